@@ -1,0 +1,5 @@
+"""Allow `python -m hduce`."""
+
+from hduce.cli import main
+
+main()

@@ -1,0 +1,67 @@
+"""Compose the Litestar application from settings, the core services and the plugins."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.middleware.rate_limit import RateLimitConfig
+
+from hduce import __version__
+from hduce.bootstrap import build_context, load_plugins, setup_plugins
+from hduce.core.config import Settings, load_settings
+from hduce.core.context import AppContext
+from hduce.core.db import open_database
+from hduce.core.errors import exception_handlers
+from hduce.core.lifecycle import background_services, running_broker
+from hduce.core.logging import configure_logging
+from hduce.core.middleware import request_context_middleware
+from hduce.core.openapi import docs_route_handlers, openapi_config
+from hduce.core.plugin import HducePlugin
+
+UNLIMITED_PATHS = ["^/health", "^/metrics$", "^/docs$", "^/redoc$", "^/schema", "^/static/"]
+
+
+def create_app(context: AppContext, plugins: list[HducePlugin], *, relay: bool = True) -> Litestar:
+    """Build the web application; the core lifespan opens the pool, NATS, relay and receiver."""
+    settings = context.settings
+
+    @asynccontextmanager
+    async def core_lifespan(_: Litestar) -> AsyncIterator[None]:
+        async with (
+            open_database(context.db, settings.database),
+            running_broker(context),
+            background_services(context, relay=relay, receiver=settings.worker.embedded),
+        ):
+            yield
+
+    rate_limit = RateLimitConfig(
+        rate_limit=("minute", settings.server.rate_limit_per_minute),
+        exclude=UNLIMITED_PATHS,
+        store="rate_limit_global",
+    )
+    return Litestar(
+        route_handlers=docs_route_handlers(),
+        plugins=plugins,
+        lifespan=[core_lifespan],
+        middleware=[request_context_middleware, rate_limit.middleware],
+        exception_handlers=exception_handlers(),
+        openapi_config=openapi_config(__version__),
+        request_max_body_size=settings.server.request_max_body_size,
+        debug=settings.debug,
+        logging_config=None,
+    )
+
+
+def build_web_app(settings: Settings, database_url: str, nats_url: str) -> Litestar:
+    """Load and set up the plugins, then create the app."""
+    plugins = load_plugins(settings)
+    context = build_context(settings, "web", database_url, nats_url)
+    setup_plugins(context, plugins)
+    return create_app(context, plugins)
+
+
+def create_app_from_environment() -> Litestar:
+    """Uvicorn factory: `hduce serve` has already put the service URLs into the environment."""
+    settings = load_settings()
+    configure_logging(settings.logging, production=settings.is_production)
+    return build_web_app(settings, settings.database.url, settings.nats.url)

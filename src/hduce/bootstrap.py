@@ -1,0 +1,93 @@
+"""Choose, configure and order the plugins, and build the context they share."""
+
+import importlib
+from graphlib import CycleError, TopologicalSorter
+
+from hduce.core.config import ConfigError, Settings, decode_section
+from hduce.core.context import AppContext, ProcessRole
+from hduce.core.dead_letters import DeadLetterStore
+from hduce.core.dispatch import register_subscriptions
+from hduce.core.events import EventBus
+from hduce.core.plugin import HducePlugin
+from hduce.core.registry import Registry
+from hduce.core.tasks import TaskBroker
+from hduce.piccolo_conf import DB
+from hduce.plugins.metrics import MetricsPlugin
+
+BUILTIN_PLUGINS: dict[str, type[HducePlugin]] = {plugin.name: plugin for plugin in (MetricsPlugin,)}
+
+
+def plugin_classes(settings: Settings) -> dict[str, type[HducePlugin]]:
+    """The enabled built-in plugins plus the `extra` ones, by name."""
+    chosen: dict[str, type[HducePlugin]] = {}
+    for name in settings.plugins.enabled:
+        if name not in BUILTIN_PLUGINS:
+            known = ", ".join(sorted(BUILTIN_PLUGINS))
+            raise ConfigError(f"`plugins.enabled`: unknown plugin {name!r} (built-in: {known})")
+        chosen[name] = BUILTIN_PLUGINS[name]
+    for spec in settings.plugins.extra:
+        plugin = _import_plugin(spec)
+        chosen[plugin.name] = plugin
+    return chosen
+
+
+def load_plugins(settings: Settings) -> list[HducePlugin]:
+    """Instantiate the chosen plugins with their config sections, ordered by `requires`."""
+    classes = plugin_classes(settings)
+    for section in settings.plugins.sections:
+        if section not in classes and section not in BUILTIN_PLUGINS:
+            raise ConfigError(f"unknown key `plugins.{section}`: no such plugin")
+    graph: dict[str, set[str]] = {}
+    for name, plugin in classes.items():
+        missing = [r for r in plugin.requires if r not in classes]
+        if missing:
+            raise ConfigError(
+                f"plugin {name!r} requires {', '.join(missing)}: enable it in `plugins.enabled`"
+            )
+        graph[name] = set(plugin.requires)
+    try:
+        order = list(TopologicalSorter(graph).static_order())
+    except CycleError as exc:
+        raise ConfigError(f"plugins require each other in a cycle: {exc.args[1]}") from None
+    return [_configure(classes[name], settings) for name in order]
+
+
+def build_context(
+    settings: Settings, role: ProcessRole, database_url: str, nats_url: str
+) -> AppContext:
+    """Configure the engine and broker for this process (nothing connects yet)."""
+    DB.configure(database_url)
+    return AppContext(
+        settings=settings,
+        role=role,
+        db=DB,
+        events=EventBus(),
+        broker=TaskBroker(nats_url, settings.nats, DeadLetterStore(DB)),
+        registry=Registry(),
+    )
+
+
+def setup_plugins(context: AppContext, plugins: list[HducePlugin]) -> None:
+    """Run every plugin's `setup`, then declare event subscriptions as tasks."""
+    for plugin in plugins:
+        plugin.setup(context)
+    register_subscriptions(context.events, context.broker)
+
+
+def _configure(plugin: type[HducePlugin], settings: Settings) -> HducePlugin:
+    raw = settings.plugins.sections.get(plugin.name, {})
+    config = decode_section(
+        raw, plugin.config_type, origin="config", prefix=f"plugins.{plugin.name}"
+    )
+    return plugin(config)
+
+
+def _import_plugin(spec: str) -> type[HducePlugin]:
+    module_name, _, attribute = spec.partition(":")
+    try:
+        plugin = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise ConfigError(f"`plugins.extra`: cannot import {spec!r}: {exc}") from None
+    if not (isinstance(plugin, type) and issubclass(plugin, HducePlugin)):
+        raise ConfigError(f"`plugins.extra`: {spec!r} is not an HducePlugin subclass")
+    return plugin

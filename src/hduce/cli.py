@@ -1,0 +1,221 @@
+"""The `hduce` command line."""
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import NoReturn
+
+import msgspec
+import rich_click as click
+
+from hduce import __version__
+from hduce.bootstrap import load_plugins
+from hduce.core.config import ConfigError, Settings, load_settings, masked_settings
+from hduce.core.config.masking import mask_url
+from hduce.core.db import DatabaseUnavailable, open_database
+from hduce.core.lifecycle import BrokerUnavailable
+from hduce.core.logging import configure_logging
+from hduce.core.migrations import MigrationFailed, apply_migrations
+from hduce.embedded import embedded_postgres, services
+from hduce.piccolo_conf import DB
+from hduce.runtime import EmbeddedServiceError, port_is_free
+
+EXIT_FAILURE, EXIT_CONFIG = 1, 2
+RUNTIME_ERRORS = (DatabaseUnavailable, BrokerUnavailable, EmbeddedServiceError, MigrationFailed)
+
+
+def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
+    """Print one clear line to stderr and exit."""
+    click.echo(f"hduce: {message}", err=True)
+    sys.exit(code)
+
+
+@contextmanager
+def clear_errors() -> Iterator[None]:
+    """Turn known start-up failures into one line and a non-zero exit code."""
+    try:
+        yield
+    except ConfigError as exc:
+        fail(f"config error: {exc}", EXIT_CONFIG)
+    except RUNTIME_ERRORS as exc:
+        fail(str(exc))
+
+
+def settings_from(ctx: click.Context) -> Settings:
+    """Load settings for a command, exiting with code 2 on a config error."""
+    with clear_errors():
+        settings = load_settings(ctx.obj.get("config"))
+    configure_logging(settings.logging, production=settings.is_production)
+    return settings
+
+
+def terminate_gracefully() -> None:
+    """Let SIGTERM unwind like Ctrl-C so embedded servers are always stopped."""
+
+    def handler(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+@click.group()
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(dir_okay=False),
+    help="Config file (default: ./hduce.toml).",
+)
+@click.version_option(__version__, prog_name="hduce")
+@click.pass_context
+def hduce(ctx: click.Context, config: str | None) -> None:
+    """HDuce: a clinic backend in one service."""
+    ctx.obj = {"config": config}
+    if config:
+        os.environ["HDUCE_CONFIG"] = config
+
+
+@hduce.command()
+@click.option("--host", help="Interface to listen on (default: server.host).")
+@click.option("--port", type=int, help="Port to listen on (default: server.port).")
+@click.option("--reload", is_flag=True, help="Restart on code changes (development).")
+@click.option(
+    "--no-worker", is_flag=True, help="Do not run tasks in this process (use `hduce worker`)."
+)
+@click.option("--no-migrate", is_flag=True, help="Do not apply migrations at start.")
+@click.pass_context
+def serve(
+    ctx: click.Context,
+    host: str | None,
+    port: int | None,
+    reload: bool,
+    no_worker: bool,
+    no_migrate: bool,
+) -> None:
+    """Run the API, the outbox relay and (by default) a task worker, with embedded services."""
+    import uvicorn
+
+    overrides = {
+        "HDUCE_SERVER__HOST": host,
+        "HDUCE_SERVER__PORT": port,
+        "HDUCE_WORKER__EMBEDDED": no_worker and "false",
+    }
+    os.environ.update({k: str(v) for k, v in overrides.items() if v})
+    settings = settings_from(ctx)
+    with clear_errors():
+        load_plugins(settings)
+    server = settings.server
+    if not port_is_free(server.host, server.port):
+        fail(f"port {server.port} on {server.host} is already in use (set --port or server.port)")
+    terminate_gracefully()
+    with clear_errors(), services(settings) as urls:
+        os.environ.update({"DATABASE_URL": urls.database, "HDUCE_NATS__URL": urls.nats})
+        if not no_migrate:
+            _run_migrations(settings, urls.database)
+        uvicorn.run(
+            "hduce.app:create_app_from_environment",
+            factory=True,
+            host=server.host,
+            port=server.port,
+            reload=reload,
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+        )
+
+
+@hduce.command()
+@click.option("--concurrency", type=int, help="Tasks run at once (default: worker.concurrency).")
+@click.pass_context
+def worker(ctx: click.Context, concurrency: int | None) -> None:
+    """Run task receivers only (document extraction, notifications, sweeps)."""
+    from hduce.worker import run_worker
+
+    settings = settings_from(ctx)
+    terminate_gracefully()
+    with clear_errors(), services(settings) as urls:
+        asyncio.run(
+            run_worker(
+                settings, urls.database, urls.nats, concurrency or settings.worker.concurrency
+            )
+        )
+
+
+@hduce.command()
+@click.pass_context
+def migrate(ctx: click.Context) -> None:
+    """Apply pending database migrations."""
+    settings = settings_from(ctx)
+    with clear_errors(), services(settings) as urls:
+        _run_migrations(settings, urls.database)
+
+
+@hduce.group()
+def db() -> None:
+    """Manage the embedded PostgreSQL."""
+
+
+@db.command("start")
+@click.pass_context
+def db_start(ctx: click.Context) -> None:
+    """Start the embedded PostgreSQL and leave it running."""
+    with clear_errors():
+        dsn = embedded_postgres(settings_from(ctx.find_root())).start()
+    click.echo(f"running: {mask_url(dsn)}")
+
+
+@db.command("stop")
+@click.pass_context
+def db_stop(ctx: click.Context) -> None:
+    """Stop the embedded PostgreSQL."""
+    with clear_errors():
+        embedded_postgres(settings_from(ctx.find_root())).stop()
+    click.echo("stopped")
+
+
+@db.command("status")
+@click.pass_context
+def db_status(ctx: click.Context) -> None:
+    """Show whether the embedded PostgreSQL is running (exit code 3 when stopped)."""
+    status = embedded_postgres(settings_from(ctx.find_root())).status()
+    click.echo(
+        f"{'running' if status.running else 'stopped'}  pid={status.pid}  pgdata={status.pgdata}"
+    )
+    if not status.running:
+        sys.exit(3)
+
+
+@hduce.group("config")
+def config_group() -> None:
+    """Inspect configuration."""
+
+
+@config_group.command("show")
+@click.pass_context
+def config_show(ctx: click.Context) -> None:
+    """Print the effective configuration as JSON, secrets masked."""
+    settings = settings_from(ctx.find_root())
+    click.echo(msgspec.json.format(msgspec.json.encode(masked_settings(settings)), indent=2))
+
+
+@hduce.command()
+def version() -> None:
+    """Print the HDuce version."""
+    click.echo(__version__)
+
+
+def _run_migrations(settings: Settings, database_url: str) -> None:
+    asyncio.run(_migrate(settings, database_url))
+
+
+async def _migrate(settings: Settings, database_url: str) -> None:
+    DB.configure(database_url)
+    async with open_database(DB, settings.database):
+        await apply_migrations()
+
+
+def main() -> None:
+    """Entry point of the `hduce` console script."""
+    hduce(prog_name="hduce")

@@ -1,0 +1,1 @@
+"""Protocols and event structs shared between plugins (no I/O)."""

@@ -1,0 +1,1 @@
+"""Domain-free building blocks: config, database, plugins, events, tasks, errors, logging."""

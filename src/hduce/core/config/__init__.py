@@ -1,0 +1,116 @@
+"""Load `Settings`: defaults, then the TOML file, then the environment."""
+
+import os
+import re
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+import msgspec
+
+from hduce.core.config.durations import Duration
+from hduce.core.config.masking import masked_settings
+from hduce.core.config.settings import (
+    AuthSettings,
+    DatabaseSettings,
+    LoggingSettings,
+    NatsSettings,
+    OutboxSettings,
+    PluginsSettings,
+    Section,
+    ServerSettings,
+    Settings,
+    WorkerSettings,
+)
+from hduce.core.config.sources import (
+    ConfigError,
+    config_path,
+    merge,
+    read_environment,
+    read_toml,
+)
+
+__all__ = [
+    "AuthSettings",
+    "ConfigError",
+    "DatabaseSettings",
+    "Duration",
+    "LoggingSettings",
+    "NatsSettings",
+    "OutboxSettings",
+    "PluginsSettings",
+    "Section",
+    "ServerSettings",
+    "Settings",
+    "WorkerSettings",
+    "decode_section",
+    "load_settings",
+    "masked_settings",
+]
+
+SectionT = TypeVar("SectionT", bound=Section)
+PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "please-change-me"})
+_AT = re.compile(r" - at `\$\.?(?P<path>[^`]*)`$")
+_UNKNOWN = re.compile(r"Object contains unknown field `(?P<field>[^`]+)`")
+
+
+def load_settings(
+    config_file: str | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Build `Settings` from defaults < TOML file < environment; raise `ConfigError` on bad input."""
+    environ = os.environ if environ is None else environ
+    path = config_path(config_file, environ)
+    raw = read_toml(path) if path else {}
+    raw = merge(raw, read_environment(environ))
+    raw = _gather_plugin_sections(raw)
+    settings = decode_section(raw, Settings, origin=str(path or "config"))
+    _check_secrets(settings)
+    return settings
+
+
+def decode_section(
+    raw: Mapping[str, Any], kind: type[SectionT], origin: str, prefix: str = ""
+) -> SectionT:
+    """Decode one raw mapping into a settings struct, naming the bad key on failure."""
+    try:
+        return msgspec.convert(raw, kind, strict=False, dec_hook=_decode_custom)
+    except msgspec.ValidationError as exc:
+        raise ConfigError(f"{origin}: {_describe(str(exc), prefix)}") from None
+
+
+def _gather_plugin_sections(raw: dict[str, Any]) -> dict[str, Any]:
+    plugins = raw.get("plugins")
+    if not isinstance(plugins, Mapping):
+        return raw
+    flat = {k: v for k, v in plugins.items() if not isinstance(v, Mapping)}
+    sections = {k: dict(v) for k, v in plugins.items() if isinstance(v, Mapping)}
+    return {**raw, "plugins": {**flat, "sections": sections}}
+
+
+def _decode_custom(kind: type, value: Any) -> Any:
+    if kind is Duration:
+        return Duration.parse(value)
+    raise NotImplementedError(kind)
+
+
+def _describe(message: str, prefix: str) -> str:
+    path = ""
+    if match := _AT.search(message):
+        path = match["path"]
+        message = message[: match.start()]
+    path = path.replace("plugins.sections.", "plugins.")
+    if unknown := _UNKNOWN.match(message):
+        key = ".".join(p for p in (prefix, path, unknown["field"]) if p)
+        return f"unknown key `{key}`"
+    key = ".".join(p for p in (prefix, path) if p)
+    return f"`{key}`: {message[0].lower()}{message[1:]}" if key else message
+
+
+def _check_secrets(settings: Settings) -> None:
+    if settings.is_production and settings.auth.jwt_secret.lower() in PLACEHOLDER_SECRETS:
+        raise ConfigError(
+            "`auth.jwt_secret` is required in production: set JWT_SECRET to a long random value"
+        )
+    if settings.is_production and len(settings.auth.jwt_secret) < 32:
+        raise ConfigError(
+            "`auth.jwt_secret` is too short for production: use at least 32 characters"
+        )

@@ -1,0 +1,104 @@
+"""The settings tree: frozen msgspec structs, every key with its default."""
+
+from typing import Any, Literal
+
+import msgspec
+
+from hduce.core.config.durations import Duration
+
+
+class Section(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Base for every config section: immutable, rejects unknown keys."""
+
+
+class ServerSettings(Section):
+    """HTTP server."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    request_max_body_size: int = 10_000_000
+    rate_limit_per_minute: int = 1000
+
+
+class DatabaseSettings(Section):
+    """PostgreSQL; an empty `url` starts the embedded server under `data_dir/pg`."""
+
+    url: str = ""
+    pool_min_size: int = 2
+    pool_max_size: int = 10
+    connect_timeout: Duration = Duration(10)
+
+
+class NatsSettings(Section):
+    """NATS JetStream; an empty `url` starts the embedded nats-server under `data_dir/nats`."""
+
+    url: str = ""
+    port: int = 0
+    tasks_stream: str = "HDUCE_TASKS"
+    tasks_subject: str = "hduce.tasks"
+    durable: str = "hduce_workers"
+    events_stream: str = "HDUCE_EVENTS"
+    events_max_age: Duration = Duration(7 * 86400)
+    ack_wait: Duration = Duration(300)
+    max_attempts: int = 5
+    retry_backoff: Duration = Duration(2)
+    connect_timeout: Duration = Duration(10)
+
+
+class WorkerSettings(Section):
+    """TaskIQ receivers; `embedded` runs one inside `hduce serve`."""
+
+    embedded: bool = True
+    concurrency: int = 8
+
+
+class OutboxSettings(Section):
+    """The transactional outbox relay."""
+
+    poll_interval: Duration = Duration(5)
+    batch_size: int = 100
+    retention: Duration = Duration(7 * 86400)
+
+
+class AuthSettings(Section):
+    """Token signing; `jwt_secret` comes only from the environment (`JWT_SECRET`)."""
+
+    jwt_secret: str = ""
+    jwt_algorithm: str = "HS256"
+    token_expiry: Duration = Duration(1800)
+
+
+class LoggingSettings(Section):
+    """Log level and format (`auto`: JSON lines in production, readable in development)."""
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    format: Literal["auto", "json", "console"] = "auto"
+
+
+class PluginsSettings(Section):
+    """Which plugins run; `extra` names more plugins as `module:Class`."""
+
+    enabled: tuple[str, ...] = ("metrics",)
+    extra: tuple[str, ...] = ()
+    sections: dict[str, dict[str, Any]] = msgspec.field(default_factory=dict)
+
+
+class Settings(Section):
+    """Everything HDuce reads from `hduce.toml` and the environment."""
+
+    environment: Literal["development", "production"] = "production"
+    debug: bool = False
+    data_dir: str = "./var"
+    server: ServerSettings = msgspec.field(default_factory=ServerSettings)
+    database: DatabaseSettings = msgspec.field(default_factory=DatabaseSettings)
+    nats: NatsSettings = msgspec.field(default_factory=NatsSettings)
+    worker: WorkerSettings = msgspec.field(default_factory=WorkerSettings)
+    outbox: OutboxSettings = msgspec.field(default_factory=OutboxSettings)
+    auth: AuthSettings = msgspec.field(default_factory=AuthSettings)
+    logging: LoggingSettings = msgspec.field(default_factory=LoggingSettings)
+    plugins: PluginsSettings = msgspec.field(default_factory=PluginsSettings)
+
+    @property
+    def is_production(self) -> bool:
+        """Whether production safety rules (required secrets, JSON logs) apply."""
+        return self.environment == "production"

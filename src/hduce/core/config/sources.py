@@ -1,0 +1,99 @@
+"""Read raw config values from a TOML file and the environment, and merge them."""
+
+import json
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "HDUCE_"
+ENV_NOT_SETTINGS = frozenset({"HDUCE_CONFIG", "HDUCE_MIGRATIONS_DIR"})
+SEED_NAMES: dict[str, tuple[str, ...]] = {
+    "DATABASE_URL": ("database", "url"),
+    "JWT_SECRET": ("auth", "jwt_secret"),
+    "JWT_ALGORITHM": ("auth", "jwt_algorithm"),
+    "TOKEN_EXPIRY": ("auth", "token_expiry"),
+    "LOG_LEVEL": ("logging", "level"),
+    "DEBUG": ("debug",),
+}
+SECRET_KEYS: frozenset[tuple[str, ...]] = frozenset({("auth", "jwt_secret")})
+
+
+class ConfigError(Exception):
+    """A config problem, described in one line that names the key."""
+
+
+def config_path(explicit: str | None, environ: Mapping[str, str]) -> Path | None:
+    """Pick the config file: `--config`, else `HDUCE_CONFIG`, else `./hduce.toml` if present."""
+    chosen = explicit or environ.get("HDUCE_CONFIG")
+    if chosen:
+        path = Path(chosen)
+        if not path.is_file():
+            raise ConfigError(f"config file not found: {path}")
+        return path
+    default = Path("hduce.toml")
+    return default if default.is_file() else None
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file, rejecting secrets that belong in the environment."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    for secret in SECRET_KEYS:
+        if _get(raw, secret) is not None:
+            key = ".".join(secret)
+            raise ConfigError(f"{path}: `{key}` is a secret; set it in the environment instead")
+    return raw
+
+
+def read_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Collect `HDUCE_<SECTION>__<KEY>` variables and the seed names into a nested dict."""
+    raw: dict[str, Any] = {}
+    for name, path in SEED_NAMES.items():
+        if name in environ:
+            _set(raw, path, _parse_env_value(environ[name]))
+    for name, value in environ.items():
+        if name.startswith(ENV_PREFIX) and name not in ENV_NOT_SETTINGS:
+            path = tuple(part.lower() for part in name[len(ENV_PREFIX) :].split("__"))
+            if not all(path):
+                raise ConfigError(f"environment variable {name}: malformed key")
+            _set(raw, path, _parse_env_value(value))
+    return raw
+
+
+def merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep-merge `override` into a copy of `base`."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _parse_env_value(value: str) -> Any:
+    if value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
+def _get(raw: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    node: Any = raw
+    for part in path:
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _set(raw: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    node = raw
+    for part in path[:-1]:
+        node = node.setdefault(part, {})
+    node[path[-1]] = value

@@ -1,0 +1,24 @@
+"""What every plugin's `setup` receives: settings and the shared services of the process."""
+
+from dataclasses import dataclass
+from typing import Literal
+
+from hduce.core.config import Settings
+from hduce.core.db import HduceEngine
+from hduce.core.events import EventBus
+from hduce.core.registry import Registry
+from hduce.core.tasks import TaskBroker
+
+ProcessRole = Literal["web", "worker"]
+
+
+@dataclass(frozen=True)
+class AppContext:
+    """Settings, database engine, event bus, task broker and registry of one process."""
+
+    settings: Settings
+    role: ProcessRole
+    db: HduceEngine
+    events: EventBus
+    broker: TaskBroker
+    registry: Registry

@@ -1,0 +1,79 @@
+"""The one PostgreSQL engine and asyncpg pool, shared by Piccolo and raw SQL."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+from piccolo.engine.postgres import PostgresEngine
+
+from hduce.core.config import DatabaseSettings
+from hduce.core.config.masking import mask_url
+
+logger = logging.getLogger("hduce.db")
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database could not be reached; the message names it with the password masked."""
+
+
+class HduceEngine(PostgresEngine):
+    """A Piccolo engine configured from `Settings` at run time, not at import."""
+
+    def __init__(self) -> None:
+        super().__init__(config={})
+
+    async def check_version(self) -> None:
+        """Skip Piccolo's import-time connection; the pool checks reachability instead."""
+
+    async def prep_database(self) -> None:
+        """Nothing to prepare: extensions come from migrations."""
+
+    def configure(self, dsn: str) -> None:
+        """Point the engine (and later its pool) at `dsn`."""
+        self.config = {"dsn": dsn}
+
+    @property
+    def dsn(self) -> str:
+        """The DSN the engine was configured with."""
+        return str(self.config.get("dsn", ""))
+
+    async def open_pool(self, settings: DatabaseSettings) -> asyncpg.Pool:
+        """Create the shared pool, failing with a clear message if the database is unreachable."""
+        try:
+            self.pool = await asyncpg.create_pool(
+                dsn=self.dsn,
+                min_size=settings.pool_min_size,
+                max_size=settings.pool_max_size,
+                timeout=settings.connect_timeout,
+                command_timeout=60,
+            )
+        except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+            raise DatabaseUnavailable(
+                f"cannot connect to the database at {mask_url(self.dsn)}: {exc}"
+            ) from exc
+        return self.pool
+
+    async def close_pool(self) -> None:
+        """Close the shared pool if it is open."""
+        if self.pool is not None:
+            pool, self.pool = self.pool, None
+            await pool.close()
+
+    @property
+    def shared_pool(self) -> asyncpg.Pool:
+        """The open pool; raises if the database lifespan has not started it."""
+        if self.pool is None:
+            raise RuntimeError("the database pool is not open")
+        return self.pool
+
+
+@asynccontextmanager
+async def open_database(engine: HduceEngine, settings: DatabaseSettings) -> AsyncIterator[Any]:
+    """Open the pool for the duration of the block."""
+    pool = await engine.open_pool(settings)
+    try:
+        yield pool
+    finally:
+        await engine.close_pool()

@@ -1,0 +1,71 @@
+"""Bridge events to tasks: register subscribers as TaskIQ tasks and kick them for outbox rows."""
+
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import msgspec
+from nats.js.api import StorageType, StreamConfig
+from nats.js.errors import BadRequestError
+
+from hduce.core.events import EventBus, Subscription
+from hduce.core.outbox import OutboxRow
+from hduce.core.tasks import TaskBroker
+
+EVENTS_SUBJECT_PREFIX = "hduce.events."
+_STREAM_EXISTS = 10058
+
+
+def register_subscriptions(bus: EventBus, broker: TaskBroker) -> None:
+    """Declare every event subscription as a task on the broker."""
+    for subscription in bus.subscriptions:
+        broker.register_task(_task_function(subscription), task_name=subscription.task_name)
+
+
+def _task_function(subscription: Subscription[Any]) -> Callable[[str, dict[str, Any], str], Awaitable[None]]:
+    async def deliver(event_id: str, payload: dict[str, Any], occurred_at: str) -> None:
+        await subscription.deliver(event_id, payload, occurred_at)
+
+    # TaskIQ renames and re-exports task functions by name, so give each its own.
+    deliver.__name__ = deliver.__qualname__ = "task_" + subscription.task_name.replace(".", "_")
+    return deliver
+
+
+async def ensure_events_stream(broker: TaskBroker) -> None:
+    """Create the JetStream stream that keeps `hduce.events.>` for outside consumers."""
+    config = StreamConfig(
+        name=broker.settings.events_stream,
+        subjects=[EVENTS_SUBJECT_PREFIX + ">"],
+        storage=StorageType.FILE,
+        max_age=float(broker.settings.events_max_age),
+    )
+    try:
+        await broker.js.add_stream(config=config)
+    except BadRequestError as exc:
+        if exc.err_code != _STREAM_EXISTS:
+            raise
+        with contextlib.suppress(BadRequestError):
+            await broker.js.update_stream(config=config)
+
+
+class TaskDispatcher:
+    """Kicks each subscribed task, then publishes the event on `hduce.events.<name>`."""
+
+    def __init__(self, bus: EventBus, broker: TaskBroker) -> None:
+        self._bus = bus
+        self._broker = broker
+
+    async def dispatch(self, row: OutboxRow) -> None:
+        """Hand one outbox row to its tasks and to NATS; raises if any step fails."""
+        payload = msgspec.json.decode(row.payload)
+        event_id = str(row.id)
+        for subscription in self._bus.subscribers(row.name):
+            task = self._broker.find_task(subscription.task_name)
+            if task is None:
+                raise LookupError(f"task {subscription.task_name!r} is not registered")
+            await task.kiq(event_id, payload, row.created_at.isoformat())
+        await self._broker.js.publish(
+            EVENTS_SUBJECT_PREFIX + row.name,
+            row.payload,
+            headers={"Nats-Msg-Id": event_id},
+        )

@@ -1,0 +1,134 @@
+"""Domain errors with HTTP status, and RFC 9457 problem+json rendering for every error."""
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.types import ExceptionHandlersMap
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://hduce.dev/problems/"
+
+logger = logging.getLogger("hduce.errors")
+
+
+class HduceError(Exception):
+    """Base for errors a client can act on; subclasses set `status_code`, `slug` and `title`."""
+
+    status_code: int = 400
+    slug: str = "bad-request"
+    title: str = "Bad request"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class NotFound(HduceError):
+    """The resource does not exist, or the caller may not know that it does."""
+
+    status_code, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(HduceError):
+    """The request conflicts with the current state of the resource."""
+
+    status_code, slug, title = 409, "conflict", "Conflict"
+
+
+class Forbidden(HduceError):
+    """The caller is known but may not do this."""
+
+    status_code, slug, title = 403, "forbidden", "Forbidden"
+
+
+class Problem(msgspec.Struct, omit_defaults=True):
+    """An RFC 9457 problem details document."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    request_id: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    slug: str,
+    detail: str | None,
+    *,
+    title: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response[bytes]:
+    """Render one problem+json response."""
+    body = msgspec.to_builtins(
+        Problem(
+            type=PROBLEM_TYPE_BASE + slug,
+            title=title or HTTPStatus(status).phrase,
+            status=status,
+            detail=detail,
+            instance=request.url.path,
+            request_id=request.scope.get("state", {}).get("request_id"),
+        )
+    )
+    body.update(extra)
+    return Response(
+        content=msgspec.json.encode(body),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def _handle_hduce_error(request: Request, exc: HduceError) -> Response[bytes]:
+    return problem_response(
+        request, exc.status_code, exc.slug, exc.detail, title=exc.title, **exc.extra
+    )
+
+
+def _handle_validation(request: Request, exc: ValidationException) -> Response[bytes]:
+    errors = exc.extra if isinstance(exc.extra, list) else None
+    detail = "; ".join(_describe_error(e) for e in errors) if errors else exc.detail
+    return problem_response(
+        request, 422, "validation-error", detail, title="Invalid request", errors=errors
+    )
+
+
+def _handle_http(request: Request, exc: HTTPException) -> Response[bytes]:
+    status = exc.status_code
+    slug = HTTPStatus(status).phrase.lower().replace(" ", "-")
+    detail = exc.detail if exc.detail != HTTPStatus(status).phrase else None
+    return problem_response(request, status, slug, detail, headers=exc.headers)
+
+
+def _handle_unexpected(request: Request, exc: Exception) -> Response[bytes]:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    debug = request.app.debug
+    detail = f"{type(exc).__name__}: {exc}" if debug else "An unexpected error occurred."
+    return problem_response(request, 500, "internal-error", detail)
+
+
+def _describe_error(error: Any) -> str:
+    if not isinstance(error, dict):
+        return str(error)
+    key = error.get("key")
+    message = str(error.get("message", "invalid value"))
+    return f"{key}: {message}" if key else message
+
+
+def exception_handlers() -> ExceptionHandlersMap:
+    """Map every error class to its problem+json renderer."""
+    return {
+        HduceError: _handle_hduce_error,
+        ValidationException: _handle_validation,
+        HTTPException: _handle_http,
+        Exception: _handle_unexpected,
+    }

@@ -1,0 +1,93 @@
+"""Domain events: published into the outbox inside the caller's transaction, handled by tasks."""
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar, Generic, TypeVar
+
+import msgspec
+
+from hduce.core.tables import Outbox
+
+logger = logging.getLogger("hduce.events")
+
+
+class Event(msgspec.Struct, frozen=True, kw_only=True):
+    """Base for past-tense facts; subclasses set `name`, e.g. `"user.registered"`."""
+
+    name: ClassVar[str]
+
+
+EventT = TypeVar("EventT", bound=Event)
+
+
+class EventMeta(msgspec.Struct, frozen=True):
+    """What a handler knows about one delivery besides the event itself."""
+
+    event_id: uuid.UUID
+    name: str
+    occurred_at: datetime
+
+
+EventHandler = Callable[[EventT, EventMeta], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Subscription(Generic[EventT]):
+    """A task that runs for every event of one type."""
+
+    event_type: type[EventT]
+    task_name: str
+    handler: Callable[[Any, EventMeta], Awaitable[None]]
+
+    async def deliver(self, event_id: str, payload: dict[str, Any], occurred_at: str) -> None:
+        """Decode the payload and run the handler."""
+        event = msgspec.convert(payload, self.event_type)
+        meta = EventMeta(
+            uuid.UUID(event_id), self.event_type.name, datetime.fromisoformat(occurred_at)
+        )
+        await self.handler(event, meta)
+
+
+class EventBus:
+    """Publishes events into the outbox and keeps who subscribes to what."""
+
+    def __init__(self) -> None:
+        self._subscriptions: dict[str, list[Subscription[Any]]] = {}
+
+    def subscribe(
+        self, event_type: type[EventT], handler: EventHandler[EventT], *, task_name: str
+    ) -> Subscription[EventT]:
+        """Run `handler` as the task `task_name` for every committed `event_type`."""
+        subscription = Subscription(event_type, task_name, handler)
+        existing = self._subscriptions.setdefault(event_type.name, [])
+        if any(s.task_name == task_name for s in existing):
+            raise ValueError(f"task {task_name!r} already subscribes to {event_type.name!r}")
+        existing.append(subscription)
+        return subscription
+
+    def subscribers(self, event_name: str) -> list[Subscription[Any]]:
+        """The subscriptions for one event name."""
+        return list(self._subscriptions.get(event_name, ()))
+
+    @property
+    def subscriptions(self) -> list[Subscription[Any]]:
+        """Every subscription, in registration order."""
+        return [s for subs in self._subscriptions.values() for s in subs]
+
+    async def publish(self, event: Event, *, at: datetime | None = None) -> uuid.UUID:
+        """Write `event` to the outbox in the current transaction; `at` delays its delivery."""
+        if at is not None and at.tzinfo is None:
+            raise ValueError("`at` must be timezone-aware")
+        event_id = uuid.uuid4()
+        await Outbox.raw(
+            "INSERT INTO outbox (id, name, payload, available_at) "
+            "VALUES ({}, {}, {}::jsonb, coalesce({}, now()))",
+            event_id,
+            event.name,
+            msgspec.json.encode(event).decode(),
+            at,
+        )
+        return event_id

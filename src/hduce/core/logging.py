@@ -1,0 +1,74 @@
+"""Logging: JSON lines in production, readable lines in development, a request id on every line."""
+
+import json
+import logging
+import sys
+from contextvars import ContextVar
+from datetime import UTC, datetime
+
+from hduce.core.config import LoggingSettings
+
+request_id_var: ContextVar[str | None] = ContextVar("hduce_request_id", default=None)
+
+QUIET_LOGGERS = ("amqtt", "transitions", "taskiq", "nats", "asyncio", "uvicorn.access")
+_STANDARD_ATTRS = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "request_id"}
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamp each record with the id of the request being served, if any."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Attach `request_id`; never drops a record."""
+        record.request_id = request_id_var.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, with extras passed through `extra=`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Render the record as a JSON line."""
+        entry = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if getattr(record, "request_id", None):
+            entry["request_id"] = record.request_id
+        entry.update({k: v for k, v in record.__dict__.items() if k not in _STANDARD_ATTRS})
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+class ConsoleFormatter(logging.Formatter):
+    """Readable single lines for a developer's terminal."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)-7s %(name)s%(rid)s: %(message)s", "%H:%M:%S")
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Render the record with a short request id tag."""
+        rid = getattr(record, "request_id", None)
+        record.rid = f" [{rid[:8]}]" if rid else ""
+        return super().format(record)
+
+
+def configure_logging(settings: LoggingSettings, *, production: bool) -> None:
+    """Install HDuce's handler on the root logger (idempotent)."""
+    use_json = settings.format == "json" or (settings.format == "auto" and production)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter() if use_json else ConsoleFormatter())
+    handler.addFilter(RequestIdFilter())
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        root.removeHandler(existing)
+    root.addHandler(handler)
+    root.setLevel(settings.level)
+    quiet_level = max(logging.WARNING, logging.getLevelName(settings.level))
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(quiet_level)
+    for name in ("uvicorn", "uvicorn.error"):
+        logging.getLogger(name).handlers.clear()
+        logging.getLogger(name).propagate = True

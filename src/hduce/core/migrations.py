@@ -1,0 +1,64 @@
+"""Where migrations live and how they are applied."""
+
+import os
+from pathlib import Path
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.apps.migrations.commands.forwards import run_forwards
+from piccolo.engine.finder import engine_finder
+
+
+class MigrationFailed(RuntimeError):
+    """Piccolo reported a failed migration run."""
+
+
+def migrations_root() -> Path:
+    """The top-level `migrations/` folder (`HDUCE_MIGRATIONS_DIR` overrides it)."""
+    override = os.environ.get("HDUCE_MIGRATIONS_DIR")
+    if override:
+        return Path(override)
+    return Path(__file__).resolve().parents[3] / "migrations"
+
+
+def migrations_folder(app_name: str) -> str:
+    """The migrations folder of one Piccolo app."""
+    return str(migrations_root() / app_name)
+
+
+async def apply_migrations() -> None:
+    """Apply every pending migration of every registered app."""
+    result = await run_forwards(app_name="all")
+    if not result.success:
+        raise MigrationFailed(f"migrations failed: {result.message}")
+
+
+def raw_sql_migration(
+    *,
+    migration_id: str,
+    app_name: str,
+    description: str,
+    forwards_sql: list[str],
+    backwards_sql: list[str],
+) -> MigrationManager:
+    """A Piccolo migration made of raw SQL statements (for what Piccolo has no column for)."""
+    manager = MigrationManager(
+        migration_id=migration_id, app_name=app_name, description=description
+    )
+
+    async def run_forwards_sql() -> None:
+        await _run_statements(forwards_sql)
+
+    async def run_backwards_sql() -> None:
+        await _run_statements(backwards_sql)
+
+    manager.add_raw(run_forwards_sql)
+    manager.add_raw_backwards(run_backwards_sql)
+    return manager
+
+
+async def _run_statements(statements: list[str]) -> None:
+    engine = engine_finder()
+    if engine is None:
+        raise MigrationFailed("no Piccolo engine is configured")
+    for statement in statements:
+        await engine.run_ddl(statement)

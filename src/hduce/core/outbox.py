@@ -1,0 +1,163 @@
+"""The outbox relay: hands committed events to their tasks and to NATS, exactly once per row."""
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import asyncpg
+import msgspec
+
+from hduce.core.config import OutboxSettings
+
+logger = logging.getLogger("hduce.outbox")
+
+NOTIFY_CHANNEL = "hduce_outbox"
+CLAIM_DUE = """
+    SELECT id, name, payload::text AS payload, created_at
+    FROM outbox
+    WHERE dispatched_at IS NULL AND available_at <= now()
+    ORDER BY available_at, id
+    LIMIT $1
+    FOR UPDATE SKIP LOCKED
+"""
+NEXT_DUE = "SELECT min(available_at) FROM outbox WHERE dispatched_at IS NULL"
+BACKLOG = """
+    SELECT count(*) AS backlog, extract(epoch FROM now() - min(available_at)) AS oldest_age
+    FROM outbox WHERE dispatched_at IS NULL AND available_at <= now()
+"""
+
+
+class OutboxRow(msgspec.Struct, frozen=True):
+    """One claimed outbox row."""
+
+    id: Any
+    name: str
+    payload: bytes
+    created_at: datetime
+
+
+class Dispatcher(Protocol):
+    """Sends one event row to its subscribers; raises if it could not."""
+
+    async def dispatch(self, row: OutboxRow) -> None:
+        """Deliver the row to every subscriber and outside consumer."""
+
+
+class OutboxBacklog(msgspec.Struct, frozen=True):
+    """Events due but not yet dispatched, and how long the oldest has waited."""
+
+    backlog: int
+    oldest_age_seconds: float
+
+
+async def outbox_backlog(pool: asyncpg.Pool) -> OutboxBacklog:
+    """Measure the relay's backlog."""
+    row = await pool.fetchrow(BACKLOG)
+    return OutboxBacklog(int(row["backlog"]), float(row["oldest_age"] or 0.0))
+
+
+class OutboxRelay:
+    """Claims due rows with `FOR UPDATE SKIP LOCKED`, woken by `LISTEN/NOTIFY`, polling as a fallback."""
+
+    def __init__(
+        self, pool: asyncpg.Pool, dsn: str, dispatcher: Dispatcher, settings: OutboxSettings
+    ) -> None:
+        self._pool = pool
+        self._dsn = dsn
+        self._dispatcher = dispatcher
+        self._settings = settings
+        self._wake = asyncio.Event()
+        self._listener: asyncpg.Connection | None = None
+        self._last_purge = 0.0
+
+    async def run(self) -> None:
+        """Relay until cancelled."""
+        try:
+            while True:
+                await self._ensure_listener()
+                try:
+                    dispatched_all = await self.relay_once()
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                    logger.warning("outbox relay: database error, retrying: %s", exc)
+                    dispatched_all = False
+                    await asyncio.sleep(1)
+                if dispatched_all:
+                    continue
+                await self._sleep_until_due()
+                await self._purge_if_due()
+        finally:
+            await self._close_listener()
+
+    async def relay_once(self) -> bool:
+        """Dispatch one batch of due rows; True when a full batch went out and more may wait."""
+        async with self._pool.acquire() as connection, connection.transaction():
+            rows = await connection.fetch(CLAIM_DUE, self._settings.batch_size)
+            done: list[Any] = []
+            failed = False
+            for record in rows:
+                row = OutboxRow(
+                    record["id"], record["name"], record["payload"].encode(), record["created_at"]
+                )
+                try:
+                    await self._dispatcher.dispatch(row)
+                except Exception as exc:
+                    logger.warning(
+                        "outbox relay: cannot dispatch %s %s yet: %s", row.name, row.id, exc
+                    )
+                    await connection.execute(
+                        "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1",
+                        row.id,
+                        repr(exc)[:2000],
+                    )
+                    failed = True
+                    break
+                done.append(row.id)
+            if done:
+                await connection.execute(
+                    "UPDATE outbox SET dispatched_at = now(), attempts = attempts + 1 WHERE id = ANY($1)",
+                    done,
+                )
+        if failed:
+            await asyncio.sleep(1)
+            return False
+        return len(rows) == self._settings.batch_size
+
+    async def _sleep_until_due(self) -> None:
+        timeout = float(self._settings.poll_interval)
+        next_due = await self._pool.fetchval(NEXT_DUE)
+        if next_due is not None:
+            timeout = min(timeout, max(0.0, (next_due - datetime.now(UTC)).total_seconds()))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout)
+        self._wake.clear()
+
+    async def _ensure_listener(self) -> None:
+        if self._listener is not None and not self._listener.is_closed():
+            return
+        try:
+            self._listener = await asyncpg.connect(self._dsn)
+            await self._listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
+        except (OSError, asyncpg.PostgresError) as exc:
+            self._listener = None
+            logger.warning("outbox relay: LISTEN unavailable, polling only: %s", exc)
+
+    def _on_notify(self, *_: object) -> None:
+        self._wake.set()
+
+    async def _close_listener(self) -> None:
+        if self._listener is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._listener.close(timeout=2))
+            self._listener = None
+
+    async def _purge_if_due(self) -> None:
+        loop_time = asyncio.get_running_loop().time()
+        if loop_time - self._last_purge < 3600:
+            return
+        self._last_purge = loop_time
+        await self._pool.execute(
+            "DELETE FROM outbox WHERE dispatched_at < now() - make_interval(secs => $1)",
+            float(self._settings.retention),
+        )

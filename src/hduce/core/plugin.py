@@ -1,0 +1,76 @@
+"""`HducePlugin`: the base every domain plugin subclasses."""
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from litestar import Router
+from litestar.config.app import AppConfig
+from litestar.di import Provide
+from litestar.openapi.spec import Tag
+from litestar.plugins import InitPlugin
+from litestar.types import ControllerRouterHandler
+
+from hduce.core.config import Section
+from hduce.core.context import AppContext
+
+API_PREFIX = "/api/v1"
+
+
+class NoConfig(Section):
+    """For plugins without settings of their own."""
+
+
+class HducePlugin(InitPlugin):
+    """A domain plugin: its routes, dependencies, lifespans, tasks and contracts."""
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    requires: ClassVar[tuple[str, ...]] = ()
+    config_type: ClassVar[type[Section]] = NoConfig
+
+    def __init__(self, config: Section | None = None) -> None:
+        self.config = config if config is not None else self.config_type()
+        self._context: AppContext | None = None
+
+    @property
+    def context(self) -> AppContext:
+        """The context given to `setup`."""
+        if self._context is None:
+            raise RuntimeError(f"plugin {self.name!r} used before setup()")
+        return self._context
+
+    def setup(self, context: AppContext) -> None:
+        """Build services, register contracts, subscribe to events and declare tasks (web and worker)."""
+        self._context = context
+
+    def route_handlers(self) -> Sequence[ControllerRouterHandler]:
+        """Handlers mounted under `/api/v1`."""
+        return ()
+
+    def root_route_handlers(self) -> Sequence[ControllerRouterHandler]:
+        """Handlers mounted at the root (health, metrics)."""
+        return ()
+
+    def dependencies(self) -> dict[str, Provide]:
+        """DI providers, keyed `<plugin>_*`."""
+        return {}
+
+    def lifespans(self) -> Sequence[Any]:
+        """Async context managers taking the app, entered at web start-up in plugin order."""
+        return ()
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        """Mount this plugin's routes, dependencies, lifespans and OpenAPI tag."""
+        api = list(self.route_handlers())
+        if api:
+            app_config.route_handlers.append(Router(path=API_PREFIX, route_handlers=api))
+        app_config.route_handlers.extend(self.root_route_handlers())
+        app_config.dependencies.update(self.dependencies())
+        app_config.lifespan.extend(self.lifespans())
+        if app_config.openapi_config is not None and (api or self.root_route_handlers()):
+            tag = Tag(name=self.name, description=self.description or None)
+            app_config.openapi_config = dataclasses.replace(
+                app_config.openapi_config, tags=[*(app_config.openapi_config.tags or []), tag]
+            )
+        return app_config

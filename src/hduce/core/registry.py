@@ -1,0 +1,50 @@
+"""The registry: contracts one plugin provides to others, and health checks."""
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import msgspec
+
+ContractT = TypeVar("ContractT")
+
+
+class HealthStatus(msgspec.Struct, frozen=True):
+    """The outcome of one health check; `detail` is shown on `/health/detailed`."""
+
+    ok: bool
+    detail: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+HealthCheck = Callable[[], Awaitable[HealthStatus]]
+
+
+class Registry:
+    """Where plugins register what they provide, looked up by the Protocol type."""
+
+    def __init__(self) -> None:
+        self._contracts: dict[type, object] = {}
+        self._health_checks: dict[str, HealthCheck] = {}
+
+    def provide(self, contract: type[ContractT], implementation: ContractT) -> None:
+        """Register the implementation of `contract`; each contract has one provider."""
+        if contract in self._contracts:
+            raise ValueError(f"{contract.__qualname__} is already provided")
+        self._contracts[contract] = implementation
+
+    def get(self, contract: type[ContractT]) -> ContractT:
+        """The implementation of `contract`; raises `LookupError` if no plugin provides it."""
+        try:
+            return self._contracts[contract]  # type: ignore[return-value]
+        except KeyError:
+            raise LookupError(f"no enabled plugin provides {contract.__qualname__}") from None
+
+    def add_health_check(self, name: str, check: HealthCheck) -> None:
+        """Add a named check to `/health/detailed`."""
+        if name in self._health_checks:
+            raise ValueError(f"health check {name!r} is already registered")
+        self._health_checks[name] = check
+
+    @property
+    def health_checks(self) -> dict[str, HealthCheck]:
+        """Every registered health check by name."""
+        return dict(self._health_checks)

@@ -1,0 +1,165 @@
+"""TaskIQ over NATS JetStream: durable pull consumer, explicit ack, retries with backoff, dead letters."""
+
+import asyncio
+import logging
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any
+
+import msgspec
+from nats.aio.msg import Msg
+from nats.errors import ConnectionClosedError, NoServersError
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
+from taskiq import AckableMessage, TaskiqMessage, TaskiqMiddleware, TaskiqResult
+from taskiq.receiver import Receiver
+from taskiq_nats import PullBasedJetStreamBroker
+
+from hduce.core.config import NatsSettings
+
+logger = logging.getLogger("hduce.tasks")
+
+DeadLetterSink = Callable[["DeadLetterRecord"], Awaitable[None]]
+
+
+class DeadLetterRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """A task message that will not be delivered again, and why."""
+
+    task_name: str
+    task_id: str
+    message: dict[str, Any]
+    attempts: int
+    error: str
+
+
+class _FailureTracker(TaskiqMiddleware):
+    """Remembers which task ids ended in an error so their delivery is retried, not acked."""
+
+    def __init__(self, failures: dict[str, str]) -> None:
+        super().__init__()
+        self._failures = failures
+
+    def post_execute(self, message: TaskiqMessage, result: TaskiqResult[Any]) -> None:
+        """Record the error of a failed task."""
+        if result.is_err:
+            self._failures[message.task_id] = repr(result.error)
+
+
+class TaskBroker(PullBasedJetStreamBroker):
+    """A `PullBasedJetStreamBroker` that retries failed tasks with backoff and dead-letters the rest."""
+
+    def __init__(self, url: str, settings: NatsSettings, dead_letters: DeadLetterSink) -> None:
+        super().__init__(
+            url,
+            subject=settings.tasks_subject,
+            stream_name=settings.tasks_stream,
+            durable=settings.durable,
+            stream_config=StreamConfig(
+                name=settings.tasks_stream,
+                subjects=[settings.tasks_subject],
+                storage=StorageType.FILE,
+            ),
+            consumer_config=ConsumerConfig(
+                durable_name=settings.durable,
+                ack_policy=AckPolicy.EXPLICIT,
+                ack_wait=float(settings.ack_wait),
+                # One delivery past the limit lets `listen` dead-letter work lost with a dead worker.
+                max_deliver=settings.max_attempts + 1,
+            ),
+            pull_consume_timeout=1.0,
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=1,
+            connect_timeout=float(settings.connect_timeout),
+        )
+        self.settings = settings
+        self._dead_letters = dead_letters
+        self._failures: dict[str, str] = {}
+        self.add_middlewares(_FailureTracker(self._failures))
+
+    async def listen(self) -> AsyncGenerator[AckableMessage, None]:
+        """Yield deliveries; settle each by ack, delayed nak or dead letter once it has run."""
+        while True:
+            try:
+                deliveries: list[Msg] = await self.consumer.fetch(
+                    batch=self.pull_consume_batch, timeout=self.pull_consume_timeout
+                )
+            except NatsTimeoutError:
+                continue
+            except (ConnectionClosedError, NoServersError):
+                await asyncio.sleep(1)
+                continue
+            for delivery in deliveries:
+                message = self._decode(delivery)
+                attempt = delivery.metadata.num_delivered
+                if attempt > self.settings.max_attempts:
+                    await self._dead_letter(
+                        delivery, message, "the worker stopped before finishing"
+                    )
+                    continue
+                yield AckableMessage(
+                    data=delivery.data, ack=partial(self._settle, delivery, message)
+                )
+
+    async def consumer_lag(self) -> int:
+        """Messages waiting for a worker plus messages delivered but not yet acked."""
+        info = await self.js.consumer_info(self.settings.tasks_stream, self.settings.durable)
+        return int(info.num_pending or 0) + int(info.num_ack_pending or 0)
+
+    async def _settle(self, delivery: Msg, message: dict[str, Any]) -> None:
+        error = self._failures.pop(str(message.get("task_id", "")), None)
+        if error is None:
+            await delivery.ack()
+            return
+        attempt = delivery.metadata.num_delivered
+        if attempt >= self.settings.max_attempts:
+            await self._dead_letter(delivery, message, error)
+            return
+        delay = float(self.settings.retry_backoff) * 2 ** (attempt - 1)
+        logger.warning(
+            "task %s failed (attempt %d), retrying in %.1fs: %s",
+            message.get("task_name"),
+            attempt,
+            delay,
+            error,
+        )
+        await delivery.nak(delay=delay)
+
+    async def _dead_letter(self, delivery: Msg, message: dict[str, Any], error: str) -> None:
+        record = DeadLetterRecord(
+            task_name=str(message.get("task_name", "?")),
+            task_id=str(message.get("task_id", "")),
+            message=message,
+            attempts=delivery.metadata.num_delivered,
+            error=error,
+        )
+        logger.error(
+            "task %s dead-lettered after %d attempts: %s", record.task_name, record.attempts, error
+        )
+        await self._dead_letters(record)
+        await delivery.term()
+
+    def _decode(self, delivery: Msg) -> dict[str, Any]:
+        try:
+            return self.formatter.loads(delivery.data).model_dump(mode="json")
+        except Exception:  # a foreign or corrupt message still gets dead-lettered, not lost
+            return {"raw": delivery.data.decode("utf-8", "replace")}
+
+
+async def run_receiver(broker: TaskBroker, concurrency: int, stop: asyncio.Event) -> None:
+    """Execute tasks until `stop` is set; tasks already running are allowed to finish."""
+    broker.is_worker_process = True
+    with ThreadPoolExecutor(max_workers=4) as executor:
+        receiver = Receiver(
+            broker, executor=executor, run_startup=False, max_async_tasks=concurrency
+        )
+        await receiver.listen(stop)
+
+
+async def stop_receiver(receiving: "asyncio.Task[None]", stop: asyncio.Event, grace: float) -> None:
+    """Ask a running receiver to stop and wait up to `grace` seconds before cancelling it."""
+    stop.set()
+    try:
+        await asyncio.wait_for(receiving, grace)
+    except TimeoutError:
+        logger.warning("tasks still running after %.0fs; they will be redelivered", grace)

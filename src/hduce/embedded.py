@@ -1,0 +1,64 @@
+"""Start the embedded PostgreSQL and NATS a deployment did not point at, and stop what was started."""
+
+import hashlib
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from hduce.core.config import ConfigError, Settings
+from hduce.runtime import EmbeddedNats, EmbeddedPostgres
+
+logger = logging.getLogger("hduce.embedded")
+
+ROOT_HOME = Path("/root")
+ROOT_FALLBACK = Path("/var/lib/hduce")
+
+
+@dataclass(frozen=True)
+class ServiceUrls:
+    """Where the database and NATS are, embedded or not."""
+
+    database: str
+    nats: str
+
+
+def resolve_data_dir(settings: Settings) -> Path:
+    """The absolute data directory, kept out of `/root` (pgserver opens every ancestor to others)."""
+    data_dir = Path(settings.data_dir).expanduser().resolve()
+    if not (os.geteuid() == 0 and data_dir.is_relative_to(ROOT_HOME)):
+        return data_dir
+    if settings.data_dir != "./var":
+        raise ConfigError(
+            f"`data_dir` {data_dir} is under /root: the embedded PostgreSQL would open /root to "
+            "other users; choose a path outside /root"
+        )
+    digest = hashlib.sha256(str(data_dir).encode()).hexdigest()[:10]
+    fallback = ROOT_FALLBACK / f"{data_dir.parent.name}-{digest}"
+    logger.warning("data_dir %s is under /root; using %s instead", data_dir, fallback)
+    return fallback
+
+
+def embedded_postgres(settings: Settings) -> EmbeddedPostgres:
+    """The embedded PostgreSQL supervisor for this data directory."""
+    return EmbeddedPostgres(resolve_data_dir(settings) / "pg")
+
+
+@contextmanager
+def services(settings: Settings) -> Iterator[ServiceUrls]:
+    """Yield service URLs, starting embedded servers where no URL is configured; stop them after."""
+    with ExitStack() as stack:
+        database = settings.database.url
+        if not database:
+            postgres = embedded_postgres(settings)
+            database = postgres.start()
+            stack.callback(postgres.release)
+        nats = settings.nats.url
+        if not nats:
+            store = resolve_data_dir(settings) / "nats"
+            server = EmbeddedNats(store, port=settings.nats.port or None)
+            nats = server.start()
+            stack.callback(server.release)
+        yield ServiceUrls(database=database, nats=nats)

@@ -1,0 +1,9 @@
+"""Piccolo's configuration: the one engine (configured from `Settings` at start) and every app."""
+
+from piccolo.conf.apps import AppRegistry
+
+from hduce.core.db import HduceEngine
+
+DB = HduceEngine()
+
+APP_REGISTRY = AppRegistry(apps=["hduce.core.piccolo_app"])

@@ -1,0 +1,1 @@
+"""Domain plugins; each is independent and talks to the others only through `hduce.contracts`."""

@@ -1,0 +1,94 @@
+"""Health checks of the shared services plus every plugin's registered checks."""
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+
+import msgspec
+
+from hduce.core.context import AppContext
+from hduce.core.outbox import outbox_backlog
+from hduce.core.registry import HealthStatus
+from hduce.plugins.metrics.config import MetricsConfig
+from hduce.plugins.metrics.gauges import record_backlog, record_pool, record_task_lag
+
+
+class HealthReport(msgspec.Struct, frozen=True):
+    """The body of `/health/detailed`."""
+
+    status: str
+    checks: dict[str, HealthStatus]
+
+    @property
+    def ok(self) -> bool:
+        """Whether every check passed."""
+        return all(check.ok for check in self.checks.values())
+
+
+class HealthProbe:
+    """Runs the checks concurrently, each bounded by a timeout."""
+
+    def __init__(self, context: AppContext, config: MetricsConfig) -> None:
+        self._context = context
+        self._config = config
+
+    async def report(self) -> HealthReport:
+        """Run every check and summarise."""
+        checks: dict[str, Callable[[], Awaitable[HealthStatus]]] = {
+            "database": self.database,
+            "nats": self.nats,
+            "outbox": self.outbox,
+            "tasks": self.tasks,
+            **self._context.registry.health_checks,
+        }
+        results = await asyncio.gather(*(self._bounded(check) for check in checks.values()))
+        named = dict(zip(checks, results, strict=True))
+        status = "ok" if all(r.ok for r in results) else "unavailable"
+        return HealthReport(status=status, checks=named)
+
+    async def database(self) -> HealthStatus:
+        """The database answers a query; reports pool usage."""
+        pool = self._context.db.shared_pool
+        started = time.perf_counter()
+        await pool.fetchval("SELECT 1")
+        record_pool(pool)
+        return HealthStatus(
+            ok=True,
+            detail={
+                "latency_ms": round((time.perf_counter() - started) * 1000, 2),
+                "pool_size": pool.get_size(),
+                "pool_idle": pool.get_idle_size(),
+                "pool_max": pool.get_max_size(),
+            },
+        )
+
+    async def nats(self) -> HealthStatus:
+        """NATS is connected and JetStream answers."""
+        broker = self._context.broker
+        if not broker.client.is_connected:
+            return HealthStatus(ok=False, detail={"error": "not connected"})
+        info = await broker.js.account_info()
+        return HealthStatus(ok=True, detail={"streams": info.streams, "consumers": info.consumers})
+
+    async def outbox(self) -> HealthStatus:
+        """Due events are being dispatched; reports backlog and the oldest one's age."""
+        backlog = await outbox_backlog(self._context.db.shared_pool)
+        record_backlog(backlog)
+        return HealthStatus(
+            ok=backlog.oldest_age_seconds <= float(self._config.max_outbox_age),
+            detail=msgspec.structs.asdict(backlog),
+        )
+
+    async def tasks(self) -> HealthStatus:
+        """The durable task consumer's lag (waiting + unacknowledged messages)."""
+        lag = await self._context.broker.consumer_lag()
+        record_task_lag(lag)
+        return HealthStatus(ok=lag <= self._config.max_task_lag, detail={"consumer_lag": lag})
+
+    async def _bounded(self, check: Callable[[], Awaitable[HealthStatus]]) -> HealthStatus:
+        try:
+            return await asyncio.wait_for(check(), float(self._config.check_timeout))
+        except TimeoutError:
+            return HealthStatus(ok=False, detail={"error": "timed out"})
+        except Exception as exc:
+            return HealthStatus(ok=False, detail={"error": f"{type(exc).__name__}: {exc}"})

@@ -1,0 +1,36 @@
+"""`/health`, `/health/detailed` and `/metrics`."""
+
+import asyncio
+import contextlib
+
+from litestar import Controller, Response, get
+from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+
+from hduce.plugins.metrics.probe import HealthProbe, HealthReport
+
+
+class HealthController(Controller):
+    """Liveness, readiness and Prometheus metrics."""
+
+    tags = ["metrics"]
+    opt = {"exclude_from_auth": True}
+
+    @get("/health", sync_to_thread=False)
+    def health(self) -> dict[str, str]:
+        """Liveness: the process is up and serving (no I/O)."""
+        return {"status": "ok"}
+
+    @get("/health/detailed", responses={503: None})
+    async def health_detailed(self, metrics_probe: HealthProbe) -> Response[HealthReport]:
+        """Readiness: database, NATS, outbox backlog, task lag and every plugin's checks."""
+        report = await metrics_probe.report()
+        status = HTTP_200_OK if report.ok else HTTP_503_SERVICE_UNAVAILABLE
+        return Response(report, status_code=status)
+
+    @get("/metrics", include_in_schema=False)
+    async def metrics(self, metrics_probe: HealthProbe) -> Response[bytes]:
+        """Prometheus text exposition."""
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(metrics_probe.report(), 5)
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

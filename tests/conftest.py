@@ -1,0 +1,84 @@
+"""Session-wide real services: embedded PostgreSQL (migrated once) and a real nats-server."""
+
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from hduce.core.config import Settings, load_settings
+from hduce.core.migrations import apply_migrations
+from hduce.piccolo_conf import DB
+from hduce.runtime import EmbeddedNats, EmbeddedPostgres
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+TEST_CONFIG = REPO_ROOT / "config" / "test.toml"
+
+
+@pytest.fixture(scope="session")
+def services_dir() -> Iterator[Path]:
+    """A scratch folder under /tmp (never /root) for the session's servers."""
+    with tempfile.TemporaryDirectory(prefix="hduce-test-") as folder:
+        yield Path(folder)
+
+
+@pytest.fixture(scope="session")
+def database_url(services_dir: Path) -> Iterator[str]:
+    """A real embedded PostgreSQL for the whole session."""
+    server = EmbeddedPostgres(services_dir / "pg")
+    dsn = server.start()
+    try:
+        yield dsn
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def nats_url(services_dir: Path) -> Iterator[str]:
+    """A real nats-server with JetStream for the whole session."""
+    server = EmbeddedNats(services_dir / "nats")
+    url = server.start()
+    try:
+        yield url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+async def migrated(database_url: str) -> str:
+    """Apply every migration once; returns the database URL."""
+    DB.configure(database_url)
+    DB.pool = await asyncpg.create_pool(database_url, min_size=1, max_size=2)
+    try:
+        await apply_migrations()
+    finally:
+        await DB.close_pool()
+    return database_url
+
+
+@pytest.fixture(scope="session")
+def settings(migrated: str, nats_url: str) -> Settings:
+    """Test settings pointing at the session's servers."""
+    environ = {"DATABASE_URL": migrated, "HDUCE_NATS__URL": nats_url}
+    return load_settings(config_file=str(TEST_CONFIG), environ=environ)
+
+
+@pytest.fixture
+async def raw_pool(migrated: str) -> AsyncIterator[asyncpg.Pool]:
+    """A separate pool for test assertions, independent of the app's shared pool."""
+    pool = await asyncpg.create_pool(migrated, min_size=1, max_size=3)
+    try:
+        yield pool
+    finally:
+        await pool.close()
+
+
+def subprocess_env(**extra: str) -> dict[str, str]:
+    """Environment for `hduce` subprocesses: the repo on the path, the test config."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HDUCE_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    env["HDUCE_CONFIG"] = str(TEST_CONFIG)
+    env.update(extra)
+    return env
