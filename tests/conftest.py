@@ -1,6 +1,5 @@
 """Session-wide real services: embedded PostgreSQL (migrated once) and a real nats-server."""
 
-import os
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -13,8 +12,7 @@ from hduce.core.migrations import apply_migrations
 from hduce.piccolo_conf import DB
 from hduce.runtime import EmbeddedNats, EmbeddedPostgres
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-TEST_CONFIG = REPO_ROOT / "config" / "test.toml"
+from tests.support.processes import TEST_CONFIG
 
 
 @pytest.fixture(scope="session")
@@ -73,12 +71,3 @@ async def raw_pool(migrated: str) -> AsyncIterator[asyncpg.Pool]:
         yield pool
     finally:
         await pool.close()
-
-
-def subprocess_env(**extra: str) -> dict[str, str]:
-    """Environment for `hduce` subprocesses: the repo on the path, the test config."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HDUCE_")}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    env["HDUCE_CONFIG"] = str(TEST_CONFIG)
-    env.update(extra)
-    return env

@@ -16,9 +16,9 @@ from hduce.bootstrap import load_plugins
 from hduce.core.config import ConfigError, Settings, load_settings, masked_settings
 from hduce.core.config.masking import mask_url
 from hduce.core.db import DatabaseUnavailable, open_database
-from hduce.core.lifecycle import BrokerUnavailable
 from hduce.core.logging import configure_logging
 from hduce.core.migrations import MigrationFailed, apply_migrations
+from hduce.core.tasks import BrokerUnavailable, check_jetstream
 from hduce.embedded import embedded_postgres, services
 from hduce.piccolo_conf import DB
 from hduce.runtime import EmbeddedServiceError, port_is_free
@@ -112,8 +112,7 @@ def serve(
     terminate_gracefully()
     with clear_errors(), services(settings) as urls:
         os.environ.update({"DATABASE_URL": urls.database, "HDUCE_NATS__URL": urls.nats})
-        if not no_migrate:
-            _run_migrations(settings, urls.database)
+        asyncio.run(_preflight(settings, urls.database, urls.nats, migrate=not no_migrate))
         uvicorn.run(
             "hduce.app:create_app_from_environment",
             factory=True,
@@ -149,7 +148,7 @@ def migrate(ctx: click.Context) -> None:
     """Apply pending database migrations."""
     settings = settings_from(ctx)
     with clear_errors(), services(settings) as urls:
-        _run_migrations(settings, urls.database)
+        _run_migrations(settings, urls.database, quiet=False)
 
 
 @hduce.group()
@@ -206,14 +205,25 @@ def version() -> None:
     click.echo(__version__)
 
 
-def _run_migrations(settings: Settings, database_url: str) -> None:
-    asyncio.run(_migrate(settings, database_url))
+def _run_migrations(settings: Settings, database_url: str, *, quiet: bool) -> None:
+    asyncio.run(_migrate(settings, database_url, quiet=quiet))
 
 
-async def _migrate(settings: Settings, database_url: str) -> None:
+async def _migrate(settings: Settings, database_url: str, *, quiet: bool) -> None:
     DB.configure(database_url)
     async with open_database(DB, settings.database):
-        await apply_migrations()
+        await apply_migrations(quiet=quiet)
+
+
+async def _preflight(
+    settings: Settings, database_url: str, nats_url: str, *, migrate: bool
+) -> None:
+    """Fail fast, with one clear line, when the database or NATS cannot be used."""
+    DB.configure(database_url)
+    async with open_database(DB, settings.database):
+        if migrate:
+            await apply_migrations(quiet=True)
+    await check_jetstream(nats_url, float(settings.nats.connect_timeout))
 
 
 def main() -> None:

@@ -22,7 +22,9 @@ def register_subscriptions(bus: EventBus, broker: TaskBroker) -> None:
         broker.register_task(_task_function(subscription), task_name=subscription.task_name)
 
 
-def _task_function(subscription: Subscription[Any]) -> Callable[[str, dict[str, Any], str], Awaitable[None]]:
+def _task_function(
+    subscription: Subscription[Any],
+) -> Callable[[str, dict[str, Any], str], Awaitable[None]]:
     async def deliver(event_id: str, payload: dict[str, Any], occurred_at: str) -> None:
         await subscription.deliver(event_id, payload, occurred_at)
 

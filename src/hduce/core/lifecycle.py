@@ -6,18 +6,15 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from hduce.core.config.masking import mask_url
 from hduce.core.context import AppContext
 from hduce.core.dispatch import TaskDispatcher, ensure_events_stream
 from hduce.core.outbox import OutboxRelay
-from hduce.core.tasks import run_receiver, stop_receiver
+from hduce.core.tasks import BrokerUnavailable, run_receiver, stop_receiver
 
 logger = logging.getLogger("hduce.lifecycle")
 
 SHUTDOWN_GRACE_SECONDS = 20.0
-
-
-class BrokerUnavailable(RuntimeError):
-    """NATS could not be reached at start-up."""
 
 
 @asynccontextmanager
@@ -30,7 +27,9 @@ async def running_broker(context: AppContext) -> AsyncIterator[None]:
     except Exception as exc:
         with contextlib.suppress(Exception):
             await broker.client.close()
-        raise BrokerUnavailable(f"cannot use NATS JetStream at {broker.servers}: {exc!r}") from exc
+        raise BrokerUnavailable(
+            f"cannot use NATS JetStream at {mask_url(str(broker.servers))}: {exc!r}"
+        ) from exc
     try:
         yield
     finally:

@@ -1,11 +1,16 @@
 """Where migrations live and how they are applied."""
 
+import contextlib
+import io
+import logging
 import os
 from pathlib import Path
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.engine.finder import engine_finder
+
+logger = logging.getLogger("hduce.migrations")
 
 
 class MigrationFailed(RuntimeError):
@@ -25,9 +30,13 @@ def migrations_folder(app_name: str) -> str:
     return str(migrations_root() / app_name)
 
 
-async def apply_migrations() -> None:
-    """Apply every pending migration of every registered app."""
-    result = await run_forwards(app_name="all")
+async def apply_migrations(*, quiet: bool = False) -> None:
+    """Apply every pending migration of every registered app; `quiet` logs Piccolo's report instead."""
+    report = io.StringIO()
+    with contextlib.redirect_stdout(report) if quiet else contextlib.nullcontext():
+        result = await run_forwards(app_name="all")
+    if report.getvalue().strip():
+        logger.info("migrations:\n%s", report.getvalue().strip())
     if not result.success:
         raise MigrationFailed(f"migrations failed: {result.message}")
 

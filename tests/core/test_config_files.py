@@ -1,0 +1,108 @@
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+
+from hduce.core.config import ConfigError, Section, Settings, decode_section, load_settings
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO_ROOT / "config" / "example.toml"
+SECRET = "s" * 40
+
+
+def load(path: Path, **environ: str) -> Settings:
+    return load_settings(config_file=str(path), environ=environ)
+
+
+def section_fields(kind: type[Section]) -> dict[str, Any]:
+    return {f.name: f.type for f in msgspec.structs.fields(kind)}
+
+
+def test_example_equals_the_defaults() -> None:
+    settings = load(EXAMPLE, JWT_SECRET=SECRET)
+    defaults = Settings()
+    expected = msgspec.structs.replace(
+        defaults, auth=msgspec.structs.replace(defaults.auth, jwt_secret=SECRET)
+    )
+    loaded_top = msgspec.structs.asdict(settings)
+    for name, default in msgspec.structs.asdict(expected).items():
+        value = loaded_top[name]
+        if isinstance(default, msgspec.Struct):
+            assert msgspec.structs.asdict(value) == msgspec.structs.asdict(default), name
+        else:
+            assert value == default, name
+
+
+def test_example_names_every_key_and_its_env_var() -> None:
+    raw = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
+    text = EXAMPLE.read_text(encoding="utf-8")
+    for name, kind in section_fields(Settings).items():
+        assert name in raw, f"example.toml lacks `{name}`"
+        if isinstance(kind, type) and issubclass(kind, Section):
+            keys = set(section_fields(kind))
+            keys -= {"jwt_secret"}  # secret: env-only, rejected in files
+            if name == "plugins":
+                keys -= {"sections"}  # spelled as [plugins.<name>] tables
+            assert set(raw[name]) == keys, name
+            for key in keys:
+                assert f"HDUCE_{name.upper()}__{key.upper()}" in text, f"{name}.{key}"
+        else:
+            assert f"HDUCE_{name.upper()}" in text, name
+
+
+def test_example_plugin_section_is_valid_when_uncommented() -> None:
+    from hduce.plugins.metrics.config import MetricsConfig
+
+    lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
+    start = lines.index("# [plugins.metrics]")
+    block = [re.sub(r"^# ?", "", line) for line in lines[start:] if line.startswith("#")]
+    text = EXAMPLE.read_text(encoding="utf-8") + "\n" + "\n".join(block) + "\n"
+    raw = tomllib.loads(text)["plugins"]["metrics"]
+    assert decode_section(raw, MetricsConfig, origin="example.toml") == MetricsConfig()
+
+
+def test_test_config() -> None:
+    settings = load(REPO_ROOT / "config" / "test.toml")
+    assert settings.environment == "development"
+    assert settings.logging.level == "WARNING"
+    assert settings.worker.embedded is True
+    assert settings.outbox.poll_interval == 1
+    assert settings.nats.ack_wait == 30
+    assert settings.nats.retry_backoff == 1
+
+
+def test_docker_config_needs_a_secret_and_listens_everywhere() -> None:
+    path = REPO_ROOT / "config" / "docker.toml"
+    with pytest.raises(ConfigError, match="jwt_secret"):
+        load(path)
+    settings = load(path, JWT_SECRET=SECRET)
+    assert settings.is_production
+    assert (settings.server.host, settings.server.port) == ("0.0.0.0", 8000)
+    assert settings.data_dir == "/data"
+    assert settings.logging.format == "json"
+
+
+def test_developer_config() -> None:
+    settings = load(REPO_ROOT / "hduce.toml")
+    assert settings.environment == "development"
+    assert settings.data_dir == "./var"
+    assert (settings.server.host, settings.server.port) == ("127.0.0.1", 8000)
+
+
+@pytest.mark.parametrize(
+    "path", ["config/example.toml", "config/test.toml", "config/docker.toml", "hduce.toml"]
+)
+def test_no_secrets_in_files(path: str) -> None:
+    raw = tomllib.loads((REPO_ROOT / path).read_text(encoding="utf-8"))
+    assert "jwt_secret" not in raw.get("auth", {})
+    assert not re.search(r"(?im)^\s*jwt_secret\s*=", (REPO_ROOT / path).read_text())
+
+
+def test_a_secret_in_a_file_is_rejected(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('environment = "development"\n[auth]\njwt_secret = "x"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="secret"):
+        load(bad)

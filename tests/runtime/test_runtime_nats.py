@@ -1,0 +1,126 @@
+"""EmbeddedNats against a real nats-server."""
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import nats
+import pytest
+
+from hduce.runtime import EmbeddedNats, EmbeddedServiceError, free_port
+
+CHILD_SCRIPT = """
+import sys, time
+from pathlib import Path
+from hduce.runtime import EmbeddedNats
+server = EmbeddedNats(Path(sys.argv[1]))
+url = server.start()
+print(url, server.status().pid, flush=True)
+time.sleep(60)
+"""
+
+
+async def test_start_serves_jetstream(store_dir: Path) -> None:
+    server = EmbeddedNats(store_dir)
+    url = server.start()
+    assert url.startswith("nats://127.0.0.1:") and server.owned
+    client = await nats.connect(url)
+    try:
+        js = client.jetstream()
+        await js.add_stream(name="RUNTIME_TEST", subjects=["runtime.test.>"])
+        ack = await js.publish("runtime.test.one", b"hello")
+        assert ack.stream == "RUNTIME_TEST" and ack.seq == 1
+    finally:
+        await client.close()
+        server.stop()
+    assert (store_dir / "nats.log").stat().st_size > 0
+
+
+def test_restart_reuses_persisted_port(store_dir: Path) -> None:
+    server = EmbeddedNats(store_dir)
+    url = server.start()
+    server.stop()
+    assert EmbeddedNats(store_dir).start() == url
+    assert (store_dir / "port").read_text().strip() == url.rsplit(":", 1)[1]
+    EmbeddedNats(store_dir).stop()
+
+
+def test_second_instance_joins_without_owning(store_dir: Path) -> None:
+    first = EmbeddedNats(store_dir)
+    url = first.start()
+    second = EmbeddedNats(store_dir)
+    assert second.start() == url
+    assert not second.owned and first.owned
+    assert second.status().pid == first.status().pid
+    second.release()
+    assert first.status().running
+    first.release()
+    assert not first.status().running
+
+
+def test_stop_leaves_no_process(store_dir: Path, nats_pids, wait_gone) -> None:
+    server = EmbeddedNats(store_dir)
+    server.start()
+    pid = server.status().pid
+    assert pid is not None and nats_pids(store_dir) == [pid]
+    server.stop()
+    assert wait_gone(pid, 1.0) and nats_pids(store_dir) == []
+    assert not (store_dir / "nats.pid").exists()
+    server.stop()  # no-op once stopped
+
+
+def test_server_dies_with_sigkilled_parent(store_dir: Path, wait_gone) -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD_SCRIPT, str(store_dir)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None
+        url, pid = child.stdout.readline().split()
+        assert url.startswith("nats://")
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        assert wait_gone(int(pid), 5.0)
+        # The stale pid file is ignored and the next start comes back on the same URL.
+        server = EmbeddedNats(store_dir)
+        assert server.start() == url and server.owned
+        server.stop()
+    finally:
+        child.kill()
+        child.wait()
+
+
+async def test_client_reconnects_after_restart(store_dir: Path) -> None:
+    server = EmbeddedNats(store_dir)
+    url = server.start()
+    reconnected = asyncio.Event()
+
+    async def on_reconnect() -> None:
+        reconnected.set()
+
+    client = await nats.connect(
+        url, reconnect_time_wait=0.1, max_reconnect_attempts=-1, reconnected_cb=on_reconnect
+    )
+    try:
+        server.stop()
+        assert server.start() == url
+        await asyncio.wait_for(reconnected.wait(), timeout=5)
+        await client.flush(timeout=2)
+    finally:
+        await client.close()
+        server.stop()
+
+
+def test_busy_port_fails_with_log_tail(store_dir: Path) -> None:
+    port = free_port()
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", port))
+        blocker.listen()
+        with pytest.raises(EmbeddedServiceError, match="log tail") as caught:
+            EmbeddedNats(store_dir, port=port).start()
+    assert "\n" not in str(caught.value)
+    assert not (store_dir / "nats.pid").exists()
+    assert os.path.exists(store_dir / "nats.log")

@@ -1,0 +1,109 @@
+"""EmbeddedPostgres against real pgserver binaries."""
+
+import os
+import shutil
+import signal
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from hduce.runtime import EmbeddedPostgres, EmbeddedServiceError
+
+
+async def fetch(dsn: str, sql: str) -> object:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return await conn.fetchval(sql)
+    finally:
+        await conn.close()
+
+
+async def test_first_start_creates_cluster_and_serves_queries(pgdata: Path) -> None:
+    pg = EmbeddedPostgres(pgdata)
+    dsn = pg.start()
+    assert pg.owned
+    assert (pgdata / "PG_VERSION").is_file()
+    assert dsn == f"postgresql://postgres@/postgres?host={pgdata}"
+    assert await fetch(dsn, "SELECT 1") == 1
+    status = pg.status()
+    assert status.running and status.pid and status.dsn == dsn
+    pg.stop()
+
+
+async def test_second_start_joins_without_owning(pgdata: Path, postgres_pids) -> None:
+    first = EmbeddedPostgres(pgdata)
+    dsn = first.start()
+    second = EmbeddedPostgres(pgdata)
+    assert second.start() == dsn
+    assert not second.owned
+    assert first.start() == dsn and first.owned  # idempotent for the owner too
+    second.release()
+    assert await fetch(dsn, "SELECT 1") == 1
+    first.release()
+    assert postgres_pids(pgdata) == []
+
+
+async def test_stop_leaves_no_postgres_process(pgdata: Path, postgres_pids) -> None:
+    pg = EmbeddedPostgres(pgdata)
+    pg.start()
+    assert postgres_pids(pgdata)
+    pg.stop()
+    assert postgres_pids(pgdata) == []
+    assert not pg.status().running and not pg.owned
+    pg.stop()  # stopping a stopped cluster is a no-op
+
+
+async def test_data_persists_across_restart(pgdata: Path) -> None:
+    pg = EmbeddedPostgres(pgdata)
+    dsn = pg.start()
+    conn = await asyncpg.connect(dsn)
+    await conn.execute("CREATE TABLE note (body text); INSERT INTO note VALUES ('kept')")
+    await conn.close()
+    pg.stop()
+    assert await fetch(pg.start(), "SELECT body FROM note") == "kept"
+    pg.stop()
+
+
+async def test_start_recovers_after_postmaster_sigkill(pgdata: Path, wait_gone) -> None:
+    pg = EmbeddedPostgres(pgdata)
+    dsn = pg.start()
+    conn = await asyncpg.connect(dsn)
+    await conn.execute("CREATE TABLE note (body text); INSERT INTO note VALUES ('committed')")
+    await conn.close()
+    old_pid = pg.status().pid
+    assert old_pid is not None
+    os.kill(old_pid, signal.SIGKILL)
+    assert wait_gone(old_pid, 5.0)
+    assert (pgdata / "postmaster.pid").exists()  # stale, left by the crash
+    assert not pg.status().running
+
+    dsn = pg.start()
+    assert pg.owned and pg.status().pid != old_pid
+    assert await fetch(dsn, "SELECT body FROM note") == "committed"
+    pg.stop()
+
+
+async def test_long_pgdata_path_uses_short_socket_dir(workdir: Path, postgres_pids) -> None:
+    pgdata = workdir / ("d" * 60) / ("e" * 60) / "pg"
+    pg = EmbeddedPostgres(pgdata)
+    socket_dir = pg.socket_dir
+    assert socket_dir != pgdata and len(str(socket_dir)) < 40
+    try:
+        dsn = pg.start()
+        assert f"host={socket_dir}" in dsn
+        assert await fetch(dsn, "SELECT 1") == 1
+        pg.stop()
+        assert not socket_dir.exists()
+    finally:
+        for pid in postgres_pids(pgdata):
+            os.kill(pid, signal.SIGKILL)
+        shutil.rmtree(socket_dir, ignore_errors=True)
+
+
+def test_start_failure_is_one_clear_line(pgdata: Path) -> None:
+    pgdata.mkdir()
+    (pgdata / "stray.txt").write_text("not a cluster")
+    with pytest.raises(EmbeddedServiceError, match="initdb failed") as caught:
+        EmbeddedPostgres(pgdata).start()
+    assert "\n" not in str(caught.value)

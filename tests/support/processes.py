@@ -1,0 +1,86 @@
+"""Start `hduce` subprocesses and make sure every process a test started is gone afterwards."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psutil
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TEST_CONFIG = REPO_ROOT / "config" / "test.toml"
+
+
+def hduce_env(**extra: str) -> dict[str, str]:
+    """Environment for `hduce` subprocesses: the repo on the path, the test config, `extra` on top."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HDUCE_")}
+    for name in ("DATABASE_URL", "JWT_SECRET", "DEBUG", "LOG_LEVEL"):
+        env.pop(name, None)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    env["HDUCE_CONFIG"] = str(TEST_CONFIG)
+    env.update(extra)
+    return env
+
+
+@contextmanager
+def hduce_process(
+    args: list[str], env: dict[str, str], log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run `python -m hduce <args>`; on exit kill it and every descendant by pid."""
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "hduce", *args],
+            env=env,
+            cwd=REPO_ROOT,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        yield process
+    finally:
+        kill_tree(process.pid)
+        process.wait(timeout=10)
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL a process and all its descendants, ignoring those already gone."""
+    try:
+        parent = psutil.Process(pid)
+        victims = [*parent.children(recursive=True), parent]
+    except psutil.NoSuchProcess:
+        return
+    for victim in victims:
+        try:
+            victim.send_signal(signal.SIGKILL)
+        except psutil.NoSuchProcess:
+            pass
+
+
+def processes_using(path: Path) -> list[psutil.Process]:
+    """Live postgres / nats-server processes whose command line or working directory is under `path`."""
+    found = []
+    marker = str(path)
+    for process in psutil.process_iter(["name", "cmdline", "cwd", "status"]):
+        info = process.info
+        if info["status"] == psutil.STATUS_ZOMBIE:
+            continue
+        if info["name"] not in ("postgres", "nats-server"):
+            continue
+        text = " ".join(info["cmdline"] or []) + " " + (info["cwd"] or "")
+        if marker in text:
+            found.append(process)
+    return found
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 0.1) -> bool:
+    """Poll `predicate` until it is true or `timeout` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()

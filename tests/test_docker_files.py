@@ -1,0 +1,127 @@
+"""Static checks of docker/: no Docker engine here, so check what can be checked without one."""
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from hduce.core.config import ConfigError, Settings, load_settings
+from hduce.core.config.sources import ENV_NOT_SETTINGS, SEED_NAMES
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DOCKER = REPO_ROOT / "docker"
+DOCKERFILE = (DOCKER / "Dockerfile").read_text(encoding="utf-8")
+COMPOSE_TEXT = (DOCKER / "compose.yaml").read_text(encoding="utf-8")
+COMPOSE: dict[str, Any] = yaml.safe_load(COMPOSE_TEXT)
+DOCKER_TOML = str(REPO_ROOT / "config" / "docker.toml")
+HDUCE_SERVICES = ("hduce", "worker")
+SECRET = "s" * 40
+_INTERPOLATION = re.compile(r"\$\{(?P<name>[A-Z_][A-Z0-9_]*)(?:[:?\-][^}]*)?\}")
+
+
+def interpolate(value: str) -> str:
+    """Stand in for compose's `${VAR:?...}` / `${VAR:-...}` substitution."""
+    return _INTERPOLATION.sub(lambda m: SECRET if "SECRET" in m["name"] else "pw", value)
+
+
+def service_env(name: str) -> dict[str, str]:
+    raw = COMPOSE["services"][name].get("environment") or {}
+    if isinstance(raw, list):
+        raw = dict(item.split("=", 1) for item in raw)
+    return {key: interpolate(str(value)) for key, value in raw.items()}
+
+
+def instructions(keyword: str) -> list[str]:
+    """Arguments of every `KEYWORD ...` instruction, continuation lines joined."""
+    joined = re.sub(r"\\\n\s*", " ", DOCKERFILE)
+    return [
+        line.split(None, 1)[1] for line in joined.splitlines() if line.startswith(f"{keyword} ")
+    ]
+
+
+def test_compose_has_every_service_and_named_volume() -> None:
+    services = COMPOSE["services"]
+    assert set(services) >= {"hduce", "worker", "postgres", "nats", "meilisearch"}
+    assert services["hduce"]["command"] == ["hduce", "serve", "--no-worker"]
+    assert services["worker"]["command"] == ["hduce", "worker"]
+    assert services["postgres"]["image"] == "postgres:16"
+    assert services["nats"]["image"].startswith("nats:2.10")
+    assert services["nats"]["command"] == ["-js", "-sd", "/data"]
+    assert services["meilisearch"]["image"] == "getmeili/meilisearch:v1.11"
+    assert services["worker"]["healthcheck"] == {"disable": True}
+    declared = set(COMPOSE["volumes"])
+    for service in services.values():
+        for volume in service.get("volumes", []):
+            source = volume.split(":", 1)[0]
+            assert source in declared, f"volume {source!r} is not declared"
+    build = services["hduce"]["build"]
+    assert (DOCKER / build["context"] / build["dockerfile"]).resolve() == DOCKER / "Dockerfile"
+
+
+@pytest.mark.parametrize("service", HDUCE_SERVICES)
+def test_compose_env_maps_to_real_settings(service: str) -> None:
+    env = service_env(service)
+    assert {"DATABASE_URL", "HDUCE_NATS__URL", "JWT_SECRET"} <= set(env)
+    raw = COMPOSE["services"][service]["environment"]
+    assert raw["JWT_SECRET"] == "${JWT_SECRET:?set JWT_SECRET}", "the secret comes from the host"
+    for name, value in env.items():
+        if name in ENV_NOT_SETTINGS or not (name.startswith("HDUCE_") or name in SEED_NAMES):
+            continue  # not a settings variable
+        if name.startswith("HDUCE_PLUGINS__") and name.count("__") > 1:
+            continue  # a plugin's own section: checked by that plugin, not by Settings
+        # Each variable alone must name a real key and carry a valid value.
+        load_settings(config_file=DOCKER_TOML, environ={"JWT_SECRET": SECRET, name: value})
+    settings = load_settings(config_file=DOCKER_TOML, environ=env)
+    assert settings.is_production
+    assert settings.database.url.startswith("postgresql://hduce:")
+    assert settings.nats.url == "nats://nats:4222"
+    assert settings.worker.embedded is (service != "hduce")
+
+
+def test_an_unknown_hduce_variable_would_be_caught() -> None:
+    with pytest.raises(ConfigError, match="unknown key"):
+        load_settings(
+            config_file=DOCKER_TOML, environ={"JWT_SECRET": SECRET, "HDUCE_NATS__URI": "nats://x"}
+        )
+
+
+def test_commented_plugin_vars_are_plugin_sections() -> None:
+    commented = re.findall(r"^\s*#\s*(HDUCE_[A-Z0-9_]+)\s*:\s*(.*)$", COMPOSE_TEXT, re.MULTILINE)
+    assert commented, "expected commented examples for future plugins"
+    for name, value in commented:
+        assert name.startswith("HDUCE_PLUGINS__"), name
+        environ = {"JWT_SECRET": SECRET, name: interpolate(value.strip().strip("'\""))}
+        if name == "HDUCE_PLUGINS__ENABLED":
+            assert isinstance(json.loads(environ[name]), list)
+        settings = load_settings(config_file=DOCKER_TOML, environ=environ)
+        assert isinstance(settings, Settings)
+
+
+def test_dockerfile_essentials() -> None:
+    assert instructions("FROM")[0] == "python:3.11-slim AS builder"
+    assert instructions("FROM")[-1].startswith("python:3.11-slim")
+    assert instructions("USER") == ["hduce"]
+    assert instructions("VOLUME") == ["/data"]
+    assert instructions("EXPOSE") == ["8000 1883"]
+    assert json.loads(instructions("CMD")[-1]) == ["hduce", "serve"]
+    (healthcheck,) = instructions("HEALTHCHECK")
+    assert "urllib.request" in healthcheck and "127.0.0.1" in healthcheck
+    assert "/health" in healthcheck and "curl" not in healthcheck
+    env = " ".join(instructions("ENV"))
+    assert "HDUCE_CONFIG=/app/config/docker.toml" in env
+    assert "HDUCE_MIGRATIONS_DIR=/app/migrations" in env
+
+
+def test_dockerfile_copies_what_exists() -> None:
+    for args in instructions("COPY"):
+        if args.startswith("--from="):
+            continue
+        *sources, _ = args.split()
+        for source in sources:
+            assert (REPO_ROOT / source).exists(), f"COPY source {source} missing"
+    copied = " ".join(instructions("COPY"))
+    assert "migrations/" in copied and "config/" in copied
+    assert (REPO_ROOT / "config" / "docker.toml").is_file()
