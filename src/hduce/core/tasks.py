@@ -24,6 +24,18 @@ logger = logging.getLogger("hduce.tasks")
 DeadLetterSink = Callable[["DeadLetterRecord"], Awaitable[None]]
 
 
+async def _log_nats_error(error: Exception) -> None:
+    logger.warning("nats: %r", error)
+
+
+async def _log_nats_disconnected() -> None:
+    logger.warning("nats: disconnected, reconnecting")
+
+
+async def _log_nats_reconnected() -> None:
+    logger.warning("nats: reconnected")
+
+
 class BrokerUnavailable(RuntimeError):
     """NATS JetStream could not be reached."""
 
@@ -31,8 +43,16 @@ class BrokerUnavailable(RuntimeError):
 async def check_jetstream(url: str, timeout: float) -> None:
     """Connect once and ask JetStream for account info; raise `BrokerUnavailable` if that fails."""
     try:
-        client = await nats.connect(
-            url, connect_timeout=timeout, allow_reconnect=False, max_reconnect_attempts=0
+        # nats-py retries a first connection forever unless its attempts are bounded.
+        client = await asyncio.wait_for(
+            nats.connect(
+                url,
+                connect_timeout=timeout,
+                allow_reconnect=False,
+                max_reconnect_attempts=1,
+                error_cb=_log_nats_error,
+            ),
+            timeout * 3,
         )
     except Exception as exc:
         raise BrokerUnavailable(f"cannot connect to NATS at {mask_url(url)}: {exc!r}") from exc
@@ -93,6 +113,9 @@ class TaskBroker(PullBasedJetStreamBroker):
             pull_consume_timeout=1.0,
             max_reconnect_attempts=-1,
             reconnect_time_wait=1,
+            error_cb=_log_nats_error,
+            disconnected_cb=_log_nats_disconnected,
+            reconnected_cb=_log_nats_reconnected,
             connect_timeout=float(settings.connect_timeout),
         )
         self.settings = settings

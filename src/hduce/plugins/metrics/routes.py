@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 
 from litestar import Controller, Response, get
+from litestar.openapi import ResponseSpec
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
@@ -21,7 +22,12 @@ class HealthController(Controller):
         """Liveness: the process is up and serving (no I/O)."""
         return {"status": "ok"}
 
-    @get("/health/detailed", responses={503: None})
+    @get(
+        "/health/detailed",
+        responses={
+            503: ResponseSpec(data_container=HealthReport, description="A dependency is down")
+        },
+    )
     async def health_detailed(self, metrics_probe: HealthProbe) -> Response[HealthReport]:
         """Readiness: database, NATS, outbox backlog, task lag and every plugin's checks."""
         report = await metrics_probe.report()

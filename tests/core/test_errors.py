@@ -1,0 +1,296 @@
+"""Every error answers RFC 9457 problem+json and carries the request id."""
+
+import logging
+import re
+from typing import Annotated, Any
+
+import httpx
+import msgspec
+import pytest
+from litestar import Litestar, get, post
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.params import JSONBody
+from litestar.testing import AsyncTestClient
+
+from hduce.core.errors import PROBLEM_JSON, PROBLEM_TYPE_BASE, Conflict, exception_handlers
+from hduce.core.middleware import request_context_middleware
+
+BODY_CAP = 100
+GENERATED_ID = re.compile(r"^[0-9a-f]{32}$")
+LEAKED_TEXT = "db password is hunter2"
+
+
+class ItemCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """A payload with constraints."""
+
+    name: Annotated[str, msgspec.Meta(min_length=2, max_length=20)]
+    quantity: Annotated[int, msgspec.Meta(ge=1)]
+
+
+@get("/conflict")
+async def conflicting() -> None:
+    """Raise a domain error with an extra problem member."""
+    raise Conflict("the slot is already booked", slot_id="slot-7")
+
+
+@get("/conflict-with-status")
+async def conflicting_with_status() -> None:
+    """Raise a domain error whose extra member is called `status` (an appointment status)."""
+    raise Conflict("cannot cancel a completed appointment", status="completed")
+
+
+@get("/boom")
+async def boom() -> None:
+    """Fail unexpectedly with a message that must not reach the client."""
+    raise RuntimeError(LEAKED_TEXT)
+
+
+@post("/items")
+async def create_item(data: JSONBody[ItemCreate]) -> ItemCreate:
+    """Accept only POST with a strict body."""
+    return data
+
+
+_RATE_LIMIT = RateLimitConfig(rate_limit=("minute", 2), store="t_rl")
+
+
+@get("/limited", middleware=[_RATE_LIMIT.middleware])
+async def limited() -> str:
+    """Two calls a minute."""
+    return "ok"
+
+
+def make_app(*, debug: bool = False) -> Litestar:
+    """A fresh app (fresh rate-limit store) wired like HDuce's."""
+    return Litestar(
+        route_handlers=[conflicting, conflicting_with_status, boom, create_item, limited],
+        exception_handlers=exception_handlers(),
+        middleware=[request_context_middleware],
+        request_max_body_size=BODY_CAP,
+        debug=debug,
+        logging_config=None,
+    )
+
+
+@pytest.fixture
+async def client() -> Any:
+    async with AsyncTestClient(make_app()) as test_client:
+        yield test_client
+
+
+def assert_problem(response: httpx.Response, status: int, path: str) -> dict[str, Any]:
+    """Check the RFC 9457 shape and return the body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM_JSON
+    body = response.json()
+    assert body["status"] == status
+    assert body["type"].startswith(PROBLEM_TYPE_BASE)
+    assert isinstance(body["title"], str) and body["title"]
+    assert body["instance"] == path
+    return body
+
+
+def assert_request_id(response: httpx.Response) -> str:
+    """The response names its request id, and the problem body agrees with the header."""
+    request_id = response.headers.get("x-request-id")
+    assert request_id, f"no X-Request-ID on a {response.status_code} response"
+    if response.headers["content-type"] == PROBLEM_JSON:
+        assert response.json().get("request_id") == request_id
+    return request_id
+
+
+async def test_unknown_path_is_404_problem(client: AsyncTestClient) -> None:
+    response = await client.get("/no/such/path")
+    body = assert_problem(response, 404, "/no/such/path")
+    assert body["type"] == PROBLEM_TYPE_BASE + "not-found"
+
+
+async def test_unknown_path_carries_request_id(client: AsyncTestClient) -> None:
+    assert_request_id(await client.get("/no/such/path"))
+
+
+async def test_wrong_method_is_405_problem_with_allow(client: AsyncTestClient) -> None:
+    response = await client.get("/items")
+    body = assert_problem(response, 405, "/items")
+    assert body["type"] == PROBLEM_TYPE_BASE + "method-not-allowed"
+    assert "POST" in response.headers["allow"]
+
+
+async def test_wrong_method_carries_request_id(client: AsyncTestClient) -> None:
+    assert_request_id(await client.get("/items"))
+
+
+async def test_body_over_the_cap_is_413_problem(client: AsyncTestClient) -> None:
+    payload = b'{"name": "' + b"x" * (BODY_CAP * 2) + b'", "quantity": 1}'
+    response = await client.post(
+        "/items", content=payload, headers={"content-type": "application/json"}
+    )
+    assert_problem(response, 413, "/items")
+    assert_request_id(response)
+
+
+async def test_body_just_under_the_cap_is_accepted(client: AsyncTestClient) -> None:
+    response = await client.post("/items", json={"name": "gauze", "quantity": 3})
+    assert response.status_code == 201
+    assert response.json() == {"name": "gauze", "quantity": 3}
+    assert_request_id(response)
+
+
+async def test_non_json_body_under_wrong_content_type_is_400_problem(
+    client: AsyncTestClient,
+) -> None:
+    # Litestar does not answer 415 for a struct body: it decodes the bytes as JSON whatever the
+    # Content-Type says, so a non-JSON body is a 400 "malformed" problem.
+    response = await client.post(
+        "/items", content=b"name=gauze&quantity=3", headers={"content-type": "text/plain"}
+    )
+    body = assert_problem(response, 400, "/items")
+    assert body["type"] == PROBLEM_TYPE_BASE + "bad-request"
+    assert "malformed" in body["detail"].lower()
+    assert_request_id(response)
+
+
+async def test_json_body_under_wrong_content_type_is_decoded_anyway(
+    client: AsyncTestClient,
+) -> None:
+    # Pins Litestar's behaviour (no Content-Type enforcement, no 415) so a change is noticed.
+    response = await client.post(
+        "/items",
+        content=b'{"name": "gauze", "quantity": 3}',
+        headers={"content-type": "text/plain"},
+    )
+    assert response.status_code == 201
+
+
+async def test_malformed_json_is_400_problem(client: AsyncTestClient) -> None:
+    response = await client.post(
+        "/items", content=b'{"name": ', headers={"content-type": "application/json"}
+    )
+    assert_problem(response, 400, "/items")
+
+
+@pytest.mark.parametrize(
+    ("payload", "bad_field"),
+    [
+        ({"name": "x", "quantity": 1}, "name"),
+        ({"name": "gauze", "quantity": 0}, "quantity"),
+        ({"name": "gauze", "quantity": "three"}, "quantity"),
+        ({"name": "gauze"}, "quantity"),
+        ({"name": "gauze", "quantity": 1, "price": 3}, "price"),
+    ],
+)
+async def test_bad_payload_is_422_problem_naming_the_field(
+    client: AsyncTestClient, payload: dict[str, Any], bad_field: str
+) -> None:
+    response = await client.post("/items", json=payload)
+    body = assert_problem(response, 422, "/items")
+    assert body["type"] == PROBLEM_TYPE_BASE + "validation-error"
+    assert bad_field in body["detail"]
+    assert isinstance(body["errors"], list) and body["errors"]
+    assert all("message" in error for error in body["errors"])
+    assert_request_id(response)
+
+
+async def test_rate_limit_is_429_problem(client: AsyncTestClient) -> None:
+    for _ in range(2):
+        assert (await client.get("/limited")).status_code == 200
+    response = await client.get("/limited")
+    body = assert_problem(response, 429, "/limited")
+    assert body["type"] == PROBLEM_TYPE_BASE + "too-many-requests"
+    # Litestar sets no Retry-After; it sends the RateLimit-* headers, which must survive.
+    assert int(response.headers["ratelimit-reset"]) > 0
+    assert response.headers["ratelimit-remaining"] == "0"
+
+
+async def test_rate_limited_response_carries_request_id(client: AsyncTestClient) -> None:
+    for _ in range(2):
+        await client.get("/limited")
+    response = await client.get("/limited", headers={"x-request-id": "limited-1"})
+    assert response.status_code == 429
+    assert assert_request_id(response) == "limited-1"
+
+
+async def test_rate_limited_request_is_logged_as_429(
+    client: AsyncTestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    for _ in range(2):
+        await client.get("/limited")
+    with caplog.at_level(logging.INFO, logger="hduce.access"):
+        response = await client.get("/limited")
+    assert response.status_code == 429
+    statuses = [r.status for r in caplog.records if r.name == "hduce.access"]  # type: ignore[attr-defined]
+    assert statuses == [429]
+
+
+async def test_domain_error_is_its_own_problem(client: AsyncTestClient) -> None:
+    response = await client.get("/conflict")
+    body = assert_problem(response, 409, "/conflict")
+    assert body["type"] == PROBLEM_TYPE_BASE + "conflict"
+    assert body["title"] == "Conflict"
+    assert body["detail"] == "the slot is already booked"
+    assert body["slot_id"] == "slot-7"
+    assert_request_id(response)
+
+
+async def test_domain_error_extra_cannot_clobber_standard_members(
+    client: AsyncTestClient,
+) -> None:
+    response = await client.get("/conflict-with-status")
+    body = assert_problem(response, 409, "/conflict-with-status")
+    assert body["type"] == PROBLEM_TYPE_BASE + "conflict"
+    assert body["detail"] == "cannot cancel a completed appointment"
+
+
+async def test_unexpected_error_is_500_problem_without_internals(
+    client: AsyncTestClient,
+) -> None:
+    response = await client.get("/boom")
+    body = assert_problem(response, 500, "/boom")
+    assert body["type"] == PROBLEM_TYPE_BASE + "internal-error"
+    assert LEAKED_TEXT not in response.text
+    assert "RuntimeError" not in response.text
+    assert "Traceback" not in response.text
+    assert_request_id(response)
+
+
+async def test_unexpected_error_in_debug_names_the_exception() -> None:
+    async with AsyncTestClient(make_app(debug=True)) as debug_client:
+        response = await debug_client.get("/boom")
+    body = assert_problem(response, 500, "/boom")
+    assert "RuntimeError" in body["detail"]
+    assert LEAKED_TEXT in body["detail"]
+
+
+async def test_valid_incoming_request_id_is_echoed(client: AsyncTestClient) -> None:
+    response = await client.get("/conflict", headers={"X-Request-ID": "abc.DEF_123-xyz"})
+    assert assert_request_id(response) == "abc.DEF_123-xyz"
+
+
+@pytest.mark.parametrize(
+    "incoming",
+    ["has space", "semi;colon", "x" * 129, "", "ünïcode"],
+)
+async def test_invalid_incoming_request_id_is_replaced(
+    client: AsyncTestClient, incoming: str
+) -> None:
+    headers = {"X-Request-ID": incoming.encode("utf-8")}  # httpx accepts bytes values
+    response = await client.get("/conflict", headers=headers)  # type: ignore[arg-type]
+    request_id = assert_request_id(response)
+    assert request_id != incoming
+    assert GENERATED_ID.match(request_id)
+
+
+async def test_each_request_gets_its_own_id(client: AsyncTestClient) -> None:
+    first = assert_request_id(await client.get("/conflict"))
+    second = assert_request_id(await client.get("/conflict"))
+    assert GENERATED_ID.match(first) and GENERATED_ID.match(second)
+    assert first != second
+
+
+async def test_successful_response_carries_exactly_one_request_id(
+    client: AsyncTestClient,
+) -> None:
+    response = await client.post(
+        "/items", json={"name": "gauze", "quantity": 1}, headers={"X-Request-ID": "one"}
+    )
+    assert response.headers.get_list("x-request-id") == ["one"]
