@@ -8,6 +8,7 @@ import socket
 import statistics
 import sys
 import tempfile
+import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -17,6 +18,9 @@ import psutil
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SERVER_NAMES = ("postgres", "nats-server")
+
+# pgserver asks platformdirs for a runtime dir at import; the fallback under /tmp is fine here.
+warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR", category=UserWarning)
 
 
 def exit_on_sigterm() -> None:
