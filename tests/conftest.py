@@ -11,7 +11,6 @@ from hduce.core.config import Settings, load_settings
 from hduce.core.migrations import apply_migrations
 from hduce.piccolo_conf import DB
 from hduce.runtime import EmbeddedNats, EmbeddedPostgres
-
 from tests.support.processes import TEST_CONFIG
 
 

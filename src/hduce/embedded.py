@@ -1,4 +1,4 @@
-"""Start the embedded PostgreSQL and NATS a deployment did not point at, and stop what was started."""
+"""Start the embedded PostgreSQL and NATS where no URL is configured, and stop them after."""
 
 import hashlib
 import logging
@@ -26,7 +26,7 @@ class ServiceUrls:
 
 
 def resolve_data_dir(settings: Settings) -> Path:
-    """The absolute data directory, kept out of `/root` (pgserver opens every ancestor to others)."""
+    """The absolute data directory, kept out of `/root` (pgserver opens its ancestors to all)."""
     data_dir = Path(settings.data_dir).expanduser().resolve()
     if not (os.geteuid() == 0 and data_dir.is_relative_to(ROOT_HOME)):
         return data_dir

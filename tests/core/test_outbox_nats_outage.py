@@ -38,7 +38,8 @@ async def test_events_published_during_a_nats_outage_are_delivered_after_it(
             )
             assert handled == 0
             assert await raw_pool.fetchval(
-                "SELECT count(*) FROM outbox WHERE dispatched_at IS NULL AND payload->>'label' = ANY($1)",
+                "SELECT count(*) FROM outbox "
+                "WHERE dispatched_at IS NULL AND payload->>'label' = ANY($1)",
                 during,
             ) == len(during)
 

@@ -1,4 +1,4 @@
-"""`hduce serve` as a real process on a fresh data dir: goes green, and SIGTERM leaves nothing behind."""
+"""`hduce serve` as a real process on a fresh data dir: goes green; SIGTERM leaves no process."""
 
 import signal
 import socket

@@ -1,4 +1,4 @@
-"""`hduce worker` as a real process, SIGKILLed mid-task: the task is redelivered and its effect happens once."""
+"""`hduce worker` as a real process, SIGKILLed mid-task: task redelivered, its effect once."""
 
 import uuid
 from pathlib import Path

@@ -10,8 +10,9 @@ from hduce.core.plugin import HducePlugin
 from hduce.core.tables import Outbox
 
 PROBE_TABLES = """
-CREATE TABLE IF NOT EXISTS probe_attempt (id bigserial PRIMARY KEY, event_id uuid NOT NULL,
-                                          label text NOT NULL, at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE IF NOT EXISTS probe_attempt (
+    id bigserial PRIMARY KEY, event_id uuid NOT NULL, label text NOT NULL,
+    at timestamptz NOT NULL DEFAULT now());
 CREATE TABLE IF NOT EXISTS probe_effect (event_id uuid PRIMARY KEY, label text NOT NULL,
                                          at timestamptz NOT NULL DEFAULT now());
 """

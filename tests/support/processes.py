@@ -1,5 +1,6 @@
 """Start `hduce` subprocesses and make sure every process a test started is gone afterwards."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -16,7 +17,7 @@ TEST_CONFIG = REPO_ROOT / "config" / "test.toml"
 
 
 def hduce_env(**extra: str) -> dict[str, str]:
-    """Environment for `hduce` subprocesses: the repo on the path, the test config, `extra` on top."""
+    """Environment for `hduce` subprocesses: repo on the path, the test config, `extra` on top."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HDUCE_")}
     for name in ("DATABASE_URL", "JWT_SECRET", "DEBUG", "LOG_LEVEL"):
         env.pop(name, None)
@@ -54,14 +55,12 @@ def kill_tree(pid: int) -> None:
     except psutil.NoSuchProcess:
         return
     for victim in victims:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             victim.send_signal(signal.SIGKILL)
-        except psutil.NoSuchProcess:
-            pass
 
 
 def processes_using(path: Path) -> list[psutil.Process]:
-    """Live postgres / nats-server processes whose command line or working directory is under `path`."""
+    """Live postgres / nats-server processes whose command line or cwd is under `path`."""
     found = []
     marker = str(path)
     for process in psutil.process_iter(["name", "cmdline", "cwd", "status"]):

@@ -1,4 +1,4 @@
-"""Past-tense facts that plugins publish and subscribe to; each subclasses `hduce.core.events.Event`."""
+"""Past-tense facts that plugins publish and subscribe to (subclasses of `Event`)."""
 
 from hduce.core.events import Event, EventMeta
 

@@ -1,4 +1,4 @@
-"""The core lifespans: the shared pool, the task broker, the outbox relay and the embedded receiver."""
+"""Core lifespans: the task broker, the outbox relay and the in-process task receiver."""
 
 import asyncio
 import contextlib

@@ -31,7 +31,7 @@ def migrations_folder(app_name: str) -> str:
 
 
 async def apply_migrations(*, quiet: bool = False) -> None:
-    """Apply every pending migration of every registered app; `quiet` logs Piccolo's report instead."""
+    """Apply every pending migration; `quiet` logs Piccolo's report instead of printing it."""
     report = io.StringIO()
     with contextlib.redirect_stdout(report) if quiet else contextlib.nullcontext():
         result = await run_forwards(app_name="all")

@@ -59,7 +59,7 @@ async def outbox_backlog(pool: asyncpg.Pool) -> OutboxBacklog:
 
 
 class OutboxRelay:
-    """Claims due rows with `FOR UPDATE SKIP LOCKED`, woken by `LISTEN/NOTIFY`, polling as a fallback."""
+    """Claims due rows `FOR UPDATE SKIP LOCKED`, woken by `LISTEN/NOTIFY`, polling as fallback."""
 
     def __init__(
         self, pool: asyncpg.Pool, dsn: str, dispatcher: Dispatcher, settings: OutboxSettings
@@ -116,7 +116,8 @@ class OutboxRelay:
                 done.append(row.id)
             if done:
                 await connection.execute(
-                    "UPDATE outbox SET dispatched_at = now(), attempts = attempts + 1 WHERE id = ANY($1)",
+                    "UPDATE outbox SET dispatched_at = now(), attempts = attempts + 1 "
+                    "WHERE id = ANY($1)",
                     done,
                 )
         if failed:

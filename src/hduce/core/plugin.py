@@ -41,7 +41,7 @@ class HducePlugin(InitPlugin):
         return self._context
 
     def setup(self, context: AppContext) -> None:
-        """Build services, register contracts, subscribe to events and declare tasks (web and worker)."""
+        """Build services, register contracts, subscribe to events, declare tasks."""
         self._context = context
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:

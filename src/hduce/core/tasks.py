@@ -1,4 +1,4 @@
-"""TaskIQ over NATS JetStream: durable pull consumer, explicit ack, retries with backoff, dead letters."""
+"""TaskIQ over NATS JetStream: durable pull consumer, explicit ack, retries, dead letters."""
 
 import asyncio
 import logging
@@ -40,24 +40,24 @@ class BrokerUnavailable(RuntimeError):
     """NATS JetStream could not be reached."""
 
 
-async def check_jetstream(url: str, timeout: float) -> None:
+async def check_jetstream(url: str, connect_timeout: float) -> None:
     """Connect once and ask JetStream for account info; raise `BrokerUnavailable` if that fails."""
     try:
         # nats-py retries a first connection forever unless its attempts are bounded.
         client = await asyncio.wait_for(
             nats.connect(
                 url,
-                connect_timeout=timeout,
+                connect_timeout=connect_timeout,
                 allow_reconnect=False,
                 max_reconnect_attempts=1,
                 error_cb=_log_nats_error,
             ),
-            timeout * 3,
+            connect_timeout * 3,
         )
     except Exception as exc:
         raise BrokerUnavailable(f"cannot connect to NATS at {mask_url(url)}: {exc!r}") from exc
     try:
-        await client.jetstream(timeout=timeout).account_info()
+        await client.jetstream(timeout=connect_timeout).account_info()
     except Exception as exc:
         raise BrokerUnavailable(
             f"NATS at {mask_url(url)} has no usable JetStream: {exc!r}"
@@ -90,7 +90,7 @@ class _FailureTracker(TaskiqMiddleware):
 
 
 class TaskBroker(PullBasedJetStreamBroker):
-    """A `PullBasedJetStreamBroker` that retries failed tasks with backoff and dead-letters the rest."""
+    """A pull-based JetStream broker that retries failed tasks with backoff, then dead-letters."""
 
     def __init__(self, url: str, settings: NatsSettings, dead_letters: DeadLetterSink) -> None:
         super().__init__(
@@ -107,7 +107,7 @@ class TaskBroker(PullBasedJetStreamBroker):
                 durable_name=settings.durable,
                 ack_policy=AckPolicy.EXPLICIT,
                 ack_wait=float(settings.ack_wait),
-                # One delivery past the limit lets `listen` dead-letter work lost with a dead worker.
+                # One delivery past the limit lets `listen` dead-letter a task lost with its worker.
                 max_deliver=settings.max_attempts + 1,
             ),
             pull_consume_timeout=1.0,

@@ -56,7 +56,7 @@ _UNKNOWN = re.compile(r"Object contains unknown field `(?P<field>[^`]+)`")
 def load_settings(
     config_file: str | None = None, environ: Mapping[str, str] | None = None
 ) -> Settings:
-    """Build `Settings` from defaults < TOML file < environment; raise `ConfigError` on bad input."""
+    """Build `Settings` from defaults < TOML file < environment; `ConfigError` on bad input."""
     environ = os.environ if environ is None else environ
     path = config_path(config_file, environ)
     raw = read_toml(path) if path else {}
