@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 
 from litestar import Controller, Response, get
+from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
@@ -28,14 +29,14 @@ class HealthController(Controller):
             503: ResponseSpec(data_container=HealthReport, description="A dependency is down")
         },
     )
-    async def health_detailed(self, metrics_probe: HealthProbe) -> Response[HealthReport]:
+    async def health_detailed(self, metrics_probe: NamedDependency[HealthProbe]) -> Response[HealthReport]:
         """Readiness: database, NATS, outbox backlog, task lag and every plugin's checks."""
         report = await metrics_probe.report()
         status = HTTP_200_OK if report.ok else HTTP_503_SERVICE_UNAVAILABLE
         return Response(report, status_code=status)
 
     @get("/metrics", include_in_schema=False)
-    async def metrics(self, metrics_probe: HealthProbe) -> Response[bytes]:
+    async def metrics(self, metrics_probe: NamedDependency[HealthProbe]) -> Response[bytes]:
         """Prometheus text exposition."""
         with contextlib.suppress(Exception):
             await asyncio.wait_for(metrics_probe.report(), 5)
