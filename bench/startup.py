@@ -217,9 +217,13 @@ def one_run(label: str, args: argparse.Namespace, scratch: Path, data_dir: Path)
         print("\n".join(log.read_text(errors="replace").splitlines()[-15:]), file=sys.stderr)
         raise
     finally:
-        if proc.poll() is None:
-            kill_tree(proc.pid)
-            proc.wait()
+        if proc.poll() is None:  # interrupted: let it stop its servers, then force it
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                kill_tree(proc.pid)
+                proc.wait()
     return run
 
 
@@ -275,7 +279,7 @@ def report(runs: list[Run]) -> None:
     print(f"idle tree RSS median (max)       : {median(rss):.0f} MB ({max(rss):.0f} MB)")
     print(f"idle tree PSS median             : {median([r.memory.pss_total for r in runs]):.0f} MB")
     print(
-        f"  target idle RSS <= {RSS_TARGET_MB:.0f} MB        : {verdict(max(rss) <= RSS_TARGET_MB)}"
+        f"  target idle RSS <= {RSS_TARGET_MB:.0f} MB      : {verdict(max(rss) <= RSS_TARGET_MB)}"
     )
     exits = [r.exit_s for r in runs]
     cleans = [r.clean_s for r in runs]
@@ -308,4 +312,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit("interrupted")

@@ -14,7 +14,7 @@ from hduce.core.db import open_database
 from hduce.core.errors import exception_handlers
 from hduce.core.lifecycle import background_services, running_broker
 from hduce.core.logging import configure_logging
-from hduce.core.middleware import request_context_middleware
+from hduce.core.middleware import install_request_context
 from hduce.core.openapi import docs_route_handlers, openapi_config
 from hduce.core.plugin import HducePlugin
 
@@ -39,17 +39,20 @@ def create_app(context: AppContext, plugins: list[HducePlugin], *, relay: bool =
         exclude=UNLIMITED_PATHS,
         store="rate_limit_global",
     )
-    return Litestar(
-        route_handlers=docs_route_handlers(),
-        plugins=plugins,
-        lifespan=[core_lifespan],
-        middleware=[request_context_middleware, rate_limit.middleware],
-        exception_handlers=exception_handlers(),
-        openapi_config=openapi_config(__version__),
-        request_max_body_size=settings.server.request_max_body_size,
-        debug=settings.debug,
-        logging_config=None,
+    app = install_request_context(
+        Litestar(
+            route_handlers=docs_route_handlers(),
+            plugins=plugins,
+            lifespan=[core_lifespan],
+            middleware=[rate_limit.middleware],
+            exception_handlers=exception_handlers(),
+            openapi_config=openapi_config(__version__),
+            request_max_body_size=settings.server.request_max_body_size,
+            debug=settings.debug,
+            logging_config=None,
+        )
     )
+    return app
 
 
 def build_web_app(settings: Settings, database_url: str, nats_url: str) -> Litestar:

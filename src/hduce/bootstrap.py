@@ -27,6 +27,8 @@ def plugin_classes(settings: Settings) -> dict[str, type[HducePlugin]]:
         chosen[name] = BUILTIN_PLUGINS[name]
     for spec in settings.plugins.extra:
         plugin = _import_plugin(spec)
+        if plugin.name in chosen or plugin.name in BUILTIN_PLUGINS:
+            raise ConfigError(f"`plugins.extra`: {spec!r} reuses the plugin name {plugin.name!r}")
         chosen[plugin.name] = plugin
     return chosen
 
@@ -35,8 +37,11 @@ def load_plugins(settings: Settings) -> list[HducePlugin]:
     """Instantiate the chosen plugins with their config sections, ordered by `requires`."""
     classes = plugin_classes(settings)
     for section in settings.plugins.sections:
-        if section not in classes and section not in BUILTIN_PLUGINS:
+        if section in classes:
+            continue
+        if section not in BUILTIN_PLUGINS:
             raise ConfigError(f"unknown key `plugins.{section}`: no such plugin")
+        _configure(BUILTIN_PLUGINS[section], settings)  # a disabled plugin's section is checked too
     graph: dict[str, set[str]] = {}
     for name, plugin in classes.items():
         missing = [r for r in plugin.requires if r not in classes]
@@ -90,4 +95,6 @@ def _import_plugin(spec: str) -> type[HducePlugin]:
         raise ConfigError(f"`plugins.extra`: cannot import {spec!r}: {exc}") from None
     if not (isinstance(plugin, type) and issubclass(plugin, HducePlugin)):
         raise ConfigError(f"`plugins.extra`: {spec!r} is not an HducePlugin subclass")
+    if not isinstance(getattr(plugin, "name", None), str) or not plugin.name:
+        raise ConfigError(f"`plugins.extra`: {spec!r} has no `name`")
     return plugin

@@ -338,7 +338,7 @@ def test_missing_config_file(tmp_path: Path) -> None:
 
 def test_missing_file_named_by_hduce_config(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere.toml"
-    with pytest.raises(ConfigError, match="nowhere.toml"):
+    with pytest.raises(ConfigError, match=r"nowhere\.toml"):
         load_settings(environ={"HDUCE_CONFIG": str(missing)})
 
 

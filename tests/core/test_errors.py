@@ -13,7 +13,7 @@ from litestar.params import JSONBody
 from litestar.testing import AsyncTestClient
 
 from hduce.core.errors import PROBLEM_JSON, PROBLEM_TYPE_BASE, Conflict, exception_handlers
-from hduce.core.middleware import request_context_middleware
+from hduce.core.middleware import install_request_context
 
 BODY_CAP = 100
 GENERATED_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -62,14 +62,14 @@ async def limited() -> str:
 
 def make_app(*, debug: bool = False) -> Litestar:
     """A fresh app (fresh rate-limit store) wired like HDuce's."""
-    return Litestar(
+    app = Litestar(
         route_handlers=[conflicting, conflicting_with_status, boom, create_item, limited],
         exception_handlers=exception_handlers(),
-        middleware=[request_context_middleware],
         request_max_body_size=BODY_CAP,
         debug=debug,
         logging_config=None,
     )
+    return install_request_context(app)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 import logging
 from http import HTTPStatus
+from collections.abc import Mapping
 from typing import Any
 
 import msgspec
@@ -55,7 +56,6 @@ class Problem(msgspec.Struct, omit_defaults=True):
     detail: str | None = None
     instance: str | None = None
     request_id: str | None = None
-    errors: list[dict[str, Any]] | None = None
 
 
 def problem_response(
@@ -66,31 +66,38 @@ def problem_response(
     *,
     title: str | None = None,
     headers: dict[str, str] | None = None,
-    **extra: Any,
+    extra: Mapping[str, Any] | None = None,
 ) -> Response[bytes]:
     """Render one problem+json response."""
-    body = msgspec.to_builtins(
+    standard = msgspec.to_builtins(
         Problem(
             type=PROBLEM_TYPE_BASE + slug,
-            title=title or HTTPStatus(status).phrase,
+            title=title or status_phrase(status),
             status=status,
             detail=detail,
             instance=request.url.path,
             request_id=request.scope.get("state", {}).get("request_id"),
         )
     )
-    body.update(extra)
     return Response(
-        content=msgspec.json.encode(body),
+        content=msgspec.json.encode({**(extra or {}), **standard}),
         status_code=status,
         media_type=PROBLEM_JSON,
         headers=headers,
     )
 
 
+def status_phrase(status: int) -> str:
+    """The reason phrase of an HTTP status, or a generic one for non-standard codes."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Client error" if status < 500 else "Server error"
+
+
 def _handle_hduce_error(request: Request, exc: HduceError) -> Response[bytes]:
     return problem_response(
-        request, exc.status_code, exc.slug, exc.detail, title=exc.title, **exc.extra
+        request, exc.status_code, exc.slug, exc.detail, title=exc.title, extra=exc.extra
     )
 
 
@@ -98,14 +105,20 @@ def _handle_validation(request: Request, exc: ValidationException) -> Response[b
     errors = exc.extra if isinstance(exc.extra, list) else None
     detail = "; ".join(_describe_error(e) for e in errors) if errors else exc.detail
     return problem_response(
-        request, 422, "validation-error", detail, title="Invalid request", errors=errors
+        request,
+        422,
+        "validation-error",
+        detail,
+        title="Invalid request",
+        extra={"errors": errors} if errors else None,
     )
 
 
 def _handle_http(request: Request, exc: HTTPException) -> Response[bytes]:
     status = exc.status_code
-    slug = HTTPStatus(status).phrase.lower().replace(" ", "-")
-    detail = exc.detail if exc.detail != HTTPStatus(status).phrase else None
+    phrase = status_phrase(status)
+    slug = phrase.lower().replace(" ", "-")
+    detail = exc.detail if exc.detail != phrase else None
     return problem_response(request, status, slug, detail, headers=exc.headers)
 
 

@@ -5,6 +5,7 @@ import re
 import time
 import uuid
 
+from litestar import Litestar
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from hduce.core.logging import request_id_var
@@ -53,6 +54,12 @@ def request_context_middleware(app: ASGIApp) -> ASGIApp:
             request_id_var.reset(token)
 
     return middleware
+
+
+def install_request_context(app: Litestar) -> Litestar:
+    """Wrap the whole app (outside Litestar's router) so every response, 404 included, gets an id."""
+    app.asgi_handler = request_context_middleware(app.asgi_handler)
+    return app
 
 
 def _incoming_request_id(scope: Scope) -> str | None:

@@ -1,6 +1,6 @@
 """`HducePlugin`: the base every domain plugin subclasses."""
 
-import dataclasses
+import copy
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -70,7 +70,8 @@ class HducePlugin(InitPlugin):
         app_config.lifespan.extend(self.lifespans())
         if app_config.openapi_config is not None and (api or self.root_route_handlers()):
             tag = Tag(name=self.name, description=self.description or None)
-            app_config.openapi_config = dataclasses.replace(
-                app_config.openapi_config, tags=[*(app_config.openapi_config.tags or []), tag]
-            )
+            # A copy, never the config in place: it may be Litestar's shared default.
+            openapi = copy.copy(app_config.openapi_config)
+            openapi.tags = [*(openapi.tags or []), tag]
+            app_config.openapi_config = openapi
         return app_config

@@ -8,6 +8,7 @@ import stat
 import subprocess
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,15 @@ from urllib.parse import quote
 import psutil
 
 # get_server() is bypassed: its atexit/refcount stop logic leaks servers (STACK-NOTES §3).
-from pgserver._commands import POSTGRES_BIN_PATH
-from pgserver.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
+with warnings.catch_warnings():
+    # pgserver asks platformdirs for a runtime dir at import; an unset XDG_RUNTIME_DIR is harmless.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+    from pgserver._commands import POSTGRES_BIN_PATH
+    from pgserver.utils import (
+        ensure_folder_permissions,
+        ensure_prefix_permissions,
+        ensure_user_exists,
+    )
 
 from hduce.runtime._process import dir_lock, pid_alive, wait_gone
 from hduce.runtime.errors import EmbeddedServiceError, log_tail

@@ -77,7 +77,9 @@ async def test_readiness_reports_every_dependency_and_plugin_check(
     assert response.json()["status"] == "unavailable"
 
 
-async def test_readiness_is_503_when_nats_is_down(client: tuple[AsyncTestClient, ThingsPlugin]) -> None:
+async def test_readiness_is_503_when_nats_is_down(
+    client: tuple[AsyncTestClient, ThingsPlugin],
+) -> None:
     test_client, _ = client
     app_context = test_client.app.plugins.get(ThingsPlugin).context
     await app_context.broker.client.close()

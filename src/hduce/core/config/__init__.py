@@ -24,6 +24,7 @@ from hduce.core.config.settings import (
 from hduce.core.config.sources import (
     ConfigError,
     config_path,
+    environment_variable_for,
     merge,
     read_environment,
     read_toml,
@@ -62,7 +63,11 @@ def load_settings(
     raw = read_toml(path) if path else {}
     raw = merge(raw, read_environment(environ))
     raw = _gather_plugin_sections(raw)
-    settings = decode_section(raw, Settings, origin=str(path or "config"))
+    try:
+        settings = decode_section(raw, Settings, origin="")
+    except ConfigError as exc:
+        origin = environment_variable_for(exc.key, environ) or str(path or "config")
+        raise ConfigError(f"{origin}: {exc}", key=exc.key) from None
     _check_secrets(settings)
     return settings
 
@@ -74,15 +79,17 @@ def decode_section(
     try:
         return msgspec.convert(raw, kind, strict=False, dec_hook=_decode_custom)
     except msgspec.ValidationError as exc:
-        raise ConfigError(f"{origin}: {_describe(str(exc), prefix)}") from None
+        key, reason = _describe(str(exc), prefix)
+        raise ConfigError(f"{origin}: {reason}" if origin else reason, key=key) from None
 
 
 def _gather_plugin_sections(raw: dict[str, Any]) -> dict[str, Any]:
     plugins = raw.get("plugins")
     if not isinstance(plugins, Mapping):
         return raw
-    flat = {k: v for k, v in plugins.items() if not isinstance(v, Mapping)}
-    sections = {k: dict(v) for k, v in plugins.items() if isinstance(v, Mapping)}
+    own_keys = set(PluginsSettings.__struct_fields__)
+    flat = {k: v for k, v in plugins.items() if k in own_keys or not isinstance(v, Mapping)}
+    sections = {k: dict(v) for k, v in plugins.items() if k not in flat}
     return {**raw, "plugins": {**flat, "sections": sections}}
 
 
@@ -92,7 +99,8 @@ def _decode_custom(kind: type, value: Any) -> Any:
     raise NotImplementedError(kind)
 
 
-def _describe(message: str, prefix: str) -> str:
+def _describe(message: str, prefix: str) -> tuple[str, str]:
+    """The dotted key a msgspec error is about, and the error in words."""
     path = ""
     if match := _AT.search(message):
         path = match["path"]
@@ -100,9 +108,9 @@ def _describe(message: str, prefix: str) -> str:
     path = path.replace("plugins.sections.", "plugins.")
     if unknown := _UNKNOWN.match(message):
         key = ".".join(p for p in (prefix, path, unknown["field"]) if p)
-        return f"unknown key `{key}`"
+        return key, f"unknown key `{key}`"
     key = ".".join(p for p in (prefix, path) if p)
-    return f"`{key}`: {message[0].lower()}{message[1:]}" if key else message
+    return key, (f"`{key}`: {message[0].lower()}{message[1:]}" if key else message)
 
 
 def _check_secrets(settings: Settings) -> None:

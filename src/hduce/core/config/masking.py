@@ -2,7 +2,7 @@
 
 import re
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import msgspec
 
@@ -16,10 +16,13 @@ _SECRET_NAME = re.compile(r"(secret|password|passwd|api_?key|credentials?|(^|_)t
 def mask_url(url: str) -> str:
     """Hide the password of a URL such as `postgresql://user:pw@host/db`."""
     parts = urlsplit(url)
-    if not parts.password:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", f":{MASK}@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+    if parts.password:
+        parts = parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", f":{MASK}@", 1))
+    query = parse_qsl(parts.query)
+    if any(_SECRET_NAME.search(k) for k, _ in query):
+        masked = [(k, MASK if _SECRET_NAME.search(k) else v) for k, v in query]
+        parts = parts._replace(query=urlencode(masked, safe="*/"))
+    return urlunsplit(parts)
 
 
 def masked_settings(settings: Settings) -> dict[str, Any]:

@@ -22,6 +22,20 @@ SECRET_KEYS: frozenset[tuple[str, ...]] = frozenset({("auth", "jwt_secret")})
 class ConfigError(Exception):
     """A config problem, described in one line that names the key."""
 
+    def __init__(self, message: str, *, key: str = "") -> None:
+        super().__init__(message)
+        self.key = key
+
+
+def environment_variable_for(key: str, environ: Mapping[str, str]) -> str | None:
+    """The environment variable that set `key` (dotted), if one did."""
+    path = tuple(key.split("."))
+    for name, seed_path in SEED_NAMES.items():
+        if seed_path == path and name in environ:
+            return name
+    name = ENV_PREFIX + "__".join(part.upper() for part in path)
+    return name if name in environ else None
+
 
 def config_path(explicit: str | None, environ: Mapping[str, str]) -> Path | None:
     """Pick the config file: `--config`, else `HDUCE_CONFIG`, else `./hduce.toml` if present."""

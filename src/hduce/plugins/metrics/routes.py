@@ -29,7 +29,9 @@ class HealthController(Controller):
             503: ResponseSpec(data_container=HealthReport, description="A dependency is down")
         },
     )
-    async def health_detailed(self, metrics_probe: NamedDependency[HealthProbe]) -> Response[HealthReport]:
+    async def health_detailed(
+        self, metrics_probe: NamedDependency[HealthProbe]
+    ) -> Response[HealthReport]:
         """Readiness: database, NATS, outbox backlog, task lag and every plugin's checks."""
         report = await metrics_probe.report()
         status = HTTP_200_OK if report.ok else HTTP_503_SERVICE_UNAVAILABLE

@@ -1,0 +1,74 @@
+"""`hduce db`, `migrate`, `config show` and `version` as a user runs them."""
+
+from pathlib import Path
+
+import msgspec
+
+from hduce import __version__
+from tests.support.processes import hduce_env, hduce_process, processes_using
+
+
+def run(args: list[str], tmp_path: Path, **env: str) -> tuple[int, str]:
+    log = tmp_path / f"{'-'.join(args)}.log"
+    environment = hduce_env(HDUCE_DATA_DIR=str(tmp_path / "data"), **env)
+    with hduce_process(args, environment, log) as process:
+        code = process.wait(timeout=60)
+    return code, log.read_text()
+
+
+def test_db_start_status_stop(tmp_path: Path) -> None:
+    try:
+        code, output = run(["db", "start"], tmp_path)
+        assert code == 0, output
+        assert "running" in output
+        assert processes_using(tmp_path / "data"), "db start leaves PostgreSQL running"
+
+        code, output = run(["db", "status"], tmp_path)
+        assert code == 0 and output.startswith("running"), output
+
+        code, output = run(["db", "stop"], tmp_path)
+        assert code == 0, output
+        code, output = run(["db", "status"], tmp_path)
+        assert code == 3 and output.startswith("stopped"), output
+        assert not processes_using(tmp_path / "data")
+    finally:
+        for process in processes_using(tmp_path / "data"):
+            process.kill()
+
+
+def test_migrate_is_idempotent_on_an_external_database(tmp_path: Path, migrated: str) -> None:
+    for _ in range(2):
+        code, output = run(
+            ["migrate"], tmp_path, DATABASE_URL=migrated, HDUCE_NATS__URL="nats://unused:1"
+        )
+        assert code == 0, output
+    assert not (tmp_path / "data").exists(), "an external database must not start embedded servers"
+
+
+def test_config_show_masks_secrets(tmp_path: Path) -> None:
+    secret = "x" * 40
+    code, output = run(
+        ["config", "show"],
+        tmp_path,
+        JWT_SECRET=secret,
+        DATABASE_URL="postgresql://clinic:pw-123@db.example/hduce",
+        TOKEN_EXPIRY="24h",
+    )
+    assert code == 0, output
+    shown = msgspec.json.decode(output[output.index("{") :])
+    assert shown["auth"]["jwt_secret"] == "********"
+    assert shown["auth"]["token_expiry"] == "1d"
+    assert shown["database"]["url"] == "postgresql://clinic:********@db.example/hduce"
+    assert secret not in output and "pw-123" not in output
+
+
+def test_production_without_a_jwt_secret_exits_2(tmp_path: Path) -> None:
+    code, output = run(["serve"], tmp_path, HDUCE_ENVIRONMENT="production")
+    assert code == 2
+    assert "JWT_SECRET" in output
+
+
+def test_version(tmp_path: Path) -> None:
+    code, output = run(["version"], tmp_path)
+    assert code == 0
+    assert output.strip().endswith(__version__)
