@@ -1,8 +1,8 @@
 """Domain errors with HTTP status, and RFC 9457 problem+json rendering for every error."""
 
 import logging
-from http import HTTPStatus
 from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any
 
 import msgspec

@@ -57,7 +57,7 @@ def request_context_middleware(app: ASGIApp) -> ASGIApp:
 
 
 def install_request_context(app: Litestar) -> Litestar:
-    """Wrap the whole app (outside Litestar's router) so every response, 404 included, gets an id."""
+    """Wrap the whole app, outside the router, so every response (404 too) gets an id."""
     app.asgi_handler = request_context_middleware(app.asgi_handler)
     return app
 
