@@ -13,6 +13,8 @@ from hduce.piccolo_conf import DB
 from hduce.runtime import EmbeddedNats, EmbeddedPostgres
 from tests.support.processes import TEST_CONFIG
 
+TEST_JWT_SECRET = "test-secret-" + "x" * 40
+
 
 @pytest.fixture(scope="session")
 def services_dir() -> Iterator[Path]:
@@ -58,7 +60,7 @@ async def migrated(database_url: str) -> str:
 @pytest.fixture(scope="session")
 def settings(migrated: str, nats_url: str) -> Settings:
     """Test settings pointing at the session's servers."""
-    environ = {"DATABASE_URL": migrated, "HDUCE_NATS__URL": nats_url}
+    environ = {"DATABASE_URL": migrated, "HDUCE_NATS__URL": nats_url, "JWT_SECRET": TEST_JWT_SECRET}
     return load_settings(config_file=str(TEST_CONFIG), environ=environ)
 
 

@@ -17,6 +17,7 @@ from hduce.core.logging import configure_logging
 from hduce.core.middleware import install_request_context
 from hduce.core.openapi import docs_route_handlers, openapi_config
 from hduce.core.plugin import HducePlugin
+from hduce.core.security import bearer_auth
 
 UNLIMITED_PATHS = ["^/health", "^/metrics$", "^/docs$", "^/redoc$", "^/schema", "^/static/"]
 
@@ -44,7 +45,7 @@ def create_app(context: AppContext, plugins: list[HducePlugin], *, relay: bool =
             route_handlers=docs_route_handlers(),
             plugins=plugins,
             lifespan=[core_lifespan],
-            middleware=[rate_limit.middleware],
+            middleware=[rate_limit.middleware, bearer_auth(context.tokens)],
             exception_handlers=exception_handlers(),
             openapi_config=openapi_config(__version__),
             request_max_body_size=settings.server.request_max_body_size,

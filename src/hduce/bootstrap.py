@@ -10,6 +10,7 @@ from hduce.core.dispatch import register_subscriptions
 from hduce.core.events import EventBus
 from hduce.core.plugin import HducePlugin
 from hduce.core.registry import Registry
+from hduce.core.security import TokenService
 from hduce.core.tasks import TaskBroker
 from hduce.piccolo_conf import DB
 from hduce.plugins.metrics import MetricsPlugin
@@ -69,6 +70,7 @@ def build_context(
         events=EventBus(),
         broker=TaskBroker(nats_url, settings.nats, DeadLetterStore(DB)),
         registry=Registry(),
+        tokens=TokenService(settings.auth),
     )
 
 

@@ -19,7 +19,7 @@ from hduce.core.db import DatabaseUnavailable, open_database
 from hduce.core.logging import configure_logging
 from hduce.core.migrations import MigrationFailed, apply_migrations
 from hduce.core.tasks import BrokerUnavailable, check_jetstream
-from hduce.embedded import embedded_postgres, services
+from hduce.embedded import development_secret, embedded_postgres, services
 from hduce.piccolo_conf import DB
 from hduce.runtime import EmbeddedServiceError, port_is_free
 
@@ -50,6 +50,14 @@ def settings_from(ctx: click.Context) -> Settings:
         settings = load_settings(ctx.obj.get("config"))
     configure_logging(settings.logging, production=settings.is_production)
     return settings
+
+
+def with_signing_secret(ctx: click.Context, settings: Settings) -> Settings:
+    """In development without `JWT_SECRET`, use (and export) a secret kept under `data_dir`."""
+    if settings.auth.jwt_secret:
+        return settings
+    os.environ["JWT_SECRET"] = development_secret(settings)
+    return settings_from(ctx)
 
 
 def terminate_gracefully() -> None:
@@ -109,6 +117,7 @@ def serve(
     server = settings.server
     if not port_is_free(server.host, server.port):
         fail(f"port {server.port} on {server.host} is already in use (set --port or server.port)")
+    settings = with_signing_secret(ctx, settings)
     terminate_gracefully()
     with clear_errors(), services(settings) as urls:
         os.environ.update({"DATABASE_URL": urls.database, "HDUCE_NATS__URL": urls.nats})
@@ -132,7 +141,7 @@ def worker(ctx: click.Context, concurrency: int | None) -> None:
     """Run task receivers only (document extraction, notifications, sweeps)."""
     from hduce.worker import run_worker
 
-    settings = settings_from(ctx)
+    settings = with_signing_secret(ctx, settings_from(ctx))
     terminate_gracefully()
     with clear_errors(), services(settings) as urls:
         asyncio.run(

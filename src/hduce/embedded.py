@@ -3,6 +3,7 @@
 import hashlib
 import logging
 import os
+import secrets
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -62,3 +63,14 @@ def services(settings: Settings) -> Iterator[ServiceUrls]:
             nats = server.start()
             stack.callback(server.release)
         yield ServiceUrls(database=database, nats=nats)
+
+
+def development_secret(settings: Settings) -> str:
+    """A JWT secret kept under `data_dir` so development tokens survive restarts and reloads."""
+    path = resolve_data_dir(settings) / "dev-jwt-secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()

@@ -7,6 +7,7 @@ from hduce.core.config import Settings
 from hduce.core.db import HduceEngine
 from hduce.core.events import EventBus
 from hduce.core.registry import Registry
+from hduce.core.security import TokenService
 from hduce.core.tasks import TaskBroker
 
 ProcessRole = Literal["web", "worker"]
@@ -14,7 +15,7 @@ ProcessRole = Literal["web", "worker"]
 
 @dataclass(frozen=True)
 class AppContext:
-    """Settings, database engine, event bus, task broker and registry of one process."""
+    """Settings, database engine, event bus, task broker, registry and token service."""
 
     settings: Settings
     role: ProcessRole
@@ -22,3 +23,4 @@ class AppContext:
     events: EventBus
     broker: TaskBroker
     registry: Registry
+    tokens: TokenService

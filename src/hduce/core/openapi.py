@@ -13,6 +13,7 @@ from litestar.openapi.plugins import (
     SwaggerRenderPlugin,
     YamlRenderPlugin,
 )
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.router import Router
 from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
@@ -77,6 +78,17 @@ def openapi_config(version: str) -> OpenAPIConfig:
         # The first plugin is also served at `/schema` itself.
         render_plugins=[_swagger_plugin(), _redoc_plugin(), JsonRenderPlugin(), YamlRenderPlugin()],
         openapi_router=router,
+        components=Components(
+            security_schemes={
+                "BearerToken": SecurityScheme(
+                    type="http",
+                    scheme="bearer",
+                    bearer_format="JWT",
+                    description="Access token from `POST /api/v1/auth/login`.",
+                )
+            }
+        ),
+        security=[{"BearerToken": []}],
     )
 
 

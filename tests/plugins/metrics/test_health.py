@@ -1,5 +1,6 @@
 """The metrics plugin in a real app: health, readiness with plugin checks, Prometheus output."""
 
+import uuid
 from collections.abc import AsyncIterator, Sequence
 
 import pytest
@@ -14,6 +15,7 @@ from hduce.core.config import Settings
 from hduce.core.context import AppContext
 from hduce.core.plugin import HducePlugin
 from hduce.core.registry import HealthStatus
+from hduce.core.security import Principal
 from tests.support.context import isolated
 
 
@@ -91,9 +93,12 @@ async def test_readiness_is_503_when_nats_is_down(
 async def test_metrics_label_requests_by_route_template(
     client: tuple[AsyncTestClient, ThingsPlugin],
 ) -> None:
-    test_client, _ = client
-    assert (await test_client.get("/api/v1/things/41")).status_code == 200
-    assert (await test_client.get("/api/v1/things/42")).status_code == 200
+    test_client, things = client
+    assert (await test_client.get("/api/v1/things/41")).status_code == 401
+    token, _ = things.context.tokens.issue(Principal(id=uuid.uuid4(), roles=frozenset({"admin"})))
+    headers = {"Authorization": f"Bearer {token}"}
+    assert (await test_client.get("/api/v1/things/41", headers=headers)).status_code == 200
+    assert (await test_client.get("/api/v1/things/42", headers=headers)).status_code == 200
     response = await test_client.get("/metrics")
     assert response.status_code == 200
     text = response.text

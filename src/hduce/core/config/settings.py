@@ -64,7 +64,10 @@ class AuthSettings(Section):
     """Token signing; `jwt_secret` comes only from the environment (`JWT_SECRET`)."""
 
     jwt_secret: str = ""
-    jwt_algorithm: str = "HS256"
+    jwt_previous_secrets: tuple[str, ...] = ()
+    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    jwt_issuer: str = "hduce"
+    jwt_audience: str = "hduce-api"
     token_expiry: Duration = Duration(1800)
 
 

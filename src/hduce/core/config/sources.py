@@ -16,7 +16,9 @@ SEED_NAMES: dict[str, tuple[str, ...]] = {
     "LOG_LEVEL": ("logging", "level"),
     "DEBUG": ("debug",),
 }
-SECRET_KEYS: frozenset[tuple[str, ...]] = frozenset({("auth", "jwt_secret")})
+SECRET_KEYS: frozenset[tuple[str, ...]] = frozenset(
+    {("auth", "jwt_secret"), ("auth", "jwt_previous_secrets")}
+)
 
 
 class ConfigError(Exception):

@@ -1,0 +1,82 @@
+"""Access tokens: short-lived JWTs with `kid` so signing keys can rotate."""
+
+import hashlib
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+
+from hduce.core.config import AuthSettings
+from hduce.core.security.principal import Principal
+
+
+class InvalidToken(Exception):
+    """The token is missing, malformed, forged, expired or meant for someone else."""
+
+
+def key_id(secret: str) -> str:
+    """A public identifier of a signing secret (never the secret itself)."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:16]
+
+
+class TokenService:
+    """Issues and verifies access tokens with the current secret; previous secrets still verify."""
+
+    def __init__(self, settings: AuthSettings) -> None:
+        if not settings.jwt_secret:
+            raise ValueError("auth.jwt_secret is empty")
+        self._settings = settings
+        self._current_kid = key_id(settings.jwt_secret)
+        self._keys = {key_id(s): s for s in (settings.jwt_secret, *settings.jwt_previous_secrets)}
+
+    @property
+    def lifetime(self) -> timedelta:
+        """How long an access token is valid."""
+        return timedelta(seconds=float(self._settings.token_expiry))
+
+    def issue(self, principal: Principal, *, now: datetime | None = None) -> tuple[str, int]:
+        """Sign an access token for `principal`; returns the token and its lifetime in seconds."""
+        issued = now or datetime.now(UTC)
+        claims: dict[str, Any] = {
+            "sub": str(principal.id),
+            "roles": sorted(principal.roles),
+            "iat": issued,
+            "exp": issued + self.lifetime,
+            "jti": principal.token_id or uuid.uuid4().hex,
+            "iss": self._settings.jwt_issuer,
+            "aud": self._settings.jwt_audience,
+        }
+        if principal.session_id is not None:
+            claims["sid"] = str(principal.session_id)
+        token = jwt.encode(
+            claims,
+            self._settings.jwt_secret,
+            algorithm=self._settings.jwt_algorithm,
+            headers={"kid": self._current_kid},
+        )
+        return token, int(self.lifetime.total_seconds())
+
+    def verify(self, token: str) -> Principal:
+        """Check signature, algorithm, `kid`, `exp`, `iss` and `aud`; return the principal."""
+        try:
+            header = jwt.get_unverified_header(token)
+            secret = self._keys.get(str(header.get("kid", "")))
+            if secret is None:
+                raise InvalidToken("unknown signing key")
+            claims = jwt.decode(
+                token,
+                secret,
+                algorithms=[self._settings.jwt_algorithm],
+                audience=self._settings.jwt_audience,
+                issuer=self._settings.jwt_issuer,
+                options={"require": ["exp", "iat", "sub", "jti", "iss", "aud"]},
+            )
+            return Principal(
+                id=uuid.UUID(claims["sub"]),
+                roles=frozenset(str(r) for r in claims.get("roles", [])),
+                session_id=uuid.UUID(claims["sid"]) if claims.get("sid") else None,
+                token_id=str(claims["jti"]),
+            )
+        except (jwt.PyJWTError, ValueError, TypeError, KeyError) as exc:
+            raise InvalidToken(str(exc) or type(exc).__name__) from None
