@@ -8,6 +8,7 @@ Run from the repository root: `.venv/bin/python bench/outbox.py [--events 200] [
 import argparse
 import asyncio
 import contextlib
+import secrets
 import signal
 import sys
 import time
@@ -137,7 +138,11 @@ def parse_args() -> argparse.Namespace:
 
 def bench_settings(args: argparse.Namespace, dsn: str, nats_url: str) -> Settings:
     """The test config pointed at this run's servers, with the size flags applied."""
-    environ = {"DATABASE_URL": dsn, "HDUCE_NATS__URL": nats_url}
+    environ = {
+        "DATABASE_URL": dsn,
+        "HDUCE_NATS__URL": nats_url,
+        "JWT_SECRET": secrets.token_urlsafe(32),
+    }
     if args.concurrency:
         environ["HDUCE_WORKER__CONCURRENCY"] = str(args.concurrency)
     if args.relay_batch:

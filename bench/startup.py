@@ -6,6 +6,7 @@ Run from the repository root: `.venv/bin/python bench/startup.py [--warm-runs 3]
 import argparse
 import json
 import math
+import secrets
 import signal
 import socket
 import subprocess
@@ -194,7 +195,11 @@ def one_run(label: str, args: argparse.Namespace, scratch: Path, data_dir: Path)
     """Start `hduce serve`, wait until green, idle, measure memory, SIGTERM it."""
     run = Run(label)
     port = free_port()
-    env = subprocess_env(HDUCE_DATA_DIR=str(data_dir), HDUCE_SERVER__PORT=str(port))
+    env = subprocess_env(
+        HDUCE_DATA_DIR=str(data_dir),
+        HDUCE_SERVER__PORT=str(port),
+        JWT_SECRET=secrets.token_urlsafe(32),
+    )
     log = scratch / f"serve-{label}.log"
     with log.open("wb") as output:
         # Own session: a Ctrl-C on the bench does not also hit the server; we stop it ourselves.

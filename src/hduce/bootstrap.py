@@ -13,9 +13,14 @@ from hduce.core.registry import Registry
 from hduce.core.security import TokenService
 from hduce.core.tasks import TaskBroker
 from hduce.piccolo_conf import DB
+from hduce.plugins.audit import AuditPlugin
+from hduce.plugins.auth import AuthPlugin
 from hduce.plugins.metrics import MetricsPlugin
+from hduce.plugins.users import UsersPlugin
 
-BUILTIN_PLUGINS: dict[str, type[HducePlugin]] = {plugin.name: plugin for plugin in (MetricsPlugin,)}
+BUILTIN_PLUGINS: dict[str, type[HducePlugin]] = {
+    plugin.name: plugin for plugin in (MetricsPlugin, AuditPlugin, AuthPlugin, UsersPlugin)
+}
 
 
 def plugin_classes(settings: Settings) -> dict[str, type[HducePlugin]]:

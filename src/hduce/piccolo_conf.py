@@ -6,4 +6,11 @@ from hduce.core.db import HduceEngine
 
 DB = HduceEngine()
 
-APP_REGISTRY = AppRegistry(apps=["hduce.core.piccolo_app"])
+APP_REGISTRY = AppRegistry(
+    apps=[
+        "hduce.core.piccolo_app",
+        "hduce.plugins.auth.piccolo_app",
+        "hduce.plugins.users.piccolo_app",
+        "hduce.plugins.audit.piccolo_app",
+    ]
+)

@@ -1,0 +1,129 @@
+"""Identity contracts: roles, the user directory, profiles and the audit log, shared by plugins."""
+
+import uuid
+from datetime import date
+from enum import StrEnum
+from typing import Any, Protocol
+
+import msgspec
+
+
+class Role(StrEnum):
+    """What an account may do; an account holds one or more."""
+
+    ADMIN = "admin"
+    DOCTOR = "doctor"
+    NURSE = "nurse"
+    RECEPTIONIST = "receptionist"
+    PATIENT = "patient"
+
+
+STAFF_ROLES: frozenset[str] = frozenset({Role.ADMIN, Role.DOCTOR, Role.NURSE, Role.RECEPTIONIST})
+CLINICAL_ROLES: frozenset[str] = frozenset({Role.DOCTOR, Role.NURSE})
+
+
+class AccountStatus(StrEnum):
+    """Where an account stands."""
+
+    ACTIVE = "active"
+    PENDING_APPROVAL = "pending_approval"
+    DEACTIVATED = "deactivated"
+
+
+class ProfileFields(msgspec.Struct, frozen=True, kw_only=True):
+    """Profile data collected at registration or edited later."""
+
+    first_name: str
+    last_name: str
+    phone: str | None = None
+    date_of_birth: date | None = None
+    specialty: str | None = None
+    institution: str | None = None
+
+
+class DirectoryEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """What other plugins may know about a user."""
+
+    id: uuid.UUID
+    email: str
+    username: str
+    roles: frozenset[str]
+    status: str
+    first_name: str = ""
+    last_name: str = ""
+    phone: str | None = None
+    timezone: str = "UTC"
+
+
+class Accounts(Protocol):
+    """The account owner's read side (provided by the auth plugin)."""
+
+    async def get_account(self, account_id: uuid.UUID) -> DirectoryEntry | None:
+        """One account (without profile fields), or None."""
+
+    async def find_account(self, email_or_username: str) -> DirectoryEntry | None:
+        """Look an account up by e-mail or username, or None."""
+
+
+class AccountAdmin(Protocol):
+    """Account administration (provided by the auth plugin; each change is audited)."""
+
+    async def search_accounts(
+        self,
+        *,
+        text: str | None,
+        role: str | None,
+        status: str | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[DirectoryEntry], int]:
+        """Accounts whose e-mail or username contains `text`, filtered; and the total count."""
+
+    async def approve(self, account_id: uuid.UUID, *, by: uuid.UUID) -> DirectoryEntry:
+        """Activate a pending staff account."""
+
+    async def set_roles(
+        self, account_id: uuid.UUID, roles: frozenset[str], *, by: uuid.UUID
+    ) -> DirectoryEntry:
+        """Replace an account's roles."""
+
+    async def deactivate(self, account_id: uuid.UUID, *, by: uuid.UUID) -> DirectoryEntry:
+        """Block logins and revoke every session."""
+
+    async def reactivate(self, account_id: uuid.UUID, *, by: uuid.UUID) -> DirectoryEntry:
+        """Allow logins again."""
+
+    async def force_password_reset(self, account_id: uuid.UUID, *, by: uuid.UUID) -> None:
+        """Revoke every session, require a new password and send a reset e-mail."""
+
+
+class Profiles(Protocol):
+    """Profile storage (provided by the users plugin)."""
+
+    async def create_profile(self, account_id: uuid.UUID, fields: ProfileFields) -> None:
+        """Create the profile of a new account inside the caller's transaction."""
+
+
+class UserDirectory(Protocol):
+    """Lookups other plugins make about users (provided by the users plugin)."""
+
+    async def get(self, user_id: uuid.UUID) -> DirectoryEntry | None:
+        """A user by id, or None."""
+
+    async def find_by_email(self, email: str) -> DirectoryEntry | None:
+        """A user by e-mail, or None."""
+
+
+class AuditLog(Protocol):
+    """The append-only, hash-chained security and clinical-access log (provided by auth)."""
+
+    async def record(
+        self,
+        action: str,
+        *,
+        actor_id: uuid.UUID | None,
+        subject_id: uuid.UUID | None = None,
+        ip: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """Append one event, inside the caller's transaction when there is one."""

@@ -1,0 +1,28 @@
+"""Settings of the auth plugin (`[plugins.auth]`)."""
+
+from hduce.core.config import Duration, Section
+
+
+class AuthConfig(Section):
+    """Password hashing, password policy, lockout, token lifetimes and rate limits."""
+
+    require_verified_email: bool = True
+    argon2_memory_kib: int = 19_456
+    argon2_time_cost: int = 2
+    argon2_parallelism: int = 1
+    hash_concurrency: int = 2
+    password_min_length: int = 12
+    password_min_score: int = 3
+    lockout_threshold: int = 5
+    lockout_base: Duration = Duration(60)
+    lockout_max: Duration = Duration(3600)
+    refresh_token_ttl: Duration = Duration(30 * 86400)
+    verification_token_ttl: Duration = Duration(48 * 3600)
+    reset_token_ttl: Duration = Duration(3600)
+    login_per_minute_per_ip: int = 20
+    login_per_minute_per_account: int = 10
+    register_per_hour_per_ip: int = 20
+    password_reset_per_hour_per_ip: int = 10
+    password_reset_per_hour_per_account: int = 5
+    mfa_per_minute_per_account: int = 10
+    public_base_url: str = "http://127.0.0.1:8000"

@@ -1,0 +1,9 @@
+"""Settings of the users plugin (`[plugins.users]`)."""
+
+from hduce.core.config import Section
+
+
+class UsersConfig(Section):
+    """Listing limits for admin user search."""
+
+    max_page_size: int = 100

@@ -1,0 +1,31 @@
+"""Tables of the users plugin: one profile per account."""
+
+from piccolo.columns import UUID, Date, ForeignKey, Text, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns.reference import LazyTableReference
+from piccolo.table import Table
+
+
+class Profile(Table, tablename="profile"):
+    """Demographics of a patient and professional details of a practitioner."""
+
+    id = UUID(primary_key=True)
+    account = ForeignKey(
+        references=LazyTableReference("Account", app_name="auth"),
+        on_delete=OnDelete.restrict,
+        unique=True,
+    )
+    first_name = Varchar(length=100)
+    last_name = Varchar(length=100)
+    phone = Varchar(length=32, null=True, default=None)
+    date_of_birth = Date(null=True, default=None)
+    address = Text(null=True, default=None)
+    emergency_contact_name = Varchar(length=200, null=True, default=None)
+    emergency_contact_phone = Varchar(length=32, null=True, default=None)
+    specialty = Varchar(length=100, null=True, default=None)
+    institution = Varchar(length=200, null=True, default=None)
+    licence_number = Varchar(length=64, null=True, default=None)
+    timezone = Varchar(length=64, default="UTC")
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
