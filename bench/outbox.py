@@ -115,6 +115,7 @@ def timed_dispatcher(recorder: Recorder) -> type[TaskDispatcher]:
 
     class TimedDispatcher(TaskDispatcher):
         async def dispatch(self, row: OutboxRow) -> None:
+            """Dispatch as usual, noting start and end."""
             recorder.dispatch_start.setdefault(str(row.id), time.perf_counter())
             await super().dispatch(row)
             recorder.dispatch_end.setdefault(str(row.id), time.perf_counter())
@@ -123,6 +124,7 @@ def timed_dispatcher(recorder: Recorder) -> type[TaskDispatcher]:
 
 
 def parse_args() -> argparse.Namespace:
+    """Size and tuning flags (small defaults)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=200, help="latency events (default 200)")
     parser.add_argument("--gap", type=float, default=0.01, help="seconds between them")
@@ -160,13 +162,16 @@ async def running(settings: Settings, recorder: Recorder) -> AsyncIterator[AppCo
     setup_plugins(context, [BenchPlugin(recorder)])
     # Instrumentation only: background_services builds its dispatcher from this name.
     lifecycle.TaskDispatcher = timed_dispatcher(recorder)  # type: ignore[misc]
-    async with AsyncExitStack() as stack:
-        await stack.enter_async_context(open_database(context.db, settings.database))
-        await stack.enter_async_context(lifecycle.running_broker(context))
-        await stack.enter_async_context(
-            lifecycle.background_services(context, relay=True, receiver=True)
-        )
-        yield context
+    try:
+        async with AsyncExitStack() as stack:
+            await stack.enter_async_context(open_database(context.db, settings.database))
+            await stack.enter_async_context(lifecycle.running_broker(context))
+            await stack.enter_async_context(
+                lifecycle.background_services(context, relay=True, receiver=True)
+            )
+            yield context
+    finally:
+        lifecycle.TaskDispatcher = TaskDispatcher  # type: ignore[misc]
 
 
 @dataclass(frozen=True)
@@ -265,6 +270,7 @@ async def measure_burst(context: AppContext, recorder: Recorder, args: argparse.
 
 
 def stats_row(label: str, values: list[float]) -> list[Any]:
+    """A table row: label, count, p50, p95, p99, max, mean."""
     return [
         label,
         len(values),
@@ -321,6 +327,7 @@ def report(latency: Latency, burst: Burst, recorder: Recorder, settings: Setting
 
 
 async def bench(args: argparse.Namespace, dsn: str, nats_url: str) -> None:
+    """Run the context, both measurements, then print the report."""
     # SIGTERM cancels the run like Ctrl-C does, so every async exit runs (no exception mid-I/O).
     main_task = asyncio.current_task()
     assert main_task is not None
@@ -334,6 +341,7 @@ async def bench(args: argparse.Namespace, dsn: str, nats_url: str) -> None:
 
 
 def main() -> None:
+    """Start the servers under a scratch dir, run the bench, always stop them."""
     args = parse_args()
     exit_on_sigterm()
     with scratch_dir("hduce-bench-outbox-", keep=args.keep) as scratch:

@@ -72,6 +72,7 @@ class Run:
 
 
 def parse_args() -> argparse.Namespace:
+    """Size flags (small defaults)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--warm-runs", type=int, default=3, help="warm starts (default 3)")
     parser.add_argument(
@@ -297,6 +298,7 @@ def report(runs: list[Run]) -> None:
 
 
 def main() -> None:
+    """Cold start once, then warm starts, all in one scratch data dir; print the report."""
     args = parse_args()
     exit_on_sigterm()
     runs: list[Run] = []

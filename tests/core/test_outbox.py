@@ -104,3 +104,28 @@ async def test_task_failing_every_attempt_is_dead_lettered(
     assert row["attempts"] == 3
     assert "fails on purpose" in row["error"]
     assert await raw_pool.fetchval("SELECT count(*) FROM probe_effect WHERE label = $1", name) == 0
+
+
+async def test_shutdown_while_the_relay_is_busy_completes(
+    settings: Settings, raw_pool: asyncpg.Pool
+) -> None:
+    await raw_pool.execute(PROBE_TABLES)
+    payloads = [msgspec.json.encode({"label": label()}).decode() for _ in range(3000)]
+    await raw_pool.executemany(
+        "INSERT INTO outbox (id, name, payload) "
+        "VALUES (gen_random_uuid(), 'bench.unsubscribed', $1)",
+        [(p,) for p in payloads],
+    )
+
+    async def run_then_stop() -> None:
+        async with running_context(isolated(settings), [ProbePlugin()]):
+            await asyncio.sleep(0.5)  # the relay is mid-backlog now
+
+    await asyncio.wait_for(run_then_stop(), timeout=60)
+    async with running_context(isolated(settings), [ProbePlugin()]):
+        await wait_for_row(
+            raw_pool,
+            "SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE name = 'bench.unsubscribed' "
+            "AND dispatched_at IS NULL)",
+            timeout=60,
+        )

@@ -36,6 +36,15 @@ async def running_broker(context: AppContext) -> AsyncIterator[None]:
         await broker.shutdown()
 
 
+async def cancel_until_done(task: "asyncio.Task[None]") -> None:
+    """Cancel `task` and wait for it, cancelling again if a library swallowed the first one."""
+    while not task.done():
+        task.cancel()
+        await asyncio.wait({task}, timeout=1)
+    with contextlib.suppress(asyncio.CancelledError):
+        task.result()
+
+
 @asynccontextmanager
 async def background_services(
     context: AppContext, *, relay: bool, receiver: bool
@@ -61,8 +70,6 @@ async def background_services(
         yield
     finally:
         if relaying is not None:
-            relaying.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await relaying
+            await cancel_until_done(relaying)
         if receiving is not None:
             await stop_receiver(receiving, stop_receiving, SHUTDOWN_GRACE_SECONDS)

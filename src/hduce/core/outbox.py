@@ -14,6 +14,7 @@ from hduce.core.config import OutboxSettings
 logger = logging.getLogger("hduce.outbox")
 
 NOTIFY_CHANNEL = "hduce_outbox"
+DISPATCH_CONCURRENCY = 32
 CLAIM_DUE = """
     SELECT id, name, payload::text AS payload, created_at
     FROM outbox
@@ -71,6 +72,7 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._listener: asyncpg.Connection | None = None
         self._last_purge = 0.0
+        self._concurrency = asyncio.Semaphore(DISPATCH_CONCURRENCY)
 
     async def run(self) -> None:
         """Relay until cancelled."""
@@ -93,45 +95,50 @@ class OutboxRelay:
     async def relay_once(self) -> bool:
         """Dispatch one batch of due rows; True when a full batch went out and more may wait."""
         async with self._pool.acquire() as connection, connection.transaction():
-            rows = await connection.fetch(CLAIM_DUE, self._settings.batch_size)
-            done: list[Any] = []
-            failed = False
-            for record in rows:
-                row = OutboxRow(
-                    record["id"], record["name"], record["payload"].encode(), record["created_at"]
-                )
-                try:
-                    await self._dispatcher.dispatch(row)
-                except Exception as exc:
-                    logger.warning(
-                        "outbox relay: cannot dispatch %s %s yet: %s", row.name, row.id, exc
-                    )
-                    await connection.execute(
-                        "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1",
-                        row.id,
-                        repr(exc)[:2000],
-                    )
-                    failed = True
-                    break
-                done.append(row.id)
+            records = await connection.fetch(CLAIM_DUE, self._settings.batch_size)
+            rows = [
+                OutboxRow(r["id"], r["name"], r["payload"].encode(), r["created_at"])
+                for r in records
+            ]
+            # Concurrent, because each dispatch waits for JetStream acks; a row is marked
+            # dispatched only once all of its own acks came back.
+            errors = await asyncio.gather(*(self._dispatch(row) for row in rows))
+            done = [row.id for row, error in zip(rows, errors, strict=True) if error is None]
+            failed = [(row.id, error) for row, error in zip(rows, errors, strict=True) if error]
             if done:
                 await connection.execute(
                     "UPDATE outbox SET dispatched_at = now(), attempts = attempts + 1 "
                     "WHERE id = ANY($1)",
                     done,
                 )
+            if failed:
+                await connection.executemany(
+                    "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1",
+                    failed,
+                )
         if failed:
             await asyncio.sleep(1)
             return False
         return len(rows) == self._settings.batch_size
+
+    async def _dispatch(self, row: OutboxRow) -> str | None:
+        async with self._concurrency:
+            try:
+                await self._dispatcher.dispatch(row)
+            except Exception as exc:
+                logger.warning("outbox relay: cannot dispatch %s %s yet: %s", row.name, row.id, exc)
+                return repr(exc)[:2000]
+        return None
 
     async def _sleep_until_due(self) -> None:
         timeout = float(self._settings.poll_interval)
         next_due = await self._pool.fetchval(NEXT_DUE)
         if next_due is not None:
             timeout = min(timeout, max(0.0, (next_due - datetime.now(UTC)).total_seconds()))
+        # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await self._wake.wait()
         self._wake.clear()
 
     async def _ensure_listener(self) -> None:

@@ -28,10 +28,6 @@ async def _log_nats_error(error: Exception) -> None:
     logger.warning("nats: %r", error)
 
 
-async def _log_nats_disconnected() -> None:
-    logger.warning("nats: disconnected, reconnecting")
-
-
 async def _log_nats_reconnected() -> None:
     logger.warning("nats: reconnected")
 
@@ -114,7 +110,7 @@ class TaskBroker(PullBasedJetStreamBroker):
             max_reconnect_attempts=-1,
             reconnect_time_wait=1,
             error_cb=_log_nats_error,
-            disconnected_cb=_log_nats_disconnected,
+            disconnected_cb=self._on_disconnected,
             reconnected_cb=_log_nats_reconnected,
             connect_timeout=float(settings.connect_timeout),
         )
@@ -122,6 +118,7 @@ class TaskBroker(PullBasedJetStreamBroker):
         self._dead_letters = dead_letters
         self._failures: dict[str, str] = {}
         self._heartbeats: set[asyncio.Task[None]] = set()
+        self._closing = False
         self.add_middlewares(_FailureTracker(self._failures))
 
     async def listen(self) -> AsyncGenerator[AckableMessage, None]:
@@ -158,9 +155,14 @@ class TaskBroker(PullBasedJetStreamBroker):
 
     async def shutdown(self) -> None:
         """Stop heartbeats of unfinished tasks (they will be redelivered) and disconnect."""
+        self._closing = True
         for heartbeat in list(self._heartbeats):
             heartbeat.cancel()
         await super().shutdown()
+
+    async def _on_disconnected(self) -> None:
+        if not self._closing:  # nats-py also calls this when we close the connection ourselves
+            logger.warning("nats: disconnected, reconnecting")
 
     async def _keep_alive(self, delivery: Msg) -> None:
         # Without in-progress acks a task running longer than ack_wait would be delivered twice.
