@@ -1,29 +1,36 @@
 """The `hduce` command line."""
 
 import asyncio
+import functools
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import NoReturn
+from typing import NoReturn, TypeVar
 
+import asyncpg
 import msgspec
 import rich_click as click
 
 from hduce import __version__
-from hduce.bootstrap import load_plugins
+from hduce.bootstrap import build_context, load_plugins, setup_plugins
+from hduce.contracts.identity import Role
 from hduce.core.config import ConfigError, Settings, load_settings, masked_settings
 from hduce.core.config.masking import mask_url
 from hduce.core.db import DatabaseUnavailable, open_database
+from hduce.core.errors import HduceError
 from hduce.core.logging import configure_logging
 from hduce.core.migrations import MigrationFailed, apply_migrations
 from hduce.core.tasks import BrokerUnavailable, check_jetstream
 from hduce.embedded import development_secret, embedded_postgres, services
 from hduce.piccolo_conf import DB
+from hduce.plugins.audit.chain import ChainReport, verify_chain
+from hduce.plugins.auth import AuthPlugin
 from hduce.runtime import EmbeddedServiceError, port_is_free
 
 EXIT_FAILURE, EXIT_CONFIG = 1, 2
+T = TypeVar("T")
 RUNTIME_ERRORS = (DatabaseUnavailable, BrokerUnavailable, EmbeddedServiceError, MigrationFailed)
 
 
@@ -195,6 +202,68 @@ def db_status(ctx: click.Context) -> None:
         sys.exit(3)
 
 
+@hduce.group()
+def user() -> None:
+    """Manage accounts."""
+
+
+@user.command("create")
+@click.option("--email", required=True, help="E-mail address (also a login).")
+@click.option("--username", required=True, help="Username (also a login).")
+@click.option(
+    "--role",
+    "roles",
+    type=click.Choice([r.value for r in Role]),
+    multiple=True,
+    default=["admin"],
+    show_default=True,
+    help="Role to grant (repeat for several).",
+)
+@click.option("--first-name", default="Admin", show_default=True)
+@click.option("--last-name", default="", show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.pass_context
+def user_create(
+    ctx: click.Context,
+    email: str,
+    username: str,
+    roles: tuple[str, ...],
+    first_name: str,
+    last_name: str,
+    password_stdin: bool,
+) -> None:
+    """Create an active account with a verified e-mail address (bootstraps the first admin)."""
+    root = ctx.find_root()
+    settings = with_signing_secret(root, settings_from(root))
+    with clear_errors():
+        plugins = load_plugins(settings)
+    auth = next((p for p in plugins if isinstance(p, AuthPlugin)), None)
+    if auth is None:
+        fail("the auth plugin is not enabled: add it to `plugins.enabled`", EXIT_CONFIG)
+    if password_stdin:
+        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with clear_errors(), services(settings) as urls:
+        context = build_context(settings, "worker", urls.database, urls.nats)
+        setup_plugins(context, plugins)
+        create = functools.partial(
+            auth.registration.create_account,
+            email=email,
+            username=username,
+            password=password,
+            roles=sorted(set(roles)),
+            first_name=first_name,
+            last_name=last_name,
+        )
+        try:
+            entry = asyncio.run(_with_database(settings, urls.database, create))
+        except HduceError as exc:
+            fail(exc.detail)
+    roles_shown = ",".join(sorted(entry.roles))
+    click.echo(f"created {entry.username} <{entry.email}> {roles_shown} {entry.id}")
+
+
 @hduce.group("config")
 def config_group() -> None:
     """Inspect configuration."""
@@ -214,6 +283,32 @@ def version() -> None:
     click.echo(__version__)
 
 
+@hduce.group("audit")
+def audit_group() -> None:
+    """Inspect the audit log."""
+
+
+@audit_group.command("verify")
+@click.pass_context
+def audit_verify(ctx: click.Context) -> None:
+    """Walk the audit log's hash chain; exit 1 and name the first broken link if there is one."""
+    settings = settings_from(ctx.find_root())
+    with clear_errors(), services(settings) as urls:
+        try:
+            report = asyncio.run(_verify_audit(settings, urls.database))
+        except asyncpg.UndefinedTableError:
+            fail("the database has no audit log: run `hduce migrate` first")
+    click.echo(report.summary())
+    if not report.ok:
+        sys.exit(EXIT_FAILURE)
+
+
+async def _verify_audit(settings: Settings, database_url: str) -> ChainReport:
+    DB.configure(database_url)
+    async with open_database(DB, settings.database) as pool:
+        return await verify_chain(pool)
+
+
 def _run_migrations(settings: Settings, database_url: str, *, quiet: bool) -> None:
     asyncio.run(_migrate(settings, database_url, quiet=quiet))
 
@@ -222,6 +317,16 @@ async def _migrate(settings: Settings, database_url: str, *, quiet: bool) -> Non
     DB.configure(database_url)
     async with open_database(DB, settings.database):
         await apply_migrations(quiet=quiet)
+
+
+async def _with_database(
+    settings: Settings, database_url: str, work: Callable[[], Awaitable[T]]
+) -> T:
+    """Run `work` with the pool open and migrations applied."""
+    DB.configure(database_url)
+    async with open_database(DB, settings.database):
+        await apply_migrations(quiet=True)
+        return await work()
 
 
 async def _preflight(

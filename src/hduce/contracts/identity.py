@@ -55,6 +55,17 @@ class DirectoryEntry(msgspec.Struct, frozen=True, kw_only=True):
     timezone: str = "UTC"
 
 
+class ContactDetails(msgspec.Struct, frozen=True, kw_only=True):
+    """Where and when to reach a user (for notifications and reminders)."""
+
+    user_id: uuid.UUID
+    email: str
+    first_name: str = ""
+    last_name: str = ""
+    phone: str | None = None
+    timezone: str = "UTC"
+
+
 class Accounts(Protocol):
     """The account owner's read side (provided by the auth plugin)."""
 
@@ -112,6 +123,9 @@ class UserDirectory(Protocol):
 
     async def find_by_email(self, email: str) -> DirectoryEntry | None:
         """A user by e-mail, or None."""
+
+    async def contact(self, user_id: uuid.UUID) -> ContactDetails | None:
+        """How to reach a user (e-mail, phone, time zone, name), or None."""
 
 
 class AuditLog(Protocol):

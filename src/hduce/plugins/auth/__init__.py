@@ -1,8 +1,33 @@
 """The auth plugin: accounts, login, tokens, sessions, password flows, MFA and lockout."""
 
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from litestar.config.app import AppConfig
+from litestar.di import Provide
+from litestar.types import ControllerRouterHandler
+
+from hduce.contracts.identity import AccountAdmin, Accounts
 from hduce.core.context import AppContext
 from hduce.core.plugin import HducePlugin
 from hduce.plugins.auth.config import AuthConfig
+from hduce.plugins.auth.errors import RetryLater, retry_later_handler
+from hduce.plugins.auth.passwords import Passwords
+from hduce.plugins.auth.routes import auth_routes
+from hduce.plugins.auth.service import (
+    AccountAdminService,
+    AccountDirectory,
+    AccountLimits,
+    AuthEnv,
+    LoginService,
+    MfaService,
+    PasswordService,
+    RegistrationService,
+    SessionService,
+)
+from hduce.plugins.auth.sessions import Sessions
+
+T = TypeVar("T")
 
 
 class AuthPlugin(HducePlugin):
@@ -16,3 +41,46 @@ class AuthPlugin(HducePlugin):
     def setup(self, context: AppContext) -> None:
         """Build the account services and register the `Accounts` / `AccountAdmin` contracts."""
         super().setup(context)
+        assert isinstance(self.config, AuthConfig)
+        env = AuthEnv(
+            context=context,
+            config=self.config,
+            passwords=Passwords(self.config),
+            sessions=Sessions(self.config.refresh_token_ttl),
+            limits=AccountLimits.from_config(self.config),
+        )
+        self.registration = RegistrationService(env)  # `hduce user create` calls it too
+        self.passwords = PasswordService(env)
+        self._services: dict[str, object] = {
+            "auth_registration": self.registration,
+            "auth_login": LoginService(env),
+            "auth_passwords": self.passwords,
+            "auth_sessions": SessionService(env),
+            "auth_mfa": MfaService(env),
+        }
+        context.registry.provide(Accounts, AccountDirectory())
+        context.registry.provide(AccountAdmin, AccountAdminService(env, self.passwords))
+
+    def route_handlers(self) -> Sequence[ControllerRouterHandler]:
+        """The `/auth` routes, rate limited per the config."""
+        assert isinstance(self.config, AuthConfig)
+        return auth_routes(self.config)
+
+    def dependencies(self) -> dict[str, Provide]:
+        """Each auth service under its `auth_*` key."""
+        return {
+            key: Provide(_constant(service), sync_to_thread=False, use_cache=True)
+            for key, service in self._services.items()
+        }
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        """Also render 429s of the auth limits with `Retry-After`."""
+        app_config.exception_handlers[RetryLater] = retry_later_handler
+        return super().on_app_init(app_config)
+
+
+def _constant(value: T) -> Callable[[], T]:
+    def provide() -> T:
+        return value
+
+    return provide

@@ -3,6 +3,7 @@
 from piccolo.columns import (
     UUID,
     Array,
+    BigInt,
     Boolean,
     ForeignKey,
     Integer,
@@ -30,6 +31,7 @@ class Account(Table, tablename="account"):
     locked_until = Timestamptz(null=True, default=None)
     mfa_secret = Text(null=True, default=None, secret=True)
     mfa_enabled = Boolean(default=False)
+    mfa_last_counter = BigInt(null=True, default=None)
     must_reset_password = Boolean(default=False)
     password_changed_at = Timestamptz(default=TimestamptzNow())
     last_login_at = Timestamptz(null=True, default=None)

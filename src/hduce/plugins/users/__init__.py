@@ -1,8 +1,19 @@
 """The users plugin: profiles, `/users/me`, the user directory and admin user management."""
 
+from collections.abc import Sequence
+
+from litestar.di import Provide
+from litestar.types import ControllerRouterHandler
+
+from hduce.contracts.identity import Profiles, UserDirectory
 from hduce.core.context import AppContext
 from hduce.core.plugin import HducePlugin
+from hduce.plugins.users.admin import UserAdminService
 from hduce.plugins.users.config import UsersConfig
+from hduce.plugins.users.directory import Directory
+from hduce.plugins.users.profiles import ProfileStore
+from hduce.plugins.users.routes import MeController, UserController
+from hduce.plugins.users.service import UsersService
 
 
 class UsersPlugin(HducePlugin):
@@ -16,3 +27,26 @@ class UsersPlugin(HducePlugin):
     def setup(self, context: AppContext) -> None:
         """Build the profile service and register `Profiles` and `UserDirectory`."""
         super().setup(context)
+        assert isinstance(self.config, UsersConfig)
+        profiles = ProfileStore(context.db)
+        self.service = UsersService(context.registry, profiles)
+        self.admin = UserAdminService(context.registry, profiles, self.config.max_page_size)
+        context.registry.provide(Profiles, profiles)
+        context.registry.provide(UserDirectory, Directory(context.registry, profiles))
+
+    def route_handlers(self) -> Sequence[ControllerRouterHandler]:
+        """`/users/me` and `/users`."""
+        return (MeController, UserController)
+
+    def dependencies(self) -> dict[str, Provide]:
+        """Provide `users_service` and `users_admin`."""
+        return {
+            "users_service": Provide(self._provide_service, sync_to_thread=False, use_cache=True),
+            "users_admin": Provide(self._provide_admin, sync_to_thread=False, use_cache=True),
+        }
+
+    def _provide_service(self) -> UsersService:
+        return self.service
+
+    def _provide_admin(self) -> UserAdminService:
+        return self.admin

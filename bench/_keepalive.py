@@ -1,0 +1,56 @@
+"""A minimal HTTP/1.1 keep-alive GET client on asyncio streams: cheap enough not to be the limit.
+
+httpx spends more CPU per request than a bare uvicorn app does, so on a small machine it would cap
+both servers at the same rate and hide their difference; throughput phases use this instead.
+"""
+
+import asyncio
+
+
+class KeepAliveClient:
+    """One persistent connection sending GETs one after another."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self._host, self._port = host, port
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+
+    async def get(self, path: str, headers: dict[str, str]) -> int:
+        """Send one GET, read the whole response, return its status code."""
+        if self._writer is None or self._writer.is_closing():
+            self._reader, self._writer = await asyncio.open_connection(self._host, self._port)
+        assert self._reader is not None
+        lines = [f"GET {path} HTTP/1.1", f"Host: {self._host}:{self._port}"]
+        lines += [f"{name}: {value}" for name, value in headers.items()]
+        self._writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+        status = int((await self._reader.readline()).split()[1])
+        length, chunked, close = 0, False, False
+        while (line := await self._reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            name, value = name.strip().lower(), value.strip().lower()
+            if name == "content-length":
+                length = int(value)
+            elif name == "transfer-encoding":
+                chunked = "chunked" in value
+            elif name == "connection":
+                close = value == "close"
+        if chunked:
+            await self._read_chunks()
+        else:
+            await self._reader.readexactly(length)
+        if close:
+            await self.close()
+        return status
+
+    async def _read_chunks(self) -> None:
+        assert self._reader is not None
+        while size := int((await self._reader.readline()).split(b";")[0], 16):
+            await self._reader.readexactly(size + 2)
+        await self._reader.readline()
+
+    async def close(self) -> None:
+        """Close the connection (a later `get` reconnects)."""
+        if self._writer is not None:
+            self._writer.close()
+            await self._writer.wait_closed()
+            self._writer = None

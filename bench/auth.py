@@ -1,0 +1,420 @@
+"""Auth benchmark: logins/s with `/health` p99 meanwhile; `GET /users/me` req/s against a bare app.
+
+Run from the repository root: `.venv/bin/python bench/auth.py [--seconds 10] [--login-clients 8]`.
+"""
+
+import argparse
+import asyncio
+import secrets
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+from _common import (
+    REPO_ROOT,
+    exit_on_sigterm,
+    free_port,
+    kill_tree,
+    percentile,
+    print_table,
+    scratch_dir,
+    subprocess_env,
+    verdict,
+)
+from _keepalive import KeepAliveClient
+from hduce.core.config import AuthSettings, DatabaseSettings
+from hduce.runtime import EmbeddedPostgres
+
+RATIO_TARGET = 0.8
+PLUGINS = '["metrics","audit","auth","users"]'
+UNLIMITED = "1000000000"
+# Every limit a bench client from one address would hit long before the server is saturated.
+RATE_LIMITS = (
+    "HDUCE_SERVER__RATE_LIMIT_PER_MINUTE",
+    "HDUCE_PLUGINS__AUTH__LOGIN_PER_MINUTE_PER_IP",
+    "HDUCE_PLUGINS__AUTH__LOGIN_PER_MINUTE_PER_ACCOUNT",
+    "HDUCE_PLUGINS__AUTH__REGISTER_PER_HOUR_PER_IP",
+    "HDUCE_PLUGINS__AUTH__VERIFY_EMAIL_PER_HOUR_PER_IP",
+    "HDUCE_PLUGINS__AUTH__VERIFY_EMAIL_PER_HOUR_PER_ACCOUNT",
+)
+TOKEN_QUERY = """
+SELECT payload->>'token' FROM outbox
+WHERE name = 'user.verification_requested' AND lower(payload->>'email') = lower($1)
+ORDER BY created_at DESC LIMIT 1
+"""
+
+
+@dataclass
+class User:
+    """A registered, verified account and one of its access tokens."""
+
+    email: str
+    password: str
+    access_token: str = ""
+
+
+@dataclass
+class Load:
+    """What one load phase measured."""
+
+    label: str
+    ok: int = 0
+    seconds: float = 0.0
+    errors: Counter[str] = field(default_factory=Counter)
+    latencies_ms: list[float] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        """Successful requests per second."""
+        return self.ok / self.seconds if self.seconds else 0.0
+
+    def row(self) -> list[object]:
+        """A line of the results table."""
+        errors = ", ".join(f"{k} x{v}" for k, v in sorted(self.errors.items())) or "-"
+        lat = self.latencies_ms
+        return [self.label, self.ok, self.rate, percentile(lat, 50), percentile(lat, 99), errors]
+
+
+def parse_args() -> argparse.Namespace:
+    """Size flags (small defaults)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=16, help="accounts to create (default 16)")
+    parser.add_argument("--seconds", type=float, default=5.0, help="each load phase (default 5)")
+    parser.add_argument("--warmup", type=float, default=1.0, help="warm-up before each phase")
+    parser.add_argument("--login-clients", type=int, default=8, help="concurrent login clients")
+    parser.add_argument("--me-clients", type=int, default=16, help="concurrent /users/me clients")
+    parser.add_argument("--health-interval", type=float, default=0.01, help="s between probes")
+    parser.add_argument("--rounds", type=int, default=2, help="/me rounds per server, alternating")
+    parser.add_argument(
+        "--config", default=str(REPO_ROOT / "config" / "test.toml"), help="config for serve"
+    )
+    parser.add_argument("--timeout", type=float, default=120.0, help="max seconds to go green")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch dir and logs")
+    return parser.parse_args()
+
+
+def serve_command(config: str) -> list[str]:
+    """`hduce --config X serve`: the console script next to the interpreter, else `-m hduce`."""
+    script = Path(sys.executable).parent / "hduce"
+    head = [str(script)] if script.is_file() else [sys.executable, "-m", "hduce"]
+    return [*head, "--config", config, "serve"]
+
+
+def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """A server in a session of its own (a Ctrl-C on the bench does not reach it)."""
+    with log.open("wb") as output:
+        return subprocess.Popen(
+            command,
+            cwd=REPO_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (so `hduce serve` stops its embedded servers), then force it by pid."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            kill_tree(proc.pid)
+            proc.wait()
+
+
+async def wait_ready(
+    client: httpx.AsyncClient, url: str, proc: subprocess.Popen[bytes], limit_s: float
+) -> None:
+    """Poll `url` until it answers below 500."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args[0]} exited with {proc.returncode} during start-up")
+        try:
+            if (await client.get(url, timeout=2)).status_code < 500:
+                return
+        except httpx.TransportError:
+            pass
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"{url} not ready after {limit_s:.0f} s")
+
+
+async def create_user(client: httpx.AsyncClient, db: asyncpg.Connection, index: int) -> User:
+    """Register, verify the e-mail with the token from the outbox, and log in once."""
+    tag = uuid.uuid4().hex[:10]
+    user = User(email=f"bench-{index}-{tag}@example.com", password=secrets.token_urlsafe(18))
+    body = {
+        "email": user.email,
+        "username": f"bench{index}{tag}",
+        "password": user.password,
+        "first_name": "Bench",
+        "last_name": f"User{index}",
+    }
+    response = await client.post("/api/v1/auth/register", json=body)
+    response.raise_for_status()
+    token = await db.fetchval(TOKEN_QUERY, user.email)
+    if token is None:
+        raise RuntimeError(f"no verification token in the outbox for {user.email}")
+    response = await client.post("/api/v1/auth/verify-email", json={"token": token})
+    response.raise_for_status()
+    response = await client.post("/api/v1/auth/login", json=login_body(user))
+    response.raise_for_status()
+    user.access_token = response.json()["access_token"]
+    return user
+
+
+def login_body(user: User) -> dict[str, str]:
+    """The login payload of a user."""
+    return {"email": user.email, "password": user.password}
+
+
+async def hammer(
+    label: str,
+    clients: int,
+    seconds: float,
+    request: Callable[[int, int], Awaitable[int]],
+    expected: int = 200,
+) -> Load:
+    """`clients` loops sending `request(client, n)` (which returns a status) for `seconds`."""
+    load = Load(label)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    deadline = started + seconds
+
+    async def one_client(index: int) -> None:
+        n = 0
+        while loop.time() < deadline:
+            sent = time.perf_counter()
+            try:
+                status = str(await request(index, n))
+            except (httpx.HTTPError, OSError, asyncio.IncompleteReadError) as exc:
+                status = type(exc).__name__
+            load.latencies_ms.append((time.perf_counter() - sent) * 1000)
+            if status == str(expected):
+                load.ok += 1
+            else:
+                load.errors[status] += 1
+            n += 1
+
+    await asyncio.gather(*(one_client(i) for i in range(clients)))
+    load.seconds = loop.time() - started
+    return load
+
+
+async def probe_health(client: httpx.AsyncClient, interval: float, done: asyncio.Event) -> Load:
+    """GET /health every `interval` seconds until `done`; latencies of each."""
+    load = Load("/health during logins")
+    started = time.perf_counter()
+    while not done.is_set():
+        sent = time.perf_counter()
+        response = await client.get("/health")
+        load.latencies_ms.append((time.perf_counter() - sent) * 1000)
+        if response.status_code == 200:
+            load.ok += 1
+        else:
+            load.errors[str(response.status_code)] += 1
+        await asyncio.sleep(interval)
+    load.seconds = time.perf_counter() - started
+    return load
+
+
+def client_for(base: str, clients: int) -> httpx.AsyncClient:
+    """A keep-alive client with one connection per concurrent worker."""
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    return httpx.AsyncClient(base_url=base, limits=limits, timeout=30)
+
+
+async def run_bench(args: argparse.Namespace, scratch: Path) -> list[Load]:
+    """Start both servers, create the users, run every phase; return what was measured."""
+    data_dir, port, raw_port = scratch / "data", free_port(), free_port()
+    secret = secrets.token_urlsafe(32)
+    env = subprocess_env(
+        HDUCE_DATA_DIR=str(data_dir),
+        HDUCE_SERVER__PORT=str(port),
+        HDUCE_PLUGINS__ENABLED=PLUGINS,
+        JWT_SECRET=secret,
+        **dict.fromkeys(RATE_LIMITS, UNLIMITED),
+    )
+    serve = start(serve_command(args.config), env, scratch / "serve.log")
+    raw: subprocess.Popen[bytes] | None = None
+    base, raw_base = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{raw_port}"
+    try:
+        async with client_for(base, args.login_clients) as client:
+            await wait_ready(client, "/health/detailed", serve, args.timeout)
+            dsn = EmbeddedPostgres(data_dir / "pg").status().dsn
+            if dsn is None:
+                raise RuntimeError("the embedded PostgreSQL of `hduce serve` is not running")
+            db = await asyncpg.connect(dsn)
+            try:
+                users = [await create_user(client, db, i) for i in range(args.users)]
+            finally:
+                await db.close()
+            print(f"created {len(users)} verified users", flush=True)
+            raw = start(raw_command(raw_port), raw_env(dsn, secret), scratch / "raw.log")
+            loads = await login_phase(args, client, users)
+            async with client_for(raw_base, 1) as raw_client:
+                await wait_ready(raw_client, "/me", raw, args.timeout)
+            loads += await me_phase(args, {"hduce": port, "bare": raw_port}, users)
+            return loads
+    except BaseException:
+        for log in ("serve.log", "raw.log"):
+            path = scratch / log
+            if path.exists():
+                print(f"--- tail of {path}:", file=sys.stderr)
+                tail = path.read_text(errors="replace").splitlines()[-15:]
+                print("\n".join(tail), file=sys.stderr)
+        raise
+    finally:
+        if raw is not None:
+            stop(raw)
+        stop(serve)
+
+
+def raw_command(port: int) -> list[str]:
+    """Uvicorn with the same defaults `hduce serve` uses (auto loop/http, no access log)."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "_raw_me:app",
+        "--app-dir",
+        str(REPO_ROOT / "bench"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+
+
+def raw_env(dsn: str, secret: str) -> dict[str, str]:
+    """The bare app's settings: the same database, secret, issuer and audience as HDuce's."""
+    auth, database = AuthSettings(), DatabaseSettings()
+    return subprocess_env(
+        BENCH_DSN=dsn,
+        BENCH_JWT_SECRET=secret,
+        BENCH_JWT_ALGORITHM=auth.jwt_algorithm,
+        BENCH_JWT_ISSUER=auth.jwt_issuer,
+        BENCH_JWT_AUDIENCE=auth.jwt_audience,
+        BENCH_POOL_MIN=str(database.pool_min_size),
+        BENCH_POOL_MAX=str(database.pool_max_size),
+    )
+
+
+async def login_phase(
+    args: argparse.Namespace, client: httpx.AsyncClient, users: list[User]
+) -> list[Load]:
+    """Idle /health, then sustained logins with /health probed meanwhile."""
+    idle_done = asyncio.Event()
+    idle_probe = asyncio.create_task(probe_health(client, args.health_interval, idle_done))
+    await asyncio.sleep(min(args.seconds, 3.0))
+    idle_done.set()
+    idle = await idle_probe
+    idle.label = "/health idle"
+
+    async def login(index: int, n: int) -> int:
+        user = users[(index + n * args.login_clients) % len(users)]
+        response = await client.post("/api/v1/auth/login", json=login_body(user))
+        return response.status_code
+
+    await hammer("warm-up", args.login_clients, args.warmup, login)
+    done = asyncio.Event()
+    async with client_for(str(client.base_url), 1) as probe_client:
+        probe = asyncio.create_task(probe_health(probe_client, args.health_interval, done))
+        logins = await hammer("POST /auth/login", args.login_clients, args.seconds, login)
+        done.set()
+        during = await probe
+    print(f"logins: {logins.rate:.1f}/s", flush=True)
+    return [logins, idle, during]
+
+
+async def me_phase(
+    args: argparse.Namespace, ports: dict[str, int], users: list[User]
+) -> list[Load]:
+    """`GET /users/me` on HDuce and `GET /me` on the bare app, alternating; best round of each."""
+    targets = {
+        "GET /users/me (HDuce)": (ports["hduce"], "/api/v1/users/me"),
+        "GET /me (bare)": (ports["bare"], "/me"),
+        # No auth, no query: how much of the gap is the framework and middleware alone.
+        "GET /health (HDuce)": (ports["hduce"], "/health"),
+    }
+    best: dict[str, Load] = {}
+    for round_index in range(args.rounds + 1):
+        for label, (port, path) in targets.items():
+            connections = [KeepAliveClient("127.0.0.1", port) for _ in range(args.me_clients)]
+            request = me_request(connections, path, users)
+            try:
+                if round_index == 0:
+                    await hammer("warm-up", args.me_clients, args.warmup, request)
+                    continue
+                load = await hammer(label, args.me_clients, args.seconds, request)
+            finally:
+                await asyncio.gather(*(c.close() for c in connections))
+            print(f"{label}: {load.rate:.0f} req/s", flush=True)
+            if label not in best or load.rate > best[label].rate:
+                best[label] = load
+    return list(best.values())
+
+
+def me_request(
+    connections: list[KeepAliveClient], path: str, users: list[User]
+) -> Callable[[int, int], Awaitable[int]]:
+    """Client `index` GETs `path` on its own connection with a rotating user's token."""
+
+    async def request(index: int, n: int) -> int:
+        user = users[(index + n) % len(users)]
+        auth = {"Authorization": f"Bearer {user.access_token}"}
+        return await connections[index].get(path, auth)
+
+    return request
+
+
+def report(args: argparse.Namespace, loads: list[Load]) -> None:
+    """Print the table and the summary against the target."""
+    by_label = {load.label: load for load in loads}
+    print()
+    print_table(
+        ["phase", "ok", "per s", "p50 ms", "p99 ms", "errors"], [load.row() for load in loads]
+    )
+    logins = by_label["POST /auth/login"]
+    idle, during = by_label["/health idle"], by_label["/health during logins"]
+    hduce_me, raw_me = by_label["GET /users/me (HDuce)"], by_label["GET /me (bare)"]
+    ratio = hduce_me.rate / raw_me.rate if raw_me.rate else 0.0
+    health_rate = by_label["GET /health (HDuce)"].rate
+    idle_p99, busy_p99 = percentile(idle.latencies_ms, 99), percentile(during.latencies_ms, 99)
+    print()
+    print(f"logins sustained ({args.login_clients} clients)     : {logins.rate:.1f}/s")
+    print(f"/health p99 idle / during logins : {idle_p99:.2f} / {busy_p99:.2f} ms")
+    print(f"/users/me HDuce / bare           : {hduce_me.rate:.0f} / {raw_me.rate:.0f} req/s")
+    print(f"  ratio {ratio:.2f} (target >= {RATIO_TARGET})      : {verdict(ratio >= RATIO_TARGET)}")
+    print(f"/health HDuce (no auth, no DB)   : {health_rate:.0f} req/s")
+
+
+def main() -> None:
+    """Run the benchmark in a scratch data dir and print the report."""
+    args = parse_args()
+    exit_on_sigterm()
+    with scratch_dir("hduce-bench-auth-", keep=args.keep) as scratch:
+        print(f"scratch dir {scratch}; command: {' '.join(serve_command(args.config))}")
+        loads = asyncio.run(run_bench(args, scratch))
+    report(args, loads)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit("interrupted")

@@ -1,0 +1,51 @@
+"""The auth API under `/api/v1/auth`, with per-address rate limits from the config."""
+
+from litestar import Router
+
+from hduce.plugins.auth.config import AuthConfig
+from hduce.plugins.auth.routes._account import (
+    change_password,
+    disable_totp,
+    enroll_totp,
+    list_sessions,
+    logout,
+    revoke_session,
+    verify_totp,
+)
+from hduce.plugins.auth.routes._limits import limited
+from hduce.plugins.auth.routes._public import (
+    forgot_password,
+    login,
+    refresh,
+    register,
+    resend_verification,
+    reset_password,
+    verify_email,
+)
+
+
+def auth_routes(config: AuthConfig) -> list[Router]:
+    """Every auth route; each limited group counts in a store of its own."""
+    reset_rate = config.password_reset_per_hour_per_ip
+    verify_rate = config.verify_email_per_hour_per_ip
+    return [
+        limited("register", "hour", config.register_per_hour_per_ip, register),
+        limited("login", "minute", config.login_per_minute_per_ip, login),
+        limited("forgot_password", "hour", reset_rate, forgot_password),
+        limited("reset_password", "hour", reset_rate, reset_password),
+        limited("verify_email", "hour", verify_rate, verify_email),
+        limited("resend_verification", "hour", verify_rate, resend_verification),
+        limited("mfa", "minute", config.mfa_per_minute_per_ip, verify_totp, disable_totp),
+        Router(
+            path="/auth",
+            route_handlers=[
+                refresh,
+                logout,
+                change_password,
+                list_sessions,
+                revoke_session,
+                enroll_totp,
+            ],
+            tags=["auth"],
+        ),
+    ]

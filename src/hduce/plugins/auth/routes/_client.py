@@ -1,0 +1,15 @@
+"""What the auth routes record about the calling client."""
+
+from litestar import Request
+
+from hduce.plugins.auth.sessions import ClientInfo
+
+MAX_USER_AGENT = 400
+
+
+def client_of(request: Request) -> ClientInfo:
+    """The client's address and user agent."""
+    return ClientInfo(
+        ip=request.client.host if request.client else None,
+        user_agent=(request.headers.get("user-agent") or "")[:MAX_USER_AGENT] or None,
+    )

@@ -1,0 +1,86 @@
+"""Routes reached without an access token: register, login, refresh and the e-mail flows."""
+
+from litestar import Request, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
+
+from hduce.core.security import EXCLUDE_OPT_KEY
+from hduce.plugins.auth.routes._client import client_of
+from hduce.plugins.auth.schemas import (
+    AcceptedRead,
+    AccountCreate,
+    AccountRead,
+    EmailVerification,
+    LoginCreate,
+    PasswordForgotten,
+    PasswordReset,
+    RefreshCreate,
+    TokenRead,
+    VerificationResend,
+)
+from hduce.plugins.auth.service import LoginService, PasswordService, RegistrationService
+
+PUBLIC = {EXCLUDE_OPT_KEY: True}
+
+
+@post("/register", opt=PUBLIC)
+async def register(
+    data: JSONBody[AccountCreate],
+    request: Request,
+    auth_registration: NamedDependency[RegistrationService],
+) -> AccountRead:
+    """Create an account: a patient, or a staff account that waits for an admin's approval."""
+    return await auth_registration.register(data, client_of(request))
+
+
+@post("/login", opt=PUBLIC, status_code=HTTP_200_OK)
+async def login(
+    data: JSONBody[LoginCreate], request: Request, auth_login: NamedDependency[LoginService]
+) -> TokenRead:
+    """Exchange credentials (and a TOTP or recovery code when MFA is on) for tokens."""
+    return await auth_login.login(data, client_of(request))
+
+
+@post("/refresh", opt=PUBLIC, status_code=HTTP_200_OK)
+async def refresh(
+    data: JSONBody[RefreshCreate], request: Request, auth_login: NamedDependency[LoginService]
+) -> TokenRead:
+    """Exchange a refresh token (single use) for a new token pair."""
+    return await auth_login.refresh(data.refresh_token, client_of(request))
+
+
+@post("/forgot-password", opt=PUBLIC, status_code=HTTP_202_ACCEPTED)
+async def forgot_password(
+    data: JSONBody[PasswordForgotten],
+    request: Request,
+    auth_passwords: NamedDependency[PasswordService],
+) -> AcceptedRead:
+    """E-mail a password reset token; the answer is the same whether or not the account exists."""
+    return AcceptedRead(detail=await auth_passwords.forgot(data.email, client_of(request)))
+
+
+@post("/reset-password", opt=PUBLIC, status_code=HTTP_204_NO_CONTENT)
+async def reset_password(
+    data: JSONBody[PasswordReset],
+    request: Request,
+    auth_passwords: NamedDependency[PasswordService],
+) -> None:
+    """Set a new password with a reset token (single use, 1 h); every session ends."""
+    await auth_passwords.reset(data.token, data.new_password, client_of(request))
+
+
+@post("/verify-email", opt=PUBLIC, status_code=HTTP_204_NO_CONTENT)
+async def verify_email(
+    data: JSONBody[EmailVerification], auth_passwords: NamedDependency[PasswordService]
+) -> None:
+    """Verify an e-mail address with the token sent to it (single use, 48 h)."""
+    await auth_passwords.verify_email(data.token)
+
+
+@post("/verify-email/resend", opt=PUBLIC, status_code=HTTP_202_ACCEPTED)
+async def resend_verification(
+    data: JSONBody[VerificationResend], auth_passwords: NamedDependency[PasswordService]
+) -> AcceptedRead:
+    """Send a new verification e-mail; the answer is the same whether or not the account exists."""
+    return AcceptedRead(detail=await auth_passwords.resend_verification(data.email))

@@ -1,0 +1,166 @@
+"""Request and response bodies of the auth API."""
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta
+
+from hduce.contracts.identity import Role
+
+Email = Annotated[str, Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
+Username = Annotated[str, Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,63}$")]
+Password = Annotated[str, Meta(min_length=1, max_length=1024)]
+NewPassword = Annotated[str, Meta(min_length=1, max_length=256)]
+Name = Annotated[str, Meta(min_length=1, max_length=100)]
+Secret = Annotated[str, Meta(min_length=1, max_length=256)]
+Code = Annotated[str, Meta(min_length=1, max_length=32)]
+
+
+class Input(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Base of request bodies: keyword-only, unknown fields rejected."""
+
+
+class AccountCreate(Input):
+    """Self-registration: a patient, or a staff account that waits for approval."""
+
+    email: Email
+    username: Username
+    password: NewPassword
+    first_name: Name
+    last_name: Name
+    role: Role = Role.PATIENT
+    specialty: Annotated[str, Meta(max_length=100)] | None = None
+    institution: Annotated[str, Meta(max_length=200)] | None = None
+    phone: Annotated[str, Meta(max_length=32)] | None = None
+    date_of_birth: date | None = None
+
+
+class LoginCreate(Input):
+    """Credentials: one of `login`, `email` or `username`; a TOTP or recovery code if MFA is on."""
+
+    password: Password
+    login: Annotated[str, Meta(min_length=1, max_length=320)] | None = None
+    email: Annotated[str, Meta(min_length=1, max_length=320)] | None = None
+    username: Annotated[str, Meta(min_length=1, max_length=64)] | None = None
+    totp_code: Code | None = None
+
+    def __post_init__(self) -> None:
+        given = [v for v in (self.login, self.email, self.username) if v is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of `login`, `email` or `username`")
+
+    @property
+    def identifier(self) -> str:
+        """The e-mail address or username given."""
+        return next(v for v in (self.login, self.email, self.username) if v is not None)
+
+
+class RefreshCreate(Input):
+    """A refresh token to exchange for a new token pair."""
+
+    refresh_token: Secret
+
+
+class LogoutCreate(Input):
+    """Optionally, the refresh token of the session to end (the caller's session ends anyway)."""
+
+    refresh_token: Secret | None = None
+
+
+class PasswordChange(Input):
+    """The current password and the new one."""
+
+    current_password: Password
+    new_password: NewPassword
+
+
+class PasswordForgotten(Input):
+    """The e-mail address to send a reset link to."""
+
+    email: Annotated[str, Meta(min_length=1, max_length=320)]
+
+
+class PasswordReset(Input):
+    """A reset token from the e-mail and the new password."""
+
+    token: Secret
+    new_password: NewPassword
+
+
+class EmailVerification(Input):
+    """A verification token from the e-mail."""
+
+    token: Secret
+
+
+class VerificationResend(Input):
+    """The e-mail address to send a new verification link to."""
+
+    email: Annotated[str, Meta(min_length=1, max_length=320)]
+
+
+class MfaCode(Input):
+    """A code from the authenticator app."""
+
+    code: Code
+
+
+class MfaDisable(Input):
+    """The password and a TOTP or recovery code."""
+
+    password: Password
+    code: Code
+
+
+class AccountRead(msgspec.Struct, kw_only=True):
+    """An account as its owner sees it (never the password hash)."""
+
+    id: uuid.UUID
+    email: str
+    username: str
+    roles: list[str]
+    status: str
+    email_verified: bool
+    mfa_enabled: bool
+    created_at: datetime
+
+
+class TokenRead(msgspec.Struct, kw_only=True):
+    """An access token and the refresh token that renews it."""
+
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    token_type: Literal["bearer"] = "bearer"
+
+
+class SessionRead(msgspec.Struct, kw_only=True):
+    """One active login session."""
+
+    id: uuid.UUID
+    created_at: datetime
+    last_used_at: datetime
+    ip: str | None
+    user_agent: str | None
+    current: bool
+
+
+class MfaEnrollmentRead(msgspec.Struct, kw_only=True):
+    """The TOTP secret to load into an authenticator app (MFA is on once a code is verified)."""
+
+    secret: str
+    otpauth_uri: str
+
+
+class RecoveryCodesRead(msgspec.Struct, kw_only=True):
+    """One-time recovery codes, shown once."""
+
+    recovery_codes: list[str]
+
+
+class AcceptedRead(msgspec.Struct, kw_only=True):
+    """The request was accepted; the answer is the same whether or not the account exists."""
+
+    detail: str

@@ -1,0 +1,103 @@
+"""What every auth service shares: context, config, hasher, sessions, limiters and the audit log."""
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from piccolo.engine.postgres import PostgresTransaction
+
+from hduce.contracts.identity import AuditLog, UserDirectory
+from hduce.core.context import AppContext
+from hduce.core.security import Principal
+from hduce.plugins.auth.config import AuthConfig
+from hduce.plugins.auth.errors import SessionEnded
+from hduce.plugins.auth.limiter import SlidingWindowLimiter
+from hduce.plugins.auth.passwords import Passwords
+from hduce.plugins.auth.schemas import TokenRead
+from hduce.plugins.auth.sessions import ClientInfo, Sessions
+from hduce.plugins.auth.store import AccountRow
+
+MINUTE, HOUR = 60.0, 3600.0
+
+
+@dataclass(frozen=True)
+class AccountLimits:
+    """Per-account sliding windows, one limiter per limit."""
+
+    login: SlidingWindowLimiter
+    forgot_password: SlidingWindowLimiter
+    reset_password: SlidingWindowLimiter
+    verify_email: SlidingWindowLimiter
+    mfa: SlidingWindowLimiter
+
+    @classmethod
+    def from_config(cls, config: AuthConfig) -> "AccountLimits":
+        """The limiters with the configured sizes."""
+        reset = config.password_reset_per_hour_per_account
+        return cls(
+            login=SlidingWindowLimiter(config.login_per_minute_per_account, MINUTE),
+            forgot_password=SlidingWindowLimiter(reset, HOUR),
+            reset_password=SlidingWindowLimiter(reset, HOUR),
+            verify_email=SlidingWindowLimiter(config.verify_email_per_hour_per_account, HOUR),
+            mfa=SlidingWindowLimiter(config.mfa_per_minute_per_account, MINUTE),
+        )
+
+
+@dataclass(frozen=True)
+class AuthEnv:
+    """The shared parts of the auth services."""
+
+    context: AppContext
+    config: AuthConfig
+    passwords: Passwords
+    sessions: Sessions
+    limits: AccountLimits
+
+    def transaction(self) -> PostgresTransaction:
+        """A transaction (joining the current one if there is one)."""
+        return self.context.db.transaction()
+
+    async def audit(
+        self,
+        action: str,
+        *,
+        actor_id: uuid.UUID | None,
+        subject_id: uuid.UUID | None = None,
+        client: ClientInfo | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """Append a security event to the audit log, in the current transaction."""
+        await self.context.registry.get(AuditLog).record(
+            action,
+            actor_id=actor_id,
+            subject_id=subject_id,
+            ip=client.ip if client else None,
+            detail=detail,
+        )
+
+    async def require_live_session(self, principal: Principal) -> None:
+        """Refuse access tokens whose session ended (logout, revocation, password reset)."""
+        if principal.session_id is None:
+            return  # a token minted outside a login session has none to check
+        if not await self.sessions.is_live(principal.session_id, principal.id):
+            raise SessionEnded("This session has ended; log in again.")
+
+    async def user_inputs(self, account: AccountRow) -> list[str]:
+        """Words a password must not be built from: e-mail, username and names."""
+        words = [account.email, account.username]
+        try:
+            directory = self.context.registry.get(UserDirectory)
+        except LookupError:
+            return words
+        entry = await directory.get(account.id)
+        return [*words, entry.first_name, entry.last_name] if entry else words
+
+    def token_pair(
+        self, account: AccountRow, refresh_token: str, family_id: uuid.UUID
+    ) -> TokenRead:
+        """An access token for the account's session plus its refresh token."""
+        principal = Principal(id=account.id, roles=frozenset(account.roles), session_id=family_id)
+        access_token, expires_in = self.context.tokens.issue(principal)
+        return TokenRead(
+            access_token=access_token, refresh_token=refresh_token, expires_in=expires_in
+        )

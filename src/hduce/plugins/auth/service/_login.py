@@ -1,0 +1,202 @@
+"""Login with lockout and MFA, refresh token rotation with reuse detection, logout."""
+
+from datetime import UTC, datetime, timedelta
+
+from hduce.contracts.events import UserLocked, UserLoggedIn, UserLoggedOut
+from hduce.contracts.identity import AccountStatus
+from hduce.core.errors import HduceError
+from hduce.core.security import Principal
+from hduce.plugins.auth.errors import (
+    AccountDeactivated,
+    AccountLocked,
+    AccountPendingApproval,
+    EmailNotVerified,
+    InvalidCredentials,
+    InvalidMfaCode,
+    InvalidRefreshToken,
+    MfaRequired,
+    PasswordResetRequired,
+)
+from hduce.plugins.auth.schemas import LoginCreate, TokenRead
+from hduce.plugins.auth.service._env import AuthEnv
+from hduce.plugins.auth.service._second_factor import use_second_factor
+from hduce.plugins.auth.sessions import ClientInfo
+from hduce.plugins.auth.store import (
+    AccountRow,
+    find_account,
+    get_account,
+    normalise,
+    update_account,
+)
+from hduce.plugins.auth.tables import Account
+
+BAD_CREDENTIALS = "Wrong e-mail address, username or password."
+
+
+class LoginService:
+    """Turns credentials into tokens, and refresh tokens into new ones."""
+
+    def __init__(self, env: AuthEnv) -> None:
+        self._env = env
+
+    async def login(self, data: LoginCreate, client: ClientInfo) -> TokenRead:
+        """Check credentials, lockout, account state and MFA; start a session."""
+        env = self._env
+        account = await find_account(data.identifier)
+        # Keyed by account, so alternating e-mail and username gains nothing.
+        env.limits.login.acquire(str(account.id) if account else normalise(data.identifier))
+        if account is None:
+            await env.passwords.verify(None, data.password)
+            async with env.transaction():
+                await env.audit(
+                    "auth.login_failed", actor_id=None, client=client, detail={"reason": "unknown"}
+                )
+            raise InvalidCredentials(BAD_CREDENTIALS)
+        now = datetime.now(UTC)
+        if account.locked_until is not None and account.locked_until > now:
+            raise AccountLocked(
+                "Too many failed logins: the account is locked for a while.",
+                retry_after=(account.locked_until - now).total_seconds(),
+            )
+        if not await env.passwords.verify(account.password_hash, data.password):
+            await self._fail(account, client, "wrong_password")
+            raise InvalidCredentials(BAD_CREDENTIALS)
+        self._check_state(account)
+        if account.mfa_enabled:
+            if not data.totp_code:
+                raise MfaRequired("Give the code from your authenticator app as `totp_code`.")
+            env.limits.mfa.acquire(str(account.id))
+        new_hash = None
+        if env.passwords.needs_rehash(account.password_hash):
+            new_hash = await env.passwords.hash(data.password)
+        async with env.transaction():
+            method = "password"
+            if account.mfa_enabled:
+                method = await use_second_factor(account, data.totp_code or "") or ""
+            if method:
+                return await self._succeed(account, client, method, new_hash)
+        await self._fail(account, client, "invalid_mfa_code")
+        raise InvalidMfaCode("The TOTP or recovery code is wrong or was used already.")
+
+    async def refresh(self, token: str, client: ClientInfo) -> TokenRead:
+        """Spend a refresh token for a new pair; a spent token revokes its whole session."""
+        env = self._env
+        failure: HduceError
+        async with env.transaction():
+            stored = await env.sessions.find(token)
+            if stored is None:
+                failure = InvalidRefreshToken("Unknown refresh token.")
+            elif stored.used_at is not None:
+                await env.sessions.revoke_family(stored.family_id, stored.account)
+                await env.audit(
+                    "auth.refresh_token_reuse",
+                    actor_id=None,
+                    subject_id=stored.account,
+                    client=client,
+                    detail={"session_id": str(stored.family_id)},
+                )
+                failure = InvalidRefreshToken(
+                    "This refresh token was already used: the session has been revoked."
+                )
+            elif stored.revoked_at is not None or stored.expired:
+                failure = InvalidRefreshToken("The session has ended; log in again.")
+            else:
+                account = await get_account(stored.account)
+                if account is None or account.status != AccountStatus.ACTIVE:
+                    failure = InvalidRefreshToken("The account cannot log in.")
+                else:
+                    await env.sessions.mark_used(stored.id)
+                    new_token, family = await env.sessions.issue(
+                        account.id, client, stored.family_id
+                    )
+                    return env.token_pair(account, new_token, family)
+        raise failure
+
+    async def logout(self, principal: Principal, refresh_token: str | None) -> None:
+        """End the caller's session (and the session of `refresh_token` if it is theirs)."""
+        env = self._env
+        async with env.transaction():
+            if principal.session_id is not None:
+                await env.sessions.revoke_family(principal.session_id, principal.id)
+            stored = await env.sessions.find(refresh_token) if refresh_token else None
+            if stored is not None and stored.account == principal.id:
+                await env.sessions.revoke_family(stored.family_id, principal.id)
+            await env.context.events.publish(UserLoggedOut(user_id=principal.id))
+            await env.audit("auth.logout", actor_id=principal.id, subject_id=principal.id)
+
+    def _check_state(self, account: AccountRow) -> None:
+        if account.status == AccountStatus.DEACTIVATED:
+            raise AccountDeactivated("This account has been deactivated.")
+        if self._env.config.require_verified_email and account.email_verified_at is None:
+            raise EmailNotVerified("Verify your e-mail address before logging in.")
+        if account.status == AccountStatus.PENDING_APPROVAL:
+            raise AccountPendingApproval("An administrator has not approved this account yet.")
+        if account.must_reset_password:
+            raise PasswordResetRequired("Set a new password through the reset e-mail.")
+
+    async def _succeed(
+        self, account: AccountRow, client: ClientInfo, method: str, new_hash: str | None
+    ) -> TokenRead:
+        env = self._env
+        values: dict[str, object] = {
+            "failed_logins": 0,
+            "lockouts": 0,
+            "locked_until": None,
+            "last_login_at": datetime.now(UTC),
+        }
+        if new_hash is not None:
+            values["password_hash"] = new_hash
+        await update_account(account.id, **values)
+        refresh_token, family = await env.sessions.issue(account.id, client)
+        await env.context.events.publish(
+            UserLoggedIn(user_id=account.id, ip=client.ip, user_agent=client.user_agent)
+        )
+        await env.audit(
+            "auth.login_succeeded",
+            actor_id=account.id,
+            subject_id=account.id,
+            client=client,
+            detail={"method": method, "session_id": str(family), "rehashed": bool(new_hash)},
+        )
+        return env.token_pair(account, refresh_token, family)
+
+    async def _fail(self, account: AccountRow, client: ClientInfo, reason: str) -> None:
+        """Count a failure; at the threshold lock the account (raising `AccountLocked`)."""
+        env, config = self._env, self._env.config
+        locked_until: datetime | None = None
+        async with env.transaction():
+            rows = await Account.raw(
+                "UPDATE account SET failed_logins = failed_logins + 1 WHERE id = {} "
+                "RETURNING failed_logins, lockouts",
+                account.id,
+            )
+            await env.audit(
+                "auth.login_failed",
+                actor_id=None,
+                subject_id=account.id,
+                client=client,
+                detail={"reason": reason},
+            )
+            if rows[0]["failed_logins"] >= config.lockout_threshold:
+                lockouts = rows[0]["lockouts"]
+                duration = min(config.lockout_base * 2**lockouts, config.lockout_max)
+                locked = await Account.raw(
+                    "UPDATE account SET failed_logins = 0, lockouts = lockouts + 1, "
+                    "locked_until = now() + {}::interval WHERE id = {} RETURNING locked_until",
+                    timedelta(seconds=duration),
+                    account.id,
+                )
+                locked_until = locked[0]["locked_until"]
+                await env.context.events.publish(UserLocked(user_id=account.id, until=locked_until))
+                await env.audit(
+                    "auth.locked",
+                    actor_id=None,
+                    subject_id=account.id,
+                    client=client,
+                    detail={"until": locked_until.isoformat(), "lockouts": lockouts + 1},
+                )
+        if locked_until is not None:
+            raise AccountLocked(
+                "Too many failed logins: the account is locked for a while.",
+                retry_after=(locked_until - datetime.now(UTC)).total_seconds(),
+            )

@@ -1,0 +1,15 @@
+"""Errors of the users plugin."""
+
+from hduce.core.errors import Conflict, HduceError
+
+
+class InvalidQuery(HduceError):
+    """A query parameter is out of range."""
+
+    status_code, slug, title = 422, "validation-error", "Invalid request"
+
+
+class OwnAccountProtected(Conflict):
+    """An admin tried to remove their own admin role or deactivate themselves."""
+
+    slug, title = "own-account-protected", "Own account protected"

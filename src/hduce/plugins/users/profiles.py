@@ -1,0 +1,104 @@
+"""Profile storage: the `Profiles` contract and the reads the other services need."""
+
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime
+from typing import Any
+
+import msgspec
+from piccolo.engine.postgres import PostgresEngine
+
+from hduce.contracts.identity import ProfileFields
+from hduce.plugins.users.tables import Profile
+
+_COLUMNS = (
+    "first_name",
+    "last_name",
+    "phone",
+    "date_of_birth",
+    "address",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+    "specialty",
+    "institution",
+    "licence_number",
+    "timezone",
+)
+
+
+class ProfileData(msgspec.Struct, frozen=True, kw_only=True):
+    """One account's profile; the defaults stand in for an account without a profile row."""
+
+    first_name: str = ""
+    last_name: str = ""
+    phone: str | None = None
+    date_of_birth: date | None = None
+    address: str | None = None
+    emergency_contact_name: str | None = None
+    emergency_contact_phone: str | None = None
+    specialty: str | None = None
+    institution: str | None = None
+    licence_number: str | None = None
+    timezone: str = "UTC"
+
+
+class ProfileStore:
+    """Reads and writes profile rows with Piccolo, so they join the caller's transaction."""
+
+    def __init__(self, db: PostgresEngine) -> None:
+        self._db = db
+
+    async def create_profile(self, account_id: uuid.UUID, fields: ProfileFields) -> None:
+        """Create the profile of a new account inside the caller's transaction."""
+        await Profile.insert(Profile(account=account_id, **msgspec.structs.asdict(fields)))
+
+    async def get(self, account_id: uuid.UUID) -> ProfileData | None:
+        """The profile of one account, or None."""
+        row = await Profile.select(*_columns()).where(Profile.account == account_id).first()
+        return _to_data(row) if row else None
+
+    async def get_many(self, account_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, ProfileData]:
+        """The profiles of several accounts, by account id (accounts without one are absent)."""
+        ids = list(account_ids)
+        if not ids:
+            return {}
+        rows = await Profile.select(Profile.account, *_columns()).where(Profile.account.is_in(ids))
+        return {row["account"]: _to_data(row) for row in rows}
+
+    async def update(self, account_id: uuid.UUID, changes: Mapping[str, Any]) -> ProfileData:
+        """Apply `changes`, creating the row first for an account that has none."""
+        async with self._db.transaction():
+            await Profile.insert(Profile(account=account_id)).on_conflict(
+                target=Profile.account, action="DO NOTHING"
+            )
+            rows = (
+                await Profile.update({**changes, "updated_at": datetime.now(UTC)})
+                .where(Profile.account == account_id)
+                .returning(*_columns())
+            )
+        return _to_data(rows[0])
+
+    async def search_names(self, text: str) -> list[uuid.UUID]:
+        """Accounts whose first, last or full name contains `text` (case-insensitive)."""
+        pattern = _like_pattern(text)
+        rows = await Profile.raw(
+            "SELECT account FROM profile WHERE first_name || ' ' || last_name ILIKE {} "
+            "OR last_name || ' ' || first_name ILIKE {} "
+            "ORDER BY lower(last_name), lower(first_name), account",
+            pattern,
+            pattern,
+        )
+        return [row["account"] for row in rows]
+
+
+def _columns() -> list[Any]:
+    return [getattr(Profile, name) for name in _COLUMNS]
+
+
+def _to_data(row: Mapping[str, Any]) -> ProfileData:
+    return ProfileData(**{name: row[name] for name in _COLUMNS})
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

@@ -1,0 +1,107 @@
+"""API shapes of the users plugin: `/users/me`, user reads, pages and role changes."""
+
+import functools
+import uuid
+import zoneinfo
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+from hduce.contracts.identity import Role
+
+PRACTITIONER_FIELDS = ("specialty", "institution", "licence_number")
+
+Name = Annotated[str, Meta(min_length=1, max_length=100, pattern=r"\S")]
+# 7 to 15 digits (E.164), written with an optional leading + and common separators.
+Phone = Annotated[
+    str,
+    Meta(
+        max_length=32,
+        pattern=r"^(?=(?:\D*\d){7,15}\D*$)\+?[0-9 ().-]+$",
+        description="7-15 digits; an optional leading + and spaces, dots, dashes, brackets",
+    ),
+]
+Text200 = Annotated[str, Meta(max_length=200)]
+Text100 = Annotated[str, Meta(max_length=100)]
+Address = Annotated[str, Meta(max_length=500)]
+Licence = Annotated[str, Meta(max_length=64)]
+Timezone = Annotated[str, Meta(max_length=64, description="An IANA time zone, e.g. Europe/Paris")]
+
+
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _latest_birth_date() -> date:
+    # Today somewhere on Earth: UTC+14 is the earliest calendar day to begin.
+    return (datetime.now(UTC) + timedelta(hours=14)).date()
+
+
+class ProfileUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Profile fields to change; absent fields stay as they are, `null` clears an optional one."""
+
+    first_name: Name | UnsetType = UNSET
+    last_name: Name | UnsetType = UNSET
+    phone: Phone | UnsetType | None = UNSET
+    date_of_birth: date | UnsetType | None = UNSET
+    address: Address | UnsetType | None = UNSET
+    emergency_contact_name: Text200 | UnsetType | None = UNSET
+    emergency_contact_phone: Phone | UnsetType | None = UNSET
+    timezone: Timezone | UnsetType = UNSET
+    specialty: Text100 | UnsetType | None = UNSET
+    institution: Text200 | UnsetType | None = UNSET
+    licence_number: Licence | UnsetType | None = UNSET
+
+    def __post_init__(self) -> None:
+        """Reject unknown time zones and birth dates in the future."""
+        if isinstance(self.timezone, str) and self.timezone not in _time_zones():
+            raise ValueError(f"unknown time zone {self.timezone!r} - at `$.timezone`")
+        if isinstance(self.date_of_birth, date) and self.date_of_birth > _latest_birth_date():
+            raise ValueError("date of birth is in the future - at `$.date_of_birth`")
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the caller sent, by column name."""
+        return {
+            name: value
+            for name in self.__struct_fields__
+            if (value := getattr(self, name)) is not UNSET
+        }
+
+
+class UserRead(msgspec.Struct, kw_only=True):
+    """An account with its profile."""
+
+    id: uuid.UUID
+    email: str
+    username: str
+    roles: list[str]
+    status: str
+    first_name: str
+    last_name: str
+    phone: str | None
+    date_of_birth: date | None
+    address: str | None
+    emergency_contact_name: str | None
+    emergency_contact_phone: str | None
+    specialty: str | None
+    institution: str | None
+    licence_number: str | None
+    timezone: str
+
+
+class UserPage(msgspec.Struct, kw_only=True):
+    """One page of users and the total number of matches."""
+
+    items: list[UserRead]
+    total: int
+    limit: int
+    offset: int
+
+
+class RolesUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The complete new set of roles of an account."""
+
+    roles: Annotated[list[Role], Meta(min_length=1, max_length=len(Role))]

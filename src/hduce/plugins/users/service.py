@@ -1,0 +1,82 @@
+"""`/users/me` and reading one user: who may see whose profile, and what they may change."""
+
+import uuid
+
+from hduce.contracts.identity import STAFF_ROLES, Accounts, AuditLog, DirectoryEntry, Role
+from hduce.core.errors import Forbidden, NotFound
+from hduce.core.registry import Registry
+from hduce.core.security import Principal
+from hduce.plugins.users.profiles import ProfileData, ProfileStore
+from hduce.plugins.users.schemas import PRACTITIONER_FIELDS, ProfileUpdate, UserRead
+
+# Clinic staff look patients up (to book, admit, treat); only admins see every account.
+PATIENT_READERS = (Role.DOCTOR, Role.NURSE, Role.RECEPTIONIST)
+
+
+def to_read(entry: DirectoryEntry, profile: ProfileData | None) -> UserRead:
+    """The API view of an account and its profile (defaults when it has no profile yet)."""
+    data = profile or ProfileData()
+    return UserRead(
+        id=entry.id,
+        email=entry.email,
+        username=entry.username,
+        roles=sorted(entry.roles),
+        status=entry.status,
+        first_name=data.first_name,
+        last_name=data.last_name,
+        phone=data.phone,
+        date_of_birth=data.date_of_birth,
+        address=data.address,
+        emergency_contact_name=data.emergency_contact_name,
+        emergency_contact_phone=data.emergency_contact_phone,
+        specialty=data.specialty,
+        institution=data.institution,
+        licence_number=data.licence_number,
+        timezone=data.timezone,
+    )
+
+
+class UsersService:
+    """The caller's own profile, and profile reads checked against the caller's roles."""
+
+    def __init__(self, registry: Registry, profiles: ProfileStore) -> None:
+        self._registry = registry
+        self._profiles = profiles
+
+    async def me(self, principal: Principal) -> UserRead:
+        """The caller's account and profile."""
+        entry = await self._account(principal.id)
+        return to_read(entry, await self._profiles.get(entry.id))
+
+    async def update_me(self, principal: Principal, data: ProfileUpdate) -> UserRead:
+        """Change the caller's profile; practitioner details are for staff accounts only."""
+        entry = await self._account(principal.id)
+        changes = data.changes()
+        practitioner = sorted(set(changes) & set(PRACTITIONER_FIELDS))
+        if practitioner and entry.roles.isdisjoint(STAFF_ROLES):
+            raise Forbidden(
+                f"only staff accounts have practitioner details: {', '.join(practitioner)}"
+            )
+        return to_read(entry, await self._profiles.update(entry.id, changes))
+
+    async def read_user(
+        self, principal: Principal, user_id: uuid.UUID, *, ip: str | None = None
+    ) -> UserRead:
+        """Any account for an admin, patients for clinic staff, oneself for everyone else."""
+        if user_id == principal.id:
+            return await self.me(principal)
+        if not principal.has_any_role(Role.ADMIN, *PATIENT_READERS):
+            raise NotFound("no such user")
+        entry = await self._account(user_id)
+        if not principal.has_any_role(Role.ADMIN) and Role.PATIENT not in entry.roles:
+            raise NotFound("no such user")
+        await self._registry.get(AuditLog).record(
+            "users.profile_read", actor_id=principal.id, subject_id=user_id, ip=ip
+        )
+        return to_read(entry, await self._profiles.get(user_id))
+
+    async def _account(self, user_id: uuid.UUID) -> DirectoryEntry:
+        entry = await self._registry.get(Accounts).get_account(user_id)
+        if entry is None:
+            raise NotFound("no such user")
+        return entry

@@ -1,0 +1,18 @@
+"""An `AuditService` on the session database, with the shared engine's pool open."""
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from hduce.core.config import Settings
+from hduce.core.db import open_database
+from hduce.piccolo_conf import DB
+from hduce.plugins.audit.service import AuditService
+
+
+@pytest.fixture
+async def audit(settings: Settings) -> AsyncIterator[AuditService]:
+    """The service over the shared engine, as the plugin builds it."""
+    DB.configure(settings.database.url)
+    async with open_database(DB, settings.database):
+        yield AuditService(DB)

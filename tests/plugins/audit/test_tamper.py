@@ -1,0 +1,124 @@
+"""The database refuses changes to the log, and verification finds the ones forced past it."""
+
+import uuid
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+
+from hduce.plugins.audit.chain import ChainReport, verify_chain
+from hduce.plugins.audit.health import audit_health
+from hduce.plugins.audit.service import AuditService
+
+DISABLE_TRIGGER = "ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only"
+
+
+@pytest.fixture
+async def three_events(audit: AuditService, raw_pool: asyncpg.Pool) -> list[int]:
+    """Ids of three fresh, consecutive events."""
+    actor = uuid.uuid4()
+    for n in range(3):
+        await audit.record("test.tamper", actor_id=actor, detail={"n": n})
+    rows = await raw_pool.fetch("SELECT id FROM audit_event WHERE actor_id = $1 ORDER BY id", actor)
+    return [row["id"] for row in rows]
+
+
+@pytest.fixture
+async def doomed(raw_pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+    """A connection inside a transaction that is always rolled back (the session DB is shared)."""
+    async with raw_pool.acquire() as connection:
+        transaction = connection.transaction()
+        await transaction.start()
+        try:
+            yield connection
+        finally:
+            await transaction.rollback()
+
+
+async def tampered(connection: asyncpg.Connection, statement: str, *args: object) -> ChainReport:
+    await connection.execute(DISABLE_TRIGGER)
+    await connection.execute(statement, *args)
+    return await verify_chain(connection)
+
+
+async def test_update_delete_and_truncate_are_rejected(
+    three_events: list[int], doomed: asyncpg.Connection
+) -> None:
+    statements = [
+        ("UPDATE audit_event SET detail = '{}' WHERE id = $1", three_events[0]),
+        ("DELETE FROM audit_event WHERE id = $1", three_events[0]),
+        ("TRUNCATE audit_event",),
+    ]
+    for statement, *args in statements:
+        savepoint = doomed.transaction()
+        await savepoint.start()
+        with pytest.raises(asyncpg.InsufficientPrivilegeError, match="append-only"):
+            await doomed.execute(statement, *args)
+        await savepoint.rollback()
+
+
+async def test_an_altered_event_is_the_first_broken_link(
+    three_events: list[int], doomed: asyncpg.Connection, raw_pool: asyncpg.Pool
+) -> None:
+    report = await tampered(
+        doomed, """UPDATE audit_event SET detail = '{"n": 99}' WHERE id = $1""", three_events[1]
+    )
+    assert not report.ok
+    assert report.first_broken_id == three_events[1]
+    assert report.reason is not None and "altered" in report.reason
+    assert str(three_events[1]) in report.summary()
+
+
+async def test_a_removed_event_breaks_the_next_link(
+    three_events: list[int], doomed: asyncpg.Connection
+) -> None:
+    report = await tampered(doomed, "DELETE FROM audit_event WHERE id = $1", three_events[1])
+    assert not report.ok
+    assert report.first_broken_id == three_events[2]
+    assert report.reason is not None and "removed" in report.reason
+
+
+async def test_a_forged_event_is_detected(
+    three_events: list[int], doomed: asyncpg.Connection
+) -> None:
+    head = await doomed.fetchrow("SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 1")
+    await doomed.execute(
+        "INSERT INTO audit_event (occurred_at, action, detail, prev_hash, hash) "
+        "VALUES (now(), 'test.forged', '{}', $1, $2)",
+        head["hash"],
+        "f" * 64,
+    )
+    report = await verify_chain(doomed)
+    assert not report.ok and report.first_broken_id is not None
+    assert report.first_broken_id > head["id"]
+
+
+async def test_the_chain_cannot_fork(three_events: list[int], doomed: asyncpg.Connection) -> None:
+    taken = await doomed.fetchval(
+        "SELECT prev_hash FROM audit_event WHERE id = $1", three_events[2]
+    )
+    with pytest.raises(asyncpg.UniqueViolationError):
+        await doomed.execute(
+            "INSERT INTO audit_event (occurred_at, action, detail, prev_hash, hash) "
+            "VALUES (now(), 'test.fork', '{}', $1, $2)",
+            taken,
+            "e" * 64,
+        )
+
+
+async def test_the_shared_chain_is_intact_after_the_rolled_back_tampering(
+    three_events: list[int], raw_pool: asyncpg.Pool
+) -> None:
+    report = await verify_chain(raw_pool)
+    assert report.ok, report.summary()
+
+
+async def test_health_reports_a_disabled_trigger(
+    three_events: list[int], doomed: asyncpg.Connection
+) -> None:
+    status = await audit_health(doomed)
+    assert status.ok and status.detail["append_only"] is True
+    assert status.detail["head_id"] >= three_events[2]
+    await doomed.execute(DISABLE_TRIGGER)
+    status = await audit_health(doomed)
+    assert not status.ok and status.detail["append_only"] is False

@@ -1,0 +1,143 @@
+"""Build a real app with the identity plugins and drive the auth API like a client would."""
+
+import functools
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import asyncpg
+import msgspec
+from litestar.testing import AsyncTestClient
+
+from hduce.app import create_app
+from hduce.bootstrap import build_context, load_plugins, setup_plugins
+from hduce.core.config import Settings
+from hduce.core.context import AppContext
+from tests.support.context import isolated
+
+T = TypeVar("T")
+PLUGINS = ("metrics", "audit", "auth", "users")
+PASSWORD = "quiet-lantern-orbit-97"
+FAST_HASH = {"argon2_memory_kib": 1024, "argon2_time_cost": 1, "argon2_parallelism": 1}
+GENEROUS_LIMITS = {
+    "login_per_minute_per_ip": 10_000,
+    "login_per_minute_per_account": 10_000,
+    "register_per_hour_per_ip": 10_000,
+    "password_reset_per_hour_per_ip": 10_000,
+    "password_reset_per_hour_per_account": 10_000,
+    "verify_email_per_hour_per_ip": 10_000,
+    "verify_email_per_hour_per_account": 10_000,
+    "mfa_per_minute_per_ip": 10_000,
+    "mfa_per_minute_per_account": 10_000,
+}
+
+
+@dataclass
+class AuthApp:
+    """A running app, its context and a pool for assertions."""
+
+    client: AsyncTestClient
+    context: AppContext
+    pool: asyncpg.Pool
+
+    def run(self, function: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+        """Await `function` on the app's own event loop (the test client runs it in a thread)."""
+        return self.client.blocking_portal.call(functools.partial(function, *args, **kwargs))
+
+    async def register(self, **fields: Any) -> dict[str, Any]:
+        """Register an account with unique defaults; returns the request body plus the answer."""
+        suffix = uuid.uuid4().hex[:10]
+        body = {
+            "email": f"u{suffix}@example.org",
+            "username": f"user_{suffix}",
+            "password": PASSWORD,
+            "first_name": "Ada",
+            "last_name": "Quill",
+            **fields,
+        }
+        response = await self.client.post("/api/v1/auth/register", json=body)
+        assert response.status_code == 201, response.text
+        return {**body, **response.json()}
+
+    async def event(self, name: str, email: str) -> dict[str, Any]:
+        """The newest outbox payload of event `name` for `email`."""
+        row = await self.pool.fetchrow(
+            "SELECT payload FROM outbox WHERE name = $1 AND payload->>'email' = $2 "
+            "ORDER BY created_at DESC LIMIT 1",
+            name,
+            email,
+        )
+        assert row is not None, f"no {name} event for {email}"
+        return msgspec.json.decode(row["payload"])
+
+    async def events(self, name: str, user_id: str) -> list[dict[str, Any]]:
+        """Every outbox payload of event `name` for `user_id`."""
+        rows = await self.pool.fetch(
+            "SELECT payload FROM outbox WHERE name = $1 AND payload->>'user_id' = $2 "
+            "ORDER BY created_at",
+            name,
+            user_id,
+        )
+        return [msgspec.json.decode(r["payload"]) for r in rows]
+
+    async def verify(self, email: str) -> None:
+        """Verify the address with the token from the outbox."""
+        event = await self.event("user.verification_requested", email)
+        response = await self.client.post(
+            "/api/v1/auth/verify-email", json={"token": event["token"]}
+        )
+        assert response.status_code == 204, response.text
+
+    async def active_user(self, **fields: Any) -> dict[str, Any]:
+        """A registered patient with a verified address."""
+        user = await self.register(**fields)
+        await self.verify(user["email"])
+        return user
+
+    async def login(self, login: str, password: str = PASSWORD, **extra: Any) -> Any:
+        """POST /auth/login; returns the response."""
+        body = {"login": login, "password": password, **extra}
+        return await self.client.post("/api/v1/auth/login", json=body)
+
+    async def tokens_for(self, user: dict[str, Any]) -> dict[str, Any]:
+        """A successful login's token pair."""
+        response = await self.login(user["email"])
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def audit_actions(self, subject_id: str) -> list[str]:
+        """Audit actions recorded about `subject_id`, oldest first."""
+        rows = await self.pool.fetch(
+            "SELECT action FROM audit_event WHERE subject_id = $1 ORDER BY id",
+            uuid.UUID(subject_id),
+        )
+        return [r["action"] for r in rows]
+
+
+def bearer(access_token: str) -> dict[str, str]:
+    """The Authorization header for an access token."""
+    return {"Authorization": f"Bearer {access_token}"}
+
+
+def auth_settings(settings: Settings, **auth: Any) -> Settings:
+    """Settings with the identity plugins on, fast argon2 and generous limits unless overridden."""
+    sections = {**settings.plugins.sections, "auth": {**FAST_HASH, **GENEROUS_LIMITS, **auth}}
+    plugins = msgspec.structs.replace(settings.plugins, enabled=PLUGINS, sections=sections)
+    return isolated(msgspec.structs.replace(settings, plugins=plugins))
+
+
+@asynccontextmanager
+async def running_app(settings: Settings, **auth: Any) -> AsyncIterator[AuthApp]:
+    """A real app (core lifespan, relay, receiver) with the given `[plugins.auth]` overrides."""
+    test_settings = auth_settings(settings, **auth)
+    plugins = load_plugins(test_settings)
+    context = build_context(test_settings, "web", settings.database.url, settings.nats.url)
+    setup_plugins(context, plugins)
+    pool = await asyncpg.create_pool(settings.database.url, min_size=1, max_size=2)
+    try:
+        async with AsyncTestClient(create_app(context, plugins)) as client:
+            yield AuthApp(client=client, context=context, pool=pool)
+    finally:
+        await pool.close()

@@ -1,0 +1,125 @@
+"""The `Accounts` and `AccountAdmin` contracts the users plugin builds its admin API on."""
+
+import uuid
+
+import pytest
+
+from hduce.contracts.identity import AccountAdmin, Accounts
+from hduce.core.errors import Conflict, HduceError, NotFound
+from tests.plugins.auth.helpers import AuthApp
+
+
+async def test_accounts_lookups(app: AuthApp) -> None:
+    user = await app.active_user()
+    accounts = app.context.registry.get(Accounts)
+    entry = app.run(accounts.get_account, uuid.UUID(user["id"]))
+    assert entry is not None and entry.email == user["email"] and entry.roles == {"patient"}
+    assert app.run(accounts.find_account, user["email"].upper()) == entry
+    assert app.run(accounts.find_account, user["username"]) == entry
+    assert app.run(accounts.get_account, uuid.uuid4()) is None
+    assert app.run(accounts.find_account, "nobody@example.org") is None
+
+
+async def test_approve_a_pending_staff_account(app: AuthApp) -> None:
+    doctor = await app.register(role="doctor")
+    await app.verify(doctor["email"])
+    admin = app.context.registry.get(AccountAdmin)
+    approver = uuid.uuid4()
+    entry = app.run(admin.approve, uuid.UUID(doctor["id"]), by=approver)
+    assert entry.status == "active"
+    approved = await app.events("user.approved", doctor["id"])
+    assert approved[0]["approved_by"] == str(approver)
+    assert "auth.account_approved" in await app.audit_actions(doctor["id"])
+    assert (await app.login(doctor["email"])).status_code == 200
+    with pytest.raises(Conflict):
+        app.run(admin.approve, uuid.UUID(doctor["id"]), by=approver)
+    with pytest.raises(NotFound):
+        app.run(admin.approve, uuid.uuid4(), by=approver)
+
+
+async def test_set_roles_validates_and_audits(app: AuthApp) -> None:
+    user = await app.active_user()
+    admin = app.context.registry.get(AccountAdmin)
+    account_id = uuid.UUID(user["id"])
+    entry = app.run(admin.set_roles, account_id, frozenset({"nurse", "patient"}), by=uuid.uuid4())
+    assert entry.roles == {"nurse", "patient"}
+    for roles in (frozenset(), frozenset({"superuser"})):
+        with pytest.raises(HduceError) as refused:
+            app.run(admin.set_roles, account_id, roles, by=uuid.uuid4())
+        assert refused.value.status_code == 422
+    assert "auth.role_changed" in await app.audit_actions(user["id"])
+
+
+async def test_the_last_active_admin_cannot_be_removed(app: AuthApp) -> None:
+    admin = app.context.registry.get(AccountAdmin)
+    first = await app.active_user()
+    first_id = uuid.UUID(first["id"])
+    app.run(admin.set_roles, first_id, frozenset({"admin"}), by=first_id)
+    # Other tests' admins share this database: deactivate every other active admin here.
+    others = await app.pool.fetch(
+        "SELECT id FROM account WHERE status = 'active' AND 'admin' = ANY(roles) AND id <> $1",
+        first_id,
+    )
+    try:
+        await app.pool.execute(
+            "UPDATE account SET status = 'deactivated' WHERE id = ANY($1::uuid[])",
+            [r["id"] for r in others],
+        )
+        with pytest.raises(Conflict):
+            app.run(admin.deactivate, first_id, by=first_id)
+        with pytest.raises(Conflict):
+            app.run(admin.set_roles, first_id, frozenset({"doctor"}), by=first_id)
+    finally:
+        await app.pool.execute(
+            "UPDATE account SET status = 'active' WHERE id = ANY($1::uuid[])",
+            [r["id"] for r in others],
+        )
+
+
+async def test_deactivate_and_reactivate(app: AuthApp) -> None:
+    user = await app.active_user()
+    tokens = await app.tokens_for(user)
+    admin = app.context.registry.get(AccountAdmin)
+    account_id = uuid.UUID(user["id"])
+    assert app.run(admin.deactivate, account_id, by=uuid.uuid4()).status == "deactivated"
+    response = await app.client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
+    )
+    assert response.status_code == 401
+    assert (await app.login(user["email"])).status_code == 403
+    with pytest.raises(Conflict):
+        app.run(admin.deactivate, account_id, by=uuid.uuid4())
+    assert app.run(admin.reactivate, account_id, by=uuid.uuid4()).status == "active"
+    assert (await app.login(user["email"])).status_code == 200
+    with pytest.raises(Conflict):
+        app.run(admin.reactivate, account_id, by=uuid.uuid4())
+    actions = await app.audit_actions(user["id"])
+    assert "auth.account_deactivated" in actions and "auth.account_reactivated" in actions
+
+
+async def test_search_accounts(app: AuthApp) -> None:
+    tag = uuid.uuid4().hex[:8]
+    patient = await app.register(username=f"srch_{tag}_pat")
+    nurse = await app.register(username=f"srch_{tag}_nur", role="nurse")
+    admin = app.context.registry.get(AccountAdmin)
+
+    entries, total = app.run(
+        admin.search_accounts, text=f"SRCH_{tag}", role=None, status=None, limit=10, offset=0
+    )
+    assert total == 2 and {e.username for e in entries} == {patient["username"], nurse["username"]}
+    entries, total = app.run(
+        admin.search_accounts, text=tag, role="nurse", status=None, limit=10, offset=0
+    )
+    assert total == 1 and entries[0].id == uuid.UUID(nurse["id"])
+    entries, total = app.run(
+        admin.search_accounts, text=tag, role=None, status="pending_approval", limit=10, offset=0
+    )
+    assert [e.username for e in entries] == [nurse["username"]]
+    entries, total = app.run(
+        admin.search_accounts, text=tag, role=None, status=None, limit=1, offset=5
+    )
+    assert entries == [] and total == 2
+    entries, total = app.run(
+        admin.search_accounts, text="%", role=None, status=None, limit=1, offset=0
+    )
+    assert total == 0

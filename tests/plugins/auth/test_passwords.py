@@ -1,0 +1,162 @@
+"""Change, forgot and reset password; verify e-mail and resend the verification."""
+
+import uuid
+from typing import Any
+
+from hduce.contracts.identity import AccountAdmin
+from tests.plugins.auth.helpers import PASSWORD, AuthApp, bearer
+
+NEW_PASSWORD = "amber-violin-harbor-31"
+
+
+async def refresh_status(app: AuthApp, token: str) -> int:
+    response = await app.client.post("/api/v1/auth/refresh", json={"refresh_token": token})
+    return response.status_code
+
+
+async def test_change_password_keeps_only_the_current_session(app: AuthApp) -> None:
+    user = await app.active_user()
+    current, other = await app.tokens_for(user), await app.tokens_for(user)
+    headers = bearer(current["access_token"])
+    url = "/api/v1/auth/change-password"
+
+    body: dict[str, Any] = {"current_password": "wrong-password-9x", "new_password": NEW_PASSWORD}
+    wrong = await app.client.post(url, json=body, headers=headers)
+    assert wrong.status_code == 403 and wrong.json()["type"].endswith("/wrong-password")
+    weak = await app.client.post(
+        url, json={"current_password": PASSWORD, "new_password": "aaaaaaaaaaaaaaa"}, headers=headers
+    )
+    assert weak.status_code == 422 and weak.json()["type"].endswith("/weak-password")
+    assert (
+        await app.client.post(url, json={"new_password": NEW_PASSWORD}, headers=headers)
+    ).status_code == 422
+    assert (await app.client.post(url, json=body)).status_code == 401
+
+    body = {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
+    response = await app.client.post(url, json=body, headers=headers)
+    assert response.status_code == 204, response.text
+    assert await refresh_status(app, other["refresh_token"]) == 401
+    assert await refresh_status(app, current["refresh_token"]) == 200
+    assert (await app.login(user["email"])).status_code == 401
+    assert (await app.login(user["email"], NEW_PASSWORD)).status_code == 200
+    assert "auth.password_changed" in await app.audit_actions(user["id"])
+
+
+async def test_forgot_password_answers_the_same_for_unknown_addresses(app: AuthApp) -> None:
+    user = await app.active_user()
+    unknown = f"nobody-{uuid.uuid4().hex}@example.org"
+    answers = []
+    for email in (user["email"].upper(), unknown, "not an address"):
+        response = await app.client.post("/api/v1/auth/forgot-password", json={"email": email})
+        answers.append((response.status_code, response.json()))
+    assert answers[0] == answers[1] == answers[2]
+    assert answers[0][0] == 202
+    event = await app.event("user.password_reset_requested", user["email"])
+    assert event["user_id"] == user["id"] and len(event["token"]) >= 40
+    count = await app.pool.fetchval(
+        "SELECT count(*) FROM outbox WHERE name = 'user.password_reset_requested' "
+        "AND payload->>'email' = $1",
+        unknown,
+    )
+    assert count == 0
+
+
+async def reset_token(app: AuthApp, email: str) -> str:
+    response = await app.client.post("/api/v1/auth/forgot-password", json={"email": email})
+    assert response.status_code == 202
+    return (await app.event("user.password_reset_requested", email))["token"]
+
+
+async def test_reset_password_is_single_use_and_ends_every_session(app: AuthApp) -> None:
+    user = await app.active_user()
+    tokens = await app.tokens_for(user)
+    token = await reset_token(app, user["email"])
+    url = "/api/v1/auth/reset-password"
+
+    weak = await app.client.post(url, json={"token": token, "new_password": user["username"]})
+    assert weak.status_code == 422
+    response = await app.client.post(url, json={"token": token, "new_password": NEW_PASSWORD})
+    assert response.status_code == 204, response.text
+    assert await refresh_status(app, tokens["refresh_token"]) == 401
+    assert (await app.login(user["email"], NEW_PASSWORD)).status_code == 200
+    assert "auth.password_reset" in await app.audit_actions(user["id"])
+
+    again = await app.client.post(url, json={"token": token, "new_password": PASSWORD + "x"})
+    assert again.status_code == 400 and again.json()["type"].endswith("/invalid-token")
+    unknown = await app.client.post(url, json={"token": "nope", "new_password": NEW_PASSWORD})
+    assert unknown.status_code == 400
+    assert (await app.client.post(url, json={"token": token})).status_code == 422
+
+
+async def test_expired_reset_token_is_refused(app: AuthApp) -> None:
+    user = await app.active_user()
+    token = await reset_token(app, user["email"])
+    ttl = await app.pool.fetchval(
+        "SELECT expires_at - created_at FROM one_time_token WHERE account = $1 "
+        "AND purpose = 'reset_password'",
+        uuid.UUID(user["id"]),
+    )
+    assert ttl.total_seconds() == 3600
+    await app.pool.execute(
+        "UPDATE one_time_token SET expires_at = now() - interval '1 second' "
+        "WHERE account = $1 AND purpose = 'reset_password'",
+        uuid.UUID(user["id"]),
+    )
+    response = await app.client.post(
+        "/api/v1/auth/reset-password", json={"token": token, "new_password": NEW_PASSWORD}
+    )
+    assert response.status_code == 400
+
+
+async def test_forced_reset_blocks_login_until_the_password_is_reset(app: AuthApp) -> None:
+    user = await app.active_user()
+    tokens = await app.tokens_for(user)
+    admin = app.context.registry.get(AccountAdmin)
+    app.run(admin.force_password_reset, uuid.UUID(user["id"]), by=uuid.uuid4())
+    assert await refresh_status(app, tokens["refresh_token"]) == 401
+    assert "auth.password_reset_forced" in await app.audit_actions(user["id"])
+    assert (await app.login(user["email"])).status_code == 403
+    token = (await app.event("user.password_reset_requested", user["email"]))["token"]
+    response = await app.client.post(
+        "/api/v1/auth/reset-password", json={"token": token, "new_password": NEW_PASSWORD}
+    )
+    assert response.status_code == 204
+    assert (await app.login(user["email"], NEW_PASSWORD)).status_code == 200
+
+
+async def test_verify_email_is_single_use_and_expires(app: AuthApp) -> None:
+    user = await app.register()
+    token = (await app.event("user.verification_requested", user["email"]))["token"]
+    url = "/api/v1/auth/verify-email"
+    assert (await app.client.post(url, json={"token": "nope"})).status_code == 400
+    assert (await app.client.post(url, json={})).status_code == 422
+    assert (await app.client.post(url, json={"token": token})).status_code == 204
+    assert (await app.login(user["email"])).status_code == 200
+    used = await app.client.post(url, json={"token": token})
+    assert used.status_code == 400 and used.json()["type"].endswith("/invalid-token")
+
+    late = await app.register()
+    token = (await app.event("user.verification_requested", late["email"]))["token"]
+    await app.pool.execute(
+        "UPDATE one_time_token SET expires_at = now() - interval '1 second' WHERE account = $1",
+        uuid.UUID(late["id"]),
+    )
+    assert (await app.client.post(url, json={"token": token})).status_code == 400
+    assert (await app.login(late["email"])).status_code == 403
+
+
+async def test_resend_verification_answers_uniformly(app: AuthApp) -> None:
+    unverified = await app.register()
+    verified = await app.active_user()
+    unknown = f"nobody-{uuid.uuid4().hex}@example.org"
+    answers = []
+    for email in (unverified["email"], verified["email"], unknown):
+        response = await app.client.post("/api/v1/auth/verify-email/resend", json={"email": email})
+        answers.append((response.status_code, response.json()))
+    assert answers[0] == answers[1] == answers[2] and answers[0][0] == 202
+    assert len(await app.events("user.verification_requested", unverified["id"])) == 2
+    assert len(await app.events("user.verification_requested", verified["id"])) == 1
+    newest = (await app.event("user.verification_requested", unverified["email"]))["token"]
+    response = await app.client.post("/api/v1/auth/verify-email", json={"token": newest})
+    assert response.status_code == 204
+    assert (await app.login(unverified["email"])).status_code == 200

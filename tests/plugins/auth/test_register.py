@@ -1,0 +1,126 @@
+"""POST /auth/register: patients, pending staff, refused roles, duplicates, password policy."""
+
+import uuid
+
+from tests.plugins.auth.helpers import PASSWORD, AuthApp
+
+
+def registration(**fields: object) -> dict[str, object]:
+    suffix = uuid.uuid4().hex[:10]
+    return {
+        "email": f"R{suffix}@Example.org",
+        "username": f"Reg_{suffix}",
+        "password": PASSWORD,
+        "first_name": "Rosa",
+        "last_name": "Vale",
+        **fields,
+    }
+
+
+async def test_patient_registration_is_active_and_requests_verification(app: AuthApp) -> None:
+    body = registration(phone="+33 1 23 45 67 89", date_of_birth="1990-04-01")
+    response = await app.client.post("/api/v1/auth/register", json=body)
+    assert response.status_code == 201, response.text
+    account = response.json()
+    assert account["email"] == str(body["email"]).lower()
+    assert account["username"] == str(body["username"]).lower()
+    assert account["roles"] == ["patient"]
+    assert account["status"] == "active"
+    assert account["email_verified"] is False
+    assert "password" not in response.text and "argon2" not in response.text
+
+    stored = await app.pool.fetchrow(
+        "SELECT password_hash, roles FROM account WHERE id = $1", uuid.UUID(account["id"])
+    )
+    assert stored["password_hash"].startswith("$argon2id$")
+    profile = await app.pool.fetchrow(
+        "SELECT first_name, phone, date_of_birth FROM profile WHERE account = $1",
+        uuid.UUID(account["id"]),
+    )
+    assert profile is not None and profile["first_name"] == "Rosa"
+    assert str(profile["date_of_birth"]) == "1990-04-01"
+
+    registered = await app.events("user.registered", account["id"])
+    assert registered[0]["pending_approval"] is False and registered[0]["roles"] == ["patient"]
+    verification = await app.event("user.verification_requested", account["email"])
+    assert len(verification["token"]) >= 40
+    token_row = await app.pool.fetchrow(
+        "SELECT token_hash, expires_at - created_at AS ttl FROM one_time_token "
+        "WHERE account = $1 AND purpose = 'verify_email'",
+        uuid.UUID(account["id"]),
+    )
+    assert verification["token"] not in token_row["token_hash"]
+    assert token_row["ttl"].total_seconds() == 48 * 3600
+    assert "auth.registered" in await app.audit_actions(account["id"])
+
+
+async def test_staff_registration_waits_for_approval(app: AuthApp) -> None:
+    for role in ("doctor", "nurse", "receptionist"):
+        body = registration(role=role, specialty="Cardiology", institution="St Anne")
+        response = await app.client.post("/api/v1/auth/register", json=body)
+        assert response.status_code == 201, response.text
+        assert response.json()["status"] == "pending_approval"
+        assert response.json()["roles"] == [role]
+        registered = await app.events("user.registered", response.json()["id"])
+        assert registered[0]["pending_approval"] is True
+
+
+async def test_admin_cannot_be_self_registered(app: AuthApp) -> None:
+    body = registration(role="admin")
+    response = await app.client.post("/api/v1/auth/register", json=body)
+    assert response.status_code == 403
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["type"].endswith("/role-not-allowed")
+    count = await app.pool.fetchval(
+        "SELECT count(*) FROM account WHERE email = $1", str(body["email"]).lower()
+    )
+    assert count == 0
+
+
+async def test_duplicate_email_or_username_is_409_case_insensitively(app: AuthApp) -> None:
+    first = registration()
+    assert (await app.client.post("/api/v1/auth/register", json=first)).status_code == 201
+    same_email = registration(email=str(first["email"]).upper())
+    same_username = registration(username=str(first["username"]).upper())
+    for body in (same_email, same_username):
+        response = await app.client.post("/api/v1/auth/register", json=body)
+        assert response.status_code == 409, response.text
+        assert response.json()["type"].endswith("/account-exists")
+
+
+async def test_bad_payloads_are_422(app: AuthApp) -> None:
+    bad = [
+        {k: v for k, v in registration().items() if k != "email"},
+        registration(email="not-an-address"),
+        registration(username="a@b"),
+        registration(role="superuser"),
+        registration(first_name=""),
+        registration(unexpected="field"),
+        registration(date_of_birth="yesterday"),
+    ]
+    for body in bad:
+        response = await app.client.post("/api/v1/auth/register", json=body)
+        assert response.status_code == 422, (body, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_password_policy_explains_what_is_wrong(app: AuthApp) -> None:
+    short = await app.client.post("/api/v1/auth/register", json=registration(password="Xy7!short"))
+    assert short.status_code == 422
+    assert short.json()["type"].endswith("/weak-password")
+    assert "at least 12 characters" in short.json()["detail"]
+
+    common = await app.client.post(
+        "/api/v1/auth/register", json=registration(password="password1234")
+    )
+    assert common.status_code == 422
+    problem = common.json()
+    assert problem["type"].endswith("/weak-password")
+    assert problem["warning"] and problem["suggestions"]
+    assert problem["warning"] in problem["detail"]
+
+    body = registration()
+    derived = str(body["username"]).lower() + "2024"
+    response = await app.client.post("/api/v1/auth/register", json={**body, "password": derived})
+    assert response.status_code == 422, response.text
+    assert response.json()["type"].endswith("/weak-password")
