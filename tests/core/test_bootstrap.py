@@ -177,11 +177,15 @@ def test_builtin_plugins_are_registered_by_name() -> None:
     assert BUILTIN_PLUGINS["metrics"] is MetricsPlugin
 
 
-def test_default_settings_load_the_metrics_plugin(settings_with: Callable[..., Settings]) -> None:
+def test_default_settings_load_every_builtin_in_dependency_order(
+    settings_with: Callable[..., Settings],
+) -> None:
     plugins = load_plugins(settings_with())
-    assert names(plugins) == ["metrics"]
-    assert isinstance(plugins[0], MetricsPlugin)
-    assert plugins[0].config == MetricsConfig()
+    order = names(plugins)
+    assert sorted(order) == sorted(BUILTIN_PLUGINS)
+    assert order.index("audit") < order.index("auth") < order.index("users")
+    metrics = next(p for p in plugins if isinstance(p, MetricsPlugin))
+    assert metrics.config == MetricsConfig()
 
 
 def test_plugins_are_ordered_by_requires(settings_with: Callable[..., Settings]) -> None:
@@ -302,7 +306,7 @@ def test_bad_key_in_a_disabled_builtin_section_is_still_rejected(
 
 def test_builtin_section_decodes_into_its_config(settings_with: Callable[..., Settings]) -> None:
     settings = settings_with("[plugins.metrics]\ncheck_timeout = '750ms'\nmax_task_lag = 12\n")
-    (metrics,) = load_plugins(settings)
+    metrics = next(p for p in load_plugins(settings) if isinstance(p, MetricsPlugin))
     assert metrics.config == MetricsConfig(check_timeout=Duration(0.75), max_task_lag=12)
 
 

@@ -6,7 +6,9 @@ from typing import Any
 import msgspec
 import pytest
 
+from hduce.bootstrap import BUILTIN_PLUGINS
 from hduce.core.config import ConfigError, Section, Settings, decode_section, load_settings
+from hduce.core.plugin import NoConfig
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO_ROOT / "config" / "example.toml"
@@ -53,15 +55,19 @@ def test_example_names_every_key_and_its_env_var() -> None:
             assert f"HDUCE_{name.upper()}" in text, name
 
 
-def test_example_plugin_section_is_valid_when_uncommented() -> None:
-    from hduce.plugins.metrics.config import MetricsConfig
-
+def test_example_plugin_sections_are_complete_and_valid_when_uncommented() -> None:
     lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
     start = lines.index("# [plugins.metrics]")
     block = [re.sub(r"^# ?", "", line) for line in lines[start:] if line.startswith("#")]
     text = EXAMPLE.read_text(encoding="utf-8") + "\n" + "\n".join(block) + "\n"
-    raw = tomllib.loads(text)["plugins"]["metrics"]
-    assert decode_section(raw, MetricsConfig, origin="example.toml") == MetricsConfig()
+    sections = tomllib.loads(text)["plugins"]
+    for name, plugin in BUILTIN_PLUGINS.items():
+        if plugin.config_type is NoConfig:
+            continue
+        raw = sections[name]
+        assert set(raw) == set(section_fields(plugin.config_type)), name
+        config = decode_section(raw, plugin.config_type, origin="example.toml")
+        assert config == plugin.config_type(), name
 
 
 def test_test_config() -> None:
