@@ -88,8 +88,14 @@ async def test_user_create_refuses_a_weak_password(
 
 def test_user_create_needs_the_auth_plugin(tmp_path: Path) -> None:
     args = ("--email", "a@clinic.example", "--username", "someone", "--password-stdin")
+    without_auth = '\n[plugins]\nenabled = ["metrics", "audit"]\n'
     result = run_create(
-        tmp_path, "postgresql://unused/x", "nats://unused:1", *args, password="x", extra_config=""
+        tmp_path,
+        "postgresql://unused/x",
+        "nats://unused:1",
+        *args,
+        password="x",
+        extra_config=without_auth,
     )
     assert result.returncode == 2
     assert "auth plugin is not enabled" in result.stderr

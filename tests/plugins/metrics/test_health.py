@@ -67,7 +67,7 @@ async def test_readiness_reports_every_dependency_and_plugin_check(
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["status"] == "ok"
-    assert set(body["checks"]) == {"database", "nats", "outbox", "tasks", "things"}
+    assert {"database", "nats", "outbox", "tasks", "things"} <= set(body["checks"])
     assert body["checks"]["database"]["detail"]["pool_max"] >= 1
     assert body["checks"]["outbox"]["detail"]["backlog"] >= 0
     assert body["checks"]["tasks"]["detail"]["consumer_lag"] >= 0
