@@ -17,6 +17,7 @@ from hduce.core.logging import configure_logging
 from hduce.core.middleware import install_request_context
 from hduce.core.openapi import docs_route_handlers, openapi_config
 from hduce.core.plugin import HducePlugin
+from hduce.core.rate_limit import counting_rate_limit
 from hduce.core.security import bearer_auth
 
 UNLIMITED_PATHS = ["^/health", "^/metrics$", "^/docs$", "^/redoc$", "^/schema", "^/static/"]
@@ -38,14 +39,13 @@ def create_app(context: AppContext, plugins: list[HducePlugin], *, relay: bool =
     rate_limit = RateLimitConfig(
         rate_limit=("minute", settings.server.rate_limit_per_minute),
         exclude=UNLIMITED_PATHS,
-        store="rate_limit_global",
     )
     app = install_request_context(
         Litestar(
             route_handlers=docs_route_handlers(),
             plugins=plugins,
             lifespan=[core_lifespan],
-            middleware=[rate_limit.middleware, bearer_auth(context.tokens)],
+            middleware=[counting_rate_limit(rate_limit), bearer_auth(context.tokens)],
             exception_handlers=exception_handlers(),
             openapi_config=openapi_config(__version__),
             request_max_body_size=settings.server.request_max_body_size,

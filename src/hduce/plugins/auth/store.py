@@ -7,6 +7,7 @@ from typing import Any
 import msgspec
 
 from hduce.contracts.identity import DirectoryEntry
+from hduce.core.db import HduceEngine
 from hduce.plugins.auth.errors import InvalidOneTimeToken
 from hduce.plugins.auth.opaque import digest, new_token
 from hduce.plugins.auth.tables import Account, OneTimeToken
@@ -56,21 +57,29 @@ def normalise(identifier: str) -> str:
     return identifier.strip().lower()
 
 
+def _engine() -> HduceEngine:
+    engine = Account._meta.db
+    assert isinstance(engine, HduceEngine)
+    return engine
+
+
 async def get_account(account_id: uuid.UUID, *, lock: bool = False) -> AccountRow | None:
     """One account by id; `lock` holds it for update until the transaction ends."""
     suffix = " FOR UPDATE" if lock else ""
-    rows = await Account.raw(
-        f"SELECT {ACCOUNT_COLUMNS} FROM account WHERE id = {{}}{suffix}", account_id
+    row = await _engine().fetchrow(
+        f"SELECT {ACCOUNT_COLUMNS} FROM account WHERE id = $1{suffix}", account_id
     )
-    return AccountRow(**rows[0]) if rows else None
+    return AccountRow(**row) if row else None
 
 
 async def find_account(identifier: str) -> AccountRow | None:
     """One account by e-mail address or username."""
     key = normalise(identifier)
     column = "email" if "@" in key else "username"
-    rows = await Account.raw(f"SELECT {ACCOUNT_COLUMNS} FROM account WHERE {column} = {{}}", key)
-    return AccountRow(**rows[0]) if rows else None
+    row = await _engine().fetchrow(
+        f"SELECT {ACCOUNT_COLUMNS} FROM account WHERE {column} = $1", key
+    )
+    return AccountRow(**row) if row else None
 
 
 async def account_exists(email: str, username: str) -> bool:

@@ -11,6 +11,7 @@ from hduce.core.context import AppContext
 from hduce.core.plugin import HducePlugin
 from hduce.plugins.metrics.config import MetricsConfig
 from hduce.plugins.metrics.gauges import TaskMetricsMiddleware
+from hduce.plugins.metrics.http import HttpMetricsMiddleware
 from hduce.plugins.metrics.probe import HealthProbe
 from hduce.plugins.metrics.routes import HealthController
 
@@ -19,6 +20,7 @@ HTTP_METRICS = PrometheusConfig(
     prefix="hduce",
     group_path=True,
     exclude=["^/metrics$", "^/health", "^/docs$", "^/redoc$", "^/schema", "^/static/"],
+    middleware_class=HttpMetricsMiddleware,
 )
 
 

@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import msgspec
-from piccolo.engine.postgres import PostgresEngine
 
 from hduce.contracts.identity import ProfileFields
+from hduce.core.db import HduceEngine
 from hduce.plugins.users.tables import Profile
 
 _COLUMNS = (
@@ -24,6 +24,8 @@ _COLUMNS = (
     "licence_number",
     "timezone",
 )
+
+_SELECT_ONE = f"SELECT {', '.join(_COLUMNS)} FROM profile WHERE account = $1"
 
 
 class ProfileData(msgspec.Struct, frozen=True, kw_only=True):
@@ -43,9 +45,9 @@ class ProfileData(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class ProfileStore:
-    """Reads and writes profile rows with Piccolo, so they join the caller's transaction."""
+    """Reads and writes profile rows, inside the caller's transaction when there is one."""
 
-    def __init__(self, db: PostgresEngine) -> None:
+    def __init__(self, db: HduceEngine) -> None:
         self._db = db
 
     async def create_profile(self, account_id: uuid.UUID, fields: ProfileFields) -> None:
@@ -54,7 +56,7 @@ class ProfileStore:
 
     async def get(self, account_id: uuid.UUID) -> ProfileData | None:
         """The profile of one account, or None."""
-        row = await Profile.select(*_columns()).where(Profile.account == account_id).first()
+        row = await self._db.fetchrow(_SELECT_ONE, account_id)
         return _to_data(row) if row else None
 
     async def get_many(self, account_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, ProfileData]:

@@ -3,6 +3,7 @@
 import uuid
 
 from hduce.contracts.identity import STAFF_ROLES, Accounts, AuditLog, DirectoryEntry, Role
+from hduce.core.db import HduceEngine
 from hduce.core.errors import Forbidden, NotFound
 from hduce.core.registry import Registry
 from hduce.core.security import Principal
@@ -39,14 +40,16 @@ def to_read(entry: DirectoryEntry, profile: ProfileData | None) -> UserRead:
 class UsersService:
     """The caller's own profile, and profile reads checked against the caller's roles."""
 
-    def __init__(self, registry: Registry, profiles: ProfileStore) -> None:
+    def __init__(self, db: HduceEngine, registry: Registry, profiles: ProfileStore) -> None:
+        self._db = db
         self._registry = registry
         self._profiles = profiles
 
     async def me(self, principal: Principal) -> UserRead:
         """The caller's account and profile."""
-        entry = await self._account(principal.id)
-        return to_read(entry, await self._profiles.get(entry.id))
+        async with self._db.one_connection():
+            entry = await self._account(principal.id)
+            return to_read(entry, await self._profiles.get(entry.id))
 
     async def update_me(self, principal: Principal, data: ProfileUpdate) -> UserRead:
         """Change the caller's profile; practitioner details are for staff accounts only."""

@@ -1,0 +1,79 @@
+"""HTTP request metrics: Litestar's Prometheus middleware with its labelled children cached."""
+
+import time
+from typing import Any
+
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusMiddleware
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class HttpMetricsMiddleware(PrometheusMiddleware):
+    """The same metrics, labels and values as Litestar's middleware, for less work per request.
+
+    Litestar's builds a `Request`, label dicts and four labelled children on every request; the
+    children depend only on method, path template and status, so they are looked up once.
+    """
+
+    def __init__(self, app: ASGIApp, config: PrometheusConfig) -> None:
+        if config.labels or config.exemplars or config.excluded_http_methods:
+            raise ValueError("extra labels, exemplars and excluded methods are not supported")
+        if not config.group_path:
+            raise ValueError("only `group_path=True` is supported")
+        super().__init__(app, config)
+        self._in_progress: dict[tuple[str, str], Any] = {}
+        self._done: dict[tuple[str, str, int], tuple[Any, Any, Any]] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Count the request in progress, then its status and duration."""
+        method = scope["method"] if scope["type"] == "http" else scope["type"]
+        path = scope["path_template"]
+        in_progress = self._in_progress.get((method, path))
+        if in_progress is None:
+            labels = self._labels(method, path, 200)
+            in_progress = self.requests_in_progress(labels).labels(*labels.values())
+            self._in_progress[method, path] = in_progress
+        started = time.perf_counter()
+        outcome: list[Any] = [200, 0.0]
+
+        async def wrapped_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                outcome[0] = message["status"]
+            elif message["type"] == "http.response.body":
+                outcome[1] = time.perf_counter() - started
+            await send(message)
+
+        in_progress.inc()
+        try:
+            await self.app(scope, receive, wrapped_send)
+        finally:
+            in_progress.dec()
+            count, duration, errors = self._children(method, path, outcome[0])
+            if errors is not None:
+                errors.inc()
+            count.inc()
+            duration.observe(outcome[1])
+
+    def _children(self, method: str, path: str, status: int) -> tuple[Any, Any, Any]:
+        children = self._done.get((method, path, status))
+        if children is None:
+            labels = self._labels(method, path, status)
+            values = list(labels.values())
+            errors = None
+            if status >= HTTP_500_INTERNAL_SERVER_ERROR:
+                errors = self.requests_error_count(labels).labels(*values)
+            children = (
+                self.request_count(labels).labels(*values),
+                self.request_time(labels).labels(*values),
+                errors,
+            )
+            self._done[method, path, status] = children
+        return children
+
+    def _labels(self, method: str, path: str, status: int) -> dict[str, str | int | float]:
+        return {
+            "method": method,
+            "path": path,
+            "status_code": status,
+            "app_name": self._config.app_name,
+        }

@@ -1,0 +1,74 @@
+"""The HTTP metrics middleware exports what Litestar's Prometheus middleware exports."""
+
+import re
+
+import pytest
+from litestar import Litestar, get
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusMiddleware
+from litestar.testing import AsyncTestClient
+from prometheus_client import REGISTRY, generate_latest
+
+from hduce.plugins.metrics.http import HttpMetricsMiddleware
+
+
+@get("/items/{item_id:int}", sync_to_thread=False)
+def read_item(item_id: FromPath[int]) -> dict[str, int]:
+    """One item."""
+    return {"id": item_id}
+
+
+@get("/broken", sync_to_thread=False)
+def broken() -> None:
+    """Fails."""
+    raise RuntimeError("boom")
+
+
+@get("/gone", sync_to_thread=False)
+def gone() -> None:
+    """Not found."""
+    raise NotFoundException()
+
+
+@get("/skipped", sync_to_thread=False)
+def skipped() -> str:
+    """Excluded from the metrics."""
+    return "ok"
+
+
+async def exported(prefix: str, middleware_class: type[PrometheusMiddleware]) -> list[str]:
+    """The metric lines after a fixed set of requests, with `prefix` replaced and sums masked."""
+    config = PrometheusConfig(
+        app_name="test",
+        prefix=prefix,
+        group_path=True,
+        exclude=["^/skipped"],
+        middleware_class=middleware_class,
+    )
+    app = Litestar(
+        [read_item, broken, gone, skipped], middleware=[config.middleware], logging_config=None
+    )
+    async with AsyncTestClient(app) as client:
+        for path in ["/items/1", "/items/2", "/broken", "/gone", "/skipped", "/nowhere"]:
+            await client.get(path)
+        await client.post("/items/1")
+    lines = generate_latest(REGISTRY).decode().splitlines()
+    ours = [line.replace(prefix, "P") for line in lines if line.startswith(prefix + "_")]
+    return [
+        re.sub(r"_sum(\{.*\}) .*", r"_sum\1 X", line) for line in ours if "_created" not in line
+    ]
+
+
+async def test_same_series_and_values_as_litestar() -> None:
+    ours = await exported("lean_test", HttpMetricsMiddleware)
+    assert ours == await exported("litestar_test", PrometheusMiddleware)
+    labels = 'app_name="test",method="GET",path="/items/{item_id}",status_code="200"'
+    assert f"P_requests_total{{{labels}}} 2.0" in ours
+    assert any(line.startswith("P_requests_error_total") for line in ours)
+
+
+def test_unsupported_options_are_refused() -> None:
+    config = PrometheusConfig(labels={"team": "x"}, middleware_class=HttpMetricsMiddleware)
+    with pytest.raises(ValueError, match="not supported"):
+        HttpMetricsMiddleware(read_item, config)  # type: ignore[arg-type]
