@@ -1,0 +1,112 @@
+"""Shared pieces of the `hduce` command line: the group, clear errors, settings, database."""
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from typing import NoReturn, TypeVar
+
+import rich_click as click
+
+from hduce import __version__
+from hduce.core.config import ConfigError, Settings, load_settings
+from hduce.core.db import DatabaseUnavailable, open_database
+from hduce.core.logging import configure_logging
+from hduce.core.migrations import MigrationFailed, apply_migrations
+from hduce.core.tasks import BrokerUnavailable, check_jetstream
+from hduce.embedded import development_secret
+from hduce.piccolo_conf import DB
+from hduce.runtime import EmbeddedServiceError
+
+EXIT_FAILURE, EXIT_CONFIG = 1, 2
+T = TypeVar("T")
+RUNTIME_ERRORS = (DatabaseUnavailable, BrokerUnavailable, EmbeddedServiceError, MigrationFailed)
+
+
+def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
+    """Print one clear line to stderr and exit."""
+    click.echo(f"hduce: {message}", err=True)
+    sys.exit(code)
+
+
+@contextmanager
+def clear_errors() -> Iterator[None]:
+    """Turn known start-up failures into one line and a non-zero exit code."""
+    try:
+        yield
+    except ConfigError as exc:
+        fail(f"config error: {exc}", EXIT_CONFIG)
+    except RUNTIME_ERRORS as exc:
+        fail(str(exc))
+
+
+def settings_from(ctx: click.Context) -> Settings:
+    """Load settings for a command, exiting with code 2 on a config error."""
+    with clear_errors():
+        settings = load_settings(ctx.obj.get("config"))
+    configure_logging(settings.logging, production=settings.is_production)
+    return settings
+
+
+def with_signing_secret(ctx: click.Context, settings: Settings) -> Settings:
+    """In development without `JWT_SECRET`, use (and export) a secret kept under `data_dir`."""
+    if settings.auth.jwt_secret:
+        return settings
+    os.environ["JWT_SECRET"] = development_secret(settings)
+    return settings_from(ctx)
+
+
+def terminate_gracefully() -> None:
+    """Let SIGTERM unwind like Ctrl-C so embedded servers are always stopped."""
+
+    def handler(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+@click.group()
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(dir_okay=False),
+    help="Config file (default: ./hduce.toml).",
+)
+@click.version_option(__version__, prog_name="hduce")
+@click.pass_context
+def hduce(ctx: click.Context, config: str | None) -> None:
+    """HDuce: a clinic backend in one service."""
+    ctx.obj = {"config": config}
+    if config:
+        os.environ["HDUCE_CONFIG"] = config
+
+
+def run_migrations(settings: Settings, database_url: str, *, quiet: bool) -> None:
+    asyncio.run(_migrate(settings, database_url, quiet=quiet))
+
+
+async def _migrate(settings: Settings, database_url: str, *, quiet: bool) -> None:
+    DB.configure(database_url)
+    async with open_database(DB, settings.database):
+        await apply_migrations(quiet=quiet)
+
+
+async def with_database(
+    settings: Settings, database_url: str, work: Callable[[], Awaitable[T]]
+) -> T:
+    """Run `work` with the pool open and migrations applied."""
+    DB.configure(database_url)
+    async with open_database(DB, settings.database):
+        await apply_migrations(quiet=True)
+        return await work()
+
+
+async def preflight(settings: Settings, database_url: str, nats_url: str, *, migrate: bool) -> None:
+    """Fail fast, with one clear line, when the database or NATS cannot be used."""
+    DB.configure(database_url)
+    async with open_database(DB, settings.database):
+        if migrate:
+            await apply_migrations(quiet=True)
+    await check_jetstream(nats_url, float(settings.nats.connect_timeout))

@@ -1,0 +1,173 @@
+"""`hduce db`, `user`, `config`, `audit` and `version`."""
+
+import asyncio
+import functools
+import sys
+
+import asyncpg
+import msgspec
+import rich_click as click
+
+from hduce import __version__
+from hduce.bootstrap import build_context, load_plugins, setup_plugins
+from hduce.cli._common import (
+    EXIT_CONFIG,
+    EXIT_FAILURE,
+    clear_errors,
+    fail,
+    hduce,
+    settings_from,
+    with_database,
+    with_signing_secret,
+)
+from hduce.contracts.identity import Role
+from hduce.core.config import Settings, masked_settings
+from hduce.core.config.masking import mask_url
+from hduce.core.db import open_database
+from hduce.core.errors import HduceError
+from hduce.embedded import embedded_postgres, services
+from hduce.piccolo_conf import DB
+from hduce.plugins.audit.chain import ChainReport, verify_chain
+from hduce.plugins.auth import AuthPlugin
+
+
+@hduce.group()
+def db() -> None:
+    """Manage the embedded PostgreSQL."""
+
+
+@db.command("start")
+@click.pass_context
+def db_start(ctx: click.Context) -> None:
+    """Start the embedded PostgreSQL and leave it running."""
+    with clear_errors():
+        dsn = embedded_postgres(settings_from(ctx.find_root())).start()
+    click.echo(f"running: {mask_url(dsn)}")
+
+
+@db.command("stop")
+@click.pass_context
+def db_stop(ctx: click.Context) -> None:
+    """Stop the embedded PostgreSQL."""
+    with clear_errors():
+        embedded_postgres(settings_from(ctx.find_root())).stop()
+    click.echo("stopped")
+
+
+@db.command("status")
+@click.pass_context
+def db_status(ctx: click.Context) -> None:
+    """Show whether the embedded PostgreSQL is running (exit code 3 when stopped)."""
+    status = embedded_postgres(settings_from(ctx.find_root())).status()
+    click.echo(
+        f"{'running' if status.running else 'stopped'}  pid={status.pid}  pgdata={status.pgdata}"
+    )
+    if not status.running:
+        sys.exit(3)
+
+
+@hduce.group()
+def user() -> None:
+    """Manage accounts."""
+
+
+@user.command("create")
+@click.option("--email", required=True, help="E-mail address (also a login).")
+@click.option("--username", required=True, help="Username (also a login).")
+@click.option(
+    "--role",
+    "roles",
+    type=click.Choice([r.value for r in Role]),
+    multiple=True,
+    default=["admin"],
+    show_default=True,
+    help="Role to grant (repeat for several).",
+)
+@click.option("--first-name", default="Admin", show_default=True)
+@click.option("--last-name", default="", show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.pass_context
+def user_create(
+    ctx: click.Context,
+    email: str,
+    username: str,
+    roles: tuple[str, ...],
+    first_name: str,
+    last_name: str,
+    password_stdin: bool,
+) -> None:
+    """Create an active account with a verified e-mail address (bootstraps the first admin)."""
+    root = ctx.find_root()
+    settings = with_signing_secret(root, settings_from(root))
+    with clear_errors():
+        plugins = load_plugins(settings)
+    auth = next((p for p in plugins if isinstance(p, AuthPlugin)), None)
+    if auth is None:
+        fail("the auth plugin is not enabled: add it to `plugins.enabled`", EXIT_CONFIG)
+    if password_stdin:
+        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with clear_errors(), services(settings) as urls:
+        context = build_context(settings, "worker", urls.database, urls.nats)
+        setup_plugins(context, plugins)
+        create = functools.partial(
+            auth.registration.create_account,
+            email=email,
+            username=username,
+            password=password,
+            roles=sorted(set(roles)),
+            first_name=first_name,
+            last_name=last_name,
+        )
+        try:
+            entry = asyncio.run(with_database(settings, urls.database, create))
+        except HduceError as exc:
+            fail(exc.detail)
+    roles_shown = ",".join(sorted(entry.roles))
+    click.echo(f"created {entry.username} <{entry.email}> {roles_shown} {entry.id}")
+
+
+@hduce.group("config")
+def config_group() -> None:
+    """Inspect configuration."""
+
+
+@config_group.command("show")
+@click.pass_context
+def config_show(ctx: click.Context) -> None:
+    """Print the effective configuration as JSON, secrets masked."""
+    settings = settings_from(ctx.find_root())
+    click.echo(msgspec.json.format(msgspec.json.encode(masked_settings(settings)), indent=2))
+
+
+@hduce.command()
+def version() -> None:
+    """Print the HDuce version."""
+    click.echo(__version__)
+
+
+@hduce.group("audit")
+def audit_group() -> None:
+    """Inspect the audit log."""
+
+
+@audit_group.command("verify")
+@click.pass_context
+def audit_verify(ctx: click.Context) -> None:
+    """Walk the audit log's hash chain; exit 1 and name the first broken link if there is one."""
+    settings = settings_from(ctx.find_root())
+    with clear_errors(), services(settings) as urls:
+        try:
+            report = asyncio.run(_verify_audit(settings, urls.database))
+        except asyncpg.UndefinedTableError:
+            fail("the database has no audit log: run `hduce migrate` first")
+    click.echo(report.summary())
+    if not report.ok:
+        sys.exit(EXIT_FAILURE)
+
+
+async def _verify_audit(settings: Settings, database_url: str) -> ChainReport:
+    DB.configure(database_url)
+    async with open_database(DB, settings.database) as pool:
+        return await verify_chain(pool)

@@ -1,0 +1,95 @@
+"""`hduce serve`, `hduce worker` and `hduce migrate`."""
+
+import asyncio
+import os
+
+import rich_click as click
+
+from hduce.bootstrap import load_plugins
+from hduce.cli._common import (
+    clear_errors,
+    fail,
+    hduce,
+    preflight,
+    run_migrations,
+    settings_from,
+    terminate_gracefully,
+    with_signing_secret,
+)
+from hduce.embedded import services
+from hduce.runtime import port_is_free
+
+
+@hduce.command()
+@click.option("--host", help="Interface to listen on (default: server.host).")
+@click.option("--port", type=int, help="Port to listen on (default: server.port).")
+@click.option("--reload", is_flag=True, help="Restart on code changes (development).")
+@click.option(
+    "--no-worker", is_flag=True, help="Do not run tasks in this process (use `hduce worker`)."
+)
+@click.option("--no-migrate", is_flag=True, help="Do not apply migrations at start.")
+@click.pass_context
+def serve(
+    ctx: click.Context,
+    host: str | None,
+    port: int | None,
+    reload: bool,
+    no_worker: bool,
+    no_migrate: bool,
+) -> None:
+    """Run the API, the outbox relay and (by default) a task worker, with embedded services."""
+    import uvicorn
+
+    overrides = {
+        "HDUCE_SERVER__HOST": host,
+        "HDUCE_SERVER__PORT": port,
+        "HDUCE_WORKER__EMBEDDED": no_worker and "false",
+    }
+    os.environ.update({k: str(v) for k, v in overrides.items() if v})
+    settings = settings_from(ctx)
+    with clear_errors():
+        load_plugins(settings)
+    server = settings.server
+    if not port_is_free(server.host, server.port):
+        fail(f"port {server.port} on {server.host} is already in use (set --port or server.port)")
+    settings = with_signing_secret(ctx, settings)
+    terminate_gracefully()
+    with clear_errors(), services(settings) as urls:
+        os.environ.update({"DATABASE_URL": urls.database, "HDUCE_NATS__URL": urls.nats})
+        asyncio.run(preflight(settings, urls.database, urls.nats, migrate=not no_migrate))
+        uvicorn.run(
+            "hduce.app:create_app_from_environment",
+            factory=True,
+            host=server.host,
+            port=server.port,
+            reload=reload,
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+        )
+
+
+@hduce.command()
+@click.option("--concurrency", type=int, help="Tasks run at once (default: worker.concurrency).")
+@click.pass_context
+def worker(ctx: click.Context, concurrency: int | None) -> None:
+    """Run task receivers only (document extraction, notifications, sweeps)."""
+    from hduce.worker import run_worker
+
+    settings = with_signing_secret(ctx, settings_from(ctx))
+    terminate_gracefully()
+    with clear_errors(), services(settings) as urls:
+        asyncio.run(
+            run_worker(
+                settings, urls.database, urls.nats, concurrency or settings.worker.concurrency
+            )
+        )
+
+
+@hduce.command()
+@click.pass_context
+def migrate(ctx: click.Context) -> None:
+    """Apply pending database migrations."""
+    settings = settings_from(ctx)
+    with clear_errors(), services(settings) as urls:
+        run_migrations(settings, urls.database, quiet=False)
