@@ -1,0 +1,36 @@
+"""The notifications contract: how any plugin sends a message to a user or an address."""
+
+import uuid
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any, Protocol
+
+
+class Category(StrEnum):
+    """What a notification is about; users switch channels on or off per category."""
+
+    SECURITY = "security"
+    APPOINTMENTS = "appointments"
+    DOCUMENTS = "documents"
+    CLINICAL_ALERTS = "clinical_alerts"
+    GENERAL = "general"
+
+
+class Notifier(Protocol):
+    """Sends templated notifications (provided by the notifications plugin)."""
+
+    async def notify(
+        self,
+        recipient: uuid.UUID | str,
+        template: str,
+        data: Mapping[str, Any],
+        category: Category,
+        *,
+        critical: bool = False,
+    ) -> uuid.UUID:
+        """Queue `template` rendered with `data` for `recipient` (a user id or an e-mail address).
+
+        The delivery records are written inside the caller's transaction: a rolled-back caller
+        sends nothing, a committed one always sends. `critical` messages ignore quiet hours and
+        channel opt-outs. Returns the notification id.
+        """
