@@ -129,3 +129,26 @@ async def test_shutdown_while_the_relay_is_busy_completes(
             "AND dispatched_at IS NULL)",
             timeout=60,
         )
+
+
+async def test_cancelled_scheduled_event_never_runs_and_a_rolled_back_cancel_keeps_it(
+    running: AppContext, raw_pool: asyncpg.Pool
+) -> None:
+    kept, withdrawn = label(), label()
+    due = datetime.now(UTC) + timedelta(seconds=1)
+    kept_id = await running.events.publish(ProbeRequested(label=kept), at=due)
+    withdrawn_id = await running.events.publish(ProbeRequested(label=withdrawn), at=due)
+    with pytest.raises(RuntimeError):
+        async with running.db.transaction():
+            assert await running.events.cancel(kept_id) is True
+            raise RuntimeError("abort the transaction")
+    async with running.db.transaction():
+        assert await running.events.cancel(withdrawn_id) is True
+
+    await wait_for_effect(raw_pool, kept)
+    assert await running.events.cancel(kept_id) is False  # already dispatched
+    assert await running.events.cancel(withdrawn_id) is False  # already gone
+    assert (
+        await raw_pool.fetchval("SELECT count(*) FROM probe_attempt WHERE label = $1", withdrawn)
+        == 0
+    )

@@ -91,3 +91,10 @@ class EventBus:
             at,
         )
         return event_id
+
+    async def cancel(self, event_id: uuid.UUID) -> bool:
+        """Withdraw an undispatched event in the current transaction; False if already sent."""
+        deleted = await Outbox.raw(
+            "DELETE FROM outbox WHERE id = {} AND dispatched_at IS NULL RETURNING id", event_id
+        )
+        return bool(deleted)
