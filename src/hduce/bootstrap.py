@@ -13,13 +13,15 @@ from hduce.core.registry import Registry
 from hduce.core.security import TokenService
 from hduce.core.tasks import TaskBroker
 from hduce.piccolo_conf import DB
+from hduce.plugins.appointments import AppointmentsPlugin
 from hduce.plugins.audit import AuditPlugin
 from hduce.plugins.auth import AuthPlugin
 from hduce.plugins.metrics import MetricsPlugin
 from hduce.plugins.users import UsersPlugin
 
 BUILTIN_PLUGINS: dict[str, type[HducePlugin]] = {
-    plugin.name: plugin for plugin in (MetricsPlugin, AuditPlugin, AuthPlugin, UsersPlugin)
+    plugin.name: plugin
+    for plugin in (MetricsPlugin, AuditPlugin, AuthPlugin, UsersPlugin, AppointmentsPlugin)
 }
 
 

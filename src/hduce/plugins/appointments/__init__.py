@@ -1,0 +1,46 @@
+"""The appointments plugin: availability, free slots, booking, lifecycle, waitlist, iCalendar."""
+
+from collections.abc import Sequence
+
+from litestar.di import Provide
+from litestar.types import ControllerRouterHandler
+
+from hduce.core.context import AppContext
+from hduce.core.plugin import HducePlugin
+from hduce.plugins.appointments.config import AppointmentsConfig
+from hduce.plugins.appointments.env import Env
+from hduce.plugins.appointments.followups import HoldExpired, NoShowDue, ReminderDue
+from hduce.plugins.appointments.routes import CONTROLLERS
+from hduce.plugins.appointments.services import AppointmentServices
+
+
+class AppointmentsPlugin(HducePlugin):
+    """Appointment types, availability, slot search, bookings, reminders, waitlist, feeds."""
+
+    name = "appointments"
+    description = "Availability, free slots, booking, lifecycle, waitlist and iCalendar"
+    requires = ("audit", "auth")
+    config_type = AppointmentsConfig
+
+    def setup(self, context: AppContext) -> None:
+        """Build the services and subscribe the reminder, no-show and hold-expiry tasks."""
+        super().setup(context)
+        assert isinstance(self.config, AppointmentsConfig)
+        self.services = AppointmentServices.build(Env(context, self.config))
+        events, reminders = context.events, self.services.reminders
+        events.subscribe(ReminderDue, reminders.remind, task_name="appointments.remind")
+        events.subscribe(NoShowDue, reminders.mark_no_show, task_name="appointments.mark_no_show")
+        events.subscribe(
+            HoldExpired, self.services.waitlist.expire_hold, task_name="appointments.expire_hold"
+        )
+
+    def route_handlers(self) -> Sequence[ControllerRouterHandler]:
+        """The `/appointments` routes."""
+        return CONTROLLERS
+
+    def dependencies(self) -> dict[str, Provide]:
+        """Provide the services as `appointments`."""
+        return {"appointments": Provide(self._provide, sync_to_thread=False, use_cache=True)}
+
+    def _provide(self) -> AppointmentServices:
+        return self.services

@@ -1,0 +1,61 @@
+"""Who may see and change which appointments, schedules and waitlist entries."""
+
+import uuid
+
+from hduce.contracts.identity import CLINICAL_ROLES, STAFF_ROLES, Role
+from hduce.core.errors import Forbidden, NotFound
+from hduce.core.security import Principal
+from hduce.plugins.appointments.store import AppointmentRow
+
+# Front desk and admins run the whole clinic's calendar.
+FRONT_DESK = (Role.ADMIN, Role.RECEPTIONIST)
+# Any staff member books for any patient.
+BOOKERS = tuple(sorted(STAFF_ROLES))
+CLINICIANS = tuple(sorted(CLINICAL_ROLES))
+
+
+def sees_all(principal: Principal) -> bool:
+    """Admins and receptionists see every appointment."""
+    return principal.has_any_role(*FRONT_DESK)
+
+
+def is_staff(principal: Principal) -> bool:
+    """Whether the caller works at the clinic."""
+    return principal.has_any_role(*BOOKERS)
+
+
+def can_see(principal: Principal, row: AppointmentRow) -> bool:
+    """The patient, the practitioner, and the front desk see an appointment."""
+    return principal.id in (row.patient, row.practitioner) or sees_all(principal)
+
+
+def ensure_visible(principal: Principal, row: AppointmentRow | None) -> AppointmentRow:
+    """The row if the caller may see it; otherwise 404, as if it did not exist."""
+    if row is None or not can_see(principal, row):
+        raise NotFound("no such appointment")
+    return row
+
+
+def acts_as_patient(principal: Principal, row: AppointmentRow) -> bool:
+    """Whether the caller changes this appointment as its patient rather than as staff."""
+    return not (is_staff(principal) and (sees_all(principal) or principal.id == row.practitioner))
+
+
+def patient_for(principal: Principal, patient_id: uuid.UUID | None) -> uuid.UUID:
+    """Whom a booking or waitlist entry is for: staff name any patient, patients only self."""
+    if is_staff(principal):
+        if patient_id is None:
+            raise Forbidden("staff must name the patient (`patient_id`)")
+        return patient_id
+    if patient_id not in (None, principal.id):
+        raise Forbidden("patients book only for themselves")
+    return principal.id
+
+
+def ensure_manages_schedule(principal: Principal, practitioner_id: uuid.UUID) -> None:
+    """Practitioners manage their own hours; the front desk manages everyone's."""
+    if sees_all(principal):
+        return
+    if principal.id == practitioner_id and principal.has_any_role(*CLINICIANS):
+        return
+    raise Forbidden("only the practitioner, a receptionist or an admin manage these hours")

@@ -1,0 +1,148 @@
+"""Booking and rescheduling: a slot is won by the database's exclusion constraints, or 409."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from hduce.contracts.appointments import AppointmentRescheduled
+from hduce.contracts.appointments import AppointmentStatus as Status
+from hduce.contracts.identity import Accounts, Role
+from hduce.core.security import Principal
+from hduce.plugins.appointments.access import acts_as_patient, ensure_visible, patient_for
+from hduce.plugins.appointments.env import Env
+from hduce.plugins.appointments.errors import InvalidRequest, InvalidTransition, TooLateToChange
+from hduce.plugins.appointments.followups import FollowUps, fact
+from hduce.plugins.appointments.schemas import AppointmentCreate, RescheduleRequest
+from hduce.plugins.appointments.slots import SlotFinder
+from hduce.plugins.appointments.store import (
+    UPCOMING,
+    AppointmentRow,
+    claiming_slot,
+    fetch_one,
+    insert,
+    refetch,
+)
+from hduce.plugins.appointments.types import AppointmentTypes
+from hduce.plugins.appointments.waitlist import Waitlist
+
+MOVE = """
+UPDATE appointment SET practitioner = $2, starts_at = $3, ends_at = $4, blocked_from = $5,
+       blocked_until = $6, status = 'booked', changed_by = $7, updated_at = now()
+WHERE id = $1
+"""
+
+
+class Booking:
+    """Books and moves appointments."""
+
+    def __init__(
+        self,
+        env: Env,
+        types: AppointmentTypes,
+        slots: SlotFinder,
+        followups: FollowUps,
+        waitlist: Waitlist,
+    ) -> None:
+        self._env = env
+        self._types = types
+        self._slots = slots
+        self._followups = followups
+        self._waitlist = waitlist
+
+    async def book(self, principal: Principal, data: AppointmentCreate) -> AppointmentRow:
+        """Book a free slot for the caller (a patient) or for the patient staff name."""
+        patient_id = patient_for(principal, data.patient_id)
+        if patient_id != principal.id:
+            await self._ensure_patient(patient_id)
+        kind = await self._types.offered(data.type_id, data.practitioner_id)
+        starts_at = data.starts_at.astimezone(UTC)
+        await self._slots.ensure_offered(data.practitioner_id, kind.spec, starts_at)
+        async with claiming_slot(), self._env.transaction() as tx:
+            row = await insert(
+                tx.connection,
+                appointment_id=uuid.uuid4(),
+                patient_id=patient_id,
+                practitioner_id=data.practitioner_id,
+                kind=kind,
+                starts_at=starts_at,
+                status=Status.BOOKED,
+                booked_by=principal.id,
+                reason=data.reason,
+            )
+            await self._followups.booked(tx.connection, row, booked_by=principal.id)
+        return row
+
+    async def reschedule(
+        self, principal: Principal, appointment_id: uuid.UUID, data: RescheduleRequest
+    ) -> AppointmentRow:
+        """Move an appointment; the old slot is released only if the new one is won."""
+        before = await self._changeable(principal, await self._read(appointment_id))
+        practitioner_id = data.practitioner_id or before.practitioner
+        kind = await self._types.offered(before.appointment_type, practitioner_id)
+        starts_at = data.starts_at.astimezone(UTC)
+        await self._slots.ensure_offered(practitioner_id, kind.spec, starts_at)
+        blocked_from, blocked_until = kind.spec.blocked(starts_at)
+        async with claiming_slot(), self._env.transaction() as tx:
+            row = await self._changeable(
+                principal, await fetch_one(tx.connection, appointment_id, lock=True)
+            )
+            await tx.connection.execute(
+                MOVE,
+                row.id,
+                practitioner_id,
+                starts_at,
+                starts_at + kind.spec.duration,
+                blocked_from,
+                blocked_until,
+                principal.id,
+            )
+            await self._followups.cancel(tx.connection, row)
+            moved = await refetch(tx.connection, row.id)
+            await self._followups.schedule(tx.connection, moved)
+            await self._env.events.publish(
+                fact(
+                    AppointmentRescheduled,
+                    moved,
+                    previous_practitioner_id=row.practitioner,
+                    previous_starts_at=row.starts_at,
+                    previous_ends_at=row.ends_at,
+                    rescheduled_by=principal.id,
+                )
+            )
+            await self._followups.message(
+                moved,
+                "appointment_rescheduled",
+                with_confirmation=True,
+                previous_starts_at=row.starts_at.isoformat(),
+            )
+            await self._waitlist.offer(
+                tx.connection,
+                practitioner_id=row.practitioner,
+                type_id=row.appointment_type,
+                starts_at=row.starts_at,
+            )
+        return moved
+
+    async def _changeable(self, principal: Principal, row: AppointmentRow | None) -> AppointmentRow:
+        row = ensure_visible(principal, row)
+        if row.status not in UPCOMING:
+            raise InvalidTransition(f"a {row.status} appointment cannot be moved")
+        ensure_patient_may_change(self._env, principal, row)
+        return row
+
+    async def _read(self, appointment_id: uuid.UUID) -> AppointmentRow | None:
+        async with self._env.context.db.shared_pool.acquire() as connection:
+            return await fetch_one(connection, appointment_id)
+
+    async def _ensure_patient(self, patient_id: uuid.UUID) -> None:
+        entry = await self._env.context.registry.get(Accounts).get_account(patient_id)
+        if entry is None or Role.PATIENT not in entry.roles:
+            raise InvalidRequest("patient_id is not a patient's account")
+
+
+def ensure_patient_may_change(env: Env, principal: Principal, row: AppointmentRow) -> None:
+    """Patients change a booking only until the notice period before it; staff any time."""
+    if not acts_as_patient(principal, row):
+        return
+    notice = timedelta(seconds=env.config.patient_cancel_notice)
+    if row.starts_at - datetime.now(UTC) < notice:
+        raise TooLateToChange("it is too late to change this appointment online: call the clinic")

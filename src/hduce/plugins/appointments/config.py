@@ -1,0 +1,28 @@
+"""Settings of the appointments plugin (`[plugins.appointments]`)."""
+
+from hduce.core.config import Duration, Section
+
+
+class AppointmentsConfig(Section):
+    """Slot grid, booking window, cancellation rules, reminders, no-shows and waitlist holds."""
+
+    slot_interval: Duration = Duration(15 * 60)
+    """Distance between the candidate start times offered in a free-slot search."""
+    min_notice: Duration = Duration(3600)
+    """How far ahead of its start a slot can still be booked."""
+    horizon: Duration = Duration(90 * 86400)
+    """How far into the future slots can be booked."""
+    max_search_range: Duration = Duration(62 * 86400)
+    """Longest `start`..`end` range of one free-slot search."""
+    patient_cancel_notice: Duration = Duration(24 * 3600)
+    """Patients may cancel or reschedule until this long before the start (staff any time)."""
+    no_show_grace: Duration = Duration(15 * 60)
+    """A booking never checked in is marked no-show this long after its start."""
+    reminder_offsets: tuple[Duration, ...] = (Duration(24 * 3600), Duration(2 * 3600))
+    """When reminders go out, before the start."""
+    waitlist_hold: Duration = Duration(15 * 60)
+    """How long a freed slot is held for the waiting patient it was offered to."""
+    max_page_size: int = 100
+    """Largest page of `GET /api/v1/appointments`."""
+    public_base_url: str = "http://127.0.0.1:8000"
+    """Public address of the service (confirmation links and calendar feed URLs)."""

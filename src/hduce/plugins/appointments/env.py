@@ -1,0 +1,56 @@
+"""What the appointments services share: context, config, transactions, audit and messages."""
+
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from piccolo.engine.postgres import PostgresTransaction
+
+from hduce.contracts.identity import AuditLog
+from hduce.contracts.notifications import Category, Notifier
+from hduce.core.context import AppContext
+from hduce.core.events import EventBus
+from hduce.plugins.appointments.config import AppointmentsConfig
+
+logger = logging.getLogger("hduce.appointments")
+
+
+@dataclass(frozen=True)
+class Env:
+    """The shared parts of the appointments services."""
+
+    context: AppContext
+    config: AppointmentsConfig
+
+    @property
+    def events(self) -> EventBus:
+        """The event bus (writes into the outbox of the current transaction)."""
+        return self.context.events
+
+    def transaction(self) -> PostgresTransaction:
+        """A transaction (joining the current one if there is one)."""
+        return self.context.db.transaction()
+
+    async def audit(
+        self,
+        action: str,
+        *,
+        actor_id: uuid.UUID | None,
+        subject_id: uuid.UUID | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """Append an access to clinical data to the audit log, in the current transaction."""
+        await self.context.registry.get(AuditLog).record(
+            action, actor_id=actor_id, subject_id=subject_id, detail=detail
+        )
+
+    async def notify(self, patient_id: uuid.UUID, template: str, data: Mapping[str, Any]) -> None:
+        """Queue a message to a patient in the current transaction, if a notifier is enabled."""
+        try:
+            notifier = self.context.registry.get(Notifier)
+        except LookupError:
+            logger.info("no notifier enabled: %s for %s not sent", template, patient_id)
+            return
+        await notifier.notify(patient_id, template, data, Category.APPOINTMENTS)

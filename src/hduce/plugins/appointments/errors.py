@@ -1,0 +1,45 @@
+"""Errors of the appointments plugin, each with its HTTP status and problem slug."""
+
+from hduce.core.errors import Conflict, HduceError
+
+
+class SlotUnavailable(Conflict):
+    """Someone else holds the slot (or part of its buffer time): choose another."""
+
+    slug, title = "slot-unavailable", "Slot unavailable"
+
+
+class PatientBusy(Conflict):
+    """The patient already has an appointment at an overlapping time."""
+
+    slug, title = "patient-busy", "Patient has an overlapping appointment"
+
+
+class SlotNotOffered(HduceError):
+    """The time is outside the practitioner's hours, the notice period or the booking horizon."""
+
+    status_code, slug, title = 422, "slot-not-offered", "Slot not offered"
+
+
+class InvalidTransition(Conflict):
+    """The appointment's current status does not allow this change."""
+
+    slug, title = "invalid-transition", "Invalid status change"
+
+
+class TooLateToChange(Conflict):
+    """Patients cannot cancel or reschedule this close to the start; the clinic can."""
+
+    slug, title = "too-late-to-change", "Too late to change"
+
+
+class InvalidRequest(HduceError):
+    """A request that is well formed but makes no sense (an unknown type, a reversed range)."""
+
+    status_code, slug, title = 422, "validation-error", "Invalid request"
+
+
+class InvalidConfirmationToken(HduceError):
+    """The confirmation token is forged, expired, already used or for another booking."""
+
+    status_code, slug, title = 400, "invalid-token", "Invalid or expired token"

@@ -1,0 +1,38 @@
+"""iCalendar rendering of appointments (RFC 5545, via the `icalendar` library)."""
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+import icalendar
+
+from hduce.contracts.appointments import AppointmentStatus as Status
+from hduce.plugins.appointments.store import AppointmentRow
+
+CALENDAR_MEDIA_TYPE = "text/calendar"
+_EVENT_STATUS = {
+    Status.HELD: "TENTATIVE",
+    Status.BOOKED: "TENTATIVE",
+    Status.CANCELLED: "CANCELLED",
+    Status.NO_SHOW: "CANCELLED",
+}
+
+
+def calendar(rows: Iterable[AppointmentRow], *, name: str) -> bytes:
+    """A VCALENDAR with one VEVENT per appointment (times in UTC, no patient details)."""
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//HDuce//appointments//EN")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", name)
+    stamp = datetime.now(UTC)
+    for row in rows:
+        event = icalendar.Event()
+        event.add("uid", f"{row.id}@hduce")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", row.starts_at.astimezone(UTC))
+        event.add("dtend", row.ends_at.astimezone(UTC))
+        event.add("summary", row.type_name)
+        event.add("status", _EVENT_STATUS.get(Status(row.status), "CONFIRMED"))
+        event.add("location", "Remote" if row.mode == "remote" else "In person")
+        event.add("last-modified", row.updated_at.astimezone(UTC))
+        cal.add_component(event)
+    return cal.to_ical()

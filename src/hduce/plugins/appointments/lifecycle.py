@@ -1,0 +1,157 @@
+"""Status changes: confirm, check in, start, complete, no-show, cancel, and clinical notes."""
+
+import uuid
+from datetime import UTC, datetime
+from typing import NamedTuple
+
+from hduce.contracts.appointments import (
+    AppointmentCancelled,
+    AppointmentCheckedIn,
+    AppointmentCompleted,
+    AppointmentConfirmed,
+    AppointmentFact,
+    AppointmentNoShow,
+)
+from hduce.contracts.appointments import AppointmentStatus as Status
+from hduce.core.security import Principal
+from hduce.plugins.appointments.access import acts_as_patient, ensure_visible
+from hduce.plugins.appointments.booking import ensure_patient_may_change
+from hduce.plugins.appointments.env import Env
+from hduce.plugins.appointments.errors import InvalidConfirmationToken, InvalidTransition
+from hduce.plugins.appointments.followups import FollowUps, fact
+from hduce.plugins.appointments.store import (
+    UPCOMING,
+    AppointmentRow,
+    fetch_one,
+    refetch,
+    set_status,
+)
+from hduce.plugins.appointments.tokens import ConfirmationTokens
+from hduce.plugins.appointments.waitlist import Waitlist
+
+
+class Step(NamedTuple):
+    """A staff-driven status change: from which statuses, to which, and the event it raises."""
+
+    sources: tuple[Status, ...]
+    target: Status
+    event: type[AppointmentFact] | None = None
+    actor_field: str = ""
+    after_start: bool = False
+
+
+STEPS = {
+    "check_in": Step(UPCOMING, Status.CHECKED_IN, AppointmentCheckedIn, "checked_in_by"),
+    "start": Step((Status.CHECKED_IN,), Status.IN_PROGRESS),
+    "complete": Step(
+        (Status.CHECKED_IN, Status.IN_PROGRESS),
+        Status.COMPLETED,
+        AppointmentCompleted,
+        "completed_by",
+    ),
+    "no_show": Step(UPCOMING, Status.NO_SHOW, AppointmentNoShow, "marked_by", after_start=True),
+}
+
+
+class Lifecycle:
+    """Moves appointments through their statuses, publishing an event for each change."""
+
+    def __init__(
+        self, env: Env, followups: FollowUps, waitlist: Waitlist, tokens: ConfirmationTokens
+    ) -> None:
+        self._env = env
+        self._followups = followups
+        self._waitlist = waitlist
+        self._tokens = tokens
+
+    async def advance(
+        self, principal: Principal, appointment_id: uuid.UUID, step_name: str
+    ) -> AppointmentRow:
+        """Apply one of `STEPS` (the route's guard has checked the caller's role)."""
+        step = STEPS[step_name]
+        async with self._env.transaction() as tx:
+            row = ensure_visible(
+                principal, await fetch_one(tx.connection, appointment_id, lock=True)
+            )
+            if row.status not in step.sources:
+                raise InvalidTransition(f"a {row.status} appointment cannot become {step.target}")
+            if step.after_start and row.starts_at > datetime.now(UTC):
+                raise InvalidTransition("an appointment that has not started cannot be a no-show")
+            await set_status(tx.connection, row.id, step.target, changed_by=principal.id)
+            if row.scheduled_events:
+                await self._followups.cancel(tx.connection, row)
+            changed = await refetch(tx.connection, row.id)
+            if step.event is not None:
+                extra = {step.actor_field: principal.id}
+                await self._env.events.publish(fact(step.event, changed, **extra))
+        return changed
+
+    async def cancel(
+        self, principal: Principal, appointment_id: uuid.UUID, reason: str
+    ) -> AppointmentRow:
+        """Cancel (patients until the notice period, staff any time) and offer the slot on."""
+        async with self._env.transaction() as tx:
+            row = ensure_visible(
+                principal, await fetch_one(tx.connection, appointment_id, lock=True)
+            )
+            patient = acts_as_patient(principal, row)
+            allowed = UPCOMING if patient else (*UPCOMING, Status.CHECKED_IN)
+            if row.status not in allowed:
+                raise InvalidTransition(f"a {row.status} appointment cannot be cancelled")
+            ensure_patient_may_change(self._env, principal, row)
+            await set_status(
+                tx.connection,
+                row.id,
+                Status.CANCELLED,
+                changed_by=principal.id,
+                cancellation_reason=reason,
+            )
+            await self._followups.cancel(tx.connection, row)
+            cancelled = await refetch(tx.connection, row.id)
+            await self._env.events.publish(
+                fact(AppointmentCancelled, cancelled, cancelled_by=principal.id, reason=reason)
+            )
+            await self._followups.message(
+                cancelled, "appointment_cancelled", reason=reason, by_patient=patient
+            )
+            await self._waitlist.offer(
+                tx.connection,
+                practitioner_id=row.practitioner,
+                type_id=row.appointment_type,
+                starts_at=row.starts_at,
+            )
+        return cancelled
+
+    async def confirm(self, appointment_id: uuid.UUID, token: str) -> AppointmentRow:
+        """Confirm with the token from a reminder (once, and only for the time it was sent for)."""
+        starts_at = self._tokens.verify(token, appointment_id)
+        async with self._env.transaction() as tx:
+            row = await fetch_one(tx.connection, appointment_id, lock=True)
+            same_time = row is not None and int(row.starts_at.timestamp()) == int(
+                starts_at.timestamp()
+            )
+            if row is None or not same_time or row.status != Status.BOOKED:
+                raise InvalidConfirmationToken("this confirmation link is no longer valid")
+            await set_status(tx.connection, row.id, Status.CONFIRMED, changed_by=row.patient)
+            confirmed = await refetch(tx.connection, row.id)
+            await self._env.events.publish(fact(AppointmentConfirmed, confirmed))
+        return confirmed
+
+    async def update_notes(
+        self, principal: Principal, appointment_id: uuid.UUID, notes: str
+    ) -> AppointmentRow:
+        """Replace the clinician's notes (clinicians only; audited)."""
+        async with self._env.transaction() as tx:
+            row = ensure_visible(
+                principal, await fetch_one(tx.connection, appointment_id, lock=True)
+            )
+            await tx.connection.execute(
+                "UPDATE appointment SET notes = $2, updated_at = now() WHERE id = $1", row.id, notes
+            )
+            await self._env.audit(
+                "appointments.notes_updated",
+                actor_id=principal.id,
+                subject_id=row.patient,
+                detail={"appointment_id": str(row.id)},
+            )
+            return await refetch(tx.connection, row.id)

@@ -1,0 +1,116 @@
+"""Reading appointments: one (with notes for clinicians, audited), pages, and `.ics` files."""
+
+import uuid
+from datetime import datetime
+
+from hduce.contracts.appointments import AppointmentStatus
+from hduce.core.security import Principal
+from hduce.plugins.appointments.access import CLINICIANS, ensure_visible, sees_all
+from hduce.plugins.appointments.env import Env
+from hduce.plugins.appointments.errors import InvalidRequest
+from hduce.plugins.appointments.ical import calendar
+from hduce.plugins.appointments.schemas import AppointmentPage, AppointmentRead
+from hduce.plugins.appointments.store import COLUMNS, FROM, AppointmentRow, fetch_one, to_row
+
+DEFAULT_PAGE_SIZE = 50
+
+
+def to_read(row: AppointmentRow, *, with_notes: bool = False) -> AppointmentRead:
+    """The API view of an appointment; notes only when asked for."""
+    view = AppointmentRead(
+        id=row.id,
+        patient_id=row.patient,
+        practitioner_id=row.practitioner,
+        type_id=row.appointment_type,
+        type_name=row.type_name,
+        status=AppointmentStatus(row.status),
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        mode=row.mode,
+        reason=row.reason,
+        cancellation_reason=row.cancellation_reason,
+        hold_until=row.hold_until,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+    if with_notes:
+        view.notes = row.notes
+    return view
+
+
+class AppointmentQueries:
+    """Appointment reads, each limited to what the caller may see."""
+
+    def __init__(self, env: Env) -> None:
+        self._env = env
+
+    async def get(self, principal: Principal, appointment_id: uuid.UUID) -> AppointmentRead:
+        """One appointment; a clinician's read includes the notes and is audited."""
+        row = ensure_visible(principal, await self._fetch(appointment_id))
+        clinician = principal.has_any_role(*CLINICIANS)
+        if clinician:
+            await self._env.audit(
+                "appointments.read",
+                actor_id=principal.id,
+                subject_id=row.patient,
+                detail={"appointment_id": str(row.id)},
+            )
+        return to_read(row, with_notes=clinician)
+
+    async def ics(self, principal: Principal, appointment_id: uuid.UUID) -> bytes:
+        """One appointment as an iCalendar file."""
+        row = ensure_visible(principal, await self._fetch(appointment_id))
+        return calendar([row], name=row.type_name)
+
+    async def page(
+        self,
+        principal: Principal,
+        *,
+        practitioner_id: uuid.UUID | None,
+        patient_id: uuid.UUID | None,
+        status: AppointmentStatus | None,
+        start: datetime | None,
+        end: datetime | None,
+        limit: int | None,
+        offset: int,
+    ) -> AppointmentPage:
+        """Appointments overlapping `[start, end)` that match the filters, by start time."""
+        limit = limit or min(DEFAULT_PAGE_SIZE, self._env.config.max_page_size)
+        if limit > self._env.config.max_page_size:
+            raise InvalidRequest(f"limit: at most {self._env.config.max_page_size}")
+        conditions: list[str] = []
+        args: list[object] = []
+
+        def where(condition: str, value: object) -> None:
+            args.append(value)
+            conditions.append(condition.replace("?", f"${len(args)}"))
+
+        if not sees_all(principal):
+            where("(a.patient = ? OR a.practitioner = ?)", principal.id)
+        for condition, value in (
+            ("a.practitioner = ?", practitioner_id),
+            ("a.patient = ?", patient_id),
+            ("a.status = ?", status),
+            ("a.ends_at > ?", start),
+            ("a.starts_at < ?", end),
+        ):
+            if value is not None:
+                where(condition, value)
+        clause = " AND ".join(conditions) or "true"
+        records = await self._env.context.db.shared_pool.fetch(
+            f"SELECT {COLUMNS}, count(*) OVER () AS total FROM {FROM} WHERE {clause} "
+            f"ORDER BY a.starts_at, a.id LIMIT {limit} OFFSET {offset}",
+            *args,
+        )
+        if records:
+            total = records[0]["total"]
+        else:
+            total = await self._env.context.db.shared_pool.fetchval(
+                f"SELECT count(*) FROM {FROM} WHERE {clause}", *args
+            )
+        items = [to_read(to_row(record)) for record in records]
+        return AppointmentPage(items=items, total=total, limit=limit, offset=offset)
+
+    async def _fetch(self, appointment_id: uuid.UUID) -> AppointmentRow | None:
+        async with self._env.context.db.shared_pool.acquire() as connection:
+            return await fetch_one(connection, appointment_id)

@@ -1,0 +1,37 @@
+"""Scheduled work of a booking: reminders before it, the no-show check after it."""
+
+from hduce.contracts.appointments import AppointmentNoShow
+from hduce.contracts.appointments import AppointmentStatus as Status
+from hduce.core.events import EventMeta
+from hduce.plugins.appointments.env import Env
+from hduce.plugins.appointments.followups import FollowUps, NoShowDue, ReminderDue, fact
+from hduce.plugins.appointments.store import UPCOMING, consume_event, set_status
+
+
+class Reminders:
+    """Handlers of the events scheduled at booking; each runs at most once per event."""
+
+    def __init__(self, env: Env, followups: FollowUps) -> None:
+        self._env = env
+        self._followups = followups
+
+    async def remind(self, event: ReminderDue, meta: EventMeta) -> None:
+        """Send the reminder if the booking still stands at the same time."""
+        async with self._env.transaction() as tx:
+            row = await consume_event(tx.connection, event.appointment_id, meta.event_id)
+            if row is None or row.status not in UPCOMING or row.starts_at != event.starts_at:
+                return
+            await self._followups.message(
+                row, "appointment_reminder", with_confirmation=row.status == Status.BOOKED
+            )
+
+    async def mark_no_show(self, event: NoShowDue, meta: EventMeta) -> None:
+        """Mark the booking no-show if the patient was never checked in."""
+        async with self._env.transaction() as tx:
+            row = await consume_event(tx.connection, event.appointment_id, meta.event_id)
+            if row is None or row.status not in UPCOMING or row.starts_at != event.starts_at:
+                return
+            await set_status(tx.connection, row.id, Status.NO_SHOW, changed_by=None)
+            if row.scheduled_events:
+                await self._followups.cancel(tx.connection, row)
+            await self._env.events.publish(fact(AppointmentNoShow, row, marked_by=None))

@@ -1,0 +1,58 @@
+"""Routes for the waitlist: join, list, claim an offered slot, leave."""
+
+import uuid
+
+from litestar import Controller, Request, delete, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+from litestar.status_codes import HTTP_200_OK
+
+from hduce.core.errors import problems
+from hduce.core.security import principal_of
+from hduce.plugins.appointments.queries import to_read
+from hduce.plugins.appointments.schemas import AppointmentRead, WaitlistCreate, WaitlistRead
+from hduce.plugins.appointments.services import AppointmentServices
+
+
+class WaitlistController(Controller):
+    """Patients waiting for a slot to free up."""
+
+    path = "/appointments/waitlist"
+    tags = ["appointments"]
+
+    @get()
+    async def list_waitlist(
+        self, request: Request, appointments: NamedDependency[AppointmentServices]
+    ) -> list[WaitlistRead]:
+        """Waiting and offered entries (front desk), else the caller's own entries."""
+        return await appointments.waitlist.list_entries(principal_of(request))
+
+    @post(responses=problems(403, 422))
+    async def join_waitlist(
+        self,
+        request: Request,
+        data: JSONBody[WaitlistCreate],
+        appointments: NamedDependency[AppointmentServices],
+    ) -> WaitlistRead:
+        """Wait for a slot with a practitioner between two dates (patients for themselves)."""
+        return await appointments.waitlist.join(principal_of(request), data)
+
+    @post("/{entry_id:uuid}/claim", status_code=HTTP_200_OK, responses=problems(404, 409))
+    async def claim_offer(
+        self,
+        request: Request,
+        entry_id: FromPath[uuid.UUID],
+        appointments: NamedDependency[AppointmentServices],
+    ) -> AppointmentRead:
+        """Book the slot held for this entry before the hold runs out."""
+        return to_read(await appointments.waitlist.claim(principal_of(request), entry_id))
+
+    @delete("/{entry_id:uuid}", responses=problems(404, 409))
+    async def leave_waitlist(
+        self,
+        request: Request,
+        entry_id: FromPath[uuid.UUID],
+        appointments: NamedDependency[AppointmentServices],
+    ) -> None:
+        """Leave the waitlist; a slot on offer passes to the next patient."""
+        await appointments.waitlist.leave(principal_of(request), entry_id)

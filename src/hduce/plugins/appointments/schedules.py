@@ -1,0 +1,159 @@
+"""Practitioners' availability: time zone, weekly hours and dated exceptions."""
+
+import uuid
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from hduce.contracts.identity import CLINICAL_ROLES, Accounts
+from hduce.core.errors import NotFound
+from hduce.core.security import Principal
+from hduce.plugins.appointments.access import ensure_manages_schedule
+from hduce.plugins.appointments.availability import LocalException, LocalWindow, ScheduleRules
+from hduce.plugins.appointments.env import Env
+from hduce.plugins.appointments.schemas_setup import (
+    AvailabilityRead,
+    AvailabilityUpdate,
+    ExceptionCreate,
+    ExceptionRead,
+    WeeklyHoursItem,
+)
+
+TIMEZONE = "SELECT timezone FROM practitioner_schedule WHERE practitioner = $1"
+WEEKLY = """
+SELECT weekday, start_time, end_time FROM weekly_hours WHERE practitioner = $1
+ORDER BY weekday, start_time
+"""
+EXCEPTIONS = """
+SELECT id, on_date, kind, start_time, end_time, reason FROM availability_exception
+WHERE practitioner = $1 AND on_date BETWEEN $2 AND $3 ORDER BY on_date, start_time NULLS FIRST
+"""
+
+
+class Schedules:
+    """Reads and changes when practitioners work."""
+
+    def __init__(self, env: Env) -> None:
+        self._env = env
+
+    async def timezone(self, practitioner_id: uuid.UUID) -> str:
+        """The practitioner's time zone (UTC until one is set)."""
+        record = await self._env.context.db.fetchrow(TIMEZONE, practitioner_id)
+        return str(record["timezone"]) if record else "UTC"
+
+    async def rules(self, practitioner_id: uuid.UUID, first: date, last: date) -> ScheduleRules:
+        """Time zone, weekly hours and the exceptions dated `first`..`last`."""
+        pool = self._env.context.db.shared_pool
+        async with pool.acquire() as connection:
+            zone = await connection.fetchval(TIMEZONE, practitioner_id)
+            weekly = await connection.fetch(WEEKLY, practitioner_id)
+            exceptions = await connection.fetch(EXCEPTIONS, practitioner_id, first, last)
+        return ScheduleRules(
+            timezone=zone or "UTC",
+            weekly=tuple(LocalWindow(r["weekday"], r["start_time"], r["end_time"]) for r in weekly),
+            exceptions=tuple(
+                LocalException(r["on_date"], r["kind"], r["start_time"], r["end_time"])
+                for r in exceptions
+            ),
+        )
+
+    async def read(self, practitioner_id: uuid.UUID) -> AvailabilityRead:
+        """The practitioner's hours and their exceptions from today (local) on."""
+        await self._ensure_practitioner(practitioner_id)
+        zone = await self.timezone(practitioner_id)
+        today = datetime.now(UTC).astimezone(ZoneInfo(zone)).date()
+        pool = self._env.context.db.shared_pool
+        weekly = await pool.fetch(WEEKLY, practitioner_id)
+        exceptions = await pool.fetch(EXCEPTIONS, practitioner_id, today, date.max)
+        return AvailabilityRead(
+            practitioner_id=practitioner_id,
+            timezone=zone,
+            weekly_hours=[
+                WeeklyHoursItem(weekday=r["weekday"], start=r["start_time"], end=r["end_time"])
+                for r in weekly
+            ],
+            exceptions=[
+                ExceptionRead(
+                    id=r["id"],
+                    on_date=r["on_date"],
+                    kind=r["kind"],
+                    start=r["start_time"],
+                    end=r["end_time"],
+                    reason=r["reason"],
+                )
+                for r in exceptions
+            ],
+        )
+
+    async def replace(
+        self, principal: Principal, practitioner_id: uuid.UUID, data: AvailabilityUpdate
+    ) -> AvailabilityRead:
+        """Set the time zone and replace every weekly window; bookings stay as they are."""
+        ensure_manages_schedule(principal, practitioner_id)
+        await self._ensure_practitioner(practitioner_id)
+        async with self._env.transaction() as tx:
+            await tx.connection.execute(
+                "INSERT INTO practitioner_schedule (id, practitioner, timezone) "
+                "VALUES ($1, $2, $3) ON CONFLICT (practitioner) "
+                "DO UPDATE SET timezone = excluded.timezone, updated_at = now()",
+                uuid.uuid4(),
+                practitioner_id,
+                data.timezone,
+            )
+            await tx.connection.execute(
+                "DELETE FROM weekly_hours WHERE practitioner = $1", practitioner_id
+            )
+            await tx.connection.executemany(
+                "INSERT INTO weekly_hours (id, practitioner, weekday, start_time, end_time) "
+                "VALUES ($1, $2, $3, $4, $5)",
+                [
+                    (uuid.uuid4(), practitioner_id, w.weekday, w.start, w.end)
+                    for w in data.weekly_hours
+                ],
+            )
+        return await self.read(practitioner_id)
+
+    async def add_exception(
+        self, principal: Principal, practitioner_id: uuid.UUID, data: ExceptionCreate
+    ) -> ExceptionRead:
+        """Record time off or extra hours on one date."""
+        ensure_manages_schedule(principal, practitioner_id)
+        await self._ensure_practitioner(practitioner_id)
+        exception_id = uuid.uuid4()
+        await self._env.context.db.shared_pool.execute(
+            "INSERT INTO availability_exception "
+            "(id, practitioner, on_date, kind, start_time, end_time, reason) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            exception_id,
+            practitioner_id,
+            data.on_date,
+            data.kind,
+            data.start,
+            data.end,
+            data.reason,
+        )
+        return ExceptionRead(
+            id=exception_id,
+            on_date=data.on_date,
+            kind=data.kind,
+            start=data.start,
+            end=data.end,
+            reason=data.reason,
+        )
+
+    async def delete_exception(
+        self, principal: Principal, practitioner_id: uuid.UUID, exception_id: uuid.UUID
+    ) -> None:
+        """Remove one exception."""
+        ensure_manages_schedule(principal, practitioner_id)
+        status = await self._env.context.db.shared_pool.execute(
+            "DELETE FROM availability_exception WHERE id = $1 AND practitioner = $2",
+            exception_id,
+            practitioner_id,
+        )
+        if status == "DELETE 0":
+            raise NotFound("no such exception")
+
+    async def _ensure_practitioner(self, practitioner_id: uuid.UUID) -> None:
+        entry = await self._env.context.registry.get(Accounts).get_account(practitioner_id)
+        if entry is None or entry.roles.isdisjoint(CLINICAL_ROLES):
+            raise NotFound("no such practitioner")

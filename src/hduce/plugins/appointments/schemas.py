@@ -1,0 +1,153 @@
+"""API shapes of the appointments plugin: appointments, slots, waitlist and calendar feeds."""
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+from hduce.contracts.appointments import AppointmentStatus
+
+Reason = Annotated[str, Meta(min_length=1, max_length=500, pattern=r"\S")]
+Notes = Annotated[str, Meta(max_length=10_000)]
+
+
+def require_aware(value: datetime, field: str) -> None:
+    """Reject a date-time without a UTC offset."""
+    if value.tzinfo is None:
+        raise ValueError(f"a UTC offset is required - at `$.{field}`")
+
+
+class AppointmentCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A booking: patients book for themselves; staff name the patient."""
+
+    practitioner_id: uuid.UUID
+    type_id: uuid.UUID
+    starts_at: datetime
+    patient_id: uuid.UUID | None = None
+    reason: Reason | None = None
+
+    def __post_init__(self) -> None:
+        """Require an explicit offset on the start."""
+        require_aware(self.starts_at, "starts_at")
+
+
+class AppointmentRead(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """An appointment; `notes` only appears for clinicians."""
+
+    id: uuid.UUID
+    patient_id: uuid.UUID
+    practitioner_id: uuid.UUID
+    type_id: uuid.UUID
+    type_name: str
+    status: AppointmentStatus
+    starts_at: datetime
+    ends_at: datetime
+    mode: str
+    reason: str | None = None
+    cancellation_reason: str | None = None
+    hold_until: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+    notes: str | UnsetType | None = UNSET
+
+
+class AppointmentPage(msgspec.Struct, kw_only=True):
+    """One page of appointments and the total number of matches."""
+
+    items: list[AppointmentRead]
+    total: int
+    limit: int
+    offset: int
+
+
+class CancelRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Why the appointment is cancelled."""
+
+    reason: Reason
+
+
+class RescheduleRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The new start (and optionally another practitioner offering the same type)."""
+
+    starts_at: datetime
+    practitioner_id: uuid.UUID | None = None
+
+    def __post_init__(self) -> None:
+        """Require an explicit offset on the start."""
+        require_aware(self.starts_at, "starts_at")
+
+
+class ConfirmRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The signed token from a reminder."""
+
+    token: Annotated[str, Meta(min_length=1, max_length=500)]
+
+
+class NotesUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The clinician's notes (replacing the previous text)."""
+
+    notes: Notes
+
+
+class SlotRead(msgspec.Struct, kw_only=True):
+    """A bookable start, in the practitioner's local time."""
+
+    starts_at: datetime
+    ends_at: datetime
+
+
+class SlotList(msgspec.Struct, kw_only=True):
+    """The free slots of one practitioner and type between two instants."""
+
+    practitioner_id: uuid.UUID
+    type_id: uuid.UUID
+    timezone: str
+    slots: list[SlotRead]
+
+
+class WaitlistCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Wait for a slot with a practitioner between two local dates (inclusive)."""
+
+    practitioner_id: uuid.UUID
+    type_id: uuid.UUID
+    from_date: date
+    to_date: date
+    patient_id: uuid.UUID | None = None
+
+    def __post_init__(self) -> None:
+        """Reject a reversed date range."""
+        if self.to_date < self.from_date:
+            raise ValueError("to_date is before from_date - at `$.to_date`")
+
+
+class WaitlistRead(msgspec.Struct, kw_only=True):
+    """A waitlist entry; `offered_appointment_id` is the slot held for the patient, if any."""
+
+    id: uuid.UUID
+    patient_id: uuid.UUID
+    practitioner_id: uuid.UUID
+    type_id: uuid.UUID
+    from_date: date
+    to_date: date
+    status: str
+    offered_appointment_id: uuid.UUID | None
+    offer_expires_at: datetime | None
+    created_at: datetime
+
+
+class FeedCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A name to tell feeds apart."""
+
+    label: Annotated[str, Meta(max_length=100)] = ""
+
+
+class FeedRead(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A calendar feed; `url` (with its secret) is shown only when the feed is created."""
+
+    id: uuid.UUID
+    practitioner_id: uuid.UUID
+    label: str
+    created_at: datetime
+    url: str | None = None

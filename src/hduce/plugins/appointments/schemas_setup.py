@@ -1,0 +1,129 @@
+"""API shapes of clinic set-up: appointment types and practitioners' availability."""
+
+import functools
+import uuid
+import zoneinfo
+from datetime import date, time
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+Minutes = Annotated[int, Meta(ge=5, le=480)]
+Buffer = Annotated[int, Meta(ge=0, le=240)]
+Mode = Literal["in_person", "remote"]
+Practitioners = Annotated[list[uuid.UUID], Meta(max_length=500)]
+Timezone = Annotated[str, Meta(max_length=64, description="An IANA time zone, e.g. Europe/Paris")]
+
+
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+class AppointmentTypeCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A new kind of visit and the practitioners who offer it."""
+
+    name: Annotated[str, Meta(min_length=1, max_length=100, pattern=r"\S")]
+    duration_minutes: Minutes
+    buffer_before_minutes: Buffer = 0
+    buffer_after_minutes: Buffer = 0
+    mode: Mode = "in_person"
+    practitioner_ids: Practitioners = msgspec.field(default_factory=list)
+
+
+class AppointmentTypeUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Fields to change; `practitioner_ids` replaces the whole list."""
+
+    name: Annotated[str, Meta(min_length=1, max_length=100, pattern=r"\S")] | UnsetType = UNSET
+    duration_minutes: Minutes | UnsetType = UNSET
+    buffer_before_minutes: Buffer | UnsetType = UNSET
+    buffer_after_minutes: Buffer | UnsetType = UNSET
+    mode: Mode | UnsetType = UNSET
+    active: bool | UnsetType = UNSET
+    practitioner_ids: Practitioners | UnsetType = UNSET
+
+    def changes(self) -> dict[str, Any]:
+        """The columns the caller sent (without the practitioner list)."""
+        return {
+            name: value
+            for name in self.__struct_fields__
+            if name != "practitioner_ids" and (value := getattr(self, name)) is not UNSET
+        }
+
+
+class AppointmentTypeRead(msgspec.Struct, kw_only=True):
+    """A kind of visit."""
+
+    id: uuid.UUID
+    name: str
+    duration_minutes: int
+    buffer_before_minutes: int
+    buffer_after_minutes: int
+    mode: str
+    active: bool
+    practitioner_ids: list[uuid.UUID]
+
+
+class WeeklyHoursItem(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Opening hours on one weekday (0 is Monday), local time."""
+
+    weekday: Annotated[int, Meta(ge=0, le=6)]
+    start: time
+    end: time
+
+    def __post_init__(self) -> None:
+        """Reject empty or reversed windows."""
+        if self.start >= self.end:
+            raise ValueError("start must be before end - at `$.weekly_hours[].end`")
+
+
+class AvailabilityUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A practitioner's time zone and complete weekly hours."""
+
+    timezone: Timezone
+    weekly_hours: Annotated[list[WeeklyHoursItem], Meta(max_length=100)]
+
+    def __post_init__(self) -> None:
+        """Reject unknown time zones."""
+        if self.timezone not in _time_zones():
+            raise ValueError(f"unknown time zone {self.timezone!r} - at `$.timezone`")
+
+
+class ExceptionCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Time off (the whole day without times) or extra hours on one local date."""
+
+    on_date: date
+    kind: Literal["time_off", "extra_hours"]
+    start: time | None = None
+    end: time | None = None
+    reason: Annotated[str, Meta(max_length=200)] | None = None
+
+    def __post_init__(self) -> None:
+        """Times come together, in order; extra hours need them."""
+        if (self.start is None) != (self.end is None):
+            raise ValueError("give both start and end, or neither - at `$.end`")
+        if self.start is not None and self.end is not None and self.start >= self.end:
+            raise ValueError("start must be before end - at `$.end`")
+        if self.kind == "extra_hours" and self.start is None:
+            raise ValueError("extra hours need a start and an end - at `$.start`")
+
+
+class ExceptionRead(msgspec.Struct, kw_only=True):
+    """One dated exception."""
+
+    id: uuid.UUID
+    on_date: date
+    kind: str
+    start: time | None
+    end: time | None
+    reason: str | None
+
+
+class AvailabilityRead(msgspec.Struct, kw_only=True):
+    """A practitioner's time zone, weekly hours and exceptions from today on."""
+
+    practitioner_id: uuid.UUID
+    timezone: str
+    weekly_hours: list[WeeklyHoursItem]
+    exceptions: list[ExceptionRead]

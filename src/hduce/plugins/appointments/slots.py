@@ -1,0 +1,105 @@
+"""Free-slot search and the check that a requested time is one the clinic offers."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from hduce.plugins.appointments.availability import (
+    Interval,
+    SlotSpec,
+    fits,
+    free_starts,
+    open_intervals,
+)
+from hduce.plugins.appointments.env import Env
+from hduce.plugins.appointments.errors import InvalidRequest, SlotNotOffered
+from hduce.plugins.appointments.schedules import Schedules
+from hduce.plugins.appointments.schemas import SlotList, SlotRead
+from hduce.plugins.appointments.types import AppointmentTypes
+
+# The exclusion constraint's own expressions, so its GiST index answers this query.
+BUSY = """
+SELECT blocked_from, blocked_until FROM appointment
+WHERE uuidrange(practitioner, practitioner, '[]') = uuidrange($1, $1, '[]')
+  AND tstzrange(blocked_from, blocked_until, '[)') && tstzrange($2, $3, '[)')
+  AND status NOT IN ('cancelled', 'no_show')
+"""
+
+
+class SlotFinder:
+    """Computes free slots from hours, exceptions, bookings, buffers, notice and horizon."""
+
+    def __init__(self, env: Env, schedules: Schedules, types: AppointmentTypes) -> None:
+        self._env = env
+        self._schedules = schedules
+        self._types = types
+
+    def bookable_window(self) -> tuple[datetime, datetime]:
+        """The earliest and latest start a booking made now may have."""
+        now = datetime.now(UTC)
+        config = self._env.config
+        return now + timedelta(seconds=config.min_notice), now + timedelta(seconds=config.horizon)
+
+    async def search(
+        self, practitioner_id: uuid.UUID, type_id: uuid.UUID, start: datetime, end: datetime
+    ) -> SlotList:
+        """Every free start for a visit of `type_id` with the practitioner in `[start, end)`."""
+        for name, value in (("start", start), ("end", end)):
+            if value.tzinfo is None:
+                raise InvalidRequest(f"{name}: a UTC offset is required")
+        if end <= start:
+            raise InvalidRequest("end must be after start")
+        if (end - start).total_seconds() > self._env.config.max_search_range:
+            raise InvalidRequest("the range is longer than the longest search allowed")
+        spec = (await self._types.offered(type_id, practitioner_id)).spec
+        earliest, latest = self.bookable_window()
+        first, last = max(start, earliest), min(end - timedelta(microseconds=1), latest)
+        zone_name, starts = await self._free(practitioner_id, spec, first, last)
+        zone = ZoneInfo(zone_name)
+        return SlotList(
+            practitioner_id=practitioner_id,
+            type_id=type_id,
+            timezone=zone_name,
+            slots=[
+                SlotRead(starts_at=s.astimezone(zone), ends_at=(s + spec.duration).astimezone(zone))
+                for s in starts
+            ],
+        )
+
+    async def ensure_offered(
+        self, practitioner_id: uuid.UUID, spec: SlotSpec, start: datetime
+    ) -> str:
+        """Refuse a start outside the hours, notice or horizon; returns the practitioner's zone."""
+        earliest, latest = self.bookable_window()
+        if not earliest <= start <= latest:
+            raise SlotNotOffered("the start is too soon or too far ahead to book")
+        zone, openings = await self._openings(practitioner_id, start, start + spec.duration)
+        if not fits(openings, start, start + spec.duration):
+            raise SlotNotOffered("the practitioner does not work at that time")
+        return zone
+
+    async def _free(
+        self, practitioner_id: uuid.UUID, spec: SlotSpec, first: datetime, last: datetime
+    ) -> tuple[str, list[datetime]]:
+        if last < first:
+            return await self._schedules.timezone(practitioner_id), []
+        zone, openings = await self._openings(practitioner_id, first, last + spec.duration)
+        if not openings:
+            return zone, []
+        span_start = openings[0][0] - spec.buffer_before - spec.duration
+        span_end = openings[-1][1] + spec.buffer_after + spec.duration
+        records = await self._env.context.db.shared_pool.fetch(
+            BUSY, practitioner_id, span_start, span_end
+        )
+        busy = [(r["blocked_from"], r["blocked_until"]) for r in records]
+        step = timedelta(seconds=self._env.config.slot_interval)
+        return zone, free_starts(openings, busy, spec, step, first, last)
+
+    async def _openings(
+        self, practitioner_id: uuid.UUID, start: datetime, end: datetime
+    ) -> tuple[str, list[Interval]]:
+        margin = timedelta(days=2)
+        rules = await self._schedules.rules(
+            practitioner_id, (start - margin).date(), (end + margin).date()
+        )
+        return rules.timezone, open_intervals(rules, start, end)

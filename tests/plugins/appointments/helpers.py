@@ -1,0 +1,116 @@
+"""Set-up shared by the appointments tests: settings, a practice with hours, booking calls."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import msgspec
+from httpx import Response
+
+from hduce.core.config import Settings
+from tests.plugins.users.clinic import IDENTITY_PLUGINS, Clinic, Member, identity_settings
+
+API = "/api/v1/appointments"
+EVERY_DAY = [{"weekday": day, "start": "08:00:00", "end": "18:00:00"} for day in range(7)]
+# Booking rules loose enough that tests can book minutes ahead and far into the future.
+TEST_RULES = {"min_notice": "0s", "horizon": "400d", "max_search_range": "62d"}
+
+
+def appointment_settings(settings: Settings, **config: Any) -> Settings:
+    """Identity test settings with the appointments plugin enabled and configured."""
+    base = identity_settings(settings)
+    sections = {**base.plugins.sections, "appointments": {**TEST_RULES, **config}}
+    plugins = msgspec.structs.replace(
+        base.plugins, enabled=(*IDENTITY_PLUGINS, "appointments"), sections=sections
+    )
+    return msgspec.structs.replace(base, plugins=plugins)
+
+
+@dataclass(frozen=True)
+class Practice:
+    """A doctor with opening hours and an appointment type they offer, and an admin."""
+
+    admin: Member
+    doctor: Member
+    type_id: str
+    timezone: str
+
+    @property
+    def doctor_id(self) -> str:
+        """The doctor's id as text."""
+        return str(self.doctor.id)
+
+
+async def open_practice(
+    clinic: Clinic,
+    *,
+    timezone: str = "UTC",
+    hours: list[dict[str, Any]] = EVERY_DAY,
+    duration: int = 30,
+    buffer_before: int = 0,
+    buffer_after: int = 0,
+    admin: Member | None = None,
+) -> Practice:
+    """Create a doctor, an appointment type they offer, and their weekly hours."""
+    admin = admin or await clinic.member("admin")
+    doctor = await clinic.member("doctor")
+    body = {
+        "name": f"Consultation {uuid.uuid4().hex[:8]}",
+        "duration_minutes": duration,
+        "buffer_before_minutes": buffer_before,
+        "buffer_after_minutes": buffer_after,
+        "practitioner_ids": [str(doctor.id)],
+    }
+    created = await clinic.client.post(f"{API}/types", json=body, headers=admin.headers)
+    assert created.status_code == 201, created.text
+    hours_body = {"timezone": timezone, "weekly_hours": hours}
+    response = await clinic.client.put(
+        f"{API}/availability/{doctor.id}", json=hours_body, headers=doctor.headers
+    )
+    assert response.status_code == 200, response.text
+    return Practice(admin, doctor, created.json()["id"], timezone)
+
+
+def iso(moment: datetime) -> str:
+    """An ISO 8601 instant with an explicit offset (`Z`, safe in query strings)."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+async def free_slots(
+    clinic: Clinic, practice: Practice, caller: Member, start: datetime, days: float = 2
+) -> list[dict[str, str]]:
+    """The free slots from `start` for `days` days."""
+    params = {
+        "practitioner_id": practice.doctor_id,
+        "type_id": practice.type_id,
+        "start": iso(start),
+        "end": iso(start + timedelta(days=days)),
+    }
+    response = await clinic.client.get(f"{API}/slots", params=params, headers=caller.headers)
+    assert response.status_code == 200, response.text
+    return response.json()["slots"]
+
+
+async def book(
+    clinic: Clinic,
+    practice: Practice,
+    caller: Member,
+    starts_at: str | datetime,
+    patient: Member | None = None,
+) -> Response:
+    """POST a booking as `caller` (for `patient` when given)."""
+    body: dict[str, Any] = {
+        "practitioner_id": practice.doctor_id,
+        "type_id": practice.type_id,
+        "starts_at": starts_at if isinstance(starts_at, str) else iso(starts_at),
+    }
+    if patient is not None:
+        body["patient_id"] = str(patient.id)
+    return await clinic.client.post(API, json=body, headers=caller.headers)
+
+
+def tomorrow_at(hour: int, minute: int = 0) -> datetime:
+    """Tomorrow (UTC) at a given time."""
+    day = datetime.now(UTC).date() + timedelta(days=1)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)

@@ -1,0 +1,46 @@
+"""Booking through the API: slots, 201, problem+json refusals, and the 100-way race."""
+
+import asyncio
+from collections import Counter
+from datetime import timedelta
+
+from tests.plugins.appointments.helpers import (
+    book,
+    free_slots,
+    iso,
+    open_practice,
+    tomorrow_at,
+)
+from tests.plugins.users.clinic import Clinic
+
+
+async def test_a_patient_books_a_free_slot_and_it_is_no_longer_offered(clinic: Clinic) -> None:
+    practice = await open_practice(clinic)
+    patient = await clinic.member("patient")
+    start = tomorrow_at(9)
+    slots = await free_slots(clinic, practice, patient, start, days=0.5)
+    assert slots[0] == {"starts_at": iso(start), "ends_at": iso(start + timedelta(minutes=30))}
+    response = await book(clinic, practice, patient, slots[0]["starts_at"])
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert (body["status"], body["patient_id"]) == ("booked", str(patient.id))
+    assert "notes" not in body
+    after = await free_slots(clinic, practice, patient, start, days=0.5)
+    # 09:00 is taken and 09:15 would overlap it; 09:30 is free.
+    assert [s["starts_at"] for s in after[:1]] == [iso(start + timedelta(minutes=30))]
+
+
+async def test_one_hundred_concurrent_bookings_of_one_slot_give_one_201(clinic: Clinic) -> None:
+    practice = await open_practice(clinic)
+    patients = [await clinic.member("patient") for _ in range(100)]
+    start = tomorrow_at(10)
+    responses = await asyncio.gather(*(book(clinic, practice, p, start) for p in patients))
+    statuses = Counter(r.status_code for r in responses)
+    assert statuses == {201: 1, 409: 99}, statuses
+    refused = [r for r in responses if r.status_code == 409]
+    assert all(r.headers["content-type"].startswith("application/problem+json") for r in refused)
+    assert {r.json()["type"] for r in refused} == {"https://hduce.dev/problems/slot-unavailable"}
+    rows = await clinic.fetch(
+        "SELECT count(*) AS n FROM appointment WHERE practitioner = $1", practice.doctor.id
+    )
+    assert rows[0]["n"] == 1
