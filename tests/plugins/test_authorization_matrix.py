@@ -18,7 +18,9 @@ from httpx import Response
 from litestar.routes import HTTPRoute
 
 from hduce.core.config import Settings
-from tests.plugins.users.clinic import FAST_AUTH, Clinic, Member, identity_settings, running_clinic
+from tests.plugins.appointments.helpers import appointment_settings
+from tests.plugins.appointments.matrix_requests import APPOINTMENT_REQUESTS
+from tests.plugins.users.clinic import FAST_AUTH, Clinic, Member, running_clinic
 
 OK = 200
 ROLES: tuple[str | None, ...] = ("admin", "doctor", "nurse", "receptionist", "patient", None)
@@ -55,6 +57,16 @@ ANY_MEMBER = row(OK, OK, OK, OK, OK, 401)
 ADMINS = row(OK, 403, 403, 403, 403, 401)
 NOBODY_ELSE = row(404, 404, 404, 404, 404, 401)
 ADMIN_ACTION = {OWN: row(409, 403, 403, 403, 403, 401), PATIENT: ADMINS, STAFF: ADMINS}
+CLINICIANS = row(403, OK, OK, 403, 403, 401)
+STAFF_ONLY = row(OK, OK, OK, OK, 403, 401)
+# On another patient's appointment with another practitioner: only the front desk gets through.
+FRONT_DESK = row(OK, 404, 404, OK, 404, 401)
+ON_APPOINTMENT = {OWN: ANY_MEMBER, PATIENT: FRONT_DESK}
+STAFF_ON_APPOINTMENT = {OWN: STAFF_ONLY, PATIENT: row(OK, 404, 404, OK, 403, 401)}
+CLINICAL_ON_APPOINTMENT = {OWN: CLINICIANS, PATIENT: row(403, 404, 404, 403, 403, 401)}
+FOR_SELF_OR_PATIENT = {OWN: row(403, 403, 403, 403, OK, 401), PATIENT: STAFF_ONLY}
+HOURS = {OWN: row(404, OK, OK, 404, 403, 401), STAFF: row(OK, 403, 403, OK, 403, 401)}
+A = "/api/v1/appointments"
 
 EXPECTED: dict[tuple[str, str], dict[str, dict[str | None, int]]] = {
     ("POST", "/api/v1/auth/register"): {SELF: PUBLIC},
@@ -94,6 +106,39 @@ EXPECTED: dict[tuple[str, str], dict[str, dict[str | None, int]]] = {
         PATIENT: ADMINS,
         STAFF: ADMINS,
     },
+    ("GET", f"{A}/types"): {SELF: ANY_MEMBER},
+    ("POST", f"{A}/types"): {SELF: ADMINS},
+    ("PATCH", f"{A}/types/{{type_id}}"): {SELF: ADMINS},
+    ("GET", f"{A}/availability/{{practitioner_id}}"): {STAFF: ANY_MEMBER},
+    ("PUT", f"{A}/availability/{{practitioner_id}}"): HOURS,
+    ("POST", f"{A}/availability/{{practitioner_id}}/exceptions"): HOURS,
+    ("DELETE", f"{A}/availability/{{practitioner_id}}/exceptions/{{exception_id}}"): {
+        OWN: STAFF_ONLY,
+        STAFF: row(OK, 403, 403, OK, 403, 401),
+    },
+    ("GET", f"{A}/slots"): {SELF: ANY_MEMBER},
+    ("POST", A): FOR_SELF_OR_PATIENT,
+    ("GET", A): {SELF: ANY_MEMBER},
+    ("GET", f"{A}/{{appointment_ref}}"): ON_APPOINTMENT,
+    ("POST", f"{A}/{{appointment_id}}/confirm"): {OWN: PUBLIC},
+    ("POST", f"{A}/{{appointment_id}}/cancel"): ON_APPOINTMENT,
+    ("POST", f"{A}/{{appointment_id}}/reschedule"): ON_APPOINTMENT,
+    ("POST", f"{A}/{{appointment_id}}/check-in"): STAFF_ON_APPOINTMENT,
+    ("POST", f"{A}/{{appointment_id}}/start"): CLINICAL_ON_APPOINTMENT,
+    ("POST", f"{A}/{{appointment_id}}/complete"): CLINICAL_ON_APPOINTMENT,
+    ("POST", f"{A}/{{appointment_id}}/no-show"): STAFF_ON_APPOINTMENT,
+    ("PUT", f"{A}/{{appointment_id}}/notes"): CLINICAL_ON_APPOINTMENT,
+    ("GET", f"{A}/waitlist"): {SELF: ANY_MEMBER},
+    ("POST", f"{A}/waitlist"): FOR_SELF_OR_PATIENT,
+    ("POST", f"{A}/waitlist/{{entry_id}}/claim"): ON_APPOINTMENT,
+    ("DELETE", f"{A}/waitlist/{{entry_id}}"): ON_APPOINTMENT,
+    ("GET", f"{A}/feeds"): {SELF: CLINICIANS},
+    ("POST", f"{A}/feeds"): {SELF: CLINICIANS},
+    ("DELETE", f"{A}/feeds/{{feed_id}}"): {
+        OWN: CLINICIANS,
+        STAFF: row(403, 404, 404, 403, 403, 401),
+    },
+    ("GET", f"{A}/ical/{{feed_file}}"): {OWN: PUBLIC},
 }
 
 
@@ -249,6 +294,7 @@ REQUESTS: dict[tuple[str, str], Callable[[Cell], Awaitable[Response]]] = {
     ("PUT", "/api/v1/users/{user_id}/roles"): plain(
         "PUT", "/api/v1/users/{user_id}/roles", {"roles": ["nurse"]}
     ),
+    **APPOINTMENT_REQUESTS,
 }
 # What another user's account must look like for the action on it to make sense.
 TARGET_STATUS = {
@@ -270,10 +316,10 @@ def api_routes(clinic: Clinic) -> set[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 async def clinic(settings: Settings) -> AsyncIterator[Clinic]:
-    """The identity app, with the per-address rate limits out of the way of ~1000 requests."""
+    """The app with appointments, the per-address rate limits out of the way of ~1000 requests."""
     server = msgspec.structs.replace(settings.server, rate_limit_per_minute=100_000)
     unlimited = msgspec.structs.replace(settings, server=server)
-    async with running_clinic(identity_settings(unlimited, auth=NO_LIMITS)) as running:
+    async with running_clinic(appointment_settings(unlimited, auth=NO_LIMITS)) as running:
         yield running
 
 

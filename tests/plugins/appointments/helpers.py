@@ -17,9 +17,11 @@ EVERY_DAY = [{"weekday": day, "start": "08:00:00", "end": "18:00:00"} for day in
 TEST_RULES = {"min_notice": "0s", "horizon": "400d", "max_search_range": "62d"}
 
 
-def appointment_settings(settings: Settings, **config: Any) -> Settings:
+def appointment_settings(
+    settings: Settings, *, auth: dict[str, Any] | None = None, **config: Any
+) -> Settings:
     """Identity test settings with the appointments plugin enabled and configured."""
-    base = identity_settings(settings)
+    base = identity_settings(settings, auth=auth or {})
     sections = {**base.plugins.sections, "appointments": {**TEST_RULES, **config}}
     plugins = msgspec.structs.replace(
         base.plugins, enabled=(*IDENTITY_PLUGINS, "appointments"), sections=sections

@@ -81,7 +81,7 @@ class LoggingSettings(Section):
 class PluginsSettings(Section):
     """Which plugins run; `extra` names more plugins as `module:Class`."""
 
-    enabled: tuple[str, ...] = ("metrics", "audit", "auth", "users")
+    enabled: tuple[str, ...] = ("metrics", "audit", "auth", "users", "appointments")
     extra: tuple[str, ...] = ()
     sections: dict[str, dict[str, Any]] = msgspec.field(default_factory=dict)
 
