@@ -116,3 +116,46 @@ def tomorrow_at(hour: int, minute: int = 0) -> datetime:
     """Tomorrow (UTC) at a given time."""
     day = datetime.now(UTC).date() + timedelta(days=1)
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
+
+
+AROUND_THE_CLOCK = [{"weekday": d, "start": "00:00:00", "end": "23:59:59"} for d in range(7)]
+
+
+async def messages(clinic: Clinic, template: str, recipient: Member) -> list[dict[str, Any]]:
+    """The data of every recorded `template` message to `recipient`, oldest first."""
+    rows = await clinic.fetch(
+        "SELECT data::text AS data FROM notification_record WHERE template = $1 "
+        "AND recipient = $2 ORDER BY at",
+        template,
+        str(recipient.id),
+    )
+    return [msgspec.json.decode(row["data"]) for row in rows]
+
+
+async def pending_events(clinic: Clinic, appointment_id: str) -> list[tuple[str, datetime]]:
+    """Scheduled events still ahead for one appointment: (name, due time), by due time."""
+    rows = await clinic.fetch(
+        "SELECT name, available_at FROM outbox WHERE dispatched_at IS NULL "
+        "AND available_at > now() AND payload->>'appointment_id' = $1 ORDER BY available_at",
+        appointment_id,
+    )
+    return [(row["name"], row["available_at"]) for row in rows]
+
+
+async def events_named(clinic: Clinic, name: str, appointment_id: str) -> list[dict[str, Any]]:
+    """Payloads of every `name` event about one appointment."""
+    rows = await clinic.fetch(
+        "SELECT payload::text AS payload FROM outbox WHERE name = $1 "
+        "AND payload->>'appointment_id' = $2 ORDER BY created_at",
+        name,
+        appointment_id,
+    )
+    return [msgspec.json.decode(row["payload"]) for row in rows]
+
+
+def hours_ahead(hours: float) -> datetime:
+    """A whole minute about `hours` from now whose 30-minute visit does not cross midnight UTC."""
+    start = (datetime.now(UTC) + timedelta(hours=hours)).replace(second=0, microsecond=0)
+    if start.hour == 23 and start.minute >= 25:
+        start += timedelta(minutes=40)  # AROUND_THE_CLOCK pauses for a second at midnight
+    return start

@@ -1,0 +1,169 @@
+"""The lifecycle through the API: confirm, check in, start, complete, cancel, reschedule, notes."""
+
+from datetime import timedelta
+
+from tests.plugins.appointments.helpers import (
+    API,
+    AROUND_THE_CLOCK,
+    book,
+    events_named,
+    free_slots,
+    hours_ahead,
+    iso,
+    messages,
+    open_practice,
+    pending_events,
+    tomorrow_at,
+)
+from tests.plugins.users.clinic import Clinic
+
+
+async def test_booked_to_completed_with_events_and_no_pending_reminders(clinic: Clinic) -> None:
+    practice = await open_practice(clinic)
+    patient, desk = await clinic.member("patient"), await clinic.member("receptionist")
+    start = tomorrow_at(11) + timedelta(days=2)
+    booked = await book(clinic, practice, desk, start, patient=patient)
+    assert booked.status_code == 201, booked.text
+    appointment_id = booked.json()["id"]
+    due = [name for name, _ in await pending_events(clinic, appointment_id)]
+    names = ["appointments.reminder_due", "appointments.reminder_due", "appointments.no_show_due"]
+    assert due == names
+
+    token = (await messages(clinic, "appointment_booked", patient))[-1]["confirm_token"]
+    confirm = f"{API}/{appointment_id}/confirm"
+    confirmed = await clinic.client.post(confirm, json={"token": token})
+    assert confirmed.json()["status"] == "confirmed"
+    again = await clinic.client.post(confirm, json={"token": token})
+    assert (again.status_code, again.json()["type"]) == (
+        400,
+        "https://hduce.dev/problems/invalid-token",
+    )
+
+    doctor = practice.doctor.headers
+    for path, headers, status in (
+        ("check-in", desk.headers, "checked_in"),
+        ("start", doctor, "in_progress"),
+        ("complete", doctor, "completed"),
+    ):
+        response = await clinic.client.post(f"{API}/{appointment_id}/{path}", headers=headers)
+        assert (response.status_code, response.json()["status"]) == (200, status), response.text
+    assert await pending_events(clinic, appointment_id) == []
+    for name in ("booked", "confirmed", "checked_in", "completed"):
+        assert len(await events_named(clinic, f"appointment.{name}", appointment_id)) == 1, name
+    late = await clinic.client.post(f"{API}/{appointment_id}/check-in", headers=desk.headers)
+    assert (late.status_code, late.json()["type"]) == (
+        409,
+        "https://hduce.dev/problems/invalid-transition",
+    )
+
+
+async def test_patients_cancel_only_before_the_notice_period_and_staff_any_time(
+    clinic: Clinic,
+) -> None:
+    practice = await open_practice(clinic, hours=AROUND_THE_CLOCK)
+    patient = await clinic.member("patient")
+    soon = (await book(clinic, practice, patient, hours_ahead(2))).json()["id"]
+    later = (await book(clinic, practice, patient, tomorrow_at(9) + timedelta(days=3))).json()
+    reason = {"reason": "feeling better"}
+
+    refused = await clinic.client.post(f"{API}/{soon}/cancel", json=reason, headers=patient.headers)
+    assert (refused.status_code, refused.json()["type"]) == (
+        409,
+        "https://hduce.dev/problems/too-late-to-change",
+    )
+    by_staff = await clinic.client.post(
+        f"{API}/{soon}/cancel", json=reason, headers=practice.doctor.headers
+    )
+    assert by_staff.json()["status"] == "cancelled"
+
+    cancelled = await clinic.client.post(
+        f"{API}/{later['id']}/cancel", json=reason, headers=patient.headers
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["cancellation_reason"] == "feeling better"
+    assert await pending_events(clinic, later["id"]) == []
+    event = (await events_named(clinic, "appointment.cancelled", later["id"]))[0]
+    assert (event["reason"], event["cancelled_by"]) == ("feeling better", str(patient.id))
+    assert (await messages(clinic, "appointment_cancelled", patient))[-1]["by_patient"] is True
+    empty = await clinic.client.post(
+        f"{API}/{later['id']}/cancel", json={}, headers=patient.headers
+    )
+    assert (empty.status_code, empty.json()["type"]) == (
+        422,
+        "https://hduce.dev/problems/validation-error",
+    )
+
+
+async def test_reschedule_releases_the_old_slot_only_when_the_new_one_is_won(
+    clinic: Clinic,
+) -> None:
+    practice = await open_practice(clinic)
+    mine, other = await clinic.member("patient"), await clinic.member("patient")
+    day = tomorrow_at(9) + timedelta(days=4)
+    appointment = (await book(clinic, practice, mine, day)).json()
+    taken = day + timedelta(hours=2)
+    assert (await book(clinic, practice, other, taken)).status_code == 201
+
+    lost = await clinic.client.post(
+        f"{API}/{appointment['id']}/reschedule",
+        json={"starts_at": iso(taken)},
+        headers=mine.headers,
+    )
+    assert (lost.status_code, lost.json()["type"]) == (
+        409,
+        "https://hduce.dev/problems/slot-unavailable",
+    )
+    kept = await clinic.client.get(f"{API}/{appointment['id']}", headers=mine.headers)
+    assert kept.json()["starts_at"] == appointment["starts_at"]
+
+    new_start = day + timedelta(hours=4)
+    moved = await clinic.client.post(
+        f"{API}/{appointment['id']}/reschedule",
+        json={"starts_at": iso(new_start)},
+        headers=mine.headers,
+    )
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["starts_at"] == iso(new_start)
+    slots = [s["starts_at"] for s in await free_slots(clinic, practice, mine, day, days=0.2)]
+    assert iso(day) in slots
+    reminders = [
+        at for name, at in await pending_events(clinic, appointment["id"]) if "rem" in name
+    ]
+    assert reminders == [new_start - timedelta(hours=24), new_start - timedelta(hours=2)]
+    event = (await events_named(clinic, "appointment.rescheduled", appointment["id"]))[0]
+    assert (event["previous_starts_at"], event["starts_at"]) == (iso(day), iso(new_start))
+
+
+async def test_notes_are_for_clinicians_and_their_reads_are_audited(clinic: Clinic) -> None:
+    practice = await open_practice(clinic)
+    patient, desk = await clinic.member("patient"), await clinic.member("receptionist")
+    appointment_id = (await book(clinic, practice, patient, tomorrow_at(12))).json()["id"]
+    doctor = practice.doctor
+    written = await clinic.client.put(
+        f"{API}/{appointment_id}/notes", json={"notes": "BP 120/80"}, headers=doctor.headers
+    )
+    assert written.json()["notes"] == "BP 120/80"
+    read = await clinic.client.get(f"{API}/{appointment_id}", headers=doctor.headers)
+    assert read.json()["notes"] == "BP 120/80"
+    for member in (patient, desk):
+        response = await clinic.client.get(f"{API}/{appointment_id}", headers=member.headers)
+        assert response.status_code == 200 and "notes" not in response.json()
+    actions = await clinic.fetch(
+        "SELECT action FROM audit_event WHERE actor_id = $1 AND subject_id = $2 ORDER BY id",
+        doctor.id,
+        patient.id,
+    )
+    assert [row["action"] for row in actions] == [
+        "appointments.notes_updated",
+        "appointments.read",
+    ]
+
+
+async def test_a_no_show_is_marked_only_after_the_start(clinic: Clinic) -> None:
+    practice = await open_practice(clinic)
+    patient = await clinic.member("patient")
+    appointment_id = (await book(clinic, practice, patient, tomorrow_at(13))).json()["id"]
+    early = await clinic.client.post(
+        f"{API}/{appointment_id}/no-show", headers=practice.doctor.headers
+    )
+    assert early.status_code == 409
