@@ -2,7 +2,7 @@
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -159,3 +159,23 @@ def hours_ahead(hours: float) -> datetime:
     if start.hour == 23 and start.minute >= 25:
         start += timedelta(minutes=40)  # AROUND_THE_CLOCK pauses for a second at midnight
     return start
+
+
+async def join_waitlist(clinic: Clinic, practice: Practice, patient: Member, day: date) -> None:
+    """Put `patient` on the practice's waitlist for one day."""
+    body = {
+        "practitioner_id": practice.doctor_id,
+        "type_id": practice.type_id,
+        "from_date": day.isoformat(),
+        "to_date": day.isoformat(),
+    }
+    joined = await clinic.client.post(f"{API}/waitlist", json=body, headers=patient.headers)
+    assert joined.status_code == 201, joined.text
+
+
+async def entry_of(clinic: Clinic, member: Member) -> dict[str, Any]:
+    """The one waitlist entry of `member`."""
+    response = await clinic.client.get(f"{API}/waitlist", headers=member.headers)
+    assert response.status_code == 200, response.text
+    (entry,) = response.json()
+    return entry

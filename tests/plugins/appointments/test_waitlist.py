@@ -1,0 +1,76 @@
+"""The waitlist with a long hold: offers on cancellation and rescheduling, leaving, claiming."""
+
+from datetime import timedelta
+
+from tests.plugins.appointments.helpers import (
+    API,
+    book,
+    entry_of,
+    iso,
+    join_waitlist,
+    messages,
+    open_practice,
+    tomorrow_at,
+)
+from tests.plugins.users.clinic import Clinic
+
+
+async def test_cancellation_offers_the_slot_and_leaving_passes_it_on_to_the_next(
+    clinic: Clinic,
+) -> None:
+    practice = await open_practice(clinic)
+    holder, first, second, outsider = [await clinic.member("patient") for _ in range(4)]
+    start = tomorrow_at(10)
+    booked = (await book(clinic, practice, holder, start)).json()
+    for patient in (first, second):
+        await join_waitlist(clinic, practice, patient, start.date())
+
+    cancel = await clinic.client.post(
+        f"{API}/{booked['id']}/cancel", json={"reason": "away"}, headers=holder.headers
+    )
+    assert cancel.status_code == 200
+    offered = await entry_of(clinic, first)
+    assert (offered["status"], (await entry_of(clinic, second))["status"]) == (
+        "offered",
+        "waiting",
+    )
+    offer = (await messages(clinic, "waitlist_offer", first))[0]
+    assert (offer["appointment_id"], offer["starts_at"]) == (
+        offered["offered_appointment_id"],
+        start.isoformat(),
+    )
+    assert (await book(clinic, practice, outsider, start)).status_code == 409
+
+    left = await clinic.client.delete(f"{API}/waitlist/{offered['id']}", headers=first.headers)
+    assert left.status_code == 204
+    entry = await entry_of(clinic, second)
+    assert entry["status"] == "offered"
+    claimed = await clinic.client.post(
+        f"{API}/waitlist/{entry['id']}/claim", headers=second.headers
+    )
+    assert claimed.status_code == 200, claimed.text
+    assert (claimed.json()["status"], claimed.json()["starts_at"]) == ("booked", iso(start))
+    assert (await entry_of(clinic, second))["status"] == "booked"
+    assert len(await messages(clinic, "appointment_booked", second)) == 1
+    again = await clinic.client.post(f"{API}/waitlist/{entry['id']}/claim", headers=second.headers)
+    assert again.status_code == 409
+
+
+async def test_rescheduling_offers_the_old_slot(clinic: Clinic) -> None:
+    practice = await open_practice(clinic)
+    mover, waiting = await clinic.member("patient"), await clinic.member("patient")
+    start = tomorrow_at(14) + timedelta(days=2)
+    booked = (await book(clinic, practice, mover, start)).json()
+    await join_waitlist(clinic, practice, waiting, start.date())
+    moved = await clinic.client.post(
+        f"{API}/{booked['id']}/reschedule",
+        json={"starts_at": iso(start + timedelta(hours=1))},
+        headers=mover.headers,
+    )
+    assert moved.status_code == 200, moved.text
+    entry = await entry_of(clinic, waiting)
+    assert entry["status"] == "offered"
+    held = await clinic.client.get(
+        f"{API}/{entry['offered_appointment_id']}", headers=waiting.headers
+    )
+    assert (held.json()["status"], held.json()["starts_at"]) == ("held", iso(start))
