@@ -5,11 +5,10 @@ from datetime import UTC, datetime, timedelta
 
 from hduce.contracts.appointments import AppointmentRescheduled
 from hduce.contracts.appointments import AppointmentStatus as Status
-from hduce.contracts.identity import Accounts, Role
 from hduce.core.security import Principal
 from hduce.plugins.appointments.access import acts_as_patient, ensure_visible, patient_for
 from hduce.plugins.appointments.env import Env
-from hduce.plugins.appointments.errors import InvalidRequest, InvalidTransition, TooLateToChange
+from hduce.plugins.appointments.errors import InvalidTransition, TooLateToChange
 from hduce.plugins.appointments.followups import FollowUps, fact
 from hduce.plugins.appointments.schemas import AppointmentCreate, RescheduleRequest
 from hduce.plugins.appointments.slots import SlotFinder
@@ -52,7 +51,7 @@ class Booking:
         """Book a free slot for the caller (a patient) or for the patient staff name."""
         patient_id = patient_for(principal, data.patient_id)
         if patient_id != principal.id:
-            await self._ensure_patient(patient_id)
+            await self._env.require_patient(patient_id)
         kind = await self._types.offered(data.type_id, data.practitioner_id)
         starts_at = data.starts_at.astimezone(UTC)
         await self._slots.ensure_offered(data.practitioner_id, kind.spec, starts_at)
@@ -132,11 +131,6 @@ class Booking:
     async def _read(self, appointment_id: uuid.UUID) -> AppointmentRow | None:
         async with self._env.context.db.shared_pool.acquire() as connection:
             return await fetch_one(connection, appointment_id)
-
-    async def _ensure_patient(self, patient_id: uuid.UUID) -> None:
-        entry = await self._env.context.registry.get(Accounts).get_account(patient_id)
-        if entry is None or Role.PATIENT not in entry.roles:
-            raise InvalidRequest("patient_id is not a patient's account")
 
 
 def ensure_patient_may_change(env: Env, principal: Principal, row: AppointmentRow) -> None:

@@ -8,11 +8,12 @@ from typing import Any
 
 from piccolo.engine.postgres import PostgresTransaction
 
-from hduce.contracts.identity import AuditLog
+from hduce.contracts.identity import Accounts, AuditLog, Role
 from hduce.contracts.notifications import Category, Notifier
 from hduce.core.context import AppContext
 from hduce.core.events import EventBus
 from hduce.plugins.appointments.config import AppointmentsConfig
+from hduce.plugins.appointments.errors import InvalidRequest
 
 logger = logging.getLogger("hduce.appointments")
 
@@ -45,6 +46,12 @@ class Env:
         await self.context.registry.get(AuditLog).record(
             action, actor_id=actor_id, subject_id=subject_id, detail=detail
         )
+
+    async def require_patient(self, patient_id: uuid.UUID) -> None:
+        """Refuse an id that is not a patient's account (422)."""
+        entry = await self.context.registry.get(Accounts).get_account(patient_id)
+        if entry is None or Role.PATIENT not in entry.roles:
+            raise InvalidRequest("patient_id is not a patient's account")
 
     async def notify(self, patient_id: uuid.UUID, template: str, data: Mapping[str, Any]) -> None:
         """Queue a message to a patient in the current transaction, if a notifier is enabled."""

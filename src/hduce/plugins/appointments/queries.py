@@ -75,6 +75,8 @@ class AppointmentQueries:
         offset: int,
     ) -> AppointmentPage:
         """Appointments overlapping `[start, end)` that match the filters, by start time."""
+        if any(value is not None and value.tzinfo is None for value in (start, end)):
+            raise InvalidRequest("start and end need a UTC offset")
         limit = limit or min(DEFAULT_PAGE_SIZE, self._env.config.max_page_size)
         if limit > self._env.config.max_page_size:
             raise InvalidRequest(f"limit: at most {self._env.config.max_page_size}")

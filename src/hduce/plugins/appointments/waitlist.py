@@ -71,6 +71,8 @@ class Waitlist:
     async def join(self, principal: Principal, data: WaitlistCreate) -> WaitlistRead:
         """Put a patient on the waitlist of a practitioner and type for a date range."""
         patient_id = patient_for(principal, data.patient_id)
+        if patient_id != principal.id:
+            await self._env.require_patient(patient_id)
         await self._types.offered(data.type_id, data.practitioner_id)
         record = await self._env.context.db.shared_pool.fetchrow(
             "INSERT INTO waitlist_entry (id, patient, practitioner, appointment_type, from_date, "

@@ -1,0 +1,93 @@
+"""Unknown ids and bad bodies answer problem+json with a 4xx, never a 500."""
+
+import uuid
+
+from tests.plugins.appointments.helpers import API, book, iso, open_practice, tomorrow_at
+from tests.plugins.users.clinic import Clinic
+
+
+async def test_unknown_ids_and_bad_bodies_are_client_errors(clinic: Clinic) -> None:
+    practice = await open_practice(clinic)
+    patient, desk = await clinic.member("patient"), await clinic.member("receptionist")
+    admin, doctor = practice.admin.headers, practice.doctor
+    hours = f"{API}/availability/{doctor.id}"
+    waiting = {
+        "practitioner_id": practice.doctor_id,
+        "type_id": practice.type_id,
+        "from_date": "2030-01-01",
+        "to_date": "2030-01-02",
+    }
+    c = clinic.client
+    expected = [
+        (await c.get(API, params={"start": "2030-01-01T00:00:00"}, headers=patient.headers), 422),
+        (await c.patch(f"{API}/types/{uuid.uuid4()}", json={"active": False}, headers=admin), 404),
+        (
+            await c.post(
+                f"{API}/types",
+                json={"name": "x", "duration_minutes": 30, "practitioner_ids": [str(patient.id)]},
+                headers=admin,
+            ),
+            422,
+        ),
+        (
+            await c.post(f"{API}/types", json={"name": "y", "duration_minutes": 3}, headers=admin),
+            422,
+        ),
+        (
+            await c.post(
+                f"{API}/waitlist",
+                json={**waiting, "patient_id": str(uuid.uuid4())},
+                headers=desk.headers,
+            ),
+            422,
+        ),
+        (
+            await c.post(
+                f"{API}/waitlist",
+                json={**waiting, "to_date": "2029-12-31"},
+                headers=patient.headers,
+            ),
+            422,
+        ),
+        (await book(clinic, practice, desk, tomorrow_at(9), patient=doctor), 422),
+        (
+            await c.post(
+                API,
+                json={
+                    "practitioner_id": str(uuid.uuid4()),
+                    "type_id": practice.type_id,
+                    "starts_at": iso(tomorrow_at(9)),
+                },
+                headers=patient.headers,
+            ),
+            422,
+        ),
+        (await c.get(f"{API}/availability/{uuid.uuid4()}", headers=patient.headers), 404),
+        (
+            await c.post(
+                f"{hours}/exceptions",
+                json={"on_date": "2030-01-01", "kind": "extra_hours"},
+                headers=admin,
+            ),
+            422,
+        ),
+        (
+            await c.put(
+                hours,
+                json={
+                    "timezone": "UTC",
+                    "weekly_hours": [{"weekday": 7, "start": "09:00:00", "end": "10:00:00"}],
+                },
+                headers=admin,
+            ),
+            422,
+        ),
+        (await c.post(f"{API}/{uuid.uuid4()}/confirm", json={"token": "1.abc"}), 400),
+        (await c.post(f"{API}/{uuid.uuid4()}/cancel", json={"reason": "x"}, headers=admin), 404),
+        (await c.get(f"{API}/ical/unknown.ics"), 404),
+        (await c.get(f"{API}/{uuid.uuid4()}", headers=desk.headers), 404),
+    ]
+    for response, status in expected:
+        request = f"{response.request.method} {response.request.url}"
+        assert response.status_code == status, (request, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json"), request
