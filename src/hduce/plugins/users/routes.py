@@ -5,33 +5,17 @@ from typing import Annotated
 
 from litestar import Controller, Request, get, post, put
 from litestar.di import NamedDependency
-from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from hduce.contracts.identity import AccountStatus, Role
-from hduce.core.errors import PROBLEM_JSON, Problem, status_phrase
+from hduce.core.http import client_ip, problems
 from hduce.core.security import principal_of, requires_roles
 from hduce.plugins.users.admin import UserAdminService
 from hduce.plugins.users.schemas import ProfileUpdate, RolesUpdate, UserPage, UserRead
 from hduce.plugins.users.service import UsersService
 
 ADMIN_ONLY = [requires_roles(Role.ADMIN)]
-
-
-def problems(*codes: int) -> dict[int, ResponseSpec]:
-    """OpenAPI entries for the problem+json answers a route gives besides 401."""
-    return {
-        code: ResponseSpec(
-            data_container=Problem, media_type=PROBLEM_JSON, description=status_phrase(code)
-        )
-        for code in codes
-    }
-
-
-def client_ip(request: Request) -> str | None:
-    """The caller's address, for the audit log."""
-    return request.client.host if request.client else None
 
 
 class MeController(Controller):
