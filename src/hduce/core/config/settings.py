@@ -18,6 +18,8 @@ class ServerSettings(Section):
     port: int = 8000
     request_max_body_size: int = 10_000_000
     rate_limit_per_minute: int = 1000
+    public_url: str = "http://127.0.0.1:8000"
+    """Where patients and staff reach the clinic's web front end; links in messages start here."""
 
 
 class DatabaseSettings(Section):
