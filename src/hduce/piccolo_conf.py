@@ -12,5 +12,6 @@ APP_REGISTRY = AppRegistry(
         "hduce.plugins.auth.piccolo_app",
         "hduce.plugins.users.piccolo_app",
         "hduce.plugins.audit.piccolo_app",
+        "hduce.plugins.notifications.piccolo_app",
     ]
 )

@@ -27,10 +27,12 @@ class Notifier(Protocol):
         category: Category,
         *,
         critical: bool = False,
+        key: str | None = None,
     ) -> uuid.UUID:
         """Queue `template` rendered with `data` for `recipient` (a user id or an e-mail address).
 
         The delivery records are written inside the caller's transaction: a rolled-back caller
         sends nothing, a committed one always sends. `critical` messages ignore quiet hours and
-        channel opt-outs. Returns the notification id.
+        channel opt-outs. A repeated `key` (e.g. the id of the event being handled) returns the
+        first notification's id and sends nothing more. Returns the notification id.
         """

@@ -83,7 +83,7 @@ class LoggingSettings(Section):
 class PluginsSettings(Section):
     """Which plugins run; `extra` names more plugins as `module:Class`."""
 
-    enabled: tuple[str, ...] = ("metrics", "audit", "auth", "users")
+    enabled: tuple[str, ...] = ("metrics", "audit", "auth", "users", "notifications")
     extra: tuple[str, ...] = ()
     sections: dict[str, dict[str, Any]] = msgspec.field(default_factory=dict)
 

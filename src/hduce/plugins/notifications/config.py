@@ -38,6 +38,11 @@ class SmsConfig(Section):
 class NotificationsConfig(Section):
     """Channels, templates, retries and quiet-hours defaults."""
 
+    clinic_name: str = "HDuce clinic"
+    """How messages name the sender (`clinic_name` in every template)."""
+    verify_email_url: str = "{public_url}/verify-email?token={token}"
+    """The link in verification e-mails; `{public_url}` is `server.public_url`."""
+    reset_password_url: str = "{public_url}/reset-password?token={token}"
     email: EmailConfig = EmailConfig()
     sms: SmsConfig = SmsConfig()
     template_dirs: tuple[str, ...] = ()
@@ -49,3 +54,5 @@ class NotificationsConfig(Section):
     retry_max: Duration = Duration(3600)
     send_concurrency: int = 8
     """Deliveries one process sends at once."""
+    stream_max_duration: Duration = Duration(300)
+    """How long one live stream stays open; clients reconnect (SSE does so by itself)."""
