@@ -36,3 +36,10 @@ class Notifier(Protocol):
         channel opt-outs. A repeated `key` (e.g. the id of the event being handled) returns the
         first notification's id and sends nothing more. Returns the notification id.
         """
+
+
+class PushPublisher(Protocol):
+    """Publishes a message to connected apps (provided by the embedded MQTT broker)."""
+
+    async def publish(self, topic: str, payload: bytes) -> None:
+        """Deliver `payload` to subscribers of `topic`, e.g. `users/<user id>/notifications`."""
