@@ -2,6 +2,8 @@
 
 from typing import Literal
 
+import msgspec
+
 from hduce.core.config import Duration, Section
 
 
@@ -19,6 +21,10 @@ class EmailConfig(Section):
     from_address: str = ""
     """The sender, e.g. `Clinic <noreply@clinic.example>`; env `SMTP_FROM`."""
     timeout: Duration = Duration(15)
+    ca_file: str = ""
+    """A PEM file of CA certificates for a relay with a private CA; the system's CAs otherwise."""
+    connections: int = 4
+    """SMTP connections kept open and used at once."""
 
 
 class SmsConfig(Section):
@@ -29,8 +35,10 @@ class SmsConfig(Section):
     auth_header: str = ""
     """Environment only: the `Authorization` header value, e.g. `Basic base64(sid:token)`."""
     body_format: Literal["form", "json"] = "form"
-    body_template: dict[str, str] = {"To": "{to}", "From": "{sender}", "Body": "{text}"}
-    """Request fields; `{to}`, `{sender}` and `{text}` are replaced."""
+    body_template: dict[str, str] = msgspec.field(
+        default_factory=lambda: {"To": "{to}", "From": "{sender}", "Body": "{text}"}
+    )
+    """Request fields; `{to}`, `{sender}`, `{text}` and `{id}` (the delivery id) are replaced."""
     sender: str = ""
     timeout: Duration = Duration(15)
 
@@ -43,8 +51,8 @@ class NotificationsConfig(Section):
     verify_email_url: str = "{public_url}/verify-email?token={token}"
     """The link in verification e-mails; `{public_url}` is `server.public_url`."""
     reset_password_url: str = "{public_url}/reset-password?token={token}"
-    email: EmailConfig = EmailConfig()
-    sms: SmsConfig = SmsConfig()
+    email: EmailConfig = msgspec.field(default_factory=EmailConfig)
+    sms: SmsConfig = msgspec.field(default_factory=SmsConfig)
     template_dirs: tuple[str, ...] = ()
     """A clinic's own template folders, searched before the built-in ones."""
     max_attempts: int = 6
