@@ -21,6 +21,7 @@ def notifications_settings(settings: Settings, smtp_port: int, **overrides: Any)
         "email": {"url": f"smtp://127.0.0.1:{smtp_port}", "from_address": SENDER},
         "retry_base": "200ms",
         "retry_max": "1s",
+        "stream_max_duration": "1500ms",
         **overrides,
     }
     plugins = msgspec.structs.replace(

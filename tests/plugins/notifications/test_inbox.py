@@ -1,10 +1,13 @@
 """The inbox, preferences and delivery log through the API: each user sees only their own."""
 
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 from hduce.contracts.notifications import Category
-from tests.plugins.notifications.test_delivery import delivery, notify
+from tests.plugins.notifications.test_delivery import delivery, notifier, notify
 from tests.plugins.users.clinic import Clinic, Member
+from tests.support.context import wait_for_row
 
 
 async def delivered_in_app(clinic: Clinic, member: Member, text: str) -> uuid.UUID:
@@ -68,7 +71,7 @@ async def test_preferences_belong_to_the_caller(clinic: Clinic) -> None:
         headers=alice.headers,
     )
     assert changed.status_code == 200, changed.text
-    assert changed.json()["quiet_hours"] == {"start": "22:00:00", "end": "07:00:00"}
+    assert changed.json()["quiet_hours"] == {"start": "22:00", "end": "07:00"}
 
     bobs = (
         await clinic.client.get("/api/v1/notifications/preferences", headers=bob.headers)
@@ -116,4 +119,58 @@ async def test_admins_see_the_delivery_log_filtered_by_status(clinic: Clinic) ->
     bad = await clinic.client.get(
         "/api/v1/notifications/deliveries", params={"status": "lost"}, headers=admin.headers
     )
-    assert bad.status_code == 400
+    assert bad.status_code == 422
+    assert "status" in bad.json()["detail"]
+
+
+def _delivered_in_app_later(clinic: Clinic, member: Member, text: str) -> uuid.UUID:
+    """From another thread: wait, then deliver an in-app item on the app's loop."""
+    time.sleep(0.3)
+    return clinic.client.blocking_portal.call(_deliver, clinic, member, text)
+
+
+async def _deliver(clinic: Clinic, member: Member, text: str) -> uuid.UUID:
+    async with clinic.context.db.transaction():
+        notification = await notifier(clinic).notify(
+            member.id, "test_message", {"text": text}, Category.GENERAL
+        )
+    row = await wait_for_row(
+        clinic.context.db.shared_pool,
+        "SELECT id FROM delivery WHERE notification = $1 AND channel = 'in_app' "
+        "AND status = 'sent'",
+        notification,
+    )
+    return row["id"]
+
+
+async def stream_while_notified(
+    clinic: Clinic, viewer: Member, owner: Member
+) -> tuple[str, uuid.UUID]:
+    """`viewer`'s stream (closed by the app after 1.5 s) while `owner` gets an in-app item.
+
+    The test client blocks this loop for the whole request, so the item is sent from a thread.
+    """
+    with ThreadPoolExecutor(1) as pool:
+        later = pool.submit(_delivered_in_app_later, clinic, owner, "live for the owner")
+        response = await clinic.client.get("/api/v1/notifications/stream", headers=viewer.headers)
+        item = later.result(timeout=10)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    return response.text, item
+
+
+async def test_the_live_stream_carries_a_new_item_to_its_owner(clinic: Clinic) -> None:
+    alice = await clinic.member("patient")
+    text, item = await stream_while_notified(clinic, alice, alice)
+    events = [block for block in text.split("\r\n\r\n") if "event: notification" in block]
+    assert len(events) == 1, text
+    assert f"id: {item}" in events[0]
+    assert "live for the owner" in events[0]
+
+
+async def test_the_live_stream_never_carries_another_users_item(clinic: Clinic) -> None:
+    alice = await clinic.member("patient")
+    bob = await clinic.member("patient")
+    text, _ = await stream_while_notified(clinic, bob, alice)
+    assert "event: notification" not in text
+    assert ": connected" in text

@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import datetime, time
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -47,11 +47,26 @@ class MarkedRead(msgspec.Struct, frozen=True):
     marked: int
 
 
-class QuietHoursBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """A daily window in the user's time zone, e.g. 22:00-07:00."""
+ClockTime = Annotated[
+    str,
+    msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["22:00"]),
+]
 
-    start: time
-    end: time
+
+class QuietHoursBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A daily window in the user's time zone as `HH:MM`, e.g. 22:00 to 07:00."""
+
+    start: ClockTime
+    end: ClockTime
+
+    @classmethod
+    def of(cls, start: time, end: time) -> "QuietHoursBody":
+        """The window written as `HH:MM`."""
+        return cls(start=start.strftime("%H:%M"), end=end.strftime("%H:%M"))
+
+    def times(self) -> tuple[time, time]:
+        """The window as times."""
+        return time.fromisoformat(self.start), time.fromisoformat(self.end)
 
 
 class PreferencesBody(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

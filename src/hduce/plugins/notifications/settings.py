@@ -28,7 +28,7 @@ class PreferenceService:
         quiet = body.quiet_hours
         wanted = Preferences(
             channels=channels,
-            quiet_hours=QuietHours(start=quiet.start, end=quiet.end) if quiet else None,
+            quiet_hours=QuietHours(*quiet.times()) if quiet else None,
         )
         return await self._render(user_id, await self._store.put(user_id, wanted))
 
@@ -37,6 +37,6 @@ class PreferenceService:
         quiet = preferences.quiet_hours
         return PreferencesRead(
             channels=preferences.channels,
-            quiet_hours=QuietHoursBody(start=quiet.start, end=quiet.end) if quiet else None,
+            quiet_hours=QuietHoursBody.of(quiet.start, quiet.end) if quiet else None,
             timezone=contact.timezone if contact else "UTC",
         )
