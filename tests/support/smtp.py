@@ -5,7 +5,7 @@ import ssl
 import threading
 import warnings
 import weakref
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
@@ -29,20 +29,39 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     message: EmailMessage
+    peer: tuple[str, int]
+    """The client's address and port: equal for mails sent over one connection."""
 
 
 class _Recorder:
     """The aiosmtpd handler: parses each mail and hands it to the server."""
 
-    def __init__(self, server: "SmtpServer") -> None:
+    def __init__(self, server: "SmtpServer", refuse: Mapping[str, str]) -> None:
         self._server = server
+        self._refuse = refuse
+
+    async def handle_RCPT(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
+        if address in self._refuse:
+            return self._refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or envelope.content
         assert isinstance(raw, bytes)
         message = BytesParser(policy=policy.default).parsebytes(raw)
         assert isinstance(message, EmailMessage)
-        self._server.record(Received(envelope.mail_from or "", list(envelope.rcpt_tos), message))
+        received = Received(
+            envelope.mail_from or "", list(envelope.rcpt_tos), message, tuple(session.peer)
+        )
+        self._server.record(received)
         return "250 OK"
 
 
@@ -81,6 +100,7 @@ class SmtpServer:
         tls: A server-side SSL context: STARTTLS is offered (and required), or, with
             `implicit_tls`, the whole connection is TLS (like port 465).
         implicit_tls: Speak TLS from the first byte instead of offering STARTTLS.
+        refuse: Recipient address → the reply that refuses it, e.g. `"550 5.1.1 no such user"`.
     """
 
     def __init__(
@@ -90,6 +110,7 @@ class SmtpServer:
         password: str | None = None,
         tls: ssl.SSLContext | None = None,
         implicit_tls: bool = False,
+        refuse: Mapping[str, str] | None = None,
     ) -> None:
         self.port = free_port(HOST)
         self.host = HOST
@@ -97,6 +118,7 @@ class SmtpServer:
         self._credentials = (username, password) if username is not None else None
         self._tls = tls
         self._implicit_tls = implicit_tls
+        self._refuse = dict(refuse or {})
         self._lock = threading.Lock()
         self._controller: _Controller | None = None
 
@@ -120,7 +142,8 @@ class SmtpServer:
         """Listen on the server's port (again, after `stop()`)."""
         if self._controller is not None:
             return
-        controller = _Controller(_Recorder(self), hostname=HOST, port=self.port, **self._options())
+        recorder = _Recorder(self, self._refuse)
+        controller = _Controller(recorder, hostname=HOST, port=self.port, **self._options())
         controller.start()
         self._controller = controller
 
