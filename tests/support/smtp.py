@@ -101,6 +101,7 @@ class SmtpServer:
             `implicit_tls`, the whole connection is TLS (like port 465).
         implicit_tls: Speak TLS from the first byte instead of offering STARTTLS.
         refuse: Recipient address → the reply that refuses it, e.g. `"550 5.1.1 no such user"`.
+        max_size: Refuse (552) messages larger than this many bytes.
     """
 
     def __init__(
@@ -111,6 +112,7 @@ class SmtpServer:
         tls: ssl.SSLContext | None = None,
         implicit_tls: bool = False,
         refuse: Mapping[str, str] | None = None,
+        max_size: int | None = None,
     ) -> None:
         self.port = free_port(HOST)
         self.host = HOST
@@ -119,6 +121,7 @@ class SmtpServer:
         self._tls = tls
         self._implicit_tls = implicit_tls
         self._refuse = dict(refuse or {})
+        self._max_size = max_size
         self._lock = threading.Lock()
         self._controller: _Controller | None = None
 
@@ -185,6 +188,8 @@ class SmtpServer:
 
     def _options(self) -> dict[str, Any]:
         options: dict[str, Any] = {}
+        if self._max_size is not None:
+            options["data_size_limit"] = self._max_size
         if self._credentials is not None:
             options.update(
                 authenticator=self._authenticate, auth_required=True, auth_require_tls=False

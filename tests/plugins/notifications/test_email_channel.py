@@ -245,6 +245,16 @@ async def test_a_temporarily_refused_recipient_is_retried() -> None:
     assert "450 4.2.1 Mailbox busy" in str(caught.value)
 
 
+async def test_refused_content_is_permanent() -> None:
+    async with SmtpServer(max_size=2000) as server, channel_for(url=plain_url(server)) as channel:
+        with pytest.raises(DeliveryError) as caught:
+            await channel.send(outgoing(text="long " * 1000))
+        await channel.send(outgoing(to="short@example.org"))
+    assert caught.value.permanent
+    assert "refused the message: 552" in str(caught.value)
+    assert [m["To"] for m in server.messages] == ["short@example.org"]
+
+
 async def test_a_relay_that_is_down_is_retried_then_reached_once_back(
     smtp_server: SmtpServer,
 ) -> None:

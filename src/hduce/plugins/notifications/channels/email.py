@@ -16,6 +16,7 @@ from hduce.plugins.notifications.config import EmailConfig
 
 Security = Literal["none", "starttls", "tls"]
 URL_KEY = "plugins.notifications.email.url"
+TOO_BIG = 552
 MAX_IDLE = 30.0
 """Seconds an idle connection may wait for reuse; relays drop idle clients, sometimes silently."""
 _BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
@@ -183,17 +184,22 @@ class EmailChannel:
         return client
 
     def _failure(self, exc: Exception) -> DeliveryError:
-        """Refused recipients and refused content are permanent; everything else is retried."""
+        """Refused recipients and content are permanent; the rest may be fixed meanwhile.
+
+        An unreachable or busy relay, or one refusing our login or sender, is retried.
+        """
         where = f"SMTP {self._settings.where}"
         if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
             replies = "; ".join(f"{r.code} {r.message}" for r in exc.recipients)
             permanent = all(r.code >= 500 for r in exc.recipients)
             return DeliveryError(f"{where} refused the recipient: {replies}", permanent=permanent)
-        if isinstance(exc, aiosmtplib.SMTPDataError):
-            reply = f"{exc.code} {exc.message}"
-            return DeliveryError(f"{where} refused the message: {reply}", permanent=exc.code >= 500)
         if isinstance(exc, aiosmtplib.SMTPResponseException):
-            return DeliveryError(f"{where} replied {exc.code} {exc.message}")
+            reply = f"{exc.code} {exc.message}"
+            # 552 (too big) may already answer MAIL FROM, when the client announces the size.
+            if isinstance(exc, aiosmtplib.SMTPDataError) or exc.code == TOO_BIG:
+                permanent = exc.code >= 500
+                return DeliveryError(f"{where} refused the message: {reply}", permanent=permanent)
+            return DeliveryError(f"{where} replied {reply}")
         if isinstance(exc, TimeoutError):
             return DeliveryError(f"{where}: timed out ({exc})")
         return DeliveryError(f"{where}: {exc}")
