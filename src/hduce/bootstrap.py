@@ -20,7 +20,8 @@ from hduce.plugins.notifications import NotificationsPlugin
 from hduce.plugins.users import UsersPlugin
 
 BUILTIN_PLUGINS: dict[str, type[HducePlugin]] = {
-    plugin.name: plugin for plugin in (MetricsPlugin, AuditPlugin, AuthPlugin, UsersPlugin, NotificationsPlugin)
+    plugin.name: plugin
+    for plugin in (MetricsPlugin, AuditPlugin, AuthPlugin, UsersPlugin, NotificationsPlugin)
 }
 
 

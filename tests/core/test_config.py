@@ -440,3 +440,16 @@ def test_masked_settings_hide_plugin_section_secrets() -> None:
     shown = masked_settings(settings)
     assert "meili-key-789" not in json.dumps(shown)
     assert shown["plugins"]["sections"]["search"]["meilisearch_url"] == "http://meili:7700"
+
+
+def test_masked_settings_hide_notification_credentials() -> None:
+    settings = load(
+        HDUCE_ENVIRONMENT="development",
+        SMTP_URL="smtp://mailer:smtp-pass-321@relay:587?starttls=true",
+        HDUCE_PLUGINS__NOTIFICATIONS__EMAIL__PASSWORD="smtp-pass-654",
+        HDUCE_PLUGINS__NOTIFICATIONS__SMS__AUTH_HEADER="Basic c21zLXNlY3JldA==",
+    )
+    text = json.dumps(masked_settings(settings))
+    for secret in ("smtp-pass-321", "smtp-pass-654", "c21zLXNlY3JldA=="):
+        assert secret not in text
+    assert "relay:587" in text

@@ -32,7 +32,7 @@ async def test_publishes_json_on_the_users_topic() -> None:
     publisher = RecordingPublisher()
     user = str(uuid.uuid4())
     sent = message(user)
-    await PushChannel(publisher).send(sent)
+    await PushChannel(lambda: publisher).send(sent)
     [(topic, payload)] = publisher.published
     assert topic == f"users/{user}/notifications"
     assert json.loads(payload) == {
@@ -43,13 +43,13 @@ async def test_publishes_json_on_the_users_topic() -> None:
 
 
 def test_configured_only_with_a_publisher() -> None:
-    assert PushChannel(RecordingPublisher()).configured
-    assert not PushChannel(None).configured
+    assert PushChannel(RecordingPublisher).configured
+    assert not PushChannel(lambda: None).configured
 
 
 async def test_without_a_publisher_sending_is_a_permanent_failure() -> None:
     with pytest.raises(DeliveryError) as caught:
-        await PushChannel(None).send(message(str(uuid.uuid4())))
+        await PushChannel(lambda: None).send(message(str(uuid.uuid4())))
     assert caught.value.permanent
 
 
@@ -57,7 +57,7 @@ async def test_without_a_publisher_sending_is_a_permanent_failure() -> None:
 async def test_an_address_that_is_not_a_single_topic_level_is_refused(to: str) -> None:
     publisher = RecordingPublisher()
     with pytest.raises(DeliveryError) as caught:
-        await PushChannel(publisher).send(message(to))
+        await PushChannel(lambda: publisher).send(message(to))
     assert caught.value.permanent
     assert publisher.published == []
 
@@ -66,7 +66,7 @@ async def test_a_broker_failure_is_retried_and_named() -> None:
     user = str(uuid.uuid4())
     publisher = RecordingPublisher(failure=ConnectionError("broker is shutting down"))
     with pytest.raises(DeliveryError) as caught:
-        await PushChannel(publisher).send(message(user))
+        await PushChannel(lambda: publisher).send(message(user))
     assert not caught.value.permanent
     assert f"users/{user}/notifications" in str(caught.value)
     assert "broker is shutting down" in str(caught.value)

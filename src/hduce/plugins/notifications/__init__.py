@@ -69,7 +69,7 @@ class NotificationsPlugin(HducePlugin):
         context.registry.add_closer(email.aclose)
         sms = SmsChannel(config.sms)
         context.registry.add_closer(sms.aclose)
-        push = PushChannel(_optional_publisher(context))
+        push = PushChannel(lambda: _optional_publisher(context))
         return {"email": email, "sms": sms, "push": push, "in_app": InAppChannel(context.db)}
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
