@@ -15,12 +15,11 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from _common import REPO_ROOT, exit_on_sigterm, free_port, percentile, print_table, scratch_dir
+from _common import REPO_ROOT, free_port, percentile, print_table, run_with_servers
 from hduce.bootstrap import build_context, load_plugins, setup_plugins
 from hduce.contracts.notifications import Category, Notifier
 from hduce.core import lifecycle
@@ -29,7 +28,6 @@ from hduce.core.context import AppContext
 from hduce.core.db import open_database
 from hduce.core.migrations import apply_migrations
 from hduce.piccolo_conf import DB
-from hduce.runtime import EmbeddedNats, EmbeddedPostgres
 
 
 class Inbox:
@@ -178,20 +176,7 @@ def report(
 def main() -> None:
     """Start the servers under a scratch dir, run the bench, always stop them."""
     args = parse_args()
-    exit_on_sigterm()
-    with scratch_dir("hduce-bench-notifications-") as scratch:
-        postgres = EmbeddedPostgres(Path(scratch) / "pg")
-        nats_server = EmbeddedNats(Path(scratch) / "nats")
-        try:
-            dsn = postgres.start()
-            nats_url = nats_server.start()
-            try:
-                asyncio.run(bench(args, dsn, nats_url))
-            except asyncio.CancelledError:
-                raise SystemExit(128 + signal.SIGTERM) from None
-        finally:
-            nats_server.stop()
-            postgres.stop()
+    run_with_servers("hduce-bench-notifications-", lambda dsn, nats_url: bench(args, dsn, nats_url))
 
 
 if __name__ == "__main__":

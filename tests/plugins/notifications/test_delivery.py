@@ -1,7 +1,6 @@
 """Notifications end to end: real PostgreSQL, NATS, task receiver and an aiosmtpd server."""
 
 import contextlib
-import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,8 +10,6 @@ from hduce.contracts.notifications import Category, Notifier
 from tests.plugins.users.clinic import Clinic, Member
 from tests.support.context import wait_for_row
 from tests.support.smtp import SmtpServer
-
-PASSWORD = "Quiet-Lantern-Orbit-7421"
 
 
 def notifier(clinic: Clinic) -> Notifier:
@@ -49,38 +46,6 @@ def body_of(message: Any) -> str:
     """The text/plain part of a received e-mail."""
     part = message.get_body(preferencelist=("plain",))
     return part.get_content()
-
-
-async def test_registration_ends_with_an_email_whose_token_verifies_the_account(
-    clinic: Clinic, smtp: SmtpServer
-) -> None:
-    email = f"new-{uuid.uuid4().hex[:8]}@example.org"
-    body = {
-        "email": email,
-        "username": f"u{uuid.uuid4().hex[:10]}",
-        "password": PASSWORD,
-        "first_name": "Ada",
-        "last_name": "Quill",
-    }
-    registered = await clinic.client.post("/api/v1/auth/register", json=body)
-    assert registered.status_code == 201, registered.text
-    refused = await clinic.client.post(
-        "/api/v1/auth/login", json={"login": email, "password": PASSWORD}
-    )
-    assert refused.status_code == 403
-
-    message = await smtp.wait_for_message(lambda m: m["To"] == email)
-    assert message["From"] == "Test Clinic <noreply@clinic.test>"
-    text = body_of(message)
-    assert "Ada" in text
-    token = re.search(r"token=([A-Za-z0-9_\-]+)", text)
-    assert token, text
-    verified = await clinic.client.post("/api/v1/auth/verify-email", json={"token": token[1]})
-    assert verified.status_code == 204, verified.text
-    login = await clinic.client.post(
-        "/api/v1/auth/login", json={"login": email, "password": PASSWORD}
-    )
-    assert login.status_code == 200, login.text
 
 
 async def test_smtp_down_at_send_time_is_retried_and_arrives_once_it_is_back(

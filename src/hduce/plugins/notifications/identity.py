@@ -44,40 +44,33 @@ class IdentityMessages:
         events.subscribe(UserLocked, self.locked, task_name="notifications.account_locked")
         events.subscribe(UserApproved, self.approved, task_name="notifications.account_approved")
 
-    def _link(self, template: str, token: str) -> str:
-        return template.format(public_url=self._public_url, token=token)
-
-    async def verification(self, event: UserVerificationRequested, meta: EventMeta) -> None:
-        """The verification e-mail with its link and token (critical: always sent)."""
+    async def _token_message(
+        self,
+        event: UserVerificationRequested | UserPasswordResetRequested,
+        meta: EventMeta,
+        template: str,
+        link: tuple[str, str],
+    ) -> None:
+        """A critical security e-mail carrying a one-time token and its link (name, pattern)."""
         data = {
-            "verify_url": self._link(self._config.verify_email_url, event.token),
             "token": event.token,
             "expires_at": shown(event.expires_at),
+            link[0]: link[1].format(public_url=self._public_url, token=event.token),
         }
         await self._notifier.notify(
-            event.user_id,
-            "verify_email",
-            data,
-            Category.SECURITY,
-            critical=True,
-            key=str(meta.event_id),
+            event.user_id, template, data, Category.SECURITY, critical=True, key=str(meta.event_id)
+        )
+
+    async def verification(self, event: UserVerificationRequested, meta: EventMeta) -> None:
+        """The verification e-mail with its link and token."""
+        await self._token_message(
+            event, meta, "verify_email", ("verify_url", self._config.verify_email_url)
         )
 
     async def password_reset(self, event: UserPasswordResetRequested, meta: EventMeta) -> None:
-        """The password-reset e-mail (critical)."""
-        data = {
-            "reset_url": self._link(self._config.reset_password_url, event.token),
-            "token": event.token,
-            "expires_at": shown(event.expires_at),
-        }
-        await self._notifier.notify(
-            event.user_id,
-            "password_reset",
-            data,
-            Category.SECURITY,
-            critical=True,
-            key=str(meta.event_id),
-        )
+        """The password-reset e-mail with its link and token."""
+        link = ("reset_url", self._config.reset_password_url)
+        await self._token_message(event, meta, "password_reset", link)
 
     async def new_login(self, event: UserLoggedIn, meta: EventMeta) -> None:
         """A new-login notice (users may switch it off per channel)."""
