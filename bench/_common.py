@@ -1,5 +1,6 @@
 """Helpers shared by the benchmarks: scratch dirs, process cleanup, percentiles, tables."""
 
+import asyncio
 import math
 import os
 import shutil
@@ -9,12 +10,14 @@ import statistics
 import sys
 import tempfile
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 import psutil
+
+from hduce.runtime import EmbeddedNats, EmbeddedPostgres
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SERVER_NAMES = ("postgres", "nats-server")
@@ -147,3 +150,26 @@ def _cell(value: Any) -> str:
 def verdict(ok: bool) -> str:
     """PASS or MISS."""
     return "PASS" if ok else "MISS"
+
+
+def run_with_servers(
+    prefix: str, bench: Callable[[str, str], Coroutine[Any, Any, None]], *, keep: bool = False
+) -> None:
+    """Start embedded PostgreSQL and NATS in a scratch dir, run `bench(dsn, nats_url)`, stop both.
+
+    SIGTERM exits with 143 after the servers are stopped.
+    """
+    exit_on_sigterm()
+    with scratch_dir(prefix, keep=keep) as scratch:
+        postgres = EmbeddedPostgres(scratch / "pg")
+        nats_server = EmbeddedNats(scratch / "nats")
+        try:
+            dsn = postgres.start()
+            nats_url = nats_server.start()
+            try:
+                asyncio.run(bench(dsn, nats_url))
+            except asyncio.CancelledError:
+                raise SystemExit(128 + signal.SIGTERM) from None
+        finally:
+            nats_server.stop()
+            postgres.stop()

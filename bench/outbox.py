@@ -15,15 +15,13 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from _common import (
     REPO_ROOT,
-    exit_on_sigterm,
     percentile,
     print_table,
-    scratch_dir,
+    run_with_servers,
     verdict,
 )
 from hduce.bootstrap import build_context, setup_plugins
@@ -37,7 +35,6 @@ from hduce.core.migrations import apply_migrations
 from hduce.core.outbox import OutboxRow
 from hduce.core.plugin import HducePlugin
 from hduce.piccolo_conf import DB
-from hduce.runtime import EmbeddedNats, EmbeddedPostgres
 
 P95_TARGET_MS = 50.0
 
@@ -343,20 +340,9 @@ async def bench(args: argparse.Namespace, dsn: str, nats_url: str) -> None:
 def main() -> None:
     """Start the servers under a scratch dir, run the bench, always stop them."""
     args = parse_args()
-    exit_on_sigterm()
-    with scratch_dir("hduce-bench-outbox-", keep=args.keep) as scratch:
-        postgres = EmbeddedPostgres(Path(scratch) / "pg")
-        nats_server = EmbeddedNats(Path(scratch) / "nats")
-        try:
-            dsn = postgres.start()
-            nats_url = nats_server.start()
-            try:
-                asyncio.run(bench(args, dsn, nats_url))
-            except asyncio.CancelledError:
-                raise SystemExit(128 + signal.SIGTERM) from None
-        finally:
-            nats_server.stop()
-            postgres.stop()
+    run_with_servers(
+        "hduce-bench-outbox-", lambda dsn, nats_url: bench(args, dsn, nats_url), keep=args.keep
+    )
 
 
 if __name__ == "__main__":

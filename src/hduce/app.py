@@ -29,12 +29,14 @@ def create_app(context: AppContext, plugins: list[HducePlugin], *, relay: bool =
 
     @asynccontextmanager
     async def core_lifespan(_: Litestar) -> AsyncIterator[None]:
-        async with (
-            open_database(context.db, settings.database),
-            running_broker(context),
-            background_services(context, relay=relay, receiver=settings.worker.embedded),
-        ):
-            yield
+        async with open_database(context.db, settings.database), running_broker(context):
+            try:
+                async with background_services(
+                    context, relay=relay, receiver=settings.worker.embedded
+                ):
+                    yield
+            finally:
+                await context.registry.close()
 
     rate_limit = RateLimitConfig(
         rate_limit=("minute", settings.server.rate_limit_per_minute),

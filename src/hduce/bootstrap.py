@@ -17,11 +17,19 @@ from hduce.plugins.appointments import AppointmentsPlugin
 from hduce.plugins.audit import AuditPlugin
 from hduce.plugins.auth import AuthPlugin
 from hduce.plugins.metrics import MetricsPlugin
+from hduce.plugins.notifications import NotificationsPlugin
 from hduce.plugins.users import UsersPlugin
 
 BUILTIN_PLUGINS: dict[str, type[HducePlugin]] = {
     plugin.name: plugin
-    for plugin in (MetricsPlugin, AuditPlugin, AuthPlugin, UsersPlugin, AppointmentsPlugin)
+    for plugin in (
+        MetricsPlugin,
+        AuditPlugin,
+        AuthPlugin,
+        UsersPlugin,
+        NotificationsPlugin,
+        AppointmentsPlugin,
+    )
 }
 
 

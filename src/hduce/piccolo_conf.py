@@ -13,5 +13,6 @@ APP_REGISTRY = AppRegistry(
         "hduce.plugins.users.piccolo_app",
         "hduce.plugins.audit.piccolo_app",
         "hduce.plugins.appointments.piccolo_app",
+        "hduce.plugins.notifications.piccolo_app",
     ]
 )

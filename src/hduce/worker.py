@@ -35,3 +35,4 @@ async def run_worker(
         await stop.wait()
         logger.info("worker stopping")
         await stop_receiver(receiving, stop_receiving, SHUTDOWN_GRACE_SECONDS)
+        await context.registry.close()

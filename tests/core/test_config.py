@@ -296,6 +296,61 @@ def test_jwt_secret_in_file_is_rejected(write_toml: Callable[..., Path], value: 
 
 
 @pytest.mark.parametrize(
+    ("table", "key", "variable"),
+    [
+        ("plugins.notifications.email", "url", "SMTP_URL"),
+        (
+            "plugins.notifications.email",
+            "password",
+            "HDUCE_PLUGINS__NOTIFICATIONS__EMAIL__PASSWORD",
+        ),
+        (
+            "plugins.notifications.sms",
+            "auth_header",
+            "HDUCE_PLUGINS__NOTIFICATIONS__SMS__AUTH_HEADER",
+        ),
+    ],
+)
+def test_notification_secrets_in_file_are_rejected(
+    write_toml: Callable[..., Path], table: str, key: str, variable: str
+) -> None:
+    message = config_error(write_toml(DEV + f'[{table}]\n{key} = "file-held-secret"\n'))
+    assert f"`{table}.{key}`" in message
+    assert variable in message
+    assert "file-held-secret" not in message
+
+
+def test_notification_secrets_come_from_the_environment(write_toml: Callable[..., Path]) -> None:
+    path = write_toml(DEV + '[plugins.notifications.email]\nhost = "relay"\n')
+    settings = load(
+        path,
+        SMTP_URL="smtp://clinic:pa%40ss@mail.example:2525",
+        SMTP_FROM="Clinic <noreply@clinic.example>",
+        HDUCE_PLUGINS__NOTIFICATIONS__EMAIL__PASSWORD="pw-from-env",
+        HDUCE_PLUGINS__NOTIFICATIONS__SMS__AUTH_HEADER="Basic abc",
+    )
+    section = settings.plugins.sections["notifications"]
+    assert section["email"] == {
+        "host": "relay",
+        "url": "smtp://clinic:pa%40ss@mail.example:2525",
+        "from_address": "Clinic <noreply@clinic.example>",
+        "password": "pw-from-env",
+    }
+    assert section["sms"] == {"auth_header": "Basic abc"}
+
+
+def test_smtp_from_beats_the_file(write_toml: Callable[..., Path]) -> None:
+    path = write_toml(DEV + '[plugins.notifications.email]\nfrom_address = "file@clinic"\n')
+    settings = load(path, SMTP_FROM="env@clinic")
+    assert settings.plugins.sections["notifications"]["email"]["from_address"] == "env@clinic"
+
+
+def test_templates_dir_variable_is_not_a_setting() -> None:
+    settings = load(HDUCE_ENVIRONMENT="development", HDUCE_TEMPLATES_DIR="/srv/templates")
+    assert "templates_dir" not in msgspec.structs.asdict(settings)
+
+
+@pytest.mark.parametrize(
     "environ",
     [
         {},
@@ -385,3 +440,16 @@ def test_masked_settings_hide_plugin_section_secrets() -> None:
     shown = masked_settings(settings)
     assert "meili-key-789" not in json.dumps(shown)
     assert shown["plugins"]["sections"]["search"]["meilisearch_url"] == "http://meili:7700"
+
+
+def test_masked_settings_hide_notification_credentials() -> None:
+    settings = load(
+        HDUCE_ENVIRONMENT="development",
+        SMTP_URL="smtp://mailer:smtp-pass-321@relay:587?starttls=true",
+        HDUCE_PLUGINS__NOTIFICATIONS__EMAIL__PASSWORD="smtp-pass-654",
+        HDUCE_PLUGINS__NOTIFICATIONS__SMS__AUTH_HEADER="Basic c21zLXNlY3JldA==",
+    )
+    text = json.dumps(masked_settings(settings))
+    for secret in ("smtp-pass-321", "smtp-pass-654", "c21zLXNlY3JldA=="):
+        assert secret not in text
+    assert "relay:587" in text

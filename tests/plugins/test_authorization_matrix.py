@@ -17,10 +17,12 @@ from argon2 import PasswordHasher, Type
 from httpx import Response
 from litestar.routes import HTTPRoute
 
+from hduce.bootstrap import BUILTIN_PLUGINS
+from hduce.contracts.notifications import Category, Notifier
 from hduce.core.config import Settings
-from tests.plugins.appointments.helpers import appointment_settings
 from tests.plugins.appointments.matrix_requests import APPOINTMENT_REQUESTS
-from tests.plugins.users.clinic import FAST_AUTH, Clinic, Member, running_clinic
+from tests.plugins.users.clinic import FAST_AUTH, Clinic, Member, identity_settings, running_clinic
+from tests.support.context import wait_for_row
 
 OK = 200
 ROLES: tuple[str | None, ...] = ("admin", "doctor", "nurse", "receptionist", "patient", None)
@@ -139,6 +141,18 @@ EXPECTED: dict[tuple[str, str], dict[str, dict[str | None, int]]] = {
         STAFF: row(403, 404, 404, 403, 403, 401),
     },
     ("GET", f"{A}/ical/{{feed_file}}"): {OWN: PUBLIC},
+    ("GET", "/api/v1/notifications"): {SELF: ANY_MEMBER},
+    ("GET", "/api/v1/notifications/unread-count"): {SELF: ANY_MEMBER},
+    ("POST", "/api/v1/notifications/read-all"): {SELF: ANY_MEMBER},
+    ("POST", "/api/v1/notifications/{notification_id}/read"): {
+        OWN: ANY_MEMBER,
+        PATIENT: NOBODY_ELSE,
+        STAFF: NOBODY_ELSE,
+    },
+    ("GET", "/api/v1/notifications/stream"): {SELF: ANY_MEMBER},
+    ("GET", "/api/v1/notifications/preferences"): {SELF: ANY_MEMBER},
+    ("PUT", "/api/v1/notifications/preferences"): {SELF: ANY_MEMBER},
+    ("GET", "/api/v1/notifications/deliveries"): {SELF: ADMINS},
 }
 
 
@@ -269,6 +283,26 @@ async def disable_totp(cell: Cell) -> Response:
     return await cell.call("POST", "/api/v1/auth/mfa/totp/disable", body)
 
 
+async def read_notification(cell: Cell) -> Response:
+    notification_id = await cell.clinic.in_app(_in_app_item, cell.clinic, cell.target.id)
+    return await cell.call("POST", f"/api/v1/notifications/{notification_id}/read")
+
+
+async def _in_app_item(clinic: Clinic, user_id: uuid.UUID) -> uuid.UUID:
+    """Notify `user_id` and return the in-app delivery id once it is in the inbox."""
+    async with clinic.context.db.transaction():
+        notification = await clinic.context.registry.get(Notifier).notify(
+            user_id, "test_message", {"text": "matrix"}, Category.GENERAL
+        )
+    row = await wait_for_row(
+        clinic.context.db.shared_pool,
+        "SELECT id FROM delivery WHERE notification = $1 AND channel = 'in_app' "
+        "AND status = 'sent'",
+        notification,
+    )
+    return row["id"]
+
+
 def plain(method: str, path: str, body: object = None) -> Callable[[Cell], Awaitable[Response]]:
     """A request needing no preparation; `{user_id}` becomes the target's id."""
 
@@ -291,6 +325,10 @@ REQUESTS: dict[tuple[str, str], Callable[[Cell], Awaitable[Response]]] = {
     ("POST", "/api/v1/auth/mfa/totp/verify"): verify_totp,
     ("POST", "/api/v1/auth/mfa/totp/disable"): disable_totp,
     ("PUT", "/api/v1/users/me"): plain("PUT", "/api/v1/users/me", {"first_name": "Matrix"}),
+    ("POST", "/api/v1/notifications/{notification_id}/read"): read_notification,
+    ("PUT", "/api/v1/notifications/preferences"): plain(
+        "PUT", "/api/v1/notifications/preferences", {"quiet_hours": None}
+    ),
     ("PUT", "/api/v1/users/{user_id}/roles"): plain(
         "PUT", "/api/v1/users/{user_id}/roles", {"roles": ["nurse"]}
     ),
@@ -319,7 +357,12 @@ async def clinic(settings: Settings) -> AsyncIterator[Clinic]:
     """The app with appointments, the per-address rate limits out of the way of ~1000 requests."""
     server = msgspec.structs.replace(settings.server, rate_limit_per_minute=100_000)
     unlimited = msgspec.structs.replace(settings, server=server)
-    async with running_clinic(appointment_settings(unlimited, auth=NO_LIMITS)) as running:
+    identity = identity_settings(unlimited, auth=NO_LIMITS)
+    every_plugin = msgspec.structs.replace(identity.plugins, enabled=tuple(BUILTIN_PLUGINS))
+    # Short live streams: the stream route answers, then ends on its own.
+    sections = {**every_plugin.sections, "notifications": {"stream_max_duration": "100ms"}}
+    every_plugin = msgspec.structs.replace(every_plugin, sections=sections)
+    async with running_clinic(msgspec.structs.replace(identity, plugins=every_plugin)) as running:
         yield running
 
 

@@ -27,10 +27,19 @@ class Notifier(Protocol):
         category: Category,
         *,
         critical: bool = False,
+        key: str | None = None,
     ) -> uuid.UUID:
         """Queue `template` rendered with `data` for `recipient` (a user id or an e-mail address).
 
         The delivery records are written inside the caller's transaction: a rolled-back caller
         sends nothing, a committed one always sends. `critical` messages ignore quiet hours and
-        channel opt-outs. Returns the notification id.
+        channel opt-outs. A repeated `key` (e.g. the id of the event being handled) returns the
+        first notification's id and sends nothing more. Returns the notification id.
         """
+
+
+class PushPublisher(Protocol):
+    """Publishes a message to connected apps (provided by the embedded MQTT broker)."""
+
+    async def publish(self, topic: str, payload: bytes) -> None:
+        """Deliver `payload` to subscribers of `topic`, e.g. `users/<user id>/notifications`."""

@@ -73,13 +73,17 @@ class HduceEngine(PostgresEngine):
         enclosing `one_connection` block, else on the pool; unlike Piccolo's queries it builds no
         query objects and copies no rows into dicts.
         """
+        return await self._executor().fetchrow(query, *args)
+
+    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        """Every row of raw SQL with `$n` placeholders, on the same connection as `fetchrow`."""
+        return await self._executor().fetch(query, *args)
+
+    def _executor(self) -> asyncpg.Connection | asyncpg.Pool:
         transaction = self.current_transaction.get()
         if transaction is not None:
-            return await transaction.connection.fetchrow(query, *args)
-        connection = self._pinned_connection()
-        if connection is not None:
-            return await connection.fetchrow(query, *args)
-        return await self.shared_pool.fetchrow(query, *args)
+            return transaction.connection
+        return self._pinned_connection() or self.shared_pool
 
     @asynccontextmanager
     async def one_connection(self) -> AsyncIterator[None]:

@@ -8,7 +8,6 @@ from typing import Any
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.openapi import ResponseSpec
 from litestar.types import ExceptionHandlersMap
 
 PROBLEM_JSON = "application/problem+json"
@@ -86,16 +85,6 @@ def problem_response(
         media_type=PROBLEM_JSON,
         headers=headers,
     )
-
-
-def problems(*codes: int) -> dict[int, ResponseSpec]:
-    """OpenAPI entries for the problem+json answers a route gives besides 401."""
-    return {
-        code: ResponseSpec(
-            data_container=Problem, media_type=PROBLEM_JSON, description=status_phrase(code)
-        )
-        for code in codes
-    }
 
 
 def status_phrase(status: int) -> str:

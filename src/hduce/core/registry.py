@@ -1,9 +1,12 @@
 """The registry: contracts one plugin provides to others, and health checks."""
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import msgspec
+
+logger = logging.getLogger("hduce.registry")
 
 ContractT = TypeVar("ContractT")
 
@@ -24,6 +27,7 @@ class Registry:
     def __init__(self) -> None:
         self._contracts: dict[type, object] = {}
         self._health_checks: dict[str, HealthCheck] = {}
+        self._closers: list[Callable[[], Awaitable[None]]] = []
 
     def provide(self, contract: type[ContractT], implementation: ContractT) -> None:
         """Register the implementation of `contract`; each contract has one provider."""
@@ -48,3 +52,15 @@ class Registry:
     def health_checks(self) -> dict[str, HealthCheck]:
         """Every registered health check by name."""
         return dict(self._health_checks)
+
+    def add_closer(self, close: Callable[[], Awaitable[None]]) -> None:
+        """Run `close` when the process stops, after tasks have finished (e.g. SMTP connections)."""
+        self._closers.append(close)
+
+    async def close(self) -> None:
+        """Run every closer, newest first; one failing does not stop the others."""
+        for close in reversed(self._closers):
+            try:
+                await close()
+            except Exception:
+                logger.exception("closing %r failed", close)

@@ -35,7 +35,7 @@ async def test_cancellation_offers_the_slot_and_leaving_passes_it_on_to_the_next
         "waiting",
     )
     offer = (await messages(clinic, "waitlist_offer", first))[0]
-    assert (offer["appointment_id"], offer["starts_at"]) == (
+    assert (offer["appointment_id"], offer["starts_at_utc"]) == (
         offered["offered_appointment_id"],
         start.isoformat(),
     )

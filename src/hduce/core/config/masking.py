@@ -10,7 +10,9 @@ from hduce.core.config.durations import Duration
 from hduce.core.config.settings import Settings
 
 MASK = "********"
-_SECRET_NAME = re.compile(r"(secret|password|passwd|api_?key|credentials?|(^|_)token)$", re.I)
+_SECRET_NAME = re.compile(
+    r"(secret|password|passwd|api_?key|credentials?|auth_header|(^|_)token)$", re.I
+)
 
 
 def mask_url(url: str) -> str:

@@ -18,6 +18,8 @@ class ServerSettings(Section):
     port: int = 8000
     request_max_body_size: int = 10_000_000
     rate_limit_per_minute: int = 1000
+    public_url: str = "http://127.0.0.1:8000"
+    """Where patients and staff reach the clinic's web front end; links in messages start here."""
 
 
 class DatabaseSettings(Section):
@@ -81,7 +83,14 @@ class LoggingSettings(Section):
 class PluginsSettings(Section):
     """Which plugins run; `extra` names more plugins as `module:Class`."""
 
-    enabled: tuple[str, ...] = ("metrics", "audit", "auth", "users", "appointments")
+    enabled: tuple[str, ...] = (
+        "metrics",
+        "audit",
+        "auth",
+        "users",
+        "notifications",
+        "appointments",
+    )
     extra: tuple[str, ...] = ()
     sections: dict[str, dict[str, Any]] = msgspec.field(default_factory=dict)
 

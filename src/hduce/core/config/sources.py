@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 ENV_PREFIX = "HDUCE_"
-ENV_NOT_SETTINGS = frozenset({"HDUCE_CONFIG", "HDUCE_MIGRATIONS_DIR"})
+ENV_NOT_SETTINGS = frozenset({"HDUCE_CONFIG", "HDUCE_MIGRATIONS_DIR", "HDUCE_TEMPLATES_DIR"})
 SEED_NAMES: dict[str, tuple[str, ...]] = {
     "DATABASE_URL": ("database", "url"),
     "JWT_SECRET": ("auth", "jwt_secret"),
@@ -15,9 +15,17 @@ SEED_NAMES: dict[str, tuple[str, ...]] = {
     "TOKEN_EXPIRY": ("auth", "token_expiry"),
     "LOG_LEVEL": ("logging", "level"),
     "DEBUG": ("debug",),
+    "SMTP_URL": ("plugins", "notifications", "email", "url"),
+    "SMTP_FROM": ("plugins", "notifications", "email", "from_address"),
 }
 SECRET_KEYS: frozenset[tuple[str, ...]] = frozenset(
-    {("auth", "jwt_secret"), ("auth", "jwt_previous_secrets")}
+    {
+        ("auth", "jwt_secret"),
+        ("auth", "jwt_previous_secrets"),
+        ("plugins", "notifications", "email", "url"),
+        ("plugins", "notifications", "email", "password"),
+        ("plugins", "notifications", "sms", "auth_header"),
+    }
 )
 
 
@@ -57,10 +65,10 @@ def read_toml(path: Path) -> dict[str, Any]:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
-    for secret in SECRET_KEYS:
+    for secret in sorted(SECRET_KEYS):
         if _get(raw, secret) is not None:
-            key = ".".join(secret)
-            raise ConfigError(f"{path}: `{key}` is a secret; set it in the environment instead")
+            key, variable = ".".join(secret), _environment_name(secret)
+            raise ConfigError(f"{path}: `{key}` is a secret; set {variable} in the environment")
     return raw
 
 
@@ -88,6 +96,11 @@ def merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
         else:
             merged[key] = value
     return merged
+
+
+def _environment_name(path: tuple[str, ...]) -> str:
+    seed = next((name for name, seed_path in SEED_NAMES.items() if seed_path == path), None)
+    return seed or ENV_PREFIX + "__".join(part.upper() for part in path)
 
 
 def _parse_env_value(value: str) -> Any:

@@ -107,11 +107,8 @@ class Booking:
                     rescheduled_by=principal.id,
                 )
             )
-            await self._followups.message(
-                moved,
-                "appointment_rescheduled",
-                with_confirmation=True,
-                previous_starts_at=row.starts_at.isoformat(),
+            await self._followups.messages.send(
+                moved, "appointment_rescheduled", previous_starts_at=row.starts_at
             )
             await self._waitlist.offer(
                 tx.connection,

@@ -24,5 +24,7 @@ class AppointmentsConfig(Section):
     """How long a freed slot is held for the waiting patient it was offered to."""
     max_page_size: int = 100
     """Largest page of `GET /api/v1/appointments`."""
-    public_base_url: str = "http://127.0.0.1:8000"
-    """Public address of the service (confirmation links and calendar feed URLs)."""
+    confirm_url: str = "{public_url}/appointments/{appointment_id}/confirm?token={token}"
+    """The confirmation link in messages; `{public_url}` is `server.public_url`."""
+    claim_url: str = "{public_url}/appointments/waitlist/{entry_id}/claim"
+    """The link in waitlist offers to claim the held slot."""

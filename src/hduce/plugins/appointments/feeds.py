@@ -55,7 +55,7 @@ class CalendarFeeds:
             _digest(token),
             label,
         )
-        base = self._env.config.public_base_url.rstrip("/")
+        base = self._env.context.settings.server.public_url.rstrip("/")
         return _read(record, f"{base}/api/v1/appointments/ical/{token}{FEED_SUFFIX}")
 
     async def list_feeds(self, principal: Principal) -> list[FeedRead]:

@@ -3,16 +3,14 @@
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 import asyncpg
 
 from hduce.contracts.appointments import AppointmentBooked, AppointmentFact
 from hduce.core.events import Event
 from hduce.plugins.appointments.env import Env
-from hduce.plugins.appointments.schedules import Schedules
+from hduce.plugins.appointments.messages import PatientMessages
 from hduce.plugins.appointments.store import AppointmentRow
-from hduce.plugins.appointments.tokens import ConfirmationTokens
 
 FactT = TypeVar("FactT", bound=AppointmentFact)
 
@@ -55,12 +53,11 @@ def fact(kind: type[FactT], row: AppointmentRow, **extra: Any) -> FactT:
 
 
 class FollowUps:
-    """Schedules and cancels an appointment's pending events and messages its patient."""
+    """Schedules and cancels an appointment's pending events; `messages` reaches its patient."""
 
-    def __init__(self, env: Env, schedules: Schedules, tokens: ConfirmationTokens) -> None:
+    def __init__(self, env: Env, messages: PatientMessages) -> None:
         self._env = env
-        self._schedules = schedules
-        self._tokens = tokens
+        self.messages = messages
 
     async def schedule(self, connection: asyncpg.Connection, row: AppointmentRow) -> None:
         """Schedule the reminders still ahead and the no-show check, and remember their ids."""
@@ -96,32 +93,4 @@ class FollowUps:
         """Schedule follow-ups, publish `appointment.booked` and tell the patient."""
         await self.schedule(connection, row)
         await self._env.events.publish(fact(AppointmentBooked, row, booked_by=booked_by))
-        await self.message(row, "appointment_booked", with_confirmation=True)
-
-    async def message(
-        self,
-        row: AppointmentRow,
-        template: str,
-        *,
-        with_confirmation: bool = False,
-        **extra: Any,
-    ) -> None:
-        """Send `template` to the patient with the appointment's details (and `extra`)."""
-        zone = await self._schedules.timezone(row.practitioner)
-        local = row.starts_at.astimezone(ZoneInfo(zone))
-        data: dict[str, Any] = {
-            "appointment_id": str(row.id),
-            "type_name": row.type_name,
-            "mode": row.mode,
-            "practitioner_id": str(row.practitioner),
-            "starts_at": row.starts_at.isoformat(),
-            "ends_at": row.ends_at.isoformat(),
-            "local_start": local.strftime("%Y-%m-%d %H:%M"),
-            "timezone": zone,
-            **extra,
-        }
-        if with_confirmation:
-            base = self._env.config.public_base_url.rstrip("/")
-            data["confirm_token"] = self._tokens.issue(row.id, row.starts_at)
-            data["confirm_url"] = f"{base}/api/v1/appointments/{row.id}/confirm"
-        await self._env.notify(row.patient, template, data)
+        await self.messages.send(row, "appointment_booked")

@@ -111,7 +111,7 @@ class Lifecycle:
             await self._env.events.publish(
                 fact(AppointmentCancelled, cancelled, cancelled_by=principal.id, reason=reason)
             )
-            await self._followups.message(
+            await self._followups.messages.send(
                 cancelled, "appointment_cancelled", reason=reason, by_patient=patient
             )
             await self._waitlist.offer(

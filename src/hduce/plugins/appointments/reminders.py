@@ -21,9 +21,7 @@ class Reminders:
             row = await consume_event(tx.connection, event.appointment_id, meta.event_id)
             if row is None or row.status not in UPCOMING or row.starts_at != event.starts_at:
                 return
-            await self._followups.message(
-                row, "appointment_reminder", with_confirmation=row.status == Status.BOOKED
-            )
+            await self._followups.messages.send(row, "appointment_reminder")
 
     async def mark_no_show(self, event: NoShowDue, meta: EventMeta) -> None:
         """Mark the booking no-show if the patient was never checked in."""

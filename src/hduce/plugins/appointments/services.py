@@ -7,6 +7,7 @@ from hduce.plugins.appointments.env import Env
 from hduce.plugins.appointments.feeds import CalendarFeeds
 from hduce.plugins.appointments.followups import FollowUps
 from hduce.plugins.appointments.lifecycle import Lifecycle
+from hduce.plugins.appointments.messages import PatientMessages
 from hduce.plugins.appointments.queries import AppointmentQueries
 from hduce.plugins.appointments.reminders import Reminders
 from hduce.plugins.appointments.schedules import Schedules
@@ -35,7 +36,7 @@ class AppointmentServices:
         """Wire the services around one environment."""
         types, schedules = AppointmentTypes(env), Schedules(env)
         tokens = ConfirmationTokens(env.context.settings.auth.jwt_secret)
-        followups = FollowUps(env, schedules, tokens)
+        followups = FollowUps(env, PatientMessages(env, schedules, tokens))
         slots = SlotFinder(env, schedules, types)
         waitlist = Waitlist(env, types, schedules, followups)
         return cls(

@@ -178,8 +178,8 @@ class Waitlist:
                 row.id,
                 hold_until,
             )
-            await self._followups.message(
-                row, "waitlist_offer", entry_id=str(entry["id"]), hold_until=hold_until.isoformat()
+            await self._followups.messages.send(
+                row, "waitlist_offer", entry_id=str(entry["id"]), hold_until=hold_until
             )
             return
 

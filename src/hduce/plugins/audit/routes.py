@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 
 from hduce.contracts.identity import Role
+from hduce.core.http import client_ip
 from hduce.core.security import principal_of, requires_roles
 from hduce.plugins.audit.chain import ChainReport
 from hduce.plugins.audit.schemas import AuditEventPage, AuditEventRead
@@ -51,7 +52,7 @@ class AuditController(Controller):
             limit=limit,
             offset=offset,
             reader_id=principal_of(request).id,
-            ip=request.client.host if request.client else None,
+            ip=client_ip(request),
         )
         items = msgspec.convert(rows, list[AuditEventRead], from_attributes=True)
         return AuditEventPage(items=items, total=total, limit=limit, offset=offset)
@@ -63,7 +64,7 @@ class AuditController(Controller):
         """Walk the whole hash chain and report the first broken link, if any."""
         return await audit_service.verify(
             reader_id=principal_of(request).id,
-            ip=request.client.host if request.client else None,
+            ip=client_ip(request),
         )
 
 

@@ -39,4 +39,3 @@ class AuthConfig(Section):
     """TOTP checks per account (login second factor, MFA verify and disable)."""
     mfa_issuer: str = "HDuce"
     """The issuer shown by authenticator apps."""
-    public_base_url: str = "http://127.0.0.1:8000"

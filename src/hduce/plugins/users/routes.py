@@ -9,18 +9,13 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from hduce.contracts.identity import AccountStatus, Role
-from hduce.core.errors import problems
+from hduce.core.http import client_ip, problems
 from hduce.core.security import principal_of, requires_roles
 from hduce.plugins.users.admin import UserAdminService
 from hduce.plugins.users.schemas import ProfileUpdate, RolesUpdate, UserPage, UserRead
 from hduce.plugins.users.service import UsersService
 
 ADMIN_ONLY = [requires_roles(Role.ADMIN)]
-
-
-def client_ip(request: Request) -> str | None:
-    """The caller's address, for the audit log."""
-    return request.client.host if request.client else None
 
 
 class MeController(Controller):

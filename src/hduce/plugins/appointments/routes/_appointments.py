@@ -10,7 +10,8 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
 from hduce.contracts.appointments import AppointmentStatus
-from hduce.core.errors import NotFound, problems
+from hduce.core.errors import NotFound
+from hduce.core.http import problems
 from hduce.core.security import EXCLUDE_OPT_KEY, principal_of, requires_roles
 from hduce.plugins.appointments.access import BOOKERS, CLINICIANS
 from hduce.plugins.appointments.ical import CALENDAR_MEDIA_TYPE

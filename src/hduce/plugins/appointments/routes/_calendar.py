@@ -6,7 +6,7 @@ from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from hduce.core.errors import problems
+from hduce.core.http import problems
 from hduce.core.security import EXCLUDE_OPT_KEY, principal_of, requires_roles
 from hduce.plugins.appointments.access import CLINICIANS
 from hduce.plugins.appointments.ical import CALENDAR_MEDIA_TYPE

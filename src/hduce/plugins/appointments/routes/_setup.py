@@ -7,7 +7,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from hduce.contracts.identity import Role
-from hduce.core.errors import problems
+from hduce.core.http import problems
 from hduce.core.security import principal_of, requires_roles
 from hduce.plugins.appointments.schemas_setup import (
     AppointmentTypeCreate,

@@ -7,7 +7,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
-from hduce.core.errors import problems
+from hduce.core.http import problems
 from hduce.core.security import principal_of
 from hduce.plugins.appointments.queries import to_read
 from hduce.plugins.appointments.schemas import AppointmentRead, WaitlistCreate, WaitlistRead

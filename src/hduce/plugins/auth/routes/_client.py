@@ -2,6 +2,7 @@
 
 from litestar import Request
 
+from hduce.core.http import client_ip
 from hduce.plugins.auth.sessions import ClientInfo
 
 MAX_USER_AGENT = 400
@@ -10,6 +11,6 @@ MAX_USER_AGENT = 400
 def client_of(request: Request) -> ClientInfo:
     """The client's address and user agent."""
     return ClientInfo(
-        ip=request.client.host if request.client else None,
+        ip=client_ip(request),
         user_agent=(request.headers.get("user-agent") or "")[:MAX_USER_AGENT] or None,
     )

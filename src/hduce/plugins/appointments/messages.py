@@ -1,0 +1,70 @@
+"""Messages to patients: the template data every appointment message carries.
+
+The notification templates render with strict variables, so every message gets the same core keys
+(`type_name`, `practitioner_name`, `starts_at` ...) plus the ones its template needs.
+"""
+
+import uuid
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from hduce.contracts.identity import Accounts, UserDirectory
+from hduce.plugins.appointments.env import Env
+from hduce.plugins.appointments.schedules import Schedules
+from hduce.plugins.appointments.store import AppointmentRow
+from hduce.plugins.appointments.tokens import ConfirmationTokens
+
+FALLBACK_NAME = "your practitioner"
+
+
+def readable(moment: datetime, zone: str) -> str:
+    """A local date and time for people, e.g. `Mon 23 Nov 2026, 09:00 (Europe/Paris)`."""
+    return f"{moment.astimezone(ZoneInfo(zone)):%a %d %b %Y, %H:%M} ({zone})"
+
+
+class PatientMessages:
+    """Builds the data of appointment messages and hands them to the `Notifier`."""
+
+    def __init__(self, env: Env, schedules: Schedules, tokens: ConfirmationTokens) -> None:
+        self._env = env
+        self._schedules = schedules
+        self._tokens = tokens
+
+    async def send(self, row: AppointmentRow, template: str, **extra: Any) -> None:
+        """Send `template` about `row` to its patient; datetimes in `extra` become local text."""
+        zone = await self._schedules.timezone(row.practitioner)
+        public_url = self._env.context.settings.server.public_url.rstrip("/")
+        token = self._tokens.issue(row.id, row.starts_at)
+        data: dict[str, Any] = {
+            "appointment_id": str(row.id),
+            "type_name": row.type_name,
+            "mode": row.mode,
+            "practitioner_id": str(row.practitioner),
+            "practitioner_name": await self._name_of(row.practitioner),
+            "starts_at": readable(row.starts_at, zone),
+            "ends_at": readable(row.ends_at, zone),
+            "starts_at_utc": row.starts_at.isoformat(),
+            "timezone": zone,
+            "confirm_token": token,
+            "confirm_url": self._env.config.confirm_url.format(
+                public_url=public_url, appointment_id=row.id, token=token
+            ),
+        }
+        for key, value in extra.items():
+            data[key] = readable(value, zone) if isinstance(value, datetime) else value
+        if "entry_id" in extra:
+            data["claim_url"] = self._env.config.claim_url.format(
+                public_url=public_url, entry_id=extra["entry_id"]
+            )
+        await self._env.notify(row.patient, template, data)
+
+    async def _name_of(self, account_id: uuid.UUID) -> str:
+        registry = self._env.context.registry
+        try:
+            entry = await registry.get(UserDirectory).get(account_id)
+        except LookupError:  # without the users plugin there are no profiles
+            entry = await registry.get(Accounts).get_account(account_id)
+        if entry is None:
+            return FALLBACK_NAME
+        return f"{entry.first_name} {entry.last_name}".strip() or entry.username

@@ -1,0 +1,1 @@
+"""Delivery channels: e-mail, SMS, push and the in-app inbox."""

@@ -1,0 +1,97 @@
+"""Live inbox: one LISTEN connection per web process fans new items out to open streams."""
+
+import asyncio
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+import msgspec
+from litestar.response.sse import ServerSentEventMessage
+
+from hduce.core.db import HduceEngine
+from hduce.plugins.notifications.channels.in_app import INBOX_CHANNEL
+from hduce.plugins.notifications.config import NotificationsConfig
+from hduce.plugins.notifications.inbox import Inbox
+
+logger = logging.getLogger("hduce.notifications")
+
+QUEUE_SIZE = 100
+KEEPALIVE_SECONDS = 15.0
+
+
+class InboxFeed:
+    """Routes `hduce_inbox` notifications to the queues of the users' open streams."""
+
+    def __init__(self, db: HduceEngine) -> None:
+        self._db = db
+        self._listeners: dict[uuid.UUID, set[asyncio.Queue[uuid.UUID]]] = {}
+        self._connection: asyncpg.Connection | None = None
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Listen for the duration of the block (a web lifespan)."""
+        self._connection = await asyncpg.connect(self._db.dsn)
+        await self._connection.add_listener(INBOX_CHANNEL, self._on_notify)
+        try:
+            yield
+        finally:
+            connection, self._connection = self._connection, None
+            await connection.close()
+
+    @asynccontextmanager
+    async def subscribe(self, user_id: uuid.UUID) -> AsyncIterator[asyncio.Queue[uuid.UUID]]:
+        """A queue of the ids of `user_id`'s new inbox items while the block runs."""
+        queue: asyncio.Queue[uuid.UUID] = asyncio.Queue(QUEUE_SIZE)
+        self._listeners.setdefault(user_id, set()).add(queue)
+        try:
+            yield queue
+        finally:
+            queues = self._listeners.get(user_id, set())
+            queues.discard(queue)
+            if not queues:
+                self._listeners.pop(user_id, None)
+
+    def _on_notify(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
+        user, _, delivery = payload.partition(":")
+        try:
+            user_id, delivery_id = uuid.UUID(user), uuid.UUID(delivery)
+        except ValueError:
+            logger.warning("ignoring malformed inbox notification %r", payload)
+            return
+        for queue in self._listeners.get(user_id, ()):
+            if queue.full():
+                logger.warning("live inbox stream of %s is not reading; dropping", user_id)
+                continue
+            queue.put_nowait(delivery_id)
+
+
+class LiveInbox:
+    """One user's live stream: new inbox items as SSE messages, keep-alives, a time limit."""
+
+    def __init__(
+        self, user_id: uuid.UUID, inbox: Inbox, feed: InboxFeed, config: NotificationsConfig
+    ) -> None:
+        self._user_id = user_id
+        self._inbox = inbox
+        self._feed = feed
+        self._max_duration = config.stream_max_duration
+
+    async def events(self) -> AsyncIterator[ServerSentEventMessage]:
+        """Messages until `stream_max_duration` has passed."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._max_duration
+        async with self._feed.subscribe(self._user_id) as queue:
+            yield ServerSentEventMessage(comment="connected")
+            while (left := deadline - loop.time()) > 0:
+                try:
+                    delivery_id = await asyncio.wait_for(queue.get(), min(left, KEEPALIVE_SECONDS))
+                except TimeoutError:
+                    yield ServerSentEventMessage(comment="keep-alive")
+                    continue
+                item = await self._inbox.item(self._user_id, delivery_id)
+                yield ServerSentEventMessage(
+                    data=msgspec.json.encode(item).decode(), event="notification", id=str(item.id)
+                )

@@ -1,0 +1,25 @@
+"""Quiet hours: a daily window in the user's time zone when non-critical messages wait."""
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+
+def quiet_until(now: datetime, start: time, end: time, timezone: ZoneInfo) -> datetime | None:
+    """When the quiet window around `now` ends (UTC), or None if `now` is outside it.
+
+    The window may span midnight (22:00-07:00). Local times are resolved on the calendar day
+    they fall on, so a window keeps its wall-clock hours across daylight-saving changes.
+    """
+    if start == end:
+        return None
+    local = now.astimezone(timezone)
+    wall = local.time().replace(tzinfo=None)
+    if start < end:
+        inside = start <= wall < end
+        end_day = local.date()
+    else:
+        inside = wall >= start or wall < end
+        end_day = local.date() + timedelta(days=1) if wall >= start else local.date()
+    if not inside:
+        return None
+    return datetime.combine(end_day, end, tzinfo=timezone).astimezone(UTC)

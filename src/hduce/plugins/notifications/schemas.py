@@ -1,0 +1,111 @@
+"""Request and response bodies of the notifications API."""
+
+import uuid
+from datetime import datetime, time
+from typing import Annotated, Literal
+
+import msgspec
+
+from hduce.contracts.notifications import Category
+
+ChannelName = Literal["email", "sms", "push", "in_app"]
+DeliveryStatus = Literal["pending", "sent", "failed", "skipped", "deferred"]
+
+
+class InboxItem(msgspec.Struct, frozen=True, kw_only=True):
+    """One in-app notification."""
+
+    id: uuid.UUID
+    notification_id: uuid.UUID
+    category: str
+    template: str
+    subject: str
+    text: str
+    created_at: datetime
+    read_at: datetime | None
+
+
+class InboxPage(msgspec.Struct, frozen=True, kw_only=True):
+    """A page of the caller's inbox, newest first."""
+
+    items: list[InboxItem]
+    total: int
+    unread: int
+    limit: int
+    offset: int
+
+
+class UnreadCount(msgspec.Struct, frozen=True):
+    """How many inbox items the caller has not read."""
+
+    unread: int
+
+
+class MarkedRead(msgspec.Struct, frozen=True):
+    """How many items a mark-all-read changed."""
+
+    marked: int
+
+
+ClockTime = Annotated[
+    str,
+    msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["22:00"]),
+]
+
+
+class QuietHoursBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A daily window in the user's time zone as `HH:MM`, e.g. 22:00 to 07:00."""
+
+    start: ClockTime
+    end: ClockTime
+
+    @classmethod
+    def of(cls, start: time, end: time) -> "QuietHoursBody":
+        """The window written as `HH:MM`."""
+        return cls(start=start.strftime("%H:%M"), end=end.strftime("%H:%M"))
+
+    def times(self) -> tuple[time, time]:
+        """The window as times."""
+        return time.fromisoformat(self.start), time.fromisoformat(self.end)
+
+
+class PreferencesBody(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Channel switches per category and quiet hours; missing switches keep their defaults."""
+
+    channels: dict[Category, dict[ChannelName, bool]] = {}
+    quiet_hours: QuietHoursBody | None = None
+
+
+class PreferencesRead(msgspec.Struct, frozen=True, kw_only=True):
+    """The caller's effective preferences; `timezone` comes from the profile."""
+
+    channels: dict[str, dict[str, bool]]
+    quiet_hours: QuietHoursBody | None
+    timezone: str
+
+
+class DeliveryRead(msgspec.Struct, frozen=True, kw_only=True):
+    """One delivery as administrators see it (without the message body)."""
+
+    id: uuid.UUID
+    notification_id: uuid.UUID
+    recipient_id: uuid.UUID | None
+    template: str
+    category: str
+    channel: str
+    address: str
+    status: str
+    attempts: int
+    last_error: str | None
+    next_attempt_at: datetime | None
+    sent_at: datetime | None
+    created_at: datetime
+
+
+class DeliveryPage(msgspec.Struct, frozen=True, kw_only=True):
+    """A page of deliveries, newest first."""
+
+    items: list[DeliveryRead]
+    total: int
+    limit: int
+    offset: int

@@ -1,0 +1,75 @@
+"""Tables of the notifications plugin: notifications, one delivery per channel, preferences."""
+
+from piccolo.columns import (
+    JSONB,
+    UUID,
+    Boolean,
+    ForeignKey,
+    Integer,
+    Text,
+    Time,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.base import OnDelete
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns.reference import LazyTableReference
+from piccolo.table import Table
+
+
+class Notification(Table, tablename="notification"):
+    """One message for one recipient: a user, or a raw e-mail address."""
+
+    id = UUID(primary_key=True)
+    recipient = ForeignKey(
+        references=LazyTableReference("Account", app_name="auth"),
+        on_delete=OnDelete.restrict,
+        null=True,
+        index=True,
+    )
+    address = Varchar(length=320, null=True, default=None)
+    template = Varchar(length=100)
+    category = Varchar(length=32)
+    critical = Boolean(default=False)
+    key = Varchar(length=200, null=True, default=None, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Delivery(Table, tablename="delivery"):
+    """A notification's fate on one channel: rendered content, status, attempts, last error."""
+
+    id = UUID(primary_key=True)
+    notification = ForeignKey(references=Notification, on_delete=OnDelete.restrict, index=True)
+    recipient = ForeignKey(
+        references=LazyTableReference("Account", app_name="auth"),
+        on_delete=OnDelete.restrict,
+        null=True,
+    )
+    channel = Varchar(length=16)
+    address = Varchar(length=320)
+    subject = Text()
+    body_text = Text()
+    body_html = Text(null=True, default=None)
+    status = Varchar(length=16, index=True)
+    attempts = Integer(default=0)
+    last_error = Text(null=True, default=None)
+    next_attempt_at = Timestamptz(null=True, default=None)
+    sent_at = Timestamptz(null=True, default=None)
+    read_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class Preference(Table, tablename="notification_preference"):
+    """A user's channel switches per category and quiet hours (in the user's time zone)."""
+
+    id = UUID(primary_key=True)
+    user = ForeignKey(
+        references=LazyTableReference("Account", app_name="auth"),
+        on_delete=OnDelete.restrict,
+        unique=True,
+    )
+    channels = JSONB(default={})
+    quiet_start = Time(null=True, default=None)
+    quiet_end = Time(null=True, default=None)
+    updated_at = Timestamptz(default=TimestamptzNow())

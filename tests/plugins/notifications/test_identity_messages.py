@@ -1,0 +1,82 @@
+"""Identity events end as real messages: verification, password reset, new login, lockout."""
+
+import re
+import uuid
+
+from tests.plugins.notifications.test_delivery import body_of
+from tests.plugins.users.clinic import Clinic
+from tests.support.smtp import SmtpServer
+
+PASSWORD = "Quiet-Lantern-Orbit-7421"
+NEW_PASSWORD = "Velvet-Harbor-Cactus-9315"
+
+
+def token_in(text: str) -> str:
+    """The one-time token of a link in a message."""
+    found = re.search(r"token=([A-Za-z0-9_\-]+)", text)
+    assert found, text
+    return found[1]
+
+
+async def login(clinic: Clinic, email: str, password: str = PASSWORD) -> int:
+    """The status of a login attempt."""
+    answer = await clinic.client.post(
+        "/api/v1/auth/login", json={"login": email, "password": password}
+    )
+    return answer.status_code
+
+
+async def registered(clinic: Clinic, smtp: SmtpServer) -> str:
+    """Register a patient, verify through the e-mail's token; the e-mail address."""
+    email = f"new-{uuid.uuid4().hex[:8]}@example.org"
+    body = {
+        "email": email,
+        "username": f"u{uuid.uuid4().hex[:10]}",
+        "password": PASSWORD,
+        "first_name": "Ada",
+        "last_name": "Quill",
+    }
+    answer = await clinic.client.post("/api/v1/auth/register", json=body)
+    assert answer.status_code == 201, answer.text
+    assert await login(clinic, email) == 403
+
+    message = await smtp.wait_for_message(lambda m: m["To"] == email)
+    assert message["From"] == "Test Clinic <noreply@clinic.test>"
+    assert "Ada" in body_of(message)
+    token = token_in(body_of(message))
+    verified = await clinic.client.post("/api/v1/auth/verify-email", json={"token": token})
+    assert verified.status_code == 204, verified.text
+    return email
+
+
+async def test_registration_ends_with_an_email_whose_token_verifies_the_account(
+    clinic: Clinic, smtp: SmtpServer
+) -> None:
+    email = await registered(clinic, smtp)
+    assert await login(clinic, email) == 200
+
+
+async def test_the_password_reset_email_carries_a_token_that_resets(
+    clinic: Clinic, smtp: SmtpServer
+) -> None:
+    email = await registered(clinic, smtp)
+    asked = await clinic.client.post("/api/v1/auth/forgot-password", json={"email": email})
+    assert asked.status_code == 202, asked.text
+    reset_mail = await smtp.wait_for_message(
+        lambda m: m["To"] == email and "reset" in m["Subject"].lower()
+    )
+    body = {"token": token_in(body_of(reset_mail)), "new_password": NEW_PASSWORD}
+    reset = await clinic.client.post("/api/v1/auth/reset-password", json=body)
+    assert reset.status_code == 204, reset.text
+    assert await login(clinic, email, NEW_PASSWORD) == 200
+
+
+async def test_a_new_login_and_a_lockout_are_announced(clinic: Clinic, smtp: SmtpServer) -> None:
+    email = await registered(clinic, smtp)
+    assert await login(clinic, email) == 200
+    await smtp.wait_for_message(lambda m: m["To"] == email and "sign-in" in m["Subject"])
+
+    statuses = [await login(clinic, email, "Wrong-Password-000") for _ in range(6)]
+    assert statuses[-1] == 429, statuses
+    locked = await smtp.wait_for_message(lambda m: m["To"] == email and "locked" in m["Subject"])
+    assert "locked" in body_of(locked)

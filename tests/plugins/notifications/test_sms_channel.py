@@ -1,0 +1,236 @@
+"""The SMS channel against a real HTTP server standing in for the provider."""
+
+import json
+import threading
+import uuid
+from collections import deque
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+import pytest
+
+from hduce.core.config import ConfigError, decode_section
+from hduce.plugins.notifications.channels.base import DeliveryError, OutgoingMessage
+from hduce.plugins.notifications.channels.sms import SmsChannel
+from hduce.plugins.notifications.config import SmsConfig
+from hduce.runtime import free_port
+
+HOST = "127.0.0.1"
+AUTH = "Basic QUN4eHg6dG9rZW4="
+HANG = 0
+"""A reply status that makes the provider wait instead of answering (until the test ends)."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request the provider received."""
+
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+class Provider:
+    """A real HTTP server on a free loopback port that records requests and answers as told."""
+
+    def __init__(self) -> None:
+        self.requests: list[Request] = []
+        self.replies: deque[tuple[int, str]] = deque()
+        self.released = threading.Event()
+        self._server = ThreadingHTTPServer((HOST, 0), self._handler())
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+        self.url = f"http://{HOST}:{self._server.server_address[1]}/2010-04-01/Messages.json"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.released.set()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        provider = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                provider.requests.append(Request(self.path, dict(self.headers.items()), body))
+                status, text = (
+                    provider.replies.popleft() if provider.replies else (201, '{"sid": "SM1"}')
+                )
+                if status == HANG:
+                    provider.released.wait(10)
+                    return
+                payload = text.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                """Keep the test output quiet."""
+
+        return Handler
+
+
+@pytest.fixture
+def provider() -> Iterator[Provider]:
+    """A provider for one test, stopped afterwards whatever happens."""
+    server = Provider()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def config(**fields: Any) -> SmsConfig:
+    return decode_section(fields, SmsConfig, origin="test")
+
+
+@asynccontextmanager
+async def channel_for(**fields: Any) -> AsyncIterator[SmsChannel]:
+    channel = SmsChannel(config(**fields))
+    try:
+        yield channel
+    finally:
+        await channel.aclose()
+
+
+def message(text: str = "Your appointment is at 10:00", to: str = "+15550001111") -> Any:
+    return OutgoingMessage(delivery_id=uuid.uuid4(), to=to, subject="ignored", text=text)
+
+
+async def test_twilio_style_form_with_the_auth_header(provider: Provider) -> None:
+    async with channel_for(url=provider.url, auth_header=AUTH, sender="+15559990000") as channel:
+        await channel.send(message())
+    [request] = provider.requests
+    assert request.path == "/2010-04-01/Messages.json"
+    assert request.headers["Authorization"] == AUTH
+    assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert parse_qs(request.body.decode()) == {
+        "To": ["+15550001111"],
+        "From": ["+15559990000"],
+        "Body": ["Your appointment is at 10:00"],
+    }
+
+
+async def test_json_body_with_a_custom_template(provider: Provider) -> None:
+    template = {
+        "phone": "{to}",
+        "message": "{text}",
+        "reference": "{id}",
+        "note": "{unknown} {{literal}} {",
+    }
+    sent = message(text="Code {to} for {sender}: 1234")
+    async with channel_for(url=provider.url, body_format="json", body_template=template) as sms:
+        await sms.send(sent)
+    [request] = provider.requests
+    assert request.headers["Content-Type"] == "application/json"
+    assert "Authorization" not in request.headers
+    assert json.loads(request.body) == {
+        "phone": "+15550001111",
+        "message": "Code {to} for {sender}: 1234",
+        "reference": str(sent.delivery_id),
+        "note": "{unknown} {{literal}} {",
+    }
+
+
+async def test_one_connection_serves_many_messages(provider: Provider) -> None:
+    async with channel_for(url=provider.url) as channel:
+        for _ in range(3):
+            await channel.send(message())
+    assert len(provider.requests) == 3
+
+
+@pytest.mark.parametrize("status", [200, 201, 202, 204])
+async def test_any_2xx_is_sent(provider: Provider, status: int) -> None:
+    provider.replies.append((status, ""))
+    async with channel_for(url=provider.url) as channel:
+        await channel.send(message())
+
+
+@pytest.mark.parametrize("status", [408, 429, 500, 502, 503])
+async def test_throttling_and_server_errors_are_retried(provider: Provider, status: int) -> None:
+    provider.replies.append((status, '{"message": "try later"}'))
+    async with channel_for(url=provider.url, auth_header=AUTH) as channel:
+        with pytest.raises(DeliveryError) as caught:
+            await channel.send(message())
+    assert not caught.value.permanent
+    assert f"HTTP {status}" in str(caught.value)
+    assert "try later" in str(caught.value)
+
+
+@pytest.mark.parametrize("status", [400, 401, 404, 422])
+async def test_other_client_errors_are_permanent_and_quote_the_provider(
+    provider: Provider, status: int
+) -> None:
+    reply = '{"code": 21211, "message": "The \'To\' number is not a valid phone number."}'
+    provider.replies.append((status, reply))
+    async with channel_for(url=provider.url, auth_header=AUTH) as channel:
+        with pytest.raises(DeliveryError) as caught:
+            await channel.send(message(to="not-a-number"))
+    error = str(caught.value)
+    assert caught.value.permanent
+    assert f"HTTP {status}" in error
+    assert "not a valid phone number" in error
+    assert provider.url in error
+    assert AUTH not in error
+
+
+async def test_a_long_reply_is_cut_short(provider: Provider) -> None:
+    provider.replies.append((400, "x" * 5000))
+    async with channel_for(url=provider.url) as channel:
+        with pytest.raises(DeliveryError) as caught:
+            await channel.send(message())
+    assert "x" * 300 in str(caught.value)
+    assert "x" * 301 not in str(caught.value)
+
+
+async def test_the_query_string_never_reaches_the_error(provider: Provider) -> None:
+    provider.replies.append((503, "down"))
+    async with channel_for(url=provider.url + "?api_key=k-123") as channel:
+        with pytest.raises(DeliveryError) as caught:
+            await channel.send(message())
+    assert provider.requests[0].path.endswith("?api_key=k-123")
+    assert "k-123" not in str(caught.value)
+
+
+async def test_a_provider_that_never_answers_times_out_and_is_retried(provider: Provider) -> None:
+    provider.replies.append((HANG, ""))
+    async with channel_for(url=provider.url, timeout="200ms") as channel:
+        with pytest.raises(DeliveryError) as caught:
+            await channel.send(message())
+    assert not caught.value.permanent
+    assert "timed out" in str(caught.value)
+
+
+async def test_nothing_listening_is_retried() -> None:
+    url = f"http://{HOST}:{free_port()}/send"
+    async with channel_for(url=url) as channel:
+        with pytest.raises(DeliveryError) as caught:
+            await channel.send(message())
+    assert not caught.value.permanent
+    assert url in str(caught.value)
+
+
+def test_configured_only_with_a_url() -> None:
+    assert SmsChannel(config(url="https://api.example/send")).configured
+    assert not SmsChannel(config()).configured
+
+
+@pytest.mark.parametrize("url", ["ftp://api.example/send", "api.example/send", "https://"])
+def test_a_bad_url_fails_at_start(url: str) -> None:
+    with pytest.raises(ConfigError, match="http:// or https://"):
+        SmsChannel(config(url=url))

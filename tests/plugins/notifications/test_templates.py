@@ -1,0 +1,232 @@
+"""The template renderer and every built-in template."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from hduce.plugins.notifications import templates
+from hduce.plugins.notifications.templates import (
+    TEMPLATES_ENV,
+    TemplateError,
+    TemplateRenderer,
+    builtin_template_dir,
+)
+
+BUILTIN = builtin_template_dir()
+RENDERER = TemplateRenderer([BUILTIN])
+SECURITY = ("verify_email", "password_reset", "new_login", "account_locked")
+APPOINTMENTS = (
+    "appointment_booked",
+    "appointment_reminder",
+    "appointment_cancelled",
+    "appointment_rescheduled",
+    "waitlist_offer",
+)
+EXPECTED_VARIABLES = {
+    "verify_email": {"verify_url", "token", "expires_at"},
+    "password_reset": {"reset_url", "token", "expires_at"},
+    "new_login": {"when", "ip", "user_agent"},
+    "account_locked": {"until"},
+    "account_approved": set(),
+    "appointment_booked": {"practitioner_name", "starts_at", "type_name"},
+    "appointment_reminder": {"practitioner_name", "starts_at", "type_name", "confirm_url"},
+    "appointment_cancelled": {"practitioner_name", "starts_at", "type_name", "reason"},
+    "appointment_rescheduled": {
+        "practitioner_name",
+        "starts_at",
+        "type_name",
+        "previous_starts_at",
+    },
+    "waitlist_offer": {"practitioner_name", "starts_at", "hold_until", "claim_url"},
+    "test_message": {"text"},
+}
+
+
+def sample(template: str) -> dict[str, str]:
+    """A distinct value for exactly the variables the template uses."""
+    return {name: f"[{name} value]" for name in RENDERER.variables(template)}
+
+
+def test_the_built_in_templates_are_all_there() -> None:
+    assert RENDERER.names() == sorted(EXPECTED_VARIABLES)
+
+
+@pytest.mark.parametrize("template", sorted(EXPECTED_VARIABLES))
+def test_variables_are_the_documented_ones_plus_name_and_clinic(template: str) -> None:
+    expected = EXPECTED_VARIABLES[template] | {"name", "clinic_name"}
+    assert RENDERER.variables(template) == expected
+
+
+@pytest.mark.parametrize("template", sorted(EXPECTED_VARIABLES))
+def test_every_template_has_the_channels_its_kind_needs(template: str) -> None:
+    channels = RENDERER.channels(template)
+    assert {"email", "in_app"} <= channels
+    if template in SECURITY:
+        assert "sms" in channels
+    if template in APPOINTMENTS:
+        assert {"sms", "push"} <= channels
+
+
+@pytest.mark.parametrize(
+    ("template", "channel"),
+    [(t, c) for t in sorted(EXPECTED_VARIABLES) for c in sorted(RENDERER.channels(t))],
+)
+def test_every_built_in_renders_on_every_channel_it_has(template: str, channel: str) -> None:
+    data = sample(template)
+    rendered = RENDERER.render(template, channel, data)
+    assert rendered.subject
+    assert "\n" not in rendered.subject
+    assert rendered.text
+    assert rendered.text == rendered.text.strip()
+    if channel == "email":
+        assert rendered.html is not None
+        assert "[clinic_name value]" in rendered.html
+        assert "[name value]" in rendered.text
+        for name, value in data.items():
+            assert value in rendered.subject + rendered.text + rendered.html, name
+    else:
+        assert rendered.html is None
+
+
+def test_secrets_stay_in_the_email() -> None:
+    """Tokens and links that prove control of the address are never sent elsewhere."""
+    for template, secret in (("verify_email", "verify_url"), ("password_reset", "reset_url")):
+        data = sample(template)
+        for channel in RENDERER.channels(template) - {"email"}:
+            text = RENDERER.render(template, channel, data).text
+            assert data[secret] not in text
+            assert data["token"] not in text
+
+
+def test_an_empty_name_greets_without_a_gap() -> None:
+    rendered = RENDERER.render("test_message", "email", {**sample("test_message"), "name": ""})
+    assert rendered.text.startswith("Hello,\n")
+
+
+def test_a_missing_variable_is_an_error_naming_it_and_the_file() -> None:
+    data = sample("appointment_reminder")
+    del data["confirm_url"]
+    with pytest.raises(TemplateError) as caught:
+        RENDERER.render("appointment_reminder", "sms", data)
+    message = str(caught.value)
+    assert "`confirm_url`" in message
+    assert "appointment_reminder/sms.txt" in message
+
+
+def test_a_variable_missing_from_a_shared_layout_is_an_error_too() -> None:
+    data = sample("test_message")
+    del data["clinic_name"]
+    with pytest.raises(TemplateError, match="`clinic_name`"):
+        RENDERER.render("test_message", "email", data)
+
+
+def test_unknown_template_and_channel() -> None:
+    with pytest.raises(TemplateError, match="unknown template `nope`"):
+        RENDERER.render("nope", "email", {})
+    with pytest.raises(TemplateError, match=r"unknown template `\.\./verify_email`"):
+        RENDERER.channels("../verify_email")
+    with pytest.raises(TemplateError, match="unknown channel `fax`"):
+        RENDERER.render("test_message", "fax", sample("test_message"))
+    with pytest.raises(TemplateError, match="`account_approved` has no push message"):
+        RENDERER.render("account_approved", "push", sample("account_approved"))
+
+
+def test_html_is_escaped_and_text_is_not() -> None:
+    data = {**sample("test_message"), "text": "<b>Tom & Jerry</b>", "name": "O'Brien <x>"}
+    rendered = RENDERER.render("test_message", "email", data)
+    assert "<b>Tom & Jerry</b>" in rendered.text
+    assert "O'Brien <x>" in rendered.text
+    assert rendered.html is not None
+    assert "&lt;b&gt;Tom &amp; Jerry&lt;/b&gt;" in rendered.html
+    assert "<b>Tom" not in rendered.html
+    assert "O&#39;Brien &lt;x&gt;" in rendered.html
+    sms = RENDERER.render("test_message", "sms", data)
+    assert "<b>Tom & Jerry</b>" in sms.text
+
+
+def write(folder: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_a_clinic_folder_overrides_one_file_and_keeps_the_rest(tmp_path: Path) -> None:
+    clinic = write(tmp_path, {"appointment_booked/sms.txt": "{{ clinic_name }}! {{ starts_at }}"})
+    renderer = TemplateRenderer([clinic, BUILTIN])
+    data = sample("appointment_booked")
+    assert renderer.render("appointment_booked", "sms", data).text == (
+        "[clinic_name value]! [starts_at value]"
+    )
+    assert renderer.render("appointment_booked", "email", data) == RENDERER.render(
+        "appointment_booked", "email", data
+    )
+    assert renderer.channels("appointment_booked") == RENDERER.channels("appointment_booked")
+    assert renderer.names() == RENDERER.names()
+
+
+def test_a_clinic_folder_adds_templates_and_channels(tmp_path: Path) -> None:
+    clinic = write(
+        tmp_path,
+        {
+            "lab_results_ready/subject.txt": "Results from {{ lab }}",
+            "lab_results_ready/in_app.txt": "{{ lab }} sent your results.",
+            "account_approved/push.txt": "Welcome, {{ name }}!",
+        },
+    )
+    renderer = TemplateRenderer([clinic, BUILTIN])
+    assert "lab_results_ready" in renderer.names()
+    assert renderer.channels("lab_results_ready") == {"in_app"}
+    assert renderer.variables("lab_results_ready") == {"lab"}
+    assert renderer.channels("account_approved") == {"email", "in_app", "push"}
+    assert renderer.render("account_approved", "push", sample("account_approved")).text == (
+        "Welcome, [name value]!"
+    )
+
+
+def test_a_clinic_can_restyle_every_email_through_the_layout(tmp_path: Path) -> None:
+    clinic = write(
+        tmp_path, {"_layout/base.txt": "{% block content %}{% endblock %}\n-- {{ site }}"}
+    )
+    renderer = TemplateRenderer([clinic, BUILTIN])
+    assert "site" in renderer.variables("account_locked")
+    data = {**sample("account_locked"), "site": "clinic.example"}
+    assert renderer.render("account_locked", "email", data).text.endswith("-- clinic.example")
+
+
+def test_broken_folders_fail_at_start(tmp_path: Path) -> None:
+    with pytest.raises(TemplateError, match="not found"):
+        TemplateRenderer([tmp_path / "missing", BUILTIN])
+    no_subject = write(tmp_path / "a", {"orphan/email.txt": "hi"})
+    with pytest.raises(TemplateError, match=r"`orphan` has no subject\.txt"):
+        TemplateRenderer([no_subject, BUILTIN])
+
+
+def test_a_syntax_error_names_the_file_and_line(tmp_path: Path) -> None:
+    clinic = write(tmp_path, {"test_message/sms.txt": "ok\n{{ text "})
+    renderer = TemplateRenderer([clinic, BUILTIN])
+    with pytest.raises(TemplateError, match=r"`test_message/sms.txt` line 2"):
+        renderer.render("test_message", "sms", sample("test_message"))
+
+
+def test_builtin_dir_from_the_environment_wins(tmp_path: Path) -> None:
+    copy = tmp_path / "templates"
+    shutil.copytree(BUILTIN, copy)
+    assert builtin_template_dir({TEMPLATES_ENV: str(copy)}) == copy
+    assert builtin_template_dir({}) == BUILTIN
+
+
+def test_builtin_dir_found_from_the_working_directory_like_the_image(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The image installs the package into a venv and runs in /app, beside /app/config."""
+    site = tmp_path / "venv/lib/python3.11/site-packages"
+    monkeypatch.setattr(templates, "__file__", str(site / "hduce/plugins/notifications/x.py"))
+    app = tmp_path / "app"
+    shutil.copytree(BUILTIN, app / "config/templates/notifications")
+    monkeypatch.chdir(app)
+    assert builtin_template_dir({}) == app / "config/templates/notifications"
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(TemplateError, match=TEMPLATES_ENV):
+        builtin_template_dir({})
