@@ -26,7 +26,7 @@ from hduce.core.security import Principal, TokenService
 from hduce.runtime import EmbeddedPostgres
 
 API = "/api/v1/appointments"
-PLUGINS = '["metrics","audit","auth","users","appointments"]'
+PLUGINS = '["metrics","audit","auth","users","notifications","appointments"]'
 UNLIMITED = "1000000000"
 INSERT_ACCOUNT = """
 INSERT INTO account (id, email, username, password_hash, roles, status, email_verified_at)
@@ -167,6 +167,19 @@ async def booking_phase(
     return phase
 
 
+async def settle(db: asyncpg.Connection, limit_s: float = 60.0) -> None:
+    """Wait until the relay has dispatched every due event, for a quiet next phase."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        due = await db.fetchval(
+            "SELECT count(*) FROM outbox WHERE dispatched_at IS NULL AND available_at <= now()"
+        )
+        if due == 0:
+            break
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(2)  # the tasks those events started
+
+
 async def race_phase(
     args: argparse.Namespace, base: str, clinic: Clinic, type_id: str, doctor: uuid.UUID
 ) -> tuple[Phase, list[int]]:
@@ -184,6 +197,12 @@ async def race_phase(
             phase.seconds += time.perf_counter() - started
             winners.append(statuses.count(201))
             phase.ok += statuses.count(201)
+            latest = phase.latencies_ms[-args.racers :]
+            print(
+                f"race {race + 1}: {statuses.count(201)} winner(s), "
+                f"p50 {percentile(latest, 50):.0f} ms, p99 {percentile(latest, 99):.0f} ms",
+                flush=True,
+            )
     return phase, winners
 
 
@@ -253,8 +272,10 @@ async def run_bench(args: argparse.Namespace, scratch: Path) -> tuple[list[Phase
                 type_id, doctors = await set_up(client, clinic, args.practitioners)
                 bookings = await booking_phase(args, client, clinic, type_id, doctors)
                 print(f"bookings: {bookings.ok / bookings.seconds:.1f}/s", flush=True)
+                await settle(db)
                 race, winners = await race_phase(args, base, clinic, type_id, doctors[-1])
                 print(f"race winners: {winners}", flush=True)
+                await settle(db)
                 search = await search_phase(args, client, clinic, type_id, doctors)
             finally:
                 await db.close()
