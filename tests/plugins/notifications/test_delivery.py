@@ -178,6 +178,17 @@ async def test_quiet_hours_defer_a_non_critical_message_and_let_a_critical_one_t
     texts = [body_of(m) for m in smtp.messages if m["To"] == member.email]
     assert len(texts) == 1 and "urgent" in texts[0]
 
+    # The clock reaches the end of the window: the scheduled wake-up falls due, the mail goes.
+    moved = await clinic.execute(
+        "UPDATE outbox SET available_at = now() WHERE dispatched_at IS NULL "
+        "AND name = 'notification.delivery_due' AND payload->>'delivery_id' = $1",
+        str(deferred["id"]),
+    )
+    assert moved == "UPDATE 1"
+    await delivery(clinic, calm, "email", "status = 'sent'")
+    texts = [body_of(m) for m in smtp.messages if m["To"] == member.email]
+    assert len(texts) == 2 and "can wait" in texts[1]
+
 
 async def test_switched_off_channels_and_unconfigured_ones_are_skipped(clinic: Clinic) -> None:
     member = await clinic.member("patient", phone="+15550100")

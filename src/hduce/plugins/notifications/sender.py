@@ -20,7 +20,10 @@ SENDABLE = ("pending", "deferred")
 
 
 class DeliverySender:
-    """Sends due deliveries; the row stays locked while sending, so a delivery is sent once."""
+    """Sends due deliveries; the row stays locked while sending, so a delivery is sent once.
+
+    `last_error` keeps the latest failure even after a later attempt succeeds.
+    """
 
     def __init__(
         self, context: AppContext, config: NotificationsConfig, channels: Mapping[str, Channel]
@@ -59,7 +62,7 @@ class DeliverySender:
                 return
             await db.fetchrow(
                 "UPDATE delivery SET status = 'sent', sent_at = now(), attempts = attempts + 1, "
-                "last_error = NULL, next_attempt_at = NULL, updated_at = now() WHERE id = $1",
+                "next_attempt_at = NULL, updated_at = now() WHERE id = $1",
                 delivery_id,
             )
 

@@ -1,0 +1,57 @@
+"""SMS end to end: `notify` -> delivery task -> a real HTTP provider, with a retry."""
+
+from collections.abc import AsyncIterator
+from urllib.parse import parse_qs
+
+import pytest
+
+from hduce.contracts.notifications import Category
+from hduce.core.config import Settings
+from tests.plugins.notifications.conftest import notifications_settings
+from tests.plugins.notifications.test_delivery import delivery, notify
+from tests.plugins.users.clinic import Clinic, running_clinic
+from tests.support import sms_provider
+from tests.support.sms_provider import Provider
+from tests.support.smtp import SmtpServer
+
+provider = sms_provider.provider
+
+
+@pytest.fixture
+async def sms_clinic(
+    settings: Settings, smtp: SmtpServer, provider: Provider
+) -> AsyncIterator[Clinic]:
+    """The app with the SMS channel pointed at `provider`."""
+    sms = {"url": provider.url, "auth_header": "Basic dGVzdA==", "sender": "+15559990000"}
+    async with running_clinic(notifications_settings(settings, smtp.port, sms=sms)) as running:
+        yield running
+
+
+async def test_an_sms_reaches_the_provider_after_one_failure(
+    sms_clinic: Clinic, provider: Provider
+) -> None:
+    provider.replies.append((503, '{"message": "try later"}'))
+    member = await sms_clinic.member("patient", phone="+15550102030")
+    notification_id = await notify(
+        sms_clinic, member.id, "account_locked", {"until": "soon"}, category=Category.SECURITY
+    )
+    sent = await delivery(sms_clinic, notification_id, "sms", "status = 'sent'")
+    assert sent["attempts"] == 2
+    assert "503" in sent["last_error"]
+    forms = [parse_qs(request.body.decode()) for request in provider.requests]
+    assert len(forms) == 2
+    assert forms[-1]["To"] == ["+15550102030"]
+    assert forms[-1]["From"] == ["+15559990000"]
+    assert "locked" in forms[-1]["Body"][0]
+
+
+async def test_a_user_without_a_phone_number_gets_no_sms(sms_clinic: Clinic) -> None:
+    member = await sms_clinic.member("patient")
+    notification_id = await notify(
+        sms_clinic, member.id, "account_locked", {"until": "soon"}, category=Category.SECURITY
+    )
+    skipped = await delivery(sms_clinic, notification_id, "sms")
+    assert (skipped["status"], skipped["last_error"]) == (
+        "skipped",
+        "no phone number on the profile",
+    )

@@ -1,0 +1,84 @@
+"""A real HTTP server standing in for an SMS provider: records requests, answers as told."""
+
+import threading
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+HOST = "127.0.0.1"
+HANG = 0
+"""A reply status that makes the provider wait instead of answering (until the test ends)."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request the provider received."""
+
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+class Provider:
+    """A real HTTP server on a free loopback port that records requests and answers as told."""
+
+    def __init__(self) -> None:
+        self.requests: list[Request] = []
+        self.replies: deque[tuple[int, str]] = deque()
+        self.released = threading.Event()
+        self._server = ThreadingHTTPServer((HOST, 0), self._handler())
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+        self.url = f"http://{HOST}:{self._server.server_address[1]}/2010-04-01/Messages.json"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.released.set()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        provider = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                provider.requests.append(Request(self.path, dict(self.headers.items()), body))
+                status, text = (
+                    provider.replies.popleft() if provider.replies else (201, '{"sid": "SM1"}')
+                )
+                if status == HANG:
+                    provider.released.wait(10)
+                    return
+                payload = text.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                """Keep the test output quiet."""
+
+        return Handler
+
+
+@pytest.fixture
+def provider() -> Iterator[Provider]:
+    """A provider for one test, stopped afterwards whatever happens."""
+    server = Provider()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
