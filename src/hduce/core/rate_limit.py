@@ -1,4 +1,4 @@
-"""The global rate limit: Litestar's fixed window per client, kept as a count in memory."""
+"""Rate limits: Litestar's fixed window per client, kept as a count in memory."""
 
 from time import time
 
@@ -10,7 +10,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class ClientWindows:
-    """Requests per client in the current fixed window, shared by every route's middleware."""
+    """Requests per client in the current fixed window, shared by the routes of one limit."""
 
     def __init__(self) -> None:
         self._counts: dict[str, tuple[int, int]] = {}
@@ -34,6 +34,8 @@ class ClientWindows:
 class CountingRateLimitMiddleware(RateLimitMiddleware):
     """Litestar's windows, limit, 429 and `RateLimit-*` headers, at a constant cost per request.
 
+    A refused request also learns when to retry (`Retry-After`), which Litestar does not send.
+
     Litestar keeps every request's timestamp in a `Store` and decodes, extends and re-encodes
     that list under three locks on each request, so a busy client costs O(requests in the
     window). Only the count is ever used: `ClientWindows` keeps it in the process (the scope of
@@ -51,13 +53,16 @@ class CountingRateLimitMiddleware(RateLimitMiddleware):
         if await self.should_check_request(request=request):
             key = self.cache_key_from_request(request)
             counted, count, reset = self._windows.hit(key, self.max_requests, self._seconds)
-            with_headers = self.config.set_rate_limit_headers
             if not counted:
-                headers = self._headers(count, reset) if with_headers else None
-                raise TooManyRequestsException(headers=headers)
-            if with_headers:
+                raise TooManyRequestsException(headers=self._refusal_headers(count, reset))
+            if self.config.set_rate_limit_headers:
                 send = self._send_with_headers(send, count, reset)
         await self.app(scope, receive, send)
+
+    def _refusal_headers(self, count: int, reset: int) -> dict[str, str]:
+        """The `RateLimit-*` headers (if configured) and when to retry."""
+        headers = self._headers(count, reset) if self.config.set_rate_limit_headers else {}
+        return {**headers, "Retry-After": str(max(1, reset - int(time())))}
 
     def _headers(self, count: int, reset: int) -> dict[str, str]:
         config = self.config
@@ -81,5 +86,5 @@ class CountingRateLimitMiddleware(RateLimitMiddleware):
 
 
 def counting_rate_limit(config: RateLimitConfig) -> DefineMiddleware:
-    """The middleware for `config`, one window per client across every route of the app."""
+    """The middleware for `config`: one window per client across every route it is put on."""
     return DefineMiddleware(CountingRateLimitMiddleware, config=config, windows=ClientWindows())
