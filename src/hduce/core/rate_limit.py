@@ -2,7 +2,6 @@
 
 from time import time
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.exceptions import TooManyRequestsException
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import DURATION_VALUES, RateLimitConfig, RateLimitMiddleware
@@ -46,6 +45,7 @@ class CountingRateLimitMiddleware(RateLimitMiddleware):
         super().__init__(app, config)
         self._windows = windows
         self._seconds = DURATION_VALUES[self.unit]
+        self._header_names = frozenset(name.lower().encode() for name in self._headers(0, 0))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Count the request in its client's window; 429 once the window is full."""
@@ -74,12 +74,17 @@ class CountingRateLimitMiddleware(RateLimitMiddleware):
         }
 
     def _send_with_headers(self, send: Send, count: int, reset: int) -> Send:
+        """`send` replacing any `RateLimit-*` headers of the response with this limit's."""
+
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                headers = MutableScopeHeaders(message)
-                for name, value in self._headers(count, reset).items():
-                    headers[name] = value
+                names = self._header_names
+                headers = [h for h in message.get("headers", ()) if h[0].lower() not in names]
+                headers += [
+                    (name.lower().encode(), value.encode())
+                    for name, value in self._headers(count, reset).items()
+                ]
+                message["headers"] = headers
             await send(message)
 
         return send_wrapper
