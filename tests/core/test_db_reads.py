@@ -1,6 +1,5 @@
-"""`HduceEngine.fetchrow` and `one_connection`: raw reads on the shared pool or transaction."""
+"""`HduceEngine.fetchrow`: raw reads on the shared pool or in the current transaction."""
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -9,7 +8,6 @@ from hduce.core.config import Settings
 from hduce.core.db import HduceEngine, open_database
 from hduce.piccolo_conf import DB
 
-PID = "SELECT pg_backend_pid() AS pid"
 SETTING = "SELECT current_setting('hduce.probe', true) AS value"
 
 
@@ -29,17 +27,3 @@ async def test_fetchrow_reads_inside_the_current_transaction(db: HduceEngine) ->
     row = await db.fetchrow(SETTING)
     assert row is not None and not row["value"]
     assert await db.fetchrow("SELECT 1 AS one WHERE false") is None
-
-
-async def test_one_connection_serves_every_read_of_the_block(db: HduceEngine) -> None:
-    async with db.one_connection():
-        first, second = await db.fetchrow(PID), await db.fetchrow(PID)
-        assert first is not None and second is not None
-        assert first["pid"] == second["pid"]
-        # Tasks started inside copy the context but must not share the pinned connection.
-        rows = await asyncio.gather(*(db.fetchrow(PID) for _ in range(4)))
-        assert all(row is not None for row in rows)
-    async with db.transaction():
-        inside = await db.fetchrow(PID)
-        async with db.one_connection():
-            assert await db.fetchrow(PID) == inside

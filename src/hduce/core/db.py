@@ -1,10 +1,8 @@
 """The one PostgreSQL engine and asyncpg pool, shared by Piccolo and raw SQL."""
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from contextvars import ContextVar
 from typing import Any
 
 import asyncpg
@@ -25,9 +23,6 @@ class HduceEngine(PostgresEngine):
 
     def __init__(self) -> None:
         super().__init__(config={})
-        self._pinned: ContextVar[tuple[asyncio.Task[Any] | None, asyncpg.Connection] | None] = (
-            ContextVar("hduce_pinned_connection", default=None)
-        )
 
     async def check_version(self) -> None:
         """Skip Piccolo's import-time connection; the pool checks reachability instead."""
@@ -69,41 +64,13 @@ class HduceEngine(PostgresEngine):
     async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
         """One row of raw SQL with `$n` placeholders, or None; for hot reads.
 
-        Runs in the current Piccolo transaction if there is one, else on the connection of an
-        enclosing `one_connection` block, else on the pool; unlike Piccolo's queries it builds no
-        query objects and copies no rows into dicts.
+        Runs in the current Piccolo transaction if there is one, else on the pool; unlike
+        Piccolo's queries it builds no query objects and copies no rows into dicts.
         """
         transaction = self.current_transaction.get()
         if transaction is not None:
             return await transaction.connection.fetchrow(query, *args)
-        connection = self._pinned_connection()
-        if connection is not None:
-            return await connection.fetchrow(query, *args)
         return await self.shared_pool.fetchrow(query, *args)
-
-    @asynccontextmanager
-    async def one_connection(self) -> AsyncIterator[None]:
-        """Run this task's `fetchrow` calls in the block on one pooled connection.
-
-        Several reads then cost one acquire and one reset instead of one each. No transaction is
-        opened (each read sees the latest commits); tasks started inside use the pool as before.
-        """
-        if self.current_transaction.get() is not None or self._pinned_connection() is not None:
-            yield
-            return
-        async with self.shared_pool.acquire() as connection:
-            token = self._pinned.set((asyncio.current_task(), connection))
-            try:
-                yield
-            finally:
-                self._pinned.reset(token)
-
-    def _pinned_connection(self) -> asyncpg.Connection | None:
-        # Tasks started inside the block copy the context: only the task that pinned may use it.
-        pinned = self._pinned.get()
-        if pinned is None or pinned[0] is not asyncio.current_task():
-            return None
-        return pinned[1]
 
     @property
     def shared_pool(self) -> asyncpg.Pool:
