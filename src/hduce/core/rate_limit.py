@@ -45,7 +45,21 @@ class CountingRateLimitMiddleware(RateLimitMiddleware):
         super().__init__(app, config)
         self._windows = windows
         self._seconds = DURATION_VALUES[self.unit]
-        self._header_names = frozenset(name.lower().encode() for name in self._headers(0, 0))
+        policy, limit, remaining, reset = (
+            name.lower().encode()
+            for name in (
+                config.rate_limit_policy_header_key,
+                config.rate_limit_limit_header_key,
+                config.rate_limit_remaining_header_key,
+                config.rate_limit_reset_header_key,
+            )
+        )
+        self._header_names = frozenset((policy, limit, remaining, reset))
+        self._fixed_headers = (
+            (policy, f"{self.max_requests}; w={self._seconds}".encode()),
+            (limit, str(self.max_requests).encode()),
+        )
+        self._remaining_header, self._reset_header = remaining, reset
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Count the request in its client's window; 429 once the window is full."""
@@ -61,17 +75,18 @@ class CountingRateLimitMiddleware(RateLimitMiddleware):
 
     def _refusal_headers(self, count: int, reset: int) -> dict[str, str]:
         """The `RateLimit-*` headers (if configured) and when to retry."""
-        headers = self._headers(count, reset) if self.config.set_rate_limit_headers else {}
+        headers: dict[str, str] = {}
+        if self.config.set_rate_limit_headers:
+            headers = {k.decode(): v.decode() for k, v in self._headers(count, reset)}
         return {**headers, "Retry-After": str(max(1, reset - int(time())))}
 
-    def _headers(self, count: int, reset: int) -> dict[str, str]:
-        config = self.config
-        return {
-            config.rate_limit_policy_header_key: f"{self.max_requests}; w={self._seconds}",
-            config.rate_limit_limit_header_key: str(self.max_requests),
-            config.rate_limit_remaining_header_key: str(max(self.max_requests - count, 0)),
-            config.rate_limit_reset_header_key: str(reset - int(time())),
-        }
+    def _headers(self, count: int, reset: int) -> list[tuple[bytes, bytes]]:
+        """The `RateLimit-*` headers of a client with `count` requests in a window until `reset`."""
+        return [
+            *self._fixed_headers,
+            (self._remaining_header, str(max(self.max_requests - count, 0)).encode()),
+            (self._reset_header, str(reset - int(time())).encode()),
+        ]
 
     def _send_with_headers(self, send: Send, count: int, reset: int) -> Send:
         """`send` replacing any `RateLimit-*` headers of the response with this limit's."""
@@ -80,11 +95,7 @@ class CountingRateLimitMiddleware(RateLimitMiddleware):
             if message["type"] == "http.response.start":
                 names = self._header_names
                 headers = [h for h in message.get("headers", ()) if h[0].lower() not in names]
-                headers += [
-                    (name.lower().encode(), value.encode())
-                    for name, value in self._headers(count, reset).items()
-                ]
-                message["headers"] = headers
+                message["headers"] = headers + self._headers(count, reset)
             await send(message)
 
         return send_wrapper
