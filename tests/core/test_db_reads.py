@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 
+import msgspec
 import pytest
 
 from hduce.core.config import Settings
@@ -27,3 +28,23 @@ async def test_fetchrow_reads_inside_the_current_transaction(db: HduceEngine) ->
     row = await db.fetchrow(SETTING)
     assert row is not None and not row["value"]
     assert await db.fetchrow("SELECT 1 AS one WHERE false") is None
+
+
+async def test_only_plain_reads_skip_the_pool_reset(settings: Settings) -> None:
+    one_connection = msgspec.structs.replace(settings.database, pool_min_size=1, pool_max_size=1)
+    engine = HduceEngine()
+    engine.configure(settings.database.url)
+    async with open_database(engine, one_connection):
+        pool = engine.shared_pool
+        # Any other use of a pooled connection is reset before the next one gets it.
+        await pool.execute("SELECT set_config('hduce.probe', 'other use', false)")
+        row = await engine.fetchrow(SETTING)
+        assert row is not None and not row["value"]
+        # `fetchrow` promises a plain read, so its connection goes back as it is (this query
+        # breaks that promise on purpose, to show that no reset query ran)...
+        await engine.fetchrow("SELECT set_config('hduce.probe', 'kept', false) AS value")
+        row = await pool.fetchrow(SETTING)
+        assert row is not None and row["value"] == "kept"
+        # ...and the next use other than `fetchrow` is reset again.
+        row = await engine.fetchrow(SETTING)
+        assert row is not None and not row["value"]

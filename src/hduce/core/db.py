@@ -3,6 +3,7 @@
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import asyncpg
@@ -12,6 +13,10 @@ from hduce.core.config import DatabaseSettings
 from hduce.core.config.masking import mask_url
 
 logger = logging.getLogger("hduce.db")
+
+# Set while `HduceEngine.fetchrow` holds a pooled connection; the pool's release (in a task that
+# copies this context) then skips the reset query.
+_plain_read: ContextVar[bool] = ContextVar("hduce_plain_read", default=False)
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -48,6 +53,7 @@ class HduceEngine(PostgresEngine):
                 max_size=settings.pool_max_size,
                 timeout=settings.connect_timeout,
                 command_timeout=60,
+                reset=_reset_unless_plain_read,
             )
         except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
             raise DatabaseUnavailable(
@@ -65,12 +71,19 @@ class HduceEngine(PostgresEngine):
         """One row of raw SQL with `$n` placeholders, or None; for hot reads.
 
         Runs in the current Piccolo transaction if there is one, else on the pool; unlike
-        Piccolo's queries it builds no query objects and copies no rows into dicts.
+        Piccolo's queries it builds no query objects and copies no rows into dicts. `query`
+        must be a plain read: a pooled connection goes back without asyncpg's reset query
+        (a round trip), so nothing may change session state (`SET`, `set_config(..., false)`,
+        advisory locks, `LISTEN`).
         """
         transaction = self.current_transaction.get()
         if transaction is not None:
             return await transaction.connection.fetchrow(query, *args)
-        return await self.shared_pool.fetchrow(query, *args)
+        token = _plain_read.set(True)
+        try:
+            return await self.shared_pool.fetchrow(query, *args)
+        finally:
+            _plain_read.reset(token)
 
     @property
     def shared_pool(self) -> asyncpg.Pool:
@@ -78,6 +91,12 @@ class HduceEngine(PostgresEngine):
         if self.pool is None:
             raise RuntimeError("the database pool is not open")
         return self.pool
+
+
+async def _reset_unless_plain_read(connection: asyncpg.Connection) -> None:
+    """Run the reset query (locks, cursors, `LISTEN`, settings) unless the connection only read."""
+    if not _plain_read.get() and (query := connection.get_reset_query()):
+        await connection.execute(query)
 
 
 @asynccontextmanager
