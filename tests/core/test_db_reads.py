@@ -1,15 +1,14 @@
-"""`HduceEngine.fetchrow` and `one_connection`: raw reads on the shared pool or transaction."""
+"""`HduceEngine.fetchrow`: raw reads on the shared pool or in the current transaction."""
 
-import asyncio
 from collections.abc import AsyncIterator
 
+import msgspec
 import pytest
 
 from hduce.core.config import Settings
 from hduce.core.db import HduceEngine, open_database
 from hduce.piccolo_conf import DB
 
-PID = "SELECT pg_backend_pid() AS pid"
 SETTING = "SELECT current_setting('hduce.probe', true) AS value"
 
 
@@ -31,15 +30,21 @@ async def test_fetchrow_reads_inside_the_current_transaction(db: HduceEngine) ->
     assert await db.fetchrow("SELECT 1 AS one WHERE false") is None
 
 
-async def test_one_connection_serves_every_read_of_the_block(db: HduceEngine) -> None:
-    async with db.one_connection():
-        first, second = await db.fetchrow(PID), await db.fetchrow(PID)
-        assert first is not None and second is not None
-        assert first["pid"] == second["pid"]
-        # Tasks started inside copy the context but must not share the pinned connection.
-        rows = await asyncio.gather(*(db.fetchrow(PID) for _ in range(4)))
-        assert all(row is not None for row in rows)
-    async with db.transaction():
-        inside = await db.fetchrow(PID)
-        async with db.one_connection():
-            assert await db.fetchrow(PID) == inside
+async def test_only_plain_reads_skip_the_pool_reset(settings: Settings) -> None:
+    one_connection = msgspec.structs.replace(settings.database, pool_min_size=1, pool_max_size=1)
+    engine = HduceEngine()
+    engine.configure(settings.database.url)
+    async with open_database(engine, one_connection):
+        pool = engine.shared_pool
+        # Any other use of a pooled connection is reset before the next one gets it.
+        await pool.execute("SELECT set_config('hduce.probe', 'other use', false)")
+        row = await engine.fetchrow(SETTING)
+        assert row is not None and not row["value"]
+        # `fetchrow` promises a plain read, so its connection goes back as it is (this query
+        # breaks that promise on purpose, to show that no reset query ran)...
+        await engine.fetchrow("SELECT set_config('hduce.probe', 'kept', false) AS value")
+        row = await pool.fetchrow(SETTING)
+        assert row is not None and row["value"] == "kept"
+        # ...and the next use other than `fetchrow` is reset again.
+        row = await engine.fetchrow(SETTING)
+        assert row is not None and not row["value"]

@@ -1,4 +1,4 @@
-"""The global rate limit counts like Litestar's middleware: same statuses and headers."""
+"""The counting rate limit answers like Litestar's middleware, plus `Retry-After` on a 429."""
 
 import pytest
 from litestar import Litestar, get
@@ -64,7 +64,9 @@ async def test_a_new_window_starts_after_the_reset(monkeypatch: pytest.MonkeyPat
     async with AsyncTestClient(make_app(counting_rate_limit(limit(1)))) as client:
         assert (await client.get("/one")).status_code == 200
         now[0] += 59
-        assert (await client.get("/two")).status_code == 429
+        refused = await client.get("/two")
+        assert refused.status_code == 429
+        assert refused.headers["retry-after"] == refused.headers["ratelimit-reset"] == "1"
         now[0] += 1
         response = await client.get("/two")
         assert response.status_code == 200

@@ -1,6 +1,7 @@
 """Identity contracts: roles, the user directory, profiles and the audit log, shared by plugins."""
 
 import uuid
+from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
 from typing import Any, Protocol
@@ -41,6 +42,14 @@ class ProfileFields(msgspec.Struct, frozen=True, kw_only=True):
     institution: str | None = None
 
 
+ACCOUNT_DIRECTORY = "account_directory"
+"""A read-only view kept by the auth plugin: `id, email, username, roles, status` per account.
+
+For a plugin that needs accounts together with rows of its own (joined by id) in one query;
+`DirectoryEntry.from_row` reads those columns. Other account reads go through `Accounts`.
+"""
+
+
 class DirectoryEntry(msgspec.Struct, frozen=True, kw_only=True):
     """What other plugins may know about a user."""
 
@@ -53,6 +62,17 @@ class DirectoryEntry(msgspec.Struct, frozen=True, kw_only=True):
     last_name: str = ""
     phone: str | None = None
     timezone: str = "UTC"
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> "DirectoryEntry":
+        """The account fields of a row with the `ACCOUNT_DIRECTORY` columns (no profile fields)."""
+        return cls(
+            id=row["id"],
+            email=row["email"],
+            username=row["username"],
+            roles=frozenset(row["roles"]),
+            status=row["status"],
+        )
 
 
 class ContactDetails(msgspec.Struct, frozen=True, kw_only=True):

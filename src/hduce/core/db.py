@@ -1,6 +1,5 @@
 """The one PostgreSQL engine and asyncpg pool, shared by Piccolo and raw SQL."""
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +14,10 @@ from hduce.core.config.masking import mask_url
 
 logger = logging.getLogger("hduce.db")
 
+# Set while `HduceEngine.fetchrow` holds a pooled connection; the pool's release (in a task that
+# copies this context) then skips the reset query.
+_plain_read: ContextVar[bool] = ContextVar("hduce_plain_read", default=False)
+
 
 class DatabaseUnavailable(RuntimeError):
     """The database could not be reached; the message names it with the password masked."""
@@ -25,9 +28,6 @@ class HduceEngine(PostgresEngine):
 
     def __init__(self) -> None:
         super().__init__(config={})
-        self._pinned: ContextVar[tuple[asyncio.Task[Any] | None, asyncpg.Connection] | None] = (
-            ContextVar("hduce_pinned_connection", default=None)
-        )
 
     async def check_version(self) -> None:
         """Skip Piccolo's import-time connection; the pool checks reachability instead."""
@@ -53,6 +53,7 @@ class HduceEngine(PostgresEngine):
                 max_size=settings.pool_max_size,
                 timeout=settings.connect_timeout,
                 command_timeout=60,
+                reset=_reset_unless_plain_read,
             )
         except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
             raise DatabaseUnavailable(
@@ -67,47 +68,29 @@ class HduceEngine(PostgresEngine):
             await pool.close()
 
     async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
-        """One row of raw SQL with `$n` placeholders, or None; for hot reads.
+        """One row of raw SQL with `$n` placeholders, or None; for hot paths.
 
-        Runs in the current Piccolo transaction if there is one, else on the connection of an
-        enclosing `one_connection` block, else on the pool; unlike Piccolo's queries it builds no
-        query objects and copies no rows into dicts.
+        Runs in the current Piccolo transaction if there is one, else on the pool; unlike
+        Piccolo's queries it builds no query objects and copies no rows into dicts. Outside a
+        transaction the pooled connection goes back without asyncpg's reset query (a round
+        trip), so `query` must not change session state (`SET`, `set_config(..., false)`,
+        advisory locks, `LISTEN`); plain reads and single-statement writes are fine.
         """
-        return await self._executor().fetchrow(query, *args)
+        return await self._run("fetchrow", query, args)
 
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
-        """Every row of raw SQL with `$n` placeholders, on the same connection as `fetchrow`."""
-        return await self._executor().fetch(query, *args)
+        """Every row of raw SQL with `$n` placeholders; the same rules as `fetchrow`."""
+        return await self._run("fetch", query, args)
 
-    def _executor(self) -> asyncpg.Connection | asyncpg.Pool:
+    async def _run(self, method: str, query: str, args: tuple[Any, ...]) -> Any:
         transaction = self.current_transaction.get()
         if transaction is not None:
-            return transaction.connection
-        return self._pinned_connection() or self.shared_pool
-
-    @asynccontextmanager
-    async def one_connection(self) -> AsyncIterator[None]:
-        """Run this task's `fetchrow` calls in the block on one pooled connection.
-
-        Several reads then cost one acquire and one reset instead of one each. No transaction is
-        opened (each read sees the latest commits); tasks started inside use the pool as before.
-        """
-        if self.current_transaction.get() is not None or self._pinned_connection() is not None:
-            yield
-            return
-        async with self.shared_pool.acquire() as connection:
-            token = self._pinned.set((asyncio.current_task(), connection))
-            try:
-                yield
-            finally:
-                self._pinned.reset(token)
-
-    def _pinned_connection(self) -> asyncpg.Connection | None:
-        # Tasks started inside the block copy the context: only the task that pinned may use it.
-        pinned = self._pinned.get()
-        if pinned is None or pinned[0] is not asyncio.current_task():
-            return None
-        return pinned[1]
+            return await getattr(transaction.connection, method)(query, *args)
+        token = _plain_read.set(True)
+        try:
+            return await getattr(self.shared_pool, method)(query, *args)
+        finally:
+            _plain_read.reset(token)
 
     @property
     def shared_pool(self) -> asyncpg.Pool:
@@ -115,6 +98,12 @@ class HduceEngine(PostgresEngine):
         if self.pool is None:
             raise RuntimeError("the database pool is not open")
         return self.pool
+
+
+async def _reset_unless_plain_read(connection: asyncpg.Connection) -> None:
+    """Run the reset query (locks, cursors, `LISTEN`, settings) unless the connection only read."""
+    if not _plain_read.get() and (query := connection.get_reset_query()):
+        await connection.execute(query)
 
 
 @asynccontextmanager

@@ -1,8 +1,7 @@
-"""The global rate limit: Litestar's fixed window per client, kept as a count in memory."""
+"""Rate limits: Litestar's fixed window per client, kept as a count in memory."""
 
 from time import time
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.exceptions import TooManyRequestsException
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import DURATION_VALUES, RateLimitConfig, RateLimitMiddleware
@@ -10,7 +9,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class ClientWindows:
-    """Requests per client in the current fixed window, shared by every route's middleware."""
+    """Requests per client in the current fixed window, shared by the routes of one limit."""
 
     def __init__(self) -> None:
         self._counts: dict[str, tuple[int, int]] = {}
@@ -34,6 +33,8 @@ class ClientWindows:
 class CountingRateLimitMiddleware(RateLimitMiddleware):
     """Litestar's windows, limit, 429 and `RateLimit-*` headers, at a constant cost per request.
 
+    A refused request also learns when to retry (`Retry-After`), which Litestar does not send.
+
     Litestar keeps every request's timestamp in a `Store` and decodes, extends and re-encodes
     that list under three locks on each request, so a busy client costs O(requests in the
     window). Only the count is ever used: `ClientWindows` keeps it in the process (the scope of
@@ -44,6 +45,21 @@ class CountingRateLimitMiddleware(RateLimitMiddleware):
         super().__init__(app, config)
         self._windows = windows
         self._seconds = DURATION_VALUES[self.unit]
+        policy, limit, remaining, reset = (
+            name.lower().encode()
+            for name in (
+                config.rate_limit_policy_header_key,
+                config.rate_limit_limit_header_key,
+                config.rate_limit_remaining_header_key,
+                config.rate_limit_reset_header_key,
+            )
+        )
+        self._header_names = frozenset((policy, limit, remaining, reset))
+        self._fixed_headers = (
+            (policy, f"{self.max_requests}; w={self._seconds}".encode()),
+            (limit, str(self.max_requests).encode()),
+        )
+        self._remaining_header, self._reset_header = remaining, reset
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Count the request in its client's window; 429 once the window is full."""
@@ -51,35 +67,40 @@ class CountingRateLimitMiddleware(RateLimitMiddleware):
         if await self.should_check_request(request=request):
             key = self.cache_key_from_request(request)
             counted, count, reset = self._windows.hit(key, self.max_requests, self._seconds)
-            with_headers = self.config.set_rate_limit_headers
             if not counted:
-                headers = self._headers(count, reset) if with_headers else None
-                raise TooManyRequestsException(headers=headers)
-            if with_headers:
+                raise TooManyRequestsException(headers=self._refusal_headers(count, reset))
+            if self.config.set_rate_limit_headers:
                 send = self._send_with_headers(send, count, reset)
         await self.app(scope, receive, send)
 
-    def _headers(self, count: int, reset: int) -> dict[str, str]:
-        config = self.config
-        return {
-            config.rate_limit_policy_header_key: f"{self.max_requests}; w={self._seconds}",
-            config.rate_limit_limit_header_key: str(self.max_requests),
-            config.rate_limit_remaining_header_key: str(max(self.max_requests - count, 0)),
-            config.rate_limit_reset_header_key: str(reset - int(time())),
-        }
+    def _refusal_headers(self, count: int, reset: int) -> dict[str, str]:
+        """The `RateLimit-*` headers (if configured) and when to retry."""
+        headers: dict[str, str] = {}
+        if self.config.set_rate_limit_headers:
+            headers = {k.decode(): v.decode() for k, v in self._headers(count, reset)}
+        return {**headers, "Retry-After": str(max(1, reset - int(time())))}
+
+    def _headers(self, count: int, reset: int) -> list[tuple[bytes, bytes]]:
+        """The `RateLimit-*` headers of a client with `count` requests in a window until `reset`."""
+        return [
+            *self._fixed_headers,
+            (self._remaining_header, str(max(self.max_requests - count, 0)).encode()),
+            (self._reset_header, str(reset - int(time())).encode()),
+        ]
 
     def _send_with_headers(self, send: Send, count: int, reset: int) -> Send:
+        """`send` replacing any `RateLimit-*` headers of the response with this limit's."""
+
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                headers = MutableScopeHeaders(message)
-                for name, value in self._headers(count, reset).items():
-                    headers[name] = value
+                names = self._header_names
+                headers = [h for h in message.get("headers", ()) if h[0].lower() not in names]
+                message["headers"] = headers + self._headers(count, reset)
             await send(message)
 
         return send_wrapper
 
 
 def counting_rate_limit(config: RateLimitConfig) -> DefineMiddleware:
-    """The middleware for `config`, one window per client across every route of the app."""
+    """The middleware for `config`: one window per client across every route it is put on."""
     return DefineMiddleware(CountingRateLimitMiddleware, config=config, windows=ClientWindows())

@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from hduce.contracts.identity import AccountAdmin, Accounts
+from hduce.contracts.identity import ACCOUNT_DIRECTORY, AccountAdmin, Accounts
 from hduce.core.errors import Conflict, HduceError, NotFound
 from tests.plugins.auth.helpers import AuthApp
 
@@ -18,6 +18,15 @@ async def test_accounts_lookups(app: AuthApp) -> None:
     assert app.run(accounts.find_account, user["username"]) == entry
     assert app.run(accounts.get_account, uuid.uuid4()) is None
     assert app.run(accounts.find_account, "nobody@example.org") is None
+
+
+async def test_the_account_directory_view_holds_what_a_directory_entry_does(app: AuthApp) -> None:
+    rows = await app.pool.fetch(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = $1 "
+        "ORDER BY ordinal_position",
+        ACCOUNT_DIRECTORY,
+    )
+    assert [row["column_name"] for row in rows] == ["id", "email", "username", "roles", "status"]
 
 
 async def test_approve_a_pending_staff_account(app: AuthApp) -> None:

@@ -1,4 +1,4 @@
-"""Per-address limits (Litestar, one store per route group) and per-account sliding windows."""
+"""Per-address limits (counting windows, one per route group) and per-account sliding windows."""
 
 import uuid
 
@@ -18,7 +18,7 @@ def assert_retry_later(response: object) -> int:
     return retry_after
 
 
-async def test_login_is_limited_per_address_in_its_own_store(settings: Settings) -> None:
+async def test_login_is_limited_per_address_in_its_own_window(settings: Settings) -> None:
     async with running_app(settings, login_per_minute_per_ip=3) as app:
         user = await app.active_user()
         for _ in range(3):

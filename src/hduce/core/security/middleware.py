@@ -7,7 +7,7 @@ from litestar.middleware import (
     AuthenticationResult,
     DefineMiddleware,
 )
-from litestar.types import ASGIApp
+from litestar.types import ASGIApp, Scope
 
 from hduce.core.security.tokens import InvalidToken, TokenService
 
@@ -23,15 +23,23 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
 
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
         """Verify the bearer token; 401 when it is missing or invalid."""
-        header = connection.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        scheme, _, token = _authorization(connection.scope).partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
             raise NotAuthorizedException("a bearer access token is required")
         try:
-            principal = self._tokens.verify(token.strip())
+            principal = self._tokens.verify(token)
         except InvalidToken as exc:
             raise NotAuthorizedException(f"invalid access token: {exc}") from None
         return AuthenticationResult(user=principal, auth=token)
+
+
+def _authorization(scope: Scope) -> str:
+    """The first `Authorization` header, read from the scope without building `Headers`."""
+    for name, value in scope["headers"]:
+        if name.lower() == b"authorization":
+            return value.decode("latin-1")
+    return ""
 
 
 def bearer_auth(tokens: TokenService) -> DefineMiddleware:

@@ -1,14 +1,20 @@
 """Access tokens: short-lived JWTs with `kid` so signing keys can rotate."""
 
+import base64
 import hashlib
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
+import msgspec
 
 from hduce.core.config import AuthSettings
 from hduce.core.security.principal import Principal
+from hduce.core.security.token_cache import VerifiedTokens
+
+VERIFIED_TOKENS_KEPT = 4096
+"""How many verified tokens `TokenService.verify` remembers (about 2 MB at most)."""
 
 
 class InvalidToken(Exception):
@@ -20,15 +26,27 @@ def key_id(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()[:16]
 
 
+class _Header(msgspec.Struct):
+    kid: str = ""
+
+
+def _unverified_key_id(token: str) -> str:
+    """The `kid` of a token's header, only to pick the key; PyJWT then checks everything."""
+    segment = token.partition(".")[0]
+    raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    return msgspec.json.decode(raw, type=_Header).kid
+
+
 class TokenService:
     """Issues and verifies access tokens with the current secret; previous secrets still verify."""
 
-    def __init__(self, settings: AuthSettings) -> None:
+    def __init__(self, settings: AuthSettings, *, kept: int = VERIFIED_TOKENS_KEPT) -> None:
         if not settings.jwt_secret:
             raise ValueError("auth.jwt_secret is empty")
         self._settings = settings
         self._current_kid = key_id(settings.jwt_secret)
         self._keys = {key_id(s): s for s in (settings.jwt_secret, *settings.jwt_previous_secrets)}
+        self._verified = VerifiedTokens(kept)
 
     @property
     def lifetime(self) -> timedelta:
@@ -58,10 +76,16 @@ class TokenService:
         return token, int(self.lifetime.total_seconds())
 
     def verify(self, token: str) -> Principal:
-        """Check signature, algorithm, `kid`, `exp`, `iss` and `aud`; return the principal."""
+        """Check signature, algorithm, `kid`, `exp`, `iss` and `aud`; return the principal.
+
+        A token verified before is answered from memory until its `exp`; any other string,
+        including a known payload under another signature, is verified in full.
+        """
+        principal = self._verified.get(token)
+        if principal is not None:
+            return principal
         try:
-            header = jwt.get_unverified_header(token)
-            secret = self._keys.get(str(header.get("kid", "")))
+            secret = self._keys.get(_unverified_key_id(token))
             if secret is None:
                 raise InvalidToken("unknown signing key")
             claims = jwt.decode(
@@ -72,11 +96,14 @@ class TokenService:
                 issuer=self._settings.jwt_issuer,
                 options={"require": ["exp", "iat", "sub", "jti", "iss", "aud"]},
             )
-            return Principal(
+            principal = Principal(
                 id=uuid.UUID(claims["sub"]),
                 roles=frozenset(str(r) for r in claims.get("roles", [])),
                 session_id=uuid.UUID(claims["sid"]) if claims.get("sid") else None,
                 token_id=str(claims["jti"]),
             )
-        except (jwt.PyJWTError, ValueError, TypeError, KeyError) as exc:
+            expires_at = float(claims["exp"])
+        except (jwt.PyJWTError, msgspec.MsgspecError, ValueError, TypeError, KeyError) as exc:
             raise InvalidToken(str(exc) or type(exc).__name__) from None
+        self._verified.put(token, principal, expires_at)
+        return principal

@@ -6,7 +6,7 @@ from typing import Any
 
 import msgspec
 
-from hduce.contracts.identity import DirectoryEntry
+from hduce.contracts.identity import ACCOUNT_DIRECTORY, DirectoryEntry
 from hduce.core.db import HduceEngine
 from hduce.plugins.auth.errors import InvalidOneTimeToken
 from hduce.plugins.auth.opaque import digest, new_token
@@ -43,13 +43,7 @@ class AccountRow(msgspec.Struct, frozen=True, kw_only=True):
 
     def entry(self) -> DirectoryEntry:
         """What other plugins may know about this account."""
-        return DirectoryEntry(
-            id=self.id,
-            email=self.email,
-            username=self.username,
-            roles=frozenset(self.roles),
-            status=self.status,
-        )
+        return DirectoryEntry.from_row(msgspec.structs.asdict(self))
 
 
 def normalise(identifier: str) -> str:
@@ -70,6 +64,12 @@ async def get_account(account_id: uuid.UUID, *, lock: bool = False) -> AccountRo
         f"SELECT {ACCOUNT_COLUMNS} FROM account WHERE id = $1{suffix}", account_id
     )
     return AccountRow(**row) if row else None
+
+
+async def get_entry(account_id: uuid.UUID) -> DirectoryEntry | None:
+    """What other plugins may know about one account (read from `ACCOUNT_DIRECTORY`), or None."""
+    row = await _engine().fetchrow(f"SELECT * FROM {ACCOUNT_DIRECTORY} WHERE id = $1", account_id)
+    return DirectoryEntry.from_row(row) if row else None
 
 
 async def find_account(identifier: str) -> AccountRow | None:

@@ -34,19 +34,18 @@ class DeliveryLog:
             "($1::text IS NULL OR d.status = $1) AND ($2::text IS NULL OR d.channel = $2) "
             "AND ($3::uuid IS NULL OR d.recipient = $3)"
         )
-        async with self._db.one_connection():
-            rows = await self._db.fetch(
-                f"SELECT {COLUMNS} FROM delivery d JOIN notification n ON n.id = d.notification "
-                f"WHERE {where} ORDER BY d.created_at DESC, d.id DESC LIMIT $4 OFFSET $5",
-                status,
-                channel,
-                recipient_id,
-                limit,
-                offset,
-            )
-            total = await self._db.fetchrow(
-                f"SELECT count(*) AS n FROM delivery d WHERE {where}", status, channel, recipient_id
-            )
+        rows = await self._db.fetch(
+            f"SELECT {COLUMNS} FROM delivery d JOIN notification n ON n.id = d.notification "
+            f"WHERE {where} ORDER BY d.created_at DESC, d.id DESC LIMIT $4 OFFSET $5",
+            status,
+            channel,
+            recipient_id,
+            limit,
+            offset,
+        )
+        total = await self._db.fetchrow(
+            f"SELECT count(*) AS n FROM delivery d WHERE {where}", status, channel, recipient_id
+        )
         return DeliveryPage(
             items=[msgspec.convert(dict(row), DeliveryRead) for row in rows],
             total=total["n"] if total else 0,

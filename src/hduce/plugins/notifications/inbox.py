@@ -26,20 +26,19 @@ class Inbox:
     ) -> InboxPage:
         """A page of the user's inbox, newest first, with totals."""
         unread_filter = " AND d.read_at IS NULL" if unread_only else ""
-        async with self._db.one_connection():
-            rows = await self._db.fetch(
-                f"SELECT {ITEM_COLUMNS} FROM delivery d JOIN notification n "
-                f"ON n.id = d.notification WHERE {OWN_ITEMS}{unread_filter} "
-                "ORDER BY d.created_at DESC, d.id DESC LIMIT $2 OFFSET $3",
-                user_id,
-                limit,
-                offset,
-            )
-            counts = await self._db.fetchrow(
-                "SELECT count(*) AS total, count(*) FILTER (WHERE d.read_at IS NULL) AS unread "
-                f"FROM delivery d WHERE {OWN_ITEMS}",
-                user_id,
-            )
+        rows = await self._db.fetch(
+            f"SELECT {ITEM_COLUMNS} FROM delivery d JOIN notification n "
+            f"ON n.id = d.notification WHERE {OWN_ITEMS}{unread_filter} "
+            "ORDER BY d.created_at DESC, d.id DESC LIMIT $2 OFFSET $3",
+            user_id,
+            limit,
+            offset,
+        )
+        counts = await self._db.fetchrow(
+            "SELECT count(*) AS total, count(*) FILTER (WHERE d.read_at IS NULL) AS unread "
+            f"FROM delivery d WHERE {OWN_ITEMS}",
+            user_id,
+        )
         assert counts is not None
         return InboxPage(
             items=[msgspec.convert(dict(row), InboxItem) for row in rows],

@@ -29,7 +29,7 @@ class UsersPlugin(HducePlugin):
         super().setup(context)
         assert isinstance(self.config, UsersConfig)
         profiles = ProfileStore(context.db)
-        self.service = UsersService(context.db, context.registry, profiles)
+        self.service = UsersService(context.registry, profiles)
         self.admin = UserAdminService(context.registry, profiles, self.config.max_page_size)
         context.registry.provide(Profiles, profiles)
         context.registry.provide(UserDirectory, Directory(context.registry, profiles))

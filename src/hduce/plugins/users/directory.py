@@ -31,10 +31,8 @@ class Directory:
 
     async def get(self, user_id: uuid.UUID) -> DirectoryEntry | None:
         """A user by id, or None."""
-        entry = await self._registry.get(Accounts).get_account(user_id)
-        if entry is None:
-            return None
-        return with_profile(entry, await self._profiles.get(user_id))
+        found = await self._profiles.get_user(user_id)
+        return with_profile(*found) if found else None
 
     async def find_by_email(self, email: str) -> DirectoryEntry | None:
         """A user by e-mail (case-insensitive), or None."""

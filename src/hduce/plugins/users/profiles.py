@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 
-from hduce.contracts.identity import ProfileFields
+from hduce.contracts.identity import ACCOUNT_DIRECTORY, DirectoryEntry, ProfileFields
 from hduce.core.db import HduceEngine
 from hduce.plugins.users.tables import Profile
 
@@ -26,6 +26,10 @@ _COLUMNS = (
 )
 
 _SELECT_ONE = f"SELECT {', '.join(_COLUMNS)} FROM profile WHERE account = $1"
+_SELECT_USER = (
+    f"SELECT a.*, p.account AS profile_of, {', '.join(f'p.{name}' for name in _COLUMNS)} "
+    f"FROM {ACCOUNT_DIRECTORY} a LEFT JOIN profile p ON p.account = a.id WHERE a.id = $1"
+)
 
 
 class ProfileData(msgspec.Struct, frozen=True, kw_only=True):
@@ -58,6 +62,15 @@ class ProfileStore:
         """The profile of one account, or None."""
         row = await self._db.fetchrow(_SELECT_ONE, account_id)
         return _to_data(row) if row else None
+
+    async def get_user(
+        self, account_id: uuid.UUID
+    ) -> tuple[DirectoryEntry, ProfileData | None] | None:
+        """An account and its profile (None if it has none) in one query, or None."""
+        row = await self._db.fetchrow(_SELECT_USER, account_id)
+        if row is None:
+            return None
+        return DirectoryEntry.from_row(row), _to_data(row) if row["profile_of"] else None
 
     async def get_many(self, account_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, ProfileData]:
         """The profiles of several accounts, by account id (accounts without one are absent)."""

@@ -3,7 +3,6 @@
 import uuid
 
 from hduce.contracts.identity import STAFF_ROLES, Accounts, AuditLog, DirectoryEntry, Role
-from hduce.core.db import HduceEngine
 from hduce.core.errors import Forbidden, NotFound
 from hduce.core.registry import Registry
 from hduce.core.security import Principal
@@ -40,16 +39,13 @@ def to_read(entry: DirectoryEntry, profile: ProfileData | None) -> UserRead:
 class UsersService:
     """The caller's own profile, and profile reads checked against the caller's roles."""
 
-    def __init__(self, db: HduceEngine, registry: Registry, profiles: ProfileStore) -> None:
-        self._db = db
+    def __init__(self, registry: Registry, profiles: ProfileStore) -> None:
         self._registry = registry
         self._profiles = profiles
 
     async def me(self, principal: Principal) -> UserRead:
         """The caller's account and profile."""
-        async with self._db.one_connection():
-            entry = await self._account(principal.id)
-            return to_read(entry, await self._profiles.get(entry.id))
+        return to_read(*await self._user(principal.id))
 
     async def update_me(self, principal: Principal, data: ProfileUpdate) -> UserRead:
         """Change the caller's profile; practitioner details are for staff accounts only."""
@@ -70,16 +66,22 @@ class UsersService:
             return await self.me(principal)
         if not principal.has_any_role(Role.ADMIN, *PATIENT_READERS):
             raise NotFound("no such user")
-        entry = await self._account(user_id)
+        entry, profile = await self._user(user_id)
         if not principal.has_any_role(Role.ADMIN) and Role.PATIENT not in entry.roles:
             raise NotFound("no such user")
         await self._registry.get(AuditLog).record(
             "users.profile_read", actor_id=principal.id, subject_id=user_id, ip=ip
         )
-        return to_read(entry, await self._profiles.get(user_id))
+        return to_read(entry, profile)
 
     async def _account(self, user_id: uuid.UUID) -> DirectoryEntry:
         entry = await self._registry.get(Accounts).get_account(user_id)
         if entry is None:
             raise NotFound("no such user")
         return entry
+
+    async def _user(self, user_id: uuid.UUID) -> tuple[DirectoryEntry, ProfileData | None]:
+        found = await self._profiles.get_user(user_id)
+        if found is None:
+            raise NotFound("no such user")
+        return found

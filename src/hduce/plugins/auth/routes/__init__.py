@@ -25,17 +25,17 @@ from hduce.plugins.auth.routes._public import (
 
 
 def auth_routes(config: AuthConfig) -> list[Router]:
-    """Every auth route; each limited group counts in a store of its own."""
+    """Every auth route; each limited group counts in windows of its own."""
     reset_rate = config.password_reset_per_hour_per_ip
     verify_rate = config.verify_email_per_hour_per_ip
     return [
-        limited("register", "hour", config.register_per_hour_per_ip, register),
-        limited("login", "minute", config.login_per_minute_per_ip, login),
-        limited("forgot_password", "hour", reset_rate, forgot_password),
-        limited("reset_password", "hour", reset_rate, reset_password),
-        limited("verify_email", "hour", verify_rate, verify_email),
-        limited("resend_verification", "hour", verify_rate, resend_verification),
-        limited("mfa", "minute", config.mfa_per_minute_per_ip, verify_totp, disable_totp),
+        limited("hour", config.register_per_hour_per_ip, register),
+        limited("minute", config.login_per_minute_per_ip, login),
+        limited("hour", reset_rate, forgot_password),
+        limited("hour", reset_rate, reset_password),
+        limited("hour", verify_rate, verify_email),
+        limited("hour", verify_rate, resend_verification),
+        limited("minute", config.mfa_per_minute_per_ip, verify_totp, disable_totp),
         Router(
             path="/auth",
             route_handlers=[

@@ -13,6 +13,7 @@ from hduce.plugins.auth.store import (
     AccountRow,
     find_account,
     get_account,
+    get_entry,
     update_account,
 )
 from hduce.plugins.auth.tables import Account
@@ -31,8 +32,7 @@ class AccountDirectory:
 
     async def get_account(self, account_id: uuid.UUID) -> DirectoryEntry | None:
         """One account (without profile fields), or None."""
-        account = await get_account(account_id)
-        return account.entry() if account else None
+        return await get_entry(account_id)
 
     async def find_account(self, email_or_username: str) -> DirectoryEntry | None:
         """An account by e-mail address or username, or None."""
