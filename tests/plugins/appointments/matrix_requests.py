@@ -237,7 +237,7 @@ async def delete_exception(cell: Any) -> Response:
 
 HOURS = {
     "timezone": "Europe/Paris",
-    "weekly_hours": [{"weekday": 0, "start": "09:00:00", "end": "12:00:00"}],
+    "weekly_hours": [{"weekday": 0, "start": "09:00", "end": "12:00"}],
 }
 TIME_OFF = {
     "on_date": (datetime.now(UTC).date() + timedelta(days=5)).isoformat(),

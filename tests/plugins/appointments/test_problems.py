@@ -76,7 +76,7 @@ async def test_unknown_ids_and_bad_bodies_are_client_errors(clinic: Clinic) -> N
                 hours,
                 json={
                     "timezone": "UTC",
-                    "weekly_hours": [{"weekday": 7, "start": "09:00:00", "end": "10:00:00"}],
+                    "weekly_hours": [{"weekday": 7, "start": "09:00", "end": "10:00"}],
                 },
                 headers=admin,
             ),

@@ -15,7 +15,7 @@ from tests.plugins.appointments.helpers import (
 from tests.plugins.users.clinic import Clinic
 
 PARIS = ZoneInfo("Europe/Paris")
-MORNINGS = [{"weekday": d, "start": "09:00:00", "end": "12:00:00"} for d in range(7)]
+MORNINGS = [{"weekday": d, "start": "09:00", "end": "12:00"} for d in range(7)]
 
 
 def next_dst_change(zone: ZoneInfo) -> date:
@@ -57,8 +57,8 @@ async def test_time_off_extra_hours_and_buffers_shape_the_slots(clinic: Clinic) 
     day = tomorrow_at(0) + timedelta(days=1)
     exceptions = f"{API}/availability/{doctor.id}/exceptions"
     for body in (
-        {"on_date": str(day.date()), "kind": "time_off", "start": "09:00:00", "end": "10:00:00"},
-        {"on_date": str(day.date()), "kind": "extra_hours", "start": "14:00:00", "end": "15:00:00"},
+        {"on_date": str(day.date()), "kind": "time_off", "start": "09:00", "end": "10:00"},
+        {"on_date": str(day.date()), "kind": "extra_hours", "start": "14:00", "end": "15:00"},
         {"on_date": str((day + timedelta(days=1)).date()), "kind": "time_off"},
     ):
         added = await clinic.client.post(exceptions, json=body, headers=doctor.headers)

@@ -1,11 +1,14 @@
 """Practitioners' availability: time zone, weekly hours and dated exceptions."""
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
+
+import asyncpg
 
 from hduce.contracts.identity import CLINICAL_ROLES, Accounts
 from hduce.core.errors import NotFound
+from hduce.core.schemas import format_clock, parse_clock
 from hduce.core.security import Principal
 from hduce.plugins.appointments.access import ensure_manages_schedule
 from hduce.plugins.appointments.availability import LocalException, LocalWindow, ScheduleRules
@@ -23,10 +26,26 @@ WEEKLY = """
 SELECT weekday, start_time, end_time FROM weekly_hours WHERE practitioner = $1
 ORDER BY weekday, start_time
 """
-EXCEPTIONS = """
-SELECT id, on_date, kind, start_time, end_time, reason FROM availability_exception
+EXCEPTION_COLUMNS = "id, on_date, kind, start_time, end_time, reason"
+EXCEPTIONS = f"""
+SELECT {EXCEPTION_COLUMNS} FROM availability_exception
 WHERE practitioner = $1 AND on_date BETWEEN $2 AND $3 ORDER BY on_date, start_time NULLS FIRST
 """
+
+
+def _clock(moment: time | None) -> str | None:
+    return None if moment is None else format_clock(moment)
+
+
+def _exception(record: asyncpg.Record) -> ExceptionRead:
+    return ExceptionRead(
+        id=record["id"],
+        on_date=record["on_date"],
+        kind=record["kind"],
+        start=_clock(record["start_time"]),
+        end=_clock(record["end_time"]),
+        reason=record["reason"],
+    )
 
 
 class Schedules:
@@ -68,20 +87,14 @@ class Schedules:
             practitioner_id=practitioner_id,
             timezone=zone,
             weekly_hours=[
-                WeeklyHoursItem(weekday=r["weekday"], start=r["start_time"], end=r["end_time"])
+                WeeklyHoursItem(
+                    weekday=r["weekday"],
+                    start=format_clock(r["start_time"]),
+                    end=format_clock(r["end_time"]),
+                )
                 for r in weekly
             ],
-            exceptions=[
-                ExceptionRead(
-                    id=r["id"],
-                    on_date=r["on_date"],
-                    kind=r["kind"],
-                    start=r["start_time"],
-                    end=r["end_time"],
-                    reason=r["reason"],
-                )
-                for r in exceptions
-            ],
+            exceptions=[_exception(r) for r in exceptions],
         )
 
     async def replace(
@@ -106,7 +119,13 @@ class Schedules:
                 "INSERT INTO weekly_hours (id, practitioner, weekday, start_time, end_time) "
                 "VALUES ($1, $2, $3, $4, $5)",
                 [
-                    (uuid.uuid4(), practitioner_id, w.weekday, w.start, w.end)
+                    (
+                        uuid.uuid4(),
+                        practitioner_id,
+                        w.weekday,
+                        parse_clock(w.start),
+                        parse_clock(w.end),
+                    )
                     for w in data.weekly_hours
                 ],
             )
@@ -118,27 +137,19 @@ class Schedules:
         """Record time off or extra hours on one date."""
         ensure_manages_schedule(principal, practitioner_id)
         await self._ensure_practitioner(practitioner_id)
-        exception_id = uuid.uuid4()
-        await self._env.context.db.shared_pool.execute(
+        record = await self._env.context.db.shared_pool.fetchrow(
             "INSERT INTO availability_exception "
             "(id, practitioner, on_date, kind, start_time, end_time, reason) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            exception_id,
+            f"VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {EXCEPTION_COLUMNS}",
+            uuid.uuid4(),
             practitioner_id,
             data.on_date,
             data.kind,
-            data.start,
-            data.end,
+            None if data.start is None else parse_clock(data.start),
+            None if data.end is None else parse_clock(data.end),
             data.reason,
         )
-        return ExceptionRead(
-            id=exception_id,
-            on_date=data.on_date,
-            kind=data.kind,
-            start=data.start,
-            end=data.end,
-            reason=data.reason,
-        )
+        return _exception(record)
 
     async def delete_exception(
         self, principal: Principal, practitioner_id: uuid.UUID, exception_id: uuid.UUID

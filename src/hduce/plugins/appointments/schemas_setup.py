@@ -3,11 +3,13 @@
 import functools
 import uuid
 import zoneinfo
-from datetime import date, time
+from datetime import date
 from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
+
+from hduce.core.schemas import ClockTime, parse_clock
 
 Minutes = Annotated[int, Meta(ge=5, le=480)]
 Buffer = Annotated[int, Meta(ge=0, le=240)]
@@ -69,12 +71,12 @@ class WeeklyHoursItem(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Opening hours on one weekday (0 is Monday), local time."""
 
     weekday: Annotated[int, Meta(ge=0, le=6)]
-    start: time
-    end: time
+    start: ClockTime
+    end: ClockTime
 
     def __post_init__(self) -> None:
         """Reject empty or reversed windows."""
-        if self.start >= self.end:
+        if parse_clock(self.start) >= parse_clock(self.end):
             raise ValueError("start must be before end - at `$.weekly_hours[].end`")
 
 
@@ -95,15 +97,15 @@ class ExceptionCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     on_date: date
     kind: Literal["time_off", "extra_hours"]
-    start: time | None = None
-    end: time | None = None
+    start: ClockTime | None = None
+    end: ClockTime | None = None
     reason: Annotated[str, Meta(max_length=200)] | None = None
 
     def __post_init__(self) -> None:
         """Times come together, in order; extra hours need them."""
         if (self.start is None) != (self.end is None):
             raise ValueError("give both start and end, or neither - at `$.end`")
-        if self.start is not None and self.end is not None and self.start >= self.end:
+        if self.start and self.end and parse_clock(self.start) >= parse_clock(self.end):
             raise ValueError("start must be before end - at `$.end`")
         if self.kind == "extra_hours" and self.start is None:
             raise ValueError("extra hours need a start and an end - at `$.start`")
@@ -115,8 +117,8 @@ class ExceptionRead(msgspec.Struct, kw_only=True):
     id: uuid.UUID
     on_date: date
     kind: str
-    start: time | None
-    end: time | None
+    start: ClockTime | None
+    end: ClockTime | None
     reason: str | None
 
 

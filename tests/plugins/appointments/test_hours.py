@@ -1,0 +1,39 @@
+"""Opening hours as clinics write them: `HH:MM` in and out; seconds optional and kept."""
+
+from datetime import timedelta
+
+from tests.plugins.appointments.helpers import API, open_practice, tomorrow_at
+from tests.plugins.users.clinic import Clinic
+
+
+async def test_hours_are_written_and_answered_as_hh_mm(clinic: Clinic) -> None:
+    practice = await open_practice(clinic)
+    doctor = practice.doctor
+    hours = f"{API}/availability/{doctor.id}"
+    weekly = [
+        {"weekday": 0, "start": "08:30", "end": "12:00:00"},
+        {"weekday": 1, "start": "13:00", "end": "23:59:59"},
+    ]
+    answer = await clinic.client.put(
+        hours, json={"timezone": "UTC", "weekly_hours": weekly}, headers=doctor.headers
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["weekly_hours"] == [
+        {"weekday": 0, "start": "08:30", "end": "12:00"},
+        {"weekday": 1, "start": "13:00", "end": "23:59:59"},
+    ]
+    day = str((tomorrow_at(0) + timedelta(days=1)).date())
+    extra = {"on_date": day, "kind": "extra_hours", "start": "18:00", "end": "19:30:00"}
+    added = await clinic.client.post(f"{hours}/exceptions", json=extra, headers=doctor.headers)
+    assert added.status_code == 201, added.text
+    assert (added.json()["start"], added.json()["end"]) == ("18:00", "19:30")
+    read = (await clinic.client.get(hours, headers=doctor.headers)).json()
+    assert read["weekly_hours"] == answer.json()["weekly_hours"]
+    assert [(e["start"], e["end"]) for e in read["exceptions"]] == [("18:00", "19:30")]
+
+    for start, end in (("9:00", "12:00"), ("24:00", "12:00"), ("09:00", "12:60"), ("09", "12")):
+        item = {"weekday": 0, "start": start, "end": end}
+        refused = await clinic.client.put(
+            hours, json={"timezone": "UTC", "weekly_hours": [item]}, headers=doctor.headers
+        )
+        assert refused.status_code == 422, (start, end, refused.text)
