@@ -2,10 +2,12 @@
 
 import uuid
 
+import asyncpg
+
 from hduce.contracts.identity import CLINICAL_ROLES, STAFF_ROLES, Role
 from hduce.core.errors import Forbidden, NotFound
 from hduce.core.security import Principal
-from hduce.plugins.appointments.store import AppointmentRow
+from hduce.plugins.appointments.store import AppointmentRow, fetch_one
 
 # Front desk and admins run the whole clinic's calendar.
 FRONT_DESK = (Role.ADMIN, Role.RECEPTIONIST)
@@ -34,6 +36,13 @@ def ensure_visible(principal: Principal, row: AppointmentRow | None) -> Appointm
     if row is None or not can_see(principal, row):
         raise NotFound("no such appointment")
     return row
+
+
+async def lock_visible(
+    connection: asyncpg.Connection, principal: Principal, appointment_id: uuid.UUID
+) -> AppointmentRow:
+    """The appointment locked for a change if the caller may see it; otherwise 404."""
+    return ensure_visible(principal, await fetch_one(connection, appointment_id, lock=True))
 
 
 def acts_as_patient(principal: Principal, row: AppointmentRow) -> bool:

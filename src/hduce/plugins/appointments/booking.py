@@ -110,12 +110,7 @@ class Booking:
             await self._followups.messages.send(
                 moved, "appointment_rescheduled", previous_starts_at=row.starts_at
             )
-            await self._waitlist.offer(
-                tx.connection,
-                practitioner_id=row.practitioner,
-                type_id=row.appointment_type,
-                starts_at=row.starts_at,
-            )
+            await self._waitlist.offer(tx.connection, row)
         return moved
 
     async def _changeable(self, principal: Principal, row: AppointmentRow | None) -> AppointmentRow:

@@ -14,7 +14,7 @@ from hduce.contracts.appointments import (
 )
 from hduce.contracts.appointments import AppointmentStatus as Status
 from hduce.core.security import Principal
-from hduce.plugins.appointments.access import acts_as_patient, ensure_visible
+from hduce.plugins.appointments.access import acts_as_patient, lock_visible
 from hduce.plugins.appointments.booking import ensure_patient_may_change
 from hduce.plugins.appointments.env import Env
 from hduce.plugins.appointments.errors import InvalidConfirmationToken, InvalidTransition
@@ -70,9 +70,7 @@ class Lifecycle:
         """Apply one of `STEPS` (the route's guard has checked the caller's role)."""
         step = STEPS[step_name]
         async with self._env.transaction() as tx:
-            row = ensure_visible(
-                principal, await fetch_one(tx.connection, appointment_id, lock=True)
-            )
+            row = await lock_visible(tx.connection, principal, appointment_id)
             if row.status not in step.sources:
                 raise InvalidTransition(f"a {row.status} appointment cannot become {step.target}")
             if step.after_start and row.starts_at > datetime.now(UTC):
@@ -91,9 +89,7 @@ class Lifecycle:
     ) -> AppointmentRow:
         """Cancel (patients until the notice period, staff any time) and offer the slot on."""
         async with self._env.transaction() as tx:
-            row = ensure_visible(
-                principal, await fetch_one(tx.connection, appointment_id, lock=True)
-            )
+            row = await lock_visible(tx.connection, principal, appointment_id)
             patient = acts_as_patient(principal, row)
             allowed = UPCOMING if patient else (*UPCOMING, Status.CHECKED_IN)
             if row.status not in allowed:
@@ -114,12 +110,7 @@ class Lifecycle:
             await self._followups.messages.send(
                 cancelled, "appointment_cancelled", reason=reason, by_patient=patient
             )
-            await self._waitlist.offer(
-                tx.connection,
-                practitioner_id=row.practitioner,
-                type_id=row.appointment_type,
-                starts_at=row.starts_at,
-            )
+            await self._waitlist.offer(tx.connection, row)
         return cancelled
 
     async def confirm(self, appointment_id: uuid.UUID, token: str) -> AppointmentRow:
@@ -142,9 +133,7 @@ class Lifecycle:
     ) -> AppointmentRow:
         """Replace the clinician's notes (clinicians only; audited)."""
         async with self._env.transaction() as tx:
-            row = ensure_visible(
-                principal, await fetch_one(tx.connection, appointment_id, lock=True)
-            )
+            row = await lock_visible(tx.connection, principal, appointment_id)
             await tx.connection.execute(
                 "UPDATE appointment SET notes = $2, updated_at = now() WHERE id = $1", row.id, notes
             )

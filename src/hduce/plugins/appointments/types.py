@@ -4,7 +4,6 @@ import uuid
 from datetime import timedelta
 
 import asyncpg
-import msgspec
 from asyncpg.exceptions import UniqueViolationError
 
 from hduce.contracts.identity import CLINICAL_ROLES, Accounts
@@ -33,17 +32,8 @@ WHERE t.id = $1 AND o.practitioner = $2 AND t.active
 """
 
 
-class TypeRow(msgspec.Struct, frozen=True, kw_only=True):
-    """An appointment type as stored."""
-
-    id: uuid.UUID
-    name: str
-    duration_minutes: int
-    buffer_before_minutes: int
-    buffer_after_minutes: int
-    mode: str
-    active: bool
-    practitioner_ids: list[uuid.UUID]
+class TypeRow(AppointmentTypeRead, frozen=True):
+    """An appointment type as stored: its API view, and the time a visit takes."""
 
     @property
     def spec(self) -> SlotSpec:
@@ -53,10 +43,6 @@ class TypeRow(msgspec.Struct, frozen=True, kw_only=True):
             buffer_before=timedelta(minutes=self.buffer_before_minutes),
             buffer_after=timedelta(minutes=self.buffer_after_minutes),
         )
-
-    def read(self) -> AppointmentTypeRead:
-        """The API view."""
-        return AppointmentTypeRead(**msgspec.structs.asdict(self))
 
 
 def _type(record: asyncpg.Record) -> TypeRow:
@@ -74,7 +60,7 @@ class AppointmentTypes:
         records = await self._env.context.db.shared_pool.fetch(
             SELECT_TYPES + " GROUP BY t.id ORDER BY t.name"
         )
-        return [_type(record).read() for record in records]
+        return [_type(record) for record in records]
 
     async def offered(self, type_id: uuid.UUID, practitioner_id: uuid.UUID) -> TypeRow:
         """An active type the practitioner offers; 422 otherwise."""
@@ -139,7 +125,7 @@ class AppointmentTypes:
         )
         if record is None:
             raise NotFound("no such appointment type")
-        return _type(record).read()
+        return _type(record)
 
     async def _check_practitioners(self, practitioner_ids: list[uuid.UUID]) -> None:
         accounts = self._env.context.registry.get(Accounts)

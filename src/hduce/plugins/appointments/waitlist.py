@@ -130,36 +130,31 @@ class Waitlist:
             if entry["status"] == "offered":
                 await self._release(tx.connection, entry["offered_appointment"])
 
-    async def offer(
-        self,
-        connection: asyncpg.Connection,
-        *,
-        practitioner_id: uuid.UUID,
-        type_id: uuid.UUID,
-        starts_at: datetime,
-    ) -> None:
-        """Hold a freed slot for the first waiting patient it suits, and tell them."""
-        config = self._env.config
-        now = datetime.now(UTC)
-        if starts_at < now + timedelta(seconds=config.min_notice):
+    async def offer(self, connection: asyncpg.Connection, freed: AppointmentRow) -> None:
+        """Hold the slot `freed` gave up for the first waiting patient it suits, and tell them."""
+        config, now = self._env.config, datetime.now(UTC)
+        if freed.starts_at < now + timedelta(seconds=config.min_notice):
             return
         try:
-            kind = await self._types.offered(type_id, practitioner_id)
+            kind = await self._types.offered(freed.appointment_type, freed.practitioner)
         except InvalidRequest:
             return  # the type is no longer offered
-        zone = await self._schedules.timezone(practitioner_id)
-        local_date = starts_at.astimezone(ZoneInfo(zone)).date()
+        zone = await self._schedules.timezone(freed.practitioner)
+        local_date = freed.starts_at.astimezone(ZoneInfo(zone)).date()
         hold_until = now + timedelta(seconds=config.waitlist_hold)
-        for entry in await connection.fetch(NEXT_WAITING, practitioner_id, type_id, local_date):
+        waiting = await connection.fetch(
+            NEXT_WAITING, freed.practitioner, freed.appointment_type, local_date
+        )
+        for entry in waiting:
             try:
                 async with connection.transaction():  # a savepoint: one refusal spoils nothing
                     row = await insert(
                         connection,
                         appointment_id=uuid.uuid4(),
                         patient_id=entry["patient"],
-                        practitioner_id=practitioner_id,
+                        practitioner_id=freed.practitioner,
                         kind=kind,
-                        starts_at=starts_at,
+                        starts_at=freed.starts_at,
                         status=Status.HELD,
                         booked_by=entry["patient"],
                         hold_until=hold_until,
@@ -199,12 +194,7 @@ class Waitlist:
         await self._followups.cancel(connection, row)
         # A hold carries no clinical data: it goes, and the slot with it.
         await connection.execute("DELETE FROM appointment WHERE id = $1", row.id)
-        await self.offer(
-            connection,
-            practitioner_id=row.practitioner,
-            type_id=row.appointment_type,
-            starts_at=row.starts_at,
-        )
+        await self.offer(connection, row)
 
     async def _locked_entry(
         self, connection: asyncpg.Connection, principal: Principal, entry_id: uuid.UUID
