@@ -3,13 +3,11 @@
 from collections.abc import AsyncIterator
 from typing import Any
 
-import asyncpg
 import msgspec
 import pytest
 
 from hduce.core.config import Settings
 from tests.plugins.appointments.helpers import appointment_settings
-from tests.plugins.appointments.recorder import RECORDER_SPEC, RECORDER_TABLE
 from tests.plugins.users.clinic import Clinic, running_clinic
 
 
@@ -20,19 +18,21 @@ def appointments_config() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
+def notifications_config() -> dict[str, Any]:
+    """`[plugins.notifications]`: no e-mail server, so e-mails are rendered, then skipped."""
+    return {}
+
+
+@pytest.fixture(scope="module")
 async def clinic(
-    settings: Settings, migrated: str, appointments_config: dict[str, Any]
+    settings: Settings, appointments_config: dict[str, Any], notifications_config: dict[str, Any]
 ) -> AsyncIterator[Clinic]:
-    """The app with identity, appointments and a recording notifier; no global rate limit."""
-    connection = await asyncpg.connect(migrated)
-    try:
-        await connection.execute(RECORDER_TABLE)
-    finally:
-        await connection.close()
+    """The app with identity, notifications and appointments; no global rate limit."""
     server = msgspec.structs.replace(settings.server, rate_limit_per_minute=100_000)
     configured = appointment_settings(
-        msgspec.structs.replace(settings, server=server), **appointments_config
+        msgspec.structs.replace(settings, server=server),
+        notifications=notifications_config,
+        **appointments_config,
     )
-    plugins = msgspec.structs.replace(configured.plugins, extra=(RECORDER_SPEC,))
-    async with running_clinic(msgspec.structs.replace(configured, plugins=plugins)) as running:
+    async with running_clinic(configured) as running:
         yield running

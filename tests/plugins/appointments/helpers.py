@@ -9,23 +9,31 @@ import msgspec
 from httpx import Response
 
 from hduce.core.config import Settings
+from hduce.core.outbox import NOTIFY_CHANNEL
 from tests.plugins.users.clinic import IDENTITY_PLUGINS, Clinic, Member, identity_settings
+from tests.support.context import wait_for_row
 
 API = "/api/v1/appointments"
-EVERY_DAY = [{"weekday": day, "start": "08:00:00", "end": "18:00:00"} for day in range(7)]
+EVERY_DAY = [{"weekday": day, "start": "08:00", "end": "18:00"} for day in range(7)]
+# `HH:MM:SS` is accepted too: the last second of the day is as late as hours go.
+AROUND_THE_CLOCK = [{"weekday": d, "start": "00:00", "end": "23:59:59"} for d in range(7)]
 # Booking rules loose enough that tests can book minutes ahead and far into the future.
 TEST_RULES = {"min_notice": "0s", "horizon": "400d", "max_search_range": "62d"}
+DOCTOR_NAME = "Ada Okafor"
 
 
 def appointment_settings(
-    settings: Settings, *, auth: dict[str, Any] | None = None, **config: Any
+    settings: Settings, *, notifications: dict[str, Any], **config: Any
 ) -> Settings:
-    """Identity test settings with the appointments plugin enabled and configured."""
-    base = identity_settings(settings, auth=auth or {})
-    sections = {**base.plugins.sections, "appointments": {**TEST_RULES, **config}}
-    plugins = msgspec.structs.replace(
-        base.plugins, enabled=(*IDENTITY_PLUGINS, "appointments"), sections=sections
-    )
+    """Identity test settings with notifications and appointments enabled and configured."""
+    base = identity_settings(settings)
+    sections = {
+        **base.plugins.sections,
+        "notifications": notifications,
+        "appointments": {**TEST_RULES, **config},
+    }
+    enabled = (*IDENTITY_PLUGINS, "notifications", "appointments")
+    plugins = msgspec.structs.replace(base.plugins, enabled=enabled, sections=sections)
     return msgspec.structs.replace(base, plugins=plugins)
 
 
@@ -56,7 +64,8 @@ async def open_practice(
 ) -> Practice:
     """Create a doctor, an appointment type they offer, and their weekly hours."""
     admin = admin or await clinic.member("admin")
-    doctor = await clinic.member("doctor")
+    first_name, last_name = DOCTOR_NAME.split()
+    doctor = await clinic.member("doctor", first_name=first_name, last_name=last_name)
     body = {
         "name": f"Consultation {uuid.uuid4().hex[:8]}",
         "duration_minutes": duration,
@@ -118,20 +127,6 @@ def tomorrow_at(hour: int, minute: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
 
 
-AROUND_THE_CLOCK = [{"weekday": d, "start": "00:00:00", "end": "23:59:59"} for d in range(7)]
-
-
-async def messages(clinic: Clinic, template: str, recipient: Member) -> list[dict[str, Any]]:
-    """The data of every recorded `template` message to `recipient`, oldest first."""
-    rows = await clinic.fetch(
-        "SELECT data::text AS data FROM notification_record WHERE template = $1 "
-        "AND recipient = $2 ORDER BY at",
-        template,
-        str(recipient.id),
-    )
-    return [msgspec.json.decode(row["data"]) for row in rows]
-
-
 async def pending_events(clinic: Clinic, appointment_id: str) -> list[tuple[str, datetime]]:
     """Scheduled events still ahead for one appointment: (name, due time), by due time."""
     rows = await clinic.fetch(
@@ -140,6 +135,24 @@ async def pending_events(clinic: Clinic, appointment_id: str) -> list[tuple[str,
         appointment_id,
     )
     return [(row["name"], row["available_at"]) for row in rows]
+
+
+async def bring_forward(clinic: Clinic, appointment_id: str, name: str) -> None:
+    """Make the appointment's next pending `name` event due now, as if its time had come."""
+    moved = await clinic.execute(
+        "UPDATE outbox SET available_at = now() WHERE id = (SELECT id FROM outbox "
+        "WHERE dispatched_at IS NULL AND name = $1 AND payload->>'appointment_id' = $2 "
+        "ORDER BY available_at LIMIT 1)",
+        name,
+        appointment_id,
+    )
+    assert moved == "UPDATE 1", moved
+    await clinic.execute(f"NOTIFY {NOTIFY_CHANNEL}")  # wake the relay instead of its next poll
+
+
+async def eventually(clinic: Clinic, query: str, *args: object) -> Any:
+    """The first row `query` returns, waiting for one to appear."""
+    return await clinic.in_app(wait_for_row, clinic.context.db.shared_pool, query, *args)
 
 
 async def events_named(clinic: Clinic, name: str, appointment_id: str) -> list[dict[str, Any]]:

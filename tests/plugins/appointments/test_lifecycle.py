@@ -1,35 +1,45 @@
 """The lifecycle through the API: confirm, check in, start, complete, cancel, reschedule, notes."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from tests.plugins.appointments.helpers import (
     API,
     AROUND_THE_CLOCK,
+    DOCTOR_NAME,
     book,
+    bring_forward,
     events_named,
     free_slots,
     hours_ahead,
     iso,
-    messages,
     open_practice,
     pending_events,
     tomorrow_at,
 )
+from tests.plugins.appointments.notices import confirm_token, local_time, next_notice, notices
 from tests.plugins.users.clinic import Clinic
+
+REMINDER = "appointments.reminder_due"
 
 
 async def test_booked_to_completed_with_events_and_no_pending_reminders(clinic: Clinic) -> None:
-    practice = await open_practice(clinic)
+    practice = await open_practice(clinic, timezone="Europe/Paris")
     patient, desk = await clinic.member("patient"), await clinic.member("receptionist")
     start = tomorrow_at(11) + timedelta(days=2)
     booked = await book(clinic, practice, desk, start, patient=patient)
     assert booked.status_code == 201, booked.text
     appointment_id = booked.json()["id"]
     due = [name for name, _ in await pending_events(clinic, appointment_id)]
-    names = ["appointments.reminder_due", "appointments.reminder_due", "appointments.no_show_due"]
-    assert due == names
+    assert due == [REMINDER, REMINDER, "appointments.no_show_due"]
+    (told,) = await notices(clinic, "appointment_booked", patient)
+    assert told.category == "appointments"
+    when = local_time(start, "Europe/Paris")
+    assert told.subject == f"Appointment booked: {when} with {DOCTOR_NAME}"
 
-    token = (await messages(clinic, "appointment_booked", patient))[-1]["confirm_token"]
+    await bring_forward(clinic, appointment_id, REMINDER)
+    reminder = await next_notice(clinic, "appointment_reminder", patient)
+    assert when in reminder.text
+    token = confirm_token(reminder.text, appointment_id)
     confirm = f"{API}/{appointment_id}/confirm"
     confirmed = await clinic.client.post(confirm, json={"token": token})
     assert confirmed.json()["status"] == "confirmed"
@@ -84,7 +94,10 @@ async def test_patients_cancel_only_before_the_notice_period_and_staff_any_time(
     assert await pending_events(clinic, later["id"]) == []
     event = (await events_named(clinic, "appointment.cancelled", later["id"]))[0]
     assert (event["reason"], event["cancelled_by"]) == ("feeling better", str(patient.id))
-    assert (await messages(clinic, "appointment_cancelled", patient))[-1]["by_patient"] is True
+    soon_notice, later_notice = await notices(clinic, "appointment_cancelled", patient)
+    assert "Reason: feeling better" in soon_notice.text
+    assert local_time(datetime.fromisoformat(later["starts_at"]), "UTC") in later_notice.text
+    assert "Reason: feeling better" in later_notice.text
     empty = await clinic.client.post(
         f"{API}/{later['id']}/cancel", json={}, headers=patient.headers
     )
@@ -132,6 +145,9 @@ async def test_reschedule_releases_the_old_slot_only_when_the_new_one_is_won(
     assert reminders == [new_start - timedelta(hours=24), new_start - timedelta(hours=2)]
     event = (await events_named(clinic, "appointment.rescheduled", appointment["id"]))[0]
     assert (event["previous_starts_at"], event["starts_at"]) == (iso(day), iso(new_start))
+    (moved_notice,) = await notices(clinic, "appointment_rescheduled", mine)
+    was, now = local_time(day, "UTC"), local_time(new_start, "UTC")
+    assert f"Was: {was}\nNow: {now}" in moved_notice.text
 
 
 async def test_notes_are_for_clinicians_and_their_reads_are_audited(clinic: Clinic) -> None:

@@ -1,6 +1,5 @@
 """Scheduled work through the real outbox relay and task worker: reminders, no-shows, holds."""
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,12 +10,13 @@ from tests.plugins.appointments.helpers import (
     AROUND_THE_CLOCK,
     book,
     entry_of,
+    eventually,
     join_waitlist,
-    messages,
     open_practice,
     pending_events,
     tomorrow_at,
 )
+from tests.plugins.appointments.notices import confirm_token, next_notice, notices
 from tests.plugins.users.clinic import Clinic
 
 
@@ -29,17 +29,6 @@ def appointments_config() -> dict[str, Any]:
         "waitlist_hold": "1s",
         "patient_cancel_notice": "0s",
     }
-
-
-async def eventually(clinic: Clinic, query: str, *args: object, timeout: float = 15) -> Any:
-    """Poll `query` until it returns a row."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        rows = await clinic.fetch(query, *args)
-        if rows:
-            return rows[0]
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"nothing for {query} {args} within {timeout}s")
 
 
 async def test_reminder_at_its_time_and_no_show_after_grace_cancelled_sends_nothing(
@@ -56,21 +45,16 @@ async def test_reminder_at_its_time_and_no_show_after_grace_cancelled_sends_noth
     assert response.status_code == 200
     assert await pending_events(clinic, other["id"]) == []
 
-    sent = await eventually(
-        clinic,
-        "SELECT at, data->>'confirm_token' AS token FROM notification_record "
-        "WHERE template = 'appointment_reminder' AND recipient = $1",
-        str(kept.id),
-    )
-    assert sent["at"] >= start - timedelta(seconds=2)
-    assert sent["token"]
+    reminder = await next_notice(clinic, "appointment_reminder", kept)
+    assert reminder.created_at >= start - timedelta(seconds=2)
+    assert confirm_token(reminder.text, first["id"])
     no_show = await eventually(
         clinic,
         "SELECT updated_at FROM appointment WHERE id = $1 AND status = 'no_show'",
         first["id"],
     )
     assert no_show["updated_at"] >= start + timedelta(seconds=1)
-    assert await messages(clinic, "appointment_reminder", cancelled) == []
+    assert await notices(clinic, "appointment_reminder", cancelled) == []
     events = await clinic.fetch(
         "SELECT payload->>'marked_by' AS by FROM outbox WHERE name = 'appointment.no_show' "
         "AND payload->>'appointment_id' = $1",
@@ -103,4 +87,4 @@ async def test_an_unclaimed_hold_lapses_and_passes_to_the_next_patient(clinic: C
         409,
         "https://hduce.dev/problems/invalid-transition",
     )
-    assert len(await messages(clinic, "waitlist_offer", second)) == 1
+    assert len(await notices(clinic, "waitlist_offer", second)) == 1

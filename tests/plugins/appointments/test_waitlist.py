@@ -1,17 +1,18 @@
 """The waitlist with a long hold: offers on cancellation and rescheduling, leaving, claiming."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from tests.plugins.appointments.helpers import (
     API,
+    DOCTOR_NAME,
     book,
     entry_of,
     iso,
     join_waitlist,
-    messages,
     open_practice,
     tomorrow_at,
 )
+from tests.plugins.appointments.notices import claimed_entry, local_time, notices
 from tests.plugins.users.clinic import Clinic
 
 
@@ -34,25 +35,24 @@ async def test_cancellation_offers_the_slot_and_leaving_passes_it_on_to_the_next
         "offered",
         "waiting",
     )
-    offer = (await messages(clinic, "waitlist_offer", first))[0]
-    assert (offer["appointment_id"], offer["starts_at_utc"]) == (
-        offered["offered_appointment_id"],
-        start.isoformat(),
-    )
+    (offer,) = await notices(clinic, "waitlist_offer", first)
+    assert offer.subject == f"A slot opened up: {local_time(start, 'UTC')} with {DOCTOR_NAME}"
+    assert claimed_entry(offer.text) == offered["id"]
+    hold = local_time(datetime.fromisoformat(offered["offer_expires_at"]), "UTC")
+    assert f"holding it for you until {hold}" in offer.text
     assert (await book(clinic, practice, outsider, start)).status_code == 409
 
     left = await clinic.client.delete(f"{API}/waitlist/{offered['id']}", headers=first.headers)
     assert left.status_code == 204
-    entry = await entry_of(clinic, second)
-    assert entry["status"] == "offered"
-    claimed = await clinic.client.post(
-        f"{API}/waitlist/{entry['id']}/claim", headers=second.headers
-    )
+    assert (await entry_of(clinic, second))["status"] == "offered"
+    (handed_over,) = await notices(clinic, "waitlist_offer", second)
+    claim = f"{API}/waitlist/{claimed_entry(handed_over.text)}/claim"
+    claimed = await clinic.client.post(claim, headers=second.headers)
     assert claimed.status_code == 200, claimed.text
     assert (claimed.json()["status"], claimed.json()["starts_at"]) == ("booked", iso(start))
     assert (await entry_of(clinic, second))["status"] == "booked"
-    assert len(await messages(clinic, "appointment_booked", second)) == 1
-    again = await clinic.client.post(f"{API}/waitlist/{entry['id']}/claim", headers=second.headers)
+    assert len(await notices(clinic, "appointment_booked", second)) == 1
+    again = await clinic.client.post(claim, headers=second.headers)
     assert again.status_code == 409
 
 

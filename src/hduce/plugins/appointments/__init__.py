@@ -15,11 +15,15 @@ from hduce.plugins.appointments.services import AppointmentServices
 
 
 class AppointmentsPlugin(HducePlugin):
-    """Appointment types, availability, slot search, bookings, reminders, waitlist, feeds."""
+    """Appointment types, availability, slot search, bookings, reminders, waitlist, feeds.
+
+    Requires notifications: reminders, confirmation links and waitlist offers only reach patients
+    as messages, and a slot held for a patient who is never told would just sit idle.
+    """
 
     name = "appointments"
     description = "Availability, free slots, booking, lifecycle, waitlist and iCalendar"
-    requires = ("audit", "auth")
+    requires = ("audit", "auth", "users", "notifications")
     config_type = AppointmentsConfig
 
     def setup(self, context: AppContext) -> None:

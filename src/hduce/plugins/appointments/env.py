@@ -1,6 +1,5 @@
 """What the appointments services share: context, config, transactions, audit and messages."""
 
-import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -14,8 +13,6 @@ from hduce.core.context import AppContext
 from hduce.core.events import EventBus
 from hduce.plugins.appointments.config import AppointmentsConfig
 from hduce.plugins.appointments.errors import InvalidRequest
-
-logger = logging.getLogger("hduce.appointments")
 
 
 @dataclass(frozen=True)
@@ -54,10 +51,6 @@ class Env:
             raise InvalidRequest("patient_id is not a patient's account")
 
     async def notify(self, patient_id: uuid.UUID, template: str, data: Mapping[str, Any]) -> None:
-        """Queue a message to a patient in the current transaction, if a notifier is enabled."""
-        try:
-            notifier = self.context.registry.get(Notifier)
-        except LookupError:
-            logger.info("no notifier enabled: %s for %s not sent", template, patient_id)
-            return
+        """Queue a message to a patient in the current transaction."""
+        notifier = self.context.registry.get(Notifier)
         await notifier.notify(patient_id, template, data, Category.APPOINTMENTS)

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hduce.contracts.identity import Accounts, UserDirectory
+from hduce.contracts.identity import UserDirectory
 from hduce.plugins.appointments.env import Env
 from hduce.plugins.appointments.schedules import Schedules
 from hduce.plugins.appointments.store import AppointmentRow
@@ -60,11 +60,7 @@ class PatientMessages:
         await self._env.notify(row.patient, template, data)
 
     async def _name_of(self, account_id: uuid.UUID) -> str:
-        registry = self._env.context.registry
-        try:
-            entry = await registry.get(UserDirectory).get(account_id)
-        except LookupError:  # without the users plugin there are no profiles
-            entry = await registry.get(Accounts).get_account(account_id)
+        entry = await self._env.context.registry.get(UserDirectory).get(account_id)
         if entry is None:
             return FALLBACK_NAME
         return f"{entry.first_name} {entry.last_name}".strip() or entry.username
