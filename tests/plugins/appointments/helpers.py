@@ -121,9 +121,9 @@ async def book(
     return await clinic.client.post(API, json=body, headers=caller.headers)
 
 
-def tomorrow_at(hour: int, minute: int = 0) -> datetime:
-    """Tomorrow (UTC) at a given time."""
-    day = datetime.now(UTC).date() + timedelta(days=1)
+def two_days_ahead_at(hour: int, minute: int = 0) -> datetime:
+    """The day after tomorrow (UTC) at a given time: always beyond the default cancel notice."""
+    day = datetime.now(UTC).date() + timedelta(days=2)
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
 
 

@@ -9,7 +9,7 @@ from tests.plugins.appointments.helpers import (
     free_slots,
     iso,
     open_practice,
-    tomorrow_at,
+    two_days_ahead_at,
 )
 from tests.plugins.users.clinic import Clinic
 
@@ -17,7 +17,7 @@ from tests.plugins.users.clinic import Clinic
 async def test_a_patient_books_a_free_slot_and_it_is_no_longer_offered(clinic: Clinic) -> None:
     practice = await open_practice(clinic)
     patient = await clinic.member("patient")
-    start = tomorrow_at(9)
+    start = two_days_ahead_at(9)
     slots = await free_slots(clinic, practice, patient, start, days=0.5)
     assert slots[0] == {"starts_at": iso(start), "ends_at": iso(start + timedelta(minutes=30))}
     response = await book(clinic, practice, patient, slots[0]["starts_at"])
@@ -33,7 +33,7 @@ async def test_a_patient_books_a_free_slot_and_it_is_no_longer_offered(clinic: C
 async def test_one_hundred_concurrent_bookings_of_one_slot_give_one_201(clinic: Clinic) -> None:
     practice = await open_practice(clinic)
     patients = [await clinic.member("patient") for _ in range(100)]
-    start = tomorrow_at(10)
+    start = two_days_ahead_at(10)
     responses = await asyncio.gather(*(book(clinic, practice, p, start) for p in patients))
     statuses = Counter(r.status_code for r in responses)
     assert statuses == {201: 1, 409: 99}, statuses

@@ -4,14 +4,14 @@ from datetime import timedelta
 
 import icalendar
 
-from tests.plugins.appointments.helpers import API, book, open_practice, tomorrow_at
+from tests.plugins.appointments.helpers import API, book, open_practice, two_days_ahead_at
 from tests.plugins.users.clinic import Clinic
 
 
 async def test_an_appointment_as_ics_for_those_who_may_see_it(clinic: Clinic) -> None:
     practice = await open_practice(clinic)
     patient, stranger = await clinic.member("patient"), await clinic.member("patient")
-    start = tomorrow_at(9)
+    start = two_days_ahead_at(9)
     appointment = (await book(clinic, practice, patient, start)).json()
     response = await clinic.client.get(f"{API}/{appointment['id']}.ics", headers=patient.headers)
     assert response.status_code == 200
@@ -31,8 +31,8 @@ async def test_a_feed_serves_the_schedule_until_it_is_revoked(clinic: Clinic) ->
     practice = await open_practice(clinic)
     patient = await clinic.member("patient")
     doctor = practice.doctor
-    kept = (await book(clinic, practice, patient, tomorrow_at(9))).json()
-    dropped = (await book(clinic, practice, patient, tomorrow_at(11))).json()
+    kept = (await book(clinic, practice, patient, two_days_ahead_at(9))).json()
+    dropped = (await book(clinic, practice, patient, two_days_ahead_at(11))).json()
     await clinic.client.post(
         f"{API}/{dropped['id']}/cancel", json={"reason": "x"}, headers=doctor.headers
     )

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from tests.plugins.appointments.helpers import API, open_practice, tomorrow_at
+from tests.plugins.appointments.helpers import API, open_practice, two_days_ahead_at
 from tests.plugins.users.clinic import Clinic
 
 
@@ -22,7 +22,7 @@ async def test_hours_are_written_and_answered_as_hh_mm(clinic: Clinic) -> None:
         {"weekday": 0, "start": "08:30", "end": "12:00"},
         {"weekday": 1, "start": "13:00", "end": "23:59:59"},
     ]
-    day = str((tomorrow_at(0) + timedelta(days=1)).date())
+    day = str((two_days_ahead_at(0) + timedelta(days=1)).date())
     extra = {"on_date": day, "kind": "extra_hours", "start": "18:00", "end": "19:30:00"}
     added = await clinic.client.post(f"{hours}/exceptions", json=extra, headers=doctor.headers)
     assert added.status_code == 201, added.text

@@ -14,7 +14,7 @@ from tests.plugins.appointments.helpers import (
     iso,
     open_practice,
     pending_events,
-    tomorrow_at,
+    two_days_ahead_at,
 )
 from tests.plugins.appointments.notices import confirm_token, local_time, next_notice, notices
 from tests.plugins.users.clinic import Clinic
@@ -25,7 +25,7 @@ REMINDER = "appointments.reminder_due"
 async def test_booked_to_completed_with_events_and_no_pending_reminders(clinic: Clinic) -> None:
     practice = await open_practice(clinic, timezone="Europe/Paris")
     patient, desk = await clinic.member("patient"), await clinic.member("receptionist")
-    start = tomorrow_at(11) + timedelta(days=2)
+    start = two_days_ahead_at(11) + timedelta(days=2)
     booked = await book(clinic, practice, desk, start, patient=patient)
     assert booked.status_code == 201, booked.text
     appointment_id = booked.json()["id"]
@@ -73,7 +73,7 @@ async def test_patients_cancel_only_before_the_notice_period_and_staff_any_time(
     practice = await open_practice(clinic, hours=AROUND_THE_CLOCK)
     patient = await clinic.member("patient")
     soon = (await book(clinic, practice, patient, hours_ahead(2))).json()["id"]
-    later = (await book(clinic, practice, patient, tomorrow_at(9) + timedelta(days=3))).json()
+    later = (await book(clinic, practice, patient, two_days_ahead_at(9) + timedelta(days=3))).json()
     reason = {"reason": "feeling better"}
 
     refused = await clinic.client.post(f"{API}/{soon}/cancel", json=reason, headers=patient.headers)
@@ -112,7 +112,7 @@ async def test_reschedule_releases_the_old_slot_only_when_the_new_one_is_won(
 ) -> None:
     practice = await open_practice(clinic)
     mine, other = await clinic.member("patient"), await clinic.member("patient")
-    day = tomorrow_at(9) + timedelta(days=4)
+    day = two_days_ahead_at(9) + timedelta(days=4)
     appointment = (await book(clinic, practice, mine, day)).json()
     taken = day + timedelta(hours=2)
     assert (await book(clinic, practice, other, taken)).status_code == 201
@@ -153,7 +153,7 @@ async def test_reschedule_releases_the_old_slot_only_when_the_new_one_is_won(
 async def test_notes_are_for_clinicians_and_their_reads_are_audited(clinic: Clinic) -> None:
     practice = await open_practice(clinic)
     patient, desk = await clinic.member("patient"), await clinic.member("receptionist")
-    appointment_id = (await book(clinic, practice, patient, tomorrow_at(12))).json()["id"]
+    appointment_id = (await book(clinic, practice, patient, two_days_ahead_at(12))).json()["id"]
     doctor = practice.doctor
     written = await clinic.client.put(
         f"{API}/{appointment_id}/notes", json={"notes": "BP 120/80"}, headers=doctor.headers
@@ -178,7 +178,7 @@ async def test_notes_are_for_clinicians_and_their_reads_are_audited(clinic: Clin
 async def test_a_no_show_is_marked_only_after_the_start(clinic: Clinic) -> None:
     practice = await open_practice(clinic)
     patient = await clinic.member("patient")
-    appointment_id = (await book(clinic, practice, patient, tomorrow_at(13))).json()["id"]
+    appointment_id = (await book(clinic, practice, patient, two_days_ahead_at(13))).json()["id"]
     early = await clinic.client.post(
         f"{API}/{appointment_id}/no-show", headers=practice.doctor.headers
     )

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from tests.plugins.appointments.helpers import API, book, iso, open_practice, tomorrow_at
+from tests.plugins.appointments.helpers import API, book, iso, open_practice, two_days_ahead_at
 from tests.plugins.users.clinic import Clinic, Member
 
 
@@ -10,7 +10,7 @@ async def test_who_sees_which_appointments_with_filters_and_pages(clinic: Clinic
     first, second = await open_practice(clinic), await open_practice(clinic)
     alice, bob = await clinic.member("patient"), await clinic.member("patient")
     desk = await clinic.member("receptionist")
-    start = tomorrow_at(9) + timedelta(days=20)
+    start = two_days_ahead_at(9) + timedelta(days=20)
     ids = {
         "alice-first": (await book(clinic, first, alice, start)).json()["id"],
         "bob-first": (await book(clinic, first, bob, start + timedelta(hours=1))).json()["id"],

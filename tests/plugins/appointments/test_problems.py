@@ -2,7 +2,7 @@
 
 import uuid
 
-from tests.plugins.appointments.helpers import API, book, iso, open_practice, tomorrow_at
+from tests.plugins.appointments.helpers import API, book, iso, open_practice, two_days_ahead_at
 from tests.plugins.users.clinic import Clinic
 
 
@@ -49,14 +49,14 @@ async def test_unknown_ids_and_bad_bodies_are_client_errors(clinic: Clinic) -> N
             ),
             422,
         ),
-        (await book(clinic, practice, desk, tomorrow_at(9), patient=doctor), 422),
+        (await book(clinic, practice, desk, two_days_ahead_at(9), patient=doctor), 422),
         (
             await c.post(
                 API,
                 json={
                     "practitioner_id": str(uuid.uuid4()),
                     "type_id": practice.type_id,
-                    "starts_at": iso(tomorrow_at(9)),
+                    "starts_at": iso(two_days_ahead_at(9)),
                 },
                 headers=patient.headers,
             ),

@@ -42,7 +42,8 @@ def notifications_config(smtp: SmtpServer) -> dict[str, Any]:
 
 def mail(address: str, subject: str) -> Callable[[EmailMessage], bool]:
     """Matches mail to `address` whose subject starts with `subject`."""
-    # A subject that fits one line only after folding arrives as `Subject:\r\n <subject>`.
+    # aiosmtplib folds an ASCII subject of 70-77 characters onto a continuation line of its own;
+    # Python's parser keeps the folding space there (mail clients drop it).
     return lambda m: m["To"] == address and m["Subject"].lstrip().startswith(subject)
 
 

@@ -14,7 +14,7 @@ from tests.plugins.appointments.helpers import (
     join_waitlist,
     open_practice,
     pending_events,
-    tomorrow_at,
+    two_days_ahead_at,
 )
 from tests.plugins.appointments.notices import confirm_token, next_notice, notices
 from tests.plugins.users.clinic import Clinic
@@ -66,9 +66,9 @@ async def test_reminder_at_its_time_and_no_show_after_grace_cancelled_sends_noth
 async def test_an_unclaimed_hold_lapses_and_passes_to_the_next_patient(clinic: Clinic) -> None:
     practice = await open_practice(clinic)
     holder, first, second = [await clinic.member("patient") for _ in range(3)]
-    booked = (await book(clinic, practice, holder, tomorrow_at(10))).json()
+    booked = (await book(clinic, practice, holder, two_days_ahead_at(10))).json()
     for patient in (first, second):
-        await join_waitlist(clinic, practice, patient, tomorrow_at(10).date())
+        await join_waitlist(clinic, practice, patient, two_days_ahead_at(10).date())
     cancel = await clinic.client.post(
         f"{API}/{booked['id']}/cancel", json={"reason": "away"}, headers=holder.headers
     )

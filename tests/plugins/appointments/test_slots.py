@@ -10,7 +10,7 @@ from tests.plugins.appointments.helpers import (
     free_slots,
     iso,
     open_practice,
-    tomorrow_at,
+    two_days_ahead_at,
 )
 from tests.plugins.users.clinic import Clinic
 
@@ -54,7 +54,7 @@ async def test_slots_stay_at_local_opening_hours_across_a_dst_change(clinic: Cli
 async def test_time_off_extra_hours_and_buffers_shape_the_slots(clinic: Clinic) -> None:
     practice = await open_practice(clinic, hours=MORNINGS, buffer_after=10)
     doctor, patient = practice.doctor, await clinic.member("patient")
-    day = tomorrow_at(0) + timedelta(days=1)
+    day = two_days_ahead_at(0) + timedelta(days=1)
     exceptions = f"{API}/availability/{doctor.id}/exceptions"
     for body in (
         {"on_date": str(day.date()), "kind": "time_off", "start": "09:00", "end": "10:00"},
@@ -81,7 +81,7 @@ async def test_time_off_extra_hours_and_buffers_shape_the_slots(clinic: Clinic) 
 async def test_bad_searches_and_bookings_are_problems_not_errors(clinic: Clinic) -> None:
     practice = await open_practice(clinic)
     patient = await clinic.member("patient")
-    start = tomorrow_at(9)
+    start = two_days_ahead_at(9)
     base = {"practitioner_id": practice.doctor_id, "type_id": practice.type_id}
     for params in (
         {**base, "start": iso(start), "end": iso(start - timedelta(hours=1))},

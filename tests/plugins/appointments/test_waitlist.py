@@ -10,7 +10,7 @@ from tests.plugins.appointments.helpers import (
     iso,
     join_waitlist,
     open_practice,
-    tomorrow_at,
+    two_days_ahead_at,
 )
 from tests.plugins.appointments.notices import claimed_entry, local_time, notices
 from tests.plugins.users.clinic import Clinic
@@ -21,7 +21,7 @@ async def test_cancellation_offers_the_slot_and_leaving_passes_it_on_to_the_next
 ) -> None:
     practice = await open_practice(clinic)
     holder, first, second, outsider = [await clinic.member("patient") for _ in range(4)]
-    start = tomorrow_at(10)
+    start = two_days_ahead_at(10)
     booked = (await book(clinic, practice, holder, start)).json()
     for patient in (first, second):
         await join_waitlist(clinic, practice, patient, start.date())
@@ -59,7 +59,7 @@ async def test_cancellation_offers_the_slot_and_leaving_passes_it_on_to_the_next
 async def test_rescheduling_offers_the_old_slot(clinic: Clinic) -> None:
     practice = await open_practice(clinic)
     mover, waiting = await clinic.member("patient"), await clinic.member("patient")
-    start = tomorrow_at(14) + timedelta(days=2)
+    start = two_days_ahead_at(14) + timedelta(days=2)
     booked = (await book(clinic, practice, mover, start)).json()
     await join_waitlist(clinic, practice, waiting, start.date())
     moved = await clinic.client.post(

@@ -2,11 +2,12 @@
 
 import uuid
 from datetime import datetime, time
-from typing import Annotated, Literal
+from typing import Literal
 
 import msgspec
 
 from hduce.contracts.notifications import Category
+from hduce.core.schemas import ClockTime, format_clock, parse_clock
 
 ChannelName = Literal["email", "sms", "push", "in_app"]
 DeliveryStatus = Literal["pending", "sent", "failed", "skipped", "deferred"]
@@ -47,12 +48,6 @@ class MarkedRead(msgspec.Struct, frozen=True):
     marked: int
 
 
-ClockTime = Annotated[
-    str,
-    msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["22:00"]),
-]
-
-
 class QuietHoursBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A daily window in the user's time zone as `HH:MM`, e.g. 22:00 to 07:00."""
 
@@ -62,11 +57,11 @@ class QuietHoursBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     @classmethod
     def of(cls, start: time, end: time) -> "QuietHoursBody":
         """The window written as `HH:MM`."""
-        return cls(start=start.strftime("%H:%M"), end=end.strftime("%H:%M"))
+        return cls(start=format_clock(start), end=format_clock(end))
 
     def times(self) -> tuple[time, time]:
         """The window as times."""
-        return time.fromisoformat(self.start), time.fromisoformat(self.end)
+        return parse_clock(self.start), parse_clock(self.end)
 
 
 class PreferencesBody(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
