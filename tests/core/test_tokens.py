@@ -16,6 +16,7 @@ import pytest
 
 from hduce.core.config import AuthSettings
 from hduce.core.security import InvalidToken, Principal, TokenService, key_id
+from tests.support.jwt_tokens import signed_token
 
 SECRET = "current-secret-" + "c" * 40
 OLD_SECRET = "previous-secret-" + "p" * 40
@@ -42,20 +43,8 @@ def b64(raw: bytes) -> str:
 
 
 def encoded(claims: dict[str, Any], *, secret: str = SECRET, **kw: Any) -> str:
-    """A token with valid defaults, `claims` and `kw` (headers, algorithm) on top."""
-    now = datetime.now(UTC)
-    body = {
-        "sub": str(uuid.uuid4()),
-        "roles": ["admin"],
-        "iat": now,
-        "exp": now + timedelta(minutes=5),
-        "jti": uuid.uuid4().hex,
-        "iss": "hduce",
-        "aud": "hduce-api",
-        **claims,
-    }
-    headers = {"kid": key_id(SECRET), **kw.pop("headers", {})}
-    return jwt.encode(body, secret, algorithm=kw.pop("algorithm", "HS256"), headers=headers)
+    """A token for `SECRET` with valid defaults, `claims` and `kw` (headers, algorithm) on top."""
+    return signed_token(claims, key=SECRET, secret=secret, **kw)
 
 
 def unsigned() -> str:

@@ -4,13 +4,13 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import jwt
 import pytest
 
 from hduce.contracts.identity import AccountAdmin
 from hduce.core.security import key_id
 from tests.conftest import TEST_JWT_SECRET
 from tests.plugins.auth.helpers import AuthApp, bearer
+from tests.support.jwt_tokens import signed_token
 
 
 async def refresh(app: AuthApp, token: str) -> Any:
@@ -155,19 +155,8 @@ async def test_list_and_revoke_own_sessions(app: AuthApp) -> None:
 
 
 def forged(claims_overrides: dict[str, Any], *, secret: str = TEST_JWT_SECRET, **kw: Any) -> str:
-    now = datetime.now(UTC)
-    claims = {
-        "sub": str(uuid.uuid4()),
-        "roles": ["admin"],
-        "iat": now,
-        "exp": now + timedelta(minutes=5),
-        "jti": uuid.uuid4().hex,
-        "iss": "hduce",
-        "aud": "hduce-api",
-        **claims_overrides,
-    }
-    headers = {"kid": key_id(TEST_JWT_SECRET), **kw.pop("headers", {})}
-    return jwt.encode(claims, secret, algorithm=kw.pop("algorithm", "HS256"), headers=headers)
+    """A token for the test app's secret, with `claims_overrides` and `kw` on top."""
+    return signed_token(claims_overrides, key=TEST_JWT_SECRET, secret=secret, **kw)
 
 
 def unsigned(claims: dict[str, Any]) -> str:

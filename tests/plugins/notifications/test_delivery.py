@@ -87,22 +87,13 @@ async def test_a_redelivered_task_never_sends_twice(clinic: Clinic, smtp: SmtpSe
 
 async def test_a_repeated_key_notifies_once(clinic: Clinic) -> None:
     member = await clinic.member("patient")
-    first = await notify(
-        clinic,
-        member.id,
-        "test_message",
-        {"text": "k"},
-        category=Category.GENERAL,
-        key=f"k-{member.id}",
-    )
-    again = await notify(
-        clinic,
-        member.id,
-        "test_message",
-        {"text": "k"},
-        category=Category.GENERAL,
-        key=f"k-{member.id}",
-    )
+    key = f"k-{member.id}"
+    first, again = [
+        await notify(
+            clinic, member.id, "test_message", {"text": "k"}, category=Category.GENERAL, key=key
+        )
+        for _ in range(2)
+    ]
     assert again == first
     rows = await clinic.fetch("SELECT id FROM notification WHERE recipient = $1", member.id)
     assert len(rows) == 1
