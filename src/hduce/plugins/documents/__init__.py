@@ -1,0 +1,50 @@
+"""The documents plugin: streamed uploads, content-addressed files, text and entity extraction."""
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from litestar.di import Provide
+from litestar.types import ControllerRouterHandler
+
+from hduce.contracts.documents import DocumentUploaded
+from hduce.core.context import AppContext
+from hduce.core.plugin import HducePlugin
+from hduce.plugins.documents.config import DocumentsConfig
+from hduce.plugins.documents.env import Env
+from hduce.plugins.documents.routes import DocumentController
+from hduce.plugins.documents.services import DocumentServices
+from hduce.plugins.documents.storage import BlobStore
+from hduce.plugins.documents.store import DocumentStore
+
+
+class DocumentsPlugin(HducePlugin):
+    """Medical documents: upload, metadata, status, download, extraction of text and entities."""
+
+    name = "documents"
+    description = "Medical documents: upload, download, extracted text and medical entities"
+    requires = ("audit", "auth")
+    config_type = DocumentsConfig
+
+    def setup(self, context: AppContext) -> None:
+        """Build the services, subscribe the extraction task, add the health check."""
+        super().setup(context)
+        assert isinstance(self.config, DocumentsConfig)
+        root = Path(self.config.storage_dir or Path(context.settings.data_dir) / "documents")
+        env = Env(context, self.config, DocumentStore(context.db), BlobStore(root.absolute()))
+        self.services = DocumentServices.build(env)
+        context.events.subscribe(
+            DocumentUploaded, self.services.extraction.handle, task_name="documents.extract"
+        )
+        context.registry.add_health_check("documents", self.services.health.check)
+        context.registry.add_closer(self.services.pool.close)
+
+    def route_handlers(self) -> Sequence[ControllerRouterHandler]:
+        """The `/documents` routes."""
+        return (DocumentController,)
+
+    def dependencies(self) -> dict[str, Provide]:
+        """Provide the services as `documents`."""
+        return {"documents": Provide(self._provide, sync_to_thread=False, use_cache=True)}
+
+    def _provide(self) -> DocumentServices:
+        return self.services

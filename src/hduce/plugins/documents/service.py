@@ -1,0 +1,176 @@
+"""Reading and changing documents: pages, one document, its file and text, edits, deletion."""
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import msgspec
+
+from hduce.contracts.documents import DocumentDeleted, DocumentKind, DocumentStatus
+from hduce.core.security import Principal
+from hduce.plugins.documents.access import (
+    ensure_may_delete,
+    ensure_may_edit,
+    ensure_reads_content,
+    ensure_visible,
+    reads_content,
+    sees_all,
+)
+from hduce.plugins.documents.entities import Entity
+from hduce.plugins.documents.env import Env
+from hduce.plugins.documents.errors import InvalidDocument, NotExtracted
+from hduce.plugins.documents.schemas import DocumentPage, DocumentRead, DocumentUpdate
+from hduce.plugins.documents.store import DocumentRow
+
+DEFAULT_PAGE_SIZE = 50
+
+
+def to_read(row: DocumentRow, *, with_entities: bool = False) -> DocumentRead:
+    """The API view of a document; entities only when asked for."""
+    view = DocumentRead(
+        id=row.id,
+        patient_id=row.patient,
+        uploaded_by=row.uploaded_by,
+        title=row.title,
+        kind=DocumentKind(row.kind),
+        filename=row.filename,
+        content_type=row.content_type,
+        size=row.size,
+        sha256=row.sha256,
+        status=DocumentStatus(row.status),
+        error=row.error,
+        note=row.note,
+        page_count=row.page_count,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        extracted_at=row.extracted_at,
+    )
+    if with_entities:
+        view.entities = msgspec.json.decode(row.entities, type=list[Entity])
+    return view
+
+
+class StoredFile(msgspec.Struct, frozen=True):
+    """Where a document's bytes are, and how to name them in a download."""
+
+    path: Path
+    content_type: str
+    filename: str
+
+
+class Documents:
+    """Document reads (content reads audited) and changes, limited to what the caller may do."""
+
+    def __init__(self, env: Env) -> None:
+        self._env = env
+
+    async def page(
+        self,
+        principal: Principal,
+        *,
+        patient_id: uuid.UUID | None,
+        kind: DocumentKind | None,
+        status: DocumentStatus | None,
+        limit: int | None,
+        offset: int,
+    ) -> DocumentPage:
+        """Live documents matching the filters, newest first; patients see only their own."""
+        most = self._env.config.max_page_size
+        limit = limit or min(DEFAULT_PAGE_SIZE, most)
+        if limit > most:
+            raise InvalidDocument(f"limit: at most {most}")
+        conditions: list[str] = []
+        args: list[object] = []
+        if not sees_all(principal):
+            if patient_id not in (None, principal.id):
+                return DocumentPage(items=[], total=0, limit=limit, offset=offset)
+            patient_id = principal.id
+        for column, value in (("patient", patient_id), ("kind", kind), ("status", status)):
+            if value is not None:
+                args.append(value)
+                conditions.append(f"{column} = ${len(args)}")
+        rows, total = await self._env.rows.page(conditions, args, limit, offset)
+        items = [to_read(row) for row in rows]
+        return DocumentPage(items=items, total=total, limit=limit, offset=offset)
+
+    async def get(self, principal: Principal, document_id: uuid.UUID) -> DocumentRead:
+        """One document; the patient's, a doctor's or a nurse's read adds entities (audited)."""
+        row = ensure_visible(principal, await self._env.rows.get(document_id))
+        if not reads_content(principal, row):
+            return to_read(row)
+        await self._env.record_access("read", principal.id, row)
+        return to_read(row, with_entities=True)
+
+    async def file(self, principal: Principal, document_id: uuid.UUID) -> StoredFile:
+        """The stored file of a document, for download (audited)."""
+        row = await self._readable(principal, document_id)
+        await self._env.record_access("download", principal.id, row)
+        return StoredFile(
+            self._env.blobs.path(row.sha256), row.content_type, row.filename or _filename(row)
+        )
+
+    async def text(self, principal: Principal, document_id: uuid.UUID) -> str:
+        """The extracted text, pages separated by form feeds (audited); 409 until extracted."""
+        row = await self._readable(principal, document_id)
+        if row.status != DocumentStatus.DONE:
+            detail = f"extraction is {row.status}" + (f": {row.error}" if row.error else "")
+            raise NotExtracted(detail)
+        await self._env.record_access("read_text", principal.id, row)
+        return await self._env.rows.text(row.id) or ""
+
+    async def update(
+        self, principal: Principal, document_id: uuid.UUID, change: DocumentUpdate
+    ) -> DocumentRead:
+        """Change the title or kind (the uploader, doctors, nurses, admins; audited)."""
+        columns = {
+            name: value
+            for name, value in (("title", change.title), ("kind", change.kind))
+            if value is not msgspec.UNSET
+        }
+        async with self._env.context.db.transaction():
+            row = ensure_visible(principal, await self._env.rows.get(document_id, lock=True))
+            ensure_may_edit(principal, row)
+            if columns:
+                row = await self._env.rows.update(row.id, **columns)
+            await self._env.record_access("update", principal.id, row)
+        return to_read(row, with_entities=reads_content(principal, row))
+
+    async def delete(self, principal: Principal, document_id: uuid.UUID) -> None:
+        """Soft-delete (the uploader, admins): metadata stays for the audit trail.
+
+        Text and entities go, and the file too once no live document refers to it.
+        """
+        async with self._env.context.db.transaction():
+            row = ensure_visible(principal, await self._env.rows.get(document_id, lock=True))
+            ensure_may_delete(principal, row)
+            await self._env.rows.lock_blob(row.sha256)
+            await self._env.rows.update(
+                row.id,
+                deleted_at=datetime.now(UTC),
+                deleted_by=principal.id,
+                text=None,
+                entities="[]",
+            )
+            await self._env.context.events.publish(
+                DocumentDeleted(document_id=row.id, patient_id=row.patient, deleted_by=principal.id)
+            )
+            await self._env.record_access("delete", principal.id, row)
+            if await self._env.rows.live_references(row.sha256) == 0:
+                await asyncio.to_thread(self._env.blobs.remove, row.sha256)
+
+    async def _readable(self, principal: Principal, document_id: uuid.UUID) -> DocumentRow:
+        row = ensure_visible(principal, await self._env.rows.get(document_id))
+        ensure_reads_content(principal, row)
+        return row
+
+
+def _filename(row: DocumentRow) -> str:
+    extension = {
+        "application/pdf": ".pdf",
+        "image/png": ".png",
+        "image/jpeg": ".jpg",
+        "image/tiff": ".tif",
+        "text/plain": ".txt",
+    }.get(row.content_type, "")
+    return f"{row.title}{extension}"
