@@ -16,7 +16,7 @@ import msgspec
 PAGE_BREAK = "\f"
 
 
-class Entity(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+class Entity(msgspec.Struct, frozen=True, kw_only=True):
     """One finding: its kind, the text as written, a normalized value and where it is.
 
     `start`/`end` are offsets into the document's text (pages separated by form feeds);

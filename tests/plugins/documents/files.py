@@ -1,0 +1,102 @@
+"""Real files made in the tests: PDFs (fpdf2), images (Pillow), text; nothing is committed."""
+
+import io
+from typing import Any
+
+from fpdf import FPDF
+from PIL import Image
+
+NEXT_LINE: dict[str, Any] = {"new_x": "LMARGIN", "new_y": "NEXT"}
+LAB_REPORT_PAGE_1 = [
+    "Laboratory report - Clinique Saint-Etienne",
+    "Patient: Renée Müller    Date of report: 2026-03-12",
+    "Vital signs: BP 128/82 mmHg, HR 76 bpm, Temp 37.9 °C, SpO2 96 %",
+]
+LAB_ROWS = [
+    ("Test", "Result", "Unit"),
+    ("HbA1c", "7.2", "%"),
+    ("Fasting glucose", "6.1", "mmol/L"),
+    ("Creatinine", "88", "µmol/L"),
+]
+LAB_REPORT_PAGE_2 = [
+    "Medications:",
+    "- Metformin 500 mg twice daily",
+    "- Atorvastatin 20 mg at night",
+    "",
+    "Allergies: penicillin (rash)",
+    "Diagnoses (ICD-10): E11.9 Type 2 diabetes mellitus; I10 essential hypertension",
+    "Follow-up on 14/04/2026.",
+]
+
+
+def _pdf() -> FPDF:
+    pdf = FPDF(format="A4")
+    pdf.set_font("Helvetica", size=11)
+    pdf.set_auto_page_break(auto=True, margin=15)
+    return pdf
+
+
+def _lines(pdf: FPDF, lines: list[str]) -> None:
+    for line in lines:
+        pdf.multi_cell(0, 7, line, **NEXT_LINE)
+
+
+def lab_report_pdf() -> bytes:
+    """Two pages: vitals, a lab table, medications, an allergy line and ICD-10 codes."""
+    pdf = _pdf()
+    pdf.add_page()
+    _lines(pdf, LAB_REPORT_PAGE_1)
+    for test, result, unit in LAB_ROWS:
+        pdf.cell(60, 8, test, border=1)
+        pdf.cell(30, 8, result, border=1)
+        pdf.cell(30, 8, unit, border=1, new_x="LMARGIN", new_y="NEXT")
+    pdf.add_page()
+    _lines(pdf, LAB_REPORT_PAGE_2)
+    return bytes(pdf.output())
+
+
+def long_pdf(pages: int, paragraphs: int = 4) -> bytes:
+    """A report of `pages` pages with accented text on each."""
+    pdf = _pdf()
+    for number in range(1, pages + 1):
+        pdf.add_page()
+        pdf.multi_cell(
+            0, 7, f"Compte rendu, page {number}: fièvre à 38,5 °C, Müller, Øre.", **NEXT_LINE
+        )
+        for _ in range(paragraphs):
+            pdf.multi_cell(
+                0,
+                6,
+                "Le patient présente une toux sèche depuis trois jours. Examen clinique "
+                "sans particularité; auscultation pulmonaire normale. Traitement symptomatique "
+                "et contrôle dans une semaine si les symptômes persistent.",
+                **NEXT_LINE,
+            )
+    return bytes(pdf.output())
+
+
+def encrypted_pdf() -> bytes:
+    """A PDF that needs a password to open."""
+    pdf = _pdf()
+    pdf.set_encryption(owner_password="owner", user_password="secret")
+    pdf.add_page()
+    pdf.cell(text="Confidential")
+    return bytes(pdf.output())
+
+
+def corrupt_pdf() -> bytes:
+    """Starts like a PDF, but is not one."""
+    return b"%PDF-1.7\n" + b"this is not a real PDF body\n" * 400
+
+
+def image(kind: str = "PNG", size: tuple[int, int] = (64, 48)) -> bytes:
+    """A small real image (PNG, JPEG or TIFF)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, format=kind)
+    return buffer.getvalue()
+
+
+CLINIC_LETTER = (
+    "Referral letter\n\nDear colleague,\r\nplease see Mr. Dupont (BP 150/95 mmHg).\r\n"
+    "Current treatment: lisinopril 10 mg daily.\nAllergies: NKDA\n"
+)
