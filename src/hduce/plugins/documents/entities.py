@@ -120,7 +120,7 @@ def _medication_pattern() -> re.Pattern[str]:
     names = "|".join(re.escape(name).replace(r"\ ", r"\s+") for name in medication_names())
     salts = rf"(?:\s+(?:{_SALTS})\b\.?)*"
     dose = rf"(?:{salts}\s*[:,]?\s*(?P<amount>{_NUMBER})\s*(?P<unit>{_DOSE_UNITS}))?"
-    return re.compile(rf"\b(?P<name>{names})\b{dose}(?![\w/])", re.IGNORECASE)
+    return re.compile(rf"\b(?P<name>{names})\b{dose}(?!\w)", re.IGNORECASE)
 
 
 def _medication(match: re.Match[str]) -> tuple[str, float | None, str | None]:

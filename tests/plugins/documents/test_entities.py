@@ -1,0 +1,166 @@
+"""The rule-based entity extractor, type sniffing and text normalisation (no services)."""
+
+from pathlib import Path
+
+import pytest
+
+from hduce.plugins.documents.entities import extract_entities, medication_names
+from hduce.plugins.documents.extraction import extract_file, normalize
+from hduce.plugins.documents.sniff import sniff
+from tests.plugins.documents.files import corrupt_pdf, encrypted_pdf, image, long_pdf
+
+
+def found(text: str, kind: str, **options: str) -> list[tuple[str, float | None, str | None]]:
+    return [
+        (e.value, e.amount, e.unit) for e in extract_entities(text, **options) if e.kind == kind
+    ]
+
+
+def test_the_vocabulary_is_bundled() -> None:
+    names = medication_names()
+    assert len(names) > 300
+    assert {"metformin", "amoxicillin", "insulin glargine", "paracetamol"} <= set(names)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Metformin 500 mg bid", [("metformin", 500.0, "mg")]),
+        ("metformin hydrochloride 1000mg", [("metformin", 1000.0, "mg")]),
+        ("Amoxicillin 250 mg/5 ml", [("amoxicillin", 250.0, "mg")]),
+        ("Morphine 10 mg/mL injection", [("morphine", 10.0, "mg/mL")]),
+        ("Insulin glargine 20 units at night", [("insulin glargine", 20.0, "units")]),
+        ("Paracetamol 0,5 g", [("paracetamol", 0.5, "g")]),
+        ("continue aspirin", [("aspirin", None, None)]),
+        ("Metformin and amlodipine 5 mg", [("metformin", None, None), ("amlodipine", 5.0, "mg")]),
+        ("Aspirinate is not a drug we know", []),
+    ],
+)
+def test_medications_and_doses(text: str, expected: list[object]) -> None:
+    assert found(text, "medication") == expected
+
+
+def test_vital_signs() -> None:
+    text = (
+        "BP: 142/91, pulse 64. Later 118 / 76 mmHg, 88 bpm, T 38,4 °C, temperature 101.2 F, "
+        "SpO2 93%, O2 sat: 99 %. Ratio 3/4 and 500/5 mmHg are not pressures."
+    )
+    assert found(text, "blood_pressure") == [("142/91", None, "mmHg"), ("118/76", None, "mmHg")]
+    assert found(text, "heart_rate") == [("64", 64.0, "bpm"), ("88", 88.0, "bpm")]
+    assert found(text, "temperature") == [("38.4", 38.4, "°C"), ("101.2", 101.2, "°F")]
+    assert found(text, "oxygen_saturation") == [("93", 93.0, "%"), ("99", 99.0, "%")]
+
+
+def test_lab_values() -> None:
+    text = (
+        "HbA1c: 53 mmol/mol; glucose 110 mg/dL; LDL-C 3.4 mmol/L; HDL 1.1 mmol/L; "
+        "Total cholesterol 5.2 mmol/L; Hb 13.5 g/dL; eGFR 72 mL/min/1.73 m2; CRP 12 mg/L; "
+        "TSH 2.1 mIU/L; potassium 4.1 mmol/L"
+    )
+    assert found(text, "lab_value") == [
+        ("hba1c", 53.0, "mmol/mol"),
+        ("glucose", 110.0, "mg/dL"),
+        ("ldl_cholesterol", 3.4, "mmol/L"),
+        ("hdl_cholesterol", 1.1, "mmol/L"),
+        ("total_cholesterol", 5.2, "mmol/L"),
+        ("hemoglobin", 13.5, "g/dL"),
+        ("egfr", 72.0, "mL/min/1.73m2"),
+        ("crp", 12.0, "mg/L"),
+        ("tsh", 2.1, "mIU/L"),
+        ("potassium", 4.1, "mmol/L"),
+    ]
+
+
+def test_dates_follow_the_configured_order() -> None:
+    text = "Seen 2026-02-03, 03/04/2026, 5 March 2026, Mar 6th, 2026; not 31/02/2026."
+    assert [v for v, _, _ in found(text, "date")] == [
+        "2026-02-03",
+        "2026-04-03",
+        "2026-03-05",
+        "2026-03-06",
+    ]
+    assert [v for v, _, _ in found(text, "date", date_order="mdy")][1] == "2026-03-04"
+
+
+def test_icd10_codes() -> None:
+    text = "Dx: E11.9, S72.001A and J45.909.\nICD-10: I10, N18\nVersion B12 of the form"
+    assert [v for v, _, _ in found(text, "diagnosis_code")] == [
+        "E11.9",
+        "S72.001A",
+        "J45.909",
+        "I10",
+        "N18",
+    ]
+
+
+def test_allergies() -> None:
+    text = (
+        "Allergies: penicillin (rash), latex and peanuts\n"
+        "Drug allergies:\n- Codeine (nausea)\n- sulfonamides\n\nMedications: none\n"
+        "She is allergic to shellfish.\nKnown allergies: NKDA\n"
+    )
+    assert [v for v, _, _ in found(text, "allergy")] == [
+        "penicillin",
+        "latex",
+        "peanuts",
+        "codeine",
+        "sulfonamides",
+        "shellfish",
+        "none known",
+    ]
+    assert found(text, "medication") == [], "drugs in allergy lists are allergens"
+
+
+def test_offsets_and_pages_point_into_the_text() -> None:
+    text = "Page one: BP 120/80 mmHg\fPage two: warfarin 5 mg"
+    entities = extract_entities(text)
+    assert [(e.kind, e.page) for e in entities] == [("blood_pressure", 1), ("medication", 2)]
+    for entity in entities:
+        assert text[entity.start : entity.end] == entity.text
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        (b"%PDF-1.4\n", "application/pdf"),
+        (image("PNG"), "image/png"),
+        (image("JPEG"), "image/jpeg"),
+        (image("TIFF"), "image/tiff"),
+        ("Zürich, café\n".encode(), "text/plain"),
+        ("Zürich, café\n".encode("latin-1"), "text/plain"),
+        (("é" * 4096).encode()[:8191], "text/plain"),
+        (b"GIF89a\x01\x00", None),
+        (b"\x00\x01binary", None),
+        (b"PK\x03\x04zip", None),
+        (b"", None),
+    ],
+)
+def test_sniff(head: bytes, expected: str | None) -> None:
+    assert sniff(head) == expected
+
+
+def test_normalize() -> None:
+    assert normalize("a\r\nb\rc\x02d\x00\fe\tf") == "a\nb\ncd\fe\tf"
+
+
+def write(tmp_path: Path, data: bytes) -> str:
+    path = tmp_path / "file"
+    path.write_bytes(data)
+    return str(path)
+
+
+def test_extract_file_in_process(tmp_path: Path) -> None:
+    result = extract_file(write(tmp_path, long_pdf(3)), "application/pdf", "dmy")
+    assert (result["ok"], result["page_count"]) == (True, 3)
+    assert result["text"].count("\f") == 2
+    assert "\r" not in result["text"]
+    assert [e["value"] for e in result["entities"] if e["kind"] == "temperature"] == ["38.5"] * 3
+
+    encrypted = extract_file(write(tmp_path, encrypted_pdf()), "application/pdf", "dmy")
+    assert encrypted["ok"] is False
+    assert "encrypted (password protected)" in encrypted["error"]
+    corrupt = extract_file(write(tmp_path, corrupt_pdf()), "application/pdf", "dmy")
+    assert corrupt["ok"] is False
+    assert corrupt["error"].startswith("the PDF is damaged or not a PDF")
+    missing = extract_file(str(tmp_path / "gone"), "application/pdf", "dmy")
+    assert missing["error"] == "the stored file is missing"

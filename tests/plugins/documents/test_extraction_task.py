@@ -1,0 +1,116 @@
+"""The `documents.extract` task: failures are recorded, not retried forever; redelivery: no-op."""
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from hduce.core.registry import HealthStatus
+from tests.plugins.documents.files import corrupt_pdf, encrypted_pdf, long_pdf
+from tests.plugins.documents.helpers import API, extracted, uploaded
+from tests.plugins.users.clinic import Clinic, Member
+
+
+async def redeliver(clinic: Clinic, document: dict[str, Any]) -> None:
+    """Run the task's handler again for the document's upload event, as a redelivery would."""
+    (event,) = await clinic.fetch(
+        "SELECT id, payload::text AS payload FROM outbox WHERE name = 'document.uploaded' "
+        "AND payload->>'document_id' = $1",
+        document["id"],
+    )
+    (subscription,) = clinic.context.events.subscribers("document.uploaded")
+    assert subscription.task_name == "documents.extract"
+    payload = json.loads(event["payload"])
+    now = datetime.now(UTC).isoformat()
+    await clinic.in_app(subscription.deliver, str(event["id"]), payload, now)
+
+
+async def test_a_corrupt_pdf_fails_with_a_reason(
+    clinic: Clinic, doctor: Member, patient: Member
+) -> None:
+    created = await uploaded(clinic, doctor, corrupt_pdf(), patient=patient)
+    row = await extracted(clinic, created["id"])
+    assert row["status"] == "failed"
+    assert row["error"].startswith("the PDF is damaged or not a PDF")
+    assert row["attempts"] == 1
+    document = (await clinic.client.get(f"{API}/{created['id']}", headers=doctor.headers)).json()
+    assert (document["status"], document["entities"]) == ("failed", [])
+    events = await clinic.fetch(
+        "SELECT payload->>'status' AS status FROM outbox WHERE name = 'document.extracted' "
+        "AND payload->>'document_id' = $1",
+        created["id"],
+    )
+    assert [e["status"] for e in events] == ["failed"]
+
+
+async def test_an_encrypted_pdf_fails_with_a_reason(
+    clinic: Clinic, doctor: Member, patient: Member
+) -> None:
+    created = await uploaded(clinic, doctor, encrypted_pdf(), patient=patient)
+    row = await extracted(clinic, created["id"])
+    assert row["status"] == "failed"
+    assert "encrypted (password protected)" in row["error"]
+
+
+async def test_a_redelivered_task_for_a_finished_document_does_nothing(
+    clinic: Clinic, doctor: Member, patient: Member
+) -> None:
+    created = await uploaded(clinic, doctor, long_pdf(2), patient=patient)
+    before = await extracted(clinic, created["id"])
+    await redeliver(clinic, created)
+    (after,) = await clinic.fetch("SELECT * FROM document WHERE id = $1", before["id"])
+    assert dict(after) == before
+    events = await clinic.fetch(
+        "SELECT count(*) AS n FROM outbox WHERE name = 'document.extracted' "
+        "AND payload->>'document_id' = $1",
+        created["id"],
+    )
+    assert events[0]["n"] == 1
+
+
+async def test_a_document_left_processing_by_a_dead_worker_is_extracted_again(
+    clinic: Clinic, doctor: Member, patient: Member
+) -> None:
+    created = await uploaded(clinic, doctor, long_pdf(1), patient=patient)
+    await extracted(clinic, created["id"])
+    await clinic.execute(
+        "UPDATE document SET status = 'processing', text = NULL WHERE id = $1",
+        uuid.UUID(created["id"]),
+    )
+    await redeliver(clinic, created)
+    row = await extracted(clinic, created["id"])
+    assert (row["status"], row["attempts"], row["page_count"]) == ("done", 2, 1)
+    assert "fièvre" in row["text"]
+
+    await clinic.execute(
+        "UPDATE document SET status = 'processing', attempts = 3 WHERE id = $1",
+        uuid.UUID(created["id"]),
+    )
+    await redeliver(clinic, created)
+    row = await extracted(clinic, created["id"])
+    assert (row["status"], row["error"]) == ("failed", "gave up after 3 attempts")
+
+
+async def test_a_deleted_document_is_not_extracted(
+    clinic: Clinic, doctor: Member, patient: Member
+) -> None:
+    created = await uploaded(clinic, doctor, long_pdf(1) + b"%" + doctor.id.bytes, patient=patient)
+    await extracted(clinic, created["id"])
+    await clinic.client.delete(f"{API}/{created['id']}", headers=doctor.headers)
+    await clinic.execute(
+        "UPDATE document SET status = 'pending' WHERE id = $1", uuid.UUID(created["id"])
+    )
+    await redeliver(clinic, created)
+    (row,) = await clinic.fetch(
+        "SELECT status, text FROM document WHERE id = $1", uuid.UUID(created["id"])
+    )
+    assert (row["status"], row["text"]) == ("pending", None)
+
+
+async def test_health_reports_the_store_and_the_backlog(clinic: Clinic) -> None:
+    check = clinic.context.registry.health_checks["documents"]
+    status: HealthStatus = await clinic.in_app(check)
+    assert status.ok
+    assert status.detail["writable"] is True
+    assert status.detail["failed"] >= 0
+    assert set(status.detail) == {"storage", "writable", "pending", "processing", "failed"}
