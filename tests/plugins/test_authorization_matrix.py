@@ -21,6 +21,7 @@ from hduce.bootstrap import BUILTIN_PLUGINS
 from hduce.contracts.notifications import Category, Notifier
 from hduce.core.config import Settings
 from tests.plugins.appointments.matrix_requests import APPOINTMENT_REQUESTS
+from tests.plugins.documents.matrix_requests import DOCUMENT_REQUESTS
 from tests.plugins.users.clinic import FAST_AUTH, Clinic, Member, identity_settings, running_clinic
 from tests.support.context import wait_for_row
 
@@ -69,6 +70,11 @@ CLINICAL_ON_APPOINTMENT = {OWN: CLINICIANS, PATIENT: row(403, 404, 404, 403, 403
 FOR_SELF_OR_PATIENT = {OWN: row(403, 403, 403, 403, OK, 401), PATIENT: STAFF_ONLY}
 HOURS = {OWN: row(404, OK, OK, 404, 403, 401), STAFF: row(OK, 403, 403, OK, 403, 401)}
 A = "/api/v1/appointments"
+D = "/api/v1/documents"
+# Documents: patients their own (404 for others'), clinicians all, admins metadata only,
+# receptionists upload but read nothing; the uploader and admins delete.
+DOCUMENT_METADATA = {OWN: ANY_MEMBER, PATIENT: row(OK, OK, OK, 403, 404, 401)}
+DOCUMENT_CONTENT = {OWN: ANY_MEMBER, PATIENT: row(403, OK, OK, 403, 404, 401)}
 
 EXPECTED: dict[tuple[str, str], dict[str, dict[str | None, int]]] = {
     ("POST", "/api/v1/auth/register"): {SELF: PUBLIC},
@@ -153,6 +159,16 @@ EXPECTED: dict[tuple[str, str], dict[str, dict[str | None, int]]] = {
     ("GET", "/api/v1/notifications/preferences"): {SELF: ANY_MEMBER},
     ("PUT", "/api/v1/notifications/preferences"): {SELF: ANY_MEMBER},
     ("GET", "/api/v1/notifications/deliveries"): {SELF: ADMINS},
+    ("POST", D): {OWN: row(422, 422, 422, 422, OK, 401), PATIENT: row(OK, OK, OK, OK, 403, 401)},
+    ("GET", D): {SELF: row(OK, OK, OK, 403, OK, 401)},
+    ("GET", f"{D}/{{document_id}}"): DOCUMENT_METADATA,
+    ("GET", f"{D}/{{document_id}}/content"): DOCUMENT_CONTENT,
+    ("GET", f"{D}/{{document_id}}/text"): DOCUMENT_CONTENT,
+    ("PATCH", f"{D}/{{document_id}}"): DOCUMENT_METADATA,
+    ("DELETE", f"{D}/{{document_id}}"): {
+        OWN: ANY_MEMBER,
+        PATIENT: row(OK, 403, 403, 403, 404, 401),
+    },
 }
 
 
@@ -333,6 +349,7 @@ REQUESTS: dict[tuple[str, str], Callable[[Cell], Awaitable[Response]]] = {
         "PUT", "/api/v1/users/{user_id}/roles", {"roles": ["nurse"]}
     ),
     **APPOINTMENT_REQUESTS,
+    **DOCUMENT_REQUESTS,
 }
 # What another user's account must look like for the action on it to make sense.
 TARGET_STATUS = {
@@ -353,14 +370,20 @@ def api_routes(clinic: Clinic) -> set[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-async def clinic(settings: Settings) -> AsyncIterator[Clinic]:
+async def clinic(
+    settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Clinic]:
     """The app with appointments, the per-address rate limits out of the way of ~1000 requests."""
     server = msgspec.structs.replace(settings.server, rate_limit_per_minute=100_000)
     unlimited = msgspec.structs.replace(settings, server=server)
     identity = identity_settings(unlimited, auth=NO_LIMITS)
     every_plugin = msgspec.structs.replace(identity.plugins, enabled=tuple(BUILTIN_PLUGINS))
     # Short live streams: the stream route answers, then ends on its own.
-    sections = {**every_plugin.sections, "notifications": {"stream_max_duration": "100ms"}}
+    sections = {
+        **every_plugin.sections,
+        "notifications": {"stream_max_duration": "100ms"},
+        "documents": {"storage_dir": str(tmp_path_factory.mktemp("matrix-documents"))},
+    }
     every_plugin = msgspec.structs.replace(every_plugin, sections=sections)
     async with running_clinic(msgspec.structs.replace(identity, plugins=every_plugin)) as running:
         yield running
