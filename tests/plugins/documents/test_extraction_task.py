@@ -25,6 +25,16 @@ async def redeliver(clinic: Clinic, document: dict[str, Any]) -> None:
     await clinic.in_app(subscription.deliver, str(event["id"]), payload, now)
 
 
+async def extracted_events(clinic: Clinic, document_id: str) -> list[dict[str, Any]]:
+    """Payloads of the `document.extracted` events of one document."""
+    rows = await clinic.fetch(
+        "SELECT payload::text AS payload FROM outbox WHERE name = 'document.extracted' "
+        "AND payload->>'document_id' = $1",
+        document_id,
+    )
+    return [json.loads(row["payload"]) for row in rows]
+
+
 async def test_a_corrupt_pdf_fails_with_a_reason(
     clinic: Clinic, doctor: Member, patient: Member
 ) -> None:
@@ -35,11 +45,7 @@ async def test_a_corrupt_pdf_fails_with_a_reason(
     assert row["attempts"] == 1
     document = (await clinic.client.get(f"{API}/{created['id']}", headers=doctor.headers)).json()
     assert (document["status"], document["entities"]) == ("failed", [])
-    events = await clinic.fetch(
-        "SELECT payload->>'status' AS status FROM outbox WHERE name = 'document.extracted' "
-        "AND payload->>'document_id' = $1",
-        created["id"],
-    )
+    events = await extracted_events(clinic, created["id"])
     assert [e["status"] for e in events] == ["failed"]
 
 
@@ -60,12 +66,7 @@ async def test_a_redelivered_task_for_a_finished_document_does_nothing(
     await redeliver(clinic, created)
     (after,) = await clinic.fetch("SELECT * FROM document WHERE id = $1", before["id"])
     assert dict(after) == before
-    events = await clinic.fetch(
-        "SELECT count(*) AS n FROM outbox WHERE name = 'document.extracted' "
-        "AND payload->>'document_id' = $1",
-        created["id"],
-    )
-    assert events[0]["n"] == 1
+    assert len(await extracted_events(clinic, created["id"])) == 1
 
 
 async def test_a_document_left_processing_by_a_dead_worker_is_extracted_again(

@@ -1,0 +1,276 @@
+"""Documents benchmark: upload MB/s with the server's memory, and extraction pages/s end to end.
+
+Starts `hduce serve` (embedded PostgreSQL and NATS under a scratch dir in /tmp, free port) with
+the documents plugin, then:
+
+1. uploads `--uploads` files of `--size-mb` MB (a PNG signature then random bytes: a large scan;
+   images are stored, not OCR'd) one after another as raw streamed bodies, sampling the RSS of
+   the serve process before, during and after;
+2. sends a chunked body (no Content-Length) over the cap and expects 413;
+3. uploads `--pdfs` real PDFs of `--pages` pages each (made with fpdf2), `--clients` at a time,
+   and waits until every one is `done`: pages/s from the first upload to the last extraction.
+
+Run from the repository root: `.venv/bin/python bench/documents.py [--pdfs 20 --pages 50]`.
+"""
+
+import argparse
+import asyncio
+import os
+import secrets
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import psutil
+from fpdf import FPDF
+
+from _common import exit_on_sigterm, free_port, print_table, scratch_dir, subprocess_env
+from appointments import UNLIMITED, Clinic
+from auth import client_for, serve_command, start, stop, wait_ready
+from hduce.runtime import EmbeddedPostgres
+
+API = "/api/v1/documents"
+PLUGINS = '["metrics","audit","auth","users","documents"]'
+MB = 1024 * 1024
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def parse_args() -> argparse.Namespace:
+    """Size flags."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--uploads", type=int, default=5, help="large uploads (default 5)")
+    parser.add_argument("--size-mb", type=int, default=20, help="size of each large upload")
+    parser.add_argument("--pdfs", type=int, default=20, help="PDFs to extract (default 20)")
+    parser.add_argument("--pages", type=int, default=50, help="pages per PDF (default 50)")
+    parser.add_argument("--clients", type=int, default=4, help="concurrent PDF uploads")
+    parser.add_argument("--workers", type=int, default=2, help="documents.extraction_workers")
+    parser.add_argument("--config", default="config/test.toml", help="config for serve")
+    parser.add_argument("--timeout", type=float, default=300.0, help="max seconds to wait")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch dir and logs")
+    return parser.parse_args()
+
+
+def make_pdf(index: int, pages: int) -> bytes:
+    """A report of `pages` A4 pages: a heading, vitals, medications and prose on each."""
+    pdf = FPDF(format="A4")
+    pdf.set_font("Helvetica", size=10)
+    for page in range(1, pages + 1):
+        pdf.add_page()
+        pdf.multi_cell(0, 6, f"Report {index}, page {page}: Müller, fièvre, Øre", **NEXT)
+        pdf.multi_cell(0, 6, "BP 132/84 mmHg, HR 71 bpm, Temp 37.2 °C, SpO2 97 %", **NEXT)
+        pdf.multi_cell(
+            0, 6, "Metformin 500 mg twice daily; lisinopril 10 mg. ICD-10: E11.9", **NEXT
+        )
+        for _ in range(5):
+            pdf.multi_cell(0, 5, PROSE, **NEXT)
+    return bytes(pdf.output())
+
+
+NEXT = {"new_x": "LMARGIN", "new_y": "NEXT"}
+PROSE = (
+    "The patient reports intermittent chest tightness on exertion over the last month, relieved "
+    "by rest. No syncope. Examination unremarkable; heart sounds normal, chest clear. Plan: "
+    "exercise ECG, lipid profile and review in four weeks, earlier if symptoms worsen."
+)
+
+
+class Memory:
+    """Samples the RSS of one process (the serve process itself, not its children)."""
+
+    def __init__(self, pid: int) -> None:
+        self._process = psutil.Process(pid)
+        self.peak = 0
+
+    def now(self) -> int:
+        """The current RSS; also kept as the peak if higher."""
+        rss = int(self._process.memory_info().rss)
+        self.peak = max(self.peak, rss)
+        return rss
+
+    async def watch(self, stop: asyncio.Event) -> None:
+        """Sample every 50 ms until `stop` is set."""
+        while not stop.is_set():
+            self.now()
+            await asyncio.sleep(0.05)
+
+
+async def chunks(size: int, chunk: int = MB) -> AsyncIterator[bytes]:
+    """A PNG signature then random bytes, `size` in all, produced as it is sent."""
+    yield PNG_SIGNATURE
+    left = size - len(PNG_SIGNATURE)
+    while left > 0:
+        part = min(chunk, left)
+        yield os.urandom(part)
+        left -= part
+
+
+async def upload_phase(
+    args: argparse.Namespace, client: httpx.AsyncClient, headers: dict[str, str], patient: str
+) -> list[list[object]]:
+    """Large uploads one after another; MB/s each and the server's memory around them."""
+    size = args.size_mb * MB
+    rows: list[list[object]] = []
+    for n in range(args.uploads):
+        started = time.perf_counter()
+        response = await client.post(
+            API,
+            content=chunks(size),
+            params={"patient_id": patient, "title": f"Scan {n}", "kind": "imaging_report"},
+            headers={**headers, "Content-Type": "application/octet-stream"},
+        )
+        seconds = time.perf_counter() - started
+        rows.append([f"upload {n + 1}", response.status_code, seconds, size / MB / seconds])
+    return rows
+
+
+async def over_the_cap(
+    client: httpx.AsyncClient, headers: dict[str, str], patient: str, cap: int
+) -> int:
+    """A chunked body (no Content-Length) bigger than the cap; the status answered."""
+    response = await client.post(
+        API,
+        content=chunks(cap + 2 * MB),
+        params={"patient_id": patient},
+        headers={**headers, "Content-Type": "image/png"},
+    )
+    return response.status_code
+
+
+async def extraction_phase(
+    args: argparse.Namespace,
+    client: httpx.AsyncClient,
+    db: asyncpg.Connection,
+    headers: dict[str, str],
+    patient: str,
+) -> tuple[float, float, dict[str, int]]:
+    """Upload the PDFs, wait until all are extracted; (seconds, upload seconds, statuses)."""
+    pdfs = [make_pdf(i, args.pages) for i in range(args.pdfs)]
+    queue = list(enumerate(pdfs))
+    ids: list[str] = []
+
+    async def one_client() -> None:
+        while queue:
+            index, pdf = queue.pop()
+            response = await client.post(
+                API,
+                content=pdf,
+                params={"patient_id": patient, "title": f"Report {index}", "kind": "lab_result"},
+                headers={**headers, "Content-Type": "application/pdf"},
+            )
+            response.raise_for_status()
+            ids.append(response.json()["id"])
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one_client() for _ in range(args.clients)))
+    uploaded = time.perf_counter() - started
+    deadline = time.monotonic() + args.timeout
+    statuses: dict[str, int] = {}
+    while time.monotonic() < deadline:
+        rows = await db.fetch(
+            "SELECT status, count(*) AS n FROM document WHERE id = ANY($1::uuid[]) GROUP BY status",
+            ids,
+        )
+        statuses = {row["status"]: row["n"] for row in rows}
+        if statuses.get("done", 0) + statuses.get("failed", 0) == len(ids):
+            break
+        await asyncio.sleep(0.1)
+    return time.perf_counter() - started, uploaded, statuses
+
+
+async def run_bench(args: argparse.Namespace, scratch: Path) -> None:
+    """Start `hduce serve`, run both phases, print the figures."""
+    data_dir, port, secret = scratch / "data", free_port(), secrets.token_urlsafe(32)
+    cap = (args.size_mb + 5) * MB
+    env = subprocess_env(
+        HDUCE_DATA_DIR=str(data_dir),
+        HDUCE_SERVER__PORT=str(port),
+        HDUCE_PLUGINS__ENABLED=PLUGINS,
+        HDUCE_PLUGINS__DOCUMENTS__MAX_UPLOAD_SIZE=str(cap),
+        HDUCE_PLUGINS__DOCUMENTS__EXTRACTION_WORKERS=str(args.workers),
+        HDUCE_SERVER__RATE_LIMIT_PER_MINUTE=UNLIMITED,
+        JWT_SECRET=secret,
+    )
+    serve = start(serve_command(args.config), env, scratch / "serve.log")
+    try:
+        async with client_for(f"http://127.0.0.1:{port}", args.clients) as client:
+            client.timeout = httpx.Timeout(120.0)
+            await wait_ready(client, "/health/detailed", serve, args.timeout)
+            dsn = EmbeddedPostgres(data_dir / "pg").status().dsn
+            if dsn is None:
+                raise RuntimeError("the embedded PostgreSQL of `hduce serve` is not running")
+            db = await asyncpg.connect(dsn)
+            try:
+                clinic = Clinic(db, secret)
+                _, nurse = await clinic.member("nurse")
+                patient = str((await clinic.member("patient"))[0])
+                memory = Memory(serve.pid)
+                before = memory.now()
+                done = asyncio.Event()
+                watcher = asyncio.create_task(memory.watch(done))
+                rows = await upload_phase(args, client, nurse, patient)
+                done.set()
+                await watcher
+                after = memory.now()
+                refused = await over_the_cap(client, nurse, patient, cap)
+                total, uploaded, statuses = await extraction_phase(args, client, db, nurse, patient)
+            finally:
+                await db.close()
+        report(args, rows, (before, memory.peak, after), refused, cap, total, uploaded, statuses)
+    except BaseException:
+        log = scratch / "serve.log"
+        if log.exists():
+            print("--- tail of serve.log:", file=sys.stderr)
+            print("\n".join(log.read_text(errors="replace").splitlines()[-15:]), file=sys.stderr)
+        raise
+    finally:
+        stop(serve)
+
+
+def report(
+    args: argparse.Namespace,
+    rows: list[list[object]],
+    memory: tuple[int, int, int],
+    refused: int,
+    cap: int,
+    total: float,
+    uploaded: float,
+    statuses: dict[str, int],
+) -> None:
+    """Print the tables and the headline figures."""
+    print()
+    print_table(["large upload", "status", "seconds", "MB/s"], rows)
+    rates = [float(r[3]) for r in rows if r[1] == 201]  # type: ignore[arg-type]
+    before, peak, after = (value / MB for value in memory)
+    print()
+    print(
+        f"upload throughput ({args.size_mb} MB each)  : {sum(rates) / max(len(rates), 1):.1f} MB/s"
+    )
+    print(f"serve RSS before / peak / after  : {before:.0f} / {peak:.0f} / {after:.0f} MB")
+    print(f"chunked {cap // MB + 2} MB over a {cap // MB} MB cap : HTTP {refused}")
+    pages = args.pdfs * args.pages
+    print(
+        f"extraction: {args.pdfs} x {args.pages}-page PDFs = {pages} pages, "
+        f"{args.workers} extraction processes"
+    )
+    print(f"  uploads finished after         : {uploaded:.2f} s")
+    print(f"  all extracted after            : {total:.2f} s  -> {pages / total:.0f} pages/s")
+    print(f"  statuses                       : {statuses}")
+
+
+def main() -> None:
+    """Run the benchmark in a scratch data dir and print the report."""
+    args = parse_args()
+    exit_on_sigterm()
+    with scratch_dir("hduce-bench-documents-", keep=args.keep) as scratch:
+        print(f"scratch dir {scratch}; command: {' '.join(serve_command(args.config))}")
+        asyncio.run(run_bench(args, scratch))
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit("interrupted")
