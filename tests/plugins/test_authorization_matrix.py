@@ -73,6 +73,7 @@ A = "/api/v1/appointments"
 D = "/api/v1/documents"
 # Documents: patients their own (404 for others'), clinicians all, admins metadata only,
 # receptionists upload but read nothing; the uploader and admins delete.
+DOCUMENT_UPLOAD = {OWN: row(422, 422, 422, 422, OK, 401), PATIENT: row(OK, OK, OK, OK, 403, 401)}
 DOCUMENT_METADATA = {OWN: ANY_MEMBER, PATIENT: row(OK, OK, OK, 403, 404, 401)}
 DOCUMENT_CONTENT = {OWN: ANY_MEMBER, PATIENT: row(403, OK, OK, 403, 404, 401)}
 
@@ -159,7 +160,8 @@ EXPECTED: dict[tuple[str, str], dict[str, dict[str | None, int]]] = {
     ("GET", "/api/v1/notifications/preferences"): {SELF: ANY_MEMBER},
     ("PUT", "/api/v1/notifications/preferences"): {SELF: ANY_MEMBER},
     ("GET", "/api/v1/notifications/deliveries"): {SELF: ADMINS},
-    ("POST", D): {OWN: row(422, 422, 422, 422, OK, 401), PATIENT: row(OK, OK, OK, OK, 403, 401)},
+    ("POST", D): DOCUMENT_UPLOAD,
+    ("POST", f"{D}/form"): DOCUMENT_UPLOAD,
     ("GET", D): {SELF: row(OK, OK, OK, 403, OK, 401)},
     ("GET", f"{D}/{{document_id}}"): DOCUMENT_METADATA,
     ("GET", f"{D}/{{document_id}}/content"): DOCUMENT_CONTENT,

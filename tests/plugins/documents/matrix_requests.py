@@ -59,8 +59,20 @@ async def upload(cell: Any) -> Response:
     )
 
 
+async def upload_form(cell: Any) -> Response:
+    """The same upload as a browser form."""
+    data = {}
+    if cell.caller is None or cell.target.id != cell.caller.id:
+        data["patient_id"] = str(cell.target.id)
+    files = {"file": ("note.txt", b"Matrix form upload", "text/plain")}
+    return await cell.clinic.client.post(
+        f"{API}/form", files=files, data=data, headers=cell.headers
+    )
+
+
 DOCUMENT_REQUESTS: dict[tuple[str, str], Sender] = {
     ("POST", API): upload,
+    ("POST", f"{API}/form"): upload_form,
     ("GET", f"{API}/{{document_id}}"): on_document("GET"),
     ("GET", f"{API}/{{document_id}}/content"): on_document("GET", "/content"),
     ("GET", f"{API}/{{document_id}}/text"): on_document("GET", "/text"),

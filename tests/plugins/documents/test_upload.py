@@ -210,3 +210,70 @@ async def test_bad_metadata(clinic: Clinic, doctor: Member, patient: Member) -> 
     response = await upload(clinic, doctor, b"hello")
     assert response.status_code == 422
     assert "patient_id" in response.json()["detail"]
+
+
+async def test_a_browser_form_uploads_the_same_way(
+    clinic: Clinic, doctor: Member, patient: Member
+) -> None:
+    pdf = lab_report_pdf()
+    response = await clinic.client.post(
+        f"{API}/form",
+        files={"file": ("Bilan sanguin.pdf", pdf, "application/pdf")},
+        data={"patient_id": str(patient.id), "kind": "lab_result"},
+        headers=doctor.headers,
+    )
+    assert response.status_code == 201, response.text
+    created = response.json()
+    assert (created["filename"], created["title"]) == ("Bilan sanguin.pdf", "Bilan sanguin.pdf")
+    assert (created["kind"], created["size"]) == ("lab_result", len(pdf))
+    assert (await extracted(clinic, created["id"]))["status"] == "done"
+
+    mine = await clinic.client.post(
+        f"{API}/form",
+        files={"file": ("note.txt", b"Feeling better, BP 121/79 mmHg", "text/plain")},
+        data={"title": "Home reading"},
+        headers=patient.headers,
+    )
+    assert mine.status_code == 201, mine.text
+    assert (mine.json()["patient_id"], mine.json()["title"]) == (str(patient.id), "Home reading")
+
+
+async def test_a_browser_form_is_capped_and_sniffed(
+    clinic: Clinic, storage: Path, doctor: Member, patient: Member
+) -> None:
+    before = stored_files(storage)
+    too_big = await clinic.client.post(
+        f"{API}/form",
+        files={"file": ("big.pdf", b"%PDF-1.7\n" + b"z" * (CAP + 70_000), "application/pdf")},
+        data={"patient_id": str(patient.id)},
+        headers=doctor.headers,
+    )
+    assert too_big.status_code == 413, too_big.text
+    assert too_big.headers["content-type"] == "application/problem+json"
+    just_over = await clinic.client.post(
+        f"{API}/form",
+        files={"file": ("big.pdf", b"%PDF-1.7\n" + b"z" * CAP, "application/pdf")},
+        data={"patient_id": str(patient.id)},
+        headers=doctor.headers,
+    )
+    assert just_over.status_code == 413, just_over.text
+    assert "at most 65,536 bytes" in just_over.json()["detail"]
+    wrong = await clinic.client.post(
+        f"{API}/form",
+        files={"file": ("scan.png", lab_report_pdf(), "image/png")},
+        data={"patient_id": str(patient.id)},
+        headers=doctor.headers,
+    )
+    assert wrong.status_code == 415
+    assert "is a PDF" in wrong.json()["detail"]
+    assert stored_files(storage) == before
+    assert partial_files(storage) == []
+
+
+async def test_the_upload_bodies_are_in_the_openapi_document(clinic: Clinic) -> None:
+    paths = (await clinic.client.get("/schema/openapi.json")).json()["paths"]
+    raw = paths[API]["post"]["requestBody"]["content"]["application/octet-stream"]["schema"]
+    assert raw == {"type": "string", "format": "binary"}
+    form = paths[f"{API}/form"]["post"]["requestBody"]["content"]
+    assert "multipart/form-data" in form
+    assert {"413", "415", "422"} <= set(paths[API]["post"]["responses"])

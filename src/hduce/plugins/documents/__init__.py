@@ -11,7 +11,7 @@ from hduce.core.context import AppContext
 from hduce.core.plugin import HducePlugin
 from hduce.plugins.documents.config import DocumentsConfig
 from hduce.plugins.documents.env import Env
-from hduce.plugins.documents.routes import DocumentController
+from hduce.plugins.documents.routes import DocumentController, form_upload_handler
 from hduce.plugins.documents.services import DocumentServices
 from hduce.plugins.documents.storage import BlobStore
 from hduce.plugins.documents.store import DocumentStore
@@ -40,7 +40,8 @@ class DocumentsPlugin(HducePlugin):
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """The `/documents` routes."""
-        return (DocumentController,)
+        assert isinstance(self.config, DocumentsConfig)
+        return (DocumentController, form_upload_handler(self.config.max_upload_size))
 
     def dependencies(self) -> dict[str, Provide]:
         """Provide the services as `documents`."""

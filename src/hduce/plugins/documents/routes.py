@@ -2,13 +2,20 @@
 
 import re
 import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Annotated
 
+import msgspec
 from litestar import Controller, Request, delete, get, patch, post
+from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
-from litestar.enums import MediaType
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.enums import MediaType, RequestEncodingType
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
+from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
+from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import File
 
 from hduce.contracts.documents import DocumentKind, DocumentStatus
@@ -28,7 +35,37 @@ Bodies over `max_upload_size` answer 413, an empty body 422. The filename comes 
 `filename` or a `Content-Disposition: attachment; filename="..."` header. Staff name the
 patient; patients upload for themselves. Extraction runs afterwards: poll the status.
 """
+FORM_DESCRIPTION = """
+For browser forms: the same upload as `POST /documents`, as `multipart/form-data` with a `file`
+part (its filename is kept) and optional `patient_id`, `title` and `kind` fields. The whole form
+may be at most `max_upload_size` plus 64 KiB (413 otherwise).
+"""
+FORM_OVERHEAD = 64 * 1024
+READ_CHUNK = 1024 * 1024
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
+
+
+@dataclass
+class RawUploadOperation(Operation):
+    """The OpenAPI operation of the raw upload: its body is the file's bytes."""
+
+    def __post_init__(self) -> None:
+        """Describe the body, which the handler reads as a stream rather than a parameter."""
+        binary = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+        self.request_body = RequestBody(
+            content={"application/octet-stream": OpenAPIMediaType(schema=binary)},
+            description="The document's bytes (or send them with the file's own Content-Type).",
+            required=True,
+        )
+
+
+class UploadForm(msgspec.Struct, kw_only=True):
+    """A browser form carrying one document."""
+
+    file: UploadFile
+    patient_id: uuid.UUID | None = None
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+    kind: DocumentKind = DocumentKind.OTHER
 
 
 class DocumentController(Controller):
@@ -40,6 +77,7 @@ class DocumentController(Controller):
     @post(
         # The size cap is the plugin's own (`max_upload_size`), enforced while streaming.
         request_max_body_size=None,
+        operation_class=RawUploadOperation,
         responses=problems(403, 413, 415, 422),
         description=UPLOAD_DESCRIPTION,
     )
@@ -141,6 +179,44 @@ class DocumentController(Controller):
     ) -> None:
         """Delete (the uploader, admins): metadata stays for the audit trail, content goes."""
         await documents.documents.delete(principal_of(request), document_id)
+
+
+def form_upload_handler(max_upload_size: int) -> HTTPRouteHandler:
+    """`POST /documents/form`, capped by Litestar at the configured size plus the form's parts."""
+
+    @post(
+        "/documents/form",
+        tags=["documents"],
+        request_max_body_size=max_upload_size + FORM_OVERHEAD,
+        responses=problems(403, 413, 415, 422),
+        description=FORM_DESCRIPTION,
+    )
+    async def upload_document_form(
+        request: Request,
+        data: Annotated[UploadForm, Body(media_type=RequestEncodingType.MULTI_PART)],
+        documents: NamedDependency[DocumentServices],
+    ) -> DocumentRead:
+        """Upload a document from a browser form (multipart)."""
+        upload = UploadRequest(
+            _read(data.file),
+            declared_type=data.file.content_type,
+            content_length=None,
+            patient_id=data.patient_id,
+            title=data.title,
+            kind=data.kind,
+            filename=_safe_name(data.file.filename),
+        )
+        try:
+            return to_read(await documents.uploads.upload(principal_of(request), upload))
+        finally:
+            await data.file.close()
+
+    return upload_document_form
+
+
+async def _read(upload: UploadFile) -> AsyncIterator[bytes]:
+    while chunk := await upload.read(READ_CHUNK):
+        yield chunk
 
 
 def _disposition_name(request: Request) -> str | None:

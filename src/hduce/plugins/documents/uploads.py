@@ -150,7 +150,8 @@ class Uploads:
         if request.declared_type.startswith("multipart/"):
             raise UnsupportedType(
                 "send the file itself as the request body (not a multipart form), with "
-                "`Content-Type: application/octet-stream` or the file's type"
+                "`Content-Type: application/octet-stream` or the file's type; browser forms "
+                "go to `POST /api/v1/documents/form`"
             )
         if sniffed is None or sniffed not in allowed:
             found = "a type HDuce does not recognise" if sniffed is None else label(sniffed)
