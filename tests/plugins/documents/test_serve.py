@@ -3,13 +3,15 @@
 import asyncio
 import secrets
 import signal
+import tempfile
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
 import httpx
 import psutil
+import pytest
 
 from hduce.core.config import AuthSettings
 from hduce.core.security import Principal, TokenService
@@ -50,9 +52,17 @@ async def over_the_cap() -> AsyncIterator[bytes]:
         yield b"q" * 65536
 
 
+@pytest.fixture
+def scratch() -> Iterator[Path]:
+    """A folder straight under /tmp: pgserver must reach it as its own system user."""
+    with tempfile.TemporaryDirectory(prefix="hduce-documents-serve-", dir="/tmp") as folder:
+        yield Path(folder)
+
+
 async def test_serve_uploads_extracts_caps_chunked_bodies_and_stops_its_workers(
-    tmp_path: Path,
+    scratch: Path,
 ) -> None:
+    tmp_path = scratch
     data_dir, port, secret = tmp_path / "data", free_port(), secrets.token_urlsafe(32)
     env = hduce_env(
         HDUCE_DATA_DIR=str(data_dir),

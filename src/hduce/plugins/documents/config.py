@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from hduce.core.config import Section
+from hduce.core.config import Duration, Section
 
 MIB = 1024 * 1024
 
@@ -24,6 +24,8 @@ class DocumentsConfig(Section):
     """Content types accepted, as sniffed from the bytes (PDF, PNG, JPEG, TIFF, plain text)."""
     extraction_workers: int = 2
     """Processes that extract text (PDFium is not thread-safe, so processes, not threads)."""
+    extraction_timeout: Duration = Duration(120)
+    """Longest extraction of one document; its process is then killed and the document `failed`."""
     date_order: Literal["dmy", "mdy"] = "dmy"
     """How numeric dates like `03/04/2026` in documents are read: day first or month first."""
     max_page_size: int = 100

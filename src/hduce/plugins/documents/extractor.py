@@ -13,7 +13,7 @@ from hduce.contracts.documents import (
 )
 from hduce.core.events import EventMeta
 from hduce.plugins.documents.env import Env
-from hduce.plugins.documents.pool import ExtractorCrashed, ExtractorPool
+from hduce.plugins.documents.pool import ExtractionTimedOut, ExtractorCrashed, ExtractorPool
 
 logger = logging.getLogger("hduce.documents")
 
@@ -49,10 +49,16 @@ class Extraction:
             await self._finish(claimed, _failure(f"gave up after {MAX_ATTEMPTS} attempts"))
             return
         path = str(self._env.blobs.path(claimed["sha256"]))
+        config = self._env.config
         try:
             result = await self._pool.extract(
-                path, claimed["content_type"], self._env.config.date_order
+                path,
+                claimed["content_type"],
+                config.date_order,
+                seconds=float(config.extraction_timeout),
             )
+        except ExtractionTimedOut as exc:
+            result = _failure(str(exc))
         except ExtractorCrashed as exc:
             if claimed["attempts"] < MAX_ATTEMPTS:
                 raise  # maybe a neighbour's crash: the task is retried

@@ -13,6 +13,10 @@ class ExtractorCrashed(RuntimeError):
     """A worker process died while extracting (e.g. PDFium crashed on a malformed file)."""
 
 
+class ExtractionTimedOut(RuntimeError):
+    """An extraction ran longer than allowed; its worker process was killed."""
+
+
 class ExtractorPool:
     """A small pool of spawned processes; PDFium is not thread-safe, so never threads."""
 
@@ -27,16 +31,30 @@ class ExtractorPool:
             self._executor = ProcessPoolExecutor(self._workers, mp_context=context)
         return self._executor
 
-    async def extract(self, path: str, content_type: str, date_order: str) -> dict[str, Any]:
-        """Run `extract_file` in a worker process."""
-        loop = asyncio.get_running_loop()
+    async def extract(
+        self, path: str, content_type: str, date_order: str, *, seconds: float
+    ) -> dict[str, Any]:
+        """Run `extract_file` in a worker process, for at most `seconds`."""
+        pool = self._pool()
+        running = asyncio.get_running_loop().run_in_executor(
+            pool, extract_file, path, content_type, date_order
+        )
         try:
-            return await loop.run_in_executor(
-                self._pool(), extract_file, path, content_type, date_order
-            )
+            return await asyncio.wait_for(running, seconds)
+        except TimeoutError:
+            # A process stuck in PDFium cannot be interrupted: end the pool, start afresh.
+            await self._kill(pool)
+            raise ExtractionTimedOut(f"extraction took longer than {seconds:g} s") from None
         except BrokenProcessPool:
-            await self.close()
+            await self._kill(pool)
             raise ExtractorCrashed("the extraction process crashed on this file") from None
+
+    async def _kill(self, pool: ProcessPoolExecutor) -> None:
+        if self._executor is pool:
+            self._executor = None
+        for process in list((pool._processes or {}).values()):
+            process.kill()
+        await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
 
     async def close(self) -> None:
         """Stop the worker processes (waits for running extractions)."""
