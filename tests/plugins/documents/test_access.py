@@ -178,6 +178,12 @@ async def test_delete_keeps_the_record_and_removes_the_file_with_its_last_docume
     again = await clinic.client.delete(f"{API}/{first['id']}", headers=doctor.headers)
     assert again.status_code == 404
 
+    blob.rename(blob.with_suffix(".away"))
+    missing = await clinic.client.get(f"{API}/{second['id']}/content", headers=doctor.headers)
+    assert missing.status_code == 404
+    assert "missing from the store" in missing.json()["detail"]
+    blob.with_suffix(".away").rename(blob)
+
     deleted = await clinic.client.delete(f"{API}/{second['id']}", headers=admin.headers)
     assert deleted.status_code == 204
     assert not blob.exists()

@@ -144,6 +144,7 @@ async def test_download_returns_the_identical_bytes(
     assert response.headers["content-type"] == "application/pdf"
     assert "attachment" in response.headers["content-disposition"]
     assert "r%C3%A9sultats.pdf" in response.headers["content-disposition"]
+    assert response.headers["x-content-type-options"] == "nosniff"
 
 
 async def test_over_the_cap_is_413_and_leaves_nothing(

@@ -147,6 +147,8 @@ class DocumentController(Controller):
             filename=stored.filename,
             media_type=stored.content_type,
             content_disposition_type="attachment",
+            # Never let a browser render a stored file as something else (e.g. text as HTML).
+            headers={"X-Content-Type-Options": "nosniff"},
         )
 
     @get("/{document_id:uuid}/text", media_type=MediaType.TEXT, responses=problems(403, 404, 409))

@@ -8,6 +8,7 @@ from pathlib import Path
 import msgspec
 
 from hduce.contracts.documents import DocumentDeleted, DocumentKind, DocumentStatus
+from hduce.core.errors import NotFound
 from hduce.core.security import Principal
 from hduce.plugins.documents.access import (
     ensure_may_delete,
@@ -105,10 +106,11 @@ class Documents:
     async def file(self, principal: Principal, document_id: uuid.UUID) -> StoredFile:
         """The stored file of a document, for download (audited)."""
         row = await self._readable(principal, document_id)
+        path = self._env.blobs.path(row.sha256)
+        if not await asyncio.to_thread(path.is_file):
+            raise NotFound("the document's file is missing from the store")
         await self._env.record_access("download", principal.id, row)
-        return StoredFile(
-            self._env.blobs.path(row.sha256), row.content_type, row.filename or _filename(row)
-        )
+        return StoredFile(path, row.content_type, row.filename or _filename(row))
 
     async def text(self, principal: Principal, document_id: uuid.UUID) -> str:
         """The extracted text, pages separated by form feeds (audited); 409 until extracted."""
