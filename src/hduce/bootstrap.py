@@ -18,6 +18,7 @@ from hduce.plugins.audit import AuditPlugin
 from hduce.plugins.auth import AuthPlugin
 from hduce.plugins.metrics import MetricsPlugin
 from hduce.plugins.notifications import NotificationsPlugin
+from hduce.plugins.search import SearchPlugin
 from hduce.plugins.users import UsersPlugin
 
 BUILTIN_PLUGINS: dict[str, type[HducePlugin]] = {
@@ -29,6 +30,7 @@ BUILTIN_PLUGINS: dict[str, type[HducePlugin]] = {
         UsersPlugin,
         NotificationsPlugin,
         AppointmentsPlugin,
+        SearchPlugin,
     )
 }
 

@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
+from hduce.contracts.appointments import AppointmentReader
 from hduce.core.context import AppContext
 from hduce.core.plugin import HducePlugin
 from hduce.plugins.appointments.config import AppointmentsConfig
@@ -12,6 +13,7 @@ from hduce.plugins.appointments.env import Env
 from hduce.plugins.appointments.followups import HoldExpired, NoShowDue, ReminderDue
 from hduce.plugins.appointments.routes import CONTROLLERS
 from hduce.plugins.appointments.services import AppointmentServices
+from hduce.plugins.appointments.summaries import AppointmentSummaries
 
 
 class AppointmentsPlugin(HducePlugin):
@@ -27,10 +29,11 @@ class AppointmentsPlugin(HducePlugin):
     config_type = AppointmentsConfig
 
     def setup(self, context: AppContext) -> None:
-        """Build the services and subscribe the reminder, no-show and hold-expiry tasks."""
+        """Build the services, provide `AppointmentReader`, subscribe the follow-up tasks."""
         super().setup(context)
         assert isinstance(self.config, AppointmentsConfig)
         self.services = AppointmentServices.build(Env(context, self.config))
+        context.registry.provide(AppointmentReader, AppointmentSummaries(context.db))
         events, reminders = context.events, self.services.reminders
         events.subscribe(ReminderDue, reminders.remind, task_name="appointments.remind")
         events.subscribe(NoShowDue, reminders.mark_no_show, task_name="appointments.mark_no_show")
