@@ -5,7 +5,15 @@ import asyncio
 import rich_click as click
 
 from hduce.bootstrap import build_context, load_plugins, setup_plugins
-from hduce.cli._common import EXIT_CONFIG, clear_errors, fail, hduce, settings_from, with_database
+from hduce.cli._common import (
+    EXIT_CONFIG,
+    clear_errors,
+    fail,
+    hduce,
+    settings_from,
+    with_database,
+    with_signing_secret,
+)
 from hduce.embedded import services
 from hduce.plugins.search import SearchPlugin
 
@@ -19,7 +27,8 @@ def search_group() -> None:
 @click.pass_context
 def search_reindex(ctx: click.Context) -> None:
     """Rebuild the search index from its sources (e.g. after switching to Meilisearch)."""
-    settings = settings_from(ctx.find_root())
+    root = ctx.find_root()
+    settings = with_signing_secret(root, settings_from(root))
     with clear_errors():
         plugins = load_plugins(settings)
     search = next((p for p in plugins if isinstance(p, SearchPlugin)), None)
