@@ -8,13 +8,13 @@ import msgspec
 
 from hduce.plugins.search.entries import Entry
 from tests.plugins.appointments.helpers import API as APPOINTMENTS
-from tests.plugins.appointments.helpers import iso, open_practice, two_days_ahead_at
+from tests.plugins.appointments.helpers import Practice, iso, open_practice, two_days_ahead_at
 from tests.plugins.search.helpers import plugin, register, search, wait_for_entry, word
 from tests.plugins.users.clinic import Clinic, Member
 
 
-async def booked(clinic: Clinic, patient: Member, reason: str, hour: int) -> tuple[str, object]:
-    """A practice, and an appointment `patient` booked with `reason`; returns its id and practice."""
+async def booked(clinic: Clinic, patient: Member, reason: str, hour: int) -> tuple[str, Practice]:
+    """A new practice and an appointment `patient` booked there; returns its id and the practice."""
     practice = await open_practice(clinic)
     body = {
         "practitioner_id": practice.doctor_id,

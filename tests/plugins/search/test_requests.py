@@ -88,7 +88,8 @@ async def test_reindex_rebuilds_the_index_from_the_sources(
     assert await raw_pool.fetchrow("SELECT 1 FROM search_entry WHERE ref_id = $1", stray) is None
     staff = await raw_pool.fetchval(
         "SELECT count(*) FROM search_entry e JOIN account a ON a.id = e.ref_id "
-        "WHERE e.kind = 'patient' AND a.roles::text[] && ARRAY['admin','doctor','nurse','receptionist']"
+        "WHERE e.kind = 'patient' AND a.roles::text[] && $1::text[]",
+        ["admin", "doctor", "nurse", "receptionist"],
     )
     assert staff == 0
 
