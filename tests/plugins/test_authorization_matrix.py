@@ -21,6 +21,7 @@ from hduce.bootstrap import BUILTIN_PLUGINS
 from hduce.contracts.notifications import Category, Notifier
 from hduce.core.config import Settings
 from tests.plugins.appointments.matrix_requests import APPOINTMENT_REQUESTS
+from tests.plugins.search.matrix_requests import SEARCH_REQUESTS
 from tests.plugins.users.clinic import FAST_AUTH, Clinic, Member, identity_settings, running_clinic
 from tests.support.context import wait_for_row
 
@@ -153,6 +154,7 @@ EXPECTED: dict[tuple[str, str], dict[str, dict[str | None, int]]] = {
     ("GET", "/api/v1/notifications/preferences"): {SELF: ANY_MEMBER},
     ("PUT", "/api/v1/notifications/preferences"): {SELF: ANY_MEMBER},
     ("GET", "/api/v1/notifications/deliveries"): {SELF: ADMINS},
+    ("GET", "/api/v1/search"): {SELF: ANY_MEMBER},
 }
 
 
@@ -333,6 +335,7 @@ REQUESTS: dict[tuple[str, str], Callable[[Cell], Awaitable[Response]]] = {
         "PUT", "/api/v1/users/{user_id}/roles", {"roles": ["nurse"]}
     ),
     **APPOINTMENT_REQUESTS,
+    **SEARCH_REQUESTS,
 }
 # What another user's account must look like for the action on it to make sense.
 TARGET_STATUS = {
