@@ -58,6 +58,12 @@ async def test_every_staff_role_sees_every_patient(clinic: Clinic, raw_pool: asy
         page = await search(clinic, caller, surname, kind="patient")
         assert sorted(hit["id"] for hit in page["hits"]) == expected, role
         assert page["total"] == 2
+    second = await search(clinic, caller, surname, limit=1, offset=1)
+    assert len(second["hits"]) == 1
+    assert second["hits"][0]["id"] in expected
+    assert second["total"] == 2
+    beyond = await search(clinic, caller, surname, offset=5)
+    assert (beyond["hits"], beyond["total"]) == ([], 2)
 
 
 async def test_staff_accounts_are_never_patient_hits(

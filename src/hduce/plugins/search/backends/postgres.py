@@ -39,26 +39,26 @@ QUERY = (
     "FROM unnest(to_tsvector('simple', $1))), ''))"
 )
 # The scope is part of the WHERE clause, so LIMIT, OFFSET and the total only see allowed rows.
+# A patient's scope names no "every" kind, so the planner can start from their patient_id.
 SEARCH = f"""
 WITH query AS (SELECT {QUERY} AS q),
 page AS (
     SELECT e.id, ts_rank_cd(e.document, query.q) AS score, count(*) OVER () AS total
     FROM search_entry e, query
-    WHERE e.document @@ query.q
-      AND (e.kind = ANY($2::text[]) OR (e.patient_id = $3 AND e.kind = ANY($4::text[])))
+    WHERE e.document @@ query.q AND ({{scope}})
     ORDER BY score DESC, e.updated_at DESC, e.id
-    LIMIT $5 OFFSET $6
+    LIMIT $2 OFFSET $3
 )
 SELECT e.kind, e.ref_id, e.title, e.extra, page.score, page.total,
-       ts_headline('simple', e.title || E'\\n' || e.body, query.q, $7) AS snippet
+       ts_headline('simple', e.title || E'\\n' || e.body, query.q, $4) AS snippet
 FROM page JOIN search_entry e ON e.id = page.id, query
 ORDER BY page.score DESC, e.updated_at DESC, e.id
 """
 COUNT = f"""
 WITH query AS (SELECT {QUERY} AS q)
-SELECT count(*) FROM search_entry e, query WHERE e.document @@ query.q
-  AND (e.kind = ANY($2::text[]) OR (e.patient_id = $3 AND e.kind = ANY($4::text[])))
+SELECT count(*) FROM search_entry e, query WHERE e.document @@ query.q AND ({{scope}})
 """
+SCOPE_PARAMS = 5
 HEADLINE = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=10, MaxFragments=2"
 PENDING_EVENTS = (
     "SELECT count(*) FROM outbox WHERE dispatched_at IS NULL AND available_at <= now() "
@@ -98,14 +98,16 @@ class PostgresSearch:
 
     async def search(self, query: SearchQuery, scope: Scope) -> tuple[list[SearchHit], int]:
         """One page of ranked, highlighted hits within `scope`, and their total."""
-        scoped = (list(scope.every), scope.user_id, list(scope.own))
-        rows = await self._db.fetch(
-            SEARCH, query.text, *scoped, query.limit, query.offset, HEADLINE
-        )
-        if rows:
-            total = int(rows[0]["total"])
+        condition, args = scope_condition(scope, SCOPE_PARAMS)
+        search = SEARCH.format(scope=condition)
+        page = (query.limit, query.offset, HEADLINE)
+        rows = await self._db.fetch(search, query.text, *page, *args)
+        if rows or not query.offset:
+            total = int(rows[0]["total"]) if rows else 0
         else:
-            total = int((await self._db.fetchrow(COUNT, query.text, *scoped) or [0])[0])
+            condition, args = scope_condition(scope, 2)
+            count = await self._db.fetchrow(COUNT.format(scope=condition), query.text, *args)
+            total = int(count[0]) if count else 0
         return [_hit(row) for row in rows], total
 
     async def health(self) -> HealthStatus:
@@ -121,6 +123,19 @@ class PostgresSearch:
         subscriptions = self._events.subscriptions if self._events else []
         names = {s.event_type.name for s in subscriptions if s.task_name.startswith("search.")}
         return sorted(names)
+
+
+def scope_condition(scope: Scope, first: int) -> tuple[str, list[Any]]:
+    """The scope as SQL over `search_entry e`, its parameters numbered from `$first`."""
+    clauses, args = [], []
+    if scope.every:
+        clauses.append(f"e.kind = ANY(${first}::text[])")
+        args.append(list(scope.every))
+    if scope.own:
+        n = first + len(args)
+        clauses.append(f"(e.patient_id = ${n} AND e.kind = ANY(${n + 1}::text[]))")
+        args += [scope.user_id, list(scope.own)]
+    return " OR ".join(clauses) or "false", args
 
 
 def _row(entry: Entry) -> tuple[object, ...]:
