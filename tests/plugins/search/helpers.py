@@ -79,3 +79,22 @@ async def wait_for_entry(
         uuid.UUID(str(ref_id)),
         *args,
     )
+
+
+async def redeliver(clinic: Clinic, pool: asyncpg.Pool, name: str, key: str, value: str) -> None:
+    """Run the search task of the outbox event `name` whose payload has `key` = `value` again.
+
+    As at-least-once delivery may, possibly after later events were handled.
+    """
+    event = await pool.fetchrow(
+        "SELECT id, payload, created_at FROM outbox WHERE name = $1 AND payload->>$2 = $3",
+        name,
+        key,
+        value,
+    )
+    assert event is not None, f"no {name} event with {key} = {value}"
+    (task,) = [
+        s for s in clinic.context.events.subscribers(name) if s.task_name.startswith("search.")
+    ]
+    payload = msgspec.json.decode(event["payload"])
+    await clinic.in_app(task.deliver, str(event["id"]), payload, event["created_at"].isoformat())

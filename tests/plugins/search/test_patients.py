@@ -1,9 +1,15 @@
 """Patients: indexed on registration and profile changes, seen as the caller's role allows."""
 
 import asyncpg
-import msgspec
 
-from tests.plugins.search.helpers import plugin, register, search, wait_for_entry, word
+from tests.plugins.search.helpers import (
+    plugin,
+    redeliver,
+    register,
+    search,
+    wait_for_entry,
+    word,
+)
 from tests.plugins.users.clinic import Clinic
 
 
@@ -100,20 +106,7 @@ async def test_a_profile_update_reindexes_the_patient(
     await wait_for_entry(raw_pool, "patient", patient.id, "title = $3", f"Carla {new.capitalize()}")
 
     # The registration event delivered again, late: the entry keeps the current name.
-    registered = await raw_pool.fetchrow(
-        "SELECT id, payload, created_at FROM outbox WHERE name = 'user.registered' "
-        "AND payload->>'user_id' = $1",
-        str(patient.id),
-    )
-    (task,) = [
-        s
-        for s in clinic.context.events.subscribers("user.registered")
-        if s.task_name.startswith("search.")
-    ]
-    payload = msgspec.json.decode(registered["payload"])
-    await clinic.in_app(
-        task.deliver, str(registered["id"]), payload, registered["created_at"].isoformat()
-    )
+    await redeliver(clinic, raw_pool, "user.registered", "user_id", str(patient.id))
     row = await wait_for_entry(raw_pool, "patient", patient.id)
     assert row["title"] == f"Carla {new.capitalize()}"
 
