@@ -90,6 +90,7 @@ EXPECTED: dict[tuple[str, str], dict[str, dict[str | None, int]]] = {
     ("POST", "/api/v1/auth/mfa/totp/enroll"): {SELF: ANY_MEMBER},
     ("POST", "/api/v1/auth/mfa/totp/verify"): {SELF: ANY_MEMBER},
     ("POST", "/api/v1/auth/mfa/totp/disable"): {SELF: ANY_MEMBER},
+    ("GET", "/api/v1/analytics"): {SELF: ADMINS},
     ("GET", "/api/v1/audit"): {SELF: ADMINS},
     ("GET", "/api/v1/audit/verify"): {SELF: ADMINS},
     ("GET", "/api/v1/users/me"): {SELF: ANY_MEMBER},
