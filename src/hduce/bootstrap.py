@@ -19,6 +19,7 @@ from hduce.plugins.auth import AuthPlugin
 from hduce.plugins.documents import DocumentsPlugin
 from hduce.plugins.metrics import MetricsPlugin
 from hduce.plugins.notifications import NotificationsPlugin
+from hduce.plugins.search import SearchPlugin
 from hduce.plugins.users import UsersPlugin
 
 BUILTIN_PLUGINS: dict[str, type[HducePlugin]] = {
@@ -31,6 +32,7 @@ BUILTIN_PLUGINS: dict[str, type[HducePlugin]] = {
         NotificationsPlugin,
         AppointmentsPlugin,
         DocumentsPlugin,
+        SearchPlugin,
     )
 }
 

@@ -22,6 +22,7 @@ from hduce.contracts.notifications import Category, Notifier
 from hduce.core.config import Settings
 from tests.plugins.appointments.matrix_requests import APPOINTMENT_REQUESTS
 from tests.plugins.documents.matrix_requests import DOCUMENT_REQUESTS
+from tests.plugins.search.matrix_requests import SEARCH_REQUESTS
 from tests.plugins.users.clinic import FAST_AUTH, Clinic, Member, identity_settings, running_clinic
 from tests.support.context import wait_for_row
 
@@ -96,6 +97,7 @@ EXPECTED: dict[tuple[str, str], dict[str, dict[str | None, int]]] = {
     ("POST", "/api/v1/auth/mfa/totp/enroll"): {SELF: ANY_MEMBER},
     ("POST", "/api/v1/auth/mfa/totp/verify"): {SELF: ANY_MEMBER},
     ("POST", "/api/v1/auth/mfa/totp/disable"): {SELF: ANY_MEMBER},
+    ("GET", "/api/v1/analytics"): {SELF: ADMINS},
     ("GET", "/api/v1/audit"): {SELF: ADMINS},
     ("GET", "/api/v1/audit/verify"): {SELF: ADMINS},
     ("GET", "/api/v1/users/me"): {SELF: ANY_MEMBER},
@@ -171,6 +173,7 @@ EXPECTED: dict[tuple[str, str], dict[str, dict[str | None, int]]] = {
         OWN: ANY_MEMBER,
         PATIENT: row(OK, 403, 403, 403, 404, 401),
     },
+    ("GET", "/api/v1/search"): {SELF: ANY_MEMBER},
 }
 
 
@@ -352,6 +355,7 @@ REQUESTS: dict[tuple[str, str], Callable[[Cell], Awaitable[Response]]] = {
     ),
     **APPOINTMENT_REQUESTS,
     **DOCUMENT_REQUESTS,
+    **SEARCH_REQUESTS,
 }
 # What another user's account must look like for the action on it to make sense.
 TARGET_STATUS = {

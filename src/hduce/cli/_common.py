@@ -6,15 +6,17 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import rich_click as click
 
 from hduce import __version__
+from hduce.bootstrap import load_plugins
 from hduce.core.config import ConfigError, Settings, load_settings
 from hduce.core.db import DatabaseUnavailable, open_database
 from hduce.core.logging import configure_logging
 from hduce.core.migrations import MigrationFailed, apply_migrations
+from hduce.core.plugin import HducePlugin
 from hduce.core.tasks import BrokerUnavailable, check_jetstream
 from hduce.embedded import development_secret
 from hduce.piccolo_conf import DB
@@ -22,6 +24,7 @@ from hduce.runtime import EmbeddedServiceError
 
 EXIT_FAILURE, EXIT_CONFIG = 1, 2
 T = TypeVar("T")
+P = TypeVar("P", bound=HducePlugin)
 RUNTIME_ERRORS = (DatabaseUnavailable, BrokerUnavailable, EmbeddedServiceError, MigrationFailed)
 
 
@@ -56,6 +59,24 @@ def with_signing_secret(ctx: click.Context, settings: Settings) -> Settings:
         return settings
     os.environ["JWT_SECRET"] = development_secret(settings)
     return settings_from(ctx)
+
+
+def enabled_plugin(ctx: click.Context, plugin_type: type[P]) -> tuple[Settings, list[Any], P]:
+    """Settings (with a signing secret), the enabled plugins and the one of `plugin_type`.
+
+    Exits with code 2 when that plugin is not enabled.
+    """
+    root = ctx.find_root()
+    settings = with_signing_secret(root, settings_from(root))
+    with clear_errors():
+        plugins = load_plugins(settings)
+    found = next((p for p in plugins if isinstance(p, plugin_type)), None)
+    if found is None:
+        fail(
+            f"the {plugin_type.name} plugin is not enabled: add it to `plugins.enabled`",
+            EXIT_CONFIG,
+        )
+    return settings, plugins, found
 
 
 def terminate_gracefully() -> None:

@@ -9,16 +9,15 @@ import msgspec
 import rich_click as click
 
 from hduce import __version__
-from hduce.bootstrap import build_context, load_plugins, setup_plugins
+from hduce.bootstrap import build_context, setup_plugins
 from hduce.cli._common import (
-    EXIT_CONFIG,
     EXIT_FAILURE,
     clear_errors,
+    enabled_plugin,
     fail,
     hduce,
     settings_from,
     with_database,
-    with_signing_secret,
 )
 from hduce.contracts.identity import Role
 from hduce.core.config import Settings, masked_settings
@@ -97,13 +96,7 @@ def user_create(
     password_stdin: bool,
 ) -> None:
     """Create an active account with a verified e-mail address (bootstraps the first admin)."""
-    root = ctx.find_root()
-    settings = with_signing_secret(root, settings_from(root))
-    with clear_errors():
-        plugins = load_plugins(settings)
-    auth = next((p for p in plugins if isinstance(p, AuthPlugin)), None)
-    if auth is None:
-        fail("the auth plugin is not enabled: add it to `plugins.enabled`", EXIT_CONFIG)
+    settings, plugins, auth = enabled_plugin(ctx, AuthPlugin)
     if password_stdin:
         password = click.get_text_stream("stdin").readline().rstrip("\r\n")
     else:

@@ -1,8 +1,12 @@
 """Appointment facts other plugins may react to (past-tense events) and the status vocabulary."""
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
+
+import msgspec
 
 from hduce.core.events import Event
 
@@ -81,3 +85,33 @@ class AppointmentNoShow(AppointmentFact, frozen=True):
 
     name = "appointment.no_show"
     marked_by: uuid.UUID | None = None
+
+
+class AppointmentSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """What other plugins may show of an appointment (no clinical notes)."""
+
+    id: uuid.UUID
+    patient_id: uuid.UUID
+    practitioner_id: uuid.UUID
+    type_name: str
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+    reason: str | None
+    timezone: str
+    """The practitioner's time zone."""
+    local_start: str
+    """The start as people read it, in that zone, e.g. `Mon 23 Nov 2026, 09:00 (Europe/Paris)`."""
+    updated_at: datetime
+
+
+class AppointmentReader(Protocol):
+    """Bulk reads of appointments for read models such as search (provided by appointments)."""
+
+    async def summaries(self, ids: Sequence[uuid.UUID]) -> list[AppointmentSummary]:
+        """The appointments among `ids` that exist, in no particular order."""
+
+    async def summaries_page(
+        self, *, after: uuid.UUID | None, limit: int
+    ) -> list[AppointmentSummary]:
+        """Up to `limit` appointments with an id above `after`, by id (for a full rebuild)."""

@@ -1,7 +1,12 @@
-"""Document facts other plugins may react to (past-tense events) and the document vocabulary."""
+"""Document facts other plugins react to (events), the vocabulary, and a reader for read models."""
 
 import uuid
+from collections.abc import Sequence
+from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
+
+import msgspec
 
 from hduce.core.events import Event
 
@@ -57,3 +62,34 @@ class DocumentDeleted(Event, frozen=True):
     document_id: uuid.UUID
     patient_id: uuid.UUID
     deleted_by: uuid.UUID
+
+
+class DocumentSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """What read models such as search may keep of a live document (never the file itself)."""
+
+    id: uuid.UUID
+    patient_id: uuid.UUID
+    title: str
+    kind: DocumentKind
+    status: DocumentStatus
+    filename: str | None
+    content_type: str
+    page_count: int | None
+    text: str
+    """The extracted text (pages separated by form feeds); empty until extraction is `done`."""
+    created_at: datetime
+    updated_at: datetime
+
+
+class DocumentReader(Protocol):
+    """Bulk reads of documents for read models such as search (provided by documents).
+
+    Clinical content: whoever shows it must apply the documents rules (the patient, doctors
+    and nurses read it; receptionists and admins do not).
+    """
+
+    async def summaries(self, ids: Sequence[uuid.UUID]) -> list[DocumentSummary]:
+        """The live (not deleted) documents among `ids`, in no particular order."""
+
+    async def summaries_page(self, *, after: uuid.UUID | None, limit: int) -> list[DocumentSummary]:
+        """Up to `limit` live documents with an id above `after`, by id (for a full rebuild)."""

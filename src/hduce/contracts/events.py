@@ -13,6 +13,7 @@ __all__ = [
     "UserLoggedIn",
     "UserLoggedOut",
     "UserPasswordResetRequested",
+    "UserProfileUpdated",
     "UserRegistered",
     "UserVerificationRequested",
 ]
@@ -54,6 +55,13 @@ class UserApproved(Event, frozen=True):
     name = "user.approved"
     user_id: uuid.UUID
     approved_by: uuid.UUID
+
+
+class UserProfileUpdated(Event, frozen=True):
+    """A user's profile (names, contact details, demographics) changed."""
+
+    name = "user.profile_updated"
+    user_id: uuid.UUID
 
 
 class UserLoggedIn(Event, frozen=True):

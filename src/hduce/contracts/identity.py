@@ -1,8 +1,8 @@
 """Identity contracts: roles, the user directory, profiles and the audit log, shared by plugins."""
 
 import uuid
-from collections.abc import Mapping
-from datetime import date
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -84,6 +84,32 @@ class ContactDetails(msgspec.Struct, frozen=True, kw_only=True):
     last_name: str = ""
     phone: str | None = None
     timezone: str = "UTC"
+
+
+class Demographics(msgspec.Struct, frozen=True, kw_only=True):
+    """What a person is looked up by: account, names, contact details and date of birth."""
+
+    id: uuid.UUID
+    email: str
+    roles: frozenset[str]
+    status: str
+    first_name: str = ""
+    last_name: str = ""
+    phone: str | None = None
+    date_of_birth: date | None = None
+    address: str | None = None
+    updated_at: datetime | None = None
+    """When the profile last changed (None without a profile)."""
+
+
+class DemographicsReader(Protocol):
+    """Bulk reads of people for read models such as search indexes (provided by users)."""
+
+    async def demographics(self, ids: Sequence[uuid.UUID]) -> list[Demographics]:
+        """The people among `ids` that exist, in no particular order."""
+
+    async def demographics_page(self, *, after: uuid.UUID | None, limit: int) -> list[Demographics]:
+        """Up to `limit` people with an id above `after`, by id (for a full rebuild)."""
 
 
 class Accounts(Protocol):

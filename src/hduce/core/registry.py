@@ -1,10 +1,12 @@
-"""The registry: contracts one plugin provides to others, and health checks."""
+"""The registry: contracts one plugin provides to others, health checks and analytics."""
 
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import msgspec
+
+from hduce.core.analytics import AnalyticsSource
 
 logger = logging.getLogger("hduce.registry")
 
@@ -19,6 +21,13 @@ class HealthStatus(msgspec.Struct, frozen=True):
 
 
 HealthCheck = Callable[[], Awaitable[HealthStatus]]
+NamedT = TypeVar("NamedT")
+
+
+def _add_named(entries: dict[str, NamedT], kind: str, name: str, entry: NamedT) -> None:
+    if name in entries:
+        raise ValueError(f"{kind} {name!r} is already registered")
+    entries[name] = entry
 
 
 class Registry:
@@ -27,6 +36,7 @@ class Registry:
     def __init__(self) -> None:
         self._contracts: dict[type, object] = {}
         self._health_checks: dict[str, HealthCheck] = {}
+        self._analytics: dict[str, AnalyticsSource] = {}
         self._closers: list[Callable[[], Awaitable[None]]] = []
 
     def provide(self, contract: type[ContractT], implementation: ContractT) -> None:
@@ -44,14 +54,21 @@ class Registry:
 
     def add_health_check(self, name: str, check: HealthCheck) -> None:
         """Add a named check to `/health/detailed`."""
-        if name in self._health_checks:
-            raise ValueError(f"health check {name!r} is already registered")
-        self._health_checks[name] = check
+        _add_named(self._health_checks, "health check", name, check)
 
     @property
     def health_checks(self) -> dict[str, HealthCheck]:
         """Every registered health check by name."""
         return dict(self._health_checks)
+
+    def add_analytics_source(self, name: str, source: AnalyticsSource) -> None:
+        """Add a named section to the clinic analytics (`GET /api/v1/analytics`)."""
+        _add_named(self._analytics, "analytics source", name, source)
+
+    @property
+    def analytics_sources(self) -> dict[str, AnalyticsSource]:
+        """Every registered analytics source by name."""
+        return dict(self._analytics)
 
     def add_closer(self, close: Callable[[], Awaitable[None]]) -> None:
         """Run `close` when the process stops, after tasks have finished (e.g. SMTP connections)."""

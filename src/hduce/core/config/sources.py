@@ -17,6 +17,7 @@ SEED_NAMES: dict[str, tuple[str, ...]] = {
     "DEBUG": ("debug",),
     "SMTP_URL": ("plugins", "notifications", "email", "url"),
     "SMTP_FROM": ("plugins", "notifications", "email", "from_address"),
+    "MEILISEARCH_API_KEY": ("plugins", "search", "meilisearch_api_key"),
 }
 SECRET_KEYS: frozenset[tuple[str, ...]] = frozenset(
     {
@@ -25,6 +26,7 @@ SECRET_KEYS: frozenset[tuple[str, ...]] = frozenset(
         ("plugins", "notifications", "email", "url"),
         ("plugins", "notifications", "email", "password"),
         ("plugins", "notifications", "sms", "auth_header"),
+        ("plugins", "search", "meilisearch_api_key"),
     }
 )
 

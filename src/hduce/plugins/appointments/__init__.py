@@ -5,13 +5,16 @@ from collections.abc import Sequence
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
+from hduce.contracts.appointments import AppointmentReader
 from hduce.core.context import AppContext
 from hduce.core.plugin import HducePlugin
+from hduce.plugins.appointments.analytics import AppointmentAnalytics
 from hduce.plugins.appointments.config import AppointmentsConfig
 from hduce.plugins.appointments.env import Env
 from hduce.plugins.appointments.followups import HoldExpired, NoShowDue, ReminderDue
 from hduce.plugins.appointments.routes import CONTROLLERS
 from hduce.plugins.appointments.services import AppointmentServices
+from hduce.plugins.appointments.summaries import AppointmentSummaries
 
 
 class AppointmentsPlugin(HducePlugin):
@@ -27,10 +30,14 @@ class AppointmentsPlugin(HducePlugin):
     config_type = AppointmentsConfig
 
     def setup(self, context: AppContext) -> None:
-        """Build the services and subscribe the reminder, no-show and hold-expiry tasks."""
+        """Build services, provide `AppointmentReader`, subscribe tasks, add the analytics."""
         super().setup(context)
         assert isinstance(self.config, AppointmentsConfig)
-        self.services = AppointmentServices.build(Env(context, self.config))
+        env = Env(context, self.config)
+        self.services = AppointmentServices.build(env)
+        context.registry.provide(AppointmentReader, AppointmentSummaries(context.db))
+        analytics = AppointmentAnalytics(env, self.services.schedules)
+        context.registry.add_analytics_source("appointments", analytics.figures)
         events, reminders = context.events, self.services.reminders
         events.subscribe(ReminderDue, reminders.remind, task_name="appointments.remind")
         events.subscribe(NoShowDue, reminders.mark_no_show, task_name="appointments.mark_no_show")

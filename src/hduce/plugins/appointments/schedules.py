@@ -1,7 +1,7 @@
 """Practitioners' availability: time zone, weekly hours and dated exceptions."""
 
 import uuid
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -11,7 +11,13 @@ from hduce.core.errors import NotFound
 from hduce.core.schemas import format_clock, parse_clock
 from hduce.core.security import Principal
 from hduce.plugins.appointments.access import ensure_manages_schedule
-from hduce.plugins.appointments.availability import LocalException, LocalWindow, ScheduleRules
+from hduce.plugins.appointments.availability import (
+    Interval,
+    LocalException,
+    LocalWindow,
+    ScheduleRules,
+    open_intervals,
+)
 from hduce.plugins.appointments.env import Env
 from hduce.plugins.appointments.schemas_setup import (
     AvailabilityRead,
@@ -74,6 +80,14 @@ class Schedules:
                 for r in exceptions
             ),
         )
+
+    async def openings(
+        self, practitioner_id: uuid.UUID, start: datetime, end: datetime
+    ) -> tuple[str, list[Interval]]:
+        """The practitioner's time zone and open intervals within `[start, end)`."""
+        margin = timedelta(days=2)  # local dates around the UTC range, whatever the zone
+        rules = await self.rules(practitioner_id, (start - margin).date(), (end + margin).date())
+        return rules.timezone, open_intervals(rules, start, end)
 
     async def read(self, practitioner_id: uuid.UUID) -> AvailabilityRead:
         """The practitioner's hours and their exceptions from today (local) on."""

@@ -4,13 +4,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from hduce.plugins.appointments.availability import (
-    Interval,
-    SlotSpec,
-    fits,
-    free_starts,
-    open_intervals,
-)
+from hduce.plugins.appointments.availability import SlotSpec, fits, free_starts
 from hduce.plugins.appointments.env import Env
 from hduce.plugins.appointments.errors import InvalidRequest, SlotNotOffered
 from hduce.plugins.appointments.schedules import Schedules
@@ -73,8 +67,9 @@ class SlotFinder:
         earliest, latest = self.bookable_window()
         if not earliest <= start <= latest:
             raise SlotNotOffered("the start is too soon or too far ahead to book")
-        zone, openings = await self._openings(practitioner_id, start, start + spec.duration)
-        if not fits(openings, start, start + spec.duration):
+        end = start + spec.duration
+        zone, openings = await self._schedules.openings(practitioner_id, start, end)
+        if not fits(openings, start, end):
             raise SlotNotOffered("the practitioner does not work at that time")
         return zone
 
@@ -83,7 +78,8 @@ class SlotFinder:
     ) -> tuple[str, list[datetime]]:
         if last < first:
             return await self._schedules.timezone(practitioner_id), []
-        zone, openings = await self._openings(practitioner_id, first, last + spec.duration)
+        schedules = self._schedules
+        zone, openings = await schedules.openings(practitioner_id, first, last + spec.duration)
         if not openings:
             return zone, []
         span_start = openings[0][0] - spec.buffer_before - spec.duration
@@ -94,12 +90,3 @@ class SlotFinder:
         busy = [(r["blocked_from"], r["blocked_until"]) for r in records]
         step = timedelta(seconds=self._env.config.slot_interval)
         return zone, free_starts(openings, busy, spec, step, first, last)
-
-    async def _openings(
-        self, practitioner_id: uuid.UUID, start: datetime, end: datetime
-    ) -> tuple[str, list[Interval]]:
-        margin = timedelta(days=2)
-        rules = await self._schedules.rules(
-            practitioner_id, (start - margin).date(), (end + margin).date()
-        )
-        return rules.timezone, open_intervals(rules, start, end)

@@ -10,6 +10,7 @@ from litestar.types import ControllerRouterHandler
 from hduce.contracts.identity import AccountAdmin, Accounts
 from hduce.core.context import AppContext
 from hduce.core.plugin import HducePlugin
+from hduce.plugins.auth.analytics import AccountAnalytics
 from hduce.plugins.auth.config import AuthConfig
 from hduce.plugins.auth.errors import RetryLater, retry_later_handler
 from hduce.plugins.auth.passwords import Passwords
@@ -39,7 +40,7 @@ class AuthPlugin(HducePlugin):
     config_type = AuthConfig
 
     def setup(self, context: AppContext) -> None:
-        """Build the account services and register the `Accounts` / `AccountAdmin` contracts."""
+        """Build the account services, register `Accounts` / `AccountAdmin` and the analytics."""
         super().setup(context)
         assert isinstance(self.config, AuthConfig)
         env = AuthEnv(
@@ -60,6 +61,7 @@ class AuthPlugin(HducePlugin):
         }
         context.registry.provide(Accounts, AccountDirectory())
         context.registry.provide(AccountAdmin, AccountAdminService(env, self.passwords))
+        context.registry.add_analytics_source("accounts", AccountAnalytics(context.db).figures)
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """The `/auth` routes, rate limited per the config."""

@@ -6,11 +6,12 @@ from pathlib import Path
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
-from hduce.contracts.documents import DocumentUploaded
+from hduce.contracts.documents import DocumentReader, DocumentUploaded
 from hduce.core.context import AppContext
 from hduce.core.plugin import HducePlugin
 from hduce.plugins.documents.config import DocumentsConfig
 from hduce.plugins.documents.env import Env
+from hduce.plugins.documents.reader import DocumentSummaries
 from hduce.plugins.documents.routes import DocumentController, form_upload_handler
 from hduce.plugins.documents.services import DocumentServices
 from hduce.plugins.documents.storage import BlobStore
@@ -26,7 +27,7 @@ class DocumentsPlugin(HducePlugin):
     config_type = DocumentsConfig
 
     def setup(self, context: AppContext) -> None:
-        """Build the services, subscribe the extraction task, add the health check."""
+        """Build the services, provide `DocumentReader`, subscribe extraction, add the check."""
         super().setup(context)
         assert isinstance(self.config, DocumentsConfig)
         root = Path(self.config.storage_dir or Path(context.settings.data_dir) / "documents")
@@ -35,6 +36,7 @@ class DocumentsPlugin(HducePlugin):
         context.events.subscribe(
             DocumentUploaded, self.services.extraction.handle, task_name="documents.extract"
         )
+        context.registry.provide(DocumentReader, DocumentSummaries(context.db))
         context.registry.add_health_check("documents", self.services.health.check)
         context.registry.add_closer(self.services.pool.close)
 

@@ -9,11 +9,12 @@ from litestar.types import ControllerRouterHandler
 
 from hduce.core.context import AppContext
 from hduce.core.plugin import HducePlugin
+from hduce.plugins.metrics.analytics import ClinicAnalyst
 from hduce.plugins.metrics.config import MetricsConfig
 from hduce.plugins.metrics.gauges import TaskMetricsMiddleware
 from hduce.plugins.metrics.http import HttpMetricsMiddleware
 from hduce.plugins.metrics.probe import HealthProbe
-from hduce.plugins.metrics.routes import HealthController
+from hduce.plugins.metrics.routes import AnalyticsController, HealthController
 
 HTTP_METRICS = PrometheusConfig(
     app_name="hduce",
@@ -25,10 +26,10 @@ HTTP_METRICS = PrometheusConfig(
 
 
 class MetricsPlugin(HducePlugin):
-    """Health, readiness and Prometheus metrics."""
+    """Health, readiness, Prometheus metrics and clinic analytics."""
 
     name = "metrics"
-    description = "Health checks and Prometheus metrics"
+    description = "Health checks, Prometheus metrics and clinic analytics"
     config_type = MetricsConfig
 
     def setup(self, context: AppContext) -> None:
@@ -36,18 +37,29 @@ class MetricsPlugin(HducePlugin):
         super().setup(context)
         assert isinstance(self.config, MetricsConfig)
         self.probe = HealthProbe(context, self.config)
+        self.analyst = ClinicAnalyst(context.registry, self.config)
         context.broker.add_middlewares(TaskMetricsMiddleware())
+
+    def route_handlers(self) -> Sequence[ControllerRouterHandler]:
+        """`/api/v1/analytics`."""
+        return (AnalyticsController,)
 
     def root_route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """Health and metrics live at the root, outside `/api/v1`."""
         return (HealthController,)
 
     def dependencies(self) -> dict[str, Provide]:
-        """Provide the probe as `metrics_probe`."""
-        return {"metrics_probe": Provide(self._provide_probe, sync_to_thread=False, use_cache=True)}
+        """Provide the probe as `metrics_probe` and the analyst as `clinic_analyst`."""
+        return {
+            "metrics_probe": Provide(self._provide_probe, sync_to_thread=False, use_cache=True),
+            "clinic_analyst": Provide(self._provide_analyst, sync_to_thread=False, use_cache=True),
+        }
 
     def _provide_probe(self) -> HealthProbe:
         return self.probe
+
+    def _provide_analyst(self) -> ClinicAnalyst:
+        return self.analyst
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         """Also count every HTTP request by route template."""

@@ -4,8 +4,12 @@ from hduce.core.config import Duration, Section
 
 
 class MetricsConfig(Section):
-    """Health thresholds and check timeouts."""
+    """Health thresholds, check timeouts and the clinic analytics period."""
 
     check_timeout: Duration = Duration(2)
     max_outbox_age: Duration = Duration(300)
     max_task_lag: int = 10_000
+    analytics_default_period: Duration = Duration(30 * 86400)
+    """The period `GET /api/v1/analytics` covers when no `start` is given (ending now)."""
+    analytics_max_period: Duration = Duration(366 * 86400)
+    """The longest period one analytics request may cover."""

@@ -1,14 +1,20 @@
-"""`/health`, `/health/detailed` and `/metrics`."""
+"""`/health`, `/health/detailed`, `/metrics` and the clinic analytics."""
 
 import asyncio
 import contextlib
+from datetime import datetime
 
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
+from litestar.params import FromQuery
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
+from hduce.contracts.identity import Role
+from hduce.core.http import problems
+from hduce.core.security import requires_roles
+from hduce.plugins.metrics.analytics import ClinicAnalyst, ClinicAnalytics
 from hduce.plugins.metrics.probe import HealthProbe, HealthReport
 
 
@@ -43,3 +49,21 @@ class HealthController(Controller):
         with contextlib.suppress(Exception):
             await asyncio.wait_for(metrics_probe.report(), 5)
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+
+class AnalyticsController(Controller):
+    """Clinic figures for administrators."""
+
+    path = "/analytics"
+    tags = ["metrics"]
+    guards = [requires_roles(Role.ADMIN)]
+
+    @get(responses=problems(403, 422))
+    async def get_analytics(
+        self,
+        clinic_analyst: NamedDependency[ClinicAnalyst],
+        start: FromQuery[datetime | None] = None,
+        end: FromQuery[datetime | None] = None,
+    ) -> ClinicAnalytics:
+        """Appointments, accounts and deliveries over `[start, end)` (default: the last 30 days)."""
+        return await clinic_analyst.analyse(start, end)

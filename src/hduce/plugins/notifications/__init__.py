@@ -11,6 +11,7 @@ from litestar.types import ControllerRouterHandler
 from hduce.contracts.notifications import Notifier, PushPublisher
 from hduce.core.context import AppContext
 from hduce.core.plugin import HducePlugin
+from hduce.plugins.notifications.analytics import DeliveryAnalytics
 from hduce.plugins.notifications.channels.base import Channel
 from hduce.plugins.notifications.channels.email import EmailChannel
 from hduce.plugins.notifications.channels.in_app import InAppChannel
@@ -59,6 +60,9 @@ class NotificationsPlugin(HducePlugin):
         self.deliveries = DeliveryLog(context.db)
         self.preferences = PreferenceService(store, context.registry)
         context.registry.provide(Notifier, self.notifier)
+        context.registry.add_analytics_source(
+            "notifications", DeliveryAnalytics(context.db).figures
+        )
         context.events.subscribe(DeliveryDue, self.sender.handle, task_name="notifications.deliver")
         IdentityMessages(self.notifier, config, context.settings.server.public_url).subscribe(
             context.events

@@ -5,11 +5,12 @@ from collections.abc import Sequence
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
-from hduce.contracts.identity import Profiles, UserDirectory
+from hduce.contracts.identity import DemographicsReader, Profiles, UserDirectory
 from hduce.core.context import AppContext
 from hduce.core.plugin import HducePlugin
 from hduce.plugins.users.admin import UserAdminService
 from hduce.plugins.users.config import UsersConfig
+from hduce.plugins.users.demographics import DemographicsStore
 from hduce.plugins.users.directory import Directory
 from hduce.plugins.users.profiles import ProfileStore
 from hduce.plugins.users.routes import MeController, UserController
@@ -25,14 +26,15 @@ class UsersPlugin(HducePlugin):
     config_type = UsersConfig
 
     def setup(self, context: AppContext) -> None:
-        """Build the profile service and register `Profiles` and `UserDirectory`."""
+        """Build the profile service; register `Profiles`, `UserDirectory`, `DemographicsReader`."""
         super().setup(context)
         assert isinstance(self.config, UsersConfig)
-        profiles = ProfileStore(context.db)
+        profiles = ProfileStore(context.db, context.events)
         self.service = UsersService(context.registry, profiles)
         self.admin = UserAdminService(context.registry, profiles, self.config.max_page_size)
         context.registry.provide(Profiles, profiles)
         context.registry.provide(UserDirectory, Directory(context.registry, profiles))
+        context.registry.provide(DemographicsReader, DemographicsStore(context.db))
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """`/users/me` and `/users`."""

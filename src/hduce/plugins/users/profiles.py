@@ -7,8 +7,10 @@ from typing import Any
 
 import msgspec
 
+from hduce.contracts.events import UserProfileUpdated
 from hduce.contracts.identity import ACCOUNT_DIRECTORY, DirectoryEntry, ProfileFields
 from hduce.core.db import HduceEngine
+from hduce.core.events import EventBus
 from hduce.plugins.users.tables import Profile
 
 _COLUMNS = (
@@ -51,8 +53,9 @@ class ProfileData(msgspec.Struct, frozen=True, kw_only=True):
 class ProfileStore:
     """Reads and writes profile rows, inside the caller's transaction when there is one."""
 
-    def __init__(self, db: HduceEngine) -> None:
+    def __init__(self, db: HduceEngine, events: EventBus) -> None:
         self._db = db
+        self._events = events
 
     async def create_profile(self, account_id: uuid.UUID, fields: ProfileFields) -> None:
         """Create the profile of a new account inside the caller's transaction."""
@@ -81,7 +84,7 @@ class ProfileStore:
         return {row["account"]: _to_data(row) for row in rows}
 
     async def update(self, account_id: uuid.UUID, changes: Mapping[str, Any]) -> ProfileData:
-        """Apply `changes`, creating the row first for an account that has none."""
+        """Apply `changes` (creating a missing row) and publish `user.profile_updated`."""
         async with self._db.transaction():
             await Profile.insert(Profile(account=account_id)).on_conflict(
                 target=Profile.account, action="DO NOTHING"
@@ -91,6 +94,7 @@ class ProfileStore:
                 .where(Profile.account == account_id)
                 .returning(*_columns())
             )
+            await self._events.publish(UserProfileUpdated(user_id=account_id))
         return _to_data(rows[0])
 
     async def search_names(self, text: str) -> list[uuid.UUID]:

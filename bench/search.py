@@ -1,0 +1,293 @@
+"""Search benchmark: reindex time and query latency over 10,000 patients and 20,000 appointments.
+
+Starts an embedded PostgreSQL and nats-server under a scratch dir in /tmp, migrates, bulk-inserts
+patients, doctors and appointments with SQL, runs the full rebuild (`hduce search reindex`'s
+code), then times searches through the search service (scope, query, audit row) as a doctor and
+as a patient. PostgreSQL backend only: no Meilisearch runs here.
+Run from the repository root: `.venv/bin/python bench/search.py [--patients 10000]`.
+"""
+
+import argparse
+import random
+import secrets
+import sys
+import time
+import uuid
+from typing import Any
+
+from _common import REPO_ROOT, percentile, print_table, run_with_servers
+from hduce.bootstrap import build_context, load_plugins, setup_plugins
+from hduce.core.config import Settings, load_settings
+from hduce.core.context import AppContext
+from hduce.core.db import open_database
+from hduce.core.migrations import apply_migrations
+from hduce.core.security import Principal
+from hduce.piccolo_conf import DB
+from hduce.plugins.search import SearchPlugin
+
+FIRST = tuple(
+    [
+        "Alice",
+        "Alina",
+        "Amir",
+        "Ana",
+        "Anton",
+        "Bea",
+        "Bruno",
+        "Carla",
+        "Chen",
+        "Dario",
+        "Elena",
+        "Emil",
+        "Fatima",
+        "Felix",
+        "Greta",
+        "Hana",
+        "Hugo",
+        "Ines",
+        "Ivan",
+        "Jana",
+        "Jonas",
+        "Karim",
+        "Lea",
+        "Luca",
+        "Maria",
+        "Marek",
+        "Nadia",
+        "Noah",
+        "Olga",
+        "Omar",
+        "Paula",
+        "Pavel",
+        "Rosa",
+        "Sami",
+        "Sara",
+        "Tomas",
+        "Ursula",
+        "Victor",
+        "Wanda",
+        "Yusuf",
+        "Zoe",
+    ]
+)
+LAST = tuple(
+    [
+        "Martin",
+        "Bernard",
+        "Dubois",
+        "Thomas",
+        "Robert",
+        "Richard",
+        "Petit",
+        "Durand",
+        "Leroy",
+        "Moreau",
+        "Simon",
+        "Laurent",
+        "Lefebvre",
+        "Michel",
+        "Garcia",
+        "David",
+        "Bertrand",
+        "Roux",
+        "Vincent",
+        "Fournier",
+        "Morel",
+        "Girard",
+        "Andre",
+        "Mercier",
+        "Dupont",
+        "Lambert",
+        "Bonnet",
+        "Francois",
+        "Martinez",
+        "Legrand",
+        "Garnier",
+        "Faure",
+        "Rousseau",
+        "Blanc",
+        "Guerin",
+        "Muller",
+        "Henry",
+    ]
+)
+CITIES = ("Lyon", "Lille", "Nantes", "Rennes")
+PASSWORD_HASH = "not-a-password-hash"
+
+
+def parse_args() -> argparse.Namespace:
+    """Size flags."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--patients", type=int, default=10_000)
+    parser.add_argument("--appointments", type=int, default=20_000)
+    parser.add_argument("--doctors", type=int, default=20)
+    parser.add_argument("--queries", type=int, default=300, help="timed queries per caller")
+    return parser.parse_args()
+
+
+def bench_settings(dsn: str, nats_url: str) -> Settings:
+    """The test config with every built-in plugin (search on PostgreSQL)."""
+    environ = {
+        "DATABASE_URL": dsn,
+        "HDUCE_NATS__URL": nats_url,
+        "JWT_SECRET": secrets.token_urlsafe(32),
+    }
+    return load_settings(config_file=str(REPO_ROOT / "config" / "test.toml"), environ=environ)
+
+
+async def insert_people(roles: str, count: int) -> list[uuid.UUID]:
+    """`count` verified accounts holding `roles`, each with a profile; returns their ids."""
+    ids = [uuid.uuid4() for _ in range(count)]
+    rng = random.Random(count)
+    accounts = [(i, f"{i.hex[:12]}@bench.test", f"u_{i.hex[:16]}") for i in ids]
+    await DB.shared_pool.executemany(
+        "INSERT INTO account (id, email, username, password_hash, roles, status, "
+        f"email_verified_at) VALUES ($1, $2, $3, '{PASSWORD_HASH}', '{{{roles}}}', 'active', "
+        "now())",
+        accounts,
+    )
+    profiles = [
+        (
+            uuid.uuid4(),
+            i,
+            rng.choice(FIRST),
+            rng.choice(LAST),
+            f"+33 6 {rng.randrange(10**8):08d}",
+            f"{rng.randrange(1, 200)} rue {rng.choice(LAST)}, {rng.choice(CITIES)}",
+        )
+        for i in ids
+    ]
+    await DB.shared_pool.executemany(
+        "INSERT INTO profile (id, account, first_name, last_name, phone, address, timezone, "
+        "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'UTC', now(), now())",
+        profiles,
+    )
+    return ids
+
+
+async def insert_appointments(
+    patients: list[uuid.UUID], doctors: list[uuid.UUID], count: int
+) -> None:
+    """`count` booked appointments on a grid no two of which overlap per doctor or patient."""
+    type_id = uuid.uuid4()
+    await DB.shared_pool.execute(
+        "INSERT INTO appointment_type (id, name, duration_minutes, buffer_before_minutes, "
+        "buffer_after_minutes, mode, active, created_at, updated_at) "
+        "VALUES ($1, 'Consultation', 30, 0, 0, 'in_person', true, now(), now())",
+        type_id,
+    )
+    rng = random.Random(count)
+    reasons = ["knee pain", "follow-up", "vaccination", "back pain", "headache", "check-up"]
+    rows = []
+    for n in range(count):
+        patient = patients[n % len(patients)]
+        rows.append(
+            (
+                uuid.uuid4(),
+                patient,
+                doctors[n % len(doctors)],
+                type_id,
+                n // len(doctors),
+                rng.choice(reasons),
+            )
+        )
+    await DB.shared_pool.executemany(
+        "INSERT INTO appointment (id, patient, practitioner, appointment_type, status, starts_at, "
+        "ends_at, blocked_from, blocked_until, mode, reason, booked_by, scheduled_events, "
+        "created_at, updated_at) SELECT $1, $2, $3, $4, 'booked', s, s + interval '30 minutes', "
+        "s, s + interval '30 minutes', 'in_person', $6, $2, '{}', now(), now() "
+        "FROM (SELECT now() + interval '1 day' + $5 * interval '30 minutes' AS s) t",
+        rows,
+    )
+
+
+async def timed(search: Any, principal: Principal, queries: list[str]) -> tuple[list[float], float]:
+    """Milliseconds per search, in order, and the mean `total` of hits."""
+    latencies, totals = [], 0
+    for q in queries:
+        started = time.perf_counter()
+        page = await search(principal, q=q, kinds=None, limit=20, offset=0)
+        latencies.append((time.perf_counter() - started) * 1000)
+        totals += page.total
+    return latencies, totals / len(queries)
+
+
+async def bench(args: argparse.Namespace, dsn: str, nats_url: str) -> None:
+    """Seed, rebuild, search, report."""
+    settings = bench_settings(dsn, nats_url)
+    plugins = load_plugins(settings)
+    context: AppContext = build_context(settings, "worker", dsn, nats_url)
+    setup_plugins(context, plugins)
+    search = next(p for p in plugins if isinstance(p, SearchPlugin))
+    async with open_database(DB, settings.database):
+        await apply_migrations(quiet=True)
+        started = time.perf_counter()
+        patients = await insert_people("patient", args.patients)
+        doctors = await insert_people("doctor", args.doctors)
+        await insert_appointments(patients, doctors, args.appointments)
+        seeded = time.perf_counter() - started
+        report = await search.reindex()
+        again = await search.reindex()
+        await DB.shared_pool.execute("ANALYZE search_entry")
+        rng = random.Random(7)
+        prefixes = [rng.choice(FIRST)[: rng.choice((2, 3, 4))].lower() for _ in range(args.queries)]
+        two_words = [f"{rng.choice(FIRST)[:3]} {rng.choice(LAST)[:3]}".lower() for _ in prefixes]
+        doctor = Principal(id=doctors[0], roles=frozenset({"doctor"}))
+        patient = Principal(id=patients[0], roles=frozenset({"patient"}))
+        service = search.service.search
+        own = await DB.shared_pool.fetchval(
+            "SELECT first_name FROM profile WHERE account = $1", patients[0]
+        )
+        await timed(service, doctor, prefixes[:20])  # warm-up
+        rows = []
+        for label, principal, queries in (
+            ("doctor, 2-4 letter first-name prefix", doctor, prefixes),
+            ("doctor, `fir las` prefixes", doctor, two_words),
+            ("patient, 2-4 letter first-name prefix", patient, prefixes),
+            ("patient, `a`", patient, ["a"] * args.queries),
+            ("patient, own first-name prefix", patient, [own[:3]] * args.queries),
+        ):
+            ms, hits = await timed(service, principal, queries)
+            rows.append([label, len(ms), hits, *(percentile(ms, q) for q in (50, 95, 99)), max(ms)])
+        entries = await DB.shared_pool.fetchval("SELECT count(*) FROM search_entry")
+        size = await DB.shared_pool.fetchval(
+            "SELECT pg_size_pretty(pg_total_relation_size('search_entry'))"
+        )
+    await context.registry.close()
+    print()
+    print(f"{args.patients} patients, {args.doctors} doctors, {args.appointments} appointments")
+    print(f"seeded with bulk SQL in {seeded:.1f} s; {entries} entries, table + indexes {size}")
+    print_table(
+        ["rebuild", "seconds", "entries/s", "written", "pruned"],
+        [
+            [
+                "reindex (empty index)",
+                report.seconds,
+                sum(report.written.values()) / report.seconds,
+                sum(report.written.values()),
+                report.pruned,
+            ],
+            [
+                "reindex (full index)",
+                again.seconds,
+                sum(again.written.values()) / again.seconds,
+                sum(again.written.values()),
+                again.pruned,
+            ],
+        ],
+    )
+    headers = ["search (ms; service call, staff: + audit row)", "n", "mean total"]
+    print_table([*headers, "p50", "p95", "p99", "max"], rows)
+
+
+def main() -> None:
+    """Start the servers under a scratch dir, run the bench, always stop them."""
+    args = parse_args()
+    run_with_servers("hduce-bench-search-", lambda dsn, nats_url: bench(args, dsn, nats_url))
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit("interrupted")

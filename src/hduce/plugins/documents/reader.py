@@ -1,0 +1,50 @@
+"""The `DocumentReader` contract: live documents in bulk, for read models such as search."""
+
+import uuid
+from collections.abc import Sequence
+
+import asyncpg
+
+from hduce.contracts.documents import DocumentKind, DocumentStatus, DocumentSummary
+from hduce.core.db import HduceEngine
+
+SUMMARY = """
+SELECT id, patient, title, kind, status, filename, content_type, page_count,
+       coalesce(text, '') AS text, created_at, updated_at
+FROM document WHERE deleted_at IS NULL
+"""
+
+
+def _summary(record: asyncpg.Record) -> DocumentSummary:
+    return DocumentSummary(
+        id=record["id"],
+        patient_id=record["patient"],
+        title=record["title"],
+        kind=DocumentKind(record["kind"]),
+        status=DocumentStatus(record["status"]),
+        filename=record["filename"],
+        content_type=record["content_type"],
+        page_count=record["page_count"],
+        text=record["text"],
+        created_at=record["created_at"],
+        updated_at=record["updated_at"],
+    )
+
+
+class DocumentSummaries:
+    """Reads live documents with their extracted text (never the deleted ones)."""
+
+    def __init__(self, db: HduceEngine) -> None:
+        self._db = db
+
+    async def summaries(self, ids: Sequence[uuid.UUID]) -> list[DocumentSummary]:
+        """The live documents among `ids`."""
+        records = await self._db.fetch(SUMMARY + " AND id = ANY($1::uuid[])", list(ids))
+        return [_summary(record) for record in records]
+
+    async def summaries_page(self, *, after: uuid.UUID | None, limit: int) -> list[DocumentSummary]:
+        """Up to `limit` live documents with an id above `after`, by id."""
+        records = await self._db.fetch(
+            SUMMARY + " AND ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2", after, limit
+        )
+        return [_summary(record) for record in records]

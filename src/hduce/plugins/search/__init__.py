@@ -1,0 +1,72 @@
+"""The search plugin: one permission-aware search over patients and appointments."""
+
+from collections.abc import Sequence
+
+from litestar.di import Provide
+from litestar.types import ControllerRouterHandler
+
+from hduce.core.context import AppContext
+from hduce.core.plugin import HducePlugin
+from hduce.core.registry import HealthStatus
+from hduce.plugins.search.backends import PostgresSearch, SearchBackend
+from hduce.plugins.search.backends.meilisearch import MeilisearchSearch
+from hduce.plugins.search.config import SearchConfig
+from hduce.plugins.search.indexer import Indexer, ReindexReport
+from hduce.plugins.search.routes import SearchController
+from hduce.plugins.search.service import SearchService
+from hduce.plugins.search.sources.appointments import AppointmentSource
+from hduce.plugins.search.sources.base import Source
+from hduce.plugins.search.sources.patients import PatientSource
+
+
+class SearchPlugin(HducePlugin):
+    """PostgreSQL full-text search by default, Meilisearch when `meilisearch_url` is set."""
+
+    name = "search"
+    description = "Permission-aware search over patients and appointments"
+    requires = ("audit", "users", "appointments")
+    config_type = SearchConfig
+
+    def setup(self, context: AppContext) -> None:
+        """Choose the backend, subscribe every source's indexing tasks, add the health check."""
+        super().setup(context)
+        assert isinstance(self.config, SearchConfig)
+        sources: list[Source] = [
+            PatientSource(context.registry),
+            AppointmentSource(context.registry),
+        ]
+        self.backend = self._backend(context, self.config)
+        self.indexer = Indexer(context.db, self.backend, sources)
+        for source in sources:
+            source.subscribe(context.events, self.indexer)
+        self.service = SearchService(
+            self.config, self.backend, self.indexer.readers, context.registry
+        )
+        context.registry.add_health_check("search", self._health)
+
+    def _backend(self, context: AppContext, config: SearchConfig) -> SearchBackend:
+        record = PostgresSearch(context.db, context.events)
+        if not config.meilisearch_url:
+            return record
+        meili = MeilisearchSearch(config, record)
+        context.registry.add_closer(meili.aclose)
+        return meili
+
+    async def _health(self) -> HealthStatus:
+        return await self.backend.health()
+
+    async def reindex(self) -> ReindexReport:
+        """Rebuild the whole index from the sources (`hduce search reindex`)."""
+        assert isinstance(self.config, SearchConfig)
+        return await self.indexer.reindex(self.config.reindex_batch_size)
+
+    def route_handlers(self) -> Sequence[ControllerRouterHandler]:
+        """`GET /search`."""
+        return (SearchController,)
+
+    def dependencies(self) -> dict[str, Provide]:
+        """Provide `search_service`."""
+        return {"search_service": Provide(self._provide, sync_to_thread=False, use_cache=True)}
+
+    def _provide(self) -> SearchService:
+        return self.service

@@ -1,0 +1,51 @@
+"""The `SearchBackend` protocol every backend implements."""
+
+import html
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+import msgspec
+
+from hduce.core.registry import HealthStatus
+from hduce.plugins.search.access import Scope
+from hduce.plugins.search.entries import MARK_END, MARK_START, Entry
+from hduce.plugins.search.schemas import SearchHit
+
+
+class SearchQuery(msgspec.Struct, frozen=True):
+    """Validated query text and the page wanted."""
+
+    text: str
+    limit: int
+    offset: int
+
+
+class SearchBackend(Protocol):
+    """Stores entries and answers queries limited to a caller's scope."""
+
+    async def upsert(self, entries: Sequence[Entry]) -> list[Entry]:
+        """Write entries unless a newer version is stored; returns those written."""
+
+    async def delete(self, kind: str, ref_ids: Sequence[uuid.UUID]) -> None:
+        """Remove entries whose source is gone."""
+
+    async def prune(self, before: datetime) -> int:
+        """Remove entries not written since `before` (after a full rebuild); returns how many."""
+
+    async def search(self, query: SearchQuery, scope: Scope) -> tuple[list[SearchHit], int]:
+        """One page of hits within `scope`, best first, and the total the scope allows."""
+
+    async def health(self) -> HealthStatus:
+        """Whether the backend answers, with figures for `/health/detailed`."""
+
+
+def marked_to_html(marked: str) -> str:
+    """Escape highlighted text for HTML, then turn the markers into `<mark>` tags."""
+    return html.escape(marked).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+
+
+def unique(entries: Sequence[Entry]) -> list[Entry]:
+    """The last entry for each (kind, ref_id), so one batch never writes a row twice."""
+    return list({(e.kind, e.ref_id): e for e in entries}.values())

@@ -1,0 +1,24 @@
+"""Settings of the search plugin (`[plugins.search]`)."""
+
+from hduce.core.config import Duration, Section
+
+
+class SearchConfig(Section):
+    """Query limits, reindex batches and the optional Meilisearch server."""
+
+    max_query_length: int = 200
+    """Longest accepted `q`, in characters."""
+    default_page_size: int = 20
+    """Hits per page when `limit` is not given."""
+    max_page_size: int = 100
+    """Largest accepted `limit`."""
+    reindex_batch_size: int = 500
+    """Source rows read and written per batch by `hduce search reindex`."""
+    meilisearch_url: str = ""
+    """Meilisearch base URL; empty means PostgreSQL full-text search (the embedded default)."""
+    meilisearch_api_key: str = ""
+    """Environment only (`MEILISEARCH_API_KEY`): the key sent as `Authorization: Bearer`."""
+    meilisearch_index: str = "hduce"
+    """The Meilisearch index uid holding every entry."""
+    meilisearch_timeout: Duration = Duration(10)
+    """How long a Meilisearch request (or a settings task) may take."""

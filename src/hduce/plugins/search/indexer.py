@@ -1,0 +1,75 @@
+"""Keeps the index equal to the sources: refresh on events, rebuild on demand."""
+
+import logging
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+
+import msgspec
+
+from hduce.core.db import HduceEngine
+from hduce.plugins.search.backends import SearchBackend
+from hduce.plugins.search.sources.base import Source
+
+logger = logging.getLogger("hduce.search")
+
+MENTIONS = (
+    "SELECT kind, ref_id FROM search_entry WHERE kind <> 'patient' "
+    "AND (patient_id = $1 OR practitioner_id = $1)"
+)
+
+
+class ReindexReport(msgspec.Struct, frozen=True):
+    """What a full rebuild did."""
+
+    written: dict[str, int]
+    pruned: int
+    seconds: float
+
+
+class Indexer:
+    """Writes what the sources say now, so redelivered or late events never regress an entry."""
+
+    def __init__(self, db: HduceEngine, backend: SearchBackend, sources: Sequence[Source]) -> None:
+        self._db = db
+        self._backend = backend
+        self.sources = {source.kind: source for source in sources}
+
+    @property
+    def readers(self) -> dict[str, frozenset[str]]:
+        """Staff roles that see every entry, by kind."""
+        return {kind: source.readers for kind, source in self.sources.items()}
+
+    async def refresh(self, kind: str, ids: Sequence[uuid.UUID]) -> None:
+        """Re-read `ids` from their source; write them, or delete those that are gone."""
+        entries = await self.sources[kind].entries(ids)
+        await self._backend.upsert(entries)
+        present = {entry.ref_id for entry in entries}
+        await self._backend.delete(kind, [ref for ref in ids if ref not in present])
+
+    async def refresh_mentions(self, person_id: uuid.UUID) -> None:
+        """Refresh the entries naming a person (their appointments) after a profile change."""
+        by_kind: dict[str, list[uuid.UUID]] = defaultdict(list)
+        for row in await self._db.fetch(MENTIONS, person_id):
+            by_kind[row["kind"]].append(row["ref_id"])
+        for kind, ids in by_kind.items():
+            if kind in self.sources:
+                await self.refresh(kind, ids)
+
+    async def reindex(self, batch_size: int) -> ReindexReport:
+        """Rewrite every entry from the sources, then drop entries no source produced."""
+        began = time.perf_counter()
+        started = (await self._db.fetchrow("SELECT now()"))[0]
+        written: dict[str, int] = {}
+        for kind, source in self.sources.items():
+            written[kind], after = 0, None
+            while True:
+                entries, after = await source.page(after, batch_size)
+                written[kind] += len(await self._backend.upsert(entries))
+                if after is None:
+                    break
+        pruned = await self._backend.prune(started)
+        report = ReindexReport(written, pruned, round(time.perf_counter() - began, 3))
+        logger.info("search index rebuilt: %s", report)
+        return report

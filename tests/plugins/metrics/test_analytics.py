@@ -1,0 +1,126 @@
+"""Clinic analytics over the real app: appointments, accounts and deliveries for a period."""
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import msgspec
+import pytest
+
+from hduce.core.config import Settings
+from tests.plugins.appointments.helpers import (
+    API,
+    appointment_settings,
+    book,
+    iso,
+    open_practice,
+)
+from tests.plugins.users.clinic import Clinic, Member, running_clinic
+
+ANALYTICS = "/api/v1/analytics"
+
+
+@pytest.fixture(scope="module")
+async def clinic(settings: Settings) -> AsyncIterator[Clinic]:
+    """The app with identity, notifications and appointments; no global rate limit."""
+    server = msgspec.structs.replace(settings.server, rate_limit_per_minute=100_000)
+    configured = appointment_settings(
+        msgspec.structs.replace(settings, server=server), notifications={}
+    )
+    async with running_clinic(configured) as running:
+        yield running
+
+
+def far_day() -> datetime:
+    """Midnight UTC of a day no other test books on."""
+    day = datetime.now(UTC).date() + timedelta(days=301)
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+async def sections(clinic: Clinic, admin: Member, start: datetime, end: datetime) -> Any:
+    """The analytics sections for `[start, end)`."""
+    period = {"start": iso(start), "end": iso(end)}
+    response = await clinic.client.get(ANALYTICS, params=period, headers=admin.headers)
+    assert response.status_code == 200, response.text
+    return response.json()["sections"]
+
+
+async def test_a_day_of_appointments_in_figures(clinic: Clinic) -> None:
+    practice = await open_practice(clinic)  # 30-minute visits, 08:00-18:00 every day
+    admin = practice.admin
+    this_hour = (datetime.now(UTC) - timedelta(minutes=1), datetime.now(UTC) + timedelta(hours=1))
+    before = await sections(clinic, admin, *this_hour)
+    patients = [await clinic.member("patient") for _ in range(3)]
+    day = far_day()
+    ids = []
+    for hour, patient in zip((9, 10, 11), patients, strict=True):
+        response = await book(clinic, practice, patient, day + timedelta(hours=hour))
+        assert response.status_code == 201, response.text
+        ids.append(response.json()["id"])
+    cancelled = await clinic.client.post(
+        f"{API}/{ids[0]}/cancel", json={"reason": "away"}, headers=practice.admin.headers
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    desk, doctor = await clinic.member("receptionist"), practice.doctor.headers
+    for path, headers in (("check-in", desk.headers), ("start", doctor), ("complete", doctor)):
+        response = await clinic.client.post(f"{API}/{ids[1]}/{path}", headers=headers)
+        assert response.status_code == 200, response.text
+
+    period = {"start": iso(day), "end": iso(day + timedelta(days=1))}
+    response = await clinic.client.get(ANALYTICS, params=period, headers=practice.admin.headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["start"], body["end"]) == (iso(day), iso(day + timedelta(days=1)))
+    figures = body["sections"]["appointments"]
+    assert figures["total"] == 3
+    assert figures["by_status"] == {"booked": 1, "cancelled": 1, "completed": 1}
+    assert figures["cancellation_rate"] == pytest.approx(1 / 3, abs=1e-4)
+    assert figures["no_show_rate"] == 0.0
+    assert figures["median_lead_time_hours"] == pytest.approx(301 * 24, rel=0.01)
+    (load,) = [p for p in figures["practitioners"] if p["practitioner_id"] == practice.doctor_id]
+    assert load == {
+        "practitioner_id": practice.doctor_id,
+        "appointments": 2,
+        "booked_minutes": 60,
+        "open_minutes": 600,
+        "utilization": 0.1,
+    }
+
+    after = await sections(clinic, admin, *this_hour)
+    accounts = after["accounts"]
+    assert accounts["new_patients"] - before["accounts"]["new_patients"] == 3
+    assert accounts["active_patients"] - before["accounts"]["active_patients"] == 3
+    assert accounts["active_staff"]["receptionist"] >= 1
+    in_app = [
+        sum(s["notifications"]["by_channel"].get("in_app", {}).values()) for s in (before, after)
+    ]
+    assert in_app[1] - in_app[0] == 4  # three bookings, one cancellation
+
+
+async def test_the_default_period_is_the_last_30_days(clinic: Clinic) -> None:
+    admin = await clinic.member("admin")
+    before = datetime.now(UTC)
+    body = (await clinic.client.get(ANALYTICS, headers=admin.headers)).json()
+    end = datetime.fromisoformat(body["end"])
+    assert before <= end <= datetime.now(UTC)
+    assert end - datetime.fromisoformat(body["start"]) == timedelta(days=30)
+    assert set(body["sections"]) == {"accounts", "appointments", "notifications"}
+
+
+@pytest.mark.parametrize(
+    ("params", "detail"),
+    [
+        ({"start": "2026-12-02T00:00:00Z", "end": "2026-12-01T00:00:00Z"}, "end must be after"),
+        ({"start": "2026-12-01T00:00:00"}, "start: a UTC offset is required"),
+        ({"start": "2020-01-01T00:00:00Z", "end": "2026-01-01T00:00:00Z"}, "366 days"),
+        ({"start": "yesterday"}, "start"),
+    ],
+)
+async def test_a_bad_period_is_a_clear_422(
+    clinic: Clinic, params: dict[str, str], detail: str
+) -> None:
+    admin = await clinic.member("admin")
+    response = await clinic.client.get(ANALYTICS, params=params, headers=admin.headers)
+    assert response.status_code in (400, 422), response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert detail in response.text

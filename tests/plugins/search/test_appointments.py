@@ -1,0 +1,107 @@
+"""Appointments: indexed on every lifecycle event from what the appointments plugin says now."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+
+from hduce.plugins.search.entries import Entry
+from tests.plugins.appointments.helpers import API as APPOINTMENTS
+from tests.plugins.appointments.helpers import Practice, iso, open_practice, two_days_ahead_at
+from tests.plugins.search.helpers import (
+    plugin,
+    redeliver,
+    register,
+    search,
+    wait_for_entry,
+    word,
+)
+from tests.plugins.users.clinic import Clinic, Member
+
+
+async def booked(clinic: Clinic, patient: Member, reason: str, hour: int) -> tuple[str, Practice]:
+    """A new practice and an appointment `patient` booked there; returns its id and the practice."""
+    practice = await open_practice(clinic)
+    body = {
+        "practitioner_id": practice.doctor_id,
+        "type_id": practice.type_id,
+        "starts_at": iso(two_days_ahead_at(hour)),
+        "reason": reason,
+    }
+    response = await clinic.client.post(APPOINTMENTS, json=body, headers=patient.headers)
+    assert response.status_code == 201, response.text
+    return response.json()["id"], practice
+
+
+async def test_a_booking_is_found_by_reason_and_only_by_its_patient_and_staff(
+    clinic: Clinic, raw_pool: asyncpg.Pool
+) -> None:
+    surname, symptom = word(), word()
+    patient = await register(clinic, "Elena", surname)
+    other = await register(clinic, "Elias", surname)
+    appointment_id, _ = await booked(clinic, patient, f"Sore {symptom} since Monday", 9)
+    await wait_for_entry(raw_pool, "appointment", appointment_id)
+
+    receptionist = await clinic.member("receptionist")
+    page = await search(clinic, receptionist, symptom, kind="appointment")
+    assert [hit["id"] for hit in page["hits"]] == [appointment_id]
+    hit = page["hits"][0]
+    assert f"Elena {surname}" in hit["title"]
+    assert "09:00 (UTC)" in hit["title"]
+    assert f"<mark>{symptom}</mark>" in hit["snippet"]
+    assert hit["extra"]["status"] == "booked"
+    assert hit["extra"]["practitioner_name"] == "Ada Okafor"
+
+    assert [h["id"] for h in (await search(clinic, patient, symptom))["hits"]] == [appointment_id]
+    assert (await search(clinic, other, symptom))["total"] == 0
+    assert (await search(clinic, other, f"elena {surname}"))["total"] == 0
+
+
+async def test_cancelling_updates_the_status_and_a_late_event_never_regresses_it(
+    clinic: Clinic, raw_pool: asyncpg.Pool
+) -> None:
+    patient = await register(clinic, "Fiona", word())
+    appointment_id, practice = await booked(clinic, patient, f"Check-up {word()}", 11)
+    await wait_for_entry(raw_pool, "appointment", appointment_id)
+    response = await clinic.client.post(
+        f"{APPOINTMENTS}/{appointment_id}/cancel",
+        json={"reason": "Feeling better"},
+        headers=practice.admin.headers,
+    )
+    assert response.status_code == 200, response.text
+    await wait_for_entry(raw_pool, "appointment", appointment_id, "extra->>'status' = 'cancelled'")
+
+    # The booking event delivered again, after the cancellation (at-least-once delivery).
+    await redeliver(clinic, raw_pool, "appointment.booked", "appointment_id", appointment_id)
+    row = await wait_for_entry(raw_pool, "appointment", appointment_id)
+    assert "status cancelled" in row["body"]
+
+    # An entry older than the stored one is refused by the version check.
+    stale = Entry(
+        kind="appointment",
+        ref_id=uuid.UUID(appointment_id),
+        patient_id=patient.id,
+        title="stale",
+        body="status booked",
+        updated_at=datetime.now(UTC) - timedelta(days=1),
+    )
+    assert await clinic.in_app(plugin(clinic).backend.upsert, [stale]) == []
+    assert (await wait_for_entry(raw_pool, "appointment", appointment_id))["title"] != "stale"
+
+
+async def test_renaming_a_patient_renames_their_appointments(
+    clinic: Clinic, raw_pool: asyncpg.Pool
+) -> None:
+    old, new = word(), word()
+    patient = await register(clinic, "Greta", old)
+    appointment_id, _ = await booked(clinic, patient, "Follow-up", 14)
+    await wait_for_entry(raw_pool, "appointment", appointment_id)
+    response = await clinic.client.put(
+        "/api/v1/users/me", json={"last_name": new}, headers=patient.headers
+    )
+    assert response.status_code == 200, response.text
+    await wait_for_entry(raw_pool, "appointment", appointment_id, "title LIKE $3", f"%Greta {new}%")
+    doctor = await clinic.member("doctor")
+    assert (await search(clinic, doctor, old))["total"] == 0
+    kinds = sorted(hit["kind"] for hit in (await search(clinic, doctor, f"greta {new}"))["hits"])
+    assert kinds == ["appointment", "patient"]
