@@ -115,3 +115,25 @@ async def test_health_reports_the_store_and_the_backlog(clinic: Clinic) -> None:
     assert status.detail["writable"] is True
     assert status.detail["failed"] >= 0
     assert set(status.detail) == {"storage", "writable", "pending", "processing", "failed"}
+
+
+async def test_analytics_count_uploads_pages_and_failures(
+    clinic: Clinic, doctor: Member, patient: Member
+) -> None:
+    admin = await clinic.member("admin")
+    start = datetime.now(UTC)
+    done = await uploaded(clinic, doctor, long_pdf(3) + b"%" + doctor.id.bytes, patient=patient)
+    broken = await uploaded(clinic, doctor, corrupt_pdf() + doctor.id.bytes, patient=patient)
+    for document in (done, broken):
+        await extracted(clinic, document["id"])
+    period = {"start": start.isoformat(), "end": datetime.now(UTC).isoformat()}
+    response = await clinic.client.get("/api/v1/analytics", params=period, headers=admin.headers)
+    assert response.status_code == 200, response.text
+    figures = response.json()["sections"]["documents"]
+    assert figures["uploaded"] == 2
+    assert figures["by_kind"] == {"other": 2}
+    assert figures["by_status"] == {"done": 1, "failed": 1}
+    assert figures["bytes_uploaded"] == done["size"] + broken["size"]
+    assert figures["pages_extracted"] == 3
+    assert figures["failure_rate"] == 0.5
+    assert figures["median_extraction_seconds"] > 0

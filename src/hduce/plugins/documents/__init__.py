@@ -9,6 +9,7 @@ from litestar.types import ControllerRouterHandler
 from hduce.contracts.documents import DocumentReader, DocumentUploaded
 from hduce.core.context import AppContext
 from hduce.core.plugin import HducePlugin
+from hduce.plugins.documents.analytics import DocumentAnalytics
 from hduce.plugins.documents.config import DocumentsConfig
 from hduce.plugins.documents.env import Env
 from hduce.plugins.documents.reader import DocumentSummaries
@@ -27,7 +28,7 @@ class DocumentsPlugin(HducePlugin):
     config_type = DocumentsConfig
 
     def setup(self, context: AppContext) -> None:
-        """Build the services, provide `DocumentReader`, subscribe extraction, add the check."""
+        """Build the services, provide `DocumentReader`, subscribe extraction; health, analytics."""
         super().setup(context)
         assert isinstance(self.config, DocumentsConfig)
         root = Path(self.config.storage_dir or Path(context.settings.data_dir) / "documents")
@@ -38,6 +39,7 @@ class DocumentsPlugin(HducePlugin):
         )
         context.registry.provide(DocumentReader, DocumentSummaries(context.db))
         context.registry.add_health_check("documents", self.services.health.check)
+        context.registry.add_analytics_source("documents", DocumentAnalytics(context.db).figures)
         context.registry.add_closer(self.services.pool.close)
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
