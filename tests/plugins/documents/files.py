@@ -84,6 +84,15 @@ def encrypted_pdf() -> bytes:
     return bytes(pdf.output())
 
 
+def scanned_pdf() -> bytes:
+    """Two pages that are only pictures, like a scan: no text layer."""
+    pdf = _pdf()
+    for _ in range(2):
+        pdf.add_page()
+        pdf.image(io.BytesIO(image("PNG", (400, 560))), x=10, y=10, w=190)
+    return bytes(pdf.output())
+
+
 def corrupt_pdf() -> bytes:
     """Starts like a PDF, but is not one."""
     return b"%PDF-1.7\n" + b"this is not a real PDF body\n" * 400

@@ -7,7 +7,7 @@ import pytest
 from hduce.plugins.documents.entities import extract_entities, medication_names
 from hduce.plugins.documents.extraction import extract_file, normalize
 from hduce.plugins.documents.sniff import sniff
-from tests.plugins.documents.files import corrupt_pdf, encrypted_pdf, image, long_pdf
+from tests.plugins.documents.files import corrupt_pdf, encrypted_pdf, image, long_pdf, scanned_pdf
 
 
 def found(text: str, kind: str, **options: str) -> list[tuple[str, float | None, str | None]]:
@@ -162,5 +162,8 @@ def test_extract_file_in_process(tmp_path: Path) -> None:
     corrupt = extract_file(write(tmp_path, corrupt_pdf()), "application/pdf", "dmy")
     assert corrupt["ok"] is False
     assert corrupt["error"].startswith("the PDF is damaged or not a PDF")
+    scan = extract_file(write(tmp_path, scanned_pdf()), "application/pdf", "dmy")
+    assert (scan["ok"], scan["page_count"], scan["text"].strip()) == (True, 2, "")
+    assert "no text layer" in scan["note"]
     missing = extract_file(str(tmp_path / "gone"), "application/pdf", "dmy")
     assert missing["error"] == "the stored file is missing"
