@@ -7,7 +7,7 @@ the documents plugin, then:
    images are stored, not OCR'd) one after another as raw bodies streamed in 1 MB parts,
    sampling the RSS of the serve process (itself, not its children) before, during and after;
 2. sends a chunked body (no Content-Length) over the cap and expects 413;
-3. extracts one 1-page PDF (the first starts the extraction processes), then uploads `--pdfs`
+3. extracts one 1-page PDF (latency of a single document), then uploads `--pdfs`
    real PDFs of `--pages` pages each (made with fpdf2), `--clients` at a time, and waits until
    every one is `done`: pages/s from the first upload to the last extraction.
 
@@ -145,10 +145,11 @@ async def extraction_phase(
     headers: dict[str, str],
     patient: str,
 ) -> tuple[float, float, float, dict[str, int]]:
-    """Warm the pool up with one PDF, then upload the PDFs and wait until all are extracted.
+    """One 1-page PDF alone, then upload the PDFs and wait until all are extracted.
 
-    Returns seconds until all were extracted, until all were uploaded, the warm-up's seconds
-    (process pool start included) and the count per status.
+    Returns seconds until all were extracted, until all were uploaded, the single PDF's seconds
+    from upload to `done`, and the count per status. (The extraction processes started with the
+    upload phase's images.)
     """
     pdfs = [make_pdf(i, args.pages) for i in range(args.pdfs)]
     warm = time.perf_counter()
@@ -279,7 +280,7 @@ def report(
         f"extraction: {args.pdfs} x {args.pages}-page PDFs = {pages} pages, "
         f"{args.workers} extraction processes"
     )
-    print(f"  first 1-page PDF (pool start)  : {cold:.2f} s upload -> done")
+    print(f"  one 1-page PDF, upload -> done : {cold:.2f} s")
     print(f"  uploads finished after         : {uploaded:.2f} s")
     print(f"  all extracted after            : {total:.2f} s  -> {pages / total:.0f} pages/s")
     print(f"  statuses                       : {statuses}")
