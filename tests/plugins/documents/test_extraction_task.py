@@ -1,14 +1,17 @@
 """The `documents.extract` task: failures are recorded, not retried forever; redelivery: no-op."""
 
+import asyncio
 import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from hduce.core.outbox import NOTIFY_CHANNEL
 from hduce.core.registry import HealthStatus
 from tests.plugins.documents.files import corrupt_pdf, encrypted_pdf, long_pdf
 from tests.plugins.documents.helpers import API, extracted, uploaded
 from tests.plugins.users.clinic import Clinic, Member
+from tests.support.context import wait_for_row
 
 
 async def redeliver(clinic: Clinic, document: dict[str, Any]) -> None:
@@ -64,6 +67,35 @@ async def test_a_redelivered_task_for_a_finished_document_does_nothing(
     created = await uploaded(clinic, doctor, long_pdf(2), patient=patient)
     before = await extracted(clinic, created["id"])
     await redeliver(clinic, created)
+    (after,) = await clinic.fetch("SELECT * FROM document WHERE id = $1", before["id"])
+    assert dict(after) == before
+    assert len(await extracted_events(clinic, created["id"])) == 1
+
+
+async def test_a_duplicate_delivery_through_nats_does_nothing(
+    clinic: Clinic, doctor: Member, patient: Member
+) -> None:
+    created = await uploaded(clinic, doctor, long_pdf(2) + doctor.id.bytes, patient=patient)
+    before = await extracted(clinic, created["id"])
+    # The relay sends the same event again, as after a crash between kick and mark-dispatched.
+    await clinic.execute(
+        "UPDATE outbox SET dispatched_at = NULL WHERE name = 'document.uploaded' "
+        "AND payload->>'document_id' = $1",
+        created["id"],
+    )
+    await clinic.execute(f"NOTIFY {NOTIFY_CHANNEL}")
+    await clinic.in_app(
+        wait_for_row,
+        clinic.context.db.shared_pool,
+        "SELECT 1 FROM outbox WHERE name = 'document.uploaded' AND payload->>'document_id' = $1 "
+        "AND dispatched_at IS NOT NULL",
+        created["id"],
+    )
+    for _ in range(200):
+        if await clinic.in_app(clinic.context.broker.consumer_lag) == 0:
+            break
+        await asyncio.sleep(0.05)
+    assert await clinic.in_app(clinic.context.broker.consumer_lag) == 0
     (after,) = await clinic.fetch("SELECT * FROM document WHERE id = $1", before["id"])
     assert dict(after) == before
     assert len(await extracted_events(clinic, created["id"])) == 1
