@@ -14,5 +14,6 @@ APP_REGISTRY = AppRegistry(
         "hduce.plugins.audit.piccolo_app",
         "hduce.plugins.appointments.piccolo_app",
         "hduce.plugins.notifications.piccolo_app",
+        "hduce.plugins.devices.piccolo_app",
     ]
 )

@@ -90,6 +90,7 @@ class PluginsSettings(Section):
         "users",
         "notifications",
         "appointments",
+        "devices",
     )
     extra: tuple[str, ...] = ()
     sections: dict[str, dict[str, Any]] = msgspec.field(default_factory=dict)

@@ -1,0 +1,123 @@
+"""The embedded amqtt broker of the web process, the telemetry writer it feeds, and push."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from amqtt.broker import Broker
+
+from hduce.core.lifecycle import cancel_until_done
+from hduce.core.registry import HealthStatus
+from hduce.plugins.devices.config import DevicesConfig
+from hduce.plugins.devices.credentials import MqttSignIn
+from hduce.plugins.devices.ingest import TelemetryIngest
+
+logger = logging.getLogger("hduce.devices")
+WRITER_STOP_SECONDS = 30.0
+_PLUGINS = "hduce.plugins.devices.mqtt"
+
+
+class DeviceBroker:
+    """Runs amqtt on the app's event loop; implements `PushPublisher` while it runs."""
+
+    def __init__(self, config: DevicesConfig, sign_in: MqttSignIn, ingest: TelemetryIngest) -> None:
+        self._config = config
+        self._sign_in = sign_in
+        self.ingest = ingest
+        self._broker: Broker | None = None
+        self.port: int | None = None
+
+    def _amqtt_config(self) -> dict[str, Any]:
+        listener = {
+            "type": "tcp",
+            "bind": f"{self._config.host}:{self._config.port}",
+            "max_connections": self._config.max_connections,
+        }
+        return {
+            "listeners": {"default": listener},
+            # Replaces amqtt's defaults (anonymous sign-in, packet logger, $SYS topics).
+            "plugins": {
+                f"{_PLUGINS}.SignInPlugin": {"identify": self._sign_in.identify},
+                f"{_PLUGINS}.TopicAclPlugin": {},
+                f"{_PLUGINS}.TelemetryHookPlugin": {"sink": self.ingest.offer},
+            },
+        }
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator["DeviceBroker"]:
+        """Listen for MQTT and write telemetry until the block ends; then flush and stop."""
+        for name in ("amqtt", "transitions"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+        broker = Broker(self._amqtt_config())
+        await broker.start()
+        server = broker._servers["default"].instance  # amqtt exposes no public bound address
+        self.port = server.sockets[0].getsockname()[1]
+        writer = asyncio.create_task(self.ingest.run(), name="hduce-telemetry-writer")
+        self._broker = broker
+        logger.info("MQTT broker listening on %s:%s", self._config.host, self.port)
+        try:
+            yield self
+        finally:
+            self._broker = None
+            try:
+                await broker.shutdown()
+            finally:
+                await self._stop_writer(writer)
+                self.port = None
+
+    async def _stop_writer(self, writer: "asyncio.Task[None]") -> None:
+        """Let the writer store what is queued, then end it."""
+        try:
+            await asyncio.wait_for(self.ingest.finish(), WRITER_STOP_SECONDS)
+            await asyncio.wait_for(asyncio.shield(writer), WRITER_STOP_SECONDS)
+        except TimeoutError:
+            logger.error("the telemetry writer did not finish in %ss", WRITER_STOP_SECONDS)
+        finally:
+            await cancel_until_done(writer)
+
+    @property
+    def listening(self) -> bool:
+        """Whether the broker is running."""
+        return self._broker is not None
+
+    async def publish(self, topic: str, payload: bytes) -> None:
+        """Deliver `payload` (QoS 1) to the clients subscribed to `topic` (`PushPublisher`)."""
+        if self._broker is None:
+            raise ConnectionError("the MQTT broker is not running")
+        await self._broker.internal_message_broadcast(topic, payload, qos=1)
+
+    async def disconnect(self, username: str) -> int:
+        """Close every live connection signed in as `username`; returns how many."""
+        if self._broker is None:
+            return 0
+        closed = 0
+        for session, handler in list(self._broker.sessions.values()):
+            if session.username == username and session.transitions.state == "connected":
+                with contextlib.suppress(Exception):
+                    await handler.stop()
+                closed += 1
+        return closed
+
+    def connected(self) -> int:
+        """Clients connected right now."""
+        if self._broker is None:
+            return 0
+        return sum(
+            1 for s, _ in self._broker.sessions.values() if s.transitions.state == "connected"
+        )
+
+    async def health(self) -> HealthStatus:
+        """Listening, clients, queue depth and message counts (dropped must stay 0)."""
+        queue = self.ingest.queue
+        detail: dict[str, Any] = {
+            "listening": self.listening,
+            "port": self.port,
+            "clients": self.connected(),
+            "queue_depth": queue.qsize(),
+            "queue_capacity": queue.maxsize,
+            **{f"messages_{k}": v for k, v in sorted(self.ingest.counts.items())},
+        }
+        return HealthStatus(ok=self.listening, detail=detail)
