@@ -39,6 +39,9 @@ FROM unnest($1::uuid[], $2::int[], $3::text[]) AS bad(id, n, reason) WHERE devic
 """
 
 
+OUTCOMES = ("stored", "invalid", "unknown_device", "dropped", "failed")
+
+
 class Envelope(NamedTuple):
     """A message as the hook saw it."""
 
@@ -56,7 +59,7 @@ class TelemetryIngest:
         self._alerts = alerts
         self._max_skew = timedelta(seconds=float(config.max_future_skew))
         self.queue: asyncio.Queue[Envelope | None] = asyncio.Queue(maxsize=config.queue_size)
-        self.counts: Tally[str] = Tally()
+        self.counts: Tally[str] = Tally(dict.fromkeys(OUTCOMES, 0))
 
     def offer(self, topic: str, payload: bytes) -> None:
         """Queue a telemetry message (the ACL has already tied the topic to its device)."""
