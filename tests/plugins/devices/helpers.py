@@ -10,8 +10,8 @@ from typing import Any
 import aiomqtt
 import msgspec
 
-from hduce.contracts.notifications import PushPublisher
 from hduce.core.config import Settings
+from hduce.plugins.devices import DevicesPlugin
 from tests.plugins.users.clinic import IDENTITY_PLUGINS, Clinic, Member, identity_settings
 from tests.support.context import wait_for_row
 
@@ -30,7 +30,8 @@ def devices_settings(settings: Settings, **devices: Any) -> Settings:
 
 def broker_port(clinic: Clinic) -> int:
     """The port the clinic's MQTT broker listens on."""
-    port = clinic.context.registry.get(PushPublisher).port  # type: ignore[attr-defined]
+    broker = clinic.client.app.plugins.get(DevicesPlugin).broker
+    port = broker.port if broker else None
     assert port, "the broker is not listening"
     return port
 

@@ -5,7 +5,6 @@ import uuid
 from datetime import UTC, datetime
 
 import asyncpg
-import pytest
 
 from hduce.bootstrap import build_context, load_plugins, setup_plugins
 from hduce.contracts.notifications import PushPublisher
@@ -48,15 +47,14 @@ async def test_shutdown_stores_what_was_queued_and_frees_the_port(
     assert port_is_free(port)
 
 
-async def test_a_worker_runs_no_broker_and_offers_no_push(settings: Settings) -> None:
+async def test_a_worker_runs_no_broker_but_pushes_over_nats(settings: Settings) -> None:
     configured = devices_settings(settings)
     plugins = load_plugins(configured)
     context = build_context(configured, "worker", configured.database.url, configured.nats.url)
     setup_plugins(context, plugins)
     devices = next(p for p in plugins if p.name == "devices")
     assert devices.broker is None  # type: ignore[attr-defined]
-    with pytest.raises(LookupError):
-        context.registry.get(PushPublisher)
+    assert context.registry.get(PushPublisher) is devices.push  # type: ignore[attr-defined]
     assert "mqtt" not in context.registry.health_checks
 
 

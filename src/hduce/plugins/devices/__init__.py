@@ -18,6 +18,7 @@ from hduce.plugins.devices.config import DevicesConfig
 from hduce.plugins.devices.credentials import MqttSignIn
 from hduce.plugins.devices.ingest import TelemetryIngest
 from hduce.plugins.devices.notices import AlertNotices
+from hduce.plugins.devices.push import NatsPush
 from hduce.plugins.devices.readings import ReadingQueries
 from hduce.plugins.devices.routes import CONTROLLERS
 from hduce.plugins.devices.service import DeviceService
@@ -28,7 +29,7 @@ class DevicesPlugin(HducePlugin):
     """Medical devices over MQTT: registry, sign-in, topic ACL, readings and alerts.
 
     The broker runs only in the web process (`hduce serve`); it also carries push notifications
-    to users' apps on `users/<user id>/notifications`.
+    to users' apps on `users/<user id>/notifications`, sent from any process over NATS.
     """
 
     name = "devices"
@@ -51,12 +52,13 @@ class DevicesPlugin(HducePlugin):
         context.events.subscribe(
             DeviceAlertRaised, notices.notify, task_name="devices.notify_alert"
         )
+        self.push = NatsPush(context.broker)
+        context.registry.provide(PushPublisher, self.push)
         self.broker: DeviceBroker | None = None
         if context.role == "web":
             rules = AlertRules(context.db, context.events, config.thresholds)
             ingest = TelemetryIngest(context.db, config, rules)
             self.broker = DeviceBroker(config, MqttSignIn(context.db, context.tokens), ingest)
-            context.registry.provide(PushPublisher, self.broker)
             context.registry.add_health_check("mqtt", self.broker.health)
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
@@ -80,8 +82,10 @@ class DevicesPlugin(HducePlugin):
             yield
             return
         async with self.broker.running() as broker:
+            pushes = await self.push.listen(broker.publish)
             self.services.registry.disconnect = broker.disconnect
             try:
                 yield
             finally:
                 self.services.registry.disconnect = None
+                await pushes.unsubscribe()

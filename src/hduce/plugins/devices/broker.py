@@ -21,7 +21,7 @@ _PLUGINS = "hduce.plugins.devices.mqtt"
 
 
 class DeviceBroker:
-    """Runs amqtt on the app's event loop; implements `PushPublisher` while it runs."""
+    """Runs amqtt on the app's event loop; delivers pushes to its connected clients."""
 
     def __init__(self, config: DevicesConfig, sign_in: MqttSignIn, ingest: TelemetryIngest) -> None:
         self._config = config
@@ -84,7 +84,7 @@ class DeviceBroker:
         return self._broker is not None
 
     async def publish(self, topic: str, payload: bytes) -> None:
-        """Deliver `payload` (QoS 1) to the clients subscribed to `topic` (`PushPublisher`)."""
+        """Deliver `payload` (QoS 1) to this broker's clients subscribed to `topic`."""
         if self._broker is None:
             raise ConnectionError("the MQTT broker is not running")
         await self._broker.internal_message_broadcast(topic, payload, qos=1)
