@@ -1,6 +1,5 @@
 """Devices and apps on the real broker: sign-in, topic ACL, telemetry storage, push."""
 
-import asyncio
 import uuid
 
 import aiomqtt
@@ -8,6 +7,8 @@ import msgspec
 import pytest
 
 from hduce.contracts.notifications import Category, Notifier, PushPublisher
+from hduce.plugins.devices import DevicesPlugin
+from hduce.plugins.devices.broker import DeviceBroker
 from tests.plugins.devices.helpers import (
     API,
     eventually,
@@ -68,10 +69,8 @@ async def test_deactivating_closes_the_connection_and_refuses_the_next(
         response = await clinic.client.post(f"{API}/{device}/deactivate", headers=admin.headers)
         assert response.status_code == 200, response.text
         assert response.json()["active"] is False
-        with pytest.raises(aiomqtt.MqttError):
-            for _ in range(50):  # publishing fails once the broker has closed the connection
-                await client.publish(f"devices/{device}/status", b"online", qos=1, timeout=1)
-                await asyncio.sleep(0.1)
+        with pytest.raises(aiomqtt.MqttError):  # the broker closed the connection
+            await next_message(client)
     await refused(clinic, device, secret)
 
 
@@ -181,6 +180,21 @@ async def test_an_app_needs_its_own_valid_token(clinic: Clinic) -> None:
     someone = await clinic.member("patient")
     await refused(clinic, str(user.id), token_of(someone))
     await refused(clinic, str(user.id), "not.a.jwt")
+
+
+async def test_refused_connections_leave_no_session_behind(clinic: Clinic) -> None:
+    broker = clinic.client.app.plugins.get(DevicesPlugin).broker
+    assert broker is not None
+    for _ in range(3):
+        await refused(clinic, str(uuid.uuid4()), "wrong")
+    assert await clinic.in_app(_forget, broker) >= 3
+    assert await clinic.in_app(_forget, broker) == 0
+    health = (await clinic.client.get("/health/detailed")).json()["checks"]["mqtt"]
+    assert health["detail"]["clients"] == 0
+
+
+async def _forget(broker: DeviceBroker) -> int:
+    return broker.forget_refused()
 
 
 async def test_health_reports_the_listening_broker(clinic: Clinic) -> None:

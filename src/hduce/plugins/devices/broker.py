@@ -14,9 +14,11 @@ from hduce.core.registry import HealthStatus
 from hduce.plugins.devices.config import DevicesConfig
 from hduce.plugins.devices.credentials import MqttSignIn
 from hduce.plugins.devices.ingest import TelemetryIngest
+from hduce.plugins.devices.mqtt import KIND
 
 logger = logging.getLogger("hduce.devices")
 WRITER_STOP_SECONDS = 30.0
+SWEEP_SECONDS = 10.0
 _PLUGINS = "hduce.plugins.devices.mqtt"
 
 
@@ -56,12 +58,14 @@ class DeviceBroker:
         server = broker._servers["default"].instance  # amqtt exposes no public bound address
         self.port = server.sockets[0].getsockname()[1]
         writer = asyncio.create_task(self.ingest.run(), name="hduce-telemetry-writer")
+        sweeper = asyncio.create_task(self._sweep(), name="hduce-mqtt-sweeper")
         self._broker = broker
         logger.info("MQTT broker listening on %s:%s", self._config.host, self.port)
         try:
             yield self
         finally:
             self._broker = None
+            await cancel_until_done(sweeper)
             try:
                 await broker.shutdown()
             finally:
@@ -102,12 +106,29 @@ class DeviceBroker:
         return closed
 
     def connected(self) -> int:
-        """Clients connected right now."""
+        """Signed-in clients connected right now."""
         if self._broker is None:
             return 0
         return sum(
-            1 for s, _ in self._broker.sessions.values() if s.transitions.state == "connected"
+            1
+            for s, _ in self._broker.sessions.values()
+            if s.transitions.state == "connected" and getattr(s, KIND, None) is not None
         )
+
+    def forget_refused(self) -> int:
+        """Drop the sessions of refused CONNECTs, which amqtt keeps (as `connected`) forever."""
+        if self._broker is None:
+            return 0
+        sessions = self._broker.sessions
+        refused = [c for c, (s, _) in sessions.items() if getattr(s, KIND, None) is None]
+        for client_id in refused:
+            sessions.pop(client_id, None)
+        return len(refused)
+
+    async def _sweep(self) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_SECONDS)
+            self.forget_refused()
 
     async def health(self) -> HealthStatus:
         """Listening, clients, queue depth and message counts (dropped must stay 0)."""
