@@ -203,3 +203,5 @@ async def test_health_reports_the_listening_broker(clinic: Clinic) -> None:
     assert mqtt_check["ok"] is True
     assert mqtt_check["detail"]["listening"] is True
     assert mqtt_check["detail"]["queue_depth"] == 0
+    metrics = (await clinic.client.get("/metrics")).text
+    assert 'hduce_device_messages_total{outcome="stored"}' in metrics

@@ -60,6 +60,8 @@ class TelemetryIngest:
         self._max_skew = timedelta(seconds=float(config.max_future_skew))
         self.queue: asyncio.Queue[Envelope | None] = asyncio.Queue(maxsize=config.queue_size)
         self.counts: Tally[str] = Tally(dict.fromkeys(OUTCOMES, 0))
+        for outcome in OUTCOMES:
+            MESSAGES.labels(outcome)  # every outcome is exported, at 0 until it happens
 
     def offer(self, topic: str, payload: bytes) -> None:
         """Queue a telemetry message (the ACL has already tied the topic to its device)."""
