@@ -5,6 +5,7 @@ import uuid
 from datetime import UTC, datetime
 
 import asyncpg
+import pytest
 
 from hduce.bootstrap import build_context, load_plugins, setup_plugins
 from hduce.contracts.notifications import PushPublisher
@@ -69,3 +70,15 @@ async def test_a_full_queue_drops_and_counts() -> None:
     assert ingest.queue.qsize() == 2
     assert ingest.counts["dropped"] == 2
     assert datetime.now(UTC) >= ingest.queue.get_nowait().received_at
+
+
+async def test_a_taken_port_fails_the_start_with_a_clear_message(settings: Settings) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        configured = devices_settings(settings, port=port)
+        with pytest.raises(Exception) as caught:
+            async with running_clinic(configured):
+                pass
+    assert f"127.0.0.1:{port}" in repr(caught.value) + str(caught.value.__cause__)

@@ -205,3 +205,20 @@ async def test_health_reports_the_listening_broker(clinic: Clinic) -> None:
     assert mqtt_check["detail"]["queue_depth"] == 0
     metrics = (await clinic.client.get("/metrics")).text
     assert 'hduce_device_messages_total{outcome="stored"}' in metrics
+
+
+async def test_readings_published_just_before_disconnecting_are_kept(
+    clinic: Clinic, admin: Member, patient: Member
+) -> None:
+    device, secret = await register(clinic, admin, patient)
+    count = 150
+    async with mqtt(clinic, device, secret) as client:
+        for n in range(count):
+            payload = telemetry(("heart_rate", 50 + n % 50, "bpm"))
+            await client.publish(f"devices/{device}/telemetry", payload, qos=1)
+    await eventually(
+        clinic,
+        "SELECT 1 FROM reading WHERE device = $1 HAVING count(*) = $2",
+        uuid.UUID(device),
+        count,
+    )

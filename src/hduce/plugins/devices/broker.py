@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from amqtt.broker import Broker
+from amqtt.errors import BrokerError
 
 from hduce.core.lifecycle import cancel_until_done
 from hduce.core.registry import HealthStatus
@@ -20,6 +21,10 @@ logger = logging.getLogger("hduce.devices")
 WRITER_STOP_SECONDS = 30.0
 SWEEP_SECONDS = 10.0
 _PLUGINS = "hduce.plugins.devices.mqtt"
+
+
+class MqttUnavailable(RuntimeError):
+    """The MQTT listener could not start (typically: the port is taken)."""
 
 
 class DeviceBroker:
@@ -54,7 +59,14 @@ class DeviceBroker:
         for name in ("amqtt", "transitions"):
             logging.getLogger(name).setLevel(logging.WARNING)
         broker = Broker(self._amqtt_config())
-        await broker.start()
+        try:
+            await broker.start()
+        except BrokerError as exc:
+            where = f"{self._config.host}:{self._config.port}"
+            raise MqttUnavailable(
+                f"cannot start the MQTT broker on {where} ({exc.__cause__ or exc}); "
+                "free the port or set plugins.devices.port"
+            ) from exc
         server = broker._servers["default"].instance  # amqtt exposes no public bound address
         self.port = server.sockets[0].getsockname()[1]
         writer = asyncio.create_task(self.ingest.run(), name="hduce-telemetry-writer")

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from amqtt.contexts import Action
+from amqtt.mqtt.packet import MQTTPacket
+from amqtt.mqtt.publish import PublishPacket
 from amqtt.plugins.base import BaseAuthPlugin, BasePlugin, BaseTopicPlugin
-from amqtt.session import ApplicationMessage, Session
+from amqtt.session import Session
 
-from hduce.plugins.devices.acl import allowed
+from hduce.plugins.devices.acl import PUBLISH, allowed
 from hduce.plugins.devices.credentials import ClientKind
 
 logger = logging.getLogger("hduce.devices")
@@ -64,7 +66,13 @@ class TopicAclPlugin(BaseTopicPlugin):
 
 
 class TelemetryHookPlugin(BasePlugin[Any]):
-    """Hands every message that passed the ACL to the ingest queue (never waits)."""
+    """Hands every PUBLISH the ACL allows to the ingest queue (never waits).
+
+    It listens to packets as they are read, not to `on_broker_message_broadcast`: amqtt sends
+    the PUBACK first and drops the messages it has not yet broadcast when the client disconnects
+    or the broker stops, so a device publishing and then disconnecting would lose its last
+    readings. The ACL is the same function the topic plugin applies.
+    """
 
     @dataclass
     class Config:
@@ -72,8 +80,12 @@ class TelemetryHookPlugin(BasePlugin[Any]):
 
         sink: Any = None
 
-    async def on_broker_message_broadcast(
-        self, *, client_id: str, message: ApplicationMessage
+    async def on_mqtt_packet_received(
+        self, *, packet: MQTTPacket[Any, Any, Any], session: Session | None = None
     ) -> None:
-        """Queue the message for the batch writer."""
-        self.config.sink(message.topic, bytes(message.data or b""))
+        """Queue an allowed PUBLISH for the batch writer."""
+        if session is None or not isinstance(packet, PublishPacket):
+            return
+        topic = packet.topic_name or ""
+        if allowed(getattr(session, KIND, None), session.username or "", topic, PUBLISH):
+            self.config.sink(topic, bytes(packet.data or b""))
