@@ -1,11 +1,13 @@
 """The devices plugin: embedded MQTT broker, device registry, telemetry, threshold alerts."""
 
+import contextlib
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
+from nats.errors import Error as NatsError
 
 from hduce.contracts.devices import DeviceAlertRaised
 from hduce.contracts.notifications import PushPublisher
@@ -88,4 +90,5 @@ class DevicesPlugin(HducePlugin):
                 yield
             finally:
                 self.services.registry.disconnect = None
-                await pushes.unsubscribe()
+                with contextlib.suppress(NatsError):  # NATS may be gone already
+                    await pushes.unsubscribe()
