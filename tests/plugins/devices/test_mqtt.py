@@ -6,7 +6,9 @@ import aiomqtt
 import msgspec
 import pytest
 
+from hduce.bootstrap import build_context, load_plugins, setup_plugins
 from hduce.contracts.notifications import Category, Notifier, PushPublisher
+from hduce.core.lifecycle import running_broker
 from hduce.plugins.devices import DevicesPlugin
 from hduce.plugins.devices.broker import DeviceBroker
 from tests.plugins.devices.helpers import (
@@ -222,3 +224,17 @@ async def test_readings_published_just_before_disconnecting_are_kept(
         uuid.UUID(device),
         count,
     )
+
+
+async def test_a_worker_process_pushes_through_the_web_processs_broker(clinic: Clinic) -> None:
+    user = await clinic.member("patient")
+    settings = clinic.context.settings
+    worker = build_context(settings, "worker", settings.database.url, settings.nats.url)
+    setup_plugins(worker, load_plugins(settings))
+    async with running_broker(worker), mqtt(clinic, str(user.id), token_of(user)) as app:
+        await app.subscribe(f"users/{user.id}/notifications", qos=1)
+        await worker.registry.get(PushPublisher).publish(
+            f"users/{user.id}/notifications", b'{"text": "from a worker"}'
+        )
+        message = await next_message(app)
+    assert message.payload == b'{"text": "from a worker"}'
