@@ -143,7 +143,7 @@ class DeviceBroker:
             self.forget_refused()
 
     async def health(self) -> HealthStatus:
-        """Listening, clients, queue depth and message counts (dropped must stay 0)."""
+        """Listening, clients, queue depth and message counts; unhealthy when the queue is full."""
         queue = self.ingest.queue
         detail: dict[str, Any] = {
             "listening": self.listening,
@@ -153,4 +153,4 @@ class DeviceBroker:
             "queue_capacity": queue.maxsize,
             **{f"messages_{k}": v for k, v in sorted(self.ingest.counts.items())},
         }
-        return HealthStatus(ok=self.listening, detail=detail)
+        return HealthStatus(ok=self.listening and not queue.full(), detail=detail)
