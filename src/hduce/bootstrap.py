@@ -16,6 +16,7 @@ from hduce.piccolo_conf import DB
 from hduce.plugins.appointments import AppointmentsPlugin
 from hduce.plugins.audit import AuditPlugin
 from hduce.plugins.auth import AuthPlugin
+from hduce.plugins.devices import DevicesPlugin
 from hduce.plugins.metrics import MetricsPlugin
 from hduce.plugins.notifications import NotificationsPlugin
 from hduce.plugins.search import SearchPlugin
@@ -31,6 +32,7 @@ BUILTIN_PLUGINS: dict[str, type[HducePlugin]] = {
         NotificationsPlugin,
         AppointmentsPlugin,
         SearchPlugin,
+        DevicesPlugin,
     )
 }
 

@@ -15,5 +15,6 @@ APP_REGISTRY = AppRegistry(
         "hduce.plugins.appointments.piccolo_app",
         "hduce.plugins.notifications.piccolo_app",
         "hduce.plugins.search.piccolo_app",
+        "hduce.plugins.devices.piccolo_app",
     ]
 )

@@ -91,6 +91,7 @@ class PluginsSettings(Section):
         "notifications",
         "appointments",
         "search",
+        "devices",
     )
     extra: tuple[str, ...] = ()
     sections: dict[str, dict[str, Any]] = msgspec.field(default_factory=dict)
