@@ -15,6 +15,7 @@ from hduce.core.context import AppContext
 from hduce.core.plugin import HducePlugin
 from hduce.plugins.devices.alerting import AlertService
 from hduce.plugins.devices.alerts import AlertRules
+from hduce.plugins.devices.analytics import DeviceAnalytics
 from hduce.plugins.devices.broker import DeviceBroker
 from hduce.plugins.devices.config import DevicesConfig
 from hduce.plugins.devices.credentials import MqttSignIn
@@ -56,6 +57,7 @@ class DevicesPlugin(HducePlugin):
         )
         self.push = NatsPush(context.broker)
         context.registry.provide(PushPublisher, self.push)
+        context.registry.add_analytics_source("devices", DeviceAnalytics(context.db).figures)
         self.broker: DeviceBroker | None = None
         if context.role == "web":
             rules = AlertRules(context.db, context.events, config.thresholds)
