@@ -16,6 +16,7 @@ from hduce.piccolo_conf import DB
 from hduce.plugins.appointments import AppointmentsPlugin
 from hduce.plugins.audit import AuditPlugin
 from hduce.plugins.auth import AuthPlugin
+from hduce.plugins.devices import DevicesPlugin
 from hduce.plugins.documents import DocumentsPlugin
 from hduce.plugins.metrics import MetricsPlugin
 from hduce.plugins.notifications import NotificationsPlugin
@@ -33,6 +34,7 @@ BUILTIN_PLUGINS: dict[str, type[HducePlugin]] = {
         AppointmentsPlugin,
         DocumentsPlugin,
         SearchPlugin,
+        DevicesPlugin,
     )
 }
 

@@ -16,5 +16,6 @@ APP_REGISTRY = AppRegistry(
         "hduce.plugins.notifications.piccolo_app",
         "hduce.plugins.documents.piccolo_app",
         "hduce.plugins.search.piccolo_app",
+        "hduce.plugins.devices.piccolo_app",
     ]
 )

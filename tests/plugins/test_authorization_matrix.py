@@ -21,6 +21,7 @@ from hduce.bootstrap import BUILTIN_PLUGINS
 from hduce.contracts.notifications import Category, Notifier
 from hduce.core.config import Settings
 from tests.plugins.appointments.matrix_requests import APPOINTMENT_REQUESTS
+from tests.plugins.devices.matrix_requests import DEVICE_REQUESTS
 from tests.plugins.documents.matrix_requests import DOCUMENT_REQUESTS
 from tests.plugins.search.matrix_requests import SEARCH_REQUESTS
 from tests.plugins.users.clinic import FAST_AUTH, Clinic, Member, identity_settings, running_clinic
@@ -71,12 +72,14 @@ CLINICAL_ON_APPOINTMENT = {OWN: CLINICIANS, PATIENT: row(403, 404, 404, 403, 403
 FOR_SELF_OR_PATIENT = {OWN: row(403, 403, 403, 403, OK, 401), PATIENT: STAFF_ONLY}
 HOURS = {OWN: row(404, OK, OK, 404, 403, 401), STAFF: row(OK, 403, 403, OK, 403, 401)}
 A = "/api/v1/appointments"
-D = "/api/v1/documents"
+DOC = "/api/v1/documents"
 # Documents: patients their own (404 for others'), clinicians all, admins metadata only,
 # receptionists upload but read nothing; the uploader and admins delete.
 DOCUMENT_UPLOAD = {OWN: row(422, 422, 422, 422, OK, 401), PATIENT: row(OK, OK, OK, OK, 403, 401)}
 DOCUMENT_METADATA = {OWN: ANY_MEMBER, PATIENT: row(OK, OK, OK, 403, 404, 401)}
 DOCUMENT_CONTENT = {OWN: ANY_MEMBER, PATIENT: row(403, OK, OK, 403, 404, 401)}
+D = "/api/v1/devices"
+DEVICE_READERS = row(OK, OK, OK, 403, 403, 401)
 
 EXPECTED: dict[tuple[str, str], dict[str, dict[str | None, int]]] = {
     ("POST", "/api/v1/auth/register"): {SELF: PUBLIC},
@@ -162,18 +165,38 @@ EXPECTED: dict[tuple[str, str], dict[str, dict[str | None, int]]] = {
     ("GET", "/api/v1/notifications/preferences"): {SELF: ANY_MEMBER},
     ("PUT", "/api/v1/notifications/preferences"): {SELF: ANY_MEMBER},
     ("GET", "/api/v1/notifications/deliveries"): {SELF: ADMINS},
-    ("POST", D): DOCUMENT_UPLOAD,
-    ("POST", f"{D}/form"): DOCUMENT_UPLOAD,
-    ("GET", D): {SELF: row(OK, OK, OK, 403, OK, 401)},
-    ("GET", f"{D}/{{document_id}}"): DOCUMENT_METADATA,
-    ("GET", f"{D}/{{document_id}}/content"): DOCUMENT_CONTENT,
-    ("GET", f"{D}/{{document_id}}/text"): DOCUMENT_CONTENT,
-    ("PATCH", f"{D}/{{document_id}}"): DOCUMENT_METADATA,
-    ("DELETE", f"{D}/{{document_id}}"): {
+    ("POST", DOC): DOCUMENT_UPLOAD,
+    ("POST", f"{DOC}/form"): DOCUMENT_UPLOAD,
+    ("GET", DOC): {SELF: row(OK, OK, OK, 403, OK, 401)},
+    ("GET", f"{DOC}/{{document_id}}"): DOCUMENT_METADATA,
+    ("GET", f"{DOC}/{{document_id}}/content"): DOCUMENT_CONTENT,
+    ("GET", f"{DOC}/{{document_id}}/text"): DOCUMENT_CONTENT,
+    ("PATCH", f"{DOC}/{{document_id}}"): DOCUMENT_METADATA,
+    ("DELETE", f"{DOC}/{{document_id}}"): {
         OWN: ANY_MEMBER,
         PATIENT: row(OK, 403, 403, 403, 404, 401),
     },
     ("GET", "/api/v1/search"): {SELF: ANY_MEMBER},
+    ("POST", D): {SELF: ADMINS},
+    ("GET", D): {SELF: DEVICE_READERS},
+    ("GET", f"{D}/{{device_id}}"): {PATIENT: DEVICE_READERS},
+    ("POST", f"{D}/{{device_id}}/rotate-secret"): {PATIENT: ADMINS},
+    ("PUT", f"{D}/{{device_id}}/patient"): {PATIENT: ADMINS},
+    ("POST", f"{D}/{{device_id}}/deactivate"): {PATIENT: ADMINS},
+    # Readings: the patient's own, any patient's for clinicians; nobody else's.
+    ("GET", f"{D}/readings"): {
+        OWN: row(403, OK, OK, 403, OK, 401),
+        PATIENT: row(403, OK, OK, 403, 403, 401),
+    },
+    ("GET", f"{D}/alerts"): {SELF: CLINICIANS},
+    ("POST", f"{D}/alerts/{{alert_id}}/acknowledge"): {PATIENT: CLINICIANS},
+    ("GET", f"{D}/thresholds/{{patient_id}}"): {PATIENT: CLINICIANS},
+    ("PUT", f"{D}/thresholds/{{patient_id}}/{{metric}}"): {
+        PATIENT: row(403, OK, 403, 403, 403, 401)
+    },
+    ("DELETE", f"{D}/thresholds/{{patient_id}}/{{metric}}"): {
+        PATIENT: row(403, OK, 403, 403, 403, 401)
+    },
 }
 
 
@@ -356,6 +379,7 @@ REQUESTS: dict[tuple[str, str], Callable[[Cell], Awaitable[Response]]] = {
     **APPOINTMENT_REQUESTS,
     **DOCUMENT_REQUESTS,
     **SEARCH_REQUESTS,
+    **DEVICE_REQUESTS,
 }
 # What another user's account must look like for the action on it to make sense.
 TARGET_STATUS = {

@@ -2,7 +2,6 @@
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import msgspec
 import pytest
@@ -15,9 +14,8 @@ from tests.plugins.appointments.helpers import (
     iso,
     open_practice,
 )
-from tests.plugins.users.clinic import Clinic, Member, running_clinic
-
-ANALYTICS = "/api/v1/analytics"
+from tests.plugins.users.clinic import Clinic, running_clinic
+from tests.support.analytics import ANALYTICS, analytics_sections, this_hour
 
 
 @pytest.fixture(scope="module")
@@ -37,19 +35,11 @@ def far_day() -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-async def sections(clinic: Clinic, admin: Member, start: datetime, end: datetime) -> Any:
-    """The analytics sections for `[start, end)`."""
-    period = {"start": iso(start), "end": iso(end)}
-    response = await clinic.client.get(ANALYTICS, params=period, headers=admin.headers)
-    assert response.status_code == 200, response.text
-    return response.json()["sections"]
-
-
 async def test_a_day_of_appointments_in_figures(clinic: Clinic) -> None:
     practice = await open_practice(clinic)  # 30-minute visits, 08:00-18:00 every day
     admin = practice.admin
-    this_hour = (datetime.now(UTC) - timedelta(minutes=1), datetime.now(UTC) + timedelta(hours=1))
-    before = await sections(clinic, admin, *this_hour)
+    recent = this_hour()
+    before = await analytics_sections(clinic, admin, *recent)
     patients = [await clinic.member("patient") for _ in range(3)]
     day = far_day()
     ids = []
@@ -86,7 +76,7 @@ async def test_a_day_of_appointments_in_figures(clinic: Clinic) -> None:
         "utilization": 0.1,
     }
 
-    after = await sections(clinic, admin, *this_hour)
+    after = await analytics_sections(clinic, admin, *recent)
     accounts = after["accounts"]
     assert accounts["new_patients"] - before["accounts"]["new_patients"] == 3
     assert accounts["active_patients"] - before["accounts"]["active_patients"] == 3

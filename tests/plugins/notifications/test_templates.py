@@ -40,6 +40,16 @@ EXPECTED_VARIABLES = {
     },
     "waitlist_offer": {"practitioner_name", "starts_at", "hold_until", "claim_url"},
     "test_message": {"text"},
+    "device_alert": {
+        "patient_name",
+        "metric",
+        "value",
+        "unit",
+        "bound",
+        "threshold",
+        "measured_at",
+        "alert_url",
+    },
 }
 
 

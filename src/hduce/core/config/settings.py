@@ -92,6 +92,7 @@ class PluginsSettings(Section):
         "appointments",
         "documents",
         "search",
+        "devices",
     )
     extra: tuple[str, ...] = ()
     sections: dict[str, dict[str, Any]] = msgspec.field(default_factory=dict)

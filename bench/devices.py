@@ -1,0 +1,261 @@
+"""Devices benchmark: readings/s from real MQTT connections into PostgreSQL, CONNECT latency.
+
+Runs the devices plugin in-process (its amqtt broker and batch writer, the outbox relay and the
+TaskIQ receiver, as `hduce serve` does) against an embedded PostgreSQL and nats-server under a
+scratch dir in /tmp, with the broker on a free loopback port. The devices are aiomqtt clients in
+a separate process (so they do not share the broker's event loop): each signs in with its own
+id and secret, then all publish `--messages` QoS 1 telemetry messages at once. Values stay
+within the alert bounds, so no alerts are raised.
+Run from the repository root: `.venv/bin/python bench/devices.py [--devices 20 --messages 200]`.
+"""
+
+import argparse
+import asyncio
+import multiprocessing
+import secrets
+import signal
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+import aiomqtt
+import msgspec
+
+from _common import REPO_ROOT, free_port, percentile, print_table, run_with_servers
+from hduce.bootstrap import build_context, load_plugins, setup_plugins
+from hduce.core import lifecycle
+from hduce.core.config import Settings, load_settings
+from hduce.core.context import AppContext
+from hduce.core.db import open_database
+from hduce.core.migrations import apply_migrations
+from hduce.core.plugin import HducePlugin
+from hduce.piccolo_conf import DB
+from hduce.plugins.devices.credentials import hash_secret
+
+PLUGINS = '["metrics", "audit", "auth", "users", "notifications", "devices"]'
+
+
+def parse_args() -> argparse.Namespace:
+    """Size flags."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--devices", type=int, default=20, help="MQTT devices (default 20)")
+    parser.add_argument("--messages", type=int, default=200, help="messages per device")
+    parser.add_argument("--readings", type=int, default=1, help="readings per message")
+    parser.add_argument("--timeout", type=float, default=120.0, help="max seconds")
+    return parser.parse_args()
+
+
+def bench_settings(dsn: str, nats_url: str, mqtt_port: int) -> Settings:
+    """The test config with the devices plugin listening on `mqtt_port`."""
+    environ = {
+        "DATABASE_URL": dsn,
+        "HDUCE_NATS__URL": nats_url,
+        "JWT_SECRET": secrets.token_urlsafe(32),
+        "HDUCE_PLUGINS__ENABLED": PLUGINS,
+        "HDUCE_PLUGINS__DEVICES__PORT": str(mqtt_port),
+    }
+    return load_settings(config_file=str(REPO_ROOT / "config" / "test.toml"), environ=environ)
+
+
+@asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[tuple[AppContext, Any]]:
+    """Migrate, then pool, task broker, relay, receiver and the MQTT broker (as `hduce serve`)."""
+    DB.configure(settings.database.url)
+    async with open_database(DB, settings.database):
+        await apply_migrations(quiet=True)
+    plugins = load_plugins(settings)
+    context = build_context(settings, "web", settings.database.url, settings.nats.url)
+    setup_plugins(context, plugins)
+    devices: HducePlugin = next(p for p in plugins if p.name == "devices")
+    async with AsyncExitStack() as stack:
+        await stack.enter_async_context(open_database(context.db, settings.database))
+        await stack.enter_async_context(lifecycle.running_broker(context))
+        await stack.enter_async_context(
+            lifecycle.background_services(context, relay=True, receiver=True)
+        )
+        for lifespan in devices.lifespans():
+            await stack.enter_async_context(lifespan(None))
+        try:
+            yield context, devices.broker  # type: ignore[attr-defined]
+        finally:
+            await context.registry.close()
+
+
+async def seed(context: AppContext, count: int) -> list[tuple[str, str]]:
+    """An admin, `count` patients and one device assigned to each; (device id, secret) pairs."""
+    admin = uuid.uuid4()
+    insert = (
+        "INSERT INTO account (id, email, username, password_hash, roles, status) "
+        "VALUES ($1, $2, $3, 'x', $4, 'active')"
+    )
+    pool = context.db.shared_pool
+    await pool.execute(insert, admin, f"{admin}@bench.test", f"a{admin.hex}", ["admin"])
+    devices = []
+    for _ in range(count):
+        patient, device, secret = uuid.uuid4(), uuid.uuid4(), secrets.token_urlsafe(32)
+        await pool.execute(insert, patient, f"{patient}@bench.test", f"p{patient.hex}", ["patient"])
+        await pool.execute(
+            "INSERT INTO device (id, kind, name, serial, patient, secret_hash, active, "
+            "created_by, created_at, invalid_messages) "
+            "VALUES ($1, 'pulse_oximeter', 'bench', $2, $3, $4, true, $5, now(), 0)",
+            device,
+            device.hex,
+            patient,
+            hash_secret(secret),
+            admin,
+        )
+        devices.append((str(device), secret))
+    return devices
+
+
+def run_devices(
+    port: int, devices: list[tuple[str, str]], messages: int, readings: int, results: Any
+) -> None:
+    """In a child process: connect every device, then publish from all of them at once."""
+    results.put(asyncio.run(_devices(port, devices, messages, readings)))
+
+
+async def _devices(
+    port: int, devices: list[tuple[str, str]], messages: int, readings: int
+) -> dict[str, Any]:
+    connect_ms: list[float] = []
+    go = asyncio.Event()
+    connected = asyncio.Barrier(len(devices) + 1)
+    timings: dict[str, float] = {}
+
+    async def device(device_id: str, secret: str) -> None:
+        started = time.perf_counter()
+        async with aiomqtt.Client(
+            "127.0.0.1", port, username=device_id, password=secret, identifier=device_id
+        ) as client:
+            connect_ms.append((time.perf_counter() - started) * 1000)
+            await connected.wait()
+            await go.wait()
+            topic = f"devices/{device_id}/telemetry"
+            for n in range(messages):
+                body = {
+                    "readings": [
+                        {"metric": "heart_rate", "value": 60 + (n + r) % 40, "unit": "bpm"}
+                        for r in range(readings)
+                    ]
+                }
+                await client.publish(topic, msgspec.json.encode(body), qos=1)
+
+    alone_ms = []
+    for device_id, secret in devices:  # one at a time: the cost of a sign-in on an idle broker
+        started = time.perf_counter()
+        async with aiomqtt.Client(
+            "127.0.0.1", port, username=device_id, password=secret, identifier=device_id
+        ):
+            alone_ms.append((time.perf_counter() - started) * 1000)
+    tasks = [asyncio.create_task(device(d, s)) for d, s in devices]
+    await connected.wait()
+    timings["publish_started"] = time.time()
+    go.set()
+    await asyncio.gather(*tasks)
+    timings["publish_acked"] = time.time()
+    return {"connect_ms": connect_ms, "alone_ms": alone_ms, **timings}
+
+
+async def wait_for_readings(
+    context: AppContext, expected: int, seconds: float
+) -> tuple[int, float]:
+    """Poll the reading count until `expected` are stored; (count, wall time when reached)."""
+    deadline = time.monotonic() + seconds
+    count = 0
+    while time.monotonic() < deadline:
+        count = await context.db.shared_pool.fetchval("SELECT count(*) FROM reading")
+        if count >= expected:
+            break
+        await asyncio.sleep(0.02)
+    return count, time.time()
+
+
+async def bench(args: argparse.Namespace, dsn: str, nats_url: str) -> None:
+    """Run the app with its broker, drive the devices from a child process, report."""
+    main_task = asyncio.current_task()
+    assert main_task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
+    settings = bench_settings(dsn, nats_url, free_port())
+    expected = args.devices * args.messages * args.readings
+    async with running(settings) as (context, broker):
+        devices = await seed(context, args.devices)
+        spawn = multiprocessing.get_context("spawn")
+        results = spawn.Queue()
+        child = spawn.Process(
+            target=run_devices,
+            args=(broker.port, devices, args.messages, args.readings, results),
+        )
+        child.start()
+        try:
+            outcome = await asyncio.to_thread(results.get, True, args.timeout)
+            stored, stored_at = await wait_for_readings(context, expected, args.timeout)
+        finally:
+            child.join(timeout=10)
+            if child.is_alive():
+                child.kill()
+                child.join()
+        counts = dict(broker.ingest.counts)
+    report(args, outcome, expected, stored, stored_at, counts)
+
+
+def report(
+    args: argparse.Namespace,
+    outcome: dict[str, Any],
+    expected: int,
+    stored: int,
+    stored_at: float,
+    counts: dict[str, int],
+) -> None:
+    """Print throughput, CONNECT latency and drops."""
+    started = outcome["publish_started"]
+    acked = outcome["publish_acked"] - started
+    end_to_end = stored_at - started
+    connect, alone = outcome["connect_ms"], outcome["alone_ms"]
+    messages = args.devices * args.messages
+    print()
+    print(
+        f"{args.devices} devices x {args.messages} QoS 1 messages x {args.readings} reading(s), "
+        "one MQTT connection each, clients in a separate process:"
+    )
+    print_table(
+        ["stage", "seconds", "messages/s", "readings/s"],
+        [
+            [
+                "all publishes acknowledged",
+                acked,
+                messages / acked,
+                messages * args.readings / acked,
+            ],
+            ["all readings in PostgreSQL", end_to_end, messages / end_to_end, stored / end_to_end],
+        ],
+    )
+    print_table(
+        ["CONNECT -> CONNACK (ms)", "p50", "p99", "max"],
+        [
+            [f"one at a time, n={len(alone)}", *_spread(alone)],
+            [f"all at once, n={len(connect)}", *_spread(connect)],
+        ],
+    )
+    print(f"stored {stored}/{expected} readings; writer counts: {counts}")
+    print(f"dropped (queue full): {counts.get('dropped', 0)}")
+
+
+def _spread(values: list[float]) -> list[float]:
+    return [percentile(values, 50), percentile(values, 99), max(values)]
+
+
+def main() -> None:
+    """Start the servers under a scratch dir, run the bench, always stop them."""
+    args = parse_args()
+    run_with_servers("hduce-bench-devices-", lambda dsn, nats_url: bench(args, dsn, nats_url))
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit("interrupted")

@@ -1,0 +1,96 @@
+"""The devices plugin: embedded MQTT broker, device registry, telemetry, threshold alerts."""
+
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar.di import Provide
+from litestar.types import ControllerRouterHandler
+from nats.errors import Error as NatsError
+
+from hduce.contracts.devices import DeviceAlertRaised
+from hduce.contracts.notifications import PushPublisher
+from hduce.core.context import AppContext
+from hduce.core.plugin import HducePlugin
+from hduce.plugins.devices.alerting import AlertService
+from hduce.plugins.devices.alerts import AlertRules
+from hduce.plugins.devices.analytics import DeviceAnalytics
+from hduce.plugins.devices.broker import DeviceBroker
+from hduce.plugins.devices.config import DevicesConfig
+from hduce.plugins.devices.credentials import MqttSignIn
+from hduce.plugins.devices.ingest import TelemetryIngest
+from hduce.plugins.devices.notices import AlertNotices
+from hduce.plugins.devices.push import NatsPush
+from hduce.plugins.devices.readings import ReadingQueries
+from hduce.plugins.devices.routes import CONTROLLERS
+from hduce.plugins.devices.service import DeviceService
+from hduce.plugins.devices.services import DeviceServices
+
+
+class DevicesPlugin(HducePlugin):
+    """Medical devices over MQTT: registry, sign-in, topic ACL, readings and alerts.
+
+    The broker runs only in the web process (`hduce serve`); it also carries push notifications
+    to users' apps on `users/<user id>/notifications`, sent from any process over NATS.
+    """
+
+    name = "devices"
+    description = "Medical devices over MQTT: registry, readings, threshold alerts"
+    requires = ("audit", "auth", "users", "notifications")
+    config_type = DevicesConfig
+
+    def setup(self, context: AppContext) -> None:
+        """Build the services; in the web process also the broker and `PushPublisher`."""
+        super().setup(context)
+        assert isinstance(self.config, DevicesConfig)
+        config = self.config
+        self.services = DeviceServices(
+            registry=DeviceService(context),
+            readings=ReadingQueries(context),
+            alerts=AlertService(context, config.thresholds),
+            max_page_size=config.max_page_size,
+        )
+        notices = AlertNotices(context, config.alert_url)
+        context.events.subscribe(
+            DeviceAlertRaised, notices.notify, task_name="devices.notify_alert"
+        )
+        self.push = NatsPush(context.broker)
+        context.registry.provide(PushPublisher, self.push)
+        context.registry.add_analytics_source("devices", DeviceAnalytics(context.db).figures)
+        self.broker: DeviceBroker | None = None
+        if context.role == "web":
+            rules = AlertRules(context.db, context.events, config.thresholds)
+            ingest = TelemetryIngest(context.db, config, rules)
+            self.broker = DeviceBroker(config, MqttSignIn(context.db, context.tokens), ingest)
+            context.registry.add_health_check("mqtt", self.broker.health)
+
+    def route_handlers(self) -> Sequence[ControllerRouterHandler]:
+        """The `/devices` routes."""
+        return CONTROLLERS
+
+    def dependencies(self) -> dict[str, Provide]:
+        """Provide the services as `devices`."""
+        return {"devices": Provide(self._provide, sync_to_thread=False, use_cache=True)}
+
+    def _provide(self) -> DeviceServices:
+        return self.services
+
+    def lifespans(self) -> Sequence[Any]:
+        """Run the MQTT broker and the telemetry writer while the web app runs."""
+        return (self._running_broker,)
+
+    @asynccontextmanager
+    async def _running_broker(self, _app: Any) -> AsyncIterator[None]:
+        if self.broker is None:
+            yield
+            return
+        async with self.broker.running() as broker:
+            pushes = await self.push.listen(broker.publish)
+            self.services.registry.disconnect = broker.disconnect
+            try:
+                yield
+            finally:
+                self.services.registry.disconnect = None
+                with contextlib.suppress(NatsError):  # NATS may be gone already
+                    await pushes.unsubscribe()

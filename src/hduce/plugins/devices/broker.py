@@ -1,0 +1,156 @@
+"""The embedded amqtt broker of the web process, the telemetry writer it feeds, and push."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from amqtt.broker import Broker
+from amqtt.errors import BrokerError
+
+from hduce.core.lifecycle import cancel_until_done
+from hduce.core.registry import HealthStatus
+from hduce.plugins.devices.config import DevicesConfig
+from hduce.plugins.devices.credentials import MqttSignIn
+from hduce.plugins.devices.ingest import TelemetryIngest
+from hduce.plugins.devices.mqtt import KIND
+
+logger = logging.getLogger("hduce.devices")
+WRITER_STOP_SECONDS = 30.0
+SWEEP_SECONDS = 10.0
+_PLUGINS = "hduce.plugins.devices.mqtt"
+
+
+class MqttUnavailable(RuntimeError):
+    """The MQTT listener could not start (typically: the port is taken)."""
+
+
+class DeviceBroker:
+    """Runs amqtt on the app's event loop; delivers pushes to its connected clients."""
+
+    def __init__(self, config: DevicesConfig, sign_in: MqttSignIn, ingest: TelemetryIngest) -> None:
+        self._config = config
+        self._sign_in = sign_in
+        self.ingest = ingest
+        self._broker: Broker | None = None
+        self.port: int | None = None
+
+    def _amqtt_config(self) -> dict[str, Any]:
+        listener = {
+            "type": "tcp",
+            "bind": f"{self._config.host}:{self._config.port}",
+            "max_connections": self._config.max_connections,
+        }
+        return {
+            "listeners": {"default": listener},
+            # Replaces amqtt's defaults (anonymous sign-in, packet logger, $SYS topics).
+            "plugins": {
+                f"{_PLUGINS}.SignInPlugin": {"identify": self._sign_in.identify},
+                f"{_PLUGINS}.TopicAclPlugin": {},
+                f"{_PLUGINS}.TelemetryHookPlugin": {"sink": self.ingest.offer},
+            },
+        }
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator["DeviceBroker"]:
+        """Listen for MQTT and write telemetry until the block ends; then flush and stop."""
+        for name in ("amqtt", "transitions"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+        broker = Broker(self._amqtt_config())
+        try:
+            await broker.start()
+        except BrokerError as exc:
+            where = f"{self._config.host}:{self._config.port}"
+            raise MqttUnavailable(
+                f"cannot start the MQTT broker on {where} ({exc.__cause__ or exc}); "
+                "free the port or set plugins.devices.port"
+            ) from exc
+        server = broker._servers["default"].instance  # amqtt exposes no public bound address
+        self.port = server.sockets[0].getsockname()[1]
+        writer = asyncio.create_task(self.ingest.run(), name="hduce-telemetry-writer")
+        sweeper = asyncio.create_task(self._sweep(), name="hduce-mqtt-sweeper")
+        self._broker = broker
+        logger.info("MQTT broker listening on %s:%s", self._config.host, self.port)
+        try:
+            yield self
+        finally:
+            self._broker = None
+            await cancel_until_done(sweeper)
+            try:
+                await broker.shutdown()
+            finally:
+                await self._stop_writer(writer)
+                self.port = None
+
+    async def _stop_writer(self, writer: "asyncio.Task[None]") -> None:
+        """Let the writer store what is queued, then end it."""
+        try:
+            await asyncio.wait_for(self.ingest.finish(), WRITER_STOP_SECONDS)
+            await asyncio.wait_for(asyncio.shield(writer), WRITER_STOP_SECONDS)
+        except TimeoutError:
+            logger.error("the telemetry writer did not finish in %ss", WRITER_STOP_SECONDS)
+        finally:
+            await cancel_until_done(writer)
+
+    @property
+    def listening(self) -> bool:
+        """Whether the broker is running."""
+        return self._broker is not None
+
+    async def publish(self, topic: str, payload: bytes) -> None:
+        """Deliver `payload` (QoS 1) to this broker's clients subscribed to `topic`."""
+        if self._broker is None:
+            raise ConnectionError("the MQTT broker is not running")
+        await self._broker.internal_message_broadcast(topic, payload, qos=1)
+
+    async def disconnect(self, username: str) -> int:
+        """Close every live connection signed in as `username`; returns how many."""
+        if self._broker is None:
+            return 0
+        closed = 0
+        for session, handler in list(self._broker.sessions.values()):
+            if session.username == username and session.transitions.state == "connected":
+                with contextlib.suppress(Exception):
+                    await handler.stop()
+                closed += 1
+        return closed
+
+    def connected(self) -> int:
+        """Signed-in clients connected right now."""
+        if self._broker is None:
+            return 0
+        return sum(
+            1
+            for s, _ in self._broker.sessions.values()
+            if s.transitions.state == "connected" and getattr(s, KIND, None) is not None
+        )
+
+    def forget_refused(self) -> int:
+        """Drop the sessions of refused CONNECTs, which amqtt keeps (as `connected`) forever."""
+        if self._broker is None:
+            return 0
+        sessions = self._broker.sessions
+        refused = [c for c, (s, _) in sessions.items() if getattr(s, KIND, None) is None]
+        for client_id in refused:
+            sessions.pop(client_id, None)
+        return len(refused)
+
+    async def _sweep(self) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_SECONDS)
+            self.forget_refused()
+
+    async def health(self) -> HealthStatus:
+        """Listening, clients, queue depth and message counts; unhealthy when the queue is full."""
+        queue = self.ingest.queue
+        detail: dict[str, Any] = {
+            "listening": self.listening,
+            "port": self.port,
+            "clients": self.connected(),
+            "queue_depth": queue.qsize(),
+            "queue_capacity": queue.maxsize,
+            **{f"messages_{k}": v for k, v in sorted(self.ingest.counts.items())},
+        }
+        return HealthStatus(ok=self.listening and not queue.full(), detail=detail)

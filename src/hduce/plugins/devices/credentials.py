@@ -1,0 +1,63 @@
+"""Device secrets and MQTT sign-in: devices with their secret, users' apps with an access token."""
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from enum import StrEnum
+
+from hduce.core.db import HduceEngine
+from hduce.core.security import InvalidToken, TokenService
+
+SECRET_BYTES = 32
+# Compared against when the device is unknown, so every refusal costs the same.
+_UNKNOWN = hashlib.sha256(b"no such device").hexdigest()
+
+
+class ClientKind(StrEnum):
+    """Who is signed in on an MQTT session."""
+
+    DEVICE = "device"
+    USER = "user"
+
+
+def new_secret() -> str:
+    """A fresh device secret (256 bits, URL-safe); only its hash is stored."""
+    return secrets.token_urlsafe(SECRET_BYTES)
+
+
+def hash_secret(secret: str) -> str:
+    """SHA-256 of a secret, hex: cheap enough for every CONNECT, safe for high-entropy secrets."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class MqttSignIn:
+    """Decides who an MQTT CONNECT is: username = device or user id, password = secret or JWT."""
+
+    def __init__(self, db: HduceEngine, tokens: TokenService) -> None:
+        self._db = db
+        self._tokens = tokens
+
+    async def identify(self, username: str, password: str) -> ClientKind | None:
+        """The kind of a valid client, or None to refuse the connection."""
+        try:
+            client_id = uuid.UUID(username)
+        except ValueError:
+            return None
+        row = await self._db.fetchrow(
+            "SELECT secret_hash, active FROM device WHERE id = $1", client_id
+        )
+        if row is not None:
+            valid = hmac.compare_digest(hash_secret(password), row["secret_hash"])
+            if not (valid and row["active"]):
+                return None
+            await self._db.fetchrow(
+                "UPDATE device SET last_seen_at = now() WHERE id = $1", client_id
+            )
+            return ClientKind.DEVICE
+        hmac.compare_digest(hash_secret(password), _UNKNOWN)
+        try:
+            principal = self._tokens.verify(password)
+        except InvalidToken:
+            return None
+        return ClientKind.USER if principal.id == client_id else None

@@ -1,0 +1,51 @@
+"""Alert messages: every active doctor and nurse is told, as a critical clinical alert."""
+
+from datetime import UTC
+
+from hduce.contracts.devices import DeviceAlertRaised
+from hduce.contracts.identity import ACCOUNT_DIRECTORY, CLINICAL_ROLES, UserDirectory
+from hduce.contracts.notifications import Category, Notifier
+from hduce.core.context import AppContext
+from hduce.core.events import EventMeta
+
+TEMPLATE = "device_alert"
+
+
+class AlertNotices:
+    """Handles `device.alert_raised`; idempotent per (alert, recipient) by the notification key."""
+
+    def __init__(self, context: AppContext, alert_url: str) -> None:
+        self._context = context
+        self._alert_url = alert_url
+
+    async def notify(self, event: DeviceAlertRaised, _meta: EventMeta) -> None:
+        """Queue a critical `clinical_alerts` message to each active doctor and nurse."""
+        db, registry = self._context.db, self._context.registry
+        recipients = await db.fetch(
+            f"SELECT id FROM {ACCOUNT_DIRECTORY} WHERE status = 'active' "
+            "AND roles && $1::varchar[] ORDER BY id",
+            sorted(CLINICAL_ROLES),
+        )
+        patient = await registry.get(UserDirectory).get(event.patient_id)
+        name = f"{patient.first_name} {patient.last_name}".strip() if patient else ""
+        public_url = self._context.settings.server.public_url.rstrip("/")
+        data = {
+            "patient_name": name or "a patient",
+            "metric": event.metric,
+            "value": f"{event.value:g}",
+            "unit": event.unit,
+            "bound": event.bound,
+            "threshold": f"{event.threshold:g}",
+            "measured_at": event.measured_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "alert_url": self._alert_url.format(public_url=public_url, alert_id=event.alert_id),
+        }
+        notifier = registry.get(Notifier)
+        for row in recipients:
+            await notifier.notify(
+                row["id"],
+                TEMPLATE,
+                data,
+                Category.CLINICAL_ALERTS,
+                critical=True,
+                key=f"device_alert:{event.alert_id}:{row['id']}",
+            )

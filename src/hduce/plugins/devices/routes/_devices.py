@@ -1,0 +1,104 @@
+"""Routes of the device registry: admins manage devices, doctors and nurses may read them."""
+
+import uuid
+from typing import Annotated
+
+from litestar import Controller, Request, get, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_200_OK
+
+from hduce.contracts.identity import Role
+from hduce.core.http import problems
+from hduce.core.security import principal_of, requires_roles
+from hduce.plugins.devices.schemas import (
+    DeviceCreate,
+    DeviceCreated,
+    DeviceCredentials,
+    DevicePage,
+    DeviceRead,
+    PatientAssignment,
+)
+from hduce.plugins.devices.services import DeviceServices
+
+ADMINS = [requires_roles(Role.ADMIN)]
+READERS = [requires_roles(Role.ADMIN, Role.DOCTOR, Role.NURSE)]
+
+
+class DeviceController(Controller):
+    """Register devices, hand out their MQTT secret once, assign, rotate and deactivate."""
+
+    path = "/devices"
+    tags = ["devices"]
+
+    @post(guards=ADMINS, responses=problems(403, 409, 422))
+    async def create_device(
+        self,
+        request: Request,
+        data: JSONBody[DeviceCreate],
+        devices: NamedDependency[DeviceServices],
+    ) -> DeviceCreated:
+        """Register a device; the answer holds its MQTT secret, shown this once only."""
+        return await devices.registry.register(principal_of(request), data)
+
+    @get(guards=READERS, responses=problems(403))
+    async def list_devices(
+        self,
+        devices: NamedDependency[DeviceServices],
+        patient_id: FromQuery[uuid.UUID | None] = None,
+        active: FromQuery[bool | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> DevicePage:
+        """Devices by registration time, optionally of one patient or active only."""
+        return await devices.registry.page(
+            patient_id=patient_id, active=active, limit=limit, offset=offset
+        )
+
+    @get("/{device_id:uuid}", guards=READERS, responses=problems(403, 404))
+    async def get_device(
+        self, device_id: FromPath[uuid.UUID], devices: NamedDependency[DeviceServices]
+    ) -> DeviceRead:
+        """One device: assignment, last seen, invalid messages and the last error."""
+        return await devices.registry.get(device_id)
+
+    @post(
+        "/{device_id:uuid}/rotate-secret",
+        guards=ADMINS,
+        status_code=HTTP_200_OK,
+        responses=problems(403, 404, 409),
+    )
+    async def rotate_device_secret(
+        self,
+        request: Request,
+        device_id: FromPath[uuid.UUID],
+        devices: NamedDependency[DeviceServices],
+    ) -> DeviceCredentials:
+        """A new secret (shown once); the old one is refused and its connection closed."""
+        return await devices.registry.rotate_secret(principal_of(request), device_id)
+
+    @put("/{device_id:uuid}/patient", guards=ADMINS, responses=problems(403, 404, 422))
+    async def assign_device(
+        self,
+        request: Request,
+        device_id: FromPath[uuid.UUID],
+        data: JSONBody[PatientAssignment],
+        devices: NamedDependency[DeviceServices],
+    ) -> DeviceRead:
+        """Assign the device to a patient, or unassign it with `null`."""
+        return await devices.registry.assign(principal_of(request), device_id, data.patient_id)
+
+    @post(
+        "/{device_id:uuid}/deactivate",
+        guards=ADMINS,
+        status_code=HTTP_200_OK,
+        responses=problems(403, 404),
+    )
+    async def deactivate_device(
+        self,
+        request: Request,
+        device_id: FromPath[uuid.UUID],
+        devices: NamedDependency[DeviceServices],
+    ) -> DeviceRead:
+        """Refuse the device from now on and close its live MQTT connection."""
+        return await devices.registry.deactivate(principal_of(request), device_id)

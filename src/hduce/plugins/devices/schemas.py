@@ -1,0 +1,142 @@
+"""Request and response bodies of the devices API."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+DeviceKind = Literal[
+    "blood_pressure", "pulse_oximeter", "thermometer", "scale", "glucose_meter", "other"
+]
+Metric = Literal[
+    "heart_rate",
+    "spo2",
+    "systolic",
+    "diastolic",
+    "temperature",
+    "weight",
+    "glucose",
+    "respiratory_rate",
+]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Serial = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^\S(.*\S)?$")]
+
+
+class DeviceCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A device to register; `patient_id` assigns it to a patient straight away."""
+
+    kind: DeviceKind
+    name: Name
+    serial: Serial
+    patient_id: uuid.UUID | None = None
+
+
+class PatientAssignment(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Whom the device measures from now on; null unassigns it."""
+
+    patient_id: uuid.UUID | None
+
+
+class DeviceRead(msgspec.Struct, kw_only=True):
+    """A registered device (never its secret)."""
+
+    id: uuid.UUID
+    kind: str
+    name: str
+    serial: str
+    patient_id: uuid.UUID | None
+    active: bool
+    created_at: datetime
+    deactivated_at: datetime | None
+    last_seen_at: datetime | None
+    invalid_messages: int
+    last_error: str | None
+    last_error_at: datetime | None
+    telemetry_topic: str
+
+
+class DeviceCredentials(msgspec.Struct, kw_only=True):
+    """What to configure on the device: shown once, only the hash is kept."""
+
+    device_id: uuid.UUID
+    username: str
+    """The MQTT username (the device id)."""
+    secret: str
+    """The MQTT password; lost secrets are replaced with `rotate-secret`."""
+    telemetry_topic: str
+
+
+class DeviceCreated(msgspec.Struct, kw_only=True):
+    """The new device and its credentials."""
+
+    device: DeviceRead
+    credentials: DeviceCredentials
+
+
+class DevicePage(msgspec.Struct, kw_only=True):
+    """One page of devices, by registration time."""
+
+    items: list[DeviceRead]
+    total: int
+
+
+class ReadingRead(msgspec.Struct, kw_only=True):
+    """One stored reading."""
+
+    id: int
+    device_id: uuid.UUID
+    patient_id: uuid.UUID | None
+    metric: str
+    value: float
+    unit: str
+    measured_at: datetime
+    received_at: datetime
+
+
+class ReadingPage(msgspec.Struct, kw_only=True):
+    """Readings, newest first; pass `next_cursor` as `cursor` for the next page."""
+
+    items: list[ReadingRead]
+    next_cursor: str | None
+
+
+class AlertRead(msgspec.Struct, kw_only=True):
+    """A reading beyond a threshold and whether someone acknowledged it."""
+
+    id: uuid.UUID
+    device_id: uuid.UUID
+    patient_id: uuid.UUID
+    metric: str
+    value: float
+    unit: str
+    bound: str
+    threshold: float
+    measured_at: datetime
+    raised_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: uuid.UUID | None
+
+
+class AlertPage(msgspec.Struct, kw_only=True):
+    """One page of alerts, newest first."""
+
+    items: list[AlertRead]
+    total: int
+
+
+class ThresholdSet(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A patient's bounds for one metric; a null side never alerts."""
+
+    above: float | None = None
+    below: float | None = None
+
+
+class ThresholdRead(msgspec.Struct, kw_only=True):
+    """The bounds in force for one patient and metric, and where they come from."""
+
+    metric: str
+    unit: str
+    above: float | None
+    below: float | None
+    source: Literal["patient", "clinic", "none"]

@@ -1,0 +1,87 @@
+"""Tables of the devices plugin: devices, readings, alerts and per-patient thresholds."""
+
+from piccolo.columns import (
+    UUID,
+    BigSerial,
+    Boolean,
+    DoublePrecision,
+    ForeignKey,
+    Integer,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.base import OnDelete
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns.reference import LazyTableReference
+from piccolo.table import Table
+
+
+def _account(*, null: bool = False, index: bool = False) -> ForeignKey:
+    return ForeignKey(
+        references=LazyTableReference("Account", app_name="auth"),
+        on_delete=OnDelete.restrict,
+        null=null,
+        index=index,
+    )
+
+
+class Device(Table, tablename="device"):
+    """A registered medical device; it signs in to MQTT with its id and a secret."""
+
+    id = UUID(primary_key=True)
+    kind = Varchar(length=32)
+    name = Varchar(length=200)
+    serial = Varchar(length=100, unique=True)
+    patient = _account(null=True, index=True)
+    secret_hash = Varchar(length=64)
+    active = Boolean(default=True)
+    created_by = _account()
+    created_at = Timestamptz(default=TimestamptzNow())
+    deactivated_at = Timestamptz(null=True, default=None)
+    last_seen_at = Timestamptz(null=True, default=None)
+    invalid_messages = Integer(default=0)
+    last_error = Text(null=True, default=None)
+    last_error_at = Timestamptz(null=True, default=None)
+
+
+class Reading(Table, tablename="reading"):
+    """One measured value, with the patient the device was assigned to when it arrived."""
+
+    id = BigSerial(primary_key=True)
+    device = ForeignKey(references=Device, on_delete=OnDelete.restrict)
+    patient = _account(null=True)
+    metric = Varchar(length=32)
+    value = DoublePrecision()
+    unit = Varchar(length=16)
+    measured_at = Timestamptz()
+    received_at = Timestamptz(default=TimestamptzNow())
+
+
+class Alert(Table, tablename="device_alert"):
+    """A reading beyond a threshold; one open alert per patient and metric."""
+
+    id = UUID(primary_key=True)
+    device = ForeignKey(references=Device, on_delete=OnDelete.restrict)
+    patient = _account(index=True)
+    metric = Varchar(length=32)
+    value = DoublePrecision()
+    unit = Varchar(length=16)
+    bound = Varchar(length=8)
+    threshold = DoublePrecision()
+    measured_at = Timestamptz()
+    raised_at = Timestamptz(default=TimestamptzNow())
+    acknowledged_at = Timestamptz(null=True, default=None)
+    acknowledged_by = _account(null=True)
+
+
+class ThresholdRule(Table, tablename="device_threshold"):
+    """A doctor's bounds for one patient and metric, replacing the clinic default."""
+
+    id = UUID(primary_key=True)
+    patient = _account()
+    metric = Varchar(length=32)
+    above = DoublePrecision(null=True, default=None)
+    below = DoublePrecision(null=True, default=None)
+    updated_by = _account()
+    updated_at = Timestamptz(default=TimestamptzNow())

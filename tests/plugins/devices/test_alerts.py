@@ -1,0 +1,132 @@
+"""Threshold alerts: raised once per patient and metric, told to clinicians, acknowledged."""
+
+import uuid
+
+from tests.plugins.devices.helpers import API, eventually, mqtt, register, telemetry
+from tests.plugins.users.clinic import Clinic, Member
+
+OPEN_ALERT = (
+    "SELECT * FROM device_alert WHERE patient = $1 AND metric = $2 AND acknowledged_at IS NULL"
+)
+
+
+async def send(clinic: Clinic, device: str, secret: str, *values: float) -> None:
+    """Publish SpO2 values, then wait until the last one is stored."""
+    async with mqtt(clinic, device, secret) as client:
+        for value in values:
+            await client.publish(
+                f"devices/{device}/telemetry", telemetry(("spo2", value, "%")), qos=1
+            )
+    await eventually(
+        clinic,
+        "SELECT 1 FROM reading WHERE device = $1 AND value = $2",
+        uuid.UUID(device),
+        values[-1],
+    )
+
+
+async def test_a_low_spo2_raises_one_alert_and_tells_the_clinicians(
+    clinic: Clinic, admin: Member, patient: Member
+) -> None:
+    nurse = await clinic.member("nurse")
+    device, secret = await register(clinic, admin, patient)
+    await send(clinic, device, secret, 97, 88, 85, 86)
+    alerts = await clinic.fetch("SELECT * FROM device_alert WHERE patient = $1", patient.id)
+    assert len(alerts) == 1, "one open alert per patient and metric, however many readings"
+    alert = alerts[0]
+    assert (alert["metric"], alert["value"], alert["bound"], alert["threshold"]) == (
+        "spo2",
+        88.0,
+        "below",
+        92.0,
+    )
+    event = await eventually(
+        clinic,
+        "SELECT payload FROM outbox WHERE name = 'device.alert_raised' "
+        "AND payload->>'alert_id' = $1",
+        str(alert["id"]),
+    )
+    assert event is not None
+    notified = await eventually(
+        clinic,
+        "SELECT n.id, n.critical, n.category FROM notification n WHERE n.recipient = $1 "
+        "AND n.template = 'device_alert'",
+        nurse.id,
+    )
+    assert (notified["critical"], notified["category"]) == (True, "clinical_alerts")
+    inbox = await eventually(
+        clinic,
+        "SELECT body_text FROM delivery WHERE notification = $1 AND channel = 'in_app'",
+        notified["id"],
+    )
+    assert "Pat Ient" in inbox["body_text"]
+    assert "spo2 88 %" in inbox["body_text"]
+
+
+async def test_acknowledging_lets_the_next_breach_raise_a_new_alert(
+    clinic: Clinic, admin: Member, patient: Member
+) -> None:
+    doctor = await clinic.member("doctor")
+    device, secret = await register(clinic, admin, patient)
+    await send(clinic, device, secret, 90)
+    alert = await eventually(clinic, OPEN_ALERT, patient.id, "spo2")
+    listed = await clinic.client.get(
+        f"{API}/alerts", params={"patient_id": str(patient.id)}, headers=doctor.headers
+    )
+    assert listed.status_code == 200, listed.text
+    assert [a["id"] for a in listed.json()["items"]] == [str(alert["id"])]
+    url = f"{API}/alerts/{alert['id']}/acknowledge"
+    acknowledged = await clinic.client.post(url, headers=doctor.headers)
+    assert acknowledged.status_code == 200, acknowledged.text
+    assert acknowledged.json()["acknowledged_by"] == str(doctor.id)
+    again = await clinic.client.post(url, headers=doctor.headers)
+    assert again.status_code == 409
+    assert again.headers["content-type"].startswith("application/problem+json")
+    await send(clinic, device, secret, 89)
+    new = await eventually(clinic, OPEN_ALERT, patient.id, "spo2")
+    assert new["id"] != alert["id"] and new["value"] == 89.0
+
+
+async def test_a_doctors_threshold_for_one_patient_replaces_the_default(
+    clinic: Clinic, admin: Member, patient: Member
+) -> None:
+    doctor = await clinic.member("doctor")
+    url = f"{API}/thresholds/{patient.id}/spo2"
+    response = await clinic.client.put(url, json={"below": 85}, headers=doctor.headers)
+    assert response.status_code == 200, response.text
+    spo2 = next(t for t in response.json() if t["metric"] == "spo2")
+    assert spo2 == {"metric": "spo2", "unit": "%", "above": None, "below": 85, "source": "patient"}
+    device, secret = await register(clinic, admin, patient)
+    await send(clinic, device, secret, 88, 84)
+    alert = await eventually(clinic, OPEN_ALERT, patient.id, "spo2")
+    assert alert["value"] == 84.0 and alert["threshold"] == 85.0
+    reset = await clinic.client.delete(url, headers=doctor.headers)
+    assert next(t for t in reset.json() if t["metric"] == "spo2")["source"] == "clinic"
+
+
+async def test_thresholds_are_for_doctors_and_checked(clinic: Clinic, patient: Member) -> None:
+    doctor, nurse = await clinic.member("doctor"), await clinic.member("nurse")
+    url = f"{API}/thresholds/{patient.id}"
+    assert (
+        await clinic.client.put(f"{url}/spo2", json={}, headers=nurse.headers)
+    ).status_code == 403
+    bad = await clinic.client.put(f"{url}/mood", json={"below": 1}, headers=doctor.headers)
+    assert bad.status_code == 422 and "unknown metric" in bad.json()["detail"]
+    reversed_ = await clinic.client.put(
+        f"{url}/heart_rate", json={"below": 130, "above": 50}, headers=doctor.headers
+    )
+    assert reversed_.status_code == 422
+    nobody = await clinic.client.put(
+        f"{API}/thresholds/{uuid.uuid4()}/spo2", json={"below": 90}, headers=doctor.headers
+    )
+    assert nobody.status_code == 422
+    assert (await clinic.client.get(url, headers=nurse.headers)).status_code == 200
+
+
+async def test_readings_of_an_unassigned_device_raise_no_alert(
+    clinic: Clinic, admin: Member
+) -> None:
+    device, secret = await register(clinic, admin)
+    await send(clinic, device, secret, 70)
+    rows = await clinic.fetch("SELECT 1 FROM device_alert WHERE device = $1", uuid.UUID(device))
+    assert rows == []

@@ -1,0 +1,66 @@
+"""The telemetry format and the topic ACL, without a broker."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from hduce.plugins.devices.acl import PUBLISH, RECEIVE, SUBSCRIBE, allowed
+from hduce.plugins.devices.credentials import ClientKind
+from hduce.plugins.devices.telemetry import InvalidTelemetry, parse
+
+NOW = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+SKEW = timedelta(minutes=5)
+
+
+def test_a_message_with_several_readings_and_a_time() -> None:
+    payload = (
+        b'{"ts": "2026-12-01T09:29:00Z", "readings": ['
+        b'{"metric": "systolic", "value": 128, "unit": "mmHg"},'
+        b'{"metric": "temperature", "value": 37.2, "unit": "\xc2\xb0C"}]}'
+    )
+    parsed = parse(payload, received_at=NOW, max_skew=SKEW)
+    assert parsed.ts == NOW - timedelta(minutes=1)
+    assert [(r.metric, r.value, r.unit) for r in parsed.readings] == [
+        ("systolic", 128.0, "mmHg"),
+        ("temperature", 37.2, "°C"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        (b"{", "truncated"),
+        (b'{"readings": []}', "length"),
+        (b'{"readings": [{"metric": "spo2", "value": 97}]}', "unit"),
+        (b'{"readings": [{"metric": "spo2", "value": 97, "unit": "pct"}]}', "'%'"),
+        (b'{"readings": [{"metric": "mood", "value": 1, "unit": ""}]}', "unknown metric"),
+        (
+            b'{"ts": "2026-12-01T10:30:00Z", "readings": [{"metric": "spo2", "value": 9, '
+            b'"unit": "%"}]}',
+            "future",
+        ),
+        (b'{"readings": [{"metric": "spo2", "value": 97, "unit": "%"}], "x": 1}', "unknown field"),
+    ],
+)
+def test_invalid_messages_say_why(payload: bytes, reason: str) -> None:
+    with pytest.raises(InvalidTelemetry, match=reason):
+        parse(payload, received_at=NOW, max_skew=SKEW)
+
+
+def test_the_acl() -> None:
+    me, other = "d1", "d2"
+    device, user = ClientKind.DEVICE, ClientKind.USER
+    assert allowed(device, me, f"devices/{me}/telemetry", PUBLISH)
+    assert allowed(device, me, f"devices/{me}/status", PUBLISH)
+    assert not allowed(device, me, f"devices/{me}/cmd/x", PUBLISH)
+    assert not allowed(device, me, f"devices/{other}/telemetry", PUBLISH)
+    assert allowed(device, me, f"devices/{me}/cmd/#", SUBSCRIBE)
+    assert allowed(device, me, f"devices/{me}/cmd/reboot", RECEIVE)
+    assert not allowed(device, me, "devices/+/cmd/#", SUBSCRIBE)
+    assert not allowed(device, me, f"devices/{me}/telemetry", SUBSCRIBE)
+    assert allowed(user, me, f"users/{me}/#", SUBSCRIBE)
+    assert allowed(user, me, f"users/{me}/notifications", RECEIVE)
+    assert not allowed(user, me, f"users/{me}/notifications", PUBLISH)
+    assert not allowed(user, me, f"users/{other}/#", SUBSCRIBE)
+    assert not allowed(user, me, "users/#", SUBSCRIBE)
+    assert not allowed(None, me, f"devices/{me}/telemetry", PUBLISH)
