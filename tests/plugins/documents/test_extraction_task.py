@@ -11,6 +11,7 @@ from hduce.core.registry import HealthStatus
 from tests.plugins.documents.files import corrupt_pdf, encrypted_pdf, long_pdf
 from tests.plugins.documents.helpers import API, extracted, uploaded
 from tests.plugins.users.clinic import Clinic, Member
+from tests.support.analytics import analytics_sections
 from tests.support.context import wait_for_row
 
 
@@ -158,10 +159,8 @@ async def test_analytics_count_uploads_pages_and_failures(
     broken = await uploaded(clinic, doctor, corrupt_pdf() + doctor.id.bytes, patient=patient)
     for document in (done, broken):
         await extracted(clinic, document["id"])
-    period = {"start": start.isoformat(), "end": datetime.now(UTC).isoformat()}
-    response = await clinic.client.get("/api/v1/analytics", params=period, headers=admin.headers)
-    assert response.status_code == 200, response.text
-    figures = response.json()["sections"]["documents"]
+    sections = await analytics_sections(clinic, admin, start, datetime.now(UTC))
+    figures = sections["documents"]
     assert figures["uploaded"] == 2
     assert figures["by_kind"] == {"other": 2}
     assert figures["by_status"] == {"done": 1, "failed": 1}
