@@ -56,7 +56,7 @@ def plugin_classes(settings: Settings) -> dict[str, type[HducePlugin]]:
 
 
 def load_plugins(settings: Settings) -> list[HducePlugin]:
-    """Instantiate the chosen plugins with their config sections, ordered by `requires`."""
+    """Instantiate the chosen plugins with their config sections, ordered by `requires`/`after`."""
     classes = plugin_classes(settings)
     for section in settings.plugins.sections:
         if section in classes:
@@ -71,7 +71,7 @@ def load_plugins(settings: Settings) -> list[HducePlugin]:
             raise ConfigError(
                 f"plugin {name!r} requires {', '.join(missing)}: enable it in `plugins.enabled`"
             )
-        graph[name] = set(plugin.requires)
+        graph[name] = set(plugin.requires) | {a for a in plugin.after if a in classes}
     try:
         order = list(TopologicalSorter(graph).static_order())
     except CycleError as exc:

@@ -107,6 +107,13 @@ class NeedsMetrics(HducePlugin):
     requires = ("metrics",)
 
 
+class AfterGamma(HducePlugin):
+    """Set up after gamma when gamma is enabled; works without it."""
+
+    name = "after_gamma"
+    after = ("gamma",)
+
+
 class CycleX(HducePlugin):
     """Half of a cycle."""
 
@@ -193,6 +200,14 @@ def test_plugins_are_ordered_by_requires(settings_with: Callable[..., Settings])
     plugins = load_plugins(settings)
     assert names(plugins) == ["alpha", "beta", "gamma"]
     assert [type(p) for p in plugins] == [PluginA, PluginB, PluginC]
+
+
+def test_after_orders_enabled_plugins_and_ignores_absent_ones(
+    settings_with: Callable[..., Settings],
+) -> None:
+    with_gamma = settings_with(plugins_toml("AfterGamma", "PluginC", "PluginB", "PluginA"))
+    assert names(load_plugins(with_gamma)) == ["alpha", "beta", "gamma", "after_gamma"]
+    assert names(load_plugins(settings_with(plugins_toml("AfterGamma")))) == ["after_gamma"]
 
 
 def test_extra_plugins_from_the_environment(settings_with: Callable[..., Settings]) -> None:

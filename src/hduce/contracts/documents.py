@@ -31,36 +31,44 @@ class DocumentStatus(StrEnum):
     FAILED = "failed"
 
 
-class DocumentUploaded(Event, frozen=True):
+class DocumentFact(Event, frozen=True):
+    """What every document event carries."""
+
+    document_id: uuid.UUID
+    patient_id: uuid.UUID
+
+
+class DocumentUploaded(DocumentFact, frozen=True):
     """A document was stored for a patient; its extraction is due."""
 
     name = "document.uploaded"
-    document_id: uuid.UUID
-    patient_id: uuid.UUID
     uploaded_by: uuid.UUID
     kind: DocumentKind
     content_type: str
     sha256: str
 
 
-class DocumentExtracted(Event, frozen=True):
+class DocumentExtracted(DocumentFact, frozen=True):
     """Extraction finished (`done` or `failed`); the text and entities are on the document."""
 
     name = "document.extracted"
-    document_id: uuid.UUID
-    patient_id: uuid.UUID
     kind: DocumentKind
     status: DocumentStatus
     page_count: int | None = None
     entity_count: int = 0
 
 
-class DocumentDeleted(Event, frozen=True):
+class DocumentUpdated(DocumentFact, frozen=True):
+    """A document's title or kind changed."""
+
+    name = "document.updated"
+    updated_by: uuid.UUID
+
+
+class DocumentDeleted(DocumentFact, frozen=True):
     """A document was deleted (its metadata stays for the audit trail; its content is gone)."""
 
     name = "document.deleted"
-    document_id: uuid.UUID
-    patient_id: uuid.UUID
     deleted_by: uuid.UUID
 
 

@@ -27,6 +27,8 @@ class HducePlugin(InitPlugin):
     name: ClassVar[str]
     description: ClassVar[str] = ""
     requires: ClassVar[tuple[str, ...]] = ()
+    after: ClassVar[tuple[str, ...]] = ()
+    """Plugins set up before this one when they are enabled too (optional dependencies)."""
     config_type: ClassVar[type[Section]] = NoConfig
 
     def __init__(self, config: Section | None = None) -> None:

@@ -52,6 +52,10 @@ class Registry:
         except KeyError:
             raise LookupError(f"no enabled plugin provides {contract.__qualname__}") from None
 
+    def provides(self, contract: type) -> bool:
+        """Whether an enabled plugin provides `contract` (set up so far)."""
+        return contract in self._contracts
+
     def add_health_check(self, name: str, check: HealthCheck) -> None:
         """Add a named check to `/health/detailed`."""
         _add_named(self._health_checks, "health check", name, check)

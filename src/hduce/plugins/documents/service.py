@@ -7,7 +7,7 @@ from pathlib import Path
 
 import msgspec
 
-from hduce.contracts.documents import DocumentDeleted, DocumentKind, DocumentStatus
+from hduce.contracts.documents import DocumentDeleted, DocumentKind, DocumentStatus, DocumentUpdated
 from hduce.core.errors import NotFound
 from hduce.core.security import Principal
 from hduce.plugins.documents.access import (
@@ -135,6 +135,11 @@ class Documents:
             ensure_may_edit(principal, row)
             if columns:
                 row = await self._env.rows.update(row.id, **columns)
+                await self._env.context.events.publish(
+                    DocumentUpdated(
+                        document_id=row.id, patient_id=row.patient, updated_by=principal.id
+                    )
+                )
             await self._env.record_access("update", principal.id, row)
         return to_read(row, with_entities=reads_content(principal, row))
 

@@ -1,10 +1,11 @@
-"""The search plugin: one permission-aware search over patients and appointments."""
+"""The search plugin: one permission-aware search over patients, appointments and documents."""
 
 from collections.abc import Sequence
 
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
+from hduce.contracts.documents import DocumentReader
 from hduce.core.context import AppContext
 from hduce.core.plugin import HducePlugin
 from hduce.core.registry import HealthStatus
@@ -16,6 +17,7 @@ from hduce.plugins.search.routes import SearchController
 from hduce.plugins.search.service import SearchService
 from hduce.plugins.search.sources.appointments import AppointmentSource
 from hduce.plugins.search.sources.base import Source
+from hduce.plugins.search.sources.documents import DocumentSource
 from hduce.plugins.search.sources.patients import PatientSource
 
 
@@ -23,8 +25,9 @@ class SearchPlugin(HducePlugin):
     """PostgreSQL full-text search by default, Meilisearch when `meilisearch_url` is set."""
 
     name = "search"
-    description = "Permission-aware search over patients and appointments"
+    description = "Permission-aware search over patients, appointments and documents"
     requires = ("audit", "users", "appointments")
+    after = ("documents",)
     config_type = SearchConfig
 
     def setup(self, context: AppContext) -> None:
@@ -35,6 +38,8 @@ class SearchPlugin(HducePlugin):
             PatientSource(context.registry),
             AppointmentSource(context.registry),
         ]
+        if context.registry.provides(DocumentReader):
+            sources.append(DocumentSource(context.registry))
         self.backend = self._backend(context, self.config)
         self.indexer = Indexer(context.db, self.backend, sources)
         for source in sources:

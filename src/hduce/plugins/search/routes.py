@@ -13,7 +13,7 @@ from hduce.plugins.search.service import SearchService
 
 
 class SearchController(Controller):
-    """Search over patients and appointments, limited to what the caller may see."""
+    """Search over patients, appointments and documents, limited to what the caller may see."""
 
     path = "/search"
     tags = ["search"]
