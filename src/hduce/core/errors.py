@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
+import asyncpg
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
@@ -122,6 +123,16 @@ def _handle_http(request: Request, exc: HTTPException) -> Response[bytes]:
     return problem_response(request, status, slug, detail, headers=exc.headers)
 
 
+def _handle_data_error(request: Request, exc: asyncpg.DataError) -> Response[bytes]:
+    """PostgreSQL refused a value a client sent (SQLSTATE class 22): the client's to fix."""
+    logger.warning("database refused a value on %s %s: %s", request.method, request.url.path, exc)
+    if isinstance(exc, asyncpg.CharacterNotInRepertoireError):
+        detail = "text may not contain NUL (\\u0000) characters"
+    else:
+        detail = "a value is out of the range or format this field accepts"
+    return problem_response(request, 422, "invalid-value", detail, title="Invalid value")
+
+
 def _handle_unexpected(request: Request, exc: Exception) -> Response[bytes]:
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
     debug = request.app.debug
@@ -143,5 +154,6 @@ def exception_handlers() -> ExceptionHandlersMap:
         HduceError: _handle_hduce_error,
         ValidationException: _handle_validation,
         HTTPException: _handle_http,
+        asyncpg.DataError: _handle_data_error,
         Exception: _handle_unexpected,
     }

@@ -1,9 +1,10 @@
-"""Small helpers route modules share: the caller's address and documented problem answers."""
+"""Small helpers route modules share: the caller's address, paging and documented problems."""
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request
 from litestar.openapi import ResponseSpec
+from litestar.params import QueryParameter
 
 from hduce.core.errors import PROBLEM_JSON, Problem, status_phrase
 
@@ -21,3 +22,10 @@ def problems(*codes: int) -> dict[int, ResponseSpec]:
         )
         for code in codes
     }
+
+
+MAX_OFFSET = 10_000_000
+PageOffset = Annotated[
+    int, QueryParameter(ge=0, le=MAX_OFFSET, description="How many items to skip (paging).")
+]
+"""The `offset` query parameter of every paginated list."""

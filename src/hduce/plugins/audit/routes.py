@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 
 from hduce.contracts.identity import Role
-from hduce.core.http import client_ip
+from hduce.core.http import PageOffset, client_ip
 from hduce.core.security import principal_of, requires_roles
 from hduce.plugins.audit.chain import ChainReport
 from hduce.plugins.audit.schemas import AuditEventPage, AuditEventRead
@@ -37,7 +37,7 @@ class AuditController(Controller):
         occurred_from: Annotated[datetime | None, QueryParameter(name="from")] = None,
         occurred_to: Annotated[datetime | None, QueryParameter(name="to")] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 50,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: PageOffset = 0,
     ) -> AuditEventPage:
         """Audit events, newest first, filtered by action, actor, subject and time [from, to)."""
         where = AuditFilter(

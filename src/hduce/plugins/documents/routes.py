@@ -19,7 +19,7 @@ from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import File
 
 from hduce.contracts.documents import DocumentKind, DocumentStatus
-from hduce.core.http import problems
+from hduce.core.http import PageOffset, problems
 from hduce.core.security import principal_of, requires_roles
 from hduce.plugins.documents.access import READERS
 from hduce.plugins.documents.schemas import DocumentPage, DocumentRead, DocumentUpdate
@@ -111,7 +111,7 @@ class DocumentController(Controller):
         kind: FromQuery[DocumentKind | None] = None,
         status: FromQuery[DocumentStatus | None] = None,
         limit: Annotated[int | None, QueryParameter(ge=1)] = None,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: PageOffset = 0,
     ) -> DocumentPage:
         """Documents, newest first: patients see theirs; doctors, nurses and admins everyone's."""
         return await documents.documents.page(

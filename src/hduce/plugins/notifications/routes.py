@@ -10,7 +10,7 @@ from litestar.response import ServerSentEvent
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from hduce.contracts.identity import Role
-from hduce.core.http import problems
+from hduce.core.http import PageOffset, problems
 from hduce.core.security import principal_of, requires_roles
 from hduce.plugins.notifications.config import NotificationsConfig
 from hduce.plugins.notifications.deliveries import DeliveryLog
@@ -30,7 +30,6 @@ from hduce.plugins.notifications.settings import PreferenceService
 
 RECONNECT_MS = 3000
 Limit = Annotated[int, QueryParameter(ge=1, le=200)]
-Offset = Annotated[int, QueryParameter(ge=0)]
 
 
 class InboxController(Controller):
@@ -46,7 +45,7 @@ class InboxController(Controller):
         notifications_inbox: NamedDependency[Inbox],
         unread_only: FromQuery[bool] = False,
         limit: Limit = 50,
-        offset: Offset = 0,
+        offset: PageOffset = 0,
     ) -> InboxPage:
         """The caller's inbox, newest first."""
         return await notifications_inbox.page(
@@ -136,7 +135,7 @@ class DeliveryController(Controller):
         channel: FromQuery[ChannelName | None] = None,
         recipient_id: FromQuery[uuid.UUID | None] = None,
         limit: Limit = 50,
-        offset: Offset = 0,
+        offset: PageOffset = 0,
     ) -> DeliveryPage:
         """Deliveries filtered by status, channel and recipient, newest first."""
         return await notifications_deliveries.page(

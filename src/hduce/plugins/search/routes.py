@@ -6,7 +6,7 @@ from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 
-from hduce.core.http import client_ip, problems
+from hduce.core.http import PageOffset, client_ip, problems
 from hduce.core.security import principal_of
 from hduce.plugins.search.schemas import SearchPage
 from hduce.plugins.search.service import SearchService
@@ -28,7 +28,7 @@ class SearchController(Controller):
             str | None, QueryParameter(description="Comma-separated kinds, e.g. `patient`.")
         ] = None,
         limit: FromQuery[int | None] = None,
-        offset: FromQuery[int] = 0,
+        offset: PageOffset = 0,
     ) -> SearchPage:
         """Entries matching every word of `q` (as-you-type prefixes), best first, highlighted."""
         return await search_service.search(

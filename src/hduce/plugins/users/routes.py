@@ -9,7 +9,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from hduce.contracts.identity import AccountStatus, Role
-from hduce.core.http import client_ip, problems
+from hduce.core.http import PageOffset, client_ip, problems
 from hduce.core.security import principal_of, requires_roles
 from hduce.plugins.users.admin import UserAdminService
 from hduce.plugins.users.schemas import ProfileUpdate, RolesUpdate, UserPage, UserRead
@@ -57,7 +57,7 @@ class UserController(Controller):
         role: FromQuery[Role | None] = None,
         status: FromQuery[AccountStatus | None] = None,
         limit: Annotated[int | None, QueryParameter(ge=1)] = None,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: PageOffset = 0,
     ) -> UserPage:
         """Search users by e-mail, username or name, filtered by role and status (admins)."""
         return await users_admin.list_users(

@@ -11,7 +11,7 @@ from litestar.status_codes import HTTP_200_OK
 
 from hduce.contracts.appointments import AppointmentStatus
 from hduce.core.errors import NotFound
-from hduce.core.http import problems
+from hduce.core.http import PageOffset, problems
 from hduce.core.security import EXCLUDE_OPT_KEY, principal_of, requires_roles
 from hduce.plugins.appointments.access import BOOKERS, CLINICIANS
 from hduce.plugins.appointments.ical import CALENDAR_MEDIA_TYPE
@@ -72,7 +72,7 @@ class AppointmentController(Controller):
         start: FromQuery[datetime | None] = None,
         end: FromQuery[datetime | None] = None,
         limit: Annotated[int | None, QueryParameter(ge=1)] = None,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: PageOffset = 0,
     ) -> AppointmentPage:
         """Appointments by start time: patients see theirs, practitioners their schedule."""
         return await appointments.queries.page(

@@ -10,7 +10,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
 from hduce.contracts.identity import Role
-from hduce.core.http import problems
+from hduce.core.http import PageOffset, problems
 from hduce.core.security import principal_of, requires_roles
 from hduce.plugins.devices.errors import InvalidRequest
 from hduce.plugins.devices.schemas import (
@@ -79,7 +79,7 @@ class AlertController(Controller):
         patient_id: FromQuery[uuid.UUID | None] = None,
         open_only: FromQuery[bool] = False,
         limit: Annotated[int, QueryParameter(ge=1)] = 100,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: PageOffset = 0,
     ) -> AlertPage:
         """Alerts newest first; `open_only` leaves out acknowledged ones. Audited."""
         return await devices.alerts.page(

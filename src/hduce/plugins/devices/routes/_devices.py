@@ -9,7 +9,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
 from hduce.contracts.identity import Role
-from hduce.core.http import problems
+from hduce.core.http import PageOffset, problems
 from hduce.core.security import principal_of, requires_roles
 from hduce.plugins.devices.schemas import (
     DeviceCreate,
@@ -48,7 +48,7 @@ class DeviceController(Controller):
         patient_id: FromQuery[uuid.UUID | None] = None,
         active: FromQuery[bool | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: PageOffset = 0,
     ) -> DevicePage:
         """Devices by registration time, optionally of one patient or active only."""
         return await devices.registry.page(
