@@ -10,9 +10,9 @@ from hduce.bootstrap import build_context, load_plugins, setup_plugins
 from hduce.contracts.notifications import Category, Notifier, PushPublisher
 from hduce.core.lifecycle import running_broker
 from hduce.plugins.devices import DevicesPlugin
-from hduce.plugins.devices.broker import DeviceBroker
 from tests.plugins.devices.helpers import (
     API,
+    broker_port,
     eventually,
     mqtt,
     next_message,
@@ -186,17 +186,57 @@ async def test_an_app_needs_its_own_valid_token(clinic: Clinic) -> None:
 
 async def test_refused_connections_leave_no_session_behind(clinic: Clinic) -> None:
     broker = clinic.client.app.plugins.get(DevicesPlugin).broker
-    assert broker is not None
-    for _ in range(3):
-        await refused(clinic, str(uuid.uuid4()), "wrong")
-    assert await clinic.in_app(_forget, broker) >= 3
-    assert await clinic.in_app(_forget, broker) == 0
+    assert broker is not None and broker._broker is not None
+    strangers = [str(uuid.uuid4()) for _ in range(3)]
+    for stranger in strangers:
+        await refused(clinic, stranger, "wrong")
+    usernames = {s.username for s, _ in broker._broker.sessions.values()}
+    assert usernames.isdisjoint(strangers)
     health = (await clinic.client.get("/health/detailed")).json()["checks"]["mqtt"]
     assert health["detail"]["clients"] == 0
 
 
-async def _forget(broker: DeviceBroker) -> int:
-    return broker.forget_refused()
+@pytest.mark.parametrize("clean_session", [True, False], ids=["clean", "persistent"])
+async def test_a_wrong_secret_cannot_take_over_a_connected_device(
+    clinic: Clinic, admin: Member, patient: Member, clean_session: bool
+) -> None:
+    device, secret = await register(clinic, admin, patient)
+    port = broker_port(clinic)
+    commands = f"devices/{device}/cmd/#"
+    connected = aiomqtt.Client(
+        "127.0.0.1",
+        port,
+        username=device,
+        password=secret,
+        identifier=device,
+        clean_session=False,
+        timeout=5,
+    )
+    intruder = aiomqtt.Client(
+        "127.0.0.1",
+        port,
+        username=device,
+        password="guess",
+        identifier=device,
+        clean_session=clean_session,
+        timeout=5,
+    )
+    async with connected:
+        await connected.subscribe(commands, qos=1)
+        with pytest.raises(aiomqtt.MqttError, match=r"(?i)authorized"):
+            async with intruder:
+                pass
+        reading = telemetry(("spo2", 96.5, "%"))
+        await connected.publish(f"devices/{device}/telemetry", reading, qos=1)
+        stored = await eventually(
+            clinic, "SELECT value FROM reading WHERE device = $1", uuid.UUID(device)
+        )
+        assert stored["value"] == 96.5, "the device kept its session and its rights"
+        broker = clinic.client.app.plugins.get(DevicesPlugin).broker
+        assert broker is not None
+        await clinic.in_app(broker.publish, f"devices/{device}/cmd/ping", b"still there?")
+        message = await next_message(connected)
+        assert message.payload == b"still there?", "its subscription survived"
 
 
 async def test_health_reports_the_listening_broker(clinic: Clinic) -> None:

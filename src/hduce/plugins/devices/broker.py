@@ -14,12 +14,11 @@ from hduce.core.lifecycle import cancel_until_done
 from hduce.core.registry import HealthStatus
 from hduce.plugins.devices.config import DevicesConfig
 from hduce.plugins.devices.credentials import MqttSignIn
+from hduce.plugins.devices.guarded import SignedInOnlyBroker
 from hduce.plugins.devices.ingest import TelemetryIngest
-from hduce.plugins.devices.mqtt import KIND
 
 logger = logging.getLogger("hduce.devices")
 WRITER_STOP_SECONDS = 30.0
-SWEEP_SECONDS = 10.0
 _PLUGINS = "hduce.plugins.devices.mqtt"
 
 
@@ -58,7 +57,7 @@ class DeviceBroker:
         """Listen for MQTT and write telemetry until the block ends; then flush and stop."""
         for name in ("amqtt", "transitions"):
             logging.getLogger(name).setLevel(logging.WARNING)
-        broker = Broker(self._amqtt_config())
+        broker = SignedInOnlyBroker(self._amqtt_config())
         try:
             await broker.start()
         except BrokerError as exc:
@@ -70,14 +69,12 @@ class DeviceBroker:
         server = broker._servers["default"].instance  # amqtt exposes no public bound address
         self.port = server.sockets[0].getsockname()[1]
         writer = asyncio.create_task(self.ingest.run(), name="hduce-telemetry-writer")
-        sweeper = asyncio.create_task(self._sweep(), name="hduce-mqtt-sweeper")
         self._broker = broker
         logger.info("MQTT broker listening on %s:%s", self._config.host, self.port)
         try:
             yield self
         finally:
             self._broker = None
-            await cancel_until_done(sweeper)
             try:
                 await broker.shutdown()
             finally:
@@ -118,29 +115,11 @@ class DeviceBroker:
         return closed
 
     def connected(self) -> int:
-        """Signed-in clients connected right now."""
+        """Signed-in clients connected right now (a refused client never gets a session)."""
         if self._broker is None:
             return 0
-        return sum(
-            1
-            for s, _ in self._broker.sessions.values()
-            if s.transitions.state == "connected" and getattr(s, KIND, None) is not None
-        )
-
-    def forget_refused(self) -> int:
-        """Drop the sessions of refused CONNECTs, which amqtt keeps (as `connected`) forever."""
-        if self._broker is None:
-            return 0
-        sessions = self._broker.sessions
-        refused = [c for c, (s, _) in sessions.items() if getattr(s, KIND, None) is None]
-        for client_id in refused:
-            sessions.pop(client_id, None)
-        return len(refused)
-
-    async def _sweep(self) -> None:
-        while True:
-            await asyncio.sleep(SWEEP_SECONDS)
-            self.forget_refused()
+        sessions = self._broker.sessions.values()
+        return sum(1 for session, _ in sessions if session.transitions.state == "connected")
 
     async def health(self) -> HealthStatus:
         """Listening, clients, queue depth and message counts; unhealthy when the queue is full."""

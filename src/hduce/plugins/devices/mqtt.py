@@ -17,6 +17,7 @@ from hduce.plugins.devices.credentials import ClientKind
 logger = logging.getLogger("hduce.devices")
 # Set on the session by the sign-in plugin, read by the ACL plugin.
 KIND = "hduce_client_kind"
+CHECKED = "hduce_checked_credentials"
 
 Identify = Callable[[str, str], Awaitable[ClientKind | None]]
 
@@ -31,8 +32,16 @@ class SignInPlugin(BaseAuthPlugin):
         identify: Any = None
 
     async def authenticate(self, *, session: Session) -> bool:
-        """True only for a known client; any failure refuses (never None)."""
+        """True only for a known client; any failure refuses (never None).
+
+        The answer is kept on the session with the credentials it was for: the broker asks
+        twice per CONNECT (see `SignedInOnlyBroker`), and other credentials are checked anew.
+        """
+        credentials = (session.username, session.password)
+        if getattr(session, CHECKED, None) == credentials:
+            return getattr(session, KIND, None) is not None
         setattr(session, KIND, None)
+        setattr(session, CHECKED, credentials)
         if not session.username or session.password is None:
             return False
         try:
