@@ -1,0 +1,44 @@
+"""What an entity is, and the number and unit spelling the rules share."""
+
+import re
+from collections.abc import Callable, Iterator
+
+import msgspec
+
+PAGE_BREAK = "\f"
+NUMBER = r"\d+(?:[.,]\d+)?"
+
+
+class Entity(msgspec.Struct, frozen=True, kw_only=True):
+    """One finding: its kind, the text as written, a normalized value and where it is.
+
+    `start`/`end` are offsets into the document's text (pages separated by form feeds);
+    `page` counts from 1.
+    """
+
+    kind: str
+    text: str
+    value: str
+    amount: float | None = None
+    unit: str | None = None
+    page: int = 1
+    start: int
+    end: int
+
+
+Builder = Callable[[re.Match[str]], tuple[str, float | None, str | None] | None]
+"""Turns a match into (value, amount, unit), or None to drop an implausible one."""
+Finder = Callable[[str], Iterator[re.Match[str]]]
+
+
+def number(text: str) -> float:
+    """A decimal written with a point or a comma."""
+    return float(text.replace(",", "."))
+
+
+def normalize_unit(unit: str) -> str:
+    """One spelling per unit (`ml` -> `mL`, `µg` -> `mcg`)."""
+    unit = re.sub(r"\s+", "", unit)
+    return {"ml": "mL", "mg/ml": "mg/mL", "micrograms": "mcg", "µg": "mcg", "unit": "units"}.get(
+        unit, unit
+    )
