@@ -1,6 +1,7 @@
 """Devices and apps on the real broker: sign-in, topic ACL, telemetry storage, push."""
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import aiomqtt
 import msgspec
@@ -10,6 +11,7 @@ from hduce.bootstrap import build_context, load_plugins, setup_plugins
 from hduce.contracts.notifications import Category, Notifier, PushPublisher
 from hduce.core.lifecycle import running_broker
 from hduce.plugins.devices import DevicesPlugin
+from tests.conftest import TEST_JWT_SECRET
 from tests.plugins.devices.helpers import (
     API,
     broker_port,
@@ -22,6 +24,7 @@ from tests.plugins.devices.helpers import (
     token_of,
 )
 from tests.plugins.users.clinic import Clinic, Member
+from tests.support.jwt_tokens import signed_token
 
 SPO2 = ("spo2", 97, "%")
 READING_OF = "SELECT * FROM reading WHERE device = $1 AND value = $2"
@@ -278,3 +281,16 @@ async def test_a_worker_process_pushes_through_the_web_processs_broker(clinic: C
         )
         message = await next_message(app)
     assert message.payload == b'{"text": "from a worker"}'
+
+
+async def test_an_app_is_disconnected_when_its_access_token_expires(clinic: Clinic) -> None:
+    user = await clinic.member("patient")
+    soon = (datetime.now(UTC) + timedelta(seconds=2)).replace(microsecond=0)  # exp: whole s
+    token = signed_token(
+        {"sub": str(user.id), "roles": ["patient"], "exp": soon}, key=TEST_JWT_SECRET
+    )
+    async with mqtt(clinic, str(user.id), token) as client:
+        await client.subscribe(f"users/{user.id}/notifications", qos=1)
+        with pytest.raises(aiomqtt.MqttError):  # closed by the broker, not a timeout
+            await next_message(client, timeout=8)
+    assert datetime.now(UTC) >= soon

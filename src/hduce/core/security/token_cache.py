@@ -23,8 +23,8 @@ class VerifiedTokens:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, token: str) -> Principal | None:
-        """The principal of `token` if it was verified and has not expired since, else None."""
+    def get(self, token: str) -> tuple[Principal, float] | None:
+        """The principal of `token` and its `exp` if it was verified and is still valid."""
         entry = self._entries.get(token)
         if entry is None:
             return None
@@ -32,7 +32,7 @@ class VerifiedTokens:
             del self._entries[token]
             return None
         self._entries.move_to_end(token)
-        return entry[0]
+        return entry
 
     def put(self, token: str, principal: Principal, expires_at: float) -> None:
         """Remember a verified token until `expires_at` (epoch seconds), evicting the oldest."""

@@ -81,9 +81,13 @@ class TokenService:
         A token verified before is answered from memory until its `exp`; any other string,
         including a known payload under another signature, is verified in full.
         """
-        principal = self._verified.get(token)
-        if principal is not None:
-            return principal
+        return self.verify_until(token)[0]
+
+    def verify_until(self, token: str) -> tuple[Principal, float]:
+        """As `verify`, with the token's `exp` (epoch seconds) for callers that outlive it."""
+        known = self._verified.get(token)
+        if known is not None:
+            return known
         try:
             secret = self._keys.get(_unverified_key_id(token))
             if secret is None:
@@ -106,4 +110,4 @@ class TokenService:
         except (jwt.PyJWTError, msgspec.MsgspecError, ValueError, TypeError, KeyError) as exc:
             raise InvalidToken(str(exc) or type(exc).__name__) from None
         self._verified.put(token, principal, expires_at)
-        return principal
+        return principal, expires_at

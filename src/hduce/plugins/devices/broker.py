@@ -3,12 +3,14 @@
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from amqtt.broker import Broker
 from amqtt.errors import BrokerError
+from amqtt.session import Session
 
 from hduce.core.lifecycle import cancel_until_done
 from hduce.core.registry import HealthStatus
@@ -34,6 +36,7 @@ class DeviceBroker:
         self._sign_in = sign_in
         self.ingest = ingest
         self._broker: Broker | None = None
+        self._expiries: set[asyncio.Task[None]] = set()
         self.port: int | None = None
 
     def _amqtt_config(self) -> dict[str, Any]:
@@ -46,7 +49,10 @@ class DeviceBroker:
             "listeners": {"default": listener},
             # Replaces amqtt's defaults (anonymous sign-in, packet logger, $SYS topics).
             "plugins": {
-                f"{_PLUGINS}.SignInPlugin": {"identify": self._sign_in.identify},
+                f"{_PLUGINS}.SignInPlugin": {
+                    "identify": self._sign_in.identify,
+                    "expire": self._expire_at,
+                },
                 f"{_PLUGINS}.TopicAclPlugin": {},
                 f"{_PLUGINS}.TelemetryHookPlugin": {"sink": self.ingest.offer},
             },
@@ -75,6 +81,8 @@ class DeviceBroker:
             yield self
         finally:
             self._broker = None
+            for expiry in list(self._expiries):
+                await cancel_until_done(expiry)
             try:
                 await broker.shutdown()
             finally:
@@ -101,6 +109,24 @@ class DeviceBroker:
         if self._broker is None:
             raise ConnectionError("the MQTT broker is not running")
         await self._broker.internal_message_broadcast(topic, payload, qos=1)
+
+    def _expire_at(self, session: Session, at: float) -> None:
+        """Close `session` when the access token it signed in with runs out (`at`, epoch s)."""
+        task = asyncio.create_task(
+            self._close_at(session, session.password, at), name="hduce-mqtt-token-expiry"
+        )
+        self._expiries.add(task)
+        task.add_done_callback(self._expiries.discard)
+
+    async def _close_at(self, session: Session, token: str | None, at: float) -> None:
+        await asyncio.sleep(max(0.0, at - time.time()))
+        if self._broker is None or session.password != token:
+            return  # stopped, or the app signed in again with a newer token
+        for known, handler in list(self._broker.sessions.values()):
+            if known is session and known.transitions.state == "connected":
+                logger.info("MQTT app %s: access token expired, disconnecting", session.username)
+                with contextlib.suppress(Exception):
+                    await handler.stop()
 
     async def disconnect(self, username: str) -> int:
         """Close every live connection signed in as `username`; returns how many."""

@@ -4,6 +4,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from dataclasses import dataclass
 from enum import StrEnum
 
 from hduce.core.db import HduceEngine
@@ -19,6 +20,15 @@ class ClientKind(StrEnum):
 
     DEVICE = "device"
     USER = "user"
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A client let in: what it is and, for an app, when its access token runs out."""
+
+    kind: ClientKind
+    expires_at: float | None = None
+    """Epoch seconds; the broker closes the connection then."""
 
 
 def new_secret() -> str:
@@ -38,8 +48,8 @@ class MqttSignIn:
         self._db = db
         self._tokens = tokens
 
-    async def identify(self, username: str, password: str) -> ClientKind | None:
-        """The kind of a valid client, or None to refuse the connection."""
+    async def identify(self, username: str, password: str) -> SignedIn | None:
+        """Who a valid client is, or None to refuse the connection."""
         try:
             client_id = uuid.UUID(username)
         except ValueError:
@@ -54,10 +64,12 @@ class MqttSignIn:
             await self._db.fetchrow(
                 "UPDATE device SET last_seen_at = now() WHERE id = $1", client_id
             )
-            return ClientKind.DEVICE
+            return SignedIn(ClientKind.DEVICE)
         hmac.compare_digest(hash_secret(password), _UNKNOWN)
         try:
-            principal = self._tokens.verify(password)
+            principal, expires_at = self._tokens.verify_until(password)
         except InvalidToken:
             return None
-        return ClientKind.USER if principal.id == client_id else None
+        if principal.id != client_id:
+            return None
+        return SignedIn(ClientKind.USER, expires_at=expires_at)

@@ -1,7 +1,6 @@
 """amqtt plugins, loaded by dotted path: sign-in, topic ACL and the telemetry hook."""
 
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,14 +11,11 @@ from amqtt.plugins.base import BaseAuthPlugin, BasePlugin, BaseTopicPlugin
 from amqtt.session import Session
 
 from hduce.plugins.devices.acl import PUBLISH, allowed
-from hduce.plugins.devices.credentials import ClientKind
 
 logger = logging.getLogger("hduce.devices")
 # Set on the session by the sign-in plugin, read by the ACL plugin.
 KIND = "hduce_client_kind"
 CHECKED = "hduce_checked_credentials"
-
-Identify = Callable[[str, str], Awaitable[ClientKind | None]]
 
 
 class SignInPlugin(BaseAuthPlugin):
@@ -27,9 +23,10 @@ class SignInPlugin(BaseAuthPlugin):
 
     @dataclass
     class Config:
-        """`identify(username, password)` returns the client's kind or None."""
+        """`identify(username, password)` says who (None: refuse); `expire(session, at)` ends it."""
 
         identify: Any = None
+        expire: Any = None
 
     async def authenticate(self, *, session: Session) -> bool:
         """True only for a known client; any failure refuses (never None).
@@ -45,12 +42,16 @@ class SignInPlugin(BaseAuthPlugin):
         if not session.username or session.password is None:
             return False
         try:
-            kind = await self.config.identify(session.username, session.password)
+            signed_in = await self.config.identify(session.username, session.password)
         except Exception:
             logger.exception("MQTT sign-in of %r failed", session.username)
             return False
-        setattr(session, KIND, kind)
-        return kind is not None
+        if signed_in is None:
+            return False
+        setattr(session, KIND, signed_in.kind)
+        if signed_in.expires_at is not None:
+            self.config.expire(session, signed_in.expires_at)
+        return True
 
 
 class TopicAclPlugin(BaseTopicPlugin):
