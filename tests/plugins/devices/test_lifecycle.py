@@ -19,7 +19,12 @@ from tests.plugins.users.clinic import running_clinic
 
 
 def port_is_free(port: int) -> bool:
+    """Whether a server could listen on `port` again (as servers do, with SO_REUSEADDR).
+
+    Without it, the connections the broker closed (TIME_WAIT) would keep a bind failing.
+    """
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
