@@ -15,6 +15,8 @@ __all__ = [
     "UserPasswordResetRequested",
     "UserProfileUpdated",
     "UserRegistered",
+    "UserRolesChanged",
+    "UserStatusChanged",
     "UserVerificationRequested",
 ]
 
@@ -62,6 +64,24 @@ class UserProfileUpdated(Event, frozen=True):
 
     name = "user.profile_updated"
     user_id: uuid.UUID
+
+
+class UserRolesChanged(Event, frozen=True):
+    """An admin replaced an account's roles."""
+
+    name = "user.roles_changed"
+    user_id: uuid.UUID
+    roles: list[str]
+    changed_by: uuid.UUID
+
+
+class UserStatusChanged(Event, frozen=True):
+    """An admin deactivated or reactivated an account (`status` is the new one)."""
+
+    name = "user.status_changed"
+    user_id: uuid.UUID
+    status: str
+    changed_by: uuid.UUID
 
 
 class UserLoggedIn(Event, frozen=True):

@@ -11,6 +11,7 @@ from tests.plugins.search.helpers import (
     word,
 )
 from tests.plugins.users.clinic import Clinic
+from tests.support.context import wait_for_row
 
 
 async def test_a_registered_patient_is_found_by_name_prefix_and_email(
@@ -119,3 +120,27 @@ async def test_a_profile_update_reindexes_the_patient(
     assert "&lt;img src=x onerror=alert(1)&gt;" in snippet
     assert "&amp; Sons" in snippet
     assert f"<mark>{new.capitalize()}</mark>" in snippet
+
+
+async def test_role_and_status_changes_reach_the_index(
+    clinic: Clinic, raw_pool: asyncpg.Pool
+) -> None:
+    name = word()
+    patient = await register(clinic, "Dana", name.capitalize())
+    admin = await clinic.member("admin")
+    await wait_for_entry(raw_pool, "patient", patient.id)
+    users = f"/api/v1/users/{patient.id}"
+
+    deactivated = await clinic.client.post(f"{users}/deactivate", headers=admin.headers)
+    assert deactivated.status_code == 200, deactivated.text
+    await wait_for_entry(raw_pool, "patient", patient.id, "extra->>'status' = 'deactivated'")
+    (hit,) = (await search(clinic, admin, name))["hits"]
+    assert hit["extra"]["status"] == "deactivated"
+
+    promoted = await clinic.client.put(
+        f"{users}/roles", json={"roles": ["nurse"]}, headers=admin.headers
+    )
+    assert promoted.status_code == 200, promoted.text
+    gone = "SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM search_entry WHERE ref_id = $1)"
+    await wait_for_row(raw_pool, gone, patient.id)
+    assert (await search(clinic, admin, name))["total"] == 0, "staff are never patient hits"

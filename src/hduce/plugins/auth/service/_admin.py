@@ -3,7 +3,7 @@
 import uuid
 from typing import Any
 
-from hduce.contracts.events import UserApproved
+from hduce.contracts.events import UserApproved, UserRolesChanged, UserStatusChanged
 from hduce.contracts.identity import AccountStatus, DirectoryEntry, Role
 from hduce.core.errors import Conflict, HduceError, NotFound
 from hduce.plugins.auth.service._env import AuthEnv
@@ -96,6 +96,9 @@ class AccountAdminService:
             if Role.ADMIN in account.roles and Role.ADMIN not in roles:
                 await self._keep_an_admin(account_id)
             await update_account(account_id, roles=sorted(roles))
+            await self._env.context.events.publish(
+                UserRolesChanged(user_id=account_id, roles=sorted(roles), changed_by=by)
+            )
             await self._env.audit(
                 "auth.role_changed",
                 actor_id=by,
@@ -114,6 +117,7 @@ class AccountAdminService:
                 await self._keep_an_admin(account_id)
             await update_account(account_id, status=AccountStatus.DEACTIVATED)
             await self._env.sessions.revoke_all(account_id)
+            await self._status_changed(account_id, AccountStatus.DEACTIVATED, by)
             await self._env.audit(
                 "auth.account_deactivated",
                 actor_id=by,
@@ -131,6 +135,7 @@ class AccountAdminService:
             await update_account(
                 account_id, status=AccountStatus.ACTIVE, failed_logins=0, locked_until=None
             )
+            await self._status_changed(account_id, AccountStatus.ACTIVE, by)
             await self._env.audit("auth.account_reactivated", actor_id=by, subject_id=account_id)
         return await self._entry(account_id)
 
@@ -142,6 +147,12 @@ class AccountAdminService:
             await self._env.sessions.revoke_all(account_id)
             await self._passwords.request_reset(account)
             await self._env.audit("auth.password_reset_forced", actor_id=by, subject_id=account_id)
+
+    async def _status_changed(
+        self, account_id: uuid.UUID, status: AccountStatus, by: uuid.UUID
+    ) -> None:
+        event = UserStatusChanged(user_id=account_id, status=status, changed_by=by)
+        await self._env.context.events.publish(event)
 
     async def _locked(self, account_id: uuid.UUID) -> AccountRow:
         account = await get_account(account_id, lock=True)

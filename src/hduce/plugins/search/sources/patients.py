@@ -9,7 +9,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from hduce.contracts.events import EventMeta, UserApproved, UserProfileUpdated, UserRegistered
+from hduce.contracts.events import (
+    EventMeta,
+    UserApproved,
+    UserProfileUpdated,
+    UserRegistered,
+    UserRolesChanged,
+    UserStatusChanged,
+)
 from hduce.contracts.identity import STAFF_ROLES, Demographics, DemographicsReader, Role
 from hduce.core.events import EventBus
 from hduce.core.registry import Registry
@@ -76,18 +83,20 @@ class PatientSource:
         return entries, people[-1].id if len(people) == limit else None
 
     def subscribe(self, events: EventBus, indexer: "Indexer") -> None:
-        """Registration, approval and profile updates re-read the person."""
+        """Registration, approval, role, status and profile changes re-read the person."""
 
-        async def registered(event: UserRegistered, _meta: EventMeta) -> None:
-            await indexer.refresh(KIND, [event.user_id])
-
-        async def approved(event: UserApproved, _meta: EventMeta) -> None:
+        async def changed(
+            event: UserRegistered | UserApproved | UserRolesChanged | UserStatusChanged,
+            _meta: EventMeta,
+        ) -> None:
             await indexer.refresh(KIND, [event.user_id])
 
         async def updated(event: UserProfileUpdated, _meta: EventMeta) -> None:
             await indexer.refresh(KIND, [event.user_id])
             await indexer.refresh_mentions(event.user_id)
 
-        events.subscribe(UserRegistered, registered, task_name="search.index_registered_user")
-        events.subscribe(UserApproved, approved, task_name="search.index_approved_user")
+        events.subscribe(UserRegistered, changed, task_name="search.index_registered_user")
+        events.subscribe(UserApproved, changed, task_name="search.index_approved_user")
+        events.subscribe(UserRolesChanged, changed, task_name="search.index_user_roles")
+        events.subscribe(UserStatusChanged, changed, task_name="search.index_user_status")
         events.subscribe(UserProfileUpdated, updated, task_name="search.index_profile")
