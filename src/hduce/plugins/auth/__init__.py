@@ -14,7 +14,7 @@ from hduce.plugins.auth.analytics import AccountAnalytics
 from hduce.plugins.auth.config import AuthConfig
 from hduce.plugins.auth.errors import RetryLater, retry_later_handler
 from hduce.plugins.auth.passwords import Passwords
-from hduce.plugins.auth.routes import auth_routes
+from hduce.plugins.auth.routes import auth_pages, auth_routes
 from hduce.plugins.auth.service import (
     AccountAdminService,
     AccountDirectory,
@@ -67,6 +67,11 @@ class AuthPlugin(HducePlugin):
         """The `/auth` routes, rate limited per the config."""
         assert isinstance(self.config, AuthConfig)
         return auth_routes(self.config)
+
+    def root_route_handlers(self) -> Sequence[ControllerRouterHandler]:
+        """The pages the verification and reset links open."""
+        assert isinstance(self.config, AuthConfig)
+        return auth_pages(self.config)
 
     def dependencies(self) -> dict[str, Provide]:
         """Each auth service under its `auth_*` key."""

@@ -14,6 +14,7 @@ from hduce.core.plugin import HducePlugin
 from hduce.plugins.notifications.analytics import DeliveryAnalytics
 from hduce.plugins.notifications.channels.base import Channel
 from hduce.plugins.notifications.channels.email import EmailChannel
+from hduce.plugins.notifications.channels.email_log import LoggedEmailChannel
 from hduce.plugins.notifications.channels.in_app import InAppChannel
 from hduce.plugins.notifications.channels.push import PushChannel
 from hduce.plugins.notifications.channels.sms import SmsChannel
@@ -69,8 +70,12 @@ class NotificationsPlugin(HducePlugin):
         )
 
     def _channels(self, context: AppContext, config: NotificationsConfig) -> dict[str, Channel]:
-        email = EmailChannel(config.email)
-        context.registry.add_closer(email.aclose)
+        smtp = EmailChannel(config.email)
+        email: Channel = smtp
+        if smtp.configured or not config.email.log_when_unconfigured:
+            context.registry.add_closer(smtp.aclose)
+        else:
+            email = LoggedEmailChannel()
         sms = SmsChannel(config.sms)
         context.registry.add_closer(sms.aclose)
         push = PushChannel(lambda: _optional_publisher(context))

@@ -25,6 +25,8 @@ class EmailConfig(Section):
     """A PEM file of CA certificates for a relay with a private CA; the system's CAs otherwise."""
     connections: int = 4
     """SMTP connections kept open and used at once."""
+    log_when_unconfigured: bool = False
+    """Without a relay, write each e-mail to the log (development: follow links from there)."""
 
 
 class SmsConfig(Section):

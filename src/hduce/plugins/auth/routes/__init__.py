@@ -1,4 +1,4 @@
-"""The auth API under `/api/v1/auth`, with per-address rate limits from the config."""
+"""The auth API under `/api/v1/auth` and the pages e-mailed links open, rate limited per address."""
 
 from litestar import Router
 
@@ -13,6 +13,12 @@ from hduce.plugins.auth.routes._account import (
     verify_totp,
 )
 from hduce.plugins.auth.routes._limits import limited
+from hduce.plugins.auth.routes._pages import (
+    confirm_email,
+    reset_password_form,
+    reset_password_page,
+    verify_email_page,
+)
 from hduce.plugins.auth.routes._public import (
     forgot_password,
     login,
@@ -47,5 +53,21 @@ def auth_routes(config: AuthConfig) -> list[Router]:
                 enroll_totp,
             ],
             tags=["auth"],
+        ),
+    ]
+
+
+def auth_pages(config: AuthConfig) -> list[Router]:
+    """`/verify-email` and `/reset-password` pages, limited like the API routes they stand for."""
+    return [
+        limited(
+            "hour", config.verify_email_per_hour_per_ip, verify_email_page, confirm_email, path="/"
+        ),
+        limited(
+            "hour",
+            config.password_reset_per_hour_per_ip,
+            reset_password_page,
+            reset_password_form,
+            path="/",
         ),
     ]

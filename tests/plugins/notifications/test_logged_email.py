@@ -1,0 +1,59 @@
+"""Without a relay, `email.log_when_unconfigured` (hduce.toml) puts e-mails in the log."""
+
+import asyncio
+import logging
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+
+from hduce.core.config import Settings
+from tests.plugins.notifications.conftest import notifications_settings
+from tests.plugins.notifications.test_identity_messages import PASSWORD, login, token_in
+from tests.plugins.users.clinic import Clinic, running_clinic
+
+LOGGER = "hduce.notifications.email"
+
+
+@pytest.fixture(scope="module")
+async def clinic(settings: Settings) -> AsyncIterator[Clinic]:
+    """Notifications with no SMTP relay, e-mail going to the log."""
+    configured = notifications_settings(settings, 0, email={"log_when_unconfigured": True})
+    async with running_clinic(configured) as running:
+        yield running
+
+
+async def logged_mail_to(caplog: pytest.LogCaptureFixture, address: str) -> str:
+    """The logged e-mail to `address`, waiting for the delivery task."""
+    for _ in range(200):
+        for record in caplog.records:
+            if record.name == LOGGER and record.args and record.args[0] == address:
+                return record.getMessage()
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no e-mail to {address} in the log")
+
+
+async def test_the_verification_link_can_be_followed_from_the_log(
+    clinic: Clinic, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger=LOGGER)
+    email = f"dev-{uuid.uuid4().hex[:8]}@example.org"
+    body = {
+        "email": email,
+        "username": f"u{uuid.uuid4().hex[:10]}",
+        "password": PASSWORD,
+        "first_name": "Ada",
+        "last_name": "Quill",
+    }
+    assert (await clinic.client.post("/api/v1/auth/register", json=body)).status_code == 201
+    logged = await logged_mail_to(caplog, email)
+    assert "not sent" in logged and "Subject: " in logged
+    verified = await clinic.client.post(
+        "/api/v1/auth/verify-email", json={"token": token_in(logged)}
+    )
+    assert verified.status_code == 204, verified.text
+    assert await login(clinic, email) == 200
+    rows = await clinic.fetch(
+        "SELECT d.status FROM delivery d WHERE d.channel = 'email' AND d.address = $1", email
+    )
+    assert [r["status"] for r in rows] == ["sent"]
