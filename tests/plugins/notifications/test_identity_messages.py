@@ -26,8 +26,8 @@ async def login(clinic: Clinic, email: str, password: str = PASSWORD) -> int:
     return answer.status_code
 
 
-async def registered(clinic: Clinic, smtp: SmtpServer) -> str:
-    """Register a patient, verify through the e-mail's token; the e-mail address."""
+async def register(clinic: Clinic) -> str:
+    """Register a patient named Ada through the API; the e-mail address."""
     email = f"new-{uuid.uuid4().hex[:8]}@example.org"
     body = {
         "email": email,
@@ -38,6 +38,12 @@ async def registered(clinic: Clinic, smtp: SmtpServer) -> str:
     }
     answer = await clinic.client.post("/api/v1/auth/register", json=body)
     assert answer.status_code == 201, answer.text
+    return email
+
+
+async def registered(clinic: Clinic, smtp: SmtpServer) -> str:
+    """Register a patient, verify through the e-mail's token; the e-mail address."""
+    email = await register(clinic)
     assert await login(clinic, email) == 403
 
     message = await smtp.wait_for_message(lambda m: m["To"] == email)

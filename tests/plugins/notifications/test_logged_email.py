@@ -2,14 +2,13 @@
 
 import asyncio
 import logging
-import uuid
 from collections.abc import AsyncIterator
 
 import pytest
 
 from hduce.core.config import Settings
 from tests.plugins.notifications.conftest import notifications_settings
-from tests.plugins.notifications.test_identity_messages import PASSWORD, login, token_in
+from tests.plugins.notifications.test_identity_messages import login, register, token_in
 from tests.plugins.users.clinic import Clinic, running_clinic
 
 LOGGER = "hduce.notifications.email"
@@ -37,15 +36,7 @@ async def test_the_verification_link_can_be_followed_from_the_log(
     clinic: Clinic, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger=LOGGER)
-    email = f"dev-{uuid.uuid4().hex[:8]}@example.org"
-    body = {
-        "email": email,
-        "username": f"u{uuid.uuid4().hex[:10]}",
-        "password": PASSWORD,
-        "first_name": "Ada",
-        "last_name": "Quill",
-    }
-    assert (await clinic.client.post("/api/v1/auth/register", json=body)).status_code == 201
+    email = await register(clinic)
     logged = await logged_mail_to(caplog, email)
     assert "not sent" in logged and "Subject: " in logged
     verified = await clinic.client.post(
