@@ -87,12 +87,21 @@ class AppointmentNoShow(AppointmentFact, frozen=True):
     marked_by: uuid.UUID | None = None
 
 
+class AppointmentTypeRenamed(Event, frozen=True):
+    """An appointment type got a new name (its appointments show it from now on)."""
+
+    name = "appointment.type_renamed"
+    type_id: uuid.UUID
+    type_name: str
+
+
 class AppointmentSummary(msgspec.Struct, frozen=True, kw_only=True):
     """What other plugins may show of an appointment (no clinical notes)."""
 
     id: uuid.UUID
     patient_id: uuid.UUID
     practitioner_id: uuid.UUID
+    type_id: uuid.UUID
     type_name: str
     status: str
     starts_at: datetime

@@ -105,3 +105,21 @@ async def test_renaming_a_patient_renames_their_appointments(
     assert (await search(clinic, doctor, old))["total"] == 0
     kinds = sorted(hit["kind"] for hit in (await search(clinic, doctor, f"greta {new}"))["hits"])
     assert kinds == ["appointment", "patient"]
+
+
+async def test_renaming_a_type_renames_its_appointments(
+    clinic: Clinic, raw_pool: asyncpg.Pool
+) -> None:
+    new_name = f"Checkup {word()}"
+    patient = await register(clinic, "Hugo", word())
+    appointment_id, practice = await booked(clinic, patient, "Yearly", 15)
+    await wait_for_entry(raw_pool, "appointment", appointment_id)
+    renamed = await clinic.client.patch(
+        f"{APPOINTMENTS}/types/{practice.type_id}",
+        json={"name": new_name},
+        headers=practice.admin.headers,
+    )
+    assert renamed.status_code == 200, renamed.text
+    await wait_for_entry(raw_pool, "appointment", appointment_id, "title LIKE $3", f"{new_name} ·%")
+    (hit,) = (await search(clinic, practice.admin, new_name.split()[1]))["hits"]
+    assert (hit["id"], hit["extra"]["type_name"]) == (appointment_id, new_name)

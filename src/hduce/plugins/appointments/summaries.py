@@ -9,8 +9,8 @@ from hduce.core.db import HduceEngine
 from hduce.plugins.appointments.messages import readable
 
 _SELECT = (
-    "SELECT a.id, a.patient, a.practitioner, t.name AS type_name, a.status, a.starts_at, "
-    "a.ends_at, a.reason, coalesce(s.timezone, 'UTC') AS timezone, a.updated_at "
+    "SELECT a.id, a.patient, a.practitioner, a.appointment_type, t.name AS type_name, a.status, "
+    "a.starts_at, a.ends_at, a.reason, coalesce(s.timezone, 'UTC') AS timezone, a.updated_at "
     "FROM appointment a JOIN appointment_type t ON t.id = a.appointment_type "
     "LEFT JOIN practitioner_schedule s ON s.practitioner = a.practitioner"
 )
@@ -40,6 +40,7 @@ def _to_summary(row: Mapping[str, Any]) -> AppointmentSummary:
         id=row["id"],
         patient_id=row["patient"],
         practitioner_id=row["practitioner"],
+        type_id=row["appointment_type"],
         type_name=row["type_name"],
         status=row["status"],
         starts_at=row["starts_at"],

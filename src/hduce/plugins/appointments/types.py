@@ -6,6 +6,7 @@ from datetime import timedelta
 import asyncpg
 from asyncpg.exceptions import UniqueViolationError
 
+from hduce.contracts.appointments import AppointmentTypeRenamed
 from hduce.contracts.identity import CLINICAL_ROLES, Accounts
 from hduce.core.errors import Conflict, NotFound
 from hduce.plugins.appointments.availability import SlotSpec
@@ -110,6 +111,9 @@ class AppointmentTypes:
                 raise Conflict("another appointment type has this name") from None
             if status == "UPDATE 0":
                 raise NotFound("no such appointment type")
+            if "name" in changes:
+                renamed = AppointmentTypeRenamed(type_id=type_id, type_name=changes["name"])
+                await self._env.events.publish(renamed)
             if isinstance(practitioners, list):
                 await tx.connection.execute(
                     "DELETE FROM appointment_type_practitioner WHERE appointment_type = $1",

@@ -20,6 +20,10 @@ MENTIONS = (
 )
 
 
+MATCHING = "SELECT ref_id FROM search_entry WHERE kind = $1 AND extra->>$2 = $3"
+REFRESH_BATCH = 500
+
+
 class ReindexReport(msgspec.Struct, frozen=True):
     """What a full rebuild did."""
 
@@ -56,6 +60,12 @@ class Indexer:
         for kind, ids in by_kind.items():
             if kind in self.sources:
                 await self.refresh(kind, ids)
+
+    async def refresh_matching(self, kind: str, key: str, value: str) -> None:
+        """Refresh the entries of `kind` whose display field `key` is `value` (e.g. a type id)."""
+        ids = [row["ref_id"] for row in await self._db.fetch(MATCHING, kind, key, value)]
+        for start in range(0, len(ids), REFRESH_BATCH):
+            await self.refresh(kind, ids[start : start + REFRESH_BATCH])
 
     async def reindex(self, batch_size: int) -> ReindexReport:
         """Rewrite every entry from the sources, then drop entries no source produced."""

@@ -15,6 +15,7 @@ from hduce.contracts.appointments import (
     AppointmentReader,
     AppointmentRescheduled,
     AppointmentSummary,
+    AppointmentTypeRenamed,
 )
 from hduce.contracts.events import EventMeta
 from hduce.contracts.identity import STAFF_ROLES, Demographics, DemographicsReader
@@ -61,6 +62,7 @@ def appointment_entry(row: AppointmentSummary, people: dict[uuid.UUID, Demograph
             "status": row.status,
             "starts_at": row.starts_at.isoformat(),
             "local_start": when,
+            "type_id": str(row.type_id),
             "type_name": row.type_name,
             "patient_name": patient_name,
             "practitioner_name": practitioner_name,
@@ -89,14 +91,18 @@ class AppointmentSource:
         return await self._with_names(rows), rows[-1].id if len(rows) == limit else None
 
     def subscribe(self, events: EventBus, indexer: "Indexer") -> None:
-        """One task per appointment event, each re-reading the appointment."""
+        """One task per appointment event, each re-reading the appointment; renamed types too."""
 
         async def changed(event: AppointmentFact, _meta: EventMeta) -> None:
             await indexer.refresh(KIND, [event.appointment_id])
 
+        async def renamed(event: AppointmentTypeRenamed, _meta: EventMeta) -> None:
+            await indexer.refresh_matching(KIND, "type_id", str(event.type_id))
+
         for fact in FACTS:
             verb = fact.name.removeprefix("appointment.")
             events.subscribe(fact, changed, task_name=f"search.index_appointment_{verb}")
+        events.subscribe(AppointmentTypeRenamed, renamed, task_name="search.index_type_renamed")
 
     async def _with_names(self, rows: list[AppointmentSummary]) -> list[Entry]:
         ids = {row.patient_id for row in rows} | {row.practitioner_id for row in rows}
