@@ -1,6 +1,8 @@
 """Build a real app with the identity plugins and drive the auth API like a client would."""
 
+import asyncio
 import functools
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -18,6 +20,8 @@ from hduce.core.context import AppContext
 from tests.support.context import isolated
 
 T = TypeVar("T")
+REVOCATION_WAIT = 5.0
+"""Seconds a revocation may take to reach the app (a NOTIFY after commit; milliseconds in fact)."""
 PLUGINS = ("metrics", "audit", "auth", "users")
 PASSWORD = "quiet-lantern-orbit-97"
 FAST_HASH = {"argon2_memory_kib": 1024, "argon2_time_cost": 1, "argon2_parallelism": 1}
@@ -105,6 +109,23 @@ class AuthApp:
         """A successful login's token pair."""
         response = await self.login(user["email"])
         assert response.status_code == 200, response.text
+        return response.json()
+
+    async def refresh(self, refresh_token: str) -> Any:
+        """POST /auth/refresh; returns the response."""
+        return await self.client.post("/api/v1/auth/refresh", json={"refresh_token": refresh_token})
+
+    async def me(self, access_token: str) -> Any:
+        """GET /users/me with `access_token`; returns the response."""
+        return await self.client.get("/api/v1/users/me", headers=bearer(access_token))
+
+    async def refused(self, access_token: str) -> dict[str, Any]:
+        """The 401 problem that `access_token` gets once its revocation has reached the app."""
+        deadline = time.monotonic() + REVOCATION_WAIT
+        while (response := await self.me(access_token)).status_code != 401:
+            assert response.status_code == 200, response.text
+            assert time.monotonic() < deadline, "the token is still accepted"
+            await asyncio.sleep(0.02)
         return response.json()
 
     async def audit_actions(self, subject_id: str) -> list[str]:

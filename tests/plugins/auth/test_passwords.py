@@ -10,8 +10,7 @@ NEW_PASSWORD = "amber-violin-harbor-31"
 
 
 async def refresh_status(app: AuthApp, token: str) -> int:
-    response = await app.client.post("/api/v1/auth/refresh", json={"refresh_token": token})
-    return response.status_code
+    return (await app.refresh(token)).status_code
 
 
 async def test_change_password_keeps_only_the_current_session(app: AuthApp) -> None:
@@ -36,6 +35,8 @@ async def test_change_password_keeps_only_the_current_session(app: AuthApp) -> N
     response = await app.client.post(url, json=body, headers=headers)
     assert response.status_code == 204, response.text
     assert await refresh_status(app, other["refresh_token"]) == 401
+    assert "the session has ended" in (await app.refused(other["access_token"]))["detail"]
+    assert (await app.me(current["access_token"])).status_code == 200
     assert await refresh_status(app, current["refresh_token"]) == 200
     assert (await app.login(user["email"])).status_code == 401
     assert (await app.login(user["email"], NEW_PASSWORD)).status_code == 200

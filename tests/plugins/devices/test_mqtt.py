@@ -294,3 +294,13 @@ async def test_an_app_is_disconnected_when_its_access_token_expires(clinic: Clin
         with pytest.raises(aiomqtt.MqttError):  # closed by the broker, not a timeout
             await next_message(client, timeout=8)
     assert datetime.now(UTC) >= soon
+
+
+async def test_an_app_is_disconnected_when_its_account_is_deactivated(clinic: Clinic) -> None:
+    user = await clinic.member("patient")
+    async with mqtt(clinic, str(user.id), token_of(user)) as client:
+        await client.subscribe(f"users/{user.id}/notifications", qos=1)
+        await clinic.execute("UPDATE account SET status = 'deactivated' WHERE id = $1", user.id)
+        with pytest.raises(aiomqtt.MqttError):  # closed by the broker within a recheck or two
+            await next_message(client, timeout=8)
+    assert "authorized" in (await refused(clinic, str(user.id), token_of(user))).lower()

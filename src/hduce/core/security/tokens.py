@@ -11,6 +11,7 @@ import msgspec
 
 from hduce.core.config import AuthSettings
 from hduce.core.security.principal import Principal
+from hduce.core.security.revocations import Revocations, TokenRevoked
 from hduce.core.security.token_cache import VerifiedTokens
 
 VERIFIED_TOKENS_KEPT = 4096
@@ -47,6 +48,7 @@ class TokenService:
         self._current_kid = key_id(settings.jwt_secret)
         self._keys = {key_id(s): s for s in (settings.jwt_secret, *settings.jwt_previous_secrets)}
         self._verified = VerifiedTokens(kept)
+        self.revocations = Revocations(self.lifetime.total_seconds())
 
     @property
     def lifetime(self) -> timedelta:
@@ -79,7 +81,8 @@ class TokenService:
         """Check signature, algorithm, `kid`, `exp`, `iss` and `aud`; return the principal.
 
         A token verified before is answered from memory until its `exp`; any other string,
-        including a known payload under another signature, is verified in full.
+        including a known payload under another signature, is verified in full. Either way a
+        token whose session ended, or whose account's access changed, is refused.
         """
         return self.verify_until(token)[0]
 
@@ -87,6 +90,7 @@ class TokenService:
         """As `verify`, with the token's `exp` (epoch seconds) for callers that outlive it."""
         known = self._verified.get(token)
         if known is not None:
+            self._refuse_revoked(known[0])
             return known
         try:
             secret = self._keys.get(_unverified_key_id(token))
@@ -110,4 +114,11 @@ class TokenService:
         except (jwt.PyJWTError, msgspec.MsgspecError, ValueError, TypeError, KeyError) as exc:
             raise InvalidToken(str(exc) or type(exc).__name__) from None
         self._verified.put(token, principal, expires_at)
+        self._refuse_revoked(principal)
         return principal, expires_at
+
+    def _refuse_revoked(self, principal: Principal) -> None:
+        try:
+            self.revocations.check(principal)
+        except TokenRevoked as exc:
+            raise InvalidToken(str(exc)) from None

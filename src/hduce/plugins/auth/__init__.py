@@ -1,7 +1,8 @@
 """The auth plugin: accounts, login, tokens, sessions, password flows, MFA and lockout."""
 
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
 
 from litestar.config.app import AppConfig
 from litestar.di import Provide
@@ -14,6 +15,7 @@ from hduce.plugins.auth.analytics import AccountAnalytics
 from hduce.plugins.auth.config import AuthConfig
 from hduce.plugins.auth.errors import RetryLater, retry_later_handler
 from hduce.plugins.auth.passwords import Passwords
+from hduce.plugins.auth.revocation_feed import RevocationFeed
 from hduce.plugins.auth.routes import auth_pages, auth_routes
 from hduce.plugins.auth.service import (
     AccountAdminService,
@@ -62,6 +64,11 @@ class AuthPlugin(HducePlugin):
         context.registry.provide(Accounts, AccountDirectory())
         context.registry.provide(AccountAdmin, AccountAdminService(env, self.passwords))
         context.registry.add_analytics_source("accounts", AccountAnalytics(context.db).figures)
+        self.revocation_feed = RevocationFeed(
+            context.db, context.tokens.revocations, context.tokens.lifetime.total_seconds()
+        )
+        if context.role == "web":
+            context.registry.add_health_check("token_revocations", self.revocation_feed.health)
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """The `/auth` routes, rate limited per the config."""
@@ -79,6 +86,15 @@ class AuthPlugin(HducePlugin):
             key: Provide(_constant(service), sync_to_thread=False, use_cache=True)
             for key, service in self._services.items()
         }
+
+    def lifespans(self) -> Sequence[Any]:
+        """Follow ended sessions and account changes while the web app runs."""
+        return (self._follow_revocations,)
+
+    @asynccontextmanager
+    async def _follow_revocations(self, _app: Any) -> AsyncIterator[None]:
+        async with self.revocation_feed.running():
+            yield
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         """Also render 429s of the auth limits with `Retry-After`."""

@@ -21,6 +21,8 @@ from hduce.plugins.devices.ingest import TelemetryIngest
 
 logger = logging.getLogger("hduce.devices")
 WRITER_STOP_SECONDS = 30.0
+TOKEN_RECHECK_SECONDS = 1.0
+"""How often a connected app's access token is checked for revocation (a cached lookup)."""
 _PLUGINS = "hduce.plugins.devices.mqtt"
 
 
@@ -111,20 +113,24 @@ class DeviceBroker:
         await self._broker.internal_message_broadcast(topic, payload, qos=1)
 
     def _expire_at(self, session: Session, at: float) -> None:
-        """Close `session` when the access token it signed in with runs out (`at`, epoch s)."""
+        """Close `session` when its app's access token runs out (`at`, epoch s) or is revoked."""
         task = asyncio.create_task(
-            self._close_at(session, session.password, at), name="hduce-mqtt-token-expiry"
+            self._close_when_token_ends(session, session.password, at),
+            name="hduce-mqtt-token-expiry",
         )
         self._expiries.add(task)
         task.add_done_callback(self._expiries.discard)
 
-    async def _close_at(self, session: Session, token: str | None, at: float) -> None:
-        await asyncio.sleep(max(0.0, at - time.time()))
+    async def _close_when_token_ends(self, session: Session, token: str | None, at: float) -> None:
+        while (remaining := at - time.time()) > 0:
+            await asyncio.sleep(min(remaining, TOKEN_RECHECK_SECONDS))
+            if token is None or not self._sign_in.token_still_valid(token):
+                break
         if self._broker is None or session.password != token:
             return  # stopped, or the app signed in again with a newer token
         for known, handler in list(self._broker.sessions.values()):
             if known is session and known.transitions.state == "connected":
-                logger.info("MQTT app %s: access token expired, disconnecting", session.username)
+                logger.info("MQTT app %s: access token ended, disconnecting", session.username)
                 with contextlib.suppress(Exception):
                     await handler.stop()
 

@@ -73,3 +73,11 @@ class MqttSignIn:
         if principal.id != client_id:
             return None
         return SignedIn(ClientKind.USER, expires_at=expires_at)
+
+    def token_still_valid(self, token: str) -> bool:
+        """Whether an app's access token is unexpired and unrevoked (its session not ended)."""
+        try:
+            self._tokens.verify(token)
+        except InvalidToken:
+            return False
+        return True
