@@ -86,6 +86,14 @@ class TokenService:
         """
         return self.verify_until(token)[0]
 
+    def accepts(self, token: str) -> bool:
+        """Whether `token` still verifies: for connections that outlive the request (cheap)."""
+        try:
+            self.verify(token)
+        except InvalidToken:
+            return False
+        return True
+
     def verify_until(self, token: str) -> tuple[Principal, float]:
         """As `verify`, with the token's `exp` (epoch seconds) for callers that outlive it."""
         known = self._verified.get(token)

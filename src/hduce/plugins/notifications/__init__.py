@@ -57,7 +57,7 @@ class NotificationsPlugin(HducePlugin):
         self.notifier = NotificationService(context, config, renderer, channels, store)
         self.sender = DeliverySender(context, config, channels)
         self.inbox = Inbox(context.db)
-        self.feed = InboxFeed(context.db)
+        self.feed = InboxFeed(context.db, context.tokens)
         self.deliveries = DeliveryLog(context.db)
         self.preferences = PreferenceService(store, context.registry)
         context.registry.provide(Notifier, self.notifier)

@@ -12,6 +12,7 @@ import msgspec
 from litestar.response.sse import ServerSentEventMessage
 
 from hduce.core.db import HduceEngine
+from hduce.core.security import Principal, TokenService
 from hduce.plugins.notifications.channels.in_app import INBOX_CHANNEL
 from hduce.plugins.notifications.config import NotificationsConfig
 from hduce.plugins.notifications.inbox import Inbox
@@ -20,13 +21,16 @@ logger = logging.getLogger("hduce.notifications")
 
 QUEUE_SIZE = 100
 KEEPALIVE_SECONDS = 15.0
+TOKEN_RECHECK_SECONDS = 1.0
+"""How often an open stream checks that its access token still verifies (a cached lookup)."""
 
 
 class InboxFeed:
     """Routes `hduce_inbox` notifications to the queues of the users' open streams."""
 
-    def __init__(self, db: HduceEngine) -> None:
+    def __init__(self, db: HduceEngine, tokens: TokenService) -> None:
         self._db = db
+        self._tokens = tokens
         self._listeners: dict[uuid.UUID, set[asyncio.Queue[uuid.UUID]]] = {}
         self._connection: asyncpg.Connection | None = None
 
@@ -40,6 +44,10 @@ class InboxFeed:
         finally:
             connection, self._connection = self._connection, None
             await connection.close()
+
+    def accepts(self, token: str) -> bool:
+        """Whether a stream opened with `token` may go on (unexpired, session not ended)."""
+        return self._tokens.accepts(token)
 
     @asynccontextmanager
     async def subscribe(self, user_id: uuid.UUID) -> AsyncIterator[asyncio.Queue[uuid.UUID]]:
@@ -69,29 +77,45 @@ class InboxFeed:
 
 
 class LiveInbox:
-    """One user's live stream: new inbox items as SSE messages, keep-alives, a time limit."""
+    """One user's live stream: new inbox items as SSE messages, keep-alives, a time limit.
+
+    The stream ends at `stream_max_duration`, or within a second of its access token expiring
+    or being revoked (the session ended, the account deactivated or its roles changed).
+    """
 
     def __init__(
-        self, user_id: uuid.UUID, inbox: Inbox, feed: InboxFeed, config: NotificationsConfig
+        self,
+        principal: Principal,
+        token: str,
+        inbox: Inbox,
+        feed: InboxFeed,
+        config: NotificationsConfig,
     ) -> None:
-        self._user_id = user_id
+        self._user_id = principal.id
+        self._token = token
         self._inbox = inbox
         self._feed = feed
         self._max_duration = config.stream_max_duration
 
     async def events(self) -> AsyncIterator[ServerSentEventMessage]:
-        """Messages until `stream_max_duration` has passed."""
+        """Messages until `stream_max_duration` has passed or the token no longer verifies."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._max_duration
         async with self._feed.subscribe(self._user_id) as queue:
             yield ServerSentEventMessage(comment="connected")
-            while (left := deadline - loop.time()) > 0:
+            last_sent = loop.time()
+            while (left := deadline - loop.time()) > 0 and self._feed.accepts(self._token):
                 try:
-                    delivery_id = await asyncio.wait_for(queue.get(), min(left, KEEPALIVE_SECONDS))
+                    delivery_id = await asyncio.wait_for(
+                        queue.get(), min(left, TOKEN_RECHECK_SECONDS)
+                    )
                 except TimeoutError:
-                    yield ServerSentEventMessage(comment="keep-alive")
+                    if loop.time() - last_sent >= KEEPALIVE_SECONDS:
+                        last_sent = loop.time()
+                        yield ServerSentEventMessage(comment="keep-alive")
                     continue
                 item = await self._inbox.item(self._user_id, delivery_id)
+                last_sent = loop.time()
                 yield ServerSentEventMessage(
                     data=msgspec.json.encode(item).decode(), event="notification", id=str(item.id)
                 )

@@ -86,10 +86,15 @@ class InboxController(Controller):
     ) -> ServerSentEvent:
         """Server-Sent Events: one `notification` event per new inbox item, as it arrives.
 
-        The stream closes after `stream_max_duration`; clients reconnect (EventSource does).
+        The stream closes after `stream_max_duration`, or once the access token expires or is
+        revoked; clients reconnect (EventSource does), with a fresh token.
         """
         live = LiveInbox(
-            principal_of(request).id, notifications_inbox, notifications_feed, notifications_config
+            principal_of(request),
+            str(request.auth),
+            notifications_inbox,
+            notifications_feed,
+            notifications_config,
         )
         return ServerSentEvent(live.events(), retry_duration=RECONNECT_MS)
 

@@ -1,0 +1,40 @@
+"""The live inbox stream ends once its access token no longer verifies, keep-alives meanwhile."""
+
+import time
+import uuid
+
+import pytest
+
+from hduce.core.config import AuthSettings
+from hduce.core.config.durations import Duration
+from hduce.core.db import HduceEngine
+from hduce.core.security import Principal, TokenService
+from hduce.plugins.notifications import live
+from hduce.plugins.notifications.config import NotificationsConfig
+from hduce.plugins.notifications.inbox import Inbox
+from hduce.plugins.notifications.live import InboxFeed, LiveInbox
+
+
+def stream(tokens: TokenService, principal: Principal) -> LiveInbox:
+    """A 30-second stream for `principal` (nothing is delivered: no database is needed)."""
+    token, _ = tokens.issue(principal)
+    config = NotificationsConfig(stream_max_duration=Duration(30))
+    unused = HduceEngine()  # never connected: no item arrives, and the feed is not started
+    return LiveInbox(principal, token, Inbox(unused), InboxFeed(unused, tokens), config)
+
+
+async def test_the_stream_ends_within_a_recheck_of_its_session_ending(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(live, "KEEPALIVE_SECONDS", 0.2)
+    tokens = TokenService(AuthSettings(jwt_secret="s" * 48))
+    principal = Principal(id=uuid.uuid4(), roles=frozenset({"patient"}), session_id=uuid.uuid4())
+    events = stream(tokens, principal).events()
+    assert (await anext(events)).comment == "connected"
+    assert (await anext(events)).comment == "keep-alive"  # still valid: the stream goes on
+
+    tokens.revocations.end_session(principal.session_id)  # type: ignore[arg-type]
+    ended_at = time.monotonic()
+    rest = [message async for message in events]
+    assert all(message.comment == "keep-alive" for message in rest)
+    assert time.monotonic() - ended_at < live.TOKEN_RECHECK_SECONDS + 1
