@@ -71,6 +71,8 @@ STAFF_ON_APPOINTMENT = {OWN: STAFF_ONLY, PATIENT: row(OK, 404, 404, OK, 403, 401
 CLINICAL_ON_APPOINTMENT = {OWN: CLINICIANS, PATIENT: row(403, 404, 404, 403, 403, 401)}
 FOR_SELF_OR_PATIENT = {OWN: row(403, 403, 403, 403, OK, 401), PATIENT: STAFF_ONLY}
 HOURS = {OWN: row(404, OK, OK, 404, 403, 401), STAFF: row(OK, 403, 403, OK, 403, 401)}
+# Care teams: clinicians and admins change a patient's team (a staff account has none: 404).
+CARE_TEAM_CHANGE = {OWN: row(404, 404, 404, 403, 403, 401), PATIENT: row(OK, OK, OK, 403, 403, 401)}
 A = "/api/v1/appointments"
 DOC = "/api/v1/documents"
 # Documents: patients their own (404 for others'), clinicians all, admins metadata only,
@@ -120,6 +122,12 @@ EXPECTED: dict[tuple[str, str], dict[str, dict[str | None, int]]] = {
         PATIENT: ADMINS,
         STAFF: ADMINS,
     },
+    ("GET", "/api/v1/users/{patient_id}/care-team"): {
+        OWN: row(404, 404, 404, 404, OK, 401),
+        PATIENT: row(OK, OK, OK, OK, 404, 401),
+    },
+    ("PUT", "/api/v1/users/{patient_id}/care-team/{clinician_id}"): CARE_TEAM_CHANGE,
+    ("DELETE", "/api/v1/users/{patient_id}/care-team/{clinician_id}"): CARE_TEAM_CHANGE,
     ("GET", f"{A}/types"): {SELF: ANY_MEMBER},
     ("POST", f"{A}/types"): {SELF: ADMINS},
     ("PATCH", f"{A}/types/{{type_id}}"): {SELF: ADMINS},
@@ -347,6 +355,24 @@ async def _in_app_item(clinic: Clinic, user_id: uuid.UUID) -> uuid.UUID:
     return row["id"]
 
 
+def care_team_change(method: str) -> Callable[[Cell], Awaitable[Response]]:
+    """Add (PUT) or remove (DELETE, once added directly) a fresh doctor on the target's team."""
+
+    async def send(cell: Cell) -> Response:
+        doctor = await cell.clinic.member("doctor")
+        if method == "DELETE":
+            await cell.clinic.execute(
+                "INSERT INTO care_team_member (id, patient, clinician, added_by, added_at) "
+                "VALUES ($1, $2, $3, $3, now())",
+                uuid.uuid4(),
+                cell.target.id,
+                doctor.id,
+            )
+        return await cell.call(method, f"/api/v1/users/{cell.target.id}/care-team/{doctor.id}")
+
+    return send
+
+
 def plain(method: str, path: str, body: object = None) -> Callable[[Cell], Awaitable[Response]]:
     """A request needing no preparation; `{user_id}` becomes the target's id."""
 
@@ -376,6 +402,11 @@ REQUESTS: dict[tuple[str, str], Callable[[Cell], Awaitable[Response]]] = {
     ("PUT", "/api/v1/users/{user_id}/roles"): plain(
         "PUT", "/api/v1/users/{user_id}/roles", {"roles": ["nurse"]}
     ),
+    ("GET", "/api/v1/users/{patient_id}/care-team"): plain(
+        "GET", "/api/v1/users/{user_id}/care-team"
+    ),
+    ("PUT", "/api/v1/users/{patient_id}/care-team/{clinician_id}"): care_team_change("PUT"),
+    ("DELETE", "/api/v1/users/{patient_id}/care-team/{clinician_id}"): care_team_change("DELETE"),
     **APPOINTMENT_REQUESTS,
     **DOCUMENT_REQUESTS,
     **SEARCH_REQUESTS,

@@ -174,6 +174,13 @@ class UserDirectory(Protocol):
         """How to reach a user (e-mail, phone, time zone, name), or None."""
 
 
+class CareTeams(Protocol):
+    """Who looks after a patient (provided by the users plugin)."""
+
+    async def clinicians(self, patient_id: uuid.UUID) -> list[uuid.UUID]:
+        """The active doctors and nurses on the patient's care team; empty if it has none."""
+
+
 class AuditLog(Protocol):
     """The append-only, hash-chained security and clinical-access log (provided by auth)."""
 

@@ -130,3 +130,56 @@ async def test_readings_of_an_unassigned_device_raise_no_alert(
     await send(clinic, device, secret, 70)
     rows = await clinic.fetch("SELECT 1 FROM device_alert WHERE device = $1", uuid.UUID(device))
     assert rows == []
+
+
+async def join_care_team(clinic: Clinic, patient: Member, clinician: Member) -> None:
+    """`clinician` puts themself on `patient`'s care team through the API."""
+    answer = await clinic.client.put(
+        f"/api/v1/users/{patient.id}/care-team/{clinician.id}", headers=clinician.headers
+    )
+    assert answer.status_code == 200, answer.text
+
+
+async def alert_recipients(clinic: Clinic, patient: Member, last: uuid.UUID) -> set[uuid.UUID]:
+    """Who was told of the patient's alert, once `last` (the one told last) has been."""
+    alert = await eventually(clinic, "SELECT id FROM device_alert WHERE patient = $1", patient.id)
+    await eventually(
+        clinic,
+        "SELECT 1 FROM notification WHERE recipient = $1 AND key LIKE $2",
+        last,
+        f"device_alert:{alert['id']}:%",
+    )
+    rows = await clinic.fetch(
+        "SELECT recipient FROM notification WHERE key LIKE $1", f"device_alert:{alert['id']}:%"
+    )
+    return {row["recipient"] for row in rows}
+
+
+async def test_an_alert_goes_to_the_patients_care_team_only(
+    clinic: Clinic, admin: Member, patient: Member
+) -> None:
+    doctor, nurse, outsider = [await clinic.member(role) for role in ("doctor", "nurse", "nurse")]
+    await join_care_team(clinic, patient, doctor)
+    await join_care_team(clinic, patient, nurse)  # told after the doctor (joined later)
+    device, secret = await register(clinic, admin, patient)
+    await send(clinic, device, secret, 85)
+    recipients = await alert_recipients(clinic, patient, last=nurse.id)
+    assert recipients == {doctor.id, nurse.id}
+    assert outsider.id not in recipients
+
+
+async def test_without_an_active_care_team_every_clinician_is_told(
+    clinic: Clinic, admin: Member, patient: Member
+) -> None:
+    former = await clinic.member("doctor")
+    await join_care_team(clinic, patient, former)
+    await clinic.execute("UPDATE account SET status = 'deactivated' WHERE id = $1", former.id)
+    latest = await clinic.member("nurse")
+    device, secret = await register(clinic, admin, patient)
+    await send(clinic, device, secret, 85)
+    told_last = await clinic.fetch(  # everyone is told in the order of their ids
+        "SELECT id FROM account WHERE status = 'active' AND roles && '{doctor,nurse}'::varchar[] "
+        "ORDER BY id DESC LIMIT 1"
+    )
+    recipients = await alert_recipients(clinic, patient, last=told_last[0]["id"])
+    assert latest.id in recipients and former.id not in recipients

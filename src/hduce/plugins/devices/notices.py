@@ -1,9 +1,14 @@
-"""Alert messages: every active doctor and nurse is told, as a critical clinical alert."""
+"""Alert messages: the patient's care team is told, as a critical clinical alert.
 
+A patient without an active doctor or nurse on their care team is nobody's in particular: then
+every active doctor and nurse is told, so an alert never goes unseen.
+"""
+
+import uuid
 from datetime import UTC
 
 from hduce.contracts.devices import DeviceAlertRaised
-from hduce.contracts.identity import ACCOUNT_DIRECTORY, CLINICAL_ROLES, UserDirectory
+from hduce.contracts.identity import ACCOUNT_DIRECTORY, CLINICAL_ROLES, CareTeams, UserDirectory
 from hduce.contracts.notifications import Category, Notifier
 from hduce.core.context import AppContext
 from hduce.core.events import EventMeta
@@ -19,13 +24,9 @@ class AlertNotices:
         self._alert_url = alert_url
 
     async def notify(self, event: DeviceAlertRaised, _meta: EventMeta) -> None:
-        """Queue a critical `clinical_alerts` message to each active doctor and nurse."""
-        db, registry = self._context.db, self._context.registry
-        recipients = await db.fetch(
-            f"SELECT id FROM {ACCOUNT_DIRECTORY} WHERE status = 'active' "
-            "AND roles && $1::varchar[] ORDER BY id",
-            sorted(CLINICAL_ROLES),
-        )
+        """Queue a critical `clinical_alerts` message to each clinician who should act on it."""
+        registry = self._context.registry
+        recipients = await self._recipients(event.patient_id)
         patient = await registry.get(UserDirectory).get(event.patient_id)
         name = f"{patient.first_name} {patient.last_name}".strip() if patient else ""
         public_url = self._context.settings.server.public_url.rstrip("/")
@@ -40,12 +41,24 @@ class AlertNotices:
             "alert_url": self._alert_url.format(public_url=public_url, alert_id=event.alert_id),
         }
         notifier = registry.get(Notifier)
-        for row in recipients:
+        for recipient in recipients:
             await notifier.notify(
-                row["id"],
+                recipient,
                 TEMPLATE,
                 data,
                 Category.CLINICAL_ALERTS,
                 critical=True,
-                key=f"device_alert:{event.alert_id}:{row['id']}",
+                key=f"device_alert:{event.alert_id}:{recipient}",
             )
+
+    async def _recipients(self, patient_id: uuid.UUID) -> list[uuid.UUID]:
+        """The patient's care team, or every active doctor and nurse if it has nobody active."""
+        team = await self._context.registry.get(CareTeams).clinicians(patient_id)
+        if team:
+            return team
+        rows = await self._context.db.fetch(
+            f"SELECT id FROM {ACCOUNT_DIRECTORY} WHERE status = 'active' "
+            "AND roles && $1::varchar[] ORDER BY id",
+            sorted(CLINICAL_ROLES),
+        )
+        return [row["id"] for row in rows]

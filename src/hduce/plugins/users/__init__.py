@@ -1,14 +1,16 @@
-"""The users plugin: profiles, `/users/me`, the user directory and admin user management."""
+"""The users plugin: profiles, `/users/me`, the directory, care teams and user management."""
 
 from collections.abc import Sequence
 
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
-from hduce.contracts.identity import DemographicsReader, Profiles, UserDirectory
+from hduce.contracts.identity import CareTeams, DemographicsReader, Profiles, UserDirectory
 from hduce.core.context import AppContext
 from hduce.core.plugin import HducePlugin
 from hduce.plugins.users.admin import UserAdminService
+from hduce.plugins.users.care_team import CareTeamService
+from hduce.plugins.users.care_team_routes import CareTeamController
 from hduce.plugins.users.config import UsersConfig
 from hduce.plugins.users.demographics import DemographicsStore
 from hduce.plugins.users.directory import Directory
@@ -26,7 +28,7 @@ class UsersPlugin(HducePlugin):
     config_type = UsersConfig
 
     def setup(self, context: AppContext) -> None:
-        """Build the profile service; register `Profiles`, `UserDirectory`, `DemographicsReader`."""
+        """Build the services and register the users plugin's contracts."""
         super().setup(context)
         assert isinstance(self.config, UsersConfig)
         profiles = ProfileStore(context.db, context.events)
@@ -35,16 +37,21 @@ class UsersPlugin(HducePlugin):
         context.registry.provide(Profiles, profiles)
         context.registry.provide(UserDirectory, Directory(context.registry, profiles))
         context.registry.provide(DemographicsReader, DemographicsStore(context.db))
+        self.care_team = CareTeamService(context.db, context.registry, profiles)
+        context.registry.provide(CareTeams, self.care_team)
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
-        """`/users/me` and `/users`."""
-        return (MeController, UserController)
+        """`/users/me`, `/users` and care teams."""
+        return (MeController, UserController, CareTeamController)
 
     def dependencies(self) -> dict[str, Provide]:
-        """Provide `users_service` and `users_admin`."""
+        """Provide `users_service`, `users_admin` and `users_care_team`."""
         return {
             "users_service": Provide(self._provide_service, sync_to_thread=False, use_cache=True),
             "users_admin": Provide(self._provide_admin, sync_to_thread=False, use_cache=True),
+            "users_care_team": Provide(
+                self._provide_care_team, sync_to_thread=False, use_cache=True
+            ),
         }
 
     def _provide_service(self) -> UsersService:
@@ -52,3 +59,6 @@ class UsersPlugin(HducePlugin):
 
     def _provide_admin(self) -> UserAdminService:
         return self.admin
+
+    def _provide_care_team(self) -> CareTeamService:
+        return self.care_team

@@ -105,3 +105,23 @@ class RolesUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """The complete new set of roles of an account."""
 
     roles: Annotated[list[Role], Meta(min_length=1, max_length=len(Role))]
+
+
+class CareTeamMemberRead(msgspec.Struct, kw_only=True):
+    """A doctor or nurse on a patient's care team (`active`: the account can sign in)."""
+
+    id: uuid.UUID
+    first_name: str
+    last_name: str
+    specialty: str | None
+    roles: list[str]
+    active: bool
+    added_by: uuid.UUID
+    added_at: datetime
+
+
+class CareTeamRead(msgspec.Struct, kw_only=True):
+    """The clinicians looking after a patient, earliest added first."""
+
+    patient_id: uuid.UUID
+    members: list[CareTeamMemberRead]

@@ -1,4 +1,4 @@
-"""Tables of the users plugin: one profile per account."""
+"""Tables of the users plugin: one profile per account, and patients' care teams."""
 
 from piccolo.columns import UUID, Date, ForeignKey, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
@@ -29,3 +29,21 @@ class Profile(Table, tablename="profile"):
     timezone = Varchar(length=64, default="UTC")
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class CareTeamMember(Table, tablename="care_team_member"):
+    """A doctor or nurse who looks after a patient (one row per patient and clinician)."""
+
+    id = UUID(primary_key=True)
+    patient = ForeignKey(
+        references=LazyTableReference("Account", app_name="auth"),
+        on_delete=OnDelete.restrict,
+        index=True,
+    )
+    clinician = ForeignKey(
+        references=LazyTableReference("Account", app_name="auth"),
+        on_delete=OnDelete.restrict,
+        index=True,
+    )
+    added_by = UUID()
+    added_at = Timestamptz(default=TimestamptzNow())
