@@ -122,6 +122,7 @@ EXPECTED: dict[tuple[str, str], dict[str, dict[str | None, int]]] = {
         PATIENT: ADMINS,
         STAFF: ADMINS,
     },
+    ("GET", "/api/v1/practitioners"): {SELF: ANY_MEMBER},
     ("GET", "/api/v1/users/{patient_id}/care-team"): {
         OWN: row(404, 404, 404, 404, OK, 401),
         PATIENT: row(OK, OK, OK, OK, 404, 401),

@@ -14,6 +14,8 @@ from hduce.plugins.users.care_team_routes import CareTeamController
 from hduce.plugins.users.config import UsersConfig
 from hduce.plugins.users.demographics import DemographicsStore
 from hduce.plugins.users.directory import Directory
+from hduce.plugins.users.practitioner_routes import PractitionerController
+from hduce.plugins.users.practitioners import PractitionerDirectory
 from hduce.plugins.users.profiles import ProfileStore
 from hduce.plugins.users.routes import MeController, UserController
 from hduce.plugins.users.service import UsersService
@@ -39,18 +41,22 @@ class UsersPlugin(HducePlugin):
         context.registry.provide(DemographicsReader, DemographicsStore(context.db))
         self.care_team = CareTeamService(context.db, context.registry, profiles)
         context.registry.provide(CareTeams, self.care_team)
+        self.practitioners = PractitionerDirectory(context.db, self.config.max_page_size)
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
-        """`/users/me`, `/users` and care teams."""
-        return (MeController, UserController, CareTeamController)
+        """`/users/me`, `/users`, care teams and `/practitioners`."""
+        return (MeController, UserController, CareTeamController, PractitionerController)
 
     def dependencies(self) -> dict[str, Provide]:
-        """Provide `users_service`, `users_admin` and `users_care_team`."""
+        """Provide `users_service`, `users_admin`, `users_care_team`, `users_practitioners`."""
         return {
             "users_service": Provide(self._provide_service, sync_to_thread=False, use_cache=True),
             "users_admin": Provide(self._provide_admin, sync_to_thread=False, use_cache=True),
             "users_care_team": Provide(
                 self._provide_care_team, sync_to_thread=False, use_cache=True
+            ),
+            "users_practitioners": Provide(
+                self._provide_practitioners, sync_to_thread=False, use_cache=True
             ),
         }
 
@@ -62,3 +68,6 @@ class UsersPlugin(HducePlugin):
 
     def _provide_care_team(self) -> CareTeamService:
         return self.care_team
+
+    def _provide_practitioners(self) -> PractitionerDirectory:
+        return self.practitioners

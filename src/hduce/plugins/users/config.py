@@ -4,6 +4,6 @@ from hduce.core.config import Section
 
 
 class UsersConfig(Section):
-    """Listing limits for admin user search."""
+    """Listing limits for admin user search and the practitioner directory."""
 
     max_page_size: int = 100

@@ -99,7 +99,7 @@ class ProfileStore:
 
     async def search_names(self, text: str) -> list[uuid.UUID]:
         """Accounts whose first, last or full name contains `text` (case-insensitive)."""
-        pattern = _like_pattern(text)
+        pattern = like_pattern(text)
         rows = await Profile.raw(
             "SELECT account FROM profile WHERE first_name || ' ' || last_name ILIKE {} "
             "OR last_name || ' ' || first_name ILIKE {} "
@@ -118,6 +118,7 @@ def _to_data(row: Mapping[str, Any]) -> ProfileData:
     return ProfileData(**{name: row[name] for name in _COLUMNS})
 
 
-def _like_pattern(text: str) -> str:
+def like_pattern(text: str) -> str:
+    """An `ILIKE` pattern matching `text` anywhere, its wildcards taken literally."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"

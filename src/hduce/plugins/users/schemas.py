@@ -125,3 +125,23 @@ class CareTeamRead(msgspec.Struct, kw_only=True):
 
     patient_id: uuid.UUID
     members: list[CareTeamMemberRead]
+
+
+class PractitionerRead(msgspec.Struct, kw_only=True):
+    """A doctor or nurse as patients see them: names, clinical roles, specialty, institution."""
+
+    id: uuid.UUID
+    first_name: str
+    last_name: str
+    roles: list[str]
+    specialty: str | None
+    institution: str | None
+
+
+class PractitionerPage(msgspec.Struct, kw_only=True):
+    """One page of practitioners and the total number of matches."""
+
+    items: list[PractitionerRead]
+    total: int
+    limit: int
+    offset: int
