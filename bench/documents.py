@@ -3,19 +3,24 @@
 Starts `hduce serve` (embedded PostgreSQL and NATS under a scratch dir in /tmp, free port) with
 the documents plugin, then:
 
-1. uploads `--uploads` files of `--size-mb` MB (a PNG signature then random bytes: a large scan;
-   images are stored, not OCR'd) one after another as raw bodies streamed in 1 MB parts,
-   sampling the RSS of the serve process (itself, not its children) before, during and after;
+1. uploads `--uploads` files of `--size-mb` MB (a PNG signature then random bytes: stored as a
+   large image, which OCR then cannot decode) one after another as raw bodies streamed in 1 MB
+   parts, sampling the RSS of the serve process (itself, not its children) before, during and
+   after;
 2. sends a chunked body (no Content-Length) over the cap and expects 413;
 3. extracts one 1-page PDF (latency of a single document), then uploads `--pdfs`
    real PDFs of `--pages` pages each (made with fpdf2), `--clients` at a time, and waits until
-   every one is `done`: pages/s from the first upload to the last extraction.
+   every one is `done`: pages/s from the first upload to the last extraction;
+4. uploads `--scans` scanned letters (a 1-page PDF holding only a 150 dpi picture of typed
+   lines) and waits until all are read by OCR: scanned pages/s, and how many texts came back
+   with the words on the picture.
 
 Run from the repository root: `.venv/bin/python bench/documents.py [--pdfs 20 --pages 50]`.
 """
 
 import argparse
 import asyncio
+import io
 import os
 import secrets
 import sys
@@ -27,6 +32,7 @@ import asyncpg
 import httpx
 import psutil
 from fpdf import FPDF
+from PIL import Image, ImageDraw, ImageFont
 
 from _common import exit_on_sigterm, free_port, print_table, scratch_dir, subprocess_env
 from appointments import UNLIMITED, Clinic
@@ -46,6 +52,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--size-mb", type=int, default=20, help="size of each large upload")
     parser.add_argument("--pdfs", type=int, default=20, help="PDFs to extract (default 20)")
     parser.add_argument("--pages", type=int, default=50, help="pages per PDF (default 50)")
+    parser.add_argument("--scans", type=int, default=20, help="scanned pages to OCR (default 20)")
     parser.add_argument("--clients", type=int, default=4, help="concurrent PDF uploads")
     parser.add_argument("--workers", type=int, default=2, help="documents.extraction_workers")
     parser.add_argument("--config", default="config/test.toml", help="config for serve")
@@ -70,7 +77,28 @@ def make_pdf(index: int, pages: int) -> bytes:
     return bytes(pdf.output())
 
 
+def make_scan(index: int) -> bytes:
+    """A scanned letter: one A4 page holding only a 150 dpi grayscale picture of typed lines."""
+    font = ImageFont.load_default(size=26)
+    picture = Image.new("L", (1240, 1754), 255)
+    draw = ImageDraw.Draw(picture)
+    for row, line in enumerate(SCAN_LINES * 4):
+        draw.text((100, 100 + 42 * row), line.format(index=index), fill=0, font=font)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    pdf = FPDF(format="A4")
+    pdf.add_page()
+    pdf.image(buffer, x=0, y=0, w=210, h=297)
+    return bytes(pdf.output())
+
+
 NEXT = {"new_x": "LMARGIN", "new_y": "NEXT"}
+SCAN_LINES = [
+    "Referral letter {index} - Dr. Martin, Clinique du Parc",
+    "Metformin 500 mg twice daily, lisinopril 10 mg once daily.",
+    "Blood pressure 150/95 mmHg, heart rate 88 bpm, temperature 37.8 C.",
+    "Allergies: penicillin. Please review in four weeks.",
+]
 PROSE = (
     "The patient reports intermittent chest tightness on exertion over the last month, relieved "
     "by rest. No syncope. Examination unremarkable; heart sounds normal, chest clear. Plan: "
@@ -155,6 +183,42 @@ async def extraction_phase(
     warm = time.perf_counter()
     await wait_done(args, db, [await post_pdf(client, headers, patient, make_pdf(-1, 1), -1)])
     cold = time.perf_counter() - warm
+    started = time.perf_counter()
+    ids = await upload_all(args, client, headers, patient, pdfs)
+    uploaded = time.perf_counter() - started
+    statuses = await wait_done(args, db, ids)
+    return time.perf_counter() - started, uploaded, cold, statuses
+
+
+async def scan_phase(
+    args: argparse.Namespace,
+    client: httpx.AsyncClient,
+    db: asyncpg.Connection,
+    headers: dict[str, str],
+    patient: str,
+) -> tuple[float, dict[str, int], int]:
+    """Upload the scans and wait until all are read; seconds, statuses, texts with the words."""
+    scans = [make_scan(i) for i in range(args.scans)]
+    started = time.perf_counter()
+    ids = await upload_all(args, client, headers, patient, scans)
+    statuses = await wait_done(args, db, ids)
+    seconds = time.perf_counter() - started
+    read = await db.fetchval(
+        "SELECT count(*) FROM document WHERE id = ANY($1::uuid[]) "
+        "AND text LIKE '%Metformin 500 mg%' AND text LIKE '%150/95 mmHg%'",
+        ids,
+    )
+    return seconds, statuses, read
+
+
+async def upload_all(
+    args: argparse.Namespace,
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    patient: str,
+    pdfs: list[bytes],
+) -> list[str]:
+    """Upload every PDF, `--clients` at a time; their ids."""
     queue = list(enumerate(pdfs))
     ids: list[str] = []
 
@@ -163,11 +227,8 @@ async def extraction_phase(
             index, pdf = queue.pop()
             ids.append(await post_pdf(client, headers, patient, pdf, index))
 
-    started = time.perf_counter()
     await asyncio.gather(*(one_client() for _ in range(args.clients)))
-    uploaded = time.perf_counter() - started
-    statuses = await wait_done(args, db, ids)
-    return time.perf_counter() - started, uploaded, cold, statuses
+    return ids
 
 
 async def post_pdf(
@@ -240,10 +301,12 @@ async def run_bench(args: argparse.Namespace, scratch: Path) -> None:
                 total, uploaded, cold, statuses = await extraction_phase(
                     args, client, db, nurse, patient
                 )
+                scans = await scan_phase(args, client, db, nurse, patient)
             finally:
                 await db.close()
         times = (total, uploaded, cold)
         report(args, rows, (before, memory.peak, after), refused, cap, times, statuses)
+        report_scans(args, *scans)
     except BaseException:
         log = scratch / "serve.log"
         if log.exists():
@@ -283,6 +346,18 @@ def report(
     print(f"  one 1-page PDF, upload -> done : {cold:.2f} s")
     print(f"  uploads finished after         : {uploaded:.2f} s")
     print(f"  all extracted after            : {total:.2f} s  -> {pages / total:.0f} pages/s")
+    print(f"  statuses                       : {statuses}")
+
+
+def report_scans(
+    args: argparse.Namespace, seconds: float, statuses: dict[str, int], read: int
+) -> None:
+    """Print the OCR figures."""
+    print(f"OCR: {args.scans} scanned 1-page letters (150 dpi picture, rendered at 300 dpi)")
+    print(
+        f"  all read after                 : {seconds:.2f} s  -> {args.scans / seconds:.1f} pages/s"
+    )
+    print(f"  texts with the typed words     : {read} of {args.scans}")
     print(f"  statuses                       : {statuses}")
 
 

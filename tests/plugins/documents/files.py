@@ -4,7 +4,7 @@ import io
 from typing import Any
 
 from fpdf import FPDF
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 NEXT_LINE: dict[str, Any] = {"new_x": "LMARGIN", "new_y": "NEXT"}
 LAB_REPORT_PAGE_1 = [
@@ -90,6 +90,31 @@ def scanned_pdf() -> bytes:
     for _ in range(2):
         pdf.add_page()
         pdf.image(io.BytesIO(image("PNG", (400, 560))), x=10, y=10, w=190)
+    return bytes(pdf.output())
+
+
+def text_picture(lines: list[str], kind: str = "PNG", pages: int = 1) -> bytes:
+    """A picture of typed `lines` (what a phone photo or scanner gives), `pages` frames (TIFF)."""
+    font = ImageFont.load_default(size=36)
+    frames = []
+    for page in range(pages):
+        frame = Image.new("L", (1400, 90 + 70 * len(lines)), 255)
+        draw = ImageDraw.Draw(frame)
+        for row, line in enumerate(lines):
+            draw.text((40, 40 + 70 * row), line.format(page=page + 1), fill=0, font=font)
+        frames.append(frame)
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format=kind, save_all=pages > 1, append_images=frames[1:])
+    return buffer.getvalue()
+
+
+def scan_and_text_pdf(scanned: list[str], typed: str) -> bytes:
+    """Page 1 a picture of `scanned` lines (no text layer), page 2 real text."""
+    pdf = _pdf()
+    pdf.add_page()
+    pdf.image(io.BytesIO(text_picture(scanned)), x=10, y=10, w=190)
+    pdf.add_page()
+    pdf.multi_cell(0, 8, typed)
     return bytes(pdf.output())
 
 

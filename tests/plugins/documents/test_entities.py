@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from hduce.plugins.documents.entities import extract_entities, medication_names
-from hduce.plugins.documents.extraction import extract_file, normalize
+from hduce.plugins.documents.extraction import ExtractionOptions, extract_file, normalize
 from hduce.plugins.documents.sniff import sniff
 from tests.plugins.documents.files import corrupt_pdf, encrypted_pdf, image, long_pdf, scanned_pdf
 
@@ -150,20 +150,22 @@ def write(tmp_path: Path, data: bytes) -> str:
 
 
 def test_extract_file_in_process(tmp_path: Path) -> None:
-    result = extract_file(write(tmp_path, long_pdf(3)), "application/pdf", "dmy")
+    result = extract_file(write(tmp_path, long_pdf(3)), "application/pdf", ExtractionOptions())
     assert (result["ok"], result["page_count"]) == (True, 3)
     assert result["text"].count("\f") == 2
     assert "\r" not in result["text"]
     assert [e["value"] for e in result["entities"] if e["kind"] == "temperature"] == ["38.5"] * 3
 
-    encrypted = extract_file(write(tmp_path, encrypted_pdf()), "application/pdf", "dmy")
+    encrypted = extract_file(
+        write(tmp_path, encrypted_pdf()), "application/pdf", ExtractionOptions()
+    )
     assert encrypted["ok"] is False
     assert "encrypted (password protected)" in encrypted["error"]
-    corrupt = extract_file(write(tmp_path, corrupt_pdf()), "application/pdf", "dmy")
+    corrupt = extract_file(write(tmp_path, corrupt_pdf()), "application/pdf", ExtractionOptions())
     assert corrupt["ok"] is False
     assert corrupt["error"].startswith("the PDF is damaged or not a PDF")
-    scan = extract_file(write(tmp_path, scanned_pdf()), "application/pdf", "dmy")
+    scan = extract_file(write(tmp_path, scanned_pdf()), "application/pdf", ExtractionOptions())
     assert (scan["ok"], scan["page_count"], scan["text"].strip()) == (True, 2, "")
-    assert "no text layer" in scan["note"]
-    missing = extract_file(str(tmp_path / "gone"), "application/pdf", "dmy")
+    assert scan["note"] == "2 of 2 pages read by OCR (may contain errors)"  # pictures, no words
+    missing = extract_file(str(tmp_path / "gone"), "application/pdf", ExtractionOptions())
     assert missing["error"] == "the stored file is missing"

@@ -108,8 +108,8 @@ async def test_plain_text_and_images(clinic: Clinic, doctor: Member, patient: Me
     expected = {("blood_pressure", "150/95"), ("medication", "lisinopril")}
     assert expected | {("allergy", "none known")} <= values
     row = await extracted(clinic, picture["id"])
-    assert (row["status"], row["text"], row["page_count"]) == ("done", None, None)
-    assert "no OCR" in row["note"]
+    assert (row["status"], row["text"], row["page_count"]) == ("done", None, 1)  # no words in it
+    assert row["note"] == "1 of 1 pages read by OCR (may contain errors)"
 
 
 async def test_the_same_bytes_are_stored_once(

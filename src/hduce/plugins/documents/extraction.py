@@ -1,19 +1,40 @@
 """Text and entity extraction of one stored file; runs in a worker process, never on the loop."""
 
+import functools
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
+from hduce.plugins.documents.config import DocumentsConfig
 from hduce.plugins.documents.entities import PAGE_BREAK, extract_entities
+from hduce.plugins.documents.ocr import MAX_PIXELS, OcrOptions, read_image
 from hduce.plugins.documents.sniff import JPEG, PDF, PNG, TEXT, TIFF
 
-IMAGE_NOTE = "images are stored as they are: no OCR is available, so no text was extracted"
-NO_TEXT_LAYER_NOTE = "the PDF has no text layer (a scan?): no OCR is available"
 # Control characters PDFium leaves in text (soft hyphens come out as \x02); tab, line feed and
 # form feed stay.
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0d-\x1f\x7f]")
+
+
+class ExtractionOptions(msgspec.Struct, frozen=True, kw_only=True):
+    """How to read documents, from the plugin config (crosses into the extraction processes)."""
+
+    date_order: str = "dmy"
+    ocr: OcrOptions = msgspec.field(default_factory=OcrOptions)
+
+    @classmethod
+    def from_config(cls, config: DocumentsConfig) -> "ExtractionOptions":
+        """The options `[plugins.documents]` sets."""
+        ocr = OcrOptions(
+            enabled=config.ocr,
+            languages=config.ocr_languages,
+            data_dir=config.ocr_data_dir,
+            max_pages=config.ocr_max_pages,
+            dpi=config.ocr_dpi,
+        )
+        return cls(date_order=config.date_order, ocr=ocr)
 
 
 class ExtractionResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -27,57 +48,115 @@ class ExtractionResult(msgspec.Struct, frozen=True, kw_only=True):
     error: str | None = None
 
 
-def extract_file(path: str, content_type: str, date_order: str) -> dict[str, Any]:
+class _Pages(msgspec.Struct, kw_only=True):
+    """The text of each page; how many were read by OCR, and how many were left without text."""
+
+    texts: list[str] = msgspec.field(default_factory=list)
+    ocr_read: int = 0
+    unread: int = 0
+
+    def add_scan(self, read: Callable[[], str], ocr: OcrOptions) -> None:
+        """A page without text: OCR it unless OCR is off or has read `max_pages` already."""
+        if ocr.enabled and self.ocr_read < ocr.max_pages:
+            self.texts.append(normalize(read()))
+            self.ocr_read += 1
+        else:
+            self.texts.append("")
+            self.unread += 1
+
+    def note(self, ocr: OcrOptions) -> str | None:
+        """What a reader of the text should know about pages that had no text layer."""
+        total, said = len(self.texts), []
+        if self.ocr_read:
+            said.append(f"{self.ocr_read} of {total} pages read by OCR (may contain errors)")
+        if self.unread:
+            why = "OCR is turned off" if not ocr.enabled else f"OCR stops at {ocr.max_pages}"
+            said.append(
+                f"{self.unread} of {total} pages have no text layer and were not read ({why})"
+            )
+        return "; ".join(said) or None
+
+
+def extract_file(path: str, content_type: str, options: ExtractionOptions) -> dict[str, Any]:
     """Extract text and entities from the file at `path` (as builtins: crosses processes)."""
     try:
-        result = _extract(Path(path), content_type, date_order)
+        result = _extract(Path(path), content_type, options)
     except FileNotFoundError:
         result = ExtractionResult(ok=False, error="the stored file is missing")
     return msgspec.to_builtins(result)
 
 
-def _extract(path: Path, content_type: str, date_order: str) -> ExtractionResult:
+def _extract(path: Path, content_type: str, options: ExtractionOptions) -> ExtractionResult:
     if content_type == PDF:
-        return _with_entities(*_pdf_text(path), date_order)
-    if content_type == TEXT:
-        return _with_entities(_plain_text(path.read_bytes()), None, date_order)
-    if content_type in (PNG, JPEG, TIFF):
-        return ExtractionResult(ok=True, note=IMAGE_NOTE)
-    return ExtractionResult(ok=False, error=f"no extractor for {content_type}")
-
-
-def _with_entities(
-    extracted: str | ExtractionResult, page_count: int | None, date_order: str
-) -> ExtractionResult:
-    if isinstance(extracted, ExtractionResult):
-        return extracted
-    entities = [msgspec.to_builtins(e) for e in extract_entities(extracted, date_order=date_order)]
-    note = NO_TEXT_LAYER_NOTE if page_count and not extracted.strip(PAGE_BREAK + " \n") else None
+        pages = _pdf_pages(path, options.ocr)
+    elif content_type in (PNG, JPEG, TIFF):
+        pages = _image_pages(path, options.ocr)
+    elif content_type == TEXT:
+        text = _plain_text(path.read_bytes())
+        return ExtractionResult(ok=True, text=text, entities=_entities(text, options))
+    else:
+        return ExtractionResult(ok=False, error=f"no extractor for {content_type}")
+    if isinstance(pages, ExtractionResult):
+        return pages
+    text = PAGE_BREAK.join(pages.texts)
     return ExtractionResult(
-        ok=True, text=extracted, page_count=page_count, entities=entities, note=note
+        ok=True,
+        text=text,
+        page_count=len(pages.texts),
+        entities=_entities(text, options),
+        note=pages.note(options.ocr),
     )
 
 
-def _pdf_text(path: Path) -> tuple[str | ExtractionResult, int | None]:
+def _entities(text: str, options: ExtractionOptions) -> list[dict[str, Any]]:
+    found = extract_entities(text, date_order=options.date_order)
+    return [msgspec.to_builtins(entity) for entity in found]
+
+
+def _pdf_pages(path: Path, ocr: OcrOptions) -> _Pages | ExtractionResult:
     import pypdfium2 as pdfium  # only worker processes load PDFium
 
     try:
         document = pdfium.PdfDocument(path)
     except pdfium.PdfiumError as exc:
-        return ExtractionResult(ok=False, error=_pdf_error(str(exc))), None
+        return ExtractionResult(ok=False, error=_pdf_error(str(exc)))
     try:
-        pages = []
+        pages = _Pages()
         for index in range(len(document)):
             page = document[index]
             textpage = page.get_textpage()
-            pages.append(normalize(textpage.get_text_range()))
+            text = normalize(textpage.get_text_range())
             textpage.close()
+            if text.strip():
+                pages.texts.append(text)
+            else:
+                pages.add_scan(functools.partial(_read_scanned, page, ocr), ocr)
             page.close()
-        return PAGE_BREAK.join(pages), len(pages)
+        return pages
     except pdfium.PdfiumError as exc:
-        return ExtractionResult(ok=False, error=f"the PDF could not be read: {exc}"), None
+        return ExtractionResult(ok=False, error=f"the PDF could not be read: {exc}")
     finally:
         document.close()
+
+
+def _read_scanned(page: Any, ocr: OcrOptions) -> str:
+    """OCR a PDF page rendered at `ocr.dpi` (less for a page too large for that)."""
+    width, height = page.get_size()  # points: 1/72 inch
+    scale = min(ocr.dpi / 72, (MAX_PIXELS / max(1.0, width * height)) ** 0.5)
+    return read_image(page.render(scale=scale, grayscale=True).to_pil(), ocr)
+
+
+def _image_pages(path: Path, ocr: OcrOptions) -> _Pages | ExtractionResult:
+    from PIL import Image, ImageSequence
+
+    pages = _Pages()
+    try:
+        with Image.open(path) as image:
+            for frame in ImageSequence.Iterator(image):
+                pages.add_scan(functools.partial(read_image, frame, ocr), ocr)
+    except (OSError, Image.DecompressionBombError) as exc:
+        return ExtractionResult(ok=False, error=f"the image could not be read: {exc}")
+    return pages
 
 
 def _pdf_error(message: str) -> str:

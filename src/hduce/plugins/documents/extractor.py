@@ -13,6 +13,7 @@ from hduce.contracts.documents import (
 )
 from hduce.core.events import EventMeta
 from hduce.plugins.documents.env import Env
+from hduce.plugins.documents.extraction import ExtractionOptions
 from hduce.plugins.documents.pool import ExtractionTimedOut, ExtractorCrashed, ExtractorPool
 
 logger = logging.getLogger("hduce.documents")
@@ -39,6 +40,7 @@ class Extraction:
     def __init__(self, env: Env, pool: ExtractorPool) -> None:
         self._env = env
         self._pool = pool
+        self._options = ExtractionOptions.from_config(env.config)
 
     async def handle(self, event: DocumentUploaded, _meta: EventMeta) -> None:
         """Extract the document's text and entities (idempotent)."""
@@ -54,7 +56,7 @@ class Extraction:
             result = await self._pool.extract(
                 path,
                 claimed["content_type"],
-                config.date_order,
+                self._options,
                 seconds=float(config.extraction_timeout),
             )
         except ExtractionTimedOut as exc:

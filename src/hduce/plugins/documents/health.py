@@ -1,4 +1,4 @@
-"""The `documents` health check: the store is writable; counts of unfinished and failed work."""
+"""The `documents` health check: a writable store, OCR languages, unfinished and failed work."""
 
 import asyncio
 
@@ -23,5 +23,7 @@ class StorageHealth:
         counts = {"pending": 0, "processing": 0, "failed": 0}
         for record in await self._env.context.db.fetch(COUNTS):
             counts[record["status"]] = int(record["n"])
-        detail = {"storage": str(self._env.blobs.root), "writable": writable, **counts}
+        config = self._env.config
+        ocr = config.ocr_languages if config.ocr else "off"
+        detail = {"storage": str(self._env.blobs.root), "writable": writable, "ocr": ocr, **counts}
         return HealthStatus(ok=writable, detail=detail)

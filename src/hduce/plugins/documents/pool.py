@@ -6,7 +6,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from hduce.plugins.documents.extraction import extract_file
+from hduce.plugins.documents.extraction import ExtractionOptions, extract_file
 
 
 class ExtractorCrashed(RuntimeError):
@@ -32,12 +32,12 @@ class ExtractorPool:
         return self._executor
 
     async def extract(
-        self, path: str, content_type: str, date_order: str, *, seconds: float
+        self, path: str, content_type: str, options: ExtractionOptions, *, seconds: float
     ) -> dict[str, Any]:
         """Run `extract_file` in a worker process, for at most `seconds`."""
         pool = self._pool()
         running = asyncio.get_running_loop().run_in_executor(
-            pool, extract_file, path, content_type, date_order
+            pool, extract_file, path, content_type, options
         )
         try:
             return await asyncio.wait_for(running, seconds)
