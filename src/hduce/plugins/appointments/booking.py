@@ -54,7 +54,7 @@ class Booking:
             await self._env.require_patient(patient_id)
         kind = await self._types.offered(data.type_id, data.practitioner_id)
         starts_at = data.starts_at.astimezone(UTC)
-        await self._slots.ensure_offered(data.practitioner_id, kind.spec, starts_at)
+        await self._slots.ensure_offered(principal, data.practitioner_id, kind.spec, starts_at)
         async with claiming_slot(), self._env.transaction() as tx:
             row = await insert(
                 tx.connection,
@@ -78,7 +78,7 @@ class Booking:
         practitioner_id = data.practitioner_id or before.practitioner
         kind = await self._types.offered(before.appointment_type, practitioner_id)
         starts_at = data.starts_at.astimezone(UTC)
-        await self._slots.ensure_offered(practitioner_id, kind.spec, starts_at)
+        await self._slots.ensure_offered(principal, practitioner_id, kind.spec, starts_at)
         blocked_from, blocked_until = kind.spec.blocked(starts_at)
         async with claiming_slot(), self._env.transaction() as tx:
             row = await self._changeable(

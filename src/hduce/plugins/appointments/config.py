@@ -9,7 +9,9 @@ class AppointmentsConfig(Section):
     slot_interval: Duration = Duration(15 * 60)
     """Distance between the candidate start times offered in a free-slot search."""
     min_notice: Duration = Duration(3600)
-    """How far ahead of its start a slot can still be booked."""
+    """How far ahead of its start a slot can still be booked by a patient."""
+    staff_min_notice: Duration = Duration(0)
+    """The same for staff booking for a patient (0: up to the start, e.g. a walk-in)."""
     horizon: Duration = Duration(90 * 86400)
     """How far into the future slots can be booked."""
     max_search_range: Duration = Duration(62 * 86400)

@@ -4,6 +4,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from hduce.core.security import Principal
+from hduce.plugins.appointments.access import BOOKERS
 from hduce.plugins.appointments.availability import SlotSpec, fits, free_starts
 from hduce.plugins.appointments.env import Env
 from hduce.plugins.appointments.errors import InvalidRequest, SlotNotOffered
@@ -28,16 +30,26 @@ class SlotFinder:
         self._schedules = schedules
         self._types = types
 
-    def bookable_window(self) -> tuple[datetime, datetime]:
-        """The earliest and latest start a booking made now may have."""
+    def bookable_window(self, booker: Principal) -> tuple[datetime, datetime]:
+        """The earliest and latest start a booking made now by `booker` may have.
+
+        Staff book with `staff_min_notice` (the front desk fits in a walk-in), patients with
+        `min_notice`; the horizon is the same for everyone.
+        """
         now = datetime.now(UTC)
         config = self._env.config
-        return now + timedelta(seconds=config.min_notice), now + timedelta(seconds=config.horizon)
+        notice = config.staff_min_notice if booker.has_any_role(*BOOKERS) else config.min_notice
+        return now + timedelta(seconds=notice), now + timedelta(seconds=config.horizon)
 
     async def search(
-        self, practitioner_id: uuid.UUID, type_id: uuid.UUID, start: datetime, end: datetime
+        self,
+        booker: Principal,
+        practitioner_id: uuid.UUID,
+        type_id: uuid.UUID,
+        start: datetime,
+        end: datetime,
     ) -> SlotList:
-        """Every free start for a visit of `type_id` with the practitioner in `[start, end)`."""
+        """Every free start `booker` may book for `type_id` with the practitioner in the range."""
         for name, value in (("start", start), ("end", end)):
             if value.tzinfo is None:
                 raise InvalidRequest(f"{name}: a UTC offset is required")
@@ -46,7 +58,7 @@ class SlotFinder:
         if (end - start).total_seconds() > self._env.config.max_search_range:
             raise InvalidRequest("the range is longer than the longest search allowed")
         spec = (await self._types.offered(type_id, practitioner_id)).spec
-        earliest, latest = self.bookable_window()
+        earliest, latest = self.bookable_window(booker)
         first, last = max(start, earliest), min(end - timedelta(microseconds=1), latest)
         zone_name, starts = await self._free(practitioner_id, spec, first, last)
         zone = ZoneInfo(zone_name)
@@ -61,10 +73,10 @@ class SlotFinder:
         )
 
     async def ensure_offered(
-        self, practitioner_id: uuid.UUID, spec: SlotSpec, start: datetime
+        self, booker: Principal, practitioner_id: uuid.UUID, spec: SlotSpec, start: datetime
     ) -> str:
         """Refuse a start outside the hours, notice or horizon; returns the practitioner's zone."""
-        earliest, latest = self.bookable_window()
+        earliest, latest = self.bookable_window(booker)
         if not earliest <= start <= latest:
             raise SlotNotOffered("the start is too soon or too far ahead to book")
         end = start + spec.duration

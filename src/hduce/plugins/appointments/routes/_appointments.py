@@ -42,14 +42,20 @@ class AppointmentController(Controller):
     @get("/slots", responses=problems(422))
     async def list_slots(
         self,
+        request: Request,
         appointments: NamedDependency[AppointmentServices],
         practitioner_id: FromQuery[uuid.UUID],
         type_id: FromQuery[uuid.UUID],
         start: FromQuery[datetime],
         end: FromQuery[datetime],
     ) -> SlotList:
-        """Free slots for a type with a practitioner in `[start, end)`, in local time."""
-        return await appointments.slots.search(practitioner_id, type_id, start, end)
+        """Free slots for a type with a practitioner in `[start, end)`, in local time.
+
+        Starts sooner than `min_notice` are left out for patients, sooner than
+        `staff_min_notice` for staff.
+        """
+        principal = principal_of(request)
+        return await appointments.slots.search(principal, practitioner_id, type_id, start, end)
 
     @post(responses=problems(403, 409, 422))
     async def create_appointment(
