@@ -7,7 +7,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from hduce.core.config import Settings, load_settings
+from hduce.core.config import DatabaseSettings, Settings, load_settings
+from hduce.core.db import HduceEngine, open_database
 from hduce.core.migrations import apply_migrations
 from hduce.piccolo_conf import DB
 from hduce.runtime import EmbeddedNats, EmbeddedPostgres
@@ -62,6 +63,15 @@ def settings(migrated: str, nats_url: str) -> Settings:
     """Test settings pointing at the session's servers."""
     environ = {"DATABASE_URL": migrated, "HDUCE_NATS__URL": nats_url, "JWT_SECRET": TEST_JWT_SECRET}
     return load_settings(config_file=str(TEST_CONFIG), environ=environ)
+
+
+@pytest.fixture
+async def engine(migrated: str) -> AsyncIterator[HduceEngine]:
+    """An engine with its own pool on the test's loop (what one more process would have)."""
+    engine = HduceEngine()
+    engine.configure(migrated)
+    async with open_database(engine, DatabaseSettings()):
+        yield engine
 
 
 @pytest.fixture

@@ -1,5 +1,9 @@
 """The counting rate limit answers like Litestar's middleware, plus `Retry-After` on a 429."""
 
+import time
+import uuid
+
+import asyncpg
 import pytest
 from litestar import Litestar, get
 from litestar.middleware import DefineMiddleware
@@ -8,7 +12,8 @@ from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.testing import AsyncTestClient
 
 from hduce.core import rate_limit
-from hduce.core.rate_limit import ClientWindows, counting_rate_limit
+from hduce.core.db import HduceEngine
+from hduce.core.rate_limit import ClientWindows, SharedWindows, counting_rate_limit
 
 # One client over two limited routes and an excluded one: the window is shared by the routes.
 PATHS = ["/one", "/free", "/two", "/one", "/two", "/one", "/free"]
@@ -78,12 +83,32 @@ async def test_a_new_window_starts_after_the_reset(monkeypatch: pytest.MonkeyPat
         assert response.headers["ratelimit-reset"] == "60"
 
 
-def test_expired_windows_are_forgotten(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_expired_windows_are_forgotten(monkeypatch: pytest.MonkeyPatch) -> None:
     now = [1_000_000.0]
     monkeypatch.setattr(rate_limit, "time", lambda: now[0])
     windows = ClientWindows()
     for client in range(100):
-        assert windows.hit(f"client-{client}", 5, 60) == (True, 1, 1_000_060)
+        assert await windows.hit(f"client-{client}", 5, 60) == (True, 1, 1_000_060)
     now[0] += 60
-    windows.hit("client-new", 5, 60)
+    await windows.hit("client-new", 5, 60)
     assert list(windows._counts) == ["client-new"]
+
+
+async def test_shared_windows_count_across_processes_and_sweep_old_ones(
+    engine: HduceEngine, raw_pool: asyncpg.Pool
+) -> None:
+    await raw_pool.execute(
+        "INSERT INTO rate_limit_window VALUES ('test:stale', 9, now() - interval '1 minute')"
+    )
+    first, second = SharedWindows(engine, "test"), SharedWindows(engine, "test")
+    key = uuid.uuid4().hex
+    assert (await first.hit(key, 2, 60))[:2] == (True, 1)  # the first hit also sweeps
+    assert (
+        await raw_pool.fetchval("SELECT count(*) FROM rate_limit_window WHERE key = 'test:stale'")
+        == 0
+    )
+    assert (await second.hit(key, 2, 60))[:2] == (True, 2)
+    allowed, count, reset = await first.hit(key, 2, 60)
+    assert (allowed, count) == (False, 3)
+    assert 58 <= reset - time.time() <= 60
+    assert (await SharedWindows(engine, "other").hit(key, 2, 60))[:2] == (True, 1)

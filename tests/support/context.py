@@ -72,3 +72,15 @@ async def wait_for_effect(pool: asyncpg.Pool, label: str, timeout: float = 10) -
     return await wait_for_row(
         pool, "SELECT * FROM probe_effect WHERE label = $1", label, timeout=timeout
     )
+
+
+async def fresh_rate_limits(database_url: str) -> None:
+    """Forget every shared rate-limit window, so each test app starts with full budgets.
+
+    The windows live in the database the whole session shares, like a clinic's processes do.
+    """
+    connection = await asyncpg.connect(database_url)
+    try:
+        await connection.execute("DELETE FROM rate_limit_window")
+    finally:
+        await connection.close()

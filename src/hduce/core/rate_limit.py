@@ -1,21 +1,42 @@
-"""Rate limits: Litestar's fixed window per client, kept as a count in memory."""
+"""Rate limits: Litestar's fixed window per client, counted in memory or in PostgreSQL."""
 
-from time import time
+from time import monotonic, time
+from typing import Protocol
 
 from litestar.exceptions import TooManyRequestsException
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import DURATION_VALUES, RateLimitConfig, RateLimitMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from hduce.core.db import HduceEngine
+
+HIT = """
+INSERT INTO rate_limit_window AS w (key, hits, reset_at)
+VALUES ($1, 1, now() + make_interval(secs => $2))
+ON CONFLICT (key) DO UPDATE SET
+    hits = CASE WHEN w.reset_at <= now() THEN 1 ELSE w.hits + 1 END,
+    reset_at = CASE WHEN w.reset_at <= now() THEN excluded.reset_at ELSE w.reset_at END
+RETURNING hits, floor(extract(epoch FROM reset_at))::bigint AS reset
+"""
+SWEEP = "DELETE FROM rate_limit_window WHERE reset_at < now()"
+SWEEP_EVERY = 60.0
+
+
+class Windows(Protocol):
+    """Counts requests per key in fixed windows."""
+
+    async def hit(self, key: str, limit: int, seconds: int) -> tuple[bool, int, int]:
+        """Count one request: (allowed, count in the window, reset time in epoch seconds)."""
+
 
 class ClientWindows:
-    """Requests per client in the current fixed window, shared by the routes of one limit."""
+    """Requests per client in the current fixed window, kept in this process."""
 
     def __init__(self) -> None:
         self._counts: dict[str, tuple[int, int]] = {}
         self._next_sweep = 0
 
-    def hit(self, key: str, limit: int, seconds: int) -> tuple[bool, int, int]:
+    async def hit(self, key: str, limit: int, seconds: int) -> tuple[bool, int, int]:
         """Count one request unless the window is full: (counted, count, reset time)."""
         now = int(time())
         if now >= self._next_sweep:
@@ -30,6 +51,33 @@ class ClientWindows:
         return True, count + 1, reset
 
 
+class SharedWindows:
+    """Fixed windows counted in PostgreSQL: every process of a clinic shares each limit.
+
+    One upsert per request; refused requests are counted too (a client hammering a full window
+    keeps it full). Keys are prefixed with `scope`, so limits sharing the table stay apart.
+    """
+
+    def __init__(self, db: HduceEngine, scope: str) -> None:
+        self._db = db
+        self._scope = scope
+        self._next_sweep = 0.0
+
+    def __deepcopy__(self, _memo: dict[int, object]) -> "SharedWindows":
+        # Litestar deep-copies route middleware; the counts live in the database, and the
+        # engine (a pool and context variables) must stay the one of this process.
+        return self
+
+    async def hit(self, key: str, limit: int, seconds: int) -> tuple[bool, int, int]:
+        """Count one request: (allowed, count in the window, reset time in epoch seconds)."""
+        if monotonic() >= self._next_sweep:
+            self._next_sweep = monotonic() + SWEEP_EVERY
+            await self._db.fetch(SWEEP)
+        row = await self._db.fetchrow(HIT, f"{self._scope}:{key}", float(seconds))
+        assert row is not None
+        return row["hits"] <= limit, int(row["hits"]), int(row["reset"])
+
+
 class CountingRateLimitMiddleware(RateLimitMiddleware):
     """Litestar's windows, limit, 429 and `RateLimit-*` headers, at a constant cost per request.
 
@@ -41,7 +89,7 @@ class CountingRateLimitMiddleware(RateLimitMiddleware):
     Litestar's default in-memory store) and updates it without awaiting, so it needs no lock.
     """
 
-    def __init__(self, app: ASGIApp, config: RateLimitConfig, windows: ClientWindows) -> None:
+    def __init__(self, app: ASGIApp, config: RateLimitConfig, windows: Windows) -> None:
         super().__init__(app, config)
         self._windows = windows
         self._seconds = DURATION_VALUES[self.unit]
@@ -66,7 +114,7 @@ class CountingRateLimitMiddleware(RateLimitMiddleware):
         request = scope["litestar_app"].request_class(scope)
         if await self.should_check_request(request=request):
             key = self.cache_key_from_request(request)
-            counted, count, reset = self._windows.hit(key, self.max_requests, self._seconds)
+            counted, count, reset = await self._windows.hit(key, self.max_requests, self._seconds)
             if not counted:
                 raise TooManyRequestsException(headers=self._refusal_headers(count, reset))
             if self.config.set_rate_limit_headers:
@@ -101,6 +149,10 @@ class CountingRateLimitMiddleware(RateLimitMiddleware):
         return send_wrapper
 
 
-def counting_rate_limit(config: RateLimitConfig) -> DefineMiddleware:
-    """The middleware for `config`: one window per client across every route it is put on."""
-    return DefineMiddleware(CountingRateLimitMiddleware, config=config, windows=ClientWindows())
+def counting_rate_limit(
+    config: RateLimitConfig, windows: Windows | None = None
+) -> DefineMiddleware:
+    """The middleware for `config`: one window per client across the routes it is put on."""
+    return DefineMiddleware(
+        CountingRateLimitMiddleware, config=config, windows=windows or ClientWindows()
+    )

@@ -17,7 +17,7 @@ from hduce.app import create_app
 from hduce.bootstrap import build_context, load_plugins, setup_plugins
 from hduce.core.config import Settings
 from hduce.core.context import AppContext
-from tests.support.context import isolated
+from tests.support.context import fresh_rate_limits, isolated
 
 T = TypeVar("T")
 REVOCATION_WAIT = 5.0
@@ -156,6 +156,7 @@ async def running_app(settings: Settings, **auth: Any) -> AsyncIterator[AuthApp]
     plugins = load_plugins(test_settings)
     context = build_context(test_settings, "web", settings.database.url, settings.nats.url)
     setup_plugins(context, plugins)
+    await fresh_rate_limits(settings.database.url)
     pool = await asyncpg.create_pool(settings.database.url, min_size=1, max_size=2)
     try:
         async with AsyncTestClient(create_app(context, plugins)) as client:

@@ -1,12 +1,15 @@
-"""Per-address limits (counting windows, one per route group) and per-account sliding windows."""
+"""Per-address limits (one budget per route group) and per-account limits, shared by processes."""
 
 import uuid
 
+import asyncpg
 import pytest
 
 from hduce.core.config import Settings
+from hduce.core.db import HduceEngine
+from hduce.core.rate_limit import SharedWindows
 from hduce.plugins.auth.errors import RetryLater
-from hduce.plugins.auth.limiter import SlidingWindowLimiter
+from hduce.plugins.auth.limiter import AccountLimit
 from tests.plugins.auth.helpers import PASSWORD, bearer, running_app
 
 
@@ -31,6 +34,18 @@ async def test_login_is_limited_per_address_in_its_own_window(settings: Settings
             await app.client.post("/api/v1/auth/forgot-password", json={"email": user["email"]})
         ).status_code == 202
         await app.register()
+
+
+async def test_address_limits_are_shared_by_every_process(
+    settings: Settings, engine: HduceEngine
+) -> None:
+    async with running_app(settings, login_per_minute_per_ip=3) as app:
+        # Another `hduce serve` process counts the same client's logins in the same window.
+        other_process = SharedWindows(engine, "address:login")
+        for _ in range(2):
+            await other_process.hit("CountingRateLimitMiddleware::testclient", 3, 60)
+        assert (await app.login("nobody@example.org")).status_code == 401
+        assert_retry_later(await app.login("nobody@example.org"))
 
 
 async def test_register_and_reset_routes_are_limited_per_address(settings: Settings) -> None:
@@ -98,31 +113,24 @@ async def test_forgot_password_and_mfa_are_limited_per_account(settings: Setting
         assert_retry_later(await app.client.post(url, json={"code": "1"}, headers=headers))
 
 
-def test_sliding_window_frees_slots_as_attempts_age(monkeypatch: pytest.MonkeyPatch) -> None:
-    clock = [1000.0]
-    monkeypatch.setattr("hduce.plugins.auth.limiter.time.monotonic", lambda: clock[0])
-    limiter = SlidingWindowLimiter(2, 60)
-    limiter.acquire("a")
-    clock[0] += 30
-    limiter.acquire("a")
-    limiter.acquire("b")
+async def test_account_limits_are_shared_by_every_process(
+    engine: HduceEngine, raw_pool: asyncpg.Pool
+) -> None:
+    # Two limiters on one database stand for the same limit in two `hduce serve` processes.
+    first, second = (AccountLimit(engine, "test_shared", 3, 60) for _ in range(2))
+    key = uuid.uuid4().hex
+    await first.acquire(key)
+    await second.acquire(key)
+    await first.acquire(key)
     with pytest.raises(RetryLater) as refused:
-        limiter.acquire("a")
-    assert refused.value.retry_after == 30
-    clock[0] += 30
-    limiter.acquire("a")  # the first attempt left the window
-    with pytest.raises(RetryLater):
-        limiter.acquire("a")
+        await second.acquire(key)
+    assert 55 <= refused.value.retry_after <= 60
+    await second.acquire(uuid.uuid4().hex)  # another account has its own window
+    await AccountLimit(engine, "test_other", 3, 60).acquire(key)  # and another limit too
 
-
-def test_sliding_window_memory_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    clock = [0.0]
-    monkeypatch.setattr("hduce.plugins.auth.limiter.time.monotonic", lambda: clock[0])
-    limiter = SlidingWindowLimiter(1, 10, max_keys=3)
-    for key in ("a", "b", "c"):
-        limiter.acquire(key)
-    limiter.acquire("d")
-    assert set(limiter._attempts) == {"b", "c", "d"}  # nothing stale: the oldest key goes
-    clock[0] += 11
-    limiter.acquire("e")
-    assert set(limiter._attempts) == {"e"}  # every stale key goes
+    # The window ends: the account starts afresh.
+    await raw_pool.execute(
+        "UPDATE rate_limit_window SET reset_at = now() - interval '1 second' WHERE key = $1",
+        f"account:test_shared:{key}",
+    )
+    await second.acquire(key)

@@ -17,7 +17,7 @@ from hduce.contracts.identity import ProfileFields, Profiles
 from hduce.core.config import Settings
 from hduce.core.context import AppContext
 from hduce.core.security import Principal
-from tests.support.context import isolated
+from tests.support.context import fresh_rate_limits, isolated
 
 T = TypeVar("T")
 IDENTITY_PLUGINS = ("metrics", "audit", "auth", "users")
@@ -112,5 +112,6 @@ async def running_clinic(settings: Settings) -> AsyncIterator[Clinic]:
     plugins = load_plugins(settings)
     context = build_context(settings, "web", settings.database.url, settings.nats.url)
     setup_plugins(context, plugins)
+    await fresh_rate_limits(settings.database.url)
     async with AsyncTestClient(create_app(context, plugins)) as client:
         yield Clinic(client, context)

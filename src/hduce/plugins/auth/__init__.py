@@ -50,7 +50,7 @@ class AuthPlugin(HducePlugin):
             config=self.config,
             passwords=Passwords(self.config),
             sessions=Sessions(self.config.refresh_token_ttl),
-            limits=AccountLimits.from_config(self.config),
+            limits=AccountLimits.from_config(self.config, context.db),
         )
         self.registration = RegistrationService(env)  # `hduce user create` calls it too
         self.passwords = PasswordService(env)
@@ -73,12 +73,12 @@ class AuthPlugin(HducePlugin):
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """The `/auth` routes, rate limited per the config."""
         assert isinstance(self.config, AuthConfig)
-        return auth_routes(self.config)
+        return auth_routes(self.config, self.context.db)
 
     def root_route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """The pages the verification and reset links open."""
         assert isinstance(self.config, AuthConfig)
-        return auth_pages(self.config)
+        return auth_pages(self.config, self.context.db)
 
     def dependencies(self) -> dict[str, Provide]:
         """Each auth service under its `auth_*` key."""

@@ -2,6 +2,7 @@
 
 from litestar import Router
 
+from hduce.core.db import HduceEngine
 from hduce.plugins.auth.config import AuthConfig
 from hduce.plugins.auth.routes._account import (
     change_password,
@@ -30,18 +31,18 @@ from hduce.plugins.auth.routes._public import (
 )
 
 
-def auth_routes(config: AuthConfig) -> list[Router]:
+def auth_routes(config: AuthConfig, db: HduceEngine) -> list[Router]:
     """Every auth route; each limited group counts in windows of its own."""
     reset_rate = config.password_reset_per_hour_per_ip
     verify_rate = config.verify_email_per_hour_per_ip
     return [
-        limited("hour", config.register_per_hour_per_ip, register),
-        limited("minute", config.login_per_minute_per_ip, login),
-        limited("hour", reset_rate, forgot_password),
-        limited("hour", reset_rate, reset_password),
-        limited("hour", verify_rate, verify_email),
-        limited("hour", verify_rate, resend_verification),
-        limited("minute", config.mfa_per_minute_per_ip, verify_totp, disable_totp),
+        limited(db, "register", "hour", config.register_per_hour_per_ip, register),
+        limited(db, "login", "minute", config.login_per_minute_per_ip, login),
+        limited(db, "forgot_password", "hour", reset_rate, forgot_password),
+        limited(db, "reset_password", "hour", reset_rate, reset_password),
+        limited(db, "verify_email", "hour", verify_rate, verify_email),
+        limited(db, "resend_verification", "hour", verify_rate, resend_verification),
+        limited(db, "mfa", "minute", config.mfa_per_minute_per_ip, verify_totp, disable_totp),
         Router(
             path="/auth",
             route_handlers=[
@@ -57,13 +58,21 @@ def auth_routes(config: AuthConfig) -> list[Router]:
     ]
 
 
-def auth_pages(config: AuthConfig) -> list[Router]:
+def auth_pages(config: AuthConfig, db: HduceEngine) -> list[Router]:
     """`/verify-email` and `/reset-password` pages, limited like the API routes they stand for."""
     return [
         limited(
-            "hour", config.verify_email_per_hour_per_ip, verify_email_page, confirm_email, path="/"
+            db,
+            "verify_email_page",
+            "hour",
+            config.verify_email_per_hour_per_ip,
+            verify_email_page,
+            confirm_email,
+            path="/",
         ),
         limited(
+            db,
+            "reset_password_page",
             "hour",
             config.password_reset_per_hour_per_ip,
             reset_password_page,

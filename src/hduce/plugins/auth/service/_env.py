@@ -8,38 +8,41 @@ from piccolo.engine.postgres import PostgresTransaction
 
 from hduce.contracts.identity import AuditLog, UserDirectory
 from hduce.core.context import AppContext
+from hduce.core.db import HduceEngine
 from hduce.core.security import Principal
 from hduce.plugins.auth.config import AuthConfig
 from hduce.plugins.auth.errors import SessionEnded
-from hduce.plugins.auth.limiter import SlidingWindowLimiter
+from hduce.plugins.auth.limiter import AccountLimit
 from hduce.plugins.auth.passwords import Passwords
 from hduce.plugins.auth.schemas import TokenRead
 from hduce.plugins.auth.sessions import ClientInfo, Sessions
 from hduce.plugins.auth.store import AccountRow
 
-MINUTE, HOUR = 60.0, 3600.0
+MINUTE, HOUR = 60, 3600
 
 
 @dataclass(frozen=True)
 class AccountLimits:
-    """Per-account sliding windows, one limiter per limit."""
+    """Per-account windows shared by every process, one limiter per limit."""
 
-    login: SlidingWindowLimiter
-    forgot_password: SlidingWindowLimiter
-    reset_password: SlidingWindowLimiter
-    verify_email: SlidingWindowLimiter
-    mfa: SlidingWindowLimiter
+    login: AccountLimit
+    forgot_password: AccountLimit
+    reset_password: AccountLimit
+    verify_email: AccountLimit
+    mfa: AccountLimit
 
     @classmethod
-    def from_config(cls, config: AuthConfig) -> "AccountLimits":
+    def from_config(cls, config: AuthConfig, db: HduceEngine) -> "AccountLimits":
         """The limiters with the configured sizes."""
         reset = config.password_reset_per_hour_per_account
         return cls(
-            login=SlidingWindowLimiter(config.login_per_minute_per_account, MINUTE),
-            forgot_password=SlidingWindowLimiter(reset, HOUR),
-            reset_password=SlidingWindowLimiter(reset, HOUR),
-            verify_email=SlidingWindowLimiter(config.verify_email_per_hour_per_account, HOUR),
-            mfa=SlidingWindowLimiter(config.mfa_per_minute_per_account, MINUTE),
+            login=AccountLimit(db, "login", config.login_per_minute_per_account, MINUTE),
+            forgot_password=AccountLimit(db, "forgot_password", reset, HOUR),
+            reset_password=AccountLimit(db, "reset_password", reset, HOUR),
+            verify_email=AccountLimit(
+                db, "verify_email", config.verify_email_per_hour_per_account, HOUR
+            ),
+            mfa=AccountLimit(db, "mfa", config.mfa_per_minute_per_account, MINUTE),
         )
 
 

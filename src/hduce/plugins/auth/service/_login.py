@@ -44,7 +44,7 @@ class LoginService:
         env = self._env
         account = await find_account(data.identifier)
         # Keyed by account, so alternating e-mail and username gains nothing.
-        env.limits.login.acquire(str(account.id) if account else normalise(data.identifier))
+        await env.limits.login.acquire(str(account.id) if account else normalise(data.identifier))
         if account is None:
             await env.passwords.verify(None, data.password)
             async with env.transaction():
@@ -65,7 +65,7 @@ class LoginService:
         if account.mfa_enabled:
             if not data.totp_code:
                 raise MfaRequired("Give the code from your authenticator app as `totp_code`.")
-            env.limits.mfa.acquire(str(account.id))
+            await env.limits.mfa.acquire(str(account.id))
         new_hash = None
         if env.passwords.needs_rehash(account.password_hash):
             new_hash = await env.passwords.hash(data.password)

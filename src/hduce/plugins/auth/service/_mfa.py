@@ -41,7 +41,7 @@ class MfaService:
     ) -> RecoveryCodesRead:
         """Turn MFA on with a first valid code; returns the one-time recovery codes."""
         env = self._env
-        env.limits.mfa.acquire(str(principal.id))
+        await env.limits.mfa.acquire(str(principal.id))
         account = await self._account(principal)
         if account.mfa_enabled:
             raise Conflict("MFA is already enabled.")
@@ -65,7 +65,7 @@ class MfaService:
     ) -> None:
         """Turn MFA off, confirmed by the password and a TOTP or recovery code."""
         env = self._env
-        env.limits.mfa.acquire(str(principal.id))
+        await env.limits.mfa.acquire(str(principal.id))
         account = await self._account(principal)
         if not account.mfa_enabled:
             raise Conflict("MFA is not enabled.")

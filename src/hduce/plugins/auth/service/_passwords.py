@@ -43,7 +43,7 @@ class PasswordService:
         account = await get_account(principal.id)
         if account is None:
             raise NotFound("no such account")
-        env.limits.login.acquire(str(account.id))
+        await env.limits.login.acquire(str(account.id))
         if not await env.passwords.verify(account.password_hash, current):
             raise WrongPassword("The current password is wrong.")
         await env.passwords.check_policy(new, user_inputs=await env.user_inputs(account))
@@ -58,7 +58,7 @@ class PasswordService:
     async def forgot(self, email: str, client: ClientInfo) -> str:
         """Send a reset token if the account exists; the answer is the same either way."""
         env = self._env
-        env.limits.forgot_password.acquire(normalise(email))
+        await env.limits.forgot_password.acquire(normalise(email))
         account = await find_account(email) if "@" in email else None
         if account is not None and account.status != AccountStatus.DEACTIVATED:
             async with env.transaction():
@@ -81,7 +81,7 @@ class PasswordService:
         """Set a new password with a reset token; every session ends."""
         env = self._env
         account_id = await peek_one_time_token(token, RESET_PASSWORD)
-        env.limits.reset_password.acquire(str(account_id))
+        await env.limits.reset_password.acquire(str(account_id))
         account = await get_account(account_id)
         if account is None:
             raise NotFound("no such account")
@@ -115,7 +115,7 @@ class PasswordService:
     async def resend_verification(self, email: str) -> str:
         """Send a new verification token to an unverified account; same answer either way."""
         env = self._env
-        env.limits.verify_email.acquire(normalise(email))
+        await env.limits.verify_email.acquire(normalise(email))
         account = await find_account(email) if "@" in email else None
         if account is not None and account.email_verified_at is None:
             async with env.transaction():
