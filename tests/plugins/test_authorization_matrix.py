@@ -10,21 +10,25 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
-import msgspec
 import pyotp
 import pytest
 from argon2 import PasswordHasher, Type
 from httpx import Response
 from litestar.routes import HTTPRoute
 
-from hduce.bootstrap import BUILTIN_PLUGINS
 from hduce.contracts.notifications import Category, Notifier
 from hduce.core.config import Settings
 from tests.plugins.appointments.matrix_requests import APPOINTMENT_REQUESTS
 from tests.plugins.devices.matrix_requests import DEVICE_REQUESTS
 from tests.plugins.documents.matrix_requests import DOCUMENT_REQUESTS
 from tests.plugins.search.matrix_requests import SEARCH_REQUESTS
-from tests.plugins.users.clinic import FAST_AUTH, Clinic, Member, identity_settings, running_clinic
+from tests.plugins.users.clinic import (
+    FAST_AUTH,
+    Clinic,
+    Member,
+    every_plugin_settings,
+    running_clinic,
+)
 from tests.support.context import wait_for_row
 
 OK = 200
@@ -38,16 +42,6 @@ PASSWORD_HASH = PasswordHasher(
     parallelism=1,
     type=Type.ID,
 ).hash(PASSWORD)
-NO_LIMITS = {
-    key: 100_000
-    for key in (
-        "login_per_minute_per_ip",
-        "register_per_hour_per_ip",
-        "password_reset_per_hour_per_ip",
-        "verify_email_per_hour_per_ip",
-        "mfa_per_minute_per_ip",
-    )
-}
 
 
 def row(
@@ -123,6 +117,12 @@ EXPECTED: dict[tuple[str, str], dict[str, dict[str | None, int]]] = {
         STAFF: ADMINS,
     },
     ("GET", "/api/v1/practitioners"): {SELF: ANY_MEMBER},
+    ("GET", "/api/v1/users/me/export"): {SELF: ANY_MEMBER},
+    ("GET", "/api/v1/users/{user_id}/export"): {
+        OWN: ADMINS,
+        PATIENT: ADMINS,
+        STAFF: ADMINS,
+    },
     ("GET", "/api/v1/users/{patient_id}/care-team"): {
         OWN: row(404, 404, 404, 404, OK, 401),
         PATIENT: row(OK, OK, OK, OK, 404, 401),
@@ -435,19 +435,14 @@ def api_routes(clinic: Clinic) -> set[tuple[str, str]]:
 async def clinic(
     settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Clinic]:
-    """The app with appointments, the per-address rate limits out of the way of ~1000 requests."""
-    server = msgspec.structs.replace(settings.server, rate_limit_per_minute=100_000)
-    unlimited = msgspec.structs.replace(settings, server=server)
-    identity = identity_settings(unlimited, auth=NO_LIMITS)
-    every_plugin = msgspec.structs.replace(identity.plugins, enabled=tuple(BUILTIN_PLUGINS))
-    # Short live streams: the stream route answers, then ends on its own.
-    sections = {
-        **every_plugin.sections,
-        "notifications": {"stream_max_duration": "100ms"},
-        "documents": {"storage_dir": str(tmp_path_factory.mktemp("matrix-documents"))},
-    }
-    every_plugin = msgspec.structs.replace(every_plugin, sections=sections)
-    async with running_clinic(msgspec.structs.replace(identity, plugins=every_plugin)) as running:
+    """Every plugin, the per-address rate limits out of the way of ~1000 requests."""
+    configured = every_plugin_settings(
+        settings,
+        tmp_path_factory.mktemp("matrix-documents"),
+        # Short live streams: the stream route answers, then ends on its own.
+        notifications={"stream_max_duration": "100ms"},
+    )
+    async with running_clinic(configured) as running:
         yield running
 
 

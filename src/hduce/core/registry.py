@@ -1,4 +1,4 @@
-"""The registry: contracts one plugin provides to others, health checks and analytics."""
+"""The registry: contracts one plugin provides to others, health checks, analytics, exports."""
 
 import logging
 from collections.abc import Awaitable, Callable
@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from hduce.core.analytics import AnalyticsSource
+from hduce.core.personal_data import PersonalDataSource
 
 logger = logging.getLogger("hduce.registry")
 
@@ -37,6 +38,7 @@ class Registry:
         self._contracts: dict[type, object] = {}
         self._health_checks: dict[str, HealthCheck] = {}
         self._analytics: dict[str, AnalyticsSource] = {}
+        self._personal_data: dict[str, PersonalDataSource] = {}
         self._closers: list[Callable[[], Awaitable[None]]] = []
 
     def provide(self, contract: type[ContractT], implementation: ContractT) -> None:
@@ -73,6 +75,15 @@ class Registry:
     def analytics_sources(self) -> dict[str, AnalyticsSource]:
         """Every registered analytics source by name."""
         return dict(self._analytics)
+
+    def add_personal_data_source(self, name: str, source: PersonalDataSource) -> None:
+        """Add a named section to a person's copy of their data (`/users/me/export`)."""
+        _add_named(self._personal_data, "personal data source", name, source)
+
+    @property
+    def personal_data_sources(self) -> dict[str, PersonalDataSource]:
+        """Every registered personal-data source by name."""
+        return dict(self._personal_data)
 
     def add_closer(self, close: Callable[[], Awaitable[None]]) -> None:
         """Run `close` when the process stops, after tasks have finished (e.g. SMTP connections)."""

@@ -5,6 +5,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio
@@ -12,7 +13,7 @@ import msgspec
 from litestar.testing import AsyncTestClient
 
 from hduce.app import create_app
-from hduce.bootstrap import build_context, load_plugins, setup_plugins
+from hduce.bootstrap import BUILTIN_PLUGINS, build_context, load_plugins, setup_plugins
 from hduce.contracts.identity import ProfileFields, Profiles
 from hduce.core.config import Settings
 from hduce.core.context import AppContext
@@ -40,6 +41,38 @@ def identity_settings(
     }
     plugins = msgspec.structs.replace(settings.plugins, enabled=IDENTITY_PLUGINS, sections=sections)
     return isolated(msgspec.structs.replace(settings, plugins=plugins))
+
+
+def every_plugin_settings(
+    settings: Settings, documents_dir: Path, **sections: Mapping[str, Any]
+) -> Settings:
+    """Every built-in plugin on, per-address limits out of the way, documents in `documents_dir`.
+
+    `sections` add to (or replace) plugins' config sections.
+    """
+    server = msgspec.structs.replace(settings.server, rate_limit_per_minute=100_000)
+    unlimited = msgspec.structs.replace(settings, server=server)
+    no_limits = {f"{route}_per_{unit}_per_ip": 100_000 for route, unit in UNLIMITED_AUTH_ROUTES}
+    identity = identity_settings(unlimited, auth=no_limits)
+    every_plugin = msgspec.structs.replace(
+        identity.plugins,
+        enabled=tuple(BUILTIN_PLUGINS),
+        sections={
+            **identity.plugins.sections,
+            "documents": {"storage_dir": str(documents_dir)},
+            **sections,
+        },
+    )
+    return msgspec.structs.replace(identity, plugins=every_plugin)
+
+
+UNLIMITED_AUTH_ROUTES = (
+    ("login", "minute"),
+    ("register", "hour"),
+    ("password_reset", "hour"),
+    ("verify_email", "hour"),
+    ("mfa", "minute"),
+)
 
 
 @dataclass(frozen=True)

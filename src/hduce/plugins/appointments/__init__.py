@@ -7,11 +7,13 @@ from litestar.types import ControllerRouterHandler
 
 from hduce.contracts.appointments import AppointmentReader
 from hduce.core.context import AppContext
+from hduce.core.personal_data import RowQueries
 from hduce.core.plugin import HducePlugin
 from hduce.plugins.appointments.analytics import AppointmentAnalytics
 from hduce.plugins.appointments.config import AppointmentsConfig
 from hduce.plugins.appointments.env import Env
 from hduce.plugins.appointments.followups import HoldExpired, NoShowDue, ReminderDue
+from hduce.plugins.appointments.personal_data import APPOINTMENT_DATA
 from hduce.plugins.appointments.routes import CONTROLLERS
 from hduce.plugins.appointments.services import AppointmentServices
 from hduce.plugins.appointments.summaries import AppointmentSummaries
@@ -38,6 +40,8 @@ class AppointmentsPlugin(HducePlugin):
         context.registry.provide(AppointmentReader, AppointmentSummaries(context.db))
         analytics = AppointmentAnalytics(env, self.services.schedules)
         context.registry.add_analytics_source("appointments", analytics.figures)
+        appointment_data = RowQueries(context.db, APPOINTMENT_DATA)
+        context.registry.add_personal_data_source("appointments", appointment_data)
         events, reminders = context.events, self.services.reminders
         events.subscribe(ReminderDue, reminders.remind, task_name="appointments.remind")
         events.subscribe(NoShowDue, reminders.mark_no_show, task_name="appointments.mark_no_show")

@@ -7,9 +7,11 @@ from litestar.types import ControllerRouterHandler
 
 from hduce.contracts.identity import AuditLog
 from hduce.core.context import AppContext
+from hduce.core.personal_data import RowQueries
 from hduce.core.plugin import HducePlugin
 from hduce.core.registry import HealthStatus
 from hduce.plugins.audit.health import audit_health
+from hduce.plugins.audit.personal_data import AUDIT_DATA
 from hduce.plugins.audit.routes import AuditController
 from hduce.plugins.audit.service import AuditService
 
@@ -26,6 +28,7 @@ class AuditPlugin(HducePlugin):
         self.service = AuditService(context.db)
         context.registry.provide(AuditLog, self.service)
         context.registry.add_health_check("audit", self._health)
+        context.registry.add_personal_data_source("audit", RowQueries(context.db, AUDIT_DATA))
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """The admin read API under `/api/v1/audit`."""

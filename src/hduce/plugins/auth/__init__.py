@@ -10,11 +10,13 @@ from litestar.types import ControllerRouterHandler
 
 from hduce.contracts.identity import AccountAdmin, Accounts
 from hduce.core.context import AppContext
+from hduce.core.personal_data import RowQueries
 from hduce.core.plugin import HducePlugin
 from hduce.plugins.auth.analytics import AccountAnalytics
 from hduce.plugins.auth.config import AuthConfig
 from hduce.plugins.auth.errors import RetryLater, retry_later_handler
 from hduce.plugins.auth.passwords import Passwords
+from hduce.plugins.auth.personal_data import ACCOUNT_DATA
 from hduce.plugins.auth.revocation_feed import RevocationFeed
 from hduce.plugins.auth.routes import auth_pages, auth_routes
 from hduce.plugins.auth.service import (
@@ -64,6 +66,7 @@ class AuthPlugin(HducePlugin):
         context.registry.provide(Accounts, AccountDirectory())
         context.registry.provide(AccountAdmin, AccountAdminService(env, self.passwords))
         context.registry.add_analytics_source("accounts", AccountAnalytics(context.db).figures)
+        context.registry.add_personal_data_source("account", RowQueries(context.db, ACCOUNT_DATA))
         self.revocation_feed = RevocationFeed(
             context.db, context.tokens.revocations, context.tokens.lifetime.total_seconds()
         )

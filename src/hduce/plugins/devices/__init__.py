@@ -12,6 +12,7 @@ from nats.errors import Error as NatsError
 from hduce.contracts.devices import DeviceAlertRaised
 from hduce.contracts.notifications import PushPublisher
 from hduce.core.context import AppContext
+from hduce.core.personal_data import RowQueries
 from hduce.core.plugin import HducePlugin
 from hduce.plugins.devices.alerting import AlertService
 from hduce.plugins.devices.alerts import AlertRules
@@ -21,6 +22,7 @@ from hduce.plugins.devices.config import DevicesConfig
 from hduce.plugins.devices.credentials import MqttSignIn
 from hduce.plugins.devices.ingest import TelemetryIngest
 from hduce.plugins.devices.notices import AlertNotices
+from hduce.plugins.devices.personal_data import DEVICE_DATA
 from hduce.plugins.devices.push import NatsPush
 from hduce.plugins.devices.readings import ReadingQueries
 from hduce.plugins.devices.routes import CONTROLLERS
@@ -58,6 +60,7 @@ class DevicesPlugin(HducePlugin):
         self.push = NatsPush(context.broker)
         context.registry.provide(PushPublisher, self.push)
         context.registry.add_analytics_source("devices", DeviceAnalytics(context.db).figures)
+        context.registry.add_personal_data_source("devices", RowQueries(context.db, DEVICE_DATA))
         self.broker: DeviceBroker | None = None
         if context.role == "web":
             rules = AlertRules(context.db, context.events, config.thresholds)

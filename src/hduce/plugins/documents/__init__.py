@@ -8,12 +8,14 @@ from litestar.types import ControllerRouterHandler
 
 from hduce.contracts.documents import DocumentReader, DocumentUploaded
 from hduce.core.context import AppContext
+from hduce.core.personal_data import RowQueries
 from hduce.core.plugin import HducePlugin
 from hduce.plugins.documents.analytics import DocumentAnalytics
 from hduce.plugins.documents.config import DocumentsConfig
 from hduce.plugins.documents.env import Env
 from hduce.plugins.documents.extraction import ExtractionOptions
 from hduce.plugins.documents.ocr import check_models
+from hduce.plugins.documents.personal_data import DOCUMENT_DATA, JSON_COLUMNS
 from hduce.plugins.documents.reader import DocumentSummaries
 from hduce.plugins.documents.routes import DocumentController, form_upload_handler
 from hduce.plugins.documents.services import DocumentServices
@@ -43,6 +45,8 @@ class DocumentsPlugin(HducePlugin):
         context.registry.provide(DocumentReader, DocumentSummaries(context.db))
         context.registry.add_health_check("documents", self.services.health.check)
         context.registry.add_analytics_source("documents", DocumentAnalytics(context.db).figures)
+        document_data = RowQueries(context.db, DOCUMENT_DATA, JSON_COLUMNS)
+        context.registry.add_personal_data_source("documents", document_data)
         context.registry.add_closer(self.services.pool.close)
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:

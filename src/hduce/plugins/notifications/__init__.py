@@ -10,6 +10,7 @@ from litestar.types import ControllerRouterHandler
 
 from hduce.contracts.notifications import Notifier, PushPublisher
 from hduce.core.context import AppContext
+from hduce.core.personal_data import RowQueries
 from hduce.core.plugin import HducePlugin
 from hduce.plugins.notifications.analytics import DeliveryAnalytics
 from hduce.plugins.notifications.channels.base import Channel
@@ -25,6 +26,7 @@ from hduce.plugins.notifications.identity import IdentityMessages
 from hduce.plugins.notifications.inbox import Inbox
 from hduce.plugins.notifications.live import InboxFeed
 from hduce.plugins.notifications.notifier import NotificationService
+from hduce.plugins.notifications.personal_data import JSON_COLUMNS, NOTIFICATION_DATA
 from hduce.plugins.notifications.preferences import PreferenceStore
 from hduce.plugins.notifications.routes import (
     DeliveryController,
@@ -64,6 +66,8 @@ class NotificationsPlugin(HducePlugin):
         context.registry.add_analytics_source(
             "notifications", DeliveryAnalytics(context.db).figures
         )
+        notification_data = RowQueries(context.db, NOTIFICATION_DATA, JSON_COLUMNS)
+        context.registry.add_personal_data_source("notifications", notification_data)
         context.events.subscribe(DeliveryDue, self.sender.handle, task_name="notifications.deliver")
         IdentityMessages(self.notifier, config, context.settings.server.public_url).subscribe(
             context.events

@@ -7,6 +7,7 @@ from litestar.types import ControllerRouterHandler
 
 from hduce.contracts.identity import CareTeams, DemographicsReader, Profiles, UserDirectory
 from hduce.core.context import AppContext
+from hduce.core.personal_data import RowQueries
 from hduce.core.plugin import HducePlugin
 from hduce.plugins.users.admin import UserAdminService
 from hduce.plugins.users.care_team import CareTeamService
@@ -14,6 +15,8 @@ from hduce.plugins.users.care_team_routes import CareTeamController
 from hduce.plugins.users.config import UsersConfig
 from hduce.plugins.users.demographics import DemographicsStore
 from hduce.plugins.users.directory import Directory
+from hduce.plugins.users.export import DataExporter
+from hduce.plugins.users.personal_data import PROFILE_DATA
 from hduce.plugins.users.practitioner_routes import PractitionerController
 from hduce.plugins.users.practitioners import PractitionerDirectory
 from hduce.plugins.users.profiles import ProfileStore
@@ -41,14 +44,16 @@ class UsersPlugin(HducePlugin):
         context.registry.provide(DemographicsReader, DemographicsStore(context.db))
         self.care_team = CareTeamService(context.db, context.registry, profiles)
         context.registry.provide(CareTeams, self.care_team)
+        context.registry.add_personal_data_source("profile", RowQueries(context.db, PROFILE_DATA))
         self.practitioners = PractitionerDirectory(context.db, self.config.max_page_size)
+        self.exporter = DataExporter(context.registry)
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """`/users/me`, `/users`, care teams and `/practitioners`."""
         return (MeController, UserController, CareTeamController, PractitionerController)
 
     def dependencies(self) -> dict[str, Provide]:
-        """Provide `users_service`, `users_admin`, `users_care_team`, `users_practitioners`."""
+        """Provide each users service under its `users_*` key."""
         return {
             "users_service": Provide(self._provide_service, sync_to_thread=False, use_cache=True),
             "users_admin": Provide(self._provide_admin, sync_to_thread=False, use_cache=True),
@@ -58,6 +63,7 @@ class UsersPlugin(HducePlugin):
             "users_practitioners": Provide(
                 self._provide_practitioners, sync_to_thread=False, use_cache=True
             ),
+            "users_exporter": Provide(self._provide_exporter, sync_to_thread=False, use_cache=True),
         }
 
     def _provide_service(self) -> UsersService:
@@ -71,3 +77,6 @@ class UsersPlugin(HducePlugin):
 
     def _provide_practitioners(self) -> PractitionerDirectory:
         return self.practitioners
+
+    def _provide_exporter(self) -> DataExporter:
+        return self.exporter

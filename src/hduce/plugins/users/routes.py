@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated
 
-from litestar import Controller, Request, get, post, put
+from litestar import Controller, Request, Response, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
@@ -12,6 +12,7 @@ from hduce.contracts.identity import AccountStatus, Role
 from hduce.core.http import PageOffset, client_ip, problems
 from hduce.core.security import principal_of, requires_roles
 from hduce.plugins.users.admin import UserAdminService
+from hduce.plugins.users.export import DataExporter, PersonalDataExport
 from hduce.plugins.users.schemas import ProfileUpdate, RolesUpdate, UserPage, UserRead
 from hduce.plugins.users.service import UsersService
 
@@ -40,6 +41,18 @@ class MeController(Controller):
     ) -> UserRead:
         """Change the caller's profile; roles, status and e-mail are not profile fields."""
         return await users_service.update_me(principal_of(request), data)
+
+    @get("/export", responses=problems(404))
+    async def export_me(
+        self, request: Request, users_exporter: NamedDependency[DataExporter]
+    ) -> Response[PersonalDataExport]:
+        """A copy of everything the clinic stores about the caller, as one JSON file.
+
+        Account, profile, appointments, documents, messages, devices and readings, and who
+        accessed their records; clinicians' notes are not part of it.
+        """
+        principal = principal_of(request)
+        return _as_file(await users_exporter.export(principal, principal.id, ip=client_ip(request)))
 
 
 class UserController(Controller):
@@ -79,6 +92,17 @@ class UserController(Controller):
     ) -> UserRead:
         """One user: any for admins, patients for clinic staff, oneself for others (else 404)."""
         return await users_service.read_user(principal_of(request), user_id, ip=client_ip(request))
+
+    @get("/{user_id:uuid}/export", guards=ADMIN_ONLY, responses=problems(403, 404))
+    async def export_user(
+        self,
+        request: Request,
+        user_id: FromPath[uuid.UUID],
+        users_exporter: NamedDependency[DataExporter],
+    ) -> Response[PersonalDataExport]:
+        """The same copy for one user, for a request made at the desk (admins; audited)."""
+        export = await users_exporter.export(principal_of(request), user_id, ip=client_ip(request))
+        return _as_file(export)
 
     @post(
         "/{user_id:uuid}/approve",
@@ -150,3 +174,13 @@ class UserController(Controller):
     ) -> None:
         """End a user's sessions and require a new password, sent by e-mail (admins)."""
         await users_admin.force_password_reset(principal_of(request), user_id)
+
+
+def _as_file(export: PersonalDataExport) -> Response[PersonalDataExport]:
+    """The export as a JSON download that is never cached."""
+    filename = f"hduce-data-{export.user_id}.json"
+    headers = {
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store",
+    }
+    return Response(export, headers=headers)
