@@ -5,8 +5,19 @@ from datetime import datetime, timedelta
 
 import msgspec
 
+from hduce.core.db import HduceEngine
 from hduce.plugins.auth.opaque import digest, new_token
 from hduce.plugins.auth.tables import RefreshToken
+
+# The live families of account `$1`: each with when it began and its latest client.
+LIVE_SESSIONS = (
+    "SELECT family_id, min(issued_at) AS created_at, max(issued_at) AS last_used_at, "
+    "(array_agg(ip ORDER BY issued_at DESC))[1] AS ip, "
+    "(array_agg(user_agent ORDER BY issued_at DESC))[1] AS user_agent "
+    "FROM refresh_token WHERE account = $1 GROUP BY family_id "
+    "HAVING bool_and(revoked_at IS NULL) AND bool_or(used_at IS NULL AND expires_at > now()) "
+    "ORDER BY last_used_at DESC"
+)
 
 
 class ClientInfo(msgspec.Struct, frozen=True):
@@ -106,14 +117,6 @@ class Sessions:
 
     async def active(self, account_id: uuid.UUID) -> list[SessionRow]:
         """The account's sessions that still hold a usable refresh token, latest first."""
-        rows = await RefreshToken.raw(
-            "SELECT family_id, min(issued_at) AS created_at, max(issued_at) AS last_used_at, "
-            "(array_agg(ip ORDER BY issued_at DESC))[1] AS ip, "
-            "(array_agg(user_agent ORDER BY issued_at DESC))[1] AS user_agent "
-            "FROM refresh_token WHERE account = {} GROUP BY family_id "
-            "HAVING bool_and(revoked_at IS NULL) "
-            "AND bool_or(used_at IS NULL AND expires_at > now()) "
-            "ORDER BY last_used_at DESC",
-            account_id,
-        )
-        return [SessionRow(**row) for row in rows]
+        engine = RefreshToken._meta.db
+        assert isinstance(engine, HduceEngine)
+        return [SessionRow(**row) for row in await engine.fetch(LIVE_SESSIONS, account_id)]
