@@ -8,6 +8,7 @@ from litestar.middleware.rate_limit import RateLimitConfig
 
 from hduce import __version__
 from hduce.bootstrap import build_context, load_plugins, setup_plugins
+from hduce.core.api_headers import api_headers_middleware
 from hduce.core.body_timeout import body_timeout_middleware
 from hduce.core.config import Settings, load_settings
 from hduce.core.context import AppContext
@@ -54,8 +55,10 @@ def create_app(context: AppContext, plugins: list[HducePlugin], *, relay: bool =
         debug=settings.debug,
         logging_config=None,
     )
-    app.asgi_handler = body_timeout_middleware(
-        app.asgi_handler, float(settings.server.body_timeout)
+    # Outside the router, so 404s, 405s and middleware problems get them too.
+    body_timeout = float(settings.server.body_timeout)
+    app.asgi_handler = api_headers_middleware(
+        body_timeout_middleware(app.asgi_handler, body_timeout)
     )
     return install_request_context(app)
 

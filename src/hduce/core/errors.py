@@ -136,6 +136,14 @@ def _handle_data_error(request: Request, exc: asyncpg.DataError) -> Response[byt
     return problem_response(request, 422, "invalid-value", detail, title="Invalid value")
 
 
+def _handle_recursion(request: Request, exc: RecursionError) -> Response[bytes]:
+    """Deeply nested JSON makes msgspec raise RecursionError: a client error, not ours."""
+    if "while deserializing" not in str(exc):
+        return _handle_unexpected(request, exc)
+    detail = "the JSON body is nested too deeply"
+    return problem_response(request, 400, "nested-too-deeply", detail, title="Invalid JSON")
+
+
 def _handle_unexpected(request: Request, exc: Exception) -> Response[bytes]:
     logger.exception("unhandled error on %s %s", request.method, loggable_path(request.scope))
     debug = request.app.debug
@@ -158,5 +166,6 @@ def exception_handlers() -> ExceptionHandlersMap:
         ValidationException: _handle_validation,
         HTTPException: _handle_http,
         asyncpg.DataError: _handle_data_error,
+        RecursionError: _handle_recursion,
         Exception: _handle_unexpected,
     }
