@@ -97,6 +97,17 @@ def test_forwarded_for_from_a_trusted_proxy_names_the_client(
     proxied = {"HDUCE_SERVER__TRUSTED_PROXIES": '["127.0.0.1"]'}
     with serving(tmp_path / "proxied", settings, **proxied) as behind_proxy:
         assert audited_address(behind_proxy, settings, {"X-Forwarded-For": FORGED}) == FORGED
+        forwarded = get(f"{behind_proxy.base}/health/detailed", {"X-Forwarded-For": FORGED})
+        assert forwarded[0] == 401, "a client behind the proxy is not local"
+
+
+def test_local_clients_read_health_details_and_proxied_ones_do_not(server: Server) -> None:
+    status, body = get(f"{server.base}/health/detailed")
+    assert status in (200, 503), body
+    assert b'"checks"' in body
+    # A proxy on this machine that is not in trusted_proxies still marks what it forwards.
+    forwarded = get(f"{server.base}/health/detailed", {"X-Forwarded-For": FORGED})
+    assert forwarded[0] == 401
 
 
 def test_a_stalled_body_is_answered_408_after_the_body_timeout(server: Server) -> None:
