@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from hduce.contracts.identity import ACCOUNT_DIRECTORY, CLINICAL_ROLES, AccountStatus
+from hduce.contracts.identity import ACCOUNT_DIRECTORY, AccountStatus
 from hduce.core.errors import NotFound
 from hduce.core.security import Principal
 from hduce.plugins.appointments.env import Env
@@ -23,10 +23,10 @@ WHERE a.practitioner = $1 AND a.status NOT IN ('held', 'cancelled') AND a.ends_a
   AND a.starts_at < $3
 ORDER BY a.starts_at
 """
-# A feed stops with its practitioner: deactivated, or no longer a doctor or nurse.
+# A feed stops with its practitioner's account (deactivated: the URL may be in a lost phone).
 LIVE_FEED = f"""
 SELECT f.practitioner FROM calendar_feed f JOIN {ACCOUNT_DIRECTORY} d ON d.id = f.practitioner
-WHERE f.token_hash = $1 AND f.revoked_at IS NULL AND d.status = $2 AND d.roles && $3::varchar[]
+WHERE f.token_hash = $1 AND f.revoked_at IS NULL AND d.status = $2
 """
 
 
@@ -88,9 +88,7 @@ class CalendarFeeds:
         """The schedule behind `<token>.ics`: the last 30 days and the booking horizon."""
         token = feed_file.removesuffix(FEED_SUFFIX)
         pool = self._env.context.db.shared_pool
-        practitioner = await pool.fetchval(
-            LIVE_FEED, _digest(token), AccountStatus.ACTIVE, sorted(CLINICAL_ROLES)
-        )
+        practitioner = await pool.fetchval(LIVE_FEED, _digest(token), AccountStatus.ACTIVE)
         if practitioner is None or not feed_file.endswith(FEED_SUFFIX):
             raise NotFound("no such feed")
         now = datetime.now(UTC)
