@@ -15,7 +15,7 @@ request_id_var: ContextVar[str | None] = ContextVar("hduce_request_id", default=
 QUIET_LOGGERS = ("amqtt", "transitions", "taskiq", "nats", "asyncio", "uvicorn.access")
 _STANDARD_ATTRS = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "request_id"}
 SECRET_PATH_OPT_KEY = "secret_path"
-"""Route `opt` key: the path holds a secret (a feed URL), so logs show the route template."""
+"""Route `opt` key: the path itself is a secret (a capability URL); logs show the template."""
 
 
 def loggable_path(scope: Scope) -> str:

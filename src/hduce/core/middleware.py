@@ -11,7 +11,6 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from hduce.core.logging import loggable_path, request_id_var
 
 REQUEST_ID_HEADER = b"x-request-id"
-
 _VALID_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._-]{1,128}$")
 
 access_logger = logging.getLogger("hduce.access")
