@@ -8,6 +8,8 @@ from litestar.middleware.rate_limit import RateLimitConfig
 
 from hduce import __version__
 from hduce.bootstrap import build_context, load_plugins, setup_plugins
+from hduce.core.api_headers import api_headers_middleware
+from hduce.core.body_timeout import body_timeout_middleware
 from hduce.core.config import Settings, load_settings
 from hduce.core.context import AppContext
 from hduce.core.db import open_database
@@ -42,20 +44,23 @@ def create_app(context: AppContext, plugins: list[HducePlugin], *, relay: bool =
         rate_limit=("minute", settings.server.rate_limit_per_minute),
         exclude=UNLIMITED_PATHS,
     )
-    app = install_request_context(
-        Litestar(
-            route_handlers=docs_route_handlers(),
-            plugins=plugins,
-            lifespan=[core_lifespan],
-            middleware=[counting_rate_limit(rate_limit), bearer_auth(context.tokens)],
-            exception_handlers=exception_handlers(),
-            openapi_config=openapi_config(__version__),
-            request_max_body_size=settings.server.request_max_body_size,
-            debug=settings.debug,
-            logging_config=None,
-        )
+    app = Litestar(
+        route_handlers=docs_route_handlers(),
+        plugins=plugins,
+        lifespan=[core_lifespan],
+        middleware=[counting_rate_limit(rate_limit), bearer_auth(context.tokens)],
+        exception_handlers=exception_handlers(),
+        openapi_config=openapi_config(__version__),
+        request_max_body_size=settings.server.request_max_body_size,
+        debug=settings.debug,
+        logging_config=None,
     )
-    return app
+    # Outside the router, so 404s, 405s and middleware problems get them too.
+    body_timeout = float(settings.server.body_timeout)
+    app.asgi_handler = api_headers_middleware(
+        body_timeout_middleware(app.asgi_handler, body_timeout)
+    )
+    return install_request_context(app)
 
 
 def build_web_app(settings: Settings, database_url: str, nats_url: str) -> Litestar:

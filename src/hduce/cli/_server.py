@@ -66,6 +66,9 @@ def serve(
             log_config=None,
             access_log=False,
             lifespan="on",
+            # uvicorn believes X-Forwarded-* from loopback unless told otherwise: only from ours.
+            proxy_headers=bool(server.trusted_proxies),
+            forwarded_allow_ips=list(server.trusted_proxies),
         )
 
 

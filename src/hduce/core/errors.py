@@ -11,6 +11,8 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
 
+from hduce.core.logging import loggable_path
+
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://hduce.dev/problems/"
 
@@ -125,7 +127,8 @@ def _handle_http(request: Request, exc: HTTPException) -> Response[bytes]:
 
 def _handle_data_error(request: Request, exc: asyncpg.DataError) -> Response[bytes]:
     """PostgreSQL refused a value a client sent (SQLSTATE class 22): the client's to fix."""
-    logger.warning("database refused a value on %s %s: %s", request.method, request.url.path, exc)
+    path = loggable_path(request.scope)
+    logger.warning("database refused a value on %s %s: %s", request.method, path, exc)
     if isinstance(exc, asyncpg.CharacterNotInRepertoireError):
         detail = "text may not contain NUL (\\u0000) characters"
     else:
@@ -133,8 +136,16 @@ def _handle_data_error(request: Request, exc: asyncpg.DataError) -> Response[byt
     return problem_response(request, 422, "invalid-value", detail, title="Invalid value")
 
 
+def _handle_recursion(request: Request, exc: RecursionError) -> Response[bytes]:
+    """Deeply nested JSON makes msgspec raise RecursionError: a client error, not ours."""
+    if "while deserializing" not in str(exc):
+        return _handle_unexpected(request, exc)
+    detail = "the JSON body is nested too deeply"
+    return problem_response(request, 400, "nested-too-deeply", detail, title="Invalid JSON")
+
+
 def _handle_unexpected(request: Request, exc: Exception) -> Response[bytes]:
-    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    logger.exception("unhandled error on %s %s", request.method, loggable_path(request.scope))
     debug = request.app.debug
     detail = f"{type(exc).__name__}: {exc}" if debug else "An unexpected error occurred."
     return problem_response(request, 500, "internal-error", detail)
@@ -155,5 +166,6 @@ def exception_handlers() -> ExceptionHandlersMap:
         ValidationException: _handle_validation,
         HTTPException: _handle_http,
         asyncpg.DataError: _handle_data_error,
+        RecursionError: _handle_recursion,
         Exception: _handle_unexpected,
     }

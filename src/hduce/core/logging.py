@@ -6,12 +6,24 @@ import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
+from litestar.types import Scope
+
 from hduce.core.config import LoggingSettings
 
 request_id_var: ContextVar[str | None] = ContextVar("hduce_request_id", default=None)
 
 QUIET_LOGGERS = ("amqtt", "transitions", "taskiq", "nats", "asyncio", "uvicorn.access")
 _STANDARD_ATTRS = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "request_id"}
+SECRET_PATH_OPT_KEY = "secret_path"
+"""Route `opt` key: the path itself is a secret (a capability URL); logs show the template."""
+
+
+def loggable_path(scope: Scope) -> str:
+    """The request path for logs: the route template when the route says its path is secret."""
+    handler = scope.get("route_handler")
+    if handler is not None and handler.opt.get(SECRET_PATH_OPT_KEY):
+        return scope.get("path_template", "(secret path)")
+    return scope["path"]
 
 
 class RequestIdFilter(logging.Filter):

@@ -1,4 +1,4 @@
-"""Request id propagation and one access-log line per request."""
+"""Request id propagation and one access-log line per request (secret paths redacted)."""
 
 import logging
 import re
@@ -8,7 +8,7 @@ import time
 from litestar import Litestar
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from hduce.core.logging import request_id_var
+from hduce.core.logging import loggable_path, request_id_var
 
 REQUEST_ID_HEADER = b"x-request-id"
 _VALID_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._-]{1,128}$")
@@ -44,7 +44,7 @@ def request_context_middleware(app: ASGIApp) -> ASGIApp:
                 access_logger.info(
                     "%s %s %s",
                     scope["method"],
-                    scope["path"],
+                    loggable_path(scope),
                     status,
                     extra={
                         "status": status,

@@ -147,7 +147,7 @@ async def test_reading_and_verifying_are_audited(app: AuditApp) -> None:
 
 
 async def test_health_includes_the_audit_check(app: AuditApp) -> None:
-    response = await app.client.get("/health/detailed")
+    response = await app.client.get("/health/detailed", headers=app.headers("admin"))
     assert response.status_code == 200, response.text
     check = response.json()["checks"]["audit"]
     assert check["ok"] is True and check["detail"]["append_only"] is True

@@ -149,7 +149,7 @@ async def test_invalid_telemetry_is_dropped_counted_and_the_broker_keeps_working
     shown = (await clinic.client.get(f"{API}/{device}", headers=admin.headers)).json()
     assert shown["invalid_messages"] == len(bad)
     assert "UTC offset" in shown["last_error"]
-    health = (await clinic.client.get("/health/detailed")).json()["checks"]["mqtt"]
+    health = (await clinic.health_detailed()).json()["checks"]["mqtt"]
     assert health["ok"] is True
     assert health["detail"]["messages_invalid"] >= len(bad)
     assert health["detail"]["messages_dropped"] == 0
@@ -195,7 +195,7 @@ async def test_refused_connections_leave_no_session_behind(clinic: Clinic) -> No
         await refused(clinic, stranger, "wrong")
     usernames = {s.username for s, _ in broker._broker.sessions.values()}
     assert usernames.isdisjoint(strangers)
-    health = (await clinic.client.get("/health/detailed")).json()["checks"]["mqtt"]
+    health = (await clinic.health_detailed()).json()["checks"]["mqtt"]
     assert health["detail"]["clients"] == 0
 
 
@@ -243,7 +243,7 @@ async def test_a_wrong_secret_cannot_take_over_a_connected_device(
 
 
 async def test_health_reports_the_listening_broker(clinic: Clinic) -> None:
-    report = (await clinic.client.get("/health/detailed")).json()
+    report = (await clinic.health_detailed()).json()
     mqtt_check = report["checks"]["mqtt"]
     assert mqtt_check["ok"] is True
     assert mqtt_check["detail"]["listening"] is True

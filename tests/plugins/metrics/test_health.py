@@ -1,8 +1,11 @@
 """The metrics plugin in a real app: health, readiness with plugin checks, Prometheus output."""
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 
+import msgspec
 import pytest
 from litestar import get
 from litestar.params import FromPath
@@ -13,10 +16,14 @@ from hduce.app import create_app
 from hduce.bootstrap import build_context, load_plugins, setup_plugins
 from hduce.core.config import Settings
 from hduce.core.context import AppContext
+from hduce.core.errors import PROBLEM_JSON
 from hduce.core.plugin import HducePlugin
 from hduce.core.registry import HealthStatus
-from hduce.core.security import Principal
+from hduce.core.security import Principal, TokenService
+from hduce.plugins.metrics import MetricsPlugin
 from tests.support.context import isolated
+
+HEALTH_TOKEN = "probe-" + "h" * 40
 
 
 @get("/things/{thing_id:int}", sync_to_thread=False)
@@ -30,20 +37,44 @@ class ThingsPlugin(HducePlugin):
 
     name = "things"
     healthy = True
+    checked = 0
 
     def setup(self, context: AppContext) -> None:
         super().setup(context)
         context.registry.add_health_check("things", self.check)
 
     async def check(self) -> HealthStatus:
+        self.checked += 1
+        await asyncio.sleep(0)  # let concurrent readers pile up behind this run
         return HealthStatus(ok=self.healthy, detail={"healthy": self.healthy})
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         return (read_thing,)
 
 
+def with_metrics(settings: Settings, **config: str) -> Settings:
+    """`settings` with `config` on top of its `[plugins.metrics]`."""
+    metrics = {**settings.plugins.sections.get("metrics", {}), **config}
+    sections = {**settings.plugins.sections, "metrics": metrics}
+    plugins = msgspec.structs.replace(settings.plugins, sections=sections)
+    return msgspec.structs.replace(settings, plugins=plugins)
+
+
+def bearer(settings: Settings, *roles: str) -> dict[str, str]:
+    principal = Principal(id=uuid.uuid4(), roles=frozenset(roles))
+    token, _ = TokenService(settings.auth).issue(principal)
+    return {"Authorization": f"Bearer {token}"}
+
+
 @pytest.fixture
-async def client(settings: Settings) -> AsyncIterator[tuple[AsyncTestClient, ThingsPlugin]]:
+def admin(settings: Settings) -> dict[str, str]:
+    return bearer(settings, "admin")
+
+
+@asynccontextmanager
+async def app_with_things(
+    settings: Settings,
+) -> AsyncIterator[tuple[AsyncTestClient, ThingsPlugin]]:
     test_settings = isolated(settings)
     things = ThingsPlugin()
     plugins = [*load_plugins(test_settings), things]
@@ -53,6 +84,12 @@ async def client(settings: Settings) -> AsyncIterator[tuple[AsyncTestClient, Thi
         yield test_client, things
 
 
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[tuple[AsyncTestClient, ThingsPlugin]]:
+    async with app_with_things(with_metrics(settings, health_token=HEALTH_TOKEN)) as running:
+        yield running
+
+
 async def test_liveness_needs_no_dependencies(client: tuple[AsyncTestClient, ThingsPlugin]) -> None:
     response = await client[0].get("/health")
     assert response.status_code == 200
@@ -60,10 +97,10 @@ async def test_liveness_needs_no_dependencies(client: tuple[AsyncTestClient, Thi
 
 
 async def test_readiness_reports_every_dependency_and_plugin_check(
-    client: tuple[AsyncTestClient, ThingsPlugin],
+    client: tuple[AsyncTestClient, ThingsPlugin], admin: dict[str, str]
 ) -> None:
     test_client, things = client
-    response = await test_client.get("/health/detailed")
+    response = await test_client.get("/health/detailed", headers=admin)
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["status"] == "ok"
@@ -73,19 +110,19 @@ async def test_readiness_reports_every_dependency_and_plugin_check(
     assert body["checks"]["tasks"]["detail"]["consumer_lag"] >= 0
 
     things.healthy = False
-    response = await test_client.get("/health/detailed")
+    response = await test_client.get("/health/detailed", headers=admin)
     assert response.status_code == 503
     assert response.json()["checks"]["things"]["ok"] is False
     assert response.json()["status"] == "unavailable"
 
 
 async def test_readiness_is_503_when_nats_is_down(
-    client: tuple[AsyncTestClient, ThingsPlugin],
+    client: tuple[AsyncTestClient, ThingsPlugin], admin: dict[str, str]
 ) -> None:
     test_client, _ = client
     app_context = test_client.app.plugins.get(ThingsPlugin).context
     await app_context.broker.client.close()
-    response = await test_client.get("/health/detailed")
+    response = await test_client.get("/health/detailed", headers=admin)
     assert response.status_code == 503
     assert response.json()["checks"]["nats"]["ok"] is False
 
@@ -106,3 +143,53 @@ async def test_metrics_label_requests_by_route_template(
     assert "/api/v1/things/42" not in text
     for metric in ("hduce_db_pool_connections", "hduce_outbox_backlog", "hduce_task_consumer_lag"):
         assert metric in text
+
+
+async def test_details_are_for_admins_and_the_health_token_only(
+    client: tuple[AsyncTestClient, ThingsPlugin], settings: Settings, admin: dict[str, str]
+) -> None:
+    test_client, _ = client
+    assert (await test_client.get("/health")).status_code == 200  # liveness stays public
+    refused = {
+        "anonymous": ({}, 401),
+        "wrong token": ({"Authorization": "Bearer not-the-health-token"}, 401),
+        "a patient": (bearer(settings, "patient"), 403),
+        "a doctor": (bearer(settings, "doctor"), 403),
+    }
+    for who, (headers, status) in refused.items():
+        response = await test_client.get("/health/detailed", headers=headers)
+        assert response.status_code == status, who
+        assert response.headers["content-type"] == PROBLEM_JSON, who
+        assert "checks" not in response.text, who
+    for headers in (admin, {"Authorization": f"Bearer {HEALTH_TOKEN}"}):
+        response = await test_client.get("/health/detailed", headers=headers)
+        assert response.status_code == 200, response.text
+        assert "things" in response.json()["checks"]
+
+
+async def test_details_name_no_storage_path_and_count_no_records(
+    client: tuple[AsyncTestClient, ThingsPlugin], settings: Settings, admin: dict[str, str]
+) -> None:
+    test_client, _ = client
+    report = (await test_client.get("/health/detailed", headers=admin)).json()
+    checks = report["checks"]
+    assert "storage" not in checks["documents"]["detail"]
+    assert checks["documents"]["detail"]["writable"] is True
+    assert "entries" not in checks["search"]["detail"]
+    assert "pending_events" in checks["search"]["detail"]  # a backlog is an operational fact
+    assert "head_id" not in checks["audit"]["detail"]
+    assert settings.data_dir.strip("./") not in str(report)
+
+
+async def test_one_run_of_the_checks_serves_every_reader_within_the_cache_time(
+    settings: Settings, admin: dict[str, str]
+) -> None:
+    async with app_with_things(with_metrics(settings, health_cache="1h")) as (test_client, things):
+        first = await test_client.get("/health/detailed", headers=admin)
+        things.healthy = False
+        second = await test_client.get("/health/detailed", headers=admin)
+        assert first.json() == second.json()
+        assert things.checked == 1
+        probe = test_client.app.plugins.get(MetricsPlugin).probe
+        await asyncio.gather(*(probe.report() for _ in range(5)))
+        assert things.checked == 1

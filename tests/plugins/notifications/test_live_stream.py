@@ -1,5 +1,6 @@
 """The live inbox stream ends once its access token no longer verifies, keep-alives meanwhile."""
 
+import gc
 import time
 import uuid
 
@@ -12,7 +13,7 @@ from hduce.core.security import Principal, TokenService
 from hduce.plugins.notifications import live
 from hduce.plugins.notifications.config import NotificationsConfig
 from hduce.plugins.notifications.inbox import Inbox
-from hduce.plugins.notifications.live import InboxFeed, LiveInbox
+from hduce.plugins.notifications.live import InboxFeed, LiveInbox, TooManyStreams
 
 
 def stream(tokens: TokenService, principal: Principal) -> LiveInbox:
@@ -38,3 +39,32 @@ async def test_the_stream_ends_within_a_recheck_of_its_session_ending(
     rest = [message async for message in events]
     assert all(message.comment == "keep-alive" for message in rest)
     assert time.monotonic() - ended_at < live.TOKEN_RECHECK_SECONDS + 1
+
+
+async def test_each_user_holds_at_most_max_streams_and_an_ended_one_frees_its_place() -> None:
+    tokens = TokenService(AuthSettings(jwt_secret="s" * 48))
+    unused = HduceEngine()
+    feed = InboxFeed(unused, tokens)
+    config = NotificationsConfig(stream_max_duration=Duration(30), max_streams_per_user=2)
+    alice, bob = (Principal(id=uuid.uuid4(), roles=frozenset({"patient"})) for _ in range(2))
+
+    def open_stream(principal: Principal) -> LiveInbox:
+        token, _ = tokens.issue(principal)
+        return LiveInbox(principal, token, Inbox(unused), feed, config)
+
+    first, second = open_stream(alice), open_stream(alice)
+    with pytest.raises(TooManyStreams) as refused:
+        open_stream(alice)
+    assert refused.value.status_code == 429
+    open_stream(bob)  # a cap per user, not per process
+
+    events = first.events()
+    assert (await anext(events)).comment == "connected"
+    await events.aclose()
+    third = open_stream(alice)  # the ended stream gave its place back
+    with pytest.raises(TooManyStreams):
+        open_stream(alice)
+
+    del second  # never started: its client left before the first byte
+    gc.collect()
+    assert open_stream(alice) is not third

@@ -87,7 +87,7 @@ async def test_health_and_reindex_go_to_meilisearch(
     assert report.written["patient"] >= 1
     assert f"patient-{patient.id}" in meili.documents
 
-    response = await clinic.client.get("/health/detailed")
+    response = await clinic.health_detailed()
     check = response.json()["checks"]["search"]
     assert check["ok"] is True
     assert check["detail"]["backend"] == "meilisearch"

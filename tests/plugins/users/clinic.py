@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import anyio
 import msgspec
+from httpx import Response
 from litestar.testing import AsyncTestClient
 
 from hduce.app import create_app
@@ -137,6 +138,11 @@ class Clinic:
         """An `Authorization` header with a fresh access token for `roles`."""
         token, _ = self.context.tokens.issue(Principal(id=account_id, roles=frozenset(roles)))
         return {"Authorization": f"Bearer {token}"}
+
+    async def health_detailed(self) -> Response:
+        """`GET /health/detailed` as an admin (the details are not public)."""
+        admin = self.headers(uuid.uuid4(), ("admin",))
+        return await self.client.get("/health/detailed", headers=admin)
 
 
 @asynccontextmanager

@@ -20,6 +20,10 @@ class ServerSettings(Section):
     rate_limit_per_minute: int = 1000
     public_url: str = "http://127.0.0.1:8000"
     """Where patients and staff reach the clinic's web front end; links in messages start here."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses (or networks) whose `X-Forwarded-For` / `-Proto` are believed; none by default."""
+    body_timeout: Duration = Duration(15)
+    """Longest wait for the next part of a request body before answering 408."""
 
 
 class DatabaseSettings(Section):

@@ -27,6 +27,7 @@ SECRET_KEYS: frozenset[tuple[str, ...]] = frozenset(
         ("plugins", "notifications", "email", "password"),
         ("plugins", "notifications", "sms", "auth_header"),
         ("plugins", "search", "meilisearch_api_key"),
+        ("plugins", "metrics", "health_token"),
     }
 )
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
+from hduce.contracts.identity import ACCOUNT_DIRECTORY, AccountStatus
 from hduce.core.errors import NotFound
 from hduce.core.security import Principal
 from hduce.plugins.appointments.env import Env
@@ -21,6 +22,11 @@ SELECT {COLUMNS} FROM {FROM}
 WHERE a.practitioner = $1 AND a.status NOT IN ('held', 'cancelled') AND a.ends_at > $2
   AND a.starts_at < $3
 ORDER BY a.starts_at
+"""
+# A feed stops with its practitioner's account (deactivated: the URL may be in a lost phone).
+LIVE_FEED = f"""
+SELECT f.practitioner FROM calendar_feed f JOIN {ACCOUNT_DIRECTORY} d ON d.id = f.practitioner
+WHERE f.token_hash = $1 AND f.revoked_at IS NULL AND d.status = $2
 """
 
 
@@ -82,10 +88,7 @@ class CalendarFeeds:
         """The schedule behind `<token>.ics`: the last 30 days and the booking horizon."""
         token = feed_file.removesuffix(FEED_SUFFIX)
         pool = self._env.context.db.shared_pool
-        practitioner = await pool.fetchval(
-            "SELECT practitioner FROM calendar_feed WHERE token_hash = $1 AND revoked_at IS NULL",
-            _digest(token),
-        )
+        practitioner = await pool.fetchval(LIVE_FEED, _digest(token), AccountStatus.ACTIVE)
         if practitioner is None or not feed_file.endswith(FEED_SUFFIX):
             raise NotFound("no such feed")
         now = datetime.now(UTC)

@@ -23,6 +23,14 @@ def readable(moment: datetime, zone: str) -> str:
     return f"{moment.astimezone(ZoneInfo(zone)):%a %d %b %Y, %H:%M} ({zone})"
 
 
+async def display_name(env: Env, account_id: uuid.UUID) -> str:
+    """How patients are shown a practitioner: their name, else their username."""
+    entry = await env.context.registry.get(UserDirectory).get(account_id)
+    if entry is None:
+        return FALLBACK_NAME
+    return f"{entry.first_name} {entry.last_name}".strip() or entry.username
+
+
 class PatientMessages:
     """Builds the data of appointment messages and hands them to the `Notifier`."""
 
@@ -41,7 +49,7 @@ class PatientMessages:
             "type_name": row.type_name,
             "mode": row.mode,
             "practitioner_id": str(row.practitioner),
-            "practitioner_name": await self._name_of(row.practitioner),
+            "practitioner_name": await display_name(self._env, row.practitioner),
             "starts_at": readable(row.starts_at, zone),
             "ends_at": readable(row.ends_at, zone),
             "starts_at_utc": row.starts_at.isoformat(),
@@ -58,9 +66,3 @@ class PatientMessages:
                 public_url=public_url, entry_id=extra["entry_id"]
             )
         await self._env.notify(row.patient, template, data)
-
-    async def _name_of(self, account_id: uuid.UUID) -> str:
-        entry = await self._env.context.registry.get(UserDirectory).get(account_id)
-        if entry is None:
-            return FALLBACK_NAME
-        return f"{entry.first_name} {entry.last_name}".strip() or entry.username

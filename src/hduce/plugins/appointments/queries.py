@@ -9,7 +9,8 @@ from hduce.plugins.appointments.access import CLINICIANS, ensure_visible, sees_a
 from hduce.plugins.appointments.env import Env
 from hduce.plugins.appointments.errors import InvalidRequest
 from hduce.plugins.appointments.ical import calendar
-from hduce.plugins.appointments.schemas import AppointmentPage, AppointmentRead
+from hduce.plugins.appointments.messages import display_name
+from hduce.plugins.appointments.schemas import AppointmentPage, AppointmentRead, ConfirmationRead
 from hduce.plugins.appointments.store import COLUMNS, FROM, AppointmentRow, fetch_one, to_row
 
 DEFAULT_PAGE_SIZE = 50
@@ -43,6 +44,16 @@ class AppointmentQueries:
 
     def __init__(self, env: Env) -> None:
         self._env = env
+
+    async def confirmation(self, row: AppointmentRow) -> ConfirmationRead:
+        """What a confirmation link may show without a login: when and with whom."""
+        return ConfirmationRead(
+            id=row.id,
+            status=AppointmentStatus(row.status),
+            starts_at=row.starts_at,
+            ends_at=row.ends_at,
+            practitioner_name=await display_name(self._env, row.practitioner),
+        )
 
     async def get(self, principal: Principal, appointment_id: uuid.UUID) -> AppointmentRead:
         """One appointment; a clinician's read includes the notes and is audited."""

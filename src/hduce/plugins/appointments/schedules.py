@@ -43,14 +43,15 @@ def _clock(moment: time | None) -> str | None:
     return None if moment is None else format_clock(moment)
 
 
-def _exception(record: asyncpg.Record) -> ExceptionRead:
+def _exception(record: asyncpg.Record, *, with_reason: bool = True) -> ExceptionRead:
+    # Staff write clinical or personal details there: patients see only when, not why.
     return ExceptionRead(
         id=record["id"],
         on_date=record["on_date"],
         kind=record["kind"],
         start=_clock(record["start_time"]),
         end=_clock(record["end_time"]),
-        reason=record["reason"],
+        reason=record["reason"] if with_reason else None,
     )
 
 
@@ -89,7 +90,9 @@ class Schedules:
         rules = await self.rules(practitioner_id, (start - margin).date(), (end + margin).date())
         return rules.timezone, open_intervals(rules, start, end)
 
-    async def read(self, practitioner_id: uuid.UUID) -> AvailabilityRead:
+    async def read(
+        self, practitioner_id: uuid.UUID, *, with_reasons: bool = True
+    ) -> AvailabilityRead:
         """The practitioner's hours and their exceptions from today (local) on."""
         await self._ensure_practitioner(practitioner_id)
         zone = await self.timezone(practitioner_id)
@@ -108,7 +111,7 @@ class Schedules:
                 )
                 for r in weekly
             ],
-            exceptions=[_exception(r) for r in exceptions],
+            exceptions=[_exception(r, with_reason=with_reasons) for r in exceptions],
         )
 
     async def replace(

@@ -53,6 +53,16 @@ class AppointmentRead(msgspec.Struct, kw_only=True, omit_defaults=True):
     notes: str | UnsetType | None = UNSET
 
 
+class ConfirmationRead(msgspec.Struct, kw_only=True):
+    """The answer to a confirmation link (no login): when and with whom, nothing clinical."""
+
+    id: uuid.UUID
+    status: AppointmentStatus
+    starts_at: datetime
+    ends_at: datetime
+    practitioner_name: str
+
+
 class AppointmentPage(msgspec.Struct, kw_only=True):
     """One page of appointments and the total number of matches."""
 

@@ -9,6 +9,7 @@ from litestar.types import ControllerRouterHandler
 
 from hduce.core.context import AppContext
 from hduce.core.plugin import HducePlugin
+from hduce.plugins.metrics.access import HealthAccess
 from hduce.plugins.metrics.analytics import ClinicAnalyst
 from hduce.plugins.metrics.config import MetricsConfig
 from hduce.plugins.metrics.gauges import TaskMetricsMiddleware
@@ -37,6 +38,7 @@ class MetricsPlugin(HducePlugin):
         super().setup(context)
         assert isinstance(self.config, MetricsConfig)
         self.probe = HealthProbe(context, self.config)
+        self.health_access = HealthAccess(context.tokens, self.config.health_token)
         self.analyst = ClinicAnalyst(context.registry, self.config)
         context.broker.add_middlewares(TaskMetricsMiddleware())
 
@@ -49,14 +51,20 @@ class MetricsPlugin(HducePlugin):
         return (HealthController,)
 
     def dependencies(self) -> dict[str, Provide]:
-        """Provide the probe as `metrics_probe` and the analyst as `clinic_analyst`."""
+        """Provide `metrics_probe`, `metrics_health_access` and the analyst as `clinic_analyst`."""
         return {
             "metrics_probe": Provide(self._provide_probe, sync_to_thread=False, use_cache=True),
+            "metrics_health_access": Provide(
+                self._provide_access, sync_to_thread=False, use_cache=True
+            ),
             "clinic_analyst": Provide(self._provide_analyst, sync_to_thread=False, use_cache=True),
         }
 
     def _provide_probe(self) -> HealthProbe:
         return self.probe
+
+    def _provide_access(self) -> HealthAccess:
+        return self.health_access
 
     def _provide_analyst(self) -> ClinicAnalyst:
         return self.analyst

@@ -26,14 +26,28 @@ class HealthReport(msgspec.Struct, frozen=True):
 
 
 class HealthProbe:
-    """Runs the checks concurrently, each bounded by a timeout."""
+    """Runs the checks concurrently, each bounded by a timeout; one run serves `health_cache`."""
 
     def __init__(self, context: AppContext, config: MetricsConfig) -> None:
         self._context = context
         self._config = config
+        self._lock = asyncio.Lock()
+        self._last: tuple[float, HealthReport] | None = None
 
     async def report(self) -> HealthReport:
-        """Run every check and summarise."""
+        """The latest report, run afresh once it is older than `health_cache`.
+
+        Callers arriving during a run wait for it instead of starting their own, so a flood of
+        probes costs one set of database and NATS queries per `health_cache`.
+        """
+        async with self._lock:
+            if self._last and time.monotonic() - self._last[0] < float(self._config.health_cache):
+                return self._last[1]
+            report = await self._run()
+            self._last = (time.monotonic(), report)
+            return report
+
+    async def _run(self) -> HealthReport:
         checks: dict[str, Callable[[], Awaitable[HealthStatus]]] = {
             "database": self.database,
             "nats": self.nats,

@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 from datetime import datetime
 
-from litestar import Controller, Response, get
+from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.params import FromQuery
@@ -14,6 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from hduce.contracts.identity import Role
 from hduce.core.http import problems
 from hduce.core.security import requires_roles
+from hduce.plugins.metrics.access import HealthAccess
 from hduce.plugins.metrics.analytics import ClinicAnalyst, ClinicAnalytics
 from hduce.plugins.metrics.probe import HealthProbe, HealthReport
 
@@ -32,13 +33,22 @@ class HealthController(Controller):
     @get(
         "/health/detailed",
         responses={
-            503: ResponseSpec(data_container=HealthReport, description="A dependency is down")
+            503: ResponseSpec(data_container=HealthReport, description="A dependency is down"),
+            **problems(401, 403),
         },
     )
     async def health_detailed(
-        self, metrics_probe: NamedDependency[HealthProbe]
+        self,
+        request: Request,
+        metrics_probe: NamedDependency[HealthProbe],
+        metrics_health_access: NamedDependency[HealthAccess],
     ) -> Response[HealthReport]:
-        """Readiness: database, NATS, outbox backlog, task lag and every plugin's checks."""
+        """Readiness: database, NATS, outbox backlog, task lag and every plugin's checks.
+
+        For admins (access token), probes holding `health_token`, and local clients; the
+        checks run at most once per `health_cache` (one second by default).
+        """
+        metrics_health_access.check(request)
         report = await metrics_probe.report()
         status = HTTP_200_OK if report.ok else HTTP_503_SERVICE_UNAVAILABLE
         return Response(report, status_code=status)

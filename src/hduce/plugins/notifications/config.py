@@ -66,3 +66,5 @@ class NotificationsConfig(Section):
     """Deliveries one process sends at once."""
     stream_max_duration: Duration = Duration(300)
     """How long one live stream stays open; clients reconnect (SSE does so by itself)."""
+    max_streams_per_user: int = 5
+    """Live streams one user may hold open in one `hduce serve` process; more get 429."""

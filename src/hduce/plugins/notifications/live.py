@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import uuid
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -12,6 +13,7 @@ import msgspec
 from litestar.response.sse import ServerSentEventMessage
 
 from hduce.core.db import HduceEngine
+from hduce.core.errors import HduceError
 from hduce.core.security import Principal, TokenService
 from hduce.plugins.notifications.channels.in_app import INBOX_CHANNEL
 from hduce.plugins.notifications.config import NotificationsConfig
@@ -25,13 +27,21 @@ TOKEN_RECHECK_SECONDS = 1.0
 """How often an open stream checks that its access token still verifies (a cached lookup)."""
 
 
+class TooManyStreams(HduceError):
+    """The user already holds as many live streams as `max_streams_per_user` allows."""
+
+    status_code, slug, title = 429, "too-many-streams", "Too many live streams"
+
+
 class InboxFeed:
     """Routes `hduce_inbox` notifications to the queues of the users' open streams."""
 
     def __init__(self, db: HduceEngine, tokens: TokenService) -> None:
         self._db = db
         self._tokens = tokens
-        self._listeners: dict[uuid.UUID, set[asyncio.Queue[uuid.UUID]]] = {}
+        # Weak: a stream whose response never started (its client left first) never runs its
+        # `finally`, and its queue must not hold a place forever.
+        self._listeners: dict[uuid.UUID, weakref.WeakSet[asyncio.Queue[uuid.UUID]]] = {}
         self._connection: asyncpg.Connection | None = None
 
     @asynccontextmanager
@@ -49,15 +59,19 @@ class InboxFeed:
         """Whether a stream opened with `token` may go on (unexpired, session not ended)."""
         return self._tokens.accepts(token)
 
-    @asynccontextmanager
-    async def subscribe(self, user_id: uuid.UUID) -> AsyncIterator[asyncio.Queue[uuid.UUID]]:
-        """A queue of the ids of `user_id`'s new inbox items while the block runs."""
+    def listen(self, user_id: uuid.UUID, limit: int) -> asyncio.Queue[uuid.UUID]:
+        """A queue of the ids of `user_id`'s new inbox items; 429 when `limit` are open already."""
+        queues = self._listeners.setdefault(user_id, weakref.WeakSet())
+        if len(queues) >= limit:
+            raise TooManyStreams(f"at most {limit} live streams per user; close one first")
         queue: asyncio.Queue[uuid.UUID] = asyncio.Queue(QUEUE_SIZE)
-        self._listeners.setdefault(user_id, set()).add(queue)
-        try:
-            yield queue
-        finally:
-            queues = self._listeners.get(user_id, set())
+        queues.add(queue)
+        return queue
+
+    def stop(self, user_id: uuid.UUID, queue: asyncio.Queue[uuid.UUID]) -> None:
+        """Stop filling `queue`."""
+        queues = self._listeners.get(user_id)
+        if queues is not None:
             queues.discard(queue)
             if not queues:
                 self._listeners.pop(user_id, None)
@@ -80,7 +94,9 @@ class LiveInbox:
     """One user's live stream: new inbox items as SSE messages, keep-alives, a time limit.
 
     The stream ends at `stream_max_duration`, or within a second of its access token expiring
-    or being revoked (the session ended, the account deactivated or its roles changed).
+    or being revoked (the session ended, the account deactivated or its roles changed). Its
+    place among the user's `max_streams_per_user` is taken when it is made (so the refusal is
+    a 429 before the response starts) and given back when it ends or is dropped.
     """
 
     def __init__(
@@ -96,12 +112,14 @@ class LiveInbox:
         self._inbox = inbox
         self._feed = feed
         self._max_duration = config.stream_max_duration
+        self._queue = feed.listen(principal.id, config.max_streams_per_user)
 
     async def events(self) -> AsyncIterator[ServerSentEventMessage]:
         """Messages until `stream_max_duration` has passed or the token no longer verifies."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._max_duration
-        async with self._feed.subscribe(self._user_id) as queue:
+        queue = self._queue
+        try:
             yield ServerSentEventMessage(comment="connected")
             last_sent = loop.time()
             while (left := deadline - loop.time()) > 0 and self._feed.accepts(self._token):
@@ -119,3 +137,5 @@ class LiveInbox:
                 yield ServerSentEventMessage(
                     data=msgspec.json.encode(item).decode(), event="notification", id=str(item.id)
                 )
+        finally:
+            self._feed.stop(self._user_id, queue)

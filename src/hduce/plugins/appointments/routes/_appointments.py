@@ -21,6 +21,7 @@ from hduce.plugins.appointments.schemas import (
     AppointmentPage,
     AppointmentRead,
     CancelRequest,
+    ConfirmationRead,
     ConfirmRequest,
     NotesUpdate,
     RescheduleRequest,
@@ -126,9 +127,13 @@ class AppointmentController(Controller):
         appointment_id: FromPath[uuid.UUID],
         data: JSONBody[ConfirmRequest],
         appointments: NamedDependency[AppointmentServices],
-    ) -> AppointmentRead:
-        """Confirm with the signed token from a reminder (no login; once per booking)."""
-        return to_read(await appointments.lifecycle.confirm(appointment_id, data.token))
+    ) -> ConfirmationRead:
+        """Confirm with the signed token from a reminder (no login; once per booking).
+
+        The answer holds no clinical fields: whoever has the link sees only when and with whom.
+        """
+        row = await appointments.lifecycle.confirm(appointment_id, data.token)
+        return await appointments.queries.confirmation(row)
 
     @post("/{appointment_id:uuid}/cancel", status_code=HTTP_200_OK, responses=problems(404, 409))
     async def cancel_appointment(

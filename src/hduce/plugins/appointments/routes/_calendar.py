@@ -7,6 +7,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from hduce.core.http import problems
+from hduce.core.logging import SECRET_PATH_OPT_KEY
 from hduce.core.security import EXCLUDE_OPT_KEY, principal_of, requires_roles
 from hduce.plugins.appointments.access import CLINICIANS
 from hduce.plugins.appointments.ical import CALENDAR_MEDIA_TYPE
@@ -52,7 +53,7 @@ class CalendarController(Controller):
 
     @get(
         "/ical/{feed_file:str}",
-        opt={EXCLUDE_OPT_KEY: True},
+        opt={EXCLUDE_OPT_KEY: True, SECRET_PATH_OPT_KEY: True},
         media_type=CALENDAR_MEDIA_TYPE,
         responses=problems(404),
     )

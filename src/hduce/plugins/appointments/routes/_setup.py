@@ -9,6 +9,7 @@ from litestar.params import FromPath, JSONBody
 from hduce.contracts.identity import Role
 from hduce.core.http import problems
 from hduce.core.security import principal_of, requires_roles
+from hduce.plugins.appointments.access import is_staff
 from hduce.plugins.appointments.schemas_setup import (
     AppointmentTypeCreate,
     AppointmentTypeRead,
@@ -65,11 +66,13 @@ class AvailabilityController(Controller):
     @get(responses=problems(404))
     async def get_availability(
         self,
+        request: Request,
         practitioner_id: FromPath[uuid.UUID],
         appointments: NamedDependency[AppointmentServices],
     ) -> AvailabilityRead:
-        """A practitioner's time zone, weekly hours and exceptions from today on."""
-        return await appointments.schedules.read(practitioner_id)
+        """A practitioner's time zone, weekly hours and exceptions from today on; reasons: staff."""
+        staff = is_staff(principal_of(request))
+        return await appointments.schedules.read(practitioner_id, with_reasons=staff)
 
     @put(responses=problems(403, 404, 422))
     async def set_availability(

@@ -111,13 +111,9 @@ class PostgresSearch:
         return [_hit(row) for row in rows], total
 
     async def health(self) -> HealthStatus:
-        """Entries held and events not yet handed to the indexing tasks."""
-        entries = await self._db.fetchrow("SELECT count(*) FROM search_entry")
+        """Events not yet handed to the indexing tasks (no entry count: it counts patients)."""
         pending = await self._db.fetchrow(PENDING_EVENTS, self._watched())
-        return HealthStatus(
-            True,
-            {"backend": "postgres", "entries": entries[0], "pending_events": pending[0]},
-        )
+        return HealthStatus(True, {"backend": "postgres", "pending_events": pending[0]})
 
     def _watched(self) -> list[str]:
         subscriptions = self._events.subscriptions if self._events else []

@@ -1,0 +1,70 @@
+"""Every `/api/v1` answer is uncacheable and unsniffable; absurdly nested JSON is a 400 problem."""
+
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from hduce.app import create_app
+from hduce.bootstrap import build_context, load_plugins, setup_plugins
+from hduce.core.config import Settings
+from hduce.core.errors import PROBLEM_JSON
+from hduce.core.security import Principal, TokenService
+from tests.support.context import isolated
+
+DEPTH = 100_000
+
+
+@pytest.fixture(scope="module")
+async def client(settings: Settings) -> AsyncIterator[AsyncTestClient]:
+    test_settings = isolated(settings)
+    plugins = load_plugins(test_settings)
+    context = build_context(test_settings, "web", settings.database.url, settings.nats.url)
+    setup_plugins(context, plugins)
+    async with AsyncTestClient(create_app(context, plugins)) as test_client:
+        yield test_client
+
+
+def bearer(settings: Settings, role: str) -> dict[str, str]:
+    token, _ = TokenService(settings.auth).issue(
+        Principal(id=uuid.uuid4(), roles=frozenset({role}))
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "role", "status"),
+    [
+        ("GET", "/api/v1/appointments/types", "patient", 200),
+        ("GET", "/api/v1/appointments/types", None, 401),
+        ("GET", "/api/v1/no-such-route", "patient", 404),
+        ("GET", "/api/v1/audit", "patient", 403),
+        ("POST", f"/api/v1/appointments/{uuid.uuid4()}/confirm", None, 422),
+    ],
+)
+async def test_every_api_answer_is_no_store_and_nosniff(
+    client: AsyncTestClient,
+    settings: Settings,
+    method: str,
+    path: str,
+    role: str | None,
+    status: int,
+) -> None:
+    headers = bearer(settings, role) if role else {}
+    response = await client.request(method, path, headers=headers, content=b"{}")
+    assert response.status_code == status, response.text
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_a_deeply_nested_json_body_is_a_400_problem(client: AsyncTestClient) -> None:
+    body = b'{"token": ' + b"[" * DEPTH + b"]" * DEPTH + b"}"
+    response = await client.post(
+        f"/api/v1/appointments/{uuid.uuid4()}/confirm",
+        content=body,
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert "nested" in response.json()["detail"]

@@ -1,0 +1,132 @@
+"""What only a real `hduce serve` shows: forwarded headers, stalled bodies, the access log."""
+
+import secrets
+import socket
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from hduce.core.config import Settings
+from hduce.core.security import Principal, TokenService
+from hduce.runtime import free_port
+from tests.conftest import TEST_JWT_SECRET
+from tests.support.context import isolated, isolated_env
+from tests.support.processes import hduce_env, hduce_process, wait_until
+
+FORGED = "203.0.113.9"
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running `hduce serve`: its base URL, port and log file."""
+
+    base: str
+    port: int
+    log: Path
+
+
+def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+    except OSError:
+        return 0, b""
+
+
+@contextmanager
+def serving(folder: Path, settings: Settings, **env: str) -> Iterator[Server]:
+    """`hduce serve` on the session's PostgreSQL and NATS, logging every request."""
+    folder.mkdir()
+    port, log = free_port(), folder / "serve.log"
+    environ = hduce_env(
+        DATABASE_URL=settings.database.url,
+        HDUCE_NATS__URL=settings.nats.url,
+        JWT_SECRET=TEST_JWT_SECRET,
+        HDUCE_DATA_DIR=str(folder / "data"),
+        HDUCE_SERVER__PORT=str(port),
+        HDUCE_LOGGING__LEVEL="INFO",
+        **isolated_env(isolated(settings)),
+        **env,
+    )
+    with hduce_process(["serve", "--no-migrate"], environ, log):
+        base = f"http://127.0.0.1:{port}"
+        up = wait_until(lambda: get(f"{base}/health")[0] == 200, timeout=90, interval=0.2)
+        assert up, log.read_text()[-3000:]
+        yield Server(base, port, log)
+
+
+@pytest.fixture(scope="module")
+def server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """Default settings except a one-second body timeout."""
+    folder = tmp_path_factory.mktemp("hardening") / "default"
+    with serving(folder, settings, HDUCE_SERVER__BODY_TIMEOUT="1s") as running:
+        yield running
+
+
+def audited_address(server: Server, settings: Settings, headers: dict[str, str]) -> str | None:
+    """The address the audit log records for an admin's read sent with `headers`."""
+    admin = uuid.uuid4()
+    token, _ = TokenService(settings.auth).issue(Principal(id=admin, roles=frozenset({"admin"})))
+    bearer = {"Authorization": f"Bearer {token}"}
+    url = f"{server.base}/api/v1/audit?action=audit.read&actor_id={admin}"
+    assert get(url, {**bearer, **headers})[0] == 200
+    status, body = get(url, bearer)
+    assert status == 200, body
+    first_read = msgspec.json.decode(body)["items"][-1]
+    return first_read["ip"]
+
+
+def test_forwarded_for_from_loopback_is_ignored_by_default(
+    server: Server, settings: Settings
+) -> None:
+    assert audited_address(server, settings, {"X-Forwarded-For": FORGED}) == "127.0.0.1"
+
+
+def test_forwarded_for_from_a_trusted_proxy_names_the_client(
+    settings: Settings, tmp_path: Path
+) -> None:
+    proxied = {"HDUCE_SERVER__TRUSTED_PROXIES": '["127.0.0.1"]'}
+    with serving(tmp_path / "proxied", settings, **proxied) as behind_proxy:
+        assert audited_address(behind_proxy, settings, {"X-Forwarded-For": FORGED}) == FORGED
+        forwarded = get(f"{behind_proxy.base}/health/detailed", {"X-Forwarded-For": FORGED})
+        assert forwarded[0] == 401, "a client behind the proxy is not local"
+
+
+def test_local_clients_read_health_details_and_proxied_ones_do_not(server: Server) -> None:
+    status, body = get(f"{server.base}/health/detailed")
+    assert status in (200, 503), body
+    assert b'"checks"' in body
+    # A proxy on this machine that is not in trusted_proxies still marks what it forwards.
+    forwarded = get(f"{server.base}/health/detailed", {"X-Forwarded-For": FORGED})
+    assert forwarded[0] == 401
+
+
+def test_a_stalled_body_is_answered_408_after_the_body_timeout(server: Server) -> None:
+    head = (
+        f"POST /api/v1/appointments/{uuid.uuid4()}/confirm HTTP/1.1\r\n"
+        "Host: clinic\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", server.port), timeout=20) as connection:
+        connection.sendall(head.encode() + b'{"token": "')
+        answer = b""
+        while b"\r\n\r\n" not in answer and (chunk := connection.recv(65536)):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 408"), answer
+    assert b"application/problem+json" in answer
+
+
+def test_the_feed_secret_stays_out_of_the_access_log(server: Server) -> None:
+    secret = secrets.token_urlsafe(32)
+    assert get(f"{server.base}/api/v1/appointments/ical/{secret}.ics")[0] == 404
+    logged = wait_until(lambda: "/api/v1/appointments/ical/" in server.log.read_text(), 10)
+    assert logged, server.log.read_text()[-3000:]
+    assert secret not in server.log.read_text()
