@@ -161,3 +161,57 @@ async def test_resend_verification_answers_uniformly(app: AuthApp) -> None:
     response = await app.client.post("/api/v1/auth/verify-email", json={"token": newest})
     assert response.status_code == 204
     assert (await app.login(unverified["email"])).status_code == 200
+
+
+async def reset_status(app: AuthApp, token: str, password: str = NEW_PASSWORD) -> int:
+    body = {"token": token, "new_password": password}
+    return (await app.client.post("/api/v1/auth/reset-password", json=body)).status_code
+
+
+async def test_a_newer_reset_token_spends_the_older_one(app: AuthApp) -> None:
+    user = await app.active_user()
+    older = await reset_token(app, user["email"])
+    newer = await reset_token(app, user["email"])
+    assert older != newer
+    assert await reset_status(app, older) == 400
+    assert await reset_status(app, newer) == 204
+    assert await reset_status(app, older, PASSWORD) == 400
+    assert (await app.login(user["email"], NEW_PASSWORD)).status_code == 200
+
+
+async def test_using_a_reset_token_spends_every_other_one(app: AuthApp) -> None:
+    user = await app.active_user()
+    older = await reset_token(app, user["email"])
+    newer = await reset_token(app, user["email"])
+    # Both outstanding, as a release that did not spend tokens on issue left them.
+    await app.pool.execute(
+        "UPDATE one_time_token SET used_at = NULL WHERE account = $1", uuid.UUID(user["id"])
+    )
+    assert await reset_status(app, newer) == 204
+    assert await reset_status(app, older, PASSWORD) == 400
+    assert (await app.login(user["email"], NEW_PASSWORD)).status_code == 200
+
+
+async def test_a_password_change_spends_outstanding_reset_tokens(app: AuthApp) -> None:
+    user = await app.active_user()
+    token = await reset_token(app, user["email"])
+    tokens = await app.tokens_for(user)
+    body = {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
+    changed = await app.client.post(
+        "/api/v1/auth/change-password", json=body, headers=bearer(tokens["access_token"])
+    )
+    assert changed.status_code == 204, changed.text
+    assert await reset_status(app, token, PASSWORD) == 400
+    assert (await app.login(user["email"], NEW_PASSWORD)).status_code == 200
+
+
+async def test_a_newer_verification_token_spends_the_older_one(app: AuthApp) -> None:
+    user = await app.register()
+    older = (await app.event("user.verification_requested", user["email"]))["token"]
+    resent = await app.client.post(
+        "/api/v1/auth/verify-email/resend", json={"email": user["email"]}
+    )
+    assert resent.status_code == 202
+    url = "/api/v1/auth/verify-email"
+    assert (await app.client.post(url, json={"token": older})).status_code == 400
+    assert (await app.login(user["email"])).status_code == 403

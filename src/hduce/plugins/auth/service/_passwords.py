@@ -19,6 +19,7 @@ from hduce.plugins.auth.store import (
     issue_one_time_token,
     normalise,
     peek_one_time_token,
+    spend_one_time_tokens,
     update_account,
     use_one_time_token,
 )
@@ -136,3 +137,5 @@ class PasswordService:
             password_changed_at=datetime.now(UTC),
             must_reset_password=False,
         )
+        # A reset link mailed before the new password must not undo it.
+        await spend_one_time_tokens(account_id, RESET_PASSWORD)
