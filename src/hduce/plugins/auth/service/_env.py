@@ -13,6 +13,7 @@ from hduce.core.security import Principal
 from hduce.plugins.auth.config import AuthConfig
 from hduce.plugins.auth.errors import SessionEnded
 from hduce.plugins.auth.limiter import AccountLimit
+from hduce.plugins.auth.lockout import Lockouts
 from hduce.plugins.auth.passwords import Passwords
 from hduce.plugins.auth.schemas import TokenRead
 from hduce.plugins.auth.sessions import ClientInfo, Sessions
@@ -55,6 +56,7 @@ class AuthEnv:
     passwords: Passwords
     sessions: Sessions
     limits: AccountLimits
+    lockouts: Lockouts
 
     def transaction(self) -> PostgresTransaction:
         """A transaction (joining the current one if there is one)."""
