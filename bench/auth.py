@@ -34,7 +34,7 @@ from hduce.core.config import AuthSettings, DatabaseSettings
 from hduce.runtime import EmbeddedPostgres
 
 RATIO_TARGET = 0.8
-PLUGINS = '["metrics","audit","auth","users"]'
+PLUGINS = '["metrics","audit","auth","users","notifications"]'
 UNLIMITED = "1000000000"
 # Every limit a bench client from one address would hit long before the server is saturated.
 RATE_LIMITS = (
@@ -46,9 +46,10 @@ RATE_LIMITS = (
     "HDUCE_PLUGINS__AUTH__VERIFY_EMAIL_PER_HOUR_PER_ACCOUNT",
 )
 TOKEN_QUERY = """
-SELECT payload->>'token' FROM outbox
-WHERE name = 'user.verification_requested' AND lower(payload->>'email') = lower($1)
-ORDER BY created_at DESC LIMIT 1
+SELECT substring(d.body_text FROM 'token=([A-Za-z0-9_-]+)') FROM delivery d
+JOIN notification n ON n.id = d.notification JOIN account a ON a.id = n.recipient
+WHERE n.template = 'verify_email' AND d.channel = 'email' AND a.email = lower($1)
+ORDER BY d.created_at DESC LIMIT 1
 """
 
 
