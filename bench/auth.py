@@ -155,7 +155,7 @@ async def wait_ready(
 
 
 async def create_user(client: httpx.AsyncClient, db: asyncpg.Connection, index: int) -> User:
-    """Register, verify the e-mail with the token from the outbox, and log in once."""
+    """Register, verify the e-mail with the token from the queued e-mail, and log in once."""
     tag = uuid.uuid4().hex[:10]
     user = User(email=f"bench-{index}-{tag}@example.com", password=secrets.token_urlsafe(18))
     body = {
@@ -169,7 +169,7 @@ async def create_user(client: httpx.AsyncClient, db: asyncpg.Connection, index: 
     response.raise_for_status()
     token = await db.fetchval(TOKEN_QUERY, user.email)
     if token is None:
-        raise RuntimeError(f"no verification token in the outbox for {user.email}")
+        raise RuntimeError(f"no verification e-mail for {user.email}")
     response = await client.post("/api/v1/auth/verify-email", json={"token": token})
     response.raise_for_status()
     response = await client.post("/api/v1/auth/login", json=login_body(user))
