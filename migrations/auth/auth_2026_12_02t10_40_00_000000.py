@@ -5,13 +5,18 @@ VERSION = "1.38.0"
 DESCRIPTION = "forget the one-time tokens that older releases put in outbox events"
 
 # Older releases carried the plaintext token (and the address) in these events; the rows stay
-# in the outbox for a while after dispatch. The table belongs to core, hence the guard.
+# in the outbox for a while after dispatch, and the tasks that mailed them (which no longer
+# exist) may sit in the dead letters. Both tables belong to core, hence the guards.
 FORWARDS_SQL = [
     """
     DO $$ BEGIN
         IF to_regclass('outbox') IS NOT NULL THEN
             UPDATE outbox SET payload = payload - 'token' - 'email'
             WHERE name IN ('user.verification_requested', 'user.password_reset_requested');
+        END IF;
+        IF to_regclass('dead_letter') IS NOT NULL THEN
+            DELETE FROM dead_letter
+            WHERE task_name IN ('notifications.verify_email', 'notifications.password_reset');
         END IF;
     END $$
     """,
