@@ -14,22 +14,25 @@ THRESHOLD = 5
 WRONG = "wrong-password-xyz-1"
 
 
-async def _parallel_logins(asgi_app: Any, login: str, attempts: int) -> list[int]:
+async def _parallel_logins(asgi_app: Any, login: str, passwords: list[str]) -> list[int]:
     transport = httpx.ASGITransport(app=asgi_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        body = {"login": login, "password": WRONG}
         answers = await asyncio.gather(
-            *(client.post("/api/v1/auth/login", json=body) for _ in range(attempts))
+            *(
+                client.post("/api/v1/auth/login", json={"login": login, "password": password})
+                for password in passwords
+            )
         )
     return [answer.status_code for answer in answers]
 
 
-def burst(app: AuthApp, login: str, attempts: int = 12) -> Counter[int]:
-    """`attempts` parallel logins with a wrong password: how many got each status.
+def burst(app: AuthApp, login: str, attempts: int = 12, *extra: str) -> Counter[int]:
+    """`attempts` parallel wrong passwords (and the `extra` ones): how many got each status.
 
     They run together on the app's own event loop (the test client sends one at a time).
     """
-    return Counter(app.run(_parallel_logins, app.client.app, login, attempts))
+    passwords = [WRONG] * attempts + list(extra)
+    return Counter(app.run(_parallel_logins, app.client.app, login, passwords))
 
 
 async def test_parallel_wrong_passwords_lock_at_the_threshold(settings: Settings) -> None:
@@ -77,3 +80,15 @@ async def test_the_right_password_at_the_threshold_still_logs_in(settings: Setti
             uuid.UUID(user["id"]),
         )
         assert tuple(state) == (0, 0, None)
+
+
+async def test_a_right_password_among_parallel_wrong_ones_never_lifts_the_lock(
+    settings: Settings,
+) -> None:
+    async with running_app(settings, lockout_threshold=THRESHOLD) as app:
+        user = await app.active_user()
+        # The right one resets the count at most once, before any lock: the wrong ones left
+        # still reach the threshold, and once locked nothing lifts it.
+        statuses = burst(app, user["email"], 2 * THRESHOLD + 2, PASSWORD)
+        assert statuses[401] <= 2 * (THRESHOLD - 1), statuses
+        assert (await app.login(user["email"])).status_code == 429

@@ -92,9 +92,13 @@ class Lockout:
         """Count an attempt before its password is checked; raises `AccountLocked` if locked."""
         row = await self._db.fetchrow(self._claim, key, *self._limits)
         if row is None:
-            locked = await self._db.fetchrow(self._locked_until, key)
-            raise locked_error(locked["locked_until"] if locked else None)
+            raise await self.refusal(key)
         return Attempt(row["lockouts"], row["locked_until"], row["locking"])
+
+    async def refusal(self, key: Any) -> AccountLocked:
+        """The 429 of a locked key, with the time the lock has left."""
+        locked = await self._db.fetchrow(self._locked_until, key)
+        return locked_error(locked["locked_until"] if locked else None)
 
     async def release(self, key: Any, attempt: Attempt) -> None:
         """Give back an attempt whose password was right (lifting the lock it set, if any)."""

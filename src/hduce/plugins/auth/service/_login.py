@@ -17,7 +17,7 @@ from hduce.plugins.auth.errors import (
     MfaRequired,
     PasswordResetRequired,
 )
-from hduce.plugins.auth.lockout import Attempt, locked_error
+from hduce.plugins.auth.lockout import Attempt
 from hduce.plugins.auth.schemas import LoginCreate, TokenRead
 from hduce.plugins.auth.service._env import AuthEnv
 from hduce.plugins.auth.service._second_factor import use_second_factor
@@ -146,7 +146,8 @@ class LoginService:
     ) -> TokenRead:
         env = self._env
         if not await env.lockouts.accounts.clear(account.id):
-            raise locked_error(None)  # a parallel wrong password locked it meanwhile
+            # A wrong password checked in parallel locked the account meanwhile.
+            raise await env.lockouts.accounts.refusal(account.id)
         values: dict[str, object] = {"last_login_at": datetime.now(UTC)}
         if new_hash is not None:
             values["password_hash"] = new_hash
