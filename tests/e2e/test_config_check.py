@@ -17,6 +17,7 @@ UNSAFE = {
     "HDUCE_NATS__URL": "nats://nats.example:4222",
     "HDUCE_PLUGINS__DEVICES__HOST": "0.0.0.0",
     "SMTP_URL": "smtp://mailer:smtp-pass-456@mail.example:25",
+    "HDUCE_PLUGINS__SEARCH__MEILISEARCH_URL": "http://search.example:7700",
 }
 SAFE = {
     "HDUCE_ENVIRONMENT": "production",
@@ -26,6 +27,8 @@ SAFE = {
     "HDUCE_NATS__URL": "tls://hduce:nats-pass-789@nats.example:4222",
     "SMTP_URL": "smtps://mailer:smtp-pass-456@mail.example",
     "FORWARDED_ALLOW_IPS": "10.0.0.5",
+    "HDUCE_PLUGINS__SEARCH__MEILISEARCH_URL": "https://search.example",
+    "MEILISEARCH_API_KEY": "meili-key-0123456789abcdef",
 }
 
 
@@ -43,6 +46,7 @@ def test_every_unsafe_setting_is_listed_in_one_run(tmp_path: Path) -> None:
         "nats.url",
         "plugins.devices.host",
         "plugins.notifications.email",
+        "plugins.search.meilisearch_api_key",
     ):
         assert f"`{key}`" in output, (key, output)
     for secret in ("changeme", "db-pass-123", "smtp-pass-456"):
