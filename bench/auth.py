@@ -34,7 +34,7 @@ from hduce.core.config import AuthSettings, DatabaseSettings
 from hduce.runtime import EmbeddedPostgres
 
 RATIO_TARGET = 0.8
-PLUGINS = '["metrics","audit","auth","users"]'
+PLUGINS = '["metrics","audit","auth","users","notifications"]'
 UNLIMITED = "1000000000"
 # Every limit a bench client from one address would hit long before the server is saturated.
 RATE_LIMITS = (
@@ -44,11 +44,14 @@ RATE_LIMITS = (
     "HDUCE_PLUGINS__AUTH__REGISTER_PER_HOUR_PER_IP",
     "HDUCE_PLUGINS__AUTH__VERIFY_EMAIL_PER_HOUR_PER_IP",
     "HDUCE_PLUGINS__AUTH__VERIFY_EMAIL_PER_HOUR_PER_ACCOUNT",
+    # The failure phase counts wrong passwords without ever reaching a lock.
+    "HDUCE_PLUGINS__AUTH__LOCKOUT_THRESHOLD",
 )
 TOKEN_QUERY = """
-SELECT payload->>'token' FROM outbox
-WHERE name = 'user.verification_requested' AND lower(payload->>'email') = lower($1)
-ORDER BY created_at DESC LIMIT 1
+SELECT substring(d.body_text FROM 'token=([A-Za-z0-9_-]+)') FROM delivery d
+JOIN notification n ON n.id = d.notification JOIN account a ON a.id = n.recipient
+WHERE n.template = 'verify_email' AND d.channel = 'email' AND a.email = lower($1)
+ORDER BY d.created_at DESC LIMIT 1
 """
 
 
@@ -91,6 +94,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=1.0, help="warm-up before each phase")
     parser.add_argument("--login-clients", type=int, default=8, help="concurrent login clients")
     parser.add_argument("--me-clients", type=int, default=16, help="concurrent /users/me clients")
+    parser.add_argument("--failures", type=int, default=100, help="failed logins of each kind")
     parser.add_argument("--health-interval", type=float, default=0.01, help="s between probes")
     parser.add_argument("--rounds", type=int, default=2, help="/me rounds per server, alternating")
     parser.add_argument(
@@ -151,7 +155,7 @@ async def wait_ready(
 
 
 async def create_user(client: httpx.AsyncClient, db: asyncpg.Connection, index: int) -> User:
-    """Register, verify the e-mail with the token from the outbox, and log in once."""
+    """Register, verify the e-mail with the token from the queued e-mail, and log in once."""
     tag = uuid.uuid4().hex[:10]
     user = User(email=f"bench-{index}-{tag}@example.com", password=secrets.token_urlsafe(18))
     body = {
@@ -165,7 +169,7 @@ async def create_user(client: httpx.AsyncClient, db: asyncpg.Connection, index: 
     response.raise_for_status()
     token = await db.fetchval(TOKEN_QUERY, user.email)
     if token is None:
-        raise RuntimeError(f"no verification token in the outbox for {user.email}")
+        raise RuntimeError(f"no verification e-mail for {user.email}")
     response = await client.post("/api/v1/auth/verify-email", json={"token": token})
     response.raise_for_status()
     response = await client.post("/api/v1/auth/login", json=login_body(user))
@@ -263,6 +267,7 @@ async def run_bench(args: argparse.Namespace, scratch: Path) -> list[Load]:
             print(f"created {len(users)} verified users", flush=True)
             raw = start(raw_command(raw_port), raw_env(dsn, secret), scratch / "raw.log")
             loads = await login_phase(args, client, users)
+            loads += await failure_phase(args, client, users)
             async with client_for(raw_base, 1) as raw_client:
                 await wait_ready(raw_client, "/me", raw, args.timeout)
             loads += await me_phase(args, {"hduce": port, "bare": raw_port}, users)
@@ -341,6 +346,27 @@ async def login_phase(
     return [logins, idle, during]
 
 
+async def failure_phase(
+    args: argparse.Namespace, client: httpx.AsyncClient, users: list[User]
+) -> list[Load]:
+    """Wrong passwords for accounts and for unknown identifiers, alternating, one at a time."""
+    known, unknown = Load("failed login, account"), Load("failed login, unknown")
+    for n in range(args.failures):
+        ghost = f"nobody-{uuid.uuid4().hex[:12]}@example.com"
+        for load, email in ((known, users[n % len(users)].email), (unknown, ghost)):
+            sent = time.perf_counter()
+            body = {"email": email, "password": "not-the-password-42"}
+            response = await client.post("/api/v1/auth/login", json=body)
+            load.latencies_ms.append((time.perf_counter() - sent) * 1000)
+            if response.status_code == 401:
+                load.ok += 1
+            else:
+                load.errors[str(response.status_code)] += 1
+    for load in (known, unknown):
+        load.seconds = sum(load.latencies_ms) / 1000
+    return [known, unknown]
+
+
 async def me_phase(
     args: argparse.Namespace, ports: dict[str, int], users: list[User]
 ) -> list[Load]:
@@ -401,6 +427,11 @@ def report(args: argparse.Namespace, loads: list[Load]) -> None:
     print(f"/users/me HDuce / bare           : {hduce_me.rate:.0f} / {raw_me.rate:.0f} req/s")
     print(f"  ratio {ratio:.2f} (target >= {RATIO_TARGET})      : {verdict(ratio >= RATIO_TARGET)}")
     print(f"/health HDuce (no auth, no DB)   : {health_rate:.0f} req/s")
+    known, unknown = by_label["failed login, account"], by_label["failed login, unknown"]
+    print(
+        "failed login p50 account / unknown: "
+        f"{percentile(known.latencies_ms, 50):.1f} / {percentile(unknown.latencies_ms, 50):.1f} ms"
+    )
 
 
 def main() -> None:

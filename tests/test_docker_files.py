@@ -10,6 +10,7 @@ import yaml
 
 from hduce.core.config import ConfigError, load_settings
 from hduce.core.config.sources import ENV_NOT_SETTINGS, SEED_NAMES
+from tests.conftest import TEST_JWT_SECRET
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DOCKER = REPO_ROOT / "docker"
@@ -18,7 +19,7 @@ COMPOSE_TEXT = (DOCKER / "compose.yaml").read_text(encoding="utf-8")
 COMPOSE: dict[str, Any] = yaml.safe_load(COMPOSE_TEXT)
 DOCKER_TOML = str(REPO_ROOT / "config" / "docker.toml")
 HDUCE_SERVICES = ("hduce", "worker")
-SECRET = "s" * 40
+SECRET = TEST_JWT_SECRET
 _INTERPOLATION = re.compile(r"\$\{(?P<name>[A-Z_][A-Z0-9_]*)(?:[:?\-][^}]*)?\}")
 
 

@@ -14,8 +14,9 @@ from hduce.core.config import (
     load_settings,
     masked_settings,
 )
+from tests.conftest import TEST_JWT_SECRET
 
-SECRET = "k" * 40
+SECRET = TEST_JWT_SECRET
 DEV = 'environment = "development"\n'
 
 
@@ -359,8 +360,9 @@ def test_templates_dir_variable_is_not_a_setting() -> None:
         {"JWT_SECRET": "CHANGEME"},
         {"JWT_SECRET": "secret"},
         {"JWT_SECRET": "x" * 31},
+        {"JWT_SECRET": "x" * 32},
     ],
-    ids=["missing", "empty", "placeholder", "placeholder-upper", "secret", "short"],
+    ids=["missing", "empty", "placeholder", "placeholder-upper", "secret", "short", "one-letter"],
 )
 def test_production_needs_a_real_jwt_secret(environ: dict[str, str]) -> None:
     message = config_error(HDUCE_ENVIRONMENT="production", **environ)
@@ -368,10 +370,10 @@ def test_production_needs_a_real_jwt_secret(environ: dict[str, str]) -> None:
     assert "x" * 31 not in message
 
 
-def test_production_accepts_a_long_secret() -> None:
-    settings = load(HDUCE_ENVIRONMENT="production", JWT_SECRET="x" * 32)
+def test_production_accepts_a_long_random_secret() -> None:
+    settings = load(HDUCE_ENVIRONMENT="production", JWT_SECRET=TEST_JWT_SECRET)
     assert settings.is_production
-    assert settings.auth.jwt_secret == "x" * 32
+    assert settings.auth.jwt_secret == TEST_JWT_SECRET
 
 
 def test_development_needs_no_secret() -> None:

@@ -9,10 +9,11 @@ import pytest
 from hduce.bootstrap import BUILTIN_PLUGINS
 from hduce.core.config import ConfigError, Section, Settings, decode_section, load_settings
 from hduce.core.plugin import NoConfig
+from tests.conftest import TEST_JWT_SECRET
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO_ROOT / "config" / "example.toml"
-SECRET = "s" * 40
+SECRET = TEST_JWT_SECRET
 
 
 def load(path: Path, **environ: str) -> Settings:

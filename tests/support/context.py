@@ -75,12 +75,13 @@ async def wait_for_effect(pool: asyncpg.Pool, label: str, timeout: float = 10) -
 
 
 async def fresh_rate_limits(database_url: str) -> None:
-    """Forget every shared rate-limit window, so each test app starts with full budgets.
+    """Forget every shared rate-limit window and failed login, so each test app starts afresh.
 
     The windows live in the database the whole session shares, like a clinic's processes do.
     """
     connection = await asyncpg.connect(database_url)
     try:
         await connection.execute("DELETE FROM rate_limit_window")
+        await connection.execute("DELETE FROM login_failure")
     finally:
         await connection.close()

@@ -1,7 +1,8 @@
-"""`hduce db`, `user`, `config`, `audit` and `version`."""
+"""`hduce db`, `user`, `config` (`show`, `check`), `audit` and `version`."""
 
 import asyncio
 import functools
+import os
 import sys
 
 import asyncpg
@@ -19,8 +20,9 @@ from hduce.cli._common import (
     settings_from,
     with_database,
 )
+from hduce.cli._safety import unsafe_settings
 from hduce.contracts.identity import Role
-from hduce.core.config import Settings, masked_settings
+from hduce.core.config import Settings, load_settings, masked_settings
 from hduce.core.config.masking import mask_url
 from hduce.core.db import open_database
 from hduce.core.errors import HduceError
@@ -132,6 +134,20 @@ def config_show(ctx: click.Context) -> None:
     """Print the effective configuration as JSON, secrets masked."""
     settings = settings_from(ctx.find_root())
     click.echo(msgspec.json.format(msgspec.json.encode(masked_settings(settings)), indent=2))
+
+
+@config_group.command("check")
+@click.pass_context
+def config_check(ctx: click.Context) -> None:
+    """List every unsafe production setting; exit 1 when there is one."""
+    with clear_errors():
+        settings = load_settings(ctx.find_root().obj.get("config"), production_rules=False)
+        findings = unsafe_settings(settings, os.environ)
+    for finding in findings:
+        click.echo(f"unsafe: {finding.message}")
+    if findings:
+        fail(f"{len(findings)} unsafe settings for production")
+    click.echo("no unsafe setting found")
 
 
 @hduce.command()

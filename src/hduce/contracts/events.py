@@ -32,22 +32,18 @@ class UserRegistered(Event, frozen=True):
 
 
 class UserVerificationRequested(Event, frozen=True):
-    """An e-mail verification was requested; `token` is the one-time secret to send."""
+    """A verification link valid until `expires_at` was mailed (the token never travels here)."""
 
     name = "user.verification_requested"
     user_id: uuid.UUID
-    email: str
-    token: str
     expires_at: datetime
 
 
 class UserPasswordResetRequested(Event, frozen=True):
-    """A password reset was requested for an existing account; `token` is single-use."""
+    """A password-reset link valid until `expires_at` was mailed (the token never travels here)."""
 
     name = "user.password_reset_requested"
     user_id: uuid.UUID
-    email: str
-    token: str
     expires_at: datetime
 
 

@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -43,3 +44,17 @@ class PushPublisher(Protocol):
 
     async def publish(self, topic: str, payload: bytes) -> None:
         """Deliver `payload` to subscribers of `topic`, e.g. `users/<user id>/notifications`."""
+
+
+class OneTimeLinks(Protocol):
+    """Mails one-time tokens as links (provided by the notifications plugin).
+
+    The message is rendered and queued inside the caller's transaction, so the token is kept
+    only in the delivery record and the e-mail: never in an event or a task on the bus.
+    """
+
+    async def verification(self, user_id: uuid.UUID, token: str, expires_at: datetime) -> None:
+        """Queue the e-mail whose link verifies the user's address."""
+
+    async def password_reset(self, user_id: uuid.UUID, token: str, expires_at: datetime) -> None:
+        """Queue the e-mail whose link resets the user's password."""

@@ -8,7 +8,7 @@ NEW_PASSWORD = "Velvet-Harbor-Cactus-9315"
 
 async def test_the_verification_link_confirms_with_a_button(app: AuthApp) -> None:
     user = await app.register()
-    token = (await app.event("user.verification_requested", user["email"]))["token"]
+    token = await app.mailed_token("verify_email", user["email"])
 
     shown = await app.client.get("/verify-email", params={"token": token})
     assert shown.status_code == 200

@@ -52,11 +52,11 @@ async def test_forgot_password_answers_the_same_for_unknown_addresses(app: AuthA
         answers.append((response.status_code, response.json()))
     assert answers[0] == answers[1] == answers[2]
     assert answers[0][0] == 202
-    event = await app.event("user.password_reset_requested", user["email"])
-    assert event["user_id"] == user["id"] and len(event["token"]) >= 40
+    (event,) = await app.events("user.password_reset_requested", user["id"])
+    assert set(event) == {"user_id", "expires_at"}  # the token is in the e-mail only
+    assert len(await app.mailed_token("password_reset", user["email"])) >= 40
     count = await app.pool.fetchval(
-        "SELECT count(*) FROM outbox WHERE name = 'user.password_reset_requested' "
-        "AND payload->>'email' = $1",
+        "SELECT count(*) FROM notification WHERE template = 'password_reset' AND address = $1",
         unknown,
     )
     assert count == 0
@@ -65,7 +65,7 @@ async def test_forgot_password_answers_the_same_for_unknown_addresses(app: AuthA
 async def reset_token(app: AuthApp, email: str) -> str:
     response = await app.client.post("/api/v1/auth/forgot-password", json={"email": email})
     assert response.status_code == 202
-    return (await app.event("user.password_reset_requested", email))["token"]
+    return await app.mailed_token("password_reset", email)
 
 
 async def test_reset_password_is_single_use_and_ends_every_session(app: AuthApp) -> None:
@@ -117,7 +117,7 @@ async def test_forced_reset_blocks_login_until_the_password_is_reset(app: AuthAp
     assert await refresh_status(app, tokens["refresh_token"]) == 401
     assert "auth.password_reset_forced" in await app.audit_actions(user["id"])
     assert (await app.login(user["email"])).status_code == 403
-    token = (await app.event("user.password_reset_requested", user["email"]))["token"]
+    token = await app.mailed_token("password_reset", user["email"])
     response = await app.client.post(
         "/api/v1/auth/reset-password", json={"token": token, "new_password": NEW_PASSWORD}
     )
@@ -127,7 +127,7 @@ async def test_forced_reset_blocks_login_until_the_password_is_reset(app: AuthAp
 
 async def test_verify_email_is_single_use_and_expires(app: AuthApp) -> None:
     user = await app.register()
-    token = (await app.event("user.verification_requested", user["email"]))["token"]
+    token = await app.mailed_token("verify_email", user["email"])
     url = "/api/v1/auth/verify-email"
     assert (await app.client.post(url, json={"token": "nope"})).status_code == 400
     assert (await app.client.post(url, json={})).status_code == 422
@@ -137,7 +137,7 @@ async def test_verify_email_is_single_use_and_expires(app: AuthApp) -> None:
     assert used.status_code == 400 and used.json()["type"].endswith("/invalid-token")
 
     late = await app.register()
-    token = (await app.event("user.verification_requested", late["email"]))["token"]
+    token = await app.mailed_token("verify_email", late["email"])
     await app.pool.execute(
         "UPDATE one_time_token SET expires_at = now() - interval '1 second' WHERE account = $1",
         uuid.UUID(late["id"]),
@@ -157,7 +157,61 @@ async def test_resend_verification_answers_uniformly(app: AuthApp) -> None:
     assert answers[0] == answers[1] == answers[2] and answers[0][0] == 202
     assert len(await app.events("user.verification_requested", unverified["id"])) == 2
     assert len(await app.events("user.verification_requested", verified["id"])) == 1
-    newest = (await app.event("user.verification_requested", unverified["email"]))["token"]
+    newest = await app.mailed_token("verify_email", unverified["email"])
     response = await app.client.post("/api/v1/auth/verify-email", json={"token": newest})
     assert response.status_code == 204
     assert (await app.login(unverified["email"])).status_code == 200
+
+
+async def reset_status(app: AuthApp, token: str, password: str = NEW_PASSWORD) -> int:
+    body = {"token": token, "new_password": password}
+    return (await app.client.post("/api/v1/auth/reset-password", json=body)).status_code
+
+
+async def test_a_newer_reset_token_spends_the_older_one(app: AuthApp) -> None:
+    user = await app.active_user()
+    older = await reset_token(app, user["email"])
+    newer = await reset_token(app, user["email"])
+    assert older != newer
+    assert await reset_status(app, older) == 400
+    assert await reset_status(app, newer) == 204
+    assert await reset_status(app, older, PASSWORD) == 400
+    assert (await app.login(user["email"], NEW_PASSWORD)).status_code == 200
+
+
+async def test_using_a_reset_token_spends_every_other_one(app: AuthApp) -> None:
+    user = await app.active_user()
+    older = await reset_token(app, user["email"])
+    newer = await reset_token(app, user["email"])
+    # Both outstanding, as a release that did not spend tokens on issue left them.
+    await app.pool.execute(
+        "UPDATE one_time_token SET used_at = NULL WHERE account = $1", uuid.UUID(user["id"])
+    )
+    assert await reset_status(app, newer) == 204
+    assert await reset_status(app, older, PASSWORD) == 400
+    assert (await app.login(user["email"], NEW_PASSWORD)).status_code == 200
+
+
+async def test_a_password_change_spends_outstanding_reset_tokens(app: AuthApp) -> None:
+    user = await app.active_user()
+    token = await reset_token(app, user["email"])
+    tokens = await app.tokens_for(user)
+    body = {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
+    changed = await app.client.post(
+        "/api/v1/auth/change-password", json=body, headers=bearer(tokens["access_token"])
+    )
+    assert changed.status_code == 204, changed.text
+    assert await reset_status(app, token, PASSWORD) == 400
+    assert (await app.login(user["email"], NEW_PASSWORD)).status_code == 200
+
+
+async def test_a_newer_verification_token_spends_the_older_one(app: AuthApp) -> None:
+    user = await app.register()
+    older = await app.mailed_token("verify_email", user["email"])
+    resent = await app.client.post(
+        "/api/v1/auth/verify-email/resend", json={"email": user["email"]}
+    )
+    assert resent.status_code == 202
+    url = "/api/v1/auth/verify-email"
+    assert (await app.client.post(url, json={"token": older})).status_code == 400
+    assert (await app.login(user["email"])).status_code == 403

@@ -42,14 +42,14 @@ async def test_patient_registration_is_active_and_requests_verification(app: Aut
 
     registered = await app.events("user.registered", account["id"])
     assert registered[0]["pending_approval"] is False and registered[0]["roles"] == ["patient"]
-    verification = await app.event("user.verification_requested", account["email"])
-    assert len(verification["token"]) >= 40
+    token = await app.mailed_token("verify_email", account["email"])
+    assert len(token) >= 40
     token_row = await app.pool.fetchrow(
         "SELECT token_hash, expires_at - created_at AS ttl FROM one_time_token "
         "WHERE account = $1 AND purpose = 'verify_email'",
         uuid.UUID(account["id"]),
     )
-    assert verification["token"] not in token_row["token_hash"]
+    assert token not in token_row["token_hash"]
     assert token_row["ttl"].total_seconds() == 48 * 3600
     assert "auth.registered" in await app.audit_actions(account["id"])
 

@@ -1,21 +1,20 @@
 """Identity events end as real messages: verification, password reset, new login, lockout."""
 
-import re
+import asyncio
+import time
 import uuid
 
+import nats
+from nats.aio.msg import Msg
+
+from hduce.core.config import Settings
 from tests.plugins.notifications.test_delivery import body_of
 from tests.plugins.users.clinic import Clinic
+from tests.support.mail import token_in
 from tests.support.smtp import SmtpServer
 
 PASSWORD = "Quiet-Lantern-Orbit-7421"
 NEW_PASSWORD = "Velvet-Harbor-Cactus-9315"
-
-
-def token_in(text: str) -> str:
-    """The one-time token of a link in a message."""
-    found = re.search(r"token=([A-Za-z0-9_\-]+)", text)
-    assert found, text
-    return found[1]
 
 
 async def login(clinic: Clinic, email: str, password: str = PASSWORD) -> int:
@@ -86,3 +85,47 @@ async def test_a_new_login_and_a_lockout_are_announced(clinic: Clinic, smtp: Smt
     assert statuses[-1] == 429, statuses
     locked = await smtp.wait_for_message(lambda m: m["To"] == email and "locked" in m["Subject"])
     assert "locked" in body_of(locked)
+
+
+async def test_no_one_time_token_crosses_the_bus(
+    settings: Settings, clinic: Clinic, smtp: SmtpServer
+) -> None:
+    """Every message on the real nats-server during register, verify, forgot and reset."""
+    seen: list[Msg] = []
+    bus = await nats.connect(settings.nats.url)
+
+    async def keep(message: Msg) -> None:
+        seen.append(message)
+
+    try:
+        await bus.subscribe(">", cb=keep)
+        await bus.flush()
+        email = await register(clinic)
+        verify_mail = await smtp.wait_for_message(lambda m: m["To"] == email)
+        verify_token = token_in(body_of(verify_mail))
+        verified = await clinic.client.post(
+            "/api/v1/auth/verify-email", json={"token": verify_token}
+        )
+        assert verified.status_code == 204, verified.text
+        await clinic.client.post("/api/v1/auth/forgot-password", json={"email": email})
+        reset_mail = await smtp.wait_for_message(
+            lambda m: m["To"] == email and "reset" in m["Subject"].lower()
+        )
+        reset_token = token_in(body_of(reset_mail))
+        body = {"token": reset_token, "new_password": NEW_PASSWORD}
+        reset = await clinic.client.post("/api/v1/auth/reset-password", json=body)
+        assert reset.status_code == 204, reset.text
+        facts = {
+            "hduce.events.user.verification_requested",
+            "hduce.events.user.password_reset_requested",
+        }
+        deadline = time.monotonic() + 10
+        while not facts <= {message.subject for message in seen}:
+            assert time.monotonic() < deadline, sorted({message.subject for message in seen})
+            await asyncio.sleep(0.05)
+    finally:
+        await bus.drain()
+    for message in seen:
+        for token in (verify_token, reset_token):
+            assert token not in message.subject
+            assert token.encode() not in message.data, message.subject

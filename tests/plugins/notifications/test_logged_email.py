@@ -8,8 +8,9 @@ import pytest
 
 from hduce.core.config import Settings
 from tests.plugins.notifications.conftest import notifications_settings
-from tests.plugins.notifications.test_identity_messages import login, register, token_in
+from tests.plugins.notifications.test_identity_messages import login, register
 from tests.plugins.users.clinic import Clinic, running_clinic
+from tests.support.mail import token_in
 
 LOGGER = "hduce.notifications.email"
 

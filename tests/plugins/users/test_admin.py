@@ -240,6 +240,21 @@ async def test_admin_cannot_deactivate_themselves(clinic: Clinic) -> None:
     assert (await get_user(clinic, admin, admin))["status"] == "active"
 
 
+async def test_admin_cannot_force_a_password_reset_on_themselves(clinic: Clinic) -> None:
+    admin = await clinic.member("admin")
+    response = await clinic.client.post(
+        f"{USERS}/{admin.id}/force-password-reset", headers=admin.headers
+    )
+    assert response.status_code == 409, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    assert response.json()["type"].endswith("/own-account-protected")
+    (account,) = await clinic.fetch(
+        "SELECT must_reset_password FROM account WHERE id = $1", admin.id
+    )
+    assert account["must_reset_password"] is False
+    assert (await clinic.client.get(f"{USERS}/me", headers=admin.headers)).status_code == 200
+
+
 async def test_force_password_reset(clinic: Clinic) -> None:
     admin = await clinic.member("admin")
     user = await clinic.member("patient")

@@ -9,6 +9,7 @@ import msgspec
 
 from hduce.core.config.durations import Duration
 from hduce.core.config.masking import masked_settings
+from hduce.core.config.production import Finding, production_findings
 from hduce.core.config.settings import (
     AuthSettings,
     DatabaseSettings,
@@ -35,6 +36,7 @@ __all__ = [
     "ConfigError",
     "DatabaseSettings",
     "Duration",
+    "Finding",
     "LoggingSettings",
     "NatsSettings",
     "OutboxSettings",
@@ -49,15 +51,21 @@ __all__ = [
 ]
 
 SectionT = TypeVar("SectionT", bound=Section)
-PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "please-change-me"})
 _AT = re.compile(r" - at `\$\.?(?P<path>[^`]*)`$")
 _UNKNOWN = re.compile(r"Object contains unknown field `(?P<field>[^`]+)`")
 
 
 def load_settings(
-    config_file: str | None = None, environ: Mapping[str, str] | None = None
+    config_file: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    production_rules: bool = True,
 ) -> Settings:
-    """Build `Settings` from defaults < TOML file < environment; `ConfigError` on bad input."""
+    """Build `Settings` from defaults < TOML file < environment; `ConfigError` on bad input.
+
+    With `production_rules` (always, except for `hduce config check`) production refuses weak
+    secrets and debug mode.
+    """
     environ = os.environ if environ is None else environ
     path = config_path(config_file, environ)
     raw = read_toml(path) if path else {}
@@ -68,7 +76,8 @@ def load_settings(
     except ConfigError as exc:
         origin = environment_variable_for(exc.key, environ) or str(path or "config")
         raise ConfigError(f"{origin}: {exc}", key=exc.key) from None
-    _check_secrets(settings)
+    if production_rules:
+        _check_production(settings, environ)
     return settings
 
 
@@ -113,12 +122,7 @@ def _describe(message: str, prefix: str) -> tuple[str, str]:
     return key, (f"`{key}`: {message[0].lower()}{message[1:]}" if key else message)
 
 
-def _check_secrets(settings: Settings) -> None:
-    if settings.is_production and settings.auth.jwt_secret.lower() in PLACEHOLDER_SECRETS:
-        raise ConfigError(
-            "`auth.jwt_secret` is required in production: set JWT_SECRET to a long random value"
-        )
-    if settings.is_production and len(settings.auth.jwt_secret) < 32:
-        raise ConfigError(
-            "`auth.jwt_secret` is too short for production: use at least 32 characters"
-        )
+def _check_production(settings: Settings, environ: Mapping[str, str]) -> None:
+    """Stop at the first thing production refuses (`hduce config check` lists them all)."""
+    if settings.is_production and (findings := production_findings(settings, environ)):
+        raise ConfigError(findings[0].message, key=findings[0].key)

@@ -70,7 +70,7 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
     for secret in sorted(SECRET_KEYS):
         if _get(raw, secret) is not None:
-            key, variable = ".".join(secret), _environment_name(secret)
+            key, variable = ".".join(secret), environment_name(secret)
             raise ConfigError(f"{path}: `{key}` is a secret; set {variable} in the environment")
     return raw
 
@@ -101,9 +101,11 @@ def merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _environment_name(path: tuple[str, ...]) -> str:
+def environment_name(path: tuple[str, ...], environ: Mapping[str, str] | None = None) -> str:
+    """The variable that sets `path`: the one set in `environ`, else the seed name if any."""
+    in_use = environment_variable_for(".".join(path), environ) if environ else None
     seed = next((name for name, seed_path in SEED_NAMES.items() if seed_path == path), None)
-    return seed or ENV_PREFIX + "__".join(part.upper() for part in path)
+    return in_use or seed or ENV_PREFIX + "__".join(part.upper() for part in path)
 
 
 def _parse_env_value(value: str) -> Any:

@@ -15,6 +15,7 @@ from hduce.core.plugin import HducePlugin
 from hduce.plugins.auth.analytics import AccountAnalytics
 from hduce.plugins.auth.config import AuthConfig
 from hduce.plugins.auth.errors import RetryLater, retry_later_handler
+from hduce.plugins.auth.lockout import Lockouts
 from hduce.plugins.auth.passwords import Passwords
 from hduce.plugins.auth.personal_data import ACCOUNT_DATA
 from hduce.plugins.auth.revocation_feed import RevocationFeed
@@ -53,6 +54,7 @@ class AuthPlugin(HducePlugin):
             passwords=Passwords(self.config),
             sessions=Sessions(self.config.refresh_token_ttl),
             limits=AccountLimits.from_config(self.config, context.db),
+            lockouts=Lockouts.from_config(self.config, context.db),
         )
         self.registration = RegistrationService(env)  # `hduce user create` calls it too
         self.passwords = PasswordService(env)

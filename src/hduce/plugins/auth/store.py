@@ -128,7 +128,11 @@ async def update_account(account_id: uuid.UUID, **values: Any) -> None:
 async def issue_one_time_token(
     account_id: uuid.UUID, purpose: str, ttl: float
 ) -> tuple[str, datetime]:
-    """A new single-use token for `purpose`, valid `ttl` seconds; returns it and its expiry."""
+    """A new single-use token for `purpose`, valid `ttl` seconds; returns it and its expiry.
+
+    Every older token of the same purpose is spent: only the newest e-mail's link works.
+    """
+    await spend_one_time_tokens(account_id, purpose)
     token = new_token()
     rows = await OneTimeToken.raw(
         "INSERT INTO one_time_token (id, account, purpose, token_hash, expires_at, created_at) "
@@ -165,4 +169,16 @@ async def use_one_time_token(token: str, purpose: str) -> uuid.UUID:
     )
     if not rows:
         raise InvalidOneTimeToken("The token is unknown, already used or expired.")
-    return rows[0]["account"]
+    account_id: uuid.UUID = rows[0]["account"]
+    await spend_one_time_tokens(account_id, purpose)
+    return account_id
+
+
+async def spend_one_time_tokens(account_id: uuid.UUID, purpose: str) -> None:
+    """Mark every outstanding token of `purpose` for the account used."""
+    await OneTimeToken.raw(
+        "UPDATE one_time_token SET used_at = now() WHERE account = {} AND purpose = {} "
+        "AND used_at IS NULL",
+        account_id,
+        purpose,
+    )

@@ -8,7 +8,7 @@ from typing import Any
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
-from hduce.contracts.notifications import Notifier, PushPublisher
+from hduce.contracts.notifications import Notifier, OneTimeLinks, PushPublisher
 from hduce.core.context import AppContext
 from hduce.core.personal_data import RowQueries
 from hduce.core.plugin import HducePlugin
@@ -47,7 +47,7 @@ class NotificationsPlugin(HducePlugin):
     config_type = NotificationsConfig
 
     def setup(self, context: AppContext) -> None:
-        """Build channels and services, provide `Notifier`, subscribe the delivery task."""
+        """Build channels and services, provide `Notifier` and `OneTimeLinks`, subscribe tasks."""
         super().setup(context)
         assert isinstance(self.config, NotificationsConfig)
         config = self.config
@@ -69,9 +69,9 @@ class NotificationsPlugin(HducePlugin):
         notification_data = RowQueries(context.db, NOTIFICATION_DATA, JSON_COLUMNS)
         context.registry.add_personal_data_source("notifications", notification_data)
         context.events.subscribe(DeliveryDue, self.sender.handle, task_name="notifications.deliver")
-        IdentityMessages(self.notifier, config, context.settings.server.public_url).subscribe(
-            context.events
-        )
+        identity = IdentityMessages(self.notifier, config, context.settings.server.public_url)
+        identity.subscribe(context.events)
+        context.registry.provide(OneTimeLinks, identity)
 
     def _channels(self, context: AppContext, config: NotificationsConfig) -> dict[str, Channel]:
         smtp = EmailChannel(config.email)

@@ -1,14 +1,9 @@
-"""Messages for identity events: verification, password reset, new login, lockout, approval."""
+"""Identity messages: one-time links (`OneTimeLinks`), new login, lockout, approval."""
 
+import uuid
 from datetime import datetime
 
-from hduce.contracts.events import (
-    UserApproved,
-    UserLocked,
-    UserLoggedIn,
-    UserPasswordResetRequested,
-    UserVerificationRequested,
-)
+from hduce.contracts.events import UserApproved, UserLocked, UserLoggedIn
 from hduce.contracts.notifications import Category
 from hduce.core.events import EventBus, EventMeta
 from hduce.plugins.notifications.config import NotificationsConfig
@@ -21,7 +16,7 @@ def shown(moment: datetime) -> str:
 
 
 class IdentityMessages:
-    """Turns identity events into notifications; the event id keys each one (sent once)."""
+    """Implements `OneTimeLinks`; turns identity events into notifications keyed by event id."""
 
     def __init__(
         self, notifier: NotificationService, config: NotificationsConfig, public_url: str
@@ -32,45 +27,35 @@ class IdentityMessages:
 
     def subscribe(self, events: EventBus) -> None:
         """Register one task per identity event."""
-        events.subscribe(
-            UserVerificationRequested, self.verification, task_name="notifications.verify_email"
-        )
-        events.subscribe(
-            UserPasswordResetRequested,
-            self.password_reset,
-            task_name="notifications.password_reset",
-        )
         events.subscribe(UserLoggedIn, self.new_login, task_name="notifications.new_login")
         events.subscribe(UserLocked, self.locked, task_name="notifications.account_locked")
         events.subscribe(UserApproved, self.approved, task_name="notifications.account_approved")
 
     async def _token_message(
         self,
-        event: UserVerificationRequested | UserPasswordResetRequested,
-        meta: EventMeta,
+        user_id: uuid.UUID,
+        token: str,
+        expires_at: datetime,
         template: str,
         link: tuple[str, str],
     ) -> None:
         """A critical security e-mail carrying a one-time token and its link (name, pattern)."""
         data = {
-            "token": event.token,
-            "expires_at": shown(event.expires_at),
-            link[0]: link[1].format(public_url=self._public_url, token=event.token),
+            "token": token,
+            "expires_at": shown(expires_at),
+            link[0]: link[1].format(public_url=self._public_url, token=token),
         }
-        await self._notifier.notify(
-            event.user_id, template, data, Category.SECURITY, critical=True, key=str(meta.event_id)
-        )
+        await self._notifier.notify(user_id, template, data, Category.SECURITY, critical=True)
 
-    async def verification(self, event: UserVerificationRequested, meta: EventMeta) -> None:
-        """The verification e-mail with its link and token."""
-        await self._token_message(
-            event, meta, "verify_email", ("verify_url", self._config.verify_email_url)
-        )
+    async def verification(self, user_id: uuid.UUID, token: str, expires_at: datetime) -> None:
+        """Queue the verification e-mail with its link and token, in the caller's transaction."""
+        link = ("verify_url", self._config.verify_email_url)
+        await self._token_message(user_id, token, expires_at, "verify_email", link)
 
-    async def password_reset(self, event: UserPasswordResetRequested, meta: EventMeta) -> None:
-        """The password-reset e-mail with its link and token."""
+    async def password_reset(self, user_id: uuid.UUID, token: str, expires_at: datetime) -> None:
+        """Queue the password-reset e-mail with its link and token, in the caller's transaction."""
         link = ("reset_url", self._config.reset_password_url)
-        await self._token_message(event, meta, "password_reset", link)
+        await self._token_message(user_id, token, expires_at, "password_reset", link)
 
     async def new_login(self, event: UserLoggedIn, meta: EventMeta) -> None:
         """A new-login notice (users may switch it off per channel)."""

@@ -85,7 +85,9 @@ class UserAdminService:
         return await self._read(await self._accounts().reactivate(user_id, by=admin.id))
 
     async def force_password_reset(self, admin: Principal, user_id: uuid.UUID) -> None:
-        """End an account's sessions and make it choose a new password."""
+        """End an account's sessions and make it choose a new password (never one's own)."""
+        if user_id == admin.id:
+            raise OwnAccountProtected("you cannot force a password reset on your own account")
         await self._accounts().force_password_reset(user_id, by=admin.id)
 
     def _accounts(self) -> AccountAdmin:

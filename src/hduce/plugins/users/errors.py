@@ -10,6 +10,6 @@ class InvalidQuery(HduceError):
 
 
 class OwnAccountProtected(Conflict):
-    """An admin tried to remove their own admin role or deactivate themselves."""
+    """An admin tried to remove their own admin role, deactivate or force-reset themselves."""
 
     slug, title = "own-account-protected", "Own account protected"

@@ -164,7 +164,7 @@ class UserController(Controller):
         "/{user_id:uuid}/force-password-reset",
         guards=ADMIN_ONLY,
         status_code=HTTP_204_NO_CONTENT,
-        responses=problems(403, 404),
+        responses=problems(403, 404, 409),
     )
     async def force_password_reset(
         self,
@@ -172,7 +172,7 @@ class UserController(Controller):
         user_id: FromPath[uuid.UUID],
         users_admin: NamedDependency[UserAdminService],
     ) -> None:
-        """End a user's sessions and require a new password, sent by e-mail (admins)."""
+        """End a user's sessions and require a new password by e-mail; never one's own (admins)."""
         await users_admin.force_password_reset(principal_of(request), user_id)
 
 

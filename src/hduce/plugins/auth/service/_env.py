@@ -1,24 +1,29 @@
 """What every auth service shares: context, config, hasher, sessions, limiters and the audit log."""
 
+import logging
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from piccolo.engine.postgres import PostgresTransaction
 
+from hduce.contracts.events import UserPasswordResetRequested, UserVerificationRequested
 from hduce.contracts.identity import AuditLog, UserDirectory
+from hduce.contracts.notifications import OneTimeLinks
 from hduce.core.context import AppContext
 from hduce.core.db import HduceEngine
 from hduce.core.security import Principal
 from hduce.plugins.auth.config import AuthConfig
 from hduce.plugins.auth.errors import SessionEnded
 from hduce.plugins.auth.limiter import AccountLimit
+from hduce.plugins.auth.lockout import Lockouts
 from hduce.plugins.auth.passwords import Passwords
 from hduce.plugins.auth.schemas import TokenRead
 from hduce.plugins.auth.sessions import ClientInfo, Sessions
-from hduce.plugins.auth.store import AccountRow
+from hduce.plugins.auth.store import VERIFY_EMAIL, AccountRow, issue_one_time_token
 
 MINUTE, HOUR = 60, 3600
+logger = logging.getLogger("hduce.auth")
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,7 @@ class AuthEnv:
     passwords: Passwords
     sessions: Sessions
     limits: AccountLimits
+    lockouts: Lockouts
 
     def transaction(self) -> PostgresTransaction:
         """A transaction (joining the current one if there is one)."""
@@ -77,6 +83,25 @@ class AuthEnv:
             ip=client.ip if client else None,
             detail=detail,
         )
+
+    async def mail_one_time_link(self, account_id: uuid.UUID, purpose: str) -> None:
+        """Issue a token for `purpose` and have it mailed, in the current transaction.
+
+        The token goes straight to the notifications plugin (`OneTimeLinks`); the event that
+        reaches the bus says only that a link was sent, and until when it works.
+        """
+        verify = purpose == VERIFY_EMAIL
+        ttl = self.config.verification_token_ttl if verify else self.config.reset_token_ttl
+        token, expires_at = await issue_one_time_token(account_id, purpose, ttl)
+        try:
+            links = self.context.registry.get(OneTimeLinks)
+        except LookupError:
+            logger.warning("no notifications plugin: the %s link is not sent", purpose)
+        else:
+            send = links.verification if verify else links.password_reset
+            await send(account_id, token, expires_at)
+        fact = UserVerificationRequested if verify else UserPasswordResetRequested
+        await self.context.events.publish(fact(user_id=account_id, expires_at=expires_at))
 
     async def require_live_session(self, principal: Principal) -> None:
         """Refuse access tokens whose session ended (logout, revocation, password reset)."""

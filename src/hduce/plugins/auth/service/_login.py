@@ -1,6 +1,7 @@
 """Login with lockout and MFA, refresh token rotation with reuse detection, logout."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from typing import NoReturn
 
 from hduce.contracts.events import UserLocked, UserLoggedIn, UserLoggedOut
 from hduce.contracts.identity import AccountStatus
@@ -8,7 +9,6 @@ from hduce.core.errors import HduceError
 from hduce.core.security import Principal
 from hduce.plugins.auth.errors import (
     AccountDeactivated,
-    AccountLocked,
     AccountPendingApproval,
     EmailNotVerified,
     InvalidCredentials,
@@ -17,6 +17,7 @@ from hduce.plugins.auth.errors import (
     MfaRequired,
     PasswordResetRequired,
 )
+from hduce.plugins.auth.lockout import Attempt
 from hduce.plugins.auth.schemas import LoginCreate, TokenRead
 from hduce.plugins.auth.service._env import AuthEnv
 from hduce.plugins.auth.service._second_factor import use_second_factor
@@ -28,7 +29,6 @@ from hduce.plugins.auth.store import (
     normalise,
     update_account,
 )
-from hduce.plugins.auth.tables import Account
 
 BAD_CREDENTIALS = "Wrong e-mail address, username or password."
 
@@ -46,21 +46,13 @@ class LoginService:
         # Keyed by account, so alternating e-mail and username gains nothing.
         await env.limits.login.acquire(str(account.id) if account else normalise(data.identifier))
         if account is None:
-            await env.passwords.verify(None, data.password)
-            async with env.transaction():
-                await env.audit(
-                    "auth.login_failed", actor_id=None, client=client, detail={"reason": "unknown"}
-                )
-            raise InvalidCredentials(BAD_CREDENTIALS)
-        now = datetime.now(UTC)
-        if account.locked_until is not None and account.locked_until > now:
-            raise AccountLocked(
-                "Too many failed logins: the account is locked for a while.",
-                retry_after=(account.locked_until - now).total_seconds(),
-            )
+            await self._unknown(normalise(data.identifier), data.password, client)
+        lockout = env.lockouts.accounts
+        attempt = await lockout.claim(account.id)
         if not await env.passwords.verify(account.password_hash, data.password):
-            await self._fail(account, client, "wrong_password")
+            await self._fail(account, attempt, client, "wrong_password")
             raise InvalidCredentials(BAD_CREDENTIALS)
+        await lockout.release(account.id, attempt)
         self._check_state(account)
         if account.mfa_enabled:
             if not data.totp_code:
@@ -75,8 +67,23 @@ class LoginService:
                 method = await use_second_factor(account, data.totp_code or "") or ""
             if method:
                 return await self._succeed(account, client, method, new_hash)
-        await self._fail(account, client, "invalid_mfa_code")
+        await self._fail(account, await lockout.claim(account.id), client, "invalid_mfa_code")
         raise InvalidMfaCode("The TOTP or recovery code is wrong or was used already.")
+
+    async def _unknown(self, identifier: str, password: str, client: ClientInfo) -> NoReturn:
+        """Fail like a wrong password does, locking the identifier at the same threshold."""
+        env = self._env
+        attempt = await env.lockouts.unknown.claim(identifier)
+        await env.passwords.verify(None, password)
+        async with env.transaction():
+            await env.audit(
+                "auth.login_failed", actor_id=None, client=client, detail={"reason": "unknown"}
+            )
+            if attempt.locking:
+                await env.audit("auth.locked", actor_id=None, client=client, detail=_until(attempt))
+        if attempt.locking:
+            raise attempt.locked()
+        raise InvalidCredentials(BAD_CREDENTIALS)
 
     async def refresh(self, token: str, client: ClientInfo) -> TokenRead:
         """Spend a refresh token for a new pair; a spent token revokes its whole session."""
@@ -138,12 +145,10 @@ class LoginService:
         self, account: AccountRow, client: ClientInfo, method: str, new_hash: str | None
     ) -> TokenRead:
         env = self._env
-        values: dict[str, object] = {
-            "failed_logins": 0,
-            "lockouts": 0,
-            "locked_until": None,
-            "last_login_at": datetime.now(UTC),
-        }
+        if not await env.lockouts.accounts.clear(account.id):
+            # A wrong password checked in parallel locked the account meanwhile.
+            raise await env.lockouts.accounts.refusal(account.id)
+        values: dict[str, object] = {"last_login_at": datetime.now(UTC)}
         if new_hash is not None:
             values["password_hash"] = new_hash
         await update_account(account.id, **values)
@@ -160,16 +165,12 @@ class LoginService:
         )
         return env.token_pair(account, refresh_token, family)
 
-    async def _fail(self, account: AccountRow, client: ClientInfo, reason: str) -> None:
-        """Count a failure; at the threshold lock the account (raising `AccountLocked`)."""
-        env, config = self._env, self._env.config
-        locked_until: datetime | None = None
+    async def _fail(
+        self, account: AccountRow, attempt: Attempt, client: ClientInfo, reason: str
+    ) -> None:
+        """Record a counted failure; the attempt that locked raises `AccountLocked`."""
+        env = self._env
         async with env.transaction():
-            rows = await Account.raw(
-                "UPDATE account SET failed_logins = failed_logins + 1 WHERE id = {} "
-                "RETURNING failed_logins, lockouts",
-                account.id,
-            )
             await env.audit(
                 "auth.login_failed",
                 actor_id=None,
@@ -177,26 +178,23 @@ class LoginService:
                 client=client,
                 detail={"reason": reason},
             )
-            if rows[0]["failed_logins"] >= config.lockout_threshold:
-                lockouts = rows[0]["lockouts"]
-                duration = min(config.lockout_base * 2**lockouts, config.lockout_max)
-                locked = await Account.raw(
-                    "UPDATE account SET failed_logins = 0, lockouts = lockouts + 1, "
-                    "locked_until = now() + {}::interval WHERE id = {} RETURNING locked_until",
-                    timedelta(seconds=duration),
-                    account.id,
+            if attempt.locking:
+                assert attempt.locked_until is not None
+                await env.context.events.publish(
+                    UserLocked(user_id=account.id, until=attempt.locked_until)
                 )
-                locked_until = locked[0]["locked_until"]
-                await env.context.events.publish(UserLocked(user_id=account.id, until=locked_until))
                 await env.audit(
                     "auth.locked",
                     actor_id=None,
                     subject_id=account.id,
                     client=client,
-                    detail={"until": locked_until.isoformat(), "lockouts": lockouts + 1},
+                    detail=_until(attempt),
                 )
-        if locked_until is not None:
-            raise AccountLocked(
-                "Too many failed logins: the account is locked for a while.",
-                retry_after=(locked_until - datetime.now(UTC)).total_seconds(),
-            )
+        if attempt.locking:
+            raise attempt.locked()
+
+
+def _until(attempt: Attempt) -> dict[str, object]:
+    """The audit detail of a lock."""
+    assert attempt.locked_until is not None
+    return {"until": attempt.locked_until.isoformat(), "lockouts": attempt.lockouts}

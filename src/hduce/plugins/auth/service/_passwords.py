@@ -3,7 +3,6 @@
 import uuid
 from datetime import UTC, datetime
 
-from hduce.contracts.events import UserPasswordResetRequested, UserVerificationRequested
 from hduce.contracts.identity import AccountStatus
 from hduce.core.errors import NotFound
 from hduce.core.security import Principal
@@ -16,9 +15,9 @@ from hduce.plugins.auth.store import (
     AccountRow,
     find_account,
     get_account,
-    issue_one_time_token,
     normalise,
     peek_one_time_token,
+    spend_one_time_tokens,
     update_account,
     use_one_time_token,
 )
@@ -66,16 +65,8 @@ class PasswordService:
         return RESET_ACCEPTED
 
     async def request_reset(self, account: AccountRow) -> None:
-        """Issue a reset token and publish it, in the current transaction."""
-        env = self._env
-        token, expires_at = await issue_one_time_token(
-            account.id, RESET_PASSWORD, env.config.reset_token_ttl
-        )
-        await env.context.events.publish(
-            UserPasswordResetRequested(
-                user_id=account.id, email=account.email, token=token, expires_at=expires_at
-            )
-        )
+        """Issue a reset token and have it mailed, in the current transaction."""
+        await self._env.mail_one_time_link(account.id, RESET_PASSWORD)
 
     async def reset(self, token: str, new: str, client: ClientInfo) -> None:
         """Set a new password with a reset token; every session ends."""
@@ -119,14 +110,7 @@ class PasswordService:
         account = await find_account(email) if "@" in email else None
         if account is not None and account.email_verified_at is None:
             async with env.transaction():
-                token, expires_at = await issue_one_time_token(
-                    account.id, VERIFY_EMAIL, env.config.verification_token_ttl
-                )
-                await env.context.events.publish(
-                    UserVerificationRequested(
-                        user_id=account.id, email=account.email, token=token, expires_at=expires_at
-                    )
-                )
+                await env.mail_one_time_link(account.id, VERIFY_EMAIL)
         return VERIFICATION_ACCEPTED
 
     async def _set_password(self, account_id: uuid.UUID, password_hash: str) -> None:
@@ -136,3 +120,5 @@ class PasswordService:
             password_changed_at=datetime.now(UTC),
             must_reset_password=False,
         )
+        # A reset link mailed before the new password must not undo it.
+        await spend_one_time_tokens(account_id, RESET_PASSWORD)

@@ -2,7 +2,7 @@
 
 from asyncpg.exceptions import UniqueViolationError
 
-from hduce.contracts.events import UserRegistered, UserVerificationRequested
+from hduce.contracts.events import UserRegistered
 from hduce.contracts.identity import (
     AccountStatus,
     DirectoryEntry,
@@ -19,7 +19,6 @@ from hduce.plugins.auth.store import (
     AccountRow,
     account_exists,
     insert_account,
-    issue_one_time_token,
     normalise,
 )
 
@@ -124,14 +123,7 @@ class RegistrationService:
                 )
             )
             if not verified:
-                token, expires_at = await issue_one_time_token(
-                    account.id, VERIFY_EMAIL, env.config.verification_token_ttl
-                )
-                await env.context.events.publish(
-                    UserVerificationRequested(
-                        user_id=account.id, email=email, token=token, expires_at=expires_at
-                    )
-                )
+                await env.mail_one_time_link(account.id, VERIFY_EMAIL)
             await env.audit(
                 "auth.registered",
                 actor_id=account.id if client else None,

@@ -1,0 +1,158 @@
+"""Every unsafe production setting of a configuration, for `hduce config check`."""
+
+import ipaddress
+from collections.abc import Callable, Mapping
+from urllib.parse import parse_qs, urlsplit
+
+from hduce.core.config import ConfigError, Finding, Settings, decode_section
+from hduce.core.config.production import production_findings
+from hduce.plugins.devices.config import DevicesConfig
+from hduce.plugins.notifications.channels.email import smtp_settings
+from hduce.plugins.notifications.config import NotificationsConfig
+from hduce.plugins.search.config import SearchConfig
+
+Check = Callable[[Settings, Mapping[str, str]], list[Finding]]
+SAFE_SSLMODES = frozenset({"require", "verify-ca", "verify-full"})
+
+
+def is_local(host: str | None) -> bool:
+    """Whether `host` is this machine (a name or a loopback address)."""
+    if not host:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _environment(settings: Settings, _environ: Mapping[str, str]) -> list[Finding]:
+    if settings.is_production:
+        return []
+    message = "`environment` is development: the production rules are off (HDUCE_ENVIRONMENT)"
+    return [Finding("environment", message)]
+
+
+def _logging(settings: Settings, _environ: Mapping[str, str]) -> list[Finding]:
+    if settings.logging.level != "DEBUG":
+        return []
+    message = "`logging.level` is DEBUG: logs may hold personal data; use INFO (LOG_LEVEL)"
+    return [Finding("logging.level", message)]
+
+
+def _public_url(settings: Settings, _environ: Mapping[str, str]) -> list[Finding]:
+    parts = urlsplit(settings.server.public_url)
+    if is_local(parts.hostname):
+        problem = "points at this machine: links in e-mails will not reach anyone"
+    elif parts.scheme != "https":
+        problem = "is not https: links with one-time tokens would travel in clear"
+    else:
+        return []
+    message = f"`server.public_url` {problem} (HDUCE_SERVER__PUBLIC_URL)"
+    return [Finding("server.public_url", message)]
+
+
+def _forwarded_headers(_settings: Settings, environ: Mapping[str, str]) -> list[Finding]:
+    trusted = environ.get("FORWARDED_ALLOW_IPS")
+    if trusted is None:
+        problem = "is not set: X-Forwarded-For is believed from 127.0.0.1 (uvicorn's default)"
+    elif "*" in trusted.split(","):
+        problem = "is `*`: any client can forge its address (rate limits, audit log)"
+    else:
+        return []
+    message = f"`FORWARDED_ALLOW_IPS` {problem}; set it to your reverse proxy's address"
+    return [Finding("FORWARDED_ALLOW_IPS", message)]
+
+
+def _database(settings: Settings, _environ: Mapping[str, str]) -> list[Finding]:
+    parts = urlsplit(settings.database.url)
+    if not settings.database.url or is_local(parts.hostname):
+        return []
+    modes = parse_qs(parts.query).get("sslmode", [])
+    if modes and modes[-1] in SAFE_SSLMODES:
+        return []
+    message = (
+        "`database.url` reaches a remote PostgreSQL without TLS: add ?sslmode=verify-full "
+        "(DATABASE_URL)"
+    )
+    return [Finding("database.url", message)]
+
+
+def _nats(settings: Settings, environ: Mapping[str, str]) -> list[Finding]:
+    found = []
+    for server in filter(None, settings.nats.url.split(",")):
+        parts = urlsplit(server.strip())
+        if not (parts.username or "NATS_CREDS" in environ):
+            found.append(
+                f"`nats.url` {parts.hostname} takes no credentials: any client can read events "
+                "and publish tasks (user:password@ in the URL, or NATS_CREDS)"
+            )
+        if parts.scheme != "tls" and not is_local(parts.hostname):
+            found.append(f"`nats.url` {parts.hostname} is not tls://: messages travel in clear")
+    return [Finding("nats.url", f"{message} (HDUCE_NATS__URL)") for message in found]
+
+
+def _devices(settings: Settings, _environ: Mapping[str, str]) -> list[Finding]:
+    if "devices" not in settings.plugins.enabled:
+        return []
+    section = settings.plugins.sections.get("devices", {})
+    devices = decode_section(section, DevicesConfig, origin="", prefix="plugins.devices")
+    if is_local(devices.host):
+        return []
+    message = (
+        f"`plugins.devices.host` is {devices.host}: the MQTT listener is plain TCP; put TLS "
+        "termination or a VPN in front (HDUCE_PLUGINS__DEVICES__HOST)"
+    )
+    return [Finding("plugins.devices.host", message)]
+
+
+def _email(settings: Settings, _environ: Mapping[str, str]) -> list[Finding]:
+    if "notifications" not in settings.plugins.enabled:
+        return []
+    section = settings.plugins.sections.get("notifications", {})
+    config = decode_section(section, NotificationsConfig, origin="", prefix="plugins.notifications")
+    try:
+        smtp = smtp_settings(config.email)
+    except ConfigError as exc:
+        return [Finding("plugins.notifications.email", str(exc))]
+    if not smtp.host or smtp.security != "none" or is_local(smtp.host):
+        return []
+    message = (
+        "`plugins.notifications.email` sends to a remote relay without TLS: password and "
+        "one-time links travel in clear (smtps://, or ?starttls=true in SMTP_URL)"
+    )
+    return [Finding("plugins.notifications.email", message)]
+
+
+def _search(settings: Settings, _environ: Mapping[str, str]) -> list[Finding]:
+    if "search" not in settings.plugins.enabled:
+        return []
+    section = settings.plugins.sections.get("search", {})
+    search = decode_section(section, SearchConfig, origin="", prefix="plugins.search")
+    if not search.meilisearch_url or search.meilisearch_api_key:
+        return []
+    message = (
+        "`plugins.search.meilisearch_api_key` is empty: anyone who reaches Meilisearch reads the "
+        "index of patients and documents (MEILISEARCH_API_KEY)"
+    )
+    return [Finding("plugins.search.meilisearch_api_key", message)]
+
+
+CHECKS: tuple[Check, ...] = (
+    _environment,
+    production_findings,
+    _logging,
+    _public_url,
+    _forwarded_headers,
+    _database,
+    _nats,
+    _devices,
+    _email,
+    _search,
+)
+
+
+def unsafe_settings(settings: Settings, environ: Mapping[str, str]) -> list[Finding]:
+    """Every setting that is unsafe for production, in one list."""
+    return [finding for check in CHECKS for finding in check(settings, environ)]

@@ -1,0 +1,67 @@
+"""`hduce config check` lists every unsafe production setting in one run; weak secrets exit 2."""
+
+import json
+from pathlib import Path
+
+from tests.conftest import TEST_JWT_SECRET
+from tests.e2e.test_cli_commands import run
+
+UNSAFE = {
+    "HDUCE_ENVIRONMENT": "production",
+    "JWT_SECRET": "changeme" * 4,
+    "HDUCE_AUTH__JWT_PREVIOUS_SECRETS": json.dumps(["secret"]),
+    "DEBUG": "1",
+    "LOG_LEVEL": "DEBUG",
+    "HDUCE_SERVER__PUBLIC_URL": "http://localhost:8000",
+    "DATABASE_URL": "postgresql://clinic:db-pass-123@db.example/hduce",
+    "HDUCE_NATS__URL": "nats://nats.example:4222",
+    "HDUCE_PLUGINS__DEVICES__HOST": "0.0.0.0",
+    "SMTP_URL": "smtp://mailer:smtp-pass-456@mail.example:25",
+    "HDUCE_PLUGINS__SEARCH__MEILISEARCH_URL": "http://search.example:7700",
+}
+SAFE = {
+    "HDUCE_ENVIRONMENT": "production",
+    "JWT_SECRET": TEST_JWT_SECRET,
+    "HDUCE_SERVER__PUBLIC_URL": "https://clinic.example",
+    "DATABASE_URL": "postgresql://clinic:db-pass-123@db.example/hduce?sslmode=verify-full",
+    "HDUCE_NATS__URL": "tls://hduce:nats-pass-789@nats.example:4222",
+    "SMTP_URL": "smtps://mailer:smtp-pass-456@mail.example",
+    "FORWARDED_ALLOW_IPS": "10.0.0.5",
+    "HDUCE_PLUGINS__SEARCH__MEILISEARCH_URL": "https://search.example",
+    "MEILISEARCH_API_KEY": "meili-key-0123456789abcdef",
+}
+
+
+def test_every_unsafe_setting_is_listed_in_one_run(tmp_path: Path) -> None:
+    code, output = run(["config", "check"], tmp_path, **UNSAFE)
+    assert code == 1, output
+    for key in (
+        "auth.jwt_secret",
+        "auth.jwt_previous_secrets",
+        "debug",
+        "logging.level",
+        "server.public_url",
+        "FORWARDED_ALLOW_IPS",
+        "database.url",
+        "nats.url",
+        "plugins.devices.host",
+        "plugins.notifications.email",
+        "plugins.search.meilisearch_api_key",
+    ):
+        assert f"`{key}`" in output, (key, output)
+    for secret in ("changeme", "db-pass-123", "smtp-pass-456"):
+        assert secret not in output
+
+
+def test_a_safe_production_config_passes(tmp_path: Path) -> None:
+    code, output = run(["config", "check"], tmp_path, **SAFE)
+    assert code == 0, output
+    assert "no unsafe setting" in output
+
+
+def test_a_weak_secret_stops_every_command_with_exit_2(tmp_path: Path) -> None:
+    environment = {**SAFE, "JWT_SECRET": "your-super-secret-jwt-key-change-in-production"}
+    code, output = run(["config", "show"], tmp_path, **environment)
+    assert code == 2, output
+    (line,) = output.strip().splitlines()
+    assert "`auth.jwt_secret` (JWT_SECRET)" in line and "placeholder" in line

@@ -1,0 +1,94 @@
+"""Lockout under parallel logins, and unknown identifiers locked exactly like accounts."""
+
+import asyncio
+import uuid
+from collections import Counter
+from typing import Any
+
+import httpx
+
+from hduce.core.config import Settings
+from tests.plugins.auth.helpers import PASSWORD, AuthApp, running_app
+
+THRESHOLD = 5
+WRONG = "wrong-password-xyz-1"
+
+
+async def _parallel_logins(asgi_app: Any, login: str, passwords: list[str]) -> list[int]:
+    transport = httpx.ASGITransport(app=asgi_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        answers = await asyncio.gather(
+            *(
+                client.post("/api/v1/auth/login", json={"login": login, "password": password})
+                for password in passwords
+            )
+        )
+    return [answer.status_code for answer in answers]
+
+
+def burst(app: AuthApp, login: str, attempts: int = 12, *extra: str) -> Counter[int]:
+    """`attempts` parallel wrong passwords (and the `extra` ones): how many got each status.
+
+    They run together on the app's own event loop (the test client sends one at a time).
+    """
+    passwords = [WRONG] * attempts + list(extra)
+    return Counter(app.run(_parallel_logins, app.client.app, login, passwords))
+
+
+async def test_parallel_wrong_passwords_lock_at_the_threshold(settings: Settings) -> None:
+    async with running_app(settings, lockout_threshold=THRESHOLD) as app:
+        user = await app.active_user()
+        statuses = burst(app, user["email"])
+        # Only `THRESHOLD` passwords were checked: the last of them locked the account.
+        assert statuses == {401: THRESHOLD - 1, 429: 12 - THRESHOLD + 1}, statuses
+        failures = (await app.audit_actions(user["id"])).count("auth.login_failed")
+        assert failures == THRESHOLD
+        locked = await app.login(user["email"])
+        assert locked.status_code == 429, locked.text
+        locked_until = await app.pool.fetchval(
+            "SELECT locked_until > now() FROM account WHERE id = $1", uuid.UUID(user["id"])
+        )
+        assert locked_until is True
+
+
+async def test_unknown_identifiers_lock_like_accounts(settings: Settings) -> None:
+    async with running_app(settings, lockout_threshold=THRESHOLD) as app:
+        user = await app.active_user()
+        ghost = f"ghost-{uuid.uuid4().hex[:12]}@example.org"
+        for login in (user["email"], ghost):
+            answers = [await app.login(login, WRONG) for _ in range(THRESHOLD + 1)]
+            statuses = [answer.status_code for answer in answers]
+            assert statuses == [401] * (THRESHOLD - 1) + [429, 429], (login, statuses)
+            assert answers[-2].json()["type"].endswith("/account-locked")
+        assert burst(app, f"other-{uuid.uuid4().hex[:12]}") == {
+            401: THRESHOLD - 1,
+            429: 12 - THRESHOLD + 1,
+        }
+        # The same identifier with other capitals and spaces is the same identifier.
+        assert (await app.login(f" {ghost.upper()} ", PASSWORD)).status_code == 429
+
+
+async def test_the_right_password_at_the_threshold_still_logs_in(settings: Settings) -> None:
+    async with running_app(settings, lockout_threshold=3) as app:
+        user = await app.active_user()
+        for _ in range(2):
+            assert (await app.login(user["email"], WRONG)).status_code == 401
+        # This attempt reached the threshold and locked before its password was checked.
+        assert (await app.login(user["email"])).status_code == 200
+        state = await app.pool.fetchrow(
+            "SELECT failed_logins, lockouts, locked_until FROM account WHERE id = $1",
+            uuid.UUID(user["id"]),
+        )
+        assert tuple(state) == (0, 0, None)
+
+
+async def test_a_right_password_among_parallel_wrong_ones_never_lifts_the_lock(
+    settings: Settings,
+) -> None:
+    async with running_app(settings, lockout_threshold=THRESHOLD) as app:
+        user = await app.active_user()
+        # The right one resets the count at most once, before any lock: the wrong ones left
+        # still reach the threshold, and once locked nothing lifts it.
+        statuses = burst(app, user["email"], 2 * THRESHOLD + 2, PASSWORD)
+        assert statuses[401] <= 2 * (THRESHOLD - 1), statuses
+        assert (await app.login(user["email"])).status_code == 429
