@@ -18,6 +18,7 @@ UNSAFE = {
     "HDUCE_PLUGINS__DEVICES__HOST": "0.0.0.0",
     "SMTP_URL": "smtp://mailer:smtp-pass-456@mail.example:25",
     "HDUCE_PLUGINS__SEARCH__MEILISEARCH_URL": "http://search.example:7700",
+    "HDUCE_SERVER__TRUSTED_PROXIES": json.dumps(["0.0.0.0/0"]),
 }
 SAFE = {
     "HDUCE_ENVIRONMENT": "production",
@@ -26,7 +27,7 @@ SAFE = {
     "DATABASE_URL": "postgresql://clinic:db-pass-123@db.example/hduce?sslmode=verify-full",
     "HDUCE_NATS__URL": "tls://hduce:nats-pass-789@nats.example:4222",
     "SMTP_URL": "smtps://mailer:smtp-pass-456@mail.example",
-    "FORWARDED_ALLOW_IPS": "10.0.0.5",
+    "HDUCE_SERVER__TRUSTED_PROXIES": json.dumps(["10.0.0.5"]),
     "HDUCE_PLUGINS__SEARCH__MEILISEARCH_URL": "https://search.example",
     "MEILISEARCH_API_KEY": "meili-key-0123456789abcdef",
 }
@@ -41,7 +42,7 @@ def test_every_unsafe_setting_is_listed_in_one_run(tmp_path: Path) -> None:
         "debug",
         "logging.level",
         "server.public_url",
-        "FORWARDED_ALLOW_IPS",
+        "server.trusted_proxies",
         "database.url",
         "nats.url",
         "plugins.devices.host",

@@ -53,16 +53,23 @@ def _public_url(settings: Settings, _environ: Mapping[str, str]) -> list[Finding
     return [Finding("server.public_url", message)]
 
 
-def _forwarded_headers(_settings: Settings, environ: Mapping[str, str]) -> list[Finding]:
-    trusted = environ.get("FORWARDED_ALLOW_IPS")
-    if trusted is None:
-        problem = "is not set: X-Forwarded-For is believed from 127.0.0.1 (uvicorn's default)"
-    elif "*" in trusted.split(","):
-        problem = "is `*`: any client can forge its address (rate limits, audit log)"
-    else:
+def _is_everyone(proxy: str) -> bool:
+    """Whether a `trusted_proxies` entry matches any client address."""
+    try:
+        return proxy == "*" or ipaddress.ip_network(proxy, strict=False).prefixlen == 0
+    except ValueError:
+        return False
+
+
+def _forwarded_headers(settings: Settings, _environ: Mapping[str, str]) -> list[Finding]:
+    everyone = [proxy for proxy in settings.server.trusted_proxies if _is_everyone(proxy)]
+    if not everyone:
         return []
-    message = f"`FORWARDED_ALLOW_IPS` {problem}; set it to your reverse proxy's address"
-    return [Finding("FORWARDED_ALLOW_IPS", message)]
+    message = (
+        f"`server.trusted_proxies` trusts {everyone[0]}: any client can forge its address "
+        "(rate limits, audit log); list only your reverse proxy (HDUCE_SERVER__TRUSTED_PROXIES)"
+    )
+    return [Finding("server.trusted_proxies", message)]
 
 
 def _database(settings: Settings, _environ: Mapping[str, str]) -> list[Finding]:
