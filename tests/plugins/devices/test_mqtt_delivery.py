@@ -1,0 +1,136 @@
+"""Outgoing delivery conformance (MQTT 3.1.1): granted QoS, RETAIN, QoS 1 redelivery, keepalive."""
+
+import asyncio
+from collections.abc import Callable
+
+import pytest
+
+from hduce.plugins.devices import DevicesPlugin
+from tests.plugins.devices.helpers import broker_port, mqtt, next_message, register
+from tests.plugins.devices.raw_mqtt import PINGRESP, PUBLISH, RawMqtt, Will
+from tests.plugins.users.clinic import Clinic, Member
+
+
+async def push(clinic: Clinic, topic: str, payload: bytes) -> None:
+    """Send a command the way the app does (QoS 1, through the broker)."""
+    broker = clinic.client.app.plugins.get(DevicesPlugin).broker
+    assert broker is not None
+    await clinic.in_app(broker.publish, topic, payload)
+
+
+def session_state(clinic: Clinic, client_id: str) -> str | None:
+    """amqtt's state of the session of `client_id` (None: no session)."""
+    broker = clinic.client.app.plugins.get(DevicesPlugin).broker
+    assert broker is not None and broker._broker is not None
+    found = broker._broker.sessions.get(client_id)
+    return found[0].transitions.state if found else None
+
+
+async def until(condition: Callable[[], bool], timeout: float = 10) -> None:
+    """Wait until `condition()` holds."""
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.05)
+
+
+async def offline(clinic: Clinic, client: RawMqtt, client_id: str) -> None:
+    """Disconnect cleanly and wait until the broker holds the session as disconnected."""
+    await client.disconnect()
+    await until(lambda: session_state(clinic, client_id) == "disconnected")
+
+
+async def test_a_qos0_subscription_gets_qos0_even_for_a_qos1_command(
+    clinic: Clinic, admin: Member
+) -> None:
+    device, secret = await register(clinic, admin)
+    async with mqtt(clinic, device, secret) as client:
+        await client.subscribe(f"devices/{device}/cmd/#", qos=0)
+        await push(clinic, f"devices/{device}/cmd/ping", b"hello")
+        message = await next_message(client)
+    assert message.payload == b"hello"
+    assert (message.qos, message.retain) == (0, False)
+
+
+@pytest.mark.parametrize("granted", [0, 1])
+async def test_messages_queued_offline_arrive_without_retain_at_the_granted_qos(
+    clinic: Clinic, admin: Member, granted: int
+) -> None:
+    device, secret = await register(clinic, admin)
+    port = broker_port(clinic)
+    client, _ = await RawMqtt.connect(port, device, device, secret, clean=False)
+    assert await client.subscribe(f"devices/{device}/cmd/#", qos=granted) == granted
+    await offline(clinic, client, device)
+    await push(clinic, f"devices/{device}/cmd/sync", b"queued while offline")
+    client, _ = await RawMqtt.connect(port, device, device, secret, clean=False)
+    try:
+        publish = await client.read()
+        assert publish.kind == PUBLISH
+        topic, packet_id, payload = publish.publish()
+        assert (topic, payload) == (f"devices/{device}/cmd/sync", b"queued while offline")
+        assert publish.retain is False, "a queued message is not a retained message"
+        assert publish.qos == granted
+        if packet_id is not None:
+            await client.puback(packet_id)
+    finally:
+        await client.close()
+
+
+async def test_an_unacknowledged_qos1_message_is_redelivered_with_dup_on_reconnect(
+    clinic: Clinic, admin: Member
+) -> None:
+    device, secret = await register(clinic, admin)
+    port = broker_port(clinic)
+    client, _ = await RawMqtt.connect(port, device, device, secret, clean=False)
+    assert await client.subscribe(f"devices/{device}/cmd/#", qos=1) == 1
+    await push(clinic, f"devices/{device}/cmd/reboot", b"now")
+    first = await client.read()
+    topic, packet_id, payload = first.publish()
+    assert (first.kind, first.qos, first.dup, payload) == (PUBLISH, 1, False, b"now")
+    await client.close()  # the connection drops before the PUBACK
+    await until(lambda: session_state(clinic, device) == "disconnected")
+    client, _ = await RawMqtt.connect(port, device, device, secret, clean=False)
+    try:
+        again = await client.read()
+        assert again.kind == PUBLISH
+        assert again.dup is True
+        assert again.publish() == (topic, packet_id, b"now")
+        await client.puback(packet_id or 0)
+    finally:
+        await client.disconnect()
+    client, _ = await RawMqtt.connect(port, device, device, secret, clean=False)
+    try:  # acknowledged: not delivered a third time
+        with pytest.raises(TimeoutError):
+            await client.read(timeout=1)
+    finally:
+        await client.disconnect()
+
+
+async def test_a_silent_client_is_disconnected_after_one_and_a_half_keepalives_and_its_will_sent(
+    clinic: Clinic, admin: Member
+) -> None:
+    device, secret = await register(clinic, admin)
+    will = Will(f"devices/{device}/status", b"lost", qos=1, retain=True)
+    client, _ = await RawMqtt.connect(
+        broker_port(clinic), device, device, secret, keepalive=1, will=will
+    )
+    try:
+        assert await client.closed_by_broker(timeout=10), "still connected after 10 keepalives"
+    finally:
+        await client.close()
+    broker = clinic.client.app.plugins.get(DevicesPlugin).broker
+    assert broker is not None and broker._broker is not None
+    retained = broker._broker.retained_messages.get(will.topic)
+    assert retained is not None and retained.data == b"lost", "the Will was published"
+
+
+async def test_a_client_that_pings_stays_connected(clinic: Clinic, admin: Member) -> None:
+    device, secret = await register(clinic, admin)
+    client, _ = await RawMqtt.connect(broker_port(clinic), device, device, secret, keepalive=2)
+    try:
+        for _ in range(4):  # past the 3 s deadline: only the pings keep it open
+            await client.send(bytes([0xC0, 0]))
+            assert (await client.read()).kind == PINGRESP
+            await asyncio.sleep(1)
+        assert session_state(clinic, device) == "connected"
+    finally:
+        await client.disconnect()
