@@ -18,6 +18,7 @@ from hduce.plugins.devices.config import DevicesConfig
 from hduce.plugins.devices.credentials import MqttSignIn
 from hduce.plugins.devices.guarded import SignedInOnlyBroker
 from hduce.plugins.devices.ingest import TelemetryIngest
+from hduce.plugins.devices.presence import DevicePresence
 
 logger = logging.getLogger("hduce.devices")
 WRITER_STOP_SECONDS = 30.0
@@ -33,10 +34,17 @@ class MqttUnavailable(RuntimeError):
 class DeviceBroker:
     """Runs amqtt on the app's event loop; delivers pushes to its connected clients."""
 
-    def __init__(self, config: DevicesConfig, sign_in: MqttSignIn, ingest: TelemetryIngest) -> None:
+    def __init__(
+        self,
+        config: DevicesConfig,
+        sign_in: MqttSignIn,
+        ingest: TelemetryIngest,
+        presence: DevicePresence,
+    ) -> None:
         self._config = config
         self._sign_in = sign_in
         self.ingest = ingest
+        self.presence = presence
         self._broker: Broker | None = None
         self._expiries: set[asyncio.Task[None]] = set()
         self.port: int | None = None
@@ -57,6 +65,9 @@ class DeviceBroker:
                 },
                 f"{_PLUGINS}.TopicAclPlugin": {},
                 f"{_PLUGINS}.TelemetryHookPlugin": {"sink": self.ingest.offer},
+                "hduce.plugins.devices.presence_hooks.PresenceHookPlugin": {
+                    "presence": self.presence
+                },
             },
         }
 

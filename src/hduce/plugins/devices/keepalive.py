@@ -3,13 +3,15 @@
 import asyncio
 import logging
 
+from amqtt.mqtt.disconnect import DisconnectPacket
 from amqtt.session import Session
 
 logger = logging.getLogger("hduce.devices")
 GRACE = 1.5
 """MQTT 3.1.1 §3.1.2.10: the server disconnects after one and a half keepalive periods."""
-EXPIRED = "hduce.devices.keepalive_expired"
-"""Session attribute set when the broker dropped the connection for silence (read by presence)."""
+ENDED_BY = "hduce.devices.ended_by"
+"""Session attribute: how the last connection ended, if not by dropping (read by presence)."""
+DISCONNECTED, KEEPALIVE_EXPIRED = "disconnected", "keepalive_expired"
 
 
 class KeepaliveMixin:
@@ -28,7 +30,7 @@ class KeepaliveMixin:
         session = self.session
         declared = session.keep_alive if session is not None else 0
         if session is not None:
-            session.attributes.pop(EXPIRED, None)
+            session.attributes.pop(ENDED_BY, None)
             if declared > 0:
                 session.keep_alive = declared * GRACE  # type: ignore[assignment]
         try:
@@ -43,7 +45,13 @@ class KeepaliveMixin:
         if session is None:
             return
         logger.info("MQTT client %s silent past its keepalive, disconnecting", session.client_id)
-        session.attributes[EXPIRED] = True
+        session.attributes[ENDED_BY] = KEEPALIVE_EXPIRED
         closing = asyncio.ensure_future(self.handle_connection_closed())  # type: ignore[attr-defined]
         # The reader keeps a reference only to itself: hold this task until it is done.
         self._closing = closing
+
+    async def handle_disconnect(self, disconnect: DisconnectPacket | None) -> None:
+        """Remember a client that said DISCONNECT (no Will), then let amqtt end the session."""
+        if isinstance(disconnect, DisconnectPacket) and self.session is not None:
+            self.session.attributes[ENDED_BY] = DISCONNECTED
+        await super().handle_disconnect(disconnect)  # type: ignore[misc]
