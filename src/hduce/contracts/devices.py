@@ -49,5 +49,6 @@ class DeviceWentOffline(Event, frozen=True):
     device_id: uuid.UUID
     patient_id: uuid.UUID | None
     reason: str
-    """`disconnected` (it said so), `keepalive_expired`, `connection_lost` or `server_stopped`."""
+    """`disconnected` (it said so), `keepalive_expired`, `connection_lost`, `closed` (by an
+    admin's action) or `server_stopped`."""
     at: datetime

@@ -102,6 +102,16 @@ async def test_a_dropped_connection_and_an_expired_keepalive_set_the_device_offl
     await event_of(clinic, "device.offline", device, reason="keepalive_expired")
 
 
+async def test_a_deactivated_device_is_offline_closed(clinic: Clinic, admin: Member) -> None:
+    device, secret = await register(clinic, admin)
+    async with mqtt(clinic, device, secret):
+        await eventually(clinic, PRESENCE, uuid.UUID(device), True)
+        response = await clinic.client.post(f"{API}/{device}/deactivate", headers=admin.headers)
+        assert response.status_code == 200, response.text
+        row = await eventually(clinic, PRESENCE, uuid.UUID(device), False)
+    assert row["offline_reason"] == "closed"
+
+
 async def test_a_silent_assigned_device_raises_one_alert_for_the_care_team(
     clinic: Clinic, admin: Member, patient: Member
 ) -> None:

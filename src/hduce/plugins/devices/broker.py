@@ -18,6 +18,7 @@ from hduce.plugins.devices.config import DevicesConfig
 from hduce.plugins.devices.credentials import MqttSignIn
 from hduce.plugins.devices.guarded import SignedInOnlyBroker
 from hduce.plugins.devices.ingest import TelemetryIngest
+from hduce.plugins.devices.keepalive import CLOSED_BY_SERVER, ENDED_BY
 from hduce.plugins.devices.presence import DevicePresence
 
 logger = logging.getLogger("hduce.devices")
@@ -152,6 +153,7 @@ class DeviceBroker:
         closed = 0
         for session, handler in list(self._broker.sessions.values()):
             if session.username == username and session.transitions.state == "connected":
+                session.attributes[ENDED_BY] = CLOSED_BY_SERVER
                 with contextlib.suppress(Exception):
                     await handler.stop()
                 closed += 1

@@ -11,7 +11,7 @@ GRACE = 1.5
 """MQTT 3.1.1 §3.1.2.10: the server disconnects after one and a half keepalive periods."""
 ENDED_BY = "hduce.devices.ended_by"
 """Session attribute: how the last connection ended, if not by dropping (read by presence)."""
-DISCONNECTED, KEEPALIVE_EXPIRED = "disconnected", "keepalive_expired"
+DISCONNECTED, KEEPALIVE_EXPIRED, CLOSED_BY_SERVER = "disconnected", "keepalive_expired", "closed"
 
 
 class KeepaliveMixin:
