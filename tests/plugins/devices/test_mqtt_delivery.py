@@ -39,6 +39,16 @@ async def offline(clinic: Clinic, client: RawMqtt, client_id: str) -> None:
     await until(lambda: session_state(clinic, client_id) == "disconnected")
 
 
+async def persistent_subscriber(
+    clinic: Clinic, admin: Member, qos: int
+) -> tuple[str, str, RawMqtt]:
+    """A new device on a persistent session, subscribed to its commands at `qos`."""
+    device, secret = await register(clinic, admin)
+    client, _ = await RawMqtt.connect(broker_port(clinic), device, device, secret, clean=False)
+    assert await client.subscribe(f"devices/{device}/cmd/#", qos=qos) == qos
+    return device, secret, client
+
+
 async def test_a_qos0_subscription_gets_qos0_even_for_a_qos1_command(
     clinic: Clinic, admin: Member
 ) -> None:
@@ -55,10 +65,8 @@ async def test_a_qos0_subscription_gets_qos0_even_for_a_qos1_command(
 async def test_messages_queued_offline_arrive_without_retain_at_the_granted_qos(
     clinic: Clinic, admin: Member, granted: int
 ) -> None:
-    device, secret = await register(clinic, admin)
+    device, secret, client = await persistent_subscriber(clinic, admin, granted)
     port = broker_port(clinic)
-    client, _ = await RawMqtt.connect(port, device, device, secret, clean=False)
-    assert await client.subscribe(f"devices/{device}/cmd/#", qos=granted) == granted
     await offline(clinic, client, device)
     await push(clinic, f"devices/{device}/cmd/sync", b"queued while offline")
     client, _ = await RawMqtt.connect(port, device, device, secret, clean=False)
@@ -78,10 +86,8 @@ async def test_messages_queued_offline_arrive_without_retain_at_the_granted_qos(
 async def test_an_unacknowledged_qos1_message_is_redelivered_with_dup_on_reconnect(
     clinic: Clinic, admin: Member
 ) -> None:
-    device, secret = await register(clinic, admin)
+    device, secret, client = await persistent_subscriber(clinic, admin, 1)
     port = broker_port(clinic)
-    client, _ = await RawMqtt.connect(port, device, device, secret, clean=False)
-    assert await client.subscribe(f"devices/{device}/cmd/#", qos=1) == 1
     await push(clinic, f"devices/{device}/cmd/reboot", b"now")
     first = await client.read()
     topic, packet_id, payload = first.publish()
