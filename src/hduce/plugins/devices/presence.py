@@ -53,6 +53,7 @@ class DevicePresence:
         self._live: Counter[uuid.UUID] = Counter()
         self._pending: dict[uuid.UUID, Change] = {}
         self._wake = asyncio.Event()
+        self._server_stopping = False
         self._stopping = False
 
     def connected(self, device_id: uuid.UUID) -> None:
@@ -65,11 +66,11 @@ class DevicePresence:
         self._live[device_id] -= 1
         if self._live[device_id] <= 0:
             del self._live[device_id]
-        self._note(device_id, SERVER_STOPPED if self._stopping else reason)
+        self._note(device_id, SERVER_STOPPED if self._server_stopping else reason)
 
     def server_stopping(self) -> None:
         """The broker is about to close every connection: say so, rather than "lost"."""
-        self._stopping = True
+        self._server_stopping = True
 
     def _note(self, device_id: uuid.UUID, reason: str | None) -> None:
         online = device_id in self._live
@@ -79,7 +80,7 @@ class DevicePresence:
     @asynccontextmanager
     async def running(self) -> AsyncIterator["DevicePresence"]:
         """Store changes while the block runs; at its end, store the last ones."""
-        self._stopping = False
+        self._server_stopping = self._stopping = False
         writer = asyncio.create_task(self._run(), name="hduce-device-presence")
         try:
             yield self
