@@ -132,12 +132,18 @@ async def test_a_silent_assigned_device_raises_one_alert_for_the_care_team(
     )
     raised = await event_of(clinic, "device.alert_raised", device, metric="silence")
     assert raised["alert_id"] == str(alert["id"])
-    await eventually(
+    told = await eventually(
         clinic,
-        "SELECT 1 FROM notification WHERE recipient = $1 AND key = $2",
+        "SELECT id FROM notification WHERE recipient = $1 AND key = $2",
         nurse.id,
         f"device_alert:{alert['id']}:{nurse.id}",
     )
+    mail = await eventually(
+        clinic,
+        "SELECT body_text FROM delivery WHERE notification = $1 AND channel = 'email'",
+        told["id"],
+    )
+    assert "Pat Ient has sent nothing for" in mail["body_text"]
     await asyncio.sleep(1.5)  # three more checks: still one alert, none for the unassigned
     assert len(await clinic.fetch(SILENCE_ALERT, uuid.UUID(device))) == 1
     assert await clinic.fetch(SILENCE_ALERT, uuid.UUID(unassigned)) == []
