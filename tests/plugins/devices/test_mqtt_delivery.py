@@ -111,6 +111,20 @@ async def test_an_unacknowledged_qos1_message_is_redelivered_with_dup_on_reconne
         await client.disconnect()
 
 
+async def test_a_client_that_drops_while_messages_are_redelivered_is_disconnected(
+    clinic: Clinic, admin: Member
+) -> None:
+    device, secret, client = await persistent_subscriber(clinic, admin, 1)
+    await push(clinic, f"devices/{device}/cmd/reboot", b"now")
+    await client.read()
+    await client.close()
+    await until(lambda: session_state(clinic, device) == "disconnected")
+    client, _ = await RawMqtt.connect(broker_port(clinic), device, device, secret, clean=False)
+    assert (await client.read()).dup is True
+    await client.close()  # gone again before acknowledging the redelivery
+    await until(lambda: session_state(clinic, device) == "disconnected")
+
+
 async def test_a_silent_client_is_disconnected_after_one_and_a_half_keepalives_and_its_will_sent(
     clinic: Clinic, admin: Member
 ) -> None:

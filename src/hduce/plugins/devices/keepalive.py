@@ -21,9 +21,12 @@ class KeepaliveMixin:
     and then calls `handle_read_timeout`, which the broker handler leaves empty: a device that
     lost power without a FIN stayed connected forever. The reader reads the deadline from
     `session.keep_alive` once, when it starts, so `start` stretches it for that moment only.
+    It also records how each connection ended (DISCONNECT, silence) for device presence, and
+    reports a connection that ended while `start` was still resending messages.
     """
 
     session: Session | None
+    _reader_stopped: asyncio.Event
 
     async def start(self) -> None:
         """Start amqtt's reader with a 1.5x keepalive deadline."""
@@ -38,6 +41,10 @@ class KeepaliveMixin:
         finally:
             if session is not None:
                 session.keep_alive = declared
+        if self._reader_stopped.is_set():
+            # The connection ended while `start` resent messages, before amqtt made the waiter
+            # that tells the broker: without this the session would stay "connected" forever.
+            await self.handle_connection_closed()  # type: ignore[attr-defined]
 
     def handle_read_timeout(self) -> None:
         """Nothing came for 1.5x the keepalive: close the connection as if it dropped."""
