@@ -173,6 +173,7 @@ class DeviceBroker:
             "listening": self.listening,
             "port": self.port,
             "clients": self.connected(),
+            "devices_online": self.presence.online(),
             "queue_depth": queue.qsize(),
             "queue_capacity": queue.maxsize,
             **{f"messages_{k}": v for k, v in sorted(self.ingest.counts.items())},

@@ -68,6 +68,10 @@ class DevicePresence:
             del self._live[device_id]
         self._note(device_id, SERVER_STOPPED if self._server_stopping else reason)
 
+    def online(self) -> int:
+        """Devices with a live connection to this process."""
+        return len(self._live)
+
     def server_stopping(self) -> None:
         """The broker is about to close every connection: say so, rather than "lost"."""
         self._server_stopping = True
