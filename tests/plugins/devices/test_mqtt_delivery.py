@@ -7,7 +7,7 @@ import pytest
 
 from hduce.plugins.devices import DevicesPlugin
 from tests.plugins.devices.helpers import broker_port, mqtt, next_message, register
-from tests.plugins.devices.raw_mqtt import PINGRESP, PUBLISH, RawMqtt, Will
+from tests.plugins.devices.raw_mqtt import PINGRESP, PUBLISH, Packet, RawMqtt, Will
 from tests.plugins.users.clinic import Clinic, Member
 
 
@@ -83,18 +83,26 @@ async def test_messages_queued_offline_arrive_without_retain_at_the_granted_qos(
         await client.close()
 
 
+async def dropped_before_puback(clinic: Clinic, admin: Member) -> tuple[str, str, Packet, RawMqtt]:
+    """A command reached a persistent subscriber whose connection then dropped unacknowledged.
+
+    Returns the device, its secret, the PUBLISH it got, and its client reconnected.
+    """
+    device, secret, client = await persistent_subscriber(clinic, admin, 1)
+    await push(clinic, f"devices/{device}/cmd/reboot", b"now")
+    first = await client.read()
+    await client.close()
+    await until(lambda: session_state(clinic, device) == "disconnected")
+    client, _ = await RawMqtt.connect(broker_port(clinic), device, device, secret, clean=False)
+    return device, secret, first, client
+
+
 async def test_an_unacknowledged_qos1_message_is_redelivered_with_dup_on_reconnect(
     clinic: Clinic, admin: Member
 ) -> None:
-    device, secret, client = await persistent_subscriber(clinic, admin, 1)
-    port = broker_port(clinic)
-    await push(clinic, f"devices/{device}/cmd/reboot", b"now")
-    first = await client.read()
+    device, secret, first, client = await dropped_before_puback(clinic, admin)
     topic, packet_id, payload = first.publish()
     assert (first.kind, first.qos, first.dup, payload) == (PUBLISH, 1, False, b"now")
-    await client.close()  # the connection drops before the PUBACK
-    await until(lambda: session_state(clinic, device) == "disconnected")
-    client, _ = await RawMqtt.connect(port, device, device, secret, clean=False)
     try:
         again = await client.read()
         assert again.kind == PUBLISH
@@ -103,7 +111,7 @@ async def test_an_unacknowledged_qos1_message_is_redelivered_with_dup_on_reconne
         await client.puback(packet_id or 0)
     finally:
         await client.disconnect()
-    client, _ = await RawMqtt.connect(port, device, device, secret, clean=False)
+    client, _ = await RawMqtt.connect(broker_port(clinic), device, device, secret, clean=False)
     try:  # acknowledged: not delivered a third time
         with pytest.raises(TimeoutError):
             await client.read(timeout=1)
@@ -114,12 +122,7 @@ async def test_an_unacknowledged_qos1_message_is_redelivered_with_dup_on_reconne
 async def test_a_client_that_drops_while_messages_are_redelivered_is_disconnected(
     clinic: Clinic, admin: Member
 ) -> None:
-    device, secret, client = await persistent_subscriber(clinic, admin, 1)
-    await push(clinic, f"devices/{device}/cmd/reboot", b"now")
-    await client.read()
-    await client.close()
-    await until(lambda: session_state(clinic, device) == "disconnected")
-    client, _ = await RawMqtt.connect(broker_port(clinic), device, device, secret, clean=False)
+    device, _, _, client = await dropped_before_puback(clinic, admin)
     assert (await client.read()).dup is True
     await client.close()  # gone again before acknowledging the redelivery
     await until(lambda: session_state(clinic, device) == "disconnected")
