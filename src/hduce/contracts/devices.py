@@ -31,3 +31,24 @@ class DeviceAlertRaised(Event, frozen=True):
     """`above` or `below`: which side of the threshold the value fell on."""
     threshold: float
     measured_at: datetime
+
+
+class DeviceCameOnline(Event, frozen=True):
+    """A device signed in to the MQTT broker (it had no live connection before)."""
+
+    name = "device.online"
+    device_id: uuid.UUID
+    patient_id: uuid.UUID | None
+    at: datetime
+
+
+class DeviceWentOffline(Event, frozen=True):
+    """A device's last MQTT connection ended."""
+
+    name = "device.offline"
+    device_id: uuid.UUID
+    patient_id: uuid.UUID | None
+    reason: str
+    """`disconnected` (it said so), `keepalive_expired`, `connection_lost`, `closed` (by an
+    admin's action) or `server_stopped`."""
+    at: datetime

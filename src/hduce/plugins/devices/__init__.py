@@ -23,11 +23,13 @@ from hduce.plugins.devices.credentials import MqttSignIn
 from hduce.plugins.devices.ingest import TelemetryIngest
 from hduce.plugins.devices.notices import AlertNotices
 from hduce.plugins.devices.personal_data import DEVICE_DATA
+from hduce.plugins.devices.presence import DevicePresence
 from hduce.plugins.devices.push import NatsPush
 from hduce.plugins.devices.readings import ReadingQueries
 from hduce.plugins.devices.routes import CONTROLLERS
 from hduce.plugins.devices.service import DeviceService
 from hduce.plugins.devices.services import DeviceServices
+from hduce.plugins.devices.silence import SilenceRule
 
 
 class DevicesPlugin(HducePlugin):
@@ -62,11 +64,17 @@ class DevicesPlugin(HducePlugin):
         context.registry.add_analytics_source("devices", DeviceAnalytics(context.db).figures)
         context.registry.add_personal_data_source("devices", RowQueries(context.db, DEVICE_DATA))
         self.broker: DeviceBroker | None = None
+        self.silence: SilenceRule | None = None
         if context.role == "web":
             rules = AlertRules(context.db, context.events, config.thresholds)
             ingest = TelemetryIngest(context.db, config, rules)
-            self.broker = DeviceBroker(config, MqttSignIn(context.db, context.tokens), ingest)
+            presence = DevicePresence(context.db, context.events)
+            sign_in = MqttSignIn(context.db, context.tokens)
+            self.broker = DeviceBroker(config, sign_in, ingest, presence)
             context.registry.add_health_check("mqtt", self.broker.health)
+            self.silence = SilenceRule(
+                context.db, context.events, config.silent_after, config.silent_check_every
+            )
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """The `/devices` routes."""
@@ -80,20 +88,22 @@ class DevicesPlugin(HducePlugin):
         return self.services
 
     def lifespans(self) -> Sequence[Any]:
-        """Run the MQTT broker and the telemetry writer while the web app runs."""
+        """Run the MQTT broker, the telemetry and presence writers and the silence rule."""
         return (self._running_broker,)
 
     @asynccontextmanager
     async def _running_broker(self, _app: Any) -> AsyncIterator[None]:
-        if self.broker is None:
+        if self.broker is None or self.silence is None:
             yield
             return
-        async with self.broker.running() as broker:
+        presence = self.broker.presence
+        async with self.silence.running(), presence.running(), self.broker.running() as broker:
             pushes = await self.push.listen(broker.publish)
             self.services.registry.disconnect = broker.disconnect
             try:
                 yield
             finally:
+                presence.server_stopping()
                 self.services.registry.disconnect = None
                 with contextlib.suppress(NatsError):  # NATS may be gone already
                     await pushes.unsubscribe()

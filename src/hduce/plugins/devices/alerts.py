@@ -10,11 +10,13 @@ from hduce.core.db import HduceEngine
 from hduce.core.events import EventBus
 from hduce.plugins.devices.config import Threshold
 
-INSERT_ALERT = """
+SILENCE = "silence"
+"""The metric of a silent-device alert (see `silence.py`); never a telemetry metric."""
+INSERT_ALERT = f"""
 INSERT INTO device_alert (id, device, patient, metric, value, unit, bound, threshold,
                           measured_at, raised_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
-ON CONFLICT (patient, metric) WHERE acknowledged_at IS NULL DO NOTHING
+ON CONFLICT (patient, metric) WHERE acknowledged_at IS NULL AND metric <> '{SILENCE}' DO NOTHING
 RETURNING id
 """
 

@@ -18,6 +18,8 @@ from hduce.plugins.devices.config import DevicesConfig
 from hduce.plugins.devices.credentials import MqttSignIn
 from hduce.plugins.devices.guarded import SignedInOnlyBroker
 from hduce.plugins.devices.ingest import TelemetryIngest
+from hduce.plugins.devices.keepalive import CLOSED_BY_SERVER, ENDED_BY
+from hduce.plugins.devices.presence import DevicePresence
 
 logger = logging.getLogger("hduce.devices")
 WRITER_STOP_SECONDS = 30.0
@@ -33,10 +35,17 @@ class MqttUnavailable(RuntimeError):
 class DeviceBroker:
     """Runs amqtt on the app's event loop; delivers pushes to its connected clients."""
 
-    def __init__(self, config: DevicesConfig, sign_in: MqttSignIn, ingest: TelemetryIngest) -> None:
+    def __init__(
+        self,
+        config: DevicesConfig,
+        sign_in: MqttSignIn,
+        ingest: TelemetryIngest,
+        presence: DevicePresence,
+    ) -> None:
         self._config = config
         self._sign_in = sign_in
         self.ingest = ingest
+        self.presence = presence
         self._broker: Broker | None = None
         self._expiries: set[asyncio.Task[None]] = set()
         self.port: int | None = None
@@ -57,6 +66,9 @@ class DeviceBroker:
                 },
                 f"{_PLUGINS}.TopicAclPlugin": {},
                 f"{_PLUGINS}.TelemetryHookPlugin": {"sink": self.ingest.offer},
+                "hduce.plugins.devices.presence_hooks.PresenceHookPlugin": {
+                    "presence": self.presence
+                },
             },
         }
 
@@ -141,6 +153,7 @@ class DeviceBroker:
         closed = 0
         for session, handler in list(self._broker.sessions.values()):
             if session.username == username and session.transitions.state == "connected":
+                session.attributes[ENDED_BY] = CLOSED_BY_SERVER
                 with contextlib.suppress(Exception):
                     await handler.stop()
                 closed += 1
@@ -160,6 +173,7 @@ class DeviceBroker:
             "listening": self.listening,
             "port": self.port,
             "clients": self.connected(),
+            "devices_online": self.presence.online(),
             "queue_depth": queue.qsize(),
             "queue_capacity": queue.maxsize,
             **{f"messages_{k}": v for k, v in sorted(self.ingest.counts.items())},

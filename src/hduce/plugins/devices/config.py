@@ -43,5 +43,9 @@ class DevicesConfig(Section):
     """Largest page of readings or alerts."""
     alert_url: str = "{public_url}/devices/alerts/{alert_id}"
     """The link in alert messages; `{public_url}` is `server.public_url`."""
+    silent_after: Duration = Duration(0)
+    """An assigned device not heard from for this long opens an alert; 0: no such alerts."""
+    silent_check_every: Duration = Duration(60)
+    """How often the web process looks for silent devices."""
     thresholds: dict[str, Threshold] = msgspec.field(default_factory=default_thresholds)
     """Default alert bounds per metric, e.g. `spo2 = { below = 92 }`."""

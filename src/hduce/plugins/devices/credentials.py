@@ -61,10 +61,7 @@ class MqttSignIn:
             valid = hmac.compare_digest(hash_secret(password), row["secret_hash"])
             if not (valid and row["active"]):
                 return None
-            await self._db.fetchrow(
-                "UPDATE device SET last_seen_at = now() WHERE id = $1", client_id
-            )
-            return SignedIn(ClientKind.DEVICE)
+            return SignedIn(ClientKind.DEVICE)  # presence records the connection
         hmac.compare_digest(hash_secret(password), _UNKNOWN)
         try:
             principal, expires_at = self._tokens.verify_until(password)

@@ -50,6 +50,13 @@ class DeviceRead(msgspec.Struct, kw_only=True):
     created_at: datetime
     deactivated_at: datetime | None
     last_seen_at: datetime | None
+    """Last reading, connection or disconnection."""
+    presence: Literal["online", "offline"]
+    """Whether the device has a live MQTT connection."""
+    presence_changed_at: datetime | None
+    offline_reason: str | None
+    """Why it went offline: `disconnected` (it said so), `keepalive_expired`, `connection_lost`,
+    `closed` (deactivated or secret rotated) or `server_stopped`."""
     invalid_messages: int
     last_error: str | None
     last_error_at: datetime | None

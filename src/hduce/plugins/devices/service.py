@@ -25,7 +25,7 @@ from hduce.plugins.devices.schemas import (
 
 COLUMNS = (
     "id, kind, name, serial, patient, active, created_at, deactivated_at, last_seen_at, "
-    "invalid_messages, last_error, last_error_at"
+    "online, presence_changed_at, offline_reason, invalid_messages, last_error, last_error_at"
 )
 Disconnect = Callable[[str], Awaitable[int]]
 
@@ -42,6 +42,9 @@ def to_read(row: asyncpg.Record) -> DeviceRead:
         created_at=row["created_at"],
         deactivated_at=row["deactivated_at"],
         last_seen_at=row["last_seen_at"],
+        presence="online" if row["online"] else "offline",
+        presence_changed_at=row["presence_changed_at"],
+        offline_reason=row["offline_reason"],
         invalid_messages=row["invalid_messages"],
         last_error=row["last_error"],
         last_error_at=row["last_error_at"],
