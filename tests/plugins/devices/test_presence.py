@@ -73,7 +73,7 @@ async def test_connect_and_disconnect_set_presence_and_publish_events(
         assert [d["presence"] for d in listed.json()["items"]] == ["online"]
         online = await event_of(clinic, "device.online", device)
         assert online["patient_id"] == str(patient.id)
-        health = (await clinic.client.get("/health/detailed")).json()["checks"]["mqtt"]
+        health = (await clinic.health_detailed()).json()["checks"]["mqtt"]
         assert health["detail"]["devices_online"] >= 1
     row = await eventually(clinic, PRESENCE, uuid.UUID(device), False)
     assert row["offline_reason"] == "disconnected"
