@@ -32,7 +32,21 @@ class DevicesConfig(Section):
     port: int = 1883
     """MQTT TCP port; 0 picks a free port (tests)."""
     max_connections: int = 1000
-    """Most MQTT connections at once."""
+    """Most signed-in MQTT connections at once; a socket takes a slot once it has signed in."""
+    connect_timeout: Duration = Duration(10)
+    """A socket that has not sent a valid CONNECT (and signed in) by then is closed."""
+    max_unauthenticated_per_address: int = 50
+    """Sockets from one address still waiting to sign in; more are closed at once."""
+    max_packet_size: int = 65_536
+    """Largest MQTT packet (remaining length, bytes); a bigger one closes the connection unread."""
+    tls_port: int | None = None
+    """MQTT over TLS on this port (0: a free one); off when unset. Needs `tls_cert`, `tls_key`."""
+    tls_cert: str | None = None
+    """PEM certificate (chain) of the TLS listener."""
+    tls_key: str | None = None
+    """PEM private key of the TLS listener."""
+    ws_port: int | None = None
+    """MQTT over WebSocket (browser apps) on this port (0: a free one); off when unset."""
     queue_size: int = 10_000
     """Telemetry messages waiting for the database; beyond this they are dropped and counted."""
     batch_size: int = 500
@@ -45,3 +59,7 @@ class DevicesConfig(Section):
     """The link in alert messages; `{public_url}` is `server.public_url`."""
     thresholds: dict[str, Threshold] = msgspec.field(default_factory=default_thresholds)
     """Default alert bounds per metric, e.g. `spo2 = { below = 92 }`."""
+
+    def __post_init__(self) -> None:
+        if self.tls_port is not None and not (self.tls_cert and self.tls_key):
+            raise ValueError("tls_port needs tls_cert and tls_key (PEM files)")

@@ -1,0 +1,105 @@
+"""Admission of MQTT sockets: a CONNECT deadline, a cap per address, slots after sign-in."""
+
+import asyncio
+import contextlib
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from amqtt.adapters import ReaderAdapter, WriterAdapter
+from amqtt.broker import Broker
+from amqtt.errors import AMQTTError, MQTTError, NoDataError
+
+from hduce.plugins.devices.packet_limits import PacketTooLarge, SizeCappedReader
+
+logger = logging.getLogger("hduce.devices")
+REFUSALS = ("connect_timeout", "unauthenticated_cap", "server_full", "packet_too_large")
+"""Why the broker closed sockets, counted (shown in the health check)."""
+
+
+@dataclass(frozen=True)
+class ConnectLimits:
+    """How the broker admits sockets (see `DevicesConfig`)."""
+
+    connect_timeout: float
+    max_connections: int
+    unauthenticated_per_address: int
+    max_packet_size: int
+
+
+class ConnectGuard(Broker):
+    """A broker where silent or oversized sockets cannot lock signed-in clients out.
+
+    amqtt 0.12.1 takes a `max_connections` slot when a socket opens and waits for its CONNECT
+    for ever, so `max_connections` silent sockets lock every device out without a credential,
+    and it reads every packet whole. This copy of `_client_connected` bounds the wait for a
+    signed-in CONNECT, caps the sockets of one address that have not signed in yet, reads through
+    `SizeCappedReader`, and counts slots for signed-in clients only (`take_slot`, called by
+    `_initialize_client_session` once the client is known).
+    """
+
+    def __init__(self, config: dict[str, Any], *, limits: ConnectLimits) -> None:
+        super().__init__(config)
+        self.limits = limits
+        self.refusals: Counter[str] = Counter(dict.fromkeys(REFUSALS, 0))
+        self._waiting: Counter[str] = Counter()
+        self._slots_taken = 0
+
+    def take_slot(self) -> bool:
+        """Count one more signed-in connection, unless the broker is full."""
+        if self._slots_taken >= self.limits.max_connections:
+            self.refusals["server_full"] += 1
+            return False
+        self._slots_taken += 1
+        return True
+
+    def release_slot(self) -> None:
+        """A signed-in connection ended."""
+        self._slots_taken -= 1
+
+    async def _client_connected(
+        self, listener_name: str, reader: ReaderAdapter, writer: WriterAdapter
+    ) -> None:
+        peer = writer.get_peer_info()
+        if listener_name not in self._servers or peer is None:
+            await _close(writer)
+            return
+        address, port = peer
+        if self._waiting[address] >= self.limits.unauthenticated_per_address:
+            self.refusals["unauthenticated_cap"] += 1
+            await _close(writer)
+            return
+        self._waiting[address] += 1
+        capped = SizeCappedReader(reader, self.limits.max_packet_size, self._too_large)
+        try:
+            async with asyncio.timeout(self.limits.connect_timeout):
+                handler, session = await self._initialize_client_session(
+                    capped, writer, address, port
+                )
+        except (TimeoutError, PacketTooLarge, AMQTTError, MQTTError, NoDataError) as exc:
+            if isinstance(exc, TimeoutError):
+                self.refusals["connect_timeout"] += 1
+            logger.debug("MQTT socket from %s:%s closed before sign-in: %r", address, port, exc)
+            await _close(writer)
+            return
+        finally:
+            self._waiting[address] -= 1
+            if not self._waiting[address]:
+                del self._waiting[address]
+        try:
+            await self._handle_client_session(
+                capped, writer, session, handler, self._servers[listener_name], listener_name
+            )
+        except (AMQTTError, MQTTError, NoDataError) as exc:
+            logger.warning("MQTT session of %s ended with an error: %s", session.client_id, exc)
+        finally:
+            self.release_slot()
+
+    def _too_large(self) -> None:
+        self.refusals["packet_too_large"] += 1
+
+
+async def _close(writer: WriterAdapter) -> None:
+    with contextlib.suppress(Exception):
+        await writer.close()

@@ -1,0 +1,132 @@
+"""The optional MQTT listeners: TLS and WebSocket, each with a real client."""
+
+import datetime
+import ipaddress
+import ssl
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiomqtt
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from hduce.core.config import Settings
+from hduce.plugins.devices import DevicesPlugin
+from tests.plugins.devices.helpers import devices_settings, eventually, register, telemetry
+from tests.plugins.users.clinic import Clinic, Member, running_clinic
+
+
+def self_signed(directory: Path) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 and its key, written as PEM files."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "mqtt.crt", directory / "mqtt.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return str(cert_path), str(key_path)
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """A self-signed certificate and key for the TLS listener."""
+    return self_signed(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture(scope="module")
+async def clinic(settings: Settings, certificate: tuple[str, str]) -> AsyncIterator[Clinic]:
+    """A clinic whose broker also listens over TLS and WebSocket (free ports)."""
+    cert, key = certificate
+    listeners = devices_settings(settings, tls_port=0, tls_cert=cert, tls_key=key, ws_port=0)
+    async with running_clinic(listeners) as running:
+        yield running
+
+
+def port_of(clinic: Clinic, listener: str) -> int:
+    """The port a listener of the clinic's broker is bound to."""
+    broker = clinic.client.app.plugins.get(DevicesPlugin).broker
+    assert broker is not None
+    return broker.ports[listener]
+
+
+async def publish_one(client: aiomqtt.Client, device: str, value: float) -> None:
+    """Sign in over `client` and send one reading."""
+    async with client:
+        await client.publish(f"devices/{device}/telemetry", telemetry(("spo2", value, "%")), qos=1)
+
+
+async def test_a_device_publishes_over_tls(
+    clinic: Clinic, admin: Member, certificate: tuple[str, str]
+) -> None:
+    device, secret = await register(clinic, admin)
+    context = ssl.create_default_context(cafile=certificate[0])
+    client = aiomqtt.Client(
+        "127.0.0.1",
+        port_of(clinic, "tls"),
+        username=device,
+        password=secret,
+        tls_context=context,
+        timeout=5,
+    )
+    await publish_one(client, device, 93.5)
+    await eventually(
+        clinic, "SELECT 1 FROM reading WHERE device = $1 AND value = 93.5", uuid.UUID(device)
+    )
+
+
+async def test_plain_mqtt_on_the_tls_port_is_not_served(clinic: Clinic, admin: Member) -> None:
+    device, secret = await register(clinic, admin)
+    client = aiomqtt.Client(
+        "127.0.0.1", port_of(clinic, "tls"), username=device, password=secret, timeout=3
+    )
+    with pytest.raises(aiomqtt.MqttError):
+        async with client:
+            pass
+
+
+async def test_a_browser_app_connects_over_websocket(clinic: Clinic, admin: Member) -> None:
+    device, secret = await register(clinic, admin)
+    client = aiomqtt.Client(
+        "127.0.0.1",
+        port_of(clinic, "ws"),
+        username=device,
+        password=secret,
+        transport="websockets",
+        websocket_path="/mqtt",
+        timeout=5,
+    )
+    await publish_one(client, device, 94.5)
+    await eventually(
+        clinic, "SELECT 1 FROM reading WHERE device = $1 AND value = 94.5", uuid.UUID(device)
+    )
+
+
+async def test_the_optional_listeners_are_off_by_default(settings: Settings) -> None:
+    async with running_clinic(devices_settings(settings)) as plain:
+        broker = plain.client.app.plugins.get(DevicesPlugin).broker
+        assert broker is not None
+        assert set(broker.ports) == {"default"}
