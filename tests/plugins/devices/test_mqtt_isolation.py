@@ -234,3 +234,18 @@ async def test_a_publish_to_a_dollar_topic_is_dropped_and_the_session_keeps_work
     client.drop()
     await until(lambda: status in retained)
     await until(lambda: connected_as(clinic, device) == 0)
+
+
+async def test_a_publish_without_a_topic_closes_the_connection_as_a_drop(
+    clinic: Clinic, admin: Member
+) -> None:
+    device, secret = await register(clinic, admin)
+    status = f"devices/{device}/status"
+    will = Will(status, b"offline", 0, retain=True)
+    client, _, code = await connect_raw(broker_port(clinic), device, device, secret, will=will)
+    assert code == ACCEPTED
+    await client.send(publish_packet("", b"0", qos=0))
+    assert await client.closed_by_server(), "a protocol violation closes the connection"
+    retained = amqtt_of(clinic).retained_messages
+    await until(lambda: status in retained)
+    await until(lambda: connected_as(clinic, device) == 0)

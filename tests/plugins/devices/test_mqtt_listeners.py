@@ -14,8 +14,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from hduce.core.config import Settings
+from hduce.core.config import ConfigError, Settings, decode_section
 from hduce.plugins.devices import DevicesPlugin
+from hduce.plugins.devices.config import DevicesConfig
 from tests.plugins.devices.helpers import devices_settings, eventually, register, telemetry
 from tests.plugins.users.clinic import Clinic, Member, running_clinic
 
@@ -130,3 +131,8 @@ async def test_the_optional_listeners_are_off_by_default(settings: Settings) -> 
         broker = plain.client.app.plugins.get(DevicesPlugin).broker
         assert broker is not None
         assert set(broker.ports) == {"default"}
+
+
+def test_a_tls_port_without_certificate_and_key_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="tls_cert"):
+        decode_section({"tls_port": 8883}, DevicesConfig, origin="test")

@@ -4,6 +4,9 @@ import msgspec
 
 from hduce.core.config import Duration, Section
 
+OFF = -1
+"""An optional listener's port when it is switched off."""
+
 
 class Threshold(Section):
     """Bounds of one metric: a reading above `above` or below `below` raises an alert."""
@@ -39,14 +42,14 @@ class DevicesConfig(Section):
     """Sockets from one address still waiting to sign in; more are closed at once."""
     max_packet_size: int = 65_536
     """Largest MQTT packet (remaining length, bytes); a bigger one closes the connection unread."""
-    tls_port: int | None = None
-    """MQTT over TLS on this port (0: a free one); off when unset. Needs `tls_cert`, `tls_key`."""
-    tls_cert: str | None = None
-    """PEM certificate (chain) of the TLS listener."""
-    tls_key: str | None = None
+    tls_port: int = OFF
+    """MQTT over TLS on this port (0: a free one; -1: off). Needs `tls_cert` and `tls_key`."""
+    tls_cert: str = ""
+    """PEM certificate (with its chain) of the TLS listener."""
+    tls_key: str = ""
     """PEM private key of the TLS listener."""
-    ws_port: int | None = None
-    """MQTT over WebSocket (browser apps) on this port (0: a free one); off when unset."""
+    ws_port: int = OFF
+    """MQTT over WebSocket for browser apps on this port (0: a free one; -1: off)."""
     queue_size: int = 10_000
     """Telemetry messages waiting for the database; beyond this they are dropped and counted."""
     batch_size: int = 500
@@ -61,5 +64,5 @@ class DevicesConfig(Section):
     """Default alert bounds per metric, e.g. `spo2 = { below = 92 }`."""
 
     def __post_init__(self) -> None:
-        if self.tls_port is not None and not (self.tls_cert and self.tls_key):
+        if self.tls_port != OFF and not (self.tls_cert and self.tls_key):
             raise ValueError("tls_port needs tls_cert and tls_key (PEM files)")

@@ -1,4 +1,4 @@
-"""PUBLISHes to topics a client may not use: `$` topics dropped, malformed ones close cleanly."""
+"""PUBLISHes to topics no client may use: `$` topics dropped, empty ones close the connection."""
 
 import asyncio
 import logging
@@ -14,12 +14,12 @@ logger = logging.getLogger("hduce.devices")
 class InvalidTopicsHandled(Broker):
     """A PUBLISH to a bad topic never leaves a half-dead session.
 
-    amqtt 0.12.1 answers a PUBLISH to a `$` topic, or to a topic with a wildcard or none, by
-    leaving the client's message loop without closing anything: the socket stays open, no
-    SUBACK or DISCONNECT is handled any more, the will is never sent and the session counts as
-    connected forever. A `$` topic is reserved to the broker, so that PUBLISH is dropped and the
-    session goes on; a malformed topic is a protocol violation, so the connection is closed as
-    an abnormal disconnect (the will goes out).
+    amqtt 0.12.1 answers a PUBLISH to a `$` topic, or with an empty topic, by leaving the
+    client's message loop without closing anything: the socket stays open, no SUBSCRIBE or
+    DISCONNECT is handled any more, the will is never sent and the session counts as connected
+    for ever. A `$` topic is reserved to the broker, so that PUBLISH is dropped and the session
+    goes on; an empty topic is a protocol violation, so the connection is closed as an abnormal
+    disconnect (the will goes out). (A topic with a wildcard is discarded by amqtt's parser.)
     """
 
     async def _handle_message_delivery(

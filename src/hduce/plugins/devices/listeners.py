@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from hduce.plugins.devices.config import DevicesConfig
+from hduce.plugins.devices.config import OFF, DevicesConfig
 
 DEFAULT, TLS, WS = "default", "tls", "ws"
 
@@ -11,7 +11,7 @@ def listeners(config: DevicesConfig) -> dict[str, dict[str, Any]]:
     """The `listeners` section of the amqtt config (connection caps are enforced by the broker)."""
     host = config.host
     found: dict[str, dict[str, Any]] = {DEFAULT: {"type": "tcp", "bind": f"{host}:{config.port}"}}
-    if config.tls_port is not None:
+    if config.tls_port != OFF:
         found[TLS] = {
             "type": "tcp",
             "bind": f"{host}:{config.tls_port}",
@@ -19,7 +19,7 @@ def listeners(config: DevicesConfig) -> dict[str, dict[str, Any]]:
             "certfile": config.tls_cert,
             "keyfile": config.tls_key,
         }
-    if config.ws_port is not None:
+    if config.ws_port != OFF:
         found[WS] = {"type": "ws", "bind": f"{host}:{config.ws_port}"}
     return found
 
