@@ -47,6 +47,12 @@ def connected_as(clinic: Clinic, username: str) -> int:
     )
 
 
+async def device_with_status_will(clinic: Clinic, admin: Member) -> tuple[str, str, Will]:
+    """A new device and a will on its own status topic (retained, so its publication shows)."""
+    device, secret = await register(clinic, admin)
+    return device, secret, Will(f"devices/{device}/status", b"offline", 1, retain=True)
+
+
 async def test_a_will_outside_the_clients_own_topics_refuses_the_connect(
     clinic: Clinic, admin: Member, patient: Member
 ) -> None:
@@ -81,9 +87,8 @@ async def test_a_will_outside_the_clients_own_topics_refuses_the_connect(
 async def test_a_will_on_the_devices_own_status_topic_is_published_when_it_drops(
     clinic: Clinic, admin: Member
 ) -> None:
-    device, secret = await register(clinic, admin)
-    status = f"devices/{device}/status"
-    will = Will(status, b"offline", 1, retain=True)
+    device, secret, will = await device_with_status_will(clinic, admin)
+    status = will.topic
     client, present, code = await connect_raw(
         broker_port(clinic), device, device, secret, will=will
     )
@@ -212,10 +217,9 @@ async def test_session_present_is_clear_right_after_a_clean_session_ends(
 async def test_a_publish_to_a_dollar_topic_is_dropped_and_the_session_keeps_working(
     clinic: Clinic, admin: Member
 ) -> None:
-    device, secret = await register(clinic, admin)
+    device, secret, will = await device_with_status_will(clinic, admin)
+    status = will.topic
     port = broker_port(clinic)
-    status = f"devices/{device}/status"
-    will = Will(status, b"offline", 0, retain=True)
     retained = amqtt_of(clinic).retained_messages
     client, _, code = await connect_raw(port, device, device, secret, will=will)
     assert code == ACCEPTED
@@ -239,9 +243,8 @@ async def test_a_publish_to_a_dollar_topic_is_dropped_and_the_session_keeps_work
 async def test_a_publish_without_a_topic_closes_the_connection_as_a_drop(
     clinic: Clinic, admin: Member
 ) -> None:
-    device, secret = await register(clinic, admin)
-    status = f"devices/{device}/status"
-    will = Will(status, b"offline", 0, retain=True)
+    device, secret, will = await device_with_status_will(clinic, admin)
+    status = will.topic
     client, _, code = await connect_raw(broker_port(clinic), device, device, secret, will=will)
     assert code == ACCEPTED
     await client.send(publish_packet("", b"0", qos=0))

@@ -1,61 +1,25 @@
 """The optional MQTT listeners: TLS and WebSocket, each with a real client."""
 
-import datetime
-import ipaddress
 import ssl
 import uuid
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiomqtt
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from hduce.core.config import ConfigError, Settings, decode_section
 from hduce.plugins.devices import DevicesPlugin
 from hduce.plugins.devices.config import DevicesConfig
 from tests.plugins.devices.helpers import devices_settings, eventually, register, telemetry
 from tests.plugins.users.clinic import Clinic, Member, running_clinic
-
-
-def self_signed(directory: Path) -> tuple[str, str]:
-    """A certificate for 127.0.0.1 and its key, written as PEM files."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = directory / "mqtt.crt", directory / "mqtt.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return str(cert_path), str(key_path)
+from tests.support.tls import self_signed
 
 
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     """A self-signed certificate and key for the TLS listener."""
-    return self_signed(tmp_path_factory.mktemp("tls"))
+    cert, key = self_signed(tmp_path_factory.mktemp("tls"), "mqtt")
+    return str(cert), str(key)
 
 
 @pytest.fixture(scope="module")
