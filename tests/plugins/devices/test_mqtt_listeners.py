@@ -11,8 +11,11 @@ from hduce.core.config import ConfigError, Settings, decode_section
 from hduce.plugins.devices import DevicesPlugin
 from hduce.plugins.devices.config import DevicesConfig
 from tests.plugins.devices.helpers import devices_settings, eventually, register, telemetry
+from tests.plugins.devices.raw_mqtt import raw_connection
 from tests.plugins.users.clinic import Clinic, Member, running_clinic
 from tests.support.tls import self_signed
+
+CONNECT_TIMEOUT = 2
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +29,14 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
 async def clinic(settings: Settings, certificate: tuple[str, str]) -> AsyncIterator[Clinic]:
     """A clinic whose broker also listens over TLS and WebSocket (free ports)."""
     cert, key = certificate
-    listeners = devices_settings(settings, tls_port=0, tls_cert=cert, tls_key=key, ws_port=0)
+    listeners = devices_settings(
+        settings,
+        tls_port=0,
+        tls_cert=cert,
+        tls_key=key,
+        ws_port=0,
+        connect_timeout=CONNECT_TIMEOUT,
+    )
     async with running_clinic(listeners) as running:
         yield running
 
@@ -71,6 +81,14 @@ async def test_plain_mqtt_on_the_tls_port_is_not_served(clinic: Clinic, admin: M
     with pytest.raises(aiomqtt.MqttError):
         async with client:
             pass
+
+
+@pytest.mark.parametrize("listener", ["tls", "ws"])
+async def test_a_socket_that_never_completes_its_handshake_is_closed(
+    clinic: Clinic, listener: str
+) -> None:
+    async with raw_connection(port_of(clinic, listener)) as silent:
+        assert await silent.closed_by_server(timeout=CONNECT_TIMEOUT * 3)
 
 
 async def test_a_browser_app_connects_over_websocket(clinic: Clinic, admin: Member) -> None:

@@ -2,13 +2,17 @@
 
 import asyncio
 import contextlib
+import functools
 import logging
+import ssl
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+import websockets
 from amqtt.adapters import ReaderAdapter, WriterAdapter
 from amqtt.broker import Broker
+from amqtt.contexts import ListenerType
 from amqtt.errors import AMQTTError, MQTTError, NoDataError
 
 from hduce.plugins.devices.packet_limits import PacketTooLarge, SizeCappedReader
@@ -95,6 +99,42 @@ class ConnectGuard(Broker):
             logger.warning("MQTT session of %s ended with an error: %s", session.client_id, exc)
         finally:
             self.release_slot()
+
+    async def _create_server_instance(
+        self,
+        listener_name: str,
+        listener_type: ListenerType,
+        address: str | None,
+        port: int,
+        ssl_context: ssl.SSLContext | None,
+    ) -> Any:
+        """A listener as amqtt makes it, with a TLS or WebSocket handshake bounded by the deadline.
+
+        The handshake comes before amqtt sees the socket, so `_client_connected` cannot bound
+        it (asyncio waits 60 s for a TLS handshake, websockets 10 s for its opening).
+        """
+        deadline = self.limits.connect_timeout
+        if listener_type == ListenerType.TCP and ssl_context is not None:
+            return await asyncio.start_server(
+                functools.partial(self.stream_connected, listener_name=listener_name),
+                address,
+                port,
+                reuse_address=True,
+                ssl=ssl_context,
+                ssl_handshake_timeout=deadline,
+            )
+        if listener_type == ListenerType.WS:
+            return await websockets.serve(
+                functools.partial(self.ws_connected, listener_name=listener_name),
+                address,
+                port,
+                ssl=ssl_context,
+                subprotocols=[websockets.Subprotocol("mqtt")],
+                open_timeout=deadline,
+            )
+        return await super()._create_server_instance(
+            listener_name, listener_type, address, port, ssl_context
+        )
 
     def _too_large(self) -> None:
         self.refusals["packet_too_large"] += 1
