@@ -3,6 +3,7 @@
 import ssl
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import aiomqtt
 import pytest
@@ -118,3 +119,14 @@ async def test_the_optional_listeners_are_off_by_default(settings: Settings) -> 
 def test_a_tls_port_without_certificate_and_key_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="tls_cert"):
         decode_section({"tls_port": 8883}, DevicesConfig, origin="test")
+
+
+async def test_a_missing_certificate_fails_the_start_with_a_clear_message(
+    settings: Settings, tmp_path: Path
+) -> None:
+    missing = str(tmp_path / "missing.pem")
+    configured = devices_settings(settings, tls_port=0, tls_cert=missing, tls_key=missing)
+    with pytest.raises(Exception) as caught:
+        async with running_clinic(configured):
+            pass
+    assert "missing.pem" in repr(caught.value) and "tls_cert" in repr(caught.value)

@@ -69,14 +69,16 @@ class DeviceBroker:
             unauthenticated_per_address=config.max_unauthenticated_per_address,
             max_packet_size=config.max_packet_size,
         )
+        amqtt_config = self._amqtt_config()
         try:
-            broker = SignedInOnlyBroker(self._amqtt_config(), limits=limits)
+            broker = SignedInOnlyBroker(amqtt_config, limits=limits)
             await broker.start()
         except (BrokerError, FileNotFoundError, ValueError) as exc:
+            where = ", ".join(listener["bind"] for listener in amqtt_config["listeners"].values())
             raise MqttUnavailable(
-                f"cannot start the MQTT broker on {config.host} ({exc.__cause__ or exc}); "
-                "free the ports or set plugins.devices.port / tls_port / ws_port and the "
-                "TLS certificate paths"
+                f"cannot start the MQTT broker on {where} ({exc.__cause__ or exc}); free the "
+                "ports or set plugins.devices.port (tls_port, ws_port, and readable tls_cert "
+                "and tls_key files)"
             ) from exc
         # amqtt exposes no public bound address
         self.ports = {name: bound_port(s.instance) for name, s in broker._servers.items()}
