@@ -38,7 +38,7 @@ class DevicesConfig(Section):
     """Most signed-in MQTT connections at once; a socket takes a slot once it has signed in."""
     connect_timeout: Duration = Duration(10)
     """A socket that has not sent a valid CONNECT (and signed in) by then is closed."""
-    max_unauthenticated_per_address: int = 50
+    max_unauthenticated_per_address: int = 200
     """Sockets from one address still waiting to sign in; more are closed at once."""
     max_packet_size: int = 65_536
     """Largest MQTT packet (remaining length, bytes); a bigger one closes the connection unread."""
