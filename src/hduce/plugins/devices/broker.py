@@ -63,15 +63,9 @@ class DeviceBroker:
         for name in ("amqtt", "transitions"):
             logging.getLogger(name).setLevel(logging.WARNING)
         config = self._config
-        limits = ConnectLimits(
-            connect_timeout=float(config.connect_timeout),
-            max_connections=config.max_connections,
-            unauthenticated_per_address=config.max_unauthenticated_per_address,
-            max_packet_size=config.max_packet_size,
-        )
         amqtt_config = self._amqtt_config()
         try:
-            broker = SignedInOnlyBroker(amqtt_config, limits=limits)
+            broker = SignedInOnlyBroker(amqtt_config, limits=ConnectLimits.of(config))
             await broker.start()
         except (BrokerError, FileNotFoundError, ValueError) as exc:
             where = ", ".join(listener["bind"] for listener in amqtt_config["listeners"].values())

@@ -15,6 +15,7 @@ from amqtt.broker import Broker
 from amqtt.contexts import ListenerType
 from amqtt.errors import AMQTTError, MQTTError, NoDataError
 
+from hduce.plugins.devices.config import DevicesConfig
 from hduce.plugins.devices.packet_limits import PacketTooLarge, SizeCappedReader
 
 logger = logging.getLogger("hduce.devices")
@@ -30,6 +31,16 @@ class ConnectLimits:
     max_connections: int
     unauthenticated_per_address: int
     max_packet_size: int
+
+    @classmethod
+    def of(cls, config: DevicesConfig) -> "ConnectLimits":
+        """The limits set in the devices config."""
+        return cls(
+            connect_timeout=float(config.connect_timeout),
+            max_connections=config.max_connections,
+            unauthenticated_per_address=config.max_unauthenticated_per_address,
+            max_packet_size=config.max_packet_size,
+        )
 
 
 class ConnectGuard(Broker):
