@@ -56,6 +56,8 @@ def bench_settings(dsn: str, nats_url: str, mqtt_port: int) -> Settings:
         "JWT_SECRET": secrets.token_urlsafe(32),
         "HDUCE_PLUGINS__ENABLED": PLUGINS,
         "HDUCE_PLUGINS__DEVICES__PORT": str(mqtt_port),
+        # Every bench device connects at once from one address, beyond the default cap.
+        "HDUCE_PLUGINS__DEVICES__MAX_UNAUTHENTICATED_PER_ADDRESS": "100000",
     }
     return load_settings(config_file=str(REPO_ROOT / "config" / "test.toml"), environ=environ)
 

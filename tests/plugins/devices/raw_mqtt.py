@@ -6,31 +6,15 @@ import struct
 from dataclasses import dataclass
 from typing import Self
 
+from tests.plugins.devices.raw_packets import (
+    DISCONNECT,
+    Will,
+    connect_packet,
+    packet,
+    subscribe_packet,
+)
+
 CONNACK, PUBLISH, PUBACK, SUBACK, PINGRESP = 2, 3, 4, 9, 13
-
-
-def _string(text: str | bytes) -> bytes:
-    data = text.encode() if isinstance(text, str) else text
-    return struct.pack("!H", len(data)) + data
-
-
-def _packet(first_byte: int, body: bytes) -> bytes:
-    length, encoded = len(body), bytearray()
-    while True:
-        digit, length = length % 128, length // 128
-        encoded.append(digit | (0x80 if length else 0))
-        if not length:
-            return bytes([first_byte]) + bytes(encoded) + body
-
-
-@dataclass(frozen=True)
-class Will:
-    """The Last Will a CONNECT carries."""
-
-    topic: str
-    message: bytes
-    qos: int = 0
-    retain: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,15 +70,12 @@ class RawMqtt:
     ) -> tuple[Self, Packet]:
         """Open a connection and send CONNECT; returns the client and the CONNACK."""
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        flags = 0xC0 | (0x02 if clean else 0)
-        payload = _string(client_id)
-        if will is not None:
-            flags |= 0x04 | (will.qos << 3) | (0x20 if will.retain else 0)
-            payload += _string(will.topic) + _string(will.message)
-        payload += _string(username) + _string(password)
-        header = _string("MQTT") + bytes([4, flags]) + struct.pack("!H", keepalive)
         client = cls(reader, writer)
-        await client.send(_packet(0x10, header + payload))
+        await client.send(
+            connect_packet(
+                client_id, username, password, clean=clean, will=will, keep_alive=keepalive
+            )
+        )
         connack = await client.read()
         assert connack.kind == CONNACK, connack
         return client, connack
@@ -120,19 +101,18 @@ class RawMqtt:
 
     async def subscribe(self, topic_filter: str, qos: int, packet_id: int = 1) -> int:
         """Subscribe; returns the granted QoS (0x80: refused)."""
-        body = struct.pack("!H", packet_id) + _string(topic_filter) + bytes([qos])
-        await self.send(_packet(0x82, body))
+        await self.send(subscribe_packet(topic_filter, qos=qos, packet_id=packet_id))
         suback = await self.read()
         assert suback.kind == SUBACK, suback
         return suback.body[-1]
 
     async def puback(self, packet_id: int) -> None:
         """Acknowledge a QoS 1 PUBLISH."""
-        await self.send(_packet(0x40, struct.pack("!H", packet_id)))
+        await self.send(packet(0x40, struct.pack("!H", packet_id)))
 
     async def disconnect(self) -> None:
         """Send DISCONNECT and close."""
-        await self.send(_packet(0xE0, b""))
+        await self.send(DISCONNECT)
         await self.close()
 
     async def close(self) -> None:

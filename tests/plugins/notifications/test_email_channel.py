@@ -2,7 +2,6 @@
 
 import asyncio
 import datetime
-import ipaddress
 import ssl
 import uuid
 from collections.abc import AsyncIterator
@@ -12,10 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from hduce.core.config import ConfigError, decode_section
 from hduce.plugins.notifications.channels.base import DeliveryError, OutgoingMessage
@@ -24,6 +19,7 @@ from hduce.plugins.notifications.config import EmailConfig
 from hduce.runtime import free_port
 from tests.support import smtp
 from tests.support.smtp import HOST, SmtpServer
+from tests.support.tls import self_signed
 
 smtp_server = smtp.smtp_server
 SENDER = "Test Clinic <noreply@clinic.test>"
@@ -323,35 +319,7 @@ async def test_an_address_that_breaks_the_header_is_permanent(smtp_server: SmtpS
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1 (acting as its own CA) and its key."""
-    folder = tmp_path_factory.mktemp("tls")
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hduce test relay")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(HOST))]),
-            critical=False,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = folder / "relay.pem", folder / "relay.key"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_file, key_file
+    return self_signed(tmp_path_factory.mktemp("tls"), "relay", HOST)
 
 
 def server_context(certificate: tuple[Path, Path]) -> ssl.SSLContext:

@@ -25,3 +25,19 @@ def allowed(kind: ClientKind | None, username: str, topic: str, action: str) -> 
     if kind is ClientKind.USER and action != PUBLISH:
         return len(levels) >= 3 and levels[:2] == ["users", username]
     return False
+
+
+def retain_allowed(kind: ClientKind | None, username: str, topic: str) -> bool:
+    """Whether the client may leave a retained message on `topic`: only in its own namespace."""
+    namespace = "devices" if kind is ClientKind.DEVICE else "users"
+    own = topic.split("/")[:2] == [namespace, username]
+    return own and allowed(kind, username, topic, PUBLISH)
+
+
+def will_allowed(
+    kind: ClientKind | None, username: str, topic: str, qos: int, retain: bool
+) -> bool:
+    """Whether a Last Will set at CONNECT passes the publish ACL (and the retain rule)."""
+    if qos not in (0, 1, 2) or not allowed(kind, username, topic, PUBLISH):
+        return False
+    return not retain or retain_allowed(kind, username, topic)

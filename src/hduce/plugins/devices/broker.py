@@ -8,17 +8,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from amqtt.broker import Broker
 from amqtt.errors import BrokerError
 from amqtt.session import Session
 
 from hduce.core.lifecycle import cancel_until_done
 from hduce.core.registry import HealthStatus
 from hduce.plugins.devices.config import DevicesConfig
+from hduce.plugins.devices.connect_guard import REFUSALS, ConnectLimits
 from hduce.plugins.devices.credentials import MqttSignIn
 from hduce.plugins.devices.guarded import SignedInOnlyBroker
 from hduce.plugins.devices.ingest import TelemetryIngest
 from hduce.plugins.devices.keepalive import CLOSED_BY_SERVER, ENDED_BY
+from hduce.plugins.devices.listeners import DEFAULT, bound_port, listeners
 from hduce.plugins.devices.presence import DevicePresence
 
 logger = logging.getLogger("hduce.devices")
@@ -46,18 +47,14 @@ class DeviceBroker:
         self._sign_in = sign_in
         self.ingest = ingest
         self.presence = presence
-        self._broker: Broker | None = None
+        self._broker: SignedInOnlyBroker | None = None
         self._expiries: set[asyncio.Task[None]] = set()
-        self.port: int | None = None
+        self.ports: dict[str, int] = {}
+        """Listener name (`default`, `tls`, `ws`) → the port it is bound to, while running."""
 
     def _amqtt_config(self) -> dict[str, Any]:
-        listener = {
-            "type": "tcp",
-            "bind": f"{self._config.host}:{self._config.port}",
-            "max_connections": self._config.max_connections,
-        }
         return {
-            "listeners": {"default": listener},
+            "listeners": listeners(self._config),
             # Replaces amqtt's defaults (anonymous sign-in, packet logger, $SYS topics).
             "plugins": {
                 f"{_PLUGINS}.SignInPlugin": {
@@ -77,20 +74,23 @@ class DeviceBroker:
         """Listen for MQTT and write telemetry until the block ends; then flush and stop."""
         for name in ("amqtt", "transitions"):
             logging.getLogger(name).setLevel(logging.WARNING)
-        broker = SignedInOnlyBroker(self._amqtt_config())
+        config = self._config
+        amqtt_config = self._amqtt_config()
         try:
+            broker = SignedInOnlyBroker(amqtt_config, limits=ConnectLimits.of(config))
             await broker.start()
-        except BrokerError as exc:
-            where = f"{self._config.host}:{self._config.port}"
+        except (BrokerError, FileNotFoundError, ValueError) as exc:
+            where = ", ".join(listener["bind"] for listener in amqtt_config["listeners"].values())
             raise MqttUnavailable(
-                f"cannot start the MQTT broker on {where} ({exc.__cause__ or exc}); "
-                "free the port or set plugins.devices.port"
+                f"cannot start the MQTT broker on {where} ({exc.__cause__ or exc}); free the "
+                "ports or set plugins.devices.port (tls_port, ws_port, and readable tls_cert "
+                "and tls_key files)"
             ) from exc
-        server = broker._servers["default"].instance  # amqtt exposes no public bound address
-        self.port = server.sockets[0].getsockname()[1]
+        # amqtt exposes no public bound address
+        self.ports = {name: bound_port(s.instance) for name, s in broker._servers.items()}
         writer = asyncio.create_task(self.ingest.run(), name="hduce-telemetry-writer")
         self._broker = broker
-        logger.info("MQTT broker listening on %s:%s", self._config.host, self.port)
+        logger.info("MQTT broker listening on %s, ports %s", config.host, self.ports)
         try:
             yield self
         finally:
@@ -101,7 +101,12 @@ class DeviceBroker:
                 await broker.shutdown()
             finally:
                 await self._stop_writer(writer)
-                self.port = None
+                self.ports = {}
+
+    @property
+    def port(self) -> int | None:
+        """The plain MQTT port, while running."""
+        return self.ports.get(DEFAULT)
 
     async def _stop_writer(self, writer: "asyncio.Task[None]") -> None:
         """Let the writer store what is queued, then end it."""
@@ -166,14 +171,21 @@ class DeviceBroker:
         sessions = self._broker.sessions.values()
         return sum(1 for session, _ in sessions if session.transitions.state == "connected")
 
+    def _refusals(self) -> dict[str, int]:
+        """Sockets closed before sign-in or refused at CONNECT, by reason."""
+        counts = self._broker.refusals if self._broker is not None else {}
+        return {f"refused_{reason}": counts.get(reason, 0) for reason in REFUSALS}
+
     async def health(self) -> HealthStatus:
         """Listening, clients, queue depth and message counts; unhealthy when the queue is full."""
         queue = self.ingest.queue
         detail: dict[str, Any] = {
             "listening": self.listening,
             "port": self.port,
+            "ports": self.ports,
             "clients": self.connected(),
             "devices_online": self.presence.online(),
+            **self._refusals(),
             "queue_depth": queue.qsize(),
             "queue_capacity": queue.maxsize,
             **{f"messages_{k}": v for k, v in sorted(self.ingest.counts.items())},

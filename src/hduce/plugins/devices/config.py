@@ -4,6 +4,9 @@ import msgspec
 
 from hduce.core.config import Duration, Section
 
+OFF = -1
+"""An optional listener's port when it is switched off."""
+
 
 class Threshold(Section):
     """Bounds of one metric: a reading above `above` or below `below` raises an alert."""
@@ -32,7 +35,21 @@ class DevicesConfig(Section):
     port: int = 1883
     """MQTT TCP port; 0 picks a free port (tests)."""
     max_connections: int = 1000
-    """Most MQTT connections at once."""
+    """Most signed-in MQTT connections at once; a socket takes a slot once it has signed in."""
+    connect_timeout: Duration = Duration(10)
+    """A socket that has not sent a valid CONNECT (and signed in) by then is closed."""
+    max_unauthenticated_per_address: int = 200
+    """Sockets from one address still waiting to sign in; more are closed at once."""
+    max_packet_size: int = 65_536
+    """Largest MQTT packet (remaining length, bytes); a bigger one closes the connection unread."""
+    tls_port: int = OFF
+    """MQTT over TLS on this port (0: a free one; -1: off). Needs `tls_cert` and `tls_key`."""
+    tls_cert: str = ""
+    """PEM certificate (with its chain) of the TLS listener."""
+    tls_key: str = ""
+    """PEM private key of the TLS listener."""
+    ws_port: int = OFF
+    """MQTT over WebSocket for browser apps on this port (0: a free one; -1: off)."""
     queue_size: int = 10_000
     """Telemetry messages waiting for the database; beyond this they are dropped and counted."""
     batch_size: int = 500
@@ -49,3 +66,7 @@ class DevicesConfig(Section):
     """How often the web process looks for silent devices."""
     thresholds: dict[str, Threshold] = msgspec.field(default_factory=default_thresholds)
     """Default alert bounds per metric, e.g. `spo2 = { below = 92 }`."""
+
+    def __post_init__(self) -> None:
+        if self.tls_port != OFF and not (self.tls_cert and self.tls_key):
+            raise ValueError("tls_port needs tls_cert and tls_key (PEM files)")

@@ -1,0 +1,132 @@
+"""The optional MQTT listeners: TLS and WebSocket, each with a real client."""
+
+import ssl
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiomqtt
+import pytest
+
+from hduce.core.config import ConfigError, Settings, decode_section
+from hduce.plugins.devices import DevicesPlugin
+from hduce.plugins.devices.config import DevicesConfig
+from tests.plugins.devices.helpers import devices_settings, eventually, register, telemetry
+from tests.plugins.devices.raw_packets import raw_connection
+from tests.plugins.users.clinic import Clinic, Member, running_clinic
+from tests.support.tls import self_signed
+
+CONNECT_TIMEOUT = 2
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """A self-signed certificate and key for the TLS listener."""
+    cert, key = self_signed(tmp_path_factory.mktemp("tls"), "mqtt")
+    return str(cert), str(key)
+
+
+@pytest.fixture(scope="module")
+async def clinic(settings: Settings, certificate: tuple[str, str]) -> AsyncIterator[Clinic]:
+    """A clinic whose broker also listens over TLS and WebSocket (free ports)."""
+    cert, key = certificate
+    listeners = devices_settings(
+        settings,
+        tls_port=0,
+        tls_cert=cert,
+        tls_key=key,
+        ws_port=0,
+        connect_timeout=CONNECT_TIMEOUT,
+    )
+    async with running_clinic(listeners) as running:
+        yield running
+
+
+def port_of(clinic: Clinic, listener: str) -> int:
+    """The port a listener of the clinic's broker is bound to."""
+    broker = clinic.client.app.plugins.get(DevicesPlugin).broker
+    assert broker is not None
+    return broker.ports[listener]
+
+
+async def publish_one(client: aiomqtt.Client, device: str, value: float) -> None:
+    """Sign in over `client` and send one reading."""
+    async with client:
+        await client.publish(f"devices/{device}/telemetry", telemetry(("spo2", value, "%")), qos=1)
+
+
+async def test_a_device_publishes_over_tls(
+    clinic: Clinic, admin: Member, certificate: tuple[str, str]
+) -> None:
+    device, secret = await register(clinic, admin)
+    context = ssl.create_default_context(cafile=certificate[0])
+    client = aiomqtt.Client(
+        "127.0.0.1",
+        port_of(clinic, "tls"),
+        username=device,
+        password=secret,
+        tls_context=context,
+        timeout=5,
+    )
+    await publish_one(client, device, 93.5)
+    await eventually(
+        clinic, "SELECT 1 FROM reading WHERE device = $1 AND value = 93.5", uuid.UUID(device)
+    )
+
+
+async def test_plain_mqtt_on_the_tls_port_is_not_served(clinic: Clinic, admin: Member) -> None:
+    device, secret = await register(clinic, admin)
+    client = aiomqtt.Client(
+        "127.0.0.1", port_of(clinic, "tls"), username=device, password=secret, timeout=3
+    )
+    with pytest.raises(aiomqtt.MqttError):
+        async with client:
+            pass
+
+
+@pytest.mark.parametrize("listener", ["tls", "ws"])
+async def test_a_socket_that_never_completes_its_handshake_is_closed(
+    clinic: Clinic, listener: str
+) -> None:
+    async with raw_connection(port_of(clinic, listener)) as silent:
+        assert await silent.closed_by_server(timeout=CONNECT_TIMEOUT * 3)
+
+
+async def test_a_browser_app_connects_over_websocket(clinic: Clinic, admin: Member) -> None:
+    device, secret = await register(clinic, admin)
+    client = aiomqtt.Client(
+        "127.0.0.1",
+        port_of(clinic, "ws"),
+        username=device,
+        password=secret,
+        transport="websockets",
+        websocket_path="/mqtt",
+        timeout=5,
+    )
+    await publish_one(client, device, 94.5)
+    await eventually(
+        clinic, "SELECT 1 FROM reading WHERE device = $1 AND value = 94.5", uuid.UUID(device)
+    )
+
+
+async def test_the_optional_listeners_are_off_by_default(settings: Settings) -> None:
+    async with running_clinic(devices_settings(settings)) as plain:
+        broker = plain.client.app.plugins.get(DevicesPlugin).broker
+        assert broker is not None
+        assert set(broker.ports) == {"default"}
+
+
+def test_a_tls_port_without_certificate_and_key_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="tls_cert"):
+        decode_section({"tls_port": 8883}, DevicesConfig, origin="test")
+
+
+async def test_a_missing_certificate_fails_the_start_with_a_clear_message(
+    settings: Settings, tmp_path: Path
+) -> None:
+    missing = str(tmp_path / "missing.pem")
+    configured = devices_settings(settings, tls_port=0, tls_cert=missing, tls_key=missing)
+    with pytest.raises(Exception) as caught:
+        async with running_clinic(configured):
+            pass
+    assert "missing.pem" in repr(caught.value) and "tls_cert" in repr(caught.value)
