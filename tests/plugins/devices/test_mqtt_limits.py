@@ -39,7 +39,7 @@ async def clinic(settings: Settings) -> AsyncIterator[Clinic]:
 
 async def refusals(clinic: Clinic) -> dict[str, int]:
     """The broker's refusal counters from /health/detailed."""
-    detail = (await clinic.client.get("/health/detailed")).json()["checks"]["mqtt"]["detail"]
+    detail = (await clinic.health_detailed()).json()["checks"]["mqtt"]["detail"]
     return {k: v for k, v in detail.items() if k.startswith("refused_")}
 
 
