@@ -13,8 +13,8 @@ from tests.plugins.users.clinic import IDENTITY_PLUGINS, Clinic, Member, identit
 from tests.support.context import wait_for_row
 
 API = "/api/v1/documents"
-EXTRACTION_PROCESS = "hduce.plugins.documents.extraction_process"
-"""The module extraction processes run (`python -m ...`), which names them in `ps`."""
+EXTRACTION_PROCESS = "hduce/plugins/documents/extraction_process.py"
+"""The script extraction processes run, which names them in `ps`."""
 
 
 def documents_settings(settings: Settings, storage: Path, **config: Any) -> Settings:
@@ -124,7 +124,9 @@ def extraction_processes(parent: int | None = None) -> list[psutil.Process]:
     found = []
     for child in psutil.Process(parent).children(recursive=True):
         try:
-            if child.status() != psutil.STATUS_ZOMBIE and EXTRACTION_PROCESS in child.cmdline():
+            if child.status() != psutil.STATUS_ZOMBIE and EXTRACTION_PROCESS in " ".join(
+                child.cmdline()
+            ):
                 found.append(child)
         except psutil.NoSuchProcess:
             continue

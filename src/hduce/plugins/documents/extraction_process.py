@@ -1,20 +1,24 @@
-"""One extraction process: `python -m hduce.plugins.documents.extraction_process PARENT LIMIT`.
+"""One extraction process: `python <this file> PARENT_PID MEMORY_LIMIT`.
 
 It reads jobs (msgpack frames) on stdin and answers each on stdout, under an address-space limit,
 and dies with its parent: a parent-death signal (Linux), a watchdog on the parent's pid for
 other systems and for the moment before the signal was set, and the end of stdin.
+
+Run as a script, not with `-m`: `-m` would import the plugin package, and with it the web
+application (Litestar, TaskIQ, NATS: about 50 MB and a second per process) that extraction
+never uses.
 """
 
 import ctypes
+import importlib.util
 import os
 import resource
 import signal
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import BinaryIO
-
-from hduce.plugins.documents.frames import Job, read_frame, write_frame
 
 _PR_SET_PDEATHSIG = 1
 _WATCH_INTERVAL = 1.0
@@ -50,6 +54,7 @@ def resident_bytes() -> int:
 def serve(jobs: BinaryIO, answers: BinaryIO) -> None:
     """Extract each job read from `jobs` until it ends; answer with the result and memory held."""
     from hduce.plugins.documents.extraction import extract_file, preload
+    from hduce.plugins.documents.frames import Job, read_frame, write_frame
 
     preload()
     write_frame(answers, {"ready": True})
@@ -68,5 +73,20 @@ def main() -> None:
     serve(sys.stdin.buffer, answers)
 
 
+def bare_plugin_package() -> None:
+    """Register the plugin package without running its `__init__` (the web application)."""
+    folder = Path(__file__).parent
+    spec = importlib.util.spec_from_file_location(
+        "hduce.plugins.documents",
+        folder / "__init__.py",
+        submodule_search_locations=[str(folder)],
+    )
+    assert spec is not None
+    # Created but not executed; its loader still serves the package's data files.
+    sys.modules[spec.name] = importlib.util.module_from_spec(spec)
+
+
 if __name__ == "__main__":
+    sys.path.pop(0)  # this file's folder: its modules are not top-level ones
+    bare_plugin_package()
     main()

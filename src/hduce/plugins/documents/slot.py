@@ -6,11 +6,12 @@ import os
 import signal
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from hduce.plugins.documents.frames import HEADER_SIZE, Job, decode_body, encode_frame, frame_length
 
-PROCESS_MODULE = "hduce.plugins.documents.extraction_process"
+PROCESS_SCRIPT = str(Path(__file__).with_name("extraction_process.py"))
 START_TIMEOUT = 60.0
 """Longest wait for a new process to import its libraries (not counted in a job's timeout)."""
 STOP_GRACE = 5.0
@@ -89,8 +90,7 @@ class Slot:
         # that forked, so never start one from a short-lived worker thread.
         process = await asyncio.create_subprocess_exec(
             sys.executable,
-            "-m",
-            PROCESS_MODULE,
+            PROCESS_SCRIPT,
             str(os.getpid()),
             str(self._limits.memory),
             stdin=asyncio.subprocess.PIPE,
