@@ -18,7 +18,6 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import asyncpg
 import httpx
 import psutil
 
@@ -35,8 +34,7 @@ from _common import (
     verdict,
 )
 from appointments import Clinic
-from documents import make_pdf
-from hduce.runtime import EmbeddedPostgres
+from documents import embedded_db, make_pdf
 
 WARM_TARGET_S = 5.0
 RSS_TARGET_MB = 500.0
@@ -194,10 +192,7 @@ def measure_memory(serve_pid: int, pgdata: Path) -> Memory:
 
 async def first_document(port: int, data_dir: Path, secret: str) -> float:
     """Upload a 2-page PDF as a nurse; seconds until its extraction is `done`."""
-    dsn = EmbeddedPostgres(data_dir / "pg").status().dsn
-    if dsn is None:
-        raise RuntimeError("the embedded PostgreSQL of `hduce serve` is not running")
-    db = await asyncpg.connect(dsn)
+    db = await embedded_db(data_dir)
     try:
         clinic = Clinic(db, secret)
         _, nurse = await clinic.member("nurse")

@@ -49,7 +49,8 @@ class Slot:
         self._process: asyncio.subprocess.Process | None = None
         self._jobs = 0
         self._idle: asyncio.TimerHandle | None = None
-        self._leaving: set[asyncio.subprocess.Process] = set()
+        self._leaving: dict[asyncio.subprocess.Process, asyncio.Task[int]] = {}
+        """Processes told to stop, with the task waiting for their exit."""
 
     async def run(self, job: Job, seconds: float) -> dict[str, Any]:
         """Extract `job` in this slot's process; only its running time counts towards `seconds`."""
@@ -78,9 +79,9 @@ class Slot:
         if self._idle is not None:
             self._idle.cancel()
         self._retire()
-        leaving = list(self._leaving)
+        leaving = dict(self._leaving)
         try:
-            await asyncio.wait_for(asyncio.gather(*(p.wait() for p in leaving)), STOP_GRACE)
+            await asyncio.wait_for(asyncio.gather(*leaving.values()), STOP_GRACE)
         except TimeoutError:
             for process in leaving:
                 _kill(process)
@@ -120,9 +121,9 @@ class Slot:
         if process is None or process.stdin is None:
             return
         process.stdin.close()
-        self._leaving.add(process)
         waiting = asyncio.ensure_future(process.wait())
-        waiting.add_done_callback(lambda _: self._leaving.discard(process))
+        self._leaving[process] = waiting
+        waiting.add_done_callback(lambda _: self._leaving.pop(process, None))
         asyncio.get_running_loop().call_later(STOP_GRACE, _kill, process)
 
     def _kill(self) -> None:
