@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 
 from hduce.plugins.documents.extraction import ExtractionOptions
-from hduce.plugins.documents.pool import ExtractorPool
+from hduce.plugins.documents.pool import ExtractorCrashed, ExtractorPool
 from hduce.plugins.documents.slot import ProcessLimits
-from tests.plugins.documents.files import CLINIC_LETTER
+from tests.plugins.documents.files import CLINIC_LETTER, inflating_pdf
 from tests.plugins.documents.helpers import extraction_processes
 
-GIB = 1024**3
+MIB = 1024**2
+GIB = 1024 * MIB
 LASTING = ProcessLimits(memory=GIB, recycle_after=1000, recycle_resident=GIB, idle=600)
 
 
@@ -91,3 +92,18 @@ async def test_close_stops_the_processes(pools: list[ExtractorPool], letter: str
     assert len(await extract(pool, letter)) == 1
     await pool.close()
     assert extraction_processes() == []
+
+
+async def test_a_process_dying_on_a_file_fails_that_file_only(
+    pools: list[ExtractorPool], letter: str, tmp_path: Path
+) -> None:
+    bomb = tmp_path / "bomb.pdf"
+    bomb.write_bytes(inflating_pdf(512 * MIB))
+    pool = ExtractorPool(1, limits(memory=384 * MIB))
+    pools.append(pool)
+    unchecked = ExtractionOptions(max_stream=0)  # PDFium meets the memory limit itself
+    with pytest.raises(ExtractorCrashed) as crash:
+        await pool.extract(str(bomb), "application/pdf", unchecked, seconds=60)
+    assert str(crash.value).startswith("the extraction process died on this file (SIG")
+    assert "384 MiB extraction memory limit" in str(crash.value)
+    assert len(await extract(pool, letter)) == 1
