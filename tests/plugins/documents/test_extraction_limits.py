@@ -4,6 +4,8 @@ from pathlib import Path
 
 import psutil
 
+from hduce.plugins.documents.extraction import ExtractionOptions, extract_file
+from hduce.plugins.documents.ocr import OcrOptions
 from tests.plugins.documents.files import blank_picture, inflating_pdf, long_pdf
 from tests.plugins.documents.helpers import extracted, extraction_processes, uploaded
 from tests.plugins.users.clinic import Clinic, Member
@@ -75,3 +77,12 @@ async def test_a_picture_tesseract_refuses_fails_with_its_reason_at_once(
     row = await extracted(clinic, strip["id"])
     assert (row["status"], row["attempts"]) == ("failed", 1)
     assert row["error"].startswith("OCR could not read a 40000 x 10 picture (Tesseract: ")
+
+
+def test_a_large_picture_is_only_refused_when_it_would_be_decoded(tmp_path: Path) -> None:
+    poster = tmp_path / "poster.png"
+    poster.write_bytes(blank_picture((10_000, 10_000)))
+    no_ocr = ExtractionOptions(ocr=OcrOptions(enabled=False))
+    result = extract_file(str(poster), "image/png", no_ocr)
+    assert (result["ok"], result["page_count"]) == (True, 1)
+    assert "not read (OCR is turned off)" in result["note"]

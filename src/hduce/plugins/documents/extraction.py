@@ -3,9 +3,10 @@
 import functools
 import logging
 import re
+import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -15,6 +16,9 @@ from hduce.plugins.documents.entities import PAGE_BREAK, extract_entities
 from hduce.plugins.documents.failures import Unreadable
 from hduce.plugins.documents.ocr import MAX_PIXELS, OcrOptions, read_image
 from hduce.plugins.documents.sniff import JPEG, PDF, PNG, TEXT, TIFF
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 # Control characters PDFium leaves in text (soft hyphens come out as \x02); tab, line feed and
 # form feed stay.
@@ -183,14 +187,22 @@ def _image_pages(path: Path, options: ExtractionOptions) -> _Pages | ExtractionR
 
     pages = _Pages()
     try:
-        with Image.open(path) as image:
+        with warnings.catch_warnings():
+            # `max_pixels` is checked before a picture is decoded; Pillow's warning says less.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(path)
+        with image:
             for frame in ImageSequence.Iterator(image):
-                # Only the header is read so far: refuse before the pixels are decoded.
-                check_pixels(frame.width, frame.height, options.max_pixels)
-                pages.add_scan(functools.partial(read_image, frame, options.ocr), options.ocr)
+                pages.add_scan(functools.partial(_read_frame, frame, options), options.ocr)
     except (OSError, Image.DecompressionBombError) as exc:
         return _failed(f"the image could not be read: {exc}")
     return pages
+
+
+def _read_frame(frame: "Image.Image", options: ExtractionOptions) -> str:
+    # Only the header is read so far: refuse before the pixels are decoded.
+    check_pixels(frame.width, frame.height, options.max_pixels)
+    return read_image(frame, options.ocr)
 
 
 def _pdf_error(message: str) -> str:

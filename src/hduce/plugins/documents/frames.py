@@ -9,6 +9,8 @@ from hduce.plugins.documents.extraction import ExtractionOptions
 
 T = TypeVar("T")
 _LENGTH = struct.Struct(">I")
+HEADER_SIZE = _LENGTH.size
+"""Bytes of a frame's header: the body's length, big-endian."""
 
 
 class Job(msgspec.Struct, frozen=True, kw_only=True):
@@ -33,9 +35,6 @@ def decode_body(body: bytes, kind: type[T]) -> T:
 def frame_length(header: bytes) -> int:
     """The body length a frame header announces."""
     return int(_LENGTH.unpack(header)[0])
-
-
-HEADER_SIZE = _LENGTH.size
 
 
 def write_frame(stream: BinaryIO, message: Any) -> None:
