@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from hduce.plugins.documents.storage import BlobStore, StoreUnusable
 from tests.plugins.documents.files import CLINIC_LETTER, image
 from tests.plugins.documents.helpers import API, extracted, stored_files, uploaded
 from tests.plugins.users.clinic import Clinic, Member
@@ -70,3 +71,11 @@ async def test_a_download_keeps_a_matching_extension_and_gets_one_when_missing(
         download = await clinic.client.get(f"{API}/{created['id']}/content", headers=doctor.headers)
         names[filename] = attachment_name(download.headers["content-disposition"])
     assert names == {"Scan.PNG": "Scan.PNG", "scan": "scan.png"}
+
+
+def test_a_store_that_cannot_be_made_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    with pytest.raises(StoreUnusable) as refused:
+        BlobStore(tmp_path / "a-file" / "documents").secure()
+    assert str(refused.value).startswith("plugins.documents.storage_dir: cannot use ")
+    assert str(refused.value).endswith(": Not a directory")

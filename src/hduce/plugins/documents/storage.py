@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from hduce.core.config import ConfigError
 from hduce.plugins.documents.errors import InsufficientStorage
 
 TEMP_DIR = ".incoming"
@@ -38,6 +39,10 @@ def full_disk_as_507() -> Iterator[None]:
         raise InsufficientStorage(
             "the document store has no space left; the upload was not kept, try again later"
         ) from exc
+
+
+class StoreUnusable(ConfigError):
+    """The store's folder cannot be created or made private (said at start-up)."""
 
 
 class StagedFile:
@@ -82,13 +87,17 @@ class BlobStore:
 
     def secure(self) -> None:
         """Create the store private (0700), or make an existing one so (checked at start)."""
-        self.root.mkdir(FOLDER_MODE, parents=True, exist_ok=True)
-        current = stat.S_IMODE(self.root.stat().st_mode)
-        if current != FOLDER_MODE:
-            logger.warning(
-                "document store %s was %o; set to %o (private)", self.root, current, FOLDER_MODE
-            )
-            self.root.chmod(FOLDER_MODE)
+        try:
+            self.root.mkdir(FOLDER_MODE, parents=True, exist_ok=True)
+            current = stat.S_IMODE(self.root.stat().st_mode)
+            if current != FOLDER_MODE:
+                logger.warning(
+                    "document store %s was %o; set to %o (private)", self.root, current, FOLDER_MODE
+                )
+                self.root.chmod(FOLDER_MODE)
+        except OSError as exc:
+            key = "plugins.documents.storage_dir"
+            raise StoreUnusable(f"{key}: cannot use {self.root}: {exc.strerror}", key=key) from None
 
     def path(self, sha256: str) -> Path:
         """Where the file with this digest lives."""
