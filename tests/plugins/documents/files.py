@@ -138,8 +138,8 @@ CLINIC_LETTER = (
 
 
 def inflating_pdf(inflated: int) -> bytes:
-    """One page whose content stream is `inflated` bytes of blanks, deflated to about 1/1000."""
-    deflater = zlib.compressobj(9)
+    """One page whose content stream is `inflated` bytes of blanks, deflated to about 1/200."""
+    deflater = zlib.compressobj(1)
     blanks = b" " * (1024 * 1024)
     stream = b"".join(deflater.compress(blanks) for _ in range(inflated // len(blanks)))
     stream += deflater.flush()
