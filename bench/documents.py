@@ -263,6 +263,14 @@ async def wait_done(
     return statuses
 
 
+async def embedded_db(data_dir: Path) -> asyncpg.Connection:
+    """A connection to the embedded PostgreSQL that `hduce serve` started under `data_dir`."""
+    dsn = EmbeddedPostgres(data_dir / "pg").status().dsn
+    if dsn is None:
+        raise RuntimeError("the embedded PostgreSQL of `hduce serve` is not running")
+    return await asyncpg.connect(dsn)
+
+
 async def run_bench(args: argparse.Namespace, scratch: Path) -> None:
     """Start `hduce serve`, run both phases, print the figures."""
     data_dir, port, secret = scratch / "data", free_port(), secrets.token_urlsafe(32)
@@ -281,10 +289,7 @@ async def run_bench(args: argparse.Namespace, scratch: Path) -> None:
         async with client_for(f"http://127.0.0.1:{port}", args.clients) as client:
             client.timeout = httpx.Timeout(120.0)
             await wait_ready(client, "/health/detailed", serve, args.timeout)
-            dsn = EmbeddedPostgres(data_dir / "pg").status().dsn
-            if dsn is None:
-                raise RuntimeError("the embedded PostgreSQL of `hduce serve` is not running")
-            db = await asyncpg.connect(dsn)
+            db = await embedded_db(data_dir)
             try:
                 clinic = Clinic(db, secret)
                 _, nurse = await clinic.member("nurse")

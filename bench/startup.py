@@ -4,6 +4,7 @@ Run from the repository root: `.venv/bin/python bench/startup.py [--warm-runs 3]
 """
 
 import argparse
+import asyncio
 import json
 import math
 import secrets
@@ -17,6 +18,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import psutil
 
 from _common import (
@@ -31,9 +33,12 @@ from _common import (
     subprocess_env,
     verdict,
 )
+from appointments import Clinic
+from documents import embedded_db, make_pdf
 
 WARM_TARGET_S = 5.0
 RSS_TARGET_MB = 500.0
+DOCUMENT_RSS_TARGET_MB = 400.0
 MB = 1024 * 1024
 
 
@@ -65,6 +70,9 @@ class Run:
     listening_s: float = float("nan")
     green_s: float = float("nan")
     memory: Memory = field(default_factory=Memory)
+    document_s: float = float("nan")
+    with_extraction: Memory = field(default_factory=Memory)
+    after_idle: Memory = field(default_factory=Memory)
     exit_s: float = float("nan")
     clean_s: float = float("nan")
     exit_code: int | None = None
@@ -81,6 +89,12 @@ def parse_args() -> argparse.Namespace:
         help="config file for `hduce serve` (default config/test.toml)",
     )
     parser.add_argument("--idle", type=float, default=3.0, help="idle seconds before RSS")
+    parser.add_argument(
+        "--extraction-idle",
+        type=float,
+        default=5.0,
+        help="documents.extraction_idle_timeout for the run (default 5 s)",
+    )
     parser.add_argument("--timeout", type=float, default=90.0, help="max seconds to go green")
     parser.add_argument("--keep", action="store_true", help="keep the scratch dir and logs")
     return parser.parse_args()
@@ -176,6 +190,32 @@ def measure_memory(serve_pid: int, pgdata: Path) -> Memory:
     return memory
 
 
+async def first_document(port: int, data_dir: Path, secret: str) -> float:
+    """Upload a 2-page PDF as a nurse; seconds until its extraction is `done`."""
+    db = await embedded_db(data_dir)
+    try:
+        clinic = Clinic(db, secret)
+        _, nurse = await clinic.member("nurse")
+        patient, _ = await clinic.member("patient")
+    finally:
+        await db.close()
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+        started = time.perf_counter()
+        created = await client.post(
+            "/api/v1/documents",
+            content=make_pdf(0, 2),
+            params={"patient_id": str(patient)},
+            headers={**nurse, "Content-Type": "application/pdf"},
+        )
+        created.raise_for_status()
+        url = f"/api/v1/documents/{created.json()['id']}"
+        while (status := (await client.get(url, headers=nurse)).json()["status"]) != "done":
+            if status == "failed" or time.perf_counter() - started > 60:
+                raise RuntimeError(f"the first document ended {status}")
+            await asyncio.sleep(0.05)
+        return time.perf_counter() - started
+
+
 def stop(proc: subprocess.Popen[bytes], run: Run, scratch: Path) -> None:
     """SIGTERM the serve process; time its exit and the disappearance of its servers."""
     started = time.perf_counter()
@@ -196,10 +236,12 @@ def one_run(label: str, args: argparse.Namespace, scratch: Path, data_dir: Path)
     """Start `hduce serve`, wait until green, idle, measure memory, SIGTERM it."""
     run = Run(label)
     port = free_port()
+    secret = secrets.token_urlsafe(32)
     env = subprocess_env(
         HDUCE_DATA_DIR=str(data_dir),
         HDUCE_SERVER__PORT=str(port),
-        JWT_SECRET=secrets.token_urlsafe(32),
+        HDUCE_PLUGINS__DOCUMENTS__EXTRACTION_IDLE_TIMEOUT=str(args.extraction_idle),
+        JWT_SECRET=secret,
     )
     log = scratch / f"serve-{label}.log"
     with log.open("wb") as output:
@@ -217,6 +259,11 @@ def one_run(label: str, args: argparse.Namespace, scratch: Path, data_dir: Path)
         wait_green(proc, run, port, data_dir / "pg", args.timeout)
         time.sleep(args.idle)
         run.memory = measure_memory(proc.pid, data_dir / "pg")
+        run.document_s = asyncio.run(first_document(port, data_dir, secret))
+        time.sleep(min(args.idle, args.extraction_idle / 2))
+        run.with_extraction = measure_memory(proc.pid, data_dir / "pg")
+        time.sleep(args.extraction_idle + 2)
+        run.after_idle = measure_memory(proc.pid, data_dir / "pg")
         stop(proc, run, scratch)
     except BaseException:
         print(f"--- tail of {log}:", file=sys.stderr)
@@ -233,6 +280,11 @@ def one_run(label: str, args: argparse.Namespace, scratch: Path, data_dir: Path)
     return run
 
 
+def extraction_count(run: Run) -> int:
+    """Processes the first document added to the tree (the extraction processes)."""
+    return sum(run.with_extraction.count.values()) - sum(run.memory.count.values())
+
+
 def report(runs: list[Run]) -> None:
     """Print the per-run table, then the summary against the targets."""
     print()
@@ -247,6 +299,9 @@ def report(runs: list[Run]) -> None:
             "nats MB",
             "RSS MB",
             "PSS MB",
+            "doc s",
+            "+extr MB (n)",
+            "idle MB",
             "exit s",
             "clean s",
             "code",
@@ -263,6 +318,9 @@ def report(runs: list[Run]) -> None:
                 r.memory.rss.get("nats-server", 0.0),
                 r.memory.rss_total,
                 r.memory.pss_total,
+                r.document_s,
+                f"{r.with_extraction.rss_total:.0f} ({extraction_count(r)})",
+                r.after_idle.rss_total,
                 r.exit_s,
                 r.clean_s,
                 r.exit_code,
@@ -287,6 +345,14 @@ def report(runs: list[Run]) -> None:
     print(
         f"  target idle RSS <= {RSS_TARGET_MB:.0f} MB      : {verdict(max(rss) <= RSS_TARGET_MB)}"
     )
+    with_doc = [r.with_extraction.rss_total for r in runs]
+    after_idle = [r.after_idle.rss_total for r in runs]
+    print(f"tree RSS after 1st document      : {median(with_doc):.0f} MB ({max(with_doc):.0f} MB)")
+    print(
+        f"  ... once extraction went idle  : {median(after_idle):.0f} MB ({max(after_idle):.0f} MB)"
+    )
+    target = DOCUMENT_RSS_TARGET_MB
+    print(f"  target <= {target:.0f} MB with extraction : {verdict(max(with_doc) <= target)}")
     exits = [r.exit_s for r in runs]
     cleans = [r.clean_s for r in runs]
     print(f"shutdown on SIGTERM median (max) : {median(exits):.2f} s ({max(exits):.2f} s)")

@@ -1,6 +1,7 @@
 """Real files made in the tests: PDFs (fpdf2), images (Pillow), text; nothing is committed."""
 
 import io
+import zlib
 from typing import Any
 
 from fpdf import FPDF
@@ -134,3 +135,46 @@ CLINIC_LETTER = (
     "Referral letter\n\nDear colleague,\r\nplease see Mr. Dupont (BP 150/95 mmHg).\r\n"
     "Current treatment: lisinopril 10 mg daily.\nAllergies: NKDA\n"
 )
+
+
+def inflating_pdf(inflated: int) -> bytes:
+    """One page whose content stream is `inflated` bytes of blanks, deflated to about 1/200."""
+    deflater = zlib.compressobj(1)
+    blanks = b" " * (1024 * 1024)
+    stream = b"".join(deflater.compress(blanks) for _ in range(inflated // len(blanks)))
+    stream += deflater.flush()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(stream), stream),
+    ]
+    pdf, offsets = bytearray(b"%PDF-1.7\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(pdf))
+        pdf += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(pdf)
+    pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    pdf += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    pdf += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(pdf)
+
+
+def blank_picture(size: tuple[int, int]) -> bytes:
+    """A white 1-bit PNG of `size` pixels (tiny as a file, large once decoded)."""
+    buffer = io.BytesIO()
+    Image.new("1", size, 1).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def scanned_letters_pdf(pages: int) -> bytes:
+    """`pages` pages that are pictures of typed lines: slow work for OCR."""
+    picture = text_picture([f"Line {n}: patient seen, blood pressure normal." for n in range(12)])
+    pdf = _pdf()
+    for _ in range(pages):
+        pdf.add_page()
+        pdf.image(io.BytesIO(picture), x=10, y=10, w=190)
+    return bytes(pdf.output())

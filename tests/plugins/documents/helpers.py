@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+import psutil
 from httpx import Response
 
 from hduce.core.config import Settings
@@ -12,6 +13,8 @@ from tests.plugins.users.clinic import IDENTITY_PLUGINS, Clinic, Member, identit
 from tests.support.context import wait_for_row
 
 API = "/api/v1/documents"
+EXTRACTION_PROCESS = "hduce/plugins/documents/extraction_process.py"
+"""The script extraction processes run, which names them in `ps`."""
 
 
 def documents_settings(settings: Settings, storage: Path, **config: Any) -> Settings:
@@ -114,3 +117,27 @@ async def asgi_request(
     status = next(m["status"] for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return status, body
+
+
+def extraction_processes(parent: int | None = None) -> list[psutil.Process]:
+    """Live extraction processes under `parent` (default: this process)."""
+    found = []
+    for child in psutil.Process(parent).children(recursive=True):
+        try:
+            if child.status() != psutil.STATUS_ZOMBIE and EXTRACTION_PROCESS in " ".join(
+                child.cmdline()
+            ):
+                found.append(child)
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
+async def processing(clinic: Clinic, document_id: str) -> None:
+    """Wait until a document's extraction has been claimed by the task."""
+    await clinic.in_app(
+        wait_for_row,
+        clinic.context.db.shared_pool,
+        "SELECT 1 FROM document WHERE id = $1 AND status <> 'pending'",
+        uuid.UUID(document_id),
+    )

@@ -147,7 +147,10 @@ async def test_health_reports_the_store_and_the_backlog(clinic: Clinic) -> None:
     assert status.ok
     assert status.detail["writable"] is True
     assert status.detail["failed"] >= 0
-    assert set(status.detail) == {"writable", "ocr", "pending", "processing", "failed"}
+    assert set(status.detail) == {
+        *("writable", "free", "min_free", "ocr"),
+        *("pending", "processing", "failed"),
+    }
     assert status.detail["ocr"] == "eng"
 
 

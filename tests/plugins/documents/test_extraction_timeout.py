@@ -1,13 +1,11 @@
 """An extraction over `extraction_timeout` fails the document and kills its worker process."""
 
-import os
 from typing import Any
 
-import psutil
 import pytest
 
 from tests.plugins.documents.files import long_pdf
-from tests.plugins.documents.helpers import extracted, uploaded
+from tests.plugins.documents.helpers import extracted, extraction_processes, uploaded
 from tests.plugins.users.clinic import Clinic, Member
 
 
@@ -17,18 +15,15 @@ def documents_config() -> dict[str, Any]:
     return {"extraction_timeout": "1ms", "extraction_workers": 1}
 
 
-def extraction_processes() -> set[int]:
-    children = psutil.Process(os.getpid()).children(recursive=True)
-    return {c.pid for c in children if "spawn_main" in " ".join(c.cmdline())}
-
-
 async def test_a_slow_extraction_fails_and_its_process_is_killed(
     clinic: Clinic, doctor: Member, patient: Member
 ) -> None:
-    before = extraction_processes()
+    before = {process.pid for process in extraction_processes()}
     for pages in (3, 4):
         created = await uploaded(clinic, doctor, long_pdf(pages), patient=patient)
         row = await extracted(clinic, created["id"])
         assert (row["status"], row["error"]) == ("failed", "extraction took longer than 0.001 s")
         assert row["attempts"] == 1
-    assert extraction_processes() <= before, "timed-out extraction processes were left running"
+    assert {process.pid for process in extraction_processes()} <= before, (
+        "timed-out extraction processes were left running"
+    )

@@ -10,14 +10,13 @@ from pathlib import Path
 
 import asyncpg
 import httpx
-import psutil
 import pytest
 
 from hduce.core.config import AuthSettings
 from hduce.core.security import Principal, TokenService
 from hduce.runtime import EmbeddedPostgres, free_port
 from tests.plugins.documents.files import lab_report_pdf
-from tests.plugins.documents.helpers import API
+from tests.plugins.documents.helpers import API, extraction_processes
 from tests.support.processes import hduce_env, hduce_process, processes_using, wait_until
 
 CAP = 1024 * 1024
@@ -38,12 +37,6 @@ async def account(dsn: str, tokens: TokenService, role: str) -> tuple[uuid.UUID,
         await connection.close()
     token, _ = tokens.issue(Principal(id=account_id, roles=frozenset({role})))
     return account_id, {"Authorization": f"Bearer {token}"}
-
-
-def extraction_processes(pid: int) -> list[psutil.Process]:
-    """The spawned extraction workers under the serve process."""
-    children = psutil.Process(pid).children(recursive=True)
-    return [c for c in children if "multiprocessing" in " ".join(c.cmdline())]
 
 
 async def over_the_cap() -> AsyncIterator[bytes]:

@@ -37,7 +37,9 @@ class DocumentsPlugin(HducePlugin):
         assert isinstance(self.config, DocumentsConfig)
         check_models(ExtractionOptions.from_config(self.config).ocr)
         root = Path(self.config.storage_dir or Path(context.settings.data_dir) / "documents")
-        env = Env(context, self.config, DocumentStore(context.db), BlobStore(root.absolute()))
+        blobs = BlobStore(root.absolute())
+        blobs.secure()
+        env = Env(context, self.config, DocumentStore(context.db), blobs)
         self.services = DocumentServices.build(env)
         context.events.subscribe(
             DocumentUploaded, self.services.extraction.handle, task_name="documents.extract"

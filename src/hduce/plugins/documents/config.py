@@ -7,6 +7,7 @@ from msgspec import Meta
 from hduce.core.config import Duration, Section
 
 MIB = 1024 * 1024
+GIB = 1024 * MIB
 
 
 class DocumentsConfig(Section):
@@ -28,6 +29,19 @@ class DocumentsConfig(Section):
     """Processes that extract text (PDFium is not thread-safe, so processes, not threads)."""
     extraction_timeout: Duration = Duration(120)
     """Longest extraction of one document; its process is then killed and the document `failed`."""
+    extraction_memory_limit: Annotated[int, Meta(ge=0)] = GIB
+    """Address space of each extraction process, in bytes (0: none); PDF streams may inflate
+    to a quarter of it, and a file needing more fails with a reason."""
+    extraction_recycle_after: Annotated[int, Meta(ge=1)] = 200
+    """Documents one extraction process reads before a fresh one replaces it."""
+    extraction_recycle_memory: Annotated[int, Meta(ge=0)] = 512 * MIB
+    """Resident memory after a document beyond which the extraction process is replaced."""
+    extraction_idle_timeout: Duration = Duration(60)
+    """An extraction process without work this long exits (a new one starts on demand)."""
+    max_image_pixels: Annotated[int, Meta(ge=1)] = 50_000_000
+    """Largest picture (or TIFF page) read, in pixels; a larger one fails before it is decoded."""
+    storage_min_free: Annotated[int, Meta(ge=0)] = 100 * MIB
+    """Free bytes the store's file system must keep; below it the health check fails."""
     date_order: Literal["dmy", "mdy"] = "dmy"
     """How numeric dates like `03/04/2026` in documents are read: day first or month first."""
     ocr: bool = True

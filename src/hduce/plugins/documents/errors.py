@@ -31,3 +31,9 @@ class NotExtracted(Conflict):
     """The document's text is not available (extraction pending or failed)."""
 
     slug, title = "not-extracted", "Text not available"
+
+
+class InsufficientStorage(HduceError):
+    """The document store's file system is full; the upload is dropped and may be retried."""
+
+    status_code, slug, title = 507, "insufficient-storage", "Insufficient storage"

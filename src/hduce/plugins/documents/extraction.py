@@ -1,21 +1,29 @@
 """Text and entity extraction of one stored file; runs in a worker process, never on the loop."""
 
 import functools
+import logging
 import re
+import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from hduce.plugins.documents.budget import check_pdf_streams, check_pixels
 from hduce.plugins.documents.config import DocumentsConfig
 from hduce.plugins.documents.entities import PAGE_BREAK, extract_entities
+from hduce.plugins.documents.failures import Unreadable
 from hduce.plugins.documents.ocr import MAX_PIXELS, OcrOptions, read_image
 from hduce.plugins.documents.sniff import JPEG, PDF, PNG, TEXT, TIFF
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 # Control characters PDFium leaves in text (soft hyphens come out as \x02); tab, line feed and
 # form feed stay.
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0d-\x1f\x7f]")
+logger = logging.getLogger("hduce.documents.extraction")
 
 
 class ExtractionOptions(msgspec.Struct, frozen=True, kw_only=True):
@@ -23,6 +31,10 @@ class ExtractionOptions(msgspec.Struct, frozen=True, kw_only=True):
 
     date_order: str = "dmy"
     ocr: OcrOptions = msgspec.field(default_factory=OcrOptions)
+    max_stream: int = 0
+    """Most bytes one PDF stream may inflate to (0: no check)."""
+    max_pixels: int = 50_000_000
+    """Most pixels of one picture."""
 
     @classmethod
     def from_config(cls, config: DocumentsConfig) -> "ExtractionOptions":
@@ -34,7 +46,12 @@ class ExtractionOptions(msgspec.Struct, frozen=True, kw_only=True):
             max_pages=config.ocr_max_pages,
             dpi=config.ocr_dpi,
         )
-        return cls(date_order=config.date_order, ocr=ocr)
+        return cls(
+            date_order=config.date_order,
+            ocr=ocr,
+            max_stream=config.extraction_memory_limit // 4,
+            max_pixels=config.max_image_pixels,
+        )
 
 
 class ExtractionResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -82,20 +99,39 @@ def extract_file(path: str, content_type: str, options: ExtractionOptions) -> di
     try:
         result = _extract(Path(path), content_type, options)
     except FileNotFoundError:
-        result = ExtractionResult(ok=False, error="the stored file is missing")
+        result = _failed("the stored file is missing")
+    except Unreadable as exc:
+        result = _failed(str(exc))
+    except MemoryError:
+        result = _failed("the file needs more memory than extraction may use")
+    except Exception as exc:  # every failure becomes the document's reason, never a retry
+        logger.exception("extraction of %s failed", path)
+        result = _failed(f"the file could not be read ({type(exc).__name__}: {exc})")
     return msgspec.to_builtins(result)
+
+
+def preload() -> None:
+    """Import the decoders up front, so a job's timeout counts extraction only."""
+    import pypdfium2  # noqa: F401
+    from PIL import ImageSequence, PngImagePlugin, TiffImagePlugin  # noqa: F401
+
+
+def _failed(error: str) -> ExtractionResult:
+    return ExtractionResult(ok=False, error=error)
 
 
 def _extract(path: Path, content_type: str, options: ExtractionOptions) -> ExtractionResult:
     if content_type == PDF:
+        if options.max_stream:
+            check_pdf_streams(path, options.max_stream)
         pages = _pdf_pages(path, options.ocr)
     elif content_type in (PNG, JPEG, TIFF):
-        pages = _image_pages(path, options.ocr)
+        pages = _image_pages(path, options)
     elif content_type == TEXT:
         text = _plain_text(path.read_bytes())
         return ExtractionResult(ok=True, text=text, entities=_entities(text, options))
     else:
-        return ExtractionResult(ok=False, error=f"no extractor for {content_type}")
+        return _failed(f"no extractor for {content_type}")
     if isinstance(pages, ExtractionResult):
         return pages
     text = PAGE_BREAK.join(pages.texts)
@@ -119,7 +155,7 @@ def _pdf_pages(path: Path, ocr: OcrOptions) -> _Pages | ExtractionResult:
     try:
         document = pdfium.PdfDocument(path)
     except pdfium.PdfiumError as exc:
-        return ExtractionResult(ok=False, error=_pdf_error(str(exc)))
+        return _failed(_pdf_error(str(exc)))
     try:
         pages = _Pages()
         for index in range(len(document)):
@@ -134,7 +170,7 @@ def _pdf_pages(path: Path, ocr: OcrOptions) -> _Pages | ExtractionResult:
             page.close()
         return pages
     except pdfium.PdfiumError as exc:
-        return ExtractionResult(ok=False, error=f"the PDF could not be read: {exc}")
+        return _failed(f"the PDF could not be read: {exc}")
     finally:
         document.close()
 
@@ -146,17 +182,27 @@ def _read_scanned(page: Any, ocr: OcrOptions) -> str:
     return read_image(page.render(scale=scale, grayscale=True).to_pil(), ocr)
 
 
-def _image_pages(path: Path, ocr: OcrOptions) -> _Pages | ExtractionResult:
+def _image_pages(path: Path, options: ExtractionOptions) -> _Pages | ExtractionResult:
     from PIL import Image, ImageSequence
 
     pages = _Pages()
     try:
-        with Image.open(path) as image:
+        with warnings.catch_warnings():
+            # `max_pixels` is checked before a picture is decoded; Pillow's warning says less.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(path)
+        with image:
             for frame in ImageSequence.Iterator(image):
-                pages.add_scan(functools.partial(read_image, frame, ocr), ocr)
+                pages.add_scan(functools.partial(_read_frame, frame, options), options.ocr)
     except (OSError, Image.DecompressionBombError) as exc:
-        return ExtractionResult(ok=False, error=f"the image could not be read: {exc}")
+        return _failed(f"the image could not be read: {exc}")
     return pages
+
+
+def _read_frame(frame: "Image.Image", options: ExtractionOptions) -> str:
+    # Only the header is read so far: refuse before the pixels are decoded.
+    check_pixels(frame.width, frame.height, options.max_pixels)
+    return read_image(frame, options.ocr)
 
 
 def _pdf_error(message: str) -> str:

@@ -19,7 +19,7 @@ from hduce.plugins.documents.pool import ExtractionTimedOut, ExtractorCrashed, E
 logger = logging.getLogger("hduce.documents")
 
 MAX_ATTEMPTS = 3
-"""Extractions of one document before it is marked failed (a file that crashes the extractor)."""
+"""Claims of one document before it is marked failed (workers that died while extracting it)."""
 # `processing` too: a worker that died mid-extraction leaves it so, and the task is redelivered.
 CLAIM = """
 UPDATE document SET status = 'processing', attempts = attempts + 1, updated_at = now()
@@ -59,12 +59,9 @@ class Extraction:
                 self._options,
                 seconds=float(config.extraction_timeout),
             )
-        except ExtractionTimedOut as exc:
+        except (ExtractionTimedOut, ExtractorCrashed) as exc:
+            # Each job has a process of its own: the failure is this file's, retrying repeats it.
             result = _failure(str(exc))
-        except ExtractorCrashed as exc:
-            if claimed["attempts"] < MAX_ATTEMPTS:
-                raise  # maybe a neighbour's crash: the task is retried
-            result = _failure(f"{exc} ({MAX_ATTEMPTS} attempts)")
         await self._finish(claimed, result)
 
     async def _finish(self, claimed: Any, result: dict[str, Any]) -> None:

@@ -1,4 +1,4 @@
-"""The `documents` health check: a writable store, OCR languages, unfinished and failed work."""
+"""The `documents` health check: a writable store with room, OCR languages, unfinished work."""
 
 import asyncio
 
@@ -12,19 +12,25 @@ WHERE deleted_at IS NULL AND status IN ('pending', 'processing', 'failed') GROUP
 
 
 class StorageHealth:
-    """Fails when files cannot be written; reports pending, processing and failed documents."""
+    """Fails when files cannot be written or free space is below `storage_min_free`."""
 
     def __init__(self, env: Env) -> None:
         self._env = env
 
     async def check(self) -> HealthStatus:
-        """Probe the store and count documents by status."""
-        writable = await asyncio.to_thread(self._env.blobs.writable)
+        """Probe the store (a real write) and its free space; count documents by status."""
+        blobs, config = self._env.blobs, self._env.config
+        writable = await asyncio.to_thread(blobs.writable)
+        free = await asyncio.to_thread(blobs.free)
         counts = {"pending": 0, "processing": 0, "failed": 0}
         for record in await self._env.context.db.fetch(COUNTS):
             counts[record["status"]] = int(record["n"])
-        config = self._env.config
         ocr = config.ocr_languages if config.ocr else "off"
-        # No storage path: the details say whether it works, not where the files are.
-        detail = {"writable": writable, "ocr": ocr, **counts}
-        return HealthStatus(ok=writable, detail=detail)
+        detail = {
+            "writable": writable,
+            "free": free,
+            "min_free": config.storage_min_free,
+            "ocr": ocr,
+            **counts,
+        }
+        return HealthStatus(ok=writable and free >= config.storage_min_free, detail=detail)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from hduce.core.config import ConfigError
+from hduce.plugins.documents.failures import Unreadable
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -73,7 +74,12 @@ def read_image(image: "Image", options: OcrOptions) -> str:
         gray = gray.resize((int(gray.width * factor), int(gray.height * factor)))
     engine = _engine(options)
     engine.SetImage(gray)
-    return str(engine.GetUTF8Text())
+    try:
+        return str(engine.GetUTF8Text())
+    except RuntimeError as exc:  # tesserocr's only error, e.g. for a side over 32767 pixels
+        raise Unreadable(
+            f"OCR could not read a {gray.width} x {gray.height} picture (Tesseract: {exc})"
+        ) from None
 
 
 def _engine(options: OcrOptions) -> Any:

@@ -1,63 +1,53 @@
-"""The process pool extraction runs in: created on first use, replaced if a worker dies."""
+"""The extraction pool: a few slots, each with a process of its own; a job waits for a free slot."""
 
 import asyncio
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from hduce.plugins.documents.extraction import ExtractionOptions, extract_file
+from hduce.plugins.documents.config import DocumentsConfig
+from hduce.plugins.documents.extraction import ExtractionOptions
+from hduce.plugins.documents.frames import Job
+from hduce.plugins.documents.slot import (
+    ExtractionTimedOut,
+    ExtractorCrashed,
+    ProcessLimits,
+    Slot,
+)
 
-
-class ExtractorCrashed(RuntimeError):
-    """A worker process died while extracting (e.g. PDFium crashed on a malformed file)."""
-
-
-class ExtractionTimedOut(RuntimeError):
-    """An extraction ran longer than allowed; its worker process was killed."""
+__all__ = ["ExtractionTimedOut", "ExtractorCrashed", "ExtractorPool"]
 
 
 class ExtractorPool:
-    """A small pool of spawned processes; PDFium is not thread-safe, so never threads."""
+    """Processes, not threads (PDFium is not thread-safe), started on first use."""
 
-    def __init__(self, workers: int) -> None:
-        self._workers = max(1, workers)
-        self._executor: ProcessPoolExecutor | None = None
+    def __init__(self, workers: int, limits: ProcessLimits) -> None:
+        self._slots = [Slot(limits) for _ in range(max(1, workers))]
+        self._free: asyncio.Queue[Slot] = asyncio.Queue()
+        for slot in self._slots:
+            self._free.put_nowait(slot)
 
-    def _pool(self) -> ProcessPoolExecutor:
-        if self._executor is None:
-            # spawn: a fork of a process running an event loop and database pools is not safe.
-            context = multiprocessing.get_context("spawn")
-            self._executor = ProcessPoolExecutor(self._workers, mp_context=context)
-        return self._executor
+    @classmethod
+    def from_config(cls, config: DocumentsConfig) -> "ExtractorPool":
+        """The pool `[plugins.documents]` describes."""
+        limits = ProcessLimits(
+            memory=config.extraction_memory_limit,
+            recycle_after=config.extraction_recycle_after,
+            recycle_resident=config.extraction_recycle_memory,
+            idle=float(config.extraction_idle_timeout),
+        )
+        return cls(config.extraction_workers, limits)
 
     async def extract(
         self, path: str, content_type: str, options: ExtractionOptions, *, seconds: float
     ) -> dict[str, Any]:
-        """Run `extract_file` in a worker process, for at most `seconds`."""
-        pool = self._pool()
-        running = asyncio.get_running_loop().run_in_executor(
-            pool, extract_file, path, content_type, options
-        )
+        """Run `extract_file` in a free process, for at most `seconds` once it has started."""
+        slot = await self._free.get()
         try:
-            return await asyncio.wait_for(running, seconds)
-        except TimeoutError:
-            # A process stuck in PDFium cannot be interrupted: end the pool, start afresh.
-            await self._kill(pool)
-            raise ExtractionTimedOut(f"extraction took longer than {seconds:g} s") from None
-        except BrokenProcessPool:
-            await self._kill(pool)
-            raise ExtractorCrashed("the extraction process crashed on this file") from None
-
-    async def _kill(self, pool: ProcessPoolExecutor) -> None:
-        if self._executor is pool:
-            self._executor = None
-        for process in list((pool._processes or {}).values()):
-            process.kill()
-        await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
+            return await slot.run(
+                Job(path=path, content_type=content_type, options=options), seconds
+            )
+        finally:
+            self._free.put_nowait(slot)
 
     async def close(self) -> None:
-        """Stop the worker processes (waits for running extractions)."""
-        executor, self._executor = self._executor, None
-        if executor is not None:
-            await asyncio.to_thread(executor.shutdown, wait=True, cancel_futures=True)
+        """Stop the processes (a running extraction is killed after a grace period)."""
+        await asyncio.gather(*(slot.close() for slot in self._slots))

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.datastructures import UploadFile
+from litestar.datastructures import CacheControlHeader, ResponseHeader, UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import MediaType, RequestEncodingType
 from litestar.handlers import HTTPRouteHandler
@@ -43,6 +43,9 @@ may be at most `max_upload_size` plus 64 KiB (413 otherwise).
 FORM_OVERHEAD = 64 * 1024
 READ_CHUNK = 1024 * 1024
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
+# Patient data: never kept by a browser or proxy, never rendered as another type.
+NO_STORE = CacheControlHeader(no_store=True)
+NOSNIFF = [ResponseHeader(name="X-Content-Type-Options", value="nosniff")]
 
 
 @dataclass
@@ -73,6 +76,8 @@ class DocumentController(Controller):
 
     path = "/documents"
     tags = ["documents"]
+    cache_control = NO_STORE
+    response_headers = NOSNIFF
 
     @post(
         # The size cap is the plugin's own (`max_upload_size`), enforced while streaming.
@@ -147,8 +152,6 @@ class DocumentController(Controller):
             filename=stored.filename,
             media_type=stored.content_type,
             content_disposition_type="attachment",
-            # Never let a browser render a stored file as something else (e.g. text as HTML).
-            headers={"X-Content-Type-Options": "nosniff"},
         )
 
     @get("/{document_id:uuid}/text", media_type=MediaType.TEXT, responses=problems(403, 404, 409))
@@ -190,6 +193,8 @@ def form_upload_handler(max_upload_size: int) -> HTTPRouteHandler:
         "/documents/form",
         tags=["documents"],
         request_max_body_size=max_upload_size + FORM_OVERHEAD,
+        cache_control=NO_STORE,
+        response_headers=NOSNIFF,
         responses=problems(403, 413, 415, 422),
         description=FORM_DESCRIPTION,
     )

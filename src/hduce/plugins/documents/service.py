@@ -22,6 +22,7 @@ from hduce.plugins.documents.entities import Entity
 from hduce.plugins.documents.env import Env
 from hduce.plugins.documents.errors import InvalidDocument, NotExtracted
 from hduce.plugins.documents.schemas import DocumentPage, DocumentRead, DocumentUpdate
+from hduce.plugins.documents.sniff import download_name
 from hduce.plugins.documents.store import DocumentRow
 
 DEFAULT_PAGE_SIZE = 50
@@ -110,7 +111,8 @@ class Documents:
         if not await asyncio.to_thread(path.is_file):
             raise NotFound("the document's file is missing from the store")
         await self._env.record_access("download", principal.id, row)
-        return StoredFile(path, row.content_type, row.filename or _filename(row))
+        name = download_name(row.filename or row.title, row.content_type)
+        return StoredFile(path, row.content_type, name)
 
     async def text(self, principal: Principal, document_id: uuid.UUID) -> str:
         """The extracted text, pages separated by form feeds (audited); 409 until extracted."""
@@ -170,14 +172,3 @@ class Documents:
         row = ensure_visible(principal, await self._env.rows.get(document_id))
         ensure_reads_content(principal, row)
         return row
-
-
-def _filename(row: DocumentRow) -> str:
-    extension = {
-        "application/pdf": ".pdf",
-        "image/png": ".png",
-        "image/jpeg": ".jpg",
-        "image/tiff": ".tif",
-        "text/plain": ".txt",
-    }.get(row.content_type, "")
-    return f"{row.title}{extension}"

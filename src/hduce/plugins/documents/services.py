@@ -23,7 +23,7 @@ class DocumentServices:
     @classmethod
     def build(cls, env: Env) -> "DocumentServices":
         """Wire the services around one environment (the process pool starts on first use)."""
-        pool = ExtractorPool(env.config.extraction_workers)
+        pool = ExtractorPool.from_config(env.config)
         return cls(
             uploads=Uploads(env),
             documents=Documents(env),

@@ -16,6 +16,14 @@ _MAGIC = (
 _TEXT_CONTROLS = frozenset(range(32)) - {9, 10, 12, 13}
 _LABELS = {PDF: "a PDF", PNG: "a PNG image", JPEG: "a JPEG image", TIFF: "a TIFF image"}
 _LABELS[TEXT] = "plain text"
+EXTENSIONS = {
+    PDF: (".pdf",),
+    PNG: (".png",),
+    JPEG: (".jpg", ".jpeg"),
+    TIFF: (".tif", ".tiff"),
+    TEXT: (".txt", ".text"),
+}
+"""File name extensions of each type, the usual one first."""
 
 
 def sniff(head: bytes) -> str | None:
@@ -29,6 +37,17 @@ def sniff(head: bytes) -> str | None:
 def label(content_type: str) -> str:
     """How a content type is named in messages."""
     return _LABELS.get(content_type, content_type)
+
+
+def download_name(name: str, content_type: str) -> str:
+    """`name` with an extension that matches the sniffed type (`x.html` holding text: `x.txt`)."""
+    extensions = EXTENSIONS.get(content_type)
+    if not extensions:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if dot and f".{extension.lower()}" in extensions:
+        return name
+    return f"{stem if dot and stem else name}{extensions[0]}"
 
 
 def _looks_like_text(head: bytes) -> bool:

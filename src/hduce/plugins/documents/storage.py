@@ -1,14 +1,48 @@
-"""Content-addressed file storage: `<root>/ab/cdef...` named by the SHA-256 of the bytes."""
+"""Content-addressed file storage: `<root>/ab/cdef...` named by the SHA-256 of the bytes.
 
+Medical documents: files are 0600 and folders 0700, readable by the service's user only.
+"""
+
+import contextlib
+import errno
 import hashlib
+import logging
 import os
 import secrets
+import shutil
+import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+from hduce.core.config import ConfigError
+from hduce.plugins.documents.errors import InsufficientStorage
 
 TEMP_DIR = ".incoming"
 WRITE_CHUNK = 1024 * 1024
 """Bytes collected before one write (and hash update) off the event loop."""
+FILE_MODE, FOLDER_MODE = 0o600, 0o700
+PROBE = b"\0" * 4096
+"""What the health check writes: one block, so a full disk shows (an empty file may not)."""
+_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+logger = logging.getLogger("hduce.documents")
+
+
+@contextlib.contextmanager
+def full_disk_as_507() -> Iterator[None]:
+    """Turn "no space left" (or a quota) into `InsufficientStorage`."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in _FULL:
+            raise
+        raise InsufficientStorage(
+            "the document store has no space left; the upload was not kept, try again later"
+        ) from exc
+
+
+class StoreUnusable(ConfigError):
+    """The store's folder cannot be created or made private (said at start-up)."""
 
 
 class StagedFile:
@@ -18,24 +52,30 @@ class StagedFile:
         self.path = path
         self.size = 0
         self._hash = hashlib.sha256()
-        self._file = path.open("xb")
+        with full_disk_as_507():
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+            self._file = os.fdopen(os.open(path, flags, FILE_MODE), "wb")
 
     def write(self, data: bytes) -> None:
         """Append `data` and feed it to the hash (blocking: run it in a thread)."""
-        self._file.write(data)
+        with full_disk_as_507():
+            self._file.write(data)
         self._hash.update(data)
         self.size += len(data)
 
     def finish(self) -> str:
         """Flush to disk and close; returns the SHA-256 (hex) of the whole file."""
-        self._file.flush()
-        os.fsync(self._file.fileno())
+        with full_disk_as_507():
+            self._file.flush()
+            os.fsync(self._file.fileno())
         self._file.close()
         return self._hash.hexdigest()
 
     def discard(self) -> None:
         """Close and delete the temporary file (a failed upload leaves nothing behind)."""
-        self._file.close()
+        # Closing flushes what is buffered: on a full disk that fails, and does not matter here.
+        with contextlib.suppress(OSError):
+            self._file.close()
         self.path.unlink(missing_ok=True)
 
 
@@ -45,6 +85,20 @@ class BlobStore:
     def __init__(self, root: Path) -> None:
         self.root = root
 
+    def secure(self) -> None:
+        """Create the store private (0700), or make an existing one so (checked at start)."""
+        try:
+            self.root.mkdir(FOLDER_MODE, parents=True, exist_ok=True)
+            current = stat.S_IMODE(self.root.stat().st_mode)
+            if current != FOLDER_MODE:
+                logger.warning(
+                    "document store %s was %o; set to %o (private)", self.root, current, FOLDER_MODE
+                )
+                self.root.chmod(FOLDER_MODE)
+        except OSError as exc:
+            key = "plugins.documents.storage_dir"
+            raise StoreUnusable(f"{key}: cannot use {self.root}: {exc.strerror}", key=key) from None
+
     def path(self, sha256: str) -> Path:
         """Where the file with this digest lives."""
         return self.root / sha256[:2] / sha256[2:]
@@ -52,7 +106,8 @@ class BlobStore:
     def stage(self) -> StagedFile:
         """A new temporary file in the store (same file system, so the final rename is atomic)."""
         incoming = self.root / TEMP_DIR
-        incoming.mkdir(parents=True, exist_ok=True)
+        with full_disk_as_507():
+            incoming.mkdir(FOLDER_MODE, parents=True, exist_ok=True)
         return StagedFile(incoming / f"{secrets.token_hex(16)}.part")
 
     def commit(self, staged: StagedFile, sha256: str) -> None:
@@ -61,18 +116,28 @@ class BlobStore:
         if target.exists():
             staged.path.unlink(missing_ok=True)
             return
-        target.parent.mkdir(exist_ok=True)
-        os.replace(staged.path, target)
+        with full_disk_as_507():
+            target.parent.mkdir(FOLDER_MODE, exist_ok=True)
+            os.replace(staged.path, target)
 
     def remove(self, sha256: str) -> None:
         """Delete a stored file (no error if it is gone already)."""
         self.path(sha256).unlink(missing_ok=True)
 
     def writable(self) -> bool:
-        """Whether a file can be created in the store (for the health check)."""
+        """Whether a block can be written and synced in the store (for the health check)."""
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            with tempfile.TemporaryFile(dir=self.root):
-                return True
+            with tempfile.TemporaryFile(dir=self.root) as probe:
+                probe.write(PROBE)
+                probe.flush()
+                os.fsync(probe.fileno())
+            return True
         except OSError:
             return False
+
+    def free(self) -> int:
+        """Bytes free on the store's file system (0 when it cannot be read)."""
+        try:
+            return shutil.disk_usage(self.root).free
+        except OSError:
+            return 0

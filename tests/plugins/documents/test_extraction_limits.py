@@ -1,0 +1,88 @@
+"""Extraction under a memory limit: bombs fail with a reason, their neighbours are unaffected."""
+
+from pathlib import Path
+
+import psutil
+
+from hduce.plugins.documents.extraction import ExtractionOptions, extract_file
+from hduce.plugins.documents.ocr import OcrOptions
+from tests.plugins.documents.files import blank_picture, inflating_pdf, long_pdf
+from tests.plugins.documents.helpers import extracted, extraction_processes, uploaded
+from tests.plugins.users.clinic import Clinic, Member
+
+GIB = 1024**3
+MEMORY_LIMIT = GIB
+"""The default `extraction_memory_limit`."""
+
+
+def peak_rss(process: psutil.Process) -> int:
+    """The most memory the process has held so far (VmHWM), in bytes."""
+    status = Path(f"/proc/{process.pid}/status").read_text()
+    (line,) = [line for line in status.splitlines() if line.startswith("VmHWM:")]
+    return int(line.split()[1]) * 1024
+
+
+def address_space_limit(process: psutil.Process) -> int:
+    """The process's RLIMIT_AS soft limit, in bytes."""
+    limits = Path(f"/proc/{process.pid}/limits").read_text()
+    (line,) = [line for line in limits.splitlines() if line.startswith("Max address space")]
+    return int(line.split()[3])
+
+
+async def extract_beside_a_letter(
+    clinic: Clinic, doctor: Member, patient: Member, body: bytes
+) -> tuple[dict, dict]:
+    """Upload `body` and an ordinary letter together; both rows once extraction ended."""
+    hostile = await uploaded(clinic, doctor, body, patient=patient)
+    letter = await uploaded(clinic, doctor, long_pdf(20) + body[-16:], patient=patient)
+    return await extracted(clinic, hostile["id"]), await extracted(clinic, letter["id"])
+
+
+def assert_processes_stayed_under_the_limit() -> None:
+    processes = extraction_processes()
+    assert processes, "extraction runs in its own processes"
+    for process in processes:
+        assert address_space_limit(process) == MEMORY_LIMIT
+        assert peak_rss(process) < MEMORY_LIMIT / 2, f"{peak_rss(process) / 2**20:.0f} MiB"
+
+
+async def test_a_pdf_inflating_to_a_gigabyte_fails_and_the_letter_beside_it_is_done(
+    clinic: Clinic, doctor: Member, patient: Member
+) -> None:
+    bomb, letter = await extract_beside_a_letter(clinic, doctor, patient, inflating_pdf(GIB))
+    assert (bomb["status"], bomb["attempts"]) == ("failed", 1)
+    assert bomb["error"].startswith("the PDF holds a stream that inflates to more than 256 MiB")
+    assert (letter["status"], letter["page_count"]) == ("done", 20)
+    assert_processes_stayed_under_the_limit()
+
+
+async def test_a_10k_by_10k_picture_fails_and_the_letter_beside_it_is_done(
+    clinic: Clinic, doctor: Member, patient: Member
+) -> None:
+    poster, letter = await extract_beside_a_letter(
+        clinic, doctor, patient, blank_picture((10_000, 10_000))
+    )
+    assert (poster["status"], poster["attempts"]) == ("failed", 1)
+    assert poster["error"] == (
+        "the picture has 10000 x 10000 pixels (100.0 million); at most 50.0 million are read"
+    )
+    assert letter["status"] == "done"
+    assert_processes_stayed_under_the_limit()
+
+
+async def test_a_picture_tesseract_refuses_fails_with_its_reason_at_once(
+    clinic: Clinic, doctor: Member, patient: Member
+) -> None:
+    strip = await uploaded(clinic, doctor, blank_picture((40_000, 10)), patient=patient)
+    row = await extracted(clinic, strip["id"])
+    assert (row["status"], row["attempts"]) == ("failed", 1)
+    assert row["error"].startswith("OCR could not read a 40000 x 10 picture (Tesseract: ")
+
+
+def test_a_large_picture_is_only_refused_when_it_would_be_decoded(tmp_path: Path) -> None:
+    poster = tmp_path / "poster.png"
+    poster.write_bytes(blank_picture((10_000, 10_000)))
+    no_ocr = ExtractionOptions(ocr=OcrOptions(enabled=False))
+    result = extract_file(str(poster), "image/png", no_ocr)
+    assert (result["ok"], result["page_count"]) == (True, 1)
+    assert "not read (OCR is turned off)" in result["note"]
