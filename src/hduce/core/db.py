@@ -23,6 +23,24 @@ class DatabaseUnavailable(RuntimeError):
     """The database could not be reached; the message names it with the password masked."""
 
 
+class DeadlinePool(asyncpg.Pool):
+    """A pool whose every acquire has a deadline and reports an unreachable database as such."""
+
+    def __init__(self, *args: Any, acquire_timeout: float, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.acquire_timeout = acquire_timeout
+
+    async def _acquire(self, timeout: float | None) -> Any:  # noqa: ASYNC109 (asyncpg signature)
+        # Piccolo and `pool.fetch*` acquire without a timeout: without one, a frozen database
+        # would hold every request until the client gives up.
+        try:
+            return await super()._acquire(self.acquire_timeout if timeout is None else timeout)
+        except (OSError, TimeoutError, asyncpg.PostgresConnectionError) as exc:
+            raise DatabaseUnavailable(f"the database is unavailable: {exc!r}") from exc
+        except asyncpg.CannotConnectNowError as exc:
+            raise DatabaseUnavailable(f"the database is starting or stopping: {exc}") from exc
+
+
 class HduceEngine(PostgresEngine):
     """A Piccolo engine configured from `Settings` at run time, not at import."""
 
@@ -47,15 +65,22 @@ class HduceEngine(PostgresEngine):
     async def open_pool(self, settings: DatabaseSettings) -> asyncpg.Pool:
         """Create the shared pool, failing with a clear message if the database is unreachable."""
         try:
-            self.pool = await asyncpg.create_pool(
-                dsn=self.dsn,
+            self.pool = await DeadlinePool(
+                self.dsn,
+                acquire_timeout=float(settings.acquire_timeout),
                 min_size=settings.pool_min_size,
                 max_size=settings.pool_max_size,
+                max_queries=50_000,
+                max_inactive_connection_lifetime=300.0,
+                connection_class=asyncpg.Connection,
+                record_class=asyncpg.Record,
+                loop=None,
                 timeout=settings.connect_timeout,
-                command_timeout=60,
+                # The client-side deadline also covers a frozen server, which would never cancel.
+                command_timeout=float(settings.statement_timeout),
                 reset=_reset_unless_plain_read,
             )
-        except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        except (OSError, asyncpg.PostgresError, TimeoutError, DatabaseUnavailable) as exc:
             raise DatabaseUnavailable(
                 f"cannot connect to the database at {mask_url(self.dsn)}: {exc}"
             ) from exc

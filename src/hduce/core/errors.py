@@ -11,8 +11,11 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
 
+from hduce.core.db import DatabaseUnavailable
+
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://hduce.dev/problems/"
+RETRY_AFTER_SECONDS = 5
 
 logger = logging.getLogger("hduce.errors")
 
@@ -133,6 +136,18 @@ def _handle_data_error(request: Request, exc: asyncpg.DataError) -> Response[byt
     return problem_response(request, 422, "invalid-value", detail, title="Invalid value")
 
 
+def _handle_unavailable(request: Request, exc: Exception) -> Response[bytes]:
+    """The database (or another dependency) is down or did not answer in time: retry later."""
+    logger.warning("dependency unavailable on %s %s: %r", request.method, request.url.path, exc)
+    return problem_response(
+        request,
+        503,
+        "service-unavailable",
+        "A service HDuce depends on is unavailable or did not answer in time; retry shortly.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 def _handle_unexpected(request: Request, exc: Exception) -> Response[bytes]:
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
     debug = request.app.debug
@@ -155,5 +170,9 @@ def exception_handlers() -> ExceptionHandlersMap:
         ValidationException: _handle_validation,
         HTTPException: _handle_http,
         asyncpg.DataError: _handle_data_error,
+        DatabaseUnavailable: _handle_unavailable,
+        asyncpg.PostgresConnectionError: _handle_unavailable,
+        asyncpg.exceptions.OperatorInterventionError: _handle_unavailable,
+        TimeoutError: _handle_unavailable,
         Exception: _handle_unexpected,
     }

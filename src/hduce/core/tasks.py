@@ -225,12 +225,3 @@ async def run_receiver(broker: TaskBroker, concurrency: int, stop: asyncio.Event
             broker, executor=executor, run_startup=False, max_async_tasks=concurrency
         )
         await receiver.listen(stop)
-
-
-async def stop_receiver(receiving: "asyncio.Task[None]", stop: asyncio.Event, grace: float) -> None:
-    """Ask a running receiver to stop and wait up to `grace` seconds before cancelling it."""
-    stop.set()
-    try:
-        await asyncio.wait_for(receiving, grace)
-    except TimeoutError:
-        logger.warning("tasks still running after %.0fs; they will be redelivered", grace)

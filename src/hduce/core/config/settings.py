@@ -29,6 +29,10 @@ class DatabaseSettings(Section):
     pool_min_size: int = 2
     pool_max_size: int = 10
     connect_timeout: Duration = Duration(10)
+    acquire_timeout: Duration = Duration(5)
+    """How long a request waits for a pooled connection before answering 503."""
+    statement_timeout: Duration = Duration(10)
+    """How long one statement may run before it is abandoned (and the request answers 503)."""
 
 
 class NatsSettings(Section):
@@ -60,6 +64,8 @@ class OutboxSettings(Section):
     poll_interval: Duration = Duration(5)
     batch_size: int = 100
     retention: Duration = Duration(7 * 86400)
+    stall_after: Duration = Duration(20)
+    """`/health/detailed` reports the relay stalled after this long without a clean cycle."""
 
 
 class AuthSettings(Section):

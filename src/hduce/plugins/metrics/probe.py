@@ -39,6 +39,7 @@ class HealthProbe:
             "nats": self.nats,
             "outbox": self.outbox,
             "tasks": self.tasks,
+            "background": self.background,
             **self._context.registry.health_checks,
         }
         results = await asyncio.gather(*(self._bounded(check) for check in checks.values()))
@@ -84,6 +85,12 @@ class HealthProbe:
         lag = await self._context.broker.consumer_lag()
         record_task_lag(lag)
         return HealthStatus(ok=lag <= self._config.max_task_lag, detail={"consumer_lag": lag})
+
+    async def background(self) -> HealthStatus:
+        """Every supervised background task of this process runs and makes progress."""
+        report = self._context.supervisor.report()
+        ok = all(task["problem"] is None for task in report.values())
+        return HealthStatus(ok=ok, detail=report)
 
     async def _bounded(self, check: Callable[[], Awaitable[HealthStatus]]) -> HealthStatus:
         try:

@@ -1,0 +1,214 @@
+"""Fault injection with real processes: PostgreSQL stopped or frozen, nats-server killed, no worker.
+
+Every server here is the test's own (under /tmp), never the session's. Recovery times are
+printed (`pytest -s`) for the closing figures; nothing asserts on them.
+"""
+
+import asyncio
+import os
+import shutil
+import signal
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import msgspec
+import pytest
+from litestar import get
+from litestar.testing import AsyncTestClient
+from litestar.types import ControllerRouterHandler
+from tests.support.context import isolated
+from tests.support.probe import PROBE_TABLES, ProbePlugin, ProbeRequested, encode
+from tests.support.processes import kill_tree, processes_using
+
+from hduce.app import create_app
+from hduce.bootstrap import build_context, load_plugins, setup_plugins
+from hduce.core.config import Settings
+from hduce.core.context import AppContext
+from hduce.core.migrations import apply_migrations
+from hduce.core.plugin import HducePlugin
+from hduce.piccolo_conf import DB
+from hduce.runtime import EmbeddedPostgres
+
+pytestmark = pytest.mark.faults
+
+
+class DbProbePlugin(ProbePlugin):
+    """The probe plugin plus one unauthenticated route that reads the database."""
+
+    def route_handlers(self) -> Sequence[ControllerRouterHandler]:
+        database = self.context.db
+
+        @get("/db-probe", opt={"exclude_from_auth": True})
+        async def db_probe() -> dict[str, int]:
+            row = await database.fetchrow("SELECT 1 AS value")
+            return {"value": row["value"] if row else 0}
+
+        return (db_probe,)
+
+
+@pytest.fixture(scope="module")
+def fault_pg() -> Iterator[EmbeddedPostgres]:
+    """A PostgreSQL of this module's own, so it can be stopped and frozen."""
+    folder = Path(tempfile.mkdtemp(prefix="hduce-faults-", dir="/tmp"))
+    server = EmbeddedPostgres(folder / "pg")
+    server.start()
+    try:
+        yield server
+    finally:
+        _resume(server)
+        server.stop()
+        for leftover in processes_using(folder):
+            kill_tree(leftover.pid)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+async def fault_dsn(fault_pg: EmbeddedPostgres) -> str:
+    """The module's database, migrated, with the probe tables."""
+    dsn = fault_pg.start()
+    DB.configure(dsn)
+    DB.pool = await asyncpg.create_pool(dsn, min_size=1, max_size=2)
+    try:
+        await apply_migrations(quiet=True)
+        await DB.pool.execute(PROBE_TABLES)
+    finally:
+        await DB.close_pool()
+    return dsn
+
+
+@pytest.fixture
+def fault_settings(settings: Settings, fault_dsn: str) -> Settings:
+    """Own task stream, the module's database, short deadlines and stall clock."""
+    base = isolated(settings)
+    database = msgspec.structs.replace(
+        base.database, url=fault_dsn, acquire_timeout=1.0, statement_timeout=2.0
+    )
+    outbox = msgspec.structs.replace(base.outbox, poll_interval=0.5, stall_after=2.0)
+    return msgspec.structs.replace(base, database=database, outbox=outbox)
+
+
+@dataclass
+class FaultApp:
+    client: AsyncTestClient
+    context: AppContext
+
+
+@asynccontextmanager
+async def fault_app(settings: Settings, plugins: list[HducePlugin]) -> AsyncIterator[FaultApp]:
+    """The real app (metrics plugin included) on `settings`, with its lifespan running."""
+    all_plugins = [*load_plugins(settings), *plugins]
+    context = build_context(settings, "web", settings.database.url, settings.nats.url)
+    setup_plugins(context, all_plugins)
+    async with AsyncTestClient(create_app(context, all_plugins), timeout=60) as client:
+        yield FaultApp(client, context)
+
+
+async def publish(dsn: str, *labels: str) -> None:
+    """Write probe events to the outbox as a service would (the app's pool is on its own loop)."""
+    connection = await asyncpg.connect(dsn, timeout=5)
+    try:
+        await connection.executemany(
+            "INSERT INTO outbox (id, name, payload) VALUES (gen_random_uuid(), $1, $2::jsonb)",
+            [(ProbeRequested.name, encode(ProbeRequested(label=label))) for label in labels],
+        )
+    finally:
+        await connection.close()
+
+
+async def count(dsn: str, query: str, *args: object) -> int:
+    """One count from a fresh connection (the app's pool is what is under test)."""
+    connection = await asyncpg.connect(dsn, timeout=5)
+    try:
+        return int(await connection.fetchval(query, *args))
+    finally:
+        await connection.close()
+
+
+async def wait_for_effects(dsn: str, labels: list[str], timeout: float) -> float:
+    """Wait until every label has its probe effect; return how long that took."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        done = await count(dsn, "SELECT count(*) FROM probe_effect WHERE label = ANY($1)", labels)
+        if done == len(labels):
+            return time.monotonic() - started
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{len(labels) - done} of {len(labels)} effects missing after {timeout}s")
+
+
+async def background_ok(client: AsyncTestClient, within: float) -> bool:
+    """Poll `/health/detailed` until its background check passes."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        report = (await client.get("/health/detailed")).json()
+        if report["checks"]["background"]["ok"]:
+            return True
+        await asyncio.sleep(0.2)
+    return False
+
+
+def _postgres_processes(server: EmbeddedPostgres) -> list[int]:
+    return [process.pid for process in processes_using(server.pgdata)]
+
+
+def _resume(server: EmbeddedPostgres) -> None:
+    for pid in _postgres_processes(server):
+        os.kill(pid, signal.SIGCONT)
+
+
+async def test_database_restart_relay_resumes_and_requests_get_503(
+    fault_settings: Settings, fault_pg: EmbeddedPostgres, fault_dsn: str
+) -> None:
+    async with fault_app(fault_settings, [DbProbePlugin()]) as app:
+        before = uuid.uuid4().hex
+        await publish(fault_dsn, before)
+        await wait_for_effects(fault_dsn, [before], timeout=10)
+        assert (await app.client.get("/api/v1/db-probe")).json() == {"value": 1}
+
+        await asyncio.to_thread(fault_pg.stop)
+        refused = await app.client.get("/api/v1/db-probe")
+        assert refused.status_code == 503, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert int(refused.headers["retry-after"]) > 0
+        assert refused.json()["type"].endswith("/service-unavailable")
+        await asyncio.sleep(3)  # longer than the stall clock: the relay has met the outage
+        health = await app.client.get("/health/detailed")
+        assert health.status_code == 503
+        relay = health.json()["checks"]["background"]["detail"]["outbox-relay"]
+        assert relay["problem"] is not None, relay
+
+        await asyncio.to_thread(fault_pg.start)
+        restarted = time.monotonic()
+        after = uuid.uuid4().hex
+        await publish(fault_dsn, after)
+        await wait_for_effects(fault_dsn, [after], timeout=10)
+        print(
+            f"\nPostgreSQL restart: relay drained {time.monotonic() - restarted:.2f}s after start"
+        )
+        assert (await app.client.get("/api/v1/db-probe")).status_code == 200
+        assert await background_ok(app.client, within=10)
+
+
+async def test_frozen_database_answers_503_within_the_deadline(
+    fault_settings: Settings, fault_pg: EmbeddedPostgres
+) -> None:
+    async with fault_app(fault_settings, [DbProbePlugin()]) as app:
+        assert (await app.client.get("/api/v1/db-probe")).status_code == 200
+        for pid in _postgres_processes(fault_pg):
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            frozen = await app.client.get("/api/v1/db-probe")
+            waited = time.monotonic() - started
+        finally:
+            _resume(fault_pg)
+        print(f"\nfrozen PostgreSQL: 503 after {waited:.2f}s")
+        assert frozen.status_code == 503, frozen.text
+        assert "retry-after" in frozen.headers
+        recovered = await app.client.get("/api/v1/db-probe")
+        assert recovered.status_code == 200, recovered.text
