@@ -22,9 +22,9 @@ import pytest
 from litestar import get
 from litestar.testing import AsyncTestClient
 from litestar.types import ControllerRouterHandler
-from tests.support.context import isolated
+from tests.support.context import isolated, running_context
 from tests.support.probe import PROBE_TABLES, ProbePlugin, ProbeRequested, encode
-from tests.support.processes import kill_tree, processes_using
+from tests.support.processes import kill_tree, processes_using, wait_until
 
 from hduce.app import create_app
 from hduce.bootstrap import build_context, load_plugins, setup_plugins
@@ -33,7 +33,7 @@ from hduce.core.context import AppContext
 from hduce.core.migrations import apply_migrations
 from hduce.core.plugin import HducePlugin
 from hduce.piccolo_conf import DB
-from hduce.runtime import EmbeddedPostgres
+from hduce.runtime import EmbeddedNats, EmbeddedPostgres, free_port
 
 pytestmark = pytest.mark.faults
 
@@ -212,3 +212,59 @@ async def test_frozen_database_answers_503_within_the_deadline(
         assert "retry-after" in frozen.headers
         recovered = await app.client.get("/api/v1/db-probe")
         assert recovered.status_code == 200, recovered.text
+
+
+@pytest.fixture
+def own_nats() -> Iterator[EmbeddedNats]:
+    """A nats-server of the test's own on a fixed free port, so it can be killed and restarted."""
+    folder = Path(tempfile.mkdtemp(prefix="hduce-faults-nats-", dir="/tmp"))
+    server = EmbeddedNats(folder / "nats", port=free_port())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        for leftover in processes_using(folder):
+            kill_tree(leftover.pid)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def kill_nats(server: EmbeddedNats) -> None:
+    """kill -9 the server, as the OOM killer would."""
+    pid = server.status().pid
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    assert wait_until(lambda: not server.status().running, timeout=5)
+
+
+async def test_nats_outage_publishes_each_task_once(
+    settings: Settings, raw_pool: asyncpg.Pool, own_nats: EmbeddedNats, database_url: str
+) -> None:
+    await raw_pool.execute(PROBE_TABLES)
+    url = own_nats.status().url
+    assert url is not None
+    test_settings = isolated(
+        msgspec.structs.replace(settings, nats=msgspec.structs.replace(settings.nats, url=url))
+    )
+    async with running_context(test_settings, [ProbePlugin()]) as context:
+        before = uuid.uuid4().hex
+        await publish(database_url, before)
+        await wait_for_effects(database_url, [before], timeout=10)
+
+        kill_nats(own_nats)
+        during = [uuid.uuid4().hex for _ in range(10)]
+        await publish(database_url, *during)
+        await asyncio.sleep(8)  # the relay retries the rows several times meanwhile
+        await asyncio.to_thread(own_nats.start)
+        restarted = time.monotonic()
+        await wait_for_effects(database_url, during, timeout=30)
+        print(f"\nNATS outage 8s: drained {time.monotonic() - restarted:.2f}s after restart")
+        await asyncio.sleep(1)  # let any late duplicate arrive
+        stream = await context.broker.js.stream_info(test_settings.nats.tasks_stream)
+
+    labels = [before, *during]
+    attempts = await raw_pool.fetchval(
+        "SELECT count(*) FROM probe_attempt WHERE label = ANY($1)", labels
+    )
+    assert stream.state.messages == len(labels), "each task is published once"
+    assert attempts == len(labels), "each task is executed once"

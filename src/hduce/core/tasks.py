@@ -12,7 +12,13 @@ import nats
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
-from taskiq import AckableMessage, TaskiqMessage, TaskiqMiddleware, TaskiqResult
+from taskiq import (
+    AckableMessage,
+    BrokerMessage,
+    TaskiqMessage,
+    TaskiqMiddleware,
+    TaskiqResult,
+)
 from taskiq.receiver import Receiver
 from taskiq_nats import PullBasedJetStreamBroker
 
@@ -147,6 +153,22 @@ class TaskBroker(PullBasedJetStreamBroker):
                 heartbeat.add_done_callback(self._heartbeats.discard)
                 settle = partial(self._settle, delivery, message, heartbeat)
                 yield AckableMessage(data=delivery.data, ack=settle)
+
+    async def kick(self, message: BrokerMessage) -> None:
+        """Publish a task once: refused while disconnected, de-duplicated by JetStream on its id."""
+        self.ensure_connected()
+        # A deterministic task id (see `dispatch`) makes a re-sent task a duplicate JetStream drops.
+        headers = {**message.labels, "Nats-Msg-Id": message.task_id}
+        await self.js.publish(self.subject, payload=message.message, headers=headers)
+
+    def ensure_connected(self) -> None:
+        """Raise `BrokerUnavailable` unless NATS is connected right now.
+
+        nats-py buffers publishes while it reconnects and flushes them all on reconnect; a
+        caller that retries would stack copies, so publishing waits for the connection instead.
+        """
+        if not self.client.is_connected:
+            raise BrokerUnavailable("NATS is not connected; the publish will be retried")
 
     async def consumer_lag(self) -> int:
         """Messages waiting for a worker plus messages delivered but not yet acked."""
