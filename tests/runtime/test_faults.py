@@ -33,7 +33,7 @@ from hduce.core.context import AppContext
 from hduce.core.migrations import apply_migrations
 from hduce.core.plugin import HducePlugin
 from hduce.piccolo_conf import DB
-from hduce.runtime import EmbeddedNats, EmbeddedPostgres, free_port
+from hduce.runtime import EmbeddedNats, EmbeddedPostgres, Watchdog, free_port
 
 pytestmark = pytest.mark.faults
 
@@ -109,9 +109,21 @@ async def fault_app(settings: Settings, plugins: list[HducePlugin]) -> AsyncIter
         yield FaultApp(client, context)
 
 
+async def connect(dsn: str) -> asyncpg.Connection:
+    """A connection of the test's own, waiting out a server that is still starting."""
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            return await asyncpg.connect(dsn, timeout=5)
+        except (OSError, asyncpg.CannotConnectNowError):
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.1)
+
+
 async def publish(dsn: str, *labels: str) -> None:
     """Write probe events to the outbox as a service would (the app's pool is on its own loop)."""
-    connection = await asyncpg.connect(dsn, timeout=5)
+    connection = await connect(dsn)
     try:
         await connection.executemany(
             "INSERT INTO outbox (id, name, payload) VALUES (gen_random_uuid(), $1, $2::jsonb)",
@@ -123,7 +135,7 @@ async def publish(dsn: str, *labels: str) -> None:
 
 async def count(dsn: str, query: str, *args: object) -> int:
     """One count from a fresh connection (the app's pool is what is under test)."""
-    connection = await asyncpg.connect(dsn, timeout=5)
+    connection = await connect(dsn)
     try:
         return int(await connection.fetchval(query, *args))
     finally:
@@ -229,23 +241,39 @@ def own_nats() -> Iterator[EmbeddedNats]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def kill_nats(server: EmbeddedNats) -> None:
-    """kill -9 the server, as the OOM killer would."""
+def with_nats(settings: Settings, server: EmbeddedNats) -> Settings:
+    """`settings` pointing at `server`."""
+    url = server.status().url
+    assert url is not None
+    return msgspec.structs.replace(settings, nats=msgspec.structs.replace(settings.nats, url=url))
+
+
+def kill_nats(server: EmbeddedNats) -> int:
+    """kill -9 the server, as the OOM killer would; return its pid."""
     pid = server.status().pid
     assert pid is not None
     os.kill(pid, signal.SIGKILL)
-    assert wait_until(lambda: not server.status().running, timeout=5)
+    assert wait_until(lambda: server.status().pid != pid, timeout=5)
+    return pid
+
+
+async def tasks_published_and_run(
+    context: AppContext, raw_pool: asyncpg.Pool, labels: list[str]
+) -> tuple[int, int]:
+    """Messages in the test's task stream, and probe executions of `labels`."""
+    await asyncio.sleep(1)  # let any late duplicate arrive
+    stream = await context.broker.js.stream_info(context.settings.nats.tasks_stream)
+    attempts = await raw_pool.fetchval(
+        "SELECT count(*) FROM probe_attempt WHERE label = ANY($1)", labels
+    )
+    return stream.state.messages, attempts
 
 
 async def test_nats_outage_publishes_each_task_once(
     settings: Settings, raw_pool: asyncpg.Pool, own_nats: EmbeddedNats, database_url: str
 ) -> None:
     await raw_pool.execute(PROBE_TABLES)
-    url = own_nats.status().url
-    assert url is not None
-    test_settings = isolated(
-        msgspec.structs.replace(settings, nats=msgspec.structs.replace(settings.nats, url=url))
-    )
+    test_settings = isolated(with_nats(settings, own_nats))
     async with running_context(test_settings, [ProbePlugin()]) as context:
         before = uuid.uuid4().hex
         await publish(database_url, before)
@@ -259,12 +287,66 @@ async def test_nats_outage_publishes_each_task_once(
         restarted = time.monotonic()
         await wait_for_effects(database_url, during, timeout=30)
         print(f"\nNATS outage 8s: drained {time.monotonic() - restarted:.2f}s after restart")
-        await asyncio.sleep(1)  # let any late duplicate arrive
-        stream = await context.broker.js.stream_info(test_settings.nats.tasks_stream)
+        published, executed = await tasks_published_and_run(context, raw_pool, [before, *during])
+    assert published == 1 + len(during), "each task is published once"
+    assert executed == 1 + len(during), "each task is executed once"
 
-    labels = [before, *during]
-    attempts = await raw_pool.fetchval(
-        "SELECT count(*) FROM probe_attempt WHERE label = ANY($1)", labels
-    )
-    assert stream.state.messages == len(labels), "each task is published once"
-    assert attempts == len(labels), "each task is executed once"
+
+async def test_killed_nats_server_is_restarted_and_nothing_runs_twice(
+    settings: Settings, raw_pool: asyncpg.Pool, own_nats: EmbeddedNats, database_url: str
+) -> None:
+    await raw_pool.execute(PROBE_TABLES)
+    test_settings = isolated(with_nats(settings, own_nats))
+    watchdog = Watchdog({"nats-server": own_nats}, interval=0.2)
+    watchdog.start()
+    try:
+        async with running_context(test_settings, [ProbePlugin()]) as context:
+            before = uuid.uuid4().hex
+            await publish(database_url, before)
+            await wait_for_effects(database_url, [before], timeout=10)
+
+            killed = time.monotonic()
+            kill_nats(own_nats)
+            during = [uuid.uuid4().hex for _ in range(10)]
+            await publish(database_url, *during)
+            await wait_for_effects(database_url, during, timeout=30)
+            print(f"\nkill -9 nats-server: all drained {time.monotonic() - killed:.2f}s after")
+            published, executed = await tasks_published_and_run(
+                context, raw_pool, [before, *during]
+            )
+    finally:
+        watchdog.stop()
+    assert watchdog.restarts["nats-server"] >= 1
+    assert published == executed == 1 + len(during)
+
+
+async def test_killed_postgres_is_restarted_and_the_relay_drains(
+    fault_settings: Settings, fault_pg: EmbeddedPostgres, fault_dsn: str
+) -> None:
+    watchdog = Watchdog({"PostgreSQL": fault_pg}, interval=0.2)
+    watchdog.start()
+    try:
+        async with fault_app(fault_settings, [DbProbePlugin()]) as app:
+            postmaster = fault_pg.status().pid
+            assert postmaster is not None
+            killed = time.monotonic()
+            os.kill(postmaster, signal.SIGKILL)
+            assert wait_until(lambda: fault_pg.status().pid not in (None, postmaster), timeout=30)
+            label = uuid.uuid4().hex
+            await publish(fault_dsn, label)
+            await wait_for_effects(fault_dsn, [label], timeout=10)
+            print(f"\nkill -9 postmaster: relay drained {time.monotonic() - killed:.2f}s after")
+            assert await background_ok(app.client, within=10)
+    finally:
+        watchdog.stop()
+
+
+async def test_shutdown_while_nats_is_down_is_clean(
+    settings: Settings, own_nats: EmbeddedNats
+) -> None:
+    test_settings = isolated(with_nats(settings, own_nats))
+    async with fault_app(test_settings, []) as app:
+        assert (await app.client.get("/health")).status_code == 200
+        own_nats.stop()
+        await asyncio.sleep(1.5)  # the broker notices and starts reconnecting
+    # Leaving the block ran the lifespan's shutdown: it raised nothing and did not hang.

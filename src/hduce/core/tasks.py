@@ -27,6 +27,8 @@ from hduce.core.config.masking import mask_url
 
 logger = logging.getLogger("hduce.tasks")
 
+SHUTDOWN_TIMEOUT_SECONDS = 5.0
+
 DeadLetterSink = Callable[["DeadLetterRecord"], Awaitable[None]]
 
 
@@ -180,7 +182,13 @@ class TaskBroker(PullBasedJetStreamBroker):
         self._closing = True
         for heartbeat in list(self._heartbeats):
             heartbeat.cancel()
-        await super().shutdown()
+        try:
+            async with asyncio.timeout(SHUTDOWN_TIMEOUT_SECONDS):
+                await super().shutdown()
+        except (OSError, TimeoutError, nats.errors.Error) as exc:
+            # NATS is down: requests buffered for it cannot be flushed. Nothing is lost by
+            # dropping them: tasks live in the stream, events in the outbox.
+            logger.warning("nats: closed without flushing (NATS unreachable): %r", exc)
 
     async def _on_disconnected(self) -> None:
         if not self._closing:  # nats-py also calls this when we close the connection ourselves

@@ -78,7 +78,8 @@ class EmbeddedNats:
                 return self._url(port)
             if pid is not None:
                 terminate(pid, _STOP_TIMEOUT)
-            port = self._choose_port(port)
+            # Kept for restarts: clients reconnect by themselves only to the same URL.
+            self.port = port = self._choose_port(port)
             self.port_file.write_text(f"{port}\n")
             self._proc = self._spawn(port)
             self.pid_file.write_text(f"{self._proc.pid}\n")
