@@ -22,9 +22,15 @@ import pytest
 from litestar import get
 from litestar.testing import AsyncTestClient
 from litestar.types import ControllerRouterHandler
-from tests.support.context import isolated, running_context
+from tests.support.context import isolated, isolated_env, running_context
 from tests.support.probe import PROBE_TABLES, ProbePlugin, ProbeRequested, encode
-from tests.support.processes import kill_tree, processes_using, wait_until
+from tests.support.processes import (
+    hduce_env,
+    hduce_process,
+    kill_tree,
+    processes_using,
+    wait_until,
+)
 
 from hduce.app import create_app
 from hduce.bootstrap import build_context, load_plugins, setup_plugins
@@ -350,3 +356,49 @@ async def test_shutdown_while_nats_is_down_is_clean(
         own_nats.stop()
         await asyncio.sleep(1.5)  # the broker notices and starts reconnecting
     # Leaving the block ran the lifespan's shutdown: it raised nothing and did not hang.
+
+
+async def health_of_workers(client: AsyncTestClient) -> tuple[int, list[dict[str, object]]]:
+    """The `/health/detailed` status and the live workers it lists."""
+    response = await client.get("/health/detailed")
+    return response.status_code, response.json()["checks"]["workers"]["detail"].get("live", [])
+
+
+async def wait_for_workers(client: AsyncTestClient, alive: bool, within: float) -> float:
+    """Poll until some worker is (or none is) listed; return how long it took."""
+    started = time.monotonic()
+    while time.monotonic() - started < within:
+        _, live = await health_of_workers(client)
+        if bool(live) is alive:
+            return time.monotonic() - started
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"workers alive={not alive} still after {within}s")
+
+
+async def test_health_is_503_while_no_worker_consumes_tasks(
+    settings: Settings, tmp_path: Path
+) -> None:
+    base = isolated(settings)
+    worker = msgspec.structs.replace(base.worker, embedded=False, heartbeat_interval=0.5)
+    test_settings = msgspec.structs.replace(base, worker=worker)
+    env = hduce_env(
+        DATABASE_URL=settings.database.url,
+        HDUCE_NATS__URL=settings.nats.url,
+        HDUCE_WORKER__HEARTBEAT_INTERVAL="0.5s",
+        **isolated_env(test_settings),
+    )
+    async with fault_app(test_settings, []) as app:
+        status, live = await health_of_workers(app.client)
+        assert (status, live) == (503, []), "no worker runs yet"
+
+        with hduce_process(["worker"], env, tmp_path / "worker.log") as process:
+            await wait_for_workers(app.client, alive=True, within=60)
+            status, live = await health_of_workers(app.client)
+            assert [entry["pid"] for entry in live] == [process.pid]
+
+            killed = time.monotonic()
+            kill_tree(process.pid)
+            process.wait(timeout=10)
+            await wait_for_workers(app.client, alive=False, within=10)
+            print(f"\nkill -9 worker: health 503 after {time.monotonic() - killed:.2f}s")
+            assert (await app.client.get("/health/detailed")).status_code == 503

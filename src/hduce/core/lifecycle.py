@@ -1,4 +1,4 @@
-"""Core lifespans: the task broker, the outbox relay and the in-process task receiver."""
+"""Core lifespans: the task broker, the outbox relay, the task receiver and its heartbeat."""
 
 import asyncio
 import contextlib
@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from hduce.core.config.masking import mask_url
 from hduce.core.context import AppContext
 from hduce.core.dispatch import TaskDispatcher, ensure_events_stream
+from hduce.core.heartbeat import MISSED_BEATS, WorkerHeartbeat
 from hduce.core.outbox import OutboxRelay
 from hduce.core.supervision import cancel_until_done
 from hduce.core.tasks import BrokerUnavailable, run_receiver
@@ -20,6 +21,7 @@ logger = logging.getLogger("hduce.lifecycle")
 SHUTDOWN_GRACE_SECONDS = 20.0
 RELAY_TASK = "outbox-relay"
 RECEIVER_TASK = "task-receiver"
+HEARTBEAT_TASK = "worker-heartbeat"
 
 
 @asynccontextmanager
@@ -60,13 +62,19 @@ async def background_services(
         stall_after = max(float(outbox.stall_after), 2 * float(outbox.poll_interval))
         supervisor.start(RELAY_TASK, outbox_relay.run, stall_after=stall_after)
     if receiver:
-        concurrency = context.settings.worker.concurrency
+        worker = context.settings.worker
         supervisor.start(
-            RECEIVER_TASK, lambda _: run_receiver(context.broker, concurrency, stop_receiving)
+            RECEIVER_TASK,
+            lambda _: run_receiver(context.broker, worker.concurrency, stop_receiving),
         )
+        interval = float(worker.heartbeat_interval)
+        heartbeat = WorkerHeartbeat(context.broker, worker.concurrency, interval)
+        await heartbeat.announce()  # counted as a live worker from the first health check on
+        supervisor.start(HEARTBEAT_TASK, heartbeat.run, stall_after=MISSED_BEATS * interval)
     try:
         yield
     finally:
         await supervisor.stop(RELAY_TASK)
         stop_receiving.set()
         await supervisor.stop(RECEIVER_TASK, grace=SHUTDOWN_GRACE_SECONDS)
+        await supervisor.stop(HEARTBEAT_TASK)

@@ -56,6 +56,8 @@ class WorkerSettings(Section):
 
     embedded: bool = True
     concurrency: int = 8
+    heartbeat_interval: Duration = Duration(5)
+    """How often a task-consuming process reports itself alive (`/health/detailed` workers)."""
 
 
 class OutboxSettings(Section):
