@@ -19,6 +19,10 @@ logger = logging.getLogger("hduce.db")
 _plain_read: ContextVar[bool] = ContextVar("hduce_plain_read", default=False)
 
 
+LONG_STATEMENT = 60.0
+"""Statement timeout outside the web process: migrations and batch work may take a while."""
+
+
 class DatabaseUnavailable(RuntimeError):
     """The database could not be reached; the message names it with the password masked."""
 
@@ -26,7 +30,7 @@ class DatabaseUnavailable(RuntimeError):
 class DeadlinePool(asyncpg.Pool):
     """A pool whose every acquire has a deadline and reports an unreachable database as such."""
 
-    def __init__(self, *args: Any, acquire_timeout: float, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, acquire_timeout: float | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.acquire_timeout = acquire_timeout
 
@@ -62,12 +66,19 @@ class HduceEngine(PostgresEngine):
         """The DSN the engine was configured with."""
         return str(self.config.get("dsn", ""))
 
-    async def open_pool(self, settings: DatabaseSettings) -> asyncpg.Pool:
-        """Create the shared pool, failing with a clear message if the database is unreachable."""
+    async def open_pool(self, settings: DatabaseSettings, *, deadlines: bool) -> asyncpg.Pool:
+        """Create the shared pool, failing with a clear message if the database is unreachable.
+
+        With `deadlines` (the web process) a connection and a statement get the short waits of
+        `settings`, so a request fails fast with 503; otherwise (migrations, CLI, `hduce worker`)
+        statements may run long.
+        """
+        acquire_timeout = float(settings.acquire_timeout) if deadlines else None
+        statement_timeout = float(settings.statement_timeout) if deadlines else LONG_STATEMENT
         try:
             self.pool = await DeadlinePool(
                 self.dsn,
-                acquire_timeout=float(settings.acquire_timeout),
+                acquire_timeout=acquire_timeout,
                 min_size=settings.pool_min_size,
                 max_size=settings.pool_max_size,
                 max_queries=50_000,
@@ -77,7 +88,7 @@ class HduceEngine(PostgresEngine):
                 loop=None,
                 timeout=settings.connect_timeout,
                 # The client-side deadline also covers a frozen server, which would never cancel.
-                command_timeout=float(settings.statement_timeout),
+                command_timeout=statement_timeout,
                 reset=_reset_unless_plain_read,
             )
         except (OSError, asyncpg.PostgresError, TimeoutError, DatabaseUnavailable) as exc:
@@ -132,9 +143,11 @@ async def _reset_unless_plain_read(connection: asyncpg.Connection) -> None:
 
 
 @asynccontextmanager
-async def open_database(engine: HduceEngine, settings: DatabaseSettings) -> AsyncIterator[Any]:
-    """Open the pool for the duration of the block."""
-    pool = await engine.open_pool(settings)
+async def open_database(
+    engine: HduceEngine, settings: DatabaseSettings, *, deadlines: bool = False
+) -> AsyncIterator[Any]:
+    """Open the pool for the duration of the block (`deadlines`: see `HduceEngine.open_pool`)."""
+    pool = await engine.open_pool(settings, deadlines=deadlines)
     try:
         yield pool
     finally:

@@ -32,7 +32,7 @@ class DatabaseSettings(Section):
     acquire_timeout: Duration = Duration(5)
     """How long a request waits for a pooled connection before answering 503."""
     statement_timeout: Duration = Duration(10)
-    """How long one statement may run before it is abandoned (and the request answers 503)."""
+    """How long one statement may run in `hduce serve` before it is abandoned (503)."""
 
 
 class NatsSettings(Section):
