@@ -10,14 +10,18 @@ import shutil
 import signal
 import tempfile
 import time
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import asyncpg
 import msgspec
+import psutil
 import pytest
 from litestar import get
 from litestar.testing import AsyncTestClient
@@ -402,3 +406,53 @@ async def test_health_is_503_while_no_worker_consumes_tasks(
             await wait_for_workers(app.client, alive=False, within=10)
             print(f"\nkill -9 worker: health 503 after {time.monotonic() - killed:.2f}s")
             assert (await app.client.get("/health/detailed")).status_code == 503
+
+
+def http_status(url: str) -> int:
+    """The status `url` answers with, 0 when nothing answers."""
+    try:
+        with urllib.request.urlopen(url, timeout=3) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return 0
+
+
+def _dead(process: psutil.Process) -> bool:
+    try:
+        return process.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def embedded(data_dir: Path, name: str) -> psutil.Process:
+    """The one live `name` process (postgres: the postmaster) serving `data_dir`."""
+    found = [p for p in processes_using(data_dir) if p.name() == name]
+    if name == "postgres":
+        found = [p for p in found if p.parent() is None or p.parent().name() != "postgres"]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_serve_restarts_its_killed_embedded_servers(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    port = free_port()
+    health = f"http://127.0.0.1:{port}/health/detailed"
+    env = hduce_env(HDUCE_DATA_DIR=str(data_dir), HDUCE_SERVER__PORT=str(port))
+    log = tmp_path / "serve.log"
+    with hduce_process(["serve"], env, log) as server:
+        assert wait_until(lambda: http_status(health) == 200, timeout=90), log.read_text()[-3000:]
+        for name in ("nats-server", "postgres"):
+            victim = embedded(data_dir, name)
+            killed = time.monotonic()
+            victim.kill()
+            assert wait_until(partial(_dead, victim), timeout=10)
+            healthy = wait_until(lambda: http_status(health) == 200, timeout=60)
+            assert healthy, log.read_text()[-3000:]
+            assert embedded(data_dir, name).pid != victim.pid
+            print(f"\nserve, kill -9 {name}: healthy again {time.monotonic() - killed:.1f}s later")
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+    assert "shutdown failed" not in log.read_text()
+    assert wait_until(lambda: not processes_using(data_dir), timeout=10), processes_using(data_dir)
