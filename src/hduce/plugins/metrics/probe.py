@@ -84,6 +84,7 @@ class HealthProbe:
 
     async def tasks(self) -> HealthStatus:
         """The durable task consumer's lag (waiting + unacknowledged messages)."""
+        self._context.broker.ensure_connected()  # fail at once rather than at the check timeout
         lag = await self._context.broker.consumer_lag()
         record_task_lag(lag)
         return HealthStatus(ok=lag <= self._config.max_task_lag, detail={"consumer_lag": lag})
@@ -96,6 +97,7 @@ class HealthProbe:
 
     async def workers(self) -> HealthStatus:
         """At least one process consumes tasks: it reported itself alive recently."""
+        self._context.broker.ensure_connected()
         stale_after = MISSED_BEATS * float(self._context.settings.worker.heartbeat_interval)
         live = await live_workers(self._context.broker, stale_after)
         now = time.time()
