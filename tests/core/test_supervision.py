@@ -66,18 +66,39 @@ async def test_a_task_without_progress_is_reported_stalled() -> None:
         await supervisor.stop("stuck")
 
 
-async def test_stop_lets_a_task_finish_within_the_grace_then_it_is_not_restarted() -> None:
+async def test_stop_drains_a_task_within_the_grace_and_does_not_restart_it() -> None:
     supervisor = Supervisor(initial_backoff=0.01)
-    finish = asyncio.Event()
-    finished = []
+    queue: asyncio.Queue[int | None] = asyncio.Queue()
+    stored: list[int] = []
 
-    async def drains(beat: Beat) -> None:
-        await finish.wait()
-        finished.append(True)
+    async def writer(beat: Beat) -> None:
+        while (item := await queue.get()) is not None:
+            stored.append(item)
 
-    supervisor.start("drains", drains)
-    stopping = asyncio.create_task(supervisor.stop("drains", grace=2))
-    await asyncio.sleep(0)  # stop() has marked the task as stopping
-    finish.set()
-    await stopping
-    assert finished == [True]
+    async def finish() -> None:
+        await queue.put(None)
+
+    supervisor.start("writer", writer)
+    for item in range(3):
+        queue.put_nowait(item)
+    await supervisor.stop("writer", grace=2, drain=finish)
+    assert stored == [0, 1, 2]
+    await asyncio.sleep(0.05)
+    assert queue.empty() and "writer" not in supervisor.report()
+
+
+async def test_stop_cancels_a_task_that_outlives_the_grace() -> None:
+    supervisor = Supervisor()
+    cancelled = asyncio.Event()
+
+    async def stubborn(beat: Beat) -> None:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    supervisor.start("stubborn", stubborn)
+    await asyncio.sleep(0)
+    await supervisor.stop("stubborn", grace=0.1)
+    assert cancelled.is_set()

@@ -68,22 +68,27 @@ class Supervisor:
         state.task = asyncio.create_task(self._supervise(state, body), name=f"hduce-{name}")
         self._tasks[name] = state
 
-    async def stop(self, name: str, grace: float = 0.0) -> None:
-        """Let task `name` finish for up to `grace` seconds (it was asked to), then cancel it."""
+    async def stop(
+        self, name: str, grace: float = 0.0, drain: Callable[[], Awaitable[None]] | None = None
+    ) -> None:
+        """Stop task `name`, not to be restarted; with a `grace`, finish it first.
+
+        `drain()` asks the task to finish (a sentinel, an event); the task then has the rest of
+        `grace` seconds to return before it is cancelled.
+        """
         state = self._tasks.pop(name, None)
         if state is None or state.task is None:
             return
         state.stopping = True
         if grace > 0:
-            await asyncio.wait({state.task}, timeout=grace)
-            if not state.task.done():
+            try:
+                async with asyncio.timeout(grace):
+                    if drain is not None:
+                        await drain()
+                    await asyncio.wait({state.task})
+            except TimeoutError:
                 logger.warning("%s still running after %.0fs; cancelling it", name, grace)
         await cancel_until_done(state.task)
-
-    async def stop_all(self) -> None:
-        """Cancel every task still running."""
-        for name in list(self._tasks):
-            await self.stop(name)
 
     def report(self) -> dict[str, dict[str, Any]]:
         """Every task's problem (None when healthy), restarts and last error."""
@@ -105,6 +110,8 @@ class Supervisor:
             try:
                 await body(state.beat)
             except Exception as exc:
+                if state.stopping:
+                    return  # failing while asked to finish: nothing left to restart for
                 error = f"{type(exc).__name__}: {exc}"
                 logger.exception("background task %s failed", state.name)
             else:
