@@ -27,16 +27,13 @@ async def run_worker(
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    async with (
-        open_database(context.db, settings.database),
-        running_broker(context),
-        background_services(context, relay=False, receiver=True),
-    ):
-        logger.info(
-            "worker ready: %d task slots, %d tasks",
-            concurrency,
-            len(context.broker.get_all_tasks()),
-        )
-        await stop.wait()
-        logger.info("worker stopping")
-    await context.registry.close()
+    async with open_database(context.db, settings.database), running_broker(context):
+        async with background_services(context, relay=False, receiver=True):
+            logger.info(
+                "worker ready: %d task slots, %d tasks",
+                concurrency,
+                len(context.broker.get_all_tasks()),
+            )
+            await stop.wait()
+            logger.info("worker stopping")
+        await context.registry.close()
