@@ -198,6 +198,9 @@ async def test_database_restart_relay_resumes_and_requests_get_503(
         assert refused.headers["content-type"].startswith("application/problem+json")
         assert int(refused.headers["retry-after"]) > 0
         assert refused.json()["type"].endswith("/service-unavailable")
+        credentials = {"email": "nobody@example.org", "password": "long enough password"}
+        login = await app.client.post("/api/v1/auth/login", json=credentials)
+        assert login.status_code == 503, login.text  # a real route, its rate limit in the database
         await asyncio.sleep(3)  # longer than the stall clock: the relay has met the outage
         health = await app.client.get("/health/detailed")
         assert health.status_code == 503
