@@ -16,6 +16,8 @@ logger = logging.getLogger("hduce.outbox")
 
 NOTIFY_CHANNEL = "hduce_outbox"
 DISPATCH_CONCURRENCY = 32
+RETRY_MAX_SECONDS = 2.0
+"""Longest wait between failed cycles: resumes within seconds of the database or NATS returning."""
 CLAIM_DUE = """
     SELECT id, name, payload::text AS payload, created_at
     FROM outbox
@@ -82,6 +84,7 @@ class OutboxRelay:
 
     async def run(self, beat: Callable[[], None] = lambda: None) -> None:
         """Relay until cancelled, surviving any error; `beat` is called after each clean cycle."""
+        failures = 0
         try:
             while True:
                 try:
@@ -89,9 +92,12 @@ class OutboxRelay:
                 except Exception as exc:
                     # Nothing may end the relay: a database restart or a bug in one row must not
                     # freeze every later event. The supervisor's stall clock reports it meanwhile.
-                    logger.warning("outbox relay: cycle failed, retrying in 1s: %r", exc)
-                    await asyncio.sleep(1)
+                    failures += 1
+                    delay = min(2.0 ** (failures - 1), RETRY_MAX_SECONDS)
+                    logger.warning("outbox relay: cycle failed, retrying in %.0fs: %r", delay, exc)
+                    await asyncio.sleep(delay)
                 else:
+                    failures = 0
                     beat()
         finally:
             await self._close_listener()
