@@ -82,6 +82,7 @@ def fault_pg() -> Iterator[EmbeddedPostgres]:
 async def fault_dsn(fault_pg: EmbeddedPostgres) -> str:
     """The module's database, migrated, with the probe tables."""
     dsn = fault_pg.start()
+    session_dsn = DB.dsn
     DB.configure(dsn)
     DB.pool = await asyncpg.create_pool(dsn, min_size=1, max_size=2)
     try:
@@ -89,7 +90,16 @@ async def fault_dsn(fault_pg: EmbeddedPostgres) -> str:
         await DB.pool.execute(PROBE_TABLES)
     finally:
         await DB.close_pool()
+        DB.configure(session_dsn)
     return dsn
+
+
+@pytest.fixture(autouse=True)
+def _engine_back_to_the_session_database() -> Iterator[None]:
+    """Apps built here repoint the shared engine; later tests expect the session database."""
+    config = dict(DB.config)
+    yield
+    DB.config = config
 
 
 @pytest.fixture
