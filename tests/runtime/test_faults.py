@@ -211,6 +211,15 @@ async def test_database_restart_relay_resumes_and_requests_get_503(
         credentials = {"email": "nobody@example.org", "password": "long enough password"}
         login = await app.client.post("/api/v1/auth/login", json=credentials)
         assert login.status_code == 503, login.text  # a real route, its rate limit in the database
+        account = {
+            "email": "new@example.org",
+            "username": "newpatient",
+            "password": "correct horse battery staple",
+            "first_name": "New",
+            "last_name": "Patient",
+        }
+        register = await app.client.post("/api/v1/auth/register", json=account)
+        assert register.status_code == 503, register.text  # a write in a transaction
         await asyncio.sleep(3)  # longer than the stall clock: the relay has met the outage
         health = await app.client.get("/health/detailed")
         assert health.status_code == 503
