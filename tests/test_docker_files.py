@@ -50,7 +50,9 @@ def test_compose_has_every_service_and_named_volume() -> None:
     assert services["worker"]["command"] == ["hduce", "worker"]
     assert services["postgres"]["image"] == "postgres:16"
     assert services["nats"]["image"].startswith("nats:2.10")
-    assert services["nats"]["command"] == ["-js", "-sd", "/data"]
+    command = services["nats"]["command"]
+    assert command[:3] == ["-js", "-sd", "/data"]
+    assert command[3:] == ["--user", "hduce", "--pass", "${NATS_PASSWORD:?set NATS_PASSWORD}"]
     assert services["meilisearch"]["image"] == "getmeili/meilisearch:v1.11"
     assert services["worker"]["healthcheck"] == {"disable": True}
     declared = set(COMPOSE["volumes"])
@@ -65,7 +67,7 @@ def test_compose_has_every_service_and_named_volume() -> None:
 @pytest.mark.parametrize("service", HDUCE_SERVICES)
 def test_compose_env_maps_to_real_settings(service: str) -> None:
     env = service_env(service)
-    assert {"DATABASE_URL", "HDUCE_NATS__URL", "JWT_SECRET"} <= set(env)
+    assert {"DATABASE_URL", "NATS_URL", "JWT_SECRET"} <= set(env)
     raw = COMPOSE["services"][service]["environment"]
     assert raw["JWT_SECRET"] == "${JWT_SECRET:?set JWT_SECRET}", "the secret comes from the host"
     for name, value in env.items():
@@ -78,7 +80,9 @@ def test_compose_env_maps_to_real_settings(service: str) -> None:
     settings = load_settings(config_file=DOCKER_TOML, environ=env)
     assert settings.is_production
     assert settings.database.url.startswith("postgresql://hduce:")
-    assert settings.nats.url == "nats://nats:4222"
+    assert settings.nats.url.startswith("nats://hduce:") and settings.nats.url.endswith(
+        "@nats:4222"
+    )
     assert settings.worker.embedded is (service != "hduce")
     search = settings.plugins.sections["search"]
     assert search["meilisearch_url"] == "http://meilisearch:7700"

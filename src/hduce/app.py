@@ -31,7 +31,10 @@ def create_app(context: AppContext, plugins: list[HducePlugin], *, relay: bool =
 
     @asynccontextmanager
     async def core_lifespan(_: Litestar) -> AsyncIterator[None]:
-        async with open_database(context.db, settings.database), running_broker(context):
+        async with (
+            open_database(context.db, settings.database, deadlines=True),
+            running_broker(context),
+        ):
             try:
                 async with background_services(
                     context, relay=relay, receiver=settings.worker.embedded

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hduce.core.config import ConfigError, Settings
-from hduce.runtime import EmbeddedNats, EmbeddedPostgres
+from hduce.runtime import EmbeddedNats, EmbeddedPostgres, Watchdog
+from hduce.runtime.watchdog import Restartable
 
 logger = logging.getLogger("hduce.embedded")
 
@@ -51,17 +52,24 @@ def embedded_postgres(settings: Settings) -> EmbeddedPostgres:
 def services(settings: Settings) -> Iterator[ServiceUrls]:
     """Yield service URLs, starting embedded servers where no URL is configured; stop them after."""
     with ExitStack() as stack:
+        watched: dict[str, Restartable] = {}
         database = settings.database.url
         if not database:
             postgres = embedded_postgres(settings)
             database = postgres.start()
             stack.callback(postgres.release)
+            watched["PostgreSQL"] = postgres
         nats = settings.nats.url
         if not nats:
             store = resolve_data_dir(settings) / "nats"
             server = EmbeddedNats(store, port=settings.nats.port or None)
             nats = server.start()
             stack.callback(server.release)
+            watched["nats-server"] = server
+        if watched:
+            watchdog = Watchdog(watched)
+            watchdog.start()
+            stack.callback(watchdog.stop)  # first: a server stopped on purpose stays stopped
         yield ServiceUrls(database=database, nats=nats)
 
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import nats
+import psutil
 import pytest
 
 from hduce.runtime import EmbeddedNats, EmbeddedServiceError, free_port
@@ -27,7 +28,7 @@ time.sleep(60)
 async def test_start_serves_jetstream(store_dir: Path) -> None:
     server = EmbeddedNats(store_dir)
     url = server.start()
-    assert url.startswith("nats://127.0.0.1:") and server.owned
+    assert url.startswith("nats://hduce:") and "@127.0.0.1:" in url and server.owned
     client = await nats.connect(url)
     try:
         js = client.jetstream()
@@ -38,6 +39,28 @@ async def test_start_serves_jetstream(store_dir: Path) -> None:
         await client.close()
         server.stop()
     assert (store_dir / "nats.log").stat().st_size > 0
+
+
+async def test_clients_need_the_generated_password(store_dir: Path) -> None:
+    server = EmbeddedNats(store_dir)
+    url = server.start()
+    try:
+        password = url.split("@")[0].rsplit(":", 1)[1]
+        assert len(password) >= 32
+        for secret in (store_dir / "password", store_dir / "nats.conf"):
+            assert secret.stat().st_mode & 0o777 == 0o600, secret
+        assert password not in " ".join(psutil.Process(server.status().pid).cmdline())
+        anonymous = "nats://" + url.split("@")[1]
+        with pytest.raises(nats.errors.Error, match="Authorization"):
+            await nats.connect(anonymous, allow_reconnect=False, max_reconnect_attempts=1)
+        wrong = url.replace(password, "guess")
+        with pytest.raises(nats.errors.Error, match="Authorization"):
+            await nats.connect(wrong, allow_reconnect=False, max_reconnect_attempts=1)
+        client = await nats.connect(url)
+        await client.close()
+        assert EmbeddedNats(store_dir).start() == url, "a joining process reads the same password"
+    finally:
+        server.stop()
 
 
 def test_restart_reuses_persisted_port(store_dir: Path) -> None:

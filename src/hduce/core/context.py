@@ -1,6 +1,6 @@
 """What every plugin's `setup` receives: settings and the shared services of the process."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from hduce.core.config import Settings
@@ -8,6 +8,7 @@ from hduce.core.db import HduceEngine
 from hduce.core.events import EventBus
 from hduce.core.registry import Registry
 from hduce.core.security import TokenService
+from hduce.core.supervision import Supervisor
 from hduce.core.tasks import TaskBroker
 
 ProcessRole = Literal["web", "worker"]
@@ -15,7 +16,7 @@ ProcessRole = Literal["web", "worker"]
 
 @dataclass(frozen=True)
 class AppContext:
-    """Settings, database engine, event bus, task broker, registry and token service."""
+    """Settings, database, event bus, task broker, registry, tokens and background tasks."""
 
     settings: Settings
     role: ProcessRole
@@ -24,3 +25,4 @@ class AppContext:
     broker: TaskBroker
     registry: Registry
     tokens: TokenService
+    supervisor: Supervisor = field(default_factory=Supervisor)

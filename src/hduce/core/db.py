@@ -19,8 +19,30 @@ logger = logging.getLogger("hduce.db")
 _plain_read: ContextVar[bool] = ContextVar("hduce_plain_read", default=False)
 
 
+LONG_STATEMENT = 60.0
+"""Statement timeout outside the web process: migrations and batch work may take a while."""
+
+
 class DatabaseUnavailable(RuntimeError):
     """The database could not be reached; the message names it with the password masked."""
+
+
+class DeadlinePool(asyncpg.Pool):
+    """A pool whose every acquire has a deadline and reports an unreachable database as such."""
+
+    def __init__(self, *args: Any, acquire_timeout: float | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.acquire_timeout = acquire_timeout
+
+    async def _acquire(self, timeout: float | None) -> Any:  # noqa: ASYNC109 (asyncpg signature)
+        # Piccolo and `pool.fetch*` acquire without a timeout: without one, a frozen database
+        # would hold every request until the client gives up.
+        try:
+            return await super()._acquire(self.acquire_timeout if timeout is None else timeout)
+        except (OSError, TimeoutError, asyncpg.PostgresConnectionError) as exc:
+            raise DatabaseUnavailable(f"the database is unavailable: {exc!r}") from exc
+        except asyncpg.CannotConnectNowError as exc:
+            raise DatabaseUnavailable(f"the database is starting or stopping: {exc}") from exc
 
 
 class HduceEngine(PostgresEngine):
@@ -44,18 +66,32 @@ class HduceEngine(PostgresEngine):
         """The DSN the engine was configured with."""
         return str(self.config.get("dsn", ""))
 
-    async def open_pool(self, settings: DatabaseSettings) -> asyncpg.Pool:
-        """Create the shared pool, failing with a clear message if the database is unreachable."""
+    async def open_pool(self, settings: DatabaseSettings, *, deadlines: bool) -> asyncpg.Pool:
+        """Create the shared pool, failing with a clear message if the database is unreachable.
+
+        With `deadlines` (the web process) a connection and a statement get the short waits of
+        `settings`, so a request fails fast with 503; otherwise (migrations, CLI, `hduce worker`)
+        statements may run long.
+        """
+        acquire_timeout = float(settings.acquire_timeout) if deadlines else None
+        statement_timeout = float(settings.statement_timeout) if deadlines else LONG_STATEMENT
         try:
-            self.pool = await asyncpg.create_pool(
-                dsn=self.dsn,
+            self.pool = await DeadlinePool(
+                self.dsn,
+                acquire_timeout=acquire_timeout,
                 min_size=settings.pool_min_size,
                 max_size=settings.pool_max_size,
+                max_queries=50_000,
+                max_inactive_connection_lifetime=300.0,
+                connection_class=asyncpg.Connection,
+                record_class=asyncpg.Record,
+                loop=None,
                 timeout=settings.connect_timeout,
-                command_timeout=60,
+                # The client-side deadline also covers a frozen server, which would never cancel.
+                command_timeout=statement_timeout,
                 reset=_reset_unless_plain_read,
             )
-        except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        except (OSError, asyncpg.PostgresError, TimeoutError, DatabaseUnavailable) as exc:
             raise DatabaseUnavailable(
                 f"cannot connect to the database at {mask_url(self.dsn)}: {exc}"
             ) from exc
@@ -107,9 +143,11 @@ async def _reset_unless_plain_read(connection: asyncpg.Connection) -> None:
 
 
 @asynccontextmanager
-async def open_database(engine: HduceEngine, settings: DatabaseSettings) -> AsyncIterator[Any]:
-    """Open the pool for the duration of the block."""
-    pool = await engine.open_pool(settings)
+async def open_database(
+    engine: HduceEngine, settings: DatabaseSettings, *, deadlines: bool = False
+) -> AsyncIterator[Any]:
+    """Open the pool for the duration of the block (`deadlines`: see `HduceEngine.open_pool`)."""
+    pool = await engine.open_pool(settings, deadlines=deadlines)
     try:
         yield pool
     finally:

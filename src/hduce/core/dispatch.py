@@ -1,6 +1,7 @@
 """Bridge events to tasks: register subscribers as TaskIQ tasks and kick them for outbox rows."""
 
 import contextlib
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -14,6 +15,11 @@ from hduce.core.tasks import TaskBroker
 
 EVENTS_SUBJECT_PREFIX = "hduce.events."
 _STREAM_EXISTS = 10058
+
+
+def task_id(event_id: str, task_name: str) -> str:
+    """The same id every time one event is handed to one task: its JetStream `Nats-Msg-Id`."""
+    return str(uuid.uuid5(uuid.UUID(event_id), task_name))
 
 
 def register_subscriptions(bus: EventBus, broker: TaskBroker) -> None:
@@ -65,7 +71,9 @@ class TaskDispatcher:
             task = self._broker.find_task(subscription.task_name)
             if task is None:
                 raise LookupError(f"task {subscription.task_name!r} is not registered")
-            await task.kiq(event_id, payload, row.created_at.isoformat())
+            kicker = task.kicker().with_task_id(task_id(event_id, subscription.task_name))
+            await kicker.kiq(event_id, payload, row.created_at.isoformat())
+        self._broker.ensure_connected()
         await self._broker.js.publish(
             EVENTS_SUBJECT_PREFIX + row.name,
             row.payload,

@@ -11,10 +11,12 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
 
+from hduce.core.db import DatabaseUnavailable
 from hduce.core.logging import loggable_path
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://hduce.dev/problems/"
+RETRY_AFTER_SECONDS = 5
 
 logger = logging.getLogger("hduce.errors")
 
@@ -144,6 +146,20 @@ def _handle_recursion(request: Request, exc: RecursionError) -> Response[bytes]:
     return problem_response(request, 400, "nested-too-deeply", detail, title="Invalid JSON")
 
 
+def _handle_unavailable(request: Request, exc: Exception) -> Response[bytes]:
+    """The database (or another dependency) is down or did not answer in time: retry later."""
+    logger.warning(
+        "dependency unavailable on %s %s: %r", request.method, loggable_path(request.scope), exc
+    )
+    return problem_response(
+        request,
+        503,
+        "service-unavailable",
+        "A service HDuce depends on is unavailable or did not answer in time; retry shortly.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 def _handle_unexpected(request: Request, exc: Exception) -> Response[bytes]:
     logger.exception("unhandled error on %s %s", request.method, loggable_path(request.scope))
     debug = request.app.debug
@@ -167,5 +183,9 @@ def exception_handlers() -> ExceptionHandlersMap:
         HTTPException: _handle_http,
         asyncpg.DataError: _handle_data_error,
         RecursionError: _handle_recursion,
+        DatabaseUnavailable: _handle_unavailable,
+        asyncpg.PostgresConnectionError: _handle_unavailable,
+        asyncpg.exceptions.OperatorInterventionError: _handle_unavailable,
+        TimeoutError: _handle_unavailable,
         Exception: _handle_unexpected,
     }

@@ -1,4 +1,4 @@
-"""Core lifespans: the task broker, the outbox relay and the in-process task receiver."""
+"""Core lifespans: the task broker, the outbox relay, the task receiver and its heartbeat."""
 
 import asyncio
 import contextlib
@@ -9,12 +9,19 @@ from contextlib import asynccontextmanager
 from hduce.core.config.masking import mask_url
 from hduce.core.context import AppContext
 from hduce.core.dispatch import TaskDispatcher, ensure_events_stream
+from hduce.core.heartbeat import MISSED_BEATS, WorkerHeartbeat
 from hduce.core.outbox import OutboxRelay
-from hduce.core.tasks import BrokerUnavailable, run_receiver, stop_receiver
+from hduce.core.supervision import cancel_until_done
+from hduce.core.tasks import BrokerUnavailable, run_receiver
+
+__all__ = ["background_services", "cancel_until_done", "running_broker"]
 
 logger = logging.getLogger("hduce.lifecycle")
 
 SHUTDOWN_GRACE_SECONDS = 20.0
+RELAY_TASK = "outbox-relay"
+RECEIVER_TASK = "task-receiver"
+HEARTBEAT_TASK = "worker-heartbeat"
 
 
 @asynccontextmanager
@@ -36,22 +43,12 @@ async def running_broker(context: AppContext) -> AsyncIterator[None]:
         await broker.shutdown()
 
 
-async def cancel_until_done(task: "asyncio.Task[None]") -> None:
-    """Cancel `task` and wait for it, cancelling again if a library swallowed the first one."""
-    while not task.done():
-        task.cancel()
-        await asyncio.wait({task}, timeout=1)
-    with contextlib.suppress(asyncio.CancelledError):
-        task.result()
-
-
 @asynccontextmanager
 async def background_services(
     context: AppContext, *, relay: bool, receiver: bool
 ) -> AsyncIterator[None]:
-    """Run the outbox relay and/or an in-process task receiver for the duration of the block."""
-    relaying: asyncio.Task[None] | None = None
-    receiving: asyncio.Task[None] | None = None
+    """Run the outbox relay and/or an in-process task receiver, supervised, for the block."""
+    supervisor = context.supervisor
     stop_receiving = asyncio.Event()
     if relay:
         outbox_relay = OutboxRelay(
@@ -60,16 +57,24 @@ async def background_services(
             TaskDispatcher(context.events, context.broker),
             context.settings.outbox,
         )
-        relaying = asyncio.create_task(outbox_relay.run(), name="hduce-outbox-relay")
+        outbox = context.settings.outbox
+        # A clean cycle ends at least once per poll interval: two missed ones mean it is stuck.
+        stall_after = max(float(outbox.stall_after), 2 * float(outbox.poll_interval))
+        supervisor.start(RELAY_TASK, outbox_relay.run, stall_after=stall_after)
     if receiver:
-        concurrency = context.settings.worker.concurrency
-        receiving = asyncio.create_task(
-            run_receiver(context.broker, concurrency, stop_receiving), name="hduce-task-receiver"
+        worker = context.settings.worker
+        supervisor.start(
+            RECEIVER_TASK,
+            lambda _: run_receiver(context.broker, worker.concurrency, stop_receiving),
         )
+        interval = float(worker.heartbeat_interval)
+        heartbeat = WorkerHeartbeat(context.broker, worker.concurrency, interval)
+        await heartbeat.announce()  # counted as a live worker from the first health check on
+        supervisor.start(HEARTBEAT_TASK, heartbeat.run, stall_after=MISSED_BEATS * interval)
     try:
         yield
     finally:
-        if relaying is not None:
-            await cancel_until_done(relaying)
-        if receiving is not None:
-            await stop_receiver(receiving, stop_receiving, SHUTDOWN_GRACE_SECONDS)
+        await supervisor.stop(RELAY_TASK)
+        stop_receiving.set()
+        await supervisor.stop(RECEIVER_TASK, grace=SHUTDOWN_GRACE_SECONDS)
+        await supervisor.stop(HEARTBEAT_TASK)

@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -15,6 +16,8 @@ logger = logging.getLogger("hduce.outbox")
 
 NOTIFY_CHANNEL = "hduce_outbox"
 DISPATCH_CONCURRENCY = 32
+RETRY_MAX_SECONDS = 2.0
+"""Longest wait between failed cycles: resumes within seconds of the database or NATS returning."""
 CLAIM_DUE = """
     SELECT id, name, payload::text AS payload, created_at
     FROM outbox
@@ -28,6 +31,10 @@ BACKLOG = """
     SELECT count(*) AS backlog, extract(epoch FROM now() - min(available_at)) AS oldest_age
     FROM outbox WHERE dispatched_at IS NULL AND available_at <= now()
 """
+
+
+class DispatchFailed(RuntimeError):
+    """Some due rows could not be handed to NATS; they stay due and are retried."""
 
 
 class OutboxRow(msgspec.Struct, frozen=True):
@@ -73,24 +80,37 @@ class OutboxRelay:
         self._listener: asyncpg.Connection | None = None
         self._last_purge = 0.0
         self._concurrency = asyncio.Semaphore(DISPATCH_CONCURRENCY)
+        self._undelivered = 0
 
-    async def run(self) -> None:
-        """Relay until cancelled."""
+    async def run(self, beat: Callable[[], None] = lambda: None) -> None:
+        """Relay until cancelled, surviving any error; `beat` is called after each clean cycle."""
+        failures = 0
         try:
             while True:
-                await self._ensure_listener()
                 try:
-                    dispatched_all = await self.relay_once()
-                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                    logger.warning("outbox relay: database error, retrying: %s", exc)
-                    dispatched_all = False
-                    await asyncio.sleep(1)
-                if dispatched_all:
-                    continue
-                await self._sleep_until_due()
-                await self._purge_if_due()
+                    await self._cycle()
+                except Exception as exc:
+                    # Nothing may end the relay: a database restart or a bug in one row must not
+                    # freeze every later event. The supervisor's stall clock reports it meanwhile.
+                    failures += 1
+                    delay = min(2.0 ** (failures - 1), RETRY_MAX_SECONDS)
+                    logger.warning("outbox relay: cycle failed, retrying in %.0fs: %r", delay, exc)
+                    await asyncio.sleep(delay)
+                else:
+                    failures = 0
+                    beat()
         finally:
             await self._close_listener()
+
+    async def _cycle(self) -> None:
+        """Dispatch every due row, then wait for the next one (or a wake-up) and purge old rows."""
+        await self._ensure_listener()
+        while await self.relay_once():
+            pass
+        await self._sleep_until_due()
+        await self._purge_if_due()
+        if self._undelivered:
+            raise DispatchFailed(f"{self._undelivered} due events could not be dispatched")
 
     async def relay_once(self) -> bool:
         """Dispatch one batch of due rows; True when a full batch went out and more may wait."""
@@ -116,8 +136,8 @@ class OutboxRelay:
                     "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1",
                     failed,
                 )
+        self._undelivered = len(failed)
         if failed:
-            await asyncio.sleep(1)
             return False
         return len(rows) == self._settings.batch_size
 

@@ -12,7 +12,13 @@ import nats
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
-from taskiq import AckableMessage, TaskiqMessage, TaskiqMiddleware, TaskiqResult
+from taskiq import (
+    AckableMessage,
+    BrokerMessage,
+    TaskiqMessage,
+    TaskiqMiddleware,
+    TaskiqResult,
+)
 from taskiq.receiver import Receiver
 from taskiq_nats import PullBasedJetStreamBroker
 
@@ -20,6 +26,8 @@ from hduce.core.config import NatsSettings
 from hduce.core.config.masking import mask_url
 
 logger = logging.getLogger("hduce.tasks")
+
+SHUTDOWN_TIMEOUT_SECONDS = 5.0
 
 DeadLetterSink = Callable[["DeadLetterRecord"], Awaitable[None]]
 
@@ -148,6 +156,22 @@ class TaskBroker(PullBasedJetStreamBroker):
                 settle = partial(self._settle, delivery, message, heartbeat)
                 yield AckableMessage(data=delivery.data, ack=settle)
 
+    async def kick(self, message: BrokerMessage) -> None:
+        """Publish a task once: refused while disconnected, de-duplicated by JetStream on its id."""
+        self.ensure_connected()
+        # A deterministic task id (see `dispatch`) makes a re-sent task a duplicate JetStream drops.
+        headers = {**message.labels, "Nats-Msg-Id": message.task_id}
+        await self.js.publish(self.subject, payload=message.message, headers=headers)
+
+    def ensure_connected(self) -> None:
+        """Raise `BrokerUnavailable` unless NATS is connected right now.
+
+        nats-py buffers publishes while it reconnects and flushes them all on reconnect; a
+        caller that retries would stack copies, so publishing waits for the connection instead.
+        """
+        if not self.client.is_connected:
+            raise BrokerUnavailable("NATS is not connected; the publish will be retried")
+
     async def consumer_lag(self) -> int:
         """Messages waiting for a worker plus messages delivered but not yet acked."""
         info = await self.js.consumer_info(self.settings.tasks_stream, self.settings.durable)
@@ -158,7 +182,13 @@ class TaskBroker(PullBasedJetStreamBroker):
         self._closing = True
         for heartbeat in list(self._heartbeats):
             heartbeat.cancel()
-        await super().shutdown()
+        try:
+            async with asyncio.timeout(SHUTDOWN_TIMEOUT_SECONDS):
+                await super().shutdown()
+        except (OSError, TimeoutError, nats.errors.Error) as exc:
+            # NATS is down: requests buffered for it cannot be flushed. Nothing is lost by
+            # dropping them: tasks live in the stream, events in the outbox.
+            logger.warning("nats: closed without flushing (NATS unreachable): %r", exc)
 
     async def _on_disconnected(self) -> None:
         if not self._closing:  # nats-py also calls this when we close the connection ourselves
@@ -225,12 +255,3 @@ async def run_receiver(broker: TaskBroker, concurrency: int, stop: asyncio.Event
             broker, executor=executor, run_startup=False, max_async_tasks=concurrency
         )
         await receiver.listen(stop)
-
-
-async def stop_receiver(receiving: "asyncio.Task[None]", stop: asyncio.Event, grace: float) -> None:
-    """Ask a running receiver to stop and wait up to `grace` seconds before cancelling it."""
-    stop.set()
-    try:
-        await asyncio.wait_for(receiving, grace)
-    except TimeoutError:
-        logger.warning("tasks still running after %.0fs; they will be redelivered", grace)

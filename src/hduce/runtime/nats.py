@@ -1,8 +1,9 @@
-"""Supervisor for an embedded nats-server with JetStream, run as an owned child process."""
+"""Supervisor for an embedded nats-server with JetStream and a generated password, as a child."""
 
 import ctypes
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -20,6 +21,7 @@ from hduce.runtime._process import dir_lock, pid_alive, terminate
 from hduce.runtime.errors import EmbeddedServiceError, log_tail
 from hduce.runtime.ports import free_port, port_is_free
 
+NATS_USER = "hduce"
 _PR_SET_PDEATHSIG = 1
 _READY_TIMEOUT = 10.0
 _STOP_TIMEOUT = 5.0
@@ -56,6 +58,8 @@ class EmbeddedNats:
         self.pid_file = self.store_dir / "nats.pid"
         self.port_file = self.store_dir / "port"
         self.log_file = self.store_dir / "nats.log"
+        self.password_file = self.store_dir / "password"
+        self.config_file = self.store_dir / "nats.conf"
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -78,7 +82,8 @@ class EmbeddedNats:
                 return self._url(port)
             if pid is not None:
                 terminate(pid, _STOP_TIMEOUT)
-            port = self._choose_port(port)
+            # Kept for restarts: clients reconnect by themselves only to the same URL.
+            self.port = port = self._choose_port(port)
             self.port_file.write_text(f"{port}\n")
             self._proc = self._spawn(port)
             self.pid_file.write_text(f"{self._proc.pid}\n")
@@ -121,7 +126,10 @@ class EmbeddedNats:
         self.pid_file.unlink(missing_ok=True)
 
     def _spawn(self, port: int) -> "subprocess.Popen[bytes]":
-        args = ["-a", self.host, "-p", str(port), "-js", "-sd", str(self.store_dir)]
+        # The password goes in a 0600 file, never on the command line (readable by any user).
+        _write_private(self.config_file, _auth_config(NATS_USER, self._password()))
+        args = ["-c", str(self.config_file), "-a", self.host, "-p", str(port)]
+        args += ["-js", "-sd", str(self.store_dir)]
         with self.log_file.open("ab") as log:
             return subprocess.Popen(
                 [str(nats_server_binary()), *args, "-l", str(self.log_file)],
@@ -173,12 +181,32 @@ class EmbeddedNats:
 
     def _url(self, port: int) -> str:
         host = f"[{self.client_host}]" if ":" in self.client_host else self.client_host
-        return f"nats://{host}:{port}"
+        return f"nats://{NATS_USER}:{self._password()}@{host}:{port}"
+
+    def _password(self) -> str:
+        """The server's generated password, created on first use and kept in the store dir."""
+        if not self.password_file.exists():
+            _write_private(self.password_file, secrets.token_urlsafe(32) + "\n")
+        return self.password_file.read_text().strip()
 
     def _error(self, message: str) -> EmbeddedServiceError:
         return EmbeddedServiceError(
             f"NATS in {self.store_dir}: {message}; log tail: {log_tail(self.log_file)}"
         )
+
+
+def _auth_config(user: str, password: str) -> str:
+    return f'authorization {{\n  user: "{user}"\n  password: "{password}"\n}}\n'
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write `text` to a file only its owner can read (replacing it atomically)."""
+    partial = path.with_name(path.name + ".tmp")
+    partial.unlink(missing_ok=True)
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    partial.replace(path)
 
 
 def _server_info(host: str, port: int) -> dict[str, Any] | None:

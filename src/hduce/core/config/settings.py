@@ -33,6 +33,10 @@ class DatabaseSettings(Section):
     pool_min_size: int = 2
     pool_max_size: int = 10
     connect_timeout: Duration = Duration(10)
+    acquire_timeout: Duration = Duration(5)
+    """How long a request waits for a pooled connection before answering 503."""
+    statement_timeout: Duration = Duration(10)
+    """How long one statement may run in `hduce serve` before it is abandoned (503)."""
 
 
 class NatsSettings(Section):
@@ -56,6 +60,8 @@ class WorkerSettings(Section):
 
     embedded: bool = True
     concurrency: int = 8
+    heartbeat_interval: Duration = Duration(5)
+    """How often a task-consuming process reports itself alive (`/health/detailed` workers)."""
 
 
 class OutboxSettings(Section):
@@ -64,6 +70,8 @@ class OutboxSettings(Section):
     poll_interval: Duration = Duration(5)
     batch_size: int = 100
     retention: Duration = Duration(7 * 86400)
+    stall_after: Duration = Duration(20)
+    """`/health/detailed` reports the relay stalled after this long without a clean cycle."""
 
 
 class AuthSettings(Section):

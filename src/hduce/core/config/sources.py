@@ -10,6 +10,7 @@ ENV_PREFIX = "HDUCE_"
 ENV_NOT_SETTINGS = frozenset({"HDUCE_CONFIG", "HDUCE_MIGRATIONS_DIR", "HDUCE_TEMPLATES_DIR"})
 SEED_NAMES: dict[str, tuple[str, ...]] = {
     "DATABASE_URL": ("database", "url"),
+    "NATS_URL": ("nats", "url"),
     "JWT_SECRET": ("auth", "jwt_secret"),
     "JWT_ALGORITHM": ("auth", "jwt_algorithm"),
     "TOKEN_EXPIRY": ("auth", "token_expiry"),

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 import msgspec
 
 from hduce.core.context import AppContext
+from hduce.core.heartbeat import MISSED_BEATS, live_workers
 from hduce.core.outbox import outbox_backlog
 from hduce.core.registry import HealthStatus
 from hduce.plugins.metrics.config import MetricsConfig
@@ -53,6 +54,8 @@ class HealthProbe:
             "nats": self.nats,
             "outbox": self.outbox,
             "tasks": self.tasks,
+            "background": self.background,
+            "workers": self.workers,
             **self._context.registry.health_checks,
         }
         results = await asyncio.gather(*(self._bounded(check) for check in checks.values()))
@@ -95,9 +98,34 @@ class HealthProbe:
 
     async def tasks(self) -> HealthStatus:
         """The durable task consumer's lag (waiting + unacknowledged messages)."""
+        self._context.broker.ensure_connected()  # fail at once rather than at the check timeout
         lag = await self._context.broker.consumer_lag()
         record_task_lag(lag)
         return HealthStatus(ok=lag <= self._config.max_task_lag, detail={"consumer_lag": lag})
+
+    async def background(self) -> HealthStatus:
+        """Every supervised background task of this process runs and makes progress."""
+        report = self._context.supervisor.report()
+        ok = all(task["problem"] is None for task in report.values())
+        return HealthStatus(ok=ok, detail=report)
+
+    async def workers(self) -> HealthStatus:
+        """At least one process consumes tasks: it reported itself alive recently."""
+        self._context.broker.ensure_connected()
+        stale_after = MISSED_BEATS * float(self._context.settings.worker.heartbeat_interval)
+        live = await live_workers(self._context.broker, stale_after)
+        now = time.time()
+        detail = [
+            {
+                "name": worker.name,
+                "host": worker.host,
+                "pid": worker.pid,
+                "concurrency": worker.concurrency,
+                "seen_seconds_ago": round(now - worker.at, 1),
+            }
+            for worker in live
+        ]
+        return HealthStatus(ok=bool(live), detail={"live": detail})
 
     async def _bounded(self, check: Callable[[], Awaitable[HealthStatus]]) -> HealthStatus:
         try:
