@@ -56,7 +56,7 @@ class DeviceBroker:
                     "expire": self._expire_at,
                 },
                 f"{_PLUGINS}.TopicAclPlugin": {},
-                f"{_PLUGINS}.TelemetryHookPlugin": {"sink": self.ingest.offer},
+                f"{_PLUGINS}.TelemetryHookPlugin": {"accept": self.ingest.accept},
             },
         }
 
@@ -66,9 +66,11 @@ class DeviceBroker:
         for name in ("amqtt", "transitions"):
             logging.getLogger(name).setLevel(logging.WARNING)
         broker = SignedInOnlyBroker(self._amqtt_config())
+        self.ingest.open()  # before the listener: replay first, and fail if another holds it
         try:
             await broker.start()
         except BrokerError as exc:
+            self.ingest.close()
             where = f"{self._config.host}:{self._config.port}"
             raise MqttUnavailable(
                 f"cannot start the MQTT broker on {where} ({exc.__cause__ or exc}); "
@@ -89,6 +91,7 @@ class DeviceBroker:
                 await broker.shutdown()
             finally:
                 await self._stop_writer(writer)
+                self.ingest.close()
                 self.port = None
 
     async def _stop_writer(self, writer: "asyncio.Task[None]") -> None:
@@ -154,14 +157,19 @@ class DeviceBroker:
         return sum(1 for session, _ in sessions if session.transitions.state == "connected")
 
     async def health(self) -> HealthStatus:
-        """Listening, clients, queue depth and message counts; unhealthy when the queue is full."""
-        queue = self.ingest.queue
+        """Listening, clients, spool use and message counts; unhealthy while the spool is full.
+
+        A full spool means telemetry is not acknowledged (devices send it again later).
+        """
+        ingest = self.ingest
         detail: dict[str, Any] = {
             "listening": self.listening,
             "port": self.port,
             "clients": self.connected(),
-            "queue_depth": queue.qsize(),
-            "queue_capacity": queue.maxsize,
-            **{f"messages_{k}": v for k, v in sorted(self.ingest.counts.items())},
+            "spool_waiting": len(ingest.waiting),
+            "spool_bytes": ingest.spool.live_bytes,
+            "spool_capacity_bytes": ingest.spool.max_bytes,
+            "spool_full": ingest.refusing,
+            **{f"messages_{k}": v for k, v in sorted(ingest.counts.items())},
         }
-        return HealthStatus(ok=self.listening and not queue.full(), detail=detail)
+        return HealthStatus(ok=self.listening and not ingest.refusing, detail=detail)

@@ -12,6 +12,27 @@ class Threshold(Section):
     below: float | None = None
 
 
+class Range(Section):
+    """The plausible values of one metric; a reading outside `min`..`max` is refused."""
+
+    min: float
+    max: float
+
+
+def default_ranges() -> dict[str, Range]:
+    """What a working sensor can report, in each metric's telemetry unit."""
+    return {
+        "spo2": Range(min=0, max=100),
+        "heart_rate": Range(min=10, max=350),
+        "temperature": Range(min=25, max=45),
+        "systolic": Range(min=40, max=300),
+        "diastolic": Range(min=20, max=200),
+        "weight": Range(min=0.2, max=500),
+        "glucose": Range(min=0.5, max=50),
+        "respiratory_rate": Range(min=1, max=120),
+    }
+
+
 def default_thresholds() -> dict[str, Threshold]:
     """Clinic-wide defaults (a doctor overrides them per patient)."""
     return {
@@ -33,12 +54,20 @@ class DevicesConfig(Section):
     """MQTT TCP port; 0 picks a free port (tests)."""
     max_connections: int = 1000
     """Most MQTT connections at once."""
-    queue_size: int = 10_000
-    """Telemetry messages waiting for the database; beyond this they are dropped and counted."""
+    spool_dir: str = ""
+    """Where telemetry waits for the database, fsynced; empty: `<data_dir>/devices/spool`."""
+    spool_max_bytes: int = 64 * 1024 * 1024
+    """Most telemetry bytes waiting for the database; beyond it messages are not acknowledged."""
+    spool_segment_bytes: int = 4 * 1024 * 1024
+    """Size at which the spool starts a new file (stored files are deleted whole)."""
+    spool_flush_window: Duration = Duration(0.002)
+    """How long a spool write waits for more messages to share its fsync."""
     batch_size: int = 500
     """Most messages written in one transaction."""
     max_future_skew: Duration = Duration(300)
     """A reading's `ts` may be this far ahead of the server clock; later ones are invalid."""
+    ranges: dict[str, Range] = msgspec.field(default_factory=default_ranges)
+    """Plausible values per metric, e.g. `spo2 = { min = 0, max = 100 }`; others are refused."""
     max_page_size: int = 500
     """Largest page of readings or alerts."""
     alert_url: str = "{public_url}/devices/alerts/{alert_id}"

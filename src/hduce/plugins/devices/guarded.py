@@ -8,6 +8,8 @@ from amqtt.mqtt.protocol.broker_handler import BrokerProtocolHandler
 from amqtt.session import Session
 from amqtt.utils import gen_client_id
 
+from hduce.plugins.devices.protocol import DeviceProtocolHandler
+
 
 class SignedInOnlyBroker(Broker):
     """A broker where a client that cannot sign in never reaches another client's session.
@@ -26,7 +28,7 @@ class SignedInOnlyBroker(Broker):
     ) -> tuple[BrokerProtocolHandler, Session]:
         where = f"{remote_address}:{remote_port}"
         try:
-            handler, session = await BrokerProtocolHandler.init_from_connect(
+            handler, session = await DeviceProtocolHandler.init_from_connect(
                 reader, writer, self.plugins_manager
             )
         except MQTTError as exc:

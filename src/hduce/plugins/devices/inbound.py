@@ -1,0 +1,74 @@
+"""Incoming PUBLISH: telemetry made durable before it is acknowledged; QoS 2 stored once."""
+
+from typing import Any
+
+from amqtt.mqtt.constants import QOS_2
+from amqtt.mqtt.pubcomp import PubcompPacket
+from amqtt.mqtt.publish import PublishPacket
+from amqtt.mqtt.pubrec import PubrecPacket
+from amqtt.mqtt.pubrel import PubrelPacket
+from amqtt.session import IncomingApplicationMessage
+
+from hduce.plugins.devices.mqtt import TelemetryHookPlugin
+
+
+class DurableInbound:
+    """Overrides of amqtt 0.12.1's `ProtocolHandler.handle_publish` and `handle_pubrel`.
+
+    amqtt acknowledges a PUBLISH as soon as it is queued in memory, and treats a QoS 2 PUBLISH
+    sent again before PUBREL (DUP=1, same packet id) as a new message. Here the telemetry is
+    first handed to the devices plugin (validated, fsynced to the spool) and only then does
+    amqtt's own flow run and send PUBACK / PUBREC; when the spool is full nothing is sent, so
+    the client sends the message again later. A QoS 2 packet id seen and not yet released in
+    this session (`session.inflight_in`, which survives a reconnect with clean session 0) only
+    gets its PUBREC again ([MQTT-4.3.3-2]: method A, store then PUBREC).
+    """
+
+    session: Any
+    plugins_manager: Any
+    _pubrel_waiters: dict[int, Any]
+    _send_packet: Any
+    _handle_message_flow: Any
+
+    async def handle_publish(self, publish_packet: PublishPacket) -> None:
+        """Keep the message durably, then let amqtt acknowledge and route it."""
+        packet_id = publish_packet.packet_id
+        topic, data = publish_packet.topic_name, publish_packet.data
+        if topic is None or data is None or self.session is None:
+            return
+        inflight = self.session.inflight_in
+        if publish_packet.qos == QOS_2 and packet_id in inflight:
+            await self._send_packet(PubrecPacket.build(packet_id))
+            return
+        message = IncomingApplicationMessage(
+            packet_id, topic, publish_packet.qos, data, publish_packet.retain_flag
+        )
+        message.publish_packet = publish_packet
+        if publish_packet.qos == QOS_2:
+            inflight[packet_id] = message  # claimed before waiting, so a quick resend is seen
+        if not await self._intake().keep(self.session, topic, bytes(data)):
+            if publish_packet.qos == QOS_2:
+                inflight.pop(packet_id, None)
+            return
+        await self._handle_message_flow(message)
+
+    async def handle_pubrel(self, pubrel: PubrelPacket) -> None:
+        """Release a QoS 2 message; always answer PUBCOMP ([MQTT-4.3.3-2]).
+
+        A PUBREL for a flow this connection is not waiting on (the broker restarted, or the flow
+        ended) gets its PUBCOMP too, so the client can let the packet id go.
+        """
+        packet_id = pubrel.packet_id
+        waiter = self._pubrel_waiters.get(packet_id)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(pubrel)
+            return
+        if self.session is not None:
+            self.session.inflight_in.pop(packet_id, None)
+        await self._send_packet(PubcompPacket.build(packet_id))
+
+    def _intake(self) -> TelemetryHookPlugin:
+        for plugin in self.plugins_manager.plugins:
+            if isinstance(plugin, TelemetryHookPlugin):
+                return plugin
+        raise LookupError("the broker runs without hduce's TelemetryHookPlugin")
