@@ -73,6 +73,8 @@ class Spool:
         if self._file is not None:
             self._file.close()
             self._file = None
+            if not self._pending[self._segment]:
+                (self.directory / f"{self._segment}{_SUFFIX}").unlink(missing_ok=True)
         if self._lock is not None:
             self._lock.close()
             self._lock = None
