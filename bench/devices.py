@@ -1,11 +1,13 @@
-"""Devices benchmark: readings/s from real MQTT connections into PostgreSQL, CONNECT latency.
+"""Devices benchmark: readings/s from real MQTT connections into PostgreSQL, CONNECT latency,
+side by side with a bare amqtt broker, and the memory of 1,000 connected devices.
 
-Runs the devices plugin in-process (its amqtt broker and batch writer, the outbox relay and the
-TaskIQ receiver, as `hduce serve` does) against an embedded PostgreSQL and nats-server under a
-scratch dir in /tmp, with the broker on a free loopback port. The devices are aiomqtt clients in
-a separate process (so they do not share the broker's event loop): each signs in with its own
-id and secret, then all publish `--messages` QoS 1 telemetry messages at once. Values stay
-within the alert bounds, so no alerts are raised.
+Runs the devices plugin in-process (its amqtt broker, the telemetry spool and batch writer, the
+outbox relay and the TaskIQ receiver, as `hduce serve` does) against an embedded PostgreSQL and
+nats-server under a scratch dir in /tmp, with the broker on a free loopback port. The devices are
+aiomqtt clients in a separate process (so they do not share the broker's event loop): each signs
+in with its own id and secret, then all publish `--messages` QoS 1 telemetry messages at once.
+Values stay within the alert bounds, so no alerts are raised. The same clients then publish the
+same load to a bare amqtt 0.12.1 broker (anonymous, no plugins) in this same process.
 Run from the repository root: `.venv/bin/python bench/devices.py [--devices 20 --messages 200]`.
 """
 
@@ -19,10 +21,13 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import aiomqtt
 import msgspec
+import psutil
+from amqtt.broker import Broker
 
 from _common import REPO_ROOT, free_port, percentile, print_table, run_with_servers
 from hduce.bootstrap import build_context, load_plugins, setup_plugins
@@ -45,6 +50,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--messages", type=int, default=200, help="messages per device")
     parser.add_argument("--readings", type=int, default=1, help="readings per message")
     parser.add_argument("--timeout", type=float, default=120.0, help="max seconds")
+    parser.add_argument(
+        "--idle-devices", type=int, default=1000, help="connections held for the RSS figure"
+    )
     return parser.parse_args()
 
 
@@ -56,6 +64,9 @@ def bench_settings(dsn: str, nats_url: str, mqtt_port: int) -> Settings:
         "JWT_SECRET": secrets.token_urlsafe(32),
         "HDUCE_PLUGINS__ENABLED": PLUGINS,
         "HDUCE_PLUGINS__DEVICES__PORT": str(mqtt_port),
+        "HDUCE_PLUGINS__DEVICES__MAX_CONNECTIONS": "5000",
+        # Beside the embedded PostgreSQL (the scratch dir's `pg`), so it is removed with it.
+        "HDUCE_PLUGINS__DEVICES__SPOOL_DIR": str(Path(dsn.split("host=")[-1]).parent / "spool"),
     }
     return load_settings(config_file=str(REPO_ROOT / "config" / "test.toml"), environ=environ)
 
@@ -118,6 +129,22 @@ def run_devices(
     results.put(asyncio.run(_devices(port, devices, messages, readings)))
 
 
+def hold_devices(port: int, devices: list[tuple[str, str]], release: Any, results: Any) -> None:
+    """In a child process: connect every device, report, stay connected until `release`."""
+    asyncio.run(_hold(port, devices, release, results))
+
+
+async def _hold(port: int, devices: list[tuple[str, str]], release: Any, results: Any) -> None:
+    async with AsyncExitStack() as stack:
+        for device_id, secret in devices:
+            client = aiomqtt.Client(
+                "127.0.0.1", port, username=device_id, password=secret, identifier=device_id
+            )
+            await stack.enter_async_context(client)
+        results.put(len(devices))
+        await asyncio.to_thread(release.wait)
+
+
 async def _devices(
     port: int, devices: list[tuple[str, str]], messages: int, readings: int
 ) -> dict[str, Any]:
@@ -174,6 +201,59 @@ async def wait_for_readings(
     return count, time.time()
 
 
+@asynccontextmanager
+async def child(target: Any, *args: Any) -> AsyncIterator[Any]:
+    """A spawned child running `target(*args, results)`; yields its results queue."""
+    spawn = multiprocessing.get_context("spawn")
+    results = spawn.Queue()
+    process = spawn.Process(target=target, args=(*args, results))
+    process.start()
+    try:
+        yield results
+    finally:
+        process.join(timeout=10)
+        if process.is_alive():
+            process.kill()
+            process.join()
+
+
+async def publish_load(port: int, devices: list[tuple[str, str]], args: Any) -> dict[str, Any]:
+    """Run the publishing clients against the broker on `port`; their timings."""
+    async with child(run_devices, port, devices, args.messages, args.readings) as results:
+        return await asyncio.to_thread(results.get, True, args.timeout)
+
+
+async def rss_per_connection(port: int, devices: list[tuple[str, str]], args: Any) -> float:
+    """Growth of this process's RSS (bytes) while `devices` stay connected to the broker."""
+    before = psutil.Process().memory_info().rss
+    release = multiprocessing.get_context("spawn").Event()
+    async with child(hold_devices, port, devices, release) as results:
+        try:
+            await asyncio.to_thread(results.get, True, args.timeout)
+            await asyncio.sleep(1)  # let the broker settle its per-connection tasks
+            return (psutil.Process().memory_info().rss - before) / len(devices)
+        finally:
+            release.set()
+
+
+async def bare_amqtt(devices: list[tuple[str, str]], args: Any) -> dict[str, Any]:
+    """The same publishing load on a bare amqtt broker (anonymous, no plugins) in this loop."""
+    port = free_port()
+    broker = Broker(
+        {
+            "listeners": {
+                "default": {"type": "tcp", "bind": f"127.0.0.1:{port}", "max_connections": 5000}
+            },
+            "plugins": {"amqtt.plugins.authentication.AnonymousAuthPlugin": {}},
+        }
+    )
+    await broker.start()
+    try:
+        return await publish_load(port, devices, args)
+    finally:
+        await broker.shutdown()
+
+
 async def bench(args: argparse.Namespace, dsn: str, nats_url: str) -> None:
     """Run the app with its broker, drive the devices from a child process, report."""
     main_task = asyncio.current_task()
@@ -183,23 +263,14 @@ async def bench(args: argparse.Namespace, dsn: str, nats_url: str) -> None:
     expected = args.devices * args.messages * args.readings
     async with running(settings) as (context, broker):
         devices = await seed(context, args.devices)
-        spawn = multiprocessing.get_context("spawn")
-        results = spawn.Queue()
-        child = spawn.Process(
-            target=run_devices,
-            args=(broker.port, devices, args.messages, args.readings, results),
-        )
-        child.start()
-        try:
-            outcome = await asyncio.to_thread(results.get, True, args.timeout)
-            stored, stored_at = await wait_for_readings(context, expected, args.timeout)
-        finally:
-            child.join(timeout=10)
-            if child.is_alive():
-                child.kill()
-                child.join()
+        outcome = await publish_load(broker.port, devices, args)
+        stored, stored_at = await wait_for_readings(context, expected, args.timeout)
         counts = dict(broker.ingest.counts)
+        idle = await seed(context, args.idle_devices)
+        per_connection = await rss_per_connection(broker.port, idle, args)
+    bare = await bare_amqtt(devices, args)
     report(args, outcome, expected, stored, stored_at, counts)
+    report_side_by_side(args, outcome, stored, stored_at, bare, per_connection)
 
 
 def report(
@@ -241,7 +312,44 @@ def report(
         ],
     )
     print(f"stored {stored}/{expected} readings; writer counts: {counts}")
-    print(f"dropped (queue full): {counts.get('dropped', 0)}")
+    print(f"refused (spool full, not acknowledged): {counts.get('refused', 0)}")
+
+
+def report_side_by_side(
+    args: argparse.Namespace,
+    outcome: dict[str, Any],
+    stored: int,
+    stored_at: float,
+    bare: dict[str, Any],
+    per_connection: float,
+) -> None:
+    """HDuce (ack after fsync, rows committed) next to bare amqtt (ack from memory)."""
+    messages = args.devices * args.messages
+    hduce_acked = outcome["publish_acked"] - outcome["publish_started"]
+    hduce_stored = stored_at - outcome["publish_started"]
+    bare_acked = bare["publish_acked"] - bare["publish_started"]
+    print_table(
+        ["same load, same run", "seconds", "messages/s", "x bare amqtt"],
+        [
+            ["bare amqtt 0.12.1: all PUBACKed", bare_acked, messages / bare_acked, 1.0],
+            [
+                "HDuce: all PUBACKed (each fsynced first)",
+                hduce_acked,
+                messages / hduce_acked,
+                bare_acked / hduce_acked,
+            ],
+            [
+                "HDuce: all rows committed",
+                hduce_stored,
+                messages / hduce_stored,
+                bare_acked / hduce_stored,
+            ],
+        ],
+    )
+    print(
+        f"RSS of the broker process per {args.idle_devices} connected devices: "
+        f"{per_connection * 1000 / 2**20:.1f} MiB ({per_connection / 1024:.1f} KiB each)"
+    )
 
 
 def _spread(values: list[float]) -> list[float]:
