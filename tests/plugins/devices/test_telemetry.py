@@ -4,8 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from hduce.core.config import ConfigError, decode_section
 from hduce.plugins.devices.acl import PUBLISH, RECEIVE, SUBSCRIBE, allowed
-from hduce.plugins.devices.config import default_ranges
+from hduce.plugins.devices.config import DevicesConfig, default_ranges
 from hduce.plugins.devices.credentials import ClientKind
 from hduce.plugins.devices.telemetry import InvalidTelemetry, parse
 
@@ -66,3 +67,14 @@ def test_the_acl() -> None:
     assert not allowed(user, me, f"users/{other}/#", SUBSCRIBE)
     assert not allowed(user, me, "users/#", SUBSCRIBE)
     assert not allowed(None, me, f"devices/{me}/telemetry", PUBLISH)
+
+
+def test_configured_ranges_replace_the_defaults_and_an_empty_one_is_refused() -> None:
+    config = decode_section(
+        {"ranges": {"spo2": {"min": 50, "max": 100}}}, DevicesConfig, origin="test"
+    )
+    payload = b'{"readings": [{"metric": "spo2", "value": 45, "unit": "%"}]}'
+    with pytest.raises(InvalidTelemetry, match=r"outside 50\.\.100"):
+        parse(payload, received_at=NOW, max_skew=SKEW, ranges=config.ranges)
+    with pytest.raises(ConfigError, match="above `max`"):
+        decode_section({"ranges": {"spo2": {"min": 5, "max": 1}}}, DevicesConfig, origin="test")

@@ -18,6 +18,11 @@ class Range(Section):
     min: float
     max: float
 
+    def __post_init__(self) -> None:
+        """Refuse an empty range (a typo would refuse every reading of the metric)."""
+        if self.min > self.max:
+            raise ValueError(f"`min` ({self.min:g}) is above `max` ({self.max:g})")
+
 
 def default_ranges() -> dict[str, Range]:
     """What a working sensor can report, in each metric's telemetry unit."""
@@ -65,9 +70,10 @@ class DevicesConfig(Section):
     batch_size: int = 500
     """Most messages written in one transaction."""
     max_future_skew: Duration = Duration(300)
-    """A reading's `ts` may be this far ahead of the server clock; later ones are invalid."""
+    """How far a reading's `ts` may be ahead of the server clock (pre-2000 is invalid too)."""
     ranges: dict[str, Range] = msgspec.field(default_factory=default_ranges)
-    """Plausible values per metric, e.g. `spo2 = { min = 0, max = 100 }`; others are refused."""
+    """Plausible values per metric, e.g. `spo2 = { min = 0, max = 100 }`; a message with a
+    reading outside its metric's range is refused whole."""
     max_page_size: int = 500
     """Largest page of readings or alerts."""
     alert_url: str = "{public_url}/devices/alerts/{alert_id}"
