@@ -65,8 +65,9 @@ class DevicesConfig(Section):
     """Most telemetry bytes waiting for the database; beyond it messages are not acknowledged."""
     spool_segment_bytes: int = 4 * 1024 * 1024
     """Size at which the spool starts a new file (stored files are deleted whole)."""
-    spool_flush_window: Duration = Duration(0.002)
-    """How long a spool write waits for more messages to share its fsync."""
+    spool_flush_window: Duration = Duration(0)
+    """Extra wait for more messages to share a spool fsync; 0: those arriving during one fsync
+    share the next (best when devices wait for each acknowledgement)."""
     batch_size: int = 500
     """Most messages written in one transaction."""
     max_future_skew: Duration = Duration(300)

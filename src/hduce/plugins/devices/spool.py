@@ -130,13 +130,16 @@ class Spool:
                 done.set_result(segment)
 
     def _write(self, data: bytes) -> int:
-        """Append and fsync (in a thread); rolls to a new segment when this one is big or done."""
+        """Append and fsync (in a thread); empties or rolls the segment first when due."""
         assert self._file is not None, "the spool is not open"
         size = self._file.tell()
-        if size and (size >= self._segment_bytes or not self._pending[self._segment]):
+        if not self._pending[self._segment] and size >= self._segment_bytes // 4:
+            # Everything in it is stored: start it over rather than create a file (a directory
+            # fsync). Should the truncation not survive a crash, the replay is harmless.
+            self._file.truncate(0)
+            self._file.seek(0)
+        elif size >= self._segment_bytes:
             self._file.close()
-            if not self._pending[self._segment]:
-                (self.directory / f"{self._segment}{_SUFFIX}").unlink(missing_ok=True)
             self._segment += 1
             self._file = self._create(self._segment)
         self._file.write(data)
