@@ -139,3 +139,23 @@ async def test_a_full_spool_acknowledges_nothing_and_says_so(settings: Settings)
         assert (
             await clinic.fetch("SELECT 1 FROM reading WHERE device = $1", uuid.UUID(device)) == []
         )
+
+
+async def test_a_qos2_resend_while_the_first_is_being_written_waits_for_it(
+    settings: Settings,
+) -> None:
+    # A long flush wait: the resend arrives while the first copy is not yet durable.
+    configured = devices_settings(settings, spool_flush_window="300ms")
+    async with running_clinic(configured) as clinic:
+        admin = await clinic.member("admin")
+        device, secret = await register(clinic, admin, await clinic.member("patient"))
+        topic = f"devices/{device}/telemetry"
+        async with raw_connection(broker_port(clinic), device, secret, f"w-{device}") as client:
+            await client.publish(topic, telemetry(("spo2", 93, "%")), qos=2, packet_id=3)
+            await client.publish(topic, telemetry(("spo2", 93, "%")), qos=2, packet_id=3, dup=True)
+            await client.expect(PUBREC, 3)  # only once the reading is durable
+            await client.pubrel(3)
+            await client.expect(PUBCOMP, 3)
+            # Nothing else is owed for packet 3: the next answer is the marker's PUBACK.
+            await _marker(clinic, client, device, 66, 4)
+        assert await _count(clinic, device, 93) == 1

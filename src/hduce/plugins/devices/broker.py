@@ -169,7 +169,7 @@ class DeviceBroker:
             "spool_waiting": len(ingest.waiting),
             "spool_bytes": ingest.spool.live_bytes,
             "spool_capacity_bytes": ingest.spool.max_bytes,
-            "spool_full": ingest.refusing,
+            "spool_full": ingest.full,
             **{f"messages_{k}": v for k, v in sorted(ingest.counts.items())},
         }
-        return HealthStatus(ok=self.listening and not ingest.refusing, detail=detail)
+        return HealthStatus(ok=self.listening and not ingest.full, detail=detail)

@@ -21,14 +21,21 @@ class DurableInbound:
     amqtt's own flow run and send PUBACK / PUBREC; when the spool is full nothing is sent, so
     the client sends the message again later. A QoS 2 packet id seen and not yet released in
     this session (`session.inflight_in`, which survives a reconnect with clean session 0) only
-    gets its PUBREC again ([MQTT-4.3.3-2]: method A, store then PUBREC).
+    gets its PUBREC again ([MQTT-4.3.3-2]: method A, store then PUBREC), or nothing while its
+    first copy is still being written (that one answers once durable).
     """
 
     session: Any
     plugins_manager: Any
+    _keeping: set[int]
+    """QoS 2 packet ids of this connection whose first copy is still being made durable."""
     _pubrel_waiters: dict[int, Any]
     _send_packet: Any
     _handle_message_flow: Any
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._keeping = set()
 
     async def handle_publish(self, publish_packet: PublishPacket) -> None:
         """Keep the message durably, then let amqtt acknowledge and route it."""
@@ -38,19 +45,27 @@ class DurableInbound:
             return
         inflight = self.session.inflight_in
         if publish_packet.qos == QOS_2 and packet_id in inflight:
-            await self._send_packet(PubrecPacket.build(packet_id))
+            if packet_id not in self._keeping:  # else its first copy sends PUBREC when durable
+                await self._send_packet(PubrecPacket.build(packet_id))
             return
         message = IncomingApplicationMessage(
             packet_id, topic, publish_packet.qos, data, publish_packet.retain_flag
         )
         message.publish_packet = publish_packet
-        if publish_packet.qos == QOS_2:
-            inflight[packet_id] = message  # claimed before waiting, so a quick resend is seen
-        if not await self._intake().keep(self.session, topic, bytes(data)):
-            if publish_packet.qos == QOS_2:
-                inflight.pop(packet_id, None)
+        if publish_packet.qos != QOS_2:
+            if await self._intake().keep(self.session, topic, bytes(data)):
+                await self._handle_message_flow(message)
             return
-        await self._handle_message_flow(message)
+        inflight[packet_id] = message  # claimed before waiting, so a quick resend is seen
+        self._keeping.add(packet_id)
+        try:
+            kept = await self._intake().keep(self.session, topic, bytes(data))
+        finally:
+            self._keeping.discard(packet_id)
+        if kept:
+            await self._handle_message_flow(message)
+        else:
+            inflight.pop(packet_id, None)
 
     async def handle_pubrel(self, pubrel: PubrelPacket) -> None:
         """Release a QoS 2 message; always answer PUBCOMP ([MQTT-4.3.3-2]).

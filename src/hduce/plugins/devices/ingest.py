@@ -79,8 +79,7 @@ class TelemetryIngest:
         self._invalid = Invalid()
         self._wake = asyncio.Event()
         self._finishing = False
-        self.refusing = False
-        """The last message did not fit in the spool (it was not acknowledged)."""
+        self._refused_size = 0  # the last message that did not fit; 0: none since one did
         self.counts: Tally[str] = Tally(dict.fromkeys(OUTCOMES, 0))
         for outcome in OUTCOMES:
             MESSAGES.labels(outcome)  # every outcome is exported, at 0 until it happens
@@ -102,6 +101,11 @@ class TelemetryIngest:
     def close(self) -> None:
         """Close the spool; what is still in it is stored after the next start."""
         self.spool.close()
+
+    @property
+    def full(self) -> bool:
+        """A message was refused for want of room, and there is still no room for it."""
+        return bool(self._refused_size) and not self.spool.has_room(self._refused_size)
 
     def _count(self, outcome: str, n: int = 1) -> None:
         self.counts[outcome] += n
@@ -134,12 +138,12 @@ class TelemetryIngest:
         try:
             written = self.spool.append(body)
         except SpoolFull as exc:
-            if not self.refusing:
+            if not self._refused_size:
                 logger.warning("%s: telemetry is not acknowledged until it drains", exc)
-            self.refusing = True
+            self._refused_size = len(body)
             self._count("refused")
             return False
-        self.refusing = False
+        self._refused_size = 0
         written.add_done_callback(lambda done: self._spooled(done, accepted, len(body)))
         try:
             await asyncio.shield(written)
