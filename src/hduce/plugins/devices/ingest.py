@@ -166,10 +166,10 @@ class TelemetryIngest:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            if len(self.waiting) < self._config.batch_size and not self._finishing:
-                # Fewer, fuller transactions leave the shared event loop and CPU to the broker.
-                await asyncio.sleep(LINGER_SECONDS)
             while self.waiting or self._invalid.counts:
+                if len(self.waiting) < self._config.batch_size and not self._finishing:
+                    # Fewer, fuller transactions leave the event loop and CPU to the broker.
+                    await asyncio.sleep(LINGER_SECONDS)
                 batch = list(itertools.islice(self.waiting, self._config.batch_size))
                 try:
                     await self._write(batch)
