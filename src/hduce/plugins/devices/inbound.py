@@ -2,7 +2,8 @@
 
 from typing import Any
 
-from amqtt.mqtt.constants import QOS_2
+from amqtt.mqtt.constants import QOS_1, QOS_2
+from amqtt.mqtt.puback import PubackPacket
 from amqtt.mqtt.pubcomp import PubcompPacket
 from amqtt.mqtt.publish import PublishPacket
 from amqtt.mqtt.pubrec import PubrecPacket
@@ -16,13 +17,15 @@ class DurableInbound:
     """Overrides of amqtt 0.12.1's `ProtocolHandler.handle_publish` and `handle_pubrel`.
 
     amqtt acknowledges a PUBLISH as soon as it is queued in memory, and treats a QoS 2 PUBLISH
-    sent again before PUBREL (DUP=1, same packet id) as a new message. Here the telemetry is
-    first handed to the devices plugin (validated, fsynced to the spool) and only then does
-    amqtt's own flow run and send PUBACK / PUBREC; when the spool is full nothing is sent, so
-    the client sends the message again later. A QoS 2 packet id seen and not yet released in
-    this session (`session.inflight_in`, which survives a reconnect with clean session 0) only
-    gets its PUBREC again ([MQTT-4.3.3-2]: method A, store then PUBREC), or nothing while its
-    first copy is still being written (that one answers once durable).
+    sent again before PUBREL (DUP=1, same packet id) as a new message. Here a device's telemetry
+    is first handed to the devices plugin (validated, fsynced to the spool) and only then
+    acknowledged: PUBACK straight away (no client may receive telemetry, so amqtt's routing is
+    skipped), PUBREC through amqtt's QoS 2 flow. When the spool is full nothing is sent, and the
+    client sends the message again later. Other topics go to amqtt unchanged. A QoS 2 packet id
+    seen and not yet released in this session (`session.inflight_in`, which survives a reconnect
+    with clean session 0) only gets its PUBREC again ([MQTT-4.3.3-2]: method A, store then
+    PUBREC), or nothing while its first copy is still being written (that one answers once
+    durable).
     """
 
     session: Any
@@ -38,34 +41,40 @@ class DurableInbound:
         self._keeping = set()
 
     async def handle_publish(self, publish_packet: PublishPacket) -> None:
-        """Keep the message durably, then let amqtt acknowledge and route it."""
-        packet_id = publish_packet.packet_id
+        """Keep telemetry durably, then acknowledge it; anything else goes to amqtt as is."""
+        packet_id, qos = publish_packet.packet_id, publish_packet.qos
         topic, data = publish_packet.topic_name, publish_packet.data
         if topic is None or data is None or self.session is None:
             return
         inflight = self.session.inflight_in
-        if publish_packet.qos == QOS_2 and packet_id in inflight:
+        if qos == QOS_2 and packet_id in inflight:
             if packet_id not in self._keeping:  # else its first copy sends PUBREC when durable
                 await self._send_packet(PubrecPacket.build(packet_id))
             return
         message = IncomingApplicationMessage(
-            packet_id, topic, publish_packet.qos, data, publish_packet.retain_flag
+            packet_id, topic, qos, data, publish_packet.retain_flag
         )
         message.publish_packet = publish_packet
-        if publish_packet.qos != QOS_2:
-            if await self._intake().keep(self.session, topic, bytes(data)):
-                await self._handle_message_flow(message)
+        intake = self._intake()
+        device_id = intake.device_of(self.session, topic)
+        if device_id is None:
+            await self._handle_message_flow(message)
             return
-        inflight[packet_id] = message  # claimed before waiting, so a quick resend is seen
-        self._keeping.add(packet_id)
+        if qos == QOS_2:
+            inflight[packet_id] = message  # claimed before waiting, so a quick resend is seen
+            self._keeping.add(packet_id)
         try:
-            kept = await self._intake().keep(self.session, topic, bytes(data))
+            kept = await intake.keep(device_id, bytes(data))
         finally:
             self._keeping.discard(packet_id)
-        if kept:
-            await self._handle_message_flow(message)
-        else:
+        if not kept:
             inflight.pop(packet_id, None)
+        elif qos == QOS_1:
+            # Stored: nothing left to route (no client may receive telemetry), so amqtt's
+            # delivery path, and its retain handling, are skipped.
+            await self._send_packet(PubackPacket.build(packet_id))
+        elif qos == QOS_2:
+            await self._handle_message_flow(message)
 
     async def handle_pubrel(self, pubrel: PubrelPacket) -> None:
         """Release a QoS 2 message; always answer PUBCOMP ([MQTT-4.3.3-2]).

@@ -88,11 +88,15 @@ class TelemetryHookPlugin(BasePlugin[Any]):
 
         accept: Any = None
 
-    async def keep(self, session: Session, topic: str, payload: bytes) -> bool:
-        """False when the message must not be acknowledged yet (the client will send it again)."""
+    def device_of(self, session: Session, topic: str) -> uuid.UUID | None:
+        """The device whose telemetry this is, if `session` may publish it; else None."""
         levels = topic.split("/")
         if levels[-1:] != ["telemetry"] or not allowed(
             getattr(session, KIND, None), session.username or "", topic, PUBLISH
         ):
-            return True
-        return bool(await self.config.accept(uuid.UUID(levels[1]), payload))
+            return None
+        return uuid.UUID(levels[1])
+
+    async def keep(self, device_id: uuid.UUID, payload: bytes) -> bool:
+        """False when the message must not be acknowledged yet (the client will send it again)."""
+        return bool(await self.config.accept(device_id, payload))
