@@ -36,7 +36,7 @@ OUTCOMES = ("stored", "duplicate", "invalid", "unknown_device", "refused", "fail
 RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0)
 """Waits between attempts while the database is unreachable (the last one repeats)."""
 LINGER_SECONDS = 0.05
-"""How long the writer lets a batch fill before writing it."""
+"""How long the writer lets a small batch (under 1/8 of `batch_size`) fill before writing it."""
 
 
 class SpoolRecord(msgspec.Struct, array_like=True, frozen=True):
@@ -167,8 +167,10 @@ class TelemetryIngest:
             await self._wake.wait()
             self._wake.clear()
             while self.waiting or self._invalid.counts:
-                if len(self.waiting) < self._config.batch_size and not self._finishing:
-                    # Fewer, fuller transactions leave the event loop and CPU to the broker.
+                if len(self.waiting) < self._config.batch_size // 8 and not self._finishing:
+                    # A few messages wait a moment for more: fewer, fuller transactions leave
+                    # the loop and CPU to the broker. Under load a batch fills during the
+                    # previous write, and waiting would only slow the writer down.
                     await asyncio.sleep(LINGER_SECONDS)
                 batch = list(itertools.islice(self.waiting, self._config.batch_size))
                 try:

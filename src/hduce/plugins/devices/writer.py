@@ -9,20 +9,32 @@ from hduce.core.db import HduceEngine
 from hduce.plugins.devices.alerts import AlertRules, StoredReading
 from hduce.plugins.devices.telemetry import Telemetry, message_key
 
-# A message sent again (same key) inserts nothing: only new rows come back, so a replayed
-# spool or a re-sent message neither doubles a reading nor raises its alert twice.
+# One round trip per batch: the rows of active devices are inserted with their device's
+# patient, and the devices marked seen. A message sent again (same key) inserts nothing: only
+# new rows come back, so a replayed spool or a re-sent message neither doubles a reading nor
+# raises its alert twice.
 INSERT_READINGS = """
-INSERT INTO reading (device, patient, metric, value, unit, measured_at, received_at,
-                     message_key, position)
-SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::float8[], $5::text[],
-                     $6::timestamptz[], $7::timestamptz[], $8::text[], $9::int2[])
-ON CONFLICT (device, message_key, position) DO NOTHING
-RETURNING device, patient, metric, value, unit, measured_at, received_at, message_key
+WITH batch AS (
+    SELECT * FROM unnest($1::uuid[], $2::text[], $3::float8[], $4::text[], $5::timestamptz[],
+                         $6::timestamptz[], $7::text[], $8::int2[]) WITH ORDINALITY
+        AS b(device, metric, value, unit, measured_at, received_at, message_key, position, n)
+), inserted AS (
+    INSERT INTO reading (device, patient, metric, value, unit, measured_at, received_at,
+                         message_key, position)
+    SELECT b.device, d.patient, b.metric, b.value, b.unit, b.measured_at, b.received_at,
+           b.message_key, b.position
+    FROM batch b JOIN device d ON d.id = b.device AND d.active
+    ORDER BY b.n  -- rows come back in arrival order: the first breach raises the alert
+    ON CONFLICT (device, message_key, position) DO NOTHING
+    RETURNING device, patient, metric, value, unit, measured_at, received_at, message_key
+), seen AS (
+    UPDATE device SET last_seen_at = greatest(last_seen_at, s.at)
+    FROM (SELECT device, max(received_at) AS at FROM inserted GROUP BY device) s
+    WHERE device.id = s.device
+)
+SELECT * FROM inserted
 """
-MARK_SEEN = """
-UPDATE device SET last_seen_at = greatest(last_seen_at, seen.at)
-FROM unnest($1::uuid[], $2::timestamptz[]) AS seen(id, at) WHERE device.id = seen.id
-"""
+ACTIVE_AMONG = "SELECT id FROM device WHERE id = ANY($1::uuid[]) AND active"
 MARK_INVALID = """
 UPDATE device SET invalid_messages = invalid_messages + bad.n, last_error = bad.reason,
     last_error_at = now()
@@ -70,28 +82,21 @@ async def write(
     db: HduceEngine, alerts: AlertRules, batch: list[Accepted], invalid: Invalid
 ) -> Written:
     """Store `batch` and the invalid counts in one transaction; raise alerts for new readings."""
-    devices = list({a.device_id for a in batch})
-    async with db.transaction():
-        rows = await db.fetch(
-            "SELECT id, patient FROM device WHERE id = ANY($1::uuid[]) AND active", devices
+    columns = [
+        (
+            a.device_id,
+            item.metric,
+            item.value,
+            item.unit,
+            a.telemetry.ts or a.received_at,
+            a.received_at,
+            message_key(a.payload, a.telemetry, a.received_at),
+            position,
         )
-        patients = {row["id"]: row["patient"] for row in rows}
-        known = [a for a in batch if a.device_id in patients]
-        columns = [
-            (
-                a.device_id,
-                patients[a.device_id],
-                item.metric,
-                item.value,
-                item.unit,
-                a.telemetry.ts or a.received_at,
-                a.received_at,
-                message_key(a.payload, a.telemetry, a.received_at),
-                position,
-            )
-            for a in known
-            for position, item in enumerate(a.telemetry.readings)
-        ]
+        for a in batch
+        for position, item in enumerate(a.telemetry.readings)
+    ]
+    async with db.transaction():
         inserted = []
         if columns:
             inserted = await db.fetch(
@@ -99,12 +104,15 @@ async def write(
             )
         readings = [StoredReading(*row[:7]) for row in inserted]
         if readings:
-            seen = {r.device: r.received_at for r in readings}
-            await db.fetch(MARK_SEEN, list(seen), list(seen.values()))
             await alerts.raise_alerts(readings)
         if invalid.counts:
             ids = list(invalid.counts)
             counts = [invalid.counts[i] for i in ids]
             await db.fetch(MARK_INVALID, ids, counts, [invalid.reasons[i] for i in ids])
-    stored = len({(row["device"], row["message_key"]) for row in inserted})
-    return Written(stored, len(known) - stored, len(batch) - len(known), len(readings))
+        stored = {(row["device"], row["message_key"]) for row in inserted}
+        silent = list({a.device_id for a in batch} - {device for device, _ in stored})
+        # Devices that stored nothing sent it all before, or are unknown or deactivated.
+        active = {row["id"] for row in await db.fetch(ACTIVE_AMONG, silent)} if silent else set()
+    inactive = set(silent) - active
+    unknown = sum(1 for a in batch if a.device_id in inactive)
+    return Written(len(stored), len(batch) - len(stored) - unknown, unknown, len(readings))
