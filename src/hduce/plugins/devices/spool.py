@@ -2,10 +2,11 @@
 
 Records go to append-only segment files (`<n>.seg`), each record framed as
 `length (4 bytes) | crc32 (4 bytes) | body`. Appends that arrive together share one write and
-one fsync (group commit). The writer releases records once PostgreSQL committed them; a segment
-whose records are all released is deleted. At start, what is left is read back (a torn last
-record, from a crash mid-write, is cut off) and stored again: the readings' idempotency key
-makes that replay harmless.
+one fsync (group commit). The writer releases records once PostgreSQL committed them; a full
+segment whose records are all released is deleted, and the one being written is started over
+once it is all released. At start, what is left is read back (a torn last record, from a crash
+mid-write, is cut off) and stored again: the readings' idempotency key makes that replay
+harmless.
 """
 
 import asyncio
