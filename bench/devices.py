@@ -54,6 +54,9 @@ def parse_args() -> argparse.Namespace:
         "--idle-devices", type=int, default=1000, help="connections held for the RSS figure"
     )
     parser.add_argument("--rounds", type=int, default=3, help="HDuce / bare amqtt alternations")
+    parser.add_argument(
+        "--inflight", type=int, default=1, help="messages a device has unacknowledged at once"
+    )
     return parser.parse_args()
 
 
@@ -124,10 +127,15 @@ async def seed(context: AppContext, count: int) -> list[tuple[str, str]]:
 
 
 def run_devices(
-    port: int, devices: list[tuple[str, str]], messages: int, readings: int, results: Any
+    port: int,
+    devices: list[tuple[str, str]],
+    messages: int,
+    readings: int,
+    inflight: int,
+    results: Any,
 ) -> None:
     """In a child process: connect every device, then publish from all of them at once."""
-    results.put(asyncio.run(_devices(port, devices, messages, readings)))
+    results.put(asyncio.run(_devices(port, devices, messages, readings, inflight)))
 
 
 def hold_devices(port: int, devices: list[tuple[str, str]], release: Any, results: Any) -> None:
@@ -147,7 +155,7 @@ async def _hold(port: int, devices: list[tuple[str, str]], release: Any, results
 
 
 async def _devices(
-    port: int, devices: list[tuple[str, str]], messages: int, readings: int
+    port: int, devices: list[tuple[str, str]], messages: int, readings: int, inflight: int
 ) -> dict[str, Any]:
     connect_ms: list[float] = []
     go = asyncio.Event()
@@ -163,14 +171,19 @@ async def _devices(
             await connected.wait()
             await go.wait()
             topic = f"devices/{device_id}/telemetry"
-            for n in range(messages):
+            window = asyncio.Semaphore(inflight)  # messages waiting for their PUBACK at once
+
+            async def publish(n: int) -> None:
                 body = {
                     "readings": [
                         {"metric": "heart_rate", "value": 60 + (n + r) % 40, "unit": "bpm"}
                         for r in range(readings)
                     ]
                 }
-                await client.publish(topic, msgspec.json.encode(body), qos=1)
+                async with window:
+                    await client.publish(topic, msgspec.json.encode(body), qos=1)
+
+            await asyncio.gather(*(publish(n) for n in range(messages)))
 
     alone_ms = []
     for device_id, secret in devices:  # one at a time: the cost of a sign-in on an idle broker
@@ -220,7 +233,8 @@ async def child(target: Any, *args: Any) -> AsyncIterator[Any]:
 
 async def publish_load(port: int, devices: list[tuple[str, str]], args: Any) -> dict[str, Any]:
     """Run the publishing clients against the broker on `port`; their timings."""
-    async with child(run_devices, port, devices, args.messages, args.readings) as results:
+    load = (port, devices, args.messages, args.readings, args.inflight)
+    async with child(run_devices, *load) as results:
         return await asyncio.to_thread(results.get, True, args.timeout)
 
 
