@@ -1,11 +1,13 @@
-"""Devices benchmark: readings/s from real MQTT connections into PostgreSQL, CONNECT latency.
+"""Devices benchmark: readings/s from real MQTT connections into PostgreSQL, CONNECT latency,
+side by side with a bare amqtt broker, and the memory of 1,000 connected devices.
 
-Runs the devices plugin in-process (its amqtt broker and batch writer, the outbox relay and the
-TaskIQ receiver, as `hduce serve` does) against an embedded PostgreSQL and nats-server under a
-scratch dir in /tmp, with the broker on a free loopback port. The devices are aiomqtt clients in
-a separate process (so they do not share the broker's event loop): each signs in with its own
-id and secret, then all publish `--messages` QoS 1 telemetry messages at once. Values stay
-within the alert bounds, so no alerts are raised.
+Runs the devices plugin in-process (its amqtt broker, the telemetry spool and batch writer, the
+outbox relay and the TaskIQ receiver, as `hduce serve` does) against an embedded PostgreSQL and
+nats-server under a scratch dir in /tmp, with the broker on a free loopback port. The devices are
+aiomqtt clients in a separate process (so they do not share the broker's event loop): each signs
+in with its own id and secret, then all publish `--messages` QoS 1 telemetry messages at once.
+Values stay within the alert bounds, so no alerts are raised. The same clients then publish the
+same load to a bare amqtt 0.12.1 broker (anonymous, no plugins) in this same process.
 Run from the repository root: `.venv/bin/python bench/devices.py [--devices 20 --messages 200]`.
 """
 
@@ -19,12 +21,15 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple
 
 import aiomqtt
 import msgspec
+import psutil
+from amqtt.broker import Broker
 
-from _common import REPO_ROOT, free_port, percentile, print_table, run_with_servers
+from _common import REPO_ROOT, free_port, median, percentile, print_table, run_with_servers
 from hduce.bootstrap import build_context, load_plugins, setup_plugins
 from hduce.core import lifecycle
 from hduce.core.config import Settings, load_settings
@@ -45,6 +50,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--messages", type=int, default=200, help="messages per device")
     parser.add_argument("--readings", type=int, default=1, help="readings per message")
     parser.add_argument("--timeout", type=float, default=120.0, help="max seconds")
+    parser.add_argument(
+        "--idle-devices", type=int, default=1000, help="connections held for the RSS figure"
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="HDuce / bare amqtt alternations")
+    parser.add_argument(
+        "--inflight", type=int, default=1, help="messages a device has unacknowledged at once"
+    )
     return parser.parse_args()
 
 
@@ -58,6 +70,9 @@ def bench_settings(dsn: str, nats_url: str, mqtt_port: int) -> Settings:
         "HDUCE_PLUGINS__DEVICES__PORT": str(mqtt_port),
         # Every bench device connects at once from one address, beyond the default cap.
         "HDUCE_PLUGINS__DEVICES__MAX_UNAUTHENTICATED_PER_ADDRESS": "100000",
+        "HDUCE_PLUGINS__DEVICES__MAX_CONNECTIONS": "5000",
+        # Beside the embedded PostgreSQL (the scratch dir's `pg`), so it is removed with it.
+        "HDUCE_PLUGINS__DEVICES__SPOOL_DIR": str(Path(dsn.split("host=")[-1]).parent / "spool"),
     }
     return load_settings(config_file=str(REPO_ROOT / "config" / "test.toml"), environ=environ)
 
@@ -114,14 +129,35 @@ async def seed(context: AppContext, count: int) -> list[tuple[str, str]]:
 
 
 def run_devices(
-    port: int, devices: list[tuple[str, str]], messages: int, readings: int, results: Any
+    port: int,
+    devices: list[tuple[str, str]],
+    messages: int,
+    readings: int,
+    inflight: int,
+    results: Any,
 ) -> None:
     """In a child process: connect every device, then publish from all of them at once."""
-    results.put(asyncio.run(_devices(port, devices, messages, readings)))
+    results.put(asyncio.run(_devices(port, devices, messages, readings, inflight)))
+
+
+def hold_devices(port: int, devices: list[tuple[str, str]], release: Any, results: Any) -> None:
+    """In a child process: connect every device, report, stay connected until `release`."""
+    asyncio.run(_hold(port, devices, release, results))
+
+
+async def _hold(port: int, devices: list[tuple[str, str]], release: Any, results: Any) -> None:
+    async with AsyncExitStack() as stack:
+        for device_id, secret in devices:
+            client = aiomqtt.Client(
+                "127.0.0.1", port, username=device_id, password=secret, identifier=device_id
+            )
+            await stack.enter_async_context(client)
+        results.put(len(devices))
+        await asyncio.to_thread(release.wait)
 
 
 async def _devices(
-    port: int, devices: list[tuple[str, str]], messages: int, readings: int
+    port: int, devices: list[tuple[str, str]], messages: int, readings: int, inflight: int
 ) -> dict[str, Any]:
     connect_ms: list[float] = []
     go = asyncio.Event()
@@ -137,14 +173,19 @@ async def _devices(
             await connected.wait()
             await go.wait()
             topic = f"devices/{device_id}/telemetry"
-            for n in range(messages):
+            window = asyncio.Semaphore(inflight)  # messages waiting for their PUBACK at once
+
+            async def publish(n: int) -> None:
                 body = {
                     "readings": [
                         {"metric": "heart_rate", "value": 60 + (n + r) % 40, "unit": "bpm"}
                         for r in range(readings)
                     ]
                 }
-                await client.publish(topic, msgspec.json.encode(body), qos=1)
+                async with window:
+                    await client.publish(topic, msgspec.json.encode(body), qos=1)
+
+            await asyncio.gather(*(publish(n) for n in range(messages)))
 
     alone_ms = []
     for device_id, secret in devices:  # one at a time: the cost of a sign-in on an idle broker
@@ -176,32 +217,98 @@ async def wait_for_readings(
     return count, time.time()
 
 
+@asynccontextmanager
+async def child(target: Any, *args: Any) -> AsyncIterator[Any]:
+    """A spawned child running `target(*args, results)`; yields its results queue."""
+    spawn = multiprocessing.get_context("spawn")
+    results = spawn.Queue()
+    process = spawn.Process(target=target, args=(*args, results))
+    process.start()
+    try:
+        yield results
+    finally:
+        process.join(timeout=10)
+        if process.is_alive():
+            process.kill()
+            process.join()
+
+
+async def publish_load(port: int, devices: list[tuple[str, str]], args: Any) -> dict[str, Any]:
+    """Run the publishing clients against the broker on `port`; their timings."""
+    load = (port, devices, args.messages, args.readings, args.inflight)
+    async with child(run_devices, *load) as results:
+        return await asyncio.to_thread(results.get, True, args.timeout)
+
+
+async def rss_per_connection(port: int, devices: list[tuple[str, str]], args: Any) -> float:
+    """Growth of this process's RSS (bytes) while `devices` stay connected to the broker."""
+    before = psutil.Process().memory_info().rss
+    release = multiprocessing.get_context("spawn").Event()
+    async with child(hold_devices, port, devices, release) as results:
+        try:
+            await asyncio.to_thread(results.get, True, args.timeout)
+            await asyncio.sleep(1)  # let the broker settle its per-connection tasks
+            return (psutil.Process().memory_info().rss - before) / len(devices)
+        finally:
+            release.set()
+
+
+@asynccontextmanager
+async def bare_amqtt() -> AsyncIterator[int]:
+    """A bare amqtt broker (anonymous, no plugins) on this loop; yields its port."""
+    port = free_port()
+    listener = {"type": "tcp", "bind": f"127.0.0.1:{port}", "max_connections": 5000}
+    broker = Broker(
+        {
+            "listeners": {"default": listener},
+            "plugins": {"amqtt.plugins.authentication.AnonymousAuthPlugin": {}},
+        }
+    )
+    await broker.start()
+    try:
+        yield port
+    finally:
+        await broker.shutdown()
+
+
+class Round(NamedTuple):
+    """Seconds from the go signal of one round: HDuce acked, HDuce stored, bare amqtt acked."""
+
+    acked: float
+    stored: float
+    bare: float
+
+
 async def bench(args: argparse.Namespace, dsn: str, nats_url: str) -> None:
-    """Run the app with its broker, drive the devices from a child process, report."""
+    """Run the app with its broker and a bare amqtt, alternate the same load on both, report."""
     main_task = asyncio.current_task()
     assert main_task is not None
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
     settings = bench_settings(dsn, nats_url, free_port())
-    expected = args.devices * args.messages * args.readings
-    async with running(settings) as (context, broker):
-        devices = await seed(context, args.devices)
-        spawn = multiprocessing.get_context("spawn")
-        results = spawn.Queue()
-        child = spawn.Process(
-            target=run_devices,
-            args=(broker.port, devices, args.messages, args.readings, results),
-        )
-        child.start()
-        try:
-            outcome = await asyncio.to_thread(results.get, True, args.timeout)
-            stored, stored_at = await wait_for_readings(context, expected, args.timeout)
-        finally:
-            child.join(timeout=10)
-            if child.is_alive():
-                child.kill()
-                child.join()
+    per_round = args.devices * args.messages * args.readings
+    rounds: list[Round] = []
+    async with running(settings) as (context, broker), bare_amqtt() as bare_port:
+        for n in range(1, args.rounds + 1):
+            devices = await seed(context, args.devices)
+            outcome = await publish_load(broker.port, devices, args)
+            stored, stored_at = await wait_for_readings(context, n * per_round, args.timeout)
+            bare = await publish_load(bare_port, devices, args)
+            started = outcome["publish_started"]
+            rounds.append(
+                Round(
+                    outcome["publish_acked"] - started,
+                    stored_at - started,
+                    bare["publish_acked"] - bare["publish_started"],
+                )
+            )
+            if n == 1:
+                first = (outcome, stored, stored_at)
         counts = dict(broker.ingest.counts)
-    report(args, outcome, expected, stored, stored_at, counts)
+        idle = await seed(context, args.idle_devices)
+        per_connection = await rss_per_connection(broker.port, idle, args)
+    outcome, stored, stored_at = first
+    report(args, outcome, per_round, stored, stored_at, counts)
+    report_side_by_side(args, rounds, per_connection)
 
 
 def report(
@@ -243,7 +350,44 @@ def report(
         ],
     )
     print(f"stored {stored}/{expected} readings; writer counts: {counts}")
-    print(f"dropped (queue full): {counts.get('dropped', 0)}")
+    print(f"refused (spool full, not acknowledged): {counts.get('refused', 0)}")
+
+
+def report_side_by_side(
+    args: argparse.Namespace, rounds: list[Round], per_connection: float
+) -> None:
+    """HDuce (ack after fsync, rows committed) next to bare amqtt (ack from memory), per round."""
+    messages = args.devices * args.messages
+    rows = []
+    for n, r in enumerate(rounds, 1):
+        rows.append(
+            [
+                n,
+                messages / r.bare,
+                messages / r.acked,
+                messages / r.stored,
+                r.bare / r.acked,
+                r.bare / r.stored,
+            ]
+        )
+    ratios = [r.bare / r.stored for r in rounds]
+    print("\nThe same load, alternately on HDuce and on a bare amqtt 0.12.1 broker (messages/s):")
+    print_table(
+        [
+            "round",
+            "bare amqtt acked",
+            "HDuce acked (fsynced)",
+            "HDuce committed",
+            "acked x bare",
+            "committed x bare",
+        ],
+        rows,
+    )
+    print(f"median committed x bare amqtt: {median(ratios):.2f} (target >= 0.8)")
+    print(
+        f"RSS of the broker process per {args.idle_devices} connected devices: "
+        f"{per_connection * 1000 / 2**20:.1f} MiB ({per_connection / 1024:.1f} KiB each)"
+    )
 
 
 def _spread(values: list[float]) -> list[float]:

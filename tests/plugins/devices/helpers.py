@@ -1,6 +1,7 @@
 """Set-up shared by the devices tests: settings, registering devices, real MQTT clients."""
 
 import asyncio
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,7 +24,9 @@ def devices_settings(settings: Settings, **devices: Any) -> Settings:
     """Identity test settings with notifications and devices (MQTT on a free loopback port)."""
     base = identity_settings(settings)
     server = msgspec.structs.replace(base.server, rate_limit_per_minute=100_000)
-    sections = {**base.plugins.sections, "devices": {"port": 0, **devices}}
+    # Each app its own telemetry spool: two apps never share (or replay) one.
+    spool = tempfile.mkdtemp(prefix="hduce-spool-", dir="/tmp")
+    sections = {**base.plugins.sections, "devices": {"port": 0, "spool_dir": spool, **devices}}
     plugins = msgspec.structs.replace(base.plugins, enabled=DEVICE_PLUGINS, sections=sections)
     return msgspec.structs.replace(base, plugins=plugins, server=server)
 

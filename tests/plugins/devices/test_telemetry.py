@@ -4,12 +4,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from hduce.core.config import ConfigError, decode_section
 from hduce.plugins.devices.acl import PUBLISH, RECEIVE, SUBSCRIBE, allowed
+from hduce.plugins.devices.config import DevicesConfig, default_ranges
 from hduce.plugins.devices.credentials import ClientKind
 from hduce.plugins.devices.telemetry import InvalidTelemetry, parse
 
 NOW = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 SKEW = timedelta(minutes=5)
+RANGES = default_ranges()
 
 
 def test_a_message_with_several_readings_and_a_time() -> None:
@@ -18,7 +21,7 @@ def test_a_message_with_several_readings_and_a_time() -> None:
         b'{"metric": "systolic", "value": 128, "unit": "mmHg"},'
         b'{"metric": "temperature", "value": 37.2, "unit": "\xc2\xb0C"}]}'
     )
-    parsed = parse(payload, received_at=NOW, max_skew=SKEW)
+    parsed = parse(payload, received_at=NOW, max_skew=SKEW, ranges=RANGES)
     assert parsed.ts == NOW - timedelta(minutes=1)
     assert [(r.metric, r.value, r.unit) for r in parsed.readings] == [
         ("systolic", 128.0, "mmHg"),
@@ -44,7 +47,7 @@ def test_a_message_with_several_readings_and_a_time() -> None:
 )
 def test_invalid_messages_say_why(payload: bytes, reason: str) -> None:
     with pytest.raises(InvalidTelemetry, match=reason):
-        parse(payload, received_at=NOW, max_skew=SKEW)
+        parse(payload, received_at=NOW, max_skew=SKEW, ranges=RANGES)
 
 
 def test_the_acl() -> None:
@@ -64,3 +67,14 @@ def test_the_acl() -> None:
     assert not allowed(user, me, f"users/{other}/#", SUBSCRIBE)
     assert not allowed(user, me, "users/#", SUBSCRIBE)
     assert not allowed(None, me, f"devices/{me}/telemetry", PUBLISH)
+
+
+def test_configured_ranges_replace_the_defaults_and_an_empty_one_is_refused() -> None:
+    config = decode_section(
+        {"ranges": {"spo2": {"min": 50, "max": 100}}}, DevicesConfig, origin="test"
+    )
+    payload = b'{"readings": [{"metric": "spo2", "value": 45, "unit": "%"}]}'
+    with pytest.raises(InvalidTelemetry, match=r"outside 50\.\.100"):
+        parse(payload, received_at=NOW, max_skew=SKEW, ranges=config.ranges)
+    with pytest.raises(ConfigError, match="above `max`"):
+        decode_section({"ranges": {"spo2": {"min": 5, "max": 1}}}, DevicesConfig, origin="test")

@@ -20,7 +20,7 @@ from hduce.plugins.devices.analytics import DeviceAnalytics
 from hduce.plugins.devices.broker import DeviceBroker
 from hduce.plugins.devices.config import DevicesConfig
 from hduce.plugins.devices.credentials import MqttSignIn
-from hduce.plugins.devices.ingest import TelemetryIngest
+from hduce.plugins.devices.ingest import TelemetryIngest, spool_dir
 from hduce.plugins.devices.notices import AlertNotices
 from hduce.plugins.devices.personal_data import DEVICE_DATA
 from hduce.plugins.devices.presence import DevicePresence
@@ -30,6 +30,7 @@ from hduce.plugins.devices.routes import CONTROLLERS
 from hduce.plugins.devices.service import DeviceService
 from hduce.plugins.devices.services import DeviceServices
 from hduce.plugins.devices.silence import SilenceRule
+from hduce.plugins.devices.spool import Spool
 
 
 class DevicesPlugin(HducePlugin):
@@ -67,7 +68,13 @@ class DevicesPlugin(HducePlugin):
         self.silence: SilenceRule | None = None
         if context.role == "web":
             rules = AlertRules(context.db, context.events, config.thresholds)
-            ingest = TelemetryIngest(context.db, config, rules)
+            spool = Spool(
+                spool_dir(config, context.settings.data_dir),
+                max_bytes=config.spool_max_bytes,
+                segment_bytes=config.spool_segment_bytes,
+                window=float(config.spool_flush_window),
+            )
+            ingest = TelemetryIngest(context.db, config, rules, spool)
             presence = DevicePresence(context.db, context.events)
             sign_in = MqttSignIn(context.db, context.tokens)
             self.broker = DeviceBroker(config, sign_in, ingest, presence)

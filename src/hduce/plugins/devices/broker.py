@@ -62,7 +62,7 @@ class DeviceBroker:
                     "expire": self._expire_at,
                 },
                 f"{_PLUGINS}.TopicAclPlugin": {},
-                f"{_PLUGINS}.TelemetryHookPlugin": {"sink": self.ingest.offer},
+                f"{_PLUGINS}.TelemetryHookPlugin": {"accept": self.ingest.accept},
                 "hduce.plugins.devices.presence_hooks.PresenceHookPlugin": {
                     "presence": self.presence
                 },
@@ -76,10 +76,12 @@ class DeviceBroker:
             logging.getLogger(name).setLevel(logging.WARNING)
         config = self._config
         amqtt_config = self._amqtt_config()
+        self.ingest.open()  # before the listener: replay first, and fail if another holds it
         try:
             broker = SignedInOnlyBroker(amqtt_config, limits=ConnectLimits.of(config))
             await broker.start()
         except (BrokerError, FileNotFoundError, ValueError) as exc:
+            self.ingest.close()
             where = ", ".join(listener["bind"] for listener in amqtt_config["listeners"].values())
             raise MqttUnavailable(
                 f"cannot start the MQTT broker on {where} ({exc.__cause__ or exc}); free the "
@@ -101,6 +103,7 @@ class DeviceBroker:
                 await broker.shutdown()
             finally:
                 await self._stop_writer(writer)
+                self.ingest.close()
                 self.ports = {}
 
     @property
@@ -177,8 +180,11 @@ class DeviceBroker:
         return {f"refused_{reason}": counts.get(reason, 0) for reason in REFUSALS}
 
     async def health(self) -> HealthStatus:
-        """Listening, clients, queue depth and message counts; unhealthy when the queue is full."""
-        queue = self.ingest.queue
+        """Listening, clients, spool use and message counts; unhealthy while the spool is full.
+
+        A full spool means telemetry is not acknowledged (devices send it again later).
+        """
+        ingest = self.ingest
         detail: dict[str, Any] = {
             "listening": self.listening,
             "port": self.port,
@@ -186,8 +192,10 @@ class DeviceBroker:
             "clients": self.connected(),
             "devices_online": self.presence.online(),
             **self._refusals(),
-            "queue_depth": queue.qsize(),
-            "queue_capacity": queue.maxsize,
-            **{f"messages_{k}": v for k, v in sorted(self.ingest.counts.items())},
+            "spool_waiting": len(ingest.waiting),
+            "spool_bytes": ingest.spool.live_bytes,
+            "spool_capacity_bytes": ingest.spool.max_bytes,
+            "spool_full": ingest.full,
+            **{f"messages_{k}": v for k, v in sorted(ingest.counts.items())},
         }
-        return HealthStatus(ok=self.listening and not queue.full(), detail=detail)
+        return HealthStatus(ok=self.listening and not ingest.full, detail=detail)

@@ -15,6 +15,32 @@ class Threshold(Section):
     below: float | None = None
 
 
+class Range(Section):
+    """The plausible values of one metric; a reading outside `min`..`max` is refused."""
+
+    min: float
+    max: float
+
+    def __post_init__(self) -> None:
+        """Refuse an empty range (a typo would refuse every reading of the metric)."""
+        if self.min > self.max:
+            raise ValueError(f"`min` ({self.min:g}) is above `max` ({self.max:g})")
+
+
+def default_ranges() -> dict[str, Range]:
+    """What a working sensor can report, in each metric's telemetry unit."""
+    return {
+        "spo2": Range(min=0, max=100),
+        "heart_rate": Range(min=10, max=350),
+        "temperature": Range(min=25, max=45),
+        "systolic": Range(min=40, max=300),
+        "diastolic": Range(min=20, max=200),
+        "weight": Range(min=0.2, max=500),
+        "glucose": Range(min=0.5, max=50),
+        "respiratory_rate": Range(min=1, max=120),
+    }
+
+
 def default_thresholds() -> dict[str, Threshold]:
     """Clinic-wide defaults (a doctor overrides them per patient)."""
     return {
@@ -50,12 +76,22 @@ class DevicesConfig(Section):
     """PEM private key of the TLS listener."""
     ws_port: int = OFF
     """MQTT over WebSocket for browser apps on this port (0: a free one; -1: off)."""
-    queue_size: int = 10_000
-    """Telemetry messages waiting for the database; beyond this they are dropped and counted."""
+    spool_dir: str = ""
+    """Where telemetry waits for the database, fsynced; empty: `<data_dir>/devices/spool`."""
+    spool_max_bytes: int = 64 * 1024 * 1024
+    """Most telemetry bytes waiting for the database; beyond it messages are not acknowledged."""
+    spool_segment_bytes: int = 4 * 1024 * 1024
+    """Size at which the spool starts a new file (stored files are deleted whole)."""
+    spool_flush_window: Duration = Duration(0)
+    """Extra wait for more messages to share a spool fsync; 0: those arriving during one fsync
+    share the next (best when devices wait for each acknowledgement)."""
     batch_size: int = 500
     """Most messages written in one transaction."""
     max_future_skew: Duration = Duration(300)
-    """A reading's `ts` may be this far ahead of the server clock; later ones are invalid."""
+    """How far a reading's `ts` may be ahead of the server clock (pre-2000 is invalid too)."""
+    ranges: dict[str, Range] = msgspec.field(default_factory=default_ranges)
+    """Plausible values per metric, e.g. `spo2 = { min = 0, max = 100 }`; a message with a
+    reading outside its metric's range is refused whole."""
     max_page_size: int = 500
     """Largest page of readings or alerts."""
     alert_url: str = "{public_url}/devices/alerts/{alert_id}"

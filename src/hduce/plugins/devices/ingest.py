@@ -1,156 +1,216 @@
-"""Telemetry ingestion: the broker hook queues raw messages; one writer stores them in batches."""
+"""Telemetry ingestion: checked and fsynced to the spool before the broker acknowledges it.
+
+One writer moves it into PostgreSQL in batches, retrying until the database is back.
+"""
 
 import asyncio
+import collections
+import itertools
 import logging
 import uuid
 from collections import Counter as Tally
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import NamedTuple
 
+import msgspec
 from prometheus_client import Counter
 
 from hduce.core.db import HduceEngine
-from hduce.plugins.devices.alerts import AlertRules, StoredReading
+from hduce.plugins.devices.alerts import AlertRules
 from hduce.plugins.devices.config import DevicesConfig
+from hduce.plugins.devices.spool import Spool, SpoolFull
 from hduce.plugins.devices.telemetry import InvalidTelemetry, parse
+from hduce.plugins.devices.writer import Accepted, Invalid, write
 
 logger = logging.getLogger("hduce.devices")
 
 MESSAGES = Counter(
     "hduce_device_messages",
-    "Telemetry messages by outcome: stored, invalid, dropped (queue full) or failed (database)",
+    "Telemetry messages by outcome: stored, duplicate (stored before), invalid, unknown_device, "
+    "refused (spool full: not acknowledged) or failed (a database write, retried)",
     ["outcome"],
 )
 READINGS = Counter("hduce_device_readings", "Readings stored from device telemetry")
-
-INSERT_READINGS = """
-INSERT INTO reading (device, patient, metric, value, unit, measured_at, received_at)
-SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::float8[], $5::text[],
-                     $6::timestamptz[], $7::timestamptz[])
-"""
-MARK_SEEN = """
-UPDATE device SET last_seen_at = greatest(last_seen_at, seen.at)
-FROM unnest($1::uuid[], $2::timestamptz[]) AS seen(id, at) WHERE device.id = seen.id
-"""
-MARK_INVALID = """
-UPDATE device SET invalid_messages = invalid_messages + bad.n, last_error = bad.reason,
-    last_error_at = now()
-FROM unnest($1::uuid[], $2::int[], $3::text[]) AS bad(id, n, reason) WHERE device.id = bad.id
-"""
+OUTCOMES = ("stored", "duplicate", "invalid", "unknown_device", "refused", "failed")
+RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0)
+"""Waits between attempts while the database is unreachable (the last one repeats)."""
+LINGER_SECONDS = 0.05
+"""How long the writer lets a small batch (under 1/8 of `batch_size`) fill before writing it."""
 
 
-OUTCOMES = ("stored", "invalid", "unknown_device", "dropped", "failed")
-
-
-class Envelope(NamedTuple):
-    """A message as the hook saw it."""
+class SpoolRecord(msgspec.Struct, array_like=True, frozen=True):
+    """A valid message as written to the spool."""
 
     device_id: uuid.UUID
-    payload: bytes
     received_at: datetime
+    payload: bytes
+
+
+class Held(NamedTuple):
+    """A spooled message waiting for the database, and where the spool keeps it."""
+
+    message: Accepted
+    segment: int
+    size: int
+
+
+_encode = msgspec.msgpack.Encoder().encode
+_decode = msgspec.msgpack.Decoder(SpoolRecord).decode
+
+
+def spool_dir(config: DevicesConfig, data_dir: str) -> Path:
+    """The configured spool directory, by default under the data dir."""
+    return Path(config.spool_dir or Path(data_dir) / "devices" / "spool")
 
 
 class TelemetryIngest:
-    """A bounded queue fed by the broker hook and drained by one batch writer."""
+    """Accepts telemetry for the broker (durably) and writes it to PostgreSQL in batches."""
 
-    def __init__(self, db: HduceEngine, config: DevicesConfig, alerts: AlertRules) -> None:
+    def __init__(
+        self, db: HduceEngine, config: DevicesConfig, alerts: AlertRules, spool: Spool
+    ) -> None:
         self._db = db
         self._config = config
         self._alerts = alerts
         self._max_skew = timedelta(seconds=float(config.max_future_skew))
-        self.queue: asyncio.Queue[Envelope | None] = asyncio.Queue(maxsize=config.queue_size)
+        self.spool = spool
+        self.waiting: collections.deque[Held] = collections.deque()
+        self._invalid = Invalid()
+        self._wake = asyncio.Event()
+        self._finishing = False
+        self._refused_size = 0  # the last message that did not fit; 0: none since one did
         self.counts: Tally[str] = Tally(dict.fromkeys(OUTCOMES, 0))
         for outcome in OUTCOMES:
             MESSAGES.labels(outcome)  # every outcome is exported, at 0 until it happens
 
-    def offer(self, topic: str, payload: bytes) -> None:
-        """Queue a telemetry message (the ACL has already tied the topic to its device)."""
-        levels = topic.split("/")
-        if len(levels) != 3 or levels[0] != "devices" or levels[2] != "telemetry":
-            return
-        try:
-            envelope = Envelope(uuid.UUID(levels[1]), payload, datetime.now(UTC))
-            self.queue.put_nowait(envelope)
-        except (ValueError, asyncio.QueueFull):
-            self._count("dropped")
+    def open(self) -> int:
+        """Open the spool and queue what the last run left unstored; returns how many."""
+        for segment, body in self.spool.open():
+            record = _decode(body)
+            accepted = self._check(record.device_id, record.payload, record.received_at)
+            if accepted is None:
+                self.spool.release(segment, len(body))
+            else:
+                self.waiting.append(Held(accepted, segment, len(body)))
+        if self.waiting:
+            logger.info("replaying %d spooled telemetry messages", len(self.waiting))
+            self._wake.set()
+        return len(self.waiting)
+
+    def close(self) -> None:
+        """Close the spool; what is still in it is stored after the next start."""
+        self.spool.close()
+
+    @property
+    def full(self) -> bool:
+        """A message was refused for want of room, and there is still no room for it."""
+        return bool(self._refused_size) and not self.spool.has_room(self._refused_size)
 
     def _count(self, outcome: str, n: int = 1) -> None:
         self.counts[outcome] += n
         MESSAGES.labels(outcome).inc(n)
 
+    def _check(self, device_id: uuid.UUID, payload: bytes, at: datetime) -> Accepted | None:
+        """The parsed message, or None (counted, and noted for the device) when invalid."""
+        try:
+            telemetry = parse(
+                payload, received_at=at, max_skew=self._max_skew, ranges=self._config.ranges
+            )
+        except InvalidTelemetry as exc:
+            self._invalid.add(device_id, str(exc))
+            self._count("invalid")
+            self._wake.set()
+            return None
+        return Accepted(device_id, payload, at, telemetry)
+
+    async def accept(self, device_id: uuid.UUID, payload: bytes) -> bool:
+        """Whether the broker may acknowledge the message (False: the spool cannot take it).
+
+        An invalid message is refused for good (counted) and acknowledged; a valid one once it
+        is fsynced to the spool.
+        """
+        received_at = datetime.now(UTC)
+        accepted = self._check(device_id, payload, received_at)
+        if accepted is None:
+            return True
+        body = _encode(SpoolRecord(device_id, received_at, payload))
+        try:
+            written = self.spool.append(body)
+        except SpoolFull as exc:
+            if not self._refused_size:
+                logger.warning("%s: telemetry is not acknowledged until it drains", exc)
+            self._refused_size = len(body)
+            self._count("refused")
+            return False
+        self._refused_size = 0
+        written.add_done_callback(lambda done: self._spooled(done, accepted, len(body)))
+        try:
+            await asyncio.shield(written)
+        except OSError:
+            logger.exception("writing the telemetry spool failed")
+            self._count("refused")
+            return False
+        return True
+
+    def _spooled(self, done: "asyncio.Future[int]", accepted: Accepted, size: int) -> None:
+        # Runs even when the client left while its message was being written.
+        if done.cancelled() or done.exception() is not None:
+            return
+        self.waiting.append(Held(accepted, done.result(), size))
+        self._wake.set()
+
     async def run(self) -> None:
-        """Write batches until `finish` is called and everything before it is stored."""
+        """Write batches until `finish` is called and everything spooled before it is stored."""
+        failures = 0
         while True:
-            batch: list[Envelope] = []
-            item = await self.queue.get()
-            while item is not None:
-                batch.append(item)
-                if len(batch) >= self._config.batch_size or self.queue.empty():
-                    break
-                item = self.queue.get_nowait()
-            if batch:
-                await self.write(batch)
-            if item is None:
+            await self._wake.wait()
+            self._wake.clear()
+            while self.waiting or self._invalid.counts:
+                if len(self.waiting) < self._config.batch_size // 8 and not self._finishing:
+                    # A few messages wait a moment for more: fewer, fuller transactions leave
+                    # the loop and CPU to the broker. Under load a batch fills during the
+                    # previous write, and waiting would only slow the writer down.
+                    await asyncio.sleep(LINGER_SECONDS)
+                batch = list(itertools.islice(self.waiting, self._config.batch_size))
+                try:
+                    await self._write(batch)
+                except Exception as exc:
+                    self._count("failed", len(batch))
+                    wait = RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)]
+                    failures += 1
+                    logger.warning(
+                        "storing %d telemetry messages failed (%s); they stay in the spool, "
+                        "retrying in %ss",
+                        len(batch),
+                        exc,
+                        wait,
+                    )
+                    if self._finishing:
+                        return  # stopping: the spool keeps them for the next start
+                    await asyncio.sleep(wait)
+                    continue
+                failures = 0
+            if self._finishing:
                 return
 
     async def finish(self) -> None:
-        """Ask the writer to stop once what is queued now is stored (the broker has stopped)."""
-        await self.queue.put(None)
+        """Ask the writer to stop once what is spooled now is stored (the broker has stopped)."""
+        await self.spool.settle()
+        self._finishing = True
+        self._wake.set()
 
-    async def write(self, batch: list[Envelope]) -> None:
-        """Store one batch in one transaction; a database failure loses it, counted and logged."""
+    async def _write(self, batch: list[Held]) -> None:
+        invalid, self._invalid = self._invalid, Invalid()
         try:
-            await self._store(batch)
-        except Exception:
-            logger.exception("storing %d telemetry messages failed", len(batch))
-            self._count("failed", len(batch))
-
-    async def _store(self, batch: list[Envelope]) -> None:
-        parsed, invalid = [], Tally[uuid.UUID]()
-        reasons: dict[uuid.UUID, str] = {}
-        for envelope in batch:
-            try:
-                telemetry = parse(
-                    envelope.payload, received_at=envelope.received_at, max_skew=self._max_skew
-                )
-            except InvalidTelemetry as exc:
-                invalid[envelope.device_id] += 1
-                reasons[envelope.device_id] = str(exc)[:500]
-                continue
-            parsed.append((envelope, telemetry))
-        devices = list({envelope.device_id for envelope, _ in parsed} | set(invalid))
-        async with self._db.transaction():
-            rows = await self._db.fetch(
-                "SELECT id, patient FROM device WHERE id = ANY($1::uuid[]) AND active", devices
-            )
-            patients = {row["id"]: row["patient"] for row in rows}
-            readings = [
-                StoredReading(
-                    envelope.device_id,
-                    patients[envelope.device_id],
-                    item.metric,
-                    item.value,
-                    item.unit,
-                    telemetry.ts or envelope.received_at,
-                    envelope.received_at,
-                )
-                for envelope, telemetry in parsed
-                if envelope.device_id in patients
-                for item in telemetry.readings
-            ]
-            if readings:
-                await self._db.fetch(
-                    INSERT_READINGS, *(list(column) for column in zip(*readings, strict=True))
-                )
-                seen = {r.device: r.received_at for r in readings}
-                await self._db.fetch(MARK_SEEN, list(seen), list(seen.values()))
-                await self._alerts.raise_alerts(readings)
-            if invalid:
-                ids = list(invalid)
-                counts = [invalid[i] for i in ids]
-                await self._db.fetch(MARK_INVALID, ids, counts, [reasons[i] for i in ids])
-        stored = sum(1 for envelope, _ in parsed if envelope.device_id in patients)
-        self._count("stored", stored)
-        self._count("invalid", sum(invalid.values()))
-        self._count("unknown_device", len(parsed) - stored)
-        READINGS.inc(len(readings))
+            written = await write(self._db, self._alerts, [h.message for h in batch], invalid)
+        except BaseException:
+            self._invalid.merge(invalid)
+            raise
+        for _ in batch:
+            held = self.waiting.popleft()
+            self.spool.release(held.segment, held.size)
+        self._count("stored", written.stored)
+        self._count("duplicate", written.duplicate)
+        self._count("unknown_device", written.unknown_device)
+        READINGS.inc(written.readings)

@@ -1,12 +1,11 @@
 """amqtt plugins, loaded by dotted path: sign-in, topic ACL and the telemetry hook."""
 
 import logging
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from amqtt.contexts import Action
-from amqtt.mqtt.packet import MQTTPacket
-from amqtt.mqtt.publish import PublishPacket
 from amqtt.plugins.base import BaseAuthPlugin, BasePlugin, BaseTopicPlugin
 from amqtt.session import Session
 
@@ -76,26 +75,28 @@ class TopicAclPlugin(BaseTopicPlugin):
 
 
 class TelemetryHookPlugin(BasePlugin[Any]):
-    """Hands every PUBLISH the ACL allows to the ingest queue (never waits).
+    """Where the protocol handler hands a device's telemetry before acknowledging it.
 
-    It listens to packets as they are read, not to `on_broker_message_broadcast`: amqtt sends
-    the PUBACK first and drops the messages it has not yet broadcast when the client disconnects
-    or the broker stops, so a device publishing and then disconnecting would lose its last
-    readings. The ACL is the same function the topic plugin applies.
+    Not an amqtt event hook: events are fire-and-forget, and a reading must be durable before
+    its PUBACK / PUBREC (see `inbound.DurableInbound`). The ACL is the same function the topic
+    plugin applies; what it refuses is left to amqtt (acknowledged and dropped, as before).
     """
 
     @dataclass
     class Config:
-        """`sink(topic, payload)` must not block: it only queues."""
+        """`accept(device_id, payload)` answers whether the message may be acknowledged."""
 
-        sink: Any = None
+        accept: Any = None
 
-    async def on_mqtt_packet_received(
-        self, *, packet: MQTTPacket[Any, Any, Any], session: Session | None = None
-    ) -> None:
-        """Queue an allowed PUBLISH for the batch writer."""
-        if session is None or not isinstance(packet, PublishPacket):
-            return
-        topic = packet.topic_name or ""
-        if allowed(getattr(session, KIND, None), session.username or "", topic, PUBLISH):
-            self.config.sink(topic, bytes(packet.data or b""))
+    def device_of(self, session: Session, topic: str) -> uuid.UUID | None:
+        """The device whose telemetry this is, if `session` may publish it; else None."""
+        levels = topic.split("/")
+        if levels[-1:] != ["telemetry"] or not allowed(
+            getattr(session, KIND, None), session.username or "", topic, PUBLISH
+        ):
+            return None
+        return uuid.UUID(levels[1])
+
+    async def keep(self, device_id: uuid.UUID, payload: bytes) -> bool:
+        """False when the message must not be acknowledged yet (the client will send it again)."""
+        return bool(await self.config.accept(device_id, payload))

@@ -49,7 +49,11 @@ class Device(Table, tablename="device"):
 
 
 class Reading(Table, tablename="reading"):
-    """One measured value, with the patient the device was assigned to when it arrived."""
+    """One measured value, with the patient the device was assigned to when it arrived.
+
+    The raw-SQL migration adds `message_key` and `position` (unique per device): a message sent
+    again inserts nothing (see `telemetry.message_key`).
+    """
 
     id = BigSerial(primary_key=True)
     device = ForeignKey(references=Device, on_delete=OnDelete.restrict)

@@ -6,11 +6,15 @@
               {"metric": "diastolic", "value": 84, "unit": "mmHg"}]}
 ```
 `ts` (when measured, with a UTC offset) may be left out: the arrival time is used then.
+`id` (optional, up to 64 characters) names the message; a message sent again with the same `id`
+(or, without one, the same bytes with the same `ts`) is stored once.
 """
 
+import hashlib
 import math
-from datetime import datetime, timedelta
-from typing import Annotated
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Protocol
 
 import msgspec
 
@@ -31,6 +35,15 @@ KINDS = ("blood_pressure", "pulse_oximeter", "thermometer", "scale", "glucose_me
 
 MAX_READINGS = 50
 MAX_PAYLOAD_BYTES = 16_384
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+"""No device measured anything before this; an earlier `ts` is a clock that was never set."""
+
+
+class Bounds(Protocol):
+    """The plausible values of one metric (`min` and `max` included)."""
+
+    min: float
+    max: float
 
 
 class InvalidTelemetry(ValueError):
@@ -50,12 +63,19 @@ class Telemetry(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     readings: Annotated[list[Measurement], msgspec.Meta(min_length=1, max_length=MAX_READINGS)]
     ts: datetime | None = None
+    id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
 
 
 _decoder = msgspec.json.Decoder(Telemetry)
 
 
-def parse(payload: bytes, *, received_at: datetime, max_skew: timedelta) -> Telemetry:
+def parse(
+    payload: bytes,
+    *,
+    received_at: datetime,
+    max_skew: timedelta,
+    ranges: Mapping[str, Bounds],
+) -> Telemetry:
     """Decode and check one message; raise `InvalidTelemetry` with a short reason."""
     if len(payload) > MAX_PAYLOAD_BYTES:
         raise InvalidTelemetry(f"payload larger than {MAX_PAYLOAD_BYTES} bytes")
@@ -68,6 +88,8 @@ def parse(payload: bytes, *, received_at: datetime, max_skew: timedelta) -> Tele
             raise InvalidTelemetry("`ts` needs a UTC offset, e.g. 2026-12-01T09:30:00Z")
         if telemetry.ts > received_at + max_skew:
             raise InvalidTelemetry("`ts` is in the future")
+        if telemetry.ts < EARLIEST:
+            raise InvalidTelemetry(f"`ts` is before {EARLIEST:%Y-%m-%d}")
     for reading in telemetry.readings:
         expected = UNITS.get(reading.metric)
         if expected is None:
@@ -78,4 +100,23 @@ def parse(payload: bytes, *, received_at: datetime, max_skew: timedelta) -> Tele
             )
         if not math.isfinite(reading.value):
             raise InvalidTelemetry(f"{reading.metric} is not a finite number")
+        bounds = ranges.get(reading.metric)
+        if bounds is not None and not bounds.min <= reading.value <= bounds.max:
+            raise InvalidTelemetry(
+                f"{reading.metric} {reading.value:g} is outside {bounds.min:g}..{bounds.max:g}"
+            )
     return telemetry
+
+
+def message_key(payload: bytes, telemetry: Telemetry, received_at: datetime) -> str:
+    """What makes a message the same message when it is sent again (unique per device).
+
+    The device's `id` when it gave one; else a hash of the bytes, which hold `ts`. Without
+    `ts` the arrival time is hashed in too, so equal readings sent twice stay two readings.
+    """
+    if telemetry.id is not None:
+        return f"id:{telemetry.id}"
+    digest = hashlib.sha256(payload)
+    if telemetry.ts is None:
+        digest.update(received_at.isoformat().encode())
+    return f"sha256:{digest.hexdigest()}"

@@ -1,0 +1,179 @@
+"""A local durable spool: telemetry is fsynced here before the broker acknowledges it.
+
+Records go to append-only segment files (`<n>.seg`), each record framed as
+`length (4 bytes) | crc32 (4 bytes) | body`. Appends that arrive together share one write and
+one fsync (group commit). The writer releases records once PostgreSQL committed them; a full
+segment whose records are all released is deleted, and the one being written is started over
+once it is all released. At start, what is left is read back (a torn last record, from a crash
+mid-write, is cut off) and stored again: the readings' idempotency key makes that replay
+harmless.
+"""
+
+import asyncio
+import fcntl
+import os
+import struct
+import zlib
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+_FRAME = struct.Struct(">II")
+_SUFFIX = ".seg"
+
+
+class SpoolFull(Exception):
+    """The spool holds `max_bytes` of unstored telemetry; the message is not acknowledged."""
+
+
+class SpoolLocked(RuntimeError):
+    """Another process already uses this spool directory."""
+
+
+class Spool:
+    """Append-only, fsynced, bounded storage of records until the database has them."""
+
+    def __init__(
+        self, directory: Path, *, max_bytes: int, segment_bytes: int, window: float
+    ) -> None:
+        self.directory = directory
+        self.max_bytes = max_bytes
+        self._segment_bytes = segment_bytes
+        self._window = window
+        self.live_bytes = 0
+        """Bytes of records appended (or waiting to be) and not yet released."""
+        self._pending: Counter[int] = Counter()  # unreleased records per segment
+        self._buffer: list[tuple[bytes, asyncio.Future[int]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+        self._segment = 0
+        self._file: BinaryIO | None = None
+        self._lock: BinaryIO | None = None
+
+    def open(self) -> list[tuple[int, bytes]]:
+        """Lock the directory and return the records left by the last run, oldest first."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._lock = (self.directory / "lock").open("wb")
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock.close()
+            raise SpoolLocked(
+                f"another process uses the telemetry spool {self.directory}"
+            ) from None
+        left = [(segment, body) for segment in self._segments() for body in self._read(segment)]
+        for segment, body in left:
+            self._pending[segment] += 1
+            self.live_bytes += _FRAME.size + len(body)
+        self._segment = max(self._segments(), default=0) + 1
+        self._file = self._create(self._segment)
+        return left
+
+    def close(self) -> None:
+        """Close the files (what is unreleased stays on disk for the next start)."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+            if not self._pending[self._segment]:
+                (self.directory / f"{self._segment}{_SUFFIX}").unlink(missing_ok=True)
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
+    def has_room(self, size: int) -> bool:
+        """Whether a record of `size` bytes fits under `max_bytes`."""
+        return self.live_bytes + _FRAME.size + size <= self.max_bytes
+
+    def append(self, body: bytes) -> "asyncio.Future[int]":
+        """Queue `body` for the next group write; the future gives its segment once fsynced.
+
+        Raises `SpoolFull` when it does not fit. The write goes on even if nobody awaits it.
+        """
+        if not self.has_room(len(body)):
+            raise SpoolFull(
+                f"the telemetry spool holds {self.live_bytes} of {self.max_bytes} bytes"
+            )
+        self.live_bytes += _FRAME.size + len(body)
+        done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._buffer.append((_FRAME.pack(len(body), zlib.crc32(body)) + body, done))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush(), name="hduce-spool-flush")
+        return done
+
+    async def settle(self) -> None:
+        """Wait until every record appended so far is written (or failed)."""
+        while self._flusher is not None and not self._flusher.done():
+            await asyncio.shield(self._flusher)
+
+    def release(self, segment: int, size: int) -> None:
+        """The database has the record of `size` body bytes in `segment`: forget it."""
+        self.live_bytes -= _FRAME.size + size
+        self._pending[segment] -= 1
+        if self._pending[segment] <= 0:
+            del self._pending[segment]
+            if segment != self._segment:
+                (self.directory / f"{segment}{_SUFFIX}").unlink(missing_ok=True)
+
+    async def _flush(self) -> None:
+        # Waiting a moment lets the messages that arrive together share one fsync.
+        await asyncio.sleep(self._window)
+        while self._buffer:
+            group, self._buffer = self._buffer, []
+            try:
+                segment = await asyncio.to_thread(self._write, b"".join(f for f, _ in group))
+            except OSError as exc:
+                for frame, done in group:
+                    self.live_bytes -= len(frame)
+                    done.set_exception(exc)
+                continue
+            self._pending[segment] += len(group)
+            for _, done in group:
+                done.set_result(segment)
+
+    def _write(self, data: bytes) -> int:
+        """Append and fsync (in a thread); empties or rolls the segment first when due."""
+        assert self._file is not None, "the spool is not open"
+        size = self._file.tell()
+        if not self._pending[self._segment] and size >= self._segment_bytes // 4:
+            # Everything in it is stored: start it over rather than create a file (a directory
+            # fsync). Should the truncation not survive a crash, the replay is harmless.
+            self._file.truncate(0)
+            self._file.seek(0)
+        elif size >= self._segment_bytes:
+            self._file.close()
+            self._segment += 1
+            self._file = self._create(self._segment)
+        self._file.write(data)
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        return self._segment
+
+    def _create(self, segment: int) -> BinaryIO:
+        file = (self.directory / f"{segment}{_SUFFIX}").open("ab")
+        # The new file's name must survive a crash too.
+        directory = os.open(self.directory, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+        return file
+
+    def _segments(self) -> list[int]:
+        return sorted(int(p.stem) for p in self.directory.glob(f"*{_SUFFIX}") if p.stem.isdigit())
+
+    def _read(self, segment: int) -> Iterator[bytes]:
+        """The whole records of a segment; a torn or corrupt tail is cut off the file."""
+        path = self.directory / f"{segment}{_SUFFIX}"
+        data = path.read_bytes()
+        at = 0
+        while at + _FRAME.size <= len(data):
+            length, crc = _FRAME.unpack_from(data, at)
+            body = data[at + _FRAME.size : at + _FRAME.size + length]
+            if len(body) < length or zlib.crc32(body) != crc:
+                break
+            yield body
+            at += _FRAME.size + length
+        if at < len(data):
+            with path.open("r+b") as file:
+                file.truncate(at)
+                os.fsync(file.fileno())

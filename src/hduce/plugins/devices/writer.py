@@ -1,0 +1,118 @@
+"""The batch writer's SQL: spooled telemetry becomes `reading` rows, each message at most once."""
+
+import uuid
+from collections import Counter
+from datetime import datetime
+from typing import NamedTuple
+
+from hduce.core.db import HduceEngine
+from hduce.plugins.devices.alerts import AlertRules, StoredReading
+from hduce.plugins.devices.telemetry import Telemetry, message_key
+
+# One round trip per batch: the rows of active devices are inserted with their device's
+# patient, and the devices marked seen. A message sent again (same key) inserts nothing: only
+# new rows come back, so a replayed spool or a re-sent message neither doubles a reading nor
+# raises its alert twice.
+INSERT_READINGS = """
+WITH batch AS (
+    SELECT * FROM unnest($1::uuid[], $2::text[], $3::float8[], $4::text[], $5::timestamptz[],
+                         $6::timestamptz[], $7::text[], $8::int2[]) WITH ORDINALITY
+        AS b(device, metric, value, unit, measured_at, received_at, message_key, position, n)
+), inserted AS (
+    INSERT INTO reading (device, patient, metric, value, unit, measured_at, received_at,
+                         message_key, position)
+    SELECT b.device, d.patient, b.metric, b.value, b.unit, b.measured_at, b.received_at,
+           b.message_key, b.position
+    FROM batch b JOIN device d ON d.id = b.device AND d.active
+    ORDER BY b.n  -- rows come back in arrival order: the first breach raises the alert
+    ON CONFLICT (device, message_key, position) DO NOTHING
+    RETURNING device, patient, metric, value, unit, measured_at, received_at, message_key
+), seen AS (
+    UPDATE device SET last_seen_at = greatest(last_seen_at, s.at)
+    FROM (SELECT device, max(received_at) AS at FROM inserted GROUP BY device) s
+    WHERE device.id = s.device
+)
+SELECT * FROM inserted
+"""
+ACTIVE_AMONG = "SELECT id FROM device WHERE id = ANY($1::uuid[]) AND active"
+MARK_INVALID = """
+UPDATE device SET invalid_messages = invalid_messages + bad.n, last_error = bad.reason,
+    last_error_at = now()
+FROM unnest($1::uuid[], $2::int[], $3::text[]) AS bad(id, n, reason) WHERE device.id = bad.id
+"""
+
+
+class Accepted(NamedTuple):
+    """A valid message as the broker accepted it."""
+
+    device_id: uuid.UUID
+    payload: bytes
+    received_at: datetime
+    telemetry: Telemetry
+
+
+class Written(NamedTuple):
+    """What one batch did: messages stored, already stored, from unknown devices; new rows."""
+
+    stored: int
+    duplicate: int
+    unknown_device: int
+    readings: int
+
+
+class Invalid:
+    """Refused messages per device since the last write, with the latest reason."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[uuid.UUID] = Counter()
+        self.reasons: dict[uuid.UUID, str] = {}
+
+    def add(self, device_id: uuid.UUID, reason: str) -> None:
+        """Count one refused message of `device_id`."""
+        self.counts[device_id] += 1
+        self.reasons[device_id] = reason[:500]
+
+    def merge(self, older: "Invalid") -> None:
+        """Take back counts whose write failed (newer reasons win)."""
+        self.counts.update(older.counts)
+        self.reasons = {**older.reasons, **self.reasons}
+
+
+async def write(
+    db: HduceEngine, alerts: AlertRules, batch: list[Accepted], invalid: Invalid
+) -> Written:
+    """Store `batch` and the invalid counts in one transaction; raise alerts for new readings."""
+    columns = [
+        (
+            a.device_id,
+            item.metric,
+            item.value,
+            item.unit,
+            a.telemetry.ts or a.received_at,
+            a.received_at,
+            message_key(a.payload, a.telemetry, a.received_at),
+            position,
+        )
+        for a in batch
+        for position, item in enumerate(a.telemetry.readings)
+    ]
+    async with db.transaction():
+        inserted = []
+        if columns:
+            inserted = await db.fetch(
+                INSERT_READINGS, *(list(column) for column in zip(*columns, strict=True))
+            )
+        readings = [StoredReading(*row[:7]) for row in inserted]
+        if readings:
+            await alerts.raise_alerts(readings)
+        if invalid.counts:
+            ids = list(invalid.counts)
+            counts = [invalid.counts[i] for i in ids]
+            await db.fetch(MARK_INVALID, ids, counts, [invalid.reasons[i] for i in ids])
+        stored = {(row["device"], row["message_key"]) for row in inserted}
+        silent = list({a.device_id for a in batch} - {device for device, _ in stored})
+        # Devices that stored nothing sent it all before, or are unknown or deactivated.
+        active = {row["id"] for row in await db.fetch(ACTIVE_AMONG, silent)} if silent else set()
+    inactive = set(silent) - active
+    unknown = sum(1 for a in batch if a.device_id in inactive)
+    return Written(len(stored), len(batch) - len(stored) - unknown, unknown, len(readings))

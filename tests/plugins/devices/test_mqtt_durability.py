@@ -1,0 +1,161 @@
+"""Telemetry on the real broker: QoS 2 stored once, re-sent messages one row, plausible values
+only, and no acknowledgement while the spool cannot take a message."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import msgspec
+import pytest
+
+from hduce.core.config import Settings
+from tests.plugins.devices.helpers import (
+    API,
+    broker_port,
+    devices_settings,
+    eventually,
+    register,
+    telemetry,
+)
+from tests.plugins.devices.raw_qos import PUBACK, PUBCOMP, PUBREC, raw_connection
+from tests.plugins.users.clinic import Clinic, Member, running_clinic
+
+READING_OF = "SELECT * FROM reading WHERE device = $1 AND value = $2"
+COUNT_OF = "SELECT count(*) FROM reading WHERE device = $1 AND value = $2"
+
+
+async def _count(clinic: Clinic, device: str, value: float) -> int:
+    return (await clinic.fetch(COUNT_OF, uuid.UUID(device), value))[0]["count"]
+
+
+async def _marker(clinic: Clinic, client: object, device: str, value: float, pid: int) -> None:
+    """Publish one more reading and wait for its row: everything acknowledged before is stored."""
+    payload = telemetry(("heart_rate", value, "bpm"))
+    await client.publish(f"devices/{device}/telemetry", payload, qos=1, packet_id=pid)  # type: ignore[attr-defined]
+    await client.expect(PUBACK, pid)  # type: ignore[attr-defined]
+    await eventually(clinic, READING_OF, uuid.UUID(device), value)
+
+
+async def test_a_qos2_publish_sent_again_before_pubrel_is_one_reading(
+    clinic: Clinic, admin: Member, patient: Member
+) -> None:
+    device, secret = await register(clinic, admin, patient)
+    topic, port = f"devices/{device}/telemetry", broker_port(clinic)
+    payload = telemetry(("heart_rate", 71, "bpm"))  # no ts, no id: only the packet id tells
+    async with raw_connection(port, device, secret, f"q2-{device}") as client:
+        await client.publish(topic, payload, qos=2, packet_id=7)
+        await client.expect(PUBREC, 7)
+        await client.publish(topic, payload, qos=2, packet_id=7, dup=True)
+        await client.expect(PUBREC, 7)
+        await client.pubrel(7)
+        await client.expect(PUBCOMP, 7)
+        await _marker(clinic, client, device, 72, 8)
+    assert await _count(clinic, device, 71) == 1
+
+
+async def test_a_qos2_publish_sent_again_after_reconnecting_is_one_reading(
+    clinic: Clinic, admin: Member, patient: Member
+) -> None:
+    device, secret = await register(clinic, admin, patient)
+    topic, port, client_id = f"devices/{device}/telemetry", broker_port(clinic), f"q2r-{device}"
+    payload = telemetry(("heart_rate", 81, "bpm"))
+    async with raw_connection(port, device, secret, client_id, clean=False) as client:
+        await client.publish(topic, payload, qos=2, packet_id=9)
+        await client.expect(PUBREC, 9)
+    # The PUBREC was lost with the connection: the device sends the PUBLISH again (DUP).
+    async with raw_connection(port, device, secret, client_id, clean=False) as client:
+        await client.publish(topic, payload, qos=2, packet_id=9, dup=True)
+        await client.pubrel(9)
+        kinds = []
+        while PUBCOMP not in kinds:  # the broker may also resend its PUBREC on reconnect
+            kinds.append((await client.read())[0])
+        assert set(kinds) == {PUBREC, PUBCOMP}
+        await _marker(clinic, client, device, 82, 10)
+    assert await _count(clinic, device, 81) == 1
+
+
+async def test_a_message_sent_again_with_its_ts_or_id_is_one_row(
+    clinic: Clinic, admin: Member, patient: Member
+) -> None:
+    device, secret = await register(clinic, admin, patient)
+    topic, port = f"devices/{device}/telemetry", broker_port(clinic)
+    measured = datetime.now(UTC) - timedelta(minutes=1)
+    with_ts = telemetry(("heart_rate", 61, "bpm"), ts=measured)
+    with_id = msgspec.json.encode(
+        {"id": "m-1", "readings": [{"metric": "heart_rate", "value": 62, "unit": "bpm"}]}
+    )
+    plain = telemetry(("heart_rate", 63, "bpm"))
+    async with raw_connection(port, device, secret, f"dup-{device}") as client:
+        pid = 0
+        for payload in (with_ts, with_ts, with_id, with_id, plain, plain):
+            pid += 1  # QoS 1 re-sent as a new message (a device that retried on its own)
+            await client.publish(topic, payload, qos=1, packet_id=pid)
+            await client.expect(PUBACK, pid)
+        await _marker(clinic, client, device, 64, pid + 1)
+    assert [await _count(clinic, device, v) for v in (61, 62, 63)] == [1, 1, 2]
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        (telemetry(("spo2", 1e308, "%")), "spo2 1e+308 is outside 0..100"),
+        (telemetry(("heart_rate", -5, "bpm")), "heart_rate -5 is outside 10..350"),
+        (
+            b'{"ts": "0001-01-01T00:00:00Z", '
+            b'"readings": [{"metric": "spo2", "value": 96, "unit": "%"}]}',
+            "before 2000-01-01",
+        ),
+        (telemetry(("systolic", 120, "mmHg"), ("diastolic", 500, "mmHg")), "diastolic 500"),
+    ],
+)
+async def test_implausible_readings_are_refused_whole_and_counted(
+    clinic: Clinic, admin: Member, patient: Member, payload: bytes, reason: str
+) -> None:
+    device, secret = await register(clinic, admin, patient)
+    async with raw_connection(broker_port(clinic), device, secret, f"r-{device}") as client:
+        await client.publish(f"devices/{device}/telemetry", payload, qos=1, packet_id=1)
+        await client.expect(PUBACK, 1)  # refused for good: sending it again would not help
+        await _marker(clinic, client, device, 70, 2)
+    rows = await clinic.fetch("SELECT metric FROM reading WHERE device = $1", uuid.UUID(device))
+    assert [r["metric"] for r in rows] == ["heart_rate"]
+    shown = (await clinic.client.get(f"{API}/{device}", headers=admin.headers)).json()
+    assert shown["invalid_messages"] == 1
+    assert reason in shown["last_error"]
+
+
+async def test_a_full_spool_acknowledges_nothing_and_says_so(settings: Settings) -> None:
+    # Smaller than any message: every telemetry message is refused.
+    async with running_clinic(devices_settings(settings, spool_max_bytes=16)) as clinic:
+        admin = await clinic.member("admin")
+        device, secret = await register(clinic, admin, await clinic.member("patient"))
+        topic = f"devices/{device}/telemetry"
+        async with raw_connection(broker_port(clinic), device, secret, f"f-{device}") as client:
+            await client.publish(topic, telemetry(("spo2", 95, "%")), qos=1, packet_id=1)
+            await client.publish(f"devices/{device}/status", b"online", qos=1, packet_id=2)
+            await client.expect(PUBACK, 2)  # the status came later and was answered first
+        health = (await clinic.health_detailed()).json()["checks"]["mqtt"]
+        assert health["ok"] is False
+        assert health["detail"]["spool_full"] is True
+        assert health["detail"]["messages_refused"] == 1
+        assert (
+            await clinic.fetch("SELECT 1 FROM reading WHERE device = $1", uuid.UUID(device)) == []
+        )
+
+
+async def test_a_qos2_resend_while_the_first_is_being_written_waits_for_it(
+    settings: Settings,
+) -> None:
+    # A long flush wait: the resend arrives while the first copy is not yet durable.
+    configured = devices_settings(settings, spool_flush_window="300ms")
+    async with running_clinic(configured) as clinic:
+        admin = await clinic.member("admin")
+        device, secret = await register(clinic, admin, await clinic.member("patient"))
+        topic = f"devices/{device}/telemetry"
+        async with raw_connection(broker_port(clinic), device, secret, f"w-{device}") as client:
+            await client.publish(topic, telemetry(("spo2", 93, "%")), qos=2, packet_id=3)
+            await client.publish(topic, telemetry(("spo2", 93, "%")), qos=2, packet_id=3, dup=True)
+            await client.expect(PUBREC, 3)  # only once the reading is durable
+            await client.pubrel(3)
+            await client.expect(PUBCOMP, 3)
+            # Nothing else is owed for packet 3: the next answer is the marker's PUBACK.
+            await _marker(clinic, client, device, 66, 4)
+        assert await _count(clinic, device, 93) == 1
