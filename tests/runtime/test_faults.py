@@ -23,6 +23,7 @@ import asyncpg
 import msgspec
 import psutil
 import pytest
+from httpx import Response
 from litestar import get
 from litestar.testing import AsyncTestClient
 from litestar.types import ControllerRouterHandler
@@ -42,6 +43,7 @@ from hduce.core.config import Settings
 from hduce.core.context import AppContext
 from hduce.core.migrations import apply_migrations
 from hduce.core.plugin import HducePlugin
+from hduce.core.security import Principal
 from hduce.piccolo_conf import DB
 from hduce.runtime import EmbeddedNats, EmbeddedPostgres, Watchdog, free_port
 
@@ -118,6 +120,14 @@ class FaultApp:
     client: AsyncTestClient
     context: AppContext
 
+    async def health(self) -> Response:
+        """`GET /health/detailed` as an admin (the details are not public)."""
+        admin = Principal(id=uuid.uuid4(), roles=frozenset({"admin"}))
+        token, _ = self.context.tokens.issue(admin)
+        return await self.client.get(
+            "/health/detailed", headers={"Authorization": f"Bearer {token}"}
+        )
+
 
 @asynccontextmanager
 async def fault_app(settings: Settings, plugins: list[HducePlugin]) -> AsyncIterator[FaultApp]:
@@ -173,11 +183,11 @@ async def wait_for_effects(dsn: str, labels: list[str], timeout: float) -> float
     raise AssertionError(f"{len(labels) - done} of {len(labels)} effects missing after {timeout}s")
 
 
-async def background_ok(client: AsyncTestClient, within: float) -> bool:
+async def background_ok(app: FaultApp, within: float) -> bool:
     """Poll `/health/detailed` until its background check passes."""
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
-        report = (await client.get("/health/detailed")).json()
+        report = (await app.health()).json()
         if report["checks"]["background"]["ok"]:
             return True
         await asyncio.sleep(0.2)
@@ -221,7 +231,7 @@ async def test_database_restart_relay_resumes_and_requests_get_503(
         register = await app.client.post("/api/v1/auth/register", json=account)
         assert register.status_code == 503, register.text  # a write in a transaction
         await asyncio.sleep(3)  # longer than the stall clock: the relay has met the outage
-        health = await app.client.get("/health/detailed")
+        health = await app.health()
         assert health.status_code == 503
         relay = health.json()["checks"]["background"]["detail"]["outbox-relay"]
         assert relay["problem"] is not None, relay
@@ -235,7 +245,7 @@ async def test_database_restart_relay_resumes_and_requests_get_503(
             f"\nPostgreSQL restart: relay drained {time.monotonic() - restarted:.2f}s after start"
         )
         assert (await app.client.get("/api/v1/db-probe")).status_code == 200
-        assert await background_ok(app.client, within=10)
+        assert await background_ok(app, within=10)
 
 
 async def test_frozen_database_answers_503_within_the_deadline(
@@ -368,7 +378,7 @@ async def test_killed_postgres_is_restarted_and_the_relay_drains(
             await publish(fault_dsn, label)
             await wait_for_effects(fault_dsn, [label], timeout=10)
             print(f"\nkill -9 postmaster: relay drained {time.monotonic() - killed:.2f}s after")
-            assert await background_ok(app.client, within=10)
+            assert await background_ok(app, within=10)
     finally:
         watchdog.stop()
 
@@ -384,17 +394,17 @@ async def test_shutdown_while_nats_is_down_is_clean(
     # Leaving the block ran the lifespan's shutdown: it raised nothing and did not hang.
 
 
-async def health_of_workers(client: AsyncTestClient) -> tuple[int, list[dict[str, object]]]:
+async def health_of_workers(app: FaultApp) -> tuple[int, list[dict[str, object]]]:
     """The `/health/detailed` status and the live workers it lists."""
-    response = await client.get("/health/detailed")
+    response = await app.health()
     return response.status_code, response.json()["checks"]["workers"]["detail"].get("live", [])
 
 
-async def wait_for_workers(client: AsyncTestClient, alive: bool, within: float) -> float:
+async def wait_for_workers(app: FaultApp, alive: bool, within: float) -> float:
     """Poll until some worker is (or none is) listed; return how long it took."""
     started = time.monotonic()
     while time.monotonic() - started < within:
-        _, live = await health_of_workers(client)
+        _, live = await health_of_workers(app)
         if bool(live) is alive:
             return time.monotonic() - started
         await asyncio.sleep(0.2)
@@ -414,20 +424,20 @@ async def test_health_is_503_while_no_worker_consumes_tasks(
         **isolated_env(test_settings),
     )
     async with fault_app(test_settings, []) as app:
-        status, live = await health_of_workers(app.client)
+        status, live = await health_of_workers(app)
         assert (status, live) == (503, []), "no worker runs yet"
 
         with hduce_process(["worker"], env, tmp_path / "worker.log") as process:
-            await wait_for_workers(app.client, alive=True, within=60)
-            status, live = await health_of_workers(app.client)
+            await wait_for_workers(app, alive=True, within=60)
+            status, live = await health_of_workers(app)
             assert [entry["pid"] for entry in live] == [process.pid]
 
             killed = time.monotonic()
             kill_tree(process.pid)
             process.wait(timeout=10)
-            await wait_for_workers(app.client, alive=False, within=10)
+            await wait_for_workers(app, alive=False, within=10)
             print(f"\nkill -9 worker: health 503 after {time.monotonic() - killed:.2f}s")
-            assert (await app.client.get("/health/detailed")).status_code == 503
+            assert (await app.health()).status_code == 503
 
 
 def http_status(url: str) -> int:
