@@ -157,3 +157,10 @@ async def test_a_silent_assigned_device_raises_one_alert_for_the_care_team(
     async with mqtt(clinic, device, secret) as client:  # heard again, then silent again
         await client.publish(f"devices/{device}/telemetry", telemetry(("spo2", 96, "%")), qos=1)
     await eventually(clinic, SILENCE_ALERT + " AND acknowledged_at IS NULL", uuid.UUID(device))
+
+
+async def test_the_devices_background_tasks_run_supervised(clinic: Clinic) -> None:
+    """A failing writer or check is restarted and shown in /health/detailed, not lost silently."""
+    background = (await clinic.health_detailed()).json()["checks"]["background"]["detail"]
+    for task in ("telemetry-writer", "device-presence", "silent-devices"):
+        assert background[task]["problem"] is None, (task, background)

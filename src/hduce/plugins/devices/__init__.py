@@ -75,12 +75,17 @@ class DevicesPlugin(HducePlugin):
                 window=float(config.spool_flush_window),
             )
             ingest = TelemetryIngest(context.db, config, rules, spool)
-            presence = DevicePresence(context.db, context.events)
+            supervisor = context.supervisor
+            presence = DevicePresence(context.db, context.events, supervisor)
             sign_in = MqttSignIn(context.db, context.tokens)
-            self.broker = DeviceBroker(config, sign_in, ingest, presence)
+            self.broker = DeviceBroker(config, sign_in, ingest, presence, supervisor)
             context.registry.add_health_check("mqtt", self.broker.health)
             self.silence = SilenceRule(
-                context.db, context.events, config.silent_after, config.silent_check_every
+                context.db,
+                context.events,
+                supervisor,
+                silent_after=config.silent_after,
+                every=config.silent_check_every,
             )
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:

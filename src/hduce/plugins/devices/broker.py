@@ -13,6 +13,7 @@ from amqtt.session import Session
 
 from hduce.core.lifecycle import cancel_until_done
 from hduce.core.registry import HealthStatus
+from hduce.core.supervision import Supervisor
 from hduce.plugins.devices.config import DevicesConfig
 from hduce.plugins.devices.connect_guard import REFUSALS, ConnectLimits
 from hduce.plugins.devices.credentials import MqttSignIn
@@ -24,6 +25,7 @@ from hduce.plugins.devices.presence import DevicePresence
 
 logger = logging.getLogger("hduce.devices")
 WRITER_STOP_SECONDS = 30.0
+TELEMETRY_WRITER = "telemetry-writer"
 TOKEN_RECHECK_SECONDS = 1.0
 """How often a connected app's access token is checked for revocation (a cached lookup)."""
 _PLUGINS = "hduce.plugins.devices.mqtt"
@@ -42,8 +44,10 @@ class DeviceBroker:
         sign_in: MqttSignIn,
         ingest: TelemetryIngest,
         presence: DevicePresence,
+        supervisor: Supervisor,
     ) -> None:
         self._config = config
+        self._supervisor = supervisor
         self._sign_in = sign_in
         self.ingest = ingest
         self.presence = presence
@@ -90,7 +94,7 @@ class DeviceBroker:
             ) from exc
         # amqtt exposes no public bound address
         self.ports = {name: bound_port(s.instance) for name, s in broker._servers.items()}
-        writer = asyncio.create_task(self.ingest.run(), name="hduce-telemetry-writer")
+        self._supervisor.start(TELEMETRY_WRITER, lambda _beat: self.ingest.run())
         self._broker = broker
         logger.info("MQTT broker listening on %s, ports %s", config.host, self.ports)
         try:
@@ -102,7 +106,10 @@ class DeviceBroker:
             try:
                 await broker.shutdown()
             finally:
-                await self._stop_writer(writer)
+                # Let the writer store what is spooled, then end it.
+                await self._supervisor.stop(
+                    TELEMETRY_WRITER, grace=WRITER_STOP_SECONDS, drain=self.ingest.finish
+                )
                 self.ingest.close()
                 self.ports = {}
 
@@ -110,16 +117,6 @@ class DeviceBroker:
     def port(self) -> int | None:
         """The plain MQTT port, while running."""
         return self.ports.get(DEFAULT)
-
-    async def _stop_writer(self, writer: "asyncio.Task[None]") -> None:
-        """Let the writer store what is queued, then end it."""
-        try:
-            await asyncio.wait_for(self.ingest.finish(), WRITER_STOP_SECONDS)
-            await asyncio.wait_for(asyncio.shield(writer), WRITER_STOP_SECONDS)
-        except TimeoutError:
-            logger.error("the telemetry writer did not finish in %ss", WRITER_STOP_SECONDS)
-        finally:
-            await cancel_until_done(writer)
 
     @property
     def listening(self) -> bool:

@@ -12,12 +12,13 @@ from typing import NamedTuple
 from hduce.contracts.devices import DeviceCameOnline, DeviceWentOffline
 from hduce.core.db import HduceEngine
 from hduce.core.events import EventBus
-from hduce.core.lifecycle import cancel_until_done
+from hduce.core.supervision import Supervisor
 
 logger = logging.getLogger("hduce.devices")
 CONNECTION_LOST, SERVER_STOPPED = "connection_lost", "server_stopped"
 RETRY_SECONDS = 1.0
 STOP_SECONDS = 10.0
+PRESENCE_WRITER = "device-presence"
 
 # `was` is the row before this statement: whether the device was online decides the event.
 SET_PRESENCE = """
@@ -47,9 +48,10 @@ class DevicePresence:
     its connections. A device is online while it has at least one live connection here.
     """
 
-    def __init__(self, db: HduceEngine, events: EventBus) -> None:
+    def __init__(self, db: HduceEngine, events: EventBus, supervisor: Supervisor) -> None:
         self._db = db
         self._events = events
+        self._supervisor = supervisor
         self._live: Counter[uuid.UUID] = Counter()
         self._pending: dict[uuid.UUID, Change] = {}
         self._wake = asyncio.Event()
@@ -85,7 +87,7 @@ class DevicePresence:
     async def running(self) -> AsyncIterator["DevicePresence"]:
         """Store changes while the block runs; at its end, store the last ones."""
         self._server_stopping = self._stopping = False
-        writer = asyncio.create_task(self._run(), name="hduce-device-presence")
+        self._supervisor.start(PRESENCE_WRITER, lambda _beat: self._run())
         try:
             yield self
         finally:
@@ -94,12 +96,7 @@ class DevicePresence:
                 self._live.pop(device_id)
                 self._note(device_id, SERVER_STOPPED)
             self._wake.set()
-            try:
-                await asyncio.wait_for(asyncio.shield(writer), STOP_SECONDS)
-            except TimeoutError:
-                logger.error("device presence not stored within %ss", STOP_SECONDS)
-            finally:
-                await cancel_until_done(writer)
+            await self._supervisor.stop(PRESENCE_WRITER, grace=STOP_SECONDS)
 
     async def _run(self) -> None:
         while True:

@@ -8,10 +8,11 @@ from contextlib import asynccontextmanager
 from hduce.contracts.devices import DeviceAlertRaised
 from hduce.core.db import HduceEngine
 from hduce.core.events import EventBus
-from hduce.core.lifecycle import cancel_until_done
+from hduce.core.supervision import Supervisor
 from hduce.plugins.devices.alerts import SILENCE
 
 logger = logging.getLogger("hduce.devices")
+SILENCE_CHECK = "silent-devices"
 
 # One alert per silence: none while one is open, none again for the same `last_seen_at`.
 RAISE_SILENCE_ALERTS = f"""
@@ -35,9 +36,16 @@ class SilenceRule:
     """Looks for silent devices every `every` seconds while the web process runs."""
 
     def __init__(
-        self, db: HduceEngine, events: EventBus, silent_after: float, every: float
+        self,
+        db: HduceEngine,
+        events: EventBus,
+        supervisor: Supervisor,
+        *,
+        silent_after: float,
+        every: float,
     ) -> None:
         self._db = db
+        self._supervisor = supervisor
         self._events = events
         self._silent_after = silent_after
         self._every = every
@@ -68,11 +76,11 @@ class SilenceRule:
         if not self._silent_after:
             yield
             return
-        task = asyncio.create_task(self._loop(), name="hduce-silent-devices")
+        self._supervisor.start(SILENCE_CHECK, lambda _beat: self._loop())
         try:
             yield
         finally:
-            await cancel_until_done(task)
+            await self._supervisor.stop(SILENCE_CHECK)
 
     async def _loop(self) -> None:
         while True:
