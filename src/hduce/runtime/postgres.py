@@ -34,6 +34,7 @@ PG_BIN_DIR: Path = POSTGRES_BIN_PATH
 SYSTEM_USER = "pgserver"
 _MAX_SOCKET_PATH = 107  # sizeof(sun_path) - 1 on Linux
 _TIMEOUT = 60.0
+_PID_FILE_READS = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,16 +238,25 @@ class EmbeddedPostgres:
 
 
 def _read_pid_file(pgdata: Path) -> _PidFile | None:
-    try:
-        lines = (pgdata / "postmaster.pid").read_text().splitlines()
-        return _PidFile(
-            pid=int(lines[0]),
-            port=int(lines[3]),
-            socket_dir=Path(lines[4].strip() or pgdata),
-        )
-    except (OSError, IndexError, ValueError):
-        # Missing or half-written: treated as "no server", postgres' own lock check stays the judge.
-        return None
+    """The postmaster's lock file, or None when there is none.
+
+    postgres rewrites the file in place while it runs (its status line), so a read can catch it
+    half-written: read again a few times before believing there is no server.
+    """
+    for _ in range(_PID_FILE_READS):
+        try:
+            lines = (pgdata / "postmaster.pid").read_text().splitlines()
+            return _PidFile(
+                pid=int(lines[0]),
+                port=int(lines[3]),
+                socket_dir=Path(lines[4].strip() or pgdata),
+            )
+        except FileNotFoundError:
+            return None
+        except (OSError, IndexError, ValueError):
+            time.sleep(0.02)
+    # Still unreadable: treated as "no server", postgres' own lock check stays the judge.
+    return None
 
 
 def _dsn(info: _PidFile) -> str:
