@@ -109,6 +109,7 @@ class PluginsSettings(Section):
         "documents",
         "search",
         "devices",
+        "webhooks",
     )
     extra: tuple[str, ...] = ()
     sections: dict[str, dict[str, Any]] = msgspec.field(default_factory=dict)

@@ -1,0 +1,100 @@
+"""Admin management of webhooks: register, list, change, remove, and read the delivery log."""
+
+import uuid
+from typing import Any
+from urllib.parse import urlsplit
+
+from hduce.plugins.webhooks.catalogue import EVENT_NAMES, unknown_patterns
+from hduce.plugins.webhooks.errors import InvalidWebhook, WebhookNotFound
+from hduce.plugins.webhooks.schemas import (
+    DeliveryPage,
+    WebhookCreate,
+    WebhookCreated,
+    WebhookList,
+    WebhookRead,
+    WebhookUpdate,
+)
+from hduce.plugins.webhooks.signing import new_secret
+from hduce.plugins.webhooks.store import WebhookStore, webhook_of
+
+
+class WebhookService:
+    """The `webhooks` service bundle behind the admin routes."""
+
+    def __init__(self, store: WebhookStore, *, https_only: bool) -> None:
+        self._store = store
+        self._https_only = https_only
+
+    async def create(self, data: WebhookCreate, *, by: uuid.UUID) -> WebhookCreated:
+        """Register a webhook with a new signing secret (returned this once)."""
+        self._check_url(data.url)
+        events = _checked_patterns(data.events)
+        secret = new_secret()
+        row = await self._store.insert(
+            url=data.url, events=events, description=data.description, secret=secret, by=by
+        )
+        return WebhookCreated(**dict(row), secret=secret)
+
+    async def list(self) -> WebhookList:
+        """Every webhook and the event names one may subscribe to."""
+        rows = await self._store.all()
+        return WebhookList(items=[webhook_of(r) for r in rows], event_names=list(EVENT_NAMES))
+
+    async def get(self, webhook_id: uuid.UUID) -> WebhookRead:
+        """One webhook; 404 if unknown."""
+        row = await self._store.get(webhook_id)
+        if row is None:
+            raise WebhookNotFound("no webhook with this id")
+        return webhook_of(row)
+
+    async def update(self, webhook_id: uuid.UUID, data: WebhookUpdate) -> WebhookRead:
+        """Change a webhook; re-enabling it clears its failure streak."""
+        changes: dict[str, Any] = {}
+        if data.url is not None:
+            self._check_url(data.url)
+            changes["url"] = data.url
+        if data.events is not None:
+            changes["events"] = _checked_patterns(data.events)
+        if data.description is not None:
+            changes["description"] = data.description
+        if data.active is not None:
+            changes["active"] = data.active
+            if data.active:
+                changes.update(consecutive_failures=0, disabled_reason=None)
+        if not changes:
+            return await self.get(webhook_id)
+        row = await self._store.update(webhook_id, changes)
+        if row is None:
+            raise WebhookNotFound("no webhook with this id")
+        return webhook_of(row)
+
+    async def delete(self, webhook_id: uuid.UUID) -> None:
+        """Remove a webhook and its delivery log."""
+        if not await self._store.delete(webhook_id):
+            raise WebhookNotFound("no webhook with this id")
+
+    async def deliveries(
+        self, webhook_id: uuid.UUID, *, status: str | None, limit: int, offset: int
+    ) -> DeliveryPage:
+        """A webhook's delivery log, newest first."""
+        await self.get(webhook_id)
+        return await self._store.deliveries(webhook_id, status=status, limit=limit, offset=offset)
+
+    def _check_url(self, url: str) -> None:
+        parts = urlsplit(url)
+        allowed = ("https",) if self._https_only else ("https", "http")
+        if parts.scheme not in allowed or not parts.hostname:
+            need = "an https URL" if self._https_only else "an http(s) URL"
+            raise InvalidWebhook(f"`url` must be {need} with a host, got {url!r}")
+        if parts.username or parts.password:
+            raise InvalidWebhook("`url` must not carry credentials; verify the signature instead")
+
+
+def _checked_patterns(patterns: list[str]) -> list[str]:
+    unknown = unknown_patterns(patterns)
+    if unknown:
+        raise InvalidWebhook(
+            f"`events`: {', '.join(map(repr, unknown))} match no event; "
+            f"known events: {', '.join(EVENT_NAMES)}"
+        )
+    return sorted(set(patterns))
