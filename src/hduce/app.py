@@ -19,11 +19,20 @@ from hduce.core.lifecycle import background_services, running_broker
 from hduce.core.logging import configure_logging
 from hduce.core.middleware import install_request_context
 from hduce.core.openapi import docs_route_handlers, openapi_config
+from hduce.core.openapi_contract import refine_openapi
 from hduce.core.plugin import HducePlugin
 from hduce.core.rate_limit import counting_rate_limit
 from hduce.core.security import bearer_auth
 
-UNLIMITED_PATHS = ["^/health", "^/metrics$", "^/docs$", "^/redoc$", "^/schema", "^/static/"]
+UNLIMITED_PATHS = [
+    "^/health",
+    "^/metrics$",
+    "^/docs$",
+    "^/redoc$",
+    "^/schema",
+    "^/openapi.json$",
+    "^/static/",
+]
 
 
 def create_app(context: AppContext, plugins: list[HducePlugin], *, relay: bool = True) -> Litestar:
@@ -57,6 +66,7 @@ def create_app(context: AppContext, plugins: list[HducePlugin], *, relay: bool =
         debug=settings.debug,
         logging_config=None,
     )
+    refine_openapi(app)
     # Outside the router, so 404s, 405s and middleware problems get them too.
     body_timeout = float(settings.server.body_timeout)
     app.asgi_handler = api_headers_middleware(

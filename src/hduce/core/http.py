@@ -17,8 +17,12 @@ def client_ip(request: Request[Any, Any, Any]) -> str | None:
 def problems(*codes: int) -> dict[int, ResponseSpec]:
     """OpenAPI entries for the problem+json answers a route gives besides 401."""
     return {
+        # Real examples are added for the whole document by `core.openapi_contract`.
         code: ResponseSpec(
-            data_container=Problem, media_type=PROBLEM_JSON, description=status_phrase(code)
+            data_container=Problem,
+            media_type=PROBLEM_JSON,
+            description=status_phrase(code),
+            generate_examples=False,
         )
         for code in codes
     }
