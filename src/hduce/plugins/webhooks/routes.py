@@ -12,10 +12,10 @@ from hduce.contracts.identity import Role
 from hduce.core.http import PageOffset, problems
 from hduce.core.security import principal_of, requires_roles
 from hduce.plugins.webhooks.schemas import (
-    DeliveryPage,
     DeliveryStatus,
     WebhookCreate,
     WebhookCreated,
+    WebhookDeliveryPage,
     WebhookList,
     WebhookRead,
     WebhookUpdate,
@@ -79,7 +79,7 @@ class WebhookController(Controller):
         status: FromQuery[DeliveryStatus | None] = None,
         limit: Limit = 50,
         offset: PageOffset = 0,
-    ) -> DeliveryPage:
+    ) -> WebhookDeliveryPage:
         """The webhook's deliveries (status, response code, attempts, last error), newest first."""
         return await webhooks_service.deliveries(
             webhook_id, status=status, limit=limit, offset=offset

@@ -58,7 +58,7 @@ class WebhookList(msgspec.Struct, frozen=True, kw_only=True):
     event_names: list[str]
 
 
-class DeliveryRead(msgspec.Struct, frozen=True, kw_only=True):
+class WebhookDeliveryRead(msgspec.Struct, frozen=True, kw_only=True):
     """One event sent (or being sent) to a webhook."""
 
     id: uuid.UUID
@@ -74,10 +74,10 @@ class DeliveryRead(msgspec.Struct, frozen=True, kw_only=True):
     created_at: datetime
 
 
-class DeliveryPage(msgspec.Struct, frozen=True, kw_only=True):
+class WebhookDeliveryPage(msgspec.Struct, frozen=True, kw_only=True):
     """A page of a webhook's deliveries, newest first."""
 
-    items: list[DeliveryRead]
+    items: list[WebhookDeliveryRead]
     total: int
     limit: int
     offset: int

@@ -7,9 +7,9 @@ from urllib.parse import urlsplit
 from hduce.plugins.webhooks.catalogue import EVENT_NAMES, unknown_patterns
 from hduce.plugins.webhooks.errors import InvalidWebhook, WebhookNotFound
 from hduce.plugins.webhooks.schemas import (
-    DeliveryPage,
     WebhookCreate,
     WebhookCreated,
+    WebhookDeliveryPage,
     WebhookList,
     WebhookRead,
     WebhookUpdate,
@@ -75,7 +75,7 @@ class WebhookService:
 
     async def deliveries(
         self, webhook_id: uuid.UUID, *, status: str | None, limit: int, offset: int
-    ) -> DeliveryPage:
+    ) -> WebhookDeliveryPage:
         """A webhook's delivery log, newest first."""
         await self.get(webhook_id)
         return await self._store.deliveries(webhook_id, status=status, limit=limit, offset=offset)

@@ -9,7 +9,7 @@ import asyncpg
 import msgspec
 
 from hduce.core.db import HduceEngine
-from hduce.plugins.webhooks.schemas import DeliveryPage, DeliveryRead, WebhookRead
+from hduce.plugins.webhooks.schemas import WebhookDeliveryPage, WebhookDeliveryRead, WebhookRead
 
 WEBHOOK_COLUMNS = (
     "id, url, events, description, active, consecutive_failures, disabled_reason, "
@@ -153,7 +153,7 @@ class WebhookStore:
 
     async def deliveries(
         self, webhook_id: uuid.UUID, *, status: str | None, limit: int, offset: int
-    ) -> DeliveryPage:
+    ) -> WebhookDeliveryPage:
         """A webhook's deliveries, newest first, with the total."""
         where = "webhook = $1 AND ($2::text IS NULL OR status = $2)"
         rows = await self._db.fetch(
@@ -167,8 +167,8 @@ class WebhookStore:
         total = await self._db.fetchrow(
             f"SELECT count(*) AS n FROM webhook_delivery WHERE {where}", webhook_id, status
         )
-        return DeliveryPage(
-            items=[msgspec.convert(dict(row), DeliveryRead) for row in rows],
+        return WebhookDeliveryPage(
+            items=[msgspec.convert(dict(row), WebhookDeliveryRead) for row in rows],
             total=total["n"] if total else 0,
             limit=limit,
             offset=offset,
