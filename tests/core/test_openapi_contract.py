@@ -4,6 +4,7 @@ import re
 from collections.abc import AsyncIterator
 from typing import Any
 
+import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 from openapi_spec_validator import validate
@@ -11,6 +12,10 @@ from openapi_spec_validator import validate
 from hduce.app import create_app
 from hduce.bootstrap import build_context, load_plugins, setup_plugins
 from hduce.core.config import Settings
+from hduce.plugins.appointments.schemas import AppointmentCreate, AppointmentRead
+from hduce.plugins.auth.schemas import AccountCreate, AccountRead, LoginCreate, TokenRead
+from hduce.plugins.documents.schemas import DocumentRead
+from hduce.plugins.search.schemas import SearchPage
 from tests.support.context import isolated
 
 METHODS = ("get", "put", "post", "delete", "patch")
@@ -114,3 +119,29 @@ def test_success_descriptions_are_plain(document: dict[str, Any]) -> None:
             assert responses["201"]["description"] == "Created", (method, path)
         if "204" in responses:
             assert "nothing follows" not in responses["204"]["description"], (method, path)
+
+
+EXAMPLED = [
+    ("post", "/api/v1/auth/register", "201", AccountCreate, AccountRead),
+    ("post", "/api/v1/auth/login", "200", LoginCreate, TokenRead),
+    ("post", "/api/v1/appointments", "201", AppointmentCreate, AppointmentRead),
+    ("post", "/api/v1/documents", "201", None, DocumentRead),
+    ("get", "/api/v1/search", "200", None, SearchPage),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "status", "body", "answer"), EXAMPLED)
+def test_main_flows_carry_examples_the_api_accepts_and_gives(
+    document: dict[str, Any],
+    method: str,
+    path: str,
+    status: str,
+    body: type | None,
+    answer: type,
+) -> None:
+    operation = document["paths"][path][method]
+    [example] = operation["responses"][status]["content"]["application/json"]["examples"].values()
+    msgspec.convert(example["value"], answer, strict=False)
+    if body is not None:
+        [sent] = operation["requestBody"]["content"]["application/json"]["schema"]["examples"]
+        msgspec.convert(sent, body, strict=False)
