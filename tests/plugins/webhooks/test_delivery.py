@@ -164,6 +164,13 @@ async def test_a_webhook_failing_every_time_is_disabled(clinic: Clinic, provider
         read["disabled_reason"] == f"disabled after {DISABLE_AFTER} consecutive failed deliveries"
     )
 
+    disabled = await clinic.fetch(
+        "SELECT actor_id FROM audit_event WHERE action = 'webhook.disabled' "
+        "AND detail->>'webhook_id' = $1",
+        webhook["id"],
+    )
+    assert [row["actor_id"] for row in disabled] == [None]
+
     enabled = await clinic.client.patch(
         f"{API}/{webhook['id']}", json={"active": True}, headers=admin.headers
     )

@@ -60,6 +60,29 @@ async def test_bad_webhooks_are_422_problems(
     assert words in response.json()["detail"]
 
 
+async def audited(clinic: Clinic, webhook_id: str) -> list[tuple[str, object]]:
+    rows = await clinic.fetch(
+        "SELECT action, actor_id FROM audit_event WHERE detail->>'webhook_id' = $1 ORDER BY id",
+        webhook_id,
+    )
+    return [(row["action"], row["actor_id"]) for row in rows]
+
+
+async def test_changes_are_audited(clinic: Clinic) -> None:
+    admin = await clinic.member("admin")
+    webhook_id = (await clinic.client.post(API, json=BODY, headers=admin.headers)).json()["id"]
+    changed = await clinic.client.patch(
+        f"{API}/{webhook_id}", json={"description": "billing"}, headers=admin.headers
+    )
+    assert changed.status_code == 200, changed.text
+    await clinic.client.delete(f"{API}/{webhook_id}", headers=admin.headers)
+    assert await audited(clinic, webhook_id) == [
+        ("webhook.created", admin.id),
+        ("webhook.updated", admin.id),
+        ("webhook.deleted", admin.id),
+    ]
+
+
 async def test_unknown_webhook_is_404_and_delete_removes(clinic: Clinic) -> None:
     admin = await clinic.member("admin")
     created = await clinic.client.post(API, json=BODY, headers=admin.headers)
@@ -73,7 +96,7 @@ async def test_unknown_webhook_is_404_and_delete_removes(clinic: Clinic) -> None
 
 
 async def test_production_requires_https(clinic: Clinic) -> None:
-    service = WebhookService(WebhookStore(clinic.context.db), https_only=True)
+    service = WebhookService(clinic.context, WebhookStore(clinic.context.db), https_only=True)
     plain = WebhookCreate(url="http://hooks.example.test/in", events=["appointment.*"])
     with pytest.raises(InvalidWebhook, match="an https URL"):
         await clinic.in_app(functools.partial(service.create, plain, by=uuid.uuid4()))

@@ -21,6 +21,7 @@ class WebhooksPlugin(HducePlugin):
 
     name = "webhooks"
     description = "Signed HTTP deliveries of clinic events to endpoints an admin registered"
+    requires = ("audit",)
     config_type = WebhooksConfig
 
     def setup(self, context: AppContext) -> None:
@@ -28,7 +29,7 @@ class WebhooksPlugin(HducePlugin):
         super().setup(context)
         assert isinstance(self.config, WebhooksConfig)
         store = WebhookStore(context.db)
-        self.service = WebhookService(store, https_only=context.settings.is_production)
+        self.service = WebhookService(context, store, https_only=context.settings.is_production)
         self.sender = WebhookSender(context, store, self.config)
         context.registry.add_closer(self.sender.aclose)
         FanOut(context, store).subscribe()

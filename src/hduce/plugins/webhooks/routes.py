@@ -9,7 +9,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from hduce.contracts.identity import Role
-from hduce.core.http import PageOffset, problems
+from hduce.core.http import PageOffset, client_ip, problems
 from hduce.core.security import principal_of, requires_roles
 from hduce.plugins.webhooks.schemas import (
     DeliveryStatus,
@@ -40,7 +40,9 @@ class WebhookController(Controller):
         webhooks_service: NamedDependency[WebhookService],
     ) -> WebhookCreated:
         """Register an endpoint for the events it names; the signing secret is shown only here."""
-        return await webhooks_service.create(data, by=principal_of(request).id)
+        return await webhooks_service.create(
+            data, by=principal_of(request).id, ip=client_ip(request)
+        )
 
     @get(responses=problems(403))
     async def list_webhooks(self, webhooks_service: NamedDependency[WebhookService]) -> WebhookList:
@@ -57,19 +59,25 @@ class WebhookController(Controller):
     @patch("/{webhook_id:uuid}", responses=problems(403, 404, 422))
     async def update_webhook(
         self,
+        request: Request[Any, Any, Any],
         webhook_id: FromPath[uuid.UUID],
         data: JSONBody[WebhookUpdate],
         webhooks_service: NamedDependency[WebhookService],
     ) -> WebhookRead:
         """Change the URL, events or description; `active: true` re-enables a disabled webhook."""
-        return await webhooks_service.update(webhook_id, data)
+        by, ip = principal_of(request).id, client_ip(request)
+        return await webhooks_service.update(webhook_id, data, by=by, ip=ip)
 
     @delete("/{webhook_id:uuid}", status_code=HTTP_204_NO_CONTENT, responses=problems(403, 404))
     async def delete_webhook(
-        self, webhook_id: FromPath[uuid.UUID], webhooks_service: NamedDependency[WebhookService]
+        self,
+        request: Request[Any, Any, Any],
+        webhook_id: FromPath[uuid.UUID],
+        webhooks_service: NamedDependency[WebhookService],
     ) -> None:
         """Remove a webhook and its delivery log."""
-        await webhooks_service.delete(webhook_id)
+        by, ip = principal_of(request).id, client_ip(request)
+        await webhooks_service.delete(webhook_id, by=by, ip=ip)
 
     @get("/{webhook_id:uuid}/deliveries", responses=problems(403, 404, 422))
     async def list_deliveries(

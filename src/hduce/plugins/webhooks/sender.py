@@ -9,6 +9,7 @@ import asyncpg
 import httpx
 
 from hduce import __version__
+from hduce.contracts.identity import AuditLog
 from hduce.core.context import AppContext
 from hduce.core.events import EventMeta
 from hduce.plugins.webhooks.config import WebhooksConfig
@@ -101,6 +102,12 @@ class WebhookSender:
             row["webhook"], self._config.disable_after_failures
         )
         still_active = webhook is not None and webhook["active"]
+        if not still_active:
+            await self._context.registry.get(AuditLog).record(
+                "webhook.disabled",
+                actor_id=None,
+                detail={"webhook_id": str(row["webhook"]), "last_error": str(error)},
+            )
         if not still_active or attempts >= self._config.max_attempts:
             logger.warning("webhook delivery %s failed for good: %s", row["id"], error)
             await self._store.settle(

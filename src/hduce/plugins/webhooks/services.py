@@ -4,6 +4,8 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
+from hduce.contracts.identity import AuditLog
+from hduce.core.context import AppContext
 from hduce.plugins.webhooks.catalogue import EVENT_NAMES, unknown_patterns
 from hduce.plugins.webhooks.errors import InvalidWebhook, WebhookNotFound
 from hduce.plugins.webhooks.schemas import (
@@ -19,20 +21,25 @@ from hduce.plugins.webhooks.store import WebhookStore, webhook_of
 
 
 class WebhookService:
-    """The `webhooks` service bundle behind the admin routes."""
+    """The `webhooks` service bundle behind the admin routes; every change is audited."""
 
-    def __init__(self, store: WebhookStore, *, https_only: bool) -> None:
+    def __init__(self, context: AppContext, store: WebhookStore, *, https_only: bool) -> None:
+        self._context = context
         self._store = store
         self._https_only = https_only
 
-    async def create(self, data: WebhookCreate, *, by: uuid.UUID) -> WebhookCreated:
+    async def create(
+        self, data: WebhookCreate, *, by: uuid.UUID, ip: str | None = None
+    ) -> WebhookCreated:
         """Register a webhook with a new signing secret (returned this once)."""
         self._check_url(data.url)
         events = _checked_patterns(data.events)
         secret = new_secret()
-        row = await self._store.insert(
-            url=data.url, events=events, description=data.description, secret=secret, by=by
-        )
+        async with self._context.db.transaction():
+            row = await self._store.insert(
+                url=data.url, events=events, description=data.description, secret=secret, by=by
+            )
+            await self._audit("webhook.created", row["id"], by, ip, url=data.url, events=events)
         return WebhookCreated(**dict(row), secret=secret)
 
     async def list(self) -> WebhookList:
@@ -47,7 +54,9 @@ class WebhookService:
             raise WebhookNotFound("no webhook with this id")
         return webhook_of(row)
 
-    async def update(self, webhook_id: uuid.UUID, data: WebhookUpdate) -> WebhookRead:
+    async def update(
+        self, webhook_id: uuid.UUID, data: WebhookUpdate, *, by: uuid.UUID, ip: str | None = None
+    ) -> WebhookRead:
         """Change a webhook; re-enabling it clears its failure streak."""
         changes: dict[str, Any] = {}
         if data.url is not None:
@@ -63,15 +72,19 @@ class WebhookService:
                 changes.update(consecutive_failures=0, disabled_reason=None)
         if not changes:
             return await self.get(webhook_id)
-        row = await self._store.update(webhook_id, changes)
-        if row is None:
-            raise WebhookNotFound("no webhook with this id")
+        async with self._context.db.transaction():
+            row = await self._store.update(webhook_id, changes)
+            if row is None:
+                raise WebhookNotFound("no webhook with this id")
+            await self._audit("webhook.updated", webhook_id, by, ip, changed=sorted(changes))
         return webhook_of(row)
 
-    async def delete(self, webhook_id: uuid.UUID) -> None:
+    async def delete(self, webhook_id: uuid.UUID, *, by: uuid.UUID, ip: str | None = None) -> None:
         """Remove a webhook and its delivery log."""
-        if not await self._store.delete(webhook_id):
-            raise WebhookNotFound("no webhook with this id")
+        async with self._context.db.transaction():
+            if not await self._store.delete(webhook_id):
+                raise WebhookNotFound("no webhook with this id")
+            await self._audit("webhook.deleted", webhook_id, by, ip)
 
     async def deliveries(
         self, webhook_id: uuid.UUID, *, status: str | None, limit: int, offset: int
@@ -79,6 +92,13 @@ class WebhookService:
         """A webhook's delivery log, newest first."""
         await self.get(webhook_id)
         return await self._store.deliveries(webhook_id, status=status, limit=limit, offset=offset)
+
+    async def _audit(
+        self, action: str, webhook_id: uuid.UUID, by: uuid.UUID, ip: str | None, **detail: Any
+    ) -> None:
+        await self._context.registry.get(AuditLog).record(
+            action, actor_id=by, ip=ip, detail={"webhook_id": str(webhook_id), **detail}
+        )
 
     def _check_url(self, url: str) -> None:
         parts = urlsplit(url)
