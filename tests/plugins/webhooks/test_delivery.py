@@ -10,6 +10,9 @@ from typing import Any
 from hduce.contracts.appointments import AppointmentCancelled
 from hduce.contracts.devices import DeviceAlertRaised
 from hduce.core.events import Event
+from hduce.plugins.webhooks.config import WebhooksConfig
+from hduce.plugins.webhooks.sender import WebhookSender
+from hduce.plugins.webhooks.store import WebhookStore
 from tests.plugins.users.clinic import Clinic, Member
 from tests.plugins.webhooks.conftest import DISABLE_AFTER
 from tests.support.sms_provider import Provider
@@ -176,3 +179,25 @@ async def test_a_webhook_failing_every_time_is_disabled(clinic: Clinic, provider
     )
     assert enabled.status_code == 200, enabled.text
     assert (enabled.json()["active"], enabled.json()["consecutive_failures"]) == (True, 0)
+
+
+async def test_a_retry_is_not_sent_before_its_time(clinic: Clinic, provider: Provider) -> None:
+    admin = await clinic.member("admin")
+    webhook = await register(clinic, admin, provider.url, ["appointment.*"])
+    delivery_id = uuid.uuid4()
+    await clinic.execute(
+        "INSERT INTO webhook_delivery (id, webhook, event_id, event_name, payload, attempts, "
+        "next_attempt_at) VALUES ($1, $2, $3, 'appointment.booked', '{}', 1, "
+        "now() + interval '1 hour')",
+        delivery_id,
+        uuid.UUID(webhook["id"]),
+        uuid.uuid4(),
+    )
+    sender = WebhookSender(clinic.context, WebhookStore(clinic.context.db), WebhooksConfig())
+    try:
+        await clinic.in_app(sender.deliver, delivery_id)  # a duplicate, early due-event
+    finally:
+        await clinic.in_app(sender.aclose)
+    [delivery] = await deliveries(clinic, admin, webhook["id"])
+    assert (delivery["status"], delivery["attempts"]) == ("pending", 1)
+    assert provider.requests == []

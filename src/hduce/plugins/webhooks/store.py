@@ -101,7 +101,9 @@ class WebhookStore:
             "SELECT d.id, d.webhook, d.event_id, d.event_name, d.payload::text AS body, "
             "d.attempts, w.url, w.secret, w.active, w.consecutive_failures "
             "FROM webhook_delivery d JOIN webhook w ON w.id = d.webhook "
-            "WHERE d.id = $1 AND d.status = 'pending' FOR UPDATE OF d",
+            "WHERE d.id = $1 AND d.status = 'pending' "
+            # A duplicate of an earlier due-event must not send a scheduled retry early.
+            "AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= now()) FOR UPDATE OF d",
             delivery_id,
         )
 
