@@ -8,6 +8,7 @@ on public operations, the problem+json answers the API really gives (401, 422, 4
 from typing import Any
 
 from litestar import Litestar
+from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.spec import (
     Example,
     OpenAPI,
@@ -21,6 +22,7 @@ from litestar.openapi.spec import (
 from litestar.openapi.spec.enums import OpenAPIType
 from litestar.routes import HTTPRoute
 from litestar.types import Method
+from litestar.types.internal_types import PathParameterDefinition
 
 from hduce.core.errors import PROBLEM_JSON, PROBLEM_TYPE_BASE, status_phrase
 from hduce.core.security import EXCLUDE_OPT_KEY
@@ -83,7 +85,11 @@ def problem_answer(status: int) -> OpenAPIResponse:
     )
 
 
-def operation_id(route_handler: Any, http_method: Method, path_components: list[Any]) -> str:
+def operation_id(
+    route_handler: HTTPRouteHandler,
+    http_method: Method,
+    path_components: list[str | PathParameterDefinition],
+) -> str:
     """`<tag>_<handler name>`, e.g. `auth_register`: stable and readable in generated clients."""
     tags = route_handler.resolve_tags()
     prefix = tags[0] if tags else "default"
