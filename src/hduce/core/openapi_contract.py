@@ -121,10 +121,12 @@ def _public_operations(app: Litestar) -> set[tuple[str, str]]:
 
 def _refine(operation: Operation, path: str, public: bool) -> None:
     responses = operation.responses if operation.responses is not None else {}
-    validated = responses.pop("400", None)
-    if validated is not None and getattr(validated, "description", "") != LITESTAR_VALIDATION_400:
-        responses["400"] = validated  # a 400 the route documents itself
-    elif validated is not None:
+    litestar_400 = responses.get("400")
+    if (
+        isinstance(litestar_400, OpenAPIResponse)
+        and litestar_400.description == LITESTAR_VALIDATION_400
+    ):
+        del responses["400"]  # a 400 a route documents itself stays
         responses.setdefault("422", problem_answer(422))
     if public:
         operation.security = []
