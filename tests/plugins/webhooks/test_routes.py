@@ -95,8 +95,21 @@ async def test_unknown_webhook_is_404_and_delete_removes(clinic: Clinic) -> None
     assert missing.headers["content-type"].startswith(PROBLEM_JSON)
 
 
-async def test_production_requires_https(clinic: Clinic) -> None:
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("http://hooks.example.test/in", "an https URL"),
+        ("https://127.0.0.1/in", "public host"),
+        ("https://169.254.169.254/latest/meta-data", "public host"),
+        ("https://[::1]:8443/in", "public host"),
+        ("https://10.1.2.3/in", "public host"),
+        ("https://localhost/in", "public host"),
+    ],
+)
+async def test_production_requires_https_to_a_public_host(
+    clinic: Clinic, url: str, words: str
+) -> None:
     service = WebhookService(clinic.context, WebhookStore(clinic.context.db), https_only=True)
-    plain = WebhookCreate(url="http://hooks.example.test/in", events=["appointment.*"])
-    with pytest.raises(InvalidWebhook, match="an https URL"):
-        await clinic.in_app(functools.partial(service.create, plain, by=uuid.uuid4()))
+    refused = WebhookCreate(url=url, events=["appointment.*"])
+    with pytest.raises(InvalidWebhook, match=words):
+        await clinic.in_app(functools.partial(service.create, refused, by=uuid.uuid4()))

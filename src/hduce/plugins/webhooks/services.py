@@ -1,5 +1,6 @@
 """Admin management of webhooks: register, list, change, remove, and read the delivery log."""
 
+import ipaddress
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
@@ -108,6 +109,19 @@ class WebhookService:
             raise InvalidWebhook(f"`url` must be {need} with a host, got {url!r}")
         if parts.username or parts.password:
             raise InvalidWebhook("`url` must not carry credentials; verify the signature instead")
+        if self._https_only and not _public_host(parts.hostname):
+            # In production a webhook must not reach the clinic's own network or cloud metadata.
+            raise InvalidWebhook(f"`url` must name a public host, got {parts.hostname!r}")
+
+
+def _public_host(host: str) -> bool:
+    """False for `localhost` and for IP literals that are not globally routable."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        return ipaddress.ip_address(host).is_global
+    except ValueError:
+        return True  # a name is not resolved here, so one pointing inside is not caught
 
 
 def _checked_patterns(patterns: list[str]) -> list[str]:
