@@ -4,13 +4,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
+from litestar.config.cors import CORSConfig
 from litestar.middleware.rate_limit import RateLimitConfig
 
 from hduce import __version__
 from hduce.bootstrap import build_context, load_plugins, setup_plugins
 from hduce.core.api_headers import api_headers_middleware
 from hduce.core.body_timeout import body_timeout_middleware
-from hduce.core.config import Settings, load_settings
+from hduce.core.config import ServerSettings, Settings, load_settings
 from hduce.core.context import AppContext
 from hduce.core.db import open_database
 from hduce.core.errors import exception_handlers
@@ -18,11 +19,20 @@ from hduce.core.lifecycle import background_services, running_broker
 from hduce.core.logging import configure_logging
 from hduce.core.middleware import install_request_context
 from hduce.core.openapi import docs_route_handlers, openapi_config
+from hduce.core.openapi_contract import refine_openapi
 from hduce.core.plugin import HducePlugin
 from hduce.core.rate_limit import counting_rate_limit
 from hduce.core.security import bearer_auth
 
-UNLIMITED_PATHS = ["^/health", "^/metrics$", "^/docs$", "^/redoc$", "^/schema", "^/static/"]
+UNLIMITED_PATHS = [
+    "^/health",
+    "^/metrics$",
+    "^/docs$",
+    "^/redoc$",
+    "^/schema",
+    "^/openapi.json$",
+    "^/static/",
+]
 
 
 def create_app(context: AppContext, plugins: list[HducePlugin], *, relay: bool = True) -> Litestar:
@@ -54,16 +64,30 @@ def create_app(context: AppContext, plugins: list[HducePlugin], *, relay: bool =
         middleware=[counting_rate_limit(rate_limit), bearer_auth(context.tokens)],
         exception_handlers=exception_handlers(),
         openapi_config=openapi_config(__version__),
+        cors_config=_cors_config(settings.server),
         request_max_body_size=settings.server.request_max_body_size,
         debug=settings.debug,
         logging_config=None,
     )
+    refine_openapi(app)
     # Outside the router, so 404s, 405s and middleware problems get them too.
     body_timeout = float(settings.server.body_timeout)
     app.asgi_handler = api_headers_middleware(
         body_timeout_middleware(app.asgi_handler, body_timeout)
     )
     return install_request_context(app)
+
+
+def _cors_config(server: ServerSettings) -> CORSConfig | None:
+    """Cross-origin access for the configured origins only; none when the list is empty."""
+    if not server.cors_allowed_origins:
+        return None
+    return CORSConfig(
+        allow_origins=list(server.cors_allowed_origins),
+        allow_credentials=server.cors_allow_credentials,
+        allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+        expose_headers=["Location", "Retry-After", "X-Request-ID"],
+    )
 
 
 def build_web_app(settings: Settings, database_url: str, nats_url: str) -> Litestar:

@@ -22,6 +22,7 @@ from hduce.plugins.metrics import MetricsPlugin
 from hduce.plugins.notifications import NotificationsPlugin
 from hduce.plugins.search import SearchPlugin
 from hduce.plugins.users import UsersPlugin
+from hduce.plugins.webhooks import WebhooksPlugin
 
 BUILTIN_PLUGINS: dict[str, type[HducePlugin]] = {
     plugin.name: plugin
@@ -35,6 +36,7 @@ BUILTIN_PLUGINS: dict[str, type[HducePlugin]] = {
         DocumentsPlugin,
         SearchPlugin,
         DevicesPlugin,
+        WebhooksPlugin,
     )
 }
 

@@ -17,5 +17,6 @@ APP_REGISTRY = AppRegistry(
         "hduce.plugins.documents.piccolo_app",
         "hduce.plugins.search.piccolo_app",
         "hduce.plugins.devices.piccolo_app",
+        "hduce.plugins.webhooks.piccolo_app",
     ]
 )

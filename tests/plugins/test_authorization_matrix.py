@@ -29,6 +29,7 @@ from tests.plugins.users.clinic import (
     every_plugin_settings,
     running_clinic,
 )
+from tests.plugins.webhooks.matrix_requests import WEBHOOK_REQUESTS
 from tests.support.context import wait_for_row
 from tests.support.mail import mailed_token
 
@@ -203,6 +204,12 @@ EXPECTED: dict[tuple[str, str], dict[str, dict[str | None, int]]] = {
     ("DELETE", f"{D}/thresholds/{{patient_id}}/{{metric}}"): {
         PATIENT: row(403, OK, 403, 403, 403, 401)
     },
+    ("POST", "/api/v1/webhooks"): {SELF: ADMINS},
+    ("GET", "/api/v1/webhooks"): {SELF: ADMINS},
+    ("GET", "/api/v1/webhooks/{webhook_id}"): {SELF: ADMINS},
+    ("PATCH", "/api/v1/webhooks/{webhook_id}"): {SELF: ADMINS},
+    ("DELETE", "/api/v1/webhooks/{webhook_id}"): {SELF: ADMINS},
+    ("GET", "/api/v1/webhooks/{webhook_id}/deliveries"): {SELF: ADMINS},
 }
 
 
@@ -402,6 +409,7 @@ REQUESTS: dict[tuple[str, str], Callable[[Cell], Awaitable[Response]]] = {
     **DOCUMENT_REQUESTS,
     **SEARCH_REQUESTS,
     **DEVICE_REQUESTS,
+    **WEBHOOK_REQUESTS,
 }
 # What another user's account must look like for the action on it to make sense.
 TARGET_STATUS = {

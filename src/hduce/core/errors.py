@@ -52,6 +52,15 @@ class Forbidden(HduceError):
     status_code, slug, title = 403, "forbidden", "Forbidden"
 
 
+class FieldError(msgspec.Struct, omit_defaults=True):
+    """One invalid input of a 422 answer: what is wrong, with which key, in which part."""
+
+    message: str
+    key: str | None = None
+    source: str | None = None
+    """`body`, `query`, `path`, `header` or `cookie`."""
+
+
 class Problem(msgspec.Struct, omit_defaults=True):
     """An RFC 9457 problem details document."""
 
@@ -61,6 +70,8 @@ class Problem(msgspec.Struct, omit_defaults=True):
     detail: str | None = None
     instance: str | None = None
     request_id: str | None = None
+    errors: list[FieldError] | None = None
+    """On 422 validation errors: each invalid input."""
 
 
 def problem_response(

@@ -4,7 +4,8 @@ from typing import Annotated, Any
 
 from litestar import Request
 from litestar.openapi import ResponseSpec
-from litestar.params import QueryParameter
+from litestar.openapi.spec import Example
+from litestar.params import Body, BodyKwarg, QueryParameter
 
 from hduce.core.errors import PROBLEM_JSON, Problem, status_phrase
 
@@ -17,11 +18,33 @@ def client_ip(request: Request[Any, Any, Any]) -> str | None:
 def problems(*codes: int) -> dict[int, ResponseSpec]:
     """OpenAPI entries for the problem+json answers a route gives besides 401."""
     return {
+        # Real examples are added for the whole document by `core.openapi_contract`.
         code: ResponseSpec(
-            data_container=Problem, media_type=PROBLEM_JSON, description=status_phrase(code)
+            data_container=Problem,
+            media_type=PROBLEM_JSON,
+            description=status_phrase(code),
+            generate_examples=False,
         )
         for code in codes
     }
+
+
+def body_example(summary: str, value: Any) -> BodyKwarg:
+    """A JSON request body documented with one real example, for `Annotated[T, ...]`."""
+    return Body(examples=[Example(summary=summary, value=value)])
+
+
+def answer_example(
+    status: int, data: type, summary: str, value: Any, description: str = ""
+) -> dict[int, ResponseSpec]:
+    """The success answer of a route documented with one real example (for `responses=`)."""
+    spec = ResponseSpec(
+        data_container=data,
+        description=description or status_phrase(status),
+        examples=[Example(summary=summary, value=value)],
+        generate_examples=False,
+    )
+    return {status: spec}
 
 
 MAX_OFFSET = 10_000_000

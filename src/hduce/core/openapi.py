@@ -18,6 +18,8 @@ from litestar.router import Router
 from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 
+from hduce.core.openapi_contract import operation_id
+
 SCHEMA_PATH = "/schema"
 DOCS_ASSETS_PATH = "/static/docs"
 DOCS_ASSETS_DIR = Path(__file__).resolve().parent.parent / "static" / "docs"
@@ -75,6 +77,7 @@ def openapi_config(version: str) -> OpenAPIConfig:
         title="HDuce",
         version=version,
         use_handler_docstrings=True,
+        operation_id_creator=operation_id,
         # The first plugin is also served at `/schema` itself.
         render_plugins=[_swagger_plugin(), _redoc_plugin(), JsonRenderPlugin(), YamlRenderPlugin()],
         openapi_router=router,
@@ -93,8 +96,19 @@ def openapi_config(version: str) -> OpenAPIConfig:
 
 
 def docs_route_handlers() -> list[ControllerRouterHandler]:
-    """`GET /docs` (Swagger UI), `GET /redoc` (ReDoc) and the router serving their assets."""
-    swagger, redoc = _swagger_plugin("/docs"), _redoc_plugin("/redoc")
+    """`GET /docs`, `GET /redoc`, `GET /openapi.json` and the router serving the UIs' assets."""
+    swagger, redoc, document = _swagger_plugin("/docs"), _redoc_plugin("/redoc"), JsonRenderPlugin()
+
+    @get(
+        "/openapi.json",
+        include_in_schema=False,
+        media_type=document.media_type,
+        opt=_PUBLIC,
+        sync_to_thread=False,
+    )
+    def openapi_json(request: Request) -> bytes:
+        """The OpenAPI document, where generators and older clients look for it."""
+        return _render(document, request)
 
     @get(
         "/docs",
@@ -128,7 +142,7 @@ def docs_route_handlers() -> list[ControllerRouterHandler]:
         include_in_schema=False,
         cache_control=CacheControlHeader(max_age=86400, public=True),
     )
-    return [swagger_ui, redoc_ui, assets]
+    return [openapi_json, swagger_ui, redoc_ui, assets]
 
 
 def _render(plugin: OpenAPIRenderPlugin, request: Request) -> bytes:

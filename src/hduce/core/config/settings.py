@@ -24,6 +24,18 @@ class ServerSettings(Section):
     """Addresses (or networks) whose `X-Forwarded-For` / `-Proto` are believed; none by default."""
     body_timeout: Duration = Duration(15)
     """Longest wait for the next part of a request body before answering 408."""
+    cors_allowed_origins: tuple[str, ...] = ()
+    """Browser origins (`https://portal.example`) allowed to call the API; none by default."""
+    cors_allow_credentials: bool = False
+    """Whether those origins may send cookies; never together with the `*` origin."""
+
+    def __post_init__(self) -> None:
+        # Browsers refuse `*` with credentials anyway; echoing any origin instead would hand
+        # every site the clinic's cookies, so the combination is a configuration error.
+        if self.cors_allow_credentials and "*" in self.cors_allowed_origins:
+            raise ValueError(
+                "`cors_allow_credentials` cannot be true while `cors_allowed_origins` holds `*`"
+            )
 
 
 class DatabaseSettings(Section):
@@ -105,6 +117,7 @@ class PluginsSettings(Section):
         "documents",
         "search",
         "devices",
+        "webhooks",
     )
     extra: tuple[str, ...] = ()
     sections: dict[str, dict[str, Any]] = msgspec.field(default_factory=dict)

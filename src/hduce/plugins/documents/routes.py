@@ -19,7 +19,7 @@ from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import File
 
 from hduce.contracts.documents import DocumentKind, DocumentStatus
-from hduce.core.http import PageOffset, problems
+from hduce.core.http import PageOffset, answer_example, problems
 from hduce.core.security import principal_of, requires_roles
 from hduce.plugins.documents.access import READERS
 from hduce.plugins.documents.schemas import DocumentPage, DocumentRead, DocumentUpdate
@@ -40,6 +40,20 @@ For browser forms: the same upload as `POST /documents`, as `multipart/form-data
 part (its filename is kept) and optional `patient_id`, `title` and `kind` fields. The whole form
 may be at most `max_upload_size` plus 64 KiB (413 otherwise).
 """
+UPLOADED = {
+    "id": "3d4c5b6a-7980-4a1b-9c2d-3e4f5a6b7c8d",
+    "patient_id": "0b7e5c1e-4f3a-4a8e-9d61-2f1c3b5a7e90",
+    "uploaded_by": "0b7e5c1e-4f3a-4a8e-9d61-2f1c3b5a7e90",
+    "title": "Blood count, November",
+    "kind": "lab_result",
+    "filename": "blood-count.pdf",
+    "content_type": "application/pdf",
+    "size": 48213,
+    "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    "status": "pending",
+    "created_at": "2026-12-02T10:05:00Z",
+    "updated_at": "2026-12-02T10:05:00Z",
+}
 FORM_OVERHEAD = 64 * 1024
 READ_CHUNK = 1024 * 1024
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
@@ -83,7 +97,10 @@ class DocumentController(Controller):
         # The size cap is the plugin's own (`max_upload_size`), enforced while streaming.
         request_max_body_size=None,
         operation_class=RawUploadOperation,
-        responses=problems(403, 413, 415, 422),
+        responses={
+            **answer_example(201, DocumentRead, "Stored; extraction pending", UPLOADED),
+            **problems(403, 413, 415, 422),
+        },
         description=UPLOAD_DESCRIPTION,
     )
     async def upload_document(

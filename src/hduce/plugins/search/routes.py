@@ -4,12 +4,29 @@ from typing import Annotated
 
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
+from litestar.openapi.spec import Example
 from litestar.params import FromQuery, QueryParameter
 
-from hduce.core.http import PageOffset, client_ip, problems
+from hduce.core.http import PageOffset, answer_example, client_ip, problems
 from hduce.core.security import principal_of
 from hduce.plugins.search.schemas import SearchPage
 from hduce.plugins.search.service import SearchService
+
+FOUND = {
+    "hits": [
+        {
+            "kind": "patient",
+            "id": "0b7e5c1e-4f3a-4a8e-9d61-2f1c3b5a7e90",
+            "title": "Ada Lovelace",
+            "snippet": "<mark>Lovel</mark>ace, born 1985-12-10",
+            "score": 0.91,
+            "extra": {"username": "ada"},
+        }
+    ],
+    "total": 1,
+    "limit": 20,
+    "offset": 0,
+}
 
 
 class SearchController(Controller):
@@ -18,12 +35,18 @@ class SearchController(Controller):
     path = "/search"
     tags = ["search"]
 
-    @get(responses=problems(422))
+    @get(responses={**answer_example(200, SearchPage, "One patient found", FOUND), **problems(422)})
     async def search(
         self,
         request: Request,
         search_service: NamedDependency[SearchService],
-        q: Annotated[str, QueryParameter(description="Words; each matches as a prefix.")] = "",
+        q: Annotated[
+            str,
+            QueryParameter(
+                description="Words; each matches as a prefix.",
+                examples=[Example(summary="A surname, as typed", value="lovel")],
+            ),
+        ] = "",
         kind: Annotated[
             str | None, QueryParameter(description="Comma-separated kinds, e.g. `patient`.")
         ] = None,

@@ -11,11 +11,12 @@ from litestar.status_codes import HTTP_200_OK
 
 from hduce.contracts.appointments import AppointmentStatus
 from hduce.core.errors import NotFound
-from hduce.core.http import PageOffset, problems
+from hduce.core.http import PageOffset, answer_example, body_example, problems
 from hduce.core.security import EXCLUDE_OPT_KEY, principal_of, requires_roles
 from hduce.plugins.appointments.access import BOOKERS, CLINICIANS
 from hduce.plugins.appointments.ical import CALENDAR_MEDIA_TYPE
 from hduce.plugins.appointments.queries import to_read
+from hduce.plugins.appointments.routes._examples import BOOK_BODY, BOOKED
 from hduce.plugins.appointments.schemas import (
     AppointmentCreate,
     AppointmentPage,
@@ -58,11 +59,16 @@ class AppointmentController(Controller):
         principal = principal_of(request)
         return await appointments.slots.search(principal, practitioner_id, type_id, start, end)
 
-    @post(responses=problems(403, 409, 422))
+    @post(
+        responses={
+            **answer_example(201, AppointmentRead, "A booked appointment", BOOKED),
+            **problems(403, 409, 422),
+        }
+    )
     async def create_appointment(
         self,
         request: Request,
-        data: JSONBody[AppointmentCreate],
+        data: Annotated[AppointmentCreate, body_example("A patient books a slot", BOOK_BODY)],
         appointments: NamedDependency[AppointmentServices],
     ) -> AppointmentRead:
         """Book: a patient for themself, staff for any patient; a taken slot answers 409."""

@@ -1,12 +1,16 @@
 """Routes reached without an access token: register, login, refresh and the e-mail flows."""
 
+from typing import Annotated
+
 from litestar import Request, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
+from hduce.core.http import answer_example, body_example
 from hduce.core.security import EXCLUDE_OPT_KEY
 from hduce.plugins.auth.routes._client import client_of
+from hduce.plugins.auth.routes._examples import LOGGED_IN, LOGIN_BODY, REGISTER_BODY, REGISTERED
 from hduce.plugins.auth.schemas import (
     AcceptedRead,
     AccountCreate,
@@ -24,9 +28,13 @@ from hduce.plugins.auth.service import LoginService, PasswordService, Registrati
 PUBLIC = {EXCLUDE_OPT_KEY: True}
 
 
-@post("/register", opt=PUBLIC)
+@post(
+    "/register",
+    opt=PUBLIC,
+    responses=answer_example(201, AccountRead, "A new patient account", REGISTERED),
+)
 async def register(
-    data: JSONBody[AccountCreate],
+    data: Annotated[AccountCreate, body_example("A patient registers", REGISTER_BODY)],
     request: Request,
     auth_registration: NamedDependency[RegistrationService],
 ) -> AccountRead:
@@ -34,9 +42,16 @@ async def register(
     return await auth_registration.register(data, client_of(request))
 
 
-@post("/login", opt=PUBLIC, status_code=HTTP_200_OK)
+@post(
+    "/login",
+    opt=PUBLIC,
+    status_code=HTTP_200_OK,
+    responses=answer_example(200, TokenRead, "A token pair", LOGGED_IN),
+)
 async def login(
-    data: JSONBody[LoginCreate], request: Request, auth_login: NamedDependency[LoginService]
+    data: Annotated[LoginCreate, body_example("Log in with e-mail and password", LOGIN_BODY)],
+    request: Request,
+    auth_login: NamedDependency[LoginService],
 ) -> TokenRead:
     """Exchange credentials (and a TOTP or recovery code when MFA is on) for tokens."""
     return await auth_login.login(data, client_of(request))

@@ -1,0 +1,87 @@
+"""The events webhooks may carry, and the fields withheld from their payloads."""
+
+import fnmatch
+from collections.abc import Iterable
+from typing import Any
+
+import msgspec
+
+from hduce.contracts.appointments import (
+    AppointmentBooked,
+    AppointmentCancelled,
+    AppointmentCheckedIn,
+    AppointmentCompleted,
+    AppointmentConfirmed,
+    AppointmentNoShow,
+    AppointmentRescheduled,
+    AppointmentTypeRenamed,
+)
+from hduce.contracts.devices import (
+    DeviceAlertRaised,
+    DeviceCameOnline,
+    DeviceRegistered,
+    DeviceWentOffline,
+)
+from hduce.contracts.documents import (
+    DocumentDeleted,
+    DocumentExtracted,
+    DocumentUpdated,
+    DocumentUploaded,
+)
+from hduce.contracts.events import (
+    Event,
+    UserApproved,
+    UserRegistered,
+    UserRolesChanged,
+    UserStatusChanged,
+)
+
+# Security events (logins, lockouts, one-time links) stay inside: they carry addresses and
+# would let a subscriber watch people's sessions.
+OFFERED: tuple[type[Event], ...] = (
+    AppointmentBooked,
+    AppointmentConfirmed,
+    AppointmentCancelled,
+    AppointmentRescheduled,
+    AppointmentCheckedIn,
+    AppointmentCompleted,
+    AppointmentNoShow,
+    AppointmentTypeRenamed,
+    DocumentUploaded,
+    DocumentExtracted,
+    DocumentUpdated,
+    DocumentDeleted,
+    DeviceRegistered,
+    DeviceAlertRaised,
+    DeviceCameOnline,
+    DeviceWentOffline,
+    UserRegistered,
+    UserApproved,
+    UserRolesChanged,
+    UserStatusChanged,
+)
+EVENT_NAMES: tuple[str, ...] = tuple(event.name for event in OFFERED)
+
+# Free text a patient or clinician typed, and contact details, never leave the clinic.
+WITHHELD: dict[str, frozenset[str]] = {
+    AppointmentCancelled.name: frozenset({"reason"}),
+    UserRegistered.name: frozenset({"email"}),
+}
+
+
+def matches(patterns: Iterable[str], event_name: str) -> bool:
+    """Whether any pattern (`appointment.*`, `device.alert_raised`, `*`) names the event."""
+    return any(fnmatch.fnmatchcase(event_name, pattern) for pattern in patterns)
+
+
+def unknown_patterns(patterns: Iterable[str]) -> list[str]:
+    """The patterns that name no offered event (typos a subscriber would wait on forever)."""
+    return [p for p in patterns if not any(fnmatch.fnmatchcase(n, p) for n in EVENT_NAMES)]
+
+
+def public_fields(event: Event) -> dict[str, Any]:
+    """The event's own fields, without the withheld ones."""
+    fields: dict[str, Any] = msgspec.to_builtins(event)
+    for field in WITHHELD.get(event.name, ()):
+        fields.pop(field, None)
+    return fields

@@ -1,0 +1,18 @@
+"""Settings of the webhooks plugin (`[plugins.webhooks]`)."""
+
+from hduce.core.config import Duration, Section
+
+
+class WebhooksConfig(Section):
+    """Delivery timeout, retries with exponential backoff, and automatic disabling."""
+
+    timeout: Duration = Duration(10)
+    """How long one POST may take before it counts as failed."""
+    max_attempts: int = 6
+    """Attempts per delivery before it is given up as `failed`."""
+    retry_base: Duration = Duration(30)
+    """Wait before the first retry; doubled after each further failure."""
+    retry_max: Duration = Duration(3600)
+    """Longest wait between two attempts."""
+    disable_after_failures: int = 20
+    """Consecutive failed attempts (across deliveries) after which a webhook is switched off."""

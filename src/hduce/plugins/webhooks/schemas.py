@@ -1,0 +1,83 @@
+"""Request and response bodies of the webhooks API."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+DeliveryStatus = Literal["pending", "delivered", "failed", "skipped"]
+Url = Annotated[str, msgspec.Meta(min_length=8, max_length=2000)]
+Pattern = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[a-z_.*]+$")]
+Patterns = Annotated[list[Pattern], msgspec.Meta(min_length=1, max_length=50)]
+Description = Annotated[str, msgspec.Meta(max_length=500)]
+
+
+class WebhookCreate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A new endpoint and the events it wants, e.g. `["appointment.*", "device.alert_raised"]`."""
+
+    url: Url
+    events: Patterns
+    description: Description = ""
+
+
+class WebhookUpdate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Fields to change; `active: true` re-enables a webhook and forgets its failures."""
+
+    url: Url | None = None
+    events: Patterns | None = None
+    description: Description | None = None
+    active: bool | None = None
+
+
+class WebhookRead(msgspec.Struct, frozen=True, kw_only=True):
+    """A registered webhook (its secret is never shown again)."""
+
+    id: uuid.UUID
+    url: str
+    events: list[str]
+    description: str
+    active: bool
+    consecutive_failures: int
+    disabled_reason: str | None
+    created_by: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
+
+
+class WebhookCreated(WebhookRead, frozen=True, kw_only=True):
+    """The new webhook with its signing secret: store it now, it is shown only this once."""
+
+    secret: str
+
+
+class WebhookList(msgspec.Struct, frozen=True, kw_only=True):
+    """Every webhook, oldest first, and the events one may subscribe to."""
+
+    items: list[WebhookRead]
+    event_names: list[str]
+
+
+class WebhookDeliveryRead(msgspec.Struct, frozen=True, kw_only=True):
+    """One event sent (or being sent) to a webhook."""
+
+    id: uuid.UUID
+    webhook_id: uuid.UUID
+    event_id: uuid.UUID
+    event_name: str
+    status: DeliveryStatus
+    attempts: int
+    response_code: int | None
+    last_error: str | None
+    next_attempt_at: datetime | None
+    delivered_at: datetime | None
+    created_at: datetime
+
+
+class WebhookDeliveryPage(msgspec.Struct, frozen=True, kw_only=True):
+    """A page of a webhook's deliveries, newest first."""
+
+    items: list[WebhookDeliveryRead]
+    total: int
+    limit: int
+    offset: int

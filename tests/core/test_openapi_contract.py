@@ -1,0 +1,147 @@
+"""The OpenAPI document of the whole app is valid and tells generators the truth."""
+
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import msgspec
+import pytest
+from litestar.testing import AsyncTestClient
+from openapi_spec_validator import validate
+
+from hduce.app import create_app
+from hduce.bootstrap import build_context, load_plugins, setup_plugins
+from hduce.core.config import Settings
+from hduce.plugins.appointments.schemas import AppointmentCreate, AppointmentRead
+from hduce.plugins.auth.schemas import AccountCreate, AccountRead, LoginCreate, TokenRead
+from hduce.plugins.documents.schemas import DocumentRead
+from hduce.plugins.search.schemas import SearchPage
+from tests.support.context import isolated
+
+METHODS = ("get", "put", "post", "delete", "patch")
+PUBLIC = {
+    ("post", "/api/v1/auth/register"),
+    ("post", "/api/v1/auth/login"),
+    ("post", "/api/v1/auth/refresh"),
+    ("post", "/api/v1/auth/forgot-password"),
+    ("post", "/api/v1/auth/reset-password"),
+    ("post", "/api/v1/auth/verify-email"),
+    ("get", "/health"),
+    ("get", "/api/v1/appointments/ical/{feed_file}"),
+    ("post", "/api/v1/appointments/{appointment_id}/confirm"),
+}
+
+
+@pytest.fixture(scope="module")
+async def document(settings: Settings) -> AsyncIterator[dict[str, Any]]:
+    test_settings = isolated(settings)
+    plugins = load_plugins(test_settings)
+    context = build_context(test_settings, "web", settings.database.url, settings.nats.url)
+    setup_plugins(context, plugins)
+    async with AsyncTestClient(create_app(context, plugins)) as client:
+        response = await client.get("/openapi.json")
+        assert response.status_code == 200, response.text
+        served = await client.get("/schema/openapi.json")
+        assert served.json() == response.json()
+        yield response.json()
+
+
+def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (method, path, item[method])
+        for path, item in document["paths"].items()
+        for method in METHODS
+        if method in item
+    ]
+
+
+def test_the_document_is_valid_openapi(document: dict[str, Any]) -> None:
+    validate(document)
+
+
+def test_operation_ids_are_tag_and_handler_name(document: dict[str, Any]) -> None:
+    ids = [op["operationId"] for _, _, op in operations(document)]
+    assert len(ids) == len(set(ids))
+    for method, path, op in operations(document):
+        assert re.fullmatch(r"[a-z]+(_[a-z0-9]+)*", op["operationId"]), (method, path)
+        assert op["operationId"].startswith(op["tags"][0]), (method, path)
+    by_path = {(m, p): op["operationId"] for m, p, op in operations(document)}
+    assert by_path[("post", "/api/v1/auth/register")] == "auth_register"
+    assert by_path[("post", "/api/v1/auth/login")] == "auth_login"
+
+
+def test_public_operations_say_security_empty(document: dict[str, Any]) -> None:
+    public = {(m, p) for m, p, op in operations(document) if op.get("security") == []}
+    assert public >= PUBLIC
+    for method, path, op in operations(document):
+        if (method, path) not in public:
+            assert "401" in op["responses"], (method, path)
+    assert document["security"] == [{"BearerToken": []}]
+
+
+def test_problems_share_one_schema_with_real_examples(document: dict[str, Any]) -> None:
+    for method, path, op in operations(document):
+        for code, response in op["responses"].items():
+            if not code.startswith("4"):
+                continue  # a 503 from /health/detailed is its JSON report, not a problem
+            content = response["content"]
+            assert list(content) == ["application/problem+json"], (method, path, code)
+            media = content["application/problem+json"]
+            assert media["schema"] == {"$ref": "#/components/schemas/Problem"}
+            [example] = media["examples"].values()
+            assert example["value"]["status"] == int(code), (method, path, code)
+    problem = document["components"]["schemas"]["Problem"]
+    assert {e["status"] for e in problem["examples"]} == {404, 422}
+    assert "errors" in problem["properties"]
+
+
+def test_validation_is_documented_as_422_not_litestar_400(document: dict[str, Any]) -> None:
+    register = document["paths"]["/api/v1/auth/register"]["post"]["responses"]
+    assert "400" not in register
+    assert register["422"]["content"]["application/problem+json"]["examples"]["422"]["value"][
+        "errors"
+    ]
+    text = str(document)
+    assert "status_code" not in text and "Validation Exception" not in text
+
+
+def test_every_api_operation_documents_429_with_retry_after(document: dict[str, Any]) -> None:
+    for method, path, op in operations(document):
+        if path.startswith("/api/"):
+            limited = op["responses"]["429"]
+            assert limited["headers"]["Retry-After"]["schema"]["type"] == "integer", (method, path)
+
+
+def test_success_descriptions_are_plain(document: dict[str, Any]) -> None:
+    for method, path, op in operations(document):
+        responses = op["responses"]
+        if "201" in responses:
+            assert responses["201"]["description"] == "Created", (method, path)
+        if "204" in responses:
+            assert "nothing follows" not in responses["204"]["description"], (method, path)
+
+
+EXAMPLED = [
+    ("post", "/api/v1/auth/register", "201", AccountCreate, AccountRead),
+    ("post", "/api/v1/auth/login", "200", LoginCreate, TokenRead),
+    ("post", "/api/v1/appointments", "201", AppointmentCreate, AppointmentRead),
+    ("post", "/api/v1/documents", "201", None, DocumentRead),
+    ("get", "/api/v1/search", "200", None, SearchPage),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "status", "body", "answer"), EXAMPLED)
+def test_main_flows_carry_examples_the_api_accepts_and_gives(
+    document: dict[str, Any],
+    method: str,
+    path: str,
+    status: str,
+    body: type | None,
+    answer: type,
+) -> None:
+    operation = document["paths"][path][method]
+    [example] = operation["responses"][status]["content"]["application/json"]["examples"].values()
+    msgspec.convert(example["value"], answer, strict=False)
+    if body is not None:
+        [sent] = operation["requestBody"]["content"]["application/json"]["schema"]["examples"]
+        msgspec.convert(sent, body, strict=False)

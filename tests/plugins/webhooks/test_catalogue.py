@@ -1,0 +1,72 @@
+"""What webhook payloads may carry: every text field of an offered event was reviewed."""
+
+import uuid
+from datetime import UTC, datetime
+
+import msgspec
+
+from hduce.contracts.appointments import AppointmentCancelled
+from hduce.contracts.events import UserRegistered
+from hduce.plugins.webhooks.catalogue import OFFERED, WITHHELD, matches, public_fields
+
+# Text that is an enumeration, a name the clinic chose or a technical fact, never typed by a
+# patient or clinician. A new text field on an offered event must be added here or withheld.
+REVIEWED_TEXT = {
+    ("appointment.type_renamed", "type_name"),
+    ("document.uploaded", "content_type"),
+    ("document.uploaded", "sha256"),
+    ("device.registered", "kind"),
+    ("device.registered", "serial"),
+    ("device.alert_raised", "metric"),
+    ("device.alert_raised", "unit"),
+    ("device.alert_raised", "bound"),
+    ("device.offline", "reason"),
+    ("user.status_changed", "status"),
+}
+
+
+def text_fields(event: type) -> set[str]:
+    return {
+        field.name
+        for field in msgspec.structs.fields(event)
+        if field.type is str or field.type == (str | None)
+    }
+
+
+def test_every_text_field_is_reviewed_or_withheld() -> None:
+    unreviewed = {
+        (event.name, name)
+        for event in OFFERED
+        for name in text_fields(event) - WITHHELD.get(event.name, frozenset())
+    } - REVIEWED_TEXT
+    assert unreviewed == set()
+
+
+def test_free_text_and_contact_details_are_dropped() -> None:
+    now = datetime.now(UTC)
+    cancelled = AppointmentCancelled(
+        appointment_id=uuid.uuid4(),
+        patient_id=uuid.uuid4(),
+        practitioner_id=uuid.uuid4(),
+        type_id=uuid.uuid4(),
+        starts_at=now,
+        ends_at=now,
+        cancelled_by=uuid.uuid4(),
+        reason="feeling worse",
+    )
+    registered = UserRegistered(
+        user_id=uuid.uuid4(), email="a@example.test", roles=["patient"], pending_approval=False
+    )
+    assert "reason" not in public_fields(cancelled)
+    assert public_fields(registered) == {
+        "user_id": str(registered.user_id),
+        "roles": ["patient"],
+        "pending_approval": False,
+    }
+
+
+def test_patterns() -> None:
+    assert matches(["appointment.*"], "appointment.booked")
+    assert matches(["*"], "device.alert_raised")
+    assert not matches(["appointment.booked"], "appointment.cancelled")
+    assert not matches(["document.*"], "documents.extracted")

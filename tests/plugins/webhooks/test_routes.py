@@ -1,0 +1,115 @@
+"""The admin API of webhooks: who may use it, what it refuses, and the secret shown once."""
+
+import functools
+import uuid
+
+import pytest
+
+from hduce.core.errors import PROBLEM_JSON
+from hduce.plugins.webhooks.errors import InvalidWebhook
+from hduce.plugins.webhooks.schemas import WebhookCreate
+from hduce.plugins.webhooks.services import WebhookService
+from hduce.plugins.webhooks.store import WebhookStore
+from tests.plugins.users.clinic import Clinic
+
+API = "/api/v1/webhooks"
+BODY = {"url": "http://127.0.0.1:9/hook", "events": ["appointment.*"]}
+
+
+@pytest.mark.parametrize("role", ["patient", "doctor", "nurse", "receptionist"])
+async def test_only_admins_manage_webhooks(clinic: Clinic, role: str) -> None:
+    member = await clinic.member(role)
+    created = await clinic.client.post(API, json=BODY, headers=member.headers)
+    listed = await clinic.client.get(API, headers=member.headers)
+    assert (created.status_code, listed.status_code) == (403, 403)
+
+
+async def test_anonymous_callers_get_401(clinic: Clinic) -> None:
+    assert (await clinic.client.get(API)).status_code == 401
+
+
+async def test_the_secret_is_shown_once(clinic: Clinic) -> None:
+    admin = await clinic.member("admin")
+    created = await clinic.client.post(API, json=BODY, headers=admin.headers)
+    assert created.status_code == 201, created.text
+    assert created.json()["secret"].startswith("whsec_")
+    webhook_id = created.json()["id"]
+    read = await clinic.client.get(f"{API}/{webhook_id}", headers=admin.headers)
+    listed = await clinic.client.get(API, headers=admin.headers)
+    assert "secret" not in read.json()
+    assert all("secret" not in item for item in listed.json()["items"])
+    assert "appointment.booked" in listed.json()["event_names"]
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ({**BODY, "events": ["appointment.booke"]}, "match no event"),
+        ({**BODY, "events": ["user.login"]}, "match no event"),
+        ({**BODY, "url": "ftp://example.test/hook"}, "http(s) URL"),
+        ({**BODY, "url": "https://user:pw@example.test/hook"}, "credentials"),
+    ],
+)
+async def test_bad_webhooks_are_422_problems(
+    clinic: Clinic, body: dict[str, object], words: str
+) -> None:
+    admin = await clinic.member("admin")
+    response = await clinic.client.post(API, json=body, headers=admin.headers)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith(PROBLEM_JSON)
+    assert words in response.json()["detail"]
+
+
+async def audited(clinic: Clinic, webhook_id: str) -> list[tuple[str, object]]:
+    rows = await clinic.fetch(
+        "SELECT action, actor_id FROM audit_event WHERE detail->>'webhook_id' = $1 ORDER BY id",
+        webhook_id,
+    )
+    return [(row["action"], row["actor_id"]) for row in rows]
+
+
+async def test_changes_are_audited(clinic: Clinic) -> None:
+    admin = await clinic.member("admin")
+    webhook_id = (await clinic.client.post(API, json=BODY, headers=admin.headers)).json()["id"]
+    changed = await clinic.client.patch(
+        f"{API}/{webhook_id}", json={"description": "billing"}, headers=admin.headers
+    )
+    assert changed.status_code == 200, changed.text
+    await clinic.client.delete(f"{API}/{webhook_id}", headers=admin.headers)
+    assert await audited(clinic, webhook_id) == [
+        ("webhook.created", admin.id),
+        ("webhook.updated", admin.id),
+        ("webhook.deleted", admin.id),
+    ]
+
+
+async def test_unknown_webhook_is_404_and_delete_removes(clinic: Clinic) -> None:
+    admin = await clinic.member("admin")
+    created = await clinic.client.post(API, json=BODY, headers=admin.headers)
+    webhook_id = created.json()["id"]
+    assert (
+        await clinic.client.delete(f"{API}/{webhook_id}", headers=admin.headers)
+    ).status_code == 204
+    missing = await clinic.client.get(f"{API}/{webhook_id}", headers=admin.headers)
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith(PROBLEM_JSON)
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("http://hooks.example.test/in", "an https URL"),
+        ("https://127.0.0.1/in", "public host"),
+        ("https://169.254.169.254/latest/meta-data", "public host"),
+        ("https://[::1]:8443/in", "public host"),
+        ("https://10.1.2.3/in", "public host"),
+        ("https://localhost/in", "public host"),
+    ],
+)
+async def test_production_requires_https_to_a_public_host(
+    clinic: Clinic, url: str, words: str
+) -> None:
+    service = WebhookService(clinic.context, WebhookStore(clinic.context.db), https_only=True)
+    refused = WebhookCreate(url=url, events=["appointment.*"])
+    with pytest.raises(InvalidWebhook, match=words):
+        await clinic.in_app(functools.partial(service.create, refused, by=uuid.uuid4()))
