@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 import msgspec
-from asyncpg.exceptions import DeadlockDetectedError, ExclusionViolationError
+from asyncpg.exceptions import ExclusionViolationError
 
 from hduce.contracts.appointments import AppointmentStatus as Status
 from hduce.plugins.appointments.errors import PatientBusy, SlotUnavailable
@@ -99,9 +99,6 @@ async def claiming_slot() -> AsyncIterator[None]:
     except ExclusionViolationError as exc:
         if exc.constraint_name == PATIENT_OVERLAP:
             raise PatientBusy("the patient has another appointment at that time") from None
-        raise SlotUnavailable("this slot has just been taken; choose another") from None
-    except DeadlockDetectedError:
-        # Two bookings of one slot can wait on each other; the one aborted lost the race.
         raise SlotUnavailable("this slot has just been taken; choose another") from None
 
 
