@@ -56,7 +56,9 @@ class Booking:
             await self._env.require_patient(patient_id)
         kind = await self._types.offered(data.type_id, data.practitioner_id)
         starts_at = data.starts_at.astimezone(UTC)
-        await self._slots.ensure_offered(principal, data.practitioner_id, kind.spec, starts_at)
+        zone = await self._slots.ensure_offered(
+            principal, data.practitioner_id, kind.spec, starts_at
+        )
 
         async def claim(connection: asyncpg.Connection) -> AppointmentRow:
             await lock_calendars(connection, data.practitioner_id, patient_id)
@@ -71,7 +73,7 @@ class Booking:
                 booked_by=principal.id,
                 reason=data.reason,
             )
-            await self._followups.booked(connection, row, booked_by=principal.id)
+            await self._followups.booked(connection, row, booked_by=principal.id, zone=zone)
             return row
 
         return await claiming(self._env, claim)
@@ -84,7 +86,7 @@ class Booking:
         practitioner_id = data.practitioner_id or before.practitioner
         kind = await self._types.offered(before.appointment_type, practitioner_id)
         starts_at = data.starts_at.astimezone(UTC)
-        await self._slots.ensure_offered(principal, practitioner_id, kind.spec, starts_at)
+        zone = await self._slots.ensure_offered(principal, practitioner_id, kind.spec, starts_at)
         blocked_from, blocked_until = kind.spec.blocked(starts_at)
 
         async def move(connection: asyncpg.Connection) -> AppointmentRow:
@@ -105,19 +107,17 @@ class Booking:
             )
             await self._followups.cancel(connection, row)
             moved = await refetch(connection, row.id)
-            await self._followups.schedule(connection, moved)
-            await self._env.events.publish(
-                fact(
-                    AppointmentRescheduled,
-                    moved,
-                    previous_practitioner_id=row.practitioner,
-                    previous_starts_at=row.starts_at,
-                    previous_ends_at=row.ends_at,
-                    rescheduled_by=principal.id,
-                )
+            rescheduled = fact(
+                AppointmentRescheduled,
+                moved,
+                previous_practitioner_id=row.practitioner,
+                previous_starts_at=row.starts_at,
+                previous_ends_at=row.ends_at,
+                rescheduled_by=principal.id,
             )
+            await self._followups.schedule(connection, moved, rescheduled)
             await self._followups.messages.send(
-                moved, "appointment_rescheduled", previous_starts_at=row.starts_at
+                moved, "appointment_rescheduled", zone=zone, previous_starts_at=row.starts_at
             )
             await self._waitlist.offer(connection, row)
             return moved
