@@ -61,7 +61,6 @@ class Booking:
         )
 
         async def claim(connection: asyncpg.Connection) -> AppointmentRow:
-            await lock_calendars(connection, data.practitioner_id, patient_id)
             row = await insert(
                 connection,
                 appointment_id=uuid.uuid4(),
@@ -72,6 +71,7 @@ class Booking:
                 status=Status.BOOKED,
                 booked_by=principal.id,
                 reason=data.reason,
+                lock=(data.practitioner_id, patient_id),
             )
             await self._followups.booked(connection, row, booked_by=principal.id, zone=zone)
             return row

@@ -15,24 +15,19 @@ from asyncpg.exceptions import DeadlockDetectedError, SerializationError
 
 from hduce.plugins.appointments.env import Env
 from hduce.plugins.appointments.errors import CalendarBusy
-from hduce.plugins.appointments.store import claiming_slot
+from hduce.plugins.appointments.store import claiming_slot, lock_keys
 
 T = TypeVar("T")
 
-# unnest keeps the array's order, so the locks are taken in the order given (sorted below).
+# unnest keeps the array's order, so the locks are taken in the order given (sorted).
 LOCK_KEYS = "SELECT pg_advisory_xact_lock(key) FROM unnest($1::bigint[]) AS key"
 ACCOUNTS_OF = "SELECT practitioner, patient FROM appointment WHERE id = $1"
 RETRIED = (DeadlockDetectedError, SerializationError)
 
 
-def lock_key(account_id: uuid.UUID) -> int:
-    """The advisory lock key of one account's calendar (the first 64 bits of its id)."""
-    return int.from_bytes(account_id.bytes[:8], "big", signed=True)
-
-
 async def lock_calendars(connection: asyncpg.Connection, *account_ids: uuid.UUID) -> None:
     """Hold the calendars of `account_ids` until the transaction ends (sorted: no lock cycles)."""
-    await connection.execute(LOCK_KEYS, sorted({lock_key(a) for a in account_ids}))
+    await connection.execute(LOCK_KEYS, lock_keys(account_ids))
 
 
 async def lock_calendars_of(connection: asyncpg.Connection, appointment_id: uuid.UUID) -> None:
