@@ -1,6 +1,7 @@
 """Counting the SQL statements an action sends through the app's pool (asyncpg's query logger)."""
 
 import asyncio
+import contextvars
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -13,6 +14,9 @@ INTROSPECTION = (
     "SELECT set_config('jit'",
 )
 Statement = tuple[str, tuple[Any, ...]]
+# asyncpg calls a query logger with `call_soon`, in the context of the task that ran the query:
+# this marks the action's own statements apart from the app's background tasks (the relay...).
+_measured = contextvars.ContextVar("measured", default=False)
 
 
 async def statements_of(
@@ -32,14 +36,16 @@ async def statements_of(
 
     def log(record: asyncpg.connection.LoggedQuery) -> None:
         query = " ".join(record.query.split())
-        if not query.startswith(INTROSPECTION):
+        if _measured.get() and not query.startswith(INTROSPECTION):
             queries.append((query, tuple(record.args or ())))
 
     for connection in connections:
         connection.add_query_logger(log)
+    token = _measured.set(True)
     try:
         await action()
     finally:
+        _measured.reset(token)
         for connection in connections:
             connection.remove_query_logger(log)
     return queries
