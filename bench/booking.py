@@ -17,7 +17,15 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from _common import exit_on_sigterm, free_port, median, percentile, scratch_dir, subprocess_env
+from _common import (
+    REPO_ROOT,
+    exit_on_sigterm,
+    free_port,
+    median,
+    percentile,
+    scratch_dir,
+    subprocess_env,
+)
 from appointments import (
     API,
     PLUGINS,
@@ -30,7 +38,7 @@ from appointments import (
     settle,
     timed,
 )
-from auth import client_for, serve_command, start, stop, wait_ready
+from auth import client_for, raw_env, serve_command, start, stop, wait_ready
 from hduce.runtime import EmbeddedPostgres
 
 BENCH_APP = "hduce-bench"
@@ -45,7 +53,7 @@ APP_STATEMENT = re.compile(
 def parse_args() -> argparse.Namespace:
     """Size flags."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--practitioners", type=int, default=10, help="doctors (default 10)")
+    parser.add_argument("--practitioners", type=int, default=10, help="doctors per app")
     parser.add_argument("--seconds", type=float, default=5.0, help="free-slot booking phase")
     parser.add_argument("--clients", type=int, default=8, help="clients booking free slots")
     parser.add_argument("--racers", type=int, default=100, help="requests racing for one slot")
@@ -53,6 +61,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--reschedule-races", type=int, default=5, help="reschedule races")
     parser.add_argument("--counted", type=int, default=30, help="bookings whose SQL is counted")
     parser.add_argument("--race-timeout", type=float, default=60.0, help="give up on a race")
+    parser.add_argument("--no-anchor", action="store_true", help="skip the bare booking app")
     parser.add_argument("--config", default="config/test.toml", help="config for serve")
     parser.add_argument("--timeout", type=float, default=120.0, help="max seconds to go green")
     parser.add_argument("--keep", action="store_true", help="keep the scratch dir and logs")
@@ -107,9 +116,10 @@ async def booking_races(
     clinic: Clinic,
     type_id: str,
     doctor: uuid.UUID,
+    label: str = "booking race",
 ) -> Races:
     """`--races` times, `--racers` patients book the same slot at once."""
-    races = Races("booking race", args.race_timeout)
+    races = Races(label, args.race_timeout)
     patients = [(await clinic.member("patient"))[1] for _ in range(args.racers)]
     for race in range(args.races):
         body = {"practitioner_id": str(doctor), "type_id": type_id}
@@ -201,7 +211,9 @@ async def run_bench(args: argparse.Namespace, scratch: Path) -> list[str]:
             db = await asyncpg.connect(dsn, server_settings=settings)
             try:
                 clinic = Clinic(db, secret)
-                type_id, doctors = await set_up(client, clinic, args.practitioners)
+                type_id, everyone = await set_up(client, clinic, 2 * args.practitioners)
+                # Half the doctors for HDuce, half for the anchor: no slot is booked twice.
+                doctors, theirs = everyone[: args.practitioners], everyone[args.practitioners :]
                 bookings = await booking_phase(args, client, clinic, type_id, doctors)
                 await settle(db)
                 sql = await statements_per_booking(
@@ -215,17 +227,74 @@ async def run_bench(args: argparse.Namespace, scratch: Path) -> list[str]:
                 await db.execute("SELECT pg_stat_clear_snapshot()")
                 deadlocks = await db.fetchval(DEADLOCKS) - deadlocks
                 logged = deadlock_lines(pg.log_file) - logged
+                if not args.no_anchor:
+                    anchor = await anchor_phases(
+                        args, scratch, dsn, secret, clinic, type_id, theirs
+                    )
             finally:
                 await db.close()
     finally:
         stop(serve)
-    return [
-        f"bookings/s, {args.clients} clients, free slots : {bookings.ok / bookings.seconds:.1f}"
+    rate = bookings.ok / bookings.seconds
+    lines = [
+        f"bookings/s, {args.clients} clients, free slots : {rate:.1f}"
         f" (p50 {percentile(bookings.latencies_ms, 50):.1f} ms)",
         f"SQL statements per booking (request, relay and tasks): {sql:.1f}",
         booked.summary(),
         moved.summary(),
         f"deadlocks during the races: pg_stat_database {deadlocks}, server log {logged}",
+    ]
+    if not args.no_anchor:
+        their_bookings, their_races = anchor
+        their_rate = their_bookings.ok / their_bookings.seconds
+        lines += [
+            f"anchor bookings/s: {their_rate:.1f}; HDuce / anchor {rate / their_rate:.2f}",
+            "anchor " + their_races.summary(),
+        ]
+    return lines
+
+
+async def anchor_phases(
+    args: argparse.Namespace,
+    scratch: Path,
+    dsn: str,
+    secret: str,
+    clinic: Clinic,
+    type_id: str,
+    doctors: list[uuid.UUID],
+) -> tuple[Phase, Races]:
+    """The same free-slot bookings and booking races against `anchors/bare_booking.py`."""
+    port = free_port()
+    anchor = start(anchor_command(port), raw_env(dsn, secret), scratch / "anchor.log")
+    try:
+        async with client_for(f"http://127.0.0.1:{port}", args.clients) as client:
+            await wait_ready(client, "/", anchor, args.timeout)
+            bookings = await booking_phase(args, client, clinic, type_id, doctors)
+        async with client_for(f"http://127.0.0.1:{port}", args.racers) as racing:
+            races = await booking_races(
+                args, racing, clinic, type_id, doctors[-1], label="booking race"
+            )
+    finally:
+        stop(anchor)
+    return bookings, races
+
+
+def anchor_command(port: int) -> list[str]:
+    """Uvicorn with the defaults `hduce serve` uses, serving the bare booking app."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "bare_booking:app",
+        "--app-dir",
+        str(REPO_ROOT / "bench" / "anchors"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--log-level",
+        "warning",
     ]
 
 
