@@ -11,9 +11,9 @@ from tests.plugins.users.clinic import Clinic
 
 # Reads of the type and the hours, then one transaction: the appointment (calendar locks in the
 # same statement), its events (one statement), its pending event ids, the message (names,
-# notification, preferences, deliveries, their events); the pool's reset after the hours were
-# read and after COMMIT. 25 before the statements were merged.
-BUDGET = 17
+# notification, preferences, deliveries, their events); the pool's reset after COMMIT.
+# 25 before the statements were merged.
+BUDGET = 16
 POOL_RESET = "SELECT pg_advisory_unlock_all()"
 
 
