@@ -2,7 +2,7 @@
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Generic, TypeVar
@@ -12,6 +12,13 @@ import msgspec
 from hduce.core.tables import Outbox
 
 logger = logging.getLogger("hduce.events")
+
+# One statement for any number of events: the rows come from parallel arrays.
+PUBLISH = """
+INSERT INTO outbox (id, name, payload, available_at)
+SELECT id, name, payload::jsonb, coalesce(at, now())
+FROM unnest({}::uuid[], {}::text[], {}::text[], {}::timestamptz[]) AS e(id, name, payload, at)
+"""
 
 
 class Event(msgspec.Struct, frozen=True, kw_only=True):
@@ -79,18 +86,26 @@ class EventBus:
 
     async def publish(self, event: Event, *, at: datetime | None = None) -> uuid.UUID:
         """Write `event` to the outbox in the current transaction; `at` delays its delivery."""
-        if at is not None and at.tzinfo is None:
-            raise ValueError("`at` must be timezone-aware")
-        event_id = uuid.uuid4()
-        await Outbox.raw(
-            "INSERT INTO outbox (id, name, payload, available_at) "
-            "VALUES ({}, {}, {}::jsonb, coalesce({}, now()))",
-            event_id,
-            event.name,
-            msgspec.json.encode(event).decode(),
-            at,
-        )
+        (event_id,) = await self.publish_many([(event, at)])
         return event_id
+
+    async def publish_many(
+        self, events: Sequence[tuple[Event, datetime | None]]
+    ) -> list[uuid.UUID]:
+        """Write `(event, at)` pairs in one statement of the current transaction; their ids."""
+        if any(at is not None and at.tzinfo is None for _, at in events):
+            raise ValueError("`at` must be timezone-aware")
+        if not events:
+            return []
+        event_ids = [uuid.uuid4() for _ in events]
+        await Outbox.raw(
+            PUBLISH,
+            event_ids,
+            [event.name for event, _ in events],
+            [msgspec.json.encode(event).decode() for event, _ in events],
+            [at for _, at in events],
+        )
+        return event_ids
 
     async def cancel(self, event_id: uuid.UUID) -> bool:
         """Withdraw an undispatched event in the current transaction; False if already sent."""

@@ -3,6 +3,8 @@
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
+
 from hduce.contracts.appointments import AppointmentRescheduled
 from hduce.contracts.appointments import AppointmentStatus as Status
 from hduce.core.security import Principal
@@ -10,12 +12,12 @@ from hduce.plugins.appointments.access import acts_as_patient, ensure_visible, p
 from hduce.plugins.appointments.env import Env
 from hduce.plugins.appointments.errors import InvalidTransition, TooLateToChange
 from hduce.plugins.appointments.followups import FollowUps, fact
+from hduce.plugins.appointments.locks import claiming, lock_calendars
 from hduce.plugins.appointments.schemas import AppointmentCreate, RescheduleRequest
 from hduce.plugins.appointments.slots import SlotFinder
 from hduce.plugins.appointments.store import (
     UPCOMING,
     AppointmentRow,
-    claiming_slot,
     fetch_one,
     insert,
     refetch,
@@ -54,10 +56,13 @@ class Booking:
             await self._env.require_patient(patient_id)
         kind = await self._types.offered(data.type_id, data.practitioner_id)
         starts_at = data.starts_at.astimezone(UTC)
-        await self._slots.ensure_offered(principal, data.practitioner_id, kind.spec, starts_at)
-        async with claiming_slot(), self._env.transaction() as tx:
+        zone = await self._slots.ensure_offered(
+            principal, data.practitioner_id, kind.spec, starts_at
+        )
+
+        async def claim(connection: asyncpg.Connection) -> AppointmentRow:
             row = await insert(
-                tx.connection,
+                connection,
                 appointment_id=uuid.uuid4(),
                 patient_id=patient_id,
                 practitioner_id=data.practitioner_id,
@@ -66,9 +71,12 @@ class Booking:
                 status=Status.BOOKED,
                 booked_by=principal.id,
                 reason=data.reason,
+                lock=(data.practitioner_id, patient_id),
             )
-            await self._followups.booked(tx.connection, row, booked_by=principal.id)
-        return row
+            await self._followups.booked(connection, row, booked_by=principal.id, zone=zone)
+            return row
+
+        return await claiming(self._env, claim)
 
     async def reschedule(
         self, principal: Principal, appointment_id: uuid.UUID, data: RescheduleRequest
@@ -78,13 +86,16 @@ class Booking:
         practitioner_id = data.practitioner_id or before.practitioner
         kind = await self._types.offered(before.appointment_type, practitioner_id)
         starts_at = data.starts_at.astimezone(UTC)
-        await self._slots.ensure_offered(principal, practitioner_id, kind.spec, starts_at)
+        zone = await self._slots.ensure_offered(principal, practitioner_id, kind.spec, starts_at)
         blocked_from, blocked_until = kind.spec.blocked(starts_at)
-        async with claiming_slot(), self._env.transaction() as tx:
+
+        async def move(connection: asyncpg.Connection) -> AppointmentRow:
+            # The old calendar too: the freed slot may go to someone on the waitlist.
+            await lock_calendars(connection, practitioner_id, before.practitioner, before.patient)
             row = await self._changeable(
-                principal, await fetch_one(tx.connection, appointment_id, lock=True)
+                principal, await fetch_one(connection, appointment_id, lock=True)
             )
-            await tx.connection.execute(
+            await connection.execute(
                 MOVE,
                 row.id,
                 practitioner_id,
@@ -94,24 +105,24 @@ class Booking:
                 blocked_until,
                 principal.id,
             )
-            await self._followups.cancel(tx.connection, row)
-            moved = await refetch(tx.connection, row.id)
-            await self._followups.schedule(tx.connection, moved)
-            await self._env.events.publish(
-                fact(
-                    AppointmentRescheduled,
-                    moved,
-                    previous_practitioner_id=row.practitioner,
-                    previous_starts_at=row.starts_at,
-                    previous_ends_at=row.ends_at,
-                    rescheduled_by=principal.id,
-                )
+            await self._followups.cancel(connection, row)
+            moved = await refetch(connection, row.id)
+            rescheduled = fact(
+                AppointmentRescheduled,
+                moved,
+                previous_practitioner_id=row.practitioner,
+                previous_starts_at=row.starts_at,
+                previous_ends_at=row.ends_at,
+                rescheduled_by=principal.id,
             )
+            await self._followups.schedule(connection, moved, rescheduled)
             await self._followups.messages.send(
-                moved, "appointment_rescheduled", previous_starts_at=row.starts_at
+                moved, "appointment_rescheduled", zone=zone, previous_starts_at=row.starts_at
             )
-            await self._waitlist.offer(tx.connection, row)
-        return moved
+            await self._waitlist.offer(connection, row)
+            return moved
+
+        return await claiming(self._env, move)
 
     async def _changeable(self, principal: Principal, row: AppointmentRow | None) -> AppointmentRow:
         row = ensure_visible(principal, row)

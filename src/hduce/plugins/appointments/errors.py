@@ -43,3 +43,9 @@ class InvalidConfirmationToken(HduceError):
     """The confirmation token is forged, expired, already used or for another booking."""
 
     status_code, slug, title = 400, "invalid-token", "Invalid or expired token"
+
+
+class CalendarBusy(HduceError):
+    """PostgreSQL aborted the change twice to break a lock cycle: nothing was booked, retry."""
+
+    status_code, slug, title = 503, "calendar-busy", "Calendar busy"

@@ -59,19 +59,23 @@ class FollowUps:
         self._env = env
         self.messages = messages
 
-    async def schedule(self, connection: asyncpg.Connection, row: AppointmentRow) -> None:
-        """Schedule the reminders still ahead and the no-show check, and remember their ids."""
-        config, now = self._env.config, datetime.now(UTC)
-        event_ids = []
+    async def schedule(
+        self, connection: asyncpg.Connection, row: AppointmentRow, *now: Event
+    ) -> None:
+        """Schedule the reminders still ahead and the no-show check, remember their ids.
+
+        The facts in `now` are published in the same statement.
+        """
+        config, moment = self._env.config, datetime.now(UTC)
+        scheduled: list[tuple[Event, datetime | None]] = []
         for offset in config.reminder_offsets:
             due = row.starts_at - timedelta(seconds=offset)
-            if due > now:
-                reminder = ReminderDue(appointment_id=row.id, starts_at=row.starts_at)
-                event_ids.append(await self._env.events.publish(reminder, at=due))
-        no_show = NoShowDue(appointment_id=row.id, starts_at=row.starts_at)
+            if due > moment:
+                scheduled.append((ReminderDue(appointment_id=row.id, starts_at=row.starts_at), due))
         grace = row.starts_at + timedelta(seconds=config.no_show_grace)
-        event_ids.append(await self._env.events.publish(no_show, at=grace))
-        await self.remember(connection, row.id, event_ids)
+        scheduled.append((NoShowDue(appointment_id=row.id, starts_at=row.starts_at), grace))
+        event_ids = await self._env.events.publish_many([*scheduled, *((e, None) for e in now)])
+        await self.remember(connection, row.id, event_ids[: len(scheduled)])
 
     async def remember(
         self, connection: asyncpg.Connection, appointment_id: uuid.UUID, event_ids: list[uuid.UUID]
@@ -88,9 +92,16 @@ class FollowUps:
         await self.remember(connection, row.id, [])
 
     async def booked(
-        self, connection: asyncpg.Connection, row: AppointmentRow, *, booked_by: uuid.UUID
+        self,
+        connection: asyncpg.Connection,
+        row: AppointmentRow,
+        *,
+        booked_by: uuid.UUID,
+        zone: str | None = None,
     ) -> None:
-        """Schedule follow-ups, publish `appointment.booked` and tell the patient."""
-        await self.schedule(connection, row)
-        await self._env.events.publish(fact(AppointmentBooked, row, booked_by=booked_by))
-        await self.messages.send(row, "appointment_booked")
+        """Schedule follow-ups, publish `appointment.booked` and tell the patient.
+
+        `zone` is the practitioner's time zone when the caller has already read it.
+        """
+        await self.schedule(connection, row, fact(AppointmentBooked, row, booked_by=booked_by))
+        await self.messages.send(row, "appointment_booked", zone=zone)

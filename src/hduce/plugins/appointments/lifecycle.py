@@ -4,6 +4,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import NamedTuple
 
+import asyncpg
+
 from hduce.contracts.appointments import (
     AppointmentCancelled,
     AppointmentCheckedIn,
@@ -19,6 +21,7 @@ from hduce.plugins.appointments.booking import ensure_patient_may_change
 from hduce.plugins.appointments.env import Env
 from hduce.plugins.appointments.errors import InvalidConfirmationToken, InvalidTransition
 from hduce.plugins.appointments.followups import FollowUps, fact
+from hduce.plugins.appointments.locks import claiming, lock_calendars_of
 from hduce.plugins.appointments.store import (
     UPCOMING,
     AppointmentRow,
@@ -88,30 +91,35 @@ class Lifecycle:
         self, principal: Principal, appointment_id: uuid.UUID, reason: str
     ) -> AppointmentRow:
         """Cancel (patients until the notice period, staff any time) and offer the slot on."""
-        async with self._env.transaction() as tx:
-            row = await lock_visible(tx.connection, principal, appointment_id)
+
+        async def withdraw(connection: asyncpg.Connection) -> AppointmentRow:
+            # The freed slot may be offered on: a claim of time like a booking, in the same order.
+            await lock_calendars_of(connection, appointment_id)
+            row = await lock_visible(connection, principal, appointment_id)
             patient = acts_as_patient(principal, row)
             allowed = UPCOMING if patient else (*UPCOMING, Status.CHECKED_IN)
             if row.status not in allowed:
                 raise InvalidTransition(f"a {row.status} appointment cannot be cancelled")
             ensure_patient_may_change(self._env, principal, row)
             await set_status(
-                tx.connection,
+                connection,
                 row.id,
                 Status.CANCELLED,
                 changed_by=principal.id,
                 cancellation_reason=reason,
             )
-            await self._followups.cancel(tx.connection, row)
-            cancelled = await refetch(tx.connection, row.id)
+            await self._followups.cancel(connection, row)
+            cancelled = await refetch(connection, row.id)
             await self._env.events.publish(
                 fact(AppointmentCancelled, cancelled, cancelled_by=principal.id, reason=reason)
             )
             await self._followups.messages.send(
                 cancelled, "appointment_cancelled", reason=reason, by_patient=patient
             )
-            await self._waitlist.offer(tx.connection, row)
-        return cancelled
+            await self._waitlist.offer(connection, row)
+            return cancelled
+
+        return await claiming(self._env, withdraw)
 
     async def confirm(self, appointment_id: uuid.UUID, token: str) -> AppointmentRow:
         """Confirm with the token from a reminder (once, and only for the time it was sent for)."""

@@ -39,9 +39,14 @@ class PatientMessages:
         self._schedules = schedules
         self._tokens = tokens
 
-    async def send(self, row: AppointmentRow, template: str, **extra: Any) -> None:
-        """Send `template` about `row` to its patient; datetimes in `extra` become local text."""
-        zone = await self._schedules.timezone(row.practitioner)
+    async def send(
+        self, row: AppointmentRow, template: str, *, zone: str | None = None, **extra: Any
+    ) -> None:
+        """Send `template` about `row` to its patient; datetimes in `extra` become local text.
+
+        `zone` is the practitioner's time zone, read here unless the caller already has it.
+        """
+        zone = zone or await self._schedules.timezone(row.practitioner)
         public_url = self._env.context.settings.server.public_url.rstrip("/")
         token = self._tokens.issue(row.id, row.starts_at)
         data: dict[str, Any] = {

@@ -68,13 +68,13 @@ class Schedules:
 
     async def rules(self, practitioner_id: uuid.UUID, first: date, last: date) -> ScheduleRules:
         """Time zone, weekly hours and the exceptions dated `first`..`last`."""
-        pool = self._env.context.db.shared_pool
-        async with pool.acquire() as connection:
-            zone = await connection.fetchval(TIMEZONE, practitioner_id)
-            weekly = await connection.fetch(WEEKLY, practitioner_id)
-            exceptions = await connection.fetch(EXCEPTIONS, practitioner_id, first, last)
+        # Plain reads through `db`: no connection reset after them (a round trip), unlike a
+        # connection acquired from the pool for the three.
+        db = self._env.context.db
+        weekly = await db.fetch(WEEKLY, practitioner_id)
+        exceptions = await db.fetch(EXCEPTIONS, practitioner_id, first, last)
         return ScheduleRules(
-            timezone=zone or "UTC",
+            timezone=await self.timezone(practitioner_id),
             weekly=tuple(LocalWindow(r["weekday"], r["start_time"], r["end_time"]) for r in weekly),
             exceptions=tuple(
                 LocalException(r["on_date"], r["kind"], r["start_time"], r["end_time"])

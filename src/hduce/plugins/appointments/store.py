@@ -1,14 +1,14 @@
 """Appointment rows: the columns read back, and the statements every service shares."""
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 import msgspec
-from asyncpg.exceptions import DeadlockDetectedError, ExclusionViolationError
+from asyncpg.exceptions import ExclusionViolationError
 
 from hduce.contracts.appointments import AppointmentStatus as Status
 from hduce.plugins.appointments.errors import PatientBusy, SlotUnavailable
@@ -45,11 +45,14 @@ def columns(alias: str) -> str:
 COLUMNS = columns("a")
 FROM = "appointment a JOIN appointment_type t ON t.id = a.appointment_type"
 SELECT_ONE = f"SELECT {COLUMNS} FROM {FROM} WHERE a.id = $1"
+# Takes the calendar locks ($14, sorted) in the same statement, before the constraints are
+# checked: a racer that lost releases the lock after one more round trip (its ROLLBACK).
 INSERT = """
 INSERT INTO appointment (id, patient, practitioner, appointment_type, status, starts_at, ends_at,
                          blocked_from, blocked_until, mode, reason, booked_by, hold_until,
                          scheduled_events)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, '{}')
+SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, '{}'
+FROM (SELECT count(pg_advisory_xact_lock(key)) FROM unnest($14::bigint[]) AS key) AS locked
 RETURNING *
 """
 # Takes one scheduled event off the row; no row back means it was cancelled or already handled.
@@ -86,6 +89,11 @@ class AppointmentRow(msgspec.Struct, frozen=True, kw_only=True):
     type_name: str
 
 
+def lock_keys(account_ids: Iterable[uuid.UUID]) -> list[int]:
+    """The sorted advisory lock keys of accounts' calendars (the first 64 bits of each id)."""
+    return sorted({int.from_bytes(a.bytes[:8], "big", signed=True) for a in account_ids})
+
+
 def to_row(record: asyncpg.Record) -> AppointmentRow:
     """The struct of one fetched record."""
     return AppointmentRow(**{name: record[name] for name in AppointmentRow.__struct_fields__})
@@ -99,9 +107,6 @@ async def claiming_slot() -> AsyncIterator[None]:
     except ExclusionViolationError as exc:
         if exc.constraint_name == PATIENT_OVERLAP:
             raise PatientBusy("the patient has another appointment at that time") from None
-        raise SlotUnavailable("this slot has just been taken; choose another") from None
-    except DeadlockDetectedError:
-        # Two bookings of one slot can wait on each other; the one aborted lost the race.
         raise SlotUnavailable("this slot has just been taken; choose another") from None
 
 
@@ -117,10 +122,12 @@ async def insert(
     booked_by: uuid.UUID,
     reason: str | None = None,
     hold_until: datetime | None = None,
+    lock: Iterable[uuid.UUID] = (),
 ) -> AppointmentRow:
     """Insert an appointment that blocks its type's buffers around it.
 
-    The exclusion constraints refuse it if the practitioner or the patient is busy then.
+    The exclusion constraints refuse it if the practitioner or the patient is busy then. The
+    calendars of `lock` are locked first (see `locks.py`), in the same statement.
     """
     spec = kind.spec
     blocked_from, blocked_until = spec.blocked(starts_at)
@@ -139,6 +146,7 @@ async def insert(
         reason,
         booked_by,
         hold_until,
+        lock_keys(lock),
     )
     return AppointmentRow(**{field: record[field] for field in _FIELDS}, type_name=kind.name)
 

@@ -15,6 +15,7 @@ from hduce.plugins.appointments.access import patient_for, sees_all
 from hduce.plugins.appointments.env import Env
 from hduce.plugins.appointments.errors import InvalidRequest, InvalidTransition
 from hduce.plugins.appointments.followups import FollowUps, HoldExpired
+from hduce.plugins.appointments.locks import lock_calendars, lock_calendars_of
 from hduce.plugins.appointments.schedules import Schedules
 from hduce.plugins.appointments.schemas import WaitlistCreate, WaitlistRead
 from hduce.plugins.appointments.store import (
@@ -128,6 +129,8 @@ class Waitlist:
                 raise InvalidTransition("this entry is no longer waiting")
             await self._set_entry(tx.connection, entry_id, "left")
             if entry["status"] == "offered":
+                # Before the held row: a booking of that slot holds the calendar, then waits on it.
+                await lock_calendars(tx.connection, entry["practitioner"])
                 await self._release(tx.connection, entry["offered_appointment"])
 
     async def offer(self, connection: asyncpg.Connection, freed: AppointmentRow) -> None:
@@ -181,6 +184,7 @@ class Waitlist:
     async def expire_hold(self, event: HoldExpired, meta: EventMeta) -> None:
         """An unclaimed hold lapses and the slot goes to the next waiting patient."""
         async with self._env.transaction() as tx:
+            await lock_calendars_of(tx.connection, event.appointment_id)
             row = await consume_event(tx.connection, event.appointment_id, meta.event_id)
             if row is None or row.status != Status.HELD:
                 return  # claimed, released, or handled by an earlier delivery

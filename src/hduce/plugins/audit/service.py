@@ -8,22 +8,30 @@ import msgspec
 from piccolo.columns.combination import Combinable
 
 from hduce.core.db import HduceEngine
-from hduce.plugins.audit.chain import GENESIS_HASH, ChainReport, event_hash, verify_chain
+from hduce.plugins.audit.chain import ChainReport, event_hash, verify_chain
 from hduce.plugins.audit.tables import AuditEvent
 
-# Any constant works: it only has to be the same for every process appending to the chain.
-CHAIN_LOCK_KEY = 0x68647563655F6175  # b"hduce_au"
 MAX_ACTION_LENGTH = 100
 
+# Locks the chain head until the (caller's) transaction ends, so appends are serialised in
+# commit order. Under READ COMMITTED a waiter gets the head its predecessor committed, and the
+# id is drawn once the lock is held, so ids grow along the chain.
 NEXT_LINK = """
 SELECT nextval(pg_get_serial_sequence('audit_event', 'id')) AS id,
        clock_timestamp() AS occurred_at,
        {}::jsonb::text AS detail,
-       (SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1) AS prev_hash
+       last_hash AS prev_hash
+FROM audit_chain_head WHERE id = 1 FOR UPDATE
 """
-INSERT_LINK = """
-INSERT INTO audit_event (id, occurred_at, action, actor_id, subject_id, ip, detail, prev_hash, hash)
-VALUES ({}, {}, {}, {}, {}, {}, {}::jsonb, {}, {})
+APPEND_LINK = """
+WITH link AS (
+    INSERT INTO audit_event (id, occurred_at, action, actor_id, subject_id, ip, detail, prev_hash,
+                             hash)
+    VALUES ({}, {}, {}, {}, {}, {}, {}::jsonb, {}, {})
+    RETURNING id, hash
+)
+UPDATE audit_chain_head SET last_id = link.id, last_hash = link.hash FROM link
+WHERE audit_chain_head.id = 1
 """
 
 
@@ -72,11 +80,8 @@ class AuditService:
             raise ValueError(f"audit action must be 1-{MAX_ACTION_LENGTH} characters: {action!r}")
         encoded = msgspec.json.encode(detail or {}).decode()
         async with self._db.transaction():
-            # Held until the (caller's) transaction ends, so appends are serialised; a statement
-            # of its own, so that the read below sees the previous holder's committed row.
-            await AuditEvent.raw("SELECT pg_advisory_xact_lock({})", CHAIN_LOCK_KEY)
             (link,) = await AuditEvent.raw(NEXT_LINK, encoded)
-            prev_hash = link["prev_hash"] or GENESIS_HASH
+            prev_hash = link["prev_hash"]
             digest = event_hash(
                 prev_hash=prev_hash,
                 event_id=link["id"],
@@ -88,7 +93,7 @@ class AuditService:
                 detail=link["detail"],
             )
             await AuditEvent.raw(
-                INSERT_LINK,
+                APPEND_LINK,
                 link["id"],
                 link["occurred_at"],
                 action,

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hduce.contracts.notifications import Category
 from hduce.core.context import AppContext
+from hduce.core.events import Event
 from hduce.plugins.notifications.channels.base import Channel
 from hduce.plugins.notifications.config import NotificationsConfig
 from hduce.plugins.notifications.events import DeliveryDue
@@ -15,6 +16,18 @@ from hduce.plugins.notifications.preferences import CHANNELS, Preferences, Prefe
 from hduce.plugins.notifications.quiet_hours import quiet_until
 from hduce.plugins.notifications.recipients import Recipient, resolve_recipient
 from hduce.plugins.notifications.templates import TemplateRenderer
+
+# Every delivery of one notification in one statement: the rows come from parallel arrays.
+INSERT_DELIVERIES = """
+INSERT INTO delivery (id, notification, recipient, channel, address, subject, body_text,
+                      body_html, status, attempts, last_error, next_attempt_at, created_at,
+                      updated_at)
+SELECT d.id, $1, $2, d.channel, d.address, d.subject, d.body_text, d.body_html, d.status, 0,
+       d.last_error, d.next_attempt_at, now(), now()
+FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+            $10::text[], $11::timestamptz[])
+     AS d(id, channel, address, subject, body_text, body_html, status, last_error, next_attempt_at)
+"""
 
 
 class NotificationService:
@@ -72,30 +85,36 @@ class NotificationService:
                 key,
             )
             preferences = await self._preferences_of(target)
+            rows: list[tuple[Any, ...]] = []
+            due_events: list[tuple[Event, datetime | None]] = []
             for channel, content in rendered.items():
                 status, reason, due = self._plan(target, channel, category, critical, preferences)
                 if status is None:
                     continue
                 delivery_id = uuid.uuid4()
-                await db.fetchrow(
-                    "INSERT INTO delivery (id, notification, recipient, channel, address, "
-                    "subject, body_text, body_html, status, attempts, last_error, "
-                    "next_attempt_at, created_at, updated_at) VALUES "
-                    "($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11, now(), now())",
-                    delivery_id,
-                    notification_id,
-                    target.user_id,
-                    channel,
-                    target.address(channel) or "",
-                    content.subject,
-                    content.text,
-                    content.html,
-                    status,
-                    reason,
-                    due,
+                rows.append(
+                    (
+                        delivery_id,
+                        channel,
+                        target.address(channel) or "",
+                        content.subject,
+                        content.text,
+                        content.html,
+                        status,
+                        reason,
+                        due,
+                    )
                 )
                 if status in ("pending", "deferred"):
-                    await self._context.events.publish(DeliveryDue(delivery_id=delivery_id), at=due)
+                    due_events.append((DeliveryDue(delivery_id=delivery_id), due))
+            if rows:
+                await db.fetchrow(
+                    INSERT_DELIVERIES,
+                    notification_id,
+                    target.user_id,
+                    *(list(column) for column in zip(*rows, strict=True)),
+                )
+            await self._context.events.publish_many(due_events)
             return notification_id
 
     async def _preferences_of(self, target: Recipient) -> Preferences | None:

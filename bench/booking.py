@@ -1,0 +1,340 @@
+"""Booking benchmark: 20 races of 100 bookings (and reschedules) for one slot, bookings/s, SQL.
+
+Run from the repository root: `.venv/bin/python bench/booking.py [--races 20] [--racers 100]`.
+Serves the same app as `appointments.py` (see there for the set-up) and counts PostgreSQL's
+deadlocks (`pg_stat_database.deadlocks` and the server log) across the race series.
+"""
+
+import argparse
+import asyncio
+import re
+import secrets
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+from _common import (
+    REPO_ROOT,
+    exit_on_sigterm,
+    free_port,
+    median,
+    percentile,
+    scratch_dir,
+    subprocess_env,
+)
+from appointments import (
+    API,
+    PLUGINS,
+    UNLIMITED,
+    Clinic,
+    Phase,
+    booking_phase,
+    grid,
+    set_up,
+    settle,
+    timed,
+)
+from auth import client_for, raw_env, serve_command, start, stop, wait_ready
+from hduce.runtime import EmbeddedPostgres
+
+BENCH_APP = "hduce-bench"
+DEADLOCKS = "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"
+# With `log_line_prefix = '%a|'` each line starts with the session's application_name (the
+# app sets none: `[unknown]`); the bench's own connection is left out.
+APP_STATEMENT = re.compile(
+    rf"^(?!{BENCH_APP}\|)[^|\n]*\|LOG:\s+(statement|execute [^:]*):", re.MULTILINE
+)
+
+
+def parse_args() -> argparse.Namespace:
+    """Size flags."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--practitioners", type=int, default=10, help="doctors per app")
+    parser.add_argument("--seconds", type=float, default=5.0, help="free-slot booking phase")
+    parser.add_argument("--clients", type=int, default=8, help="clients booking free slots")
+    parser.add_argument("--racers", type=int, default=100, help="requests racing for one slot")
+    parser.add_argument("--races", type=int, default=20, help="booking races")
+    parser.add_argument("--reschedule-races", type=int, default=5, help="reschedule races")
+    parser.add_argument("--counted", type=int, default=30, help="bookings whose SQL is counted")
+    parser.add_argument("--race-timeout", type=float, default=60.0, help="give up on a race")
+    parser.add_argument("--no-anchor", action="store_true", help="skip the bare booking app")
+    parser.add_argument("--config", default="config/test.toml", help="config for serve")
+    parser.add_argument("--timeout", type=float, default=120.0, help="max seconds to go green")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch dir and logs")
+    return parser.parse_args()
+
+
+class Races:
+    """Winners and latencies of a race series."""
+
+    def __init__(self, label: str, timeout: float) -> None:
+        self.label = label
+        self.timeout = timeout
+        self.winners: list[int] = []
+        self.p99_ms: list[float] = []
+        self.unfinished = 0
+        self.errors = 0
+
+    async def run(self, client: httpx.AsyncClient, calls: list[tuple[str, dict, dict]]) -> None:
+        """Send every (url, body, headers) POST at once; record the race."""
+        phase = Phase(self.label)
+        requests = (timed(phase, client.post(url, json=b, headers=h)) for url, b, h in calls)
+        try:
+            async with asyncio.timeout(self.timeout):
+                statuses = await asyncio.gather(*requests)
+        except TimeoutError:
+            self.unfinished += 1
+            return
+        self.winners.append(sum(1 for s in statuses if s in (200, 201)))
+        self.errors += sum(1 for s in statuses if s not in (200, 201, 409))
+        self.p99_ms.append(percentile(phase.latencies_ms, 99))
+        print(
+            f"{self.label} {len(self.winners)}: {self.winners[-1]} winner(s), "
+            f"p99 {self.p99_ms[-1]:.0f} ms",
+            flush=True,
+        )
+
+    def summary(self) -> str:
+        """One line for the report."""
+        one = sum(1 for w in self.winners if w == 1)
+        return (
+            f"{self.label}: one winner in {one}/{len(self.winners) + self.unfinished} races, "
+            f"{self.unfinished} unfinished, {self.errors} answers neither won nor 409; "
+            f"race p99 median {median(self.p99_ms):.0f} ms, max "
+            f"{max(self.p99_ms, default=float('nan')):.0f} ms, "
+            f"{sum(1 for p in self.p99_ms if p > 1000)} over 1 s"
+        )
+
+
+async def booking_races(
+    args: argparse.Namespace,
+    client: httpx.AsyncClient,
+    clinic: Clinic,
+    type_id: str,
+    doctor: uuid.UUID,
+    label: str = "booking race",
+) -> Races:
+    """`--races` times, `--racers` patients book the same slot at once."""
+    races = Races(label, args.race_timeout)
+    patients = [(await clinic.member("patient"))[1] for _ in range(args.racers)]
+    for race in range(args.races):
+        body = {"practitioner_id": str(doctor), "type_id": type_id}
+        body["starts_at"] = grid(40 + race // 20, race % 20)
+        await races.run(client, [(API, body, headers) for headers in patients])
+    return races
+
+
+async def reschedule_races(
+    args: argparse.Namespace,
+    client: httpx.AsyncClient,
+    clinic: Clinic,
+    type_id: str,
+    doctor: uuid.UUID,
+) -> Races:
+    """Each racer holds a booking of its own, then all move it to the same slot at once."""
+    races = Races("reschedule race", args.race_timeout)
+    patients = [(await clinic.member("patient"))[1] for _ in range(args.racers)]
+    for race in range(args.reschedule_races):
+        first_day = 100 + race * (args.racers // 20 + 2)
+        booked = []
+        for index, headers in enumerate(patients):
+            body = {"practitioner_id": str(doctor), "type_id": type_id}
+            body["starts_at"] = grid(first_day + index // 20, index % 20)
+            response = await client.post(API, json=body, headers=headers)
+            response.raise_for_status()
+            booked.append(response.json()["id"])
+        target = {"starts_at": grid(first_day - 1, 0)}
+        await races.run(
+            client,
+            [
+                (f"{API}/{appointment}/reschedule", target, headers)
+                for appointment, headers in zip(booked, patients, strict=True)
+            ],
+        )
+    return races
+
+
+async def statements_per_booking(
+    args: argparse.Namespace,
+    client: httpx.AsyncClient,
+    db: asyncpg.Connection,
+    log: Path,
+    clinic: Clinic,
+    type_id: str,
+    doctor: uuid.UUID,
+) -> float:
+    """Statements the app sends per booking, its relay and tasks included (PostgreSQL's log)."""
+    _, headers = await clinic.member("patient")
+    await db.execute("ALTER SYSTEM SET log_line_prefix = '%a|'")
+    await db.execute("ALTER SYSTEM SET log_statement = 'all'")
+    await db.execute("SELECT pg_reload_conf()")
+    await asyncio.sleep(1)  # every backend reads the new settings before its next statement
+    offset = log_size(log)
+    for index in range(args.counted):
+        body = {"practitioner_id": str(doctor), "type_id": type_id}
+        body["starts_at"] = grid(200 + index // 20, index % 20)
+        (await client.post(API, json=body, headers=headers)).raise_for_status()
+    await settle(db)
+    logged = log_from(log, offset)
+    await db.execute("ALTER SYSTEM RESET log_statement")
+    await db.execute("ALTER SYSTEM RESET log_line_prefix")
+    await db.execute("SELECT pg_reload_conf()")
+    return len(APP_STATEMENT.findall(logged)) / args.counted
+
+
+async def run_bench(args: argparse.Namespace, scratch: Path) -> list[str]:
+    """Start `hduce serve`, set the clinic up, run every phase; the report's lines."""
+    data_dir, port, secret = scratch / "data", free_port(), secrets.token_urlsafe(32)
+    env = subprocess_env(
+        HDUCE_DATA_DIR=str(data_dir),
+        HDUCE_SERVER__PORT=str(port),
+        HDUCE_PLUGINS__ENABLED=PLUGINS,
+        HDUCE_PLUGINS__APPOINTMENTS__MIN_NOTICE="0s",
+        HDUCE_PLUGINS__APPOINTMENTS__HORIZON="400d",
+        HDUCE_SERVER__RATE_LIMIT_PER_MINUTE=UNLIMITED,
+        JWT_SECRET=secret,
+    )
+    serve: subprocess.Popen[bytes] = start(serve_command(args.config), env, scratch / "serve.log")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with client_for(base, args.clients) as client:
+            await wait_ready(client, "/health/detailed", serve, args.timeout)
+            pg = EmbeddedPostgres(data_dir / "pg")
+            dsn = pg.status().dsn
+            if dsn is None:
+                raise RuntimeError("the embedded PostgreSQL of `hduce serve` is not running")
+            settings = {"application_name": BENCH_APP}
+            db = await asyncpg.connect(dsn, server_settings=settings)
+            try:
+                clinic = Clinic(db, secret)
+                type_id, everyone = await set_up(client, clinic, 2 * args.practitioners)
+                # Half the doctors for HDuce, half for the anchor: no slot is booked twice.
+                doctors, theirs = everyone[: args.practitioners], everyone[args.practitioners :]
+                bookings = await booking_phase(args, client, clinic, type_id, doctors)
+                await settle(db)
+                sql = await statements_per_booking(
+                    args, client, db, pg.log_file, clinic, type_id, doctors[0]
+                )
+                deadlocks, logged = await db.fetchval(DEADLOCKS), deadlock_lines(pg.log_file)
+                async with client_for(base, args.racers) as racing:
+                    booked = await booking_races(args, racing, clinic, type_id, doctors[-1])
+                    moved = await reschedule_races(args, racing, clinic, type_id, doctors[-2])
+                await asyncio.sleep(11)  # backends flush their statistics within 10 s of idling
+                await db.execute("SELECT pg_stat_clear_snapshot()")
+                deadlocks = await db.fetchval(DEADLOCKS) - deadlocks
+                logged = deadlock_lines(pg.log_file) - logged
+                if not args.no_anchor:
+                    anchor = await anchor_phases(
+                        args, scratch, dsn, secret, clinic, type_id, theirs
+                    )
+            finally:
+                await db.close()
+    finally:
+        stop(serve)
+    rate = bookings.ok / bookings.seconds
+    lines = [
+        f"bookings/s, {args.clients} clients, free slots : {rate:.1f}"
+        f" (p50 {percentile(bookings.latencies_ms, 50):.1f} ms)",
+        f"SQL statements per booking (request, relay and tasks): {sql:.1f}",
+        booked.summary(),
+        moved.summary(),
+        f"deadlocks during the races: pg_stat_database {deadlocks}, server log {logged}",
+    ]
+    if not args.no_anchor:
+        their_bookings, their_races = anchor
+        their_rate = their_bookings.ok / their_bookings.seconds
+        lines += [
+            f"anchor bookings/s: {their_rate:.1f}; HDuce / anchor {rate / their_rate:.2f}",
+            "anchor " + their_races.summary(),
+        ]
+    return lines
+
+
+async def anchor_phases(
+    args: argparse.Namespace,
+    scratch: Path,
+    dsn: str,
+    secret: str,
+    clinic: Clinic,
+    type_id: str,
+    doctors: list[uuid.UUID],
+) -> tuple[Phase, Races]:
+    """The same free-slot bookings and booking races against `anchors/bare_booking.py`."""
+    port = free_port()
+    anchor = start(anchor_command(port), raw_env(dsn, secret), scratch / "anchor.log")
+    try:
+        async with client_for(f"http://127.0.0.1:{port}", args.clients) as client:
+            await wait_ready(client, "/", anchor, args.timeout)
+            bookings = await booking_phase(args, client, clinic, type_id, doctors)
+        async with client_for(f"http://127.0.0.1:{port}", args.racers) as racing:
+            races = await booking_races(
+                args, racing, clinic, type_id, doctors[-1], label="booking race"
+            )
+    finally:
+        stop(anchor)
+    return bookings, races
+
+
+def anchor_command(port: int) -> list[str]:
+    """Uvicorn with the defaults `hduce serve` uses, serving the bare booking app."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "bare_booking:app",
+        "--app-dir",
+        str(REPO_ROOT / "bench" / "anchors"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+
+
+def log_size(log: Path) -> int:
+    """The server log's length in bytes."""
+    return log.stat().st_size
+
+
+def log_from(log: Path, offset: int) -> str:
+    """The server log from byte `offset` on."""
+    with log.open("rb") as handle:
+        handle.seek(offset)
+        return handle.read().decode(errors="replace")
+
+
+def deadlock_lines(log: Path) -> int:
+    """How many deadlocks the server has logged."""
+    return log.read_text(errors="replace").count("deadlock detected")
+
+
+def main() -> None:
+    """Run the benchmark in a scratch data dir and print the report."""
+    args = parse_args()
+    exit_on_sigterm()
+    with scratch_dir("hduce-bench-booking-", keep=args.keep) as scratch:
+        print(f"scratch dir {scratch}; command: {' '.join(serve_command(args.config))}")
+        try:
+            lines = asyncio.run(run_bench(args, scratch))
+        except BaseException:
+            serve_log = scratch / "serve.log"
+            if serve_log.exists():
+                tail = serve_log.read_text(errors="replace").splitlines()[-15:]
+                print("--- tail of serve.log:", *tail, sep="\n", file=sys.stderr)
+            raise
+    print()
+    print(*lines, sep="\n")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit("interrupted")

@@ -1,0 +1,58 @@
+"""`EventBus.publish_many`: several events in one statement of the caller's transaction."""
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import msgspec
+import pytest
+
+from hduce.core.config import Settings
+from hduce.core.db import open_database
+from hduce.core.events import Event, EventBus
+from hduce.piccolo_conf import DB
+
+
+class Pinged(Event, frozen=True):
+    """A test event."""
+
+    name = "test.pinged"
+    n: int
+
+
+@pytest.fixture
+async def bus(settings: Settings) -> AsyncIterator[EventBus]:
+    """An event bus over the shared engine, its pool open."""
+    DB.configure(settings.database.url)
+    async with open_database(DB, settings.database):
+        yield EventBus()
+
+
+async def test_events_are_written_in_order_with_their_due_times(
+    bus: EventBus, raw_pool: asyncpg.Pool
+) -> None:
+    later = datetime.now(UTC) + timedelta(hours=1)
+    async with DB.transaction():
+        ids = await bus.publish_many([(Pinged(n=0), None), (Pinged(n=1), later)])
+    rows = await raw_pool.fetch(
+        "SELECT id, name, payload::text AS payload, available_at FROM outbox "
+        "WHERE id = ANY($1::uuid[])",
+        ids,
+    )
+    by_id = {row["id"]: row for row in rows}
+    assert [msgspec.json.decode(by_id[i]["payload"])["n"] for i in ids] == [0, 1]
+    assert {row["name"] for row in rows} == {"test.pinged"}
+    assert by_id[ids[0]]["available_at"] < later
+    assert by_id[ids[1]]["available_at"] == later
+
+
+async def test_a_naive_time_writes_nothing_and_no_events_need_no_statement(
+    bus: EventBus, raw_pool: asyncpg.Pool
+) -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        await bus.publish_many([(Pinged(n=2), None), (Pinged(n=3), datetime(2030, 1, 1))])
+    assert await bus.publish_many([]) == []
+    written = await raw_pool.fetchval(
+        "SELECT count(*) FROM outbox WHERE name = 'test.pinged' AND payload->>'n' IN ('2', '3')"
+    )
+    assert written == 0

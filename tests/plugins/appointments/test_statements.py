@@ -1,0 +1,45 @@
+"""What one booking costs in SQL: each kind of row in one statement, nothing read twice."""
+
+from collections import Counter
+
+from hduce.core.security import Principal
+from hduce.plugins.appointments import AppointmentsPlugin
+from hduce.plugins.appointments.schemas import AppointmentCreate
+from tests.plugins.appointments.helpers import open_practice, two_days_ahead_at
+from tests.plugins.appointments.statements import statements_of
+from tests.plugins.users.clinic import Clinic
+
+# Reads of the type and the hours, then one transaction: the appointment (calendar locks in the
+# same statement), its events (one statement), its pending event ids, the message (names,
+# notification, preferences, deliveries, their events); the pool's reset after COMMIT.
+# 25 before the statements were merged.
+BUDGET = 16
+POOL_RESET = "SELECT pg_advisory_unlock_all()"
+
+
+async def test_a_booking_writes_each_kind_of_row_in_one_statement(clinic: Clinic) -> None:
+    practice = await open_practice(clinic)
+    patient = await clinic.member("patient")
+    services = clinic.client.app.plugins.get(AppointmentsPlugin).services
+    data = AppointmentCreate(
+        practitioner_id=practice.doctor.id,
+        type_id=practice.type_id,
+        starts_at=two_days_ahead_at(9),
+    )
+    principal = Principal(id=patient.id, roles=frozenset(patient.roles))
+
+    async def book() -> None:
+        await services.booking.book(principal, data)
+
+    queries = await clinic.in_app(statements_of, clinic.context.db.shared_pool, book)
+    reads = Counter(
+        (query, repr(args))
+        for query, args in queries
+        if query.startswith("SELECT") and not query.startswith(POOL_RESET)
+    )
+    assert [read for read, n in reads.items() if n > 1] == []
+    inserts = Counter(query.split("(")[0] for query, _ in queries if query.startswith("INSERT"))
+    # The outbox twice: the booking's events, then the notification's deliveries due.
+    assert inserts == {table: 2 if "outbox" in table else 1 for table in inserts}, inserts
+    print(f"{len(queries)} statements per booking")
+    assert len(queries) <= BUDGET, [query for query, _ in queries]
