@@ -20,12 +20,20 @@ COMPOSE: dict[str, Any] = yaml.safe_load(COMPOSE_TEXT)
 DOCKER_TOML = str(REPO_ROOT / "config" / "docker.toml")
 HDUCE_SERVICES = ("hduce", "worker")
 SECRET = TEST_JWT_SECRET
+PUBLIC_URL = "https://clinic.example"
+BASE_ENV = {"JWT_SECRET": SECRET, "HDUCE_SERVER__PUBLIC_URL": PUBLIC_URL}
 _INTERPOLATION = re.compile(r"\$\{(?P<name>[A-Z_][A-Z0-9_]*)(?:[:?\-][^}]*)?\}")
 
 
 def interpolate(value: str) -> str:
     """Stand in for compose's `${VAR:?...}` / `${VAR:-...}` substitution."""
-    return _INTERPOLATION.sub(lambda m: SECRET if "SECRET" in m["name"] else "pw", value)
+
+    def stand_in(name: str) -> str:
+        if "SECRET" in name:
+            return SECRET
+        return PUBLIC_URL if name == "PUBLIC_URL" else "pw"
+
+    return _INTERPOLATION.sub(lambda m: stand_in(m["name"]), value)
 
 
 def service_env(name: str) -> dict[str, str]:
@@ -68,15 +76,17 @@ def test_compose_env_maps_to_real_settings(service: str) -> None:
     assert {"DATABASE_URL", "HDUCE_NATS__URL", "JWT_SECRET"} <= set(env)
     raw = COMPOSE["services"][service]["environment"]
     assert raw["JWT_SECRET"] == "${JWT_SECRET:?set JWT_SECRET}", "the secret comes from the host"
+    assert raw["HDUCE_SERVER__PUBLIC_URL"] == "${PUBLIC_URL:?set PUBLIC_URL}", "links: the host's"
     for name, value in env.items():
         if name in ENV_NOT_SETTINGS or not (name.startswith("HDUCE_") or name in SEED_NAMES):
             continue  # not a settings variable
         if name.startswith("HDUCE_PLUGINS__") and name.count("__") > 1:
             continue  # a plugin's own section: checked by that plugin, not by Settings
         # Each variable alone must name a real key and carry a valid value.
-        load_settings(config_file=DOCKER_TOML, environ={"JWT_SECRET": SECRET, name: value})
+        load_settings(config_file=DOCKER_TOML, environ={**BASE_ENV, name: value})
     settings = load_settings(config_file=DOCKER_TOML, environ=env)
     assert settings.is_production
+    assert settings.server.public_url == PUBLIC_URL
     assert settings.database.url.startswith("postgresql://hduce:")
     assert settings.nats.url == "nats://nats:4222"
     assert settings.worker.embedded is (service != "hduce")
@@ -87,9 +97,7 @@ def test_compose_env_maps_to_real_settings(service: str) -> None:
 
 def test_an_unknown_hduce_variable_would_be_caught() -> None:
     with pytest.raises(ConfigError, match="unknown key"):
-        load_settings(
-            config_file=DOCKER_TOML, environ={"JWT_SECRET": SECRET, "HDUCE_NATS__URI": "nats://x"}
-        )
+        load_settings(config_file=DOCKER_TOML, environ={**BASE_ENV, "HDUCE_NATS__URI": "nats://x"})
 
 
 def test_dockerfile_essentials() -> None:
