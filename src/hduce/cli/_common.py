@@ -104,14 +104,15 @@ def hduce(ctx: click.Context, config: str | None) -> None:
         os.environ["HDUCE_CONFIG"] = config
 
 
-def run_migrations(settings: Settings, database_url: str, *, quiet: bool) -> None:
-    asyncio.run(_migrate(settings, database_url, quiet=quiet))
+def run_migrations(settings: Settings, database_url: str, *, quiet: bool) -> list[str]:
+    """Apply pending migrations; the ones applied."""
+    return asyncio.run(_migrate(settings, database_url, quiet=quiet))
 
 
-async def _migrate(settings: Settings, database_url: str, *, quiet: bool) -> None:
+async def _migrate(settings: Settings, database_url: str, *, quiet: bool) -> list[str]:
     DB.configure(database_url)
     async with open_database(DB, settings.database):
-        await apply_migrations(quiet=quiet)
+        return await apply_migrations(quiet=quiet)
 
 
 async def with_database(
