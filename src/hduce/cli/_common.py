@@ -4,6 +4,7 @@ import asyncio
 import os
 import signal
 import sys
+import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn, TypeVar
@@ -11,18 +12,21 @@ from typing import Any, NoReturn, TypeVar
 import rich_click as click
 
 from hduce import __version__
-from hduce.bootstrap import load_plugins
+from hduce.bootstrap import build_context, load_plugins, setup_plugins
 from hduce.core.config import ConfigError, Settings, load_settings
 from hduce.core.db import DatabaseUnavailable, open_database
+from hduce.core.errors import HduceError
 from hduce.core.logging import configure_logging
 from hduce.core.migrations import MigrationFailed, apply_migrations
 from hduce.core.plugin import HducePlugin
 from hduce.core.tasks import BrokerUnavailable, check_jetstream
-from hduce.embedded import development_secret
+from hduce.embedded import development_secret, services
 from hduce.piccolo_conf import DB
 from hduce.runtime import EmbeddedServiceError
 
 EXIT_FAILURE, EXIT_CONFIG = 1, 2
+COMMAND_LINE = uuid.UUID(int=0)
+"""The actor the audit log records for changes made with `hduce` commands."""
 T = TypeVar("T")
 P = TypeVar("P", bound=HducePlugin)
 RUNTIME_ERRORS = (DatabaseUnavailable, BrokerUnavailable, EmbeddedServiceError, MigrationFailed)
@@ -77,6 +81,23 @@ def enabled_plugin(ctx: click.Context, plugin_type: type[P]) -> tuple[Settings, 
             EXIT_CONFIG,
         )
     return settings, plugins, found
+
+
+def run_with_plugin(
+    ctx: click.Context, plugin_type: type[P], work: Callable[[P], Awaitable[T]]
+) -> T:
+    """Run `work` with the plugin set up (as a worker would), the database open and migrated.
+
+    A refused change (`HduceError`) is one line and exit 1.
+    """
+    settings, plugins, plugin = enabled_plugin(ctx, plugin_type)
+    with clear_errors(), services(settings) as urls:
+        context = build_context(settings, "worker", urls.database, urls.nats)
+        setup_plugins(context, plugins)
+        try:
+            return asyncio.run(with_database(settings, urls.database, lambda: work(plugin)))
+        except HduceError as exc:
+            fail(exc.detail)
 
 
 def terminate_gracefully() -> None:
