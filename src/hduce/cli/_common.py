@@ -4,7 +4,6 @@ import asyncio
 import os
 import signal
 import sys
-import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn, TypeVar
@@ -25,8 +24,7 @@ from hduce.piccolo_conf import DB
 from hduce.runtime import EmbeddedServiceError
 
 EXIT_FAILURE, EXIT_CONFIG = 1, 2
-COMMAND_LINE = uuid.UUID(int=0)
-"""The actor the audit log records for changes made with `hduce` commands."""
+
 T = TypeVar("T")
 P = TypeVar("P", bound=HducePlugin)
 RUNTIME_ERRORS = (DatabaseUnavailable, BrokerUnavailable, EmbeddedServiceError, MigrationFailed)
