@@ -2,6 +2,7 @@
 
 from hduce.cli import (  # noqa: F401  (registers the commands)
     _accounts,
+    _backup,
     _devices,
     _manage,
     _search,
