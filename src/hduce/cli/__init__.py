@@ -4,6 +4,7 @@ from hduce.cli import (  # noqa: F401  (registers the commands)
     _accounts,
     _backup,
     _devices,
+    _import,
     _manage,
     _search,
     _server,
