@@ -76,7 +76,8 @@ async def test_backup_then_restore_into_a_fresh_data_dir(
     }
     code, output = run(["backup", str(archive)], tmp_path, **source)
     assert code == 0, output
-    assert "1 document files" in output or f"{len(source_files)} document files" in output
+    assert f"{len(source_files)} document files" in output
+    assert f"backup: {len(source_files) + 1} done" in output, "plain progress lines in a pipe"
     with tarfile.open(archive) as tar:
         manifest = msgspec.json.decode(tar.extractfile("manifest.json").read())
     dumped = manifest["files"]["database.dump"]
@@ -89,6 +90,7 @@ async def test_backup_then_restore_into_a_fresh_data_dir(
     try:
         code, output = run(["restore", str(archive)], tmp_path, **target)
         assert code == 0, output
+        assert "restore database: 1 done" in output
         code, output = run(["restore", str(archive)], tmp_path, **target)
         assert code == 1 and "--force" in output, "a second restore needs --force"
 

@@ -96,6 +96,8 @@ def run_with_plugin(
             return asyncio.run(with_database(settings, urls.database, lambda: work(plugin)))
         except HduceError as exc:
             fail(exc.detail)
+        finally:
+            asyncio.run(context.registry.close())
 
 
 def terminate_gracefully() -> None:
