@@ -59,7 +59,7 @@ def test_quick_start_on_a_non_default_port(tmp_path: Path) -> None:
     log = tmp_path / "serve.log"
     try:
         with (
-            hduce_process(["serve", "--port", str(port)], env, log) as server,
+            hduce_process(["serve", "--port", str(port)], env, log),
             httpx.Client(base_url=base, timeout=10) as client,
         ):
 
