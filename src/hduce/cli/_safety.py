@@ -32,6 +32,8 @@ def _logging(settings: Settings, _environ: Mapping[str, str]) -> list[Finding]:
 
 def _public_url(settings: Settings, _environ: Mapping[str, str]) -> list[Finding]:
     parts = urlsplit(settings.server.public_url)
+    if is_local(parts.hostname) and not is_local(settings.server.host):
+        return []  # production_findings names it, with the interface it listens on
     if is_local(parts.hostname):
         problem = "points at this machine: links in e-mails will not reach anyone"
     elif parts.scheme != "https":
