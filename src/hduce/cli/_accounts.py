@@ -1,6 +1,7 @@
 """`hduce user list`, `show`, `reset-password` and `deactivate`, through the auth plugin."""
 
 import uuid
+from collections.abc import Awaitable, Callable
 
 import rich_click as click
 
@@ -92,21 +93,32 @@ def user_show(ctx: click.Context, who: str) -> None:
     click.echo(f"roles: {','.join(sorted(entry.roles))}")
 
 
+AdminChange = Callable[[AccountAdmin, uuid.UUID, uuid.UUID], Awaitable[object]]
+
+
+def change_account(
+    ctx: click.Context, who: str, acting: str | None, change: AdminChange
+) -> DirectoryEntry:
+    """Apply `change(admin, account id, acting admin id)` to WHO; the account afterwards."""
+
+    async def work(auth: AuthPlugin) -> DirectoryEntry:
+        entry = await find_account(auth, who)
+        by = await acting_admin(auth, acting)
+        await change(auth.context.registry.get(AccountAdmin), entry.id, by.id)
+        return await find_account(auth, str(entry.id))
+
+    return run_with_plugin(ctx, AuthPlugin, work)
+
+
 @user.command("reset-password")
 @click.argument("who")
 @ACTING_ADMIN
 @click.pass_context
 def user_reset_password(ctx: click.Context, who: str, acting: str | None) -> None:
     """Sign WHO out everywhere and e-mail a reset link; the old password stops working."""
-
-    async def work(auth: AuthPlugin) -> DirectoryEntry:
-        entry = await find_account(auth, who)
-        admin = auth.context.registry.get(AccountAdmin)
-        by = await acting_admin(auth, acting)
-        await admin.force_password_reset(entry.id, by=by.id)
-        return entry
-
-    entry = run_with_plugin(ctx, AuthPlugin, work)
+    entry = change_account(
+        ctx, who, acting, lambda admin, account, by: admin.force_password_reset(account, by=by)
+    )
     click.echo(f"reset link queued for {entry.email}; sessions of {entry.username} revoked")
 
 
@@ -116,11 +128,7 @@ def user_reset_password(ctx: click.Context, who: str, acting: str | None) -> Non
 @click.pass_context
 def user_deactivate(ctx: click.Context, who: str, acting: str | None) -> None:
     """Block WHO's logins and revoke every session (the last admin is kept)."""
-
-    async def work(auth: AuthPlugin) -> DirectoryEntry:
-        entry = await find_account(auth, who)
-        admin = auth.context.registry.get(AccountAdmin)
-        by = await acting_admin(auth, acting)
-        return await admin.deactivate(entry.id, by=by.id)
-
-    click.echo(f"deactivated {summary(run_with_plugin(ctx, AuthPlugin, work))}")
+    entry = change_account(
+        ctx, who, acting, lambda admin, account, by: admin.deactivate(account, by=by)
+    )
+    click.echo(f"deactivated {summary(entry)}")
