@@ -1,5 +1,6 @@
 """Migrations as an operator sees them: one line per applied migration, silence when none ran."""
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -8,6 +9,7 @@ from urllib.parse import urlsplit
 import asyncpg
 import pytest
 
+from hduce.runtime import free_port
 from tests.e2e.test_cli_commands import run
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -55,3 +57,24 @@ def test_other_commands_print_no_migration_banner(tmp_path: Path, migrated: str)
     )
     assert code == 0, output
     assert "migration" not in output, output
+
+
+def test_serve_logs_each_applied_migration_as_one_json_line(
+    tmp_path: Path, empty_database: str
+) -> None:
+    # NATS is unreachable: `serve` migrates, then stops at its NATS check.
+    code, output = run(
+        ["serve", "--port", str(free_port())],
+        tmp_path,
+        DATABASE_URL=empty_database,
+        HDUCE_NATS__URL=f"nats://127.0.0.1:{free_port()}",
+        HDUCE_NATS__CONNECT_TIMEOUT="1s",
+        LOG_LEVEL="INFO",
+        HDUCE_LOGGING__FORMAT="json",
+    )
+    assert code == 1 and "cannot connect to NATS" in output, output
+    logged = [json.loads(line)["message"] for line in output.splitlines() if line.startswith("{")]
+    applied = [message for message in logged if message.startswith("applied ")]
+    assert len(applied) == MIGRATION_COUNT, logged
+    assert f"{MIGRATION_COUNT} migrations applied" in logged
+    assert not any("already complete" in message for message in logged)

@@ -35,8 +35,8 @@ def migrations_folder(app_name: str) -> str:
 async def apply_migrations(*, quiet: bool = False) -> list[str]:
     """Apply every pending migration and return them as `app/id`, in the order they ran.
 
-    Each applied migration, and a summary, is one INFO log line (nothing when none ran);
-    without `quiet` they are printed too. Piccolo's own banner only reaches DEBUG.
+    Each applied migration, and a summary, is one INFO log line (nothing when none ran), or
+    without `quiet` one printed line. Piccolo's own banner only reaches DEBUG.
     """
     await BaseMigrationManager().create_migration_table()
     before = await _applied()
@@ -49,8 +49,9 @@ async def apply_migrations(*, quiet: bool = False) -> list[str]:
     if applied:
         lines.append(f"{len(applied)} migration{'s' if len(applied) != 1 else ''} applied")
     for line in lines:
-        logger.info("%s", line)
-        if not quiet:
+        if quiet:
+            logger.info("%s", line)
+        else:
             print(line)
     if not result.success:
         raise MigrationFailed(f"migrations failed: {result.message}")
