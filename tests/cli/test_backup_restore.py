@@ -105,6 +105,13 @@ async def test_backup_then_restore_into_a_fresh_data_dir(
         }
         assert restored == source_files, "documents come back byte for byte"
 
+        again = tmp_path / "from-embedded.tar"
+        code, output = run(["backup", str(again)], tmp_path, **target)
+        assert code == 0, output  # the embedded server's own pg_dump
+        with tarfile.open(again) as tar:
+            names = {n for n in tar.getnames() if n.startswith("documents/")}
+        assert names == {f"documents/{path.as_posix()}" for path in source_files}
+
         server = EmbeddedPostgres(fresh / "pg")
         connection = await asyncpg.connect(server.start())
         try:

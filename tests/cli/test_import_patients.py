@@ -122,3 +122,15 @@ async def test_invite_asks_each_patient_to_choose_a_password(
         email,
     )
     assert row["must_reset_password"] is True and row["invited"] == 1
+
+
+def test_a_file_that_is_not_utf8_is_one_clear_line(
+    tmp_path: Path, migrated: str, nats_url: str
+) -> None:
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(
+        "email,first_name,last_name\nr@clinic.example,Ren\xe9e,M\xfcller\n".encode("latin-1")
+    )
+    result = run_hduce(tmp_path, migrated, nats_url, "import", "patients", str(path))
+    assert result.returncode == 1
+    assert "UTF-8" in result.stderr and "Traceback" not in result.stderr, result.stderr

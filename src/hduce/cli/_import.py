@@ -69,28 +69,40 @@ class ImportRefused(Exception):
 
 def read_patients(path: Path) -> list[Patient]:
     """Every row of the file, checked; `ImportRefused` lists every bad one."""
-    patients, problems, seen = [], [], {}
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
-        columns = set(reader.fieldnames or ())
-        unknown = sorted(columns - set(REQUIRED) - set(OPTIONAL))
-        missing = [name for name in REQUIRED if name not in columns]
-        if unknown or missing:
-            what = f"unknown columns {unknown}" if unknown else f"missing columns {missing}"
-            raise ImportRefused([f"line 1: {what}; columns: {', '.join(REQUIRED + OPTIONAL)}"])
-        for raw in reader:
-            line = reader.line_num
-            values = {k: v.strip() for k, v in raw.items() if k and v and v.strip()}
-            try:
-                patient = Patient(line, msgspec.convert(values, PatientRow, strict=False))
-            except msgspec.ValidationError as exc:
-                problems.append(f"line {line}: {_reason(exc)}")
-                continue
-            for key in (patient.row.email.lower(), patient.username.lower()):
-                if key in seen:
-                    problems.append(f"line {line}: {key} appears twice (first on line {seen[key]})")
-                seen.setdefault(key, line)
-            patients.append(patient)
+        try:
+            return _checked_rows(reader)
+        except UnicodeDecodeError:
+            line = reader.line_num + 1
+            raise ImportRefused(
+                [f"line {line}: not UTF-8 text; save the file as CSV UTF-8"]
+            ) from None
+        except csv.Error as exc:
+            raise ImportRefused([f"line {reader.line_num}: not valid CSV ({exc})"]) from None
+
+
+def _checked_rows(reader: "csv.DictReader[str]") -> list[Patient]:
+    patients, problems, seen = [], [], {}
+    columns = set(reader.fieldnames or ())
+    unknown = sorted(columns - set(REQUIRED) - set(OPTIONAL))
+    missing = [name for name in REQUIRED if name not in columns]
+    if unknown or missing:
+        what = f"unknown columns {unknown}" if unknown else f"missing columns {missing}"
+        raise ImportRefused([f"line 1: {what}; columns: {', '.join(REQUIRED + OPTIONAL)}"])
+    for raw in reader:
+        line = reader.line_num
+        values = {k: v.strip() for k, v in raw.items() if k and v and v.strip()}
+        try:
+            patient = Patient(line, msgspec.convert(values, PatientRow, strict=False))
+        except msgspec.ValidationError as exc:
+            problems.append(f"line {line}: {_reason(exc)}")
+            continue
+        for key in (patient.row.email.lower(), patient.username.lower()):
+            if key in seen:
+                problems.append(f"line {line}: {key} appears twice (first on line {seen[key]})")
+            seen.setdefault(key, line)
+        patients.append(patient)
     if problems:
         raise ImportRefused(problems)
     return patients
