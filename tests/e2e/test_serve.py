@@ -133,6 +133,9 @@ def test_port_in_use_is_refused_before_anything_starts(tmp_path: Path) -> None:
         ["device", "add"],
         ["device", "list"],
         ["device", "rotate-secret"],
+        ["backup"],
+        ["restore"],
+        ["import", "patients"],
     ],
 )
 def test_every_command_has_help(command: list[str]) -> None:

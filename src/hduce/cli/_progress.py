@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import rich_click as click
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 
@@ -18,7 +19,7 @@ def progress(description: str, total: int | None) -> Iterator[Callable[[int], No
             MofNCompleteColumn(),
             TimeRemainingColumn(),
         )
-        with Progress(*columns, transient=True) as bar:
+        with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
             task = bar.add_task(description, total=total)
             yield lambda n=1: bar.advance(task, n)
         click.echo(f"{description}: done", err=True)
