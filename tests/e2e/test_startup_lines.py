@@ -48,3 +48,17 @@ def test_smtp_without_a_sender_is_warned_about_at_start(tmp_path: Path) -> None:
     warning, refusal = output.strip().splitlines()
     assert "SMTP_FROM" in warning and "e-mail" in warning, warning
     assert "already in use" in refusal
+
+
+def test_the_worker_warns_about_a_sender_without_a_relay(tmp_path: Path) -> None:
+    code, output = run(
+        ["worker"],
+        tmp_path,
+        SMTP_FROM="Clinic <noreply@clinic.example>",
+        DATABASE_URL=f"postgresql://clinic@127.0.0.1:{free_port()}/hduce",
+        HDUCE_NATS__URL=f"nats://127.0.0.1:{free_port()}",
+        HDUCE_DATABASE__CONNECT_TIMEOUT="1s",
+    )
+    assert code == 1, output
+    warning = next(line for line in output.splitlines() if "e-mail" in line)
+    assert "SMTP_URL" in warning and "skipped" in warning, warning
