@@ -59,8 +59,9 @@ def backup(ctx: click.Context, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with clear_errors(), services(settings) as urls, tempfile.TemporaryDirectory() as scratch:
         dump = Path(scratch) / DATABASE
-        # One snapshot of the database; document files are written before their rows and
-        # never changed, so every document the dump names is in the store when it is copied.
+        # One snapshot of the database, then the files: a file is stored before its row and
+        # never changed, so every document the dump names is copied (one deleted while the
+        # backup runs is the exception: it comes back without its file).
         run_pg_tool("pg_dump", "--format=custom", f"--file={dump}", f"--dbname={urls.database}")
         files = list(document_files(documents)) if documents else []
         with progress("backup", len(files) + 1) as advance:
