@@ -1,6 +1,7 @@
 """`hduce backup` a populated clinic, `hduce restore` it into a fresh data dir, find it all."""
 
 import hashlib
+import io
 import tarfile
 import uuid
 from collections.abc import AsyncIterator
@@ -138,4 +139,20 @@ def test_a_damaged_archive_is_refused_before_anything_changes(tmp_path: Path) ->
         tar.add(Path(__file__), arcname="database.dump")
     code, output = run(["restore", str(archive)], tmp_path)
     assert code == 1 and "not a readable HDuce backup" in output, output
+    assert not (tmp_path / "data").exists()
+
+
+def test_a_checksum_mismatch_is_refused_before_anything_changes(tmp_path: Path) -> None:
+    dump = tmp_path / "database.dump"
+    dump.write_bytes(b"PGDMP not really")
+    manifest = {"format": 1, "files": {"database.dump": {"sha256": "0" * 64, "size": 16}}}
+    archive = tmp_path / "tampered.tar"
+    with tarfile.open(archive, "w") as tar:
+        tar.add(dump, arcname="database.dump")
+        data = msgspec.json.encode(manifest)
+        info = tarfile.TarInfo("manifest.json")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    code, output = run(["restore", str(archive)], tmp_path)
+    assert code == 1 and "database.dump is damaged" in output, output
     assert not (tmp_path / "data").exists()

@@ -84,33 +84,29 @@ def restore(ctx: click.Context, path: Path, force: bool) -> None:
         fail(str(exc))
     if documents and any(document_files(documents)) and not force:
         fail(f"{documents} holds documents: restore into an empty data dir, or pass --force")
-    data_dir = resolve_data_dir(settings)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with (
-        clear_errors(),
-        services(settings) as urls,
-        tempfile.TemporaryDirectory(dir=data_dir, prefix=".restore-") as scratch,
-    ):
+    # Unpacked and checked under TMPDIR before the data dir or the database is touched.
+    with tempfile.TemporaryDirectory(prefix="hduce-restore-") as scratch:
         unpacked = Path(scratch)
         with progress("verify", len(files)) as advance:
             try:
                 unpack_verified(path, unpacked, advance)
             except ArchiveError as exc:
                 fail(str(exc))
-        if asyncio.run(_table_count(urls.database)) and not force:
-            fail("the database is not empty: restore into an empty data dir, or pass --force")
-        with progress("restore database", 1) as advance:
-            asyncio.run(_empty_schema(urls.database))
-            run_pg_tool(
-                "pg_restore",
-                "--no-owner",
-                "--no-privileges",
-                "--exit-on-error",
-                "--single-transaction",
-                f"--dbname={urls.database}",
-                str(unpacked / DATABASE),
-            )
-            advance(1)
+        with clear_errors(), services(settings) as urls:
+            if asyncio.run(_table_count(urls.database)) and not force:
+                fail("the database is not empty: restore into an empty data dir, or pass --force")
+            with progress("restore database", 1) as advance:
+                asyncio.run(_empty_schema(urls.database))
+                run_pg_tool(
+                    "pg_restore",
+                    "--no-owner",
+                    "--no-privileges",
+                    "--exit-on-error",
+                    "--single-transaction",
+                    f"--dbname={urls.database}",
+                    str(unpacked / DATABASE),
+                )
+                advance(1)
         restored = _move_documents(unpacked / DOCUMENTS, documents)
     click.echo(f"restored the database and {restored} document files from {path}")
 
