@@ -1,10 +1,12 @@
 """`hduce backup PATH` and `hduce restore PATH`: the database and the document store together."""
 
 import asyncio
+import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import asyncpg
 import rich_click as click
@@ -21,6 +23,7 @@ from hduce.cli._archive import (
 )
 from hduce.cli._common import clear_errors, fail, hduce, settings_from
 from hduce.cli._progress import progress
+from hduce.cli._startup import plugin_config
 from hduce.core.config import Settings
 from hduce.embedded import resolve_data_dir, services
 from hduce.plugins.documents.config import DocumentsConfig, storage_root
@@ -33,15 +36,20 @@ def document_root(settings: Settings) -> Path | None:
     """The document store of these settings, or None when the documents plugin is off."""
     with clear_errors():
         plugins = load_plugins(settings)
-    config = next((p.config for p in plugins if isinstance(p.config, DocumentsConfig)), None)
+    config = plugin_config(plugins, DocumentsConfig)
     return storage_root(config, str(resolve_data_dir(settings))) if config else None
 
 
-def run_pg_tool(tool: str, *args: str) -> None:
+def run_pg_tool(tool: str, database_url: str, *args: str) -> None:
     """Run `pg_dump` / `pg_restore` of the embedded PostgreSQL; exit 1 with its error line."""
-    result = subprocess.run(
-        [str(PG_BIN_DIR / tool), *args], capture_output=True, text=True, check=False
-    )
+    # The password goes in the environment: a command line is visible to every local user.
+    parts = urlsplit(database_url)
+    env = dict(os.environ)
+    if parts.password:
+        env["PGPASSWORD"] = unquote(parts.password)
+        parts = parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", "@", 1))
+    command = [str(PG_BIN_DIR / tool), f"--dbname={parts.geturl()}", *args]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     if result.returncode != 0:
         lines = [line for line in result.stderr.splitlines() if line.strip()]
         fail(f"{tool} failed: {lines[-1] if lines else f'exit code {result.returncode}'}")
@@ -62,7 +70,7 @@ def backup(ctx: click.Context, path: Path) -> None:
         # One snapshot of the database, then the files: a file is stored before its row and
         # never changed, so every document the dump names is copied (one deleted while the
         # backup runs is the exception: it comes back without its file).
-        run_pg_tool("pg_dump", "--format=custom", f"--file={dump}", f"--dbname={urls.database}")
+        run_pg_tool("pg_dump", urls.database, "--format=custom", f"--file={dump}")
         files = list(document_files(documents)) if documents else []
         with progress("backup", len(files) + 1) as advance:
             write_archive(path, dump, documents or Path(scratch) / DOCUMENTS, advance)
@@ -99,11 +107,11 @@ def restore(ctx: click.Context, path: Path, force: bool) -> None:
                 asyncio.run(_empty_schema(urls.database))
                 run_pg_tool(
                     "pg_restore",
+                    urls.database,
                     "--no-owner",
                     "--no-privileges",
                     "--exit-on-error",
                     "--single-transaction",
-                    f"--dbname={urls.database}",
                     str(unpacked / DATABASE),
                 )
                 advance(1)

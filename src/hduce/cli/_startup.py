@@ -23,7 +23,7 @@ def busy_port(settings: Settings, plugins: Sequence[HducePlugin]) -> str | None:
             f"port {server.port} on {server.host} is already in use "
             "(set --port or server.port / HDUCE_SERVER__PORT)"
         )
-    mqtt = _config(plugins, DevicesConfig)
+    mqtt = plugin_config(plugins, DevicesConfig)
     if mqtt and mqtt.port and not port_is_free(mqtt.host, mqtt.port):
         return (
             f"MQTT port {mqtt.port} on {mqtt.host} is already in use "
@@ -34,7 +34,7 @@ def busy_port(settings: Settings, plugins: Sequence[HducePlugin]) -> str | None:
 
 def warn_about_incomplete_channels(plugins: Sequence[HducePlugin]) -> None:
     """Log one warning per notification channel that is set up only partly (it sends nothing)."""
-    config = _config(plugins, NotificationsConfig)
+    config = plugin_config(plugins, NotificationsConfig)
     for problem in incomplete_channels(config) if config else []:
         logger.warning("%s", problem)
 
@@ -63,6 +63,6 @@ def incomplete_channels(config: NotificationsConfig) -> list[str]:
     return problems
 
 
-def _config(plugins: Sequence[HducePlugin], config_type: type[C]) -> C | None:
+def plugin_config(plugins: Sequence[HducePlugin], config_type: type[C]) -> C | None:
     """The config of the enabled plugin configured by `config_type`, if it is enabled."""
     return next((p.config for p in plugins if isinstance(p.config, config_type)), None)
