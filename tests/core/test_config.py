@@ -59,8 +59,11 @@ def config_error(path: Path | None = None, **environ: str) -> str:
 
 def test_defaults_without_file_or_environment() -> None:
     settings = load(JWT_SECRET=SECRET)
+    defaults = Settings()
     expected = msgspec.structs.replace(
-        Settings(), auth=msgspec.structs.replace(Settings().auth, jwt_secret=SECRET)
+        defaults,
+        auth=msgspec.structs.replace(defaults.auth, jwt_secret=SECRET),
+        server=msgspec.structs.replace(defaults.server, public_url="http://127.0.0.1:8000"),
     )
     assert settings == expected
     assert settings.environment == "production"
@@ -455,3 +458,58 @@ def test_masked_settings_hide_notification_credentials() -> None:
     for secret in ("smtp-pass-321", "smtp-pass-654", "c21zLXNlY3JldA=="):
         assert secret not in text
     assert "relay:587" in text
+
+
+# --- public_url and booleans --------------------------------------------------------------------
+
+
+def test_public_url_defaults_to_where_the_server_listens() -> None:
+    settings = load(HDUCE_ENVIRONMENT="development", HDUCE_SERVER__PORT="8123")
+    assert settings.server.public_url == "http://127.0.0.1:8123"
+    host = load(HDUCE_ENVIRONMENT="development", HDUCE_SERVER__HOST="10.1.2.3")
+    assert host.server.public_url == "http://10.1.2.3:8000"
+
+
+def test_an_explicit_public_url_is_kept() -> None:
+    url = "https://clinic.example"
+    settings = load(HDUCE_ENVIRONMENT="development", HDUCE_SERVER__PUBLIC_URL=url)
+    assert settings.server.public_url == url
+
+
+@pytest.mark.parametrize("public_url", ["", "http://127.0.0.1:8000", "http://localhost"])
+def test_production_refuses_a_loopback_public_url_on_a_public_interface(public_url: str) -> None:
+    message = config_error(
+        HDUCE_ENVIRONMENT="production",
+        JWT_SECRET=SECRET,
+        HDUCE_SERVER__HOST="0.0.0.0",
+        HDUCE_SERVER__PUBLIC_URL=public_url,
+    )
+    assert "`server.public_url`" in message and "HDUCE_SERVER__PUBLIC_URL" in message
+
+
+def test_production_on_loopback_keeps_a_loopback_public_url() -> None:
+    settings = load(HDUCE_ENVIRONMENT="production", JWT_SECRET=SECRET)
+    assert settings.server.public_url == "http://127.0.0.1:8000"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("yes", True),
+        ("no", False),
+        ("on", True),
+        ("off", False),
+        ("TRUE", True),
+        ("False", False),
+        ("1", True),
+        ("0", False),
+    ],
+)
+def test_booleans_accept_the_usual_words(value: str, expected: bool) -> None:
+    settings = load(HDUCE_ENVIRONMENT="development", DEBUG=value, HDUCE_WORKER__EMBEDDED=value)
+    assert settings.debug is expected and settings.worker.embedded is expected
+
+
+def test_a_boolean_that_is_no_word_names_the_key() -> None:
+    message = config_error(HDUCE_ENVIRONMENT="development", DEBUG="maybe")
+    assert "`debug`" in message and "DEBUG" in message

@@ -28,7 +28,9 @@ def test_example_equals_the_defaults() -> None:
     settings = load(EXAMPLE, JWT_SECRET=SECRET)
     defaults = Settings()
     expected = msgspec.structs.replace(
-        defaults, auth=msgspec.structs.replace(defaults.auth, jwt_secret=SECRET)
+        defaults,
+        auth=msgspec.structs.replace(defaults.auth, jwt_secret=SECRET),
+        server=msgspec.structs.replace(defaults.server, public_url="http://127.0.0.1:8000"),
     )
     loaded_top = msgspec.structs.asdict(settings)
     for name, default in msgspec.structs.asdict(expected).items():
@@ -85,7 +87,11 @@ def test_docker_config_needs_a_secret_and_listens_everywhere() -> None:
     path = REPO_ROOT / "config" / "docker.toml"
     with pytest.raises(ConfigError, match="jwt_secret"):
         load(path)
-    settings = load(path, JWT_SECRET=SECRET)
+    with pytest.raises(ConfigError, match="HDUCE_SERVER__PUBLIC_URL"):
+        load(path, JWT_SECRET=SECRET)
+    url = "https://clinic.example"
+    settings = load(path, JWT_SECRET=SECRET, HDUCE_SERVER__PUBLIC_URL=url)
+    assert settings.server.public_url == url
     assert settings.is_production
     assert (settings.server.host, settings.server.port) == ("0.0.0.0", 8000)
     assert settings.data_dir == "/data"

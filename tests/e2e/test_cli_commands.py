@@ -9,8 +9,8 @@ from tests.support.processes import hduce_env, hduce_process, processes_using
 
 
 def run(args: list[str], tmp_path: Path, **env: str) -> tuple[int, str]:
-    log = tmp_path / f"{'-'.join(args)}.log"
-    environment = hduce_env(HDUCE_DATA_DIR=str(tmp_path / "data"), **env)
+    log = tmp_path / f"{'-'.join(args).replace('/', '_')[-100:]}.log"
+    environment = hduce_env(**{"HDUCE_DATA_DIR": str(tmp_path / "data"), **env})
     with hduce_process(args, environment, log) as process:
         code = process.wait(timeout=60)
     return code, log.read_text()

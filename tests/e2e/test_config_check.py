@@ -66,3 +66,12 @@ def test_a_weak_secret_stops_every_command_with_exit_2(tmp_path: Path) -> None:
     assert code == 2, output
     (line,) = output.strip().splitlines()
     assert "`auth.jwt_secret` (JWT_SECRET)" in line and "placeholder" in line
+
+
+def test_a_loopback_public_url_on_a_public_interface_is_one_finding(tmp_path: Path) -> None:
+    environment = {**SAFE, "HDUCE_SERVER__HOST": "0.0.0.0"}
+    environment.pop("HDUCE_SERVER__PUBLIC_URL")
+    code, output = run(["config", "check"], tmp_path, **environment)
+    assert code == 1, output
+    (line,) = [line for line in output.splitlines() if "`server.public_url`" in line]
+    assert "0.0.0.0" in line and "HDUCE_SERVER__PUBLIC_URL" in line

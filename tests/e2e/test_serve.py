@@ -126,6 +126,16 @@ def test_port_in_use_is_refused_before_anything_starts(tmp_path: Path) -> None:
         ["config"],
         ["config", "show"],
         ["version"],
+        ["user", "list"],
+        ["user", "show"],
+        ["user", "reset-password"],
+        ["user", "deactivate"],
+        ["device", "add"],
+        ["device", "list"],
+        ["device", "rotate-secret"],
+        ["backup"],
+        ["restore"],
+        ["import", "patients"],
     ],
 )
 def test_every_command_has_help(command: list[str]) -> None:

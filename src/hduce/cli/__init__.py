@@ -1,6 +1,14 @@
 """The `hduce` command line."""
 
-from hduce.cli import _manage, _search, _server  # noqa: F401  (registers the commands)
+from hduce.cli import (  # noqa: F401  (registers the commands)
+    _accounts,
+    _backup,
+    _devices,
+    _import,
+    _manage,
+    _search,
+    _server,
+)
 from hduce.cli._common import hduce
 
 __all__ = ["hduce", "main"]

@@ -11,18 +11,20 @@ from typing import Any, NoReturn, TypeVar
 import rich_click as click
 
 from hduce import __version__
-from hduce.bootstrap import load_plugins
+from hduce.bootstrap import build_context, load_plugins, setup_plugins
 from hduce.core.config import ConfigError, Settings, load_settings
 from hduce.core.db import DatabaseUnavailable, open_database
+from hduce.core.errors import HduceError
 from hduce.core.logging import configure_logging
 from hduce.core.migrations import MigrationFailed, apply_migrations
 from hduce.core.plugin import HducePlugin
 from hduce.core.tasks import BrokerUnavailable, check_jetstream
-from hduce.embedded import development_secret
+from hduce.embedded import development_secret, services
 from hduce.piccolo_conf import DB
 from hduce.runtime import EmbeddedServiceError
 
 EXIT_FAILURE, EXIT_CONFIG = 1, 2
+
 T = TypeVar("T")
 P = TypeVar("P", bound=HducePlugin)
 RUNTIME_ERRORS = (DatabaseUnavailable, BrokerUnavailable, EmbeddedServiceError, MigrationFailed)
@@ -79,6 +81,25 @@ def enabled_plugin(ctx: click.Context, plugin_type: type[P]) -> tuple[Settings, 
     return settings, plugins, found
 
 
+def run_with_plugin(
+    ctx: click.Context, plugin_type: type[P], work: Callable[[P], Awaitable[T]]
+) -> T:
+    """Run `work` with the plugin set up (as a worker would), the database open and migrated.
+
+    A refused change (`HduceError`) is one line and exit 1.
+    """
+    settings, plugins, plugin = enabled_plugin(ctx, plugin_type)
+    with clear_errors(), services(settings) as urls:
+        context = build_context(settings, "worker", urls.database, urls.nats)
+        setup_plugins(context, plugins)
+        try:
+            return asyncio.run(with_database(settings, urls.database, lambda: work(plugin)))
+        except HduceError as exc:
+            fail(exc.detail)
+        finally:
+            asyncio.run(context.registry.close())
+
+
 def terminate_gracefully() -> None:
     """Let SIGTERM unwind like Ctrl-C so embedded servers are always stopped."""
 
@@ -104,14 +125,15 @@ def hduce(ctx: click.Context, config: str | None) -> None:
         os.environ["HDUCE_CONFIG"] = config
 
 
-def run_migrations(settings: Settings, database_url: str, *, quiet: bool) -> None:
-    asyncio.run(_migrate(settings, database_url, quiet=quiet))
+def run_migrations(settings: Settings, database_url: str, *, quiet: bool) -> list[str]:
+    """Apply pending migrations; the ones applied."""
+    return asyncio.run(_migrate(settings, database_url, quiet=quiet))
 
 
-async def _migrate(settings: Settings, database_url: str, *, quiet: bool) -> None:
+async def _migrate(settings: Settings, database_url: str, *, quiet: bool) -> list[str]:
     DB.configure(database_url)
     async with open_database(DB, settings.database):
-        await apply_migrations(quiet=quiet)
+        return await apply_migrations(quiet=quiet)
 
 
 async def with_database(

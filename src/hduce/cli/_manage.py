@@ -1,31 +1,28 @@
 """`hduce db`, `user`, `config` (`show`, `check`), `audit` and `version`."""
 
 import asyncio
-import functools
 import os
 import sys
+from collections.abc import Awaitable
 
 import asyncpg
 import msgspec
 import rich_click as click
 
 from hduce import __version__
-from hduce.bootstrap import build_context, setup_plugins
 from hduce.cli._common import (
     EXIT_FAILURE,
     clear_errors,
-    enabled_plugin,
     fail,
     hduce,
+    run_with_plugin,
     settings_from,
-    with_database,
 )
 from hduce.cli._safety import unsafe_settings
-from hduce.contracts.identity import Role
+from hduce.contracts.identity import DirectoryEntry, Role
 from hduce.core.config import Settings, load_settings, masked_settings
 from hduce.core.config.masking import mask_url
 from hduce.core.db import open_database
-from hduce.core.errors import HduceError
 from hduce.embedded import embedded_postgres, services
 from hduce.piccolo_conf import DB
 from hduce.plugins.audit.chain import ChainReport, verify_chain
@@ -98,16 +95,13 @@ def user_create(
     password_stdin: bool,
 ) -> None:
     """Create an active account with a verified e-mail address (bootstraps the first admin)."""
-    settings, plugins, auth = enabled_plugin(ctx, AuthPlugin)
     if password_stdin:
         password = click.get_text_stream("stdin").readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with clear_errors(), services(settings) as urls:
-        context = build_context(settings, "worker", urls.database, urls.nats)
-        setup_plugins(context, plugins)
-        create = functools.partial(
-            auth.registration.create_account,
+
+    def create(auth: AuthPlugin) -> Awaitable[DirectoryEntry]:
+        return auth.registration.create_account(
             email=email,
             username=username,
             password=password,
@@ -115,10 +109,8 @@ def user_create(
             first_name=first_name,
             last_name=last_name,
         )
-        try:
-            entry = asyncio.run(with_database(settings, urls.database, create))
-        except HduceError as exc:
-            fail(exc.detail)
+
+    entry = run_with_plugin(ctx, AuthPlugin, create)
     roles_shown = ",".join(sorted(entry.roles))
     click.echo(f"created {entry.username} <{entry.email}> {roles_shown} {entry.id}")
 

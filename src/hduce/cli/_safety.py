@@ -5,6 +5,7 @@ from collections.abc import Callable, Mapping
 from urllib.parse import parse_qs, urlsplit
 
 from hduce.core.config import ConfigError, Finding, Settings, decode_section
+from hduce.core.config.addresses import is_local
 from hduce.core.config.production import production_findings
 from hduce.plugins.devices.config import DevicesConfig
 from hduce.plugins.notifications.channels.email import smtp_settings
@@ -13,18 +14,6 @@ from hduce.plugins.search.config import SearchConfig
 
 Check = Callable[[Settings, Mapping[str, str]], list[Finding]]
 SAFE_SSLMODES = frozenset({"require", "verify-ca", "verify-full"})
-
-
-def is_local(host: str | None) -> bool:
-    """Whether `host` is this machine (a name or a loopback address)."""
-    if not host:
-        return False
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _environment(settings: Settings, _environ: Mapping[str, str]) -> list[Finding]:
@@ -43,6 +32,8 @@ def _logging(settings: Settings, _environ: Mapping[str, str]) -> list[Finding]:
 
 def _public_url(settings: Settings, _environ: Mapping[str, str]) -> list[Finding]:
     parts = urlsplit(settings.server.public_url)
+    if is_local(parts.hostname) and not is_local(settings.server.host):
+        return []  # production_findings names it, with the interface it listens on
     if is_local(parts.hostname):
         problem = "points at this machine: links in e-mails will not reach anyone"
     elif parts.scheme != "https":

@@ -1,13 +1,11 @@
 """`hduce search reindex`."""
 
-import asyncio
-
 import rich_click as click
 
-from hduce.bootstrap import build_context, setup_plugins
-from hduce.cli._common import clear_errors, enabled_plugin, hduce, with_database
-from hduce.embedded import services
+from hduce.cli._common import hduce, run_with_plugin
+from hduce.cli._progress import progress
 from hduce.plugins.search import SearchPlugin
+from hduce.plugins.search.indexer import ReindexReport
 
 
 @hduce.group("search")
@@ -19,13 +17,11 @@ def search_group() -> None:
 @click.pass_context
 def search_reindex(ctx: click.Context) -> None:
     """Rebuild the search index from its sources (e.g. after switching to Meilisearch)."""
-    settings, plugins, search = enabled_plugin(ctx, SearchPlugin)
-    with clear_errors(), services(settings) as urls:
-        context = build_context(settings, "worker", urls.database, urls.nats)
-        setup_plugins(context, plugins)
-        try:
-            report = asyncio.run(with_database(settings, urls.database, search.reindex))
-        finally:
-            asyncio.run(context.registry.close())
+
+    async def work(search: SearchPlugin) -> ReindexReport:
+        with progress("reindex", None) as advance:
+            return await search.reindex(advance)
+
+    report = run_with_plugin(ctx, SearchPlugin, work)
     counts = ", ".join(f"{count} {kind}" for kind, count in report.written.items())
     click.echo(f"reindexed {counts}; pruned {report.pruned}; {report.seconds:.2f}s")

@@ -16,8 +16,8 @@ from hduce.cli._common import (
     terminate_gracefully,
     with_signing_secret,
 )
+from hduce.cli._startup import busy_port, warn_about_incomplete_channels
 from hduce.embedded import services
-from hduce.runtime import port_is_free
 
 
 @hduce.command()
@@ -48,10 +48,11 @@ def serve(
     os.environ.update({k: str(v) for k, v in overrides.items() if v})
     settings = settings_from(ctx)
     with clear_errors():
-        load_plugins(settings)
+        plugins = load_plugins(settings)
+        warn_about_incomplete_channels(plugins)
+    if problem := busy_port(settings, plugins):
+        fail(problem)
     server = settings.server
-    if not port_is_free(server.host, server.port):
-        fail(f"port {server.port} on {server.host} is already in use (set --port or server.port)")
     settings = with_signing_secret(ctx, settings)
     terminate_gracefully()
     with clear_errors(), services(settings) as urls:
@@ -80,6 +81,8 @@ def worker(ctx: click.Context, concurrency: int | None) -> None:
     from hduce.worker import run_worker
 
     settings = with_signing_secret(ctx, settings_from(ctx))
+    with clear_errors():
+        warn_about_incomplete_channels(load_plugins(settings))
     terminate_gracefully()
     with clear_errors(), services(settings) as urls:
         asyncio.run(
@@ -95,4 +98,5 @@ def migrate(ctx: click.Context) -> None:
     """Apply pending database migrations."""
     settings = settings_from(ctx)
     with clear_errors(), services(settings) as urls:
-        run_migrations(settings, urls.database, quiet=False)
+        if not run_migrations(settings, urls.database, quiet=False):
+            click.echo("no migration to apply: the database is up to date")

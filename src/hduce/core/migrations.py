@@ -7,7 +7,9 @@ import os
 from pathlib import Path
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.apps.migrations.commands.base import BaseMigrationManager
 from piccolo.apps.migrations.commands.forwards import run_forwards
+from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.finder import engine_finder
 
 logger = logging.getLogger("hduce.migrations")
@@ -30,15 +32,36 @@ def migrations_folder(app_name: str) -> str:
     return str(migrations_root() / app_name)
 
 
-async def apply_migrations(*, quiet: bool = False) -> None:
-    """Apply every pending migration; `quiet` logs Piccolo's report instead of printing it."""
+async def apply_migrations(*, quiet: bool = False) -> list[str]:
+    """Apply every pending migration and return them as `app/id`, in the order they ran.
+
+    Each applied migration, and a summary, is one INFO log line (nothing when none ran), or
+    without `quiet` one printed line. Piccolo's own banner only reaches DEBUG.
+    """
+    await BaseMigrationManager().create_migration_table()
+    before = await _applied()
     report = io.StringIO()
-    with contextlib.redirect_stdout(report) if quiet else contextlib.nullcontext():
+    with contextlib.redirect_stdout(report):
         result = await run_forwards(app_name="all")
-    if report.getvalue().strip():
-        logger.info("migrations:\n%s", report.getvalue().strip())
+    logger.debug("piccolo: %s", report.getvalue().strip())
+    applied = [name for name in await _applied() if name not in before]
+    lines = [f"applied {name}" for name in applied]
+    if applied:
+        lines.append(f"{len(applied)} migration{'s' if len(applied) != 1 else ''} applied")
+    for line in lines:
+        if quiet:
+            logger.info("%s", line)
+        else:
+            print(line)
     if not result.success:
         raise MigrationFailed(f"migrations failed: {result.message}")
+    return applied
+
+
+async def _applied() -> list[str]:
+    """Every migration recorded as run, as `app/id`, in the order it ran."""
+    rows = await Migration.select(Migration.app_name, Migration.name).order_by(Migration.id)
+    return [f"{row['app_name']}/{row['name']}" for row in rows]
 
 
 def raw_sql_migration(

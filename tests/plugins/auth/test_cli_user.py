@@ -1,7 +1,6 @@
 """`hduce user create` bootstraps an active, verified admin in a real subprocess."""
 
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -9,17 +8,15 @@ import asyncpg
 from click.testing import CliRunner
 
 from hduce.cli import hduce
-from tests.conftest import TEST_JWT_SECRET
-from tests.support.processes import REPO_ROOT, TEST_CONFIG, hduce_env
+from tests.support.cli import FAST_PASSWORDS, run_hduce
 
-CONFIG_EXTRA = """
+CONFIG_EXTRA = (
+    """
 [plugins]
 enabled = ["metrics", "audit", "auth", "users"]
-
-[plugins.auth]
-argon2_memory_kib = 1024
-argon2_time_cost = 1
 """
+    + FAST_PASSWORDS
+)
 
 
 def run_create(
@@ -30,22 +27,15 @@ def run_create(
     password: str,
     extra_config: str = CONFIG_EXTRA,
 ) -> subprocess.CompletedProcess[str]:
-    config = tmp_path / "hduce.toml"
-    config.write_text(TEST_CONFIG.read_text() + extra_config)
-    env = hduce_env(
-        DATABASE_URL=database_url,
-        HDUCE_NATS__URL=nats_url,
-        JWT_SECRET=TEST_JWT_SECRET,
-        HDUCE_DATA_DIR=str(tmp_path / "data"),
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "hduce", "--config", str(config), "user", "create", *args],
-        input=password + "\n",
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO_ROOT,
-        timeout=120,
+    return run_hduce(
+        tmp_path,
+        database_url,
+        nats_url,
+        "user",
+        "create",
+        *args,
+        stdin=password + "\n",
+        extra_config=extra_config,
     )
 
 

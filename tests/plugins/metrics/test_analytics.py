@@ -87,14 +87,29 @@ async def test_a_day_of_appointments_in_figures(clinic: Clinic) -> None:
     assert in_app[1] - in_app[0] == 4  # three bookings, one cancellation
 
 
-async def test_the_default_period_is_the_last_30_days(clinic: Clinic) -> None:
+async def test_the_default_period_is_the_last_and_the_next_30_days(clinic: Clinic) -> None:
     admin = await clinic.member("admin")
     before = datetime.now(UTC)
     body = (await clinic.client.get(ANALYTICS, headers=admin.headers)).json()
-    end = datetime.fromisoformat(body["end"])
-    assert before <= end <= datetime.now(UTC)
-    assert end - datetime.fromisoformat(body["start"]) == timedelta(days=30)
+    start, end = datetime.fromisoformat(body["start"]), datetime.fromisoformat(body["end"])
+    ahead = timedelta(days=30)
+    assert before + ahead <= end <= datetime.now(UTC) + ahead, "upcoming visits are counted"
+    assert end - start == timedelta(days=60)
     assert set(body["sections"]) == {"accounts", "appointments", "notifications"}
+
+
+async def test_dates_are_whole_days_in_utc(clinic: Clinic) -> None:
+    admin = await clinic.member("admin")
+    params = {"start": "2026-12-01", "end": "2026-12-08"}
+    response = await clinic.client.get(ANALYTICS, params=params, headers=admin.headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    start, end = datetime.fromisoformat(body["start"]), datetime.fromisoformat(body["end"])
+    assert (start, end) == (datetime(2026, 12, 1, tzinfo=UTC), datetime(2026, 12, 8, tzinfo=UTC))
+    only_start = await clinic.client.get(
+        ANALYTICS, params={"start": "2026-12-01"}, headers=admin.headers
+    )
+    assert only_start.status_code == 200, only_start.text
 
 
 @pytest.mark.parametrize(
@@ -104,6 +119,7 @@ async def test_the_default_period_is_the_last_30_days(clinic: Clinic) -> None:
         ({"start": "2026-12-01T00:00:00"}, "start: a UTC offset is required"),
         ({"start": "2020-01-01T00:00:00Z", "end": "2026-01-01T00:00:00Z"}, "366 days"),
         ({"start": "yesterday"}, "start"),
+        ({"end": "2026-13-01"}, "end"),
     ],
 )
 async def test_a_bad_period_is_a_clear_422(

@@ -10,6 +10,7 @@ from hduce.core.config import Settings
 from tests.plugins.notifications.conftest import notifications_settings
 from tests.plugins.notifications.test_identity_messages import login, register
 from tests.plugins.users.clinic import Clinic, running_clinic
+from tests.support.analytics import analytics_sections, this_hour
 from tests.support.mail import token_in
 
 LOGGER = "hduce.notifications.email"
@@ -48,4 +49,19 @@ async def test_the_verification_link_can_be_followed_from_the_log(
     rows = await clinic.fetch(
         "SELECT d.status FROM delivery d WHERE d.channel = 'email' AND d.address = $1", email
     )
-    assert [r["status"] for r in rows] == ["sent"]
+    assert [r["status"] for r in rows] == ["logged"], "written to the log is not sent"
+
+
+async def test_analytics_count_logged_e_mails_apart_from_sent(
+    clinic: Clinic, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger=LOGGER)
+    admin = await clinic.member("admin")
+    start, end = this_hour()
+    before = (await analytics_sections(clinic, admin, start, end))["notifications"]
+    await logged_mail_to(caplog, await register(clinic))
+    after = (await analytics_sections(clinic, admin, start, end))["notifications"]
+    email_before = before["by_channel"].get("email", {})
+    email_after = after["by_channel"]["email"]
+    assert email_after["logged"] > email_before.get("logged", 0)
+    assert email_after.get("sent", 0) == email_before.get("sent", 0)

@@ -111,4 +111,7 @@ async def test_the_reindex_command_rebuilds_from_scratch(
     output = log.read_text()
     assert code == 0, output
     assert "reindexed" in output
+    done = [line for line in output.splitlines() if line.startswith("reindex: ")]
+    assert done and done[-1].endswith(" done"), "not a terminal: plain progress lines"
+    assert int(done[-1].split()[1]) >= 1
     await wait_for_entry(raw_pool, "patient", patient.id)

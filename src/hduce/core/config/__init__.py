@@ -7,6 +7,8 @@ from typing import Any, TypeVar
 
 import msgspec
 
+from hduce.core.config.addresses import listening_url
+from hduce.core.config.booleans import normalise_booleans
 from hduce.core.config.durations import Duration
 from hduce.core.config.masking import masked_settings
 from hduce.core.config.production import Finding, production_findings
@@ -76,6 +78,7 @@ def load_settings(
     except ConfigError as exc:
         origin = environment_variable_for(exc.key, environ) or str(path or "config")
         raise ConfigError(f"{origin}: {exc}", key=exc.key) from None
+    settings = _with_public_url(settings)
     if production_rules:
         _check_production(settings, environ)
     return settings
@@ -86,10 +89,22 @@ def decode_section(
 ) -> SectionT:
     """Decode one raw mapping into a settings struct, naming the bad key on failure."""
     try:
+        raw = normalise_booleans(raw, kind)
         return msgspec.convert(raw, kind, strict=False, dec_hook=_decode_custom)
     except msgspec.ValidationError as exc:
         key, reason = _describe(str(exc), prefix)
         raise ConfigError(f"{origin}: {reason}" if origin else reason, key=key) from None
+
+
+def _with_public_url(settings: Settings) -> Settings:
+    """Fill an empty `server.public_url` with the URL the server listens on."""
+    server = settings.server
+    if server.public_url:
+        return settings
+    public_url = listening_url(server.host, server.port)
+    return msgspec.structs.replace(
+        settings, server=msgspec.structs.replace(server, public_url=public_url)
+    )
 
 
 def _gather_plugin_sections(raw: dict[str, Any]) -> dict[str, Any]:

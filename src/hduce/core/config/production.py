@@ -1,8 +1,10 @@
-"""What production start-up refuses: weak signing secrets and debug mode."""
+"""What production start-up refuses: weak signing secrets, debug mode, links to loopback."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
+from hduce.core.config.addresses import is_local
 from hduce.core.config.secrets import SUGGESTION, secret_problem
 from hduce.core.config.settings import Settings
 from hduce.core.config.sources import environment_name
@@ -51,4 +53,19 @@ def production_findings(settings: Settings, environ: Mapping[str, str]) -> list[
         variable = _variable("debug", environ)
         message = f"`debug` ({variable}) is on: it sends tracebacks to clients; never in production"
         found.append(Finding("debug", message))
+    found.extend(_loopback_links(settings, environ))
     return found
+
+
+def _loopback_links(settings: Settings, environ: Mapping[str, str]) -> list[Finding]:
+    """Links to this machine from a server others reach: nobody could follow them."""
+    server = settings.server
+    if is_local(server.host) or not is_local(urlsplit(server.public_url).hostname):
+        return []
+    variable = _variable("server.public_url", environ)
+    message = (
+        f"`server.public_url` ({variable}) is {server.public_url} while the server listens on "
+        f"{server.host or 'every interface'}: links in messages would point at this machine; "
+        "set it to the address patients use (e.g. https://clinic.example)"
+    )
+    return [Finding("server.public_url", message)]

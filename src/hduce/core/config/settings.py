@@ -18,8 +18,11 @@ class ServerSettings(Section):
     port: int = 8000
     request_max_body_size: int = 10_000_000
     rate_limit_per_minute: int = 1000
-    public_url: str = "http://127.0.0.1:8000"
-    """Where patients and staff reach the clinic's web front end; links in messages start here."""
+    public_url: str = ""
+    """Where patients and staff reach the clinic; links in messages start here.
+
+    Empty: `http://<host>:<port>` of this server (a wildcard host is reached through 127.0.0.1).
+    """
     trusted_proxies: tuple[str, ...] = ()
     """Addresses (or networks) whose `X-Forwarded-For` / `-Proto` are believed; none by default."""
     body_timeout: Duration = Duration(15)

@@ -1,7 +1,6 @@
 """The documents plugin: streamed uploads, content-addressed files, text and entity extraction."""
 
 from collections.abc import Sequence
-from pathlib import Path
 
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
@@ -11,7 +10,7 @@ from hduce.core.context import AppContext
 from hduce.core.personal_data import RowQueries
 from hduce.core.plugin import HducePlugin
 from hduce.plugins.documents.analytics import DocumentAnalytics
-from hduce.plugins.documents.config import DocumentsConfig
+from hduce.plugins.documents.config import DocumentsConfig, storage_root
 from hduce.plugins.documents.env import Env
 from hduce.plugins.documents.extraction import ExtractionOptions
 from hduce.plugins.documents.ocr import check_models
@@ -36,7 +35,7 @@ class DocumentsPlugin(HducePlugin):
         super().setup(context)
         assert isinstance(self.config, DocumentsConfig)
         check_models(ExtractionOptions.from_config(self.config).ocr)
-        root = Path(self.config.storage_dir or Path(context.settings.data_dir) / "documents")
+        root = storage_root(self.config, context.settings.data_dir)
         blobs = BlobStore(root.absolute())
         blobs.secure()
         env = Env(context, self.config, DocumentStore(context.db), blobs)

@@ -1,5 +1,6 @@
 """Settings of the documents plugin (`[plugins.documents]`)."""
 
+from pathlib import Path
 from typing import Annotated, Literal
 
 from msgspec import Meta
@@ -56,3 +57,8 @@ class DocumentsConfig(Section):
     """Resolution scanned PDF pages are rendered at for OCR."""
     max_page_size: int = 100
     """Largest page of `GET /api/v1/documents`."""
+
+
+def storage_root(config: DocumentsConfig, data_dir: str) -> Path:
+    """The document store: `storage_dir`, else `<data_dir>/documents`."""
+    return Path(config.storage_dir or Path(data_dir) / "documents")

@@ -2,7 +2,6 @@
 
 import asyncio
 import contextlib
-from datetime import datetime
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
@@ -72,8 +71,12 @@ class AnalyticsController(Controller):
     async def get_analytics(
         self,
         clinic_analyst: NamedDependency[ClinicAnalyst],
-        start: FromQuery[datetime | None] = None,
-        end: FromQuery[datetime | None] = None,
+        start: FromQuery[str | None] = None,
+        end: FromQuery[str | None] = None,
     ) -> ClinicAnalytics:
-        """Appointments, accounts and deliveries over `[start, end)` (default: the last 30 days)."""
+        """Appointments, accounts and deliveries over `[start, end)`.
+
+        `start`/`end`: a date (`2026-12-01`, midnight UTC) or a date-time with an offset.
+        Default: the last 30 days and the next 30 (upcoming appointments count).
+        """
         return await clinic_analyst.analyse(start, end)

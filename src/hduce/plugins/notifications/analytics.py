@@ -22,7 +22,8 @@ class DeliveryFigures(msgspec.Struct, frozen=True, kw_only=True):
     """Deliveries created in the period."""
 
     by_channel: dict[str, dict[str, int]]
-    """Per channel, deliveries per status (`sent`, `failed`, `skipped`, `pending`, `deferred`)."""
+    """Per channel, deliveries per status (`sent`, `logged`, `failed`, `skipped`, `pending`,
+    `deferred`); `logged`: e-mail written to the log, not sent."""
     failure_rate: float | None
     """Failed over sent plus failed, all channels."""
     median_send_delay_seconds: float | None

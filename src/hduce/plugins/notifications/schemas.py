@@ -10,7 +10,8 @@ from hduce.contracts.notifications import Category
 from hduce.core.schemas import ClockTime, format_clock, parse_clock
 
 ChannelName = Literal["email", "sms", "push", "in_app"]
-DeliveryStatus = Literal["pending", "sent", "failed", "skipped", "deferred"]
+DeliveryStatus = Literal["pending", "sent", "logged", "failed", "skipped", "deferred"]
+"""`logged`: written to the log instead of sent (development, no SMTP relay)."""
 
 
 class InboxItem(msgspec.Struct, frozen=True, kw_only=True):

@@ -11,6 +11,7 @@ import asyncpg
 from hduce.core.context import AppContext
 from hduce.core.events import EventMeta
 from hduce.plugins.notifications.channels.base import Channel, DeliveryError, OutgoingMessage
+from hduce.plugins.notifications.channels.email_log import LoggedEmailChannel
 from hduce.plugins.notifications.config import NotificationsConfig
 from hduce.plugins.notifications.events import DeliveryDue
 
@@ -55,15 +56,19 @@ class DeliverySender:
                 text=row["body_text"],
                 html=row["body_html"],
             )
+            channel = self._channels[row["channel"]]
             try:
-                await self._channels[row["channel"]].send(message)
+                await channel.send(message)
             except DeliveryError as exc:
                 await self._record_failure(row, exc)
                 return
+            # Written to the log reaches nobody: analytics must not count it as sent.
+            status = "logged" if isinstance(channel, LoggedEmailChannel) else "sent"
             await db.fetchrow(
-                "UPDATE delivery SET status = 'sent', sent_at = now(), attempts = attempts + 1, "
+                "UPDATE delivery SET status = $2, sent_at = now(), attempts = attempts + 1, "
                 "next_attempt_at = NULL, updated_at = now() WHERE id = $1",
                 delivery_id,
+                status,
             )
 
     async def _record_failure(self, row: asyncpg.Record, error: DeliveryError) -> None:

@@ -1,6 +1,6 @@
 """The search plugin: one permission-aware search over patients, appointments and documents."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
@@ -60,10 +60,10 @@ class SearchPlugin(HducePlugin):
     async def _health(self) -> HealthStatus:
         return await self.backend.health()
 
-    async def reindex(self) -> ReindexReport:
+    async def reindex(self, progress: Callable[[int], None] = lambda _: None) -> ReindexReport:
         """Rebuild the whole index from the sources (`hduce search reindex`)."""
         assert isinstance(self.config, SearchConfig)
-        return await self.indexer.reindex(self.config.reindex_batch_size)
+        return await self.indexer.reindex(self.config.reindex_batch_size, progress)
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """`GET /search`."""

@@ -4,7 +4,7 @@ import logging
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import msgspec
 
@@ -67,8 +67,13 @@ class Indexer:
         for start in range(0, len(ids), REFRESH_BATCH):
             await self.refresh(kind, ids[start : start + REFRESH_BATCH])
 
-    async def reindex(self, batch_size: int) -> ReindexReport:
-        """Rewrite every entry from the sources, then drop entries no source produced."""
+    async def reindex(
+        self, batch_size: int, progress: Callable[[int], None] = lambda _: None
+    ) -> ReindexReport:
+        """Rewrite every entry from the sources, then drop entries no source produced.
+
+        `progress` hears how many entries each page wrote.
+        """
         began = time.perf_counter()
         started = (await self._db.fetchrow("SELECT now()"))[0]
         written: dict[str, int] = {}
@@ -76,7 +81,9 @@ class Indexer:
             written[kind], after = 0, None
             while True:
                 entries, after = await source.page(after, batch_size)
-                written[kind] += len(await self._backend.upsert(entries))
+                count = len(await self._backend.upsert(entries))
+                written[kind] += count
+                progress(count)
                 if after is None:
                     break
         pruned = await self._backend.prune(started)

@@ -1,5 +1,7 @@
 """Creating accounts: self-registration and the bootstrap of staff accounts."""
 
+from datetime import date
+
 from asyncpg.exceptions import UniqueViolationError
 
 from hduce.contracts.events import UserRegistered
@@ -72,9 +74,13 @@ class RegistrationService:
         roles: list[str],
         first_name: str,
         last_name: str,
+        phone: str | None = None,
+        date_of_birth: date | None = None,
     ) -> DirectoryEntry:
-        """An active account with a verified e-mail address (`hduce user create`)."""
-        profile = ProfileFields(first_name=first_name, last_name=last_name)
+        """An active account with a verified e-mail address (`hduce user create`, `import`)."""
+        profile = ProfileFields(
+            first_name=first_name, last_name=last_name, phone=phone, date_of_birth=date_of_birth
+        )
         account = await self._create(
             email, username, password, roles, AccountStatus.ACTIVE, profile, verified=True
         )

@@ -1,0 +1,97 @@
+"""`hduce user list/show/reset-password/deactivate` and `hduce device add/list/rotate-secret`."""
+
+import hashlib
+import uuid
+from pathlib import Path
+
+import asyncpg
+
+from tests.support.cli import run_hduce
+
+PASSWORD = "ferric-meadow-lantern-58"
+
+
+def create(tmp_path: Path, migrated: str, nats_url: str, *roles: str) -> tuple[str, str]:
+    tag = uuid.uuid4().hex[:8]
+    email, username = f"op-{tag}@clinic.example", f"op_{tag}"
+    role_args = [arg for role in roles for arg in ("--role", role)]
+    args = ("user", "create", "--email", email, "--username", username, *role_args)
+    result = run_hduce(
+        tmp_path, migrated, nats_url, *args, "--password-stdin", stdin=PASSWORD + "\n"
+    )
+    assert result.returncode == 0, result.stderr
+    return email, username
+
+
+async def test_list_show_reset_and_deactivate_accounts(
+    tmp_path: Path, migrated: str, nats_url: str, raw_pool: asyncpg.Pool
+) -> None:
+    create(tmp_path, migrated, nats_url, "admin")  # the last admin may not be deactivated
+    email, username = create(tmp_path, migrated, nats_url, "doctor")
+
+    listed = run_hduce(tmp_path, migrated, nats_url, "user", "list", "--search", username)
+    assert listed.returncode == 0, listed.stderr
+    (line,) = listed.stdout.strip().splitlines()
+    assert username in line and email in line and "doctor" in line and "active" in line
+
+    shown = run_hduce(tmp_path, migrated, nats_url, "user", "show", email)
+    assert shown.returncode == 0, shown.stderr
+    assert f"username: {username}" in shown.stdout and "status: active" in shown.stdout
+    missing = run_hduce(tmp_path, migrated, nats_url, "user", "show", "nobody@clinic.example")
+    assert missing.returncode == 1 and "no account" in missing.stderr
+
+    reset = run_hduce(tmp_path, migrated, nats_url, "user", "reset-password", username)
+    assert reset.returncode == 0, reset.stderr
+    assert "reset link" in reset.stdout
+    row = await raw_pool.fetchrow("SELECT must_reset_password FROM account WHERE email = $1", email)
+    assert row["must_reset_password"] is True
+
+    gone = run_hduce(tmp_path, migrated, nats_url, "user", "deactivate", email)
+    assert gone.returncode == 0, gone.stderr
+    status = await raw_pool.fetchval("SELECT status FROM account WHERE email = $1", email)
+    assert status == "deactivated"
+    again = run_hduce(tmp_path, migrated, nats_url, "user", "deactivate", email)
+    assert again.returncode == 1 and "already deactivated" in again.stderr
+    audited = await raw_pool.fetchval(
+        "SELECT count(*) FROM audit_event WHERE action = 'auth.account_deactivated' "
+        "AND subject_id = (SELECT id FROM account WHERE email = $1)",
+        email,
+    )
+    assert audited == 1
+
+
+async def test_add_list_and_rotate_a_device(
+    tmp_path: Path, migrated: str, nats_url: str, raw_pool: asyncpg.Pool
+) -> None:
+    create(tmp_path, migrated, nats_url, "admin")  # the audit log's actor
+    serial = f"SN-{uuid.uuid4().hex[:10]}"
+    added = run_hduce(
+        tmp_path, migrated, nats_url, "device", "add", "--kind", "thermometer",
+        "--name", "Ward thermometer", "--serial", serial,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    fields = dict(line.split(": ", 1) for line in added.stdout.strip().splitlines())
+    device_id, secret = fields["device_id"], fields["secret"]
+    stored = await raw_pool.fetchval(
+        "SELECT secret_hash FROM device WHERE id = $1", uuid.UUID(device_id)
+    )
+    assert stored == hashlib.sha256(secret.encode()).hexdigest()
+
+    listed = run_hduce(tmp_path, migrated, nats_url, "device", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert any(device_id in line and serial in line for line in listed.stdout.splitlines())
+
+    rotated = run_hduce(tmp_path, migrated, nats_url, "device", "rotate-secret", device_id)
+    assert rotated.returncode == 0, rotated.stderr
+    new = dict(line.split(": ", 1) for line in rotated.stdout.strip().splitlines())["secret"]
+    assert new != secret
+    stored = await raw_pool.fetchval(
+        "SELECT secret_hash FROM device WHERE id = $1", uuid.UUID(device_id)
+    )
+    assert stored == hashlib.sha256(new.encode()).hexdigest()
+
+    taken = run_hduce(
+        tmp_path, migrated, nats_url, "device", "add", "--kind", "thermometer",
+        "--name", "Twin", "--serial", serial,
+    )  # fmt: skip
+    assert taken.returncode == 1 and serial in taken.stderr

@@ -1,0 +1,80 @@
+"""Migrations as an operator sees them: one line per applied migration, silence when none ran."""
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import asyncpg
+import pytest
+
+from hduce.runtime import free_port
+from tests.e2e.test_cli_commands import run
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+MIGRATION_COUNT = sum(1 for path in MIGRATIONS.glob("*/*.py") if path.name != "__init__.py")
+
+
+@pytest.fixture
+async def empty_database(migrated: str) -> AsyncIterator[str]:
+    """A brand-new database on the session's server; dropped afterwards."""
+    name = f"fresh_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(migrated)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield urlsplit(migrated)._replace(path=f"/{name}").geturl()
+        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+def test_migrate_prints_each_applied_migration_then_nothing_to_do(
+    tmp_path: Path, empty_database: str
+) -> None:
+    env = {"DATABASE_URL": empty_database, "HDUCE_NATS__URL": "nats://unused:1"}
+    code, output = run(["migrate"], tmp_path, **env)
+    assert code == 0, output
+    lines = output.strip().splitlines()
+    assert len(lines) == MIGRATION_COUNT + 1, output
+    assert all(line.startswith("applied ") for line in lines[:-1]), output
+    assert lines[-1] == f"{MIGRATION_COUNT} migrations applied"
+    assert lines[0] == "applied core/2026-11-22T03:55:17:233371"
+    assert "👍" not in output and "already complete" not in output
+
+    code, output = run(["migrate"], tmp_path, **env)
+    assert code == 0, output
+    assert output.strip() == "no migration to apply: the database is up to date"
+
+
+def test_other_commands_print_no_migration_banner(tmp_path: Path, migrated: str) -> None:
+    code, output = run(
+        ["user", "list", "--search", "no-such-account-anywhere"],
+        tmp_path,
+        DATABASE_URL=migrated,
+        HDUCE_NATS__URL="nats://unused:1",
+        LOG_LEVEL="INFO",
+    )
+    assert code == 0, output
+    assert "migration" not in output, output
+
+
+def test_serve_logs_each_applied_migration_as_one_json_line(
+    tmp_path: Path, empty_database: str
+) -> None:
+    # NATS is unreachable: `serve` migrates, then stops at its NATS check.
+    code, output = run(
+        ["serve", "--port", str(free_port())],
+        tmp_path,
+        DATABASE_URL=empty_database,
+        HDUCE_NATS__URL=f"nats://127.0.0.1:{free_port()}",
+        HDUCE_NATS__CONNECT_TIMEOUT="1s",
+        LOG_LEVEL="INFO",
+        HDUCE_LOGGING__FORMAT="json",
+    )
+    assert code == 1 and "cannot connect to NATS" in output, output
+    logged = [json.loads(line)["message"] for line in output.splitlines() if line.startswith("{")]
+    applied = [message for message in logged if message.startswith("applied ")]
+    assert len(applied) == MIGRATION_COUNT, logged
+    assert f"{MIGRATION_COUNT} migrations applied" in logged
+    assert not any("already complete" in message for message in logged)
