@@ -6,7 +6,12 @@ import struct
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from tests.plugins.devices.raw_packets import _string, connect_packet, remaining_length
+from tests.plugins.devices.raw_packets import (
+    RawClient,
+    _string,
+    connect_packet,
+    remaining_length,
+)
 
 CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP = 2, 3, 4, 5, 6, 7
 
@@ -16,17 +21,8 @@ def packet(kind: int, flags: int, body: bytes) -> bytes:
     return bytes([kind << 4 | flags]) + remaining_length(len(body)) + body
 
 
-class RawClient:
-    """One connection; every method writes or reads exactly one packet."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader = reader
-        self.writer = writer
-
-    async def send(self, data: bytes) -> None:
-        """Write bytes as they are."""
-        self.writer.write(data)
-        await self.writer.drain()
+class QosClient(RawClient):
+    """A raw connection that publishes with exact QoS flags and reads packets by type."""
 
     async def publish(
         self, topic: str, payload: bytes, *, qos: int, packet_id: int = 1, dup: bool = False
@@ -42,16 +38,8 @@ class RawClient:
 
     async def read(self, timeout: float = 5) -> tuple[int, bytes]:
         """The next packet's type and body."""
-        async with asyncio.timeout(timeout):
-            first = (await self.reader.readexactly(1))[0]
-            length, shift = 0, 0
-            while True:
-                digit = (await self.reader.readexactly(1))[0]
-                length |= (digit & 0x7F) << shift
-                shift += 7
-                if not digit & 0x80:
-                    break
-            return first >> 4, await self.reader.readexactly(length)
+        first, body = await self.read_packet(timeout)
+        return first >> 4, body
 
     async def expect(self, kind: int, packet_id: int) -> None:
         """Read one packet and check it is `kind` for `packet_id`."""
@@ -62,10 +50,10 @@ class RawClient:
 @asynccontextmanager
 async def raw_connection(
     port: int, username: str, password: str, client_id: str, *, clean: bool = True
-) -> AsyncIterator[RawClient]:
+) -> AsyncIterator[QosClient]:
     """A signed-in connection (CONNACK checked); the socket is closed without DISCONNECT."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    client = RawClient(reader, writer)
+    client = QosClient(reader, writer)
     try:
         await client.send(connect_packet(client_id, username, password, clean=clean))
         kind, answer = await client.read()

@@ -16,7 +16,7 @@ import httpx
 
 from hduce.runtime import free_port
 from tests.plugins.devices.helpers import telemetry
-from tests.plugins.devices.raw_qos import PUBACK, RawClient, raw_connection
+from tests.plugins.devices.raw_qos import PUBACK, QosClient, raw_connection
 from tests.support.processes import hduce_env, hduce_process
 
 INSERT_OWNER = """
@@ -102,7 +102,7 @@ class Stream:
 
 
 @asynccontextmanager
-async def streaming(port: int, device: str, secret: str) -> AsyncIterator[tuple[RawClient, Stream]]:
+async def streaming(port: int, device: str, secret: str) -> AsyncIterator[tuple[QosClient, Stream]]:
     """A device connection whose PUBACKs are collected in the background."""
     stream = Stream()
     async with raw_connection(port, device, secret, f"fault-{device}") as client:
@@ -122,7 +122,7 @@ async def streaming(port: int, device: str, secret: str) -> AsyncIterator[tuple[
 
 
 async def send_paced(
-    client: RawClient,
+    client: QosClient,
     device: str,
     count: int,
     *,
