@@ -10,7 +10,14 @@ from pathlib import Path
 import httpx
 
 from hduce.runtime import free_port
-from tests.support.processes import REPO_ROOT, hduce_env, hduce_process, processes_using, wait_until
+from tests.support.processes import (
+    REPO_ROOT,
+    hduce_env,
+    hduce_process,
+    kill_tree,
+    processes_using,
+    wait_until,
+)
 
 PASSWORD = "ferric-meadow-lantern-58"
 LINK = re.compile(r"(http://\S+/verify-email\?token=[\w.-]+)")
@@ -124,4 +131,4 @@ def test_quick_start_on_a_non_default_port(tmp_path: Path) -> None:
             assert figures.json()["sections"]["appointments"]["by_status"].get("booked", 0) >= 1
     finally:
         for process in processes_using(data_dir):
-            process.kill()
+            kill_tree(process.pid)  # may be gone already: PostgreSQL's backends exit with it

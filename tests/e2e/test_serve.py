@@ -46,8 +46,9 @@ def test_serve_starts_embedded_services_goes_green_and_stops_cleanly(tmp_path: P
         assert "/health/detailed" in msgspec.json.decode(schema)["paths"]
 
         server.send_signal(signal.SIGTERM)
-        server.wait(timeout=60)
-    assert wait_until(lambda: not processes_using(data_dir), timeout=10), processes_using(data_dir)
+        code = server.wait(timeout=60)
+    left = wait_until(lambda: not processes_using(data_dir), timeout=10)
+    assert left, (code, processes_using(data_dir), (tmp_path / "serve.log").read_text()[-3000:])
 
 
 def run_cli(args: list[str], tmp_path: Path, **env: str) -> tuple[int, str]:
