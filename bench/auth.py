@@ -286,15 +286,15 @@ async def run_bench(args: argparse.Namespace, scratch: Path) -> list[Load]:
         stop(serve)
 
 
-def raw_command(port: int) -> list[str]:
-    """Uvicorn with the same defaults `hduce serve` uses (auto loop/http, no access log)."""
+def raw_command(port: int, target: str = "_raw_me:app", app_dir: Path | None = None) -> list[str]:
+    """Uvicorn serving `target` with the defaults `hduce serve` uses (auto loop/http, no log)."""
     return [
         sys.executable,
         "-m",
         "uvicorn",
-        "_raw_me:app",
+        target,
         "--app-dir",
-        str(REPO_ROOT / "bench"),
+        str(app_dir or REPO_ROOT / "bench"),
         "--host",
         "127.0.0.1",
         "--port",
