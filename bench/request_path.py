@@ -1,8 +1,8 @@
 """Request-path benchmark: `/users/me` and a 20-row appointment page, HDuce against anchors.
 
-Anchors on the same database: Starlette+asyncpg and FastAPI+asyncpg (`bench/anchors/`), and the
-bare ASGI app with HDuce's token cache (`bench/_raw_me.py`) for `/users/me`. Rounds interleave
-every server (A B C D, A B C D...). Load comes from `wrk` when it is on PATH, else (with a
+Anchors on the same database (`bench/anchors/`): Starlette+asyncpg, FastAPI+asyncpg, and for
+`/users/me` the bare ASGI app with HDuce's token cache (`bare_me.py`). Rounds interleave every
+server (A B C D, A B C D...). Load comes from `wrk` when it is on PATH, else (with a
 warning) from the Python keep-alive client, which shares the cores and flatters the ratios.
 
 Run from the repository root: `.venv/bin/python bench/request_path.py [--rounds 3] [--seconds 3]`.
@@ -19,13 +19,12 @@ from pathlib import Path
 
 import asyncpg
 
-from _common import REPO_ROOT, free_port, median, print_table, scratch_dir, subprocess_env
+from _common import free_port, median, print_table, scratch_dir
 from _keepalive import KeepAliveClient
-from appointments import API, PLUGINS, UNLIMITED, Clinic, grid, set_up
-from auth import client_for, hammer, raw_command, raw_env, serve_command, start, stop, wait_ready
+from appointments import API, Clinic, grid, serve_env, set_up
+from auth import anchor_command, client_for, hammer, raw_env, serve_command, start, stop, wait_ready
 from hduce.runtime import EmbeddedPostgres
 
-ANCHORS = REPO_ROOT / "bench" / "anchors"
 ME, PAGE = "/api/v1/users/me", f"{API}?limit=20"
 # (label, target): HDuce and the anchors serving both routes, then the bare one (`/me` only).
 SERVERS = [("starlette", "starlette_app:app"), ("fastapi", "fastapi_app:app")]
@@ -135,14 +134,7 @@ async def book_page(args: argparse.Namespace, base: str, clinic: Clinic) -> dict
 async def run_bench(args: argparse.Namespace, scratch: Path) -> dict[tuple[str, str], list[float]]:
     """Start HDuce and the anchors on one database, book the page, measure."""
     data_dir, port, secret = scratch / "data", free_port(), secrets.token_urlsafe(32)
-    env = subprocess_env(
-        HDUCE_DATA_DIR=str(data_dir),
-        HDUCE_SERVER__PORT=str(port),
-        HDUCE_PLUGINS__ENABLED=PLUGINS,
-        HDUCE_PLUGINS__APPOINTMENTS__MIN_NOTICE="0s",
-        HDUCE_SERVER__RATE_LIMIT_PER_MINUTE=UNLIMITED,
-        JWT_SECRET=secret,
-    )
+    env = serve_env(data_dir, port, secret)
     processes = [start(serve_command(args.config), env, scratch / "serve.log")]
     ports = {"hduce": port}
     try:
@@ -156,8 +148,8 @@ async def run_bench(args: argparse.Namespace, scratch: Path) -> dict[tuple[str, 
             headers = await book_page(args, f"http://127.0.0.1:{port}", Clinic(db, secret))
         finally:
             await db.close()
-        anchors = [("bare", raw_command(free_port()))]
-        anchors += [(name, raw_command(free_port(), target, ANCHORS)) for name, target in SERVERS]
+        anchors = [("bare", anchor_command(free_port()))]
+        anchors += [(name, anchor_command(free_port(), target)) for name, target in SERVERS]
         for name, command in anchors:
             ports[name] = int(command[command.index("--port") + 1])
             processes.append(start(command, raw_env(dsn, secret), scratch / f"{name}.log"))

@@ -1,13 +1,14 @@
-"""What the framework anchors share: the bearer check and the two reads HDuce serves.
+"""What the anchors share: the bearer check and the two reads HDuce serves.
 
 The JWT is verified with PyJWT on every request (same secret, algorithm, issuer and audience as
 HDuce); `/users/me` reads account and profile by primary key, the page reads the caller's
 appointments (20 by default) with their total in one statement, like HDuce. Configured from the
-`BENCH_*` variables `bench/request_path.py` sets.
+`BENCH_*` variables the benches set (`raw_env` in `bench/auth.py`).
 """
 
 import os
 import uuid
+from typing import Any, NamedTuple
 
 import asyncpg
 import jwt
@@ -30,8 +31,15 @@ ORDER BY a.starts_at, a.id LIMIT $2 OFFSET $3
 """
 
 
-def caller(authorization: str) -> uuid.UUID | None:
-    """The account id of a valid `Bearer` token, else None."""
+class Claims(NamedTuple):
+    """What a verified token says: whose it is and until when (epoch seconds)."""
+
+    account_id: uuid.UUID
+    expires: float
+
+
+def bearer_claims(authorization: str) -> Claims | None:
+    """The claims of a valid `Bearer` token (PyJWT, HDuce's settings), else None."""
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer":
         return None
@@ -43,9 +51,15 @@ def caller(authorization: str) -> uuid.UUID | None:
             audience=os.environ["BENCH_JWT_AUDIENCE"],
             issuer=os.environ["BENCH_JWT_ISSUER"],
         )
-        return uuid.UUID(claims["sub"])
+        return Claims(uuid.UUID(claims["sub"]), float(claims.get("exp", 0)))
     except (jwt.PyJWTError, KeyError, ValueError):
         return None
+
+
+def caller(authorization: str) -> uuid.UUID | None:
+    """The account id of a valid `Bearer` token, else None."""
+    claims = bearer_claims(authorization)
+    return claims.account_id if claims else None
 
 
 async def open_pool() -> asyncpg.Pool:
@@ -55,6 +69,19 @@ async def open_pool() -> asyncpg.Pool:
         min_size=int(os.environ.get("BENCH_POOL_MIN", "2")),
         max_size=int(os.environ.get("BENCH_POOL_MAX", "10")),
     )
+
+
+async def pool_lifespan(state: dict[str, Any], receive: Any, send: Any) -> None:
+    """A bare app's ASGI lifespan: `state["pool"]` open from start-up to shutdown."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            state["pool"] = await open_pool()
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await state["pool"].close()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
 
 
 async def page(pool: asyncpg.Pool, account_id: uuid.UUID, limit: int, offset: int) -> dict:
