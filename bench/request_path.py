@@ -16,8 +16,10 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import asyncpg
+import psutil
 
 from _common import free_port, median, print_table, scratch_dir
 from _keepalive import KeepAliveClient
@@ -39,6 +41,14 @@ RATIO_GOALS = {
 }
 
 
+class Rate(NamedTuple):
+    """One measurement: answers per second, answers, server CPU µs per answer."""
+
+    per_s: float
+    requests: int
+    cpu_us: float = 0.0
+
+
 def parse_args() -> argparse.Namespace:
     """Size flags (small defaults)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -53,7 +63,7 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def wrk_rate(port: int, path: str, headers: dict[str, str], args: argparse.Namespace) -> float:
+def wrk_rate(port: int, path: str, headers: dict[str, str], args: argparse.Namespace) -> Rate:
     """Requests/s `wrk` measured; non-2xx answers are an error, not a rate."""
     command = ["wrk", "-t1", f"-c{args.connections}", f"-d{args.seconds}s"]
     for name, value in headers.items():
@@ -63,15 +73,15 @@ def wrk_rate(port: int, path: str, headers: dict[str, str], args: argparse.Names
     ).stdout
     if bad := re.search(r"Non-2xx or 3xx responses: (\d+)", output):
         raise RuntimeError(f"{bad.group(1)} failed answers from port {port}{path}:\n{output}")
-    found = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    found = re.search(r"(\d+) requests in [\d.]+\w+.*Requests/sec:\s+([\d.]+)", output, re.S)
     if found is None:
         raise RuntimeError(f"no rate in wrk's output:\n{output}")
-    return float(found.group(1))
+    return Rate(float(found.group(2)), int(found.group(1)))
 
 
 async def python_rate(
     port: int, path: str, headers: dict[str, str], args: argparse.Namespace
-) -> float:
+) -> Rate:
     """Requests/s of the Python keep-alive client (only 200s count)."""
     connections = [KeepAliveClient("127.0.0.1", port) for _ in range(args.connections)]
 
@@ -84,13 +94,17 @@ async def python_rate(
         await asyncio.gather(*(c.close() for c in connections))
     if load.errors:
         raise RuntimeError(f"failed answers from port {port}{path}: {dict(load.errors)}")
-    return load.rate
+    return Rate(load.rate, load.ok)
 
 
 async def measure(
-    args: argparse.Namespace, ports: dict[str, int], headers: dict[str, str]
-) -> dict[tuple[str, str], list[float]]:
-    """Every (route, server) once per round, interleaved; a warm-up round first."""
+    args: argparse.Namespace, servers: dict[str, tuple[int, int]], headers: dict[str, str]
+) -> dict[tuple[str, str], list[Rate]]:
+    """Every (route, server: (port, pid)) once per round, interleaved; a warm-up round first.
+
+    Each measurement also takes the CPU time the server process spent per answered request,
+    a figure the other load on a shared machine moves much less than the rate.
+    """
     use_wrk = not args.python_client and shutil.which("wrk") is not None
     if not use_wrk:
         print(
@@ -99,20 +113,30 @@ async def measure(
             file=sys.stderr,
         )
 
-    async def rate(port: int, path: str) -> float:
+    async def rate(server: str, path: str) -> Rate:
+        port, pid = servers[server]
+        process = psutil.Process(pid)
+        cpu_before = sum(process.cpu_times()[:2])
         if use_wrk:
-            return await asyncio.to_thread(wrk_rate, port, path, headers, args)
-        return await python_rate(port, path, headers, args)
+            measured = await asyncio.to_thread(wrk_rate, port, path, headers, args)
+        else:
+            measured = await python_rate(port, path, headers, args)
+        cpu = sum(process.cpu_times()[:2]) - cpu_before
+        return measured._replace(cpu_us=cpu * 1e6 / max(measured.requests, 1))
 
-    rates: dict[tuple[str, str], list[float]] = {}
+    rates: dict[tuple[str, str], list[Rate]] = {}
     for round_index in range(args.rounds + 1):
-        for route, servers in TARGETS.items():
-            for server in servers:
+        for route, names in TARGETS.items():
+            for server in names:
                 path = "/me" if server == "bare" else (ME if route == "GET /users/me" else PAGE)
-                value = await rate(ports[server], path)
+                value = await rate(server, path)
                 if round_index:  # round 0 warms every server up
                     rates.setdefault((route, server), []).append(value)
-                    print(f"round {round_index} {route} {server}: {value:.0f} req/s", flush=True)
+                    print(
+                        f"round {round_index} {route} {server}: {value.per_s:.0f} req/s, "
+                        f"{value.cpu_us:.0f} µs CPU/request",
+                        flush=True,
+                    )
     return rates
 
 
@@ -136,7 +160,7 @@ async def run_bench(args: argparse.Namespace, scratch: Path) -> dict[tuple[str, 
     data_dir, port, secret = scratch / "data", free_port(), secrets.token_urlsafe(32)
     env = serve_env(data_dir, port, secret)
     processes = [start(serve_command(args.config), env, scratch / "serve.log")]
-    ports = {"hduce": port}
+    servers = {"hduce": (port, processes[0].pid)}
     try:
         async with client_for(f"http://127.0.0.1:{port}", 1) as client:
             await wait_ready(client, "/health/detailed", processes[0], args.timeout)
@@ -151,12 +175,13 @@ async def run_bench(args: argparse.Namespace, scratch: Path) -> dict[tuple[str, 
         anchors = [("bare", anchor_command(free_port()))]
         anchors += [(name, anchor_command(free_port(), target)) for name, target in SERVERS]
         for name, command in anchors:
-            ports[name] = int(command[command.index("--port") + 1])
+            anchor_port = int(command[command.index("--port") + 1])
             processes.append(start(command, raw_env(dsn, secret), scratch / f"{name}.log"))
-            async with client_for(f"http://127.0.0.1:{ports[name]}", 1) as client:
+            servers[name] = (anchor_port, processes[-1].pid)
+            async with client_for(f"http://127.0.0.1:{anchor_port}", 1) as client:
                 ready = "/me" if name == "bare" else ME
                 await wait_ready(client, ready, processes[-1], args.timeout)
-        return await measure(args, ports, headers)
+        return await measure(args, servers, headers)
     except BaseException:
         print_logs(scratch)
         raise
@@ -172,16 +197,21 @@ def print_logs(scratch: Path) -> None:
         print("\n".join(log.read_text(errors="replace").splitlines()[-15:]), file=sys.stderr)
 
 
-def report(rates: dict[tuple[str, str], list[float]]) -> None:
-    """min/median req/s of each server and HDuce's ratio (medians) to each anchor."""
+def report(rates: dict[tuple[str, str], list[Rate]]) -> None:
+    """min/median req/s and CPU µs/request of each server; HDuce's ratios (medians) to each."""
     rows = []
     for (route, server), values in rates.items():
-        hduce = median(rates[route, "hduce"])
-        ratio = hduce / median(values) if server != "hduce" else 1.0
-        goal = RATIO_GOALS.get((route, server))
-        rows.append([route, server, min(values), median(values), ratio, goal or "-"])
+        per_s = [v.per_s for v in values]
+        cpu = [v.cpu_us for v in values]
+        hduce = rates[route, "hduce"]
+        ratio = median([v.per_s for v in hduce]) / median(per_s)
+        cpu_ratio = median(cpu) / median([v.cpu_us for v in hduce])
+        goal = RATIO_GOALS.get((route, server), "-")
+        rows.append([route, server, min(per_s), median(per_s), ratio])
+        rows[-1] += [min(cpu), median(cpu), cpu_ratio, goal]
     print()
-    print_table(["route", "server", "min req/s", "median req/s", "HDuce ÷", "goal"], rows)
+    headers = ["route", "server", "min req/s", "median req/s", "HDuce ÷", "min µs", "median µs"]
+    print_table([*headers, "HDuce ÷ (CPU)", "goal"], rows)
 
 
 def main() -> None:
