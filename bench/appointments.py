@@ -247,17 +247,23 @@ async def search_phase(
     return phase
 
 
-async def run_bench(args: argparse.Namespace, scratch: Path) -> tuple[list[Phase], list[int]]:
-    """Start `hduce serve`, set the clinic up, run every phase."""
-    data_dir, port, secret = scratch / "data", free_port(), secrets.token_urlsafe(32)
-    env = subprocess_env(
+def serve_env(data_dir: Path, port: int, secret: str, **extra: str) -> dict[str, str]:
+    """`hduce serve` with the appointments plugin, no minimum notice and no global rate limit."""
+    return subprocess_env(
         HDUCE_DATA_DIR=str(data_dir),
         HDUCE_SERVER__PORT=str(port),
         HDUCE_PLUGINS__ENABLED=PLUGINS,
         HDUCE_PLUGINS__APPOINTMENTS__MIN_NOTICE="0s",
         HDUCE_SERVER__RATE_LIMIT_PER_MINUTE=UNLIMITED,
         JWT_SECRET=secret,
+        **extra,
     )
+
+
+async def run_bench(args: argparse.Namespace, scratch: Path) -> tuple[list[Phase], list[int]]:
+    """Start `hduce serve`, set the clinic up, run every phase."""
+    data_dir, port, secret = scratch / "data", free_port(), secrets.token_urlsafe(32)
+    env = serve_env(data_dir, port, secret)
     serve: subprocess.Popen[bytes] = start(serve_command(args.config), env, scratch / "serve.log")
     base = f"http://127.0.0.1:{port}"
     try:

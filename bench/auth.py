@@ -265,7 +265,7 @@ async def run_bench(args: argparse.Namespace, scratch: Path) -> list[Load]:
             finally:
                 await db.close()
             print(f"created {len(users)} verified users", flush=True)
-            raw = start(raw_command(raw_port), raw_env(dsn, secret), scratch / "raw.log")
+            raw = start(anchor_command(raw_port), raw_env(dsn, secret), scratch / "raw.log")
             loads = await login_phase(args, client, users)
             loads += await failure_phase(args, client, users)
             async with client_for(raw_base, 1) as raw_client:
@@ -286,15 +286,15 @@ async def run_bench(args: argparse.Namespace, scratch: Path) -> list[Load]:
         stop(serve)
 
 
-def raw_command(port: int) -> list[str]:
-    """Uvicorn with the same defaults `hduce serve` uses (auto loop/http, no access log)."""
+def anchor_command(port: int, target: str = "bare_me:app") -> list[str]:
+    """Uvicorn serving the anchor `target` with the defaults `hduce serve` uses."""
     return [
         sys.executable,
         "-m",
         "uvicorn",
-        "_raw_me:app",
+        target,
         "--app-dir",
-        str(REPO_ROOT / "bench"),
+        str(REPO_ROOT / "bench" / "anchors"),
         "--host",
         "127.0.0.1",
         "--port",

@@ -18,27 +18,24 @@ import asyncpg
 import httpx
 
 from _common import (
-    REPO_ROOT,
     exit_on_sigterm,
     free_port,
     median,
     percentile,
     scratch_dir,
-    subprocess_env,
 )
 from appointments import (
     API,
-    PLUGINS,
-    UNLIMITED,
     Clinic,
     Phase,
     booking_phase,
     grid,
+    serve_env,
     set_up,
     settle,
     timed,
 )
-from auth import client_for, raw_env, serve_command, start, stop, wait_ready
+from auth import anchor_command, client_for, raw_env, serve_command, start, stop, wait_ready
 from hduce.runtime import EmbeddedPostgres
 
 BENCH_APP = "hduce-bench"
@@ -189,15 +186,7 @@ async def statements_per_booking(
 async def run_bench(args: argparse.Namespace, scratch: Path) -> list[str]:
     """Start `hduce serve`, set the clinic up, run every phase; the report's lines."""
     data_dir, port, secret = scratch / "data", free_port(), secrets.token_urlsafe(32)
-    env = subprocess_env(
-        HDUCE_DATA_DIR=str(data_dir),
-        HDUCE_SERVER__PORT=str(port),
-        HDUCE_PLUGINS__ENABLED=PLUGINS,
-        HDUCE_PLUGINS__APPOINTMENTS__MIN_NOTICE="0s",
-        HDUCE_PLUGINS__APPOINTMENTS__HORIZON="400d",
-        HDUCE_SERVER__RATE_LIMIT_PER_MINUTE=UNLIMITED,
-        JWT_SECRET=secret,
-    )
+    env = serve_env(data_dir, port, secret, HDUCE_PLUGINS__APPOINTMENTS__HORIZON="400d")
     serve: subprocess.Popen[bytes] = start(serve_command(args.config), env, scratch / "serve.log")
     base = f"http://127.0.0.1:{port}"
     try:
@@ -265,7 +254,9 @@ async def anchor_phases(
 ) -> tuple[Phase, Races]:
     """The same free-slot bookings and booking races against `anchors/bare_booking.py`."""
     port = free_port()
-    anchor = start(anchor_command(port), raw_env(dsn, secret), scratch / "anchor.log")
+    anchor = start(
+        anchor_command(port, "bare_booking:app"), raw_env(dsn, secret), scratch / "anchor.log"
+    )
     try:
         async with client_for(f"http://127.0.0.1:{port}", args.clients) as client:
             await wait_ready(client, "/", anchor, args.timeout)
@@ -277,25 +268,6 @@ async def anchor_phases(
     finally:
         stop(anchor)
     return bookings, races
-
-
-def anchor_command(port: int) -> list[str]:
-    """Uvicorn with the defaults `hduce serve` uses, serving the bare booking app."""
-    return [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "bare_booking:app",
-        "--app-dir",
-        str(REPO_ROOT / "bench" / "anchors"),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--no-access-log",
-        "--log-level",
-        "warning",
-    ]
 
 
 def log_size(log: Path) -> int:

@@ -5,18 +5,17 @@ then in one transaction takes the practitioner's and patient's advisory locks an
 appointment (one statement, the type's duration and buffers joined in), and writes one outbox
 row; 201, or 409 when an exclusion constraint refuses the slot. No slot-offered check, no
 reminders, no message. Any other request answers 200 (readiness). Configured like
-`bench/_raw_me.py` from `BENCH_*` variables; run with `uvicorn bare_booking:app --app-dir
+`bench/anchors/bare_me.py` from `BENCH_*` variables; run with `uvicorn bare_booking:app --app-dir
 bench/anchors`.
 """
 
-import os
 import uuid
 from datetime import datetime
 from typing import Any
 
 import asyncpg
-import jwt
 import msgspec
+from _reads import caller, pool_lifespan
 
 BOOK = """
 INSERT INTO appointment (id, patient, practitioner, appointment_type, status, starts_at, ends_at,
@@ -48,7 +47,7 @@ class Booking(msgspec.Struct):
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     """One route; lifespan opens and closes the pool."""
     if scope["type"] == "lifespan":
-        await lifespan(receive, send)
+        await pool_lifespan(state, receive, send)
         return
     if scope["type"] != "http":
         return
@@ -66,39 +65,9 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": answer})
 
 
-async def lifespan(receive: Any, send: Any) -> None:
-    """Open the pool at start-up, close it at shutdown."""
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            state["pool"] = await asyncpg.create_pool(
-                os.environ["BENCH_DSN"],
-                min_size=int(os.environ.get("BENCH_POOL_MIN", "2")),
-                max_size=int(os.environ.get("BENCH_POOL_MAX", "10")),
-            )
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await state["pool"].close()
-            await send({"type": "lifespan.shutdown.complete"})
-            return
-
-
 def patient_of(scope: dict[str, Any]) -> uuid.UUID | None:
     """The caller's id from a valid bearer token."""
-    scheme, _, token = dict(scope["headers"]).get(b"authorization", b"").decode().partition(" ")
-    if scheme.lower() != "bearer":
-        return None
-    try:
-        claims = jwt.decode(
-            token,
-            os.environ["BENCH_JWT_SECRET"],
-            algorithms=[os.environ.get("BENCH_JWT_ALGORITHM", "HS256")],
-            audience=os.environ["BENCH_JWT_AUDIENCE"],
-            issuer=os.environ["BENCH_JWT_ISSUER"],
-        )
-        return uuid.UUID(claims["sub"])
-    except (jwt.PyJWTError, KeyError, ValueError):
-        return None
+    return caller(dict(scope["headers"]).get(b"authorization", b"").decode())
 
 
 async def book(scope: dict[str, Any], body: bytes) -> tuple[int, bytes]:

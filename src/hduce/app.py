@@ -9,8 +9,6 @@ from litestar.middleware.rate_limit import RateLimitConfig
 
 from hduce import __version__
 from hduce.bootstrap import build_context, load_plugins, setup_plugins
-from hduce.core.api_headers import api_headers_middleware
-from hduce.core.body_timeout import body_timeout_middleware
 from hduce.core.config import ServerSettings, Settings, load_settings
 from hduce.core.context import AppContext
 from hduce.core.db import open_database
@@ -18,11 +16,11 @@ from hduce.core.errors import exception_handlers
 from hduce.core.home import home
 from hduce.core.lifecycle import background_services, running_broker
 from hduce.core.logging import configure_logging
-from hduce.core.middleware import install_request_context
 from hduce.core.openapi import docs_route_handlers, openapi_config
 from hduce.core.openapi_contract import refine_openapi
 from hduce.core.plugin import HducePlugin
 from hduce.core.rate_limit import counting_rate_limit
+from hduce.core.request_path import install_request_path
 from hduce.core.security import bearer_auth
 
 UNLIMITED_PATHS = [
@@ -72,12 +70,7 @@ def create_app(context: AppContext, plugins: list[HducePlugin], *, relay: bool =
         logging_config=None,
     )
     refine_openapi(app)
-    # Outside the router, so 404s, 405s and middleware problems get them too.
-    body_timeout = float(settings.server.body_timeout)
-    app.asgi_handler = api_headers_middleware(
-        body_timeout_middleware(app.asgi_handler, body_timeout)
-    )
-    return install_request_context(app)
+    return install_request_path(app, body_timeout=float(settings.server.body_timeout))
 
 
 def _cors_config(server: ServerSettings) -> CORSConfig | None:

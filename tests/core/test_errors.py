@@ -13,7 +13,7 @@ from litestar.params import JSONBody
 from litestar.testing import AsyncTestClient
 
 from hduce.core.errors import PROBLEM_JSON, PROBLEM_TYPE_BASE, Conflict, exception_handlers
-from hduce.core.middleware import install_request_context
+from hduce.core.request_path import install_request_path
 
 BODY_CAP = 100
 GENERATED_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -69,7 +69,7 @@ def make_app(*, debug: bool = False) -> Litestar:
         debug=debug,
         logging_config=None,
     )
-    return install_request_context(app)
+    return install_request_path(app, body_timeout=15.0)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from litestar.testing import AsyncTestClient
 from hduce.core import rate_limit
 from hduce.core.db import HduceEngine
 from hduce.core.rate_limit import ClientWindows, SharedWindows, counting_rate_limit
+from hduce.core.request_path import install_request_path
 
 # One client over two limited routes and an excluded one: the window is shared by the routes.
 PATHS = ["/one", "/free", "/two", "/one", "/two", "/one", "/free"]
@@ -38,8 +39,9 @@ def free() -> str:
 
 
 def make_app(middleware: DefineMiddleware) -> Litestar:
-    """An app with two limited routes and an excluded one."""
-    return Litestar([one, two, free], middleware=[middleware], logging_config=None)
+    """An app with two limited routes and an excluded one, behind the request path."""
+    app = Litestar([one, two, free], middleware=[middleware], logging_config=None)
+    return install_request_path(app, body_timeout=15.0)
 
 
 def limit(requests: int) -> RateLimitConfig:

@@ -6,9 +6,10 @@ from typing import Protocol
 from litestar.exceptions import TooManyRequestsException
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import DURATION_VALUES, RateLimitConfig, RateLimitMiddleware
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from hduce.core.db import HduceEngine
+from hduce.core.request_path import request_state
 
 HIT = """
 INSERT INTO rate_limit_window AS w (key, hits, reset_at)
@@ -82,6 +83,8 @@ class CountingRateLimitMiddleware(RateLimitMiddleware):
     """Litestar's windows, limit, 429 and `RateLimit-*` headers, at a constant cost per request.
 
     A refused request also learns when to retry (`Retry-After`), which Litestar does not send.
+    The headers go out through the request path (`hduce.core.request_path`), which must wrap
+    the app.
 
     Litestar keeps every request's timestamp in a `Store` and decodes, extends and re-encodes
     that list under three locks on each request, so a busy client costs O(requests in the
@@ -116,9 +119,10 @@ class CountingRateLimitMiddleware(RateLimitMiddleware):
             key = self.cache_key_from_request(request)
             counted, count, reset = await self._windows.hit(key, self.max_requests, self._seconds)
             if not counted:
+                request_state(scope).withdraw_headers(self._header_names)
                 raise TooManyRequestsException(headers=self._refusal_headers(count, reset))
             if self.config.set_rate_limit_headers:
-                send = self._send_with_headers(send, count, reset)
+                request_state(scope).set_headers(self._header_names, self._headers(count, reset))
         await self.app(scope, receive, send)
 
     def _refusal_headers(self, count: int, reset: int) -> dict[str, str]:
@@ -135,18 +139,6 @@ class CountingRateLimitMiddleware(RateLimitMiddleware):
             (self._remaining_header, str(max(self.max_requests - count, 0)).encode()),
             (self._reset_header, str(reset - int(time())).encode()),
         ]
-
-    def _send_with_headers(self, send: Send, count: int, reset: int) -> Send:
-        """`send` replacing any `RateLimit-*` headers of the response with this limit's."""
-
-        async def send_wrapper(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                names = self._header_names
-                headers = [h for h in message.get("headers", ()) if h[0].lower() not in names]
-                message["headers"] = headers + self._headers(count, reset)
-            await send(message)
-
-        return send_wrapper
 
 
 def counting_rate_limit(

@@ -5,6 +5,7 @@ from collections import Counter
 from hduce.core.security import Principal
 from hduce.plugins.appointments import AppointmentsPlugin
 from hduce.plugins.appointments.schemas import AppointmentCreate
+from tests.plugins.appointments.helpers import book as book_over_http
 from tests.plugins.appointments.helpers import open_practice, two_days_ahead_at
 from tests.plugins.appointments.statements import statements_of
 from tests.plugins.users.clinic import Clinic
@@ -43,3 +44,34 @@ async def test_a_booking_writes_each_kind_of_row_in_one_statement(clinic: Clinic
     assert inserts == {table: 2 if "outbox" in table else 1 for table in inserts}, inserts
     print(f"{len(queries)} statements per booking")
     assert len(queries) <= BUDGET, [query for query, _ in queries]
+
+
+async def test_a_page_of_appointments_is_one_statement_without_a_pool_reset(
+    clinic: Clinic,
+) -> None:
+    practice = await open_practice(clinic)
+    patient = await clinic.member("patient")
+    services = clinic.client.app.plugins.get(AppointmentsPlugin).services
+    principal = Principal(id=patient.id, roles=frozenset(patient.roles))
+    await book_over_http(clinic, practice, patient, two_days_ahead_at(9))
+    pages = []
+
+    async def page() -> None:
+        pages.append(
+            await services.queries.page(
+                principal,
+                practitioner_id=None,
+                patient_id=None,
+                status=None,
+                start=None,
+                end=None,
+                limit=20,
+                offset=0,
+            )
+        )
+
+    queries = await clinic.in_app(statements_of, clinic.context.db.shared_pool, page)
+    assert [query for query, _ in queries if query.startswith(POOL_RESET)] == []
+    assert len(queries) == 1, queries
+    assert pages[0].total == 1
+    assert [item.patient_id for item in pages[0].items] == [patient.id]

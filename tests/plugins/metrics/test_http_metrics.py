@@ -10,6 +10,7 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusMiddleware
 from litestar.testing import AsyncTestClient
 from prometheus_client import REGISTRY, generate_latest
 
+from hduce.core.request_path import install_request_path
 from hduce.plugins.metrics.http import HttpMetricsMiddleware
 
 
@@ -49,7 +50,7 @@ async def exported(prefix: str, middleware_class: type[PrometheusMiddleware]) ->
     app = Litestar(
         [read_item, broken, gone, skipped], middleware=[config.middleware], logging_config=None
     )
-    async with AsyncTestClient(app) as client:
+    async with AsyncTestClient(install_request_path(app, body_timeout=15.0)) as client:
         for path in ["/items/1", "/items/2", "/broken", "/gone", "/skipped", "/nowhere"]:
             await client.get(path)
         await client.post("/items/1")

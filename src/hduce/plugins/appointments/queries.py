@@ -3,6 +3,8 @@
 import uuid
 from datetime import datetime
 
+import msgspec
+
 from hduce.contracts.appointments import AppointmentStatus
 from hduce.core.security import Principal
 from hduce.plugins.appointments.access import CLINICIANS, ensure_visible, sees_all
@@ -11,9 +13,15 @@ from hduce.plugins.appointments.errors import InvalidRequest
 from hduce.plugins.appointments.ical import calendar
 from hduce.plugins.appointments.messages import display_name
 from hduce.plugins.appointments.schemas import AppointmentPage, AppointmentRead, ConfirmationRead
-from hduce.plugins.appointments.store import COLUMNS, FROM, AppointmentRow, fetch_one, to_row
+from hduce.plugins.appointments.store import FROM, AppointmentRow, fetch_one
 
 DEFAULT_PAGE_SIZE = 50
+# A page's columns named as `AppointmentRead`'s fields, so each record converts in one step.
+PAGE_COLUMNS = (
+    "a.id, a.patient AS patient_id, a.practitioner AS practitioner_id, "
+    "a.appointment_type AS type_id, t.name AS type_name, a.status, a.starts_at, a.ends_at, "
+    "a.mode, a.reason, a.cancellation_reason, a.hold_until, a.created_at, a.updated_at"
+)
 
 
 def to_read(row: AppointmentRow, *, with_notes: bool = False) -> AppointmentRead:
@@ -110,18 +118,19 @@ class AppointmentQueries:
             if value is not None:
                 where(condition, value)
         clause = " AND ".join(conditions) or "true"
-        records = await self._env.context.db.shared_pool.fetch(
-            f"SELECT {COLUMNS}, count(*) OVER () AS total FROM {FROM} WHERE {clause} "
+        # The engine's fetch joins a running transaction and skips the pool's reset round trip.
+        db = self._env.context.db
+        records = await db.fetch(
+            f"SELECT {PAGE_COLUMNS}, count(*) OVER () AS total FROM {FROM} WHERE {clause} "
             f"ORDER BY a.starts_at, a.id LIMIT {limit} OFFSET {offset}",
             *args,
         )
         if records:
             total = records[0]["total"]
         else:
-            total = await self._env.context.db.shared_pool.fetchval(
-                f"SELECT count(*) FROM {FROM} WHERE {clause}", *args
-            )
-        items = [to_read(to_row(record)) for record in records]
+            counted = await db.fetchrow(f"SELECT count(*) FROM {FROM} WHERE {clause}", *args)
+            total = counted[0] if counted else 0
+        items = [msgspec.convert(dict(record), AppointmentRead) for record in records]
         return AppointmentPage(items=items, total=total, limit=limit, offset=offset)
 
     async def _fetch(self, appointment_id: uuid.UUID) -> AppointmentRow | None:
