@@ -2,6 +2,8 @@
 
 import uuid
 
+import pytest
+
 from tests.plugins.devices.helpers import API, eventually, mqtt, register, telemetry
 from tests.plugins.users.clinic import Clinic, Member
 
@@ -87,19 +89,28 @@ async def test_acknowledging_lets_the_next_breach_raise_a_new_alert(
     assert new["id"] != alert["id"] and new["value"] == 89.0
 
 
+# Wider and narrower than the default (spo2 below 92): the writer's one-statement path checks
+# the bounds in SQL, where the patient's row must win as well.
+@pytest.mark.parametrize(("below", "values"), [(85, (88, 84)), (95, (93,))])
 async def test_a_doctors_threshold_for_one_patient_replaces_the_default(
-    clinic: Clinic, admin: Member, patient: Member
+    clinic: Clinic, admin: Member, patient: Member, below: int, values: tuple[float, ...]
 ) -> None:
     doctor = await clinic.member("doctor")
     url = f"{API}/thresholds/{patient.id}/spo2"
-    response = await clinic.client.put(url, json={"below": 85}, headers=doctor.headers)
+    response = await clinic.client.put(url, json={"below": below}, headers=doctor.headers)
     assert response.status_code == 200, response.text
     spo2 = next(t for t in response.json() if t["metric"] == "spo2")
-    assert spo2 == {"metric": "spo2", "unit": "%", "above": None, "below": 85, "source": "patient"}
+    assert spo2 == {
+        "metric": "spo2",
+        "unit": "%",
+        "above": None,
+        "below": below,
+        "source": "patient",
+    }
     device, secret = await register(clinic, admin, patient)
-    await send(clinic, device, secret, 88, 84)
+    await send(clinic, device, secret, *values)
     alert = await eventually(clinic, OPEN_ALERT, patient.id, "spo2")
-    assert alert["value"] == 84.0 and alert["threshold"] == 85.0
+    assert alert["value"] == values[-1] and alert["threshold"] == below
     reset = await clinic.client.delete(url, headers=doctor.headers)
     assert next(t for t in reset.json() if t["metric"] == "spo2")["source"] == "clinic"
 

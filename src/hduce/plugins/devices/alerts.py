@@ -19,6 +19,19 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
 ON CONFLICT (patient, metric) WHERE acknowledged_at IS NULL AND metric <> '{SILENCE}' DO NOTHING
 RETURNING id
 """
+# `breach` in SQL, for a CTE after `batch` (device, metric, value) with the clinic defaults as
+# arrays ($9 metric, $10 above, $11 below, see `default_bounds`): the rows of assigned devices
+# beyond their patient's bounds, a doctor's row for the patient and metric replacing the default.
+BREACHING = """
+breaching AS (
+    SELECT FROM batch b JOIN device d ON d.id = b.device AND d.active AND d.patient IS NOT NULL
+    LEFT JOIN device_threshold t ON t.patient = d.patient AND t.metric = b.metric
+    LEFT JOIN unnest($9::text[], $10::float8[], $11::float8[]) AS l(metric, above, below)
+        ON l.metric = b.metric
+    WHERE CASE WHEN t.patient IS NULL THEN b.value > l.above OR b.value < l.below
+               ELSE b.value > t.above OR b.value < t.below END
+    LIMIT 1
+)"""
 
 
 class StoredReading(NamedTuple):
@@ -53,6 +66,15 @@ class AlertRules:
         self._db = db
         self._events = events
         self._defaults = dict(defaults)
+
+    def default_bounds(self) -> tuple[list[str], list[float | None], list[float | None]]:
+        """The clinic defaults as the arrays `BREACHING` takes: metrics, aboves, belows."""
+        metrics = list(self._defaults)
+        return (
+            metrics,
+            [self._defaults[m].above for m in metrics],
+            [self._defaults[m].below for m in metrics],
+        )
 
     async def thresholds_of(
         self, patients: list[uuid.UUID]

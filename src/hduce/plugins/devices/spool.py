@@ -131,7 +131,7 @@ class Spool:
                 done.set_result(segment)
 
     def _write(self, data: bytes) -> int:
-        """Append and fsync (in a thread); empties or rolls the segment first when due."""
+        """Append and fdatasync (in a thread); empties or rolls the segment first when due."""
         assert self._file is not None, "the spool is not open"
         size = self._file.tell()
         if not self._pending[self._segment] and size >= self._segment_bytes // 4:
@@ -145,7 +145,9 @@ class Spool:
             self._file = self._create(self._segment)
         self._file.write(data)
         self._file.flush()
-        os.fsync(self._file.fileno())
+        # fdatasync flushes the data and the new file size (what reading it back needs) but not
+        # the timestamps: the same durability as fsync for an append, at a fraction of its cost.
+        os.fdatasync(self._file.fileno())
         return self._segment
 
     def _create(self, segment: int) -> BinaryIO:

@@ -3,27 +3,26 @@
 import uuid
 from collections import Counter
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from hduce.core.db import HduceEngine
-from hduce.plugins.devices.alerts import AlertRules, StoredReading
+from hduce.plugins.devices.alerts import BREACHING, AlertRules, StoredReading
 from hduce.plugins.devices.telemetry import Telemetry, message_key
 
-# One round trip per batch: the rows of active devices are inserted with their device's
-# patient, and the devices marked seen. A message sent again (same key) inserts nothing: only
-# new rows come back, so a replayed spool or a re-sent message neither doubles a reading nor
-# raises its alert twice.
-INSERT_READINGS = """
-WITH batch AS (
+_BATCH = """
+batch AS (
     SELECT * FROM unnest($1::uuid[], $2::text[], $3::float8[], $4::text[], $5::timestamptz[],
                          $6::timestamptz[], $7::text[], $8::int2[]) WITH ORDINALITY
         AS b(device, metric, value, unit, measured_at, received_at, message_key, position, n)
-), inserted AS (
+)"""
+_INSERT = """
+inserted AS (
     INSERT INTO reading (device, patient, metric, value, unit, measured_at, received_at,
                          message_key, position)
     SELECT b.device, d.patient, b.metric, b.value, b.unit, b.measured_at, b.received_at,
            b.message_key, b.position
     FROM batch b JOIN device d ON d.id = b.device AND d.active
+    WHERE {only_if}
     ORDER BY b.n  -- rows come back in arrival order: the first breach raises the alert
     ON CONFLICT (device, message_key, position) DO NOTHING
     RETURNING device, patient, metric, value, unit, measured_at, received_at, message_key
@@ -31,8 +30,19 @@ WITH batch AS (
     UPDATE device SET last_seen_at = greatest(last_seen_at, s.at)
     FROM (SELECT device, max(received_at) AS at FROM inserted GROUP BY device) s
     WHERE device.id = s.device
-)
-SELECT * FROM inserted
+)"""
+# The rows of active devices are inserted with their device's patient, and the devices marked
+# seen. A message sent again (same key) inserts nothing: only new rows come back, so a replayed
+# spool or a re-sent message neither doubles a reading nor raises its alert twice.
+INSERT_READINGS = f"WITH {_BATCH}, {_INSERT.format(only_if='true')}\nSELECT * FROM inserted"
+# The common case in one statement, hence its own transaction: no BEGIN, COMMIT or reset
+# round trips on the event loop the broker shares. It inserts the batch only when none of its
+# readings lies beyond its patient's bounds (`BREACHING`); else it inserts nothing and returns
+# one row with `breached`, and the batch is written again by the transaction that raises alerts.
+INSERT_UNLESS_BREACH = f"""
+WITH {_BATCH}, {BREACHING}, {_INSERT.format(only_if="NOT EXISTS (SELECT FROM breaching)")}
+SELECT device, message_key, false AS breached FROM inserted
+UNION ALL SELECT NULL, NULL, true FROM breaching
 """
 ACTIVE_AMONG = "SELECT id FROM device WHERE id = ANY($1::uuid[]) AND active"
 MARK_INVALID = """
@@ -81,27 +91,33 @@ class Invalid:
 async def write(
     db: HduceEngine, alerts: AlertRules, batch: list[Accepted], invalid: Invalid
 ) -> Written:
-    """Store `batch` and the invalid counts in one transaction; raise alerts for new readings."""
+    """Store `batch` and the invalid counts atomically; raise alerts for new readings."""
     columns = [
-        (
-            a.device_id,
-            item.metric,
-            item.value,
-            item.unit,
-            a.telemetry.ts or a.received_at,
-            a.received_at,
-            message_key(a.payload, a.telemetry, a.received_at),
-            position,
+        list(column)
+        for column in zip(
+            *(
+                (
+                    a.device_id,
+                    item.metric,
+                    item.value,
+                    item.unit,
+                    a.telemetry.ts or a.received_at,
+                    a.received_at,
+                    message_key(a.payload, a.telemetry, a.received_at),
+                    position,
+                )
+                for a in batch
+                for position, item in enumerate(a.telemetry.readings)
+            ),
+            strict=True,
         )
-        for a in batch
-        for position, item in enumerate(a.telemetry.readings)
     ]
+    if columns and not invalid.counts:
+        rows = await db.fetch(INSERT_UNLESS_BREACH, *columns, *alerts.default_bounds())
+        if not any(row["breached"] for row in rows):
+            return await _written(db, batch, rows, len(rows))
     async with db.transaction():
-        inserted = []
-        if columns:
-            inserted = await db.fetch(
-                INSERT_READINGS, *(list(column) for column in zip(*columns, strict=True))
-            )
+        inserted = await db.fetch(INSERT_READINGS, *columns) if columns else []
         readings = [StoredReading(*row[:7]) for row in inserted]
         if readings:
             await alerts.raise_alerts(readings)
@@ -109,10 +125,17 @@ async def write(
             ids = list(invalid.counts)
             counts = [invalid.counts[i] for i in ids]
             await db.fetch(MARK_INVALID, ids, counts, [invalid.reasons[i] for i in ids])
-        stored = {(row["device"], row["message_key"]) for row in inserted}
-        silent = list({a.device_id for a in batch} - {device for device, _ in stored})
-        # Devices that stored nothing sent it all before, or are unknown or deactivated.
-        active = {row["id"] for row in await db.fetch(ACTIVE_AMONG, silent)} if silent else set()
+        return await _written(db, batch, inserted, len(readings))
+
+
+async def _written(
+    db: HduceEngine, batch: list[Accepted], inserted: list[Any], readings: int
+) -> Written:
+    """The outcome of `batch` given the rows it inserted (`device`, `message_key`)."""
+    stored = {(row["device"], row["message_key"]) for row in inserted}
+    silent = list({a.device_id for a in batch} - {device for device, _ in stored})
+    # Devices that stored nothing sent it all before, or are unknown or deactivated.
+    active = {row["id"] for row in await db.fetch(ACTIVE_AMONG, silent)} if silent else set()
     inactive = set(silent) - active
     unknown = sum(1 for a in batch if a.device_id in inactive)
-    return Written(len(stored), len(batch) - len(stored) - unknown, unknown, len(readings))
+    return Written(len(stored), len(batch) - len(stored) - unknown, unknown, readings)
