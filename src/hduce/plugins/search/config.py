@@ -12,6 +12,10 @@ class SearchConfig(Section):
     """Hits per page when `limit` is not given."""
     max_page_size: int = 100
     """Largest accepted `limit`."""
+    max_candidates: int = 2000
+    """Most matches ranked (the most recent first) and counted; beyond, `total_capped` is true."""
+    snippet_chars: int = 1000
+    """Characters of a document's text, around the first match, a snippet is cut from."""
     reindex_batch_size: int = 500
     """Source rows read and written per batch by `hduce search reindex`."""
     meilisearch_url: str = ""

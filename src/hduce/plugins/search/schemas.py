@@ -18,9 +18,11 @@ class SearchHit(msgspec.Struct, kw_only=True):
 
 
 class SearchPage(msgspec.Struct, kw_only=True):
-    """A page of hits and how many the caller may see in all."""
+    """A page of hits and how many the caller may see in all (at most `max_candidates`)."""
 
     hits: list[SearchHit]
     total: int
+    total_capped: bool = False
+    """True when more entries match than were counted: `total` is then a lower bound."""
     limit: int
     offset: int

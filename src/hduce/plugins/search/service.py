@@ -50,7 +50,11 @@ class SearchService:
                 ip=ip,
                 detail={"q": query.text, "kinds": list(scope.every), "hits": total},
             )
-        return SearchPage(hits=hits, total=total, limit=query.limit, offset=query.offset)
+        capped = total > query.candidates
+        total = min(total, query.candidates)
+        return SearchPage(
+            hits=hits, total=total, total_capped=capped, limit=query.limit, offset=query.offset
+        )
 
     def _query(self, q: str, limit: int | None, offset: int) -> SearchQuery:
         text = q.strip()
@@ -63,7 +67,9 @@ class SearchService:
             raise InvalidSearch(f"limit: between 1 and {self._config.max_page_size}")
         if offset < 0:
             raise InvalidSearch("offset: not negative")
-        return SearchQuery(text, limit, offset)
+        return SearchQuery(
+            text, limit, offset, self._config.max_candidates, self._config.snippet_chars
+        )
 
     def _kinds(self, kinds: str | None) -> tuple[str, ...]:
         if not kinds:

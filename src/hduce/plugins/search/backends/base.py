@@ -20,6 +20,10 @@ class SearchQuery(msgspec.Struct, frozen=True):
     text: str
     limit: int
     offset: int
+    candidates: int = 2000
+    """Most matches counted and ranked; beyond them the total is capped."""
+    snippet_chars: int = 1000
+    """Characters of text a snippet is cut from."""
 
 
 class SearchBackend(Protocol):

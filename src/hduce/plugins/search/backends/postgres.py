@@ -1,5 +1,6 @@
 """PostgreSQL full-text search over `search_entry` (tsvector + GIN, ranked, highlighted)."""
 
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -40,25 +41,39 @@ QUERY = (
 )
 # The scope is part of the WHERE clause, so LIMIT, OFFSET and the total only see allowed rows.
 # A patient's scope names no "every" kind, so the planner can start from their patient_id.
+# Ranking every match of a common word reads every matching tsvector: only the most recent
+# `candidates` matches ($5, the cap plus one, so a capped total shows) are ranked exactly, and
+# the snippet is cut from at most `snippet_chars` ($7) around the first word's first occurrence
+# ($6) instead of the whole text.
 SEARCH = f"""
 WITH query AS (SELECT {QUERY} AS q),
-page AS (
-    SELECT e.id, ts_rank_cd(e.document, query.q) AS score, count(*) OVER () AS total
-    FROM search_entry e, query
+candidate AS MATERIALIZED (
+    SELECT e.id, e.updated_at FROM search_entry e, query
     WHERE e.document @@ query.q AND ({{scope}})
-    ORDER BY score DESC, e.updated_at DESC, e.id
+    ORDER BY e.updated_at DESC, e.id
+    LIMIT $5
+),
+page AS (
+    SELECT c.id, ts_rank_cd(e.document, query.q) AS score,
+           (SELECT count(*) FROM candidate) AS total
+    FROM candidate c JOIN search_entry e ON e.id = c.id, query
+    ORDER BY score DESC, c.updated_at DESC, c.id
     LIMIT $2 OFFSET $3
 )
 SELECT e.kind, e.ref_id, e.title, e.extra, page.score, page.total,
-       ts_headline('simple', e.title || E'\\n' || e.body, query.q, $4) AS snippet
+       ts_headline('simple', e.title || E'\\n' || substr(
+           e.body, greatest(1, strpos(lower(e.body), $6) - $7 / 4), $7), query.q, $4) AS snippet
 FROM page JOIN search_entry e ON e.id = page.id, query
 ORDER BY page.score DESC, e.updated_at DESC, e.id
 """
 COUNT = f"""
 WITH query AS (SELECT {QUERY} AS q)
-SELECT count(*) FROM search_entry e, query WHERE e.document @@ query.q AND ({{scope}})
+SELECT count(*) FROM (
+    SELECT 1 FROM search_entry e, query WHERE e.document @@ query.q AND ({{scope}}) LIMIT $2
+) AS capped
 """
-SCOPE_PARAMS = 5
+SCOPE_PARAMS = 8
+_WORDS = re.compile(r"\w+")
 HEADLINE = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=10, MaxFragments=2"
 PENDING_EVENTS = (
     "SELECT count(*) FROM outbox WHERE dispatched_at IS NULL AND available_at <= now() "
@@ -100,13 +115,16 @@ class PostgresSearch:
         """One page of ranked, highlighted hits within `scope`, and their total."""
         condition, args = scope_condition(scope, SCOPE_PARAMS)
         search = SEARCH.format(scope=condition)
-        page = (query.limit, query.offset, HEADLINE)
-        rows = await self._db.fetch(search, query.text, *page, *args)
+        page = (query.limit, query.offset, HEADLINE, query.candidates + 1)
+        snippet = (_first_word(query.text), query.snippet_chars)
+        rows = await self._db.fetch(search, query.text, *page, *snippet, *args)
         if rows or not query.offset:
             total = int(rows[0]["total"]) if rows else 0
         else:
-            condition, args = scope_condition(scope, 2)
-            count = await self._db.fetchrow(COUNT.format(scope=condition), query.text, *args)
+            condition, args = scope_condition(scope, 3)
+            count = await self._db.fetchrow(
+                COUNT.format(scope=condition), query.text, query.candidates + 1, *args
+            )
             total = int(count[0]) if count else 0
         return [_hit(row) for row in rows], total
 
@@ -132,6 +150,11 @@ def scope_condition(scope: Scope, first: int) -> tuple[str, list[Any]]:
         clauses.append(f"(e.patient_id = ${n} AND e.kind = ANY(${n + 1}::text[]))")
         args += [scope.user_id, list(scope.own)]
     return " OR ".join(clauses) or "false", args
+
+
+def _first_word(text: str) -> str:
+    """The query's first word, lower-cased, to find where the snippet starts."""
+    return next(iter(_WORDS.findall(text.lower())), "")
 
 
 def _row(entry: Entry) -> tuple[object, ...]:
