@@ -49,13 +49,22 @@ class DocumentUploaded(DocumentFact, frozen=True):
 
 
 class DocumentExtracted(DocumentFact, frozen=True):
-    """Extraction finished (`done` or `failed`); the text and entities are on the document."""
+    """Extraction finished (`done` or `failed`); the text and entities are on the document.
+
+    Kept as an alias of `document.processed` (same payload, same transaction) for one release.
+    """
 
     name = "document.extracted"
     kind: DocumentKind
     status: DocumentStatus
     page_count: int | None = None
     entity_count: int = 0
+
+
+class DocumentProcessed(DocumentExtracted, frozen=True):
+    """Extraction finished: the platform's name of `document.extracted`, published with it."""
+
+    name = "document.processed"
 
 
 class DocumentUpdated(DocumentFact, frozen=True):

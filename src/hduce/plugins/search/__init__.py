@@ -44,9 +44,7 @@ class SearchPlugin(HducePlugin):
         self.indexer = Indexer(context.db, self.backend, sources)
         for source in sources:
             source.subscribe(context.events, self.indexer)
-        self.service = SearchService(
-            self.config, self.backend, self.indexer.readers, context.registry
-        )
+        self.service = SearchService(self.config, self.backend, self.indexer.readers, context)
         context.registry.add_health_check("search", self._health)
 
     def _backend(self, context: AppContext, config: SearchConfig) -> SearchBackend:

@@ -1,9 +1,11 @@
 """Searching: validate the query, scope it to the caller, ask the backend, audit staff searches."""
 
+import hashlib
 import re
 
-from hduce.contracts.identity import STAFF_ROLES, AuditLog
-from hduce.core.registry import Registry
+from hduce.contracts.identity import STAFF_ROLES, AuditLog, Role
+from hduce.contracts.search import SearchPerformed
+from hduce.core.context import AppContext
 from hduce.core.security import Principal
 from hduce.plugins.search.access import scope_for
 from hduce.plugins.search.backends import SearchBackend, SearchQuery
@@ -12,6 +14,8 @@ from hduce.plugins.search.errors import InvalidSearch
 from hduce.plugins.search.schemas import SearchPage
 
 _WORD = re.compile(r"\w")
+# The role a `search.performed` event names: the most privileged one the caller holds.
+_ROLE_ORDER = (Role.DOCTOR, Role.NURSE, Role.ADMIN, Role.RECEPTIONIST, Role.PATIENT)
 
 
 class SearchService:
@@ -22,12 +26,12 @@ class SearchService:
         config: SearchConfig,
         backend: SearchBackend,
         readers: dict[str, frozenset[str]],
-        registry: Registry,
+        context: AppContext,
     ) -> None:
         self._config = config
         self._backend = backend
         self._readers = readers
-        self._registry = registry
+        self._context = context
 
     async def search(
         self,
@@ -39,19 +43,21 @@ class SearchService:
         offset: int,
         ip: str | None = None,
     ) -> SearchPage:
-        """Hits the caller may see, best first; a staff member's search is audited."""
+        """Hits the caller may see, best first; audited for staff, `search.performed` for all."""
         query = self._query(q, limit, offset)
         scope = scope_for(principal, self._readers, self._kinds(kinds))
         hits, total = ([], 0) if scope.empty else await self._backend.search(query, scope)
-        if not principal.roles.isdisjoint(STAFF_ROLES):
-            await self._registry.get(AuditLog).record(
-                "search.queried",
-                actor_id=principal.id,
-                ip=ip,
-                detail={"q": query.text, "kinds": list(scope.every), "hits": total},
-            )
         capped = total > query.candidates
         total = min(total, query.candidates)
+        async with self._context.db.transaction():
+            if not principal.roles.isdisjoint(STAFF_ROLES):
+                await self._context.registry.get(AuditLog).record(
+                    "search.queried",
+                    actor_id=principal.id,
+                    ip=ip,
+                    detail={"q": query.text, "kinds": list(scope.every), "hits": total},
+                )
+            await self._context.events.publish(performed(query.text, total, principal))
         return SearchPage(
             hits=hits, total=total, total_capped=capped, limit=query.limit, offset=query.offset
         )
@@ -80,3 +86,15 @@ class SearchService:
             known = ", ".join(self._readers)
             raise InvalidSearch(f"kind: unknown {', '.join(unknown) or '(none)'}; known: {known}")
         return wanted
+
+
+def performed(text: str, hits: int, principal: Principal) -> SearchPerformed:
+    """The event of one keyword search: the normalised query's hash, never its text."""
+    normal = " ".join(text.lower().split())
+    role = next((r for r in _ROLE_ORDER if r in principal.roles), "")
+    return SearchPerformed(
+        query_hash=hashlib.sha256(normal.encode()).hexdigest(),
+        mode="keyword",
+        hits=hits,
+        caller_role=str(role),
+    )
