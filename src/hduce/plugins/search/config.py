@@ -13,7 +13,7 @@ class SearchConfig(Section):
     max_page_size: int = 100
     """Largest accepted `limit`."""
     max_candidates: int = 2000
-    """Most matches ranked (the most recent first) and counted; beyond, `total_capped` is true."""
+    """Most matches ranked and counted (those the index yields first); beyond, `total_capped`."""
     snippet_chars: int = 1000
     """Characters of a document's text, around the first match, a snippet is cut from."""
     reindex_batch_size: int = 500

@@ -24,5 +24,7 @@ class SearchPage(msgspec.Struct, kw_only=True):
     total: int
     total_capped: bool = False
     """True when more entries match than were counted: `total` is then a lower bound."""
+    facets: dict[str, dict[str, int]] = msgspec.field(default_factory=dict)
+    """Per facet asked for, the count of matches by value (months in order, others by count)."""
     limit: int
     offset: int

@@ -9,8 +9,10 @@ from hduce.core.context import AppContext
 from hduce.core.security import Principal
 from hduce.plugins.search.access import scope_for
 from hduce.plugins.search.backends import SearchBackend, SearchQuery
+from hduce.plugins.search.backends.base import Filters
 from hduce.plugins.search.config import SearchConfig
 from hduce.plugins.search.errors import InvalidSearch
+from hduce.plugins.search.filters import facet_names, filters
 from hduce.plugins.search.schemas import SearchPage
 
 _WORD = re.compile(r"\w")
@@ -42,11 +44,22 @@ class SearchService:
         limit: int | None,
         offset: int,
         ip: str | None = None,
+        facets: str | None = None,
+        entity: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        patient_id: str | None = None,
     ) -> SearchPage:
         """Hits the caller may see, best first; audited for staff, `search.performed` for all."""
-        query = self._query(q, limit, offset)
+        wanted = filters(
+            principal, entity=entity, date_from=date_from, date_to=date_to, patient_id=patient_id
+        )
+        query = self._query(q, limit, offset, wanted, facet_names(facets))
         scope = scope_for(principal, self._readers, self._kinds(kinds))
         hits, total = ([], 0) if scope.empty else await self._backend.search(query, scope)
+        counted = {f: {} for f in query.facets}
+        if query.facets and not scope.empty:
+            counted = await self._backend.facets(query, scope)
         capped = total > query.candidates
         total = min(total, query.candidates)
         async with self._context.db.transaction():
@@ -59,13 +72,20 @@ class SearchService:
                 )
             await self._context.events.publish(performed(query.text, total, principal))
         return SearchPage(
-            hits=hits, total=total, total_capped=capped, limit=query.limit, offset=query.offset
+            hits=hits,
+            total=total,
+            total_capped=capped,
+            facets=counted,
+            limit=query.limit,
+            offset=query.offset,
         )
 
-    def _query(self, q: str, limit: int | None, offset: int) -> SearchQuery:
+    def _query(
+        self, q: str, limit: int | None, offset: int, wanted: Filters, facets: tuple[str, ...]
+    ) -> SearchQuery:
         text = q.strip()
-        if not _WORD.search(text):
-            raise InvalidSearch("q: give at least one letter or digit")
+        if not _WORD.search(text) and not wanted.given:
+            raise InvalidSearch("q: give at least one letter or digit (or a filter)")
         if len(text) > self._config.max_query_length:
             raise InvalidSearch(f"q: at most {self._config.max_query_length} characters")
         limit = self._config.default_page_size if limit is None else limit
@@ -73,8 +93,9 @@ class SearchService:
             raise InvalidSearch(f"limit: between 1 and {self._config.max_page_size}")
         if offset < 0:
             raise InvalidSearch("offset: not negative")
+        config = self._config
         return SearchQuery(
-            text, limit, offset, self._config.max_candidates, self._config.snippet_chars
+            text, limit, offset, config.max_candidates, config.snippet_chars, wanted, facets
         )
 
     def _kinds(self, kinds: str | None) -> tuple[str, ...]:

@@ -54,6 +54,8 @@ def document_entry(row: DocumentSummary, patient_name: str) -> Entry:
             "patient_name": patient_name,
         },
         updated_at=row.updated_at,
+        dated_at=row.created_at,
+        entities=row.entity_keys,
     )
 
 
