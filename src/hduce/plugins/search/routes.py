@@ -9,7 +9,7 @@ from litestar.params import FromQuery, QueryParameter
 
 from hduce.core.http import PageOffset, answer_example, client_ip, problems
 from hduce.core.security import principal_of
-from hduce.plugins.search.schemas import SearchPage
+from hduce.plugins.search.schemas import SearchPage, Suggestions
 from hduce.plugins.search.service import SearchService
 
 FOUND = {
@@ -88,3 +88,14 @@ class SearchController(Controller):
             date_to=date_to,
             patient_id=patient_id,
         )
+
+    @get("/suggest", responses=problems(422))
+    async def suggest(
+        self,
+        request: Request,
+        search_service: NamedDependency[SearchService],
+        q: Annotated[str, QueryParameter(description="What was typed so far.")] = "",
+        limit: FromQuery[int | None] = None,
+    ) -> Suggestions:
+        """Completions of the last word as typed, from entries the caller may see, and terms."""
+        return await search_service.suggest(principal_of(request), q=q, limit=limit)

@@ -17,6 +17,12 @@ class SearchHit(msgspec.Struct, kw_only=True):
     extra: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
+class Suggestions(msgspec.Struct, kw_only=True):
+    """Completions of what was typed: indexed words first, then lexicon terms."""
+
+    suggestions: list[str]
+
+
 class SearchPage(msgspec.Struct, kw_only=True):
     """A page of hits and how many the caller may see in all (at most `max_candidates`)."""
 

@@ -13,9 +13,11 @@ from hduce.plugins.search.backends.base import Filters
 from hduce.plugins.search.config import SearchConfig
 from hduce.plugins.search.errors import InvalidSearch
 from hduce.plugins.search.filters import facet_names, filters
-from hduce.plugins.search.schemas import SearchPage
+from hduce.plugins.search.lexicon import Lexicon
+from hduce.plugins.search.schemas import SearchPage, Suggestions
 
 _WORD = re.compile(r"\w")
+_WORDS = re.compile(r"\w+")
 # The role a `search.performed` event names: the most privileged one the caller holds.
 _ROLE_ORDER = (Role.DOCTOR, Role.NURSE, Role.ADMIN, Role.RECEPTIONIST, Role.PATIENT)
 
@@ -29,7 +31,9 @@ class SearchService:
         backend: SearchBackend,
         readers: dict[str, frozenset[str]],
         context: AppContext,
+        lexicon: Lexicon,
     ) -> None:
+        self._lexicon = lexicon
         self._config = config
         self._backend = backend
         self._readers = readers
@@ -79,6 +83,21 @@ class SearchService:
             limit=query.limit,
             offset=query.offset,
         )
+
+    async def suggest(self, principal: Principal, *, q: str, limit: int | None) -> Suggestions:
+        """Completions of the last word of `q` from entries the caller may see and the lexicon."""
+        words = _WORDS.findall(q.lower())
+        if not words or len(q) > self._config.max_query_length:
+            raise InvalidSearch("q: give the start of a word")
+        limit = self._config.default_page_size if limit is None else limit
+        if not 1 <= limit <= self._config.max_page_size:
+            raise InvalidSearch(f"limit: between 1 and {self._config.max_page_size}")
+        scope = scope_for(principal, self._readers, tuple(self._readers))
+        found = [] if scope.empty else await self._backend.suggest(words[-1], scope, limit)
+        head = q.lower()[: q.lower().rindex(words[-1])]
+        typed = [" ".join(f"{head}{word}".split()) for word in found]
+        terms = self._lexicon.completions(q, limit)
+        return Suggestions(suggestions=list(dict.fromkeys([*typed, *terms]))[:limit])
 
     def _query(
         self, q: str, limit: int | None, offset: int, wanted: Filters, facets: tuple[str, ...]

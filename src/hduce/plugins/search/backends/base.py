@@ -63,6 +63,9 @@ class SearchBackend(Protocol):
     async def facets(self, query: SearchQuery, scope: Scope) -> dict[str, dict[str, int]]:
         """Counts of the matches (at most `candidates`) by each of `query.facets`."""
 
+    async def suggest(self, prefix: str, scope: Scope, limit: int) -> list[str]:
+        """Indexed words starting with `prefix` in entries within `scope`, most frequent first."""
+
     async def health(self) -> HealthStatus:
         """Whether the backend answers, with figures for `/health/detailed`."""
 

@@ -123,6 +123,10 @@ class MeilisearchSearch:
         """Counted in the record, the same way as with the PostgreSQL backend."""
         return await self._record.facets(query, scope)
 
+    async def suggest(self, prefix: str, scope: Scope, limit: int) -> list[str]:
+        """Taken from the record's words, the same way as with the PostgreSQL backend."""
+        return await self._record.suggest(prefix, scope, limit)
+
     async def health(self) -> HealthStatus:
         """Meilisearch's own health, and the record's figures."""
         detail = {**(await self._record.health()).detail, "backend": "meilisearch"}

@@ -15,13 +15,17 @@ from hduce.plugins.search.backends.base import SearchQuery, marked_to_html, uniq
 from hduce.plugins.search.backends.postgres_sql import (
     COUNT,
     SEARCH,
+    SUGGEST,
     Params,
     facets_sql,
     first_word,
+    scope_condition,
     where,
 )
 from hduce.plugins.search.entries import MARK_END, MARK_START, Entry
+from hduce.plugins.search.lexicon import Lexicon
 from hduce.plugins.search.schemas import SearchHit
+from hduce.plugins.search.spelling import VOCABULARY, Speller
 
 UPSERT = """
 INSERT INTO search_entry (id, kind, ref_id, patient_id, practitioner_id, title, body, extra,
@@ -52,9 +56,17 @@ PENDING_EVENTS = (
 class PostgresSearch:
     """The embedded default backend; its table is also the record every backend rebuilds from."""
 
-    def __init__(self, db: HduceEngine, events: EventBus | None = None) -> None:
+    def __init__(
+        self,
+        db: HduceEngine,
+        events: EventBus | None = None,
+        lexicon: Lexicon | None = None,
+        speller: Speller | None = None,
+    ) -> None:
         self._db = db
         self._events = events
+        self._lexicon = lexicon or Lexicon("")
+        self._speller = speller
 
     async def upsert(self, entries: Sequence[Entry]) -> list[Entry]:
         """Write entries unless a newer version is stored; returns those written."""
@@ -64,6 +76,9 @@ class PostgresSearch:
         columns = list(zip(*(_row(entry) for entry in batch), strict=True))
         rows = await self._db.fetch(UPSERT, *(list(column) for column in columns))
         written = {(row["kind"], row["ref_id"]) for row in rows}
+        if written:
+            kinds, ref_ids = zip(*written, strict=True)
+            await self._db.fetch(VOCABULARY, list(set(kinds)), list(ref_ids))
         return [entry for entry in batch if (entry.kind, entry.ref_id) in written]
 
     async def delete(self, kind: str, ref_ids: Sequence[uuid.UUID]) -> None:
@@ -81,21 +96,22 @@ class PostgresSearch:
 
     async def search(self, query: SearchQuery, scope: Scope) -> tuple[list[SearchHit], int]:
         """One page of ranked, highlighted hits within `scope`, and their total (capped)."""
-        params = Params(query.text)
+        parts = await self._parts(query.text)
+        params = Params(parts)
         condition, cap = where(query, scope, params), params.add(query.candidates + 1)
         sql = SEARCH.format(
             where=condition,
             cap=cap,
             limit=params.add(query.limit),
             offset=params.add(query.offset),
-            word=params.add(first_word(query.text)),
+            word=params.add(first_word(" ".join(parts))),
             chars=params.add(query.snippet_chars),
             headline=params.add(HEADLINE),
         )
         rows = await self._db.fetch(sql, *params.values)
         if rows or not query.offset:
             return [_hit(row) for row in rows], int(rows[0]["total"]) if rows else 0
-        params = Params(query.text)
+        params = Params(parts)
         count = COUNT.format(
             where=where(query, scope, params), cap=params.add(query.candidates + 1)
         )
@@ -104,7 +120,7 @@ class PostgresSearch:
 
     async def facets(self, query: SearchQuery, scope: Scope) -> dict[str, dict[str, int]]:
         """Counts of the matches (at most `candidates`) by each of `query.facets`."""
-        sql, args = facets_sql(query, scope)
+        sql, args = facets_sql(query, scope, await self._parts(query.text))
         counted: dict[str, dict[str, int]] = {facet: {} for facet in query.facets}
         for row in await self._db.fetch(sql, *args):
             counted[row["facet"]][row["value"]] = row["n"]
@@ -112,6 +128,19 @@ class PostgresSearch:
         if "date" in counted:
             counted["date"] = dict(sorted(counted["date"].items()))
         return counted
+
+    async def suggest(self, prefix: str, scope: Scope, limit: int) -> list[str]:
+        """Indexed words starting with `prefix` in entries within `scope`, most frequent first."""
+        condition, args = scope_condition(scope, 3)
+        rows = await self._db.fetch(SUGGEST.format(scope=condition), prefix, limit, *args)
+        return [row["lexeme"] for row in rows]
+
+    async def _parts(self, text: str) -> list[str]:
+        """The query's parts: its lexicon terms with their synonyms, the other words corrected."""
+        rest, groups = self._lexicon.expand(text)
+        if rest and self._speller:
+            rest = await self._speller.correct(rest)
+        return ([rest] if rest else []) + ["\t".join(group) for group in groups]
 
     async def health(self) -> HealthStatus:
         """Events not yet handed to the indexing tasks (no entry count: it counts patients)."""

@@ -6,11 +6,17 @@ from typing import Any
 from hduce.plugins.search.access import Scope
 from hduce.plugins.search.backends.base import SearchQuery
 
-# Every word of the query is a prefix ("ali mar" finds "Alice Martin"), all must match; the
-# `simple` config splits the text exactly as it split the indexed text, without stemming.
+# $1 holds the query's parts, each its alternatives separated by tabs (a lexicon term and its
+# synonyms; the rest of the words as one alternative). Every word of an alternative is a prefix
+# ("ali mar" finds "Alice Martin") and all must match; any alternative of every part must match.
+# The `simple` config splits the text exactly as it split the indexed text, without stemming.
 QUERY = (
-    "to_tsquery('simple', coalesce((SELECT string_agg(quote_literal(lexeme) || ':*', ' & ') "
-    "FROM unnest(to_tsvector('simple', $1))), ''))"
+    "to_tsquery('simple', coalesce((SELECT string_agg('(' || alts || ')', ' & ') FROM ("
+    "SELECT (SELECT string_agg('(' || words || ')', ' | ') FROM ("
+    "SELECT (SELECT string_agg(quote_literal(lexeme) || ':*', ' & ') "
+    "FROM unnest(to_tsvector('simple', alt))) AS words "
+    "FROM unnest(string_to_array(part, E'\\t')) AS alt) AS a) AS alts "
+    "FROM unnest($1::text[]) AS part) AS p), ''))"
 )
 # Ranking (or even ordering) every match of a common word reads every matching row: only the
 # first `candidates` matches the GIN index yields (the cap plus one, so a capped total shows;
@@ -55,11 +61,25 @@ FACET = """SELECT '{facet}' AS facet, value, count(*) AS n FROM (
 ) AS found WHERE value IS NOT NULL GROUP BY value"""
 
 
-class Params:
-    """Numbered query parameters; `$1` is always the query text."""
+# Words of a few entries the caller may see (never the vocabulary of the whole index, which
+# would offer other patients' names); $1 is the lower-cased prefix.
+SUGGEST = """
+WITH candidate AS (
+    SELECT e.document FROM search_entry e
+    WHERE e.document @@ to_tsquery('simple', quote_literal($1) || ':*') AND ({scope})
+    LIMIT 50
+)
+SELECT lexeme FROM candidate, unnest(candidate.document) AS t
+WHERE starts_with(lexeme, $1) AND lexeme <> $1
+GROUP BY lexeme ORDER BY count(*) DESC, length(lexeme), lexeme LIMIT $2
+"""
 
-    def __init__(self, text: str) -> None:
-        self.values: list[Any] = [text]
+
+class Params:
+    """Numbered query parameters; `$1` is always the query's parts."""
+
+    def __init__(self, parts: list[str]) -> None:
+        self.values: list[Any] = [parts]
 
     def add(self, value: Any) -> str:
         """The placeholder of one more parameter."""
@@ -101,9 +121,9 @@ def scope_condition(scope: Scope, first: int) -> tuple[str, list[Any]]:
     return " OR ".join(clauses) or "false", args
 
 
-def facets_sql(query: SearchQuery, scope: Scope) -> tuple[str, list[Any]]:
+def facets_sql(query: SearchQuery, scope: Scope, parts: list[str]) -> tuple[str, list[Any]]:
     """One statement counting the candidates by each wanted facet: rows (facet, value, n)."""
-    params = Params(query.text)
+    params = Params(parts)
     head = CANDIDATES.format(where=where(query, scope, params), cap=params.add(query.candidates))
     counts = (FACET.format(facet=f, value=FACET_VALUES[f]) for f in query.facets)
     return head + "\nUNION ALL\n".join(counts) + "\nORDER BY facet, n DESC, value", params.values
