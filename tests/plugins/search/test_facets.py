@@ -67,6 +67,13 @@ async def test_facets_count_and_filters_narrow(clinic: Clinic) -> None:
     assert on_metformin["facets"]["patient"] == {str(on_drug.id): 1}
     assert ids(await search(clinic, doctor, marker, entity="Diagnosis:E11")) == {note["id"]}
     assert ids(await search(clinic, doctor, marker, patient_id=str(other.id))) == {letter["id"]}
+    audited = await clinic.fetch(
+        "SELECT detail FROM audit_event WHERE actor_id = $1 AND action = 'search.queried' "
+        "AND detail->'filters'->>'patient_id' = $2",
+        doctor.id,
+        str(other.id),
+    )
+    assert len(audited) == 1, "a clinician's search of one patient is audited with its filter"
 
     today = datetime.now(UTC).date()
     tomorrow, yesterday = today + timedelta(days=1), today - timedelta(days=1)

@@ -3,6 +3,8 @@
 import hashlib
 import re
 
+import msgspec
+
 from hduce.contracts.identity import STAFF_ROLES, AuditLog, Role
 from hduce.contracts.search import SearchPerformed
 from hduce.core.context import AppContext
@@ -33,11 +35,11 @@ class SearchService:
         context: AppContext,
         lexicon: Lexicon,
     ) -> None:
-        self._lexicon = lexicon
         self._config = config
         self._backend = backend
         self._readers = readers
         self._context = context
+        self._lexicon = lexicon
 
     async def search(
         self,
@@ -72,7 +74,13 @@ class SearchService:
                     "search.queried",
                     actor_id=principal.id,
                     ip=ip,
-                    detail={"q": query.text, "kinds": list(scope.every), "hits": total},
+                    detail={
+                        "q": query.text,
+                        "kinds": list(scope.every),
+                        "hits": total,
+                        # Which patient or drug a clinician looked for is part of the access.
+                        "filters": msgspec.to_builtins(wanted),
+                    },
                 )
             await self._context.events.publish(performed(query.text, total, principal))
         return SearchPage(

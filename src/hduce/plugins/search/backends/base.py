@@ -17,7 +17,7 @@ FACETS = ("kind", "document_kind", "date", "entity", "patient")
 """What `facets=` may count: entry kind, document kind, month, entity key, patient id."""
 
 
-class Filters(msgspec.Struct, frozen=True, kw_only=True):
+class Filters(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """Conditions every hit meets besides the words (dates are whole days, both included)."""
 
     entities: tuple[str, ...] = ()
