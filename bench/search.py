@@ -1,5 +1,9 @@
 """Search benchmark: reindex time and query latency over 10,000 patients and 20,000 appointments.
 
+`--documents N` adds N generated clinical documents to the index (written straight into
+`search_entry` after the rebuild, 1 in 100 of them 100,000 characters long) and times a
+doctor's common-term queries (`patient`, `pain`, `hypertension`) over them.
+
 Starts an embedded PostgreSQL and nats-server under a scratch dir in /tmp, migrates, bulk-inserts
 patients, doctors and appointments with SQL, runs the full rebuild (`hduce search reindex`'s
 code), then times searches through the search service (scope, query, audit row) as a doctor and
@@ -13,6 +17,7 @@ import secrets
 import sys
 import time
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from _common import REPO_ROOT, percentile, print_table, run_with_servers
@@ -113,6 +118,12 @@ LAST = tuple(
 )
 CITIES = ("Lyon", "Lille", "Nantes", "Rennes")
 PASSWORD_HASH = "not-a-password-hash"
+COMMON = ("patient", "pain", "hypertension")
+VOCABULARY_FROM_DOCUMENTS = (
+    "INSERT INTO search_vocabulary (word) SELECT word FROM ts_stat("
+    "'SELECT document FROM search_entry WHERE kind = ''document''') "
+    "WHERE word ~ '^[[:alpha:]]{4,40}$' ON CONFLICT DO NOTHING"
+)
 
 
 def parse_args() -> argparse.Namespace:
@@ -121,6 +132,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--patients", type=int, default=10_000)
     parser.add_argument("--appointments", type=int, default=20_000)
     parser.add_argument("--doctors", type=int, default=20)
+    parser.add_argument("--documents", type=int, default=0, help="generated documents indexed")
     parser.add_argument("--queries", type=int, default=300, help="timed queries per caller")
     return parser.parse_args()
 
@@ -201,6 +213,33 @@ async def insert_appointments(
     )
 
 
+CLINICAL_TEXT = (
+    "patient reports chest pain since yesterday, denies fever; history of hypertension and type 2 "
+    "diabetes on metformin; HbA1c 7.2 %; blood pressure 150/95; plan: review in two weeks; "
+    "knee pain after a fall; headache; asthma controlled; lipids raised, statin started; "
+)
+CLINICAL = tuple(CLINICAL_TEXT.split())
+
+
+async def insert_documents(patients: list[uuid.UUID], count: int) -> None:
+    """`count` document entries of shuffled clinical words for random patients."""
+    rng = random.Random(count)
+    rows = []
+    for n in range(count):
+        size = 15_000 if n % 100 == 0 else rng.randrange(150, 600)
+        body = " ".join(rng.choices(CLINICAL, k=size))
+        title = f"Report {n} · {rng.choice(FIRST)} {rng.choice(LAST)}"
+        extra = '{"document_kind": "clinical_note"}'
+        now = datetime.now(UTC)
+        rows.append((uuid.uuid4(), "document", uuid.uuid4(), rng.choice(patients), title, body))
+        rows[-1] += (extra, now, now)
+    columns = ["id", "kind", "ref_id", "patient_id", "title", "body", "extra", "updated_at"]
+    for start in range(0, len(rows), 5_000):  # each copy well inside the command timeout
+        await DB.shared_pool.copy_records_to_table(
+            "search_entry", records=rows[start : start + 5_000], columns=[*columns, "indexed_at"]
+        )
+
+
 async def timed(search: Any, principal: Principal, queries: list[str]) -> tuple[list[float], float]:
     """Milliseconds per search, in order, and the mean `total` of hits."""
     latencies, totals = [], 0
@@ -228,6 +267,10 @@ async def bench(args: argparse.Namespace, dsn: str, nats_url: str) -> None:
         seeded = time.perf_counter() - started
         report = await search.reindex()
         again = await search.reindex()
+        await insert_documents(patients, args.documents)
+        # What the indexer's upsert does for each entry, once here for the copied documents.
+        if await DB.shared_pool.fetchval("SELECT to_regclass('search_vocabulary') IS NOT NULL"):
+            await DB.shared_pool.execute(VOCABULARY_FROM_DOCUMENTS)
         await DB.shared_pool.execute("ANALYZE search_entry")
         rng = random.Random(7)
         prefixes = [rng.choice(FIRST)[: rng.choice((2, 3, 4))].lower() for _ in range(args.queries)]
@@ -240,7 +283,9 @@ async def bench(args: argparse.Namespace, dsn: str, nats_url: str) -> None:
         )
         await timed(service, doctor, prefixes[:20])  # warm-up
         rows = []
+        common = [(f"doctor, `{w}` over documents", doctor, [w] * args.queries) for w in COMMON]
         for label, principal, queries in (
+            *(common if args.documents else []),
             ("doctor, 2-4 letter first-name prefix", doctor, prefixes),
             ("doctor, `fir las` prefixes", doctor, two_words),
             ("patient, 2-4 letter first-name prefix", patient, prefixes),
@@ -255,7 +300,10 @@ async def bench(args: argparse.Namespace, dsn: str, nats_url: str) -> None:
         )
     await context.registry.close()
     print()
-    print(f"{args.patients} patients, {args.doctors} doctors, {args.appointments} appointments")
+    print(
+        f"{args.patients} patients, {args.doctors} doctors, {args.appointments} appointments, "
+        f"{args.documents} documents"
+    )
     print(f"seeded with bulk SQL in {seeded:.1f} s; {entries} entries, table + indexes {size}")
     print_table(
         ["rebuild", "seconds", "entries/s", "written", "pruned"],

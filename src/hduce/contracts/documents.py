@@ -19,7 +19,30 @@ class DocumentKind(StrEnum):
     REFERRAL = "referral"
     IMAGING_REPORT = "imaging_report"
     DISCHARGE_SUMMARY = "discharge_summary"
+    CLINICAL_NOTE = "clinical_note"
+    LETTER = "letter"
+    CONSENT = "consent"
+    INSURANCE = "insurance"
+    QUESTIONNAIRE = "questionnaire"
     OTHER = "other"
+
+
+# The LOINC document type of each kind (code, display), e.g. for FHIR `DocumentReference.type`
+# (system http://loinc.org); codes with scale DOC as listed at https://loinc.org/<code>/ and in
+# the FHIR "Document Type Codes" value set. `other` has none: it says only what it is not.
+LOINC_DOCUMENT_TYPES: dict[DocumentKind, tuple[str, str] | None] = {
+    DocumentKind.LAB_RESULT: ("11502-2", "Laboratory report"),
+    DocumentKind.PRESCRIPTION: ("57833-6", "Prescription for medication"),
+    DocumentKind.REFERRAL: ("57133-1", "Referral note"),
+    DocumentKind.IMAGING_REPORT: ("18748-4", "Diagnostic imaging study"),
+    DocumentKind.DISCHARGE_SUMMARY: ("18842-5", "Discharge summary"),
+    DocumentKind.CLINICAL_NOTE: ("11506-3", "Progress note"),
+    DocumentKind.LETTER: ("51852-2", "Letter"),
+    DocumentKind.CONSENT: ("59284-0", "Consent Document"),
+    DocumentKind.INSURANCE: ("64290-0", "Health insurance card"),
+    DocumentKind.QUESTIONNAIRE: ("74465-6", "Questionnaire response Document"),
+    DocumentKind.OTHER: None,
+}
 
 
 class DocumentStatus(StrEnum):
@@ -49,13 +72,22 @@ class DocumentUploaded(DocumentFact, frozen=True):
 
 
 class DocumentExtracted(DocumentFact, frozen=True):
-    """Extraction finished (`done` or `failed`); the text and entities are on the document."""
+    """Extraction finished (`done` or `failed`); the text and entities are on the document.
+
+    Kept as an alias of `document.processed` (same payload, same transaction) for one release.
+    """
 
     name = "document.extracted"
     kind: DocumentKind
     status: DocumentStatus
     page_count: int | None = None
     entity_count: int = 0
+
+
+class DocumentProcessed(DocumentExtracted, frozen=True):
+    """Extraction finished: the platform's name of `document.extracted`, published with it."""
+
+    name = "document.processed"
 
 
 class DocumentUpdated(DocumentFact, frozen=True):
@@ -85,6 +117,8 @@ class DocumentSummary(msgspec.Struct, frozen=True, kw_only=True):
     page_count: int | None
     text: str
     """The extracted text (pages separated by form feeds); empty until extraction is `done`."""
+    entity_keys: tuple[str, ...] = ()
+    """Lower-cased `kind:value` of its medications, diagnoses (code and category) and allergies."""
     created_at: datetime
     updated_at: datetime
 

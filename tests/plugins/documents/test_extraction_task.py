@@ -29,12 +29,15 @@ async def redeliver(clinic: Clinic, document: dict[str, Any]) -> None:
     await clinic.in_app(subscription.deliver, str(event["id"]), payload, now)
 
 
-async def extracted_events(clinic: Clinic, document_id: str) -> list[dict[str, Any]]:
-    """Payloads of the `document.extracted` events of one document."""
+async def extracted_events(
+    clinic: Clinic, document_id: str, name: str = "document.extracted"
+) -> list[dict[str, Any]]:
+    """Payloads of the `name` events (by default `document.extracted`) of one document."""
     rows = await clinic.fetch(
-        "SELECT payload::text AS payload FROM outbox WHERE name = 'document.extracted' "
+        "SELECT payload::text AS payload FROM outbox WHERE name = $2 "
         "AND payload->>'document_id' = $1",
         document_id,
+        name,
     )
     return [json.loads(row["payload"]) for row in rows]
 
@@ -51,6 +54,17 @@ async def test_a_corrupt_pdf_fails_with_a_reason(
     assert (document["status"], document["entities"]) == ("failed", [])
     events = await extracted_events(clinic, created["id"])
     assert [e["status"] for e in events] == ["failed"]
+
+
+async def test_extraction_publishes_document_processed_and_its_alias(
+    clinic: Clinic, doctor: Member, patient: Member
+) -> None:
+    created = await uploaded(clinic, doctor, long_pdf(2) + patient.id.bytes, patient=patient)
+    assert (await extracted(clinic, created["id"]))["status"] == "done"
+    (processed,) = await extracted_events(clinic, created["id"], "document.processed")
+    (alias,) = await extracted_events(clinic, created["id"])
+    assert processed == alias
+    assert (processed["status"], processed["page_count"]) == ("done", 2)
 
 
 async def test_an_encrypted_pdf_fails_with_a_reason(

@@ -4,13 +4,12 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-import msgspec
 import pytest
 
 from hduce.core.config import Settings
-from tests.plugins.documents.helpers import extracted, uploaded
-from tests.plugins.search.helpers import plugin, search, search_settings, wait_for_entry, word
-from tests.plugins.users.clinic import Clinic, Member, running_clinic
+from tests.plugins.search.documents_clinic import documents_clinic, text_document
+from tests.plugins.search.helpers import plugin, search, wait_for_entry, word
+from tests.plugins.users.clinic import Clinic
 from tests.support.context import wait_for_row
 
 
@@ -19,35 +18,8 @@ async def clinic(
     settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Clinic]:
     """Search with the documents plugin enabled too."""
-    base = search_settings(settings)
-    storage = tmp_path_factory.mktemp("search-documents")
-    sections = {
-        **base.plugins.sections,
-        "documents": {"storage_dir": str(storage), "extraction_workers": 1},
-    }
-    enabled = (*base.plugins.enabled, "documents")
-    plugins = msgspec.structs.replace(base.plugins, enabled=enabled, sections=sections)
-    async with running_clinic(msgspec.structs.replace(base, plugins=plugins)) as running:
+    async with documents_clinic(settings, tmp_path_factory) as running:
         yield running
-
-
-async def text_document(
-    clinic: Clinic, uploader: Member, patient: Member, text: str, title: str
-) -> dict[str, Any]:
-    """Upload a text file for `patient` and wait until its text is extracted and indexed."""
-    document = await uploaded(
-        clinic,
-        uploader,
-        text.encode(),
-        patient=patient,
-        content_type="text/plain",
-        title=title,
-        kind="lab_result",
-    )
-    assert (await extracted(clinic, document["id"]))["status"] == "done"
-    pool = clinic.context.db.shared_pool
-    await clinic.in_app(wait_for_entry, pool, "document", document["id"], "body <> ''")
-    return document
 
 
 def ids(page: dict[str, Any]) -> list[str]:

@@ -8,6 +8,7 @@ import msgspec
 from hduce.contracts.documents import (
     DocumentExtracted,
     DocumentKind,
+    DocumentProcessed,
     DocumentStatus,
     DocumentUploaded,
 )
@@ -81,16 +82,16 @@ class Extraction:
             )
             if finished is None:
                 return  # deleted meanwhile
-            await self._env.context.events.publish(
-                DocumentExtracted(
-                    document_id=claimed["id"],
-                    patient_id=claimed["patient"],
-                    kind=DocumentKind(claimed["kind"]),
-                    status=status,
-                    page_count=result["page_count"],
-                    entity_count=len(result["entities"]),
-                )
-            )
+            fields = {
+                "document_id": claimed["id"],
+                "patient_id": claimed["patient"],
+                "kind": DocumentKind(claimed["kind"]),
+                "status": status,
+                "page_count": result["page_count"],
+                "entity_count": len(result["entities"]),
+            }
+            for fact in (DocumentProcessed, DocumentExtracted):
+                await self._env.context.events.publish(fact(**fields))
 
 
 def _failure(error: str) -> dict[str, Any]:

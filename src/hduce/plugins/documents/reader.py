@@ -10,7 +10,14 @@ from hduce.core.db import HduceEngine
 
 SUMMARY = """
 SELECT id, patient, title, kind, status, filename, content_type, page_count,
-       coalesce(text, '') AS text, created_at, updated_at
+       coalesce(text, '') AS text, created_at, updated_at,
+       ARRAY(SELECT DISTINCT key FROM jsonb_array_elements(entities) AS found,
+             LATERAL (VALUES (found->>'kind' || ':' || lower(found->>'value')),
+                             ('diagnosis:' || lower(split_part(found->>'value', '.', 1))),
+                             ('diagnosis:' || lower(found->>'value'))) AS keys (key)
+             WHERE (found->>'kind' IN ('medication', 'allergy') AND key NOT LIKE 'diagnosis:%')
+                OR (found->>'kind' = 'diagnosis_code' AND key LIKE 'diagnosis:%')
+             ORDER BY key) AS entity_keys
 FROM document WHERE deleted_at IS NULL
 """
 
@@ -28,6 +35,7 @@ def _summary(record: asyncpg.Record) -> DocumentSummary:
         text=record["text"],
         created_at=record["created_at"],
         updated_at=record["updated_at"],
+        entity_keys=tuple(record["entity_keys"]),
     )
 
 

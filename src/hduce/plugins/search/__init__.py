@@ -13,12 +13,14 @@ from hduce.plugins.search.backends import PostgresSearch, SearchBackend
 from hduce.plugins.search.backends.meilisearch import MeilisearchSearch
 from hduce.plugins.search.config import SearchConfig
 from hduce.plugins.search.indexer import Indexer, ReindexReport
+from hduce.plugins.search.lexicon import Lexicon
 from hduce.plugins.search.routes import SearchController
 from hduce.plugins.search.service import SearchService
 from hduce.plugins.search.sources.appointments import AppointmentSource
 from hduce.plugins.search.sources.base import Source
 from hduce.plugins.search.sources.documents import DocumentSource
 from hduce.plugins.search.sources.patients import PatientSource
+from hduce.plugins.search.spelling import Speller
 
 
 class SearchPlugin(HducePlugin):
@@ -40,17 +42,19 @@ class SearchPlugin(HducePlugin):
         ]
         if context.registry.provides(DocumentReader):
             sources.append(DocumentSource(context.registry))
+        self.lexicon = Lexicon.load(self.config.synonyms_file)
         self.backend = self._backend(context, self.config)
         self.indexer = Indexer(context.db, self.backend, sources)
         for source in sources:
             source.subscribe(context.events, self.indexer)
         self.service = SearchService(
-            self.config, self.backend, self.indexer.readers, context.registry
+            self.config, self.backend, self.indexer.readers, context, self.lexicon
         )
         context.registry.add_health_check("search", self._health)
 
     def _backend(self, context: AppContext, config: SearchConfig) -> SearchBackend:
-        record = PostgresSearch(context.db, context.events)
+        speller = Speller(context.db) if config.typo_tolerance else None
+        record = PostgresSearch(context.db, context.events, self.lexicon, speller)
         if not config.meilisearch_url:
             return record
         meili = MeilisearchSearch(config, record)

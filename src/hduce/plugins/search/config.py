@@ -12,6 +12,14 @@ class SearchConfig(Section):
     """Hits per page when `limit` is not given."""
     max_page_size: int = 100
     """Largest accepted `limit`."""
+    max_candidates: int = 2000
+    """Most matches ranked and counted (those the index yields first); beyond, `total_capped`."""
+    snippet_chars: int = 1000
+    """Characters of a document's text, around the first match, a snippet is cut from."""
+    synonyms_file: str = ""
+    """A clinic's synonym lexicon (one comma-separated group a line); empty: the bundled one."""
+    typo_tolerance: bool = True
+    """Correct a word no indexed word starts with to the nearest indexed word (PostgreSQL)."""
     reindex_batch_size: int = 500
     """Source rows read and written per batch by `hduce search reindex`."""
     meilisearch_url: str = ""

@@ -25,6 +25,10 @@ class Entry(msgspec.Struct, frozen=True, kw_only=True):
     extra: dict[str, Any] = msgspec.field(default_factory=dict)
     updated_at: datetime
     """The source's version: an older version never replaces a newer one."""
+    dated_at: datetime | None = None
+    """When the thing happened (upload, appointment start), for date facets and filters."""
+    entities: tuple[str, ...] = ()
+    """`kind:value` keys such as `medication:metformin`, for entity facets and filters."""
 
 
 def clean(text: str) -> str:

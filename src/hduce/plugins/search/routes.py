@@ -9,7 +9,7 @@ from litestar.params import FromQuery, QueryParameter
 
 from hduce.core.http import PageOffset, answer_example, client_ip, problems
 from hduce.core.security import principal_of
-from hduce.plugins.search.schemas import SearchPage
+from hduce.plugins.search.schemas import SearchPage, Suggestions
 from hduce.plugins.search.service import SearchService
 
 FOUND = {
@@ -29,13 +29,29 @@ FOUND = {
 }
 
 
+Facets = Annotated[
+    str | None, QueryParameter(description="Counts: `kind,document_kind,date,entity,patient`.")
+]
+EntityKeys = Annotated[
+    str | None, QueryParameter(description="Keys every hit has, e.g. `medication:metformin`.")
+]
+Day = Annotated[str | None, QueryParameter(description="A day, `YYYY-MM-DD` (both included).")]
+PatientId = Annotated[str | None, QueryParameter(description="One patient's entries (staff).")]
+ANSWERS = {**answer_example(200, SearchPage, "One patient found", FOUND), **problems(403, 422)}
+
+
 class SearchController(Controller):
     """Search over patients, appointments and documents, limited to what the caller may see."""
 
     path = "/search"
     tags = ["search"]
 
-    @get(responses={**answer_example(200, SearchPage, "One patient found", FOUND), **problems(422)})
+    @get(
+        responses={
+            **answer_example(200, SearchPage, "One patient found", FOUND),
+            **problems(403, 422),
+        }
+    )
     async def search(
         self,
         request: Request,
@@ -52,8 +68,13 @@ class SearchController(Controller):
         ] = None,
         limit: FromQuery[int | None] = None,
         offset: PageOffset = 0,
+        facets: Facets = None,
+        entity: EntityKeys = None,
+        date_from: Day = None,
+        date_to: Day = None,
+        patient_id: PatientId = None,
     ) -> SearchPage:
-        """Entries matching every word of `q` (as-you-type prefixes), best first, highlighted."""
+        """Entries matching every word of `q` (as-you-type prefixes) and the filters, best first."""
         return await search_service.search(
             principal_of(request),
             q=q,
@@ -61,4 +82,20 @@ class SearchController(Controller):
             limit=limit,
             offset=offset,
             ip=client_ip(request),
+            facets=facets,
+            entity=entity,
+            date_from=date_from,
+            date_to=date_to,
+            patient_id=patient_id,
         )
+
+    @get("/suggest", responses=problems(422))
+    async def suggest(
+        self,
+        request: Request,
+        search_service: NamedDependency[SearchService],
+        q: Annotated[str, QueryParameter(description="What was typed so far.")] = "",
+        limit: FromQuery[int | None] = None,
+    ) -> Suggestions:
+        """Completions of the last word as typed, from entries the caller may see, and terms."""
+        return await search_service.suggest(principal_of(request), q=q, limit=limit)

@@ -1,17 +1,27 @@
 """Searching: validate the query, scope it to the caller, ask the backend, audit staff searches."""
 
+import hashlib
 import re
 
-from hduce.contracts.identity import STAFF_ROLES, AuditLog
-from hduce.core.registry import Registry
+import msgspec
+
+from hduce.contracts.identity import STAFF_ROLES, AuditLog, Role
+from hduce.contracts.search import SearchPerformed
+from hduce.core.context import AppContext
 from hduce.core.security import Principal
 from hduce.plugins.search.access import scope_for
 from hduce.plugins.search.backends import SearchBackend, SearchQuery
+from hduce.plugins.search.backends.base import Filters
 from hduce.plugins.search.config import SearchConfig
 from hduce.plugins.search.errors import InvalidSearch
-from hduce.plugins.search.schemas import SearchPage
+from hduce.plugins.search.filters import facet_names, filters
+from hduce.plugins.search.lexicon import Lexicon
+from hduce.plugins.search.schemas import SearchPage, Suggestions
 
 _WORD = re.compile(r"\w")
+_WORDS = re.compile(r"\w+")
+# The role a `search.performed` event names: the most privileged one the caller holds.
+_ROLE_ORDER = (Role.DOCTOR, Role.NURSE, Role.ADMIN, Role.RECEPTIONIST, Role.PATIENT)
 
 
 class SearchService:
@@ -22,12 +32,14 @@ class SearchService:
         config: SearchConfig,
         backend: SearchBackend,
         readers: dict[str, frozenset[str]],
-        registry: Registry,
+        context: AppContext,
+        lexicon: Lexicon,
     ) -> None:
         self._config = config
         self._backend = backend
         self._readers = readers
-        self._registry = registry
+        self._context = context
+        self._lexicon = lexicon
 
     async def search(
         self,
@@ -38,24 +50,69 @@ class SearchService:
         limit: int | None,
         offset: int,
         ip: str | None = None,
+        facets: str | None = None,
+        entity: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        patient_id: str | None = None,
     ) -> SearchPage:
-        """Hits the caller may see, best first; a staff member's search is audited."""
-        query = self._query(q, limit, offset)
+        """Hits the caller may see, best first; audited for staff, `search.performed` for all."""
+        wanted = filters(
+            principal, entity=entity, date_from=date_from, date_to=date_to, patient_id=patient_id
+        )
+        query = self._query(q, limit, offset, wanted, facet_names(facets))
         scope = scope_for(principal, self._readers, self._kinds(kinds))
         hits, total = ([], 0) if scope.empty else await self._backend.search(query, scope)
-        if not principal.roles.isdisjoint(STAFF_ROLES):
-            await self._registry.get(AuditLog).record(
-                "search.queried",
-                actor_id=principal.id,
-                ip=ip,
-                detail={"q": query.text, "kinds": list(scope.every), "hits": total},
-            )
-        return SearchPage(hits=hits, total=total, limit=query.limit, offset=query.offset)
+        counted = {f: {} for f in query.facets}
+        if query.facets and not scope.empty:
+            counted = await self._backend.facets(query, scope)
+        capped = total > query.candidates
+        total = min(total, query.candidates)
+        async with self._context.db.transaction():
+            if not principal.roles.isdisjoint(STAFF_ROLES):
+                await self._context.registry.get(AuditLog).record(
+                    "search.queried",
+                    actor_id=principal.id,
+                    ip=ip,
+                    detail={
+                        "q": query.text,
+                        "kinds": list(scope.every),
+                        "hits": total,
+                        # Which patient or drug a clinician looked for is part of the access.
+                        "filters": msgspec.to_builtins(wanted),
+                    },
+                )
+            await self._context.events.publish(performed(query.text, total, principal))
+        return SearchPage(
+            hits=hits,
+            total=total,
+            total_capped=capped,
+            facets=counted,
+            limit=query.limit,
+            offset=query.offset,
+        )
 
-    def _query(self, q: str, limit: int | None, offset: int) -> SearchQuery:
+    async def suggest(self, principal: Principal, *, q: str, limit: int | None) -> Suggestions:
+        """Completions of the last word of `q` from entries the caller may see and the lexicon."""
+        words = _WORDS.findall(q.lower())
+        if not words or len(q) > self._config.max_query_length:
+            raise InvalidSearch("q: give the start of a word")
+        limit = self._config.default_page_size if limit is None else limit
+        if not 1 <= limit <= self._config.max_page_size:
+            raise InvalidSearch(f"limit: between 1 and {self._config.max_page_size}")
+        scope = scope_for(principal, self._readers, tuple(self._readers))
+        found = [] if scope.empty else await self._backend.suggest(words[-1], scope, limit)
+        head = q.lower()[: q.lower().rindex(words[-1])]
+        typed = [" ".join(f"{head}{word}".split()) for word in found]
+        terms = self._lexicon.completions(q, limit)
+        return Suggestions(suggestions=list(dict.fromkeys([*typed, *terms]))[:limit])
+
+    def _query(
+        self, q: str, limit: int | None, offset: int, wanted: Filters, facets: tuple[str, ...]
+    ) -> SearchQuery:
         text = q.strip()
-        if not _WORD.search(text):
-            raise InvalidSearch("q: give at least one letter or digit")
+        if not _WORD.search(text) and not wanted.given:
+            raise InvalidSearch("q: give at least one letter or digit (or a filter)")
         if len(text) > self._config.max_query_length:
             raise InvalidSearch(f"q: at most {self._config.max_query_length} characters")
         limit = self._config.default_page_size if limit is None else limit
@@ -63,7 +120,10 @@ class SearchService:
             raise InvalidSearch(f"limit: between 1 and {self._config.max_page_size}")
         if offset < 0:
             raise InvalidSearch("offset: not negative")
-        return SearchQuery(text, limit, offset)
+        config = self._config
+        return SearchQuery(
+            text, limit, offset, config.max_candidates, config.snippet_chars, wanted, facets
+        )
 
     def _kinds(self, kinds: str | None) -> tuple[str, ...]:
         if not kinds:
@@ -74,3 +134,15 @@ class SearchService:
             known = ", ".join(self._readers)
             raise InvalidSearch(f"kind: unknown {', '.join(unknown) or '(none)'}; known: {known}")
         return wanted
+
+
+def performed(text: str, hits: int, principal: Principal) -> SearchPerformed:
+    """The event of one keyword search: the normalised query's hash, never its text."""
+    normal = " ".join(text.lower().split())
+    role = next((r for r in _ROLE_ORDER if r in principal.roles), "")
+    return SearchPerformed(
+        query_hash=hashlib.sha256(normal.encode()).hexdigest(),
+        mode="keyword",
+        hits=hits,
+        caller_role=str(role),
+    )

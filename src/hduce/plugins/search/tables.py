@@ -1,6 +1,6 @@
 """The search plugin's table: one row per entry (its tsvector column is added by raw SQL)."""
 
-from piccolo.columns import JSONB, UUID, Text, Timestamptz, Varchar
+from piccolo.columns import JSONB, UUID, Array, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -20,4 +20,6 @@ class SearchEntry(Table, tablename="search_entry"):
     body = Text(default="")
     extra = JSONB(default="{}")
     updated_at = Timestamptz()
+    dated_at = Timestamptz(null=True, default=None)
+    entities = Array(base_column=Text())
     indexed_at = Timestamptz(default=TimestamptzNow())

@@ -25,6 +25,7 @@ from hduce.contracts.devices import (
 from hduce.contracts.documents import (
     DocumentDeleted,
     DocumentExtracted,
+    DocumentProcessed,
     DocumentUpdated,
     DocumentUploaded,
 )
@@ -49,6 +50,7 @@ OFFERED: tuple[type[Event], ...] = (
     AppointmentTypeRenamed,
     DocumentUploaded,
     DocumentExtracted,
+    DocumentProcessed,
     DocumentUpdated,
     DocumentDeleted,
     DeviceRegistered,

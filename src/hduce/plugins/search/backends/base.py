@@ -3,7 +3,7 @@
 import html
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 import msgspec
@@ -13,13 +13,36 @@ from hduce.plugins.search.access import Scope
 from hduce.plugins.search.entries import MARK_END, MARK_START, Entry
 from hduce.plugins.search.schemas import SearchHit
 
+FACETS = ("kind", "document_kind", "date", "entity", "patient")
+"""What `facets=` may count: entry kind, document kind, month, entity key, patient id."""
+
+
+class Filters(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """Conditions every hit meets besides the words (dates are whole days, both included)."""
+
+    entities: tuple[str, ...] = ()
+    date_from: date | None = None
+    date_to: date | None = None
+    patient_id: uuid.UUID | None = None
+
+    @property
+    def given(self) -> bool:
+        """Whether any condition is set."""
+        return bool(self.entities) or any((self.date_from, self.date_to, self.patient_id))
+
 
 class SearchQuery(msgspec.Struct, frozen=True):
-    """Validated query text and the page wanted."""
+    """Validated query text, filters and the page wanted; `text` may be empty with filters."""
 
     text: str
     limit: int
     offset: int
+    candidates: int = 2000
+    """Most matches counted and ranked; beyond them the total is capped."""
+    snippet_chars: int = 1000
+    """Characters of text a snippet is cut from."""
+    filters: Filters = Filters()
+    facets: tuple[str, ...] = ()
 
 
 class SearchBackend(Protocol):
@@ -36,6 +59,12 @@ class SearchBackend(Protocol):
 
     async def search(self, query: SearchQuery, scope: Scope) -> tuple[list[SearchHit], int]:
         """One page of hits within `scope`, best first, and the total the scope allows."""
+
+    async def facets(self, query: SearchQuery, scope: Scope) -> dict[str, dict[str, int]]:
+        """Counts of the matches (at most `candidates`) by each of `query.facets`."""
+
+    async def suggest(self, prefix: str, scope: Scope, limit: int) -> list[str]:
+        """Indexed words starting with `prefix` in entries within `scope`, most frequent first."""
 
     async def health(self) -> HealthStatus:
         """Whether the backend answers, with figures for `/health/detailed`."""

@@ -97,7 +97,12 @@ class MeilisearchSearch:
         return len(gone)
 
     async def search(self, query: SearchQuery, scope: Scope) -> tuple[list[SearchHit], int]:
-        """Ask Meilisearch, the scope as a filter, matches highlighted with our markers."""
+        """Ask Meilisearch, the scope as a filter, matches highlighted with our markers.
+
+        Filtered searches are answered from the record, which holds dates and entity keys.
+        """
+        if query.filters.given:
+            return await self._record.search(query, scope)
         await self.ensure_index()
         result = await self._index().search(
             query.text,
@@ -113,6 +118,14 @@ class MeilisearchSearch:
         )
         hits = [_hit(hit) for hit in result.hits]
         return hits, int(result.estimated_total_hits or len(hits))
+
+    async def facets(self, query: SearchQuery, scope: Scope) -> dict[str, dict[str, int]]:
+        """Counted in the record, the same way as with the PostgreSQL backend."""
+        return await self._record.facets(query, scope)
+
+    async def suggest(self, prefix: str, scope: Scope, limit: int) -> list[str]:
+        """Taken from the record's words, the same way as with the PostgreSQL backend."""
+        return await self._record.suggest(prefix, scope, limit)
 
     async def health(self) -> HealthStatus:
         """Meilisearch's own health, and the record's figures."""

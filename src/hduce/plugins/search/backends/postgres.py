@@ -12,53 +12,40 @@ from hduce.core.events import EventBus
 from hduce.core.registry import HealthStatus
 from hduce.plugins.search.access import Scope
 from hduce.plugins.search.backends.base import SearchQuery, marked_to_html, unique
+from hduce.plugins.search.backends.postgres_sql import (
+    COUNT,
+    SEARCH,
+    SUGGEST,
+    Params,
+    facets_sql,
+    first_word,
+    scope_condition,
+    where,
+)
 from hduce.plugins.search.entries import MARK_END, MARK_START, Entry
+from hduce.plugins.search.lexicon import Lexicon
 from hduce.plugins.search.schemas import SearchHit
+from hduce.plugins.search.spelling import VOCABULARY, Speller
 
 UPSERT = """
 INSERT INTO search_entry (id, kind, ref_id, patient_id, practitioner_id, title, body, extra,
-                          updated_at, indexed_at)
+                          updated_at, dated_at, entities, indexed_at)
 SELECT gen_random_uuid(), kind, ref_id, patient_id, practitioner_id, title, body, extra::jsonb,
-       updated_at, now()
+       updated_at, dated_at, string_to_array(entities, E'\\n'), now()
 FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[],
-            $8::timestamptz[])
-     AS new (kind, ref_id, patient_id, practitioner_id, title, body, extra, updated_at)
+            $8::timestamptz[], $9::timestamptz[], $10::text[])
+     AS new (kind, ref_id, patient_id, practitioner_id, title, body, extra, updated_at, dated_at,
+             entities)
 ON CONFLICT (kind, ref_id) DO UPDATE SET
     patient_id = EXCLUDED.patient_id, practitioner_id = EXCLUDED.practitioner_id,
     title = EXCLUDED.title, body = EXCLUDED.body, extra = EXCLUDED.extra,
-    updated_at = EXCLUDED.updated_at, indexed_at = now()
+    updated_at = EXCLUDED.updated_at, dated_at = EXCLUDED.dated_at,
+    entities = EXCLUDED.entities, indexed_at = now()
 WHERE search_entry.updated_at <= EXCLUDED.updated_at
 RETURNING kind, ref_id
 """
 DELETE = "DELETE FROM search_entry WHERE kind = $1 AND ref_id = ANY($2::uuid[])"
 PRUNE = "DELETE FROM search_entry WHERE indexed_at < $1 RETURNING kind, ref_id"
-# Every word of the query is a prefix ("ali mar" finds "Alice Martin"), all must match; the
-# `simple` config splits the text exactly as it split the indexed text, without stemming.
-QUERY = (
-    "to_tsquery('simple', coalesce((SELECT string_agg(quote_literal(lexeme) || ':*', ' & ') "
-    "FROM unnest(to_tsvector('simple', $1))), ''))"
-)
-# The scope is part of the WHERE clause, so LIMIT, OFFSET and the total only see allowed rows.
-# A patient's scope names no "every" kind, so the planner can start from their patient_id.
-SEARCH = f"""
-WITH query AS (SELECT {QUERY} AS q),
-page AS (
-    SELECT e.id, ts_rank_cd(e.document, query.q) AS score, count(*) OVER () AS total
-    FROM search_entry e, query
-    WHERE e.document @@ query.q AND ({{scope}})
-    ORDER BY score DESC, e.updated_at DESC, e.id
-    LIMIT $2 OFFSET $3
-)
-SELECT e.kind, e.ref_id, e.title, e.extra, page.score, page.total,
-       ts_headline('simple', e.title || E'\\n' || e.body, query.q, $4) AS snippet
-FROM page JOIN search_entry e ON e.id = page.id, query
-ORDER BY page.score DESC, e.updated_at DESC, e.id
-"""
-COUNT = f"""
-WITH query AS (SELECT {QUERY} AS q)
-SELECT count(*) FROM search_entry e, query WHERE e.document @@ query.q AND ({{scope}})
-"""
-SCOPE_PARAMS = 5
 HEADLINE = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=10, MaxFragments=2"
 PENDING_EVENTS = (
     "SELECT count(*) FROM outbox WHERE dispatched_at IS NULL AND available_at <= now() "
@@ -69,9 +56,17 @@ PENDING_EVENTS = (
 class PostgresSearch:
     """The embedded default backend; its table is also the record every backend rebuilds from."""
 
-    def __init__(self, db: HduceEngine, events: EventBus | None = None) -> None:
+    def __init__(
+        self,
+        db: HduceEngine,
+        events: EventBus | None = None,
+        lexicon: Lexicon | None = None,
+        speller: Speller | None = None,
+    ) -> None:
         self._db = db
         self._events = events
+        self._lexicon = lexicon or Lexicon("")
+        self._speller = speller
 
     async def upsert(self, entries: Sequence[Entry]) -> list[Entry]:
         """Write entries unless a newer version is stored; returns those written."""
@@ -81,6 +76,9 @@ class PostgresSearch:
         columns = list(zip(*(_row(entry) for entry in batch), strict=True))
         rows = await self._db.fetch(UPSERT, *(list(column) for column in columns))
         written = {(row["kind"], row["ref_id"]) for row in rows}
+        if written:
+            kinds, ref_ids = zip(*written, strict=True)
+            await self._db.fetch(VOCABULARY, list(set(kinds)), list(ref_ids))
         return [entry for entry in batch if (entry.kind, entry.ref_id) in written]
 
     async def delete(self, kind: str, ref_ids: Sequence[uuid.UUID]) -> None:
@@ -97,18 +95,52 @@ class PostgresSearch:
         return [(row["kind"], row["ref_id"]) for row in await self._db.fetch(PRUNE, before)]
 
     async def search(self, query: SearchQuery, scope: Scope) -> tuple[list[SearchHit], int]:
-        """One page of ranked, highlighted hits within `scope`, and their total."""
-        condition, args = scope_condition(scope, SCOPE_PARAMS)
-        search = SEARCH.format(scope=condition)
-        page = (query.limit, query.offset, HEADLINE)
-        rows = await self._db.fetch(search, query.text, *page, *args)
+        """One page of ranked, highlighted hits within `scope`, and their total (capped)."""
+        parts = await self._parts(query.text)
+        params = Params(parts)
+        condition, cap = where(query, scope, params), params.add(query.candidates + 1)
+        sql = SEARCH.format(
+            where=condition,
+            cap=cap,
+            limit=params.add(query.limit),
+            offset=params.add(query.offset),
+            word=params.add(first_word(" ".join(parts))),
+            chars=params.add(query.snippet_chars),
+            headline=params.add(HEADLINE),
+        )
+        rows = await self._db.fetch(sql, *params.values)
         if rows or not query.offset:
-            total = int(rows[0]["total"]) if rows else 0
-        else:
-            condition, args = scope_condition(scope, 2)
-            count = await self._db.fetchrow(COUNT.format(scope=condition), query.text, *args)
-            total = int(count[0]) if count else 0
-        return [_hit(row) for row in rows], total
+            return [_hit(row) for row in rows], int(rows[0]["total"]) if rows else 0
+        params = Params(parts)
+        count = COUNT.format(
+            where=where(query, scope, params), cap=params.add(query.candidates + 1)
+        )
+        counted = await self._db.fetchrow(count, *params.values)
+        return [], int(counted[0]) if counted else 0
+
+    async def facets(self, query: SearchQuery, scope: Scope) -> dict[str, dict[str, int]]:
+        """Counts of the matches (at most `candidates`) by each of `query.facets`."""
+        sql, args = facets_sql(query, scope, await self._parts(query.text))
+        counted: dict[str, dict[str, int]] = {facet: {} for facet in query.facets}
+        for row in await self._db.fetch(sql, *args):
+            counted[row["facet"]][row["value"]] = row["n"]
+        # Months read best in order; other facets stay most frequent first.
+        if "date" in counted:
+            counted["date"] = dict(sorted(counted["date"].items()))
+        return counted
+
+    async def suggest(self, prefix: str, scope: Scope, limit: int) -> list[str]:
+        """Indexed words starting with `prefix` in entries within `scope`, most frequent first."""
+        condition, args = scope_condition(scope, 3)
+        rows = await self._db.fetch(SUGGEST.format(scope=condition), prefix, limit, *args)
+        return [row["lexeme"] for row in rows]
+
+    async def _parts(self, text: str) -> list[str]:
+        """The query's parts: its lexicon terms with their synonyms, the other words corrected."""
+        rest, groups = self._lexicon.expand(text)
+        if rest and self._speller:
+            rest = await self._speller.correct(rest)
+        return ([rest] if rest else []) + ["\t".join(group) for group in groups]
 
     async def health(self) -> HealthStatus:
         """Events not yet handed to the indexing tasks (no entry count: it counts patients)."""
@@ -121,19 +153,6 @@ class PostgresSearch:
         return sorted(names)
 
 
-def scope_condition(scope: Scope, first: int) -> tuple[str, list[Any]]:
-    """The scope as SQL over `search_entry e`, its parameters numbered from `$first`."""
-    clauses, args = [], []
-    if scope.every:
-        clauses.append(f"e.kind = ANY(${first}::text[])")
-        args.append(list(scope.every))
-    if scope.own:
-        n = first + len(args)
-        clauses.append(f"(e.patient_id = ${n} AND e.kind = ANY(${n + 1}::text[]))")
-        args += [scope.user_id, list(scope.own)]
-    return " OR ".join(clauses) or "false", args
-
-
 def _row(entry: Entry) -> tuple[object, ...]:
     return (
         entry.kind,
@@ -144,6 +163,9 @@ def _row(entry: Entry) -> tuple[object, ...]:
         entry.body,
         msgspec.json.encode(entry.extra).decode(),
         entry.updated_at,
+        entry.dated_at,
+        # unnest() cannot take a 2-D array of uneven rows: one line per key, split in SQL.
+        "\n".join(entry.entities),
     )
 
 

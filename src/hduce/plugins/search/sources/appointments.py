@@ -68,6 +68,7 @@ def appointment_entry(row: AppointmentSummary, people: dict[uuid.UUID, Demograph
             "practitioner_name": practitioner_name,
         },
         updated_at=max(v for v in versions if v is not None),
+        dated_at=row.starts_at,
     )
 
 

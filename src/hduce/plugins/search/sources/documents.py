@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from hduce.contracts.documents import (
     DocumentDeleted,
-    DocumentExtracted,
     DocumentFact,
+    DocumentProcessed,
     DocumentReader,
     DocumentSummary,
     DocumentUpdated,
@@ -27,9 +27,10 @@ if TYPE_CHECKING:
 KIND = "document"
 MAX_BODY_CHARS = 200_000
 """Text indexed per document: PostgreSQL caps a tsvector at 1 MB, long reports repeat words."""
+# `document.processed`, not its alias `document.extracted`: one refresh per extraction.
 FACTS: tuple[type[DocumentFact], ...] = (
     DocumentUploaded,
-    DocumentExtracted,
+    DocumentProcessed,
     DocumentUpdated,
     DocumentDeleted,
 )
@@ -53,6 +54,8 @@ def document_entry(row: DocumentSummary, patient_name: str) -> Entry:
             "patient_name": patient_name,
         },
         updated_at=row.updated_at,
+        dated_at=row.created_at,
+        entities=row.entity_keys,
     )
 
 

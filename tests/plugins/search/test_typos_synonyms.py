@@ -1,0 +1,90 @@
+"""Typo correction against the index's words, the synonym lexicon, and as-you-type suggestions."""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from hduce.core.config import Settings
+from hduce.plugins.search.lexicon import Lexicon
+from tests.plugins.search.documents_clinic import documents_clinic, text_document
+from tests.plugins.search.helpers import API, search, word
+from tests.plugins.users.clinic import Clinic, Member
+
+SUGGEST = f"{API}/suggest"
+
+
+@pytest.fixture(scope="module")
+async def clinic(
+    settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Clinic]:
+    """Search with the documents plugin enabled too."""
+    async with documents_clinic(settings, tmp_path_factory) as running:
+        yield running
+
+
+def ids(page: dict[str, object]) -> list[str]:
+    """The ids of a page's hits."""
+    return [hit["id"] for hit in page["hits"]]  # type: ignore[attr-defined, index]
+
+
+async def suggestions(clinic: Clinic, caller: Member, q: str) -> list[str]:
+    """`GET /search/suggest` as `caller`."""
+    response = await clinic.client.get(SUGGEST, params={"q": q}, headers=caller.headers)
+    assert response.status_code == 200, response.text
+    return response.json()["suggestions"]
+
+
+async def test_a_misspelt_drug_finds_its_documents(clinic: Clinic) -> None:
+    marker, patient, doctor = word(), await clinic.member("patient"), await clinic.member("doctor")
+    text = f"Visit {marker}: started metformin 500 mg twice daily."
+    document = await text_document(clinic, doctor, patient, text, "Visit note")
+
+    page = await search(clinic, doctor, f"metfornin {marker}")
+    assert ids(page) == [document["id"]]
+    assert "<mark>metformin</mark>" in page["hits"][0]["snippet"]
+    assert ids(await search(clinic, patient, f"{marker} METFORNIN")) == [document["id"]]
+    assert (await search(clinic, doctor, f"metfornin {word()}"))["hits"] == []
+
+
+async def test_abbreviations_and_lay_words_find_the_clinical_term(clinic: Clinic) -> None:
+    marker, patient, doctor = word(), await clinic.member("patient"), await clinic.member("doctor")
+    hba1c = await text_document(clinic, doctor, patient, f"{marker} HbA1c 7.2 %", "HbA1c")
+    glucose = await text_document(
+        clinic, doctor, patient, f"{marker} fasting glucose 6.1 mmol/L", "Glucose"
+    )
+    infarct = await text_document(
+        clinic, doctor, patient, f"{marker} old myocardial infarction", "History"
+    )
+
+    assert ids(await search(clinic, doctor, f"a1c {marker}")) == [hba1c["id"]]
+    assert ids(await search(clinic, doctor, f"{marker} blood sugar")) == [glucose["id"]]
+    assert ids(await search(clinic, doctor, f"{marker} MI")) == [infarct["id"]]
+    assert ids(await search(clinic, doctor, f"{marker} heart attack")) == [infarct["id"]]
+    assert ids(await search(clinic, doctor, f"{marker} glycated haemoglobin")) == [hba1c["id"]]
+
+
+async def test_suggestions_complete_from_what_the_caller_may_see(clinic: Clinic) -> None:
+    marker = word()
+    patient, other = await clinic.member("patient"), await clinic.member("patient")
+    doctor, desk = await clinic.member("doctor"), await clinic.member("receptionist")
+    await text_document(clinic, doctor, patient, f"Prescribed {marker}ine daily.", "Note")
+    completed = f"{marker}ine"
+
+    for reader in (doctor, patient):
+        assert completed in await suggestions(clinic, reader, marker[:6]), reader.roles
+    for outsider in (other, desk):
+        assert completed not in await suggestions(clinic, outsider, marker[:6]), outsider.roles
+    assert f"take {completed}" in await suggestions(clinic, doctor, f"take {marker[:6]}")
+    assert "glycated haemoglobin" in await suggestions(clinic, other, "glycated")
+    empty = await clinic.client.get(SUGGEST, params={"q": " "}, headers=doctor.headers)
+    assert empty.status_code == 422, empty.text
+
+
+def test_a_clinic_lexicon_file_replaces_the_bundled_one(tmp_path: Path) -> None:
+    path = tmp_path / "synonyms.txt"
+    path.write_text("# ours\nbp, blood pressure\nRR, Riva-Rocci\n", "utf-8")
+    lexicon = Lexicon.load(str(path))
+    assert lexicon.expand("RR left arm") == ("left arm", [("rr", "riva-rocci")])
+    assert lexicon.expand("a1c") == ("a1c", [])
+    assert Lexicon.load().expand("a1c")[1][0][:2] == ("a1c", "hba1c")
