@@ -1,0 +1,35 @@
+"""The fhir plugin: a FHIR R4 REST facade over the other plugins' contracts."""
+
+from collections.abc import Sequence
+
+from litestar.di import Provide
+from litestar.types import ControllerRouterHandler
+
+from hduce.core.context import AppContext
+from hduce.core.plugin import HducePlugin
+from hduce.plugins.fhir.people_service import PeopleService
+from hduce.plugins.fhir.routes import fhir_router
+
+
+class FhirPlugin(HducePlugin):
+    """`/fhir/R4`: FHIR resources read, searched and written through other plugins' contracts."""
+
+    name = "fhir"
+    description = "FHIR R4 API under /fhir/R4 (application/fhir+json)"
+    requires = ("audit", "auth", "users")
+
+    def setup(self, context: AppContext) -> None:
+        """Build the services over the registry's contracts."""
+        super().setup(context)
+        self.people = PeopleService(context.registry)
+
+    def root_route_handlers(self) -> Sequence[ControllerRouterHandler]:
+        """The `/fhir/R4` router."""
+        return (fhir_router(),)
+
+    def dependencies(self) -> dict[str, Provide]:
+        """Provide `fhir_people`."""
+        return {"fhir_people": Provide(self._provide_people, sync_to_thread=False, use_cache=True)}
+
+    def _provide_people(self) -> PeopleService:
+        return self.people

@@ -1,0 +1,9 @@
+"""Errors of the FHIR facade."""
+
+from hduce.core.errors import HduceError
+
+
+class BadSearch(HduceError):
+    """A search parameter FHIR clients sent that HDuce cannot apply (400)."""
+
+    status_code, slug, title = 400, "fhir-bad-search", "Invalid search"
