@@ -1,4 +1,4 @@
-"""Fixtures of the FHIR tests: the identity plugins plus `fhir` on a real database."""
+"""Fixtures of the FHIR tests: identity, appointments and `fhir` on a real database."""
 
 from collections.abc import AsyncIterator
 
@@ -6,13 +6,14 @@ import msgspec
 import pytest
 
 from hduce.core.config import Settings
-from tests.plugins.users.clinic import IDENTITY_PLUGINS, Clinic, identity_settings, running_clinic
+from tests.plugins.appointments.helpers import appointment_settings
+from tests.plugins.users.clinic import Clinic, running_clinic
 
 
 @pytest.fixture(scope="module")
 async def clinic(settings: Settings) -> AsyncIterator[Clinic]:
-    """The app with the identity plugins and the FHIR facade."""
-    base = identity_settings(settings)
-    plugins = msgspec.structs.replace(base.plugins, enabled=(*IDENTITY_PLUGINS, "fhir"))
+    """The app with the FHIR facade over the identity and appointments plugins."""
+    base = appointment_settings(settings, notifications={})
+    plugins = msgspec.structs.replace(base.plugins, enabled=(*base.plugins.enabled, "fhir"))
     async with running_clinic(msgspec.structs.replace(base, plugins=plugins)) as running:
         yield running

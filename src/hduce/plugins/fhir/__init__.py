@@ -5,8 +5,10 @@ from collections.abc import Sequence
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
+from hduce.contracts.appointments import AppointmentDesk
 from hduce.core.context import AppContext
 from hduce.core.plugin import HducePlugin
+from hduce.plugins.fhir.appointment_service import AppointmentService
 from hduce.plugins.fhir.people_service import PeopleService
 from hduce.plugins.fhir.routes import fhir_router
 
@@ -17,19 +19,30 @@ class FhirPlugin(HducePlugin):
     name = "fhir"
     description = "FHIR R4 API under /fhir/R4 (application/fhir+json)"
     requires = ("audit", "auth", "users")
+    after = ("appointments",)
 
     def setup(self, context: AppContext) -> None:
         """Build the services over the registry's contracts."""
         super().setup(context)
         self.people = PeopleService(context.registry)
+        self.appointments = AppointmentService(context.registry)
 
     def root_route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """The `/fhir/R4` router."""
-        return (fhir_router(),)
+        appointments = self.context.registry.provides(AppointmentDesk)
+        return (fhir_router(appointments=appointments),)
 
     def dependencies(self) -> dict[str, Provide]:
-        """Provide `fhir_people`."""
-        return {"fhir_people": Provide(self._provide_people, sync_to_thread=False, use_cache=True)}
+        """Provide `fhir_people` and `fhir_appointments`."""
+        return {
+            "fhir_people": Provide(self._provide_people, sync_to_thread=False, use_cache=True),
+            "fhir_appointments": Provide(
+                self._provide_appointments, sync_to_thread=False, use_cache=True
+            ),
+        }
 
     def _provide_people(self) -> PeopleService:
         return self.people
+
+    def _provide_appointments(self) -> AppointmentService:
+        return self.appointments

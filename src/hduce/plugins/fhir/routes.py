@@ -4,40 +4,33 @@ from typing import Any
 
 from litestar import Request, Response, Router, get
 from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
 
 from hduce.core.http import client_ip
 from hduce.core.security import principal_of
-from hduce.plugins.fhir.bundle import searchset
+from hduce.plugins.fhir.appointment_routes import APPOINTMENT_ROUTES
+from hduce.plugins.fhir.appointment_service import APPOINTMENT_PARAMS
 from hduce.plugins.fhir.capability import capability_statement
 from hduce.plugins.fhir.media import fhir_response
 from hduce.plugins.fhir.outcome import outcome_handlers
 from hduce.plugins.fhir.people_service import PATIENT_PARAMS, PRACTITIONER_PARAMS, PeopleService
+from hduce.plugins.fhir.search_response import FHIR_BASE, base_url, bundle, query_of
 
-FHIR_BASE = "/fhir/R4"
 SEARCHES = {"Patient": PATIENT_PARAMS, "Practitioner": PRACTITIONER_PARAMS}
+WITH_APPOINTMENTS = {**SEARCHES, "Appointment": APPOINTMENT_PARAMS}
 
 
-def base_url(request: Request[Any, Any, Any]) -> str:
-    """The absolute URL of `/fhir/R4` as the client reached it."""
-    return f"{str(request.base_url).rstrip('/')}{FHIR_BASE}"
+def metadata_route(searches: dict[str, frozenset[str]]) -> HTTPRouteHandler:
+    """`GET /metadata` describing the resource types in `searches` (public)."""
+    writable = frozenset({"Appointment"} & set(searches))
 
+    @get("/metadata", opt={"exclude_from_auth": True}, security=[])
+    async def metadata(request: Request) -> Response[bytes]:
+        """The server's `CapabilityStatement` (public)."""
+        return fhir_response(capability_statement(base_url(request), searches, writable))
 
-def _bundle(request: Request, resource_type: str, found: Any) -> Response[bytes]:
-    resources, total, page = found
-    return fhir_response(
-        searchset(base_url(request), resource_type, _query(request), page, resources, total)
-    )
-
-
-def _query(request: Request) -> dict[str, list[str]]:
-    return {key: request.query_params.getall(key) for key in request.query_params}
-
-
-@get("/metadata", opt={"exclude_from_auth": True}, security=[])
-async def metadata(request: Request) -> Response[bytes]:
-    """The server's `CapabilityStatement` (public)."""
-    return fhir_response(capability_statement(base_url(request), SEARCHES, frozenset()))
+    return metadata
 
 
 @get("/Patient")
@@ -46,9 +39,9 @@ async def search_patients(
 ) -> Response[bytes]:
     """Search patients by `name`, `birthdate`, `identifier`, `email` (a patient finds only self)."""
     found = await fhir_people.search_patients(
-        principal_of(request), _query(request), ip=client_ip(request)
+        principal_of(request), query_of(request), ip=client_ip(request)
     )
-    return _bundle(request, "Patient", found)
+    return bundle(request, "Patient", found)
 
 
 @get("/Patient/{patient_id:str}")
@@ -66,7 +59,9 @@ async def search_practitioners(
 ) -> Response[bytes]:
     """Active doctors and nurses by `name` or `identifier`."""
     principal_of(request)
-    return _bundle(request, "Practitioner", await fhir_people.search_practitioners(_query(request)))
+    return bundle(
+        request, "Practitioner", await fhir_people.search_practitioners(query_of(request))
+    )
 
 
 @get("/Practitioner/{practitioner_id:str}")
@@ -78,17 +73,20 @@ async def read_practitioner(
     return fhir_response(await fhir_people.practitioner(practitioner_id))
 
 
-def fhir_router() -> Router:
-    """Every FHIR route under `/fhir/R4`, errors as `OperationOutcome`."""
+def fhir_router(*, appointments: bool) -> Router:
+    """Every FHIR route under `/fhir/R4` (Appointment when that plugin runs); errors as outcomes."""
+    handlers: list[Any] = [
+        metadata_route(WITH_APPOINTMENTS if appointments else SEARCHES),
+        search_patients,
+        read_patient,
+        search_practitioners,
+        read_practitioner,
+    ]
+    if appointments:
+        handlers += APPOINTMENT_ROUTES
     return Router(
         path=FHIR_BASE,
-        route_handlers=[
-            metadata,
-            search_patients,
-            read_patient,
-            search_practitioners,
-            read_practitioner,
-        ],
+        route_handlers=handlers,
         exception_handlers=outcome_handlers(),
         tags=["fhir"],
     )
