@@ -10,10 +10,15 @@ from tests.plugins.appointments.helpers import appointment_settings
 from tests.plugins.users.clinic import Clinic, running_clinic
 
 
+def fhir_settings(settings: Settings) -> Settings:
+    """The identity, notifications and appointments test settings plus `fhir`."""
+    base = appointment_settings(settings, notifications={})
+    plugins = msgspec.structs.replace(base.plugins, enabled=(*base.plugins.enabled, "fhir"))
+    return msgspec.structs.replace(base, plugins=plugins)
+
+
 @pytest.fixture(scope="module")
 async def clinic(settings: Settings) -> AsyncIterator[Clinic]:
     """The app with the FHIR facade over the identity and appointments plugins."""
-    base = appointment_settings(settings, notifications={})
-    plugins = msgspec.structs.replace(base.plugins, enabled=(*base.plugins.enabled, "fhir"))
-    async with running_clinic(msgspec.structs.replace(base, plugins=plugins)) as running:
+    async with running_clinic(fhir_settings(settings)) as running:
         yield running
