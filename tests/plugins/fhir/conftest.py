@@ -1,5 +1,6 @@
-"""Fixtures of the FHIR tests: identity, appointments and `fhir` on a real database."""
+"""Fixtures of the FHIR tests: identity, appointments, devices and `fhir` on a real database."""
 
+import tempfile
 from collections.abc import AsyncIterator
 
 import msgspec
@@ -11,14 +12,17 @@ from tests.plugins.users.clinic import Clinic, running_clinic
 
 
 def fhir_settings(settings: Settings) -> Settings:
-    """The identity, notifications and appointments test settings plus `fhir`."""
+    """The appointments test settings plus devices (broker on a free port) and `fhir`."""
     base = appointment_settings(settings, notifications={})
-    plugins = msgspec.structs.replace(base.plugins, enabled=(*base.plugins.enabled, "fhir"))
+    spool = tempfile.mkdtemp(prefix="hduce-spool-", dir="/tmp")
+    sections = {**base.plugins.sections, "devices": {"port": 0, "spool_dir": spool}}
+    enabled = (*base.plugins.enabled, "devices", "fhir")
+    plugins = msgspec.structs.replace(base.plugins, enabled=enabled, sections=sections)
     return msgspec.structs.replace(base, plugins=plugins)
 
 
 @pytest.fixture(scope="module")
 async def clinic(settings: Settings) -> AsyncIterator[Clinic]:
-    """The app with the FHIR facade over the identity and appointments plugins."""
+    """The app with the FHIR facade over the identity, appointments and devices plugins."""
     async with running_clinic(fhir_settings(settings)) as running:
         yield running

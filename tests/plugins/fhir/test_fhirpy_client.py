@@ -1,7 +1,8 @@
-"""fhirpy, a FHIR client from PyPI, reads a patient's appointments from a served app (uvicorn)."""
+"""fhirpy, a FHIR client from PyPI, reads appointments and observations from a served app."""
 
 import asyncio
 import socket
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -14,7 +15,9 @@ from hduce.app import create_app
 from hduce.bootstrap import build_context, load_plugins, setup_plugins
 from hduce.core.config import Settings
 from tests.plugins.appointments.helpers import book, open_practice, two_days_ahead_at
+from tests.plugins.devices.helpers import register
 from tests.plugins.fhir.conftest import fhir_settings
+from tests.plugins.fhir.test_observations import DAY, INSERT
 from tests.plugins.users.clinic import Clinic
 from tests.support.context import fresh_rate_limits
 
@@ -62,7 +65,9 @@ async def served(settings: Settings) -> AsyncIterator[tuple[ServedClinic, str]]:
         await task
 
 
-async def test_fhirpy_reads_a_patients_appointments(served: tuple[ServedClinic, str]) -> None:
+async def test_fhirpy_reads_a_patients_appointments_and_observations(
+    served: tuple[ServedClinic, str],
+) -> None:
     clinic, url = served
     practice = await open_practice(clinic)
     patient = await clinic.member("patient", first_name="Mia", last_name="Fhirpy")
@@ -81,3 +86,10 @@ async def test_fhirpy_reads_a_patients_appointments(served: tuple[ServedClinic, 
     assert appointments[0]["status"] == "booked"
     reference = appointments[0]["participant"][0]["actor"]
     assert reference["reference"] == f"Patient/{patient.id}"
+
+    device, _ = await register(clinic, practice.admin, patient)
+    await clinic.execute(INSERT, uuid.UUID(device), patient.id, "spo2", 97.0, "%", DAY)
+    observations = await client.resources("Observation").search(code="59408-5").fetch_all()
+    assert [
+        (o["valueQuantity"]["value"], o["code"]["coding"][0]["code"]) for o in observations
+    ] == [(97.0, "59408-5")]

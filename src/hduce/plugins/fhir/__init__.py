@@ -6,9 +6,11 @@ from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
 from hduce.contracts.appointments import AppointmentDesk
+from hduce.contracts.devices import ReadingReader
 from hduce.core.context import AppContext
 from hduce.core.plugin import HducePlugin
 from hduce.plugins.fhir.appointment_service import AppointmentService
+from hduce.plugins.fhir.observation_service import ObservationService
 from hduce.plugins.fhir.people_service import PeopleService
 from hduce.plugins.fhir.routes import fhir_router
 
@@ -19,25 +21,34 @@ class FhirPlugin(HducePlugin):
     name = "fhir"
     description = "FHIR R4 API under /fhir/R4 (application/fhir+json)"
     requires = ("audit", "auth", "users")
-    after = ("appointments",)
+    after = ("appointments", "devices")
 
     def setup(self, context: AppContext) -> None:
         """Build the services over the registry's contracts."""
         super().setup(context)
         self.people = PeopleService(context.registry)
         self.appointments = AppointmentService(context.registry)
+        self.observations = ObservationService(context.registry)
 
     def root_route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """The `/fhir/R4` router."""
-        appointments = self.context.registry.provides(AppointmentDesk)
-        return (fhir_router(appointments=appointments),)
+        registry = self.context.registry
+        return (
+            fhir_router(
+                appointments=registry.provides(AppointmentDesk),
+                observations=registry.provides(ReadingReader),
+            ),
+        )
 
     def dependencies(self) -> dict[str, Provide]:
-        """Provide `fhir_people` and `fhir_appointments`."""
+        """Provide `fhir_people`, `fhir_appointments` and `fhir_observations`."""
         return {
             "fhir_people": Provide(self._provide_people, sync_to_thread=False, use_cache=True),
             "fhir_appointments": Provide(
                 self._provide_appointments, sync_to_thread=False, use_cache=True
+            ),
+            "fhir_observations": Provide(
+                self._provide_observations, sync_to_thread=False, use_cache=True
             ),
         }
 
@@ -46,3 +57,6 @@ class FhirPlugin(HducePlugin):
 
     def _provide_appointments(self) -> AppointmentService:
         return self.appointments
+
+    def _provide_observations(self) -> ObservationService:
+        return self.observations

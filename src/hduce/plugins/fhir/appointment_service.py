@@ -2,7 +2,6 @@
 
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
 from typing import Any
 
 from hduce.contracts.appointments import AppointmentDesk, AppointmentFilter
@@ -11,7 +10,7 @@ from hduce.core.registry import Registry
 from hduce.core.security import Principal
 from hduce.plugins.fhir import appointments
 from hduce.plugins.fhir.errors import BadResource, BadSearch
-from hduce.plugins.fhir.params import Paging, check_names, date_bounds, paging, single
+from hduce.plugins.fhir.params import Paging, check_names, date_bounds, midnight, paging, single
 
 APPOINTMENT_PARAMS = frozenset({"patient", "practitioner", "date", "status"})
 
@@ -46,8 +45,8 @@ class AppointmentService:
             patient_id=_reference(params, "patient", "Patient"),
             practitioner_id=_reference(params, "practitioner", "Practitioner"),
             statuses=appointments.FROM_FHIR[status] if status else None,
-            start=_midnight(start),
-            end=_midnight(before),
+            start=midnight(start),
+            end=midnight(before),
             limit=page.count,
             offset=page.offset,
         )
@@ -99,7 +98,3 @@ def _reference(params: Params, name: str, kind: str) -> uuid.UUID | None:
         return uuid.UUID(text.removeprefix(f"{kind}/"))
     except ValueError:
         raise BadSearch(f"{name}: {text!r} is not a {kind} id") from None
-
-
-def _midnight(day: date | None) -> datetime | None:
-    return None if day is None else datetime(day.year, day.month, day.day, tzinfo=UTC)

@@ -8,12 +8,15 @@ FHIR_VERSION = "4.0.1"
 
 
 def capability_statement(
-    base_url: str, searches: dict[str, frozenset[str]], writable: frozenset[str]
+    base_url: str,
+    searches: dict[str, frozenset[str]],
+    writable: frozenset[str],
+    search_only: frozenset[str],
 ) -> dict[str, Any]:
     """What this server does: each resource type with its interactions and search parameters."""
     resources = []
     for resource_type, params in sorted(searches.items()):
-        interactions = ["read", "search-type"]
+        interactions = ["search-type"] if resource_type in search_only else ["read", "search-type"]
         if resource_type in writable:
             interactions += ["create", "update"]
         resources.append(

@@ -2,7 +2,7 @@
 
 import calendar
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 
 import msgspec
 
@@ -94,3 +94,8 @@ def _integer(
     if not text.isdigit() or not low <= int(text) <= high:
         raise BadSearch(f"{name}: a whole number from {low} to {high}")
     return int(text)
+
+
+def midnight(day: date | None) -> datetime | None:
+    """The start of `day` in UTC (None stays None)."""
+    return None if day is None else datetime(day.year, day.month, day.day, tzinfo=UTC)

@@ -1,4 +1,4 @@
-"""`/fhir/R4` routes: `metadata`, `Patient` and `Practitioner` read and search."""
+"""`/fhir/R4` routes: `metadata`, `Patient` and `Practitioner`, and the router of them all."""
 
 from typing import Any
 
@@ -13,22 +13,27 @@ from hduce.plugins.fhir.appointment_routes import APPOINTMENT_ROUTES
 from hduce.plugins.fhir.appointment_service import APPOINTMENT_PARAMS
 from hduce.plugins.fhir.capability import capability_statement
 from hduce.plugins.fhir.media import fhir_response
+from hduce.plugins.fhir.observation_routes import OBSERVATION_ROUTES
+from hduce.plugins.fhir.observation_service import OBSERVATION_PARAMS
 from hduce.plugins.fhir.outcome import outcome_handlers
 from hduce.plugins.fhir.people_service import PATIENT_PARAMS, PRACTITIONER_PARAMS, PeopleService
 from hduce.plugins.fhir.search_response import FHIR_BASE, base_url, bundle, query_of
 
 SEARCHES = {"Patient": PATIENT_PARAMS, "Practitioner": PRACTITIONER_PARAMS}
-WITH_APPOINTMENTS = {**SEARCHES, "Appointment": APPOINTMENT_PARAMS}
+SEARCH_ONLY = frozenset({"Observation"})
 
 
 def metadata_route(searches: dict[str, frozenset[str]]) -> HTTPRouteHandler:
     """`GET /metadata` describing the resource types in `searches` (public)."""
     writable = frozenset({"Appointment"} & set(searches))
+    search_only = SEARCH_ONLY & set(searches)
 
     @get("/metadata", opt={"exclude_from_auth": True}, security=[])
     async def metadata(request: Request) -> Response[bytes]:
         """The server's `CapabilityStatement` (public)."""
-        return fhir_response(capability_statement(base_url(request), searches, writable))
+        return fhir_response(
+            capability_statement(base_url(request), searches, writable, search_only)
+        )
 
     return metadata
 
@@ -73,17 +78,17 @@ async def read_practitioner(
     return fhir_response(await fhir_people.practitioner(practitioner_id))
 
 
-def fhir_router(*, appointments: bool) -> Router:
-    """Every FHIR route under `/fhir/R4` (Appointment when that plugin runs); errors as outcomes."""
-    handlers: list[Any] = [
-        metadata_route(WITH_APPOINTMENTS if appointments else SEARCHES),
-        search_patients,
-        read_patient,
-        search_practitioners,
-        read_practitioner,
-    ]
+def fhir_router(*, appointments: bool, observations: bool) -> Router:
+    """Every FHIR route under `/fhir/R4` (Appointment, Observation when their plugins run)."""
+    searches = dict(SEARCHES)
+    handlers: list[Any] = [search_patients, read_patient, search_practitioners, read_practitioner]
     if appointments:
+        searches["Appointment"] = APPOINTMENT_PARAMS
         handlers += APPOINTMENT_ROUTES
+    if observations:
+        searches["Observation"] = OBSERVATION_PARAMS
+        handlers += OBSERVATION_ROUTES
+    handlers.append(metadata_route(searches))
     return Router(
         path=FHIR_BASE,
         route_handlers=handlers,

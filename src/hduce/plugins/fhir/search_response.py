@@ -4,7 +4,7 @@ from typing import Any
 
 from litestar import Request, Response
 
-from hduce.plugins.fhir.bundle import searchset
+from hduce.plugins.fhir.bundle import cursor_searchset, searchset
 from hduce.plugins.fhir.media import fhir_response
 
 FHIR_BASE = "/fhir/R4"
@@ -25,4 +25,15 @@ def bundle(request: Request[Any, Any, Any], resource_type: str, found: Any) -> R
     resources, total, page = found
     return fhir_response(
         searchset(base_url(request), resource_type, query_of(request), page, resources, total)
+    )
+
+
+def cursor_bundle(
+    request: Request[Any, Any, Any], resource_type: str, count: int, found: Any
+) -> Response[bytes]:
+    """A cursor-paged searchset `Bundle` of `(resources, next_cursor)`."""
+    resources, next_cursor = found
+    query = query_of(request)
+    return fhir_response(
+        cursor_searchset(base_url(request), resource_type, query, count, resources, next_cursor)
     )

@@ -1,0 +1,61 @@
+"""`Observation` search over device readings through the `ReadingReader` contract."""
+
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from hduce.contracts.devices import ReadingReader
+from hduce.core.registry import Registry
+from hduce.core.security import Principal
+from hduce.plugins.fhir.errors import BadSearch
+from hduce.plugins.fhir.observations import LOINC, METRIC_OF_CODE, observation
+from hduce.plugins.fhir.params import check_names, date_bounds, midnight, paging, single
+
+OBSERVATION_PARAMS = frozenset({"patient", "code", "date", "_cursor"})
+
+Params = Mapping[str, Sequence[str]]
+
+
+class ObservationService:
+    """Readings as `Observation`s: a patient's own, any patient's for doctors and nurses."""
+
+    def __init__(self, registry: Registry) -> None:
+        self._registry = registry
+
+    async def search(
+        self, principal: Principal, params: Params
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page, newest first, and the cursor of the next (the read is audited)."""
+        check_names(params, OBSERVATION_PARAMS)
+        if "_offset" in params:
+            raise BadSearch("_offset: Observation pages with the `next` link's _cursor")
+        start, before = date_bounds("date", params.get("date", []))
+        readings, cursor = await self._registry.get(ReadingReader).page(
+            principal,
+            patient_id=_patient(single(params, "patient")),
+            metric=_metric(single(params, "code")),
+            start=midnight(start),
+            end=midnight(before),
+            cursor=single(params, "_cursor"),
+            limit=paging(params).count,
+        )
+        return [observation(reading) for reading in readings], cursor
+
+
+def _patient(text: str | None) -> uuid.UUID | None:
+    if text is None:
+        return None
+    try:
+        return uuid.UUID(text.removeprefix("Patient/"))
+    except ValueError:
+        raise BadSearch(f"patient: {text!r} is not a Patient id") from None
+
+
+def _metric(text: str | None) -> str | None:
+    """The metric of a LOINC `code` (`8867-4` or `http://loinc.org|8867-4`)."""
+    if text is None:
+        return None
+    system, _, code = text.rpartition("|")
+    if system not in {"", LOINC} or code not in METRIC_OF_CODE:
+        raise BadSearch(f"code: one of the LOINC codes {', '.join(sorted(METRIC_OF_CODE))}")
+    return METRIC_OF_CODE[code]
