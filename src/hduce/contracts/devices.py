@@ -88,3 +88,26 @@ class ReadingReader(Protocol):
 
         A patient reads their own; doctors and nurses name the patient; others get 403.
         """
+
+
+class DeviceView(msgspec.Struct, frozen=True, kw_only=True):
+    """A registered device as other plugins may show it (never its secret)."""
+
+    id: uuid.UUID
+    kind: str
+    name: str
+    serial: str
+    patient_id: uuid.UUID | None
+    active: bool
+
+
+class DeviceDirectory(Protocol):
+    """Device reads with the REST API's rules: admins, doctors and nurses (provided by devices)."""
+
+    async def get(self, principal: Principal, device_id: uuid.UUID) -> DeviceView:
+        """One device (404 if unknown; 403 for other roles)."""
+
+    async def page(
+        self, principal: Principal, *, patient_id: uuid.UUID | None, limit: int, offset: int
+    ) -> tuple[list[DeviceView], int]:
+        """Devices by registration time, optionally of one patient; and the total (else 403)."""

@@ -6,10 +6,11 @@ from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
 from hduce.contracts.appointments import AppointmentDesk
-from hduce.contracts.devices import ReadingReader
+from hduce.contracts.devices import DeviceDirectory, ReadingReader
 from hduce.core.context import AppContext
 from hduce.core.plugin import HducePlugin
 from hduce.plugins.fhir.appointment_service import AppointmentService
+from hduce.plugins.fhir.devices import DeviceResources
 from hduce.plugins.fhir.observation_service import ObservationService
 from hduce.plugins.fhir.people_service import PeopleService
 from hduce.plugins.fhir.routes import fhir_router
@@ -29,6 +30,7 @@ class FhirPlugin(HducePlugin):
         self.people = PeopleService(context.registry)
         self.appointments = AppointmentService(context.registry)
         self.observations = ObservationService(context.registry)
+        self.devices = DeviceResources(context.registry)
 
     def root_route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """The `/fhir/R4` router."""
@@ -36,12 +38,12 @@ class FhirPlugin(HducePlugin):
         return (
             fhir_router(
                 appointments=registry.provides(AppointmentDesk),
-                observations=registry.provides(ReadingReader),
+                devices=registry.provides(ReadingReader) and registry.provides(DeviceDirectory),
             ),
         )
 
     def dependencies(self) -> dict[str, Provide]:
-        """Provide `fhir_people`, `fhir_appointments` and `fhir_observations`."""
+        """Provide the `fhir_*` services."""
         return {
             "fhir_people": Provide(self._provide_people, sync_to_thread=False, use_cache=True),
             "fhir_appointments": Provide(
@@ -50,6 +52,7 @@ class FhirPlugin(HducePlugin):
             "fhir_observations": Provide(
                 self._provide_observations, sync_to_thread=False, use_cache=True
             ),
+            "fhir_devices": Provide(self._provide_devices, sync_to_thread=False, use_cache=True),
         }
 
     def _provide_people(self) -> PeopleService:
@@ -60,3 +63,6 @@ class FhirPlugin(HducePlugin):
 
     def _provide_observations(self) -> ObservationService:
         return self.observations
+
+    def _provide_devices(self) -> DeviceResources:
+        return self.devices

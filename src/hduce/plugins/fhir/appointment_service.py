@@ -10,7 +10,15 @@ from hduce.core.registry import Registry
 from hduce.core.security import Principal
 from hduce.plugins.fhir import appointments
 from hduce.plugins.fhir.errors import BadResource, BadSearch
-from hduce.plugins.fhir.params import Paging, check_names, date_bounds, midnight, paging, single
+from hduce.plugins.fhir.params import (
+    Paging,
+    check_names,
+    date_bounds,
+    midnight,
+    paging,
+    reference_id,
+    single,
+)
 
 APPOINTMENT_PARAMS = frozenset({"patient", "practitioner", "date", "status"})
 
@@ -42,8 +50,8 @@ class AppointmentService:
         if status is not None and status not in appointments.FROM_FHIR:
             raise BadSearch(f"status: one of {', '.join(sorted(appointments.FROM_FHIR))}")
         query = AppointmentFilter(
-            patient_id=_reference(params, "patient", "Patient"),
-            practitioner_id=_reference(params, "practitioner", "Practitioner"),
+            patient_id=reference_id(params, "patient", "Patient"),
+            practitioner_id=reference_id(params, "practitioner", "Practitioner"),
             statuses=appointments.FROM_FHIR[status] if status else None,
             start=midnight(start),
             end=midnight(before),
@@ -87,14 +95,3 @@ def _id(text: str) -> uuid.UUID:
         return uuid.UUID(text)
     except ValueError:
         raise NotFound("no such Appointment") from None
-
-
-def _reference(params: Params, name: str, kind: str) -> uuid.UUID | None:
-    """`name=<id>` or `name=<kind>/<id>`, or None when absent."""
-    text = single(params, name)
-    if text is None:
-        return None
-    try:
-        return uuid.UUID(text.removeprefix(f"{kind}/"))
-    except ValueError:
-        raise BadSearch(f"{name}: {text!r} is not a {kind} id") from None

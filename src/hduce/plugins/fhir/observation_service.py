@@ -1,6 +1,5 @@
 """`Observation` search over device readings through the `ReadingReader` contract."""
 
-import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -9,7 +8,14 @@ from hduce.core.registry import Registry
 from hduce.core.security import Principal
 from hduce.plugins.fhir.errors import BadSearch
 from hduce.plugins.fhir.observations import LOINC, METRIC_OF_CODE, observation
-from hduce.plugins.fhir.params import check_names, date_bounds, midnight, paging, single
+from hduce.plugins.fhir.params import (
+    check_names,
+    date_bounds,
+    midnight,
+    paging,
+    reference_id,
+    single,
+)
 
 OBSERVATION_PARAMS = frozenset({"patient", "code", "date", "_cursor"})
 
@@ -32,7 +38,7 @@ class ObservationService:
         start, before = date_bounds("date", params.get("date", []))
         readings, cursor = await self._registry.get(ReadingReader).page(
             principal,
-            patient_id=_patient(single(params, "patient")),
+            patient_id=reference_id(params, "patient", "Patient"),
             metric=_metric(single(params, "code")),
             start=midnight(start),
             end=midnight(before),
@@ -40,15 +46,6 @@ class ObservationService:
             limit=paging(params).count,
         )
         return [observation(reading) for reading in readings], cursor
-
-
-def _patient(text: str | None) -> uuid.UUID | None:
-    if text is None:
-        return None
-    try:
-        return uuid.UUID(text.removeprefix("Patient/"))
-    except ValueError:
-        raise BadSearch(f"patient: {text!r} is not a Patient id") from None
 
 
 def _metric(text: str | None) -> str | None:

@@ -1,6 +1,7 @@
 """Reading FHIR search parameters: `_count`/`_offset` paging, date prefixes, unknown names."""
 
 import calendar
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 
@@ -99,3 +100,14 @@ def _integer(
 def midnight(day: date | None) -> datetime | None:
     """The start of `day` in UTC (None stays None)."""
     return None if day is None else datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def reference_id(params: Mapping[str, Sequence[str]], name: str, kind: str) -> uuid.UUID | None:
+    """The id in `name=<id>` or `name=<kind>/<id>`, or None when absent; 400 for anything else."""
+    text = single(params, name)
+    if text is None:
+        return None
+    try:
+        return uuid.UUID(text.removeprefix(f"{kind}/"))
+    except ValueError:
+        raise BadSearch(f"{name}: {text!r} is not a {kind} id") from None

@@ -12,6 +12,8 @@ from hduce.core.security import principal_of
 from hduce.plugins.fhir.appointment_routes import APPOINTMENT_ROUTES
 from hduce.plugins.fhir.appointment_service import APPOINTMENT_PARAMS
 from hduce.plugins.fhir.capability import capability_statement
+from hduce.plugins.fhir.device_routes import DEVICE_ROUTES
+from hduce.plugins.fhir.devices import DEVICE_PARAMS
 from hduce.plugins.fhir.media import fhir_response
 from hduce.plugins.fhir.observation_routes import OBSERVATION_ROUTES
 from hduce.plugins.fhir.observation_service import OBSERVATION_PARAMS
@@ -78,16 +80,16 @@ async def read_practitioner(
     return fhir_response(await fhir_people.practitioner(practitioner_id))
 
 
-def fhir_router(*, appointments: bool, observations: bool) -> Router:
-    """Every FHIR route under `/fhir/R4` (Appointment, Observation when their plugins run)."""
+def fhir_router(*, appointments: bool, devices: bool) -> Router:
+    """Every FHIR route under `/fhir/R4`; Appointment, Observation, Device if their plugins run."""
     searches = dict(SEARCHES)
     handlers: list[Any] = [search_patients, read_patient, search_practitioners, read_practitioner]
     if appointments:
         searches["Appointment"] = APPOINTMENT_PARAMS
         handlers += APPOINTMENT_ROUTES
-    if observations:
-        searches["Observation"] = OBSERVATION_PARAMS
-        handlers += OBSERVATION_ROUTES
+    if devices:
+        searches.update(Observation=OBSERVATION_PARAMS, Device=DEVICE_PARAMS)
+        handlers += [*OBSERVATION_ROUTES, *DEVICE_ROUTES]
     handlers.append(metadata_route(searches))
     return Router(
         path=FHIR_BASE,
