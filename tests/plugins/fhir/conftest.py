@@ -1,4 +1,4 @@
-"""Fixtures of the FHIR tests: identity, appointments, devices and `fhir` on a real database."""
+"""Fixtures of the FHIR tests: the app with `fhir` and the plugins it reads, on a real database."""
 
 import tempfile
 from collections.abc import AsyncIterator
@@ -12,11 +12,16 @@ from tests.plugins.users.clinic import Clinic, running_clinic
 
 
 def fhir_settings(settings: Settings) -> Settings:
-    """The appointments test settings plus devices (broker on a free port) and `fhir`."""
+    """Appointments test settings plus devices (broker on a free port), documents and `fhir`."""
     base = appointment_settings(settings, notifications={})
     spool = tempfile.mkdtemp(prefix="hduce-spool-", dir="/tmp")
-    sections = {**base.plugins.sections, "devices": {"port": 0, "spool_dir": spool}}
-    enabled = (*base.plugins.enabled, "devices", "fhir")
+    documents = {"storage_dir": tempfile.mkdtemp(prefix="hduce-docs-", dir="/tmp")}
+    sections = {
+        **base.plugins.sections,
+        "devices": {"port": 0, "spool_dir": spool},
+        "documents": {**documents, "extraction_workers": 1},
+    }
+    enabled = (*base.plugins.enabled, "devices", "documents", "fhir")
     plugins = msgspec.structs.replace(base.plugins, enabled=enabled, sections=sections)
     return msgspec.structs.replace(base, plugins=plugins)
 

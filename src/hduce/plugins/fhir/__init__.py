@@ -7,10 +7,12 @@ from litestar.types import ControllerRouterHandler
 
 from hduce.contracts.appointments import AppointmentDesk
 from hduce.contracts.devices import DeviceDirectory, ReadingReader
+from hduce.contracts.documents import DocumentShelf
 from hduce.core.context import AppContext
 from hduce.core.plugin import HducePlugin
 from hduce.plugins.fhir.appointment_service import AppointmentService
 from hduce.plugins.fhir.devices import DeviceResources
+from hduce.plugins.fhir.documents import DocumentResources
 from hduce.plugins.fhir.observation_service import ObservationService
 from hduce.plugins.fhir.people_service import PeopleService
 from hduce.plugins.fhir.routes import fhir_router
@@ -22,7 +24,7 @@ class FhirPlugin(HducePlugin):
     name = "fhir"
     description = "FHIR R4 API under /fhir/R4 (application/fhir+json)"
     requires = ("audit", "auth", "users")
-    after = ("appointments", "devices")
+    after = ("appointments", "devices", "documents")
 
     def setup(self, context: AppContext) -> None:
         """Build the services over the registry's contracts."""
@@ -31,6 +33,7 @@ class FhirPlugin(HducePlugin):
         self.appointments = AppointmentService(context.registry)
         self.observations = ObservationService(context.registry)
         self.devices = DeviceResources(context.registry)
+        self.documents = DocumentResources(context.registry)
 
     def root_route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """The `/fhir/R4` router."""
@@ -39,6 +42,7 @@ class FhirPlugin(HducePlugin):
             fhir_router(
                 appointments=registry.provides(AppointmentDesk),
                 devices=registry.provides(ReadingReader) and registry.provides(DeviceDirectory),
+                documents=registry.provides(DocumentShelf),
             ),
         )
 
@@ -53,6 +57,9 @@ class FhirPlugin(HducePlugin):
                 self._provide_observations, sync_to_thread=False, use_cache=True
             ),
             "fhir_devices": Provide(self._provide_devices, sync_to_thread=False, use_cache=True),
+            "fhir_documents": Provide(
+                self._provide_documents, sync_to_thread=False, use_cache=True
+            ),
         }
 
     def _provide_people(self) -> PeopleService:
@@ -66,3 +73,6 @@ class FhirPlugin(HducePlugin):
 
     def _provide_devices(self) -> DeviceResources:
         return self.devices
+
+    def _provide_documents(self) -> DocumentResources:
+        return self.documents

@@ -14,6 +14,8 @@ from hduce.plugins.fhir.appointment_service import APPOINTMENT_PARAMS
 from hduce.plugins.fhir.capability import capability_statement
 from hduce.plugins.fhir.device_routes import DEVICE_ROUTES
 from hduce.plugins.fhir.devices import DEVICE_PARAMS
+from hduce.plugins.fhir.document_routes import DOCUMENT_ROUTES
+from hduce.plugins.fhir.documents import DOCUMENT_PARAMS
 from hduce.plugins.fhir.media import fhir_response
 from hduce.plugins.fhir.observation_routes import OBSERVATION_ROUTES
 from hduce.plugins.fhir.observation_service import OBSERVATION_PARAMS
@@ -80,8 +82,8 @@ async def read_practitioner(
     return fhir_response(await fhir_people.practitioner(practitioner_id))
 
 
-def fhir_router(*, appointments: bool, devices: bool) -> Router:
-    """Every FHIR route under `/fhir/R4`; Appointment, Observation, Device if their plugins run."""
+def fhir_router(*, appointments: bool, devices: bool, documents: bool) -> Router:
+    """Every FHIR route under `/fhir/R4`; other resources if their plugins run."""
     searches = dict(SEARCHES)
     handlers: list[Any] = [search_patients, read_patient, search_practitioners, read_practitioner]
     if appointments:
@@ -90,6 +92,9 @@ def fhir_router(*, appointments: bool, devices: bool) -> Router:
     if devices:
         searches.update(Observation=OBSERVATION_PARAMS, Device=DEVICE_PARAMS)
         handlers += [*OBSERVATION_ROUTES, *DEVICE_ROUTES]
+    if documents:
+        searches["DocumentReference"] = DOCUMENT_PARAMS
+        handlers += DOCUMENT_ROUTES
     handlers.append(metadata_route(searches))
     return Router(
         path=FHIR_BASE,
