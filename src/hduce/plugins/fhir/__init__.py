@@ -11,6 +11,7 @@ from hduce.contracts.documents import DocumentShelf
 from hduce.core.context import AppContext
 from hduce.core.plugin import HducePlugin
 from hduce.plugins.fhir.appointment_service import AppointmentService
+from hduce.plugins.fhir.audit_events import AuditEvents
 from hduce.plugins.fhir.devices import DeviceResources
 from hduce.plugins.fhir.documents import DocumentResources
 from hduce.plugins.fhir.observation_service import ObservationService
@@ -34,6 +35,7 @@ class FhirPlugin(HducePlugin):
         self.observations = ObservationService(context.registry)
         self.devices = DeviceResources(context.registry)
         self.documents = DocumentResources(context.registry)
+        self.audit = AuditEvents(context.registry)
 
     def root_route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """The `/fhir/R4` router."""
@@ -57,6 +59,7 @@ class FhirPlugin(HducePlugin):
                 self._provide_observations, sync_to_thread=False, use_cache=True
             ),
             "fhir_devices": Provide(self._provide_devices, sync_to_thread=False, use_cache=True),
+            "fhir_audit": Provide(self._provide_audit, sync_to_thread=False, use_cache=True),
             "fhir_documents": Provide(
                 self._provide_documents, sync_to_thread=False, use_cache=True
             ),
@@ -76,3 +79,6 @@ class FhirPlugin(HducePlugin):
 
     def _provide_documents(self) -> DocumentResources:
         return self.documents
+
+    def _provide_audit(self) -> AuditEvents:
+        return self.audit

@@ -11,6 +11,8 @@ from hduce.core.http import client_ip
 from hduce.core.security import principal_of
 from hduce.plugins.fhir.appointment_routes import APPOINTMENT_ROUTES
 from hduce.plugins.fhir.appointment_service import APPOINTMENT_PARAMS
+from hduce.plugins.fhir.audit_events import AUDIT_PARAMS
+from hduce.plugins.fhir.audit_routes import AUDIT_ROUTES
 from hduce.plugins.fhir.capability import capability_statement
 from hduce.plugins.fhir.device_routes import DEVICE_ROUTES
 from hduce.plugins.fhir.devices import DEVICE_PARAMS
@@ -23,8 +25,12 @@ from hduce.plugins.fhir.outcome import outcome_handlers
 from hduce.plugins.fhir.people_service import PATIENT_PARAMS, PRACTITIONER_PARAMS, PeopleService
 from hduce.plugins.fhir.search_response import FHIR_BASE, base_url, bundle, query_of
 
-SEARCHES = {"Patient": PATIENT_PARAMS, "Practitioner": PRACTITIONER_PARAMS}
-SEARCH_ONLY = frozenset({"Observation"})
+SEARCHES = {
+    "Patient": PATIENT_PARAMS,
+    "Practitioner": PRACTITIONER_PARAMS,
+    "AuditEvent": AUDIT_PARAMS,
+}
+SEARCH_ONLY = frozenset({"Observation", "AuditEvent"})
 
 
 def metadata_route(searches: dict[str, frozenset[str]]) -> HTTPRouteHandler:
@@ -85,7 +91,13 @@ async def read_practitioner(
 def fhir_router(*, appointments: bool, devices: bool, documents: bool) -> Router:
     """Every FHIR route under `/fhir/R4`; other resources if their plugins run."""
     searches = dict(SEARCHES)
-    handlers: list[Any] = [search_patients, read_patient, search_practitioners, read_practitioner]
+    handlers: list[Any] = [
+        search_patients,
+        read_patient,
+        search_practitioners,
+        read_practitioner,
+        *AUDIT_ROUTES,
+    ]
     if appointments:
         searches["Appointment"] = APPOINTMENT_PARAMS
         handlers += APPOINTMENT_ROUTES
