@@ -32,7 +32,7 @@ def capability_statement(
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",
-        "date": "2026-12-02",
+        "date": "2026-12-02",  # when what this statement lists last changed
         "kind": "instance",
         "software": {"name": "HDuce"},
         "implementation": {"description": "HDuce FHIR R4 API", "url": base_url},
