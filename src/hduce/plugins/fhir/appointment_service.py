@@ -1,7 +1,6 @@
 """`Appointment` read, search, create (book) and update (cancel) through `AppointmentDesk`."""
 
 import uuid
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hduce.contracts.appointments import AppointmentDesk, AppointmentFilter
@@ -12,6 +11,7 @@ from hduce.plugins.fhir import appointments
 from hduce.plugins.fhir.errors import BadResource, BadSearch
 from hduce.plugins.fhir.params import (
     Paging,
+    Params,
     check_names,
     date_bounds,
     midnight,
@@ -21,8 +21,6 @@ from hduce.plugins.fhir.params import (
 )
 
 APPOINTMENT_PARAMS = frozenset({"patient", "practitioner", "date", "status"})
-
-Params = Mapping[str, Sequence[str]]
 
 
 class AppointmentService:

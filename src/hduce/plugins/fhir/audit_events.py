@@ -1,6 +1,5 @@
 """`AuditEvent` resources from the hash-chained audit log (admins only)."""
 
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hduce.contracts.identity import AuditEntry, AuditTrail
@@ -8,6 +7,7 @@ from hduce.core.registry import Registry
 from hduce.core.security import Principal
 from hduce.plugins.fhir.params import (
     Paging,
+    Params,
     check_names,
     date_bounds,
     midnight,
@@ -18,8 +18,6 @@ from hduce.plugins.fhir.people import IDENTIFIER_SYSTEM
 
 AUDIT_PARAMS = frozenset({"agent", "entity", "date"})
 ACTION_SYSTEM = "urn:hduce:audit-action"
-
-Params = Mapping[str, Sequence[str]]
 
 
 def audit_event(entry: AuditEntry) -> dict[str, Any]:

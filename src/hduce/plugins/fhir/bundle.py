@@ -1,19 +1,18 @@
 """Searchset `Bundle`s with `self`, `first`, `previous` and `next` links."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from hduce.plugins.fhir.params import Paging
+from hduce.plugins.fhir.params import Paging, Params
 
-Query = Mapping[str, Sequence[str]]
 _PAGING = frozenset({"_count", "_offset", "_cursor"})
 
 
 def searchset(
     base_url: str,
     resource_type: str,
-    query: Query,
+    query: Params,
     page: Paging,
     resources: Sequence[dict[str, Any]],
     total: int,
@@ -35,7 +34,7 @@ def searchset(
 def cursor_searchset(
     base_url: str,
     resource_type: str,
-    query: Query,
+    query: Params,
     count: int,
     resources: Sequence[dict[str, Any]],
     next_cursor: str | None,
@@ -52,7 +51,7 @@ def cursor_searchset(
     return _bundle(url, links, resources)
 
 
-def _link(relation: str, url: str, query: Query, **paging: object) -> dict[str, str]:
+def _link(relation: str, url: str, query: Params, **paging: object) -> dict[str, str]:
     params = [(k, v) for k, vs in query.items() if k not in _PAGING for v in vs]
     params += [(k, str(v)) for k, v in paging.items() if v is not None]
     return {"relation": relation, "url": f"{url}?{urlencode(params)}"}

@@ -1,19 +1,16 @@
 """`Device` resources and their search through the `DeviceDirectory` contract."""
 
 import uuid
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hduce.contracts.devices import DeviceDirectory, DeviceView
 from hduce.core.errors import NotFound
 from hduce.core.registry import Registry
 from hduce.core.security import Principal
-from hduce.plugins.fhir.params import Paging, check_names, paging, reference_id
+from hduce.plugins.fhir.params import Paging, Params, check_names, paging, reference_id
 
 DEVICE_PARAMS = frozenset({"patient"})
 SERIAL_SYSTEM = "urn:hduce:device-serial"
-
-Params = Mapping[str, Sequence[str]]
 
 
 def device(view: DeviceView) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 import base64
 import uuid
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hduce.contracts.documents import DocumentShelf, DocumentView
@@ -11,6 +10,7 @@ from hduce.core.registry import Registry
 from hduce.core.security import Principal
 from hduce.plugins.fhir.params import (
     Paging,
+    Params,
     check_names,
     date_bounds,
     midnight,
@@ -20,8 +20,6 @@ from hduce.plugins.fhir.params import (
 
 DOCUMENT_PARAMS = frozenset({"patient", "date"})
 KIND_SYSTEM = "urn:hduce:document-kind"
-
-Params = Mapping[str, Sequence[str]]
 
 
 def document_reference(view: DocumentView, base_url: str) -> dict[str, Any]:

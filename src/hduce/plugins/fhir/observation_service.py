@@ -1,6 +1,5 @@
 """`Observation` search over device readings through the `ReadingReader` contract."""
 
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hduce.contracts.devices import ReadingReader
@@ -9,6 +8,7 @@ from hduce.core.security import Principal
 from hduce.plugins.fhir.errors import BadSearch
 from hduce.plugins.fhir.observations import LOINC, METRIC_OF_CODE, observation
 from hduce.plugins.fhir.params import (
+    Params,
     check_names,
     date_bounds,
     midnight,
@@ -18,8 +18,6 @@ from hduce.plugins.fhir.params import (
 )
 
 OBSERVATION_PARAMS = frozenset({"patient", "code", "date", "_cursor"})
-
-Params = Mapping[str, Sequence[str]]
 
 
 class ObservationService:

@@ -12,6 +12,9 @@ from hduce.plugins.fhir.errors import BadSearch
 DEFAULT_COUNT = 20
 MAX_COUNT = 100
 PAGING = frozenset({"_count", "_offset"})
+
+Params = Mapping[str, Sequence[str]]
+"""A request's query: every parameter with all its values."""
 _PREFIXES = ("eq", "ge", "gt", "le", "lt")
 
 
@@ -32,13 +35,13 @@ def check_names(params: Iterable[str], allowed: frozenset[str]) -> None:
         )
 
 
-def paging(params: Mapping[str, Sequence[str]]) -> Paging:
+def paging(params: Params) -> Paging:
     """`_count` (1 to 100, default 20) and `_offset` (0 or more)."""
     count = _integer(params, "_count", DEFAULT_COUNT, low=1, high=MAX_COUNT)
     return Paging(count, _integer(params, "_offset", 0, low=0, high=1_000_000))
 
 
-def single(params: Mapping[str, Sequence[str]], name: str) -> str | None:
+def single(params: Params, name: str) -> str | None:
     """The one value of `name`, or None; 400 when it repeats or is empty."""
     values = params.get(name) or []
     if len(values) > 1:
@@ -86,9 +89,7 @@ def _day_range(name: str, text: str) -> tuple[date, date]:
     )
 
 
-def _integer(
-    params: Mapping[str, Sequence[str]], name: str, default: int, *, low: int, high: int
-) -> int:
+def _integer(params: Params, name: str, default: int, *, low: int, high: int) -> int:
     text = single(params, name)
     if text is None:
         return default
@@ -102,7 +103,7 @@ def midnight(day: date | None) -> datetime | None:
     return None if day is None else datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def reference_id(params: Mapping[str, Sequence[str]], name: str, kind: str) -> uuid.UUID | None:
+def reference_id(params: Params, name: str, kind: str) -> uuid.UUID | None:
     """The id in `name=<id>` or `name=<kind>/<id>`, or None when absent; 400 for anything else."""
     text = single(params, name)
     if text is None:

@@ -1,7 +1,6 @@
 """Who may read and search which `Patient` and `Practitioner`: the `/api/v1/users` rules."""
 
 import uuid
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -18,15 +17,13 @@ from hduce.core.errors import NotFound
 from hduce.core.registry import Registry
 from hduce.core.security import Principal
 from hduce.plugins.fhir import people
-from hduce.plugins.fhir.params import Paging, check_names, date_bounds, paging, single
+from hduce.plugins.fhir.params import Paging, Params, check_names, date_bounds, paging, single
 
 # As `GET /api/v1/users/{id}`: admins and clinic staff read patients, a patient only themselves.
 PATIENT_READERS = (Role.ADMIN, Role.DOCTOR, Role.NURSE, Role.RECEPTIONIST)
 PATIENT_PARAMS = frozenset({"name", "birthdate", "identifier", "email", "_id"})
 PRACTITIONER_PARAMS = frozenset({"name", "identifier", "_id"})
 PATIENTS = frozenset({Role.PATIENT.value})
-
-Params = Mapping[str, Sequence[str]]
 
 
 class PeopleService:
