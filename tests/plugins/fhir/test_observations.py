@@ -3,6 +3,7 @@
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fhir.resources.R4B.bundle import Bundle
@@ -82,7 +83,8 @@ async def test_search_by_code_and_date_and_cursor_paging(clinic: Clinic) -> None
         following = [link["url"] for link in page["link"] if link["relation"] == "next"]
         if not following:
             break
-        params = {**params, "_cursor": following[0].split("_cursor=")[1]}
+        # The link's query is URL-encoded: decode it, as a client following `next` would.
+        params = {k: v[0] for k, v in parse_qs(urlsplit(following[0]).query).items()}
     assert len(seen) == len(set(seen)) == len(EXPECTED)
     audited = await clinic.fetch(
         "SELECT id FROM audit_event WHERE action = 'devices.readings_read' AND actor_id = $1",
