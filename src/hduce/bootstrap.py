@@ -18,6 +18,7 @@ from hduce.plugins.audit import AuditPlugin
 from hduce.plugins.auth import AuthPlugin
 from hduce.plugins.devices import DevicesPlugin
 from hduce.plugins.documents import DocumentsPlugin
+from hduce.plugins.fhir import FhirPlugin
 from hduce.plugins.metrics import MetricsPlugin
 from hduce.plugins.notifications import NotificationsPlugin
 from hduce.plugins.search import SearchPlugin
@@ -37,6 +38,7 @@ BUILTIN_PLUGINS: dict[str, type[HducePlugin]] = {
         SearchPlugin,
         DevicesPlugin,
         WebhooksPlugin,
+        FhirPlugin,
     )
 }
 

@@ -9,6 +9,7 @@ from typing import Protocol
 import msgspec
 
 from hduce.core.events import Event
+from hduce.core.security import Principal
 
 
 class AppointmentStatus(StrEnum):
@@ -124,3 +125,65 @@ class AppointmentReader(Protocol):
         self, *, after: uuid.UUID | None, limit: int
     ) -> list[AppointmentSummary]:
         """Up to `limit` appointments with an id above `after`, by id (for a full rebuild)."""
+
+
+class AppointmentView(msgspec.Struct, frozen=True, kw_only=True):
+    """An appointment as the caller of `AppointmentDesk` may see it (no clinical notes)."""
+
+    id: uuid.UUID
+    patient_id: uuid.UUID
+    practitioner_id: uuid.UUID
+    type_id: uuid.UUID
+    type_name: str
+    status: AppointmentStatus
+    starts_at: datetime
+    ends_at: datetime
+    reason: str | None = None
+    cancellation_reason: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class AppointmentFilter(msgspec.Struct, frozen=True, kw_only=True):
+    """Which appointments to list: each given filter must match; overlapping `[start, end)`."""
+
+    patient_id: uuid.UUID | None = None
+    practitioner_id: uuid.UUID | None = None
+    statuses: frozenset[AppointmentStatus] | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    limit: int = 20
+    offset: int = 0
+
+
+class AppointmentDesk(Protocol):
+    """Book, read, list and cancel with exactly the REST API's rules (provided by appointments).
+
+    For other front ends (FHIR): every call checks the caller's roles and ownership, audits
+    like the REST API, and books through the same service (the EXCLUDE constraints decide).
+    """
+
+    async def book(
+        self,
+        principal: Principal,
+        *,
+        patient_id: uuid.UUID | None,
+        practitioner_id: uuid.UUID,
+        type_id: uuid.UUID,
+        starts_at: datetime,
+        reason: str | None,
+    ) -> AppointmentView:
+        """Book a slot; a taken one raises the 409 `SlotUnavailable`."""
+
+    async def get(self, principal: Principal, appointment_id: uuid.UUID) -> AppointmentView:
+        """One appointment the caller may see, else 404."""
+
+    async def search(
+        self, principal: Principal, query: AppointmentFilter
+    ) -> tuple[list[AppointmentView], int]:
+        """The caller's visible appointments matching `query`, by start; and the total."""
+
+    async def cancel(
+        self, principal: Principal, appointment_id: uuid.UUID, reason: str
+    ) -> AppointmentView:
+        """Cancel with a reason (patients until the notice period, staff any time)."""

@@ -1,9 +1,13 @@
-"""Device facts other plugins may react to (past-tense events)."""
+"""Device facts other plugins may react to (past-tense events), and a reader of readings."""
 
 import uuid
 from datetime import datetime
+from typing import Protocol
+
+import msgspec
 
 from hduce.core.events import Event
+from hduce.core.security import Principal
 
 
 class DeviceRegistered(Event, frozen=True):
@@ -52,3 +56,58 @@ class DeviceWentOffline(Event, frozen=True):
     """`disconnected` (it said so), `keepalive_expired`, `connection_lost`, `closed` (by an
     admin's action) or `server_stopped`."""
     at: datetime
+
+
+class ReadingView(msgspec.Struct, frozen=True, kw_only=True):
+    """One stored device reading (`metric` is one of the devices plugin's metric names)."""
+
+    id: int
+    device_id: uuid.UUID
+    patient_id: uuid.UUID | None
+    metric: str
+    value: float
+    unit: str
+    measured_at: datetime
+
+
+class ReadingReader(Protocol):
+    """Readings with the REST API's rules and audit (provided by devices)."""
+
+    async def page(
+        self,
+        principal: Principal,
+        *,
+        patient_id: uuid.UUID | None,
+        metric: str | None,
+        start: datetime | None,
+        end: datetime | None,
+        cursor: str | None,
+        limit: int,
+    ) -> tuple[list[ReadingView], str | None]:
+        """Readings newest first and the cursor of the next page (None at the end).
+
+        A patient reads their own; doctors and nurses name the patient; others get 403.
+        """
+
+
+class DeviceView(msgspec.Struct, frozen=True, kw_only=True):
+    """A registered device as other plugins may show it (never its secret)."""
+
+    id: uuid.UUID
+    kind: str
+    name: str
+    serial: str
+    patient_id: uuid.UUID | None
+    active: bool
+
+
+class DeviceDirectory(Protocol):
+    """Device reads with the REST API's rules: admins, doctors and nurses (provided by devices)."""
+
+    async def get(self, principal: Principal, device_id: uuid.UUID) -> DeviceView:
+        """One device (404 if unknown; 403 for other roles)."""
+
+    async def page(
+        self, principal: Principal, *, patient_id: uuid.UUID | None, limit: int, offset: int
+    ) -> tuple[list[DeviceView], int]:
+        """Devices by registration time, optionally of one patient; and the total (else 403)."""

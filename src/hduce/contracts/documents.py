@@ -9,6 +9,7 @@ from typing import Protocol
 import msgspec
 
 from hduce.core.events import Event
+from hduce.core.security import Principal
 
 
 class DocumentKind(StrEnum):
@@ -135,3 +136,41 @@ class DocumentReader(Protocol):
 
     async def summaries_page(self, *, after: uuid.UUID | None, limit: int) -> list[DocumentSummary]:
         """Up to `limit` live documents with an id above `after`, by id (for a full rebuild)."""
+
+
+class DocumentView(msgspec.Struct, frozen=True, kw_only=True):
+    """A live document's metadata as its reader may see it (no text, no entities)."""
+
+    id: uuid.UUID
+    patient_id: uuid.UUID
+    title: str
+    kind: DocumentKind
+    status: DocumentStatus
+    filename: str | None
+    content_type: str
+    size: int
+    sha256: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class DocumentShelf(Protocol):
+    """Document reads with the REST API's rules and audit (provided by documents)."""
+
+    async def get(self, principal: Principal, document_id: uuid.UUID) -> DocumentView:
+        """One document the caller may see (404 otherwise; content reads are audited)."""
+
+    async def page(
+        self,
+        principal: Principal,
+        *,
+        patient_id: uuid.UUID | None,
+        created_from: datetime | None,
+        created_before: datetime | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[DocumentView], int]:
+        """Live documents newest first (patients: their own); and the total. 403 for others."""
+
+    async def content(self, principal: Principal, document_id: uuid.UUID) -> tuple[str, bytes]:
+        """The file's media type and bytes (the patient, doctors and nurses; audited)."""

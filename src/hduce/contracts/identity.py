@@ -8,6 +8,8 @@ from typing import Any, Protocol
 
 import msgspec
 
+from hduce.core.security import Principal
+
 
 class Role(StrEnum):
     """What an account may do; an account holds one or more."""
@@ -102,6 +104,23 @@ class Demographics(msgspec.Struct, frozen=True, kw_only=True):
     """When the profile last changed (None without a profile)."""
 
 
+class PeopleQuery(msgspec.Struct, frozen=True, kw_only=True):
+    """Filters of a people search; every given filter must match."""
+
+    roles: frozenset[str]
+    """Accounts holding at least one of these roles."""
+    active_only: bool = False
+    ids: frozenset[uuid.UUID] | None = None
+    name: str | None = None
+    """The start of the first name, last name or full name (case-insensitive)."""
+    email: str | None = None
+    """The whole e-mail address (case-insensitive)."""
+    born_from: date | None = None
+    born_before: date | None = None
+    limit: int = 20
+    offset: int = 0
+
+
 class DemographicsReader(Protocol):
     """Bulk reads of people for read models such as search indexes (provided by users)."""
 
@@ -110,6 +129,9 @@ class DemographicsReader(Protocol):
 
     async def demographics_page(self, *, after: uuid.UUID | None, limit: int) -> list[Demographics]:
         """Up to `limit` people with an id above `after`, by id (for a full rebuild)."""
+
+    async def search(self, query: PeopleQuery) -> tuple[list[Demographics], int]:
+        """One page of the people matching `query` by name, then id; and the total count."""
 
 
 class Accounts(Protocol):
@@ -194,3 +216,33 @@ class AuditLog(Protocol):
         detail: dict[str, Any] | None = None,
     ) -> None:
         """Append one event, inside the caller's transaction when there is one."""
+
+
+class AuditEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """One event of the audit log."""
+
+    id: int
+    occurred_at: datetime
+    action: str
+    actor_id: uuid.UUID | None
+    subject_id: uuid.UUID | None
+    ip: str | None
+    hash: str
+
+
+class AuditTrail(Protocol):
+    """Reading the audit log, for admins only; each read is itself audited (provided by audit)."""
+
+    async def events(
+        self,
+        principal: Principal,
+        *,
+        actor_id: uuid.UUID | None,
+        subject_id: uuid.UUID | None,
+        occurred_from: datetime | None,
+        occurred_before: datetime | None,
+        limit: int,
+        offset: int,
+        ip: str | None,
+    ) -> tuple[list[AuditEntry], int]:
+        """Events newest first and the total; 403 for anyone but an admin."""

@@ -121,6 +121,7 @@ class PluginsSettings(Section):
         "search",
         "devices",
         "webhooks",
+        "fhir",
     )
     extra: tuple[str, ...] = ()
     sections: dict[str, dict[str, Any]] = msgspec.field(default_factory=dict)

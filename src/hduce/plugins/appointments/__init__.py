@@ -5,12 +5,13 @@ from collections.abc import Sequence
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
-from hduce.contracts.appointments import AppointmentReader
+from hduce.contracts.appointments import AppointmentDesk, AppointmentReader
 from hduce.core.context import AppContext
 from hduce.core.personal_data import RowQueries
 from hduce.core.plugin import HducePlugin
 from hduce.plugins.appointments.analytics import AppointmentAnalytics
 from hduce.plugins.appointments.config import AppointmentsConfig
+from hduce.plugins.appointments.desk import BookingDesk
 from hduce.plugins.appointments.env import Env
 from hduce.plugins.appointments.followups import HoldExpired, NoShowDue, ReminderDue
 from hduce.plugins.appointments.personal_data import APPOINTMENT_DATA
@@ -32,12 +33,13 @@ class AppointmentsPlugin(HducePlugin):
     config_type = AppointmentsConfig
 
     def setup(self, context: AppContext) -> None:
-        """Build services, provide `AppointmentReader`, subscribe tasks, add the analytics."""
+        """Build services, provide the reader and desk contracts, subscribe tasks, add analytics."""
         super().setup(context)
         assert isinstance(self.config, AppointmentsConfig)
         env = Env(context, self.config)
         self.services = AppointmentServices.build(env)
         context.registry.provide(AppointmentReader, AppointmentSummaries(context.db))
+        context.registry.provide(AppointmentDesk, BookingDesk(self.services))
         analytics = AppointmentAnalytics(env, self.services.schedules)
         context.registry.add_analytics_source("appointments", analytics.figures)
         appointment_data = RowQueries(context.db, APPOINTMENT_DATA)

@@ -1,6 +1,7 @@
 """Reading appointments: one (with notes for clinicians, audited), pages, and `.ics` files."""
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 
 import msgspec
@@ -92,6 +93,7 @@ class AppointmentQueries:
         end: datetime | None,
         limit: int | None,
         offset: int,
+        statuses: Collection[AppointmentStatus] | None = None,
     ) -> AppointmentPage:
         """Appointments overlapping `[start, end)` that match the filters, by start time."""
         if any(value is not None and value.tzinfo is None for value in (start, end)):
@@ -112,6 +114,7 @@ class AppointmentQueries:
             ("a.practitioner = ?", practitioner_id),
             ("a.patient = ?", patient_id),
             ("a.status = ?", status),
+            ("a.status = ANY(?)", None if statuses is None else list(statuses)),
             ("a.ends_at > ?", start),
             ("a.starts_at < ?", end),
         ):

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
-from hduce.contracts.identity import AuditLog
+from hduce.contracts.identity import AuditLog, AuditTrail
 from hduce.core.context import AppContext
 from hduce.core.personal_data import RowQueries
 from hduce.core.plugin import HducePlugin
@@ -14,6 +14,7 @@ from hduce.plugins.audit.health import audit_health
 from hduce.plugins.audit.personal_data import AUDIT_DATA
 from hduce.plugins.audit.routes import AuditController
 from hduce.plugins.audit.service import AuditService
+from hduce.plugins.audit.trail import Trail
 
 
 class AuditPlugin(HducePlugin):
@@ -27,6 +28,7 @@ class AuditPlugin(HducePlugin):
         super().setup(context)
         self.service = AuditService(context.db)
         context.registry.provide(AuditLog, self.service)
+        context.registry.provide(AuditTrail, Trail(self.service))
         context.registry.add_health_check("audit", self._health)
         context.registry.add_personal_data_source("audit", RowQueries(context.db, AUDIT_DATA))
 

@@ -9,7 +9,7 @@ from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 from nats.errors import Error as NatsError
 
-from hduce.contracts.devices import DeviceAlertRaised
+from hduce.contracts.devices import DeviceAlertRaised, DeviceDirectory, ReadingReader
 from hduce.contracts.notifications import PushPublisher
 from hduce.core.context import AppContext
 from hduce.core.personal_data import RowQueries
@@ -25,6 +25,7 @@ from hduce.plugins.devices.notices import AlertNotices
 from hduce.plugins.devices.personal_data import DEVICE_DATA
 from hduce.plugins.devices.presence import DevicePresence
 from hduce.plugins.devices.push import NatsPush
+from hduce.plugins.devices.readers import Devices, Readings
 from hduce.plugins.devices.readings import ReadingQueries
 from hduce.plugins.devices.routes import CONTROLLERS
 from hduce.plugins.devices.service import DeviceService
@@ -56,6 +57,9 @@ class DevicesPlugin(HducePlugin):
             alerts=AlertService(context, config.thresholds),
             max_page_size=config.max_page_size,
         )
+        readings = Readings(self.services.readings, config.max_page_size)
+        context.registry.provide(ReadingReader, readings)
+        context.registry.provide(DeviceDirectory, Devices(self.services.registry))
         notices = AlertNotices(context, config.alert_url)
         context.events.subscribe(
             DeviceAlertRaised, notices.notify, task_name="devices.notify_alert"

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
-from hduce.contracts.documents import DocumentReader, DocumentUploaded
+from hduce.contracts.documents import DocumentReader, DocumentShelf, DocumentUploaded
 from hduce.core.context import AppContext
 from hduce.core.personal_data import RowQueries
 from hduce.core.plugin import HducePlugin
@@ -18,6 +18,7 @@ from hduce.plugins.documents.personal_data import DOCUMENT_DATA, JSON_COLUMNS
 from hduce.plugins.documents.reader import DocumentSummaries
 from hduce.plugins.documents.routes import DocumentController, form_upload_handler
 from hduce.plugins.documents.services import DocumentServices
+from hduce.plugins.documents.shelf import Shelf
 from hduce.plugins.documents.storage import BlobStore
 from hduce.plugins.documents.store import DocumentStore
 
@@ -44,6 +45,7 @@ class DocumentsPlugin(HducePlugin):
             DocumentUploaded, self.services.extraction.handle, task_name="documents.extract"
         )
         context.registry.provide(DocumentReader, DocumentSummaries(context.db))
+        context.registry.provide(DocumentShelf, Shelf(self.services.documents))
         context.registry.add_health_check("documents", self.services.health.check)
         context.registry.add_analytics_source("documents", DocumentAnalytics(context.db).figures)
         document_data = RowQueries(context.db, DOCUMENT_DATA, JSON_COLUMNS)

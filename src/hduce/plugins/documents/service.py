@@ -76,6 +76,8 @@ class Documents:
         status: DocumentStatus | None,
         limit: int | None,
         offset: int,
+        created_from: datetime | None = None,
+        created_before: datetime | None = None,
     ) -> DocumentPage:
         """Live documents matching the filters, newest first; patients see only their own."""
         most = self._env.config.max_page_size
@@ -88,10 +90,16 @@ class Documents:
             if patient_id not in (None, principal.id):
                 return DocumentPage(items=[], total=0, limit=limit, offset=offset)
             patient_id = principal.id
-        for column, value in (("patient", patient_id), ("kind", kind), ("status", status)):
+        for condition, value in (
+            ("patient =", patient_id),
+            ("kind =", kind),
+            ("status =", status),
+            ("created_at >=", created_from),
+            ("created_at <", created_before),
+        ):
             if value is not None:
                 args.append(value)
-                conditions.append(f"{column} = ${len(args)}")
+                conditions.append(f"{condition} ${len(args)}")
         rows, total = await self._env.rows.page(conditions, args, limit, offset)
         items = [to_read(row) for row in rows]
         return DocumentPage(items=items, total=total, limit=limit, offset=offset)

@@ -4,7 +4,9 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from hduce.contracts.identity import ACCOUNT_DIRECTORY, Demographics
+import msgspec
+
+from hduce.contracts.identity import ACCOUNT_DIRECTORY, AccountStatus, Demographics, PeopleQuery
 from hduce.core.db import HduceEngine
 
 _SELECT = (
@@ -14,6 +16,17 @@ _SELECT = (
 )
 _BY_IDS = f"{_SELECT} WHERE a.id = ANY($1::uuid[])"
 _PAGE = f"{_SELECT} WHERE $1::uuid IS NULL OR a.id > $1 ORDER BY a.id LIMIT $2"
+# Each filter is skipped when its parameter is NULL; a name matches the start of a name part.
+_SEARCH = (
+    f"SELECT x.*, count(*) OVER () AS total FROM ({_SELECT}) x WHERE x.roles && $1::varchar[] "
+    "AND ($2::text IS NULL OR x.status = $2) AND ($3::uuid[] IS NULL OR x.id = ANY($3)) "
+    "AND ($4::text IS NULL OR x.first_name ILIKE $4 OR x.last_name ILIKE $4 "
+    "OR x.first_name || ' ' || x.last_name ILIKE $4) "
+    "AND ($5::text IS NULL OR lower(x.email) = lower($5)) "
+    "AND ($6::date IS NULL OR x.date_of_birth >= $6) "
+    "AND ($7::date IS NULL OR x.date_of_birth < $7) "
+    "ORDER BY lower(x.last_name), lower(x.first_name), x.id LIMIT $8 OFFSET $9"
+)
 
 
 class DemographicsStore:
@@ -29,6 +42,31 @@ class DemographicsStore:
     async def demographics_page(self, *, after: uuid.UUID | None, limit: int) -> list[Demographics]:
         """Up to `limit` people with an id above `after`, by id."""
         return [_to_demographics(row) for row in await self._db.fetch(_PAGE, after, limit)]
+
+    async def search(self, query: PeopleQuery) -> tuple[list[Demographics], int]:
+        """One page of the people matching `query`, by name then id, and the total."""
+        rows = await self._db.fetch(
+            _SEARCH,
+            sorted(query.roles),
+            AccountStatus.ACTIVE if query.active_only else None,
+            None if query.ids is None else list(query.ids),
+            None if query.name is None else _prefix(query.name),
+            query.email,
+            query.born_from,
+            query.born_before,
+            query.limit,
+            query.offset,
+        )
+        if rows or query.offset == 0:
+            return [_to_demographics(row) for row in rows], rows[0]["total"] if rows else 0
+        # Past the last page: the count comes from the first row of the whole result.
+        _, total = await self.search(msgspec.structs.replace(query, limit=1, offset=0))
+        return [], total
+
+
+def _prefix(text: str) -> str:
+    """An `ILIKE` pattern matching what starts with `text`, its wildcards taken literally."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def _to_demographics(row: Mapping[str, Any]) -> Demographics:

@@ -1,0 +1,80 @@
+"""The `AppointmentDesk` contract: the REST API's booking, reads and cancelling for other fronts."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from hduce.contracts.appointments import AppointmentFilter, AppointmentView
+from hduce.core.security import Principal
+from hduce.plugins.appointments.errors import InvalidRequest
+from hduce.plugins.appointments.queries import to_read
+from hduce.plugins.appointments.schemas import AppointmentCreate, AppointmentRead
+from hduce.plugins.appointments.services import AppointmentServices
+
+
+class BookingDesk:
+    """Each call goes through the same service and checks as its `/api/v1/appointments` route."""
+
+    def __init__(self, services: AppointmentServices) -> None:
+        self._services = services
+
+    async def book(
+        self,
+        principal: Principal,
+        *,
+        patient_id: uuid.UUID | None,
+        practitioner_id: uuid.UUID,
+        type_id: uuid.UUID,
+        starts_at: datetime,
+        reason: str | None,
+    ) -> AppointmentView:
+        """Book through `Booking.book` (a taken slot: 409)."""
+        fields = {
+            "patient_id": patient_id,
+            "practitioner_id": practitioner_id,
+            "type_id": type_id,
+            "starts_at": starts_at,
+            "reason": reason,
+        }
+        try:
+            # `convert` applies the API's own limits (reason length, a start with an offset).
+            data = msgspec.convert(fields, AppointmentCreate)
+        except msgspec.ValidationError as exc:
+            raise InvalidRequest(str(exc)) from None
+        return _view(to_read(await self._services.booking.book(principal, data)))
+
+    async def get(self, principal: Principal, appointment_id: uuid.UUID) -> AppointmentView:
+        """One visible appointment (a clinician's read is audited), else 404."""
+        return _view(await self._services.queries.get(principal, appointment_id))
+
+    async def search(
+        self, principal: Principal, query: AppointmentFilter
+    ) -> tuple[list[AppointmentView], int]:
+        """A page of the caller's visible appointments by start time, and the total."""
+        page = await self._services.queries.page(
+            principal,
+            practitioner_id=query.practitioner_id,
+            patient_id=query.patient_id,
+            status=None,
+            statuses=query.statuses,
+            start=query.start,
+            end=query.end,
+            limit=query.limit,
+            offset=query.offset,
+        )
+        return [_view(item) for item in page.items], page.total
+
+    async def cancel(
+        self, principal: Principal, appointment_id: uuid.UUID, reason: str
+    ) -> AppointmentView:
+        """Cancel through `Lifecycle.cancel`."""
+        row = await self._services.lifecycle.cancel(principal, appointment_id, reason)
+        return _view(to_read(row))
+
+
+def _view(read: AppointmentRead) -> AppointmentView:
+    names = AppointmentView.__struct_fields__
+    fields: dict[str, Any] = {name: getattr(read, name) for name in names}
+    return AppointmentView(**fields)

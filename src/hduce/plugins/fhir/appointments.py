@@ -1,0 +1,126 @@
+"""`Appointment` resources from the desk's views, and bookings read from incoming bodies."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import msgspec
+import pydantic
+from fhir.resources.R4B.appointment import Appointment
+
+from hduce.contracts.appointments import AppointmentStatus, AppointmentView
+from hduce.plugins.fhir.errors import BadResource
+
+TYPE_SYSTEM = "urn:hduce:appointment-type"
+"""The system of the coding that names an HDuce appointment type (its id) in `serviceType`."""
+
+Status = AppointmentStatus
+# HDuce's lifecycle onto FHIR's Appointment.status.
+TO_FHIR = {
+    Status.HELD: "pending",
+    Status.BOOKED: "booked",
+    Status.CONFIRMED: "booked",
+    Status.CHECKED_IN: "checked-in",
+    Status.IN_PROGRESS: "arrived",
+    Status.COMPLETED: "fulfilled",
+    Status.CANCELLED: "cancelled",
+    Status.NO_SHOW: "noshow",
+}
+FROM_FHIR: dict[str, frozenset[AppointmentStatus]] = {}
+for _ours, _theirs in TO_FHIR.items():
+    FROM_FHIR[_theirs] = FROM_FHIR.get(_theirs, frozenset()) | {_ours}
+
+
+class Booking(msgspec.Struct, frozen=True, kw_only=True):
+    """What a FHIR `Appointment` asks to book."""
+
+    patient_id: uuid.UUID | None
+    practitioner_id: uuid.UUID
+    type_id: uuid.UUID
+    starts_at: datetime
+    reason: str | None
+
+
+def appointment(view: AppointmentView) -> dict[str, Any]:
+    """An `Appointment`: status, type, start and end, patient and practitioner, the reason."""
+    resource: dict[str, Any] = {
+        "resourceType": "Appointment",
+        "id": str(view.id),
+        "meta": {"lastUpdated": view.updated_at.isoformat()},
+        "status": TO_FHIR[view.status],
+        "serviceType": [
+            {
+                "coding": [
+                    {"system": TYPE_SYSTEM, "code": str(view.type_id), "display": view.type_name}
+                ]
+            }
+        ],
+        "start": view.starts_at.isoformat(),
+        "end": view.ends_at.isoformat(),
+        "created": view.created_at.isoformat(),
+        "participant": [
+            _participant("Patient", view.patient_id),
+            _participant("Practitioner", view.practitioner_id),
+        ],
+    }
+    if view.reason:
+        resource["description"] = view.reason
+    if view.cancellation_reason:
+        resource["cancelationReason"] = {"text": view.cancellation_reason}
+    return resource
+
+
+def validated(body: Any) -> Appointment:
+    """The body as an R4 `Appointment`; 400 with each issue when it is not one."""
+    if not isinstance(body, dict) or body.get("resourceType") != "Appointment":
+        raise BadResource("the body must be a JSON Appointment resource")
+    try:
+        return Appointment.model_validate(body)
+    except pydantic.ValidationError as exc:
+        issues = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc']) or 'Appointment'}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise BadResource(f"invalid Appointment: {issues}") from None
+
+
+def booking(resource: Appointment) -> Booking:
+    """Patient, practitioner, type (a `urn:hduce:appointment-type` coding), start and reason."""
+    if resource.status not in {"booked", "proposed", "pending"}:
+        raise BadResource("a new Appointment has status booked (or proposed/pending)")
+    if resource.start is None:
+        raise BadResource("Appointment.start is required")
+    refs: dict[str, list[uuid.UUID]] = {"Patient": [], "Practitioner": []}
+    for participant in resource.participant or []:
+        reference = participant.actor.reference if participant.actor else None
+        kind, _, ident = (reference or "").partition("/")
+        if kind in refs:
+            refs[kind].append(_uuid(ident, f"{kind} reference"))
+    if len(refs["Practitioner"]) != 1 or len(refs["Patient"]) > 1:
+        raise BadResource("name one Practitioner (and at most one Patient) in participant.actor")
+    codes = [
+        coding.code
+        for concept in resource.serviceType or []
+        for coding in concept.coding or []
+        if coding.system == TYPE_SYSTEM
+    ]
+    if len(codes) != 1:
+        raise BadResource(f"serviceType needs one coding of system {TYPE_SYSTEM} (the type id)")
+    return Booking(
+        patient_id=refs["Patient"][0] if refs["Patient"] else None,
+        practitioner_id=refs["Practitioner"][0],
+        type_id=_uuid(codes[0], "serviceType code"),
+        starts_at=resource.start,
+        reason=resource.description,
+    )
+
+
+def _participant(kind: str, ident: uuid.UUID) -> dict[str, Any]:
+    return {"actor": {"reference": f"{kind}/{ident}", "type": kind}, "status": "accepted"}
+
+
+def _uuid(text: str | None, what: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text or "")
+    except ValueError:
+        raise BadResource(f"{what}: {text!r} is not an HDuce id") from None

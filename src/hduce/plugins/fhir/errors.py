@@ -1,0 +1,15 @@
+"""Errors of the FHIR facade."""
+
+from hduce.core.errors import HduceError
+
+
+class BadSearch(HduceError):
+    """A search parameter FHIR clients sent that HDuce cannot apply (400)."""
+
+    status_code, slug, title = 400, "fhir-bad-search", "Invalid search"
+
+
+class BadResource(HduceError):
+    """A resource body that is not valid FHIR R4 or not one HDuce can act on (400)."""
+
+    status_code, slug, title = 400, "fhir-bad-resource", "Invalid resource"
