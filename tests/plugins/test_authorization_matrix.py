@@ -184,6 +184,7 @@ EXPECTED: dict[tuple[str, str], dict[str, dict[str | None, int]]] = {
         PATIENT: row(OK, 403, 403, 403, 404, 401),
     },
     ("GET", "/api/v1/search"): {SELF: ANY_MEMBER},
+    ("GET", "/api/v1/search/suggest"): {SELF: ANY_MEMBER},
     ("POST", D): {SELF: ADMINS},
     ("GET", D): {SELF: DEVICE_READERS},
     ("GET", f"{D}/{{device_id}}"): {PATIENT: DEVICE_READERS},
