@@ -14,7 +14,7 @@ from hduce.plugins.appointments.errors import InvalidRequest
 from hduce.plugins.appointments.ical import calendar
 from hduce.plugins.appointments.messages import display_name
 from hduce.plugins.appointments.schemas import AppointmentPage, AppointmentRead, ConfirmationRead
-from hduce.plugins.appointments.store import FROM, AppointmentRow, fetch_one
+from hduce.plugins.appointments.store import FROM, SELECT_ONE, AppointmentRow, to_row
 
 DEFAULT_PAGE_SIZE = 50
 # A page's columns named as `AppointmentRead`'s fields, so each record converts in one step.
@@ -137,5 +137,5 @@ class AppointmentQueries:
         return AppointmentPage(items=items, total=total, limit=limit, offset=offset)
 
     async def _fetch(self, appointment_id: uuid.UUID) -> AppointmentRow | None:
-        async with self._env.context.db.shared_pool.acquire() as connection:
-            return await fetch_one(connection, appointment_id)
+        record = await self._env.context.db.fetchrow(SELECT_ONE, appointment_id)
+        return to_row(record) if record else None

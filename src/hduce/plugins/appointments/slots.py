@@ -96,9 +96,7 @@ class SlotFinder:
             return zone, []
         span_start = openings[0][0] - spec.buffer_before - spec.duration
         span_end = openings[-1][1] + spec.buffer_after + spec.duration
-        records = await self._env.context.db.shared_pool.fetch(
-            BUSY, practitioner_id, span_start, span_end
-        )
+        records = await self._env.context.db.fetch(BUSY, practitioner_id, span_start, span_end)
         busy = [(r["blocked_from"], r["blocked_until"]) for r in records]
         step = timedelta(seconds=self._env.config.slot_interval)
         return zone, free_starts(openings, busy, spec, step, first, last)
