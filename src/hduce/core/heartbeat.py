@@ -10,7 +10,13 @@ import time
 
 import msgspec
 from nats.js.api import KeyValueConfig, StorageType
-from nats.js.errors import BadRequestError, BucketNotFoundError, NoKeysError
+from nats.js.errors import (
+    BadRequestError,
+    BucketNotFoundError,
+    KeyDeletedError,
+    KeyNotFoundError,
+    NoKeysError,
+)
 from nats.js.kv import KeyValue
 
 from hduce.core.supervision import Beat
@@ -101,8 +107,12 @@ async def live_workers(broker: TaskBroker, stale_after: float) -> list[WorkerEnt
     now = time.time()
     live = []
     for entry in entries:
-        if isinstance(entry, BaseException) or not entry.value:
+        if isinstance(entry, KeyNotFoundError | KeyDeletedError):
             continue  # deleted between listing and reading
+        if isinstance(entry, BaseException):
+            raise entry  # a failed read is the check's error, not "no worker"
+        if not entry.value:
+            continue
         worker = msgspec.json.decode(entry.value, type=WorkerEntry)
         if now - worker.at <= stale_after:
             live.append(worker)
