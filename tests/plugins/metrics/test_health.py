@@ -163,7 +163,9 @@ async def test_details_are_for_admins_and_the_health_token_only(
         assert "checks" not in response.text, who
     for headers in (admin, {"Authorization": f"Bearer {HEALTH_TOKEN}"}):
         response = await test_client.get("/health/detailed", headers=headers)
-        assert response.status_code == 200, response.text
+        # Let through: the details, whatever they say (503 when a check fails, e.g. a worker's
+        # heartbeat not yet seen in a loaded full run).
+        assert response.status_code in (200, 503), response.text
         assert "things" in response.json()["checks"]
 
 
