@@ -7,7 +7,7 @@ import rich_click as click
 
 from hduce.cli._common import fail, run_with_plugin
 from hduce.cli._manage import user
-from hduce.contracts.identity import AccountAdmin, Accounts, AccountStatus, DirectoryEntry, Role
+from hduce.contracts.auth import AccountAdmin, Accounts, AccountStatus, DirectoryEntry, Role
 from hduce.core.plugin import HducePlugin
 from hduce.core.security import Principal
 from hduce.plugins.auth import AuthPlugin

@@ -18,7 +18,7 @@ import rich_click as click
 from hduce.cli._accounts import ACTING_ADMIN, acting_admin
 from hduce.cli._common import EXIT_FAILURE, hduce, run_with_plugin
 from hduce.cli._progress import progress
-from hduce.contracts.identity import AccountAdmin, Accounts, Role
+from hduce.contracts.auth import AccountAdmin, Accounts, Role
 from hduce.core.errors import HduceError
 from hduce.plugins.auth import AuthPlugin
 from hduce.plugins.auth.schemas import Email, Name, Username

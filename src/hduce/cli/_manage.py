@@ -19,7 +19,7 @@ from hduce.cli._common import (
     settings_from,
 )
 from hduce.cli._safety import unsafe_settings
-from hduce.contracts.identity import DirectoryEntry, Role
+from hduce.contracts.auth import DirectoryEntry, Role
 from hduce.core.config import Settings, load_settings, masked_settings
 from hduce.core.config.masking import mask_url
 from hduce.core.db import open_database

@@ -13,6 +13,7 @@ from litestar.types import ControllerRouterHandler
 
 from hduce.core.config import Section
 from hduce.core.context import AppContext
+from hduce.core.plugin_env import PluginEnv
 
 API_PREFIX = "/api/v1"
 
@@ -34,6 +35,14 @@ class HducePlugin(InitPlugin):
     def __init__(self, config: Section | None = None) -> None:
         self.config = config if config is not None else self.config_type()
         self._context: AppContext | None = None
+        self._env: PluginEnv[Any] | None = None
+
+    @property
+    def env(self) -> PluginEnv[Any]:
+        """This plugin's env, built by `setup`."""
+        if self._env is None:
+            raise RuntimeError(f"plugin {self.name!r} used before setup()")
+        return self._env
 
     @property
     def context(self) -> AppContext:
@@ -43,8 +52,12 @@ class HducePlugin(InitPlugin):
         return self._context
 
     def setup(self, context: AppContext) -> None:
-        """Build services, register contracts, subscribe to events, declare tasks."""
+        """Build services, register contracts, subscribe to events, declare tasks.
+
+        Subclasses call this first, then build from `self.env`.
+        """
         self._context = context
+        self._env = PluginEnv.of(self.name, self.config, context)
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """Handlers mounted under `/api/v1`."""

@@ -7,7 +7,7 @@ import asyncpg
 from asyncpg.exceptions import UniqueViolationError
 
 from hduce.contracts.appointments import AppointmentTypeRenamed
-from hduce.contracts.identity import CLINICAL_ROLES, Accounts
+from hduce.contracts.auth import CLINICAL_ROLES, Accounts
 from hduce.core.errors import Conflict, NotFound
 from hduce.plugins.appointments.availability import SlotSpec
 from hduce.plugins.appointments.env import Env

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from hduce.contracts.identity import AuditEntry, AuditTrail
+from hduce.contracts.audit import AuditEntry, AuditTrail
 from hduce.core.registry import Registry
 from hduce.core.security import Principal
 from hduce.plugins.fhir.params import (

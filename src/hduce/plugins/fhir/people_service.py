@@ -5,14 +5,9 @@ from typing import Any
 
 import msgspec
 
-from hduce.contracts.identity import (
-    CLINICAL_ROLES,
-    AuditLog,
-    Demographics,
-    DemographicsReader,
-    PeopleQuery,
-    Role,
-)
+from hduce.contracts.audit import AuditLog
+from hduce.contracts.auth import CLINICAL_ROLES, Role
+from hduce.contracts.users import Demographics, DemographicsReader, PeopleQuery
 from hduce.core.errors import NotFound
 from hduce.core.registry import Registry
 from hduce.core.security import Principal

@@ -6,7 +6,8 @@ from typing import Any
 
 import msgspec
 
-from hduce.contracts.identity import ACCOUNT_DIRECTORY, AccountStatus, Demographics, PeopleQuery
+from hduce.contracts.auth import ACCOUNT_DIRECTORY, AccountStatus
+from hduce.contracts.users import Demographics, PeopleQuery
 from hduce.core.db import HduceEngine
 
 _SELECT = (
