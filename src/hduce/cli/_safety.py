@@ -4,7 +4,7 @@ import ipaddress
 from collections.abc import Callable, Mapping
 from urllib.parse import parse_qs, urlsplit
 
-from hduce.bootstrap import enabled_plugin_names
+from hduce.bootstrap import enabled_plugin_names, load_plugins
 from hduce.core.config import ConfigError, Finding, Settings, decode_section
 from hduce.core.config.addresses import is_local
 from hduce.core.config.production import production_findings
@@ -138,6 +138,10 @@ def _search(settings: Settings, _environ: Mapping[str, str]) -> list[Finding]:
     return [Finding("plugins.search.meilisearch_api_key", message)]
 
 
+def _plugins(settings: Settings, _environ: Mapping[str, str]) -> list[Finding]:
+    return [found for plugin in load_plugins(settings) for found in plugin.unsafe_settings()]
+
+
 CHECKS: tuple[Check, ...] = (
     _environment,
     production_findings,
@@ -149,6 +153,7 @@ CHECKS: tuple[Check, ...] = (
     _devices,
     _email,
     _search,
+    _plugins,
 )
 
 
