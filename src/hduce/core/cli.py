@@ -14,6 +14,14 @@ EXIT_FAILURE, EXIT_CONFIG = 1, 2
 RUNNER_KEY = "run_with_plugin"
 T = TypeVar("T")
 
+ACTING_ADMIN = click.option(
+    "--as",
+    "acting",
+    metavar="ADMIN",
+    help="The admin the audit log records as acting (default: the oldest active admin).",
+)
+"""The `--as ADMIN` option of commands that change something on an admin's behalf."""
+
 
 class PluginRunner(Protocol):
     """Runs `work` with the named plugin set up as in a worker (the command line provides it)."""
