@@ -23,6 +23,7 @@ from hduce.plugins.metrics import MetricsPlugin
 from hduce.plugins.notifications import NotificationsPlugin
 from hduce.plugins.search import SearchPlugin
 from hduce.plugins.users import UsersPlugin
+from hduce.plugins.web import WebPlugin
 from hduce.plugins.webhooks import WebhooksPlugin
 
 BUILTIN_PLUGINS: dict[str, type[HducePlugin]] = {
@@ -39,6 +40,7 @@ BUILTIN_PLUGINS: dict[str, type[HducePlugin]] = {
         DevicesPlugin,
         WebhooksPlugin,
         FhirPlugin,
+        WebPlugin,
     )
 }
 

@@ -156,6 +156,22 @@ class AppointmentFilter(msgspec.Struct, frozen=True, kw_only=True):
     offset: int = 0
 
 
+class OfferedType(msgspec.Struct, frozen=True, kw_only=True):
+    """An active appointment type and the practitioners who offer it."""
+
+    id: uuid.UUID
+    name: str
+    duration_minutes: int
+    practitioner_ids: tuple[uuid.UUID, ...]
+
+
+class FreeSlot(msgspec.Struct, frozen=True, kw_only=True):
+    """A bookable start and its end, in the practitioner's time zone."""
+
+    starts_at: datetime
+    ends_at: datetime
+
+
 class AppointmentDesk(Protocol):
     """Book, read, list and cancel with exactly the REST API's rules (provided by appointments).
 
@@ -187,3 +203,23 @@ class AppointmentDesk(Protocol):
         self, principal: Principal, appointment_id: uuid.UUID, reason: str
     ) -> AppointmentView:
         """Cancel with a reason (patients until the notice period, staff any time)."""
+
+    async def offered_types(self) -> list[OfferedType]:
+        """Every active appointment type offered by at least one practitioner, by name."""
+
+    async def free_slots(
+        self,
+        principal: Principal,
+        *,
+        practitioner_id: uuid.UUID,
+        type_id: uuid.UUID,
+        start: datetime,
+        end: datetime,
+    ) -> list[FreeSlot]:
+        """The free starts the caller may book in `[start, end)` (as `GET /slots`)."""
+
+    async def check_in(self, principal: Principal, appointment_id: uuid.UUID) -> AppointmentView:
+        """The patient has arrived (staff only, else 403)."""
+
+    async def ics(self, principal: Principal, appointment_id: uuid.UUID) -> bytes:
+        """One visible appointment as an iCalendar file, else 404."""

@@ -122,6 +122,7 @@ class PluginsSettings(Section):
         "devices",
         "webhooks",
         "fhir",
+        "web",
     )
     extra: tuple[str, ...] = ()
     sections: dict[str, dict[str, Any]] = msgspec.field(default_factory=dict)

@@ -6,8 +6,10 @@ from typing import Any
 
 import msgspec
 
-from hduce.contracts.appointments import AppointmentFilter, AppointmentView
+from hduce.contracts.appointments import AppointmentFilter, AppointmentView, FreeSlot, OfferedType
+from hduce.core.errors import Forbidden
 from hduce.core.security import Principal
+from hduce.plugins.appointments.access import is_staff
 from hduce.plugins.appointments.errors import InvalidRequest
 from hduce.plugins.appointments.queries import to_read
 from hduce.plugins.appointments.schemas import AppointmentCreate, AppointmentRead
@@ -72,6 +74,43 @@ class BookingDesk:
         """Cancel through `Lifecycle.cancel`."""
         row = await self._services.lifecycle.cancel(principal, appointment_id, reason)
         return _view(to_read(row))
+
+    async def offered_types(self) -> list[OfferedType]:
+        """Active types with at least one practitioner, by name."""
+        return [
+            OfferedType(
+                id=t.id,
+                name=t.name,
+                duration_minutes=t.duration_minutes,
+                practitioner_ids=tuple(t.practitioner_ids),
+            )
+            for t in await self._services.types.list_types()
+            if t.active and t.practitioner_ids
+        ]
+
+    async def free_slots(
+        self,
+        principal: Principal,
+        *,
+        practitioner_id: uuid.UUID,
+        type_id: uuid.UUID,
+        start: datetime,
+        end: datetime,
+    ) -> list[FreeSlot]:
+        """`SlotFinder.search`, as `GET /appointments/slots`."""
+        found = await self._services.slots.search(principal, practitioner_id, type_id, start, end)
+        return [FreeSlot(starts_at=s.starts_at, ends_at=s.ends_at) for s in found.slots]
+
+    async def check_in(self, principal: Principal, appointment_id: uuid.UUID) -> AppointmentView:
+        """`Lifecycle.advance(check_in)` behind the route's staff-only rule."""
+        if not is_staff(principal):
+            raise Forbidden("only staff check patients in")
+        row = await self._services.lifecycle.advance(principal, appointment_id, "check_in")
+        return _view(to_read(row))
+
+    async def ics(self, principal: Principal, appointment_id: uuid.UUID) -> bytes:
+        """`AppointmentQueries.ics` (404 for an appointment the caller may not see)."""
+        return await self._services.queries.ics(principal, appointment_id)
 
 
 def _view(read: AppointmentRead) -> AppointmentView:
