@@ -49,7 +49,7 @@ async def test_wrong_password_shows_the_apis_answer(clinic: Clinic) -> None:
 
 
 async def test_a_form_without_the_csrf_token_is_refused(clinic: Clinic) -> None:
-    member, browser = await signed_in(clinic, "patient")
+    _, browser = await signed_in(clinic, "patient")
     refused = await browser.request("POST", "/logout", data={})
     assert refused.status_code == 403
     assert "did not come from this site" in refused.text
