@@ -2,8 +2,8 @@
 
 import re
 import uuid
-from http.cookies import SimpleCookie
 from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
 from typing import Any
 
 import msgspec

@@ -94,3 +94,16 @@ async def test_a_patient_cannot_check_in(clinic: Clinic) -> None:
     (visit,) = await visit_ids(clinic, patient.id)
     refused = await browser.submit(f"/desk/visits/{visit}/check-in", {}, page="/portal")
     assert refused.status_code == 403
+
+
+async def test_an_admin_approves_a_pending_doctor(clinic: Clinic) -> None:
+    doctor = await clinic.member("doctor", status="pending_approval")
+    _, admin = await signed_in(clinic, "admin")
+    listed = await admin.get(f"/admin/users?q={doctor.username}")
+    assert doctor.email in listed.text
+    approved = await admin.submit(f"/admin/users/{doctor.id}/approve", {}, page="/admin/users")
+    assert approved.status_code == 303
+    rows = await clinic.fetch("SELECT status FROM account WHERE id = $1", doctor.id)
+    assert rows[0]["status"] == "active"
+    _, patient = await signed_in(clinic, "patient")
+    assert (await patient.get("/admin/users")).status_code == 403
