@@ -84,8 +84,10 @@ async def test_a_patient_reads_the_practitioner_role_and_schedule(clinic: Clinic
     assert "Europe/Paris" in schedule.comment
     assert schedule.meta.lastUpdated is not None
 
-    by_actor = await get(clinic, patient, "Schedule", actor=f"Practitioner/{doctor}")
-    assert [s["id"] for s in entries(by_actor)] == [doctor]
+    for actor in (f"Practitioner/{doctor}", f"PractitionerRole/{doctor}", doctor):
+        by_actor = await get(clinic, patient, "Schedule", actor=actor)
+        assert [s["id"] for s in entries(by_actor)] == [doctor]
+    assert entries(await get(clinic, patient, "Schedule", actor=f"Patient/{doctor}")) == []
     roles = await get(clinic, patient, "PractitionerRole", practitioner=doctor)
     assert [r["id"] for r in entries(roles)] == [doctor]
     cardiology = await get(clinic, patient, "PractitionerRole", specialty="cardio", _id=doctor)
@@ -243,3 +245,17 @@ async def test_the_capability_statement_lists_the_new_types(clinic: Clinic) -> N
     ):
         assert {i.code for i in resources[kind].interaction} == {"read", "search-type"}
         assert params <= {p.name for p in resources[kind].searchParam}
+
+
+async def test_bad_role_and_schedule_searches_are_400_outcomes(clinic: Clinic) -> None:
+    patient = await clinic.member("patient")
+    for kind, params, word in (
+        ("PractitionerRole", {"role": "surgeon"}, "role"),
+        ("PractitionerRole", {"role": "http://other|doctor"}, "role"),
+        ("Schedule", {"active": "maybe"}, "active"),
+        ("Schedule", {"service-type": "not-an-id"}, "service-type"),
+        ("Schedule", {"status": "free"}, "status"),
+        ("PractitionerRole", {"_count": "101"}, "_count"),
+    ):
+        response = await clinic.client.get(f"{BASE}/{kind}", params=params, headers=patient.headers)
+        assert word in outcome(response, 400), (kind, params)

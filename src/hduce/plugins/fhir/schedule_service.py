@@ -38,6 +38,7 @@ SLOT_STATUSES = ("free", "busy")
 DEFAULT_SPAN = timedelta(days=7)
 """How far a slot search without an upper `start` looks."""
 MAX_PRACTITIONERS = 5000
+ACTORS = ("Practitioner", "PractitionerRole")
 
 Found = tuple[list[dict[str, Any]], int, Paging]
 Bounds = tuple[datetime | None, datetime | None]
@@ -86,7 +87,7 @@ class ScheduleService:
         """Roles by `_id`, `practitioner`, `specialty` (contains), `role`, `_lastUpdated`."""
         check_names(params, ROLE_PARAMS)
         page = paging(params)
-        clinic = await self._clinic(_wanted(params, "_id", "practitioner"))
+        clinic = await self._clinic(_wanted(params, _id=(), practitioner=("Practitioner",)))
         specialty = (single(params, "specialty") or "").casefold()
         role = _token(single(params, "role"), schedules.ROLE_SYSTEM, "role")
         if role is not None and role not in CLINICAL_ROLES:
@@ -113,7 +114,7 @@ class ScheduleService:
         """Schedules by `_id`, `actor`, `active`, `service-type`, `_lastUpdated`."""
         check_names(params, SCHEDULE_PARAMS)
         page = paging(params)
-        clinic = await self._clinic(_wanted(params, "_id", "actor"))
+        clinic = await self._clinic(_wanted(params, _id=(), actor=ACTORS))
         active = single(params, "active")
         if active not in (None, "true", "false"):
             raise BadSearch("active: true or false")
@@ -220,14 +221,16 @@ def _one(text: str) -> frozenset[uuid.UUID]:
         return frozenset()
 
 
-def _wanted(params: Params, *names: str) -> frozenset[uuid.UUID] | None:
-    """Practitioner ids the given reference parameters name (ANDed), or None for any."""
+def _wanted(params: Params, **kinds: tuple[str, ...]) -> frozenset[uuid.UUID] | None:
+    """Practitioner ids that parameters name (ANDed; `<id>` or `<kind>/<id>`), None for any."""
     wanted: frozenset[uuid.UUID] | None = None
-    for name in names:
+    for name, allowed in kinds.items():
         text = single(params, name)
-        if text is not None:
-            ids = _one(text.rpartition("/")[2])
-            wanted = ids if wanted is None else wanted & ids
+        if text is None:
+            continue
+        kind, _, ident = text.rpartition("/")
+        ids = _one(ident) if kind in {"", *allowed} else frozenset()
+        wanted = ids if wanted is None else wanted & ids
     return wanted
 
 
