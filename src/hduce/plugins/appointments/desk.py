@@ -61,6 +61,8 @@ class BookingDesk:
             statuses=query.statuses,
             start=query.start,
             end=query.end,
+            updated_from=query.updated_from,
+            updated_before=query.updated_before,
             limit=query.limit,
             offset=query.offset,
         )
