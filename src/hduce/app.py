@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
+from litestar.di import Provide
 from litestar.middleware.rate_limit import RateLimitConfig
 
 from hduce import __version__
@@ -21,7 +22,7 @@ from hduce.core.openapi_contract import refine_openapi
 from hduce.core.plugin import HducePlugin
 from hduce.core.rate_limit import counting_rate_limit
 from hduce.core.request_path import install_request_path
-from hduce.core.security import bearer_auth
+from hduce.core.security import bearer_auth, provide_principal
 
 UNLIMITED_PATHS = [
     "^/$",
@@ -61,6 +62,7 @@ def create_app(context: AppContext, plugins: list[HducePlugin], *, relay: bool =
         route_handlers=[*_home(plugins), *docs_route_handlers()],
         plugins=plugins,
         lifespan=[core_lifespan],
+        dependencies={"principal": Provide(provide_principal, sync_to_thread=False)},
         middleware=[counting_rate_limit(rate_limit), bearer_auth(context.tokens)],
         exception_handlers=exception_handlers(),
         openapi_config=openapi_config(__version__),

@@ -13,42 +13,34 @@ from hduce.core.registry import Registry
 from hduce.core.security import TokenService
 from hduce.core.tasks import TaskBroker
 from hduce.piccolo_conf import DB
-from hduce.plugins.appointments import AppointmentsPlugin
-from hduce.plugins.audit import AuditPlugin
-from hduce.plugins.auth import AuthPlugin
-from hduce.plugins.devices import DevicesPlugin
-from hduce.plugins.documents import DocumentsPlugin
-from hduce.plugins.fhir import FhirPlugin
-from hduce.plugins.metrics import MetricsPlugin
-from hduce.plugins.notifications import NotificationsPlugin
-from hduce.plugins.search import SearchPlugin
-from hduce.plugins.users import UsersPlugin
-from hduce.plugins.web import WebPlugin
-from hduce.plugins.webhooks import WebhooksPlugin
+from hduce.plugins import BUILTIN_PLUGINS as BUILTIN_PLUGIN_NAMES
+
+
+def _builtin_plugin(name: str) -> type[HducePlugin]:
+    """The plugin class named `name` in the package `hduce.plugins.<name>`."""
+    module = importlib.import_module(f"hduce.plugins.{name}")
+    for value in vars(module).values():
+        is_plugin = isinstance(value, type) and issubclass(value, HducePlugin)
+        if is_plugin and getattr(value, "name", None) == name:
+            return value
+    raise ImportError(f"hduce.plugins.{name} defines no HducePlugin named {name!r}")
+
 
 BUILTIN_PLUGINS: dict[str, type[HducePlugin]] = {
-    plugin.name: plugin
-    for plugin in (
-        MetricsPlugin,
-        AuditPlugin,
-        AuthPlugin,
-        UsersPlugin,
-        NotificationsPlugin,
-        AppointmentsPlugin,
-        DocumentsPlugin,
-        SearchPlugin,
-        DevicesPlugin,
-        WebhooksPlugin,
-        FhirPlugin,
-        WebPlugin,
-    )
+    name: _builtin_plugin(name) for name in BUILTIN_PLUGIN_NAMES
 }
+
+
+def enabled_plugin_names(settings: Settings) -> tuple[str, ...]:
+    """The built-in plugins `plugins.enabled` names (all of them when it is not set)."""
+    enabled = settings.plugins.enabled
+    return BUILTIN_PLUGIN_NAMES if enabled is None else enabled
 
 
 def plugin_classes(settings: Settings) -> dict[str, type[HducePlugin]]:
     """The enabled built-in plugins plus the `extra` ones, by name."""
     chosen: dict[str, type[HducePlugin]] = {}
-    for name in settings.plugins.enabled:
+    for name in enabled_plugin_names(settings):
         if name not in BUILTIN_PLUGINS:
             known = ", ".join(sorted(BUILTIN_PLUGINS))
             raise ConfigError(f"`plugins.enabled`: unknown plugin {name!r} (built-in: {known})")

@@ -1,7 +1,10 @@
 """Piccolo's configuration: the one engine (configured from `Settings` at start) and every app."""
 
+from pathlib import Path
+
 from piccolo.conf.apps import AppRegistry
 
+from hduce import plugins
 from hduce.core.db import HduceEngine
 
 DB = HduceEngine()
@@ -9,14 +12,10 @@ DB = HduceEngine()
 APP_REGISTRY = AppRegistry(
     apps=[
         "hduce.core.piccolo_app",
-        "hduce.plugins.auth.piccolo_app",
-        "hduce.plugins.users.piccolo_app",
-        "hduce.plugins.audit.piccolo_app",
-        "hduce.plugins.appointments.piccolo_app",
-        "hduce.plugins.notifications.piccolo_app",
-        "hduce.plugins.documents.piccolo_app",
-        "hduce.plugins.search.piccolo_app",
-        "hduce.plugins.devices.piccolo_app",
-        "hduce.plugins.webhooks.piccolo_app",
+        *(
+            f"hduce.plugins.{name}.piccolo_app"
+            for name in plugins.BUILTIN_PLUGINS
+            if (Path(plugins.__file__).parent / name / "piccolo_app.py").is_file()
+        ),
     ]
 )

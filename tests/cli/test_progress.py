@@ -8,7 +8,7 @@ import sys
 from tests.support.processes import hduce_env
 
 JOB = (
-    "from hduce.cli._progress import progress\n"
+    "from hduce.core.cli_progress import progress\n"
     "with progress('copy', 3) as advance:\n"
     "    advance(1); advance(2)\n"
 )

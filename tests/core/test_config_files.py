@@ -31,6 +31,8 @@ def test_example_equals_the_defaults() -> None:
         defaults,
         auth=msgspec.structs.replace(defaults.auth, jwt_secret=SECRET),
         server=msgspec.structs.replace(defaults.server, public_url="http://127.0.0.1:8000"),
+        # The example spells out the default (every built-in plugin, in the one list's order).
+        plugins=msgspec.structs.replace(defaults.plugins, enabled=tuple(BUILTIN_PLUGINS)),
     )
     loaded_top = msgspec.structs.asdict(settings)
     for name, default in msgspec.structs.asdict(expected).items():

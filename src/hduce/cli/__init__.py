@@ -1,5 +1,6 @@
 """The `hduce` command line."""
 
+from hduce.bootstrap import BUILTIN_PLUGINS
 from hduce.cli import (  # noqa: F401  (registers the commands)
     _accounts,
     _backup,
@@ -10,6 +11,9 @@ from hduce.cli import (  # noqa: F401  (registers the commands)
     _server,
 )
 from hduce.cli._common import hduce
+
+for _plugin in BUILTIN_PLUGINS.values():
+    _plugin.on_cli_init(hduce)
 
 __all__ = ["hduce", "main"]
 

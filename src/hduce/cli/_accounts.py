@@ -5,9 +5,10 @@ from collections.abc import Awaitable, Callable
 
 import rich_click as click
 
-from hduce.cli._common import fail, run_with_plugin
+from hduce.cli._common import run_with_plugin
 from hduce.cli._manage import user
-from hduce.contracts.identity import AccountAdmin, Accounts, AccountStatus, DirectoryEntry, Role
+from hduce.contracts.auth import AccountAdmin, Accounts, AccountStatus, DirectoryEntry, Role
+from hduce.core.cli import fail
 from hduce.core.plugin import HducePlugin
 from hduce.core.security import Principal
 from hduce.plugins.auth import AuthPlugin
@@ -71,7 +72,7 @@ def user_list(
             text=search, role=role, status=status, limit=limit, offset=0
         )
 
-    entries, total = run_with_plugin(ctx, AuthPlugin, work)
+    entries, total = run_with_plugin(ctx, "auth", work)
     for entry in entries:
         click.echo(summary(entry))
     if total > len(entries):
@@ -87,7 +88,7 @@ def user_show(ctx: click.Context, who: str) -> None:
     async def work(auth: AuthPlugin) -> DirectoryEntry:
         return await find_account(auth, who)
 
-    entry = run_with_plugin(ctx, AuthPlugin, work)
+    entry = run_with_plugin(ctx, "auth", work)
     for name in ("id", "username", "email", "status", "first_name", "last_name", "phone"):
         click.echo(f"{name}: {getattr(entry, name) or ''}")
     click.echo(f"roles: {','.join(sorted(entry.roles))}")
@@ -107,7 +108,7 @@ def change_account(
         await change(auth.context.registry.get(AccountAdmin), entry.id, by.id)
         return await find_account(auth, str(entry.id))
 
-    return run_with_plugin(ctx, AuthPlugin, work)
+    return run_with_plugin(ctx, "auth", work)
 
 
 @user.command("reset-password")

@@ -21,9 +21,10 @@ from hduce.cli._archive import (
     unpack_verified,
     write_archive,
 )
-from hduce.cli._common import clear_errors, fail, hduce, settings_from
-from hduce.cli._progress import progress
+from hduce.cli._common import clear_errors, hduce, settings_from
 from hduce.cli._startup import plugin_config
+from hduce.core.cli import fail
+from hduce.core.cli_progress import progress
 from hduce.core.config import Settings
 from hduce.embedded import resolve_data_dir, services
 from hduce.plugins.documents.config import DocumentsConfig, storage_root

@@ -3,15 +3,15 @@
 import asyncio
 import os
 import signal
-import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
 
 import rich_click as click
 
 from hduce import __version__
 from hduce.bootstrap import build_context, load_plugins, setup_plugins
+from hduce.core.cli import EXIT_CONFIG, RUNNER_KEY, fail
 from hduce.core.config import ConfigError, Settings, load_settings
 from hduce.core.db import DatabaseUnavailable, open_database
 from hduce.core.errors import HduceError
@@ -23,17 +23,8 @@ from hduce.embedded import development_secret, services
 from hduce.piccolo_conf import DB
 from hduce.runtime import EmbeddedServiceError
 
-EXIT_FAILURE, EXIT_CONFIG = 1, 2
-
 T = TypeVar("T")
-P = TypeVar("P", bound=HducePlugin)
 RUNTIME_ERRORS = (DatabaseUnavailable, BrokerUnavailable, EmbeddedServiceError, MigrationFailed)
-
-
-def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
-    """Print one clear line to stderr and exit."""
-    click.echo(f"hduce: {message}", err=True)
-    sys.exit(code)
 
 
 @contextmanager
@@ -63,8 +54,10 @@ def with_signing_secret(ctx: click.Context, settings: Settings) -> Settings:
     return settings_from(ctx)
 
 
-def enabled_plugin(ctx: click.Context, plugin_type: type[P]) -> tuple[Settings, list[Any], P]:
-    """Settings (with a signing secret), the enabled plugins and the one of `plugin_type`.
+def enabled_plugin(
+    ctx: click.Context, name: str
+) -> tuple[Settings, list[HducePlugin], HducePlugin]:
+    """Settings (with a signing secret), the enabled plugins and the one called `name`.
 
     Exits with code 2 when that plugin is not enabled.
     """
@@ -72,23 +65,21 @@ def enabled_plugin(ctx: click.Context, plugin_type: type[P]) -> tuple[Settings, 
     settings = with_signing_secret(root, settings_from(root))
     with clear_errors():
         plugins = load_plugins(settings)
-    found = next((p for p in plugins if isinstance(p, plugin_type)), None)
+    found = next((p for p in plugins if p.name == name), None)
     if found is None:
         fail(
-            f"the {plugin_type.name} plugin is not enabled: add it to `plugins.enabled`",
+            f"the {name} plugin is not enabled: add it to `plugins.enabled`",
             EXIT_CONFIG,
         )
     return settings, plugins, found
 
 
-def run_with_plugin(
-    ctx: click.Context, plugin_type: type[P], work: Callable[[P], Awaitable[T]]
-) -> T:
+def run_with_plugin(ctx: click.Context, name: str, work: Callable[[Any], Awaitable[T]]) -> T:
     """Run `work` with the plugin set up (as a worker would), the database open and migrated.
 
     A refused change (`HduceError`) is one line and exit 1.
     """
-    settings, plugins, plugin = enabled_plugin(ctx, plugin_type)
+    settings, plugins, plugin = enabled_plugin(ctx, name)
     with clear_errors(), services(settings) as urls:
         context = build_context(settings, "worker", urls.database, urls.nats)
         setup_plugins(context, plugins)
@@ -120,7 +111,7 @@ def terminate_gracefully() -> None:
 @click.pass_context
 def hduce(ctx: click.Context, config: str | None) -> None:
     """HDuce: a clinic backend in one service."""
-    ctx.obj = {"config": config}
+    ctx.obj = {"config": config, RUNNER_KEY: run_with_plugin}
     if config:
         os.environ["HDUCE_CONFIG"] = config
 

@@ -7,7 +7,8 @@ import msgspec
 import rich_click as click
 
 from hduce.cli._accounts import ACTING_ADMIN, acting_admin
-from hduce.cli._common import fail, hduce, run_with_plugin
+from hduce.cli._common import hduce, run_with_plugin
+from hduce.core.cli import fail
 from hduce.plugins.devices import DevicesPlugin
 from hduce.plugins.devices.schemas import (
     DeviceCreate,
@@ -56,7 +57,7 @@ def device_add(
     async def work(plugin: DevicesPlugin) -> DeviceCreated:
         return await plugin.services.registry.register(await acting_admin(plugin, acting), data)
 
-    echo_credentials(run_with_plugin(ctx, DevicesPlugin, work).credentials)
+    echo_credentials(run_with_plugin(ctx, "devices", work).credentials)
 
 
 @device.command("list")
@@ -70,7 +71,7 @@ def device_list(ctx: click.Context, patient_id: uuid.UUID | None, limit: int) ->
         registry = plugin.services.registry
         return await registry.page(patient_id=patient_id, active=None, limit=limit, offset=0)
 
-    page = run_with_plugin(ctx, DevicesPlugin, work)
+    page = run_with_plugin(ctx, "devices", work)
     for item in page.items:
         state = "active" if item.active else "inactive"
         click.echo(
@@ -91,4 +92,4 @@ def device_rotate_secret(ctx: click.Context, device_id: uuid.UUID, acting: str |
         operator = await acting_admin(plugin, acting)
         return await plugin.services.registry.rotate_secret(operator, device_id)
 
-    echo_credentials(run_with_plugin(ctx, DevicesPlugin, work))
+    echo_credentials(run_with_plugin(ctx, "devices", work))

@@ -16,9 +16,10 @@ import msgspec
 import rich_click as click
 
 from hduce.cli._accounts import ACTING_ADMIN, acting_admin
-from hduce.cli._common import EXIT_FAILURE, hduce, run_with_plugin
-from hduce.cli._progress import progress
-from hduce.contracts.identity import AccountAdmin, Accounts, Role
+from hduce.cli._common import hduce, run_with_plugin
+from hduce.contracts.auth import AccountAdmin, Accounts, Role
+from hduce.core.cli import EXIT_FAILURE
+from hduce.core.cli_progress import progress
 from hduce.core.errors import HduceError
 from hduce.plugins.auth import AuthPlugin
 from hduce.plugins.auth.schemas import Email, Name, Username
@@ -187,7 +188,7 @@ def import_patients(
         return done
 
     try:
-        imported = run_with_plugin(ctx, AuthPlugin, work)
+        imported = run_with_plugin(ctx, "auth", work)
     except ImportRefused as refused:
         _refuse(refused)
     if dry_run:

@@ -10,16 +10,10 @@ import msgspec
 import rich_click as click
 
 from hduce import __version__
-from hduce.cli._common import (
-    EXIT_FAILURE,
-    clear_errors,
-    fail,
-    hduce,
-    run_with_plugin,
-    settings_from,
-)
+from hduce.cli._common import clear_errors, hduce, run_with_plugin, settings_from
 from hduce.cli._safety import unsafe_settings
-from hduce.contracts.identity import DirectoryEntry, Role
+from hduce.contracts.auth import DirectoryEntry, Role
+from hduce.core.cli import EXIT_FAILURE, fail
 from hduce.core.config import Settings, load_settings, masked_settings
 from hduce.core.config.masking import mask_url
 from hduce.core.db import open_database
@@ -110,7 +104,7 @@ def user_create(
             last_name=last_name,
         )
 
-    entry = run_with_plugin(ctx, AuthPlugin, create)
+    entry = run_with_plugin(ctx, "auth", create)
     roles_shown = ",".join(sorted(entry.roles))
     click.echo(f"created {entry.username} <{entry.email}> {roles_shown} {entry.id}")
 

@@ -4,6 +4,7 @@ import ipaddress
 from collections.abc import Callable, Mapping
 from urllib.parse import parse_qs, urlsplit
 
+from hduce.bootstrap import enabled_plugin_names, load_plugins
 from hduce.core.config import ConfigError, Finding, Settings, decode_section
 from hduce.core.config.addresses import is_local
 from hduce.core.config.production import production_findings
@@ -92,7 +93,7 @@ def _nats(settings: Settings, environ: Mapping[str, str]) -> list[Finding]:
 
 
 def _devices(settings: Settings, _environ: Mapping[str, str]) -> list[Finding]:
-    if "devices" not in settings.plugins.enabled:
+    if "devices" not in enabled_plugin_names(settings):
         return []
     section = settings.plugins.sections.get("devices", {})
     devices = decode_section(section, DevicesConfig, origin="", prefix="plugins.devices")
@@ -106,7 +107,7 @@ def _devices(settings: Settings, _environ: Mapping[str, str]) -> list[Finding]:
 
 
 def _email(settings: Settings, _environ: Mapping[str, str]) -> list[Finding]:
-    if "notifications" not in settings.plugins.enabled:
+    if "notifications" not in enabled_plugin_names(settings):
         return []
     section = settings.plugins.sections.get("notifications", {})
     config = decode_section(section, NotificationsConfig, origin="", prefix="plugins.notifications")
@@ -124,7 +125,7 @@ def _email(settings: Settings, _environ: Mapping[str, str]) -> list[Finding]:
 
 
 def _search(settings: Settings, _environ: Mapping[str, str]) -> list[Finding]:
-    if "search" not in settings.plugins.enabled:
+    if "search" not in enabled_plugin_names(settings):
         return []
     section = settings.plugins.sections.get("search", {})
     search = decode_section(section, SearchConfig, origin="", prefix="plugins.search")
@@ -135,6 +136,10 @@ def _search(settings: Settings, _environ: Mapping[str, str]) -> list[Finding]:
         "index of patients and documents (MEILISEARCH_API_KEY)"
     )
     return [Finding("plugins.search.meilisearch_api_key", message)]
+
+
+def _plugins(settings: Settings, _environ: Mapping[str, str]) -> list[Finding]:
+    return [found for plugin in load_plugins(settings) for found in plugin.unsafe_settings()]
 
 
 CHECKS: tuple[Check, ...] = (
@@ -148,6 +153,7 @@ CHECKS: tuple[Check, ...] = (
     _devices,
     _email,
     _search,
+    _plugins,
 )
 
 

@@ -3,7 +3,7 @@
 import rich_click as click
 
 from hduce.cli._common import hduce, run_with_plugin
-from hduce.cli._progress import progress
+from hduce.core.cli_progress import progress
 from hduce.plugins.search import SearchPlugin
 from hduce.plugins.search.indexer import ReindexReport
 
@@ -22,6 +22,6 @@ def search_reindex(ctx: click.Context) -> None:
         with progress("reindex", None) as advance:
             return await search.reindex(advance)
 
-    report = run_with_plugin(ctx, SearchPlugin, work)
+    report = run_with_plugin(ctx, "search", work)
     counts = ", ".join(f"{count} {kind}" for kind, count in report.written.items())
     click.echo(f"reindexed {counts}; pruned {report.pruned}; {report.seconds:.2f}s")

@@ -29,6 +29,12 @@ def busy_port(settings: Settings, plugins: Sequence[HducePlugin]) -> str | None:
             f"MQTT port {mqtt.port} on {mqtt.host} is already in use "
             "(set plugins.devices.port / HDUCE_PLUGINS__DEVICES__PORT)"
         )
+    for listener in (found for plugin in plugins for found in plugin.listening_ports()):
+        if listener.port and not port_is_free(listener.host, listener.port):
+            return (
+                f"{listener.what} port {listener.port} on {listener.host} is already in use "
+                f"(set {listener.setting})"
+            )
     return None
 
 
@@ -36,6 +42,8 @@ def warn_about_incomplete_channels(plugins: Sequence[HducePlugin]) -> None:
     """Log one warning per notification channel that is set up only partly (it sends nothing)."""
     config = plugin_config(plugins, NotificationsConfig)
     for problem in incomplete_channels(config) if config else []:
+        logger.warning("%s", problem)
+    for problem in (line for plugin in plugins for line in plugin.startup_warnings()):
         logger.warning("%s", problem)
 
 

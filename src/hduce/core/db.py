@@ -1,13 +1,14 @@
 """The one PostgreSQL engine and asyncpg pool, shared by Piccolo and raw SQL."""
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
 
 import asyncpg
-from piccolo.engine.postgres import PostgresEngine
+import msgspec
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 
 from hduce.core.config import DatabaseSettings
 from hduce.core.config.masking import mask_url
@@ -118,6 +119,36 @@ class HduceEngine(PostgresEngine):
         """Every row of raw SQL with `$n` placeholders; the same rules as `fetchrow`."""
         return await self._run("fetch", query, args)
 
+    async def fetchval(self, query: str, *args: Any) -> Any:
+        """The first column of the first row, or None; the same rules as `fetchrow`."""
+        return await self._run("fetchval", query, args)
+
+    async def execute(self, query: str, *args: Any) -> str:
+        """Run one statement and return its status tag; the same rules as `fetchrow`."""
+        return await self._run("execute", query, args)
+
+    async def executemany(self, query: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run one statement once per row of arguments (atomic), joining the current transaction."""
+        transaction = self.current_transaction.get()
+        if transaction is not None:
+            await transaction.connection.executemany(query, rows)
+            return
+        async with self.shared_pool.acquire() as connection:
+            await connection.executemany(query, rows)
+
+    async def copy_records(
+        self, table: str, records: Iterable[Sequence[Any]], *, columns: Sequence[str]
+    ) -> None:
+        """Bulk-insert `records` into `table` with COPY, joining the current transaction."""
+        transaction = self.current_transaction.get()
+        if transaction is not None:
+            await transaction.connection.copy_records_to_table(
+                table, records=records, columns=columns
+            )
+            return
+        async with self.shared_pool.acquire() as connection:
+            await connection.copy_records_to_table(table, records=records, columns=columns)
+
     async def _run(self, method: str, query: str, args: tuple[Any, ...]) -> Any:
         transaction = self.current_transaction.get()
         if transaction is not None:
@@ -152,3 +183,66 @@ async def open_database(
         yield pool
     finally:
         await engine.close_pool()
+
+
+class PoolStatus(msgspec.Struct, frozen=True):
+    """How many connections the shared pool holds, idles and may open."""
+
+    size: int
+    idle: int
+    max: int
+
+
+class Database:
+    """What plugins use of the database: every statement joins the caller's transaction.
+
+    Outside a transaction a statement runs on its own pooled connection. The raw pool is not
+    reachable from here on purpose: a query on it silently runs outside the caller's
+    transaction, so it stays with core (`HduceEngine.shared_pool`).
+    """
+
+    def __init__(self, engine: HduceEngine) -> None:
+        self._engine = engine
+
+    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        """Every row of raw SQL with `$n` placeholders."""
+        return await self._engine.fetch(query, *args)
+
+    async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
+        """The first row, or None."""
+        return await self._engine.fetchrow(query, *args)
+
+    async def fetchval(self, query: str, *args: Any) -> Any:
+        """The first column of the first row, or None."""
+        return await self._engine.fetchval(query, *args)
+
+    async def execute(self, query: str, *args: Any) -> str:
+        """Run one statement; its status tag (e.g. `UPDATE 1`)."""
+        return await self._engine.execute(query, *args)
+
+    async def executemany(self, query: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run one statement once per row of arguments."""
+        await self._engine.executemany(query, rows)
+
+    async def copy_records(
+        self, table: str, records: Iterable[Sequence[Any]], *, columns: Sequence[str]
+    ) -> None:
+        """Bulk-insert `records` into `table` with COPY."""
+        await self._engine.copy_records(table, records, columns=columns)
+
+    def transaction(self) -> PostgresTransaction:
+        """A transaction (`async with`); statements inside it, Piccolo's included, join it.
+
+        Nested, it joins the outer one (Piccolo's `allow_nested`).
+        """
+        return self._engine.transaction()
+
+    @property
+    def in_transaction(self) -> bool:
+        """Whether the caller is inside a transaction."""
+        return self._engine.current_transaction.get() is not None
+
+    def pool_status(self) -> PoolStatus:
+        """The shared pool's connection counts (for health and metrics)."""
+        pool = self._engine.shared_pool
+        return PoolStatus(size=pool.get_size(), idle=pool.get_idle_size(), max=pool.get_max_size())

@@ -25,6 +25,7 @@ from litestar.types import Method
 from litestar.types.internal_types import PathParameterDefinition
 
 from hduce.core.errors import PROBLEM_JSON, PROBLEM_TYPE_BASE, status_phrase
+from hduce.core.openapi_generics import name_generic_components
 from hduce.core.security import EXCLUDE_OPT_KEY
 
 PROBLEM_REF = Reference(ref="#/components/schemas/Problem")
@@ -107,6 +108,7 @@ def refine_openapi(app: Litestar) -> None:
             if operation is not None:
                 _refine(operation, path, (method.upper(), path) in public)
     _refine_problem_schema(openapi)
+    name_generic_components(openapi)
 
 
 def _public_operations(app: Litestar) -> set[tuple[str, str]]:

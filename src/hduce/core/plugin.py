@@ -2,8 +2,10 @@
 
 import copy
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import rich_click as click
 from litestar import Router
 from litestar.config.app import AppConfig
 from litestar.di import Provide
@@ -11,10 +13,23 @@ from litestar.openapi.spec import Tag
 from litestar.plugins import InitPlugin
 from litestar.types import ControllerRouterHandler
 
-from hduce.core.config import Section
+from hduce.core.config import Finding, Section
 from hduce.core.context import AppContext
+from hduce.core.plugin_env import PluginEnv
 
 API_PREFIX = "/api/v1"
+
+
+@dataclass(frozen=True)
+class Listener:
+    """A port a plugin listens on, and the setting that changes it."""
+
+    host: str
+    port: int
+    what: str
+    """What listens, e.g. `MQTT`."""
+    setting: str
+    """How to change the port, e.g. `plugins.devices.port / HDUCE_PLUGINS__DEVICES__PORT`."""
 
 
 class NoConfig(Section):
@@ -36,6 +51,14 @@ class HducePlugin(InitPlugin):
     def __init__(self, config: Section | None = None) -> None:
         self.config = config if config is not None else self.config_type()
         self._context: AppContext | None = None
+        self._env: PluginEnv[Any] | None = None
+
+    @property
+    def env(self) -> PluginEnv[Any]:
+        """This plugin's env, built by `setup`."""
+        if self._env is None:
+            raise RuntimeError(f"plugin {self.name!r} used before setup()")
+        return self._env
 
     @property
     def context(self) -> AppContext:
@@ -45,8 +68,12 @@ class HducePlugin(InitPlugin):
         return self._context
 
     def setup(self, context: AppContext) -> None:
-        """Build services, register contracts, subscribe to events, declare tasks."""
+        """Build services, register contracts, subscribe to events, declare tasks.
+
+        Subclasses call this first, then build from `self.env`.
+        """
         self._context = context
+        self._env = PluginEnv.of(self.name, self.config, context)
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """Handlers mounted under `/api/v1`."""
@@ -63,6 +90,22 @@ class HducePlugin(InitPlugin):
     def lifespans(self) -> Sequence[Any]:
         """Async context managers taking the app, entered at web start-up in plugin order."""
         return ()
+
+    @classmethod
+    def on_cli_init(cls, cli: click.Group) -> None:
+        """Add this plugin's commands to the `hduce` group (they run via `core.cli`)."""
+
+    def unsafe_settings(self) -> list[Finding]:
+        """This plugin's settings that are unsafe in production (`hduce config check`)."""
+        return []
+
+    def listening_ports(self) -> list[Listener]:
+        """The ports the web process opens for this plugin besides HTTP (checked before start)."""
+        return []
+
+    def startup_warnings(self) -> list[str]:
+        """Lines to log at start: settings that are set only partly and so do nothing."""
+        return []
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         """Mount this plugin's routes, dependencies, lifespans and OpenAPI tag."""

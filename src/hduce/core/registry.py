@@ -2,7 +2,7 @@
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import msgspec
 
@@ -19,6 +19,20 @@ class HealthStatus(msgspec.Struct, frozen=True):
 
     ok: bool
     detail: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+class Late(Generic[ContractT]):
+    """A contract resolved when used, not at set-up (see `Registry.optional`)."""
+
+    def __init__(self, registry: "Registry", contract: type[ContractT]) -> None:
+        self._registry = registry
+        self._contract = contract
+
+    def get(self) -> ContractT | None:
+        """The provider, or None while (or if) no enabled plugin provides it."""
+        if self._registry.provides(self._contract):
+            return self._registry.get(self._contract)
+        return None
 
 
 HealthCheck = Callable[[], Awaitable[HealthStatus]]
@@ -53,6 +67,10 @@ class Registry:
             return self._contracts[contract]  # type: ignore[return-value]
         except KeyError:
             raise LookupError(f"no enabled plugin provides {contract.__qualname__}") from None
+
+    def optional(self, contract: type[ContractT]) -> "Late[ContractT]":
+        """`contract`'s provider looked up on use: for providers that may come later or never."""
+        return Late(self, contract)
 
     def provides(self, contract: type) -> bool:
         """Whether an enabled plugin provides `contract` (set up so far)."""

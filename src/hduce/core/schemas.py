@@ -1,7 +1,8 @@
-"""API field types shared by plugins."""
+"""API schema bases and field types shared by plugins."""
 
+from collections.abc import Mapping
 from datetime import time
-from typing import Annotated
+from typing import Annotated, Any, Generic, Self, TypeVar
 
 import msgspec
 
@@ -24,3 +25,33 @@ def parse_clock(text: str) -> time:
 def format_clock(moment: time) -> str:
     """`HH:MM`, or `HH:MM:SS` for a time with seconds, so nothing is lost on the way back."""
     return moment.strftime("%H:%M:%S" if moment.second else "%H:%M")
+
+
+class Input(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Base of request bodies: keyword-only fields, unknown fields refused (422)."""
+
+
+class Read(msgspec.Struct, kw_only=True):
+    """Base of response bodies built from database rows."""
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any], **values: Any) -> Self:
+        """The struct of a row's columns named like its fields; `values` add or override some."""
+        columns = set(row.keys())  # `in` on an asyncpg Record looks at values, not names
+        fields = {name: row[name] for name in cls.__struct_fields__ if name in columns}
+        return cls(**(fields | values))
+
+
+ItemT = TypeVar("ItemT")
+
+
+class Page(msgspec.Struct, Generic[ItemT], kw_only=True):
+    """One page of a list and the total number of matches (`limit`/`offset` paging).
+
+    In the OpenAPI document `Page[UserRead]` is the component `UserPage` (see `core.openapi`).
+    """
+
+    items: list[ItemT]
+    total: int
+    limit: int
+    offset: int

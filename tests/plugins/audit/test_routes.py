@@ -10,7 +10,7 @@ from litestar.testing import AsyncTestClient
 
 from hduce.app import create_app
 from hduce.bootstrap import build_context, load_plugins, setup_plugins
-from hduce.contracts.identity import AuditLog
+from hduce.contracts.audit import AuditLog
 from hduce.core.config import Settings
 from hduce.core.context import AppContext
 from hduce.core.db import open_database

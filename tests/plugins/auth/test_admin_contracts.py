@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from hduce.contracts.identity import ACCOUNT_DIRECTORY, AccountAdmin, Accounts
+from hduce.contracts.auth import ACCOUNT_DIRECTORY, AccountAdmin, Accounts
 from hduce.core.errors import Conflict, HduceError, NotFound
 from tests.plugins.auth.helpers import AuthApp
 

@@ -2,7 +2,7 @@
 
 import uuid
 
-from hduce.contracts.identity import AccountAdmin
+from hduce.contracts.auth import AccountAdmin
 from hduce.core.config import Settings
 from tests.plugins.auth.helpers import PASSWORD, AuthApp, running_app
 

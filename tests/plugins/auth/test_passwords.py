@@ -3,7 +3,7 @@
 import uuid
 from typing import Any
 
-from hduce.contracts.identity import AccountAdmin
+from hduce.contracts.auth import AccountAdmin
 from tests.plugins.auth.helpers import PASSWORD, AuthApp, bearer
 
 NEW_PASSWORD = "amber-violin-harbor-31"

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from hduce.contracts.identity import AccountAdmin
+from hduce.contracts.auth import AccountAdmin
 from hduce.core.security import Principal
 from hduce.core.security.revocations import Revocations, TokenRevoked
 from hduce.plugins.auth.revocation_feed import RevocationFeed

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from hduce.contracts.identity import AccountAdmin
+from hduce.contracts.auth import AccountAdmin
 from hduce.core.security import key_id
 from tests.conftest import TEST_JWT_SECRET
 from tests.plugins.auth.helpers import AuthApp, bearer

@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from hduce.contracts.identity import CLINICAL_ROLES, STAFF_ROLES
+from hduce.contracts.auth import CLINICAL_ROLES, STAFF_ROLES
 from hduce.core.security import Principal
 from hduce.plugins.search.access import scope_for
 from hduce.plugins.search.backends.meilisearch import scope_filter

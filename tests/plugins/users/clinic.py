@@ -15,7 +15,7 @@ from litestar.testing import AsyncTestClient
 
 from hduce.app import create_app
 from hduce.bootstrap import BUILTIN_PLUGINS, build_context, load_plugins, setup_plugins
-from hduce.contracts.identity import ProfileFields, Profiles
+from hduce.contracts.users import ProfileFields, Profiles
 from hduce.core.config import Settings
 from hduce.core.context import AppContext
 from hduce.core.security import Principal

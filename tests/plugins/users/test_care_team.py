@@ -3,7 +3,7 @@
 import uuid
 from typing import Any
 
-from hduce.contracts.identity import CareTeams
+from hduce.contracts.users import CareTeams
 from tests.plugins.users.clinic import Clinic, Member
 
 

@@ -2,7 +2,7 @@
 
 import uuid
 
-from hduce.contracts.identity import ContactDetails, ProfileFields, Profiles, UserDirectory
+from hduce.contracts.users import ContactDetails, ProfileFields, Profiles, UserDirectory
 from hduce.plugins.users.tables import Profile
 from tests.plugins.users.clinic import Clinic
 

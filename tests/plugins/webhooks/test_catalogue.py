@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import msgspec
 
 from hduce.contracts.appointments import AppointmentCancelled
-from hduce.contracts.events import UserRegistered
+from hduce.contracts.auth import UserRegistered
 from hduce.plugins.webhooks.catalogue import OFFERED, WITHHELD, matches, public_fields
 
 # Text that is an enumeration, a name the clinic chose or a technical fact, never typed by a

@@ -110,20 +110,8 @@ class LoggingSettings(Section):
 class PluginsSettings(Section):
     """Which plugins run; `extra` names more plugins as `module:Class`."""
 
-    enabled: tuple[str, ...] = (
-        "metrics",
-        "audit",
-        "auth",
-        "users",
-        "notifications",
-        "appointments",
-        "documents",
-        "search",
-        "devices",
-        "webhooks",
-        "fhir",
-        "web",
-    )
+    enabled: tuple[str, ...] | None = None
+    """The built-in plugins to run (default: all of them)."""
     extra: tuple[str, ...] = ()
     sections: dict[str, dict[str, Any]] = msgspec.field(default_factory=dict)
 

@@ -1,7 +1,9 @@
 """Role guards and per-row ownership checks shared by every plugin."""
 
 import uuid
+from typing import Any
 
+from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
@@ -17,6 +19,11 @@ def principal_of(connection: ASGIConnection) -> Principal:
     if not isinstance(user, Principal):
         raise NotAuthorizedException("authentication required")
     return user
+
+
+def provide_principal(request: Request[Any, Any, Any]) -> Principal:
+    """The `principal` dependency: handlers declare `principal: Principal` instead of a request."""
+    return principal_of(request)
 
 
 def requires_roles(*roles: str) -> Guard:

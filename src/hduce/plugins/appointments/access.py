@@ -4,7 +4,7 @@ import uuid
 
 import asyncpg
 
-from hduce.contracts.identity import CLINICAL_ROLES, STAFF_ROLES, Role
+from hduce.contracts.auth import CLINICAL_ROLES, STAFF_ROLES, Role
 from hduce.core.errors import Forbidden, NotFound
 from hduce.core.security import Principal
 from hduce.plugins.appointments.store import AppointmentRow, fetch_one

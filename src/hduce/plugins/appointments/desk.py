@@ -6,7 +6,7 @@ from typing import Any
 
 import msgspec
 
-from hduce.contracts.appointments import AppointmentFilter, AppointmentView, FreeSlot, OfferedType
+from hduce.contracts.appointments import AppointmentFilter, AppointmentView
 from hduce.core.errors import Forbidden
 from hduce.core.security import Principal
 from hduce.plugins.appointments.access import is_staff
@@ -63,6 +63,8 @@ class BookingDesk:
             statuses=query.statuses,
             start=query.start,
             end=query.end,
+            updated_from=query.updated_from,
+            updated_before=query.updated_before,
             limit=query.limit,
             offset=query.offset,
         )
@@ -74,32 +76,6 @@ class BookingDesk:
         """Cancel through `Lifecycle.cancel`."""
         row = await self._services.lifecycle.cancel(principal, appointment_id, reason)
         return _view(to_read(row))
-
-    async def offered_types(self) -> list[OfferedType]:
-        """Active types with at least one practitioner, by name."""
-        return [
-            OfferedType(
-                id=t.id,
-                name=t.name,
-                duration_minutes=t.duration_minutes,
-                practitioner_ids=tuple(t.practitioner_ids),
-            )
-            for t in await self._services.types.list_types()
-            if t.active and t.practitioner_ids
-        ]
-
-    async def free_slots(
-        self,
-        principal: Principal,
-        *,
-        practitioner_id: uuid.UUID,
-        type_id: uuid.UUID,
-        start: datetime,
-        end: datetime,
-    ) -> list[FreeSlot]:
-        """`SlotFinder.search`, as `GET /appointments/slots`."""
-        found = await self._services.slots.search(principal, practitioner_id, type_id, start, end)
-        return [FreeSlot(starts_at=s.starts_at, ends_at=s.ends_at) for s in found.slots]
 
     async def check_in(self, principal: Principal, appointment_id: uuid.UUID) -> AppointmentView:
         """`Lifecycle.advance(check_in)` behind the route's staff-only rule."""

@@ -7,7 +7,8 @@ from typing import Any
 
 from piccolo.engine.postgres import PostgresTransaction
 
-from hduce.contracts.identity import Accounts, AuditLog, Role
+from hduce.contracts.audit import AuditLog
+from hduce.contracts.auth import Accounts, Role
 from hduce.contracts.notifications import Category, Notifier
 from hduce.core.context import AppContext
 from hduce.core.events import EventBus

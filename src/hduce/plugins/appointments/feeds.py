@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from hduce.contracts.identity import ACCOUNT_DIRECTORY, AccountStatus
+from hduce.contracts.auth import ACCOUNT_DIRECTORY, AccountStatus
 from hduce.core.errors import NotFound
 from hduce.core.security import Principal
 from hduce.plugins.appointments.env import Env

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hduce.contracts.identity import UserDirectory
+from hduce.contracts.users import UserDirectory
 from hduce.plugins.appointments.env import Env
 from hduce.plugins.appointments.schedules import Schedules
 from hduce.plugins.appointments.store import AppointmentRow

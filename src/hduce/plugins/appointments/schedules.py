@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from hduce.contracts.identity import CLINICAL_ROLES, Accounts
+from hduce.contracts.auth import CLINICAL_ROLES, Accounts
 from hduce.core.errors import NotFound
 from hduce.core.schemas import format_clock, parse_clock
 from hduce.core.security import Principal

@@ -9,7 +9,7 @@ from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 
-from hduce.contracts.identity import Role
+from hduce.contracts.auth import Role
 from hduce.core.http import PageOffset, client_ip
 from hduce.core.security import principal_of, requires_roles
 from hduce.plugins.audit.chain import ChainReport

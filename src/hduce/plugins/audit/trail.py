@@ -5,7 +5,8 @@ from datetime import datetime
 
 import msgspec
 
-from hduce.contracts.identity import AuditEntry, Role
+from hduce.contracts.audit import AuditEntry
+from hduce.contracts.auth import Role
 from hduce.core.errors import Forbidden
 from hduce.core.security import Principal
 from hduce.plugins.audit.service import AuditFilter, AuditService

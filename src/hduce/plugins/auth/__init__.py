@@ -8,8 +8,7 @@ from litestar.config.app import AppConfig
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
-from hduce.contracts.identity import AccountAdmin, Accounts
-from hduce.contracts.signin import SignIn
+from hduce.contracts.auth import AccountAdmin, Accounts, SignIn
 from hduce.core.context import AppContext
 from hduce.core.personal_data import RowQueries
 from hduce.core.plugin import HducePlugin

@@ -16,7 +16,7 @@ from typing import Any
 
 import asyncpg
 
-from hduce.contracts.identity import AccountStatus
+from hduce.contracts.auth import AccountStatus
 from hduce.core.db import HduceEngine
 from hduce.core.registry import HealthStatus
 from hduce.core.security.revocations import Revocations

@@ -6,7 +6,7 @@ from typing import Any
 
 import msgspec
 
-from hduce.contracts.identity import ACCOUNT_DIRECTORY, DirectoryEntry
+from hduce.contracts.auth import ACCOUNT_DIRECTORY, DirectoryEntry
 from hduce.core.db import HduceEngine
 from hduce.plugins.auth.errors import InvalidOneTimeToken
 from hduce.plugins.auth.opaque import digest, new_token

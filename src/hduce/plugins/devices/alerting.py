@@ -4,7 +4,7 @@ import uuid
 
 import asyncpg
 
-from hduce.contracts.identity import AuditLog
+from hduce.contracts.audit import AuditLog
 from hduce.core.context import AppContext
 from hduce.core.errors import NotFound
 from hduce.core.security import Principal

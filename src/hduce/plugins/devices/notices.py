@@ -7,9 +7,10 @@ every active doctor and nurse is told, so an alert never goes unseen.
 import uuid
 from datetime import UTC
 
+from hduce.contracts.auth import ACCOUNT_DIRECTORY, CLINICAL_ROLES
 from hduce.contracts.devices import DeviceAlertRaised
-from hduce.contracts.identity import ACCOUNT_DIRECTORY, CLINICAL_ROLES, CareTeams, UserDirectory
 from hduce.contracts.notifications import Category, Notifier
+from hduce.contracts.users import CareTeams, UserDirectory
 from hduce.core.context import AppContext
 from hduce.core.events import EventMeta
 

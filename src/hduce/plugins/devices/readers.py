@@ -3,8 +3,8 @@
 import uuid
 from datetime import datetime
 
+from hduce.contracts.auth import Role
 from hduce.contracts.devices import DeviceView, ReadingView
-from hduce.contracts.identity import Role
 from hduce.core.errors import Forbidden
 from hduce.core.security import Principal
 from hduce.plugins.devices.readings import ReadingQueries

@@ -7,7 +7,8 @@ from datetime import datetime
 import asyncpg
 import msgspec
 
-from hduce.contracts.identity import CLINICAL_ROLES, AuditLog, Role
+from hduce.contracts.audit import AuditLog
+from hduce.contracts.auth import CLINICAL_ROLES, Role
 from hduce.core.context import AppContext
 from hduce.core.errors import Forbidden
 from hduce.core.security import Principal

@@ -6,8 +6,9 @@ from typing import Any
 
 import asyncpg
 
+from hduce.contracts.audit import AuditLog
+from hduce.contracts.auth import Accounts, Role
 from hduce.contracts.devices import DeviceRegistered
-from hduce.contracts.identity import Accounts, AuditLog, Role
 from hduce.core.context import AppContext
 from hduce.core.errors import NotFound
 from hduce.core.registry import Registry

@@ -7,7 +7,7 @@ content. Receptionists may upload (the front desk scans incoming letters) but re
 
 import uuid
 
-from hduce.contracts.identity import CLINICAL_ROLES, STAFF_ROLES, Role
+from hduce.contracts.auth import CLINICAL_ROLES, STAFF_ROLES, Role
 from hduce.core.errors import Forbidden, NotFound
 from hduce.core.security import Principal
 from hduce.plugins.documents.errors import InvalidDocument

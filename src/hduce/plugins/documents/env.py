@@ -3,7 +3,8 @@
 import uuid
 from dataclasses import dataclass
 
-from hduce.contracts.identity import Accounts, AuditLog, Role
+from hduce.contracts.audit import AuditLog
+from hduce.contracts.auth import Accounts, Role
 from hduce.core.context import AppContext
 from hduce.plugins.documents.config import DocumentsConfig
 from hduce.plugins.documents.errors import InvalidDocument

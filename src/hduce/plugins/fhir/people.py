@@ -2,7 +2,8 @@
 
 from typing import Any
 
-from hduce.contracts.identity import AccountStatus, Demographics
+from hduce.contracts.auth import AccountStatus
+from hduce.contracts.users import Demographics
 
 IDENTIFIER_SYSTEM = "urn:hduce:account"
 """The system of the identifier every person carries: their HDuce account id."""

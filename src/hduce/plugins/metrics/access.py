@@ -6,7 +6,7 @@ import ipaddress
 from litestar import Request
 from litestar.exceptions import NotAuthorizedException
 
-from hduce.contracts.identity import Role
+from hduce.contracts.auth import Role
 from hduce.core.errors import Forbidden
 from hduce.core.security import InvalidToken, TokenService
 

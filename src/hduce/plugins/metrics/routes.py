@@ -10,7 +10,7 @@ from litestar.params import FromQuery
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
-from hduce.contracts.identity import Role
+from hduce.contracts.auth import Role
 from hduce.core.http import problems
 from hduce.core.security import requires_roles
 from hduce.plugins.metrics.access import HealthAccess

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from hduce.contracts.events import UserApproved, UserLocked, UserLoggedIn
+from hduce.contracts.auth import UserApproved, UserLocked, UserLoggedIn
 from hduce.contracts.notifications import Category
 from hduce.core.events import EventBus, EventMeta
 from hduce.plugins.notifications.config import NotificationsConfig

@@ -4,7 +4,7 @@ import uuid
 
 import msgspec
 
-from hduce.contracts.identity import UserDirectory
+from hduce.contracts.users import UserDirectory
 from hduce.core.errors import NotFound
 from hduce.core.registry import Registry
 

@@ -2,7 +2,7 @@
 
 import uuid
 
-from hduce.contracts.identity import UserDirectory
+from hduce.contracts.users import UserDirectory
 from hduce.core.registry import Registry
 from hduce.plugins.notifications.preferences import Preferences, PreferenceStore, QuietHours
 from hduce.plugins.notifications.schemas import PreferencesBody, PreferencesRead, QuietHoursBody

@@ -5,7 +5,7 @@ from collections.abc import Collection, Mapping
 
 import msgspec
 
-from hduce.contracts.identity import Role
+from hduce.contracts.auth import Role
 from hduce.core.security import Principal
 
 

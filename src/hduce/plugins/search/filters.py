@@ -3,7 +3,7 @@
 import uuid
 from datetime import date
 
-from hduce.contracts.identity import STAFF_ROLES
+from hduce.contracts.auth import STAFF_ROLES
 from hduce.core.security import Principal
 from hduce.plugins.search.backends.base import FACETS, Filters
 from hduce.plugins.search.errors import InvalidSearch, SearchForbidden

@@ -5,7 +5,8 @@ import re
 
 import msgspec
 
-from hduce.contracts.identity import STAFF_ROLES, AuditLog, Role
+from hduce.contracts.audit import AuditLog
+from hduce.contracts.auth import STAFF_ROLES, Role
 from hduce.contracts.search import SearchPerformed
 from hduce.core.context import AppContext
 from hduce.core.security import Principal

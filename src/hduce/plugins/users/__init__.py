@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
-from hduce.contracts.identity import CareTeams, DemographicsReader, Profiles, UserDirectory
+from hduce.contracts.users import CareTeams, DemographicsReader, Profiles, UserDirectory
 from hduce.core.context import AppContext
 from hduce.core.personal_data import RowQueries
 from hduce.core.plugin import HducePlugin

@@ -2,7 +2,8 @@
 
 import uuid
 
-from hduce.contracts.identity import AccountAdmin, Accounts, AuditLog, DirectoryEntry, Role
+from hduce.contracts.audit import AuditLog
+from hduce.contracts.auth import AccountAdmin, Accounts, DirectoryEntry, Role
 from hduce.core.registry import Registry
 from hduce.core.security import Principal
 from hduce.plugins.users.errors import InvalidQuery, OwnAccountProtected

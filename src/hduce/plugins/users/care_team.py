@@ -5,14 +5,8 @@ from datetime import datetime
 
 import msgspec
 
-from hduce.contracts.identity import (
-    ACCOUNT_DIRECTORY,
-    CLINICAL_ROLES,
-    STAFF_ROLES,
-    AccountStatus,
-    AuditLog,
-    Role,
-)
+from hduce.contracts.audit import AuditLog
+from hduce.contracts.auth import ACCOUNT_DIRECTORY, CLINICAL_ROLES, STAFF_ROLES, AccountStatus, Role
 from hduce.core.db import HduceEngine
 from hduce.core.errors import HduceError, NotFound
 from hduce.core.registry import Registry

@@ -6,7 +6,7 @@ from litestar import Controller, Request, delete, get, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
-from hduce.contracts.identity import Role
+from hduce.contracts.auth import Role
 from hduce.core.http import problems
 from hduce.core.security import principal_of, requires_roles
 from hduce.plugins.users.care_team import CareTeamService

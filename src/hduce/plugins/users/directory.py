@@ -4,7 +4,8 @@ import uuid
 
 import msgspec
 
-from hduce.contracts.identity import Accounts, ContactDetails, DirectoryEntry
+from hduce.contracts.auth import Accounts, DirectoryEntry
+from hduce.contracts.users import ContactDetails
 from hduce.core.registry import Registry
 from hduce.plugins.users.profiles import ProfileData, ProfileStore
 

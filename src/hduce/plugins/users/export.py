@@ -6,7 +6,8 @@ from typing import Any
 
 import msgspec
 
-from hduce.contracts.identity import Accounts, AuditLog, Role
+from hduce.contracts.audit import AuditLog
+from hduce.contracts.auth import Accounts, Role
 from hduce.core.errors import NotFound
 from hduce.core.registry import Registry
 from hduce.core.security import Principal

@@ -6,7 +6,7 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 
-from hduce.contracts.identity import Role
+from hduce.contracts.auth import Role
 from hduce.core.http import PageOffset, problems
 from hduce.plugins.users.practitioners import PractitionerDirectory
 from hduce.plugins.users.schemas import PractitionerPage

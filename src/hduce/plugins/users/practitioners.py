@@ -1,6 +1,6 @@
 """The clinic's doctors and nurses as anyone signed in may see them (to choose whom to book)."""
 
-from hduce.contracts.identity import ACCOUNT_DIRECTORY, CLINICAL_ROLES, AccountStatus, Role
+from hduce.contracts.auth import ACCOUNT_DIRECTORY, CLINICAL_ROLES, AccountStatus, Role
 from hduce.core.db import HduceEngine
 from hduce.plugins.users.errors import InvalidQuery
 from hduce.plugins.users.profiles import like_pattern

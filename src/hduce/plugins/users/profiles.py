@@ -7,8 +7,8 @@ from typing import Any
 
 import msgspec
 
-from hduce.contracts.events import UserProfileUpdated
-from hduce.contracts.identity import ACCOUNT_DIRECTORY, DirectoryEntry, ProfileFields
+from hduce.contracts.auth import ACCOUNT_DIRECTORY, DirectoryEntry, UserProfileUpdated
+from hduce.contracts.users import ProfileFields
 from hduce.core.db import HduceEngine
 from hduce.core.events import EventBus
 from hduce.plugins.users.tables import Profile

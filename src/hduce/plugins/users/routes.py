@@ -8,7 +8,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
-from hduce.contracts.identity import AccountStatus, Role
+from hduce.contracts.auth import AccountStatus, Role
 from hduce.core.http import PageOffset, client_ip, problems
 from hduce.core.security import principal_of, requires_roles
 from hduce.plugins.users.admin import UserAdminService

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from hduce.contracts.identity import Role
+from hduce.contracts.auth import Role
 
 PRACTITIONER_FIELDS = ("specialty", "institution", "licence_number")
 

@@ -2,7 +2,8 @@
 
 import uuid
 
-from hduce.contracts.identity import STAFF_ROLES, Accounts, AuditLog, DirectoryEntry, Role
+from hduce.contracts.audit import AuditLog
+from hduce.contracts.auth import STAFF_ROLES, Accounts, DirectoryEntry, Role
 from hduce.core.errors import Forbidden, NotFound
 from hduce.core.registry import Registry
 from hduce.core.security import Principal

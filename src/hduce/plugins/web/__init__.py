@@ -25,8 +25,7 @@ class WebPlugin(HducePlugin):
     def setup(self, context: AppContext) -> None:
         """Resolve the contracts the pages use."""
         super().setup(context)
-        assert isinstance(self.config, WebConfig)
-        self.services = WebServices.build(context, self.config)
+        self.services = WebServices.build(self.env)
 
     def root_route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """`/`, the sign-in pages, the portal, the console and `/static/web`."""

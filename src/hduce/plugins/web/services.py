@@ -4,12 +4,11 @@ import hashlib
 from dataclasses import dataclass
 from typing import TypeVar
 
-from hduce.contracts.appointments import AppointmentDesk
-from hduce.contracts.identity import AccountAdmin, DemographicsReader
+from hduce.contracts.appointments import AppointmentDesk, SlotBoard
+from hduce.contracts.auth import AccountAdmin, SignIn
 from hduce.contracts.notifications import InboxReader
-from hduce.contracts.signin import SignIn
-from hduce.core.context import AppContext
-from hduce.core.registry import Registry
+from hduce.contracts.users import DemographicsReader
+from hduce.core.plugin_env import PluginEnv
 from hduce.core.security import TokenService
 from hduce.plugins.web.config import WebConfig
 
@@ -26,26 +25,28 @@ class WebServices:
     people: DemographicsReader
     accounts: AccountAdmin
     desk: AppointmentDesk | None
+    board: SlotBoard | None
     inbox: InboxReader | None
     csrf_key: bytes
     """Signs CSRF tokens; derived from the JWT secret, so every process agrees."""
 
     @classmethod
-    def build(cls, context: AppContext, config: WebConfig) -> "WebServices":
-        """Resolve the contracts (the required plugins were set up first)."""
-        registry = context.registry
-        secret = context.settings.auth.jwt_secret.encode()
+    def build(cls, env: PluginEnv[WebConfig]) -> "WebServices":
+        """Resolve the contracts once (the plugins providing them were set up first)."""
+        secret = env.settings.auth.jwt_secret.encode()
         return cls(
-            config=config,
-            tokens=context.tokens,
-            sign_in=registry.get(SignIn),
-            people=registry.get(DemographicsReader),
-            accounts=registry.get(AccountAdmin),
-            desk=_optional(registry, AppointmentDesk),
-            inbox=_optional(registry, InboxReader),
+            config=env.config,
+            tokens=env.tokens,
+            sign_in=env.require(SignIn),
+            people=env.require(DemographicsReader),
+            accounts=env.require(AccountAdmin),
+            desk=_if_enabled(env, AppointmentDesk),
+            board=_if_enabled(env, SlotBoard),
+            inbox=_if_enabled(env, InboxReader),
             csrf_key=hashlib.sha256(b"hduce-web-csrf:" + secret).digest(),
         )
 
 
-def _optional(registry: Registry, contract: type[T]) -> T | None:
-    return registry.get(contract) if registry.provides(contract) else None
+def _if_enabled(env: PluginEnv[WebConfig], contract: type[T]) -> T | None:
+    """The provider of `contract` if its plugin is enabled (set up before this one)."""
+    return env.require(contract) if env.registry.provides(contract) else None

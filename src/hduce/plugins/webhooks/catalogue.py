@@ -16,6 +16,7 @@ from hduce.contracts.appointments import (
     AppointmentRescheduled,
     AppointmentTypeRenamed,
 )
+from hduce.contracts.auth import UserApproved, UserRegistered, UserRolesChanged, UserStatusChanged
 from hduce.contracts.devices import (
     DeviceAlertRaised,
     DeviceCameOnline,
@@ -29,13 +30,7 @@ from hduce.contracts.documents import (
     DocumentUpdated,
     DocumentUploaded,
 )
-from hduce.contracts.events import (
-    Event,
-    UserApproved,
-    UserRegistered,
-    UserRolesChanged,
-    UserStatusChanged,
-)
+from hduce.core.events import Event
 
 # Security events (logins, lockouts, one-time links) stay inside: they carry addresses and
 # would let a subscriber watch people's sessions.

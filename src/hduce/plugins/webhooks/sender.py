@@ -9,7 +9,7 @@ import asyncpg
 import httpx
 
 from hduce import __version__
-from hduce.contracts.identity import AuditLog
+from hduce.contracts.audit import AuditLog
 from hduce.core.context import AppContext
 from hduce.core.events import EventMeta
 from hduce.plugins.webhooks.config import WebhooksConfig

@@ -5,7 +5,7 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
-from hduce.contracts.identity import AuditLog
+from hduce.contracts.audit import AuditLog
 from hduce.core.context import AppContext
 from hduce.plugins.webhooks.catalogue import EVENT_NAMES, unknown_patterns
 from hduce.plugins.webhooks.errors import InvalidWebhook, WebhookNotFound

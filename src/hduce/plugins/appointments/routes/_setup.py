@@ -6,7 +6,7 @@ from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from hduce.contracts.identity import Role
+from hduce.contracts.auth import Role
 from hduce.core.http import problems
 from hduce.core.security import principal_of, requires_roles
 from hduce.plugins.appointments.access import is_staff

@@ -3,8 +3,14 @@
 import uuid
 from typing import Any
 
-from hduce.contracts.events import UserApproved, UserRolesChanged, UserStatusChanged
-from hduce.contracts.identity import AccountStatus, DirectoryEntry, Role
+from hduce.contracts.auth import (
+    AccountStatus,
+    DirectoryEntry,
+    Role,
+    UserApproved,
+    UserRolesChanged,
+    UserStatusChanged,
+)
 from hduce.core.errors import Conflict, HduceError, NotFound
 from hduce.plugins.auth.service._env import AuthEnv
 from hduce.plugins.auth.service._passwords import PasswordService

@@ -7,9 +7,10 @@ from typing import Any
 
 from piccolo.engine.postgres import PostgresTransaction
 
-from hduce.contracts.events import UserPasswordResetRequested, UserVerificationRequested
-from hduce.contracts.identity import AuditLog, UserDirectory
+from hduce.contracts.audit import AuditLog
+from hduce.contracts.auth import UserPasswordResetRequested, UserVerificationRequested
 from hduce.contracts.notifications import OneTimeLinks
+from hduce.contracts.users import UserDirectory
 from hduce.core.context import AppContext
 from hduce.core.db import HduceEngine
 from hduce.core.security import Principal

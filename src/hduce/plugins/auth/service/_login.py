@@ -3,8 +3,7 @@
 from datetime import UTC, datetime
 from typing import NoReturn
 
-from hduce.contracts.events import UserLocked, UserLoggedIn, UserLoggedOut
-from hduce.contracts.identity import AccountStatus
+from hduce.contracts.auth import AccountStatus, UserLocked, UserLoggedIn, UserLoggedOut
 from hduce.core.errors import HduceError
 from hduce.core.security import Principal
 from hduce.plugins.auth.errors import (

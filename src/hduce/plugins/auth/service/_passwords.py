@@ -3,7 +3,7 @@
 import uuid
 from datetime import UTC, datetime
 
-from hduce.contracts.identity import AccountStatus
+from hduce.contracts.auth import AccountStatus
 from hduce.core.errors import NotFound
 from hduce.core.security import Principal
 from hduce.plugins.auth.errors import WrongPassword

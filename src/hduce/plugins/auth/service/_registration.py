@@ -4,14 +4,8 @@ from datetime import date
 
 from asyncpg.exceptions import UniqueViolationError
 
-from hduce.contracts.events import UserRegistered
-from hduce.contracts.identity import (
-    AccountStatus,
-    DirectoryEntry,
-    ProfileFields,
-    Profiles,
-    Role,
-)
+from hduce.contracts.auth import AccountStatus, DirectoryEntry, Role, UserRegistered
+from hduce.contracts.users import ProfileFields, Profiles
 from hduce.plugins.auth.errors import AccountExists, RoleNotAllowed
 from hduce.plugins.auth.schemas import AccountCreate, AccountRead
 from hduce.plugins.auth.service._env import AuthEnv

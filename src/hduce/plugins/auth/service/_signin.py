@@ -5,7 +5,7 @@ from typing import TypeVar
 
 import msgspec
 
-from hduce.contracts.signin import Client, NewPatient, TokenPair
+from hduce.contracts.auth import Client, NewPatient, TokenPair
 from hduce.core.security import Principal
 from hduce.plugins.auth.config import AuthConfig
 from hduce.plugins.auth.errors import InvalidInput

@@ -9,7 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
-from hduce.contracts.identity import Role
+from hduce.contracts.auth import Role
 from hduce.core.http import PageOffset, problems
 from hduce.core.security import principal_of, requires_roles
 from hduce.plugins.devices.errors import InvalidRequest

@@ -17,9 +17,9 @@ from hduce.contracts.appointments import (
     AppointmentSummary,
     AppointmentTypeRenamed,
 )
-from hduce.contracts.events import EventMeta
-from hduce.contracts.identity import STAFF_ROLES, Demographics, DemographicsReader
-from hduce.core.events import EventBus
+from hduce.contracts.auth import STAFF_ROLES
+from hduce.contracts.users import Demographics, DemographicsReader
+from hduce.core.events import EventBus, EventMeta
 from hduce.core.registry import Registry
 from hduce.plugins.search.entries import Entry, clean, joined
 from hduce.plugins.search.sources.base import Batch

@@ -4,6 +4,7 @@ import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from hduce.contracts.auth import CLINICAL_ROLES
 from hduce.contracts.documents import (
     DocumentDeleted,
     DocumentFact,
@@ -13,9 +14,8 @@ from hduce.contracts.documents import (
     DocumentUpdated,
     DocumentUploaded,
 )
-from hduce.contracts.events import EventMeta
-from hduce.contracts.identity import CLINICAL_ROLES, DemographicsReader
-from hduce.core.events import EventBus
+from hduce.contracts.users import DemographicsReader
+from hduce.core.events import EventBus, EventMeta
 from hduce.core.registry import Registry
 from hduce.plugins.search.entries import Entry, clean
 from hduce.plugins.search.sources.base import Batch

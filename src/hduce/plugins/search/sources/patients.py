@@ -9,16 +9,17 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from hduce.contracts.events import (
-    EventMeta,
+from hduce.contracts.auth import (
+    STAFF_ROLES,
+    Role,
     UserApproved,
     UserProfileUpdated,
     UserRegistered,
     UserRolesChanged,
     UserStatusChanged,
 )
-from hduce.contracts.identity import STAFF_ROLES, Demographics, DemographicsReader, Role
-from hduce.core.events import EventBus
+from hduce.contracts.users import Demographics, DemographicsReader
+from hduce.core.events import EventBus, EventMeta
 from hduce.core.registry import Registry
 from hduce.plugins.search.entries import Entry, clean, joined
 from hduce.plugins.search.sources.base import Batch

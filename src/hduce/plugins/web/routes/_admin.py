@@ -6,7 +6,7 @@ from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
-from hduce.contracts.identity import AccountStatus, Role
+from hduce.contracts.auth import AccountStatus, Role
 from hduce.plugins.web.routes._render import go, render, viewer
 from hduce.plugins.web.services import WebServices
 

@@ -11,7 +11,8 @@ from hduce.contracts.appointments import (
     AppointmentDesk,
     AppointmentFilter,
     AppointmentView,
-    FreeSlot,
+    SlotBoard,
+    SlotTime,
 )
 from hduce.core.errors import NotFound
 from hduce.core.security import Principal
@@ -50,9 +51,16 @@ async def names(services: WebServices, ids: Iterable[uuid.UUID]) -> dict[uuid.UU
     return {p.id: f"{p.first_name} {p.last_name}".strip() or p.email for p in people}
 
 
+def board_of(services: WebServices) -> SlotBoard:
+    """The free-slot contract; 404 pages when the appointments plugin is off."""
+    if services.board is None:
+        raise NotFound("appointments are not enabled at this clinic")
+    return services.board
+
+
 async def offers(services: WebServices) -> list[tuple[str, str]]:
-    """One choice per type and practitioner: (`<type id>:<practitioner id>`, label)."""
-    types = await desk_of(services).offered_types()
+    """One choice per active type and practitioner: (`<type id>:<practitioner id>`, label)."""
+    types = [t for t in await board_of(services).types() if t.active]
     who = await names(services, (p for t in types for p in t.practitioner_ids))
     return [
         (f"{t.id}:{p}", f"{t.name} ({t.duration_minutes} min) with {who.get(p, 'a practitioner')}")
@@ -94,13 +102,14 @@ def day_range(day: date, days: int = 1) -> tuple[datetime, datetime]:
 
 async def free_slots(
     services: WebServices, principal: Principal, offer: str, day: date
-) -> list[FreeSlot]:
+) -> list[SlotTime]:
     """The free starts of an offer on one day (and the six after it, for the next free one)."""
     type_id, practitioner_id = split_offer(offer)
     start, end = day_range(day, 7)
-    return await desk_of(services).free_slots(
+    times = await board_of(services).slots(
         principal, practitioner_id=practitioner_id, type_id=type_id, start=start, end=end
     )
+    return [t for t in times if t.free]
 
 
 async def book_from_form(

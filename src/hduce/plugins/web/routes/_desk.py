@@ -9,7 +9,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from hduce.contracts.appointments import AppointmentFilter, AppointmentView
-from hduce.contracts.identity import PeopleQuery, Role
+from hduce.contracts.auth import Role
+from hduce.contracts.users import PeopleQuery
 from hduce.plugins.web.routes._booking import (
     book_from_form,
     booking_choices,

@@ -8,7 +8,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from hduce.contracts.appointments import AppointmentFilter, AppointmentStatus
-from hduce.contracts.identity import Role
+from hduce.contracts.auth import Role
 from hduce.plugins.web.routes._booking import (
     book_from_form,
     booking_choices,

@@ -10,7 +10,7 @@ from litestar.datastructures import Cookie
 from litestar.enums import MediaType
 from litestar.response import Redirect
 
-from hduce.contracts.identity import Role
+from hduce.contracts.auth import Role
 from hduce.core.security import Principal
 from hduce.plugins.web.errors import PageForbidden, SignInRequired
 from hduce.plugins.web.routes._csrf import csrf_token

@@ -17,7 +17,7 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from hduce.contracts.signin import Client, TokenPair
+from hduce.contracts.auth import Client, TokenPair
 from hduce.core.errors import HduceError
 from hduce.core.http import client_ip
 from hduce.core.security import InvalidToken, Principal

@@ -2,11 +2,11 @@
 
 from typing import Any
 
+import msgspec
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 
-from hduce.contracts.identity import Role
-from hduce.contracts.signin import NewPatient
+from hduce.contracts.auth import NewPatient, Role
 from hduce.core.errors import HduceError
 from hduce.core.security import Principal
 from hduce.plugins.web.routes._render import go, render, viewer
@@ -16,6 +16,7 @@ from hduce.plugins.web.routes._session import (
     client_of,
     session_cookies,
 )
+from hduce.plugins.web.schemas import RegistrationForm, SignInForm, read_form
 from hduce.plugins.web.services import WebServices
 
 LANDING = (
@@ -56,14 +57,11 @@ async def login_page(request: Request, web: NamedDependency[WebServices]) -> Res
 @post("/login")
 async def sign_in(request: Request, web: NamedDependency[WebServices]) -> Response[Any]:
     """Check the credentials with the API's rules and start a session."""
-    form = await request.form()
-    identifier, target = str(form.get("login", "")), _local_path(str(form.get("next", "/")))
+    form = read_form(await request.form(), SignInForm)
+    identifier, target = form.login, _local_path(form.next)
     try:
         pair = await web.sign_in.login(
-            identifier,
-            str(form.get("password", "")),
-            str(form.get("totp_code", "")) or None,
-            client_of(request),
+            identifier, form.password, form.totp_code or None, client_of(request)
         )
     except HduceError as exc:
         return render(
@@ -101,9 +99,9 @@ async def register_page(request: Request, web: NamedDependency[WebServices]) -> 
 @post("/register")
 async def register(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
     """Open a patient account; the verification link goes out by e-mail."""
-    form = await request.form()
-    fields = {name: str(form.get(name, "")).strip() for name in REGISTER_FIELDS}
-    person = NewPatient(password=str(form.get("password", "")), **fields)
+    form = read_form(await request.form(), RegistrationForm)
+    person = NewPatient(**msgspec.structs.asdict(form))
+    fields = {name: getattr(form, name) for name in REGISTER_FIELDS}
     try:
         await web.sign_in.register(person, client_of(request))
     except HduceError as exc:

@@ -9,7 +9,7 @@ import pytest
 from importlinter import api as importlinter_api  # noqa: F401  (configures import-linter)
 from importlinter.application import use_cases
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = REPO_ROOT / "pyproject.toml"
 
 # Every module a fake tree needs so each layer of the real contracts exists.

@@ -1,0 +1,243 @@
+"""The auth plugin's contracts: roles, accounts, the account directory, and `User*` events."""
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+import msgspec
+
+from hduce.core.events import Event
+from hduce.core.security import Principal
+
+
+class Role(StrEnum):
+    """What an account may do; an account holds one or more."""
+
+    ADMIN = "admin"
+    DOCTOR = "doctor"
+    NURSE = "nurse"
+    RECEPTIONIST = "receptionist"
+    PATIENT = "patient"
+
+
+STAFF_ROLES: frozenset[str] = frozenset({Role.ADMIN, Role.DOCTOR, Role.NURSE, Role.RECEPTIONIST})
+
+CLINICAL_ROLES: frozenset[str] = frozenset({Role.DOCTOR, Role.NURSE})
+
+
+class AccountStatus(StrEnum):
+    """Where an account stands."""
+
+    ACTIVE = "active"
+    PENDING_APPROVAL = "pending_approval"
+    DEACTIVATED = "deactivated"
+
+
+ACCOUNT_DIRECTORY = "account_directory"
+"""A read-only view kept by the auth plugin: `id, email, username, roles, status` per account.
+
+For a plugin that needs accounts together with rows of its own (joined by id) in one query;
+`DirectoryEntry.from_row` reads those columns. Other account reads go through `Accounts`.
+"""
+
+
+class DirectoryEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """What other plugins may know about a user."""
+
+    id: uuid.UUID
+    email: str
+    username: str
+    roles: frozenset[str]
+    status: str
+    first_name: str = ""
+    last_name: str = ""
+    phone: str | None = None
+    timezone: str = "UTC"
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> "DirectoryEntry":
+        """The account fields of a row with the `ACCOUNT_DIRECTORY` columns (no profile fields)."""
+        return cls(
+            id=row["id"],
+            email=row["email"],
+            username=row["username"],
+            roles=frozenset(row["roles"]),
+            status=row["status"],
+        )
+
+
+class Accounts(Protocol):
+    """The account owner's read side (provided by the auth plugin)."""
+
+    async def get_account(self, account_id: uuid.UUID) -> DirectoryEntry | None:
+        """One account (without profile fields), or None."""
+
+    async def find_account(self, email_or_username: str) -> DirectoryEntry | None:
+        """Look an account up by e-mail or username, or None."""
+
+
+class AccountAdmin(Protocol):
+    """Account administration (provided by the auth plugin; each change is audited)."""
+
+    async def search_accounts(
+        self,
+        *,
+        text: str | None,
+        role: str | None,
+        status: str | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[DirectoryEntry], int]:
+        """Accounts whose e-mail or username contains `text`, filtered; and the total count."""
+
+    async def approve(self, account_id: uuid.UUID, *, by: uuid.UUID) -> DirectoryEntry:
+        """Activate a pending staff account."""
+
+    async def set_roles(
+        self, account_id: uuid.UUID, roles: frozenset[str], *, by: uuid.UUID
+    ) -> DirectoryEntry:
+        """Replace an account's roles."""
+
+    async def deactivate(self, account_id: uuid.UUID, *, by: uuid.UUID) -> DirectoryEntry:
+        """Block logins and revoke every session."""
+
+    async def reactivate(self, account_id: uuid.UUID, *, by: uuid.UUID) -> DirectoryEntry:
+        """Allow logins again."""
+
+    async def force_password_reset(self, account_id: uuid.UUID, *, by: uuid.UUID) -> None:
+        """Revoke every session, require a new password and send a reset e-mail."""
+
+
+class UserRegistered(Event, frozen=True):
+    """An account was created (a staff account waits for an admin's approval)."""
+
+    name = "user.registered"
+    user_id: uuid.UUID
+    email: str
+    roles: list[str]
+    pending_approval: bool
+
+
+class UserVerificationRequested(Event, frozen=True):
+    """A verification link valid until `expires_at` was mailed (the token never travels here)."""
+
+    name = "user.verification_requested"
+    user_id: uuid.UUID
+    expires_at: datetime
+
+
+class UserPasswordResetRequested(Event, frozen=True):
+    """A password-reset link valid until `expires_at` was mailed (the token never travels here)."""
+
+    name = "user.password_reset_requested"
+    user_id: uuid.UUID
+    expires_at: datetime
+
+
+class UserApproved(Event, frozen=True):
+    """An admin approved a pending staff account."""
+
+    name = "user.approved"
+    user_id: uuid.UUID
+    approved_by: uuid.UUID
+
+
+class UserProfileUpdated(Event, frozen=True):
+    """A user's profile (names, contact details, demographics) changed."""
+
+    name = "user.profile_updated"
+    user_id: uuid.UUID
+
+
+class UserRolesChanged(Event, frozen=True):
+    """An admin replaced an account's roles."""
+
+    name = "user.roles_changed"
+    user_id: uuid.UUID
+    roles: list[str]
+    changed_by: uuid.UUID
+
+
+class UserStatusChanged(Event, frozen=True):
+    """An admin deactivated or reactivated an account (`status` is the new one)."""
+
+    name = "user.status_changed"
+    user_id: uuid.UUID
+    status: str
+    changed_by: uuid.UUID
+
+
+class UserLoggedIn(Event, frozen=True):
+    """A login succeeded."""
+
+    name = "user.login"
+    user_id: uuid.UUID
+    ip: str | None = None
+    user_agent: str | None = None
+
+
+class UserLoggedOut(Event, frozen=True):
+    """A session ended by logout."""
+
+    name = "user.logout"
+    user_id: uuid.UUID
+
+
+class UserLocked(Event, frozen=True):
+    """Too many failed logins locked the account until `until`."""
+
+    name = "user.locked"
+    user_id: uuid.UUID
+    until: datetime
+
+
+class TokenPair(msgspec.Struct, frozen=True, kw_only=True):
+    """An access token, the refresh token of its session, and the access token's lifetime."""
+
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+
+class Client(msgspec.Struct, frozen=True, kw_only=True):
+    """Where a sign-in request came from (recorded with the session and audit events)."""
+
+    ip: str | None = None
+    user_agent: str | None = None
+
+
+class NewPatient(msgspec.Struct, frozen=True, kw_only=True):
+    """What a person gives to open a patient account."""
+
+    email: str
+    username: str
+    password: str
+    first_name: str
+    last_name: str
+
+
+class SignIn(Protocol):
+    """Login, refresh, logout and registration with the API's rules (provided by auth).
+
+    Lockout, per-account limits, MFA and audit apply exactly as on `/api/v1/auth`; a session
+    started here is a refresh-token family like any other, so revoking it ends it everywhere.
+    """
+
+    def address_limit(self, name: str) -> tuple[str, int]:
+        """The per-address budget of an auth route group (`login`, `register`): unit and count."""
+
+    async def login(
+        self, identifier: str, password: str, totp_code: str | None, client: Client
+    ) -> TokenPair:
+        """Check the credentials (and second factor) and start a session."""
+
+    async def refresh(self, refresh_token: str, client: Client) -> TokenPair:
+        """Spend a refresh token for a new pair (a spent one revokes its session)."""
+
+    async def logout(self, principal: Principal, refresh_token: str | None) -> None:
+        """End the caller's session."""
+
+    async def register(self, person: NewPatient, client: Client) -> uuid.UUID:
+        """Open a patient account (a verification e-mail is sent); returns its id."""

@@ -1,0 +1,110 @@
+"""The users plugin's contracts: profiles, demographics, the user directory and care teams."""
+
+import uuid
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Protocol
+
+import msgspec
+
+from hduce.contracts.auth import DirectoryEntry
+
+
+class ProfileFields(msgspec.Struct, frozen=True, kw_only=True):
+    """Profile data collected at registration or edited later."""
+
+    first_name: str
+    last_name: str
+    phone: str | None = None
+    date_of_birth: date | None = None
+    specialty: str | None = None
+    institution: str | None = None
+
+
+class ContactDetails(msgspec.Struct, frozen=True, kw_only=True):
+    """Where and when to reach a user (for notifications and reminders)."""
+
+    user_id: uuid.UUID
+    email: str
+    first_name: str = ""
+    last_name: str = ""
+    phone: str | None = None
+    timezone: str = "UTC"
+
+
+class Demographics(msgspec.Struct, frozen=True, kw_only=True):
+    """What a person is looked up by: account, names, contact details and date of birth."""
+
+    id: uuid.UUID
+    email: str
+    roles: frozenset[str]
+    status: str
+    first_name: str = ""
+    last_name: str = ""
+    phone: str | None = None
+    date_of_birth: date | None = None
+    address: str | None = None
+    specialty: str | None = None
+    updated_at: datetime | None = None
+    """When the profile last changed (None without a profile)."""
+
+
+class PeopleQuery(msgspec.Struct, frozen=True, kw_only=True):
+    """Filters of a people search; every given filter must match."""
+
+    roles: frozenset[str]
+    """Accounts holding at least one of these roles."""
+    active_only: bool = False
+    ids: frozenset[uuid.UUID] | None = None
+    name: str | None = None
+    """The start of the first name, last name or full name (case-insensitive)."""
+    email: str | None = None
+    """The whole e-mail address (case-insensitive)."""
+    born_from: date | None = None
+    born_before: date | None = None
+    updated_from: datetime | None = None
+    """Profiles last changed at or after this instant."""
+    updated_before: datetime | None = None
+    """Profiles last changed before this instant."""
+    limit: int = 20
+    offset: int = 0
+
+
+class DemographicsReader(Protocol):
+    """Bulk reads of people for read models such as search indexes (provided by users)."""
+
+    async def demographics(self, ids: Sequence[uuid.UUID]) -> list[Demographics]:
+        """The people among `ids` that exist, in no particular order."""
+
+    async def demographics_page(self, *, after: uuid.UUID | None, limit: int) -> list[Demographics]:
+        """Up to `limit` people with an id above `after`, by id (for a full rebuild)."""
+
+    async def search(self, query: PeopleQuery) -> tuple[list[Demographics], int]:
+        """One page of the people matching `query` by name, then id; and the total count."""
+
+
+class Profiles(Protocol):
+    """Profile storage (provided by the users plugin)."""
+
+    async def create_profile(self, account_id: uuid.UUID, fields: ProfileFields) -> None:
+        """Create the profile of a new account inside the caller's transaction."""
+
+
+class UserDirectory(Protocol):
+    """Lookups other plugins make about users (provided by the users plugin)."""
+
+    async def get(self, user_id: uuid.UUID) -> DirectoryEntry | None:
+        """A user by id, or None."""
+
+    async def find_by_email(self, email: str) -> DirectoryEntry | None:
+        """A user by e-mail, or None."""
+
+    async def contact(self, user_id: uuid.UUID) -> ContactDetails | None:
+        """How to reach a user (e-mail, phone, time zone, name), or None."""
+
+
+class CareTeams(Protocol):
+    """Who looks after a patient (provided by the users plugin)."""
+
+    async def clinicians(self, patient_id: uuid.UUID) -> list[uuid.UUID]:
+        """The active doctors and nurses on the patient's care team; empty if it has none."""
