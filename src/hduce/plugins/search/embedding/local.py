@@ -1,4 +1,4 @@
-"""The `local` provider: MiniLM in one embedding process, so the event loop's process stays light."""
+"""The `local` provider: MiniLM in one embedding process; the event loop's process stays light."""
 
 import asyncio
 import multiprocessing

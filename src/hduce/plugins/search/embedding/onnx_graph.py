@@ -1,4 +1,4 @@
-"""Build the fp32 ONNX graph of all-MiniLM-L6-v2 (BERT encoder, mean pooling, L2 norm) with `onnx`."""
+"""Build the fp32 ONNX graph of all-MiniLM-L6-v2 (encoder, mean pooling, L2 norm) with `onnx`."""
 
 import math
 
@@ -88,7 +88,7 @@ def _layer(g: _Graph, x: str, bias: str, n: int) -> str:
 
 
 def build(weights: dict[str, np.ndarray]) -> onnx.ModelProto:
-    """The model: `input_ids`, `attention_mask` (int64, [batch, tokens]) → `embedding` [batch, 384]."""
+    """`input_ids`, `attention_mask` (int64, [batch, tokens]) → `embedding` [batch, 384]."""
     g = _Graph(weights)
     mask = g.op("Cast", "attention_mask", to=TensorProto.FLOAT)
     # Padding gets a large negative score before the softmax, as in BERT.
