@@ -83,9 +83,7 @@ async def semantic_bench(vectors: int, queries_per_mode: int) -> None:
     began = time.perf_counter()
     await embedder.start()
     cold = time.perf_counter() - began
-    (child,) = [
-        p for p in psutil.Process().children() if "spawn_main" in " ".join(p.cmdline())
-    ]
+    (child,) = [p for p in psutil.Process().children() if "spawn_main" in " ".join(p.cmdline())]
     try:
         await apply_migrations(quiet=True)
         backend = PostgresSearch(DB, None, Lexicon.load(""), Speller(DB), ChunkStore(DB, embedder))
