@@ -9,7 +9,7 @@ from litestar.config.app import AppConfig
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
-from hduce.contracts.auth import AccountAdmin, Accounts
+from hduce.contracts.auth import AccountAdmin, Accounts, SignIn
 from hduce.core.context import AppContext
 from hduce.core.personal_data import RowQueries
 from hduce.core.plugin import HducePlugin
@@ -37,6 +37,7 @@ class AuthPlugin(HducePlugin):
         self.services = AuthServices.of(env)
         env.registry.provide(Accounts, self.services.directory)
         env.registry.provide(AccountAdmin, self.services.admin)
+        env.registry.provide(SignIn, self.services.sign_in)
         env.registry.add_analytics_source(
             "accounts", AccountAnalytics(AccountCounts(env.db)).figures
         )

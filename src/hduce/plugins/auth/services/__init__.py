@@ -11,6 +11,7 @@ from hduce.plugins.auth.services._mfa import MfaService
 from hduce.plugins.auth.services._passwords import PasswordService
 from hduce.plugins.auth.services._registration import RegistrationService
 from hduce.plugins.auth.services._sessions import SessionService
+from hduce.plugins.auth.services._signin import SignInDesk
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class AuthServices:
     """Implements `Accounts`."""
     admin: AccountAdminService
     """Implements `AccountAdmin`."""
+    sign_in: SignInDesk
+    """Implements `SignIn` (the web plugin's cookie sign-in)."""
 
     @classmethod
     def of(cls, plugin_env: PluginEnv[AuthConfig]) -> "AuthServices":
@@ -34,15 +37,17 @@ class AuthServices:
         env = AuthEnv.of(plugin_env)
         passwords = PasswordService(env)
         directory = AccountDirectory(env.accounts)
+        registration, login = RegistrationService(env), LoginService(env)
         return cls(
             env=env,
-            registration=RegistrationService(env),
-            login=LoginService(env),
+            registration=registration,
+            login=login,
             passwords=passwords,
             sessions=SessionService(env),
             mfa=MfaService(env),
             directory=directory,
             admin=AccountAdminService(env, passwords, directory),
+            sign_in=SignInDesk(env.config, login, registration),
         )
 
 
@@ -56,4 +61,5 @@ __all__ = [
     "PasswordService",
     "RegistrationService",
     "SessionService",
+    "SignInDesk",
 ]
