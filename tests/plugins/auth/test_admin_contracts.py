@@ -145,5 +145,5 @@ async def test_the_acting_admin_is_named_by_id_email_or_username(app: AuthApp) -
     patient = await app.active_user()
     with pytest.raises(Conflict, match="is not an active admin"):
         app.run(admin.acting_admin, patient["email"])
-    with pytest.raises(NotFound, match="no account 'ghost@example.org'"):
+    with pytest.raises(NotFound, match=r"no account 'ghost@example\.org'"):
         app.run(admin.acting_admin, "ghost@example.org")
