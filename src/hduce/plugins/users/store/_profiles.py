@@ -1,4 +1,4 @@
-"""Profile storage: the `Profiles` contract and the reads the other services need."""
+"""Profile rows: the `Profiles` contract and the reads the services need."""
 
 import uuid
 from collections.abc import Iterable, Mapping
@@ -9,8 +9,9 @@ import msgspec
 
 from hduce.contracts.auth import ACCOUNT_DIRECTORY, DirectoryEntry, UserProfileUpdated
 from hduce.contracts.users import ProfileFields
-from hduce.core.db import HduceEngine
+from hduce.core.db import Database
 from hduce.core.events import EventBus
+from hduce.core.schemas import Read
 from hduce.plugins.users.tables import Profile
 
 _COLUMNS = (
@@ -32,9 +33,14 @@ _SELECT_USER = (
     f"SELECT a.*, p.account AS profile_of, {', '.join(f'p.{name}' for name in _COLUMNS)} "
     f"FROM {ACCOUNT_DIRECTORY} a LEFT JOIN profile p ON p.account = a.id WHERE a.id = $1"
 )
+_SEARCH_NAMES = (
+    "SELECT account FROM profile WHERE first_name || ' ' || last_name ILIKE $1 "
+    "OR last_name || ' ' || first_name ILIKE $1 "
+    "ORDER BY lower(last_name), lower(first_name), account"
+)
 
 
-class ProfileData(msgspec.Struct, frozen=True, kw_only=True):
+class ProfileData(Read, frozen=True):
     """One account's profile; the defaults stand in for an account without a profile row."""
 
     first_name: str = ""
@@ -53,7 +59,7 @@ class ProfileData(msgspec.Struct, frozen=True, kw_only=True):
 class ProfileStore:
     """Reads and writes profile rows, inside the caller's transaction when there is one."""
 
-    def __init__(self, db: HduceEngine, events: EventBus) -> None:
+    def __init__(self, db: Database, events: EventBus) -> None:
         self._db = db
         self._events = events
 
@@ -64,7 +70,7 @@ class ProfileStore:
     async def get(self, account_id: uuid.UUID) -> ProfileData | None:
         """The profile of one account, or None."""
         row = await self._db.fetchrow(_SELECT_ONE, account_id)
-        return _to_data(row) if row else None
+        return ProfileData.from_row(row) if row else None
 
     async def get_user(
         self, account_id: uuid.UUID
@@ -73,7 +79,8 @@ class ProfileStore:
         row = await self._db.fetchrow(_SELECT_USER, account_id)
         if row is None:
             return None
-        return DirectoryEntry.from_row(row), _to_data(row) if row["profile_of"] else None
+        profile = ProfileData.from_row(row) if row["profile_of"] else None
+        return DirectoryEntry.from_row(row), profile
 
     async def get_many(self, account_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, ProfileData]:
         """The profiles of several accounts, by account id (accounts without one are absent)."""
@@ -81,7 +88,7 @@ class ProfileStore:
         if not ids:
             return {}
         rows = await Profile.select(Profile.account, *_columns()).where(Profile.account.is_in(ids))
-        return {row["account"]: _to_data(row) for row in rows}
+        return {row["account"]: ProfileData.from_row(row) for row in rows}
 
     async def update(self, account_id: uuid.UUID, changes: Mapping[str, Any]) -> ProfileData:
         """Apply `changes` (creating a missing row) and publish `user.profile_updated`."""
@@ -95,18 +102,11 @@ class ProfileStore:
                 .returning(*_columns())
             )
             await self._events.publish(UserProfileUpdated(user_id=account_id))
-        return _to_data(rows[0])
+        return ProfileData.from_row(rows[0])
 
     async def search_names(self, text: str) -> list[uuid.UUID]:
         """Accounts whose first, last or full name contains `text` (case-insensitive)."""
-        pattern = like_pattern(text)
-        rows = await Profile.raw(
-            "SELECT account FROM profile WHERE first_name || ' ' || last_name ILIKE {} "
-            "OR last_name || ' ' || first_name ILIKE {} "
-            "ORDER BY lower(last_name), lower(first_name), account",
-            pattern,
-            pattern,
-        )
+        rows = await self._db.fetch(_SEARCH_NAMES, like_pattern(text))
         return [row["account"] for row in rows]
 
 
@@ -114,11 +114,11 @@ def _columns() -> list[Any]:
     return [getattr(Profile, name) for name in _COLUMNS]
 
 
-def _to_data(row: Mapping[str, Any]) -> ProfileData:
-    return ProfileData(**{name: row[name] for name in _COLUMNS})
-
-
 def like_pattern(text: str) -> str:
     """An `ILIKE` pattern matching `text` anywhere, its wildcards taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return f"%{escape_like(text)}%"
+
+
+def escape_like(text: str) -> str:
+    """`text` with the `ILIKE` wildcards (and the escape character) taken literally."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

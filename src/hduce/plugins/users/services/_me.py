@@ -2,13 +2,14 @@
 
 import uuid
 
+import msgspec
+
 from hduce.contracts.audit import AuditLog
 from hduce.contracts.auth import STAFF_ROLES, Accounts, DirectoryEntry, Role
 from hduce.core.errors import Forbidden, NotFound
-from hduce.core.registry import Registry
 from hduce.core.security import Principal
-from hduce.plugins.users.profiles import ProfileData, ProfileStore
 from hduce.plugins.users.schemas import PRACTITIONER_FIELDS, ProfileUpdate, UserRead
+from hduce.plugins.users.store import ProfileData, ProfileStore
 
 # Clinic staff look patients up (to book, admit, treat); only admins see every account.
 PATIENT_READERS = (Role.DOCTOR, Role.NURSE, Role.RECEPTIONIST)
@@ -16,32 +17,22 @@ PATIENT_READERS = (Role.DOCTOR, Role.NURSE, Role.RECEPTIONIST)
 
 def to_read(entry: DirectoryEntry, profile: ProfileData | None) -> UserRead:
     """The API view of an account and its profile (defaults when it has no profile yet)."""
-    data = profile or ProfileData()
     return UserRead(
         id=entry.id,
         email=entry.email,
         username=entry.username,
         roles=sorted(entry.roles),
         status=entry.status,
-        first_name=data.first_name,
-        last_name=data.last_name,
-        phone=data.phone,
-        date_of_birth=data.date_of_birth,
-        address=data.address,
-        emergency_contact_name=data.emergency_contact_name,
-        emergency_contact_phone=data.emergency_contact_phone,
-        specialty=data.specialty,
-        institution=data.institution,
-        licence_number=data.licence_number,
-        timezone=data.timezone,
+        **msgspec.structs.asdict(profile or ProfileData()),
     )
 
 
-class UsersService:
+class UserProfiles:
     """The caller's own profile, and profile reads checked against the caller's roles."""
 
-    def __init__(self, registry: Registry, profiles: ProfileStore) -> None:
-        self._registry = registry
+    def __init__(self, accounts: Accounts, audit: AuditLog, profiles: ProfileStore) -> None:
+        self._accounts = accounts
+        self._audit = audit
         self._profiles = profiles
 
     async def me(self, principal: Principal) -> UserRead:
@@ -50,7 +41,9 @@ class UsersService:
 
     async def update_me(self, principal: Principal, data: ProfileUpdate) -> UserRead:
         """Change the caller's profile; practitioner details are for staff accounts only."""
-        entry = await self._account(principal.id)
+        entry = await self._accounts.get_account(principal.id)
+        if entry is None:
+            raise NotFound("no such user")
         changes = data.changes()
         practitioner = sorted(set(changes) & set(PRACTITIONER_FIELDS))
         if practitioner and entry.roles.isdisjoint(STAFF_ROLES):
@@ -70,16 +63,10 @@ class UsersService:
         entry, profile = await self._user(user_id)
         if not principal.has_any_role(Role.ADMIN) and Role.PATIENT not in entry.roles:
             raise NotFound("no such user")
-        await self._registry.get(AuditLog).record(
+        await self._audit.record(
             "users.profile_read", actor_id=principal.id, subject_id=user_id, ip=ip
         )
         return to_read(entry, profile)
-
-    async def _account(self, user_id: uuid.UUID) -> DirectoryEntry:
-        entry = await self._registry.get(Accounts).get_account(user_id)
-        if entry is None:
-            raise NotFound("no such user")
-        return entry
 
     async def _user(self, user_id: uuid.UUID) -> tuple[DirectoryEntry, ProfileData | None]:
         found = await self._profiles.get_user(user_id)

@@ -10,11 +10,10 @@ from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from hduce.contracts.auth import AccountStatus, Role
 from hduce.core.http import PageOffset, client_ip, problems
-from hduce.core.security import principal_of, requires_roles
-from hduce.plugins.users.admin import UserAdminService
-from hduce.plugins.users.export import DataExporter, PersonalDataExport
-from hduce.plugins.users.schemas import ProfileUpdate, RolesUpdate, UserPage, UserRead
-from hduce.plugins.users.service import UsersService
+from hduce.core.schemas import Page
+from hduce.core.security import Principal, requires_roles
+from hduce.plugins.users.schemas import PersonalDataExport, ProfileUpdate, RolesUpdate, UserRead
+from hduce.plugins.users.services import UsersServices
 
 ADMIN_ONLY = [requires_roles(Role.ADMIN)]
 
@@ -27,32 +26,35 @@ class MeController(Controller):
 
     @get(responses=problems(404))
     async def get_me(
-        self, request: Request, users_service: NamedDependency[UsersService]
+        self, principal: NamedDependency[Principal], users: NamedDependency[UsersServices]
     ) -> UserRead:
         """The caller's account and profile."""
-        return await users_service.me(principal_of(request))
+        return await users.profiles.me(principal)
 
     @put(responses=problems(403, 404, 422))
     async def update_me(
         self,
-        request: Request,
+        principal: NamedDependency[Principal],
         data: JSONBody[ProfileUpdate],
-        users_service: NamedDependency[UsersService],
+        users: NamedDependency[UsersServices],
     ) -> UserRead:
         """Change the caller's profile; roles, status and e-mail are not profile fields."""
-        return await users_service.update_me(principal_of(request), data)
+        return await users.profiles.update_me(principal, data)
 
     @get("/export", responses=problems(404))
     async def export_me(
-        self, request: Request, users_exporter: NamedDependency[DataExporter]
+        self,
+        request: Request,
+        principal: NamedDependency[Principal],
+        users: NamedDependency[UsersServices],
     ) -> Response[PersonalDataExport]:
         """A copy of everything the clinic stores about the caller, as one JSON file.
 
         Account, profile, appointments, documents, messages, devices and readings, and who
         accessed their records; clinicians' notes are not part of it.
         """
-        principal = principal_of(request)
-        return _as_file(await users_exporter.export(principal, principal.id, ip=client_ip(request)))
+        export = await users.exporter.export(principal, principal.id, ip=client_ip(request))
+        return _as_file(export)
 
 
 class UserController(Controller):
@@ -65,16 +67,17 @@ class UserController(Controller):
     async def list_users(
         self,
         request: Request,
-        users_admin: NamedDependency[UserAdminService],
+        principal: NamedDependency[Principal],
+        users: NamedDependency[UsersServices],
         q: FromQuery[str | None] = None,
         role: FromQuery[Role | None] = None,
         status: FromQuery[AccountStatus | None] = None,
         limit: Annotated[int | None, QueryParameter(ge=1)] = None,
         offset: PageOffset = 0,
-    ) -> UserPage:
+    ) -> Page[UserRead]:
         """Search users by e-mail, username or name, filtered by role and status (admins)."""
-        return await users_admin.list_users(
-            principal_of(request),
+        return await users.admin.list_users(
+            principal,
             text=q,
             role=role,
             status=status,
@@ -87,21 +90,23 @@ class UserController(Controller):
     async def get_user(
         self,
         request: Request,
+        principal: NamedDependency[Principal],
         user_id: FromPath[uuid.UUID],
-        users_service: NamedDependency[UsersService],
+        users: NamedDependency[UsersServices],
     ) -> UserRead:
         """One user: any for admins, patients for clinic staff, oneself for others (else 404)."""
-        return await users_service.read_user(principal_of(request), user_id, ip=client_ip(request))
+        return await users.profiles.read_user(principal, user_id, ip=client_ip(request))
 
     @get("/{user_id:uuid}/export", guards=ADMIN_ONLY, responses=problems(403, 404))
     async def export_user(
         self,
         request: Request,
+        principal: NamedDependency[Principal],
         user_id: FromPath[uuid.UUID],
-        users_exporter: NamedDependency[DataExporter],
+        users: NamedDependency[UsersServices],
     ) -> Response[PersonalDataExport]:
         """The same copy for one user, for a request made at the desk (admins; audited)."""
-        export = await users_exporter.export(principal_of(request), user_id, ip=client_ip(request))
+        export = await users.exporter.export(principal, user_id, ip=client_ip(request))
         return _as_file(export)
 
     @post(
@@ -112,23 +117,23 @@ class UserController(Controller):
     )
     async def approve_user(
         self,
-        request: Request,
+        principal: NamedDependency[Principal],
         user_id: FromPath[uuid.UUID],
-        users_admin: NamedDependency[UserAdminService],
+        users: NamedDependency[UsersServices],
     ) -> UserRead:
         """Approve a pending staff account (admins)."""
-        return await users_admin.approve(principal_of(request), user_id)
+        return await users.admin.approve(principal, user_id)
 
     @put("/{user_id:uuid}/roles", guards=ADMIN_ONLY, responses=problems(403, 404, 409, 422))
     async def set_user_roles(
         self,
-        request: Request,
+        principal: NamedDependency[Principal],
         user_id: FromPath[uuid.UUID],
         data: JSONBody[RolesUpdate],
-        users_admin: NamedDependency[UserAdminService],
+        users: NamedDependency[UsersServices],
     ) -> UserRead:
         """Replace a user's roles; admins cannot drop their own admin role (admins)."""
-        return await users_admin.set_roles(principal_of(request), user_id, data.roles)
+        return await users.admin.set_roles(principal, user_id, data.roles)
 
     @post(
         "/{user_id:uuid}/deactivate",
@@ -138,12 +143,12 @@ class UserController(Controller):
     )
     async def deactivate_user(
         self,
-        request: Request,
+        principal: NamedDependency[Principal],
         user_id: FromPath[uuid.UUID],
-        users_admin: NamedDependency[UserAdminService],
+        users: NamedDependency[UsersServices],
     ) -> UserRead:
         """Block a user's logins and end their sessions; never one's own account (admins)."""
-        return await users_admin.deactivate(principal_of(request), user_id)
+        return await users.admin.deactivate(principal, user_id)
 
     @post(
         "/{user_id:uuid}/reactivate",
@@ -153,12 +158,12 @@ class UserController(Controller):
     )
     async def reactivate_user(
         self,
-        request: Request,
+        principal: NamedDependency[Principal],
         user_id: FromPath[uuid.UUID],
-        users_admin: NamedDependency[UserAdminService],
+        users: NamedDependency[UsersServices],
     ) -> UserRead:
         """Let a deactivated user log in again (admins)."""
-        return await users_admin.reactivate(principal_of(request), user_id)
+        return await users.admin.reactivate(principal, user_id)
 
     @post(
         "/{user_id:uuid}/force-password-reset",
@@ -168,12 +173,12 @@ class UserController(Controller):
     )
     async def force_password_reset(
         self,
-        request: Request,
+        principal: NamedDependency[Principal],
         user_id: FromPath[uuid.UUID],
-        users_admin: NamedDependency[UserAdminService],
+        users: NamedDependency[UsersServices],
     ) -> None:
         """End a user's sessions and require a new password by e-mail; never one's own (admins)."""
-        await users_admin.force_password_reset(principal_of(request), user_id)
+        await users.admin.force_password_reset(principal, user_id)
 
 
 def _as_file(export: PersonalDataExport) -> Response[PersonalDataExport]:

@@ -2,29 +2,21 @@
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
-
-import msgspec
 
 from hduce.contracts.audit import AuditLog
 from hduce.contracts.auth import Accounts, Role
 from hduce.core.errors import NotFound
 from hduce.core.registry import Registry
 from hduce.core.security import Principal
-
-
-class PersonalDataExport(msgspec.Struct, kw_only=True):
-    """Every enabled plugin's section of what it stores about one account."""
-
-    user_id: uuid.UUID
-    generated_at: datetime
-    sections: dict[str, Any]
+from hduce.plugins.users.schemas import PersonalDataExport
 
 
 class DataExporter:
     """Gathers the sections the plugins registered; the person themself, or an admin."""
 
-    def __init__(self, registry: Registry) -> None:
+    def __init__(self, accounts: Accounts, audit: AuditLog, registry: Registry) -> None:
+        self._accounts = accounts
+        self._audit = audit
         self._registry = registry
 
     async def export(
@@ -33,11 +25,12 @@ class DataExporter:
         """The whole export, audited as `users.data_exported` (others than admins: 404)."""
         if user_id != principal.id and not principal.has_any_role(Role.ADMIN):
             raise NotFound("no such user")
-        if await self._registry.get(Accounts).get_account(user_id) is None:
+        if await self._accounts.get_account(user_id) is None:
             raise NotFound("no such user")
+        # Read now, not in setup: plugins set up after this one add their sections too.
         sources = sorted(self._registry.personal_data_sources.items())
         sections = {name: await source(user_id) for name, source in sources}
-        await self._registry.get(AuditLog).record(
+        await self._audit.record(
             "users.data_exported",
             actor_id=principal.id,
             subject_id=user_id,

@@ -8,8 +8,9 @@ from litestar.params import FromQuery, QueryParameter
 
 from hduce.contracts.auth import Role
 from hduce.core.http import PageOffset, problems
-from hduce.plugins.users.practitioners import PractitionerDirectory
-from hduce.plugins.users.schemas import PractitionerPage
+from hduce.core.schemas import Page
+from hduce.plugins.users.schemas import PractitionerRead
+from hduce.plugins.users.services import UsersServices
 
 
 class PractitionerController(Controller):
@@ -21,18 +22,18 @@ class PractitionerController(Controller):
     @get(responses=problems(422))
     async def list_practitioners(
         self,
-        users_practitioners: NamedDependency[PractitionerDirectory],
+        users: NamedDependency[UsersServices],
         q: FromQuery[str | None] = None,
         specialty: FromQuery[str | None] = None,
         role: FromQuery[Role | None] = None,
         limit: Annotated[int | None, QueryParameter(ge=1)] = None,
         offset: PageOffset = 0,
-    ) -> PractitionerPage:
+    ) -> Page[PractitionerRead]:
         """Active doctors and nurses by name; `q` matches a name, `specialty` the specialty.
 
         Names, roles, specialty and institution only: no contact details. Their ids are the
         `practitioner_id`s of appointment types, availability and slots.
         """
-        return await users_practitioners.page(
+        return await users.practitioners.page(
             text=q, specialty=specialty, role=role, limit=limit, offset=offset
         )

@@ -4,21 +4,29 @@ import uuid
 
 from hduce.contracts.audit import AuditLog
 from hduce.contracts.auth import AccountAdmin, Accounts, DirectoryEntry, Role
-from hduce.core.registry import Registry
+from hduce.core.schemas import Page
 from hduce.core.security import Principal
-from hduce.plugins.users.errors import InvalidQuery, OwnAccountProtected
-from hduce.plugins.users.profiles import ProfileStore
-from hduce.plugins.users.schemas import UserPage, UserRead
-from hduce.plugins.users.service import to_read
-
-DEFAULT_PAGE_SIZE = 50
+from hduce.plugins.users.errors import OwnAccountProtected
+from hduce.plugins.users.schemas import UserRead
+from hduce.plugins.users.services._me import to_read
+from hduce.plugins.users.services._paging import page_limit
+from hduce.plugins.users.store import ProfileStore
 
 
 class UserAdminService:
     """Account administration delegated to the auth plugin's `AccountAdmin`, with profiles."""
 
-    def __init__(self, registry: Registry, profiles: ProfileStore, max_page_size: int) -> None:
-        self._registry = registry
+    def __init__(
+        self,
+        admin: AccountAdmin,
+        accounts: Accounts,
+        audit: AuditLog,
+        profiles: ProfileStore,
+        max_page_size: int,
+    ) -> None:
+        self._admin = admin
+        self._accounts = accounts
+        self._audit = audit
         self._profiles = profiles
         self._max_page_size = max_page_size
 
@@ -32,13 +40,11 @@ class UserAdminService:
         limit: int | None,
         offset: int,
         ip: str | None = None,
-    ) -> UserPage:
+    ) -> Page[UserRead]:
         """Users matching `text` in e-mail, username or name, then the name-only matches."""
-        limit = limit or min(DEFAULT_PAGE_SIZE, self._max_page_size)
-        if limit > self._max_page_size:
-            raise InvalidQuery(f"limit: at most {self._max_page_size}")
+        limit = page_limit(limit, self._max_page_size)
         text = (text or "").strip() or None
-        entries, total = await self._registry.get(AccountAdmin).search_accounts(
+        entries, total = await self._admin.search_accounts(
             text=text, role=role, status=status, limit=limit, offset=offset
         )
         entries = list(entries)
@@ -48,7 +54,7 @@ class UserAdminService:
             entries += by_name[start : start + limit - len(entries)]
             total += len(by_name)
         profiles = await self._profiles.get_many(entry.id for entry in entries)
-        await self._registry.get(AuditLog).record(
+        await self._audit.record(
             "users.listed",
             actor_id=admin.id,
             ip=ip,
@@ -62,37 +68,34 @@ class UserAdminService:
             },
         )
         items = [to_read(entry, profiles.get(entry.id)) for entry in entries]
-        return UserPage(items=items, total=total, limit=limit, offset=offset)
+        return Page(items=items, total=total, limit=limit, offset=offset)
 
     async def approve(self, admin: Principal, user_id: uuid.UUID) -> UserRead:
         """Activate a pending staff account."""
-        return await self._read(await self._accounts().approve(user_id, by=admin.id))
+        return await self._read(await self._admin.approve(user_id, by=admin.id))
 
     async def set_roles(self, admin: Principal, user_id: uuid.UUID, roles: list[Role]) -> UserRead:
         """Replace an account's roles; an admin keeps their own admin role."""
         if user_id == admin.id and Role.ADMIN not in roles:
             raise OwnAccountProtected("you cannot remove your own admin role")
-        entry = await self._accounts().set_roles(user_id, frozenset(roles), by=admin.id)
+        entry = await self._admin.set_roles(user_id, frozenset(roles), by=admin.id)
         return await self._read(entry)
 
     async def deactivate(self, admin: Principal, user_id: uuid.UUID) -> UserRead:
         """Block an account's logins and end its sessions (never one's own)."""
         if user_id == admin.id:
             raise OwnAccountProtected("you cannot deactivate your own account")
-        return await self._read(await self._accounts().deactivate(user_id, by=admin.id))
+        return await self._read(await self._admin.deactivate(user_id, by=admin.id))
 
     async def reactivate(self, admin: Principal, user_id: uuid.UUID) -> UserRead:
         """Allow a deactivated account to log in again."""
-        return await self._read(await self._accounts().reactivate(user_id, by=admin.id))
+        return await self._read(await self._admin.reactivate(user_id, by=admin.id))
 
     async def force_password_reset(self, admin: Principal, user_id: uuid.UUID) -> None:
         """End an account's sessions and make it choose a new password (never one's own)."""
         if user_id == admin.id:
             raise OwnAccountProtected("you cannot force a password reset on your own account")
-        await self._accounts().force_password_reset(user_id, by=admin.id)
-
-    def _accounts(self) -> AccountAdmin:
-        return self._registry.get(AccountAdmin)
+        await self._admin.force_password_reset(user_id, by=admin.id)
 
     async def _read(self, entry: DirectoryEntry) -> UserRead:
         return to_read(entry, await self._profiles.get(entry.id))
@@ -102,11 +105,10 @@ class UserAdminService:
     ) -> list[DirectoryEntry]:
         # Accounts already found through their e-mail or username are left out, so the
         # combined listing counts every user once.
-        accounts = self._registry.get(Accounts)
         needle = text.lower()
         matches = []
         for account_id in await self._profiles.search_names(text):
-            entry = await accounts.get_account(account_id)
+            entry = await self._accounts.get_account(account_id)
             if entry is None or needle in entry.email.lower():
                 continue
             if needle in entry.username.lower():

@@ -6,8 +6,7 @@ import msgspec
 
 from hduce.contracts.auth import Accounts, DirectoryEntry
 from hduce.contracts.users import ContactDetails
-from hduce.core.registry import Registry
-from hduce.plugins.users.profiles import ProfileData, ProfileStore
+from hduce.plugins.users.store import ProfileData, ProfileStore
 
 
 def with_profile(entry: DirectoryEntry, profile: ProfileData | None) -> DirectoryEntry:
@@ -26,8 +25,8 @@ def with_profile(entry: DirectoryEntry, profile: ProfileData | None) -> Director
 class Directory:
     """Lookups other plugins make about users."""
 
-    def __init__(self, registry: Registry, profiles: ProfileStore) -> None:
-        self._registry = registry
+    def __init__(self, accounts: Accounts, profiles: ProfileStore) -> None:
+        self._accounts = accounts
         self._profiles = profiles
 
     async def get(self, user_id: uuid.UUID) -> DirectoryEntry | None:
@@ -37,7 +36,7 @@ class Directory:
 
     async def find_by_email(self, email: str) -> DirectoryEntry | None:
         """A user by e-mail (case-insensitive), or None."""
-        entry = await self._registry.get(Accounts).find_account(email)
+        entry = await self._accounts.find_account(email)
         if entry is None or entry.email.casefold() != email.strip().casefold():
             return None
         return with_profile(entry, await self._profiles.get(entry.id))

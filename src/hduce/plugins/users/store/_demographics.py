@@ -8,7 +8,8 @@ import msgspec
 
 from hduce.contracts.auth import ACCOUNT_DIRECTORY, AccountStatus
 from hduce.contracts.users import Demographics, PeopleQuery
-from hduce.core.db import HduceEngine
+from hduce.core.db import Database
+from hduce.plugins.users.store._profiles import escape_like
 
 _SELECT = (
     "SELECT a.id, a.email, a.roles, a.status, p.first_name, p.last_name, p.phone, "
@@ -33,7 +34,7 @@ _SEARCH = (
 class DemographicsStore:
     """Reads people for read models (search); one query per call."""
 
-    def __init__(self, db: HduceEngine) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
     async def demographics(self, ids: Sequence[uuid.UUID]) -> list[Demographics]:
@@ -67,7 +68,7 @@ class DemographicsStore:
 
 def _prefix(text: str) -> str:
     """An `ILIKE` pattern matching what starts with `text`, its wildcards taken literally."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return escape_like(text) + "%"
 
 
 def _to_demographics(row: Mapping[str, Any]) -> Demographics:
