@@ -9,7 +9,8 @@ from hduce.contracts.audit import AuditEntry
 from hduce.contracts.auth import Role
 from hduce.core.errors import Forbidden
 from hduce.core.security import Principal
-from hduce.plugins.audit.service import AuditFilter, AuditService
+from hduce.plugins.audit.schemas import AuditFilter
+from hduce.plugins.audit.services._log import AuditService
 
 
 class Trail:

@@ -4,17 +4,16 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 
 from hduce.contracts.auth import Role
 from hduce.core.http import PageOffset, client_ip
-from hduce.core.security import principal_of, requires_roles
-from hduce.plugins.audit.chain import ChainReport
-from hduce.plugins.audit.schemas import AuditEventPage, AuditEventRead
-from hduce.plugins.audit.service import AuditFilter, AuditService
+from hduce.core.schemas import Page
+from hduce.core.security import Principal, requires_roles
+from hduce.plugins.audit.schemas import AuditEventRead, AuditFilter
+from hduce.plugins.audit.services import AuditService, ChainReport
 
 MAX_PAGE = 500
 
@@ -30,7 +29,8 @@ class AuditController(Controller):
     async def list_audit_events(
         self,
         request: Request[Any, Any, Any],
-        audit_service: NamedDependency[AuditService],
+        principal: NamedDependency[Principal],
+        audit: NamedDependency[AuditService],
         action: FromQuery[str | None] = None,
         actor_id: FromQuery[uuid.UUID | None] = None,
         subject_id: FromQuery[uuid.UUID | None] = None,
@@ -38,7 +38,7 @@ class AuditController(Controller):
         occurred_to: Annotated[datetime | None, QueryParameter(name="to")] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 50,
         offset: PageOffset = 0,
-    ) -> AuditEventPage:
+    ) -> Page[AuditEventRead]:
         """Audit events, newest first, filtered by action, actor, subject and time [from, to)."""
         where = AuditFilter(
             action=action,
@@ -47,25 +47,21 @@ class AuditController(Controller):
             occurred_from=_aware(occurred_from),
             occurred_to=_aware(occurred_to),
         )
-        rows, total = await audit_service.read(
-            where,
-            limit=limit,
-            offset=offset,
-            reader_id=principal_of(request).id,
-            ip=client_ip(request),
+        rows, total = await audit.read(
+            where, limit=limit, offset=offset, reader_id=principal.id, ip=client_ip(request)
         )
-        items = msgspec.convert(rows, list[AuditEventRead], from_attributes=True)
-        return AuditEventPage(items=items, total=total, limit=limit, offset=offset)
+        items = [AuditEventRead.from_row(row) for row in rows]
+        return Page(items=items, total=total, limit=limit, offset=offset)
 
     @get("/verify")
     async def verify_audit_chain(
-        self, request: Request[Any, Any, Any], audit_service: NamedDependency[AuditService]
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        audit: NamedDependency[AuditService],
     ) -> ChainReport:
         """Walk the whole hash chain and report the first broken link, if any."""
-        return await audit_service.verify(
-            reader_id=principal_of(request).id,
-            ip=client_ip(request),
-        )
+        return await audit.verify(reader_id=principal.id, ip=client_ip(request))
 
 
 def _aware(moment: datetime | None) -> datetime | None:
