@@ -24,7 +24,6 @@ NOT_YET_MOVED: frozenset[str] = frozenset(
         "devices",
         "documents",
         "fhir",
-        "metrics",
         "notifications",
         "search",
         "webhooks",

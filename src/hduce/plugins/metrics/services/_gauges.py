@@ -3,10 +3,10 @@
 import time
 from typing import Any
 
-import asyncpg
 from prometheus_client import Counter, Gauge, Histogram
 from taskiq import TaskiqMessage, TaskiqMiddleware, TaskiqResult
 
+from hduce.core.db import PoolStatus
 from hduce.core.outbox import OutboxBacklog
 
 POOL_CONNECTIONS = Gauge("hduce_db_pool_connections", "Database pool connections", ["state"])
@@ -19,12 +19,11 @@ TASKS = Counter("hduce_tasks", "Tasks executed in this process", ["task", "outco
 TASK_SECONDS = Histogram("hduce_task_duration_seconds", "Task execution time", ["task"])
 
 
-def record_pool(pool: asyncpg.Pool) -> None:
+def record_pool(pool: PoolStatus) -> None:
     """Set the pool gauges."""
-    size, idle = pool.get_size(), pool.get_idle_size()
-    POOL_CONNECTIONS.labels("in_use").set(size - idle)
-    POOL_CONNECTIONS.labels("idle").set(idle)
-    POOL_CONNECTIONS.labels("max").set(pool.get_max_size())
+    POOL_CONNECTIONS.labels("in_use").set(pool.size - pool.idle)
+    POOL_CONNECTIONS.labels("idle").set(pool.idle)
+    POOL_CONNECTIONS.labels("max").set(pool.max)
 
 
 def record_backlog(backlog: OutboxBacklog) -> None:

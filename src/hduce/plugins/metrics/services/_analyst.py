@@ -2,27 +2,11 @@
 
 import asyncio
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
-import msgspec
-
-from hduce.core.errors import HduceError
 from hduce.core.registry import Registry
 from hduce.plugins.metrics.config import MetricsConfig
-
-
-class InvalidPeriod(HduceError):
-    """The period is reversed, has no UTC offset or is longer than allowed."""
-
-    status_code, slug, title = 422, "invalid-period", "Invalid period"
-
-
-class ClinicAnalytics(msgspec.Struct, frozen=True, kw_only=True):
-    """Figures for `[start, end)`, one section per plugin that keeps any (e.g. `appointments`)."""
-
-    start: datetime
-    end: datetime
-    sections: dict[str, Any]
+from hduce.plugins.metrics.errors import InvalidPeriod
+from hduce.plugins.metrics.schemas import ClinicAnalytics
 
 
 class ClinicAnalyst:
@@ -52,6 +36,7 @@ class ClinicAnalyst:
     async def analyse(self, start: str | None, end: str | None) -> ClinicAnalytics:
         """Every source's figures for the period, computed concurrently."""
         first, last = self.period(start, end)
+        # Read now, not in setup: every plugin set up after this one adds its source too.
         sources = self._registry.analytics_sources
         figures = await asyncio.gather(*(source(first, last) for source in sources.values()))
         sections = dict(zip(sources, figures, strict=True))

@@ -6,32 +6,22 @@ from collections.abc import Awaitable, Callable
 
 import msgspec
 
-from hduce.core.context import AppContext
 from hduce.core.heartbeat import MISSED_BEATS, live_workers
-from hduce.core.outbox import outbox_backlog
+from hduce.core.plugin_env import PluginEnv
 from hduce.core.registry import HealthStatus
 from hduce.plugins.metrics.config import MetricsConfig
-from hduce.plugins.metrics.gauges import record_backlog, record_pool, record_task_lag
-
-
-class HealthReport(msgspec.Struct, frozen=True):
-    """The body of `/health/detailed`."""
-
-    status: str
-    checks: dict[str, HealthStatus]
-
-    @property
-    def ok(self) -> bool:
-        """Whether every check passed."""
-        return all(check.ok for check in self.checks.values())
+from hduce.plugins.metrics.schemas import HealthReport
+from hduce.plugins.metrics.services._gauges import record_backlog, record_pool, record_task_lag
+from hduce.plugins.metrics.store import HealthStore
 
 
 class HealthProbe:
     """Runs the checks concurrently, each bounded by a timeout; one run serves `health_cache`."""
 
-    def __init__(self, context: AppContext, config: MetricsConfig) -> None:
-        self._context = context
-        self._config = config
+    def __init__(self, env: PluginEnv[MetricsConfig], store: HealthStore) -> None:
+        self._env = env
+        self._config = env.config
+        self._store = store
         self._lock = asyncio.Lock()
         self._last: tuple[float, HealthReport] | None = None
 
@@ -56,7 +46,8 @@ class HealthProbe:
             "tasks": self.tasks,
             "background": self.background,
             "workers": self.workers,
-            **self._context.registry.health_checks,
+            # Read at each run, not in setup: plugins set up after this one add checks too.
+            **self._env.registry.health_checks,
         }
         results = await asyncio.gather(*(self._bounded(check) for check in checks.values()))
         named = dict(zip(checks, results, strict=True))
@@ -65,23 +56,23 @@ class HealthProbe:
 
     async def database(self) -> HealthStatus:
         """The database answers a query; reports pool usage."""
-        pool = self._context.db.shared_pool
         started = time.perf_counter()
-        await pool.fetchval("SELECT 1")
+        await self._store.round_trip()
+        pool = self._store.pool_status()
         record_pool(pool)
         return HealthStatus(
             ok=True,
             detail={
                 "latency_ms": round((time.perf_counter() - started) * 1000, 2),
-                "pool_size": pool.get_size(),
-                "pool_idle": pool.get_idle_size(),
-                "pool_max": pool.get_max_size(),
+                "pool_size": pool.size,
+                "pool_idle": pool.idle,
+                "pool_max": pool.max,
             },
         )
 
     async def nats(self) -> HealthStatus:
         """NATS is connected and JetStream answers."""
-        broker = self._context.broker
+        broker = self._env.tasks
         if not broker.client.is_connected:
             return HealthStatus(ok=False, detail={"error": "not connected"})
         info = await broker.js.account_info()
@@ -89,7 +80,7 @@ class HealthProbe:
 
     async def outbox(self) -> HealthStatus:
         """Due events are being dispatched; reports backlog and the oldest one's age."""
-        backlog = await outbox_backlog(self._context.db.shared_pool)
+        backlog = await self._store.outbox_backlog()
         record_backlog(backlog)
         return HealthStatus(
             ok=backlog.oldest_age_seconds <= float(self._config.max_outbox_age),
@@ -98,22 +89,22 @@ class HealthProbe:
 
     async def tasks(self) -> HealthStatus:
         """The durable task consumer's lag (waiting + unacknowledged messages)."""
-        self._context.broker.ensure_connected()  # fail at once rather than at the check timeout
-        lag = await self._context.broker.consumer_lag()
+        self._env.tasks.ensure_connected()  # fail at once rather than at the check timeout
+        lag = await self._env.tasks.consumer_lag()
         record_task_lag(lag)
         return HealthStatus(ok=lag <= self._config.max_task_lag, detail={"consumer_lag": lag})
 
     async def background(self) -> HealthStatus:
         """Every supervised background task of this process runs and makes progress."""
-        report = self._context.supervisor.report()
+        report = self._env.supervisor.report()
         ok = all(task["problem"] is None for task in report.values())
         return HealthStatus(ok=ok, detail=report)
 
     async def workers(self) -> HealthStatus:
         """At least one process consumes tasks: it reported itself alive recently."""
-        self._context.broker.ensure_connected()
-        stale_after = MISSED_BEATS * float(self._context.settings.worker.heartbeat_interval)
-        live = await live_workers(self._context.broker, stale_after)
+        self._env.tasks.ensure_connected()
+        stale_after = MISSED_BEATS * float(self._env.settings.worker.heartbeat_interval)
+        live = await live_workers(self._env.tasks, stale_after)
         now = time.time()
         detail = [
             {
