@@ -169,6 +169,8 @@ class DocumentShelf(Protocol):
         created_before: datetime | None,
         limit: int,
         offset: int,
+        updated_from: datetime | None = None,
+        updated_before: datetime | None = None,
     ) -> tuple[list[DocumentView], int]:
         """Live documents newest first (patients: their own); and the total. 403 for others."""
 

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
-from hduce.contracts.appointments import AppointmentDesk, AppointmentReader
+from hduce.contracts.appointments import AppointmentDesk, AppointmentReader, SlotBoard
 from hduce.core.context import AppContext
 from hduce.core.personal_data import RowQueries
 from hduce.core.plugin import HducePlugin
@@ -17,6 +17,7 @@ from hduce.plugins.appointments.followups import HoldExpired, NoShowDue, Reminde
 from hduce.plugins.appointments.personal_data import APPOINTMENT_DATA
 from hduce.plugins.appointments.routes import CONTROLLERS
 from hduce.plugins.appointments.services import AppointmentServices
+from hduce.plugins.appointments.slot_board import AppointmentSlotBoard
 from hduce.plugins.appointments.summaries import AppointmentSummaries
 
 
@@ -33,13 +34,14 @@ class AppointmentsPlugin(HducePlugin):
     config_type = AppointmentsConfig
 
     def setup(self, context: AppContext) -> None:
-        """Build services, provide the reader and desk contracts, subscribe tasks, add analytics."""
+        """Build services, provide the contracts, subscribe tasks, add analytics."""
         super().setup(context)
         assert isinstance(self.config, AppointmentsConfig)
         env = Env(context, self.config)
         self.services = AppointmentServices.build(env)
         context.registry.provide(AppointmentReader, AppointmentSummaries(context.db))
         context.registry.provide(AppointmentDesk, BookingDesk(self.services))
+        context.registry.provide(SlotBoard, AppointmentSlotBoard(env, self.services))
         analytics = AppointmentAnalytics(env, self.services.schedules)
         context.registry.add_analytics_source("appointments", analytics.figures)
         appointment_data = RowQueries(context.db, APPOINTMENT_DATA)

@@ -94,6 +94,8 @@ class AppointmentQueries:
         limit: int | None,
         offset: int,
         statuses: Collection[AppointmentStatus] | None = None,
+        updated_from: datetime | None = None,
+        updated_before: datetime | None = None,
     ) -> AppointmentPage:
         """Appointments overlapping `[start, end)` that match the filters, by start time."""
         if any(value is not None and value.tzinfo is None for value in (start, end)):
@@ -117,6 +119,8 @@ class AppointmentQueries:
             ("a.status = ANY(?)", None if statuses is None else list(statuses)),
             ("a.ends_at > ?", start),
             ("a.starts_at < ?", end),
+            ("a.updated_at >= ?", updated_from),
+            ("a.updated_at < ?", updated_before),
         ):
             if value is not None:
                 where(condition, value)

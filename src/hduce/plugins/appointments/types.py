@@ -20,7 +20,7 @@ from hduce.plugins.appointments.schemas_setup import (
 
 SELECT_TYPES = """
 SELECT t.id, t.name, t.duration_minutes, t.buffer_before_minutes, t.buffer_after_minutes, t.mode,
-       t.active,
+       t.active, t.updated_at,
        coalesce(array_agg(o.practitioner ORDER BY o.practitioner)
                 FILTER (WHERE o.practitioner IS NOT NULL), '{}') AS practitioner_ids
 FROM appointment_type t LEFT JOIN appointment_type_practitioner o ON o.appointment_type = t.id

@@ -13,7 +13,7 @@ from hduce.plugins.users.store._profiles import escape_like
 
 _SELECT = (
     "SELECT a.id, a.email, a.roles, a.status, p.first_name, p.last_name, p.phone, "
-    f"p.date_of_birth, p.address, p.updated_at FROM {ACCOUNT_DIRECTORY} a "
+    f"p.date_of_birth, p.address, p.specialty, p.updated_at FROM {ACCOUNT_DIRECTORY} a "
     "LEFT JOIN profile p ON p.account = a.id"
 )
 _BY_IDS = f"{_SELECT} WHERE a.id = ANY($1::uuid[])"
@@ -27,7 +27,9 @@ _SEARCH = (
     "AND ($5::text IS NULL OR lower(x.email) = lower($5)) "
     "AND ($6::date IS NULL OR x.date_of_birth >= $6) "
     "AND ($7::date IS NULL OR x.date_of_birth < $7) "
-    "ORDER BY lower(x.last_name), lower(x.first_name), x.id LIMIT $8 OFFSET $9"
+    "AND ($8::timestamptz IS NULL OR x.updated_at >= $8) "
+    "AND ($9::timestamptz IS NULL OR x.updated_at < $9) "
+    "ORDER BY lower(x.last_name), lower(x.first_name), x.id LIMIT $10 OFFSET $11"
 )
 
 
@@ -56,6 +58,8 @@ class DemographicsStore:
             query.email,
             query.born_from,
             query.born_before,
+            query.updated_from,
+            query.updated_before,
             query.limit,
             query.offset,
         )
@@ -82,5 +86,6 @@ def _to_demographics(row: Mapping[str, Any]) -> Demographics:
         phone=row["phone"],
         date_of_birth=row["date_of_birth"],
         address=row["address"],
+        specialty=row["specialty"],
         updated_at=row["updated_at"],
     )
