@@ -7,6 +7,7 @@ lines; and the ConText of each medication and diagnosis (`negated`, `historical`
 """
 
 import bisect
+import gc
 import re
 
 from hduce.plugins.documents.entities._allergies import NONE_KNOWN, allergies
@@ -35,11 +36,17 @@ class _Pages:
 
 
 def load(date_order: str = "dmy") -> None:
-    """Build the dictionaries and rules now (once per process) rather than at the first text."""
+    """Build the dictionaries and rules now (once per process) rather than at the first text.
+
+    What they hold is then frozen out of the garbage collector's sight: it lives as long as the
+    process, and each full collection would otherwise walk it again.
+    """
     drugs()
     diagnoses()
     rules(date_order)
     extract_entities("", date_order=date_order)
+    gc.collect()
+    gc.freeze()
 
 
 def extract_entities(text: str, *, date_order: str = "dmy") -> list[Entity]:
@@ -51,7 +58,7 @@ def extract_entities(text: str, *, date_order: str = "dmy") -> list[Entity]:
         *find_diagnoses(text, folded, page),
         *find_measures(text, folded, page, date_order),
     ]
-    for start, end, item in allergies(text):
+    for start, end, item in allergies(text) if "allerg" in folded else ():
         value = "none known" if NONE_KNOWN.match(item) else item.split("(")[0].strip().lower()
         found.append(
             Entity(

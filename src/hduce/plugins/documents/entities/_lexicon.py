@@ -1,13 +1,11 @@
 """Whole-word, case-insensitive lookup of many names at once: Aho-Corasick over folded text."""
 
+import re
 from collections.abc import Iterator, Mapping
 
 import ahocorasick
 
-_SEPARATORS = "".join(chr(c) for c in range(128) if not chr(c).isalnum()) + (
-    "\u00a0\u2010\u2011\u2012\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u00b7\u2026"
-)
-_FOLD = str.maketrans(_SEPARATORS, " " * len(_SEPARATORS))
+_SEPARATOR = re.compile(r"[\W_]")
 _LENGTH_BITS = 7
 MAX_NAME = (1 << _LENGTH_BITS) - 3
 """Longest folded name a lexicon holds (its length is packed with its value)."""
@@ -21,7 +19,7 @@ def fold(text: str) -> str:
     lowered = text.lower()
     if len(lowered) != len(text):  # a few capitals lower-case to two characters (İ)
         lowered = "".join(character.lower()[0] for character in text)
-    return f" {lowered.translate(_FOLD)} "
+    return f" {_SEPARATOR.sub(' ', lowered)} "
 
 
 def fold_name(name: str) -> str:
