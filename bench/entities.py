@@ -18,11 +18,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests package
 
-from documents import make_pdf  # noqa: E402
+from tests.plugins.documents.labelled import CONTEXTS, labelled, score
 
-from hduce.plugins.documents.entities import extract_entities, load  # noqa: E402
-from hduce.plugins.documents.extraction import ExtractionOptions, _pdf_pages  # noqa: E402
-from tests.plugins.documents.labelled import CONTEXTS, labelled, score  # noqa: E402
+from documents import make_pdf
+from hduce.plugins.documents.entities import extract_entities, load
+from hduce.plugins.documents.extraction import ExtractionOptions, _pdf_pages
 
 MB = 1024 * 1024
 

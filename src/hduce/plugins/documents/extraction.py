@@ -111,8 +111,7 @@ def extract_file(path: str, content_type: str, options: ExtractionOptions) -> di
 
 
 def preload() -> None:
-    """Import the decoders and build the entity dictionaries up front: a job's timeout counts
-    extraction only."""
+    """Load decoders and entity dictionaries up front, so a job's timeout counts extraction only."""
     import pypdfium2  # noqa: F401
     from PIL import ImageSequence, PngImagePlugin, TiffImagePlugin  # noqa: F401
 
