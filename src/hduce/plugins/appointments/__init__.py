@@ -11,13 +11,13 @@ from hduce.core.personal_data import RowQueries
 from hduce.core.plugin import HducePlugin
 from hduce.plugins.appointments.analytics import AppointmentAnalytics
 from hduce.plugins.appointments.config import AppointmentsConfig
-from hduce.plugins.appointments.desk import BookingDesk
 from hduce.plugins.appointments.env import Env
-from hduce.plugins.appointments.followups import HoldExpired, NoShowDue, ReminderDue
 from hduce.plugins.appointments.personal_data import APPOINTMENT_DATA
 from hduce.plugins.appointments.routes import CONTROLLERS
 from hduce.plugins.appointments.services import AppointmentServices
-from hduce.plugins.appointments.summaries import AppointmentSummaries
+from hduce.plugins.appointments.services._desk import BookingDesk
+from hduce.plugins.appointments.services._followups import HoldExpired, NoShowDue, ReminderDue
+from hduce.plugins.appointments.services._summaries import AppointmentSummaries
 
 
 class AppointmentsPlugin(HducePlugin):

@@ -7,7 +7,7 @@ import msgspec
 
 from hduce.core.analytics import ratio
 from hduce.plugins.appointments.env import Env
-from hduce.plugins.appointments.schedules import Schedules
+from hduce.plugins.appointments.services._schedules import Schedules
 
 # Appointments starting in the period; `held` ones are waitlist offers, not bookings yet.
 BY_STATUS = """

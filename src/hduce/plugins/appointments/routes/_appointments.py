@@ -13,9 +13,6 @@ from hduce.contracts.appointments import AppointmentStatus
 from hduce.core.errors import NotFound
 from hduce.core.http import PageOffset, answer_example, body_example, problems
 from hduce.core.security import EXCLUDE_OPT_KEY, principal_of, requires_roles
-from hduce.plugins.appointments.access import BOOKERS, CLINICIANS
-from hduce.plugins.appointments.ical import CALENDAR_MEDIA_TYPE
-from hduce.plugins.appointments.queries import to_read
 from hduce.plugins.appointments.routes._examples import BOOK_BODY, BOOKED
 from hduce.plugins.appointments.schemas import (
     AppointmentCreate,
@@ -29,6 +26,9 @@ from hduce.plugins.appointments.schemas import (
     SlotList,
 )
 from hduce.plugins.appointments.services import AppointmentServices
+from hduce.plugins.appointments.services._access import BOOKERS, CLINICIANS
+from hduce.plugins.appointments.services._ical import CALENDAR_MEDIA_TYPE
+from hduce.plugins.appointments.services._queries import to_read
 
 STAFF = [requires_roles(*BOOKERS)]
 CLINICAL = [requires_roles(*CLINICIANS)]

@@ -9,10 +9,10 @@ from litestar.params import FromPath, JSONBody
 from hduce.core.http import problems
 from hduce.core.logging import SECRET_PATH_OPT_KEY
 from hduce.core.security import EXCLUDE_OPT_KEY, principal_of, requires_roles
-from hduce.plugins.appointments.access import CLINICIANS
-from hduce.plugins.appointments.ical import CALENDAR_MEDIA_TYPE
 from hduce.plugins.appointments.schemas import FeedCreate, FeedRead
 from hduce.plugins.appointments.services import AppointmentServices
+from hduce.plugins.appointments.services._access import CLINICIANS
+from hduce.plugins.appointments.services._ical import CALENDAR_MEDIA_TYPE
 
 CLINICAL = [requires_roles(*CLINICIANS)]
 

@@ -9,8 +9,7 @@ from litestar.params import FromPath, JSONBody
 from hduce.contracts.auth import Role
 from hduce.core.http import problems
 from hduce.core.security import principal_of, requires_roles
-from hduce.plugins.appointments.access import is_staff
-from hduce.plugins.appointments.schemas_setup import (
+from hduce.plugins.appointments.schemas import (
     AppointmentTypeCreate,
     AppointmentTypeRead,
     AppointmentTypeUpdate,
@@ -20,6 +19,7 @@ from hduce.plugins.appointments.schemas_setup import (
     ExceptionRead,
 )
 from hduce.plugins.appointments.services import AppointmentServices
+from hduce.plugins.appointments.services._access import is_staff
 
 ADMIN_ONLY = [requires_roles(Role.ADMIN)]
 

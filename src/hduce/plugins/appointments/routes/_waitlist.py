@@ -9,9 +9,9 @@ from litestar.status_codes import HTTP_200_OK
 
 from hduce.core.http import problems
 from hduce.core.security import principal_of
-from hduce.plugins.appointments.queries import to_read
 from hduce.plugins.appointments.schemas import AppointmentRead, WaitlistCreate, WaitlistRead
 from hduce.plugins.appointments.services import AppointmentServices
+from hduce.plugins.appointments.services._queries import to_read
 
 
 class WaitlistController(Controller):

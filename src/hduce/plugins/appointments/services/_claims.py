@@ -15,7 +15,7 @@ from asyncpg.exceptions import DeadlockDetectedError, SerializationError
 
 from hduce.plugins.appointments.env import Env
 from hduce.plugins.appointments.errors import CalendarBusy
-from hduce.plugins.appointments.store import claiming_slot, lock_keys
+from hduce.plugins.appointments.store._appointments import claiming_slot, lock_keys
 
 T = TypeVar("T")
 

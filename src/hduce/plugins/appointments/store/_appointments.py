@@ -12,7 +12,7 @@ from asyncpg.exceptions import ExclusionViolationError
 
 from hduce.contracts.appointments import AppointmentStatus as Status
 from hduce.plugins.appointments.errors import PatientBusy, SlotUnavailable
-from hduce.plugins.appointments.types import TypeRow
+from hduce.plugins.appointments.services._types import TypeRow
 
 PRACTITIONER_OVERLAP = "appointment_practitioner_no_overlap"
 PATIENT_OVERLAP = "appointment_patient_no_overlap"

@@ -7,7 +7,7 @@ import asyncpg
 from hduce.contracts.auth import CLINICAL_ROLES, STAFF_ROLES, Role
 from hduce.core.errors import Forbidden, NotFound
 from hduce.core.security import Principal
-from hduce.plugins.appointments.store import AppointmentRow, fetch_one
+from hduce.plugins.appointments.store._appointments import AppointmentRow, fetch_one
 
 # Front desk and admins run the whole clinic's calendar.
 FRONT_DESK = (Role.ADMIN, Role.RECEPTIONIST)

@@ -9,14 +9,14 @@ from asyncpg.exceptions import UniqueViolationError
 from hduce.contracts.appointments import AppointmentTypeRenamed
 from hduce.contracts.auth import CLINICAL_ROLES, Accounts
 from hduce.core.errors import Conflict, NotFound
-from hduce.plugins.appointments.availability import SlotSpec
 from hduce.plugins.appointments.env import Env
 from hduce.plugins.appointments.errors import InvalidRequest
-from hduce.plugins.appointments.schemas_setup import (
+from hduce.plugins.appointments.schemas import (
     AppointmentTypeCreate,
     AppointmentTypeRead,
     AppointmentTypeUpdate,
 )
+from hduce.plugins.appointments.services._availability import SlotSpec
 
 SELECT_TYPES = """
 SELECT t.id, t.name, t.duration_minutes, t.buffer_before_minutes, t.buffer_after_minutes, t.mode,

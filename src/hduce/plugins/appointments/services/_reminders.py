@@ -6,8 +6,13 @@ from hduce.contracts.appointments import AppointmentNoShow
 from hduce.contracts.appointments import AppointmentStatus as Status
 from hduce.core.events import EventMeta
 from hduce.plugins.appointments.env import Env
-from hduce.plugins.appointments.followups import FollowUps, NoShowDue, ReminderDue, fact
-from hduce.plugins.appointments.store import UPCOMING, AppointmentRow, consume_event, set_status
+from hduce.plugins.appointments.services._followups import FollowUps, NoShowDue, ReminderDue, fact
+from hduce.plugins.appointments.store._appointments import (
+    UPCOMING,
+    AppointmentRow,
+    consume_event,
+    set_status,
+)
 
 
 class Reminders:

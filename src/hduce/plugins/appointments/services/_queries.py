@@ -8,13 +8,13 @@ import msgspec
 
 from hduce.contracts.appointments import AppointmentStatus
 from hduce.core.security import Principal
-from hduce.plugins.appointments.access import CLINICIANS, ensure_visible, sees_all
 from hduce.plugins.appointments.env import Env
 from hduce.plugins.appointments.errors import InvalidRequest
-from hduce.plugins.appointments.ical import calendar
-from hduce.plugins.appointments.messages import display_name
 from hduce.plugins.appointments.schemas import AppointmentPage, AppointmentRead, ConfirmationRead
-from hduce.plugins.appointments.store import FROM, SELECT_ONE, AppointmentRow, to_row
+from hduce.plugins.appointments.services._access import CLINICIANS, ensure_visible, sees_all
+from hduce.plugins.appointments.services._ical import calendar
+from hduce.plugins.appointments.services._messages import display_name
+from hduce.plugins.appointments.store._appointments import FROM, SELECT_ONE, AppointmentRow, to_row
 
 DEFAULT_PAGE_SIZE = 50
 # A page's columns named as `AppointmentRead`'s fields, so each record converts in one step.

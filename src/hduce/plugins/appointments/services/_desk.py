@@ -9,9 +9,9 @@ import msgspec
 from hduce.contracts.appointments import AppointmentFilter, AppointmentView
 from hduce.core.security import Principal
 from hduce.plugins.appointments.errors import InvalidRequest
-from hduce.plugins.appointments.queries import to_read
 from hduce.plugins.appointments.schemas import AppointmentCreate, AppointmentRead
 from hduce.plugins.appointments.services import AppointmentServices
+from hduce.plugins.appointments.services._queries import to_read
 
 
 class BookingDesk:

@@ -11,9 +11,9 @@ from hduce.contracts.auth import ACCOUNT_DIRECTORY, AccountStatus
 from hduce.core.errors import NotFound
 from hduce.core.security import Principal
 from hduce.plugins.appointments.env import Env
-from hduce.plugins.appointments.ical import calendar
 from hduce.plugins.appointments.schemas import FeedRead
-from hduce.plugins.appointments.store import COLUMNS, FROM, to_row
+from hduce.plugins.appointments.services._ical import calendar
+from hduce.plugins.appointments.store._appointments import COLUMNS, FROM, to_row
 
 FEED_SUFFIX = ".ics"
 PAST_DAYS = 30

@@ -11,14 +11,15 @@ from hduce.contracts.appointments import AppointmentStatus as Status
 from hduce.core.errors import NotFound
 from hduce.core.events import EventMeta
 from hduce.core.security import Principal
-from hduce.plugins.appointments.access import patient_for, sees_all
 from hduce.plugins.appointments.env import Env
 from hduce.plugins.appointments.errors import InvalidRequest, InvalidTransition
-from hduce.plugins.appointments.followups import FollowUps, HoldExpired
-from hduce.plugins.appointments.locks import lock_calendars, lock_calendars_of
-from hduce.plugins.appointments.schedules import Schedules
 from hduce.plugins.appointments.schemas import WaitlistCreate, WaitlistRead
-from hduce.plugins.appointments.store import (
+from hduce.plugins.appointments.services._access import patient_for, sees_all
+from hduce.plugins.appointments.services._claims import lock_calendars, lock_calendars_of
+from hduce.plugins.appointments.services._followups import FollowUps, HoldExpired
+from hduce.plugins.appointments.services._schedules import Schedules
+from hduce.plugins.appointments.services._types import AppointmentTypes
+from hduce.plugins.appointments.store._appointments import (
     PRACTITIONER_OVERLAP,
     AppointmentRow,
     consume_event,
@@ -27,7 +28,6 @@ from hduce.plugins.appointments.store import (
     refetch,
     set_status,
 )
-from hduce.plugins.appointments.types import AppointmentTypes
 
 ENTRY = """
 SELECT id, patient, practitioner, appointment_type, from_date, to_date, status,

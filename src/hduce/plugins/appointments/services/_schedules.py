@@ -10,21 +10,21 @@ from hduce.contracts.auth import CLINICAL_ROLES, Accounts
 from hduce.core.errors import NotFound
 from hduce.core.schemas import format_clock, parse_clock
 from hduce.core.security import Principal
-from hduce.plugins.appointments.access import ensure_manages_schedule
-from hduce.plugins.appointments.availability import (
-    Interval,
-    LocalException,
-    LocalWindow,
-    ScheduleRules,
-    open_intervals,
-)
 from hduce.plugins.appointments.env import Env
-from hduce.plugins.appointments.schemas_setup import (
+from hduce.plugins.appointments.schemas import (
     AvailabilityRead,
     AvailabilityUpdate,
     ExceptionCreate,
     ExceptionRead,
     WeeklyHoursItem,
+)
+from hduce.plugins.appointments.services._access import ensure_manages_schedule
+from hduce.plugins.appointments.services._availability import (
+    Interval,
+    LocalException,
+    LocalWindow,
+    ScheduleRules,
+    open_intervals,
 )
 
 TIMEZONE = "SELECT timezone FROM practitioner_schedule WHERE practitioner = $1"

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 from hduce.contracts.users import UserDirectory
 from hduce.plugins.appointments.env import Env
-from hduce.plugins.appointments.schedules import Schedules
-from hduce.plugins.appointments.store import AppointmentRow
-from hduce.plugins.appointments.tokens import ConfirmationTokens
+from hduce.plugins.appointments.services._schedules import Schedules
+from hduce.plugins.appointments.services._tokens import ConfirmationTokens
+from hduce.plugins.appointments.store._appointments import AppointmentRow
 
 FALLBACK_NAME = "your practitioner"
 

@@ -16,21 +16,21 @@ from hduce.contracts.appointments import (
 )
 from hduce.contracts.appointments import AppointmentStatus as Status
 from hduce.core.security import Principal
-from hduce.plugins.appointments.access import acts_as_patient, lock_visible
-from hduce.plugins.appointments.booking import ensure_patient_may_change
 from hduce.plugins.appointments.env import Env
 from hduce.plugins.appointments.errors import InvalidConfirmationToken, InvalidTransition
-from hduce.plugins.appointments.followups import FollowUps, fact
-from hduce.plugins.appointments.locks import claiming, lock_calendars_of
-from hduce.plugins.appointments.store import (
+from hduce.plugins.appointments.services._access import acts_as_patient, lock_visible
+from hduce.plugins.appointments.services._booking import ensure_patient_may_change
+from hduce.plugins.appointments.services._claims import claiming, lock_calendars_of
+from hduce.plugins.appointments.services._followups import FollowUps, fact
+from hduce.plugins.appointments.services._tokens import ConfirmationTokens
+from hduce.plugins.appointments.services._waitlist import Waitlist
+from hduce.plugins.appointments.store._appointments import (
     UPCOMING,
     AppointmentRow,
     fetch_one,
     refetch,
     set_status,
 )
-from hduce.plugins.appointments.tokens import ConfirmationTokens
-from hduce.plugins.appointments.waitlist import Waitlist
 
 
 class Step(NamedTuple):

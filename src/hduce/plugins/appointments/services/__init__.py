@@ -2,19 +2,19 @@
 
 from dataclasses import dataclass
 
-from hduce.plugins.appointments.booking import Booking
 from hduce.plugins.appointments.env import Env
-from hduce.plugins.appointments.feeds import CalendarFeeds
-from hduce.plugins.appointments.followups import FollowUps
-from hduce.plugins.appointments.lifecycle import Lifecycle
-from hduce.plugins.appointments.messages import PatientMessages
-from hduce.plugins.appointments.queries import AppointmentQueries
-from hduce.plugins.appointments.reminders import Reminders
-from hduce.plugins.appointments.schedules import Schedules
-from hduce.plugins.appointments.slots import SlotFinder
-from hduce.plugins.appointments.tokens import ConfirmationTokens
-from hduce.plugins.appointments.types import AppointmentTypes
-from hduce.plugins.appointments.waitlist import Waitlist
+from hduce.plugins.appointments.services._booking import Booking
+from hduce.plugins.appointments.services._feeds import CalendarFeeds
+from hduce.plugins.appointments.services._followups import FollowUps
+from hduce.plugins.appointments.services._lifecycle import Lifecycle
+from hduce.plugins.appointments.services._messages import PatientMessages
+from hduce.plugins.appointments.services._queries import AppointmentQueries
+from hduce.plugins.appointments.services._reminders import Reminders
+from hduce.plugins.appointments.services._schedules import Schedules
+from hduce.plugins.appointments.services._slots import SlotFinder
+from hduce.plugins.appointments.services._tokens import ConfirmationTokens
+from hduce.plugins.appointments.services._types import AppointmentTypes
+from hduce.plugins.appointments.services._waitlist import Waitlist
 
 
 @dataclass(frozen=True)

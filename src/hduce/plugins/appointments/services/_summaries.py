@@ -6,7 +6,7 @@ from typing import Any
 
 from hduce.contracts.appointments import AppointmentSummary
 from hduce.core.db import HduceEngine
-from hduce.plugins.appointments.messages import readable
+from hduce.plugins.appointments.services._messages import readable
 
 _SELECT = (
     "SELECT a.id, a.patient, a.practitioner, a.appointment_type, t.name AS type_name, a.status, "

@@ -5,13 +5,13 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from hduce.core.security import Principal
-from hduce.plugins.appointments.access import BOOKERS
-from hduce.plugins.appointments.availability import SlotSpec, fits, free_starts
 from hduce.plugins.appointments.env import Env
 from hduce.plugins.appointments.errors import InvalidRequest, SlotNotOffered
-from hduce.plugins.appointments.schedules import Schedules
 from hduce.plugins.appointments.schemas import SlotList, SlotRead
-from hduce.plugins.appointments.types import AppointmentTypes
+from hduce.plugins.appointments.services._access import BOOKERS
+from hduce.plugins.appointments.services._availability import SlotSpec, fits, free_starts
+from hduce.plugins.appointments.services._schedules import Schedules
+from hduce.plugins.appointments.services._types import AppointmentTypes
 
 # The exclusion constraint's own expressions, so its GiST index answers this query.
 BUSY = """

@@ -9,8 +9,8 @@ import asyncpg
 from hduce.contracts.appointments import AppointmentBooked, AppointmentFact
 from hduce.core.events import Event
 from hduce.plugins.appointments.env import Env
-from hduce.plugins.appointments.messages import PatientMessages
-from hduce.plugins.appointments.store import AppointmentRow
+from hduce.plugins.appointments.services._messages import PatientMessages
+from hduce.plugins.appointments.store._appointments import AppointmentRow
 
 FactT = TypeVar("FactT", bound=AppointmentFact)
 

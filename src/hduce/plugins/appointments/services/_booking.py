@@ -8,22 +8,22 @@ import asyncpg
 from hduce.contracts.appointments import AppointmentRescheduled
 from hduce.contracts.appointments import AppointmentStatus as Status
 from hduce.core.security import Principal
-from hduce.plugins.appointments.access import acts_as_patient, ensure_visible, patient_for
 from hduce.plugins.appointments.env import Env
 from hduce.plugins.appointments.errors import InvalidTransition, TooLateToChange
-from hduce.plugins.appointments.followups import FollowUps, fact
-from hduce.plugins.appointments.locks import claiming, lock_calendars
 from hduce.plugins.appointments.schemas import AppointmentCreate, RescheduleRequest
-from hduce.plugins.appointments.slots import SlotFinder
-from hduce.plugins.appointments.store import (
+from hduce.plugins.appointments.services._access import acts_as_patient, ensure_visible, patient_for
+from hduce.plugins.appointments.services._claims import claiming, lock_calendars
+from hduce.plugins.appointments.services._followups import FollowUps, fact
+from hduce.plugins.appointments.services._slots import SlotFinder
+from hduce.plugins.appointments.services._types import AppointmentTypes
+from hduce.plugins.appointments.services._waitlist import Waitlist
+from hduce.plugins.appointments.store._appointments import (
     UPCOMING,
     AppointmentRow,
     fetch_one,
     insert,
     refetch,
 )
-from hduce.plugins.appointments.types import AppointmentTypes
-from hduce.plugins.appointments.waitlist import Waitlist
 
 MOVE = """
 UPDATE appointment SET practitioner = $2, starts_at = $3, ends_at = $4, blocked_from = $5,
