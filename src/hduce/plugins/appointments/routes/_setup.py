@@ -2,13 +2,13 @@
 
 import uuid
 
-from litestar import Controller, Request, delete, get, patch, post, put
+from litestar import Controller, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from hduce.contracts.auth import Role
 from hduce.core.http import problems
-from hduce.core.security import principal_of, requires_roles
+from hduce.core.security import Principal, requires_roles
 from hduce.plugins.appointments.schemas import (
     AppointmentTypeCreate,
     AppointmentTypeRead,
@@ -66,45 +66,43 @@ class AvailabilityController(Controller):
     @get(responses=problems(404))
     async def get_availability(
         self,
-        request: Request,
+        principal: NamedDependency[Principal],
         practitioner_id: FromPath[uuid.UUID],
         appointments: NamedDependency[AppointmentServices],
     ) -> AvailabilityRead:
         """A practitioner's time zone, weekly hours and exceptions from today on; reasons: staff."""
-        staff = is_staff(principal_of(request))
+        staff = is_staff(principal)
         return await appointments.schedules.read(practitioner_id, with_reasons=staff)
 
     @put(responses=problems(403, 404, 422))
     async def set_availability(
         self,
-        request: Request,
+        principal: NamedDependency[Principal],
         practitioner_id: FromPath[uuid.UUID],
         data: JSONBody[AvailabilityUpdate],
         appointments: NamedDependency[AppointmentServices],
     ) -> AvailabilityRead:
         """Replace the time zone and weekly hours (the practitioner, receptionists, admins)."""
-        return await appointments.schedules.replace(principal_of(request), practitioner_id, data)
+        return await appointments.schedules.replace(principal, practitioner_id, data)
 
     @post("/exceptions", responses=problems(403, 404, 422))
     async def add_exception(
         self,
-        request: Request,
+        principal: NamedDependency[Principal],
         practitioner_id: FromPath[uuid.UUID],
         data: JSONBody[ExceptionCreate],
         appointments: NamedDependency[AppointmentServices],
     ) -> ExceptionRead:
         """Add time off or extra hours on a date (the practitioner, receptionists, admins)."""
-        principal = principal_of(request)
         return await appointments.schedules.add_exception(principal, practitioner_id, data)
 
     @delete("/exceptions/{exception_id:uuid}", responses=problems(403, 404))
     async def delete_exception(
         self,
-        request: Request,
+        principal: NamedDependency[Principal],
         practitioner_id: FromPath[uuid.UUID],
         exception_id: FromPath[uuid.UUID],
         appointments: NamedDependency[AppointmentServices],
     ) -> None:
         """Remove an exception (the practitioner, receptionists, admins)."""
-        principal = principal_of(request)
         await appointments.schedules.delete_exception(principal, practitioner_id, exception_id)

@@ -2,7 +2,6 @@
 
 from hduce.plugins.appointments.schemas._appointments import (
     AppointmentCreate,
-    AppointmentPage,
     AppointmentRead,
     CancelRequest,
     ConfirmationRead,
@@ -29,7 +28,6 @@ from hduce.plugins.appointments.schemas._setup import (
 
 __all__ = [
     "AppointmentCreate",
-    "AppointmentPage",
     "AppointmentRead",
     "AppointmentTypeCreate",
     "AppointmentTypeRead",

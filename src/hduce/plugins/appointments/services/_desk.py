@@ -10,15 +10,18 @@ from hduce.contracts.appointments import AppointmentFilter, AppointmentView
 from hduce.core.security import Principal
 from hduce.plugins.appointments.errors import InvalidRequest
 from hduce.plugins.appointments.schemas import AppointmentCreate, AppointmentRead
-from hduce.plugins.appointments.services import AppointmentServices
-from hduce.plugins.appointments.services._queries import to_read
+from hduce.plugins.appointments.services._booking import Booking
+from hduce.plugins.appointments.services._lifecycle import Lifecycle
+from hduce.plugins.appointments.services._queries import AppointmentQueries, to_read
 
 
 class BookingDesk:
     """Each call goes through the same service and checks as its `/api/v1/appointments` route."""
 
-    def __init__(self, services: AppointmentServices) -> None:
-        self._services = services
+    def __init__(self, booking: Booking, queries: AppointmentQueries, lifecycle: Lifecycle) -> None:
+        self._booking = booking
+        self._queries = queries
+        self._lifecycle = lifecycle
 
     async def book(
         self,
@@ -43,17 +46,17 @@ class BookingDesk:
             data = msgspec.convert(fields, AppointmentCreate)
         except msgspec.ValidationError as exc:
             raise InvalidRequest(str(exc)) from None
-        return _view(to_read(await self._services.booking.book(principal, data)))
+        return _view(to_read(await self._booking.book(principal, data)))
 
     async def get(self, principal: Principal, appointment_id: uuid.UUID) -> AppointmentView:
         """One visible appointment (a clinician's read is audited), else 404."""
-        return _view(await self._services.queries.get(principal, appointment_id))
+        return _view(await self._queries.get(principal, appointment_id))
 
     async def search(
         self, principal: Principal, query: AppointmentFilter
     ) -> tuple[list[AppointmentView], int]:
         """A page of the caller's visible appointments by start time, and the total."""
-        page = await self._services.queries.page(
+        page = await self._queries.page(
             principal,
             practitioner_id=query.practitioner_id,
             patient_id=query.patient_id,
@@ -70,7 +73,7 @@ class BookingDesk:
         self, principal: Principal, appointment_id: uuid.UUID, reason: str
     ) -> AppointmentView:
         """Cancel through `Lifecycle.cancel`."""
-        row = await self._services.lifecycle.cancel(principal, appointment_id, reason)
+        row = await self._lifecycle.cancel(principal, appointment_id, reason)
         return _view(to_read(row))
 
 

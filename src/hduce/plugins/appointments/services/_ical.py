@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import icalendar
 
 from hduce.contracts.appointments import AppointmentStatus as Status
-from hduce.plugins.appointments.store._appointments import AppointmentRow
+from hduce.plugins.appointments.store import AppointmentRow
 
 CALENDAR_MEDIA_TYPE = "text/calendar"
 _EVENT_STATUS = {

@@ -6,6 +6,7 @@ from typing import Any
 from hduce.contracts.auth import (
     AccountStatus,
     DirectoryEntry,
+    NotInRole,
     Role,
     UserApproved,
     UserRolesChanged,
@@ -44,6 +45,13 @@ class AccountDirectory:
         """An account by e-mail address or username, or None."""
         account = await find_account(email_or_username)
         return account.entry() if account else None
+
+    async def require(self, account_id: uuid.UUID, role: Role) -> DirectoryEntry:
+        """The account if it holds `role`; else `NotInRole` (422)."""
+        entry = await get_entry(account_id)
+        if entry is None or role not in entry.roles:
+            raise NotInRole(f"{account_id} is not a {role}'s account")
+        return entry
 
 
 class AccountAdminService:
