@@ -9,15 +9,7 @@ from litestar.params import FromPath, JSONBody
 from hduce.contracts.auth import Role
 from hduce.core.http import problems
 from hduce.core.security import Principal, requires_roles
-from hduce.plugins.appointments.schemas import (
-    AppointmentTypeCreate,
-    AppointmentTypeRead,
-    AppointmentTypeUpdate,
-    AvailabilityRead,
-    AvailabilityUpdate,
-    ExceptionCreate,
-    ExceptionRead,
-)
+from hduce.plugins.appointments import schemas
 from hduce.plugins.appointments.services import AppointmentServices
 from hduce.plugins.appointments.services._access import is_staff
 
@@ -33,16 +25,16 @@ class TypeController(Controller):
     @get()
     async def list_types(
         self, appointments: NamedDependency[AppointmentServices]
-    ) -> list[AppointmentTypeRead]:
+    ) -> list[schemas.AppointmentTypeRead]:
         """Every appointment type, with the practitioners offering it."""
         return await appointments.types.list_types()
 
     @post(guards=ADMIN_ONLY, responses=problems(403, 409, 422))
     async def create_type(
         self,
-        data: JSONBody[AppointmentTypeCreate],
+        data: JSONBody[schemas.AppointmentTypeCreate],
         appointments: NamedDependency[AppointmentServices],
-    ) -> AppointmentTypeRead:
+    ) -> schemas.AppointmentTypeRead:
         """Add an appointment type (admins)."""
         return await appointments.types.create(data)
 
@@ -50,9 +42,9 @@ class TypeController(Controller):
     async def update_type(
         self,
         type_id: FromPath[uuid.UUID],
-        data: JSONBody[AppointmentTypeUpdate],
+        data: JSONBody[schemas.AppointmentTypeUpdate],
         appointments: NamedDependency[AppointmentServices],
-    ) -> AppointmentTypeRead:
+    ) -> schemas.AppointmentTypeRead:
         """Change an appointment type or who offers it (admins)."""
         return await appointments.types.update(type_id, data)
 
@@ -69,7 +61,7 @@ class AvailabilityController(Controller):
         principal: NamedDependency[Principal],
         practitioner_id: FromPath[uuid.UUID],
         appointments: NamedDependency[AppointmentServices],
-    ) -> AvailabilityRead:
+    ) -> schemas.AvailabilityRead:
         """A practitioner's time zone, weekly hours and exceptions from today on; reasons: staff."""
         staff = is_staff(principal)
         return await appointments.schedules.read(practitioner_id, with_reasons=staff)
@@ -79,9 +71,9 @@ class AvailabilityController(Controller):
         self,
         principal: NamedDependency[Principal],
         practitioner_id: FromPath[uuid.UUID],
-        data: JSONBody[AvailabilityUpdate],
+        data: JSONBody[schemas.AvailabilityUpdate],
         appointments: NamedDependency[AppointmentServices],
-    ) -> AvailabilityRead:
+    ) -> schemas.AvailabilityRead:
         """Replace the time zone and weekly hours (the practitioner, receptionists, admins)."""
         return await appointments.schedules.replace(principal, practitioner_id, data)
 
@@ -90,9 +82,9 @@ class AvailabilityController(Controller):
         self,
         principal: NamedDependency[Principal],
         practitioner_id: FromPath[uuid.UUID],
-        data: JSONBody[ExceptionCreate],
+        data: JSONBody[schemas.ExceptionCreate],
         appointments: NamedDependency[AppointmentServices],
-    ) -> ExceptionRead:
+    ) -> schemas.ExceptionRead:
         """Add time off or extra hours on a date (the practitioner, receptionists, admins)."""
         return await appointments.schedules.add_exception(principal, practitioner_id, data)
 
