@@ -19,15 +19,12 @@ PLUGINS_DIR = SRC / "plugins"
 
 NOT_YET_MOVED: frozenset[str] = frozenset(
     {
-        "audit",
         "auth",
         "devices",
         "documents",
         "fhir",
-        "metrics",
         "notifications",
         "search",
-        "users",
         "webhooks",
     }
 )

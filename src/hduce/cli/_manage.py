@@ -1,11 +1,9 @@
-"""`hduce db`, `user`, `config` (`show`, `check`), `audit` and `version`."""
+"""`hduce db`, `user`, `config` (`show`, `check`) and `version`."""
 
-import asyncio
 import os
 import sys
 from collections.abc import Awaitable
 
-import asyncpg
 import msgspec
 import rich_click as click
 
@@ -13,13 +11,10 @@ from hduce import __version__
 from hduce.cli._common import clear_errors, hduce, run_with_plugin, settings_from
 from hduce.cli._safety import unsafe_settings
 from hduce.contracts.auth import DirectoryEntry, Role
-from hduce.core.cli import EXIT_FAILURE, fail
-from hduce.core.config import Settings, load_settings, masked_settings
+from hduce.core.cli import fail
+from hduce.core.config import load_settings, masked_settings
 from hduce.core.config.masking import mask_url
-from hduce.core.db import open_database
-from hduce.embedded import embedded_postgres, services
-from hduce.piccolo_conf import DB
-from hduce.plugins.audit.chain import ChainReport, verify_chain
+from hduce.embedded import embedded_postgres
 from hduce.plugins.auth import AuthPlugin
 
 
@@ -140,29 +135,3 @@ def config_check(ctx: click.Context) -> None:
 def version() -> None:
     """Print the HDuce version."""
     click.echo(__version__)
-
-
-@hduce.group("audit")
-def audit_group() -> None:
-    """Inspect the audit log."""
-
-
-@audit_group.command("verify")
-@click.pass_context
-def audit_verify(ctx: click.Context) -> None:
-    """Walk the audit log's hash chain; exit 1 and name the first broken link if there is one."""
-    settings = settings_from(ctx.find_root())
-    with clear_errors(), services(settings) as urls:
-        try:
-            report = asyncio.run(_verify_audit(settings, urls.database))
-        except asyncpg.UndefinedTableError:
-            fail("the database has no audit log: run `hduce migrate` first")
-    click.echo(report.summary())
-    if not report.ok:
-        sys.exit(EXIT_FAILURE)
-
-
-async def _verify_audit(settings: Settings, database_url: str) -> ChainReport:
-    DB.configure(database_url)
-    async with open_database(DB, settings.database) as pool:
-        return await verify_chain(pool)

@@ -2,7 +2,7 @@
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, time
 from enum import StrEnum
 from typing import Protocol
 
@@ -152,6 +152,10 @@ class AppointmentFilter(msgspec.Struct, frozen=True, kw_only=True):
     statuses: frozenset[AppointmentStatus] | None = None
     start: datetime | None = None
     end: datetime | None = None
+    updated_from: datetime | None = None
+    """Only appointments last changed at or after this instant."""
+    updated_before: datetime | None = None
+    """Only appointments last changed before this instant."""
     limit: int = 20
     offset: int = 0
 
@@ -187,3 +191,73 @@ class AppointmentDesk(Protocol):
         self, principal: Principal, appointment_id: uuid.UUID, reason: str
     ) -> AppointmentView:
         """Cancel with a reason (patients until the notice period, staff any time)."""
+
+    async def check_in(self, principal: Principal, appointment_id: uuid.UUID) -> AppointmentView:
+        """The patient has arrived (staff only, else 403)."""
+
+    async def ics(self, principal: Principal, appointment_id: uuid.UUID) -> bytes:
+        """One visible appointment as an iCalendar file, else 404."""
+
+
+class OfferedType(msgspec.Struct, frozen=True, kw_only=True):
+    """A kind of visit and the practitioners who offer it."""
+
+    id: uuid.UUID
+    name: str
+    duration_minutes: int
+    mode: str
+    active: bool
+    practitioner_ids: tuple[uuid.UUID, ...]
+    updated_at: datetime
+
+
+class WeeklyWindow(msgspec.Struct, frozen=True):
+    """Opening hours on one weekday (0 is Monday), in the practitioner's local time."""
+
+    weekday: int
+    start: time
+    end: time
+
+
+class PractitionerHours(msgspec.Struct, frozen=True, kw_only=True):
+    """A practitioner's time zone and weekly hours, and when they last changed."""
+
+    practitioner_id: uuid.UUID
+    timezone: str
+    weekly: tuple[WeeklyWindow, ...]
+    updated_at: datetime
+
+
+class SlotTime(msgspec.Struct, frozen=True, kw_only=True):
+    """A bookable (`free`) or booked time of one type with one practitioner."""
+
+    practitioner_id: uuid.UUID
+    type_id: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime
+    free: bool
+
+
+class SlotBoard(Protocol):
+    """What can be booked, with the REST API's rules (provided by appointments)."""
+
+    async def types(self) -> list[OfferedType]:
+        """Every appointment type with its practitioners, by name (anyone signed in)."""
+
+    async def hours(self, practitioner_ids: Sequence[uuid.UUID] | None) -> list[PractitionerHours]:
+        """The hours of the practitioners among `practitioner_ids` (None: all) who set any."""
+
+    async def slots(
+        self,
+        principal: Principal,
+        *,
+        practitioner_id: uuid.UUID,
+        type_id: uuid.UUID,
+        start: datetime,
+        end: datetime,
+    ) -> list[SlotTime]:
+        """Free and (for staff only) booked times of a type in `[start, end)`, by start.
+
+        The free ones are what `GET /appointments/slots` gives the caller; 422 on a bad range,
+        type or practitioner.
+        """

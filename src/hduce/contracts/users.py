@@ -44,6 +44,7 @@ class Demographics(msgspec.Struct, frozen=True, kw_only=True):
     phone: str | None = None
     date_of_birth: date | None = None
     address: str | None = None
+    specialty: str | None = None
     updated_at: datetime | None = None
     """When the profile last changed (None without a profile)."""
 
@@ -61,6 +62,10 @@ class PeopleQuery(msgspec.Struct, frozen=True, kw_only=True):
     """The whole e-mail address (case-insensitive)."""
     born_from: date | None = None
     born_before: date | None = None
+    updated_from: datetime | None = None
+    """Profiles last changed at or after this instant."""
+    updated_before: datetime | None = None
+    """Profiles last changed before this instant."""
     limit: int = 20
     offset: int = 0
 

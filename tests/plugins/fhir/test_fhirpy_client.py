@@ -14,7 +14,7 @@ from fhirpy import AsyncFHIRClient
 from hduce.app import create_app
 from hduce.bootstrap import build_context, load_plugins, setup_plugins
 from hduce.core.config import Settings
-from tests.plugins.appointments.helpers import book, open_practice, two_days_ahead_at
+from tests.plugins.appointments.helpers import book, iso, open_practice, two_days_ahead_at
 from tests.plugins.devices.helpers import register
 from tests.plugins.fhir.conftest import fhir_settings
 from tests.plugins.fhir.test_observations import DAY, INSERT
@@ -93,3 +93,43 @@ async def test_fhirpy_reads_a_patients_appointments_and_observations(
     assert [
         (o["valueQuantity"]["value"], o["code"]["coding"][0]["code"]) for o in observations
     ] == [(97.0, "59408-5")]
+
+
+async def test_fhirpy_reads_a_schedule_and_its_free_slots_then_books_one(
+    served: tuple[ServedClinic, str],
+) -> None:
+    clinic, url = served
+    practice = await open_practice(clinic)
+    patient = await clinic.member("patient")
+    client = AsyncFHIRClient(url, authorization=patient.headers["Authorization"], extra_headers={})
+
+    schedule = await client.resources("Schedule").search(actor=str(practice.doctor.id)).get()
+    assert schedule["serviceType"][0]["coding"][0]["code"] == practice.type_id
+    window = (iso(two_days_ahead_at(8)), iso(two_days_ahead_at(10)))
+    slots = (
+        await client.resources("Slot")
+        .search(schedule=f"Schedule/{schedule.id}", status="free")
+        .search(start__ge=window[0], start__lt=window[1])
+        .limit(3)
+        .fetch_all()
+    )
+    assert len(slots) == 8  # 08:00 to 09:45 every 15 minutes, fetched over 3 pages
+    chosen = slots[4]
+    appointment = client.resource(
+        "Appointment",
+        status="booked",
+        slot=[chosen.to_reference()],
+        participant=[{"actor": {"reference": f"Patient/{patient.id}"}, "status": "accepted"}],
+    )
+    await appointment.save()
+    assert appointment.id is not None
+    assert appointment["start"].startswith(chosen["start"][:16])
+    booked = await client.resources("Appointment").search(patient=str(patient.id)).fetch_all()
+    assert [a.id for a in booked] == [appointment.id]
+    after = (
+        await client.resources("Slot")
+        .search(schedule=f"Schedule/{schedule.id}")
+        .search(start__ge=window[0], start__lt=window[1])
+        .fetch_all()
+    )
+    assert chosen.id not in {slot.id for slot in after}

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
-from hduce.contracts.appointments import AppointmentDesk, AppointmentReader
+from hduce.contracts.appointments import AppointmentDesk, AppointmentReader, SlotBoard
 from hduce.contracts.audit import AuditLog
 from hduce.contracts.auth import Accounts
 from hduce.contracts.notifications import Notifier
@@ -35,7 +35,7 @@ class AppointmentsPlugin(HducePlugin):
     config_type = AppointmentsConfig
 
     def setup(self, context: AppContext) -> None:
-        """Build services, provide the reader and desk contracts, subscribe tasks, add analytics."""
+        """Build services, provide the contracts, subscribe tasks, add analytics."""
         super().setup(context)
         env = self.env
         stores = Stores.over(env.db)
@@ -48,6 +48,7 @@ class AppointmentsPlugin(HducePlugin):
         self.services = AppointmentServices.build(env, stores, contracts)
         env.registry.provide(AppointmentReader, self.services.summaries)
         env.registry.provide(AppointmentDesk, self.services.desk)
+        env.registry.provide(SlotBoard, self.services.slot_board)
         analytics = AppointmentAnalytics(stores.reports, self.services.schedules)
         env.registry.add_analytics_source("appointments", analytics.figures)
         env.registry.add_personal_data_source("appointments", RowQueries(env.db, APPOINTMENT_DATA))

@@ -8,7 +8,7 @@ from litestar.config.app import AppConfig
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
-from hduce.contracts.auth import AccountAdmin, Accounts
+from hduce.contracts.auth import AccountAdmin, Accounts, SignIn
 from hduce.core.context import AppContext
 from hduce.core.personal_data import RowQueries
 from hduce.core.plugin import HducePlugin
@@ -30,6 +30,7 @@ from hduce.plugins.auth.service import (
     PasswordService,
     RegistrationService,
     SessionService,
+    SignInDesk,
 )
 from hduce.plugins.auth.sessions import Sessions
 
@@ -58,15 +59,17 @@ class AuthPlugin(HducePlugin):
         )
         self.registration = RegistrationService(env)  # `hduce user create` calls it too
         self.passwords = PasswordService(env)
+        login = LoginService(env)
         self._services: dict[str, object] = {
             "auth_registration": self.registration,
-            "auth_login": LoginService(env),
+            "auth_login": login,
             "auth_passwords": self.passwords,
             "auth_sessions": SessionService(env),
             "auth_mfa": MfaService(env),
         }
         context.registry.provide(Accounts, AccountDirectory())
         context.registry.provide(AccountAdmin, AccountAdminService(env, self.passwords))
+        context.registry.provide(SignIn, SignInDesk(self.config, login, self.registration))
         context.registry.add_analytics_source("accounts", AccountAnalytics(context.db).figures)
         context.registry.add_personal_data_source("account", RowQueries(context.db, ACCOUNT_DATA))
         self.revocation_feed = RevocationFeed(

@@ -78,6 +78,8 @@ class Documents:
         offset: int,
         created_from: datetime | None = None,
         created_before: datetime | None = None,
+        updated_from: datetime | None = None,
+        updated_before: datetime | None = None,
     ) -> DocumentPage:
         """Live documents matching the filters, newest first; patients see only their own."""
         most = self._env.config.max_page_size
@@ -96,6 +98,8 @@ class Documents:
             ("status =", status),
             ("created_at >=", created_from),
             ("created_at <", created_before),
+            ("updated_at >=", updated_from),
+            ("updated_at <", updated_before),
         ):
             if value is not None:
                 args.append(value)

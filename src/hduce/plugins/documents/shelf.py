@@ -31,6 +31,8 @@ class Shelf:
         created_before: datetime | None,
         limit: int,
         offset: int,
+        updated_from: datetime | None = None,
+        updated_before: datetime | None = None,
     ) -> tuple[list[DocumentView], int]:
         """As `GET /api/v1/documents` (its guard included)."""
         if not principal.has_any_role(*READERS):
@@ -44,6 +46,8 @@ class Shelf:
             offset=offset,
             created_from=created_from,
             created_before=created_before,
+            updated_from=updated_from,
+            updated_before=updated_before,
         )
         return [_view(item) for item in page.items], page.total
 

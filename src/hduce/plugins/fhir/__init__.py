@@ -17,6 +17,7 @@ from hduce.plugins.fhir.documents import DocumentResources
 from hduce.plugins.fhir.observation_service import ObservationService
 from hduce.plugins.fhir.people_service import PeopleService
 from hduce.plugins.fhir.routes import fhir_router
+from hduce.plugins.fhir.schedule_service import ScheduleService
 
 
 class FhirPlugin(HducePlugin):
@@ -36,6 +37,7 @@ class FhirPlugin(HducePlugin):
         self.devices = DeviceResources(context.registry)
         self.documents = DocumentResources(context.registry)
         self.audit = AuditEvents(context.registry)
+        self.schedules = ScheduleService(context.registry)
 
     def root_route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """The `/fhir/R4` router."""
@@ -63,6 +65,9 @@ class FhirPlugin(HducePlugin):
             "fhir_documents": Provide(
                 self._provide_documents, sync_to_thread=False, use_cache=True
             ),
+            "fhir_schedules": Provide(
+                self._provide_schedules, sync_to_thread=False, use_cache=True
+            ),
         }
 
     def _provide_people(self) -> PeopleService:
@@ -82,3 +87,6 @@ class FhirPlugin(HducePlugin):
 
     def _provide_audit(self) -> AuditEvents:
         return self.audit
+
+    def _provide_schedules(self) -> ScheduleService:
+        return self.schedules

@@ -10,17 +10,19 @@ from hduce.core.security import Principal
 from hduce.plugins.fhir import appointments
 from hduce.plugins.fhir.errors import BadResource, BadSearch
 from hduce.plugins.fhir.params import (
+    LAST_UPDATED,
     Paging,
     Params,
     check_names,
     date_bounds,
+    last_updated,
     midnight,
     paging,
     reference_id,
     single,
 )
 
-APPOINTMENT_PARAMS = frozenset({"patient", "practitioner", "date", "status"})
+APPOINTMENT_PARAMS = frozenset({"patient", "practitioner", "date", "status", LAST_UPDATED})
 
 
 class AppointmentService:
@@ -44,6 +46,7 @@ class AppointmentService:
         check_names(params, APPOINTMENT_PARAMS)
         page = paging(params)
         start, before = date_bounds("date", params.get("date", []))
+        updated_from, updated_before = last_updated(params)
         status = single(params, "status")
         if status is not None and status not in appointments.FROM_FHIR:
             raise BadSearch(f"status: one of {', '.join(sorted(appointments.FROM_FHIR))}")
@@ -53,6 +56,8 @@ class AppointmentService:
             statuses=appointments.FROM_FHIR[status] if status else None,
             start=midnight(start),
             end=midnight(before),
+            updated_from=updated_from,
+            updated_before=updated_before,
             limit=page.count,
             offset=page.offset,
         )

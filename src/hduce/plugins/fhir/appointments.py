@@ -10,6 +10,7 @@ from fhir.resources.R4B.appointment import Appointment
 
 from hduce.contracts.appointments import AppointmentStatus, AppointmentView
 from hduce.plugins.fhir.errors import BadResource
+from hduce.plugins.fhir.slot_ids import SlotKey, slot_key
 
 TYPE_SYSTEM = "urn:hduce:appointment-type"
 """The system of the coding that names an HDuce appointment type (its id) in `serviceType`."""
@@ -85,34 +86,61 @@ def validated(body: Any) -> Appointment:
 
 
 def booking(resource: Appointment) -> Booking:
-    """Patient, practitioner, type (a `urn:hduce:appointment-type` coding), start and reason."""
+    """Patient, practitioner, type (a `urn:hduce:appointment-type` coding), start and reason.
+
+    An `Appointment.slot` (one `Slot/<id>` from a slot search) gives the practitioner, type and
+    start; whichever of them the body also states must agree with it.
+    """
     if resource.status not in {"booked", "proposed", "pending"}:
         raise BadResource("a new Appointment has status booked (or proposed/pending)")
-    if resource.start is None:
-        raise BadResource("Appointment.start is required")
     refs: dict[str, list[uuid.UUID]] = {"Patient": [], "Practitioner": []}
     for participant in resource.participant or []:
         reference = participant.actor.reference if participant.actor else None
         kind, _, ident = (reference or "").partition("/")
         if kind in refs:
             refs[kind].append(_uuid(ident, f"{kind} reference"))
-    if len(refs["Practitioner"]) != 1 or len(refs["Patient"]) > 1:
-        raise BadResource("name one Practitioner (and at most one Patient) in participant.actor")
     codes = [
-        coding.code
+        _uuid(coding.code, "serviceType code")
         for concept in resource.serviceType or []
         for coding in concept.coding or []
         if coding.system == TYPE_SYSTEM
     ]
+    start, key = resource.start, _slot(resource)
+    if key is not None:
+        _agrees("participant Practitioner", refs["Practitioner"], key.practitioner_id)
+        _agrees(f"serviceType ({TYPE_SYSTEM})", codes, key.type_id)
+        _agrees("start", [start] if start else [], key.starts_at)
+        refs["Practitioner"], codes, start = [key.practitioner_id], [key.type_id], key.starts_at
+    if start is None:
+        raise BadResource("Appointment.start is required (or a slot)")
+    if len(refs["Practitioner"]) != 1 or len(refs["Patient"]) > 1:
+        raise BadResource("name one Practitioner (and at most one Patient) in participant.actor")
     if len(codes) != 1:
         raise BadResource(f"serviceType needs one coding of system {TYPE_SYSTEM} (the type id)")
     return Booking(
         patient_id=refs["Patient"][0] if refs["Patient"] else None,
         practitioner_id=refs["Practitioner"][0],
-        type_id=_uuid(codes[0], "serviceType code"),
-        starts_at=resource.start,
+        type_id=codes[0],
+        starts_at=start,
         reason=resource.description,
     )
+
+
+def _slot(resource: Appointment) -> SlotKey | None:
+    """The key of the one `Slot` the body books, if it names any."""
+    references = [ref.reference or "" for ref in resource.slot or []]
+    if not references:
+        return None
+    kind, _, ident = references[0].partition("/")
+    key = slot_key(ident) if kind == "Slot" and len(references) == 1 else None
+    if key is None:
+        raise BadResource("slot: one Slot/<id> reference from a Slot search")
+    return key
+
+
+def _agrees(what: str, given: list[Any], expected: Any) -> None:
+    if any(value != expected for value in given):
+        raise BadResource(f"{what} differs from the slot's")
 
 
 def _participant(kind: str, ident: uuid.UUID) -> dict[str, Any]:

@@ -1,22 +1,25 @@
 """`AuditEvent` resources from the hash-chained audit log (admins only)."""
 
+from datetime import datetime
 from typing import Any
 
 from hduce.contracts.audit import AuditEntry, AuditTrail
 from hduce.core.registry import Registry
 from hduce.core.security import Principal
 from hduce.plugins.fhir.params import (
+    LAST_UPDATED,
     Paging,
     Params,
     check_names,
     date_bounds,
+    last_updated,
     midnight,
     paging,
     reference_id,
 )
 from hduce.plugins.fhir.people import IDENTIFIER_SYSTEM
 
-AUDIT_PARAMS = frozenset({"agent", "entity", "date"})
+AUDIT_PARAMS = frozenset({"agent", "entity", "date", LAST_UPDATED})
 ACTION_SYSTEM = "urn:hduce:audit-action"
 
 
@@ -32,6 +35,7 @@ def audit_event(entry: AuditEntry) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "AuditEvent",
         "id": str(entry.id),
+        "meta": {"lastUpdated": entry.occurred_at.isoformat()},
         "type": {"system": ACTION_SYSTEM, "code": entry.action},
         "recorded": entry.occurred_at.isoformat(),
         "agent": [agent],
@@ -56,14 +60,24 @@ class AuditEvents:
         check_names(params, AUDIT_PARAMS)
         page = paging(params)
         start, before = date_bounds("date", params.get("date", []))
+        # An entry never changes: its last update is when it was recorded.
+        updated_from, updated_before = last_updated(params)
         found, total = await self._registry.get(AuditTrail).events(
             principal,
             actor_id=reference_id(params, "agent", "Patient"),
             subject_id=reference_id(params, "entity", "Patient"),
-            occurred_from=midnight(start),
-            occurred_before=midnight(before),
+            occurred_from=_latest(midnight(start), updated_from),
+            occurred_before=_earliest(midnight(before), updated_before),
             limit=page.count,
             offset=page.offset,
             ip=ip,
         )
         return [audit_event(entry) for entry in found], total, page
+
+
+def _latest(*moments: datetime | None) -> datetime | None:
+    return max((m for m in moments if m is not None), default=None)
+
+
+def _earliest(*moments: datetime | None) -> datetime | None:
+    return min((m for m in moments if m is not None), default=None)

@@ -64,4 +64,12 @@ _TYPES = {
     "date": "date",
     "patient": "reference",
     "practitioner": "reference",
+    "schedule": "reference",
+    "actor": "reference",
+    "service-type": "token",
+    "specialty": "token",
+    "role": "token",
+    "active": "token",
+    "start": "date",
+    "_lastUpdated": "date",
 }

@@ -9,16 +9,18 @@ from hduce.core.errors import NotFound
 from hduce.core.registry import Registry
 from hduce.core.security import Principal
 from hduce.plugins.fhir.params import (
+    LAST_UPDATED,
     Paging,
     Params,
     check_names,
     date_bounds,
+    last_updated,
     midnight,
     paging,
     reference_id,
 )
 
-DOCUMENT_PARAMS = frozenset({"patient", "date"})
+DOCUMENT_PARAMS = frozenset({"patient", "date", LAST_UPDATED})
 KIND_SYSTEM = "urn:hduce:document-kind"
 
 
@@ -66,11 +68,14 @@ class DocumentResources:
         check_names(params, DOCUMENT_PARAMS)
         page = paging(params)
         start, before = date_bounds("date", params.get("date", []))
+        updated_from, updated_before = last_updated(params)
         found, total = await self._shelf.page(
             principal,
             patient_id=reference_id(params, "patient", "Patient"),
             created_from=midnight(start),
             created_before=midnight(before),
+            updated_from=updated_from,
+            updated_before=updated_before,
             limit=page.count,
             offset=page.offset,
         )

@@ -2,8 +2,9 @@
 
 import calendar
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 
 import msgspec
 
@@ -12,10 +13,12 @@ from hduce.plugins.fhir.errors import BadSearch
 DEFAULT_COUNT = 20
 MAX_COUNT = 100
 PAGING = frozenset({"_count", "_offset"})
+LAST_UPDATED = "_lastUpdated"
 
 Params = Mapping[str, Sequence[str]]
 """A request's query: every parameter with all its values."""
 _PREFIXES = ("eq", "ge", "gt", "le", "lt")
+T = TypeVar("T", date, datetime)
 
 
 class Paging(msgspec.Struct, frozen=True):
@@ -53,13 +56,33 @@ def single(params: Params, name: str) -> str | None:
 
 def date_bounds(name: str, values: Sequence[str]) -> tuple[date | None, date | None]:
     """The `[from, before)` days that `eq/ge/gt/le/lt`-prefixed dates (ANDed) leave open."""
-    start: date | None = None
-    before: date | None = None
+    return _bounds(name, values, _day_range)
+
+
+def instant_bounds(name: str, values: Sequence[str]) -> tuple[datetime | None, datetime | None]:
+    """The `[from, before)` instants that prefixed dates or date-times (ANDed) leave open.
+
+    A value covers its precision: `2026-12-01` the whole UTC day, `2026-12-01T10:00Z` the
+    minute, `2026-12-01T10:00:05Z` the second; without an offset a time is read as UTC.
+    """
+    return _bounds(name, values, _instant_range)
+
+
+def last_updated(params: Params) -> tuple[datetime | None, datetime | None]:
+    """The `[from, before)` instants of `_lastUpdated`."""
+    return instant_bounds(LAST_UPDATED, params.get(LAST_UPDATED, []))
+
+
+def _bounds(
+    name: str, values: Sequence[str], value_range: Callable[[str, str], tuple[T, T]]
+) -> tuple[T | None, T | None]:
+    start: T | None = None
+    before: T | None = None
     for value in values:
         prefix, text = (value[:2], value[2:]) if value[:2].isalpha() else ("eq", value)
         if prefix not in _PREFIXES:
             raise BadSearch(f"{name}: the prefix must be one of {', '.join(_PREFIXES)}")
-        low, high = _day_range(name, text)
+        low, high = value_range(name, text)
         lower = {"eq": low, "ge": low, "gt": high}.get(prefix)
         upper = {"eq": high, "le": high, "lt": low}.get(prefix)
         if lower and (start is None or lower > start):
@@ -67,6 +90,30 @@ def date_bounds(name: str, values: Sequence[str]) -> tuple[date | None, date | N
         if upper and (before is None or upper < before):
             before = upper
     return start, before
+
+
+def _instant_range(name: str, text: str) -> tuple[datetime, datetime]:
+    """The first instant a date or date-time covers and the one after its last."""
+    if "T" not in text:
+        low, high = _day_range(name, text)
+        return _utc_midnight(low), _utc_midnight(high)
+    clock = text.partition("T")[2]
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise BadSearch(
+            f"{name}: {text!r} is not a date-time (e.g. 2026-12-01T09:30:00Z, prefix "
+            "eq/ge/gt/le/lt)"
+        ) from None
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    precision = (
+        timedelta(microseconds=1)
+        if "." in clock
+        else timedelta(seconds=1)
+        if clock[:8].count(":") == 2
+        else timedelta(minutes=1)
+    )
+    return moment, moment + precision
 
 
 def _day_range(name: str, text: str) -> tuple[date, date]:
@@ -100,7 +147,11 @@ def _integer(params: Params, name: str, default: int, *, low: int, high: int) ->
 
 def midnight(day: date | None) -> datetime | None:
     """The start of `day` in UTC (None stays None)."""
-    return None if day is None else datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return None if day is None else _utc_midnight(day)
+
+
+def _utc_midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def reference_id(params: Params, name: str, kind: str) -> uuid.UUID | None:

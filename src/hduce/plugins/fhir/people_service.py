@@ -12,12 +12,21 @@ from hduce.core.errors import NotFound
 from hduce.core.registry import Registry
 from hduce.core.security import Principal
 from hduce.plugins.fhir import people
-from hduce.plugins.fhir.params import Paging, Params, check_names, date_bounds, paging, single
+from hduce.plugins.fhir.params import (
+    LAST_UPDATED,
+    Paging,
+    Params,
+    check_names,
+    date_bounds,
+    last_updated,
+    paging,
+    single,
+)
 
 # As `GET /api/v1/users/{id}`: admins and clinic staff read patients, a patient only themselves.
 PATIENT_READERS = (Role.ADMIN, Role.DOCTOR, Role.NURSE, Role.RECEPTIONIST)
-PATIENT_PARAMS = frozenset({"name", "birthdate", "identifier", "email", "_id"})
-PRACTITIONER_PARAMS = frozenset({"name", "identifier", "_id"})
+PATIENT_PARAMS = frozenset({"name", "birthdate", "identifier", "email", "_id", LAST_UPDATED})
+PRACTITIONER_PARAMS = frozenset({"name", "identifier", "_id", LAST_UPDATED})
 PATIENTS = frozenset({Role.PATIENT.value})
 
 
@@ -44,12 +53,15 @@ class PeopleService:
         check_names(params, PATIENT_PARAMS)
         born_from, born_before = date_bounds("birthdate", params.get("birthdate", []))
         page = paging(params)
+        updated_from, updated_before = last_updated(params)
         query = msgspec.structs.replace(
             self._patients(principal, _wanted_ids(params)),
             name=single(params, "name"),
             email=single(params, "email"),
             born_from=born_from,
             born_before=born_before,
+            updated_from=updated_from,
+            updated_before=updated_before,
         )
         found, total = await self._search(query, page)
         await self._audit(principal, found, ip)
@@ -69,11 +81,14 @@ class PeopleService:
         """Active doctors and nurses matching `params`, one page."""
         check_names(params, PRACTITIONER_PARAMS)
         page = paging(params)
+        updated_from, updated_before = last_updated(params)
         query = PeopleQuery(
             roles=CLINICAL_ROLES,
             active_only=True,
             ids=_wanted_ids(params),
             name=single(params, "name"),
+            updated_from=updated_from,
+            updated_before=updated_before,
         )
         found, total = await self._search(query, page)
         return [people.practitioner(p) for p in found], total, page

@@ -23,6 +23,8 @@ from hduce.plugins.fhir.observation_routes import OBSERVATION_ROUTES
 from hduce.plugins.fhir.observation_service import OBSERVATION_PARAMS
 from hduce.plugins.fhir.outcome import outcome_handlers
 from hduce.plugins.fhir.people_service import PATIENT_PARAMS, PRACTITIONER_PARAMS, PeopleService
+from hduce.plugins.fhir.schedule_routes import SCHEDULE_ROUTES
+from hduce.plugins.fhir.schedule_service import ROLE_PARAMS, SCHEDULE_PARAMS, SLOT_PARAMS
 from hduce.plugins.fhir.search_response import FHIR_BASE, base_url, bundle, query_of
 
 SEARCHES = {
@@ -97,8 +99,13 @@ def fhir_router(*, appointments: bool, devices: bool, documents: bool) -> Router
         *AUDIT_ROUTES,
     ]
     if appointments:
-        searches["Appointment"] = APPOINTMENT_PARAMS
-        handlers += APPOINTMENT_ROUTES
+        searches.update(
+            Appointment=APPOINTMENT_PARAMS,
+            PractitionerRole=ROLE_PARAMS,
+            Schedule=SCHEDULE_PARAMS,
+            Slot=SLOT_PARAMS,
+        )
+        handlers += [*APPOINTMENT_ROUTES, *SCHEDULE_ROUTES]
     if devices:
         searches.update(Observation=OBSERVATION_PARAMS, Device=DEVICE_PARAMS)
         handlers += [*OBSERVATION_ROUTES, *DEVICE_ROUTES]

@@ -4,6 +4,7 @@ import uuid
 
 import msgspec
 
+from hduce.contracts.notifications import InboxEntry
 from hduce.core.db import HduceEngine
 from hduce.core.errors import NotFound
 from hduce.plugins.notifications.schemas import InboxItem, InboxPage
@@ -87,3 +88,18 @@ class Inbox:
             user_id,
         )
         return row["marked"] if row else 0
+
+    async def latest(self, user_id: uuid.UUID, limit: int) -> tuple[list[InboxEntry], int]:
+        """`InboxReader`: the newest items and the unread count."""
+        page = await self.page(user_id, unread_only=False, limit=limit, offset=0)
+        entries = [
+            InboxEntry(
+                id=item.id,
+                subject=item.subject,
+                text=item.text,
+                created_at=item.created_at,
+                read_at=item.read_at,
+            )
+            for item in page.items
+        ]
+        return entries, page.unread

@@ -22,6 +22,7 @@ from hduce.plugins.appointments.services._messages import PatientMessages
 from hduce.plugins.appointments.services._queries import AppointmentQueries, to_read
 from hduce.plugins.appointments.services._reminders import Reminders
 from hduce.plugins.appointments.services._schedules import Schedules
+from hduce.plugins.appointments.services._slot_board import AppointmentSlotBoard
 from hduce.plugins.appointments.services._slots import SlotFinder
 from hduce.plugins.appointments.services._summaries import AppointmentSummaries
 from hduce.plugins.appointments.services._tokens import ConfirmationTokens
@@ -54,6 +55,7 @@ class AppointmentServices:
     reminders: Reminders
     feeds: CalendarFeeds
     desk: BookingDesk
+    slot_board: AppointmentSlotBoard
     summaries: AppointmentSummaries
 
     @classmethod
@@ -109,6 +111,9 @@ class AppointmentServices:
             reminders=Reminders(db, events, stores.appointments, followups),
             feeds=CalendarFeeds(config, public_url, stores.feeds),
             desk=BookingDesk(booking, queries, lifecycle),
+            slot_board=AppointmentSlotBoard(
+                slots, stores.appointments, stores.types, stores.schedules
+            ),
             summaries=AppointmentSummaries(stores.reports),
         )
 

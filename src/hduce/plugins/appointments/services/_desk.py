@@ -7,9 +7,11 @@ from typing import Any
 import msgspec
 
 from hduce.contracts.appointments import AppointmentFilter, AppointmentView
+from hduce.core.errors import Forbidden
 from hduce.core.security import Principal
 from hduce.plugins.appointments.errors import InvalidRequest
 from hduce.plugins.appointments.schemas import AppointmentCreate, AppointmentRead
+from hduce.plugins.appointments.services._access import is_staff
 from hduce.plugins.appointments.services._booking import Booking
 from hduce.plugins.appointments.services._lifecycle import Lifecycle
 from hduce.plugins.appointments.services._queries import AppointmentQueries, to_read
@@ -64,6 +66,8 @@ class BookingDesk:
             statuses=query.statuses,
             start=query.start,
             end=query.end,
+            updated_from=query.updated_from,
+            updated_before=query.updated_before,
             limit=query.limit,
             offset=query.offset,
         )
@@ -75,6 +79,17 @@ class BookingDesk:
         """Cancel through `Lifecycle.cancel`."""
         row = await self._lifecycle.cancel(principal, appointment_id, reason)
         return _view(to_read(row))
+
+    async def check_in(self, principal: Principal, appointment_id: uuid.UUID) -> AppointmentView:
+        """`Lifecycle.advance(check_in)` behind the route's staff-only rule."""
+        if not is_staff(principal):
+            raise Forbidden("only staff check patients in")
+        row = await self._lifecycle.advance(principal, appointment_id, "check_in")
+        return _view(to_read(row))
+
+    async def ics(self, principal: Principal, appointment_id: uuid.UUID) -> bytes:
+        """`AppointmentQueries.ics` (404 for an appointment the caller may not see)."""
+        return await self._queries.ics(principal, appointment_id)
 
 
 def _view(read: AppointmentRead) -> AppointmentView:

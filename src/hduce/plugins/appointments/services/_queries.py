@@ -90,6 +90,8 @@ class AppointmentQueries:
         limit: int | None,
         offset: int,
         statuses: Collection[AppointmentStatus] | None = None,
+        updated_from: datetime | None = None,
+        updated_before: datetime | None = None,
     ) -> Page[AppointmentRead]:
         """Appointments overlapping `[start, end)` that match the filters, by start time."""
         if any(value is not None and value.tzinfo is None for value in (start, end)):
@@ -106,6 +108,8 @@ class AppointmentQueries:
                 "statuses": None if statuses is None else list(statuses),
                 "start": start,
                 "end": end,
+                "updated_from": updated_from,
+                "updated_before": updated_before,
             },
             limit=limit,
             offset=offset,

@@ -88,8 +88,17 @@ FILTERS = {
     "statuses": "a.status = ANY(?)",
     "start": "a.ends_at > ?",
     "end": "a.starts_at < ?",
+    "updated_from": "a.updated_at >= ?",
+    "updated_before": "a.updated_at < ?",
 }
 """Conditions of a page, by filter name; `?` is the filter's value."""
+# Starts of a type's live bookings with the practitioner (as the slot search counts them busy).
+BOOKED = """
+SELECT starts_at, ends_at FROM appointment
+WHERE practitioner = $1 AND appointment_type = $2 AND starts_at >= $3 AND starts_at < $4
+  AND status NOT IN ('cancelled', 'no_show')
+ORDER BY starts_at
+"""
 # The exclusion constraint's own expressions, so its GiST index answers this query.
 BUSY = """
 SELECT blocked_from, blocked_until FROM appointment
@@ -294,6 +303,12 @@ class AppointmentStore:
         record = await self._db.fetchrow(ACCOUNTS_OF, appointment_id)
         if record is not None:
             await self.lock_calendars(record["practitioner"], record["patient"])
+
+    async def booked(
+        self, practitioner_id: uuid.UUID, type_id: uuid.UUID, start: datetime, end: datetime
+    ) -> list[asyncpg.Record]:
+        """`starts_at, ends_at` of a type's live bookings with the practitioner, by start."""
+        return await self._db.fetch(BOOKED, practitioner_id, type_id, start, end)
 
     async def busy(
         self, practitioner_id: uuid.UUID, start: datetime, end: datetime

@@ -11,7 +11,7 @@ from hduce.core.db import Database
 
 SELECT_TYPES = """
 SELECT t.id, t.name, t.duration_minutes, t.buffer_before_minutes, t.buffer_after_minutes, t.mode,
-       t.active,
+       t.active, t.updated_at,
        coalesce(array_agg(o.practitioner ORDER BY o.practitioner)
                 FILTER (WHERE o.practitioner IS NOT NULL), '{}') AS practitioner_ids
 FROM appointment_type t LEFT JOIN appointment_type_practitioner o ON o.appointment_type = t.id
@@ -26,6 +26,14 @@ TIMEZONE = "SELECT timezone FROM practitioner_schedule WHERE practitioner = $1"
 WEEKLY = """
 SELECT weekday, start_time, end_time FROM weekly_hours WHERE practitioner = $1
 ORDER BY weekday, start_time
+"""
+SCHEDULES = """
+SELECT practitioner, timezone, updated_at FROM practitioner_schedule
+WHERE $1::uuid[] IS NULL OR practitioner = ANY($1) ORDER BY practitioner
+"""
+WEEKLY_OF = """
+SELECT practitioner, weekday, start_time, end_time FROM weekly_hours
+WHERE practitioner = ANY($1) ORDER BY weekday, start_time
 """
 EXCEPTION_COLUMNS = "id, on_date, kind, start_time, end_time, reason"
 EXCEPTIONS = f"""
@@ -106,6 +114,14 @@ class ScheduleStore:
     async def weekly(self, practitioner_id: uuid.UUID) -> list[asyncpg.Record]:
         """The weekly windows (`weekday, start_time, end_time`), in order."""
         return await self._db.fetch(WEEKLY, practitioner_id)
+
+    async def schedules(self, practitioner_ids: list[uuid.UUID] | None) -> list[asyncpg.Record]:
+        """`practitioner, timezone, updated_at` of those among the ids (None: all) with one."""
+        return await self._db.fetch(SCHEDULES, practitioner_ids)
+
+    async def weekly_of(self, practitioner_ids: list[uuid.UUID]) -> list[asyncpg.Record]:
+        """The weekly windows of several practitioners (`practitioner, weekday, ...`), in order."""
+        return await self._db.fetch(WEEKLY_OF, practitioner_ids)
 
     async def exceptions(
         self, practitioner_id: uuid.UUID, first: date, last: date

@@ -7,6 +7,7 @@ from hduce.plugins.auth.service._mfa import MfaService
 from hduce.plugins.auth.service._passwords import PasswordService
 from hduce.plugins.auth.service._registration import RegistrationService
 from hduce.plugins.auth.service._sessions import SessionService
+from hduce.plugins.auth.service._signin import SignInDesk
 
 __all__ = [
     "AccountAdminService",
@@ -18,4 +19,5 @@ __all__ = [
     "PasswordService",
     "RegistrationService",
     "SessionService",
+    "SignInDesk",
 ]

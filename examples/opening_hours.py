@@ -1,0 +1,57 @@
+"""An example plugin: the clinic's opening hours, greeting the caller by name.
+
+Load it with `[plugins] extra = ["examples.opening_hours:OpeningHoursPlugin"]` (run from the
+repository root so `examples` is importable) and call `GET /api/v1/opening-hours` signed in.
+"""
+
+from collections.abc import Sequence
+
+from litestar import get
+from litestar.di import NamedDependency
+from litestar.types import ControllerRouterHandler
+
+from hduce.contracts.auth import Accounts
+from hduce.core.config import Section
+from hduce.core.context import AppContext
+from hduce.core.plugin import HducePlugin
+from hduce.core.schemas import Read
+from hduce.core.security import Principal
+
+
+class OpeningHoursConfig(Section):
+    """`[plugins.opening_hours]`."""
+
+    hours: str = "Mon-Fri 08:00-18:00"
+
+
+class OpeningHours(Read):
+    """When the clinic is open, for whom."""
+
+    hours: str
+    for_username: str
+
+
+class OpeningHoursPlugin(HducePlugin):
+    """One route, one config key and one contract: the smallest complete plugin."""
+
+    name = "opening_hours"
+    description = "The clinic's opening hours"
+    requires = ("auth",)
+    config_type = OpeningHoursConfig
+
+    def setup(self, context: AppContext) -> None:
+        """Resolve the one contract the route uses."""
+        super().setup(context)
+        self.accounts = self.env.require(Accounts)
+
+    def route_handlers(self) -> Sequence[ControllerRouterHandler]:
+        """`GET /api/v1/opening-hours`."""
+        accounts, hours = self.accounts, self.env.config.hours
+
+        @get("/opening-hours", tags=[self.name])
+        async def opening_hours(principal: NamedDependency[Principal]) -> OpeningHours:
+            """When the clinic is open."""
+            account = await accounts.get_account(principal.id)
+            return OpeningHours(hours=hours, for_username=account.username if account else "")
+
+        return [opening_hours]

@@ -1,0 +1,126 @@
+"""`_lastUpdated` (eq/ge/gt/le/lt, dates and instants) on every type with a last-updated time."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from tests.plugins.appointments.helpers import book, open_practice, two_days_ahead_at
+from tests.plugins.documents.helpers import uploaded
+from tests.plugins.fhir.test_patients import BASE, ids, outcome
+from tests.plugins.users.clinic import Clinic, Member
+
+OLD = datetime(2020, 5, 5, 10, 0, 0, tzinfo=UTC)
+"""When the 'old' rows of these tests last changed (set directly in the database)."""
+
+
+async def found(clinic: Clinic, caller: Member, kind: str, **params: Any) -> list[str]:
+    """The ids a search answers."""
+    response = await clinic.client.get(f"{BASE}/{kind}", params=params, headers=caller.headers)
+    assert response.status_code == 200, response.text
+    return ids(response.json())
+
+
+# Each prefix against OLD (2020-05-05T10:00:00Z): whether the old row matches, the new one does.
+CASES = [
+    ("eq2020-05-05", True, False),
+    ("eq2020-05-05T10:00Z", True, False),
+    ("eq2020-05-05T10:00:01Z", False, False),
+    ("ge2020-05-05T10:00:00Z", True, True),
+    ("gt2020-05-05T10:00:00Z", False, True),
+    ("gt2020-05-05T11:00:00+02:00", True, True),
+    ("le2020-05-05T10:00:00Z", True, False),
+    ("lt2020-05-05T10:00:00Z", False, False),
+    ("lt2021", True, False),
+    ("ge2021-01", False, True),
+]
+
+
+@pytest.mark.parametrize(("value", "old_matches", "new_matches"), CASES)
+async def test_appointments_by_last_updated(
+    clinic: Clinic, value: str, old_matches: bool, new_matches: bool
+) -> None:
+    practice = await open_practice(clinic)
+    patient = await clinic.member("patient")
+    old = (await book(clinic, practice, patient, two_days_ahead_at(9))).json()["id"]
+    new = (await book(clinic, practice, patient, two_days_ahead_at(10))).json()["id"]
+    await clinic.execute("UPDATE appointment SET updated_at = $1 WHERE id = $2::uuid", OLD, old)
+    expected = [i for i, keep in ((old, old_matches), (new, new_matches)) if keep]
+    params = {"patient": str(patient.id), "_lastUpdated": value}
+    assert await found(clinic, patient, "Appointment", **params) == expected
+    read = await clinic.client.get(f"{BASE}/Appointment/{old}", headers=patient.headers)
+    assert read.json()["meta"]["lastUpdated"].startswith("2020-05-05T10:00:00")
+
+
+async def test_people_roles_and_schedules_by_last_updated(clinic: Clinic) -> None:
+    admin = await clinic.member("admin")
+    practice = await open_practice(clinic, admin=admin)
+    doctor = practice.doctor.id
+    patient = await clinic.member("patient")
+    await clinic.execute(
+        "UPDATE profile SET updated_at = $1 WHERE account = ANY($2::uuid[])",
+        OLD,
+        [patient.id, doctor],
+    )
+    await clinic.execute(
+        "UPDATE practitioner_schedule SET updated_at = $1 WHERE practitioner = $2", OLD, doctor
+    )
+    for kind, ident in (
+        ("Patient", patient.id),
+        ("Practitioner", doctor),
+        ("PractitionerRole", doctor),
+        ("Schedule", doctor),
+    ):
+        assert await found(clinic, admin, kind, _id=str(ident), _lastUpdated="le2020-05-05") == [
+            str(ident)
+        ], kind
+        assert await found(clinic, admin, kind, _id=str(ident), _lastUpdated="gt2020-05-05") == []
+        response = await clinic.client.get(f"{BASE}/{kind}/{ident}", headers=admin.headers)
+        assert response.json()["meta"]["lastUpdated"].startswith("2020-05-05T10:00:00"), kind
+
+
+async def test_documents_and_audit_events_by_last_updated(clinic: Clinic) -> None:
+    admin, patient = await clinic.member("admin"), await clinic.member("patient")
+    before = datetime.now(UTC).isoformat()
+    old = await uploaded(clinic, patient, b"An old letter.", title="Old")
+    new = await uploaded(clinic, patient, b"A new letter.", title="New")
+    await clinic.execute("UPDATE document SET updated_at = $1 WHERE id = $2::uuid", OLD, old["id"])
+    params = {"patient": str(patient.id)}
+    assert await found(clinic, patient, "DocumentReference", _lastUpdated="lt2021", **params) == [
+        old["id"]
+    ]
+    assert await found(clinic, patient, "DocumentReference", _lastUpdated="ge2021", **params) == [
+        new["id"]
+    ]
+
+    read = await clinic.client.get(f"{BASE}/Patient/{patient.id}", headers=admin.headers)
+    assert read.status_code == 200
+    since = await found(
+        clinic, admin, "AuditEvent", entity=str(patient.id), _lastUpdated=f"ge{before}"
+    )
+    assert len(since) >= 1
+    assert (
+        await found(clinic, admin, "AuditEvent", entity=str(patient.id), _lastUpdated=f"lt{before}")
+        == []
+    )
+    response = await clinic.client.get(
+        f"{BASE}/AuditEvent", params={"entity": str(patient.id)}, headers=admin.headers
+    )
+    event = response.json()["entry"][0]["resource"]
+    assert event["meta"]["lastUpdated"] == event["recorded"]
+
+
+async def test_bad_last_updated_values_are_400_outcomes(clinic: Clinic) -> None:
+    admin = await clinic.member("admin")
+    for kind in ("Patient", "Appointment", "Schedule", "DocumentReference", "AuditEvent"):
+        for value in ("yesterday", "xx2020-01-01", "2020-13-01", "2020-01-01T25:00Z"):
+            response = await clinic.client.get(
+                f"{BASE}/{kind}", params={"_lastUpdated": value}, headers=admin.headers
+            )
+            assert "_lastUpdated" in outcome(response, 400), (kind, value)
+    # Devices and Slots keep no last-updated time: the parameter is refused, not ignored.
+    for kind in ("Device", "Slot"):
+        response = await clinic.client.get(
+            f"{BASE}/{kind}", params={"_lastUpdated": "ge2020"}, headers=admin.headers
+        )
+        assert "_lastUpdated" in outcome(response, 400)
