@@ -1,21 +1,18 @@
-"""`hduce db`, `user`, `config` (`show`, `check`) and `version`."""
+"""`hduce db`, `config` (`show`, `check`) and `version`."""
 
 import os
 import sys
-from collections.abc import Awaitable
 
 import msgspec
 import rich_click as click
 
 from hduce import __version__
-from hduce.cli._common import clear_errors, hduce, run_with_plugin, settings_from
+from hduce.cli._common import clear_errors, hduce, settings_from
 from hduce.cli._safety import unsafe_settings
-from hduce.contracts.auth import DirectoryEntry, Role
 from hduce.core.cli import fail
 from hduce.core.config import load_settings, masked_settings
 from hduce.core.config.masking import mask_url
 from hduce.embedded import embedded_postgres
-from hduce.plugins.auth import AuthPlugin
 
 
 @hduce.group()
@@ -51,57 +48,6 @@ def db_status(ctx: click.Context) -> None:
     )
     if not status.running:
         sys.exit(3)
-
-
-@hduce.group()
-def user() -> None:
-    """Manage accounts."""
-
-
-@user.command("create")
-@click.option("--email", required=True, help="E-mail address (also a login).")
-@click.option("--username", required=True, help="Username (also a login).")
-@click.option(
-    "--role",
-    "roles",
-    type=click.Choice([r.value for r in Role]),
-    multiple=True,
-    default=["admin"],
-    show_default=True,
-    help="Role to grant (repeat for several).",
-)
-@click.option("--first-name", default="Admin", show_default=True)
-@click.option("--last-name", default="", show_default=True)
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-@click.pass_context
-def user_create(
-    ctx: click.Context,
-    email: str,
-    username: str,
-    roles: tuple[str, ...],
-    first_name: str,
-    last_name: str,
-    password_stdin: bool,
-) -> None:
-    """Create an active account with a verified e-mail address (bootstraps the first admin)."""
-    if password_stdin:
-        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-
-    def create(auth: AuthPlugin) -> Awaitable[DirectoryEntry]:
-        return auth.registration.create_account(
-            email=email,
-            username=username,
-            password=password,
-            roles=sorted(set(roles)),
-            first_name=first_name,
-            last_name=last_name,
-        )
-
-    entry = run_with_plugin(ctx, "auth", create)
-    roles_shown = ",".join(sorted(entry.roles))
-    click.echo(f"created {entry.username} <{entry.email}> {roles_shown} {entry.id}")
 
 
 @hduce.group("config")

@@ -119,6 +119,12 @@ class AccountAdmin(Protocol):
     async def force_password_reset(self, account_id: uuid.UUID, *, by: uuid.UUID) -> None:
         """Revoke every session, require a new password and send a reset e-mail."""
 
+    async def acting_admin(self, who: str | None) -> Principal:
+        """The admin a command acts as: `who` (id, e-mail or username), else the oldest active one.
+
+        Raises an `HduceError` saying why when there is no such active admin.
+        """
+
 
 class UserRegistered(Event, frozen=True):
     """An account was created (a staff account waits for an admin's approval)."""

@@ -18,6 +18,14 @@ RUNNER_KEY = "run_with_plugin"
 DATABASE_RUNNER_KEY = "run_with_database"
 T = TypeVar("T")
 
+ACTING_ADMIN = click.option(
+    "--as",
+    "acting",
+    metavar="ADMIN",
+    help="The admin the audit log records as acting (default: the oldest active admin).",
+)
+"""The `--as ADMIN` option of commands that change something on an admin's behalf."""
+
 
 class PluginRunner(Protocol):
     """Runs `work` with the named plugin set up as in a worker (the command line provides it)."""

@@ -144,3 +144,18 @@ async def test_accounts_require_an_account_with_a_role(app: AuthApp) -> None:
             app.run(accounts.require, account_id, role)
         assert refused.value.status_code == 422
         assert str(refused.value) == f"{account_id} is not a {role}'s account"
+
+
+async def test_the_acting_admin_is_named_by_id_email_or_username(app: AuthApp) -> None:
+    admin = app.context.registry.get(AccountAdmin)
+    chief = await app.active_user()
+    chief_id = uuid.UUID(chief["id"])
+    app.run(admin.set_roles, chief_id, frozenset({"admin"}), by=chief_id)
+    for who in (chief["id"], chief["email"], chief["username"]):
+        assert app.run(admin.acting_admin, who).id == chief_id
+    assert "admin" in app.run(admin.acting_admin, None).roles
+    patient = await app.active_user()
+    with pytest.raises(Conflict, match="is not an active admin"):
+        app.run(admin.acting_admin, patient["email"])
+    with pytest.raises(NotFound, match=r"no account 'ghost@example\.org'"):
+        app.run(admin.acting_admin, "ghost@example.org")

@@ -17,7 +17,6 @@ from typing import Any
 import asyncpg
 
 from hduce.contracts.auth import AccountStatus
-from hduce.core.db import HduceEngine
 from hduce.core.registry import HealthStatus
 from hduce.core.security.revocations import Revocations
 
@@ -39,8 +38,8 @@ CHANGED_ACCOUNTS = (
 class RevocationFeed:
     """LISTENs for ended sessions and account changes and applies them to `revocations`."""
 
-    def __init__(self, db: HduceEngine, revocations: Revocations, token_lifetime: float) -> None:
-        self._db = db
+    def __init__(self, dsn: str, revocations: Revocations, token_lifetime: float) -> None:
+        self._dsn = dsn
         self._revocations = revocations
         self._lifetime = token_lifetime
         self._connection: asyncpg.Connection | None = None
@@ -75,7 +74,7 @@ class RevocationFeed:
                 await connection.close()
 
     async def _connect(self) -> None:
-        connection = await asyncpg.connect(self._db.dsn)
+        connection = await asyncpg.connect(self._dsn)
         try:
             self._held_back = []
             await connection.add_listener(CHANNEL, self._on_notify)

@@ -5,7 +5,7 @@ import uuid
 from hduce.core.errors import NotFound
 from hduce.core.security import Principal
 from hduce.plugins.auth.schemas import SessionRead
-from hduce.plugins.auth.service._env import AuthEnv
+from hduce.plugins.auth.services._env import AuthEnv
 
 
 class SessionService:
@@ -19,13 +19,8 @@ class SessionService:
         await self._env.require_live_session(principal)
         rows = await self._env.sessions.active(principal.id)
         return [
-            SessionRead(
-                id=row.family_id,
-                created_at=row.created_at,
-                last_used_at=row.last_used_at,
-                ip=row.ip,
-                user_agent=row.user_agent,
-                current=row.family_id == principal.session_id,
+            SessionRead.from_row(
+                row, id=row["family_id"], current=row["family_id"] == principal.session_id
             )
             for row in rows
         ]

@@ -16,18 +16,10 @@ from hduce.plugins.auth.errors import (
     MfaRequired,
     PasswordResetRequired,
 )
-from hduce.plugins.auth.lockout import Attempt
-from hduce.plugins.auth.schemas import LoginCreate, TokenRead
-from hduce.plugins.auth.service._env import AuthEnv
-from hduce.plugins.auth.service._second_factor import use_second_factor
-from hduce.plugins.auth.sessions import ClientInfo
-from hduce.plugins.auth.store import (
-    AccountRow,
-    find_account,
-    get_account,
-    normalise,
-    update_account,
-)
+from hduce.plugins.auth.schemas import ClientInfo, LoginCreate, TokenRead
+from hduce.plugins.auth.services._env import AuthEnv
+from hduce.plugins.auth.services._second_factor import use_second_factor
+from hduce.plugins.auth.store import AccountRow, Attempt, normalise
 
 BAD_CREDENTIALS = "Wrong e-mail address, username or password."
 
@@ -41,14 +33,14 @@ class LoginService:
     async def login(self, data: LoginCreate, client: ClientInfo) -> TokenRead:
         """Check credentials, lockout, account state and MFA; start a session."""
         env = self._env
-        account = await find_account(data.identifier)
+        account = await env.accounts.find(data.identifier)
         # Keyed by account, so alternating e-mail and username gains nothing.
         await env.limits.login.acquire(str(account.id) if account else normalise(data.identifier))
         if account is None:
             await self._unknown(normalise(data.identifier), data.password, client)
         lockout = env.lockouts.accounts
         attempt = await lockout.claim(account.id)
-        if not await env.passwords.verify(account.password_hash, data.password):
+        if not await env.hasher.verify(account.password_hash, data.password):
             await self._fail(account, attempt, client, "wrong_password")
             raise InvalidCredentials(BAD_CREDENTIALS)
         await lockout.release(account.id, attempt)
@@ -58,12 +50,13 @@ class LoginService:
                 raise MfaRequired("Give the code from your authenticator app as `totp_code`.")
             await env.limits.mfa.acquire(str(account.id))
         new_hash = None
-        if env.passwords.needs_rehash(account.password_hash):
-            new_hash = await env.passwords.hash(data.password)
+        if env.hasher.needs_rehash(account.password_hash):
+            new_hash = await env.hasher.hash(data.password)
         async with env.transaction():
             method = "password"
             if account.mfa_enabled:
-                method = await use_second_factor(account, data.totp_code or "") or ""
+                code = data.totp_code or ""
+                method = await use_second_factor(env.second_factors, account, code) or ""
             if method:
                 return await self._succeed(account, client, method, new_hash)
         await self._fail(account, await lockout.claim(account.id), client, "invalid_mfa_code")
@@ -73,7 +66,7 @@ class LoginService:
         """Fail like a wrong password does, locking the identifier at the same threshold."""
         env = self._env
         attempt = await env.lockouts.unknown.claim(identifier)
-        await env.passwords.verify(None, password)
+        await env.hasher.verify(None, password)
         async with env.transaction():
             await env.audit(
                 "auth.login_failed", actor_id=None, client=client, detail={"reason": "unknown"}
@@ -107,7 +100,7 @@ class LoginService:
             elif stored.revoked_at is not None or stored.expired:
                 failure = InvalidRefreshToken("The session has ended; log in again.")
             else:
-                account = await get_account(stored.account)
+                account = await env.accounts.get(stored.account)
                 if account is None or account.status != AccountStatus.ACTIVE:
                     failure = InvalidRefreshToken("The account cannot log in.")
                 else:
@@ -127,7 +120,7 @@ class LoginService:
             stored = await env.sessions.find(refresh_token) if refresh_token else None
             if stored is not None and stored.account == principal.id:
                 await env.sessions.revoke_family(stored.family_id, principal.id)
-            await env.context.events.publish(UserLoggedOut(user_id=principal.id))
+            await env.events.publish(UserLoggedOut(user_id=principal.id))
             await env.audit("auth.logout", actor_id=principal.id, subject_id=principal.id)
 
     def _check_state(self, account: AccountRow) -> None:
@@ -150,9 +143,9 @@ class LoginService:
         values: dict[str, object] = {"last_login_at": datetime.now(UTC)}
         if new_hash is not None:
             values["password_hash"] = new_hash
-        await update_account(account.id, **values)
+        await env.accounts.update(account.id, **values)
         refresh_token, family = await env.sessions.issue(account.id, client)
-        await env.context.events.publish(
+        await env.events.publish(
             UserLoggedIn(user_id=account.id, ip=client.ip, user_agent=client.user_agent)
         )
         await env.audit(
@@ -179,9 +172,7 @@ class LoginService:
             )
             if attempt.locking:
                 assert attempt.locked_until is not None
-                await env.context.events.publish(
-                    UserLocked(user_id=account.id, until=attempt.locked_until)
-                )
+                await env.events.publish(UserLocked(user_id=account.id, until=attempt.locked_until))
                 await env.audit(
                     "auth.locked",
                     actor_id=None,

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from time import monotonic
 from typing import Any
 
-from hduce.core.db import HduceEngine
+from hduce.core.db import Database
 from hduce.plugins.auth.config import AuthConfig
 from hduce.plugins.auth.errors import AccountLocked
 
@@ -74,7 +74,7 @@ class Lockout:
     """Counts failed logins per key in one table (`account` by id)."""
 
     def __init__(
-        self, db: HduceEngine, config: AuthConfig, table: str = "account", key: str = "id"
+        self, db: Database, config: AuthConfig, table: str = "account", key: str = "id"
     ) -> None:
         self._db = db
         self._limits = (
@@ -113,7 +113,7 @@ class Lockout:
 class UnknownLockout(Lockout):
     """Counts failed logins of identifiers no account has, keyed by their SHA-256."""
 
-    def __init__(self, db: HduceEngine, config: AuthConfig) -> None:
+    def __init__(self, db: Database, config: AuthConfig) -> None:
         super().__init__(db, config, table="login_failure", key="key")
         self._next_sweep = 0.0
 
@@ -135,6 +135,6 @@ class Lockouts:
     unknown: UnknownLockout
 
     @classmethod
-    def from_config(cls, config: AuthConfig, db: HduceEngine) -> "Lockouts":
+    def from_config(cls, config: AuthConfig, db: Database) -> "Lockouts":
         """Both counters with the configured threshold and durations."""
         return cls(accounts=Lockout(db, config), unknown=UnknownLockout(db, config))

@@ -4,10 +4,11 @@ import uuid
 from datetime import datetime, timedelta
 
 import msgspec
+from asyncpg import Record
 
-from hduce.core.db import HduceEngine
-from hduce.plugins.auth.opaque import digest, new_token
-from hduce.plugins.auth.tables import RefreshToken
+from hduce.core.db import Database
+from hduce.plugins.auth.schemas import ClientInfo
+from hduce.plugins.auth.store._opaque import digest, new_token
 
 # The live families of account `$1`: each with when it began and its latest client.
 LIVE_SESSIONS = (
@@ -18,13 +19,26 @@ LIVE_SESSIONS = (
     "HAVING bool_and(revoked_at IS NULL) AND bool_or(used_at IS NULL AND expires_at > now()) "
     "ORDER BY last_used_at DESC"
 )
-
-
-class ClientInfo(msgspec.Struct, frozen=True):
-    """Where a request came from, as recorded with sessions and audit events."""
-
-    ip: str | None = None
-    user_agent: str | None = None
+ISSUE = (
+    "INSERT INTO refresh_token (id, account, token_hash, family_id, issued_at, expires_at, ip, "
+    "user_agent) VALUES ($1, $2, $3, $4, now(), now() + $5::interval, $6, $7)"
+)
+FIND = (
+    "SELECT id, account, family_id, expires_at <= now() AS expired, used_at, revoked_at "
+    "FROM refresh_token WHERE token_hash = $1 FOR UPDATE"
+)
+REVOKE_FAMILY = (
+    "UPDATE refresh_token SET revoked_at = now() WHERE family_id = $1 AND account = $2 "
+    "AND revoked_at IS NULL RETURNING used_at IS NULL AND expires_at > now() AS live"
+)
+REVOKE_ALL = (
+    "UPDATE refresh_token SET revoked_at = now() WHERE account = $1 "
+    "AND revoked_at IS NULL AND family_id IS DISTINCT FROM $2"
+)
+IS_LIVE = (
+    "SELECT 1 FROM refresh_token WHERE family_id = $1 AND account = $2 "
+    "AND revoked_at IS NULL AND used_at IS NULL AND expires_at > now() LIMIT 1"
+)
 
 
 class StoredRefreshToken(msgspec.Struct, frozen=True, kw_only=True):
@@ -38,20 +52,11 @@ class StoredRefreshToken(msgspec.Struct, frozen=True, kw_only=True):
     revoked_at: datetime | None
 
 
-class SessionRow(msgspec.Struct, frozen=True, kw_only=True):
-    """One active session (refresh token family) of an account."""
-
-    family_id: uuid.UUID
-    created_at: datetime
-    last_used_at: datetime
-    ip: str | None
-    user_agent: str | None
-
-
-class Sessions:
+class RefreshTokens:
     """Creates, rotates, lists and revokes refresh token families."""
 
-    def __init__(self, ttl: float) -> None:
+    def __init__(self, db: Database, ttl: float) -> None:
+        self._db = db
         self._ttl = timedelta(seconds=ttl)
 
     async def issue(
@@ -59,10 +64,8 @@ class Sessions:
     ) -> tuple[str, uuid.UUID]:
         """A new refresh token, in `family_id` or a new family; returns it and the family."""
         token, family = new_token(), family_id or uuid.uuid4()
-        await RefreshToken.raw(
-            "INSERT INTO refresh_token (id, account, token_hash, family_id, issued_at, "
-            "expires_at, ip, user_agent) VALUES ({}, {}, {}, {}, now(), now() + {}::interval, "
-            "{}, {})",
+        await self._db.execute(
+            ISSUE,
             uuid.uuid4(),
             account_id,
             digest(token),
@@ -75,48 +78,26 @@ class Sessions:
 
     async def find(self, token: str) -> StoredRefreshToken | None:
         """The row of a presented token, locked until the transaction ends."""
-        rows = await RefreshToken.raw(
-            "SELECT id, account, family_id, expires_at <= now() AS expired, used_at, revoked_at "
-            "FROM refresh_token WHERE token_hash = {} FOR UPDATE",
-            digest(token),
-        )
-        return StoredRefreshToken(**rows[0]) if rows else None
+        row = await self._db.fetchrow(FIND, digest(token))
+        return StoredRefreshToken(**row) if row else None
 
     async def mark_used(self, token_id: uuid.UUID) -> None:
         """Spend one token (it was rotated)."""
-        await RefreshToken.raw("UPDATE refresh_token SET used_at = now() WHERE id = {}", token_id)
+        await self._db.execute("UPDATE refresh_token SET used_at = now() WHERE id = $1", token_id)
 
     async def revoke_family(self, family_id: uuid.UUID, account_id: uuid.UUID) -> int:
         """Revoke every token of one of the account's families; returns how many were live."""
-        rows = await RefreshToken.raw(
-            "UPDATE refresh_token SET revoked_at = now() WHERE family_id = {} AND account = {} "
-            "AND revoked_at IS NULL RETURNING used_at IS NULL AND expires_at > now() AS live",
-            family_id,
-            account_id,
-        )
+        rows = await self._db.fetch(REVOKE_FAMILY, family_id, account_id)
         return sum(1 for row in rows if row["live"])
 
     async def revoke_all(self, account_id: uuid.UUID, *, keep: uuid.UUID | None = None) -> None:
         """Revoke every session of the account except the family `keep`."""
-        await RefreshToken.raw(
-            "UPDATE refresh_token SET revoked_at = now() WHERE account = {} "
-            "AND revoked_at IS NULL AND family_id IS DISTINCT FROM {}",
-            account_id,
-            keep,
-        )
+        await self._db.execute(REVOKE_ALL, account_id, keep)
 
     async def is_live(self, family_id: uuid.UUID, account_id: uuid.UUID) -> bool:
         """Whether the account's session still holds a usable refresh token."""
-        rows = await RefreshToken.raw(
-            "SELECT 1 FROM refresh_token WHERE family_id = {} AND account = {} "
-            "AND revoked_at IS NULL AND used_at IS NULL AND expires_at > now() LIMIT 1",
-            family_id,
-            account_id,
-        )
-        return bool(rows)
+        return await self._db.fetchval(IS_LIVE, family_id, account_id) is not None
 
-    async def active(self, account_id: uuid.UUID) -> list[SessionRow]:
+    async def active(self, account_id: uuid.UUID) -> list[Record]:
         """The account's sessions that still hold a usable refresh token, latest first."""
-        engine = RefreshToken._meta.db
-        assert isinstance(engine, HduceEngine)
-        return [SessionRow(**row) for row in await engine.fetch(LIVE_SESSIONS, account_id)]
+        return await self._db.fetch(LIVE_SESSIONS, account_id)

@@ -1,4 +1,4 @@
-"""What every auth service shares: context, config, hasher, sessions, limiters and the audit log."""
+"""What every auth service shares: config, stores, hasher, limiters, events and the audit log."""
 
 import logging
 import uuid
@@ -10,62 +10,78 @@ from piccolo.engine.postgres import PostgresTransaction
 from hduce.contracts.audit import AuditLog
 from hduce.contracts.auth import UserPasswordResetRequested, UserVerificationRequested
 from hduce.contracts.notifications import OneTimeLinks
-from hduce.contracts.users import UserDirectory
-from hduce.core.context import AppContext
-from hduce.core.db import HduceEngine
-from hduce.core.security import Principal
+from hduce.contracts.users import Profiles, UserDirectory
+from hduce.core.db import Database
+from hduce.core.errors import NotFound
+from hduce.core.events import EventBus
+from hduce.core.plugin_env import PluginEnv
+from hduce.core.registry import Late
+from hduce.core.security import Principal, TokenService
 from hduce.plugins.auth.config import AuthConfig
 from hduce.plugins.auth.errors import SessionEnded
-from hduce.plugins.auth.limiter import AccountLimit
-from hduce.plugins.auth.lockout import Lockouts
-from hduce.plugins.auth.passwords import Passwords
-from hduce.plugins.auth.schemas import TokenRead
-from hduce.plugins.auth.sessions import ClientInfo, Sessions
-from hduce.plugins.auth.store import VERIFY_EMAIL, AccountRow, issue_one_time_token
+from hduce.plugins.auth.schemas import ClientInfo, TokenRead
+from hduce.plugins.auth.services._hashing import PasswordHasher
+from hduce.plugins.auth.services._limits import AccountLimits
+from hduce.plugins.auth.store import (
+    VERIFY_EMAIL,
+    AccountRow,
+    AccountStore,
+    Lockouts,
+    OneTimeTokens,
+    RefreshTokens,
+    SecondFactorStore,
+)
 
-MINUTE, HOUR = 60, 3600
 logger = logging.getLogger("hduce.auth")
 
 
 @dataclass(frozen=True)
-class AccountLimits:
-    """Per-account windows shared by every process, one limiter per limit."""
-
-    login: AccountLimit
-    forgot_password: AccountLimit
-    reset_password: AccountLimit
-    verify_email: AccountLimit
-    mfa: AccountLimit
-
-    @classmethod
-    def from_config(cls, config: AuthConfig, db: HduceEngine) -> "AccountLimits":
-        """The limiters with the configured sizes."""
-        reset = config.password_reset_per_hour_per_account
-        return cls(
-            login=AccountLimit(db, "login", config.login_per_minute_per_account, MINUTE),
-            forgot_password=AccountLimit(db, "forgot_password", reset, HOUR),
-            reset_password=AccountLimit(db, "reset_password", reset, HOUR),
-            verify_email=AccountLimit(
-                db, "verify_email", config.verify_email_per_hour_per_account, HOUR
-            ),
-            mfa=AccountLimit(db, "mfa", config.mfa_per_minute_per_account, MINUTE),
-        )
-
-
-@dataclass(frozen=True)
 class AuthEnv:
-    """The shared parts of the auth services."""
+    """The shared parts of the auth services, built once in `setup()`."""
 
-    context: AppContext
     config: AuthConfig
-    passwords: Passwords
-    sessions: Sessions
+    db: Database
+    events: EventBus
+    tokens: TokenService
+    audit_log: AuditLog
+    links: Late[OneTimeLinks]
+    """Notifications mails the links; it sets up after auth, or is not enabled."""
+    directory: Late[UserDirectory]
+    profiles: Late[Profiles]
+    """The users plugin keeps names and profiles; it sets up after auth, or is not enabled."""
+    hasher: PasswordHasher
     limits: AccountLimits
     lockouts: Lockouts
+    accounts: AccountStore
+    sessions: RefreshTokens
+    one_time_tokens: OneTimeTokens
+    second_factors: SecondFactorStore
+
+    @classmethod
+    def of(cls, env: PluginEnv[AuthConfig]) -> "AuthEnv":
+        """Everything the services share, from the plugin's env."""
+        config, db = env.config, env.db
+        return cls(
+            config=config,
+            db=db,
+            events=env.events,
+            tokens=env.tokens,
+            audit_log=env.require(AuditLog),
+            links=env.optional(OneTimeLinks),
+            directory=env.optional(UserDirectory),
+            profiles=env.optional(Profiles),
+            hasher=PasswordHasher(config),
+            limits=AccountLimits.from_config(config, db),
+            lockouts=Lockouts.from_config(config, db),
+            accounts=AccountStore(db),
+            sessions=RefreshTokens(db, config.refresh_token_ttl),
+            one_time_tokens=OneTimeTokens(db),
+            second_factors=SecondFactorStore(db),
+        )
 
     def transaction(self) -> PostgresTransaction:
         """A transaction (joining the current one if there is one)."""
-        return self.context.db.transaction()
+        return self.db.transaction()
 
     async def audit(
         self,
@@ -77,7 +93,7 @@ class AuthEnv:
         detail: dict[str, Any] | None = None,
     ) -> None:
         """Append a security event to the audit log, in the current transaction."""
-        await self.context.registry.get(AuditLog).record(
+        await self.audit_log.record(
             action,
             actor_id=actor_id,
             subject_id=subject_id,
@@ -93,16 +109,23 @@ class AuthEnv:
         """
         verify = purpose == VERIFY_EMAIL
         ttl = self.config.verification_token_ttl if verify else self.config.reset_token_ttl
-        token, expires_at = await issue_one_time_token(account_id, purpose, ttl)
-        try:
-            links = self.context.registry.get(OneTimeLinks)
-        except LookupError:
+        token, expires_at = await self.one_time_tokens.issue(account_id, purpose, ttl)
+        links = self.links.get()
+        if links is None:
             logger.warning("no notifications plugin: the %s link is not sent", purpose)
         else:
             send = links.verification if verify else links.password_reset
             await send(account_id, token, expires_at)
         fact = UserVerificationRequested if verify else UserPasswordResetRequested
-        await self.context.events.publish(fact(user_id=account_id, expires_at=expires_at))
+        await self.events.publish(fact(user_id=account_id, expires_at=expires_at))
+
+    async def account(self, principal: Principal) -> AccountRow:
+        """The caller's account, once their session is known to be live."""
+        await self.require_live_session(principal)
+        account = await self.accounts.get(principal.id)
+        if account is None:
+            raise NotFound("no such account")
+        return account
 
     async def require_live_session(self, principal: Principal) -> None:
         """Refuse access tokens whose session ended (logout, revocation, password reset)."""
@@ -114,9 +137,8 @@ class AuthEnv:
     async def user_inputs(self, account: AccountRow) -> list[str]:
         """Words a password must not be built from: e-mail, username and names."""
         words = [account.email, account.username]
-        try:
-            directory = self.context.registry.get(UserDirectory)
-        except LookupError:
+        directory = self.directory.get()
+        if directory is None:
             return words
         entry = await directory.get(account.id)
         return [*words, entry.first_name, entry.last_name] if entry else words
@@ -126,7 +148,7 @@ class AuthEnv:
     ) -> TokenRead:
         """An access token for the account's session plus its refresh token."""
         principal = Principal(id=account.id, roles=frozenset(account.roles), session_id=family_id)
-        access_token, expires_in = self.context.tokens.issue(principal)
+        access_token, expires_in = self.tokens.issue(principal)
         return TokenRead(
             access_token=access_token, refresh_token=refresh_token, expires_in=expires_in
         )

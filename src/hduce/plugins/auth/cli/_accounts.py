@@ -1,58 +1,70 @@
-"""`hduce user list`, `show`, `reset-password` and `deactivate`, through the auth plugin."""
+"""`hduce user create`, `list`, `show`, `reset-password` and `deactivate`."""
 
 import uuid
 from collections.abc import Awaitable, Callable
 
 import rich_click as click
 
-from hduce.cli._common import run_with_plugin
-from hduce.cli._manage import user
-from hduce.contracts.auth import AccountAdmin, Accounts, AccountStatus, DirectoryEntry, Role
-from hduce.core.cli import fail
-from hduce.core.plugin import HducePlugin
-from hduce.core.security import Principal
+from hduce.contracts.auth import AccountAdmin, AccountStatus, DirectoryEntry, Role
+from hduce.core.cli import ACTING_ADMIN, run_with_plugin
 from hduce.plugins.auth import AuthPlugin
 
-ACTING_ADMIN = click.option(
-    "--as",
-    "acting",
-    metavar="ADMIN",
-    help="The admin the audit log records as acting (default: the oldest active admin).",
-)
 
-
-def summary(entry: DirectoryEntry) -> str:
+def summary(entry: DirectoryEntry, *, status: bool = True) -> str:
     """One account on one line."""
     roles = ",".join(sorted(entry.roles))
-    return f"{entry.username} <{entry.email}> {roles} {entry.status} {entry.id}"
+    shown = f" {entry.status}" if status else ""
+    return f"{entry.username} <{entry.email}> {roles}{shown} {entry.id}"
 
 
-async def find_account(plugin: HducePlugin, who: str) -> DirectoryEntry:
-    """The account `who` names (id, e-mail or username); exits 1 when there is none."""
-    accounts = plugin.context.registry.get(Accounts)
-    try:
-        entry = await accounts.get_account(uuid.UUID(who))
-    except ValueError:
-        entry = await accounts.find_account(who)
-    if entry is None:
-        fail(f"no account {who!r} (give its id, e-mail or username)")
-    return entry
+@click.group()
+def user() -> None:
+    """Manage accounts."""
 
 
-async def acting_admin(plugin: HducePlugin, acting: str | None) -> Principal:
-    """The admin a command acts as: `--as`, else the oldest active admin; exits 1 if none."""
-    if acting:
-        entry = await find_account(plugin, acting)
-        if Role.ADMIN not in entry.roles or entry.status != AccountStatus.ACTIVE:
-            fail(f"{acting!r} is not an active admin")
+@user.command("create")
+@click.option("--email", required=True, help="E-mail address (also a login).")
+@click.option("--username", required=True, help="Username (also a login).")
+@click.option(
+    "--role",
+    "roles",
+    type=click.Choice([r.value for r in Role]),
+    multiple=True,
+    default=["admin"],
+    show_default=True,
+    help="Role to grant (repeat for several).",
+)
+@click.option("--first-name", default="Admin", show_default=True)
+@click.option("--last-name", default="", show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.pass_context
+def user_create(
+    ctx: click.Context,
+    email: str,
+    username: str,
+    roles: tuple[str, ...],
+    first_name: str,
+    last_name: str,
+    password_stdin: bool,
+) -> None:
+    """Create an active account with a verified e-mail address (bootstraps the first admin)."""
+    if password_stdin:
+        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
     else:
-        admins, _ = await plugin.context.registry.get(AccountAdmin).search_accounts(
-            text=None, role=Role.ADMIN, status=AccountStatus.ACTIVE, limit=1, offset=0
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+    def create(auth: AuthPlugin) -> Awaitable[DirectoryEntry]:
+        return auth.services.registration.create_account(
+            email=email,
+            username=username,
+            password=password,
+            roles=sorted(set(roles)),
+            first_name=first_name,
+            last_name=last_name,
         )
-        if not admins:
-            fail("there is no active admin yet: create one with `hduce user create`")
-        entry = admins[0]
-    return Principal(id=entry.id, roles=entry.roles)
+
+    entry = run_with_plugin(ctx, "auth", create)
+    click.echo(f"created {summary(entry, status=False)}")
 
 
 @user.command("list")
@@ -67,8 +79,7 @@ def user_list(
     """List accounts, one a line: username <e-mail> roles status id."""
 
     async def work(auth: AuthPlugin) -> tuple[list[DirectoryEntry], int]:
-        admin = auth.context.registry.get(AccountAdmin)
-        return await admin.search_accounts(
+        return await auth.services.admin.search_accounts(
             text=search, role=role, status=status, limit=limit, offset=0
         )
 
@@ -86,7 +97,7 @@ def user_show(ctx: click.Context, who: str) -> None:
     """Show one account (WHO: its id, e-mail or username)."""
 
     async def work(auth: AuthPlugin) -> DirectoryEntry:
-        return await find_account(auth, who)
+        return await auth.services.directory.lookup(who)
 
     entry = run_with_plugin(ctx, "auth", work)
     for name in ("id", "username", "email", "status", "first_name", "last_name", "phone"):
@@ -103,10 +114,11 @@ def change_account(
     """Apply `change(admin, account id, acting admin id)` to WHO; the account afterwards."""
 
     async def work(auth: AuthPlugin) -> DirectoryEntry:
-        entry = await find_account(auth, who)
-        by = await acting_admin(auth, acting)
-        await change(auth.context.registry.get(AccountAdmin), entry.id, by.id)
-        return await find_account(auth, str(entry.id))
+        services = auth.services
+        entry = await services.directory.lookup(who)
+        by = await services.admin.acting_admin(acting)
+        await change(services.admin, entry.id, by.id)
+        return await services.directory.lookup(str(entry.id))
 
     return run_with_plugin(ctx, "auth", work)
 

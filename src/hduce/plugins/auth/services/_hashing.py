@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 import anyio.to_thread
-from argon2 import PasswordHasher, Type
+from argon2 import PasswordHasher as Argon2Hasher
+from argon2 import Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn
 
@@ -21,12 +22,12 @@ ZXCVBN_MAX_LENGTH = 72
 CONTEXT_WORDS = ("hduce", "clinic")
 
 
-class Passwords:
+class PasswordHasher:
     """Hashes and verifies passwords in worker threads, at most `hash_concurrency` at once."""
 
     def __init__(self, config: AuthConfig) -> None:
         self._config = config
-        self._hasher = PasswordHasher(
+        self._hasher = Argon2Hasher(
             time_cost=config.argon2_time_cost,
             memory_cost=config.argon2_memory_kib,
             parallelism=config.argon2_parallelism,

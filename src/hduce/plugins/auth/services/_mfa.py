@@ -2,20 +2,16 @@
 
 import pyotp
 
-from hduce.core.errors import Conflict, NotFound
+from hduce.core.errors import Conflict
 from hduce.core.security import Principal
 from hduce.plugins.auth.errors import MfaCodeRejected, WrongPassword
-from hduce.plugins.auth.schemas import MfaEnrollmentRead, RecoveryCodesRead
-from hduce.plugins.auth.service._env import AuthEnv
-from hduce.plugins.auth.service._second_factor import (
-    claim_counter,
-    replace_recovery_codes,
+from hduce.plugins.auth.schemas import ClientInfo, MfaEnrollmentRead, RecoveryCodesRead
+from hduce.plugins.auth.services._env import AuthEnv
+from hduce.plugins.auth.services._second_factor import (
+    new_recovery_codes,
     totp_counter,
     use_second_factor,
 )
-from hduce.plugins.auth.sessions import ClientInfo
-from hduce.plugins.auth.store import AccountRow, get_account, update_account
-from hduce.plugins.auth.tables import RecoveryCode
 
 
 class MfaService:
@@ -26,11 +22,11 @@ class MfaService:
 
     async def enroll(self, principal: Principal) -> MfaEnrollmentRead:
         """A new TOTP secret for the caller; MFA stays off until a code is verified."""
-        account = await self._account(principal)
+        account = await self._env.account(principal)
         if account.mfa_enabled:
             raise Conflict("MFA is already enabled; disable it first to enrol a new device.")
         secret = pyotp.random_base32()
-        await update_account(account.id, mfa_secret=secret, mfa_last_counter=None)
+        await self._env.accounts.update(account.id, mfa_secret=secret, mfa_last_counter=None)
         uri = pyotp.TOTP(secret).provisioning_uri(
             name=account.email, issuer_name=self._env.config.mfa_issuer
         )
@@ -42,7 +38,7 @@ class MfaService:
         """Turn MFA on with a first valid code; returns the one-time recovery codes."""
         env = self._env
         await env.limits.mfa.acquire(str(principal.id))
-        account = await self._account(principal)
+        account = await env.account(principal)
         if account.mfa_enabled:
             raise Conflict("MFA is already enabled.")
         if account.mfa_secret is None:
@@ -51,10 +47,11 @@ class MfaService:
         if counter is None:
             raise MfaCodeRejected("The code is wrong; check the time on your device.")
         async with env.transaction():
-            if not await claim_counter(account.id, counter):
+            if not await env.second_factors.claim_counter(account.id, counter):
                 raise MfaCodeRejected("This code was used already; wait for the next one.")
-            await update_account(account.id, mfa_enabled=True)
-            codes = await replace_recovery_codes(account.id)
+            await env.accounts.update(account.id, mfa_enabled=True)
+            codes, hashes = new_recovery_codes()
+            await env.second_factors.replace_recovery_codes(account.id, hashes)
             await env.audit(
                 "auth.mfa_enabled", actor_id=account.id, subject_id=account.id, client=client
             )
@@ -66,18 +63,18 @@ class MfaService:
         """Turn MFA off, confirmed by the password and a TOTP or recovery code."""
         env = self._env
         await env.limits.mfa.acquire(str(principal.id))
-        account = await self._account(principal)
+        account = await env.account(principal)
         if not account.mfa_enabled:
             raise Conflict("MFA is not enabled.")
-        if not await env.passwords.verify(account.password_hash, password):
+        if not await env.hasher.verify(account.password_hash, password):
             raise WrongPassword("The password is wrong.")
         async with env.transaction():
-            method = await use_second_factor(account, code)
+            method = await use_second_factor(env.second_factors, account, code)
             if method is not None:
-                await update_account(
+                await env.accounts.update(
                     account.id, mfa_enabled=False, mfa_secret=None, mfa_last_counter=None
                 )
-                await RecoveryCode.delete().where(RecoveryCode.account == account.id)
+                await env.second_factors.delete_recovery_codes(account.id)
                 await env.audit(
                     "auth.mfa_disabled",
                     actor_id=account.id,
@@ -87,10 +84,3 @@ class MfaService:
                 )
         if method is None:
             raise MfaCodeRejected("The TOTP or recovery code is wrong or was used already.")
-
-    async def _account(self, principal: Principal) -> AccountRow:
-        await self._env.require_live_session(principal)
-        account = await get_account(principal.id)
-        if account is None:
-            raise NotFound("no such account")
-        return account

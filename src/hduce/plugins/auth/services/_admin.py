@@ -1,7 +1,6 @@
 """The `Accounts` and `AccountAdmin` contracts: lookups and audited account administration."""
 
 import uuid
-from typing import Any
 
 from hduce.contracts.auth import (
     AccountStatus,
@@ -13,17 +12,10 @@ from hduce.contracts.auth import (
     UserStatusChanged,
 )
 from hduce.core.errors import Conflict, HduceError, NotFound
-from hduce.plugins.auth.service._env import AuthEnv
-from hduce.plugins.auth.service._passwords import PasswordService
-from hduce.plugins.auth.store import (
-    ACCOUNT_COLUMNS,
-    AccountRow,
-    find_account,
-    get_account,
-    get_entry,
-    update_account,
-)
-from hduce.plugins.auth.tables import Account
+from hduce.core.security import Principal
+from hduce.plugins.auth.services._env import AuthEnv
+from hduce.plugins.auth.services._passwords import PasswordService
+from hduce.plugins.auth.store import AccountRow, AccountStore
 
 KNOWN_ROLES = frozenset(Role)
 
@@ -37,56 +29,54 @@ class InvalidRoles(HduceError):
 class AccountDirectory:
     """Implements `Accounts`: account lookups for other plugins."""
 
+    def __init__(self, accounts: AccountStore) -> None:
+        self._accounts = accounts
+
     async def get_account(self, account_id: uuid.UUID) -> DirectoryEntry | None:
         """One account (without profile fields), or None."""
-        return await get_entry(account_id)
+        return await self._accounts.entry(account_id)
 
     async def find_account(self, email_or_username: str) -> DirectoryEntry | None:
         """An account by e-mail address or username, or None."""
-        account = await find_account(email_or_username)
+        account = await self._accounts.find(email_or_username)
         return account.entry() if account else None
 
     async def require(self, account_id: uuid.UUID, role: Role) -> DirectoryEntry:
         """The account if it holds `role`; else `NotInRole` (422)."""
-        entry = await get_entry(account_id)
+        entry = await self.get_account(account_id)
         if entry is None or role not in entry.roles:
             raise NotInRole(f"{account_id} is not a {role}'s account")
+        return entry
+
+    async def lookup(self, who: str) -> DirectoryEntry:
+        """The account `who` names: its id, e-mail address or username."""
+        try:
+            entry = await self.get_account(uuid.UUID(who))
+        except ValueError:
+            entry = await self.find_account(who)
+        if entry is None:
+            raise NotFound(f"no account {who!r} (give its id, e-mail or username)")
         return entry
 
 
 class AccountAdminService:
     """Implements `AccountAdmin`; every change is audited in its own transaction."""
 
-    def __init__(self, env: AuthEnv, passwords: PasswordService) -> None:
+    def __init__(
+        self, env: AuthEnv, passwords: PasswordService, directory: AccountDirectory
+    ) -> None:
         self._env = env
         self._passwords = passwords
+        self._directory = directory
 
     async def search_accounts(
         self, *, text: str | None, role: str | None, status: str | None, limit: int, offset: int
     ) -> tuple[list[DirectoryEntry], int]:
         """Accounts whose e-mail or username contains `text`, filtered; and the total count."""
-        where, args = ["true"], []
-        if text:
-            pattern = _contains(text.lower())
-            where.append("(email LIKE {} OR username LIKE {})")
-            args += [pattern, pattern]
-        if role:
-            where.append("{} = ANY(roles)")
-            args.append(role)
-        if status:
-            where.append("status = {}")
-            args.append(status)
-        condition = " AND ".join(where)
-        rows = await Account.raw(
-            f"SELECT {ACCOUNT_COLUMNS}, count(*) OVER () AS total FROM account WHERE {condition} "
-            "ORDER BY created_at, id LIMIT {} OFFSET {}",
-            *args,
-            limit,
-            offset,
+        accounts, total = await self._env.accounts.search(
+            text=text, role=role, status=status, limit=limit, offset=offset
         )
-        total = rows[0]["total"] if rows else await self._count(condition, args)
-        entries = [AccountRow(**{k: v for k, v in r.items() if k != "total"}).entry() for r in rows]
-        return entries, total
+        return [account.entry() for account in accounts], total
 
     async def approve(self, account_id: uuid.UUID, *, by: uuid.UUID) -> DirectoryEntry:
         """Activate a pending staff account."""
@@ -94,8 +84,8 @@ class AccountAdminService:
             account = await self._locked(account_id)
             if account.status != AccountStatus.PENDING_APPROVAL:
                 raise Conflict(f"The account is {account.status}, not pending approval.")
-            await update_account(account_id, status=AccountStatus.ACTIVE)
-            await self._env.context.events.publish(UserApproved(user_id=account_id, approved_by=by))
+            await self._env.accounts.update(account_id, status=AccountStatus.ACTIVE)
+            await self._env.events.publish(UserApproved(user_id=account_id, approved_by=by))
             await self._env.audit("auth.account_approved", actor_id=by, subject_id=account_id)
         return await self._entry(account_id)
 
@@ -109,8 +99,8 @@ class AccountAdminService:
             account = await self._locked(account_id)
             if Role.ADMIN in account.roles and Role.ADMIN not in roles:
                 await self._keep_an_admin(account_id)
-            await update_account(account_id, roles=sorted(roles))
-            await self._env.context.events.publish(
+            await self._env.accounts.update(account_id, roles=sorted(roles))
+            await self._env.events.publish(
                 UserRolesChanged(user_id=account_id, roles=sorted(roles), changed_by=by)
             )
             await self._env.audit(
@@ -129,7 +119,7 @@ class AccountAdminService:
                 raise Conflict("The account is already deactivated.")
             if Role.ADMIN in account.roles:
                 await self._keep_an_admin(account_id)
-            await update_account(account_id, status=AccountStatus.DEACTIVATED)
+            await self._env.accounts.update(account_id, status=AccountStatus.DEACTIVATED)
             await self._env.sessions.revoke_all(account_id)
             await self._status_changed(account_id, AccountStatus.DEACTIVATED, by)
             await self._env.audit(
@@ -146,7 +136,7 @@ class AccountAdminService:
             account = await self._locked(account_id)
             if account.status != AccountStatus.DEACTIVATED:
                 raise Conflict(f"The account is {account.status}, not deactivated.")
-            await update_account(
+            await self._env.accounts.update(
                 account_id, status=AccountStatus.ACTIVE, failed_logins=0, locked_until=None
             )
             await self._status_changed(account_id, AccountStatus.ACTIVE, by)
@@ -157,45 +147,45 @@ class AccountAdminService:
         """Revoke every session, require a new password and send a reset e-mail."""
         async with self._env.transaction():
             account = await self._locked(account_id)
-            await update_account(account_id, must_reset_password=True)
+            await self._env.accounts.update(account_id, must_reset_password=True)
             await self._env.sessions.revoke_all(account_id)
             await self._passwords.request_reset(account)
             await self._env.audit("auth.password_reset_forced", actor_id=by, subject_id=account_id)
+
+    async def acting_admin(self, who: str | None) -> Principal:
+        """The admin a command acts as: `who`, else the oldest active admin."""
+        if who:
+            entry = await self._directory.lookup(who)
+            if Role.ADMIN not in entry.roles or entry.status != AccountStatus.ACTIVE:
+                raise Conflict(f"{who!r} is not an active admin")
+        else:
+            admins, _ = await self.search_accounts(
+                text=None, role=Role.ADMIN, status=AccountStatus.ACTIVE, limit=1, offset=0
+            )
+            if not admins:
+                raise Conflict("there is no active admin yet: create one with `hduce user create`")
+            entry = admins[0]
+        return Principal(id=entry.id, roles=entry.roles)
 
     async def _status_changed(
         self, account_id: uuid.UUID, status: AccountStatus, by: uuid.UUID
     ) -> None:
         event = UserStatusChanged(user_id=account_id, status=status, changed_by=by)
-        await self._env.context.events.publish(event)
+        await self._env.events.publish(event)
 
     async def _locked(self, account_id: uuid.UUID) -> AccountRow:
-        account = await get_account(account_id, lock=True)
+        account = await self._env.accounts.get(account_id, lock=True)
         if account is None:
             raise NotFound("no such account")
         return account
 
     async def _entry(self, account_id: uuid.UUID) -> DirectoryEntry:
-        account = await get_account(account_id)
+        account = await self._env.accounts.get(account_id)
         if account is None:
             raise NotFound("no such account")
         return account.entry()
 
     async def _keep_an_admin(self, account_id: uuid.UUID) -> None:
         """Refuse a change that would leave no active admin."""
-        rows = await Account.raw(
-            "SELECT count(*) AS n FROM account WHERE status = 'active' AND 'admin' = ANY(roles) "
-            "AND id <> {}",
-            account_id,
-        )
-        if rows[0]["n"] == 0:
+        if await self._env.accounts.other_active_admins(account_id) == 0:
             raise Conflict("This is the last active admin account.")
-
-    async def _count(self, condition: str, args: list[Any]) -> int:
-        rows = await Account.raw(f"SELECT count(*) AS n FROM account WHERE {condition}", *args)
-        return int(rows[0]["n"])
-
-
-def _contains(text: str) -> str:
-    """A LIKE pattern matching `text` anywhere, its wildcards escaped."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"

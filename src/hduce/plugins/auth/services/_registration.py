@@ -2,34 +2,25 @@
 
 from datetime import date
 
+import msgspec
 from asyncpg.exceptions import UniqueViolationError
 
 from hduce.contracts.auth import AccountStatus, DirectoryEntry, Role, UserRegistered
-from hduce.contracts.users import ProfileFields, Profiles
+from hduce.contracts.users import ProfileFields
 from hduce.plugins.auth.errors import AccountExists, RoleNotAllowed
-from hduce.plugins.auth.schemas import AccountCreate, AccountRead
-from hduce.plugins.auth.service._env import AuthEnv
-from hduce.plugins.auth.sessions import ClientInfo
-from hduce.plugins.auth.store import (
-    VERIFY_EMAIL,
-    AccountRow,
-    account_exists,
-    insert_account,
-    normalise,
-)
+from hduce.plugins.auth.schemas import AccountCreate, AccountRead, ClientInfo
+from hduce.plugins.auth.services._env import AuthEnv
+from hduce.plugins.auth.store import VERIFY_EMAIL, AccountRow, normalise
+
+TAKEN = "An account with this e-mail address or username already exists."
 
 
 def account_read(account: AccountRow) -> AccountRead:
     """The account as its owner sees it."""
-    return AccountRead(
-        id=account.id,
-        email=account.email,
-        username=account.username,
+    return AccountRead.from_row(
+        msgspec.structs.asdict(account),
         roles=sorted(account.roles),
-        status=account.status,
         email_verified=account.email_verified_at is not None,
-        mfa_enabled=account.mfa_enabled,
-        created_at=account.created_at,
     )
 
 
@@ -95,15 +86,15 @@ class RegistrationService:
         env = self._env
         email, username = normalise(email), normalise(username)
         # Checked before hashing so a taken name costs no argon2 work.
-        if await account_exists(email, username):
-            raise AccountExists("An account with this e-mail address or username already exists.")
-        await env.passwords.check_policy(
+        if await env.accounts.exists(email, username):
+            raise AccountExists(TAKEN)
+        await env.hasher.check_policy(
             password, user_inputs=[email, username, profile.first_name, profile.last_name]
         )
-        password_hash = await env.passwords.hash(password)
+        password_hash = await env.hasher.hash(password)
         async with env.transaction():
             try:
-                account = await insert_account(
+                account = await env.accounts.insert(
                     email=email,
                     username=username,
                     password_hash=password_hash,
@@ -112,12 +103,10 @@ class RegistrationService:
                     verified=verified,
                 )
             except UniqueViolationError:
-                raise AccountExists(
-                    "An account with this e-mail address or username already exists."
-                ) from None
+                raise AccountExists(TAKEN) from None
             await self._create_profile(account, profile)
             pending = status == AccountStatus.PENDING_APPROVAL
-            await env.context.events.publish(
+            await env.events.publish(
                 UserRegistered(
                     user_id=account.id, email=email, roles=roles, pending_approval=pending
                 )
@@ -134,8 +123,7 @@ class RegistrationService:
         return account
 
     async def _create_profile(self, account: AccountRow, profile: ProfileFields) -> None:
-        try:
-            profiles = self._env.context.registry.get(Profiles)
-        except LookupError:
+        profiles = self._env.profiles.get()
+        if profiles is None:
             return  # without the users plugin there are no profiles to keep
         await profiles.create_profile(account.id, profile)

@@ -15,14 +15,13 @@ from typing import NoReturn
 import msgspec
 import rich_click as click
 
-from hduce.cli._accounts import ACTING_ADMIN, acting_admin
-from hduce.cli._common import hduce, run_with_plugin
-from hduce.contracts.auth import AccountAdmin, Accounts, Role
-from hduce.core.cli import EXIT_FAILURE
+from hduce.contracts.auth import Role
+from hduce.core.cli import ACTING_ADMIN, EXIT_FAILURE, run_with_plugin
 from hduce.core.cli_progress import progress
 from hduce.core.errors import HduceError
 from hduce.plugins.auth import AuthPlugin
 from hduce.plugins.auth.schemas import Email, Name, Username
+from hduce.plugins.auth.services import AuthServices
 
 REQUIRED = ("email", "first_name", "last_name")
 OPTIONAL = ("username", "phone", "date_of_birth")
@@ -123,9 +122,9 @@ def batches(patients: list[Patient], size: int) -> Iterator[list[Patient]]:
         yield patients[start : start + size]
 
 
-async def _clashes(auth: AuthPlugin, patients: list[Patient]) -> list[str]:
+async def _clashes(services: AuthServices, patients: list[Patient]) -> list[str]:
     """Rows whose e-mail or username an account already has."""
-    accounts = auth.context.registry.get(Accounts)
+    accounts = services.directory
     problems = []
     for patient in patients:
         for key in (patient.row.email, patient.username):
@@ -134,7 +133,7 @@ async def _clashes(auth: AuthPlugin, patients: list[Patient]) -> list[str]:
     return problems
 
 
-@hduce.group("import")
+@click.group("import")
 def import_group() -> None:
     """Bring existing records in."""
 
@@ -168,18 +167,19 @@ def import_patients(
         _refuse(refused)
 
     async def work(auth: AuthPlugin) -> int:
-        if problems := await _clashes(auth, patients):
+        services = auth.services
+        if problems := await _clashes(services, patients):
             raise ImportRefused(problems)
         if dry_run:
             return 0
-        admin = await acting_admin(auth, acting) if invite else None
+        admin = await services.admin.acting_admin(acting) if invite else None
         done = 0
         with progress("import patients", len(patients)) as advance:
             for batch in batches(patients, batch_size):
                 try:
-                    async with auth.context.db.transaction():
+                    async with auth.env.db.transaction():
                         for patient in batch:
-                            await _create(auth, patient, admin.id if admin else None)
+                            await _create(services, patient, admin.id if admin else None)
                             advance(1)
                 except ImportRefused as refused:
                     kept = f"{done} patients of earlier batches were imported" if done else ""
@@ -198,10 +198,10 @@ def import_patients(
         click.echo(f"imported{invited} {imported} patients from {file}")
 
 
-async def _create(auth: AuthPlugin, patient: Patient, invited_by: uuid.UUID | None) -> None:
+async def _create(services: AuthServices, patient: Patient, invited_by: uuid.UUID | None) -> None:
     row = patient.row
     try:
-        entry = await auth.registration.create_account(
+        entry = await services.registration.create_account(
             email=row.email,
             username=patient.username,
             password=secrets.token_urlsafe(32),  # nobody knows it: the patient sets their own
@@ -212,8 +212,7 @@ async def _create(auth: AuthPlugin, patient: Patient, invited_by: uuid.UUID | No
             date_of_birth=row.date_of_birth,
         )
         if invited_by is not None:
-            admin = auth.context.registry.get(AccountAdmin)
-            await admin.force_password_reset(entry.id, by=invited_by)
+            await services.admin.force_password_reset(entry.id, by=invited_by)
     except HduceError as exc:
         # Raised inside the batch's transaction: the whole batch is rolled back.
         raise ImportRefused(

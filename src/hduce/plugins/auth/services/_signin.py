@@ -9,10 +9,9 @@ from hduce.contracts.auth import Client, NewPatient, TokenPair
 from hduce.core.security import Principal
 from hduce.plugins.auth.config import AuthConfig
 from hduce.plugins.auth.errors import InvalidInput
-from hduce.plugins.auth.schemas import AccountCreate, LoginCreate, TokenRead
-from hduce.plugins.auth.service._login import LoginService
-from hduce.plugins.auth.service._registration import RegistrationService
-from hduce.plugins.auth.sessions import ClientInfo
+from hduce.plugins.auth.schemas import AccountCreate, ClientInfo, LoginCreate, TokenRead
+from hduce.plugins.auth.services._login import LoginService
+from hduce.plugins.auth.services._registration import RegistrationService
 
 T = TypeVar("T")
 
