@@ -195,6 +195,14 @@ class AppointmentDesk(Protocol):
     async def check_in(self, principal: Principal, appointment_id: uuid.UUID) -> AppointmentView:
         """The patient has arrived (staff only, else 403)."""
 
+    async def advance(
+        self, principal: Principal, appointment_id: uuid.UUID, step: str
+    ) -> AppointmentView:
+        """Apply `start`, `complete` (doctors, nurses) or `no_show` (staff) as its REST route.
+
+        403 for another role, 409 from the wrong status, 422 for an unknown step.
+        """
+
     async def ics(self, principal: Principal, appointment_id: uuid.UUID) -> bytes:
         """One visible appointment as an iCalendar file, else 404."""
 

@@ -36,6 +36,15 @@ class AuditEntry(msgspec.Struct, frozen=True, kw_only=True):
     hash: str
 
 
+class ChainStatus(msgspec.Struct, frozen=True, kw_only=True):
+    """Whether the hash chain is intact, and where it first breaks if not."""
+
+    ok: bool
+    checked: int
+    first_broken_id: int | None = None
+    reason: str | None = None
+
+
 class AuditTrail(Protocol):
     """Reading the audit log, for admins only; each read is itself audited (provided by audit)."""
 
@@ -52,3 +61,6 @@ class AuditTrail(Protocol):
         ip: str | None,
     ) -> tuple[list[AuditEntry], int]:
         """Events newest first and the total; 403 for anyone but an admin."""
+
+    async def verify(self, principal: Principal, *, ip: str | None) -> ChainStatus:
+        """Walk the whole chain (audited); 403 for anyone but an admin."""

@@ -111,3 +111,43 @@ class DeviceDirectory(Protocol):
         self, principal: Principal, *, patient_id: uuid.UUID | None, limit: int, offset: int
     ) -> tuple[list[DeviceView], int]:
         """Devices by registration time, optionally of one patient; and the total (else 403)."""
+
+    async def register(
+        self,
+        principal: Principal,
+        *,
+        kind: str,
+        name: str,
+        serial: str,
+        patient_id: uuid.UUID | None,
+    ) -> tuple[DeviceView, str]:
+        """Register a device and return it with its MQTT secret, shown once (admins; else 403)."""
+
+    async def rotate_secret(self, principal: Principal, device_id: uuid.UUID) -> str:
+        """Replace a device's secret and return the new one, shown once (admins; else 403)."""
+
+
+class AlertView(msgspec.Struct, frozen=True, kw_only=True):
+    """A threshold alert as clinicians see it."""
+
+    id: uuid.UUID
+    device_id: uuid.UUID
+    patient_id: uuid.UUID
+    metric: str
+    value: float
+    unit: str
+    bound: str
+    threshold: float
+    measured_at: datetime
+    raised_at: datetime
+    acknowledged_at: datetime | None
+
+
+class DeviceAlerts(Protocol):
+    """Open alerts and acknowledging them, for doctors and nurses (provided by devices)."""
+
+    async def open_alerts(self, principal: Principal, patient_id: uuid.UUID) -> list[AlertView]:
+        """The patient's unacknowledged alerts, newest first (audited; else 403)."""
+
+    async def acknowledge(self, principal: Principal, alert_id: uuid.UUID) -> AlertView:
+        """Close an alert (404 unknown, 409 already acknowledged, 403 for other roles)."""

@@ -1,9 +1,13 @@
 """Search facts other plugins and outside consumers may react to."""
 
+import uuid
 from collections.abc import Sequence
 from typing import Protocol
 
+import msgspec
+
 from hduce.core.events import Event
+from hduce.core.security import Principal
 
 
 class SearchPerformed(Event, frozen=True):
@@ -34,3 +38,21 @@ class Embedder(Protocol):
     async def aclose(self) -> None:
         """Release what the provider holds (a process, an HTTP client)."""
         ...
+
+
+class FoundEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """One search hit; `snippet` is HTML-escaped text whose matches are wrapped in `<mark>`."""
+
+    kind: str
+    id: uuid.UUID
+    title: str
+    snippet: str
+
+
+class Finder(Protocol):
+    """Search with the REST API's permissions and audit (provided by search)."""
+
+    async def find(
+        self, principal: Principal, text: str, *, limit: int, ip: str | None
+    ) -> list[FoundEntry]:
+        """The best hits the caller may see, of every kind (422 on an unusable query)."""

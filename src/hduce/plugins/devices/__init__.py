@@ -9,7 +9,7 @@ from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 from nats.errors import Error as NatsError
 
-from hduce.contracts.devices import DeviceAlertRaised, DeviceDirectory, ReadingReader
+from hduce.contracts.devices import DeviceAlertRaised, DeviceAlerts, DeviceDirectory, ReadingReader
 from hduce.contracts.notifications import PushPublisher
 from hduce.core.context import AppContext
 from hduce.core.personal_data import RowQueries
@@ -25,7 +25,7 @@ from hduce.plugins.devices.notices import AlertNotices
 from hduce.plugins.devices.personal_data import DEVICE_DATA
 from hduce.plugins.devices.presence import DevicePresence
 from hduce.plugins.devices.push import NatsPush
-from hduce.plugins.devices.readers import Devices, Readings
+from hduce.plugins.devices.readers import Alerts, Devices, Readings
 from hduce.plugins.devices.readings import ReadingQueries
 from hduce.plugins.devices.routes import CONTROLLERS
 from hduce.plugins.devices.service import DeviceService
@@ -60,6 +60,8 @@ class DevicesPlugin(HducePlugin):
         readings = Readings(self.services.readings, config.max_page_size)
         context.registry.provide(ReadingReader, readings)
         context.registry.provide(DeviceDirectory, Devices(self.services.registry))
+        alerts = Alerts(self.services.alerts, config.max_page_size)
+        context.registry.provide(DeviceAlerts, alerts)
         notices = AlertNotices(context, config.alert_url)
         context.events.subscribe(
             DeviceAlertRaised, notices.notify, task_name="devices.notify_alert"

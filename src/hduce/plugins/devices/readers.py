@@ -1,18 +1,23 @@
-"""`ReadingReader` and `DeviceDirectory`: the REST API's reads and rules, for other plugins."""
+"""`ReadingReader`, `DeviceDirectory`, `DeviceAlerts`: the REST API's rules, for other plugins."""
 
 import uuid
 from datetime import datetime
 
+import msgspec
+
 from hduce.contracts.auth import Role
-from hduce.contracts.devices import DeviceView, ReadingView
+from hduce.contracts.devices import AlertView, DeviceView, ReadingView
 from hduce.core.errors import Forbidden
 from hduce.core.security import Principal
+from hduce.plugins.devices.alerting import AlertService
+from hduce.plugins.devices.errors import InvalidRequest
 from hduce.plugins.devices.readings import ReadingQueries
-from hduce.plugins.devices.schemas import DeviceRead
+from hduce.plugins.devices.schemas import AlertRead, DeviceCreate, DeviceRead
 from hduce.plugins.devices.service import DeviceService
 
-# As the guard of `GET /api/v1/devices`.
+# As the guards of `GET /api/v1/devices` and of the alert routes.
 DEVICE_READERS = (Role.ADMIN, Role.DOCTOR, Role.NURSE)
+ALERT_READERS = (Role.DOCTOR, Role.NURSE)
 
 
 class Readings:
@@ -79,10 +84,70 @@ class Devices:
         )
         return [_device_view(item) for item in page.items], page.total
 
+    async def register(
+        self,
+        principal: Principal,
+        *,
+        kind: str,
+        name: str,
+        serial: str,
+        patient_id: uuid.UUID | None,
+    ) -> tuple[DeviceView, str]:
+        """As `POST /api/v1/devices`: the device and its one-time secret (admins)."""
+        _ensure_admin(principal)
+        fields = {"kind": kind, "name": name, "serial": serial, "patient_id": patient_id}
+        try:
+            data = msgspec.convert(fields, DeviceCreate)
+        except msgspec.ValidationError as exc:
+            raise InvalidRequest(str(exc)) from None
+        created = await self._service.register(principal, data)
+        return _device_view(created.device), created.credentials.secret
+
+    async def rotate_secret(self, principal: Principal, device_id: uuid.UUID) -> str:
+        """As `POST /api/v1/devices/{id}/rotate-secret`: the new one-time secret (admins)."""
+        _ensure_admin(principal)
+        return (await self._service.rotate_secret(principal, device_id)).secret
+
+
+class Alerts:
+    """Open alerts and acknowledging them, for doctors and nurses, through `AlertService`."""
+
+    def __init__(self, service: AlertService, max_page_size: int) -> None:
+        self._service = service
+        self._max_page_size = max_page_size
+
+    async def open_alerts(self, principal: Principal, patient_id: uuid.UUID) -> list[AlertView]:
+        """As `GET /api/v1/devices/alerts?patient_id=…&open_only=true` (audited)."""
+        _ensure_clinician(principal)
+        page = await self._service.page(
+            principal, patient_id=patient_id, open_only=True, limit=self._max_page_size, offset=0
+        )
+        return [_alert_view(item) for item in page.items]
+
+    async def acknowledge(self, principal: Principal, alert_id: uuid.UUID) -> AlertView:
+        """As `POST /api/v1/devices/alerts/{id}/acknowledge`."""
+        _ensure_clinician(principal)
+        return _alert_view(await self._service.acknowledge(principal, alert_id))
+
 
 def _ensure_reader(principal: Principal) -> None:
     if not principal.has_any_role(*DEVICE_READERS):
         raise Forbidden("devices are for admins, doctors and nurses")
+
+
+def _ensure_admin(principal: Principal) -> None:
+    if not principal.has_any_role(Role.ADMIN):
+        raise Forbidden("devices are registered by admins")
+
+
+def _ensure_clinician(principal: Principal) -> None:
+    if not principal.has_any_role(*ALERT_READERS):
+        raise Forbidden("alerts are for doctors and nurses")
+
+
+def _alert_view(read: AlertRead) -> AlertView:
+    fields = {name: getattr(read, name) for name in AlertView.__struct_fields__}
+    return AlertView(**fields)
 
 
 def _device_view(read: DeviceRead) -> DeviceView:

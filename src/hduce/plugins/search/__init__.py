@@ -6,6 +6,7 @@ from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
 from hduce.contracts.documents import DocumentReader
+from hduce.contracts.search import Finder
 from hduce.core.context import AppContext
 from hduce.core.plugin import HducePlugin
 from hduce.core.registry import HealthStatus
@@ -55,6 +56,7 @@ class SearchPlugin(HducePlugin):
         self.service = SearchService(
             self.config, self.backend, self.indexer.readers, context, self.lexicon, self.embedder
         )
+        context.registry.provide(Finder, self.service)
         context.registry.add_health_check("search", self._health)
 
     def _backend(self, context: AppContext, config: SearchConfig) -> SearchBackend:

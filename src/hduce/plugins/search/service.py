@@ -7,7 +7,7 @@ import msgspec
 
 from hduce.contracts.audit import AuditLog
 from hduce.contracts.auth import STAFF_ROLES, Role
-from hduce.contracts.search import Embedder, SearchPerformed
+from hduce.contracts.search import Embedder, FoundEntry, SearchPerformed
 from hduce.core.context import AppContext
 from hduce.core.security import Principal
 from hduce.plugins.search.access import scope_for
@@ -97,6 +97,15 @@ class SearchService:
             limit=query.limit,
             offset=query.offset,
         )
+
+    async def find(
+        self, principal: Principal, text: str, *, limit: int, ip: str | None
+    ) -> list[FoundEntry]:
+        """`Finder`: the best hits of every kind the caller may see, as `search` gives them."""
+        page = await self.search(principal, q=text, kinds=None, limit=limit, offset=0, ip=ip)
+        return [
+            FoundEntry(kind=h.kind, id=h.id, title=h.title, snippet=h.snippet) for h in page.hits
+        ]
 
     async def suggest(self, principal: Principal, *, q: str, limit: int | None) -> Suggestions:
         """Completions of the last word of `q` from entries the caller may see and the lexicon."""

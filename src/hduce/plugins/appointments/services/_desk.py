@@ -11,10 +11,13 @@ from hduce.core.errors import Forbidden
 from hduce.core.security import Principal
 from hduce.plugins.appointments.errors import InvalidRequest
 from hduce.plugins.appointments.schemas import AppointmentCreate, AppointmentRead
-from hduce.plugins.appointments.services._access import is_staff
+from hduce.plugins.appointments.services._access import BOOKERS, CLINICIANS, is_staff
 from hduce.plugins.appointments.services._booking import Booking
 from hduce.plugins.appointments.services._lifecycle import Lifecycle
 from hduce.plugins.appointments.services._queries import AppointmentQueries, to_read
+
+# As the guards of the `POST /appointments/{id}/<step>` routes.
+STEP_ROLES = {"start": CLINICIANS, "complete": CLINICIANS, "no_show": BOOKERS}
 
 
 class BookingDesk:
@@ -86,6 +89,16 @@ class BookingDesk:
             raise Forbidden("only staff check patients in")
         row = await self._lifecycle.advance(principal, appointment_id, "check_in")
         return _view(to_read(row))
+
+    async def advance(
+        self, principal: Principal, appointment_id: uuid.UUID, step: str
+    ) -> AppointmentView:
+        """`Lifecycle.advance(step)` behind the role rule of the step's route."""
+        if step not in STEP_ROLES:
+            raise InvalidRequest(f"unknown step {step!r}; known: {', '.join(STEP_ROLES)}")
+        if not principal.has_any_role(*STEP_ROLES[step]):
+            raise Forbidden(f"{step.replace('_', ' ')} is not for your role")
+        return _view(to_read(await self._lifecycle.advance(principal, appointment_id, step)))
 
     async def ics(self, principal: Principal, appointment_id: uuid.UUID) -> bytes:
         """`AppointmentQueries.ics` (404 for an appointment the caller may not see)."""

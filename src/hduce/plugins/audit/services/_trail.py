@@ -5,7 +5,7 @@ from datetime import datetime
 
 import msgspec
 
-from hduce.contracts.audit import AuditEntry
+from hduce.contracts.audit import AuditEntry, ChainStatus
 from hduce.contracts.auth import Role
 from hduce.core.errors import Forbidden
 from hduce.core.security import Principal
@@ -32,8 +32,7 @@ class Trail:
         ip: str | None,
     ) -> tuple[list[AuditEntry], int]:
         """Events newest first and the total (admins only, as the REST route's guard)."""
-        if not principal.has_any_role(Role.ADMIN):
-            raise Forbidden("the audit log is for admins")
+        _ensure_admin(principal)
         where = AuditFilter(
             actor_id=actor_id,
             subject_id=subject_id,
@@ -44,3 +43,19 @@ class Trail:
             where, limit=limit, offset=offset, reader_id=principal.id, ip=ip
         )
         return msgspec.convert(rows, list[AuditEntry], from_attributes=True), total
+
+    async def verify(self, principal: Principal, *, ip: str | None) -> ChainStatus:
+        """Walk the chain through `AuditService.verify` (admins only; the check is audited)."""
+        _ensure_admin(principal)
+        report = await self._service.verify(reader_id=principal.id, ip=ip)
+        return ChainStatus(
+            ok=report.ok,
+            checked=report.checked,
+            first_broken_id=report.first_broken_id,
+            reason=report.reason,
+        )
+
+
+def _ensure_admin(principal: Principal) -> None:
+    if not principal.has_any_role(Role.ADMIN):
+        raise Forbidden("the audit log is for admins")
