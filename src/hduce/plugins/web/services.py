@@ -1,13 +1,19 @@
 """What the web pages use: the other plugins' contracts, resolved once, and the page renderer."""
 
 import hashlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
 from hduce.contracts.appointments import AppointmentDesk, SlotBoard
+from hduce.contracts.audit import AuditTrail
 from hduce.contracts.auth import AccountAdmin, SignIn
+from hduce.contracts.devices import DeviceAlerts, DeviceDirectory, ReadingReader
+from hduce.contracts.documents import DocumentReader, DocumentShelf
 from hduce.contracts.notifications import InboxReader
-from hduce.contracts.users import DemographicsReader
+from hduce.contracts.search import Finder
+from hduce.contracts.users import CareTeams, DemographicsReader
+from hduce.core.analytics import AnalyticsSource
 from hduce.core.plugin_env import PluginEnv
 from hduce.core.security import TokenService
 from hduce.plugins.web.config import WebConfig
@@ -27,6 +33,16 @@ class WebServices:
     desk: AppointmentDesk | None
     board: SlotBoard | None
     inbox: InboxReader | None
+    care: CareTeams
+    shelf: DocumentShelf | None
+    documents: DocumentReader | None
+    readings: ReadingReader | None
+    alerts: DeviceAlerts | None
+    devices: DeviceDirectory | None
+    finder: Finder | None
+    trail: AuditTrail | None
+    analytics: Callable[[], Mapping[str, AnalyticsSource]]
+    """The clinic analytics' sources, read when asked (as `GET /api/v1/analytics` does)."""
     csrf_key: bytes
     """Signs CSRF tokens; derived from the JWT secret, so every process agrees."""
 
@@ -43,6 +59,15 @@ class WebServices:
             desk=_if_enabled(env, AppointmentDesk),
             board=_if_enabled(env, SlotBoard),
             inbox=_if_enabled(env, InboxReader),
+            care=env.require(CareTeams),
+            shelf=_if_enabled(env, DocumentShelf),
+            documents=_if_enabled(env, DocumentReader),
+            readings=_if_enabled(env, ReadingReader),
+            alerts=_if_enabled(env, DeviceAlerts),
+            devices=_if_enabled(env, DeviceDirectory),
+            finder=_if_enabled(env, Finder),
+            trail=_if_enabled(env, AuditTrail),
+            analytics=lambda: env.registry.analytics_sources,
             csrf_key=hashlib.sha256(b"hduce-web-csrf:" + secret).digest(),
         )
 

@@ -10,7 +10,15 @@ from litestar.types import ControllerRouterHandler
 from hduce.core.db import HduceEngine
 from hduce.core.rate_limit import SharedWindows, counting_rate_limit
 from hduce.core.security import EXCLUDE_OPT_KEY
-from hduce.plugins.web.routes import _admin, _desk, _portal, _signin
+from hduce.plugins.web.routes import (
+    _admin,
+    _clinician,
+    _clinician_patient,
+    _clinician_search,
+    _desk,
+    _portal,
+    _signin,
+)
 from hduce.plugins.web.routes._csrf import check_csrf
 from hduce.plugins.web.routes._problems import page_exception_handlers
 from hduce.plugins.web.routes._session import WebSession
@@ -54,6 +62,9 @@ def web_routes(services: WebServices, db: HduceEngine) -> list[ControllerRouterH
             *_portal.HANDLERS,
             *_desk.HANDLERS,
             *_admin.HANDLERS,
+            *_clinician.HANDLERS,
+            *_clinician_patient.HANDLERS,
+            *_clinician_search.HANDLERS,
         ),
         create_static_files_router(path="/static/web", directories=[STATIC], opt=PAGES),
     ]

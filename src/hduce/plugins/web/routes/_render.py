@@ -33,6 +33,8 @@ NAV = (
     ("/portal/inbox", "Inbox", frozenset({Role.PATIENT})),
     ("/desk", "Front desk", frozenset({Role.RECEPTIONIST, Role.ADMIN})),
     ("/desk/book", "Book for a patient", frozenset({Role.RECEPTIONIST, Role.ADMIN})),
+    ("/clinic", "My day", frozenset({Role.DOCTOR, Role.NURSE})),
+    ("/clinic/search", "Search", frozenset({Role.DOCTOR, Role.NURSE})),
     ("/admin/users", "Users", frozenset({Role.ADMIN})),
 )
 

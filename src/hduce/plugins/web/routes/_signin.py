@@ -22,8 +22,8 @@ from hduce.plugins.web.services import WebServices
 LANDING = (
     (Role.RECEPTIONIST, "/desk"),
     (Role.ADMIN, "/desk"),
-    (Role.DOCTOR, "/desk"),
-    (Role.NURSE, "/desk"),
+    (Role.DOCTOR, "/clinic"),
+    (Role.NURSE, "/clinic"),
     (Role.PATIENT, "/portal"),
 )
 REGISTER_FIELDS = ("email", "username", "first_name", "last_name")

@@ -1,0 +1,59 @@
+"""Clinicians' day: their visits today, and starting, completing or marking a no-show."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+
+from hduce.contracts.appointments import AppointmentFilter
+from hduce.contracts.auth import Role
+from hduce.plugins.web.errors import BadInput
+from hduce.plugins.web.routes._booking import day_of, day_range, desk_of, every_visit, names
+from hduce.plugins.web.routes._render import go, render, viewer
+from hduce.plugins.web.services import WebServices
+
+CLINICIANS = (Role.DOCTOR, Role.NURSE)
+STEPS = {"start": "start", "complete": "complete", "no-show": "no_show"}
+"""Path word of each status step, and the step's name in `AppointmentDesk.advance`."""
+
+
+@get("/clinic")
+async def my_day(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
+    """The signed-in clinician's visits of one day (today by default), by start."""
+    clinician = viewer(request, *CLINICIANS)
+    day = day_of(request)
+    start, end = day_range(day)
+    query = AppointmentFilter(practitioner_id=clinician.id, start=start, end=end)
+    visits = await every_visit(web, clinician, query)
+    return render(
+        request,
+        web,
+        "clinician/day.html",
+        title="My day",
+        day=day,
+        previous=(day - timedelta(days=1)).isoformat(),
+        following=(day + timedelta(days=1)).isoformat(),
+        visits=visits,
+        who=await names(web, (v.patient_id for v in visits)),
+        now=datetime.now(UTC),
+    )
+
+
+@post("/clinic/visits/{visit_id:uuid}/{step:str}")
+async def advance(
+    request: Request,
+    visit_id: FromPath[uuid.UUID],
+    step: FromPath[str],
+    web: NamedDependency[WebServices],
+) -> Response[str]:
+    """Start, complete or mark a no-show, with the API's rules for each step."""
+    clinician = viewer(request, *CLINICIANS)
+    if step not in STEPS:
+        raise BadInput(f"unknown step {step!r}; known: {', '.join(STEPS)}")
+    visit = await desk_of(web).advance(clinician, visit_id, STEPS[step])
+    return go(request, f"/clinic?day={visit.starts_at.date().isoformat()}")
+
+
+HANDLERS = (my_day, advance)

@@ -1,0 +1,132 @@
+"""A patient's page for clinicians: profile, care team, visits, documents, readings, alerts."""
+
+import uuid
+from collections import defaultdict
+from datetime import UTC, datetime
+
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+
+from hduce.contracts.appointments import AppointmentFilter, AppointmentView
+from hduce.contracts.auth import Role
+from hduce.contracts.documents import DocumentView
+from hduce.contracts.users import Demographics
+from hduce.core.errors import NotFound
+from hduce.core.security import Principal
+from hduce.plugins.web.routes._booking import every_visit, names
+from hduce.plugins.web.routes._clinician import CLINICIANS
+from hduce.plugins.web.routes._clinician_readings import MetricTrend, trends
+from hduce.plugins.web.routes._render import go, render, viewer
+from hduce.plugins.web.services import WebServices
+
+VISITS_SHOWN = 200
+DOCUMENTS_SHOWN = 50
+READINGS_READ = 500
+"""The newest readings read for the trends (of every metric together)."""
+
+
+async def patient_of(services: WebServices, patient_id: uuid.UUID) -> Demographics:
+    """The patient's demographics; 404 when the id names no patient."""
+    found = await services.people.demographics([patient_id])
+    if not found or Role.PATIENT not in found[0].roles:
+        raise NotFound("no such patient")
+    return found[0]
+
+
+@get("/clinic/patients/{patient_id:uuid}")
+async def patient_page(
+    request: Request, patient_id: FromPath[uuid.UUID], web: NamedDependency[WebServices]
+) -> Response[str]:
+    """Everything a doctor or nurse may see of one patient, on one page."""
+    clinician = viewer(request, *CLINICIANS)
+    patient = await patient_of(web, patient_id)
+    team = await web.care.clinicians(patient_id)
+    visits = await _visits(web, clinician, patient_id)
+    now = datetime.now(UTC)
+    who = await names(web, [*team, *(v.practitioner_id for v in visits)])
+    return render(
+        request,
+        web,
+        "clinician/patient.html",
+        title=f"{patient.first_name} {patient.last_name}".strip() or patient.email,
+        patient=patient,
+        team=team,
+        who=who,
+        upcoming=[v for v in visits if v.ends_at >= now],
+        past=[v for v in reversed(visits) if v.ends_at < now],
+        documents=await _documents(web, clinician, patient_id),
+        trends=await _trends(web, clinician, patient_id),
+        alerts=await web.alerts.open_alerts(clinician, patient_id) if web.alerts else [],
+        devices_on=web.readings is not None,
+    )
+
+
+@post("/clinic/alerts/{alert_id:uuid}/acknowledge")
+async def acknowledge(
+    request: Request, alert_id: FromPath[uuid.UUID], web: NamedDependency[WebServices]
+) -> Response[str]:
+    """Mark a device alert handled and return to its patient."""
+    clinician = viewer(request, *CLINICIANS)
+    if web.alerts is None:
+        raise NotFound("devices are not enabled at this clinic")
+    alert = await web.alerts.acknowledge(clinician, alert_id)
+    return go(request, f"/clinic/patients/{alert.patient_id}?acknowledged=1")
+
+
+async def _visits(
+    services: WebServices, clinician: Principal, patient_id: uuid.UUID
+) -> list[AppointmentView]:
+    """The patient's visits the clinician may see (the API's rule: their own), by start."""
+    if services.desk is None:
+        return []
+    return await every_visit(
+        services, clinician, AppointmentFilter(patient_id=patient_id), VISITS_SHOWN
+    )
+
+
+async def _documents(
+    services: WebServices, clinician: Principal, patient_id: uuid.UUID
+) -> list[tuple[DocumentView, dict[str, list[str]]]]:
+    """The patient's newest documents, each with its extracted entities grouped by kind."""
+    if services.shelf is None or services.documents is None:
+        return []
+    shown, _ = await services.shelf.page(
+        clinician,
+        patient_id=patient_id,
+        created_from=None,
+        created_before=None,
+        limit=DOCUMENTS_SHOWN,
+        offset=0,
+    )
+    summaries = await services.documents.summaries([d.id for d in shown])
+    keys = {s.id: s.entity_keys for s in summaries}
+    found = []
+    for document in shown:
+        grouped: dict[str, list[str]] = defaultdict(list)
+        for key in keys.get(document.id, ()):
+            kind, _, value = key.partition(":")
+            grouped[kind.replace("_", " ")].append(value)
+        found.append((document, dict(grouped)))
+    return found
+
+
+async def _trends(
+    services: WebServices, clinician: Principal, patient_id: uuid.UUID
+) -> list[MetricTrend]:
+    """Per metric, the newest reading and a sparkline of the latest ones."""
+    if services.readings is None:
+        return []
+    readings, _ = await services.readings.page(
+        clinician,
+        patient_id=patient_id,
+        metric=None,
+        start=None,
+        end=None,
+        cursor=None,
+        limit=READINGS_READ,
+    )
+    return trends(readings)
+
+
+HANDLERS = (patient_page, acknowledge)

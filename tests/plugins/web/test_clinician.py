@@ -1,0 +1,80 @@
+"""Clinicians' day: status steps with the API's rules, and who reaches a patient's page."""
+
+from datetime import UTC, datetime
+
+from tests.plugins.appointments.helpers import AROUND_THE_CLOCK, book, free_slots, open_practice
+from tests.plugins.users.clinic import Clinic
+from tests.plugins.web.clinical import with_password
+from tests.plugins.web.helpers import Browser, new_id, signed_in
+
+
+async def signed_in_as(clinic: Clinic, member: object) -> Browser:
+    browser = Browser(clinic)
+    await browser.sign_in(member.email)  # type: ignore[attr-defined]
+    return browser
+
+
+async def test_a_doctor_starts_and_completes_a_visit_of_their_day(clinic: Clinic) -> None:
+    practice = await open_practice(clinic, hours=AROUND_THE_CLOCK)
+    patient = await clinic.member("patient", first_name="Nora", last_name="Vance")
+    slot = (await free_slots(clinic, practice, practice.admin, datetime.now(UTC)))[0]
+    booked = await book(clinic, practice, practice.admin, slot["starts_at"], patient)
+    assert booked.status_code == 201, booked.text
+    visit, day_of_visit = booked.json()["id"], slot["starts_at"][:10]
+    doctor = await signed_in_as(clinic, await with_password(clinic, practice.doctor))
+    day = await doctor.get(f"/clinic?day={day_of_visit}")
+    assert day.status_code == 200, day.text
+    assert "Nora Vance" in day.text
+    assert f"/clinic/patients/{patient.id}" in day.text
+    assert f"/clinic/visits/{visit}/start" not in day.text, "not checked in yet"
+    early = await doctor.submit(f"/clinic/visits/{visit}/no-show", {}, page="/clinic")
+    assert early.status_code == 409, "a no-show before the start is the API's 409"
+    checked = await clinic.client.post(
+        f"/api/v1/appointments/{visit}/check-in", headers=practice.admin.headers
+    )
+    assert checked.status_code == 200, checked.text
+    for step, status in (("start", "in_progress"), ("complete", "completed")):
+        page = f"/clinic?day={day_of_visit}"
+        assert f"/clinic/visits/{visit}/{step}" in (await doctor.get(page)).text
+        moved = await doctor.submit(f"/clinic/visits/{visit}/{step}", {}, page=page)
+        assert moved.status_code == 303, moved.text
+        rows = await clinic.fetch("SELECT status FROM appointment WHERE id = $1::uuid", visit)
+        assert rows[0]["status"] == status
+
+
+async def test_status_steps_keep_the_apis_roles(clinic: Clinic) -> None:
+    practice = await open_practice(clinic, hours=AROUND_THE_CLOCK)
+    patient, patient_browser = await signed_in(clinic, "patient")
+    slot = (await free_slots(clinic, practice, practice.admin, datetime.now(UTC)))[0]
+    visit = (await book(clinic, practice, practice.admin, slot["starts_at"], patient)).json()["id"]
+    await clinic.client.post(
+        f"/api/v1/appointments/{visit}/check-in", headers=practice.admin.headers
+    )
+    refused = await patient_browser.submit(f"/clinic/visits/{visit}/start", {}, page="/portal")
+    assert refused.status_code == 403
+    _, desk = await signed_in(clinic, "receptionist")
+    assert (await desk.get("/clinic")).status_code == 403
+    assert (await desk.submit(f"/clinic/visits/{visit}/start", {}, page="/desk")).status_code == 403
+    _, other_doctor = await signed_in(clinic, "doctor")
+    hidden = await other_doctor.submit(f"/clinic/visits/{visit}/start", {}, page="/clinic")
+    assert hidden.status_code == 404, "another doctor's visit is not theirs to see"
+    unknown = await other_doctor.submit(f"/clinic/visits/{visit}/reopen", {}, page="/clinic")
+    assert unknown.status_code == 422
+    rows = await clinic.fetch("SELECT status FROM appointment WHERE id = $1::uuid", visit)
+    assert rows[0]["status"] == "checked_in"
+
+
+async def test_only_doctors_and_nurses_reach_a_patients_page(clinic: Clinic) -> None:
+    patient = await clinic.member("patient", first_name="Wilma", last_name="Stroud")
+    for role in ("patient", "receptionist", "admin"):
+        _, browser = await signed_in(clinic, role)
+        refused = await browser.get(f"/clinic/patients/{patient.id}")
+        assert refused.status_code == 403, role
+        assert "Wilma" not in refused.text and patient.email not in refused.text
+    signed_out = await Browser(clinic).get(f"/clinic/patients/{patient.id}")
+    assert signed_out.status_code == 303
+    assert signed_out.headers["location"].startswith("/login?next=")
+    nurse, browser = await signed_in(clinic, "nurse")
+    assert (await browser.get(f"/clinic/patients/{patient.id}")).status_code == 200
+    assert (await browser.get(f"/clinic/patients/{new_id()}")).status_code == 404
+    assert (await browser.get(f"/clinic/patients/{nurse.id}")).status_code == 404, "not a patient"

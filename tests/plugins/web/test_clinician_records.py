@@ -1,0 +1,90 @@
+"""The patient page for clinicians (documents, readings, alerts) and the search box."""
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from hduce.core.config import Settings
+from hduce.plugins.web.routes._clinician_search import highlighted
+from tests.plugins.documents.files import lab_report_pdf
+from tests.plugins.documents.helpers import extracted, uploaded
+from tests.plugins.users.clinic import Clinic
+from tests.plugins.web.clinical import clinical_clinic, raise_alert, reindex
+from tests.plugins.web.helpers import signed_in
+
+OPEN_ALERTS = "SELECT id FROM device_alert WHERE patient = $1 AND acknowledged_at IS NULL"
+
+
+@pytest.fixture(scope="module")
+async def clinic(
+    settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Clinic]:
+    """The web clinic with documents, devices and search."""
+    async with clinical_clinic(settings, tmp_path_factory.mktemp("documents")) as running:
+        yield running
+
+
+async def test_the_patient_page_shows_documents_readings_and_alerts(clinic: Clinic) -> None:
+    admin = await clinic.member("admin")
+    patient = await clinic.member("patient", first_name="Ilse", last_name="Brandt")
+    doctor, browser = await signed_in(clinic, "doctor", first_name="Omar", last_name="Diallo")
+    added = await clinic.client.put(
+        f"/api/v1/users/{patient.id}/care-team/{doctor.id}", headers=admin.headers
+    )
+    assert added.status_code == 200, added.text
+    document = await uploaded(
+        clinic,
+        doctor,
+        lab_report_pdf(),
+        patient=patient,
+        content_type="application/pdf",
+        title="Lab report March",
+    )
+    assert (await extracted(clinic, document["id"]))["status"] == "done"
+    alert = await raise_alert(clinic, admin, patient)
+    page = await browser.get(f"/clinic/patients/{patient.id}")
+    assert page.status_code == 200, page.text
+    text = page.text
+    assert "Ilse Brandt" in text and patient.email in text
+    assert "Omar Diallo" in text, "the care team"
+    assert "Lab report March" in text and "metformin" in text and "penicillin" in text
+    assert text.count("<polyline") == 2, "one sparkline per metric (heart rate, SpO2)"
+    assert "spo2 88.0 %" in text and "below the threshold of 92.0" in text
+    done = await browser.submit(
+        f"/clinic/alerts/{alert}/acknowledge", {}, page=f"/clinic/patients/{patient.id}"
+    )
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/clinic/patients/{patient.id}?acknowledged=1"
+    assert await clinic.fetch(OPEN_ALERTS, patient.id) == []
+    assert "No open alerts." in (await browser.get(f"/clinic/patients/{patient.id}")).text
+    again = await browser.submit(f"/clinic/alerts/{alert}/acknowledge", {}, page="/clinic")
+    assert again.status_code == 409
+
+
+async def test_only_doctors_and_nurses_acknowledge_alerts(clinic: Clinic) -> None:
+    admin, patient = await clinic.member("admin"), await clinic.member("patient")
+    alert = await raise_alert(clinic, admin, patient)
+    for role, home in (("patient", "/portal"), ("receptionist", "/desk"), ("admin", "/desk")):
+        _, browser = await signed_in(clinic, role)
+        refused = await browser.submit(f"/clinic/alerts/{alert}/acknowledge", {}, page=home)
+        assert refused.status_code == 403, role
+    assert len(await clinic.fetch(OPEN_ALERTS, patient.id)) == 1
+
+
+async def test_search_groups_hits_by_kind_and_highlights_matches(clinic: Clinic) -> None:
+    await clinic.member("patient", first_name="Quillon", last_name="Aberdeen")
+    await reindex(clinic)
+    _, browser = await signed_in(clinic, "doctor")
+    page = await browser.get("/clinic/search?q=Quillon")
+    assert page.status_code == 200, page.text
+    assert "Patients (1)" in page.text
+    assert "<mark>Quillon</mark>" in page.text
+    assert "Nothing matches" in (await browser.get("/clinic/search?q=Zzyzxqv")).text
+    _, patient = await signed_in(clinic, "patient")
+    assert (await patient.get("/clinic/search?q=Quillon")).status_code == 403
+
+
+def test_a_snippet_keeps_only_its_mark_tags() -> None:
+    assert str(highlighted("a <mark>b</mark> c")) == "a <mark>b</mark> c"
+    hostile = str(highlighted("<mark>x</mark><script>alert(1)</script>"))
+    assert "<script>" not in hostile and "&lt;script&gt;" in hostile
