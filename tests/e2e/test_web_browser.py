@@ -6,6 +6,7 @@ Screenshots of each main page go to `var/screenshots/` (git-ignored).
 
 import asyncio
 import re
+import time
 import urllib.request
 import uuid
 from collections.abc import Coroutine, Iterator
@@ -13,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
+import aiomqtt
 import asyncpg
 import msgspec
 import pytest
@@ -99,7 +101,13 @@ def smtp() -> Iterator[SmtpServer]:
 
 
 @pytest.fixture
-def server(settings: Settings, smtp: SmtpServer, tmp_path: Path) -> Iterator[str]:
+def mqtt_port() -> int:
+    """The port of the embedded MQTT broker of `server`."""
+    return free_port()
+
+
+@pytest.fixture
+def server(settings: Settings, smtp: SmtpServer, tmp_path: Path, mqtt_port: int) -> Iterator[str]:
     """`hduce serve` on a free port, on the session's database and NATS, mailing to `smtp`."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -115,6 +123,7 @@ def server(settings: Settings, smtp: SmtpServer, tmp_path: Path) -> Iterator[str
         HDUCE_PLUGINS__AUTH__ARGON2_MEMORY_KIB="1024",
         HDUCE_PLUGINS__AUTH__ARGON2_TIME_COST="1",
         HDUCE_PLUGINS__APPOINTMENTS__MIN_NOTICE="0s",
+        HDUCE_PLUGINS__DEVICES__PORT=str(mqtt_port),
         **isolated_env(isolated(settings)),
     )
     log = tmp_path / "serve.log"
@@ -131,7 +140,9 @@ def server(settings: Settings, smtp: SmtpServer, tmp_path: Path) -> Iterator[str
         yield base
 
 
-def test_patient_desk_and_admin_journeys(server: str, settings: Settings, smtp: SmtpServer) -> None:
+def test_patient_desk_doctor_and_admin_journeys(
+    server: str, settings: Settings, smtp: SmtpServer, mqtt_port: int
+) -> None:
     base, database = server, settings.database.url
     SHOTS.mkdir(parents=True, exist_ok=True)
     admin_email = in_thread(add_account(database, "admin", "Ines", "Admin", "active"))
@@ -229,6 +240,35 @@ def test_patient_desk_and_admin_journeys(server: str, settings: Settings, smtp: 
             page.screenshot(path=SHOTS / "desk-day.png", full_page=True)
             page.set_viewport_size({"width": 390, "height": 844})
             page.screenshot(path=SHOTS / "desk-day-phone.png", full_page=True)
+            page.set_viewport_size({"width": 1280, "height": 900})
+            sign_out()
+
+            # The doctor opens the patient and acknowledges an alert a real device raised.
+            patient_id = in_thread(account_id(database, patient_email))
+            admin_id = in_thread(account_id(database, admin_email))
+            device, secret = register_device(
+                base, token_for(uuid.UUID(admin_id), "admin"), patient_id
+            )
+            in_thread(publish_low_spo2(mqtt_port, device, secret))
+            in_thread(wait_for_alert(database, patient_id))
+            sign_in(doctor_email)
+            page.wait_for_url(f"{base}/clinic")
+            page.locator("li.visit", has_text="Lena Ortiz").get_by_role(
+                "button", name="Start"
+            ).wait_for()
+            page.screenshot(path=SHOTS / "clinic-day.png", full_page=True)
+            page.get_by_role("link", name="Lena Ortiz").click()
+            page.wait_for_url(f"{base}/clinic/patients/{patient_id}")
+            page.locator("svg.spark").first.wait_for()
+            page.screenshot(path=SHOTS / "clinic-patient.png", full_page=True)
+            page.get_by_role("button", name="Acknowledge the spo2 alert").click()
+            page.wait_for_url(re.compile(r".*\?acknowledged=1$"))
+            page.get_by_text("No open alerts.").wait_for()
+            search_until_found(page, base, "Ortiz")
+            page.screenshot(path=SHOTS / "clinic-search.png", full_page=True)
+            page.set_viewport_size({"width": 390, "height": 844})
+            page.goto(f"{base}/clinic/patients/{patient_id}")
+            page.screenshot(path=SHOTS / "clinic-patient-phone.png", full_page=True)
         finally:
             chromium.close()
     assert errors == []
@@ -240,3 +280,51 @@ async def account_id(database_url: str, email: str) -> str:
         return str(await connection.fetchval("SELECT id FROM account WHERE email = $1", email))
     finally:
         await connection.close()
+
+
+def register_device(base: str, admin_token: str, patient_id: str) -> tuple[str, str]:
+    """A pulse oximeter registered for the patient through the API: its id and secret."""
+    body = {
+        "kind": "pulse_oximeter",
+        "name": "Home oximeter",
+        "serial": uuid.uuid4().hex,
+        "patient_id": patient_id,
+    }
+    created = api(base, "POST", "/api/v1/devices", admin_token, body)
+    return created["credentials"]["username"], created["credentials"]["secret"]
+
+
+async def publish_low_spo2(port: int, device: str, secret: str) -> None:
+    """Readings over a real MQTT connection to the embedded broker, the last below 92 %."""
+    async with aiomqtt.Client("127.0.0.1", port, username=device, password=secret) as client:
+        for rate, spo2 in ((72, 97), (76, 96), (81, 95), (84, 87)):
+            body = {
+                "readings": [
+                    {"metric": "heart_rate", "value": rate, "unit": "bpm"},
+                    {"metric": "spo2", "value": spo2, "unit": "%"},
+                ]
+            }
+            await client.publish(f"devices/{device}/telemetry", msgspec.json.encode(body), qos=1)
+
+
+async def wait_for_alert(database_url: str, patient_id: str, timeout: float = 30) -> None:
+    """Wait until the patient has an open alert."""
+    connection = await asyncpg.connect(database_url)
+    try:
+        deadline = time.monotonic() + timeout
+        query = "SELECT 1 FROM device_alert WHERE patient = $1 AND acknowledged_at IS NULL"
+        while not await connection.fetchval(query, uuid.UUID(patient_id)):
+            assert time.monotonic() < deadline, "no alert was raised"
+            await asyncio.sleep(0.2)
+    finally:
+        await connection.close()
+
+
+def search_until_found(page: Any, base: str, text: str, tries: int = 40) -> None:
+    """Search `text` until the patient hits show (indexing follows events asynchronously)."""
+    for _ in range(tries):
+        page.goto(f"{base}/clinic/search?q={text}")
+        if page.locator("mark").count():
+            return
+        page.wait_for_timeout(500)
+    raise AssertionError(f"search never found {text!r}")
