@@ -3,14 +3,15 @@
 from datetime import UTC, datetime
 
 from tests.plugins.appointments.helpers import AROUND_THE_CLOCK, book, free_slots, open_practice
-from tests.plugins.users.clinic import Clinic
+from tests.plugins.users.clinic import Clinic, Member
 from tests.plugins.web.clinical import with_password
 from tests.plugins.web.helpers import Browser, new_id, signed_in
 
 
-async def signed_in_as(clinic: Clinic, member: object) -> Browser:
+async def signed_in_as(clinic: Clinic, member: Member) -> Browser:
+    """A browser signed in as an existing `member` (given the test password first)."""
     browser = Browser(clinic)
-    await browser.sign_in(member.email)  # type: ignore[attr-defined]
+    await browser.sign_in((await with_password(clinic, member)).email)
     return browser
 
 
@@ -21,7 +22,7 @@ async def test_a_doctor_starts_and_completes_a_visit_of_their_day(clinic: Clinic
     booked = await book(clinic, practice, practice.admin, slot["starts_at"], patient)
     assert booked.status_code == 201, booked.text
     visit, day_of_visit = booked.json()["id"], slot["starts_at"][:10]
-    doctor = await signed_in_as(clinic, await with_password(clinic, practice.doctor))
+    doctor = await signed_in_as(clinic, practice.doctor)
     day = await doctor.get(f"/clinic?day={day_of_visit}")
     assert day.status_code == 200, day.text
     assert "Nora Vance" in day.text

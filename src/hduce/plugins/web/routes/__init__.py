@@ -12,6 +12,9 @@ from hduce.core.rate_limit import SharedWindows, counting_rate_limit
 from hduce.core.security import EXCLUDE_OPT_KEY
 from hduce.plugins.web.routes import (
     _admin,
+    _admin_analytics,
+    _admin_audit,
+    _admin_devices,
     _clinician,
     _clinician_patient,
     _clinician_search,
@@ -62,6 +65,9 @@ def web_routes(services: WebServices, db: HduceEngine) -> list[ControllerRouterH
             *_portal.HANDLERS,
             *_desk.HANDLERS,
             *_admin.HANDLERS,
+            *_admin_analytics.HANDLERS,
+            *_admin_audit.HANDLERS,
+            *_admin_devices.HANDLERS,
             *_clinician.HANDLERS,
             *_clinician_patient.HANDLERS,
             *_clinician_search.HANDLERS,

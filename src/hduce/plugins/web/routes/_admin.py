@@ -1,6 +1,7 @@
-"""Administration: accounts waiting for approval (or any status), approve and deactivate."""
+"""Administration of accounts: approve, change roles, force a password reset, (de)activate."""
 
 import uuid
+from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
@@ -27,12 +28,13 @@ async def users(request: Request, web: NamedDependency[WebServices]) -> Response
     return render(
         request,
         web,
-        "admin_users.html",
+        "admin/users.html",
         title="Users",
         accounts=accounts,
         total=total,
         status=status,
         statuses=list(AccountStatus),
+        roles=list(Role),
         q=text or "",
     )
 
@@ -57,4 +59,35 @@ async def deactivate(
     return go(request, "/admin/users?status=active")
 
 
-HANDLERS = (users, approve, deactivate)
+@post("/admin/users/{account_id:uuid}/reactivate")
+async def reactivate(
+    request: Request, account_id: FromPath[uuid.UUID], web: NamedDependency[WebServices]
+) -> Response[str]:
+    """Allow a deactivated account to sign in again."""
+    admin = viewer(request, Role.ADMIN)
+    await web.accounts.reactivate(account_id, by=admin.id)
+    return go(request, "/admin/users?status=active")
+
+
+@post("/admin/users/{account_id:uuid}/roles")
+async def set_roles(
+    request: Request, account_id: FromPath[uuid.UUID], web: NamedDependency[WebServices]
+) -> Response[str]:
+    """Replace the account's roles with the ones ticked (the API refuses an empty set)."""
+    admin = viewer(request, Role.ADMIN)
+    ticked = (await request.form()).getall("roles", [])
+    entry = await web.accounts.set_roles(account_id, frozenset(map(str, ticked)), by=admin.id)
+    return go(request, "/admin/users?" + urlencode({"status": entry.status, "q": entry.username}))
+
+
+@post("/admin/users/{account_id:uuid}/password-reset")
+async def force_reset(
+    request: Request, account_id: FromPath[uuid.UUID], web: NamedDependency[WebServices]
+) -> Response[str]:
+    """End the account's sessions and send it a password-reset e-mail."""
+    admin = viewer(request, Role.ADMIN)
+    await web.accounts.force_password_reset(account_id, by=admin.id)
+    return go(request, "/admin/users?status=active&reset=1")
+
+
+HANDLERS = (users, approve, deactivate, reactivate, set_roles, force_reset)

@@ -1,0 +1,58 @@
+"""The audit log for admins: newest events first, and on request the hash chain's status."""
+
+from litestar import Request, Response, get
+from litestar.di import NamedDependency
+
+from hduce.contracts.auth import Role
+from hduce.core.errors import NotFound
+from hduce.core.http import client_ip
+from hduce.plugins.web.errors import BadInput
+from hduce.plugins.web.routes._booking import names
+from hduce.plugins.web.routes._render import render, viewer
+from hduce.plugins.web.services import WebServices
+
+PAGE = 50
+
+
+def offset_of(request: Request) -> int:
+    """The `offset` query value (0 when absent); 422 when it is not a whole number ≥ 0."""
+    raw = request.query_params.get("offset", "0")
+    if not raw.isdigit():
+        raise BadInput("offset must be a whole number, 0 or more")
+    return int(raw)
+
+
+@get("/admin/audit")
+async def audit_log(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
+    """A page of audit events; with `verify=1`, the whole chain is walked first (audited)."""
+    admin = viewer(request, Role.ADMIN)
+    if web.trail is None:
+        raise NotFound("the audit log is not enabled at this clinic")
+    offset, ip = offset_of(request), client_ip(request)
+    chain = await web.trail.verify(admin, ip=ip) if request.query_params.get("verify") else None
+    events, total = await web.trail.events(
+        admin,
+        actor_id=None,
+        subject_id=None,
+        occurred_from=None,
+        occurred_before=None,
+        limit=PAGE,
+        offset=offset,
+        ip=ip,
+    )
+    people = {i for e in events for i in (e.actor_id, e.subject_id) if i is not None}
+    return render(
+        request,
+        web,
+        "admin/audit.html",
+        title="Audit log",
+        chain=chain,
+        events=events,
+        total=total,
+        offset=offset,
+        page=PAGE,
+        who=await names(web, people),
+    )
+
+
+HANDLERS = (audit_log,)

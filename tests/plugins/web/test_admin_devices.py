@@ -1,0 +1,75 @@
+"""Devices for admins: registering shows a working MQTT secret once; rotating replaces it."""
+
+import re
+from collections.abc import AsyncIterator
+
+import pytest
+
+from hduce.core.config import Settings
+from tests.plugins.devices.helpers import mqtt, refused
+from tests.plugins.users.clinic import Clinic
+from tests.plugins.web.clinical import clinical_clinic
+from tests.plugins.web.helpers import signed_in
+
+SECRET = re.compile(r'id="secret">([^<]+)<')
+USERNAME = re.compile(r"<dt>Username</dt><dd class=\"secret\">([^<]+)<")
+
+
+def shown(pattern: re.Pattern[str], page: str) -> str:
+    """What `pattern`'s group matches on the page."""
+    found = pattern.search(page)
+    assert found, page
+    return found[1]
+
+
+@pytest.fixture(scope="module")
+async def clinic(
+    settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Clinic]:
+    """The web clinic with documents, devices and search."""
+    async with clinical_clinic(settings, tmp_path_factory.mktemp("documents")) as running:
+        yield running
+
+
+async def test_a_registered_devices_secret_works_once_shown_and_rotates(clinic: Clinic) -> None:
+    patient = await clinic.member("patient", first_name="Hana", last_name="Sato")
+    _, admin = await signed_in(clinic, "admin")
+    form = {"kind": "thermometer", "name": "Ward thermometer", "serial": f"T-{patient.id.hex[:8]}"}
+    created = await admin.submit(
+        "/admin/devices", {**form, "patient_email": patient.email}, page="/admin/devices"
+    )
+    assert created.status_code == 201, created.text
+    device, secret = shown(USERNAME, created.text), shown(SECRET, created.text)
+    async with mqtt(clinic, device, secret):
+        pass
+    listed = await admin.get("/admin/devices")
+    assert "Ward thermometer" in listed.text and "Hana Sato" in listed.text
+    assert secret not in listed.text, "the secret is shown only once"
+    rotated = await admin.submit(f"/admin/devices/{device}/rotate", {}, page="/admin/devices")
+    assert rotated.status_code == 200, rotated.text
+    new_secret = shown(SECRET, rotated.text)
+    assert new_secret != secret
+    assert await refused(clinic, device, secret)
+    async with mqtt(clinic, device, new_secret):
+        pass
+
+
+async def test_registering_checks_the_form_and_the_role(clinic: Clinic) -> None:
+    _, admin = await signed_in(clinic, "admin")
+    form = {"kind": "scale", "name": "Scale", "serial": "S-1"}
+    unknown = await admin.submit(
+        "/admin/devices", {**form, "patient_email": "nobody@example.test"}, page="/admin/devices"
+    )
+    assert unknown.status_code == 422
+    assert "no patient has the e-mail address" in unknown.text
+    bad_kind = await admin.submit(
+        "/admin/devices", {**form, "kind": "toaster"}, page="/admin/devices"
+    )
+    assert bad_kind.status_code == 422
+    for role, home in (("doctor", "/clinic"), ("patient", "/portal")):
+        _, browser = await signed_in(clinic, role)
+        assert (await browser.get("/admin/devices")).status_code == 403, role
+        refused_form = await browser.submit("/admin/devices", form, page=home)
+        assert refused_form.status_code == 403, role
+    rows = await clinic.fetch("SELECT 1 FROM device WHERE serial = 'S-1'")
+    assert rows == []
