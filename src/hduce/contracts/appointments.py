@@ -2,7 +2,7 @@
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, time
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Protocol
 
@@ -269,3 +269,66 @@ class SlotBoard(Protocol):
         The free ones are what `GET /appointments/slots` gives the caller; 422 on a bad range,
         type or practitioner.
         """
+
+
+class HoursException(msgspec.Struct, frozen=True, kw_only=True):
+    """Time off (no times: the whole day) or extra hours on one local date."""
+
+    id: uuid.UUID
+    on_date: date
+    kind: str
+    """`time_off` or `extra_hours`."""
+    start: time | None
+    end: time | None
+    reason: str | None
+
+
+class ClinicSetup(Protocol):
+    """Appointment types and practitioners' hours with the REST API's rules and checks.
+
+    Types are for admins; hours for the practitioner, receptionists and admins (else 403);
+    values the API would refuse raise its 422 (provided by appointments).
+    """
+
+    async def save_type(
+        self,
+        principal: Principal,
+        type_id: uuid.UUID | None,
+        *,
+        name: str,
+        duration_minutes: int,
+        practitioner_ids: Sequence[uuid.UUID],
+        active: bool,
+    ) -> uuid.UUID:
+        """Create a type (`type_id` None) or change one; returns its id."""
+
+    async def set_hours(
+        self,
+        principal: Principal,
+        practitioner_id: uuid.UUID,
+        *,
+        timezone: str,
+        weekly: Sequence[WeeklyWindow],
+    ) -> None:
+        """Replace the practitioner's time zone and every weekly window."""
+
+    async def exceptions(self, practitioner_id: uuid.UUID) -> list[HoursException]:
+        """The practitioner's exceptions from today (local) on, by date."""
+
+    async def add_exception(
+        self,
+        principal: Principal,
+        practitioner_id: uuid.UUID,
+        *,
+        on_date: date,
+        kind: str,
+        start: time | None,
+        end: time | None,
+        reason: str | None,
+    ) -> None:
+        """Record time off or extra hours on one date."""
+
+    async def delete_exception(
+        self, principal: Principal, practitioner_id: uuid.UUID, exception_id: uuid.UUID
+    ) -> None:
+        """Remove one exception (404 if it is not the practitioner's)."""

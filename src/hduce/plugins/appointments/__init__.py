@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
-from hduce.contracts.appointments import AppointmentDesk, AppointmentReader, SlotBoard
+from hduce.contracts.appointments import AppointmentDesk, AppointmentReader, ClinicSetup, SlotBoard
 from hduce.contracts.audit import AuditLog
 from hduce.contracts.auth import Accounts
 from hduce.contracts.notifications import Notifier
@@ -19,6 +19,7 @@ from hduce.plugins.appointments.config import AppointmentsConfig
 from hduce.plugins.appointments.personal_data import APPOINTMENT_DATA
 from hduce.plugins.appointments.routes import CONTROLLERS
 from hduce.plugins.appointments.services import AppointmentServices, Contracts
+from hduce.plugins.appointments.services._setup_desk import SetupDesk
 from hduce.plugins.appointments.store import Stores
 
 
@@ -49,6 +50,8 @@ class AppointmentsPlugin(HducePlugin):
         env.registry.provide(AppointmentReader, self.services.summaries)
         env.registry.provide(AppointmentDesk, self.services.desk)
         env.registry.provide(SlotBoard, self.services.slot_board)
+        setup = SetupDesk(self.services.types, self.services.schedules)
+        env.registry.provide(ClinicSetup, setup)
         analytics = AppointmentAnalytics(stores.reports, self.services.schedules)
         env.registry.add_analytics_source("appointments", analytics.figures)
         env.registry.add_personal_data_source("appointments", RowQueries(env.db, APPOINTMENT_DATA))

@@ -5,7 +5,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
-from hduce.contracts.appointments import AppointmentDesk, SlotBoard
+from hduce.contracts.appointments import AppointmentDesk, ClinicSetup, SlotBoard
 from hduce.contracts.audit import AuditTrail
 from hduce.contracts.auth import AccountAdmin, SignIn
 from hduce.contracts.devices import DeviceAlerts, DeviceDirectory, ReadingReader
@@ -33,6 +33,7 @@ class WebServices:
     desk: AppointmentDesk | None
     board: SlotBoard | None
     inbox: InboxReader | None
+    setup: ClinicSetup | None
     care: CareTeams
     shelf: DocumentShelf | None
     documents: DocumentReader | None
@@ -59,6 +60,7 @@ class WebServices:
             desk=_if_enabled(env, AppointmentDesk),
             board=_if_enabled(env, SlotBoard),
             inbox=_if_enabled(env, InboxReader),
+            setup=_if_enabled(env, ClinicSetup),
             care=env.require(CareTeams),
             shelf=_if_enabled(env, DocumentShelf),
             documents=_if_enabled(env, DocumentReader),

@@ -36,6 +36,8 @@ NAV = (
     ("/clinic", "My day", frozenset({Role.DOCTOR, Role.NURSE})),
     ("/clinic/search", "Search", frozenset({Role.DOCTOR, Role.NURSE})),
     ("/admin/users", "Users", frozenset({Role.ADMIN})),
+    ("/admin/types", "Visit types", frozenset({Role.ADMIN})),
+    ("/admin/hours", "Working hours", frozenset({Role.ADMIN})),
     ("/admin/devices", "Devices", frozenset({Role.ADMIN})),
     ("/admin/analytics", "Analytics", frozenset({Role.ADMIN})),
     ("/admin/audit", "Audit log", frozenset({Role.ADMIN})),

@@ -1,0 +1,129 @@
+"""The `ClinicSetup` contract: types and hours through the set-up routes' services and checks."""
+
+import uuid
+from collections.abc import Sequence
+from datetime import date, time
+from typing import Any, TypeVar
+
+import msgspec
+
+from hduce.contracts.appointments import HoursException, WeeklyWindow
+from hduce.contracts.auth import Role
+from hduce.core.errors import Forbidden
+from hduce.core.schemas import format_clock, parse_clock
+from hduce.core.security import Principal
+from hduce.plugins.appointments.errors import InvalidRequest
+from hduce.plugins.appointments.schemas import (
+    AppointmentTypeCreate,
+    AppointmentTypeUpdate,
+    AvailabilityUpdate,
+    ExceptionCreate,
+)
+from hduce.plugins.appointments.services._schedules import Schedules
+from hduce.plugins.appointments.services._types import AppointmentTypes
+
+T = TypeVar("T")
+
+
+def _checked(fields: dict[str, Any], kind: type[T]) -> T:
+    """`fields` as the route's body type, with its limits (422 like the route)."""
+    try:
+        return msgspec.convert(fields, kind)
+    except (msgspec.ValidationError, ValueError) as exc:
+        raise InvalidRequest(str(exc)) from None
+
+
+def _clock(moment: time | None) -> str | None:
+    return None if moment is None else format_clock(moment)
+
+
+class SetupDesk:
+    """Each call as its `/api/v1/appointments/types` or `/availability` route."""
+
+    def __init__(self, types: AppointmentTypes, schedules: Schedules) -> None:
+        self._types = types
+        self._schedules = schedules
+
+    async def save_type(
+        self,
+        principal: Principal,
+        type_id: uuid.UUID | None,
+        *,
+        name: str,
+        duration_minutes: int,
+        practitioner_ids: Sequence[uuid.UUID],
+        active: bool,
+    ) -> uuid.UUID:
+        """Create or update a type (admins, as the routes' guard)."""
+        if not principal.has_any_role(Role.ADMIN):
+            raise Forbidden("appointment types are set up by admins")
+        fields: dict[str, Any] = {
+            "name": name,
+            "duration_minutes": duration_minutes,
+            "practitioner_ids": list(practitioner_ids),
+        }
+        if type_id is None:
+            created = await self._types.create(_checked(fields, AppointmentTypeCreate))
+            return created.id
+        changes = _checked({**fields, "active": active}, AppointmentTypeUpdate)
+        return (await self._types.update(type_id, changes)).id
+
+    async def set_hours(
+        self,
+        principal: Principal,
+        practitioner_id: uuid.UUID,
+        *,
+        timezone: str,
+        weekly: Sequence[WeeklyWindow],
+    ) -> None:
+        """`Schedules.replace` (the practitioner, receptionists, admins)."""
+        hours = [
+            {"weekday": w.weekday, "start": format_clock(w.start), "end": format_clock(w.end)}
+            for w in weekly
+        ]
+        data = _checked({"timezone": timezone, "weekly_hours": hours}, AvailabilityUpdate)
+        await self._schedules.replace(principal, practitioner_id, data)
+
+    async def exceptions(self, practitioner_id: uuid.UUID) -> list[HoursException]:
+        """The exceptions `GET .../availability` lists, reasons included (staff pages)."""
+        read = await self._schedules.read(practitioner_id)
+        return [
+            HoursException(
+                id=e.id,
+                on_date=e.on_date,
+                kind=e.kind,
+                start=None if e.start is None else parse_clock(e.start),
+                end=None if e.end is None else parse_clock(e.end),
+                reason=e.reason,
+            )
+            for e in read.exceptions
+        ]
+
+    async def add_exception(
+        self,
+        principal: Principal,
+        practitioner_id: uuid.UUID,
+        *,
+        on_date: date,
+        kind: str,
+        start: time | None,
+        end: time | None,
+        reason: str | None,
+    ) -> None:
+        """`Schedules.add_exception` (the practitioner, receptionists, admins)."""
+        fields = {
+            "on_date": on_date.isoformat(),
+            "kind": kind,
+            "start": _clock(start),
+            "end": _clock(end),
+            "reason": reason,
+        }
+        await self._schedules.add_exception(
+            principal, practitioner_id, _checked(fields, ExceptionCreate)
+        )
+
+    async def delete_exception(
+        self, principal: Principal, practitioner_id: uuid.UUID, exception_id: uuid.UUID
+    ) -> None:
+        """`Schedules.delete_exception`."""
+        await self._schedules.delete_exception(principal, practitioner_id, exception_id)

@@ -1,0 +1,85 @@
+"""Appointment types for admins: what visits the clinic offers, how long, and with whom."""
+
+import uuid
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import FormMultiDict
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+
+from hduce.contracts.appointments import ClinicSetup
+from hduce.contracts.auth import CLINICAL_ROLES, Role
+from hduce.contracts.users import PeopleQuery
+from hduce.core.errors import NotFound
+from hduce.plugins.web.errors import BadInput
+from hduce.plugins.web.routes._booking import board_of, names, uuid_of
+from hduce.plugins.web.routes._render import go, render, viewer
+from hduce.plugins.web.services import WebServices
+
+PRACTITIONERS_SHOWN = 200
+
+
+def setup_of(services: WebServices) -> ClinicSetup:
+    """The set-up contract; 404 pages when the appointments plugin is off."""
+    if services.setup is None:
+        raise NotFound("appointments are not enabled at this clinic")
+    return services.setup
+
+
+async def practitioners(services: WebServices) -> dict[uuid.UUID, str]:
+    """Active doctors and nurses by id, with their names, by name."""
+    query = PeopleQuery(
+        roles=frozenset(CLINICAL_ROLES), active_only=True, limit=PRACTITIONERS_SHOWN
+    )
+    found, _ = await services.people.search(query)
+    return {p.id: f"{p.first_name} {p.last_name}".strip() or p.email for p in found}
+
+
+def _minutes(form: FormMultiDict) -> int:
+    raw = str(form.get("duration_minutes", "")).strip()
+    if not raw.isdigit():
+        raise BadInput("the duration must be a whole number of minutes")
+    return int(raw)
+
+
+@get("/admin/types")
+async def types(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
+    """Every appointment type, an edit form for each and one to add a type."""
+    viewer(request, Role.ADMIN)
+    offered = await board_of(web).types()
+    staff = await practitioners(web)
+    who = {**await names(web, (p for t in offered for p in t.practitioner_ids)), **staff}
+    return render(
+        request, web, "admin/types.html", title="Visit types", types=offered, staff=staff, who=who
+    )
+
+
+async def _save(request: Request, web: WebServices, type_id: uuid.UUID | None) -> Response[str]:
+    admin = viewer(request, Role.ADMIN)
+    form = await request.form()
+    await setup_of(web).save_type(
+        admin,
+        type_id,
+        name=str(form.get("name", "")).strip(),
+        duration_minutes=_minutes(form),
+        practitioner_ids=[uuid_of(p, "a practitioner") for p in form.getall("practitioners", [])],
+        active=form.get("active") == "on",
+    )
+    return go(request, "/admin/types")
+
+
+@post("/admin/types")
+async def create_type(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
+    """Add a visit type."""
+    return await _save(request, web, None)
+
+
+@post("/admin/types/{type_id:uuid}")
+async def update_type(
+    request: Request, type_id: FromPath[uuid.UUID], web: NamedDependency[WebServices]
+) -> Response[str]:
+    """Change a visit type's name, length, practitioners or whether it is offered."""
+    return await _save(request, web, type_id)
+
+
+HANDLERS = (types, create_type, update_type)
