@@ -8,6 +8,8 @@ from typing import Any, Protocol
 
 import msgspec
 
+from hduce.core.security import Principal
+
 
 class Category(StrEnum):
     """What a notification is about; users switch channels on or off per category."""
@@ -77,3 +79,35 @@ class InboxReader(Protocol):
 
     async def latest(self, user_id: uuid.UUID, limit: int) -> tuple[list[InboxEntry], int]:
         """The user's newest messages and how many are unread."""
+
+
+class DeliveryView(msgspec.Struct, frozen=True, kw_only=True):
+    """One delivery of a notification on one channel, as administrators see it (no body)."""
+
+    id: uuid.UUID
+    recipient_id: uuid.UUID | None
+    template: str
+    category: str
+    channel: str
+    address: str
+    status: str
+    """`pending`, `deferred`, `sent`, `logged`, `failed` or `skipped`."""
+    attempts: int
+    last_error: str | None
+    sent_at: datetime | None
+    created_at: datetime
+
+
+class DeliveryRecords(Protocol):
+    """The delivery log for administrators (provided by the notifications plugin)."""
+
+    async def recent(
+        self,
+        principal: Principal,
+        *,
+        status: str | None,
+        channel: str | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[DeliveryView], int]:
+        """Deliveries newest first matching the filters, and the total; 403 for non-admins."""

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from tests.plugins.appointments.helpers import AROUND_THE_CLOCK, book, free_slots, open_practice
 from tests.plugins.users.clinic import Clinic
-from tests.plugins.web.helpers import signed_in
+from tests.plugins.web.helpers import Browser, new_id, signed_in
 
 ROLES = "SELECT roles, status, must_reset_password FROM account WHERE id = $1"
 
@@ -87,3 +87,26 @@ async def test_analytics_draws_utilisation_and_no_show_bars(clinic: Clinic) -> N
     assert "Ada Okafor" in page.text, "the practitioner's utilisation bar"
     _, nurse = await signed_in(clinic, "nurse")
     assert (await nurse.get("/admin/analytics")).status_code == 403
+
+
+async def test_deliveries_list_each_message_per_channel_for_admins(clinic: Clinic) -> None:
+    tag = new_id()[:8]
+    form = {
+        "email": f"opal.{tag}@example.test",
+        "username": f"opal_{tag}",
+        "password": "a-long-enough-passphrase",
+        "first_name": "Opal",
+        "last_name": f"Reyes{tag}",
+    }
+    registered = await Browser(clinic).submit("/register", form, page="/register")
+    assert registered.status_code == 200, registered.text
+    _, admin = await signed_in(clinic, "admin")
+    page = await admin.get("/admin/deliveries?channel=email")
+    assert page.status_code == 200, page.text
+    assert f"Opal Reyes{tag}" in page.text, "the verification e-mail's delivery"
+    assert "verify" in page.text
+    odd = await admin.get("/admin/deliveries?status=<b>&offset=0")
+    assert odd.status_code == 200, "an unknown filter value is no filter"
+    assert (await admin.get("/admin/deliveries?offset=x")).status_code == 422
+    _, desk = await signed_in(clinic, "receptionist")
+    assert (await desk.get("/admin/deliveries")).status_code == 403

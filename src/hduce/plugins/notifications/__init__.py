@@ -8,7 +8,13 @@ from typing import Any
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
-from hduce.contracts.notifications import InboxReader, Notifier, OneTimeLinks, PushPublisher
+from hduce.contracts.notifications import (
+    DeliveryRecords,
+    InboxReader,
+    Notifier,
+    OneTimeLinks,
+    PushPublisher,
+)
 from hduce.core.context import AppContext
 from hduce.core.personal_data import RowQueries
 from hduce.core.plugin import HducePlugin
@@ -64,6 +70,7 @@ class NotificationsPlugin(HducePlugin):
         self.preferences = PreferenceService(store, context.registry)
         context.registry.provide(Notifier, self.notifier)
         context.registry.provide(InboxReader, self.inbox)
+        context.registry.provide(DeliveryRecords, self.deliveries)
         context.registry.add_analytics_source(
             "notifications", DeliveryAnalytics(context.db).figures
         )

@@ -4,7 +4,11 @@ import uuid
 
 import msgspec
 
+from hduce.contracts.auth import Role
+from hduce.contracts.notifications import DeliveryView
 from hduce.core.db import HduceEngine
+from hduce.core.errors import Forbidden
+from hduce.core.security import Principal
 from hduce.plugins.notifications.schemas import DeliveryPage, DeliveryRead
 
 COLUMNS = (
@@ -52,3 +56,20 @@ class DeliveryLog:
             limit=limit,
             offset=offset,
         )
+
+    async def recent(
+        self,
+        principal: Principal,
+        *,
+        status: str | None,
+        channel: str | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[DeliveryView], int]:
+        """`DeliveryRecords`: as `GET /api/v1/notifications/deliveries` (admins only)."""
+        if not principal.has_any_role(Role.ADMIN):
+            raise Forbidden("deliveries are for admins")
+        page = await self.page(
+            status=status, channel=channel, recipient_id=None, limit=limit, offset=offset
+        )
+        return msgspec.convert(page.items, list[DeliveryView], from_attributes=True), page.total

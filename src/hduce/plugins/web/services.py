@@ -10,7 +10,7 @@ from hduce.contracts.audit import AuditTrail
 from hduce.contracts.auth import AccountAdmin, SignIn
 from hduce.contracts.devices import DeviceAlerts, DeviceDirectory, ReadingReader
 from hduce.contracts.documents import DocumentReader, DocumentShelf
-from hduce.contracts.notifications import InboxReader
+from hduce.contracts.notifications import DeliveryRecords, InboxReader
 from hduce.contracts.search import Finder
 from hduce.contracts.users import CareTeams, DemographicsReader
 from hduce.core.analytics import AnalyticsSource
@@ -33,6 +33,7 @@ class WebServices:
     desk: AppointmentDesk | None
     board: SlotBoard | None
     inbox: InboxReader | None
+    deliveries: DeliveryRecords | None
     setup: ClinicSetup | None
     care: CareTeams
     shelf: DocumentShelf | None
@@ -60,6 +61,7 @@ class WebServices:
             desk=_if_enabled(env, AppointmentDesk),
             board=_if_enabled(env, SlotBoard),
             inbox=_if_enabled(env, InboxReader),
+            deliveries=_if_enabled(env, DeliveryRecords),
             setup=_if_enabled(env, ClinicSetup),
             care=env.require(CareTeams),
             shelf=_if_enabled(env, DocumentShelf),

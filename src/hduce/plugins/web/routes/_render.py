@@ -39,6 +39,7 @@ NAV = (
     ("/admin/types", "Visit types", frozenset({Role.ADMIN})),
     ("/admin/hours", "Working hours", frozenset({Role.ADMIN})),
     ("/admin/devices", "Devices", frozenset({Role.ADMIN})),
+    ("/admin/deliveries", "Deliveries", frozenset({Role.ADMIN})),
     ("/admin/analytics", "Analytics", frozenset({Role.ADMIN})),
     ("/admin/audit", "Audit log", frozenset({Role.ADMIN})),
 )
