@@ -269,6 +269,30 @@ def test_patient_desk_doctor_and_admin_journeys(
             page.set_viewport_size({"width": 390, "height": 844})
             page.goto(f"{base}/clinic/patients/{patient_id}")
             page.screenshot(path=SHOTS / "clinic-patient-phone.png", full_page=True)
+            page.set_viewport_size({"width": 1280, "height": 900})
+            sign_out()
+
+            # The admin's set-up and oversight pages, and a device registered in the browser.
+            sign_in(admin_email)
+            page.goto(f"{base}/admin/devices")
+            page.get_by_label("Kind").select_option("thermometer")
+            page.get_by_label("Name").fill("Ward thermometer")
+            page.get_by_label("Serial number").fill(f"T-{tag}")
+            page.get_by_label("Patient's e-mail address (optional)").fill(patient_email)
+            page.get_by_role("button", name="Register").click()
+            page.get_by_text("The secret is shown only now").wait_for()
+            page.screenshot(path=SHOTS / "admin-device-secret.png", full_page=True)
+            for name, path in (
+                ("admin-devices", "/admin/devices"),
+                ("admin-types", "/admin/types"),
+                ("admin-hours", f"/admin/hours?practitioner={doctor_id}"),
+                ("admin-deliveries", "/admin/deliveries"),
+                ("admin-analytics", "/admin/analytics"),
+                ("admin-audit", "/admin/audit?verify=1"),
+            ):
+                page.goto(f"{base}{path}")
+                page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
+            page.get_by_text("Intact:").wait_for()
         finally:
             chromium.close()
     assert errors == []
