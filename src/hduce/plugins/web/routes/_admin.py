@@ -1,13 +1,15 @@
 """Administration of accounts: approve, change roles, force a password reset, (de)activate."""
 
 import uuid
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
 
-from hduce.contracts.auth import AccountStatus, Role
+from hduce.contracts.auth import AccountAdmin, AccountStatus, Role
 from hduce.plugins.web.routes._render import go, render, viewer
 from hduce.plugins.web.services import WebServices
 
@@ -36,37 +38,59 @@ async def users(request: Request, web: NamedDependency[WebServices]) -> Response
         statuses=list(AccountStatus),
         roles=list(Role),
         q=text or "",
+        reset=request.query_params.get("reset") == "1",
     )
 
 
-@post("/admin/users/{account_id:uuid}/approve")
-async def approve(
-    request: Request, account_id: FromPath[uuid.UUID], web: NamedDependency[WebServices]
-) -> Response[str]:
-    """Activate a pending staff account."""
-    admin = viewer(request, Role.ADMIN)
-    await web.accounts.approve(account_id, by=admin.id)
-    return go(request, "/admin/users")
+Act = Callable[[AccountAdmin, uuid.UUID, uuid.UUID], Awaitable[object]]
+"""An account change: (the accounts contract, the account's id, the admin's id)."""
 
 
-@post("/admin/users/{account_id:uuid}/deactivate")
-async def deactivate(
-    request: Request, account_id: FromPath[uuid.UUID], web: NamedDependency[WebServices]
-) -> Response[str]:
-    """Block the account's logins and end its sessions."""
-    admin = viewer(request, Role.ADMIN)
-    await web.accounts.deactivate(account_id, by=admin.id)
-    return go(request, "/admin/users?status=active")
+def _account_step(path: str, act: Act, back: str, summary: str) -> HTTPRouteHandler:
+    """`POST /admin/users/{id}/<path>` for admins: `act`, then the browser goes to `back`."""
+
+    async def handler(
+        request: Request, account_id: FromPath[uuid.UUID], web: NamedDependency[WebServices]
+    ) -> Response[str]:
+        admin = viewer(request, Role.ADMIN)
+        await act(web.accounts, account_id, admin.id)
+        return go(request, back)
+
+    handler.__name__ = handler.__qualname__ = f"account_{path.replace('-', '_')}"
+    handler.__doc__ = summary
+    return post(f"/admin/users/{{account_id:uuid}}/{path}")(handler)
 
 
-@post("/admin/users/{account_id:uuid}/reactivate")
-async def reactivate(
-    request: Request, account_id: FromPath[uuid.UUID], web: NamedDependency[WebServices]
-) -> Response[str]:
-    """Allow a deactivated account to sign in again."""
-    admin = viewer(request, Role.ADMIN)
-    await web.accounts.reactivate(account_id, by=admin.id)
-    return go(request, "/admin/users?status=active")
+async def _approve(accounts: AccountAdmin, account_id: uuid.UUID, by: uuid.UUID) -> None:
+    await accounts.approve(account_id, by=by)
+
+
+async def _deactivate(accounts: AccountAdmin, account_id: uuid.UUID, by: uuid.UUID) -> None:
+    await accounts.deactivate(account_id, by=by)
+
+
+async def _reactivate(accounts: AccountAdmin, account_id: uuid.UUID, by: uuid.UUID) -> None:
+    await accounts.reactivate(account_id, by=by)
+
+
+async def _force_reset(accounts: AccountAdmin, account_id: uuid.UUID, by: uuid.UUID) -> None:
+    await accounts.force_password_reset(account_id, by=by)
+
+
+ACTIVE = "/admin/users?status=active"
+approve = _account_step("approve", _approve, "/admin/users", "Activate a pending staff account.")
+deactivate = _account_step(
+    "deactivate", _deactivate, ACTIVE, "Block the account's logins and end its sessions."
+)
+reactivate = _account_step(
+    "reactivate", _reactivate, ACTIVE, "Allow a deactivated account to sign in again."
+)
+force_reset = _account_step(
+    "password-reset",
+    _force_reset,
+    f"{ACTIVE}&reset=1",
+    "End the account's sessions and send it a password-reset e-mail.",
+)
 
 
 @post("/admin/users/{account_id:uuid}/roles")
@@ -78,16 +102,6 @@ async def set_roles(
     ticked = (await request.form()).getall("roles", [])
     entry = await web.accounts.set_roles(account_id, frozenset(map(str, ticked)), by=admin.id)
     return go(request, "/admin/users?" + urlencode({"status": entry.status, "q": entry.username}))
-
-
-@post("/admin/users/{account_id:uuid}/password-reset")
-async def force_reset(
-    request: Request, account_id: FromPath[uuid.UUID], web: NamedDependency[WebServices]
-) -> Response[str]:
-    """End the account's sessions and send it a password-reset e-mail."""
-    admin = viewer(request, Role.ADMIN)
-    await web.accounts.force_password_reset(account_id, by=admin.id)
-    return go(request, "/admin/users?status=active&reset=1")
 
 
 HANDLERS = (users, approve, deactivate, reactivate, set_roles, force_reset)
