@@ -88,3 +88,16 @@ def test_a_snippet_keeps_only_its_mark_tags() -> None:
     assert str(highlighted("a <mark>b</mark> c")) == "a <mark>b</mark> c"
     hostile = str(highlighted("<mark>x</mark><script>alert(1)</script>"))
     assert "<script>" not in hostile and "&lt;script&gt;" in hostile
+
+
+async def test_bad_input_on_clinician_pages_is_a_clear_page_never_a_500(clinic: Clinic) -> None:
+    _, doctor = await signed_in(clinic, "doctor")
+    for url, words in (
+        ("/clinic?day=yesterday", "day must be a date"),
+        ("/clinic/search?q=%21%21%21", "at least one letter or digit"),
+        (f"/clinic/search?q={'a' * 2000}", "at most"),
+    ):
+        page = await doctor.get(url)
+        assert page.status_code == 422, (url, page.status_code)
+        assert words in page.text, url
+        assert page.headers["content-type"].startswith("text/html")
