@@ -26,7 +26,6 @@ NOT_YET_MOVED: frozenset[str] = frozenset(
         "documents",
         "fhir",
         "metrics",
-        "notifications",
         "search",
         "users",
         "webhooks",

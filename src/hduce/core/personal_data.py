@@ -6,7 +6,7 @@ from typing import Any
 
 import msgspec
 
-from hduce.core.db import HduceEngine
+from hduce.core.db import Database, HduceEngine
 
 PersonalDataSource = Callable[[uuid.UUID], Awaitable[Mapping[str, Any]]]
 """Everything a plugin stores about one account, as JSON-ready data: its section of the export."""
@@ -21,7 +21,7 @@ class RowQueries:
 
     def __init__(
         self,
-        db: HduceEngine,
+        db: Database | HduceEngine,
         queries: Mapping[str, str],
         json_columns: frozenset[str] = frozenset(),
     ) -> None:

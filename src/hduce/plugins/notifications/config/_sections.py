@@ -1,4 +1,4 @@
-"""Settings of the notifications plugin (`[plugins.notifications]`)."""
+"""The `[plugins.notifications]` sections: channels, templates, retries, live streams."""
 
 from typing import Literal
 

@@ -1,4 +1,4 @@
-"""The plugin's own event: a delivery is due to be sent (now, after quiet hours, or a retry)."""
+"""The plugin's task trigger: a delivery is due to be sent (now, after quiet hours, or a retry)."""
 
 import uuid
 

@@ -7,27 +7,23 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hduce.contracts.notifications import Category
-from hduce.core.context import AppContext
-from hduce.core.events import Event
-from hduce.plugins.notifications.channels.base import Channel
+from hduce.contracts.users import UserDirectory
+from hduce.core.events import Event, EventBus
+from hduce.core.plugin_env import PluginEnv
 from hduce.plugins.notifications.config import NotificationsConfig
-from hduce.plugins.notifications.events import DeliveryDue
-from hduce.plugins.notifications.preferences import CHANNELS, Preferences, PreferenceStore
-from hduce.plugins.notifications.quiet_hours import quiet_until
-from hduce.plugins.notifications.recipients import Recipient, resolve_recipient
-from hduce.plugins.notifications.templates import TemplateRenderer
-
-# Every delivery of one notification in one statement: the rows come from parallel arrays.
-INSERT_DELIVERIES = """
-INSERT INTO delivery (id, notification, recipient, channel, address, subject, body_text,
-                      body_html, status, attempts, last_error, next_attempt_at, created_at,
-                      updated_at)
-SELECT d.id, $1, $2, d.channel, d.address, d.subject, d.body_text, d.body_html, d.status, 0,
-       d.last_error, d.next_attempt_at, now(), now()
-FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-            $10::text[], $11::timestamptz[])
-     AS d(id, channel, address, subject, body_text, body_html, status, last_error, next_attempt_at)
-"""
+from hduce.plugins.notifications.services._quiet_hours import quiet_until
+from hduce.plugins.notifications.services._recipients import Recipient, resolve_recipient
+from hduce.plugins.notifications.services._templates import TemplateRenderer
+from hduce.plugins.notifications.services.channels.base import Channel
+from hduce.plugins.notifications.store import (
+    CHANNELS,
+    DeliveryStore,
+    NewNotification,
+    PlannedDelivery,
+    Preferences,
+    PreferenceStore,
+)
+from hduce.plugins.notifications.tasks import DeliveryDue
 
 
 class NotificationService:
@@ -35,17 +31,20 @@ class NotificationService:
 
     def __init__(
         self,
-        context: AppContext,
-        config: NotificationsConfig,
+        env: PluginEnv[NotificationsConfig],
+        directory: UserDirectory,
         renderer: TemplateRenderer,
         channels: Mapping[str, Channel],
         preferences: PreferenceStore,
     ) -> None:
-        self._context = context
-        self._config = config
+        self._db = env.db
+        self._events: EventBus = env.events
+        self._config = env.config
+        self._directory = directory
         self._renderer = renderer
         self._channels = channels
         self._preferences = preferences
+        self._deliveries = DeliveryStore(env.db)
 
     async def notify(
         self,
@@ -58,13 +57,12 @@ class NotificationService:
         key: str | None = None,
     ) -> uuid.UUID:
         """Queue `template` for `recipient` on every channel it has; see `Notifier.notify`."""
-        db = self._context.db
-        async with db.transaction():
+        async with self._db.transaction():
             if key is not None:
-                existing = await db.fetchrow("SELECT id FROM notification WHERE key = $1", key)
+                existing = await self._deliveries.notification_with_key(key)
                 if existing is not None:
-                    return existing["id"]
-            target = await resolve_recipient(self._context.registry, recipient)
+                    return existing
+            target = await resolve_recipient(self._directory, recipient)
             values = {"clinic_name": self._config.clinic_name, "name": target.first_name}
             values.update(data)
             rendered = {
@@ -72,31 +70,29 @@ class NotificationService:
                 for channel in CHANNELS
                 if channel in self._renderer.channels(template)
             }
-            notification_id = uuid.uuid4()
-            await db.fetchrow(
-                "INSERT INTO notification (id, recipient, address, template, category, "
-                "critical, key, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, now())",
-                notification_id,
-                target.user_id,
-                None if target.user_id else target.email,
-                template,
-                category.value,
-                critical,
-                key,
+            notification = NewNotification(
+                id=uuid.uuid4(),
+                recipient=target.user_id,
+                address=None if target.user_id else target.email,
+                template=template,
+                category=category.value,
+                critical=critical,
+                key=key,
             )
             preferences = await self._preferences_of(target)
-            rows: list[tuple[Any, ...]] = []
+            rows: list[PlannedDelivery] = []
             due_events: list[tuple[Event, datetime | None]] = []
             for channel, content in rendered.items():
                 status, reason, due = self._plan(target, channel, category, critical, preferences)
                 if status is None:
                     continue
                 delivery_id = uuid.uuid4()
+                address = target.address(channel) or ""
                 rows.append(
                     (
                         delivery_id,
                         channel,
-                        target.address(channel) or "",
+                        address,
                         content.subject,
                         content.text,
                         content.html,
@@ -107,15 +103,9 @@ class NotificationService:
                 )
                 if status in ("pending", "deferred"):
                     due_events.append((DeliveryDue(delivery_id=delivery_id), due))
-            if rows:
-                await db.fetchrow(
-                    INSERT_DELIVERIES,
-                    notification_id,
-                    target.user_id,
-                    *(list(column) for column in zip(*rows, strict=True)),
-                )
-            await self._context.events.publish_many(due_events)
-            return notification_id
+            await self._deliveries.add(notification, rows)
+            await self._events.publish_many(due_events)
+            return notification.id
 
     async def _preferences_of(self, target: Recipient) -> Preferences | None:
         if target.user_id is None:

@@ -3,17 +3,16 @@
 import uuid
 
 from hduce.contracts.users import UserDirectory
-from hduce.core.registry import Registry
-from hduce.plugins.notifications.preferences import Preferences, PreferenceStore, QuietHours
 from hduce.plugins.notifications.schemas import PreferencesBody, PreferencesRead, QuietHoursBody
+from hduce.plugins.notifications.store import Preferences, PreferenceStore, QuietHours
 
 
 class PreferenceService:
     """The caller's preferences, with the time zone of their profile."""
 
-    def __init__(self, store: PreferenceStore, registry: Registry) -> None:
+    def __init__(self, store: PreferenceStore, directory: UserDirectory) -> None:
         self._store = store
-        self._registry = registry
+        self._directory = directory
 
     async def read(self, user_id: uuid.UUID) -> PreferencesRead:
         """The effective preferences."""
@@ -33,7 +32,7 @@ class PreferenceService:
         return await self._render(user_id, await self._store.put(user_id, wanted))
 
     async def _render(self, user_id: uuid.UUID, preferences: Preferences) -> PreferencesRead:
-        contact = await self._registry.get(UserDirectory).contact(user_id)
+        contact = await self._directory.contact(user_id)
         quiet = preferences.quiet_hours
         return PreferencesRead(
             channels=preferences.channels,

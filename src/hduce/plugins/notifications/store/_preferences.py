@@ -6,7 +6,7 @@ from datetime import time
 import msgspec
 
 from hduce.contracts.notifications import Category
-from hduce.core.db import HduceEngine
+from hduce.core.db import Database
 
 CHANNELS: tuple[str, ...] = ("email", "sms", "push", "in_app")
 SMS_BY_DEFAULT = frozenset({Category.SECURITY, Category.APPOINTMENTS, Category.CLINICAL_ALERTS})
@@ -43,7 +43,7 @@ class Preferences(msgspec.Struct, frozen=True, kw_only=True):
 class PreferenceStore:
     """Reads and writes the `notification_preference` rows."""
 
-    def __init__(self, db: HduceEngine) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
     async def get(self, user_id: uuid.UUID) -> Preferences:
@@ -66,7 +66,7 @@ class PreferenceStore:
     async def put(self, user_id: uuid.UUID, preferences: Preferences) -> Preferences:
         """Store the user's preferences (switches for known categories and channels only)."""
         quiet = preferences.quiet_hours
-        await self._db.fetchrow(
+        await self._db.execute(
             "INSERT INTO notification_preference "
             '(id, "user", channels, quiet_start, quiet_end, updated_at) '
             "VALUES ($1, $2, $3::jsonb, $4, $5, now()) "

@@ -6,7 +6,7 @@ from typing import ClassVar
 import msgspec
 
 from hduce.contracts.notifications import PushPublisher
-from hduce.plugins.notifications.channels.base import DeliveryError, OutgoingMessage
+from hduce.plugins.notifications.services.channels.base import DeliveryError, OutgoingMessage
 
 
 def user_topic(user_id: str) -> str:

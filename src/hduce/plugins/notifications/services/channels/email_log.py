@@ -3,7 +3,7 @@
 import logging
 from typing import ClassVar
 
-from hduce.plugins.notifications.channels.base import OutgoingMessage
+from hduce.plugins.notifications.services.channels.base import OutgoingMessage
 
 logger = logging.getLogger("hduce.notifications.email")
 

@@ -6,7 +6,6 @@ import msgspec
 
 from hduce.contracts.users import UserDirectory
 from hduce.core.errors import NotFound
-from hduce.core.registry import Registry
 
 
 class Recipient(msgspec.Struct, frozen=True, kw_only=True):
@@ -27,13 +26,13 @@ class Recipient(msgspec.Struct, frozen=True, kw_only=True):
         return str(self.user_id) if self.user_id is not None else None
 
 
-async def resolve_recipient(registry: Registry, recipient: uuid.UUID | str) -> Recipient:
+async def resolve_recipient(directory: UserDirectory, recipient: uuid.UUID | str) -> Recipient:
     """Look a user id up in the directory; take a string as an e-mail address."""
     if isinstance(recipient, str):
         if "@" not in recipient:
             raise ValueError(f"not an e-mail address: {recipient!r}")
         return Recipient(user_id=None, email=recipient.strip())
-    contact = await registry.get(UserDirectory).contact(recipient)
+    contact = await directory.contact(recipient)
     if contact is None:
         raise NotFound(f"no user {recipient}")
     return Recipient(

@@ -6,8 +6,8 @@ from typing import ClassVar
 import httpx
 
 from hduce.core.config import ConfigError
-from hduce.plugins.notifications.channels.base import DeliveryError, OutgoingMessage
 from hduce.plugins.notifications.config import SmsConfig
+from hduce.plugins.notifications.services.channels.base import DeliveryError, OutgoingMessage
 
 PLACEHOLDER = re.compile(r"\{(to|sender|text|id)\}")
 """What `body_template` values may contain; any other brace is sent as written."""

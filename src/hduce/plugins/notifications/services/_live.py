@@ -6,18 +6,14 @@ import uuid
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
-import asyncpg
 import msgspec
 from litestar.response.sse import ServerSentEventMessage
 
-from hduce.core.db import HduceEngine
-from hduce.core.errors import HduceError
 from hduce.core.security import Principal, TokenService
-from hduce.plugins.notifications.channels.in_app import INBOX_CHANNEL
 from hduce.plugins.notifications.config import NotificationsConfig
-from hduce.plugins.notifications.inbox import Inbox
+from hduce.plugins.notifications.errors import TooManyStreams
+from hduce.plugins.notifications.store import Inbox
 
 logger = logging.getLogger("hduce.notifications")
 
@@ -27,33 +23,21 @@ TOKEN_RECHECK_SECONDS = 1.0
 """How often an open stream checks that its access token still verifies (a cached lookup)."""
 
 
-class TooManyStreams(HduceError):
-    """The user already holds as many live streams as `max_streams_per_user` allows."""
-
-    status_code, slug, title = 429, "too-many-streams", "Too many live streams"
-
-
 class InboxFeed:
     """Routes `hduce_inbox` notifications to the queues of the users' open streams."""
 
-    def __init__(self, db: HduceEngine, tokens: TokenService) -> None:
-        self._db = db
+    def __init__(self, inbox: Inbox, tokens: TokenService) -> None:
+        self._inbox = inbox
         self._tokens = tokens
         # Weak: a stream whose response never started (its client left first) never runs its
         # `finally`, and its queue must not hold a place forever.
         self._listeners: dict[uuid.UUID, weakref.WeakSet[asyncio.Queue[uuid.UUID]]] = {}
-        self._connection: asyncpg.Connection | None = None
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
         """Listen for the duration of the block (a web lifespan)."""
-        self._connection = await asyncpg.connect(self._db.dsn)
-        await self._connection.add_listener(INBOX_CHANNEL, self._on_notify)
-        try:
+        async with self._inbox.announcements(self._on_notify):
             yield
-        finally:
-            connection, self._connection = self._connection, None
-            await connection.close()
 
     def accepts(self, token: str) -> bool:
         """Whether a stream opened with `token` may go on (unexpired, session not ended)."""
@@ -76,7 +60,7 @@ class InboxFeed:
             if not queues:
                 self._listeners.pop(user_id, None)
 
-    def _on_notify(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
+    def _on_notify(self, payload: str) -> None:
         user, _, delivery = payload.partition(":")
         try:
             user_id, delivery_id = uuid.UUID(user), uuid.UUID(delivery)

@@ -1,13 +1,15 @@
 """The caller's in-app inbox: list, count, mark read; only ever the caller's own items."""
 
 import uuid
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 
-import msgspec
-
-from hduce.core.db import HduceEngine
+from hduce.core.db import Database
 from hduce.core.errors import NotFound
 from hduce.plugins.notifications.schemas import InboxItem, InboxPage
 
+INBOX_CHANNEL = "hduce_inbox"
+"""The PostgreSQL NOTIFY channel; payload `<user id>:<delivery id>`, sent on commit."""
 ITEM_COLUMNS = (
     "d.id, d.notification AS notification_id, n.category, n.template, d.subject, "
     "d.body_text AS text, d.created_at, d.read_at"
@@ -16,9 +18,9 @@ OWN_ITEMS = "d.recipient = $1 AND d.channel = 'in_app' AND d.status = 'sent'"
 
 
 class Inbox:
-    """Queries over in-app deliveries that reached their recipient."""
+    """Queries over in-app deliveries that reached their recipient, and their announcements."""
 
-    def __init__(self, db: HduceEngine) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
     async def page(
@@ -41,7 +43,7 @@ class Inbox:
         )
         assert counts is not None
         return InboxPage(
-            items=[msgspec.convert(dict(row), InboxItem) for row in rows],
+            items=[InboxItem.from_row(row) for row in rows],
             total=counts["unread"] if unread_only else counts["total"],
             unread=counts["unread"],
             limit=limit,
@@ -58,7 +60,7 @@ class Inbox:
         )
         if row is None:
             raise NotFound("no such notification in your inbox")
-        return msgspec.convert(dict(row), InboxItem)
+        return InboxItem.from_row(row)
 
     async def unread(self, user_id: uuid.UUID) -> int:
         """How many items the user has not read."""
@@ -87,3 +89,13 @@ class Inbox:
             user_id,
         )
         return row["marked"] if row else 0
+
+    async def announce(self, user_id: str, delivery_id: uuid.UUID) -> None:
+        """Tell live streams of a new item; NOTIFY is transactional: heard only on commit."""
+        await self._db.execute(
+            "SELECT pg_notify($1, $2)", INBOX_CHANNEL, f"{user_id}:{delivery_id}"
+        )
+
+    def announcements(self, heard: Callable[[str], None]) -> AbstractAsyncContextManager[None]:
+        """Call `heard(payload)` for each announcement while the block runs (one connection)."""
+        return self._db.listening(INBOX_CHANNEL, heard)
