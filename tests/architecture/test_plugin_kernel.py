@@ -28,7 +28,6 @@ NOT_YET_MOVED: frozenset[str] = frozenset(
         "metrics",
         "search",
         "users",
-        "webhooks",
     }
 )
 

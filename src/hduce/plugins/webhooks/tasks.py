@@ -1,4 +1,4 @@
-"""The plugin's own event: a webhook delivery is due (now, or as a scheduled retry)."""
+"""The `webhooks.deliver` task's trigger: a delivery is due (now, or as a scheduled retry)."""
 
 import uuid
 

@@ -10,12 +10,12 @@ import httpx
 
 from hduce import __version__
 from hduce.contracts.audit import AuditLog
-from hduce.core.context import AppContext
 from hduce.core.events import EventMeta
+from hduce.core.plugin_env import PluginEnv
 from hduce.plugins.webhooks.config import WebhooksConfig
-from hduce.plugins.webhooks.events import WebhookDeliveryDue
-from hduce.plugins.webhooks.signing import SIGNATURE_HEADER, signature
+from hduce.plugins.webhooks.services._signing import SIGNATURE_HEADER, signature
 from hduce.plugins.webhooks.store import WebhookStore
+from hduce.plugins.webhooks.tasks import WebhookDeliveryDue
 
 logger = logging.getLogger("hduce.webhooks")
 
@@ -33,10 +33,14 @@ class AttemptFailed(Exception):
 class WebhookSender:
     """Sends due deliveries; the delivery row stays locked while sending, so each is sent once."""
 
-    def __init__(self, context: AppContext, store: WebhookStore, config: WebhooksConfig) -> None:
-        self._context = context
+    def __init__(
+        self, env: PluginEnv[WebhooksConfig], store: WebhookStore, audit: AuditLog
+    ) -> None:
+        self._db = env.db
+        self._events = env.events
         self._store = store
-        self._config = config
+        self._audit = audit
+        self._config = config = env.config
         # Redirects are not followed: the registered URL is the only one an admin approved.
         self._client = httpx.AsyncClient(
             timeout=float(config.timeout),
@@ -54,7 +58,7 @@ class WebhookSender:
 
     async def deliver(self, delivery_id: uuid.UUID) -> None:
         """Send the delivery if it is still pending; record the outcome in the same transaction."""
-        async with self._context.db.transaction():
+        async with self._db.transaction():
             row = await self._store.lock_due(delivery_id)
             if row is None:
                 return
@@ -103,7 +107,7 @@ class WebhookSender:
         )
         still_active = webhook is not None and webhook["active"]
         if not still_active:
-            await self._context.registry.get(AuditLog).record(
+            await self._audit.record(
                 "webhook.disabled",
                 actor_id=None,
                 detail={"webhook_id": str(row["webhook"]), "last_error": str(error)},
@@ -130,4 +134,4 @@ class WebhookSender:
             error=str(error),
             retry_at=retry_at,
         )
-        await self._context.events.publish(WebhookDeliveryDue(delivery_id=row["id"]), at=retry_at)
+        await self._events.publish(WebhookDeliveryDue(delivery_id=row["id"]), at=retry_at)

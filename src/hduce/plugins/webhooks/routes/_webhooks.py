@@ -10,12 +10,13 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from hduce.contracts.auth import Role
 from hduce.core.http import PageOffset, client_ip, problems
-from hduce.core.security import principal_of, requires_roles
+from hduce.core.schemas import Page
+from hduce.core.security import Principal, requires_roles
 from hduce.plugins.webhooks.schemas import (
     DeliveryStatus,
     WebhookCreate,
     WebhookCreated,
-    WebhookDeliveryPage,
+    WebhookDeliveryRead,
     WebhookList,
     WebhookRead,
     WebhookUpdate,
@@ -36,59 +37,58 @@ class WebhookController(Controller):
     async def create_webhook(
         self,
         request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         data: JSONBody[WebhookCreate],
-        webhooks_service: NamedDependency[WebhookService],
+        webhooks: NamedDependency[WebhookService],
     ) -> WebhookCreated:
         """Register an endpoint for the events it names; the signing secret is shown only here."""
-        return await webhooks_service.create(
-            data, by=principal_of(request).id, ip=client_ip(request)
-        )
+        return await webhooks.create(data, by=principal.id, ip=client_ip(request))
 
     @get(responses=problems(403))
-    async def list_webhooks(self, webhooks_service: NamedDependency[WebhookService]) -> WebhookList:
+    async def list_webhooks(self, webhooks: NamedDependency[WebhookService]) -> WebhookList:
         """Every webhook and the event names one may subscribe to."""
-        return await webhooks_service.list()
+        return await webhooks.list()
 
     @get("/{webhook_id:uuid}", responses=problems(403, 404))
     async def get_webhook(
-        self, webhook_id: FromPath[uuid.UUID], webhooks_service: NamedDependency[WebhookService]
+        self, webhook_id: FromPath[uuid.UUID], webhooks: NamedDependency[WebhookService]
     ) -> WebhookRead:
         """One webhook, with its failure streak and why it was disabled."""
-        return await webhooks_service.get(webhook_id)
+        return await webhooks.get(webhook_id)
 
     @patch("/{webhook_id:uuid}", responses=problems(403, 404, 422))
     async def update_webhook(
         self,
         request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         webhook_id: FromPath[uuid.UUID],
         data: JSONBody[WebhookUpdate],
-        webhooks_service: NamedDependency[WebhookService],
+        webhooks: NamedDependency[WebhookService],
     ) -> WebhookRead:
         """Change the URL, events or description; `active: true` re-enables a disabled webhook."""
-        by, ip = principal_of(request).id, client_ip(request)
-        return await webhooks_service.update(webhook_id, data, by=by, ip=ip)
+        by, ip = principal.id, client_ip(request)
+        return await webhooks.update(webhook_id, data, by=by, ip=ip)
 
     @delete("/{webhook_id:uuid}", status_code=HTTP_204_NO_CONTENT, responses=problems(403, 404))
     async def delete_webhook(
         self,
         request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         webhook_id: FromPath[uuid.UUID],
-        webhooks_service: NamedDependency[WebhookService],
+        webhooks: NamedDependency[WebhookService],
     ) -> None:
         """Remove a webhook and its delivery log."""
-        by, ip = principal_of(request).id, client_ip(request)
-        await webhooks_service.delete(webhook_id, by=by, ip=ip)
+        by, ip = principal.id, client_ip(request)
+        await webhooks.delete(webhook_id, by=by, ip=ip)
 
     @get("/{webhook_id:uuid}/deliveries", responses=problems(403, 404, 422))
     async def list_deliveries(
         self,
         webhook_id: FromPath[uuid.UUID],
-        webhooks_service: NamedDependency[WebhookService],
+        webhooks: NamedDependency[WebhookService],
         status: FromQuery[DeliveryStatus | None] = None,
         limit: Limit = 50,
         offset: PageOffset = 0,
-    ) -> WebhookDeliveryPage:
+    ) -> Page[WebhookDeliveryRead]:
         """The webhook's deliveries (status, response code, attempts, last error), newest first."""
-        return await webhooks_service.deliveries(
-            webhook_id, status=status, limit=limit, offset=offset
-        )
+        return await webhooks.deliveries(webhook_id, status=status, limit=limit, offset=offset)

@@ -6,27 +6,31 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from hduce.contracts.audit import AuditLog
-from hduce.core.context import AppContext
-from hduce.plugins.webhooks.catalogue import EVENT_NAMES, unknown_patterns
+from hduce.core.db import Database
+from hduce.core.schemas import Page
 from hduce.plugins.webhooks.errors import InvalidWebhook, WebhookNotFound
 from hduce.plugins.webhooks.schemas import (
     WebhookCreate,
     WebhookCreated,
-    WebhookDeliveryPage,
+    WebhookDeliveryRead,
     WebhookList,
     WebhookRead,
     WebhookUpdate,
 )
-from hduce.plugins.webhooks.signing import new_secret
-from hduce.plugins.webhooks.store import WebhookStore, webhook_of
+from hduce.plugins.webhooks.services._catalogue import EVENT_NAMES, unknown_patterns
+from hduce.plugins.webhooks.services._signing import new_secret
+from hduce.plugins.webhooks.store import WebhookStore
 
 
 class WebhookService:
     """The `webhooks` service bundle behind the admin routes; every change is audited."""
 
-    def __init__(self, context: AppContext, store: WebhookStore, *, https_only: bool) -> None:
-        self._context = context
+    def __init__(
+        self, db: Database, store: WebhookStore, audit: AuditLog, *, https_only: bool
+    ) -> None:
+        self._db = db
         self._store = store
+        self._audit_log = audit
         self._https_only = https_only
 
     async def create(
@@ -36,24 +40,24 @@ class WebhookService:
         self._check_url(data.url)
         events = _checked_patterns(data.events)
         secret = new_secret()
-        async with self._context.db.transaction():
+        async with self._db.transaction():
             row = await self._store.insert(
                 url=data.url, events=events, description=data.description, secret=secret, by=by
             )
             await self._audit("webhook.created", row["id"], by, ip, url=data.url, events=events)
-        return WebhookCreated(**dict(row), secret=secret)
+        return WebhookCreated.from_row(row, secret=secret)
 
     async def list(self) -> WebhookList:
         """Every webhook and the event names one may subscribe to."""
-        rows = await self._store.all()
-        return WebhookList(items=[webhook_of(r) for r in rows], event_names=list(EVENT_NAMES))
+        items = [WebhookRead.from_row(row) for row in await self._store.all()]
+        return WebhookList(items=items, event_names=list(EVENT_NAMES))
 
     async def get(self, webhook_id: uuid.UUID) -> WebhookRead:
         """One webhook; 404 if unknown."""
         row = await self._store.get(webhook_id)
         if row is None:
             raise WebhookNotFound("no webhook with this id")
-        return webhook_of(row)
+        return WebhookRead.from_row(row)
 
     async def update(
         self, webhook_id: uuid.UUID, data: WebhookUpdate, *, by: uuid.UUID, ip: str | None = None
@@ -73,23 +77,23 @@ class WebhookService:
                 changes.update(consecutive_failures=0, disabled_reason=None)
         if not changes:
             return await self.get(webhook_id)
-        async with self._context.db.transaction():
+        async with self._db.transaction():
             row = await self._store.update(webhook_id, changes)
             if row is None:
                 raise WebhookNotFound("no webhook with this id")
             await self._audit("webhook.updated", webhook_id, by, ip, changed=sorted(changes))
-        return webhook_of(row)
+        return WebhookRead.from_row(row)
 
     async def delete(self, webhook_id: uuid.UUID, *, by: uuid.UUID, ip: str | None = None) -> None:
         """Remove a webhook and its delivery log."""
-        async with self._context.db.transaction():
+        async with self._db.transaction():
             if not await self._store.delete(webhook_id):
                 raise WebhookNotFound("no webhook with this id")
             await self._audit("webhook.deleted", webhook_id, by, ip)
 
     async def deliveries(
         self, webhook_id: uuid.UUID, *, status: str | None, limit: int, offset: int
-    ) -> WebhookDeliveryPage:
+    ) -> Page[WebhookDeliveryRead]:
         """A webhook's delivery log, newest first."""
         await self.get(webhook_id)
         return await self._store.deliveries(webhook_id, status=status, limit=limit, offset=offset)
@@ -97,7 +101,7 @@ class WebhookService:
     async def _audit(
         self, action: str, webhook_id: uuid.UUID, by: uuid.UUID, ip: str | None, **detail: Any
     ) -> None:
-        await self._context.registry.get(AuditLog).record(
+        await self._audit_log.record(
             action, actor_id=by, ip=ip, detail={"webhook_id": str(webhook_id), **detail}
         )
 
