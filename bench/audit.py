@@ -12,11 +12,11 @@ import uuid
 
 from _common import percentile, print_table, run_with_servers
 from hduce.core.config import DatabaseSettings
-from hduce.core.db import open_database
+from hduce.core.db import Database, open_database
 from hduce.core.migrations import apply_migrations
 from hduce.piccolo_conf import DB
-from hduce.plugins.audit.chain import verify_chain
-from hduce.plugins.audit.service import AuditService
+from hduce.plugins.audit.services import AuditService, verify_chain
+from hduce.plugins.audit.store import AuditStore
 
 
 def parse_args() -> argparse.Namespace:
@@ -63,9 +63,9 @@ async def bench(args: argparse.Namespace, dsn: str) -> None:
     settings = DatabaseSettings(pool_max_size=max(10, args.clients + 2))
     async with open_database(DB, settings):
         await apply_migrations(quiet=True)
-        audit = AuditService(DB)
+        audit = AuditService(Database(DB))
         rows = [await phase(audit, args, 0.0), await phase(audit, args, args.work_ms)]
-        report = await verify_chain(DB.shared_pool)
+        report = await verify_chain(AuditStore(Database(DB)))
     print()
     print_table(["phase", "writes", "per s", "p50 ms", "p99 ms"], rows)
     print(f"\n{args.clients} writers; {report.summary()}")

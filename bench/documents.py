@@ -11,6 +11,8 @@ the documents plugin, then:
 3. extracts one 1-page PDF (latency of a single document), then uploads `--pdfs`
    real PDFs of `--pages` pages each (made with fpdf2), `--clients` at a time, and waits until
    every one is `done`: pages/s from the first upload to the last extraction;
+   The same for `--singles` 1-page PDFs; then `pdftotext` (poppler-utils, when on PATH) reads the
+   very same files, 2 at a time, and its pages/s is printed next to ours with the ratio;
 4. uploads `--scans` scanned letters (a 1-page PDF holding only a 150 dpi picture of typed
    lines) and waits until all are read by OCR: scanned pages/s, and how many texts came back
    with the words on the picture.
@@ -23,6 +25,7 @@ import asyncio
 import io
 import os
 import secrets
+import shutil
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -52,6 +55,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--size-mb", type=int, default=20, help="size of each large upload")
     parser.add_argument("--pdfs", type=int, default=20, help="PDFs to extract (default 20)")
     parser.add_argument("--pages", type=int, default=50, help="pages per PDF (default 50)")
+    parser.add_argument("--singles", type=int, default=200, help="1-page PDFs (default 200)")
     parser.add_argument("--scans", type=int, default=20, help="scanned pages to OCR (default 20)")
     parser.add_argument("--clients", type=int, default=4, help="concurrent PDF uploads")
     parser.add_argument("--workers", type=int, default=2, help="documents.extraction_workers")
@@ -190,6 +194,62 @@ async def extraction_phase(
     return time.perf_counter() - started, uploaded, cold, statuses
 
 
+async def singles_phase(
+    args: argparse.Namespace,
+    client: httpx.AsyncClient,
+    db: asyncpg.Connection,
+    headers: dict[str, str],
+    patient: str,
+) -> tuple[float, dict[str, int]]:
+    """Upload `--singles` 1-page PDFs and wait until all are extracted; seconds and statuses."""
+    pdfs = [make_pdf(10_000 + i, 1) for i in range(args.singles)]
+    started = time.perf_counter()
+    ids = await upload_all(args, client, headers, patient, pdfs)
+    statuses = await wait_done(args, db, ids)
+    return time.perf_counter() - started, statuses
+
+
+def write_corpus(pdfs: list[bytes], folder: Path) -> list[Path]:
+    """The PDFs as files in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / f"{index}.pdf" for index in range(len(pdfs))]
+    for path, pdf in zip(paths, pdfs, strict=True):
+        path.write_bytes(pdf)
+    return paths
+
+
+async def pdftotext_seconds(paths: list[Path], parallel: int = 2) -> float | None:
+    """Seconds `pdftotext` takes over the files, `parallel` at a time (None: not installed)."""
+    if shutil.which("pdftotext") is None:
+        return None
+    gate = asyncio.Semaphore(parallel)
+
+    async def one(path: Path) -> None:
+        async with gate:
+            process = await asyncio.create_subprocess_exec(
+                "pdftotext", str(path), str(path.with_suffix(".txt"))
+            )
+            if await process.wait() != 0:
+                raise RuntimeError(f"pdftotext failed on {path}")
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(path) for path in paths))
+    return time.perf_counter() - started
+
+
+def report_anchor(rows: list[list[object]]) -> None:
+    """Our pages/s and pdftotext's on the same files, with the ratio."""
+    print()
+    if any(row[2] is None for row in rows):
+        print("pdftotext is not on PATH (apt-get install -y poppler-utils): no anchor figures")
+    table = [
+        [corpus, f"{ours:.0f}", "-" if anchor is None else f"{anchor:.0f}"]
+        + (["-"] if anchor is None else [f"{ours / anchor:.2f}x"])
+        for corpus, ours, anchor in rows
+    ]
+    print_table(["corpus", "HDuce pages/s", "pdftotext pages/s (2 parallel)", "ratio"], table)
+
+
 async def scan_phase(
     args: argparse.Namespace,
     client: httpx.AsyncClient,
@@ -306,12 +366,33 @@ async def run_bench(args: argparse.Namespace, scratch: Path) -> None:
                 total, uploaded, cold, statuses = await extraction_phase(
                     args, client, db, nurse, patient
                 )
+                singles, single_statuses = await singles_phase(args, client, db, nurse, patient)
                 scans = await scan_phase(args, client, db, nurse, patient)
             finally:
                 await db.close()
         times = (total, uploaded, cold)
         report(args, rows, (before, memory.peak, after), refused, cap, times, statuses)
+        print(f"  {args.singles} 1-page PDFs done after  : {singles:.2f} s  {single_statuses}")
         report_scans(args, *scans)
+        long_pdfs = [make_pdf(i, args.pages) for i in range(args.pdfs)]
+        long_anchor = await pdftotext_seconds(write_corpus(long_pdfs, scratch / "long"))
+        single_pdfs = [make_pdf(10_000 + i, 1) for i in range(args.singles)]
+        single_anchor = await pdftotext_seconds(write_corpus(single_pdfs, scratch / "single"))
+        long_pages = args.pdfs * args.pages
+        report_anchor(
+            [
+                [
+                    f"{args.pdfs} x {args.pages}-page",
+                    long_pages / total,
+                    None if long_anchor is None else long_pages / long_anchor,
+                ],
+                [
+                    f"{args.singles} x 1-page",
+                    args.singles / singles,
+                    None if single_anchor is None else args.singles / single_anchor,
+                ],
+            ]
+        )
     except BaseException:
         log = scratch / "serve.log"
         if log.exists():

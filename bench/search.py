@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from _common import REPO_ROOT, percentile, print_table, run_with_servers
+from _semantic import semantic_bench
 from hduce.bootstrap import build_context, load_plugins, setup_plugins
 from hduce.core.config import Settings, load_settings
 from hduce.core.context import AppContext
@@ -134,6 +135,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--doctors", type=int, default=20)
     parser.add_argument("--documents", type=int, default=0, help="generated documents indexed")
     parser.add_argument("--queries", type=int, default=300, help="timed queries per caller")
+    parser.add_argument(
+        "--semantic", action="store_true", help="relevance, embedding and vector search only"
+    )
+    parser.add_argument("--vectors", type=int, default=10_000, help="--semantic: entries added")
     return parser.parse_args()
 
 
@@ -331,7 +336,17 @@ async def bench(args: argparse.Namespace, dsn: str, nats_url: str) -> None:
 def main() -> None:
     """Start the servers under a scratch dir, run the bench, always stop them."""
     args = parse_args()
+    if args.semantic:
+        run_with_servers("hduce-bench-search-", lambda dsn, _: semantic(args, dsn))
+        return
     run_with_servers("hduce-bench-search-", lambda dsn, nats_url: bench(args, dsn, nats_url))
+
+
+async def semantic(args: argparse.Namespace, dsn: str) -> None:
+    """`--semantic`: the local embedder against the relevance set and `--vectors` entries."""
+    DB.configure(dsn)
+    async with open_database(DB, bench_settings(dsn, "nats://unused").database):
+        await semantic_bench(args.vectors, min(args.queries, 200))
 
 
 if __name__ == "__main__":

@@ -59,7 +59,7 @@ def create_app(context: AppContext, plugins: list[HducePlugin], *, relay: bool =
         exclude=UNLIMITED_PATHS,
     )
     app = Litestar(
-        route_handlers=[home, *docs_route_handlers()],
+        route_handlers=[*_home(plugins), *docs_route_handlers()],
         plugins=plugins,
         lifespan=[core_lifespan],
         dependencies={"principal": Provide(provide_principal, sync_to_thread=False)},
@@ -73,6 +73,11 @@ def create_app(context: AppContext, plugins: list[HducePlugin], *, relay: bool =
     )
     refine_openapi(app)
     return install_request_path(app, body_timeout=float(settings.server.body_timeout))
+
+
+def _home(plugins: list[HducePlugin]) -> list[object]:
+    """The core's `/` (to the API docs) unless a plugin serves its own."""
+    return [] if any(plugin.serves_home for plugin in plugins) else [home]
 
 
 def _cors_config(server: ServerSettings) -> CORSConfig | None:

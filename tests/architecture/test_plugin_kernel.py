@@ -20,14 +20,10 @@ PLUGINS_DIR = SRC / "plugins"
 NOT_YET_MOVED: frozenset[str] = frozenset(
     {
         "appointments",
-        "audit",
-        "auth",
         "devices",
         "documents",
         "fhir",
-        "metrics",
         "search",
-        "users",
     }
 )
 
@@ -143,7 +139,7 @@ def test_a_plugin_uses_the_kernel_not_the_context(plugin: str) -> None:
 
 
 CLI_NOT_YET_MOVED: frozenset[str] = frozenset(
-    {"_accounts", "_backup", "_devices", "_import", "_manage", "_safety", "_search", "_startup"}
+    {"_backup", "_devices", "_safety", "_search", "_startup"}
 )
 """Modules of `hduce.cli` that still import a plugin; each goes when its commands move."""
 

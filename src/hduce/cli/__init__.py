@@ -2,10 +2,8 @@
 
 from hduce.bootstrap import BUILTIN_PLUGINS
 from hduce.cli import (  # noqa: F401  (registers the commands)
-    _accounts,
     _backup,
     _devices,
-    _import,
     _manage,
     _search,
     _server,

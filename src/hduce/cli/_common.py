@@ -11,9 +11,9 @@ import rich_click as click
 
 from hduce import __version__
 from hduce.bootstrap import build_context, load_plugins, setup_plugins
-from hduce.core.cli import EXIT_CONFIG, RUNNER_KEY, fail
+from hduce.core.cli import DATABASE_RUNNER_KEY, EXIT_CONFIG, RUNNER_KEY, fail
 from hduce.core.config import ConfigError, Settings, load_settings
-from hduce.core.db import DatabaseUnavailable, open_database
+from hduce.core.db import Database, DatabaseUnavailable, open_database
 from hduce.core.errors import HduceError
 from hduce.core.logging import configure_logging
 from hduce.core.migrations import MigrationFailed, apply_migrations
@@ -91,6 +91,21 @@ def run_with_plugin(ctx: click.Context, name: str, work: Callable[[Any], Awaitab
             asyncio.run(context.registry.close())
 
 
+def run_with_database(ctx: click.Context, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Run `work` on the database as it is: nothing migrated, no plugin set up."""
+    settings = settings_from(ctx.find_root())
+    with clear_errors(), services(settings) as urls:
+        return asyncio.run(_on_database(settings, urls.database, work))
+
+
+async def _on_database(
+    settings: Settings, database_url: str, work: Callable[[Database], Awaitable[T]]
+) -> T:
+    DB.configure(database_url)
+    async with open_database(DB, settings.database):
+        return await work(Database(DB))
+
+
 def terminate_gracefully() -> None:
     """Let SIGTERM unwind like Ctrl-C so embedded servers are always stopped."""
 
@@ -111,7 +126,11 @@ def terminate_gracefully() -> None:
 @click.pass_context
 def hduce(ctx: click.Context, config: str | None) -> None:
     """HDuce: a clinic backend in one service."""
-    ctx.obj = {"config": config, RUNNER_KEY: run_with_plugin}
+    ctx.obj = {
+        "config": config,
+        RUNNER_KEY: run_with_plugin,
+        DATABASE_RUNNER_KEY: run_with_database,
+    }
     if config:
         os.environ["HDUCE_CONFIG"] = config
 

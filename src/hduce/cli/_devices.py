@@ -6,9 +6,10 @@ from typing import get_args
 import msgspec
 import rich_click as click
 
-from hduce.cli._accounts import ACTING_ADMIN, acting_admin
 from hduce.cli._common import hduce, run_with_plugin
-from hduce.core.cli import fail
+from hduce.contracts.auth import AccountAdmin
+from hduce.core.cli import ACTING_ADMIN, fail
+from hduce.core.security import Principal
 from hduce.plugins.devices import DevicesPlugin
 from hduce.plugins.devices.schemas import (
     DeviceCreate,
@@ -17,6 +18,11 @@ from hduce.plugins.devices.schemas import (
     DeviceKind,
     DevicePage,
 )
+
+
+async def acting_admin(plugin: DevicesPlugin, acting: str | None) -> Principal:
+    """The admin a command acts as (`--as`, else the oldest active admin)."""
+    return await plugin.env.require(AccountAdmin).acting_admin(acting)
 
 
 def echo_credentials(credentials: DeviceCredentials) -> None:

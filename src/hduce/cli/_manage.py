@@ -1,26 +1,18 @@
-"""`hduce db`, `user`, `config` (`show`, `check`), `audit` and `version`."""
+"""`hduce db`, `config` (`show`, `check`) and `version`."""
 
-import asyncio
 import os
 import sys
-from collections.abc import Awaitable
 
-import asyncpg
 import msgspec
 import rich_click as click
 
 from hduce import __version__
-from hduce.cli._common import clear_errors, hduce, run_with_plugin, settings_from
+from hduce.cli._common import clear_errors, hduce, settings_from
 from hduce.cli._safety import unsafe_settings
-from hduce.contracts.auth import DirectoryEntry, Role
-from hduce.core.cli import EXIT_FAILURE, fail
-from hduce.core.config import Settings, load_settings, masked_settings
+from hduce.core.cli import fail
+from hduce.core.config import load_settings, masked_settings
 from hduce.core.config.masking import mask_url
-from hduce.core.db import open_database
-from hduce.embedded import embedded_postgres, services
-from hduce.piccolo_conf import DB
-from hduce.plugins.audit.chain import ChainReport, verify_chain
-from hduce.plugins.auth import AuthPlugin
+from hduce.embedded import embedded_postgres
 
 
 @hduce.group()
@@ -58,57 +50,6 @@ def db_status(ctx: click.Context) -> None:
         sys.exit(3)
 
 
-@hduce.group()
-def user() -> None:
-    """Manage accounts."""
-
-
-@user.command("create")
-@click.option("--email", required=True, help="E-mail address (also a login).")
-@click.option("--username", required=True, help="Username (also a login).")
-@click.option(
-    "--role",
-    "roles",
-    type=click.Choice([r.value for r in Role]),
-    multiple=True,
-    default=["admin"],
-    show_default=True,
-    help="Role to grant (repeat for several).",
-)
-@click.option("--first-name", default="Admin", show_default=True)
-@click.option("--last-name", default="", show_default=True)
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-@click.pass_context
-def user_create(
-    ctx: click.Context,
-    email: str,
-    username: str,
-    roles: tuple[str, ...],
-    first_name: str,
-    last_name: str,
-    password_stdin: bool,
-) -> None:
-    """Create an active account with a verified e-mail address (bootstraps the first admin)."""
-    if password_stdin:
-        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-
-    def create(auth: AuthPlugin) -> Awaitable[DirectoryEntry]:
-        return auth.registration.create_account(
-            email=email,
-            username=username,
-            password=password,
-            roles=sorted(set(roles)),
-            first_name=first_name,
-            last_name=last_name,
-        )
-
-    entry = run_with_plugin(ctx, "auth", create)
-    roles_shown = ",".join(sorted(entry.roles))
-    click.echo(f"created {entry.username} <{entry.email}> {roles_shown} {entry.id}")
-
-
 @hduce.group("config")
 def config_group() -> None:
     """Inspect configuration."""
@@ -140,29 +81,3 @@ def config_check(ctx: click.Context) -> None:
 def version() -> None:
     """Print the HDuce version."""
     click.echo(__version__)
-
-
-@hduce.group("audit")
-def audit_group() -> None:
-    """Inspect the audit log."""
-
-
-@audit_group.command("verify")
-@click.pass_context
-def audit_verify(ctx: click.Context) -> None:
-    """Walk the audit log's hash chain; exit 1 and name the first broken link if there is one."""
-    settings = settings_from(ctx.find_root())
-    with clear_errors(), services(settings) as urls:
-        try:
-            report = asyncio.run(_verify_audit(settings, urls.database))
-        except asyncpg.UndefinedTableError:
-            fail("the database has no audit log: run `hduce migrate` first")
-    click.echo(report.summary())
-    if not report.ok:
-        sys.exit(EXIT_FAILURE)
-
-
-async def _verify_audit(settings: Settings, database_url: str) -> ChainReport:
-    DB.configure(database_url)
-    async with open_database(DB, settings.database) as pool:
-        return await verify_chain(pool)

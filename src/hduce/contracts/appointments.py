@@ -192,6 +192,12 @@ class AppointmentDesk(Protocol):
     ) -> AppointmentView:
         """Cancel with a reason (patients until the notice period, staff any time)."""
 
+    async def check_in(self, principal: Principal, appointment_id: uuid.UUID) -> AppointmentView:
+        """The patient has arrived (staff only, else 403)."""
+
+    async def ics(self, principal: Principal, appointment_id: uuid.UUID) -> bytes:
+        """One visible appointment as an iCalendar file, else 404."""
+
 
 class OfferedType(msgspec.Struct, frozen=True, kw_only=True):
     """A kind of visit and the practitioners who offer it."""

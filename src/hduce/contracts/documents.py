@@ -119,7 +119,8 @@ class DocumentSummary(msgspec.Struct, frozen=True, kw_only=True):
     text: str
     """The extracted text (pages separated by form feeds); empty until extraction is `done`."""
     entity_keys: tuple[str, ...] = ()
-    """Lower-cased `kind:value` of its medications, diagnoses (code and category) and allergies."""
+    """Lower-cased `kind:value` of its medications, diagnoses (code and category) and allergies;
+    not of those the text negates, puts in the family or makes hypothetical."""
     created_at: datetime
     updated_at: datetime
 

@@ -6,6 +6,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
+import msgspec
+
 
 class Category(StrEnum):
     """What a notification is about; users switch channels on or off per category."""
@@ -58,3 +60,20 @@ class OneTimeLinks(Protocol):
 
     async def password_reset(self, user_id: uuid.UUID, token: str, expires_at: datetime) -> None:
         """Queue the e-mail whose link resets the user's password."""
+
+
+class InboxEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """One in-app message as its recipient sees it."""
+
+    id: uuid.UUID
+    subject: str | None
+    text: str
+    created_at: datetime
+    read_at: datetime | None
+
+
+class InboxReader(Protocol):
+    """A user's own in-app inbox (provided by the notifications plugin)."""
+
+    async def latest(self, user_id: uuid.UUID, limit: int) -> tuple[list[InboxEntry], int]:
+        """The user's newest messages and how many are unread."""

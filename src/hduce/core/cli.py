@@ -1,7 +1,8 @@
 """What a plugin needs to add `hduce` commands (see `HducePlugin.on_cli_init`).
 
-The command line (`hduce.cli`) puts its runner into the root click context; a plugin's command
-asks it to run work with that plugin set up, the database open and migrated.
+The command line (`hduce.cli`) puts its runners into the root click context; a plugin's command
+asks one to run work with that plugin set up, the database open and migrated, or with only the
+database open, as it is (read-only checks such as `hduce audit verify`).
 """
 
 import sys
@@ -10,9 +11,20 @@ from typing import Any, NoReturn, Protocol, TypeVar
 
 import rich_click as click
 
+from hduce.core.db import Database
+
 EXIT_FAILURE, EXIT_CONFIG = 1, 2
 RUNNER_KEY = "run_with_plugin"
+DATABASE_RUNNER_KEY = "run_with_database"
 T = TypeVar("T")
+
+ACTING_ADMIN = click.option(
+    "--as",
+    "acting",
+    metavar="ADMIN",
+    help="The admin the audit log records as acting (default: the oldest active admin).",
+)
+"""The `--as ADMIN` option of commands that change something on an admin's behalf."""
 
 
 class PluginRunner(Protocol):
@@ -20,6 +32,13 @@ class PluginRunner(Protocol):
 
     def __call__(self, ctx: click.Context, plugin: str, work: Callable[[Any], Awaitable[T]]) -> T:
         """`work(plugin)`'s result; exits with one clear line when it cannot run."""
+
+
+class DatabaseRunner(Protocol):
+    """Runs `work` on the database as it is: nothing migrated, no plugin set up."""
+
+    def __call__(self, ctx: click.Context, work: Callable[[Database], Awaitable[T]]) -> T:
+        """`work(db)`'s result; exits with one clear line when the database cannot be reached."""
 
 
 def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
@@ -32,3 +51,9 @@ def run_with_plugin(ctx: click.Context, plugin: str, work: Callable[[Any], Await
     """Run `work(plugin instance)` through the command line's runner."""
     runner: PluginRunner = ctx.find_root().obj[RUNNER_KEY]
     return runner(ctx, plugin, work)
+
+
+def run_with_database(ctx: click.Context, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Run `work(db)` through the command line's database runner."""
+    runner: DatabaseRunner = ctx.find_root().obj[DATABASE_RUNNER_KEY]
+    return runner(ctx, work)

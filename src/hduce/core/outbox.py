@@ -11,6 +11,7 @@ import asyncpg
 import msgspec
 
 from hduce.core.config import OutboxSettings
+from hduce.core.db import Database
 
 logger = logging.getLogger("hduce.outbox")
 
@@ -60,9 +61,9 @@ class OutboxBacklog(msgspec.Struct, frozen=True):
     oldest_age_seconds: float
 
 
-async def outbox_backlog(pool: asyncpg.Pool) -> OutboxBacklog:
-    """Measure the relay's backlog."""
-    row = await pool.fetchrow(BACKLOG)
+async def outbox_backlog(db: Database) -> OutboxBacklog:
+    """Measure the relay's backlog (inside the caller's transaction when there is one)."""
+    row = await db.fetchrow(BACKLOG)
     return OutboxBacklog(int(row["backlog"]), float(row["oldest_age"] or 0.0))
 
 

@@ -45,6 +45,8 @@ class HducePlugin(InitPlugin):
     after: ClassVar[tuple[str, ...]] = ()
     """Plugins set up before this one when they are enabled too (optional dependencies)."""
     config_type: ClassVar[type[Section]] = NoConfig
+    serves_home: ClassVar[bool] = False
+    """Whether the plugin answers `GET /` (the core then stops sending `/` to the API docs)."""
 
     def __init__(self, config: Section | None = None) -> None:
         self.config = config if config is not None else self.config_type()

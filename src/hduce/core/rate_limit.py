@@ -8,7 +8,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import DURATION_VALUES, RateLimitConfig, RateLimitMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from hduce.core.db import HduceEngine
+from hduce.core.db import Database
 from hduce.core.request_path import request_state
 
 HIT = """
@@ -59,7 +59,7 @@ class SharedWindows:
     keeps it full). Keys are prefixed with `scope`, so limits sharing the table stay apart.
     """
 
-    def __init__(self, db: HduceEngine, scope: str) -> None:
+    def __init__(self, db: Database, scope: str) -> None:
         self._db = db
         self._scope = scope
         self._next_sweep = 0.0

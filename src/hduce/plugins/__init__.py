@@ -12,6 +12,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "devices",
     "webhooks",
     "fhir",
+    "web",
 )
 """Every built-in plugin, each the package `hduce.plugins.<name>`: the one list of their names.
 

@@ -5,9 +5,9 @@ from collections.abc import AsyncIterator
 import pytest
 
 from hduce.core.config import Settings
-from hduce.core.db import open_database
+from hduce.core.db import Database, open_database
 from hduce.piccolo_conf import DB
-from hduce.plugins.audit.service import AuditService
+from hduce.plugins.audit.services import AuditService
 
 
 @pytest.fixture
@@ -15,4 +15,4 @@ async def audit(settings: Settings) -> AsyncIterator[AuditService]:
     """The service over the shared engine, as the plugin builds it."""
     DB.configure(settings.database.url)
     async with open_database(DB, settings.database):
-        yield AuditService(DB)
+        yield AuditService(Database(DB))

@@ -10,8 +10,8 @@ import msgspec
 import pytest
 
 from hduce.piccolo_conf import DB
-from hduce.plugins.audit.chain import GENESIS_HASH, event_hash, verify_chain
-from hduce.plugins.audit.service import AuditService
+from hduce.plugins.audit.services import GENESIS_HASH, AuditService, event_hash, verify_chain
+from hduce.plugins.audit.store import AuditStore
 
 
 async def events_of(pool: asyncpg.Pool, actor_id: uuid.UUID) -> list[asyncpg.Record]:
@@ -62,7 +62,7 @@ async def test_appended_events_link_to_their_predecessor(
     assert {r["subject_id"] for r in rows} == {subject} and rows[0]["ip"] == "192.0.2.7"
     first = await raw_pool.fetchrow("SELECT prev_hash FROM audit_event ORDER BY id LIMIT 1")
     assert first["prev_hash"] == GENESIS_HASH
-    report = await verify_chain(raw_pool, batch_size=7)
+    report = await verify_chain(AuditStore(raw_pool), batch_size=7)
     assert report.ok, report
     assert report.checked >= 3 and report.last_hash != GENESIS_HASH
 
@@ -77,7 +77,7 @@ async def test_detail_hashes_the_same_after_the_jsonb_round_trip(
     rows = await events_of(raw_pool, actor)
     assert msgspec.json.decode(rows[0]["detail_text"])["nested"] == {"a": "x", "b": True}
     assert msgspec.json.decode(rows[1]["detail_text"]) == {}
-    assert (await verify_chain(raw_pool)).ok
+    assert (await verify_chain(AuditStore(raw_pool))).ok
 
 
 async def test_record_joins_the_callers_transaction(
@@ -104,7 +104,7 @@ async def test_record_joins_the_callers_transaction(
     rows = await events_of(raw_pool, actor)
     assert [r["action"] for r in rows] == ["test.committed", "test.after"]
     assert rows[1]["prev_hash"] == rows[0]["hash"]
-    assert (await verify_chain(raw_pool)).ok
+    assert (await verify_chain(AuditStore(raw_pool))).ok
 
 
 async def test_concurrent_appends_keep_one_linear_chain(
@@ -117,7 +117,7 @@ async def test_concurrent_appends_keep_one_linear_chain(
     rows = await events_of(raw_pool, actor)
     assert len(rows) == 50
     assert len({r["prev_hash"] for r in rows}) == 50
-    report = await verify_chain(raw_pool)
+    report = await verify_chain(AuditStore(raw_pool))
     assert report.ok, report
     forks = await raw_pool.fetchval(
         "SELECT count(*) FROM (SELECT prev_hash FROM audit_event GROUP BY 1 HAVING count(*) > 1) f"

@@ -8,8 +8,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 
-from hduce.plugins.audit.chain import GENESIS_HASH
-from hduce.plugins.audit.service import AuditService
+from hduce.plugins.audit.services import GENESIS_HASH, AuditService
 from tests.support.processes import hduce_env, hduce_process
 
 # Just the columns verification reads: this database only needs to look like a tampered log.

@@ -8,8 +8,8 @@ import asyncpg
 import pytest
 
 from hduce.piccolo_conf import DB
-from hduce.plugins.audit.chain import verify_chain
-from hduce.plugins.audit.service import AuditService
+from hduce.plugins.audit.services import AuditService, verify_chain
+from hduce.plugins.audit.store import AuditStore
 
 # The key every append used to lock (b"hduce_au"): the lock that serialised every audited write.
 OLD_CHAIN_LOCK_KEY = 0x68647563655F6175
@@ -45,7 +45,7 @@ async def test_concurrent_appends_with_rollbacks_keep_the_chain_and_its_head(
         "SELECT detail->>'n' AS n FROM audit_event WHERE actor_id = $1", actor
     )
     assert sorted(int(r["n"]) for r in rows) == [n for n in range(60) if n % 3]
-    report = await verify_chain(raw_pool)
+    report = await verify_chain(AuditStore(raw_pool))
     assert report.ok, report
     head = await raw_pool.fetchrow("SELECT last_id, last_hash FROM audit_chain_head")
     assert (head["last_id"], head["last_hash"]) == (report.last_id, report.last_hash)

@@ -13,10 +13,10 @@ from hduce.bootstrap import build_context, load_plugins, setup_plugins
 from hduce.contracts.audit import AuditLog
 from hduce.core.config import Settings
 from hduce.core.context import AppContext
-from hduce.core.db import open_database
+from hduce.core.db import Database, open_database
 from hduce.core.security import Principal
 from hduce.piccolo_conf import DB
-from hduce.plugins.audit.service import AuditService
+from hduce.plugins.audit.services import AuditService
 from tests.support.context import isolated
 
 
@@ -47,7 +47,7 @@ async def seeded(settings: Settings) -> Seeded:
     seeds = Seeded(uuid.uuid4(), uuid.uuid4())
     DB.configure(settings.database.url)
     async with open_database(DB, settings.database):
-        audit = AuditService(DB)
+        audit = AuditService(Database(DB))
         for action, extra in [
             ("test.route.a", {"detail": {"n": 0}}),
             ("test.route.b", {"ip": "192.0.2.1"}),

@@ -6,9 +6,8 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from hduce.plugins.audit.chain import ChainReport, verify_chain
-from hduce.plugins.audit.health import audit_health
-from hduce.plugins.audit.service import AuditService
+from hduce.plugins.audit.services import AuditService, ChainReport, audit_health, verify_chain
+from hduce.plugins.audit.store import AuditStore
 
 DISABLE_TRIGGER = "ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only"
 
@@ -38,7 +37,7 @@ async def doomed(raw_pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
 async def tampered(connection: asyncpg.Connection, statement: str, *args: object) -> ChainReport:
     await connection.execute(DISABLE_TRIGGER)
     await connection.execute(statement, *args)
-    return await verify_chain(connection)
+    return await verify_chain(AuditStore(connection))
 
 
 async def test_update_delete_and_truncate_are_rejected(
@@ -88,7 +87,7 @@ async def test_a_forged_event_is_detected(
         head["hash"],
         "f" * 64,
     )
-    report = await verify_chain(doomed)
+    report = await verify_chain(AuditStore(doomed))
     assert not report.ok and report.first_broken_id is not None
     assert report.first_broken_id > head["id"]
 
@@ -109,15 +108,15 @@ async def test_the_chain_cannot_fork(three_events: list[int], doomed: asyncpg.Co
 async def test_the_shared_chain_is_intact_after_the_rolled_back_tampering(
     three_events: list[int], raw_pool: asyncpg.Pool
 ) -> None:
-    report = await verify_chain(raw_pool)
+    report = await verify_chain(AuditStore(raw_pool))
     assert report.ok, report.summary()
 
 
 async def test_health_reports_a_disabled_trigger(
     three_events: list[int], doomed: asyncpg.Connection
 ) -> None:
-    status = await audit_health(doomed)
+    status = await audit_health(AuditStore(doomed))
     assert status.ok and status.detail["append_only"] is True
     await doomed.execute(DISABLE_TRIGGER)
-    status = await audit_health(doomed)
+    status = await audit_health(AuditStore(doomed))
     assert not status.ok and status.detail["append_only"] is False

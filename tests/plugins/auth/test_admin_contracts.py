@@ -132,3 +132,18 @@ async def test_search_accounts(app: AuthApp) -> None:
         admin.search_accounts, text="%", role=None, status=None, limit=1, offset=0
     )
     assert total == 0
+
+
+async def test_the_acting_admin_is_named_by_id_email_or_username(app: AuthApp) -> None:
+    admin = app.context.registry.get(AccountAdmin)
+    chief = await app.active_user()
+    chief_id = uuid.UUID(chief["id"])
+    app.run(admin.set_roles, chief_id, frozenset({"admin"}), by=chief_id)
+    for who in (chief["id"], chief["email"], chief["username"]):
+        assert app.run(admin.acting_admin, who).id == chief_id
+    assert "admin" in app.run(admin.acting_admin, None).roles
+    patient = await app.active_user()
+    with pytest.raises(Conflict, match="is not an active admin"):
+        app.run(admin.acting_admin, patient["email"])
+    with pytest.raises(NotFound, match=r"no account 'ghost@example\.org'"):
+        app.run(admin.acting_admin, "ghost@example.org")

@@ -60,10 +60,8 @@ async def test_unknown_account_and_wrong_password_get_the_same_answer(app: AuthA
 async def test_unknown_account_costs_a_dummy_hash_verification(app: AuthApp) -> None:
     response = await app.login(f"ghost-{uuid.uuid4().hex}", PASSWORD)
     assert response.status_code == 401
-    login_service = next(
-        p for p in app.client.app.plugins if getattr(p, "name", "") == "auth"
-    )._services["auth_login"]
-    assert login_service._env.passwords._dummy_hash.startswith("$argon2id$")
+    auth = next(p for p in app.client.app.plugins if getattr(p, "name", "") == "auth")
+    assert auth.services.env.hasher._dummy_hash.startswith("$argon2id$")
 
 
 async def test_account_states_refuse_login_after_the_password(app: AuthApp) -> None:

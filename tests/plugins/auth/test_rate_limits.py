@@ -6,10 +6,10 @@ import asyncpg
 import pytest
 
 from hduce.core.config import Settings
-from hduce.core.db import HduceEngine
+from hduce.core.db import Database, HduceEngine
 from hduce.core.rate_limit import SharedWindows
 from hduce.plugins.auth.errors import RetryLater
-from hduce.plugins.auth.limiter import AccountLimit
+from hduce.plugins.auth.services._limits import AccountLimit
 from tests.plugins.auth.helpers import PASSWORD, bearer, running_app
 
 
@@ -41,7 +41,7 @@ async def test_address_limits_are_shared_by_every_process(
 ) -> None:
     async with running_app(settings, login_per_minute_per_ip=3) as app:
         # Another `hduce serve` process counts the same client's logins in the same window.
-        other_process = SharedWindows(engine, "address:login")
+        other_process = SharedWindows(Database(engine), "address:login")
         for _ in range(2):
             await other_process.hit("CountingRateLimitMiddleware::testclient", 3, 60)
         assert (await app.login("nobody@example.org")).status_code == 401
@@ -117,7 +117,7 @@ async def test_account_limits_are_shared_by_every_process(
     engine: HduceEngine, raw_pool: asyncpg.Pool
 ) -> None:
     # Two limiters on one database stand for the same limit in two `hduce serve` processes.
-    first, second = (AccountLimit(engine, "test_shared", 3, 60) for _ in range(2))
+    first, second = (AccountLimit(Database(engine), "test_shared", 3, 60) for _ in range(2))
     key = uuid.uuid4().hex
     await first.acquire(key)
     await second.acquire(key)
@@ -126,7 +126,7 @@ async def test_account_limits_are_shared_by_every_process(
         await second.acquire(key)
     assert 55 <= refused.value.retry_after <= 60
     await second.acquire(uuid.uuid4().hex)  # another account has its own window
-    await AccountLimit(engine, "test_other", 3, 60).acquire(key)  # and another limit too
+    await AccountLimit(Database(engine), "test_other", 3, 60).acquire(key)  # and another limit too
 
     # The window ends: the account starts afresh.
     await raw_pool.execute(

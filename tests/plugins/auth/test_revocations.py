@@ -12,7 +12,7 @@ import pytest
 from hduce.contracts.auth import AccountAdmin
 from hduce.core.security import Principal
 from hduce.core.security.revocations import Revocations, TokenRevoked
-from hduce.plugins.auth.revocation_feed import RevocationFeed
+from hduce.plugins.auth.store import RevocationFeed
 from tests.plugins.auth.helpers import REVOCATION_WAIT, AuthApp, bearer
 
 LIFETIME = 1800.0
@@ -83,7 +83,7 @@ async def test_a_rolled_back_revocation_changes_nothing(app: AuthApp) -> None:
 async def other_process(app: AuthApp) -> AsyncIterator[tuple[Revocations, RevocationFeed]]:
     """What a second web process keeps: its own `Revocations`, fed from the same database."""
     revocations = Revocations(LIFETIME)
-    feed = RevocationFeed(app.context.db, revocations, LIFETIME)
+    feed = RevocationFeed(app.context.db.dsn, revocations, LIFETIME)
     async with feed.running():
         yield revocations, feed
 

@@ -4,10 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from hduce.plugins.documents.entities import extract_entities, medication_names
+from hduce.plugins.documents.entities import PAGE_BREAK, extract_entities
 from hduce.plugins.documents.extraction import ExtractionOptions, extract_file, normalize
 from hduce.plugins.documents.sniff import sniff
 from tests.plugins.documents.files import corrupt_pdf, encrypted_pdf, image, long_pdf, scanned_pdf
+from tests.plugins.documents.labelled import labelled, score
 
 
 def found(text: str, kind: str, **options: str) -> list[tuple[str, float | None, str | None]]:
@@ -16,10 +17,78 @@ def found(text: str, kind: str, **options: str) -> list[tuple[str, float | None,
     ]
 
 
-def test_the_vocabulary_is_bundled() -> None:
-    names = medication_names()
-    assert len(names) > 300
-    assert {"metformin", "amoxicillin", "insulin glargine", "paracetamol"} <= set(names)
+def coded(text: str, kind: str) -> list[tuple[str, str | None, tuple[str, ...]]]:
+    return [(e.text, e.code, e.context) for e in extract_entities(text) if e.kind == kind]
+
+
+def test_drugs_come_from_the_dictionary_with_their_ids() -> None:
+    text = "Taking Lipitor, Ventolin and paracetamol; sits with caps on; Buffers."
+    assert coded(text, "medication") == [
+        ("Lipitor", "DB01076", ()),
+        ("Ventolin", "DB01001", ()),
+        ("paracetamol", "DB00316", ()),
+    ]
+    assert found(text, "medication") == [
+        ("atorvastatin", None, None),
+        ("albuterol", None, None),
+        ("acetaminophen", None, None),
+    ]
+
+
+def test_diagnoses_by_name_carry_their_icd10_code() -> None:
+    text = (
+        "Essential hypertension. Type 2 diabetes mellitus without complications; asthma; "
+        "Parkinson's disease; nausea, vomiting; dyspnea; COPD; copd is not an acronym here"
+    )
+    assert [(t, c) for t, c, _ in coded(text, "diagnosis")] == [
+        ("Essential hypertension", "I10"),
+        ("Type 2 diabetes mellitus without complications", "E11.9"),
+        ("asthma", "J45"),
+        ("Parkinson's disease", "G20"),
+        ("nausea", "R11"),
+        ("vomiting", "R11"),
+        ("dyspnea", "R06.0"),
+        ("COPD", "J44"),
+    ]
+    (hypertension, *_) = extract_entities(text)
+    assert hypertension.value == "Essential (primary) hypertension"
+
+
+@pytest.mark.parametrize(
+    ("text", "context"),
+    [
+        ("Patient denies chest pain.", ("negated",)),
+        ("Chest pain was ruled out.", ("negated",)),
+        ("History of chest pain.", ("historical",)),
+        ("Her mother has chest pain.", ("family",)),
+        ("Return if chest pain recurs.", ("hypothetical",)),
+        ("Possible chest pain.", ("possible",)),
+        ("Chest pain on exertion.", ()),
+        ("No fever but chest pain on exertion.", ()),
+        ("No fever. Chest pain on exertion.", ()),
+        ("No change in chest pain.", ()),
+    ],
+)
+def test_context_of_a_finding(text: str, context: tuple[str, ...]) -> None:
+    chest_pain = [c for _, code, c in coded(text, "diagnosis") if code == "R07.4"]
+    assert chest_pain == [context]
+
+
+def test_precision_and_recall_on_the_labelled_sentences() -> None:
+    """Floors a little under the figures bench/entities.py prints (0.98/1.00, 0.98/0.99, 1.00)."""
+    assert len(labelled()) >= 100
+    scores, mistakes = score()
+    floors = {"medication": 0.95, "diagnosis": 0.95, "negated": 0.95}
+    for measure, floor in floors.items():
+        assert scores.precision(measure) >= floor, (measure, mistakes)
+        assert scores.recall(measure) >= floor, (measure, mistakes)
+
+
+def test_every_page_of_a_long_text_is_read_alike() -> None:
+    page = "Metformin 500 mg, BP 120/80 mmHg, HbA1c 53 mmol/mol. Denies chest pain. " * 40
+    one, fifty = (extract_entities(PAGE_BREAK.join([page] * n)) for n in (1, 50))
+    assert len(fifty) == 50 * len(one)
+    assert [e.page for e in fifty] == [n for n in range(1, 51) for _ in one]
 
 
 @pytest.mark.parametrize(
@@ -30,7 +99,7 @@ def test_the_vocabulary_is_bundled() -> None:
         ("Amoxicillin 250 mg/5 ml", [("amoxicillin", 250.0, "mg")]),
         ("Morphine 10 mg/mL injection", [("morphine", 10.0, "mg/mL")]),
         ("Insulin glargine 20 units at night", [("insulin glargine", 20.0, "units")]),
-        ("Paracetamol 0,5 g", [("paracetamol", 0.5, "g")]),
+        ("Paracetamol 0,5 g", [("acetaminophen", 0.5, "g")]),
         ("continue aspirin", [("aspirin", None, None)]),
         ("Metformin and amlodipine 5 mg", [("metformin", None, None), ("amlodipine", 5.0, "mg")]),
         ("Aspirinate is not a drug we know", []),

@@ -192,6 +192,6 @@ async def test_one_run_of_the_checks_serves_every_reader_within_the_cache_time(
         second = await test_client.get("/health/detailed", headers=admin)
         assert first.json() == second.json()
         assert things.checked == 1
-        probe = test_client.app.plugins.get(MetricsPlugin).probe
+        probe = test_client.app.plugins.get(MetricsPlugin).services.probe
         await asyncio.gather(*(probe.report() for _ in range(5)))
         assert things.checked == 1

@@ -11,7 +11,7 @@ from litestar.testing import AsyncTestClient
 from prometheus_client import REGISTRY, generate_latest
 
 from hduce.core.request_path import install_request_path
-from hduce.plugins.metrics.http import HttpMetricsMiddleware
+from hduce.plugins.metrics.routes import HttpMetricsMiddleware
 
 
 @get("/items/{item_id:int}", sync_to_thread=False)

@@ -5,6 +5,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from hduce.core.config import Settings
+from hduce.plugins.search.embedding.local import LocalEmbedder
+from hduce.plugins.search.embedding.weights import ModelMissing, archive_path
 from tests.plugins.search.helpers import search_settings
 from tests.plugins.users.clinic import Clinic, running_clinic
 
@@ -14,3 +16,16 @@ async def clinic(settings: Settings) -> AsyncIterator[Clinic]:
     """The app with identity, notifications, appointments and search (PostgreSQL backend)."""
     async with running_clinic(search_settings(settings)) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+async def local_embedder(settings: Settings) -> AsyncIterator[LocalEmbedder]:
+    """The local MiniLM embedder, its process started once for the whole session."""
+    try:
+        archive_path()
+    except ModelMissing as exc:
+        pytest.skip(f"model wheel not installed ({exc})")
+    embedder = LocalEmbedder(settings.data_dir)
+    await embedder.start()
+    yield embedder
+    await embedder.aclose()

@@ -31,6 +31,8 @@ class FakeMeilisearch:
     indexes: set[str] = field(default_factory=set)
     tasks: int = 0
     url: str = ""
+    failing: bool = False
+    """Whether every task ends `failed` (as with a malformed document)."""
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         """The ASGI entry point."""
@@ -58,7 +60,8 @@ class FakeMeilisearch:
         if parts[0] == "tasks":
             return 200, {
                 "uid": int(parts[1]),
-                "status": "succeeded",
+                "status": "failed" if self.failing else "succeeded",
+                **({"error": {"message": "bad document", "code": "x"}} if self.failing else {}),
                 "type": "x",
                 "enqueuedAt": NOW,
             }

@@ -101,3 +101,26 @@ def test_the_api_key_comes_only_from_the_environment(tmp_path: object) -> None:
         load_settings(config_file=str(config), environ={})
     loaded = load_settings(config_file=None, environ={"MEILISEARCH_API_KEY": "from-env"})
     assert loaded.plugins.sections["search"]["meilisearch_api_key"] == "from-env"
+
+
+async def test_a_failed_index_task_raises(clinic: Clinic, meili: FakeMeilisearch) -> None:
+    from datetime import UTC, datetime
+
+    from hduce.plugins.search.backends.meilisearch import MeilisearchTaskFailed
+    from hduce.plugins.search.entries import Entry
+
+    patient = await clinic.member("patient")
+    entry = Entry(
+        kind="patient",
+        ref_id=patient.id,
+        patient_id=patient.id,
+        title="Failing",
+        body="",
+        updated_at=datetime.now(UTC),
+    )
+    meili.failing = True
+    try:
+        with pytest.raises(MeilisearchTaskFailed, match="failed"):
+            await clinic.in_app(plugin(clinic).backend.upsert, [entry])
+    finally:
+        meili.failing = False

@@ -115,3 +115,14 @@ async def test_the_reindex_command_rebuilds_from_scratch(
     assert done and done[-1].endswith(" done"), "not a terminal: plain progress lines"
     assert int(done[-1].split()[1]) >= 1
     await wait_for_entry(raw_pool, "patient", patient.id)
+
+
+async def test_semantic_modes_need_an_embedder(clinic: Clinic) -> None:
+    doctor = await clinic.member("doctor")
+    for mode in ("semantic", "hybrid"):
+        response = await clinic.client.get(
+            API, params={"q": "knee", "mode": mode}, headers=doctor.headers
+        )
+        assert response.status_code == 422, response.text
+        assert "needs an embedder" in response.json()["detail"]
+    assert (await search(clinic, doctor, "knee"))["hits"] is not None

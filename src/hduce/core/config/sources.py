@@ -19,6 +19,7 @@ SEED_NAMES: dict[str, tuple[str, ...]] = {
     "SMTP_URL": ("plugins", "notifications", "email", "url"),
     "SMTP_FROM": ("plugins", "notifications", "email", "from_address"),
     "MEILISEARCH_API_KEY": ("plugins", "search", "meilisearch_api_key"),
+    "EMBEDDINGS_API_KEY": ("plugins", "search", "embedder_api_key"),
 }
 SECRET_KEYS: frozenset[tuple[str, ...]] = frozenset(
     {
@@ -28,6 +29,7 @@ SECRET_KEYS: frozenset[tuple[str, ...]] = frozenset(
         ("plugins", "notifications", "email", "password"),
         ("plugins", "notifications", "sms", "auth_header"),
         ("plugins", "search", "meilisearch_api_key"),
+        ("plugins", "search", "embedder_api_key"),
         ("plugins", "metrics", "health_token"),
     }
 )

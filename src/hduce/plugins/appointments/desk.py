@@ -7,7 +7,9 @@ from typing import Any
 import msgspec
 
 from hduce.contracts.appointments import AppointmentFilter, AppointmentView
+from hduce.core.errors import Forbidden
 from hduce.core.security import Principal
+from hduce.plugins.appointments.access import is_staff
 from hduce.plugins.appointments.errors import InvalidRequest
 from hduce.plugins.appointments.queries import to_read
 from hduce.plugins.appointments.schemas import AppointmentCreate, AppointmentRead
@@ -74,6 +76,17 @@ class BookingDesk:
         """Cancel through `Lifecycle.cancel`."""
         row = await self._services.lifecycle.cancel(principal, appointment_id, reason)
         return _view(to_read(row))
+
+    async def check_in(self, principal: Principal, appointment_id: uuid.UUID) -> AppointmentView:
+        """`Lifecycle.advance(check_in)` behind the route's staff-only rule."""
+        if not is_staff(principal):
+            raise Forbidden("only staff check patients in")
+        row = await self._services.lifecycle.advance(principal, appointment_id, "check_in")
+        return _view(to_read(row))
+
+    async def ics(self, principal: Principal, appointment_id: uuid.UUID) -> bytes:
+        """`AppointmentQueries.ics` (404 for an appointment the caller may not see)."""
+        return await self._services.queries.ics(principal, appointment_id)
 
 
 def _view(read: AppointmentRead) -> AppointmentView:

@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 
+import rich_click as click
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
@@ -9,12 +10,11 @@ from hduce.contracts.audit import AuditLog, AuditTrail
 from hduce.core.context import AppContext
 from hduce.core.personal_data import RowQueries
 from hduce.core.plugin import HducePlugin
-from hduce.core.registry import HealthStatus
-from hduce.plugins.audit.health import audit_health
+from hduce.plugins.audit.cli import audit_group
+from hduce.plugins.audit.config import AuditConfig
 from hduce.plugins.audit.personal_data import AUDIT_DATA
 from hduce.plugins.audit.routes import AuditController
-from hduce.plugins.audit.service import AuditService
-from hduce.plugins.audit.trail import Trail
+from hduce.plugins.audit.services import AuditService, Trail
 
 
 class AuditPlugin(HducePlugin):
@@ -22,26 +22,30 @@ class AuditPlugin(HducePlugin):
 
     name = "audit"
     description = "Append-only, hash-chained audit log"
+    config_type = AuditConfig
 
     def setup(self, context: AppContext) -> None:
         """Register the `AuditLog` contract and the `audit` health check."""
         super().setup(context)
-        self.service = AuditService(context.db)
-        context.registry.provide(AuditLog, self.service)
-        context.registry.provide(AuditTrail, Trail(self.service))
-        context.registry.add_health_check("audit", self._health)
-        context.registry.add_personal_data_source("audit", RowQueries(context.db, AUDIT_DATA))
+        env = self.env
+        self.service = AuditService(env.db)
+        env.registry.provide(AuditLog, self.service)
+        env.registry.provide(AuditTrail, Trail(self.service))
+        env.registry.add_health_check("audit", self.service.health)
+        env.registry.add_personal_data_source("audit", RowQueries(env.db, AUDIT_DATA))
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """The admin read API under `/api/v1/audit`."""
         return (AuditController,)
 
     def dependencies(self) -> dict[str, Provide]:
-        """Provide the service as `audit_service`."""
-        return {"audit_service": Provide(self._provide_service, sync_to_thread=False)}
+        """Provide the service as `audit`."""
+        return {"audit": Provide(self._provide_service, sync_to_thread=False)}
+
+    @classmethod
+    def on_cli_init(cls, cli: click.Group) -> None:
+        """Add `hduce audit verify`."""
+        cli.add_command(audit_group)
 
     def _provide_service(self) -> AuditService:
         return self.service
-
-    async def _health(self) -> HealthStatus:
-        return await audit_health(self.context.db.shared_pool)

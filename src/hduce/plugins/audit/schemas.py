@@ -1,4 +1,4 @@
-"""What the audit read API returns."""
+"""What the audit read API takes and returns."""
 
 import uuid
 from datetime import datetime
@@ -6,8 +6,10 @@ from typing import Any
 
 import msgspec
 
+from hduce.core.schemas import Read
 
-class AuditEventRead(msgspec.Struct, frozen=True, kw_only=True):
+
+class AuditEventRead(Read, frozen=True):
     """One audit event with its place in the hash chain."""
 
     id: int
@@ -21,10 +23,11 @@ class AuditEventRead(msgspec.Struct, frozen=True, kw_only=True):
     hash: str
 
 
-class AuditEventPage(msgspec.Struct, frozen=True, kw_only=True):
-    """A page of audit events, newest first, with the number matching the filters."""
+class AuditFilter(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """Which events to read; every given field must match (`occurred_to` is exclusive)."""
 
-    items: list[AuditEventRead]
-    total: int
-    limit: int
-    offset: int
+    action: str | None = None
+    actor_id: uuid.UUID | None = None
+    subject_id: uuid.UUID | None = None
+    occurred_from: datetime | None = None
+    occurred_to: datetime | None = None

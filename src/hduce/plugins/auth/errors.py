@@ -19,6 +19,12 @@ class InvalidRefreshToken(HduceError):
     status_code, slug, title = 401, "invalid-refresh-token", "Invalid refresh token"
 
 
+class InvalidInput(HduceError):
+    """A field given to another front end's sign-in breaks the API's input rules."""
+
+    status_code, slug, title = 422, "invalid-input", "Invalid input"
+
+
 class SessionEnded(HduceError):
     """The access token belongs to a session that was logged out or revoked."""
 

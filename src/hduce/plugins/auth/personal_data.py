@@ -1,6 +1,6 @@
 """The account section of a person's data export: the account and its live sessions."""
 
-from hduce.plugins.auth.sessions import LIVE_SESSIONS
+from hduce.plugins.auth.store import LIVE_SESSIONS
 
 ACCOUNT_DATA = {
     "account": (

@@ -8,6 +8,7 @@ import msgspec
 from msgspec import Meta
 
 from hduce.contracts.auth import Role
+from hduce.core.schemas import Input, Read
 
 Email = Annotated[str, Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
 Username = Annotated[str, Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,63}$")]
@@ -16,10 +17,6 @@ NewPassword = Annotated[str, Meta(min_length=1, max_length=256)]
 Name = Annotated[str, Meta(min_length=1, max_length=100)]
 Secret = Annotated[str, Meta(min_length=1, max_length=256)]
 Code = Annotated[str, Meta(min_length=1, max_length=32)]
-
-
-class Input(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """Base of request bodies: keyword-only, unknown fields rejected."""
 
 
 class AccountCreate(Input):
@@ -114,7 +111,7 @@ class MfaDisable(Input):
     code: Code
 
 
-class AccountRead(msgspec.Struct, kw_only=True):
+class AccountRead(Read):
     """An account as its owner sees it (never the password hash)."""
 
     id: uuid.UUID
@@ -136,7 +133,7 @@ class TokenRead(msgspec.Struct, kw_only=True):
     token_type: Literal["bearer"] = "bearer"
 
 
-class SessionRead(msgspec.Struct, kw_only=True):
+class SessionRead(Read):
     """One active login session."""
 
     id: uuid.UUID
@@ -164,3 +161,10 @@ class AcceptedRead(msgspec.Struct, kw_only=True):
     """The request was accepted; the answer is the same whether or not the account exists."""
 
     detail: str
+
+
+class ClientInfo(msgspec.Struct, frozen=True):
+    """Where a request came from, as recorded with sessions and audit events."""
+
+    ip: str | None = None
+    user_agent: str | None = None

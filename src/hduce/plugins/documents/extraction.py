@@ -12,7 +12,7 @@ import msgspec
 
 from hduce.plugins.documents.budget import check_pdf_streams, check_pixels
 from hduce.plugins.documents.config import DocumentsConfig
-from hduce.plugins.documents.entities import PAGE_BREAK, extract_entities
+from hduce.plugins.documents.entities import PAGE_BREAK, extract_entities, load
 from hduce.plugins.documents.failures import Unreadable
 from hduce.plugins.documents.ocr import MAX_PIXELS, OcrOptions, read_image
 from hduce.plugins.documents.sniff import JPEG, PDF, PNG, TEXT, TIFF
@@ -111,9 +111,11 @@ def extract_file(path: str, content_type: str, options: ExtractionOptions) -> di
 
 
 def preload() -> None:
-    """Import the decoders up front, so a job's timeout counts extraction only."""
+    """Load decoders and entity dictionaries up front, so a job's timeout counts extraction only."""
     import pypdfium2  # noqa: F401
     from PIL import ImageSequence, PngImagePlugin, TiffImagePlugin  # noqa: F401
+
+    load()
 
 
 def _failed(error: str) -> ExtractionResult:

@@ -12,11 +12,14 @@ SUMMARY = """
 SELECT id, patient, title, kind, status, filename, content_type, page_count,
        coalesce(text, '') AS text, created_at, updated_at,
        ARRAY(SELECT DISTINCT key FROM jsonb_array_elements(entities) AS found,
-             LATERAL (VALUES (found->>'kind' || ':' || lower(found->>'value')),
-                             ('diagnosis:' || lower(split_part(found->>'value', '.', 1))),
-                             ('diagnosis:' || lower(found->>'value'))) AS keys (key)
-             WHERE (found->>'kind' IN ('medication', 'allergy') AND key NOT LIKE 'diagnosis:%')
-                OR (found->>'kind' = 'diagnosis_code' AND key LIKE 'diagnosis:%')
+             LATERAL (VALUES (coalesce(found->>'code', found->>'value'))) AS coded (code),
+             LATERAL (VALUES (found->>'kind' || ':' || lower(found->>'value'), false),
+                             ('diagnosis:' || lower(split_part(code, '.', 1)), true),
+                             ('diagnosis:' || lower(code), true)) AS keys (key, by_code)
+             WHERE NOT coalesce(found->'context' ?| ARRAY['negated', 'family', 'hypothetical'],
+                                false)
+               AND ((found->>'kind' IN ('medication', 'allergy') AND NOT by_code)
+                    OR (found->>'kind' IN ('diagnosis_code', 'diagnosis') AND by_code))
              ORDER BY key) AS entity_keys
 FROM document WHERE deleted_at IS NULL
 """

@@ -9,13 +9,13 @@ from litestar.types import ControllerRouterHandler
 
 from hduce.core.context import AppContext
 from hduce.core.plugin import HducePlugin
-from hduce.plugins.metrics.access import HealthAccess
-from hduce.plugins.metrics.analytics import ClinicAnalyst
 from hduce.plugins.metrics.config import MetricsConfig
-from hduce.plugins.metrics.gauges import TaskMetricsMiddleware
-from hduce.plugins.metrics.http import HttpMetricsMiddleware
-from hduce.plugins.metrics.probe import HealthProbe
-from hduce.plugins.metrics.routes import AnalyticsController, HealthController
+from hduce.plugins.metrics.routes import (
+    AnalyticsController,
+    HealthController,
+    HttpMetricsMiddleware,
+)
+from hduce.plugins.metrics.services import MetricsServices, TaskMetricsMiddleware
 
 HTTP_METRICS = PrometheusConfig(
     app_name="hduce",
@@ -36,11 +36,8 @@ class MetricsPlugin(HducePlugin):
     def setup(self, context: AppContext) -> None:
         """Build the health probe and count tasks run in this process."""
         super().setup(context)
-        assert isinstance(self.config, MetricsConfig)
-        self.probe = HealthProbe(context, self.config)
-        self.health_access = HealthAccess(context.tokens, self.config.health_token)
-        self.analyst = ClinicAnalyst(context.registry, self.config)
-        context.broker.add_middlewares(TaskMetricsMiddleware())
+        self.services = MetricsServices.build(self.env)
+        self.env.tasks.add_middlewares(TaskMetricsMiddleware())
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """`/api/v1/analytics`."""
@@ -51,23 +48,11 @@ class MetricsPlugin(HducePlugin):
         return (HealthController,)
 
     def dependencies(self) -> dict[str, Provide]:
-        """Provide `metrics_probe`, `metrics_health_access` and the analyst as `clinic_analyst`."""
-        return {
-            "metrics_probe": Provide(self._provide_probe, sync_to_thread=False, use_cache=True),
-            "metrics_health_access": Provide(
-                self._provide_access, sync_to_thread=False, use_cache=True
-            ),
-            "clinic_analyst": Provide(self._provide_analyst, sync_to_thread=False, use_cache=True),
-        }
+        """Provide the services bundle as `metrics`."""
+        return {"metrics": Provide(self._provide, sync_to_thread=False, use_cache=True)}
 
-    def _provide_probe(self) -> HealthProbe:
-        return self.probe
-
-    def _provide_access(self) -> HealthAccess:
-        return self.health_access
-
-    def _provide_analyst(self) -> ClinicAnalyst:
-        return self.analyst
+    def _provide(self) -> MetricsServices:
+        return self.services
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         """Also count every HTTP request by route template."""

@@ -8,7 +8,7 @@ from typing import Any
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
-from hduce.contracts.notifications import Notifier, OneTimeLinks, PushPublisher
+from hduce.contracts.notifications import InboxReader, Notifier, OneTimeLinks, PushPublisher
 from hduce.contracts.users import UserDirectory
 from hduce.core.config import Finding
 from hduce.core.context import AppContext
@@ -59,7 +59,7 @@ class NotificationsPlugin(HducePlugin):
     config: NotificationsConfig
 
     def setup(self, context: AppContext) -> None:
-        """Build channels and services, provide `Notifier` and `OneTimeLinks`, subscribe tasks."""
+        """Build channels and services, provide `Notifier`, `InboxReader` and `OneTimeLinks`."""
         super().setup(context)
         env: PluginEnv[NotificationsConfig] = self.env
         directory = env.require(UserDirectory)
@@ -79,6 +79,7 @@ class NotificationsPlugin(HducePlugin):
             deliveries=DeliveryStore(env.db),
         )
         env.registry.provide(Notifier, self.notifier)
+        env.registry.provide(InboxReader, inbox)
         analytics = DeliveryAnalytics(DeliveryCounts(env.db))
         env.registry.add_analytics_source("notifications", analytics.figures)
         notification_data = RowQueries(env.db, NOTIFICATION_DATA, JSON_COLUMNS)

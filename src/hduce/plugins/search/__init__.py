@@ -11,7 +11,9 @@ from hduce.core.plugin import HducePlugin
 from hduce.core.registry import HealthStatus
 from hduce.plugins.search.backends import PostgresSearch, SearchBackend
 from hduce.plugins.search.backends.meilisearch import MeilisearchSearch
+from hduce.plugins.search.backends.vectors import ChunkStore
 from hduce.plugins.search.config import SearchConfig
+from hduce.plugins.search.embedding import embedder_for
 from hduce.plugins.search.indexer import Indexer, ReindexReport
 from hduce.plugins.search.lexicon import Lexicon
 from hduce.plugins.search.routes import SearchController
@@ -43,18 +45,24 @@ class SearchPlugin(HducePlugin):
         if context.registry.provides(DocumentReader):
             sources.append(DocumentSource(context.registry))
         self.lexicon = Lexicon.load(self.config.synonyms_file)
+        self.embedder = embedder_for(self.config, context.settings.data_dir)
+        if self.embedder is not None:
+            context.registry.add_closer(self.embedder.aclose)
         self.backend = self._backend(context, self.config)
         self.indexer = Indexer(context.db, self.backend, sources)
         for source in sources:
             source.subscribe(context.events, self.indexer)
         self.service = SearchService(
-            self.config, self.backend, self.indexer.readers, context, self.lexicon
+            self.config, self.backend, self.indexer.readers, context, self.lexicon, self.embedder
         )
         context.registry.add_health_check("search", self._health)
 
     def _backend(self, context: AppContext, config: SearchConfig) -> SearchBackend:
         speller = Speller(context.db) if config.typo_tolerance else None
-        record = PostgresSearch(context.db, context.events, self.lexicon, speller)
+        chunks = None
+        if self.embedder is not None:
+            chunks = ChunkStore(context.db, self.embedder, config.chunk_words, config.chunk_overlap)
+        record = PostgresSearch(context.db, context.events, self.lexicon, speller, chunks)
         if not config.meilisearch_url:
             return record
         meili = MeilisearchSearch(config, record)

@@ -1,5 +1,7 @@
 """Settings of the search plugin (`[plugins.search]`)."""
 
+from typing import Literal
+
 from hduce.core.config import Duration, Section
 
 
@@ -30,3 +32,22 @@ class SearchConfig(Section):
     """The Meilisearch index uid holding every entry."""
     meilisearch_timeout: Duration = Duration(10)
     """How long a Meilisearch request (or a settings task) may take."""
+    embedder: Literal["none", "local", "http"] = "none"
+    """Semantic search: `none` (keyword only), `local` (MiniLM on CPU in an embedding process)
+    or `http` (an OpenAI-compatible `/embeddings` endpoint)."""
+    embedder_url: str = ""
+    """`http` only: the API base, e.g. `http://127.0.0.1:11434/v1` (POST `<url>/embeddings`)."""
+    embedder_model: str = "all-minilm"
+    """`http` only: the `model` sent; it must answer 384 numbers per text."""
+    embedder_api_key: str = ""
+    """`http` only, environment only (`EMBEDDINGS_API_KEY`): sent as `Authorization: Bearer`."""
+    embedder_batch_size: int = 32
+    """Texts per model call (local) or per request (http)."""
+    embedder_threads: int = 1
+    """`local` only: onnxruntime threads of the embedding process."""
+    embedder_timeout: Duration = Duration(30)
+    """How long one embedding call may take."""
+    chunk_words: int = 180
+    """Words per chunk (~256 model tokens for clinical English); chunks overlap."""
+    chunk_overlap: int = 40
+    """Words a chunk repeats from the one before."""

@@ -37,6 +37,13 @@ EntityKeys = Annotated[
 ]
 Day = Annotated[str | None, QueryParameter(description="A day, `YYYY-MM-DD` (both included).")]
 PatientId = Annotated[str | None, QueryParameter(description="One patient's entries (staff).")]
+Mode = Annotated[
+    str | None,
+    QueryParameter(
+        description="`keyword`, `semantic` or `hybrid` (default: hybrid with an embedder, "
+        "else keyword)."
+    ),
+]
 ANSWERS = {**answer_example(200, SearchPage, "One patient found", FOUND), **problems(403, 422)}
 
 
@@ -73,6 +80,7 @@ class SearchController(Controller):
         date_from: Day = None,
         date_to: Day = None,
         patient_id: PatientId = None,
+        mode: Mode = None,
     ) -> SearchPage:
         """Entries matching every word of `q` (as-you-type prefixes) and the filters, best first."""
         return await search_service.search(
@@ -87,6 +95,7 @@ class SearchController(Controller):
             date_from=date_from,
             date_to=date_to,
             patient_id=patient_id,
+            mode=mode,
         )
 
     @get("/suggest", responses=problems(422))

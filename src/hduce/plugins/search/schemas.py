@@ -15,6 +15,10 @@ class SearchHit(msgspec.Struct, kw_only=True):
     snippet: str
     score: float
     extra: dict[str, Any] = msgspec.field(default_factory=dict)
+    chunk: int | None = None
+    """Semantic and hybrid: the number of the chunk nearest the query (0 is the first)."""
+    page: int | None = None
+    """Documents, semantic and hybrid: the page that chunk starts on."""
 
 
 class Suggestions(msgspec.Struct, kw_only=True):

@@ -7,7 +7,7 @@ import msgspec
 
 from hduce.contracts.audit import AuditLog
 from hduce.contracts.auth import STAFF_ROLES, Role
-from hduce.contracts.search import SearchPerformed
+from hduce.contracts.search import Embedder, SearchPerformed
 from hduce.core.context import AppContext
 from hduce.core.security import Principal
 from hduce.plugins.search.access import scope_for
@@ -23,6 +23,7 @@ _WORD = re.compile(r"\w")
 _WORDS = re.compile(r"\w+")
 # The role a `search.performed` event names: the most privileged one the caller holds.
 _ROLE_ORDER = (Role.DOCTOR, Role.NURSE, Role.ADMIN, Role.RECEPTIONIST, Role.PATIENT)
+MODES = ("keyword", "semantic", "hybrid")
 
 
 class SearchService:
@@ -35,7 +36,9 @@ class SearchService:
         readers: dict[str, frozenset[str]],
         context: AppContext,
         lexicon: Lexicon,
+        embedder: Embedder | None = None,
     ) -> None:
+        self._embedder = embedder
         self._config = config
         self._backend = backend
         self._readers = readers
@@ -56,6 +59,7 @@ class SearchService:
         date_from: str | None = None,
         date_to: str | None = None,
         patient_id: str | None = None,
+        mode: str | None = None,
     ) -> SearchPage:
         """Hits the caller may see, best first; audited for staff, `search.performed` for all."""
         wanted = filters(
@@ -63,6 +67,7 @@ class SearchService:
         )
         query = self._query(q, limit, offset, wanted, facet_names(facets))
         scope = scope_for(principal, self._readers, self._kinds(kinds))
+        query = await self._embedded(query, mode)
         hits, total = ([], 0) if scope.empty else await self._backend.search(query, scope)
         counted = {f: {} for f in query.facets}
         if query.facets and not scope.empty:
@@ -83,7 +88,7 @@ class SearchService:
                         "filters": msgspec.to_builtins(wanted),
                     },
                 )
-            await self._context.events.publish(performed(query.text, total, principal))
+            await self._context.events.publish(performed(query.text, total, principal, query.mode))
         return SearchPage(
             hits=hits,
             total=total,
@@ -126,6 +131,18 @@ class SearchService:
             text, limit, offset, config.max_candidates, config.snippet_chars, wanted, facets
         )
 
+    async def _embedded(self, query: SearchQuery, mode: str | None) -> SearchQuery:
+        """The query with its mode, and its vector unless it is matched by keywords only."""
+        if mode is not None and mode not in MODES:
+            raise InvalidSearch(f"mode: one of {', '.join(MODES)}")
+        if mode in ("semantic", "hybrid") and self._embedder is None:
+            raise InvalidSearch(f"mode: {mode} needs an embedder; this clinic searches by keyword")
+        chosen = mode or ("hybrid" if self._embedder else "keyword")
+        if chosen == "keyword" or self._embedder is None or not _WORD.search(query.text):
+            return msgspec.structs.replace(query, mode="keyword")
+        [vector] = await self._embedder.embed([query.text])
+        return msgspec.structs.replace(query, mode=chosen, vector=tuple(vector))
+
     def _kinds(self, kinds: str | None) -> tuple[str, ...]:
         if not kinds:
             return tuple(self._readers)
@@ -137,13 +154,13 @@ class SearchService:
         return wanted
 
 
-def performed(text: str, hits: int, principal: Principal) -> SearchPerformed:
-    """The event of one keyword search: the normalised query's hash, never its text."""
+def performed(text: str, hits: int, principal: Principal, mode: str) -> SearchPerformed:
+    """The event of one search: the normalised query's hash, never its text."""
     normal = " ".join(text.lower().split())
     role = next((r for r in _ROLE_ORDER if r in principal.roles), "")
     return SearchPerformed(
         query_hash=hashlib.sha256(normal.encode()).hexdigest(),
-        mode="keyword",
+        mode=mode,
         hits=hits,
         caller_role=str(role),
     )

@@ -10,6 +10,7 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from hduce.contracts.auth import Role
+from hduce.core.schemas import Input, Read
 
 PRACTITIONER_FIELDS = ("specialty", "institution", "licence_number")
 
@@ -40,7 +41,7 @@ def _latest_birth_date() -> date:
     return (datetime.now(UTC) + timedelta(hours=14)).date()
 
 
-class ProfileUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class ProfileUpdate(Input):
     """Profile fields to change; absent fields stay as they are, `null` clears an optional one."""
 
     first_name: Name | UnsetType = UNSET
@@ -71,7 +72,7 @@ class ProfileUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         }
 
 
-class UserRead(msgspec.Struct, kw_only=True):
+class UserRead(Read):
     """An account with its profile."""
 
     id: uuid.UUID
@@ -92,22 +93,13 @@ class UserRead(msgspec.Struct, kw_only=True):
     timezone: str
 
 
-class UserPage(msgspec.Struct, kw_only=True):
-    """One page of users and the total number of matches."""
-
-    items: list[UserRead]
-    total: int
-    limit: int
-    offset: int
-
-
-class RolesUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class RolesUpdate(Input):
     """The complete new set of roles of an account."""
 
     roles: Annotated[list[Role], Meta(min_length=1, max_length=len(Role))]
 
 
-class CareTeamMemberRead(msgspec.Struct, kw_only=True):
+class CareTeamMemberRead(Read):
     """A doctor or nurse on a patient's care team (`active`: the account can sign in)."""
 
     id: uuid.UUID
@@ -120,14 +112,14 @@ class CareTeamMemberRead(msgspec.Struct, kw_only=True):
     added_at: datetime
 
 
-class CareTeamRead(msgspec.Struct, kw_only=True):
+class CareTeamRead(Read):
     """The clinicians looking after a patient, earliest added first."""
 
     patient_id: uuid.UUID
     members: list[CareTeamMemberRead]
 
 
-class PractitionerRead(msgspec.Struct, kw_only=True):
+class PractitionerRead(Read):
     """A doctor or nurse as patients see them: names, clinical roles, specialty, institution."""
 
     id: uuid.UUID
@@ -138,10 +130,9 @@ class PractitionerRead(msgspec.Struct, kw_only=True):
     institution: str | None
 
 
-class PractitionerPage(msgspec.Struct, kw_only=True):
-    """One page of practitioners and the total number of matches."""
+class PersonalDataExport(msgspec.Struct, kw_only=True):
+    """Every enabled plugin's section of what it stores about one account."""
 
-    items: list[PractitionerRead]
-    total: int
-    limit: int
-    offset: int
+    user_id: uuid.UUID
+    generated_at: datetime
+    sections: dict[str, Any]

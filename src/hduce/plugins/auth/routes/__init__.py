@@ -2,7 +2,7 @@
 
 from litestar import Router
 
-from hduce.core.db import HduceEngine
+from hduce.core.db import Database
 from hduce.plugins.auth.config import AuthConfig
 from hduce.plugins.auth.routes._account import (
     change_password,
@@ -31,7 +31,7 @@ from hduce.plugins.auth.routes._public import (
 )
 
 
-def auth_routes(config: AuthConfig, db: HduceEngine) -> list[Router]:
+def auth_routes(config: AuthConfig, db: Database) -> list[Router]:
     """Every auth route; each limited group counts in windows of its own."""
     reset_rate = config.password_reset_per_hour_per_ip
     verify_rate = config.verify_email_per_hour_per_ip
@@ -58,7 +58,7 @@ def auth_routes(config: AuthConfig, db: HduceEngine) -> list[Router]:
     ]
 
 
-def auth_pages(config: AuthConfig, db: HduceEngine) -> list[Router]:
+def auth_pages(config: AuthConfig, db: Database) -> list[Router]:
     """`/verify-email` and `/reset-password` pages, limited like the API routes they stand for."""
     return [
         limited(

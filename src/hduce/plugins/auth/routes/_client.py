@@ -3,7 +3,7 @@
 from litestar import Request
 
 from hduce.core.http import client_ip
-from hduce.plugins.auth.sessions import ClientInfo
+from hduce.plugins.auth.schemas import ClientInfo
 
 MAX_USER_AGENT = 400
 

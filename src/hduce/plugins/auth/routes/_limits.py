@@ -4,12 +4,12 @@ from litestar import Router
 from litestar.middleware.rate_limit import DurationUnit, RateLimitConfig
 from litestar.types import ControllerRouterHandler
 
-from hduce.core.db import HduceEngine
+from hduce.core.db import Database
 from hduce.core.rate_limit import SharedWindows, counting_rate_limit
 
 
 def limited(
-    db: HduceEngine,
+    db: Database,
     name: str,
     unit: DurationUnit,
     count: int,

@@ -17,7 +17,7 @@ from litestar.params import Body, FromQuery
 from hduce.core.errors import HduceError
 from hduce.plugins.auth.routes._client import client_of
 from hduce.plugins.auth.routes._public import PUBLIC
-from hduce.plugins.auth.service import PasswordService
+from hduce.plugins.auth.services import AuthServices
 
 HEADERS = {
     "Cache-Control": "no-store",
@@ -93,11 +93,11 @@ async def verify_email_page(token: FromQuery[str] = "") -> Response[str]:
 
 @post("/verify-email", opt=PUBLIC, include_in_schema=False, status_code=200)
 async def confirm_email(
-    data: Annotated[VerifyForm, FORM], auth_passwords: NamedDependency[PasswordService]
+    data: Annotated[VerifyForm, FORM], auth: NamedDependency[AuthServices]
 ) -> Response[str]:
     """Verify the address; the answer says what happened."""
     try:
-        await auth_passwords.verify_email(data.token)
+        await auth.passwords.verify_email(data.token)
     except HduceError as exc:
         return page("Confirm your e-mail address", _error(exc.detail), exc.status_code)
     return page("E-mail address confirmed", "<p>Thank you. You can sign in now.</p>")
@@ -115,14 +115,14 @@ async def reset_password_page(token: FromQuery[str] = "") -> Response[str]:
 async def reset_password_form(
     request: Request,
     data: Annotated[ResetForm, FORM],
-    auth_passwords: NamedDependency[PasswordService],
+    auth: NamedDependency[AuthServices],
 ) -> Response[str]:
     """Set the new password; a refusal shows the form again with the reason."""
     title = "Choose a new password"
     if data.new_password != data.confirm_password:
         return page(title, _reset_form(data.token, "The two passwords differ."), 422)
     try:
-        await auth_passwords.reset(data.token, data.new_password, client_of(request))
+        await auth.passwords.reset(data.token, data.new_password, client_of(request))
     except HduceError as exc:
         return page(title, _reset_form(data.token, exc.detail), exc.status_code)
     return page("Password changed", "<p>Your password is set. You can sign in with it now.</p>")

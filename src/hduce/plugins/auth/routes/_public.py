@@ -23,7 +23,7 @@ from hduce.plugins.auth.schemas import (
     TokenRead,
     VerificationResend,
 )
-from hduce.plugins.auth.service import LoginService, PasswordService, RegistrationService
+from hduce.plugins.auth.services import AuthServices
 
 PUBLIC = {EXCLUDE_OPT_KEY: True}
 
@@ -36,10 +36,10 @@ PUBLIC = {EXCLUDE_OPT_KEY: True}
 async def register(
     data: Annotated[AccountCreate, body_example("A patient registers", REGISTER_BODY)],
     request: Request,
-    auth_registration: NamedDependency[RegistrationService],
+    auth: NamedDependency[AuthServices],
 ) -> AccountRead:
     """Create an account: a patient, or a staff account that waits for an admin's approval."""
-    return await auth_registration.register(data, client_of(request))
+    return await auth.registration.register(data, client_of(request))
 
 
 @post(
@@ -51,51 +51,51 @@ async def register(
 async def login(
     data: Annotated[LoginCreate, body_example("Log in with e-mail and password", LOGIN_BODY)],
     request: Request,
-    auth_login: NamedDependency[LoginService],
+    auth: NamedDependency[AuthServices],
 ) -> TokenRead:
     """Exchange credentials (and a TOTP or recovery code when MFA is on) for tokens."""
-    return await auth_login.login(data, client_of(request))
+    return await auth.login.login(data, client_of(request))
 
 
 @post("/refresh", opt=PUBLIC, status_code=HTTP_200_OK)
 async def refresh(
-    data: JSONBody[RefreshCreate], request: Request, auth_login: NamedDependency[LoginService]
+    data: JSONBody[RefreshCreate], request: Request, auth: NamedDependency[AuthServices]
 ) -> TokenRead:
     """Exchange a refresh token (single use) for a new token pair."""
-    return await auth_login.refresh(data.refresh_token, client_of(request))
+    return await auth.login.refresh(data.refresh_token, client_of(request))
 
 
 @post("/forgot-password", opt=PUBLIC, status_code=HTTP_202_ACCEPTED)
 async def forgot_password(
     data: JSONBody[PasswordForgotten],
     request: Request,
-    auth_passwords: NamedDependency[PasswordService],
+    auth: NamedDependency[AuthServices],
 ) -> AcceptedRead:
     """E-mail a password reset token; the answer is the same whether or not the account exists."""
-    return AcceptedRead(detail=await auth_passwords.forgot(data.email, client_of(request)))
+    return AcceptedRead(detail=await auth.passwords.forgot(data.email, client_of(request)))
 
 
 @post("/reset-password", opt=PUBLIC, status_code=HTTP_204_NO_CONTENT)
 async def reset_password(
     data: JSONBody[PasswordReset],
     request: Request,
-    auth_passwords: NamedDependency[PasswordService],
+    auth: NamedDependency[AuthServices],
 ) -> None:
     """Set a new password with a reset token (single use, 1 h); every session ends."""
-    await auth_passwords.reset(data.token, data.new_password, client_of(request))
+    await auth.passwords.reset(data.token, data.new_password, client_of(request))
 
 
 @post("/verify-email", opt=PUBLIC, status_code=HTTP_204_NO_CONTENT)
 async def verify_email(
-    data: JSONBody[EmailVerification], auth_passwords: NamedDependency[PasswordService]
+    data: JSONBody[EmailVerification], auth: NamedDependency[AuthServices]
 ) -> None:
     """Verify an e-mail address with the token sent to it (single use, 48 h)."""
-    await auth_passwords.verify_email(data.token)
+    await auth.passwords.verify_email(data.token)
 
 
 @post("/verify-email/resend", opt=PUBLIC, status_code=HTTP_202_ACCEPTED)
 async def resend_verification(
-    data: JSONBody[VerificationResend], auth_passwords: NamedDependency[PasswordService]
+    data: JSONBody[VerificationResend], auth: NamedDependency[AuthServices]
 ) -> AcceptedRead:
     """Send a new verification e-mail; the answer is the same whether or not the account exists."""
-    return AcceptedRead(detail=await auth_passwords.resend_verification(data.email))
+    return AcceptedRead(detail=await auth.passwords.resend_verification(data.email))

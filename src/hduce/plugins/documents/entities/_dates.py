@@ -26,7 +26,9 @@ _MONTHS = {
     )
     for name in names
 }
-_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+MONTHS = tuple(sorted(_MONTHS, key=len, reverse=True))
+"""Month names and abbreviations, longest first."""
+_MONTH = "|".join(MONTHS)
 
 
 def date_builder(order: str) -> Builder:

@@ -97,4 +97,3 @@ SPO2 = re.compile(
 )
 ICD10_DOTTED = re.compile(r"\b(?P<code>[A-TV-Z][0-9][0-9AB]\.[0-9A-TV-Z]{1,4})\b")
 ICD10_PLAIN = re.compile(r"\b(?P<code>[A-TV-Z][0-9][0-9AB])\b")
-ICD_LINE = re.compile(r"^.*\bICD(?:-?10)?\b.*$", re.MULTILINE)

@@ -19,16 +19,23 @@ class Entity(msgspec.Struct, frozen=True, kw_only=True):
     kind: str
     text: str
     value: str
+    code: str | None = None
+    """A code of the value: DrugBank id of a medication, ICD-10 code of a diagnosis."""
     amount: float | None = None
     unit: str | None = None
     page: int = 1
     start: int
     end: int
+    context: tuple[str, ...] = ()
+    """What the text says of it (ConText): `negated`, `historical`, `family`, `hypothetical`,
+    `possible`; empty when it is simply present."""
 
 
 Builder = Callable[[re.Match[str]], tuple[str, float | None, str | None] | None]
 """Turns a match into (value, amount, unit), or None to drop an implausible one."""
 Finder = Callable[[str], Iterator[re.Match[str]]]
+PageOf = Callable[[int], int]
+"""The 1-based page of a text offset."""
 
 
 def number(text: str) -> float:

@@ -4,6 +4,7 @@ import uuid
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
+from hduce.contracts.notifications import InboxEntry
 from hduce.core.db import Database
 from hduce.core.errors import NotFound
 from hduce.plugins.notifications.schemas import InboxItem, InboxPage
@@ -99,3 +100,18 @@ class Inbox:
     def announcements(self, heard: Callable[[str], None]) -> AbstractAsyncContextManager[None]:
         """Call `heard(payload)` for each announcement while the block runs (one connection)."""
         return self._db.listening(INBOX_CHANNEL, heard)
+
+    async def latest(self, user_id: uuid.UUID, limit: int) -> tuple[list[InboxEntry], int]:
+        """`InboxReader`: the newest items and the unread count."""
+        page = await self.page(user_id, unread_only=False, limit=limit, offset=0)
+        entries = [
+            InboxEntry(
+                id=item.id,
+                subject=item.subject,
+                text=item.text,
+                created_at=item.created_at,
+                read_at=item.read_at,
+            )
+            for item in page.items
+        ]
+        return entries, page.unread

@@ -43,6 +43,10 @@ class SearchQuery(msgspec.Struct, frozen=True):
     """Characters of text a snippet is cut from."""
     filters: Filters = Filters()
     facets: tuple[str, ...] = ()
+    mode: str = "keyword"
+    """`keyword`, `semantic` (vectors) or `hybrid` (both, fused by rank)."""
+    vector: tuple[float, ...] | None = None
+    """The query's embedding (semantic and hybrid)."""
 
 
 class SearchBackend(Protocol):
@@ -72,7 +76,8 @@ class SearchBackend(Protocol):
 
 def marked_to_html(marked: str) -> str:
     """Escape highlighted text for HTML, then turn the markers into `<mark>` tags."""
-    return html.escape(marked).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+    text = html.escape(marked).replace("\f", "\n")
+    return text.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
 
 
 def unique(entries: Sequence[Entry]) -> list[Entry]:

@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from meilisearch_python_sdk import AsyncClient
-from meilisearch_python_sdk.models.settings import MeilisearchSettings
+from meilisearch_python_sdk.models.search import Hybrid
+from meilisearch_python_sdk.models.settings import MeilisearchSettings, UserProvidedEmbedder
 
 from hduce.core.registry import HealthStatus
 from hduce.plugins.search.access import Scope
@@ -21,6 +22,13 @@ SETTINGS = MeilisearchSettings(
     filterable_attributes=["kind", "patient_id"],
     displayed_attributes=["id", "kind", "ref_id", "title", "body", "extra"],
 )
+EMBEDDER = "default"
+SEMANTIC_RATIO = {"semantic": 1.0, "hybrid": 0.5}
+"""Meilisearch's own mix of vector and keyword ranking per mode."""
+
+
+class MeilisearchTaskFailed(RuntimeError):
+    """Meilisearch refused an indexing task (the indexing task is retried, then dead-lettered)."""
 
 
 def document_id(kind: str, ref_id: uuid.UUID) -> str:
@@ -69,16 +77,37 @@ class MeilisearchSearch:
         if self._configured:
             return
         index = await self.client.get_or_create_index(self._config.meilisearch_index, "id")
-        task = await index.update_settings(SETTINGS)
-        await self.client.wait_for_task(task.task_uid, timeout_in_ms=self._timeout_ms)
+        settings = SETTINGS
+        if self._record.chunks is not None:
+            # A dict, not `Embedders(...)` (the SDK's model refuses it).
+            embedders = {EMBEDDER: UserProvidedEmbedder(dimensions=384)}
+            settings = SETTINGS.model_copy(update={"embedders": embedders})
+        await self._settled(await index.update_settings(settings))
         self._configured = True
+
+    async def _settled(self, task: Any) -> None:
+        """Wait for an index task; raise `MeilisearchTaskFailed` when Meilisearch failed it."""
+        done = await self.client.wait_for_task(
+            task.task_uid, timeout_in_ms=self._timeout_ms, raise_for_status=False
+        )
+        if done.status != "succeeded":
+            raise MeilisearchTaskFailed(
+                f"Meilisearch task {task.task_uid} {done.status}: {done.error}"
+            )
 
     async def upsert(self, entries: Sequence[Entry]) -> list[Entry]:
         """Write to `search_entry`, then push what was written to Meilisearch."""
         written = await self._record.upsert(entries)
         if written:
             await self.ensure_index()
-            await self._index().add_documents([_document(entry) for entry in written], "id")
+            documents = [_document(entry) for entry in written]
+            if self._record.chunks is not None:
+                vectors = await self._record.chunks.vectors([(e.kind, e.ref_id) for e in written])
+                for entry, document in zip(written, documents, strict=True):
+                    # Every chunk's vector: Meilisearch ranks the document by its nearest one.
+                    found = vectors.get((entry.kind, entry.ref_id))
+                    document["_vectors"] = {EMBEDDER: found or None}
+            await self._settled(await self._index().add_documents(documents, "id"))
         return written
 
     async def delete(self, kind: str, ref_ids: Sequence[uuid.UUID]) -> None:
@@ -86,14 +115,18 @@ class MeilisearchSearch:
         await self._record.delete(kind, ref_ids)
         if ref_ids:
             await self.ensure_index()
-            await self._index().delete_documents([document_id(kind, ref) for ref in ref_ids])
+            await self._settled(
+                await self._index().delete_documents([document_id(kind, ref) for ref in ref_ids])
+            )
 
     async def prune(self, before: datetime) -> int:
         """Remove entries not rewritten since `before` from both stores."""
         gone = await self._record.pruned(before)
         if gone:
             await self.ensure_index()
-            await self._index().delete_documents([document_id(k, ref) for k, ref in gone])
+            await self._settled(
+                await self._index().delete_documents([document_id(k, ref) for k, ref in gone])
+            )
         return len(gone)
 
     async def search(self, query: SearchQuery, scope: Scope) -> tuple[list[SearchHit], int]:
@@ -104,8 +137,16 @@ class MeilisearchSearch:
         if query.filters.given:
             return await self._record.search(query, scope)
         await self.ensure_index()
+        semantic = {}
+        if query.vector is not None and query.mode in SEMANTIC_RATIO:
+            ratio = SEMANTIC_RATIO[query.mode]
+            semantic = {
+                "vector": list(query.vector),
+                "hybrid": Hybrid(semantic_ratio=ratio, embedder=EMBEDDER),
+            }
         result = await self._index().search(
             query.text,
+            **semantic,
             offset=query.offset,
             limit=query.limit,
             filter=scope_filter(scope),

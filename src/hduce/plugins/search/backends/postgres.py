@@ -22,6 +22,8 @@ from hduce.plugins.search.backends.postgres_sql import (
     scope_condition,
     where,
 )
+from hduce.plugins.search.backends.semantic import SemanticSearch
+from hduce.plugins.search.backends.vectors import ChunkStore
 from hduce.plugins.search.entries import MARK_END, MARK_START, Entry
 from hduce.plugins.search.lexicon import Lexicon
 from hduce.plugins.search.schemas import SearchHit
@@ -62,11 +64,14 @@ class PostgresSearch:
         events: EventBus | None = None,
         lexicon: Lexicon | None = None,
         speller: Speller | None = None,
+        chunks: ChunkStore | None = None,
     ) -> None:
         self._db = db
         self._events = events
         self._lexicon = lexicon or Lexicon("")
         self._speller = speller
+        self.chunks = chunks
+        self._semantic = SemanticSearch(db)
 
     async def upsert(self, entries: Sequence[Entry]) -> list[Entry]:
         """Write entries unless a newer version is stored; returns those written."""
@@ -79,7 +84,10 @@ class PostgresSearch:
         if written:
             kinds, ref_ids = zip(*written, strict=True)
             await self._db.fetch(VOCABULARY, list(set(kinds)), list(ref_ids))
-        return [entry for entry in batch if (entry.kind, entry.ref_id) in written]
+        stored = [entry for entry in batch if (entry.kind, entry.ref_id) in written]
+        if self.chunks:
+            await self.chunks.write(stored)
+        return stored
 
     async def delete(self, kind: str, ref_ids: Sequence[uuid.UUID]) -> None:
         """Remove entries whose source is gone."""
@@ -96,6 +104,11 @@ class PostgresSearch:
 
     async def search(self, query: SearchQuery, scope: Scope) -> tuple[list[SearchHit], int]:
         """One page of ranked, highlighted hits within `scope`, and their total (capped)."""
+        if query.vector is not None and query.mode != "keyword":
+            return await self._semantic.search(query, scope, self._keyword)
+        return await self._keyword(query, scope)
+
+    async def _keyword(self, query: SearchQuery, scope: Scope) -> tuple[list[SearchHit], int]:
         parts = await self._parts(query.text)
         params = Params(parts)
         condition, cap = where(query, scope, params), params.add(query.candidates + 1)

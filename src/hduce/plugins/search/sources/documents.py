@@ -17,6 +17,7 @@ from hduce.contracts.documents import (
 from hduce.contracts.users import DemographicsReader
 from hduce.core.events import EventBus, EventMeta
 from hduce.core.registry import Registry
+from hduce.plugins.search.chunks import PAGE_BREAK
 from hduce.plugins.search.entries import Entry, clean
 from hduce.plugins.search.sources.base import Batch
 from hduce.plugins.search.sources.patients import full_name
@@ -43,7 +44,8 @@ def document_entry(row: DocumentSummary, patient_name: str) -> Entry:
         ref_id=row.id,
         patient_id=row.patient_id,
         title=clean(f"{row.title} · {patient_name}" if patient_name else row.title),
-        body=clean(row.text[:MAX_BODY_CHARS]),
+        # Pages stay apart (form feeds), so a chunk knows its page.
+        body=PAGE_BREAK.join(clean(page) for page in row.text[:MAX_BODY_CHARS].split(PAGE_BREAK)),
         extra={
             "document_kind": row.kind,
             "status": row.status,

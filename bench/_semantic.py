@@ -1,0 +1,130 @@
+"""Semantic side of bench/search.py: relevance per mode, embedding speed, model RSS, latency."""
+
+import random
+import sys
+import time
+import uuid
+
+import numpy as np
+import psutil
+
+from _common import REPO_ROOT, percentile, print_table
+from hduce.core.migrations import apply_migrations
+from hduce.piccolo_conf import DB
+from hduce.plugins.search.access import Scope
+from hduce.plugins.search.backends import PostgresSearch
+from hduce.plugins.search.backends.base import SearchQuery
+from hduce.plugins.search.backends.vectors import ChunkStore, vector_text
+from hduce.plugins.search.embedding.local import LocalEmbedder
+from hduce.plugins.search.lexicon import Lexicon
+from hduce.plugins.search.spelling import Speller
+
+sys.path.insert(0, str(REPO_ROOT))
+from tests.plugins.search.relevance_metrics import evaluate
+from tests.plugins.search.relevance_set import KIND, TOPICS, corpus, queries
+
+MODES = ("keyword", "semantic", "hybrid")
+COPY = ["id", "kind", "ref_id", "patient_id", "title", "body", "extra", "updated_at", "indexed_at"]
+
+
+def generated_chunks(count: int, rng: random.Random) -> list[str]:
+    """Chunk-sized notes (~180 words) drawn from the relevance set's clinical sentences."""
+    sentences = [s for clinical, _ in TOPICS.values() for s in clinical]
+    return [" ".join(rng.choices(sentences, k=14)) for _ in range(count)]
+
+
+async def fill_vectors(embedder: LocalEmbedder, total: int, rng: random.Random) -> None:
+    """`total` entries of one chunk each: real vectors of 500 notes, jittered and renormalised."""
+    texts = generated_chunks(500, rng)
+    base = np.array(await embedder.embed(texts), dtype=np.float32)
+    gen = np.random.default_rng(3)
+    for start in range(0, total, 5_000):
+        n = min(5_000, total - start)
+        picks = gen.integers(0, len(base), n)
+        vectors = base[picks] + gen.normal(0, 0.05, (n, base.shape[1])).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        ids = [uuid.uuid4() for _ in range(n)]
+        owner = uuid.uuid4()
+        now = time.time()
+        entries = [
+            (
+                i,
+                "document",
+                uuid.uuid4(),
+                owner if k % 1000 == 0 else uuid.uuid4(),
+                f"Note {k}",
+                texts[picks[k]],
+                "{}",
+                _ts(now),
+                _ts(now),
+            )
+            for k, i in enumerate(ids)
+        ]
+        await DB.shared_pool.copy_records_to_table("search_entry", records=entries, columns=COPY)
+        chunks = [
+            (i, 0, None, texts[picks[k]], embedder.name, vector_text(vectors[k]))
+            for k, i in enumerate(ids)
+        ]
+        await DB.shared_pool.executemany(
+            "INSERT INTO search_chunk VALUES ($1, $2, $3, $4, $5, $6::vector)", chunks
+        )
+
+
+def _ts(seconds: float) -> object:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+async def semantic_bench(vectors: int, queries_per_mode: int) -> None:
+    """Relevance, throughput, RSS and top-20 latency; prints tables."""
+    rng = random.Random(15)
+    embedder = LocalEmbedder(str(REPO_ROOT / "var"))
+    began = time.perf_counter()
+    await embedder.start()
+    cold = time.perf_counter() - began
+    (child,) = [p for p in psutil.Process().children() if "spawn_main" in " ".join(p.cmdline())]
+    try:
+        await apply_migrations(quiet=True)
+        backend = PostgresSearch(DB, None, Lexicon.load(""), Speller(DB), ChunkStore(DB, embedder))
+        documents = corpus()
+        await backend.upsert([entry for _, entry in documents])
+        topics = {entry.ref_id: topic for topic, entry in documents}
+        asked = queries()
+        scores = [(m, await evaluate(backend, embedder, m, asked, topics)) for m in MODES]
+        texts = generated_chunks(1_000, rng)
+        started = time.perf_counter()
+        await embedder.embed(texts)
+        throughput = len(texts) / (time.perf_counter() - started)
+        rss = child.memory_info().rss / 2**20
+        await fill_vectors(embedder, vectors, rng)
+        await DB.shared_pool.execute("ANALYZE search_entry; ANALYZE search_chunk")
+        lay = [q for q, _ in asked]
+        staff = Scope(uuid.uuid4(), ("document", KIND), ())
+        owner = await DB.shared_pool.fetchval(
+            "SELECT patient_id FROM search_entry WHERE kind = 'document' "
+            "GROUP BY patient_id ORDER BY count(*) DESC LIMIT 1"
+        )
+        patient = Scope(owner, (), ("document",))
+        rows = []
+        for label, scope in (("doctor", staff), ("patient (own notes)", patient)):
+            for mode in ("semantic", "hybrid"):
+                ms = []
+                for n in range(queries_per_mode):
+                    text = lay[n % len(lay)]
+                    began = time.perf_counter()
+                    [vector] = await embedder.embed([text])
+                    query = SearchQuery(text, 20, 0, mode=mode, vector=tuple(vector))
+                    await backend.search(query, scope)
+                    ms.append((time.perf_counter() - began) * 1000)
+                rows.append([f"{label}, {mode}", len(ms), *(percentile(ms, q) for q in (50, 95))])
+    finally:
+        await embedder.aclose()
+    print(f"\nrelevance set: {len(documents)} notes, {len(asked)} queries")
+    print_table(["mode", "MRR", "nDCG@10"], [[m, s.mrr, s.ndcg10] for m, s in scores])
+    print(
+        f"embedding process: cold start + model load {cold:.2f} s, RSS {rss:.0f} MB; "
+        f"{throughput:.0f} chunks/s (180-word chunks, 1 thread)"
+    )
+    print(f"{vectors} extra one-chunk entries (HNSW); top-20 incl. embedding the query:")
+    print_table(["search (ms)", "n", "p50", "p95"], rows)

@@ -1,0 +1,71 @@
+"""The admin read API of the audit log: `GET /audit` and `GET /audit/verify`."""
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, QueryParameter
+
+from hduce.contracts.auth import Role
+from hduce.core.http import PageOffset, client_ip
+from hduce.core.schemas import Page
+from hduce.core.security import Principal, requires_roles
+from hduce.plugins.audit.schemas import AuditEventRead, AuditFilter
+from hduce.plugins.audit.services import AuditService, ChainReport
+
+MAX_PAGE = 500
+
+
+class AuditController(Controller):
+    """Admins read and verify the audit log; every read is itself audited."""
+
+    path = "/audit"
+    tags = ["audit"]
+    guards = [requires_roles(Role.ADMIN)]
+
+    @get("/")
+    async def list_audit_events(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        audit: NamedDependency[AuditService],
+        action: FromQuery[str | None] = None,
+        actor_id: FromQuery[uuid.UUID | None] = None,
+        subject_id: FromQuery[uuid.UUID | None] = None,
+        occurred_from: Annotated[datetime | None, QueryParameter(name="from")] = None,
+        occurred_to: Annotated[datetime | None, QueryParameter(name="to")] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 50,
+        offset: PageOffset = 0,
+    ) -> Page[AuditEventRead]:
+        """Audit events, newest first, filtered by action, actor, subject and time [from, to)."""
+        where = AuditFilter(
+            action=action,
+            actor_id=actor_id,
+            subject_id=subject_id,
+            occurred_from=_aware(occurred_from),
+            occurred_to=_aware(occurred_to),
+        )
+        rows, total = await audit.read(
+            where, limit=limit, offset=offset, reader_id=principal.id, ip=client_ip(request)
+        )
+        items = [AuditEventRead.from_row(row) for row in rows]
+        return Page(items=items, total=total, limit=limit, offset=offset)
+
+    @get("/verify")
+    async def verify_audit_chain(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        audit: NamedDependency[AuditService],
+    ) -> ChainReport:
+        """Walk the whole hash chain and report the first broken link, if any."""
+        return await audit.verify(reader_id=principal.id, ip=client_ip(request))
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """Read a time without an offset as UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)

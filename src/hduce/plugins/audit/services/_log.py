@@ -1,0 +1,86 @@
+"""`AuditService`: appends to the hash chain (the `AuditLog` contract) and reads it back."""
+
+import uuid
+from typing import Any
+
+import msgspec
+
+from hduce.core.db import Database
+from hduce.core.registry import HealthStatus
+from hduce.plugins.audit.errors import InvalidAuditAction
+from hduce.plugins.audit.schemas import AuditFilter
+from hduce.plugins.audit.services._chain import ChainReport, audit_health, event_hash, verify_chain
+from hduce.plugins.audit.store import AuditStore
+
+MAX_ACTION_LENGTH = 100
+
+
+class AuditService:
+    """The append-only audit log: one linear SHA-256 chain over every event."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._store = AuditStore(db)
+
+    async def record(
+        self,
+        action: str,
+        *,
+        actor_id: uuid.UUID | None,
+        subject_id: uuid.UUID | None = None,
+        ip: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """Append one event, inside the caller's transaction when there is one."""
+        if not action or len(action) > MAX_ACTION_LENGTH:
+            raise InvalidAuditAction(
+                f"audit action must be 1-{MAX_ACTION_LENGTH} characters: {action!r}"
+            )
+        encoded = msgspec.json.encode(detail or {}).decode()
+        async with self._db.transaction():
+            link = await self._store.next_link(encoded)
+            digest = event_hash(
+                prev_hash=link["prev_hash"],
+                event_id=link["id"],
+                occurred_at=link["occurred_at"],
+                action=action,
+                actor_id=actor_id,
+                subject_id=subject_id,
+                ip=ip,
+                detail=link["detail"],
+            )
+            await self._store.append(link, (action, actor_id, subject_id, ip), digest)
+
+    async def read(
+        self, where: AuditFilter, *, limit: int, offset: int, reader_id: uuid.UUID, ip: str | None
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Events matching `where`, newest first, and the total; the read is itself audited."""
+        async with self._db.transaction():
+            rows, total = await self._store.page(where, limit=limit, offset=offset)
+            await self.record(
+                "audit.read",
+                actor_id=reader_id,
+                ip=ip,
+                detail={
+                    "filters": msgspec.to_builtins(where),
+                    "limit": limit,
+                    "offset": offset,
+                    "returned": len(rows),
+                },
+            )
+        return rows, total
+
+    async def verify(self, *, reader_id: uuid.UUID, ip: str | None) -> ChainReport:
+        """Walk the whole chain, then audit that it was checked."""
+        report = await verify_chain(self._store)
+        await self.record(
+            "audit.verify",
+            actor_id=reader_id,
+            ip=ip,
+            detail={"ok": report.ok, "checked": report.checked, "broken": report.first_broken_id},
+        )
+        return report
+
+    async def health(self) -> HealthStatus:
+        """The `audit` health check: the append-only trigger is enabled."""
+        return await audit_health(self._store)

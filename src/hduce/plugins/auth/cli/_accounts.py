@@ -1,0 +1,147 @@
+"""`hduce user create`, `list`, `show`, `reset-password` and `deactivate`."""
+
+import uuid
+from collections.abc import Awaitable, Callable
+
+import rich_click as click
+
+from hduce.contracts.auth import AccountAdmin, AccountStatus, DirectoryEntry, Role
+from hduce.core.cli import ACTING_ADMIN, run_with_plugin
+from hduce.plugins.auth import AuthPlugin
+
+
+def summary(entry: DirectoryEntry, *, status: bool = True) -> str:
+    """One account on one line."""
+    roles = ",".join(sorted(entry.roles))
+    shown = f" {entry.status}" if status else ""
+    return f"{entry.username} <{entry.email}> {roles}{shown} {entry.id}"
+
+
+@click.group()
+def user() -> None:
+    """Manage accounts."""
+
+
+@user.command("create")
+@click.option("--email", required=True, help="E-mail address (also a login).")
+@click.option("--username", required=True, help="Username (also a login).")
+@click.option(
+    "--role",
+    "roles",
+    type=click.Choice([r.value for r in Role]),
+    multiple=True,
+    default=["admin"],
+    show_default=True,
+    help="Role to grant (repeat for several).",
+)
+@click.option("--first-name", default="Admin", show_default=True)
+@click.option("--last-name", default="", show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.pass_context
+def user_create(
+    ctx: click.Context,
+    email: str,
+    username: str,
+    roles: tuple[str, ...],
+    first_name: str,
+    last_name: str,
+    password_stdin: bool,
+) -> None:
+    """Create an active account with a verified e-mail address (bootstraps the first admin)."""
+    if password_stdin:
+        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+    def create(auth: AuthPlugin) -> Awaitable[DirectoryEntry]:
+        return auth.services.registration.create_account(
+            email=email,
+            username=username,
+            password=password,
+            roles=sorted(set(roles)),
+            first_name=first_name,
+            last_name=last_name,
+        )
+
+    entry = run_with_plugin(ctx, "auth", create)
+    click.echo(f"created {summary(entry, status=False)}")
+
+
+@user.command("list")
+@click.option("--search", help="Part of the e-mail address or username.")
+@click.option("--role", type=click.Choice([r.value for r in Role]))
+@click.option("--status", type=click.Choice([s.value for s in AccountStatus]))
+@click.option("--limit", type=int, default=100, show_default=True)
+@click.pass_context
+def user_list(
+    ctx: click.Context, search: str | None, role: str | None, status: str | None, limit: int
+) -> None:
+    """List accounts, one a line: username <e-mail> roles status id."""
+
+    async def work(auth: AuthPlugin) -> tuple[list[DirectoryEntry], int]:
+        return await auth.services.admin.search_accounts(
+            text=search, role=role, status=status, limit=limit, offset=0
+        )
+
+    entries, total = run_with_plugin(ctx, "auth", work)
+    for entry in entries:
+        click.echo(summary(entry))
+    if total > len(entries):
+        click.echo(f"... {total - len(entries)} more (narrow with --search or raise --limit)")
+
+
+@user.command("show")
+@click.argument("who")
+@click.pass_context
+def user_show(ctx: click.Context, who: str) -> None:
+    """Show one account (WHO: its id, e-mail or username)."""
+
+    async def work(auth: AuthPlugin) -> DirectoryEntry:
+        return await auth.services.directory.lookup(who)
+
+    entry = run_with_plugin(ctx, "auth", work)
+    for name in ("id", "username", "email", "status", "first_name", "last_name", "phone"):
+        click.echo(f"{name}: {getattr(entry, name) or ''}")
+    click.echo(f"roles: {','.join(sorted(entry.roles))}")
+
+
+AdminChange = Callable[[AccountAdmin, uuid.UUID, uuid.UUID], Awaitable[object]]
+
+
+def change_account(
+    ctx: click.Context, who: str, acting: str | None, change: AdminChange
+) -> DirectoryEntry:
+    """Apply `change(admin, account id, acting admin id)` to WHO; the account afterwards."""
+
+    async def work(auth: AuthPlugin) -> DirectoryEntry:
+        services = auth.services
+        entry = await services.directory.lookup(who)
+        by = await services.admin.acting_admin(acting)
+        await change(services.admin, entry.id, by.id)
+        return await services.directory.lookup(str(entry.id))
+
+    return run_with_plugin(ctx, "auth", work)
+
+
+@user.command("reset-password")
+@click.argument("who")
+@ACTING_ADMIN
+@click.pass_context
+def user_reset_password(ctx: click.Context, who: str, acting: str | None) -> None:
+    """Sign WHO out everywhere and e-mail a reset link; the old password stops working."""
+    entry = change_account(
+        ctx, who, acting, lambda admin, account, by: admin.force_password_reset(account, by=by)
+    )
+    click.echo(f"reset link queued for {entry.email}; sessions of {entry.username} revoked")
+
+
+@user.command("deactivate")
+@click.argument("who")
+@ACTING_ADMIN
+@click.pass_context
+def user_deactivate(ctx: click.Context, who: str, acting: str | None) -> None:
+    """Block WHO's logins and revoke every session (the last admin is kept)."""
+    entry = change_account(
+        ctx, who, acting, lambda admin, account, by: admin.deactivate(account, by=by)
+    )
+    click.echo(f"deactivated {summary(entry)}")

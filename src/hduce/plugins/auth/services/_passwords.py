@@ -1,0 +1,102 @@
+"""Changing, forgetting and resetting passwords; verifying e-mail addresses."""
+
+import uuid
+from datetime import UTC, datetime
+
+from hduce.contracts.auth import AccountStatus
+from hduce.core.errors import NotFound
+from hduce.core.security import Principal
+from hduce.plugins.auth.errors import WrongPassword
+from hduce.plugins.auth.schemas import ClientInfo
+from hduce.plugins.auth.services._env import AuthEnv
+from hduce.plugins.auth.store import RESET_PASSWORD, VERIFY_EMAIL, AccountRow, normalise
+
+RESET_ACCEPTED = "If an account uses this address, a password reset e-mail is on its way."
+VERIFICATION_ACCEPTED = "If an unverified account uses this address, a new e-mail is on its way."
+
+
+class PasswordService:
+    """Password changes and the token-based flows sent by e-mail."""
+
+    def __init__(self, env: AuthEnv) -> None:
+        self._env = env
+
+    async def change(
+        self, principal: Principal, current: str, new: str, client: ClientInfo
+    ) -> None:
+        """Replace the caller's password and end every other session."""
+        env = self._env
+        account = await env.account(principal)
+        await env.limits.login.acquire(str(account.id))
+        if not await env.hasher.verify(account.password_hash, current):
+            raise WrongPassword("The current password is wrong.")
+        await env.hasher.check_policy(new, user_inputs=await env.user_inputs(account))
+        password_hash = await env.hasher.hash(new)
+        async with env.transaction():
+            await self._set_password(account.id, password_hash)
+            await env.sessions.revoke_all(account.id, keep=principal.session_id)
+            await env.audit(
+                "auth.password_changed", actor_id=account.id, subject_id=account.id, client=client
+            )
+
+    async def forgot(self, email: str, client: ClientInfo) -> str:
+        """Send a reset token if the account exists; the answer is the same either way."""
+        env = self._env
+        await env.limits.forgot_password.acquire(normalise(email))
+        account = await env.accounts.find(email) if "@" in email else None
+        if account is not None and account.status != AccountStatus.DEACTIVATED:
+            async with env.transaction():
+                await self.request_reset(account)
+        return RESET_ACCEPTED
+
+    async def request_reset(self, account: AccountRow) -> None:
+        """Issue a reset token and have it mailed, in the current transaction."""
+        await self._env.mail_one_time_link(account.id, RESET_PASSWORD)
+
+    async def reset(self, token: str, new: str, client: ClientInfo) -> None:
+        """Set a new password with a reset token; every session ends."""
+        env = self._env
+        account_id = await env.one_time_tokens.peek(token, RESET_PASSWORD)
+        await env.limits.reset_password.acquire(str(account_id))
+        account = await env.accounts.get(account_id)
+        if account is None:
+            raise NotFound("no such account")
+        # Checked before the token is spent, so a weak password does not waste it.
+        await env.hasher.check_policy(new, user_inputs=await env.user_inputs(account))
+        password_hash = await env.hasher.hash(new)
+        async with env.transaction():
+            await env.one_time_tokens.use(token, RESET_PASSWORD)
+            await self._set_password(account.id, password_hash)
+            # The reset link reached the mailbox, which proves the address too.
+            await env.accounts.mark_verified(account.id, unlock=True)
+            await env.sessions.revoke_all(account.id)
+            await env.audit(
+                "auth.password_reset", actor_id=account.id, subject_id=account.id, client=client
+            )
+
+    async def verify_email(self, token: str) -> None:
+        """Mark the token's e-mail address verified."""
+        env = self._env
+        async with env.transaction():
+            account_id = await env.one_time_tokens.use(token, VERIFY_EMAIL)
+            await env.accounts.mark_verified(account_id)
+
+    async def resend_verification(self, email: str) -> str:
+        """Send a new verification token to an unverified account; same answer either way."""
+        env = self._env
+        await env.limits.verify_email.acquire(normalise(email))
+        account = await env.accounts.find(email) if "@" in email else None
+        if account is not None and account.email_verified_at is None:
+            async with env.transaction():
+                await env.mail_one_time_link(account.id, VERIFY_EMAIL)
+        return VERIFICATION_ACCEPTED
+
+    async def _set_password(self, account_id: uuid.UUID, password_hash: str) -> None:
+        await self._env.accounts.update(
+            account_id,
+            password_hash=password_hash,
+            password_changed_at=datetime.now(UTC),
+            must_reset_password=False,
+        )
+        # A reset link mailed before the new password must not undo it.
+        await self._env.one_time_tokens.spend(account_id, RESET_PASSWORD)

@@ -1,0 +1,129 @@
+"""Creating accounts: self-registration and the bootstrap of staff accounts."""
+
+from datetime import date
+
+import msgspec
+from asyncpg.exceptions import UniqueViolationError
+
+from hduce.contracts.auth import AccountStatus, DirectoryEntry, Role, UserRegistered
+from hduce.contracts.users import ProfileFields
+from hduce.plugins.auth.errors import AccountExists, RoleNotAllowed
+from hduce.plugins.auth.schemas import AccountCreate, AccountRead, ClientInfo
+from hduce.plugins.auth.services._env import AuthEnv
+from hduce.plugins.auth.store import VERIFY_EMAIL, AccountRow, normalise
+
+TAKEN = "An account with this e-mail address or username already exists."
+
+
+def account_read(account: AccountRow) -> AccountRead:
+    """The account as its owner sees it."""
+    return AccountRead.from_row(
+        msgspec.structs.asdict(account),
+        roles=sorted(account.roles),
+        email_verified=account.email_verified_at is not None,
+    )
+
+
+class RegistrationService:
+    """Creates accounts with their profile, verification request and events in one transaction."""
+
+    def __init__(self, env: AuthEnv) -> None:
+        self._env = env
+
+    async def register(self, data: AccountCreate, client: ClientInfo) -> AccountRead:
+        """Self-register a patient (active) or a staff member (pending approval)."""
+        if data.role == Role.ADMIN:
+            raise RoleNotAllowed("Admin accounts cannot be self-registered.")
+        status = (
+            AccountStatus.ACTIVE if data.role == Role.PATIENT else AccountStatus.PENDING_APPROVAL
+        )
+        profile = ProfileFields(
+            first_name=data.first_name,
+            last_name=data.last_name,
+            phone=data.phone,
+            date_of_birth=data.date_of_birth,
+            specialty=data.specialty,
+            institution=data.institution,
+        )
+        account = await self._create(
+            data.email, data.username, data.password, [data.role], status, profile, client=client
+        )
+        return account_read(account)
+
+    async def create_account(
+        self,
+        *,
+        email: str,
+        username: str,
+        password: str,
+        roles: list[str],
+        first_name: str,
+        last_name: str,
+        phone: str | None = None,
+        date_of_birth: date | None = None,
+    ) -> DirectoryEntry:
+        """An active account with a verified e-mail address (`hduce user create`, `import`)."""
+        profile = ProfileFields(
+            first_name=first_name, last_name=last_name, phone=phone, date_of_birth=date_of_birth
+        )
+        account = await self._create(
+            email, username, password, roles, AccountStatus.ACTIVE, profile, verified=True
+        )
+        return account.entry()
+
+    async def _create(
+        self,
+        email: str,
+        username: str,
+        password: str,
+        roles: list[str],
+        status: str,
+        profile: ProfileFields,
+        *,
+        verified: bool = False,
+        client: ClientInfo | None = None,
+    ) -> AccountRow:
+        env = self._env
+        email, username = normalise(email), normalise(username)
+        # Checked before hashing so a taken name costs no argon2 work.
+        if await env.accounts.exists(email, username):
+            raise AccountExists(TAKEN)
+        await env.hasher.check_policy(
+            password, user_inputs=[email, username, profile.first_name, profile.last_name]
+        )
+        password_hash = await env.hasher.hash(password)
+        async with env.transaction():
+            try:
+                account = await env.accounts.insert(
+                    email=email,
+                    username=username,
+                    password_hash=password_hash,
+                    roles=roles,
+                    status=status,
+                    verified=verified,
+                )
+            except UniqueViolationError:
+                raise AccountExists(TAKEN) from None
+            await self._create_profile(account, profile)
+            pending = status == AccountStatus.PENDING_APPROVAL
+            await env.events.publish(
+                UserRegistered(
+                    user_id=account.id, email=email, roles=roles, pending_approval=pending
+                )
+            )
+            if not verified:
+                await env.mail_one_time_link(account.id, VERIFY_EMAIL)
+            await env.audit(
+                "auth.registered",
+                actor_id=account.id if client else None,
+                subject_id=account.id,
+                client=client,
+                detail={"roles": roles, "status": status, "via": "api" if client else "cli"},
+            )
+        return account
+
+    async def _create_profile(self, account: AccountRow, profile: ProfileFields) -> None:
+        profiles = self._env.profiles.get()
+        if profiles is None:
+            return  # without the users plugin there are no profiles to keep
+        await profiles.create_profile(account.id, profile)

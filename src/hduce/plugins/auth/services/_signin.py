@@ -1,0 +1,75 @@
+"""The `SignIn` contract: the API's login, refresh, logout and registration for other fronts."""
+
+import uuid
+from typing import TypeVar
+
+import msgspec
+
+from hduce.contracts.auth import Client, NewPatient, TokenPair
+from hduce.core.security import Principal
+from hduce.plugins.auth.config import AuthConfig
+from hduce.plugins.auth.errors import InvalidInput
+from hduce.plugins.auth.schemas import AccountCreate, ClientInfo, LoginCreate, TokenRead
+from hduce.plugins.auth.services._login import LoginService
+from hduce.plugins.auth.services._registration import RegistrationService
+
+T = TypeVar("T")
+
+
+class SignInDesk:
+    """Each call goes through the same service, limits and checks as its `/auth` route."""
+
+    def __init__(
+        self, config: AuthConfig, login: LoginService, registration: RegistrationService
+    ) -> None:
+        self._config = config
+        self._login = login
+        self._registration = registration
+
+    def address_limit(self, name: str) -> tuple[str, int]:
+        """The per-address budget of `login` (per minute) or `register` (per hour)."""
+        if name == "login":
+            return "minute", self._config.login_per_minute_per_ip
+        if name == "register":
+            return "hour", self._config.register_per_hour_per_ip
+        raise KeyError(name)
+
+    async def login(
+        self, identifier: str, password: str, totp_code: str | None, client: Client
+    ) -> TokenPair:
+        """`LoginService.login` with the API's input limits."""
+        fields = {"login": identifier, "password": password, "totp_code": totp_code or None}
+        data = _convert(fields, LoginCreate)
+        return _pair(await self._login.login(data, _client(client)))
+
+    async def refresh(self, refresh_token: str, client: Client) -> TokenPair:
+        """`LoginService.refresh`."""
+        return _pair(await self._login.refresh(refresh_token, _client(client)))
+
+    async def logout(self, principal: Principal, refresh_token: str | None) -> None:
+        """`LoginService.logout`."""
+        await self._login.logout(principal, refresh_token)
+
+    async def register(self, person: NewPatient, client: Client) -> uuid.UUID:
+        """`RegistrationService.register` of a patient, with the API's input limits."""
+        data = _convert(msgspec.structs.asdict(person), AccountCreate)
+        return (await self._registration.register(data, _client(client))).id
+
+
+def _convert(fields: dict[str, object], kind: type[T]) -> T:
+    try:
+        return msgspec.convert(fields, kind)
+    except msgspec.ValidationError as exc:
+        raise InvalidInput(str(exc)) from None
+
+
+def _client(client: Client) -> ClientInfo:
+    return ClientInfo(ip=client.ip, user_agent=client.user_agent)
+
+
+def _pair(read: TokenRead) -> TokenPair:
+    return TokenPair(
+        access_token=read.access_token,
+        refresh_token=read.refresh_token,
+        expires_in=read.expires_in,
+    )

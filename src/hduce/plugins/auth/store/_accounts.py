@@ -1,0 +1,170 @@
+"""Reading and writing accounts (every statement joins the caller's transaction)."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from hduce.contracts.auth import ACCOUNT_DIRECTORY, DirectoryEntry
+from hduce.core.db import Database
+
+ACCOUNT_COLUMNS = (
+    "id, email, username, password_hash, roles, status, email_verified_at, failed_logins, "
+    "lockouts, locked_until, mfa_secret, mfa_enabled, mfa_last_counter, must_reset_password, "
+    "last_login_at, created_at"
+)
+INSERT = (
+    "INSERT INTO account (id, email, username, password_hash, roles, status, "
+    "email_verified_at, failed_logins, lockouts, mfa_enabled, must_reset_password, "
+    "password_changed_at, created_at, updated_at) "
+    "VALUES ($1, $2, $3, $4, $5::varchar[], $6, CASE WHEN $7::boolean THEN now() END, "
+    f"0, 0, false, false, now(), now(), now()) RETURNING {ACCOUNT_COLUMNS}"
+)
+OTHER_ACTIVE_ADMINS = (
+    "SELECT count(*) FROM account WHERE status = 'active' AND 'admin' = ANY(roles) AND id <> $1"
+)
+# A verification or reset link reached the mailbox: the address is proven ($2: and unlocked).
+MARK_VERIFIED = (
+    "UPDATE account SET email_verified_at = coalesce(email_verified_at, now()), "
+    "failed_logins = CASE WHEN $2 THEN 0 ELSE failed_logins END, "
+    "locked_until = CASE WHEN $2 THEN NULL ELSE locked_until END, updated_at = now() "
+    "WHERE id = $1"
+)
+
+
+class AccountRow(msgspec.Struct, frozen=True, kw_only=True):
+    """One `account` row as the services use it."""
+
+    id: uuid.UUID
+    email: str
+    username: str
+    password_hash: str
+    roles: list[str]
+    status: str
+    email_verified_at: datetime | None
+    failed_logins: int
+    lockouts: int
+    locked_until: datetime | None
+    mfa_secret: str | None
+    mfa_enabled: bool
+    mfa_last_counter: int | None
+    must_reset_password: bool
+    last_login_at: datetime | None
+    created_at: datetime
+
+    def entry(self) -> DirectoryEntry:
+        """What other plugins may know about this account."""
+        return DirectoryEntry.from_row(msgspec.structs.asdict(self))
+
+
+def normalise(identifier: str) -> str:
+    """E-mail addresses and usernames are stored and compared lower-cased."""
+    return identifier.strip().lower()
+
+
+def _contains(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, its wildcards escaped."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _account(row: Any) -> AccountRow:
+    return AccountRow(**{name: row[name] for name in AccountRow.__struct_fields__})
+
+
+def _maybe(row: Any) -> AccountRow | None:
+    return _account(row) if row else None
+
+
+class AccountStore:
+    """The `account` table."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(self, account_id: uuid.UUID, *, lock: bool = False) -> AccountRow | None:
+        """One account by id; `lock` holds it for update until the transaction ends."""
+        suffix = " FOR UPDATE" if lock else ""
+        query = f"SELECT {ACCOUNT_COLUMNS} FROM account WHERE id = $1{suffix}"
+        return _maybe(await self._db.fetchrow(query, account_id))
+
+    async def entry(self, account_id: uuid.UUID) -> DirectoryEntry | None:
+        """What other plugins may know about one account (from `ACCOUNT_DIRECTORY`), or None."""
+        row = await self._db.fetchrow(
+            f"SELECT * FROM {ACCOUNT_DIRECTORY} WHERE id = $1", account_id
+        )
+        return DirectoryEntry.from_row(row) if row else None
+
+    async def find(self, identifier: str) -> AccountRow | None:
+        """One account by e-mail address or username."""
+        key = normalise(identifier)
+        column = "email" if "@" in key else "username"
+        query = f"SELECT {ACCOUNT_COLUMNS} FROM account WHERE {column} = $1"
+        return _maybe(await self._db.fetchrow(query, key))
+
+    async def exists(self, email: str, username: str) -> bool:
+        """Whether the e-mail address or the username is taken."""
+        query = "SELECT 1 FROM account WHERE email = $1 OR username = $2 LIMIT 1"
+        return await self._db.fetchval(query, email, username) is not None
+
+    async def insert(
+        self,
+        *,
+        email: str,
+        username: str,
+        password_hash: str,
+        roles: list[str],
+        status: str,
+        verified: bool,
+    ) -> AccountRow:
+        """Create an account; raises asyncpg's `UniqueViolationError` on a taken e-mail/username."""
+        row = await self._db.fetchrow(
+            INSERT, uuid.uuid4(), email, username, password_hash, roles, status, verified
+        )
+        return _account(row)
+
+    async def update(self, account_id: uuid.UUID, **values: Any) -> None:
+        """Set columns of one account (and its `updated_at`); the names come from code only."""
+        columns = ", ".join(f"{name} = ${n}" for n, name in enumerate(values, start=2))
+        query = f"UPDATE account SET {columns}, updated_at = now() WHERE id = $1"
+        await self._db.execute(query, account_id, *values.values())
+
+    async def mark_verified(self, account_id: uuid.UUID, *, unlock: bool = False) -> None:
+        """Take the e-mail address as proven; `unlock` also forgets failed logins."""
+        await self._db.execute(MARK_VERIFIED, account_id, unlock)
+
+    async def other_active_admins(self, account_id: uuid.UUID) -> int:
+        """How many active admins there are besides `account_id`."""
+        return int(await self._db.fetchval(OTHER_ACTIVE_ADMINS, account_id))
+
+    async def search(
+        self, *, text: str | None, role: str | None, status: str | None, limit: int, offset: int
+    ) -> tuple[list[AccountRow], int]:
+        """Accounts whose e-mail or username contains `text`, filtered; and the total count."""
+        where, args = ["true"], []
+        if text:
+            args.append(_contains(text.lower()))
+            where.append(f"(email LIKE ${len(args)} OR username LIKE ${len(args)})")
+        if role:
+            args.append(role)
+            where.append(f"${len(args)} = ANY(roles)")
+        if status:
+            args.append(status)
+            where.append(f"status = ${len(args)}")
+        condition = " AND ".join(where)
+        page = f"LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}"
+        rows = await self._db.fetch(
+            f"SELECT {ACCOUNT_COLUMNS}, count(*) OVER () AS total FROM account "
+            f"WHERE {condition} ORDER BY created_at, id {page}",
+            *args,
+            limit,
+            offset,
+        )
+        if rows:
+            total = rows[0]["total"]
+        else:
+            total = await self._db.fetchval(
+                f"SELECT count(*) FROM account WHERE {condition}", *args
+            )
+        return [_account(row) for row in rows], int(total)

@@ -1,0 +1,36 @@
+"""Counting accounts for the clinic analytics."""
+
+from datetime import datetime
+
+from hduce.core.db import Database
+
+COUNTS = """
+SELECT
+  count(*) FILTER (WHERE 'patient' = ANY(roles) AND status = 'active') AS active_patients,
+  count(*) FILTER (WHERE 'patient' = ANY(roles) AND created_at >= $1 AND created_at < $2)
+    AS new_patients,
+  count(*) FILTER (WHERE status = 'pending_approval') AS pending_approvals,
+  count(*) FILTER (WHERE last_login_at >= $1 AND last_login_at < $2) AS signed_in
+FROM account
+"""
+STAFF = """
+SELECT role, count(*) AS n FROM account, unnest(roles) AS role
+WHERE status = 'active' AND role <> 'patient' GROUP BY role
+"""
+
+
+class AccountCounts:
+    """Counts over the `account` table."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def in_period(self, start: datetime, end: datetime) -> dict[str, int]:
+        """Active patients and pending approvals now; registrations and sign-ins in the period."""
+        row = await self._db.fetchrow(COUNTS, start, end)
+        assert row is not None  # an aggregate always answers one row
+        return dict(row)
+
+    async def active_staff(self) -> dict[str, int]:
+        """Active accounts per staff role."""
+        return {row["role"]: row["n"] for row in await self._db.fetch(STAFF)}

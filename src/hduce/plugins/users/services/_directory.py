@@ -1,0 +1,56 @@
+"""The `UserDirectory` contract: accounts (from the auth plugin) merged with their profiles."""
+
+import uuid
+
+import msgspec
+
+from hduce.contracts.auth import Accounts, DirectoryEntry
+from hduce.contracts.users import ContactDetails
+from hduce.plugins.users.store import ProfileData, ProfileStore
+
+
+def with_profile(entry: DirectoryEntry, profile: ProfileData | None) -> DirectoryEntry:
+    """The account entry completed with the names, phone and time zone of its profile."""
+    if profile is None:
+        return entry
+    return msgspec.structs.replace(
+        entry,
+        first_name=profile.first_name,
+        last_name=profile.last_name,
+        phone=profile.phone,
+        timezone=profile.timezone,
+    )
+
+
+class Directory:
+    """Lookups other plugins make about users."""
+
+    def __init__(self, accounts: Accounts, profiles: ProfileStore) -> None:
+        self._accounts = accounts
+        self._profiles = profiles
+
+    async def get(self, user_id: uuid.UUID) -> DirectoryEntry | None:
+        """A user by id, or None."""
+        found = await self._profiles.get_user(user_id)
+        return with_profile(*found) if found else None
+
+    async def find_by_email(self, email: str) -> DirectoryEntry | None:
+        """A user by e-mail (case-insensitive), or None."""
+        entry = await self._accounts.find_account(email)
+        if entry is None or entry.email.casefold() != email.strip().casefold():
+            return None
+        return with_profile(entry, await self._profiles.get(entry.id))
+
+    async def contact(self, user_id: uuid.UUID) -> ContactDetails | None:
+        """How to reach a user (e-mail, phone, time zone, name), or None."""
+        entry = await self.get(user_id)
+        if entry is None:
+            return None
+        return ContactDetails(
+            user_id=entry.id,
+            email=entry.email,
+            first_name=entry.first_name,
+            last_name=entry.last_name,
+            phone=entry.phone,
+            timezone=entry.timezone,
+        )

@@ -1,0 +1,124 @@
+"""Profile rows: the `Profiles` contract and the reads the services need."""
+
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime
+from typing import Any
+
+import msgspec
+
+from hduce.contracts.auth import ACCOUNT_DIRECTORY, DirectoryEntry, UserProfileUpdated
+from hduce.contracts.users import ProfileFields
+from hduce.core.db import Database
+from hduce.core.events import EventBus
+from hduce.core.schemas import Read
+from hduce.plugins.users.tables import Profile
+
+_COLUMNS = (
+    "first_name",
+    "last_name",
+    "phone",
+    "date_of_birth",
+    "address",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+    "specialty",
+    "institution",
+    "licence_number",
+    "timezone",
+)
+
+_SELECT_ONE = f"SELECT {', '.join(_COLUMNS)} FROM profile WHERE account = $1"
+_SELECT_USER = (
+    f"SELECT a.*, p.account AS profile_of, {', '.join(f'p.{name}' for name in _COLUMNS)} "
+    f"FROM {ACCOUNT_DIRECTORY} a LEFT JOIN profile p ON p.account = a.id WHERE a.id = $1"
+)
+_SEARCH_NAMES = (
+    "SELECT account FROM profile WHERE first_name || ' ' || last_name ILIKE $1 "
+    "OR last_name || ' ' || first_name ILIKE $1 "
+    "ORDER BY lower(last_name), lower(first_name), account"
+)
+
+
+class ProfileData(Read, frozen=True):
+    """One account's profile; the defaults stand in for an account without a profile row."""
+
+    first_name: str = ""
+    last_name: str = ""
+    phone: str | None = None
+    date_of_birth: date | None = None
+    address: str | None = None
+    emergency_contact_name: str | None = None
+    emergency_contact_phone: str | None = None
+    specialty: str | None = None
+    institution: str | None = None
+    licence_number: str | None = None
+    timezone: str = "UTC"
+
+
+class ProfileStore:
+    """Reads and writes profile rows, inside the caller's transaction when there is one."""
+
+    def __init__(self, db: Database, events: EventBus) -> None:
+        self._db = db
+        self._events = events
+
+    async def create_profile(self, account_id: uuid.UUID, fields: ProfileFields) -> None:
+        """Create the profile of a new account inside the caller's transaction."""
+        await Profile.insert(Profile(account=account_id, **msgspec.structs.asdict(fields)))
+
+    async def get(self, account_id: uuid.UUID) -> ProfileData | None:
+        """The profile of one account, or None."""
+        row = await self._db.fetchrow(_SELECT_ONE, account_id)
+        return ProfileData.from_row(row) if row else None
+
+    async def get_user(
+        self, account_id: uuid.UUID
+    ) -> tuple[DirectoryEntry, ProfileData | None] | None:
+        """An account and its profile (None if it has none) in one query, or None."""
+        row = await self._db.fetchrow(_SELECT_USER, account_id)
+        if row is None:
+            return None
+        profile = ProfileData.from_row(row) if row["profile_of"] else None
+        return DirectoryEntry.from_row(row), profile
+
+    async def get_many(self, account_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, ProfileData]:
+        """The profiles of several accounts, by account id (accounts without one are absent)."""
+        ids = list(account_ids)
+        if not ids:
+            return {}
+        rows = await Profile.select(Profile.account, *_columns()).where(Profile.account.is_in(ids))
+        return {row["account"]: ProfileData.from_row(row) for row in rows}
+
+    async def update(self, account_id: uuid.UUID, changes: Mapping[str, Any]) -> ProfileData:
+        """Apply `changes` (creating a missing row) and publish `user.profile_updated`."""
+        async with self._db.transaction():
+            await Profile.insert(Profile(account=account_id)).on_conflict(
+                target=Profile.account, action="DO NOTHING"
+            )
+            rows = (
+                await Profile.update({**changes, "updated_at": datetime.now(UTC)})
+                .where(Profile.account == account_id)
+                .returning(*_columns())
+            )
+            await self._events.publish(UserProfileUpdated(user_id=account_id))
+        return ProfileData.from_row(rows[0])
+
+    async def search_names(self, text: str) -> list[uuid.UUID]:
+        """Accounts whose first, last or full name contains `text` (case-insensitive)."""
+        rows = await self._db.fetch(_SEARCH_NAMES, like_pattern(text))
+        return [row["account"] for row in rows]
+
+
+def _columns() -> list[Any]:
+    return [getattr(Profile, name) for name in _COLUMNS]
+
+
+def like_pattern(text: str) -> str:
+    """An `ILIKE` pattern matching `text` anywhere, its wildcards taken literally."""
+    return f"%{escape_like(text)}%"
+
+
+def escape_like(text: str) -> str:
+    """`text` with the `ILIKE` wildcards (and the escape character) taken literally."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

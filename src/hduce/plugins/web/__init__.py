@@ -1,0 +1,43 @@
+"""The web plugin: a server-rendered console for the clinic's staff and a portal for patients."""
+
+from collections.abc import Callable, Sequence
+
+from litestar.di import Provide
+from litestar.types import ControllerRouterHandler
+
+from hduce.core.context import AppContext
+from hduce.core.plugin import HducePlugin
+from hduce.plugins.web.config import WebConfig
+from hduce.plugins.web.routes import web_routes
+from hduce.plugins.web.services import WebServices
+
+
+class WebPlugin(HducePlugin):
+    """Sign-in, patient portal and front desk pages over the other plugins' contracts."""
+
+    name = "web"
+    description = "Web console and patient portal"
+    requires = ("auth", "users")
+    after = ("appointments", "notifications", "documents", "devices", "search", "audit")
+    config_type = WebConfig
+    serves_home = True
+
+    def setup(self, context: AppContext) -> None:
+        """Resolve the contracts the pages use."""
+        super().setup(context)
+        self.services = WebServices.build(self.env)
+
+    def root_route_handlers(self) -> Sequence[ControllerRouterHandler]:
+        """`/`, the sign-in pages, the portal, the console and `/static/web`."""
+        return web_routes(self.services, self.context.db)
+
+    def dependencies(self) -> dict[str, Provide]:
+        """The page services under `web`."""
+        return {"web": Provide(_constant(self.services), sync_to_thread=False, use_cache=True)}
+
+
+def _constant(services: WebServices) -> Callable[[], WebServices]:
+    def provide() -> WebServices:
+        return services
+
+    return provide

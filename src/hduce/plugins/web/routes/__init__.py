@@ -1,0 +1,64 @@
+"""The web console's routes: pages behind the cookie session, CSRF check and page errors."""
+
+from pathlib import Path
+
+from litestar import Request, Router
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.static_files import create_static_files_router
+from litestar.types import ControllerRouterHandler
+
+from hduce.core.db import HduceEngine
+from hduce.core.rate_limit import SharedWindows, counting_rate_limit
+from hduce.core.security import EXCLUDE_OPT_KEY
+from hduce.plugins.web.routes import _admin, _desk, _portal, _signin
+from hduce.plugins.web.routes._csrf import check_csrf
+from hduce.plugins.web.routes._problems import page_exception_handlers
+from hduce.plugins.web.routes._session import WebSession
+from hduce.plugins.web.services import WebServices
+
+STATIC = Path(__file__).resolve().parents[1] / "static"
+PAGES = {EXCLUDE_OPT_KEY: True}
+"""Pages authenticate with the cookie session, not a bearer token."""
+
+
+def web_routes(services: WebServices, db: HduceEngine) -> list[ControllerRouterHandler]:
+    """The pages, the sign-in forms limited like the API's, and the static assets."""
+
+    async def csrf(request: Request) -> None:
+        await check_csrf(request, services)
+
+    def pages(*handlers: ControllerRouterHandler, limit: str = "") -> Router:
+        middleware = [WebSession(services)]
+        if limit:
+            unit, count = services.sign_in.address_limit(limit)
+            # The API's own windows: web and API sign-ins share one budget per address.
+            windows = SharedWindows(db, f"address:{limit}")
+            config = RateLimitConfig((unit, count), check_throttle_handler=_posts)
+            middleware.append(counting_rate_limit(config, windows))
+        return Router(
+            path="/",
+            route_handlers=list(handlers),
+            middleware=middleware,
+            before_request=csrf,
+            exception_handlers=page_exception_handlers(services),
+            opt=PAGES,
+            include_in_schema=False,
+        )
+
+    return [
+        pages(_signin.login_page, _signin.sign_in, limit="login"),
+        pages(_signin.register_page, _signin.register, limit="register"),
+        pages(
+            _signin.home,
+            _signin.sign_out,
+            *_portal.HANDLERS,
+            *_desk.HANDLERS,
+            *_admin.HANDLERS,
+        ),
+        create_static_files_router(path="/static/web", directories=[STATIC], opt=PAGES),
+    ]
+
+
+async def _posts(request: Request) -> bool:
+    """Only submitted forms count against a sign-in budget, not showing the form."""
+    return request.method == "POST"

@@ -1,0 +1,148 @@
+"""What the portal and the front desk share: the offer list, free slots, names, a day's range."""
+
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+
+import msgspec
+from litestar import Request
+
+from hduce.contracts.appointments import (
+    AppointmentDesk,
+    AppointmentFilter,
+    AppointmentView,
+    SlotBoard,
+    SlotTime,
+)
+from hduce.core.errors import NotFound
+from hduce.core.security import Principal
+from hduce.plugins.web.errors import BadInput
+from hduce.plugins.web.services import WebServices
+
+
+def desk_of(services: WebServices) -> AppointmentDesk:
+    """The appointments contract; 404 pages when the appointments plugin is off."""
+    if services.desk is None:
+        raise NotFound("appointments are not enabled at this clinic")
+    return services.desk
+
+
+PAGE = 100
+"""Visits read per call (the API's largest page)."""
+
+
+async def every_visit(
+    services: WebServices, principal: Principal, query: AppointmentFilter, most: int = 1000
+) -> list[AppointmentView]:
+    """Every visit matching `query` the caller may see, page by page (at most `most`)."""
+    visits: list[AppointmentView] = []
+    while len(visits) < most:
+        page = msgspec.structs.replace(query, limit=PAGE, offset=len(visits))
+        found, total = await desk_of(services).search(principal, page)
+        visits.extend(found)
+        if not found or len(visits) >= total:
+            break
+    return visits
+
+
+async def names(services: WebServices, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Full names by account id (people without a profile are left out)."""
+    people = await services.people.demographics(list(set(ids)))
+    return {p.id: f"{p.first_name} {p.last_name}".strip() or p.email for p in people}
+
+
+def board_of(services: WebServices) -> SlotBoard:
+    """The free-slot contract; 404 pages when the appointments plugin is off."""
+    if services.board is None:
+        raise NotFound("appointments are not enabled at this clinic")
+    return services.board
+
+
+async def offers(services: WebServices) -> list[tuple[str, str]]:
+    """One choice per active type and practitioner: (`<type id>:<practitioner id>`, label)."""
+    types = [t for t in await board_of(services).types() if t.active]
+    who = await names(services, (p for t in types for p in t.practitioner_ids))
+    return [
+        (f"{t.id}:{p}", f"{t.name} ({t.duration_minutes} min) with {who.get(p, 'a practitioner')}")
+        for t in types
+        for p in t.practitioner_ids
+    ]
+
+
+def uuid_of(value: object, what: str) -> uuid.UUID:
+    """A UUID from a form or query value; 422 otherwise."""
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise BadInput(f"{what} is not valid") from None
+
+
+def split_offer(value: object) -> tuple[uuid.UUID, uuid.UUID]:
+    """(type id, practitioner id) of an offer choice."""
+    type_part, _, practitioner_part = str(value).partition(":")
+    return uuid_of(type_part, "the visit type"), uuid_of(practitioner_part, "the practitioner")
+
+
+def day_of(request: Request, name: str = "day") -> date:
+    """The `day` query value (ISO date), today when absent."""
+    raw = request.query_params.get(name)
+    if not raw:
+        return datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise BadInput(f"{name} must be a date like 2026-01-31") from None
+
+
+def day_range(day: date, days: int = 1) -> tuple[datetime, datetime]:
+    """`[start, end)` of `days` days from `day`, in UTC."""
+    start = datetime.combine(day, time(), tzinfo=UTC)
+    return start, start + timedelta(days=days)
+
+
+async def free_slots(
+    services: WebServices, principal: Principal, offer: str, day: date
+) -> list[SlotTime]:
+    """The free starts of an offer on one day (and the six after it, for the next free one)."""
+    type_id, practitioner_id = split_offer(offer)
+    start, end = day_range(day, 7)
+    times = await board_of(services).slots(
+        principal, practitioner_id=practitioner_id, type_id=type_id, start=start, end=end
+    )
+    return [t for t in times if t.free]
+
+
+async def book_from_form(
+    request: Request, services: WebServices, principal: Principal, patient_id: uuid.UUID | None
+) -> None:
+    """Book the slot a slot button posted (the constraint decides if it is still free)."""
+    form = await request.form()
+    type_id, practitioner_id = split_offer(form.get("offer"))
+    try:
+        starts_at = datetime.fromisoformat(str(form.get("starts_at", "")))
+    except ValueError:
+        raise BadInput("the slot's start is not a date and time") from None
+    reason = str(form.get("reason", "")).strip() or None
+    await desk_of(services).book(
+        principal,
+        patient_id=patient_id,
+        practitioner_id=practitioner_id,
+        type_id=type_id,
+        starts_at=starts_at,
+        reason=reason,
+    )
+
+
+async def booking_choices(
+    request: Request, services: WebServices, principal: Principal
+) -> dict[str, object]:
+    """The booking form's values; with `offer` in the query, its free slots (works without JS)."""
+    day = day_of(request)
+    offer = request.query_params.get("offer", "")
+    slots = await free_slots(services, principal, offer, day) if offer else []
+    return {
+        "offers": await offers(services),
+        "day": day.isoformat(),
+        "offer": offer,
+        "slots": slots,
+    }

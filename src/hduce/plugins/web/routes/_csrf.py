@@ -1,0 +1,47 @@
+"""CSRF tokens: an HMAC of the session (or, before signing in, of the anonymous cookie).
+
+Every form carries the token in a hidden field and htmx sends it as `X-CSRF-Token`; a request
+that changes anything is refused unless it carries the token of the session it comes with.
+"""
+
+import hashlib
+import hmac
+
+from litestar import Request
+
+from hduce.core.security import Principal
+from hduce.plugins.web.errors import CsrfRefused
+from hduce.plugins.web.routes._session import ANON_COOKIE
+from hduce.plugins.web.services import WebServices
+
+FIELD = "csrf_token"
+HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _session_key(request: Request) -> str:
+    user = request.scope.get("user")
+    if isinstance(user, Principal) and user.session_id is not None:
+        return f"session:{user.session_id}"
+    anon = request.cookies.get(ANON_COOKIE) or request.scope.get("state", {}).get("web_anon")
+    return f"anon:{anon}" if anon else ""
+
+
+def csrf_token(request: Request, services: WebServices) -> str:
+    """The token the forms of this page carry (empty when the browser keeps no cookie)."""
+    key = _session_key(request)
+    if not key:
+        return ""
+    return hmac.new(services.csrf_key, key.encode(), hashlib.sha256).hexdigest()
+
+
+async def check_csrf(request: Request, services: WebServices) -> None:
+    """Refuse an unsafe request whose token is missing or belongs to another session."""
+    if request.method in SAFE_METHODS:
+        return
+    expected = csrf_token(request, services)
+    given = request.headers.get(HEADER)
+    if given is None:
+        given = (await request.form()).get(FIELD)
+    if not expected or not isinstance(given, str) or not hmac.compare_digest(expected, given):
+        raise CsrfRefused("This form has expired or did not come from this site; reload the page.")

@@ -1,0 +1,134 @@
+"""The front desk: a day or week of visits per practitioner; check in, cancel, book."""
+
+import uuid
+from collections import defaultdict
+from datetime import timedelta
+
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+
+from hduce.contracts.appointments import AppointmentFilter, AppointmentView
+from hduce.contracts.auth import Role
+from hduce.contracts.users import PeopleQuery
+from hduce.plugins.web.routes._booking import (
+    book_from_form,
+    booking_choices,
+    day_of,
+    day_range,
+    desk_of,
+    every_visit,
+    free_slots,
+    names,
+    uuid_of,
+)
+from hduce.plugins.web.routes._render import go, render, viewer
+from hduce.plugins.web.services import WebServices
+
+DESK = (Role.RECEPTIONIST, Role.ADMIN)
+SCHEDULE = (*DESK, Role.DOCTOR, Role.NURSE)
+PATIENT_HITS = 10
+
+
+@get("/desk")
+async def schedule(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
+    """The day's (or week's, `view=week`) visits per practitioner."""
+    staff = viewer(request, *SCHEDULE)
+    day, week = day_of(request), request.query_params.get("view") == "week"
+    start, end = day_range(day, 7 if week else 1)
+    visits = await every_visit(web, staff, AppointmentFilter(start=start, end=end))
+    who = await names(web, (i for v in visits for i in (v.patient_id, v.practitioner_id)))
+    columns: dict[uuid.UUID, list[AppointmentView]] = defaultdict(list)
+    for visit in visits:
+        columns[visit.practitioner_id].append(visit)
+    step = timedelta(days=7 if week else 1)
+    return render(
+        request,
+        web,
+        "desk.html",
+        title="Front desk",
+        day=day,
+        week=week,
+        previous=(day - step).isoformat(),
+        following=(day + step).isoformat(),
+        columns=sorted(columns.items(), key=lambda item: who.get(item[0], "")),
+        who=who,
+        can_act=staff.has_any_role(*DESK),
+    )
+
+
+@post("/desk/visits/{visit_id:uuid}/check-in")
+async def check_in(
+    request: Request, visit_id: FromPath[uuid.UUID], web: NamedDependency[WebServices]
+) -> Response[str]:
+    """The patient has arrived."""
+    staff = viewer(request, *DESK)
+    visit = await desk_of(web).check_in(staff, visit_id)
+    return go(request, f"/desk?day={visit.starts_at.date().isoformat()}")
+
+
+@post("/desk/visits/{visit_id:uuid}/cancel")
+async def cancel(
+    request: Request, visit_id: FromPath[uuid.UUID], web: NamedDependency[WebServices]
+) -> Response[str]:
+    """Cancel a visit at the patient's request."""
+    staff = viewer(request, *DESK)
+    form = await request.form()
+    reason = str(form.get("reason", "")).strip() or "cancelled at the front desk"
+    visit = await desk_of(web).cancel(staff, visit_id, reason)
+    return go(request, f"/desk?day={visit.starts_at.date().isoformat()}")
+
+
+@get("/desk/book")
+async def book_page(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
+    """Find the patient as you type, pick an offer and a day, then a free slot."""
+    staff = viewer(request, *DESK)
+    return render(
+        request,
+        web,
+        "desk_book.html",
+        title="Book for a patient",
+        slots_url="/desk/slots",
+        book_url="/desk/book",
+        q="",
+        patients=[],
+        text="",
+        **await booking_choices(request, web, staff),
+    )
+
+
+@get("/desk/patients")
+async def find_patients(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
+    """Patients whose name starts with `q` (an htmx fragment of choices)."""
+    viewer(request, *DESK)
+    text = request.query_params.get("q", "").strip()[:100]
+    found = []
+    if len(text) >= 2:
+        query = PeopleQuery(
+            roles=frozenset({Role.PATIENT}), active_only=True, name=text, limit=PATIENT_HITS
+        )
+        found, _ = await web.people.search(query)
+    return render(request, web, "_patients.html", title="", patients=found, text=text)
+
+
+@get("/desk/slots")
+async def desk_slots(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
+    """Free slots of the chosen offer, bookable for the chosen patient (an htmx fragment)."""
+    staff = viewer(request, *DESK)
+    offer = request.query_params.get("offer", "")
+    slots = await free_slots(web, staff, offer, day_of(request))
+    return render(
+        request, web, "_slots.html", title="", slots=slots, offer=offer, book_url="/desk/book"
+    )
+
+
+@post("/desk/book")
+async def book(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
+    """Book the chosen slot for the chosen patient."""
+    staff = viewer(request, *DESK)
+    patient_id = uuid_of((await request.form()).get("patient_id"), "the patient")
+    await book_from_form(request, web, staff, patient_id)
+    return go(request, "/desk")
+
+
+HANDLERS = (schedule, check_in, cancel, book_page, find_patients, desk_slots, book)

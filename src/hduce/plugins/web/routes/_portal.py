@@ -1,0 +1,113 @@
+"""The patient portal: own visits, booking from free slots, cancel, calendar file, inbox."""
+
+import uuid
+from datetime import UTC, datetime
+
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+
+from hduce.contracts.appointments import AppointmentFilter, AppointmentStatus
+from hduce.contracts.auth import Role
+from hduce.plugins.web.routes._booking import (
+    book_from_form,
+    booking_choices,
+    day_of,
+    desk_of,
+    every_visit,
+    free_slots,
+    names,
+)
+from hduce.plugins.web.routes._render import PAGE_HEADERS, go, render, viewer
+from hduce.plugins.web.services import WebServices
+
+UPCOMING = frozenset(
+    {AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED, AppointmentStatus.CHECKED_IN}
+)
+INBOX_SHOWN = 50
+
+
+@get("/portal")
+async def portal(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
+    """The patient's upcoming visits and newest messages."""
+    patient = viewer(request, Role.PATIENT)
+    query = AppointmentFilter(patient_id=patient.id, statuses=UPCOMING, start=datetime.now(UTC))
+    visits = await every_visit(web, patient, query)
+    who = await names(web, (v.practitioner_id for v in visits))
+    messages, unread = await web.inbox.latest(patient.id, 5) if web.inbox else ([], 0)
+    return render(
+        request,
+        web,
+        "portal.html",
+        title="My visits",
+        visits=visits,
+        who=who,
+        messages=messages,
+        unread=unread,
+    )
+
+
+@get("/portal/book")
+async def book_page(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
+    """Choose a visit type, a practitioner and a day; free slots load below."""
+    patient = viewer(request, Role.PATIENT)
+    return render(
+        request,
+        web,
+        "book.html",
+        title="Book a visit",
+        slots_url="/portal/slots",
+        book_url="/portal/book",
+        **await booking_choices(request, web, patient),
+    )
+
+
+@get("/portal/slots")
+async def portal_slots(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
+    """The free slots of the chosen offer (an htmx fragment)."""
+    patient = viewer(request, Role.PATIENT)
+    offer = request.query_params.get("offer", "")
+    slots = await free_slots(web, patient, offer, day_of(request))
+    return render(
+        request, web, "_slots.html", title="", slots=slots, offer=offer, book_url="/portal/book"
+    )
+
+
+@post("/portal/book")
+async def book(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
+    """Book the chosen slot for oneself."""
+    patient = viewer(request, Role.PATIENT)
+    await book_from_form(request, web, patient, None)
+    return go(request, "/portal?booked=1")
+
+
+@post("/portal/visits/{visit_id:uuid}/cancel")
+async def cancel(
+    request: Request, visit_id: FromPath[uuid.UUID], web: NamedDependency[WebServices]
+) -> Response[str]:
+    """Cancel one of one's own visits (the API's notice period applies)."""
+    patient = viewer(request, Role.PATIENT)
+    await desk_of(web).cancel(patient, visit_id, "cancelled by the patient in the portal")
+    return go(request, "/portal?cancelled=1")
+
+
+@get("/portal/visits/{visit_id:uuid}/calendar.ics")
+async def calendar(
+    request: Request, visit_id: FromPath[uuid.UUID], web: NamedDependency[WebServices]
+) -> Response[bytes]:
+    """One of one's visits as an iCalendar file (others' visits: 404)."""
+    patient = viewer(request, Role.PATIENT)
+    body = await desk_of(web).ics(patient, visit_id)
+    headers = {**PAGE_HEADERS, "Content-Disposition": 'attachment; filename="visit.ics"'}
+    return Response(body, media_type="text/calendar", headers=headers)
+
+
+@get("/portal/inbox")
+async def inbox(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
+    """The patient's in-app messages, newest first."""
+    patient = viewer(request, Role.PATIENT)
+    messages, unread = await web.inbox.latest(patient.id, INBOX_SHOWN) if web.inbox else ([], 0)
+    return render(request, web, "inbox.html", title="Inbox", messages=messages, unread=unread)
+
+
+HANDLERS = (portal, book_page, portal_slots, book, cancel, calendar, inbox)

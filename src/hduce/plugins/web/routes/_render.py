@@ -1,0 +1,103 @@
+"""Pages: Jinja templates rendered with the caller, the CSRF token and the strict page headers."""
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from litestar import Request, Response
+from litestar.datastructures import Cookie
+from litestar.enums import MediaType
+from litestar.response import Redirect
+
+from hduce.contracts.auth import Role
+from hduce.core.security import Principal
+from hduce.plugins.web.errors import PageForbidden, SignInRequired
+from hduce.plugins.web.routes._csrf import csrf_token
+from hduce.plugins.web.services import WebServices
+
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": CSP,
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+}
+NAV = (
+    ("/portal", "My visits", frozenset({Role.PATIENT})),
+    ("/portal/book", "Book a visit", frozenset({Role.PATIENT})),
+    ("/portal/inbox", "Inbox", frozenset({Role.PATIENT})),
+    ("/desk", "Front desk", frozenset({Role.RECEPTIONIST, Role.ADMIN})),
+    ("/desk/book", "Book for a patient", frozenset({Role.RECEPTIONIST, Role.ADMIN})),
+    ("/admin/users", "Users", frozenset({Role.ADMIN})),
+)
+
+_templates = Environment(
+    loader=PackageLoader("hduce.plugins.web", "templates"),
+    autoescape=select_autoescape(default=True),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _local(value: datetime, zone: str = "UTC", fmt: str = "%a %d %b %Y, %H:%M") -> str:
+    return value.astimezone(ZoneInfo(zone)).strftime(fmt)
+
+
+_templates.filters["local"] = _local
+
+
+def viewer(request: Request, *roles: str) -> Principal:
+    """The signed-in caller holding one of `roles` (any role when none is given)."""
+    user = request.scope.get("user")
+    if not isinstance(user, Principal):
+        raise SignInRequired("Sign in to continue.")
+    if roles and not user.has_any_role(*roles):
+        raise PageForbidden("This page is not for your role.")
+    return user
+
+
+def render(
+    request: Request,
+    services: WebServices,
+    template: str,
+    *,
+    title: str,
+    status_code: int = 200,
+    cookies: list[Cookie] | None = None,
+    **context: Any,
+) -> Response[str]:
+    """A whole page (or, for htmx, the fragment `template` names) with the page headers."""
+    user = request.scope.get("user")
+    principal = user if isinstance(user, Principal) else None
+    nav = [(href, label) for href, label, roles in NAV if principal and principal.roles & roles]
+    html = _templates.get_template(template).render(
+        title=title,
+        clinic=services.config.clinic_name,
+        principal=principal,
+        nav=nav,
+        path=request.url.path,
+        csrf=csrf_token(request, services),
+        **context,
+    )
+    return Response(
+        html,
+        media_type=MediaType.HTML,
+        status_code=status_code,
+        headers=PAGE_HEADERS,
+        cookies=cookies or [],
+    )
+
+
+def go(request: Request, target: str, cookies: list[Cookie] | None = None) -> Response[Any]:
+    """Send the browser to `target` (htmx follows `HX-Redirect`, a form post a 303)."""
+    if request.headers.get("hx-request"):
+        return Response(
+            "", status_code=204, headers={**PAGE_HEADERS, "HX-Redirect": target}, cookies=cookies
+        )
+    return Redirect(target, status_code=303, headers=PAGE_HEADERS, cookies=cookies or [])

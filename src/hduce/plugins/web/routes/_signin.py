@@ -1,0 +1,117 @@
+"""Sign in, sign out, open a patient account, and `/`, which leads each role to its pages."""
+
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+
+from hduce.contracts.auth import NewPatient, Role
+from hduce.core.errors import HduceError
+from hduce.core.security import Principal
+from hduce.plugins.web.routes._render import go, render, viewer
+from hduce.plugins.web.routes._session import (
+    REFRESH_COOKIE,
+    cleared_cookies,
+    client_of,
+    session_cookies,
+)
+from hduce.plugins.web.schemas import RegistrationForm, SignInForm, read_form
+from hduce.plugins.web.services import WebServices
+
+LANDING = (
+    (Role.RECEPTIONIST, "/desk"),
+    (Role.ADMIN, "/desk"),
+    (Role.DOCTOR, "/desk"),
+    (Role.NURSE, "/desk"),
+    (Role.PATIENT, "/portal"),
+)
+REGISTER_FIELDS = ("email", "username", "first_name", "last_name")
+
+
+def landing(principal: Principal) -> str:
+    """The first page of a signed-in person, by role."""
+    return next((page for role, page in LANDING if principal.has_any_role(role)), "/portal")
+
+
+def _local_path(target: str) -> str:
+    """`target` if it is a path on this site, else `/` (no open redirect)."""
+    ok = target.startswith("/") and not target.startswith("//") and "\\" not in target
+    return target if ok else "/"
+
+
+@get("/")
+async def home(request: Request) -> Response[Any]:
+    """The console or portal when signed in, else the sign-in page."""
+    user = request.scope.get("user")
+    return go(request, landing(user) if isinstance(user, Principal) else "/login")
+
+
+@get("/login")
+async def login_page(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
+    """The sign-in form."""
+    target = _local_path(request.query_params.get("next", "/"))
+    return render(request, web, "login.html", title="Sign in", next=target, error="", login="")
+
+
+@post("/login")
+async def sign_in(request: Request, web: NamedDependency[WebServices]) -> Response[Any]:
+    """Check the credentials with the API's rules and start a session."""
+    form = read_form(await request.form(), SignInForm)
+    identifier, target = form.login, _local_path(form.next)
+    try:
+        pair = await web.sign_in.login(
+            identifier, form.password, form.totp_code or None, client_of(request)
+        )
+    except HduceError as exc:
+        return render(
+            request,
+            web,
+            "login.html",
+            title="Sign in",
+            status_code=exc.status_code,
+            next=target,
+            error=exc.detail,
+            login=identifier,
+            totp=exc.slug in ("mfa-required", "invalid-mfa-code"),
+        )
+    principal = web.tokens.verify(pair.access_token)
+    destination = landing(principal) if target == "/" else target
+    return go(request, destination, session_cookies(request, web, pair))
+
+
+@post("/logout")
+async def sign_out(request: Request, web: NamedDependency[WebServices]) -> Response[Any]:
+    """End the session everywhere (API tokens of this session included)."""
+    principal = viewer(request)
+    await web.sign_in.logout(principal, request.cookies.get(REFRESH_COOKIE))
+    if principal.session_id is not None:
+        web.tokens.revocations.end_session(principal.session_id)
+    return go(request, "/login", cleared_cookies(request, web))
+
+
+@get("/register")
+async def register_page(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
+    """The form that opens a patient account."""
+    return render(request, web, "register.html", title="Create an account", error="", form={})
+
+
+@post("/register")
+async def register(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
+    """Open a patient account; the verification link goes out by e-mail."""
+    form = read_form(await request.form(), RegistrationForm)
+    person = NewPatient(**msgspec.structs.asdict(form))
+    fields = {name: getattr(form, name) for name in REGISTER_FIELDS}
+    try:
+        await web.sign_in.register(person, client_of(request))
+    except HduceError as exc:
+        return render(
+            request,
+            web,
+            "register.html",
+            title="Create an account",
+            status_code=exc.status_code,
+            error=exc.detail,
+            form=fields,
+        )
+    return render(request, web, "registered.html", title="Check your e-mail", email=person.email)

@@ -1,0 +1,52 @@
+"""What the web pages use: the other plugins' contracts, resolved once, and the page renderer."""
+
+import hashlib
+from dataclasses import dataclass
+from typing import TypeVar
+
+from hduce.contracts.appointments import AppointmentDesk, SlotBoard
+from hduce.contracts.auth import AccountAdmin, SignIn
+from hduce.contracts.notifications import InboxReader
+from hduce.contracts.users import DemographicsReader
+from hduce.core.plugin_env import PluginEnv
+from hduce.core.security import TokenService
+from hduce.plugins.web.config import WebConfig
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class WebServices:
+    """The contracts behind the pages; optional ones are None when their plugin is off."""
+
+    config: WebConfig
+    tokens: TokenService
+    sign_in: SignIn
+    people: DemographicsReader
+    accounts: AccountAdmin
+    desk: AppointmentDesk | None
+    board: SlotBoard | None
+    inbox: InboxReader | None
+    csrf_key: bytes
+    """Signs CSRF tokens; derived from the JWT secret, so every process agrees."""
+
+    @classmethod
+    def build(cls, env: PluginEnv[WebConfig]) -> "WebServices":
+        """Resolve the contracts once (the plugins providing them were set up first)."""
+        secret = env.settings.auth.jwt_secret.encode()
+        return cls(
+            config=env.config,
+            tokens=env.tokens,
+            sign_in=env.require(SignIn),
+            people=env.require(DemographicsReader),
+            accounts=env.require(AccountAdmin),
+            desk=_if_enabled(env, AppointmentDesk),
+            board=_if_enabled(env, SlotBoard),
+            inbox=_if_enabled(env, InboxReader),
+            csrf_key=hashlib.sha256(b"hduce-web-csrf:" + secret).digest(),
+        )
+
+
+def _if_enabled(env: PluginEnv[WebConfig], contract: type[T]) -> T | None:
+    """The provider of `contract` if its plugin is enabled (set up before this one)."""
+    return env.require(contract) if env.registry.provides(contract) else None

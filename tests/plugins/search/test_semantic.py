@@ -1,0 +1,131 @@
+"""Semantic and hybrid search through the API: vectors per chunk, permissions, pages, modes."""
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+
+from hduce.core.config import Settings
+from hduce.plugins.search.embedding.local import LocalEmbedder
+from hduce.plugins.search.entries import Entry
+from tests.plugins.search.helpers import API, plugin, search, search_settings, word
+from tests.plugins.users.clinic import Clinic, running_clinic
+
+FILLER = " ".join(f"routine{i}" for i in range(400))
+
+
+@pytest.fixture(scope="module")
+async def clinic(settings: Settings, local_embedder: LocalEmbedder) -> AsyncIterator[Clinic]:
+    """Search with the local embedder, sharing the session's embedding process."""
+    async with running_clinic(search_settings(settings, embedder="local")) as running:
+        embedder = plugin(running).embedder
+        assert isinstance(embedder, LocalEmbedder)
+        embedder._pool = local_embedder._pool  # one model load per session
+        try:
+            yield running
+        finally:
+            embedder._pool = None
+
+
+async def index(
+    clinic: Clinic, patient_id: uuid.UUID, title: str, body: str, **extra: object
+) -> uuid.UUID:
+    """Write one entry of `patient_id` through the backend, as the indexing tasks do."""
+    entry = Entry(
+        kind="patient",
+        ref_id=uuid.uuid4(),
+        patient_id=patient_id,
+        title=title,
+        body=body,
+        extra=dict(extra),
+        updated_at=datetime.now(UTC),
+    )
+    await clinic.in_app(plugin(clinic).backend.upsert, [entry])
+    return entry.ref_id
+
+
+async def test_semantic_finds_meaning_without_shared_words_and_names_the_page(
+    clinic: Clinic,
+) -> None:
+    patient, doctor = await clinic.member("patient"), await clinic.member("doctor")
+    tag = word()
+    body = f"{FILLER}\f{tag} Acute myocardial infarction, troponin raised, stent placed."
+    ref = await index(clinic, patient.id, f"Discharge {tag}", body, page_count=2)
+
+    found = await search(
+        clinic, doctor, "heart attack", mode="semantic", patient_id=str(patient.id)
+    )
+    best = found["hits"][0]
+    assert best["id"] == str(ref)
+    assert best["page"] == 2 and best["chunk"] >= 2
+    assert "myocardial infarction" in best["snippet"]
+
+
+async def test_a_patient_finds_only_their_own_entries_in_every_mode(clinic: Clinic) -> None:
+    me, other = await clinic.member("patient"), await clinic.member("patient")
+    tag = word()
+    text = f"{tag} type 2 diabetes, metformin 500 mg twice daily"
+    mine = await index(clinic, me.id, f"Note {tag}", text)
+    await index(clinic, other.id, f"Note {tag}", text)
+
+    for mode in ("keyword", "semantic", "hybrid"):
+        page = await search(clinic, me, f"{tag} sugar pills", mode=mode)
+        ids = {hit["id"] for hit in page["hits"]}
+        assert ids <= {str(mine)} and (mode == "keyword" or ids == {str(mine)}), mode
+
+
+async def test_hybrid_is_the_default_and_fuses_both_rankings(clinic: Clinic) -> None:
+    patient, doctor = await clinic.member("patient"), await clinic.member("doctor")
+    tag = word()
+    exact = await index(clinic, patient.id, f"Letter {tag}", f"{tag} epistaxis treated")
+    near = await index(clinic, patient.id, "Letter", "recurrent nosebleeds in winter")
+    page = await search(clinic, doctor, f"{tag} nosebleed", patient_id=str(patient.id))
+    ids = [hit["id"] for hit in page["hits"]]
+    assert ids[:2] == [str(exact), str(near)] or set(ids[:2]) == {str(exact), str(near)}
+    assert page["hits"][0]["score"] > 0
+
+
+async def test_changed_text_re_embeds_only_the_changed_chunks(clinic: Clinic) -> None:
+    patient = await clinic.member("patient")
+    store = plugin(clinic).backend.chunks
+    assert store is not None
+    ref, now = uuid.uuid4(), datetime.now(UTC)
+    body = " ".join(f"word{i}" for i in range(400))
+    first = Entry(
+        kind="patient", ref_id=ref, patient_id=patient.id, title="T", body=body, updated_at=now
+    )
+    await clinic.in_app(plugin(clinic).backend.upsert, [first])
+    rows = await clinic.fetch(
+        "SELECT c.seq FROM search_chunk c JOIN search_entry e ON e.id = c.entry_id "
+        "WHERE e.ref_id = $1 ORDER BY c.seq",
+        ref,
+    )
+    assert [r["seq"] for r in rows] == [0, 1, 2]
+    shorter = Entry(
+        kind="patient",
+        ref_id=ref,
+        patient_id=patient.id,
+        title="T",
+        body=" ".join(body.split()[:100]),
+        updated_at=now,
+    )
+    assert await clinic.in_app(store.write, [shorter]) == 1
+    assert await clinic.in_app(store.write, [shorter]) == 0
+    rows = await clinic.fetch(
+        "SELECT count(*) AS n FROM search_chunk c JOIN search_entry e ON e.id = c.entry_id "
+        "WHERE e.ref_id = $1",
+        ref,
+    )
+    assert rows[0]["n"] == 1
+
+
+@pytest.mark.parametrize(("mode", "message"), [("fuzzy", "mode: one of keyword, semantic, hybrid")])
+async def test_an_unknown_mode_is_a_clear_problem(clinic: Clinic, mode: str, message: str) -> None:
+    doctor = await clinic.member("doctor")
+    response = await clinic.client.get(
+        API, params={"q": "knee", "mode": mode}, headers=doctor.headers
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert message in response.text

@@ -1,0 +1,109 @@
+"""The patient portal and the front desk: booking from free slots, check-in, and who sees what."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from tests.plugins.appointments.helpers import open_practice
+from tests.plugins.users.clinic import Clinic
+from tests.plugins.web.helpers import Browser, signed_in
+
+SLOT = re.compile(r'name="starts_at" value="([^"]+)"')
+
+
+async def book_first_slot(
+    browser: Browser, offer: str, url: str, day: str = "", **extra: str
+) -> str:
+    """Show the offer's free slots (from `day`) and book the first; returns its start."""
+    page = await browser.get(f"{url}?offer={offer}&day={day}")
+    assert page.status_code == 200, page.text
+    start = SLOT.search(page.text)
+    assert start, page.text
+    data = {"offer": offer, "starts_at": start[1], **extra}
+    booked = await browser.submit(url, data, page=url)
+    assert booked.status_code == 303, booked.text
+    return start[1]
+
+
+async def visit_ids(clinic: Clinic, patient_id: object) -> list[str]:
+    rows = await clinic.fetch(
+        "SELECT id FROM appointment WHERE patient = $1 ORDER BY starts_at", patient_id
+    )
+    return [str(r["id"]) for r in rows]
+
+
+async def test_a_patient_books_a_free_slot_and_sees_it(clinic: Clinic) -> None:
+    practice = await open_practice(clinic)
+    offer = f"{practice.type_id}:{practice.doctor_id}"
+    patient, browser = await signed_in(clinic, "patient", first_name="Lena", last_name="Ortiz")
+    later = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
+    await book_first_slot(browser, offer, "/portal/book", later)
+    (visit,) = await visit_ids(clinic, patient.id)
+    portal = await browser.get("/portal")
+    assert "Ada Okafor" in portal.text
+    assert f"/portal/visits/{visit}/calendar.ics" in portal.text
+    ics = await browser.get(f"/portal/visits/{visit}/calendar.ics")
+    assert ics.status_code == 200
+    assert ics.text.startswith("BEGIN:VCALENDAR")
+    cancelled = await browser.submit(f"/portal/visits/{visit}/cancel", {}, page="/portal")
+    assert cancelled.status_code == 303
+    rows = await clinic.fetch("SELECT status FROM appointment WHERE id = $1::uuid", visit)
+    assert rows[0]["status"] == "cancelled"
+
+
+async def test_a_patient_never_reaches_another_patients_visit(clinic: Clinic) -> None:
+    practice = await open_practice(clinic)
+    offer = f"{practice.type_id}:{practice.doctor_id}"
+    owner, owner_browser = await signed_in(clinic, "patient")
+    await book_first_slot(owner_browser, offer, "/portal/book")
+    (visit,) = await visit_ids(clinic, owner.id)
+    _, other = await signed_in(clinic, "patient")
+    assert (await other.get(f"/portal/visits/{visit}/calendar.ics")).status_code == 404
+    refused = await other.submit(f"/portal/visits/{visit}/cancel", {}, page="/portal")
+    assert refused.status_code == 404
+    rows = await clinic.fetch("SELECT status FROM appointment WHERE id = $1::uuid", visit)
+    assert rows[0]["status"] == "booked"
+    assert (await other.get("/desk")).status_code == 403
+    assert (await other.get("/desk/patients?q=Te")).status_code == 403
+
+
+async def test_the_front_desk_books_for_a_patient_and_checks_them_in(clinic: Clinic) -> None:
+    practice = await open_practice(clinic)
+    offer = f"{practice.type_id}:{practice.doctor_id}"
+    patient, _ = await signed_in(clinic, "patient", first_name="Zofia", last_name="Quinlan")
+    _, desk = await signed_in(clinic, "receptionist")
+    found = await desk.get("/desk/patients?q=Zofia Q")
+    assert str(patient.id) in found.text
+    start = await book_first_slot(desk, offer, "/desk/book", patient_id=str(patient.id))
+    (visit,) = await visit_ids(clinic, patient.id)
+    day = await desk.get(f"/desk?day={start[:10]}")
+    assert "Zofia Quinlan" in day.text
+    assert f"/desk/visits/{visit}/check-in" in day.text
+    checked = await desk.submit(f"/desk/visits/{visit}/check-in", {}, page="/desk")
+    assert checked.status_code == 303
+    rows = await clinic.fetch("SELECT status FROM appointment WHERE id = $1::uuid", visit)
+    assert rows[0]["status"] == "checked_in"
+    week = await desk.get(f"/desk?day={start[:10]}&view=week")
+    assert "checked in" in week.text
+
+
+async def test_a_patient_cannot_check_in(clinic: Clinic) -> None:
+    practice = await open_practice(clinic)
+    offer = f"{practice.type_id}:{practice.doctor_id}"
+    patient, browser = await signed_in(clinic, "patient")
+    await book_first_slot(browser, offer, "/portal/book")
+    (visit,) = await visit_ids(clinic, patient.id)
+    refused = await browser.submit(f"/desk/visits/{visit}/check-in", {}, page="/portal")
+    assert refused.status_code == 403
+
+
+async def test_an_admin_approves_a_pending_doctor(clinic: Clinic) -> None:
+    doctor = await clinic.member("doctor", status="pending_approval")
+    _, admin = await signed_in(clinic, "admin")
+    listed = await admin.get(f"/admin/users?q={doctor.username}")
+    assert doctor.email in listed.text
+    approved = await admin.submit(f"/admin/users/{doctor.id}/approve", {}, page="/admin/users")
+    assert approved.status_code == 303
+    rows = await clinic.fetch("SELECT status FROM account WHERE id = $1", doctor.id)
+    assert rows[0]["status"] == "active"
+    _, patient = await signed_in(clinic, "patient")
+    assert (await patient.get("/admin/users")).status_code == 403

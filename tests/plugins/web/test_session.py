@@ -1,0 +1,122 @@
+"""Sign-in: cookies bound to the API session, CSRF on every form, revocation ends the session."""
+
+from tests.plugins.users.clinic import Clinic
+from tests.plugins.web.helpers import PASSWORD, Browser, bearer, person, signed_in
+
+
+async def test_root_leads_to_sign_in_and_then_to_the_roles_page(clinic: Clinic) -> None:
+    browser = Browser(clinic)
+    assert (await browser.get("/")).headers["location"] == "/login"
+    member = await person(clinic, "receptionist")
+    answer = await browser.sign_in(member.email)
+    assert answer.headers["location"] == "/desk"
+    assert (await browser.get("/")).headers["location"] == "/desk"
+    assert (await browser.get("/desk")).status_code == 200
+    assert (await clinic.client.get("/docs")).status_code == 200
+
+
+async def test_session_cookies_are_http_only_and_same_site(clinic: Clinic) -> None:
+    member = await person(clinic, "patient")
+    answer = await Browser(clinic).sign_in(member.email)
+    cookies = [v for k, v in answer.headers.multi_items() if k == "set-cookie"]
+    session = [c for c in cookies if c.startswith(("hduce_access=", "hduce_refresh="))]
+    assert len(session) == 2
+    for cookie in session:
+        assert "HttpOnly" in cookie
+        assert "SameSite=lax" in cookie or "SameSite=Lax" in cookie
+        assert "Secure" not in cookie  # plain HTTP here
+
+
+async def test_cookies_are_secure_over_https(clinic: Clinic) -> None:
+    member = await person(clinic, "patient")
+    browser = Browser(clinic)
+    token = await browser.csrf("https://testserver.local/login")
+    data = {"csrf_token": token, "login": member.email, "password": PASSWORD}
+    answer = await browser.request("POST", "https://testserver.local/login", data=data)
+    assert answer.status_code == 303, answer.text
+    cookies = [v for k, v in answer.headers.multi_items() if k == "set-cookie"]
+    assert all("Secure" in c for c in cookies if c.startswith("hduce_access="))
+
+
+async def test_wrong_password_shows_the_apis_answer(clinic: Clinic) -> None:
+    member = await person(clinic, "patient")
+    browser = Browser(clinic)
+    data = {"login": member.email, "password": "not-the-password"}
+    answer = await browser.submit("/login", data, page="/login")
+    assert answer.status_code == 401
+    assert "Wrong e-mail address, username or password." in answer.text
+    assert "hduce_access" not in browser.cookies
+
+
+async def test_a_form_without_the_csrf_token_is_refused(clinic: Clinic) -> None:
+    _, browser = await signed_in(clinic, "patient")
+    refused = await browser.request("POST", "/logout", data={})
+    assert refused.status_code == 403
+    assert "did not come from this site" in refused.text
+    # The session survives the refused request.
+    assert (await browser.get("/portal")).status_code == 200
+
+
+async def test_another_sessions_csrf_token_is_refused(clinic: Clinic) -> None:
+    _, mallory = await signed_in(clinic, "patient")
+    stolen = await mallory.csrf("/portal")
+    _, victim = await signed_in(clinic, "patient")
+    refused = await victim.request("POST", "/logout", data={"csrf_token": stolen})
+    assert refused.status_code == 403
+    assert (await victim.get("/portal")).status_code == 200
+
+
+async def test_sign_in_form_needs_its_csrf_token(clinic: Clinic) -> None:
+    member = await person(clinic, "patient")
+    browser = Browser(clinic)
+    data = {"login": member.email, "password": PASSWORD}
+    refused = await browser.request("POST", "/login", data=data)
+    assert refused.status_code == 403
+    assert "hduce_access" not in browser.cookies
+
+
+async def test_a_session_revoked_through_the_api_ends_the_web_session(clinic: Clinic) -> None:
+    _, browser = await signed_in(clinic, "patient")
+    sessions = await clinic.client.get("/api/v1/auth/sessions", headers=bearer(browser))
+    assert sessions.status_code == 200, sessions.text
+    (current,) = [s for s in sessions.json() if s["current"]]
+    revoked = await clinic.client.delete(
+        f"/api/v1/auth/sessions/{current['id']}", headers=bearer(browser)
+    )
+    assert revoked.status_code == 204, revoked.text
+    for _ in range(100):
+        answer = await browser.get("/portal")
+        if answer.status_code == 303:
+            break
+    assert answer.headers["location"] == "/login?next=/portal"
+    assert "hduce_refresh" not in browser.cookies
+
+
+async def test_sign_out_ends_the_api_session_too(clinic: Clinic) -> None:
+    _, browser = await signed_in(clinic, "patient")
+    headers = bearer(browser)
+    assert (await clinic.client.get("/api/v1/users/me", headers=headers)).status_code == 200
+    answer = await browser.submit("/logout", {}, page="/portal")
+    assert answer.headers["location"] == "/login"
+    assert (await clinic.client.get("/api/v1/users/me", headers=headers)).status_code == 401
+    assert (await browser.get("/portal")).status_code == 303
+
+
+async def test_an_expired_access_cookie_is_renewed_with_the_refresh_cookie(clinic: Clinic) -> None:
+    _, browser = await signed_in(clinic, "patient")
+    old_refresh = browser.cookies["hduce_refresh"]
+    browser.cookies["hduce_access"] = "expired.or.forged"
+    assert (await browser.get("/portal")).status_code == 200
+    assert browser.cookies["hduce_refresh"] != old_refresh
+    assert (await browser.get("/portal")).status_code == 200
+
+
+async def test_pages_are_not_stored_and_allow_no_inline_script(clinic: Clinic) -> None:
+    _, browser = await signed_in(clinic, "patient")
+    page = await browser.get("/portal")
+    assert page.headers["cache-control"] == "no-store"
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert "<script>" not in page.text
+    assert " style=" not in page.text
