@@ -29,7 +29,15 @@ import msgspec
 import psutil
 from amqtt.broker import Broker
 
-from _common import REPO_ROOT, free_port, median, percentile, print_table, run_with_servers
+from _common import (
+    REPO_ROOT,
+    free_port,
+    median,
+    percentile,
+    print_table,
+    run_with_servers,
+    servers_under,
+)
 from hduce.bootstrap import build_context, load_plugins, setup_plugins
 from hduce.core import lifecycle
 from hduce.core.config import Settings, load_settings
@@ -197,9 +205,11 @@ async def _devices(
     tasks = [asyncio.create_task(device(d, s)) for d, s in devices]
     await connected.wait()
     timings["publish_started"] = time.time()
+    cpu = time.process_time()
     go.set()
     await asyncio.gather(*tasks)
     timings["publish_acked"] = time.time()
+    timings["client_cpu"] = time.process_time() - cpu
     return {"connect_ms": connect_ms, "alone_ms": alone_ms, **timings}
 
 
@@ -277,11 +287,44 @@ async def bare_amqtt() -> AsyncIterator[int]:
 
 
 class Round(NamedTuple):
-    """Seconds from the go signal of one round: HDuce acked, HDuce stored, bare amqtt acked."""
+    """Seconds from the go signal of one round (HDuce acked, HDuce stored, bare amqtt acked) and
+    CPU seconds spent meanwhile by the broker process, PostgreSQL and the clients."""
 
     acked: float
     stored: float
     bare: float
+    cpu: "Cpu"
+    bare_cpu: "Cpu"
+
+
+class Cpu(NamedTuple):
+    """CPU seconds of one load: the broker process, PostgreSQL's processes, the clients."""
+
+    broker: float
+    postgres: float
+    clients: float
+
+
+def cpu_seconds(processes: list[psutil.Process]) -> float:
+    """User + system CPU seconds of `processes` so far (those that exited count 0)."""
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+async def measured(
+    load: Any, postgres: list[psutil.Process]
+) -> tuple[dict[str, Any], float, float]:
+    """Await `load`; its result and the CPU seconds of this process and of `postgres` meanwhile."""
+    me = [psutil.Process()]
+    before, pg_before = cpu_seconds(me), cpu_seconds(postgres)
+    outcome = await load
+    return outcome, cpu_seconds(me) - before, cpu_seconds(postgres) - pg_before
 
 
 async def bench(args: argparse.Namespace, dsn: str, nats_url: str) -> None:
@@ -293,6 +336,7 @@ async def bench(args: argparse.Namespace, dsn: str, nats_url: str) -> None:
     per_round = args.devices * args.messages * args.readings
     rounds: list[Round] = []
     async with running(settings) as (context, broker), bare_amqtt() as bare_port:
+        postgres = postgres_processes(dsn)
         for n in range(1, args.rounds + 1):
             devices = await seed(context, args.devices)
             # Counted from before the load, so the figure is when the last row is there, not
@@ -301,15 +345,21 @@ async def bench(args: argparse.Namespace, dsn: str, nats_url: str) -> None:
             counting = asyncio.create_task(
                 wait_for_readings(context, broker.ingest, expected, args.timeout)
             )
-            outcome = await publish_load(broker.port, devices, args)
-            stored, stored_at = await counting
-            bare = await publish_load(bare_port, devices, args)
+            outcome, cpu, pg_cpu = await measured(
+                _until_stored(publish_load(broker.port, devices, args), counting), postgres
+            )
+            outcome, (stored, stored_at) = outcome
+            bare, bare_cpu, bare_pg = await measured(
+                publish_load(bare_port, devices, args), postgres
+            )
             started = outcome["publish_started"]
             rounds.append(
                 Round(
                     outcome["publish_acked"] - started,
                     stored_at - started,
                     bare["publish_acked"] - bare["publish_started"],
+                    Cpu(cpu, pg_cpu, outcome["client_cpu"]),
+                    Cpu(bare_cpu, bare_pg, bare["client_cpu"]),
                 )
             )
             if n == 1:
@@ -320,6 +370,17 @@ async def bench(args: argparse.Namespace, dsn: str, nats_url: str) -> None:
     outcome, stored, stored_at = first
     report(args, outcome, per_round, stored, stored_at, counts)
     report_side_by_side(args, rounds, per_connection)
+
+
+async def _until_stored(load: Any, counting: Any) -> tuple[dict[str, Any], Any]:
+    """The clients' timings once the writer has also stored everything."""
+    outcome = await load
+    return outcome, await counting
+
+
+def postgres_processes(dsn: str) -> list[psutil.Process]:
+    """The embedded PostgreSQL's processes (postmaster and the backends running now)."""
+    return servers_under(Path(dsn.split("host=")[-1]).parent)
 
 
 def report(
@@ -395,6 +456,20 @@ def report_side_by_side(
         rows,
     )
     print(f"median committed x bare amqtt: {median(ratios):.2f} (target >= 0.8)")
+    print("\nCPU per message (µs) during each load, HDuce / bare amqtt:")
+    print_table(
+        ["round", "broker process", "PostgreSQL", "clients"],
+        [
+            [
+                n,
+                *(
+                    f"{h * 1e6 / messages:.0f} / {b * 1e6 / messages:.0f}"
+                    for h, b in zip(r.cpu, r.bare_cpu, strict=True)
+                ),
+            ]
+            for n, r in enumerate(rounds, 1)
+        ],
+    )
     print(
         f"RSS of the broker process per {args.idle_devices} connected devices: "
         f"{per_connection * 1000 / 2**20:.1f} MiB ({per_connection / 1024:.1f} KiB each)"

@@ -19,7 +19,6 @@ PLUGINS_DIR = SRC / "plugins"
 
 NOT_YET_MOVED: frozenset[str] = frozenset(
     {
-        "appointments",
         "devices",
         "documents",
         "fhir",

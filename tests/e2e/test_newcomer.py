@@ -77,7 +77,8 @@ def test_quick_start_on_a_non_default_port(tmp_path: Path) -> None:
                     return False
 
             assert wait_until(up, timeout=90, interval=0.3), log.read_text()[-3000:]
-            assert client.get("/", follow_redirects=True).url.path == "/docs"
+            assert client.get("/", follow_redirects=True).url.path == "/login"
+            assert client.get("/docs").status_code == 200
 
             email = f"ada-{uuid.uuid4().hex[:6]}@example.org"
             registration = {

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 import msgspec
 
+from hduce.core.errors import HduceError
 from hduce.core.events import Event
 from hduce.core.security import Principal
 
@@ -68,6 +69,12 @@ class DirectoryEntry(msgspec.Struct, frozen=True, kw_only=True):
         )
 
 
+class NotInRole(HduceError):
+    """A request names an account that does not exist or lacks the role it needs (422)."""
+
+    status_code, slug, title = 422, "validation-error", "Invalid request"
+
+
 class Accounts(Protocol):
     """The account owner's read side (provided by the auth plugin)."""
 
@@ -76,6 +83,9 @@ class Accounts(Protocol):
 
     async def find_account(self, email_or_username: str) -> DirectoryEntry | None:
         """Look an account up by e-mail or username, or None."""
+
+    async def require(self, account_id: uuid.UUID, role: Role) -> DirectoryEntry:
+        """The account if it holds `role`; else `NotInRole` (422)."""
 
 
 class AccountAdmin(Protocol):

@@ -12,8 +12,8 @@ from typing import Any
 
 from httpx import Response
 
-from hduce.plugins.appointments.feeds import _digest
-from hduce.plugins.appointments.tokens import ConfirmationTokens
+from hduce.plugins.appointments.services._feeds import _digest
+from hduce.plugins.appointments.services._tokens import ConfirmationTokens
 from tests.plugins.appointments.helpers import API, iso
 
 Sender = Callable[[Any], Awaitable[Response]]

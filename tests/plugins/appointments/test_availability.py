@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from hduce.plugins.appointments.availability import (
+from hduce.plugins.appointments.services._availability import (
     LocalException,
     LocalWindow,
     ScheduleRules,

@@ -2,7 +2,7 @@
 
 import uuid
 
-from hduce.plugins.appointments.tokens import ConfirmationTokens
+from hduce.plugins.appointments.services._tokens import ConfirmationTokens
 from tests.plugins.appointments.helpers import (
     API,
     DOCTOR_NAME,

@@ -63,3 +63,21 @@ def test_one_process_per_spool(tmp_path: Path) -> None:
         spool(tmp_path).open()
     holder.close()
     spool(tmp_path).open()
+
+
+async def test_a_record_whose_waiter_left_is_still_handed_over_once_fsynced(
+    tmp_path: Path,
+) -> None:
+    store = spool(tmp_path)
+    store.open()
+    handed: list[tuple[int, list[tuple[object, int]]]] = []
+    store.on_durable = lambda segment, group: handed.append((segment, group))
+    kept, left = store.append(b"kept", "a"), store.append(b"left", "b")
+    left.cancel()  # the client disconnected while its message was being written
+    segment = await kept
+    await store.settle()
+    assert handed == [(segment, [("a", 4), ("b", 4)])]
+    store.close()
+    again = spool(tmp_path)
+    assert [body for _, body in again.open()] == [b"kept", b"left"]
+    again.close()

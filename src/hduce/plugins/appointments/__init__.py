@@ -6,19 +6,20 @@ from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
 from hduce.contracts.appointments import AppointmentDesk, AppointmentReader, SlotBoard
+from hduce.contracts.audit import AuditLog
+from hduce.contracts.auth import Accounts
+from hduce.contracts.notifications import Notifier
+from hduce.contracts.users import UserDirectory
 from hduce.core.context import AppContext
 from hduce.core.personal_data import RowQueries
 from hduce.core.plugin import HducePlugin
+from hduce.plugins.appointments import handlers
 from hduce.plugins.appointments.analytics import AppointmentAnalytics
 from hduce.plugins.appointments.config import AppointmentsConfig
-from hduce.plugins.appointments.desk import BookingDesk
-from hduce.plugins.appointments.env import Env
-from hduce.plugins.appointments.followups import HoldExpired, NoShowDue, ReminderDue
 from hduce.plugins.appointments.personal_data import APPOINTMENT_DATA
 from hduce.plugins.appointments.routes import CONTROLLERS
-from hduce.plugins.appointments.services import AppointmentServices
-from hduce.plugins.appointments.slot_board import AppointmentSlotBoard
-from hduce.plugins.appointments.summaries import AppointmentSummaries
+from hduce.plugins.appointments.services import AppointmentServices, Contracts
+from hduce.plugins.appointments.store import Stores
 
 
 class AppointmentsPlugin(HducePlugin):
@@ -36,22 +37,22 @@ class AppointmentsPlugin(HducePlugin):
     def setup(self, context: AppContext) -> None:
         """Build services, provide the contracts, subscribe tasks, add analytics."""
         super().setup(context)
-        assert isinstance(self.config, AppointmentsConfig)
-        env = Env(context, self.config)
-        self.services = AppointmentServices.build(env)
-        context.registry.provide(AppointmentReader, AppointmentSummaries(context.db))
-        context.registry.provide(AppointmentDesk, BookingDesk(self.services))
-        context.registry.provide(SlotBoard, AppointmentSlotBoard(env, self.services))
-        analytics = AppointmentAnalytics(env, self.services.schedules)
-        context.registry.add_analytics_source("appointments", analytics.figures)
-        appointment_data = RowQueries(context.db, APPOINTMENT_DATA)
-        context.registry.add_personal_data_source("appointments", appointment_data)
-        events, reminders = context.events, self.services.reminders
-        events.subscribe(ReminderDue, reminders.remind, task_name="appointments.remind")
-        events.subscribe(NoShowDue, reminders.mark_no_show, task_name="appointments.mark_no_show")
-        events.subscribe(
-            HoldExpired, self.services.waitlist.expire_hold, task_name="appointments.expire_hold"
+        env = self.env
+        stores = Stores.over(env.db)
+        contracts = Contracts(
+            accounts=env.require(Accounts),
+            audit=env.require(AuditLog),
+            notifier=env.require(Notifier),
+            directory=env.require(UserDirectory),
         )
+        self.services = AppointmentServices.build(env, stores, contracts)
+        env.registry.provide(AppointmentReader, self.services.summaries)
+        env.registry.provide(AppointmentDesk, self.services.desk)
+        env.registry.provide(SlotBoard, self.services.slot_board)
+        analytics = AppointmentAnalytics(stores.reports, self.services.schedules)
+        env.registry.add_analytics_source("appointments", analytics.figures)
+        env.registry.add_personal_data_source("appointments", RowQueries(env.db, APPOINTMENT_DATA))
+        handlers.subscribe(env.events, self.services)
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """The `/appointments` routes."""

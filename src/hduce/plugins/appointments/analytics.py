@@ -6,25 +6,8 @@ from datetime import datetime
 import msgspec
 
 from hduce.core.analytics import ratio
-from hduce.plugins.appointments.env import Env
-from hduce.plugins.appointments.schedules import Schedules
-
-# Appointments starting in the period; `held` ones are waitlist offers, not bookings yet.
-BY_STATUS = """
-SELECT status, count(*) AS n FROM appointment
-WHERE starts_at >= $1 AND starts_at < $2 AND status <> 'held' GROUP BY status
-"""
-LEAD_TIME = """
-SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM starts_at - created_at))
-FROM appointment WHERE starts_at >= $1 AND starts_at < $2 AND status <> 'held'
-"""
-BOOKED_BY_PRACTITIONER = """
-SELECT practitioner, count(*) AS n, sum(extract(epoch FROM ends_at - starts_at)) / 60 AS minutes
-FROM appointment
-WHERE starts_at >= $1 AND starts_at < $2 AND status NOT IN ('held', 'cancelled')
-GROUP BY practitioner
-"""
-WITH_HOURS = "SELECT DISTINCT practitioner FROM weekly_hours"
+from hduce.plugins.appointments.services import Schedules
+from hduce.plugins.appointments.store import ReportStore
 
 
 class PractitionerLoad(msgspec.Struct, frozen=True, kw_only=True):
@@ -55,24 +38,19 @@ class AppointmentFigures(msgspec.Struct, frozen=True, kw_only=True):
 class AppointmentAnalytics:
     """Computes `AppointmentFigures` from the appointment table and the practitioners' hours."""
 
-    def __init__(self, env: Env, schedules: Schedules) -> None:
-        self._env = env
+    def __init__(self, store: ReportStore, schedules: Schedules) -> None:
+        self._store = store
         self._schedules = schedules
 
     async def figures(self, start: datetime, end: datetime) -> AppointmentFigures:
         """The figures for appointments starting in `[start, end)`."""
-        pool = self._env.context.db.shared_pool
-        async with pool.acquire() as connection:
-            statuses = await connection.fetch(BY_STATUS, start, end)
-            lead_seconds = await connection.fetchval(LEAD_TIME, start, end)
-            booked = await connection.fetch(BOOKED_BY_PRACTITIONER, start, end)
-            with_hours = await connection.fetch(WITH_HOURS)
-        by_status = {r["status"]: r["n"] for r in statuses}
+        by_status = await self._store.by_status(start, end)
+        lead_seconds = await self._store.median_lead_seconds(start, end)
+        loads = await self._store.booked_minutes(start, end)
+        practitioners = await self._store.practitioners_with_hours() | set(loads)
         total = sum(by_status.values())
         due = sum(by_status.get(s, 0) for s in ("completed", "in_progress", "checked_in"))
         no_shows = by_status.get("no_show", 0)
-        loads = {r["practitioner"]: (r["n"], round(r["minutes"])) for r in booked}
-        practitioners = {r["practitioner"] for r in with_hours} | set(loads)
         return AppointmentFigures(
             total=total,
             by_status=by_status,

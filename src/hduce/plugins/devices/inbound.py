@@ -33,6 +33,8 @@ class DurableInbound:
     _keeping: set[int]
     """QoS 2 packet ids of this connection whose first copy is still being made durable."""
     _pubrel_waiters: dict[int, Any]
+    _telemetry_hook: TelemetryHookPlugin | None = None
+    """The broker's telemetry plugin, found on the first PUBLISH."""
     _send_packet: Any
     _handle_message_flow: Any
 
@@ -43,24 +45,21 @@ class DurableInbound:
     async def handle_publish(self, publish_packet: PublishPacket) -> None:
         """Keep telemetry durably, then acknowledge it; anything else goes to amqtt as is."""
         packet_id, qos = publish_packet.packet_id, publish_packet.qos
-        topic, data = publish_packet.topic_name, publish_packet.data
-        if topic is None or data is None or self.session is None:
+        topic, data, session = publish_packet.topic_name, publish_packet.data, self.session
+        if topic is None or data is None or session is None:
             return
-        inflight = self.session.inflight_in
+        inflight = session.inflight_in
         if qos == QOS_2 and packet_id in inflight:
             if packet_id not in self._keeping:  # else its first copy sends PUBREC when durable
                 await self._send_packet(PubrecPacket.build(packet_id))
             return
-        message = IncomingApplicationMessage(
-            packet_id, topic, qos, data, publish_packet.retain_flag
-        )
-        message.publish_packet = publish_packet
         intake = self._intake()
-        device_id = intake.device_of(self.session, topic)
+        device_id = intake.device_of(session, topic)
         if device_id is None:
-            await self._handle_message_flow(message)
+            await self._handle_message_flow(_message(publish_packet))
             return
-        if qos == QOS_2:
+        message = _message(publish_packet) if qos == QOS_2 else None
+        if message is not None:
             inflight[packet_id] = message  # claimed before waiting, so a quick resend is seen
             self._keeping.add(packet_id)
         try:
@@ -73,7 +72,7 @@ class DurableInbound:
             # Stored: nothing left to route (no client may receive telemetry), so amqtt's
             # delivery path, and its retain handling, are skipped.
             await self._send_packet(PubackPacket.build(packet_id))
-        elif qos == QOS_2:
+        elif message is not None:
             await self._handle_message_flow(message)
 
     async def handle_pubrel(self, pubrel: PubrelPacket) -> None:
@@ -92,7 +91,22 @@ class DurableInbound:
         await self._send_packet(PubcompPacket.build(packet_id))
 
     def _intake(self) -> TelemetryHookPlugin:
-        for plugin in self.plugins_manager.plugins:
-            if isinstance(plugin, TelemetryHookPlugin):
-                return plugin
-        raise LookupError("the broker runs without hduce's TelemetryHookPlugin")
+        intake = self._telemetry_hook
+        if intake is None:
+            intake = next(
+                (p for p in self.plugins_manager.plugins if isinstance(p, TelemetryHookPlugin)),
+                None,
+            )
+            if intake is None:
+                raise LookupError("the broker runs without hduce's TelemetryHookPlugin")
+            self._telemetry_hook = intake
+        return intake
+
+
+def _message(packet: PublishPacket) -> IncomingApplicationMessage:
+    """The application message amqtt's own flows take (built only for those)."""
+    message = IncomingApplicationMessage(
+        packet.packet_id, packet.topic_name, packet.qos, packet.data, packet.retain_flag
+    )
+    message.publish_packet = packet
+    return message

@@ -75,6 +75,7 @@ class TelemetryIngest:
         self._alerts = alerts
         self._max_skew = timedelta(seconds=float(config.max_future_skew))
         self.spool = spool
+        spool.on_durable = self._spooled
         self.waiting: collections.deque[Held] = collections.deque()
         self._invalid = Invalid()
         self._wake = asyncio.Event()
@@ -136,7 +137,7 @@ class TelemetryIngest:
             return True
         body = _encode(SpoolRecord(device_id, received_at, payload))
         try:
-            written = self.spool.append(body)
+            written = self.spool.append(body, accepted)
         except SpoolFull as exc:
             if not self._refused_size:
                 logger.warning("%s: telemetry is not acknowledged until it drains", exc)
@@ -144,20 +145,18 @@ class TelemetryIngest:
             self._count("refused")
             return False
         self._refused_size = 0
-        written.add_done_callback(lambda done: self._spooled(done, accepted, len(body)))
         try:
-            await asyncio.shield(written)
+            # The spool hands the message to `_spooled` once fsynced, even if this client has
+            # left meanwhile (this await cancelled): no shield or callback per message needed.
+            await written
         except OSError:
             logger.exception("writing the telemetry spool failed")
             self._count("refused")
             return False
         return True
 
-    def _spooled(self, done: "asyncio.Future[int]", accepted: Accepted, size: int) -> None:
-        # Runs even when the client left while its message was being written.
-        if done.cancelled() or done.exception() is not None:
-            return
-        self.waiting.append(Held(accepted, done.result(), size))
+    def _spooled(self, segment: int, group: list[tuple[Accepted, int]]) -> None:
+        self.waiting.extend(Held(accepted, segment, size) for accepted, size in group)
         self._wake.set()
 
     async def run(self) -> None:

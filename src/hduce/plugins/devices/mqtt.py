@@ -15,6 +15,8 @@ logger = logging.getLogger("hduce.devices")
 # Set on the session by the sign-in plugin, read by the ACL plugin.
 KIND = "hduce_client_kind"
 CHECKED = "hduce_checked_credentials"
+TELEMETRY = "hduce.devices.telemetry"
+"""Session attribute: (kind, username, topic, device id) of the telemetry topic last allowed."""
 
 
 class SignInPlugin(BaseAuthPlugin):
@@ -89,13 +91,21 @@ class TelemetryHookPlugin(BasePlugin[Any]):
         accept: Any = None
 
     def device_of(self, session: Session, topic: str) -> uuid.UUID | None:
-        """The device whose telemetry this is, if `session` may publish it; else None."""
+        """The device whose telemetry this is, if `session` may publish it; else None.
+
+        The answer for a device's telemetry topic is kept on the session with what it depends
+        on (kind, username, topic), so its next messages skip the parsing.
+        """
+        kind, username = getattr(session, KIND, None), session.username or ""
+        known = session.attributes.get(TELEMETRY)
+        if known is not None and known[:3] == (kind, username, topic):
+            return known[3]
         levels = topic.split("/")
-        if levels[-1:] != ["telemetry"] or not allowed(
-            getattr(session, KIND, None), session.username or "", topic, PUBLISH
-        ):
+        if levels[-1:] != ["telemetry"] or not allowed(kind, username, topic, PUBLISH):
             return None
-        return uuid.UUID(levels[1])
+        device_id = uuid.UUID(levels[1])
+        session.attributes[TELEMETRY] = (kind, username, topic, device_id)
+        return device_id
 
     async def keep(self, device_id: uuid.UUID, payload: bytes) -> bool:
         """False when the message must not be acknowledged yet (the client will send it again)."""

@@ -15,9 +15,9 @@ import os
 import struct
 import zlib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 _FRAME = struct.Struct(">II")
 _SUFFIX = ".seg"
@@ -31,8 +31,16 @@ class SpoolLocked(RuntimeError):
     """Another process already uses this spool directory."""
 
 
+Durable = Callable[[int, list[tuple[Any, int]]], None]
+"""Told, once per group written, the segment and each record's `(item, body size)` in order."""
+
+
 class Spool:
     """Append-only, fsynced, bounded storage of records until the database has them."""
+
+    on_durable: Durable | None = None
+    """Called once a group of records is fsynced, before their futures are set: the owner's
+    bookkeeping does not depend on who still awaits them (a client may have gone)."""
 
     def __init__(
         self, directory: Path, *, max_bytes: int, segment_bytes: int, window: float
@@ -44,7 +52,7 @@ class Spool:
         self.live_bytes = 0
         """Bytes of records appended (or waiting to be) and not yet released."""
         self._pending: Counter[int] = Counter()  # unreleased records per segment
-        self._buffer: list[tuple[bytes, asyncio.Future[int]]] = []
+        self._buffer: list[tuple[bytes, Any, asyncio.Future[int]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._segment = 0
         self._file: BinaryIO | None = None
@@ -84,10 +92,11 @@ class Spool:
         """Whether a record of `size` bytes fits under `max_bytes`."""
         return self.live_bytes + _FRAME.size + size <= self.max_bytes
 
-    def append(self, body: bytes) -> "asyncio.Future[int]":
+    def append(self, body: bytes, item: Any = None) -> "asyncio.Future[int]":
         """Queue `body` for the next group write; the future gives its segment once fsynced.
 
-        Raises `SpoolFull` when it does not fit. The write goes on even if nobody awaits it.
+        `item` is handed to `on_durable` with it. Raises `SpoolFull` when it does not fit. The
+        write goes on even if nobody awaits it (cancelling the future changes nothing).
         """
         if not self.has_room(len(body)):
             raise SpoolFull(
@@ -95,7 +104,7 @@ class Spool:
             )
         self.live_bytes += _FRAME.size + len(body)
         done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        self._buffer.append((_FRAME.pack(len(body), zlib.crc32(body)) + body, done))
+        self._buffer.append((_FRAME.pack(len(body), zlib.crc32(body)) + body, item, done))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush(), name="hduce-spool-flush")
         return done
@@ -120,15 +129,19 @@ class Spool:
         while self._buffer:
             group, self._buffer = self._buffer, []
             try:
-                segment = await asyncio.to_thread(self._write, b"".join(f for f, _ in group))
+                segment = await asyncio.to_thread(self._write, b"".join(f for f, _, _ in group))
             except OSError as exc:
-                for frame, done in group:
+                for frame, _, done in group:
                     self.live_bytes -= len(frame)
-                    done.set_exception(exc)
+                    if not done.done():
+                        done.set_exception(exc)
                 continue
             self._pending[segment] += len(group)
-            for _, done in group:
-                done.set_result(segment)
+            if self.on_durable is not None:
+                self.on_durable(segment, [(item, len(f) - _FRAME.size) for f, item, _ in group])
+            for _, _, done in group:
+                if not done.done():
+                    done.set_result(segment)
 
     def _write(self, data: bytes) -> int:
         """Append and fdatasync (in a thread); empties or rolls the segment first when due."""

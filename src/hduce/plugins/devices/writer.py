@@ -2,8 +2,9 @@
 
 import uuid
 from collections import Counter
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from hduce.core.db import HduceEngine
 from hduce.plugins.devices.alerts import BREACHING, AlertRules, StoredReading
@@ -39,10 +40,12 @@ INSERT_READINGS = f"WITH {_BATCH}, {_INSERT.format(only_if='true')}\nSELECT * FR
 # round trips on the event loop the broker shares. It inserts the batch only when none of its
 # readings lies beyond its patient's bounds (`BREACHING`); else it inserts nothing and returns
 # one row with `breached`, and the batch is written again by the transaction that raises alerts.
+# Its rows are counted per device in SQL: a row per device, not per reading, crosses the wire.
 INSERT_UNLESS_BREACH = f"""
 WITH {_BATCH}, {BREACHING}, {_INSERT.format(only_if="NOT EXISTS (SELECT FROM breaching)")}
-SELECT device, message_key, false AS breached FROM inserted
-UNION ALL SELECT NULL, NULL, true FROM breaching
+SELECT device, count(DISTINCT message_key) AS messages, count(*) AS readings, false AS breached
+FROM inserted GROUP BY device
+UNION ALL SELECT NULL, NULL, NULL, true FROM breaching
 """
 ACTIVE_AMONG = "SELECT id FROM device WHERE id = ANY($1::uuid[]) AND active"
 MARK_INVALID = """
@@ -115,7 +118,8 @@ async def write(
     if columns and not invalid.counts:
         rows = await db.fetch(INSERT_UNLESS_BREACH, *columns, *alerts.default_bounds())
         if not any(row["breached"] for row in rows):
-            return await _written(db, batch, rows, len(rows))
+            stored = {row["device"]: row["messages"] for row in rows}
+            return await _written(db, batch, stored, sum(row["readings"] for row in rows))
     async with db.transaction():
         inserted = await db.fetch(INSERT_READINGS, *columns) if columns else []
         readings = [StoredReading(*row[:7]) for row in inserted]
@@ -125,17 +129,18 @@ async def write(
             ids = list(invalid.counts)
             counts = [invalid.counts[i] for i in ids]
             await db.fetch(MARK_INVALID, ids, counts, [invalid.reasons[i] for i in ids])
-        return await _written(db, batch, inserted, len(readings))
+        keys = {(row["device"], row["message_key"]) for row in inserted}
+        return await _written(db, batch, Counter(device for device, _ in keys), len(readings))
 
 
 async def _written(
-    db: HduceEngine, batch: list[Accepted], inserted: list[Any], readings: int
+    db: HduceEngine, batch: list[Accepted], stored: Mapping[uuid.UUID, int], readings: int
 ) -> Written:
-    """The outcome of `batch` given the rows it inserted (`device`, `message_key`)."""
-    stored = {(row["device"], row["message_key"]) for row in inserted}
-    silent = list({a.device_id for a in batch} - {device for device, _ in stored})
+    """The outcome of `batch` given the messages it stored per device."""
+    silent = list({a.device_id for a in batch} - stored.keys())
     # Devices that stored nothing sent it all before, or are unknown or deactivated.
     active = {row["id"] for row in await db.fetch(ACTIVE_AMONG, silent)} if silent else set()
     inactive = set(silent) - active
     unknown = sum(1 for a in batch if a.device_id in inactive)
-    return Written(len(stored), len(batch) - len(stored) - unknown, unknown, readings)
+    count = sum(stored.values())
+    return Written(count, len(batch) - count - unknown, unknown, readings)

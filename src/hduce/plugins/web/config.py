@@ -8,5 +8,6 @@ class WebConfig(Section):
 
     clinic_name: str = "HDuce clinic"
     """Shown in every page's header and title."""
-    secure_cookies: bool | None = None
-    """Mark session cookies `Secure`; unset: only when the request came over HTTPS."""
+    secure_cookies: bool = False
+    """Mark session cookies `Secure` even on a plain-HTTP request (a TLS proxy in front that
+    does not say so); over HTTPS they always are."""

@@ -4,22 +4,21 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from litestar import Controller, Request, Response, get, post, put
+from litestar import Controller, Response, get, post, put
 from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
+from litestar.types import Guard
 
 from hduce.contracts.appointments import AppointmentStatus
 from hduce.core.errors import NotFound
 from hduce.core.http import PageOffset, answer_example, body_example, problems
-from hduce.core.security import EXCLUDE_OPT_KEY, principal_of, requires_roles
-from hduce.plugins.appointments.access import BOOKERS, CLINICIANS
-from hduce.plugins.appointments.ical import CALENDAR_MEDIA_TYPE
-from hduce.plugins.appointments.queries import to_read
+from hduce.core.schemas import Page
+from hduce.core.security import EXCLUDE_OPT_KEY, Principal, requires_roles
 from hduce.plugins.appointments.routes._examples import BOOK_BODY, BOOKED
 from hduce.plugins.appointments.schemas import (
     AppointmentCreate,
-    AppointmentPage,
     AppointmentRead,
     CancelRequest,
     ConfirmationRead,
@@ -29,10 +28,36 @@ from hduce.plugins.appointments.schemas import (
     SlotList,
 )
 from hduce.plugins.appointments.services import AppointmentServices
+from hduce.plugins.appointments.services._access import BOOKERS, CLINICIANS
+from hduce.plugins.appointments.services._ical import CALENDAR_MEDIA_TYPE
+from hduce.plugins.appointments.services._queries import to_read
 
 STAFF = [requires_roles(*BOOKERS)]
 CLINICAL = [requires_roles(*CLINICIANS)]
 ICS_SUFFIX = ".ics"
+
+
+def _step(
+    path: str, step: str, guards: list[Guard], summary: str, *, name: str = ""
+) -> HTTPRouteHandler:
+    """The route `POST /{id}/<path>` applying `Lifecycle.STEPS[step]` (one per step, alike)."""
+
+    async def handler(
+        self: Controller,
+        principal: NamedDependency[Principal],
+        appointment_id: FromPath[uuid.UUID],
+        appointments: NamedDependency[AppointmentServices],
+    ) -> AppointmentRead:
+        return to_read(await appointments.lifecycle.advance(principal, appointment_id, step))
+
+    handler.__name__ = handler.__qualname__ = name or f"{step}_appointment"
+    handler.__doc__ = summary
+    return post(
+        f"/{{appointment_id:uuid}}/{path}",
+        guards=guards,
+        status_code=HTTP_200_OK,
+        responses=problems(403, 404, 409),
+    )(handler)
 
 
 class AppointmentController(Controller):
@@ -44,7 +69,7 @@ class AppointmentController(Controller):
     @get("/slots", responses=problems(422))
     async def list_slots(
         self,
-        request: Request,
+        principal: NamedDependency[Principal],
         appointments: NamedDependency[AppointmentServices],
         practitioner_id: FromQuery[uuid.UUID],
         type_id: FromQuery[uuid.UUID],
@@ -56,7 +81,6 @@ class AppointmentController(Controller):
         Starts sooner than `min_notice` are left out for patients, sooner than
         `staff_min_notice` for staff.
         """
-        principal = principal_of(request)
         return await appointments.slots.search(principal, practitioner_id, type_id, start, end)
 
     @post(
@@ -67,17 +91,17 @@ class AppointmentController(Controller):
     )
     async def create_appointment(
         self,
-        request: Request,
+        principal: NamedDependency[Principal],
         data: Annotated[AppointmentCreate, body_example("A patient books a slot", BOOK_BODY)],
         appointments: NamedDependency[AppointmentServices],
     ) -> AppointmentRead:
         """Book: a patient for themself, staff for any patient; a taken slot answers 409."""
-        return to_read(await appointments.booking.book(principal_of(request), data))
+        return to_read(await appointments.booking.book(principal, data))
 
     @get(responses=problems(422))
     async def list_appointments(
         self,
-        request: Request,
+        principal: NamedDependency[Principal],
         appointments: NamedDependency[AppointmentServices],
         practitioner_id: FromQuery[uuid.UUID | None] = None,
         patient_id: FromQuery[uuid.UUID | None] = None,
@@ -86,10 +110,10 @@ class AppointmentController(Controller):
         end: FromQuery[datetime | None] = None,
         limit: Annotated[int | None, QueryParameter(ge=1)] = None,
         offset: PageOffset = 0,
-    ) -> AppointmentPage:
+    ) -> Page[AppointmentRead]:
         """Appointments by start time: patients see theirs, practitioners their schedule."""
         return await appointments.queries.page(
-            principal_of(request),
+            principal,
             practitioner_id=practitioner_id,
             patient_id=patient_id,
             status=status,
@@ -106,12 +130,11 @@ class AppointmentController(Controller):
     )
     async def get_appointment(
         self,
-        request: Request,
+        principal: NamedDependency[Principal],
         appointment_ref: FromPath[str],
         appointments: NamedDependency[AppointmentServices],
     ) -> AppointmentRead:
         """One appointment (notes for clinicians), or `{id}.ics` for an iCalendar file."""
-        principal = principal_of(request)
         ics = appointment_ref.endswith(ICS_SUFFIX)
         try:
             appointment_id = uuid.UUID(appointment_ref.removesuffix(ICS_SUFFIX))
@@ -144,13 +167,12 @@ class AppointmentController(Controller):
     @post("/{appointment_id:uuid}/cancel", status_code=HTTP_200_OK, responses=problems(404, 409))
     async def cancel_appointment(
         self,
-        request: Request,
+        principal: NamedDependency[Principal],
         appointment_id: FromPath[uuid.UUID],
         data: JSONBody[CancelRequest],
         appointments: NamedDependency[AppointmentServices],
     ) -> AppointmentRead:
         """Cancel with a reason: patients until the notice period, staff any time."""
-        principal = principal_of(request)
         return to_read(await appointments.lifecycle.cancel(principal, appointment_id, data.reason))
 
     @post(
@@ -160,91 +182,37 @@ class AppointmentController(Controller):
     )
     async def reschedule_appointment(
         self,
-        request: Request,
+        principal: NamedDependency[Principal],
         appointment_id: FromPath[uuid.UUID],
         data: JSONBody[RescheduleRequest],
         appointments: NamedDependency[AppointmentServices],
     ) -> AppointmentRead:
         """Move to a new slot; the old one is released only if the new one is won."""
-        principal = principal_of(request)
         return to_read(await appointments.booking.reschedule(principal, appointment_id, data))
 
-    @post(
-        "/{appointment_id:uuid}/check-in",
-        guards=STAFF,
-        status_code=HTTP_200_OK,
-        responses=problems(403, 404, 409),
+    check_in_appointment = _step("check-in", "check_in", STAFF, "The patient has arrived (staff).")
+    start_appointment = _step(
+        "start", "start", CLINICAL, "The consultation begins (doctors, nurses)."
     )
-    async def check_in_appointment(
-        self,
-        request: Request,
-        appointment_id: FromPath[uuid.UUID],
-        appointments: NamedDependency[AppointmentServices],
-    ) -> AppointmentRead:
-        """The patient has arrived (staff)."""
-        return await _advance(request, appointments, appointment_id, "check_in")
-
-    @post(
-        "/{appointment_id:uuid}/start",
-        guards=CLINICAL,
-        status_code=HTTP_200_OK,
-        responses=problems(403, 404, 409),
+    complete_appointment = _step(
+        "complete", "complete", CLINICAL, "The consultation is over (doctors, nurses)."
     )
-    async def start_appointment(
-        self,
-        request: Request,
-        appointment_id: FromPath[uuid.UUID],
-        appointments: NamedDependency[AppointmentServices],
-    ) -> AppointmentRead:
-        """The consultation begins (doctors, nurses)."""
-        return await _advance(request, appointments, appointment_id, "start")
-
-    @post(
-        "/{appointment_id:uuid}/complete",
-        guards=CLINICAL,
-        status_code=HTTP_200_OK,
-        responses=problems(403, 404, 409),
+    mark_no_show = _step(
+        "no-show",
+        "no_show",
+        STAFF,
+        "The patient did not come (staff, once the start has passed).",
+        name="mark_no_show",
     )
-    async def complete_appointment(
-        self,
-        request: Request,
-        appointment_id: FromPath[uuid.UUID],
-        appointments: NamedDependency[AppointmentServices],
-    ) -> AppointmentRead:
-        """The consultation is over (doctors, nurses)."""
-        return await _advance(request, appointments, appointment_id, "complete")
-
-    @post(
-        "/{appointment_id:uuid}/no-show",
-        guards=STAFF,
-        status_code=HTTP_200_OK,
-        responses=problems(403, 404, 409),
-    )
-    async def mark_no_show(
-        self,
-        request: Request,
-        appointment_id: FromPath[uuid.UUID],
-        appointments: NamedDependency[AppointmentServices],
-    ) -> AppointmentRead:
-        """The patient did not come (staff, once the start has passed)."""
-        return await _advance(request, appointments, appointment_id, "no_show")
 
     @put("/{appointment_id:uuid}/notes", guards=CLINICAL, responses=problems(403, 404, 422))
     async def update_notes(
         self,
-        request: Request,
+        principal: NamedDependency[Principal],
         appointment_id: FromPath[uuid.UUID],
         data: JSONBody[NotesUpdate],
         appointments: NamedDependency[AppointmentServices],
     ) -> AppointmentRead:
         """Replace the clinical notes (doctors, nurses; audited)."""
-        principal = principal_of(request)
         row = await appointments.lifecycle.update_notes(principal, appointment_id, data.notes)
         return to_read(row, with_notes=True)
-
-
-async def _advance(
-    request: Request, appointments: AppointmentServices, appointment_id: uuid.UUID, step: str
-) -> AppointmentRead:
-    principal = principal_of(request)
-    return to_read(await appointments.lifecycle.advance(principal, appointment_id, step))

@@ -2,17 +2,17 @@
 
 import uuid
 
-from litestar import Controller, Request, Response, delete, get, post
+from litestar import Controller, Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from hduce.core.http import problems
 from hduce.core.logging import SECRET_PATH_OPT_KEY
-from hduce.core.security import EXCLUDE_OPT_KEY, principal_of, requires_roles
-from hduce.plugins.appointments.access import CLINICIANS
-from hduce.plugins.appointments.ical import CALENDAR_MEDIA_TYPE
+from hduce.core.security import EXCLUDE_OPT_KEY, Principal, requires_roles
 from hduce.plugins.appointments.schemas import FeedCreate, FeedRead
 from hduce.plugins.appointments.services import AppointmentServices
+from hduce.plugins.appointments.services._access import CLINICIANS
+from hduce.plugins.appointments.services._ical import CALENDAR_MEDIA_TYPE
 
 CLINICAL = [requires_roles(*CLINICIANS)]
 
@@ -25,31 +25,33 @@ class CalendarController(Controller):
 
     @get("/feeds", guards=CLINICAL, responses=problems(403))
     async def list_feeds(
-        self, request: Request, appointments: NamedDependency[AppointmentServices]
+        self,
+        principal: NamedDependency[Principal],
+        appointments: NamedDependency[AppointmentServices],
     ) -> list[FeedRead]:
         """The caller's live feeds (doctors, nurses)."""
-        return await appointments.feeds.list_feeds(principal_of(request))
+        return await appointments.feeds.list_feeds(principal)
 
     @post("/feeds", guards=CLINICAL, responses=problems(403, 422))
     async def create_feed(
         self,
-        request: Request,
+        principal: NamedDependency[Principal],
         appointments: NamedDependency[AppointmentServices],
         data: JSONBody[FeedCreate | None] = None,
     ) -> FeedRead:
         """A new feed of the caller's schedule; the URL is shown once (doctors, nurses)."""
         label = data.label if data else ""
-        return await appointments.feeds.create(principal_of(request), label)
+        return await appointments.feeds.create(principal, label)
 
     @delete("/feeds/{feed_id:uuid}", guards=CLINICAL, responses=problems(403, 404))
     async def revoke_feed(
         self,
-        request: Request,
+        principal: NamedDependency[Principal],
         feed_id: FromPath[uuid.UUID],
         appointments: NamedDependency[AppointmentServices],
     ) -> None:
         """Revoke a feed: its URL stops working (doctors, nurses)."""
-        await appointments.feeds.revoke(principal_of(request), feed_id)
+        await appointments.feeds.revoke(principal, feed_id)
 
     @get(
         "/ical/{feed_file:str}",

@@ -5,6 +5,7 @@ import uuid
 from hduce.contracts.auth import (
     AccountStatus,
     DirectoryEntry,
+    NotInRole,
     Role,
     UserApproved,
     UserRolesChanged,
@@ -39,6 +40,13 @@ class AccountDirectory:
         """An account by e-mail address or username, or None."""
         account = await self._accounts.find(email_or_username)
         return account.entry() if account else None
+
+    async def require(self, account_id: uuid.UUID, role: Role) -> DirectoryEntry:
+        """The account if it holds `role`; else `NotInRole` (422)."""
+        entry = await self.get_account(account_id)
+        if entry is None or role not in entry.roles:
+            raise NotInRole(f"{account_id} is not a {role}'s account")
+        return entry
 
     async def lookup(self, who: str) -> DirectoryEntry:
         """The account `who` names: its id, e-mail address or username."""

@@ -43,8 +43,7 @@ def client_of(request: Request) -> Client:
 
 
 def _secure(request: Request, services: WebServices) -> bool:
-    configured = services.config.secure_cookies
-    return request.url.scheme == "https" if configured is None else configured
+    return services.config.secure_cookies or request.url.scheme == "https"
 
 
 def session_cookies(request: Request, services: WebServices, pair: TokenPair) -> list[Cookie]:

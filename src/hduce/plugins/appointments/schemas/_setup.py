@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from hduce.core.schemas import ClockTime, parse_clock
+from hduce.core.schemas import ClockTime, Input, Read, parse_clock
 
 Minutes = Annotated[int, Meta(ge=5, le=480)]
 Buffer = Annotated[int, Meta(ge=0, le=240)]
@@ -23,7 +23,7 @@ def _time_zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
-class AppointmentTypeCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class AppointmentTypeCreate(Input, kw_only=True):
     """A new kind of visit and the practitioners who offer it."""
 
     name: Annotated[str, Meta(min_length=1, max_length=100, pattern=r"\S")]
@@ -34,7 +34,7 @@ class AppointmentTypeCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=
     practitioner_ids: Practitioners = msgspec.field(default_factory=list)
 
 
-class AppointmentTypeUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class AppointmentTypeUpdate(Input, kw_only=True):
     """Fields to change; `practitioner_ids` replaces the whole list."""
 
     name: Annotated[str, Meta(min_length=1, max_length=100, pattern=r"\S")] | UnsetType = UNSET
@@ -54,7 +54,7 @@ class AppointmentTypeUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=
         }
 
 
-class AppointmentTypeRead(msgspec.Struct, kw_only=True):
+class AppointmentTypeRead(Read, kw_only=True):
     """A kind of visit."""
 
     id: uuid.UUID
@@ -67,7 +67,7 @@ class AppointmentTypeRead(msgspec.Struct, kw_only=True):
     practitioner_ids: list[uuid.UUID]
 
 
-class WeeklyHoursItem(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class WeeklyHoursItem(Input, kw_only=True):
     """Opening hours on one weekday (0 is Monday), local time."""
 
     weekday: Annotated[int, Meta(ge=0, le=6)]
@@ -80,7 +80,7 @@ class WeeklyHoursItem(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             raise ValueError("start must be before end - at `$.weekly_hours[].end`")
 
 
-class AvailabilityUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class AvailabilityUpdate(Input, kw_only=True):
     """A practitioner's time zone and complete weekly hours."""
 
     timezone: Timezone
@@ -92,7 +92,7 @@ class AvailabilityUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=Tru
             raise ValueError(f"unknown time zone {self.timezone!r} - at `$.timezone`")
 
 
-class ExceptionCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class ExceptionCreate(Input, kw_only=True):
     """Time off (the whole day without times) or extra hours on one local date."""
 
     on_date: date
@@ -111,7 +111,7 @@ class ExceptionCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             raise ValueError("extra hours need a start and an end - at `$.start`")
 
 
-class ExceptionRead(msgspec.Struct, kw_only=True):
+class ExceptionRead(Read, kw_only=True):
     """One dated exception."""
 
     id: uuid.UUID
@@ -122,7 +122,7 @@ class ExceptionRead(msgspec.Struct, kw_only=True):
     reason: str | None
 
 
-class AvailabilityRead(msgspec.Struct, kw_only=True):
+class AvailabilityRead(Read, kw_only=True):
     """A practitioner's time zone, weekly hours and exceptions from today on."""
 
     practitioner_id: uuid.UUID

@@ -3,33 +3,25 @@
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import asyncpg
-
 from hduce.contracts.appointments import AppointmentRescheduled
 from hduce.contracts.appointments import AppointmentStatus as Status
+from hduce.contracts.auth import Accounts, Role
+from hduce.core.db import Database
 from hduce.core.security import Principal
-from hduce.plugins.appointments.access import acts_as_patient, ensure_visible, patient_for
-from hduce.plugins.appointments.env import Env
+from hduce.plugins.appointments.config import AppointmentsConfig
 from hduce.plugins.appointments.errors import InvalidTransition, TooLateToChange
-from hduce.plugins.appointments.followups import FollowUps, fact
-from hduce.plugins.appointments.locks import claiming, lock_calendars
 from hduce.plugins.appointments.schemas import AppointmentCreate, RescheduleRequest
-from hduce.plugins.appointments.slots import SlotFinder
-from hduce.plugins.appointments.store import (
-    UPCOMING,
-    AppointmentRow,
-    fetch_one,
-    insert,
-    refetch,
+from hduce.plugins.appointments.services._access import (
+    acts_as_patient,
+    ensure_visible,
+    patient_for,
 )
-from hduce.plugins.appointments.types import AppointmentTypes
-from hduce.plugins.appointments.waitlist import Waitlist
-
-MOVE = """
-UPDATE appointment SET practitioner = $2, starts_at = $3, ends_at = $4, blocked_from = $5,
-       blocked_until = $6, status = 'booked', changed_by = $7, updated_at = now()
-WHERE id = $1
-"""
+from hduce.plugins.appointments.services._claims import claiming
+from hduce.plugins.appointments.services._followups import FollowUps, fact
+from hduce.plugins.appointments.services._slots import SlotFinder
+from hduce.plugins.appointments.services._types import AppointmentTypes
+from hduce.plugins.appointments.services._waitlist import Waitlist
+from hduce.plugins.appointments.store import UPCOMING, AppointmentRow, AppointmentStore
 
 
 class Booking:
@@ -37,13 +29,19 @@ class Booking:
 
     def __init__(
         self,
-        env: Env,
+        db: Database,
+        config: AppointmentsConfig,
+        store: AppointmentStore,
+        accounts: Accounts,
         types: AppointmentTypes,
         slots: SlotFinder,
         followups: FollowUps,
         waitlist: Waitlist,
     ) -> None:
-        self._env = env
+        self._db = db
+        self._config = config
+        self._store = store
+        self._accounts = accounts
         self._types = types
         self._slots = slots
         self._followups = followups
@@ -53,60 +51,47 @@ class Booking:
         """Book a free slot for the caller (a patient) or for the patient staff name."""
         patient_id = patient_for(principal, data.patient_id)
         if patient_id != principal.id:
-            await self._env.require_patient(patient_id)
+            await self._accounts.require(patient_id, Role.PATIENT)
         kind = await self._types.offered(data.type_id, data.practitioner_id)
         starts_at = data.starts_at.astimezone(UTC)
         zone = await self._slots.ensure_offered(
             principal, data.practitioner_id, kind.spec, starts_at
         )
 
-        async def claim(connection: asyncpg.Connection) -> AppointmentRow:
-            row = await insert(
-                connection,
+        async def claim() -> AppointmentRow:
+            row = await self._store.insert(
+                kind.visit(starts_at),
                 appointment_id=uuid.uuid4(),
                 patient_id=patient_id,
                 practitioner_id=data.practitioner_id,
-                kind=kind,
-                starts_at=starts_at,
                 status=Status.BOOKED,
                 booked_by=principal.id,
                 reason=data.reason,
                 lock=(data.practitioner_id, patient_id),
             )
-            await self._followups.booked(connection, row, booked_by=principal.id, zone=zone)
+            await self._followups.booked(row, booked_by=principal.id, zone=zone)
             return row
 
-        return await claiming(self._env, claim)
+        return await claiming(self._db, claim)
 
     async def reschedule(
         self, principal: Principal, appointment_id: uuid.UUID, data: RescheduleRequest
     ) -> AppointmentRow:
         """Move an appointment; the old slot is released only if the new one is won."""
-        before = await self._changeable(principal, await self._read(appointment_id))
+        before = await self._changeable(principal, await self._store.get(appointment_id))
         practitioner_id = data.practitioner_id or before.practitioner
         kind = await self._types.offered(before.appointment_type, practitioner_id)
         starts_at = data.starts_at.astimezone(UTC)
         zone = await self._slots.ensure_offered(principal, practitioner_id, kind.spec, starts_at)
-        blocked_from, blocked_until = kind.spec.blocked(starts_at)
 
-        async def move(connection: asyncpg.Connection) -> AppointmentRow:
+        async def move() -> AppointmentRow:
             # The old calendar too: the freed slot may go to someone on the waitlist.
-            await lock_calendars(connection, practitioner_id, before.practitioner, before.patient)
-            row = await self._changeable(
-                principal, await fetch_one(connection, appointment_id, lock=True)
-            )
-            await connection.execute(
-                MOVE,
-                row.id,
-                practitioner_id,
-                starts_at,
-                starts_at + kind.spec.duration,
-                blocked_from,
-                blocked_until,
-                principal.id,
-            )
-            await self._followups.cancel(connection, row)
-            moved = await refetch(connection, row.id)
+            store = self._store
+            await store.lock_calendars(practitioner_id, before.practitioner, before.patient)
+            row = await self._changeable(principal, await store.get(appointment_id, lock=True))
+            await store.move(row.id, practitioner_id, kind.visit(starts_at), principal.id)
+            await self._followups.cancel(row)
+            moved = await store.refetch(row.id)
             rescheduled = fact(
                 AppointmentRescheduled,
                 moved,
@@ -115,31 +100,29 @@ class Booking:
                 previous_ends_at=row.ends_at,
                 rescheduled_by=principal.id,
             )
-            await self._followups.schedule(connection, moved, rescheduled)
+            await self._followups.schedule(moved, rescheduled)
             await self._followups.messages.send(
                 moved, "appointment_rescheduled", zone=zone, previous_starts_at=row.starts_at
             )
-            await self._waitlist.offer(connection, row)
+            await self._waitlist.offer(row)
             return moved
 
-        return await claiming(self._env, move)
+        return await claiming(self._db, move)
 
     async def _changeable(self, principal: Principal, row: AppointmentRow | None) -> AppointmentRow:
         row = ensure_visible(principal, row)
         if row.status not in UPCOMING:
             raise InvalidTransition(f"a {row.status} appointment cannot be moved")
-        ensure_patient_may_change(self._env, principal, row)
+        ensure_patient_may_change(self._config, principal, row)
         return row
 
-    async def _read(self, appointment_id: uuid.UUID) -> AppointmentRow | None:
-        async with self._env.context.db.shared_pool.acquire() as connection:
-            return await fetch_one(connection, appointment_id)
 
-
-def ensure_patient_may_change(env: Env, principal: Principal, row: AppointmentRow) -> None:
+def ensure_patient_may_change(
+    config: AppointmentsConfig, principal: Principal, row: AppointmentRow
+) -> None:
     """Patients change a booking only until the notice period before it; staff any time."""
     if not acts_as_patient(principal, row):
         return
-    notice = timedelta(seconds=env.config.patient_cancel_notice)
+    notice = timedelta(seconds=config.patient_cancel_notice)
     if row.starts_at - datetime.now(UTC) < notice:
         raise TooLateToChange("it is too late to change this appointment online: call the clinic")

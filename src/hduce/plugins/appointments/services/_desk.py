@@ -9,18 +9,21 @@ import msgspec
 from hduce.contracts.appointments import AppointmentFilter, AppointmentView
 from hduce.core.errors import Forbidden
 from hduce.core.security import Principal
-from hduce.plugins.appointments.access import is_staff
 from hduce.plugins.appointments.errors import InvalidRequest
-from hduce.plugins.appointments.queries import to_read
 from hduce.plugins.appointments.schemas import AppointmentCreate, AppointmentRead
-from hduce.plugins.appointments.services import AppointmentServices
+from hduce.plugins.appointments.services._access import is_staff
+from hduce.plugins.appointments.services._booking import Booking
+from hduce.plugins.appointments.services._lifecycle import Lifecycle
+from hduce.plugins.appointments.services._queries import AppointmentQueries, to_read
 
 
 class BookingDesk:
     """Each call goes through the same service and checks as its `/api/v1/appointments` route."""
 
-    def __init__(self, services: AppointmentServices) -> None:
-        self._services = services
+    def __init__(self, booking: Booking, queries: AppointmentQueries, lifecycle: Lifecycle) -> None:
+        self._booking = booking
+        self._queries = queries
+        self._lifecycle = lifecycle
 
     async def book(
         self,
@@ -45,17 +48,17 @@ class BookingDesk:
             data = msgspec.convert(fields, AppointmentCreate)
         except msgspec.ValidationError as exc:
             raise InvalidRequest(str(exc)) from None
-        return _view(to_read(await self._services.booking.book(principal, data)))
+        return _view(to_read(await self._booking.book(principal, data)))
 
     async def get(self, principal: Principal, appointment_id: uuid.UUID) -> AppointmentView:
         """One visible appointment (a clinician's read is audited), else 404."""
-        return _view(await self._services.queries.get(principal, appointment_id))
+        return _view(await self._queries.get(principal, appointment_id))
 
     async def search(
         self, principal: Principal, query: AppointmentFilter
     ) -> tuple[list[AppointmentView], int]:
         """A page of the caller's visible appointments by start time, and the total."""
-        page = await self._services.queries.page(
+        page = await self._queries.page(
             principal,
             practitioner_id=query.practitioner_id,
             patient_id=query.patient_id,
@@ -74,19 +77,19 @@ class BookingDesk:
         self, principal: Principal, appointment_id: uuid.UUID, reason: str
     ) -> AppointmentView:
         """Cancel through `Lifecycle.cancel`."""
-        row = await self._services.lifecycle.cancel(principal, appointment_id, reason)
+        row = await self._lifecycle.cancel(principal, appointment_id, reason)
         return _view(to_read(row))
 
     async def check_in(self, principal: Principal, appointment_id: uuid.UUID) -> AppointmentView:
         """`Lifecycle.advance(check_in)` behind the route's staff-only rule."""
         if not is_staff(principal):
             raise Forbidden("only staff check patients in")
-        row = await self._services.lifecycle.advance(principal, appointment_id, "check_in")
+        row = await self._lifecycle.advance(principal, appointment_id, "check_in")
         return _view(to_read(row))
 
     async def ics(self, principal: Principal, appointment_id: uuid.UUID) -> bytes:
         """`AppointmentQueries.ics` (404 for an appointment the caller may not see)."""
-        return await self._services.queries.ics(principal, appointment_id)
+        return await self._queries.ics(principal, appointment_id)
 
 
 def _view(read: AppointmentRead) -> AppointmentView:

@@ -5,28 +5,28 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from hduce.core.security import Principal
-from hduce.plugins.appointments.access import BOOKERS
-from hduce.plugins.appointments.availability import SlotSpec, fits, free_starts
-from hduce.plugins.appointments.env import Env
+from hduce.plugins.appointments.config import AppointmentsConfig
 from hduce.plugins.appointments.errors import InvalidRequest, SlotNotOffered
-from hduce.plugins.appointments.schedules import Schedules
 from hduce.plugins.appointments.schemas import SlotList, SlotRead
-from hduce.plugins.appointments.types import AppointmentTypes
-
-# The exclusion constraint's own expressions, so its GiST index answers this query.
-BUSY = """
-SELECT blocked_from, blocked_until FROM appointment
-WHERE uuidrange(practitioner, practitioner, '[]') = uuidrange($1, $1, '[]')
-  AND tstzrange(blocked_from, blocked_until, '[)') && tstzrange($2, $3, '[)')
-  AND status NOT IN ('cancelled', 'no_show')
-"""
+from hduce.plugins.appointments.services._access import BOOKERS
+from hduce.plugins.appointments.services._availability import SlotSpec, fits, free_starts
+from hduce.plugins.appointments.services._schedules import Schedules
+from hduce.plugins.appointments.services._types import AppointmentTypes
+from hduce.plugins.appointments.store import AppointmentStore
 
 
 class SlotFinder:
     """Computes free slots from hours, exceptions, bookings, buffers, notice and horizon."""
 
-    def __init__(self, env: Env, schedules: Schedules, types: AppointmentTypes) -> None:
-        self._env = env
+    def __init__(
+        self,
+        config: AppointmentsConfig,
+        store: AppointmentStore,
+        schedules: Schedules,
+        types: AppointmentTypes,
+    ) -> None:
+        self._config = config
+        self._store = store
         self._schedules = schedules
         self._types = types
 
@@ -37,7 +37,7 @@ class SlotFinder:
         `min_notice`; the horizon is the same for everyone.
         """
         now = datetime.now(UTC)
-        config = self._env.config
+        config = self._config
         notice = config.staff_min_notice if booker.has_any_role(*BOOKERS) else config.min_notice
         return now + timedelta(seconds=notice), now + timedelta(seconds=config.horizon)
 
@@ -55,7 +55,7 @@ class SlotFinder:
                 raise InvalidRequest(f"{name}: a UTC offset is required")
         if end <= start:
             raise InvalidRequest("end must be after start")
-        if (end - start).total_seconds() > self._env.config.max_search_range:
+        if (end - start).total_seconds() > self._config.max_search_range:
             raise InvalidRequest("the range is longer than the longest search allowed")
         spec = (await self._types.offered(type_id, practitioner_id)).spec
         earliest, latest = self.bookable_window(booker)
@@ -96,7 +96,6 @@ class SlotFinder:
             return zone, []
         span_start = openings[0][0] - spec.buffer_before - spec.duration
         span_end = openings[-1][1] + spec.buffer_after + spec.duration
-        records = await self._env.context.db.fetch(BUSY, practitioner_id, span_start, span_end)
-        busy = [(r["blocked_from"], r["blocked_until"]) for r in records]
-        step = timedelta(seconds=self._env.config.slot_interval)
+        busy = await self._store.busy(practitioner_id, span_start, span_end)
+        step = timedelta(seconds=self._config.slot_interval)
         return zone, free_starts(openings, busy, spec, step, first, last)

@@ -4,10 +4,10 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from hduce.contracts.appointments import AppointmentStatus
+from hduce.core.schemas import Input, Read
 
 Reason = Annotated[str, Meta(min_length=1, max_length=500, pattern=r"\S")]
 Notes = Annotated[str, Meta(max_length=10_000)]
@@ -19,7 +19,7 @@ def require_aware(value: datetime, field: str) -> None:
         raise ValueError(f"a UTC offset is required - at `$.{field}`")
 
 
-class AppointmentCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class AppointmentCreate(Input, kw_only=True):
     """A booking: patients book for themselves; staff name the patient."""
 
     practitioner_id: uuid.UUID
@@ -33,7 +33,7 @@ class AppointmentCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True
         require_aware(self.starts_at, "starts_at")
 
 
-class AppointmentRead(msgspec.Struct, kw_only=True, omit_defaults=True):
+class AppointmentRead(Read, kw_only=True, omit_defaults=True):
     """An appointment; `notes` only appears for clinicians."""
 
     id: uuid.UUID
@@ -53,7 +53,7 @@ class AppointmentRead(msgspec.Struct, kw_only=True, omit_defaults=True):
     notes: str | UnsetType | None = UNSET
 
 
-class ConfirmationRead(msgspec.Struct, kw_only=True):
+class ConfirmationRead(Read, kw_only=True):
     """The answer to a confirmation link (no login): when and with whom, nothing clinical."""
 
     id: uuid.UUID
@@ -63,22 +63,13 @@ class ConfirmationRead(msgspec.Struct, kw_only=True):
     practitioner_name: str
 
 
-class AppointmentPage(msgspec.Struct, kw_only=True):
-    """One page of appointments and the total number of matches."""
-
-    items: list[AppointmentRead]
-    total: int
-    limit: int
-    offset: int
-
-
-class CancelRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class CancelRequest(Input, kw_only=True):
     """Why the appointment is cancelled."""
 
     reason: Reason
 
 
-class RescheduleRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class RescheduleRequest(Input, kw_only=True):
     """The new start (and optionally another practitioner offering the same type)."""
 
     starts_at: datetime
@@ -89,26 +80,26 @@ class RescheduleRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True
         require_aware(self.starts_at, "starts_at")
 
 
-class ConfirmRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class ConfirmRequest(Input, kw_only=True):
     """The signed token from a reminder."""
 
     token: Annotated[str, Meta(min_length=1, max_length=500)]
 
 
-class NotesUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class NotesUpdate(Input, kw_only=True):
     """The clinician's notes (replacing the previous text)."""
 
     notes: Notes
 
 
-class SlotRead(msgspec.Struct, kw_only=True):
+class SlotRead(Read, kw_only=True):
     """A bookable start, in the practitioner's local time."""
 
     starts_at: datetime
     ends_at: datetime
 
 
-class SlotList(msgspec.Struct, kw_only=True):
+class SlotList(Read, kw_only=True):
     """The free slots of one practitioner and type between two instants."""
 
     practitioner_id: uuid.UUID
@@ -117,7 +108,7 @@ class SlotList(msgspec.Struct, kw_only=True):
     slots: list[SlotRead]
 
 
-class WaitlistCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class WaitlistCreate(Input, kw_only=True):
     """Wait for a slot with a practitioner between two local dates (inclusive)."""
 
     practitioner_id: uuid.UUID
@@ -132,7 +123,7 @@ class WaitlistCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             raise ValueError("to_date is before from_date - at `$.to_date`")
 
 
-class WaitlistRead(msgspec.Struct, kw_only=True):
+class WaitlistRead(Read, kw_only=True):
     """A waitlist entry; `offered_appointment_id` is the slot held for the patient, if any."""
 
     id: uuid.UUID
@@ -147,13 +138,13 @@ class WaitlistRead(msgspec.Struct, kw_only=True):
     created_at: datetime
 
 
-class FeedCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class FeedCreate(Input, kw_only=True):
     """A name to tell feeds apart."""
 
     label: Annotated[str, Meta(max_length=100)] = ""
 
 
-class FeedRead(msgspec.Struct, kw_only=True, omit_defaults=True):
+class FeedRead(Read, kw_only=True, omit_defaults=True):
     """A calendar feed; `url` (with its secret) is shown only when the feed is created."""
 
     id: uuid.UUID

@@ -9,11 +9,12 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from hduce.contracts.notifications import Category, Notifier
 from hduce.contracts.users import UserDirectory
-from hduce.plugins.appointments.env import Env
-from hduce.plugins.appointments.schedules import Schedules
+from hduce.plugins.appointments.config import AppointmentsConfig
+from hduce.plugins.appointments.services._schedules import Schedules
+from hduce.plugins.appointments.services._tokens import ConfirmationTokens
 from hduce.plugins.appointments.store import AppointmentRow
-from hduce.plugins.appointments.tokens import ConfirmationTokens
 
 FALLBACK_NAME = "your practitioner"
 
@@ -23,9 +24,9 @@ def readable(moment: datetime, zone: str) -> str:
     return f"{moment.astimezone(ZoneInfo(zone)):%a %d %b %Y, %H:%M} ({zone})"
 
 
-async def display_name(env: Env, account_id: uuid.UUID) -> str:
+async def display_name(directory: UserDirectory, account_id: uuid.UUID) -> str:
     """How patients are shown a practitioner: their name, else their username."""
-    entry = await env.context.registry.get(UserDirectory).get(account_id)
+    entry = await directory.get(account_id)
     if entry is None:
         return FALLBACK_NAME
     return f"{entry.first_name} {entry.last_name}".strip() or entry.username
@@ -34,10 +35,21 @@ async def display_name(env: Env, account_id: uuid.UUID) -> str:
 class PatientMessages:
     """Builds the data of appointment messages and hands them to the `Notifier`."""
 
-    def __init__(self, env: Env, schedules: Schedules, tokens: ConfirmationTokens) -> None:
-        self._env = env
+    def __init__(
+        self,
+        config: AppointmentsConfig,
+        public_url: str,
+        schedules: Schedules,
+        tokens: ConfirmationTokens,
+        directory: UserDirectory,
+        notifier: Notifier,
+    ) -> None:
+        self._config = config
+        self._public_url = public_url.rstrip("/")
         self._schedules = schedules
         self._tokens = tokens
+        self._directory = directory
+        self._notifier = notifier
 
     async def send(
         self, row: AppointmentRow, template: str, *, zone: str | None = None, **extra: Any
@@ -47,27 +59,27 @@ class PatientMessages:
         `zone` is the practitioner's time zone, read here unless the caller already has it.
         """
         zone = zone or await self._schedules.timezone(row.practitioner)
-        public_url = self._env.context.settings.server.public_url.rstrip("/")
+        public_url = self._public_url
         token = self._tokens.issue(row.id, row.starts_at)
         data: dict[str, Any] = {
             "appointment_id": str(row.id),
             "type_name": row.type_name,
             "mode": row.mode,
             "practitioner_id": str(row.practitioner),
-            "practitioner_name": await display_name(self._env, row.practitioner),
+            "practitioner_name": await display_name(self._directory, row.practitioner),
             "starts_at": readable(row.starts_at, zone),
             "ends_at": readable(row.ends_at, zone),
             "starts_at_utc": row.starts_at.isoformat(),
             "timezone": zone,
             "confirm_token": token,
-            "confirm_url": self._env.config.confirm_url.format(
+            "confirm_url": self._config.confirm_url.format(
                 public_url=public_url, appointment_id=row.id, token=token
             ),
         }
         for key, value in extra.items():
             data[key] = readable(value, zone) if isinstance(value, datetime) else value
         if "entry_id" in extra:
-            data["claim_url"] = self._env.config.claim_url.format(
+            data["claim_url"] = self._config.claim_url.format(
                 public_url=public_url, entry_id=extra["entry_id"]
             )
-        await self._env.notify(row.patient, template, data)
+        await self._notifier.notify(row.patient, template, data, Category.APPOINTMENTS)

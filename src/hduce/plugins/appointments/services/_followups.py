@@ -4,13 +4,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-import asyncpg
-
 from hduce.contracts.appointments import AppointmentBooked, AppointmentFact
-from hduce.core.events import Event
-from hduce.plugins.appointments.env import Env
-from hduce.plugins.appointments.messages import PatientMessages
-from hduce.plugins.appointments.store import AppointmentRow
+from hduce.core.events import Event, EventBus
+from hduce.plugins.appointments.config import AppointmentsConfig
+from hduce.plugins.appointments.services._messages import PatientMessages
+from hduce.plugins.appointments.store import AppointmentRow, AppointmentStore
 
 FactT = TypeVar("FactT", bound=AppointmentFact)
 
@@ -55,18 +53,24 @@ def fact(kind: type[FactT], row: AppointmentRow, **extra: Any) -> FactT:
 class FollowUps:
     """Schedules and cancels an appointment's pending events; `messages` reaches its patient."""
 
-    def __init__(self, env: Env, messages: PatientMessages) -> None:
-        self._env = env
+    def __init__(
+        self,
+        config: AppointmentsConfig,
+        events: EventBus,
+        store: AppointmentStore,
+        messages: PatientMessages,
+    ) -> None:
+        self._config = config
+        self._events = events
+        self._store = store
         self.messages = messages
 
-    async def schedule(
-        self, connection: asyncpg.Connection, row: AppointmentRow, *now: Event
-    ) -> None:
+    async def schedule(self, row: AppointmentRow, *now: Event) -> None:
         """Schedule the reminders still ahead and the no-show check, remember their ids.
 
         The facts in `now` are published in the same statement.
         """
-        config, moment = self._env.config, datetime.now(UTC)
+        config, moment = self._config, datetime.now(UTC)
         scheduled: list[tuple[Event, datetime | None]] = []
         for offset in config.reminder_offsets:
             due = row.starts_at - timedelta(seconds=offset)
@@ -74,34 +78,21 @@ class FollowUps:
                 scheduled.append((ReminderDue(appointment_id=row.id, starts_at=row.starts_at), due))
         grace = row.starts_at + timedelta(seconds=config.no_show_grace)
         scheduled.append((NoShowDue(appointment_id=row.id, starts_at=row.starts_at), grace))
-        event_ids = await self._env.events.publish_many([*scheduled, *((e, None) for e in now)])
-        await self.remember(connection, row.id, event_ids[: len(scheduled)])
+        event_ids = await self._events.publish_many([*scheduled, *((e, None) for e in now)])
+        await self._store.remember_events(row.id, event_ids[: len(scheduled)])
 
-    async def remember(
-        self, connection: asyncpg.Connection, appointment_id: uuid.UUID, event_ids: list[uuid.UUID]
-    ) -> None:
-        """Store the pending scheduled events of an appointment."""
-        await connection.execute(
-            "UPDATE appointment SET scheduled_events = $2 WHERE id = $1", appointment_id, event_ids
-        )
-
-    async def cancel(self, connection: asyncpg.Connection, row: AppointmentRow) -> None:
+    async def cancel(self, row: AppointmentRow) -> None:
         """Withdraw every pending scheduled event of the appointment."""
         for event_id in row.scheduled_events:
-            await self._env.events.cancel(event_id)
-        await self.remember(connection, row.id, [])
+            await self._events.cancel(event_id)
+        await self._store.remember_events(row.id, [])
 
     async def booked(
-        self,
-        connection: asyncpg.Connection,
-        row: AppointmentRow,
-        *,
-        booked_by: uuid.UUID,
-        zone: str | None = None,
+        self, row: AppointmentRow, *, booked_by: uuid.UUID, zone: str | None = None
     ) -> None:
         """Schedule follow-ups, publish `appointment.booked` and tell the patient.
 
         `zone` is the practitioner's time zone when the caller has already read it.
         """
-        await self.schedule(connection, row, fact(AppointmentBooked, row, booked_by=booked_by))
+        await self.schedule(row, fact(AppointmentBooked, row, booked_by=booked_by))
         await self.messages.send(row, "appointment_booked", zone=zone)

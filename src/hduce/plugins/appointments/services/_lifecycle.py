@@ -4,8 +4,6 @@ import uuid
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-import asyncpg
-
 from hduce.contracts.appointments import (
     AppointmentCancelled,
     AppointmentCheckedIn,
@@ -15,22 +13,19 @@ from hduce.contracts.appointments import (
     AppointmentNoShow,
 )
 from hduce.contracts.appointments import AppointmentStatus as Status
+from hduce.contracts.audit import AuditLog
+from hduce.core.db import Database
+from hduce.core.events import EventBus
 from hduce.core.security import Principal
-from hduce.plugins.appointments.access import acts_as_patient, lock_visible
-from hduce.plugins.appointments.booking import ensure_patient_may_change
-from hduce.plugins.appointments.env import Env
+from hduce.plugins.appointments.config import AppointmentsConfig
 from hduce.plugins.appointments.errors import InvalidConfirmationToken, InvalidTransition
-from hduce.plugins.appointments.followups import FollowUps, fact
-from hduce.plugins.appointments.locks import claiming, lock_calendars_of
-from hduce.plugins.appointments.store import (
-    UPCOMING,
-    AppointmentRow,
-    fetch_one,
-    refetch,
-    set_status,
-)
-from hduce.plugins.appointments.tokens import ConfirmationTokens
-from hduce.plugins.appointments.waitlist import Waitlist
+from hduce.plugins.appointments.services._access import acts_as_patient, lock_visible
+from hduce.plugins.appointments.services._booking import ensure_patient_may_change
+from hduce.plugins.appointments.services._claims import claiming
+from hduce.plugins.appointments.services._followups import FollowUps, fact
+from hduce.plugins.appointments.services._tokens import ConfirmationTokens
+from hduce.plugins.appointments.services._waitlist import Waitlist
+from hduce.plugins.appointments.store import UPCOMING, AppointmentRow, AppointmentStore
 
 
 class Step(NamedTuple):
@@ -60,9 +55,21 @@ class Lifecycle:
     """Moves appointments through their statuses, publishing an event for each change."""
 
     def __init__(
-        self, env: Env, followups: FollowUps, waitlist: Waitlist, tokens: ConfirmationTokens
+        self,
+        db: Database,
+        config: AppointmentsConfig,
+        events: EventBus,
+        store: AppointmentStore,
+        audit: AuditLog,
+        followups: FollowUps,
+        waitlist: Waitlist,
+        tokens: ConfirmationTokens,
     ) -> None:
-        self._env = env
+        self._db = db
+        self._config = config
+        self._events = events
+        self._store = store
+        self._audit = audit
         self._followups = followups
         self._waitlist = waitlist
         self._tokens = tokens
@@ -72,19 +79,19 @@ class Lifecycle:
     ) -> AppointmentRow:
         """Apply one of `STEPS` (the route's guard has checked the caller's role)."""
         step = STEPS[step_name]
-        async with self._env.transaction() as tx:
-            row = await lock_visible(tx.connection, principal, appointment_id)
+        async with self._db.transaction():
+            row = await lock_visible(self._store, principal, appointment_id)
             if row.status not in step.sources:
                 raise InvalidTransition(f"a {row.status} appointment cannot become {step.target}")
             if step.after_start and row.starts_at > datetime.now(UTC):
                 raise InvalidTransition("an appointment that has not started cannot be a no-show")
-            await set_status(tx.connection, row.id, step.target, changed_by=principal.id)
+            await self._store.set_status(row.id, step.target, changed_by=principal.id)
             if row.scheduled_events:
-                await self._followups.cancel(tx.connection, row)
-            changed = await refetch(tx.connection, row.id)
+                await self._followups.cancel(row)
+            changed = await self._store.refetch(row.id)
             if step.event is not None:
                 extra = {step.actor_field: principal.id}
-                await self._env.events.publish(fact(step.event, changed, **extra))
+                await self._events.publish(fact(step.event, changed, **extra))
         return changed
 
     async def cancel(
@@ -92,63 +99,57 @@ class Lifecycle:
     ) -> AppointmentRow:
         """Cancel (patients until the notice period, staff any time) and offer the slot on."""
 
-        async def withdraw(connection: asyncpg.Connection) -> AppointmentRow:
+        async def withdraw() -> AppointmentRow:
             # The freed slot may be offered on: a claim of time like a booking, in the same order.
-            await lock_calendars_of(connection, appointment_id)
-            row = await lock_visible(connection, principal, appointment_id)
+            await self._store.lock_calendars_of(appointment_id)
+            row = await lock_visible(self._store, principal, appointment_id)
             patient = acts_as_patient(principal, row)
             allowed = UPCOMING if patient else (*UPCOMING, Status.CHECKED_IN)
             if row.status not in allowed:
                 raise InvalidTransition(f"a {row.status} appointment cannot be cancelled")
-            ensure_patient_may_change(self._env, principal, row)
-            await set_status(
-                connection,
-                row.id,
-                Status.CANCELLED,
-                changed_by=principal.id,
-                cancellation_reason=reason,
+            ensure_patient_may_change(self._config, principal, row)
+            await self._store.set_status(
+                row.id, Status.CANCELLED, changed_by=principal.id, cancellation_reason=reason
             )
-            await self._followups.cancel(connection, row)
-            cancelled = await refetch(connection, row.id)
-            await self._env.events.publish(
+            await self._followups.cancel(row)
+            cancelled = await self._store.refetch(row.id)
+            await self._events.publish(
                 fact(AppointmentCancelled, cancelled, cancelled_by=principal.id, reason=reason)
             )
             await self._followups.messages.send(
                 cancelled, "appointment_cancelled", reason=reason, by_patient=patient
             )
-            await self._waitlist.offer(connection, row)
+            await self._waitlist.offer(row)
             return cancelled
 
-        return await claiming(self._env, withdraw)
+        return await claiming(self._db, withdraw)
 
     async def confirm(self, appointment_id: uuid.UUID, token: str) -> AppointmentRow:
         """Confirm with the token from a reminder (once, and only for the time it was sent for)."""
         starts_at = self._tokens.verify(token, appointment_id)
-        async with self._env.transaction() as tx:
-            row = await fetch_one(tx.connection, appointment_id, lock=True)
+        async with self._db.transaction():
+            row = await self._store.get(appointment_id, lock=True)
             same_time = row is not None and int(row.starts_at.timestamp()) == int(
                 starts_at.timestamp()
             )
             if row is None or not same_time or row.status != Status.BOOKED:
                 raise InvalidConfirmationToken("this confirmation link is no longer valid")
-            await set_status(tx.connection, row.id, Status.CONFIRMED, changed_by=row.patient)
-            confirmed = await refetch(tx.connection, row.id)
-            await self._env.events.publish(fact(AppointmentConfirmed, confirmed))
+            await self._store.set_status(row.id, Status.CONFIRMED, changed_by=row.patient)
+            confirmed = await self._store.refetch(row.id)
+            await self._events.publish(fact(AppointmentConfirmed, confirmed))
         return confirmed
 
     async def update_notes(
         self, principal: Principal, appointment_id: uuid.UUID, notes: str
     ) -> AppointmentRow:
         """Replace the clinician's notes (clinicians only; audited)."""
-        async with self._env.transaction() as tx:
-            row = await lock_visible(tx.connection, principal, appointment_id)
-            await tx.connection.execute(
-                "UPDATE appointment SET notes = $2, updated_at = now() WHERE id = $1", row.id, notes
-            )
-            await self._env.audit(
+        async with self._db.transaction():
+            row = await lock_visible(self._store, principal, appointment_id)
+            await self._store.set_notes(row.id, notes)
+            await self._audit.record(
                 "appointments.notes_updated",
                 actor_id=principal.id,
                 subject_id=row.patient,
                 detail={"appointment_id": str(row.id)},
             )
-            return await refetch(tx.connection, row.id)
+            return await self._store.refetch(row.id)

@@ -2,12 +2,10 @@
 
 import uuid
 
-import asyncpg
-
 from hduce.contracts.auth import CLINICAL_ROLES, STAFF_ROLES, Role
 from hduce.core.errors import Forbidden, NotFound
 from hduce.core.security import Principal
-from hduce.plugins.appointments.store import AppointmentRow, fetch_one
+from hduce.plugins.appointments.store import AppointmentRow, AppointmentStore
 
 # Front desk and admins run the whole clinic's calendar.
 FRONT_DESK = (Role.ADMIN, Role.RECEPTIONIST)
@@ -39,10 +37,10 @@ def ensure_visible(principal: Principal, row: AppointmentRow | None) -> Appointm
 
 
 async def lock_visible(
-    connection: asyncpg.Connection, principal: Principal, appointment_id: uuid.UUID
+    store: AppointmentStore, principal: Principal, appointment_id: uuid.UUID
 ) -> AppointmentRow:
     """The appointment locked for a change if the caller may see it; otherwise 404."""
-    return ensure_visible(principal, await fetch_one(connection, appointment_id, lock=True))
+    return ensure_visible(principal, await store.get(appointment_id, lock=True))
 
 
 def acts_as_patient(principal: Principal, row: AppointmentRow) -> bool:

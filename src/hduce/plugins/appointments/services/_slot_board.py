@@ -6,38 +6,29 @@ from datetime import datetime
 
 from hduce.contracts.appointments import OfferedType, PractitionerHours, SlotTime, WeeklyWindow
 from hduce.core.security import Principal
-from hduce.plugins.appointments.access import is_staff
-from hduce.plugins.appointments.env import Env
-from hduce.plugins.appointments.services import AppointmentServices
-from hduce.plugins.appointments.types import SELECT_TYPES
-
-SCHEDULES = """
-SELECT practitioner, timezone, updated_at FROM practitioner_schedule
-WHERE $1::uuid[] IS NULL OR practitioner = ANY($1) ORDER BY practitioner
-"""
-WEEKLY = """
-SELECT practitioner, weekday, start_time, end_time FROM weekly_hours
-WHERE practitioner = ANY($1) ORDER BY weekday, start_time
-"""
-# Starts of a type's live bookings with the practitioner (as the slot search counts them busy).
-BOOKED = """
-SELECT starts_at, ends_at FROM appointment
-WHERE practitioner = $1 AND appointment_type = $2 AND starts_at >= $3 AND starts_at < $4
-  AND status NOT IN ('cancelled', 'no_show')
-ORDER BY starts_at
-"""
+from hduce.plugins.appointments.services._access import is_staff
+from hduce.plugins.appointments.services._slots import SlotFinder
+from hduce.plugins.appointments.store import AppointmentStore, ScheduleStore, TypeStore
 
 
 class AppointmentSlotBoard:
     """Reads through the plugin's services, so slots are exactly the REST API's."""
 
-    def __init__(self, env: Env, services: AppointmentServices) -> None:
-        self._db = env.context.db
-        self._services = services
+    def __init__(
+        self,
+        slots: SlotFinder,
+        appointments: AppointmentStore,
+        types: TypeStore,
+        schedules: ScheduleStore,
+    ) -> None:
+        self._slots = slots
+        self._appointments = appointments
+        self._types = types
+        self._schedules = schedules
 
     async def types(self) -> list[OfferedType]:
         """Every type with its practitioners, by name."""
-        records = await self._db.fetch(SELECT_TYPES + " GROUP BY t.id ORDER BY t.name")
+        records = await self._types.all()
         return [
             OfferedType(
                 id=r["id"],
@@ -54,10 +45,10 @@ class AppointmentSlotBoard:
     async def hours(self, practitioner_ids: Sequence[uuid.UUID] | None) -> list[PractitionerHours]:
         """Time zone and weekly hours of each practitioner (among the ids) who set them."""
         wanted = None if practitioner_ids is None else list(practitioner_ids)
-        schedules = await self._db.fetch(SCHEDULES, wanted)
+        schedules = await self._schedules.schedules(wanted)
         found = [r["practitioner"] for r in schedules]
         weekly: dict[uuid.UUID, list[WeeklyWindow]] = {p: [] for p in found}
-        for r in await self._db.fetch(WEEKLY, found) if found else []:
+        for r in await self._schedules.weekly_of(found) if found else []:
             weekly[r["practitioner"]].append(
                 WeeklyWindow(r["weekday"], r["start_time"], r["end_time"])
             )
@@ -81,7 +72,7 @@ class AppointmentSlotBoard:
         end: datetime,
     ) -> list[SlotTime]:
         """Free starts from the slot search; for staff also the booked ones; by start."""
-        listed = await self._services.slots.search(principal, practitioner_id, type_id, start, end)
+        listed = await self._slots.search(principal, practitioner_id, type_id, start, end)
         found = [
             SlotTime(
                 practitioner_id=practitioner_id,
@@ -93,7 +84,7 @@ class AppointmentSlotBoard:
             for slot in listed.slots
         ]
         if is_staff(principal):
-            booked = await self._db.fetch(BOOKED, practitioner_id, type_id, start, end)
+            booked = await self._appointments.booked(practitioner_id, type_id, start, end)
             found += [
                 SlotTime(
                     practitioner_id=practitioner_id,

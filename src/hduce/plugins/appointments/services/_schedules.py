@@ -10,33 +10,22 @@ from hduce.contracts.auth import CLINICAL_ROLES, Accounts
 from hduce.core.errors import NotFound
 from hduce.core.schemas import format_clock, parse_clock
 from hduce.core.security import Principal
-from hduce.plugins.appointments.access import ensure_manages_schedule
-from hduce.plugins.appointments.availability import (
-    Interval,
-    LocalException,
-    LocalWindow,
-    ScheduleRules,
-    open_intervals,
-)
-from hduce.plugins.appointments.env import Env
-from hduce.plugins.appointments.schemas_setup import (
+from hduce.plugins.appointments.schemas import (
     AvailabilityRead,
     AvailabilityUpdate,
     ExceptionCreate,
     ExceptionRead,
     WeeklyHoursItem,
 )
-
-TIMEZONE = "SELECT timezone FROM practitioner_schedule WHERE practitioner = $1"
-WEEKLY = """
-SELECT weekday, start_time, end_time FROM weekly_hours WHERE practitioner = $1
-ORDER BY weekday, start_time
-"""
-EXCEPTION_COLUMNS = "id, on_date, kind, start_time, end_time, reason"
-EXCEPTIONS = f"""
-SELECT {EXCEPTION_COLUMNS} FROM availability_exception
-WHERE practitioner = $1 AND on_date BETWEEN $2 AND $3 ORDER BY on_date, start_time NULLS FIRST
-"""
+from hduce.plugins.appointments.services._access import ensure_manages_schedule
+from hduce.plugins.appointments.services._availability import (
+    Interval,
+    LocalException,
+    LocalWindow,
+    ScheduleRules,
+    open_intervals,
+)
+from hduce.plugins.appointments.store import ScheduleStore
 
 
 def _clock(moment: time | None) -> str | None:
@@ -45,10 +34,8 @@ def _clock(moment: time | None) -> str | None:
 
 def _exception(record: asyncpg.Record, *, with_reason: bool = True) -> ExceptionRead:
     # Staff write clinical or personal details there: patients see only when, not why.
-    return ExceptionRead(
-        id=record["id"],
-        on_date=record["on_date"],
-        kind=record["kind"],
+    return ExceptionRead.from_row(
+        record,
         start=_clock(record["start_time"]),
         end=_clock(record["end_time"]),
         reason=record["reason"] if with_reason else None,
@@ -58,21 +45,18 @@ def _exception(record: asyncpg.Record, *, with_reason: bool = True) -> Exception
 class Schedules:
     """Reads and changes when practitioners work."""
 
-    def __init__(self, env: Env) -> None:
-        self._env = env
+    def __init__(self, store: ScheduleStore, accounts: Accounts) -> None:
+        self._store = store
+        self._accounts = accounts
 
     async def timezone(self, practitioner_id: uuid.UUID) -> str:
         """The practitioner's time zone (UTC until one is set)."""
-        record = await self._env.context.db.fetchrow(TIMEZONE, practitioner_id)
-        return str(record["timezone"]) if record else "UTC"
+        return await self._store.timezone(practitioner_id) or "UTC"
 
     async def rules(self, practitioner_id: uuid.UUID, first: date, last: date) -> ScheduleRules:
         """Time zone, weekly hours and the exceptions dated `first`..`last`."""
-        # Plain reads through `db`: no connection reset after them (a round trip), unlike a
-        # connection acquired from the pool for the three.
-        db = self._env.context.db
-        weekly = await db.fetch(WEEKLY, practitioner_id)
-        exceptions = await db.fetch(EXCEPTIONS, practitioner_id, first, last)
+        weekly = await self._store.weekly(practitioner_id)
+        exceptions = await self._store.exceptions(practitioner_id, first, last)
         return ScheduleRules(
             timezone=await self.timezone(practitioner_id),
             weekly=tuple(LocalWindow(r["weekday"], r["start_time"], r["end_time"]) for r in weekly),
@@ -97,9 +81,8 @@ class Schedules:
         await self._ensure_practitioner(practitioner_id)
         zone = await self.timezone(practitioner_id)
         today = datetime.now(UTC).astimezone(ZoneInfo(zone)).date()
-        pool = self._env.context.db.shared_pool
-        weekly = await pool.fetch(WEEKLY, practitioner_id)
-        exceptions = await pool.fetch(EXCEPTIONS, practitioner_id, today, date.max)
+        weekly = await self._store.weekly(practitioner_id)
+        exceptions = await self._store.exceptions(practitioner_id, today, date.max)
         return AvailabilityRead(
             practitioner_id=practitioner_id,
             timezone=zone,
@@ -120,32 +103,8 @@ class Schedules:
         """Set the time zone and replace every weekly window; bookings stay as they are."""
         ensure_manages_schedule(principal, practitioner_id)
         await self._ensure_practitioner(practitioner_id)
-        async with self._env.transaction() as tx:
-            await tx.connection.execute(
-                "INSERT INTO practitioner_schedule (id, practitioner, timezone) "
-                "VALUES ($1, $2, $3) ON CONFLICT (practitioner) "
-                "DO UPDATE SET timezone = excluded.timezone, updated_at = now()",
-                uuid.uuid4(),
-                practitioner_id,
-                data.timezone,
-            )
-            await tx.connection.execute(
-                "DELETE FROM weekly_hours WHERE practitioner = $1", practitioner_id
-            )
-            await tx.connection.executemany(
-                "INSERT INTO weekly_hours (id, practitioner, weekday, start_time, end_time) "
-                "VALUES ($1, $2, $3, $4, $5)",
-                [
-                    (
-                        uuid.uuid4(),
-                        practitioner_id,
-                        w.weekday,
-                        parse_clock(w.start),
-                        parse_clock(w.end),
-                    )
-                    for w in data.weekly_hours
-                ],
-            )
+        weekly = [(w.weekday, parse_clock(w.start), parse_clock(w.end)) for w in data.weekly_hours]
+        await self._store.replace(practitioner_id, data.timezone, weekly)
         return await self.read(practitioner_id)
 
     async def add_exception(
@@ -154,11 +113,7 @@ class Schedules:
         """Record time off or extra hours on one date."""
         ensure_manages_schedule(principal, practitioner_id)
         await self._ensure_practitioner(practitioner_id)
-        record = await self._env.context.db.shared_pool.fetchrow(
-            "INSERT INTO availability_exception "
-            "(id, practitioner, on_date, kind, start_time, end_time, reason) "
-            f"VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {EXCEPTION_COLUMNS}",
-            uuid.uuid4(),
+        record = await self._store.add_exception(
             practitioner_id,
             data.on_date,
             data.kind,
@@ -173,15 +128,10 @@ class Schedules:
     ) -> None:
         """Remove one exception."""
         ensure_manages_schedule(principal, practitioner_id)
-        status = await self._env.context.db.shared_pool.execute(
-            "DELETE FROM availability_exception WHERE id = $1 AND practitioner = $2",
-            exception_id,
-            practitioner_id,
-        )
-        if status == "DELETE 0":
+        if not await self._store.delete_exception(practitioner_id, exception_id):
             raise NotFound("no such exception")
 
     async def _ensure_practitioner(self, practitioner_id: uuid.UUID) -> None:
-        entry = await self._env.context.registry.get(Accounts).get_account(practitioner_id)
+        entry = await self._accounts.get_account(practitioner_id)
         if entry is None or entry.roles.isdisjoint(CLINICAL_ROLES):
             raise NotFound("no such practitioner")

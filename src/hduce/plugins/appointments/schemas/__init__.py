@@ -1,0 +1,51 @@
+"""API shapes of the appointments plugin: appointments, slots, waitlist, feeds, clinic set-up."""
+
+from hduce.plugins.appointments.schemas._appointments import (
+    AppointmentCreate,
+    AppointmentRead,
+    CancelRequest,
+    ConfirmationRead,
+    ConfirmRequest,
+    FeedCreate,
+    FeedRead,
+    NotesUpdate,
+    RescheduleRequest,
+    SlotList,
+    SlotRead,
+    WaitlistCreate,
+    WaitlistRead,
+)
+from hduce.plugins.appointments.schemas._setup import (
+    AppointmentTypeCreate,
+    AppointmentTypeRead,
+    AppointmentTypeUpdate,
+    AvailabilityRead,
+    AvailabilityUpdate,
+    ExceptionCreate,
+    ExceptionRead,
+    WeeklyHoursItem,
+)
+
+__all__ = [
+    "AppointmentCreate",
+    "AppointmentRead",
+    "AppointmentTypeCreate",
+    "AppointmentTypeRead",
+    "AppointmentTypeUpdate",
+    "AvailabilityRead",
+    "AvailabilityUpdate",
+    "CancelRequest",
+    "ConfirmRequest",
+    "ConfirmationRead",
+    "ExceptionCreate",
+    "ExceptionRead",
+    "FeedCreate",
+    "FeedRead",
+    "NotesUpdate",
+    "RescheduleRequest",
+    "SlotList",
+    "SlotRead",
+    "WaitlistCreate",
+    "WaitlistRead",
+    "WeeklyHoursItem",
+]

@@ -1,0 +1,115 @@
+"""Appointment types: what visits exist, how long they take and who offers them."""
+
+import uuid
+from datetime import datetime, timedelta
+
+import msgspec
+from asyncpg.exceptions import UniqueViolationError
+
+from hduce.contracts.appointments import AppointmentTypeRenamed
+from hduce.contracts.auth import CLINICAL_ROLES, Accounts
+from hduce.core.db import Database
+from hduce.core.errors import Conflict, NotFound
+from hduce.core.events import EventBus
+from hduce.plugins.appointments.errors import InvalidRequest
+from hduce.plugins.appointments.schemas import (
+    AppointmentTypeCreate,
+    AppointmentTypeRead,
+    AppointmentTypeUpdate,
+)
+from hduce.plugins.appointments.services._availability import SlotSpec
+from hduce.plugins.appointments.store import TypeStore, Visit
+
+
+class TypeRow(AppointmentTypeRead, frozen=True):
+    """An appointment type as stored: its API view, and the time a visit takes."""
+
+    @property
+    def spec(self) -> SlotSpec:
+        """How much time a visit of this type takes and blocks."""
+        return SlotSpec(
+            duration=timedelta(minutes=self.duration_minutes),
+            buffer_before=timedelta(minutes=self.buffer_before_minutes),
+            buffer_after=timedelta(minutes=self.buffer_after_minutes),
+        )
+
+    def visit(self, starts_at: datetime) -> Visit:
+        """The time a visit of this type starting at `starts_at` takes and blocks."""
+        blocked_from, blocked_until = self.spec.blocked(starts_at)
+        return Visit(
+            type_id=self.id,
+            type_name=self.name,
+            mode=self.mode,
+            starts_at=starts_at,
+            ends_at=starts_at + self.spec.duration,
+            blocked_from=blocked_from,
+            blocked_until=blocked_until,
+        )
+
+
+class AppointmentTypes:
+    """Reads and writes appointment types and their practitioners."""
+
+    def __init__(
+        self, db: Database, store: TypeStore, events: EventBus, accounts: Accounts
+    ) -> None:
+        self._db = db
+        self._store = store
+        self._events = events
+        self._accounts = accounts
+
+    async def list_types(self) -> list[AppointmentTypeRead]:
+        """Every type, by name."""
+        return [TypeRow.from_row(record) for record in await self._store.all()]
+
+    async def offered(self, type_id: uuid.UUID, practitioner_id: uuid.UUID) -> TypeRow:
+        """An active type the practitioner offers; 422 otherwise."""
+        record = await self._store.offered(type_id, practitioner_id)
+        if record is None:
+            raise InvalidRequest("this practitioner does not offer this appointment type")
+        return TypeRow.from_row(record)
+
+    async def create(self, data: AppointmentTypeCreate) -> AppointmentTypeRead:
+        """Add a type with the practitioners who offer it."""
+        await self._check_practitioners(data.practitioner_ids)
+        type_id = uuid.uuid4()
+        async with self._db.transaction():
+            try:
+                await self._store.insert(type_id, msgspec.structs.asdict(data))
+            except UniqueViolationError:
+                raise Conflict(f"an appointment type named {data.name!r} exists") from None
+            await self._store.set_practitioners(type_id, data.practitioner_ids, replace=False)
+        return await self.get(type_id)
+
+    async def update(self, type_id: uuid.UUID, data: AppointmentTypeUpdate) -> AppointmentTypeRead:
+        """Change a type; existing appointments keep the times they were booked with."""
+        practitioners = data.practitioner_ids
+        if isinstance(practitioners, list):
+            await self._check_practitioners(practitioners)
+        changes = data.changes()
+        async with self._db.transaction():
+            try:
+                found = await self._store.update(type_id, changes)
+            except UniqueViolationError:
+                raise Conflict("another appointment type has this name") from None
+            if not found:
+                raise NotFound("no such appointment type")
+            if "name" in changes:
+                renamed = AppointmentTypeRenamed(type_id=type_id, type_name=changes["name"])
+                await self._events.publish(renamed)
+            if isinstance(practitioners, list):
+                await self._store.set_practitioners(type_id, practitioners, replace=True)
+        return await self.get(type_id)
+
+    async def get(self, type_id: uuid.UUID) -> AppointmentTypeRead:
+        """One type."""
+        record = await self._store.get(type_id)
+        if record is None:
+            raise NotFound("no such appointment type")
+        return TypeRow.from_row(record)
+
+    async def _check_practitioners(self, practitioner_ids: list[uuid.UUID]) -> None:
+        for practitioner_id in set(practitioner_ids):
+            entry = await self._accounts.get_account(practitioner_id)
+            if entry is None or entry.roles.isdisjoint(CLINICAL_ROLES):
+                raise InvalidRequest(f"{practitioner_id} is not a doctor or nurse")

@@ -1,0 +1,57 @@
+"""All SQL of the appointments plugin, run through `env.db` (it joins the caller's transaction)."""
+
+from dataclasses import dataclass
+
+from hduce.core.db import Database
+from hduce.plugins.appointments.store._appointments import (
+    PRACTITIONER_OVERLAP,
+    UPCOMING,
+    AppointmentRow,
+    AppointmentStore,
+    Visit,
+    claiming_slot,
+)
+from hduce.plugins.appointments.store._feeds import FeedStore
+from hduce.plugins.appointments.store._reports import ReportStore
+from hduce.plugins.appointments.store._setup import ScheduleStore, TypeStore
+from hduce.plugins.appointments.store._waitlist import WaitlistStore
+
+
+@dataclass(frozen=True)
+class Stores:
+    """Every store of the plugin, over one `Database`."""
+
+    appointments: AppointmentStore
+    types: TypeStore
+    schedules: ScheduleStore
+    waitlist: WaitlistStore
+    feeds: FeedStore
+    reports: ReportStore
+
+    @classmethod
+    def over(cls, db: Database) -> "Stores":
+        """The stores reading and writing through `db`."""
+        return cls(
+            appointments=AppointmentStore(db),
+            types=TypeStore(db),
+            schedules=ScheduleStore(db),
+            waitlist=WaitlistStore(db),
+            feeds=FeedStore(db),
+            reports=ReportStore(db),
+        )
+
+
+__all__ = [
+    "PRACTITIONER_OVERLAP",
+    "UPCOMING",
+    "AppointmentRow",
+    "AppointmentStore",
+    "FeedStore",
+    "ReportStore",
+    "ScheduleStore",
+    "Stores",
+    "TypeStore",
+    "Visit",
+    "WaitlistStore",
+    "claiming_slot",
+]

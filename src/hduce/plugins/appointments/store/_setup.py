@@ -1,0 +1,186 @@
+"""Appointment types with their practitioners, and practitioners' hours and exceptions."""
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import date, time
+from typing import Any
+
+import asyncpg
+
+from hduce.core.db import Database
+
+SELECT_TYPES = """
+SELECT t.id, t.name, t.duration_minutes, t.buffer_before_minutes, t.buffer_after_minutes, t.mode,
+       t.active, t.updated_at,
+       coalesce(array_agg(o.practitioner ORDER BY o.practitioner)
+                FILTER (WHERE o.practitioner IS NOT NULL), '{}') AS practitioner_ids
+FROM appointment_type t LEFT JOIN appointment_type_practitioner o ON o.appointment_type = t.id
+"""
+OFFERED = """
+SELECT t.id, t.name, t.duration_minutes, t.buffer_before_minutes, t.buffer_after_minutes, t.mode,
+       t.active, ARRAY[o.practitioner] AS practitioner_ids
+FROM appointment_type t JOIN appointment_type_practitioner o ON o.appointment_type = t.id
+WHERE t.id = $1 AND o.practitioner = $2 AND t.active
+"""
+TIMEZONE = "SELECT timezone FROM practitioner_schedule WHERE practitioner = $1"
+WEEKLY = """
+SELECT weekday, start_time, end_time FROM weekly_hours WHERE practitioner = $1
+ORDER BY weekday, start_time
+"""
+SCHEDULES = """
+SELECT practitioner, timezone, updated_at FROM practitioner_schedule
+WHERE $1::uuid[] IS NULL OR practitioner = ANY($1) ORDER BY practitioner
+"""
+WEEKLY_OF = """
+SELECT practitioner, weekday, start_time, end_time FROM weekly_hours
+WHERE practitioner = ANY($1) ORDER BY weekday, start_time
+"""
+EXCEPTION_COLUMNS = "id, on_date, kind, start_time, end_time, reason"
+EXCEPTIONS = f"""
+SELECT {EXCEPTION_COLUMNS} FROM availability_exception
+WHERE practitioner = $1 AND on_date BETWEEN $2 AND $3 ORDER BY on_date, start_time NULLS FIRST
+"""
+
+
+class TypeStore:
+    """Appointment types and who offers them."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def all(self) -> list[asyncpg.Record]:
+        """Every type, by name."""
+        return await self._db.fetch(SELECT_TYPES + " GROUP BY t.id ORDER BY t.name")
+
+    async def get(self, type_id: uuid.UUID) -> asyncpg.Record | None:
+        """One type, or None."""
+        return await self._db.fetchrow(SELECT_TYPES + " WHERE t.id = $1 GROUP BY t.id", type_id)
+
+    async def offered(
+        self, type_id: uuid.UUID, practitioner_id: uuid.UUID
+    ) -> asyncpg.Record | None:
+        """An active type the practitioner offers (with only them as practitioner), or None."""
+        return await self._db.fetchrow(OFFERED, type_id, practitioner_id)
+
+    async def insert(self, type_id: uuid.UUID, columns: dict[str, Any]) -> None:
+        """Add an active type (a taken name raises `UniqueViolationError`)."""
+        await self._db.execute(
+            "INSERT INTO appointment_type (id, name, duration_minutes, "
+            "buffer_before_minutes, buffer_after_minutes, mode, active) "
+            "VALUES ($1, $2, $3, $4, $5, $6, true)",
+            type_id,
+            columns["name"],
+            columns["duration_minutes"],
+            columns["buffer_before_minutes"],
+            columns["buffer_after_minutes"],
+            columns["mode"],
+        )
+
+    async def update(self, type_id: uuid.UUID, changes: dict[str, Any]) -> bool:
+        """Change some columns of a type; False if there is no such type."""
+        assignments = "".join(f", {n} = ${i}" for i, n in enumerate(changes, start=2))
+        status = await self._db.execute(
+            f"UPDATE appointment_type SET updated_at = now(){assignments} WHERE id = $1",
+            type_id,
+            *changes.values(),
+        )
+        return status != "UPDATE 0"
+
+    async def set_practitioners(
+        self, type_id: uuid.UUID, practitioner_ids: Iterable[uuid.UUID], *, replace: bool
+    ) -> None:
+        """Record who offers a type (after removing the previous list when `replace`)."""
+        if replace:
+            await self._db.execute(
+                "DELETE FROM appointment_type_practitioner WHERE appointment_type = $1", type_id
+            )
+        await self._db.executemany(
+            "INSERT INTO appointment_type_practitioner (id, appointment_type, practitioner) "
+            "VALUES ($1, $2, $3)",
+            [(uuid.uuid4(), type_id, p) for p in sorted(set(practitioner_ids))],
+        )
+
+
+class ScheduleStore:
+    """Practitioners' time zones, weekly hours and dated exceptions."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def timezone(self, practitioner_id: uuid.UUID) -> str | None:
+        """The practitioner's time zone, or None before one is set."""
+        return await self._db.fetchval(TIMEZONE, practitioner_id)
+
+    async def weekly(self, practitioner_id: uuid.UUID) -> list[asyncpg.Record]:
+        """The weekly windows (`weekday, start_time, end_time`), in order."""
+        return await self._db.fetch(WEEKLY, practitioner_id)
+
+    async def schedules(self, practitioner_ids: list[uuid.UUID] | None) -> list[asyncpg.Record]:
+        """`practitioner, timezone, updated_at` of those among the ids (None: all) with one."""
+        return await self._db.fetch(SCHEDULES, practitioner_ids)
+
+    async def weekly_of(self, practitioner_ids: list[uuid.UUID]) -> list[asyncpg.Record]:
+        """The weekly windows of several practitioners (`practitioner, weekday, ...`), in order."""
+        return await self._db.fetch(WEEKLY_OF, practitioner_ids)
+
+    async def exceptions(
+        self, practitioner_id: uuid.UUID, first: date, last: date
+    ) -> list[asyncpg.Record]:
+        """The exceptions dated `first`..`last`, in order."""
+        return await self._db.fetch(EXCEPTIONS, practitioner_id, first, last)
+
+    async def replace(
+        self, practitioner_id: uuid.UUID, timezone: str, weekly: Sequence[tuple[int, time, time]]
+    ) -> None:
+        """Set the time zone and replace every weekly window, in one transaction."""
+        async with self._db.transaction():
+            await self._db.execute(
+                "INSERT INTO practitioner_schedule (id, practitioner, timezone) "
+                "VALUES ($1, $2, $3) ON CONFLICT (practitioner) "
+                "DO UPDATE SET timezone = excluded.timezone, updated_at = now()",
+                uuid.uuid4(),
+                practitioner_id,
+                timezone,
+            )
+            await self._db.execute(
+                "DELETE FROM weekly_hours WHERE practitioner = $1", practitioner_id
+            )
+            await self._db.executemany(
+                "INSERT INTO weekly_hours (id, practitioner, weekday, start_time, end_time) "
+                "VALUES ($1, $2, $3, $4, $5)",
+                [(uuid.uuid4(), practitioner_id, *window) for window in weekly],
+            )
+
+    async def add_exception(
+        self,
+        practitioner_id: uuid.UUID,
+        on_date: date,
+        kind: str,
+        start: time | None,
+        end: time | None,
+        reason: str | None,
+    ) -> asyncpg.Record:
+        """Record one exception; its row."""
+        record = await self._db.fetchrow(
+            "INSERT INTO availability_exception "
+            "(id, practitioner, on_date, kind, start_time, end_time, reason) "
+            f"VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {EXCEPTION_COLUMNS}",
+            uuid.uuid4(),
+            practitioner_id,
+            on_date,
+            kind,
+            start,
+            end,
+            reason,
+        )
+        assert record is not None  # RETURNING always answers
+        return record
+
+    async def delete_exception(self, practitioner_id: uuid.UUID, exception_id: uuid.UUID) -> bool:
+        """Remove one exception; False if the practitioner has no such exception."""
+        status = await self._db.execute(
+            "DELETE FROM availability_exception WHERE id = $1 AND practitioner = $2",
+            exception_id,
+            practitioner_id,
+        )
+        return status != "DELETE 0"
