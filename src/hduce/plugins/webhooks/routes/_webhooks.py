@@ -12,15 +12,7 @@ from hduce.contracts.auth import Role
 from hduce.core.http import PageOffset, client_ip, problems
 from hduce.core.schemas import Page
 from hduce.core.security import Principal, requires_roles
-from hduce.plugins.webhooks.schemas import (
-    DeliveryStatus,
-    WebhookCreate,
-    WebhookCreated,
-    WebhookDeliveryRead,
-    WebhookList,
-    WebhookRead,
-    WebhookUpdate,
-)
+from hduce.plugins.webhooks import schemas
 from hduce.plugins.webhooks.services import WebhookService
 
 Limit = Annotated[int, QueryParameter(ge=1, le=200)]
@@ -38,21 +30,21 @@ class WebhookController(Controller):
         self,
         request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
-        data: JSONBody[WebhookCreate],
+        data: JSONBody[schemas.WebhookCreate],
         webhooks: NamedDependency[WebhookService],
-    ) -> WebhookCreated:
+    ) -> schemas.WebhookCreated:
         """Register an endpoint for the events it names; the signing secret is shown only here."""
         return await webhooks.create(data, by=principal.id, ip=client_ip(request))
 
     @get(responses=problems(403))
-    async def list_webhooks(self, webhooks: NamedDependency[WebhookService]) -> WebhookList:
+    async def list_webhooks(self, webhooks: NamedDependency[WebhookService]) -> schemas.WebhookList:
         """Every webhook and the event names one may subscribe to."""
         return await webhooks.list()
 
     @get("/{webhook_id:uuid}", responses=problems(403, 404))
     async def get_webhook(
         self, webhook_id: FromPath[uuid.UUID], webhooks: NamedDependency[WebhookService]
-    ) -> WebhookRead:
+    ) -> schemas.WebhookRead:
         """One webhook, with its failure streak and why it was disabled."""
         return await webhooks.get(webhook_id)
 
@@ -62,9 +54,9 @@ class WebhookController(Controller):
         request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         webhook_id: FromPath[uuid.UUID],
-        data: JSONBody[WebhookUpdate],
+        data: JSONBody[schemas.WebhookUpdate],
         webhooks: NamedDependency[WebhookService],
-    ) -> WebhookRead:
+    ) -> schemas.WebhookRead:
         """Change the URL, events or description; `active: true` re-enables a disabled webhook."""
         by, ip = principal.id, client_ip(request)
         return await webhooks.update(webhook_id, data, by=by, ip=ip)
@@ -86,9 +78,9 @@ class WebhookController(Controller):
         self,
         webhook_id: FromPath[uuid.UUID],
         webhooks: NamedDependency[WebhookService],
-        status: FromQuery[DeliveryStatus | None] = None,
+        status: FromQuery[schemas.DeliveryStatus | None] = None,
         limit: Limit = 50,
         offset: PageOffset = 0,
-    ) -> Page[WebhookDeliveryRead]:
+    ) -> Page[schemas.WebhookDeliveryRead]:
         """The webhook's deliveries (status, response code, attempts, last error), newest first."""
         return await webhooks.deliveries(webhook_id, status=status, limit=limit, offset=offset)
