@@ -1,9 +1,9 @@
-"""`Appointment` read, search, create (book) and update (cancel) through `AppointmentDesk`."""
+"""`Appointment` read, search, create (book) and update (status) through `AppointmentDesk`."""
 
 import uuid
 from typing import Any
 
-from hduce.contracts.appointments import AppointmentDesk, AppointmentFilter
+from hduce.contracts.appointments import AppointmentDesk, AppointmentFilter, AppointmentStatus
 from hduce.core.errors import NotFound
 from hduce.core.registry import Registry
 from hduce.core.security import Principal
@@ -78,15 +78,17 @@ class AppointmentService:
         return appointments.appointment(view)
 
     async def update(self, principal: Principal, appointment_id: str, body: Any) -> dict[str, Any]:
-        """Apply a status change; HDuce takes `cancelled` (with `cancelationReason.text`)."""
+        """Apply the status change the body asks for with the REST API's rules (see README)."""
         resource = appointments.validated(body)
         if resource.id is not None and resource.id != appointment_id:
             raise BadResource("Appointment.id differs from the id in the URL")
         current = await self._desk.get(principal, _id(appointment_id))
-        if resource.status == appointments.TO_FHIR[current.status]:
+        status = appointments.requested_status(resource, current)
+        if status is None:
             return appointments.appointment(current)
-        if resource.status != "cancelled":
-            raise BadResource("an Appointment update may only set status to cancelled")
+        if status != AppointmentStatus.CANCELLED:
+            changed = await self._desk.change_status(principal, current.id, status)
+            return appointments.appointment(changed)
         reason = resource.cancelationReason.text if resource.cancelationReason else None
         if not reason:
             raise BadResource("cancelling needs cancelationReason.text")
