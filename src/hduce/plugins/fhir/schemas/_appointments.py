@@ -10,7 +10,7 @@ from fhir.resources.R4B.appointment import Appointment
 
 from hduce.contracts.appointments import AppointmentStatus, AppointmentView
 from hduce.plugins.fhir.errors import BadResource
-from hduce.plugins.fhir.slot_ids import SlotKey, slot_key
+from hduce.plugins.fhir.schemas._slot_ids import SlotKey, slot_key
 
 TYPE_SYSTEM = "urn:hduce:appointment-type"
 """The system of the coding that names an HDuce appointment type (its id) in `serviceType`."""
