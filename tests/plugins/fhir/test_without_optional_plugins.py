@@ -17,7 +17,8 @@ async def test_only_the_resources_of_enabled_plugins_are_served(settings: Settin
         types = {r.type for r in statement.rest[0].resource}
         assert types == {"Patient", "Practitioner", "AuditEvent"}
         admin = await clinic.member("admin")
-        assert (await clinic.client.get(f"{BASE}/Patient", headers=admin.headers)).status_code == 200
+        patients = await clinic.client.get(f"{BASE}/Patient", headers=admin.headers)
+        assert patients.status_code == 200, patients.text
         for path in ("Appointment", "Slot", "Observation", "Device", "DocumentReference"):
             response = await clinic.client.get(f"{BASE}/{path}", headers=admin.headers)
             assert response.status_code == 404, path
