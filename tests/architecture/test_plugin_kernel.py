@@ -21,10 +21,7 @@ NOT_YET_MOVED: frozenset[str] = frozenset(
     {
         "devices",
         "documents",
-        "fhir",
-        "notifications",
         "search",
-        "webhooks",
     }
 )
 

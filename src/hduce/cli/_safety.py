@@ -5,12 +5,10 @@ from collections.abc import Callable, Mapping
 from urllib.parse import parse_qs, urlsplit
 
 from hduce.bootstrap import enabled_plugin_names, load_plugins
-from hduce.core.config import ConfigError, Finding, Settings, decode_section
+from hduce.core.config import Finding, Settings, decode_section
 from hduce.core.config.addresses import is_local
 from hduce.core.config.production import production_findings
 from hduce.plugins.devices.config import DevicesConfig
-from hduce.plugins.notifications.channels.email import smtp_settings
-from hduce.plugins.notifications.config import NotificationsConfig
 from hduce.plugins.search.config import SearchConfig
 
 Check = Callable[[Settings, Mapping[str, str]], list[Finding]]
@@ -106,24 +104,6 @@ def _devices(settings: Settings, _environ: Mapping[str, str]) -> list[Finding]:
     return [Finding("plugins.devices.host", message)]
 
 
-def _email(settings: Settings, _environ: Mapping[str, str]) -> list[Finding]:
-    if "notifications" not in enabled_plugin_names(settings):
-        return []
-    section = settings.plugins.sections.get("notifications", {})
-    config = decode_section(section, NotificationsConfig, origin="", prefix="plugins.notifications")
-    try:
-        smtp = smtp_settings(config.email)
-    except ConfigError as exc:
-        return [Finding("plugins.notifications.email", str(exc))]
-    if not smtp.host or smtp.security != "none" or is_local(smtp.host):
-        return []
-    message = (
-        "`plugins.notifications.email` sends to a remote relay without TLS: password and "
-        "one-time links travel in clear (smtps://, or ?starttls=true in SMTP_URL)"
-    )
-    return [Finding("plugins.notifications.email", message)]
-
-
 def _search(settings: Settings, _environ: Mapping[str, str]) -> list[Finding]:
     if "search" not in enabled_plugin_names(settings):
         return []
@@ -151,7 +131,6 @@ CHECKS: tuple[Check, ...] = (
     _database,
     _nats,
     _devices,
-    _email,
     _search,
     _plugins,
 )

@@ -195,12 +195,13 @@ class AppointmentDesk(Protocol):
     async def check_in(self, principal: Principal, appointment_id: uuid.UUID) -> AppointmentView:
         """The patient has arrived (staff only, else 403)."""
 
-    async def advance(
-        self, principal: Principal, appointment_id: uuid.UUID, step: str
+    async def change_status(
+        self, principal: Principal, appointment_id: uuid.UUID, status: AppointmentStatus
     ) -> AppointmentView:
-        """Apply `start`, `complete` (doctors, nurses) or `no_show` (staff) as its REST route.
+        """Move to `status` as the REST API would, else 403 (role), 409 (from here) or 404.
 
-        403 for another role, 409 from the wrong status, 422 for an unknown step.
+        `confirmed`: the patient only (as the reminder's link); `checked_in` and `no_show` (once
+        the start has passed): staff; `in_progress` and `completed`: doctors and nurses.
         """
 
     async def ics(self, principal: Principal, appointment_id: uuid.UUID) -> bytes:

@@ -1,4 +1,4 @@
-"""The `AppointmentDesk` contract: the REST API's booking, reads and cancelling for other fronts."""
+"""The `AppointmentDesk` contract: the REST API's booking, reads and status changes for others."""
 
 import uuid
 from datetime import datetime
@@ -7,17 +7,14 @@ from typing import Any
 import msgspec
 
 from hduce.contracts.appointments import AppointmentFilter, AppointmentView
+from hduce.contracts.appointments import AppointmentStatus as Status
 from hduce.core.errors import Forbidden
 from hduce.core.security import Principal
-from hduce.plugins.appointments.errors import InvalidRequest
+from hduce.plugins.appointments.errors import InvalidRequest, InvalidTransition
 from hduce.plugins.appointments.schemas import AppointmentCreate, AppointmentRead
-from hduce.plugins.appointments.services._access import BOOKERS, CLINICIANS, is_staff
 from hduce.plugins.appointments.services._booking import Booking
-from hduce.plugins.appointments.services._lifecycle import Lifecycle
+from hduce.plugins.appointments.services._lifecycle import STEP_TO, STEPS, Lifecycle
 from hduce.plugins.appointments.services._queries import AppointmentQueries, to_read
-
-# As the guards of the `POST /appointments/{id}/<step>` routes.
-STEP_ROLES = {"start": CLINICIANS, "complete": CLINICIANS, "no_show": BOOKERS}
 
 
 class BookingDesk:
@@ -84,20 +81,22 @@ class BookingDesk:
         return _view(to_read(row))
 
     async def check_in(self, principal: Principal, appointment_id: uuid.UUID) -> AppointmentView:
-        """`Lifecycle.advance(check_in)` behind the route's staff-only rule."""
-        if not is_staff(principal):
-            raise Forbidden("only staff check patients in")
-        row = await self._lifecycle.advance(principal, appointment_id, "check_in")
-        return _view(to_read(row))
+        """`change_status` to `checked_in` (staff only)."""
+        return await self.change_status(principal, appointment_id, Status.CHECKED_IN)
 
-    async def advance(
-        self, principal: Principal, appointment_id: uuid.UUID, step: str
+    async def change_status(
+        self, principal: Principal, appointment_id: uuid.UUID, status: Status
     ) -> AppointmentView:
-        """`Lifecycle.advance(step)` behind the role rule of the step's route."""
-        if step not in STEP_ROLES:
-            raise InvalidRequest(f"unknown step {step!r}; known: {', '.join(STEP_ROLES)}")
-        if not principal.has_any_role(*STEP_ROLES[step]):
-            raise Forbidden(f"{step.replace('_', ' ')} is not for your role")
+        """The patient's confirmation, or the `Lifecycle` step to `status` behind its roles."""
+        if status == Status.CONFIRMED:
+            row = await self._lifecycle.confirm_as_patient(principal, appointment_id)
+            return _view(to_read(row))
+        if status not in STEP_TO:
+            raise InvalidTransition(f"no one sets an appointment's status to {status}")
+        step = STEP_TO[status]
+        if not principal.has_any_role(*STEPS[step].roles):
+            roles = ", ".join(STEPS[step].roles)
+            raise Forbidden(f"only staff with one of the roles {roles} set it to {status}")
         return _view(to_read(await self._lifecycle.advance(principal, appointment_id, step)))
 
     async def ics(self, principal: Principal, appointment_id: uuid.UUID) -> bytes:

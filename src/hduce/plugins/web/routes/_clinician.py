@@ -8,6 +8,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from hduce.contracts.appointments import AppointmentFilter
+from hduce.contracts.appointments import AppointmentStatus as Status
 from hduce.contracts.auth import Role
 from hduce.plugins.web.errors import BadInput
 from hduce.plugins.web.routes._booking import day_of, day_range, desk_of, every_visit, names
@@ -15,8 +16,8 @@ from hduce.plugins.web.routes._render import go, render, viewer
 from hduce.plugins.web.services import WebServices
 
 CLINICIANS = (Role.DOCTOR, Role.NURSE)
-STEPS = {"start": "start", "complete": "complete", "no-show": "no_show"}
-"""Path word of each status step, and the step's name in `AppointmentDesk.advance`."""
+STEPS = {"start": Status.IN_PROGRESS, "complete": Status.COMPLETED, "no-show": Status.NO_SHOW}
+"""Path word of each status step, and the status it sets."""
 
 
 @get("/clinic")
@@ -52,7 +53,7 @@ async def advance(
     clinician = viewer(request, *CLINICIANS)
     if step not in STEPS:
         raise BadInput(f"unknown step {step!r}; known: {', '.join(STEPS)}")
-    visit = await desk_of(web).advance(clinician, visit_id, STEPS[step])
+    visit = await desk_of(web).change_status(clinician, visit_id, STEPS[step])
     return go(request, f"/clinic?day={visit.starts_at.date().isoformat()}")
 
 

@@ -1,0 +1,9 @@
+"""Errors of the notifications API."""
+
+from hduce.core.errors import HduceError
+
+
+class TooManyStreams(HduceError):
+    """The user already holds as many live streams as `max_streams_per_user` allows."""
+
+    status_code, slug, title = 429, "too-many-streams", "Too many live streams"
