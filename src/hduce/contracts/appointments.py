@@ -204,6 +204,12 @@ class AppointmentDesk(Protocol):
         the start has passed): staff; `in_progress` and `completed`: doctors and nurses.
         """
 
+    async def notes(self, principal: Principal, appointment_id: uuid.UUID) -> str | None:
+        """A visible visit's clinical notes (doctors, nurses; audited), else 403 or 404."""
+
+    async def set_notes(self, principal: Principal, appointment_id: uuid.UUID, notes: str) -> None:
+        """Replace the clinical notes (doctors, nurses; at most 10,000 characters; audited)."""
+
     async def ics(self, principal: Principal, appointment_id: uuid.UUID) -> bytes:
         """One visible appointment as an iCalendar file, else 404."""
 

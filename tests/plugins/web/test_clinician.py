@@ -79,3 +79,28 @@ async def test_only_doctors_and_nurses_reach_a_patients_page(clinic: Clinic) -> 
     assert (await browser.get(f"/clinic/patients/{patient.id}")).status_code == 200
     assert (await browser.get(f"/clinic/patients/{new_id()}")).status_code == 404
     assert (await browser.get(f"/clinic/patients/{nurse.id}")).status_code == 404, "not a patient"
+
+
+async def test_a_doctor_keeps_visit_notes_that_others_cannot_read(clinic: Clinic) -> None:
+    practice = await open_practice(clinic, hours=AROUND_THE_CLOCK)
+    patient, patient_browser = await signed_in(clinic, "patient")
+    slot = (await free_slots(clinic, practice, practice.admin, datetime.now(UTC)))[0]
+    visit = (await book(clinic, practice, practice.admin, slot["starts_at"], patient)).json()["id"]
+    doctor = await signed_in_as(clinic, practice.doctor)
+    url = f"/clinic/visits/{visit}/notes"
+    assert url in (await doctor.get(f"/clinic?day={slot['starts_at'][:10]}")).text
+    saved = await doctor.submit(url, {"notes": "BP 150/95, recheck in 2 weeks"}, page=url)
+    assert saved.status_code == 303, saved.text
+    rows = await clinic.fetch("SELECT notes FROM appointment WHERE id = $1::uuid", visit)
+    assert rows[0]["notes"] == "BP 150/95, recheck in 2 weeks"
+    assert "BP 150/95, recheck in 2 weeks" in (await doctor.get(url)).text
+    too_long = await doctor.submit(url, {"notes": "x" * 10_001}, page=url)
+    assert too_long.status_code == 422
+    _, desk = await signed_in(clinic, "receptionist")
+    assert (await desk.get(url)).status_code == 403
+    assert (await desk.submit(url, {"notes": "changed"}, page="/desk")).status_code == 403
+    assert (await patient_browser.get(url)).status_code == 403
+    _, other_doctor = await signed_in(clinic, "doctor")
+    assert (await other_doctor.get(url)).status_code == 404
+    rows = await clinic.fetch("SELECT notes FROM appointment WHERE id = $1::uuid", visit)
+    assert rows[0]["notes"] == "BP 150/95, recheck in 2 weeks"

@@ -11,7 +11,8 @@ from hduce.contracts.appointments import AppointmentStatus as Status
 from hduce.core.errors import Forbidden
 from hduce.core.security import Principal
 from hduce.plugins.appointments.errors import InvalidRequest, InvalidTransition
-from hduce.plugins.appointments.schemas import AppointmentCreate, AppointmentRead
+from hduce.plugins.appointments.schemas import AppointmentCreate, AppointmentRead, NotesUpdate
+from hduce.plugins.appointments.services._access import CLINICIANS
 from hduce.plugins.appointments.services._booking import Booking
 from hduce.plugins.appointments.services._lifecycle import STEP_TO, STEPS, Lifecycle
 from hduce.plugins.appointments.services._queries import AppointmentQueries, to_read
@@ -99,6 +100,18 @@ class BookingDesk:
             raise Forbidden(f"only staff with one of the roles {roles} set it to {status}")
         return _view(to_read(await self._lifecycle.advance(principal, appointment_id, step)))
 
+    async def notes(self, principal: Principal, appointment_id: uuid.UUID) -> str | None:
+        """The notes `GET /appointments/{id}` shows clinicians (the read is audited)."""
+        _ensure_clinician(principal)
+        read = await self._queries.get(principal, appointment_id)
+        return read.notes if isinstance(read.notes, str) else None
+
+    async def set_notes(self, principal: Principal, appointment_id: uuid.UUID, notes: str) -> None:
+        """`Lifecycle.update_notes` behind the route's clinicians-only rule and length limit."""
+        _ensure_clinician(principal)
+        text = _checked_notes(notes)
+        await self._lifecycle.update_notes(principal, appointment_id, text)
+
     async def ics(self, principal: Principal, appointment_id: uuid.UUID) -> bytes:
         """`AppointmentQueries.ics` (404 for an appointment the caller may not see)."""
         return await self._queries.ics(principal, appointment_id)
@@ -108,3 +121,15 @@ def _view(read: AppointmentRead) -> AppointmentView:
     names = AppointmentView.__struct_fields__
     fields: dict[str, Any] = {name: getattr(read, name) for name in names}
     return AppointmentView(**fields)
+
+
+def _ensure_clinician(principal: Principal) -> None:
+    if not principal.has_any_role(*CLINICIANS):
+        raise Forbidden("clinical notes are for doctors and nurses")
+
+
+def _checked_notes(notes: str) -> str:
+    try:
+        return msgspec.convert({"notes": notes}, NotesUpdate).notes
+    except msgspec.ValidationError as exc:
+        raise InvalidRequest(str(exc)) from None

@@ -39,6 +39,7 @@ async def my_day(request: Request, web: NamedDependency[WebServices]) -> Respons
         visits=visits,
         who=await names(web, (v.patient_id for v in visits)),
         now=datetime.now(UTC),
+        saved=request.query_params.get("saved") == "1",
     )
 
 

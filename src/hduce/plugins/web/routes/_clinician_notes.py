@@ -1,0 +1,48 @@
+"""Visit notes: the clinician reads and replaces a visit's clinical notes."""
+
+import uuid
+
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+
+from hduce.plugins.web.routes._booking import desk_of, names
+from hduce.plugins.web.routes._clinician import CLINICIANS
+from hduce.plugins.web.routes._render import go, render, viewer
+from hduce.plugins.web.services import WebServices
+
+
+@get("/clinic/visits/{visit_id:uuid}/notes")
+async def notes_page(
+    request: Request, visit_id: FromPath[uuid.UUID], web: NamedDependency[WebServices]
+) -> Response[str]:
+    """The visit and its notes in a form (the read is audited)."""
+    clinician = viewer(request, *CLINICIANS)
+    desk = desk_of(web)
+    visit = await desk.get(clinician, visit_id)
+    who = await names(web, [visit.patient_id])
+    return render(
+        request,
+        web,
+        "clinician/notes.html",
+        title="Visit notes",
+        visit=visit,
+        patient=who.get(visit.patient_id, "the patient"),
+        notes=await desk.notes(clinician, visit_id) or "",
+    )
+
+
+@post("/clinic/visits/{visit_id:uuid}/notes")
+async def save_notes(
+    request: Request, visit_id: FromPath[uuid.UUID], web: NamedDependency[WebServices]
+) -> Response[str]:
+    """Replace the visit's notes, then back to the day of the visit."""
+    clinician = viewer(request, *CLINICIANS)
+    text = str((await request.form()).get("notes", ""))
+    desk = desk_of(web)
+    await desk.set_notes(clinician, visit_id, text)
+    visit = await desk.get(clinician, visit_id)
+    return go(request, f"/clinic?day={visit.starts_at.date().isoformat()}&saved=1")
+
+
+HANDLERS = (notes_page, save_notes)
