@@ -257,7 +257,14 @@ def test_patient_desk_doctor_and_admin_journeys(
                 "button", name="Start"
             ).wait_for()
             page.screenshot(path=SHOTS / "clinic-day.png", full_page=True)
-            page.get_by_role("link", name="Lena Ortiz").click()
+            page.get_by_role("link", name="Notes of the visit of Lena Ortiz").click()
+            page.get_by_label("Clinical notes (only doctors and nurses read them)").fill(
+                "SpO2 87 % at home; recheck."
+            )
+            page.screenshot(path=SHOTS / "clinic-notes.png", full_page=True)
+            page.get_by_role("button", name="Save the notes").click()
+            page.get_by_text("Notes saved.").wait_for()
+            page.get_by_role("link", name="Lena Ortiz", exact=True).click()
             page.wait_for_url(f"{base}/clinic/patients/{patient_id}")
             page.locator("svg.spark").first.wait_for()
             page.screenshot(path=SHOTS / "clinic-patient.png", full_page=True)
