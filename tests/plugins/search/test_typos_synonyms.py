@@ -64,6 +64,25 @@ async def test_abbreviations_and_lay_words_find_the_clinical_term(clinic: Clinic
     assert ids(await search(clinic, doctor, f"{marker} glycated haemoglobin")) == [hba1c["id"]]
 
 
+async def test_an_abbreviation_the_lexicon_adds_matches_whole_words_only(clinic: Clinic) -> None:
+    marker, patient, doctor = word(), await clinic.member("patient"), await clinic.member("doctor")
+    infarct = await text_document(
+        clinic, doctor, patient, f"{marker} acute myocardial infarction", "Infarct"
+    )
+    await text_document(
+        clinic, doctor, patient, f"{marker} occlusion of the middle cerebral artery", "Stroke"
+    )
+    mi = await text_document(clinic, doctor, patient, f"{marker} old MI on ECG", "History")
+
+    # "mi", added as a synonym of "heart attack", is a word: it never finds "middle".
+    found = ids(await search(clinic, doctor, f"{marker} heart attack"))
+    assert sorted(found) == sorted([infarct["id"], mi["id"]])
+    # What the caller typed stays a prefix, as everywhere else.
+    assert sorted(ids(await search(clinic, doctor, f"{marker} mi"))) == sorted(
+        [infarct["id"], mi["id"], *ids(await search(clinic, doctor, f"{marker} middle"))]
+    )
+
+
 async def test_suggestions_complete_from_what_the_caller_may_see(clinic: Clinic) -> None:
     marker = word()
     patient, other = await clinic.member("patient"), await clinic.member("patient")

@@ -6,6 +6,10 @@ from pathlib import Path
 
 Groups = list[tuple[str, ...]]
 """Alternatives per part of a query: every part must match, any alternative of a part."""
+WHOLE_WORD = "="
+"""Leads an alternative matched as a whole word rather than as a prefix."""
+SHORT = 4
+"""Longest one-word term (`mi`, `htn`, `afib`) the lexicon adds as a whole word only."""
 
 
 class Lexicon:
@@ -34,9 +38,16 @@ class Lexicon:
         return cls(bundled.read_text("utf-8"))
 
     def expand(self, text: str) -> tuple[str, Groups]:
-        """The text without its lexicon terms, and the alternatives of each term found."""
+        """The text without its lexicon terms, and the alternatives of each term found.
+
+        A short abbreviation the query did not name is marked `WHOLE_WORD` (`mi` added for
+        "heart attack" must not find "middle"); what was typed stays a prefix.
+        """
         lowered = _normal(text)
-        groups = [self._groups[match.group()] for match in self._pattern.finditer(lowered)]
+        groups = [
+            tuple(_added(term, match.group()) for term in self._groups[match.group()])
+            for match in self._pattern.finditer(lowered)
+        ]
         return self._pattern.sub(" ", lowered).strip(), groups
 
     def completions(self, prefix: str, limit: int) -> list[str]:
@@ -44,6 +55,11 @@ class Lexicon:
         start = _normal(prefix)
         found = sorted((t for t in self._groups if t.startswith(start)), key=lambda t: (len(t), t))
         return found[:limit]
+
+
+def _added(term: str, typed: str) -> str:
+    short = len(term) <= SHORT and term.isalnum()
+    return f"{WHOLE_WORD}{term}" if short and term != typed else term
 
 
 def _normal(text: str) -> str:

@@ -5,15 +5,18 @@ from typing import Any
 
 from hduce.plugins.search.access import Scope
 from hduce.plugins.search.backends.base import SearchQuery
+from hduce.plugins.search.lexicon import WHOLE_WORD
 
 # $1 holds the query's parts, each its alternatives separated by tabs (a lexicon term and its
 # synonyms; the rest of the words as one alternative). Every word of an alternative is a prefix
-# ("ali mar" finds "Alice Martin") and all must match; any alternative of every part must match.
+# ("ali mar" finds "Alice Martin") unless the alternative starts with `=` (a short abbreviation
+# the lexicon added: a whole word), and all must match; any alternative of every part must match.
 # The `simple` config splits the text exactly as it split the indexed text, without stemming.
 QUERY = (
     "to_tsquery('simple', coalesce((SELECT string_agg('(' || alts || ')', ' & ') FROM ("
     "SELECT (SELECT string_agg('(' || words || ')', ' | ') FROM ("
-    "SELECT (SELECT string_agg(quote_literal(lexeme) || ':*', ' & ') "
+    "SELECT (SELECT string_agg(quote_literal(lexeme) || "
+    f"CASE WHEN starts_with(alt, '{WHOLE_WORD}') THEN '' ELSE ':*' END, ' & ') "
     "FROM unnest(to_tsvector('simple', alt))) AS words "
     "FROM unnest(string_to_array(part, E'\\t')) AS alt) AS a) AS alts "
     "FROM unnest($1::text[]) AS part) AS p), ''))"
