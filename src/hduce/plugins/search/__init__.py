@@ -2,6 +2,7 @@
 
 from collections.abc import Callable, Sequence
 
+import rich_click as click
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
@@ -12,6 +13,7 @@ from hduce.core.registry import HealthStatus
 from hduce.plugins.search.backends import PostgresSearch, SearchBackend
 from hduce.plugins.search.backends.meilisearch import MeilisearchSearch
 from hduce.plugins.search.backends.vectors import ChunkStore
+from hduce.plugins.search.cli import models_group, search_group
 from hduce.plugins.search.config import SearchConfig
 from hduce.plugins.search.embedding import embedder_for
 from hduce.plugins.search.indexer import Indexer, ReindexReport
@@ -72,10 +74,19 @@ class SearchPlugin(HducePlugin):
     async def _health(self) -> HealthStatus:
         return await self.backend.health()
 
-    async def reindex(self, progress: Callable[[int], None] = lambda _: None) -> ReindexReport:
-        """Rebuild the whole index from the sources (`hduce search reindex`)."""
+    async def reindex(
+        self, progress: Callable[[int], None] = lambda _: None, *, restart: bool = False
+    ) -> ReindexReport:
+        """Rebuild the whole index from the sources (`hduce search reindex`), resuming if cut."""
         assert isinstance(self.config, SearchConfig)
-        return await self.indexer.reindex(self.config.reindex_batch_size, progress)
+        batch = self.config.reindex_batch_size
+        return await self.indexer.reindex(batch, progress, restart=restart)
+
+    @classmethod
+    def on_cli_init(cls, cli: click.Group) -> None:
+        """Add `hduce search reindex` and `hduce models install`."""
+        cli.add_command(search_group)
+        cli.add_command(models_group)
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """`GET /search`."""

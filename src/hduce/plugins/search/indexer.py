@@ -22,6 +22,16 @@ MENTIONS = (
 
 MATCHING = "SELECT ref_id FROM search_entry WHERE kind = $1 AND extra->>$2 = $3"
 REFRESH_BATCH = 500
+# One row per kind while a rebuild runs: where it got to, so an interrupted run resumes.
+CURSORS = "SELECT kind, started_at, after, done FROM search_reindex"
+BEGIN = """
+INSERT INTO search_reindex (kind, started_at)
+SELECT kind, coalesce($2::timestamptz, now()) FROM unnest($1::text[]) AS kind
+ON CONFLICT (kind) DO NOTHING
+RETURNING kind, started_at, after, done
+"""
+ADVANCE = "UPDATE search_reindex SET after = $2, done = $3 WHERE kind = $1"
+FINISH = "DELETE FROM search_reindex"
 
 
 class ReindexReport(msgspec.Struct, frozen=True):
@@ -30,6 +40,8 @@ class ReindexReport(msgspec.Struct, frozen=True):
     written: dict[str, int]
     pruned: int
     seconds: float
+    resumed: bool = False
+    """Whether it went on from where an interrupted rebuild stopped."""
 
 
 class Indexer:
@@ -68,25 +80,40 @@ class Indexer:
             await self.refresh(kind, ids[start : start + REFRESH_BATCH])
 
     async def reindex(
-        self, batch_size: int, progress: Callable[[int], None] = lambda _: None
+        self,
+        batch_size: int,
+        progress: Callable[[int], None] = lambda _: None,
+        *,
+        restart: bool = False,
     ) -> ReindexReport:
         """Rewrite every entry from the sources, then drop entries no source produced.
 
-        `progress` hears how many entries each page wrote.
+        Resumes an interrupted rebuild from its cursors unless `restart`; a page written again
+        after a crash is harmless. `progress` hears how many entries each page wrote.
         """
         began = time.perf_counter()
-        started = (await self._db.fetchrow("SELECT now()"))[0]
+        if restart:
+            await self._db.execute(FINISH)
+        cursors = {row["kind"]: row for row in await self._db.fetch(CURSORS)}
+        resumed = bool(cursors)
+        since = min((row["started_at"] for row in cursors.values()), default=None)
+        for row in await self._db.fetch(BEGIN, list(self.sources), since):
+            cursors[row["kind"]] = row
         written: dict[str, int] = {}
         for kind, source in self.sources.items():
-            written[kind], after = 0, None
-            while True:
+            written[kind], after = 0, cursors[kind]["after"]
+            while not cursors[kind]["done"]:
                 entries, after = await source.page(after, batch_size)
                 count = len(await self._backend.upsert(entries))
+                await self._db.execute(ADVANCE, kind, after, after is None)
                 written[kind] += count
                 progress(count)
                 if after is None:
                     break
+        started = min(row["started_at"] for row in cursors.values())
         pruned = await self._backend.prune(started)
-        report = ReindexReport(written, pruned, round(time.perf_counter() - began, 3))
+        await self._db.execute(FINISH)
+        seconds = round(time.perf_counter() - began, 3)
+        report = ReindexReport(written, pruned, seconds, resumed)
         logger.info("search index rebuilt: %s", report)
         return report
