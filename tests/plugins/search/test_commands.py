@@ -5,7 +5,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from hduce.plugins.search.embedding.weights import ModelMissing, archive_path
+from hduce.plugins.search.services.embedding.weights import ModelMissing, archive_path
 from tests.plugins.search.helpers import plugin, register, wait_for_entry, word
 from tests.plugins.users.clinic import Clinic
 from tests.support.processes import hduce_env, hduce_process

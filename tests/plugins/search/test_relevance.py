@@ -9,13 +9,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from hduce.core.db import HduceEngine
-from hduce.plugins.search.backends import PostgresSearch
-from hduce.plugins.search.backends.vectors import ChunkStore
-from hduce.plugins.search.embedding.local import LocalEmbedder
-from hduce.plugins.search.lexicon import Lexicon
-from hduce.plugins.search.spelling import Speller
-from tests.plugins.search.relevance_metrics import Scores, evaluate
+from hduce.core.db import Database, HduceEngine
+from hduce.plugins.search.services.backends import PostgresSearch
+from hduce.plugins.search.services.embedding.local import LocalEmbedder
+from tests.plugins.search.relevance_metrics import Scores, evaluate, relevance_backend
 from tests.plugins.search.relevance_set import KIND, corpus, queries
 
 CLEAR = "DELETE FROM search_entry WHERE kind = $1"
@@ -26,8 +23,7 @@ async def indexed(
     engine: HduceEngine, local_embedder: LocalEmbedder
 ) -> AsyncIterator[tuple[PostgresSearch, dict]]:
     """The generated corpus indexed (entries and chunk vectors) with the bundled lexicon."""
-    chunks = ChunkStore(engine, local_embedder)
-    backend = PostgresSearch(engine, None, Lexicon.load(""), Speller(engine), chunks)
+    backend = relevance_backend(Database(engine), local_embedder)
     documents = corpus()
     await engine.fetch(CLEAR, KIND)
     await backend.upsert([entry for _, entry in documents])

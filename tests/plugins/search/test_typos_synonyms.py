@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from hduce.core.config import Settings
-from hduce.plugins.search.lexicon import Lexicon
+from hduce.plugins.search.services._lexicon import Lexicon
 from tests.plugins.search.documents_clinic import documents_clinic, text_document
 from tests.plugins.search.helpers import API, search, word
 from tests.plugins.users.clinic import Clinic, Member

@@ -7,9 +7,9 @@ import rich_click as click
 from hduce.core.cli import EXIT_CONFIG, fail, run_with_plugin
 from hduce.core.cli_progress import progress
 from hduce.core.config import ConfigError, load_settings
-from hduce.plugins.search.embedding.install import STEPS, install, is_installed, model_dir
-from hduce.plugins.search.embedding.weights import ModelMissing
-from hduce.plugins.search.indexer import ReindexReport
+from hduce.plugins.search.services._indexer import ReindexReport
+from hduce.plugins.search.services.embedding.install import STEPS, install, is_installed, model_dir
+from hduce.plugins.search.services.embedding.weights import ModelMissing
 
 if TYPE_CHECKING:
     from hduce.plugins.search import SearchPlugin
