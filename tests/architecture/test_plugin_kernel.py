@@ -21,7 +21,6 @@ NOT_YET_MOVED: frozenset[str] = frozenset(
     {
         "devices",
         "documents",
-        "fhir",
         "notifications",
         "webhooks",
     }
