@@ -9,7 +9,6 @@ from hduce.core.config import Finding, Settings, decode_section
 from hduce.core.config.addresses import is_local
 from hduce.core.config.production import production_findings
 from hduce.plugins.devices.config import DevicesConfig
-from hduce.plugins.search.config import SearchConfig
 
 Check = Callable[[Settings, Mapping[str, str]], list[Finding]]
 SAFE_SSLMODES = frozenset({"require", "verify-ca", "verify-full"})
@@ -104,20 +103,6 @@ def _devices(settings: Settings, _environ: Mapping[str, str]) -> list[Finding]:
     return [Finding("plugins.devices.host", message)]
 
 
-def _search(settings: Settings, _environ: Mapping[str, str]) -> list[Finding]:
-    if "search" not in enabled_plugin_names(settings):
-        return []
-    section = settings.plugins.sections.get("search", {})
-    search = decode_section(section, SearchConfig, origin="", prefix="plugins.search")
-    if not search.meilisearch_url or search.meilisearch_api_key:
-        return []
-    message = (
-        "`plugins.search.meilisearch_api_key` is empty: anyone who reaches Meilisearch reads the "
-        "index of patients and documents (MEILISEARCH_API_KEY)"
-    )
-    return [Finding("plugins.search.meilisearch_api_key", message)]
-
-
 def _plugins(settings: Settings, _environ: Mapping[str, str]) -> list[Finding]:
     return [found for plugin in load_plugins(settings) for found in plugin.unsafe_settings()]
 
@@ -131,7 +116,6 @@ CHECKS: tuple[Check, ...] = (
     _database,
     _nats,
     _devices,
-    _search,
     _plugins,
 )
 
