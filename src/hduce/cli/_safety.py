@@ -8,7 +8,6 @@ from hduce.bootstrap import enabled_plugin_names, load_plugins
 from hduce.core.config import ConfigError, Finding, Settings, decode_section
 from hduce.core.config.addresses import is_local
 from hduce.core.config.production import production_findings
-from hduce.plugins.devices.config import DevicesConfig
 from hduce.plugins.notifications.channels.email import smtp_settings
 from hduce.plugins.notifications.config import NotificationsConfig
 from hduce.plugins.search.config import SearchConfig
@@ -92,20 +91,6 @@ def _nats(settings: Settings, environ: Mapping[str, str]) -> list[Finding]:
     return [Finding("nats.url", f"{message} (HDUCE_NATS__URL)") for message in found]
 
 
-def _devices(settings: Settings, _environ: Mapping[str, str]) -> list[Finding]:
-    if "devices" not in enabled_plugin_names(settings):
-        return []
-    section = settings.plugins.sections.get("devices", {})
-    devices = decode_section(section, DevicesConfig, origin="", prefix="plugins.devices")
-    if is_local(devices.host):
-        return []
-    message = (
-        f"`plugins.devices.host` is {devices.host}: the MQTT listener is plain TCP; put TLS "
-        "termination or a VPN in front (HDUCE_PLUGINS__DEVICES__HOST)"
-    )
-    return [Finding("plugins.devices.host", message)]
-
-
 def _email(settings: Settings, _environ: Mapping[str, str]) -> list[Finding]:
     if "notifications" not in enabled_plugin_names(settings):
         return []
@@ -150,7 +135,6 @@ CHECKS: tuple[Check, ...] = (
     _forwarded_headers,
     _database,
     _nats,
-    _devices,
     _email,
     _search,
     _plugins,
