@@ -10,11 +10,8 @@ from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 from nats.errors import Error as NatsError
 
-from hduce.contracts.audit import AuditLog
-from hduce.contracts.auth import Accounts
 from hduce.contracts.devices import DeviceDirectory, ReadingReader
-from hduce.contracts.notifications import Notifier, PushPublisher
-from hduce.contracts.users import CareTeams, UserDirectory
+from hduce.contracts.notifications import PushPublisher
 from hduce.core.config import Finding
 from hduce.core.config.addresses import is_local
 from hduce.core.context import AppContext
@@ -26,15 +23,14 @@ from hduce.plugins.devices.config import DevicesConfig
 from hduce.plugins.devices.personal_data import DEVICE_DATA
 from hduce.plugins.devices.routes import CONTROLLERS
 from hduce.plugins.devices.services import (
-    Contracts,
     DeviceBroker,
     Devices,
     DeviceServices,
     NatsPush,
     Readings,
+    SilenceRule,
     WebServices,
 )
-from hduce.plugins.devices.services._silence import SilenceRule
 from hduce.plugins.devices.store import Stores
 
 
@@ -56,14 +52,7 @@ class DevicesPlugin(HducePlugin):
         env = self.env
         config = self._devices_config()
         stores = Stores.over(env.db)
-        contracts = Contracts(
-            accounts=env.require(Accounts),
-            audit=env.require(AuditLog),
-            notifier=env.require(Notifier),
-            directory=env.require(UserDirectory),
-            care_teams=env.require(CareTeams),
-        )
-        self.services = DeviceServices.build(env, stores, contracts)
+        self.services = DeviceServices.build(env, stores)
         env.registry.provide(ReadingReader, Readings(self.services.readings, config.max_page_size))
         env.registry.provide(DeviceDirectory, Devices(self.services.inventory))
         handlers.subscribe(env.events, self.services)

@@ -36,17 +36,6 @@ from hduce.plugins.devices.store import Stores
 
 
 @dataclass(frozen=True)
-class Contracts:
-    """What the devices services use of other plugins, resolved once at set-up."""
-
-    accounts: Accounts
-    audit: AuditLog
-    notifier: Notifier
-    directory: UserDirectory
-    care_teams: CareTeams
-
-
-@dataclass(frozen=True)
 class DeviceServices:
     """Registry, readings, alerts with thresholds, the threshold rules and alert notices."""
 
@@ -58,15 +47,17 @@ class DeviceServices:
     max_page_size: int
 
     @classmethod
-    def build(
-        cls, env: PluginEnv[DevicesConfig], stores: Stores, contracts: Contracts
-    ) -> "DeviceServices":
-        """Wire the services around the plugin's env, its stores and the contracts it uses."""
-        db, config, accounts, audit = env.db, env.config, contracts.accounts, contracts.audit
+    def build(cls, env: PluginEnv[DevicesConfig], stores: Stores) -> "DeviceServices":
+        """Wire the services around the plugin's env and stores (called by `setup()`).
+
+        The contracts of other plugins are resolved here, once.
+        """
+        db, config = env.db, env.config
+        accounts, audit = env.require(Accounts), env.require(AuditLog)
         notices = AlertNotices(
-            notifier=contracts.notifier,
-            directory=contracts.directory,
-            care_teams=contracts.care_teams,
+            notifier=env.require(Notifier),
+            directory=env.require(UserDirectory),
+            care_teams=env.require(CareTeams),
             reports=stores.reports,
             public_url=env.settings.server.public_url,
             alert_url=config.alert_url,
@@ -115,11 +106,11 @@ class WebServices:
 
 
 __all__ = [
-    "Contracts",
     "DeviceBroker",
     "DeviceServices",
     "Devices",
     "NatsPush",
     "Readings",
+    "SilenceRule",
     "WebServices",
 ]
