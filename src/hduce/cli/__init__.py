@@ -3,7 +3,6 @@
 from hduce.bootstrap import BUILTIN_PLUGINS
 from hduce.cli import (  # noqa: F401  (registers the commands)
     _backup,
-    _devices,
     _manage,
     _server,
 )

@@ -4,25 +4,16 @@ import base64
 import uuid
 from datetime import datetime
 
-import asyncpg
 import msgspec
 
 from hduce.contracts.audit import AuditLog
 from hduce.contracts.auth import CLINICAL_ROLES, Role
-from hduce.core.context import AppContext
+from hduce.core.db import Database
 from hduce.core.errors import Forbidden
 from hduce.core.security import Principal
 from hduce.plugins.devices.errors import InvalidRequest
 from hduce.plugins.devices.schemas import ReadingPage, ReadingRead
-
-QUERY = """
-SELECT id, device, patient, metric, value, unit, measured_at, received_at FROM reading
-WHERE patient = $1 AND ($2::text IS NULL OR metric = $2)
-  AND ($3::timestamptz IS NULL OR measured_at >= $3)
-  AND ($4::timestamptz IS NULL OR measured_at < $4)
-  AND ($5::timestamptz IS NULL OR (measured_at, id) < ($5, $6))
-ORDER BY measured_at DESC, id DESC LIMIT $7
-"""
+from hduce.plugins.devices.store import ReadingStore
 
 
 class _Cursor(msgspec.Struct, array_like=True):
@@ -43,9 +34,9 @@ def reader_of(principal: Principal, patient_id: uuid.UUID | None) -> uuid.UUID:
     raise Forbidden("readings are for the patient and clinical staff")
 
 
-def encode_cursor(row: asyncpg.Record) -> str:
-    """An opaque position after `row`."""
-    raw = msgspec.json.encode(_Cursor(row["measured_at"], row["id"]))
+def encode_cursor(reading: ReadingRead) -> str:
+    """An opaque position after `reading`."""
+    raw = msgspec.json.encode(_Cursor(reading.measured_at, reading.id))
     return base64.urlsafe_b64encode(raw).decode()
 
 
@@ -60,8 +51,10 @@ def decode_cursor(cursor: str) -> _Cursor:
 class ReadingQueries:
     """Pages of readings, newest first."""
 
-    def __init__(self, context: AppContext) -> None:
-        self._context = context
+    def __init__(self, db: Database, store: ReadingStore, audit: AuditLog) -> None:
+        self._db = db
+        self._store = store
+        self._audit = audit
 
     async def page(
         self,
@@ -79,38 +72,21 @@ class ReadingQueries:
         if start is not None and end is not None and end <= start:
             raise InvalidRequest("`end` must be after `start`")
         after = decode_cursor(cursor) if cursor else None
-        db = self._context.db
-        async with db.transaction():
-            rows = await db.fetch(
-                QUERY,
+        async with self._db.transaction():
+            rows = await self._store.page(
                 patient,
-                metric,
-                start,
-                end,
-                after.measured_at if after else None,
-                after.id if after else None,
-                limit + 1,
+                metric=metric,
+                start=start,
+                end=end,
+                after=(after.measured_at, after.id) if after else None,
+                limit=limit + 1,
             )
-            await self._context.registry.get(AuditLog).record(
+            await self._audit.record(
                 "devices.readings_read",
                 actor_id=principal.id,
                 subject_id=patient,
                 detail={"metric": metric, "count": min(len(rows), limit)},
             )
-        items = [
-            ReadingRead(
-                id=r["id"],
-                device_id=r["device"],
-                patient_id=r["patient"],
-                metric=r["metric"],
-                value=r["value"],
-                unit=r["unit"],
-                measured_at=r["measured_at"],
-                received_at=r["received_at"],
-            )
-            for r in rows[:limit]
-        ]
+        items = [ReadingRead.from_row(row) for row in rows[:limit]]
         more = len(rows) > limit
-        return ReadingPage(
-            items=items, next_cursor=encode_cursor(rows[limit - 1]) if more else None
-        )
+        return ReadingPage(items=items, next_cursor=encode_cursor(items[-1]) if more else None)

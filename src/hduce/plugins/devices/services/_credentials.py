@@ -7,8 +7,8 @@ import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 
-from hduce.core.db import HduceEngine
 from hduce.core.security import InvalidToken, TokenService
+from hduce.plugins.devices.store import DeviceStore
 
 SECRET_BYTES = 32
 # Compared against when the device is unknown, so every refusal costs the same.
@@ -44,8 +44,8 @@ def hash_secret(secret: str) -> str:
 class MqttSignIn:
     """Decides who an MQTT CONNECT is: username = device or user id, password = secret or JWT."""
 
-    def __init__(self, db: HduceEngine, tokens: TokenService) -> None:
-        self._db = db
+    def __init__(self, store: DeviceStore, tokens: TokenService) -> None:
+        self._store = store
         self._tokens = tokens
 
     async def identify(self, username: str, password: str) -> SignedIn | None:
@@ -54,9 +54,7 @@ class MqttSignIn:
             client_id = uuid.UUID(username)
         except ValueError:
             return None
-        row = await self._db.fetchrow(
-            "SELECT secret_hash, active FROM device WHERE id = $1", client_id
-        )
+        row = await self._store.sign_in(client_id)
         if row is not None:
             valid = hmac.compare_digest(hash_secret(password), row["secret_hash"])
             if not (valid and row["active"]):

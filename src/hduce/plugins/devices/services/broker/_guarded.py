@@ -12,13 +12,13 @@ from amqtt.mqtt.connack import (
 from amqtt.mqtt.protocol.broker_handler import BrokerProtocolHandler
 from amqtt.session import Session
 
-from hduce.plugins.devices.acl import will_allowed
-from hduce.plugins.devices.connect_guard import ConnectGuard
-from hduce.plugins.devices.invalid_topics import InvalidTopicsHandled
-from hduce.plugins.devices.mqtt import KIND
-from hduce.plugins.devices.protocol import DeviceProtocolHandler
-from hduce.plugins.devices.retained import RetainedThroughAcl
-from hduce.plugins.devices.sessions import BoundSessions
+from hduce.plugins.devices.services._acl import will_allowed
+from hduce.plugins.devices.services.broker._amqtt_plugins import KIND
+from hduce.plugins.devices.services.broker._connect_guard import ConnectGuard
+from hduce.plugins.devices.services.broker._invalid_topics import InvalidTopicsHandled
+from hduce.plugins.devices.services.broker._protocol import DeviceProtocolHandler
+from hduce.plugins.devices.services.broker._retained import RetainedThroughAcl
+from hduce.plugins.devices.services.broker._sessions import BoundSessions
 
 
 class SignedInOnlyBroker(ConnectGuard, InvalidTopicsHandled, RetainedThroughAcl, BoundSessions):

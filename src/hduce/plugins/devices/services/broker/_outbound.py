@@ -60,9 +60,8 @@ class OutboundDeliveryMixin:
         if self.session is None:
             return None
         client_id = self.session.client_id
-        subscriptions: dict[str, list[tuple[Session, int]]] = (
-            self.plugins_manager.context.subscriptions
-        )
+        broker = self.plugins_manager.context  # amqtt's broker context, not HDuce's
+        subscriptions: dict[str, list[tuple[Session, int]]] = broker.subscriptions
         granted = [
             qos
             for topic_filter, subscribers in subscriptions.items()

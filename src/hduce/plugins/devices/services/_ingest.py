@@ -16,12 +16,13 @@ from typing import NamedTuple
 import msgspec
 from prometheus_client import Counter
 
-from hduce.core.db import HduceEngine
-from hduce.plugins.devices.alerts import AlertRules
+from hduce.core.db import Database
 from hduce.plugins.devices.config import DevicesConfig
-from hduce.plugins.devices.spool import Spool, SpoolFull
-from hduce.plugins.devices.telemetry import InvalidTelemetry, parse
-from hduce.plugins.devices.writer import Accepted, Invalid, write
+from hduce.plugins.devices.services._alert_rules import AlertRules
+from hduce.plugins.devices.services._spool import Spool, SpoolFull
+from hduce.plugins.devices.services._telemetry import InvalidTelemetry, parse
+from hduce.plugins.devices.services._writer import Accepted, Invalid, write
+from hduce.plugins.devices.store import TelemetryStore
 
 logger = logging.getLogger("hduce.devices")
 
@@ -68,9 +69,15 @@ class TelemetryIngest:
     """Accepts telemetry for the broker (durably) and writes it to PostgreSQL in batches."""
 
     def __init__(
-        self, db: HduceEngine, config: DevicesConfig, alerts: AlertRules, spool: Spool
+        self,
+        db: Database,
+        store: TelemetryStore,
+        config: DevicesConfig,
+        alerts: AlertRules,
+        spool: Spool,
     ) -> None:
         self._db = db
+        self._store = store
         self._config = config
         self._alerts = alerts
         self._max_skew = timedelta(seconds=float(config.max_future_skew))
@@ -202,7 +209,8 @@ class TelemetryIngest:
     async def _write(self, batch: list[Held]) -> None:
         invalid, self._invalid = self._invalid, Invalid()
         try:
-            written = await write(self._db, self._alerts, [h.message for h in batch], invalid)
+            messages = [h.message for h in batch]
+            written = await write(self._db, self._store, self._alerts, messages, invalid)
         except BaseException:
             self._invalid.merge(invalid)
             raise

@@ -16,7 +16,7 @@ from amqtt.contexts import ListenerType
 from amqtt.errors import AMQTTError, MQTTError, NoDataError
 
 from hduce.plugins.devices.config import DevicesConfig
-from hduce.plugins.devices.packet_limits import PacketTooLarge, SizeCappedReader
+from hduce.plugins.devices.services.broker._packet_limits import PacketTooLarge, SizeCappedReader
 
 logger = logging.getLogger("hduce.devices")
 REFUSALS = ("connect_timeout", "unauthenticated_cap", "server_full", "packet_too_large")

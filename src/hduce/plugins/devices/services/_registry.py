@@ -1,7 +1,7 @@
 """Device registry: register, list, assign, rotate secrets and deactivate (admins)."""
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import asyncpg
@@ -9,63 +9,50 @@ import asyncpg
 from hduce.contracts.audit import AuditLog
 from hduce.contracts.auth import Accounts, Role
 from hduce.contracts.devices import DeviceRegistered
-from hduce.core.context import AppContext
+from hduce.core.db import Database
 from hduce.core.errors import NotFound
-from hduce.core.registry import Registry
+from hduce.core.events import EventBus
+from hduce.core.schemas import Page
 from hduce.core.security import Principal
-from hduce.plugins.devices.acl import telemetry_topic
-from hduce.plugins.devices.credentials import hash_secret, new_secret
-from hduce.plugins.devices.errors import DeviceInactive, InvalidRequest, SerialTaken
+from hduce.plugins.devices.errors import DeviceInactive, SerialTaken
 from hduce.plugins.devices.schemas import (
     DeviceCreate,
     DeviceCreated,
     DeviceCredentials,
-    DevicePage,
     DeviceRead,
 )
+from hduce.plugins.devices.services._acl import telemetry_topic
+from hduce.plugins.devices.services._credentials import hash_secret, new_secret
+from hduce.plugins.devices.store import DeviceStore
 
-COLUMNS = (
-    "id, kind, name, serial, patient, active, created_at, deactivated_at, last_seen_at, "
-    "online, presence_changed_at, offline_reason, invalid_messages, last_error, last_error_at"
-)
 Disconnect = Callable[[str], Awaitable[int]]
 
 
-def to_read(row: asyncpg.Record) -> DeviceRead:
+def to_read(row: Mapping[str, Any]) -> DeviceRead:
     """The API view of a `device` row."""
-    return DeviceRead(
-        id=row["id"],
-        kind=row["kind"],
-        name=row["name"],
-        serial=row["serial"],
-        patient_id=row["patient"],
-        active=row["active"],
-        created_at=row["created_at"],
-        deactivated_at=row["deactivated_at"],
-        last_seen_at=row["last_seen_at"],
+    return DeviceRead.from_row(
+        row,
         presence="online" if row["online"] else "offline",
-        presence_changed_at=row["presence_changed_at"],
-        offline_reason=row["offline_reason"],
-        invalid_messages=row["invalid_messages"],
-        last_error=row["last_error"],
-        last_error_at=row["last_error_at"],
         telemetry_topic=telemetry_topic(str(row["id"])),
     )
 
 
-async def require_patient(registry: Registry, patient_id: uuid.UUID) -> None:
-    """Refuse an id that is not a patient's account (422)."""
-    entry = await registry.get(Accounts).get_account(patient_id)
-    if entry is None or Role.PATIENT not in entry.roles:
-        raise InvalidRequest("patient_id is not a patient's account")
-
-
-class DeviceService:
+class DeviceRegistry:
     """The registry; secrets are returned once and stored as SHA-256."""
 
-    def __init__(self, context: AppContext) -> None:
-        self._context = context
-        self._db = context.db
+    def __init__(
+        self,
+        db: Database,
+        store: DeviceStore,
+        events: EventBus,
+        accounts: Accounts,
+        audit: AuditLog,
+    ) -> None:
+        self._db = db
+        self._store = store
+        self._events = events
+        self._accounts = accounts
+        self._audit_log = audit
         self.disconnect: Disconnect | None = None
         """Set by the web process while its broker runs, to kick deactivated devices."""
 
@@ -74,23 +61,20 @@ class DeviceService:
         secret, device_id = new_secret(), uuid.uuid4()
         async with self._db.transaction():
             if data.patient_id is not None:
-                await require_patient(self._context.registry, data.patient_id)
+                await self._accounts.require(data.patient_id, Role.PATIENT)
             try:
-                row = await self._db.fetchrow(
-                    "INSERT INTO device (id, kind, name, serial, patient, secret_hash, active, "
-                    "created_by, created_at, invalid_messages) "
-                    f"VALUES ($1, $2, $3, $4, $5, $6, true, $7, now(), 0) RETURNING {COLUMNS}",
-                    device_id,
-                    data.kind,
-                    data.name,
-                    data.serial,
-                    data.patient_id,
-                    hash_secret(secret),
-                    principal.id,
+                row = await self._store.insert(
+                    device_id=device_id,
+                    kind=data.kind,
+                    name=data.name,
+                    serial=data.serial,
+                    patient_id=data.patient_id,
+                    secret_hash=hash_secret(secret),
+                    created_by=principal.id,
                 )
             except asyncpg.UniqueViolationError:
                 raise SerialTaken(f"a device with serial {data.serial!r} exists") from None
-            await self._context.events.publish(
+            await self._events.publish(
                 DeviceRegistered(
                     device_id=device_id,
                     kind=data.kind,
@@ -100,7 +84,6 @@ class DeviceService:
                 )
             )
             await self._audit("devices.registered", principal, device_id, data.patient_id)
-        assert row is not None
         return DeviceCreated(device=to_read(row), credentials=_credentials(device_id, secret))
 
     async def get(self, device_id: uuid.UUID) -> DeviceRead:
@@ -109,23 +92,13 @@ class DeviceService:
 
     async def page(
         self, *, patient_id: uuid.UUID | None, active: bool | None, limit: int, offset: int
-    ) -> DevicePage:
+    ) -> Page[DeviceRead]:
         """Devices by registration time, optionally of one patient or by state."""
-        where = "($1::uuid IS NULL OR patient = $1) AND ($2::bool IS NULL OR active = $2)"
-        rows = await self._db.fetch(
-            f"SELECT {COLUMNS}, count(*) OVER () AS total FROM device WHERE {where} "
-            "ORDER BY created_at, id LIMIT $3 OFFSET $4",
-            patient_id,
-            active,
-            limit,
-            offset,
+        rows, total = await self._store.page(
+            patient_id=patient_id, active=active, limit=limit, offset=offset
         )
-        total = rows[0]["total"] if rows else await self._count(where, patient_id, active)
-        return DevicePage(items=[to_read(r) for r in rows], total=total)
-
-    async def _count(self, where: str, *args: Any) -> int:
-        row = await self._db.fetchrow(f"SELECT count(*) AS n FROM device WHERE {where}", *args)
-        return row["n"] if row else 0
+        items = [to_read(row) for row in rows]
+        return Page(items=items, total=total, limit=limit, offset=offset)
 
     async def rotate_secret(self, principal: Principal, device_id: uuid.UUID) -> DeviceCredentials:
         """Replace the secret (the old one stops working at once) and return the new one."""
@@ -133,9 +106,7 @@ class DeviceService:
         async with self._db.transaction():
             if not (await self._fetch(device_id, lock=True))["active"]:
                 raise DeviceInactive("a deactivated device gets no new secret")
-            await self._db.fetchrow(
-                "UPDATE device SET secret_hash = $2 WHERE id = $1", device_id, hash_secret(secret)
-            )
+            await self._store.set_secret(device_id, hash_secret(secret))
             await self._audit("devices.secret_rotated", principal, device_id)
         await self._kick(device_id)
         return _credentials(device_id, secret)
@@ -147,29 +118,18 @@ class DeviceService:
         async with self._db.transaction():
             await self._fetch(device_id, lock=True)
             if patient_id is not None:
-                await require_patient(self._context.registry, patient_id)
-            row = await self._db.fetchrow(
-                f"UPDATE device SET patient = $2 WHERE id = $1 RETURNING {COLUMNS}",
-                device_id,
-                patient_id,
-            )
+                await self._accounts.require(patient_id, Role.PATIENT)
+            row = await self._store.assign(device_id, patient_id)
             await self._audit("devices.assigned", principal, device_id, patient_id)
-        assert row is not None
         return to_read(row)
 
     async def deactivate(self, principal: Principal, device_id: uuid.UUID) -> DeviceRead:
         """Refuse the device's connections from now on and close the live one."""
         async with self._db.transaction():
             await self._fetch(device_id, lock=True)
-            row = await self._db.fetchrow(
-                "UPDATE device SET active = false, "
-                "deactivated_at = coalesce(deactivated_at, now()) "
-                f"WHERE id = $1 RETURNING {COLUMNS}",
-                device_id,
-            )
+            row = await self._store.deactivate(device_id)
             await self._audit("devices.deactivated", principal, device_id)
         await self._kick(device_id)
-        assert row is not None
         return to_read(row)
 
     async def _kick(self, device_id: uuid.UUID) -> None:
@@ -177,10 +137,7 @@ class DeviceService:
             await self.disconnect(str(device_id))
 
     async def _fetch(self, device_id: uuid.UUID, *, lock: bool = False) -> asyncpg.Record:
-        suffix = " FOR UPDATE" if lock else ""
-        row = await self._db.fetchrow(
-            f"SELECT {COLUMNS} FROM device WHERE id = $1{suffix}", device_id
-        )
+        row = await self._store.get(device_id, lock=lock)
         if row is None:
             raise NotFound("no such device")
         return row
@@ -192,7 +149,7 @@ class DeviceService:
         device_id: uuid.UUID,
         patient_id: uuid.UUID | None = None,
     ) -> None:
-        await self._context.registry.get(AuditLog).record(
+        await self._audit_log.record(
             action,
             actor_id=principal.id,
             subject_id=patient_id,

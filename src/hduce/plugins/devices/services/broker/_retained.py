@@ -7,8 +7,8 @@ from amqtt.broker import Broker
 from amqtt.contexts import Action
 from amqtt.session import Session
 
-from hduce.plugins.devices.acl import retain_allowed
-from hduce.plugins.devices.mqtt import KIND
+from hduce.plugins.devices.services._acl import retain_allowed
+from hduce.plugins.devices.services.broker._amqtt_plugins import KIND
 
 logger = logging.getLogger("hduce.devices")
 

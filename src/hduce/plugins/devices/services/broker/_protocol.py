@@ -2,9 +2,9 @@
 
 from amqtt.mqtt.protocol.broker_handler import BrokerProtocolHandler
 
-from hduce.plugins.devices.inbound import DurableInbound
-from hduce.plugins.devices.keepalive import KeepaliveMixin
-from hduce.plugins.devices.outbound import OutboundDeliveryMixin
+from hduce.plugins.devices.services.broker._inbound import DurableInbound
+from hduce.plugins.devices.services.broker._keepalive import KeepaliveMixin
+from hduce.plugins.devices.services.broker._outbound import OutboundDeliveryMixin
 
 
 class DeviceProtocolHandler(

@@ -10,26 +10,16 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from hduce.contracts.devices import DeviceCameOnline, DeviceWentOffline
-from hduce.core.db import HduceEngine
+from hduce.core.db import Database
 from hduce.core.events import EventBus
 from hduce.core.supervision import Supervisor
+from hduce.plugins.devices.store import PresenceStore
 
 logger = logging.getLogger("hduce.devices")
 CONNECTION_LOST, SERVER_STOPPED = "connection_lost", "server_stopped"
 RETRY_SECONDS = 1.0
 STOP_SECONDS = 10.0
 PRESENCE_WRITER = "device-presence"
-
-# `was` is the row before this statement: whether the device was online decides the event.
-SET_PRESENCE = """
-UPDATE device AS d SET online = c.online, last_seen_at = greatest(d.last_seen_at, c.at),
-    presence_changed_at = CASE WHEN was.online = c.online THEN d.presence_changed_at ELSE c.at END,
-    offline_reason = CASE WHEN c.online THEN NULL ELSE c.reason END
-FROM unnest($1::uuid[], $2::bool[], $3::text[], $4::timestamptz[]) AS c(id, online, reason, at)
-JOIN device AS was ON was.id = c.id
-WHERE d.id = c.id
-RETURNING d.id, d.patient, d.online, was.online AS was_online, c.reason, c.at
-"""
 
 
 class Change(NamedTuple):
@@ -48,8 +38,11 @@ class DevicePresence:
     its connections. A device is online while it has at least one live connection here.
     """
 
-    def __init__(self, db: HduceEngine, events: EventBus, supervisor: Supervisor) -> None:
+    def __init__(
+        self, db: Database, store: PresenceStore, events: EventBus, supervisor: Supervisor
+    ) -> None:
         self._db = db
+        self._rows = store
         self._events = events
         self._supervisor = supervisor
         self._live: Counter[uuid.UUID] = Counter()
@@ -125,8 +118,7 @@ class DevicePresence:
         ids = list(batch)
         changes = [batch[i] for i in ids]
         async with self._db.transaction():
-            rows = await self._db.fetch(
-                SET_PRESENCE,
+            rows = await self._rows.set_presence(
                 ids,
                 [c.online for c in changes],
                 [c.reason for c in changes],

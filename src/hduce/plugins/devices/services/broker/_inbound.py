@@ -10,7 +10,7 @@ from amqtt.mqtt.pubrec import PubrecPacket
 from amqtt.mqtt.pubrel import PubrelPacket
 from amqtt.session import IncomingApplicationMessage
 
-from hduce.plugins.devices.mqtt import TelemetryHookPlugin
+from hduce.plugins.devices.services.broker._amqtt_plugins import TelemetryHookPlugin
 
 
 class DurableInbound:

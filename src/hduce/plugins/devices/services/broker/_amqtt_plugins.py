@@ -9,7 +9,7 @@ from amqtt.contexts import Action
 from amqtt.plugins.base import BaseAuthPlugin, BasePlugin, BaseTopicPlugin
 from amqtt.session import Session
 
-from hduce.plugins.devices.acl import PUBLISH, allowed
+from hduce.plugins.devices.services._acl import PUBLISH, allowed
 
 logger = logging.getLogger("hduce.devices")
 # Set on the session by the sign-in plugin, read by the ACL plugin.
@@ -80,7 +80,7 @@ class TelemetryHookPlugin(BasePlugin[Any]):
     """Where the protocol handler hands a device's telemetry before acknowledging it.
 
     Not an amqtt event hook: events are fire-and-forget, and a reading must be durable before
-    its PUBACK / PUBREC (see `inbound.DurableInbound`). The ACL is the same function the topic
+    its PUBACK / PUBREC (see `_inbound.DurableInbound`). The ACL is the same function the topic
     plugin applies; what it refuses is left to amqtt (acknowledged and dropped, as before).
     """
 

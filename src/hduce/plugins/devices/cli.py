@@ -6,9 +6,9 @@ from typing import get_args
 import msgspec
 import rich_click as click
 
-from hduce.cli._common import hduce, run_with_plugin
 from hduce.contracts.auth import AccountAdmin
-from hduce.core.cli import ACTING_ADMIN, fail
+from hduce.core.cli import ACTING_ADMIN, fail, run_with_plugin
+from hduce.core.schemas import Page
 from hduce.core.security import Principal
 from hduce.plugins.devices import DevicesPlugin
 from hduce.plugins.devices.schemas import (
@@ -16,7 +16,7 @@ from hduce.plugins.devices.schemas import (
     DeviceCreated,
     DeviceCredentials,
     DeviceKind,
-    DevicePage,
+    DeviceRead,
 )
 
 
@@ -31,7 +31,7 @@ def echo_credentials(credentials: DeviceCredentials) -> None:
         click.echo(f"{name}: {getattr(credentials, name)}")
 
 
-@hduce.group()
+@click.group()
 def device() -> None:
     """Manage medical devices (MQTT credentials)."""
 
@@ -61,7 +61,7 @@ def device_add(
         fail(f"invalid device: {exc}")
 
     async def work(plugin: DevicesPlugin) -> DeviceCreated:
-        return await plugin.services.registry.register(await acting_admin(plugin, acting), data)
+        return await plugin.services.inventory.register(await acting_admin(plugin, acting), data)
 
     echo_credentials(run_with_plugin(ctx, "devices", work).credentials)
 
@@ -73,9 +73,9 @@ def device_add(
 def device_list(ctx: click.Context, patient_id: uuid.UUID | None, limit: int) -> None:
     """List devices, one a line: id kind serial active/inactive patient name."""
 
-    async def work(plugin: DevicesPlugin) -> DevicePage:
-        registry = plugin.services.registry
-        return await registry.page(patient_id=patient_id, active=None, limit=limit, offset=0)
+    async def work(plugin: DevicesPlugin) -> Page[DeviceRead]:
+        inventory = plugin.services.inventory
+        return await inventory.page(patient_id=patient_id, active=None, limit=limit, offset=0)
 
     page = run_with_plugin(ctx, "devices", work)
     for item in page.items:
@@ -96,6 +96,6 @@ def device_rotate_secret(ctx: click.Context, device_id: uuid.UUID, acting: str |
 
     async def work(plugin: DevicesPlugin) -> DeviceCredentials:
         operator = await acting_admin(plugin, acting)
-        return await plugin.services.registry.rotate_secret(operator, device_id)
+        return await plugin.services.inventory.rotate_secret(operator, device_id)
 
     echo_credentials(run_with_plugin(ctx, "devices", work))

@@ -6,30 +6,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from hduce.contracts.devices import DeviceAlertRaised
-from hduce.core.db import HduceEngine
+from hduce.core.db import Database
 from hduce.core.events import EventBus
 from hduce.core.supervision import Supervisor
-from hduce.plugins.devices.alerts import SILENCE
+from hduce.plugins.devices.store import SILENCE, AlertStore
 
 logger = logging.getLogger("hduce.devices")
 SILENCE_CHECK = "silent-devices"
-
-# One alert per silence: none while one is open, none again for the same `last_seen_at`.
-RAISE_SILENCE_ALERTS = f"""
-INSERT INTO device_alert (id, device, patient, metric, value, unit, bound, threshold,
-                          measured_at, raised_at)
-SELECT gen_random_uuid(), d.id, d.patient, '{SILENCE}',
-       round(extract(epoch FROM now() - d.last_seen_at) / 60, 1)::float8, 'min', 'above',
-       $1::float8 / 60,
-       d.last_seen_at, now()
-FROM device AS d
-WHERE d.active AND d.patient IS NOT NULL
-  AND d.last_seen_at < now() - make_interval(secs => $1::float8)
-  AND NOT EXISTS (SELECT 1 FROM device_alert AS a WHERE a.device = d.id
-                  AND a.metric = '{SILENCE}' AND a.measured_at >= d.last_seen_at)
-ON CONFLICT (device) WHERE acknowledged_at IS NULL AND metric = '{SILENCE}' DO NOTHING
-RETURNING id, device, patient, value, unit, threshold, measured_at
-"""
 
 
 class SilenceRule:
@@ -37,7 +20,8 @@ class SilenceRule:
 
     def __init__(
         self,
-        db: HduceEngine,
+        db: Database,
+        store: AlertStore,
         events: EventBus,
         supervisor: Supervisor,
         *,
@@ -45,6 +29,7 @@ class SilenceRule:
         every: float,
     ) -> None:
         self._db = db
+        self._store = store
         self._supervisor = supervisor
         self._events = events
         self._silent_after = silent_after
@@ -53,7 +38,7 @@ class SilenceRule:
     async def check(self) -> int:
         """Open an alert (and publish `device.alert_raised`) per newly silent device."""
         async with self._db.transaction():
-            rows = await self._db.fetch(RAISE_SILENCE_ALERTS, self._silent_after)
+            rows = await self._store.raise_silence_alerts(self._silent_after)
             for row in rows:
                 await self._events.publish(
                     DeviceAlertRaised(

@@ -7,9 +7,9 @@ from hduce.contracts.auth import Role
 from hduce.contracts.devices import DeviceView, ReadingView
 from hduce.core.errors import Forbidden
 from hduce.core.security import Principal
-from hduce.plugins.devices.readings import ReadingQueries
 from hduce.plugins.devices.schemas import DeviceRead
-from hduce.plugins.devices.service import DeviceService
+from hduce.plugins.devices.services._readings import ReadingQueries
+from hduce.plugins.devices.services._registry import DeviceRegistry
 
 # As the guard of `GET /api/v1/devices`.
 DEVICE_READERS = (Role.ADMIN, Role.DOCTOR, Role.NURSE)
@@ -61,7 +61,7 @@ class Readings:
 class Devices:
     """Device reads for other plugins (FHIR), for the roles the REST routes let through."""
 
-    def __init__(self, service: DeviceService) -> None:
+    def __init__(self, service: DeviceRegistry) -> None:
         self._service = service
 
     async def get(self, principal: Principal, device_id: uuid.UUID) -> DeviceView:

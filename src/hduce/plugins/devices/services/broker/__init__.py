@@ -1,4 +1,16 @@
-"""The embedded amqtt broker of the web process, the telemetry writer it feeds, and push."""
+"""The embedded amqtt broker of the web process (`DeviceBroker`), built from amqtt 0.12.1.
+
+Each module holds one documented override of amqtt, named after what it guarantees:
+- admission: `_connect_guard` (CONNECT deadline, per-address cap, slots after sign-in),
+  `_packet_limits` (oversized packets refused from their header), `_guarded` (a CONNECT fully
+  checked before it touches a session), `_sessions` (sessions bound to their identity);
+- per connection (`_protocol` combines them): `_inbound` (telemetry durable before its
+  acknowledgement), `_outbound` (granted QoS, RETAIN, QoS 1 kept until acknowledged),
+  `_keepalive` (silent clients dropped);
+- topics: `_retained` and `_invalid_topics`;
+- amqtt plugins loaded by dotted path: `_amqtt_plugins` (sign-in, ACL, telemetry hook) and
+  `_presence_hooks`; `_listeners` turns the settings into amqtt's listeners.
+"""
 
 import asyncio
 import contextlib
@@ -15,20 +27,20 @@ from hduce.core.lifecycle import cancel_until_done
 from hduce.core.registry import HealthStatus
 from hduce.core.supervision import Supervisor
 from hduce.plugins.devices.config import DevicesConfig
-from hduce.plugins.devices.connect_guard import REFUSALS, ConnectLimits
-from hduce.plugins.devices.credentials import MqttSignIn
-from hduce.plugins.devices.guarded import SignedInOnlyBroker
-from hduce.plugins.devices.ingest import TelemetryIngest
-from hduce.plugins.devices.keepalive import CLOSED_BY_SERVER, ENDED_BY
-from hduce.plugins.devices.listeners import DEFAULT, bound_port, listeners
-from hduce.plugins.devices.presence import DevicePresence
+from hduce.plugins.devices.services._credentials import MqttSignIn
+from hduce.plugins.devices.services._ingest import TelemetryIngest
+from hduce.plugins.devices.services._presence import DevicePresence
+from hduce.plugins.devices.services.broker._connect_guard import REFUSALS, ConnectLimits
+from hduce.plugins.devices.services.broker._guarded import SignedInOnlyBroker
+from hduce.plugins.devices.services.broker._keepalive import CLOSED_BY_SERVER, ENDED_BY
+from hduce.plugins.devices.services.broker._listeners import DEFAULT, bound_port, listeners
 
 logger = logging.getLogger("hduce.devices")
 WRITER_STOP_SECONDS = 30.0
 TELEMETRY_WRITER = "telemetry-writer"
 TOKEN_RECHECK_SECONDS = 1.0
 """How often a connected app's access token is checked for revocation (a cached lookup)."""
-_PLUGINS = "hduce.plugins.devices.mqtt"
+_PLUGINS = "hduce.plugins.devices.services.broker._amqtt_plugins"
 
 
 class MqttUnavailable(RuntimeError):
@@ -67,7 +79,7 @@ class DeviceBroker:
                 },
                 f"{_PLUGINS}.TopicAclPlugin": {},
                 f"{_PLUGINS}.TelemetryHookPlugin": {"accept": self.ingest.accept},
-                "hduce.plugins.devices.presence_hooks.PresenceHookPlugin": {
+                "hduce.plugins.devices.services.broker._presence_hooks.PresenceHookPlugin": {
                     "presence": self.presence
                 },
             },

@@ -7,10 +7,10 @@ from typing import Any
 from amqtt.plugins.base import BasePlugin
 from amqtt.session import Session
 
-from hduce.plugins.devices.credentials import ClientKind
-from hduce.plugins.devices.keepalive import ENDED_BY
-from hduce.plugins.devices.mqtt import KIND
-from hduce.plugins.devices.presence import CONNECTION_LOST
+from hduce.plugins.devices.services._credentials import ClientKind
+from hduce.plugins.devices.services._presence import CONNECTION_LOST
+from hduce.plugins.devices.services.broker._amqtt_plugins import KIND
+from hduce.plugins.devices.services.broker._keepalive import ENDED_BY
 
 
 def device_of(session: Session) -> uuid.UUID | None:

@@ -1,6 +1,6 @@
 """Which topics each MQTT client may use: its own `devices/<id>/...` or `users/<id>/...` only."""
 
-from hduce.plugins.devices.credentials import ClientKind
+from hduce.plugins.devices.services._credentials import ClientKind
 
 PUBLISH, SUBSCRIBE, RECEIVE = "publish", "subscribe", "receive"
 DEVICE_PUBLISH = ("telemetry", "status")
