@@ -20,7 +20,6 @@ PLUGINS_DIR = SRC / "plugins"
 NOT_YET_MOVED: frozenset[str] = frozenset(
     {
         "devices",
-        "documents",
         "fhir",
         "notifications",
         "search",
@@ -140,7 +139,7 @@ def test_a_plugin_uses_the_kernel_not_the_context(plugin: str) -> None:
 
 
 CLI_NOT_YET_MOVED: frozenset[str] = frozenset(
-    {"_backup", "_devices", "_safety", "_search", "_startup"}
+    {"_devices", "_safety", "_search", "_startup"}
 )
 """Modules of `hduce.cli` that still import a plugin; each goes when its commands move."""
 
