@@ -6,10 +6,10 @@ from hduce.contracts.audit import AuditLog
 from hduce.contracts.auth import Accounts
 from hduce.core.plugin_env import PluginEnv
 from hduce.plugins.documents.config import DocumentsConfig
-from hduce.plugins.documents.services._audit import AccessLog
 from hduce.plugins.documents.services._documents import Documents, to_read
 from hduce.plugins.documents.services._files import BlobStore
 from hduce.plugins.documents.services._health import StorageHealth
+from hduce.plugins.documents.services._parts import AccessLog, DocumentParts
 from hduce.plugins.documents.services._shelf import Shelf
 from hduce.plugins.documents.services._uploads import UploadRequest, Uploads
 from hduce.plugins.documents.services.extraction import Extraction, ExtractorPool
@@ -41,10 +41,17 @@ class DocumentServices:
         The extraction processes start on first use.
         """
         pool = ExtractorPool.from_config(env.config)
-        access_log = AccessLog(audit)
-        documents = Documents(env, stores.documents, files, access_log)
+        parts = DocumentParts(
+            config=env.config,
+            db=env.db,
+            events=env.events,
+            rows=stores.documents,
+            files=files,
+            access_log=AccessLog(audit),
+        )
+        documents = Documents(parts)
         return cls(
-            uploads=Uploads(env, stores.documents, files, access_log, accounts),
+            uploads=Uploads(parts, accounts),
             documents=documents,
             extraction=Extraction(env, stores.extraction, files, pool),
             shelf=Shelf(documents),

@@ -11,10 +11,8 @@ from msgspec.structs import asdict
 
 from hduce.contracts.documents import DocumentDeleted, DocumentKind, DocumentStatus, DocumentUpdated
 from hduce.core.errors import NotFound
-from hduce.core.plugin_env import PluginEnv
 from hduce.core.schemas import Page
 from hduce.core.security import Principal
-from hduce.plugins.documents.config import DocumentsConfig
 from hduce.plugins.documents.errors import InvalidDocument, NotExtracted
 from hduce.plugins.documents.schemas import DocumentRead, DocumentUpdate, Entity
 from hduce.plugins.documents.services._access import (
@@ -25,10 +23,9 @@ from hduce.plugins.documents.services._access import (
     reads_content,
     sees_all,
 )
-from hduce.plugins.documents.services._audit import AccessLog
-from hduce.plugins.documents.services._files import BlobStore
+from hduce.plugins.documents.services._parts import DocumentParts
 from hduce.plugins.documents.services._sniff import download_name
-from hduce.plugins.documents.store import DocumentRow, DocumentStore
+from hduce.plugins.documents.store import DocumentRow
 
 DEFAULT_PAGE_SIZE = 50
 
@@ -55,19 +52,8 @@ class StoredFile(msgspec.Struct, frozen=True):
 class Documents:
     """Document reads (content reads audited) and changes, limited to what the caller may do."""
 
-    def __init__(
-        self,
-        env: PluginEnv[DocumentsConfig],
-        rows: DocumentStore,
-        files: BlobStore,
-        access_log: AccessLog,
-    ) -> None:
-        self._config = env.config
-        self._db = env.db
-        self._events = env.events
-        self._rows = rows
-        self._files = files
-        self._access_log = access_log
+    def __init__(self, parts: DocumentParts) -> None:
+        self._parts = parts
 
     async def page(
         self,
@@ -84,7 +70,7 @@ class Documents:
         updated_before: datetime | None = None,
     ) -> Page[DocumentRead]:
         """Live documents matching the filters, newest first; patients see only their own."""
-        most = self._config.max_page_size
+        most = self._parts.config.max_page_size
         limit = limit or min(DEFAULT_PAGE_SIZE, most)
         if limit > most:
             raise InvalidDocument(f"limit: at most {most}")
@@ -106,25 +92,25 @@ class Documents:
             if value is not None:
                 args.append(value)
                 conditions.append(f"{condition} ${len(args)}")
-        rows, total = await self._rows.page(conditions, args, limit, offset)
+        rows, total = await self._parts.rows.page(conditions, args, limit, offset)
         items = [to_read(row) for row in rows]
         return Page[DocumentRead](items=items, total=total, limit=limit, offset=offset)
 
     async def get(self, principal: Principal, document_id: uuid.UUID) -> DocumentRead:
         """One document; the patient's, a doctor's or a nurse's read adds entities (audited)."""
-        row = ensure_visible(principal, await self._rows.get(document_id))
+        row = ensure_visible(principal, await self._parts.rows.get(document_id))
         if not reads_content(principal, row):
             return to_read(row)
-        await self._access_log.record("read", principal.id, row)
+        await self._parts.access_log.record("read", principal.id, row)
         return to_read(row, with_entities=True)
 
     async def file(self, principal: Principal, document_id: uuid.UUID) -> StoredFile:
         """The stored file of a document, for download (audited)."""
         row = await self._readable(principal, document_id)
-        path = self._files.path(row.sha256)
+        path = self._parts.files.path(row.sha256)
         if not await asyncio.to_thread(path.is_file):
             raise NotFound("the document's file is missing from the store")
-        await self._access_log.record("download", principal.id, row)
+        await self._parts.access_log.record("download", principal.id, row)
         name = download_name(row.filename or row.title, row.content_type)
         return StoredFile(path, row.content_type, name)
 
@@ -134,8 +120,8 @@ class Documents:
         if row.status != DocumentStatus.DONE:
             detail = f"extraction is {row.status}" + (f": {row.error}" if row.error else "")
             raise NotExtracted(detail)
-        await self._access_log.record("read_text", principal.id, row)
-        return await self._rows.text(row.id) or ""
+        await self._parts.access_log.record("read_text", principal.id, row)
+        return await self._parts.rows.text(row.id) or ""
 
     async def update(
         self, principal: Principal, document_id: uuid.UUID, change: DocumentUpdate
@@ -146,17 +132,17 @@ class Documents:
             for name, value in (("title", change.title), ("kind", change.kind))
             if value is not msgspec.UNSET
         }
-        async with self._db.transaction():
-            row = ensure_visible(principal, await self._rows.get(document_id, lock=True))
+        async with self._parts.db.transaction():
+            row = ensure_visible(principal, await self._parts.rows.get(document_id, lock=True))
             ensure_may_edit(principal, row)
             if columns:
-                row = await self._rows.update(row.id, **columns)
-                await self._events.publish(
+                row = await self._parts.rows.update(row.id, **columns)
+                await self._parts.events.publish(
                     DocumentUpdated(
                         document_id=row.id, patient_id=row.patient, updated_by=principal.id
                     )
                 )
-            await self._access_log.record("update", principal.id, row)
+            await self._parts.access_log.record("update", principal.id, row)
         return to_read(row, with_entities=reads_content(principal, row))
 
     async def delete(self, principal: Principal, document_id: uuid.UUID) -> None:
@@ -164,25 +150,25 @@ class Documents:
 
         Text and entities go, and the file too once no live document refers to it.
         """
-        async with self._db.transaction():
-            row = ensure_visible(principal, await self._rows.get(document_id, lock=True))
+        async with self._parts.db.transaction():
+            row = ensure_visible(principal, await self._parts.rows.get(document_id, lock=True))
             ensure_may_delete(principal, row)
-            await self._rows.lock_blob(row.sha256)
-            await self._rows.update(
+            await self._parts.rows.lock_blob(row.sha256)
+            await self._parts.rows.update(
                 row.id,
                 deleted_at=datetime.now(UTC),
                 deleted_by=principal.id,
                 text=None,
                 entities="[]",
             )
-            await self._events.publish(
+            await self._parts.events.publish(
                 DocumentDeleted(document_id=row.id, patient_id=row.patient, deleted_by=principal.id)
             )
-            await self._access_log.record("delete", principal.id, row)
-            if await self._rows.live_references(row.sha256) == 0:
-                await asyncio.to_thread(self._files.remove, row.sha256)
+            await self._parts.access_log.record("delete", principal.id, row)
+            if await self._parts.rows.live_references(row.sha256) == 0:
+                await asyncio.to_thread(self._parts.files.remove, row.sha256)
 
     async def _readable(self, principal: Principal, document_id: uuid.UUID) -> DocumentRow:
-        row = ensure_visible(principal, await self._rows.get(document_id))
+        row = ensure_visible(principal, await self._parts.rows.get(document_id))
         ensure_reads_content(principal, row)
         return row

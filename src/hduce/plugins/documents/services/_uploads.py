@@ -6,9 +6,7 @@ from collections.abc import AsyncIterator
 
 from hduce.contracts.auth import Accounts, Role
 from hduce.contracts.documents import DocumentKind, DocumentUploaded
-from hduce.core.plugin_env import PluginEnv
 from hduce.core.security import Principal
-from hduce.plugins.documents.config import DocumentsConfig
 from hduce.plugins.documents.errors import (
     InvalidDocument,
     TypeMismatch,
@@ -16,10 +14,10 @@ from hduce.plugins.documents.errors import (
     UploadTooLarge,
 )
 from hduce.plugins.documents.services._access import patient_for
-from hduce.plugins.documents.services._audit import AccessLog
-from hduce.plugins.documents.services._files import WRITE_CHUNK, BlobStore, StagedFile
+from hduce.plugins.documents.services._files import WRITE_CHUNK, StagedFile
+from hduce.plugins.documents.services._parts import DocumentParts
 from hduce.plugins.documents.services._sniff import SNIFF_BYTES, label, sniff
-from hduce.plugins.documents.store import DocumentRow, DocumentStore
+from hduce.plugins.documents.store import DocumentRow
 
 # Types that say nothing about the content (curl's --data-binary sends the form one).
 UNDECLARED = frozenset(
@@ -63,27 +61,15 @@ class Received:
 class Uploads:
     """Receives documents: constant memory, size cap, type sniffing, content-addressed files."""
 
-    def __init__(
-        self,
-        env: PluginEnv[DocumentsConfig],
-        rows: DocumentStore,
-        files: BlobStore,
-        access_log: AccessLog,
-        accounts: Accounts,
-    ) -> None:
-        self._config = env.config
-        self._db = env.db
-        self._events = env.events
-        self._rows = rows
-        self._files = files
-        self._access_log = access_log
+    def __init__(self, parts: DocumentParts, accounts: Accounts) -> None:
+        self._parts = parts
         self._accounts = accounts
 
     async def upload(self, principal: Principal, request: UploadRequest) -> DocumentRow:
         """Store the body for a patient and queue its extraction; nothing stays on failure."""
         patient_id = patient_for(principal, request.patient_id)
         await self._accounts.require(patient_id, Role.PATIENT)
-        cap = self._config.max_upload_size
+        cap = self._parts.config.max_upload_size
         if request.content_length is not None and request.content_length > cap:
             raise UploadTooLarge(self._too_large())
         received = await self._receive(request)
@@ -95,10 +81,10 @@ class Uploads:
     async def _save(
         self, principal: Principal, request: UploadRequest, patient_id: uuid.UUID, got: Received
     ) -> DocumentRow:
-        async with self._db.transaction():
-            await self._rows.lock_blob(got.sha256)
-            await asyncio.to_thread(self._files.commit, got.staged, got.sha256)
-            row = await self._rows.insert(
+        async with self._parts.db.transaction():
+            await self._parts.rows.lock_blob(got.sha256)
+            await asyncio.to_thread(self._parts.files.commit, got.staged, got.sha256)
+            row = await self._parts.rows.insert(
                 id=uuid.uuid4(),
                 patient=patient_id,
                 uploaded_by=principal.id,
@@ -109,7 +95,7 @@ class Uploads:
                 size=got.staged.size,
                 sha256=got.sha256,
             )
-            await self._events.publish(
+            await self._parts.events.publish(
                 DocumentUploaded(
                     document_id=row.id,
                     patient_id=row.patient,
@@ -119,11 +105,11 @@ class Uploads:
                     sha256=row.sha256,
                 )
             )
-            await self._access_log.record("upload", principal.id, row)
+            await self._parts.access_log.record("upload", principal.id, row)
         return row
 
     async def _receive(self, request: UploadRequest) -> Received:
-        cap = self._config.max_upload_size
+        cap = self._parts.config.max_upload_size
         head = bytearray()
         buffer = bytearray()
         staged: StagedFile | None = None
@@ -139,7 +125,7 @@ class Uploads:
                     if len(head) < SNIFF_BYTES:
                         continue
                     content_type = self._check_type(bytes(head[:SNIFF_BYTES]), request)
-                    staged = await asyncio.to_thread(self._files.stage)
+                    staged = await asyncio.to_thread(self._parts.files.stage)
                     chunk, head = bytes(head), bytearray()
                 buffer += chunk
                 if len(buffer) >= WRITE_CHUNK:
@@ -149,7 +135,7 @@ class Uploads:
                 if not head:
                     raise InvalidDocument("the body is empty: send the document's bytes")
                 content_type = self._check_type(bytes(head), request)
-                staged = await asyncio.to_thread(self._files.stage)
+                staged = await asyncio.to_thread(self._parts.files.stage)
                 buffer = head
             await asyncio.to_thread(staged.write, bytes(buffer))
             sha256 = await asyncio.to_thread(staged.finish)
@@ -160,7 +146,7 @@ class Uploads:
         return Received(staged, sha256, content_type)
 
     def _check_type(self, head: bytes, request: UploadRequest) -> str:
-        allowed = self._config.allowed_types
+        allowed = self._parts.config.allowed_types
         sniffed = sniff(head)
         if request.declared_type.startswith("multipart/"):
             raise UnsupportedType(
@@ -181,7 +167,7 @@ class Uploads:
         return sniffed
 
     def _too_large(self) -> str:
-        cap = self._config.max_upload_size
+        cap = self._parts.config.max_upload_size
         return f"documents may be at most {cap:,} bytes ({cap / 1024 / 1024:.1f} MiB)"
 
 
