@@ -20,7 +20,6 @@ PLUGINS_DIR = SRC / "plugins"
 NOT_YET_MOVED: frozenset[str] = frozenset(
     {
         "devices",
-        "fhir",
         "notifications",
         "search",
         "webhooks",

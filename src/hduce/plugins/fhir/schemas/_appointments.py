@@ -10,7 +10,7 @@ from fhir.resources.R4B.appointment import Appointment
 
 from hduce.contracts.appointments import AppointmentStatus, AppointmentView
 from hduce.plugins.fhir.errors import BadResource
-from hduce.plugins.fhir.slot_ids import SlotKey, slot_key
+from hduce.plugins.fhir.schemas._slot_ids import SlotKey, slot_key
 
 TYPE_SYSTEM = "urn:hduce:appointment-type"
 """The system of the coding that names an HDuce appointment type (its id) in `serviceType`."""
@@ -30,6 +30,19 @@ TO_FHIR = {
 FROM_FHIR: dict[str, frozenset[AppointmentStatus]] = {}
 for _ours, _theirs in TO_FHIR.items():
     FROM_FHIR[_theirs] = FROM_FHIR.get(_theirs, frozenset()) | {_ours}
+SETTABLE = {
+    TO_FHIR[ours]: ours
+    for ours in (
+        Status.CHECKED_IN,
+        Status.IN_PROGRESS,
+        Status.COMPLETED,
+        Status.NO_SHOW,
+        Status.CANCELLED,
+    )
+}
+"""The statuses an update may set, each read back as written (`arrived` starts the visit)."""
+AWAITING_PATIENT = frozenset({Status.HELD, Status.BOOKED})
+"""Statuses whose patient participant is `needs-action`: the patient has not confirmed yet."""
 
 
 class Booking(msgspec.Struct, frozen=True, kw_only=True):
@@ -60,8 +73,12 @@ def appointment(view: AppointmentView) -> dict[str, Any]:
         "end": view.ends_at.isoformat(),
         "created": view.created_at.isoformat(),
         "participant": [
-            _participant("Patient", view.patient_id),
-            _participant("Practitioner", view.practitioner_id),
+            _participant(
+                "Patient",
+                view.patient_id,
+                "needs-action" if view.status in AWAITING_PATIENT else "accepted",
+            ),
+            _participant("Practitioner", view.practitioner_id, "accepted"),
         ],
     }
     if view.reason:
@@ -126,6 +143,28 @@ def booking(resource: Appointment) -> Booking:
     )
 
 
+def requested_status(resource: Appointment, current: AppointmentView) -> AppointmentStatus | None:
+    """The status an update asks for, None when it asks for none; 400 for one no one sets.
+
+    FHIR has no `confirmed`: the patient confirms a `booked` appointment by setting their own
+    participant status from `needs-action` to `accepted`.
+    """
+    if resource.status == "booked" and current.status == Status.BOOKED:
+        patient = f"Patient/{current.patient_id}"
+        accepts = [
+            p.status for p in resource.participant or [] if p.actor and p.actor.reference == patient
+        ]
+        return Status.CONFIRMED if accepts == ["accepted"] else None
+    if resource.status == TO_FHIR[current.status]:
+        return None
+    if resource.status not in SETTABLE:
+        raise BadResource(
+            f"an Appointment update sets status to {', '.join(sorted(SETTABLE))}, "
+            "or the patient participant's status to accepted (to confirm)"
+        )
+    return SETTABLE[resource.status]
+
+
 def _slot(resource: Appointment) -> SlotKey | None:
     """The key of the one `Slot` the body books, if it names any."""
     references = [ref.reference or "" for ref in resource.slot or []]
@@ -143,8 +182,8 @@ def _agrees(what: str, given: list[Any], expected: Any) -> None:
         raise BadResource(f"{what} differs from the slot's")
 
 
-def _participant(kind: str, ident: uuid.UUID) -> dict[str, Any]:
-    return {"actor": {"reference": f"{kind}/{ident}", "type": kind}, "status": "accepted"}
+def _participant(kind: str, ident: uuid.UUID, status: str) -> dict[str, Any]:
+    return {"actor": {"reference": f"{kind}/{ident}", "type": kind}, "status": status}
 
 
 def _uuid(text: str | None, what: str) -> uuid.UUID:

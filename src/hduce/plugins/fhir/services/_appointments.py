@@ -1,25 +1,27 @@
-"""`Appointment` read, search, create (book) and update (cancel) through `AppointmentDesk`."""
+"""`Appointment` read, search, create (book) and update (status) through `AppointmentDesk`."""
 
-import uuid
 from typing import Any
 
-from hduce.contracts.appointments import AppointmentDesk, AppointmentFilter
-from hduce.core.errors import NotFound
-from hduce.core.registry import Registry
+from hduce.contracts.appointments import AppointmentDesk, AppointmentFilter, AppointmentStatus
 from hduce.core.security import Principal
-from hduce.plugins.fhir import appointments
 from hduce.plugins.fhir.errors import BadResource, BadSearch
-from hduce.plugins.fhir.params import (
+from hduce.plugins.fhir.schemas import (
+    FROM_FHIR,
     LAST_UPDATED,
-    Paging,
+    Found,
     Params,
+    appointment,
+    booking,
     check_names,
     date_bounds,
     last_updated,
     midnight,
     paging,
+    path_id,
     reference_id,
+    requested_status,
     single,
+    validated,
 )
 
 APPOINTMENT_PARAMS = frozenset({"patient", "practitioner", "date", "status", LAST_UPDATED})
@@ -28,32 +30,26 @@ APPOINTMENT_PARAMS = frozenset({"patient", "practitioner", "date", "status", LAS
 class AppointmentService:
     """Appointments as FHIR resources; the desk applies the REST API's rules and audit."""
 
-    def __init__(self, registry: Registry) -> None:
-        self._registry = registry
-
-    @property
-    def _desk(self) -> AppointmentDesk:
-        return self._registry.get(AppointmentDesk)
+    def __init__(self, desk: AppointmentDesk) -> None:
+        self._desk = desk
 
     async def read(self, principal: Principal, appointment_id: str) -> dict[str, Any]:
         """One appointment the caller may see, else 404."""
-        return appointments.appointment(await self._desk.get(principal, _id(appointment_id)))
+        return appointment(await self._desk.get(principal, path_id(appointment_id, "Appointment")))
 
-    async def search(
-        self, principal: Principal, params: Params
-    ) -> tuple[list[dict[str, Any]], int, Paging]:
+    async def search(self, principal: Principal, params: Params) -> Found:
         """The caller's visible appointments matching `params`, by start, one page."""
         check_names(params, APPOINTMENT_PARAMS)
         page = paging(params)
         start, before = date_bounds("date", params.get("date", []))
         updated_from, updated_before = last_updated(params)
         status = single(params, "status")
-        if status is not None and status not in appointments.FROM_FHIR:
-            raise BadSearch(f"status: one of {', '.join(sorted(appointments.FROM_FHIR))}")
+        if status is not None and status not in FROM_FHIR:
+            raise BadSearch(f"status: one of {', '.join(sorted(FROM_FHIR))}")
         query = AppointmentFilter(
             patient_id=reference_id(params, "patient", "Patient"),
             practitioner_id=reference_id(params, "practitioner", "Practitioner"),
-            statuses=appointments.FROM_FHIR[status] if status else None,
+            statuses=FROM_FHIR[status] if status else None,
             start=midnight(start),
             end=midnight(before),
             updated_from=updated_from,
@@ -62,11 +58,11 @@ class AppointmentService:
             offset=page.offset,
         )
         found, total = await self._desk.search(principal, query)
-        return [appointments.appointment(view) for view in found], total, page
+        return [appointment(view) for view in found], total, page
 
     async def create(self, principal: Principal, body: Any) -> dict[str, Any]:
         """Book the slot the body describes through the booking service (taken: 409)."""
-        wanted = appointments.booking(appointments.validated(body))
+        wanted = booking(validated(body))
         view = await self._desk.book(
             principal,
             patient_id=wanted.patient_id,
@@ -75,26 +71,20 @@ class AppointmentService:
             starts_at=wanted.starts_at,
             reason=wanted.reason,
         )
-        return appointments.appointment(view)
+        return appointment(view)
 
     async def update(self, principal: Principal, appointment_id: str, body: Any) -> dict[str, Any]:
-        """Apply a status change; HDuce takes `cancelled` (with `cancelationReason.text`)."""
-        resource = appointments.validated(body)
+        """Apply the status change the body asks for with the REST API's rules (see README)."""
+        resource = validated(body)
         if resource.id is not None and resource.id != appointment_id:
             raise BadResource("Appointment.id differs from the id in the URL")
-        current = await self._desk.get(principal, _id(appointment_id))
-        if resource.status == appointments.TO_FHIR[current.status]:
-            return appointments.appointment(current)
-        if resource.status != "cancelled":
-            raise BadResource("an Appointment update may only set status to cancelled")
+        current = await self._desk.get(principal, path_id(appointment_id, "Appointment"))
+        status = requested_status(resource, current)
+        if status is None:
+            return appointment(current)
+        if status != AppointmentStatus.CANCELLED:
+            return appointment(await self._desk.change_status(principal, current.id, status))
         reason = resource.cancelationReason.text if resource.cancelationReason else None
         if not reason:
             raise BadResource("cancelling needs cancelationReason.text")
-        return appointments.appointment(await self._desk.cancel(principal, current.id, reason))
-
-
-def _id(text: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(text)
-    except ValueError:
-        raise NotFound("no such Appointment") from None
+        return appointment(await self._desk.cancel(principal, current.id, reason))

@@ -9,17 +9,20 @@ from hduce.contracts.audit import AuditLog
 from hduce.contracts.auth import CLINICAL_ROLES, Role
 from hduce.contracts.users import Demographics, DemographicsReader, PeopleQuery
 from hduce.core.errors import NotFound
-from hduce.core.registry import Registry
 from hduce.core.security import Principal
-from hduce.plugins.fhir import people
-from hduce.plugins.fhir.params import (
+from hduce.plugins.fhir.schemas import (
+    IDENTIFIER_SYSTEM,
     LAST_UPDATED,
+    Found,
     Paging,
     Params,
     check_names,
     date_bounds,
     last_updated,
+    one_id,
     paging,
+    patient,
+    practitioner,
     single,
 )
 
@@ -33,22 +36,23 @@ PATIENTS = frozenset({Role.PATIENT.value})
 class PeopleService:
     """Patients and practitioners through the `DemographicsReader` contract; reads audited."""
 
-    def __init__(self, registry: Registry) -> None:
-        self._registry = registry
+    def __init__(self, people: DemographicsReader, audit: AuditLog) -> None:
+        self._people = people
+        self._audit_log = audit
 
     async def patient(
         self, principal: Principal, patient_id: str, *, ip: str | None
     ) -> dict[str, Any]:
         """One patient the caller may read, else 404 (existence stays private)."""
-        found, _ = await self._search(self._patients(principal, _ids(patient_id)), Paging(1, 0))
+        found, _ = await self._search(self._patients(principal, one_id(patient_id)), Paging(1, 0))
         if not found:
             raise NotFound("no such Patient")
         await self._audit(principal, found, ip)
-        return people.patient(found[0])
+        return patient(found[0])
 
     async def search_patients(
         self, principal: Principal, params: Params, *, ip: str | None
-    ) -> tuple[list[dict[str, Any]], int, Paging]:
+    ) -> Found:
         """The patients the caller may read that match `params`, one page."""
         check_names(params, PATIENT_PARAMS)
         born_from, born_before = date_bounds("birthdate", params.get("birthdate", []))
@@ -65,19 +69,17 @@ class PeopleService:
         )
         found, total = await self._search(query, page)
         await self._audit(principal, found, ip)
-        return [people.patient(p) for p in found], total, page
+        return [patient(p) for p in found], total, page
 
     async def practitioner(self, practitioner_id: str) -> dict[str, Any]:
         """One active doctor or nurse, for anyone signed in."""
-        query = PeopleQuery(roles=CLINICAL_ROLES, active_only=True, ids=_ids(practitioner_id))
+        query = PeopleQuery(roles=CLINICAL_ROLES, active_only=True, ids=one_id(practitioner_id))
         found, _ = await self._search(query, Paging(1, 0))
         if not found:
             raise NotFound("no such Practitioner")
-        return people.practitioner(found[0])
+        return practitioner(found[0])
 
-    async def search_practitioners(
-        self, params: Params
-    ) -> tuple[list[dict[str, Any]], int, Paging]:
+    async def search_practitioners(self, params: Params) -> Found:
         """Active doctors and nurses matching `params`, one page."""
         check_names(params, PRACTITIONER_PARAMS)
         page = paging(params)
@@ -91,7 +93,7 @@ class PeopleService:
             updated_before=updated_before,
         )
         found, total = await self._search(query, page)
-        return [people.practitioner(p) for p in found], total, page
+        return [practitioner(p) for p in found], total, page
 
     def _patients(self, principal: Principal, ids: frozenset[uuid.UUID] | None) -> PeopleQuery:
         """Patient accounts among `ids`, narrowed to the caller for anyone but staff."""
@@ -103,27 +105,18 @@ class PeopleService:
         if query.ids is not None and not query.ids:
             return [], 0
         paged = msgspec.structs.replace(query, limit=page.count, offset=page.offset)
-        return await self._registry.get(DemographicsReader).search(paged)
+        return await self._people.search(paged)
 
     async def _audit(self, principal: Principal, found: list[Demographics], ip: str | None) -> None:
-        log = self._registry.get(AuditLog)
         for person in found:
             if person.id != principal.id:
-                await log.record(
+                await self._audit_log.record(
                     "users.profile_read",
                     actor_id=principal.id,
                     subject_id=person.id,
                     ip=ip,
                     detail={"via": "fhir"},
                 )
-
-
-def _ids(text: str) -> frozenset[uuid.UUID]:
-    """The one id a path names, or none when it is no UUID."""
-    try:
-        return frozenset({uuid.UUID(text)})
-    except ValueError:
-        return frozenset()
 
 
 def _wanted_ids(params: Params) -> frozenset[uuid.UUID] | None:
@@ -134,6 +127,6 @@ def _wanted_ids(params: Params) -> frozenset[uuid.UUID] | None:
         if text is None:
             continue
         system, _, value = text.rpartition("|")
-        ids = _ids(value) if system in {"", people.IDENTIFIER_SYSTEM} else frozenset()
+        ids = one_id(value) if system in {"", IDENTIFIER_SYSTEM} else frozenset()
         wanted = ids if wanted is None else wanted & ids
     return wanted

@@ -8,6 +8,7 @@ from typing import TypeVar
 
 import msgspec
 
+from hduce.core.errors import NotFound
 from hduce.plugins.fhir.errors import BadSearch
 
 DEFAULT_COUNT = 20
@@ -163,3 +164,19 @@ def reference_id(params: Params, name: str, kind: str) -> uuid.UUID | None:
         return uuid.UUID(text.removeprefix(f"{kind}/"))
     except ValueError:
         raise BadSearch(f"{name}: {text!r} is not a {kind} id") from None
+
+
+def path_id(text: str, resource_type: str) -> uuid.UUID:
+    """The id in a read's path; 404 when it is no UUID (no such resource)."""
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise NotFound(f"no such {resource_type}") from None
+
+
+def one_id(text: str) -> frozenset[uuid.UUID]:
+    """The one id `text` names, or none when it is no UUID (a filter that matches nothing)."""
+    try:
+        return frozenset({uuid.UUID(text)})
+    except ValueError:
+        return frozenset()

@@ -7,7 +7,7 @@ from litestar import Request, Response
 from litestar.types import ExceptionHandlersMap
 
 from hduce.core.errors import exception_handlers
-from hduce.plugins.fhir.media import FHIR_JSON
+from hduce.plugins.fhir.routes._responses import FHIR_JSON
 
 # FHIR's issue-type codes for the statuses HDuce answers with.
 _ISSUE_CODES = {

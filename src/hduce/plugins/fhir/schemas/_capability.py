@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from hduce.plugins.fhir.params import PAGING
+from hduce.plugins.fhir.schemas._params import PAGING
 
 FHIR_VERSION = "4.0.1"
 

@@ -7,8 +7,8 @@ from typing import Any
 from hduce.contracts.appointments import OfferedType, PractitionerHours, SlotTime
 from hduce.contracts.auth import CLINICAL_ROLES, AccountStatus
 from hduce.contracts.users import Demographics
-from hduce.plugins.fhir.appointments import TYPE_SYSTEM
-from hduce.plugins.fhir.slot_ids import SlotKey, slot_id
+from hduce.plugins.fhir.schemas._appointments import TYPE_SYSTEM
+from hduce.plugins.fhir.schemas._slot_ids import SlotKey, slot_id
 
 ROLE_SYSTEM = "urn:hduce:role"
 """The system of a practitioner's clinical role (`doctor`, `nurse`)."""

@@ -1,13 +1,19 @@
-"""The request side of a search: its base URL, its query, and the `Bundle` answer."""
+"""Answers on `/fhir/R4`: one resource as `application/fhir+json`, or a search's `Bundle`."""
 
 from typing import Any
 
+import msgspec
 from litestar import Request, Response
 
-from hduce.plugins.fhir.bundle import cursor_searchset, searchset
-from hduce.plugins.fhir.media import fhir_response
+from hduce.plugins.fhir.schemas import cursor_searchset, searchset
 
 FHIR_BASE = "/fhir/R4"
+FHIR_JSON = "application/fhir+json"
+
+
+def fhir_response(resource: dict[str, Any], status_code: int = 200) -> Response[bytes]:
+    """One FHIR resource as `application/fhir+json`."""
+    return Response(msgspec.json.encode(resource), status_code=status_code, media_type=FHIR_JSON)
 
 
 def base_url(request: Request[Any, Any, Any]) -> str:

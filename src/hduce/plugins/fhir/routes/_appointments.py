@@ -1,4 +1,4 @@
-"""`/fhir/R4/Appointment`: read, search, create (book) and update (cancel)."""
+"""`/fhir/R4/Appointment`: read, search, create (book) and update (status)."""
 
 from typing import Any
 
@@ -7,38 +7,37 @@ from litestar import Request, Response, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
-from hduce.core.security import principal_of
-from hduce.plugins.fhir.appointment_service import AppointmentService
+from hduce.core.security import Principal
 from hduce.plugins.fhir.errors import BadResource
-from hduce.plugins.fhir.media import fhir_response
-from hduce.plugins.fhir.search_response import base_url, bundle, query_of
+from hduce.plugins.fhir.routes._responses import base_url, bundle, fhir_response, query_of
+from hduce.plugins.fhir.services import FhirServices, enabled
 
 
 @get("/Appointment")
 async def search_appointments(
-    request: Request, fhir_appointments: NamedDependency[AppointmentService]
+    request: Request, principal: NamedDependency[Principal], fhir: NamedDependency[FhirServices]
 ) -> Response[bytes]:
     """Search by `patient`, `practitioner`, `date` (eq/ge/gt/le/lt) and `status`."""
-    found = await fhir_appointments.search(principal_of(request), query_of(request))
+    found = await enabled(fhir.appointments).search(principal, query_of(request))
     return bundle(request, "Appointment", found)
 
 
 @get("/Appointment/{appointment_id:str}")
 async def read_appointment(
-    request: Request,
     appointment_id: FromPath[str],
-    fhir_appointments: NamedDependency[AppointmentService],
+    principal: NamedDependency[Principal],
+    fhir: NamedDependency[FhirServices],
 ) -> Response[bytes]:
     """One appointment the caller may see (else 404)."""
-    return fhir_response(await fhir_appointments.read(principal_of(request), appointment_id))
+    return fhir_response(await enabled(fhir.appointments).read(principal, appointment_id))
 
 
 @post("/Appointment")
 async def create_appointment(
-    request: Request, fhir_appointments: NamedDependency[AppointmentService]
+    request: Request, principal: NamedDependency[Principal], fhir: NamedDependency[FhirServices]
 ) -> Response[bytes]:
     """Book: the same service as `POST /api/v1/appointments` (a taken slot answers 409)."""
-    created = await fhir_appointments.create(principal_of(request), await _body(request))
+    created = await enabled(fhir.appointments).create(principal, await _body(request))
     response = fhir_response(created, status_code=201)
     response.headers["Location"] = f"{base_url(request)}/Appointment/{created['id']}"
     return response
@@ -48,12 +47,13 @@ async def create_appointment(
 async def update_appointment(
     request: Request,
     appointment_id: FromPath[str],
-    fhir_appointments: NamedDependency[AppointmentService],
+    principal: NamedDependency[Principal],
+    fhir: NamedDependency[FhirServices],
 ) -> Response[bytes]:
-    """Change the status: `cancelled` with `cancelationReason.text` cancels."""
-    principal = principal_of(request)
+    """Change the status: confirm, check in, start, complete, no-show or cancel (see README)."""
     body = await _body(request)
-    return fhir_response(await fhir_appointments.update(principal, appointment_id, body))
+    updated = await enabled(fhir.appointments).update(principal, appointment_id, body)
+    return fhir_response(updated)
 
 
 async def _body(request: Request) -> Any:

@@ -14,23 +14,27 @@ from hduce.contracts.appointments import OfferedType, PractitionerHours, SlotBoa
 from hduce.contracts.auth import CLINICAL_ROLES
 from hduce.contracts.users import Demographics, DemographicsReader, PeopleQuery
 from hduce.core.errors import NotFound
-from hduce.core.registry import Registry
 from hduce.core.security import Principal
-from hduce.plugins.fhir import schedules
-from hduce.plugins.fhir.appointments import TYPE_SYSTEM
 from hduce.plugins.fhir.errors import BadSearch
-from hduce.plugins.fhir.params import (
+from hduce.plugins.fhir.schemas import (
     LAST_UPDATED,
+    ROLE_SYSTEM,
+    TYPE_SYSTEM,
+    Found,
     Paging,
     Params,
     check_names,
     instant_bounds,
     last_updated,
+    one_id,
     paging,
+    practitioner_role,
     reference_id,
+    schedule,
     single,
+    slot,
+    slot_key,
 )
-from hduce.plugins.fhir.slot_ids import slot_key
 
 ROLE_PARAMS = frozenset({"_id", "practitioner", "specialty", "role", LAST_UPDATED})
 SCHEDULE_PARAMS = frozenset({"_id", "actor", "active", "service-type", LAST_UPDATED})
@@ -41,7 +45,6 @@ DEFAULT_SPAN = timedelta(days=7)
 MAX_PRACTITIONERS = 5000
 ACTORS = ("Practitioner", "PractitionerRole")
 
-Found = tuple[list[dict[str, Any]], int, Paging]
 Bounds = tuple[datetime | None, datetime | None]
 
 
@@ -60,26 +63,23 @@ class Clinic:
     def role(self, person: Demographics) -> dict[str, Any]:
         """The person's `PractitionerRole`."""
         hours = self.hours.get(person.id)
-        return schedules.practitioner_role(person, hours, self.offered(person.id))
+        return practitioner_role(person, hours, self.offered(person.id))
 
     def schedule(self, person: Demographics) -> dict[str, Any]:
         """The person's `Schedule` (they have hours)."""
-        return schedules.schedule(person, self.hours[person.id], self.offered(person.id))
+        return schedule(person, self.hours[person.id], self.offered(person.id))
 
 
 class ScheduleService:
     """Roles and schedules for anyone signed in; slots as the REST slot search shows them."""
 
-    def __init__(self, registry: Registry) -> None:
-        self._registry = registry
-
-    @property
-    def _board(self) -> SlotBoard:
-        return self._registry.get(SlotBoard)
+    def __init__(self, board: SlotBoard, people: DemographicsReader) -> None:
+        self._board = board
+        self._people = people
 
     async def role(self, role_id: str) -> dict[str, Any]:
         """One active doctor's or nurse's role, else 404."""
-        clinic = await self._clinic(_one(role_id))
+        clinic = await self._clinic(one_id(role_id))
         if not clinic.people:
             raise NotFound("no such PractitionerRole")
         return clinic.role(clinic.people[0])
@@ -90,7 +90,7 @@ class ScheduleService:
         page = paging(params)
         clinic = await self._clinic(_wanted(params, _id=(), practitioner=("Practitioner",)))
         specialty = (single(params, "specialty") or "").casefold()
-        role = _token(single(params, "role"), schedules.ROLE_SYSTEM, "role")
+        role = _token(single(params, "role"), ROLE_SYSTEM, "role")
         if role is not None and role not in CLINICAL_ROLES:
             raise BadSearch(f"role: one of {', '.join(sorted(CLINICAL_ROLES))}")
         updated = last_updated(params)
@@ -105,7 +105,7 @@ class ScheduleService:
 
     async def schedule(self, schedule_id: str) -> dict[str, Any]:
         """One practitioner's schedule (they set hours), else 404."""
-        clinic = await self._clinic(_one(schedule_id))
+        clinic = await self._clinic(one_id(schedule_id))
         people = [p for p in clinic.people if p.id in clinic.hours]
         if not people:
             raise NotFound("no such Schedule")
@@ -147,7 +147,7 @@ class ScheduleService:
         )
         for time in times:
             if time.starts_at == key.starts_at:
-                return schedules.slot(time, offered[0])
+                return slot(time, offered[0])
         raise NotFound("no such Slot (taken, past or no longer offered)")
 
     async def search_slots(self, principal: Principal, params: Params) -> Found:
@@ -173,7 +173,7 @@ class ScheduleService:
                 principal, practitioner_id=practitioner_id, type_id=offered.id, start=start, end=end
             )
             found += [
-                (time.starts_at, offered.name, schedules.slot(time, offered))
+                (time.starts_at, offered.name, slot(time, offered))
                 for time in times
                 if status is None or (status == "free") == time.free
             ]
@@ -185,7 +185,7 @@ class ScheduleService:
         query = PeopleQuery(
             roles=CLINICAL_ROLES, active_only=True, ids=ids, limit=MAX_PRACTITIONERS
         )
-        people, _ = await self._registry.get(DemographicsReader).search(query)
+        people, _ = await self._people.search(query)
         hours = await self._board.hours([person.id for person in people]) if people else []
         types = await self._board.types()
         return Clinic(people, {h.practitioner_id: h for h in hours}, types)
@@ -215,13 +215,6 @@ def _window(bounds: Bounds) -> tuple[datetime, datetime]:
     return low, high or low + DEFAULT_SPAN
 
 
-def _one(text: str) -> frozenset[uuid.UUID]:
-    try:
-        return frozenset({uuid.UUID(text)})
-    except ValueError:
-        return frozenset()
-
-
 def _wanted(params: Params, **kinds: tuple[str, ...]) -> frozenset[uuid.UUID] | None:
     """Practitioner ids that parameters name (ANDed; `<id>` or `<kind>/<id>`), None for any."""
     wanted: frozenset[uuid.UUID] | None = None
@@ -230,7 +223,7 @@ def _wanted(params: Params, **kinds: tuple[str, ...]) -> frozenset[uuid.UUID] | 
         if text is None:
             continue
         kind, _, ident = text.rpartition("/")
-        ids = _one(ident) if kind in {"", *allowed} else frozenset()
+        ids = one_id(ident) if kind in {"", *allowed} else frozenset()
         wanted = ids if wanted is None else wanted & ids
     return wanted
 

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from hduce.plugins.fhir.params import Paging, Params
+from hduce.plugins.fhir.schemas._params import Paging, Params
 
 _PAGING = frozenset({"_count", "_offset", "_cursor"})
 

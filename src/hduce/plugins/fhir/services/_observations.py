@@ -3,15 +3,16 @@
 from typing import Any
 
 from hduce.contracts.devices import ReadingReader
-from hduce.core.registry import Registry
 from hduce.core.security import Principal
 from hduce.plugins.fhir.errors import BadSearch
-from hduce.plugins.fhir.observations import LOINC, METRIC_OF_CODE, observation
-from hduce.plugins.fhir.params import (
+from hduce.plugins.fhir.schemas import (
+    LOINC,
+    METRIC_OF_CODE,
     Params,
     check_names,
     date_bounds,
     midnight,
+    observation,
     paging,
     reference_id,
     single,
@@ -23,8 +24,8 @@ OBSERVATION_PARAMS = frozenset({"patient", "code", "date", "_cursor"})
 class ObservationService:
     """Readings as `Observation`s: a patient's own, any patient's for doctors and nurses."""
 
-    def __init__(self, registry: Registry) -> None:
-        self._registry = registry
+    def __init__(self, readings: ReadingReader) -> None:
+        self._readings = readings
 
     async def search(
         self, principal: Principal, params: Params
@@ -34,7 +35,7 @@ class ObservationService:
         if "_offset" in params:
             raise BadSearch("_offset: Observation pages with the `next` link's _cursor")
         start, before = date_bounds("date", params.get("date", []))
-        readings, cursor = await self._registry.get(ReadingReader).page(
+        readings, cursor = await self._readings.page(
             principal,
             patient_id=reference_id(params, "patient", "Patient"),
             metric=_metric(single(params, "code")),
