@@ -6,7 +6,6 @@ from typing import TypeVar
 
 from hduce.core.config import Settings
 from hduce.core.plugin import HducePlugin
-from hduce.plugins.devices.config import DevicesConfig
 from hduce.runtime import port_is_free
 
 logger = logging.getLogger("hduce.startup")
@@ -20,12 +19,6 @@ def busy_port(settings: Settings, plugins: Sequence[HducePlugin]) -> str | None:
         return (
             f"port {server.port} on {server.host} is already in use "
             "(set --port or server.port / HDUCE_SERVER__PORT)"
-        )
-    mqtt = plugin_config(plugins, DevicesConfig)
-    if mqtt and mqtt.port and not port_is_free(mqtt.host, mqtt.port):
-        return (
-            f"MQTT port {mqtt.port} on {mqtt.host} is already in use "
-            "(set plugins.devices.port / HDUCE_PLUGINS__DEVICES__PORT)"
         )
     for listener in (found for plugin in plugins for found in plugin.listening_ports()):
         if listener.port and not port_is_free(listener.host, listener.port):
