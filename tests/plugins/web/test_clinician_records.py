@@ -68,6 +68,9 @@ async def test_only_doctors_and_nurses_acknowledge_alerts(clinic: Clinic) -> Non
         _, browser = await signed_in(clinic, role)
         refused = await browser.submit(f"/clinic/alerts/{alert}/acknowledge", {}, page=home)
         assert refused.status_code == 403, role
+    _, doctor = await signed_in(clinic, "doctor")
+    forged = await doctor.request("POST", f"/clinic/alerts/{alert}/acknowledge", data={})
+    assert forged.status_code == 403, "no CSRF token, no acknowledgement"
     assert len(await clinic.fetch(OPEN_ALERTS, patient.id)) == 1
 
 
