@@ -1,4 +1,7 @@
-"""Alert messages: the patient's care team is told, as a critical clinical alert.
+"""Device alerts: the patient's care team is told, as a critical clinical alert.
+
+Notifications owns this reaction to the devices plugin's `DeviceAlertRaised`; devices only
+raises the alert.
 
 A patient without an active doctor or nurse on their care team is nobody's in particular: then
 every active doctor and nurse is told, so an alert never goes unseen.
@@ -12,12 +15,12 @@ from hduce.contracts.devices import DeviceAlertRaised
 from hduce.contracts.notifications import Category, Notifier
 from hduce.contracts.users import CareTeams, UserDirectory
 from hduce.core.events import EventMeta
-from hduce.plugins.devices.store import ReportStore
+from hduce.plugins.notifications.store import ClinicianDirectory
 
 TEMPLATE = "device_alert"
 
 
-class AlertNotices:
+class DeviceAlertNotices:
     """Handles `device.alert_raised`; idempotent per (alert, recipient) by the notification key."""
 
     def __init__(
@@ -26,14 +29,14 @@ class AlertNotices:
         notifier: Notifier,
         directory: UserDirectory,
         care_teams: CareTeams,
-        reports: ReportStore,
+        clinicians: ClinicianDirectory,
         public_url: str,
         alert_url: str,
     ) -> None:
         self._notifier = notifier
         self._directory = directory
         self._care_teams = care_teams
-        self._reports = reports
+        self._clinicians = clinicians
         self._public_url = public_url.rstrip("/")
         self._alert_url = alert_url
 
@@ -67,4 +70,4 @@ class AlertNotices:
     async def _recipients(self, patient_id: uuid.UUID) -> list[uuid.UUID]:
         """The patient's care team, or every active doctor and nurse if it has nobody active."""
         team = await self._care_teams.clinicians(patient_id)
-        return team or await self._reports.active_accounts_with(sorted(CLINICAL_ROLES))
+        return team or await self._clinicians.active_with(sorted(CLINICAL_ROLES))
