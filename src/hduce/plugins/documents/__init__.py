@@ -45,7 +45,9 @@ class DocumentsPlugin(HducePlugin):
             DocumentUploaded, self.services.extraction.handle, task_name="documents.extract"
         )
         context.registry.provide(DocumentReader, DocumentSummaries(context.db))
-        context.registry.provide(DocumentShelf, Shelf(self.services.documents))
+        context.registry.provide(
+            DocumentShelf, Shelf(self.services.documents, self.services.uploads)
+        )
         context.registry.add_health_check("documents", self.services.health.check)
         context.registry.add_analytics_source("documents", DocumentAnalytics(context.db).figures)
         document_data = RowQueries(context.db, DOCUMENT_DATA, JSON_COLUMNS)

@@ -8,7 +8,13 @@ from typing import Any
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
-from hduce.contracts.notifications import InboxReader, Notifier, OneTimeLinks, PushPublisher
+from hduce.contracts.notifications import (
+    InboxReader,
+    Notifier,
+    OneTimeLinks,
+    OwnNotifications,
+    PushPublisher,
+)
 from hduce.core.context import AppContext
 from hduce.core.personal_data import RowQueries
 from hduce.core.plugin import HducePlugin
@@ -26,6 +32,7 @@ from hduce.plugins.notifications.identity import IdentityMessages
 from hduce.plugins.notifications.inbox import Inbox
 from hduce.plugins.notifications.live import InboxFeed
 from hduce.plugins.notifications.notifier import NotificationService
+from hduce.plugins.notifications.own import OwnSettings
 from hduce.plugins.notifications.personal_data import JSON_COLUMNS, NOTIFICATION_DATA
 from hduce.plugins.notifications.preferences import PreferenceStore
 from hduce.plugins.notifications.routes import (
@@ -64,6 +71,8 @@ class NotificationsPlugin(HducePlugin):
         self.preferences = PreferenceService(store, context.registry)
         context.registry.provide(Notifier, self.notifier)
         context.registry.provide(InboxReader, self.inbox)
+        own = OwnSettings(self.preferences, self.inbox, self.feed, config)
+        context.registry.provide(OwnNotifications, own)
         context.registry.add_analytics_source(
             "notifications", DeliveryAnalytics(context.db).figures
         )

@@ -18,6 +18,7 @@ from hduce.core.security import Principal, TokenService
 from hduce.plugins.notifications.channels.in_app import INBOX_CHANNEL
 from hduce.plugins.notifications.config import NotificationsConfig
 from hduce.plugins.notifications.inbox import Inbox
+from hduce.plugins.notifications.schemas import InboxItem
 
 logger = logging.getLogger("hduce.notifications")
 
@@ -116,11 +117,21 @@ class LiveInbox:
 
     async def events(self) -> AsyncIterator[ServerSentEventMessage]:
         """Messages until `stream_max_duration` has passed or the token no longer verifies."""
+        yield ServerSentEventMessage(comment="connected")
+        async for item in self.items():
+            if item is None:
+                yield ServerSentEventMessage(comment="keep-alive")
+                continue
+            yield ServerSentEventMessage(
+                data=msgspec.json.encode(item).decode(), event="notification", id=str(item.id)
+            )
+
+    async def items(self) -> AsyncIterator[InboxItem | None]:
+        """New inbox items as they arrive, None as a keep-alive, until the stream must end."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._max_duration
         queue = self._queue
         try:
-            yield ServerSentEventMessage(comment="connected")
             last_sent = loop.time()
             while (left := deadline - loop.time()) > 0 and self._feed.accepts(self._token):
                 try:
@@ -130,12 +141,9 @@ class LiveInbox:
                 except TimeoutError:
                     if loop.time() - last_sent >= KEEPALIVE_SECONDS:
                         last_sent = loop.time()
-                        yield ServerSentEventMessage(comment="keep-alive")
+                        yield None
                     continue
-                item = await self._inbox.item(self._user_id, delivery_id)
                 last_sent = loop.time()
-                yield ServerSentEventMessage(
-                    data=msgspec.json.encode(item).decode(), event="notification", id=str(item.id)
-                )
+                yield await self._inbox.item(self._user_id, delivery_id)
         finally:
             self._feed.stop(self._user_id, queue)
