@@ -6,8 +6,9 @@ from typing import TypeVar
 
 from hduce.contracts.appointments import AppointmentDesk, SlotBoard
 from hduce.contracts.auth import AccountAdmin, SignIn
-from hduce.contracts.notifications import InboxReader
-from hduce.contracts.users import DemographicsReader
+from hduce.contracts.documents import DocumentShelf
+from hduce.contracts.notifications import InboxReader, OwnNotifications
+from hduce.contracts.users import DemographicsReader, MyAccount
 from hduce.core.plugin_env import PluginEnv
 from hduce.core.security import TokenService
 from hduce.plugins.web.config import WebConfig
@@ -24,9 +25,12 @@ class WebServices:
     sign_in: SignIn
     people: DemographicsReader
     accounts: AccountAdmin
+    me: MyAccount
     desk: AppointmentDesk | None
     board: SlotBoard | None
     inbox: InboxReader | None
+    own_notifications: OwnNotifications | None
+    shelf: DocumentShelf | None
     csrf_key: bytes
     """Signs CSRF tokens; derived from the JWT secret, so every process agrees."""
 
@@ -40,9 +44,12 @@ class WebServices:
             sign_in=env.require(SignIn),
             people=env.require(DemographicsReader),
             accounts=env.require(AccountAdmin),
+            me=env.require(MyAccount),
             desk=_if_enabled(env, AppointmentDesk),
             board=_if_enabled(env, SlotBoard),
             inbox=_if_enabled(env, InboxReader),
+            own_notifications=_if_enabled(env, OwnNotifications),
+            shelf=_if_enabled(env, DocumentShelf),
             csrf_key=hashlib.sha256(b"hduce-web-csrf:" + secret).digest(),
         )
 

@@ -10,7 +10,18 @@ from litestar.types import ControllerRouterHandler
 from hduce.core.db import HduceEngine
 from hduce.core.rate_limit import SharedWindows, counting_rate_limit
 from hduce.core.security import EXCLUDE_OPT_KEY
-from hduce.plugins.web.routes import _admin, _desk, _portal, _signin
+from hduce.plugins.web.routes import (
+    _admin,
+    _desk,
+    _desk_changes,
+    _desk_register,
+    _portal,
+    _portal_account,
+    _portal_documents,
+    _portal_live,
+    _portal_visits,
+    _signin,
+)
 from hduce.plugins.web.routes._csrf import check_csrf
 from hduce.plugins.web.routes._problems import page_exception_handlers
 from hduce.plugins.web.routes._session import WebSession
@@ -52,7 +63,13 @@ def web_routes(services: WebServices, db: HduceEngine) -> list[ControllerRouterH
             _signin.home,
             _signin.sign_out,
             *_portal.HANDLERS,
+            *_portal_visits.HANDLERS,
+            *_portal_documents.HANDLERS,
+            *_portal_account.HANDLERS,
+            *_portal_live.HANDLERS,
             *_desk.HANDLERS,
+            *_desk_changes.HANDLERS,
+            *_desk_register.HANDLERS,
             *_admin.HANDLERS,
         ),
         create_static_files_router(path="/static/web", directories=[STATIC], opt=PAGES),

@@ -31,8 +31,13 @@ NAV = (
     ("/portal", "My visits", frozenset({Role.PATIENT})),
     ("/portal/book", "Book a visit", frozenset({Role.PATIENT})),
     ("/portal/inbox", "Inbox", frozenset({Role.PATIENT})),
+    ("/portal/waitlist", "Waitlist", frozenset({Role.PATIENT})),
+    ("/portal/documents", "Documents", frozenset({Role.PATIENT})),
+    ("/portal/account", "My account", frozenset({Role.PATIENT})),
     ("/desk", "Front desk", frozenset({Role.RECEPTIONIST, Role.ADMIN})),
     ("/desk/book", "Book for a patient", frozenset({Role.RECEPTIONIST, Role.ADMIN})),
+    ("/desk/waitlist", "Waitlist", frozenset({Role.RECEPTIONIST, Role.ADMIN})),
+    ("/desk/patients/new", "New patient", frozenset({Role.RECEPTIONIST, Role.ADMIN})),
     ("/admin/users", "Users", frozenset({Role.ADMIN})),
 )
 
