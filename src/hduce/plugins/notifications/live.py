@@ -117,14 +117,17 @@ class LiveInbox:
 
     async def events(self) -> AsyncIterator[ServerSentEventMessage]:
         """Messages until `stream_max_duration` has passed or the token no longer verifies."""
-        yield ServerSentEventMessage(comment="connected")
-        async for item in self.items():
-            if item is None:
-                yield ServerSentEventMessage(comment="keep-alive")
-                continue
-            yield ServerSentEventMessage(
-                data=msgspec.json.encode(item).decode(), event="notification", id=str(item.id)
-            )
+        try:
+            yield ServerSentEventMessage(comment="connected")
+            async for item in self.items():
+                if item is None:
+                    yield ServerSentEventMessage(comment="keep-alive")
+                    continue
+                yield ServerSentEventMessage(
+                    data=msgspec.json.encode(item).decode(), event="notification", id=str(item.id)
+                )
+        finally:
+            self._feed.stop(self._user_id, self._queue)
 
     async def items(self) -> AsyncIterator[InboxItem | None]:
         """New inbox items as they arrive, None as a keep-alive, until the stream must end."""
