@@ -395,7 +395,7 @@ def test_portal_pages_work_and_pass_the_accessibility_check(
                 page.goto(path)
                 too_wide += [] if fits_the_width(page) else [path]
             assert too_wide == []
-            page.screenshot(path=SHOTS / "portal-account-phone.png", full_page=True)
+            page.screenshot(path=SHOTS / "portal-phone.png", full_page=True)
             page.set_viewport_size({"width": 1280, "height": 900})
             page.get_by_role("button", name="Sign out").click()
 

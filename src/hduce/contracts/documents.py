@@ -165,6 +165,8 @@ class DocumentEntity(msgspec.Struct, frozen=True, kw_only=True):
     """Normalised: the drug or diagnosis name, a measure's value."""
     code: str | None = None
     """DrugBank id of a medication, ICD-10 code of a diagnosis."""
+    amount: float | None = None
+    unit: str | None = None
     page: int = 1
     context: tuple[str, ...] = ()
     """`negated`, `historical`, `family`, `hypothetical`, `possible`; empty when present."""
