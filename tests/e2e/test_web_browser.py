@@ -61,6 +61,26 @@ def token_for(account_id: uuid.UUID, *roles: str) -> str:
     return signed_token({"sub": str(account_id), "roles": list(roles)}, key=TEST_JWT_SECRET)
 
 
+def offer_visits(base: str, doctor_id: str, name: str) -> dict:
+    """A 30-minute visit type `name` with the doctor, open around the clock (through the API)."""
+    kind = api(
+        base,
+        "POST",
+        "/api/v1/appointments/types",
+        token_for(uuid.uuid4(), "admin"),
+        {"name": name, "duration_minutes": 30, "practitioner_ids": [doctor_id]},
+    )
+    hours = [{"weekday": d, "start": "00:00", "end": "23:59:59"} for d in range(7)]
+    api(
+        base,
+        "PUT",
+        f"/api/v1/appointments/availability/{doctor_id}",
+        token_for(uuid.UUID(doctor_id), "doctor"),
+        {"timezone": "UTC", "weekly_hours": hours},
+    )
+    return kind
+
+
 async def add_account(database_url: str, role: str, first: str, last: str, status: str) -> str:
     account_id, tag = uuid.uuid4(), uuid.uuid4().hex[:10]
     email = f"{role}.{tag}@example.test"
@@ -167,22 +187,7 @@ def test_patient_desk_and_admin_journeys(server: str, settings: Settings, smtp: 
 
             # The doctor offers a visit type with opening hours (through the API).
             doctor_id = in_thread(account_id(database, doctor_email))
-            admin_token = token_for(uuid.uuid4(), "admin")
-            kind = api(
-                base,
-                "POST",
-                "/api/v1/appointments/types",
-                admin_token,
-                {"name": "Consultation", "duration_minutes": 30, "practitioner_ids": [doctor_id]},
-            )
-            hours = [{"weekday": d, "start": "00:00", "end": "23:59:59"} for d in range(7)]
-            api(
-                base,
-                "PUT",
-                f"/api/v1/appointments/availability/{doctor_id}",
-                token_for(uuid.UUID(doctor_id), "doctor"),
-                {"timezone": "UTC", "weekly_hours": hours},
-            )
+            kind = offer_visits(base, doctor_id, "Consultation")
 
             # A patient registers, verifies through the e-mail, books, and sees the confirmation.
             tag = uuid.uuid4().hex[:8]
@@ -284,21 +289,7 @@ def test_portal_pages_work_and_pass_the_accessibility_check(
     desk_email = in_thread(add_account(database, "receptionist", "Rosa", "Desk", "active"))
     doctor_email = in_thread(add_account(database, "doctor", "Ada", "Okafor", "active"))
     doctor_id = in_thread(account_id(database, doctor_email))
-    kind = api(
-        base,
-        "POST",
-        "/api/v1/appointments/types",
-        token_for(uuid.uuid4(), "admin"),
-        {"name": "Check-up", "duration_minutes": 30, "practitioner_ids": [doctor_id]},
-    )
-    hours = [{"weekday": d, "start": "00:00", "end": "23:59:59"} for d in range(7)]
-    api(
-        base,
-        "PUT",
-        f"/api/v1/appointments/availability/{doctor_id}",
-        token_for(uuid.UUID(doctor_id), "doctor"),
-        {"timezone": "UTC", "weekly_hours": hours},
-    )
+    kind = offer_visits(base, doctor_id, "Check-up")
     offer = f"{kind['id']}:{doctor_id}"
     in_three_days = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
     problems: list[str] = []
@@ -407,11 +398,12 @@ def test_portal_pages_work_and_pass_the_accessibility_check(
                 problems += accessibility_problems(page)
             page.goto("/desk/patients/new")
             page.get_by_label("First name").fill("Nell")
-            page.get_by_label("Last name").fill("Baptiste")
-            page.get_by_label("E-mail address").fill(f"nell.{uuid.uuid4().hex[:8]}@example.test")
+            tag = uuid.uuid4().hex[:8]
+            page.get_by_label("Last name").fill(f"Baptiste {tag}")
+            page.get_by_label("E-mail address").fill(f"nell.{tag}@example.test")
             page.get_by_role("button", name="Register the patient").click()
             page.wait_for_url(re.compile(r".*/desk/book\?q=Nell\+Baptiste.*"))
-            assert page.get_by_role("radio", name=re.compile("Nell Baptiste")).is_checked()
+            assert page.get_by_role("radio", name=re.compile(f"Nell Baptiste {tag}")).is_checked()
         finally:
             chromium.close()
     assert errors == []

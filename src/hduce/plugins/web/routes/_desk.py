@@ -94,6 +94,7 @@ async def book_page(request: Request, web: NamedDependency[WebServices]) -> Resp
         q=text,
         patients=await _patients_named(web, text) if text else [],
         text=text,
+        registered=request.query_params.get("registered") == "1",
         **await booking_choices(request, web, staff),
     )
 

@@ -2,6 +2,7 @@
 
 import re
 import secrets
+from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
@@ -54,7 +55,8 @@ async def register(request: Request, web: NamedDependency[WebServices]) -> Respo
             error=exc.detail,
         )
     await web.accounts.force_password_reset(patient_id, by=staff.id)
-    return go(request, f"/desk/book?q={fields['first_name']}+{fields['last_name']}&registered=1")
+    query = urlencode({"q": f"{person.first_name} {person.last_name}", "registered": 1})
+    return go(request, f"/desk/book?{query}")
 
 
 def _username(email: str) -> str:

@@ -8,10 +8,10 @@ from litestar.di import NamedDependency
 
 from hduce.contracts.auth import Role
 from hduce.contracts.notifications import Category, OwnNotifications
-from hduce.core.errors import NotFound
 from hduce.core.http import client_ip
 from hduce.plugins.web.errors import BadInput
 from hduce.plugins.web.routes._booking import date_of
+from hduce.plugins.web.routes._enabled import enabled
 from hduce.plugins.web.routes._qr import qr_data_uri
 from hduce.plugins.web.routes._render import PAGE_HEADERS, go, render, viewer
 from hduce.plugins.web.routes._session import client_of
@@ -29,10 +29,8 @@ MAX_CODE = 20
 
 
 def own_notifications(web: WebServices) -> OwnNotifications:
-    """The notifications contract; 404 pages when the notifications plugin is off."""
-    if web.own_notifications is None:
-        raise NotFound("notifications are not enabled at this clinic")
-    return web.own_notifications
+    """The notifications contract (404 pages when the notifications plugin is off)."""
+    return enabled(web.own_notifications, "notifications")
 
 
 @get("/portal/account")

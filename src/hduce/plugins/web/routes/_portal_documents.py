@@ -10,8 +10,8 @@ from litestar.params import FromPath
 
 from hduce.contracts.auth import Role
 from hduce.contracts.documents import DocumentKind, DocumentShelf, NewDocument
-from hduce.core.errors import NotFound
 from hduce.plugins.web.errors import BadInput
+from hduce.plugins.web.routes._enabled import enabled
 from hduce.plugins.web.routes._render import PAGE_HEADERS, go, render, viewer
 from hduce.plugins.web.services import WebServices
 
@@ -22,10 +22,8 @@ UPLOAD_LIMIT = 64 * 1024 * 1024
 
 
 def shelf_of(web: WebServices) -> DocumentShelf:
-    """The documents contract; 404 pages when the documents plugin is off."""
-    if web.shelf is None:
-        raise NotFound("documents are not enabled at this clinic")
-    return web.shelf
+    """The documents contract (404 pages when the documents plugin is off)."""
+    return enabled(web.shelf, "documents")
 
 
 @get("/portal/documents")
