@@ -297,6 +297,16 @@ def test_portal_pages_work_and_pass_the_accessibility_check(
         chromium = playwright.chromium.launch(executable_path=CHROMIUM)
         try:
             context = chromium.new_context(viewport={"width": 1280, "height": 900}, base_url=base)
+            outside: list[str] = []  # the network is "off": anything not from the app is refused
+
+            def only_the_app(route: Any) -> None:
+                if route.request.url.startswith(base):
+                    route.continue_()
+                else:
+                    outside.append(route.request.url)
+                    route.abort()
+
+            context.route("**/*", only_the_app)
             page = context.new_page()
             errors: list[str] = []  # CSP violations and script errors show up here
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -407,4 +417,5 @@ def test_portal_pages_work_and_pass_the_accessibility_check(
         finally:
             chromium.close()
     assert errors == []
+    assert outside == []
     assert problems == []

@@ -94,6 +94,8 @@ async def test_a_patient_turns_on_two_factor_sign_in(clinic: Clinic) -> None:
     assert base64.b64decode(qr[1]).startswith(b"<svg")
     wrong = await browser.submit("/portal/security/confirm", {"code": "000000"}, page="/portal")
     assert wrong.status_code == 400
+    assert "The code is wrong" in wrong.text
+    assert "Set up two-factor sign-in" in wrong.text  # a new key is one click away
     code = pyotp.TOTP(secret[1]).now()
     confirmed = await browser.submit("/portal/security/confirm", {"code": code}, page="/portal")
     assert confirmed.status_code == 200, confirmed.text

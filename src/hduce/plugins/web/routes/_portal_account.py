@@ -8,6 +8,7 @@ from litestar.di import NamedDependency
 
 from hduce.contracts.auth import Role
 from hduce.contracts.notifications import Category, OwnNotifications
+from hduce.core.errors import HduceError
 from hduce.core.http import client_ip
 from hduce.plugins.web.errors import BadInput
 from hduce.plugins.web.routes._booking import date_of
@@ -89,7 +90,14 @@ async def security(request: Request, web: NamedDependency[WebServices]) -> Respo
     """Whether sign-ins need a code from an authenticator app, and how to turn that on."""
     patient = viewer(request, Role.PATIENT)
     enabled = await web.sign_in.second_factor_on(patient)
-    return render(request, web, "portal/security.html", title="Two-factor sign-in", enabled=enabled)
+    return render(
+        request,
+        web,
+        "portal/security.html",
+        title="Two-factor sign-in",
+        enabled=enabled,
+        error="",
+    )
 
 
 @post("/portal/security/enroll")
@@ -112,9 +120,20 @@ async def confirm(request: Request, web: NamedDependency[WebServices]) -> Respon
     """Turn two-factor sign-in on with a first code; the recovery codes are shown once."""
     patient = viewer(request, Role.PATIENT)
     code = str((await request.form()).get("code", "")).strip()
-    if not code or len(code) > MAX_CODE:
-        raise BadInput("type the six-digit code your app shows")
-    codes = await web.sign_in.confirm_totp(patient, code, client_of(request))
+    try:
+        if not code or len(code) > MAX_CODE:
+            raise BadInput("Type the six-digit code your app shows.")
+        codes = await web.sign_in.confirm_totp(patient, code, client_of(request))
+    except HduceError as exc:
+        return render(
+            request,
+            web,
+            "portal/security.html",
+            title="Two-factor sign-in",
+            status_code=exc.status_code,
+            enabled=False,
+            error=f"{exc.detail} Set it up again to get a new key.",
+        )
     return render(
         request, web, "portal/recovery.html", title="Two-factor sign-in is on", codes=codes
     )
