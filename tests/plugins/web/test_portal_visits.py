@@ -42,6 +42,7 @@ async def test_a_patient_moves_their_visit_to_another_free_time(clinic: Clinic) 
     moved = await browser.submit(url, {"starts_at": new_start}, page="/portal")
     assert moved.status_code == 303, moved.text
     assert moved.headers["location"] == "/portal?moved=1"
+    assert "Your visit has its new time." in (await browser.get(moved.headers["location"])).text
     assert await start_of(clinic, visit) == datetime.fromisoformat(new_start)
 
 

@@ -13,6 +13,7 @@ from hduce.core.http import client_ip
 from hduce.plugins.web.errors import BadInput
 from hduce.plugins.web.routes._booking import date_of
 from hduce.plugins.web.routes._enabled import enabled
+from hduce.plugins.web.routes._notices import notice_of
 from hduce.plugins.web.routes._qr import qr_data_uri
 from hduce.plugins.web.routes._render import PAGE_HEADERS, go, render, viewer
 from hduce.plugins.web.routes._session import client_of
@@ -39,7 +40,14 @@ async def account(request: Request, web: NamedDependency[WebServices]) -> Respon
     """One's profile form and links to the other account pages."""
     patient = viewer(request, Role.PATIENT)
     profile = await web.me.profile(patient)
-    return render(request, web, "portal/account.html", title="My account", profile=profile)
+    return render(
+        request,
+        web,
+        "portal/account.html",
+        title="My account",
+        profile=profile,
+        notice=notice_of(request),
+    )
 
 
 @post("/portal/account")
@@ -68,6 +76,7 @@ async def notifications(request: Request, web: NamedDependency[WebServices]) -> 
         settings=settings,
         categories=list(Category),
         channels=CHANNELS,
+        notice=notice_of(request),
     )
 
 

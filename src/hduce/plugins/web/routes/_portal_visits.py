@@ -10,6 +10,7 @@ from litestar.params import FromPath
 from hduce.contracts.auth import Role
 from hduce.plugins.web.errors import BadInput
 from hduce.plugins.web.routes._booking import date_of, desk_of, split_offer
+from hduce.plugins.web.routes._notices import notice_of
 from hduce.plugins.web.routes._render import go, render, viewer
 from hduce.plugins.web.routes._reschedule import move_from_form, reschedule_page
 from hduce.plugins.web.routes._waitlist import waitlist_context
@@ -51,6 +52,7 @@ async def waitlist(request: Request, web: NamedDependency[WebServices]) -> Respo
         title="Waitlist",
         today=today.isoformat(),
         until=(today + timedelta(days=WAIT_DAYS)).isoformat(),
+        notice=notice_of(request),
         **await waitlist_context(web, patient),
     )
 
