@@ -406,6 +406,12 @@ def test_portal_pages_work_and_pass_the_accessibility_check(
                 name = path.strip("/").replace("/", "-")
                 page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
                 problems += accessibility_problems(page)
+            page.set_viewport_size({"width": 390, "height": 844})
+            for path in DESK_PAGES:
+                page.goto(path)
+                too_wide += [] if fits_the_width(page) else [path]
+            assert too_wide == []
+            page.set_viewport_size({"width": 1280, "height": 900})
             page.goto("/desk/patients/new")
             page.get_by_label("First name").fill("Nell")
             tag = uuid.uuid4().hex[:8]
