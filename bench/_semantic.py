@@ -9,18 +9,16 @@ import numpy as np
 import psutil
 
 from _common import REPO_ROOT, percentile, print_table
+from hduce.core.db import Database
 from hduce.core.migrations import apply_migrations
 from hduce.piccolo_conf import DB
-from hduce.plugins.search.access import Scope
-from hduce.plugins.search.backends import PostgresSearch
-from hduce.plugins.search.backends.base import SearchQuery
-from hduce.plugins.search.backends.vectors import ChunkStore, vector_text
-from hduce.plugins.search.embedding.local import LocalEmbedder
-from hduce.plugins.search.lexicon import Lexicon
-from hduce.plugins.search.spelling import Speller
+from hduce.plugins.search.services._access import Scope
+from hduce.plugins.search.services.backends.base import SearchQuery
+from hduce.plugins.search.services.embedding.local import LocalEmbedder
+from hduce.plugins.search.store import vector_text
 
 sys.path.insert(0, str(REPO_ROOT))
-from tests.plugins.search.relevance_metrics import evaluate
+from tests.plugins.search.relevance_metrics import evaluate, relevance_backend
 from tests.plugins.search.relevance_set import KIND, TOPICS, corpus, queries
 
 MODES = ("keyword", "semantic", "hybrid")
@@ -86,7 +84,7 @@ async def semantic_bench(vectors: int, queries_per_mode: int) -> None:
     (child,) = [p for p in psutil.Process().children() if "spawn_main" in " ".join(p.cmdline())]
     try:
         await apply_migrations(quiet=True)
-        backend = PostgresSearch(DB, None, Lexicon.load(""), Speller(DB), ChunkStore(DB, embedder))
+        backend = relevance_backend(Database(DB), embedder)
         documents = corpus()
         await backend.upsert([entry for _, entry in documents])
         topics = {entry.ref_id: topic for topic, entry in documents}

@@ -46,7 +46,7 @@ from hduce.core.db import open_database
 from hduce.core.migrations import apply_migrations
 from hduce.core.plugin import HducePlugin
 from hduce.piccolo_conf import DB
-from hduce.plugins.devices.credentials import hash_secret
+from hduce.plugins.devices.services._credentials import hash_secret
 
 PLUGINS = '["metrics", "audit", "auth", "users", "notifications", "devices"]'
 

@@ -19,12 +19,7 @@ PLUGINS_DIR = SRC / "plugins"
 
 NOT_YET_MOVED: frozenset[str] = frozenset(
     {
-        "devices",
         "documents",
-        "fhir",
-        "notifications",
-        "search",
-        "webhooks",
     }
 )
 
@@ -139,9 +134,7 @@ def test_a_plugin_uses_the_kernel_not_the_context(plugin: str) -> None:
             assert ".context." not in source, f"{where}: services get the env, not the context"
 
 
-CLI_NOT_YET_MOVED: frozenset[str] = frozenset(
-    {"_backup", "_devices", "_safety", "_search", "_startup"}
-)
+CLI_NOT_YET_MOVED: frozenset[str] = frozenset({"_backup"})
 """Modules of `hduce.cli` that still import a plugin; each goes when its commands move."""
 
 

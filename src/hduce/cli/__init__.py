@@ -3,9 +3,7 @@
 from hduce.bootstrap import BUILTIN_PLUGINS
 from hduce.cli import (  # noqa: F401  (registers the commands)
     _backup,
-    _devices,
     _manage,
-    _search,
     _server,
 )
 from hduce.cli._common import hduce

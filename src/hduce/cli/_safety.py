@@ -4,14 +4,10 @@ import ipaddress
 from collections.abc import Callable, Mapping
 from urllib.parse import parse_qs, urlsplit
 
-from hduce.bootstrap import enabled_plugin_names, load_plugins
-from hduce.core.config import ConfigError, Finding, Settings, decode_section
+from hduce.bootstrap import load_plugins
+from hduce.core.config import Finding, Settings
 from hduce.core.config.addresses import is_local
 from hduce.core.config.production import production_findings
-from hduce.plugins.devices.config import DevicesConfig
-from hduce.plugins.notifications.channels.email import smtp_settings
-from hduce.plugins.notifications.config import NotificationsConfig
-from hduce.plugins.search.config import SearchConfig
 
 Check = Callable[[Settings, Mapping[str, str]], list[Finding]]
 SAFE_SSLMODES = frozenset({"require", "verify-ca", "verify-full"})
@@ -92,52 +88,6 @@ def _nats(settings: Settings, environ: Mapping[str, str]) -> list[Finding]:
     return [Finding("nats.url", f"{message} (HDUCE_NATS__URL)") for message in found]
 
 
-def _devices(settings: Settings, _environ: Mapping[str, str]) -> list[Finding]:
-    if "devices" not in enabled_plugin_names(settings):
-        return []
-    section = settings.plugins.sections.get("devices", {})
-    devices = decode_section(section, DevicesConfig, origin="", prefix="plugins.devices")
-    if is_local(devices.host):
-        return []
-    message = (
-        f"`plugins.devices.host` is {devices.host}: the MQTT listener is plain TCP; put TLS "
-        "termination or a VPN in front (HDUCE_PLUGINS__DEVICES__HOST)"
-    )
-    return [Finding("plugins.devices.host", message)]
-
-
-def _email(settings: Settings, _environ: Mapping[str, str]) -> list[Finding]:
-    if "notifications" not in enabled_plugin_names(settings):
-        return []
-    section = settings.plugins.sections.get("notifications", {})
-    config = decode_section(section, NotificationsConfig, origin="", prefix="plugins.notifications")
-    try:
-        smtp = smtp_settings(config.email)
-    except ConfigError as exc:
-        return [Finding("plugins.notifications.email", str(exc))]
-    if not smtp.host or smtp.security != "none" or is_local(smtp.host):
-        return []
-    message = (
-        "`plugins.notifications.email` sends to a remote relay without TLS: password and "
-        "one-time links travel in clear (smtps://, or ?starttls=true in SMTP_URL)"
-    )
-    return [Finding("plugins.notifications.email", message)]
-
-
-def _search(settings: Settings, _environ: Mapping[str, str]) -> list[Finding]:
-    if "search" not in enabled_plugin_names(settings):
-        return []
-    section = settings.plugins.sections.get("search", {})
-    search = decode_section(section, SearchConfig, origin="", prefix="plugins.search")
-    if not search.meilisearch_url or search.meilisearch_api_key:
-        return []
-    message = (
-        "`plugins.search.meilisearch_api_key` is empty: anyone who reaches Meilisearch reads the "
-        "index of patients and documents (MEILISEARCH_API_KEY)"
-    )
-    return [Finding("plugins.search.meilisearch_api_key", message)]
-
-
 def _plugins(settings: Settings, _environ: Mapping[str, str]) -> list[Finding]:
     return [found for plugin in load_plugins(settings) for found in plugin.unsafe_settings()]
 
@@ -150,9 +100,6 @@ CHECKS: tuple[Check, ...] = (
     _forwarded_headers,
     _database,
     _nats,
-    _devices,
-    _email,
-    _search,
     _plugins,
 )
 

@@ -16,7 +16,7 @@ from hduce.cli._common import (
     terminate_gracefully,
     with_signing_secret,
 )
-from hduce.cli._startup import busy_port, warn_about_incomplete_channels
+from hduce.cli._startup import busy_port, log_startup_warnings
 from hduce.embedded import services
 
 
@@ -49,7 +49,7 @@ def serve(
     settings = settings_from(ctx)
     with clear_errors():
         plugins = load_plugins(settings)
-        warn_about_incomplete_channels(plugins)
+        log_startup_warnings(plugins)
     if problem := busy_port(settings, plugins):
         fail(problem)
     server = settings.server
@@ -82,7 +82,7 @@ def worker(ctx: click.Context, concurrency: int | None) -> None:
 
     settings = with_signing_secret(ctx, settings_from(ctx))
     with clear_errors():
-        warn_about_incomplete_channels(load_plugins(settings))
+        log_startup_warnings(load_plugins(settings))
     terminate_gracefully()
     with clear_errors(), services(settings) as urls:
         asyncio.run(

@@ -211,6 +211,15 @@ class AppointmentDesk(Protocol):
     async def check_in(self, principal: Principal, appointment_id: uuid.UUID) -> AppointmentView:
         """The patient has arrived (staff only, else 403)."""
 
+    async def change_status(
+        self, principal: Principal, appointment_id: uuid.UUID, status: AppointmentStatus
+    ) -> AppointmentView:
+        """Move to `status` as the REST API would, else 403 (role), 409 (from here) or 404.
+
+        `confirmed`: the patient only (as the reminder's link); `checked_in` and `no_show` (once
+        the start has passed): staff; `in_progress` and `completed`: doctors and nurses.
+        """
+
     async def ics(self, principal: Principal, appointment_id: uuid.UUID) -> bytes:
         """One visible appointment as an iCalendar file, else 404."""
 

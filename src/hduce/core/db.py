@@ -1,7 +1,7 @@
 """The one PostgreSQL engine and asyncpg pool, shared by Piccolo and raw SQL."""
 
 import logging
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -236,6 +236,19 @@ class Database:
         Nested, it joins the outer one (Piccolo's `allow_nested`).
         """
         return self._engine.transaction()
+
+    @asynccontextmanager
+    async def listening(self, channel: str, notified: Callable[[str], None]) -> AsyncIterator[None]:
+        """Call `notified(payload)` for each NOTIFY on `channel` while the block runs.
+
+        The LISTEN holds a connection of its own (outside the pool) for the block's duration.
+        """
+        connection = await asyncpg.connect(self._engine.dsn)
+        try:
+            await connection.add_listener(channel, lambda *args: notified(args[-1]))
+            yield
+        finally:
+            await connection.close()
 
     @property
     def in_transaction(self) -> bool:

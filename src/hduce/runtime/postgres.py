@@ -104,13 +104,14 @@ class EmbeddedPostgres:
             return
         with dir_lock(self.pgdata):
             info = self._live_pid_file()
-            if info is None:
-                return
-            stop_args = ["-D", str(self.pgdata), "-w", "-t", str(int(_TIMEOUT)), "-m", "fast"]
-            self._run("pg_ctl", [*stop_args, "stop"], self._run_as())
-            if not wait_gone(info.pid, _TIMEOUT):
-                raise self._error(f"postmaster {info.pid} still alive after pg_ctl stop")
-            if info.socket_dir != self.pgdata:
+            if info is not None:
+                stop_args = ["-D", str(self.pgdata), "-w", "-t", str(int(_TIMEOUT)), "-m", "fast"]
+                self._run("pg_ctl", [*stop_args, "stop"], self._run_as())
+                if not wait_gone(info.pid, _TIMEOUT):
+                    raise self._error(f"postmaster {info.pid} still alive after pg_ctl stop")
+            # Children of a postmaster that was killed (and replaced) outlive it until they notice.
+            self._end_orphans()
+            if info is not None and info.socket_dir != self.pgdata:
                 with contextlib.suppress(OSError):
                     info.socket_dir.rmdir()
 
@@ -177,13 +178,17 @@ class EmbeddedPostgres:
 
     def _clear_stale(self) -> None:
         """Remove what a crashed postmaster left behind so postgres can start and recover."""
-        for proc in self._orphans():
-            proc.kill()
-            wait_gone(proc.pid, 5.0)
+        self._end_orphans()
         # A zombie postmaster still answers kill(pid, 0): postgres would refuse these lock files.
         (self.pgdata / "postmaster.pid").unlink(missing_ok=True)
         for lock in self.socket_dir.glob(".s.PGSQL.*.lock"):
             lock.unlink()
+
+    def _end_orphans(self) -> None:
+        for proc in self._orphans():
+            with contextlib.suppress(psutil.Error):
+                proc.kill()
+            wait_gone(proc.pid, 5.0)
 
     def _orphans(self) -> list[psutil.Process]:
         return [

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from hduce.plugins.devices.spool import Spool, SpoolFull, SpoolLocked
+from hduce.plugins.devices.services._spool import Spool, SpoolFull, SpoolLocked
 
 
 def spool(directory: Path, max_bytes: int = 1 << 20, segment_bytes: int = 1 << 16) -> Spool:

@@ -5,10 +5,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from hduce.core.config import ConfigError, decode_section
-from hduce.plugins.devices.acl import PUBLISH, RECEIVE, SUBSCRIBE, allowed
 from hduce.plugins.devices.config import DevicesConfig, default_ranges
-from hduce.plugins.devices.credentials import ClientKind
-from hduce.plugins.devices.telemetry import InvalidTelemetry, parse
+from hduce.plugins.devices.services._acl import PUBLISH, RECEIVE, SUBSCRIBE, allowed
+from hduce.plugins.devices.services._credentials import ClientKind
+from hduce.plugins.devices.services._telemetry import InvalidTelemetry, parse
 
 NOW = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 SKEW = timedelta(minutes=5)

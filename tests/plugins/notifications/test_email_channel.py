@@ -13,9 +13,12 @@ from typing import Any
 import pytest
 
 from hduce.core.config import ConfigError, decode_section
-from hduce.plugins.notifications.channels.base import DeliveryError, OutgoingMessage
-from hduce.plugins.notifications.channels.email import EmailChannel, SmtpSettings, smtp_settings
-from hduce.plugins.notifications.config import EmailConfig
+from hduce.plugins.notifications.config import EmailConfig, SmtpSettings, smtp_settings
+from hduce.plugins.notifications.services.channels import (
+    DeliveryError,
+    EmailChannel,
+    OutgoingMessage,
+)
 from hduce.runtime import free_port
 from tests.support import smtp
 from tests.support.smtp import HOST, SmtpServer

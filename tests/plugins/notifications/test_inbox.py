@@ -7,7 +7,6 @@ from concurrent.futures import ThreadPoolExecutor
 from hduce.contracts.notifications import Category
 from hduce.core.security import Principal
 from hduce.plugins.notifications import NotificationsPlugin
-from hduce.plugins.notifications.live import LiveInbox
 from tests.plugins.notifications.test_delivery import delivery, notifier, notify
 from tests.plugins.users.clinic import Clinic, Member
 from tests.support.context import wait_for_row
@@ -185,9 +184,7 @@ async def test_a_stream_beyond_the_per_user_cap_is_a_429_problem(clinic: Clinic)
     cap = plugin.config.max_streams_per_user
     principal = Principal(id=alice.id, roles=frozenset({"patient"}))
     token = alice.headers["Authorization"].removeprefix("Bearer ")
-    held = [
-        LiveInbox(principal, token, plugin.inbox, plugin.feed, plugin.config) for _ in range(cap)
-    ]
+    held = [plugin.services.live(principal, token) for _ in range(cap)]
     refused = await clinic.client.get("/api/v1/notifications/stream", headers=alice.headers)
     assert refused.status_code == 429, refused.text
     assert refused.headers["content-type"] == "application/problem+json"

@@ -8,20 +8,21 @@ import pytest
 
 from hduce.core.config import AuthSettings
 from hduce.core.config.durations import Duration
-from hduce.core.db import HduceEngine
+from hduce.core.db import Database, HduceEngine
 from hduce.core.security import Principal, TokenService
-from hduce.plugins.notifications import live
 from hduce.plugins.notifications.config import NotificationsConfig
-from hduce.plugins.notifications.inbox import Inbox
-from hduce.plugins.notifications.live import InboxFeed, LiveInbox, TooManyStreams
+from hduce.plugins.notifications.errors import TooManyStreams
+from hduce.plugins.notifications.services import InboxFeed, LiveInbox
+from hduce.plugins.notifications.services import _live as live
+from hduce.plugins.notifications.store import Inbox
 
 
 def stream(tokens: TokenService, principal: Principal) -> LiveInbox:
     """A 30-second stream for `principal` (nothing is delivered: no database is needed)."""
     token, _ = tokens.issue(principal)
     config = NotificationsConfig(stream_max_duration=Duration(30))
-    unused = HduceEngine()  # never connected: no item arrives, and the feed is not started
-    return LiveInbox(principal, token, Inbox(unused), InboxFeed(unused, tokens), config)
+    unused = Inbox(Database(HduceEngine()))  # never connected: no item arrives, not started
+    return LiveInbox(principal, token, unused, InboxFeed(unused, tokens), config)
 
 
 async def test_the_stream_ends_within_a_recheck_of_its_session_ending(
@@ -43,14 +44,14 @@ async def test_the_stream_ends_within_a_recheck_of_its_session_ending(
 
 async def test_each_user_holds_at_most_max_streams_and_an_ended_one_frees_its_place() -> None:
     tokens = TokenService(AuthSettings(jwt_secret="s" * 48))
-    unused = HduceEngine()
+    unused = Inbox(Database(HduceEngine()))
     feed = InboxFeed(unused, tokens)
     config = NotificationsConfig(stream_max_duration=Duration(30), max_streams_per_user=2)
     alice, bob = (Principal(id=uuid.uuid4(), roles=frozenset({"patient"})) for _ in range(2))
 
     def open_stream(principal: Principal) -> LiveInbox:
         token, _ = tokens.issue(principal)
-        return LiveInbox(principal, token, Inbox(unused), feed, config)
+        return LiveInbox(principal, token, unused, feed, config)
 
     first, second = open_stream(alice), open_stream(alice)
     with pytest.raises(TooManyStreams) as refused:

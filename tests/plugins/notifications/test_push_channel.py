@@ -5,8 +5,11 @@ import uuid
 
 import pytest
 
-from hduce.plugins.notifications.channels.base import DeliveryError, OutgoingMessage
-from hduce.plugins.notifications.channels.push import PushChannel
+from hduce.plugins.notifications.services.channels import (
+    DeliveryError,
+    OutgoingMessage,
+    PushChannel,
+)
 
 
 class RecordingPublisher:

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
-from hduce.plugins.notifications.quiet_hours import quiet_until
+from hduce.plugins.notifications.services._quiet_hours import quiet_until
 
 PARIS = ZoneInfo("Europe/Paris")
 NIGHT = (time(22, 0), time(7, 0))

@@ -10,9 +10,8 @@ from urllib.parse import parse_qs
 import pytest
 
 from hduce.core.config import ConfigError, decode_section
-from hduce.plugins.notifications.channels.base import DeliveryError, OutgoingMessage
-from hduce.plugins.notifications.channels.sms import SmsChannel
 from hduce.plugins.notifications.config import SmsConfig
+from hduce.plugins.notifications.services.channels import DeliveryError, OutgoingMessage, SmsChannel
 from hduce.runtime import free_port
 from tests.support import sms_provider
 from tests.support.sms_provider import HANG, HOST, Provider

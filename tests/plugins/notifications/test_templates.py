@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from hduce.plugins.notifications import templates
-from hduce.plugins.notifications.templates import (
+from hduce.plugins.notifications.services import _templates as templates
+from hduce.plugins.notifications.services._templates import (
     TEMPLATES_ENV,
     TemplateError,
     TemplateRenderer,
@@ -232,7 +232,9 @@ def test_builtin_dir_found_from_the_working_directory_like_the_image(
 ) -> None:
     """The image installs the package into a venv and runs in /app, beside /app/config."""
     site = tmp_path / "venv/lib/python3.11/site-packages"
-    monkeypatch.setattr(templates, "__file__", str(site / "hduce/plugins/notifications/x.py"))
+    monkeypatch.setattr(
+        templates, "__file__", str(site / "hduce/plugins/notifications/services/x.py")
+    )
     app = tmp_path / "app"
     shutil.copytree(BUILTIN, app / "config/templates/notifications")
     monkeypatch.chdir(app)

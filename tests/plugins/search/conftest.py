@@ -5,8 +5,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from hduce.core.config import Settings
-from hduce.plugins.search.embedding.local import LocalEmbedder
-from hduce.plugins.search.embedding.weights import ModelMissing, archive_path
+from hduce.plugins.search.services.embedding.local import LocalEmbedder
+from hduce.plugins.search.services.embedding.weights import ModelMissing, archive_path
 from tests.plugins.search.helpers import search_settings
 from tests.plugins.users.clinic import Clinic, running_clinic
 

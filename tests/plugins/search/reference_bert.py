@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from hduce.plugins.search.embedding.weights import load_weights
+from hduce.plugins.search.services.embedding.weights import load_weights
 
 HEADS, EPS = 12, 1e-12
 

@@ -6,8 +6,11 @@ import uuid
 import msgspec
 
 from hduce.contracts.search import Embedder
-from hduce.plugins.search.access import Scope
-from hduce.plugins.search.backends.base import SearchBackend, SearchQuery
+from hduce.core.db import Database
+from hduce.plugins.search.services import ChunkVectors, Lexicon, PostgresSearch, Speller
+from hduce.plugins.search.services._access import Scope
+from hduce.plugins.search.services.backends.base import SearchBackend, SearchQuery
+from hduce.plugins.search.store import Stores
 from tests.plugins.search.relevance_set import KIND
 
 DEPTH = 20
@@ -18,6 +21,13 @@ class Scores(msgspec.Struct, frozen=True):
 
     mrr: float
     ndcg10: float
+
+
+def relevance_backend(db: Database, embedder: Embedder) -> PostgresSearch:
+    """The PostgreSQL backend with the bundled lexicon, typo correction and chunk vectors."""
+    stores = Stores.over(db)
+    chunks = ChunkVectors(stores.chunks, embedder)
+    return PostgresSearch(stores, None, Lexicon.load(""), Speller(stores.vocabulary), chunks)
 
 
 def reciprocal_rank(found: list[bool]) -> float:

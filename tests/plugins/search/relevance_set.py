@@ -9,7 +9,7 @@ import random
 import uuid
 from datetime import UTC, datetime
 
-from hduce.plugins.search.entries import Entry
+from hduce.plugins.search.services._entries import Entry
 
 KIND = "relevance"
 """Entries of this kind only: other tests' entries never enter the ranking."""

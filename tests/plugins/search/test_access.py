@@ -6,9 +6,9 @@ import pytest
 
 from hduce.contracts.auth import CLINICAL_ROLES, STAFF_ROLES
 from hduce.core.security import Principal
-from hduce.plugins.search.access import scope_for
-from hduce.plugins.search.backends.meilisearch import scope_filter
-from hduce.plugins.search.backends.postgres_sql import scope_condition
+from hduce.plugins.search.services._access import scope_for
+from hduce.plugins.search.services.backends.meilisearch import scope_filter
+from hduce.plugins.search.store._sql import scope_condition
 
 READERS = {"patient": STAFF_ROLES, "appointment": STAFF_ROLES, "document": CLINICAL_ROLES}
 KINDS = tuple(READERS)

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from hduce.plugins.search.entries import Entry
+from hduce.plugins.search.services._entries import Entry
 from tests.plugins.appointments.helpers import API as APPOINTMENTS
 from tests.plugins.appointments.helpers import Practice, iso, open_practice, two_days_ahead_at
 from tests.plugins.search.helpers import (

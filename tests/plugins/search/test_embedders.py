@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from tokenizers import Tokenizer
 
-from hduce.plugins.search.embedding.local import LocalEmbedder
-from hduce.plugins.search.embedding.remote import EmbeddingServiceError, HttpEmbedder
-from hduce.plugins.search.embedding.weights import load_weights, read_member
+from hduce.plugins.search.services.embedding.local import LocalEmbedder
+from hduce.plugins.search.services.embedding.remote import EmbeddingServiceError, HttpEmbedder
+from hduce.plugins.search.services.embedding.weights import load_weights, read_member
 from tests.plugins.search.embeddings_server import embeddings_server, fake_vector
 from tests.plugins.search.reference_bert import embed
 

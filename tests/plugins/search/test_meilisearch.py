@@ -106,8 +106,8 @@ def test_the_api_key_comes_only_from_the_environment(tmp_path: object) -> None:
 async def test_a_failed_index_task_raises(clinic: Clinic, meili: FakeMeilisearch) -> None:
     from datetime import UTC, datetime
 
-    from hduce.plugins.search.backends.meilisearch import MeilisearchTaskFailed
-    from hduce.plugins.search.entries import Entry
+    from hduce.plugins.search.services._entries import Entry
+    from hduce.plugins.search.services.backends.meilisearch import MeilisearchTaskFailed
 
     patient = await clinic.member("patient")
     entry = Entry(

@@ -8,7 +8,7 @@ import asyncpg
 import pytest
 
 from hduce.core.config import Settings
-from hduce.plugins.search.entries import Entry
+from hduce.plugins.search.services._entries import Entry
 from tests.plugins.search.helpers import (
     plugin,
     register,

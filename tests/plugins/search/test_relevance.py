@@ -1,21 +1,18 @@
-"""The relevance set: hybrid beats keyword-only search, and semantic-only search on nDCG@10.
+"""The relevance set: hybrid beats keyword-only and semantic-only search on MRR and nDCG@10.
 
-On MRR hybrid trails semantic-only slightly on this set (0.954 against 0.959 when written): the
-lexicon's `mi` matches `middle` as a prefix, so "heart attack" ranks stroke notes first by
-keywords, and the fusion carries them. bench/search.py prints all three.
+Hybrid led semantic on MRR only once the lexicon's short abbreviations matched whole words
+(before, `mi` prefix-matched `middle`, so "heart attack" ranked stroke notes first by keywords:
+0.954 against 0.959; after, 0.971 against 0.959). bench/search.py prints all three.
 """
 
 from collections.abc import AsyncIterator
 
 import pytest
 
-from hduce.core.db import HduceEngine
-from hduce.plugins.search.backends import PostgresSearch
-from hduce.plugins.search.backends.vectors import ChunkStore
-from hduce.plugins.search.embedding.local import LocalEmbedder
-from hduce.plugins.search.lexicon import Lexicon
-from hduce.plugins.search.spelling import Speller
-from tests.plugins.search.relevance_metrics import Scores, evaluate
+from hduce.core.db import Database, HduceEngine
+from hduce.plugins.search.services.backends import PostgresSearch
+from hduce.plugins.search.services.embedding.local import LocalEmbedder
+from tests.plugins.search.relevance_metrics import Scores, evaluate, relevance_backend
 from tests.plugins.search.relevance_set import KIND, corpus, queries
 
 CLEAR = "DELETE FROM search_entry WHERE kind = $1"
@@ -26,8 +23,7 @@ async def indexed(
     engine: HduceEngine, local_embedder: LocalEmbedder
 ) -> AsyncIterator[tuple[PostgresSearch, dict]]:
     """The generated corpus indexed (entries and chunk vectors) with the bundled lexicon."""
-    chunks = ChunkStore(engine, local_embedder)
-    backend = PostgresSearch(engine, None, Lexicon.load(""), Speller(engine), chunks)
+    backend = relevance_backend(Database(engine), local_embedder)
     documents = corpus()
     await engine.fetch(CLEAR, KIND)
     await backend.upsert([entry for _, entry in documents])
@@ -49,4 +45,4 @@ async def test_hybrid_beats_keyword_and_semantic(
     }
     hybrid, keyword, semantic = scores["hybrid"], scores["keyword"], scores["semantic"]
     assert hybrid.mrr > keyword.mrr and hybrid.ndcg10 > keyword.ndcg10, scores
-    assert hybrid.ndcg10 > semantic.ndcg10, scores
+    assert hybrid.mrr > semantic.mrr and hybrid.ndcg10 > semantic.ndcg10, scores

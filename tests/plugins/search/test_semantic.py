@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from hduce.core.config import Settings
-from hduce.plugins.search.embedding.local import LocalEmbedder
-from hduce.plugins.search.entries import Entry
+from hduce.plugins.search.services._entries import Entry
+from hduce.plugins.search.services.embedding.local import LocalEmbedder
 from tests.plugins.search.helpers import API, plugin, search, search_settings, word
 from tests.plugins.users.clinic import Clinic, running_clinic
 

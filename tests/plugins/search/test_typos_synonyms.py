@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from hduce.core.config import Settings
-from hduce.plugins.search.lexicon import Lexicon
+from hduce.plugins.search.services._lexicon import Lexicon
 from tests.plugins.search.documents_clinic import documents_clinic, text_document
 from tests.plugins.search.helpers import API, search, word
 from tests.plugins.users.clinic import Clinic, Member
@@ -62,6 +62,25 @@ async def test_abbreviations_and_lay_words_find_the_clinical_term(clinic: Clinic
     assert ids(await search(clinic, doctor, f"{marker} MI")) == [infarct["id"]]
     assert ids(await search(clinic, doctor, f"{marker} heart attack")) == [infarct["id"]]
     assert ids(await search(clinic, doctor, f"{marker} glycated haemoglobin")) == [hba1c["id"]]
+
+
+async def test_an_abbreviation_the_lexicon_adds_matches_whole_words_only(clinic: Clinic) -> None:
+    marker, patient, doctor = word(), await clinic.member("patient"), await clinic.member("doctor")
+    infarct = await text_document(
+        clinic, doctor, patient, f"{marker} acute myocardial infarction", "Infarct"
+    )
+    await text_document(
+        clinic, doctor, patient, f"{marker} occlusion of the middle cerebral artery", "Stroke"
+    )
+    mi = await text_document(clinic, doctor, patient, f"{marker} old MI on ECG", "History")
+
+    # "mi", added as a synonym of "heart attack", is a word: it never finds "middle".
+    found = ids(await search(clinic, doctor, f"{marker} heart attack"))
+    assert sorted(found) == sorted([infarct["id"], mi["id"]])
+    # What the caller typed stays a prefix, as everywhere else.
+    assert sorted(ids(await search(clinic, doctor, f"{marker} mi"))) == sorted(
+        [infarct["id"], mi["id"], *ids(await search(clinic, doctor, f"{marker} middle"))]
+    )
 
 
 async def test_suggestions_complete_from_what_the_caller_may_see(clinic: Clinic) -> None:

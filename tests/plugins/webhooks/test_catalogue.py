@@ -7,7 +7,7 @@ import msgspec
 
 from hduce.contracts.appointments import AppointmentCancelled
 from hduce.contracts.auth import UserRegistered
-from hduce.plugins.webhooks.catalogue import OFFERED, WITHHELD, matches, public_fields
+from hduce.plugins.webhooks.services import OFFERED, WITHHELD, matches, public_fields
 
 # Text that is an enumeration, a name the clinic chose or a technical fact, never typed by a
 # patient or clinician. A new text field on an offered event must be added here or withheld.

@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from hduce.contracts.appointments import AppointmentCancelled
+from hduce.contracts.audit import AuditLog
 from hduce.contracts.devices import DeviceAlertRaised
 from hduce.core.events import Event
-from hduce.plugins.webhooks.config import WebhooksConfig
-from hduce.plugins.webhooks.sender import WebhookSender
+from hduce.plugins.webhooks import WebhooksPlugin
+from hduce.plugins.webhooks.services import WebhookSender
 from hduce.plugins.webhooks.store import WebhookStore
 from tests.plugins.users.clinic import Clinic, Member
 from tests.plugins.webhooks.conftest import DISABLE_AFTER
@@ -193,7 +194,8 @@ async def test_a_retry_is_not_sent_before_its_time(clinic: Clinic, provider: Pro
         uuid.UUID(webhook["id"]),
         uuid.uuid4(),
     )
-    sender = WebhookSender(clinic.context, WebhookStore(clinic.context.db), WebhooksConfig())
+    env = clinic.client.app.plugins.get(WebhooksPlugin).env
+    sender = WebhookSender(env, WebhookStore(env.db), env.require(AuditLog))
     try:
         await clinic.in_app(sender.deliver, delivery_id)  # a duplicate, early due-event
     finally:

@@ -5,7 +5,9 @@ import uuid
 
 import pytest
 
+from hduce.contracts.audit import AuditLog
 from hduce.core.errors import PROBLEM_JSON
+from hduce.plugins.webhooks import WebhooksPlugin
 from hduce.plugins.webhooks.errors import InvalidWebhook
 from hduce.plugins.webhooks.schemas import WebhookCreate
 from hduce.plugins.webhooks.services import WebhookService
@@ -109,7 +111,9 @@ async def test_unknown_webhook_is_404_and_delete_removes(clinic: Clinic) -> None
 async def test_production_requires_https_to_a_public_host(
     clinic: Clinic, url: str, words: str
 ) -> None:
-    service = WebhookService(clinic.context, WebhookStore(clinic.context.db), https_only=True)
+    env = clinic.client.app.plugins.get(WebhooksPlugin).env
+    store, audit = WebhookStore(env.db), env.require(AuditLog)
+    service = WebhookService(env.db, store, audit, https_only=True)
     refused = WebhookCreate(url=url, events=["appointment.*"])
     with pytest.raises(InvalidWebhook, match=words):
         await clinic.in_app(functools.partial(service.create, refused, by=uuid.uuid4()))

@@ -5,33 +5,33 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
+import rich_click as click
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 from nats.errors import Error as NatsError
 
-from hduce.contracts.devices import DeviceAlertRaised, DeviceDirectory, ReadingReader
+from hduce.contracts.devices import DeviceDirectory, ReadingReader
 from hduce.contracts.notifications import PushPublisher
+from hduce.core.config import Finding
+from hduce.core.config.addresses import is_local
 from hduce.core.context import AppContext
 from hduce.core.personal_data import RowQueries
-from hduce.core.plugin import HducePlugin
-from hduce.plugins.devices.alerting import AlertService
-from hduce.plugins.devices.alerts import AlertRules
+from hduce.core.plugin import HducePlugin, Listener
+from hduce.plugins.devices import handlers
 from hduce.plugins.devices.analytics import DeviceAnalytics
-from hduce.plugins.devices.broker import DeviceBroker
 from hduce.plugins.devices.config import DevicesConfig
-from hduce.plugins.devices.credentials import MqttSignIn
-from hduce.plugins.devices.ingest import TelemetryIngest, spool_dir
-from hduce.plugins.devices.notices import AlertNotices
 from hduce.plugins.devices.personal_data import DEVICE_DATA
-from hduce.plugins.devices.presence import DevicePresence
-from hduce.plugins.devices.push import NatsPush
-from hduce.plugins.devices.readers import Devices, Readings
-from hduce.plugins.devices.readings import ReadingQueries
 from hduce.plugins.devices.routes import CONTROLLERS
-from hduce.plugins.devices.service import DeviceService
-from hduce.plugins.devices.services import DeviceServices
-from hduce.plugins.devices.silence import SilenceRule
-from hduce.plugins.devices.spool import Spool
+from hduce.plugins.devices.services import (
+    DeviceBroker,
+    Devices,
+    DeviceServices,
+    NatsPush,
+    Readings,
+    SilenceRule,
+    WebServices,
+)
+from hduce.plugins.devices.store import Stores
 
 
 class DevicesPlugin(HducePlugin):
@@ -49,48 +49,23 @@ class DevicesPlugin(HducePlugin):
     def setup(self, context: AppContext) -> None:
         """Build the services; in the web process also the broker and `PushPublisher`."""
         super().setup(context)
-        assert isinstance(self.config, DevicesConfig)
-        config = self.config
-        self.services = DeviceServices(
-            registry=DeviceService(context),
-            readings=ReadingQueries(context),
-            alerts=AlertService(context, config.thresholds),
-            max_page_size=config.max_page_size,
-        )
-        readings = Readings(self.services.readings, config.max_page_size)
-        context.registry.provide(ReadingReader, readings)
-        context.registry.provide(DeviceDirectory, Devices(self.services.registry))
-        notices = AlertNotices(context, config.alert_url)
-        context.events.subscribe(
-            DeviceAlertRaised, notices.notify, task_name="devices.notify_alert"
-        )
-        self.push = NatsPush(context.broker)
-        context.registry.provide(PushPublisher, self.push)
-        context.registry.add_analytics_source("devices", DeviceAnalytics(context.db).figures)
-        context.registry.add_personal_data_source("devices", RowQueries(context.db, DEVICE_DATA))
+        env = self.env
+        config = self._devices_config()
+        stores = Stores.over(env.db)
+        self.services = DeviceServices.build(env, stores)
+        env.registry.provide(ReadingReader, Readings(self.services.readings, config.max_page_size))
+        env.registry.provide(DeviceDirectory, Devices(self.services.inventory))
+        handlers.subscribe(env.events, self.services)
+        self.push = NatsPush(env.tasks)
+        env.registry.provide(PushPublisher, self.push)
+        env.registry.add_analytics_source("devices", DeviceAnalytics(stores.reports).figures)
+        env.registry.add_personal_data_source("devices", RowQueries(env.db, DEVICE_DATA))
         self.broker: DeviceBroker | None = None
         self.silence: SilenceRule | None = None
-        if context.role == "web":
-            rules = AlertRules(context.db, context.events, config.thresholds)
-            spool = Spool(
-                spool_dir(config, context.settings.data_dir),
-                max_bytes=config.spool_max_bytes,
-                segment_bytes=config.spool_segment_bytes,
-                window=float(config.spool_flush_window),
-            )
-            ingest = TelemetryIngest(context.db, config, rules, spool)
-            supervisor = context.supervisor
-            presence = DevicePresence(context.db, context.events, supervisor)
-            sign_in = MqttSignIn(context.db, context.tokens)
-            self.broker = DeviceBroker(config, sign_in, ingest, presence, supervisor)
-            context.registry.add_health_check("mqtt", self.broker.health)
-            self.silence = SilenceRule(
-                context.db,
-                context.events,
-                supervisor,
-                silent_after=config.silent_after,
-                every=config.silent_check_every,
-            )
+        if env.is_web:
+            web = WebServices.build(env, stores, self.services.rules)
+            self.broker, self.silence = web.broker, web.silence
+            env.registry.add_health_check("mqtt", self.broker.health)
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """The `/devices` routes."""
@@ -102,6 +77,34 @@ class DevicesPlugin(HducePlugin):
 
     def _provide(self) -> DeviceServices:
         return self.services
+
+    @classmethod
+    def on_cli_init(cls, cli: click.Group) -> None:
+        """Add `hduce device add/list/rotate-secret`."""
+        from hduce.plugins.devices.cli import device  # the commands import this module
+
+        cli.add_command(device)
+
+    def unsafe_settings(self) -> list[Finding]:
+        """A listener on a public address: MQTT is plain TCP here."""
+        config = self._devices_config()
+        if is_local(config.host):
+            return []
+        message = (
+            f"`plugins.devices.host` is {config.host}: the MQTT listener is plain TCP; put TLS "
+            "termination or a VPN in front (HDUCE_PLUGINS__DEVICES__HOST)"
+        )
+        return [Finding("plugins.devices.host", message)]
+
+    def listening_ports(self) -> list[Listener]:
+        """The plain MQTT port (0: any free port, nothing to check)."""
+        config = self._devices_config()
+        setting = "plugins.devices.port / HDUCE_PLUGINS__DEVICES__PORT"
+        return [Listener(config.host, config.port, "MQTT", setting)] if config.port else []
+
+    def _devices_config(self) -> DevicesConfig:
+        assert isinstance(self.config, DevicesConfig)
+        return self.config
 
     def lifespans(self) -> Sequence[Any]:
         """Run the MQTT broker, the telemetry and presence writers and the silence rule."""
@@ -115,11 +118,11 @@ class DevicesPlugin(HducePlugin):
         presence = self.broker.presence
         async with self.silence.running(), presence.running(), self.broker.running() as broker:
             pushes = await self.push.listen(broker.publish)
-            self.services.registry.disconnect = broker.disconnect
+            self.services.inventory.disconnect = broker.disconnect
             try:
                 yield
             finally:
                 presence.server_stopping()
-                self.services.registry.disconnect = None
+                self.services.inventory.disconnect = None
                 with contextlib.suppress(NatsError):  # NATS may be gone already
                     await pushes.unsubscribe()

@@ -5,26 +5,7 @@ from datetime import datetime
 import msgspec
 
 from hduce.core.analytics import ratio
-from hduce.core.db import HduceEngine
-
-DEVICES = """
-SELECT
-  count(*) FILTER (WHERE active) AS active_devices,
-  count(*) FILTER (WHERE active AND patient IS NOT NULL) AS assigned_devices,
-  count(*) FILTER (WHERE last_seen_at >= $1 AND last_seen_at < $2) AS seen_devices
-FROM device
-"""
-READINGS = """
-SELECT metric, count(*) AS n, count(DISTINCT patient) AS patients FROM reading
-WHERE measured_at >= $1 AND measured_at < $2 GROUP BY metric
-"""
-ALERTS = """
-SELECT count(*) AS raised,
-  count(*) FILTER (WHERE acknowledged_at IS NOT NULL) AS acknowledged,
-  percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM acknowledged_at - raised_at))
-    AS median_ack_seconds
-FROM device_alert WHERE raised_at >= $1 AND raised_at < $2
-"""
+from hduce.plugins.devices.store import ReportStore
 
 
 class DeviceFigures(msgspec.Struct, frozen=True, kw_only=True):
@@ -45,15 +26,14 @@ class DeviceFigures(msgspec.Struct, frozen=True, kw_only=True):
 class DeviceAnalytics:
     """Computes `DeviceFigures` from the device, reading and alert tables."""
 
-    def __init__(self, db: HduceEngine) -> None:
-        self._db = db
+    def __init__(self, reports: ReportStore) -> None:
+        self._reports = reports
 
     async def figures(self, start: datetime, end: datetime) -> DeviceFigures:
         """The figures for `[start, end)`."""
-        devices = await self._db.fetchrow(DEVICES, start, end)
-        readings = await self._db.fetch(READINGS, start, end)
-        alerts = await self._db.fetchrow(ALERTS, start, end)
-        assert devices is not None and alerts is not None  # aggregates always answer one row
+        devices = await self._reports.devices(start, end)
+        readings = await self._reports.readings(start, end)
+        alerts = await self._reports.alerts(start, end)
         median = alerts["median_ack_seconds"]
         return DeviceFigures(
             active_devices=devices["active_devices"],

@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from hduce.core.schemas import Input, Read
+
 DeviceKind = Literal[
     "blood_pressure", "pulse_oximeter", "thermometer", "scale", "glucose_meter", "other"
 ]
@@ -23,7 +25,7 @@ Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Serial = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^\S(.*\S)?$")]
 
 
-class DeviceCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class DeviceCreate(Input):
     """A device to register; `patient_id` assigns it to a patient straight away."""
 
     kind: DeviceKind
@@ -32,13 +34,13 @@ class DeviceCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     patient_id: uuid.UUID | None = None
 
 
-class PatientAssignment(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class PatientAssignment(Input):
     """Whom the device measures from now on; null unassigns it."""
 
     patient_id: uuid.UUID | None
 
 
-class DeviceRead(msgspec.Struct, kw_only=True):
+class DeviceRead(Read):
     """A registered device (never its secret)."""
 
     id: uuid.UUID
@@ -81,14 +83,7 @@ class DeviceCreated(msgspec.Struct, kw_only=True):
     credentials: DeviceCredentials
 
 
-class DevicePage(msgspec.Struct, kw_only=True):
-    """One page of devices, by registration time."""
-
-    items: list[DeviceRead]
-    total: int
-
-
-class ReadingRead(msgspec.Struct, kw_only=True):
+class ReadingRead(Read):
     """One stored reading."""
 
     id: int
@@ -108,7 +103,7 @@ class ReadingPage(msgspec.Struct, kw_only=True):
     next_cursor: str | None
 
 
-class AlertRead(msgspec.Struct, kw_only=True):
+class AlertRead(Read):
     """A reading beyond a threshold and whether someone acknowledged it."""
 
     id: uuid.UUID
@@ -125,14 +120,7 @@ class AlertRead(msgspec.Struct, kw_only=True):
     acknowledged_by: uuid.UUID | None
 
 
-class AlertPage(msgspec.Struct, kw_only=True):
-    """One page of alerts, newest first."""
-
-    items: list[AlertRead]
-    total: int
-
-
-class ThresholdSet(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class ThresholdSet(Input):
     """A patient's bounds for one metric; a null side never alerts."""
 
     above: float | None = None

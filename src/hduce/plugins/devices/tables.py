@@ -52,7 +52,7 @@ class Reading(Table, tablename="reading"):
     """One measured value, with the patient the device was assigned to when it arrived.
 
     The raw-SQL migration adds `message_key` and `position` (unique per device): a message sent
-    again inserts nothing (see `telemetry.message_key`).
+    again inserts nothing (see `services._telemetry.message_key`).
     """
 
     id = BigSerial(primary_key=True)

@@ -15,34 +15,45 @@ from hduce.contracts.notifications import (
     OwnNotifications,
     PushPublisher,
 )
+from hduce.contracts.users import UserDirectory
+from hduce.core.config import Finding
 from hduce.core.context import AppContext
 from hduce.core.personal_data import RowQueries
 from hduce.core.plugin import HducePlugin
+from hduce.core.plugin_env import PluginEnv
+from hduce.plugins.notifications import handlers
 from hduce.plugins.notifications.analytics import DeliveryAnalytics
-from hduce.plugins.notifications.channels.base import Channel
-from hduce.plugins.notifications.channels.email import EmailChannel
-from hduce.plugins.notifications.channels.email_log import LoggedEmailChannel
-from hduce.plugins.notifications.channels.in_app import InAppChannel
-from hduce.plugins.notifications.channels.push import PushChannel
-from hduce.plugins.notifications.channels.sms import SmsChannel
-from hduce.plugins.notifications.config import NotificationsConfig
-from hduce.plugins.notifications.deliveries import DeliveryLog
-from hduce.plugins.notifications.events import DeliveryDue
-from hduce.plugins.notifications.identity import IdentityMessages
-from hduce.plugins.notifications.inbox import Inbox
-from hduce.plugins.notifications.live import InboxFeed
-from hduce.plugins.notifications.notifier import NotificationService
-from hduce.plugins.notifications.own import OwnSettings
+from hduce.plugins.notifications.config import (
+    NotificationsConfig,
+    incomplete_channels,
+    unsafe_email,
+)
 from hduce.plugins.notifications.personal_data import JSON_COLUMNS, NOTIFICATION_DATA
-from hduce.plugins.notifications.preferences import PreferenceStore
 from hduce.plugins.notifications.routes import (
     DeliveryController,
     InboxController,
     PreferencesController,
 )
-from hduce.plugins.notifications.sender import DeliverySender
-from hduce.plugins.notifications.settings import PreferenceService
-from hduce.plugins.notifications.templates import TemplateRenderer, builtin_template_dir
+from hduce.plugins.notifications.services import (
+    DeliverySender,
+    InboxFeed,
+    LinkMessages,
+    NotificationService,
+    NotificationsServices,
+    OwnSettings,
+    PreferenceService,
+    TemplateRenderer,
+    builtin_template_dir,
+)
+from hduce.plugins.notifications.services.channels import (
+    Channel,
+    EmailChannel,
+    InAppChannel,
+    LoggedEmailChannel,
+    PushChannel,
+    SmsChannel,
+)
+from hduce.plugins.notifications.store import DeliveryCounts, DeliveryStore, Inbox, PreferenceStore
 
 
 class NotificationsPlugin(HducePlugin):
@@ -52,66 +63,62 @@ class NotificationsPlugin(HducePlugin):
     description = "E-mail, SMS, push and in-app notifications; preferences; delivery records"
     requires = ("users",)
     config_type = NotificationsConfig
+    config: NotificationsConfig
 
     def setup(self, context: AppContext) -> None:
-        """Build channels and services, provide `Notifier` and `OneTimeLinks`, subscribe tasks."""
+        """Build channels and services, provide `Notifier`, `InboxReader` and `OneTimeLinks`."""
         super().setup(context)
-        assert isinstance(self.config, NotificationsConfig)
-        config = self.config
-        channels = self._channels(context, config)
+        env: PluginEnv[NotificationsConfig] = self.env
+        directory = env.require(UserDirectory)
         renderer = TemplateRenderer(
-            [*(Path(folder) for folder in config.template_dirs), builtin_template_dir()]
+            [*(Path(folder) for folder in env.config.template_dirs), builtin_template_dir()]
         )
-        store = PreferenceStore(context.db)
-        self.notifier = NotificationService(context, config, renderer, channels, store)
-        self.sender = DeliverySender(context, config, channels)
-        self.inbox = Inbox(context.db)
-        self.feed = InboxFeed(context.db, context.tokens)
-        self.deliveries = DeliveryLog(context.db)
-        self.preferences = PreferenceService(store, context.registry)
-        context.registry.provide(Notifier, self.notifier)
-        context.registry.provide(InboxReader, self.inbox)
-        own = OwnSettings(self.preferences, self.inbox, self.feed, config)
-        context.registry.provide(OwnNotifications, own)
-        context.registry.add_analytics_source(
-            "notifications", DeliveryAnalytics(context.db).figures
+        inbox = Inbox(env.db)
+        channels = self._channels(env, inbox)
+        store = PreferenceStore(env.db)
+        self.notifier = NotificationService(env, directory, renderer, channels, store)
+        self.sender = DeliverySender(env, channels)
+        self.services = NotificationsServices(
+            config=env.config,
+            inbox=inbox,
+            feed=InboxFeed(inbox, env.tokens),
+            preferences=PreferenceService(store, directory),
+            deliveries=DeliveryStore(env.db),
         )
-        notification_data = RowQueries(context.db, NOTIFICATION_DATA, JSON_COLUMNS)
-        context.registry.add_personal_data_source("notifications", notification_data)
-        context.events.subscribe(DeliveryDue, self.sender.handle, task_name="notifications.deliver")
-        identity = IdentityMessages(self.notifier, config, context.settings.server.public_url)
-        identity.subscribe(context.events)
-        context.registry.provide(OneTimeLinks, identity)
+        env.registry.provide(Notifier, self.notifier)
+        env.registry.provide(InboxReader, inbox)
+        own = OwnSettings(self.services.preferences, self.services.live)
+        env.registry.provide(OwnNotifications, own)
+        analytics = DeliveryAnalytics(DeliveryCounts(env.db))
+        env.registry.add_analytics_source("notifications", analytics.figures)
+        notification_data = RowQueries(env.db, NOTIFICATION_DATA, JSON_COLUMNS)
+        env.registry.add_personal_data_source("notifications", notification_data)
+        handlers.subscribe(env.events, self.sender, self.notifier)
+        links = LinkMessages(self.notifier, env.config, env.settings.server.public_url)
+        env.registry.provide(OneTimeLinks, links)
 
-    def _channels(self, context: AppContext, config: NotificationsConfig) -> dict[str, Channel]:
+    def _channels(self, env: PluginEnv[NotificationsConfig], inbox: Inbox) -> dict[str, Channel]:
+        config = env.config
         smtp = EmailChannel(config.email)
         email: Channel = smtp
         if smtp.configured or not config.email.log_when_unconfigured:
-            context.registry.add_closer(smtp.aclose)
+            env.registry.add_closer(smtp.aclose)
         else:
             email = LoggedEmailChannel()
         sms = SmsChannel(config.sms)
-        context.registry.add_closer(sms.aclose)
-        push = PushChannel(lambda: _optional_publisher(context))
-        return {"email": email, "sms": sms, "push": push, "in_app": InAppChannel(context.db)}
+        env.registry.add_closer(sms.aclose)
+        push = PushChannel(env.optional(PushPublisher).get)
+        return {"email": email, "sms": sms, "push": push, "in_app": InAppChannel(inbox)}
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """Inbox, stream, preferences and the admin delivery log."""
         return (InboxController, PreferencesController, DeliveryController)
 
     def dependencies(self) -> dict[str, Provide]:
-        """Provide `notifications_inbox`, `_feed`, `_preferences` and `_deliveries`."""
+        """Provide the services bundle under `notifications`."""
         return {
-            "notifications_inbox": self._provider(lambda: self.inbox),
-            "notifications_feed": self._provider(lambda: self.feed),
-            "notifications_preferences": self._provider(lambda: self.preferences),
-            "notifications_deliveries": self._provider(lambda: self.deliveries),
-            "notifications_config": self._provider(lambda: self.config),
+            "notifications": Provide(lambda: self.services, sync_to_thread=False, use_cache=True)
         }
-
-    @staticmethod
-    def _provider(get: Any) -> Provide:
-        return Provide(get, sync_to_thread=False, use_cache=True)
 
     def lifespans(self) -> Sequence[Any]:
         """Listen for new inbox items while the web app runs."""
@@ -119,12 +126,13 @@ class NotificationsPlugin(HducePlugin):
 
     @asynccontextmanager
     async def _live_inbox(self, _app: Any) -> AsyncIterator[None]:
-        async with self.feed.running():
+        async with self.services.feed.running():
             yield
 
+    def unsafe_settings(self) -> list[Finding]:
+        """A remote SMTP relay without TLS, or an SMTP URL that does not parse."""
+        return unsafe_email(self.config.email)
 
-def _optional_publisher(context: AppContext) -> PushPublisher | None:
-    try:
-        return context.registry.get(PushPublisher)
-    except LookupError:
-        return None
+    def startup_warnings(self) -> list[str]:
+        """Channels set up only partly (they send nothing)."""
+        return incomplete_channels(self.config)

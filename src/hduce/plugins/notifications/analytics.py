@@ -5,17 +5,7 @@ from datetime import datetime
 import msgspec
 
 from hduce.core.analytics import ratio
-from hduce.core.db import HduceEngine
-
-BY_CHANNEL = """
-SELECT channel, status, count(*) AS n FROM delivery
-WHERE created_at >= $1 AND created_at < $2 GROUP BY channel, status
-"""
-SEND_DELAY = """
-SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM sent_at - created_at))
-  AS delay
-FROM delivery WHERE created_at >= $1 AND created_at < $2 AND status = 'sent'
-"""
+from hduce.plugins.notifications.store import DeliveryCounts
 
 
 class DeliveryFigures(msgspec.Struct, frozen=True, kw_only=True):
@@ -31,19 +21,15 @@ class DeliveryFigures(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class DeliveryAnalytics:
-    """Computes `DeliveryFigures` from the delivery table."""
+    """Computes `DeliveryFigures` from the delivery counts."""
 
-    def __init__(self, db: HduceEngine) -> None:
-        self._db = db
+    def __init__(self, counts: DeliveryCounts) -> None:
+        self._counts = counts
 
     async def figures(self, start: datetime, end: datetime) -> DeliveryFigures:
         """The figures for deliveries created in `[start, end)`."""
-        rows = await self._db.fetch(BY_CHANNEL, start, end)
-        delayed = await self._db.fetchrow(SEND_DELAY, start, end)
-        delay = delayed["delay"] if delayed else None
-        by_channel: dict[str, dict[str, int]] = {}
-        for row in rows:
-            by_channel.setdefault(row["channel"], {})[row["status"]] = row["n"]
+        by_channel = await self._counts.by_channel(start, end)
+        delay = await self._counts.median_send_delay(start, end)
         sent = sum(statuses.get("sent", 0) for statuses in by_channel.values())
         failed = sum(statuses.get("failed", 0) for statuses in by_channel.values())
         return DeliveryFigures(

@@ -7,14 +7,14 @@ from typing import Literal
 import msgspec
 
 from hduce.contracts.notifications import Category
-from hduce.core.schemas import ClockTime, format_clock, parse_clock
+from hduce.core.schemas import ClockTime, Read, format_clock, parse_clock
 
 ChannelName = Literal["email", "sms", "push", "in_app"]
 DeliveryStatus = Literal["pending", "sent", "logged", "failed", "skipped", "deferred"]
 """`logged`: written to the log instead of sent (development, no SMTP relay)."""
 
 
-class InboxItem(msgspec.Struct, frozen=True, kw_only=True):
+class InboxItem(Read, frozen=True):
     """One in-app notification."""
 
     id: uuid.UUID
@@ -80,7 +80,7 @@ class PreferencesRead(msgspec.Struct, frozen=True, kw_only=True):
     timezone: str
 
 
-class DeliveryRead(msgspec.Struct, frozen=True, kw_only=True):
+class DeliveryRead(Read, frozen=True):
     """One delivery as administrators see it (without the message body)."""
 
     id: uuid.UUID
@@ -96,12 +96,3 @@ class DeliveryRead(msgspec.Struct, frozen=True, kw_only=True):
     next_attempt_at: datetime | None
     sent_at: datetime | None
     created_at: datetime
-
-
-class DeliveryPage(msgspec.Struct, frozen=True, kw_only=True):
-    """A page of deliveries, newest first."""
-
-    items: list[DeliveryRead]
-    total: int
-    limit: int
-    offset: int

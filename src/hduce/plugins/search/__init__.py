@@ -2,27 +2,39 @@
 
 from collections.abc import Callable, Sequence
 
+import rich_click as click
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
+from hduce.contracts.appointments import AppointmentReader
+from hduce.contracts.audit import AuditLog
 from hduce.contracts.documents import DocumentReader
+from hduce.contracts.users import DemographicsReader
+from hduce.core.config import Finding
 from hduce.core.context import AppContext
 from hduce.core.plugin import HducePlugin
 from hduce.core.registry import HealthStatus
-from hduce.plugins.search.backends import PostgresSearch, SearchBackend
-from hduce.plugins.search.backends.meilisearch import MeilisearchSearch
-from hduce.plugins.search.backends.vectors import ChunkStore
+from hduce.plugins.search import handlers
+from hduce.plugins.search.cli import models_group, search_group
 from hduce.plugins.search.config import SearchConfig
-from hduce.plugins.search.embedding import embedder_for
-from hduce.plugins.search.indexer import Indexer, ReindexReport
-from hduce.plugins.search.lexicon import Lexicon
 from hduce.plugins.search.routes import SearchController
-from hduce.plugins.search.service import SearchService
-from hduce.plugins.search.sources.appointments import AppointmentSource
-from hduce.plugins.search.sources.base import Source
-from hduce.plugins.search.sources.documents import DocumentSource
-from hduce.plugins.search.sources.patients import PatientSource
-from hduce.plugins.search.spelling import Speller
+from hduce.plugins.search.services import (
+    AppointmentSource,
+    ChunkVectors,
+    DocumentSource,
+    Indexer,
+    Lexicon,
+    MeilisearchSearch,
+    PatientSource,
+    PostgresSearch,
+    ReindexReport,
+    SearchBackend,
+    SearchService,
+    Source,
+    Speller,
+    embedder_for,
+)
+from hduce.plugins.search.store import Stores
 
 
 class SearchPlugin(HducePlugin):
@@ -37,53 +49,92 @@ class SearchPlugin(HducePlugin):
     def setup(self, context: AppContext) -> None:
         """Choose the backend, subscribe every source's indexing tasks, add the health check."""
         super().setup(context)
-        assert isinstance(self.config, SearchConfig)
-        sources: list[Source] = [
-            PatientSource(context.registry),
-            AppointmentSource(context.registry),
-        ]
-        if context.registry.provides(DocumentReader):
-            sources.append(DocumentSource(context.registry))
-        self.lexicon = Lexicon.load(self.config.synonyms_file)
-        self.embedder = embedder_for(self.config, context.settings.data_dir)
+        env, config = self.env, self.search_config
+        stores = Stores.over(env.db)
+        self.lexicon = Lexicon.load(config.synonyms_file)
+        self.embedder = embedder_for(config, env.settings.data_dir)
         if self.embedder is not None:
-            context.registry.add_closer(self.embedder.aclose)
-        self.backend = self._backend(context, self.config)
-        self.indexer = Indexer(context.db, self.backend, sources)
-        for source in sources:
-            source.subscribe(context.events, self.indexer)
+            env.registry.add_closer(self.embedder.aclose)
+        self.backend = self._backend(stores)
+        self.indexer = Indexer(stores.entries, stores.cursors, self.backend, self._sources())
+        handlers.subscribe(env.events, self.indexer)
         self.service = SearchService(
-            self.config, self.backend, self.indexer.readers, context, self.lexicon, self.embedder
+            config,
+            self.backend,
+            self.indexer.readers,
+            self.lexicon,
+            self.embedder,
+            db=env.db,
+            events=env.events,
+            audit=env.require(AuditLog),
         )
-        context.registry.add_health_check("search", self._health)
+        env.registry.add_health_check("search", self._health)
 
-    def _backend(self, context: AppContext, config: SearchConfig) -> SearchBackend:
-        speller = Speller(context.db) if config.typo_tolerance else None
+    @property
+    def search_config(self) -> SearchConfig:
+        """This plugin's settings."""
+        assert isinstance(self.config, SearchConfig)
+        return self.config
+
+    def _sources(self) -> list[Source]:
+        env = self.env
+        people = env.require(DemographicsReader)
+        sources: list[Source] = [
+            PatientSource(people),
+            AppointmentSource(env.require(AppointmentReader), people),
+        ]
+        if env.registry.provides(DocumentReader):
+            sources.append(DocumentSource(env.require(DocumentReader), people))
+        return sources
+
+    def _backend(self, stores: Stores) -> SearchBackend:
+        config, env = self.search_config, self.env
+        speller = Speller(stores.vocabulary) if config.typo_tolerance else None
         chunks = None
         if self.embedder is not None:
-            chunks = ChunkStore(context.db, self.embedder, config.chunk_words, config.chunk_overlap)
-        record = PostgresSearch(context.db, context.events, self.lexicon, speller, chunks)
+            words, overlap = config.chunk_words, config.chunk_overlap
+            chunks = ChunkVectors(stores.chunks, self.embedder, words, overlap)
+        record = PostgresSearch(stores, env.events, self.lexicon, speller, chunks)
         if not config.meilisearch_url:
             return record
         meili = MeilisearchSearch(config, record)
-        context.registry.add_closer(meili.aclose)
+        env.registry.add_closer(meili.aclose)
         return meili
 
     async def _health(self) -> HealthStatus:
         return await self.backend.health()
 
-    async def reindex(self, progress: Callable[[int], None] = lambda _: None) -> ReindexReport:
-        """Rebuild the whole index from the sources (`hduce search reindex`)."""
-        assert isinstance(self.config, SearchConfig)
-        return await self.indexer.reindex(self.config.reindex_batch_size, progress)
+    async def reindex(
+        self, progress: Callable[[int], None] = lambda _: None, *, restart: bool = False
+    ) -> ReindexReport:
+        """Rebuild the whole index from the sources (`hduce search reindex`), resuming if cut."""
+        batch = self.search_config.reindex_batch_size
+        return await self.indexer.reindex(batch, progress, restart=restart)
+
+    def unsafe_settings(self) -> list[Finding]:
+        """Meilisearch reached without a key."""
+        config = self.search_config
+        if not config.meilisearch_url or config.meilisearch_api_key:
+            return []
+        message = (
+            "`plugins.search.meilisearch_api_key` is empty: anyone who reaches Meilisearch reads "
+            "the index of patients and documents (MEILISEARCH_API_KEY)"
+        )
+        return [Finding("plugins.search.meilisearch_api_key", message)]
+
+    @classmethod
+    def on_cli_init(cls, cli: click.Group) -> None:
+        """Add `hduce search reindex` and `hduce models install`."""
+        cli.add_command(search_group)
+        cli.add_command(models_group)
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
-        """`GET /search`."""
+        """`GET /search` and `GET /search/suggest`."""
         return (SearchController,)
 
     def dependencies(self) -> dict[str, Provide]:
-        """Provide `search_service`."""
-        return {"search_service": Provide(self._provide, sync_to_thread=False, use_cache=True)}
+        """Provide the search service as `search`."""
+        return {"search": Provide(self._provide, sync_to_thread=False, use_cache=True)}
 
     def _provide(self) -> SearchService:
         return self.service

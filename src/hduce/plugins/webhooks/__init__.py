@@ -5,14 +5,14 @@ from collections.abc import Sequence
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
+from hduce.contracts.audit import AuditLog
 from hduce.core.context import AppContext
 from hduce.core.plugin import HducePlugin
+from hduce.core.plugin_env import PluginEnv
+from hduce.plugins.webhooks import handlers
 from hduce.plugins.webhooks.config import WebhooksConfig
-from hduce.plugins.webhooks.events import WebhookDeliveryDue
-from hduce.plugins.webhooks.handlers import FanOut
 from hduce.plugins.webhooks.routes import WebhookController
-from hduce.plugins.webhooks.sender import WebhookSender
-from hduce.plugins.webhooks.services import WebhookService
+from hduce.plugins.webhooks.services import WebhookSender, WebhookService
 from hduce.plugins.webhooks.store import WebhookStore
 
 
@@ -27,23 +27,19 @@ class WebhooksPlugin(HducePlugin):
     def setup(self, context: AppContext) -> None:
         """Build the service, subscribe the fan-out tasks and the `webhooks.deliver` task."""
         super().setup(context)
-        assert isinstance(self.config, WebhooksConfig)
-        store = WebhookStore(context.db)
-        self.service = WebhookService(context, store, https_only=context.settings.is_production)
-        self.sender = WebhookSender(context, store, self.config)
-        context.registry.add_closer(self.sender.aclose)
-        FanOut(context, store).subscribe()
-        context.events.subscribe(
-            WebhookDeliveryDue, self.sender.handle, task_name="webhooks.deliver"
-        )
+        env: PluginEnv[WebhooksConfig] = self.env
+        audit = env.require(AuditLog)
+        store = WebhookStore(env.db)
+        https_only = env.settings.is_production
+        self.service = WebhookService(env.db, store, audit, https_only=https_only)
+        self.sender = WebhookSender(env, store, audit)
+        env.registry.add_closer(self.sender.aclose)
+        handlers.subscribe(env.events, handlers.FanOut(env.db, env.events, store), self.sender)
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """The admin `/webhooks` routes."""
         return (WebhookController,)
 
     def dependencies(self) -> dict[str, Provide]:
-        """Provide `webhooks_service`."""
-        return {"webhooks_service": Provide(self._provide, sync_to_thread=False, use_cache=True)}
-
-    def _provide(self) -> WebhookService:
-        return self.service
+        """Provide the service under `webhooks`."""
+        return {"webhooks": Provide(lambda: self.service, sync_to_thread=False, use_cache=True)}

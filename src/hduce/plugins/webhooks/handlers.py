@@ -4,29 +4,24 @@ from typing import Any
 
 import msgspec
 
-from hduce.core.context import AppContext
-from hduce.core.events import Event, EventMeta
-from hduce.plugins.webhooks.catalogue import OFFERED, matches, public_fields
-from hduce.plugins.webhooks.events import WebhookDeliveryDue
+from hduce.core.db import Database
+from hduce.core.events import Event, EventBus, EventMeta
+from hduce.plugins.webhooks.services import OFFERED, WebhookSender, matches, public_fields
 from hduce.plugins.webhooks.store import WebhookStore
+from hduce.plugins.webhooks.tasks import WebhookDeliveryDue
 
 
 class FanOut:
     """Turns a committed event into deliveries and their `webhook.delivery_due` events."""
 
-    def __init__(self, context: AppContext, store: WebhookStore) -> None:
-        self._context = context
+    def __init__(self, db: Database, events: EventBus, store: WebhookStore) -> None:
+        self._db = db
+        self._events = events
         self._store = store
-
-    def subscribe(self) -> None:
-        """One task per offered event, `webhooks.fan_out_<event>`."""
-        for event_type in OFFERED:
-            task = "webhooks.fan_out_" + event_type.name.replace(".", "_")
-            self._context.events.subscribe(event_type, self.handle, task_name=task)
 
     async def handle(self, event: Event, meta: EventMeta) -> None:
         """Queue a delivery for every active webhook whose patterns name the event."""
-        async with self._context.db.transaction():
+        async with self._db.transaction():
             webhooks = await self._store.active_subscribed()
             wanted = [w["id"] for w in webhooks if matches(w["events"], meta.name)]
             if not wanted:
@@ -35,7 +30,7 @@ class FanOut:
             for delivery_id in await self._store.add_deliveries(
                 wanted, meta.event_id, meta.name, body
             ):
-                await self._context.events.publish(WebhookDeliveryDue(delivery_id=delivery_id))
+                await self._events.publish(WebhookDeliveryDue(delivery_id=delivery_id))
 
 
 def _envelope(event: Event, meta: EventMeta) -> dict[str, Any]:
@@ -45,3 +40,11 @@ def _envelope(event: Event, meta: EventMeta) -> dict[str, Any]:
         "occurred_at": meta.occurred_at.isoformat(),
         "data": public_fields(event),
     }
+
+
+def subscribe(events: EventBus, fan_out: FanOut, sender: WebhookSender) -> None:
+    """One fan-out task per offered event (`webhooks.fan_out_<event>`), and `webhooks.deliver`."""
+    for event_type in OFFERED:
+        task = "webhooks.fan_out_" + event_type.name.replace(".", "_")
+        events.subscribe(event_type, fan_out.handle, task_name=task)
+    events.subscribe(WebhookDeliveryDue, sender.handle, task_name="webhooks.deliver")

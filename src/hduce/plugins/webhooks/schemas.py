@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from hduce.core.schemas import Input, Read
+
 DeliveryStatus = Literal["pending", "delivered", "failed", "skipped"]
 Url = Annotated[str, msgspec.Meta(min_length=8, max_length=2000)]
 Pattern = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[a-z_.*]+$")]
@@ -13,7 +15,7 @@ Patterns = Annotated[list[Pattern], msgspec.Meta(min_length=1, max_length=50)]
 Description = Annotated[str, msgspec.Meta(max_length=500)]
 
 
-class WebhookCreate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class WebhookCreate(Input, frozen=True):
     """A new endpoint and the events it wants, e.g. `["appointment.*", "device.alert_raised"]`."""
 
     url: Url
@@ -21,7 +23,7 @@ class WebhookCreate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     description: Description = ""
 
 
-class WebhookUpdate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class WebhookUpdate(Input, frozen=True):
     """Fields to change; `active: true` re-enables a webhook and forgets its failures."""
 
     url: Url | None = None
@@ -30,7 +32,7 @@ class WebhookUpdate(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     active: bool | None = None
 
 
-class WebhookRead(msgspec.Struct, frozen=True, kw_only=True):
+class WebhookRead(Read, frozen=True):
     """A registered webhook (its secret is never shown again)."""
 
     id: uuid.UUID
@@ -45,7 +47,7 @@ class WebhookRead(msgspec.Struct, frozen=True, kw_only=True):
     updated_at: datetime
 
 
-class WebhookCreated(WebhookRead, frozen=True, kw_only=True):
+class WebhookCreated(WebhookRead, frozen=True):
     """The new webhook with its signing secret: store it now, it is shown only this once."""
 
     secret: str
@@ -58,7 +60,7 @@ class WebhookList(msgspec.Struct, frozen=True, kw_only=True):
     event_names: list[str]
 
 
-class WebhookDeliveryRead(msgspec.Struct, frozen=True, kw_only=True):
+class WebhookDeliveryRead(Read, frozen=True):
     """One event sent (or being sent) to a webhook."""
 
     id: uuid.UUID
@@ -72,12 +74,3 @@ class WebhookDeliveryRead(msgspec.Struct, frozen=True, kw_only=True):
     next_attempt_at: datetime | None
     delivered_at: datetime | None
     created_at: datetime
-
-
-class WebhookDeliveryPage(msgspec.Struct, frozen=True, kw_only=True):
-    """A page of a webhook's deliveries, newest first."""
-
-    items: list[WebhookDeliveryRead]
-    total: int
-    limit: int
-    offset: int

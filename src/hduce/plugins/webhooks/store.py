@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
-import msgspec
 
-from hduce.core.db import HduceEngine
-from hduce.plugins.webhooks.schemas import WebhookDeliveryPage, WebhookDeliveryRead, WebhookRead
+from hduce.core.db import Database
+from hduce.core.schemas import Page
+from hduce.plugins.webhooks.schemas import WebhookDeliveryRead
 
 WEBHOOK_COLUMNS = (
     "id, url, events, description, active, consecutive_failures, disabled_reason, "
@@ -21,15 +21,10 @@ DELIVERY_COLUMNS = (
 )
 
 
-def webhook_of(row: asyncpg.Record) -> WebhookRead:
-    """A webhook row as its public shape."""
-    return msgspec.convert(dict(row), WebhookRead)
-
-
 class WebhookStore:
     """Webhooks and their deliveries in PostgreSQL (always in the caller's transaction)."""
 
-    def __init__(self, db: HduceEngine) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
     async def insert(
@@ -155,7 +150,7 @@ class WebhookStore:
 
     async def deliveries(
         self, webhook_id: uuid.UUID, *, status: str | None, limit: int, offset: int
-    ) -> WebhookDeliveryPage:
+    ) -> Page[WebhookDeliveryRead]:
         """A webhook's deliveries, newest first, with the total."""
         where = "webhook = $1 AND ($2::text IS NULL OR status = $2)"
         rows = await self._db.fetch(
@@ -166,12 +161,12 @@ class WebhookStore:
             limit,
             offset,
         )
-        total = await self._db.fetchrow(
-            f"SELECT count(*) AS n FROM webhook_delivery WHERE {where}", webhook_id, status
+        total = await self._db.fetchval(
+            f"SELECT count(*) FROM webhook_delivery WHERE {where}", webhook_id, status
         )
-        return WebhookDeliveryPage(
-            items=[msgspec.convert(dict(row), WebhookDeliveryRead) for row in rows],
-            total=total["n"] if total else 0,
+        return Page(
+            items=[WebhookDeliveryRead.from_row(row) for row in rows],
+            total=total or 0,
             limit=limit,
             offset=offset,
         )

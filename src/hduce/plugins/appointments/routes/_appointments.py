@@ -9,7 +9,6 @@ from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
-from litestar.types import Guard
 
 from hduce.contracts.appointments import AppointmentStatus
 from hduce.core.errors import NotFound
@@ -28,19 +27,17 @@ from hduce.plugins.appointments.schemas import (
     SlotList,
 )
 from hduce.plugins.appointments.services import AppointmentServices
-from hduce.plugins.appointments.services._access import BOOKERS, CLINICIANS
+from hduce.plugins.appointments.services._access import CLINICIANS
 from hduce.plugins.appointments.services._ical import CALENDAR_MEDIA_TYPE
+from hduce.plugins.appointments.services._lifecycle import STEPS
 from hduce.plugins.appointments.services._queries import to_read
 
-STAFF = [requires_roles(*BOOKERS)]
 CLINICAL = [requires_roles(*CLINICIANS)]
 ICS_SUFFIX = ".ics"
 
 
-def _step(
-    path: str, step: str, guards: list[Guard], summary: str, *, name: str = ""
-) -> HTTPRouteHandler:
-    """The route `POST /{id}/<path>` applying `Lifecycle.STEPS[step]` (one per step, alike)."""
+def _step(path: str, step: str, summary: str, *, name: str = "") -> HTTPRouteHandler:
+    """The route `POST /{id}/<path>` applying `STEPS[step]` to callers with its roles."""
 
     async def handler(
         self: Controller,
@@ -54,7 +51,7 @@ def _step(
     handler.__doc__ = summary
     return post(
         f"/{{appointment_id:uuid}}/{path}",
-        guards=guards,
+        guards=[requires_roles(*STEPS[step].roles)],
         status_code=HTTP_200_OK,
         responses=problems(403, 404, 409),
     )(handler)
@@ -190,17 +187,14 @@ class AppointmentController(Controller):
         """Move to a new slot; the old one is released only if the new one is won."""
         return to_read(await appointments.booking.reschedule(principal, appointment_id, data))
 
-    check_in_appointment = _step("check-in", "check_in", STAFF, "The patient has arrived (staff).")
-    start_appointment = _step(
-        "start", "start", CLINICAL, "The consultation begins (doctors, nurses)."
-    )
+    check_in_appointment = _step("check-in", "check_in", "The patient has arrived (staff).")
+    start_appointment = _step("start", "start", "The consultation begins (doctors, nurses).")
     complete_appointment = _step(
-        "complete", "complete", CLINICAL, "The consultation is over (doctors, nurses)."
+        "complete", "complete", "The consultation is over (doctors, nurses)."
     )
     mark_no_show = _step(
         "no-show",
         "no_show",
-        STAFF,
         "The patient did not come (staff, once the start has passed).",
         name="mark_no_show",
     )

@@ -1,4 +1,4 @@
-"""The `AppointmentDesk` contract: the REST API's booking, reads and cancelling for other fronts."""
+"""The `AppointmentDesk` contract: the REST API's booking, reads and status changes for others."""
 
 import uuid
 from datetime import date, datetime
@@ -7,9 +7,10 @@ from typing import Any, TypeVar
 import msgspec
 
 from hduce.contracts.appointments import AppointmentFilter, AppointmentView, WaitlistEntry
+from hduce.contracts.appointments import AppointmentStatus as Status
 from hduce.core.errors import Forbidden
 from hduce.core.security import Principal
-from hduce.plugins.appointments.errors import InvalidRequest
+from hduce.plugins.appointments.errors import InvalidRequest, InvalidTransition
 from hduce.plugins.appointments.schemas import (
     AppointmentCreate,
     AppointmentRead,
@@ -17,9 +18,8 @@ from hduce.plugins.appointments.schemas import (
     WaitlistCreate,
     WaitlistRead,
 )
-from hduce.plugins.appointments.services._access import is_staff
 from hduce.plugins.appointments.services._booking import Booking
-from hduce.plugins.appointments.services._lifecycle import Lifecycle
+from hduce.plugins.appointments.services._lifecycle import STEP_TO, STEPS, Lifecycle
 from hduce.plugins.appointments.services._queries import AppointmentQueries, to_read
 from hduce.plugins.appointments.services._waitlist import Waitlist
 
@@ -93,11 +93,23 @@ class BookingDesk:
         return _view(to_read(row))
 
     async def check_in(self, principal: Principal, appointment_id: uuid.UUID) -> AppointmentView:
-        """`Lifecycle.advance(check_in)` behind the route's staff-only rule."""
-        if not is_staff(principal):
-            raise Forbidden("only staff check patients in")
-        row = await self._lifecycle.advance(principal, appointment_id, "check_in")
-        return _view(to_read(row))
+        """`change_status` to `checked_in` (staff only)."""
+        return await self.change_status(principal, appointment_id, Status.CHECKED_IN)
+
+    async def change_status(
+        self, principal: Principal, appointment_id: uuid.UUID, status: Status
+    ) -> AppointmentView:
+        """The patient's confirmation, or the `Lifecycle` step to `status` behind its roles."""
+        if status == Status.CONFIRMED:
+            row = await self._lifecycle.confirm_as_patient(principal, appointment_id)
+            return _view(to_read(row))
+        if status not in STEP_TO:
+            raise InvalidTransition(f"no one sets an appointment's status to {status}")
+        step = STEP_TO[status]
+        if not principal.has_any_role(*STEPS[step].roles):
+            roles = ", ".join(STEPS[step].roles)
+            raise Forbidden(f"only staff with one of the roles {roles} set it to {status}")
+        return _view(to_read(await self._lifecycle.advance(principal, appointment_id, step)))
 
     async def ics(self, principal: Principal, appointment_id: uuid.UUID) -> bytes:
         """`AppointmentQueries.ics` (404 for an appointment the caller may not see)."""

@@ -15,11 +15,17 @@ from hduce.contracts.appointments import (
 from hduce.contracts.appointments import AppointmentStatus as Status
 from hduce.contracts.audit import AuditLog
 from hduce.core.db import Database
+from hduce.core.errors import Forbidden
 from hduce.core.events import EventBus
 from hduce.core.security import Principal
 from hduce.plugins.appointments.config import AppointmentsConfig
 from hduce.plugins.appointments.errors import InvalidConfirmationToken, InvalidTransition
-from hduce.plugins.appointments.services._access import acts_as_patient, lock_visible
+from hduce.plugins.appointments.services._access import (
+    BOOKERS,
+    CLINICIANS,
+    acts_as_patient,
+    lock_visible,
+)
 from hduce.plugins.appointments.services._booking import ensure_patient_may_change
 from hduce.plugins.appointments.services._claims import claiming
 from hduce.plugins.appointments.services._followups import FollowUps, fact
@@ -29,8 +35,9 @@ from hduce.plugins.appointments.store import UPCOMING, AppointmentRow, Appointme
 
 
 class Step(NamedTuple):
-    """A staff-driven status change: from which statuses, to which, and the event it raises."""
+    """A staff-driven status change: who, from which statuses, to which, the event it raises."""
 
+    roles: tuple[str, ...]
     sources: tuple[Status, ...]
     target: Status
     event: type[AppointmentFact] | None = None
@@ -39,16 +46,21 @@ class Step(NamedTuple):
 
 
 STEPS = {
-    "check_in": Step(UPCOMING, Status.CHECKED_IN, AppointmentCheckedIn, "checked_in_by"),
-    "start": Step((Status.CHECKED_IN,), Status.IN_PROGRESS),
+    "check_in": Step(BOOKERS, UPCOMING, Status.CHECKED_IN, AppointmentCheckedIn, "checked_in_by"),
+    "start": Step(CLINICIANS, (Status.CHECKED_IN,), Status.IN_PROGRESS),
     "complete": Step(
+        CLINICIANS,
         (Status.CHECKED_IN, Status.IN_PROGRESS),
         Status.COMPLETED,
         AppointmentCompleted,
         "completed_by",
     ),
-    "no_show": Step(UPCOMING, Status.NO_SHOW, AppointmentNoShow, "marked_by", after_start=True),
+    "no_show": Step(
+        BOOKERS, UPCOMING, Status.NO_SHOW, AppointmentNoShow, "marked_by", after_start=True
+    ),
 }
+STEP_TO = {step.target: name for name, step in STEPS.items()}
+"""The step reaching each status."""
 
 
 class Lifecycle:
@@ -77,7 +89,7 @@ class Lifecycle:
     async def advance(
         self, principal: Principal, appointment_id: uuid.UUID, step_name: str
     ) -> AppointmentRow:
-        """Apply one of `STEPS` (the route's guard has checked the caller's role)."""
+        """Apply one of `STEPS` (the route's guard, built from `Step.roles`, checked the role)."""
         step = STEPS[step_name]
         async with self._db.transaction():
             row = await lock_visible(self._store, principal, appointment_id)
@@ -134,9 +146,25 @@ class Lifecycle:
             )
             if row is None or not same_time or row.status != Status.BOOKED:
                 raise InvalidConfirmationToken("this confirmation link is no longer valid")
-            await self._store.set_status(row.id, Status.CONFIRMED, changed_by=row.patient)
-            confirmed = await self._store.refetch(row.id)
-            await self._events.publish(fact(AppointmentConfirmed, confirmed))
+            return await self._confirmed(row)
+
+    async def confirm_as_patient(
+        self, principal: Principal, appointment_id: uuid.UUID
+    ) -> AppointmentRow:
+        """The signed-in patient confirms, as with the reminder's link (others: 403)."""
+        async with self._db.transaction():
+            row = await lock_visible(self._store, principal, appointment_id)
+            if principal.id != row.patient:
+                raise Forbidden("only the patient confirms an appointment")
+            if row.status != Status.BOOKED:
+                raise InvalidTransition(f"a {row.status} appointment cannot become confirmed")
+            return await self._confirmed(row)
+
+    async def _confirmed(self, row: AppointmentRow) -> AppointmentRow:
+        """Mark the locked `booked` row confirmed by its patient and tell the world."""
+        await self._store.set_status(row.id, Status.CONFIRMED, changed_by=row.patient)
+        confirmed = await self._store.refetch(row.id)
+        await self._events.publish(fact(AppointmentConfirmed, confirmed))
         return confirmed
 
     async def update_notes(

@@ -4,17 +4,17 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from litestar import Controller, Request, delete, get, post, put
+from litestar import Controller, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
 from hduce.contracts.auth import Role
 from hduce.core.http import PageOffset, problems
-from hduce.core.security import principal_of, requires_roles
+from hduce.core.schemas import Page
+from hduce.core.security import Principal, requires_roles
 from hduce.plugins.devices.errors import InvalidRequest
 from hduce.plugins.devices.schemas import (
-    AlertPage,
     AlertRead,
     Metric,
     ReadingPage,
@@ -22,7 +22,7 @@ from hduce.plugins.devices.schemas import (
     ThresholdSet,
 )
 from hduce.plugins.devices.services import DeviceServices
-from hduce.plugins.devices.telemetry import UNITS
+from hduce.plugins.devices.services._telemetry import UNITS
 
 CLINICAL = [requires_roles(Role.DOCTOR, Role.NURSE)]
 DOCTORS = [requires_roles(Role.DOCTOR)]
@@ -44,7 +44,7 @@ class ReadingController(Controller):
     @get(responses=problems(403, 422))
     async def list_readings(
         self,
-        request: Request,
+        principal: NamedDependency[Principal],
         devices: NamedDependency[DeviceServices],
         patient_id: FromQuery[uuid.UUID | None] = None,
         metric: FromQuery[Metric | None] = None,
@@ -55,7 +55,7 @@ class ReadingController(Controller):
     ) -> ReadingPage:
         """Readings newest first in `[start, end)`; clinicians name the patient. Audited."""
         return await devices.readings.page(
-            principal_of(request),
+            principal,
             patient_id=patient_id,
             metric=metric,
             start=start,
@@ -74,16 +74,16 @@ class AlertController(Controller):
     @get("/alerts", guards=CLINICAL, responses=problems(403))
     async def list_alerts(
         self,
-        request: Request,
+        principal: NamedDependency[Principal],
         devices: NamedDependency[DeviceServices],
         patient_id: FromQuery[uuid.UUID | None] = None,
         open_only: FromQuery[bool] = False,
         limit: Annotated[int, QueryParameter(ge=1)] = 100,
         offset: PageOffset = 0,
-    ) -> AlertPage:
+    ) -> Page[AlertRead]:
         """Alerts newest first; `open_only` leaves out acknowledged ones. Audited."""
         return await devices.alerts.page(
-            principal_of(request),
+            principal,
             patient_id=patient_id,
             open_only=open_only,
             limit=min(limit, devices.max_page_size),
@@ -98,36 +98,34 @@ class AlertController(Controller):
     )
     async def acknowledge_alert(
         self,
-        request: Request,
+        principal: NamedDependency[Principal],
         alert_id: FromPath[uuid.UUID],
         devices: NamedDependency[DeviceServices],
     ) -> AlertRead:
         """Mark an alert handled; the next breach of that metric raises a new alert."""
-        return await devices.alerts.acknowledge(principal_of(request), alert_id)
+        return await devices.alerts.acknowledge(principal, alert_id)
 
     @get("/thresholds/{patient_id:uuid}", guards=CLINICAL, responses=problems(403))
     async def list_thresholds(
         self,
-        request: Request,
+        principal: NamedDependency[Principal],
         patient_id: FromPath[uuid.UUID],
         devices: NamedDependency[DeviceServices],
     ) -> list[ThresholdRead]:
         """The bounds in force for each metric of a patient (their own or the clinic's)."""
-        return await devices.alerts.thresholds(principal_of(request), patient_id)
+        return await devices.alerts.thresholds(principal, patient_id)
 
     @put("/thresholds/{patient_id:uuid}/{metric:str}", guards=DOCTORS, responses=problems(403, 422))
     async def set_threshold(
         self,
-        request: Request,
+        principal: NamedDependency[Principal],
         patient_id: FromPath[uuid.UUID],
         metric: FromPath[str],
         data: JSONBody[ThresholdSet],
         devices: NamedDependency[DeviceServices],
     ) -> list[ThresholdRead]:
         """Set a patient's own bounds for one metric (doctors)."""
-        return await devices.alerts.set_threshold(
-            principal_of(request), patient_id, known_metric(metric), data
-        )
+        return await devices.alerts.set_threshold(principal, patient_id, known_metric(metric), data)
 
     @delete(
         "/thresholds/{patient_id:uuid}/{metric:str}",
@@ -137,12 +135,10 @@ class AlertController(Controller):
     )
     async def reset_threshold(
         self,
-        request: Request,
+        principal: NamedDependency[Principal],
         patient_id: FromPath[uuid.UUID],
         metric: FromPath[str],
         devices: NamedDependency[DeviceServices],
     ) -> list[ThresholdRead]:
         """Go back to the clinic's default bounds for one metric of a patient (doctors)."""
-        return await devices.alerts.reset_threshold(
-            principal_of(request), patient_id, known_metric(metric)
-        )
+        return await devices.alerts.reset_threshold(principal, patient_id, known_metric(metric))

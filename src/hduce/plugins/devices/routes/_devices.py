@@ -3,19 +3,19 @@
 import uuid
 from typing import Annotated
 
-from litestar import Controller, Request, get, post, put
+from litestar import Controller, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
 from hduce.contracts.auth import Role
 from hduce.core.http import PageOffset, problems
-from hduce.core.security import principal_of, requires_roles
+from hduce.core.schemas import Page
+from hduce.core.security import Principal, requires_roles
 from hduce.plugins.devices.schemas import (
     DeviceCreate,
     DeviceCreated,
     DeviceCredentials,
-    DevicePage,
     DeviceRead,
     PatientAssignment,
 )
@@ -34,12 +34,12 @@ class DeviceController(Controller):
     @post(guards=ADMINS, responses=problems(403, 409, 422))
     async def create_device(
         self,
-        request: Request,
+        principal: NamedDependency[Principal],
         data: JSONBody[DeviceCreate],
         devices: NamedDependency[DeviceServices],
     ) -> DeviceCreated:
         """Register a device; the answer holds its MQTT secret, shown this once only."""
-        return await devices.registry.register(principal_of(request), data)
+        return await devices.inventory.register(principal, data)
 
     @get(guards=READERS, responses=problems(403))
     async def list_devices(
@@ -49,9 +49,9 @@ class DeviceController(Controller):
         active: FromQuery[bool | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
         offset: PageOffset = 0,
-    ) -> DevicePage:
+    ) -> Page[DeviceRead]:
         """Devices by registration time, optionally of one patient or active only."""
-        return await devices.registry.page(
+        return await devices.inventory.page(
             patient_id=patient_id, active=active, limit=limit, offset=offset
         )
 
@@ -60,7 +60,7 @@ class DeviceController(Controller):
         self, device_id: FromPath[uuid.UUID], devices: NamedDependency[DeviceServices]
     ) -> DeviceRead:
         """One device: assignment, last seen, invalid messages and the last error."""
-        return await devices.registry.get(device_id)
+        return await devices.inventory.get(device_id)
 
     @post(
         "/{device_id:uuid}/rotate-secret",
@@ -70,23 +70,23 @@ class DeviceController(Controller):
     )
     async def rotate_device_secret(
         self,
-        request: Request,
+        principal: NamedDependency[Principal],
         device_id: FromPath[uuid.UUID],
         devices: NamedDependency[DeviceServices],
     ) -> DeviceCredentials:
         """A new secret (shown once); the old one is refused and its connection closed."""
-        return await devices.registry.rotate_secret(principal_of(request), device_id)
+        return await devices.inventory.rotate_secret(principal, device_id)
 
     @put("/{device_id:uuid}/patient", guards=ADMINS, responses=problems(403, 404, 422))
     async def assign_device(
         self,
-        request: Request,
+        principal: NamedDependency[Principal],
         device_id: FromPath[uuid.UUID],
         data: JSONBody[PatientAssignment],
         devices: NamedDependency[DeviceServices],
     ) -> DeviceRead:
         """Assign the device to a patient, or unassign it with `null`."""
-        return await devices.registry.assign(principal_of(request), device_id, data.patient_id)
+        return await devices.inventory.assign(principal, device_id, data.patient_id)
 
     @post(
         "/{device_id:uuid}/deactivate",
@@ -96,9 +96,9 @@ class DeviceController(Controller):
     )
     async def deactivate_device(
         self,
-        request: Request,
+        principal: NamedDependency[Principal],
         device_id: FromPath[uuid.UUID],
         devices: NamedDependency[DeviceServices],
     ) -> DeviceRead:
         """Refuse the device from now on and close its live MQTT connection."""
-        return await devices.registry.deactivate(principal_of(request), device_id)
+        return await devices.inventory.deactivate(principal, device_id)

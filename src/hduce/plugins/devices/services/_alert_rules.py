@@ -1,0 +1,98 @@
+"""Threshold rules: a stored reading beyond its patient's bounds raises one open alert."""
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import NamedTuple
+
+from hduce.contracts.devices import DeviceAlertRaised
+from hduce.core.events import EventBus
+from hduce.plugins.devices.config import Threshold
+from hduce.plugins.devices.store import AlertStore, Bounds
+
+
+class StoredReading(NamedTuple):
+    """A reading as inserted (the fields follow the `reading` columns)."""
+
+    device: uuid.UUID
+    patient: uuid.UUID | None
+    metric: str
+    value: float
+    unit: str
+    measured_at: datetime
+    received_at: datetime
+
+
+def breach(value: float, threshold: Threshold | None) -> tuple[str, float] | None:
+    """(`above` or `below`, the bound) when `value` lies beyond `threshold`, else None."""
+    if threshold is None:
+        return None
+    if threshold.above is not None and value > threshold.above:
+        return "above", threshold.above
+    if threshold.below is not None and value < threshold.below:
+        return "below", threshold.below
+    return None
+
+
+class AlertRules:
+    """Clinic defaults overridden per patient and metric by the `device_threshold` rows."""
+
+    def __init__(
+        self, store: AlertStore, events: EventBus, defaults: Mapping[str, Threshold]
+    ) -> None:
+        self._store = store
+        self._events = events
+        self._defaults = dict(defaults)
+
+    def default_bounds(self) -> Bounds:
+        """The clinic defaults as the arrays the batch writer's breach check takes."""
+        metrics = list(self._defaults)
+        return (
+            metrics,
+            [self._defaults[m].above for m in metrics],
+            [self._defaults[m].below for m in metrics],
+        )
+
+    async def thresholds_of(
+        self, patients: list[uuid.UUID]
+    ) -> dict[tuple[uuid.UUID, str], Threshold]:
+        """The per-patient overrides of `patients`, keyed by (patient, metric)."""
+        rows = await self._store.thresholds(patients)
+        return {
+            (row["patient"], row["metric"]): Threshold(above=row["above"], below=row["below"])
+            for row in rows
+        }
+
+    async def raise_alerts(self, readings: list[StoredReading]) -> int:
+        """Insert an alert and its event per (patient, metric) breached; inside the caller's tx."""
+        assigned = [r for r in readings if r.patient is not None]
+        if not assigned:
+            return 0
+        overrides = await self.thresholds_of(list({r.patient for r in assigned}))
+        raised, seen = 0, set()
+        for reading in assigned:
+            key = (reading.patient, reading.metric)
+            found = breach(reading.value, overrides.get(key, self._defaults.get(reading.metric)))
+            if found is None or key in seen:
+                continue
+            seen.add(key)
+            raised += await self._raise(reading, *found)
+        return raised
+
+    async def _raise(self, reading: StoredReading, bound: str, threshold: float) -> int:
+        assert reading.patient is not None
+        alert = DeviceAlertRaised(
+            alert_id=uuid.uuid4(),
+            device_id=reading.device,
+            patient_id=reading.patient,
+            metric=reading.metric,
+            value=reading.value,
+            unit=reading.unit,
+            bound=bound,
+            threshold=threshold,
+            measured_at=reading.measured_at,
+        )
+        if not await self._store.insert_alert(alert):
+            return 0  # an alert for this patient and metric is still open
+        await self._events.publish(alert)
+        return 1

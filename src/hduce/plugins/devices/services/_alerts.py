@@ -1,0 +1,132 @@
+"""Alerts and thresholds for clinical staff: list, acknowledge, per-patient bounds."""
+
+import uuid
+
+from hduce.contracts.audit import AuditLog
+from hduce.contracts.auth import Accounts, Role
+from hduce.core.db import Database
+from hduce.core.errors import NotFound
+from hduce.core.schemas import Page
+from hduce.core.security import Principal
+from hduce.plugins.devices.config import Threshold
+from hduce.plugins.devices.errors import AlertAlreadyAcknowledged, InvalidRequest
+from hduce.plugins.devices.schemas import AlertRead, ThresholdRead, ThresholdSet
+from hduce.plugins.devices.services._telemetry import UNITS
+from hduce.plugins.devices.store import AlertStore
+
+
+class AlertService:
+    """What doctors and nurses do with alerts and thresholds; each access is audited."""
+
+    def __init__(
+        self,
+        db: Database,
+        store: AlertStore,
+        accounts: Accounts,
+        audit: AuditLog,
+        defaults: dict[str, Threshold],
+    ) -> None:
+        self._db = db
+        self._store = store
+        self._accounts = accounts
+        self._audit_log = audit
+        self._defaults = defaults
+
+    async def page(
+        self,
+        principal: Principal,
+        *,
+        patient_id: uuid.UUID | None,
+        open_only: bool,
+        limit: int,
+        offset: int,
+    ) -> Page[AlertRead]:
+        """Alerts newest first, optionally of one patient or only the unacknowledged."""
+        async with self._db.transaction():
+            rows, total = await self._store.page(
+                patient_id=patient_id, open_only=open_only, limit=limit, offset=offset
+            )
+            await self._audit("devices.alerts_read", principal, patient_id, {"count": len(rows)})
+        items = [AlertRead.from_row(row) for row in rows]
+        return Page(items=items, total=total, limit=limit, offset=offset)
+
+    async def acknowledge(self, principal: Principal, alert_id: uuid.UUID) -> AlertRead:
+        """Close an alert: the next breach of its metric raises a new one."""
+        async with self._db.transaction():
+            row = await self._store.locked(alert_id)
+            if row is None:
+                raise NotFound("no such alert")
+            if row["acknowledged_at"] is not None:
+                raise AlertAlreadyAcknowledged("this alert was acknowledged already")
+            row = await self._store.acknowledge(alert_id, principal.id)
+            await self._audit(
+                "devices.alert_acknowledged",
+                principal,
+                row["patient_id"],
+                {"alert_id": str(alert_id)},
+            )
+        return AlertRead.from_row(row)
+
+    async def thresholds(self, principal: Principal, patient_id: uuid.UUID) -> list[ThresholdRead]:
+        """The bounds in force for every metric of one patient."""
+        overrides = {r["metric"]: r for r in await self._store.thresholds([patient_id])}
+        result = []
+        for metric, unit in UNITS.items():
+            if metric in overrides:
+                found = overrides[metric]
+                result.append(
+                    ThresholdRead(
+                        metric=metric,
+                        unit=unit,
+                        above=found["above"],
+                        below=found["below"],
+                        source="patient",
+                    )
+                )
+                continue
+            default = self._defaults.get(metric)
+            result.append(
+                ThresholdRead(
+                    metric=metric,
+                    unit=unit,
+                    above=default.above if default else None,
+                    below=default.below if default else None,
+                    source="clinic" if default else "none",
+                )
+            )
+        return result
+
+    async def set_threshold(
+        self, principal: Principal, patient_id: uuid.UUID, metric: str, data: ThresholdSet
+    ) -> list[ThresholdRead]:
+        """Replace the clinic default of one metric for one patient."""
+        if data.above is not None and data.below is not None and data.below >= data.above:
+            raise InvalidRequest("`below` must be less than `above`")
+        async with self._db.transaction():
+            await self._accounts.require(patient_id, Role.PATIENT)
+            await self._store.set_threshold(
+                patient_id, metric, above=data.above, below=data.below, by=principal.id
+            )
+            detail = {"metric": metric, "above": data.above, "below": data.below}
+            await self._audit("devices.threshold_set", principal, patient_id, detail)
+        return await self.thresholds(principal, patient_id)
+
+    async def reset_threshold(
+        self, principal: Principal, patient_id: uuid.UUID, metric: str
+    ) -> list[ThresholdRead]:
+        """Go back to the clinic default for one metric of one patient."""
+        async with self._db.transaction():
+            await self._store.reset_threshold(patient_id, metric)
+            await self._audit("devices.threshold_reset", principal, patient_id, {"metric": metric})
+        return await self.thresholds(principal, patient_id)
+
+    async def _audit(
+        self,
+        action: str,
+        principal: Principal,
+        patient_id: uuid.UUID | None,
+        detail: dict[str, object],
+    ) -> None:
+        await self._audit_log.record(
+            action, actor_id=principal.id, subject_id=patient_id, detail=detail
+        )

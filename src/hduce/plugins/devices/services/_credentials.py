@@ -1,0 +1,74 @@
+"""Device secrets and MQTT sign-in: devices with their secret, users' apps with an access token."""
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+
+from hduce.core.security import InvalidToken, TokenService
+from hduce.plugins.devices.store import DeviceStore
+
+SECRET_BYTES = 32
+# Compared against when the device is unknown, so every refusal costs the same.
+_UNKNOWN = hashlib.sha256(b"no such device").hexdigest()
+
+
+class ClientKind(StrEnum):
+    """Who is signed in on an MQTT session."""
+
+    DEVICE = "device"
+    USER = "user"
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A client let in: what it is and, for an app, when its access token runs out."""
+
+    kind: ClientKind
+    expires_at: float | None = None
+    """Epoch seconds; the broker closes the connection then."""
+
+
+def new_secret() -> str:
+    """A fresh device secret (256 bits, URL-safe); only its hash is stored."""
+    return secrets.token_urlsafe(SECRET_BYTES)
+
+
+def hash_secret(secret: str) -> str:
+    """SHA-256 of a secret, hex: cheap enough for every CONNECT, safe for high-entropy secrets."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class MqttSignIn:
+    """Decides who an MQTT CONNECT is: username = device or user id, password = secret or JWT."""
+
+    def __init__(self, store: DeviceStore, tokens: TokenService) -> None:
+        self._store = store
+        self._tokens = tokens
+
+    async def identify(self, username: str, password: str) -> SignedIn | None:
+        """Who a valid client is, or None to refuse the connection."""
+        try:
+            client_id = uuid.UUID(username)
+        except ValueError:
+            return None
+        row = await self._store.sign_in(client_id)
+        if row is not None:
+            valid = hmac.compare_digest(hash_secret(password), row["secret_hash"])
+            if not (valid and row["active"]):
+                return None
+            return SignedIn(ClientKind.DEVICE)  # presence records the connection
+        hmac.compare_digest(hash_secret(password), _UNKNOWN)
+        try:
+            principal, expires_at = self._tokens.verify_until(password)
+        except InvalidToken:
+            return None
+        if principal.id != client_id:
+            return None
+        return SignedIn(ClientKind.USER, expires_at=expires_at)
+
+    def token_still_valid(self, token: str) -> bool:
+        """Whether an app's access token is unexpired and unrevoked (its session not ended)."""
+        return self._tokens.accepts(token)

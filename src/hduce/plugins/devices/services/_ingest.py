@@ -1,0 +1,223 @@
+"""Telemetry ingestion: checked and fsynced to the spool before the broker acknowledges it.
+
+One writer moves it into PostgreSQL in batches, retrying until the database is back.
+"""
+
+import asyncio
+import collections
+import itertools
+import logging
+import uuid
+from collections import Counter as Tally
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import NamedTuple
+
+import msgspec
+from prometheus_client import Counter
+
+from hduce.core.db import Database
+from hduce.plugins.devices.config import DevicesConfig
+from hduce.plugins.devices.services._alert_rules import AlertRules
+from hduce.plugins.devices.services._spool import Spool, SpoolFull
+from hduce.plugins.devices.services._telemetry import InvalidTelemetry, parse
+from hduce.plugins.devices.services._writer import Accepted, Invalid, write
+from hduce.plugins.devices.store import TelemetryStore
+
+logger = logging.getLogger("hduce.devices")
+
+MESSAGES = Counter(
+    "hduce_device_messages",
+    "Telemetry messages by outcome: stored, duplicate (stored before), invalid, unknown_device, "
+    "refused (spool full: not acknowledged) or failed (a database write, retried)",
+    ["outcome"],
+)
+READINGS = Counter("hduce_device_readings", "Readings stored from device telemetry")
+OUTCOMES = ("stored", "duplicate", "invalid", "unknown_device", "refused", "failed")
+RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0)
+"""Waits between attempts while the database is unreachable (the last one repeats)."""
+LINGER_SECONDS = 0.05
+"""How long the writer lets a small batch (under 1/8 of `batch_size`) fill before writing it."""
+
+
+class SpoolRecord(msgspec.Struct, array_like=True, frozen=True):
+    """A valid message as written to the spool."""
+
+    device_id: uuid.UUID
+    received_at: datetime
+    payload: bytes
+
+
+class Held(NamedTuple):
+    """A spooled message waiting for the database, and where the spool keeps it."""
+
+    message: Accepted
+    segment: int
+    size: int
+
+
+_encode = msgspec.msgpack.Encoder().encode
+_decode = msgspec.msgpack.Decoder(SpoolRecord).decode
+
+
+def spool_dir(config: DevicesConfig, data_dir: str) -> Path:
+    """The configured spool directory, by default under the data dir."""
+    return Path(config.spool_dir or Path(data_dir) / "devices" / "spool")
+
+
+class TelemetryIngest:
+    """Accepts telemetry for the broker (durably) and writes it to PostgreSQL in batches."""
+
+    def __init__(
+        self,
+        db: Database,
+        store: TelemetryStore,
+        config: DevicesConfig,
+        alerts: AlertRules,
+        spool: Spool,
+    ) -> None:
+        self._db = db
+        self._store = store
+        self._config = config
+        self._alerts = alerts
+        self._max_skew = timedelta(seconds=float(config.max_future_skew))
+        self.spool = spool
+        spool.on_durable = self._spooled
+        self.waiting: collections.deque[Held] = collections.deque()
+        self._invalid = Invalid()
+        self._wake = asyncio.Event()
+        self._finishing = False
+        self._refused_size = 0  # the last message that did not fit; 0: none since one did
+        self.counts: Tally[str] = Tally(dict.fromkeys(OUTCOMES, 0))
+        for outcome in OUTCOMES:
+            MESSAGES.labels(outcome)  # every outcome is exported, at 0 until it happens
+
+    def open(self) -> int:
+        """Open the spool and queue what the last run left unstored; returns how many."""
+        for segment, body in self.spool.open():
+            record = _decode(body)
+            accepted = self._check(record.device_id, record.payload, record.received_at)
+            if accepted is None:
+                self.spool.release(segment, len(body))
+            else:
+                self.waiting.append(Held(accepted, segment, len(body)))
+        if self.waiting:
+            logger.info("replaying %d spooled telemetry messages", len(self.waiting))
+            self._wake.set()
+        return len(self.waiting)
+
+    def close(self) -> None:
+        """Close the spool; what is still in it is stored after the next start."""
+        self.spool.close()
+
+    @property
+    def full(self) -> bool:
+        """A message was refused for want of room, and there is still no room for it."""
+        return bool(self._refused_size) and not self.spool.has_room(self._refused_size)
+
+    def _count(self, outcome: str, n: int = 1) -> None:
+        self.counts[outcome] += n
+        MESSAGES.labels(outcome).inc(n)
+
+    def _check(self, device_id: uuid.UUID, payload: bytes, at: datetime) -> Accepted | None:
+        """The parsed message, or None (counted, and noted for the device) when invalid."""
+        try:
+            telemetry = parse(
+                payload, received_at=at, max_skew=self._max_skew, ranges=self._config.ranges
+            )
+        except InvalidTelemetry as exc:
+            self._invalid.add(device_id, str(exc))
+            self._count("invalid")
+            self._wake.set()
+            return None
+        return Accepted(device_id, payload, at, telemetry)
+
+    async def accept(self, device_id: uuid.UUID, payload: bytes) -> bool:
+        """Whether the broker may acknowledge the message (False: the spool cannot take it).
+
+        An invalid message is refused for good (counted) and acknowledged; a valid one once it
+        is fsynced to the spool.
+        """
+        received_at = datetime.now(UTC)
+        accepted = self._check(device_id, payload, received_at)
+        if accepted is None:
+            return True
+        body = _encode(SpoolRecord(device_id, received_at, payload))
+        try:
+            written = self.spool.append(body, accepted)
+        except SpoolFull as exc:
+            if not self._refused_size:
+                logger.warning("%s: telemetry is not acknowledged until it drains", exc)
+            self._refused_size = len(body)
+            self._count("refused")
+            return False
+        self._refused_size = 0
+        try:
+            # The spool hands the message to `_spooled` once fsynced, even if this client has
+            # left meanwhile (this await cancelled): no shield or callback per message needed.
+            await written
+        except OSError:
+            logger.exception("writing the telemetry spool failed")
+            self._count("refused")
+            return False
+        return True
+
+    def _spooled(self, segment: int, group: list[tuple[Accepted, int]]) -> None:
+        self.waiting.extend(Held(accepted, segment, size) for accepted, size in group)
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Write batches until `finish` is called and everything spooled before it is stored."""
+        failures = 0
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self.waiting or self._invalid.counts:
+                if len(self.waiting) < self._config.batch_size // 8 and not self._finishing:
+                    # A few messages wait a moment for more: fewer, fuller transactions leave
+                    # the loop and CPU to the broker. Under load a batch fills during the
+                    # previous write, and waiting would only slow the writer down.
+                    await asyncio.sleep(LINGER_SECONDS)
+                batch = list(itertools.islice(self.waiting, self._config.batch_size))
+                try:
+                    await self._write(batch)
+                except Exception as exc:
+                    self._count("failed", len(batch))
+                    wait = RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)]
+                    failures += 1
+                    logger.warning(
+                        "storing %d telemetry messages failed (%s); they stay in the spool, "
+                        "retrying in %ss",
+                        len(batch),
+                        exc,
+                        wait,
+                    )
+                    if self._finishing:
+                        return  # stopping: the spool keeps them for the next start
+                    await asyncio.sleep(wait)
+                    continue
+                failures = 0
+            if self._finishing:
+                return
+
+    async def finish(self) -> None:
+        """Ask the writer to stop once what is spooled now is stored (the broker has stopped)."""
+        await self.spool.settle()
+        self._finishing = True
+        self._wake.set()
+
+    async def _write(self, batch: list[Held]) -> None:
+        invalid, self._invalid = self._invalid, Invalid()
+        try:
+            messages = [h.message for h in batch]
+            written = await write(self._db, self._store, self._alerts, messages, invalid)
+        except BaseException:
+            self._invalid.merge(invalid)
+            raise
+        for _ in batch:
+            held = self.waiting.popleft()
+            self.spool.release(held.segment, held.size)
+        self._count("stored", written.stored)
+        self._count("duplicate", written.duplicate)
+        self._count("unknown_device", written.unknown_device)
+        READINGS.inc(written.readings)

@@ -1,0 +1,210 @@
+"""The embedded amqtt broker of the web process (`DeviceBroker`), built from amqtt 0.12.1.
+
+Each module holds one documented override of amqtt, named after what it guarantees:
+- admission: `_connect_guard` (CONNECT deadline, per-address cap, slots after sign-in),
+  `_packet_limits` (oversized packets refused from their header), `_guarded` (a CONNECT fully
+  checked before it touches a session), `_sessions` (sessions bound to their identity);
+- per connection (`_protocol` combines them): `_inbound` (telemetry durable before its
+  acknowledgement), `_outbound` (granted QoS, RETAIN, QoS 1 kept until acknowledged),
+  `_keepalive` (silent clients dropped);
+- topics: `_retained` and `_invalid_topics`;
+- amqtt plugins loaded by dotted path: `_amqtt_plugins` (sign-in, ACL, telemetry hook) and
+  `_presence_hooks`; `_listeners` turns the settings into amqtt's listeners.
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from amqtt.errors import BrokerError
+from amqtt.session import Session
+
+from hduce.core.lifecycle import cancel_until_done
+from hduce.core.registry import HealthStatus
+from hduce.core.supervision import Supervisor
+from hduce.plugins.devices.config import DevicesConfig
+from hduce.plugins.devices.services._credentials import MqttSignIn
+from hduce.plugins.devices.services._ingest import TelemetryIngest
+from hduce.plugins.devices.services._presence import DevicePresence
+from hduce.plugins.devices.services.broker._connect_guard import REFUSALS, ConnectLimits
+from hduce.plugins.devices.services.broker._guarded import SignedInOnlyBroker
+from hduce.plugins.devices.services.broker._keepalive import CLOSED_BY_SERVER, ENDED_BY
+from hduce.plugins.devices.services.broker._listeners import DEFAULT, bound_port, listeners
+
+logger = logging.getLogger("hduce.devices")
+WRITER_STOP_SECONDS = 30.0
+TELEMETRY_WRITER = "telemetry-writer"
+TOKEN_RECHECK_SECONDS = 1.0
+"""How often a connected app's access token is checked for revocation (a cached lookup)."""
+_PLUGINS = "hduce.plugins.devices.services.broker._amqtt_plugins"
+
+
+class MqttUnavailable(RuntimeError):
+    """The MQTT listener could not start (typically: the port is taken)."""
+
+
+class DeviceBroker:
+    """Runs amqtt on the app's event loop; delivers pushes to its connected clients."""
+
+    def __init__(
+        self,
+        config: DevicesConfig,
+        sign_in: MqttSignIn,
+        ingest: TelemetryIngest,
+        presence: DevicePresence,
+        supervisor: Supervisor,
+    ) -> None:
+        self._config = config
+        self._supervisor = supervisor
+        self._sign_in = sign_in
+        self.ingest = ingest
+        self.presence = presence
+        self._broker: SignedInOnlyBroker | None = None
+        self._expiries: set[asyncio.Task[None]] = set()
+        self.ports: dict[str, int] = {}
+        """Listener name (`default`, `tls`, `ws`) → the port it is bound to, while running."""
+
+    def _amqtt_config(self) -> dict[str, Any]:
+        return {
+            "listeners": listeners(self._config),
+            # Replaces amqtt's defaults (anonymous sign-in, packet logger, $SYS topics).
+            "plugins": {
+                f"{_PLUGINS}.SignInPlugin": {
+                    "identify": self._sign_in.identify,
+                    "expire": self._expire_at,
+                },
+                f"{_PLUGINS}.TopicAclPlugin": {},
+                f"{_PLUGINS}.TelemetryHookPlugin": {"accept": self.ingest.accept},
+                "hduce.plugins.devices.services.broker._presence_hooks.PresenceHookPlugin": {
+                    "presence": self.presence
+                },
+            },
+        }
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator["DeviceBroker"]:
+        """Listen for MQTT and write telemetry until the block ends; then flush and stop."""
+        for name in ("amqtt", "transitions"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+        config = self._config
+        amqtt_config = self._amqtt_config()
+        self.ingest.open()  # before the listener: replay first, and fail if another holds it
+        try:
+            broker = SignedInOnlyBroker(amqtt_config, limits=ConnectLimits.of(config))
+            await broker.start()
+        except (BrokerError, FileNotFoundError, ValueError) as exc:
+            self.ingest.close()
+            where = ", ".join(listener["bind"] for listener in amqtt_config["listeners"].values())
+            raise MqttUnavailable(
+                f"cannot start the MQTT broker on {where} ({exc.__cause__ or exc}); free the "
+                "ports or set plugins.devices.port (tls_port, ws_port, and readable tls_cert "
+                "and tls_key files)"
+            ) from exc
+        # amqtt exposes no public bound address
+        self.ports = {name: bound_port(s.instance) for name, s in broker._servers.items()}
+        self._supervisor.start(TELEMETRY_WRITER, lambda _beat: self.ingest.run())
+        self._broker = broker
+        logger.info("MQTT broker listening on %s, ports %s", config.host, self.ports)
+        try:
+            yield self
+        finally:
+            self._broker = None
+            for expiry in list(self._expiries):
+                await cancel_until_done(expiry)
+            try:
+                await broker.shutdown()
+            finally:
+                # Let the writer store what is spooled, then end it.
+                await self._supervisor.stop(
+                    TELEMETRY_WRITER, grace=WRITER_STOP_SECONDS, drain=self.ingest.finish
+                )
+                self.ingest.close()
+                self.ports = {}
+
+    @property
+    def port(self) -> int | None:
+        """The plain MQTT port, while running."""
+        return self.ports.get(DEFAULT)
+
+    @property
+    def listening(self) -> bool:
+        """Whether the broker is running."""
+        return self._broker is not None
+
+    async def publish(self, topic: str, payload: bytes) -> None:
+        """Deliver `payload` (QoS 1) to this broker's clients subscribed to `topic`."""
+        if self._broker is None:
+            raise ConnectionError("the MQTT broker is not running")
+        await self._broker.internal_message_broadcast(topic, payload, qos=1)
+
+    def _expire_at(self, session: Session, at: float) -> None:
+        """Close `session` when its app's access token runs out (`at`, epoch s) or is revoked."""
+        task = asyncio.create_task(
+            self._close_when_token_ends(session, session.password, at),
+            name="hduce-mqtt-token-expiry",
+        )
+        self._expiries.add(task)
+        task.add_done_callback(self._expiries.discard)
+
+    async def _close_when_token_ends(self, session: Session, token: str | None, at: float) -> None:
+        while (remaining := at - time.time()) > 0:
+            await asyncio.sleep(min(remaining, TOKEN_RECHECK_SECONDS))
+            if token is None or not self._sign_in.token_still_valid(token):
+                break
+        if self._broker is None or session.password != token:
+            return  # stopped, or the app signed in again with a newer token
+        for known, handler in list(self._broker.sessions.values()):
+            if known is session and known.transitions.state == "connected":
+                logger.info("MQTT app %s: access token ended, disconnecting", session.username)
+                with contextlib.suppress(Exception):
+                    await handler.stop()
+
+    async def disconnect(self, username: str) -> int:
+        """Close every live connection signed in as `username`; returns how many."""
+        if self._broker is None:
+            return 0
+        closed = 0
+        for session, handler in list(self._broker.sessions.values()):
+            if session.username == username and session.transitions.state == "connected":
+                session.attributes[ENDED_BY] = CLOSED_BY_SERVER
+                with contextlib.suppress(Exception):
+                    await handler.stop()
+                closed += 1
+        return closed
+
+    def connected(self) -> int:
+        """Signed-in clients connected right now (a refused client never gets a session)."""
+        if self._broker is None:
+            return 0
+        sessions = self._broker.sessions.values()
+        return sum(1 for session, _ in sessions if session.transitions.state == "connected")
+
+    def _refusals(self) -> dict[str, int]:
+        """Sockets closed before sign-in or refused at CONNECT, by reason."""
+        counts = self._broker.refusals if self._broker is not None else {}
+        return {f"refused_{reason}": counts.get(reason, 0) for reason in REFUSALS}
+
+    async def health(self) -> HealthStatus:
+        """Listening, clients, spool use and message counts; unhealthy while the spool is full.
+
+        A full spool means telemetry is not acknowledged (devices send it again later).
+        """
+        ingest = self.ingest
+        detail: dict[str, Any] = {
+            "listening": self.listening,
+            "port": self.port,
+            "ports": self.ports,
+            "clients": self.connected(),
+            "devices_online": self.presence.online(),
+            **self._refusals(),
+            "spool_waiting": len(ingest.waiting),
+            "spool_bytes": ingest.spool.live_bytes,
+            "spool_capacity_bytes": ingest.spool.max_bytes,
+            "spool_full": ingest.full,
+            **{f"messages_{k}": v for k, v in sorted(ingest.counts.items())},
+        }
+        return HealthStatus(ok=self.listening and not ingest.full, detail=detail)

@@ -1,0 +1,156 @@
+"""Admission of MQTT sockets: a CONNECT deadline, a cap per address, slots after sign-in."""
+
+import asyncio
+import contextlib
+import functools
+import logging
+import ssl
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import websockets
+from amqtt.adapters import ReaderAdapter, WriterAdapter
+from amqtt.broker import Broker
+from amqtt.contexts import ListenerType
+from amqtt.errors import AMQTTError, MQTTError, NoDataError
+
+from hduce.plugins.devices.config import DevicesConfig
+from hduce.plugins.devices.services.broker._packet_limits import PacketTooLarge, SizeCappedReader
+
+logger = logging.getLogger("hduce.devices")
+REFUSALS = ("connect_timeout", "unauthenticated_cap", "server_full", "packet_too_large")
+"""Why the broker closed sockets, counted (shown in the health check)."""
+
+
+@dataclass(frozen=True)
+class ConnectLimits:
+    """How the broker admits sockets (see `DevicesConfig`)."""
+
+    connect_timeout: float
+    max_connections: int
+    unauthenticated_per_address: int
+    max_packet_size: int
+
+    @classmethod
+    def of(cls, config: DevicesConfig) -> "ConnectLimits":
+        """The limits set in the devices config."""
+        return cls(
+            connect_timeout=float(config.connect_timeout),
+            max_connections=config.max_connections,
+            unauthenticated_per_address=config.max_unauthenticated_per_address,
+            max_packet_size=config.max_packet_size,
+        )
+
+
+class ConnectGuard(Broker):
+    """A broker where silent or oversized sockets cannot lock signed-in clients out.
+
+    amqtt 0.12.1 takes a `max_connections` slot when a socket opens and waits for its CONNECT
+    for ever, so `max_connections` silent sockets lock every device out without a credential,
+    and it reads every packet whole. This copy of `_client_connected` bounds the wait for a
+    signed-in CONNECT, caps the sockets of one address that have not signed in yet, reads through
+    `SizeCappedReader`, and counts slots for signed-in clients only (`take_slot`, called by
+    `_initialize_client_session` once the client is known).
+    """
+
+    def __init__(self, config: dict[str, Any], *, limits: ConnectLimits) -> None:
+        super().__init__(config)
+        self.limits = limits
+        self.refusals: Counter[str] = Counter(dict.fromkeys(REFUSALS, 0))
+        self._waiting: Counter[str] = Counter()
+        self._slots_taken = 0
+
+    def take_slot(self) -> bool:
+        """Count one more signed-in connection, unless the broker is full."""
+        if self._slots_taken >= self.limits.max_connections:
+            self.refusals["server_full"] += 1
+            return False
+        self._slots_taken += 1
+        return True
+
+    def release_slot(self) -> None:
+        """A signed-in connection ended."""
+        self._slots_taken -= 1
+
+    async def _client_connected(
+        self, listener_name: str, reader: ReaderAdapter, writer: WriterAdapter
+    ) -> None:
+        peer = writer.get_peer_info()
+        if listener_name not in self._servers or peer is None:
+            await _close(writer)
+            return
+        address, port = peer
+        if self._waiting[address] >= self.limits.unauthenticated_per_address:
+            self.refusals["unauthenticated_cap"] += 1
+            await _close(writer)
+            return
+        self._waiting[address] += 1
+        capped = SizeCappedReader(reader, self.limits.max_packet_size, self._too_large)
+        try:
+            async with asyncio.timeout(self.limits.connect_timeout):
+                handler, session = await self._initialize_client_session(
+                    capped, writer, address, port
+                )
+        except (TimeoutError, PacketTooLarge, AMQTTError, MQTTError, NoDataError) as exc:
+            if isinstance(exc, TimeoutError):
+                self.refusals["connect_timeout"] += 1
+            logger.debug("MQTT socket from %s:%s closed before sign-in: %r", address, port, exc)
+            await _close(writer)
+            return
+        finally:
+            self._waiting[address] -= 1
+            if not self._waiting[address]:
+                del self._waiting[address]
+        try:
+            await self._handle_client_session(
+                capped, writer, session, handler, self._servers[listener_name], listener_name
+            )
+        except (AMQTTError, MQTTError, NoDataError) as exc:
+            logger.warning("MQTT session of %s ended with an error: %s", session.client_id, exc)
+        finally:
+            self.release_slot()
+
+    async def _create_server_instance(
+        self,
+        listener_name: str,
+        listener_type: ListenerType,
+        address: str | None,
+        port: int,
+        ssl_context: ssl.SSLContext | None,
+    ) -> Any:
+        """A listener as amqtt makes it, with a TLS or WebSocket handshake bounded by the deadline.
+
+        The handshake comes before amqtt sees the socket, so `_client_connected` cannot bound
+        it (asyncio waits 60 s for a TLS handshake, websockets 10 s for its opening).
+        """
+        deadline = self.limits.connect_timeout
+        if listener_type == ListenerType.TCP and ssl_context is not None:
+            return await asyncio.start_server(
+                functools.partial(self.stream_connected, listener_name=listener_name),
+                address,
+                port,
+                reuse_address=True,
+                ssl=ssl_context,
+                ssl_handshake_timeout=deadline,
+            )
+        if listener_type == ListenerType.WS:
+            return await websockets.serve(
+                functools.partial(self.ws_connected, listener_name=listener_name),
+                address,
+                port,
+                ssl=ssl_context,
+                subprotocols=[websockets.Subprotocol("mqtt")],
+                open_timeout=deadline,
+            )
+        return await super()._create_server_instance(
+            listener_name, listener_type, address, port, ssl_context
+        )
+
+    def _too_large(self) -> None:
+        self.refusals["packet_too_large"] += 1
+
+
+async def _close(writer: WriterAdapter) -> None:
+    with contextlib.suppress(Exception):
+        await writer.close()

@@ -1,0 +1,84 @@
+"""amqtt's broker, checking a CONNECT completely before it touches any session or slot."""
+
+from typing import Any
+
+from amqtt.errors import AMQTTError, MQTTError, NoDataError
+from amqtt.mqtt.connack import (
+    IDENTIFIER_REJECTED,
+    NOT_AUTHORIZED,
+    SERVER_UNAVAILABLE,
+    ConnackPacket,
+)
+from amqtt.mqtt.protocol.broker_handler import BrokerProtocolHandler
+from amqtt.session import Session
+
+from hduce.plugins.devices.services._acl import will_allowed
+from hduce.plugins.devices.services.broker._amqtt_plugins import KIND
+from hduce.plugins.devices.services.broker._connect_guard import ConnectGuard
+from hduce.plugins.devices.services.broker._invalid_topics import InvalidTopicsHandled
+from hduce.plugins.devices.services.broker._protocol import DeviceProtocolHandler
+from hduce.plugins.devices.services.broker._retained import RetainedThroughAcl
+from hduce.plugins.devices.services.broker._sessions import BoundSessions
+
+
+class SignedInOnlyBroker(ConnectGuard, InvalidTopicsHandled, RetainedThroughAcl, BoundSessions):
+    """A broker where a client that is not fully allowed in never reaches a session.
+
+    amqtt 0.12.1 looks the CONNECT's client id up before authenticating: a clean session deletes
+    the connected client's session (its subscriptions), a persistent one has its credentials
+    overwritten and is then taken over, so anyone who knows a device's client id could knock
+    it off with a wrong password. This copy of `_initialize_client_session` (amqtt pinned to
+    0.12.1) refuses, in order: a failed sign-in and a will the publish ACL forbids ("not
+    authorized"), a client id bound to another identity ("identifier rejected"), a full broker
+    ("server unavailable"); only then does it pick the session. The second sign-in check in
+    `_handle_client_session` is answered by the sign-in plugin from the session.
+    """
+
+    async def _initialize_client_session(
+        self, reader: Any, writer: Any, remote_address: str, remote_port: int
+    ) -> tuple[BrokerProtocolHandler, Session]:
+        where = f"{remote_address}:{remote_port}"
+        try:
+            handler, session = await DeviceProtocolHandler.init_from_connect(
+                reader, writer, self.plugins_manager
+            )
+        except MQTTError as exc:
+            self.logger.warning("invalid connection from %s", where)
+            await writer.close()
+            raise MQTTError(exc) from exc
+        except (AMQTTError, NoDataError) as exc:
+            self.logger.warning("no CONNECT from %s: %s", where, exc)
+            raise AMQTTError(exc) from exc
+        refusal = await self._refusal(session)
+        if refusal is None and not self.take_slot():
+            refusal = SERVER_UNAVAILABLE
+        if refusal is not None:
+            handler.attach(session, reader, writer)
+            await handler._send_packet(ConnackPacket.build(0, refusal))
+            await writer.close()
+            raise MQTTError(f"{where} refused (CONNACK return code {refusal})")
+        try:
+            return handler, await self._session_for(session)
+        except BaseException:
+            self.release_slot()
+            raise
+
+    async def _refusal(self, session: Session) -> int | None:
+        """The CONNACK return code refusing this CONNECT, or None to let it in."""
+        if not await self._authenticate(session, self.listeners_config["default"]):
+            return NOT_AUTHORIZED
+        if session.will_flag and not will_allowed(
+            getattr(session, KIND, None),
+            session.username or "",
+            session.will_topic or "",
+            session.will_qos or 0,
+            bool(session.will_retain),
+        ):
+            self.logger.info("MQTT %s: will on %s refused", session.username, session.will_topic)
+            return NOT_AUTHORIZED
+        if self.bound_elsewhere(session):
+            self.logger.info(
+                "MQTT %s: client id %s is not theirs", session.username, session.client_id
+            )
+            return IDENTIFIER_REJECTED
+        return None

@@ -1,0 +1,49 @@
+"""All SQL of the devices plugin, run through `env.db` (it joins the caller's transaction)."""
+
+from dataclasses import dataclass
+
+from hduce.core.db import Database
+from hduce.plugins.devices.store._alerts import SILENCE, AlertStore
+from hduce.plugins.devices.store._devices import DeviceStore
+from hduce.plugins.devices.store._presence import PresenceStore
+from hduce.plugins.devices.store._readings import ReadingStore
+from hduce.plugins.devices.store._reports import ReportStore
+from hduce.plugins.devices.store._telemetry import Bounds, Columns, TelemetryStore
+
+
+@dataclass(frozen=True)
+class Stores:
+    """Every store of the plugin, over one `Database`."""
+
+    devices: DeviceStore
+    alerts: AlertStore
+    readings: ReadingStore
+    telemetry: TelemetryStore
+    presence: PresenceStore
+    reports: ReportStore
+
+    @classmethod
+    def over(cls, db: Database) -> "Stores":
+        """The stores reading and writing through `db`."""
+        return cls(
+            devices=DeviceStore(db),
+            alerts=AlertStore(db),
+            readings=ReadingStore(db),
+            telemetry=TelemetryStore(db),
+            presence=PresenceStore(db),
+            reports=ReportStore(db),
+        )
+
+
+__all__ = [
+    "SILENCE",
+    "AlertStore",
+    "Bounds",
+    "Columns",
+    "DeviceStore",
+    "PresenceStore",
+    "ReadingStore",
+    "ReportStore",
+    "Stores",
+    "TelemetryStore",
+]

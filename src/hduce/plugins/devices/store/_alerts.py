@@ -1,0 +1,134 @@
+"""The device_alert and device_threshold tables: staff's lists, thresholds and raised alerts."""
+
+import uuid
+
+import asyncpg
+
+from hduce.contracts.devices import DeviceAlertRaised
+from hduce.core.db import Database
+
+SILENCE = "silence"
+"""The metric of a silent-device alert; never a telemetry metric."""
+ALERT_COLUMNS = (
+    "id, device AS device_id, patient AS patient_id, metric, value, unit, bound, threshold, "
+    "measured_at, raised_at, acknowledged_at, acknowledged_by"
+)
+OPEN_FILTER = "($1::uuid IS NULL OR patient = $1) AND (NOT $2 OR acknowledged_at IS NULL)"
+INSERT_ALERT = f"""
+INSERT INTO device_alert (id, device, patient, metric, value, unit, bound, threshold,
+                          measured_at, raised_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
+ON CONFLICT (patient, metric) WHERE acknowledged_at IS NULL AND metric <> '{SILENCE}' DO NOTHING
+RETURNING id
+"""
+# One alert per silence: none while one is open, none again for the same `last_seen_at`.
+RAISE_SILENCE_ALERTS = f"""
+INSERT INTO device_alert (id, device, patient, metric, value, unit, bound, threshold,
+                          measured_at, raised_at)
+SELECT gen_random_uuid(), d.id, d.patient, '{SILENCE}',
+       round(extract(epoch FROM now() - d.last_seen_at) / 60, 1)::float8, 'min', 'above',
+       $1::float8 / 60,
+       d.last_seen_at, now()
+FROM device AS d
+WHERE d.active AND d.patient IS NOT NULL
+  AND d.last_seen_at < now() - make_interval(secs => $1::float8)
+  AND NOT EXISTS (SELECT 1 FROM device_alert AS a WHERE a.device = d.id
+                  AND a.metric = '{SILENCE}' AND a.measured_at >= d.last_seen_at)
+ON CONFLICT (device) WHERE acknowledged_at IS NULL AND metric = '{SILENCE}' DO NOTHING
+RETURNING id, device, patient, value, unit, threshold, measured_at
+"""
+
+
+class AlertStore:
+    """Alerts and per-patient thresholds; each statement joins the caller's transaction."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def page(
+        self, *, patient_id: uuid.UUID | None, open_only: bool, limit: int, offset: int
+    ) -> tuple[list[asyncpg.Record], int]:
+        """Alert rows newest first, optionally of one patient or only open ones, and the total."""
+        rows = await self._db.fetch(
+            f"SELECT {ALERT_COLUMNS}, count(*) OVER () AS total FROM device_alert "
+            f"WHERE {OPEN_FILTER} ORDER BY raised_at DESC, id LIMIT $3 OFFSET $4",
+            patient_id,
+            open_only,
+            limit,
+            offset,
+        )
+        return rows, rows[0]["total"] if rows else 0
+
+    async def locked(self, alert_id: uuid.UUID) -> asyncpg.Record | None:
+        """One alert's row, locked for update, or None."""
+        return await self._db.fetchrow(
+            f"SELECT {ALERT_COLUMNS} FROM device_alert WHERE id = $1 FOR UPDATE", alert_id
+        )
+
+    async def acknowledge(self, alert_id: uuid.UUID, by: uuid.UUID) -> asyncpg.Record:
+        """Mark the alert acknowledged now by `by`; its row."""
+        row = await self._db.fetchrow(
+            "UPDATE device_alert SET acknowledged_at = now(), acknowledged_by = $2 "
+            f"WHERE id = $1 RETURNING {ALERT_COLUMNS}",
+            alert_id,
+            by,
+        )
+        assert row is not None
+        return row
+
+    async def thresholds(self, patients: list[uuid.UUID]) -> list[asyncpg.Record]:
+        """The per-patient bounds (`patient, metric, above, below`) of `patients`."""
+        return await self._db.fetch(
+            "SELECT patient, metric, above, below FROM device_threshold "
+            "WHERE patient = ANY($1::uuid[])",
+            patients,
+        )
+
+    async def set_threshold(
+        self,
+        patient_id: uuid.UUID,
+        metric: str,
+        *,
+        above: float | None,
+        below: float | None,
+        by: uuid.UUID,
+    ) -> None:
+        """Replace the patient's bounds for `metric`."""
+        await self._db.execute(
+            "INSERT INTO device_threshold (id, patient, metric, above, below, updated_by, "
+            "updated_at) VALUES ($1, $2, $3, $4, $5, $6, now()) "
+            "ON CONFLICT (patient, metric) DO UPDATE SET above = excluded.above, "
+            "below = excluded.below, updated_by = excluded.updated_by, updated_at = now()",
+            uuid.uuid4(),
+            patient_id,
+            metric,
+            above,
+            below,
+            by,
+        )
+
+    async def reset_threshold(self, patient_id: uuid.UUID, metric: str) -> None:
+        """Drop the patient's bounds for `metric` (the clinic default applies again)."""
+        await self._db.execute(
+            "DELETE FROM device_threshold WHERE patient = $1 AND metric = $2", patient_id, metric
+        )
+
+    async def insert_alert(self, alert: DeviceAlertRaised) -> bool:
+        """Open `alert`; False when one is open already for its patient and metric."""
+        row = await self._db.fetchrow(
+            INSERT_ALERT,
+            alert.alert_id,
+            alert.device_id,
+            alert.patient_id,
+            alert.metric,
+            alert.value,
+            alert.unit,
+            alert.bound,
+            alert.threshold,
+            alert.measured_at,
+        )
+        return row is not None
+
+    async def raise_silence_alerts(self, silent_after: float) -> list[asyncpg.Record]:
+        """Open an alert per assigned device silent for `silent_after` s; the new ones' rows."""
+        return await self._db.fetch(RAISE_SILENCE_ALERTS, silent_after)

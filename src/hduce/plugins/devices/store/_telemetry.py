@@ -1,0 +1,95 @@
+"""The batch writer's SQL: spooled telemetry becomes `reading` rows, each message at most once."""
+
+import uuid
+from typing import Any
+
+import asyncpg
+
+from hduce.core.db import Database
+
+_BATCH = """
+batch AS (
+    SELECT * FROM unnest($1::uuid[], $2::text[], $3::float8[], $4::text[], $5::timestamptz[],
+                         $6::timestamptz[], $7::text[], $8::int2[]) WITH ORDINALITY
+        AS b(device, metric, value, unit, measured_at, received_at, message_key, position, n)
+)"""
+_INSERT = """
+inserted AS (
+    INSERT INTO reading (device, patient, metric, value, unit, measured_at, received_at,
+                         message_key, position)
+    SELECT b.device, d.patient, b.metric, b.value, b.unit, b.measured_at, b.received_at,
+           b.message_key, b.position
+    FROM batch b JOIN device d ON d.id = b.device AND d.active
+    WHERE {only_if}
+    ORDER BY b.n  -- rows come back in arrival order: the first breach raises the alert
+    ON CONFLICT (device, message_key, position) DO NOTHING
+    RETURNING device, patient, metric, value, unit, measured_at, received_at, message_key
+), seen AS (
+    UPDATE device SET last_seen_at = greatest(last_seen_at, s.at)
+    FROM (SELECT device, max(received_at) AS at FROM inserted GROUP BY device) s
+    WHERE device.id = s.device
+)"""
+# The rows of the batch (device, metric, value) beyond their patient's bounds, for a CTE after
+# `batch`, with the clinic defaults as arrays ($9 metric, $10 above, $11 below): assigned
+# devices only, a doctor's row for the patient and metric replacing the default.
+_BREACHING = """
+breaching AS (
+    SELECT FROM batch b JOIN device d ON d.id = b.device AND d.active AND d.patient IS NOT NULL
+    LEFT JOIN device_threshold t ON t.patient = d.patient AND t.metric = b.metric
+    LEFT JOIN unnest($9::text[], $10::float8[], $11::float8[]) AS l(metric, above, below)
+        ON l.metric = b.metric
+    WHERE CASE WHEN t.patient IS NULL THEN b.value > l.above OR b.value < l.below
+               ELSE b.value > t.above OR b.value < t.below END
+    LIMIT 1
+)"""
+# The rows of active devices are inserted with their device's patient, and the devices marked
+# seen. A message sent again (same key) inserts nothing: only new rows come back, so a replayed
+# spool or a re-sent message neither doubles a reading nor raises its alert twice.
+INSERT_READINGS = f"WITH {_BATCH}, {_INSERT.format(only_if='true')}\nSELECT * FROM inserted"
+# The common case in one statement, hence its own transaction: no BEGIN, COMMIT or reset
+# round trips on the event loop the broker shares. It inserts the batch only when none of its
+# readings lies beyond its patient's bounds (`_BREACHING`); else it inserts nothing and returns
+# one row with `breached`, and the batch is written again by the transaction that raises alerts.
+# Its rows are counted per device in SQL: a row per device, not per reading, crosses the wire.
+INSERT_UNLESS_BREACH = f"""
+WITH {_BATCH}, {_BREACHING}, {_INSERT.format(only_if="NOT EXISTS (SELECT FROM breaching)")}
+SELECT device, count(DISTINCT message_key) AS messages, count(*) AS readings, false AS breached
+FROM inserted GROUP BY device
+UNION ALL SELECT NULL, NULL, NULL, true FROM breaching
+"""
+ACTIVE_AMONG = "SELECT id FROM device WHERE id = ANY($1::uuid[]) AND active"
+MARK_INVALID = """
+UPDATE device SET invalid_messages = invalid_messages + bad.n, last_error = bad.reason,
+    last_error_at = now()
+FROM unnest($1::uuid[], $2::int[], $3::text[]) AS bad(id, n, reason) WHERE device.id = bad.id
+"""
+Columns = list[list[Any]]
+"""A batch of readings as columns: device, metric, value, unit, measured_at, received_at,
+message_key, position."""
+Bounds = tuple[list[str], list[float | None], list[float | None]]
+"""The clinic defaults as arrays: metrics, aboves, belows."""
+
+
+class TelemetryStore:
+    """Readings written in batches; each statement joins the caller's transaction."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def insert_unless_breach(self, columns: Columns, bounds: Bounds) -> list[asyncpg.Record]:
+        """Insert the batch unless a reading breaches; a row per device, or one `breached`."""
+        return await self._db.fetch(INSERT_UNLESS_BREACH, *columns, *bounds)
+
+    async def insert(self, columns: Columns) -> list[asyncpg.Record]:
+        """Insert the batch; the new rows, in arrival order (a reading's columns, then its key)."""
+        return await self._db.fetch(INSERT_READINGS, *columns)
+
+    async def mark_invalid(
+        self, ids: list[uuid.UUID], counts: list[int], reasons: list[str]
+    ) -> None:
+        """Add refused messages to each device's count, with the latest reason."""
+        await self._db.execute(MARK_INVALID, ids, counts, reasons)
+
+    async def active_among(self, ids: list[uuid.UUID]) -> set[uuid.UUID]:
+        """The devices of `ids` that exist and are active."""
+        return {row["id"] for row in await self._db.fetch(ACTIVE_AMONG, ids)}

@@ -1,0 +1,66 @@
+"""`/fhir/R4/Appointment`: read, search, create (book) and update (status)."""
+
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, get, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+
+from hduce.core.security import Principal
+from hduce.plugins.fhir.errors import BadResource
+from hduce.plugins.fhir.routes._responses import base_url, bundle, fhir_response, query_of
+from hduce.plugins.fhir.services import FhirServices, enabled
+
+
+@get("/Appointment")
+async def search_appointments(
+    request: Request, principal: NamedDependency[Principal], fhir: NamedDependency[FhirServices]
+) -> Response[bytes]:
+    """Search by `patient`, `practitioner`, `date` (eq/ge/gt/le/lt) and `status`."""
+    found = await enabled(fhir.appointments).search(principal, query_of(request))
+    return bundle(request, "Appointment", found)
+
+
+@get("/Appointment/{appointment_id:str}")
+async def read_appointment(
+    appointment_id: FromPath[str],
+    principal: NamedDependency[Principal],
+    fhir: NamedDependency[FhirServices],
+) -> Response[bytes]:
+    """One appointment the caller may see (else 404)."""
+    return fhir_response(await enabled(fhir.appointments).read(principal, appointment_id))
+
+
+@post("/Appointment")
+async def create_appointment(
+    request: Request, principal: NamedDependency[Principal], fhir: NamedDependency[FhirServices]
+) -> Response[bytes]:
+    """Book: the same service as `POST /api/v1/appointments` (a taken slot answers 409)."""
+    created = await enabled(fhir.appointments).create(principal, await _body(request))
+    response = fhir_response(created, status_code=201)
+    response.headers["Location"] = f"{base_url(request)}/Appointment/{created['id']}"
+    return response
+
+
+@put("/Appointment/{appointment_id:str}")
+async def update_appointment(
+    request: Request,
+    appointment_id: FromPath[str],
+    principal: NamedDependency[Principal],
+    fhir: NamedDependency[FhirServices],
+) -> Response[bytes]:
+    """Change the status: confirm, check in, start, complete, no-show or cancel (see README)."""
+    body = await _body(request)
+    updated = await enabled(fhir.appointments).update(principal, appointment_id, body)
+    return fhir_response(updated)
+
+
+async def _body(request: Request) -> Any:
+    try:
+        return msgspec.json.decode(await request.body())
+    except msgspec.DecodeError as exc:
+        raise BadResource(f"the body is not JSON: {exc}") from None
+
+
+APPOINTMENT_ROUTES = (search_appointments, read_appointment, create_appointment, update_appointment)

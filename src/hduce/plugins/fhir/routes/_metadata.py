@@ -1,0 +1,25 @@
+"""`/fhir/R4/metadata`: the public `CapabilityStatement` of what this server serves."""
+
+from litestar import Request, Response, get
+from litestar.handlers import HTTPRouteHandler
+
+from hduce.plugins.fhir.routes._responses import base_url, fhir_response
+from hduce.plugins.fhir.schemas import capability_statement
+
+WRITABLE = frozenset({"Appointment"})
+SEARCH_ONLY = frozenset({"Observation", "AuditEvent"})
+
+
+def metadata_route(searches: dict[str, frozenset[str]]) -> HTTPRouteHandler:
+    """`GET /metadata` describing the resource types in `searches` (public)."""
+    writable = WRITABLE & set(searches)
+    search_only = SEARCH_ONLY & set(searches)
+
+    @get("/metadata", opt={"exclude_from_auth": True}, security=[])
+    async def metadata(request: Request) -> Response[bytes]:
+        """The server's `CapabilityStatement` (public)."""
+        return fhir_response(
+            capability_statement(base_url(request), searches, writable, search_only)
+        )
+
+    return metadata

@@ -1,0 +1,56 @@
+"""Errors on `/fhir/R4` as `OperationOutcome` resources instead of problem+json."""
+
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.types import ExceptionHandlersMap
+
+from hduce.core.errors import exception_handlers
+from hduce.plugins.fhir.routes._responses import FHIR_JSON
+
+# FHIR's issue-type codes for the statuses HDuce answers with.
+_ISSUE_CODES = {
+    400: "invalid",
+    401: "login",
+    403: "forbidden",
+    404: "not-found",
+    405: "not-supported",
+    409: "conflict",
+    422: "invalid",
+    429: "throttled",
+}
+
+
+def operation_outcome(diagnostics: str, status: int) -> dict[str, Any]:
+    """An `OperationOutcome` with one error issue."""
+    code = _ISSUE_CODES.get(status, "processing" if status < 500 else "exception")
+    return {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "error", "code": code, "diagnostics": diagnostics}],
+    }
+
+
+def _as_outcome(handler: Any) -> Any:
+    """Wrap one problem+json handler: same status and headers, an `OperationOutcome` body."""
+
+    def handle(request: Request, exc: Exception) -> Response[bytes]:
+        problem = handler(request, exc)
+        body = msgspec.json.decode(problem.content)
+        status = problem.status_code
+        # Litestar's own 422 is a bad search parameter here: FHIR says 400.
+        status = 400 if status == 422 else status
+        text = body.get("detail") or body.get("title") or "error"
+        return Response(
+            msgspec.json.encode(operation_outcome(text, status)),
+            status_code=status,
+            media_type=FHIR_JSON,
+            headers=dict(problem.headers),
+        )
+
+    return handle
+
+
+def outcome_handlers() -> ExceptionHandlersMap:
+    """The core's exception handlers, each answering an `OperationOutcome`."""
+    return {exc: _as_outcome(handler) for exc, handler in exception_handlers().items()}

@@ -1,0 +1,80 @@
+"""FHIR R4 shapes: resources built from contract views, search parameters read, bundles made."""
+
+from typing import Any
+
+from hduce.plugins.fhir.schemas._appointments import (
+    FROM_FHIR,
+    TYPE_SYSTEM,
+    appointment,
+    booking,
+    requested_status,
+    validated,
+)
+from hduce.plugins.fhir.schemas._audit_events import audit_event
+from hduce.plugins.fhir.schemas._bundle import cursor_searchset, searchset
+from hduce.plugins.fhir.schemas._capability import capability_statement
+from hduce.plugins.fhir.schemas._devices import device
+from hduce.plugins.fhir.schemas._documents import binary, document_reference
+from hduce.plugins.fhir.schemas._observations import LOINC, METRIC_OF_CODE, observation
+from hduce.plugins.fhir.schemas._params import (
+    LAST_UPDATED,
+    Paging,
+    Params,
+    check_names,
+    date_bounds,
+    instant_bounds,
+    last_updated,
+    midnight,
+    one_id,
+    paging,
+    path_id,
+    reference_id,
+    single,
+)
+from hduce.plugins.fhir.schemas._people import IDENTIFIER_SYSTEM, patient, practitioner
+from hduce.plugins.fhir.schemas._schedules import ROLE_SYSTEM, practitioner_role, schedule, slot
+from hduce.plugins.fhir.schemas._slot_ids import slot_key
+
+Found = tuple[list[dict[str, Any]], int, Paging]
+"""One page of a search: the resources, the total, and which page it is."""
+
+__all__ = [
+    "FROM_FHIR",
+    "IDENTIFIER_SYSTEM",
+    "LAST_UPDATED",
+    "LOINC",
+    "METRIC_OF_CODE",
+    "ROLE_SYSTEM",
+    "TYPE_SYSTEM",
+    "Found",
+    "Paging",
+    "Params",
+    "appointment",
+    "audit_event",
+    "binary",
+    "booking",
+    "capability_statement",
+    "check_names",
+    "cursor_searchset",
+    "date_bounds",
+    "device",
+    "document_reference",
+    "instant_bounds",
+    "last_updated",
+    "midnight",
+    "observation",
+    "one_id",
+    "paging",
+    "path_id",
+    "patient",
+    "practitioner",
+    "practitioner_role",
+    "reference_id",
+    "requested_status",
+    "schedule",
+    "searchset",
+    "single",
+    "slot",
+    "slot_key",
+    "validated",
+]

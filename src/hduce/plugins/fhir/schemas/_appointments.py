@@ -1,0 +1,193 @@
+"""`Appointment` resources from the desk's views, and bookings read from incoming bodies."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import msgspec
+import pydantic
+from fhir.resources.R4B.appointment import Appointment
+
+from hduce.contracts.appointments import AppointmentStatus, AppointmentView
+from hduce.plugins.fhir.errors import BadResource
+from hduce.plugins.fhir.schemas._slot_ids import SlotKey, slot_key
+
+TYPE_SYSTEM = "urn:hduce:appointment-type"
+"""The system of the coding that names an HDuce appointment type (its id) in `serviceType`."""
+
+Status = AppointmentStatus
+# HDuce's lifecycle onto FHIR's Appointment.status.
+TO_FHIR = {
+    Status.HELD: "pending",
+    Status.BOOKED: "booked",
+    Status.CONFIRMED: "booked",
+    Status.CHECKED_IN: "checked-in",
+    Status.IN_PROGRESS: "arrived",
+    Status.COMPLETED: "fulfilled",
+    Status.CANCELLED: "cancelled",
+    Status.NO_SHOW: "noshow",
+}
+FROM_FHIR: dict[str, frozenset[AppointmentStatus]] = {}
+for _ours, _theirs in TO_FHIR.items():
+    FROM_FHIR[_theirs] = FROM_FHIR.get(_theirs, frozenset()) | {_ours}
+SETTABLE = {
+    TO_FHIR[ours]: ours
+    for ours in (
+        Status.CHECKED_IN,
+        Status.IN_PROGRESS,
+        Status.COMPLETED,
+        Status.NO_SHOW,
+        Status.CANCELLED,
+    )
+}
+"""The statuses an update may set, each read back as written (`arrived` starts the visit)."""
+AWAITING_PATIENT = frozenset({Status.HELD, Status.BOOKED})
+"""Statuses whose patient participant is `needs-action`: the patient has not confirmed yet."""
+
+
+class Booking(msgspec.Struct, frozen=True, kw_only=True):
+    """What a FHIR `Appointment` asks to book."""
+
+    patient_id: uuid.UUID | None
+    practitioner_id: uuid.UUID
+    type_id: uuid.UUID
+    starts_at: datetime
+    reason: str | None
+
+
+def appointment(view: AppointmentView) -> dict[str, Any]:
+    """An `Appointment`: status, type, start and end, patient and practitioner, the reason."""
+    resource: dict[str, Any] = {
+        "resourceType": "Appointment",
+        "id": str(view.id),
+        "meta": {"lastUpdated": view.updated_at.isoformat()},
+        "status": TO_FHIR[view.status],
+        "serviceType": [
+            {
+                "coding": [
+                    {"system": TYPE_SYSTEM, "code": str(view.type_id), "display": view.type_name}
+                ]
+            }
+        ],
+        "start": view.starts_at.isoformat(),
+        "end": view.ends_at.isoformat(),
+        "created": view.created_at.isoformat(),
+        "participant": [
+            _participant(
+                "Patient",
+                view.patient_id,
+                "needs-action" if view.status in AWAITING_PATIENT else "accepted",
+            ),
+            _participant("Practitioner", view.practitioner_id, "accepted"),
+        ],
+    }
+    if view.reason:
+        resource["description"] = view.reason
+    if view.cancellation_reason:
+        resource["cancelationReason"] = {"text": view.cancellation_reason}
+    return resource
+
+
+def validated(body: Any) -> Appointment:
+    """The body as an R4 `Appointment`; 400 with each issue when it is not one."""
+    if not isinstance(body, dict) or body.get("resourceType") != "Appointment":
+        raise BadResource("the body must be a JSON Appointment resource")
+    try:
+        return Appointment.model_validate(body)
+    except pydantic.ValidationError as exc:
+        issues = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc']) or 'Appointment'}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise BadResource(f"invalid Appointment: {issues}") from None
+
+
+def booking(resource: Appointment) -> Booking:
+    """Patient, practitioner, type (a `urn:hduce:appointment-type` coding), start and reason.
+
+    An `Appointment.slot` (one `Slot/<id>` from a slot search) gives the practitioner, type and
+    start; whichever of them the body also states must agree with it.
+    """
+    if resource.status not in {"booked", "proposed", "pending"}:
+        raise BadResource("a new Appointment has status booked (or proposed/pending)")
+    refs: dict[str, list[uuid.UUID]] = {"Patient": [], "Practitioner": []}
+    for participant in resource.participant or []:
+        reference = participant.actor.reference if participant.actor else None
+        kind, _, ident = (reference or "").partition("/")
+        if kind in refs:
+            refs[kind].append(_uuid(ident, f"{kind} reference"))
+    codes = [
+        _uuid(coding.code, "serviceType code")
+        for concept in resource.serviceType or []
+        for coding in concept.coding or []
+        if coding.system == TYPE_SYSTEM
+    ]
+    start, key = resource.start, _slot(resource)
+    if key is not None:
+        _agrees("participant Practitioner", refs["Practitioner"], key.practitioner_id)
+        _agrees(f"serviceType ({TYPE_SYSTEM})", codes, key.type_id)
+        _agrees("start", [start] if start else [], key.starts_at)
+        refs["Practitioner"], codes, start = [key.practitioner_id], [key.type_id], key.starts_at
+    if start is None:
+        raise BadResource("Appointment.start is required (or a slot)")
+    if len(refs["Practitioner"]) != 1 or len(refs["Patient"]) > 1:
+        raise BadResource("name one Practitioner (and at most one Patient) in participant.actor")
+    if len(codes) != 1:
+        raise BadResource(f"serviceType needs one coding of system {TYPE_SYSTEM} (the type id)")
+    return Booking(
+        patient_id=refs["Patient"][0] if refs["Patient"] else None,
+        practitioner_id=refs["Practitioner"][0],
+        type_id=codes[0],
+        starts_at=start,
+        reason=resource.description,
+    )
+
+
+def requested_status(resource: Appointment, current: AppointmentView) -> AppointmentStatus | None:
+    """The status an update asks for, None when it asks for none; 400 for one no one sets.
+
+    FHIR has no `confirmed`: the patient confirms a `booked` appointment by setting their own
+    participant status from `needs-action` to `accepted`.
+    """
+    if resource.status == "booked" and current.status == Status.BOOKED:
+        patient = f"Patient/{current.patient_id}"
+        accepts = [
+            p.status for p in resource.participant or [] if p.actor and p.actor.reference == patient
+        ]
+        return Status.CONFIRMED if accepts == ["accepted"] else None
+    if resource.status == TO_FHIR[current.status]:
+        return None
+    if resource.status not in SETTABLE:
+        raise BadResource(
+            f"an Appointment update sets status to {', '.join(sorted(SETTABLE))}, "
+            "or the patient participant's status to accepted (to confirm)"
+        )
+    return SETTABLE[resource.status]
+
+
+def _slot(resource: Appointment) -> SlotKey | None:
+    """The key of the one `Slot` the body books, if it names any."""
+    references = [ref.reference or "" for ref in resource.slot or []]
+    if not references:
+        return None
+    kind, _, ident = references[0].partition("/")
+    key = slot_key(ident) if kind == "Slot" and len(references) == 1 else None
+    if key is None:
+        raise BadResource("slot: one Slot/<id> reference from a Slot search")
+    return key
+
+
+def _agrees(what: str, given: list[Any], expected: Any) -> None:
+    if any(value != expected for value in given):
+        raise BadResource(f"{what} differs from the slot's")
+
+
+def _participant(kind: str, ident: uuid.UUID, status: str) -> dict[str, Any]:
+    return {"actor": {"reference": f"{kind}/{ident}", "type": kind}, "status": status}
+
+
+def _uuid(text: str | None, what: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text or "")
+    except ValueError:
+        raise BadResource(f"{what}: {text!r} is not an HDuce id") from None

@@ -1,0 +1,69 @@
+"""Searchset `Bundle`s with `self`, `first`, `previous` and `next` links."""
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlencode
+
+from hduce.plugins.fhir.schemas._params import Paging, Params
+
+_PAGING = frozenset({"_count", "_offset", "_cursor"})
+
+
+def searchset(
+    base_url: str,
+    resource_type: str,
+    query: Params,
+    page: Paging,
+    resources: Sequence[dict[str, Any]],
+    total: int,
+) -> dict[str, Any]:
+    """One page of offset-paged results; links repeat the query with another `_offset`."""
+    url = f"{base_url.rstrip('/')}/{resource_type}"
+
+    def link(relation: str, offset: int) -> dict[str, str]:
+        return _link(relation, url, query, _count=page.count, _offset=offset)
+
+    links = [link("self", page.offset), link("first", 0)]
+    if page.offset > 0:
+        links.append(link("previous", max(page.offset - page.count, 0)))
+    if page.offset + len(resources) < total:
+        links.append(link("next", page.offset + page.count))
+    return {**_bundle(url, links, resources), "total": total}
+
+
+def cursor_searchset(
+    base_url: str,
+    resource_type: str,
+    query: Params,
+    count: int,
+    resources: Sequence[dict[str, Any]],
+    next_cursor: str | None,
+) -> dict[str, Any]:
+    """One page of cursor-paged results (no total); `next` carries the following `_cursor`."""
+    url = f"{base_url.rstrip('/')}/{resource_type}"
+    cursor = (query.get("_cursor") or [None])[0]
+    links = [
+        _link("self", url, query, _count=count, _cursor=cursor),
+        _link("first", url, query, _count=count),
+    ]
+    if next_cursor:
+        links.append(_link("next", url, query, _count=count, _cursor=next_cursor))
+    return _bundle(url, links, resources)
+
+
+def _link(relation: str, url: str, query: Params, **paging: object) -> dict[str, str]:
+    params = [(k, v) for k, vs in query.items() if k not in _PAGING for v in vs]
+    params += [(k, str(v)) for k, v in paging.items() if v is not None]
+    return {"relation": relation, "url": f"{url}?{urlencode(params)}"}
+
+
+def _bundle(url: str, links: list[dict[str, str]], resources: Sequence[dict[str, Any]]) -> dict:
+    return {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "link": links,
+        "entry": [
+            {"fullUrl": f"{url}/{r['id']}", "resource": r, "search": {"mode": "match"}}
+            for r in resources
+        ],
+    }

@@ -1,0 +1,182 @@
+"""Reading FHIR search parameters: `_count`/`_offset` paging, date prefixes, unknown names."""
+
+import calendar
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
+
+import msgspec
+
+from hduce.core.errors import NotFound
+from hduce.plugins.fhir.errors import BadSearch
+
+DEFAULT_COUNT = 20
+MAX_COUNT = 100
+PAGING = frozenset({"_count", "_offset"})
+LAST_UPDATED = "_lastUpdated"
+
+Params = Mapping[str, Sequence[str]]
+"""A request's query: every parameter with all its values."""
+_PREFIXES = ("eq", "ge", "gt", "le", "lt")
+T = TypeVar("T", date, datetime)
+
+
+class Paging(msgspec.Struct, frozen=True):
+    """Which page of a searchset: `_count` entries after skipping `_offset`."""
+
+    count: int
+    offset: int
+
+
+def check_names(params: Iterable[str], allowed: frozenset[str]) -> None:
+    """400 on a search parameter this resource does not support."""
+    unknown = sorted(set(params) - allowed - PAGING)
+    if unknown:
+        raise BadSearch(
+            f"unsupported search parameter {', '.join(unknown)}; "
+            f"supported: {', '.join(sorted(allowed | PAGING))}"
+        )
+
+
+def paging(params: Params) -> Paging:
+    """`_count` (1 to 100, default 20) and `_offset` (0 or more)."""
+    count = _integer(params, "_count", DEFAULT_COUNT, low=1, high=MAX_COUNT)
+    return Paging(count, _integer(params, "_offset", 0, low=0, high=1_000_000))
+
+
+def single(params: Params, name: str) -> str | None:
+    """The one value of `name`, or None; 400 when it repeats or is empty."""
+    values = params.get(name) or []
+    if len(values) > 1:
+        raise BadSearch(f"{name}: give it once")
+    if values and not values[0].strip():
+        raise BadSearch(f"{name}: empty value")
+    return values[0].strip() if values else None
+
+
+def date_bounds(name: str, values: Sequence[str]) -> tuple[date | None, date | None]:
+    """The `[from, before)` days that `eq/ge/gt/le/lt`-prefixed dates (ANDed) leave open."""
+    return _bounds(name, values, _day_range)
+
+
+def instant_bounds(name: str, values: Sequence[str]) -> tuple[datetime | None, datetime | None]:
+    """The `[from, before)` instants that prefixed dates or date-times (ANDed) leave open.
+
+    A value covers its precision: `2026-12-01` the whole UTC day, `2026-12-01T10:00Z` the
+    minute, `2026-12-01T10:00:05Z` the second; without an offset a time is read as UTC.
+    """
+    return _bounds(name, values, _instant_range)
+
+
+def last_updated(params: Params) -> tuple[datetime | None, datetime | None]:
+    """The `[from, before)` instants of `_lastUpdated`."""
+    return instant_bounds(LAST_UPDATED, params.get(LAST_UPDATED, []))
+
+
+def _bounds(
+    name: str, values: Sequence[str], value_range: Callable[[str, str], tuple[T, T]]
+) -> tuple[T | None, T | None]:
+    start: T | None = None
+    before: T | None = None
+    for value in values:
+        prefix, text = (value[:2], value[2:]) if value[:2].isalpha() else ("eq", value)
+        if prefix not in _PREFIXES:
+            raise BadSearch(f"{name}: the prefix must be one of {', '.join(_PREFIXES)}")
+        low, high = value_range(name, text)
+        lower = {"eq": low, "ge": low, "gt": high}.get(prefix)
+        upper = {"eq": high, "le": high, "lt": low}.get(prefix)
+        if lower and (start is None or lower > start):
+            start = lower
+        if upper and (before is None or upper < before):
+            before = upper
+    return start, before
+
+
+def _instant_range(name: str, text: str) -> tuple[datetime, datetime]:
+    """The first instant a date or date-time covers and the one after its last."""
+    if "T" not in text:
+        low, high = _day_range(name, text)
+        return _utc_midnight(low), _utc_midnight(high)
+    clock = text.partition("T")[2]
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise BadSearch(
+            f"{name}: {text!r} is not a date-time (e.g. 2026-12-01T09:30:00Z, prefix "
+            "eq/ge/gt/le/lt)"
+        ) from None
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    precision = (
+        timedelta(microseconds=1)
+        if "." in clock
+        else timedelta(seconds=1)
+        if clock[:8].count(":") == 2
+        else timedelta(minutes=1)
+    )
+    return moment, moment + precision
+
+
+def _day_range(name: str, text: str) -> tuple[date, date]:
+    """The first day of a `YYYY`, `YYYY-MM` or `YYYY-MM-DD` and the day after its last."""
+    try:
+        parts = [int(part) for part in text.split("-")]
+        if len(parts) == 1 and len(text) == 4:
+            return date(parts[0], 1, 1), date(parts[0] + 1, 1, 1)
+        if len(parts) == 2:
+            year, month = parts
+            last = calendar.monthrange(year, month)[1]
+            return date(year, month, 1), date.fromordinal(date(year, month, last).toordinal() + 1)
+        if len(parts) == 3:
+            day = date(*parts)
+            return day, date.fromordinal(day.toordinal() + 1)
+    except ValueError:
+        pass
+    raise BadSearch(
+        f"{name}: {text!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD, prefix eq/ge/gt/le/lt)"
+    )
+
+
+def _integer(params: Params, name: str, default: int, *, low: int, high: int) -> int:
+    text = single(params, name)
+    if text is None:
+        return default
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise BadSearch(f"{name}: a whole number from {low} to {high}")
+    return int(text)
+
+
+def midnight(day: date | None) -> datetime | None:
+    """The start of `day` in UTC (None stays None)."""
+    return None if day is None else _utc_midnight(day)
+
+
+def _utc_midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def reference_id(params: Params, name: str, kind: str) -> uuid.UUID | None:
+    """The id in `name=<id>` or `name=<kind>/<id>`, or None when absent; 400 for anything else."""
+    text = single(params, name)
+    if text is None:
+        return None
+    try:
+        return uuid.UUID(text.removeprefix(f"{kind}/"))
+    except ValueError:
+        raise BadSearch(f"{name}: {text!r} is not a {kind} id") from None
+
+
+def path_id(text: str, resource_type: str) -> uuid.UUID:
+    """The id in a read's path; 404 when it is no UUID (no such resource)."""
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise NotFound(f"no such {resource_type}") from None
+
+
+def one_id(text: str) -> frozenset[uuid.UUID]:
+    """The one id `text` names, or none when it is no UUID (a filter that matches nothing)."""
+    try:
+        return frozenset({uuid.UUID(text)})
+    except ValueError:
+        return frozenset()

@@ -1,0 +1,90 @@
+"""`Appointment` read, search, create (book) and update (status) through `AppointmentDesk`."""
+
+from typing import Any
+
+from hduce.contracts.appointments import AppointmentDesk, AppointmentFilter, AppointmentStatus
+from hduce.core.security import Principal
+from hduce.plugins.fhir.errors import BadResource, BadSearch
+from hduce.plugins.fhir.schemas import (
+    FROM_FHIR,
+    LAST_UPDATED,
+    Found,
+    Params,
+    appointment,
+    booking,
+    check_names,
+    date_bounds,
+    last_updated,
+    midnight,
+    paging,
+    path_id,
+    reference_id,
+    requested_status,
+    single,
+    validated,
+)
+
+APPOINTMENT_PARAMS = frozenset({"patient", "practitioner", "date", "status", LAST_UPDATED})
+
+
+class AppointmentService:
+    """Appointments as FHIR resources; the desk applies the REST API's rules and audit."""
+
+    def __init__(self, desk: AppointmentDesk) -> None:
+        self._desk = desk
+
+    async def read(self, principal: Principal, appointment_id: str) -> dict[str, Any]:
+        """One appointment the caller may see, else 404."""
+        return appointment(await self._desk.get(principal, path_id(appointment_id, "Appointment")))
+
+    async def search(self, principal: Principal, params: Params) -> Found:
+        """The caller's visible appointments matching `params`, by start, one page."""
+        check_names(params, APPOINTMENT_PARAMS)
+        page = paging(params)
+        start, before = date_bounds("date", params.get("date", []))
+        updated_from, updated_before = last_updated(params)
+        status = single(params, "status")
+        if status is not None and status not in FROM_FHIR:
+            raise BadSearch(f"status: one of {', '.join(sorted(FROM_FHIR))}")
+        query = AppointmentFilter(
+            patient_id=reference_id(params, "patient", "Patient"),
+            practitioner_id=reference_id(params, "practitioner", "Practitioner"),
+            statuses=FROM_FHIR[status] if status else None,
+            start=midnight(start),
+            end=midnight(before),
+            updated_from=updated_from,
+            updated_before=updated_before,
+            limit=page.count,
+            offset=page.offset,
+        )
+        found, total = await self._desk.search(principal, query)
+        return [appointment(view) for view in found], total, page
+
+    async def create(self, principal: Principal, body: Any) -> dict[str, Any]:
+        """Book the slot the body describes through the booking service (taken: 409)."""
+        wanted = booking(validated(body))
+        view = await self._desk.book(
+            principal,
+            patient_id=wanted.patient_id,
+            practitioner_id=wanted.practitioner_id,
+            type_id=wanted.type_id,
+            starts_at=wanted.starts_at,
+            reason=wanted.reason,
+        )
+        return appointment(view)
+
+    async def update(self, principal: Principal, appointment_id: str, body: Any) -> dict[str, Any]:
+        """Apply the status change the body asks for with the REST API's rules (see README)."""
+        resource = validated(body)
+        if resource.id is not None and resource.id != appointment_id:
+            raise BadResource("Appointment.id differs from the id in the URL")
+        current = await self._desk.get(principal, path_id(appointment_id, "Appointment"))
+        status = requested_status(resource, current)
+        if status is None:
+            return appointment(current)
+        if status != AppointmentStatus.CANCELLED:
+            return appointment(await self._desk.change_status(principal, current.id, status))
+        reason = resource.cancelationReason.text if resource.cancelationReason else None
+        if not reason:
+            raise BadResource("cancelling needs cancelationReason.text")
+        return appointment(await self._desk.cancel(principal, current.id, reason))

@@ -1,0 +1,54 @@
+"""`AuditEvent` search over the hash-chained audit log through `AuditTrail` (admins only)."""
+
+from datetime import datetime
+
+from hduce.contracts.audit import AuditTrail
+from hduce.core.security import Principal
+from hduce.plugins.fhir.schemas import (
+    LAST_UPDATED,
+    Found,
+    Params,
+    audit_event,
+    check_names,
+    date_bounds,
+    last_updated,
+    midnight,
+    paging,
+    reference_id,
+)
+
+AUDIT_PARAMS = frozenset({"agent", "entity", "date", LAST_UPDATED})
+
+
+class AuditEvents:
+    """The audit log as `AuditEvent`s, for admins; each search is itself audited."""
+
+    def __init__(self, trail: AuditTrail) -> None:
+        self._trail = trail
+
+    async def search(self, principal: Principal, params: Params, *, ip: str | None) -> Found:
+        """Events newest first by `agent` (actor id), `entity` (subject id) and `date`."""
+        check_names(params, AUDIT_PARAMS)
+        page = paging(params)
+        start, before = date_bounds("date", params.get("date", []))
+        # An entry never changes: its last update is when it was recorded.
+        updated_from, updated_before = last_updated(params)
+        found, total = await self._trail.events(
+            principal,
+            actor_id=reference_id(params, "agent", "Patient"),
+            subject_id=reference_id(params, "entity", "Patient"),
+            occurred_from=_latest(midnight(start), updated_from),
+            occurred_before=_earliest(midnight(before), updated_before),
+            limit=page.count,
+            offset=page.offset,
+            ip=ip,
+        )
+        return [audit_event(entry) for entry in found], total, page
+
+
+def _latest(*moments: datetime | None) -> datetime | None:
+    return max((m for m in moments if m is not None), default=None)
+
+
+def _earliest(*moments: datetime | None) -> datetime | None:
+    return min((m for m in moments if m is not None), default=None)

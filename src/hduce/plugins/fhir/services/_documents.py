@@ -1,0 +1,58 @@
+"""`DocumentReference` and `Binary` read and search through the `DocumentShelf` contract."""
+
+from typing import Any
+
+from hduce.contracts.documents import DocumentShelf
+from hduce.core.security import Principal
+from hduce.plugins.fhir.schemas import (
+    LAST_UPDATED,
+    Found,
+    Params,
+    binary,
+    check_names,
+    date_bounds,
+    document_reference,
+    last_updated,
+    midnight,
+    paging,
+    path_id,
+    reference_id,
+)
+
+DOCUMENT_PARAMS = frozenset({"patient", "date", LAST_UPDATED})
+
+
+class DocumentResources:
+    """Documents for whom the REST API lets read them; file reads audited as downloads."""
+
+    def __init__(self, shelf: DocumentShelf) -> None:
+        self._shelf = shelf
+
+    async def read(self, principal: Principal, document_id: str, base_url: str) -> dict[str, Any]:
+        """One visible document, else 404."""
+        view = await self._shelf.get(principal, path_id(document_id, "DocumentReference"))
+        return document_reference(view, base_url)
+
+    async def search(self, principal: Principal, params: Params, base_url: str) -> Found:
+        """Documents newest first by `patient` and `date` (the day it was stored)."""
+        check_names(params, DOCUMENT_PARAMS)
+        page = paging(params)
+        start, before = date_bounds("date", params.get("date", []))
+        updated_from, updated_before = last_updated(params)
+        found, total = await self._shelf.page(
+            principal,
+            patient_id=reference_id(params, "patient", "Patient"),
+            created_from=midnight(start),
+            created_before=midnight(before),
+            updated_from=updated_from,
+            updated_before=updated_before,
+            limit=page.count,
+            offset=page.offset,
+        )
+        return [document_reference(view, base_url) for view in found], total, page
+
+    async def binary(self, principal: Principal, document_id: str) -> dict[str, Any]:
+        """The file as a `Binary` (base64 `data`)."""
+        ident = path_id(document_id, "Binary")
+        content_type, data = await self._shelf.content(principal, ident)
+        return binary(document_id, content_type, data)

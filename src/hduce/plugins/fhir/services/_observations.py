@@ -1,0 +1,57 @@
+"""`Observation` search over device readings through the `ReadingReader` contract."""
+
+from typing import Any
+
+from hduce.contracts.devices import ReadingReader
+from hduce.core.security import Principal
+from hduce.plugins.fhir.errors import BadSearch
+from hduce.plugins.fhir.schemas import (
+    LOINC,
+    METRIC_OF_CODE,
+    Params,
+    check_names,
+    date_bounds,
+    midnight,
+    observation,
+    paging,
+    reference_id,
+    single,
+)
+
+OBSERVATION_PARAMS = frozenset({"patient", "code", "date", "_cursor"})
+
+
+class ObservationService:
+    """Readings as `Observation`s: a patient's own, any patient's for doctors and nurses."""
+
+    def __init__(self, readings: ReadingReader) -> None:
+        self._readings = readings
+
+    async def search(
+        self, principal: Principal, params: Params
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page, newest first, and the cursor of the next (the read is audited)."""
+        check_names(params, OBSERVATION_PARAMS)
+        if "_offset" in params:
+            raise BadSearch("_offset: Observation pages with the `next` link's _cursor")
+        start, before = date_bounds("date", params.get("date", []))
+        readings, cursor = await self._readings.page(
+            principal,
+            patient_id=reference_id(params, "patient", "Patient"),
+            metric=_metric(single(params, "code")),
+            start=midnight(start),
+            end=midnight(before),
+            cursor=single(params, "_cursor"),
+            limit=paging(params).count,
+        )
+        return [observation(reading) for reading in readings], cursor
+
+
+def _metric(text: str | None) -> str | None:
+    """The metric of a LOINC `code` (`8867-4` or `http://loinc.org|8867-4`)."""
+    if text is None:
+        return None
+    system, _, code = text.rpartition("|")
+    if system not in {"", LOINC} or code not in METRIC_OF_CODE:
+        raise BadSearch(f"code: one of the LOINC codes {', '.join(sorted(METRIC_OF_CODE))}")
+    return METRIC_OF_CODE[code]

@@ -1,0 +1,132 @@
+"""Who may read and search which `Patient` and `Practitioner`: the `/api/v1/users` rules."""
+
+import uuid
+from typing import Any
+
+import msgspec
+
+from hduce.contracts.audit import AuditLog
+from hduce.contracts.auth import CLINICAL_ROLES, Role
+from hduce.contracts.users import Demographics, DemographicsReader, PeopleQuery
+from hduce.core.errors import NotFound
+from hduce.core.security import Principal
+from hduce.plugins.fhir.schemas import (
+    IDENTIFIER_SYSTEM,
+    LAST_UPDATED,
+    Found,
+    Paging,
+    Params,
+    check_names,
+    date_bounds,
+    last_updated,
+    one_id,
+    paging,
+    patient,
+    practitioner,
+    single,
+)
+
+# As `GET /api/v1/users/{id}`: admins and clinic staff read patients, a patient only themselves.
+PATIENT_READERS = (Role.ADMIN, Role.DOCTOR, Role.NURSE, Role.RECEPTIONIST)
+PATIENT_PARAMS = frozenset({"name", "birthdate", "identifier", "email", "_id", LAST_UPDATED})
+PRACTITIONER_PARAMS = frozenset({"name", "identifier", "_id", LAST_UPDATED})
+PATIENTS = frozenset({Role.PATIENT.value})
+
+
+class PeopleService:
+    """Patients and practitioners through the `DemographicsReader` contract; reads audited."""
+
+    def __init__(self, people: DemographicsReader, audit: AuditLog) -> None:
+        self._people = people
+        self._audit_log = audit
+
+    async def patient(
+        self, principal: Principal, patient_id: str, *, ip: str | None
+    ) -> dict[str, Any]:
+        """One patient the caller may read, else 404 (existence stays private)."""
+        found, _ = await self._search(self._patients(principal, one_id(patient_id)), Paging(1, 0))
+        if not found:
+            raise NotFound("no such Patient")
+        await self._audit(principal, found, ip)
+        return patient(found[0])
+
+    async def search_patients(
+        self, principal: Principal, params: Params, *, ip: str | None
+    ) -> Found:
+        """The patients the caller may read that match `params`, one page."""
+        check_names(params, PATIENT_PARAMS)
+        born_from, born_before = date_bounds("birthdate", params.get("birthdate", []))
+        page = paging(params)
+        updated_from, updated_before = last_updated(params)
+        query = msgspec.structs.replace(
+            self._patients(principal, _wanted_ids(params)),
+            name=single(params, "name"),
+            email=single(params, "email"),
+            born_from=born_from,
+            born_before=born_before,
+            updated_from=updated_from,
+            updated_before=updated_before,
+        )
+        found, total = await self._search(query, page)
+        await self._audit(principal, found, ip)
+        return [patient(p) for p in found], total, page
+
+    async def practitioner(self, practitioner_id: str) -> dict[str, Any]:
+        """One active doctor or nurse, for anyone signed in."""
+        query = PeopleQuery(roles=CLINICAL_ROLES, active_only=True, ids=one_id(practitioner_id))
+        found, _ = await self._search(query, Paging(1, 0))
+        if not found:
+            raise NotFound("no such Practitioner")
+        return practitioner(found[0])
+
+    async def search_practitioners(self, params: Params) -> Found:
+        """Active doctors and nurses matching `params`, one page."""
+        check_names(params, PRACTITIONER_PARAMS)
+        page = paging(params)
+        updated_from, updated_before = last_updated(params)
+        query = PeopleQuery(
+            roles=CLINICAL_ROLES,
+            active_only=True,
+            ids=_wanted_ids(params),
+            name=single(params, "name"),
+            updated_from=updated_from,
+            updated_before=updated_before,
+        )
+        found, total = await self._search(query, page)
+        return [practitioner(p) for p in found], total, page
+
+    def _patients(self, principal: Principal, ids: frozenset[uuid.UUID] | None) -> PeopleQuery:
+        """Patient accounts among `ids`, narrowed to the caller for anyone but staff."""
+        if not principal.has_any_role(*PATIENT_READERS):
+            ids = frozenset({principal.id}) & ids if ids is not None else frozenset({principal.id})
+        return PeopleQuery(roles=PATIENTS, ids=ids)
+
+    async def _search(self, query: PeopleQuery, page: Paging) -> tuple[list[Demographics], int]:
+        if query.ids is not None and not query.ids:
+            return [], 0
+        paged = msgspec.structs.replace(query, limit=page.count, offset=page.offset)
+        return await self._people.search(paged)
+
+    async def _audit(self, principal: Principal, found: list[Demographics], ip: str | None) -> None:
+        for person in found:
+            if person.id != principal.id:
+                await self._audit_log.record(
+                    "users.profile_read",
+                    actor_id=principal.id,
+                    subject_id=person.id,
+                    ip=ip,
+                    detail={"via": "fhir"},
+                )
+
+
+def _wanted_ids(params: Params) -> frozenset[uuid.UUID] | None:
+    """Ids from `_id` and `identifier` (`value` or `urn:hduce:account|value`), ANDed."""
+    wanted: frozenset[uuid.UUID] | None = None
+    for name in ("_id", "identifier"):
+        text = single(params, name)
+        if text is None:
+            continue
+        system, _, value = text.rpartition("|")
+        ids = one_id(value) if system in {"", IDENTIFIER_SYSTEM} else frozenset()
+        wanted = ids if wanted is None else wanted & ids
+    return wanted

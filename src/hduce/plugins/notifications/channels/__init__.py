@@ -1,1 +1,0 @@
-"""Delivery channels: e-mail, SMS, push and the in-app inbox."""

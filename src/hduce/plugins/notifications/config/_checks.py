@@ -1,0 +1,47 @@
+"""Settings that are unsafe in production, or set only partly so that a channel sends nothing."""
+
+from hduce.core.config import ConfigError, Finding
+from hduce.core.config.addresses import is_local
+from hduce.plugins.notifications.config._sections import EmailConfig, NotificationsConfig
+from hduce.plugins.notifications.config._smtp import smtp_settings
+
+EMAIL_KEY = "plugins.notifications.email"
+
+
+def unsafe_email(email: EmailConfig) -> list[Finding]:
+    """An SMTP URL that does not parse, or a remote relay reached without TLS."""
+    try:
+        smtp = smtp_settings(email)
+    except ConfigError as exc:
+        return [Finding(EMAIL_KEY, str(exc))]
+    if not smtp.host or smtp.security != "none" or is_local(smtp.host):
+        return []
+    message = (
+        f"`{EMAIL_KEY}` sends to a remote relay without TLS: password and "
+        "one-time links travel in clear (smtps://, or ?starttls=true in SMTP_URL)"
+    )
+    return [Finding(EMAIL_KEY, message)]
+
+
+def incomplete_channels(config: NotificationsConfig) -> list[str]:
+    """What is missing from each channel that has some but not all of its settings."""
+    problems = []
+    email, sms = config.email, config.sms
+    relay = smtp_settings(email).host
+    if relay and not email.from_address:
+        problems.append(
+            "e-mail: an SMTP relay is set but no sender: every e-mail is skipped; "
+            "set SMTP_FROM (plugins.notifications.email.from_address)"
+        )
+    elif email.from_address and not relay:
+        problems.append(
+            "e-mail: SMTP_FROM is set but no relay: every e-mail is skipped; "
+            "set SMTP_URL (plugins.notifications.email.url)"
+        )
+    needs_sender = any("{sender}" in value for value in sms.body_template.values())
+    if sms.url and needs_sender and not sms.sender:
+        problems.append(
+            "SMS: a provider URL is set but no sender number: the provider will refuse messages; "
+            "set plugins.notifications.sms.sender (HDUCE_PLUGINS__NOTIFICATIONS__SMS__SENDER)"
+        )
+    return problems

@@ -1,0 +1,36 @@
+"""The caller's channel switches and quiet hours."""
+
+from litestar import Controller, get, put
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
+
+from hduce.core.http import problems
+from hduce.core.security import Principal
+from hduce.plugins.notifications.schemas import PreferencesBody, PreferencesRead
+from hduce.plugins.notifications.services import NotificationsServices
+
+
+class PreferencesController(Controller):
+    """The caller's channel switches and quiet hours."""
+
+    path = "/notifications/preferences"
+    tags = ["notifications"]
+
+    @get()
+    async def get_preferences(
+        self,
+        principal: NamedDependency[Principal],
+        notifications: NamedDependency[NotificationsServices],
+    ) -> PreferencesRead:
+        """The caller's effective preferences (defaults filled in)."""
+        return await notifications.preferences.read(principal.id)
+
+    @put(responses=problems(422))
+    async def put_preferences(
+        self,
+        principal: NamedDependency[Principal],
+        data: JSONBody[PreferencesBody],
+        notifications: NamedDependency[NotificationsServices],
+    ) -> PreferencesRead:
+        """Change channel switches (per category) and quiet hours; `null` clears quiet hours."""
+        return await notifications.preferences.update(principal.id, data)

@@ -1,0 +1,43 @@
+"""The notifications services and the bundle the routes receive (DI key `notifications`)."""
+
+from dataclasses import dataclass
+
+from hduce.core.security import Principal
+from hduce.plugins.notifications.config import NotificationsConfig
+from hduce.plugins.notifications.services._links import LinkMessages, shown
+from hduce.plugins.notifications.services._live import InboxFeed, LiveInbox
+from hduce.plugins.notifications.services._notifier import NotificationService
+from hduce.plugins.notifications.services._own import OwnSettings
+from hduce.plugins.notifications.services._preferences import PreferenceService
+from hduce.plugins.notifications.services._sender import DeliverySender
+from hduce.plugins.notifications.services._templates import TemplateRenderer, builtin_template_dir
+from hduce.plugins.notifications.store import DeliveryStore, Inbox
+
+__all__ = [
+    "DeliverySender",
+    "InboxFeed",
+    "LinkMessages",
+    "LiveInbox",
+    "NotificationService",
+    "NotificationsServices",
+    "OwnSettings",
+    "PreferenceService",
+    "TemplateRenderer",
+    "builtin_template_dir",
+    "shown",
+]
+
+
+@dataclass(frozen=True)
+class NotificationsServices:
+    """What the routes use: the inbox and its live feed, preferences, the delivery log."""
+
+    config: NotificationsConfig
+    inbox: Inbox
+    feed: InboxFeed
+    preferences: PreferenceService
+    deliveries: DeliveryStore
+
+    def live(self, principal: Principal, token: str) -> LiveInbox:
+        """A live stream of `principal`'s new inbox items (429 past `max_streams_per_user`)."""
+        return LiveInbox(principal, token, self.inbox, self.feed, self.config)

@@ -1,0 +1,47 @@
+"""One-time links (`OneTimeLinks`): the verification and password-reset e-mails."""
+
+import uuid
+from datetime import datetime
+
+from hduce.contracts.notifications import Category, Notifier
+from hduce.plugins.notifications.config import NotificationsConfig
+
+
+def shown(moment: datetime) -> str:
+    """A timestamp as people read it in a message."""
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+class LinkMessages:
+    """Implements `OneTimeLinks`: critical security e-mails carrying a token and its link."""
+
+    def __init__(self, notifier: Notifier, config: NotificationsConfig, public_url: str) -> None:
+        self._notifier = notifier
+        self._config = config
+        self._public_url = public_url.rstrip("/")
+
+    async def _token_message(
+        self,
+        user_id: uuid.UUID,
+        token: str,
+        expires_at: datetime,
+        template: str,
+        link: tuple[str, str],
+    ) -> None:
+        """A critical security e-mail carrying a one-time token and its link (name, pattern)."""
+        data = {
+            "token": token,
+            "expires_at": shown(expires_at),
+            link[0]: link[1].format(public_url=self._public_url, token=token),
+        }
+        await self._notifier.notify(user_id, template, data, Category.SECURITY, critical=True)
+
+    async def verification(self, user_id: uuid.UUID, token: str, expires_at: datetime) -> None:
+        """Queue the verification e-mail with its link and token, in the caller's transaction."""
+        link = ("verify_url", self._config.verify_email_url)
+        await self._token_message(user_id, token, expires_at, "verify_email", link)
+
+    async def password_reset(self, user_id: uuid.UUID, token: str, expires_at: datetime) -> None:
+        """Queue the password-reset e-mail with its link and token, in the caller's transaction."""
+        link = ("reset_url", self._config.reset_password_url)
+        await self._token_message(user_id, token, expires_at, "password_reset", link)

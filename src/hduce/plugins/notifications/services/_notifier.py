@@ -1,0 +1,144 @@
+"""`Notifier`: render a template per channel and write one delivery row per channel."""
+
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from hduce.contracts.notifications import Category
+from hduce.contracts.users import UserDirectory
+from hduce.core.events import Event, EventBus
+from hduce.core.plugin_env import PluginEnv
+from hduce.plugins.notifications.config import NotificationsConfig
+from hduce.plugins.notifications.services._quiet_hours import quiet_until
+from hduce.plugins.notifications.services._recipients import Recipient, resolve_recipient
+from hduce.plugins.notifications.services._templates import TemplateRenderer
+from hduce.plugins.notifications.services.channels.base import Channel
+from hduce.plugins.notifications.store import (
+    CHANNELS,
+    DeliveryStore,
+    NewNotification,
+    PlannedDelivery,
+    Preferences,
+    PreferenceStore,
+)
+from hduce.plugins.notifications.tasks import DeliveryDue
+
+
+class NotificationService:
+    """Implements `Notifier` for every plugin; rows and events join the caller's transaction."""
+
+    def __init__(
+        self,
+        env: PluginEnv[NotificationsConfig],
+        directory: UserDirectory,
+        renderer: TemplateRenderer,
+        channels: Mapping[str, Channel],
+        preferences: PreferenceStore,
+    ) -> None:
+        self._db = env.db
+        self._events: EventBus = env.events
+        self._config = env.config
+        self._directory = directory
+        self._renderer = renderer
+        self._channels = channels
+        self._preferences = preferences
+        self._deliveries = DeliveryStore(env.db)
+
+    async def notify(
+        self,
+        recipient: uuid.UUID | str,
+        template: str,
+        data: Mapping[str, Any],
+        category: Category,
+        *,
+        critical: bool = False,
+        key: str | None = None,
+    ) -> uuid.UUID:
+        """Queue `template` for `recipient` on every channel it has; see `Notifier.notify`."""
+        async with self._db.transaction():
+            if key is not None:
+                existing = await self._deliveries.notification_with_key(key)
+                if existing is not None:
+                    return existing
+            target = await resolve_recipient(self._directory, recipient)
+            values = {"clinic_name": self._config.clinic_name, "name": target.first_name}
+            values.update(data)
+            rendered = {
+                channel: self._renderer.render(template, channel, values)
+                for channel in CHANNELS
+                if channel in self._renderer.channels(template)
+            }
+            notification = NewNotification(
+                id=uuid.uuid4(),
+                recipient=target.user_id,
+                address=None if target.user_id else target.email,
+                template=template,
+                category=category.value,
+                critical=critical,
+                key=key,
+            )
+            preferences = await self._preferences_of(target)
+            rows: list[PlannedDelivery] = []
+            due_events: list[tuple[Event, datetime | None]] = []
+            for channel, content in rendered.items():
+                status, reason, due = self._plan(target, channel, category, critical, preferences)
+                if status is None:
+                    continue
+                delivery_id = uuid.uuid4()
+                address = target.address(channel) or ""
+                rows.append(
+                    (
+                        delivery_id,
+                        channel,
+                        address,
+                        content.subject,
+                        content.text,
+                        content.html,
+                        status,
+                        reason,
+                        due,
+                    )
+                )
+                if status in ("pending", "deferred"):
+                    due_events.append((DeliveryDue(delivery_id=delivery_id), due))
+            await self._deliveries.add(notification, rows)
+            await self._events.publish_many(due_events)
+            return notification.id
+
+    async def _preferences_of(self, target: Recipient) -> Preferences | None:
+        if target.user_id is None:
+            return None
+        return await self._preferences.get(target.user_id)
+
+    def _plan(
+        self,
+        target: Recipient,
+        channel: str,
+        category: Category,
+        critical: bool,
+        preferences: Preferences | None,
+    ) -> tuple[str | None, str | None, datetime | None]:
+        """(status, reason, due time) for one channel; status None means no row at all."""
+        if target.address(channel) is None:
+            if channel == "sms" and target.user_id is not None:
+                return "skipped", "no phone number on the profile", None
+            return None, None, None
+        if not self._channels[channel].configured:
+            return "skipped", f"the {channel} channel is not configured", None
+        if not critical and preferences and not preferences.allows(category, channel):
+            return "skipped", "turned off in the user's preferences", None
+        if not critical and channel != "in_app" and preferences and preferences.quiet_hours:
+            quiet = preferences.quiet_hours
+            until = quiet_until(datetime.now(UTC), quiet.start, quiet.end, _zone(target.timezone))
+            if until is not None:
+                return "deferred", None, until
+        return "pending", None, None
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")

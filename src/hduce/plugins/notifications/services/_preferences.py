@@ -1,0 +1,41 @@
+"""Reading and changing a user's preferences through the API."""
+
+import uuid
+
+from hduce.contracts.users import UserDirectory
+from hduce.plugins.notifications.schemas import PreferencesBody, PreferencesRead, QuietHoursBody
+from hduce.plugins.notifications.store import Preferences, PreferenceStore, QuietHours
+
+
+class PreferenceService:
+    """The caller's preferences, with the time zone of their profile."""
+
+    def __init__(self, store: PreferenceStore, directory: UserDirectory) -> None:
+        self._store = store
+        self._directory = directory
+
+    async def read(self, user_id: uuid.UUID) -> PreferencesRead:
+        """The effective preferences."""
+        return await self._render(user_id, await self._store.get(user_id))
+
+    async def update(self, user_id: uuid.UUID, body: PreferencesBody) -> PreferencesRead:
+        """Merge the given switches into the current ones and replace the quiet hours."""
+        current = await self._store.get(user_id)
+        channels = {category: dict(switches) for category, switches in current.channels.items()}
+        for category, switches in body.channels.items():
+            channels.setdefault(category.value, {}).update(switches)
+        quiet = body.quiet_hours
+        wanted = Preferences(
+            channels=channels,
+            quiet_hours=QuietHours(*quiet.times()) if quiet else None,
+        )
+        return await self._render(user_id, await self._store.put(user_id, wanted))
+
+    async def _render(self, user_id: uuid.UUID, preferences: Preferences) -> PreferencesRead:
+        contact = await self._directory.contact(user_id)
+        quiet = preferences.quiet_hours
+        return PreferencesRead(
+            channels=preferences.channels,
+            quiet_hours=QuietHoursBody.of(quiet.start, quiet.end) if quiet else None,
+            timezone=contact.timezone if contact else "UTC",
+        )

@@ -1,0 +1,44 @@
+"""Who a notification goes to: a user (from the directory) or a bare e-mail address."""
+
+import uuid
+
+import msgspec
+
+from hduce.contracts.users import UserDirectory
+from hduce.core.errors import NotFound
+
+
+class Recipient(msgspec.Struct, frozen=True, kw_only=True):
+    """Addresses of one recipient; `user_id` is None for a bare e-mail address."""
+
+    user_id: uuid.UUID | None
+    email: str
+    phone: str | None = None
+    first_name: str = ""
+    timezone: str = "UTC"
+
+    def address(self, channel: str) -> str | None:
+        """Where `channel` reaches the recipient, or None if it cannot."""
+        if channel == "email":
+            return self.email
+        if channel == "sms":
+            return self.phone
+        return str(self.user_id) if self.user_id is not None else None
+
+
+async def resolve_recipient(directory: UserDirectory, recipient: uuid.UUID | str) -> Recipient:
+    """Look a user id up in the directory; take a string as an e-mail address."""
+    if isinstance(recipient, str):
+        if "@" not in recipient:
+            raise ValueError(f"not an e-mail address: {recipient!r}")
+        return Recipient(user_id=None, email=recipient.strip())
+    contact = await directory.contact(recipient)
+    if contact is None:
+        raise NotFound(f"no user {recipient}")
+    return Recipient(
+        user_id=contact.user_id,
+        email=contact.email,
+        phone=contact.phone,
+        first_name=contact.first_name,
+        timezone=contact.timezone,
+    )

@@ -1,0 +1,154 @@
+"""Notification templates: one folder per template, one Jinja2 file per channel."""
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import msgspec
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateNotFound,
+    TemplateSyntaxError,
+    UndefinedError,
+    meta,
+    select_autoescape,
+)
+
+TEMPLATES_ENV = "HDUCE_TEMPLATES_DIR"
+"""Names the built-in templates folder where the source checkout is not next to `config/`."""
+SUBJECT = "subject.txt"
+HTML = "email.html"
+BODIES = {"email": "email.txt", "sms": "sms.txt", "push": "push.txt", "in_app": "in_app.txt"}
+"""The file that holds each channel's text; a template without it skips that channel."""
+FILES = frozenset({SUBJECT, HTML, *BODIES.values()})
+_BUILTIN = Path("config", "templates", "notifications")
+_NAME = re.compile(r"[a-z0-9][a-z0-9_]*")
+"""Template folder names; shared pieces live in folders such as `_layout` and are no template."""
+
+
+class TemplateError(Exception):
+    """A template is unknown, broken, or lacks a value it needs."""
+
+
+class Rendered(msgspec.Struct, frozen=True):
+    """One template rendered for one channel."""
+
+    subject: str
+    text: str
+    html: str | None = None
+
+
+def builtin_template_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """The built-in templates: `HDUCE_TEMPLATES_DIR`, the source checkout's, or `./config/`'s."""
+    environ = os.environ if environ is None else environ
+    if explicit := environ.get(TEMPLATES_ENV):
+        return Path(explicit)
+    # An editable install finds them beside src/; the image runs from /app with /app/config.
+    for root in (Path(__file__).resolve().parents[5], Path.cwd()):
+        if (root / _BUILTIN).is_dir():
+            return root / _BUILTIN
+    raise TemplateError(f"built-in notification templates not found; set {TEMPLATES_ENV}")
+
+
+class TemplateRenderer:
+    """Renders templates from folders searched in order, so earlier folders override per file.
+
+    Templates are read once: restart after adding or editing one.
+    """
+
+    def __init__(self, dirs: Sequence[Path]) -> None:
+        for folder in dirs:
+            if not folder.is_dir():
+                raise TemplateError(f"template folder not found: {folder}")
+        self._loader = FileSystemLoader(list(dirs))
+        self._env = Environment(
+            loader=self._loader,
+            undefined=StrictUndefined,
+            autoescape=select_autoescape(["html"], default_for_string=False, default=False),
+            auto_reload=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self._files = _scan(dirs)
+        self._needs: dict[str, frozenset[str]] = {}
+
+    def names(self) -> list[str]:
+        """Every template name, sorted."""
+        return sorted(self._files)
+
+    def channels(self, template: str) -> frozenset[str]:
+        """The channels `template` has a message for."""
+        files = self._files_of(template)
+        return frozenset(channel for channel, body in BODIES.items() if body in files)
+
+    def variables(self, template: str) -> frozenset[str]:
+        """The values `template` uses across all of its files."""
+        files = self._files_of(template)
+        return frozenset().union(*(self._variables(template, file) for file in files))
+
+    def render(self, template: str, channel: str, data: Mapping[str, Any]) -> Rendered:
+        """Render the subject and `channel`'s body (and HTML for e-mail) with `data`."""
+        files = self._files_of(template)
+        if channel not in BODIES:
+            raise TemplateError(f"unknown channel `{channel}` (known: {', '.join(BODIES)})")
+        if BODIES[channel] not in files:
+            raise TemplateError(f"template `{template}` has no {channel} message")
+        subject = " ".join(self._render(template, SUBJECT, data).split())
+        text = self._render(template, BODIES[channel], data)
+        html = self._render(template, HTML, data) if channel == "email" and HTML in files else None
+        return Rendered(subject=subject, text=text, html=html)
+
+    def _files_of(self, template: str) -> frozenset[str]:
+        try:
+            return self._files[template]
+        except KeyError:
+            raise TemplateError(f"unknown template `{template}`") from None
+
+    def _render(self, template: str, file: str, data: Mapping[str, Any]) -> str:
+        missing = sorted(self._variables(template, file) - data.keys())
+        if missing:
+            names = ", ".join(f"`{name}`" for name in missing)
+            raise TemplateError(f"template `{template}/{file}`: missing variable {names}")
+        try:
+            return self._env.get_template(f"{template}/{file}").render(data).strip()
+        except UndefinedError as exc:
+            raise TemplateError(f"template `{template}/{file}`: {exc}") from None
+
+    def _variables(self, template: str, file: str) -> frozenset[str]:
+        return self._needs_of(f"{template}/{file}")
+
+    def _needs_of(self, name: str) -> frozenset[str]:
+        """Undeclared variables of one file and of the layouts and pieces it uses."""
+        if name not in self._needs:
+            try:
+                source, path, _ = self._loader.get_source(self._env, name)
+                parsed = self._env.parse(source, name, path)
+            except TemplateNotFound:
+                raise TemplateError(f"template file `{name}` not found") from None
+            except TemplateSyntaxError as exc:
+                raise TemplateError(f"template `{name}` line {exc.lineno}: {exc.message}") from None
+            found = set(meta.find_undeclared_variables(parsed) - self._env.globals.keys())
+            for used in meta.find_referenced_templates(parsed):
+                if used is not None:
+                    found |= self._needs_of(used)
+            self._needs[name] = frozenset(found)
+        return self._needs[name]
+
+
+def _scan(dirs: Sequence[Path]) -> dict[str, frozenset[str]]:
+    """Template name → the files it has in any folder; each needs a subject somewhere."""
+    found: dict[str, set[str]] = {}
+    for folder in dirs:
+        for entry in sorted(folder.iterdir()):
+            if not (entry.is_dir() and _NAME.fullmatch(entry.name)):
+                continue
+            if files := {f.name for f in entry.iterdir() if f.name in FILES and f.is_file()}:
+                found.setdefault(entry.name, set()).update(files)
+    for name, files in found.items():
+        if SUBJECT not in files:
+            raise TemplateError(f"template `{name}` has no {SUBJECT}")
+    return {name: frozenset(files) for name, files in found.items()}

@@ -1,0 +1,135 @@
+"""The `notification` and `delivery` rows: written by the notifier, sent once, paged for admins."""
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+import asyncpg
+import msgspec
+
+from hduce.core.db import Database
+from hduce.core.schemas import Page
+from hduce.plugins.notifications.schemas import DeliveryRead
+
+COLUMNS = (
+    "d.id, d.notification AS notification_id, d.recipient AS recipient_id, n.template, "
+    "n.category, d.channel, d.address, d.status, d.attempts, d.last_error, "
+    "d.next_attempt_at, d.sent_at, d.created_at"
+)
+# Every delivery of one notification in one statement: the rows come from parallel arrays.
+INSERT_DELIVERIES = """
+INSERT INTO delivery (id, notification, recipient, channel, address, subject, body_text,
+                      body_html, status, attempts, last_error, next_attempt_at, created_at,
+                      updated_at)
+SELECT d.id, $1, $2, d.channel, d.address, d.subject, d.body_text, d.body_html, d.status, 0,
+       d.last_error, d.next_attempt_at, now(), now()
+FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+            $10::text[], $11::timestamptz[])
+     AS d(id, channel, address, subject, body_text, body_html, status, last_error, next_attempt_at)
+"""
+PlannedDelivery = tuple[uuid.UUID, str, str, str, str, str | None, str, str | None, datetime | None]
+"""(id, channel, address, subject, text, html, status, reason, due) of one delivery to write."""
+
+
+class NewNotification(msgspec.Struct, frozen=True, kw_only=True):
+    """A notification row to write; `address` only for a recipient who is no user."""
+
+    id: uuid.UUID
+    recipient: uuid.UUID | None
+    address: str | None
+    template: str
+    category: str
+    critical: bool
+    key: str | None
+
+
+class DeliveryStore:
+    """Notifications and their deliveries; every statement joins the caller's transaction."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def notification_with_key(self, key: str) -> uuid.UUID | None:
+        """The notification already queued under the idempotency `key`, if any."""
+        return await self._db.fetchval("SELECT id FROM notification WHERE key = $1", key)
+
+    async def add(
+        self, notification: NewNotification, deliveries: Sequence[PlannedDelivery]
+    ) -> None:
+        """Write one notification and its deliveries."""
+        await self._db.execute(
+            "INSERT INTO notification (id, recipient, address, template, category, "
+            "critical, key, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, now())",
+            *msgspec.structs.astuple(notification),
+        )
+        if deliveries:
+            await self._db.execute(
+                INSERT_DELIVERIES,
+                notification.id,
+                notification.recipient,
+                *(list(column) for column in zip(*deliveries, strict=True)),
+            )
+
+    async def lock(self, delivery_id: uuid.UUID) -> asyncpg.Record | None:
+        """The delivery to send, locked until the caller's transaction ends."""
+        return await self._db.fetchrow(
+            "SELECT id, recipient, channel, address, subject, body_text, body_html, status, "
+            "attempts FROM delivery WHERE id = $1 FOR UPDATE",
+            delivery_id,
+        )
+
+    async def sent(self, delivery_id: uuid.UUID, status: str) -> None:
+        """Record a successful attempt (`sent`, or `logged` for e-mail written to the log)."""
+        await self._db.execute(
+            "UPDATE delivery SET status = $2, sent_at = now(), attempts = attempts + 1, "
+            "next_attempt_at = NULL, updated_at = now() WHERE id = $1",
+            delivery_id,
+            status,
+        )
+
+    async def failed(
+        self, delivery_id: uuid.UUID, attempts: int, error: str, retry_at: datetime | None
+    ) -> None:
+        """Record a failed attempt: `pending` until `retry_at`, or `failed` for good without."""
+        await self._db.execute(
+            "UPDATE delivery SET status = CASE WHEN $4::timestamptz IS NULL THEN 'failed' "
+            "ELSE 'pending' END, attempts = $2, last_error = $3, next_attempt_at = $4, "
+            "updated_at = now() WHERE id = $1",
+            delivery_id,
+            attempts,
+            error,
+            retry_at,
+        )
+
+    async def page(
+        self,
+        *,
+        status: str | None,
+        channel: str | None,
+        recipient_id: uuid.UUID | None,
+        limit: int,
+        offset: int,
+    ) -> Page[DeliveryRead]:
+        """Deliveries matching every given filter, newest first, with the total."""
+        where = (
+            "($1::text IS NULL OR d.status = $1) AND ($2::text IS NULL OR d.channel = $2) "
+            "AND ($3::uuid IS NULL OR d.recipient = $3)"
+        )
+        rows = await self._db.fetch(
+            f"SELECT {COLUMNS} FROM delivery d JOIN notification n ON n.id = d.notification "
+            f"WHERE {where} ORDER BY d.created_at DESC, d.id DESC LIMIT $4 OFFSET $5",
+            status,
+            channel,
+            recipient_id,
+            limit,
+            offset,
+        )
+        total = await self._db.fetchval(
+            f"SELECT count(*) FROM delivery d WHERE {where}", status, channel, recipient_id
+        )
+        return Page(
+            items=[DeliveryRead.from_row(row) for row in rows],
+            total=total or 0,
+            limit=limit,
+            offset=offset,
+        )

@@ -1,0 +1,118 @@
+"""The caller's in-app inbox: list, count, mark read; only ever the caller's own items."""
+
+import uuid
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+
+from hduce.contracts.notifications import InboxEntry
+from hduce.core.db import Database
+from hduce.core.errors import NotFound
+from hduce.plugins.notifications.schemas import InboxItem, InboxPage
+
+INBOX_CHANNEL = "hduce_inbox"
+"""The PostgreSQL NOTIFY channel; payload `<user id>:<delivery id>`, sent on commit."""
+ITEM_COLUMNS = (
+    "d.id, d.notification AS notification_id, n.category, n.template, d.subject, "
+    "d.body_text AS text, d.created_at, d.read_at"
+)
+OWN_ITEMS = "d.recipient = $1 AND d.channel = 'in_app' AND d.status = 'sent'"
+
+
+class Inbox:
+    """Queries over in-app deliveries that reached their recipient, and their announcements."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def page(
+        self, user_id: uuid.UUID, *, unread_only: bool, limit: int, offset: int
+    ) -> InboxPage:
+        """A page of the user's inbox, newest first, with totals."""
+        unread_filter = " AND d.read_at IS NULL" if unread_only else ""
+        rows = await self._db.fetch(
+            f"SELECT {ITEM_COLUMNS} FROM delivery d JOIN notification n "
+            f"ON n.id = d.notification WHERE {OWN_ITEMS}{unread_filter} "
+            "ORDER BY d.created_at DESC, d.id DESC LIMIT $2 OFFSET $3",
+            user_id,
+            limit,
+            offset,
+        )
+        counts = await self._db.fetchrow(
+            "SELECT count(*) AS total, count(*) FILTER (WHERE d.read_at IS NULL) AS unread "
+            f"FROM delivery d WHERE {OWN_ITEMS}",
+            user_id,
+        )
+        assert counts is not None
+        return InboxPage(
+            items=[InboxItem.from_row(row) for row in rows],
+            total=counts["unread"] if unread_only else counts["total"],
+            unread=counts["unread"],
+            limit=limit,
+            offset=offset,
+        )
+
+    async def item(self, user_id: uuid.UUID, delivery_id: uuid.UUID) -> InboxItem:
+        """One of the user's items; 404 for anyone else's."""
+        row = await self._db.fetchrow(
+            f"SELECT {ITEM_COLUMNS} FROM delivery d JOIN notification n "
+            f"ON n.id = d.notification WHERE {OWN_ITEMS} AND d.id = $2",
+            user_id,
+            delivery_id,
+        )
+        if row is None:
+            raise NotFound("no such notification in your inbox")
+        return InboxItem.from_row(row)
+
+    async def unread(self, user_id: uuid.UUID) -> int:
+        """How many items the user has not read."""
+        row = await self._db.fetchrow(
+            f"SELECT count(*) AS unread FROM delivery d WHERE {OWN_ITEMS} AND d.read_at IS NULL",
+            user_id,
+        )
+        return row["unread"] if row else 0
+
+    async def mark_read(self, user_id: uuid.UUID, delivery_id: uuid.UUID) -> None:
+        """Mark one of the user's items read (idempotent); 404 for anyone else's."""
+        row = await self._db.fetchrow(
+            f"UPDATE delivery d SET read_at = coalesce(read_at, now()) WHERE {OWN_ITEMS} "
+            "AND d.id = $2 RETURNING d.id",
+            user_id,
+            delivery_id,
+        )
+        if row is None:
+            raise NotFound("no such notification in your inbox")
+
+    async def mark_all_read(self, user_id: uuid.UUID) -> int:
+        """Mark every unread item of the user read; how many changed."""
+        row = await self._db.fetchrow(
+            f"WITH changed AS (UPDATE delivery d SET read_at = now() WHERE {OWN_ITEMS} "
+            "AND d.read_at IS NULL RETURNING 1) SELECT count(*) AS marked FROM changed",
+            user_id,
+        )
+        return row["marked"] if row else 0
+
+    async def announce(self, user_id: str, delivery_id: uuid.UUID) -> None:
+        """Tell live streams of a new item; NOTIFY is transactional: heard only on commit."""
+        await self._db.execute(
+            "SELECT pg_notify($1, $2)", INBOX_CHANNEL, f"{user_id}:{delivery_id}"
+        )
+
+    def announcements(self, heard: Callable[[str], None]) -> AbstractAsyncContextManager[None]:
+        """Call `heard(payload)` for each announcement while the block runs (one connection)."""
+        return self._db.listening(INBOX_CHANNEL, heard)
+
+    async def latest(self, user_id: uuid.UUID, limit: int) -> tuple[list[InboxEntry], int]:
+        """`InboxReader`: the newest items and the unread count."""
+        page = await self.page(user_id, unread_only=False, limit=limit, offset=0)
+        return [self.entry(item) for item in page.items], page.unread
+
+    @staticmethod
+    def entry(item: InboxItem) -> InboxEntry:
+        """What the recipient sees of an item (`InboxReader`'s shape)."""
+        return InboxEntry(
+            id=item.id,
+            subject=item.subject,
+            text=item.text,
+            created_at=item.created_at,
+            read_at=item.read_at,
+        )

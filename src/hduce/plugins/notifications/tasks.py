@@ -1,0 +1,12 @@
+"""The plugin's task trigger: a delivery is due to be sent (now, after quiet hours, or a retry)."""
+
+import uuid
+
+from hduce.core.events import Event
+
+
+class DeliveryDue(Event, frozen=True):
+    """Send delivery `delivery_id` (a no-op once it is sent, failed or skipped)."""
+
+    name = "notification.delivery_due"
+    delivery_id: uuid.UUID

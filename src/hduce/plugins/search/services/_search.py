@@ -1,0 +1,172 @@
+"""Searching: validate the query, scope it to the caller, ask the backend, audit staff searches."""
+
+import hashlib
+import re
+
+import msgspec
+
+from hduce.contracts.audit import AuditLog
+from hduce.contracts.auth import STAFF_ROLES, Role
+from hduce.contracts.search import Embedder, SearchPerformed
+from hduce.core.db import Database
+from hduce.core.events import EventBus
+from hduce.core.security import Principal
+from hduce.plugins.search.config import SearchConfig
+from hduce.plugins.search.errors import InvalidSearch
+from hduce.plugins.search.schemas import SearchPage, Suggestions
+from hduce.plugins.search.services._access import scope_for
+from hduce.plugins.search.services._filters import facet_names, filters
+from hduce.plugins.search.services._lexicon import Lexicon
+from hduce.plugins.search.services.backends import SearchBackend, SearchQuery
+from hduce.plugins.search.services.backends.base import Filters
+
+_WORD = re.compile(r"\w")
+_WORDS = re.compile(r"\w+")
+# The role a `search.performed` event names: the most privileged one the caller holds.
+_ROLE_ORDER = (Role.DOCTOR, Role.NURSE, Role.ADMIN, Role.RECEPTIONIST, Role.PATIENT)
+MODES = ("keyword", "semantic", "hybrid")
+
+
+class SearchService:
+    """One search API over every kind of entry, filtered by the caller's permissions."""
+
+    def __init__(
+        self,
+        config: SearchConfig,
+        backend: SearchBackend,
+        readers: dict[str, frozenset[str]],
+        lexicon: Lexicon,
+        embedder: Embedder | None,
+        *,
+        db: Database,
+        events: EventBus,
+        audit: AuditLog,
+    ) -> None:
+        self._embedder = embedder
+        self._config = config
+        self._backend = backend
+        self._readers = readers
+        self._lexicon = lexicon
+        self._db = db
+        self._events = events
+        self._audit = audit
+
+    async def search(
+        self,
+        principal: Principal,
+        *,
+        q: str,
+        kinds: str | None,
+        limit: int | None,
+        offset: int,
+        ip: str | None = None,
+        facets: str | None = None,
+        entity: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        patient_id: str | None = None,
+        mode: str | None = None,
+    ) -> SearchPage:
+        """Hits the caller may see, best first; audited for staff, `search.performed` for all."""
+        wanted = filters(
+            principal, entity=entity, date_from=date_from, date_to=date_to, patient_id=patient_id
+        )
+        query = self._query(q, limit, offset, wanted, facet_names(facets))
+        scope = scope_for(principal, self._readers, self._kinds(kinds))
+        query = await self._embedded(query, mode)
+        hits, total = ([], 0) if scope.empty else await self._backend.search(query, scope)
+        counted = {f: {} for f in query.facets}
+        if query.facets and not scope.empty:
+            counted = await self._backend.facets(query, scope)
+        capped = total > query.candidates
+        total = min(total, query.candidates)
+        async with self._db.transaction():
+            if not principal.roles.isdisjoint(STAFF_ROLES):
+                await self._audit.record(
+                    "search.queried",
+                    actor_id=principal.id,
+                    ip=ip,
+                    detail={
+                        "q": query.text,
+                        "kinds": list(scope.every),
+                        "hits": total,
+                        # Which patient or drug a clinician looked for is part of the access.
+                        "filters": msgspec.to_builtins(wanted),
+                    },
+                )
+            await self._events.publish(performed(query.text, total, principal, query.mode))
+        return SearchPage(
+            hits=hits,
+            total=total,
+            total_capped=capped,
+            facets=counted,
+            limit=query.limit,
+            offset=query.offset,
+        )
+
+    async def suggest(self, principal: Principal, *, q: str, limit: int | None) -> Suggestions:
+        """Completions of the last word of `q` from entries the caller may see and the lexicon."""
+        words = _WORDS.findall(q.lower())
+        if not words or len(q) > self._config.max_query_length:
+            raise InvalidSearch("q: give the start of a word")
+        limit = self._config.default_page_size if limit is None else limit
+        if not 1 <= limit <= self._config.max_page_size:
+            raise InvalidSearch(f"limit: between 1 and {self._config.max_page_size}")
+        scope = scope_for(principal, self._readers, tuple(self._readers))
+        found = [] if scope.empty else await self._backend.suggest(words[-1], scope, limit)
+        head = q.lower()[: q.lower().rindex(words[-1])]
+        typed = [" ".join(f"{head}{word}".split()) for word in found]
+        terms = self._lexicon.completions(q, limit)
+        return Suggestions(suggestions=list(dict.fromkeys([*typed, *terms]))[:limit])
+
+    def _query(
+        self, q: str, limit: int | None, offset: int, wanted: Filters, facets: tuple[str, ...]
+    ) -> SearchQuery:
+        text = q.strip()
+        if not _WORD.search(text) and not wanted.given:
+            raise InvalidSearch("q: give at least one letter or digit (or a filter)")
+        if len(text) > self._config.max_query_length:
+            raise InvalidSearch(f"q: at most {self._config.max_query_length} characters")
+        limit = self._config.default_page_size if limit is None else limit
+        if not 1 <= limit <= self._config.max_page_size:
+            raise InvalidSearch(f"limit: between 1 and {self._config.max_page_size}")
+        if offset < 0:
+            raise InvalidSearch("offset: not negative")
+        config = self._config
+        return SearchQuery(
+            text, limit, offset, config.max_candidates, config.snippet_chars, wanted, facets
+        )
+
+    async def _embedded(self, query: SearchQuery, mode: str | None) -> SearchQuery:
+        """The query with its mode, and its vector unless it is matched by keywords only."""
+        if mode is not None and mode not in MODES:
+            raise InvalidSearch(f"mode: one of {', '.join(MODES)}")
+        if mode in ("semantic", "hybrid") and self._embedder is None:
+            raise InvalidSearch(f"mode: {mode} needs an embedder; this clinic searches by keyword")
+        chosen = mode or ("hybrid" if self._embedder else "keyword")
+        if chosen == "keyword" or self._embedder is None or not _WORD.search(query.text):
+            return msgspec.structs.replace(query, mode="keyword")
+        [vector] = await self._embedder.embed([query.text])
+        return msgspec.structs.replace(query, mode=chosen, vector=tuple(vector))
+
+    def _kinds(self, kinds: str | None) -> tuple[str, ...]:
+        if not kinds:
+            return tuple(self._readers)
+        wanted = tuple(dict.fromkeys(k.strip() for k in kinds.split(",") if k.strip()))
+        unknown = [k for k in wanted if k not in self._readers]
+        if unknown or not wanted:
+            known = ", ".join(self._readers)
+            raise InvalidSearch(f"kind: unknown {', '.join(unknown) or '(none)'}; known: {known}")
+        return wanted
+
+
+def performed(text: str, hits: int, principal: Principal, mode: str) -> SearchPerformed:
+    """The event of one search: the normalised query's hash, never its text."""
+    normal = " ".join(text.lower().split())
+    role = next((r for r in _ROLE_ORDER if r in principal.roles), "")
+    return SearchPerformed(
+        query_hash=hashlib.sha256(normal.encode()).hexdigest(),
+        mode=mode,
+        hits=hits,
+        caller_role=str(role),
+    )

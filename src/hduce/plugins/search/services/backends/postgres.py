@@ -1,0 +1,138 @@
+"""PostgreSQL full-text search over `search_entry` (tsvector + GIN, ranked, highlighted)."""
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from hduce.core.events import EventBus
+from hduce.core.registry import HealthStatus
+from hduce.plugins.search.schemas import SearchHit
+from hduce.plugins.search.services._access import Scope
+from hduce.plugins.search.services._entries import Entry
+from hduce.plugins.search.services._lexicon import Lexicon
+from hduce.plugins.search.services._spelling import Speller
+from hduce.plugins.search.services.backends.base import SearchQuery, marked_to_html, unique
+from hduce.plugins.search.services.backends.semantic import SemanticSearch
+from hduce.plugins.search.services.backends.vectors import ChunkVectors
+from hduce.plugins.search.store import Stores
+
+
+class PostgresSearch:
+    """The embedded default backend; its table is also the record every backend rebuilds from."""
+
+    def __init__(
+        self,
+        stores: Stores,
+        events: EventBus | None = None,
+        lexicon: Lexicon | None = None,
+        speller: Speller | None = None,
+        chunks: ChunkVectors | None = None,
+    ) -> None:
+        self._stores = stores
+        self._events = events
+        self._lexicon = lexicon or Lexicon("")
+        self._speller = speller
+        self.chunks = chunks
+        self._semantic = SemanticSearch(stores.chunks)
+
+    async def upsert(self, entries: Sequence[Entry]) -> list[Entry]:
+        """Write entries unless a newer version is stored; returns those written."""
+        batch = unique(entries)
+        if not batch:
+            return []
+        columns = [list(column) for column in zip(*(_row(e) for e in batch), strict=True)]
+        written = await self._stores.entries.upsert(columns)
+        if written:
+            kinds, ref_ids = zip(*written, strict=True)
+            await self._stores.vocabulary.add(kinds, ref_ids)
+        stored = [entry for entry in batch if (entry.kind, entry.ref_id) in written]
+        if self.chunks:
+            await self.chunks.write(stored)
+        return stored
+
+    async def delete(self, kind: str, ref_ids: Sequence[uuid.UUID]) -> None:
+        """Remove entries whose source is gone."""
+        if ref_ids:
+            await self._stores.entries.delete(kind, ref_ids)
+
+    async def prune(self, before: datetime) -> int:
+        """Remove entries not written since `before`."""
+        return len(await self.pruned(before))
+
+    async def pruned(self, before: datetime) -> list[tuple[str, uuid.UUID]]:
+        """Remove entries not written since `before`; returns their keys."""
+        return await self._stores.entries.pruned(before)
+
+    async def search(self, query: SearchQuery, scope: Scope) -> tuple[list[SearchHit], int]:
+        """One page of ranked, highlighted hits within `scope`, and their total (capped)."""
+        if query.vector is not None and query.mode != "keyword":
+            return await self._semantic.search(query, scope, self._keyword)
+        return await self._keyword(query, scope)
+
+    async def _keyword(self, query: SearchQuery, scope: Scope) -> tuple[list[SearchHit], int]:
+        parts = await self._parts(query.text)
+        rows, total = await self._stores.keyword.page(query, scope, parts)
+        return [_hit(row) for row in rows], total
+
+    async def facets(self, query: SearchQuery, scope: Scope) -> dict[str, dict[str, int]]:
+        """Counts of the matches (at most `candidates`) by each of `query.facets`."""
+        parts = await self._parts(query.text)
+        counted: dict[str, dict[str, int]] = {facet: {} for facet in query.facets}
+        for row in await self._stores.keyword.facets(query, scope, parts):
+            counted[row["facet"]][row["value"]] = row["n"]
+        # Months read best in order; other facets stay most frequent first.
+        if "date" in counted:
+            counted["date"] = dict(sorted(counted["date"].items()))
+        return counted
+
+    async def suggest(self, prefix: str, scope: Scope, limit: int) -> list[str]:
+        """Indexed words starting with `prefix` in entries within `scope`, most frequent first."""
+        return await self._stores.keyword.suggest(prefix, scope, limit)
+
+    async def _parts(self, text: str) -> list[str]:
+        """The query's parts: its lexicon terms with their synonyms, the other words corrected."""
+        rest, groups = self._lexicon.expand(text)
+        if rest and self._speller:
+            rest = await self._speller.correct(rest)
+        return ([rest] if rest else []) + ["\t".join(group) for group in groups]
+
+    async def health(self) -> HealthStatus:
+        """Events not yet handed to the indexing tasks (no entry count: it counts patients)."""
+        pending = await self._stores.entries.pending_events(self._watched())
+        return HealthStatus(True, {"backend": "postgres", "pending_events": pending})
+
+    def _watched(self) -> list[str]:
+        subscriptions = self._events.subscriptions if self._events else []
+        names = {s.event_type.name for s in subscriptions if s.task_name.startswith("search.")}
+        return sorted(names)
+
+
+def _row(entry: Entry) -> tuple[object, ...]:
+    return (
+        entry.kind,
+        entry.ref_id,
+        entry.patient_id,
+        entry.practitioner_id,
+        entry.title,
+        entry.body,
+        msgspec.json.encode(entry.extra).decode(),
+        entry.updated_at,
+        entry.dated_at,
+        # unnest() cannot take a 2-D array of uneven rows: one line per key, split in SQL.
+        "\n".join(entry.entities),
+    )
+
+
+def _hit(row: Mapping[str, Any]) -> SearchHit:
+    extra = row["extra"]
+    return SearchHit(
+        kind=row["kind"],
+        id=row["ref_id"],
+        title=row["title"],
+        snippet=marked_to_html(row["snippet"]),
+        score=float(row["score"]),
+        extra=msgspec.json.decode(extra) if isinstance(extra, str) else dict(extra),
+    )

@@ -1,0 +1,25 @@
+"""Embedding providers for semantic search: `none`, `local` (MiniLM on CPU) and `http`."""
+
+from hduce.contracts.search import Embedder
+from hduce.core.config import ConfigError
+from hduce.plugins.search.config import SearchConfig
+from hduce.plugins.search.services.embedding.local import LocalEmbedder
+from hduce.plugins.search.services.embedding.remote import HttpEmbedder
+
+
+def embedder_for(config: SearchConfig, data_dir: str) -> Embedder | None:
+    """The configured provider, or None for `none` (keyword search only)."""
+    if config.embedder == "local":
+        return LocalEmbedder(data_dir, config.embedder_threads, config.embedder_batch_size)
+    if config.embedder == "http":
+        if not config.embedder_url:
+            key = "plugins.search.embedder_url"
+            raise ConfigError(f"`{key}`: the http embedder needs the API's URL", key=key)
+        return HttpEmbedder(
+            config.embedder_url,
+            config.embedder_model,
+            config.embedder_api_key,
+            config.embedder_batch_size,
+            float(config.embedder_timeout),
+        )
+    return None

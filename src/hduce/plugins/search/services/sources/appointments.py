@@ -1,0 +1,71 @@
+"""Appointments, from the appointments plugin's `AppointmentReader`, with names from users."""
+
+import uuid
+from collections.abc import Sequence
+
+from hduce.contracts.appointments import AppointmentReader, AppointmentSummary
+from hduce.contracts.auth import STAFF_ROLES
+from hduce.contracts.users import Demographics, DemographicsReader
+from hduce.plugins.search.services._entries import Entry, clean, joined
+from hduce.plugins.search.services.sources.base import Batch
+from hduce.plugins.search.services.sources.patients import full_name
+
+KIND = "appointment"
+
+
+def appointment_entry(row: AppointmentSummary, people: dict[uuid.UUID, Demographics]) -> Entry:
+    """The entry of one appointment: type, patient and time as title; the rest as body."""
+    patient, practitioner = people.get(row.patient_id), people.get(row.practitioner_id)
+    patient_name = full_name(patient) if patient else ""
+    practitioner_name = full_name(practitioner) if practitioner else ""
+    when = row.local_start
+    versions = [row.updated_at, *(p.updated_at for p in (patient, practitioner) if p)]
+    return Entry(
+        kind=KIND,
+        ref_id=row.id,
+        patient_id=row.patient_id,
+        practitioner_id=row.practitioner_id,
+        title=clean(f"{row.type_name} · {patient_name} · {when}"),
+        body=joined(
+            f"with {practitioner_name}" if practitioner_name else None,
+            f"status {row.status}",
+            row.reason,
+        ),
+        extra={
+            "status": row.status,
+            "starts_at": row.starts_at.isoformat(),
+            "local_start": when,
+            "type_id": str(row.type_id),
+            "type_name": row.type_name,
+            "patient_name": patient_name,
+            "practitioner_name": practitioner_name,
+        },
+        updated_at=max(v for v in versions if v is not None),
+        dated_at=row.starts_at,
+    )
+
+
+class AppointmentSource:
+    """Appointments with their patient's and practitioner's names; staff read them."""
+
+    kind = KIND
+    readers = STAFF_ROLES
+
+    def __init__(self, appointments: AppointmentReader, people: DemographicsReader) -> None:
+        self._appointments = appointments
+        self._people = people
+
+    async def entries(self, ids: Sequence[uuid.UUID]) -> list[Entry]:
+        """The appointments among `ids`."""
+        return await self._with_names(await self._appointments.summaries(ids))
+
+    async def page(self, after: uuid.UUID | None, limit: int) -> Batch:
+        """A batch of appointments by id."""
+        rows = await self._appointments.summaries_page(after=after, limit=limit)
+        return await self._with_names(rows), rows[-1].id if len(rows) == limit else None
+
+    async def _with_names(self, rows: list[AppointmentSummary]) -> list[Entry]:
+        ids = {row.patient_id for row in rows} | {row.practitioner_id for row in rows}
+        people = await self._people.demographics(list(ids))
+        by_id = {person.id: person for person in people}
+        return [appointment_entry(row, by_id) for row in rows]

@@ -1,0 +1,141 @@
+"""`search_chunk`: each entry's chunk vectors, written in bulk and searched nearest first."""
+
+import uuid
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import asyncpg
+import msgspec
+
+from hduce.core.db import Database
+from hduce.plugins.search.store._sql import Params, where
+
+if TYPE_CHECKING:
+    from hduce.plugins.search.services import Scope, SearchQuery
+
+STORED = """
+SELECT e.kind, e.ref_id, e.id, c.seq, c.text, c.model
+FROM unnest($1::text[], $2::uuid[]) AS k (kind, ref_id)
+JOIN search_entry e ON e.kind = k.kind AND e.ref_id = k.ref_id
+LEFT JOIN search_chunk c ON c.entry_id = e.id
+"""
+WRITE = """
+INSERT INTO search_chunk (entry_id, seq, page, text, model, embedding)
+SELECT entry_id, seq, page, text, model, embedding::vector
+FROM unnest($1::uuid[], $2::int[], $3::int[], $4::text[], $5::text[], $6::text[])
+     AS new (entry_id, seq, page, text, model, embedding)
+ON CONFLICT (entry_id, seq) DO UPDATE SET
+    page = EXCLUDED.page, text = EXCLUDED.text, model = EXCLUDED.model,
+    embedding = EXCLUDED.embedding
+"""
+TRIM = """
+DELETE FROM search_chunk c USING unnest($1::uuid[], $2::int[]) AS t (entry_id, kept)
+WHERE c.entry_id = t.entry_id AND c.seq >= t.kept
+"""
+VECTORS = """
+SELECT e.kind, e.ref_id, c.embedding::text AS embedding
+FROM unnest($1::text[], $2::uuid[]) AS k (kind, ref_id)
+JOIN search_entry e ON e.kind = k.kind AND e.ref_id = k.ref_id
+JOIN search_chunk c ON c.entry_id = e.id
+ORDER BY e.id, c.seq
+"""
+# Unrestricted staff scopes use the HNSW index (a few more neighbours than asked, then the
+# scope); a patient's or a filtered scope first selects the allowed entries, then ranks all of
+# their chunks exactly, so nothing of theirs is lost to the index's approximation.
+INDEXED = """
+WITH nearest AS MATERIALIZED (
+    SELECT c.entry_id, c.seq, c.page, c.text, c.embedding <=> $1::vector AS distance
+    FROM search_chunk c ORDER BY c.embedding <=> $1::vector LIMIT {pool}
+)"""
+EXACT = """
+WITH allowed AS MATERIALIZED (SELECT e.id FROM search_entry e WHERE {where}),
+nearest AS MATERIALIZED (
+    SELECT c.entry_id, c.seq, c.page, c.text, c.embedding <=> $1::vector AS distance
+    FROM search_chunk c JOIN allowed a ON a.id = c.entry_id
+    ORDER BY (c.embedding <=> $1::vector) + 0 LIMIT {pool}
+)"""
+BEST = """
+SELECT * FROM (
+    SELECT DISTINCT ON (e.id) e.kind, e.ref_id, e.title, e.extra, e.updated_at, n.seq, n.page,
+           n.text, n.distance
+    FROM nearest n JOIN search_entry e ON e.id = n.entry_id
+    WHERE {where}
+    ORDER BY e.id, n.distance
+) AS best ORDER BY distance, updated_at DESC LIMIT {limit}
+"""
+Key = tuple[str, uuid.UUID]
+
+
+def vector_text(vector: Sequence[float]) -> str:
+    """Pgvector's text form of a vector."""
+    return "[" + ",".join(f"{x:.7g}" for x in vector) + "]"
+
+
+class ChunkRows(msgspec.Struct, frozen=True):
+    """Chunks to write, column by column."""
+
+    entry_ids: list[uuid.UUID]
+    seqs: list[int]
+    pages: list[int | None]
+    texts: list[str]
+    model: str
+    vectors: list[list[float]]
+
+
+class ChunkStore:
+    """Reads and writes chunk rows; finds the chunks nearest a vector."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def stored(self, keys: Sequence[Key]) -> list[asyncpg.Record]:
+        """Each entry's id with its stored chunks (kind, ref_id, id, seq, text, model)."""
+        return await self._db.fetch(STORED, [k for k, _ in keys], [r for _, r in keys])
+
+    async def write(self, rows: ChunkRows) -> None:
+        """Insert or replace chunks."""
+        await self._db.execute(
+            WRITE,
+            rows.entry_ids,
+            rows.seqs,
+            rows.pages,
+            rows.texts,
+            [rows.model] * len(rows.entry_ids),
+            [vector_text(vector) for vector in rows.vectors],
+        )
+
+    async def trim(self, kept: dict[uuid.UUID, int]) -> None:
+        """Drop each entry's chunks beyond the number it keeps."""
+        await self._db.execute(TRIM, list(kept), list(kept.values()))
+
+    async def vectors(self, keys: Sequence[Key]) -> dict[Key, list[list[float]]]:
+        """The stored chunk vectors of each entry, in chunk order."""
+        found: dict[Key, list[list[float]]] = {}
+        if not keys:
+            return found
+        rows = await self._db.fetch(VECTORS, [k for k, _ in keys], [r for _, r in keys])
+        for row in rows:
+            vector = [float(x) for x in row["embedding"].strip("[]").split(",")]
+            found.setdefault((row["kind"], row["ref_id"]), []).append(vector)
+        return found
+
+    async def nearest(
+        self, query: "SearchQuery", scope: "Scope", limit: int
+    ) -> list[asyncpg.Record]:
+        """Entries within `scope` whose best chunk is nearest the query's vector, best first."""
+        assert query.vector is not None
+        params = Params([])
+        params.values[0] = vector_text(query.vector)
+        condition = where(msgspec.structs.replace(query, text=""), scope, params)
+        exact = not scope.every or query.filters.given
+        pool = params.add(limit * 4)
+        if exact:
+            sql = EXACT.format(where=condition, pool=pool) + BEST.format(
+                where="true", limit=params.add(limit)
+            )
+        else:
+            sql = INDEXED.format(pool=pool) + BEST.format(where=condition, limit=params.add(limit))
+        async with self._db.transaction():
+            # The index looks at `ef_search` candidates: enough for the neighbours asked.
+            await self._db.execute(f"SET LOCAL hnsw.ef_search = {min(max(limit * 4, 40), 1000)}")
+            return await self._db.fetch(sql, *params.values)

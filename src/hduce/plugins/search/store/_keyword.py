@@ -1,0 +1,65 @@
+"""Full-text queries over `search_entry`: a ranked page, facet counts, word completions."""
+
+from typing import TYPE_CHECKING
+
+import asyncpg
+
+from hduce.core.db import Database
+from hduce.plugins.search.store._sql import (
+    COUNT,
+    HEADLINE,
+    SEARCH,
+    SUGGEST,
+    Params,
+    facets_sql,
+    first_word,
+    scope_condition,
+    where,
+)
+
+if TYPE_CHECKING:
+    from hduce.plugins.search.services import Scope, SearchQuery
+
+
+class KeywordStore:
+    """Runs the PostgreSQL backend's full-text queries; `parts` as `store._sql` describes."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def page(
+        self, query: "SearchQuery", scope: "Scope", parts: list[str]
+    ) -> tuple[list[asyncpg.Record], int]:
+        """One page of ranked rows with their snippets, and the (capped) total."""
+        params = Params(parts)
+        condition, cap = where(query, scope, params), params.add(query.candidates + 1)
+        sql = SEARCH.format(
+            where=condition,
+            cap=cap,
+            limit=params.add(query.limit),
+            offset=params.add(query.offset),
+            word=params.add(first_word(" ".join(parts))),
+            chars=params.add(query.snippet_chars),
+            headline=params.add(HEADLINE),
+        )
+        rows = await self._db.fetch(sql, *params.values)
+        if rows or not query.offset:
+            return rows, int(rows[0]["total"]) if rows else 0
+        params = Params(parts)
+        count = COUNT.format(
+            where=where(query, scope, params), cap=params.add(query.candidates + 1)
+        )
+        return [], int(await self._db.fetchval(count, *params.values) or 0)
+
+    async def facets(
+        self, query: "SearchQuery", scope: "Scope", parts: list[str]
+    ) -> list[asyncpg.Record]:
+        """Rows (facet, value, n) counting the candidates by each of `query.facets`."""
+        sql, args = facets_sql(query, scope, parts)
+        return await self._db.fetch(sql, *args)
+
+    async def suggest(self, prefix: str, scope: "Scope", limit: int) -> list[str]:
+        """Indexed words starting with `prefix` in entries within `scope`, most frequent first."""
+        condition, args = scope_condition(scope, 3)
+        rows = await self._db.fetch(SUGGEST.format(scope=condition), prefix, limit, *args)
+        return [row["lexeme"] for row in rows]

@@ -1,0 +1,143 @@
+"""The SQL of the PostgreSQL backend's queries: matches, scope and filters as one WHERE clause."""
+
+import re
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hduce.plugins.search.services import Scope, SearchQuery
+
+WHOLE_WORD = "="
+"""Leads an alternative of a query part matched as a whole word rather than as a prefix."""
+# Highlight markers: control characters never kept in indexed text, so the markers found in a
+# highlighted snippet are ours; the snippet is HTML-escaped before they become `<mark>` tags.
+MARK_START, MARK_END = "\x02", "\x03"
+HEADLINE = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=10, MaxFragments=2"
+
+# $1 holds the query's parts, each its alternatives separated by tabs (a lexicon term and its
+# synonyms; the rest of the words as one alternative). Every word of an alternative is a prefix
+# ("ali mar" finds "Alice Martin") unless the alternative starts with `=` (a short abbreviation
+# the lexicon added: a whole word), and all must match; any alternative of every part must match.
+# The `simple` config splits the text exactly as it split the indexed text, without stemming.
+QUERY = (
+    "to_tsquery('simple', coalesce((SELECT string_agg('(' || alts || ')', ' & ') FROM ("
+    "SELECT (SELECT string_agg('(' || words || ')', ' | ') FROM ("
+    "SELECT (SELECT string_agg(quote_literal(lexeme) || "
+    f"CASE WHEN starts_with(alt, '{WHOLE_WORD}') THEN '' ELSE ':*' END, ' & ') "
+    "FROM unnest(to_tsvector('simple', alt))) AS words "
+    "FROM unnest(string_to_array(part, E'\\t')) AS alt) AS a) AS alts "
+    "FROM unnest($1::text[]) AS part) AS p), ''))"
+)
+# Ranking (or even ordering) every match of a common word reads every matching row: only the
+# first `candidates` matches the GIN index yields (the cap plus one, so a capped total shows;
+# no ORDER BY, so the scan stops there) are ranked exactly.
+CANDIDATES = f"""
+WITH query AS (SELECT {QUERY} AS q),
+candidate AS MATERIALIZED (
+    SELECT e.id, e.updated_at FROM search_entry e, query WHERE {{where}} LIMIT {{cap}}
+)
+"""
+# The snippet is cut from at most `snippet_chars` around the first word's first occurrence
+# instead of the whole text (up to 200,000 characters).
+SEARCH = (
+    CANDIDATES
+    + """,
+page AS (
+    SELECT c.id, ts_rank_cd(e.document, query.q) AS score,
+           (SELECT count(*) FROM candidate) AS total
+    FROM candidate c JOIN search_entry e ON e.id = c.id, query
+    ORDER BY score DESC, c.updated_at DESC, c.id
+    LIMIT {limit} OFFSET {offset}
+)
+SELECT e.kind, e.ref_id, e.title, e.extra, page.score, page.total,
+       ts_headline('simple', e.title || E'\\n' || substr(
+           e.body, greatest(1, strpos(lower(e.body), {word}) - {chars} / 4), {chars}),
+           query.q, {headline}) AS snippet
+FROM page JOIN search_entry e ON e.id = page.id, query
+ORDER BY page.score DESC, e.updated_at DESC, e.id
+"""
+)
+COUNT = CANDIDATES + "SELECT count(*) FROM candidate"
+_WORDS = re.compile(r"\w+")
+FACET_VALUES = {
+    "kind": "e.kind",
+    "document_kind": "e.extra->>'document_kind'",
+    "date": "to_char(e.dated_at AT TIME ZONE 'UTC', 'YYYY-MM')",
+    "entity": "unnest(e.entities)",
+    "patient": "e.patient_id::text",
+}
+FACET = """SELECT '{facet}' AS facet, value, count(*) AS n FROM (
+    SELECT {value} AS value FROM candidate c JOIN search_entry e ON e.id = c.id
+) AS found WHERE value IS NOT NULL GROUP BY value"""
+
+
+# Words of a few entries the caller may see (never the vocabulary of the whole index, which
+# would offer other patients' names); $1 is the lower-cased prefix.
+SUGGEST = """
+WITH candidate AS (
+    SELECT e.document FROM search_entry e
+    WHERE e.document @@ to_tsquery('simple', quote_literal($1) || ':*') AND ({scope})
+    LIMIT 50
+)
+SELECT lexeme FROM candidate, unnest(candidate.document) AS t
+WHERE starts_with(lexeme, $1) AND lexeme <> $1
+GROUP BY lexeme ORDER BY count(*) DESC, length(lexeme), lexeme LIMIT $2
+"""
+
+
+class Params:
+    """Numbered query parameters; `$1` is always the query's parts."""
+
+    def __init__(self, parts: list[str]) -> None:
+        self.values: list[Any] = [parts]
+
+    def add(self, value: Any) -> str:
+        """The placeholder of one more parameter."""
+        self.values.append(value)
+        return f"${len(self.values)}"
+
+
+def where(query: "SearchQuery", scope: "Scope", params: Params) -> str:
+    """The words, the caller's scope and the filters, over `search_entry e`."""
+    condition, args = scope_condition(scope, len(params.values) + 1)
+    params.values += args
+    # The scope is part of the WHERE clause, so LIMIT, OFFSET and the total only see allowed
+    # rows; a patient's scope names no "every" kind, so the planner can start from patient_id.
+    clauses = [f"({condition})"]
+    if any(c.isalnum() for c in query.text):
+        clauses.append("e.document @@ query.q")
+    found = query.filters
+    if found.entities:
+        clauses.append(f"e.entities @> {params.add(list(found.entities))}::text[]")
+    if found.date_from:
+        clauses.append(f"e.dated_at >= {params.add(found.date_from)}::date")
+    if found.date_to:
+        clauses.append(f"e.dated_at < {params.add(found.date_to)}::date + 1")
+    if found.patient_id:
+        clauses.append(f"e.patient_id = {params.add(found.patient_id)}")
+    return " AND ".join(clauses)
+
+
+def scope_condition(scope: "Scope", first: int) -> tuple[str, list[Any]]:
+    """The scope as SQL over `search_entry e`, its parameters numbered from `$first`."""
+    clauses, args = [], []
+    if scope.every:
+        clauses.append(f"e.kind = ANY(${first}::text[])")
+        args.append(list(scope.every))
+    if scope.own:
+        n = first + len(args)
+        clauses.append(f"(e.patient_id = ${n} AND e.kind = ANY(${n + 1}::text[]))")
+        args += [scope.user_id, list(scope.own)]
+    return " OR ".join(clauses) or "false", args
+
+
+def facets_sql(query: "SearchQuery", scope: "Scope", parts: list[str]) -> tuple[str, list[Any]]:
+    """One statement counting the candidates by each wanted facet: rows (facet, value, n)."""
+    params = Params(parts)
+    head = CANDIDATES.format(where=where(query, scope, params), cap=params.add(query.candidates))
+    counts = (FACET.format(facet=f, value=FACET_VALUES[f]) for f in query.facets)
+    return head + "\nUNION ALL\n".join(counts) + "\nORDER BY facet, n DESC, value", params.values
+
+
+def first_word(text: str) -> str:
+    """The query's first word, lower-cased, to find where the snippet starts."""
+    return next(iter(_WORDS.findall(text.lower())), "")

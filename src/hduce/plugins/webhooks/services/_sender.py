@@ -1,0 +1,137 @@
+"""The `webhooks.deliver` task body: POST one signed delivery, or schedule its retry."""
+
+import logging
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import httpx
+
+from hduce import __version__
+from hduce.contracts.audit import AuditLog
+from hduce.core.events import EventMeta
+from hduce.core.plugin_env import PluginEnv
+from hduce.plugins.webhooks.config import WebhooksConfig
+from hduce.plugins.webhooks.services._signing import SIGNATURE_HEADER, signature
+from hduce.plugins.webhooks.store import WebhookStore
+from hduce.plugins.webhooks.tasks import WebhookDeliveryDue
+
+logger = logging.getLogger("hduce.webhooks")
+
+ERROR_TEXT_LIMIT = 500
+
+
+class AttemptFailed(Exception):
+    """The receiver did not answer 2xx (or could not be reached)."""
+
+    def __init__(self, message: str, response_code: int | None = None) -> None:
+        super().__init__(message)
+        self.response_code = response_code
+
+
+class WebhookSender:
+    """Sends due deliveries; the delivery row stays locked while sending, so each is sent once."""
+
+    def __init__(
+        self, env: PluginEnv[WebhooksConfig], store: WebhookStore, audit: AuditLog
+    ) -> None:
+        self._db = env.db
+        self._events = env.events
+        self._store = store
+        self._audit = audit
+        self._config = config = env.config
+        # Redirects are not followed: the registered URL is the only one an admin approved.
+        self._client = httpx.AsyncClient(
+            timeout=float(config.timeout),
+            follow_redirects=False,
+            headers={"User-Agent": f"HDuce-Webhooks/{__version__}"},
+        )
+
+    async def aclose(self) -> None:
+        """Close the HTTP client."""
+        await self._client.aclose()
+
+    async def handle(self, event: WebhookDeliveryDue, meta: EventMeta) -> None:
+        """Task entry point for `webhook.delivery_due`."""
+        await self.deliver(event.delivery_id)
+
+    async def deliver(self, delivery_id: uuid.UUID) -> None:
+        """Send the delivery if it is still pending; record the outcome in the same transaction."""
+        async with self._db.transaction():
+            row = await self._store.lock_due(delivery_id)
+            if row is None:
+                return
+            attempts = row["attempts"] + 1
+            if not row["active"]:
+                await self._store.settle(
+                    delivery_id,
+                    status="skipped",
+                    attempts=row["attempts"],
+                    response_code=None,
+                    error="the webhook is disabled",
+                )
+                return
+            try:
+                code = await self._post(row)
+            except AttemptFailed as exc:
+                await self._record_failure(row, attempts, exc)
+                return
+            await self._store.settle(
+                delivery_id, status="delivered", attempts=attempts, response_code=code, error=None
+            )
+            await self._store.reset_failures(row["webhook"])
+
+    async def _post(self, row: asyncpg.Record) -> int:
+        body = row["body"].encode()
+        headers = {
+            "Content-Type": "application/json",
+            SIGNATURE_HEADER: signature(row["secret"], int(time.time()), body),
+            "HDuce-Event": row["event_name"],
+            "HDuce-Event-Id": str(row["event_id"]),
+            "HDuce-Delivery": str(row["id"]),
+        }
+        try:
+            response = await self._client.post(row["url"], content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            raise AttemptFailed(f"{type(exc).__name__}: {exc}"[:ERROR_TEXT_LIMIT]) from exc
+        if not response.is_success:
+            raise AttemptFailed(f"HTTP {response.status_code}", response.status_code)
+        return response.status_code
+
+    async def _record_failure(
+        self, row: asyncpg.Record, attempts: int, error: AttemptFailed
+    ) -> None:
+        webhook = await self._store.count_failure(
+            row["webhook"], self._config.disable_after_failures
+        )
+        still_active = webhook is not None and webhook["active"]
+        if not still_active:
+            await self._audit.record(
+                "webhook.disabled",
+                actor_id=None,
+                detail={"webhook_id": str(row["webhook"]), "last_error": str(error)},
+            )
+        if not still_active or attempts >= self._config.max_attempts:
+            logger.warning("webhook delivery %s failed for good: %s", row["id"], error)
+            await self._store.settle(
+                row["id"],
+                status="failed",
+                attempts=attempts,
+                response_code=error.response_code,
+                error=str(error),
+            )
+            return
+        delay = min(
+            float(self._config.retry_max), float(self._config.retry_base) * 2 ** (attempts - 1)
+        )
+        retry_at = datetime.now(UTC) + timedelta(seconds=delay)
+        await self._store.settle(
+            row["id"],
+            status="pending",
+            attempts=attempts,
+            response_code=error.response_code,
+            error=str(error),
+            retry_at=retry_at,
+        )
+        await self._events.publish(WebhookDeliveryDue(delivery_id=row["id"]), at=retry_at)

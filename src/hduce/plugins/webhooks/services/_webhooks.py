@@ -1,0 +1,138 @@
+"""Admin management of webhooks: register, list, change, remove, and read the delivery log."""
+
+import ipaddress
+import uuid
+from typing import Any
+from urllib.parse import urlsplit
+
+from hduce.contracts.audit import AuditLog
+from hduce.core.db import Database
+from hduce.core.schemas import Page
+from hduce.plugins.webhooks.errors import InvalidWebhook, WebhookNotFound
+from hduce.plugins.webhooks.schemas import (
+    WebhookCreate,
+    WebhookCreated,
+    WebhookDeliveryRead,
+    WebhookList,
+    WebhookRead,
+    WebhookUpdate,
+)
+from hduce.plugins.webhooks.services._catalogue import EVENT_NAMES, unknown_patterns
+from hduce.plugins.webhooks.services._signing import new_secret
+from hduce.plugins.webhooks.store import WebhookStore
+
+
+class WebhookService:
+    """The `webhooks` service bundle behind the admin routes; every change is audited."""
+
+    def __init__(
+        self, db: Database, store: WebhookStore, audit: AuditLog, *, https_only: bool
+    ) -> None:
+        self._db = db
+        self._store = store
+        self._audit_log = audit
+        self._https_only = https_only
+
+    async def create(
+        self, data: WebhookCreate, *, by: uuid.UUID, ip: str | None = None
+    ) -> WebhookCreated:
+        """Register a webhook with a new signing secret (returned this once)."""
+        self._check_url(data.url)
+        events = _checked_patterns(data.events)
+        secret = new_secret()
+        async with self._db.transaction():
+            row = await self._store.insert(
+                url=data.url, events=events, description=data.description, secret=secret, by=by
+            )
+            await self._audit("webhook.created", row["id"], by, ip, url=data.url, events=events)
+        return WebhookCreated.from_row(row, secret=secret)
+
+    async def list(self) -> WebhookList:
+        """Every webhook and the event names one may subscribe to."""
+        items = [WebhookRead.from_row(row) for row in await self._store.all()]
+        return WebhookList(items=items, event_names=list(EVENT_NAMES))
+
+    async def get(self, webhook_id: uuid.UUID) -> WebhookRead:
+        """One webhook; 404 if unknown."""
+        row = await self._store.get(webhook_id)
+        if row is None:
+            raise WebhookNotFound("no webhook with this id")
+        return WebhookRead.from_row(row)
+
+    async def update(
+        self, webhook_id: uuid.UUID, data: WebhookUpdate, *, by: uuid.UUID, ip: str | None = None
+    ) -> WebhookRead:
+        """Change a webhook; re-enabling it clears its failure streak."""
+        changes: dict[str, Any] = {}
+        if data.url is not None:
+            self._check_url(data.url)
+            changes["url"] = data.url
+        if data.events is not None:
+            changes["events"] = _checked_patterns(data.events)
+        if data.description is not None:
+            changes["description"] = data.description
+        if data.active is not None:
+            changes["active"] = data.active
+            if data.active:
+                changes.update(consecutive_failures=0, disabled_reason=None)
+        if not changes:
+            return await self.get(webhook_id)
+        async with self._db.transaction():
+            row = await self._store.update(webhook_id, changes)
+            if row is None:
+                raise WebhookNotFound("no webhook with this id")
+            await self._audit("webhook.updated", webhook_id, by, ip, changed=sorted(changes))
+        return WebhookRead.from_row(row)
+
+    async def delete(self, webhook_id: uuid.UUID, *, by: uuid.UUID, ip: str | None = None) -> None:
+        """Remove a webhook and its delivery log."""
+        async with self._db.transaction():
+            if not await self._store.delete(webhook_id):
+                raise WebhookNotFound("no webhook with this id")
+            await self._audit("webhook.deleted", webhook_id, by, ip)
+
+    async def deliveries(
+        self, webhook_id: uuid.UUID, *, status: str | None, limit: int, offset: int
+    ) -> Page[WebhookDeliveryRead]:
+        """A webhook's delivery log, newest first."""
+        await self.get(webhook_id)
+        return await self._store.deliveries(webhook_id, status=status, limit=limit, offset=offset)
+
+    async def _audit(
+        self, action: str, webhook_id: uuid.UUID, by: uuid.UUID, ip: str | None, **detail: Any
+    ) -> None:
+        await self._audit_log.record(
+            action, actor_id=by, ip=ip, detail={"webhook_id": str(webhook_id), **detail}
+        )
+
+    def _check_url(self, url: str) -> None:
+        parts = urlsplit(url)
+        allowed = ("https",) if self._https_only else ("https", "http")
+        if parts.scheme not in allowed or not parts.hostname:
+            need = "an https URL" if self._https_only else "an http(s) URL"
+            raise InvalidWebhook(f"`url` must be {need} with a host, got {url!r}")
+        if parts.username or parts.password:
+            raise InvalidWebhook("`url` must not carry credentials; verify the signature instead")
+        if self._https_only and not _public_host(parts.hostname):
+            # In production a webhook must not reach the clinic's own network or cloud metadata.
+            raise InvalidWebhook(f"`url` must name a public host, got {parts.hostname!r}")
+
+
+def _public_host(host: str) -> bool:
+    """False for `localhost` and for IP literals that are not globally routable."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        return ipaddress.ip_address(host).is_global
+    except ValueError:
+        return True  # a name is not resolved here, so one pointing inside is not caught
+
+
+def _checked_patterns(patterns: list[str]) -> list[str]:
+    unknown = unknown_patterns(patterns)
+    if unknown:
+        raise InvalidWebhook(
+            f"`events`: {', '.join(map(repr, unknown))} match no event; "
+            f"known events: {', '.join(EVENT_NAMES)}"
+        )
+    return sorted(set(patterns))

@@ -1,0 +1,123 @@
+"""FHIR `Appointment` updates: confirm, check in, start, complete, no-show, as the REST API lets."""
+
+from typing import Any
+
+from fhir.resources.R4B.appointment import Appointment
+
+from tests.plugins.appointments.helpers import (
+    API,
+    Practice,
+    book,
+    events_named,
+    open_practice,
+    two_days_ahead_at,
+)
+from tests.plugins.fhir.test_patients import BASE, outcome
+from tests.plugins.users.clinic import Clinic, Member
+
+
+async def booked(clinic: Clinic, practice: Practice, patient: Member, hour: int) -> str:
+    """The id of an appointment booked through the REST API."""
+    response = await book(clinic, practice, patient, two_days_ahead_at(hour))
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+async def put(clinic: Clinic, appointment_id: str, caller: Member, **changes: Any) -> Any:
+    """PUT the appointment as `caller` read it, with `changes` applied."""
+    url = f"{BASE}/Appointment/{appointment_id}"
+    current = await clinic.client.get(url, headers=caller.headers)
+    assert current.status_code == 200, current.text
+    return await clinic.client.put(url, json={**current.json(), **changes}, headers=caller.headers)
+
+
+def accepted_by_patient(resource: dict[str, Any]) -> list[dict[str, Any]]:
+    """The participants with the patient's status set to `accepted` (a confirmation)."""
+    return [
+        {**p, "status": "accepted"} if p["actor"]["type"] == "Patient" else p
+        for p in resource["participant"]
+    ]
+
+
+async def rest_status(clinic: Clinic, appointment_id: str, caller: Member) -> str:
+    response = await clinic.client.get(f"{API}/{appointment_id}", headers=caller.headers)
+    return response.json()["status"]
+
+
+def patient_status(resource: dict[str, Any]) -> str:
+    Appointment.model_validate(resource)
+    (patient,) = [p for p in resource["participant"] if p["actor"]["type"] == "Patient"]
+    return patient["status"]
+
+
+async def test_the_patient_confirms_by_accepting_and_staff_cannot(clinic: Clinic) -> None:
+    practice = await open_practice(clinic)
+    patient, desk = await clinic.member("patient"), await clinic.member("receptionist")
+    appointment_id = await booked(clinic, practice, patient, 9)
+    url = f"{BASE}/Appointment/{appointment_id}"
+    before = (await clinic.client.get(url, headers=patient.headers)).json()
+    assert (before["status"], patient_status(before)) == ("booked", "needs-action")
+
+    participants = accepted_by_patient(before)
+    refused = await put(clinic, appointment_id, desk, participant=participants)
+    assert "patient" in outcome(refused, 403)
+    confirmed = await put(clinic, appointment_id, patient, participant=participants)
+    assert confirmed.status_code == 200, confirmed.text
+    assert (confirmed.json()["status"], patient_status(confirmed.json())) == ("booked", "accepted")
+    assert await rest_status(clinic, appointment_id, patient) == "confirmed"
+    assert len(await events_named(clinic, "appointment.confirmed", appointment_id)) == 1
+    # Sending the same resource again changes nothing.
+    again = await put(clinic, appointment_id, patient, participant=participants)
+    assert again.status_code == 200, again.text
+    assert len(await events_named(clinic, "appointment.confirmed", appointment_id)) == 1
+
+
+async def test_check_in_start_and_complete_with_the_rest_apis_roles(clinic: Clinic) -> None:
+    practice = await open_practice(clinic)
+    patient, desk = await clinic.member("patient"), await clinic.member("receptionist")
+    doctor = practice.doctor
+    appointment_id = await booked(clinic, practice, patient, 10)
+
+    assert "staff" in outcome(await put(clinic, appointment_id, patient, status="checked-in"), 403)
+    checked_in = await put(clinic, appointment_id, desk, status="checked-in")
+    assert checked_in.status_code == 200, checked_in.text
+    assert Appointment.model_validate(checked_in.json()).status == "checked-in"
+    assert await rest_status(clinic, appointment_id, desk) == "checked_in"
+
+    outcome(await put(clinic, appointment_id, desk, status="arrived"), 403)
+    started = await put(clinic, appointment_id, doctor, status="arrived")
+    assert started.status_code == 200, started.text
+    assert await rest_status(clinic, appointment_id, doctor) == "in_progress"
+    done = await put(clinic, appointment_id, doctor, status="fulfilled")
+    assert Appointment.model_validate(done.json()).status == "fulfilled"
+    assert await rest_status(clinic, appointment_id, doctor) == "completed"
+    assert len(await events_named(clinic, "appointment.checked_in", appointment_id)) == 1
+    assert len(await events_named(clinic, "appointment.completed", appointment_id)) == 1
+
+    late = await put(clinic, appointment_id, desk, status="checked-in")
+    assert "completed" in outcome(late, 409)
+
+
+async def test_no_show_only_by_staff_and_after_the_start(clinic: Clinic) -> None:
+    practice = await open_practice(clinic)
+    patient = await clinic.member("patient")
+    appointment_id = await booked(clinic, practice, patient, 11)
+    outcome(await put(clinic, appointment_id, patient, status="noshow"), 403)
+    early = await put(clinic, appointment_id, practice.doctor, status="noshow")
+    assert "not started" in outcome(early, 409)
+    assert await rest_status(clinic, appointment_id, patient) == "booked"
+
+
+async def test_statuses_no_one_sets_are_400_and_strangers_get_404(clinic: Clinic) -> None:
+    practice = await open_practice(clinic)
+    patient, other = await clinic.member("patient"), await clinic.member("patient")
+    appointment_id = await booked(clinic, practice, patient, 12)
+    for status in ("proposed", "pending", "entered-in-error"):
+        refused = await put(clinic, appointment_id, practice.admin, status=status)
+        assert "checked-in" in outcome(refused, 400), status
+    url = f"{BASE}/Appointment/{appointment_id}"
+    mine = (await clinic.client.get(url, headers=patient.headers)).json()
+    stranger = await clinic.client.put(
+        url, json={**mine, "status": "checked-in"}, headers=other.headers
+    )
+    outcome(stranger, 404)

@@ -1,0 +1,79 @@
+"""The plugin reports unsafe e-mail settings and channels set up only partly, through its hooks."""
+
+import logging
+
+import pytest
+
+from hduce.bootstrap import load_plugins
+from hduce.cli._startup import log_startup_warnings
+from hduce.core.config import load_settings
+from hduce.plugins.notifications import NotificationsPlugin
+from hduce.plugins.notifications.config import EmailConfig, NotificationsConfig, SmsConfig
+
+SENDER = "Clinic <noreply@clinic.example>"
+
+
+def plugin(**sections: object) -> NotificationsPlugin:
+    """The plugin configured with `sections` (not set up: the hooks read the config only)."""
+    return NotificationsPlugin(NotificationsConfig(**sections))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["smtp://mailer:pw@mail.example:25", "smtp://mail.example?starttls=false"],
+)
+def test_a_remote_relay_without_tls_is_unsafe(url: str) -> None:
+    (finding,) = plugin(email=EmailConfig(url=url)).unsafe_settings()
+    assert finding.key == "plugins.notifications.email"
+    assert "without TLS" in finding.message
+    assert "pw" not in finding.message
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["", "smtps://mailer:pw@mail.example", "smtp://mail.example?starttls=true", "smtp://localhost"],
+)
+def test_tls_a_local_relay_or_no_relay_is_safe(url: str) -> None:
+    assert plugin(email=EmailConfig(url=url)).unsafe_settings() == []
+
+
+def test_an_smtp_url_that_does_not_parse_is_a_finding_not_a_crash() -> None:
+    (finding,) = plugin(email=EmailConfig(url="http://mail.example")).unsafe_settings()
+    assert finding.key == "plugins.notifications.email"
+    assert "SMTP_URL" in finding.message and "http://" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("email", "sms", "expected"),
+    [
+        (EmailConfig(url="smtp://relay.example"), SmsConfig(), "set SMTP_FROM"),
+        (EmailConfig(from_address=SENDER), SmsConfig(), "set SMTP_URL"),
+        (EmailConfig(), SmsConfig(url="https://sms.example/send"), "sms.sender"),
+    ],
+    ids=["relay-without-sender", "sender-without-relay", "sms-without-sender"],
+)
+def test_a_channel_set_up_partly_is_a_startup_warning(
+    email: EmailConfig, sms: SmsConfig, expected: str
+) -> None:
+    (warning,) = plugin(email=email, sms=sms).startup_warnings()
+    assert expected in warning
+
+
+def test_complete_or_absent_channels_warn_of_nothing() -> None:
+    complete = EmailConfig(url="smtps://relay.example", from_address=SENDER)
+    sms = SmsConfig(url="https://sms.example/send", sender="+15550100")
+    assert plugin(email=complete, sms=sms).startup_warnings() == []
+    assert plugin().startup_warnings() == []
+    no_sender_field = SmsConfig(url="https://sms.example/send", body_template={"Body": "{text}"})
+    assert plugin(sms=no_sender_field).startup_warnings() == []
+
+
+def test_serve_logs_the_plugin_warnings_of_the_loaded_settings(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings = load_settings(
+        environ={"HDUCE_ENVIRONMENT": "development", "SMTP_FROM": SENDER},
+    )
+    with caplog.at_level(logging.WARNING, logger="hduce.startup"):
+        log_startup_warnings(load_plugins(settings))
+    assert any("set SMTP_URL" in record.getMessage() for record in caplog.records)
