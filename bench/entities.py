@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests packag
 from tests.plugins.documents.labelled import CONTEXTS, labelled, score
 
 from documents import make_pdf
-from hduce.plugins.documents.entities import extract_entities, load
-from hduce.plugins.documents.extraction import ExtractionOptions, _pdf_pages
+from hduce.plugins.documents.services.extraction._extract import ExtractionOptions, _pdf_pages
+from hduce.plugins.documents.services.extraction.entities import extract_entities, load
 
 MB = 1024 * 1024
 

@@ -1,8 +1,4 @@
-"""Every plugin is built alike: the same rooms, one data-access API, the kernel's env and principal.
-
-`NOT_YET_MOVED` names the plugins still being moved into the kernel's shape; a plugin leaves it
-when its move lands, and then every rule below holds for it.
-"""
+"""Every plugin is built alike: the same rooms, one data-access API, the env and the principal."""
 
 import ast
 import re
@@ -16,12 +12,6 @@ from hduce.bootstrap import BUILTIN_PLUGINS
 
 SRC = Path(plugins.__file__).resolve().parents[1]
 PLUGINS_DIR = SRC / "plugins"
-
-NOT_YET_MOVED: frozenset[str] = frozenset(
-    {
-        "documents",
-    }
-)
 
 MANDATORY_ROOMS = ("__init__", "config", "schemas", "services", "routes", "errors")
 """Rooms every plugin has (a module `x.py` or a package `x/`)."""
@@ -45,11 +35,6 @@ DATA_ACCESS = re.compile(
 )
 
 
-def moved_plugins() -> list[str]:
-    """The built-in plugins already in the kernel's shape."""
-    return sorted(set(BUILTIN_PLUGINS) - NOT_YET_MOVED)
-
-
 def rooms(plugin: str) -> set[str]:
     """The top-level modules and packages of a plugin, by name without `.py`."""
     found = set()
@@ -70,10 +55,6 @@ def in_room(path: Path, plugin: str, room: str) -> bool:
     """Whether `path` is the module `room.py` or inside the package `room/` of `plugin`."""
     relative = path.relative_to(PLUGINS_DIR / plugin)
     return relative.parts[0] in (room, f"{room}.py")
-
-
-def test_the_not_yet_moved_list_names_real_plugins() -> None:
-    assert set(BUILTIN_PLUGINS) >= NOT_YET_MOVED
 
 
 def dependency_declarations(tree: ast.AST) -> set[int]:
@@ -102,7 +83,7 @@ def test_the_plugin_names_are_listed_once() -> None:
                 assert len(listed) < 3, f"{path.relative_to(SRC)} lists plugin names {listed}"
 
 
-@pytest.mark.parametrize("plugin", moved_plugins())
+@pytest.mark.parametrize("plugin", sorted(BUILTIN_PLUGINS))
 def test_a_plugin_has_the_mandatory_rooms_and_nothing_else(plugin: str) -> None:
     found = rooms(plugin)
     missing = [room for room in MANDATORY_ROOMS if room not in found]
@@ -111,7 +92,7 @@ def test_a_plugin_has_the_mandatory_rooms_and_nothing_else(plugin: str) -> None:
     assert not extra, f"{plugin}: {sorted(extra)} are not rooms; make each a sub-module of one"
 
 
-@pytest.mark.parametrize("plugin", moved_plugins())
+@pytest.mark.parametrize("plugin", sorted(BUILTIN_PLUGINS))
 def test_a_plugin_with_tables_keeps_its_sql_in_its_store(plugin: str) -> None:
     found = rooms(plugin)
     if "tables" in found:
@@ -123,7 +104,7 @@ def test_a_plugin_with_tables_keeps_its_sql_in_its_store(plugin: str) -> None:
         assert match is None, f"{path.relative_to(SRC)} runs SQL ({match[0]}) outside store"
 
 
-@pytest.mark.parametrize("plugin", moved_plugins())
+@pytest.mark.parametrize("plugin", sorted(BUILTIN_PLUGINS))
 def test_a_plugin_uses_the_kernel_not_the_context(plugin: str) -> None:
     for path, source in modules(plugin):
         where = path.relative_to(SRC)
@@ -134,14 +115,8 @@ def test_a_plugin_uses_the_kernel_not_the_context(plugin: str) -> None:
             assert ".context." not in source, f"{where}: services get the env, not the context"
 
 
-CLI_NOT_YET_MOVED: frozenset[str] = frozenset({"_backup"})
-"""Modules of `hduce.cli` that still import a plugin; each goes when its commands move."""
-
-
 def test_the_command_line_imports_no_plugin() -> None:
     for path in sorted((SRC / "cli").glob("*.py")):
-        if path.stem in CLI_NOT_YET_MOVED:
-            continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.module:
                 assert not node.module.startswith("hduce.plugins."), (

@@ -22,23 +22,22 @@ from hduce.cli._archive import (
     write_archive,
 )
 from hduce.cli._common import clear_errors, hduce, settings_from
-from hduce.cli._startup import plugin_config
 from hduce.core.cli import fail
 from hduce.core.cli_progress import progress
 from hduce.core.config import Settings
 from hduce.embedded import resolve_data_dir, services
-from hduce.plugins.documents.config import DocumentsConfig, storage_root
 from hduce.runtime import PG_BIN_DIR
 
 USER_TABLES = "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
 
 
 def document_root(settings: Settings) -> Path | None:
-    """The document store of these settings, or None when the documents plugin is off."""
+    """The folder of files an enabled plugin keeps (the documents'), or None when none keeps one."""
     with clear_errors():
         plugins = load_plugins(settings)
-    config = plugin_config(plugins, DocumentsConfig)
-    return storage_root(config, str(resolve_data_dir(settings))) if config else None
+        data_dir = resolve_data_dir(settings)
+    folders = (plugin.backup_folder(data_dir) for plugin in plugins)
+    return next((folder for folder in folders if folder is not None), None)
 
 
 def run_pg_tool(tool: str, database_url: str, *args: str) -> None:

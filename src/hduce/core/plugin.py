@@ -3,6 +3,7 @@
 import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
 import rich_click as click
@@ -102,6 +103,10 @@ class HducePlugin(InitPlugin):
     def listening_ports(self) -> list[Listener]:
         """The ports the web process opens for this plugin besides HTTP (checked before start)."""
         return []
+
+    def backup_folder(self, data_dir: Path) -> Path | None:
+        """The folder of files this plugin keeps beside the database (`hduce backup` copies it)."""
+        return None
 
     def startup_warnings(self) -> list[str]:
         """Lines to log at start: settings that are set only partly and so do nothing."""

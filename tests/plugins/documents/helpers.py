@@ -13,7 +13,7 @@ from tests.plugins.users.clinic import IDENTITY_PLUGINS, Clinic, Member, identit
 from tests.support.context import wait_for_row
 
 API = "/api/v1/documents"
-EXTRACTION_PROCESS = "hduce/plugins/documents/extraction_process.py"
+EXTRACTION_PROCESS = "hduce/plugins/documents/services/extraction/_process.py"
 """The script extraction processes run, which names them in `ps`."""
 
 

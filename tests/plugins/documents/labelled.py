@@ -5,7 +5,7 @@ from collections import Counter
 from pathlib import Path
 from typing import NamedTuple
 
-from hduce.plugins.documents.entities import Entity, extract_entities
+from hduce.plugins.documents.services.extraction.entities import Entity, extract_entities
 
 SENTENCES = Path(__file__).with_name("labelled_entities.txt")
 CONTEXTS = ("negated", "historical", "family", "hypothetical", "possible")

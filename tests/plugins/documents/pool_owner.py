@@ -8,8 +8,7 @@ import asyncio
 import sys
 
 from hduce.plugins.documents.config import DocumentsConfig
-from hduce.plugins.documents.extraction import ExtractionOptions
-from hduce.plugins.documents.pool import ExtractorPool
+from hduce.plugins.documents.services.extraction import ExtractionOptions, ExtractorPool
 
 
 async def main(path: str) -> None:

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from hduce.plugins.documents.entities import PAGE_BREAK, extract_entities
-from hduce.plugins.documents.extraction import ExtractionOptions, extract_file, normalize
-from hduce.plugins.documents.sniff import sniff
+from hduce.plugins.documents.services._sniff import sniff
+from hduce.plugins.documents.services.extraction import ExtractionOptions, extract_file, normalize
+from hduce.plugins.documents.services.extraction.entities import PAGE_BREAK, extract_entities
 from tests.plugins.documents.files import corrupt_pdf, encrypted_pdf, image, long_pdf, scanned_pdf
 from tests.plugins.documents.labelled import labelled, score
 

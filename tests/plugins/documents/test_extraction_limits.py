@@ -4,8 +4,7 @@ from pathlib import Path
 
 import psutil
 
-from hduce.plugins.documents.extraction import ExtractionOptions, extract_file
-from hduce.plugins.documents.ocr import OcrOptions
+from hduce.plugins.documents.services.extraction import ExtractionOptions, OcrOptions, extract_file
 from tests.plugins.documents.files import blank_picture, inflating_pdf, long_pdf
 from tests.plugins.documents.helpers import extracted, extraction_processes, uploaded
 from tests.plugins.users.clinic import Clinic, Member

@@ -7,9 +7,14 @@ import pytest
 
 from hduce.bootstrap import build_context, load_plugins, setup_plugins
 from hduce.core.config import ConfigError, Settings
-from hduce.plugins.documents.entities import PAGE_BREAK
-from hduce.plugins.documents.extraction import ExtractionOptions, extract_file
-from hduce.plugins.documents.ocr import OcrOptions, OcrUnavailable, check_models
+from hduce.plugins.documents.services.extraction import (
+    ExtractionOptions,
+    OcrOptions,
+    OcrUnavailable,
+    check_models,
+    extract_file,
+)
+from hduce.plugins.documents.services.extraction.entities import PAGE_BREAK
 from tests.plugins.documents.files import scan_and_text_pdf, scanned_pdf, text_picture
 from tests.plugins.documents.helpers import documents_settings, extracted, uploaded
 from tests.plugins.users.clinic import Clinic, Member

@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from hduce.plugins.documents.extraction import ExtractionOptions
-from hduce.plugins.documents.pool import ExtractorCrashed, ExtractorPool
-from hduce.plugins.documents.slot import ProcessLimits
+from hduce.plugins.documents.services.extraction import (
+    ExtractionOptions,
+    ExtractorCrashed,
+    ExtractorPool,
+    ProcessLimits,
+)
 from tests.plugins.documents.files import CLINIC_LETTER, inflating_pdf
 from tests.plugins.documents.helpers import extraction_processes
 

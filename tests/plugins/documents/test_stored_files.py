@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hduce.plugins.documents.storage import BlobStore, StoreUnusable
+from hduce.plugins.documents.services._files import BlobStore, StoreUnusable
 from tests.plugins.documents.files import CLINIC_LETTER, image
 from tests.plugins.documents.helpers import API, extracted, stored_files, uploaded
 from tests.plugins.users.clinic import Clinic, Member

@@ -17,7 +17,6 @@ from hduce.core.config.addresses import is_local
 from hduce.core.context import AppContext
 from hduce.core.personal_data import RowQueries
 from hduce.core.plugin import HducePlugin, Listener
-from hduce.plugins.devices import handlers
 from hduce.plugins.devices.analytics import DeviceAnalytics
 from hduce.plugins.devices.config import DevicesConfig
 from hduce.plugins.devices.personal_data import DEVICE_DATA
@@ -43,7 +42,7 @@ class DevicesPlugin(HducePlugin):
 
     name = "devices"
     description = "Medical devices over MQTT: registry, readings, threshold alerts"
-    requires = ("audit", "auth", "users", "notifications")
+    requires = ("audit", "auth", "users")
     config_type = DevicesConfig
 
     def setup(self, context: AppContext) -> None:
@@ -55,7 +54,6 @@ class DevicesPlugin(HducePlugin):
         self.services = DeviceServices.build(env, stores)
         env.registry.provide(ReadingReader, Readings(self.services.readings, config.max_page_size))
         env.registry.provide(DeviceDirectory, Devices(self.services.inventory))
-        handlers.subscribe(env.events, self.services)
         self.push = NatsPush(env.tasks)
         env.registry.provide(PushPublisher, self.push)
         env.registry.add_analytics_source("devices", DeviceAnalytics(stores.reports).figures)

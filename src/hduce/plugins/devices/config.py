@@ -94,8 +94,6 @@ class DevicesConfig(Section):
     reading outside its metric's range is refused whole."""
     max_page_size: int = 500
     """Largest page of readings or alerts."""
-    alert_url: str = "{public_url}/devices/alerts/{alert_id}"
-    """The link in alert messages; `{public_url}` is `server.public_url`."""
     silent_after: Duration = Duration(0)
     """An assigned device not heard from for this long opens an alert; 0: no such alerts."""
     silent_check_every: Duration = Duration(60)

@@ -1,26 +1,25 @@
 """The documents plugin: streamed uploads, content-addressed files, text and entity extraction."""
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
-from hduce.contracts.documents import DocumentReader, DocumentShelf, DocumentUploaded
+from hduce.contracts.audit import AuditLog
+from hduce.contracts.auth import Accounts
+from hduce.contracts.documents import DocumentReader, DocumentShelf
 from hduce.core.context import AppContext
 from hduce.core.personal_data import RowQueries
 from hduce.core.plugin import HducePlugin
+from hduce.plugins.documents import handlers
 from hduce.plugins.documents.analytics import DocumentAnalytics
 from hduce.plugins.documents.config import DocumentsConfig, storage_root
-from hduce.plugins.documents.env import Env
-from hduce.plugins.documents.extraction import ExtractionOptions
-from hduce.plugins.documents.ocr import check_models
 from hduce.plugins.documents.personal_data import DOCUMENT_DATA, JSON_COLUMNS
-from hduce.plugins.documents.reader import DocumentSummaries
 from hduce.plugins.documents.routes import DocumentController, form_upload_handler
-from hduce.plugins.documents.services import DocumentServices
-from hduce.plugins.documents.shelf import Shelf
-from hduce.plugins.documents.storage import BlobStore
-from hduce.plugins.documents.store import DocumentStore
+from hduce.plugins.documents.services import BlobStore, DocumentServices
+from hduce.plugins.documents.services.extraction import ExtractionOptions, check_models
+from hduce.plugins.documents.store import Stores
 
 
 class DocumentsPlugin(HducePlugin):
@@ -34,25 +33,28 @@ class DocumentsPlugin(HducePlugin):
     def setup(self, context: AppContext) -> None:
         """Check the OCR models, build the services, subscribe extraction, provide contracts."""
         super().setup(context)
+        env = self.env
+        check_models(ExtractionOptions.from_config(env.config).ocr)
+        files = BlobStore(storage_root(env.config, env.settings.data_dir).absolute())
+        files.secure()
+        stores = Stores.over(env.db)
+        self.services = DocumentServices.build(
+            env, stores, files, accounts=env.require(Accounts), audit=env.require(AuditLog)
+        )
+        handlers.subscribe(env.events, self.services)
+        env.registry.provide(DocumentReader, stores.summaries)
+        env.registry.provide(DocumentShelf, self.services.shelf)
+        env.registry.add_health_check("documents", self.services.health.check)
+        analytics = DocumentAnalytics(stores.reports)
+        env.registry.add_analytics_source("documents", analytics.figures)
+        document_data = RowQueries(env.db, DOCUMENT_DATA, JSON_COLUMNS)
+        env.registry.add_personal_data_source("documents", document_data)
+        env.registry.add_closer(self.services.pool.close)
+
+    def backup_folder(self, data_dir: Path) -> Path:
+        """The document store: its files are backed up and restored with the database."""
         assert isinstance(self.config, DocumentsConfig)
-        check_models(ExtractionOptions.from_config(self.config).ocr)
-        root = storage_root(self.config, context.settings.data_dir)
-        blobs = BlobStore(root.absolute())
-        blobs.secure()
-        env = Env(context, self.config, DocumentStore(context.db), blobs)
-        self.services = DocumentServices.build(env)
-        context.events.subscribe(
-            DocumentUploaded, self.services.extraction.handle, task_name="documents.extract"
-        )
-        context.registry.provide(DocumentReader, DocumentSummaries(context.db))
-        context.registry.provide(
-            DocumentShelf, Shelf(self.services.documents, self.services.uploads)
-        )
-        context.registry.add_health_check("documents", self.services.health.check)
-        context.registry.add_analytics_source("documents", DocumentAnalytics(context.db).figures)
-        document_data = RowQueries(context.db, DOCUMENT_DATA, JSON_COLUMNS)
-        context.registry.add_personal_data_source("documents", document_data)
-        context.registry.add_closer(self.services.pool.close)
+        return storage_root(self.config, data_dir)
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """The `/documents` routes."""

@@ -5,19 +5,7 @@ from datetime import datetime
 import msgspec
 
 from hduce.core.analytics import ratio
-from hduce.core.db import HduceEngine
-
-BY_KIND_AND_STATUS = """
-SELECT kind, status, count(*) AS n, coalesce(sum(size), 0) AS bytes,
-       coalesce(sum(page_count), 0) AS pages
-FROM document WHERE created_at >= $1 AND created_at < $2 AND deleted_at IS NULL
-GROUP BY kind, status
-"""
-EXTRACTION_TIME = """
-SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM extracted_at - created_at))
-  AS seconds
-FROM document WHERE created_at >= $1 AND created_at < $2 AND status = 'done'
-"""
+from hduce.plugins.documents.store import ReportStore
 
 
 class DocumentFigures(msgspec.Struct, frozen=True, kw_only=True):
@@ -38,20 +26,19 @@ class DocumentFigures(msgspec.Struct, frozen=True, kw_only=True):
 class DocumentAnalytics:
     """Computes `DocumentFigures` from the document table."""
 
-    def __init__(self, db: HduceEngine) -> None:
-        self._db = db
+    def __init__(self, store: ReportStore) -> None:
+        self._store = store
 
     async def figures(self, start: datetime, end: datetime) -> DocumentFigures:
         """The figures for documents uploaded in `[start, end)`."""
-        rows = await self._db.fetch(BY_KIND_AND_STATUS, start, end)
-        timed = await self._db.fetchrow(EXTRACTION_TIME, start, end)
+        rows = await self._store.by_kind_and_status(start, end)
+        seconds = await self._store.median_extraction_seconds(start, end)
         by_kind: dict[str, int] = {}
         by_status: dict[str, int] = {}
         for row in rows:
             by_kind[row["kind"]] = by_kind.get(row["kind"], 0) + row["n"]
             by_status[row["status"]] = by_status.get(row["status"], 0) + row["n"]
         done, failed = by_status.get("done", 0), by_status.get("failed", 0)
-        seconds = timed["seconds"] if timed else None
         return DocumentFigures(
             uploaded=sum(by_kind.values()),
             by_kind=by_kind,

@@ -59,6 +59,6 @@ class DocumentsConfig(Section):
     """Largest page of `GET /api/v1/documents`."""
 
 
-def storage_root(config: DocumentsConfig, data_dir: str) -> Path:
+def storage_root(config: DocumentsConfig, data_dir: str | Path) -> Path:
     """The document store: `storage_dir`, else `<data_dir>/documents`."""
     return Path(config.storage_dir or Path(data_dir) / "documents")

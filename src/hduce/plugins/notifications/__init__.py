@@ -15,7 +15,7 @@ from hduce.contracts.notifications import (
     OwnNotifications,
     PushPublisher,
 )
-from hduce.contracts.users import UserDirectory
+from hduce.contracts.users import CareTeams, UserDirectory
 from hduce.core.config import Finding
 from hduce.core.context import AppContext
 from hduce.core.personal_data import RowQueries
@@ -36,6 +36,7 @@ from hduce.plugins.notifications.routes import (
 )
 from hduce.plugins.notifications.services import (
     DeliverySender,
+    DeviceAlertNotices,
     InboxFeed,
     LinkMessages,
     NotificationService,
@@ -53,7 +54,13 @@ from hduce.plugins.notifications.services.channels import (
     PushChannel,
     SmsChannel,
 )
-from hduce.plugins.notifications.store import DeliveryCounts, DeliveryStore, Inbox, PreferenceStore
+from hduce.plugins.notifications.store import (
+    ClinicianDirectory,
+    DeliveryCounts,
+    DeliveryStore,
+    Inbox,
+    PreferenceStore,
+)
 
 
 class NotificationsPlugin(HducePlugin):
@@ -93,7 +100,15 @@ class NotificationsPlugin(HducePlugin):
         env.registry.add_analytics_source("notifications", analytics.figures)
         notification_data = RowQueries(env.db, NOTIFICATION_DATA, JSON_COLUMNS)
         env.registry.add_personal_data_source("notifications", notification_data)
-        handlers.subscribe(env.events, self.sender, self.notifier)
+        device_alerts = DeviceAlertNotices(
+            notifier=self.notifier,
+            directory=directory,
+            care_teams=env.require(CareTeams),
+            clinicians=ClinicianDirectory(env.db),
+            public_url=env.settings.server.public_url,
+            alert_url=env.config.device_alert_url,
+        )
+        handlers.subscribe(env.events, self.sender, self.notifier, device_alerts)
         links = LinkMessages(self.notifier, env.config, env.settings.server.public_url)
         env.registry.provide(OneTimeLinks, links)
 

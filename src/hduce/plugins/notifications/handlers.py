@@ -1,9 +1,10 @@
-"""Event subscriptions: due deliveries (this plugin's own task) and auth's identity events."""
+"""Event subscriptions: due deliveries (its own task), identity events and device alerts."""
 
 from hduce.contracts.auth import UserApproved, UserLocked, UserLoggedIn
+from hduce.contracts.devices import DeviceAlertRaised
 from hduce.contracts.notifications import Category, Notifier
 from hduce.core.events import EventBus, EventMeta
-from hduce.plugins.notifications.services import DeliverySender, shown
+from hduce.plugins.notifications.services import DeliverySender, DeviceAlertNotices, shown
 from hduce.plugins.notifications.tasks import DeliveryDue
 
 
@@ -43,10 +44,18 @@ class IdentityNotices:
         )
 
 
-def subscribe(events: EventBus, sender: DeliverySender, notifier: Notifier) -> None:
+def subscribe(
+    events: EventBus,
+    sender: DeliverySender,
+    notifier: Notifier,
+    device_alerts: DeviceAlertNotices,
+) -> None:
     """Register one task per event the plugin handles."""
     events.subscribe(DeliveryDue, sender.handle, task_name="notifications.deliver")
     notices = IdentityNotices(notifier)
     events.subscribe(UserLoggedIn, notices.new_login, task_name="notifications.new_login")
     events.subscribe(UserLocked, notices.locked, task_name="notifications.account_locked")
     events.subscribe(UserApproved, notices.approved, task_name="notifications.account_approved")
+    events.subscribe(
+        DeviceAlertRaised, device_alerts.notify, task_name="notifications.device_alert"
+    )

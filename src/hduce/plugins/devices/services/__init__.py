@@ -5,7 +5,7 @@ Layout:
   other plugins the `ReadingReader` and `DeviceDirectory` contracts;
 - the telemetry path: `_telemetry` (the message format), `_spool` (fsynced before the
   acknowledgement), `_ingest` and `_writer` (batches into PostgreSQL), `_alert_rules`
-  (thresholds), `_notices` (who is told of an alert), `_presence` and `_silence`;
+  (thresholds; notifications tells the care team), `_presence` and `_silence`;
 - MQTT identity: `_credentials` (sign-in) and `_acl` (who may use which topic); `_push` carries
   pushes to apps over NATS;
 - `broker/`: the embedded amqtt broker and its documented overrides, web process only.
@@ -15,15 +15,12 @@ from dataclasses import dataclass
 
 from hduce.contracts.audit import AuditLog
 from hduce.contracts.auth import Accounts
-from hduce.contracts.notifications import Notifier
-from hduce.contracts.users import CareTeams, UserDirectory
 from hduce.core.plugin_env import PluginEnv
 from hduce.plugins.devices.config import DevicesConfig
 from hduce.plugins.devices.services._alert_rules import AlertRules
 from hduce.plugins.devices.services._alerts import AlertService
 from hduce.plugins.devices.services._credentials import MqttSignIn
 from hduce.plugins.devices.services._ingest import TelemetryIngest, spool_dir
-from hduce.plugins.devices.services._notices import AlertNotices
 from hduce.plugins.devices.services._presence import DevicePresence
 from hduce.plugins.devices.services._push import NatsPush
 from hduce.plugins.devices.services._readers import Devices, Readings
@@ -37,13 +34,12 @@ from hduce.plugins.devices.store import Stores
 
 @dataclass(frozen=True)
 class DeviceServices:
-    """Registry, readings, alerts with thresholds, the threshold rules and alert notices."""
+    """Registry, readings, alerts with thresholds and the threshold rules."""
 
     inventory: DeviceRegistry
     readings: ReadingQueries
     alerts: AlertService
     rules: AlertRules
-    notices: AlertNotices
     max_page_size: int
 
     @classmethod
@@ -54,20 +50,11 @@ class DeviceServices:
         """
         db, config = env.db, env.config
         accounts, audit = env.require(Accounts), env.require(AuditLog)
-        notices = AlertNotices(
-            notifier=env.require(Notifier),
-            directory=env.require(UserDirectory),
-            care_teams=env.require(CareTeams),
-            reports=stores.reports,
-            public_url=env.settings.server.public_url,
-            alert_url=config.alert_url,
-        )
         return cls(
             inventory=DeviceRegistry(db, stores.devices, env.events, accounts, audit),
             readings=ReadingQueries(db, stores.readings, audit),
             alerts=AlertService(db, stores.alerts, accounts, audit, config.thresholds),
             rules=AlertRules(stores.alerts, env.events, config.thresholds),
-            notices=notices,
             max_page_size=config.max_page_size,
         )
 

@@ -1,11 +1,9 @@
 """Reads for the clinic analytics and for whom an alert concerns."""
 
-import uuid
 from datetime import datetime
 
 import asyncpg
 
-from hduce.contracts.auth import ACCOUNT_DIRECTORY
 from hduce.core.db import Database
 
 DEVICES = """
@@ -26,10 +24,6 @@ SELECT count(*) AS raised,
     AS median_ack_seconds
 FROM device_alert WHERE raised_at >= $1 AND raised_at < $2
 """
-ACTIVE_WITH_ROLES = (
-    f"SELECT id FROM {ACCOUNT_DIRECTORY} WHERE status = 'active' "
-    "AND roles && $1::varchar[] ORDER BY id"
-)
 
 
 class ReportStore:
@@ -53,7 +47,3 @@ class ReportStore:
         row = await self._db.fetchrow(ALERTS, start, end)
         assert row is not None  # an aggregate always answers one row
         return row
-
-    async def active_accounts_with(self, roles: list[str]) -> list[uuid.UUID]:
-        """The ids of the active accounts holding any of `roles`."""
-        return [row["id"] for row in await self._db.fetch(ACTIVE_WITH_ROLES, roles)]

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from hduce.core.security import Principal
 from hduce.plugins.notifications.config import NotificationsConfig
+from hduce.plugins.notifications.services._device_alerts import DeviceAlertNotices
 from hduce.plugins.notifications.services._links import LinkMessages, shown
 from hduce.plugins.notifications.services._live import InboxFeed, LiveInbox
 from hduce.plugins.notifications.services._notifier import NotificationService
@@ -15,6 +16,7 @@ from hduce.plugins.notifications.store import DeliveryStore, Inbox
 
 __all__ = [
     "DeliverySender",
+    "DeviceAlertNotices",
     "InboxFeed",
     "LinkMessages",
     "LiveInbox",

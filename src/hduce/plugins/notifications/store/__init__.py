@@ -1,6 +1,7 @@
 """All SQL of the notifications plugin: notifications, deliveries, the inbox, preferences."""
 
 from hduce.plugins.notifications.store._analytics import DeliveryCounts
+from hduce.plugins.notifications.store._clinicians import ClinicianDirectory
 from hduce.plugins.notifications.store._deliveries import (
     DeliveryStore,
     NewNotification,
@@ -16,6 +17,7 @@ from hduce.plugins.notifications.store._preferences import (
 
 __all__ = [
     "CHANNELS",
+    "ClinicianDirectory",
     "DeliveryCounts",
     "DeliveryStore",
     "Inbox",

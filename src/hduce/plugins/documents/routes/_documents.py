@@ -1,0 +1,170 @@
+"""The document routes: upload, list, read, download, edit and delete."""
+
+import uuid
+from dataclasses import dataclass
+from typing import Annotated
+
+from litestar import Controller, Request, delete, get, patch, post
+from litestar.di import NamedDependency
+from litestar.enums import MediaType
+from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
+from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.response import File
+
+from hduce.contracts.documents import DocumentKind, DocumentStatus
+from hduce.core.http import PageOffset, answer_example, problems
+from hduce.core.schemas import Page
+from hduce.core.security import Principal, requires_roles
+from hduce.plugins.documents.routes._upload import (
+    NO_STORE,
+    NOSNIFF,
+    UPLOADED,
+    disposition_name,
+    safe_name,
+)
+from hduce.plugins.documents.schemas import DocumentRead, DocumentUpdate
+from hduce.plugins.documents.services import DocumentServices, UploadRequest, to_read
+from hduce.plugins.documents.services._access import READERS
+
+UPLOAD_DESCRIPTION = """
+Send the file itself as the request body (`Content-Type: application/octet-stream` or the
+file's own type); metadata goes in the query. The type is sniffed from the bytes: PDF, PNG,
+JPEG, TIFF and plain text are accepted (415 otherwise, or when the declared type disagrees).
+Bodies over `max_upload_size` answer 413, an empty body 422. The filename comes from
+`filename` or a `Content-Disposition: attachment; filename="..."` header. Staff name the
+patient; patients upload for themselves. Extraction runs afterwards: poll the status.
+"""
+
+
+@dataclass
+class RawUploadOperation(Operation):
+    """The OpenAPI operation of the raw upload: its body is the file's bytes."""
+
+    def __post_init__(self) -> None:
+        """Describe the body, which the handler reads as a stream rather than a parameter."""
+        binary = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+        self.request_body = RequestBody(
+            content={"application/octet-stream": OpenAPIMediaType(schema=binary)},
+            description="The document's bytes (or send them with the file's own Content-Type).",
+            required=True,
+        )
+
+
+class DocumentController(Controller):
+    """Upload, list, read, download, edit and delete medical documents."""
+
+    path = "/documents"
+    tags = ["documents"]
+    cache_control = NO_STORE
+    response_headers = NOSNIFF
+
+    @post(
+        # The size cap is the plugin's own (`max_upload_size`), enforced while streaming.
+        request_max_body_size=None,
+        operation_class=RawUploadOperation,
+        responses={
+            **answer_example(201, DocumentRead, "Stored; extraction pending", UPLOADED),
+            **problems(403, 413, 415, 422),
+        },
+        description=UPLOAD_DESCRIPTION,
+    )
+    async def upload_document(
+        self,
+        request: Request,
+        principal: NamedDependency[Principal],
+        documents: NamedDependency[DocumentServices],
+        patient_id: FromQuery[uuid.UUID | None] = None,
+        title: Annotated[str | None, QueryParameter(min_length=1, max_length=200)] = None,
+        kind: FromQuery[DocumentKind] = DocumentKind.OTHER,
+        filename: Annotated[str | None, QueryParameter(min_length=1, max_length=255)] = None,
+    ) -> DocumentRead:
+        """Upload a document for a patient (streamed; type sniffed; size capped)."""
+        upload = UploadRequest(
+            request.stream(),
+            declared_type=request.headers.get("content-type"),
+            content_length=request.content_length,
+            patient_id=patient_id,
+            title=title,
+            kind=kind,
+            filename=safe_name(filename or disposition_name(request)),
+        )
+        return to_read(await documents.uploads.upload(principal, upload))
+
+    @get(guards=[requires_roles(*READERS)], responses=problems(403, 422))
+    async def list_documents(
+        self,
+        principal: NamedDependency[Principal],
+        documents: NamedDependency[DocumentServices],
+        patient_id: FromQuery[uuid.UUID | None] = None,
+        kind: FromQuery[DocumentKind | None] = None,
+        status: FromQuery[DocumentStatus | None] = None,
+        limit: Annotated[int | None, QueryParameter(ge=1)] = None,
+        offset: PageOffset = 0,
+    ) -> Page[DocumentRead]:
+        """Documents, newest first: patients see theirs; doctors, nurses and admins everyone's."""
+        return await documents.documents.page(
+            principal,
+            patient_id=patient_id,
+            kind=kind,
+            status=status,
+            limit=limit,
+            offset=offset,
+        )
+
+    @get("/{document_id:uuid}", responses=problems(403, 404))
+    async def get_document(
+        self,
+        principal: NamedDependency[Principal],
+        document_id: FromPath[uuid.UUID],
+        documents: NamedDependency[DocumentServices],
+    ) -> DocumentRead:
+        """Metadata and status; with the entities for the patient, doctors and nurses."""
+        return await documents.documents.get(principal, document_id)
+
+    @get("/{document_id:uuid}/content", responses=problems(403, 404))
+    async def download_document(
+        self,
+        principal: NamedDependency[Principal],
+        document_id: FromPath[uuid.UUID],
+        documents: NamedDependency[DocumentServices],
+    ) -> File:
+        """The file as uploaded (the patient, doctors and nurses; audited)."""
+        stored = await documents.documents.file(principal, document_id)
+        return File(
+            path=stored.path,
+            filename=stored.filename,
+            media_type=stored.content_type,
+            content_disposition_type="attachment",
+        )
+
+    @get("/{document_id:uuid}/text", media_type=MediaType.TEXT, responses=problems(403, 404, 409))
+    async def get_document_text(
+        self,
+        principal: NamedDependency[Principal],
+        document_id: FromPath[uuid.UUID],
+        documents: NamedDependency[DocumentServices],
+    ) -> str:
+        """The extracted text, pages separated by form feeds; 409 until extraction is `done`."""
+        return await documents.documents.text(principal, document_id)
+
+    @patch("/{document_id:uuid}", responses=problems(403, 404))
+    async def update_document(
+        self,
+        principal: NamedDependency[Principal],
+        document_id: FromPath[uuid.UUID],
+        data: JSONBody[DocumentUpdate],
+        documents: NamedDependency[DocumentServices],
+    ) -> DocumentRead:
+        """Change the title or kind (the uploader, doctors, nurses, admins)."""
+        return await documents.documents.update(principal, document_id, data)
+
+    @delete("/{document_id:uuid}", responses=problems(403, 404))
+    async def delete_document(
+        self,
+        principal: NamedDependency[Principal],
+        document_id: FromPath[uuid.UUID],
+        documents: NamedDependency[DocumentServices],
+    ) -> None:
+        """Delete (the uploader, admins): metadata stays for the audit trail, content goes."""
+        await documents.documents.delete(principal, document_id)

@@ -1,0 +1,44 @@
+"""What both upload routes share: the answer's headers and example, and the file's name."""
+
+import re
+from email.message import EmailMessage
+
+from litestar import Request
+from litestar.datastructures import CacheControlHeader, ResponseHeader
+
+UPLOADED = {
+    "id": "3d4c5b6a-7980-4a1b-9c2d-3e4f5a6b7c8d",
+    "patient_id": "0b7e5c1e-4f3a-4a8e-9d61-2f1c3b5a7e90",
+    "uploaded_by": "0b7e5c1e-4f3a-4a8e-9d61-2f1c3b5a7e90",
+    "title": "Blood count, November",
+    "kind": "lab_result",
+    "filename": "blood-count.pdf",
+    "content_type": "application/pdf",
+    "size": 48213,
+    "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    "status": "pending",
+    "created_at": "2026-12-02T10:05:00Z",
+    "updated_at": "2026-12-02T10:05:00Z",
+}
+# Patient data: never kept by a browser or proxy, never rendered as another type.
+NO_STORE = CacheControlHeader(no_store=True)
+NOSNIFF = [ResponseHeader(name="X-Content-Type-Options", value="nosniff")]
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
+
+
+def disposition_name(request: Request) -> str | None:
+    """The filename of a `Content-Disposition: attachment; filename="..."` header, if any."""
+    header = request.headers.get("content-disposition")
+    if not header:
+        return None
+    message = EmailMessage()
+    message["content-disposition"] = header
+    return message.get_filename()
+
+
+def safe_name(name: str | None) -> str | None:
+    """The last part of a client's file name, without control characters or slashes."""
+    if not name:
+        return None
+    base = _UNSAFE_NAME.sub("", name.replace("\\", "/").rsplit("/", 1)[-1]).strip()
+    return base[:255] or None

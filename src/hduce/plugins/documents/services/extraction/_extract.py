@@ -1,0 +1,226 @@
+"""Text and entity extraction of one stored file; runs in a worker process, never on the loop."""
+
+import functools
+import logging
+import re
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from hduce.plugins.documents.config import DocumentsConfig
+from hduce.plugins.documents.services._sniff import JPEG, PDF, PNG, TEXT, TIFF
+from hduce.plugins.documents.services.extraction._budget import check_pdf_streams, check_pixels
+from hduce.plugins.documents.services.extraction._ocr import MAX_PIXELS, OcrOptions, read_image
+from hduce.plugins.documents.services.extraction._unreadable import Unreadable
+from hduce.plugins.documents.services.extraction.entities import PAGE_BREAK, extract_entities, load
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+# Control characters PDFium leaves in text (soft hyphens come out as \x02); tab, line feed and
+# form feed stay.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0d-\x1f\x7f]")
+logger = logging.getLogger("hduce.documents.extraction")
+
+
+class ExtractionOptions(msgspec.Struct, frozen=True, kw_only=True):
+    """How to read documents, from the plugin config (crosses into the extraction processes)."""
+
+    date_order: str = "dmy"
+    ocr: OcrOptions = msgspec.field(default_factory=OcrOptions)
+    max_stream: int = 0
+    """Most bytes one PDF stream may inflate to (0: no check)."""
+    max_pixels: int = 50_000_000
+    """Most pixels of one picture."""
+
+    @classmethod
+    def from_config(cls, config: DocumentsConfig) -> "ExtractionOptions":
+        """The options `[plugins.documents]` sets."""
+        ocr = OcrOptions(
+            enabled=config.ocr,
+            languages=config.ocr_languages,
+            data_dir=config.ocr_data_dir,
+            max_pages=config.ocr_max_pages,
+            dpi=config.ocr_dpi,
+        )
+        return cls(
+            date_order=config.date_order,
+            ocr=ocr,
+            max_stream=config.extraction_memory_limit // 4,
+            max_pixels=config.max_image_pixels,
+        )
+
+
+class ExtractionResult(msgspec.Struct, frozen=True, kw_only=True):
+    """What extraction found: status `done` with text and entities, or `failed` with an error."""
+
+    ok: bool
+    text: str = ""
+    page_count: int | None = None
+    entities: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    note: str | None = None
+    error: str | None = None
+
+
+class _Pages(msgspec.Struct, kw_only=True):
+    """The text of each page; how many were read by OCR, and how many were left without text."""
+
+    texts: list[str] = msgspec.field(default_factory=list)
+    ocr_read: int = 0
+    unread: int = 0
+
+    def add_scan(self, read: Callable[[], str], ocr: OcrOptions) -> None:
+        """A page without text: OCR it unless OCR is off or has read `max_pages` already."""
+        if ocr.enabled and self.ocr_read < ocr.max_pages:
+            self.texts.append(normalize(read()))
+            self.ocr_read += 1
+        else:
+            self.texts.append("")
+            self.unread += 1
+
+    def note(self, ocr: OcrOptions) -> str | None:
+        """What a reader of the text should know about pages that had no text layer."""
+        total, said = len(self.texts), []
+        if self.ocr_read:
+            said.append(f"{self.ocr_read} of {total} pages read by OCR (may contain errors)")
+        if self.unread:
+            why = "OCR is turned off" if not ocr.enabled else f"OCR stops at {ocr.max_pages}"
+            said.append(
+                f"{self.unread} of {total} pages have no text layer and were not read ({why})"
+            )
+        return "; ".join(said) or None
+
+
+def extract_file(path: str, content_type: str, options: ExtractionOptions) -> dict[str, Any]:
+    """Extract text and entities from the file at `path` (as builtins: crosses processes)."""
+    try:
+        result = _extract(Path(path), content_type, options)
+    except FileNotFoundError:
+        result = _failed("the stored file is missing")
+    except Unreadable as exc:
+        result = _failed(str(exc))
+    except MemoryError:
+        result = _failed("the file needs more memory than extraction may use")
+    except Exception as exc:  # every failure becomes the document's reason, never a retry
+        logger.exception("extraction of %s failed", path)
+        result = _failed(f"the file could not be read ({type(exc).__name__}: {exc})")
+    return msgspec.to_builtins(result)
+
+
+def preload() -> None:
+    """Load decoders and entity dictionaries up front, so a job's timeout counts extraction only."""
+    import pypdfium2  # noqa: F401
+    from PIL import ImageSequence, PngImagePlugin, TiffImagePlugin  # noqa: F401
+
+    load()
+
+
+def _failed(error: str) -> ExtractionResult:
+    return ExtractionResult(ok=False, error=error)
+
+
+def _extract(path: Path, content_type: str, options: ExtractionOptions) -> ExtractionResult:
+    if content_type == PDF:
+        if options.max_stream:
+            check_pdf_streams(path, options.max_stream)
+        pages = _pdf_pages(path, options.ocr)
+    elif content_type in (PNG, JPEG, TIFF):
+        pages = _image_pages(path, options)
+    elif content_type == TEXT:
+        text = _plain_text(path.read_bytes())
+        return ExtractionResult(ok=True, text=text, entities=_entities(text, options))
+    else:
+        return _failed(f"no extractor for {content_type}")
+    if isinstance(pages, ExtractionResult):
+        return pages
+    text = PAGE_BREAK.join(pages.texts)
+    return ExtractionResult(
+        ok=True,
+        text=text,
+        page_count=len(pages.texts),
+        entities=_entities(text, options),
+        note=pages.note(options.ocr),
+    )
+
+
+def _entities(text: str, options: ExtractionOptions) -> list[dict[str, Any]]:
+    found = extract_entities(text, date_order=options.date_order)
+    return [msgspec.to_builtins(entity) for entity in found]
+
+
+def _pdf_pages(path: Path, ocr: OcrOptions) -> _Pages | ExtractionResult:
+    import pypdfium2 as pdfium  # only worker processes load PDFium
+
+    try:
+        document = pdfium.PdfDocument(path)
+    except pdfium.PdfiumError as exc:
+        return _failed(_pdf_error(str(exc)))
+    try:
+        pages = _Pages()
+        for index in range(len(document)):
+            page = document[index]
+            textpage = page.get_textpage()
+            text = normalize(textpage.get_text_range())
+            textpage.close()
+            if text.strip():
+                pages.texts.append(text)
+            else:
+                pages.add_scan(functools.partial(_read_scanned, page, ocr), ocr)
+            page.close()
+        return pages
+    except pdfium.PdfiumError as exc:
+        return _failed(f"the PDF could not be read: {exc}")
+    finally:
+        document.close()
+
+
+def _read_scanned(page: Any, ocr: OcrOptions) -> str:
+    """OCR a PDF page rendered at `ocr.dpi` (less for a page too large for that)."""
+    width, height = page.get_size()  # points: 1/72 inch
+    scale = min(ocr.dpi / 72, (MAX_PIXELS / max(1.0, width * height)) ** 0.5)
+    return read_image(page.render(scale=scale, grayscale=True).to_pil(), ocr)
+
+
+def _image_pages(path: Path, options: ExtractionOptions) -> _Pages | ExtractionResult:
+    from PIL import Image, ImageSequence
+
+    pages = _Pages()
+    try:
+        with warnings.catch_warnings():
+            # `max_pixels` is checked before a picture is decoded; Pillow's warning says less.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(path)
+        with image:
+            for frame in ImageSequence.Iterator(image):
+                pages.add_scan(functools.partial(_read_frame, frame, options), options.ocr)
+    except (OSError, Image.DecompressionBombError) as exc:
+        return _failed(f"the image could not be read: {exc}")
+    return pages
+
+
+def _read_frame(frame: "Image.Image", options: ExtractionOptions) -> str:
+    # Only the header is read so far: refuse before the pixels are decoded.
+    check_pixels(frame.width, frame.height, options.max_pixels)
+    return read_image(frame, options.ocr)
+
+
+def _pdf_error(message: str) -> str:
+    if "password" in message.lower():
+        return "the PDF is encrypted (password protected); upload it without a password"
+    return f"the PDF is damaged or not a PDF ({message})"
+
+
+def _plain_text(data: bytes) -> str:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    return normalize(text)
+
+
+def normalize(text: str) -> str:
+    """Unix line ends and no stray control characters (PDFium ends lines with CR LF)."""
+    return _CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))

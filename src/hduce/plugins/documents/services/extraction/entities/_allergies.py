@@ -1,0 +1,52 @@
+"""Allergies: `Allergies:` lines or lists under such a heading, and "allergic to …"."""
+
+import re
+from collections.abc import Iterator
+
+from hduce.plugins.documents.services.extraction.entities._model import PAGE_BREAK
+
+NONE_KNOWN = re.compile(
+    r"^(?:nkda|nka|none(?:\s+known)?|nil(?:\s+known)?|no\s+known(?:\s+drug)?\s+allerg(?:y|ies))$",
+    re.IGNORECASE,
+)
+_ALLERGY_HEADER = re.compile(
+    r"^[ \t]*(?:known\s+)?(?:drug\s+)?allerg(?:y|ies)(?:\s*\([^)\n]*\))?"
+    r"[ \t]*[:\-\u2013][ \t]*(.*)$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_ALLERGIC_TO = re.compile(r"\ballergic\s+to\s+([^\W\d][\w\- ]{1,40}?)(?=\s*[.,;\n(]|$)", re.I)
+_BULLET = re.compile(r"^[ \t]*(?:[-•*·‣]|\d+[.)])?[ \t]*")
+_LIST_SEPARATOR = re.compile(r"\s*(?:[,;]|\band\b)\s*", re.IGNORECASE)
+_HEADING = re.compile(r"^[ \t]*[A-Za-z][A-Za-z /&]{1,40}:")
+
+
+def allergies(text: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, item) of every allergy named in `text`."""
+    for header in _ALLERGY_HEADER.finditer(text):
+        if header[1].strip():
+            yield from _items(header[1], header.start(1))
+            continue
+        position = header.end() + 1
+        for line in text[position:].split("\n")[:10]:
+            if not line.strip() or _HEADING.match(line) or PAGE_BREAK in line:
+                break
+            bullet = _BULLET.match(line)
+            offset = bullet.end() if bullet else 0
+            yield from _items(line[offset:], position + offset)
+            position += len(line) + 1
+    for match in _ALLERGIC_TO.finditer(text):
+        yield match.start(1), match.end(1), match[1].strip()
+
+
+def _items(listing: str, offset: int) -> Iterator[tuple[int, int, str]]:
+    position = 0
+    for separator in [*_LIST_SEPARATOR.finditer(listing), None]:
+        end = separator.start() if separator else len(listing)
+        piece = listing[position:end]
+        item = piece.strip().rstrip(".").strip()
+        if item:
+            start = offset + position + piece.index(item)
+            yield start, start + len(item), item
+        if separator is None or NONE_KNOWN.match(item):
+            return
+        position = separator.end()

@@ -1,0 +1,148 @@
+"""What the text says of a finding, after the ConText algorithm (Harkema et al., 2009).
+
+A trigger phrase ("denies", "history of", "mother", "if", "possible") marks the findings after it
+(or before it, for "ruled out") in its sentence as `negated`, `historical`, `family`,
+`hypothetical` or `possible`, up to a terminating word ("but", "however") and at most
+`MAX_SCOPE` words away. Pseudo-triggers ("no change", "gram negative") mark nothing.
+A small rule set of our own with the lexicon of the published algorithm: medspaCy's ConText
+needs spaCy, whose tokenizer alone costs more per page than the whole extraction.
+"""
+
+import bisect
+import re
+from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import NamedTuple
+
+import msgspec
+
+from hduce.plugins.documents.schemas._entity import Entity
+from hduce.plugins.documents.services.extraction.entities._lexicon import Lexicon, fold_name
+from hduce.plugins.documents.services.extraction.entities._overlaps import longest_first
+
+MAX_SCOPE = 8
+"""Words between a trigger and the finding it marks, at most."""
+FORWARD, BACKWARD, BOTH = 1, 2, 3
+TERMINATE, PSEUDO = "terminate", "pseudo"
+
+# Phrases by (category, direction), `|`-separated.
+_TRIGGERS: dict[tuple[str, int], str] = {
+    ("negated", FORWARD): (
+        "no|not|denies|denied|deny|denying|without|negative for|free of|absence of|"
+        "no evidence of|no sign of|no signs of|never had|rules out|ruled out|neither|nor|"
+        "no history of|no known|no new|no episodes of|has not taken|not on"
+    ),
+    ("negated", BACKWARD): (
+        "was ruled out|is ruled out|has been ruled out|unlikely|was negative|is negative|"
+        "not seen|absent|not present|excluded|was excluded"
+    ),
+    ("historical", FORWARD): (
+        "history of|hx of|h/o|past medical history|pmh|past history|previous|previously|"
+        "previously on|previously taking|formerly on|prior|status post|s/p|stopped|"
+        "discontinued|no longer|was on|used to|formerly|childhood"
+    ),
+    ("historical", BACKWARD): (
+        "in the past|years ago|as a child|was stopped|were stopped|has been stopped|"
+        "was discontinued|has resolved"
+    ),
+    ("family", FORWARD): (
+        "family history|family history of|fhx|mother|father|brother|sister|sibling|siblings|"
+        "grandmother|grandfather|aunt|uncle|parents|cousin|son|daughter"
+    ),
+    ("family", BACKWARD): "in the family|runs in the family",
+    ("hypothetical", FORWARD): (
+        "if|in case of|should he develop|should she develop|return if|call if|watch for|"
+        "monitor for|signs of|risk of|to prevent"
+    ),
+    ("possible", FORWARD): (
+        "possible|probable|possibly|suspected|suspect|suspicion of|query|questionable|"
+        "concern for|rule out|r/o|cannot exclude|may have|likely|differential includes"
+    ),
+    ("possible", BACKWARD): "is suspected|is possible|cannot be excluded|is likely",
+    (TERMINATE, BOTH): (
+        "but|however|although|though|yet|except|apart from|aside from|which|who|secondary to|"
+        "nevertheless|presents with|presenting with|complains of|reports|now has|started|start|"
+        "continue|continues|currently|now|on|taking|takes|admitted with|diagnosed with"
+    ),
+    (PSEUDO, BOTH): (
+        "no change|no increase|no further|not only|not necessarily|not cause|without difficulty|"
+        "gram negative|no significant change|history and physical|not certain whether|"
+        "if needed|if required|as needed"
+    ),
+}
+# Sentence ends: . ! ? ; before a space, a blank line, a page, or a line opening a list item or
+# a heading ("Plan:").
+_SENTENCE_END = re.compile(
+    r"[.!?;](?=\s)|\n[ \t]*\n|\f|\n(?=[ \t]*(?:[-•*]|\d+[.)][ \t]|[A-Za-z][A-Za-z /]{0,30}:))"
+)
+
+
+class Trigger(NamedTuple):
+    """What a phrase does: its category and the direction of its scope."""
+
+    category: str
+    direction: int
+
+
+class _Found(NamedTuple):
+    start: int
+    end: int
+    trigger: Trigger
+
+
+@cache
+def _lexicon() -> tuple[Lexicon, tuple[Trigger, ...]]:
+    triggers = tuple(Trigger(*key) for key in _TRIGGERS)
+    names = {
+        fold_name(phrase): index
+        for index, phrases in enumerate(_TRIGGERS.values())
+        for phrase in phrases.split("|")
+    }
+    return Lexicon(names), triggers
+
+
+def _triggers(folded: str) -> list[_Found]:
+    """Triggers in text order; a longer phrase hides the ones inside it, pseudo-triggers vanish."""
+    lexicon, triggers = _lexicon()
+    found = [_Found(s, e, triggers[v]) for s, e, v in lexicon.find(folded)]
+    kept = longest_first(found)
+    return [f for f in kept if f.trigger.category != PSEUDO]
+
+
+def with_context(text: str, folded: str, targets: Sequence[Entity]) -> list[Entity]:
+    """`targets` (in text order) with the context their sentences give them."""
+    if not targets:
+        return []
+    found = _triggers(folded)
+    starts = [f.start for f in found]
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    marked: list[Entity] = []
+    for target in targets:
+        sentence = bisect.bisect_right(ends, target.start)
+        low = ends[sentence - 1] if sentence else 0
+        high = ends[sentence] if sentence < len(ends) else len(text)
+        near = found[bisect.bisect_left(starts, low) : bisect.bisect_left(starts, high)]
+        context = _categories(text, target, near)
+        marked.append(msgspec.structs.replace(target, context=context) if context else target)
+    return marked
+
+
+def _categories(text: str, target: Entity, near: Iterable[_Found]) -> tuple[str, ...]:
+    before = [f for f in near if f.end <= target.start]
+    after = [f for f in near if f.start >= target.end]
+    categories: set[str] = set()
+    for trigger in reversed(before):  # nearest first: a terminator closes what is further back
+        if trigger.trigger.category == TERMINATE:
+            break
+        if trigger.trigger.direction & FORWARD and _within(text, trigger.end, target.start):
+            categories.add(trigger.trigger.category)
+    for trigger in after:
+        if trigger.trigger.category == TERMINATE:
+            break
+        if trigger.trigger.direction & BACKWARD and _within(text, target.end, trigger.start):
+            categories.add(trigger.trigger.category)
+    return tuple(sorted(categories))
+
+
+def _within(text: str, start: int, end: int) -> bool:
+    return len(text[start:end].split()) <= MAX_SCOPE

@@ -1,0 +1,49 @@
+"""Extraction's statements: claim a document for a worker, then store what was found."""
+
+import uuid
+from typing import Any
+
+import asyncpg
+
+from hduce.contracts.documents import DocumentStatus
+from hduce.core.db import Database
+
+# `processing` too: a worker that died mid-extraction leaves it so, and the task is redelivered.
+CLAIM = """
+UPDATE document SET status = 'processing', attempts = attempts + 1, updated_at = now()
+WHERE id = $1 AND status IN ('pending', 'processing') AND deleted_at IS NULL
+RETURNING id, patient, kind, sha256, content_type, attempts
+"""
+FINISH = """
+UPDATE document SET status = $2, text = $3, page_count = $4, entities = $5::jsonb, error = $6,
+                    note = $7, extracted_at = now(), updated_at = now()
+WHERE id = $1 AND status = 'processing' AND deleted_at IS NULL
+RETURNING id
+"""
+
+
+class ExtractionStore:
+    """The claim and the result of one document's extraction."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def claim(self, document_id: uuid.UUID) -> asyncpg.Record | None:
+        """Mark a live, unfinished document `processing` (one more attempt); None if it is not."""
+        return await self._db.fetchrow(CLAIM, document_id)
+
+    async def finish(
+        self, document_id: uuid.UUID, status: DocumentStatus, result: dict[str, Any], entities: str
+    ) -> bool:
+        """Store the result of a claimed document; False if it was deleted meanwhile."""
+        finished = await self._db.fetchrow(
+            FINISH,
+            document_id,
+            status,
+            result["text"] or None,
+            result["page_count"],
+            entities,
+            result["error"],
+            result.get("note"),
+        )
+        return finished is not None

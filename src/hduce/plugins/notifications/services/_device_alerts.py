@@ -1,0 +1,73 @@
+"""Device alerts: the patient's care team is told, as a critical clinical alert.
+
+Notifications owns this reaction to the devices plugin's `DeviceAlertRaised`; devices only
+raises the alert.
+
+A patient without an active doctor or nurse on their care team is nobody's in particular: then
+every active doctor and nurse is told, so an alert never goes unseen.
+"""
+
+import uuid
+from datetime import UTC
+
+from hduce.contracts.auth import CLINICAL_ROLES
+from hduce.contracts.devices import DeviceAlertRaised
+from hduce.contracts.notifications import Category, Notifier
+from hduce.contracts.users import CareTeams, UserDirectory
+from hduce.core.events import EventMeta
+from hduce.plugins.notifications.store import ClinicianDirectory
+
+TEMPLATE = "device_alert"
+
+
+class DeviceAlertNotices:
+    """Handles `device.alert_raised`; idempotent per (alert, recipient) by the notification key."""
+
+    def __init__(
+        self,
+        *,
+        notifier: Notifier,
+        directory: UserDirectory,
+        care_teams: CareTeams,
+        clinicians: ClinicianDirectory,
+        public_url: str,
+        alert_url: str,
+    ) -> None:
+        self._notifier = notifier
+        self._directory = directory
+        self._care_teams = care_teams
+        self._clinicians = clinicians
+        self._public_url = public_url.rstrip("/")
+        self._alert_url = alert_url
+
+    async def notify(self, event: DeviceAlertRaised, _meta: EventMeta) -> None:
+        """Queue a critical `clinical_alerts` message to each clinician who should act on it."""
+        recipients = await self._recipients(event.patient_id)
+        patient = await self._directory.get(event.patient_id)
+        name = f"{patient.first_name} {patient.last_name}".strip() if patient else ""
+        data = {
+            "patient_name": name or "a patient",
+            "metric": event.metric,
+            "value": f"{event.value:g}",
+            "unit": event.unit,
+            "bound": event.bound,
+            "threshold": f"{event.threshold:g}",
+            "measured_at": event.measured_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "alert_url": self._alert_url.format(
+                public_url=self._public_url, alert_id=event.alert_id
+            ),
+        }
+        for recipient in recipients:
+            await self._notifier.notify(
+                recipient,
+                TEMPLATE,
+                data,
+                Category.CLINICAL_ALERTS,
+                critical=True,
+                key=f"device_alert:{event.alert_id}:{recipient}",
+            )
+
+    async def _recipients(self, patient_id: uuid.UUID) -> list[uuid.UUID]:
+        """The patient's care team, or every active doctor and nurse if it has nobody active."""
+        team = await self._care_teams.clinicians(patient_id)
+        return team or await self._clinicians.active_with(sorted(CLINICAL_ROLES))
