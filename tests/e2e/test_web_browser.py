@@ -11,6 +11,7 @@ import urllib.request
 import uuid
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -60,6 +61,26 @@ def in_thread(coroutine: Coroutine[Any, Any, T]) -> T:
 
 def token_for(account_id: uuid.UUID, *roles: str) -> str:
     return signed_token({"sub": str(account_id), "roles": list(roles)}, key=TEST_JWT_SECRET)
+
+
+def offer_visits(base: str, doctor_id: str, name: str) -> dict:
+    """A 30-minute visit type `name` with the doctor, open around the clock (through the API)."""
+    kind = api(
+        base,
+        "POST",
+        "/api/v1/appointments/types",
+        token_for(uuid.uuid4(), "admin"),
+        {"name": name, "duration_minutes": 30, "practitioner_ids": [doctor_id]},
+    )
+    hours = [{"weekday": d, "start": "00:00", "end": "23:59:59"} for d in range(7)]
+    api(
+        base,
+        "PUT",
+        f"/api/v1/appointments/availability/{doctor_id}",
+        token_for(uuid.UUID(doctor_id), "doctor"),
+        {"timezone": "UTC", "weekly_hours": hours},
+    )
+    return kind
 
 
 async def add_account(database_url: str, role: str, first: str, last: str, status: str) -> str:
@@ -177,22 +198,7 @@ def test_patient_desk_doctor_and_admin_journeys(
 
             # The doctor offers a visit type with opening hours (through the API).
             doctor_id = in_thread(account_id(database, doctor_email))
-            admin_token = token_for(uuid.uuid4(), "admin")
-            kind = api(
-                base,
-                "POST",
-                "/api/v1/appointments/types",
-                admin_token,
-                {"name": "Consultation", "duration_minutes": 30, "practitioner_ids": [doctor_id]},
-            )
-            hours = [{"weekday": d, "start": "00:00", "end": "23:59:59"} for d in range(7)]
-            api(
-                base,
-                "PUT",
-                f"/api/v1/appointments/availability/{doctor_id}",
-                token_for(uuid.UUID(doctor_id), "doctor"),
-                {"timezone": "UTC", "weekly_hours": hours},
-            )
+            kind = offer_visits(base, doctor_id, "Consultation")
 
             # A patient registers, verifies through the e-mail, books, and sees the confirmation.
             tag = uuid.uuid4().hex[:8]
@@ -359,3 +365,182 @@ def search_until_found(page: Any, base: str, text: str, tries: int = 40) -> None
             return
         page.wait_for_timeout(500)
     raise AssertionError(f"search never found {text!r}")
+
+
+PORTAL_PAGES = (
+    "/portal",
+    "/portal/book",
+    "/portal/waitlist",
+    "/portal/documents",
+    "/portal/inbox",
+    "/portal/account",
+    "/portal/notifications",
+    "/portal/security",
+)
+DESK_PAGES = ("/desk", "/desk/book", "/desk/waitlist", "/desk/patients/new")
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+
+def accessibility_problems(page: Any) -> list[str]:
+    """axe-core's violations on the page (axe served by the app itself, like any script)."""
+    page.add_script_tag(url="/static/web/axe.min.js")
+    found = page.evaluate(
+        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))"
+        ".violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))",
+        AXE_TAGS,
+    )
+    return [f"{page.url} {problem}" for problem in found]
+
+
+def fits_the_width(page: Any) -> bool:
+    """No horizontal scrolling of the whole page."""
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_portal_pages_work_and_pass_the_accessibility_check(
+    server: str, settings: Settings
+) -> None:
+    from tests.plugins.documents.files import lab_report_pdf
+
+    base, database = server, settings.database.url
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    patient_email = in_thread(add_account(database, "patient", "Lena", "Ortiz", "active"))
+    desk_email = in_thread(add_account(database, "receptionist", "Rosa", "Desk", "active"))
+    doctor_email = in_thread(add_account(database, "doctor", "Ada", "Okafor", "active"))
+    doctor_id = in_thread(account_id(database, doctor_email))
+    kind = offer_visits(base, doctor_id, "Check-up")
+    offer = f"{kind['id']}:{doctor_id}"
+    in_three_days = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
+    problems: list[str] = []
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM)
+        try:
+            context = chromium.new_context(viewport={"width": 1280, "height": 900}, base_url=base)
+            outside: list[str] = []  # the network is "off": anything not from the app is refused
+
+            def only_the_app(route: Any) -> None:
+                if route.request.url.startswith(base):
+                    route.continue_()
+                else:
+                    outside.append(route.request.url)
+                    route.abort()
+
+            context.route("**/*", only_the_app)
+            page = context.new_page()
+            errors: list[str] = []  # CSP violations and script errors show up here
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+
+            def sign_in(email: str) -> None:
+                page.goto("/login")
+                page.get_by_label("E-mail or username").fill(email)
+                page.get_by_label("Password").fill(PASSWORD)
+                page.get_by_role("button", name="Sign in").click()
+                page.wait_for_load_state()
+
+            # The keyboard reaches the skip link first, and it leads to the content.
+            page.goto("/login")
+            page.keyboard.press("Tab")
+            assert page.evaluate("document.activeElement.textContent") == "Skip to the content"
+            problems += accessibility_problems(page)
+
+            sign_in(patient_email)
+            page.wait_for_url(f"{base}/portal")
+            # Book, then move the visit to another free time.
+            page.goto(f"/portal/book?offer={offer}&day={in_three_days}")
+            page.locator("#slots button[name=starts_at]").first.click()
+            page.wait_for_url(re.compile(r".*/portal\?booked=1$"))
+            page.get_by_role("link", name="Change the time").first.click()
+            page.get_by_label("Free times from the day").fill(in_three_days)
+            page.get_by_role("button", name="Show free times").click()
+            page.screenshot(path=SHOTS / "portal-reschedule.png", full_page=True)
+            problems += accessibility_problems(page)
+            page.locator("button[name=starts_at]").nth(3).click()
+            page.wait_for_url(re.compile(r".*/portal\?moved=1$"))
+            # Join the waitlist.
+            page.goto("/portal/waitlist")
+            page.get_by_label("Visit type and practitioner").select_option(offer)
+            page.get_by_role("button", name="Join the waitlist").click()
+            page.wait_for_url(re.compile(r".*/portal/waitlist\?joined=1$"))
+            page.get_by_text("waiting").first.wait_for()
+            # Upload a document and see what was found in it.
+            page.goto("/portal/documents")
+            page.get_by_label("File (PDF, PNG, JPEG, TIFF or plain text)").set_input_files(
+                files=[
+                    {"name": "blood.pdf", "mimeType": "application/pdf", "buffer": lab_report_pdf()}
+                ]
+            )
+            page.get_by_label("Title (optional)").fill("Blood count")
+            page.get_by_role("button", name="Upload").click()
+            page.wait_for_url(re.compile(r".*/portal/documents/[0-9a-f-]+$"))
+            for _ in range(60):
+                if page.locator("table").count():
+                    break
+                page.wait_for_timeout(500)
+                page.reload()
+            assert page.locator("table").count(), page.content()
+            page.screenshot(path=SHOTS / "portal-document.png", full_page=True)
+            problems += accessibility_problems(page)
+            # Two-factor set-up shows the key as text and as a QR code drawn by the server.
+            page.goto("/portal/security")
+            page.get_by_role("button", name="Set up two-factor sign-in").click()
+            page.get_by_role("img", name="QR code of the key shown below").wait_for()
+            page.screenshot(path=SHOTS / "portal-two-factor.png", full_page=True)
+            problems += accessibility_problems(page)
+            # The inbox listens live; a visit booked at the desk shows up in it.
+            page.goto("/portal/inbox")
+            page.locator("#live-status[data-live=on]").wait_for(timeout=10_000)
+            patient_id = in_thread(account_id(database, patient_email))
+            api(
+                base,
+                "POST",
+                "/api/v1/appointments",
+                token_for(uuid.UUID(in_thread(account_id(database, desk_email))), "receptionist"),
+                {
+                    "patient_id": patient_id,
+                    "practitioner_id": doctor_id,
+                    "type_id": kind["id"],
+                    "starts_at": f"{in_three_days}T15:00:00Z",
+                },
+            )
+            page.get_by_text("Appointment booked").first.wait_for(timeout=30_000)
+            for path in PORTAL_PAGES:
+                page.goto(path)
+                name = path.strip("/").replace("/", "-")
+                page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
+                problems += accessibility_problems(page)
+            page.set_viewport_size({"width": 390, "height": 844})
+            too_wide = []
+            for path in PORTAL_PAGES:
+                page.goto(path)
+                too_wide += [] if fits_the_width(page) else [path]
+            assert too_wide == []
+            page.screenshot(path=SHOTS / "portal-phone.png", full_page=True)
+            page.set_viewport_size({"width": 1280, "height": 900})
+            page.get_by_role("button", name="Sign out").click()
+
+            sign_in(desk_email)
+            for path in DESK_PAGES:
+                page.goto(path)
+                name = path.strip("/").replace("/", "-")
+                page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
+                problems += accessibility_problems(page)
+            page.set_viewport_size({"width": 390, "height": 844})
+            for path in DESK_PAGES:
+                page.goto(path)
+                too_wide += [] if fits_the_width(page) else [path]
+            assert too_wide == []
+            page.set_viewport_size({"width": 1280, "height": 900})
+            page.goto("/desk/patients/new")
+            page.get_by_label("First name").fill("Nell")
+            tag = uuid.uuid4().hex[:8]
+            page.get_by_label("Last name").fill(f"Baptiste {tag}")
+            page.get_by_label("E-mail address").fill(f"nell.{tag}@example.test")
+            page.get_by_role("button", name="Register the patient").click()
+            page.wait_for_url(re.compile(r".*/desk/book\?q=Nell\+Baptiste.*"))
+            assert page.get_by_role("radio", name=re.compile(f"Nell Baptiste {tag}")).is_checked()
+        finally:
+            chromium.close()
+    assert errors == []
+    assert outside == []
+    assert problems == []

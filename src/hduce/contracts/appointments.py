@@ -160,6 +160,22 @@ class AppointmentFilter(msgspec.Struct, frozen=True, kw_only=True):
     offset: int = 0
 
 
+class WaitlistEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """A patient waiting for a slot; `offered_appointment_id` is the slot held for them."""
+
+    id: uuid.UUID
+    patient_id: uuid.UUID
+    practitioner_id: uuid.UUID
+    type_id: uuid.UUID
+    from_date: date
+    to_date: date
+    status: str
+    """`waiting`, `offered`, `booked`, `left` or `lapsed`."""
+    offered_appointment_id: uuid.UUID | None
+    offer_expires_at: datetime | None
+    created_at: datetime
+
+
 class AppointmentDesk(Protocol):
     """Book, read, list and cancel with exactly the REST API's rules (provided by appointments).
 
@@ -212,6 +228,37 @@ class AppointmentDesk(Protocol):
 
     async def ics(self, principal: Principal, appointment_id: uuid.UUID) -> bytes:
         """One visible appointment as an iCalendar file, else 404."""
+
+    async def reschedule(
+        self,
+        principal: Principal,
+        appointment_id: uuid.UUID,
+        *,
+        starts_at: datetime,
+        practitioner_id: uuid.UUID | None = None,
+    ) -> AppointmentView:
+        """Move a visit to a free start (patients until the notice period); taken: 409."""
+
+    async def waitlist(self, principal: Principal) -> list[WaitlistEntry]:
+        """Live entries for the front desk; one's own otherwise."""
+
+    async def join_waitlist(
+        self,
+        principal: Principal,
+        *,
+        patient_id: uuid.UUID | None,
+        practitioner_id: uuid.UUID,
+        type_id: uuid.UUID,
+        from_date: date,
+        to_date: date,
+    ) -> WaitlistEntry:
+        """Wait for a slot with a practitioner between two local dates (patients: themselves)."""
+
+    async def claim_offer(self, principal: Principal, entry_id: uuid.UUID) -> AppointmentView:
+        """Book the slot held for an entry before the hold runs out (else 409)."""
+
+    async def leave_waitlist(self, principal: Principal, entry_id: uuid.UUID) -> None:
+        """Leave the waitlist; a slot on offer passes to the next patient."""
 
 
 class OfferedType(msgspec.Struct, frozen=True, kw_only=True):

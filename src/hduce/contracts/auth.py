@@ -2,7 +2,7 @@
 
 import uuid
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -232,6 +232,15 @@ class NewPatient(msgspec.Struct, frozen=True, kw_only=True):
     password: str
     first_name: str
     last_name: str
+    phone: str | None = None
+    date_of_birth: date | None = None
+
+
+class TotpEnrollment(msgspec.Struct, frozen=True, kw_only=True):
+    """A new TOTP secret and its `otpauth://` URI for an authenticator app."""
+
+    secret: str
+    otpauth_uri: str
 
 
 class SignIn(Protocol):
@@ -257,3 +266,12 @@ class SignIn(Protocol):
 
     async def register(self, person: NewPatient, client: Client) -> uuid.UUID:
         """Open a patient account (a verification e-mail is sent); returns its id."""
+
+    async def second_factor_on(self, principal: Principal) -> bool:
+        """Whether the caller's logins need a TOTP code."""
+
+    async def enroll_totp(self, principal: Principal) -> TotpEnrollment:
+        """A new TOTP secret for the caller (409 when MFA is on); off until confirmed."""
+
+    async def confirm_totp(self, principal: Principal, code: str, client: Client) -> list[str]:
+        """Turn MFA on with a first valid code; returns the one-time recovery codes."""

@@ -1,7 +1,7 @@
 """Document facts other plugins react to (events), the vocabulary, and a reader for read models."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
@@ -155,6 +155,35 @@ class DocumentView(msgspec.Struct, frozen=True, kw_only=True):
     updated_at: datetime
 
 
+class DocumentEntity(msgspec.Struct, frozen=True, kw_only=True):
+    """A finding extracted from a document's text (a medication, diagnosis, allergy, measure)."""
+
+    kind: str
+    text: str
+    """As written in the document."""
+    value: str
+    """Normalised: the drug or diagnosis name, a measure's value."""
+    code: str | None = None
+    """DrugBank id of a medication, ICD-10 code of a diagnosis."""
+    amount: float | None = None
+    unit: str | None = None
+    page: int = 1
+    context: tuple[str, ...] = ()
+    """`negated`, `historical`, `family`, `hypothetical`, `possible`; empty when present."""
+
+
+class NewDocument(msgspec.Struct, frozen=True, kw_only=True):
+    """What an upload says about its file; the bytes come separately, as a stream."""
+
+    patient_id: uuid.UUID | None
+    """The patient (staff name one; patients upload for themselves: None)."""
+    title: str | None
+    kind: DocumentKind
+    filename: str | None
+    declared_type: str | None
+    """The media type the sender gave (it must agree with the sniffed one)."""
+
+
 class DocumentShelf(Protocol):
     """Document reads with the REST API's rules and audit (provided by documents)."""
 
@@ -177,3 +206,13 @@ class DocumentShelf(Protocol):
 
     async def content(self, principal: Principal, document_id: uuid.UUID) -> tuple[str, bytes]:
         """The file's media type and bytes (the patient, doctors and nurses; audited)."""
+
+    async def entities(
+        self, principal: Principal, document_id: uuid.UUID
+    ) -> tuple[DocumentView, list[DocumentEntity]]:
+        """One visible document and its entities (none for receptionists and admins; audited)."""
+
+    async def upload(
+        self, principal: Principal, document: NewDocument, body: AsyncIterator[bytes]
+    ) -> DocumentView:
+        """Store a file as `POST /documents` does (size cap, type sniffed); extraction follows."""

@@ -1,8 +1,8 @@
 """The notifications contract: how any plugin sends a message to a user or an address."""
 
 import uuid
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime, time
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -111,3 +111,32 @@ class DeliveryRecords(Protocol):
         offset: int,
     ) -> tuple[list[DeliveryView], int]:
         """Deliveries newest first matching the filters, and the total; 403 for non-admins."""
+
+
+class NotificationSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """A user's channel switches per category and daily quiet hours (in `timezone`)."""
+
+    channels: dict[str, dict[str, bool]]
+    quiet_hours: tuple[time, time] | None
+    timezone: str
+
+
+class OwnNotifications(Protocol):
+    """A user's own settings and live inbox, as the notifications API gives them."""
+
+    async def settings(self, user_id: uuid.UUID) -> NotificationSettings:
+        """The effective settings (the clinic's defaults filled in)."""
+
+    async def change_settings(
+        self,
+        user_id: uuid.UUID,
+        channels: Mapping[str, Mapping[str, bool]],
+        quiet_hours: tuple[time, time] | None,
+    ) -> NotificationSettings:
+        """Merge `channels` into the switches and replace the quiet hours (422 if unknown)."""
+
+    def live(self, principal: Principal, access_token: str) -> AsyncIterator[InboxEntry | None]:
+        """New inbox entries as they arrive (None: keep-alive) while `access_token` is valid.
+
+        The place among the user's live streams is taken at once (429 when none is left).
+        """

@@ -1,13 +1,14 @@
 """The users plugin's contracts: profiles, demographics, the user directory and care teams."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Protocol
 
 import msgspec
 
 from hduce.contracts.auth import DirectoryEntry
+from hduce.core.security import Principal
 
 
 class ProfileFields(msgspec.Struct, frozen=True, kw_only=True):
@@ -108,3 +109,31 @@ class CareTeams(Protocol):
 
     async def clinicians(self, patient_id: uuid.UUID) -> list[uuid.UUID]:
         """The active doctors and nurses on the patient's care team; empty if it has none."""
+
+
+class OwnProfile(msgspec.Struct, frozen=True, kw_only=True):
+    """What a person may change of their own profile."""
+
+    first_name: str
+    last_name: str
+    phone: str | None = None
+    date_of_birth: date | None = None
+    address: str | None = None
+    emergency_contact_name: str | None = None
+    emergency_contact_phone: str | None = None
+    timezone: str = "UTC"
+
+
+class MyAccount(Protocol):
+    """One's own profile and data export, as `/users/me` gives them (provided by users)."""
+
+    async def profile(self, principal: Principal) -> OwnProfile:
+        """The caller's profile."""
+
+    async def update_profile(
+        self, principal: Principal, changes: Mapping[str, object]
+    ) -> OwnProfile:
+        """Change the given fields (`None` clears an optional one); 422 with the API's limits."""
+
+    async def export(self, principal: Principal, ip: str | None) -> bytes:
+        """Everything the clinic stores about the caller as one JSON document (audited)."""

@@ -13,6 +13,7 @@ from hduce.contracts.notifications import (
     InboxReader,
     Notifier,
     OneTimeLinks,
+    OwnNotifications,
     PushPublisher,
 )
 from hduce.contracts.users import CareTeams, UserDirectory
@@ -42,6 +43,7 @@ from hduce.plugins.notifications.services import (
     LinkMessages,
     NotificationService,
     NotificationsServices,
+    OwnSettings,
     PreferenceService,
     TemplateRenderer,
     builtin_template_dir,
@@ -95,6 +97,8 @@ class NotificationsPlugin(HducePlugin):
         env.registry.provide(Notifier, self.notifier)
         env.registry.provide(InboxReader, inbox)
         env.registry.provide(DeliveryRecords, DeliveryRecordsDesk(self.services.deliveries))
+        own = OwnSettings(self.services.preferences, self.services.live)
+        env.registry.provide(OwnNotifications, own)
         analytics = DeliveryAnalytics(DeliveryCounts(env.db))
         env.registry.add_analytics_source("notifications", analytics.figures)
         notification_data = RowQueries(env.db, NOTIFICATION_DATA, JSON_COLUMNS)

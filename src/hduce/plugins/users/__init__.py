@@ -5,7 +5,13 @@ from collections.abc import Sequence
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
-from hduce.contracts.users import CareTeams, DemographicsReader, Profiles, UserDirectory
+from hduce.contracts.users import (
+    CareTeams,
+    DemographicsReader,
+    MyAccount,
+    Profiles,
+    UserDirectory,
+)
 from hduce.core.context import AppContext
 from hduce.core.personal_data import RowQueries
 from hduce.core.plugin import HducePlugin
@@ -13,6 +19,7 @@ from hduce.plugins.users.config import UsersConfig
 from hduce.plugins.users.personal_data import PROFILE_DATA
 from hduce.plugins.users.routes import ROUTES
 from hduce.plugins.users.services import UsersServices
+from hduce.plugins.users.services._own import OwnAccount
 from hduce.plugins.users.store import DemographicsStore
 
 
@@ -33,6 +40,7 @@ class UsersPlugin(HducePlugin):
         env.registry.provide(UserDirectory, self.services.directory)
         env.registry.provide(DemographicsReader, DemographicsStore(env.db))
         env.registry.provide(CareTeams, self.services.care_team)
+        env.registry.provide(MyAccount, OwnAccount(self.services.profiles, self.services.exporter))
         env.registry.add_personal_data_source("profile", RowQueries(env.db, PROFILE_DATA))
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:

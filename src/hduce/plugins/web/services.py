@@ -10,9 +10,9 @@ from hduce.contracts.audit import AuditTrail
 from hduce.contracts.auth import AccountAdmin, SignIn
 from hduce.contracts.devices import DeviceAlerts, DeviceDirectory, ReadingReader
 from hduce.contracts.documents import DocumentReader, DocumentShelf
-from hduce.contracts.notifications import DeliveryRecords, InboxReader
+from hduce.contracts.notifications import DeliveryRecords, InboxReader, OwnNotifications
 from hduce.contracts.search import Finder
-from hduce.contracts.users import CareTeams, DemographicsReader
+from hduce.contracts.users import CareTeams, DemographicsReader, MyAccount
 from hduce.core.analytics import AnalyticsSource
 from hduce.core.plugin_env import PluginEnv
 from hduce.core.security import TokenService
@@ -30,6 +30,7 @@ class WebServices:
     sign_in: SignIn
     people: DemographicsReader
     accounts: AccountAdmin
+    me: MyAccount
     desk: AppointmentDesk | None
     board: SlotBoard | None
     inbox: InboxReader | None
@@ -45,6 +46,7 @@ class WebServices:
     trail: AuditTrail | None
     analytics: Callable[[], Mapping[str, AnalyticsSource]]
     """The clinic analytics' sources, read when asked (as `GET /api/v1/analytics` does)."""
+    own_notifications: OwnNotifications | None
     csrf_key: bytes
     """Signs CSRF tokens; derived from the JWT secret, so every process agrees."""
 
@@ -58,6 +60,7 @@ class WebServices:
             sign_in=env.require(SignIn),
             people=env.require(DemographicsReader),
             accounts=env.require(AccountAdmin),
+            me=env.require(MyAccount),
             desk=_if_enabled(env, AppointmentDesk),
             board=_if_enabled(env, SlotBoard),
             inbox=_if_enabled(env, InboxReader),
@@ -72,6 +75,7 @@ class WebServices:
             finder=_if_enabled(env, Finder),
             trail=_if_enabled(env, AuditTrail),
             analytics=lambda: env.registry.analytics_sources,
+            own_notifications=_if_enabled(env, OwnNotifications),
             csrf_key=hashlib.sha256(b"hduce-web-csrf:" + secret).digest(),
         )
 

@@ -110,7 +110,7 @@ class AppointmentServices:
             waitlist=waitlist,
             reminders=Reminders(db, events, stores.appointments, followups),
             feeds=CalendarFeeds(config, public_url, stores.feeds),
-            desk=BookingDesk(booking, queries, lifecycle),
+            desk=BookingDesk(booking, queries, lifecycle, waitlist),
             slot_board=AppointmentSlotBoard(
                 slots, stores.appointments, stores.types, stores.schedules
             ),

@@ -1,30 +1,47 @@
 """The `AppointmentDesk` contract: the REST API's booking, reads and status changes for others."""
 
 import uuid
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, TypeVar
 
 import msgspec
 
-from hduce.contracts.appointments import AppointmentFilter, AppointmentView
+from hduce.contracts.appointments import AppointmentFilter, AppointmentView, WaitlistEntry
 from hduce.contracts.appointments import AppointmentStatus as Status
 from hduce.core.errors import Forbidden
 from hduce.core.security import Principal
 from hduce.plugins.appointments.errors import InvalidRequest, InvalidTransition
-from hduce.plugins.appointments.schemas import AppointmentCreate, AppointmentRead, NotesUpdate
+from hduce.plugins.appointments.schemas import (
+    AppointmentCreate,
+    AppointmentRead,
+    NotesUpdate,
+    RescheduleRequest,
+    WaitlistCreate,
+    WaitlistRead,
+)
 from hduce.plugins.appointments.services._access import CLINICIANS
 from hduce.plugins.appointments.services._booking import Booking
 from hduce.plugins.appointments.services._lifecycle import STEP_TO, STEPS, Lifecycle
 from hduce.plugins.appointments.services._queries import AppointmentQueries, to_read
+from hduce.plugins.appointments.services._waitlist import Waitlist
+
+T = TypeVar("T")
 
 
 class BookingDesk:
     """Each call goes through the same service and checks as its `/api/v1/appointments` route."""
 
-    def __init__(self, booking: Booking, queries: AppointmentQueries, lifecycle: Lifecycle) -> None:
+    def __init__(
+        self,
+        booking: Booking,
+        queries: AppointmentQueries,
+        lifecycle: Lifecycle,
+        waitlist: Waitlist,
+    ) -> None:
         self._booking = booking
         self._queries = queries
         self._lifecycle = lifecycle
+        self._waitlist = waitlist
 
     async def book(
         self,
@@ -44,11 +61,7 @@ class BookingDesk:
             "starts_at": starts_at,
             "reason": reason,
         }
-        try:
-            # `convert` applies the API's own limits (reason length, a start with an offset).
-            data = msgspec.convert(fields, AppointmentCreate)
-        except msgspec.ValidationError as exc:
-            raise InvalidRequest(str(exc)) from None
+        data = _convert(fields, AppointmentCreate)
         return _view(to_read(await self._booking.book(principal, data)))
 
     async def get(self, principal: Principal, appointment_id: uuid.UUID) -> AppointmentView:
@@ -115,6 +128,63 @@ class BookingDesk:
     async def ics(self, principal: Principal, appointment_id: uuid.UUID) -> bytes:
         """`AppointmentQueries.ics` (404 for an appointment the caller may not see)."""
         return await self._queries.ics(principal, appointment_id)
+
+    async def reschedule(
+        self,
+        principal: Principal,
+        appointment_id: uuid.UUID,
+        *,
+        starts_at: datetime,
+        practitioner_id: uuid.UUID | None = None,
+    ) -> AppointmentView:
+        """`Booking.reschedule`, as `POST /appointments/{id}/reschedule`."""
+        fields = {"starts_at": starts_at, "practitioner_id": practitioner_id}
+        data = _convert(fields, RescheduleRequest)
+        return _view(to_read(await self._booking.reschedule(principal, appointment_id, data)))
+
+    async def waitlist(self, principal: Principal) -> list[WaitlistEntry]:
+        """`Waitlist.list_entries`, as `GET /appointments/waitlist`."""
+        return [_entry(read) for read in await self._waitlist.list_entries(principal)]
+
+    async def join_waitlist(
+        self,
+        principal: Principal,
+        *,
+        patient_id: uuid.UUID | None,
+        practitioner_id: uuid.UUID,
+        type_id: uuid.UUID,
+        from_date: date,
+        to_date: date,
+    ) -> WaitlistEntry:
+        """`Waitlist.join`, as `POST /appointments/waitlist`."""
+        fields = {
+            "patient_id": patient_id,
+            "practitioner_id": practitioner_id,
+            "type_id": type_id,
+            "from_date": from_date,
+            "to_date": to_date,
+        }
+        return _entry(await self._waitlist.join(principal, _convert(fields, WaitlistCreate)))
+
+    async def claim_offer(self, principal: Principal, entry_id: uuid.UUID) -> AppointmentView:
+        """`Waitlist.claim`, as `POST /appointments/waitlist/{id}/claim`."""
+        return _view(to_read(await self._waitlist.claim(principal, entry_id)))
+
+    async def leave_waitlist(self, principal: Principal, entry_id: uuid.UUID) -> None:
+        """`Waitlist.leave`, as `DELETE /appointments/waitlist/{id}`."""
+        await self._waitlist.leave(principal, entry_id)
+
+
+def _convert(fields: dict[str, Any], kind: type[T]) -> T:
+    """`fields` as the API's input shape, with its limits (a start with an offset, ...)."""
+    try:
+        return msgspec.convert(fields, kind)
+    except msgspec.ValidationError as exc:
+        raise InvalidRequest(str(exc)) from None
+
+
+def _entry(read: WaitlistRead) -> WaitlistEntry:
+    return WaitlistEntry(**msgspec.structs.asdict(read))
 
 
 def _view(read: AppointmentRead) -> AppointmentView:

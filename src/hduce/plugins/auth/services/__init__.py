@@ -37,17 +37,17 @@ class AuthServices:
         env = AuthEnv.of(plugin_env)
         passwords = PasswordService(env)
         directory = AccountDirectory(env.accounts)
-        registration, login = RegistrationService(env), LoginService(env)
+        registration, login, mfa = RegistrationService(env), LoginService(env), MfaService(env)
         return cls(
             env=env,
             registration=registration,
             login=login,
             passwords=passwords,
             sessions=SessionService(env),
-            mfa=MfaService(env),
+            mfa=mfa,
             directory=directory,
             admin=AccountAdminService(env, passwords, directory),
-            sign_in=SignInDesk(env.config, login, registration),
+            sign_in=SignInDesk(env.config, login, registration, mfa),
         )
 
 

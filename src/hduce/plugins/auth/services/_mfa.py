@@ -20,6 +20,10 @@ class MfaService:
     def __init__(self, env: AuthEnv) -> None:
         self._env = env
 
+    async def enabled(self, principal: Principal) -> bool:
+        """Whether the caller's logins need a second factor."""
+        return (await self._env.account(principal)).mfa_enabled
+
     async def enroll(self, principal: Principal) -> MfaEnrollmentRead:
         """A new TOTP secret for the caller; MFA stays off until a code is verified."""
         account = await self._env.account(principal)

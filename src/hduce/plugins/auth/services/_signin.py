@@ -5,12 +5,13 @@ from typing import TypeVar
 
 import msgspec
 
-from hduce.contracts.auth import Client, NewPatient, TokenPair
+from hduce.contracts.auth import Client, NewPatient, TokenPair, TotpEnrollment
 from hduce.core.security import Principal
 from hduce.plugins.auth.config import AuthConfig
 from hduce.plugins.auth.errors import InvalidInput
 from hduce.plugins.auth.schemas import AccountCreate, ClientInfo, LoginCreate, TokenRead
 from hduce.plugins.auth.services._login import LoginService
+from hduce.plugins.auth.services._mfa import MfaService
 from hduce.plugins.auth.services._registration import RegistrationService
 
 T = TypeVar("T")
@@ -20,11 +21,16 @@ class SignInDesk:
     """Each call goes through the same service, limits and checks as its `/auth` route."""
 
     def __init__(
-        self, config: AuthConfig, login: LoginService, registration: RegistrationService
+        self,
+        config: AuthConfig,
+        login: LoginService,
+        registration: RegistrationService,
+        mfa: MfaService,
     ) -> None:
         self._config = config
         self._login = login
         self._registration = registration
+        self._mfa = mfa
 
     def address_limit(self, name: str) -> tuple[str, int]:
         """The per-address budget of `login` (per minute) or `register` (per hour)."""
@@ -54,6 +60,19 @@ class SignInDesk:
         """`RegistrationService.register` of a patient, with the API's input limits."""
         data = _convert(msgspec.structs.asdict(person), AccountCreate)
         return (await self._registration.register(data, _client(client))).id
+
+    async def second_factor_on(self, principal: Principal) -> bool:
+        """`MfaService.enabled`."""
+        return await self._mfa.enabled(principal)
+
+    async def enroll_totp(self, principal: Principal) -> TotpEnrollment:
+        """`MfaService.enroll`, as `POST /auth/mfa/totp/enroll`."""
+        read = await self._mfa.enroll(principal)
+        return TotpEnrollment(secret=read.secret, otpauth_uri=read.otpauth_uri)
+
+    async def confirm_totp(self, principal: Principal, code: str, client: Client) -> list[str]:
+        """`MfaService.verify`, as `POST /auth/mfa/totp/verify` (its rate limit included)."""
+        return (await self._mfa.verify(principal, code, _client(client))).recovery_codes
 
 
 def _convert(fields: dict[str, object], kind: type[T]) -> T:

@@ -49,12 +49,12 @@ class DocumentServices:
             files=files,
             access_log=AccessLog(audit),
         )
-        documents = Documents(parts)
+        documents, uploads = Documents(parts), Uploads(parts, accounts)
         return cls(
-            uploads=Uploads(parts, accounts),
+            uploads=uploads,
             documents=documents,
             extraction=Extraction(env, stores.extraction, files, pool),
-            shelf=Shelf(documents),
+            shelf=Shelf(documents, uploads),
             health=StorageHealth(env.config, files, stores.reports),
             pool=pool,
         )

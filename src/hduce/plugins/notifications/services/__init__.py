@@ -9,6 +9,7 @@ from hduce.plugins.notifications.services._device_alerts import DeviceAlertNotic
 from hduce.plugins.notifications.services._links import LinkMessages, shown
 from hduce.plugins.notifications.services._live import InboxFeed, LiveInbox
 from hduce.plugins.notifications.services._notifier import NotificationService
+from hduce.plugins.notifications.services._own import OwnSettings
 from hduce.plugins.notifications.services._preferences import PreferenceService
 from hduce.plugins.notifications.services._sender import DeliverySender
 from hduce.plugins.notifications.services._templates import TemplateRenderer, builtin_template_dir
@@ -23,6 +24,7 @@ __all__ = [
     "LiveInbox",
     "NotificationService",
     "NotificationsServices",
+    "OwnSettings",
     "PreferenceService",
     "TemplateRenderer",
     "builtin_template_dir",

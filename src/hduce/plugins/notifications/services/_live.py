@@ -13,6 +13,7 @@ from litestar.response.sse import ServerSentEventMessage
 from hduce.core.security import Principal, TokenService
 from hduce.plugins.notifications.config import NotificationsConfig
 from hduce.plugins.notifications.errors import TooManyStreams
+from hduce.plugins.notifications.schemas import InboxItem
 from hduce.plugins.notifications.store import Inbox
 
 logger = logging.getLogger("hduce.notifications")
@@ -100,11 +101,24 @@ class LiveInbox:
 
     async def events(self) -> AsyncIterator[ServerSentEventMessage]:
         """Messages until `stream_max_duration` has passed or the token no longer verifies."""
+        try:
+            yield ServerSentEventMessage(comment="connected")
+            async for item in self.items():
+                if item is None:
+                    yield ServerSentEventMessage(comment="keep-alive")
+                    continue
+                yield ServerSentEventMessage(
+                    data=msgspec.json.encode(item).decode(), event="notification", id=str(item.id)
+                )
+        finally:
+            self._feed.stop(self._user_id, self._queue)
+
+    async def items(self) -> AsyncIterator[InboxItem | None]:
+        """New inbox items as they arrive, None as a keep-alive, until the stream must end."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._max_duration
         queue = self._queue
         try:
-            yield ServerSentEventMessage(comment="connected")
             last_sent = loop.time()
             while (left := deadline - loop.time()) > 0 and self._feed.accepts(self._token):
                 try:
@@ -114,12 +128,9 @@ class LiveInbox:
                 except TimeoutError:
                     if loop.time() - last_sent >= KEEPALIVE_SECONDS:
                         last_sent = loop.time()
-                        yield ServerSentEventMessage(comment="keep-alive")
+                        yield None
                     continue
-                item = await self._inbox.item(self._user_id, delivery_id)
                 last_sent = loop.time()
-                yield ServerSentEventMessage(
-                    data=msgspec.json.encode(item).decode(), event="notification", id=str(item.id)
-                )
+                yield await self._inbox.item(self._user_id, delivery_id)
         finally:
             self._feed.stop(self._user_id, queue)

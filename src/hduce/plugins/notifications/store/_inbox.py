@@ -104,14 +104,15 @@ class Inbox:
     async def latest(self, user_id: uuid.UUID, limit: int) -> tuple[list[InboxEntry], int]:
         """`InboxReader`: the newest items and the unread count."""
         page = await self.page(user_id, unread_only=False, limit=limit, offset=0)
-        entries = [
-            InboxEntry(
-                id=item.id,
-                subject=item.subject,
-                text=item.text,
-                created_at=item.created_at,
-                read_at=item.read_at,
-            )
-            for item in page.items
-        ]
-        return entries, page.unread
+        return [self.entry(item) for item in page.items], page.unread
+
+    @staticmethod
+    def entry(item: InboxItem) -> InboxEntry:
+        """What the recipient sees of an item (`InboxReader`'s shape)."""
+        return InboxEntry(
+            id=item.id,
+            subject=item.subject,
+            text=item.text,
+            created_at=item.created_at,
+            read_at=item.read_at,
+        )

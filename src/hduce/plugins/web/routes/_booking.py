@@ -1,8 +1,9 @@
 """What the portal and the front desk share: the offer list, free slots, names, a day's range."""
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import msgspec
 from litestar import Request
@@ -77,6 +78,15 @@ def uuid_of(value: object, what: str) -> uuid.UUID:
         raise BadInput(f"{what} is not valid") from None
 
 
+def date_of(value: object, what: str) -> date | None:
+    """An ISO date from a form value (None when empty); 422 otherwise."""
+    text = str(value or "").strip()
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        raise BadInput(f"{what} must be a date like 2026-01-31") from None
+
+
 def split_offer(value: object) -> tuple[uuid.UUID, uuid.UUID]:
     """(type id, practitioner id) of an offer choice."""
     type_part, _, practitioner_part = str(value).partition(":")
@@ -112,16 +122,21 @@ async def free_slots(
     return [t for t in times if t.free]
 
 
+def slot_start(form: Mapping[str, Any]) -> datetime:
+    """The start a slot button posted; 422 otherwise."""
+    try:
+        return datetime.fromisoformat(str(form.get("starts_at", "")))
+    except ValueError:
+        raise BadInput("the slot's start is not a date and time") from None
+
+
 async def book_from_form(
     request: Request, services: WebServices, principal: Principal, patient_id: uuid.UUID | None
 ) -> None:
     """Book the slot a slot button posted (the constraint decides if it is still free)."""
     form = await request.form()
     type_id, practitioner_id = split_offer(form.get("offer"))
-    try:
-        starts_at = datetime.fromisoformat(str(form.get("starts_at", "")))
-    except ValueError:
-        raise BadInput("the slot's start is not a date and time") from None
+    starts_at = slot_start(form)
     reason = str(form.get("reason", "")).strip() or None
     await desk_of(services).book(
         principal,

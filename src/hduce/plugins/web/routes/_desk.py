@@ -10,7 +10,7 @@ from litestar.params import FromPath
 
 from hduce.contracts.appointments import AppointmentFilter, AppointmentView
 from hduce.contracts.auth import Role
-from hduce.contracts.users import PeopleQuery
+from hduce.contracts.users import Demographics, PeopleQuery
 from hduce.plugins.web.routes._booking import (
     book_from_form,
     booking_choices,
@@ -83,6 +83,7 @@ async def cancel(
 async def book_page(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
     """Find the patient as you type, pick an offer and a day, then a free slot."""
     staff = viewer(request, *DESK)
+    text = request.query_params.get("q", "").strip()[:100]
     return render(
         request,
         web,
@@ -90,9 +91,10 @@ async def book_page(request: Request, web: NamedDependency[WebServices]) -> Resp
         title="Book for a patient",
         slots_url="/desk/slots",
         book_url="/desk/book",
-        q="",
-        patients=[],
-        text="",
+        q=text,
+        patients=await _patients_named(web, text) if text else [],
+        text=text,
+        registered=request.query_params.get("registered") == "1",
         **await booking_choices(request, web, staff),
     )
 
@@ -102,13 +104,19 @@ async def find_patients(request: Request, web: NamedDependency[WebServices]) -> 
     """Patients whose name starts with `q` (an htmx fragment of choices)."""
     viewer(request, *DESK)
     text = request.query_params.get("q", "").strip()[:100]
-    found = []
-    if len(text) >= 2:
-        query = PeopleQuery(
-            roles=frozenset({Role.PATIENT}), active_only=True, name=text, limit=PATIENT_HITS
-        )
-        found, _ = await web.people.search(query)
+    found = await _patients_named(web, text)
     return render(request, web, "_patients.html", title="", patients=found, text=text)
+
+
+async def _patients_named(web: WebServices, text: str) -> list[Demographics]:
+    """Active patients whose name starts with `text` (two characters at least)."""
+    if len(text) < 2:
+        return []
+    query = PeopleQuery(
+        roles=frozenset({Role.PATIENT}), active_only=True, name=text, limit=PATIENT_HITS
+    )
+    found, _ = await web.people.search(query)
+    return found
 
 
 @get("/desk/slots")

@@ -18,6 +18,7 @@ from hduce.plugins.web.routes._booking import (
     free_slots,
     names,
 )
+from hduce.plugins.web.routes._notices import notice_of
 from hduce.plugins.web.routes._render import PAGE_HEADERS, go, render, viewer
 from hduce.plugins.web.services import WebServices
 
@@ -44,6 +45,7 @@ async def portal(request: Request, web: NamedDependency[WebServices]) -> Respons
         who=who,
         messages=messages,
         unread=unread,
+        notice=notice_of(request),
     )
 
 

@@ -1,0 +1,181 @@
+"""The portal's account pages: profile, notification settings, two-factor set-up, my data."""
+
+from datetime import UTC, datetime, time
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+
+from hduce.contracts.auth import Role
+from hduce.contracts.notifications import Category, OwnNotifications
+from hduce.core.errors import HduceError
+from hduce.core.http import client_ip
+from hduce.plugins.web.errors import BadInput
+from hduce.plugins.web.routes._booking import date_of
+from hduce.plugins.web.routes._enabled import enabled
+from hduce.plugins.web.routes._notices import notice_of
+from hduce.plugins.web.routes._qr import qr_data_uri
+from hduce.plugins.web.routes._render import PAGE_HEADERS, go, render, viewer
+from hduce.plugins.web.routes._session import client_of
+from hduce.plugins.web.services import WebServices
+
+CHANNELS = (("email", "E-mail"), ("sms", "Text message"), ("push", "App"), ("in_app", "Inbox"))
+REQUIRED = ("first_name", "last_name")
+OPTIONAL = (
+    "phone",
+    "address",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+)
+MAX_CODE = 20
+
+
+def own_notifications(web: WebServices) -> OwnNotifications:
+    """The notifications contract (404 pages when the notifications plugin is off)."""
+    return enabled(web.own_notifications, "notifications")
+
+
+@get("/portal/account")
+async def account(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
+    """One's profile form and links to the other account pages."""
+    patient = viewer(request, Role.PATIENT)
+    profile = await web.me.profile(patient)
+    return render(
+        request,
+        web,
+        "portal/account.html",
+        title="My account",
+        profile=profile,
+        notice=notice_of(request),
+    )
+
+
+@post("/portal/account")
+async def save_profile(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
+    """Change one's profile with the API's rules (names required, a real time zone)."""
+    patient = viewer(request, Role.PATIENT)
+    form = await request.form()
+    changes: dict[str, Any] = {name: str(form.get(name, "")).strip() for name in REQUIRED}
+    changes |= {name: str(form.get(name, "")).strip() or None for name in OPTIONAL}
+    changes["date_of_birth"] = date_of(form.get("date_of_birth"), "the date of birth")
+    changes["timezone"] = str(form.get("timezone", "")).strip() or "UTC"
+    await web.me.update_profile(patient, changes)
+    return go(request, "/portal/account?saved=1")
+
+
+@get("/portal/notifications")
+async def notifications(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
+    """Which messages come on which channel, and the quiet hours."""
+    patient = viewer(request, Role.PATIENT)
+    settings = await own_notifications(web).settings(patient.id)
+    return render(
+        request,
+        web,
+        "portal/notifications.html",
+        title="Notification settings",
+        settings=settings,
+        categories=list(Category),
+        channels=CHANNELS,
+        notice=notice_of(request),
+    )
+
+
+@post("/portal/notifications")
+async def save_notifications(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
+    """Store the ticked channels per category and the quiet hours (both or neither)."""
+    patient = viewer(request, Role.PATIENT)
+    form = await request.form()
+    switches = {
+        category.value: {channel: f"{category}.{channel}" in form for channel, _ in CHANNELS}
+        for category in Category
+    }
+    quiet = _quiet_hours(str(form.get("quiet_start", "")), str(form.get("quiet_end", "")))
+    await own_notifications(web).change_settings(patient.id, switches, quiet)
+    return go(request, "/portal/notifications?saved=1")
+
+
+@get("/portal/security")
+async def security(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
+    """Whether sign-ins need a code from an authenticator app, and how to turn that on."""
+    patient = viewer(request, Role.PATIENT)
+    enabled = await web.sign_in.second_factor_on(patient)
+    return render(
+        request,
+        web,
+        "portal/security.html",
+        title="Two-factor sign-in",
+        enabled=enabled,
+        error="",
+    )
+
+
+@post("/portal/security/enroll")
+async def enroll(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
+    """A new secret for an authenticator app, as text and as a QR code; a code confirms it."""
+    patient = viewer(request, Role.PATIENT)
+    enrolment = await web.sign_in.enroll_totp(patient)
+    return render(
+        request,
+        web,
+        "portal/enroll.html",
+        title="Set up two-factor sign-in",
+        enrolment=enrolment,
+        qr=qr_data_uri(enrolment.otpauth_uri),
+    )
+
+
+@post("/portal/security/confirm")
+async def confirm(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
+    """Turn two-factor sign-in on with a first code; the recovery codes are shown once."""
+    patient = viewer(request, Role.PATIENT)
+    code = str((await request.form()).get("code", "")).strip()
+    try:
+        if not code or len(code) > MAX_CODE:
+            raise BadInput("Type the six-digit code your app shows.")
+        codes = await web.sign_in.confirm_totp(patient, code, client_of(request))
+    except HduceError as exc:
+        return render(
+            request,
+            web,
+            "portal/security.html",
+            title="Two-factor sign-in",
+            status_code=exc.status_code,
+            enabled=False,
+            error=f"{exc.detail} Set it up again to get a new key.",
+        )
+    return render(
+        request, web, "portal/recovery.html", title="Two-factor sign-in is on", codes=codes
+    )
+
+
+@get("/portal/export")
+async def export(request: Request, web: NamedDependency[WebServices]) -> Response[bytes]:
+    """Everything the clinic stores about oneself, as one JSON file (audited)."""
+    patient = viewer(request, Role.PATIENT)
+    body = await web.me.export(patient, client_ip(request))
+    stamp = datetime.now(UTC).strftime("%Y%m%d")
+    disposition = f'attachment; filename="my-data-{stamp}.json"'
+    headers = {**PAGE_HEADERS, "Content-Disposition": disposition}
+    return Response(body, media_type="application/json", headers=headers)
+
+
+def _quiet_hours(start: str, end: str) -> tuple[time, time] | None:
+    """Both times, or None when both are empty; 422 for one alone or a bad time."""
+    if not start and not end:
+        return None
+    try:
+        return time.fromisoformat(start), time.fromisoformat(end)
+    except ValueError:
+        raise BadInput("quiet hours need a start and an end time, like 22:00 and 07:00") from None
+
+
+HANDLERS = (
+    account,
+    save_profile,
+    notifications,
+    save_notifications,
+    security,
+    enroll,
+    confirm,
+    export,
+)

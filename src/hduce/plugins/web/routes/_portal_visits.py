@@ -1,0 +1,101 @@
+"""The portal's visit changes: move a visit to another free time, and the waitlist."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+
+from hduce.contracts.auth import Role
+from hduce.plugins.web.errors import BadInput
+from hduce.plugins.web.routes._booking import date_of, desk_of, split_offer
+from hduce.plugins.web.routes._notices import notice_of
+from hduce.plugins.web.routes._render import go, render, viewer
+from hduce.plugins.web.routes._reschedule import move_from_form, reschedule_page
+from hduce.plugins.web.routes._waitlist import waitlist_context
+from hduce.plugins.web.services import WebServices
+
+WAIT_DAYS = 14
+"""How far the join form's end date reaches by default."""
+
+
+@get("/portal/visits/{visit_id:uuid}/reschedule")
+async def reschedule(
+    request: Request, visit_id: FromPath[uuid.UUID], web: NamedDependency[WebServices]
+) -> Response[str]:
+    """Free times of the visit's type and practitioner to move one's own visit to."""
+    patient = viewer(request, Role.PATIENT)
+    action = f"/portal/visits/{visit_id}/reschedule"
+    return await reschedule_page(request, web, patient, visit_id, action)
+
+
+@post("/portal/visits/{visit_id:uuid}/reschedule")
+async def move(
+    request: Request, visit_id: FromPath[uuid.UUID], web: NamedDependency[WebServices]
+) -> Response[str]:
+    """Move one's own visit (the API's notice period applies)."""
+    patient = viewer(request, Role.PATIENT)
+    await move_from_form(request, web, patient, visit_id)
+    return go(request, "/portal?moved=1")
+
+
+@get("/portal/waitlist")
+async def waitlist(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
+    """One's waitlist entries, slots on offer to claim, and the form to join."""
+    patient = viewer(request, Role.PATIENT)
+    today = datetime.now(UTC).date()
+    return render(
+        request,
+        web,
+        "portal/waitlist.html",
+        title="Waitlist",
+        today=today.isoformat(),
+        until=(today + timedelta(days=WAIT_DAYS)).isoformat(),
+        notice=notice_of(request),
+        **await waitlist_context(web, patient),
+    )
+
+
+@post("/portal/waitlist")
+async def join(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
+    """Wait for a free time of a visit type with a practitioner between two dates."""
+    patient = viewer(request, Role.PATIENT)
+    form = await request.form()
+    type_id, practitioner_id = split_offer(form.get("offer"))
+    from_date = date_of(form.get("from_date"), "the first day")
+    to_date = date_of(form.get("to_date"), "the last day")
+    if from_date is None or to_date is None:
+        raise BadInput("give the first and the last day you could come")
+    await desk_of(web).join_waitlist(
+        patient,
+        patient_id=None,
+        practitioner_id=practitioner_id,
+        type_id=type_id,
+        from_date=from_date,
+        to_date=to_date,
+    )
+    return go(request, "/portal/waitlist?joined=1")
+
+
+@post("/portal/waitlist/{entry_id:uuid}/claim")
+async def claim(
+    request: Request, entry_id: FromPath[uuid.UUID], web: NamedDependency[WebServices]
+) -> Response[str]:
+    """Book the slot held for one's entry."""
+    patient = viewer(request, Role.PATIENT)
+    await desk_of(web).claim_offer(patient, entry_id)
+    return go(request, "/portal?booked=1")
+
+
+@post("/portal/waitlist/{entry_id:uuid}/leave")
+async def leave(
+    request: Request, entry_id: FromPath[uuid.UUID], web: NamedDependency[WebServices]
+) -> Response[str]:
+    """Stop waiting (a slot on offer passes to the next patient)."""
+    patient = viewer(request, Role.PATIENT)
+    await desk_of(web).leave_waitlist(patient, entry_id)
+    return go(request, "/portal/waitlist")
+
+
+HANDLERS = (reschedule, move, waitlist, join, claim, leave)

@@ -1,0 +1,40 @@
+"""Moving a visit to another free time: the page of free slots and the move (portal and desk)."""
+
+import uuid
+
+from litestar import Request, Response
+
+from hduce.contracts.appointments import AppointmentView
+from hduce.core.security import Principal
+from hduce.plugins.web.routes._booking import day_of, desk_of, free_slots, names, slot_start
+from hduce.plugins.web.routes._render import render
+from hduce.plugins.web.services import WebServices
+
+
+async def reschedule_page(
+    request: Request, web: WebServices, principal: Principal, visit_id: uuid.UUID, action: str
+) -> Response[str]:
+    """The visit and the free times of its type and practitioner from the chosen day."""
+    visit = await desk_of(web).get(principal, visit_id)
+    offer = f"{visit.type_id}:{visit.practitioner_id}"
+    day = day_of(request)
+    return render(
+        request,
+        web,
+        "portal/reschedule.html",
+        title="Change the time of a visit",
+        visit=visit,
+        who=await names(web, (visit.practitioner_id, visit.patient_id)),
+        offer=offer,
+        day=day.isoformat(),
+        slots=await free_slots(web, principal, offer, day),
+        book_url=action,
+    )
+
+
+async def move_from_form(
+    request: Request, web: WebServices, principal: Principal, visit_id: uuid.UUID
+) -> AppointmentView:
+    """Move the visit to the start a slot button posted (409 when it was taken meanwhile)."""
+    starts_at = slot_start(await request.form())
+    return await desk_of(web).reschedule(principal, visit_id, starts_at=starts_at)

@@ -1,0 +1,106 @@
+"""The front desk's remainder: reschedule, the waitlist view, registering a patient."""
+
+import re
+
+from tests.plugins.appointments.helpers import open_practice
+from tests.plugins.users.clinic import Clinic
+from tests.plugins.web.helpers import new_id, signed_in
+from tests.plugins.web.test_portal import book_first_slot, visit_ids
+from tests.plugins.web.test_portal_visits import in_days, other_slot, start_of
+
+
+async def test_the_desk_moves_a_visit(clinic: Clinic) -> None:
+    practice = await open_practice(clinic)
+    offer = f"{practice.type_id}:{practice.doctor_id}"
+    patient, browser = await signed_in(clinic, "patient", first_name="Mira", last_name="Sato")
+    booked = await book_first_slot(browser, offer, "/portal/book", in_days(2))
+    (visit,) = await visit_ids(clinic, patient.id)
+    _, desk = await signed_in(clinic, "receptionist")
+    day = await desk.get(f"/desk?day={booked[:10]}")
+    assert f"/desk/visits/{visit}/reschedule" in day.text
+    url = f"/desk/visits/{visit}/reschedule"
+    page = await desk.get(url)
+    assert "Mira Sato" in page.text
+    new_start = await other_slot(desk, f"{url}?day={in_days(3)}", booked)
+    moved = await desk.submit(url, {"starts_at": new_start}, page="/desk")
+    assert moved.status_code == 303, moved.text
+    assert moved.headers["location"] == f"/desk?day={new_start[:10]}"
+    assert (await start_of(clinic, visit)).isoformat() == new_start
+
+
+async def test_the_desk_sees_who_waits(clinic: Clinic) -> None:
+    practice = await open_practice(clinic)
+    offer = f"{practice.type_id}:{practice.doctor_id}"
+    _, browser = await signed_in(clinic, "patient", first_name="Omar", last_name="Vidal")
+    data = {"offer": offer, "from_date": in_days(1), "to_date": in_days(4)}
+    assert (await browser.submit("/portal/waitlist", data, page="/portal")).status_code == 303
+    _, desk = await signed_in(clinic, "receptionist")
+    page = await desk.get("/desk/waitlist")
+    assert page.status_code == 200
+    assert "Omar Vidal" in page.text
+    assert "/claim" not in page.text  # the desk sees entries; patients claim their offers
+    assert (await browser.get("/desk/waitlist")).status_code == 403
+
+
+async def test_the_desk_registers_a_patient_who_is_mailed_a_password_link(
+    clinic: Clinic,
+) -> None:
+    _, desk = await signed_in(clinic, "receptionist")
+    email = f"nell.{new_id()[:8]}@example.test"
+    data = {
+        "first_name": "Nell",
+        "last_name": "Baptiste",
+        "email": email,
+        "phone": "+33 6 12 34 56 78",
+        "date_of_birth": "1984-03-09",
+    }
+    answer = await desk.submit("/desk/patients/new", data, page="/desk/patients/new")
+    assert answer.status_code == 303, answer.text
+    assert answer.headers["location"].startswith("/desk/book?q=Nell+Baptiste")
+    (account,) = await clinic.fetch(
+        "SELECT a.id, a.roles, a.status, a.must_reset_password, p.date_of_birth, p.phone "
+        "FROM account a JOIN profile p ON p.account = a.id WHERE a.email = $1",
+        email,
+    )
+    assert account["roles"] == ["patient"]
+    assert account["status"] == "active"
+    assert account["must_reset_password"] is True
+    assert account["date_of_birth"].isoformat() == "1984-03-09"
+    assert account["phone"] == "+33 6 12 34 56 78"
+    booking = await desk.get(answer.headers["location"])
+    assert str(account["id"]) in booking.text  # the new patient is already picked
+
+
+async def test_registering_a_taken_address_shows_the_reason_and_keeps_the_form(
+    clinic: Clinic,
+) -> None:
+    existing, desk = await signed_in(clinic, "receptionist")
+    data = {"first_name": "Tom", "last_name": "Reyes", "email": existing.email}
+    answer = await desk.submit("/desk/patients/new", data, page="/desk/patients/new")
+    assert answer.status_code == 409
+    assert "already exists" in answer.text
+    assert 'value="Reyes"' in answer.text
+    data = {"first_name": "Tom", "last_name": "Reyes", "email": "x@example.test"}
+    bad = await desk.submit(
+        "/desk/patients/new", {**data, "date_of_birth": "09/03/1984"}, page="/desk"
+    )
+    assert bad.status_code == 422
+    assert "date like" in bad.text
+
+
+async def test_patients_and_clinicians_cannot_register_patients(clinic: Clinic) -> None:
+    for role, home in (("patient", "/portal"), ("doctor", "/desk")):
+        _, browser = await signed_in(clinic, role)
+        assert (await browser.get("/desk/patients/new")).status_code == 403
+        data = {"first_name": "Eve", "last_name": "Stone", "email": f"{new_id()}@example.test"}
+        refused = await browser.submit("/desk/patients/new", data, page=home)
+        assert refused.status_code == 403
+        rows = await clinic.fetch("SELECT 1 FROM account WHERE email = $1", data["email"])
+        assert rows == []
+
+
+async def test_the_desk_nav_links_to_the_new_pages(clinic: Clinic) -> None:
+    _, desk = await signed_in(clinic, "receptionist")
+    page = await desk.get("/desk")
+    for href in ("/desk/waitlist", "/desk/patients/new"):
+        assert re.search(rf'href="{href}"', page.text)

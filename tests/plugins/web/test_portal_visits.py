@@ -1,0 +1,135 @@
+"""The portal's visit changes: moving one's own visit and the waitlist, never another's."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from tests.plugins.appointments.helpers import open_practice
+from tests.plugins.users.clinic import Clinic
+from tests.plugins.web.helpers import Browser, signed_in
+from tests.plugins.web.test_portal import SLOT, book_first_slot, visit_ids
+
+OFFERED = re.compile(r'action="/portal/waitlist/([0-9a-f-]+)/claim"')
+
+
+def in_days(days: int) -> str:
+    """The ISO date `days` from today (UTC)."""
+    return (datetime.now(UTC) + timedelta(days=days)).date().isoformat()
+
+
+async def start_of(clinic: Clinic, visit: str) -> datetime:
+    rows = await clinic.fetch("SELECT starts_at FROM appointment WHERE id = $1::uuid", visit)
+    return rows[0]["starts_at"]
+
+
+async def other_slot(browser: Browser, url: str, taken: str) -> str:
+    """A free start on the reschedule page at `url` other than `taken`."""
+    page = await browser.get(url)
+    assert page.status_code == 200, page.text
+    starts = [s for s in SLOT.findall(page.text) if s != taken]
+    assert starts, page.text
+    return starts[0]
+
+
+async def test_a_patient_moves_their_visit_to_another_free_time(clinic: Clinic) -> None:
+    practice = await open_practice(clinic)
+    offer = f"{practice.type_id}:{practice.doctor_id}"
+    patient, browser = await signed_in(clinic, "patient")
+    booked = await book_first_slot(browser, offer, "/portal/book", in_days(3))
+    (visit,) = await visit_ids(clinic, patient.id)
+    assert f"/portal/visits/{visit}/reschedule" in (await browser.get("/portal")).text
+    url = f"/portal/visits/{visit}/reschedule"
+    new_start = await other_slot(browser, f"{url}?day={in_days(4)}", booked)
+    moved = await browser.submit(url, {"starts_at": new_start}, page="/portal")
+    assert moved.status_code == 303, moved.text
+    assert moved.headers["location"] == "/portal?moved=1"
+    assert "Your visit has its new time." in (await browser.get(moved.headers["location"])).text
+    assert await start_of(clinic, visit) == datetime.fromisoformat(new_start)
+
+
+async def test_a_patient_cannot_move_another_patients_visit(clinic: Clinic) -> None:
+    practice = await open_practice(clinic)
+    offer = f"{practice.type_id}:{practice.doctor_id}"
+    owner, owner_browser = await signed_in(clinic, "patient")
+    booked = await book_first_slot(owner_browser, offer, "/portal/book", in_days(3))
+    (visit,) = await visit_ids(clinic, owner.id)
+    _, other = await signed_in(clinic, "patient")
+    assert (await other.get(f"/portal/visits/{visit}/reschedule")).status_code == 404
+    later = datetime.fromisoformat(booked) + timedelta(days=1)
+    data = {"starts_at": later.isoformat()}
+    refused = await other.submit(f"/portal/visits/{visit}/reschedule", data, page="/portal")
+    assert refused.status_code == 404
+    assert await start_of(clinic, visit) == datetime.fromisoformat(booked)
+    desk_page = await other.get(f"/desk/visits/{visit}/reschedule")
+    assert desk_page.status_code == 403
+
+
+async def test_a_bad_start_is_a_page_with_the_reason(clinic: Clinic) -> None:
+    practice = await open_practice(clinic)
+    offer = f"{practice.type_id}:{practice.doctor_id}"
+    patient, browser = await signed_in(clinic, "patient")
+    await book_first_slot(browser, offer, "/portal/book", in_days(3))
+    (visit,) = await visit_ids(clinic, patient.id)
+    url = f"/portal/visits/{visit}/reschedule"
+    answer = await browser.submit(url, {"starts_at": "next tuesday"}, page="/portal")
+    assert answer.status_code == 422
+    assert "not a date and time" in answer.text
+    assert answer.headers["content-type"].startswith("text/html")
+
+
+async def test_a_freed_time_is_offered_to_the_waiting_patient_who_books_it(
+    clinic: Clinic,
+) -> None:
+    practice = await open_practice(clinic)
+    offer = f"{practice.type_id}:{practice.doctor_id}"
+    first, first_browser = await signed_in(clinic, "patient")
+    day = in_days(5)
+    await book_first_slot(first_browser, offer, "/portal/book", day)
+    (visit,) = await visit_ids(clinic, first.id)
+    waiting, browser = await signed_in(clinic, "patient")
+    joined = await browser.submit(
+        "/portal/waitlist",
+        {"offer": offer, "from_date": day, "to_date": day},
+        page="/portal/waitlist",
+    )
+    assert joined.status_code == 303, joined.text
+    page = await browser.get("/portal/waitlist")
+    assert "waiting" in page.text
+    assert "Ada Okafor" in page.text
+    cancelled = await first_browser.submit(f"/portal/visits/{visit}/cancel", {}, page="/portal")
+    assert cancelled.status_code == 303
+    page = await browser.get("/portal/waitlist")
+    entry = OFFERED.search(page.text)
+    assert entry, page.text
+    # Neither the patient who cancelled nor anyone else may take or drop this entry.
+    theft = await first_browser.submit(f"/portal/waitlist/{entry[1]}/claim", {}, page="/portal")
+    assert theft.status_code == 404
+    dropped = await first_browser.submit(f"/portal/waitlist/{entry[1]}/leave", {}, page="/portal")
+    assert dropped.status_code == 404
+    claimed = await browser.submit(f"/portal/waitlist/{entry[1]}/claim", {}, page="/portal")
+    assert claimed.status_code == 303, claimed.text
+    rows = await clinic.fetch("SELECT status FROM appointment WHERE patient = $1", waiting.id)
+    assert [r["status"] for r in rows] == ["booked"]
+
+
+async def test_a_patient_leaves_the_waitlist(clinic: Clinic) -> None:
+    practice = await open_practice(clinic)
+    offer = f"{practice.type_id}:{practice.doctor_id}"
+    patient, browser = await signed_in(clinic, "patient")
+    data = {"offer": offer, "from_date": in_days(2), "to_date": in_days(9)}
+    assert (await browser.submit("/portal/waitlist", data, page="/portal")).status_code == 303
+    page = await browser.get("/portal/waitlist")
+    (entry,) = re.findall(r'action="/portal/waitlist/([0-9a-f-]+)/leave"', page.text)
+    left = await browser.submit(f"/portal/waitlist/{entry}/leave", {}, page="/portal")
+    assert left.status_code == 303
+    rows = await clinic.fetch("SELECT status FROM waitlist_entry WHERE patient = $1", patient.id)
+    assert [r["status"] for r in rows] == ["left"]
+
+
+async def test_the_waitlist_form_refuses_a_reversed_range(clinic: Clinic) -> None:
+    practice = await open_practice(clinic)
+    offer = f"{practice.type_id}:{practice.doctor_id}"
+    _, browser = await signed_in(clinic, "patient")
+    data = {"offer": offer, "from_date": in_days(9), "to_date": in_days(2)}
+    refused = await browser.submit("/portal/waitlist", data, page="/portal")
+    assert refused.status_code == 422
+    assert "to_date is before from_date" in refused.text
