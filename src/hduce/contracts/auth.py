@@ -251,7 +251,7 @@ class SignIn(Protocol):
     """
 
     def address_limit(self, name: str) -> tuple[str, int]:
-        """The per-address budget of an auth route group (`login`, `register`): unit and count."""
+        """Unit and count of an auth route group's per-address budget, e.g. `login`."""
 
     async def login(
         self, identifier: str, password: str, totp_code: str | None, client: Client
@@ -266,6 +266,9 @@ class SignIn(Protocol):
 
     async def register(self, person: NewPatient, client: Client) -> uuid.UUID:
         """Open a patient account (a verification e-mail is sent); returns its id."""
+
+    async def forgot_password(self, email: str, client: Client) -> None:
+        """Mail a reset link if an active account has `email`; nothing tells whether one does."""
 
     async def second_factor_on(self, principal: Principal) -> bool:
         """Whether the caller's logins need a TOTP code."""

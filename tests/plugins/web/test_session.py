@@ -120,3 +120,28 @@ async def test_pages_are_not_stored_and_allow_no_inline_script(clinic: Clinic) -
     assert "unsafe-inline" not in policy
     assert "<script>" not in page.text
     assert " style=" not in page.text
+
+
+async def test_forgot_password_mails_a_reset_link_and_says_the_same_for_strangers(
+    clinic: Clinic,
+) -> None:
+    member = await person(clinic, "patient")
+    browser = Browser(clinic)
+    assert 'href="/forgot-password"' in (await browser.get("/login")).text
+    known = await browser.submit(
+        "/forgot-password", {"email": member.email}, page="/forgot-password"
+    )
+    stranger = await browser.submit(
+        "/forgot-password", {"email": "nobody-here@example.org"}, page="/forgot-password"
+    )
+    assert known.status_code == stranger.status_code == 200, known.text
+    assert "a link to choose a new password is on its way" in known.text
+    assert "a link to choose a new password is on its way" in stranger.text
+    (tokens,) = await clinic.fetch(
+        "SELECT count(*) AS n FROM one_time_token "
+        "WHERE account = $1 AND purpose = 'reset_password'",
+        member.id,
+    )
+    assert tokens["n"] == 1
+    refused = await browser.request("POST", "/forgot-password", data={"email": member.email})
+    assert refused.status_code == 403  # no CSRF token

@@ -17,6 +17,12 @@ class SignInForm(msgspec.Struct, kw_only=True):
     next: str = "/"
 
 
+class ForgottenPasswordForm(msgspec.Struct, kw_only=True):
+    """The form that asks for a password reset link."""
+
+    email: str = ""
+
+
 class RegistrationForm(msgspec.Struct, kw_only=True):
     """The form that opens a patient account."""
 

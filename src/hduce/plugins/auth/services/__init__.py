@@ -47,7 +47,7 @@ class AuthServices:
             mfa=mfa,
             directory=directory,
             admin=AccountAdminService(env, passwords, directory),
-            sign_in=SignInDesk(env.config, login, registration, mfa),
+            sign_in=SignInDesk(env.config, login, registration, mfa, passwords),
         )
 
 

@@ -12,6 +12,7 @@ from hduce.plugins.auth.errors import InvalidInput
 from hduce.plugins.auth.schemas import AccountCreate, ClientInfo, LoginCreate, TokenRead
 from hduce.plugins.auth.services._login import LoginService
 from hduce.plugins.auth.services._mfa import MfaService
+from hduce.plugins.auth.services._passwords import PasswordService
 from hduce.plugins.auth.services._registration import RegistrationService
 
 T = TypeVar("T")
@@ -26,18 +27,22 @@ class SignInDesk:
         login: LoginService,
         registration: RegistrationService,
         mfa: MfaService,
+        passwords: PasswordService,
     ) -> None:
         self._config = config
+        self._passwords = passwords
         self._login = login
         self._registration = registration
         self._mfa = mfa
 
     def address_limit(self, name: str) -> tuple[str, int]:
-        """The per-address budget of `login` (per minute) or `register` (per hour)."""
+        """The per-address budget of `login` (per minute), `register`, `forgot_password` (hour)."""
         if name == "login":
             return "minute", self._config.login_per_minute_per_ip
         if name == "register":
             return "hour", self._config.register_per_hour_per_ip
+        if name == "forgot_password":
+            return "hour", self._config.password_reset_per_hour_per_ip
         raise KeyError(name)
 
     async def login(
@@ -55,6 +60,10 @@ class SignInDesk:
     async def logout(self, principal: Principal, refresh_token: str | None) -> None:
         """`LoginService.logout`."""
         await self._login.logout(principal, refresh_token)
+
+    async def forgot_password(self, email: str, client: Client) -> None:
+        """`PasswordService.forgot`: the API's per-account limit, the same outcome either way."""
+        await self._passwords.forgot(email, _client(client))
 
     async def register(self, person: NewPatient, client: Client) -> uuid.UUID:
         """`RegistrationService.register` of a patient, with the API's input limits."""

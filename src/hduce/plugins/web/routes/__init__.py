@@ -69,6 +69,7 @@ def web_routes(services: WebServices, db: HduceEngine) -> list[ControllerRouterH
     return [
         pages(_signin.login_page, _signin.sign_in, limit="login"),
         pages(_signin.register_page, _signin.register, limit="register"),
+        pages(_signin.forgot_password_page, _signin.forgot_password, limit="forgot_password"),
         pages(
             _signin.home,
             _signin.sign_out,

@@ -16,7 +16,12 @@ from hduce.plugins.web.routes._session import (
     client_of,
     session_cookies,
 )
-from hduce.plugins.web.schemas import RegistrationForm, SignInForm, read_form
+from hduce.plugins.web.schemas import (
+    ForgottenPasswordForm,
+    RegistrationForm,
+    SignInForm,
+    read_form,
+)
 from hduce.plugins.web.services import WebServices
 
 LANDING = (
@@ -115,3 +120,29 @@ async def register(request: Request, web: NamedDependency[WebServices]) -> Respo
             form=fields,
         )
     return render(request, web, "registered.html", title="Check your e-mail", email=person.email)
+
+
+@get("/forgot-password")
+async def forgot_password_page(
+    request: Request, web: NamedDependency[WebServices]
+) -> Response[str]:
+    """The form that asks for a password reset link."""
+    return render(request, web, "forgot_password.html", title="Forgot your password?", error="")
+
+
+@post("/forgot-password")
+async def forgot_password(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
+    """Mail a reset link; the page says the same whether or not the address has an account."""
+    form = read_form(await request.form(), ForgottenPasswordForm)
+    try:
+        await web.sign_in.forgot_password(form.email.strip(), client_of(request))
+    except HduceError as exc:
+        return render(
+            request,
+            web,
+            "forgot_password.html",
+            title="Forgot your password?",
+            status_code=exc.status_code,
+            error=exc.detail,
+        )
+    return render(request, web, "reset_sent.html", title="Check your e-mail", email=form.email)
