@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -172,10 +173,14 @@ def test_patient_desk_doctor_and_admin_journeys(
     with playwright_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM)
         try:
-            page = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            context = chromium.new_context(viewport={"width": 1280, "height": 900})
+            outside: list[str] = []  # the network is "off": anything not from the app is refused
+            context.route("**/*", partial(only_the_app, base, outside))
+            page = context.new_page()
             errors: list[str] = []  # CSP violations and script errors show up here
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda e: errors.append(str(e)))
+            problems: list[str] = []  # axe-core's findings on the clinicians' and admins' pages
 
             def sign_in(email: str) -> None:
                 page.goto(f"{base}/")
@@ -263,22 +268,26 @@ def test_patient_desk_doctor_and_admin_journeys(
                 "button", name="Start"
             ).wait_for()
             page.screenshot(path=SHOTS / "clinic-day.png", full_page=True)
+            problems += accessibility_problems(page)
             page.get_by_role("link", name="Notes of the visit of Lena Ortiz").click()
             page.get_by_label("Clinical notes (only doctors and nurses read them)").fill(
                 "SpO2 87 % at home; recheck."
             )
             page.screenshot(path=SHOTS / "clinic-notes.png", full_page=True)
+            problems += accessibility_problems(page)
             page.get_by_role("button", name="Save the notes").click()
             page.get_by_text("Notes saved.").wait_for()
             page.get_by_role("link", name="Lena Ortiz", exact=True).click()
             page.wait_for_url(f"{base}/clinic/patients/{patient_id}")
             page.locator("svg.spark").first.wait_for()
             page.screenshot(path=SHOTS / "clinic-patient.png", full_page=True)
+            problems += accessibility_problems(page)
             page.get_by_role("button", name="Acknowledge the spo2 alert").click()
             page.wait_for_url(re.compile(r".*\?acknowledged=1$"))
             page.get_by_text("No open alerts.").wait_for()
             search_until_found(page, base, "Ortiz")
             page.screenshot(path=SHOTS / "clinic-search.png", full_page=True)
+            problems += accessibility_problems(page)
             page.set_viewport_size({"width": 390, "height": 844})
             page.goto(f"{base}/clinic/patients/{patient_id}")
             page.screenshot(path=SHOTS / "clinic-patient-phone.png", full_page=True)
@@ -305,10 +314,13 @@ def test_patient_desk_doctor_and_admin_journeys(
             ):
                 page.goto(f"{base}{path}")
                 page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
+                problems += accessibility_problems(page)
             page.get_by_text("Intact:").wait_for()
         finally:
             chromium.close()
     assert errors == []
+    assert outside == [], "pages asked for something outside the app"
+    assert problems == []
 
 
 async def account_id(database_url: str, email: str) -> str:
@@ -381,6 +393,15 @@ DESK_PAGES = ("/desk", "/desk/book", "/desk/waitlist", "/desk/patients/new")
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 
 
+def only_the_app(base: str, outside: list[str], route: Any) -> None:
+    """Let requests to the app through; refuse and note any other (the network is "off")."""
+    if route.request.url.startswith(base):
+        route.continue_()
+    else:
+        outside.append(route.request.url)
+        route.abort()
+
+
 def accessibility_problems(page: Any) -> list[str]:
     """axe-core's violations on the page (axe served by the app itself, like any script)."""
     page.add_script_tag(url="/static/web/axe.min.js")
@@ -417,15 +438,7 @@ def test_portal_pages_work_and_pass_the_accessibility_check(
         try:
             context = chromium.new_context(viewport={"width": 1280, "height": 900}, base_url=base)
             outside: list[str] = []  # the network is "off": anything not from the app is refused
-
-            def only_the_app(route: Any) -> None:
-                if route.request.url.startswith(base):
-                    route.continue_()
-                else:
-                    outside.append(route.request.url)
-                    route.abort()
-
-            context.route("**/*", only_the_app)
+            context.route("**/*", partial(only_the_app, base, outside))
             page = context.new_page()
             errors: list[str] = []  # CSP violations and script errors show up here
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
