@@ -9,10 +9,11 @@ from hduce.core.config import Settings
 from tests.plugins.devices.helpers import mqtt, refused
 from tests.plugins.users.clinic import Clinic
 from tests.plugins.web.clinical import clinical_clinic
-from tests.plugins.web.helpers import signed_in
+from tests.plugins.web.helpers import Browser, signed_in
 
 SECRET = re.compile(r'id="secret">([^<]+)<')
 USERNAME = re.compile(r"<dt>Username</dt><dd class=\"secret\">([^<]+)<")
+NEXT_PAGE = re.compile(r'<a href="(/admin/devices\?offset=\d+)">Next')
 
 
 def shown(pattern: re.Pattern[str], page: str) -> str:
@@ -31,6 +32,18 @@ async def clinic(
         yield running
 
 
+async def page_listing(admin: Browser, device: str) -> str:
+    """The page of `/admin/devices` (oldest first, in pages) that lists `device`."""
+    url: str | None = "/admin/devices"
+    while url is not None:
+        page = (await admin.get(url)).text
+        if device in page:
+            return page
+        found = NEXT_PAGE.search(page)
+        url = found[1] if found else None
+    raise AssertionError(f"{device} is on no page of /admin/devices")
+
+
 async def test_a_registered_devices_secret_works_once_shown_and_rotates(clinic: Clinic) -> None:
     patient = await clinic.member("patient", first_name="Hana", last_name="Sato")
     _, admin = await signed_in(clinic, "admin")
@@ -42,9 +55,9 @@ async def test_a_registered_devices_secret_works_once_shown_and_rotates(clinic: 
     device, secret = shown(USERNAME, created.text), shown(SECRET, created.text)
     async with mqtt(clinic, device, secret):
         pass
-    listed = await admin.get("/admin/devices")
-    assert "Ward thermometer" in listed.text and "Hana Sato" in listed.text
-    assert secret not in listed.text, "the secret is shown only once"
+    listed = await page_listing(admin, device)
+    assert "Ward thermometer" in listed and "Hana Sato" in listed
+    assert secret not in listed, "the secret is shown only once"
     rotated = await admin.submit(f"/admin/devices/{device}/rotate", {}, page="/admin/devices")
     assert rotated.status_code == 200, rotated.text
     new_secret = shown(SECRET, rotated.text)
