@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import psutil
 
-# get_server() is bypassed: its atexit/refcount stop logic leaks servers (STACK-NOTES §3).
+# pgserver's get_server() is bypassed: its atexit/refcount stop logic leaks servers.
 with warnings.catch_warnings():
     # pgserver asks platformdirs for a runtime dir at import; an unset XDG_RUNTIME_DIR is harmless.
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
