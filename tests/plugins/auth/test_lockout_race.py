@@ -87,8 +87,15 @@ async def test_a_right_password_among_parallel_wrong_ones_never_lifts_the_lock(
 ) -> None:
     async with running_app(settings, lockout_threshold=THRESHOLD) as app:
         user = await app.active_user()
-        # The right one resets the count at most once, before any lock: the wrong ones left
-        # still reach the threshold, and once locked nothing lifts it.
         statuses = burst(app, user["email"], 2 * THRESHOLD + 2, PASSWORD)
         assert statuses[401] <= 2 * (THRESHOLD - 1), statuses
-        assert (await app.login(user["email"])).status_code == 429
+        locks_by_wrong_passwords = (await app.audit_actions(user["id"])).count("auth.locked")
+        after = await app.login(user["email"])
+        if locks_by_wrong_passwords:
+            # A lock a wrong password set: the right one, checked in parallel, never lifts it.
+            assert after.status_code == 429, (statuses, after.text)
+        else:
+            # The right password's own attempt was the one at the threshold: the wrong ones
+            # arriving meanwhile were refused unchecked, and the right one gave its attempt
+            # (and so that lock) back, leaving the failures below the threshold.
+            assert statuses[429] >= 1 and after.status_code == 200, (statuses, after.text)
