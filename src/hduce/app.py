@@ -13,6 +13,7 @@ from hduce.bootstrap import build_context, load_plugins, setup_plugins
 from hduce.core.config import ServerSettings, Settings, load_settings
 from hduce.core.context import AppContext
 from hduce.core.db import open_database
+from hduce.core.dependencies import resolve_dependencies_in_order
 from hduce.core.errors import exception_handlers
 from hduce.core.home import home
 from hduce.core.lifecycle import background_services, running_broker
@@ -54,6 +55,7 @@ def create_app(context: AppContext, plugins: list[HducePlugin], *, relay: bool =
             finally:
                 await context.registry.close()
 
+    resolve_dependencies_in_order()
     rate_limit = RateLimitConfig(
         rate_limit=("minute", settings.server.rate_limit_per_minute),
         exclude=UNLIMITED_PATHS,
