@@ -3,14 +3,13 @@
 from dataclasses import dataclass
 
 from hduce.core.db import Database
-from hduce.plugins.appointments.store._appointments import (
+from hduce.plugins.appointments.store._appointment_rows import (
     PRACTITIONER_OVERLAP,
     UPCOMING,
     AppointmentRow,
-    AppointmentStore,
     Visit,
-    claiming_slot,
 )
+from hduce.plugins.appointments.store._appointments import AppointmentStore, claiming_slot
 from hduce.plugins.appointments.store._feeds import FeedStore
 from hduce.plugins.appointments.store._reports import ReportStore
 from hduce.plugins.appointments.store._setup import ScheduleStore, TypeStore

@@ -7,7 +7,7 @@ import asyncpg
 
 from hduce.contracts.auth import ACCOUNT_DIRECTORY, AccountStatus
 from hduce.core.db import Database
-from hduce.plugins.appointments.store._appointments import COLUMNS, FROM, AppointmentRow, to_row
+from hduce.plugins.appointments.store._appointment_rows import COLUMNS, FROM, AppointmentRow, to_row
 
 FEED_COLUMNS = "id, practitioner AS practitioner_id, label, created_at"
 FEED_ROWS = f"""
