@@ -120,6 +120,8 @@ def _gather_plugin_sections(raw: dict[str, Any]) -> dict[str, Any]:
 def _decode_custom(kind: type, value: Any) -> Any:
     if kind is Duration:
         return Duration.parse(value)
+    # msgspec's hook protocol: NotImplementedError means "not a type this hook converts",
+    # which msgspec reports as an unsupported type.
     raise NotImplementedError(kind)
 
 

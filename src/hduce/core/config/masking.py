@@ -48,4 +48,6 @@ def _mask(node: Any, key: str = "") -> Any:
 def _encode(value: Any) -> Any:
     if isinstance(value, Duration):
         return str(value)
+    # msgspec's hook protocol: NotImplementedError means "not a type this hook converts",
+    # which msgspec reports as an unsupported type.
     raise NotImplementedError(type(value))
