@@ -8,10 +8,11 @@ from typing import Any
 
 import asyncpg
 import msgspec
-from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
+from piccolo.engine.postgres import PostgresEngine
 
 from hduce.core.config import DatabaseSettings
 from hduce.core.config.masking import mask_url
+from hduce.core.transactions import HealingTransaction
 
 logger = logging.getLogger("hduce.db")
 
@@ -57,6 +58,10 @@ class HduceEngine(PostgresEngine):
 
     async def prep_database(self) -> None:
         """Nothing to prepare: extensions come from migrations."""
+
+    def transaction(self, allow_nested: bool = True) -> HealingTransaction:
+        """A transaction that ends cleanly even when its connection dies."""
+        return HealingTransaction(engine=self, allow_nested=allow_nested)
 
     def configure(self, dsn: str) -> None:
         """Point the engine (and later its pool) at `dsn`."""
@@ -230,7 +235,7 @@ class Database:
         """Bulk-insert `records` into `table` with COPY."""
         await self._engine.copy_records(table, records, columns=columns)
 
-    def transaction(self) -> PostgresTransaction:
+    def transaction(self) -> HealingTransaction:
         """A transaction (`async with`); statements inside it, Piccolo's included, join it.
 
         Nested, it joins the outer one (Piccolo's `allow_nested`).
