@@ -5,6 +5,7 @@ from datetime import time
 from typing import Annotated, Any, Generic, Self, TypeVar
 
 import msgspec
+from msgspec import UNSET
 
 ClockTime = Annotated[
     str,
@@ -36,10 +37,18 @@ class Read(msgspec.Struct, kw_only=True):
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any], **values: Any) -> Self:
-        """The struct of a row's columns named like its fields; `values` add or override some."""
-        columns = set(row.keys())  # `in` on an asyncpg Record looks at values, not names
-        fields = {name: row[name] for name in cls.__struct_fields__ if name in columns}
-        return cls(**(fields | values))
+        """The struct of a row's columns named like its fields, converted by msgspec.
+
+        Text becomes enums and the like, as when decoding JSON; columns that are no field are
+        left out. `values` add or override fields (`UNSET` leaves one at its default).
+        """
+        data = dict(row)
+        for name, value in values.items():
+            if value is UNSET:
+                data.pop(name, None)
+            else:
+                data[name] = value
+        return msgspec.convert(data, cls)
 
 
 ItemT = TypeVar("ItemT")

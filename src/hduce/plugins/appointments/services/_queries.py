@@ -30,7 +30,6 @@ def to_read(row: AppointmentRow, *, with_notes: bool = False) -> AppointmentRead
         patient_id=row.patient,
         practitioner_id=row.practitioner,
         type_id=row.appointment_type,
-        status=AppointmentStatus(row.status),
         notes=row.notes if with_notes else UNSET,
     )
 
@@ -114,8 +113,5 @@ class AppointmentQueries:
             limit=limit,
             offset=offset,
         )
-        items = [
-            AppointmentRead.from_row(record, status=AppointmentStatus(record["status"]))
-            for record in records
-        ]
+        items = [AppointmentRead.from_row(record) for record in records]
         return Page(items=items, total=total, limit=limit, offset=offset)
