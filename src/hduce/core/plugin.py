@@ -85,8 +85,12 @@ class HducePlugin(InitPlugin):
         return ()
 
     def dependencies(self) -> dict[str, Provide]:
-        """DI providers, keyed `<plugin>_*`."""
+        """DI providers: usually `provide_as_name(self.services)`."""
         return {}
+
+    def provide_as_name(self, services: object) -> dict[str, Provide]:
+        """`services`, built once in `setup`, as the dependency named after this plugin."""
+        return {self.name: Provide(lambda: services, sync_to_thread=False, use_cache=True)}
 
     def lifespans(self) -> Sequence[Any]:
         """Async context managers taking the app, entered at web start-up in plugin order."""

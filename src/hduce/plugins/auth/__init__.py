@@ -59,10 +59,7 @@ class AuthPlugin(HducePlugin):
 
     def dependencies(self) -> dict[str, Provide]:
         """Provide the services as `auth`."""
-        return {"auth": Provide(self._provide, sync_to_thread=False, use_cache=True)}
-
-    def _provide(self) -> AuthServices:
-        return self.services
+        return self.provide_as_name(self.services)
 
     def lifespans(self) -> Sequence[Any]:
         """Follow ended sessions and account changes while the web app runs."""

@@ -134,9 +134,7 @@ class NotificationsPlugin(HducePlugin):
 
     def dependencies(self) -> dict[str, Provide]:
         """Provide the services bundle under `notifications`."""
-        return {
-            "notifications": Provide(lambda: self.services, sync_to_thread=False, use_cache=True)
-        }
+        return self.provide_as_name(self.services)
 
     def lifespans(self) -> Sequence[Any]:
         """Listen for new inbox items while the web app runs."""

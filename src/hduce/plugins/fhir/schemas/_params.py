@@ -29,6 +29,27 @@ class Paging(msgspec.Struct, frozen=True):
     offset: int
 
 
+class Search(msgspec.Struct, frozen=True):
+    """What every search reads besides its own filters: the page, `date` and `_lastUpdated`."""
+
+    page: Paging
+    day_from: datetime | None
+    """The first midnight (UTC) of the `date` days, when bounded."""
+    day_before: datetime | None
+    """The midnight (UTC) after the `date` days, when bounded."""
+    updated_from: datetime | None
+    updated_before: datetime | None
+
+
+def search_of(params: Params, allowed: frozenset[str]) -> Search:
+    """`params` checked against `allowed`, with their paging, `date` and `_lastUpdated` read."""
+    check_names(params, allowed)
+    page = paging(params)
+    start, before = date_bounds("date", params.get("date", []))
+    updated_from, updated_before = last_updated(params)
+    return Search(page, midnight(start), midnight(before), updated_from, updated_before)
+
+
 def check_names(params: Iterable[str], allowed: frozenset[str]) -> None:
     """400 on a search parameter this resource does not support."""
     unknown = sorted(set(params) - allowed - PAGING)
