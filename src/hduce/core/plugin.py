@@ -1,10 +1,11 @@
 """`HducePlugin`: the base every domain plugin subclasses."""
 
 import copy
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import rich_click as click
 from litestar import Router
@@ -31,6 +32,24 @@ class Listener:
     """What listens, e.g. `MQTT`."""
     setting: str
     """How to change the port, e.g. `plugins.devices.port / HDUCE_PLUGINS__DEVICES__PORT`."""
+
+
+class Runs(Protocol):
+    """Something that works in the background for the duration of an `async with` block."""
+
+    def running(self) -> AbstractAsyncContextManager[Any]:
+        """Work until the block ends."""
+
+
+def running_lifespan(worker: Runs) -> Callable[[Any], AbstractAsyncContextManager[None]]:
+    """A lifespan keeping `worker` running while the web app runs."""
+
+    @asynccontextmanager
+    async def lifespan(_app: Any) -> AsyncIterator[None]:
+        async with worker.running():
+            yield
+
+    return lifespan
 
 
 class NoConfig(Section):

@@ -4,7 +4,7 @@ import calendar
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -39,6 +39,15 @@ class Search(msgspec.Struct, frozen=True):
     """The midnight (UTC) after the `date` days, when bounded."""
     updated_from: datetime | None
     updated_before: datetime | None
+
+    def window(self) -> dict[str, Any]:
+        """`updated_from`, `updated_before`, `limit`, `offset`: the contracts' query arguments."""
+        return {
+            "updated_from": self.updated_from,
+            "updated_before": self.updated_before,
+            "limit": self.page.count,
+            "offset": self.page.offset,
+        }
 
 
 def search_of(params: Params, allowed: frozenset[str]) -> Search:

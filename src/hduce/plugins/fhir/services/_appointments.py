@@ -45,10 +45,7 @@ class AppointmentService:
             statuses=FROM_FHIR[status] if status else None,
             start=search.day_from,
             end=search.day_before,
-            updated_from=search.updated_from,
-            updated_before=search.updated_before,
-            limit=search.page.count,
-            offset=search.page.offset,
+            **search.window(),
         )
         found, total = await self._desk.search(principal, query)
         return [appointment(view) for view in found], total, search.page

@@ -37,10 +37,7 @@ class DocumentResources:
             patient_id=reference_id(params, "patient", "Patient"),
             created_from=search.day_from,
             created_before=search.day_before,
-            updated_from=search.updated_from,
-            updated_before=search.updated_before,
-            limit=search.page.count,
-            offset=search.page.offset,
+            **search.window(),
         )
         return [document_reference(view, base_url) for view in found], total, search.page
 
