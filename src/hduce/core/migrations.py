@@ -4,13 +4,16 @@ import contextlib
 import io
 import logging
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.apps.migrations.commands.base import BaseMigrationManager
 from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.apps.migrations.tables import Migration
+from piccolo.conf.apps import AppConfig
 from piccolo.engine.finder import engine_finder
+from piccolo.table import Table
 
 logger = logging.getLogger("hduce.migrations")
 
@@ -30,6 +33,18 @@ def migrations_root() -> Path:
 def migrations_folder(app_name: str) -> str:
     """The migrations folder of one Piccolo app."""
     return str(migrations_root() / app_name)
+
+
+def app_config(app_name: str, tables: Sequence[type[Table]], after: str | None) -> AppConfig:
+    """The Piccolo app `app_name` (`core` or a plugin): its tables, migrated after app `after`."""
+    module = "hduce.core" if after == "core" else f"hduce.plugins.{after}"
+    return AppConfig(
+        app_name=app_name,
+        migrations_folder_path=migrations_folder(app_name),
+        table_classes=list(tables),
+        migration_dependencies=[f"{module}.piccolo_app"] if after else [],
+        commands=[],
+    )
 
 
 async def apply_migrations(*, quiet: bool = False) -> list[str]:

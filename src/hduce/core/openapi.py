@@ -4,7 +4,7 @@ from pathlib import Path
 
 from litestar import Request, get
 from litestar.datastructures import CacheControlHeader
-from litestar.enums import MediaType
+from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import (
     JsonRenderPlugin,
@@ -97,43 +97,7 @@ def openapi_config(version: str) -> OpenAPIConfig:
 
 def docs_route_handlers() -> list[ControllerRouterHandler]:
     """`GET /docs`, `GET /redoc`, `GET /openapi.json` and the router serving the UIs' assets."""
-    swagger, redoc, document = _swagger_plugin("/docs"), _redoc_plugin("/redoc"), JsonRenderPlugin()
-
-    @get(
-        "/openapi.json",
-        include_in_schema=False,
-        media_type=document.media_type,
-        opt=_PUBLIC,
-        sync_to_thread=False,
-    )
-    def openapi_json(request: Request) -> bytes:
-        """The OpenAPI document, where generators and older clients look for it."""
-        return _render(document, request)
-
-    @get(
-        "/docs",
-        include_in_schema=False,
-        media_type=MediaType.HTML,
-        opt=_PUBLIC,
-        response_headers={"Content-Security-Policy": DOCS_CSP},
-        sync_to_thread=False,
-    )
-    def swagger_ui(request: Request) -> bytes:
-        """Swagger UI over this application's OpenAPI schema."""
-        return _render(swagger, request)
-
-    @get(
-        "/redoc",
-        include_in_schema=False,
-        media_type=MediaType.HTML,
-        opt=_PUBLIC,
-        response_headers={"Content-Security-Policy": DOCS_CSP},
-        sync_to_thread=False,
-    )
-    def redoc_ui(request: Request) -> bytes:
-        """ReDoc over this application's OpenAPI schema."""
-        return _render(redoc, request)
-
+    ui_headers = {"Content-Security-Policy": DOCS_CSP}
     assets = create_static_files_router(
         path=DOCS_ASSETS_PATH,
         directories=[DOCS_ASSETS_DIR],
@@ -142,7 +106,32 @@ def docs_route_handlers() -> list[ControllerRouterHandler]:
         include_in_schema=False,
         cache_control=CacheControlHeader(max_age=86400, public=True),
     )
-    return [openapi_json, swagger_ui, redoc_ui, assets]
+    return [
+        # The OpenAPI document, where generators and older clients look for it.
+        _schema_page("/openapi.json", "openapi_json", JsonRenderPlugin(), {}),
+        _schema_page("/docs", "swagger_ui", _swagger_plugin("/docs"), ui_headers),
+        _schema_page("/redoc", "redoc_ui", _redoc_plugin("/redoc"), ui_headers),
+        assets,
+    ]
+
+
+def _schema_page(
+    path: str, name: str, plugin: OpenAPIRenderPlugin, headers: dict[str, str]
+) -> HTTPRouteHandler:
+    """`GET path`: this application's OpenAPI schema as `plugin` renders it, public."""
+
+    def page(request: Request) -> bytes:
+        return _render(plugin, request)
+
+    return get(
+        path,
+        name=name,
+        include_in_schema=False,
+        media_type=plugin.media_type,
+        opt=_PUBLIC,
+        response_headers=headers,
+        sync_to_thread=False,
+    )(page)
 
 
 def _render(plugin: OpenAPIRenderPlugin, request: Request) -> bytes:

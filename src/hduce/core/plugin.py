@@ -1,10 +1,11 @@
 """`HducePlugin`: the base every domain plugin subclasses."""
 
 import copy
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import rich_click as click
 from litestar import Router
@@ -31,6 +32,24 @@ class Listener:
     """What listens, e.g. `MQTT`."""
     setting: str
     """How to change the port, e.g. `plugins.devices.port / HDUCE_PLUGINS__DEVICES__PORT`."""
+
+
+class Runs(Protocol):
+    """Something that works in the background for the duration of an `async with` block."""
+
+    def running(self) -> AbstractAsyncContextManager[Any]:
+        """Work until the block ends."""
+
+
+def running_lifespan(worker: Runs) -> Callable[[Any], AbstractAsyncContextManager[None]]:
+    """A lifespan keeping `worker` running while the web app runs."""
+
+    @asynccontextmanager
+    async def lifespan(_app: Any) -> AsyncIterator[None]:
+        async with worker.running():
+            yield
+
+    return lifespan
 
 
 class NoConfig(Section):
@@ -85,8 +104,12 @@ class HducePlugin(InitPlugin):
         return ()
 
     def dependencies(self) -> dict[str, Provide]:
-        """DI providers, keyed `<plugin>_*`."""
+        """DI providers: usually `provide_as_name(self.services)`."""
         return {}
+
+    def provide_as_name(self, services: object) -> dict[str, Provide]:
+        """`services`, built once in `setup`, as the dependency named after this plugin."""
+        return {self.name: Provide(lambda: services, sync_to_thread=False, use_cache=True)}
 
     def lifespans(self) -> Sequence[Any]:
         """Async context managers taking the app, entered at web start-up in plugin order."""

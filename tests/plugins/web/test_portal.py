@@ -107,3 +107,11 @@ async def test_an_admin_approves_a_pending_doctor(clinic: Clinic) -> None:
     assert rows[0]["status"] == "active"
     _, patient = await signed_in(clinic, "patient")
     assert (await patient.get("/admin/users")).status_code == 403
+
+
+async def test_a_patient_without_visits_gets_a_link_to_book_one(clinic: Clinic) -> None:
+    _, browser = await signed_in(clinic, "patient")
+    portal = await browser.get("/portal")
+    assert portal.status_code == 200
+    # The empty state is markup of the page's own, not text to escape.
+    assert '<p>No visits booked. <a href="/portal/book">Book a visit</a>.</p>' in portal.text

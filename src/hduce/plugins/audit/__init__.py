@@ -40,12 +40,9 @@ class AuditPlugin(HducePlugin):
 
     def dependencies(self) -> dict[str, Provide]:
         """Provide the service as `audit`."""
-        return {"audit": Provide(self._provide_service, sync_to_thread=False)}
+        return self.provide_as_name(self.service)
 
     @classmethod
     def on_cli_init(cls, cli: click.Group) -> None:
         """Add `hduce audit verify`."""
         cli.add_command(audit_group)
-
-    def _provide_service(self) -> AuditService:
-        return self.service

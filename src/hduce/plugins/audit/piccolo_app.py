@@ -1,14 +1,6 @@
 """Piccolo app for the audit table."""
 
-from piccolo.conf.apps import AppConfig
-
-from hduce.core.migrations import migrations_folder
+from hduce.core.migrations import app_config
 from hduce.plugins.audit.tables import AuditEvent
 
-APP_CONFIG = AppConfig(
-    app_name="audit",
-    migrations_folder_path=migrations_folder("audit"),
-    table_classes=[AuditEvent],
-    migration_dependencies=["hduce.core.piccolo_app"],
-    commands=[],
-)
+APP_CONFIG = app_config("audit", [AuditEvent], after="core")

@@ -1,7 +1,6 @@
 """The auth plugin: accounts, login, tokens, sessions, password flows, MFA and lockout."""
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from typing import Any
 
 import rich_click as click
@@ -12,7 +11,7 @@ from litestar.types import ControllerRouterHandler
 from hduce.contracts.auth import AccountAdmin, Accounts, SignIn
 from hduce.core.context import AppContext
 from hduce.core.personal_data import RowQueries
-from hduce.core.plugin import HducePlugin
+from hduce.core.plugin import HducePlugin, running_lifespan
 from hduce.plugins.auth.analytics import AccountAnalytics
 from hduce.plugins.auth.config import AuthConfig
 from hduce.plugins.auth.errors import RetryLater, retry_later_handler
@@ -59,19 +58,11 @@ class AuthPlugin(HducePlugin):
 
     def dependencies(self) -> dict[str, Provide]:
         """Provide the services as `auth`."""
-        return {"auth": Provide(self._provide, sync_to_thread=False, use_cache=True)}
-
-    def _provide(self) -> AuthServices:
-        return self.services
+        return self.provide_as_name(self.services)
 
     def lifespans(self) -> Sequence[Any]:
         """Follow ended sessions and account changes while the web app runs."""
-        return (self._follow_revocations,)
-
-    @asynccontextmanager
-    async def _follow_revocations(self, _app: Any) -> AsyncIterator[None]:
-        async with self.revocation_feed.running():
-            yield
+        return (running_lifespan(self.revocation_feed),)
 
     @classmethod
     def on_cli_init(cls, cli: click.Group) -> None:

@@ -63,7 +63,4 @@ class DocumentsPlugin(HducePlugin):
 
     def dependencies(self) -> dict[str, Provide]:
         """Provide the services as `documents`."""
-        return {"documents": Provide(self._provide, sync_to_thread=False, use_cache=True)}
-
-    def _provide(self) -> DocumentServices:
-        return self.services
+        return self.provide_as_name(self.services)

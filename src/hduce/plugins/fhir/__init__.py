@@ -1,6 +1,6 @@
 """The fhir plugin: a FHIR R4 REST facade over the other plugins' contracts."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
@@ -32,11 +32,4 @@ class FhirPlugin(HducePlugin):
 
     def dependencies(self) -> dict[str, Provide]:
         """The services under `fhir`."""
-        return {"fhir": Provide(_constant(self.services), sync_to_thread=False, use_cache=True)}
-
-
-def _constant(services: FhirServices) -> Callable[[], FhirServices]:
-    def provide() -> FhirServices:
-        return services
-
-    return provide
+        return self.provide_as_name(self.services)

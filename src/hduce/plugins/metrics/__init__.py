@@ -49,10 +49,7 @@ class MetricsPlugin(HducePlugin):
 
     def dependencies(self) -> dict[str, Provide]:
         """Provide the services bundle as `metrics`."""
-        return {"metrics": Provide(self._provide, sync_to_thread=False, use_cache=True)}
-
-    def _provide(self) -> MetricsServices:
-        return self.services
+        return self.provide_as_name(self.services)
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         """Also count every HTTP request by route template."""

@@ -1,7 +1,6 @@
 """The notifications plugin: e-mail, SMS, push and in-app messages with delivery records."""
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from hduce.contracts.users import CareTeams, UserDirectory
 from hduce.core.config import Finding
 from hduce.core.context import AppContext
 from hduce.core.personal_data import RowQueries
-from hduce.core.plugin import HducePlugin
+from hduce.core.plugin import HducePlugin, running_lifespan
 from hduce.core.plugin_env import PluginEnv
 from hduce.plugins.notifications import handlers
 from hduce.plugins.notifications.analytics import DeliveryAnalytics
@@ -134,18 +133,11 @@ class NotificationsPlugin(HducePlugin):
 
     def dependencies(self) -> dict[str, Provide]:
         """Provide the services bundle under `notifications`."""
-        return {
-            "notifications": Provide(lambda: self.services, sync_to_thread=False, use_cache=True)
-        }
+        return self.provide_as_name(self.services)
 
     def lifespans(self) -> Sequence[Any]:
         """Listen for new inbox items while the web app runs."""
-        return (self._live_inbox,)
-
-    @asynccontextmanager
-    async def _live_inbox(self, _app: Any) -> AsyncIterator[None]:
-        async with self.services.feed.running():
-            yield
+        return (running_lifespan(self.services.feed),)
 
     def unsafe_settings(self) -> list[Finding]:
         """A remote SMTP relay without TLS, or an SMTP URL that does not parse."""

@@ -1,14 +1,6 @@
 """Piccolo app for the notifications tables."""
 
-from piccolo.conf.apps import AppConfig
-
-from hduce.core.migrations import migrations_folder
+from hduce.core.migrations import app_config
 from hduce.plugins.notifications.tables import Delivery, Notification, Preference
 
-APP_CONFIG = AppConfig(
-    app_name="notifications",
-    migrations_folder_path=migrations_folder("notifications"),
-    table_classes=[Notification, Delivery, Preference],
-    migration_dependencies=["hduce.plugins.auth.piccolo_app"],
-    commands=[],
-)
+APP_CONFIG = app_config("notifications", [Notification, Delivery, Preference], after="auth")

@@ -1,6 +1,6 @@
 """The web plugin: a server-rendered console for the clinic's staff and a portal for patients."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
@@ -33,11 +33,4 @@ class WebPlugin(HducePlugin):
 
     def dependencies(self) -> dict[str, Provide]:
         """The page services under `web`."""
-        return {"web": Provide(_constant(self.services), sync_to_thread=False, use_cache=True)}
-
-
-def _constant(services: WebServices) -> Callable[[], WebServices]:
-    def provide() -> WebServices:
-        return services
-
-    return provide
+        return self.provide_as_name(self.services)

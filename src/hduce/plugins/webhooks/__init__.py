@@ -42,4 +42,4 @@ class WebhooksPlugin(HducePlugin):
 
     def dependencies(self) -> dict[str, Provide]:
         """Provide the service under `webhooks`."""
-        return {"webhooks": Provide(lambda: self.service, sync_to_thread=False, use_cache=True)}
+        return self.provide_as_name(self.service)

@@ -20,6 +20,7 @@ from hduce.plugins.fhir.schemas._params import (
     LAST_UPDATED,
     Paging,
     Params,
+    Search,
     check_names,
     date_bounds,
     instant_bounds,
@@ -29,6 +30,7 @@ from hduce.plugins.fhir.schemas._params import (
     paging,
     path_id,
     reference_id,
+    search_of,
     single,
 )
 from hduce.plugins.fhir.schemas._people import IDENTIFIER_SYSTEM, patient, practitioner
@@ -49,6 +51,7 @@ __all__ = [
     "Found",
     "Paging",
     "Params",
+    "Search",
     "appointment",
     "audit_event",
     "binary",
@@ -72,6 +75,7 @@ __all__ = [
     "reference_id",
     "requested_status",
     "schedule",
+    "search_of",
     "searchset",
     "single",
     "slot",

@@ -4,7 +4,7 @@ import calendar
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -27,6 +27,36 @@ class Paging(msgspec.Struct, frozen=True):
 
     count: int
     offset: int
+
+
+class Search(msgspec.Struct, frozen=True):
+    """What every search reads besides its own filters: the page, `date` and `_lastUpdated`."""
+
+    page: Paging
+    day_from: datetime | None
+    """The first midnight (UTC) of the `date` days, when bounded."""
+    day_before: datetime | None
+    """The midnight (UTC) after the `date` days, when bounded."""
+    updated_from: datetime | None
+    updated_before: datetime | None
+
+    def window(self) -> dict[str, Any]:
+        """`updated_from`, `updated_before`, `limit`, `offset`: the contracts' query arguments."""
+        return {
+            "updated_from": self.updated_from,
+            "updated_before": self.updated_before,
+            "limit": self.page.count,
+            "offset": self.page.offset,
+        }
+
+
+def search_of(params: Params, allowed: frozenset[str]) -> Search:
+    """`params` checked against `allowed`, with their paging, `date` and `_lastUpdated` read."""
+    check_names(params, allowed)
+    page = paging(params)
+    start, before = date_bounds("date", params.get("date", []))
+    updated_from, updated_before = last_updated(params)
+    return Search(page, midnight(start), midnight(before), updated_from, updated_before)
 
 
 def check_names(params: Iterable[str], allowed: frozenset[str]) -> None:

@@ -12,14 +12,10 @@ from hduce.plugins.fhir.schemas import (
     Params,
     appointment,
     booking,
-    check_names,
-    date_bounds,
-    last_updated,
-    midnight,
-    paging,
     path_id,
     reference_id,
     requested_status,
+    search_of,
     single,
     validated,
 )
@@ -39,10 +35,7 @@ class AppointmentService:
 
     async def search(self, principal: Principal, params: Params) -> Found:
         """The caller's visible appointments matching `params`, by start, one page."""
-        check_names(params, APPOINTMENT_PARAMS)
-        page = paging(params)
-        start, before = date_bounds("date", params.get("date", []))
-        updated_from, updated_before = last_updated(params)
+        search = search_of(params, APPOINTMENT_PARAMS)
         status = single(params, "status")
         if status is not None and status not in FROM_FHIR:
             raise BadSearch(f"status: one of {', '.join(sorted(FROM_FHIR))}")
@@ -50,15 +43,12 @@ class AppointmentService:
             patient_id=reference_id(params, "patient", "Patient"),
             practitioner_id=reference_id(params, "practitioner", "Practitioner"),
             statuses=FROM_FHIR[status] if status else None,
-            start=midnight(start),
-            end=midnight(before),
-            updated_from=updated_from,
-            updated_before=updated_before,
-            limit=page.count,
-            offset=page.offset,
+            start=search.day_from,
+            end=search.day_before,
+            **search.window(),
         )
         found, total = await self._desk.search(principal, query)
-        return [appointment(view) for view in found], total, page
+        return [appointment(view) for view in found], total, search.page
 
     async def create(self, principal: Principal, body: Any) -> dict[str, Any]:
         """Book the slot the body describes through the booking service (taken: 409)."""

@@ -9,12 +9,8 @@ from hduce.plugins.fhir.schemas import (
     Found,
     Params,
     audit_event,
-    check_names,
-    date_bounds,
-    last_updated,
-    midnight,
-    paging,
     reference_id,
+    search_of,
 )
 
 AUDIT_PARAMS = frozenset({"agent", "entity", "date", LAST_UPDATED})
@@ -28,22 +24,19 @@ class AuditEvents:
 
     async def search(self, principal: Principal, params: Params, *, ip: str | None) -> Found:
         """Events newest first by `agent` (actor id), `entity` (subject id) and `date`."""
-        check_names(params, AUDIT_PARAMS)
-        page = paging(params)
-        start, before = date_bounds("date", params.get("date", []))
-        # An entry never changes: its last update is when it was recorded.
-        updated_from, updated_before = last_updated(params)
+        search = search_of(params, AUDIT_PARAMS)
         found, total = await self._trail.events(
             principal,
             actor_id=reference_id(params, "agent", "Patient"),
             subject_id=reference_id(params, "entity", "Patient"),
-            occurred_from=_latest(midnight(start), updated_from),
-            occurred_before=_earliest(midnight(before), updated_before),
-            limit=page.count,
-            offset=page.offset,
+            # An entry never changes: its last update is when it was recorded.
+            occurred_from=_latest(search.day_from, search.updated_from),
+            occurred_before=_earliest(search.day_before, search.updated_before),
+            limit=search.page.count,
+            offset=search.page.offset,
             ip=ip,
         )
-        return [audit_event(entry) for entry in found], total, page
+        return [audit_event(entry) for entry in found], total, search.page
 
 
 def _latest(*moments: datetime | None) -> datetime | None:

@@ -7,11 +7,10 @@ from hduce.core.security import Principal
 from hduce.plugins.fhir.schemas import (
     Found,
     Params,
-    check_names,
     device,
-    paging,
     path_id,
     reference_id,
+    search_of,
 )
 
 DEVICE_PARAMS = frozenset({"patient"})
@@ -29,12 +28,11 @@ class DeviceResources:
 
     async def search(self, principal: Principal, params: Params) -> Found:
         """Devices, optionally of one `patient`, by registration time."""
-        check_names(params, DEVICE_PARAMS)
-        page = paging(params)
+        search = search_of(params, DEVICE_PARAMS)
         found, total = await self._directory.page(
             principal,
             patient_id=reference_id(params, "patient", "Patient"),
-            limit=page.count,
-            offset=page.offset,
+            limit=search.page.count,
+            offset=search.page.offset,
         )
-        return [device(view) for view in found], total, page
+        return [device(view) for view in found], total, search.page

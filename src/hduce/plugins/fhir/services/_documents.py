@@ -9,14 +9,10 @@ from hduce.plugins.fhir.schemas import (
     Found,
     Params,
     binary,
-    check_names,
-    date_bounds,
     document_reference,
-    last_updated,
-    midnight,
-    paging,
     path_id,
     reference_id,
+    search_of,
 )
 
 DOCUMENT_PARAMS = frozenset({"patient", "date", LAST_UPDATED})
@@ -35,21 +31,15 @@ class DocumentResources:
 
     async def search(self, principal: Principal, params: Params, base_url: str) -> Found:
         """Documents newest first by `patient` and `date` (the day it was stored)."""
-        check_names(params, DOCUMENT_PARAMS)
-        page = paging(params)
-        start, before = date_bounds("date", params.get("date", []))
-        updated_from, updated_before = last_updated(params)
+        search = search_of(params, DOCUMENT_PARAMS)
         found, total = await self._shelf.page(
             principal,
             patient_id=reference_id(params, "patient", "Patient"),
-            created_from=midnight(start),
-            created_before=midnight(before),
-            updated_from=updated_from,
-            updated_before=updated_before,
-            limit=page.count,
-            offset=page.offset,
+            created_from=search.day_from,
+            created_before=search.day_before,
+            **search.window(),
         )
-        return [document_reference(view, base_url) for view in found], total, page
+        return [document_reference(view, base_url) for view in found], total, search.page
 
     async def binary(self, principal: Principal, document_id: str) -> dict[str, Any]:
         """The file as a `Binary` (base64 `data`)."""

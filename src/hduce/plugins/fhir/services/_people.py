@@ -23,6 +23,7 @@ from hduce.plugins.fhir.schemas import (
     paging,
     patient,
     practitioner,
+    search_of,
     single,
 )
 
@@ -81,19 +82,17 @@ class PeopleService:
 
     async def search_practitioners(self, params: Params) -> Found:
         """Active doctors and nurses matching `params`, one page."""
-        check_names(params, PRACTITIONER_PARAMS)
-        page = paging(params)
-        updated_from, updated_before = last_updated(params)
+        search = search_of(params, PRACTITIONER_PARAMS)
         query = PeopleQuery(
             roles=CLINICAL_ROLES,
             active_only=True,
             ids=_wanted_ids(params),
             name=single(params, "name"),
-            updated_from=updated_from,
-            updated_before=updated_before,
+            updated_from=search.updated_from,
+            updated_before=search.updated_before,
         )
-        found, total = await self._search(query, page)
-        return [practitioner(p) for p in found], total, page
+        found, total = await self._search(query, search.page)
+        return [practitioner(p) for p in found], total, search.page
 
     def _patients(self, principal: Principal, ids: frozenset[uuid.UUID] | None) -> PeopleQuery:
         """Patient accounts among `ids`, narrowed to the caller for anyone but staff."""

@@ -35,10 +35,4 @@ async def resolve_recipient(directory: UserDirectory, recipient: uuid.UUID | str
     contact = await directory.contact(recipient)
     if contact is None:
         raise NotFound(f"no user {recipient}")
-    return Recipient(
-        user_id=contact.user_id,
-        email=contact.email,
-        phone=contact.phone,
-        first_name=contact.first_name,
-        timezone=contact.timezone,
-    )
+    return msgspec.convert(contact, Recipient, from_attributes=True)

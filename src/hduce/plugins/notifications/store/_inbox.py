@@ -4,6 +4,8 @@ import uuid
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
+import msgspec
+
 from hduce.contracts.notifications import InboxEntry
 from hduce.core.db import Database
 from hduce.core.errors import NotFound
@@ -109,10 +111,4 @@ class Inbox:
     @staticmethod
     def entry(item: InboxItem) -> InboxEntry:
         """What the recipient sees of an item (`InboxReader`'s shape)."""
-        return InboxEntry(
-            id=item.id,
-            subject=item.subject,
-            text=item.text,
-            created_at=item.created_at,
-            read_at=item.read_at,
-        )
+        return msgspec.convert(item, InboxEntry, from_attributes=True)

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import msgspec
-from litestar import Request
+from litestar import Request, Response
 
 from hduce.contracts.appointments import (
     AppointmentDesk,
@@ -18,6 +18,7 @@ from hduce.contracts.appointments import (
 from hduce.core.errors import NotFound
 from hduce.core.security import Principal
 from hduce.plugins.web.errors import BadInput
+from hduce.plugins.web.routes._render import render
 from hduce.plugins.web.services import WebServices
 
 
@@ -120,6 +121,17 @@ async def free_slots(
         principal, practitioner_id=practitioner_id, type_id=type_id, start=start, end=end
     )
     return [t for t in times if t.free]
+
+
+async def slots_fragment(
+    request: Request, services: WebServices, principal: Principal, book_url: str
+) -> Response[str]:
+    """The free slots of the offer in the query (an htmx fragment); a slot posts to `book_url`."""
+    offer = request.query_params.get("offer", "")
+    slots = await free_slots(services, principal, offer, day_of(request))
+    return render(
+        request, services, "_slots.html", title="", slots=slots, offer=offer, book_url=book_url
+    )
 
 
 def slot_start(form: Mapping[str, Any]) -> datetime:

@@ -18,8 +18,8 @@ from hduce.plugins.web.routes._booking import (
     day_range,
     desk_of,
     every_visit,
-    free_slots,
     names,
+    slots_fragment,
     uuid_of,
 )
 from hduce.plugins.web.routes._render import go, render, viewer
@@ -122,12 +122,7 @@ async def _patients_named(web: WebServices, text: str) -> list[Demographics]:
 @get("/desk/slots")
 async def desk_slots(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
     """Free slots of the chosen offer, bookable for the chosen patient (an htmx fragment)."""
-    staff = viewer(request, *DESK)
-    offer = request.query_params.get("offer", "")
-    slots = await free_slots(web, staff, offer, day_of(request))
-    return render(
-        request, web, "_slots.html", title="", slots=slots, offer=offer, book_url="/desk/book"
-    )
+    return await slots_fragment(request, web, viewer(request, *DESK), "/desk/book")
 
 
 @post("/desk/book")

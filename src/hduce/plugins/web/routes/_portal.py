@@ -12,11 +12,10 @@ from hduce.contracts.auth import Role
 from hduce.plugins.web.routes._booking import (
     book_from_form,
     booking_choices,
-    day_of,
     desk_of,
     every_visit,
-    free_slots,
     names,
+    slots_fragment,
 )
 from hduce.plugins.web.routes._notices import notice_of
 from hduce.plugins.web.routes._render import PAGE_HEADERS, go, render, viewer
@@ -67,12 +66,7 @@ async def book_page(request: Request, web: NamedDependency[WebServices]) -> Resp
 @get("/portal/slots")
 async def portal_slots(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
     """The free slots of the chosen offer (an htmx fragment)."""
-    patient = viewer(request, Role.PATIENT)
-    offer = request.query_params.get("offer", "")
-    slots = await free_slots(web, patient, offer, day_of(request))
-    return render(
-        request, web, "_slots.html", title="", slots=slots, offer=offer, book_url="/portal/book"
-    )
+    return await slots_fragment(request, web, viewer(request, Role.PATIENT), "/portal/book")
 
 
 @post("/portal/book")

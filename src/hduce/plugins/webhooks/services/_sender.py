@@ -112,26 +112,21 @@ class WebhookSender:
                 actor_id=None,
                 detail={"webhook_id": str(row["webhook"]), "last_error": str(error)},
             )
+        retry_at = None
         if not still_active or attempts >= self._config.max_attempts:
             logger.warning("webhook delivery %s failed for good: %s", row["id"], error)
-            await self._store.settle(
-                row["id"],
-                status="failed",
-                attempts=attempts,
-                response_code=error.response_code,
-                error=str(error),
+        else:
+            delay = min(
+                float(self._config.retry_max), float(self._config.retry_base) * 2 ** (attempts - 1)
             )
-            return
-        delay = min(
-            float(self._config.retry_max), float(self._config.retry_base) * 2 ** (attempts - 1)
-        )
-        retry_at = datetime.now(UTC) + timedelta(seconds=delay)
+            retry_at = datetime.now(UTC) + timedelta(seconds=delay)
         await self._store.settle(
             row["id"],
-            status="pending",
+            status="failed" if retry_at is None else "pending",
             attempts=attempts,
             response_code=error.response_code,
             error=str(error),
             retry_at=retry_at,
         )
-        await self._events.publish(WebhookDeliveryDue(delivery_id=row["id"]), at=retry_at)
+        if retry_at is not None:
+            await self._events.publish(WebhookDeliveryDue(delivery_id=row["id"]), at=retry_at)
