@@ -10,6 +10,7 @@ from litestar.params import FromPath
 
 from hduce.contracts.appointments import AppointmentFilter, AppointmentView
 from hduce.contracts.auth import Role
+from hduce.contracts.devices import ReadingQuery
 from hduce.contracts.documents import DocumentView
 from hduce.contracts.users import Demographics
 from hduce.core.errors import NotFound
@@ -117,15 +118,8 @@ async def _trends(
     """Per metric, the newest reading and a sparkline of the latest ones."""
     if services.readings is None:
         return []
-    readings, _ = await services.readings.page(
-        clinician,
-        patient_id=patient_id,
-        metric=None,
-        start=None,
-        end=None,
-        cursor=None,
-        limit=READINGS_READ,
-    )
+    query = ReadingQuery(patient_id=patient_id, limit=READINGS_READ)
+    readings, _ = await services.readings.page(clinician, query)
     return trends(readings)
 
 
