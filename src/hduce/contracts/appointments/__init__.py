@@ -6,7 +6,9 @@ from hduce.contracts.appointments._desk import (
     AppointmentReader,
     AppointmentSummary,
     AppointmentView,
+    BookingRequest,
     WaitlistEntry,
+    WaitlistRequest,
 )
 from hduce.contracts.appointments._events import (
     AppointmentBooked,
@@ -22,11 +24,13 @@ from hduce.contracts.appointments._events import (
 )
 from hduce.contracts.appointments._setup import (
     ClinicSetup,
+    ExceptionSpec,
     HoursException,
     OfferedType,
     PractitionerHours,
     SlotBoard,
     SlotTime,
+    TypeSpec,
     WeeklyWindow,
 )
 
@@ -46,12 +50,16 @@ __all__ = [
     "AppointmentSummary",
     "AppointmentTypeRenamed",
     "AppointmentView",
+    "BookingRequest",
     "ClinicSetup",
+    "ExceptionSpec",
     "HoursException",
     "OfferedType",
     "PractitionerHours",
     "SlotBoard",
     "SlotTime",
+    "TypeSpec",
     "WaitlistEntry",
+    "WaitlistRequest",
     "WeeklyWindow",
 ]

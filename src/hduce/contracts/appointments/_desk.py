@@ -77,6 +77,26 @@ class AppointmentFilter(msgspec.Struct, frozen=True, kw_only=True):
     offset: int = 0
 
 
+class BookingRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """A slot to book: a practitioner's start for a type; `patient_id` None books for oneself."""
+
+    patient_id: uuid.UUID | None
+    practitioner_id: uuid.UUID
+    type_id: uuid.UUID
+    starts_at: datetime
+    reason: str | None
+
+
+class WaitlistRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """A wait for a slot with a practitioner between two local dates (None: for oneself)."""
+
+    patient_id: uuid.UUID | None
+    practitioner_id: uuid.UUID
+    type_id: uuid.UUID
+    from_date: date
+    to_date: date
+
+
 class WaitlistEntry(msgspec.Struct, frozen=True, kw_only=True):
     """A patient waiting for a slot; `offered_appointment_id` is the slot held for them."""
 
@@ -100,16 +120,7 @@ class AppointmentDesk(Protocol):
     like the REST API, and books through the same service (the EXCLUDE constraints decide).
     """
 
-    async def book(
-        self,
-        principal: Principal,
-        *,
-        patient_id: uuid.UUID | None,
-        practitioner_id: uuid.UUID,
-        type_id: uuid.UUID,
-        starts_at: datetime,
-        reason: str | None,
-    ) -> AppointmentView:
+    async def book(self, principal: Principal, request: BookingRequest) -> AppointmentView:
         """Book a slot; a taken one raises the 409 `SlotUnavailable`."""
 
     async def get(self, principal: Principal, appointment_id: uuid.UUID) -> AppointmentView:
@@ -159,16 +170,7 @@ class AppointmentDesk(Protocol):
     async def waitlist(self, principal: Principal) -> list[WaitlistEntry]:
         """Live entries for the front desk; one's own otherwise."""
 
-    async def join_waitlist(
-        self,
-        principal: Principal,
-        *,
-        patient_id: uuid.UUID | None,
-        practitioner_id: uuid.UUID,
-        type_id: uuid.UUID,
-        from_date: date,
-        to_date: date,
-    ) -> WaitlistEntry:
+    async def join_waitlist(self, principal: Principal, request: WaitlistRequest) -> WaitlistEntry:
         """Wait for a slot with a practitioner between two local dates (patients: themselves)."""
 
     async def claim_offer(self, principal: Principal, entry_id: uuid.UUID) -> AppointmentView:

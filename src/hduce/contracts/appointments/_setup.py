@@ -74,16 +74,31 @@ class SlotBoard(Protocol):
         """
 
 
-class HoursException(msgspec.Struct, frozen=True, kw_only=True):
+class TypeSpec(msgspec.Struct, frozen=True, kw_only=True):
+    """An appointment type as an admin sets it up."""
+
+    name: str
+    duration_minutes: int
+    practitioner_ids: Sequence[uuid.UUID]
+    active: bool = True
+    """Ignored when the type is created (a new type is active)."""
+
+
+class ExceptionSpec(msgspec.Struct, frozen=True, kw_only=True):
     """Time off (no times: the whole day) or extra hours on one local date."""
 
-    id: uuid.UUID
     on_date: date
     kind: str
     """`time_off` or `extra_hours`."""
-    start: time | None
-    end: time | None
-    reason: str | None
+    start: time | None = None
+    end: time | None = None
+    reason: str | None = None
+
+
+class HoursException(ExceptionSpec, frozen=True, kw_only=True):
+    """A recorded exception."""
+
+    id: uuid.UUID
 
 
 class ClinicSetup(Protocol):
@@ -94,14 +109,7 @@ class ClinicSetup(Protocol):
     """
 
     async def save_type(
-        self,
-        principal: Principal,
-        type_id: uuid.UUID | None,
-        *,
-        name: str,
-        duration_minutes: int,
-        practitioner_ids: Sequence[uuid.UUID],
-        active: bool,
+        self, principal: Principal, type_id: uuid.UUID | None, spec: TypeSpec
     ) -> uuid.UUID:
         """Create a type (`type_id` None) or change one; returns its id."""
 
@@ -119,15 +127,7 @@ class ClinicSetup(Protocol):
         """The practitioner's exceptions from today (local) on, by date."""
 
     async def add_exception(
-        self,
-        principal: Principal,
-        practitioner_id: uuid.UUID,
-        *,
-        on_date: date,
-        kind: str,
-        start: time | None,
-        end: time | None,
-        reason: str | None,
+        self, principal: Principal, practitioner_id: uuid.UUID, spec: ExceptionSpec
     ) -> None:
         """Record time off or extra hours on one date."""
 

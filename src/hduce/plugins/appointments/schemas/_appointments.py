@@ -6,7 +6,7 @@ from typing import Annotated
 
 from msgspec import UNSET, Meta, UnsetType
 
-from hduce.contracts.appointments import AppointmentStatus
+from hduce.contracts.appointments import AppointmentStatus, WaitlistEntry
 from hduce.core.schemas import Input, Read
 
 Reason = Annotated[str, Meta(min_length=1, max_length=500, pattern=r"\S")]
@@ -123,19 +123,8 @@ class WaitlistCreate(Input, kw_only=True):
             raise ValueError("to_date is before from_date - at `$.to_date`")
 
 
-class WaitlistRead(Read, kw_only=True):
+class WaitlistRead(WaitlistEntry, Read, frozen=False, kw_only=True):
     """A waitlist entry; `offered_appointment_id` is the slot held for the patient, if any."""
-
-    id: uuid.UUID
-    patient_id: uuid.UUID
-    practitioner_id: uuid.UUID
-    type_id: uuid.UUID
-    from_date: date
-    to_date: date
-    status: str
-    offered_appointment_id: uuid.UUID | None
-    offer_expires_at: datetime | None
-    created_at: datetime
 
 
 class FeedCreate(Input, kw_only=True):

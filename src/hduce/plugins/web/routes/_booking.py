@@ -12,6 +12,7 @@ from hduce.contracts.appointments import (
     AppointmentDesk,
     AppointmentFilter,
     AppointmentView,
+    BookingRequest,
     SlotBoard,
     SlotTime,
 )
@@ -138,14 +139,14 @@ async def book_from_form(
     type_id, practitioner_id = split_offer(form.get("offer"))
     starts_at = slot_start(form)
     reason = str(form.get("reason", "")).strip() or None
-    await desk_of(services).book(
-        principal,
+    wanted = BookingRequest(
         patient_id=patient_id,
         practitioner_id=practitioner_id,
         type_id=type_id,
         starts_at=starts_at,
         reason=reason,
     )
+    await desk_of(services).book(principal, wanted)
 
 
 async def booking_choices(
