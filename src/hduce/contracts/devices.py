@@ -114,6 +114,15 @@ class DeviceView(msgspec.Struct, frozen=True, kw_only=True):
     active: bool
 
 
+class DeviceSpec(msgspec.Struct, frozen=True, kw_only=True):
+    """A device to register, assigned to a patient straight away unless `patient_id` is None."""
+
+    kind: str
+    name: str
+    serial: str
+    patient_id: uuid.UUID | None = None
+
+
 class DeviceDirectory(Protocol):
     """Device reads with the REST API's rules: admins, doctors and nurses (provided by devices)."""
 
@@ -125,15 +134,7 @@ class DeviceDirectory(Protocol):
     ) -> tuple[list[DeviceView], int]:
         """Devices by registration time, optionally of one patient; and the total (else 403)."""
 
-    async def register(
-        self,
-        principal: Principal,
-        *,
-        kind: str,
-        name: str,
-        serial: str,
-        patient_id: uuid.UUID | None,
-    ) -> tuple[DeviceView, str]:
+    async def register(self, principal: Principal, spec: DeviceSpec) -> tuple[DeviceView, str]:
         """Register a device and return it with its MQTT secret, shown once (admins; else 403)."""
 
     async def rotate_secret(self, principal: Principal, device_id: uuid.UUID) -> str:

@@ -7,6 +7,7 @@ from hduce.contracts.appointments._desk import (
     AppointmentSummary,
     AppointmentView,
     BookingRequest,
+    NewTime,
     WaitlistEntry,
     WaitlistRequest,
 )
@@ -29,8 +30,10 @@ from hduce.contracts.appointments._setup import (
     OfferedType,
     PractitionerHours,
     SlotBoard,
+    SlotQuery,
     SlotTime,
     TypeSpec,
+    WeeklyHours,
     WeeklyWindow,
 )
 
@@ -54,12 +57,15 @@ __all__ = [
     "ClinicSetup",
     "ExceptionSpec",
     "HoursException",
+    "NewTime",
     "OfferedType",
     "PractitionerHours",
     "SlotBoard",
+    "SlotQuery",
     "SlotTime",
     "TypeSpec",
     "WaitlistEntry",
     "WaitlistRequest",
+    "WeeklyHours",
     "WeeklyWindow",
 ]

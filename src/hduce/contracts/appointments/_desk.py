@@ -55,8 +55,12 @@ class AppointmentView(msgspec.Struct, frozen=True, kw_only=True):
     status: AppointmentStatus
     starts_at: datetime
     ends_at: datetime
+    mode: str
+    """`in_person` or `remote`."""
     reason: str | None = None
     cancellation_reason: str | None = None
+    hold_until: datetime | None = None
+    """Until when a waitlist offer holds the slot (status `held`)."""
     created_at: datetime
     updated_at: datetime
 
@@ -85,6 +89,13 @@ class BookingRequest(msgspec.Struct, frozen=True, kw_only=True):
     type_id: uuid.UUID
     starts_at: datetime
     reason: str | None
+
+
+class NewTime(msgspec.Struct, frozen=True, kw_only=True):
+    """Where a visit moves: a free start, with the same practitioner unless one is named."""
+
+    starts_at: datetime
+    practitioner_id: uuid.UUID | None = None
 
 
 class WaitlistRequest(msgspec.Struct, frozen=True, kw_only=True):
@@ -158,12 +169,7 @@ class AppointmentDesk(Protocol):
         """One visible appointment as an iCalendar file, else 404."""
 
     async def reschedule(
-        self,
-        principal: Principal,
-        appointment_id: uuid.UUID,
-        *,
-        starts_at: datetime,
-        practitioner_id: uuid.UUID | None = None,
+        self, principal: Principal, appointment_id: uuid.UUID, to: NewTime
     ) -> AppointmentView:
         """Move a visit to a free start (patients until the notice period); taken: 409."""
 

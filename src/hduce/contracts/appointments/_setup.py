@@ -30,12 +30,17 @@ class WeeklyWindow(msgspec.Struct, frozen=True):
     end: time
 
 
-class PractitionerHours(msgspec.Struct, frozen=True, kw_only=True):
+class WeeklyHours(msgspec.Struct, frozen=True, kw_only=True):
+    """A time zone and the weekly windows in it."""
+
+    timezone: str
+    weekly: tuple[WeeklyWindow, ...]
+
+
+class PractitionerHours(WeeklyHours, frozen=True, kw_only=True):
     """A practitioner's time zone and weekly hours, and when they last changed."""
 
     practitioner_id: uuid.UUID
-    timezone: str
-    weekly: tuple[WeeklyWindow, ...]
     updated_at: datetime
 
 
@@ -49,6 +54,15 @@ class SlotTime(msgspec.Struct, frozen=True, kw_only=True):
     free: bool
 
 
+class SlotQuery(msgspec.Struct, frozen=True, kw_only=True):
+    """The times of one type with one practitioner in `[start, end)`."""
+
+    practitioner_id: uuid.UUID
+    type_id: uuid.UUID
+    start: datetime
+    end: datetime
+
+
 class SlotBoard(Protocol):
     """What can be booked, with the REST API's rules (provided by appointments)."""
 
@@ -58,15 +72,7 @@ class SlotBoard(Protocol):
     async def hours(self, practitioner_ids: Sequence[uuid.UUID] | None) -> list[PractitionerHours]:
         """The hours of the practitioners among `practitioner_ids` (None: all) who set any."""
 
-    async def slots(
-        self,
-        principal: Principal,
-        *,
-        practitioner_id: uuid.UUID,
-        type_id: uuid.UUID,
-        start: datetime,
-        end: datetime,
-    ) -> list[SlotTime]:
+    async def slots(self, principal: Principal, query: SlotQuery) -> list[SlotTime]:
         """Free and (for staff only) booked times of a type in `[start, end)`, by start.
 
         The free ones are what `GET /appointments/slots` gives the caller; 422 on a bad range,
@@ -114,12 +120,7 @@ class ClinicSetup(Protocol):
         """Create a type (`type_id` None) or change one; returns its id."""
 
     async def set_hours(
-        self,
-        principal: Principal,
-        practitioner_id: uuid.UUID,
-        *,
-        timezone: str,
-        weekly: Sequence[WeeklyWindow],
+        self, principal: Principal, practitioner_id: uuid.UUID, hours: WeeklyHours
     ) -> None:
         """Replace the practitioner's time zone and every weekly window."""
 

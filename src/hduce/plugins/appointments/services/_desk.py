@@ -1,7 +1,6 @@
 """The `AppointmentDesk` contract: the REST API's booking, reads and status changes for others."""
 
 import uuid
-from datetime import datetime
 from typing import Any, TypeVar
 
 import msgspec
@@ -10,6 +9,7 @@ from hduce.contracts.appointments import (
     AppointmentFilter,
     AppointmentView,
     BookingRequest,
+    NewTime,
     WaitlistEntry,
     WaitlistRequest,
 )
@@ -119,16 +119,10 @@ class BookingDesk:
         return await self._queries.ics(principal, appointment_id)
 
     async def reschedule(
-        self,
-        principal: Principal,
-        appointment_id: uuid.UUID,
-        *,
-        starts_at: datetime,
-        practitioner_id: uuid.UUID | None = None,
+        self, principal: Principal, appointment_id: uuid.UUID, to: NewTime
     ) -> AppointmentView:
         """`Booking.reschedule`, as `POST /appointments/{id}/reschedule`."""
-        fields = {"starts_at": starts_at, "practitioner_id": practitioner_id}
-        data = _convert(fields, RescheduleRequest)
+        data = _convert(msgspec.structs.asdict(to), RescheduleRequest)
         return _view(to_read(await self._booking.reschedule(principal, appointment_id, data)))
 
     async def waitlist(self, principal: Principal) -> list[WaitlistEntry]:

@@ -1,13 +1,12 @@
 """The `ClinicSetup` contract: types and hours through the set-up routes' services and checks."""
 
 import uuid
-from collections.abc import Sequence
 from datetime import time
 from typing import Any, TypeVar
 
 import msgspec
 
-from hduce.contracts.appointments import ExceptionSpec, HoursException, TypeSpec, WeeklyWindow
+from hduce.contracts.appointments import ExceptionSpec, HoursException, TypeSpec, WeeklyHours
 from hduce.contracts.auth import Role
 from hduce.core.errors import Forbidden
 from hduce.core.schemas import format_clock, parse_clock
@@ -62,20 +61,17 @@ class SetupDesk:
         return (await self._types.update(type_id, changes)).id
 
     async def set_hours(
-        self,
-        principal: Principal,
-        practitioner_id: uuid.UUID,
-        *,
-        timezone: str,
-        weekly: Sequence[WeeklyWindow],
+        self, principal: Principal, practitioner_id: uuid.UUID, hours: WeeklyHours
     ) -> None:
         """`Schedules.replace` (the practitioner, receptionists, admins)."""
-        hours = [
+        windows = [
             {"weekday": w.weekday, "start": format_clock(w.start), "end": format_clock(w.end)}
-            for w in weekly
+            for w in hours.weekly
         ]
-        data = _checked({"timezone": timezone, "weekly_hours": hours}, AvailabilityUpdate)
-        await self._schedules.replace(principal, practitioner_id, data)
+        fields = {"timezone": hours.timezone, "weekly_hours": windows}
+        await self._schedules.replace(
+            principal, practitioner_id, _checked(fields, AvailabilityUpdate)
+        )
 
     async def exceptions(self, practitioner_id: uuid.UUID) -> list[HoursException]:
         """The exceptions `GET .../availability` lists, reasons included (staff pages)."""

@@ -5,7 +5,13 @@ import uuid
 import msgspec
 
 from hduce.contracts.auth import Role
-from hduce.contracts.devices import AlertView, DeviceView, ReadingQuery, ReadingView
+from hduce.contracts.devices import (
+    AlertView,
+    DeviceSpec,
+    DeviceView,
+    ReadingQuery,
+    ReadingView,
+)
 from hduce.core.errors import Forbidden
 from hduce.core.security import Principal
 from hduce.plugins.devices.errors import InvalidRequest
@@ -57,20 +63,11 @@ class Devices:
         )
         return list(page.items), page.total
 
-    async def register(
-        self,
-        principal: Principal,
-        *,
-        kind: str,
-        name: str,
-        serial: str,
-        patient_id: uuid.UUID | None,
-    ) -> tuple[DeviceView, str]:
+    async def register(self, principal: Principal, spec: DeviceSpec) -> tuple[DeviceView, str]:
         """As `POST /api/v1/devices`: the device and its one-time secret (admins)."""
         _ensure_admin(principal)
-        fields = {"kind": kind, "name": name, "serial": serial, "patient_id": patient_id}
         try:
-            data = msgspec.convert(fields, DeviceCreate)
+            data = msgspec.convert(msgspec.structs.asdict(spec), DeviceCreate)
         except msgspec.ValidationError as exc:
             raise InvalidRequest(str(exc)) from None
         created = await self._service.register(principal, data)

@@ -8,7 +8,7 @@ from litestar.datastructures import FormMultiDict
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
-from hduce.contracts.appointments import ExceptionSpec, WeeklyWindow
+from hduce.contracts.appointments import ExceptionSpec, WeeklyHours, WeeklyWindow
 from hduce.contracts.auth import Role
 from hduce.plugins.web.errors import BadInput
 from hduce.plugins.web.routes._admin_types import practitioners, setup_of
@@ -84,12 +84,8 @@ async def set_hours(
     """Replace the practitioner's time zone and weekly windows."""
     admin = viewer(request, Role.ADMIN)
     form = await request.form()
-    await setup_of(web).set_hours(
-        admin,
-        practitioner_id,
-        timezone=str(form.get("timezone", "")).strip(),
-        weekly=windows(form),
-    )
+    hours = WeeklyHours(timezone=str(form.get("timezone", "")).strip(), weekly=tuple(windows(form)))
+    await setup_of(web).set_hours(admin, practitioner_id, hours)
     return go(request, f"/admin/hours?practitioner={practitioner_id}")
 
 

@@ -14,6 +14,7 @@ from hduce.contracts.appointments import (
     AppointmentView,
     BookingRequest,
     SlotBoard,
+    SlotQuery,
     SlotTime,
 )
 from hduce.core.errors import NotFound
@@ -117,9 +118,8 @@ async def free_slots(
     """The free starts of an offer on one day (and the six after it, for the next free one)."""
     type_id, practitioner_id = split_offer(offer)
     start, end = day_range(day, 7)
-    times = await board_of(services).slots(
-        principal, practitioner_id=practitioner_id, type_id=type_id, start=start, end=end
-    )
+    query = SlotQuery(practitioner_id=practitioner_id, type_id=type_id, start=start, end=end)
+    times = await board_of(services).slots(principal, query)
     return [t for t in times if t.free]
 
 
