@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from hduce.contracts.audit import AuditTrail
+from hduce.contracts.audit import AuditQuery, AuditTrail
 from hduce.core.security import Principal
 from hduce.plugins.fhir.schemas import (
     LAST_UPDATED,
@@ -33,16 +33,15 @@ class AuditEvents:
         start, before = date_bounds("date", params.get("date", []))
         # An entry never changes: its last update is when it was recorded.
         updated_from, updated_before = last_updated(params)
-        found, total = await self._trail.events(
-            principal,
+        query = AuditQuery(
             actor_id=reference_id(params, "agent", "Patient"),
             subject_id=reference_id(params, "entity", "Patient"),
             occurred_from=_latest(midnight(start), updated_from),
             occurred_before=_earliest(midnight(before), updated_before),
             limit=page.count,
             offset=page.offset,
-            ip=ip,
         )
+        found, total = await self._trail.events(principal, query, ip=ip)
         return [audit_event(entry) for entry in found], total, page
 
 
