@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from hduce.contracts.documents import DocumentShelf
+from hduce.contracts.documents import DocumentQuery, DocumentShelf
 from hduce.core.security import Principal
 from hduce.plugins.fhir.schemas import (
     LAST_UPDATED,
@@ -39,8 +39,7 @@ class DocumentResources:
         page = paging(params)
         start, before = date_bounds("date", params.get("date", []))
         updated_from, updated_before = last_updated(params)
-        found, total = await self._shelf.page(
-            principal,
+        query = DocumentQuery(
             patient_id=reference_id(params, "patient", "Patient"),
             created_from=midnight(start),
             created_before=midnight(before),
@@ -49,6 +48,7 @@ class DocumentResources:
             limit=page.count,
             offset=page.offset,
         )
+        found, total = await self._shelf.page(principal, query)
         return [document_reference(view, base_url) for view in found], total, page
 
     async def binary(self, principal: Principal, document_id: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from litestar.params import FromPath
 from hduce.contracts.appointments import AppointmentFilter, AppointmentView
 from hduce.contracts.auth import Role
 from hduce.contracts.devices import ReadingQuery
-from hduce.contracts.documents import DocumentView
+from hduce.contracts.documents import DocumentQuery, DocumentView
 from hduce.contracts.users import Demographics
 from hduce.core.errors import NotFound
 from hduce.core.security import Principal
@@ -92,14 +92,8 @@ async def _documents(
     """The patient's newest documents, each with its extracted entities grouped by kind."""
     if services.shelf is None or services.documents is None:
         return []
-    shown, _ = await services.shelf.page(
-        clinician,
-        patient_id=patient_id,
-        created_from=None,
-        created_before=None,
-        limit=DOCUMENTS_SHOWN,
-        offset=0,
-    )
+    query = DocumentQuery(patient_id=patient_id, limit=DOCUMENTS_SHOWN)
+    shown, _ = await services.shelf.page(clinician, query)
     summaries = await services.documents.summaries([d.id for d in shown])
     keys = {s.id: s.entity_keys for s in summaries}
     found = []
