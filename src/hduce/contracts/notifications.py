@@ -85,6 +85,7 @@ class DeliveryView(msgspec.Struct, frozen=True, kw_only=True):
     """One delivery of a notification on one channel, as administrators see it (no body)."""
 
     id: uuid.UUID
+    notification_id: uuid.UUID
     recipient_id: uuid.UUID | None
     template: str
     category: str
@@ -94,6 +95,7 @@ class DeliveryView(msgspec.Struct, frozen=True, kw_only=True):
     """`pending`, `deferred`, `sent`, `logged`, `failed` or `skipped`."""
     attempts: int
     last_error: str | None
+    next_attempt_at: datetime | None
     sent_at: datetime | None
     created_at: datetime
 

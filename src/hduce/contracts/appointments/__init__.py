@@ -12,6 +12,7 @@ from hduce.contracts.appointments._desk import (
     WaitlistRequest,
 )
 from hduce.contracts.appointments._events import (
+    VISIT_FACTS,
     AppointmentBooked,
     AppointmentCancelled,
     AppointmentCheckedIn,
@@ -38,6 +39,7 @@ from hduce.contracts.appointments._setup import (
 )
 
 __all__ = [
+    "VISIT_FACTS",
     "AppointmentBooked",
     "AppointmentCancelled",
     "AppointmentCheckedIn",

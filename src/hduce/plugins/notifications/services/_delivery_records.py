@@ -22,4 +22,5 @@ class DeliveryRecordsDesk:
         if not principal.has_any_role(Role.ADMIN):
             raise Forbidden("deliveries are for admins")
         page = await self._store.page(recipient_id=None, **msgspec.structs.asdict(query))
-        return msgspec.convert(page.items, list[DeliveryView], from_attributes=True), page.total
+        views: list[DeliveryView] = list(page.items)
+        return views, page.total
