@@ -33,7 +33,17 @@ class AuditEntry(msgspec.Struct, frozen=True, kw_only=True):
     actor_id: uuid.UUID | None
     subject_id: uuid.UUID | None
     ip: str | None
-    hash: str
+
+
+class AuditQuery(msgspec.Struct, frozen=True, kw_only=True):
+    """A page of events: by whom, about whom, in `[occurred_from, occurred_before)` (None: any)."""
+
+    actor_id: uuid.UUID | None = None
+    subject_id: uuid.UUID | None = None
+    occurred_from: datetime | None = None
+    occurred_before: datetime | None = None
+    limit: int = 50
+    offset: int = 0
 
 
 class ChainStatus(msgspec.Struct, frozen=True, kw_only=True):
@@ -49,16 +59,7 @@ class AuditTrail(Protocol):
     """Reading the audit log, for admins only; each read is itself audited (provided by audit)."""
 
     async def events(
-        self,
-        principal: Principal,
-        *,
-        actor_id: uuid.UUID | None,
-        subject_id: uuid.UUID | None,
-        occurred_from: datetime | None,
-        occurred_before: datetime | None,
-        limit: int,
-        offset: int,
-        ip: str | None,
+        self, principal: Principal, query: AuditQuery, *, ip: str | None
     ) -> tuple[list[AuditEntry], int]:
         """Events newest first and the total; 403 for anyone but an admin."""
 

@@ -21,11 +21,9 @@ class DeviceRegistered(Event, frozen=True):
     registered_by: uuid.UUID
 
 
-class DeviceAlertRaised(Event, frozen=True):
-    """A device reading crossed a threshold; the alert stays open until acknowledged."""
+class ThresholdCrossing(msgspec.Struct, frozen=True, kw_only=True):
+    """A reading of a patient's device beyond one of their thresholds."""
 
-    name = "device.alert_raised"
-    alert_id: uuid.UUID
     device_id: uuid.UUID
     patient_id: uuid.UUID
     metric: str
@@ -35,6 +33,13 @@ class DeviceAlertRaised(Event, frozen=True):
     """`above` or `below`: which side of the threshold the value fell on."""
     threshold: float
     measured_at: datetime
+
+
+class DeviceAlertRaised(Event, ThresholdCrossing, frozen=True):
+    """A device reading crossed a threshold; the alert stays open until acknowledged."""
+
+    name = "device.alert_raised"
+    alert_id: uuid.UUID
 
 
 class DeviceCameOnline(Event, frozen=True):
@@ -70,19 +75,27 @@ class ReadingView(msgspec.Struct, frozen=True, kw_only=True):
     measured_at: datetime
 
 
+class ReadingQuery(msgspec.Struct, frozen=True, kw_only=True):
+    """Which readings a page holds, newest first.
+
+    Whose, of which metric (None: all), measured in `[start, end)` (None: unbounded), after
+    the position `cursor` names (None: from the newest).
+    """
+
+    patient_id: uuid.UUID | None = None
+    """The patient; a patient may leave it out (their own)."""
+    metric: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    cursor: str | None = None
+    limit: int = 100
+
+
 class ReadingReader(Protocol):
     """Readings with the REST API's rules and audit (provided by devices)."""
 
     async def page(
-        self,
-        principal: Principal,
-        *,
-        patient_id: uuid.UUID | None,
-        metric: str | None,
-        start: datetime | None,
-        end: datetime | None,
-        cursor: str | None,
-        limit: int,
+        self, principal: Principal, query: ReadingQuery
     ) -> tuple[list[ReadingView], str | None]:
         """Readings newest first and the cursor of the next page (None at the end).
 
@@ -101,6 +114,15 @@ class DeviceView(msgspec.Struct, frozen=True, kw_only=True):
     active: bool
 
 
+class DeviceSpec(msgspec.Struct, frozen=True, kw_only=True):
+    """A device to register, assigned to a patient straight away unless `patient_id` is None."""
+
+    kind: str
+    name: str
+    serial: str
+    patient_id: uuid.UUID | None = None
+
+
 class DeviceDirectory(Protocol):
     """Device reads with the REST API's rules: admins, doctors and nurses (provided by devices)."""
 
@@ -112,33 +134,17 @@ class DeviceDirectory(Protocol):
     ) -> tuple[list[DeviceView], int]:
         """Devices by registration time, optionally of one patient; and the total (else 403)."""
 
-    async def register(
-        self,
-        principal: Principal,
-        *,
-        kind: str,
-        name: str,
-        serial: str,
-        patient_id: uuid.UUID | None,
-    ) -> tuple[DeviceView, str]:
+    async def register(self, principal: Principal, spec: DeviceSpec) -> tuple[DeviceView, str]:
         """Register a device and return it with its MQTT secret, shown once (admins; else 403)."""
 
     async def rotate_secret(self, principal: Principal, device_id: uuid.UUID) -> str:
         """Replace a device's secret and return the new one, shown once (admins; else 403)."""
 
 
-class AlertView(msgspec.Struct, frozen=True, kw_only=True):
+class AlertView(ThresholdCrossing, frozen=True, kw_only=True):
     """A threshold alert as clinicians see it."""
 
     id: uuid.UUID
-    device_id: uuid.UUID
-    patient_id: uuid.UUID
-    metric: str
-    value: float
-    unit: str
-    bound: str
-    threshold: float
-    measured_at: datetime
     raised_at: datetime
     acknowledged_at: datetime | None
 

@@ -105,8 +105,8 @@ class DocumentDeleted(DocumentFact, frozen=True):
     deleted_by: uuid.UUID
 
 
-class DocumentSummary(msgspec.Struct, frozen=True, kw_only=True):
-    """What read models such as search may keep of a live document (never the file itself)."""
+class DocumentLabel(msgspec.Struct, frozen=True, kw_only=True):
+    """What names a live document: whose it is, its title, kind and status, and its file's."""
 
     id: uuid.UUID
     patient_id: uuid.UUID
@@ -115,6 +115,11 @@ class DocumentSummary(msgspec.Struct, frozen=True, kw_only=True):
     status: DocumentStatus
     filename: str | None
     content_type: str
+
+
+class DocumentSummary(DocumentLabel, frozen=True, kw_only=True):
+    """What read models such as search may keep of a live document (never the file itself)."""
+
     page_count: int | None
     text: str
     """The extracted text (pages separated by form feeds); empty until extraction is `done`."""
@@ -139,16 +144,9 @@ class DocumentReader(Protocol):
         """Up to `limit` live documents with an id above `after`, by id (for a full rebuild)."""
 
 
-class DocumentView(msgspec.Struct, frozen=True, kw_only=True):
+class DocumentView(DocumentLabel, frozen=True, kw_only=True):
     """A live document's metadata as its reader may see it (no text, no entities)."""
 
-    id: uuid.UUID
-    patient_id: uuid.UUID
-    title: str
-    kind: DocumentKind
-    status: DocumentStatus
-    filename: str | None
-    content_type: str
     size: int
     sha256: str
     created_at: datetime
@@ -184,6 +182,19 @@ class NewDocument(msgspec.Struct, frozen=True, kw_only=True):
     """The media type the sender gave (it must agree with the sniffed one)."""
 
 
+class DocumentQuery(msgspec.Struct, frozen=True, kw_only=True):
+    """A page of live documents, newest first: whose, created and changed in which ranges."""
+
+    patient_id: uuid.UUID | None = None
+    """The patient (patients: themselves, whatever this says)."""
+    created_from: datetime | None = None
+    created_before: datetime | None = None
+    updated_from: datetime | None = None
+    updated_before: datetime | None = None
+    limit: int = 20
+    offset: int = 0
+
+
 class DocumentShelf(Protocol):
     """Document reads with the REST API's rules and audit (provided by documents)."""
 
@@ -191,16 +202,7 @@ class DocumentShelf(Protocol):
         """One document the caller may see (404 otherwise; content reads are audited)."""
 
     async def page(
-        self,
-        principal: Principal,
-        *,
-        patient_id: uuid.UUID | None,
-        created_from: datetime | None,
-        created_before: datetime | None,
-        limit: int,
-        offset: int,
-        updated_from: datetime | None = None,
-        updated_before: datetime | None = None,
+        self, principal: Principal, query: DocumentQuery
     ) -> tuple[list[DocumentView], int]:
         """Live documents newest first (patients: their own); and the total. 403 for others."""
 

@@ -85,6 +85,7 @@ class DeliveryView(msgspec.Struct, frozen=True, kw_only=True):
     """One delivery of a notification on one channel, as administrators see it (no body)."""
 
     id: uuid.UUID
+    notification_id: uuid.UUID
     recipient_id: uuid.UUID | None
     template: str
     category: str
@@ -94,21 +95,25 @@ class DeliveryView(msgspec.Struct, frozen=True, kw_only=True):
     """`pending`, `deferred`, `sent`, `logged`, `failed` or `skipped`."""
     attempts: int
     last_error: str | None
+    next_attempt_at: datetime | None
     sent_at: datetime | None
     created_at: datetime
+
+
+class DeliveryQuery(msgspec.Struct, frozen=True, kw_only=True):
+    """A page of deliveries, newest first, of one status and channel (None: any)."""
+
+    status: str | None = None
+    channel: str | None = None
+    limit: int = 50
+    offset: int = 0
 
 
 class DeliveryRecords(Protocol):
     """The delivery log for administrators (provided by the notifications plugin)."""
 
     async def recent(
-        self,
-        principal: Principal,
-        *,
-        status: str | None,
-        channel: str | None,
-        limit: int,
-        offset: int,
+        self, principal: Principal, query: DeliveryQuery
     ) -> tuple[list[DeliveryView], int]:
         """Deliveries newest first matching the filters, and the total; 403 for non-admins."""
 
@@ -121,6 +126,14 @@ class NotificationSettings(msgspec.Struct, frozen=True, kw_only=True):
     timezone: str
 
 
+class SettingsChange(msgspec.Struct, frozen=True, kw_only=True):
+    """Channel switches to merge in (category, then channel: on or off) and new quiet hours."""
+
+    channels: Mapping[str, Mapping[str, bool]]
+    quiet_hours: tuple[time, time] | None
+    """Daily start and end in the user's time zone; None: no quiet hours."""
+
+
 class OwnNotifications(Protocol):
     """A user's own settings and live inbox, as the notifications API gives them."""
 
@@ -128,10 +141,7 @@ class OwnNotifications(Protocol):
         """The effective settings (the clinic's defaults filled in)."""
 
     async def change_settings(
-        self,
-        user_id: uuid.UUID,
-        channels: Mapping[str, Mapping[str, bool]],
-        quiet_hours: tuple[time, time] | None,
+        self, user_id: uuid.UUID, change: SettingsChange
     ) -> NotificationSettings:
         """Merge `channels` into the switches and replace the quiet hours (422 if unknown)."""
 

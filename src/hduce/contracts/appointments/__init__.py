@@ -6,9 +6,13 @@ from hduce.contracts.appointments._desk import (
     AppointmentReader,
     AppointmentSummary,
     AppointmentView,
+    BookingRequest,
+    NewTime,
     WaitlistEntry,
+    WaitlistRequest,
 )
 from hduce.contracts.appointments._events import (
+    VISIT_FACTS,
     AppointmentBooked,
     AppointmentCancelled,
     AppointmentCheckedIn,
@@ -22,15 +26,20 @@ from hduce.contracts.appointments._events import (
 )
 from hduce.contracts.appointments._setup import (
     ClinicSetup,
+    ExceptionSpec,
     HoursException,
     OfferedType,
     PractitionerHours,
     SlotBoard,
+    SlotQuery,
     SlotTime,
+    TypeSpec,
+    WeeklyHours,
     WeeklyWindow,
 )
 
 __all__ = [
+    "VISIT_FACTS",
     "AppointmentBooked",
     "AppointmentCancelled",
     "AppointmentCheckedIn",
@@ -46,12 +55,19 @@ __all__ = [
     "AppointmentSummary",
     "AppointmentTypeRenamed",
     "AppointmentView",
+    "BookingRequest",
     "ClinicSetup",
+    "ExceptionSpec",
     "HoursException",
+    "NewTime",
     "OfferedType",
     "PractitionerHours",
     "SlotBoard",
+    "SlotQuery",
     "SlotTime",
+    "TypeSpec",
     "WaitlistEntry",
+    "WaitlistRequest",
+    "WeeklyHours",
     "WeeklyWindow",
 ]

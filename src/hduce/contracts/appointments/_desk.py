@@ -55,8 +55,12 @@ class AppointmentView(msgspec.Struct, frozen=True, kw_only=True):
     status: AppointmentStatus
     starts_at: datetime
     ends_at: datetime
+    mode: str
+    """`in_person` or `remote`."""
     reason: str | None = None
     cancellation_reason: str | None = None
+    hold_until: datetime | None = None
+    """Until when a waitlist offer holds the slot (status `held`)."""
     created_at: datetime
     updated_at: datetime
 
@@ -75,6 +79,33 @@ class AppointmentFilter(msgspec.Struct, frozen=True, kw_only=True):
     """Only appointments last changed before this instant."""
     limit: int = 20
     offset: int = 0
+
+
+class BookingRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """A slot to book: a practitioner's start for a type; `patient_id` None books for oneself."""
+
+    patient_id: uuid.UUID | None
+    practitioner_id: uuid.UUID
+    type_id: uuid.UUID
+    starts_at: datetime
+    reason: str | None
+
+
+class NewTime(msgspec.Struct, frozen=True, kw_only=True):
+    """Where a visit moves: a free start, with the same practitioner unless one is named."""
+
+    starts_at: datetime
+    practitioner_id: uuid.UUID | None = None
+
+
+class WaitlistRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """A wait for a slot with a practitioner between two local dates (None: for oneself)."""
+
+    patient_id: uuid.UUID | None
+    practitioner_id: uuid.UUID
+    type_id: uuid.UUID
+    from_date: date
+    to_date: date
 
 
 class WaitlistEntry(msgspec.Struct, frozen=True, kw_only=True):
@@ -100,16 +131,7 @@ class AppointmentDesk(Protocol):
     like the REST API, and books through the same service (the EXCLUDE constraints decide).
     """
 
-    async def book(
-        self,
-        principal: Principal,
-        *,
-        patient_id: uuid.UUID | None,
-        practitioner_id: uuid.UUID,
-        type_id: uuid.UUID,
-        starts_at: datetime,
-        reason: str | None,
-    ) -> AppointmentView:
+    async def book(self, principal: Principal, request: BookingRequest) -> AppointmentView:
         """Book a slot; a taken one raises the 409 `SlotUnavailable`."""
 
     async def get(self, principal: Principal, appointment_id: uuid.UUID) -> AppointmentView:
@@ -147,28 +169,14 @@ class AppointmentDesk(Protocol):
         """One visible appointment as an iCalendar file, else 404."""
 
     async def reschedule(
-        self,
-        principal: Principal,
-        appointment_id: uuid.UUID,
-        *,
-        starts_at: datetime,
-        practitioner_id: uuid.UUID | None = None,
+        self, principal: Principal, appointment_id: uuid.UUID, to: NewTime
     ) -> AppointmentView:
         """Move a visit to a free start (patients until the notice period); taken: 409."""
 
     async def waitlist(self, principal: Principal) -> list[WaitlistEntry]:
         """Live entries for the front desk; one's own otherwise."""
 
-    async def join_waitlist(
-        self,
-        principal: Principal,
-        *,
-        patient_id: uuid.UUID | None,
-        practitioner_id: uuid.UUID,
-        type_id: uuid.UUID,
-        from_date: date,
-        to_date: date,
-    ) -> WaitlistEntry:
+    async def join_waitlist(self, principal: Principal, request: WaitlistRequest) -> WaitlistEntry:
         """Wait for a slot with a practitioner between two local dates (patients: themselves)."""
 
     async def claim_offer(self, principal: Principal, entry_id: uuid.UUID) -> AppointmentView:

@@ -83,6 +83,18 @@ class AppointmentNoShow(AppointmentFact, frozen=True):
     marked_by: uuid.UUID | None = None
 
 
+VISIT_FACTS: tuple[type[AppointmentFact], ...] = (
+    AppointmentBooked,
+    AppointmentConfirmed,
+    AppointmentCancelled,
+    AppointmentRescheduled,
+    AppointmentCheckedIn,
+    AppointmentCompleted,
+    AppointmentNoShow,
+)
+"""Every fact of an appointment's life, in the order a visit may live them."""
+
+
 class AppointmentTypeRenamed(Event, frozen=True):
     """An appointment type got a new name (its appointments show it from now on)."""
 

@@ -30,12 +30,17 @@ class WeeklyWindow(msgspec.Struct, frozen=True):
     end: time
 
 
-class PractitionerHours(msgspec.Struct, frozen=True, kw_only=True):
+class WeeklyHours(msgspec.Struct, frozen=True, kw_only=True):
+    """A time zone and the weekly windows in it."""
+
+    timezone: str
+    weekly: tuple[WeeklyWindow, ...]
+
+
+class PractitionerHours(WeeklyHours, frozen=True, kw_only=True):
     """A practitioner's time zone and weekly hours, and when they last changed."""
 
     practitioner_id: uuid.UUID
-    timezone: str
-    weekly: tuple[WeeklyWindow, ...]
     updated_at: datetime
 
 
@@ -49,6 +54,15 @@ class SlotTime(msgspec.Struct, frozen=True, kw_only=True):
     free: bool
 
 
+class SlotQuery(msgspec.Struct, frozen=True, kw_only=True):
+    """The times of one type with one practitioner in `[start, end)`."""
+
+    practitioner_id: uuid.UUID
+    type_id: uuid.UUID
+    start: datetime
+    end: datetime
+
+
 class SlotBoard(Protocol):
     """What can be booked, with the REST API's rules (provided by appointments)."""
 
@@ -58,15 +72,7 @@ class SlotBoard(Protocol):
     async def hours(self, practitioner_ids: Sequence[uuid.UUID] | None) -> list[PractitionerHours]:
         """The hours of the practitioners among `practitioner_ids` (None: all) who set any."""
 
-    async def slots(
-        self,
-        principal: Principal,
-        *,
-        practitioner_id: uuid.UUID,
-        type_id: uuid.UUID,
-        start: datetime,
-        end: datetime,
-    ) -> list[SlotTime]:
+    async def slots(self, principal: Principal, query: SlotQuery) -> list[SlotTime]:
         """Free and (for staff only) booked times of a type in `[start, end)`, by start.
 
         The free ones are what `GET /appointments/slots` gives the caller; 422 on a bad range,
@@ -74,16 +80,31 @@ class SlotBoard(Protocol):
         """
 
 
-class HoursException(msgspec.Struct, frozen=True, kw_only=True):
+class TypeSpec(msgspec.Struct, frozen=True, kw_only=True):
+    """An appointment type as an admin sets it up."""
+
+    name: str
+    duration_minutes: int
+    practitioner_ids: Sequence[uuid.UUID]
+    active: bool = True
+    """Ignored when the type is created (a new type is active)."""
+
+
+class ExceptionSpec(msgspec.Struct, frozen=True, kw_only=True):
     """Time off (no times: the whole day) or extra hours on one local date."""
 
-    id: uuid.UUID
     on_date: date
     kind: str
     """`time_off` or `extra_hours`."""
-    start: time | None
-    end: time | None
-    reason: str | None
+    start: time | None = None
+    end: time | None = None
+    reason: str | None = None
+
+
+class HoursException(ExceptionSpec, frozen=True, kw_only=True):
+    """A recorded exception."""
+
+    id: uuid.UUID
 
 
 class ClinicSetup(Protocol):
@@ -94,24 +115,12 @@ class ClinicSetup(Protocol):
     """
 
     async def save_type(
-        self,
-        principal: Principal,
-        type_id: uuid.UUID | None,
-        *,
-        name: str,
-        duration_minutes: int,
-        practitioner_ids: Sequence[uuid.UUID],
-        active: bool,
+        self, principal: Principal, type_id: uuid.UUID | None, spec: TypeSpec
     ) -> uuid.UUID:
         """Create a type (`type_id` None) or change one; returns its id."""
 
     async def set_hours(
-        self,
-        principal: Principal,
-        practitioner_id: uuid.UUID,
-        *,
-        timezone: str,
-        weekly: Sequence[WeeklyWindow],
+        self, principal: Principal, practitioner_id: uuid.UUID, hours: WeeklyHours
     ) -> None:
         """Replace the practitioner's time zone and every weekly window."""
 
@@ -119,15 +128,7 @@ class ClinicSetup(Protocol):
         """The practitioner's exceptions from today (local) on, by date."""
 
     async def add_exception(
-        self,
-        principal: Principal,
-        practitioner_id: uuid.UUID,
-        *,
-        on_date: date,
-        kind: str,
-        start: time | None,
-        end: time | None,
-        reason: str | None,
+        self, principal: Principal, practitioner_id: uuid.UUID, spec: ExceptionSpec
     ) -> None:
         """Record time off or extra hours on one date."""
 

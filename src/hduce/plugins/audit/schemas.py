@@ -6,18 +6,13 @@ from typing import Any
 
 import msgspec
 
+from hduce.contracts.audit import AuditEntry
 from hduce.core.schemas import Read
 
 
-class AuditEventRead(Read, frozen=True):
+class AuditEventRead(AuditEntry, Read, frozen=True, kw_only=True):
     """One audit event with its place in the hash chain."""
 
-    id: int
-    occurred_at: datetime
-    action: str
-    actor_id: uuid.UUID | None
-    subject_id: uuid.UUID | None
-    ip: str | None
     detail: dict[str, Any]
     prev_hash: str
     hash: str

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from hduce.contracts.devices import AlertView, DeviceView, ReadingView
 from hduce.core.schemas import Input, Read
 
 DeviceKind = Literal[
@@ -40,15 +41,9 @@ class PatientAssignment(Input):
     patient_id: uuid.UUID | None
 
 
-class DeviceRead(Read):
+class DeviceRead(DeviceView, Read, frozen=False, kw_only=True):
     """A registered device (never its secret)."""
 
-    id: uuid.UUID
-    kind: str
-    name: str
-    serial: str
-    patient_id: uuid.UUID | None
-    active: bool
     created_at: datetime
     deactivated_at: datetime | None
     last_seen_at: datetime | None
@@ -83,16 +78,9 @@ class DeviceCreated(msgspec.Struct, kw_only=True):
     credentials: DeviceCredentials
 
 
-class ReadingRead(Read):
+class ReadingRead(ReadingView, Read, frozen=False, kw_only=True):
     """One stored reading."""
 
-    id: int
-    device_id: uuid.UUID
-    patient_id: uuid.UUID | None
-    metric: str
-    value: float
-    unit: str
-    measured_at: datetime
     received_at: datetime
 
 
@@ -103,20 +91,9 @@ class ReadingPage(msgspec.Struct, kw_only=True):
     next_cursor: str | None
 
 
-class AlertRead(Read):
+class AlertRead(AlertView, Read, frozen=False, kw_only=True):
     """A reading beyond a threshold and whether someone acknowledged it."""
 
-    id: uuid.UUID
-    device_id: uuid.UUID
-    patient_id: uuid.UUID
-    metric: str
-    value: float
-    unit: str
-    bound: str
-    threshold: float
-    measured_at: datetime
-    raised_at: datetime
-    acknowledged_at: datetime | None
     acknowledged_by: uuid.UUID | None
 
 

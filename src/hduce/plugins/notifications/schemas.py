@@ -6,7 +6,7 @@ from typing import Literal
 
 import msgspec
 
-from hduce.contracts.notifications import Category
+from hduce.contracts.notifications import Category, DeliveryView
 from hduce.core.schemas import ClockTime, Read, format_clock, parse_clock
 
 ChannelName = Literal["email", "sms", "push", "in_app"]
@@ -80,19 +80,5 @@ class PreferencesRead(msgspec.Struct, frozen=True, kw_only=True):
     timezone: str
 
 
-class DeliveryRead(Read, frozen=True):
+class DeliveryRead(DeliveryView, Read, frozen=True, kw_only=True):
     """One delivery as administrators see it (without the message body)."""
-
-    id: uuid.UUID
-    notification_id: uuid.UUID
-    recipient_id: uuid.UUID | None
-    template: str
-    category: str
-    channel: str
-    address: str
-    status: str
-    attempts: int
-    last_error: str | None
-    next_attempt_at: datetime | None
-    sent_at: datetime | None
-    created_at: datetime

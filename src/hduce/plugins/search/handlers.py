@@ -1,16 +1,6 @@
 """The search plugin's event subscriptions: each indexing task re-reads what an event names."""
 
-from hduce.contracts.appointments import (
-    AppointmentBooked,
-    AppointmentCancelled,
-    AppointmentCheckedIn,
-    AppointmentCompleted,
-    AppointmentConfirmed,
-    AppointmentFact,
-    AppointmentNoShow,
-    AppointmentRescheduled,
-    AppointmentTypeRenamed,
-)
+from hduce.contracts.appointments import VISIT_FACTS, AppointmentFact, AppointmentTypeRenamed
 from hduce.contracts.auth import (
     UserApproved,
     UserProfileUpdated,
@@ -29,15 +19,6 @@ from hduce.core.events import EventBus, EventMeta
 from hduce.plugins.search.services import Indexer
 from hduce.plugins.search.services.sources import appointments, documents, patients
 
-APPOINTMENT_FACTS: tuple[type[AppointmentFact], ...] = (
-    AppointmentBooked,
-    AppointmentConfirmed,
-    AppointmentCancelled,
-    AppointmentRescheduled,
-    AppointmentCheckedIn,
-    AppointmentCompleted,
-    AppointmentNoShow,
-)
 # `document.processed`, not its alias `document.extracted`: one refresh per extraction.
 DOCUMENT_FACTS: tuple[type[DocumentFact], ...] = (
     DocumentUploaded,
@@ -85,7 +66,7 @@ def _appointments(events: EventBus, indexer: Indexer) -> None:
     async def renamed(event: AppointmentTypeRenamed, _meta: EventMeta) -> None:
         await indexer.refresh_matching(appointments.KIND, "type_id", str(event.type_id))
 
-    for fact in APPOINTMENT_FACTS:
+    for fact in VISIT_FACTS:
         verb = fact.name.removeprefix("appointment.")
         events.subscribe(fact, changed, task_name=f"search.index_appointment_{verb}")
     events.subscribe(AppointmentTypeRenamed, renamed, task_name="search.index_type_renamed")

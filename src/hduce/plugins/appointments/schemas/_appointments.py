@@ -6,7 +6,7 @@ from typing import Annotated
 
 from msgspec import UNSET, Meta, UnsetType
 
-from hduce.contracts.appointments import AppointmentStatus
+from hduce.contracts.appointments import AppointmentStatus, AppointmentView, WaitlistEntry
 from hduce.core.schemas import Input, Read
 
 Reason = Annotated[str, Meta(min_length=1, max_length=500, pattern=r"\S")]
@@ -33,23 +33,9 @@ class AppointmentCreate(Input, kw_only=True):
         require_aware(self.starts_at, "starts_at")
 
 
-class AppointmentRead(Read, kw_only=True, omit_defaults=True):
+class AppointmentRead(AppointmentView, Read, frozen=False, kw_only=True, omit_defaults=True):
     """An appointment; `notes` only appears for clinicians."""
 
-    id: uuid.UUID
-    patient_id: uuid.UUID
-    practitioner_id: uuid.UUID
-    type_id: uuid.UUID
-    type_name: str
-    status: AppointmentStatus
-    starts_at: datetime
-    ends_at: datetime
-    mode: str
-    reason: str | None = None
-    cancellation_reason: str | None = None
-    hold_until: datetime | None = None
-    created_at: datetime
-    updated_at: datetime
     notes: str | UnsetType | None = UNSET
 
 
@@ -123,19 +109,8 @@ class WaitlistCreate(Input, kw_only=True):
             raise ValueError("to_date is before from_date - at `$.to_date`")
 
 
-class WaitlistRead(Read, kw_only=True):
+class WaitlistRead(WaitlistEntry, Read, frozen=False, kw_only=True):
     """A waitlist entry; `offered_appointment_id` is the slot held for the patient, if any."""
-
-    id: uuid.UUID
-    patient_id: uuid.UUID
-    practitioner_id: uuid.UUID
-    type_id: uuid.UUID
-    from_date: date
-    to_date: date
-    status: str
-    offered_appointment_id: uuid.UUID | None
-    offer_expires_at: datetime | None
-    created_at: datetime
 
 
 class FeedCreate(Input, kw_only=True):

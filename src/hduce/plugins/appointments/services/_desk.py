@@ -1,12 +1,18 @@
 """The `AppointmentDesk` contract: the REST API's booking, reads and status changes for others."""
 
 import uuid
-from datetime import date, datetime
 from typing import Any, TypeVar
 
 import msgspec
 
-from hduce.contracts.appointments import AppointmentFilter, AppointmentView, WaitlistEntry
+from hduce.contracts.appointments import (
+    AppointmentFilter,
+    AppointmentView,
+    BookingRequest,
+    NewTime,
+    WaitlistEntry,
+    WaitlistRequest,
+)
 from hduce.contracts.appointments import AppointmentStatus as Status
 from hduce.core.errors import Forbidden
 from hduce.core.security import Principal
@@ -17,7 +23,6 @@ from hduce.plugins.appointments.schemas import (
     NotesUpdate,
     RescheduleRequest,
     WaitlistCreate,
-    WaitlistRead,
 )
 from hduce.plugins.appointments.services._access import CLINICIANS
 from hduce.plugins.appointments.services._booking import Booking
@@ -43,25 +48,9 @@ class BookingDesk:
         self._lifecycle = lifecycle
         self._waitlist = waitlist
 
-    async def book(
-        self,
-        principal: Principal,
-        *,
-        patient_id: uuid.UUID | None,
-        practitioner_id: uuid.UUID,
-        type_id: uuid.UUID,
-        starts_at: datetime,
-        reason: str | None,
-    ) -> AppointmentView:
+    async def book(self, principal: Principal, request: BookingRequest) -> AppointmentView:
         """Book through `Booking.book` (a taken slot: 409)."""
-        fields = {
-            "patient_id": patient_id,
-            "practitioner_id": practitioner_id,
-            "type_id": type_id,
-            "starts_at": starts_at,
-            "reason": reason,
-        }
-        data = _convert(fields, AppointmentCreate)
+        data = _convert(msgspec.structs.asdict(request), AppointmentCreate)
         return _view(to_read(await self._booking.book(principal, data)))
 
     async def get(self, principal: Principal, appointment_id: uuid.UUID) -> AppointmentView:
@@ -130,41 +119,21 @@ class BookingDesk:
         return await self._queries.ics(principal, appointment_id)
 
     async def reschedule(
-        self,
-        principal: Principal,
-        appointment_id: uuid.UUID,
-        *,
-        starts_at: datetime,
-        practitioner_id: uuid.UUID | None = None,
+        self, principal: Principal, appointment_id: uuid.UUID, to: NewTime
     ) -> AppointmentView:
         """`Booking.reschedule`, as `POST /appointments/{id}/reschedule`."""
-        fields = {"starts_at": starts_at, "practitioner_id": practitioner_id}
-        data = _convert(fields, RescheduleRequest)
+        data = _convert(msgspec.structs.asdict(to), RescheduleRequest)
         return _view(to_read(await self._booking.reschedule(principal, appointment_id, data)))
 
     async def waitlist(self, principal: Principal) -> list[WaitlistEntry]:
         """`Waitlist.list_entries`, as `GET /appointments/waitlist`."""
-        return [_entry(read) for read in await self._waitlist.list_entries(principal)]
+        entries: list[WaitlistEntry] = list(await self._waitlist.list_entries(principal))
+        return entries
 
-    async def join_waitlist(
-        self,
-        principal: Principal,
-        *,
-        patient_id: uuid.UUID | None,
-        practitioner_id: uuid.UUID,
-        type_id: uuid.UUID,
-        from_date: date,
-        to_date: date,
-    ) -> WaitlistEntry:
+    async def join_waitlist(self, principal: Principal, request: WaitlistRequest) -> WaitlistEntry:
         """`Waitlist.join`, as `POST /appointments/waitlist`."""
-        fields = {
-            "patient_id": patient_id,
-            "practitioner_id": practitioner_id,
-            "type_id": type_id,
-            "from_date": from_date,
-            "to_date": to_date,
-        }
-        return _entry(await self._waitlist.join(principal, _convert(fields, WaitlistCreate)))
+        data = _convert(msgspec.structs.asdict(request), WaitlistCreate)
+        return await self._waitlist.join(principal, data)
 
     async def claim_offer(self, principal: Principal, entry_id: uuid.UUID) -> AppointmentView:
         """`Waitlist.claim`, as `POST /appointments/waitlist/{id}/claim`."""
@@ -181,10 +150,6 @@ def _convert(fields: dict[str, Any], kind: type[T]) -> T:
         return msgspec.convert(fields, kind)
     except msgspec.ValidationError as exc:
         raise InvalidRequest(str(exc)) from None
-
-
-def _entry(read: WaitlistRead) -> WaitlistEntry:
-    return WaitlistEntry(**msgspec.structs.asdict(read))
 
 
 def _view(read: AppointmentRead) -> AppointmentView:

@@ -1,13 +1,12 @@
 """The `ClinicSetup` contract: types and hours through the set-up routes' services and checks."""
 
 import uuid
-from collections.abc import Sequence
-from datetime import date, time
+from datetime import time
 from typing import Any, TypeVar
 
 import msgspec
 
-from hduce.contracts.appointments import HoursException, WeeklyWindow
+from hduce.contracts.appointments import ExceptionSpec, HoursException, TypeSpec, WeeklyHours
 from hduce.contracts.auth import Role
 from hduce.core.errors import Forbidden
 from hduce.core.schemas import format_clock, parse_clock
@@ -45,44 +44,34 @@ class SetupDesk:
         self._schedules = schedules
 
     async def save_type(
-        self,
-        principal: Principal,
-        type_id: uuid.UUID | None,
-        *,
-        name: str,
-        duration_minutes: int,
-        practitioner_ids: Sequence[uuid.UUID],
-        active: bool,
+        self, principal: Principal, type_id: uuid.UUID | None, spec: TypeSpec
     ) -> uuid.UUID:
         """Create or update a type (admins, as the routes' guard)."""
         if not principal.has_any_role(Role.ADMIN):
             raise Forbidden("appointment types are set up by admins")
         fields: dict[str, Any] = {
-            "name": name,
-            "duration_minutes": duration_minutes,
-            "practitioner_ids": list(practitioner_ids),
+            "name": spec.name,
+            "duration_minutes": spec.duration_minutes,
+            "practitioner_ids": list(spec.practitioner_ids),
         }
         if type_id is None:
             created = await self._types.create(_checked(fields, AppointmentTypeCreate))
             return created.id
-        changes = _checked({**fields, "active": active}, AppointmentTypeUpdate)
+        changes = _checked({**fields, "active": spec.active}, AppointmentTypeUpdate)
         return (await self._types.update(type_id, changes)).id
 
     async def set_hours(
-        self,
-        principal: Principal,
-        practitioner_id: uuid.UUID,
-        *,
-        timezone: str,
-        weekly: Sequence[WeeklyWindow],
+        self, principal: Principal, practitioner_id: uuid.UUID, hours: WeeklyHours
     ) -> None:
         """`Schedules.replace` (the practitioner, receptionists, admins)."""
-        hours = [
+        windows = [
             {"weekday": w.weekday, "start": format_clock(w.start), "end": format_clock(w.end)}
-            for w in weekly
+            for w in hours.weekly
         ]
-        data = _checked({"timezone": timezone, "weekly_hours": hours}, AvailabilityUpdate)
-        await self._schedules.replace(principal, practitioner_id, data)
+        fields = {"timezone": hours.timezone, "weekly_hours": windows}
+        await self._schedules.replace(
+            principal, practitioner_id, _checked(fields, AvailabilityUpdate)
+        )
 
     async def exceptions(self, practitioner_id: uuid.UUID) -> list[HoursException]:
         """The exceptions `GET .../availability` lists, reasons included (staff pages)."""
@@ -100,27 +89,15 @@ class SetupDesk:
         ]
 
     async def add_exception(
-        self,
-        principal: Principal,
-        practitioner_id: uuid.UUID,
-        *,
-        on_date: date,
-        kind: str,
-        start: time | None,
-        end: time | None,
-        reason: str | None,
+        self, principal: Principal, practitioner_id: uuid.UUID, spec: ExceptionSpec
     ) -> None:
         """`Schedules.add_exception` (the practitioner, receptionists, admins)."""
-        fields = {
-            "on_date": on_date.isoformat(),
-            "kind": kind,
-            "start": _clock(start),
-            "end": _clock(end),
-            "reason": reason,
+        fields = msgspec.structs.asdict(spec) | {
+            "start": _clock(spec.start),
+            "end": _clock(spec.end),
         }
-        await self._schedules.add_exception(
-            principal, practitioner_id, _checked(fields, ExceptionCreate)
-        )
+        data = _checked(fields, ExceptionCreate)
+        await self._schedules.add_exception(principal, practitioner_id, data)
 
     async def delete_exception(
         self, principal: Principal, practitioner_id: uuid.UUID, exception_id: uuid.UUID

@@ -2,9 +2,16 @@
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
 
-from hduce.contracts.appointments import OfferedType, PractitionerHours, SlotTime, WeeklyWindow
+import msgspec
+
+from hduce.contracts.appointments import (
+    OfferedType,
+    PractitionerHours,
+    SlotQuery,
+    SlotTime,
+    WeeklyWindow,
+)
 from hduce.core.security import Principal
 from hduce.plugins.appointments.services._access import is_staff
 from hduce.plugins.appointments.services._slots import SlotFinder
@@ -62,16 +69,9 @@ class AppointmentSlotBoard:
             for r in schedules
         ]
 
-    async def slots(
-        self,
-        principal: Principal,
-        *,
-        practitioner_id: uuid.UUID,
-        type_id: uuid.UUID,
-        start: datetime,
-        end: datetime,
-    ) -> list[SlotTime]:
+    async def slots(self, principal: Principal, query: SlotQuery) -> list[SlotTime]:
         """Free starts from the slot search; for staff also the booked ones; by start."""
+        practitioner_id, type_id, start, end = msgspec.structs.astuple(query)
         listed = await self._slots.search(principal, practitioner_id, type_id, start, end)
         found = [
             SlotTime(

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from hduce.core.db import Database
+from hduce.core.stores import StoreBundle
 from hduce.plugins.appointments.store._appointment_rows import (
     PRACTITIONER_OVERLAP,
     UPCOMING,
@@ -17,7 +17,7 @@ from hduce.plugins.appointments.store._waitlist import WaitlistStore
 
 
 @dataclass(frozen=True)
-class Stores:
+class Stores(StoreBundle):
     """Every store of the plugin, over one `Database`."""
 
     appointments: AppointmentStore
@@ -26,18 +26,6 @@ class Stores:
     waitlist: WaitlistStore
     feeds: FeedStore
     reports: ReportStore
-
-    @classmethod
-    def over(cls, db: Database) -> "Stores":
-        """The stores reading and writing through `db`."""
-        return cls(
-            appointments=AppointmentStore(db),
-            types=TypeStore(db),
-            schedules=ScheduleStore(db),
-            waitlist=WaitlistStore(db),
-            feeds=FeedStore(db),
-            reports=ReportStore(db),
-        )
 
 
 __all__ = [

@@ -1,11 +1,8 @@
 """The `AuditTrail` contract: the admin-only read of `GET /api/v1/audit` for other plugins."""
 
-import uuid
-from datetime import datetime
-
 import msgspec
 
-from hduce.contracts.audit import AuditEntry, ChainStatus
+from hduce.contracts.audit import AuditEntry, AuditQuery, ChainStatus
 from hduce.contracts.auth import Role
 from hduce.core.errors import Forbidden
 from hduce.core.security import Principal
@@ -20,27 +17,18 @@ class Trail:
         self._service = service
 
     async def events(
-        self,
-        principal: Principal,
-        *,
-        actor_id: uuid.UUID | None,
-        subject_id: uuid.UUID | None,
-        occurred_from: datetime | None,
-        occurred_before: datetime | None,
-        limit: int,
-        offset: int,
-        ip: str | None,
+        self, principal: Principal, query: AuditQuery, *, ip: str | None
     ) -> tuple[list[AuditEntry], int]:
         """Events newest first and the total (admins only, as the REST route's guard)."""
         _ensure_admin(principal)
         where = AuditFilter(
-            actor_id=actor_id,
-            subject_id=subject_id,
-            occurred_from=occurred_from,
-            occurred_to=occurred_before,
+            actor_id=query.actor_id,
+            subject_id=query.subject_id,
+            occurred_from=query.occurred_from,
+            occurred_to=query.occurred_before,
         )
         rows, total = await self._service.read(
-            where, limit=limit, offset=offset, reader_id=principal.id, ip=ip
+            where, limit=query.limit, offset=query.offset, reader_id=principal.id, ip=ip
         )
         return msgspec.convert(rows, list[AuditEntry], from_attributes=True), total
 

@@ -10,6 +10,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
 from hduce.contracts.auth import Role
+from hduce.contracts.devices import ReadingQuery
 from hduce.core.http import PageOffset, problems
 from hduce.core.schemas import Page
 from hduce.core.security import Principal, requires_roles
@@ -54,15 +55,11 @@ class ReadingController(Controller):
         limit: Annotated[int, QueryParameter(ge=1)] = 100,
     ) -> ReadingPage:
         """Readings newest first in `[start, end)`; clinicians name the patient. Audited."""
-        return await devices.readings.page(
-            principal,
-            patient_id=patient_id,
-            metric=metric,
-            start=start,
-            end=end,
-            cursor=cursor,
-            limit=min(limit, devices.max_page_size),
+        limit = min(limit, devices.max_page_size)
+        query = ReadingQuery(
+            patient_id=patient_id, metric=metric, start=start, end=end, cursor=cursor, limit=limit
         )
+        return await devices.readings.page(principal, query)
 
 
 class AlertController(Controller):

@@ -1,16 +1,21 @@
 """`ReadingReader`, `DeviceDirectory`, `DeviceAlerts`: the REST API's rules, for other plugins."""
 
 import uuid
-from datetime import datetime
 
 import msgspec
 
 from hduce.contracts.auth import Role
-from hduce.contracts.devices import AlertView, DeviceView, ReadingView
+from hduce.contracts.devices import (
+    AlertView,
+    DeviceSpec,
+    DeviceView,
+    ReadingQuery,
+    ReadingView,
+)
 from hduce.core.errors import Forbidden
 from hduce.core.security import Principal
 from hduce.plugins.devices.errors import InvalidRequest
-from hduce.plugins.devices.schemas import AlertRead, DeviceCreate, DeviceRead
+from hduce.plugins.devices.schemas import DeviceCreate
 from hduce.plugins.devices.services._alerts import AlertService
 from hduce.plugins.devices.services._readings import ReadingQueries
 from hduce.plugins.devices.services._registry import DeviceRegistry
@@ -28,38 +33,12 @@ class Readings:
         self._max_page_size = max_page_size
 
     async def page(
-        self,
-        principal: Principal,
-        *,
-        patient_id: uuid.UUID | None,
-        metric: str | None,
-        start: datetime | None,
-        end: datetime | None,
-        cursor: str | None,
-        limit: int,
+        self, principal: Principal, query: ReadingQuery
     ) -> tuple[list[ReadingView], str | None]:
         """Readings newest first and the next page's cursor; audited as `devices.readings_read`."""
-        page = await self._queries.page(
-            principal,
-            patient_id=patient_id,
-            metric=metric,
-            start=start,
-            end=end,
-            cursor=cursor,
-            limit=min(limit, self._max_page_size),
-        )
-        views = [
-            ReadingView(
-                id=r.id,
-                device_id=r.device_id,
-                patient_id=r.patient_id,
-                metric=r.metric,
-                value=r.value,
-                unit=r.unit,
-                measured_at=r.measured_at,
-            )
-            for r in page.items
-        ]
+        limit = min(query.limit, self._max_page_size)
+        page = await self._queries.page(principal, msgspec.structs.replace(query, limit=limit))
+        views: list[ReadingView] = list(page.items)
         return views, page.next_cursor
 
 
@@ -72,7 +51,7 @@ class Devices:
     async def get(self, principal: Principal, device_id: uuid.UUID) -> DeviceView:
         """One device, for admins, doctors and nurses."""
         _ensure_reader(principal)
-        return _device_view(await self._service.get(device_id))
+        return await self._service.get(device_id)
 
     async def page(
         self, principal: Principal, *, patient_id: uuid.UUID | None, limit: int, offset: int
@@ -82,26 +61,17 @@ class Devices:
         page = await self._service.page(
             patient_id=patient_id, active=None, limit=limit, offset=offset
         )
-        return [_device_view(item) for item in page.items], page.total
+        return list(page.items), page.total
 
-    async def register(
-        self,
-        principal: Principal,
-        *,
-        kind: str,
-        name: str,
-        serial: str,
-        patient_id: uuid.UUID | None,
-    ) -> tuple[DeviceView, str]:
+    async def register(self, principal: Principal, spec: DeviceSpec) -> tuple[DeviceView, str]:
         """As `POST /api/v1/devices`: the device and its one-time secret (admins)."""
         _ensure_admin(principal)
-        fields = {"kind": kind, "name": name, "serial": serial, "patient_id": patient_id}
         try:
-            data = msgspec.convert(fields, DeviceCreate)
+            data = msgspec.convert(msgspec.structs.asdict(spec), DeviceCreate)
         except msgspec.ValidationError as exc:
             raise InvalidRequest(str(exc)) from None
         created = await self._service.register(principal, data)
-        return _device_view(created.device), created.credentials.secret
+        return created.device, created.credentials.secret
 
     async def rotate_secret(self, principal: Principal, device_id: uuid.UUID) -> str:
         """As `POST /api/v1/devices/{id}/rotate-secret`: the new one-time secret (admins)."""
@@ -122,12 +92,12 @@ class Alerts:
         page = await self._service.page(
             principal, patient_id=patient_id, open_only=True, limit=self._max_page_size, offset=0
         )
-        return [_alert_view(item) for item in page.items]
+        return list(page.items)
 
     async def acknowledge(self, principal: Principal, alert_id: uuid.UUID) -> AlertView:
         """As `POST /api/v1/devices/alerts/{id}/acknowledge`."""
         _ensure_clinician(principal)
-        return _alert_view(await self._service.acknowledge(principal, alert_id))
+        return await self._service.acknowledge(principal, alert_id)
 
 
 def _ensure_reader(principal: Principal) -> None:
@@ -143,19 +113,3 @@ def _ensure_admin(principal: Principal) -> None:
 def _ensure_clinician(principal: Principal) -> None:
     if not principal.has_any_role(*ALERT_READERS):
         raise Forbidden("alerts are for doctors and nurses")
-
-
-def _alert_view(read: AlertRead) -> AlertView:
-    fields = {name: getattr(read, name) for name in AlertView.__struct_fields__}
-    return AlertView(**fields)
-
-
-def _device_view(read: DeviceRead) -> DeviceView:
-    return DeviceView(
-        id=read.id,
-        kind=read.kind,
-        name=read.name,
-        serial=read.serial,
-        patient_id=read.patient_id,
-        active=read.active,
-    )

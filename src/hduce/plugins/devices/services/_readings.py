@@ -8,6 +8,7 @@ import msgspec
 
 from hduce.contracts.audit import AuditLog
 from hduce.contracts.auth import CLINICAL_ROLES, Role
+from hduce.contracts.devices import ReadingQuery
 from hduce.core.db import Database
 from hduce.core.errors import Forbidden
 from hduce.core.security import Principal
@@ -56,26 +57,17 @@ class ReadingQueries:
         self._store = store
         self._audit = audit
 
-    async def page(
-        self,
-        principal: Principal,
-        *,
-        patient_id: uuid.UUID | None,
-        metric: str | None,
-        start: datetime | None,
-        end: datetime | None,
-        cursor: str | None,
-        limit: int,
-    ) -> ReadingPage:
+    async def page(self, principal: Principal, query: ReadingQuery) -> ReadingPage:
         """One page of the patient's readings; the read is recorded in the audit log."""
-        patient = reader_of(principal, patient_id)
+        patient = reader_of(principal, query.patient_id)
+        start, end, limit = query.start, query.end, query.limit
         if start is not None and end is not None and end <= start:
             raise InvalidRequest("`end` must be after `start`")
-        after = decode_cursor(cursor) if cursor else None
+        after = decode_cursor(query.cursor) if query.cursor else None
         async with self._db.transaction():
             rows = await self._store.page(
                 patient,
-                metric=metric,
+                metric=query.metric,
                 start=start,
                 end=end,
                 after=(after.measured_at, after.id) if after else None,
@@ -85,7 +77,7 @@ class ReadingQueries:
                 "devices.readings_read",
                 actor_id=principal.id,
                 subject_id=patient,
-                detail={"metric": metric, "count": min(len(rows), limit)},
+                detail={"metric": query.metric, "count": min(len(rows), limit)},
             )
         items = [ReadingRead.from_row(row) for row in rows[:limit]]
         more = len(rows) > limit

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from hduce.core.db import Database
+from hduce.core.stores import StoreBundle
 from hduce.plugins.devices.store._alerts import SILENCE, AlertStore
 from hduce.plugins.devices.store._devices import DeviceStore
 from hduce.plugins.devices.store._presence import PresenceStore
@@ -12,7 +12,7 @@ from hduce.plugins.devices.store._telemetry import Bounds, Columns, TelemetrySto
 
 
 @dataclass(frozen=True)
-class Stores:
+class Stores(StoreBundle):
     """Every store of the plugin, over one `Database`."""
 
     devices: DeviceStore
@@ -21,18 +21,6 @@ class Stores:
     telemetry: TelemetryStore
     presence: PresenceStore
     reports: ReportStore
-
-    @classmethod
-    def over(cls, db: Database) -> "Stores":
-        """The stores reading and writing through `db`."""
-        return cls(
-            devices=DeviceStore(db),
-            alerts=AlertStore(db),
-            readings=ReadingStore(db),
-            telemetry=TelemetryStore(db),
-            presence=PresenceStore(db),
-            reports=ReportStore(db),
-        )
 
 
 __all__ = [

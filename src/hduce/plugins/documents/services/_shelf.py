@@ -3,11 +3,10 @@
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from datetime import datetime
 
 import msgspec
 
-from hduce.contracts.documents import DocumentEntity, DocumentView, NewDocument
+from hduce.contracts.documents import DocumentEntity, DocumentQuery, DocumentView, NewDocument
 from hduce.core.errors import Forbidden
 from hduce.core.security import Principal
 from hduce.plugins.documents.schemas import DocumentRead
@@ -28,32 +27,13 @@ class Shelf:
         return _view(await self._documents.get(principal, document_id))
 
     async def page(
-        self,
-        principal: Principal,
-        *,
-        patient_id: uuid.UUID | None,
-        created_from: datetime | None,
-        created_before: datetime | None,
-        limit: int,
-        offset: int,
-        updated_from: datetime | None = None,
-        updated_before: datetime | None = None,
+        self, principal: Principal, query: DocumentQuery
     ) -> tuple[list[DocumentView], int]:
         """As `GET /api/v1/documents` (its guard included)."""
         if not principal.has_any_role(*READERS):
             raise Forbidden("documents are for the patient, doctors, nurses and admins")
-        page = await self._documents.page(
-            principal,
-            patient_id=patient_id,
-            kind=None,
-            status=None,
-            limit=limit,
-            offset=offset,
-            created_from=created_from,
-            created_before=created_before,
-            updated_from=updated_from,
-            updated_before=updated_before,
-        )
+        filters = msgspec.structs.asdict(query)
+        page = await self._documents.page(principal, kind=None, status=None, **filters)
         return [_view(item) for item in page.items], page.total
 
     async def content(self, principal: Principal, document_id: uuid.UUID) -> tuple[str, bytes]:

@@ -1,14 +1,12 @@
 """`Appointment` resources from the desk's views, and bookings read from incoming bodies."""
 
 import uuid
-from datetime import datetime
 from typing import Any
 
-import msgspec
 import pydantic
 from fhir.resources.R4B.appointment import Appointment
 
-from hduce.contracts.appointments import AppointmentStatus, AppointmentView
+from hduce.contracts.appointments import AppointmentStatus, AppointmentView, BookingRequest
 from hduce.plugins.fhir.errors import BadResource
 from hduce.plugins.fhir.schemas._slot_ids import SlotKey, slot_key
 
@@ -43,16 +41,6 @@ SETTABLE = {
 """The statuses an update may set, each read back as written (`arrived` starts the visit)."""
 AWAITING_PATIENT = frozenset({Status.HELD, Status.BOOKED})
 """Statuses whose patient participant is `needs-action`: the patient has not confirmed yet."""
-
-
-class Booking(msgspec.Struct, frozen=True, kw_only=True):
-    """What a FHIR `Appointment` asks to book."""
-
-    patient_id: uuid.UUID | None
-    practitioner_id: uuid.UUID
-    type_id: uuid.UUID
-    starts_at: datetime
-    reason: str | None
 
 
 def appointment(view: AppointmentView) -> dict[str, Any]:
@@ -102,7 +90,7 @@ def validated(body: Any) -> Appointment:
         raise BadResource(f"invalid Appointment: {issues}") from None
 
 
-def booking(resource: Appointment) -> Booking:
+def booking(resource: Appointment) -> BookingRequest:
     """Patient, practitioner, type (a `urn:hduce:appointment-type` coding), start and reason.
 
     An `Appointment.slot` (one `Slot/<id>` from a slot search) gives the practitioner, type and
@@ -134,7 +122,7 @@ def booking(resource: Appointment) -> Booking:
         raise BadResource("name one Practitioner (and at most one Patient) in participant.actor")
     if len(codes) != 1:
         raise BadResource(f"serviceType needs one coding of system {TYPE_SYSTEM} (the type id)")
-    return Booking(
+    return BookingRequest(
         patient_id=refs["Patient"][0] if refs["Patient"] else None,
         practitioner_id=refs["Practitioner"][0],
         type_id=codes[0],

@@ -52,15 +52,7 @@ class AppointmentService:
 
     async def create(self, principal: Principal, body: Any) -> dict[str, Any]:
         """Book the slot the body describes through the booking service (taken: 409)."""
-        wanted = booking(validated(body))
-        view = await self._desk.book(
-            principal,
-            patient_id=wanted.patient_id,
-            practitioner_id=wanted.practitioner_id,
-            type_id=wanted.type_id,
-            starts_at=wanted.starts_at,
-            reason=wanted.reason,
-        )
+        view = await self._desk.book(principal, booking(validated(body)))
         return appointment(view)
 
     async def update(self, principal: Principal, appointment_id: str, body: Any) -> dict[str, Any]:

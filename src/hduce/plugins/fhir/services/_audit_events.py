@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from hduce.contracts.audit import AuditTrail
+from hduce.contracts.audit import AuditQuery, AuditTrail
 from hduce.core.security import Principal
 from hduce.plugins.fhir.schemas import (
     LAST_UPDATED,
@@ -25,8 +25,7 @@ class AuditEvents:
     async def search(self, principal: Principal, params: Params, *, ip: str | None) -> Found:
         """Events newest first by `agent` (actor id), `entity` (subject id) and `date`."""
         search = search_of(params, AUDIT_PARAMS)
-        found, total = await self._trail.events(
-            principal,
+        query = AuditQuery(
             actor_id=reference_id(params, "agent", "Patient"),
             subject_id=reference_id(params, "entity", "Patient"),
             # An entry never changes: its last update is when it was recorded.
@@ -34,8 +33,8 @@ class AuditEvents:
             occurred_before=_earliest(search.day_before, search.updated_before),
             limit=search.page.count,
             offset=search.page.offset,
-            ip=ip,
         )
+        found, total = await self._trail.events(principal, query, ip=ip)
         return [audit_event(entry) for entry in found], total, search.page
 
 

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from hduce.contracts.documents import DocumentShelf
+from hduce.contracts.documents import DocumentQuery, DocumentShelf
 from hduce.core.security import Principal
 from hduce.plugins.fhir.schemas import (
     LAST_UPDATED,
@@ -32,13 +32,13 @@ class DocumentResources:
     async def search(self, principal: Principal, params: Params, base_url: str) -> Found:
         """Documents newest first by `patient` and `date` (the day it was stored)."""
         search = search_of(params, DOCUMENT_PARAMS)
-        found, total = await self._shelf.page(
-            principal,
+        query = DocumentQuery(
             patient_id=reference_id(params, "patient", "Patient"),
             created_from=search.day_from,
             created_before=search.day_before,
             **search.window(),
         )
+        found, total = await self._shelf.page(principal, query)
         return [document_reference(view, base_url) for view in found], total, search.page
 
     async def binary(self, principal: Principal, document_id: str) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from hduce.contracts.devices import ReadingReader
+from hduce.contracts.devices import ReadingQuery, ReadingReader
 from hduce.core.security import Principal
 from hduce.plugins.fhir.errors import BadSearch
 from hduce.plugins.fhir.schemas import (
@@ -35,8 +35,7 @@ class ObservationService:
         if "_offset" in params:
             raise BadSearch("_offset: Observation pages with the `next` link's _cursor")
         start, before = date_bounds("date", params.get("date", []))
-        readings, cursor = await self._readings.page(
-            principal,
+        query = ReadingQuery(
             patient_id=reference_id(params, "patient", "Patient"),
             metric=_metric(single(params, "code")),
             start=midnight(start),
@@ -44,6 +43,7 @@ class ObservationService:
             cursor=single(params, "_cursor"),
             limit=paging(params).count,
         )
+        readings, cursor = await self._readings.page(principal, query)
         return [observation(reading) for reading in readings], cursor
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hduce.contracts.appointments import OfferedType, PractitionerHours, SlotBoard
+from hduce.contracts.appointments import OfferedType, PractitionerHours, SlotBoard, SlotQuery
 from hduce.contracts.auth import CLINICAL_ROLES
 from hduce.contracts.users import Demographics, DemographicsReader, PeopleQuery
 from hduce.core.errors import NotFound
@@ -138,13 +138,11 @@ class ScheduleService:
         offered = [t for t in types if key and t.id == key.type_id and t.active]
         if key is None or not offered or key.practitioner_id not in offered[0].practitioner_ids:
             raise NotFound("no such Slot")
-        times = await self._board.slots(
-            principal,
-            practitioner_id=key.practitioner_id,
-            type_id=key.type_id,
-            start=key.starts_at,
-            end=key.starts_at + timedelta(seconds=1),
+        end = key.starts_at + timedelta(seconds=1)
+        query = SlotQuery(
+            practitioner_id=key.practitioner_id, type_id=key.type_id, start=key.starts_at, end=end
         )
+        times = await self._board.slots(principal, query)
         for time in times:
             if time.starts_at == key.starts_at:
                 return slot(time, offered[0])
@@ -169,9 +167,10 @@ class ScheduleService:
         ]
         found = []
         for offered in types:
-            times = await self._board.slots(
-                principal, practitioner_id=practitioner_id, type_id=offered.id, start=start, end=end
+            query = SlotQuery(
+                practitioner_id=practitioner_id, type_id=offered.id, start=start, end=end
             )
+            times = await self._board.slots(principal, query)
             found += [
                 (time.starts_at, offered.name, slot(time, offered))
                 for time in times

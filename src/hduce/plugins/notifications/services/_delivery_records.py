@@ -3,7 +3,7 @@
 import msgspec
 
 from hduce.contracts.auth import Role
-from hduce.contracts.notifications import DeliveryView
+from hduce.contracts.notifications import DeliveryQuery, DeliveryView
 from hduce.core.errors import Forbidden
 from hduce.core.security import Principal
 from hduce.plugins.notifications.store import DeliveryStore
@@ -16,18 +16,11 @@ class DeliveryRecordsDesk:
         self._store = store
 
     async def recent(
-        self,
-        principal: Principal,
-        *,
-        status: str | None,
-        channel: str | None,
-        limit: int,
-        offset: int,
+        self, principal: Principal, query: DeliveryQuery
     ) -> tuple[list[DeliveryView], int]:
         """Deliveries newest first matching the filters, and the total (admins only)."""
         if not principal.has_any_role(Role.ADMIN):
             raise Forbidden("deliveries are for admins")
-        page = await self._store.page(
-            status=status, channel=channel, recipient_id=None, limit=limit, offset=offset
-        )
-        return msgspec.convert(page.items, list[DeliveryView], from_attributes=True), page.total
+        page = await self._store.page(recipient_id=None, **msgspec.structs.asdict(query))
+        views: list[DeliveryView] = list(page.items)
+        return views, page.total

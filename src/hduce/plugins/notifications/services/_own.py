@@ -1,12 +1,11 @@
 """The `OwnNotifications` contract: one's preferences and live inbox, for other front ends."""
 
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping
-from datetime import time
+from collections.abc import AsyncIterator, Callable
 
 import msgspec
 
-from hduce.contracts.notifications import InboxEntry, NotificationSettings
+from hduce.contracts.notifications import InboxEntry, NotificationSettings, SettingsChange
 from hduce.core.schemas import format_clock
 from hduce.core.security import Principal
 from hduce.plugins.notifications.errors import InvalidPreferences
@@ -30,18 +29,16 @@ class OwnSettings:
         return _settings(await self._preferences.read(user_id))
 
     async def change_settings(
-        self,
-        user_id: uuid.UUID,
-        channels: Mapping[str, Mapping[str, bool]],
-        quiet_hours: tuple[time, time] | None,
+        self, user_id: uuid.UUID, change: SettingsChange
     ) -> NotificationSettings:
         """As `PUT /notifications/preferences`, with the API's validation."""
         quiet = None
-        if quiet_hours is not None:
-            quiet = {"start": format_clock(quiet_hours[0]), "end": format_clock(quiet_hours[1])}
+        if change.quiet_hours is not None:
+            start, end = change.quiet_hours
+            quiet = {"start": format_clock(start), "end": format_clock(end)}
         try:
             body = msgspec.convert(
-                {"channels": channels, "quiet_hours": quiet}, PreferencesBody, strict=False
+                {"channels": change.channels, "quiet_hours": quiet}, PreferencesBody, strict=False
             )
         except msgspec.ValidationError as exc:
             raise InvalidPreferences(str(exc)) from None

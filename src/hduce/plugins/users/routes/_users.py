@@ -1,10 +1,12 @@
 """HTTP routes: `/users/me` for everyone, `/users` for admins and clinic staff."""
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post, put
 from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
@@ -14,8 +16,32 @@ from hduce.core.schemas import Page
 from hduce.core.security import Principal, requires_roles
 from hduce.plugins.users.schemas import PersonalDataExport, ProfileUpdate, RolesUpdate, UserRead
 from hduce.plugins.users.services import UsersServices
+from hduce.plugins.users.services._admin import UserAdminService
 
 ADMIN_ONLY = [requires_roles(Role.ADMIN)]
+AccountStep = Callable[[UserAdminService, Principal, uuid.UUID], Awaitable[UserRead]]
+
+
+def _account_step(path: str, step: AccountStep, summary: str) -> HTTPRouteHandler:
+    """The admin route `POST /users/{id}/<path>`: `step` on the account, which it answers."""
+
+    async def handler(
+        self: Controller,
+        principal: NamedDependency[Principal],
+        user_id: FromPath[uuid.UUID],
+        users: NamedDependency[UsersServices],
+    ) -> UserRead:
+        return await step(users.admin, principal, user_id)
+
+    handler.__name__ = f"{path}_user"
+    handler.__qualname__ = f"UserController.{handler.__name__}"  # its place in the docs
+    handler.__doc__ = summary
+    return post(
+        f"/{{user_id:uuid}}/{path}",
+        guards=ADMIN_ONLY,
+        status_code=HTTP_200_OK,
+        responses=problems(403, 404, 409),
+    )(handler)
 
 
 class MeController(Controller):
@@ -109,20 +135,9 @@ class UserController(Controller):
         export = await users.exporter.export(principal, user_id, ip=client_ip(request))
         return _as_file(export)
 
-    @post(
-        "/{user_id:uuid}/approve",
-        guards=ADMIN_ONLY,
-        status_code=HTTP_200_OK,
-        responses=problems(403, 404, 409),
+    approve_user = _account_step(
+        "approve", UserAdminService.approve, "Approve a pending staff account (admins)."
     )
-    async def approve_user(
-        self,
-        principal: NamedDependency[Principal],
-        user_id: FromPath[uuid.UUID],
-        users: NamedDependency[UsersServices],
-    ) -> UserRead:
-        """Approve a pending staff account (admins)."""
-        return await users.admin.approve(principal, user_id)
 
     @put("/{user_id:uuid}/roles", guards=ADMIN_ONLY, responses=problems(403, 404, 409, 422))
     async def set_user_roles(
@@ -135,35 +150,14 @@ class UserController(Controller):
         """Replace a user's roles; admins cannot drop their own admin role (admins)."""
         return await users.admin.set_roles(principal, user_id, data.roles)
 
-    @post(
-        "/{user_id:uuid}/deactivate",
-        guards=ADMIN_ONLY,
-        status_code=HTTP_200_OK,
-        responses=problems(403, 404, 409),
+    deactivate_user = _account_step(
+        "deactivate",
+        UserAdminService.deactivate,
+        "Block a user's logins and end their sessions; never one's own account (admins).",
     )
-    async def deactivate_user(
-        self,
-        principal: NamedDependency[Principal],
-        user_id: FromPath[uuid.UUID],
-        users: NamedDependency[UsersServices],
-    ) -> UserRead:
-        """Block a user's logins and end their sessions; never one's own account (admins)."""
-        return await users.admin.deactivate(principal, user_id)
-
-    @post(
-        "/{user_id:uuid}/reactivate",
-        guards=ADMIN_ONLY,
-        status_code=HTTP_200_OK,
-        responses=problems(403, 404, 409),
+    reactivate_user = _account_step(
+        "reactivate", UserAdminService.reactivate, "Let a deactivated user log in again (admins)."
     )
-    async def reactivate_user(
-        self,
-        principal: NamedDependency[Principal],
-        user_id: FromPath[uuid.UUID],
-        users: NamedDependency[UsersServices],
-    ) -> UserRead:
-        """Let a deactivated user log in again (admins)."""
-        return await users.admin.reactivate(principal, user_id)
 
     @post(
         "/{user_id:uuid}/force-password-reset",

@@ -3,6 +3,7 @@
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
 
+from hduce.contracts.audit import AuditQuery
 from hduce.contracts.auth import Role
 from hduce.core.errors import NotFound
 from hduce.core.http import client_ip
@@ -30,16 +31,7 @@ async def audit_log(request: Request, web: NamedDependency[WebServices]) -> Resp
         raise NotFound("the audit log is not enabled at this clinic")
     offset, ip = offset_of(request), client_ip(request)
     chain = await web.trail.verify(admin, ip=ip) if request.query_params.get("verify") else None
-    events, total = await web.trail.events(
-        admin,
-        actor_id=None,
-        subject_id=None,
-        occurred_from=None,
-        occurred_before=None,
-        limit=PAGE,
-        offset=offset,
-        ip=ip,
-    )
+    events, total = await web.trail.events(admin, AuditQuery(limit=PAGE, offset=offset), ip=ip)
     people = {i for e in events for i in (e.actor_id, e.subject_id) if i is not None}
     return render(
         request,

@@ -4,6 +4,7 @@ from litestar import Request, Response, get
 from litestar.di import NamedDependency
 
 from hduce.contracts.auth import Role
+from hduce.contracts.notifications import DeliveryQuery
 from hduce.core.errors import NotFound
 from hduce.plugins.web.routes._admin_audit import offset_of
 from hduce.plugins.web.routes._booking import names
@@ -29,9 +30,8 @@ async def deliveries(request: Request, web: NamedDependency[WebServices]) -> Res
         raise NotFound("notifications are not enabled at this clinic")
     status, channel = _choice(request, "status", STATUSES), _choice(request, "channel", CHANNELS)
     offset = offset_of(request)
-    found, total = await web.deliveries.recent(
-        admin, status=status, channel=channel, limit=PAGE, offset=offset
-    )
+    query = DeliveryQuery(status=status, channel=channel, limit=PAGE, offset=offset)
+    found, total = await web.deliveries.recent(admin, query)
     return render(
         request,
         web,

@@ -7,7 +7,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from hduce.contracts.auth import Role
-from hduce.contracts.devices import DeviceDirectory, DeviceView
+from hduce.contracts.devices import DeviceDirectory, DeviceSpec, DeviceView
 from hduce.contracts.users import PeopleQuery
 from hduce.core.errors import NotFound
 from hduce.plugins.web.errors import BadInput
@@ -65,13 +65,13 @@ async def register(request: Request, web: NamedDependency[WebServices]) -> Respo
     """Register a device; the page shows its secret this once."""
     admin = viewer(request, Role.ADMIN)
     form = await request.form()
-    device, secret = await directory_of(web).register(
-        admin,
+    spec = DeviceSpec(
         kind=str(form.get("kind", "")),
         name=str(form.get("name", "")).strip(),
         serial=str(form.get("serial", "")).strip(),
         patient_id=await _patient_by_email(web, str(form.get("patient_email", "")).strip()),
     )
+    device, secret = await directory_of(web).register(admin, spec)
     return _secret_page(request, web, device, secret, status_code=201)
 
 

@@ -8,7 +8,7 @@ from litestar.datastructures import FormMultiDict
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
-from hduce.contracts.appointments import WeeklyWindow
+from hduce.contracts.appointments import ExceptionSpec, WeeklyHours, WeeklyWindow
 from hduce.contracts.auth import Role
 from hduce.plugins.web.errors import BadInput
 from hduce.plugins.web.routes._admin_types import practitioners, setup_of
@@ -84,12 +84,8 @@ async def set_hours(
     """Replace the practitioner's time zone and weekly windows."""
     admin = viewer(request, Role.ADMIN)
     form = await request.form()
-    await setup_of(web).set_hours(
-        admin,
-        practitioner_id,
-        timezone=str(form.get("timezone", "")).strip(),
-        weekly=windows(form),
-    )
+    hours = WeeklyHours(timezone=str(form.get("timezone", "")).strip(), weekly=tuple(windows(form)))
+    await setup_of(web).set_hours(admin, practitioner_id, hours)
     return go(request, f"/admin/hours?practitioner={practitioner_id}")
 
 
@@ -104,15 +100,14 @@ async def add_exception(
         on_date = date.fromisoformat(str(form.get("on_date", "")))
     except ValueError:
         raise BadInput("the date must be like 2026-01-31") from None
-    await setup_of(web).add_exception(
-        admin,
-        practitioner_id,
+    spec = ExceptionSpec(
         on_date=on_date,
         kind=str(form.get("kind", "")),
         start=clock(form.get("start"), "the start"),
         end=clock(form.get("end"), "the end"),
         reason=str(form.get("reason", "")).strip() or None,
     )
+    await setup_of(web).add_exception(admin, practitioner_id, spec)
     return go(request, f"/admin/hours?practitioner={practitioner_id}")
 
 

@@ -7,7 +7,7 @@ from litestar.datastructures import FormMultiDict
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
-from hduce.contracts.appointments import ClinicSetup
+from hduce.contracts.appointments import ClinicSetup, TypeSpec
 from hduce.contracts.auth import CLINICAL_ROLES, Role
 from hduce.contracts.users import PeopleQuery
 from hduce.core.errors import NotFound
@@ -57,14 +57,13 @@ async def types(request: Request, web: NamedDependency[WebServices]) -> Response
 async def _save(request: Request, web: WebServices, type_id: uuid.UUID | None) -> Response[str]:
     admin = viewer(request, Role.ADMIN)
     form = await request.form()
-    await setup_of(web).save_type(
-        admin,
-        type_id,
+    spec = TypeSpec(
         name=str(form.get("name", "")).strip(),
         duration_minutes=_minutes(form),
         practitioner_ids=[uuid_of(p, "a practitioner") for p in form.getall("practitioners", [])],
         active=form.get("active") == "on",
     )
+    await setup_of(web).save_type(admin, type_id, spec)
     return go(request, "/admin/types")
 
 

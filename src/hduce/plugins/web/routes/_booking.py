@@ -12,7 +12,9 @@ from hduce.contracts.appointments import (
     AppointmentDesk,
     AppointmentFilter,
     AppointmentView,
+    BookingRequest,
     SlotBoard,
+    SlotQuery,
     SlotTime,
 )
 from hduce.core.errors import NotFound
@@ -117,9 +119,8 @@ async def free_slots(
     """The free starts of an offer on one day (and the six after it, for the next free one)."""
     type_id, practitioner_id = split_offer(offer)
     start, end = day_range(day, 7)
-    times = await board_of(services).slots(
-        principal, practitioner_id=practitioner_id, type_id=type_id, start=start, end=end
-    )
+    query = SlotQuery(practitioner_id=practitioner_id, type_id=type_id, start=start, end=end)
+    times = await board_of(services).slots(principal, query)
     return [t for t in times if t.free]
 
 
@@ -150,14 +151,14 @@ async def book_from_form(
     type_id, practitioner_id = split_offer(form.get("offer"))
     starts_at = slot_start(form)
     reason = str(form.get("reason", "")).strip() or None
-    await desk_of(services).book(
-        principal,
+    wanted = BookingRequest(
         patient_id=patient_id,
         practitioner_id=practitioner_id,
         type_id=type_id,
         starts_at=starts_at,
         reason=reason,
     )
+    await desk_of(services).book(principal, wanted)
 
 
 async def booking_choices(

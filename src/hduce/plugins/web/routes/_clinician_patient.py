@@ -10,7 +10,8 @@ from litestar.params import FromPath
 
 from hduce.contracts.appointments import AppointmentFilter, AppointmentView
 from hduce.contracts.auth import Role
-from hduce.contracts.documents import DocumentView
+from hduce.contracts.devices import ReadingQuery
+from hduce.contracts.documents import DocumentQuery, DocumentView
 from hduce.contracts.users import Demographics
 from hduce.core.errors import NotFound
 from hduce.core.security import Principal
@@ -91,14 +92,8 @@ async def _documents(
     """The patient's newest documents, each with its extracted entities grouped by kind."""
     if services.shelf is None or services.documents is None:
         return []
-    shown, _ = await services.shelf.page(
-        clinician,
-        patient_id=patient_id,
-        created_from=None,
-        created_before=None,
-        limit=DOCUMENTS_SHOWN,
-        offset=0,
-    )
+    query = DocumentQuery(patient_id=patient_id, limit=DOCUMENTS_SHOWN)
+    shown, _ = await services.shelf.page(clinician, query)
     summaries = await services.documents.summaries([d.id for d in shown])
     keys = {s.id: s.entity_keys for s in summaries}
     found = []
@@ -117,15 +112,8 @@ async def _trends(
     """Per metric, the newest reading and a sparkline of the latest ones."""
     if services.readings is None:
         return []
-    readings, _ = await services.readings.page(
-        clinician,
-        patient_id=patient_id,
-        metric=None,
-        start=None,
-        end=None,
-        cursor=None,
-        limit=READINGS_READ,
-    )
+    query = ReadingQuery(patient_id=patient_id, limit=READINGS_READ)
+    readings, _ = await services.readings.page(clinician, query)
     return trends(readings)
 
 

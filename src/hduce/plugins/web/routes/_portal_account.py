@@ -7,7 +7,7 @@ from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 
 from hduce.contracts.auth import Role
-from hduce.contracts.notifications import Category, OwnNotifications
+from hduce.contracts.notifications import Category, OwnNotifications, SettingsChange
 from hduce.core.errors import HduceError
 from hduce.core.http import client_ip
 from hduce.plugins.web.errors import BadInput
@@ -90,7 +90,8 @@ async def save_notifications(request: Request, web: NamedDependency[WebServices]
         for category in Category
     }
     quiet = _quiet_hours(str(form.get("quiet_start", "")), str(form.get("quiet_end", "")))
-    await own_notifications(web).change_settings(patient.id, switches, quiet)
+    change = SettingsChange(channels=switches, quiet_hours=quiet)
+    await own_notifications(web).change_settings(patient.id, change)
     return go(request, "/portal/notifications?saved=1")
 
 

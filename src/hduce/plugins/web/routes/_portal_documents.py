@@ -9,7 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from hduce.contracts.auth import Role
-from hduce.contracts.documents import DocumentKind, DocumentShelf, NewDocument
+from hduce.contracts.documents import DocumentKind, DocumentQuery, DocumentShelf, NewDocument
 from hduce.plugins.web.errors import BadInput
 from hduce.plugins.web.routes._enabled import enabled
 from hduce.plugins.web.routes._render import PAGE_HEADERS, go, render, viewer
@@ -30,14 +30,8 @@ def shelf_of(web: WebServices) -> DocumentShelf:
 async def documents(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
     """One's documents, newest first, and the upload form."""
     patient = viewer(request, Role.PATIENT)
-    found, total = await shelf_of(web).page(
-        patient,
-        patient_id=patient.id,
-        created_from=None,
-        created_before=None,
-        limit=SHOWN,
-        offset=0,
-    )
+    query = DocumentQuery(patient_id=patient.id, limit=SHOWN)
+    found, total = await shelf_of(web).page(patient, query)
     return render(
         request,
         web,

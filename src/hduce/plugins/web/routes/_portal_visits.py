@@ -7,6 +7,7 @@ from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
+from hduce.contracts.appointments import WaitlistRequest
 from hduce.contracts.auth import Role
 from hduce.plugins.web.errors import BadInput
 from hduce.plugins.web.routes._booking import date_of, desk_of, split_offer
@@ -67,14 +68,14 @@ async def join(request: Request, web: NamedDependency[WebServices]) -> Response[
     to_date = date_of(form.get("to_date"), "the last day")
     if from_date is None or to_date is None:
         raise BadInput("give the first and the last day you could come")
-    await desk_of(web).join_waitlist(
-        patient,
+    wish = WaitlistRequest(
         patient_id=None,
         practitioner_id=practitioner_id,
         type_id=type_id,
         from_date=from_date,
         to_date=to_date,
     )
+    await desk_of(web).join_waitlist(patient, wish)
     return go(request, "/portal/waitlist?joined=1")
 
 

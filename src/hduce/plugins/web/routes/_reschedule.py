@@ -4,7 +4,7 @@ import uuid
 
 from litestar import Request, Response
 
-from hduce.contracts.appointments import AppointmentView
+from hduce.contracts.appointments import AppointmentView, NewTime
 from hduce.core.security import Principal
 from hduce.plugins.web.routes._booking import day_of, desk_of, free_slots, names, slot_start
 from hduce.plugins.web.routes._render import render
@@ -37,4 +37,4 @@ async def move_from_form(
 ) -> AppointmentView:
     """Move the visit to the start a slot button posted (409 when it was taken meanwhile)."""
     starts_at = slot_start(await request.form())
-    return await desk_of(web).reschedule(principal, visit_id, starts_at=starts_at)
+    return await desk_of(web).reschedule(principal, visit_id, NewTime(starts_at=starts_at))

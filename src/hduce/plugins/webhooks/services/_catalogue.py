@@ -6,16 +6,7 @@ from typing import Any
 
 import msgspec
 
-from hduce.contracts.appointments import (
-    AppointmentBooked,
-    AppointmentCancelled,
-    AppointmentCheckedIn,
-    AppointmentCompleted,
-    AppointmentConfirmed,
-    AppointmentNoShow,
-    AppointmentRescheduled,
-    AppointmentTypeRenamed,
-)
+from hduce.contracts.appointments import VISIT_FACTS, AppointmentCancelled, AppointmentTypeRenamed
 from hduce.contracts.auth import UserApproved, UserRegistered, UserRolesChanged, UserStatusChanged
 from hduce.contracts.devices import (
     DeviceAlertRaised,
@@ -35,13 +26,7 @@ from hduce.core.events import Event
 # Security events (logins, lockouts, one-time links) stay inside: they carry addresses and
 # would let a subscriber watch people's sessions.
 OFFERED: tuple[type[Event], ...] = (
-    AppointmentBooked,
-    AppointmentConfirmed,
-    AppointmentCancelled,
-    AppointmentRescheduled,
-    AppointmentCheckedIn,
-    AppointmentCompleted,
-    AppointmentNoShow,
+    *VISIT_FACTS,
     AppointmentTypeRenamed,
     DocumentUploaded,
     DocumentExtracted,
