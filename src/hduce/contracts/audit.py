@@ -9,8 +9,21 @@ import msgspec
 from hduce.core.security import Principal
 
 
+class AuditRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """One event to append: what happened, by and about whom, from where, with what detail."""
+
+    action: str
+    actor_id: uuid.UUID | None
+    subject_id: uuid.UUID | None = None
+    ip: str | None = None
+    detail: dict[str, Any] | None = None
+
+
 class AuditLog(Protocol):
-    """The append-only, hash-chained security and clinical-access log (provided by auth)."""
+    """The append-only, hash-chained security and clinical-access log (provided by audit).
+
+    A provider implements `append`; `record` is the keyword form every caller uses.
+    """
 
     async def record(
         self,
@@ -22,6 +35,14 @@ class AuditLog(Protocol):
         detail: dict[str, Any] | None = None,
     ) -> None:
         """Append one event, inside the caller's transaction when there is one."""
+        await self.append(
+            AuditRecord(
+                action=action, actor_id=actor_id, subject_id=subject_id, ip=ip, detail=detail
+            )
+        )
+
+    async def append(self, event: AuditRecord) -> None:
+        """Append `event`, inside the caller's transaction when there is one."""
 
 
 class AuditEntry(msgspec.Struct, frozen=True, kw_only=True):

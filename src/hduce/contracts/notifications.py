@@ -21,8 +21,26 @@ class Category(StrEnum):
     GENERAL = "general"
 
 
+class Notice(msgspec.Struct, frozen=True, kw_only=True):
+    """One notification to queue: `template` rendered with `data` for `recipient`.
+
+    `recipient` is a user id or an e-mail address; `critical` messages ignore quiet hours and
+    channel opt-outs; a repeated `key` (e.g. the id of the event being handled) sends nothing more.
+    """
+
+    recipient: uuid.UUID | str
+    template: str
+    data: Mapping[str, Any]
+    category: Category
+    critical: bool = False
+    key: str | None = None
+
+
 class Notifier(Protocol):
-    """Sends templated notifications (provided by the notifications plugin)."""
+    """Sends templated notifications (provided by the notifications plugin).
+
+    A provider implements `send`; `notify` is the positional form every caller uses.
+    """
 
     async def notify(
         self,
@@ -34,12 +52,23 @@ class Notifier(Protocol):
         critical: bool = False,
         key: str | None = None,
     ) -> uuid.UUID:
-        """Queue `template` rendered with `data` for `recipient` (a user id or an e-mail address).
+        """Queue one `Notice` for `recipient`; see `send`."""
+        return await self.send(
+            Notice(
+                recipient=recipient,
+                template=template,
+                data=data,
+                category=category,
+                critical=critical,
+                key=key,
+            )
+        )
 
-        The delivery records are written inside the caller's transaction: a rolled-back caller
-        sends nothing, a committed one always sends. `critical` messages ignore quiet hours and
-        channel opt-outs. A repeated `key` (e.g. the id of the event being handled) returns the
-        first notification's id and sends nothing more. Returns the notification id.
+    async def send(self, notice: Notice) -> uuid.UUID:
+        """Queue `notice`, its delivery records written inside the caller's transaction.
+
+        A rolled-back caller sends nothing, a committed one always sends. A repeated key returns
+        the first notification's id. Returns the notification id.
         """
 
 

@@ -5,6 +5,7 @@ from typing import Any
 
 import msgspec
 
+from hduce.contracts.audit import AuditLog, AuditRecord
 from hduce.core.db import Database
 from hduce.core.registry import HealthStatus
 from hduce.plugins.audit.errors import InvalidAuditAction
@@ -15,28 +16,21 @@ from hduce.plugins.audit.store import AuditStore
 MAX_ACTION_LENGTH = 100
 
 
-class AuditService:
+class AuditService(AuditLog):
     """The append-only audit log: one linear SHA-256 chain over every event."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
         self._store = AuditStore(db)
 
-    async def record(
-        self,
-        action: str,
-        *,
-        actor_id: uuid.UUID | None,
-        subject_id: uuid.UUID | None = None,
-        ip: str | None = None,
-        detail: dict[str, Any] | None = None,
-    ) -> None:
-        """Append one event, inside the caller's transaction when there is one."""
+    async def append(self, event: AuditRecord) -> None:
+        """`AuditLog.append`: check the action, hash the event onto the chain's head."""
+        action = event.action
         if not action or len(action) > MAX_ACTION_LENGTH:
             raise InvalidAuditAction(
                 f"audit action must be 1-{MAX_ACTION_LENGTH} characters: {action!r}"
             )
-        encoded = msgspec.json.encode(detail or {}).decode()
+        encoded = msgspec.json.encode(event.detail or {}).decode()
         async with self._db.transaction():
             link = await self._store.next_link(encoded)
             digest = event_hash(
@@ -44,12 +38,13 @@ class AuditService:
                 event_id=link["id"],
                 occurred_at=link["occurred_at"],
                 action=action,
-                actor_id=actor_id,
-                subject_id=subject_id,
-                ip=ip,
+                actor_id=event.actor_id,
+                subject_id=event.subject_id,
+                ip=event.ip,
                 detail=link["detail"],
             )
-            await self._store.append(link, (action, actor_id, subject_id, ip), digest)
+            fields = (action, event.actor_id, event.subject_id, event.ip)
+            await self._store.append(link, fields, digest)
 
     async def read(
         self, where: AuditFilter, *, limit: int, offset: int, reader_id: uuid.UUID, ip: str | None

@@ -3,10 +3,9 @@
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from hduce.contracts.notifications import Category
+from hduce.contracts.notifications import Notice, Notifier
 from hduce.contracts.users import UserDirectory
 from hduce.core.events import Event, EventBus
 from hduce.core.plugin_env import PluginEnv
@@ -26,7 +25,7 @@ from hduce.plugins.notifications.store import (
 from hduce.plugins.notifications.tasks import DeliveryDue
 
 
-class NotificationService:
+class NotificationService(Notifier):
     """Implements `Notifier` for every plugin; rows and events join the caller's transaction."""
 
     def __init__(
@@ -46,44 +45,35 @@ class NotificationService:
         self._preferences = preferences
         self._deliveries = DeliveryStore(env.db)
 
-    async def notify(
-        self,
-        recipient: uuid.UUID | str,
-        template: str,
-        data: Mapping[str, Any],
-        category: Category,
-        *,
-        critical: bool = False,
-        key: str | None = None,
-    ) -> uuid.UUID:
-        """Queue `template` for `recipient` on every channel it has; see `Notifier.notify`."""
+    async def send(self, notice: Notice) -> uuid.UUID:
+        """`Notifier.send`: queue `notice` for its recipient on every channel it has."""
         async with self._db.transaction():
-            if key is not None:
-                existing = await self._deliveries.notification_with_key(key)
+            if notice.key is not None:
+                existing = await self._deliveries.notification_with_key(notice.key)
                 if existing is not None:
                     return existing
-            target = await resolve_recipient(self._directory, recipient)
+            target = await resolve_recipient(self._directory, notice.recipient)
             values = {"clinic_name": self._config.clinic_name, "name": target.first_name}
-            values.update(data)
+            values.update(notice.data)
             rendered = {
-                channel: self._renderer.render(template, channel, values)
+                channel: self._renderer.render(notice.template, channel, values)
                 for channel in CHANNELS
-                if channel in self._renderer.channels(template)
+                if channel in self._renderer.channels(notice.template)
             }
             notification = NewNotification(
                 id=uuid.uuid4(),
                 recipient=target.user_id,
                 address=None if target.user_id else target.email,
-                template=template,
-                category=category.value,
-                critical=critical,
-                key=key,
+                template=notice.template,
+                category=notice.category.value,
+                critical=notice.critical,
+                key=notice.key,
             )
             preferences = await self._preferences_of(target)
             rows: list[PlannedDelivery] = []
             due_events: list[tuple[Event, datetime | None]] = []
             for channel, content in rendered.items():
-                status, reason, due = self._plan(target, channel, category, critical, preferences)
+                status, reason, due = self._plan(target, channel, notice, preferences)
                 if status is None:
                     continue
                 delivery_id = uuid.uuid4()
@@ -116,8 +106,7 @@ class NotificationService:
         self,
         target: Recipient,
         channel: str,
-        category: Category,
-        critical: bool,
+        notice: Notice,
         preferences: Preferences | None,
     ) -> tuple[str | None, str | None, datetime | None]:
         """(status, reason, due time) for one channel; status None means no row at all."""
@@ -127,7 +116,8 @@ class NotificationService:
             return None, None, None
         if not self._channels[channel].configured:
             return "skipped", f"the {channel} channel is not configured", None
-        if not critical and preferences and not preferences.allows(category, channel):
+        critical = notice.critical
+        if not critical and preferences and not preferences.allows(notice.category, channel):
             return "skipped", "turned off in the user's preferences", None
         if not critical and channel != "in_app" and preferences and preferences.quiet_hours:
             quiet = preferences.quiet_hours
