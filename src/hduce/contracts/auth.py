@@ -126,86 +126,86 @@ class AccountAdmin(Protocol):
         """
 
 
-class UserRegistered(Event, frozen=True):
+class UserFact(Event, frozen=True):
+    """What every account event carries: whose account it is."""
+
+    user_id: uuid.UUID
+
+
+class UserRegistered(UserFact, frozen=True):
     """An account was created (a staff account waits for an admin's approval)."""
 
     name = "user.registered"
-    user_id: uuid.UUID
     email: str
     roles: list[str]
     pending_approval: bool
 
 
-class UserVerificationRequested(Event, frozen=True):
-    """A verification link valid until `expires_at` was mailed (the token never travels here)."""
+class LinkMailed(UserFact, frozen=True):
+    """A one-time link valid until `expires_at` was mailed (the token never travels here)."""
+
+    expires_at: datetime
+
+
+class UserVerificationRequested(LinkMailed, frozen=True):
+    """A verification link was mailed."""
 
     name = "user.verification_requested"
-    user_id: uuid.UUID
-    expires_at: datetime
 
 
-class UserPasswordResetRequested(Event, frozen=True):
-    """A password-reset link valid until `expires_at` was mailed (the token never travels here)."""
+class UserPasswordResetRequested(LinkMailed, frozen=True):
+    """A password-reset link was mailed."""
 
     name = "user.password_reset_requested"
-    user_id: uuid.UUID
-    expires_at: datetime
 
 
-class UserApproved(Event, frozen=True):
+class UserApproved(UserFact, frozen=True):
     """An admin approved a pending staff account."""
 
     name = "user.approved"
-    user_id: uuid.UUID
     approved_by: uuid.UUID
 
 
-class UserProfileUpdated(Event, frozen=True):
+class UserProfileUpdated(UserFact, frozen=True):
     """A user's profile (names, contact details, demographics) changed."""
 
     name = "user.profile_updated"
-    user_id: uuid.UUID
 
 
-class UserRolesChanged(Event, frozen=True):
+class UserRolesChanged(UserFact, frozen=True):
     """An admin replaced an account's roles."""
 
     name = "user.roles_changed"
-    user_id: uuid.UUID
     roles: list[str]
     changed_by: uuid.UUID
 
 
-class UserStatusChanged(Event, frozen=True):
+class UserStatusChanged(UserFact, frozen=True):
     """An admin deactivated or reactivated an account (`status` is the new one)."""
 
     name = "user.status_changed"
-    user_id: uuid.UUID
     status: str
     changed_by: uuid.UUID
 
 
-class UserLoggedIn(Event, frozen=True):
+class UserLoggedIn(UserFact, frozen=True):
     """A login succeeded."""
 
     name = "user.login"
-    user_id: uuid.UUID
     ip: str | None = None
     user_agent: str | None = None
 
 
-class UserLoggedOut(Event, frozen=True):
+class UserLoggedOut(UserFact, frozen=True):
     """A session ended by logout."""
 
     name = "user.logout"
-    user_id: uuid.UUID
 
 
-class UserLocked(Event, frozen=True):
+class UserLocked(UserFact, frozen=True):
     """Too many failed logins locked the account until `until`."""
 
     name = "user.locked"
-    user_id: uuid.UUID
     until: datetime
 
 

@@ -21,7 +21,7 @@ class Category(StrEnum):
     GENERAL = "general"
 
 
-class Notice(msgspec.Struct, frozen=True, kw_only=True):
+class Notice(msgspec.Struct, frozen=True):
     """One notification to queue: `template` rendered with `data` for `recipient`.
 
     `recipient` is a user id or an e-mail address; `critical` messages ignore quiet hours and
@@ -53,16 +53,7 @@ class Notifier(Protocol):
         key: str | None = None,
     ) -> uuid.UUID:
         """Queue one `Notice` for `recipient`; see `send`."""
-        return await self.send(
-            Notice(
-                recipient=recipient,
-                template=template,
-                data=data,
-                category=category,
-                critical=critical,
-                key=key,
-            )
-        )
+        return await self.send(Notice(recipient, template, data, category, critical, key))
 
     async def send(self, notice: Notice) -> uuid.UUID:
         """Queue `notice`, its delivery records written inside the caller's transaction.
