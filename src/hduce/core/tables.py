@@ -1,7 +1,11 @@
-"""Core tables: the transactional outbox and the dead-letter record of failed tasks."""
+"""Core tables (the transactional outbox, dead letters) and the column that points at an account."""
 
-from piccolo.columns import JSONB, UUID, Integer, Text, Timestamptz, Varchar
+from typing import Any
+
+from piccolo.columns import JSONB, UUID, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
 
 
@@ -28,3 +32,15 @@ class DeadLetter(Table, tablename="dead_letter"):
     attempts = Integer()
     error = Text()
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+def account_key(**options: Any) -> ForeignKey:
+    """A foreign key to an account (the auth plugin's `Account`) that refuses deleting it.
+
+    `options` are the column's others, e.g. `index=True`, `unique=True` or `null=True`.
+    """
+    return ForeignKey(
+        references=LazyTableReference("Account", app_name="auth"),
+        on_delete=OnDelete.restrict,
+        **options,
+    )

@@ -13,20 +13,16 @@ from piccolo.columns import (
 )
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
-from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
+
+from hduce.core.tables import account_key
 
 
 class Notification(Table, tablename="notification"):
     """One message for one recipient: a user, or a raw e-mail address."""
 
     id = UUID(primary_key=True)
-    recipient = ForeignKey(
-        references=LazyTableReference("Account", app_name="auth"),
-        on_delete=OnDelete.restrict,
-        null=True,
-        index=True,
-    )
+    recipient = account_key(null=True, index=True)
     address = Varchar(length=320, null=True, default=None)
     template = Varchar(length=100)
     category = Varchar(length=32)
@@ -40,11 +36,7 @@ class Delivery(Table, tablename="delivery"):
 
     id = UUID(primary_key=True)
     notification = ForeignKey(references=Notification, on_delete=OnDelete.restrict, index=True)
-    recipient = ForeignKey(
-        references=LazyTableReference("Account", app_name="auth"),
-        on_delete=OnDelete.restrict,
-        null=True,
-    )
+    recipient = account_key(null=True)
     channel = Varchar(length=16)
     address = Varchar(length=320)
     subject = Text()
@@ -64,11 +56,7 @@ class Preference(Table, tablename="notification_preference"):
     """A user's channel switches per category and quiet hours (in the user's time zone)."""
 
     id = UUID(primary_key=True)
-    user = ForeignKey(
-        references=LazyTableReference("Account", app_name="auth"),
-        on_delete=OnDelete.restrict,
-        unique=True,
-    )
+    user = account_key(unique=True)
     channels = JSONB(default={})
     quiet_start = Time(null=True, default=None)
     quiet_end = Time(null=True, default=None)

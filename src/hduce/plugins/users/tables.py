@@ -1,21 +1,17 @@
 """Tables of the users plugin: one profile per account, and patients' care teams."""
 
-from piccolo.columns import UUID, Date, ForeignKey, Text, Timestamptz, Varchar
-from piccolo.columns.base import OnDelete
+from piccolo.columns import UUID, Date, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
-from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
+
+from hduce.core.tables import account_key
 
 
 class Profile(Table, tablename="profile"):
     """Demographics of a patient and professional details of a practitioner."""
 
     id = UUID(primary_key=True)
-    account = ForeignKey(
-        references=LazyTableReference("Account", app_name="auth"),
-        on_delete=OnDelete.restrict,
-        unique=True,
-    )
+    account = account_key(unique=True)
     first_name = Varchar(length=100)
     last_name = Varchar(length=100)
     phone = Varchar(length=32, null=True, default=None)
@@ -35,15 +31,7 @@ class CareTeamMember(Table, tablename="care_team_member"):
     """A doctor or nurse who looks after a patient (one row per patient and clinician)."""
 
     id = UUID(primary_key=True)
-    patient = ForeignKey(
-        references=LazyTableReference("Account", app_name="auth"),
-        on_delete=OnDelete.restrict,
-        index=True,
-    )
-    clinician = ForeignKey(
-        references=LazyTableReference("Account", app_name="auth"),
-        on_delete=OnDelete.restrict,
-        index=True,
-    )
+    patient = account_key(index=True)
+    clinician = account_key(index=True)
     added_by = UUID()
     added_at = Timestamptz(default=TimestamptzNow())
