@@ -5,15 +5,15 @@ from piccolo.columns import (
     Array,
     BigInt,
     Boolean,
-    ForeignKey,
     Integer,
     Text,
     Timestamptz,
     Varchar,
 )
-from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
+
+from hduce.core.tables import account_key
 
 
 class Account(Table, tablename="account"):
@@ -43,7 +43,7 @@ class RefreshToken(Table, tablename="refresh_token"):
     """One opaque refresh token (stored as SHA-256); a family is one login session."""
 
     id = UUID(primary_key=True)
-    account = ForeignKey(references=Account, on_delete=OnDelete.restrict, index=True)
+    account = account_key(index=True)
     token_hash = Varchar(length=64, unique=True)
     family_id = UUID(index=True)
     issued_at = Timestamptz(default=TimestamptzNow())
@@ -58,7 +58,7 @@ class OneTimeToken(Table, tablename="one_time_token"):
     """A single-use e-mail verification or password reset token (stored as SHA-256)."""
 
     id = UUID(primary_key=True)
-    account = ForeignKey(references=Account, on_delete=OnDelete.restrict, index=True)
+    account = account_key(index=True)
     purpose = Varchar(length=32)
     token_hash = Varchar(length=64, unique=True)
     expires_at = Timestamptz()
@@ -70,7 +70,7 @@ class RecoveryCode(Table, tablename="mfa_recovery_code"):
     """A one-time MFA recovery code (stored as SHA-256)."""
 
     id = UUID(primary_key=True)
-    account = ForeignKey(references=Account, on_delete=OnDelete.restrict, index=True)
+    account = account_key(index=True)
     code_hash = Varchar(length=64)
     used_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
