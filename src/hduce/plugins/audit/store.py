@@ -30,6 +30,8 @@ WITH link AS (
 UPDATE audit_chain_head SET last_id = link.id, last_hash = link.hash FROM link
 WHERE audit_chain_head.id = 1
 """
+APPENDED = ("id", "occurred_at", "action", "actor_id", "subject_id", "ip", "detail", "prev_hash")
+"""The columns of `APPEND_LINK` before the hash, in its order."""
 ROWS_AFTER = """
 SELECT id, occurred_at, action, actor_id, subject_id, ip, detail::text AS detail, prev_hash, hash
 FROM audit_event WHERE id > $1 ORDER BY id LIMIT $2
@@ -52,17 +54,9 @@ class AuditStore:
         (link,) = await self._db.fetch(NEXT_LINK, detail)
         return link
 
-    async def append(self, link: Mapping[str, Any], fields: tuple[Any, ...], digest: str) -> None:
-        """Insert the event of `link` with `fields` (action, actor, subject, ip) and its hash."""
-        await self._db.execute(
-            APPEND_LINK,
-            link["id"],
-            link["occurred_at"],
-            *fields,
-            link["detail"],
-            link["prev_hash"],
-            digest,
-        )
+    async def append(self, row: Mapping[str, Any], digest: str) -> None:
+        """Insert `row` (a link of `next_link` with the event's columns) and its hash."""
+        await self._db.execute(APPEND_LINK, *(row[name] for name in APPENDED), digest)
 
     async def page(
         self, where: AuditFilter, *, limit: int, offset: int

@@ -62,18 +62,13 @@ def event_hash(
     return hashlib.sha256(msgspec.json.encode(fields)).hexdigest()
 
 
+HASHED = ("prev_hash", "occurred_at", "action", "actor_id", "subject_id", "ip", "detail")
+"""The columns hashed besides the id, by their `event_hash` names."""
+
+
 def row_hash(row: Mapping[str, Any]) -> str:
-    """The hash a stored row should carry, recomputed from its content."""
-    return event_hash(
-        prev_hash=row["prev_hash"],
-        event_id=row["id"],
-        occurred_at=row["occurred_at"],
-        action=row["action"],
-        actor_id=row["actor_id"],
-        subject_id=row["subject_id"],
-        ip=row["ip"],
-        detail=row["detail"],
-    )
+    """The hash a row (stored, or about to be) should carry, computed from its content."""
+    return event_hash(event_id=row["id"], **{name: row[name] for name in HASHED})
 
 
 async def verify_chain(store: AuditStore, *, batch_size: int = VERIFY_BATCH) -> ChainReport:

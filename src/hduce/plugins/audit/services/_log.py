@@ -10,7 +10,7 @@ from hduce.core.db import Database
 from hduce.core.registry import HealthStatus
 from hduce.plugins.audit.errors import InvalidAuditAction
 from hduce.plugins.audit.schemas import AuditFilter
-from hduce.plugins.audit.services._chain import ChainReport, audit_health, event_hash, verify_chain
+from hduce.plugins.audit.services._chain import ChainReport, audit_health, row_hash, verify_chain
 from hduce.plugins.audit.store import AuditStore
 
 MAX_ACTION_LENGTH = 100
@@ -33,18 +33,9 @@ class AuditService(AuditLog):
         encoded = msgspec.json.encode(event.detail or {}).decode()
         async with self._db.transaction():
             link = await self._store.next_link(encoded)
-            digest = event_hash(
-                prev_hash=link["prev_hash"],
-                event_id=link["id"],
-                occurred_at=link["occurred_at"],
-                action=action,
-                actor_id=event.actor_id,
-                subject_id=event.subject_id,
-                ip=event.ip,
-                detail=link["detail"],
-            )
-            fields = (action, event.actor_id, event.subject_id, event.ip)
-            await self._store.append(link, fields, digest)
+            # The link's `detail` (the stored `jsonb::text`) replaces the event's dict.
+            row = msgspec.structs.asdict(event) | dict(link)
+            await self._store.append(row, row_hash(row))
 
     async def read(
         self, where: AuditFilter, *, limit: int, offset: int, reader_id: uuid.UUID, ip: str | None
