@@ -157,6 +157,8 @@ def test_configuring_twice_leaves_one_handler(capsys: pytest.CaptureFixture[str]
 def test_uvicorn_logs_go_through_the_root_handler(capsys: pytest.CaptureFixture[str]) -> None:
     logging.getLogger("uvicorn.error").addHandler(logging.NullHandler())
     logging.getLogger("uvicorn").propagate = False
+    # What an earlier uvicorn.Config(log_level="warning") in the same process leaves behind.
+    logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
     configure_logging(LoggingSettings(format="json"), production=True)
     logging.getLogger("uvicorn.error").info("Started server process")
     (entry,) = json_lines(capsys.readouterr().err)

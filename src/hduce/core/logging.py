@@ -84,3 +84,4 @@ def configure_logging(settings: LoggingSettings, *, production: bool) -> None:
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True
+        logging.getLogger(name).setLevel(logging.NOTSET)  # follow `settings.level`
