@@ -1,4 +1,7 @@
-"""Booking and rescheduling: a slot is won by the database's exclusion constraints, or 409."""
+"""Booking and rescheduling: a slot is won by the database's exclusion constraints, or 409.
+
+Claims of one slot fly one at a time in the process (`ClaimsInFlight`).
+"""
 
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -16,7 +19,7 @@ from hduce.plugins.appointments.services._access import (
     ensure_visible,
     patient_for,
 )
-from hduce.plugins.appointments.services._claims import claiming
+from hduce.plugins.appointments.services._claims import ClaimsInFlight
 from hduce.plugins.appointments.services._followups import FollowUps, fact
 from hduce.plugins.appointments.services._slots import SlotFinder
 from hduce.plugins.appointments.services._types import AppointmentTypes
@@ -46,6 +49,7 @@ class Booking:
         self._slots = slots
         self._followups = followups
         self._waitlist = waitlist
+        self.in_flight = ClaimsInFlight(db)
 
     async def book(self, principal: Principal, data: AppointmentCreate) -> AppointmentRow:
         """Book a free slot for the caller (a patient) or for the patient staff name."""
@@ -58,10 +62,12 @@ class Booking:
             principal, data.practitioner_id, kind.spec, starts_at
         )
 
+        visit, appointment_id = kind.visit(starts_at), uuid.uuid4()
+
         async def claim() -> AppointmentRow:
             row = await self._store.insert(
-                kind.visit(starts_at),
-                appointment_id=uuid.uuid4(),
+                visit,
+                appointment_id=appointment_id,
                 patient_id=patient_id,
                 practitioner_id=data.practitioner_id,
                 status=Status.BOOKED,
@@ -72,7 +78,7 @@ class Booking:
             await self._followups.booked(row, booked_by=principal.id, zone=zone)
             return row
 
-        return await claiming(self._db, claim)
+        return await self.in_flight.claim(data.practitioner_id, visit, appointment_id, claim)
 
     async def reschedule(
         self, principal: Principal, appointment_id: uuid.UUID, data: RescheduleRequest
@@ -83,13 +89,14 @@ class Booking:
         kind = await self._types.offered(before.appointment_type, practitioner_id)
         starts_at = data.starts_at.astimezone(UTC)
         zone = await self._slots.ensure_offered(principal, practitioner_id, kind.spec, starts_at)
+        visit = kind.visit(starts_at)
 
         async def move() -> AppointmentRow:
             # The old calendar too: the freed slot may go to someone on the waitlist.
             store = self._store
             await store.lock_calendars(practitioner_id, before.practitioner, before.patient)
             row = await self._changeable(principal, await store.get(appointment_id, lock=True))
-            await store.move(row.id, practitioner_id, kind.visit(starts_at), principal.id)
+            await store.move(row.id, practitioner_id, visit, principal.id)
             await self._followups.cancel(row)
             moved = await store.refetch(row.id)
             rescheduled = fact(
@@ -107,7 +114,7 @@ class Booking:
             await self._waitlist.offer(row)
             return moved
 
-        return await claiming(self._db, move)
+        return await self.in_flight.claim(practitioner_id, visit, appointment_id, move)
 
     async def _changeable(self, principal: Principal, row: AppointmentRow | None) -> AppointmentRow:
         row = ensure_visible(principal, row)

@@ -4,16 +4,25 @@ Concurrent INSERTs of one slot otherwise each add an entry to the exclusion cons
 indexes and then wait on each other: PostgreSQL breaks such cycles one per `deadlock_timeout`,
 and may abort the would-be winner, leaving the slot empty. With the practitioner's (and the
 patient's) transaction-scoped advisory lock taken first, claims of one calendar queue instead.
+
+Within one process, claims of overlapping time with one practitioner also fly one at a time
+(`ClaimsInFlight`): those behind a claim that committed answer 409 without a statement, so a
+crowd racing for one slot costs the database one claim instead of a hundred. The database's
+lock and constraints stay the authority, across processes too.
 """
 
+import asyncio
+import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TypeVar
 
 from asyncpg.exceptions import DeadlockDetectedError, SerializationError
 
 from hduce.core.db import Database
-from hduce.plugins.appointments.errors import CalendarBusy
-from hduce.plugins.appointments.store import claiming_slot
+from hduce.plugins.appointments.errors import CalendarBusy, SlotUnavailable
+from hduce.plugins.appointments.store import Visit, claiming_slot
 
 T = TypeVar("T")
 
@@ -34,3 +43,77 @@ async def claiming(db: Database, body: Callable[[], Awaitable[T]]) -> T:
             if retries == 0:
                 raise CalendarBusy("the calendar was busy and nothing changed; try again") from None
             retries -= 1
+
+
+@dataclass(eq=False)
+class _Claim:
+    """A claim under way: whose time, which interval, for which appointment, and its outcome."""
+
+    practitioner_id: uuid.UUID
+    blocked_from: datetime
+    blocked_until: datetime
+    appointment_id: uuid.UUID
+    committed: asyncio.Future[bool] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+    def overlaps(self, other: "_Claim") -> bool:
+        """Whether the exclusion constraint could let only one of the two claims stand."""
+        return (
+            self.practitioner_id == other.practitioner_id
+            and self.appointment_id != other.appointment_id
+            and self.blocked_from < other.blocked_until
+            and other.blocked_from < self.blocked_until
+        )
+
+
+class ClaimsInFlight:
+    """The claims of practitioners' time this process has under way (one flight per slot)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._claims: dict[uuid.UUID, list[_Claim]] = {}
+        self.waiting = 0
+        """Requests waiting for the outcome of an overlapping claim."""
+
+    async def claim(
+        self,
+        practitioner_id: uuid.UUID,
+        visit: Visit,
+        appointment_id: uuid.UUID,
+        body: Callable[[], Awaitable[T]],
+    ) -> T:
+        """Run `body` in `claiming` once no overlapping claim is under way here.
+
+        Behind a claim that commits, 409 at once; behind one that fails, go on and claim.
+        Inside a caller's transaction nothing is known to commit: `body` claims straight away.
+        """
+        if self._db.in_transaction:
+            return await claiming(self._db, body)
+        mine = _Claim(practitioner_id, visit.blocked_from, visit.blocked_until, appointment_id)
+        while (ahead := self._overlapping(mine)) is not None:
+            self.waiting += 1
+            try:
+                # Shielded: a waiter that gives up must not cancel the outcome others await.
+                committed = await asyncio.shield(ahead.committed)
+            finally:
+                self.waiting -= 1
+            if committed:
+                raise SlotUnavailable("this slot has just been taken; choose another")
+        claims = self._claims.setdefault(practitioner_id, [])
+        claims.append(mine)
+        committed = False
+        try:
+            result = await claiming(self._db, body)
+            committed = True
+            return result
+        finally:
+            claims.remove(mine)
+            if not claims:
+                del self._claims[practitioner_id]
+            mine.committed.set_result(committed)
+
+    def _overlapping(self, mine: _Claim) -> _Claim | None:
+        return next(
+            (c for c in self._claims.get(mine.practitioner_id, ()) if c.overlaps(mine)), None
+        )
