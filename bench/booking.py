@@ -7,11 +7,15 @@ deadlocks (`pg_stat_database.deadlocks` and the server log) across the race seri
 
 import argparse
 import asyncio
+import json
 import re
 import secrets
 import subprocess
 import sys
+import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
@@ -24,6 +28,7 @@ from _common import (
     percentile,
     scratch_dir,
 )
+from _keepalive import KeepAliveClient
 from appointments import (
     API,
     Clinic,
@@ -33,7 +38,6 @@ from appointments import (
     serve_env,
     set_up,
     settle,
-    timed,
 )
 from auth import anchor_command, client_for, raw_env, serve_command, start, stop, wait_ready
 from hduce.runtime import EmbeddedPostgres
@@ -76,19 +80,33 @@ class Races:
         self.unfinished = 0
         self.errors = 0
 
-    async def run(self, client: httpx.AsyncClient, calls: list[tuple[str, dict, dict]]) -> None:
-        """Send every (url, body, headers) POST at once; record the race."""
-        phase = Phase(self.label)
-        requests = (timed(phase, client.post(url, json=b, headers=h)) for url, b, h in calls)
+    async def run(self, racers: list[KeepAliveClient], requests: list[bytes]) -> None:
+        """Write every pre-built request at once, each on its own open connection; record it.
+
+        Latencies count from the first write, so they measure the server, not the client.
+        """
+        started = time.perf_counter()
+        latencies_ms: list[float] = []
+
+        async def answer(racer: KeepAliveClient) -> int:
+            status = await racer.response()
+            latencies_ms.append((time.perf_counter() - started) * 1000)
+            return status
+
+        for racer, request in zip(racers, requests, strict=True):
+            racer.write(request)
         try:
             async with asyncio.timeout(self.timeout):
-                statuses = await asyncio.gather(*requests)
+                statuses = await asyncio.gather(*(answer(racer) for racer in racers))
         except TimeoutError:
             self.unfinished += 1
+            for racer in racers:  # answers may still come: start the next race afresh
+                await racer.close()
+                await racer.connect()
             return
         self.winners.append(sum(1 for s in statuses if s in (200, 201)))
         self.errors += sum(1 for s in statuses if s not in (200, 201, 409))
-        self.p99_ms.append(percentile(phase.latencies_ms, 99))
+        self.p99_ms.append(percentile(latencies_ms, 99))
         print(
             f"{self.label} {len(self.winners)}: {self.winners[-1]} winner(s), "
             f"p99 {self.p99_ms[-1]:.0f} ms",
@@ -107,27 +125,47 @@ class Races:
         )
 
 
+@asynccontextmanager
+async def racing_connections(port: int, racers: int) -> AsyncIterator[list[KeepAliveClient]]:
+    """`racers` connections opened before any race, closed after the last."""
+    connections = [KeepAliveClient("127.0.0.1", port) for _ in range(racers)]
+    try:
+        for connection in connections:
+            await connection.connect()
+        yield connections
+    finally:
+        for connection in connections:
+            await connection.close()
+
+
+def post(racer: KeepAliveClient, path: str, body: dict[str, str], headers: dict[str, str]) -> bytes:
+    """A JSON POST built before the race."""
+    headers = {**headers, "Content-Type": "application/json"}
+    return racer.encode("POST", path, headers, json.dumps(body).encode())
+
+
 async def booking_races(
     args: argparse.Namespace,
-    client: httpx.AsyncClient,
+    racers: list[KeepAliveClient],
     clinic: Clinic,
     type_id: str,
     doctor: uuid.UUID,
-    label: str = "booking race",
 ) -> Races:
     """`--races` times, `--racers` patients book the same slot at once."""
-    races = Races(label, args.race_timeout)
+    races = Races("booking race", args.race_timeout)
     patients = [(await clinic.member("patient"))[1] for _ in range(args.racers)]
     for race in range(args.races):
         body = {"practitioner_id": str(doctor), "type_id": type_id}
         body["starts_at"] = grid(40 + race // 20, race % 20)
-        await races.run(client, [(API, body, headers) for headers in patients])
+        requests = [post(r, API, body, h) for r, h in zip(racers, patients, strict=True)]
+        await races.run(racers, requests)
     return races
 
 
 async def reschedule_races(
     args: argparse.Namespace,
     client: httpx.AsyncClient,
+    racers: list[KeepAliveClient],
     clinic: Clinic,
     type_id: str,
     doctor: uuid.UUID,
@@ -145,13 +183,11 @@ async def reschedule_races(
             response.raise_for_status()
             booked.append(response.json()["id"])
         target = {"starts_at": grid(first_day - 1, 0)}
-        await races.run(
-            client,
-            [
-                (f"{API}/{appointment}/reschedule", target, headers)
-                for appointment, headers in zip(booked, patients, strict=True)
-            ],
-        )
+        requests = [
+            post(racer, f"{API}/{appointment}/reschedule", target, headers)
+            for racer, appointment, headers in zip(racers, booked, patients, strict=True)
+        ]
+        await races.run(racers, requests)
     return races
 
 
@@ -209,9 +245,11 @@ async def run_bench(args: argparse.Namespace, scratch: Path) -> list[str]:
                     args, client, db, pg.log_file, clinic, type_id, doctors[0]
                 )
                 deadlocks, logged = await db.fetchval(DEADLOCKS), deadlock_lines(pg.log_file)
-                async with client_for(base, args.racers) as racing:
-                    booked = await booking_races(args, racing, clinic, type_id, doctors[-1])
-                    moved = await reschedule_races(args, racing, clinic, type_id, doctors[-2])
+                async with racing_connections(port, args.racers) as racers:
+                    booked = await booking_races(args, racers, clinic, type_id, doctors[-1])
+                    moved = await reschedule_races(
+                        args, client, racers, clinic, type_id, doctors[-2]
+                    )
                 await asyncio.sleep(11)  # backends flush their statistics within 10 s of idling
                 await db.execute("SELECT pg_stat_clear_snapshot()")
                 deadlocks = await db.fetchval(DEADLOCKS) - deadlocks
@@ -261,10 +299,8 @@ async def anchor_phases(
         async with client_for(f"http://127.0.0.1:{port}", args.clients) as client:
             await wait_ready(client, "/", anchor, args.timeout)
             bookings = await booking_phase(args, client, clinic, type_id, doctors)
-        async with client_for(f"http://127.0.0.1:{port}", args.racers) as racing:
-            races = await booking_races(
-                args, racing, clinic, type_id, doctors[-1], label="booking race"
-            )
+        async with racing_connections(port, args.racers) as racers:
+            races = await booking_races(args, racers, clinic, type_id, doctors[-1])
     finally:
         stop(anchor)
     return bookings, races
