@@ -1,5 +1,6 @@
 """`EventBus.publish_many`: several events in one statement of the caller's transaction."""
 
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -56,3 +57,14 @@ async def test_a_naive_time_writes_nothing_and_no_events_need_no_statement(
         "SELECT count(*) FROM outbox WHERE name = 'test.pinged' AND payload->>'n' IN ('2', '3')"
     )
     assert written == 0
+
+
+async def test_ids_chosen_beforehand_are_the_first_events_ids(
+    bus: EventBus, raw_pool: asyncpg.Pool
+) -> None:
+    chosen = uuid.uuid4()
+    async with DB.transaction():
+        ids = await bus.publish_many([(Pinged(n=4), None), (Pinged(n=5), None)], ids=[chosen])
+    assert ids[0] == chosen and ids[1] != chosen
+    rows = await raw_pool.fetch("SELECT id, payload->>'n' AS n FROM outbox WHERE id = ANY($1)", ids)
+    assert {row["id"]: row["n"] for row in rows} == {chosen: "4", ids[1]: "5"}

@@ -90,14 +90,23 @@ class EventBus:
         return event_id
 
     async def publish_many(
-        self, events: Sequence[tuple[Event, datetime | None]]
+        self,
+        events: Sequence[tuple[Event, datetime | None]],
+        *,
+        ids: Sequence[uuid.UUID] = (),
     ) -> list[uuid.UUID]:
-        """Write `(event, at)` pairs in one statement of the current transaction; their ids."""
+        """Write `(event, at)` pairs in one statement of the current transaction; their ids.
+
+        `ids` are the ids of the first events, when the caller chose them beforehand (to store
+        them with its own rows in the same statement); the rest get new ones.
+        """
         if any(at is not None and at.tzinfo is None for _, at in events):
             raise ValueError("`at` must be timezone-aware")
+        if len(ids) > len(events):
+            raise ValueError("more ids than events")
         if not events:
             return []
-        event_ids = [uuid.uuid4() for _ in events]
+        event_ids = [*ids, *(uuid.uuid4() for _ in events[len(ids) :])]
         await Outbox.raw(
             PUBLISH,
             event_ids,

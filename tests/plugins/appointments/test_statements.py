@@ -10,11 +10,12 @@ from tests.plugins.appointments.helpers import open_practice, two_days_ahead_at
 from tests.plugins.appointments.statements import statements_of
 from tests.plugins.users.clinic import Clinic
 
-# Reads of the type and the hours, then one transaction: the appointment (calendar locks in the
-# same statement), its events (one statement), its pending event ids, the message (names,
-# notification, preferences, deliveries, their events); the pool's reset after COMMIT.
-# 25 before the statements were merged.
-BUDGET = 16
+# Reads of the type and the schedule (time zone, hours, exceptions: one statement), then one
+# transaction: the appointment with its pending event ids (calendar locks in the same
+# statement), its events (one statement), the message (names, notification, preferences,
+# deliveries, their events); the pool's reset after COMMIT.
+# 25 before the statements were merged, 16 before the schedule's reads and the event ids were.
+BUDGET = 13
 POOL_RESET = "SELECT pg_advisory_unlock_all()"
 
 

@@ -63,6 +63,7 @@ class Booking:
         )
 
         visit, appointment_id = kind.visit(starts_at), uuid.uuid4()
+        plan = self._followups.plan(appointment_id, starts_at)
 
         async def claim() -> AppointmentRow:
             row = await self._store.insert(
@@ -73,9 +74,10 @@ class Booking:
                 status=Status.BOOKED,
                 booked_by=principal.id,
                 reason=data.reason,
+                scheduled_events=plan.ids,
                 lock=(data.practitioner_id, patient_id),
             )
-            await self._followups.booked(row, booked_by=principal.id, zone=zone)
+            await self._followups.booked(row, booked_by=principal.id, zone=zone, plan=plan)
             return row
 
         return await self.in_flight.claim(data.practitioner_id, visit, appointment_id, claim)

@@ -54,16 +54,12 @@ class Schedules:
         return await self._store.timezone(practitioner_id) or "UTC"
 
     async def rules(self, practitioner_id: uuid.UUID, first: date, last: date) -> ScheduleRules:
-        """Time zone, weekly hours and the exceptions dated `first`..`last`."""
-        weekly = await self._store.weekly(practitioner_id)
-        exceptions = await self._store.exceptions(practitioner_id, first, last)
+        """Time zone, weekly hours and the exceptions dated `first`..`last` (one statement)."""
+        record = await self._store.rules(practitioner_id, first, last)
         return ScheduleRules(
-            timezone=await self.timezone(practitioner_id),
-            weekly=tuple(LocalWindow(r["weekday"], r["start_time"], r["end_time"]) for r in weekly),
-            exceptions=tuple(
-                LocalException(r["on_date"], r["kind"], r["start_time"], r["end_time"])
-                for r in exceptions
-            ),
+            timezone=record["timezone"] or "UTC",
+            weekly=tuple(LocalWindow(*window) for window in record["weekly"]),
+            exceptions=tuple(LocalException(*exception) for exception in record["exceptions"]),
         )
 
     async def openings(

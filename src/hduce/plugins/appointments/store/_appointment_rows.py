@@ -46,7 +46,7 @@ INSERT = """
 INSERT INTO appointment (id, patient, practitioner, appointment_type, status, starts_at, ends_at,
                          blocked_from, blocked_until, mode, reason, booked_by, hold_until,
                          scheduled_events)
-SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, '{}'
+SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $15::uuid[]
 FROM (SELECT count(pg_advisory_xact_lock(key)) FROM unnest($14::bigint[]) AS key) AS locked
 RETURNING *
 """

@@ -1,7 +1,7 @@
 """The appointment store: claims of calendar time, status changes, moves and pages."""
 
 import uuid
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
@@ -60,12 +60,14 @@ class AppointmentStore:
         booked_by: uuid.UUID,
         reason: str | None = None,
         hold_until: datetime | None = None,
+        scheduled_events: Sequence[uuid.UUID] = (),
         lock: Iterable[uuid.UUID] = (),
     ) -> AppointmentRow:
         """Insert an appointment that blocks its type's buffers around it.
 
         The exclusion constraints refuse it if the practitioner or the patient is busy then. The
         calendars of `lock` are locked first (see `services/_claims.py`), in the same statement.
+        `scheduled_events`: the ids of its pending scheduled events, when chosen beforehand.
         """
         record = await self._db.fetchrow(
             INSERT,
@@ -83,6 +85,7 @@ class AppointmentStore:
             booked_by,
             hold_until,
             lock_keys(lock),
+            list(scheduled_events),
         )
         if record is None:
             raise RuntimeError("INSERT ... RETURNING gave no row")

@@ -27,6 +27,15 @@ WEEKLY = """
 SELECT weekday, start_time, end_time FROM weekly_hours WHERE practitioner = $1
 ORDER BY weekday, start_time
 """
+# Time zone, weekly windows and the exceptions dated $2..$3 of one practitioner, in one statement.
+RULES = """
+SELECT (SELECT timezone FROM practitioner_schedule WHERE practitioner = $1) AS timezone,
+       ARRAY(SELECT ROW(weekday, start_time, end_time) FROM weekly_hours
+             WHERE practitioner = $1 ORDER BY weekday, start_time) AS weekly,
+       ARRAY(SELECT ROW(on_date, kind, start_time, end_time) FROM availability_exception
+             WHERE practitioner = $1 AND on_date BETWEEN $2 AND $3
+             ORDER BY on_date, start_time NULLS FIRST) AS exceptions
+"""
 SCHEDULES = """
 SELECT practitioner, timezone, updated_at FROM practitioner_schedule
 WHERE $1::uuid[] IS NULL OR practitioner = ANY($1) ORDER BY practitioner
@@ -114,6 +123,16 @@ class ScheduleStore:
     async def weekly(self, practitioner_id: uuid.UUID) -> list[asyncpg.Record]:
         """The weekly windows (`weekday, start_time, end_time`), in order."""
         return await self._db.fetch(WEEKLY, practitioner_id)
+
+    async def rules(self, practitioner_id: uuid.UUID, first: date, last: date) -> asyncpg.Record:
+        """A practitioner's schedule for `first`..`last`, read in one statement.
+
+        `timezone` (None before one is set), `weekly` windows `(weekday, start_time, end_time)`
+        and the `exceptions` `(on_date, kind, start_time, end_time)` dated `first`..`last`.
+        """
+        record = await self._db.fetchrow(RULES, practitioner_id, first, last)
+        assert record is not None  # a SELECT without FROM always answers
+        return record
 
     async def schedules(self, practitioner_ids: list[uuid.UUID] | None) -> list[asyncpg.Record]:
         """`practitioner, timezone, updated_at` of those among the ids (None: all) with one."""
