@@ -8,7 +8,7 @@ import asyncio
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import asyncpg
 
@@ -75,8 +75,9 @@ async def first_then_second(
     first: Member,
     second: Member,
     start: datetime,
+    second_start: datetime | None = None,
 ) -> tuple[Outcome, Outcome, list[str]]:
-    """Both outcomes for the same slot, the second sent while the first is in flight.
+    """Both outcomes for one slot, the second (at `second_start`) sent while the first flies.
 
     Also the statements the second sent.
     """
@@ -86,7 +87,7 @@ async def first_then_second(
     async def second_claim() -> None:
         while not go.is_set():
             await asyncio.sleep(0.01)
-        outcomes.append(await attempt(clinic, practice, second, start))
+        outcomes.append(await attempt(clinic, practice, second, second_start or start))
 
     async with calendar_held(raw_pool, practice):
         measured = asyncio.ensure_future(
@@ -102,7 +103,7 @@ async def first_then_second(
     return await stuck, outcomes[0], statements
 
 
-async def test_a_claim_behind_one_that_committed_is_refused_without_sql(
+async def test_a_request_behind_the_same_one_that_committed_is_refused_without_sql(
     clinic: Clinic, raw_pool: asyncpg.Pool
 ) -> None:
     practice = await open_practice(clinic)
@@ -113,7 +114,21 @@ async def test_a_claim_behind_one_that_committed_is_refused_without_sql(
     )
     assert not isinstance(won, Exception), won
     assert isinstance(lost, SlotUnavailable), lost
-    assert [s for s in statements if not s.startswith("SELECT")] == []
+    assert statements == []
+
+
+async def test_an_overlapping_claim_behind_one_that_committed_only_reads(
+    clinic: Clinic, raw_pool: asyncpg.Pool
+) -> None:
+    practice = await open_practice(clinic)
+    first, second = await clinic.member("patient"), await clinic.member("patient")
+    start = two_days_ahead_at(12)
+    won, lost, statements = await first_then_second(
+        clinic, raw_pool, practice, first, second, start, start + timedelta(minutes=15)
+    )
+    assert not isinstance(won, Exception), won
+    assert isinstance(lost, SlotUnavailable), lost
+    assert statements and [s for s in statements if not s.startswith("SELECT")] == []
 
 
 async def test_a_claim_behind_one_that_failed_goes_on_and_wins(

@@ -52,12 +52,25 @@ class Booking:
         self.in_flight = ClaimsInFlight(db)
 
     async def book(self, principal: Principal, data: AppointmentCreate) -> AppointmentRow:
-        """Book a free slot for the caller (a patient) or for the patient staff name."""
+        """Book a free slot for the caller (a patient) or for the patient staff name.
+
+        Requests for one practitioner, type and start fly one at a time (`ClaimsInFlight`).
+        """
         patient_id = patient_for(principal, data.patient_id)
         if patient_id != principal.id:
             await self._accounts.require(patient_id, Role.PATIENT)
-        kind = await self._types.offered(data.type_id, data.practitioner_id)
         starts_at = data.starts_at.astimezone(UTC)
+        async with self.in_flight.request(data.practitioner_id, data.type_id, starts_at):
+            return await self._book(principal, data, patient_id, starts_at)
+
+    async def _book(
+        self,
+        principal: Principal,
+        data: AppointmentCreate,
+        patient_id: uuid.UUID,
+        starts_at: datetime,
+    ) -> AppointmentRow:
+        kind = await self._types.offered(data.type_id, data.practitioner_id)
         zone = await self._slots.ensure_offered(
             principal, data.practitioner_id, kind.spec, starts_at
         )

@@ -13,7 +13,8 @@ lock and constraints stay the authority, across processes too.
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
@@ -72,9 +73,35 @@ class ClaimsInFlight:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._requests: dict[tuple[uuid.UUID, uuid.UUID, datetime], asyncio.Future[bool]] = {}
         self._claims: dict[uuid.UUID, list[_Claim]] = {}
         self.waiting = 0
-        """Requests waiting for the outcome of an overlapping claim."""
+        """Requests waiting for the outcome of a claim ahead of them."""
+
+    @asynccontextmanager
+    async def request(
+        self, practitioner_id: uuid.UUID, type_id: uuid.UUID, starts_at: datetime
+    ) -> AsyncIterator[None]:
+        """Book one practitioner's type at one start once no request for the same is under way.
+
+        The requests behind one that booked answer 409 before reading anything (the slot it
+        won is theirs to the minute); behind one that failed, they go on.
+        """
+        if self._db.in_transaction:
+            yield
+            return
+        key = (practitioner_id, type_id, starts_at)
+        while (ahead := self._requests.get(key)) is not None:
+            await self._behind(ahead)
+        mine: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._requests[key] = mine
+        committed = False
+        try:
+            yield
+            committed = True
+        finally:
+            del self._requests[key]
+            mine.set_result(committed)
 
     async def claim(
         self,
@@ -92,14 +119,7 @@ class ClaimsInFlight:
             return await claiming(self._db, body)
         mine = _Claim(practitioner_id, visit.blocked_from, visit.blocked_until, appointment_id)
         while (ahead := self._overlapping(mine)) is not None:
-            self.waiting += 1
-            try:
-                # Shielded: a waiter that gives up must not cancel the outcome others await.
-                committed = await asyncio.shield(ahead.committed)
-            finally:
-                self.waiting -= 1
-            if committed:
-                raise SlotUnavailable("this slot has just been taken; choose another")
+            await self._behind(ahead.committed)
         claims = self._claims.setdefault(practitioner_id, [])
         claims.append(mine)
         committed = False
@@ -113,7 +133,17 @@ class ClaimsInFlight:
                 del self._claims[practitioner_id]
             mine.committed.set_result(committed)
 
+    async def _behind(self, ahead: asyncio.Future[bool]) -> None:
+        """Wait for the outcome of a claim ahead; 409 if it committed."""
+        self.waiting += 1
+        try:
+            # Shielded: a waiter that gives up must not cancel the outcome others await.
+            committed = await asyncio.shield(ahead)
+        finally:
+            self.waiting -= 1
+        if committed:
+            raise SlotUnavailable("this slot has just been taken; choose another")
+
     def _overlapping(self, mine: _Claim) -> _Claim | None:
-        return next(
-            (c for c in self._claims.get(mine.practitioner_id, ()) if c.overlaps(mine)), None
-        )
+        claims = self._claims.get(mine.practitioner_id, ())
+        return next((c for c in claims if c.overlaps(mine)), None)
