@@ -101,8 +101,20 @@ class Booking:
         """Move an appointment; the old slot is released only if the new one is won."""
         before = await self._changeable(principal, await self._store.get(appointment_id))
         practitioner_id = data.practitioner_id or before.practitioner
-        kind = await self._types.offered(before.appointment_type, practitioner_id)
         starts_at = data.starts_at.astimezone(UTC)
+        kind_id = before.appointment_type
+        async with self.in_flight.request(practitioner_id, kind_id, starts_at, appointment_id):
+            return await self._move(principal, before, practitioner_id, starts_at)
+
+    async def _move(
+        self,
+        principal: Principal,
+        before: AppointmentRow,
+        practitioner_id: uuid.UUID,
+        starts_at: datetime,
+    ) -> AppointmentRow:
+        appointment_id = before.id
+        kind = await self._types.offered(before.appointment_type, practitioner_id)
         zone = await self._slots.ensure_offered(principal, practitioner_id, kind.spec, starts_at)
         visit = kind.visit(starts_at)
 

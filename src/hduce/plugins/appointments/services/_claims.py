@@ -73,28 +73,38 @@ class ClaimsInFlight:
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._requests: dict[tuple[uuid.UUID, uuid.UUID, datetime], asyncio.Future[bool]] = {}
+        self._requests: dict[
+            tuple[uuid.UUID, uuid.UUID, datetime], tuple[uuid.UUID | None, asyncio.Future[bool]]
+        ] = {}
         self._claims: dict[uuid.UUID, list[_Claim]] = {}
         self.waiting = 0
         """Requests waiting for the outcome of a claim ahead of them."""
 
     @asynccontextmanager
     async def request(
-        self, practitioner_id: uuid.UUID, type_id: uuid.UUID, starts_at: datetime
+        self,
+        practitioner_id: uuid.UUID,
+        type_id: uuid.UUID,
+        starts_at: datetime,
+        appointment_id: uuid.UUID | None = None,
     ) -> AsyncIterator[None]:
-        """Book one practitioner's type at one start once no request for the same is under way.
+        """Let one request at a time book (or move `appointment_id` to) one type and start.
 
-        The requests behind one that booked answer 409 before reading anything (the slot it
-        won is theirs to the minute); behind one that failed, they go on.
+        Per practitioner; the requests behind one that succeeded answer 409 before reading
+        anything (the slot it won is theirs to the minute), unless it moved the same
+        appointment; behind one that failed, they go on.
         """
         if self._db.in_transaction:
             yield
             return
         key = (practitioner_id, type_id, starts_at)
         while (ahead := self._requests.get(key)) is not None:
-            await self._behind(ahead)
+            ahead_id, outcome = ahead
+            await self._behind(
+                outcome, refused=appointment_id is None or ahead_id != appointment_id
+            )
         mine: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._requests[key] = mine
+        self._requests[key] = (appointment_id, mine)
         committed = False
         try:
             yield
@@ -133,15 +143,15 @@ class ClaimsInFlight:
                 del self._claims[practitioner_id]
             mine.committed.set_result(committed)
 
-    async def _behind(self, ahead: asyncio.Future[bool]) -> None:
-        """Wait for the outcome of a claim ahead; 409 if it committed."""
+    async def _behind(self, ahead: asyncio.Future[bool], *, refused: bool = True) -> None:
+        """Wait for the outcome of a claim ahead; 409 if it committed (and that `refused` us)."""
         self.waiting += 1
         try:
             # Shielded: a waiter that gives up must not cancel the outcome others await.
             committed = await asyncio.shield(ahead)
         finally:
             self.waiting -= 1
-        if committed:
+        if committed and refused:
             raise SlotUnavailable("this slot has just been taken; choose another")
 
     def _overlapping(self, mine: _Claim) -> _Claim | None:
