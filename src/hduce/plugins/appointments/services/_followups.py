@@ -114,11 +114,12 @@ class FollowUps:
         follow-ups whose ids the row was written with (None: planned and remembered here).
         """
         booked = fact(AppointmentBooked, row, booked_by=booked_by)
-        if plan is None:
-            await self.schedule(row, booked)
-        else:
-            await self._publish(plan, (booked,))
-        await self.messages.send(row, "appointment_booked", zone=zone)
+        async with self._events.batched():  # the message's deliveries too: one statement
+            if plan is None:
+                await self.schedule(row, booked)
+            else:
+                await self._publish(plan, (booked,))
+            await self.messages.send(row, "appointment_booked", zone=zone)
 
     async def _publish(self, plan: FollowUpPlan, now: tuple[Event, ...]) -> None:
         await self._events.publish_many([*plan.events, *((e, None) for e in now)], ids=plan.ids)
