@@ -10,13 +10,12 @@ from tests.plugins.appointments.helpers import open_practice, two_days_ahead_at
 from tests.plugins.appointments.statements import statements_of
 from tests.plugins.users.clinic import Clinic
 
-# Reads of the type and the schedule (time zone, hours, exceptions: one statement), then one
-# transaction: the appointment with its pending event ids (calendar locks in the same
-# statement), the message (names, notification, preferences, deliveries), every event of both
-# (one statement); the pool's reset after COMMIT.
-# 25 before the statements were merged, 16 before the schedule's reads, the event ids and the
-# outbox rows were.
-BUDGET = 12
+# One read of the type and the schedule (time zone, hours, exceptions), then one transaction:
+# the appointment with its pending event ids (calendar locks in the same statement), the
+# message (names, preferences, notification, deliveries), every event of both (one statement);
+# the pool's reset after COMMIT. 25 before the statements were merged, 16 before the reads, the
+# event ids and the outbox rows were.
+BUDGET = 11
 POOL_RESET = "SELECT pg_advisory_unlock_all()"
 
 

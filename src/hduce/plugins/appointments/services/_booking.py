@@ -22,7 +22,6 @@ from hduce.plugins.appointments.services._access import (
 from hduce.plugins.appointments.services._claims import ClaimsInFlight
 from hduce.plugins.appointments.services._followups import FollowUps, fact
 from hduce.plugins.appointments.services._slots import SlotFinder
-from hduce.plugins.appointments.services._types import AppointmentTypes
 from hduce.plugins.appointments.services._waitlist import Waitlist
 from hduce.plugins.appointments.store import UPCOMING, AppointmentRow, AppointmentStore
 
@@ -36,7 +35,6 @@ class Booking:
         config: AppointmentsConfig,
         store: AppointmentStore,
         accounts: Accounts,
-        types: AppointmentTypes,
         slots: SlotFinder,
         followups: FollowUps,
         waitlist: Waitlist,
@@ -45,7 +43,6 @@ class Booking:
         self._config = config
         self._store = store
         self._accounts = accounts
-        self._types = types
         self._slots = slots
         self._followups = followups
         self._waitlist = waitlist
@@ -70,9 +67,8 @@ class Booking:
         patient_id: uuid.UUID,
         starts_at: datetime,
     ) -> AppointmentRow:
-        kind = await self._types.offered(data.type_id, data.practitioner_id)
-        zone = await self._slots.ensure_offered(
-            principal, data.practitioner_id, kind.spec, starts_at
+        kind, zone = await self._slots.ensure_offered(
+            principal, data.practitioner_id, data.type_id, starts_at
         )
 
         visit, appointment_id = kind.visit(starts_at), uuid.uuid4()
@@ -114,8 +110,9 @@ class Booking:
         starts_at: datetime,
     ) -> AppointmentRow:
         appointment_id = before.id
-        kind = await self._types.offered(before.appointment_type, practitioner_id)
-        zone = await self._slots.ensure_offered(principal, practitioner_id, kind.spec, starts_at)
+        kind, zone = await self._slots.ensure_offered(
+            principal, practitioner_id, before.appointment_type, starts_at
+        )
         visit = kind.visit(starts_at)
 
         async def move() -> AppointmentRow:
