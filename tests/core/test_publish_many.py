@@ -92,3 +92,12 @@ async def test_a_batch_that_raises_writes_nothing(bus: EventBus, raw_pool: async
             ids.append(await bus.publish(Pinged(n=9)))
             raise RuntimeError("the caller's work failed")
     assert await raw_pool.fetchval("SELECT count(*) FROM outbox WHERE id = $1", ids[0]) == 0
+
+
+async def test_events_are_withdrawn_in_one_statement(bus: EventBus) -> None:
+    async with DB.transaction():
+        ids = await bus.publish_many([(Pinged(n=10), None), (Pinged(n=11), None)])
+        assert await bus.cancel_many([*ids, uuid.uuid4()]) == 2
+        assert await Outbox.raw("SELECT count(*) AS n FROM outbox WHERE id = ANY({})", ids) == [
+            {"n": 0}
+        ]

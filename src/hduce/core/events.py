@@ -21,7 +21,7 @@ INSERT INTO outbox (id, name, payload, available_at)
 SELECT id, name, payload::jsonb, coalesce(at, now())
 FROM unnest({}::uuid[], {}::text[], {}::text[], {}::timestamptz[]) AS e(id, name, payload, at)
 """
-
+CANCEL = "DELETE FROM outbox WHERE id = ANY({}) AND dispatched_at IS NULL RETURNING id"
 
 _Row = tuple[uuid.UUID, "Event", datetime | None]
 # The events of the current `EventBus.batched` block, written as it ends.
@@ -153,11 +153,13 @@ class EventBus:
 
     async def cancel(self, event_id: uuid.UUID) -> bool:
         """Withdraw an undispatched event in the current transaction; False if already sent."""
+        return await self.cancel_many([event_id]) == 1
+
+    async def cancel_many(self, event_ids: Sequence[uuid.UUID]) -> int:
+        """Withdraw undispatched events in one statement of the current transaction; how many."""
         batch = _batch.get() or []
-        if pending := [row for row in batch if row[0] == event_id]:
-            batch.remove(pending[0])
-            return True
-        deleted = await Outbox.raw(
-            "DELETE FROM outbox WHERE id = {} AND dispatched_at IS NULL RETURNING id", event_id
-        )
-        return bool(deleted)
+        pending = {row[0] for row in batch if row[0] in event_ids}
+        batch[:] = [row for row in batch if row[0] not in pending]
+        rest = [event_id for event_id in event_ids if event_id not in pending]
+        deleted = await Outbox.raw(CANCEL, rest) if rest else []
+        return len(pending) + len(deleted)

@@ -1,10 +1,11 @@
 """What one booking costs in SQL: each kind of row in one statement, nothing read twice."""
 
+import uuid
 from collections import Counter
 
 from hduce.core.security import Principal
 from hduce.plugins.appointments import AppointmentsPlugin
-from hduce.plugins.appointments.schemas import AppointmentCreate
+from hduce.plugins.appointments.schemas import AppointmentCreate, RescheduleRequest
 from tests.plugins.appointments.helpers import book as book_over_http
 from tests.plugins.appointments.helpers import open_practice, two_days_ahead_at
 from tests.plugins.appointments.statements import statements_of
@@ -76,3 +77,27 @@ async def test_a_page_of_appointments_is_one_statement_without_a_pool_reset(
     assert len(queries) == 1, queries
     assert pages[0].total == 1
     assert [item.patient_id for item in pages[0].items] == [patient.id]
+
+
+async def test_a_reschedule_withdraws_and_writes_its_events_in_one_statement_each(
+    clinic: Clinic,
+) -> None:
+    practice = await open_practice(clinic)
+    patient = await clinic.member("patient")
+    services = clinic.client.app.plugins.get(AppointmentsPlugin).services
+    booked = await book_over_http(clinic, practice, patient, two_days_ahead_at(9))
+    principal = Principal(id=patient.id, roles=frozenset(patient.roles))
+    target = RescheduleRequest(starts_at=two_days_ahead_at(13))
+
+    async def reschedule() -> None:
+        await services.booking.reschedule(principal, uuid.UUID(booked.json()["id"]), target)
+
+    queries = await clinic.in_app(statements_of, clinic.context.db.shared_pool, reschedule)
+    outbox = Counter(query.split(" WHERE")[0] for query, _ in queries if "outbox" in query)
+    assert outbox == {
+        "DELETE FROM outbox": 1,
+        "INSERT INTO outbox (id, name, payload, available_at) SELECT id, name, payload::jsonb, "
+        "coalesce(at, now()) FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) "
+        "AS e(id, name, payload, at)": 1,
+    }, outbox
+    assert not [query for query, _ in queries if query.startswith("UPDATE appointment SET sched")]

@@ -6,7 +6,6 @@ Claims of one slot fly one at a time in the process (`ClaimsInFlight`).
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from hduce.contracts.appointments import AppointmentRescheduled
 from hduce.contracts.appointments import AppointmentStatus as Status
 from hduce.contracts.auth import Accounts, Role
 from hduce.core.db import Database
@@ -20,7 +19,7 @@ from hduce.plugins.appointments.services._access import (
     patient_for,
 )
 from hduce.plugins.appointments.services._claims import ClaimsInFlight
-from hduce.plugins.appointments.services._followups import FollowUps, fact
+from hduce.plugins.appointments.services._followups import FollowUps
 from hduce.plugins.appointments.services._slots import SlotFinder
 from hduce.plugins.appointments.services._waitlist import Waitlist
 from hduce.plugins.appointments.store import UPCOMING, AppointmentRow, AppointmentStore
@@ -120,20 +119,10 @@ class Booking:
             store = self._store
             await store.lock_calendars(practitioner_id, before.practitioner, before.patient)
             row = await self._changeable(principal, await store.get(appointment_id, lock=True))
-            await store.move(row.id, practitioner_id, visit, principal.id)
-            await self._followups.cancel(row)
-            moved = await store.refetch(row.id)
-            rescheduled = fact(
-                AppointmentRescheduled,
-                moved,
-                previous_practitioner_id=row.practitioner,
-                previous_starts_at=row.starts_at,
-                previous_ends_at=row.ends_at,
-                rescheduled_by=principal.id,
-            )
-            await self._followups.schedule(moved, rescheduled)
-            await self._followups.messages.send(
-                moved, "appointment_rescheduled", zone=zone, previous_starts_at=row.starts_at
+            plan = self._followups.plan(row.id, starts_at)
+            moved = await store.move(row.id, practitioner_id, visit, principal.id, plan.ids)
+            await self._followups.rescheduled(
+                row, moved, plan, rescheduled_by=principal.id, zone=zone
             )
             await self._waitlist.offer(row)
             return moved

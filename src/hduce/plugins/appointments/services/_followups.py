@@ -4,7 +4,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, TypeVar
 
-from hduce.contracts.appointments import AppointmentBooked, AppointmentFact
+from hduce.contracts.appointments import (
+    AppointmentBooked,
+    AppointmentFact,
+    AppointmentRescheduled,
+)
 from hduce.core.events import Event, EventBus
 from hduce.plugins.appointments.config import AppointmentsConfig
 from hduce.plugins.appointments.services._messages import PatientMessages
@@ -95,10 +99,37 @@ class FollowUps:
         await self._store.remember_events(row.id, plan.ids)
 
     async def cancel(self, row: AppointmentRow) -> None:
-        """Withdraw every pending scheduled event of the appointment."""
-        for event_id in row.scheduled_events:
-            await self._events.cancel(event_id)
+        """Withdraw every pending scheduled event of the appointment (one statement)."""
+        await self._events.cancel_many(row.scheduled_events)
         await self._store.remember_events(row.id, [])
+
+    async def rescheduled(
+        self,
+        before: AppointmentRow,
+        moved: AppointmentRow,
+        plan: FollowUpPlan,
+        *,
+        rescheduled_by: uuid.UUID,
+        zone: str,
+    ) -> None:
+        """Replace the follow-ups, publish `appointment.rescheduled`, tell the patient.
+
+        `plan` holds the follow-ups whose ids `moved` was written with.
+        """
+        await self._events.cancel_many(before.scheduled_events)
+        rescheduled = fact(
+            AppointmentRescheduled,
+            moved,
+            previous_practitioner_id=before.practitioner,
+            previous_starts_at=before.starts_at,
+            previous_ends_at=before.ends_at,
+            rescheduled_by=rescheduled_by,
+        )
+        async with self._events.batched():  # the message's deliveries too: one statement
+            await self._publish(plan, (rescheduled,))
+            await self.messages.send(
+                moved, "appointment_rescheduled", zone=zone, previous_starts_at=before.starts_at
+            )
 
     async def booked(
         self,

@@ -64,10 +64,14 @@ UPCOMING = (Status.BOOKED, Status.CONFIRMED)
 # unnest keeps the array's order, so the locks are taken in the order given (sorted).
 LOCK_KEYS = "SELECT pg_advisory_xact_lock(key) FROM unnest($1::bigint[]) AS key"
 ACCOUNTS_OF = "SELECT practitioner, patient FROM appointment WHERE id = $1"
-MOVE = """
-UPDATE appointment SET practitioner = $2, starts_at = $3, ends_at = $4, blocked_from = $5,
-       blocked_until = $6, status = 'booked', changed_by = $7, updated_at = now()
-WHERE id = $1
+MOVE = f"""
+WITH moved AS (
+    UPDATE appointment SET practitioner = $2, starts_at = $3, ends_at = $4, blocked_from = $5,
+           blocked_until = $6, status = 'booked', changed_by = $7, updated_at = now(),
+           scheduled_events = $8
+    WHERE id = $1 RETURNING *
+)
+SELECT {columns("m")} FROM moved m JOIN appointment_type t ON t.id = m.appointment_type
 """
 # A page's columns named as `AppointmentRead`'s fields, so each record converts in one step.
 PAGE_COLUMNS = (

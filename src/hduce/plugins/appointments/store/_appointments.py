@@ -151,10 +151,18 @@ class AppointmentStore:
         )
 
     async def move(
-        self, appointment_id: uuid.UUID, practitioner_id: uuid.UUID, visit: Visit, by: uuid.UUID
-    ) -> None:
-        """Give an appointment a new time (and practitioner); it is booked again."""
-        await self._db.execute(
+        self,
+        appointment_id: uuid.UUID,
+        practitioner_id: uuid.UUID,
+        visit: Visit,
+        by: uuid.UUID,
+        scheduled_events: Sequence[uuid.UUID],
+    ) -> AppointmentRow:
+        """Give an appointment a new time (and practitioner); the row as moved.
+
+        It is booked again, with `scheduled_events` as its pending scheduled events.
+        """
+        record = await self._db.fetchrow(
             MOVE,
             appointment_id,
             practitioner_id,
@@ -163,7 +171,11 @@ class AppointmentStore:
             visit.blocked_from,
             visit.blocked_until,
             by,
+            list(scheduled_events),
         )
+        if record is None:
+            raise RuntimeError(f"appointment {appointment_id} vanished inside its own transaction")
+        return to_row(record)
 
     async def set_notes(self, appointment_id: uuid.UUID, notes: str) -> None:
         """Replace the clinician's notes."""
