@@ -1,8 +1,11 @@
 """Booking benchmark: 20 races of 100 bookings (and reschedules) for one slot, bookings/s, SQL.
 
 Run from the repository root: `.venv/bin/python bench/booking.py [--races 20] [--racers 100]`.
-Serves the same app as `appointments.py` (see there for the set-up) and counts PostgreSQL's
-deadlocks (`pg_stat_database.deadlocks` and the server log) across the race series.
+Serves the same app as `appointments.py` (see there for the set-up) beside the bare anchor
+(`anchors/bare_booking.py`) on the same database, runs booking rounds and races against both
+interleaved (A B A B), and counts PostgreSQL's deadlocks (`pg_stat_database.deadlocks` and the
+server log) across the race series. Racers are cheap: connections opened before the races,
+requests built first and written together, latency counted from the first write.
 """
 
 import argparse
@@ -82,30 +85,32 @@ class Races:
         self.unfinished = 0
         self.errors = 0
 
-    async def run(self, racers: list[KeepAliveClient], requests: list[bytes]) -> None:
-        """Write every pre-built request at once, each on its own open connection; record it.
+    async def run(self, port: int, calls: list[tuple[str, dict[str, str], dict[str, str]]]) -> None:
+        """POST every `(path, body, headers)` at once, each on a connection of its own; record it.
 
-        Latencies count from the first write, so they measure the server, not the client.
+        The connections are opened (uvicorn closes idle ones after 5 s) and the requests built
+        before the race; they are written together and latencies count from the first write,
+        so they measure the server, not the client.
         """
-        started = time.perf_counter()
-        latencies_ms: list[float] = []
+        async with racing_connections(port, len(calls)) as racers:
+            requests = [post(r, *call) for r, call in zip(racers, calls, strict=True)]
+            await asyncio.sleep(0.2)  # the server has accepted every connection
+            started = time.perf_counter()
+            latencies_ms: list[float] = []
 
-        async def answer(racer: KeepAliveClient) -> int:
-            status = await racer.response()
-            latencies_ms.append((time.perf_counter() - started) * 1000)
-            return status
+            async def answer(racer: KeepAliveClient) -> int:
+                status = await racer.response()
+                latencies_ms.append((time.perf_counter() - started) * 1000)
+                return status
 
-        for racer, request in zip(racers, requests, strict=True):
-            racer.write(request)
-        try:
-            async with asyncio.timeout(self.timeout):
-                statuses = await asyncio.gather(*(answer(racer) for racer in racers))
-        except TimeoutError:
-            self.unfinished += 1
-            for racer in racers:  # answers may still come: start the next race afresh
-                await racer.close()
-                await racer.connect()
-            return
+            for racer, request in zip(racers, requests, strict=True):
+                racer.write(request)
+            try:
+                async with asyncio.timeout(self.timeout):
+                    statuses = await asyncio.gather(*(answer(racer) for racer in racers))
+            except TimeoutError:
+                self.unfinished += 1
+                return
         self.winners.append(sum(1 for s in statuses if s in (200, 201)))
         self.errors += sum(1 for s in statuses if s not in (200, 201, 409))
         self.p99_ms.append(percentile(latencies_ms, 99))
@@ -129,7 +134,7 @@ class Races:
 
 @asynccontextmanager
 async def racing_connections(port: int, racers: int) -> AsyncIterator[list[KeepAliveClient]]:
-    """`racers` connections opened before any race, closed after the last."""
+    """`racers` open connections, closed as the block ends."""
     connections = [KeepAliveClient("127.0.0.1", port) for _ in range(racers)]
     try:
         for connection in connections:
@@ -149,7 +154,7 @@ def post(racer: KeepAliveClient, path: str, body: dict[str, str], headers: dict[
 async def reschedule_races(
     args: argparse.Namespace,
     client: httpx.AsyncClient,
-    racers: list[KeepAliveClient],
+    port: int,
     clinic: Clinic,
     type_id: str,
     doctor: uuid.UUID,
@@ -167,11 +172,11 @@ async def reschedule_races(
             response.raise_for_status()
             booked.append(response.json()["id"])
         target = {"starts_at": grid(first_day - 1, 0)}
-        requests = [
-            post(racer, f"{API}/{appointment}/reschedule", target, headers)
-            for racer, appointment, headers in zip(racers, booked, patients, strict=True)
+        calls = [
+            (f"{API}/{appointment}/reschedule", target, headers)
+            for appointment, headers in zip(booked, patients, strict=True)
         ]
-        await races.run(racers, requests)
+        await races.run(port, calls)
     return races
 
 
@@ -260,20 +265,12 @@ async def interleaved(
             side.p50_ms.append(percentile(phase.latencies_ms, 50))
             await settle(db)
     series = [Races(f"{side.label} booking race", args.race_timeout) for side in sides]
-    async with AsyncExitStack() as stack:
-        racers = [
-            await stack.enter_async_context(racing_connections(side.port, args.racers))
-            for side in sides
-        ]
-        patients = [(await clinic.member("patient"))[1] for _ in range(args.racers)]
-        for race in range(args.races):
-            for side, races, connections in zip(sides, series, racers, strict=True):
-                body = {"practitioner_id": str(side.doctors[-1]), "type_id": type_id}
-                body["starts_at"] = grid(40 + race // 20, race % 20)
-                requests = [
-                    post(r, API, body, h) for r, h in zip(connections, patients, strict=True)
-                ]
-                await races.run(connections, requests)
+    patients = [(await clinic.member("patient"))[1] for _ in range(args.racers)]
+    for race in range(args.races):
+        for side, races in zip(sides, series, strict=True):
+            body = {"practitioner_id": str(side.doctors[-1]), "type_id": type_id}
+            body["starts_at"] = grid(40 + race // 20, race % 20)
+            await races.run(side.port, [(API, body, headers) for headers in patients])
     return series
 
 
@@ -308,8 +305,7 @@ async def run_bench(args: argparse.Namespace, scratch: Path) -> list[str]:
             deadlocks, logged = await db.fetchval(DEADLOCKS), deadlock_lines(pg.log_file)
             series = await interleaved(args, db, clinic, type_id, sides)
             doctors = sides[0].doctors
-            async with racing_connections(port, args.racers) as racers:
-                moved = await reschedule_races(args, client, racers, clinic, type_id, doctors[-2])
+            moved = await reschedule_races(args, client, port, clinic, type_id, doctors[-2])
             await asyncio.sleep(11)  # backends flush their statistics within 10 s of idling
             await db.execute("SELECT pg_stat_clear_snapshot()")
             deadlocks = await db.fetchval(DEADLOCKS) - deadlocks

@@ -126,6 +126,11 @@ async def race(
     return await racing
 
 
+async def racers(clinic: Clinic) -> tuple[Practice, list[Member]]:
+    """A practice and `RACERS` patients."""
+    return await open_practice(clinic), [await clinic.member("patient") for _ in range(RACERS)]
+
+
 def booking(practice: Practice, patient: Member, start: datetime) -> Call:
     """A patient's POST for the slot at `start`."""
     body = {"practitioner_id": practice.doctor_id, "type_id": practice.type_id}
@@ -135,8 +140,7 @@ def booking(practice: Practice, patient: Member, start: datetime) -> Call:
 async def test_a_booking_race_has_one_winner_and_no_deadlock(
     clinic: Clinic, raw_pool: asyncpg.Pool, services_dir: Path
 ) -> None:
-    practice = await open_practice(clinic)
-    patients = [await clinic.member("patient") for _ in range(RACERS)]
+    practice, patients = await racers(clinic)
     start = two_days_ahead_at(11)
     before = deadlocks_logged(services_dir)
     calls = [booking(practice, p, start) for p in patients]
@@ -154,8 +158,7 @@ async def test_a_booking_race_has_one_winner_and_no_deadlock(
 async def test_a_reschedule_race_has_one_winner_and_keeps_the_losers_bookings(
     clinic: Clinic, raw_pool: asyncpg.Pool, services_dir: Path
 ) -> None:
-    practice = await open_practice(clinic)
-    patients = [await clinic.member("patient") for _ in range(RACERS)]
+    practice, patients = await racers(clinic)
     first = two_days_ahead_at(8) + timedelta(days=1)
     booked = []
     for index, patient in enumerate(patients):
@@ -202,8 +205,7 @@ async def _book_each_in_its_own_transaction(
 async def test_racers_of_several_processes_meet_in_the_database_with_one_winner(
     clinic: Clinic, raw_pool: asyncpg.Pool, services_dir: Path
 ) -> None:
-    practice = await open_practice(clinic)
-    patients = [await clinic.member("patient") for _ in range(RACERS)]
+    practice, patients = await racers(clinic)
     start = two_days_ahead_at(14)
     data = AppointmentCreate(
         practitioner_id=practice.doctor.id, type_id=practice.type_id, starts_at=start

@@ -6,10 +6,11 @@ from collections import Counter
 from hduce.core.security import Principal
 from hduce.plugins.appointments import AppointmentsPlugin
 from hduce.plugins.appointments.schemas import AppointmentCreate, RescheduleRequest
+from hduce.plugins.appointments.services import AppointmentServices
+from tests.plugins.appointments.helpers import Practice, open_practice, two_days_ahead_at
 from tests.plugins.appointments.helpers import book as book_over_http
-from tests.plugins.appointments.helpers import open_practice, two_days_ahead_at
 from tests.plugins.appointments.statements import statements_of
-from tests.plugins.users.clinic import Clinic
+from tests.plugins.users.clinic import Clinic, Member
 
 # One read of the type and the schedule (time zone, hours, exceptions), then one transaction:
 # the appointment with its pending event ids (calendar locks in the same statement), the
@@ -20,16 +21,21 @@ BUDGET = 11
 POOL_RESET = "SELECT pg_advisory_unlock_all()"
 
 
-async def test_a_booking_writes_each_kind_of_row_in_one_statement(clinic: Clinic) -> None:
+async def a_patient_of(clinic: Clinic) -> tuple[Practice, Member, AppointmentServices, Principal]:
+    """A practice, a patient, the app's appointment services and the patient as principal."""
     practice = await open_practice(clinic)
     patient = await clinic.member("patient")
     services = clinic.client.app.plugins.get(AppointmentsPlugin).services
+    return practice, patient, services, Principal(id=patient.id, roles=frozenset(patient.roles))
+
+
+async def test_a_booking_writes_each_kind_of_row_in_one_statement(clinic: Clinic) -> None:
+    practice, _, services, principal = await a_patient_of(clinic)
     data = AppointmentCreate(
         practitioner_id=practice.doctor.id,
         type_id=practice.type_id,
         starts_at=two_days_ahead_at(9),
     )
-    principal = Principal(id=patient.id, roles=frozenset(patient.roles))
 
     async def book() -> None:
         await services.booking.book(principal, data)
@@ -51,10 +57,7 @@ async def test_a_booking_writes_each_kind_of_row_in_one_statement(clinic: Clinic
 async def test_a_page_of_appointments_is_one_statement_without_a_pool_reset(
     clinic: Clinic,
 ) -> None:
-    practice = await open_practice(clinic)
-    patient = await clinic.member("patient")
-    services = clinic.client.app.plugins.get(AppointmentsPlugin).services
-    principal = Principal(id=patient.id, roles=frozenset(patient.roles))
+    practice, patient, services, principal = await a_patient_of(clinic)
     await book_over_http(clinic, practice, patient, two_days_ahead_at(9))
     pages = []
 
@@ -82,11 +85,8 @@ async def test_a_page_of_appointments_is_one_statement_without_a_pool_reset(
 async def test_a_reschedule_withdraws_and_writes_its_events_in_one_statement_each(
     clinic: Clinic,
 ) -> None:
-    practice = await open_practice(clinic)
-    patient = await clinic.member("patient")
-    services = clinic.client.app.plugins.get(AppointmentsPlugin).services
+    practice, patient, services, principal = await a_patient_of(clinic)
     booked = await book_over_http(clinic, practice, patient, two_days_ahead_at(9))
-    principal = Principal(id=patient.id, roles=frozenset(patient.roles))
     target = RescheduleRequest(starts_at=two_days_ahead_at(13))
 
     async def reschedule() -> None:
