@@ -6,7 +6,7 @@ The doctor's calendar lock is held from outside the app, so the first claim is s
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
@@ -56,17 +56,19 @@ async def calendar_held(raw_pool: asyncpg.Pool, practice: Practice) -> AsyncIter
             await connection.execute("SELECT pg_advisory_unlock($1)", key)
 
 
-async def until(condition: object, what: str) -> None:
+async def until(condition: Callable[[], object], what: str) -> None:
     """Poll `condition()` (sync or async) for up to 30 s."""
-    async with asyncio.timeout(30):
-        while True:
-            value = condition()  # type: ignore[operator]
-            if asyncio.iscoroutine(value):
-                value = await value
-            if value:
-                return
-            await asyncio.sleep(0.02)
-    raise AssertionError(what)
+    try:
+        async with asyncio.timeout(30):
+            while True:
+                value = condition()
+                if asyncio.iscoroutine(value):
+                    value = await value
+                if value:
+                    return
+                await asyncio.sleep(0.02)
+    except TimeoutError:
+        raise AssertionError(what) from None
 
 
 async def first_then_second(
@@ -97,9 +99,14 @@ async def first_then_second(
         # statements_of opens every pooled connection first: let it, then start the first claim.
         await asyncio.sleep(0.5)
         stuck = asyncio.ensure_future(clinic.in_app(attempt, clinic, practice, first, start))
-        await until(lambda: raw_pool.fetchval(WAITING), "the first claim never waited")
+        in_flight = booking_of(clinic).in_flight
+
+        async def first_waits_in_the_database() -> bool:
+            return in_flight.under_way == 1 and await raw_pool.fetchval(WAITING) >= 1
+
+        await until(first_waits_in_the_database, "the first claim never waited")
         go.set()
-        await until(lambda: booking_of(clinic).in_flight.waiting == 1, "no one waits in flight")
+        await until(lambda: in_flight.waiting == 1, "no one waits in flight")
     statements = [query for query, _ in await measured]
     return await stuck, outcomes[0], statements
 

@@ -154,6 +154,11 @@ class ClaimsInFlight:
         if committed and refused:
             raise SlotUnavailable("this slot has just been taken; choose another")
 
+    @property
+    def under_way(self) -> int:
+        """Claims running in the database now."""
+        return sum(len(claims) for claims in self._claims.values())
+
     def _overlapping(self, mine: _Claim) -> _Claim | None:
         claims = self._claims.get(mine.practitioner_id, ())
         return next((c for c in claims if c.overlaps(mine)), None)
