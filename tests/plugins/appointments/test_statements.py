@@ -101,3 +101,5 @@ async def test_a_reschedule_withdraws_and_writes_its_events_in_one_statement_eac
         "AS e(id, name, payload, at)": 1,
     }, outbox
     assert not [query for query, _ in queries if query.startswith("UPDATE appointment SET sched")]
+    # The calendars are locked in the statement that locks the appointment.
+    assert not [query for query, _ in queries if query.startswith("SELECT pg_advisory_xact_lock")]

@@ -117,8 +117,9 @@ class Booking:
         async def move() -> AppointmentRow:
             # The old calendar too: the freed slot may go to someone on the waitlist.
             store = self._store
-            await store.lock_calendars(practitioner_id, before.practitioner, before.patient)
-            row = await self._changeable(principal, await store.get(appointment_id, lock=True))
+            calendars = (practitioner_id, before.practitioner, before.patient)
+            locked = await store.get_locking(appointment_id, calendars)
+            row = await self._changeable(principal, locked)
             plan = self._followups.plan(row.id, starts_at)
             moved = await store.move(row.id, practitioner_id, visit, principal.id, plan.ids)
             await self._followups.rescheduled(

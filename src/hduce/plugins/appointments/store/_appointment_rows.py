@@ -40,6 +40,14 @@ def columns(alias: str) -> str:
 COLUMNS = columns("a")
 FROM = "appointment a JOIN appointment_type t ON t.id = a.appointment_type"
 SELECT_ONE = f"SELECT {COLUMNS} FROM {FROM} WHERE a.id = $1"
+# The calendars of $2 (sorted keys) locked first, then the row: the join needs the locks' row
+# before `FOR UPDATE` can lock its result.
+SELECT_ONE_LOCKING = f"""
+SELECT {COLUMNS}
+FROM (SELECT count(pg_advisory_xact_lock(key)) FROM unnest($2::bigint[]) AS key) AS locked,
+     {FROM}
+WHERE a.id = $1 FOR UPDATE OF a
+"""
 # Takes the calendar locks ($14, sorted) in the same statement, before the constraints are
 # checked: a racer that lost releases the lock after one more round trip (its ROLLBACK).
 INSERT = """

@@ -25,6 +25,7 @@ from hduce.plugins.appointments.store._appointment_rows import (
     PATIENT_OVERLAP,
     ROW_FIELDS,
     SELECT_ONE,
+    SELECT_ONE_LOCKING,
     AppointmentRow,
     Visit,
     lock_keys,
@@ -108,6 +109,16 @@ class AppointmentStore:
         """One appointment, locked `FOR UPDATE` when asked; None if there is none."""
         query = SELECT_ONE + (" FOR UPDATE OF a" if lock else "")
         record = await self._db.fetchrow(query, appointment_id)
+        return to_row(record) if record else None
+
+    async def get_locking(
+        self, appointment_id: uuid.UUID, calendars: Iterable[uuid.UUID]
+    ) -> AppointmentRow | None:
+        """One appointment locked `FOR UPDATE`, the `calendars` locked first; None if none.
+
+        One statement; the calendars are locked as by `lock_calendars`.
+        """
+        record = await self._db.fetchrow(SELECT_ONE_LOCKING, appointment_id, lock_keys(calendars))
         return to_row(record) if record else None
 
     async def refetch(self, appointment_id: uuid.UUID) -> AppointmentRow:
