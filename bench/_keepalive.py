@@ -1,14 +1,15 @@
-"""A minimal HTTP/1.1 keep-alive GET client on asyncio streams: cheap enough not to be the limit.
+"""A minimal HTTP/1.1 keep-alive client on asyncio streams: cheap enough not to be the limit.
 
 httpx spends more CPU per request than a bare uvicorn app does, so on a small machine it would cap
 both servers at the same rate and hide their difference; throughput phases use this instead.
+Races build their requests first (`encode`), then `write` them all at once and read the answers.
 """
 
 import asyncio
 
 
 class KeepAliveClient:
-    """One persistent connection sending GETs one after another."""
+    """One persistent connection sending requests one after another."""
 
     def __init__(self, host: str, port: int) -> None:
         self._host, self._port = host, port
@@ -17,12 +18,31 @@ class KeepAliveClient:
 
     async def get(self, path: str, headers: dict[str, str]) -> int:
         """Send one GET, read the whole response, return its status code."""
+        await self.connect()
+        self.write(self.encode("GET", path, headers))
+        return await self.response()
+
+    async def connect(self) -> None:
+        """Open the connection unless it is open."""
         if self._writer is None or self._writer.is_closing():
             self._reader, self._writer = await asyncio.open_connection(self._host, self._port)
-        assert self._reader is not None
-        lines = [f"GET {path} HTTP/1.1", f"Host: {self._host}:{self._port}"]
+
+    def encode(self, method: str, path: str, headers: dict[str, str], body: bytes = b"") -> bytes:
+        """The bytes of one request."""
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {self._host}:{self._port}"]
         lines += [f"{name}: {value}" for name, value in headers.items()]
-        self._writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+        if body:
+            lines.append(f"Content-Length: {len(body)}")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+    def write(self, request: bytes) -> None:
+        """Send an encoded request on the open connection (buffered; no await)."""
+        assert self._writer is not None
+        self._writer.write(request)
+
+    async def response(self) -> int:
+        """Read one whole response; its status code."""
+        assert self._reader is not None
         status = int((await self._reader.readline()).split()[1])
         length, chunked, close = 0, False, False
         while (line := await self._reader.readline()) not in (b"\r\n", b""):

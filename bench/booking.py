@@ -1,17 +1,26 @@
 """Booking benchmark: 20 races of 100 bookings (and reschedules) for one slot, bookings/s, SQL.
 
 Run from the repository root: `.venv/bin/python bench/booking.py [--races 20] [--racers 100]`.
-Serves the same app as `appointments.py` (see there for the set-up) and counts PostgreSQL's
-deadlocks (`pg_stat_database.deadlocks` and the server log) across the race series.
+Serves the same app as `appointments.py` (see there for the set-up) beside the bare anchor
+(`anchors/bare_booking.py`) on the same database, runs booking rounds and races against both
+interleaved (A B A B), and counts PostgreSQL's deadlocks (`pg_stat_database.deadlocks` and the
+server log) across the race series. Racers are cheap: connections opened before the races,
+requests built first and written together, latency counted from the first write.
 """
 
 import argparse
 import asyncio
+import json
+import os
 import re
 import secrets
 import subprocess
 import sys
+import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
@@ -24,16 +33,15 @@ from _common import (
     percentile,
     scratch_dir,
 )
+from _keepalive import KeepAliveClient
 from appointments import (
     API,
     Clinic,
-    Phase,
     booking_phase,
     grid,
     serve_env,
     set_up,
     settle,
-    timed,
 )
 from auth import anchor_command, client_for, raw_env, serve_command, start, stop, wait_ready
 from hduce.runtime import EmbeddedPostgres
@@ -53,6 +61,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--practitioners", type=int, default=10, help="doctors per app")
     parser.add_argument("--seconds", type=float, default=5.0, help="free-slot booking phase")
     parser.add_argument("--clients", type=int, default=8, help="clients booking free slots")
+    parser.add_argument("--rounds", type=int, default=3, help="booking rounds of each app")
     parser.add_argument("--racers", type=int, default=100, help="requests racing for one slot")
     parser.add_argument("--races", type=int, default=20, help="booking races")
     parser.add_argument("--reschedule-races", type=int, default=5, help="reschedule races")
@@ -76,19 +85,35 @@ class Races:
         self.unfinished = 0
         self.errors = 0
 
-    async def run(self, client: httpx.AsyncClient, calls: list[tuple[str, dict, dict]]) -> None:
-        """Send every (url, body, headers) POST at once; record the race."""
-        phase = Phase(self.label)
-        requests = (timed(phase, client.post(url, json=b, headers=h)) for url, b, h in calls)
-        try:
-            async with asyncio.timeout(self.timeout):
-                statuses = await asyncio.gather(*requests)
-        except TimeoutError:
-            self.unfinished += 1
-            return
+    async def run(self, port: int, calls: list[tuple[str, dict[str, str], dict[str, str]]]) -> None:
+        """POST every `(path, body, headers)` at once, each on a connection of its own; record it.
+
+        The connections are opened (uvicorn closes idle ones after 5 s) and the requests built
+        before the race; they are written together and latencies count from the first write,
+        so they measure the server, not the client.
+        """
+        async with racing_connections(port, len(calls)) as racers:
+            requests = [post(r, *call) for r, call in zip(racers, calls, strict=True)]
+            await asyncio.sleep(0.2)  # the server has accepted every connection
+            started = time.perf_counter()
+            latencies_ms: list[float] = []
+
+            async def answer(racer: KeepAliveClient) -> int:
+                status = await racer.response()
+                latencies_ms.append((time.perf_counter() - started) * 1000)
+                return status
+
+            for racer, request in zip(racers, requests, strict=True):
+                racer.write(request)
+            try:
+                async with asyncio.timeout(self.timeout):
+                    statuses = await asyncio.gather(*(answer(racer) for racer in racers))
+            except TimeoutError:
+                self.unfinished += 1
+                return
         self.winners.append(sum(1 for s in statuses if s in (200, 201)))
         self.errors += sum(1 for s in statuses if s not in (200, 201, 409))
-        self.p99_ms.append(percentile(phase.latencies_ms, 99))
+        self.p99_ms.append(percentile(latencies_ms, 99))
         print(
             f"{self.label} {len(self.winners)}: {self.winners[-1]} winner(s), "
             f"p99 {self.p99_ms[-1]:.0f} ms",
@@ -107,27 +132,29 @@ class Races:
         )
 
 
-async def booking_races(
-    args: argparse.Namespace,
-    client: httpx.AsyncClient,
-    clinic: Clinic,
-    type_id: str,
-    doctor: uuid.UUID,
-    label: str = "booking race",
-) -> Races:
-    """`--races` times, `--racers` patients book the same slot at once."""
-    races = Races(label, args.race_timeout)
-    patients = [(await clinic.member("patient"))[1] for _ in range(args.racers)]
-    for race in range(args.races):
-        body = {"practitioner_id": str(doctor), "type_id": type_id}
-        body["starts_at"] = grid(40 + race // 20, race % 20)
-        await races.run(client, [(API, body, headers) for headers in patients])
-    return races
+@asynccontextmanager
+async def racing_connections(port: int, racers: int) -> AsyncIterator[list[KeepAliveClient]]:
+    """`racers` open connections, closed as the block ends."""
+    connections = [KeepAliveClient("127.0.0.1", port) for _ in range(racers)]
+    try:
+        for connection in connections:
+            await connection.connect()
+        yield connections
+    finally:
+        for connection in connections:
+            await connection.close()
+
+
+def post(racer: KeepAliveClient, path: str, body: dict[str, str], headers: dict[str, str]) -> bytes:
+    """A JSON POST built before the race."""
+    headers = {**headers, "Content-Type": "application/json"}
+    return racer.encode("POST", path, headers, json.dumps(body).encode())
 
 
 async def reschedule_races(
     args: argparse.Namespace,
     client: httpx.AsyncClient,
+    port: int,
     clinic: Clinic,
     type_id: str,
     doctor: uuid.UUID,
@@ -145,13 +172,11 @@ async def reschedule_races(
             response.raise_for_status()
             booked.append(response.json()["id"])
         target = {"starts_at": grid(first_day - 1, 0)}
-        await races.run(
-            client,
-            [
-                (f"{API}/{appointment}/reschedule", target, headers)
-                for appointment, headers in zip(booked, patients, strict=True)
-            ],
-        )
+        calls = [
+            (f"{API}/{appointment}/reschedule", target, headers)
+            for appointment, headers in zip(booked, patients, strict=True)
+        ]
+        await races.run(port, calls)
     return races
 
 
@@ -183,76 +208,35 @@ async def statements_per_booking(
     return len(APP_STATEMENT.findall(logged)) / args.counted
 
 
-async def run_bench(args: argparse.Namespace, scratch: Path) -> list[str]:
-    """Start `hduce serve`, set the clinic up, run every phase; the report's lines."""
-    data_dir, port, secret = scratch / "data", free_port(), secrets.token_urlsafe(32)
-    env = serve_env(data_dir, port, secret, HDUCE_PLUGINS__APPOINTMENTS__HORIZON="400d")
-    serve: subprocess.Popen[bytes] = start(serve_command(args.config), env, scratch / "serve.log")
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with client_for(base, args.clients) as client:
-            await wait_ready(client, "/health/detailed", serve, args.timeout)
-            pg = EmbeddedPostgres(data_dir / "pg")
-            dsn = pg.status().dsn
-            if dsn is None:
-                raise RuntimeError("the embedded PostgreSQL of `hduce serve` is not running")
-            settings = {"application_name": BENCH_APP}
-            db = await asyncpg.connect(dsn, server_settings=settings)
-            try:
-                clinic = Clinic(db, secret)
-                type_id, everyone = await set_up(client, clinic, 2 * args.practitioners)
-                # Half the doctors for HDuce, half for the anchor: no slot is booked twice.
-                doctors, theirs = everyone[: args.practitioners], everyone[args.practitioners :]
-                bookings = await booking_phase(args, client, clinic, type_id, doctors)
-                await settle(db)
-                sql = await statements_per_booking(
-                    args, client, db, pg.log_file, clinic, type_id, doctors[0]
-                )
-                deadlocks, logged = await db.fetchval(DEADLOCKS), deadlock_lines(pg.log_file)
-                async with client_for(base, args.racers) as racing:
-                    booked = await booking_races(args, racing, clinic, type_id, doctors[-1])
-                    moved = await reschedule_races(args, racing, clinic, type_id, doctors[-2])
-                await asyncio.sleep(11)  # backends flush their statistics within 10 s of idling
-                await db.execute("SELECT pg_stat_clear_snapshot()")
-                deadlocks = await db.fetchval(DEADLOCKS) - deadlocks
-                logged = deadlock_lines(pg.log_file) - logged
-                if not args.no_anchor:
-                    anchor = await anchor_phases(
-                        args, scratch, dsn, secret, clinic, type_id, theirs
-                    )
-            finally:
-                await db.close()
-    finally:
-        stop(serve)
-    rate = bookings.ok / bookings.seconds
-    lines = [
-        f"bookings/s, {args.clients} clients, free slots : {rate:.1f}"
-        f" (p50 {percentile(bookings.latencies_ms, 50):.1f} ms)",
-        f"SQL statements per booking (request, relay and tasks): {sql:.1f}",
-        booked.summary(),
-        moved.summary(),
-        f"deadlocks during the races: pg_stat_database {deadlocks}, server log {logged}",
-    ]
-    if not args.no_anchor:
-        their_bookings, their_races = anchor
-        their_rate = their_bookings.ok / their_bookings.seconds
-        lines += [
-            f"anchor bookings/s: {their_rate:.1f}; HDuce / anchor {rate / their_rate:.2f}",
-            "anchor " + their_races.summary(),
-        ]
-    return lines
+@dataclass
+class Side:
+    """One app under test: where it listens, a client, its doctors, what it measured."""
+
+    label: str
+    port: int
+    client: httpx.AsyncClient
+    doctors: list[uuid.UUID]
+    rates: list[float] = field(default_factory=list)
+    p50_ms: list[float] = field(default_factory=list)
+
+    def doctors_of(self, round_: int, practitioners: int) -> list[uuid.UUID]:
+        """The doctors of one booking round (each round books doctors of its own)."""
+        return self.doctors[round_ * practitioners : (round_ + 1) * practitioners]
+
+    def summary(self) -> str:
+        """Min/median bookings/s over the rounds."""
+        return (
+            f"{self.label} bookings/s min/median {min(self.rates):.1f}/{median(self.rates):.1f}"
+            f" (rounds {', '.join(f'{r:.1f}' for r in self.rates)}; "
+            f"p50 median {median(self.p50_ms):.1f} ms)"
+        )
 
 
-async def anchor_phases(
-    args: argparse.Namespace,
-    scratch: Path,
-    dsn: str,
-    secret: str,
-    clinic: Clinic,
-    type_id: str,
-    doctors: list[uuid.UUID],
-) -> tuple[Phase, Races]:
-    """The same free-slot bookings and booking races against `anchors/bare_booking.py`."""
+@asynccontextmanager
+async def anchor_running(
+    args: argparse.Namespace, scratch: Path, dsn: str, secret: str
+) -> AsyncIterator[tuple[int, httpx.AsyncClient]]:
+    """`anchors/bare_booking.py` under uvicorn on the same database; its port and a client."""
     port = free_port()
     anchor = start(
         anchor_command(port, "bare_booking:app"), raw_env(dsn, secret), scratch / "anchor.log"
@@ -260,14 +244,94 @@ async def anchor_phases(
     try:
         async with client_for(f"http://127.0.0.1:{port}", args.clients) as client:
             await wait_ready(client, "/", anchor, args.timeout)
-            bookings = await booking_phase(args, client, clinic, type_id, doctors)
-        async with client_for(f"http://127.0.0.1:{port}", args.racers) as racing:
-            races = await booking_races(
-                args, racing, clinic, type_id, doctors[-1], label="booking race"
-            )
+            yield port, client
     finally:
         stop(anchor)
-    return bookings, races
+
+
+async def interleaved(
+    args: argparse.Namespace,
+    db: asyncpg.Connection,
+    clinic: Clinic,
+    type_id: str,
+    sides: list[Side],
+) -> list[Races]:
+    """Booking rounds A B A B ..., then booking races A B A B ...; each side's races."""
+    for round_ in range(args.rounds):
+        for side in sides:
+            doctors = side.doctors_of(round_, args.practitioners)
+            phase = await booking_phase(args, side.client, clinic, type_id, doctors)
+            side.rates.append(phase.ok / phase.seconds)
+            side.p50_ms.append(percentile(phase.latencies_ms, 50))
+            await settle(db)
+    series = [Races(f"{side.label} booking race", args.race_timeout) for side in sides]
+    patients = [(await clinic.member("patient"))[1] for _ in range(args.racers)]
+    for race in range(args.races):
+        for side, races in zip(sides, series, strict=True):
+            body = {"practitioner_id": str(side.doctors[-1]), "type_id": type_id}
+            body["starts_at"] = grid(40 + race // 20, race % 20)
+            await races.run(side.port, [(API, body, headers) for headers in patients])
+    return series
+
+
+async def run_bench(args: argparse.Namespace, scratch: Path) -> list[str]:
+    """Start `hduce serve` (and the anchor), set the clinic up, run every phase; the report."""
+    data_dir, port, secret = scratch / "data", free_port(), secrets.token_urlsafe(32)
+    env = serve_env(data_dir, port, secret, HDUCE_PLUGINS__APPOINTMENTS__HORIZON="400d")
+    serve: subprocess.Popen[bytes] = start(serve_command(args.config), env, scratch / "serve.log")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with client_for(base, args.clients) as client, AsyncExitStack() as stack:
+            await wait_ready(client, "/health/detailed", serve, args.timeout)
+            pg = EmbeddedPostgres(data_dir / "pg")
+            dsn = pg.status().dsn
+            if dsn is None:
+                raise RuntimeError("the embedded PostgreSQL of `hduce serve` is not running")
+            settings = {"application_name": BENCH_APP}
+            db = await asyncpg.connect(dsn, server_settings=settings)
+            stack.push_async_callback(db.close)
+            clinic = Clinic(db, secret)
+            # Each side books doctors of its own in each round, plus one for races and one for
+            # the counted and reschedule bookings: no slot is booked twice.
+            per_side = (args.rounds + 1) * args.practitioners
+            names = ["HDuce"] if args.no_anchor else ["HDuce", "anchor"]
+            type_id, everyone = await set_up(client, clinic, len(names) * per_side)
+            sides = [Side("HDuce", port, client, everyone[:per_side])]
+            if not args.no_anchor:
+                their_port, theirs = await stack.enter_async_context(
+                    anchor_running(args, scratch, dsn, secret)
+                )
+                sides.append(Side("anchor", their_port, theirs, everyone[per_side:]))
+            deadlocks, logged = await db.fetchval(DEADLOCKS), deadlock_lines(pg.log_file)
+            series = await interleaved(args, db, clinic, type_id, sides)
+            doctors = sides[0].doctors
+            moved = await reschedule_races(args, client, port, clinic, type_id, doctors[-2])
+            await asyncio.sleep(11)  # backends flush their statistics within 10 s of idling
+            await db.execute("SELECT pg_stat_clear_snapshot()")
+            deadlocks = await db.fetchval(DEADLOCKS) - deadlocks
+            logged = deadlock_lines(pg.log_file) - logged
+            await settle(db)
+            sql = await statements_per_booking(
+                args, client, db, pg.log_file, clinic, type_id, doctors[-3]
+            )
+    finally:
+        stop(serve)
+    lines = [side.summary() for side in sides]
+    if not args.no_anchor:
+        ratio = median(sides[0].rates) / median(sides[1].rates)
+        each = ", ".join(
+            f"{a / b:.2f}" for a, b in zip(sides[0].rates, sides[1].rates, strict=True)
+        )
+        lines.append(f"HDuce / anchor bookings/s (medians) {ratio:.2f}; per round {each}")
+    lines += [
+        f"SQL statements per booking (request, relay and tasks): {sql:.1f}",
+        *(races.summary() for races in series),
+        moved.summary(),
+        f"deadlocks during the races (both apps): pg_stat_database {deadlocks}, "
+        f"server log {logged}",
+        f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
+    ]
+    return lines
 
 
 def log_size(log: Path) -> int:

@@ -1,5 +1,6 @@
 """`EventBus.publish_many`: several events in one statement of the caller's transaction."""
 
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -10,6 +11,7 @@ import pytest
 from hduce.core.config import Settings
 from hduce.core.db import open_database
 from hduce.core.events import Event, EventBus
+from hduce.core.tables import Outbox
 from hduce.piccolo_conf import DB
 
 
@@ -56,3 +58,46 @@ async def test_a_naive_time_writes_nothing_and_no_events_need_no_statement(
         "SELECT count(*) FROM outbox WHERE name = 'test.pinged' AND payload->>'n' IN ('2', '3')"
     )
     assert written == 0
+
+
+async def test_ids_chosen_beforehand_are_the_first_events_ids(
+    bus: EventBus, raw_pool: asyncpg.Pool
+) -> None:
+    chosen = uuid.uuid4()
+    async with DB.transaction():
+        ids = await bus.publish_many([(Pinged(n=4), None), (Pinged(n=5), None)], ids=[chosen])
+    assert ids[0] == chosen and ids[1] != chosen
+    rows = await raw_pool.fetch("SELECT id, payload->>'n' AS n FROM outbox WHERE id = ANY($1)", ids)
+    assert {row["id"]: row["n"] for row in rows} == {chosen: "4", ids[1]: "5"}
+
+
+async def test_a_batch_writes_its_events_in_one_statement_as_it_ends(bus: EventBus) -> None:
+    count = "SELECT count(*) AS n FROM outbox WHERE id = ANY({})"
+    async with DB.transaction():
+        async with bus.batched():
+            first = await bus.publish(Pinged(n=6))
+            async with bus.batched():  # joins the outer batch
+                rest = await bus.publish_many([(Pinged(n=7), None), (Pinged(n=8), None)])
+            assert await bus.cancel(rest[1])  # still pending: taken out of the batch
+            written = await Outbox.raw(count, [first, *rest])
+            assert written == [{"n": 0}]
+        written = await Outbox.raw(count, [first, *rest])
+    assert written == [{"n": 2}]
+
+
+async def test_a_batch_that_raises_writes_nothing(bus: EventBus, raw_pool: asyncpg.Pool) -> None:
+    ids: list[uuid.UUID] = []
+    with pytest.raises(RuntimeError):
+        async with bus.batched():
+            ids.append(await bus.publish(Pinged(n=9)))
+            raise RuntimeError("the caller's work failed")
+    assert await raw_pool.fetchval("SELECT count(*) FROM outbox WHERE id = $1", ids[0]) == 0
+
+
+async def test_events_are_withdrawn_in_one_statement(bus: EventBus) -> None:
+    async with DB.transaction():
+        ids = await bus.publish_many([(Pinged(n=10), None), (Pinged(n=11), None)])
+        assert await bus.cancel_many([*ids, uuid.uuid4()]) == 2
+        assert await Outbox.raw("SELECT count(*) AS n FROM outbox WHERE id = ANY({})", ids) == [
+            {"n": 0}
+        ]

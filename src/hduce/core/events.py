@@ -2,7 +2,9 @@
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Generic, TypeVar
@@ -19,6 +21,23 @@ INSERT INTO outbox (id, name, payload, available_at)
 SELECT id, name, payload::jsonb, coalesce(at, now())
 FROM unnest({}::uuid[], {}::text[], {}::text[], {}::timestamptz[]) AS e(id, name, payload, at)
 """
+CANCEL = "DELETE FROM outbox WHERE id = ANY({}) AND dispatched_at IS NULL RETURNING id"
+
+_Row = tuple[uuid.UUID, "Event", datetime | None]
+# The events of the current `EventBus.batched` block, written as it ends.
+_batch: ContextVar[list[_Row] | None] = ContextVar("hduce_event_batch", default=None)
+
+
+async def _write(rows: Sequence[_Row]) -> None:
+    """Insert outbox rows `(id, event, at)` in one statement (none for no rows)."""
+    if rows:
+        await Outbox.raw(
+            PUBLISH,
+            [event_id for event_id, _, _ in rows],
+            [event.name for _, event, _ in rows],
+            [msgspec.json.encode(event).decode() for _, event, _ in rows],
+            [at for _, _, at in rows],
+        )
 
 
 class Event(msgspec.Struct, frozen=True, kw_only=True):
@@ -90,26 +109,57 @@ class EventBus:
         return event_id
 
     async def publish_many(
-        self, events: Sequence[tuple[Event, datetime | None]]
+        self,
+        events: Sequence[tuple[Event, datetime | None]],
+        *,
+        ids: Sequence[uuid.UUID] = (),
     ) -> list[uuid.UUID]:
-        """Write `(event, at)` pairs in one statement of the current transaction; their ids."""
+        """Write `(event, at)` pairs in one statement of the current transaction; their ids.
+
+        `ids` are the ids of the first events, when the caller chose them beforehand (to store
+        them with its own rows in the same statement); the rest get new ones.
+        """
         if any(at is not None and at.tzinfo is None for _, at in events):
             raise ValueError("`at` must be timezone-aware")
+        if len(ids) > len(events):
+            raise ValueError("more ids than events")
         if not events:
             return []
-        event_ids = [uuid.uuid4() for _ in events]
-        await Outbox.raw(
-            PUBLISH,
-            event_ids,
-            [event.name for event, _ in events],
-            [msgspec.json.encode(event).decode() for event, _ in events],
-            [at for _, at in events],
-        )
+        event_ids = [*ids, *(uuid.uuid4() for _ in events[len(ids) :])]
+        rows = [(i, event, at) for i, (event, at) in zip(event_ids, events, strict=True)]
+        batch = _batch.get()
+        if batch is None:
+            await _write(rows)
+        else:
+            batch.extend(rows)
         return event_ids
+
+    @asynccontextmanager
+    async def batched(self) -> AsyncIterator[None]:
+        """Publish the block's events in one statement as it ends; nothing if it raises.
+
+        For a block inside a transaction; nested blocks join the outer one.
+        """
+        if _batch.get() is not None:
+            yield
+            return
+        batch: list[_Row] = []
+        token = _batch.set(batch)
+        try:
+            yield
+        finally:
+            _batch.reset(token)
+        await _write(batch)
 
     async def cancel(self, event_id: uuid.UUID) -> bool:
         """Withdraw an undispatched event in the current transaction; False if already sent."""
-        deleted = await Outbox.raw(
-            "DELETE FROM outbox WHERE id = {} AND dispatched_at IS NULL RETURNING id", event_id
-        )
-        return bool(deleted)
+        return await self.cancel_many([event_id]) == 1
+
+    async def cancel_many(self, event_ids: Sequence[uuid.UUID]) -> int:
+        """Withdraw undispatched events in one statement of the current transaction; how many."""
+        batch = _batch.get() or []
+        pending = {row[0] for row in batch if row[0] in event_ids}
+        batch[:] = [row for row in batch if row[0] not in pending]
+        rest = [event_id for event_id in event_ids if event_id not in pending]
+        deleted = await Outbox.raw(CANCEL, rest) if rest else []
+        return len(pending) + len(deleted)

@@ -1,13 +1,15 @@
 """Races for one slot: exactly one winner, the rest 409, and PostgreSQL never breaks a deadlock.
 
 To make the racers meet at the worst moment every time, another transaction holds the slot
-while they pile up behind it, then rolls back: every racer wakes at once.
+while they pile up behind it, then rolls back: every racer wakes at once. In one process the
+first racer waits in the database and the others wait for its outcome (`ClaimsInFlight`);
+racers from several processes meet in the database, which their own transactions simulate here.
 """
 
 import asyncio
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -16,6 +18,11 @@ from typing import Any
 import asyncpg
 import httpx
 
+from hduce.core.db import Database
+from hduce.core.security import Principal
+from hduce.plugins.appointments import AppointmentsPlugin
+from hduce.plugins.appointments.errors import SlotUnavailable
+from hduce.plugins.appointments.schemas import AppointmentCreate
 from tests.plugins.appointments.helpers import (
     API,
     Practice,
@@ -59,9 +66,16 @@ def winner(responses: list[tuple[int, dict[str, Any]]], won: int) -> dict[str, A
 
 @asynccontextmanager
 async def slot_held_then_freed(
-    clinic: Clinic, raw_pool: asyncpg.Pool, practice: Practice, holder: Member, start: datetime
+    raw_pool: asyncpg.Pool,
+    practice: Practice,
+    holder: Member,
+    start: datetime,
+    queued: Callable[[int], bool],
 ) -> AsyncIterator[None]:
-    """Hold the slot in an open transaction; on exit, once racers queue behind it, roll it back."""
+    """Hold the slot in an open transaction; on exit, once racers queue behind it, roll it back.
+
+    `queued(n)` tells whether the racers have all queued when `n` sessions wait on a lock.
+    """
     async with raw_pool.acquire() as connection:
         transaction = connection.transaction()
         await transaction.start()
@@ -75,10 +89,8 @@ async def slot_held_then_freed(
                 uuid.UUID(practice.type_id),
             )
             yield
-            # Every pooled connection of the app but a spare one ends up waiting on a lock.
-            queued = clinic.context.settings.database.pool_max_size - 2
             async with asyncio.timeout(30):
-                while await raw_pool.fetchval(WAITING) < queued:
+                while not queued(await raw_pool.fetchval(WAITING)):
                     await asyncio.sleep(0.05)
         finally:
             await transaction.rollback()
@@ -102,10 +114,21 @@ async def race(
 ) -> list[tuple[int, dict[str, Any]]]:
     """Send `calls` at once for a slot that is freed just as they all wait for it."""
     holder = await clinic.member("patient")
-    async with slot_held_then_freed(clinic, raw_pool, practice, holder, start):
+    in_flight = clinic.client.app.plugins.get(AppointmentsPlugin).services.booking.in_flight
+
+    def queued(waiting_on_locks: int) -> bool:
+        # The first racer waits in the database, every other one for its outcome.
+        return waiting_on_locks >= 1 and in_flight.waiting == len(calls) - 1
+
+    async with slot_held_then_freed(raw_pool, practice, holder, start, queued):
         # The test client runs one request at a time: concurrency needs the app's loop.
         racing = asyncio.ensure_future(clinic.in_app(_send_all, clinic.client.app, calls))
     return await racing
+
+
+async def racers(clinic: Clinic) -> tuple[Practice, list[Member]]:
+    """A practice and `RACERS` patients."""
+    return await open_practice(clinic), [await clinic.member("patient") for _ in range(RACERS)]
 
 
 def booking(practice: Practice, patient: Member, start: datetime) -> Call:
@@ -117,8 +140,7 @@ def booking(practice: Practice, patient: Member, start: datetime) -> Call:
 async def test_a_booking_race_has_one_winner_and_no_deadlock(
     clinic: Clinic, raw_pool: asyncpg.Pool, services_dir: Path
 ) -> None:
-    practice = await open_practice(clinic)
-    patients = [await clinic.member("patient") for _ in range(RACERS)]
+    practice, patients = await racers(clinic)
     start = two_days_ahead_at(11)
     before = deadlocks_logged(services_dir)
     calls = [booking(practice, p, start) for p in patients]
@@ -136,8 +158,7 @@ async def test_a_booking_race_has_one_winner_and_no_deadlock(
 async def test_a_reschedule_race_has_one_winner_and_keeps_the_losers_bookings(
     clinic: Clinic, raw_pool: asyncpg.Pool, services_dir: Path
 ) -> None:
-    practice = await open_practice(clinic)
-    patients = [await clinic.member("patient") for _ in range(RACERS)]
+    practice, patients = await racers(clinic)
     first = two_days_ahead_at(8) + timedelta(days=1)
     booked = []
     for index, patient in enumerate(patients):
@@ -164,3 +185,53 @@ async def test_a_reschedule_race_has_one_winner_and_keeps_the_losers_bookings(
     assert {key: iso(value) for key, value in starts.items()} == {
         a["id"]: a["starts_at"] for a in booked if a["id"] != moved
     }
+
+
+async def _book_each_in_its_own_transaction(
+    booking: Any, db: Database, principals: list[Principal], data: AppointmentCreate
+) -> list[object]:
+    """Book as every principal at once, each in a transaction of its own (like other processes)."""
+
+    async def attempt(principal: Principal) -> object:
+        try:
+            async with db.transaction():
+                return await booking.book(principal, data)
+        except SlotUnavailable as exc:
+            return exc
+
+    return await asyncio.gather(*(attempt(principal) for principal in principals))
+
+
+async def test_racers_of_several_processes_meet_in_the_database_with_one_winner(
+    clinic: Clinic, raw_pool: asyncpg.Pool, services_dir: Path
+) -> None:
+    practice, patients = await racers(clinic)
+    start = two_days_ahead_at(14)
+    data = AppointmentCreate(
+        practitioner_id=practice.doctor.id, type_id=practice.type_id, starts_at=start
+    )
+    principals = [Principal(id=p.id, roles=frozenset(p.roles)) for p in patients]
+    booking = clinic.client.app.plugins.get(AppointmentsPlugin).services.booking
+    before = deadlocks_logged(services_dir)
+    holder = await clinic.member("patient")
+    # Every pooled connection of the app but a spare one ends up waiting on a lock.
+    pooled = clinic.context.settings.database.pool_max_size - 2
+    async with slot_held_then_freed(raw_pool, practice, holder, start, lambda n: n >= pooled):
+        racing = asyncio.ensure_future(
+            clinic.in_app(
+                _book_each_in_its_own_transaction,
+                booking,
+                Database(clinic.context.db),
+                principals,
+                data,
+            )
+        )
+    outcomes = await racing
+    assert deadlocks_logged(services_dir) == before
+    assert sum(1 for o in outcomes if isinstance(o, SlotUnavailable)) == RACERS - 1, outcomes
+    rows = await clinic.fetch(
+        "SELECT patient FROM appointment WHERE practitioner = $1 AND starts_at = $2",
+        practice.doctor.id,
+        start,
+    )
+    assert len(rows) == 1

@@ -84,9 +84,7 @@ class AppointmentServices:
             schedules,
             followups,
         )
-        booking = Booking(
-            db, config, stores.appointments, accounts, types, slots, followups, waitlist
-        )
+        booking = Booking(db, config, stores.appointments, accounts, slots, followups, waitlist)
         lifecycle = Lifecycle(
             db,
             config,

@@ -1,9 +1,11 @@
-"""Booking and rescheduling: a slot is won by the database's exclusion constraints, or 409."""
+"""Booking and rescheduling: a slot is won by the database's exclusion constraints, or 409.
+
+Claims of one slot fly one at a time in the process (`ClaimsInFlight`).
+"""
 
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from hduce.contracts.appointments import AppointmentRescheduled
 from hduce.contracts.appointments import AppointmentStatus as Status
 from hduce.contracts.auth import Accounts, Role
 from hduce.core.db import Database
@@ -16,10 +18,9 @@ from hduce.plugins.appointments.services._access import (
     ensure_visible,
     patient_for,
 )
-from hduce.plugins.appointments.services._claims import claiming
-from hduce.plugins.appointments.services._followups import FollowUps, fact
+from hduce.plugins.appointments.services._claims import ClaimsInFlight
+from hduce.plugins.appointments.services._followups import FollowUps
 from hduce.plugins.appointments.services._slots import SlotFinder
-from hduce.plugins.appointments.services._types import AppointmentTypes
 from hduce.plugins.appointments.services._waitlist import Waitlist
 from hduce.plugins.appointments.store import UPCOMING, AppointmentRow, AppointmentStore
 
@@ -33,7 +34,6 @@ class Booking:
         config: AppointmentsConfig,
         store: AppointmentStore,
         accounts: Accounts,
-        types: AppointmentTypes,
         slots: SlotFinder,
         followups: FollowUps,
         waitlist: Waitlist,
@@ -42,37 +42,53 @@ class Booking:
         self._config = config
         self._store = store
         self._accounts = accounts
-        self._types = types
         self._slots = slots
         self._followups = followups
         self._waitlist = waitlist
+        self.in_flight = ClaimsInFlight(db)
 
     async def book(self, principal: Principal, data: AppointmentCreate) -> AppointmentRow:
-        """Book a free slot for the caller (a patient) or for the patient staff name."""
+        """Book a free slot for the caller (a patient) or for the patient staff name.
+
+        Requests for one practitioner, type and start fly one at a time (`ClaimsInFlight`).
+        """
         patient_id = patient_for(principal, data.patient_id)
         if patient_id != principal.id:
             await self._accounts.require(patient_id, Role.PATIENT)
-        kind = await self._types.offered(data.type_id, data.practitioner_id)
         starts_at = data.starts_at.astimezone(UTC)
-        zone = await self._slots.ensure_offered(
-            principal, data.practitioner_id, kind.spec, starts_at
+        async with self.in_flight.request(data.practitioner_id, data.type_id, starts_at):
+            return await self._book(principal, data, patient_id, starts_at)
+
+    async def _book(
+        self,
+        principal: Principal,
+        data: AppointmentCreate,
+        patient_id: uuid.UUID,
+        starts_at: datetime,
+    ) -> AppointmentRow:
+        kind, zone = await self._slots.ensure_offered(
+            principal, data.practitioner_id, data.type_id, starts_at
         )
+
+        visit, appointment_id = kind.visit(starts_at), uuid.uuid4()
+        plan = self._followups.plan(appointment_id, starts_at)
 
         async def claim() -> AppointmentRow:
             row = await self._store.insert(
-                kind.visit(starts_at),
-                appointment_id=uuid.uuid4(),
+                visit,
+                appointment_id=appointment_id,
                 patient_id=patient_id,
                 practitioner_id=data.practitioner_id,
                 status=Status.BOOKED,
                 booked_by=principal.id,
                 reason=data.reason,
+                scheduled_events=plan.ids,
                 lock=(data.practitioner_id, patient_id),
             )
-            await self._followups.booked(row, booked_by=principal.id, zone=zone)
+            await self._followups.booked(row, booked_by=principal.id, zone=zone, plan=plan)
             return row
 
-        return await claiming(self._db, claim)
+        return await self.in_flight.claim(data.practitioner_id, visit, appointment_id, claim)
 
     async def reschedule(
         self, principal: Principal, appointment_id: uuid.UUID, data: RescheduleRequest
@@ -80,34 +96,39 @@ class Booking:
         """Move an appointment; the old slot is released only if the new one is won."""
         before = await self._changeable(principal, await self._store.get(appointment_id))
         practitioner_id = data.practitioner_id or before.practitioner
-        kind = await self._types.offered(before.appointment_type, practitioner_id)
         starts_at = data.starts_at.astimezone(UTC)
-        zone = await self._slots.ensure_offered(principal, practitioner_id, kind.spec, starts_at)
+        kind_id = before.appointment_type
+        async with self.in_flight.request(practitioner_id, kind_id, starts_at, appointment_id):
+            return await self._move(principal, before, practitioner_id, starts_at)
+
+    async def _move(
+        self,
+        principal: Principal,
+        before: AppointmentRow,
+        practitioner_id: uuid.UUID,
+        starts_at: datetime,
+    ) -> AppointmentRow:
+        appointment_id = before.id
+        kind, zone = await self._slots.ensure_offered(
+            principal, practitioner_id, before.appointment_type, starts_at
+        )
+        visit = kind.visit(starts_at)
 
         async def move() -> AppointmentRow:
             # The old calendar too: the freed slot may go to someone on the waitlist.
             store = self._store
-            await store.lock_calendars(practitioner_id, before.practitioner, before.patient)
-            row = await self._changeable(principal, await store.get(appointment_id, lock=True))
-            await store.move(row.id, practitioner_id, kind.visit(starts_at), principal.id)
-            await self._followups.cancel(row)
-            moved = await store.refetch(row.id)
-            rescheduled = fact(
-                AppointmentRescheduled,
-                moved,
-                previous_practitioner_id=row.practitioner,
-                previous_starts_at=row.starts_at,
-                previous_ends_at=row.ends_at,
-                rescheduled_by=principal.id,
-            )
-            await self._followups.schedule(moved, rescheduled)
-            await self._followups.messages.send(
-                moved, "appointment_rescheduled", zone=zone, previous_starts_at=row.starts_at
+            calendars = (practitioner_id, before.practitioner, before.patient)
+            locked = await store.get_locking(appointment_id, calendars)
+            row = await self._changeable(principal, locked)
+            plan = self._followups.plan(row.id, starts_at)
+            moved = await store.move(row.id, practitioner_id, visit, principal.id, plan.ids)
+            await self._followups.rescheduled(
+                row, moved, plan, rescheduled_by=principal.id, zone=zone
             )
             await self._waitlist.offer(row)
             return moved
 
-        return await claiming(self._db, move)
+        return await self.in_flight.claim(practitioner_id, visit, appointment_id, move)
 
     async def _changeable(self, principal: Principal, row: AppointmentRow | None) -> AppointmentRow:
         row = ensure_visible(principal, row)

@@ -2,9 +2,13 @@
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
-from hduce.contracts.appointments import AppointmentBooked, AppointmentFact
+from hduce.contracts.appointments import (
+    AppointmentBooked,
+    AppointmentFact,
+    AppointmentRescheduled,
+)
 from hduce.core.events import Event, EventBus
 from hduce.plugins.appointments.config import AppointmentsConfig
 from hduce.plugins.appointments.services._messages import PatientMessages
@@ -37,6 +41,13 @@ class HoldExpired(Event, frozen=True):
     entry_id: uuid.UUID
 
 
+class FollowUpPlan(NamedTuple):
+    """An appointment's scheduled events (event, due time) and their ids, chosen up front."""
+
+    events: list[tuple[Event, datetime | None]]
+    ids: list[uuid.UUID]
+
+
 def fact(kind: type[FactT], row: AppointmentRow, **extra: Any) -> FactT:
     """The event `kind` about `row`."""
     return kind(
@@ -65,34 +76,81 @@ class FollowUps:
         self._store = store
         self.messages = messages
 
+    def plan(self, appointment_id: uuid.UUID, starts_at: datetime) -> FollowUpPlan:
+        """The reminders still ahead and the no-show check of an appointment, with new ids."""
+        config, moment = self._config, datetime.now(UTC)
+        scheduled: list[tuple[Event, datetime | None]] = []
+        for offset in config.reminder_offsets:
+            due = starts_at - timedelta(seconds=offset)
+            if due > moment:
+                reminder = ReminderDue(appointment_id=appointment_id, starts_at=starts_at)
+                scheduled.append((reminder, due))
+        grace = starts_at + timedelta(seconds=config.no_show_grace)
+        scheduled.append((NoShowDue(appointment_id=appointment_id, starts_at=starts_at), grace))
+        return FollowUpPlan(scheduled, [uuid.uuid4() for _ in scheduled])
+
     async def schedule(self, row: AppointmentRow, *now: Event) -> None:
         """Schedule the reminders still ahead and the no-show check, remember their ids.
 
         The facts in `now` are published in the same statement.
         """
-        config, moment = self._config, datetime.now(UTC)
-        scheduled: list[tuple[Event, datetime | None]] = []
-        for offset in config.reminder_offsets:
-            due = row.starts_at - timedelta(seconds=offset)
-            if due > moment:
-                scheduled.append((ReminderDue(appointment_id=row.id, starts_at=row.starts_at), due))
-        grace = row.starts_at + timedelta(seconds=config.no_show_grace)
-        scheduled.append((NoShowDue(appointment_id=row.id, starts_at=row.starts_at), grace))
-        event_ids = await self._events.publish_many([*scheduled, *((e, None) for e in now)])
-        await self._store.remember_events(row.id, event_ids[: len(scheduled)])
+        plan = self.plan(row.id, row.starts_at)
+        await self._publish(plan, now)
+        await self._store.remember_events(row.id, plan.ids)
 
     async def cancel(self, row: AppointmentRow) -> None:
-        """Withdraw every pending scheduled event of the appointment."""
-        for event_id in row.scheduled_events:
-            await self._events.cancel(event_id)
+        """Withdraw every pending scheduled event of the appointment (one statement)."""
+        await self._events.cancel_many(row.scheduled_events)
         await self._store.remember_events(row.id, [])
 
+    async def rescheduled(
+        self,
+        before: AppointmentRow,
+        moved: AppointmentRow,
+        plan: FollowUpPlan,
+        *,
+        rescheduled_by: uuid.UUID,
+        zone: str,
+    ) -> None:
+        """Replace the follow-ups, publish `appointment.rescheduled`, tell the patient.
+
+        `plan` holds the follow-ups whose ids `moved` was written with.
+        """
+        await self._events.cancel_many(before.scheduled_events)
+        rescheduled = fact(
+            AppointmentRescheduled,
+            moved,
+            previous_practitioner_id=before.practitioner,
+            previous_starts_at=before.starts_at,
+            previous_ends_at=before.ends_at,
+            rescheduled_by=rescheduled_by,
+        )
+        async with self._events.batched():  # the message's deliveries too: one statement
+            await self._publish(plan, (rescheduled,))
+            await self.messages.send(
+                moved, "appointment_rescheduled", zone=zone, previous_starts_at=before.starts_at
+            )
+
     async def booked(
-        self, row: AppointmentRow, *, booked_by: uuid.UUID, zone: str | None = None
+        self,
+        row: AppointmentRow,
+        *,
+        booked_by: uuid.UUID,
+        zone: str | None = None,
+        plan: FollowUpPlan | None = None,
     ) -> None:
         """Schedule follow-ups, publish `appointment.booked` and tell the patient.
 
-        `zone` is the practitioner's time zone when the caller has already read it.
+        `zone` is the practitioner's time zone when the caller has already read it; `plan` the
+        follow-ups whose ids the row was written with (None: planned and remembered here).
         """
-        await self.schedule(row, fact(AppointmentBooked, row, booked_by=booked_by))
-        await self.messages.send(row, "appointment_booked", zone=zone)
+        booked = fact(AppointmentBooked, row, booked_by=booked_by)
+        async with self._events.batched():  # the message's deliveries too: one statement
+            if plan is None:
+                await self.schedule(row, booked)
+            else:
+                await self._publish(plan, (booked,))
+            await self.messages.send(row, "appointment_booked", zone=zone)
+
+    async def _publish(self, plan: FollowUpPlan, now: tuple[Event, ...]) -> None:
+        await self._events.publish_many([*plan.events, *((e, None) for e in now)], ids=plan.ids)

@@ -42,6 +42,21 @@ def _exception(record: asyncpg.Record, *, with_reason: bool = True) -> Exception
     )
 
 
+MARGIN = timedelta(days=2)
+"""Local dates read around a UTC range, whatever the zone."""
+LONGEST_VISIT = timedelta(days=1)
+"""Longer than any appointment type (8 hours at most)."""
+
+
+def _rules(record: asyncpg.Record) -> ScheduleRules:
+    """The rules of a `ScheduleStore.rules` row."""
+    return ScheduleRules(
+        timezone=record["timezone"] or "UTC",
+        weekly=tuple(LocalWindow(*window) for window in record["weekly"]),
+        exceptions=tuple(LocalException(*exception) for exception in record["exceptions"]),
+    )
+
+
 class Schedules:
     """Reads and changes when practitioners work."""
 
@@ -54,24 +69,25 @@ class Schedules:
         return await self._store.timezone(practitioner_id) or "UTC"
 
     async def rules(self, practitioner_id: uuid.UUID, first: date, last: date) -> ScheduleRules:
-        """Time zone, weekly hours and the exceptions dated `first`..`last`."""
-        weekly = await self._store.weekly(practitioner_id)
-        exceptions = await self._store.exceptions(practitioner_id, first, last)
-        return ScheduleRules(
-            timezone=await self.timezone(practitioner_id),
-            weekly=tuple(LocalWindow(r["weekday"], r["start_time"], r["end_time"]) for r in weekly),
-            exceptions=tuple(
-                LocalException(r["on_date"], r["kind"], r["start_time"], r["end_time"])
-                for r in exceptions
-            ),
-        )
+        """Time zone, weekly hours and the exceptions dated `first`..`last` (one statement)."""
+        return _rules(await self._store.rules(practitioner_id, first, last))
+
+    async def rules_near(
+        self, practitioner_id: uuid.UUID, type_id: uuid.UUID, start: datetime
+    ) -> tuple[ScheduleRules, asyncpg.Record]:
+        """The rules around a visit starting at `start` and the type, in one statement.
+
+        The record has `TypeStore.offered`'s columns (None if the practitioner does not offer it).
+        """
+        first, last = (start - MARGIN).date(), (start + LONGEST_VISIT + MARGIN).date()
+        record = await self._store.rules_and_type(practitioner_id, type_id, first, last)
+        return _rules(record), record
 
     async def openings(
         self, practitioner_id: uuid.UUID, start: datetime, end: datetime
     ) -> tuple[str, list[Interval]]:
         """The practitioner's time zone and open intervals within `[start, end)`."""
-        margin = timedelta(days=2)  # local dates around the UTC range, whatever the zone
-        rules = await self.rules(practitioner_id, (start - margin).date(), (end + margin).date())
+        rules = await self.rules(practitioner_id, (start - MARGIN).date(), (end + MARGIN).date())
         return rules.timezone, open_intervals(rules, start, end)
 
     async def read(

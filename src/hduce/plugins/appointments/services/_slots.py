@@ -9,9 +9,14 @@ from hduce.plugins.appointments.config import AppointmentsConfig
 from hduce.plugins.appointments.errors import InvalidRequest, SlotNotOffered
 from hduce.plugins.appointments.schemas import SlotList, SlotRead
 from hduce.plugins.appointments.services._access import BOOKERS
-from hduce.plugins.appointments.services._availability import SlotSpec, fits, free_starts
+from hduce.plugins.appointments.services._availability import (
+    SlotSpec,
+    fits,
+    free_starts,
+    open_intervals,
+)
 from hduce.plugins.appointments.services._schedules import Schedules
-from hduce.plugins.appointments.services._types import AppointmentTypes
+from hduce.plugins.appointments.services._types import AppointmentTypes, TypeRow, offered_type
 from hduce.plugins.appointments.store import AppointmentStore
 
 
@@ -73,17 +78,22 @@ class SlotFinder:
         )
 
     async def ensure_offered(
-        self, booker: Principal, practitioner_id: uuid.UUID, spec: SlotSpec, start: datetime
-    ) -> str:
-        """Refuse a start outside the hours, notice or horizon; returns the practitioner's zone."""
+        self, booker: Principal, practitioner_id: uuid.UUID, type_id: uuid.UUID, start: datetime
+    ) -> tuple[TypeRow, str]:
+        """The type and the practitioner's zone, in one read, if `start` is bookable.
+
+        422 unless the practitioner offers the type and `start` is within the hours, notice and
+        horizon.
+        """
+        rules, record = await self._schedules.rules_near(practitioner_id, type_id, start)
+        kind = offered_type(record)
         earliest, latest = self.bookable_window(booker)
         if not earliest <= start <= latest:
             raise SlotNotOffered("the start is too soon or too far ahead to book")
-        end = start + spec.duration
-        zone, openings = await self._schedules.openings(practitioner_id, start, end)
-        if not fits(openings, start, end):
+        end = start + kind.spec.duration
+        if not fits(open_intervals(rules, start, end), start, end):
             raise SlotNotOffered("the practitioner does not work at that time")
-        return zone
+        return kind, rules.timezone
 
     async def _free(
         self, practitioner_id: uuid.UUID, spec: SlotSpec, first: datetime, last: datetime

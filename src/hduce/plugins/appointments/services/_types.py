@@ -1,7 +1,9 @@
 """Appointment types: what visits exist, how long they take and who offers them."""
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 import msgspec
 from asyncpg.exceptions import UniqueViolationError
@@ -47,6 +49,13 @@ class TypeRow(AppointmentTypeRead, frozen=True):
         )
 
 
+def offered_type(record: Mapping[str, Any] | None) -> TypeRow:
+    """The type of a `TypeStore.offered` row; 422 if there is none (or its id is None)."""
+    if record is None or record["id"] is None:
+        raise InvalidRequest("this practitioner does not offer this appointment type")
+    return TypeRow.from_row(record)
+
+
 class AppointmentTypes:
     """Reads and writes appointment types and their practitioners."""
 
@@ -64,10 +73,7 @@ class AppointmentTypes:
 
     async def offered(self, type_id: uuid.UUID, practitioner_id: uuid.UUID) -> TypeRow:
         """An active type the practitioner offers; 422 otherwise."""
-        record = await self._store.offered(type_id, practitioner_id)
-        if record is None:
-            raise InvalidRequest("this practitioner does not offer this appointment type")
-        return TypeRow.from_row(record)
+        return offered_type(await self._store.offered(type_id, practitioner_id))
 
     async def create(self, data: AppointmentTypeCreate) -> AppointmentTypeRead:
         """Add a type with the practitioners who offer it."""

@@ -40,13 +40,21 @@ def columns(alias: str) -> str:
 COLUMNS = columns("a")
 FROM = "appointment a JOIN appointment_type t ON t.id = a.appointment_type"
 SELECT_ONE = f"SELECT {COLUMNS} FROM {FROM} WHERE a.id = $1"
+# The calendars of $2 (sorted keys) locked first, then the row: the join needs the locks' row
+# before `FOR UPDATE` can lock its result.
+SELECT_ONE_LOCKING = f"""
+SELECT {COLUMNS}
+FROM (SELECT count(pg_advisory_xact_lock(key)) FROM unnest($2::bigint[]) AS key) AS locked,
+     {FROM}
+WHERE a.id = $1 FOR UPDATE OF a
+"""
 # Takes the calendar locks ($14, sorted) in the same statement, before the constraints are
 # checked: a racer that lost releases the lock after one more round trip (its ROLLBACK).
 INSERT = """
 INSERT INTO appointment (id, patient, practitioner, appointment_type, status, starts_at, ends_at,
                          blocked_from, blocked_until, mode, reason, booked_by, hold_until,
                          scheduled_events)
-SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, '{}'
+SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $15::uuid[]
 FROM (SELECT count(pg_advisory_xact_lock(key)) FROM unnest($14::bigint[]) AS key) AS locked
 RETURNING *
 """
@@ -64,10 +72,14 @@ UPCOMING = (Status.BOOKED, Status.CONFIRMED)
 # unnest keeps the array's order, so the locks are taken in the order given (sorted).
 LOCK_KEYS = "SELECT pg_advisory_xact_lock(key) FROM unnest($1::bigint[]) AS key"
 ACCOUNTS_OF = "SELECT practitioner, patient FROM appointment WHERE id = $1"
-MOVE = """
-UPDATE appointment SET practitioner = $2, starts_at = $3, ends_at = $4, blocked_from = $5,
-       blocked_until = $6, status = 'booked', changed_by = $7, updated_at = now()
-WHERE id = $1
+MOVE = f"""
+WITH moved AS (
+    UPDATE appointment SET practitioner = $2, starts_at = $3, ends_at = $4, blocked_from = $5,
+           blocked_until = $6, status = 'booked', changed_by = $7, updated_at = now(),
+           scheduled_events = $8
+    WHERE id = $1 RETURNING *
+)
+SELECT {columns("m")} FROM moved m JOIN appointment_type t ON t.id = m.appointment_type
 """
 # A page's columns named as `AppointmentRead`'s fields, so each record converts in one step.
 PAGE_COLUMNS = (

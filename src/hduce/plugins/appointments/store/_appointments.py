@@ -1,7 +1,7 @@
 """The appointment store: claims of calendar time, status changes, moves and pages."""
 
 import uuid
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
@@ -25,6 +25,7 @@ from hduce.plugins.appointments.store._appointment_rows import (
     PATIENT_OVERLAP,
     ROW_FIELDS,
     SELECT_ONE,
+    SELECT_ONE_LOCKING,
     AppointmentRow,
     Visit,
     lock_keys,
@@ -60,12 +61,14 @@ class AppointmentStore:
         booked_by: uuid.UUID,
         reason: str | None = None,
         hold_until: datetime | None = None,
+        scheduled_events: Sequence[uuid.UUID] = (),
         lock: Iterable[uuid.UUID] = (),
     ) -> AppointmentRow:
         """Insert an appointment that blocks its type's buffers around it.
 
         The exclusion constraints refuse it if the practitioner or the patient is busy then. The
         calendars of `lock` are locked first (see `services/_claims.py`), in the same statement.
+        `scheduled_events`: the ids of its pending scheduled events, when chosen beforehand.
         """
         record = await self._db.fetchrow(
             INSERT,
@@ -83,6 +86,7 @@ class AppointmentStore:
             booked_by,
             hold_until,
             lock_keys(lock),
+            list(scheduled_events),
         )
         if record is None:
             raise RuntimeError("INSERT ... RETURNING gave no row")
@@ -105,6 +109,16 @@ class AppointmentStore:
         """One appointment, locked `FOR UPDATE` when asked; None if there is none."""
         query = SELECT_ONE + (" FOR UPDATE OF a" if lock else "")
         record = await self._db.fetchrow(query, appointment_id)
+        return to_row(record) if record else None
+
+    async def get_locking(
+        self, appointment_id: uuid.UUID, calendars: Iterable[uuid.UUID]
+    ) -> AppointmentRow | None:
+        """One appointment locked `FOR UPDATE`, the `calendars` locked first; None if none.
+
+        One statement; the calendars are locked as by `lock_calendars`.
+        """
+        record = await self._db.fetchrow(SELECT_ONE_LOCKING, appointment_id, lock_keys(calendars))
         return to_row(record) if record else None
 
     async def refetch(self, appointment_id: uuid.UUID) -> AppointmentRow:
@@ -148,10 +162,18 @@ class AppointmentStore:
         )
 
     async def move(
-        self, appointment_id: uuid.UUID, practitioner_id: uuid.UUID, visit: Visit, by: uuid.UUID
-    ) -> None:
-        """Give an appointment a new time (and practitioner); it is booked again."""
-        await self._db.execute(
+        self,
+        appointment_id: uuid.UUID,
+        practitioner_id: uuid.UUID,
+        visit: Visit,
+        by: uuid.UUID,
+        scheduled_events: Sequence[uuid.UUID],
+    ) -> AppointmentRow:
+        """Give an appointment a new time (and practitioner); the row as moved.
+
+        It is booked again, with `scheduled_events` as its pending scheduled events.
+        """
+        record = await self._db.fetchrow(
             MOVE,
             appointment_id,
             practitioner_id,
@@ -160,7 +182,11 @@ class AppointmentStore:
             visit.blocked_from,
             visit.blocked_until,
             by,
+            list(scheduled_events),
         )
+        if record is None:
+            raise RuntimeError(f"appointment {appointment_id} vanished inside its own transaction")
+        return to_row(record)
 
     async def set_notes(self, appointment_id: uuid.UUID, notes: str) -> None:
         """Replace the clinician's notes."""

@@ -16,17 +16,37 @@ SELECT t.id, t.name, t.duration_minutes, t.buffer_before_minutes, t.buffer_after
                 FILTER (WHERE o.practitioner IS NOT NULL), '{}') AS practitioner_ids
 FROM appointment_type t LEFT JOIN appointment_type_practitioner o ON o.appointment_type = t.id
 """
-OFFERED = """
+
+
+def _offered(type_id: str, practitioner_id: str) -> str:
+    """An active type the practitioner offers, by the placeholders of both ids."""
+    return f"""
 SELECT t.id, t.name, t.duration_minutes, t.buffer_before_minutes, t.buffer_after_minutes, t.mode,
        t.active, ARRAY[o.practitioner] AS practitioner_ids
 FROM appointment_type t JOIN appointment_type_practitioner o ON o.appointment_type = t.id
-WHERE t.id = $1 AND o.practitioner = $2 AND t.active
+WHERE t.id = {type_id} AND o.practitioner = {practitioner_id} AND t.active
 """
+
+
+OFFERED = _offered("$1", "$2")
 TIMEZONE = "SELECT timezone FROM practitioner_schedule WHERE practitioner = $1"
 WEEKLY = """
 SELECT weekday, start_time, end_time FROM weekly_hours WHERE practitioner = $1
 ORDER BY weekday, start_time
 """
+# Time zone, weekly windows and the exceptions dated $2..$3 of one practitioner, in one statement.
+RULES = """
+SELECT (SELECT timezone FROM practitioner_schedule WHERE practitioner = $1) AS timezone,
+       ARRAY(SELECT ROW(weekday, start_time, end_time) FROM weekly_hours
+             WHERE practitioner = $1 ORDER BY weekday, start_time) AS weekly,
+       ARRAY(SELECT ROW(on_date, kind, start_time, end_time) FROM availability_exception
+             WHERE practitioner = $1 AND on_date BETWEEN $2 AND $3
+             ORDER BY on_date, start_time NULLS FIRST) AS exceptions
+"""
+# The same and, in the same row, the type $4 if the practitioner offers it (else NULL columns).
+RULES_AND_TYPE = (
+    f"SELECT r.*, o.* FROM ({RULES}) AS r LEFT JOIN ({_offered('$4', '$1')}) AS o ON true"
+)
 SCHEDULES = """
 SELECT practitioner, timezone, updated_at FROM practitioner_schedule
 WHERE $1::uuid[] IS NULL OR practitioner = ANY($1) ORDER BY practitioner
@@ -114,6 +134,24 @@ class ScheduleStore:
     async def weekly(self, practitioner_id: uuid.UUID) -> list[asyncpg.Record]:
         """The weekly windows (`weekday, start_time, end_time`), in order."""
         return await self._db.fetch(WEEKLY, practitioner_id)
+
+    async def rules(self, practitioner_id: uuid.UUID, first: date, last: date) -> asyncpg.Record:
+        """A practitioner's schedule for `first`..`last`, read in one statement.
+
+        `timezone` (None before one is set), `weekly` windows `(weekday, start_time, end_time)`
+        and the `exceptions` `(on_date, kind, start_time, end_time)` dated `first`..`last`.
+        """
+        record = await self._db.fetchrow(RULES, practitioner_id, first, last)
+        assert record is not None  # a SELECT without FROM always answers
+        return record
+
+    async def rules_and_type(
+        self, practitioner_id: uuid.UUID, type_id: uuid.UUID, first: date, last: date
+    ) -> asyncpg.Record:
+        """`rules` and, in the same row, the columns of `TypeStore.offered` (None if not)."""
+        record = await self._db.fetchrow(RULES_AND_TYPE, practitioner_id, first, last, type_id)
+        assert record is not None  # the rules' row is always there
+        return record
 
     async def schedules(self, practitioner_ids: list[uuid.UUID] | None) -> list[asyncpg.Record]:
         """`practitioner, timezone, updated_at` of those among the ids (None: all) with one."""
