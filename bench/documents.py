@@ -204,6 +204,8 @@ class CpuMeter:
             (EmbeddedPostgres(self._pgdata).status().pid, "postgres"),
         )
         for pid, reaped in roots:
+            if pid is None:  # psutil.Process(None) would be this process
+                continue
             try:
                 root = psutil.Process(pid)
                 times = root.cpu_times()
