@@ -12,7 +12,10 @@ the documents plugin, then:
    real PDFs of `--pages` pages each (made with fpdf2), `--clients` at a time, and waits until
    every one is `done`: pages/s from the first upload to the last extraction;
    The same for `--singles` 1-page PDFs; then `pdftotext` (poppler-utils, when on PATH) reads the
-   very same files, 2 at a time, and its pages/s is printed next to ours with the ratio;
+   very same files, 2 at a time, and its pages/s is printed next to ours with the ratio; the CPU
+   each page cost, per process group (serve, extraction, postgres, nats-server), for both corpora;
+   and the ceiling, in this process on the same files: pdftotext (one file at a time), pypdfium2's
+   text alone and the whole extraction (text and entities), interleaved rounds;
 4. uploads `--scans` scanned letters (a 1-page PDF holding only a 150 dpi picture of typed
    lines) and waits until all are read by OCR: scanned pages/s, and how many texts came back
    with the words on the picture.
@@ -22,14 +25,19 @@ Run from the repository root: `.venv/bin/python bench/documents.py [--pdfs 20 --
 
 import argparse
 import asyncio
+import contextlib
 import io
+import math
 import os
 import secrets
 import shutil
+import statistics
+import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import asyncpg
 import httpx
@@ -40,6 +48,7 @@ from PIL import Image, ImageDraw, ImageFont
 from _common import exit_on_sigterm, free_port, print_table, scratch_dir, subprocess_env
 from appointments import UNLIMITED, Clinic
 from auth import client_for, serve_command, start, stop, wait_ready
+from hduce.plugins.documents.services.extraction import ExtractionOptions, extract_file
 from hduce.runtime import EmbeddedPostgres
 
 API = "/api/v1/documents"
@@ -58,6 +67,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--singles", type=int, default=200, help="1-page PDFs (default 200)")
     parser.add_argument("--scans", type=int, default=20, help="scanned pages to OCR (default 20)")
     parser.add_argument("--clients", type=int, default=4, help="concurrent PDF uploads")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the ceiling (default 3)")
     parser.add_argument("--workers", type=int, default=2, help="documents.extraction_workers")
     parser.add_argument("--config", default="config/test.toml", help="config for serve")
     parser.add_argument("--timeout", type=float, default=300.0, help="max seconds to wait")
@@ -170,43 +180,105 @@ async def over_the_cap(
     return response.status_code
 
 
-async def extraction_phase(
+CPU_GROUPS = ("serve", "extraction", "postgres", "nats-server")
+Upload = tuple[dict[str, str], str]
+"""The uploader's headers and the patient's id."""
+
+
+class CpuMeter:
+    """CPU seconds the server has used so far, per process group.
+
+    Processes that exited count too: the serve process and the postmaster reap their children,
+    whose CPU time then shows in their parent's `children_*` times.
+    """
+
+    def __init__(self, serve_pid: int, data_dir: Path) -> None:
+        self._serve = serve_pid
+        self._pgdata = data_dir / "pg"
+
+    def read(self) -> dict[str, float]:
+        """CPU seconds (user + system) per group in `CPU_GROUPS`."""
+        used = dict.fromkeys(CPU_GROUPS, 0.0)
+        roots = (
+            (self._serve, "extraction"),
+            (EmbeddedPostgres(self._pgdata).status().pid, "postgres"),
+        )
+        for pid, reaped in roots:
+            if pid is None:  # psutil.Process(None) would be this process
+                continue
+            try:
+                root = psutil.Process(pid)
+                times = root.cpu_times()
+                used[reaped] += times.children_user + times.children_system
+                processes = [root, *root.children(recursive=True)]
+            except psutil.Error:
+                continue
+            for process in processes:
+                with contextlib.suppress(psutil.Error):
+                    times = process.cpu_times()
+                    used[_cpu_group(process)] += times.user + times.system
+        return used
+
+
+def _cpu_group(process: psutil.Process) -> str:
+    name = process.name()
+    if name in ("postgres", "nats-server"):
+        return name
+    return "extraction" if any("_process.py" in part for part in process.cmdline()) else "serve"
+
+
+class Phase(NamedTuple):
+    """One corpus extracted end to end: seconds, statuses, CPU seconds per process group."""
+
+    seconds: float
+    statuses: dict[str, int]
+    cpu: dict[str, float]
+
+
+async def extract_all(
     args: argparse.Namespace,
     client: httpx.AsyncClient,
     db: asyncpg.Connection,
-    headers: dict[str, str],
-    patient: str,
-) -> tuple[float, float, float, dict[str, int]]:
-    """One 1-page PDF alone, then upload the PDFs and wait until all are extracted.
-
-    Returns seconds until all were extracted, until all were uploaded, the single PDF's seconds
-    from upload to `done`, and the count per status. (The extraction processes started with the
-    upload phase's images.)
-    """
-    pdfs = [make_pdf(i, args.pages) for i in range(args.pdfs)]
-    warm = time.perf_counter()
-    await wait_done(args, db, [await post_pdf(client, headers, patient, make_pdf(-1, 1), -1)])
-    cold = time.perf_counter() - warm
+    meter: CpuMeter,
+    upload: Upload,
+    pdfs: list[bytes],
+) -> tuple[Phase, float]:
+    """Upload `pdfs` and wait until all are extracted; the phase and the upload seconds."""
+    headers, patient = upload
+    before = meter.read()
     started = time.perf_counter()
     ids = await upload_all(args, client, headers, patient, pdfs)
     uploaded = time.perf_counter() - started
     statuses = await wait_done(args, db, ids)
-    return time.perf_counter() - started, uploaded, cold, statuses
+    seconds = time.perf_counter() - started
+    after = meter.read()
+    cpu = {group: after[group] - before[group] for group in CPU_GROUPS}
+    return Phase(seconds, statuses, cpu), uploaded
 
 
-async def singles_phase(
-    args: argparse.Namespace,
-    client: httpx.AsyncClient,
-    db: asyncpg.Connection,
-    headers: dict[str, str],
-    patient: str,
-) -> tuple[float, dict[str, int]]:
-    """Upload `--singles` 1-page PDFs and wait until all are extracted; seconds and statuses."""
-    pdfs = [make_pdf(10_000 + i, 1) for i in range(args.singles)]
+async def one_pdf_latency(
+    args: argparse.Namespace, client: httpx.AsyncClient, db: asyncpg.Connection, nurse: Upload
+) -> float:
+    """Seconds from the upload of one 1-page PDF to its `done`."""
     started = time.perf_counter()
-    ids = await upload_all(args, client, headers, patient, pdfs)
-    statuses = await wait_done(args, db, ids)
-    return time.perf_counter() - started, statuses
+    await wait_done(args, db, [await post_pdf(client, *nurse, make_pdf(-1, 1), -1)])
+    return time.perf_counter() - started
+
+
+def report_cpu(phases: list[tuple[str, int, Phase]]) -> None:
+    """CPU milliseconds per page of each process group, and wall milliseconds per page."""
+    print()
+    rows = [
+        [
+            corpus,
+            *(1000 * phase.cpu[group] / pages for group in CPU_GROUPS),
+            1000 * sum(phase.cpu.values()) / pages,
+            1000 * phase.seconds / pages,
+        ]
+        for corpus, pages, phase in phases
+    ]
+    headers = ["CPU ms/page", *CPU_GROUPS, "all", "wall ms/page"]
+    print_table(headers, rows)
 
 
 def write_corpus(pdfs: list[bytes], folder: Path) -> list[Path]:
@@ -235,6 +307,73 @@ async def pdftotext_seconds(paths: list[Path], parallel: int = 2) -> float | Non
     started = time.perf_counter()
     await asyncio.gather(*(one(path) for path in paths))
     return time.perf_counter() - started
+
+
+def pdftotext_each(paths: list[Path]) -> None:
+    """`pdftotext` over the files, one after another."""
+    for path in paths:
+        subprocess.run(["pdftotext", str(path), str(path.with_suffix(".txt"))], check=True)
+
+
+def pdfium_text(paths: list[Path]) -> None:
+    """pypdfium2's text of every page of the files, nothing else."""
+    import pypdfium2 as pdfium
+
+    for path in paths:
+        document = pdfium.PdfDocument(path)
+        for index in range(len(document)):
+            page = document[index]
+            textpage = page.get_textpage()
+            textpage.get_text_range()
+            textpage.close()
+            page.close()
+        document.close()
+
+
+def extract_each(paths: list[Path]) -> None:
+    """The whole extraction of the files (text and entities), as an extraction process runs it."""
+    options = ExtractionOptions(max_stream=256 * MB)
+    for path in paths:
+        if not extract_file(str(path), "application/pdf", options)["ok"]:
+            raise RuntimeError(f"extraction failed on {path}")
+
+
+def ceiling(paths: list[Path], pages: int, rounds: int) -> list[list[object]]:
+    """Pages/s of each way to read `paths` in this one process, interleaved; min and median."""
+    ways: dict[str, Callable[[list[Path]], None]] = {
+        "pdftotext, a process per file": pdftotext_each,
+        "pypdfium2 text only": pdfium_text,
+        "extract_file (text + entities)": extract_each,
+    }
+    if shutil.which("pdftotext") is None:
+        del ways["pdftotext, a process per file"]
+    extract_each(paths[:1])  # the entity dictionaries load once, outside the rounds
+    rates: dict[str, list[float]] = {name: [] for name in ways}
+    for _ in range(rounds):
+        for name, read in ways.items():
+            started = time.perf_counter()
+            read(paths)
+            rates[name].append(pages / (time.perf_counter() - started))
+    anchor = statistics.median(rates.get("pdftotext, a process per file", [math.nan]))
+    return [
+        [name, min(found), statistics.median(found), statistics.median(found) / anchor]
+        for name, found in rates.items()
+    ]
+
+
+def _rate(pages: int, seconds: float | None) -> float | None:
+    return None if seconds is None else pages / seconds
+
+
+def report_ceiling(args: argparse.Namespace, corpora: list[tuple[str, list[Path], int]]) -> None:
+    """The ceiling of each corpus: how fast this one process reads it, each way."""
+    for name, files, pages in corpora:
+        load = os.getloadavg()[0]
+        print(
+            f"\nceiling in one process, {name}, {args.rounds} interleaved rounds, load {load:.1f}"
+        )
+        rows = ceiling(files, pages, args.rounds)
+        print_table(["reader", "min pages/s", "median pages/s", "/ pdftotext"], rows)
 
 
 def report_anchor(rows: list[list[object]]) -> None:
@@ -363,35 +502,36 @@ async def run_bench(args: argparse.Namespace, scratch: Path) -> None:
                 await watcher
                 after = memory.now()
                 refused = await over_the_cap(client, nurse, patient, cap)
-                total, uploaded, cold, statuses = await extraction_phase(
-                    args, client, db, nurse, patient
-                )
-                singles, single_statuses = await singles_phase(args, client, db, nurse, patient)
+                meter, uploader = CpuMeter(serve.pid, data_dir), (nurse, patient)
+                cold = await one_pdf_latency(args, client, db, uploader)
+                long_pdfs = [make_pdf(i, args.pages) for i in range(args.pdfs)]
+                single_pdfs = [make_pdf(10_000 + i, 1) for i in range(args.singles)]
+                long, uploaded = await extract_all(args, client, db, meter, uploader, long_pdfs)
+                single, _ = await extract_all(args, client, db, meter, uploader, single_pdfs)
                 scans = await scan_phase(args, client, db, nurse, patient)
             finally:
                 await db.close()
-        times = (total, uploaded, cold)
-        report(args, rows, (before, memory.peak, after), refused, cap, times, statuses)
-        print(f"  {args.singles} 1-page PDFs done after  : {singles:.2f} s  {single_statuses}")
+        times = (long.seconds, uploaded, cold)
+        report(args, rows, (before, memory.peak, after), refused, cap, times, long.statuses)
+        print(
+            f"  {args.singles} 1-page PDFs done after  : {single.seconds:.2f} s  {single.statuses}"
+        )
         report_scans(args, *scans)
-        long_pdfs = [make_pdf(i, args.pages) for i in range(args.pdfs)]
-        long_anchor = await pdftotext_seconds(write_corpus(long_pdfs, scratch / "long"))
-        single_pdfs = [make_pdf(10_000 + i, 1) for i in range(args.singles)]
-        single_anchor = await pdftotext_seconds(write_corpus(single_pdfs, scratch / "single"))
+        long_files = write_corpus(long_pdfs, scratch / "long")
+        single_files = write_corpus(single_pdfs, scratch / "single")
+        long_anchor = await pdftotext_seconds(long_files)
+        single_anchor = await pdftotext_seconds(single_files)
         long_pages = args.pdfs * args.pages
+        long_name, single_name = f"{args.pdfs} x {args.pages}-page", f"{args.singles} x 1-page"
         report_anchor(
             [
-                [
-                    f"{args.pdfs} x {args.pages}-page",
-                    long_pages / total,
-                    None if long_anchor is None else long_pages / long_anchor,
-                ],
-                [
-                    f"{args.singles} x 1-page",
-                    args.singles / singles,
-                    None if single_anchor is None else args.singles / single_anchor,
-                ],
+                [long_name, long_pages / long.seconds, _rate(long_pages, long_anchor)],
+                [single_name, args.singles / single.seconds, _rate(args.singles, single_anchor)],
             ]
+        )
+        report_cpu([(long_name, long_pages, long), (single_name, args.singles, single)])
+        report_ceiling(
+            args, [(long_name, long_files, long_pages), (single_name, single_files, args.singles)]
         )
     except BaseException:
         log = scratch / "serve.log"

@@ -162,6 +162,21 @@ def test_icd10_codes() -> None:
     ]
 
 
+def test_codes_and_numbers_start_at_a_word_boundary() -> None:
+    text = (
+        "E11.9 opens the text; xE11.9, _E11.9, 5E11.9 are not codes; (E11.9) and é:E11.9 are.\n"
+        "a120/80 mmHg, x88 bpm, b03/04/2026 are nothing; 20/10/2026 120/80 mmHg 88 bpm 38.5 °C"
+    )
+    assert [e.start for e in extract_entities(text) if e.kind == "diagnosis_code"] == [0, 61, 74]
+    kinds = [(e.kind, e.text) for e in extract_entities(text) if e.kind != "diagnosis_code"]
+    assert kinds == [
+        ("date", "20/10/2026"),
+        ("blood_pressure", "120/80 mmHg"),
+        ("heart_rate", "88 bpm"),
+        ("temperature", "38.5 °C"),
+    ]
+
+
 def test_allergies() -> None:
     text = (
         "Allergies: penicillin (rash), latex and peanuts\n"

@@ -82,8 +82,9 @@ class Extraction:
                 "page_count": result["page_count"],
                 "entity_count": len(result["entities"]),
             }
-            for fact in (DocumentProcessed, DocumentExtracted):
-                await self._events.publish(fact(**fields))
+            # One outbox statement for both: `document.extracted` is the older name of the fact.
+            facts = (DocumentProcessed, DocumentExtracted)
+            await self._events.publish_many([(fact(**fields), None) for fact in facts])
 
 
 def _failure(error: str) -> dict[str, Any]:

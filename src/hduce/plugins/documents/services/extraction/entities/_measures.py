@@ -99,5 +99,7 @@ SPO2 = re.compile(
     r"(?P<amount>\d{2,3})\s*%",
     re.IGNORECASE,
 )
-ICD10_DOTTED = re.compile(r"\b(?P<code>[A-TV-Z][0-9][0-9AB]\.[0-9A-TV-Z]{1,4})\b")
+# `\b` before the letter, written after it: a pattern that starts with a letter class is scanned
+# for by the regex engine, one that starts with `\b` is tried at every position of the text.
+ICD10_DOTTED = re.compile(r"(?P<code>[A-TV-Z](?<!\w[A-TV-Z])[0-9][0-9AB]\.[0-9A-TV-Z]{1,4})\b")
 ICD10_PLAIN = re.compile(r"\b(?P<code>[A-TV-Z][0-9][0-9AB])\b")

@@ -17,6 +17,7 @@ from hduce.plugins.documents.services.extraction.entities._lexicon import Lexico
 from hduce.plugins.documents.services.extraction.entities._model import NUMBER, Builder, PageOf
 
 _NUMBER_RUN = re.compile(r"\d+")
+_NAMED_GROUP = re.compile(r"\(\?P<\w+>")
 _LAB_KEYWORDS = {
     "hba1c": ("hba1c", "a1c", "glycated"),
     "glucose": ("fasting", "blood", "plasma", "glucose", "fbg", "fpg"),
@@ -51,6 +52,8 @@ class Rules(NamedTuple):
     keywords: Lexicon
     by_keyword: tuple[tuple[Rule, ...], ...]
     by_number: tuple[Rule, ...]
+    any_number: re.Pattern[str]
+    """Matches where at least one rule of `by_number` does: most numbers start none."""
     icd_line: int
     """The keyword value of an `ICD-10` label: plain codes count on its line."""
 
@@ -96,7 +99,15 @@ def rules(date_order: str) -> Rules:
         Rule("temperature", m.TEMP_DEGREES, m.temperature),
     )
     by_keyword = tuple(tuple(by_word[word]) for word in words)
-    return Rules(Lexicon(values), by_keyword, number_rules, len(words))
+    any_number = _any_of([rule.pattern for rule in number_rules])
+    return Rules(Lexicon(values), by_keyword, number_rules, any_number, len(words))
+
+
+def _any_of(patterns: list[re.Pattern[str]]) -> re.Pattern[str]:
+    """One pattern that matches at a position where one of `patterns` matches."""
+    (flags,) = {pattern.flags for pattern in patterns}
+    unnamed = (_NAMED_GROUP.sub("(?:", pattern.pattern) for pattern in patterns)
+    return re.compile("|".join(f"(?:{pattern})" for pattern in unnamed), flags)
 
 
 def find_measures(text: str, folded: str, page: PageOf, date_order: str) -> Iterator[Entity]:
@@ -109,6 +120,8 @@ def find_measures(text: str, folded: str, page: PageOf, date_order: str) -> Iter
         for rule in known.by_keyword[value]:
             yield from _built(rule, rule.pattern.match(text, start), text, page)
     for number in _NUMBER_RUN.finditer(text):
+        if known.any_number.match(text, number.start()) is None:
+            continue
         for rule in known.by_number:
             yield from _built(rule, rule.pattern.match(text, number.start()), text, page)
     for match in m.ICD10_DOTTED.finditer(text):
