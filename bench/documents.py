@@ -62,9 +62,9 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--uploads", type=int, default=5, help="large uploads (default 5)")
     parser.add_argument("--size-mb", type=int, default=20, help="size of each large upload")
-    parser.add_argument("--pdfs", type=int, default=20, help="PDFs to extract (default 20)")
-    parser.add_argument("--pages", type=int, default=50, help="pages per PDF (default 50)")
-    parser.add_argument("--singles", type=int, default=200, help="1-page PDFs (default 200)")
+    parser.add_argument("--pdfs", type=at_least_one, default=20, help="PDFs to extract")
+    parser.add_argument("--pages", type=at_least_one, default=50, help="pages per PDF (default 50)")
+    parser.add_argument("--singles", type=at_least_one, default=200, help="1-page PDFs")
     parser.add_argument("--scans", type=int, default=20, help="scanned pages to OCR (default 20)")
     parser.add_argument("--clients", type=int, default=4, help="concurrent PDF uploads")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the ceiling (default 3)")
@@ -585,6 +585,14 @@ def report_scans(
     )
     print(f"  texts with the typed words     : {read} of {args.scans}")
     print(f"  statuses                       : {statuses}")
+
+
+def at_least_one(text: str) -> int:
+    """A whole number of at least 1 (argparse type): the corpus phases divide by it."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def main() -> None:
