@@ -8,6 +8,7 @@ from typing import Protocol
 
 import msgspec
 
+from hduce.contracts.document_entities import DocumentEntity
 from hduce.core.events import Event
 from hduce.core.security import Principal
 
@@ -151,23 +152,6 @@ class DocumentView(DocumentLabel, frozen=True, kw_only=True):
     sha256: str
     created_at: datetime
     updated_at: datetime
-
-
-class DocumentEntity(msgspec.Struct, frozen=True, kw_only=True):
-    """A finding extracted from a document's text (a medication, diagnosis, allergy, measure)."""
-
-    kind: str
-    text: str
-    """As written in the document."""
-    value: str
-    """Normalised: the drug or diagnosis name, a measure's value."""
-    code: str | None = None
-    """DrugBank id of a medication, ICD-10 code of a diagnosis."""
-    amount: float | None = None
-    unit: str | None = None
-    page: int = 1
-    context: tuple[str, ...] = ()
-    """`negated`, `historical`, `family`, `hypothetical`, `possible`; empty when present."""
 
 
 class NewDocument(msgspec.Struct, frozen=True, kw_only=True):
