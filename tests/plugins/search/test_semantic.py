@@ -129,3 +129,29 @@ async def test_an_unknown_mode_is_a_clear_problem(clinic: Clinic, mode: str, mes
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
     assert message in response.text
+
+
+async def test_facets_count_the_hits_of_semantic_and_hybrid_searches(clinic: Clinic) -> None:
+    patient, doctor = await clinic.member("patient"), await clinic.member("doctor")
+    tag = word()
+    exact = await index(clinic, patient.id, f"Letter {tag}", f"{tag} epistaxis treated")
+    near = await index(clinic, patient.id, "Letter", "recurrent nosebleeds in winter")
+    for mode in ("semantic", "hybrid"):
+        page = await search(
+            clinic,
+            doctor,
+            f"{tag} nosebleed",
+            mode=mode,
+            patient_id=str(patient.id),
+            facets="kind,patient",
+        )
+        found = {hit["id"] for hit in page["hits"]}
+        assert {str(exact), str(near)} <= found, mode
+        assert page["total"] == len(found), mode
+        assert page["facets"]["patient"] == {str(patient.id): len(found)}, mode
+        assert sum(page["facets"]["kind"].values()) == len(found), mode
+
+    # A patient's counts cover only what they may see, in every mode.
+    mine = await search(clinic, patient, "nosebleed", mode="semantic", facets="patient")
+    assert mine["facets"]["patient"] == {str(patient.id): mine["total"]}
+    assert mine["total"] == len(mine["hits"]) >= 2

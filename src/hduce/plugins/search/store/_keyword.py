@@ -18,6 +18,9 @@ from hduce.plugins.search.store._sql import (
 )
 
 if TYPE_CHECKING:
+    import uuid
+    from collections.abc import Sequence
+
     from hduce.plugins.search.services import Scope, SearchQuery
 
 
@@ -52,10 +55,14 @@ class KeywordStore:
         return [], int(await self._db.fetchval(count, *params.values) or 0)
 
     async def facets(
-        self, query: "SearchQuery", scope: "Scope", parts: list[str]
+        self,
+        query: "SearchQuery",
+        scope: "Scope",
+        parts: list[str],
+        nearest: "Sequence[uuid.UUID] | None" = None,
     ) -> list[asyncpg.Record]:
-        """Rows (facet, value, n) counting the candidates by each of `query.facets`."""
-        sql, args = facets_sql(query, scope, parts)
+        """Rows (facet, value, n) counting the hits by each of `query.facets` (see `facets_sql`)."""
+        sql, args = facets_sql(query, scope, parts, nearest)
         return await self._db.fetch(sql, *args)
 
     async def suggest(self, prefix: str, scope: "Scope", limit: int) -> list[str]:

@@ -4,6 +4,9 @@ import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import uuid
+    from collections.abc import Sequence
+
     from hduce.plugins.search.services import Scope, SearchQuery
 
 WHOLE_WORD = "="
@@ -57,6 +60,11 @@ ORDER BY page.score DESC, e.updated_at DESC, e.id
 """
 )
 COUNT = CANDIDATES + "SELECT count(*) FROM candidate"
+# What facets count: `{found}` is one or more `SELECT e.id` statements joined by UNION.
+HITS = f"""
+WITH query AS (SELECT {QUERY} AS q),
+candidate AS MATERIALIZED ({{found}})
+"""
 _WORDS = re.compile(r"\w+")
 FACET_VALUES = {
     "kind": "e.kind",
@@ -130,10 +138,31 @@ def scope_condition(scope: "Scope", first: int) -> tuple[str, list[Any]]:
     return " OR ".join(clauses) or "false", args
 
 
-def facets_sql(query: "SearchQuery", scope: "Scope", parts: list[str]) -> tuple[str, list[Any]]:
-    """One statement counting the candidates by each wanted facet: rows (facet, value, n)."""
+def facets_sql(
+    query: "SearchQuery",
+    scope: "Scope",
+    parts: list[str],
+    nearest: "Sequence[uuid.UUID] | None" = None,
+) -> tuple[str, list[Any]]:
+    """One statement counting the hits by each wanted facet: rows (facet, value, n).
+
+    The hits are the keyword candidates, or with `nearest` (the entries a vector search found)
+    those entries: alone in `semantic` mode, joined to the keyword candidates in `hybrid` mode.
+    The caller's scope applies to both.
+    """
     params = Params(parts)
-    head = CANDIDATES.format(where=where(query, scope, params), cap=params.add(query.candidates))
+    found = []
+    if nearest is None or query.mode == "hybrid":
+        condition, cap = where(query, scope, params), params.add(query.candidates)
+        found.append(f"(SELECT e.id FROM search_entry e, query WHERE {condition} LIMIT {cap})")
+    if nearest is not None:
+        condition, args = scope_condition(scope, len(params.values) + 1)
+        params.values += args
+        ids = params.add(list(nearest))
+        found.append(
+            f"SELECT e.id FROM search_entry e WHERE e.id = ANY({ids}::uuid[]) AND ({condition})"
+        )
+    head = HITS.format(found="\nUNION\n".join(found))
     counts = (FACET.format(facet=f, value=FACET_VALUES[f]) for f in query.facets)
     return head + "\nUNION ALL\n".join(counts) + "\nORDER BY facet, n DESC, value", params.values
 

@@ -78,10 +78,17 @@ class PostgresSearch:
         return [_hit(row) for row in rows], total
 
     async def facets(self, query: SearchQuery, scope: Scope) -> dict[str, dict[str, int]]:
-        """Counts of the matches (at most `candidates`) by each of `query.facets`."""
-        parts = await self._parts(query.text)
+        """Counts of the hits the query's mode finds by each of `query.facets`.
+
+        Keyword: the matches (at most `candidates`); semantic: the entries ranked by vector;
+        hybrid: both together, as fused.
+        """
+        nearest = None
+        if query.vector is not None and query.mode != "keyword":
+            nearest = await self._semantic.found(query, scope)
+        parts = [] if query.mode == "semantic" else await self._parts(query.text)
         counted: dict[str, dict[str, int]] = {facet: {} for facet in query.facets}
-        for row in await self._stores.keyword.facets(query, scope, parts):
+        for row in await self._stores.keyword.facets(query, scope, parts, nearest):
             counted[row["facet"]][row["value"]] = row["n"]
         # Months read best in order; other facets stay most frequent first.
         if "date" in counted:
