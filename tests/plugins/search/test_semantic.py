@@ -9,8 +9,16 @@ import pytest
 from hduce.core.config import Settings
 from hduce.plugins.search.services._entries import Entry
 from hduce.plugins.search.services.embedding.local import LocalEmbedder
-from tests.plugins.search.helpers import API, plugin, search, search_settings, word
-from tests.plugins.users.clinic import Clinic, running_clinic
+from tests.plugins.search.helpers import (
+    API,
+    embedding_clinic,
+    index,
+    plugin,
+    search,
+    search_settings,
+    word,
+)
+from tests.plugins.users.clinic import Clinic
 
 FILLER = " ".join(f"routine{i}" for i in range(400))
 
@@ -18,31 +26,8 @@ FILLER = " ".join(f"routine{i}" for i in range(400))
 @pytest.fixture(scope="module")
 async def clinic(settings: Settings, local_embedder: LocalEmbedder) -> AsyncIterator[Clinic]:
     """Search with the local embedder, sharing the session's embedding process."""
-    async with running_clinic(search_settings(settings, embedder="local")) as running:
-        embedder = plugin(running).embedder
-        assert isinstance(embedder, LocalEmbedder)
-        embedder._pool = local_embedder._pool  # one model load per session
-        try:
-            yield running
-        finally:
-            embedder._pool = None
-
-
-async def index(
-    clinic: Clinic, patient_id: uuid.UUID, title: str, body: str, **extra: object
-) -> uuid.UUID:
-    """Write one entry of `patient_id` through the backend, as the indexing tasks do."""
-    entry = Entry(
-        kind="patient",
-        ref_id=uuid.uuid4(),
-        patient_id=patient_id,
-        title=title,
-        body=body,
-        extra=dict(extra),
-        updated_at=datetime.now(UTC),
-    )
-    await clinic.in_app(plugin(clinic).backend.upsert, [entry])
-    return entry.ref_id
+    async with embedding_clinic(search_settings(settings, embedder="local"), local_embedder) as c:
+        yield c
 
 
 async def test_semantic_finds_meaning_without_shared_words_and_names_the_page(
