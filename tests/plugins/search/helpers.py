@@ -21,6 +21,7 @@ from tests.support.context import wait_for_row
 
 API = "/api/v1/search"
 PASSWORD = "Quiet-Lantern-Orbit-7421"
+MEILI_KEY = "meili-test-key"
 NO_LIMITS = {"register_per_hour_per_ip": 100_000, "login_per_minute_per_ip": 100_000}
 
 

@@ -1,14 +1,15 @@
 """The Meilisearch backend against a fake Meilisearch server (no real one runs here)."""
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
 
 from hduce.core.config import ConfigError, Settings, load_settings
-from tests.plugins.search.fake_meilisearch import FakeMeilisearch, running_fake
+from tests.plugins.search.fake_meilisearch import FakeMeilisearch
 from tests.plugins.search.helpers import (
+    MEILI_KEY,
     plugin,
     register,
     search,
@@ -18,20 +19,11 @@ from tests.plugins.search.helpers import (
 )
 from tests.plugins.users.clinic import Clinic, running_clinic
 
-API_KEY = "meili-test-key"
-
-
-@pytest.fixture(scope="module")
-def meili() -> Iterator[FakeMeilisearch]:
-    """A fake Meilisearch on a free loopback port."""
-    with running_fake(API_KEY) as fake:
-        yield fake
-
 
 @pytest.fixture(scope="module")
 async def clinic(settings: Settings, meili: FakeMeilisearch) -> AsyncIterator[Clinic]:
     """The app with search on Meilisearch."""
-    configured = search_settings(settings, meilisearch_url=meili.url, meilisearch_api_key=API_KEY)
+    configured = search_settings(settings, meilisearch_url=meili.url, meilisearch_api_key=MEILI_KEY)
     async with running_clinic(configured) as running:
         yield running
 
@@ -97,9 +89,9 @@ async def test_health_and_reindex_go_to_meilisearch(
 def test_the_api_key_comes_only_from_the_environment(tmp_path: object) -> None:
     config = tmp_path / "hduce.toml"  # type: ignore[operator]
     config.write_text('[plugins.search]\nmeilisearch_api_key = "in-a-file"\n')
-    with pytest.raises(ConfigError, match="MEILISEARCH_API_KEY"):
+    with pytest.raises(ConfigError, match="MEILISEARCH_MEILI_KEY"):
         load_settings(config_file=str(config), environ={})
-    loaded = load_settings(config_file=None, environ={"MEILISEARCH_API_KEY": "from-env"})
+    loaded = load_settings(config_file=None, environ={"MEILISEARCH_MEILI_KEY": "from-env"})
     assert loaded.plugins.sections["search"]["meilisearch_api_key"] == "from-env"
 
 

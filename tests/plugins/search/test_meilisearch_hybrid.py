@@ -1,6 +1,6 @@
 """The Meilisearch backend's semantic and hybrid search: user-provided vectors, against the fake."""
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -8,18 +8,16 @@ import pytest
 from hduce.core.config import Settings
 from hduce.plugins.search.services.backends.meilisearch import MeilisearchTaskFailed
 from hduce.plugins.search.services.embedding.local import LocalEmbedder
-from tests.plugins.search.fake_meilisearch import FakeMeilisearch, running_fake
-from tests.plugins.search.helpers import embedding_clinic, index, search, search_settings, word
+from tests.plugins.search.fake_meilisearch import FakeMeilisearch
+from tests.plugins.search.helpers import (
+    MEILI_KEY,
+    embedding_clinic,
+    index,
+    search,
+    search_settings,
+    word,
+)
 from tests.plugins.users.clinic import Clinic
-
-API_KEY = "meili-hybrid-key"
-
-
-@pytest.fixture(scope="module")
-def meili() -> Iterator[FakeMeilisearch]:
-    """A fake Meilisearch on a free loopback port."""
-    with running_fake(API_KEY) as fake:
-        yield fake
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +26,7 @@ async def clinic(
 ) -> AsyncIterator[Clinic]:
     """Search on Meilisearch with the local embedder (the session's embedding process)."""
     configured = search_settings(
-        settings, meilisearch_url=meili.url, meilisearch_api_key=API_KEY, embedder="local"
+        settings, meilisearch_url=meili.url, meilisearch_api_key=MEILI_KEY, embedder="local"
     )
     async with embedding_clinic(configured, local_embedder) as running:
         yield running
