@@ -89,9 +89,9 @@ async def test_health_and_reindex_go_to_meilisearch(
 def test_the_api_key_comes_only_from_the_environment(tmp_path: object) -> None:
     config = tmp_path / "hduce.toml"  # type: ignore[operator]
     config.write_text('[plugins.search]\nmeilisearch_api_key = "in-a-file"\n')
-    with pytest.raises(ConfigError, match="MEILISEARCH_MEILI_KEY"):
+    with pytest.raises(ConfigError, match="MEILISEARCH_API_KEY"):
         load_settings(config_file=str(config), environ={})
-    loaded = load_settings(config_file=None, environ={"MEILISEARCH_MEILI_KEY": "from-env"})
+    loaded = load_settings(config_file=None, environ={"MEILISEARCH_API_KEY": "from-env"})
     assert loaded.plugins.sections["search"]["meilisearch_api_key"] == "from-env"
 
 
