@@ -13,8 +13,8 @@ from hduce.plugins.search.store._sql import (
     Params,
     facets_sql,
     first_word,
+    matching,
     scope_condition,
-    where,
 )
 
 if TYPE_CHECKING:
@@ -35,9 +35,9 @@ class KeywordStore:
     ) -> tuple[list[asyncpg.Record], int]:
         """One page of ranked rows with their snippets, and the (capped) total."""
         params = Params(parts)
-        condition, cap = where(query, scope, params), params.add(query.candidates + 1)
+        found, cap = matching(query, scope, params), params.add(query.candidates + 1)
         sql = SEARCH.format(
-            where=condition,
+            found=found,
             cap=cap,
             limit=params.add(query.limit),
             offset=params.add(query.offset),
@@ -50,7 +50,7 @@ class KeywordStore:
             return rows, int(rows[0]["total"]) if rows else 0
         params = Params(parts)
         count = COUNT.format(
-            where=where(query, scope, params), cap=params.add(query.candidates + 1)
+            found=matching(query, scope, params), cap=params.add(query.candidates + 1)
         )
         return [], int(await self._db.fetchval(count, *params.values) or 0)
 

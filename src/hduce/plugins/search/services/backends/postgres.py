@@ -17,7 +17,7 @@ from hduce.plugins.search.services._spelling import Speller
 from hduce.plugins.search.services.backends.base import SearchQuery, marked_to_html, unique
 from hduce.plugins.search.services.backends.semantic import SemanticSearch
 from hduce.plugins.search.services.backends.vectors import ChunkVectors
-from hduce.plugins.search.store import Stores
+from hduce.plugins.search.store import WHOLE_WORD, Stores
 
 
 class PostgresSearch:
@@ -104,7 +104,12 @@ class PostgresSearch:
         rest, groups = self._lexicon.expand(text)
         if rest and self._speller:
             rest = await self._speller.correct(rest)
-        return ([rest] if rest else []) + ["\t".join(group) for group in groups]
+        # What was typed first: it is scanned first, its synonyms only if it finds too few.
+        typed = text.lower()
+        ordered = (
+            sorted(group, key=lambda alt: alt.lstrip(WHOLE_WORD) not in typed) for group in groups
+        )
+        return ([rest] if rest else []) + ["\t".join(group) for group in ordered]
 
     async def health(self) -> HealthStatus:
         """Events not yet handed to the indexing tasks (no entry count: it counts patients)."""
