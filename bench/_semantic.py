@@ -207,12 +207,14 @@ async def write_chunk_vectors(embedder: LocalEmbedder) -> Written:
                 (entry_id, chunk.seq, chunk.page, chunk.text, embedder.name, vectors[k])
                 for k, (entry_id, chunk) in enumerate(cut)
             ]
-            await conn.copy_records_to_table("search_chunk", records=records, columns=CHUNK_COLUMNS)
+            await conn.copy_records_to_table(
+                "search_chunk", records=records, columns=CHUNK_COLUMNS, timeout=600
+            )
             written += len(records)
         copied = time.perf_counter() - began
         began = time.perf_counter()
         await conn.execute("SET maintenance_work_mem = '2GB'")
-        await conn.execute(HNSW)
+        await conn.execute(HNSW, timeout=3600)
         built = time.perf_counter() - began
         await conn.execute("ANALYZE search_chunk")
         # The connection goes back to the pool: the app sends vectors as text.
