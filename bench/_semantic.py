@@ -1,18 +1,25 @@
 """Semantic side of bench/search.py: relevance per mode, embedding speed, model RSS, latency."""
 
 import random
+import struct
 import sys
 import time
 import uuid
+from datetime import UTC, datetime
+from typing import Any
 
+import msgspec
 import numpy as np
 import psutil
 
 from _common import REPO_ROOT, percentile, print_table
 from hduce.core.db import Database
 from hduce.core.migrations import apply_migrations
+from hduce.core.security import Principal
 from hduce.piccolo_conf import DB
 from hduce.plugins.search.services._access import Scope
+from hduce.plugins.search.services._chunking import chunks
+from hduce.plugins.search.services._entries import Entry
 from hduce.plugins.search.services.backends.base import SearchQuery
 from hduce.plugins.search.services.embedding.local import LocalEmbedder
 from hduce.plugins.search.store import vector_text
@@ -69,8 +76,6 @@ async def fill_vectors(embedder: LocalEmbedder, total: int, rng: random.Random) 
 
 
 def _ts(seconds: float) -> object:
-    from datetime import UTC, datetime
-
     return datetime.fromtimestamp(seconds, UTC)
 
 
@@ -81,7 +86,7 @@ async def semantic_bench(vectors: int, queries_per_mode: int) -> None:
     began = time.perf_counter()
     await embedder.start()
     cold = time.perf_counter() - began
-    (child,) = [p for p in psutil.Process().children() if "spawn_main" in " ".join(p.cmdline())]
+    child = embedding_process()
     try:
         await apply_migrations(quiet=True)
         backend = relevance_backend(Database(DB), embedder)
@@ -126,3 +131,131 @@ async def semantic_bench(vectors: int, queries_per_mode: int) -> None:
     )
     print(f"{vectors} extra one-chunk entries (HNSW); top-20 incl. embedding the query:")
     print_table(["search (ms)", "n", "p50", "p95"], rows)
+
+
+# --- 100,000 documents: every chunk with a cheap vector, then the real query path -----------
+
+HNSW = (
+    "CREATE INDEX search_chunk_embedding ON search_chunk USING hnsw (embedding vector_cosine_ops)"
+)
+CHUNK_COLUMNS = ["entry_id", "seq", "page", "text", "model", "embedding"]
+SAMPLE = 256
+"""Real chunk embeddings the cheap vectors are drawn from (and the model's throughput sample)."""
+
+
+def _vector_bytes(vector: np.ndarray) -> bytes:
+    """Pgvector's binary form: dimensions, a zero, then big-endian float4s."""
+    return struct.pack(">HH", len(vector), 0) + vector.astype(">f4").tobytes()
+
+
+def _entry(row: Any) -> Entry:
+    return Entry(
+        kind="document",
+        ref_id=row["ref_id"],
+        patient_id=row["patient_id"],
+        title=row["title"],
+        body=row["body"],
+        updated_at=datetime.now(UTC),
+    )
+
+
+class Written(msgspec.Struct):
+    """What `write_chunk_vectors` did."""
+
+    chunks: int
+    copy_seconds: float
+    index_seconds: float
+    chunks_per_second: float
+    """The real model over the first `SAMPLE` chunks."""
+
+
+async def write_chunk_vectors(embedder: LocalEmbedder) -> Written:
+    """Every unembedded document entry's chunks (the indexer's chunking), with cheap vectors.
+
+    Computing 100,000 documents' chunks with the model takes hours here: each vector is one of
+    `SAMPLE` real chunk embeddings, picked by a seeded generator, jittered and renormalised
+    (deterministic, not the chunk's meaning). The HNSW index is dropped, the rows copied in
+    binary, and the index built again, as a bulk load would.
+    """
+    gen = np.random.default_rng(11)
+    base, after, written, rate = None, uuid.UUID(int=0), 0, 0.0
+    async with DB.shared_pool.acquire() as conn:
+        await conn.set_type_codec(
+            "vector", schema="public", encoder=_vector_bytes, decoder=bytes, format="binary"
+        )
+        await conn.execute("DROP INDEX search_chunk_embedding")
+        began = time.perf_counter()
+        while rows := await conn.fetch(
+            "SELECT id, ref_id, patient_id, title, body FROM search_entry e "
+            "WHERE kind = 'document' AND id > $1 "
+            "AND NOT EXISTS (SELECT FROM search_chunk c WHERE c.entry_id = e.id) "
+            "ORDER BY id LIMIT 2000",
+            after,
+        ):
+            after = rows[-1]["id"]
+            cut = [(row["id"], chunk) for row in rows for chunk in chunks(_entry(row))]
+            if base is None:
+                sample = [chunk.text for _, chunk in cut[:SAMPLE]]
+                started = time.perf_counter()
+                base = np.array(await embedder.embed(sample), dtype=np.float32)
+                rate = len(sample) / (time.perf_counter() - started)
+                began += time.perf_counter() - started
+            picks = gen.integers(0, len(base), len(cut))
+            vectors = base[picks] + gen.normal(0, 0.05, (len(cut), base.shape[1]))
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+            records = [
+                (entry_id, chunk.seq, chunk.page, chunk.text, embedder.name, vectors[k])
+                for k, (entry_id, chunk) in enumerate(cut)
+            ]
+            await conn.copy_records_to_table(
+                "search_chunk", records=records, columns=CHUNK_COLUMNS, timeout=600
+            )
+            written += len(records)
+        copied = time.perf_counter() - began
+        began = time.perf_counter()
+        await conn.execute("SET maintenance_work_mem = '2GB'")
+        await conn.execute(HNSW, timeout=3600)
+        built = time.perf_counter() - began
+        await conn.execute("ANALYZE search_chunk")
+        # The connection goes back to the pool: the app sends vectors as text.
+        await conn.reset_type_codec("vector", schema="public")
+    return Written(written, copied, built, rate)
+
+
+async def service_latency(
+    service: Any, callers: list[tuple[str, Principal]], embedder: LocalEmbedder, count: int
+) -> list[list[object]]:
+    """Top-20 semantic and hybrid searches through the search service (query embedded by the
+    local model, scope, audit row), and the query embedding alone; rows of (label, n, p50, p95).
+    """
+    lay = [q for q, _ in queries()]
+    runs = [
+        (f"{label}, {mode}, lay queries", principal, mode, lay)
+        for label, principal in callers
+        for mode in ("semantic", "hybrid")
+    ]
+    runs.append((f"{callers[0][0]}, hybrid, `hypertension`", callers[0][1], "hybrid", None))
+    rows: list[list[object]] = []
+    for label, principal, mode, texts in runs:
+        ms = []
+        for n in range(count):
+            text = texts[n % len(texts)] if texts else "hypertension"
+            began = time.perf_counter()
+            await service(principal, q=text, kinds=None, limit=20, offset=0, mode=mode)
+            ms.append((time.perf_counter() - began) * 1000)
+        rows.append([label, len(ms), percentile(ms, 50), percentile(ms, 95)])
+    ms = []
+    for n in range(count):
+        began = time.perf_counter()
+        await embedder.embed([lay[n % len(lay)]])
+        ms.append((time.perf_counter() - began) * 1000)
+    rows.append(
+        ["embedding the query alone (local model)", len(ms), *(percentile(ms, q) for q in (50, 95))]
+    )
+    return rows
+
+
+def embedding_process() -> psutil.Process:
+    """The local embedder's process (the one the multiprocessing pool spawned)."""
+    (child,) = [p for p in psutil.Process().children() if "spawn_main" in " ".join(p.cmdline())]
+    return child

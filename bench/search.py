@@ -2,7 +2,14 @@
 
 `--documents N` adds N generated clinical documents to the index (written straight into
 `search_entry` after the rebuild, 1 in 100 of them 100,000 characters long) and times a
-doctor's common-term queries (`patient`, `pain`, `hypertension`) over them.
+doctor's common-term queries (`patient`, `pain`, `hypertension`) over them. With
+`--chunk-vectors` every one of their chunks gets a cheap deterministic vector (see
+`_semantic.write_chunk_vectors`) and semantic/hybrid top-20 searches are timed through the
+service with the real local model embedding each query.
+
+`--embed-documents N` puts N generated documents in the documents plugin's table before the
+rebuild, which then embeds every chunk with the real local model (throughput, rebuild time,
+RSS of the embedding process).
 
 Starts an embedded PostgreSQL and nats-server under a scratch dir in /tmp, migrates, bulk-inserts
 patients, doctors and appointments with SQL, runs the full rebuild (`hduce search reindex`'s
@@ -12,16 +19,20 @@ Run from the repository root: `.venv/bin/python bench/search.py [--patients 1000
 """
 
 import argparse
+import os
 import random
 import secrets
 import sys
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
+
 from _common import REPO_ROOT, percentile, print_table, run_with_servers
-from _semantic import semantic_bench
+from _semantic import embedding_process, semantic_bench, service_latency, write_chunk_vectors
 from hduce.bootstrap import build_context, load_plugins, setup_plugins
 from hduce.core.config import Settings, load_settings
 from hduce.core.context import AppContext
@@ -139,17 +150,32 @@ def parse_args() -> argparse.Namespace:
         "--semantic", action="store_true", help="relevance, embedding and vector search only"
     )
     parser.add_argument("--vectors", type=int, default=10_000, help="--semantic: entries added")
+    parser.add_argument(
+        "--chunk-vectors", action="store_true", help="--documents: vectors, semantic latency"
+    )
+    parser.add_argument(
+        "--embed-documents", type=int, default=0, help="documents the rebuild embeds (model)"
+    )
     return parser.parse_args()
 
 
-def bench_settings(dsn: str, nats_url: str) -> Settings:
-    """The test config with every built-in plugin (search on PostgreSQL)."""
+def bench_settings(dsn: str, nats_url: str, *, embedder: bool = False) -> Settings:
+    """The test config with every built-in plugin (search on PostgreSQL).
+
+    With `embedder`, search embeds with the local model, built once under `var/`.
+    """
     environ = {
         "DATABASE_URL": dsn,
         "HDUCE_NATS__URL": nats_url,
         "JWT_SECRET": secrets.token_urlsafe(32),
     }
-    return load_settings(config_file=str(REPO_ROOT / "config" / "test.toml"), environ=environ)
+    settings = load_settings(config_file=str(REPO_ROOT / "config" / "test.toml"), environ=environ)
+    if not embedder:
+        return settings
+    sections = dict(settings.plugins.sections)
+    sections["search"] = {**sections.get("search", {}), "embedder": "local"}
+    plugins = msgspec.structs.replace(settings.plugins, sections=sections)
+    return msgspec.structs.replace(settings, plugins=plugins, data_dir=str(REPO_ROOT / "var"))
 
 
 async def insert_people(roles: str, count: int) -> list[uuid.UUID]:
@@ -226,23 +252,60 @@ CLINICAL_TEXT = (
 CLINICAL = tuple(CLINICAL_TEXT.split())
 
 
-async def insert_documents(patients: list[uuid.UUID], count: int) -> None:
-    """`count` document entries of shuffled clinical words for random patients."""
+def generated_documents(
+    patients: list[uuid.UUID], count: int
+) -> Iterator[tuple[uuid.UUID, str, str]]:
+    """(patient, title, text) of `count` notes of shuffled clinical words, 1 in 100 long."""
     rng = random.Random(count)
-    rows = []
     for n in range(count):
         size = 15_000 if n % 100 == 0 else rng.randrange(150, 600)
         body = " ".join(rng.choices(CLINICAL, k=size))
-        title = f"Report {n} · {rng.choice(FIRST)} {rng.choice(LAST)}"
-        extra = '{"document_kind": "clinical_note"}'
+        yield rng.choice(patients), f"Report {n} · {rng.choice(FIRST)} {rng.choice(LAST)}", body
+
+
+async def insert_documents(patients: list[uuid.UUID], count: int) -> None:
+    """`count` document entries of shuffled clinical words for random patients."""
+    rows = []
+    extra = '{"document_kind": "clinical_note"}'
+    for patient, title, body in generated_documents(patients, count):
         now = datetime.now(UTC)
-        rows.append((uuid.uuid4(), "document", uuid.uuid4(), rng.choice(patients), title, body))
+        rows.append((uuid.uuid4(), "document", uuid.uuid4(), patient, title, body))
         rows[-1] += (extra, now, now)
     columns = ["id", "kind", "ref_id", "patient_id", "title", "body", "extra", "updated_at"]
     for start in range(0, len(rows), 5_000):  # each copy well inside the command timeout
         await DB.shared_pool.copy_records_to_table(
             "search_entry", records=rows[start : start + 5_000], columns=[*columns, "indexed_at"]
         )
+
+
+async def insert_document_rows(patients: list[uuid.UUID], uploader: uuid.UUID, count: int) -> None:
+    """`count` extracted text documents in the documents plugin's table (what a rebuild reads)."""
+    rows = [
+        (uuid.uuid4(), patient, uploader, title, len(text), secrets.token_hex(32), text)
+        for patient, title, text in generated_documents(patients, count)
+    ]
+    await DB.shared_pool.executemany(
+        "INSERT INTO document (id, patient, uploaded_by, title, kind, content_type, size, sha256, "
+        "status, page_count, text, entities, attempts, created_at, updated_at) VALUES "
+        "($1, $2, $3, $4, 'clinical_note', 'text/plain', $5, $6, 'done', 1, $7, '[]', 1, now(), "
+        "now())",
+        rows,
+    )
+
+
+def reporting(every: int) -> Callable[[int], None]:
+    """A rebuild's progress callback printing entries written and seconds every `every` entries
+    (a rate to quote even if the run is stopped)."""
+    began, done, shown = time.perf_counter(), 0, 0
+
+    def progress(count: int) -> None:
+        nonlocal done, shown
+        done += count
+        if done - shown >= every:
+            shown = done
+            print(f"  rebuild: {done} entries in {time.perf_counter() - began:.0f} s", flush=True)
+
+    return progress
 
 
 async def timed(search: Any, principal: Principal, queries: list[str]) -> tuple[list[float], float]:
@@ -258,7 +321,9 @@ async def timed(search: Any, principal: Principal, queries: list[str]) -> tuple[
 
 async def bench(args: argparse.Namespace, dsn: str, nats_url: str) -> None:
     """Seed, rebuild, search, report."""
-    settings = bench_settings(dsn, nats_url)
+    settings = bench_settings(
+        dsn, nats_url, embedder=args.chunk_vectors or bool(args.embed_documents)
+    )
     plugins = load_plugins(settings)
     context: AppContext = build_context(settings, "worker", dsn, nats_url)
     setup_plugins(context, plugins)
@@ -269,14 +334,18 @@ async def bench(args: argparse.Namespace, dsn: str, nats_url: str) -> None:
         patients = await insert_people("patient", args.patients)
         doctors = await insert_people("doctor", args.doctors)
         await insert_appointments(patients, doctors, args.appointments)
+        await insert_document_rows(patients, doctors[0], args.embed_documents)
         seeded = time.perf_counter() - started
-        report = await search.reindex()
+        report = await search.reindex(reporting(2_000))
+        embedded = await DB.shared_pool.fetchval("SELECT count(*) FROM search_chunk")
+        rss = embedding_process().memory_info().rss / 2**20 if search.embedder else 0.0
         again = await search.reindex()
         await insert_documents(patients, args.documents)
         # What the indexer's upsert does for each entry, once here for the copied documents.
         if await DB.shared_pool.fetchval("SELECT to_regclass('search_vocabulary') IS NOT NULL"):
             await DB.shared_pool.execute(VOCABULARY_FROM_DOCUMENTS)
         await DB.shared_pool.execute("ANALYZE search_entry")
+        vectors = await write_chunk_vectors(search.embedder) if args.chunk_vectors else None
         rng = random.Random(7)
         prefixes = [rng.choice(FIRST)[: rng.choice((2, 3, 4))].lower() for _ in range(args.queries)]
         two_words = [f"{rng.choice(FIRST)[:3]} {rng.choice(LAST)[:3]}".lower() for _ in prefixes]
@@ -299,6 +368,9 @@ async def bench(args: argparse.Namespace, dsn: str, nats_url: str) -> None:
         ):
             ms, hits = await timed(service, principal, queries)
             rows.append([label, len(ms), hits, *(percentile(ms, q) for q in (50, 95, 99)), max(ms)])
+        callers = [("doctor", doctor), ("patient (own notes)", patient)]
+        if vectors:
+            semantic_rows = await service_latency(service, callers, search.embedder, args.queries)
         entries = await DB.shared_pool.fetchval("SELECT count(*) FROM search_entry")
         size = await DB.shared_pool.fetchval(
             "SELECT pg_size_pretty(pg_total_relation_size('search_entry'))"
@@ -331,6 +403,25 @@ async def bench(args: argparse.Namespace, dsn: str, nats_url: str) -> None:
     )
     headers = ["search (ms; service call, staff: + audit row)", "n", "mean total"]
     print_table([*headers, "p50", "p95", "p99", "max"], rows)
+    if args.embed_documents:
+        rate = embedded / report.seconds
+        print(
+            f"rebuild with the local model (1 thread), {args.embed_documents} documents: "
+            f"{embedded} chunks embedded in {report.seconds:.0f} s ({rate:.1f} chunks/s "
+            f"end to end); embedding process RSS {rss:.0f} MB"
+        )
+    if vectors:
+        print(
+            f"{vectors.chunks} document chunks with cheap deterministic vectors (not computed "
+            f"by the model): copied in {vectors.copy_seconds:.0f} s, HNSW built in "
+            f"{vectors.index_seconds:.0f} s; the model embeds {vectors.chunks_per_second:.1f} "
+            "chunks/s (180-word chunks, 1 thread)"
+        )
+        print_table(
+            ["semantic search (ms; service call incl. the query's embedding)", "n", "p50", "p95"],
+            semantic_rows,
+        )
+    print(f"load average {os.getloadavg()}")
 
 
 def main() -> None:

@@ -144,6 +144,9 @@ class DocumentReader(Protocol):
     async def summaries_page(self, *, after: uuid.UUID | None, limit: int) -> list[DocumentSummary]:
         """Up to `limit` live documents with an id above `after`, by id (for a full rebuild)."""
 
+    async def count(self) -> int:
+        """How many live documents `summaries_page` walks through (a rebuild's progress total)."""
+
 
 class DocumentView(DocumentLabel, frozen=True, kw_only=True):
     """A live document's metadata as its reader may see it (no text, no entities)."""

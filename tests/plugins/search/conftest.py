@@ -1,13 +1,14 @@
 """Fixtures of the search tests: one running clinic per test module."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
 from hduce.core.config import Settings
 from hduce.plugins.search.services.embedding.local import LocalEmbedder
 from hduce.plugins.search.services.embedding.weights import ModelMissing, archive_path
-from tests.plugins.search.helpers import search_settings
+from tests.plugins.search.fake_meilisearch import FakeMeilisearch, running_fake
+from tests.plugins.search.helpers import MEILI_KEY, search_settings
 from tests.plugins.users.clinic import Clinic, running_clinic
 
 
@@ -29,3 +30,10 @@ async def local_embedder(settings: Settings) -> AsyncIterator[LocalEmbedder]:
     await embedder.start()
     yield embedder
     await embedder.aclose()
+
+
+@pytest.fixture(scope="module")
+def meili() -> Iterator[FakeMeilisearch]:
+    """A fake Meilisearch on a free loopback port, answering `MEILI_KEY`."""
+    with running_fake(MEILI_KEY) as fake:
+        yield fake

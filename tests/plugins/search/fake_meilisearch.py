@@ -1,9 +1,13 @@
 """A stand-in for a Meilisearch server: the handful of endpoints the SDK calls, served over HTTP.
 
 No Meilisearch runs on the test machines. This fake keeps documents in memory, records every
-request for assertions, and evaluates only the filter shape the search plugin produces.
+request for assertions, and evaluates only the filter shape the search plugin produces. With
+user-provided embedders it checks vector dimensions as Meilisearch does (a document task with
+a wrong one fails; a search with one is refused) and ranks `hybrid` searches by
+`semanticRatio * best chunk cosine + (1 - semanticRatio) * keyword match`.
 """
 
+import math
 import re
 import socket
 import threading
@@ -33,6 +37,10 @@ class FakeMeilisearch:
     url: str = ""
     failing: bool = False
     """Whether every task ends `failed` (as with a malformed document)."""
+    embedders: dict[str, int] = field(default_factory=dict)
+    """Dimensions of each user-provided embedder, as the index settings declared them."""
+    errors: dict[int, dict[str, str]] = field(default_factory=dict)
+    """Why a task failed, by task uid."""
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         """The ASGI entry point."""
@@ -58,10 +66,14 @@ class FakeMeilisearch:
         if path == "/health":
             return 200, {"status": "available"}
         if parts[0] == "tasks":
+            uid = int(parts[1])
+            error = self.errors.get(uid) or (
+                {"message": "bad document", "code": "x"} if self.failing else None
+            )
             return 200, {
-                "uid": int(parts[1]),
-                "status": "failed" if self.failing else "succeeded",
-                **({"error": {"message": "bad document", "code": "x"}} if self.failing else {}),
+                "uid": uid,
+                "status": "failed" if error else "succeeded",
+                **({"error": error} if error else {}),
                 "type": "x",
                 "enqueuedAt": NOW,
             }
@@ -74,38 +86,66 @@ class FakeMeilisearch:
                 return 404, {"message": "no index", "code": "index_not_found", "type": "x"}
             return 200, {"uid": uid, "primaryKey": "id", "createdAt": NOW, "updatedAt": NOW}
         if parts[2] == "settings":
+            for name, embedder in (payload.get("embedders") or {}).items():
+                self.embedders[name] = embedder["dimensions"]
             return 202, self._task()
         if parts[2:] == ["documents"]:
-            self.documents.update({doc["id"]: doc for doc in payload})
-            return 202, self._task()
+            error = self._vectors_error(payload)
+            if error is None:
+                self.documents.update({doc["id"]: doc for doc in payload})
+            return 202, self._task(error)
         if parts[2:] == ["documents", "delete-batch"]:
             for doc_id in payload:
                 self.documents.pop(doc_id, None)
             return 202, self._task()
         if parts[2] == "search":
+            hybrid = payload.get("hybrid")
+            if hybrid and len(payload.get("vector") or ()) != self.embedders.get(
+                hybrid["embedder"]
+            ):
+                return 400, {"message": "bad vector", "code": "invalid_search_vector", "type": "x"}
             return 200, self._search(payload)
         return 404, {"message": f"fake has no {method} {path}", "code": "not_found"}
 
-    def _task(self) -> dict[str, Any]:
+    def _task(self, error: dict[str, str] | None = None) -> dict[str, Any]:
         self.tasks += 1
+        if error:
+            self.errors[self.tasks] = error
         return {"taskUid": self.tasks, "status": "enqueued", "type": "x", "enqueuedAt": NOW}
+
+    def _vectors_error(self, documents: list[dict[str, Any]]) -> dict[str, str] | None:
+        """Meilisearch's refusal of a batch whose vectors do not fit the embedders, if any."""
+        for doc in documents:
+            for name, vectors in (doc.get("_vectors") or {}).items():
+                if name not in self.embedders:
+                    return {"message": f"no embedder {name}", "code": "invalid_vectors_type"}
+                if any(len(vector) != self.embedders[name] for vector in vectors or ()):
+                    return {"message": "wrong dimensions", "code": "invalid_vector_dimensions"}
+        return None
 
     def _search(self, request: dict[str, Any]) -> dict[str, Any]:
         words = request["q"].lower().split()
         pre, post = request["highlightPreTag"], request["highlightPostTag"]
-        found = [
-            doc
-            for doc in self.documents.values()
-            if _allowed(doc, request["filter"]) and all(_has_prefix(doc, w) for w in words)
-        ]
-        page = found[request["offset"] : request["offset"] + request["limit"]]
+        hybrid = request.get("hybrid")
+        ratio = hybrid["semanticRatio"] if hybrid else 0.0
+        scored = []
+        for doc in self.documents.values():
+            if not _allowed(doc, request["filter"]):
+                continue
+            matched = all(_has_prefix(doc, w) for w in words)
+            vectors = (doc.get("_vectors") or {}).get(hybrid["embedder"]) if hybrid else None
+            if matched or (ratio and vectors):
+                near = max((_cosine(request["vector"], v) for v in vectors or ()), default=0.0)
+                scored.append((ratio * near + (1 - ratio) * matched, doc))
+        scored.sort(key=lambda pair: -pair[0])
+        page = scored[request["offset"] : request["offset"] + request["limit"]]
         hits = [
             {
                 **doc,
                 "_formatted": {k: _mark(doc[k], words, pre, post) for k in ("title", "body")},
-                "_rankingScore": 0.9,
+                "_rankingScore": round(score, 6),
             }
-            for doc in page
+            for score, doc in page
         ]
         return {
             "hits": hits,
@@ -113,8 +153,13 @@ class FakeMeilisearch:
             "processingTimeMs": 1,
             "limit": request["limit"],
             "offset": request["offset"],
-            "estimatedTotalHits": len(found),
+            "estimatedTotalHits": len(scored),
         }
+
+
+def _cosine(a: list[float], b: list[float]) -> float:
+    norms = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
+    return sum(x * y for x, y in zip(a, b, strict=True)) / norms if norms else 0.0
 
 
 def _kinds(listed: str) -> set[str]:

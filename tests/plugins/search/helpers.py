@@ -3,6 +3,9 @@
 import random
 import string
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -10,12 +13,15 @@ import msgspec
 
 from hduce.core.config import Settings
 from hduce.plugins.search import SearchPlugin
+from hduce.plugins.search.services._entries import Entry
+from hduce.plugins.search.services.embedding.local import LocalEmbedder
 from tests.plugins.appointments.helpers import appointment_settings
-from tests.plugins.users.clinic import Clinic, Member
+from tests.plugins.users.clinic import Clinic, Member, running_clinic
 from tests.support.context import wait_for_row
 
 API = "/api/v1/search"
 PASSWORD = "Quiet-Lantern-Orbit-7421"
+MEILI_KEY = "meili-test-key"
 NO_LIMITS = {"register_per_hour_per_ip": 100_000, "login_per_minute_per_ip": 100_000}
 
 
@@ -98,3 +104,33 @@ async def redeliver(clinic: Clinic, pool: asyncpg.Pool, name: str, key: str, val
     ]
     payload = msgspec.json.decode(event["payload"])
     await clinic.in_app(task.deliver, str(event["id"]), payload, event["created_at"].isoformat())
+
+
+@asynccontextmanager
+async def embedding_clinic(settings: Settings, embedder: LocalEmbedder) -> AsyncIterator[Clinic]:
+    """A clinic searching with the local embedder, on `embedder`'s process (one model load)."""
+    async with running_clinic(settings) as running:
+        own = plugin(running).embedder
+        assert isinstance(own, LocalEmbedder)
+        own._pool = embedder._pool
+        try:
+            yield running
+        finally:
+            own._pool = None
+
+
+async def index(
+    clinic: Clinic, patient_id: uuid.UUID, title: str, body: str, **extra: object
+) -> uuid.UUID:
+    """Write one entry of `patient_id` through the backend, as the indexing tasks do."""
+    entry = Entry(
+        kind="patient",
+        ref_id=uuid.uuid4(),
+        patient_id=patient_id,
+        title=title,
+        body=body,
+        extra=dict(extra),
+        updated_at=datetime.now(UTC),
+    )
+    await clinic.in_app(plugin(clinic).backend.upsert, [entry])
+    return entry.ref_id

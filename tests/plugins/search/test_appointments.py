@@ -123,3 +123,14 @@ async def test_renaming_a_type_renames_its_appointments(
     await wait_for_entry(raw_pool, "appointment", appointment_id, "title LIKE $3", f"{new_name} ·%")
     (hit,) = (await search(clinic, practice.admin, new_name.split()[1]))["hits"]
     assert (hit["id"], hit["extra"]["type_name"]) == (appointment_id, new_name)
+
+
+async def test_a_rebuilds_progress_total_counts_the_appointments(clinic: Clinic) -> None:
+    patient = await register(clinic, "Rita", word())
+    await booked(clinic, patient, "Counted", 16)
+    search = plugin(clinic)
+    count = await clinic.in_app(search.indexer.sources["appointment"].count)
+    total = await clinic.in_app(search.reindex_total)
+    report = await clinic.in_app(search.reindex)
+    assert count == report.written["appointment"] >= 1
+    assert total == sum(report.written.values())

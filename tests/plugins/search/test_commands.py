@@ -1,5 +1,6 @@
 """`hduce models install` and a resumable `hduce search reindex`."""
 
+import re
 from pathlib import Path
 
 import asyncpg
@@ -39,6 +40,13 @@ def test_models_install_builds_the_local_model_into_the_data_dir(tmp_path: Path)
 
     code, output = run(["models", "install"], tmp_path)
     assert code == 0 and "already installed" in output, output
+
+
+def written(output: str) -> dict[str, int]:
+    """The entries `hduce search reindex` says it wrote, by kind."""
+    line = re.search(r"reindexed (.*); pruned", output)
+    assert line is not None, output
+    return {kind: int(n) for n, kind in (part.split() for part in line[1].split(", "))}
 
 
 async def test_an_interrupted_reindex_resumes_where_it_stopped(
@@ -88,6 +96,9 @@ async def test_the_reindex_command_resumes_or_restarts(
     code, output = run(["search", "reindex"], tmp_path, **database)
     assert code == 0, output
     assert "resumed an interrupted rebuild" in output and "reindexed 0 patient" in output, output
+    # The progress total counts what is left: every kind but the patients (done).
+    left = sum(written(output).values())
+    assert f"reindex: {left} to do" in output and f"reindex: {left} done" in output, output
     assert await raw_pool.fetchval("SELECT count(*) FROM search_reindex") == 0
 
     await raw_pool.execute(
@@ -97,4 +108,7 @@ async def test_the_reindex_command_resumes_or_restarts(
     code, output = run(["search", "reindex", "--restart"], tmp_path, **database)
     assert code == 0, output
     assert "resumed" not in output and "reindexed 0 patient" not in output, output
+    every = written(output)
+    assert every["patient"] >= 1, output
+    assert f"reindex: {sum(every.values())} to do" in output, output
     await wait_for_entry(raw_pool, "patient", patient.id)

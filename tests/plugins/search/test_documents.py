@@ -83,6 +83,8 @@ async def test_a_rebuild_includes_documents(clinic: Clinic) -> None:
     document = await text_document(clinic, doctor, patient, f"Note {marker}", "Note")
     await clinic.execute("DELETE FROM search_entry WHERE ref_id = $1", uuid.UUID(document["id"]))
     assert (await search(clinic, doctor, marker))["hits"] == []
+    total = await clinic.in_app(plugin(clinic).reindex_total)
     report = await clinic.in_app(plugin(clinic).reindex)
     assert report.written["document"] >= 1
+    assert total == sum(report.written.values()), "the progress total counts every kind"
     assert ids(await search(clinic, doctor, marker)) == [document["id"]]

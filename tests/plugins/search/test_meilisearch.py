@@ -1,14 +1,15 @@
 """The Meilisearch backend against a fake Meilisearch server (no real one runs here)."""
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
 
 from hduce.core.config import ConfigError, Settings, load_settings
-from tests.plugins.search.fake_meilisearch import FakeMeilisearch, running_fake
+from tests.plugins.search.fake_meilisearch import FakeMeilisearch
 from tests.plugins.search.helpers import (
+    MEILI_KEY,
     plugin,
     register,
     search,
@@ -18,20 +19,11 @@ from tests.plugins.search.helpers import (
 )
 from tests.plugins.users.clinic import Clinic, running_clinic
 
-API_KEY = "meili-test-key"
-
-
-@pytest.fixture(scope="module")
-def meili() -> Iterator[FakeMeilisearch]:
-    """A fake Meilisearch on a free loopback port."""
-    with running_fake(API_KEY) as fake:
-        yield fake
-
 
 @pytest.fixture(scope="module")
 async def clinic(settings: Settings, meili: FakeMeilisearch) -> AsyncIterator[Clinic]:
     """The app with search on Meilisearch."""
-    configured = search_settings(settings, meilisearch_url=meili.url, meilisearch_api_key=API_KEY)
+    configured = search_settings(settings, meilisearch_url=meili.url, meilisearch_api_key=MEILI_KEY)
     async with running_clinic(configured) as running:
         yield running
 

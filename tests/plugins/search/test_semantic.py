@@ -9,8 +9,16 @@ import pytest
 from hduce.core.config import Settings
 from hduce.plugins.search.services._entries import Entry
 from hduce.plugins.search.services.embedding.local import LocalEmbedder
-from tests.plugins.search.helpers import API, plugin, search, search_settings, word
-from tests.plugins.users.clinic import Clinic, running_clinic
+from tests.plugins.search.helpers import (
+    API,
+    embedding_clinic,
+    index,
+    plugin,
+    search,
+    search_settings,
+    word,
+)
+from tests.plugins.users.clinic import Clinic
 
 FILLER = " ".join(f"routine{i}" for i in range(400))
 
@@ -18,31 +26,8 @@ FILLER = " ".join(f"routine{i}" for i in range(400))
 @pytest.fixture(scope="module")
 async def clinic(settings: Settings, local_embedder: LocalEmbedder) -> AsyncIterator[Clinic]:
     """Search with the local embedder, sharing the session's embedding process."""
-    async with running_clinic(search_settings(settings, embedder="local")) as running:
-        embedder = plugin(running).embedder
-        assert isinstance(embedder, LocalEmbedder)
-        embedder._pool = local_embedder._pool  # one model load per session
-        try:
-            yield running
-        finally:
-            embedder._pool = None
-
-
-async def index(
-    clinic: Clinic, patient_id: uuid.UUID, title: str, body: str, **extra: object
-) -> uuid.UUID:
-    """Write one entry of `patient_id` through the backend, as the indexing tasks do."""
-    entry = Entry(
-        kind="patient",
-        ref_id=uuid.uuid4(),
-        patient_id=patient_id,
-        title=title,
-        body=body,
-        extra=dict(extra),
-        updated_at=datetime.now(UTC),
-    )
-    await clinic.in_app(plugin(clinic).backend.upsert, [entry])
-    return entry.ref_id
+    async with embedding_clinic(search_settings(settings, embedder="local"), local_embedder) as c:
+        yield c
 
 
 async def test_semantic_finds_meaning_without_shared_words_and_names_the_page(
@@ -129,3 +114,29 @@ async def test_an_unknown_mode_is_a_clear_problem(clinic: Clinic, mode: str, mes
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
     assert message in response.text
+
+
+async def test_facets_count_the_hits_of_semantic_and_hybrid_searches(clinic: Clinic) -> None:
+    patient, doctor = await clinic.member("patient"), await clinic.member("doctor")
+    tag = word()
+    exact = await index(clinic, patient.id, f"Letter {tag}", f"{tag} epistaxis treated")
+    near = await index(clinic, patient.id, "Letter", "recurrent nosebleeds in winter")
+    for mode in ("semantic", "hybrid"):
+        page = await search(
+            clinic,
+            doctor,
+            f"{tag} nosebleed",
+            mode=mode,
+            patient_id=str(patient.id),
+            facets="kind,patient",
+        )
+        found = {hit["id"] for hit in page["hits"]}
+        assert {str(exact), str(near)} <= found, mode
+        assert page["total"] == len(found), mode
+        assert page["facets"]["patient"] == {str(patient.id): len(found)}, mode
+        assert sum(page["facets"]["kind"].values()) == len(found), mode
+
+    # A patient's counts cover only what they may see, in every mode.
+    mine = await search(clinic, patient, "nosebleed", mode="semantic", facets="patient")
+    assert mine["facets"]["patient"] == {str(patient.id): mine["total"]}
+    assert mine["total"] == len(mine["hits"]) >= 2

@@ -64,6 +64,19 @@ async def test_abbreviations_and_lay_words_find_the_clinical_term(clinic: Clinic
     assert ids(await search(clinic, doctor, f"{marker} glycated haemoglobin")) == [hba1c["id"]]
 
 
+async def test_each_entry_counts_once_whichever_synonyms_it_holds(clinic: Clinic) -> None:
+    marker, patient, doctor = word(), await clinic.member("patient"), await clinic.member("doctor")
+    texts = ("hypertension", "HTN on ramipril", "high blood pressure", "hypertension (HTN)")
+    found = {
+        (await text_document(clinic, doctor, patient, f"{marker} {text}", "Note"))["id"]
+        for text in texts
+    }
+    for typed in ("hypertension", "htn", "high blood pressure"):
+        page = await search(clinic, doctor, f"{marker} {typed}", facets="kind")
+        assert sorted(ids(page)) == sorted(found), typed
+        assert page["total"] == 4 and page["facets"]["kind"] == {"document": 4}, typed
+
+
 async def test_an_abbreviation_the_lexicon_adds_matches_whole_words_only(clinic: Clinic) -> None:
     marker, patient, doctor = word(), await clinic.member("patient"), await clinic.member("doctor")
     infarct = await text_document(

@@ -43,6 +43,9 @@ class AppointmentReader(Protocol):
     ) -> list[AppointmentSummary]:
         """Up to `limit` appointments with an id above `after`, by id (for a full rebuild)."""
 
+    async def count(self) -> int:
+        """How many appointments `summaries_page` walks through (a rebuild's progress total)."""
+
 
 class AppointmentView(msgspec.Struct, frozen=True, kw_only=True):
     """An appointment as the caller of `AppointmentDesk` may see it (no clinical notes)."""

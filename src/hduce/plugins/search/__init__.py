@@ -113,6 +113,10 @@ class SearchPlugin(HducePlugin):
         batch = self.search_config.reindex_batch_size
         return await self.indexer.reindex(batch, progress, restart=restart)
 
+    async def reindex_total(self, *, restart: bool = False) -> int:
+        """Entries `reindex` will read (the progress bar's total)."""
+        return await self.indexer.left_to_index(restart=restart)
+
     def unsafe_settings(self) -> list[Finding]:
         """Meilisearch reached without a key."""
         config = self.search_config

@@ -30,7 +30,7 @@ def search_reindex(ctx: click.Context, restart: bool) -> None:
     """
 
     async def work(search: "SearchPlugin") -> ReindexReport:
-        with progress("reindex", None) as advance:
+        with progress("reindex", await search.reindex_total(restart=restart)) as advance:
             return await search.reindex(advance, restart=restart)
 
     report = run_with_plugin(ctx, "search", work)

@@ -25,6 +25,10 @@ class AppointmentSummaries:
         """Up to `limit` appointments with an id above `after`, by id."""
         return [_to_summary(row) for row in await self._store.summaries_page(after, limit)]
 
+    async def count(self) -> int:
+        """How many appointments `summaries_page` walks through."""
+        return await self._store.count()
+
 
 def _to_summary(row: Mapping[str, Any]) -> AppointmentSummary:
     return AppointmentSummary(

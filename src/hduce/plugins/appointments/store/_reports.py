@@ -17,6 +17,7 @@ SUMMARY = (
 )
 SUMMARIES_BY_IDS = f"{SUMMARY} WHERE a.id = ANY($1::uuid[])"
 SUMMARIES_PAGE = f"{SUMMARY} WHERE $1::uuid IS NULL OR a.id > $1 ORDER BY a.id LIMIT $2"
+COUNT = "SELECT count(*) FROM appointment"
 # Appointments starting in the period; `held` ones are waitlist offers, not bookings yet.
 BY_STATUS = """
 SELECT status, count(*) AS n FROM appointment
@@ -48,6 +49,10 @@ class ReportStore:
     async def summaries_page(self, after: uuid.UUID | None, limit: int) -> list[asyncpg.Record]:
         """Up to `limit` summary rows with an id above `after`, by id."""
         return await self._db.fetch(SUMMARIES_PAGE, after, limit)
+
+    async def count(self) -> int:
+        """How many appointments there are."""
+        return int(await self._db.fetchval(COUNT))
 
     async def by_status(self, start: datetime, end: datetime) -> dict[str, int]:
         """How many appointments starting in `[start, end)` are in each status (holds aside)."""

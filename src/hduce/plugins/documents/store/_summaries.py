@@ -26,6 +26,9 @@ FROM document WHERE deleted_at IS NULL
 """
 
 
+COUNT = "SELECT count(*) FROM document WHERE deleted_at IS NULL"
+
+
 def _summaries(records: list[asyncpg.Record]) -> list[DocumentSummary]:
     return [msgspec.convert(dict(record), DocumentSummary) for record in records]
 
@@ -47,3 +50,7 @@ class DocumentSummaries:
             SUMMARY + " AND ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2", after, limit
         )
         return _summaries(records)
+
+    async def count(self) -> int:
+        """How many live documents `summaries_page` walks through."""
+        return int(await self._db.fetchval(COUNT))

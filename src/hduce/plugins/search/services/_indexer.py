@@ -69,6 +69,15 @@ class Indexer:
         for start in range(0, len(ids), REFRESH_BATCH):
             await self.refresh(kind, ids[start : start + REFRESH_BATCH])
 
+    async def left_to_index(self, *, restart: bool = False) -> int:
+        """Entries a rebuild will read: every kind an interrupted one did not finish."""
+        done = (
+            set()
+            if restart
+            else {k for k, row in (await self._cursors.left()).items() if row["done"]}
+        )
+        return sum([await s.count() for kind, s in self.sources.items() if kind not in done])
+
     async def reindex(
         self,
         batch_size: int,

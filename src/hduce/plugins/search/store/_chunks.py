@@ -56,7 +56,7 @@ nearest AS MATERIALIZED (
 )"""
 BEST = """
 SELECT * FROM (
-    SELECT DISTINCT ON (e.id) e.kind, e.ref_id, e.title, e.extra, e.updated_at, n.seq, n.page,
+    SELECT DISTINCT ON (e.id) e.id, e.kind, e.ref_id, e.title, e.extra, e.updated_at, n.seq, n.page,
            n.text, n.distance
     FROM nearest n JOIN search_entry e ON e.id = n.entry_id
     WHERE {where}

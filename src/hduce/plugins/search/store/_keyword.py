@@ -13,11 +13,14 @@ from hduce.plugins.search.store._sql import (
     Params,
     facets_sql,
     first_word,
+    matching,
     scope_condition,
-    where,
 )
 
 if TYPE_CHECKING:
+    import uuid
+    from collections.abc import Sequence
+
     from hduce.plugins.search.services import Scope, SearchQuery
 
 
@@ -32,9 +35,9 @@ class KeywordStore:
     ) -> tuple[list[asyncpg.Record], int]:
         """One page of ranked rows with their snippets, and the (capped) total."""
         params = Params(parts)
-        condition, cap = where(query, scope, params), params.add(query.candidates + 1)
+        found, cap = matching(query, scope, params), params.add(query.candidates + 1)
         sql = SEARCH.format(
-            where=condition,
+            found=found,
             cap=cap,
             limit=params.add(query.limit),
             offset=params.add(query.offset),
@@ -47,15 +50,19 @@ class KeywordStore:
             return rows, int(rows[0]["total"]) if rows else 0
         params = Params(parts)
         count = COUNT.format(
-            where=where(query, scope, params), cap=params.add(query.candidates + 1)
+            found=matching(query, scope, params), cap=params.add(query.candidates + 1)
         )
         return [], int(await self._db.fetchval(count, *params.values) or 0)
 
     async def facets(
-        self, query: "SearchQuery", scope: "Scope", parts: list[str]
+        self,
+        query: "SearchQuery",
+        scope: "Scope",
+        parts: list[str],
+        nearest: "Sequence[uuid.UUID] | None" = None,
     ) -> list[asyncpg.Record]:
-        """Rows (facet, value, n) counting the candidates by each of `query.facets`."""
-        sql, args = facets_sql(query, scope, parts)
+        """Rows (facet, value, n) counting the hits by each of `query.facets` (see `facets_sql`)."""
+        sql, args = facets_sql(query, scope, parts, nearest)
         return await self._db.fetch(sql, *args)
 
     async def suggest(self, prefix: str, scope: "Scope", limit: int) -> list[str]:

@@ -4,6 +4,9 @@ import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import uuid
+    from collections.abc import Sequence
+
     from hduce.plugins.search.services import Scope, SearchQuery
 
 WHOLE_WORD = "="
@@ -18,23 +21,22 @@ HEADLINE = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=10
 # ("ali mar" finds "Alice Martin") unless the alternative starts with `=` (a short abbreviation
 # the lexicon added: a whole word), and all must match; any alternative of every part must match.
 # The `simple` config splits the text exactly as it split the indexed text, without stemming.
-QUERY = (
+QUERY_OF = (
     "to_tsquery('simple', coalesce((SELECT string_agg('(' || alts || ')', ' & ') FROM ("
     "SELECT (SELECT string_agg('(' || words || ')', ' | ') FROM ("
     "SELECT (SELECT string_agg(quote_literal(lexeme) || "
     f"CASE WHEN starts_with(alt, '{WHOLE_WORD}') THEN '' ELSE ':*' END, ' & ') "
     "FROM unnest(to_tsvector('simple', alt))) AS words "
     "FROM unnest(string_to_array(part, E'\\t')) AS alt) AS a) AS alts "
-    "FROM unnest($1::text[]) AS part) AS p), ''))"
+    "FROM unnest({parts}::text[]) AS part) AS p), ''))"
 )
+QUERY = QUERY_OF.format(parts="$1")
 # Ranking (or even ordering) every match of a common word reads every matching row: only the
 # first `candidates` matches the GIN index yields (the cap plus one, so a capped total shows;
-# no ORDER BY, so the scan stops there) are ranked exactly.
+# no ORDER BY, so the scan stops there) are ranked exactly. `{found}` is `matching()`.
 CANDIDATES = f"""
 WITH query AS (SELECT {QUERY} AS q),
-candidate AS MATERIALIZED (
-    SELECT e.id, e.updated_at FROM search_entry e, query WHERE {{where}} LIMIT {{cap}}
-)
+candidate AS MATERIALIZED (SELECT id, updated_at FROM ({{found}}) AS found LIMIT {{cap}})
 """
 # The snippet is cut from at most `snippet_chars` around the first word's first occurrence
 # instead of the whole text (up to 200,000 characters).
@@ -57,6 +59,11 @@ ORDER BY page.score DESC, e.updated_at DESC, e.id
 """
 )
 COUNT = CANDIDATES + "SELECT count(*) FROM candidate"
+# What facets count: `{found}` is one or more `SELECT e.id` statements joined by UNION.
+HITS = f"""
+WITH query AS (SELECT {QUERY} AS q),
+candidate AS MATERIALIZED ({{found}})
+"""
 _WORDS = re.compile(r"\w+")
 FACET_VALUES = {
     "kind": "e.kind",
@@ -96,15 +103,43 @@ class Params:
         return f"${len(self.values)}"
 
 
-def where(query: "SearchQuery", scope: "Scope", params: Params) -> str:
-    """The words, the caller's scope and the filters, over `search_entry e`."""
+def matching(query: "SearchQuery", scope: "Scope", params: Params) -> str:
+    """`SELECT e.id, e.updated_at` of the entries matching the words, scope and filters.
+
+    The alternatives of the first lexicon term are scanned one after the other, each scan
+    leaving out what the earlier ones matched (together: the entries of one scan of their OR).
+    A LIMIT over them stops after the first scan that yields enough, so a common word is not
+    read once more per synonym (`hypertension | htn | high blood pressure`).
+    """
+    parts: list[str] = params.values[0]
+    split = next((n for n, part in enumerate(parts) if "\t" in part), None)
+    if split is None or not _has_words(query):
+        condition = where(query, scope, params)
+        return f"SELECT e.id, e.updated_at FROM search_entry e, query WHERE {condition}"
+    scans, earlier = [], ""
+    for alternative in parts[split].split("\t"):
+        branch = QUERY_OF.format(
+            parts=params.add([*parts[:split], alternative, *parts[split + 1 :]])
+        )
+        condition = where(query, scope, params, words=branch)
+        scans.append(f"SELECT e.id, e.updated_at FROM search_entry e WHERE {condition}{earlier}")
+        earlier += f" AND NOT e.document @@ {branch}"
+    return "\nUNION ALL\n".join(scans)
+
+
+def _has_words(query: "SearchQuery") -> bool:
+    return any(c.isalnum() for c in query.text)
+
+
+def where(query: "SearchQuery", scope: "Scope", params: Params, words: str = "query.q") -> str:
+    """The words (tsquery `words`), the caller's scope and the filters, over `search_entry e`."""
     condition, args = scope_condition(scope, len(params.values) + 1)
     params.values += args
     # The scope is part of the WHERE clause, so LIMIT, OFFSET and the total only see allowed
     # rows; a patient's scope names no "every" kind, so the planner can start from patient_id.
     clauses = [f"({condition})"]
-    if any(c.isalnum() for c in query.text):
-        clauses.append("e.document @@ query.q")
+    if _has_words(query):
+        clauses.append(f"e.document @@ {words}")
     found = query.filters
     if found.entities:
         clauses.append(f"e.entities @> {params.add(list(found.entities))}::text[]")
@@ -130,10 +165,31 @@ def scope_condition(scope: "Scope", first: int) -> tuple[str, list[Any]]:
     return " OR ".join(clauses) or "false", args
 
 
-def facets_sql(query: "SearchQuery", scope: "Scope", parts: list[str]) -> tuple[str, list[Any]]:
-    """One statement counting the candidates by each wanted facet: rows (facet, value, n)."""
+def facets_sql(
+    query: "SearchQuery",
+    scope: "Scope",
+    parts: list[str],
+    nearest: "Sequence[uuid.UUID] | None" = None,
+) -> tuple[str, list[Any]]:
+    """One statement counting the hits by each wanted facet: rows (facet, value, n).
+
+    The hits are the keyword candidates, or with `nearest` (the entries a vector search found)
+    those entries: alone in `semantic` mode, joined to the keyword candidates in `hybrid` mode.
+    The caller's scope applies to both.
+    """
     params = Params(parts)
-    head = CANDIDATES.format(where=where(query, scope, params), cap=params.add(query.candidates))
+    found = []
+    if nearest is None or query.mode == "hybrid":
+        matches, cap = matching(query, scope, params), params.add(query.candidates)
+        found.append(f"(SELECT id FROM ({matches}) AS matches LIMIT {cap})")
+    if nearest is not None:
+        condition, args = scope_condition(scope, len(params.values) + 1)
+        params.values += args
+        ids = params.add(list(nearest))
+        found.append(
+            f"SELECT e.id FROM search_entry e WHERE e.id = ANY({ids}::uuid[]) AND ({condition})"
+        )
+    head = HITS.format(found="\nUNION\n".join(found))
     counts = (FACET.format(facet=f, value=FACET_VALUES[f]) for f in query.facets)
     return head + "\nUNION ALL\n".join(counts) + "\nORDER BY facet, n DESC, value", params.values
 

@@ -66,7 +66,7 @@ class SearchBackend(Protocol):
         """One page of hits within `scope`, best first, and the total the scope allows."""
 
     async def facets(self, query: SearchQuery, scope: Scope) -> dict[str, dict[str, int]]:
-        """Counts of the matches (at most `candidates`) by each of `query.facets`."""
+        """Counts of the hits the query's mode finds (keyword: at most `candidates`) by facet."""
 
     async def suggest(self, prefix: str, scope: Scope, limit: int) -> list[str]:
         """Indexed words starting with `prefix` in entries within `scope`, most frequent first."""

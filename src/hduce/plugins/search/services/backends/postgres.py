@@ -17,7 +17,7 @@ from hduce.plugins.search.services._spelling import Speller
 from hduce.plugins.search.services.backends.base import SearchQuery, marked_to_html, unique
 from hduce.plugins.search.services.backends.semantic import SemanticSearch
 from hduce.plugins.search.services.backends.vectors import ChunkVectors
-from hduce.plugins.search.store import Stores
+from hduce.plugins.search.store import WHOLE_WORD, Stores
 
 
 class PostgresSearch:
@@ -78,10 +78,17 @@ class PostgresSearch:
         return [_hit(row) for row in rows], total
 
     async def facets(self, query: SearchQuery, scope: Scope) -> dict[str, dict[str, int]]:
-        """Counts of the matches (at most `candidates`) by each of `query.facets`."""
-        parts = await self._parts(query.text)
+        """Counts of the hits the query's mode finds by each of `query.facets`.
+
+        Keyword: the matches (at most `candidates`); semantic: the entries ranked by vector;
+        hybrid: both together, as fused.
+        """
+        nearest = None
+        if query.vector is not None and query.mode != "keyword":
+            nearest = await self._semantic.found(query, scope)
+        parts = [] if query.mode == "semantic" else await self._parts(query.text)
         counted: dict[str, dict[str, int]] = {facet: {} for facet in query.facets}
-        for row in await self._stores.keyword.facets(query, scope, parts):
+        for row in await self._stores.keyword.facets(query, scope, parts, nearest):
             counted[row["facet"]][row["value"]] = row["n"]
         # Months read best in order; other facets stay most frequent first.
         if "date" in counted:
@@ -97,7 +104,12 @@ class PostgresSearch:
         rest, groups = self._lexicon.expand(text)
         if rest and self._speller:
             rest = await self._speller.correct(rest)
-        return ([rest] if rest else []) + ["\t".join(group) for group in groups]
+        # What was typed first: it is scanned first, its synonyms only if it finds too few.
+        typed = text.lower()
+        ordered = (
+            sorted(group, key=lambda alt: alt.lstrip(WHOLE_WORD) not in typed) for group in groups
+        )
+        return ([rest] if rest else []) + ["\t".join(group) for group in ordered]
 
     async def health(self) -> HealthStatus:
         """Events not yet handed to the indexing tasks (no entry count: it counts patients)."""

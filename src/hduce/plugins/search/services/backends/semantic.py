@@ -1,6 +1,7 @@
 """Semantic and hybrid search over chunk vectors, permissions inside the query as for keywords."""
 
 import html
+import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
@@ -29,7 +30,7 @@ class SemanticSearch:
         self, query: SearchQuery, scope: Scope, keyword: Keyword
     ) -> tuple[list[SearchHit], int]:
         """A page of `semantic` or `hybrid` hits, and how many were ranked."""
-        depth = min(max(DEPTH, query.offset + query.limit), query.candidates)
+        depth = self.depth(query)
         near = await self.nearest(query, scope, depth)
         if query.mode == "hybrid":
             words, total = await keyword(
@@ -44,6 +45,15 @@ class SemanticSearch:
     async def nearest(self, query: SearchQuery, scope: Scope, limit: int) -> list[SearchHit]:
         """Entries within `scope` whose best chunk is nearest the query's vector, best first."""
         return [_hit(row) for row in await self._chunks.nearest(query, scope, limit)]
+
+    async def found(self, query: SearchQuery, scope: Scope) -> list[uuid.UUID]:
+        """The entry ids (`search_entry.id`) `search` ranks by vector for `query`."""
+        return [row["id"] for row in await self._chunks.nearest(query, scope, self.depth(query))]
+
+    @staticmethod
+    def depth(query: SearchQuery) -> int:
+        """How many entries each list ranks: `DEPTH`, or more for a deep page, within the cap."""
+        return min(max(DEPTH, query.offset + query.limit), query.candidates)
 
 
 def fuse(rankings: Sequence[list[SearchHit]]) -> list[SearchHit]:

@@ -64,6 +64,10 @@ class AppointmentSource:
         rows = await self._appointments.summaries_page(after=after, limit=limit)
         return await self._with_names(rows), rows[-1].id if len(rows) == limit else None
 
+    async def count(self) -> int:
+        """How many appointments a rebuild reads."""
+        return await self._appointments.count()
+
     async def _with_names(self, rows: list[AppointmentSummary]) -> list[Entry]:
         ids = {row.patient_id for row in rows} | {row.practitioner_id for row in rows}
         people = await self._people.demographics(list(ids))

@@ -22,3 +22,6 @@ class Source(Protocol):
 
     async def page(self, after: uuid.UUID | None, limit: int) -> Batch:
         """A batch of entries for a full rebuild, and the cursor of the next batch (None: done)."""
+
+    async def count(self) -> int:
+        """How many entries a full rebuild reads (its progress total; may count a few more)."""

@@ -59,6 +59,10 @@ class DocumentSource:
         rows = await self._documents.summaries_page(after=after, limit=limit)
         return await self._with_names(rows), rows[-1].id if len(rows) == limit else None
 
+    async def count(self) -> int:
+        """How many live documents a rebuild reads."""
+        return await self._documents.count()
+
     async def _with_names(self, rows: list[DocumentSummary]) -> list[Entry]:
         patient_ids = list({row.patient_id for row in rows})
         people = await self._people.demographics(patient_ids)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from hduce.contracts.auth import STAFF_ROLES, Role
-from hduce.contracts.users import Demographics, DemographicsReader
+from hduce.contracts.users import Demographics, DemographicsReader, PeopleQuery
 from hduce.plugins.search.services._entries import Entry, clean, joined
 from hduce.plugins.search.services.sources.base import Batch
 
@@ -67,3 +67,8 @@ class PatientSource:
         people = await self._people.demographics_page(after=after, limit=limit)
         entries = [patient_entry(person) for person in people if is_patient(person)]
         return entries, people[-1].id if len(people) == limit else None
+
+    async def count(self) -> int:
+        """Accounts holding the patient role (the rare one also holding a staff role included)."""
+        _, total = await self._people.search(PeopleQuery(roles=frozenset({Role.PATIENT}), limit=1))
+        return total
