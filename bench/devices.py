@@ -14,6 +14,7 @@ Run from the repository root: `.venv/bin/python bench/devices.py [--devices 20 -
 import argparse
 import asyncio
 import multiprocessing
+import os
 import secrets
 import signal
 import sys
@@ -295,6 +296,8 @@ class Round(NamedTuple):
     bare: float
     cpu: "Cpu"
     bare_cpu: "Cpu"
+    load: float
+    """The 1-minute load average at the end of the round."""
 
 
 class Cpu(NamedTuple):
@@ -360,6 +363,7 @@ async def bench(args: argparse.Namespace, dsn: str, nats_url: str) -> None:
                     bare["publish_acked"] - bare["publish_started"],
                     Cpu(cpu, pg_cpu, outcome["client_cpu"]),
                     Cpu(bare_cpu, bare_pg, bare["client_cpu"]),
+                    os.getloadavg()[0],
                 )
             )
             if n == 1:
@@ -440,6 +444,7 @@ def report_side_by_side(
                 messages / r.stored,
                 r.bare / r.acked,
                 r.bare / r.stored,
+                r.load,
             ]
         )
     ratios = [r.bare / r.stored for r in rounds]
@@ -452,10 +457,13 @@ def report_side_by_side(
             "HDuce committed",
             "acked x bare",
             "committed x bare",
+            "load",
         ],
         rows,
     )
     print(f"median committed x bare amqtt: {median(ratios):.2f} (target >= 0.8)")
+    cpu_ratios = [r.cpu.broker / r.bare_cpu.broker for r in rounds]
+    print(f"median broker CPU per message, HDuce / bare amqtt: {median(cpu_ratios):.2f}")
     print("\nCPU per message (µs) during each load, HDuce / bare amqtt:")
     print_table(
         ["round", "broker process", "PostgreSQL", "clients"],
