@@ -55,6 +55,8 @@ class PeopleQuery(msgspec.Struct, frozen=True, kw_only=True):
 
     roles: frozenset[str]
     """Accounts holding at least one of these roles."""
+    without_roles: frozenset[str] = frozenset()
+    """Accounts holding none of these roles."""
     active_only: bool = False
     ids: frozenset[uuid.UUID] | None = None
     name: str | None = None

@@ -144,3 +144,18 @@ async def test_role_and_status_changes_reach_the_index(
     gone = "SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM search_entry WHERE ref_id = $1)"
     await wait_for_row(raw_pool, gone, patient.id)
     assert (await search(clinic, admin, name))["total"] == 0, "staff are never patient hits"
+
+
+async def test_the_rebuild_total_leaves_out_patients_who_are_also_staff(clinic: Clinic) -> None:
+    patient = await register(clinic, "Noor", word())
+    admin = await clinic.member("admin")
+    both = await clinic.client.put(
+        f"/api/v1/users/{patient.id}/roles",
+        json={"roles": ["patient", "nurse"]},
+        headers=admin.headers,
+    )
+    assert both.status_code == 200, both.text
+    search_plugin = plugin(clinic)
+    count = await clinic.in_app(search_plugin.indexer.sources["patient"].count)
+    report = await clinic.in_app(search_plugin.reindex)
+    assert count == report.written["patient"], "the total counts what the rebuild indexes"

@@ -29,6 +29,7 @@ _SEARCH = (
     "AND ($7::date IS NULL OR x.date_of_birth < $7) "
     "AND ($8::timestamptz IS NULL OR x.updated_at >= $8) "
     "AND ($9::timestamptz IS NULL OR x.updated_at < $9) "
+    "AND NOT x.roles && $12::varchar[] "
     "ORDER BY lower(x.last_name), lower(x.first_name), x.id LIMIT $10 OFFSET $11"
 )
 
@@ -62,6 +63,7 @@ class DemographicsStore:
             query.updated_before,
             query.limit,
             query.offset,
+            sorted(query.without_roles),
         )
         if rows or query.offset == 0:
             return [_to_demographics(row) for row in rows], rows[0]["total"] if rows else 0

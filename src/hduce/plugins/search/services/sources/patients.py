@@ -69,6 +69,7 @@ class PatientSource:
         return entries, people[-1].id if len(people) == limit else None
 
     async def count(self) -> int:
-        """Accounts holding the patient role (the rare one also holding a staff role included)."""
-        _, total = await self._people.search(PeopleQuery(roles=frozenset({Role.PATIENT}), limit=1))
+        """Accounts holding the patient role and no staff role, as `page` indexes them."""
+        query = PeopleQuery(roles=frozenset({Role.PATIENT}), without_roles=STAFF_ROLES, limit=1)
+        _, total = await self._people.search(query)
         return total
