@@ -166,6 +166,16 @@ async def events_named(clinic: Clinic, name: str, appointment_id: str) -> list[d
     return [msgspec.json.decode(row["payload"]) for row in rows]
 
 
+def zone_where_it_is(hour: int) -> str:
+    """A fixed-offset IANA zone whose local clock reads about `hour` o'clock now.
+
+    Tests that book minutes ahead under AROUND_THE_CLOCK use a zone where it is midday, so the
+    visit never reaches the one-second pause at local midnight whatever the hour in UTC.
+    """
+    offset = (hour - datetime.now(UTC).hour + 12) % 24 - 12  # UTC+offset, in [-12, +11]
+    return "Etc/GMT" if offset == 0 else f"Etc/GMT{-offset:+d}"  # POSIX signs are inverted
+
+
 def hours_ahead(hours: float) -> datetime:
     """A whole minute about `hours` from now whose 30-minute visit does not cross midnight UTC."""
     start = (datetime.now(UTC) + timedelta(hours=hours)).replace(second=0, microsecond=0)

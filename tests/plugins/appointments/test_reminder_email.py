@@ -13,6 +13,7 @@ from tests.plugins.appointments.helpers import (
     DOCTOR_NAME,
     book,
     open_practice,
+    zone_where_it_is,
 )
 from tests.plugins.appointments.notices import confirm_token
 from tests.plugins.notifications.test_delivery import body_of
@@ -55,13 +56,16 @@ def reminders_to(smtp: SmtpServer, address: str) -> list[str]:
 async def test_the_reminder_arrives_when_due_and_its_link_confirms(
     clinic: Clinic, smtp: SmtpServer
 ) -> None:
-    practice = await open_practice(clinic, hours=AROUND_THE_CLOCK)
+    midday = zone_where_it_is(12)  # the visit, seconds away, must not cross local midnight
+    practice = await open_practice(clinic, hours=AROUND_THE_CLOCK, timezone=midday)
     patient = await clinic.member("patient", first_name="Rosa")
     cancelled = await clinic.member("patient")
     start = (datetime.now(UTC) + timedelta(seconds=6)).replace(microsecond=0)
     due = start - timedelta(seconds=3)
     appointment = (await book(clinic, practice, patient, start)).json()
-    elsewhere = await open_practice(clinic, hours=AROUND_THE_CLOCK, admin=practice.admin)
+    elsewhere = await open_practice(
+        clinic, hours=AROUND_THE_CLOCK, timezone=midday, admin=practice.admin
+    )
     other = (await book(clinic, elsewhere, cancelled, start)).json()
     response = await clinic.client.post(
         f"{API}/{other['id']}/cancel", json={"reason": "clash"}, headers=cancelled.headers

@@ -15,6 +15,7 @@ from tests.plugins.appointments.helpers import (
     open_practice,
     pending_events,
     two_days_ahead_at,
+    zone_where_it_is,
 )
 from tests.plugins.appointments.notices import confirm_token, next_notice, notices
 from tests.plugins.users.clinic import Clinic
@@ -34,7 +35,7 @@ def appointments_config() -> dict[str, Any]:
 async def test_reminder_at_its_time_and_no_show_after_grace_cancelled_sends_nothing(
     clinic: Clinic,
 ) -> None:
-    practice = await open_practice(clinic, hours=AROUND_THE_CLOCK)
+    practice = await open_practice(clinic, hours=AROUND_THE_CLOCK, timezone=zone_where_it_is(12))
     kept, cancelled = await clinic.member("patient"), await clinic.member("patient")
     start = (datetime.now(UTC) + timedelta(seconds=4)).replace(microsecond=0)
     first = (await book(clinic, practice, kept, start)).json()
