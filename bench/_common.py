@@ -1,5 +1,6 @@
 """Helpers shared by the benchmarks: scratch dirs, process cleanup, percentiles, tables."""
 
+import argparse
 import asyncio
 import math
 import os
@@ -99,6 +100,14 @@ def scratch_dir(prefix: str, *, keep: bool = False) -> Iterator[Path]:
             print(f"kept {folder}")
         else:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def at_least_one(text: str) -> int:
+    """A whole number of at least 1 (argparse type), for counts a bench divides by."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def free_port(host: str = "127.0.0.1") -> int:

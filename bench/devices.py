@@ -32,6 +32,7 @@ from amqtt.broker import Broker
 
 from _common import (
     REPO_ROOT,
+    at_least_one,
     free_port,
     median,
     percentile,
@@ -55,16 +56,26 @@ PLUGINS = '["metrics", "audit", "auth", "users", "notifications", "devices"]'
 def parse_args() -> argparse.Namespace:
     """Size flags."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--devices", type=int, default=20, help="MQTT devices (default 20)")
-    parser.add_argument("--messages", type=int, default=200, help="messages per device")
-    parser.add_argument("--readings", type=int, default=1, help="readings per message")
+    parser.add_argument(
+        "--devices", type=at_least_one, default=20, help="MQTT devices (default 20)"
+    )
+    parser.add_argument("--messages", type=at_least_one, default=200, help="messages per device")
+    parser.add_argument("--readings", type=at_least_one, default=1, help="readings per message")
     parser.add_argument("--timeout", type=float, default=120.0, help="max seconds")
     parser.add_argument(
-        "--idle-devices", type=int, default=1000, help="connections held for the RSS figure"
+        "--idle-devices",
+        type=at_least_one,
+        default=1000,
+        help="connections held for the RSS figure",
     )
-    parser.add_argument("--rounds", type=int, default=3, help="HDuce / bare amqtt alternations")
     parser.add_argument(
-        "--inflight", type=int, default=1, help="messages a device has unacknowledged at once"
+        "--rounds", type=at_least_one, default=3, help="HDuce / bare amqtt alternations"
+    )
+    parser.add_argument(
+        "--inflight",
+        type=at_least_one,
+        default=1,
+        help="messages a device has unacknowledged at once",
     )
     return parser.parse_args()
 

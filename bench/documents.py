@@ -45,7 +45,14 @@ import psutil
 from fpdf import FPDF
 from PIL import Image, ImageDraw, ImageFont
 
-from _common import exit_on_sigterm, free_port, print_table, scratch_dir, subprocess_env
+from _common import (
+    at_least_one,
+    exit_on_sigterm,
+    free_port,
+    print_table,
+    scratch_dir,
+    subprocess_env,
+)
 from appointments import UNLIMITED, Clinic
 from auth import client_for, serve_command, start, stop, wait_ready
 from hduce.plugins.documents.services.extraction import ExtractionOptions, extract_file
@@ -585,14 +592,6 @@ def report_scans(
     )
     print(f"  texts with the typed words     : {read} of {args.scans}")
     print(f"  statuses                       : {statuses}")
-
-
-def at_least_one(text: str) -> int:
-    """A whole number of at least 1 (argparse type): the corpus phases divide by it."""
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
 
 
 def main() -> None:
