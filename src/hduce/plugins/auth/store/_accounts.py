@@ -7,7 +7,7 @@ from typing import Any
 import msgspec
 
 from hduce.contracts.auth import ACCOUNT_DIRECTORY, DirectoryEntry
-from hduce.core.db import Database
+from hduce.core.sql_store import SqlStore
 
 ACCOUNT_COLUMNS = (
     "id, email, username, password_hash, roles, status, email_verified_at, failed_logins, "
@@ -77,11 +77,8 @@ def _maybe(row: Any) -> AccountRow | None:
     return _account(row) if row else None
 
 
-class AccountStore:
+class AccountStore(SqlStore):
     """The `account` table."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
 
     async def get(self, account_id: uuid.UUID, *, lock: bool = False) -> AccountRow | None:
         """One account by id; `lock` holds it for update until the transaction ends."""
