@@ -37,14 +37,7 @@ class RegistrationService:
         status = (
             AccountStatus.ACTIVE if data.role == Role.PATIENT else AccountStatus.PENDING_APPROVAL
         )
-        profile = ProfileFields(
-            first_name=data.first_name,
-            last_name=data.last_name,
-            phone=data.phone,
-            date_of_birth=data.date_of_birth,
-            specialty=data.specialty,
-            institution=data.institution,
-        )
+        profile = msgspec.convert(data, ProfileFields, from_attributes=True)
         account = await self._create(
             data.email, data.username, data.password, [data.role], status, profile, client=client
         )
