@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 import msgspec
 
-from hduce.core.errors import HduceError
+from hduce.core.errors import InvalidRequest
 from hduce.core.events import Event
 from hduce.core.security import Principal
 
@@ -69,10 +69,8 @@ class DirectoryEntry(msgspec.Struct, frozen=True, kw_only=True):
         )
 
 
-class NotInRole(HduceError):
+class NotInRole(InvalidRequest):
     """A request names an account that does not exist or lacks the role it needs (422)."""
-
-    status_code, slug, title = 422, "validation-error", "Invalid request"
 
 
 class Accounts(Protocol):

@@ -11,13 +11,18 @@ from hduce.contracts.auth import DirectoryEntry
 from hduce.core.security import Principal
 
 
-class ProfileFields(msgspec.Struct, frozen=True, kw_only=True):
-    """Profile data collected at registration or edited later."""
+class PersonFields(msgspec.Struct, frozen=True, kw_only=True):
+    """Who a person is: the names, phone and date of birth every shape of a profile starts with."""
 
     first_name: str
     last_name: str
     phone: str | None = None
     date_of_birth: date | None = None
+
+
+class ProfileFields(PersonFields, frozen=True, kw_only=True):
+    """Profile data collected at registration or edited later."""
+
     specialty: str | None = None
     institution: str | None = None
 
@@ -113,13 +118,9 @@ class CareTeams(Protocol):
         """The active doctors and nurses on the patient's care team; empty if it has none."""
 
 
-class OwnProfile(msgspec.Struct, frozen=True, kw_only=True):
+class OwnProfile(PersonFields, frozen=True, kw_only=True):
     """What a person may change of their own profile."""
 
-    first_name: str
-    last_name: str
-    phone: str | None = None
-    date_of_birth: date | None = None
     address: str | None = None
     emergency_contact_name: str | None = None
     emergency_contact_phone: str | None = None

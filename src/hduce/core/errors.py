@@ -52,6 +52,12 @@ class Forbidden(HduceError):
     status_code, slug, title = 403, "forbidden", "Forbidden"
 
 
+class InvalidRequest(HduceError):
+    """A well-formed request whose values the API cannot accept: answered as a failed validation."""
+
+    status_code, slug, title = 422, "validation-error", "Invalid request"
+
+
 class FieldError(msgspec.Struct, omit_defaults=True):
     """One invalid input of a 422 answer: what is wrong, with which key, in which part."""
 
@@ -122,10 +128,10 @@ def _handle_validation(request: Request, exc: ValidationException) -> Response[b
     detail = "; ".join(_describe_error(e) for e in errors) if errors else exc.detail
     return problem_response(
         request,
-        422,
-        "validation-error",
+        InvalidRequest.status_code,
+        InvalidRequest.slug,
         detail,
-        title="Invalid request",
+        title=InvalidRequest.title,
         extra={"errors": errors} if errors else None,
     )
 

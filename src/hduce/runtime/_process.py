@@ -5,9 +5,18 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
+
+
+@dataclass(frozen=True, slots=True)
+class ServerStatus:
+    """Snapshot of an embedded server: whether it runs, and its process id when it does."""
+
+    running: bool
+    pid: int | None
 
 
 def pid_alive(pid: int) -> bool:

@@ -17,7 +17,7 @@ from typing import Any
 
 import psutil
 
-from hduce.runtime._process import dir_lock, pid_alive, terminate
+from hduce.runtime._process import ServerStatus, dir_lock, pid_alive, terminate
 from hduce.runtime.errors import EmbeddedServiceError, log_tail
 from hduce.runtime.ports import free_port, port_is_free
 
@@ -28,11 +28,9 @@ _STOP_TIMEOUT = 5.0
 
 
 @dataclass(frozen=True, slots=True)
-class NatsStatus:
+class NatsStatus(ServerStatus):
     """Snapshot of an embedded nats-server."""
 
-    running: bool
-    pid: int | None
     url: str | None
     store_dir: str
 

@@ -27,7 +27,7 @@ with warnings.catch_warnings():
         ensure_user_exists,
     )
 
-from hduce.runtime._process import dir_lock, pid_alive, wait_gone
+from hduce.runtime._process import ServerStatus, dir_lock, pid_alive, wait_gone
 from hduce.runtime.errors import EmbeddedServiceError, log_tail
 
 PG_BIN_DIR: Path = POSTGRES_BIN_PATH
@@ -38,11 +38,9 @@ _PID_FILE_READS = 10
 
 
 @dataclass(frozen=True, slots=True)
-class PostgresStatus:
+class PostgresStatus(ServerStatus):
     """Snapshot of an embedded PostgreSQL cluster."""
 
-    running: bool
-    pid: int | None
     dsn: str | None
     pgdata: str
 

@@ -5,19 +5,15 @@ import threading
 import time
 from typing import Protocol
 
+from hduce.runtime._process import ServerStatus
+
 logger = logging.getLogger("hduce.runtime")
-
-
-class _Status(Protocol):
-    @property
-    def running(self) -> bool:
-        """Whether a live server process serves the data directory."""
 
 
 class Restartable(Protocol):
     """An embedded server supervisor: `EmbeddedNats` or `EmbeddedPostgres`."""
 
-    def status(self) -> _Status:
+    def status(self) -> ServerStatus:
         """Whether the server is running."""
 
     def start(self) -> str:

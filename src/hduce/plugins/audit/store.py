@@ -6,7 +6,7 @@ from typing import Any
 import asyncpg
 from piccolo.columns.combination import Combinable
 
-from hduce.core.db import Database
+from hduce.core.sql_store import SqlStore
 from hduce.plugins.audit.schemas import AuditFilter
 from hduce.plugins.audit.tables import AuditEvent
 
@@ -43,11 +43,8 @@ WHERE tgrelid = 'audit_event'::regclass AND tgname = $1
 """
 
 
-class AuditStore:
+class AuditStore(SqlStore):
     """Reads and appends `audit_event` rows, inside the caller's transaction when there is one."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
 
     async def next_link(self, detail: str) -> asyncpg.Record:
         """Lock the chain head: the next id, the time, `detail` as `jsonb::text`, `prev_hash`."""

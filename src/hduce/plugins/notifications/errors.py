@@ -1,6 +1,6 @@
 """Errors of the notifications API."""
 
-from hduce.core.errors import HduceError
+from hduce.core.errors import HduceError, InvalidRequest
 
 
 class TooManyStreams(HduceError):
@@ -9,7 +9,5 @@ class TooManyStreams(HduceError):
     status_code, slug, title = 429, "too-many-streams", "Too many live streams"
 
 
-class InvalidPreferences(HduceError):
+class InvalidPreferences(InvalidRequest):
     """A category, channel or time the preferences do not know."""
-
-    status_code, slug, title = 422, "validation-error", "Invalid request"

@@ -49,7 +49,4 @@ class UsersPlugin(HducePlugin):
 
     def dependencies(self) -> dict[str, Provide]:
         """Provide the services bundle as `users`."""
-        return {"users": Provide(self._provide, sync_to_thread=False, use_cache=True)}
-
-    def _provide(self) -> UsersServices:
-        return self.services
+        return self.provide_as_name(self.services)

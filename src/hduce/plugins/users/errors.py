@@ -1,12 +1,10 @@
 """Errors of the users plugin."""
 
-from hduce.core.errors import Conflict, HduceError
+from hduce.core.errors import Conflict, HduceError, InvalidRequest
 
 
-class InvalidQuery(HduceError):
+class InvalidQuery(InvalidRequest):
     """A query parameter is out of range."""
-
-    status_code, slug, title = 422, "validation-error", "Invalid request"
 
 
 class OwnAccountProtected(Conflict):

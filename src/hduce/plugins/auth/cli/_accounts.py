@@ -123,25 +123,30 @@ def change_account(
     return run_with_plugin(ctx, "auth", work)
 
 
-@user.command("reset-password")
-@click.argument("who")
-@ACTING_ADMIN
-@click.pass_context
-def user_reset_password(ctx: click.Context, who: str, acting: str | None) -> None:
-    """Sign WHO out everywhere and e-mail a reset link; the old password stops working."""
-    entry = change_account(
-        ctx, who, acting, lambda admin, account, by: admin.force_password_reset(account, by=by)
-    )
-    click.echo(f"reset link queued for {entry.email}; sessions of {entry.username} revoked")
+def account_change_command(
+    name: str, help_text: str, change: AdminChange, done: Callable[[DirectoryEntry], str]
+) -> click.Command:
+    """The command `hduce user NAME WHO`: `change` on WHO, then the line `done` makes of it."""
+
+    @user.command(name, help=help_text)
+    @click.argument("who")
+    @ACTING_ADMIN
+    @click.pass_context
+    def command(ctx: click.Context, who: str, acting: str | None) -> None:
+        click.echo(done(change_account(ctx, who, acting, change)))
+
+    return command
 
 
-@user.command("deactivate")
-@click.argument("who")
-@ACTING_ADMIN
-@click.pass_context
-def user_deactivate(ctx: click.Context, who: str, acting: str | None) -> None:
-    """Block WHO's logins and revoke every session (the last admin is kept)."""
-    entry = change_account(
-        ctx, who, acting, lambda admin, account, by: admin.deactivate(account, by=by)
-    )
-    click.echo(f"deactivated {summary(entry)}")
+user_reset_password = account_change_command(
+    "reset-password",
+    "Sign WHO out everywhere and e-mail a reset link; the old password stops working.",
+    lambda admin, account, by: admin.force_password_reset(account, by=by),
+    lambda entry: f"reset link queued for {entry.email}; sessions of {entry.username} revoked",
+)
+user_deactivate = account_change_command(
+    "deactivate",
+    "Block WHO's logins and revoke every session (the last admin is kept).",
+    lambda admin, account, by: admin.deactivate(account, by=by),
+    lambda entry: f"deactivated {summary(entry)}",
+)

@@ -40,10 +40,9 @@ class VerifyForm(msgspec.Struct, kw_only=True):
     token: str = ""
 
 
-class ResetForm(msgspec.Struct, kw_only=True):
+class ResetForm(VerifyForm, kw_only=True):
     """The reset form: the token from the link and the new password, twice."""
 
-    token: str = ""
     new_password: str = ""
     confirm_password: str = ""
 

@@ -10,7 +10,7 @@ from hduce.contracts.users import ProfileFields
 from hduce.plugins.auth.errors import AccountExists, RoleNotAllowed
 from hduce.plugins.auth.schemas import AccountCreate, AccountRead, ClientInfo
 from hduce.plugins.auth.services._env import AuthEnv
-from hduce.plugins.auth.store import VERIFY_EMAIL, AccountRow, normalise
+from hduce.plugins.auth.store import VERIFY_EMAIL, AccountRow, NewAccount
 
 TAKEN = "An account with this e-mail address or username already exists."
 
@@ -37,17 +37,9 @@ class RegistrationService:
         status = (
             AccountStatus.ACTIVE if data.role == Role.PATIENT else AccountStatus.PENDING_APPROVAL
         )
-        profile = ProfileFields(
-            first_name=data.first_name,
-            last_name=data.last_name,
-            phone=data.phone,
-            date_of_birth=data.date_of_birth,
-            specialty=data.specialty,
-            institution=data.institution,
-        )
-        account = await self._create(
-            data.email, data.username, data.password, [data.role], status, profile, client=client
-        )
+        profile = msgspec.convert(data, ProfileFields, from_attributes=True)
+        new = NewAccount(email=data.email, username=data.username, roles=[data.role], status=status)
+        account = await self._create(new, data.password, profile, client=client)
         return account_read(account)
 
     async def create_account(
@@ -66,59 +58,53 @@ class RegistrationService:
         profile = ProfileFields(
             first_name=first_name, last_name=last_name, phone=phone, date_of_birth=date_of_birth
         )
-        account = await self._create(
-            email, username, password, roles, AccountStatus.ACTIVE, profile, verified=True
+        new = NewAccount(
+            email=email, username=username, roles=roles, status=AccountStatus.ACTIVE, verified=True
         )
+        account = await self._create(new, password, profile)
         return account.entry()
 
     async def _create(
         self,
-        email: str,
-        username: str,
+        new: NewAccount,
         password: str,
-        roles: list[str],
-        status: str,
         profile: ProfileFields,
         *,
-        verified: bool = False,
         client: ClientInfo | None = None,
     ) -> AccountRow:
         env = self._env
-        email, username = normalise(email), normalise(username)
+        new = new.normalised()
         # Checked before hashing so a taken name costs no argon2 work.
-        if await env.accounts.exists(email, username):
+        if await env.accounts.exists(new.email, new.username):
             raise AccountExists(TAKEN)
         await env.hasher.check_policy(
-            password, user_inputs=[email, username, profile.first_name, profile.last_name]
+            password, user_inputs=[new.email, new.username, profile.first_name, profile.last_name]
         )
         password_hash = await env.hasher.hash(password)
         async with env.transaction():
             try:
-                account = await env.accounts.insert(
-                    email=email,
-                    username=username,
-                    password_hash=password_hash,
-                    roles=roles,
-                    status=status,
-                    verified=verified,
-                )
+                account = await env.accounts.insert(new, password_hash)
             except UniqueViolationError:
                 raise AccountExists(TAKEN) from None
             await self._create_profile(account, profile)
-            pending = status == AccountStatus.PENDING_APPROVAL
+            pending = new.status == AccountStatus.PENDING_APPROVAL
             await env.events.publish(
                 UserRegistered(
-                    user_id=account.id, email=email, roles=roles, pending_approval=pending
+                    user_id=account.id, email=new.email, roles=new.roles, pending_approval=pending
                 )
             )
-            if not verified:
+            if not new.verified:
                 await env.mail_one_time_link(account.id, VERIFY_EMAIL)
             await env.audit(
                 "auth.registered",
                 actor_id=account.id if client else None,
                 subject_id=account.id,
                 client=client,
-                detail={"roles": roles, "status": status, "via": "api" if client else "cli"},
+                detail={
+                    "roles": new.roles,
+                    "status": new.status,
+                    "via": "api" if client else "cli",
+                },
             )
         return account
 

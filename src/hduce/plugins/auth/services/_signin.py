@@ -1,12 +1,12 @@
 """The `SignIn` contract: the API's login, refresh, logout and registration for other fronts."""
 
 import uuid
-from typing import TypeVar
 
 import msgspec
 
 from hduce.contracts.auth import Client, NewPatient, TokenPair, TotpEnrollment
 from hduce.core.security import Principal
+from hduce.core.validation import validated
 from hduce.plugins.auth.config import AuthConfig
 from hduce.plugins.auth.errors import InvalidInput
 from hduce.plugins.auth.schemas import AccountCreate, ClientInfo, LoginCreate, TokenRead
@@ -14,8 +14,6 @@ from hduce.plugins.auth.services._login import LoginService
 from hduce.plugins.auth.services._mfa import MfaService
 from hduce.plugins.auth.services._passwords import PasswordService
 from hduce.plugins.auth.services._registration import RegistrationService
-
-T = TypeVar("T")
 
 
 class SignInDesk:
@@ -50,7 +48,7 @@ class SignInDesk:
     ) -> TokenPair:
         """`LoginService.login` with the API's input limits."""
         fields = {"login": identifier, "password": password, "totp_code": totp_code or None}
-        data = _convert(fields, LoginCreate)
+        data = validated(fields, LoginCreate, error=InvalidInput)
         return _pair(await self._login.login(data, _client(client)))
 
     async def refresh(self, refresh_token: str, client: Client) -> TokenPair:
@@ -67,7 +65,7 @@ class SignInDesk:
 
     async def register(self, person: NewPatient, client: Client) -> uuid.UUID:
         """`RegistrationService.register` of a patient, with the API's input limits."""
-        data = _convert(msgspec.structs.asdict(person), AccountCreate)
+        data = validated(msgspec.structs.asdict(person), AccountCreate, error=InvalidInput)
         return (await self._registration.register(data, _client(client))).id
 
     async def second_factor_on(self, principal: Principal) -> bool:
@@ -82,13 +80,6 @@ class SignInDesk:
     async def confirm_totp(self, principal: Principal, code: str, client: Client) -> list[str]:
         """`MfaService.verify`, as `POST /auth/mfa/totp/verify` (its rate limit included)."""
         return (await self._mfa.verify(principal, code, _client(client))).recovery_codes
-
-
-def _convert(fields: dict[str, object], kind: type[T]) -> T:
-    try:
-        return msgspec.convert(fields, kind)
-    except msgspec.ValidationError as exc:
-        raise InvalidInput(str(exc)) from None
 
 
 def _client(client: Client) -> ClientInfo:

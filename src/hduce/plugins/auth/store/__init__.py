@@ -1,6 +1,11 @@
 """All of auth's SQL: accounts, tokens, sessions, second factors, lockouts and counts."""
 
-from hduce.plugins.auth.store._accounts import AccountRow, AccountStore, normalise
+from hduce.plugins.auth.store._accounts import (
+    AccountRow,
+    AccountStore,
+    NewAccount,
+    normalise,
+)
 from hduce.plugins.auth.store._analytics import AccountCounts
 from hduce.plugins.auth.store._lockout import Attempt, Lockout, Lockouts
 from hduce.plugins.auth.store._one_time_tokens import RESET_PASSWORD, VERIFY_EMAIL, OneTimeTokens
@@ -18,6 +23,7 @@ __all__ = [
     "Attempt",
     "Lockout",
     "Lockouts",
+    "NewAccount",
     "OneTimeTokens",
     "RefreshTokens",
     "RevocationFeed",

@@ -7,7 +7,7 @@ from typing import Any
 import msgspec
 
 from hduce.contracts.auth import ACCOUNT_DIRECTORY, DirectoryEntry
-from hduce.core.db import Database
+from hduce.core.sql_store import SqlStore
 
 ACCOUNT_COLUMNS = (
     "id, email, username, password_hash, roles, status, email_verified_at, failed_logins, "
@@ -63,6 +63,23 @@ def normalise(identifier: str) -> str:
     return identifier.strip().lower()
 
 
+class NewAccount(msgspec.Struct, frozen=True, kw_only=True):
+    """An account to create: its two logins, roles and status."""
+
+    email: str
+    username: str
+    roles: list[str]
+    status: str
+    verified: bool = False
+    """Whether the e-mail address counts as proven from the start (no verification link)."""
+
+    def normalised(self) -> "NewAccount":
+        """The same account with its e-mail address and username as they are stored."""
+        return msgspec.structs.replace(
+            self, email=normalise(self.email), username=normalise(self.username)
+        )
+
+
 def _contains(text: str) -> str:
     """A LIKE pattern matching `text` anywhere, its wildcards escaped."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -77,11 +94,8 @@ def _maybe(row: Any) -> AccountRow | None:
     return _account(row) if row else None
 
 
-class AccountStore:
+class AccountStore(SqlStore):
     """The `account` table."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
 
     async def get(self, account_id: uuid.UUID, *, lock: bool = False) -> AccountRow | None:
         """One account by id; `lock` holds it for update until the transaction ends."""
@@ -108,19 +122,17 @@ class AccountStore:
         query = "SELECT 1 FROM account WHERE email = $1 OR username = $2 LIMIT 1"
         return await self._db.fetchval(query, email, username) is not None
 
-    async def insert(
-        self,
-        *,
-        email: str,
-        username: str,
-        password_hash: str,
-        roles: list[str],
-        status: str,
-        verified: bool,
-    ) -> AccountRow:
+    async def insert(self, new: NewAccount, password_hash: str) -> AccountRow:
         """Create an account; raises asyncpg's `UniqueViolationError` on a taken e-mail/username."""
         row = await self._db.fetchrow(
-            INSERT, uuid.uuid4(), email, username, password_hash, roles, status, verified
+            INSERT,
+            uuid.uuid4(),
+            new.email,
+            new.username,
+            password_hash,
+            new.roles,
+            new.status,
+            new.verified,
         )
         return _account(row)
 

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from hduce.core.db import Database
+from hduce.core.sql_store import SqlStore
 
 COUNTS = """
 SELECT
@@ -19,11 +19,8 @@ WHERE status = 'active' AND role <> 'patient' GROUP BY role
 """
 
 
-class AccountCounts:
+class AccountCounts(SqlStore):
     """Counts over the `account` table."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
 
     async def in_period(self, start: datetime, end: datetime) -> dict[str, int]:
         """Active patients and pending approvals now; registrations and sign-ins in the period."""

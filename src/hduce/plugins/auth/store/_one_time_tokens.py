@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime, timedelta
 
-from hduce.core.db import Database
+from hduce.core.sql_store import SqlStore
 from hduce.plugins.auth.errors import InvalidOneTimeToken
 from hduce.plugins.auth.store._opaque import digest, new_token
 
@@ -23,11 +23,8 @@ SPEND = (
 )
 
 
-class OneTimeTokens:
+class OneTimeTokens(SqlStore):
     """The `one_time_token` table: each token stored as its SHA-256, used once."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
 
     async def issue(self, account_id: uuid.UUID, purpose: str, ttl: float) -> tuple[str, datetime]:
         """A new token for `purpose`, valid `ttl` seconds; returns it and its expiry.

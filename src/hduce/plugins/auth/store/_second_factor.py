@@ -2,7 +2,7 @@
 
 import uuid
 
-from hduce.core.db import Database
+from hduce.core.sql_store import SqlStore
 
 CLAIM_COUNTER = (
     "UPDATE account SET mfa_last_counter = $1 WHERE id = $2 "
@@ -18,11 +18,8 @@ INSERT_RECOVERY_CODE = (
 )
 
 
-class SecondFactorStore:
+class SecondFactorStore(SqlStore):
     """TOTP time steps (each used once) and recovery codes of accounts."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
 
     async def claim_counter(self, account_id: uuid.UUID, counter: int) -> bool:
         """Record a TOTP time step as used; False if it (or a later one) was used already."""

@@ -4,6 +4,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+import msgspec
+
 from hduce.core.config import ConfigError
 from hduce.plugins.notifications.config._sections import EmailConfig
 
@@ -31,13 +33,7 @@ class SmtpSettings:
 def smtp_settings(config: EmailConfig) -> SmtpSettings:
     """Resolve the connection settings; `url` wins over host/port/username/password/security."""
     if not config.url:
-        return SmtpSettings(
-            host=config.host,
-            port=config.port,
-            security=config.security,
-            username=config.username,
-            password=config.password,
-        )
+        return msgspec.convert(config, SmtpSettings, from_attributes=True)  # the fields as set
     parts = urlsplit(config.url)
     if parts.scheme not in ("smtp", "smtps"):
         raise _url_error(f"scheme `{parts.scheme}://` is not smtp:// or smtps://")

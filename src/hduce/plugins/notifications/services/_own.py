@@ -3,11 +3,10 @@
 import uuid
 from collections.abc import AsyncIterator, Callable
 
-import msgspec
-
 from hduce.contracts.notifications import InboxEntry, NotificationSettings, SettingsChange
 from hduce.core.schemas import format_clock
 from hduce.core.security import Principal
+from hduce.core.validation import validated
 from hduce.plugins.notifications.errors import InvalidPreferences
 from hduce.plugins.notifications.schemas import PreferencesBody, PreferencesRead
 from hduce.plugins.notifications.services._live import LiveInbox
@@ -36,12 +35,12 @@ class OwnSettings:
         if change.quiet_hours is not None:
             start, end = change.quiet_hours
             quiet = {"start": format_clock(start), "end": format_clock(end)}
-        try:
-            body = msgspec.convert(
-                {"channels": change.channels, "quiet_hours": quiet}, PreferencesBody, strict=False
-            )
-        except msgspec.ValidationError as exc:
-            raise InvalidPreferences(str(exc)) from None
+        body = validated(
+            {"channels": change.channels, "quiet_hours": quiet},
+            PreferencesBody,
+            error=InvalidPreferences,
+            strict=False,
+        )
         return _settings(await self._preferences.update(user_id, body))
 
     def live(self, principal: Principal, access_token: str) -> AsyncIterator[InboxEntry | None]:

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from hduce.core.db import Database
+from hduce.core.sql_store import SqlStore
 
 BY_CHANNEL = """
 SELECT channel, status, count(*) AS n FROM delivery
@@ -14,11 +14,8 @@ FROM delivery WHERE created_at >= $1 AND created_at < $2 AND status = 'sent'
 """
 
 
-class DeliveryCounts:
+class DeliveryCounts(SqlStore):
     """Reads over the deliveries created in a period."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
 
     async def by_channel(self, start: datetime, end: datetime) -> dict[str, dict[str, int]]:
         """Per channel, deliveries per status, created in `[start, end)`."""

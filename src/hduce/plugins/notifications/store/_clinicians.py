@@ -3,7 +3,7 @@
 import uuid
 
 from hduce.contracts.auth import ACCOUNT_DIRECTORY
-from hduce.core.db import Database
+from hduce.core.sql_store import SqlStore
 
 ACTIVE_WITH_ROLES = (
     f"SELECT id FROM {ACCOUNT_DIRECTORY} WHERE status = 'active' "
@@ -11,11 +11,8 @@ ACTIVE_WITH_ROLES = (
 )
 
 
-class ClinicianDirectory:
+class ClinicianDirectory(SqlStore):
     """Reads the auth plugin's account directory view."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
 
     async def active_with(self, roles: list[str]) -> list[uuid.UUID]:
         """The ids of the active accounts holding any of `roles`."""

@@ -7,8 +7,8 @@ from datetime import datetime
 import asyncpg
 import msgspec
 
-from hduce.core.db import Database
 from hduce.core.schemas import Page
+from hduce.core.sql_store import SqlStore
 from hduce.plugins.notifications.schemas import DeliveryRead
 
 COLUMNS = (
@@ -43,11 +43,8 @@ class NewNotification(msgspec.Struct, frozen=True, kw_only=True):
     key: str | None
 
 
-class DeliveryStore:
+class DeliveryStore(SqlStore):
     """Notifications and their deliveries; every statement joins the caller's transaction."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
 
     async def notification_with_key(self, key: str) -> uuid.UUID | None:
         """The notification already queued under the idempotency `key`, if any."""

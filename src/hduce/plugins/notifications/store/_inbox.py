@@ -7,8 +7,8 @@ from contextlib import AbstractAsyncContextManager
 import msgspec
 
 from hduce.contracts.notifications import InboxEntry
-from hduce.core.db import Database
 from hduce.core.errors import NotFound
+from hduce.core.sql_store import SqlStore
 from hduce.plugins.notifications.schemas import InboxItem, InboxPage
 
 INBOX_CHANNEL = "hduce_inbox"
@@ -20,11 +20,8 @@ ITEM_COLUMNS = (
 OWN_ITEMS = "d.recipient = $1 AND d.channel = 'in_app' AND d.status = 'sent'"
 
 
-class Inbox:
+class Inbox(SqlStore):
     """Queries over in-app deliveries that reached their recipient, and their announcements."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
 
     async def page(
         self, user_id: uuid.UUID, *, unread_only: bool, limit: int, offset: int

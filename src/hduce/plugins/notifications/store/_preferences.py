@@ -6,7 +6,7 @@ from datetime import time
 import msgspec
 
 from hduce.contracts.notifications import Category
-from hduce.core.db import Database
+from hduce.core.sql_store import SqlStore
 
 CHANNELS: tuple[str, ...] = ("email", "sms", "push", "in_app")
 SMS_BY_DEFAULT = frozenset({Category.SECURITY, Category.APPOINTMENTS, Category.CLINICAL_ALERTS})
@@ -40,11 +40,8 @@ class Preferences(msgspec.Struct, frozen=True, kw_only=True):
         return self.channels.get(category, {}).get(channel, True)
 
 
-class PreferenceStore:
+class PreferenceStore(SqlStore):
     """Reads and writes the `notification_preference` rows."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
 
     async def get(self, user_id: uuid.UUID) -> Preferences:
         """The user's preferences, defaults filled in."""

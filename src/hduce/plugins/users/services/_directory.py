@@ -8,18 +8,15 @@ from hduce.contracts.auth import Accounts, DirectoryEntry
 from hduce.contracts.users import ContactDetails
 from hduce.plugins.users.store import ProfileData, ProfileStore
 
+_PERSONAL = ("first_name", "last_name", "phone", "timezone")
+"""What a profile adds to an account's `DirectoryEntry`, and its `ContactDetails` beside e-mail."""
+
 
 def with_profile(entry: DirectoryEntry, profile: ProfileData | None) -> DirectoryEntry:
     """The account entry completed with the names, phone and time zone of its profile."""
     if profile is None:
         return entry
-    return msgspec.structs.replace(
-        entry,
-        first_name=profile.first_name,
-        last_name=profile.last_name,
-        phone=profile.phone,
-        timezone=profile.timezone,
-    )
+    return msgspec.structs.replace(entry, **_personal(profile))
 
 
 class Directory:
@@ -46,11 +43,8 @@ class Directory:
         entry = await self.get(user_id)
         if entry is None:
             return None
-        return ContactDetails(
-            user_id=entry.id,
-            email=entry.email,
-            first_name=entry.first_name,
-            last_name=entry.last_name,
-            phone=entry.phone,
-            timezone=entry.timezone,
-        )
+        return ContactDetails(user_id=entry.id, email=entry.email, **_personal(entry))
+
+
+def _personal(person: DirectoryEntry | ProfileData) -> dict[str, object]:
+    return {name: getattr(person, name) for name in _PERSONAL}

@@ -6,7 +6,7 @@ import msgspec
 
 from hduce.contracts.users import OwnProfile
 from hduce.core.security import Principal
-from hduce.plugins.users.errors import InvalidQuery
+from hduce.core.validation import validated
 from hduce.plugins.users.schemas import ProfileUpdate, UserRead
 from hduce.plugins.users.services._export import DataExporter
 from hduce.plugins.users.services._me import UserProfiles
@@ -29,10 +29,8 @@ class OwnAccount:
         self, principal: Principal, changes: Mapping[str, object]
     ) -> OwnProfile:
         """As `PUT /users/me`, limited to the fields of `OwnProfile`."""
-        try:
-            data = msgspec.convert({k: v for k, v in changes.items() if k in FIELDS}, ProfileUpdate)
-        except msgspec.ValidationError as exc:
-            raise InvalidQuery(str(exc)) from None
+        own = {k: v for k, v in changes.items() if k in FIELDS}
+        data = validated(own, ProfileUpdate)
         return _own(await self._profiles.update_me(principal, data))
 
     async def export(self, principal: Principal, ip: str | None) -> bytes:

@@ -6,7 +6,7 @@ from datetime import datetime
 import msgspec
 
 from hduce.contracts.auth import ACCOUNT_DIRECTORY
-from hduce.core.db import Database
+from hduce.core.sql_store import SqlStore
 
 _MEMBERS = (
     f"SELECT c.clinician, a.roles, a.status, c.added_by, c.added_at FROM care_team_member c "
@@ -37,11 +37,8 @@ class AccountFacts(msgspec.Struct, frozen=True):
     status: str
 
 
-class CareTeamStore:
+class CareTeamStore(SqlStore):
     """Reads and writes `care_team_member`, inside the caller's transaction when there is one."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
 
     async def members(self, patient_id: uuid.UUID) -> list[Member]:
         """The patient's care team, earliest added first."""

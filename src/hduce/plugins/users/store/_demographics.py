@@ -8,7 +8,7 @@ import msgspec
 
 from hduce.contracts.auth import ACCOUNT_DIRECTORY, AccountStatus
 from hduce.contracts.users import Demographics, PeopleQuery
-from hduce.core.db import Database
+from hduce.core.sql_store import SqlStore
 from hduce.plugins.users.store._profiles import escape_like
 
 _SELECT = (
@@ -34,11 +34,8 @@ _SEARCH = (
 )
 
 
-class DemographicsStore:
+class DemographicsStore(SqlStore):
     """Reads people for read models (search); one query per call."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
 
     async def demographics(self, ids: Sequence[uuid.UUID]) -> list[Demographics]:
         """The people among `ids` that exist."""

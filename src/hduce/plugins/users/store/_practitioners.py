@@ -5,7 +5,7 @@ from collections.abc import Sequence
 import asyncpg
 
 from hduce.contracts.auth import ACCOUNT_DIRECTORY, AccountStatus
-from hduce.core.db import Database
+from hduce.core.sql_store import SqlStore
 
 # Names, specialty and institution only: never contact details, licence or account fields.
 _PAGE = (
@@ -20,11 +20,8 @@ _PAGE = (
 )
 
 
-class PractitionerStore:
+class PractitionerStore(SqlStore):
     """Pages of active accounts holding one of some roles, with their `total` on each row."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
 
     async def page(
         self,

@@ -14,34 +14,9 @@ from hduce.core.events import EventBus
 from hduce.core.schemas import Read
 from hduce.plugins.users.tables import Profile
 
-_COLUMNS = (
-    "first_name",
-    "last_name",
-    "phone",
-    "date_of_birth",
-    "address",
-    "emergency_contact_name",
-    "emergency_contact_phone",
-    "specialty",
-    "institution",
-    "licence_number",
-    "timezone",
-)
-
-_SELECT_ONE = f"SELECT {', '.join(_COLUMNS)} FROM profile WHERE account = $1"
-_SELECT_USER = (
-    f"SELECT a.*, p.account AS profile_of, {', '.join(f'p.{name}' for name in _COLUMNS)} "
-    f"FROM {ACCOUNT_DIRECTORY} a LEFT JOIN profile p ON p.account = a.id WHERE a.id = $1"
-)
-_SEARCH_NAMES = (
-    "SELECT account FROM profile WHERE first_name || ' ' || last_name ILIKE $1 "
-    "OR last_name || ' ' || first_name ILIKE $1 "
-    "ORDER BY lower(last_name), lower(first_name), account"
-)
-
 
 class ProfileData(Read, frozen=True):
-    """One account's profile; the defaults stand in for an account without a profile row."""
+    """One account's profile, a field per column read; the defaults stand in for no profile row."""
 
     first_name: str = ""
     last_name: str = ""
@@ -54,6 +29,20 @@ class ProfileData(Read, frozen=True):
     institution: str | None = None
     licence_number: str | None = None
     timezone: str = "UTC"
+
+
+_COLUMNS = ProfileData.__struct_fields__
+
+_SELECT_ONE = f"SELECT {', '.join(_COLUMNS)} FROM profile WHERE account = $1"
+_SELECT_USER = (
+    f"SELECT a.*, p.account AS profile_of, {', '.join(f'p.{name}' for name in _COLUMNS)} "
+    f"FROM {ACCOUNT_DIRECTORY} a LEFT JOIN profile p ON p.account = a.id WHERE a.id = $1"
+)
+_SEARCH_NAMES = (
+    "SELECT account FROM profile WHERE first_name || ' ' || last_name ILIKE $1 "
+    "OR last_name || ' ' || first_name ILIKE $1 "
+    "ORDER BY lower(last_name), lower(first_name), account"
+)
 
 
 class ProfileStore:
