@@ -61,19 +61,7 @@ class BookingDesk:
         self, principal: Principal, query: AppointmentFilter
     ) -> tuple[list[AppointmentView], int]:
         """A page of the caller's visible appointments by start time, and the total."""
-        page = await self._queries.page(
-            principal,
-            practitioner_id=query.practitioner_id,
-            patient_id=query.patient_id,
-            status=None,
-            statuses=query.statuses,
-            start=query.start,
-            end=query.end,
-            updated_from=query.updated_from,
-            updated_before=query.updated_before,
-            limit=query.limit,
-            offset=query.offset,
-        )
+        page = await self._queries.page(principal, query)
         return [_view(item) for item in page.items], page.total
 
     async def cancel(

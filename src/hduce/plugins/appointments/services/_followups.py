@@ -17,20 +17,23 @@ from hduce.plugins.appointments.store import AppointmentRow, AppointmentStore
 FactT = TypeVar("FactT", bound=AppointmentFact)
 
 
-class ReminderDue(Event, frozen=True):
-    """A reminder for the appointment falls due (scheduled at booking)."""
+class VisitDue(Event, frozen=True):
+    """A check scheduled at booking, due only while the visit still starts at `starts_at`."""
+
+    appointment_id: uuid.UUID
+    starts_at: datetime
+
+
+class ReminderDue(VisitDue, frozen=True):
+    """A reminder for the appointment falls due."""
 
     name = "appointments.reminder_due"
-    appointment_id: uuid.UUID
-    starts_at: datetime
 
 
-class NoShowDue(Event, frozen=True):
-    """The grace period after the start has passed (scheduled at booking)."""
+class NoShowDue(VisitDue, frozen=True):
+    """The grace period after the start has passed."""
 
     name = "appointments.no_show_due"
-    appointment_id: uuid.UUID
-    starts_at: datetime
 
 
 class HoldExpired(Event, frozen=True):

@@ -1,13 +1,12 @@
 """Reading appointments: one (with notes for clinicians, audited), pages, and `.ics` files."""
 
 import uuid
-from collections.abc import Collection
-from datetime import datetime
 
+import msgspec
 from msgspec import UNSET
 from msgspec.structs import asdict
 
-from hduce.contracts.appointments import AppointmentStatus
+from hduce.contracts.appointments import AppointmentFilter, AppointmentStatus
 from hduce.contracts.audit import AuditLog
 from hduce.contracts.users import UserDirectory
 from hduce.core.schemas import Page
@@ -77,41 +76,18 @@ class AppointmentQueries:
         row = ensure_visible(principal, await self._store.get(appointment_id))
         return calendar([row], name=row.type_name)
 
-    async def page(
-        self,
-        principal: Principal,
-        *,
-        practitioner_id: uuid.UUID | None,
-        patient_id: uuid.UUID | None,
-        status: AppointmentStatus | None,
-        start: datetime | None,
-        end: datetime | None,
-        limit: int | None,
-        offset: int,
-        statuses: Collection[AppointmentStatus] | None = None,
-        updated_from: datetime | None = None,
-        updated_before: datetime | None = None,
-    ) -> Page[AppointmentRead]:
-        """Appointments overlapping `[start, end)` that match the filters, by start time."""
-        if any(value is not None and value.tzinfo is None for value in (start, end)):
+    async def page(self, principal: Principal, query: AppointmentFilter) -> Page[AppointmentRead]:
+        """Appointments overlapping `[start, end)` that match `query`, by start time.
+
+        A `limit` of 0 asks for the default page size.
+        """
+        if any(value is not None and value.tzinfo is None for value in (query.start, query.end)):
             raise InvalidRequest("start and end need a UTC offset")
-        limit = limit or min(DEFAULT_PAGE_SIZE, self._config.max_page_size)
+        limit = query.limit or min(DEFAULT_PAGE_SIZE, self._config.max_page_size)
         if limit > self._config.max_page_size:
             raise InvalidRequest(f"limit: at most {self._config.max_page_size}")
-        records, total = await self._store.page(
-            visible_to=None if sees_all(principal) else principal.id,
-            filters={
-                "practitioner": practitioner_id,
-                "patient": patient_id,
-                "status": status,
-                "statuses": None if statuses is None else list(statuses),
-                "start": start,
-                "end": end,
-                "updated_from": updated_from,
-                "updated_before": updated_before,
-            },
-            limit=limit,
-            offset=offset,
-        )
+        query = msgspec.structs.replace(query, limit=limit)
+        visible_to = None if sees_all(principal) else principal.id
+        records, total = await self._store.page(query, visible_to=visible_to)
         items = [AppointmentRead.from_row(record) for record in records]
-        return Page(items=items, total=total, limit=limit, offset=offset)
+        return Page(items=items, total=total, limit=limit, offset=query.offset)

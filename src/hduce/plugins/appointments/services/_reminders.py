@@ -4,7 +4,13 @@ from hduce.contracts.appointments import AppointmentNoShow
 from hduce.contracts.appointments import AppointmentStatus as Status
 from hduce.core.db import Database
 from hduce.core.events import EventBus, EventMeta
-from hduce.plugins.appointments.services._followups import FollowUps, NoShowDue, ReminderDue, fact
+from hduce.plugins.appointments.services._followups import (
+    FollowUps,
+    NoShowDue,
+    ReminderDue,
+    VisitDue,
+    fact,
+)
 from hduce.plugins.appointments.store import UPCOMING, AppointmentRow, AppointmentStore
 
 
@@ -36,9 +42,7 @@ class Reminders:
                 await self._followups.cancel(row)
             await self._events.publish(fact(AppointmentNoShow, row, marked_by=None))
 
-    async def _still_standing(
-        self, event: ReminderDue | NoShowDue, meta: EventMeta
-    ) -> AppointmentRow | None:
+    async def _still_standing(self, event: VisitDue, meta: EventMeta) -> AppointmentRow | None:
         """Consume the event; the booking if it still stands at the time it was scheduled for."""
         row = await self._store.consume_event(event.appointment_id, meta.event_id)
         if row is None or row.status not in UPCOMING or row.starts_at != event.starts_at:

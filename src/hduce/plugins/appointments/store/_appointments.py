@@ -1,7 +1,7 @@
 """The appointment store: claims of calendar time, status changes, moves and pages."""
 
 import uuid
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 from asyncpg.exceptions import ExclusionViolationError
 
+from hduce.contracts.appointments import AppointmentFilter
 from hduce.core.db import Database
 from hduce.plugins.appointments.errors import PatientBusy, SlotUnavailable
 from hduce.plugins.appointments.store._appointment_rows import (
@@ -26,6 +27,7 @@ from hduce.plugins.appointments.store._appointment_rows import (
     ROW_FIELDS,
     SELECT_ONE,
     SELECT_ONE_LOCKING,
+    VISIBLE_TO,
     AppointmentRow,
     Visit,
     lock_keys,
@@ -224,28 +226,25 @@ class AppointmentStore:
         return [(r["blocked_from"], r["blocked_until"]) for r in records]
 
     async def page(
-        self,
-        *,
-        visible_to: uuid.UUID | None,
-        filters: Mapping[str, object],
-        limit: int,
-        offset: int,
+        self, query: AppointmentFilter, *, visible_to: uuid.UUID | None
     ) -> tuple[list[asyncpg.Record], int]:
         """A page of appointments by start (`PAGE_COLUMNS`) and the total number of matches.
 
+        `query`: its `FILTERS` fields that are not None, its `limit` and `offset`.
         `visible_to`: only the account's own appointments, as patient or practitioner.
-        `filters`: the `FILTERS` to apply, by name (None: not filtered).
         """
+        values: list[tuple[str, object]] = [(VISIBLE_TO, visible_to)]
+        values += [(condition, getattr(query, name)) for name, condition in FILTERS.items()]
         conditions: list[str] = []
         args: list[object] = []
-        for name, value in {"visible_to": visible_to, **filters}.items():
+        for condition, value in values:
             if value is not None:
                 args.append(value)
-                conditions.append(FILTERS[name].replace("?", f"${len(args)}"))
+                conditions.append(condition.replace("?", f"${len(args)}"))
         clause = " AND ".join(conditions) or "true"
         records = await self._db.fetch(
             f"SELECT {PAGE_COLUMNS}, count(*) OVER () AS total FROM {FROM} WHERE {clause} "
-            f"ORDER BY a.starts_at, a.id LIMIT {limit} OFFSET {offset}",
+            f"ORDER BY a.starts_at, a.id LIMIT {query.limit} OFFSET {query.offset}",
             *args,
         )
         if records:
