@@ -99,7 +99,7 @@ class BookingDesk:
     async def set_notes(self, principal: Principal, appointment_id: uuid.UUID, notes: str) -> None:
         """`Lifecycle.update_notes` behind the route's clinicians-only rule and length limit."""
         _ensure_clinician(principal)
-        text = _checked_notes(notes)
+        text = _convert({"notes": notes}, NotesUpdate).notes
         await self._lifecycle.update_notes(principal, appointment_id, text)
 
     async def ics(self, principal: Principal, appointment_id: uuid.UUID) -> bytes:
@@ -149,10 +149,3 @@ def _view(read: AppointmentRead) -> AppointmentView:
 def _ensure_clinician(principal: Principal) -> None:
     if not principal.has_any_role(*CLINICIANS):
         raise Forbidden("clinical notes are for doctors and nurses")
-
-
-def _checked_notes(notes: str) -> str:
-    try:
-        return msgspec.convert({"notes": notes}, NotesUpdate).notes
-    except msgspec.ValidationError as exc:
-        raise InvalidRequest(str(exc)) from None

@@ -55,11 +55,9 @@ def fact(kind: type[FactT], row: AppointmentRow, **extra: Any) -> FactT:
     """The event `kind` about `row`."""
     return kind(
         appointment_id=row.id,
-        patient_id=row.patient,
-        practitioner_id=row.practitioner,
-        type_id=row.appointment_type,
         starts_at=row.starts_at,
         ends_at=row.ends_at,
+        **row.references(),
         **extra,
     )
 

@@ -24,13 +24,8 @@ DEFAULT_PAGE_SIZE = 50
 
 def to_read(row: AppointmentRow, *, with_notes: bool = False) -> AppointmentRead:
     """The API view of an appointment; notes only when asked for."""
-    return AppointmentRead.from_row(
-        asdict(row),
-        patient_id=row.patient,
-        practitioner_id=row.practitioner,
-        type_id=row.appointment_type,
-        notes=row.notes if with_notes else UNSET,
-    )
+    notes = row.notes if with_notes else UNSET
+    return AppointmentRead.from_row(asdict(row), **row.references(), notes=notes)
 
 
 class AppointmentQueries:

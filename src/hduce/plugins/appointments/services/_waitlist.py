@@ -59,13 +59,7 @@ class Waitlist:
         if patient_id != principal.id:
             await self._accounts.require(patient_id, Role.PATIENT)
         await self._types.offered(data.type_id, data.practitioner_id)
-        record = await self._entries.insert(
-            patient_id=patient_id,
-            practitioner_id=data.practitioner_id,
-            type_id=data.type_id,
-            from_date=data.from_date,
-            to_date=data.to_date,
-        )
+        record = await self._entries.insert(patient_id, data)
         return WaitlistRead.from_row(record)
 
     async def list_entries(self, principal: Principal) -> list[WaitlistRead]:

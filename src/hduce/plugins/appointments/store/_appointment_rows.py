@@ -136,6 +136,14 @@ class AppointmentRow(msgspec.Struct, frozen=True, kw_only=True):
     updated_at: datetime
     type_name: str
 
+    def references(self) -> dict[str, uuid.UUID]:
+        """The patient, practitioner and type, named as the API and the events name them."""
+        return {
+            "patient_id": self.patient,
+            "practitioner_id": self.practitioner,
+            "type_id": self.appointment_type,
+        }
+
 
 class Visit(msgspec.Struct, frozen=True, kw_only=True):
     """The time a new appointment of a type takes: its type, start, end and blocked interval."""

@@ -6,6 +6,7 @@ from datetime import date, datetime
 import asyncpg
 
 from hduce.core.db import Database
+from hduce.plugins.appointments.schemas import WaitlistCreate
 
 ENTRY_COLUMNS = """
 id, patient AS patient_id, practitioner AS practitioner_id, appointment_type AS type_id,
@@ -29,26 +30,18 @@ class WaitlistStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def insert(
-        self,
-        *,
-        patient_id: uuid.UUID,
-        practitioner_id: uuid.UUID,
-        type_id: uuid.UUID,
-        from_date: date,
-        to_date: date,
-    ) -> asyncpg.Record:
-        """A new waiting entry; its row."""
+    async def insert(self, patient_id: uuid.UUID, wait: WaitlistCreate) -> asyncpg.Record:
+        """A new waiting entry of the patient for `wait` (its `patient_id` is not read); its row."""
         record = await self._db.fetchrow(
             "INSERT INTO waitlist_entry (id, patient, practitioner, appointment_type, from_date, "
             "to_date, status) VALUES ($1, $2, $3, $4, $5, $6, 'waiting') "
             f"RETURNING {ENTRY_COLUMNS}",
             uuid.uuid4(),
             patient_id,
-            practitioner_id,
-            type_id,
-            from_date,
-            to_date,
+            wait.practitioner_id,
+            wait.type_id,
+            wait.from_date,
+            wait.to_date,
         )
         assert record is not None  # RETURNING always answers
         return record
