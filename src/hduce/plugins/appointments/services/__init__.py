@@ -65,7 +65,7 @@ class AppointmentServices:
     ) -> "AppointmentServices":
         """Wire the services around the plugin's env, its stores and the contracts it uses."""
         db, config, events, accounts = env.db, env.config, env.events, contracts.accounts
-        public_url = env.settings.server.public_url
+        public_url = env.settings.server.public_url.rstrip("/")
         types = AppointmentTypes(db, stores.types, events, accounts)
         schedules = Schedules(stores.schedules, accounts)
         tokens = ConfirmationTokens(env.settings.auth.jwt_secret)
