@@ -3,6 +3,7 @@
 import uuid
 from collections import Counter
 
+from hduce.contracts.appointments import AppointmentFilter
 from hduce.core.security import Principal
 from hduce.plugins.appointments import AppointmentsPlugin
 from hduce.plugins.appointments.schemas import AppointmentCreate, RescheduleRequest
@@ -62,18 +63,7 @@ async def test_a_page_of_appointments_is_one_statement_without_a_pool_reset(
     pages = []
 
     async def page() -> None:
-        pages.append(
-            await services.queries.page(
-                principal,
-                practitioner_id=None,
-                patient_id=None,
-                status=None,
-                start=None,
-                end=None,
-                limit=20,
-                offset=0,
-            )
-        )
+        pages.append(await services.queries.page(principal, AppointmentFilter(limit=20)))
 
     queries = await clinic.in_app(statements_of, clinic.context.db.shared_pool, page)
     assert [query for query, _ in queries if query.startswith(POOL_RESET)] == []

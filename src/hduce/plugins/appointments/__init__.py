@@ -63,7 +63,4 @@ class AppointmentsPlugin(HducePlugin):
 
     def dependencies(self) -> dict[str, Provide]:
         """Provide the services as `appointments`."""
-        return {"appointments": Provide(self._provide, sync_to_thread=False, use_cache=True)}
-
-    def _provide(self) -> AppointmentServices:
-        return self.services
+        return self.provide_as_name(self.services)

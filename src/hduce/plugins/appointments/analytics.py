@@ -1,6 +1,7 @@
 """The appointments section of the clinic analytics: volumes, cancellations, no-shows, load."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 import msgspec
@@ -35,19 +36,19 @@ class AppointmentFigures(msgspec.Struct, frozen=True, kw_only=True):
     practitioners: list[PractitionerLoad]
 
 
+@dataclass(frozen=True, eq=False)
 class AppointmentAnalytics:
     """Computes `AppointmentFigures` from the appointment table and the practitioners' hours."""
 
-    def __init__(self, store: ReportStore, schedules: Schedules) -> None:
-        self._store = store
-        self._schedules = schedules
+    store: ReportStore
+    schedules: Schedules
 
     async def figures(self, start: datetime, end: datetime) -> AppointmentFigures:
         """The figures for appointments starting in `[start, end)`."""
-        by_status = await self._store.by_status(start, end)
-        lead_seconds = await self._store.median_lead_seconds(start, end)
-        loads = await self._store.booked_minutes(start, end)
-        practitioners = await self._store.practitioners_with_hours() | set(loads)
+        by_status = await self.store.by_status(start, end)
+        lead_seconds = await self.store.median_lead_seconds(start, end)
+        loads = await self.store.booked_minutes(start, end)
+        practitioners = await self.store.practitioners_with_hours() | set(loads)
         total = sum(by_status.values())
         due = sum(by_status.get(s, 0) for s in ("completed", "in_progress", "checked_in"))
         no_shows = by_status.get("no_show", 0)
@@ -66,7 +67,7 @@ class AppointmentAnalytics:
     async def _load(
         self, practitioner: uuid.UUID, count: int, minutes: int, start: datetime, end: datetime
     ) -> PractitionerLoad:
-        _, openings = await self._schedules.openings(practitioner, start, end)
+        _, openings = await self.schedules.openings(practitioner, start, end)
         open_seconds = sum((until - since).total_seconds() for since, until in openings)
         open_minutes = round(open_seconds / 60)
         return PractitionerLoad(

@@ -1,6 +1,7 @@
 """Errors of the appointments plugin, each with its HTTP status and problem slug."""
 
 from hduce.core.errors import Conflict, HduceError
+from hduce.core.request_errors import InvalidRequest
 
 
 class SlotUnavailable(Conflict):
@@ -33,12 +34,6 @@ class TooLateToChange(Conflict):
     slug, title = "too-late-to-change", "Too late to change"
 
 
-class InvalidRequest(HduceError):
-    """A request that is well formed but makes no sense (an unknown type, a reversed range)."""
-
-    status_code, slug, title = 422, "validation-error", "Invalid request"
-
-
 class InvalidConfirmationToken(HduceError):
     """The confirmation token is forged, expired, already used or for another booking."""
 
@@ -49,3 +44,15 @@ class CalendarBusy(HduceError):
     """PostgreSQL aborted the change twice to break a lock cycle: nothing was booked, retry."""
 
     status_code, slug, title = 503, "calendar-busy", "Calendar busy"
+
+
+__all__ = [
+    "CalendarBusy",
+    "InvalidConfirmationToken",
+    "InvalidRequest",
+    "InvalidTransition",
+    "PatientBusy",
+    "SlotNotOffered",
+    "SlotUnavailable",
+    "TooLateToChange",
+]

@@ -15,17 +15,9 @@ from piccolo.columns import (
 )
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
-from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
 
-
-def _account(**kwargs: object) -> ForeignKey:
-    """A reference to an account of the auth plugin that never cascades."""
-    return ForeignKey(
-        references=LazyTableReference("Account", app_name="auth"),
-        on_delete=OnDelete.restrict,
-        **kwargs,
-    )
+from hduce.core.tables import account_key
 
 
 class AppointmentType(Table, tablename="appointment_type"):
@@ -47,14 +39,14 @@ class TypeOffering(Table, tablename="appointment_type_practitioner"):
 
     id = UUID(primary_key=True)
     appointment_type = ForeignKey(references=AppointmentType, on_delete=OnDelete.restrict)
-    practitioner = _account(index=True)
+    practitioner = account_key(index=True)
 
 
 class Schedule(Table, tablename="practitioner_schedule"):
     """The time zone a practitioner's weekly hours and exceptions are written in."""
 
     id = UUID(primary_key=True)
-    practitioner = _account(unique=True)
+    practitioner = account_key(unique=True)
     timezone = Varchar(length=64, default="UTC")
     updated_at = Timestamptz(default=TimestamptzNow())
 
@@ -63,7 +55,7 @@ class WeeklyHours(Table, tablename="weekly_hours"):
     """One recurring window of working hours (`weekday` 0 is Monday), in local time."""
 
     id = UUID(primary_key=True)
-    practitioner = _account(index=True)
+    practitioner = account_key(index=True)
     weekday = SmallInt()
     start_time = Time()
     end_time = Time()
@@ -73,7 +65,7 @@ class AvailabilityException(Table, tablename="availability_exception"):
     """Time off or extra hours on one local date; time off without times is the whole day."""
 
     id = UUID(primary_key=True)
-    practitioner = _account(index=True)
+    practitioner = account_key(index=True)
     on_date = Date()
     kind = Varchar(length=16)
     start_time = Time(null=True, default=None)
@@ -86,8 +78,8 @@ class Appointment(Table, tablename="appointment"):
     """A booked (or held) visit; `blocked_*` is the practitioner's time including buffers."""
 
     id = UUID(primary_key=True)
-    patient = _account()
-    practitioner = _account()
+    patient = account_key()
+    practitioner = account_key()
     appointment_type = ForeignKey(references=AppointmentType, on_delete=OnDelete.restrict)
     status = Varchar(length=16)
     starts_at = Timestamptz()
@@ -110,8 +102,8 @@ class WaitlistEntry(Table, tablename="waitlist_entry"):
     """A patient waiting for a slot with a practitioner between two local dates."""
 
     id = UUID(primary_key=True)
-    patient = _account(index=True)
-    practitioner = _account()
+    patient = account_key(index=True)
+    practitioner = account_key()
     appointment_type = ForeignKey(references=AppointmentType, on_delete=OnDelete.restrict)
     from_date = Date()
     to_date = Date()
@@ -126,7 +118,7 @@ class CalendarFeed(Table, tablename="calendar_feed"):
     """A revocable secret (stored as SHA-256) that reads one practitioner's iCalendar feed."""
 
     id = UUID(primary_key=True)
-    practitioner = _account(index=True)
+    practitioner = account_key(index=True)
     token_hash = Varchar(length=64, unique=True)
     label = Varchar(length=100, default="")
     created_at = Timestamptz(default=TimestamptzNow())

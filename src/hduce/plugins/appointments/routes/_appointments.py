@@ -10,7 +10,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
-from hduce.contracts.appointments import AppointmentStatus
+from hduce.contracts.appointments import AppointmentFilter, AppointmentStatus
 from hduce.core.errors import NotFound
 from hduce.core.http import PageOffset, answer_example, body_example, problems
 from hduce.core.schemas import Page
@@ -109,16 +109,16 @@ class AppointmentController(Controller):
         offset: PageOffset = 0,
     ) -> Page[AppointmentRead]:
         """Appointments by start time: patients see theirs, practitioners their schedule."""
-        return await appointments.queries.page(
-            principal,
+        query = AppointmentFilter(
             practitioner_id=practitioner_id,
             patient_id=patient_id,
-            status=status,
+            statuses=None if status is None else frozenset({status}),
             start=start,
             end=end,
-            limit=limit,
+            limit=limit or 0,
             offset=offset,
         )
+        return await appointments.queries.page(principal, query)
 
     @get(
         "/{appointment_ref:str}",

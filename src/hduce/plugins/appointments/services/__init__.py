@@ -9,6 +9,7 @@ from hduce.contracts.users import UserDirectory
 from hduce.core.plugin_env import PluginEnv
 from hduce.plugins.appointments.config import AppointmentsConfig
 from hduce.plugins.appointments.services._booking import Booking
+from hduce.plugins.appointments.services._claims import ClaimsInFlight
 from hduce.plugins.appointments.services._desk import BookingDesk
 from hduce.plugins.appointments.services._feeds import CalendarFeeds
 from hduce.plugins.appointments.services._followups import (
@@ -64,7 +65,7 @@ class AppointmentServices:
     ) -> "AppointmentServices":
         """Wire the services around the plugin's env, its stores and the contracts it uses."""
         db, config, events, accounts = env.db, env.config, env.events, contracts.accounts
-        public_url = env.settings.server.public_url
+        public_url = env.settings.server.public_url.rstrip("/")
         types = AppointmentTypes(db, stores.types, events, accounts)
         schedules = Schedules(stores.schedules, accounts)
         tokens = ConfirmationTokens(env.settings.auth.jwt_secret)
@@ -84,7 +85,10 @@ class AppointmentServices:
             schedules,
             followups,
         )
-        booking = Booking(db, config, stores.appointments, accounts, slots, followups, waitlist)
+        in_flight = ClaimsInFlight(db)
+        booking = Booking(
+            db, config, stores.appointments, accounts, slots, followups, waitlist, in_flight
+        )
         lifecycle = Lifecycle(
             db,
             config,

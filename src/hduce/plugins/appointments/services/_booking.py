@@ -4,6 +4,7 @@ Claims of one slot fly one at a time in the process (`ClaimsInFlight`).
 """
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from hduce.contracts.appointments import AppointmentStatus as Status
@@ -25,27 +26,18 @@ from hduce.plugins.appointments.services._waitlist import Waitlist
 from hduce.plugins.appointments.store import UPCOMING, AppointmentRow, AppointmentStore
 
 
+@dataclass(frozen=True, eq=False)
 class Booking:
-    """Books and moves appointments."""
+    """Books and moves appointments; `in_flight` lets one claim of a slot fly at a time."""
 
-    def __init__(
-        self,
-        db: Database,
-        config: AppointmentsConfig,
-        store: AppointmentStore,
-        accounts: Accounts,
-        slots: SlotFinder,
-        followups: FollowUps,
-        waitlist: Waitlist,
-    ) -> None:
-        self._db = db
-        self._config = config
-        self._store = store
-        self._accounts = accounts
-        self._slots = slots
-        self._followups = followups
-        self._waitlist = waitlist
-        self.in_flight = ClaimsInFlight(db)
+    db: Database
+    config: AppointmentsConfig
+    store: AppointmentStore
+    accounts: Accounts
+    slots: SlotFinder
+    followups: FollowUps
+    waitlist: Waitlist
+    in_flight: ClaimsInFlight
 
     async def book(self, principal: Principal, data: AppointmentCreate) -> AppointmentRow:
         """Book a free slot for the caller (a patient) or for the patient staff name.
@@ -54,7 +46,7 @@ class Booking:
         """
         patient_id = patient_for(principal, data.patient_id)
         if patient_id != principal.id:
-            await self._accounts.require(patient_id, Role.PATIENT)
+            await self.accounts.require(patient_id, Role.PATIENT)
         starts_at = data.starts_at.astimezone(UTC)
         async with self.in_flight.request(data.practitioner_id, data.type_id, starts_at):
             return await self._book(principal, data, patient_id, starts_at)
@@ -66,15 +58,15 @@ class Booking:
         patient_id: uuid.UUID,
         starts_at: datetime,
     ) -> AppointmentRow:
-        kind, zone = await self._slots.ensure_offered(
+        kind, zone = await self.slots.ensure_offered(
             principal, data.practitioner_id, data.type_id, starts_at
         )
 
         visit, appointment_id = kind.visit(starts_at), uuid.uuid4()
-        plan = self._followups.plan(appointment_id, starts_at)
+        plan = self.followups.plan(appointment_id, starts_at)
 
         async def claim() -> AppointmentRow:
-            row = await self._store.insert(
+            row = await self.store.insert(
                 visit,
                 appointment_id=appointment_id,
                 patient_id=patient_id,
@@ -85,7 +77,7 @@ class Booking:
                 scheduled_events=plan.ids,
                 lock=(data.practitioner_id, patient_id),
             )
-            await self._followups.booked(row, booked_by=principal.id, zone=zone, plan=plan)
+            await self.followups.booked(row, booked_by=principal.id, zone=zone, plan=plan)
             return row
 
         return await self.in_flight.claim(data.practitioner_id, visit, appointment_id, claim)
@@ -94,7 +86,7 @@ class Booking:
         self, principal: Principal, appointment_id: uuid.UUID, data: RescheduleRequest
     ) -> AppointmentRow:
         """Move an appointment; the old slot is released only if the new one is won."""
-        before = await self._changeable(principal, await self._store.get(appointment_id))
+        before = await self._changeable(principal, await self.store.get(appointment_id))
         practitioner_id = data.practitioner_id or before.practitioner
         starts_at = data.starts_at.astimezone(UTC)
         kind_id = before.appointment_type
@@ -109,23 +101,23 @@ class Booking:
         starts_at: datetime,
     ) -> AppointmentRow:
         appointment_id = before.id
-        kind, zone = await self._slots.ensure_offered(
+        kind, zone = await self.slots.ensure_offered(
             principal, practitioner_id, before.appointment_type, starts_at
         )
         visit = kind.visit(starts_at)
 
         async def move() -> AppointmentRow:
             # The old calendar too: the freed slot may go to someone on the waitlist.
-            store = self._store
+            store = self.store
             calendars = (practitioner_id, before.practitioner, before.patient)
             locked = await store.get_locking(appointment_id, calendars)
             row = await self._changeable(principal, locked)
-            plan = self._followups.plan(row.id, starts_at)
+            plan = self.followups.plan(row.id, starts_at)
             moved = await store.move(row.id, practitioner_id, visit, principal.id, plan.ids)
-            await self._followups.rescheduled(
+            await self.followups.rescheduled(
                 row, moved, plan, rescheduled_by=principal.id, zone=zone
             )
-            await self._waitlist.offer(row)
+            await self.waitlist.offer(row)
             return moved
 
         return await self.in_flight.claim(practitioner_id, visit, appointment_id, move)
@@ -134,7 +126,7 @@ class Booking:
         row = ensure_visible(principal, row)
         if row.status not in UPCOMING:
             raise InvalidTransition(f"a {row.status} appointment cannot be moved")
-        ensure_patient_may_change(self._config, principal, row)
+        ensure_patient_may_change(self.config, principal, row)
         return row
 
 

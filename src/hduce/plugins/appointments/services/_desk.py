@@ -1,7 +1,7 @@
 """The `AppointmentDesk` contract: the REST API's booking, reads and status changes for others."""
 
 import uuid
-from typing import Any, TypeVar
+from typing import Any
 
 import msgspec
 
@@ -15,6 +15,7 @@ from hduce.contracts.appointments import (
 )
 from hduce.contracts.appointments import AppointmentStatus as Status
 from hduce.core.errors import Forbidden
+from hduce.core.inputs import as_input
 from hduce.core.security import Principal
 from hduce.plugins.appointments.errors import InvalidRequest, InvalidTransition
 from hduce.plugins.appointments.schemas import (
@@ -29,8 +30,6 @@ from hduce.plugins.appointments.services._booking import Booking
 from hduce.plugins.appointments.services._lifecycle import STEP_TO, STEPS, Lifecycle
 from hduce.plugins.appointments.services._queries import AppointmentQueries, to_read
 from hduce.plugins.appointments.services._waitlist import Waitlist
-
-T = TypeVar("T")
 
 
 class BookingDesk:
@@ -50,7 +49,7 @@ class BookingDesk:
 
     async def book(self, principal: Principal, request: BookingRequest) -> AppointmentView:
         """Book through `Booking.book` (a taken slot: 409)."""
-        data = _convert(msgspec.structs.asdict(request), AppointmentCreate)
+        data = as_input(msgspec.structs.asdict(request), AppointmentCreate, InvalidRequest)
         return _view(to_read(await self._booking.book(principal, data)))
 
     async def get(self, principal: Principal, appointment_id: uuid.UUID) -> AppointmentView:
@@ -61,19 +60,7 @@ class BookingDesk:
         self, principal: Principal, query: AppointmentFilter
     ) -> tuple[list[AppointmentView], int]:
         """A page of the caller's visible appointments by start time, and the total."""
-        page = await self._queries.page(
-            principal,
-            practitioner_id=query.practitioner_id,
-            patient_id=query.patient_id,
-            status=None,
-            statuses=query.statuses,
-            start=query.start,
-            end=query.end,
-            updated_from=query.updated_from,
-            updated_before=query.updated_before,
-            limit=query.limit,
-            offset=query.offset,
-        )
+        page = await self._queries.page(principal, query)
         return [_view(item) for item in page.items], page.total
 
     async def cancel(
@@ -111,7 +98,7 @@ class BookingDesk:
     async def set_notes(self, principal: Principal, appointment_id: uuid.UUID, notes: str) -> None:
         """`Lifecycle.update_notes` behind the route's clinicians-only rule and length limit."""
         _ensure_clinician(principal)
-        text = _checked_notes(notes)
+        text = as_input({"notes": notes}, NotesUpdate, InvalidRequest).notes
         await self._lifecycle.update_notes(principal, appointment_id, text)
 
     async def ics(self, principal: Principal, appointment_id: uuid.UUID) -> bytes:
@@ -122,7 +109,7 @@ class BookingDesk:
         self, principal: Principal, appointment_id: uuid.UUID, to: NewTime
     ) -> AppointmentView:
         """`Booking.reschedule`, as `POST /appointments/{id}/reschedule`."""
-        data = _convert(msgspec.structs.asdict(to), RescheduleRequest)
+        data = as_input(msgspec.structs.asdict(to), RescheduleRequest, InvalidRequest)
         return _view(to_read(await self._booking.reschedule(principal, appointment_id, data)))
 
     async def waitlist(self, principal: Principal) -> list[WaitlistEntry]:
@@ -132,7 +119,7 @@ class BookingDesk:
 
     async def join_waitlist(self, principal: Principal, request: WaitlistRequest) -> WaitlistEntry:
         """`Waitlist.join`, as `POST /appointments/waitlist`."""
-        data = _convert(msgspec.structs.asdict(request), WaitlistCreate)
+        data = as_input(msgspec.structs.asdict(request), WaitlistCreate, InvalidRequest)
         return await self._waitlist.join(principal, data)
 
     async def claim_offer(self, principal: Principal, entry_id: uuid.UUID) -> AppointmentView:
@@ -144,14 +131,6 @@ class BookingDesk:
         await self._waitlist.leave(principal, entry_id)
 
 
-def _convert(fields: dict[str, Any], kind: type[T]) -> T:
-    """`fields` as the API's input shape, with its limits (a start with an offset, ...)."""
-    try:
-        return msgspec.convert(fields, kind)
-    except msgspec.ValidationError as exc:
-        raise InvalidRequest(str(exc)) from None
-
-
 def _view(read: AppointmentRead) -> AppointmentView:
     names = AppointmentView.__struct_fields__
     fields: dict[str, Any] = {name: getattr(read, name) for name in names}
@@ -161,10 +140,3 @@ def _view(read: AppointmentRead) -> AppointmentView:
 def _ensure_clinician(principal: Principal) -> None:
     if not principal.has_any_role(*CLINICIANS):
         raise Forbidden("clinical notes are for doctors and nurses")
-
-
-def _checked_notes(notes: str) -> str:
-    try:
-        return msgspec.convert({"notes": notes}, NotesUpdate).notes
-    except msgspec.ValidationError as exc:
-        raise InvalidRequest(str(exc)) from None

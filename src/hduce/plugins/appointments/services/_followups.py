@@ -1,6 +1,7 @@
 """What follows a booking change: scheduled reminders and no-show checks, events, messages."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, TypeVar
 
@@ -17,20 +18,23 @@ from hduce.plugins.appointments.store import AppointmentRow, AppointmentStore
 FactT = TypeVar("FactT", bound=AppointmentFact)
 
 
-class ReminderDue(Event, frozen=True):
-    """A reminder for the appointment falls due (scheduled at booking)."""
+class VisitDue(Event, frozen=True):
+    """A check scheduled at booking, due only while the visit still starts at `starts_at`."""
+
+    appointment_id: uuid.UUID
+    starts_at: datetime
+
+
+class ReminderDue(VisitDue, frozen=True):
+    """A reminder for the appointment falls due."""
 
     name = "appointments.reminder_due"
-    appointment_id: uuid.UUID
-    starts_at: datetime
 
 
-class NoShowDue(Event, frozen=True):
-    """The grace period after the start has passed (scheduled at booking)."""
+class NoShowDue(VisitDue, frozen=True):
+    """The grace period after the start has passed."""
 
     name = "appointments.no_show_due"
-    appointment_id: uuid.UUID
-    starts_at: datetime
 
 
 class HoldExpired(Event, frozen=True):
@@ -52,33 +56,25 @@ def fact(kind: type[FactT], row: AppointmentRow, **extra: Any) -> FactT:
     """The event `kind` about `row`."""
     return kind(
         appointment_id=row.id,
-        patient_id=row.patient,
-        practitioner_id=row.practitioner,
-        type_id=row.appointment_type,
         starts_at=row.starts_at,
         ends_at=row.ends_at,
+        **row.references(),
         **extra,
     )
 
 
+@dataclass(frozen=True, eq=False)
 class FollowUps:
     """Schedules and cancels an appointment's pending events; `messages` reaches its patient."""
 
-    def __init__(
-        self,
-        config: AppointmentsConfig,
-        events: EventBus,
-        store: AppointmentStore,
-        messages: PatientMessages,
-    ) -> None:
-        self._config = config
-        self._events = events
-        self._store = store
-        self.messages = messages
+    config: AppointmentsConfig
+    events: EventBus
+    store: AppointmentStore
+    messages: PatientMessages
 
     def plan(self, appointment_id: uuid.UUID, starts_at: datetime) -> FollowUpPlan:
         """The reminders still ahead and the no-show check of an appointment, with new ids."""
-        config, moment = self._config, datetime.now(UTC)
+        config, moment = self.config, datetime.now(UTC)
         scheduled: list[tuple[Event, datetime | None]] = []
         for offset in config.reminder_offsets:
             due = starts_at - timedelta(seconds=offset)
@@ -96,12 +92,12 @@ class FollowUps:
         """
         plan = self.plan(row.id, row.starts_at)
         await self._publish(plan, now)
-        await self._store.remember_events(row.id, plan.ids)
+        await self.store.remember_events(row.id, plan.ids)
 
     async def cancel(self, row: AppointmentRow) -> None:
         """Withdraw every pending scheduled event of the appointment (one statement)."""
-        await self._events.cancel_many(row.scheduled_events)
-        await self._store.remember_events(row.id, [])
+        await self.events.cancel_many(row.scheduled_events)
+        await self.store.remember_events(row.id, [])
 
     async def rescheduled(
         self,
@@ -116,7 +112,7 @@ class FollowUps:
 
         `plan` holds the follow-ups whose ids `moved` was written with.
         """
-        await self._events.cancel_many(before.scheduled_events)
+        await self.events.cancel_many(before.scheduled_events)
         rescheduled = fact(
             AppointmentRescheduled,
             moved,
@@ -125,7 +121,7 @@ class FollowUps:
             previous_ends_at=before.ends_at,
             rescheduled_by=rescheduled_by,
         )
-        async with self._events.batched():  # the message's deliveries too: one statement
+        async with self.events.batched():  # the message's deliveries too: one statement
             await self._publish(plan, (rescheduled,))
             await self.messages.send(
                 moved, "appointment_rescheduled", zone=zone, previous_starts_at=before.starts_at
@@ -145,7 +141,7 @@ class FollowUps:
         follow-ups whose ids the row was written with (None: planned and remembered here).
         """
         booked = fact(AppointmentBooked, row, booked_by=booked_by)
-        async with self._events.batched():  # the message's deliveries too: one statement
+        async with self.events.batched():  # the message's deliveries too: one statement
             if plan is None:
                 await self.schedule(row, booked)
             else:
@@ -153,4 +149,4 @@ class FollowUps:
             await self.messages.send(row, "appointment_booked", zone=zone)
 
     async def _publish(self, plan: FollowUpPlan, now: tuple[Event, ...]) -> None:
-        await self._events.publish_many([*plan.events, *((e, None) for e in now)], ids=plan.ids)
+        await self.events.publish_many([*plan.events, *((e, None) for e in now)], ids=plan.ids)

@@ -1,6 +1,7 @@
 """Status changes: confirm, check in, start, complete, no-show, cancel, and clinical notes."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import NamedTuple
 
@@ -63,47 +64,37 @@ STEP_TO = {step.target: name for name, step in STEPS.items()}
 """The step reaching each status."""
 
 
+@dataclass(frozen=True, eq=False)
 class Lifecycle:
     """Moves appointments through their statuses, publishing an event for each change."""
 
-    def __init__(
-        self,
-        db: Database,
-        config: AppointmentsConfig,
-        events: EventBus,
-        store: AppointmentStore,
-        audit: AuditLog,
-        followups: FollowUps,
-        waitlist: Waitlist,
-        tokens: ConfirmationTokens,
-    ) -> None:
-        self._db = db
-        self._config = config
-        self._events = events
-        self._store = store
-        self._audit = audit
-        self._followups = followups
-        self._waitlist = waitlist
-        self._tokens = tokens
+    db: Database
+    config: AppointmentsConfig
+    events: EventBus
+    store: AppointmentStore
+    audit: AuditLog
+    followups: FollowUps
+    waitlist: Waitlist
+    tokens: ConfirmationTokens
 
     async def advance(
         self, principal: Principal, appointment_id: uuid.UUID, step_name: str
     ) -> AppointmentRow:
         """Apply one of `STEPS` (the route's guard, built from `Step.roles`, checked the role)."""
         step = STEPS[step_name]
-        async with self._db.transaction():
-            row = await lock_visible(self._store, principal, appointment_id)
+        async with self.db.transaction():
+            row = await lock_visible(self.store, principal, appointment_id)
             if row.status not in step.sources:
                 raise InvalidTransition(f"a {row.status} appointment cannot become {step.target}")
             if step.after_start and row.starts_at > datetime.now(UTC):
                 raise InvalidTransition("an appointment that has not started cannot be a no-show")
-            await self._store.set_status(row.id, step.target, changed_by=principal.id)
+            await self.store.set_status(row.id, step.target, changed_by=principal.id)
             if row.scheduled_events:
-                await self._followups.cancel(row)
-            changed = await self._store.refetch(row.id)
+                await self.followups.cancel(row)
+            changed = await self.store.refetch(row.id)
             if step.event is not None:
                 extra = {step.actor_field: principal.id}
-                await self._events.publish(fact(step.event, changed, **extra))
+                await self.events.publish(fact(step.event, changed, **extra))
         return changed
 
     async def cancel(
@@ -113,34 +104,34 @@ class Lifecycle:
 
         async def withdraw() -> AppointmentRow:
             # The freed slot may be offered on: a claim of time like a booking, in the same order.
-            await self._store.lock_calendars_of(appointment_id)
-            row = await lock_visible(self._store, principal, appointment_id)
+            await self.store.lock_calendars_of(appointment_id)
+            row = await lock_visible(self.store, principal, appointment_id)
             patient = acts_as_patient(principal, row)
             allowed = UPCOMING if patient else (*UPCOMING, Status.CHECKED_IN)
             if row.status not in allowed:
                 raise InvalidTransition(f"a {row.status} appointment cannot be cancelled")
-            ensure_patient_may_change(self._config, principal, row)
-            await self._store.set_status(
+            ensure_patient_may_change(self.config, principal, row)
+            await self.store.set_status(
                 row.id, Status.CANCELLED, changed_by=principal.id, cancellation_reason=reason
             )
-            await self._followups.cancel(row)
-            cancelled = await self._store.refetch(row.id)
-            await self._events.publish(
+            await self.followups.cancel(row)
+            cancelled = await self.store.refetch(row.id)
+            await self.events.publish(
                 fact(AppointmentCancelled, cancelled, cancelled_by=principal.id, reason=reason)
             )
-            await self._followups.messages.send(
+            await self.followups.messages.send(
                 cancelled, "appointment_cancelled", reason=reason, by_patient=patient
             )
-            await self._waitlist.offer(row)
+            await self.waitlist.offer(row)
             return cancelled
 
-        return await claiming(self._db, withdraw)
+        return await claiming(self.db, withdraw)
 
     async def confirm(self, appointment_id: uuid.UUID, token: str) -> AppointmentRow:
         """Confirm with the token from a reminder (once, and only for the time it was sent for)."""
-        starts_at = self._tokens.verify(token, appointment_id)
-        async with self._db.transaction():
-            row = await self._store.get(appointment_id, lock=True)
+        starts_at = self.tokens.verify(token, appointment_id)
+        async with self.db.transaction():
+            row = await self.store.get(appointment_id, lock=True)
             same_time = row is not None and int(row.starts_at.timestamp()) == int(
                 starts_at.timestamp()
             )
@@ -152,8 +143,8 @@ class Lifecycle:
         self, principal: Principal, appointment_id: uuid.UUID
     ) -> AppointmentRow:
         """The signed-in patient confirms, as with the reminder's link (others: 403)."""
-        async with self._db.transaction():
-            row = await lock_visible(self._store, principal, appointment_id)
+        async with self.db.transaction():
+            row = await lock_visible(self.store, principal, appointment_id)
             if principal.id != row.patient:
                 raise Forbidden("only the patient confirms an appointment")
             if row.status != Status.BOOKED:
@@ -162,22 +153,22 @@ class Lifecycle:
 
     async def _confirmed(self, row: AppointmentRow) -> AppointmentRow:
         """Mark the locked `booked` row confirmed by its patient and tell the world."""
-        await self._store.set_status(row.id, Status.CONFIRMED, changed_by=row.patient)
-        confirmed = await self._store.refetch(row.id)
-        await self._events.publish(fact(AppointmentConfirmed, confirmed))
+        await self.store.set_status(row.id, Status.CONFIRMED, changed_by=row.patient)
+        confirmed = await self.store.refetch(row.id)
+        await self.events.publish(fact(AppointmentConfirmed, confirmed))
         return confirmed
 
     async def update_notes(
         self, principal: Principal, appointment_id: uuid.UUID, notes: str
     ) -> AppointmentRow:
         """Replace the clinician's notes (clinicians only; audited)."""
-        async with self._db.transaction():
-            row = await lock_visible(self._store, principal, appointment_id)
-            await self._store.set_notes(row.id, notes)
-            await self._audit.record(
+        async with self.db.transaction():
+            row = await lock_visible(self.store, principal, appointment_id)
+            await self.store.set_notes(row.id, notes)
+            await self.audit.record(
                 "appointments.notes_updated",
                 actor_id=principal.id,
                 subject_id=row.patient,
                 detail={"appointment_id": str(row.id)},
             )
-            return await self._store.refetch(row.id)
+            return await self.store.refetch(row.id)

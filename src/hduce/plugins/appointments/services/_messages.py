@@ -5,6 +5,7 @@ The notification templates render with strict variables, so every message gets t
 """
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,24 +33,17 @@ async def display_name(directory: UserDirectory, account_id: uuid.UUID) -> str:
     return f"{entry.first_name} {entry.last_name}".strip() or entry.username
 
 
+@dataclass(frozen=True, eq=False)
 class PatientMessages:
     """Builds the data of appointment messages and hands them to the `Notifier`."""
 
-    def __init__(
-        self,
-        config: AppointmentsConfig,
-        public_url: str,
-        schedules: Schedules,
-        tokens: ConfirmationTokens,
-        directory: UserDirectory,
-        notifier: Notifier,
-    ) -> None:
-        self._config = config
-        self._public_url = public_url.rstrip("/")
-        self._schedules = schedules
-        self._tokens = tokens
-        self._directory = directory
-        self._notifier = notifier
+    config: AppointmentsConfig
+    public_url: str
+    """`server.public_url` without a trailing slash."""
+    schedules: Schedules
+    tokens: ConfirmationTokens
+    directory: UserDirectory
+    notifier: Notifier
 
     async def send(
         self, row: AppointmentRow, template: str, *, zone: str | None = None, **extra: Any
@@ -58,28 +52,28 @@ class PatientMessages:
 
         `zone` is the practitioner's time zone, read here unless the caller already has it.
         """
-        zone = zone or await self._schedules.timezone(row.practitioner)
-        public_url = self._public_url
-        token = self._tokens.issue(row.id, row.starts_at)
+        zone = zone or await self.schedules.timezone(row.practitioner)
+        public_url = self.public_url
+        token = self.tokens.issue(row.id, row.starts_at)
         data: dict[str, Any] = {
             "appointment_id": str(row.id),
             "type_name": row.type_name,
             "mode": row.mode,
             "practitioner_id": str(row.practitioner),
-            "practitioner_name": await display_name(self._directory, row.practitioner),
+            "practitioner_name": await display_name(self.directory, row.practitioner),
             "starts_at": readable(row.starts_at, zone),
             "ends_at": readable(row.ends_at, zone),
             "starts_at_utc": row.starts_at.isoformat(),
             "timezone": zone,
             "confirm_token": token,
-            "confirm_url": self._config.confirm_url.format(
+            "confirm_url": self.config.confirm_url.format(
                 public_url=public_url, appointment_id=row.id, token=token
             ),
         }
         for key, value in extra.items():
             data[key] = readable(value, zone) if isinstance(value, datetime) else value
         if "entry_id" in extra:
-            data["claim_url"] = self._config.claim_url.format(
+            data["claim_url"] = self.config.claim_url.format(
                 public_url=public_url, entry_id=extra["entry_id"]
             )
-        await self._notifier.notify(row.patient, template, data, Category.APPOINTMENTS)
+        await self.notifier.notify(row.patient, template, data, Category.APPOINTMENTS)

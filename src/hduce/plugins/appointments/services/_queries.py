@@ -1,13 +1,13 @@
 """Reading appointments: one (with notes for clinicians, audited), pages, and `.ics` files."""
 
 import uuid
-from collections.abc import Collection
-from datetime import datetime
+from dataclasses import dataclass
 
+import msgspec
 from msgspec import UNSET
 from msgspec.structs import asdict
 
-from hduce.contracts.appointments import AppointmentStatus
+from hduce.contracts.appointments import AppointmentFilter, AppointmentStatus
 from hduce.contracts.audit import AuditLog
 from hduce.contracts.users import UserDirectory
 from hduce.core.schemas import Page
@@ -25,29 +25,18 @@ DEFAULT_PAGE_SIZE = 50
 
 def to_read(row: AppointmentRow, *, with_notes: bool = False) -> AppointmentRead:
     """The API view of an appointment; notes only when asked for."""
-    return AppointmentRead.from_row(
-        asdict(row),
-        patient_id=row.patient,
-        practitioner_id=row.practitioner,
-        type_id=row.appointment_type,
-        notes=row.notes if with_notes else UNSET,
-    )
+    notes = row.notes if with_notes else UNSET
+    return AppointmentRead.from_row(asdict(row), **row.references(), notes=notes)
 
 
+@dataclass(frozen=True, eq=False)
 class AppointmentQueries:
     """Appointment reads, each limited to what the caller may see."""
 
-    def __init__(
-        self,
-        config: AppointmentsConfig,
-        store: AppointmentStore,
-        audit: AuditLog,
-        directory: UserDirectory,
-    ) -> None:
-        self._config = config
-        self._store = store
-        self._audit = audit
-        self._directory = directory
+    config: AppointmentsConfig
+    store: AppointmentStore
+    audit: AuditLog
+    directory: UserDirectory
 
     async def confirmation(self, row: AppointmentRow) -> ConfirmationRead:
         """What a confirmation link may show without a login: when and with whom."""
@@ -56,15 +45,15 @@ class AppointmentQueries:
             status=AppointmentStatus(row.status),
             starts_at=row.starts_at,
             ends_at=row.ends_at,
-            practitioner_name=await display_name(self._directory, row.practitioner),
+            practitioner_name=await display_name(self.directory, row.practitioner),
         )
 
     async def get(self, principal: Principal, appointment_id: uuid.UUID) -> AppointmentRead:
         """One appointment; a clinician's read includes the notes and is audited."""
-        row = ensure_visible(principal, await self._store.get(appointment_id))
+        row = ensure_visible(principal, await self.store.get(appointment_id))
         clinician = principal.has_any_role(*CLINICIANS)
         if clinician:
-            await self._audit.record(
+            await self.audit.record(
                 "appointments.read",
                 actor_id=principal.id,
                 subject_id=row.patient,
@@ -74,44 +63,21 @@ class AppointmentQueries:
 
     async def ics(self, principal: Principal, appointment_id: uuid.UUID) -> bytes:
         """One appointment as an iCalendar file."""
-        row = ensure_visible(principal, await self._store.get(appointment_id))
+        row = ensure_visible(principal, await self.store.get(appointment_id))
         return calendar([row], name=row.type_name)
 
-    async def page(
-        self,
-        principal: Principal,
-        *,
-        practitioner_id: uuid.UUID | None,
-        patient_id: uuid.UUID | None,
-        status: AppointmentStatus | None,
-        start: datetime | None,
-        end: datetime | None,
-        limit: int | None,
-        offset: int,
-        statuses: Collection[AppointmentStatus] | None = None,
-        updated_from: datetime | None = None,
-        updated_before: datetime | None = None,
-    ) -> Page[AppointmentRead]:
-        """Appointments overlapping `[start, end)` that match the filters, by start time."""
-        if any(value is not None and value.tzinfo is None for value in (start, end)):
+    async def page(self, principal: Principal, query: AppointmentFilter) -> Page[AppointmentRead]:
+        """Appointments overlapping `[start, end)` that match `query`, by start time.
+
+        A `limit` of 0 asks for the default page size.
+        """
+        if any(value is not None and value.tzinfo is None for value in (query.start, query.end)):
             raise InvalidRequest("start and end need a UTC offset")
-        limit = limit or min(DEFAULT_PAGE_SIZE, self._config.max_page_size)
-        if limit > self._config.max_page_size:
-            raise InvalidRequest(f"limit: at most {self._config.max_page_size}")
-        records, total = await self._store.page(
-            visible_to=None if sees_all(principal) else principal.id,
-            filters={
-                "practitioner": practitioner_id,
-                "patient": patient_id,
-                "status": status,
-                "statuses": None if statuses is None else list(statuses),
-                "start": start,
-                "end": end,
-                "updated_from": updated_from,
-                "updated_before": updated_before,
-            },
-            limit=limit,
-            offset=offset,
-        )
+        limit = query.limit or min(DEFAULT_PAGE_SIZE, self.config.max_page_size)
+        if limit > self.config.max_page_size:
+            raise InvalidRequest(f"limit: at most {self.config.max_page_size}")
+        query = msgspec.structs.replace(query, limit=limit)
+        visible_to = None if sees_all(principal) else principal.id
+        records, total = await self.store.page(query, visible_to=visible_to)
         items = [AppointmentRead.from_row(record) for record in records]
-        return Page(items=items, total=total, limit=limit, offset=offset)
+        return Page(items=items, total=total, limit=limit, offset=query.offset)

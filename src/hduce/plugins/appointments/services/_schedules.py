@@ -1,6 +1,7 @@
 """Practitioners' availability: time zone, weekly hours and dated exceptions."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -57,20 +58,20 @@ def _rules(record: asyncpg.Record) -> ScheduleRules:
     )
 
 
+@dataclass(frozen=True, eq=False)
 class Schedules:
     """Reads and changes when practitioners work."""
 
-    def __init__(self, store: ScheduleStore, accounts: Accounts) -> None:
-        self._store = store
-        self._accounts = accounts
+    store: ScheduleStore
+    accounts: Accounts
 
     async def timezone(self, practitioner_id: uuid.UUID) -> str:
         """The practitioner's time zone (UTC until one is set)."""
-        return await self._store.timezone(practitioner_id) or "UTC"
+        return await self.store.timezone(practitioner_id) or "UTC"
 
     async def rules(self, practitioner_id: uuid.UUID, first: date, last: date) -> ScheduleRules:
         """Time zone, weekly hours and the exceptions dated `first`..`last` (one statement)."""
-        return _rules(await self._store.rules(practitioner_id, first, last))
+        return _rules(await self.store.rules(practitioner_id, first, last))
 
     async def rules_near(
         self, practitioner_id: uuid.UUID, type_id: uuid.UUID, start: datetime
@@ -80,7 +81,7 @@ class Schedules:
         The record has `TypeStore.offered`'s columns (None if the practitioner does not offer it).
         """
         first, last = (start - MARGIN).date(), (start + LONGEST_VISIT + MARGIN).date()
-        record = await self._store.rules_and_type(practitioner_id, type_id, first, last)
+        record = await self.store.rules_and_type(practitioner_id, type_id, first, last)
         return _rules(record), record
 
     async def openings(
@@ -97,8 +98,8 @@ class Schedules:
         await self._ensure_practitioner(practitioner_id)
         zone = await self.timezone(practitioner_id)
         today = datetime.now(UTC).astimezone(ZoneInfo(zone)).date()
-        weekly = await self._store.weekly(practitioner_id)
-        exceptions = await self._store.exceptions(practitioner_id, today, date.max)
+        weekly = await self.store.weekly(practitioner_id)
+        exceptions = await self.store.exceptions(practitioner_id, today, date.max)
         return AvailabilityRead(
             practitioner_id=practitioner_id,
             timezone=zone,
@@ -120,7 +121,7 @@ class Schedules:
         ensure_manages_schedule(principal, practitioner_id)
         await self._ensure_practitioner(practitioner_id)
         weekly = [(w.weekday, parse_clock(w.start), parse_clock(w.end)) for w in data.weekly_hours]
-        await self._store.replace(practitioner_id, data.timezone, weekly)
+        await self.store.replace(practitioner_id, data.timezone, weekly)
         return await self.read(practitioner_id)
 
     async def add_exception(
@@ -129,7 +130,7 @@ class Schedules:
         """Record time off or extra hours on one date."""
         ensure_manages_schedule(principal, practitioner_id)
         await self._ensure_practitioner(practitioner_id)
-        record = await self._store.add_exception(
+        record = await self.store.add_exception(
             practitioner_id,
             data.on_date,
             data.kind,
@@ -144,10 +145,10 @@ class Schedules:
     ) -> None:
         """Remove one exception."""
         ensure_manages_schedule(principal, practitioner_id)
-        if not await self._store.delete_exception(practitioner_id, exception_id):
+        if not await self.store.delete_exception(practitioner_id, exception_id):
             raise NotFound("no such exception")
 
     async def _ensure_practitioner(self, practitioner_id: uuid.UUID) -> None:
-        entry = await self._accounts.get_account(practitioner_id)
+        entry = await self.accounts.get_account(practitioner_id)
         if entry is None or entry.roles.isdisjoint(CLINICAL_ROLES):
             raise NotFound("no such practitioner")

@@ -1,6 +1,7 @@
 """The `ClinicSetup` contract: types and hours through the set-up routes' services and checks."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import time
 from typing import Any, TypeVar
 
@@ -36,12 +37,12 @@ def _clock(moment: time | None) -> str | None:
     return None if moment is None else format_clock(moment)
 
 
+@dataclass(frozen=True, eq=False)
 class SetupDesk:
     """Each call as its `/api/v1/appointments/types` or `/availability` route."""
 
-    def __init__(self, types: AppointmentTypes, schedules: Schedules) -> None:
-        self._types = types
-        self._schedules = schedules
+    types: AppointmentTypes
+    schedules: Schedules
 
     async def save_type(
         self, principal: Principal, type_id: uuid.UUID | None, spec: TypeSpec
@@ -55,10 +56,10 @@ class SetupDesk:
             "practitioner_ids": list(spec.practitioner_ids),
         }
         if type_id is None:
-            created = await self._types.create(_checked(fields, AppointmentTypeCreate))
+            created = await self.types.create(_checked(fields, AppointmentTypeCreate))
             return created.id
         changes = _checked({**fields, "active": spec.active}, AppointmentTypeUpdate)
-        return (await self._types.update(type_id, changes)).id
+        return (await self.types.update(type_id, changes)).id
 
     async def set_hours(
         self, principal: Principal, practitioner_id: uuid.UUID, hours: WeeklyHours
@@ -69,13 +70,13 @@ class SetupDesk:
             for w in hours.weekly
         ]
         fields = {"timezone": hours.timezone, "weekly_hours": windows}
-        await self._schedules.replace(
+        await self.schedules.replace(
             principal, practitioner_id, _checked(fields, AvailabilityUpdate)
         )
 
     async def exceptions(self, practitioner_id: uuid.UUID) -> list[HoursException]:
         """The exceptions `GET .../availability` lists, reasons included (staff pages)."""
-        read = await self._schedules.read(practitioner_id)
+        read = await self.schedules.read(practitioner_id)
         return [
             HoursException(
                 id=e.id,
@@ -97,10 +98,10 @@ class SetupDesk:
             "end": _clock(spec.end),
         }
         data = _checked(fields, ExceptionCreate)
-        await self._schedules.add_exception(principal, practitioner_id, data)
+        await self.schedules.add_exception(principal, practitioner_id, data)
 
     async def delete_exception(
         self, principal: Principal, practitioner_id: uuid.UUID, exception_id: uuid.UUID
     ) -> None:
         """`Schedules.delete_exception`."""
-        await self._schedules.delete_exception(principal, practitioner_id, exception_id)
+        await self.schedules.delete_exception(principal, practitioner_id, exception_id)

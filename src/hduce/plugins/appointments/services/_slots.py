@@ -1,6 +1,7 @@
 """Free-slot search and the check that a requested time is one the clinic offers."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,20 +21,14 @@ from hduce.plugins.appointments.services._types import AppointmentTypes, TypeRow
 from hduce.plugins.appointments.store import AppointmentStore
 
 
+@dataclass(frozen=True, eq=False)
 class SlotFinder:
     """Computes free slots from hours, exceptions, bookings, buffers, notice and horizon."""
 
-    def __init__(
-        self,
-        config: AppointmentsConfig,
-        store: AppointmentStore,
-        schedules: Schedules,
-        types: AppointmentTypes,
-    ) -> None:
-        self._config = config
-        self._store = store
-        self._schedules = schedules
-        self._types = types
+    config: AppointmentsConfig
+    store: AppointmentStore
+    schedules: Schedules
+    types: AppointmentTypes
 
     def bookable_window(self, booker: Principal) -> tuple[datetime, datetime]:
         """The earliest and latest start a booking made now by `booker` may have.
@@ -42,7 +37,7 @@ class SlotFinder:
         `min_notice`; the horizon is the same for everyone.
         """
         now = datetime.now(UTC)
-        config = self._config
+        config = self.config
         notice = config.staff_min_notice if booker.has_any_role(*BOOKERS) else config.min_notice
         return now + timedelta(seconds=notice), now + timedelta(seconds=config.horizon)
 
@@ -60,9 +55,9 @@ class SlotFinder:
                 raise InvalidRequest(f"{name}: a UTC offset is required")
         if end <= start:
             raise InvalidRequest("end must be after start")
-        if (end - start).total_seconds() > self._config.max_search_range:
+        if (end - start).total_seconds() > self.config.max_search_range:
             raise InvalidRequest("the range is longer than the longest search allowed")
-        spec = (await self._types.offered(type_id, practitioner_id)).spec
+        spec = (await self.types.offered(type_id, practitioner_id)).spec
         earliest, latest = self.bookable_window(booker)
         first, last = max(start, earliest), min(end - timedelta(microseconds=1), latest)
         zone_name, starts = await self._free(practitioner_id, spec, first, last)
@@ -85,7 +80,7 @@ class SlotFinder:
         422 unless the practitioner offers the type and `start` is within the hours, notice and
         horizon.
         """
-        rules, record = await self._schedules.rules_near(practitioner_id, type_id, start)
+        rules, record = await self.schedules.rules_near(practitioner_id, type_id, start)
         kind = offered_type(record)
         earliest, latest = self.bookable_window(booker)
         if not earliest <= start <= latest:
@@ -99,13 +94,13 @@ class SlotFinder:
         self, practitioner_id: uuid.UUID, spec: SlotSpec, first: datetime, last: datetime
     ) -> tuple[str, list[datetime]]:
         if last < first:
-            return await self._schedules.timezone(practitioner_id), []
-        schedules = self._schedules
+            return await self.schedules.timezone(practitioner_id), []
+        schedules = self.schedules
         zone, openings = await schedules.openings(practitioner_id, first, last + spec.duration)
         if not openings:
             return zone, []
         span_start = openings[0][0] - spec.buffer_before - spec.duration
         span_end = openings[-1][1] + spec.buffer_after + spec.duration
-        busy = await self._store.busy(practitioner_id, span_start, span_end)
-        step = timedelta(seconds=self._config.slot_interval)
+        busy = await self.store.busy(practitioner_id, span_start, span_end)
+        step = timedelta(seconds=self.config.slot_interval)
         return zone, free_starts(openings, busy, spec, step, first, last)

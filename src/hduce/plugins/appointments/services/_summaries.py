@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from hduce.contracts.appointments import AppointmentSummary
@@ -9,25 +10,25 @@ from hduce.plugins.appointments.services._messages import readable
 from hduce.plugins.appointments.store import ReportStore
 
 
+@dataclass(frozen=True, eq=False)
 class AppointmentSummaries:
     """Reads appointments for read models (search); one query per call."""
 
-    def __init__(self, store: ReportStore) -> None:
-        self._store = store
+    store: ReportStore
 
     async def summaries(self, ids: Sequence[uuid.UUID]) -> list[AppointmentSummary]:
         """The appointments among `ids` that exist."""
-        return [_to_summary(row) for row in await self._store.summaries(ids)]
+        return [_to_summary(row) for row in await self.store.summaries(ids)]
 
     async def summaries_page(
         self, *, after: uuid.UUID | None, limit: int
     ) -> list[AppointmentSummary]:
         """Up to `limit` appointments with an id above `after`, by id."""
-        return [_to_summary(row) for row in await self._store.summaries_page(after, limit)]
+        return [_to_summary(row) for row in await self.store.summaries_page(after, limit)]
 
     async def count(self) -> int:
         """How many appointments `summaries_page` walks through."""
-        return await self._store.count()
+        return await self.store.count()
 
 
 def _to_summary(row: Mapping[str, Any]) -> AppointmentSummary:

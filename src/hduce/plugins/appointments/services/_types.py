@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -56,35 +57,33 @@ def offered_type(record: Mapping[str, Any] | None) -> TypeRow:
     return TypeRow.from_row(record)
 
 
+@dataclass(frozen=True, eq=False)
 class AppointmentTypes:
     """Reads and writes appointment types and their practitioners."""
 
-    def __init__(
-        self, db: Database, store: TypeStore, events: EventBus, accounts: Accounts
-    ) -> None:
-        self._db = db
-        self._store = store
-        self._events = events
-        self._accounts = accounts
+    db: Database
+    store: TypeStore
+    events: EventBus
+    accounts: Accounts
 
     async def list_types(self) -> list[AppointmentTypeRead]:
         """Every type, by name."""
-        return [TypeRow.from_row(record) for record in await self._store.all()]
+        return [TypeRow.from_row(record) for record in await self.store.all()]
 
     async def offered(self, type_id: uuid.UUID, practitioner_id: uuid.UUID) -> TypeRow:
         """An active type the practitioner offers; 422 otherwise."""
-        return offered_type(await self._store.offered(type_id, practitioner_id))
+        return offered_type(await self.store.offered(type_id, practitioner_id))
 
     async def create(self, data: AppointmentTypeCreate) -> AppointmentTypeRead:
         """Add a type with the practitioners who offer it."""
         await self._check_practitioners(data.practitioner_ids)
         type_id = uuid.uuid4()
-        async with self._db.transaction():
+        async with self.db.transaction():
             try:
-                await self._store.insert(type_id, msgspec.structs.asdict(data))
+                await self.store.insert(type_id, msgspec.structs.asdict(data))
             except UniqueViolationError:
                 raise Conflict(f"an appointment type named {data.name!r} exists") from None
-            await self._store.set_practitioners(type_id, data.practitioner_ids, replace=False)
+            await self.store.set_practitioners(type_id, data.practitioner_ids, replace=False)
         return await self.get(type_id)
 
     async def update(self, type_id: uuid.UUID, data: AppointmentTypeUpdate) -> AppointmentTypeRead:
@@ -93,29 +92,29 @@ class AppointmentTypes:
         if isinstance(practitioners, list):
             await self._check_practitioners(practitioners)
         changes = data.changes()
-        async with self._db.transaction():
+        async with self.db.transaction():
             try:
-                found = await self._store.update(type_id, changes)
+                found = await self.store.update(type_id, changes)
             except UniqueViolationError:
                 raise Conflict("another appointment type has this name") from None
             if not found:
                 raise NotFound("no such appointment type")
             if "name" in changes:
                 renamed = AppointmentTypeRenamed(type_id=type_id, type_name=changes["name"])
-                await self._events.publish(renamed)
+                await self.events.publish(renamed)
             if isinstance(practitioners, list):
-                await self._store.set_practitioners(type_id, practitioners, replace=True)
+                await self.store.set_practitioners(type_id, practitioners, replace=True)
         return await self.get(type_id)
 
     async def get(self, type_id: uuid.UUID) -> AppointmentTypeRead:
         """One type."""
-        record = await self._store.get(type_id)
+        record = await self.store.get(type_id)
         if record is None:
             raise NotFound("no such appointment type")
         return TypeRow.from_row(record)
 
     async def _check_practitioners(self, practitioner_ids: list[uuid.UUID]) -> None:
         for practitioner_id in set(practitioner_ids):
-            entry = await self._accounts.get_account(practitioner_id)
+            entry = await self.accounts.get_account(practitioner_id)
             if entry is None or entry.roles.isdisjoint(CLINICAL_ROLES):
                 raise InvalidRequest(f"{practitioner_id} is not a doctor or nurse")

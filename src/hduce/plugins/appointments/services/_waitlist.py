@@ -1,6 +1,7 @@
 """The waitlist: a freed slot is held for the first matching patient, then passed on."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -28,105 +29,88 @@ from hduce.plugins.appointments.store import (
 )
 
 
+@dataclass(frozen=True, eq=False)
 class Waitlist:
     """Joins, offers, claims and hand-overs of waitlist entries."""
 
-    def __init__(
-        self,
-        db: Database,
-        config: AppointmentsConfig,
-        events: EventBus,
-        appointments: AppointmentStore,
-        entries: WaitlistStore,
-        accounts: Accounts,
-        types: AppointmentTypes,
-        schedules: Schedules,
-        followups: FollowUps,
-    ) -> None:
-        self._db = db
-        self._config = config
-        self._events = events
-        self._appointments = appointments
-        self._entries = entries
-        self._accounts = accounts
-        self._types = types
-        self._schedules = schedules
-        self._followups = followups
+    db: Database
+    config: AppointmentsConfig
+    events: EventBus
+    appointments: AppointmentStore
+    entries: WaitlistStore
+    accounts: Accounts
+    types: AppointmentTypes
+    schedules: Schedules
+    followups: FollowUps
 
     async def join(self, principal: Principal, data: WaitlistCreate) -> WaitlistRead:
         """Put a patient on the waitlist of a practitioner and type for a date range."""
         patient_id = patient_for(principal, data.patient_id)
         if patient_id != principal.id:
-            await self._accounts.require(patient_id, Role.PATIENT)
-        await self._types.offered(data.type_id, data.practitioner_id)
-        record = await self._entries.insert(
-            patient_id=patient_id,
-            practitioner_id=data.practitioner_id,
-            type_id=data.type_id,
-            from_date=data.from_date,
-            to_date=data.to_date,
-        )
+            await self.accounts.require(patient_id, Role.PATIENT)
+        await self.types.offered(data.type_id, data.practitioner_id)
+        record = await self.entries.insert(patient_id, data)
         return WaitlistRead.from_row(record)
 
     async def list_entries(self, principal: Principal) -> list[WaitlistRead]:
         """Live entries for the front desk; otherwise one's own, as patient or practitioner."""
         if sees_all(principal):
-            records = await self._entries.live()
+            records = await self.entries.live()
         else:
-            records = await self._entries.of_account(principal.id)
+            records = await self.entries.of_account(principal.id)
         return [WaitlistRead.from_row(record) for record in records]
 
     async def claim(self, principal: Principal, entry_id: uuid.UUID) -> AppointmentRow:
         """Book the slot held for this entry, before the hold runs out."""
-        async with self._db.transaction():
+        async with self.db.transaction():
             entry = await self._locked_entry(principal, entry_id)
             row = None
             if entry["offered_appointment_id"] is not None:
-                row = await self._appointments.get(entry["offered_appointment_id"], lock=True)
+                row = await self.appointments.get(entry["offered_appointment_id"], lock=True)
             if entry["status"] != "offered" or row is None or row.status != Status.HELD:
                 raise InvalidTransition("there is no slot on offer for this entry")
             if row.hold_until is None or row.hold_until <= datetime.now(UTC):
                 raise InvalidTransition("the offer has expired")
-            await self._followups.cancel(row)
-            await self._appointments.set_status(
+            await self.followups.cancel(row)
+            await self.appointments.set_status(
                 row.id, Status.BOOKED, changed_by=principal.id, hold_until=None
             )
-            await self._entries.set_status(entry_id, "booked")
-            booked = await self._appointments.refetch(row.id)
-            await self._followups.booked(booked, booked_by=principal.id)
+            await self.entries.set_status(entry_id, "booked")
+            booked = await self.appointments.refetch(row.id)
+            await self.followups.booked(booked, booked_by=principal.id)
         return booked
 
     async def leave(self, principal: Principal, entry_id: uuid.UUID) -> None:
         """Leave the waitlist; a slot on offer passes to the next patient at once."""
-        async with self._db.transaction():
+        async with self.db.transaction():
             entry = await self._locked_entry(principal, entry_id)
             if entry["status"] not in ("waiting", "offered"):
                 raise InvalidTransition("this entry is no longer waiting")
-            await self._entries.set_status(entry_id, "left")
+            await self.entries.set_status(entry_id, "left")
             if entry["status"] == "offered":
                 # Before the held row: a booking of that slot holds the calendar, then waits on it.
-                await self._appointments.lock_calendars(entry["practitioner_id"])
+                await self.appointments.lock_calendars(entry["practitioner_id"])
                 await self._release(entry["offered_appointment_id"])
 
     async def offer(self, freed: AppointmentRow) -> None:
         """Hold the slot `freed` gave up for the first waiting patient it suits, and tell them."""
-        config, now = self._config, datetime.now(UTC)
+        config, now = self.config, datetime.now(UTC)
         if freed.starts_at < now + timedelta(seconds=config.min_notice):
             return
         try:
-            kind = await self._types.offered(freed.appointment_type, freed.practitioner)
+            kind = await self.types.offered(freed.appointment_type, freed.practitioner)
         except InvalidRequest:
             return  # the type is no longer offered
-        zone = await self._schedules.timezone(freed.practitioner)
+        zone = await self.schedules.timezone(freed.practitioner)
         local_date = freed.starts_at.astimezone(ZoneInfo(zone)).date()
         hold_until = now + timedelta(seconds=config.waitlist_hold)
-        waiting = await self._entries.next_waiting(
+        waiting = await self.entries.next_waiting(
             freed.practitioner, freed.appointment_type, local_date
         )
         for entry in waiting:
             try:
-                async with self._appointments.savepoint():  # one refusal spoils nothing
-                    row = await self._appointments.insert(
+                async with self.appointments.savepoint():  # one refusal spoils nothing
+                    row = await self.appointments.insert(
                         kind.visit(freed.starts_at),
                         appointment_id=uuid.uuid4(),
                         patient_id=entry["patient"],
@@ -140,35 +124,35 @@ class Waitlist:
                     return  # the slot is taken after all
                 continue  # this patient is busy then: ask the next one
             expiry = HoldExpired(appointment_id=row.id, entry_id=entry["id"])
-            event_id = await self._events.publish(expiry, at=hold_until)
-            await self._appointments.remember_events(row.id, [event_id])
-            await self._entries.offered(entry["id"], row.id, hold_until)
-            await self._followups.messages.send(
+            event_id = await self.events.publish(expiry, at=hold_until)
+            await self.appointments.remember_events(row.id, [event_id])
+            await self.entries.offered(entry["id"], row.id, hold_until)
+            await self.followups.messages.send(
                 row, "waitlist_offer", entry_id=str(entry["id"]), hold_until=hold_until
             )
             return
 
     async def expire_hold(self, event: HoldExpired, meta: EventMeta) -> None:
         """An unclaimed hold lapses and the slot goes to the next waiting patient."""
-        async with self._db.transaction():
-            await self._appointments.lock_calendars_of(event.appointment_id)
-            row = await self._appointments.consume_event(event.appointment_id, meta.event_id)
+        async with self.db.transaction():
+            await self.appointments.lock_calendars_of(event.appointment_id)
+            row = await self.appointments.consume_event(event.appointment_id, meta.event_id)
             if row is None or row.status != Status.HELD:
                 return  # claimed, released, or handled by an earlier delivery
-            await self._entries.set_status(event.entry_id, "lapsed")
+            await self.entries.set_status(event.entry_id, "lapsed")
             await self._release(row.id)
 
     async def _release(self, appointment_id: uuid.UUID) -> None:
-        row = await self._appointments.get(appointment_id, lock=True)
+        row = await self.appointments.get(appointment_id, lock=True)
         if row is None or row.status != Status.HELD:
             return
-        await self._followups.cancel(row)
+        await self.followups.cancel(row)
         # A hold carries no clinical data: it goes, and the slot with it.
-        await self._appointments.delete(row.id)
+        await self.appointments.delete(row.id)
         await self.offer(row)
 
     async def _locked_entry(self, principal: Principal, entry_id: uuid.UUID) -> asyncpg.Record:
-        entry = await self._entries.lock(entry_id)
+        entry = await self.entries.lock(entry_id)
         if entry is None or not (entry["patient_id"] == principal.id or sees_all(principal)):
             raise NotFound("no such waitlist entry")
         return entry

@@ -87,18 +87,18 @@ PAGE_COLUMNS = (
     "a.appointment_type AS type_id, t.name AS type_name, a.status, a.starts_at, a.ends_at, "
     "a.mode, a.reason, a.cancellation_reason, a.hold_until, a.created_at, a.updated_at"
 )
+VISIBLE_TO = "(a.patient = ? OR a.practitioner = ?)"
+"""A page's condition that the account is the appointment's patient or practitioner."""
 FILTERS = {
-    "visible_to": "(a.patient = ? OR a.practitioner = ?)",
-    "practitioner": "a.practitioner = ?",
-    "patient": "a.patient = ?",
-    "status": "a.status = ?",
+    "practitioner_id": "a.practitioner = ?",
+    "patient_id": "a.patient = ?",
     "statuses": "a.status = ANY(?)",
     "start": "a.ends_at > ?",
     "end": "a.starts_at < ?",
     "updated_from": "a.updated_at >= ?",
     "updated_before": "a.updated_at < ?",
 }
-"""Conditions of a page, by filter name; `?` is the filter's value."""
+"""Conditions of a page, by `AppointmentFilter` field; `?` is the field's value."""
 # Starts of a type's live bookings with the practitioner (as the slot search counts them busy).
 BOOKED = """
 SELECT starts_at, ends_at FROM appointment
@@ -135,6 +135,14 @@ class AppointmentRow(msgspec.Struct, frozen=True, kw_only=True):
     created_at: datetime
     updated_at: datetime
     type_name: str
+
+    def references(self) -> dict[str, uuid.UUID]:
+        """The patient, practitioner and type, named as the API and the events name them."""
+        return {
+            "patient_id": self.patient,
+            "practitioner_id": self.practitioner,
+            "type_id": self.appointment_type,
+        }
 
 
 class Visit(msgspec.Struct, frozen=True, kw_only=True):

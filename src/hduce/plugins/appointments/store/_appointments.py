@@ -1,14 +1,16 @@
 """The appointment store: claims of calendar time, status changes, moves and pages."""
 
 import uuid
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 from asyncpg.exceptions import ExclusionViolationError
 
+from hduce.contracts.appointments import AppointmentFilter
 from hduce.core.db import Database
 from hduce.plugins.appointments.errors import PatientBusy, SlotUnavailable
 from hduce.plugins.appointments.store._appointment_rows import (
@@ -26,6 +28,7 @@ from hduce.plugins.appointments.store._appointment_rows import (
     ROW_FIELDS,
     SELECT_ONE,
     SELECT_ONE_LOCKING,
+    VISIBLE_TO,
     AppointmentRow,
     Visit,
     lock_keys,
@@ -44,11 +47,11 @@ async def claiming_slot() -> AsyncIterator[None]:
         raise SlotUnavailable("this slot has just been taken; choose another") from None
 
 
+@dataclass(frozen=True, eq=False)
 class AppointmentStore:
     """The appointment table's statements; each joins the caller's transaction."""
 
-    def __init__(self, db: Database) -> None:
-        self._db = db
+    db: Database
 
     async def insert(
         self,
@@ -70,7 +73,7 @@ class AppointmentStore:
         calendars of `lock` are locked first (see `services/_claims.py`), in the same statement.
         `scheduled_events`: the ids of its pending scheduled events, when chosen beforehand.
         """
-        record = await self._db.fetchrow(
+        record = await self.db.fetchrow(
             INSERT,
             appointment_id,
             patient_id,
@@ -97,18 +100,18 @@ class AppointmentStore:
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
         """A savepoint of the caller's transaction: a refusal inside it spoils nothing else."""
-        await self._db.execute("SAVEPOINT appointment_claim")
+        await self.db.execute("SAVEPOINT appointment_claim")
         try:
             yield
         except BaseException:
-            await self._db.execute("ROLLBACK TO SAVEPOINT appointment_claim")
+            await self.db.execute("ROLLBACK TO SAVEPOINT appointment_claim")
             raise
-        await self._db.execute("RELEASE SAVEPOINT appointment_claim")
+        await self.db.execute("RELEASE SAVEPOINT appointment_claim")
 
     async def get(self, appointment_id: uuid.UUID, *, lock: bool = False) -> AppointmentRow | None:
         """One appointment, locked `FOR UPDATE` when asked; None if there is none."""
         query = SELECT_ONE + (" FOR UPDATE OF a" if lock else "")
-        record = await self._db.fetchrow(query, appointment_id)
+        record = await self.db.fetchrow(query, appointment_id)
         return to_row(record) if record else None
 
     async def get_locking(
@@ -118,7 +121,7 @@ class AppointmentStore:
 
         One statement; the calendars are locked as by `lock_calendars`.
         """
-        record = await self._db.fetchrow(SELECT_ONE_LOCKING, appointment_id, lock_keys(calendars))
+        record = await self.db.fetchrow(SELECT_ONE_LOCKING, appointment_id, lock_keys(calendars))
         return to_row(record) if record else None
 
     async def refetch(self, appointment_id: uuid.UUID) -> AppointmentRow:
@@ -132,12 +135,12 @@ class AppointmentStore:
         self, appointment_id: uuid.UUID, event_id: uuid.UUID
     ) -> AppointmentRow | None:
         """Remove a scheduled event from its appointment; the row if it was still pending."""
-        record = await self._db.fetchrow(CONSUME_EVENT, appointment_id, event_id)
+        record = await self.db.fetchrow(CONSUME_EVENT, appointment_id, event_id)
         return to_row(record) if record else None
 
     async def remember_events(self, appointment_id: uuid.UUID, event_ids: list[uuid.UUID]) -> None:
         """Store the pending scheduled events of an appointment."""
-        await self._db.execute(
+        await self.db.execute(
             "UPDATE appointment SET scheduled_events = $2 WHERE id = $1", appointment_id, event_ids
         )
 
@@ -152,7 +155,7 @@ class AppointmentStore:
         """Change the status (and any `columns`), stamping who and when."""
         names = list(columns)
         assignments = "".join(f", {name} = ${index}" for index, name in enumerate(names, start=4))
-        await self._db.execute(
+        await self.db.execute(
             f"UPDATE appointment SET status = $2, changed_by = $3, updated_at = now(){assignments} "
             "WHERE id = $1",
             appointment_id,
@@ -173,7 +176,7 @@ class AppointmentStore:
 
         It is booked again, with `scheduled_events` as its pending scheduled events.
         """
-        record = await self._db.fetchrow(
+        record = await self.db.fetchrow(
             MOVE,
             appointment_id,
             practitioner_id,
@@ -190,7 +193,7 @@ class AppointmentStore:
 
     async def set_notes(self, appointment_id: uuid.UUID, notes: str) -> None:
         """Replace the clinician's notes."""
-        await self._db.execute(
+        await self.db.execute(
             "UPDATE appointment SET notes = $2, updated_at = now() WHERE id = $1",
             appointment_id,
             notes,
@@ -198,15 +201,15 @@ class AppointmentStore:
 
     async def delete(self, appointment_id: uuid.UUID) -> None:
         """Remove an appointment (a waitlist hold, which carries no clinical data)."""
-        await self._db.execute("DELETE FROM appointment WHERE id = $1", appointment_id)
+        await self.db.execute("DELETE FROM appointment WHERE id = $1", appointment_id)
 
     async def lock_calendars(self, *account_ids: uuid.UUID) -> None:
         """Hold the calendars of `account_ids` until the transaction ends (sorted: no cycles)."""
-        await self._db.execute(LOCK_KEYS, lock_keys(account_ids))
+        await self.db.execute(LOCK_KEYS, lock_keys(account_ids))
 
     async def lock_calendars_of(self, appointment_id: uuid.UUID) -> None:
         """Hold the calendars of an appointment's practitioner and patient (none if it is gone)."""
-        record = await self._db.fetchrow(ACCOUNTS_OF, appointment_id)
+        record = await self.db.fetchrow(ACCOUNTS_OF, appointment_id)
         if record is not None:
             await self.lock_calendars(record["practitioner"], record["patient"])
 
@@ -214,41 +217,38 @@ class AppointmentStore:
         self, practitioner_id: uuid.UUID, type_id: uuid.UUID, start: datetime, end: datetime
     ) -> list[asyncpg.Record]:
         """`starts_at, ends_at` of a type's live bookings with the practitioner, by start."""
-        return await self._db.fetch(BOOKED, practitioner_id, type_id, start, end)
+        return await self.db.fetch(BOOKED, practitioner_id, type_id, start, end)
 
     async def busy(
         self, practitioner_id: uuid.UUID, start: datetime, end: datetime
     ) -> list[tuple[datetime, datetime]]:
         """The practitioner's blocked intervals overlapping `[start, end)`."""
-        records = await self._db.fetch(BUSY, practitioner_id, start, end)
+        records = await self.db.fetch(BUSY, practitioner_id, start, end)
         return [(r["blocked_from"], r["blocked_until"]) for r in records]
 
     async def page(
-        self,
-        *,
-        visible_to: uuid.UUID | None,
-        filters: Mapping[str, object],
-        limit: int,
-        offset: int,
+        self, query: AppointmentFilter, *, visible_to: uuid.UUID | None
     ) -> tuple[list[asyncpg.Record], int]:
         """A page of appointments by start (`PAGE_COLUMNS`) and the total number of matches.
 
+        `query`: its `FILTERS` fields that are not None, its `limit` and `offset`.
         `visible_to`: only the account's own appointments, as patient or practitioner.
-        `filters`: the `FILTERS` to apply, by name (None: not filtered).
         """
+        values: list[tuple[str, object]] = [(VISIBLE_TO, visible_to)]
+        values += [(condition, getattr(query, name)) for name, condition in FILTERS.items()]
         conditions: list[str] = []
         args: list[object] = []
-        for name, value in {"visible_to": visible_to, **filters}.items():
+        for condition, value in values:
             if value is not None:
                 args.append(value)
-                conditions.append(FILTERS[name].replace("?", f"${len(args)}"))
+                conditions.append(condition.replace("?", f"${len(args)}"))
         clause = " AND ".join(conditions) or "true"
-        records = await self._db.fetch(
+        records = await self.db.fetch(
             f"SELECT {PAGE_COLUMNS}, count(*) OVER () AS total FROM {FROM} WHERE {clause} "
-            f"ORDER BY a.starts_at, a.id LIMIT {limit} OFFSET {offset}",
+            f"ORDER BY a.starts_at, a.id LIMIT {query.limit} OFFSET {query.offset}",
             *args,
         )
         if records:
             return records, records[0]["total"]
-        total = await self._db.fetchval(f"SELECT count(*) FROM {FROM} WHERE {clause}", *args)
+        total = await self.db.fetchval(f"SELECT count(*) FROM {FROM} WHERE {clause}", *args)
         return records, total or 0

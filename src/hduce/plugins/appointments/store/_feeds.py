@@ -1,6 +1,7 @@
 """Calendar feeds (stored by the hash of their secret) and the appointments a feed shows."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
@@ -23,17 +24,17 @@ WHERE f.token_hash = $1 AND f.revoked_at IS NULL AND d.status = $2
 """
 
 
+@dataclass(frozen=True, eq=False)
 class FeedStore:
     """The calendar_feed table's statements, and the appointments of a feed."""
 
-    def __init__(self, db: Database) -> None:
-        self._db = db
+    db: Database
 
     async def insert(
         self, practitioner_id: uuid.UUID, token_hash: str, label: str
     ) -> asyncpg.Record:
         """A new feed; its row (`FEED_COLUMNS`)."""
-        record = await self._db.fetchrow(
+        record = await self.db.fetchrow(
             "INSERT INTO calendar_feed (id, practitioner, token_hash, label) "
             f"VALUES ($1, $2, $3, $4) RETURNING {FEED_COLUMNS}",
             uuid.uuid4(),
@@ -46,7 +47,7 @@ class FeedStore:
 
     async def live(self, practitioner_id: uuid.UUID) -> list[asyncpg.Record]:
         """A practitioner's feeds that are not revoked, oldest first."""
-        return await self._db.fetch(
+        return await self.db.fetch(
             f"SELECT {FEED_COLUMNS} FROM calendar_feed "
             "WHERE practitioner = $1 AND revoked_at IS NULL ORDER BY created_at",
             practitioner_id,
@@ -54,7 +55,7 @@ class FeedStore:
 
     async def revoke(self, practitioner_id: uuid.UUID, feed_id: uuid.UUID) -> bool:
         """Stop a feed; False if the practitioner has no such live feed."""
-        status = await self._db.execute(
+        status = await self.db.execute(
             "UPDATE calendar_feed SET revoked_at = now() "
             "WHERE id = $1 AND practitioner = $2 AND revoked_at IS NULL",
             feed_id,
@@ -64,11 +65,11 @@ class FeedStore:
 
     async def practitioner(self, token_hash: str) -> uuid.UUID | None:
         """The practitioner of a live feed with an active account, or None."""
-        return await self._db.fetchval(LIVE_FEED, token_hash, AccountStatus.ACTIVE)
+        return await self.db.fetchval(LIVE_FEED, token_hash, AccountStatus.ACTIVE)
 
     async def appointments(
         self, practitioner_id: uuid.UUID, start: datetime, end: datetime
     ) -> list[AppointmentRow]:
         """The practitioner's appointments (not held or cancelled) overlapping `[start, end)`."""
-        records = await self._db.fetch(FEED_ROWS, practitioner_id, start, end)
+        records = await self.db.fetch(FEED_ROWS, practitioner_id, start, end)
         return [to_row(record) for record in records]

@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -36,39 +37,39 @@ GROUP BY practitioner
 WITH_HOURS = "SELECT DISTINCT practitioner FROM weekly_hours"
 
 
+@dataclass(frozen=True, eq=False)
 class ReportStore:
     """Bulk reads of appointments, without clinical notes."""
 
-    def __init__(self, db: Database) -> None:
-        self._db = db
+    db: Database
 
     async def summaries(self, ids: Sequence[uuid.UUID]) -> list[asyncpg.Record]:
         """The summary rows of the appointments among `ids` that exist."""
-        return await self._db.fetch(SUMMARIES_BY_IDS, list(ids))
+        return await self.db.fetch(SUMMARIES_BY_IDS, list(ids))
 
     async def summaries_page(self, after: uuid.UUID | None, limit: int) -> list[asyncpg.Record]:
         """Up to `limit` summary rows with an id above `after`, by id."""
-        return await self._db.fetch(SUMMARIES_PAGE, after, limit)
+        return await self.db.fetch(SUMMARIES_PAGE, after, limit)
 
     async def count(self) -> int:
         """How many appointments there are."""
-        return int(await self._db.fetchval(COUNT))
+        return int(await self.db.fetchval(COUNT))
 
     async def by_status(self, start: datetime, end: datetime) -> dict[str, int]:
         """How many appointments starting in `[start, end)` are in each status (holds aside)."""
-        return {r["status"]: r["n"] for r in await self._db.fetch(BY_STATUS, start, end)}
+        return {r["status"]: r["n"] for r in await self.db.fetch(BY_STATUS, start, end)}
 
     async def median_lead_seconds(self, start: datetime, end: datetime) -> Any:
         """The median time between booking and start, in seconds (None without bookings)."""
-        return await self._db.fetchval(LEAD_TIME, start, end)
+        return await self.db.fetchval(LEAD_TIME, start, end)
 
     async def booked_minutes(
         self, start: datetime, end: datetime
     ) -> dict[uuid.UUID, tuple[int, int]]:
         """Per practitioner: the appointments kept in the period and their minutes."""
-        records = await self._db.fetch(BOOKED_BY_PRACTITIONER, start, end)
+        records = await self.db.fetch(BOOKED_BY_PRACTITIONER, start, end)
         return {r["practitioner"]: (r["n"], round(r["minutes"])) for r in records}
 
     async def practitioners_with_hours(self) -> set[uuid.UUID]:
         """Every practitioner with weekly hours."""
-        return {r["practitioner"] for r in await self._db.fetch(WITH_HOURS)}
+        return {r["practitioner"] for r in await self.db.fetch(WITH_HOURS)}

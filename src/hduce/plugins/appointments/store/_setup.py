@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
 
@@ -62,29 +63,29 @@ WHERE practitioner = $1 AND on_date BETWEEN $2 AND $3 ORDER BY on_date, start_ti
 """
 
 
+@dataclass(frozen=True, eq=False)
 class TypeStore:
     """Appointment types and who offers them."""
 
-    def __init__(self, db: Database) -> None:
-        self._db = db
+    db: Database
 
     async def all(self) -> list[asyncpg.Record]:
         """Every type, by name."""
-        return await self._db.fetch(SELECT_TYPES + " GROUP BY t.id ORDER BY t.name")
+        return await self.db.fetch(SELECT_TYPES + " GROUP BY t.id ORDER BY t.name")
 
     async def get(self, type_id: uuid.UUID) -> asyncpg.Record | None:
         """One type, or None."""
-        return await self._db.fetchrow(SELECT_TYPES + " WHERE t.id = $1 GROUP BY t.id", type_id)
+        return await self.db.fetchrow(SELECT_TYPES + " WHERE t.id = $1 GROUP BY t.id", type_id)
 
     async def offered(
         self, type_id: uuid.UUID, practitioner_id: uuid.UUID
     ) -> asyncpg.Record | None:
         """An active type the practitioner offers (with only them as practitioner), or None."""
-        return await self._db.fetchrow(OFFERED, type_id, practitioner_id)
+        return await self.db.fetchrow(OFFERED, type_id, practitioner_id)
 
     async def insert(self, type_id: uuid.UUID, columns: dict[str, Any]) -> None:
         """Add an active type (a taken name raises `UniqueViolationError`)."""
-        await self._db.execute(
+        await self.db.execute(
             "INSERT INTO appointment_type (id, name, duration_minutes, "
             "buffer_before_minutes, buffer_after_minutes, mode, active) "
             "VALUES ($1, $2, $3, $4, $5, $6, true)",
@@ -99,7 +100,7 @@ class TypeStore:
     async def update(self, type_id: uuid.UUID, changes: dict[str, Any]) -> bool:
         """Change some columns of a type; False if there is no such type."""
         assignments = "".join(f", {n} = ${i}" for i, n in enumerate(changes, start=2))
-        status = await self._db.execute(
+        status = await self.db.execute(
             f"UPDATE appointment_type SET updated_at = now(){assignments} WHERE id = $1",
             type_id,
             *changes.values(),
@@ -111,29 +112,29 @@ class TypeStore:
     ) -> None:
         """Record who offers a type (after removing the previous list when `replace`)."""
         if replace:
-            await self._db.execute(
+            await self.db.execute(
                 "DELETE FROM appointment_type_practitioner WHERE appointment_type = $1", type_id
             )
-        await self._db.executemany(
+        await self.db.executemany(
             "INSERT INTO appointment_type_practitioner (id, appointment_type, practitioner) "
             "VALUES ($1, $2, $3)",
             [(uuid.uuid4(), type_id, p) for p in sorted(set(practitioner_ids))],
         )
 
 
+@dataclass(frozen=True, eq=False)
 class ScheduleStore:
     """Practitioners' time zones, weekly hours and dated exceptions."""
 
-    def __init__(self, db: Database) -> None:
-        self._db = db
+    db: Database
 
     async def timezone(self, practitioner_id: uuid.UUID) -> str | None:
         """The practitioner's time zone, or None before one is set."""
-        return await self._db.fetchval(TIMEZONE, practitioner_id)
+        return await self.db.fetchval(TIMEZONE, practitioner_id)
 
     async def weekly(self, practitioner_id: uuid.UUID) -> list[asyncpg.Record]:
         """The weekly windows (`weekday, start_time, end_time`), in order."""
-        return await self._db.fetch(WEEKLY, practitioner_id)
+        return await self.db.fetch(WEEKLY, practitioner_id)
 
     async def rules(self, practitioner_id: uuid.UUID, first: date, last: date) -> asyncpg.Record:
         """A practitioner's schedule for `first`..`last`, read in one statement.
@@ -141,7 +142,7 @@ class ScheduleStore:
         `timezone` (None before one is set), `weekly` windows `(weekday, start_time, end_time)`
         and the `exceptions` `(on_date, kind, start_time, end_time)` dated `first`..`last`.
         """
-        record = await self._db.fetchrow(RULES, practitioner_id, first, last)
+        record = await self.db.fetchrow(RULES, practitioner_id, first, last)
         assert record is not None  # a SELECT without FROM always answers
         return record
 
@@ -149,30 +150,30 @@ class ScheduleStore:
         self, practitioner_id: uuid.UUID, type_id: uuid.UUID, first: date, last: date
     ) -> asyncpg.Record:
         """`rules` and, in the same row, the columns of `TypeStore.offered` (None if not)."""
-        record = await self._db.fetchrow(RULES_AND_TYPE, practitioner_id, first, last, type_id)
+        record = await self.db.fetchrow(RULES_AND_TYPE, practitioner_id, first, last, type_id)
         assert record is not None  # the rules' row is always there
         return record
 
     async def schedules(self, practitioner_ids: list[uuid.UUID] | None) -> list[asyncpg.Record]:
         """`practitioner, timezone, updated_at` of those among the ids (None: all) with one."""
-        return await self._db.fetch(SCHEDULES, practitioner_ids)
+        return await self.db.fetch(SCHEDULES, practitioner_ids)
 
     async def weekly_of(self, practitioner_ids: list[uuid.UUID]) -> list[asyncpg.Record]:
         """The weekly windows of several practitioners (`practitioner, weekday, ...`), in order."""
-        return await self._db.fetch(WEEKLY_OF, practitioner_ids)
+        return await self.db.fetch(WEEKLY_OF, practitioner_ids)
 
     async def exceptions(
         self, practitioner_id: uuid.UUID, first: date, last: date
     ) -> list[asyncpg.Record]:
         """The exceptions dated `first`..`last`, in order."""
-        return await self._db.fetch(EXCEPTIONS, practitioner_id, first, last)
+        return await self.db.fetch(EXCEPTIONS, practitioner_id, first, last)
 
     async def replace(
         self, practitioner_id: uuid.UUID, timezone: str, weekly: Sequence[tuple[int, time, time]]
     ) -> None:
         """Set the time zone and replace every weekly window, in one transaction."""
-        async with self._db.transaction():
-            await self._db.execute(
+        async with self.db.transaction():
+            await self.db.execute(
                 "INSERT INTO practitioner_schedule (id, practitioner, timezone) "
                 "VALUES ($1, $2, $3) ON CONFLICT (practitioner) "
                 "DO UPDATE SET timezone = excluded.timezone, updated_at = now()",
@@ -180,10 +181,10 @@ class ScheduleStore:
                 practitioner_id,
                 timezone,
             )
-            await self._db.execute(
+            await self.db.execute(
                 "DELETE FROM weekly_hours WHERE practitioner = $1", practitioner_id
             )
-            await self._db.executemany(
+            await self.db.executemany(
                 "INSERT INTO weekly_hours (id, practitioner, weekday, start_time, end_time) "
                 "VALUES ($1, $2, $3, $4, $5)",
                 [(uuid.uuid4(), practitioner_id, *window) for window in weekly],
@@ -199,7 +200,7 @@ class ScheduleStore:
         reason: str | None,
     ) -> asyncpg.Record:
         """Record one exception; its row."""
-        record = await self._db.fetchrow(
+        record = await self.db.fetchrow(
             "INSERT INTO availability_exception "
             "(id, practitioner, on_date, kind, start_time, end_time, reason) "
             f"VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {EXCEPTION_COLUMNS}",
@@ -216,7 +217,7 @@ class ScheduleStore:
 
     async def delete_exception(self, practitioner_id: uuid.UUID, exception_id: uuid.UUID) -> bool:
         """Remove one exception; False if the practitioner has no such exception."""
-        status = await self._db.execute(
+        status = await self.db.execute(
             "DELETE FROM availability_exception WHERE id = $1 AND practitioner = $2",
             exception_id,
             practitioner_id,

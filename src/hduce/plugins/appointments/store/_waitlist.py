@@ -1,11 +1,13 @@
 """Waitlist entries: columns named as `WaitlistRead`'s fields, the next patient to offer a slot."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import asyncpg
 
 from hduce.core.db import Database
+from hduce.plugins.appointments.schemas import WaitlistCreate
 
 ENTRY_COLUMNS = """
 id, patient AS patient_id, practitioner AS practitioner_id, appointment_type AS type_id,
@@ -23,45 +25,37 @@ FOR UPDATE SKIP LOCKED
 LIMIT = 1000
 
 
+@dataclass(frozen=True, eq=False)
 class WaitlistStore:
     """The waitlist_entry table's statements; each joins the caller's transaction."""
 
-    def __init__(self, db: Database) -> None:
-        self._db = db
+    db: Database
 
-    async def insert(
-        self,
-        *,
-        patient_id: uuid.UUID,
-        practitioner_id: uuid.UUID,
-        type_id: uuid.UUID,
-        from_date: date,
-        to_date: date,
-    ) -> asyncpg.Record:
-        """A new waiting entry; its row."""
-        record = await self._db.fetchrow(
+    async def insert(self, patient_id: uuid.UUID, wait: WaitlistCreate) -> asyncpg.Record:
+        """A new waiting entry of the patient for `wait` (its `patient_id` is not read); its row."""
+        record = await self.db.fetchrow(
             "INSERT INTO waitlist_entry (id, patient, practitioner, appointment_type, from_date, "
             "to_date, status) VALUES ($1, $2, $3, $4, $5, $6, 'waiting') "
             f"RETURNING {ENTRY_COLUMNS}",
             uuid.uuid4(),
             patient_id,
-            practitioner_id,
-            type_id,
-            from_date,
-            to_date,
+            wait.practitioner_id,
+            wait.type_id,
+            wait.from_date,
+            wait.to_date,
         )
         assert record is not None  # RETURNING always answers
         return record
 
     async def live(self) -> list[asyncpg.Record]:
         """Waiting and offered entries, oldest first."""
-        return await self._db.fetch(
+        return await self.db.fetch(
             ENTRY + f" WHERE status IN ('waiting', 'offered') ORDER BY created_at LIMIT {LIMIT}"
         )
 
     async def of_account(self, account_id: uuid.UUID) -> list[asyncpg.Record]:
         """The entries of a patient or practitioner, newest first."""
-        return await self._db.fetch(
+        return await self.db.fetch(
             ENTRY + " WHERE patient = $1 OR practitioner = $1 ORDER BY created_at DESC "
             f"LIMIT {LIMIT}",
             account_id,
@@ -69,11 +63,11 @@ class WaitlistStore:
 
     async def lock(self, entry_id: uuid.UUID) -> asyncpg.Record | None:
         """One entry, locked `FOR UPDATE`, or None."""
-        return await self._db.fetchrow(ENTRY + " WHERE id = $1 FOR UPDATE", entry_id)
+        return await self.db.fetchrow(ENTRY + " WHERE id = $1 FOR UPDATE", entry_id)
 
     async def set_status(self, entry_id: uuid.UUID, status: str) -> None:
         """Move an entry to `status`."""
-        await self._db.execute(
+        await self.db.execute(
             "UPDATE waitlist_entry SET status = $2, updated_at = now() WHERE id = $1",
             entry_id,
             status,
@@ -83,13 +77,13 @@ class WaitlistStore:
         self, practitioner_id: uuid.UUID, type_id: uuid.UUID, local_date: date
     ) -> list[asyncpg.Record]:
         """Waiting entries (`id, patient`) that suit a slot, first come first, locked."""
-        return await self._db.fetch(NEXT_WAITING, practitioner_id, type_id, local_date)
+        return await self.db.fetch(NEXT_WAITING, practitioner_id, type_id, local_date)
 
     async def offered(
         self, entry_id: uuid.UUID, appointment_id: uuid.UUID, expires_at: datetime
     ) -> None:
         """Mark an entry offered the held `appointment_id` until `expires_at`."""
-        await self._db.execute(
+        await self.db.execute(
             "UPDATE waitlist_entry SET status = 'offered', offered_appointment = $2, "
             "offer_expires_at = $3, updated_at = now() WHERE id = $1",
             entry_id,
