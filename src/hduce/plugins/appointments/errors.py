@@ -1,7 +1,6 @@
 """Errors of the appointments plugin, each with its HTTP status and problem slug."""
 
-from hduce.core.errors import Conflict, HduceError
-from hduce.core.request_errors import InvalidRequest
+from hduce.core.errors import Conflict, HduceError, InvalidRequest
 
 
 class SlotUnavailable(Conflict):

@@ -15,9 +15,9 @@ from hduce.contracts.appointments import (
 )
 from hduce.contracts.appointments import AppointmentStatus as Status
 from hduce.core.errors import Forbidden
-from hduce.core.inputs import as_input
 from hduce.core.security import Principal
-from hduce.plugins.appointments.errors import InvalidRequest, InvalidTransition
+from hduce.core.validation import validated
+from hduce.plugins.appointments.errors import InvalidTransition
 from hduce.plugins.appointments.schemas import (
     AppointmentCreate,
     AppointmentRead,
@@ -49,7 +49,7 @@ class BookingDesk:
 
     async def book(self, principal: Principal, request: BookingRequest) -> AppointmentView:
         """Book through `Booking.book` (a taken slot: 409)."""
-        data = as_input(msgspec.structs.asdict(request), AppointmentCreate, InvalidRequest)
+        data = validated(msgspec.structs.asdict(request), AppointmentCreate)
         return _view(to_read(await self._booking.book(principal, data)))
 
     async def get(self, principal: Principal, appointment_id: uuid.UUID) -> AppointmentView:
@@ -98,7 +98,7 @@ class BookingDesk:
     async def set_notes(self, principal: Principal, appointment_id: uuid.UUID, notes: str) -> None:
         """`Lifecycle.update_notes` behind the route's clinicians-only rule and length limit."""
         _ensure_clinician(principal)
-        text = as_input({"notes": notes}, NotesUpdate, InvalidRequest).notes
+        text = validated({"notes": notes}, NotesUpdate).notes
         await self._lifecycle.update_notes(principal, appointment_id, text)
 
     async def ics(self, principal: Principal, appointment_id: uuid.UUID) -> bytes:
@@ -109,7 +109,7 @@ class BookingDesk:
         self, principal: Principal, appointment_id: uuid.UUID, to: NewTime
     ) -> AppointmentView:
         """`Booking.reschedule`, as `POST /appointments/{id}/reschedule`."""
-        data = as_input(msgspec.structs.asdict(to), RescheduleRequest, InvalidRequest)
+        data = validated(msgspec.structs.asdict(to), RescheduleRequest)
         return _view(to_read(await self._booking.reschedule(principal, appointment_id, data)))
 
     async def waitlist(self, principal: Principal) -> list[WaitlistEntry]:
@@ -119,7 +119,7 @@ class BookingDesk:
 
     async def join_waitlist(self, principal: Principal, request: WaitlistRequest) -> WaitlistEntry:
         """`Waitlist.join`, as `POST /appointments/waitlist`."""
-        data = as_input(msgspec.structs.asdict(request), WaitlistCreate, InvalidRequest)
+        data = validated(msgspec.structs.asdict(request), WaitlistCreate)
         return await self._waitlist.join(principal, data)
 
     async def claim_offer(self, principal: Principal, entry_id: uuid.UUID) -> AppointmentView:
