@@ -27,26 +27,30 @@ PAGE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
 }
+PATIENTS = frozenset({Role.PATIENT})
+DESK = frozenset({Role.RECEPTIONIST, Role.ADMIN})
+CLINIC = frozenset({Role.DOCTOR, Role.NURSE})
+ADMINS = frozenset({Role.ADMIN})
 NAV = (
-    ("/portal", "My visits", frozenset({Role.PATIENT})),
-    ("/portal/book", "Book a visit", frozenset({Role.PATIENT})),
-    ("/portal/inbox", "Inbox", frozenset({Role.PATIENT})),
-    ("/portal/waitlist", "Waitlist", frozenset({Role.PATIENT})),
-    ("/portal/documents", "Documents", frozenset({Role.PATIENT})),
-    ("/portal/account", "My account", frozenset({Role.PATIENT})),
-    ("/desk", "Front desk", frozenset({Role.RECEPTIONIST, Role.ADMIN})),
-    ("/desk/book", "Book for a patient", frozenset({Role.RECEPTIONIST, Role.ADMIN})),
-    ("/clinic", "My day", frozenset({Role.DOCTOR, Role.NURSE})),
-    ("/clinic/search", "Search", frozenset({Role.DOCTOR, Role.NURSE})),
-    ("/desk/waitlist", "Waitlist", frozenset({Role.RECEPTIONIST, Role.ADMIN})),
-    ("/desk/patients/new", "New patient", frozenset({Role.RECEPTIONIST, Role.ADMIN})),
-    ("/admin/users", "Users", frozenset({Role.ADMIN})),
-    ("/admin/types", "Visit types", frozenset({Role.ADMIN})),
-    ("/admin/hours", "Working hours", frozenset({Role.ADMIN})),
-    ("/admin/devices", "Devices", frozenset({Role.ADMIN})),
-    ("/admin/deliveries", "Deliveries", frozenset({Role.ADMIN})),
-    ("/admin/analytics", "Analytics", frozenset({Role.ADMIN})),
-    ("/admin/audit", "Audit log", frozenset({Role.ADMIN})),
+    ("/portal", "My visits", PATIENTS),
+    ("/portal/book", "Book a visit", PATIENTS),
+    ("/portal/inbox", "Inbox", PATIENTS),
+    ("/portal/waitlist", "Waitlist", PATIENTS),
+    ("/portal/documents", "Documents", PATIENTS),
+    ("/portal/account", "My account", PATIENTS),
+    ("/desk", "Front desk", DESK),
+    ("/desk/book", "Book for a patient", DESK),
+    ("/clinic", "My day", CLINIC),
+    ("/clinic/search", "Search", CLINIC),
+    ("/desk/waitlist", "Waitlist", DESK),
+    ("/desk/patients/new", "New patient", DESK),
+    ("/admin/users", "Users", ADMINS),
+    ("/admin/types", "Visit types", ADMINS),
+    ("/admin/hours", "Working hours", ADMINS),
+    ("/admin/devices", "Devices", ADMINS),
+    ("/admin/deliveries", "Deliveries", ADMINS),
+    ("/admin/analytics", "Analytics", ADMINS),
+    ("/admin/audit", "Audit log", ADMINS),
 )
 
 _templates = Environment(
