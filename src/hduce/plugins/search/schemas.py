@@ -1,26 +1,9 @@
-"""What a search asks for, and the API views of its results."""
+"""API views of search results."""
 
 import uuid
 from typing import Any
 
 import msgspec
-
-
-class SearchRequest(msgspec.Struct, frozen=True, kw_only=True):
-    """One search as its query string gives it (each value checked by the service)."""
-
-    q: str
-    """Words; each matches as a prefix."""
-    kinds: str | None = None
-    """Comma-separated kinds (None: every kind the caller may read)."""
-    limit: int | None = None
-    offset: int = 0
-    facets: str | None = None
-    entity: str | None = None
-    date_from: str | None = None
-    date_to: str | None = None
-    patient_id: str | None = None
-    mode: str | None = None
 
 
 class SearchHit(msgspec.Struct, kw_only=True):

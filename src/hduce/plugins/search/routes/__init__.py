@@ -9,7 +9,7 @@ from litestar.params import FromQuery, QueryParameter
 
 from hduce.core.http import PageOffset, answer_example, client_ip, problems
 from hduce.core.security import Principal
-from hduce.plugins.search.schemas import SearchPage, SearchRequest, Suggestions
+from hduce.plugins.search.schemas import SearchPage, Suggestions
 from hduce.plugins.search.services import SearchService
 
 FOUND = {
@@ -79,11 +79,13 @@ class SearchController(Controller):
         mode: Mode = None,
     ) -> SearchPage:
         """Entries matching every word of `q` (as-you-type prefixes) and the filters, best first."""
-        asked = SearchRequest(
+        return await search.search(
+            principal,
             q=q,
             kinds=kind,
             limit=limit,
             offset=offset,
+            ip=client_ip(request),
             facets=facets,
             entity=entity,
             date_from=date_from,
@@ -91,7 +93,6 @@ class SearchController(Controller):
             patient_id=patient_id,
             mode=mode,
         )
-        return await search.search(principal, asked, ip=client_ip(request))
 
     @get("/suggest", responses=problems(422))
     async def suggest(

@@ -8,7 +8,6 @@ from typing import TypeVar
 from hduce.contracts.auth import STAFF_ROLES
 from hduce.core.security import Principal
 from hduce.plugins.search.errors import InvalidSearch, SearchForbidden
-from hduce.plugins.search.schemas import SearchRequest
 from hduce.plugins.search.services.backends.base import FACETS, Filters
 
 T = TypeVar("T")
@@ -24,14 +23,21 @@ def facet_names(facets: str | None) -> tuple[str, ...]:
     return wanted
 
 
-def filters(principal: Principal, asked: SearchRequest) -> Filters:
+def filters(
+    principal: Principal,
+    *,
+    entity: str | None,
+    date_from: str | None,
+    date_to: str | None,
+    patient_id: str | None,
+) -> Filters:
     """The filters of one search; `patient_id` is for staff (a patient sees only their own)."""
-    keys = tuple(_entity(key) for key in (asked.entity or "").split(",") if key.strip())
-    start = _parsed("date_from", asked.date_from, date.fromisoformat, _A_DATE)
-    end = _parsed("date_to", asked.date_to, date.fromisoformat, _A_DATE)
+    keys = tuple(_entity(key) for key in (entity or "").split(",") if key.strip())
+    start = _parsed("date_from", date_from, date.fromisoformat, _A_DATE)
+    end = _parsed("date_to", date_to, date.fromisoformat, _A_DATE)
     if start and end and start > end:
         raise InvalidSearch("date_to: not before date_from")
-    patient = _parsed("patient_id", asked.patient_id, uuid.UUID, "a UUID")
+    patient = _parsed("patient_id", patient_id, uuid.UUID, "a UUID")
     if patient and patient != principal.id and principal.roles.isdisjoint(STAFF_ROLES):
         raise SearchForbidden("patient_id: only staff search another patient's entries")
     return Filters(entities=keys, date_from=start, date_to=end, patient_id=patient)

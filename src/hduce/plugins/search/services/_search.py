@@ -13,7 +13,7 @@ from hduce.core.events import EventBus
 from hduce.core.security import Principal
 from hduce.plugins.search.config import SearchConfig
 from hduce.plugins.search.errors import InvalidSearch
-from hduce.plugins.search.schemas import SearchPage, SearchRequest, Suggestions
+from hduce.plugins.search.schemas import SearchPage, Suggestions
 from hduce.plugins.search.services._access import scope_for
 from hduce.plugins.search.services._filters import facet_names, filters
 from hduce.plugins.search.services._lexicon import Lexicon
@@ -52,13 +52,28 @@ class SearchService:
         self._audit = audit
 
     async def search(
-        self, principal: Principal, asked: SearchRequest, *, ip: str | None = None
+        self,
+        principal: Principal,
+        *,
+        q: str,
+        kinds: str | None,
+        limit: int | None,
+        offset: int,
+        ip: str | None = None,
+        facets: str | None = None,
+        entity: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        patient_id: str | None = None,
+        mode: str | None = None,
     ) -> SearchPage:
         """Hits the caller may see, best first; audited for staff, `search.performed` for all."""
-        wanted = filters(principal, asked)
-        query = self._query(asked.q, asked.limit, asked.offset, wanted, facet_names(asked.facets))
-        scope = scope_for(principal, self._readers, self._kinds(asked.kinds))
-        query = await self._embedded(query, asked.mode)
+        wanted = filters(
+            principal, entity=entity, date_from=date_from, date_to=date_to, patient_id=patient_id
+        )
+        query = self._query(q, limit, offset, wanted, facet_names(facets))
+        scope = scope_for(principal, self._readers, self._kinds(kinds))
+        query = await self._embedded(query, mode)
         hits, total = ([], 0) if scope.empty else await self._backend.search(query, scope)
         counted = {f: {} for f in query.facets}
         if query.facets and not scope.empty:
@@ -93,7 +108,7 @@ class SearchService:
         self, principal: Principal, text: str, *, limit: int, ip: str | None
     ) -> list[FoundEntry]:
         """`Finder`: the best hits of every kind the caller may see, as `search` gives them."""
-        page = await self.search(principal, SearchRequest(q=text, limit=limit), ip=ip)
+        page = await self.search(principal, q=text, kinds=None, limit=limit, offset=0, ip=ip)
         return [
             FoundEntry(kind=h.kind, id=h.id, title=h.title, snippet=h.snippet) for h in page.hits
         ]
