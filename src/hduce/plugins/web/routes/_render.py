@@ -11,6 +11,7 @@ from litestar.enums import MediaType
 from litestar.response import Redirect
 
 from hduce.contracts.auth import Role
+from hduce.core.errors import HduceError
 from hduce.core.security import Principal
 from hduce.plugins.web.errors import PageForbidden, SignInRequired
 from hduce.plugins.web.routes._csrf import csrf_token
@@ -108,6 +109,27 @@ def render(
         status_code=status_code,
         headers=PAGE_HEADERS,
         cookies=cookies or [],
+    )
+
+
+def refused(
+    request: Request,
+    services: WebServices,
+    exc: HduceError,
+    template: str,
+    *,
+    title: str,
+    **context: Any,
+) -> Response[str]:
+    """The form page again after the API refused it: the refusal's status, its detail as `error`."""
+    return render(
+        request,
+        services,
+        template,
+        title=title,
+        status_code=exc.status_code,
+        error=exc.detail,
+        **context,
     )
 
 
