@@ -15,7 +15,7 @@ from hduce.plugins.web.routes._booking import date_of
 from hduce.plugins.web.routes._enabled import enabled
 from hduce.plugins.web.routes._notices import notice_of
 from hduce.plugins.web.routes._qr import qr_data_uri
-from hduce.plugins.web.routes._render import PAGE_HEADERS, go, render, viewer
+from hduce.plugins.web.routes._render import attachment, go, render, viewer
 from hduce.plugins.web.routes._session import client_of
 from hduce.plugins.web.services import WebServices
 
@@ -140,9 +140,7 @@ async def export(request: Request, web: NamedDependency[WebServices]) -> Respons
     patient = viewer(request, Role.PATIENT)
     body = await web.me.export(patient, client_ip(request))
     stamp = datetime.now(UTC).strftime("%Y%m%d")
-    disposition = f'attachment; filename="my-data-{stamp}.json"'
-    headers = {**PAGE_HEADERS, "Content-Disposition": disposition}
-    return Response(body, media_type="application/json", headers=headers)
+    return attachment(body, "application/json", f"my-data-{stamp}.json")
 
 
 def _security_page(

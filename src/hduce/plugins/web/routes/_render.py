@@ -133,6 +133,14 @@ def refused(
     )
 
 
+def attachment(body: bytes, media_type: str, filename: str) -> Response[bytes]:
+    """A file the browser saves as `filename`, with the page headers."""
+    disposition = f'attachment; filename="{filename}"'
+    return Response(
+        body, media_type=media_type, headers={**PAGE_HEADERS, "Content-Disposition": disposition}
+    )
+
+
 def go(request: Request, target: str, cookies: list[Cookie] | None = None) -> Response[Any]:
     """Send the browser to `target` (htmx follows `HX-Redirect`, a form post a 303)."""
     if request.headers.get("hx-request"):
