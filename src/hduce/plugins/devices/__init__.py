@@ -74,10 +74,7 @@ class DevicesPlugin(HducePlugin):
 
     def dependencies(self) -> dict[str, Provide]:
         """Provide the services as `devices`."""
-        return {"devices": Provide(self._provide, sync_to_thread=False, use_cache=True)}
-
-    def _provide(self) -> DeviceServices:
-        return self.services
+        return self.provide_as_name(self.services)
 
     @classmethod
     def on_cli_init(cls, cli: click.Group) -> None:
