@@ -170,15 +170,18 @@ class NewDocument(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class DocumentQuery(msgspec.Struct, frozen=True, kw_only=True):
-    """A page of live documents, newest first: whose, created and changed in which ranges."""
+    """A page of live documents, newest first: whose, of which kind and status, and when."""
 
     patient_id: uuid.UUID | None = None
     """The patient (patients: themselves, whatever this says)."""
+    kind: DocumentKind | None = None
+    status: DocumentStatus | None = None
     created_from: datetime | None = None
     created_before: datetime | None = None
     updated_from: datetime | None = None
     updated_before: datetime | None = None
-    limit: int = 20
+    limit: int | None = None
+    """How many on the page (None: the provider's default page size)."""
     offset: int = 0
 
 

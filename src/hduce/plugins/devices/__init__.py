@@ -3,6 +3,7 @@
 import contextlib
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 import rich_click as click
@@ -17,7 +18,7 @@ from hduce.core.config.addresses import is_local
 from hduce.core.context import AppContext
 from hduce.core.personal_data import RowQueries
 from hduce.core.plugin import HducePlugin, Listener
-from hduce.plugins.devices.analytics import DeviceAnalytics
+from hduce.plugins.devices.analytics import device_figures
 from hduce.plugins.devices.config import DevicesConfig
 from hduce.plugins.devices.personal_data import DEVICE_DATA
 from hduce.plugins.devices.routes import CONTROLLERS
@@ -58,7 +59,7 @@ class DevicesPlugin(HducePlugin):
         env.registry.provide(DeviceAlerts, Alerts(self.services.alerts, config.max_page_size))
         self.push = NatsPush(env.tasks)
         env.registry.provide(PushPublisher, self.push)
-        env.registry.add_analytics_source("devices", DeviceAnalytics(stores.reports).figures)
+        env.registry.add_analytics_source("devices", partial(device_figures, stores.reports))
         env.registry.add_personal_data_source("devices", RowQueries(env.db, DEVICE_DATA))
         self.broker: DeviceBroker | None = None
         self.silence: SilenceRule | None = None
@@ -73,10 +74,7 @@ class DevicesPlugin(HducePlugin):
 
     def dependencies(self) -> dict[str, Provide]:
         """Provide the services as `devices`."""
-        return {"devices": Provide(self._provide, sync_to_thread=False, use_cache=True)}
-
-    def _provide(self) -> DeviceServices:
-        return self.services
+        return self.provide_as_name(self.services)
 
     @classmethod
     def on_cli_init(cls, cli: click.Group) -> None:

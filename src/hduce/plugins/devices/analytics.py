@@ -23,25 +23,19 @@ class DeviceFigures(msgspec.Struct, frozen=True, kw_only=True):
     median_seconds_to_acknowledge: float | None
 
 
-class DeviceAnalytics:
-    """Computes `DeviceFigures` from the device, reading and alert tables."""
-
-    def __init__(self, reports: ReportStore) -> None:
-        self._reports = reports
-
-    async def figures(self, start: datetime, end: datetime) -> DeviceFigures:
-        """The figures for `[start, end)`."""
-        devices = await self._reports.devices(start, end)
-        readings = await self._reports.readings(start, end)
-        alerts = await self._reports.alerts(start, end)
-        median = alerts["median_ack_seconds"]
-        return DeviceFigures(
-            active_devices=devices["active_devices"],
-            assigned_devices=devices["assigned_devices"],
-            seen_devices=devices["seen_devices"],
-            readings_by_metric={r["metric"]: r["n"] for r in readings},
-            monitored_patients_by_metric={r["metric"]: r["patients"] for r in readings},
-            alerts_raised=alerts["raised"],
-            alerts_acknowledged_rate=ratio(alerts["acknowledged"], alerts["raised"]),
-            median_seconds_to_acknowledge=None if median is None else round(median, 1),
-        )
+async def device_figures(reports: ReportStore, start: datetime, end: datetime) -> DeviceFigures:
+    """The figures for `[start, end)`, from the device, reading and alert tables."""
+    devices = await reports.devices(start, end)
+    readings = await reports.readings(start, end)
+    alerts = await reports.alerts(start, end)
+    median = alerts["median_ack_seconds"]
+    return DeviceFigures(
+        active_devices=devices["active_devices"],
+        assigned_devices=devices["assigned_devices"],
+        seen_devices=devices["seen_devices"],
+        readings_by_metric={r["metric"]: r["n"] for r in readings},
+        monitored_patients_by_metric={r["metric"]: r["patients"] for r in readings},
+        alerts_raised=alerts["raised"],
+        alerts_acknowledged_rate=ratio(alerts["acknowledged"], alerts["raised"]),
+        median_seconds_to_acknowledge=None if median is None else round(median, 1),
+    )

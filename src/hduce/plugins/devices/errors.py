@@ -1,6 +1,7 @@
 """Errors of the devices plugin, each with its HTTP status and problem slug."""
 
-from hduce.core.errors import Conflict, HduceError
+from hduce.core.errors import Conflict
+from hduce.core.invalid_input import InvalidInput
 
 
 class SerialTaken(Conflict):
@@ -21,7 +22,5 @@ class AlertAlreadyAcknowledged(Conflict):
     slug, title = "alert-acknowledged", "Alert already acknowledged"
 
 
-class InvalidRequest(HduceError):
+class InvalidRequest(InvalidInput):
     """A well-formed request that makes no sense (not a patient, a reversed range, a bad cursor)."""
-
-    status_code, slug, title = 422, "validation-error", "Invalid request"

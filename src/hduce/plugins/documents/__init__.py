@@ -1,6 +1,7 @@
 """The documents plugin: streamed uploads, content-addressed files, text and entity extraction."""
 
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 from litestar.di import Provide
@@ -13,7 +14,7 @@ from hduce.core.context import AppContext
 from hduce.core.personal_data import RowQueries
 from hduce.core.plugin import HducePlugin
 from hduce.plugins.documents import handlers
-from hduce.plugins.documents.analytics import DocumentAnalytics
+from hduce.plugins.documents.analytics import document_figures
 from hduce.plugins.documents.config import DocumentsConfig, storage_root
 from hduce.plugins.documents.personal_data import DOCUMENT_DATA, JSON_COLUMNS
 from hduce.plugins.documents.routes import DocumentController, form_upload_handler
@@ -45,8 +46,7 @@ class DocumentsPlugin(HducePlugin):
         env.registry.provide(DocumentReader, stores.summaries)
         env.registry.provide(DocumentShelf, self.services.shelf)
         env.registry.add_health_check("documents", self.services.health.check)
-        analytics = DocumentAnalytics(stores.reports)
-        env.registry.add_analytics_source("documents", analytics.figures)
+        env.registry.add_analytics_source("documents", partial(document_figures, stores.reports))
         document_data = RowQueries(env.db, DOCUMENT_DATA, JSON_COLUMNS)
         env.registry.add_personal_data_source("documents", document_data)
         env.registry.add_closer(self.services.pool.close)

@@ -23,28 +23,22 @@ class DocumentFigures(msgspec.Struct, frozen=True, kw_only=True):
     """Median time from upload to extracted, for the documents done."""
 
 
-class DocumentAnalytics:
-    """Computes `DocumentFigures` from the document table."""
-
-    def __init__(self, store: ReportStore) -> None:
-        self._store = store
-
-    async def figures(self, start: datetime, end: datetime) -> DocumentFigures:
-        """The figures for documents uploaded in `[start, end)`."""
-        rows = await self._store.by_kind_and_status(start, end)
-        seconds = await self._store.median_extraction_seconds(start, end)
-        by_kind: dict[str, int] = {}
-        by_status: dict[str, int] = {}
-        for row in rows:
-            by_kind[row["kind"]] = by_kind.get(row["kind"], 0) + row["n"]
-            by_status[row["status"]] = by_status.get(row["status"], 0) + row["n"]
-        done, failed = by_status.get("done", 0), by_status.get("failed", 0)
-        return DocumentFigures(
-            uploaded=sum(by_kind.values()),
-            by_kind=by_kind,
-            by_status=by_status,
-            bytes_uploaded=sum(int(row["bytes"]) for row in rows),
-            pages_extracted=sum(int(row["pages"]) for row in rows),
-            failure_rate=ratio(failed, done + failed),
-            median_extraction_seconds=None if seconds is None else round(seconds, 3),
-        )
+async def document_figures(store: ReportStore, start: datetime, end: datetime) -> DocumentFigures:
+    """The figures for documents uploaded in `[start, end)`, from the document table."""
+    rows = await store.by_kind_and_status(start, end)
+    seconds = await store.median_extraction_seconds(start, end)
+    by_kind: dict[str, int] = {}
+    by_status: dict[str, int] = {}
+    for row in rows:
+        by_kind[row["kind"]] = by_kind.get(row["kind"], 0) + row["n"]
+        by_status[row["status"]] = by_status.get(row["status"], 0) + row["n"]
+    done, failed = by_status.get("done", 0), by_status.get("failed", 0)
+    return DocumentFigures(
+        uploaded=sum(by_kind.values()),
+        by_kind=by_kind,
+        by_status=by_status,
+        bytes_uploaded=sum(int(row["bytes"]) for row in rows),
+        pages_extracted=sum(int(row["pages"]) for row in rows),
+        failure_rate=ratio(failed, done + failed),
+        median_extraction_seconds=None if seconds is None else round(seconds, 3),
+    )

@@ -1,6 +1,7 @@
 """Errors of the documents plugin, each with its HTTP status and problem slug."""
 
 from hduce.core.errors import Conflict, HduceError
+from hduce.core.invalid_input import InvalidInput
 
 
 class UploadTooLarge(HduceError):
@@ -21,10 +22,8 @@ class TypeMismatch(HduceError):
     status_code, slug, title = 415, "type-mismatch", "Content type does not match the content"
 
 
-class InvalidDocument(HduceError):
+class InvalidDocument(InvalidInput):
     """A well-formed request that cannot be accepted (empty body, not a patient, no patient)."""
-
-    status_code, slug, title = 422, "validation-error", "Invalid request"
 
 
 class NotExtracted(Conflict):

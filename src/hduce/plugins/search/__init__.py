@@ -140,7 +140,4 @@ class SearchPlugin(HducePlugin):
 
     def dependencies(self) -> dict[str, Provide]:
         """Provide the search service as `search`."""
-        return {"search": Provide(self._provide, sync_to_thread=False, use_cache=True)}
-
-    def _provide(self) -> SearchService:
-        return self.service
+        return self.provide_as_name(self.service)

@@ -12,7 +12,7 @@ from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import File
 
-from hduce.contracts.documents import DocumentKind, DocumentStatus
+from hduce.contracts.documents import DocumentKind, DocumentQuery, DocumentStatus
 from hduce.core.http import PageOffset, answer_example, problems
 from hduce.core.schemas import Page
 from hduce.core.security import Principal, requires_roles
@@ -103,14 +103,10 @@ class DocumentController(Controller):
         offset: PageOffset = 0,
     ) -> Page[DocumentRead]:
         """Documents, newest first: patients see theirs; doctors, nurses and admins everyone's."""
-        return await documents.documents.page(
-            principal,
-            patient_id=patient_id,
-            kind=kind,
-            status=status,
-            limit=limit,
-            offset=offset,
+        query = DocumentQuery(
+            patient_id=patient_id, kind=kind, status=status, limit=limit, offset=offset
         )
+        return await documents.documents.page(principal, query)
 
     @get("/{document_id:uuid}", responses=problems(403, 404))
     async def get_document(

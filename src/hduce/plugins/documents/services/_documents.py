@@ -9,7 +9,13 @@ import msgspec
 from msgspec import UNSET
 from msgspec.structs import asdict
 
-from hduce.contracts.documents import DocumentDeleted, DocumentKind, DocumentStatus, DocumentUpdated
+from hduce.contracts.documents import (
+    DocumentDeleted,
+    DocumentKind,
+    DocumentQuery,
+    DocumentStatus,
+    DocumentUpdated,
+)
 from hduce.core.errors import NotFound
 from hduce.core.schemas import Page
 from hduce.core.security import Principal
@@ -55,39 +61,27 @@ class Documents:
     def __init__(self, parts: DocumentParts) -> None:
         self._parts = parts
 
-    async def page(
-        self,
-        principal: Principal,
-        *,
-        patient_id: uuid.UUID | None,
-        kind: DocumentKind | None,
-        status: DocumentStatus | None,
-        limit: int | None,
-        offset: int,
-        created_from: datetime | None = None,
-        created_before: datetime | None = None,
-        updated_from: datetime | None = None,
-        updated_before: datetime | None = None,
-    ) -> Page[DocumentRead]:
-        """Live documents matching the filters, newest first; patients see only their own."""
+    async def page(self, principal: Principal, query: DocumentQuery) -> Page[DocumentRead]:
+        """Live documents matching the query, newest first; patients see only their own."""
         most = self._parts.config.max_page_size
-        limit = limit or min(DEFAULT_PAGE_SIZE, most)
+        limit, offset = query.limit or min(DEFAULT_PAGE_SIZE, most), query.offset
         if limit > most:
             raise InvalidDocument(f"limit: at most {most}")
         conditions: list[str] = []
         args: list[object] = []
+        patient_id = query.patient_id
         if not sees_all(principal):
             if patient_id not in (None, principal.id):
                 return Page[DocumentRead](items=[], total=0, limit=limit, offset=offset)
             patient_id = principal.id
         for condition, value in (
             ("patient =", patient_id),
-            ("kind =", kind),
-            ("status =", status),
-            ("created_at >=", created_from),
-            ("created_at <", created_before),
-            ("updated_at >=", updated_from),
-            ("updated_at <", updated_before),
+            ("kind =", query.kind),
+            ("status =", query.status),
+            ("created_at >=", query.created_from),
+            ("created_at <", query.created_before),
+            ("updated_at >=", query.updated_from),
+            ("updated_at <", query.updated_before),
         ):
             if value is not None:
                 args.append(value)

@@ -32,8 +32,7 @@ class Shelf:
         """As `GET /api/v1/documents` (its guard included)."""
         if not principal.has_any_role(*READERS):
             raise Forbidden("documents are for the patient, doctors, nurses and admins")
-        filters = msgspec.structs.asdict(query)
-        page = await self._documents.page(principal, kind=None, status=None, **filters)
+        page = await self._documents.page(principal, query)
         return [_view(item) for item in page.items], page.total
 
     async def content(self, principal: Principal, document_id: uuid.UUID) -> tuple[str, bytes]:

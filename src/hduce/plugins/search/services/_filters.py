@@ -1,12 +1,17 @@
 """Parsing `facets=`, `entity=`, `date_from=`, `date_to=` and `patient_id=` of a search."""
 
 import uuid
+from collections.abc import Callable
 from datetime import date
+from typing import TypeVar
 
 from hduce.contracts.auth import STAFF_ROLES
 from hduce.core.security import Principal
 from hduce.plugins.search.errors import InvalidSearch, SearchForbidden
 from hduce.plugins.search.services.backends.base import FACETS, Filters
+
+T = TypeVar("T")
+_A_DATE = "a date such as 2026-01-31"
 
 
 def facet_names(facets: str | None) -> tuple[str, ...]:
@@ -28,10 +33,11 @@ def filters(
 ) -> Filters:
     """The filters of one search; `patient_id` is for staff (a patient sees only their own)."""
     keys = tuple(_entity(key) for key in (entity or "").split(",") if key.strip())
-    start, end = _day("date_from", date_from), _day("date_to", date_to)
+    start = _parsed("date_from", date_from, date.fromisoformat, _A_DATE)
+    end = _parsed("date_to", date_to, date.fromisoformat, _A_DATE)
     if start and end and start > end:
         raise InvalidSearch("date_to: not before date_from")
-    patient = _patient(patient_id)
+    patient = _parsed("patient_id", patient_id, uuid.UUID, "a UUID")
     if patient and patient != principal.id and principal.roles.isdisjoint(STAFF_ROLES):
         raise SearchForbidden("patient_id: only staff search another patient's entries")
     return Filters(entities=keys, date_from=start, date_to=end, patient_id=patient)
@@ -44,19 +50,11 @@ def _entity(key: str) -> str:
     return f"{kind}:{value.strip()}"
 
 
-def _day(name: str, text: str | None) -> date | None:
+def _parsed(name: str, text: str | None, parse: Callable[[str], T], what: str) -> T | None:
+    """`text` parsed, None when blank; 422 naming the parameter and `what` it should be."""
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        return parse(text)
     except ValueError:
-        raise InvalidSearch(f"{name}: a date such as 2026-01-31, not {text!r}") from None
-
-
-def _patient(text: str | None) -> uuid.UUID | None:
-    if not text:
-        return None
-    try:
-        return uuid.UUID(text)
-    except ValueError:
-        raise InvalidSearch(f"patient_id: a UUID, not {text!r}") from None
+        raise InvalidSearch(f"{name}: {what}, not {text!r}") from None

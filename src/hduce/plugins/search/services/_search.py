@@ -118,9 +118,7 @@ class SearchService:
         words = _WORDS.findall(q.lower())
         if not words or len(q) > self._config.max_query_length:
             raise InvalidSearch("q: give the start of a word")
-        limit = self._config.default_page_size if limit is None else limit
-        if not 1 <= limit <= self._config.max_page_size:
-            raise InvalidSearch(f"limit: between 1 and {self._config.max_page_size}")
+        limit = self._page_size(limit)
         scope = scope_for(principal, self._readers, tuple(self._readers))
         found = [] if scope.empty else await self._backend.suggest(words[-1], scope, limit)
         head = q.lower()[: q.lower().rindex(words[-1])]
@@ -136,15 +134,20 @@ class SearchService:
             raise InvalidSearch("q: give at least one letter or digit (or a filter)")
         if len(text) > self._config.max_query_length:
             raise InvalidSearch(f"q: at most {self._config.max_query_length} characters")
-        limit = self._config.default_page_size if limit is None else limit
-        if not 1 <= limit <= self._config.max_page_size:
-            raise InvalidSearch(f"limit: between 1 and {self._config.max_page_size}")
+        limit = self._page_size(limit)
         if offset < 0:
             raise InvalidSearch("offset: not negative")
         config = self._config
         return SearchQuery(
             text, limit, offset, config.max_candidates, config.snippet_chars, wanted, facets
         )
+
+    def _page_size(self, limit: int | None) -> int:
+        """`limit`, or the default page size when None; 422 outside 1 to the largest page."""
+        limit = self._config.default_page_size if limit is None else limit
+        if not 1 <= limit <= self._config.max_page_size:
+            raise InvalidSearch(f"limit: between 1 and {self._config.max_page_size}")
+        return limit
 
     async def _embedded(self, query: SearchQuery, mode: str | None) -> SearchQuery:
         """The query with its mode, and its vector unless it is matched by keywords only."""

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from hduce.core.db import Database
+from hduce.core.stores import StoreBundle
 from hduce.plugins.search.store._chunks import ChunkRows, ChunkStore, vector_text
 from hduce.plugins.search.store._entries import EntryStore
 from hduce.plugins.search.store._keyword import KeywordStore
@@ -12,7 +12,7 @@ from hduce.plugins.search.store._vocabulary import VocabularyStore
 
 
 @dataclass(frozen=True)
-class Stores:
+class Stores(StoreBundle):
     """Every store of the plugin, over one `Database`."""
 
     entries: EntryStore
@@ -20,17 +20,6 @@ class Stores:
     chunks: ChunkStore
     vocabulary: VocabularyStore
     cursors: ReindexCursors
-
-    @classmethod
-    def over(cls, db: Database) -> "Stores":
-        """The stores reading and writing through `db`."""
-        return cls(
-            entries=EntryStore(db),
-            keyword=KeywordStore(db),
-            chunks=ChunkStore(db),
-            vocabulary=VocabularyStore(db),
-            cursors=ReindexCursors(db),
-        )
 
 
 __all__ = [

@@ -7,20 +7,10 @@ from hduce.contracts.audit import AuditQuery
 from hduce.contracts.auth import Role
 from hduce.core.errors import NotFound
 from hduce.core.http import client_ip
-from hduce.plugins.web.errors import BadInput
 from hduce.plugins.web.routes._booking import names
+from hduce.plugins.web.routes._pager import PAGE, offset_of, pager
 from hduce.plugins.web.routes._render import render, viewer
 from hduce.plugins.web.services import WebServices
-
-PAGE = 50
-
-
-def offset_of(request: Request) -> int:
-    """The `offset` query value (0 when absent); 422 when it is not a whole number ≥ 0."""
-    raw = request.query_params.get("offset", "0")
-    if not raw.isdigit():
-        raise BadInput("offset must be a whole number, 0 or more")
-    return int(raw)
 
 
 @get("/admin/audit")
@@ -40,9 +30,7 @@ async def audit_log(request: Request, web: NamedDependency[WebServices]) -> Resp
         title="Audit log",
         chain=chain,
         events=events,
-        total=total,
-        offset=offset,
-        page=PAGE,
+        **pager(offset, total),
         who=await names(web, people),
     )
 

@@ -6,12 +6,11 @@ from litestar.di import NamedDependency
 from hduce.contracts.auth import Role
 from hduce.contracts.notifications import DeliveryQuery
 from hduce.core.errors import NotFound
-from hduce.plugins.web.routes._admin_audit import offset_of
 from hduce.plugins.web.routes._booking import names
+from hduce.plugins.web.routes._pager import PAGE, offset_of, pager
 from hduce.plugins.web.routes._render import render, viewer
 from hduce.plugins.web.services import WebServices
 
-PAGE = 50
 STATUSES = ("pending", "deferred", "sent", "logged", "failed", "skipped")
 CHANNELS = ("email", "sms", "push", "in_app")
 
@@ -38,9 +37,7 @@ async def deliveries(request: Request, web: NamedDependency[WebServices]) -> Res
         "admin/deliveries.html",
         title="Notification deliveries",
         deliveries=found,
-        total=total,
-        offset=offset,
-        page=PAGE,
+        **pager(offset, total),
         status=status or "",
         channel=channel or "",
         statuses=STATUSES,

@@ -11,12 +11,11 @@ from hduce.contracts.devices import DeviceDirectory, DeviceSpec, DeviceView
 from hduce.contracts.users import PeopleQuery
 from hduce.core.errors import NotFound
 from hduce.plugins.web.errors import BadInput
-from hduce.plugins.web.routes._admin_audit import offset_of
 from hduce.plugins.web.routes._booking import names
+from hduce.plugins.web.routes._pager import PAGE, offset_of, pager
 from hduce.plugins.web.routes._render import render, viewer
 from hduce.plugins.web.services import WebServices
 
-PAGE = 50
 KINDS = ("blood_pressure", "pulse_oximeter", "thermometer", "scale", "glucose_meter", "other")
 """The kinds offered in the form (the devices API checks them again)."""
 
@@ -52,9 +51,7 @@ async def devices(request: Request, web: NamedDependency[WebServices]) -> Respon
         "admin/devices.html",
         title="Devices",
         devices=found,
-        total=total,
-        offset=offset,
-        page=PAGE,
+        **pager(offset, total),
         who=who,
         kinds=KINDS,
     )

@@ -86,7 +86,7 @@ async def set_hours(
     form = await request.form()
     hours = WeeklyHours(timezone=str(form.get("timezone", "")).strip(), weekly=tuple(windows(form)))
     await setup_of(web).set_hours(admin, practitioner_id, hours)
-    return go(request, f"/admin/hours?practitioner={practitioner_id}")
+    return _back_to_hours(request, practitioner_id)
 
 
 @post("/admin/hours/{practitioner_id:uuid}/exceptions")
@@ -108,7 +108,7 @@ async def add_exception(
         reason=str(form.get("reason", "")).strip() or None,
     )
     await setup_of(web).add_exception(admin, practitioner_id, spec)
-    return go(request, f"/admin/hours?practitioner={practitioner_id}")
+    return _back_to_hours(request, practitioner_id)
 
 
 @post("/admin/hours/{practitioner_id:uuid}/exceptions/{exception_id:uuid}/delete")
@@ -121,6 +121,11 @@ async def delete_exception(
     """Remove an exception."""
     admin = viewer(request, Role.ADMIN)
     await setup_of(web).delete_exception(admin, practitioner_id, exception_id)
+    return _back_to_hours(request, practitioner_id)
+
+
+def _back_to_hours(request: Request, practitioner_id: uuid.UUID) -> Response[str]:
+    """The hours page of the practitioner just changed."""
     return go(request, f"/admin/hours?practitioner={practitioner_id}")
 
 

@@ -19,8 +19,7 @@ async def reschedule(
 ) -> Response[str]:
     """Free times of the visit's type and practitioner to move it to."""
     staff = viewer(request, *DESK)
-    action = f"/desk/visits/{visit_id}/reschedule"
-    return await reschedule_page(request, web, staff, visit_id, action)
+    return await reschedule_page(request, web, staff, visit_id)
 
 
 @post("/desk/visits/{visit_id:uuid}/reschedule")

@@ -11,7 +11,7 @@ from hduce.contracts.auth import NewPatient
 from hduce.core.errors import HduceError
 from hduce.plugins.web.routes._booking import date_of
 from hduce.plugins.web.routes._desk import DESK
-from hduce.plugins.web.routes._render import go, render, viewer
+from hduce.plugins.web.routes._render import go, refused, render, viewer
 from hduce.plugins.web.routes._session import client_of
 from hduce.plugins.web.services import WebServices
 
@@ -45,14 +45,8 @@ async def register(request: Request, web: NamedDependency[WebServices]) -> Respo
         )
         patient_id = await web.sign_in.register(person, client_of(request))
     except HduceError as exc:
-        return render(
-            request,
-            web,
-            "desk/register.html",
-            title="Register a patient",
-            status_code=exc.status_code,
-            form=fields,
-            error=exc.detail,
+        return refused(
+            request, web, exc, "desk/register.html", title="Register a patient", form=fields
         )
     await web.accounts.force_password_reset(patient_id, by=staff.id)
     query = urlencode({"q": f"{person.first_name} {person.last_name}", "registered": 1})

@@ -18,7 +18,7 @@ from hduce.plugins.web.routes._booking import (
     slots_fragment,
 )
 from hduce.plugins.web.routes._notices import notice_of
-from hduce.plugins.web.routes._render import PAGE_HEADERS, go, render, viewer
+from hduce.plugins.web.routes._render import attachment, go, render, viewer
 from hduce.plugins.web.services import WebServices
 
 UPCOMING = frozenset(
@@ -94,8 +94,7 @@ async def calendar(
     """One of one's visits as an iCalendar file (others' visits: 404)."""
     patient = viewer(request, Role.PATIENT)
     body = await desk_of(web).ics(patient, visit_id)
-    headers = {**PAGE_HEADERS, "Content-Disposition": 'attachment; filename="visit.ics"'}
-    return Response(body, media_type="text/calendar", headers=headers)
+    return attachment(body, "text/calendar", "visit.ics")
 
 
 @get("/portal/inbox")

@@ -15,7 +15,7 @@ from hduce.plugins.web.routes._booking import date_of
 from hduce.plugins.web.routes._enabled import enabled
 from hduce.plugins.web.routes._notices import notice_of
 from hduce.plugins.web.routes._qr import qr_data_uri
-from hduce.plugins.web.routes._render import PAGE_HEADERS, go, render, viewer
+from hduce.plugins.web.routes._render import attachment, go, render, viewer
 from hduce.plugins.web.routes._session import client_of
 from hduce.plugins.web.services import WebServices
 
@@ -99,15 +99,7 @@ async def save_notifications(request: Request, web: NamedDependency[WebServices]
 async def security(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
     """Whether sign-ins need a code from an authenticator app, and how to turn that on."""
     patient = viewer(request, Role.PATIENT)
-    enabled = await web.sign_in.second_factor_on(patient)
-    return render(
-        request,
-        web,
-        "portal/security.html",
-        title="Two-factor sign-in",
-        enabled=enabled,
-        error="",
-    )
+    return _security_page(request, web, enabled=await web.sign_in.second_factor_on(patient))
 
 
 @post("/portal/security/enroll")
@@ -135,15 +127,8 @@ async def confirm(request: Request, web: NamedDependency[WebServices]) -> Respon
             raise BadInput("Type the six-digit code your app shows.")
         codes = await web.sign_in.confirm_totp(patient, code, client_of(request))
     except HduceError as exc:
-        return render(
-            request,
-            web,
-            "portal/security.html",
-            title="Two-factor sign-in",
-            status_code=exc.status_code,
-            enabled=False,
-            error=f"{exc.detail} Set it up again to get a new key.",
-        )
+        error = f"{exc.detail} Set it up again to get a new key."
+        return _security_page(request, web, enabled=False, error=error, status_code=exc.status_code)
     return render(
         request, web, "portal/recovery.html", title="Two-factor sign-in is on", codes=codes
     )
@@ -155,9 +140,27 @@ async def export(request: Request, web: NamedDependency[WebServices]) -> Respons
     patient = viewer(request, Role.PATIENT)
     body = await web.me.export(patient, client_ip(request))
     stamp = datetime.now(UTC).strftime("%Y%m%d")
-    disposition = f'attachment; filename="my-data-{stamp}.json"'
-    headers = {**PAGE_HEADERS, "Content-Disposition": disposition}
-    return Response(body, media_type="application/json", headers=headers)
+    return attachment(body, "application/json", f"my-data-{stamp}.json")
+
+
+def _security_page(
+    request: Request,
+    web: WebServices,
+    *,
+    enabled: bool,
+    error: str = "",
+    status_code: int = 200,
+) -> Response[str]:
+    """The two-factor page: on or off, with the error of a failed confirmation."""
+    return render(
+        request,
+        web,
+        "portal/security.html",
+        title="Two-factor sign-in",
+        status_code=status_code,
+        enabled=enabled,
+        error=error,
+    )
 
 
 def _quiet_hours(start: str, end: str) -> tuple[time, time] | None:

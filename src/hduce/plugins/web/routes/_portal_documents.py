@@ -12,7 +12,7 @@ from hduce.contracts.auth import Role
 from hduce.contracts.documents import DocumentKind, DocumentQuery, DocumentShelf, NewDocument
 from hduce.plugins.web.errors import BadInput
 from hduce.plugins.web.routes._enabled import enabled
-from hduce.plugins.web.routes._render import PAGE_HEADERS, go, render, viewer
+from hduce.plugins.web.routes._render import attachment, go, render, viewer
 from hduce.plugins.web.services import WebServices
 
 SHOWN = 100
@@ -85,8 +85,7 @@ async def download(
     """The file of one of one's documents, as an attachment (others': 404)."""
     patient = viewer(request, Role.PATIENT)
     media_type, body = await shelf_of(web).content(patient, document_id)
-    headers = {**PAGE_HEADERS, "Content-Disposition": f'attachment; filename="{document_id}"'}
-    return Response(body, media_type=media_type, headers=headers)
+    return attachment(body, media_type, str(document_id))
 
 
 async def _chunks(file: UploadFile) -> AsyncIterator[bytes]:

@@ -27,8 +27,7 @@ async def reschedule(
 ) -> Response[str]:
     """Free times of the visit's type and practitioner to move one's own visit to."""
     patient = viewer(request, Role.PATIENT)
-    action = f"/portal/visits/{visit_id}/reschedule"
-    return await reschedule_page(request, web, patient, visit_id, action)
+    return await reschedule_page(request, web, patient, visit_id)
 
 
 @post("/portal/visits/{visit_id:uuid}/reschedule")

@@ -11,6 +11,7 @@ from litestar.enums import MediaType
 from litestar.response import Redirect
 
 from hduce.contracts.auth import Role
+from hduce.core.errors import HduceError
 from hduce.core.security import Principal
 from hduce.plugins.web.errors import PageForbidden, SignInRequired
 from hduce.plugins.web.routes._csrf import csrf_token
@@ -27,26 +28,30 @@ PAGE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
 }
+PATIENTS = frozenset({Role.PATIENT})
+DESK = frozenset({Role.RECEPTIONIST, Role.ADMIN})
+CLINIC = frozenset({Role.DOCTOR, Role.NURSE})
+ADMINS = frozenset({Role.ADMIN})
 NAV = (
-    ("/portal", "My visits", frozenset({Role.PATIENT})),
-    ("/portal/book", "Book a visit", frozenset({Role.PATIENT})),
-    ("/portal/inbox", "Inbox", frozenset({Role.PATIENT})),
-    ("/portal/waitlist", "Waitlist", frozenset({Role.PATIENT})),
-    ("/portal/documents", "Documents", frozenset({Role.PATIENT})),
-    ("/portal/account", "My account", frozenset({Role.PATIENT})),
-    ("/desk", "Front desk", frozenset({Role.RECEPTIONIST, Role.ADMIN})),
-    ("/desk/book", "Book for a patient", frozenset({Role.RECEPTIONIST, Role.ADMIN})),
-    ("/clinic", "My day", frozenset({Role.DOCTOR, Role.NURSE})),
-    ("/clinic/search", "Search", frozenset({Role.DOCTOR, Role.NURSE})),
-    ("/desk/waitlist", "Waitlist", frozenset({Role.RECEPTIONIST, Role.ADMIN})),
-    ("/desk/patients/new", "New patient", frozenset({Role.RECEPTIONIST, Role.ADMIN})),
-    ("/admin/users", "Users", frozenset({Role.ADMIN})),
-    ("/admin/types", "Visit types", frozenset({Role.ADMIN})),
-    ("/admin/hours", "Working hours", frozenset({Role.ADMIN})),
-    ("/admin/devices", "Devices", frozenset({Role.ADMIN})),
-    ("/admin/deliveries", "Deliveries", frozenset({Role.ADMIN})),
-    ("/admin/analytics", "Analytics", frozenset({Role.ADMIN})),
-    ("/admin/audit", "Audit log", frozenset({Role.ADMIN})),
+    ("/portal", "My visits", PATIENTS),
+    ("/portal/book", "Book a visit", PATIENTS),
+    ("/portal/inbox", "Inbox", PATIENTS),
+    ("/portal/waitlist", "Waitlist", PATIENTS),
+    ("/portal/documents", "Documents", PATIENTS),
+    ("/portal/account", "My account", PATIENTS),
+    ("/desk", "Front desk", DESK),
+    ("/desk/book", "Book for a patient", DESK),
+    ("/clinic", "My day", CLINIC),
+    ("/clinic/search", "Search", CLINIC),
+    ("/desk/waitlist", "Waitlist", DESK),
+    ("/desk/patients/new", "New patient", DESK),
+    ("/admin/users", "Users", ADMINS),
+    ("/admin/types", "Visit types", ADMINS),
+    ("/admin/hours", "Working hours", ADMINS),
+    ("/admin/devices", "Devices", ADMINS),
+    ("/admin/deliveries", "Deliveries", ADMINS),
+    ("/admin/analytics", "Analytics", ADMINS),
+    ("/admin/audit", "Audit log", ADMINS),
 )
 
 _templates = Environment(
@@ -104,6 +109,35 @@ def render(
         status_code=status_code,
         headers=PAGE_HEADERS,
         cookies=cookies or [],
+    )
+
+
+def refused(
+    request: Request,
+    services: WebServices,
+    exc: HduceError,
+    template: str,
+    *,
+    title: str,
+    **context: Any,
+) -> Response[str]:
+    """The form page again after the API refused it: the refusal's status, its detail as `error`."""
+    return render(
+        request,
+        services,
+        template,
+        title=title,
+        status_code=exc.status_code,
+        error=exc.detail,
+        **context,
+    )
+
+
+def attachment(body: bytes, media_type: str, filename: str) -> Response[bytes]:
+    """A file the browser saves as `filename`, with the page headers."""
+    disposition = f'attachment; filename="{filename}"'
+    return Response(
+        body, media_type=media_type, headers={**PAGE_HEADERS, "Content-Disposition": disposition}
     )
 
 

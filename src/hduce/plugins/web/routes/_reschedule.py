@@ -12,9 +12,13 @@ from hduce.plugins.web.services import WebServices
 
 
 async def reschedule_page(
-    request: Request, web: WebServices, principal: Principal, visit_id: uuid.UUID, action: str
+    request: Request, web: WebServices, principal: Principal, visit_id: uuid.UUID
 ) -> Response[str]:
-    """The visit and the free times of its type and practitioner from the chosen day."""
+    """The visit and the free times of its type and practitioner from the chosen day.
+
+    Both of its forms go back to the page's own path: the day picker with a GET, the chosen
+    slot with a POST (the move).
+    """
     visit = await desk_of(web).get(principal, visit_id)
     offer = f"{visit.type_id}:{visit.practitioner_id}"
     day = day_of(request)
@@ -28,7 +32,7 @@ async def reschedule_page(
         offer=offer,
         day=day.isoformat(),
         slots=await free_slots(web, principal, offer, day),
-        book_url=action,
+        book_url=request.url.path,
     )
 
 

@@ -9,7 +9,7 @@ from litestar.di import NamedDependency
 from hduce.contracts.auth import NewPatient, Role
 from hduce.core.errors import HduceError
 from hduce.core.security import Principal
-from hduce.plugins.web.routes._render import go, render, viewer
+from hduce.plugins.web.routes._render import go, refused, render, viewer
 from hduce.plugins.web.routes._session import (
     REFRESH_COOKIE,
     cleared_cookies,
@@ -69,14 +69,13 @@ async def sign_in(request: Request, web: NamedDependency[WebServices]) -> Respon
             identifier, form.password, form.totp_code or None, client_of(request)
         )
     except HduceError as exc:
-        return render(
+        return refused(
             request,
             web,
+            exc,
             "login.html",
             title="Sign in",
-            status_code=exc.status_code,
             next=target,
-            error=exc.detail,
             login=identifier,
             totp=exc.slug in ("mfa-required", "invalid-mfa-code"),
         )
@@ -110,15 +109,7 @@ async def register(request: Request, web: NamedDependency[WebServices]) -> Respo
     try:
         await web.sign_in.register(person, client_of(request))
     except HduceError as exc:
-        return render(
-            request,
-            web,
-            "register.html",
-            title="Create an account",
-            status_code=exc.status_code,
-            error=exc.detail,
-            form=fields,
-        )
+        return refused(request, web, exc, "register.html", title="Create an account", form=fields)
     return render(request, web, "registered.html", title="Check your e-mail", email=person.email)
 
 
@@ -137,12 +128,5 @@ async def forgot_password(request: Request, web: NamedDependency[WebServices]) -
     try:
         await web.sign_in.forgot_password(form.email.strip(), client_of(request))
     except HduceError as exc:
-        return render(
-            request,
-            web,
-            "forgot_password.html",
-            title="Forgot your password?",
-            status_code=exc.status_code,
-            error=exc.detail,
-        )
+        return refused(request, web, exc, "forgot_password.html", title="Forgot your password?")
     return render(request, web, "reset_sent.html", title="Check your e-mail", email=form.email)

@@ -1,13 +1,12 @@
 """Appointments, from the appointments plugin's `AppointmentReader`, with names from users."""
 
 import uuid
-from collections.abc import Sequence
 
-from hduce.contracts.appointments import AppointmentReader, AppointmentSummary
+from hduce.contracts.appointments import AppointmentSummary
 from hduce.contracts.auth import STAFF_ROLES
-from hduce.contracts.users import Demographics, DemographicsReader
+from hduce.contracts.users import Demographics
 from hduce.plugins.search.services._entries import Entry, clean, joined
-from hduce.plugins.search.services.sources.base import Batch
+from hduce.plugins.search.services.sources.base import SummarySource
 from hduce.plugins.search.services.sources.patients import full_name
 
 KIND = "appointment"
@@ -45,28 +44,11 @@ def appointment_entry(row: AppointmentSummary, people: dict[uuid.UUID, Demograph
     )
 
 
-class AppointmentSource:
+class AppointmentSource(SummarySource[AppointmentSummary]):
     """Appointments with their patient's and practitioner's names; staff read them."""
 
     kind = KIND
     readers = STAFF_ROLES
-
-    def __init__(self, appointments: AppointmentReader, people: DemographicsReader) -> None:
-        self._appointments = appointments
-        self._people = people
-
-    async def entries(self, ids: Sequence[uuid.UUID]) -> list[Entry]:
-        """The appointments among `ids`."""
-        return await self._with_names(await self._appointments.summaries(ids))
-
-    async def page(self, after: uuid.UUID | None, limit: int) -> Batch:
-        """A batch of appointments by id."""
-        rows = await self._appointments.summaries_page(after=after, limit=limit)
-        return await self._with_names(rows), rows[-1].id if len(rows) == limit else None
-
-    async def count(self) -> int:
-        """How many appointments a rebuild reads."""
-        return await self._appointments.count()
 
     async def _with_names(self, rows: list[AppointmentSummary]) -> list[Entry]:
         ids = {row.patient_id for row in rows} | {row.practitioner_id for row in rows}

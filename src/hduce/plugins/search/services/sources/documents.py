@@ -1,14 +1,10 @@
 """Documents, from the documents plugin's `DocumentReader`, with the patient's name from users."""
 
-import uuid
-from collections.abc import Sequence
-
 from hduce.contracts.auth import CLINICAL_ROLES
-from hduce.contracts.documents import DocumentReader, DocumentSummary
-from hduce.contracts.users import DemographicsReader
+from hduce.contracts.documents import DocumentSummary
 from hduce.plugins.search.services._chunking import PAGE_BREAK
 from hduce.plugins.search.services._entries import Entry, clean
-from hduce.plugins.search.services.sources.base import Batch
+from hduce.plugins.search.services.sources.base import SummarySource
 from hduce.plugins.search.services.sources.patients import full_name
 
 KIND = "document"
@@ -40,28 +36,11 @@ def document_entry(row: DocumentSummary, patient_name: str) -> Entry:
     )
 
 
-class DocumentSource:
+class DocumentSource(SummarySource[DocumentSummary]):
     """Live documents with their patient's name; clinical staff read them."""
 
     kind = KIND
     readers = CLINICAL_ROLES
-
-    def __init__(self, documents: DocumentReader, people: DemographicsReader) -> None:
-        self._documents = documents
-        self._people = people
-
-    async def entries(self, ids: Sequence[uuid.UUID]) -> list[Entry]:
-        """The live documents among `ids` (a deleted one has none, so it leaves the index)."""
-        return await self._with_names(await self._documents.summaries(ids))
-
-    async def page(self, after: uuid.UUID | None, limit: int) -> Batch:
-        """A batch of live documents by id."""
-        rows = await self._documents.summaries_page(after=after, limit=limit)
-        return await self._with_names(rows), rows[-1].id if len(rows) == limit else None
-
-    async def count(self) -> int:
-        """How many live documents a rebuild reads."""
-        return await self._documents.count()
 
     async def _with_names(self, rows: list[DocumentSummary]) -> list[Entry]:
         patient_ids = list({row.patient_id for row in rows})
