@@ -1,7 +1,6 @@
 """Errors of the devices plugin, each with its HTTP status and problem slug."""
 
-from hduce.core.errors import Conflict
-from hduce.core.invalid_input import InvalidInput
+from hduce.core.errors import Conflict, InvalidRequest
 
 
 class SerialTaken(Conflict):
@@ -22,5 +21,4 @@ class AlertAlreadyAcknowledged(Conflict):
     slug, title = "alert-acknowledged", "Alert already acknowledged"
 
 
-class InvalidRequest(InvalidInput):
-    """A well-formed request that makes no sense (not a patient, a reversed range, a bad cursor)."""
+__all__ = ["AlertAlreadyAcknowledged", "DeviceInactive", "InvalidRequest", "SerialTaken"]

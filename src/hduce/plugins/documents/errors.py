@@ -1,7 +1,6 @@
 """Errors of the documents plugin, each with its HTTP status and problem slug."""
 
-from hduce.core.errors import Conflict, HduceError
-from hduce.core.invalid_input import InvalidInput
+from hduce.core.errors import Conflict, HduceError, InvalidRequest
 
 
 class UploadTooLarge(HduceError):
@@ -22,7 +21,7 @@ class TypeMismatch(HduceError):
     status_code, slug, title = 415, "type-mismatch", "Content type does not match the content"
 
 
-class InvalidDocument(InvalidInput):
+class InvalidDocument(InvalidRequest):
     """A well-formed request that cannot be accepted (empty body, not a patient, no patient)."""
 
 

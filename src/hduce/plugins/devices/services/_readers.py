@@ -14,7 +14,7 @@ from hduce.contracts.devices import (
 )
 from hduce.core.errors import Forbidden
 from hduce.core.security import Principal
-from hduce.plugins.devices.errors import InvalidRequest
+from hduce.core.validation import validated
 from hduce.plugins.devices.schemas import DeviceCreate
 from hduce.plugins.devices.services._alerts import AlertService
 from hduce.plugins.devices.services._readings import ReadingQueries
@@ -66,10 +66,7 @@ class Devices:
     async def register(self, principal: Principal, spec: DeviceSpec) -> tuple[DeviceView, str]:
         """As `POST /api/v1/devices`: the device and its one-time secret (admins)."""
         _ensure_admin(principal)
-        try:
-            data = msgspec.convert(msgspec.structs.asdict(spec), DeviceCreate)
-        except msgspec.ValidationError as exc:
-            raise InvalidRequest(str(exc)) from None
+        data = validated(msgspec.structs.asdict(spec), DeviceCreate)
         created = await self._service.register(principal, data)
         return created.device, created.credentials.secret
 
