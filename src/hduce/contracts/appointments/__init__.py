@@ -12,6 +12,7 @@ from hduce.contracts.appointments._desk import (
     WaitlistRequest,
 )
 from hduce.contracts.appointments._events import (
+    ANNOUNCING,
     VISIT_FACTS,
     AppointmentBooked,
     AppointmentCancelled,
@@ -39,6 +40,7 @@ from hduce.contracts.appointments._setup import (
 )
 
 __all__ = [
+    "ANNOUNCING",
     "VISIT_FACTS",
     "AppointmentBooked",
     "AppointmentCancelled",

@@ -93,6 +93,14 @@ VISIT_FACTS: tuple[type[AppointmentFact], ...] = (
     AppointmentNoShow,
 )
 """Every fact of an appointment's life, in the order a visit may live them."""
+ANNOUNCING: dict[AppointmentStatus, type[AppointmentFact]] = {
+    AppointmentStatus.CONFIRMED: AppointmentConfirmed,
+    AppointmentStatus.CANCELLED: AppointmentCancelled,
+    AppointmentStatus.CHECKED_IN: AppointmentCheckedIn,
+    AppointmentStatus.COMPLETED: AppointmentCompleted,
+    AppointmentStatus.NO_SHOW: AppointmentNoShow,
+}
+"""The event announcing that an appointment reached a status (`in_progress` has none)."""
 
 
 class AppointmentTypeRenamed(Event, frozen=True):

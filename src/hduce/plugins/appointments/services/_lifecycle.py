@@ -5,14 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-from hduce.contracts.appointments import (
-    AppointmentCancelled,
-    AppointmentCheckedIn,
-    AppointmentCompleted,
-    AppointmentConfirmed,
-    AppointmentFact,
-    AppointmentNoShow,
-)
+from hduce.contracts.appointments import ANNOUNCING, AppointmentCancelled, AppointmentConfirmed
 from hduce.contracts.appointments import AppointmentStatus as Status
 from hduce.contracts.audit import AuditLog
 from hduce.core.db import Database
@@ -36,29 +29,25 @@ from hduce.plugins.appointments.store import UPCOMING, AppointmentRow, Appointme
 
 
 class Step(NamedTuple):
-    """A staff-driven status change: who, from which statuses, to which, the event it raises."""
+    """A staff-driven status change: who, from which statuses, to which status.
+
+    The status's event (`ANNOUNCING[target]`, if it has one) names the actor as `actor_field`.
+    """
 
     roles: tuple[str, ...]
     sources: tuple[Status, ...]
     target: Status
-    event: type[AppointmentFact] | None = None
     actor_field: str = ""
     after_start: bool = False
 
 
 STEPS = {
-    "check_in": Step(BOOKERS, UPCOMING, Status.CHECKED_IN, AppointmentCheckedIn, "checked_in_by"),
+    "check_in": Step(BOOKERS, UPCOMING, Status.CHECKED_IN, "checked_in_by"),
     "start": Step(CLINICIANS, (Status.CHECKED_IN,), Status.IN_PROGRESS),
     "complete": Step(
-        CLINICIANS,
-        (Status.CHECKED_IN, Status.IN_PROGRESS),
-        Status.COMPLETED,
-        AppointmentCompleted,
-        "completed_by",
+        CLINICIANS, (Status.CHECKED_IN, Status.IN_PROGRESS), Status.COMPLETED, "completed_by"
     ),
-    "no_show": Step(
-        BOOKERS, UPCOMING, Status.NO_SHOW, AppointmentNoShow, "marked_by", after_start=True
-    ),
+    "no_show": Step(BOOKERS, UPCOMING, Status.NO_SHOW, "marked_by", after_start=True),
 }
 STEP_TO = {step.target: name for name, step in STEPS.items()}
 """The step reaching each status."""
@@ -92,9 +81,9 @@ class Lifecycle:
             if row.scheduled_events:
                 await self.followups.cancel(row)
             changed = await self.store.refetch(row.id)
-            if step.event is not None:
-                extra = {step.actor_field: principal.id}
-                await self.events.publish(fact(step.event, changed, **extra))
+            event = ANNOUNCING.get(step.target)
+            if event is not None:
+                await self.events.publish(fact(event, changed, **{step.actor_field: principal.id}))
         return changed
 
     async def cancel(
