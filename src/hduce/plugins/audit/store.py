@@ -48,12 +48,12 @@ class AuditStore(SqlStore):
 
     async def next_link(self, detail: str) -> asyncpg.Record:
         """Lock the chain head: the next id, the time, `detail` as `jsonb::text`, `prev_hash`."""
-        (link,) = await self._db.fetch(NEXT_LINK, detail)
+        (link,) = await self.db.fetch(NEXT_LINK, detail)
         return link
 
     async def append(self, row: Mapping[str, Any], digest: str) -> None:
         """Insert `row` (a link of `next_link` with the event's columns) and its hash."""
-        await self._db.execute(APPEND_LINK, *(row[name] for name in APPENDED), digest)
+        await self.db.execute(APPEND_LINK, *(row[name] for name in APPENDED), digest)
 
     async def page(
         self, where: AuditFilter, *, limit: int, offset: int
@@ -72,11 +72,11 @@ class AuditStore(SqlStore):
 
     async def rows_after(self, last_id: int, limit: int) -> list[asyncpg.Record]:
         """Up to `limit` events with an id above `last_id`, by id, `detail` as `jsonb::text`."""
-        return await self._db.fetch(ROWS_AFTER, last_id, limit)
+        return await self.db.fetch(ROWS_AFTER, last_id, limit)
 
     async def trigger_state(self) -> str | None:
         """`pg_trigger.tgenabled` of the append-only trigger, or None without it."""
-        return await self._db.fetchval(TRIGGER_STATE, APPEND_ONLY_TRIGGER)
+        return await self.db.fetchval(TRIGGER_STATE, APPEND_ONLY_TRIGGER)
 
 
 def _conditions(where: AuditFilter) -> list[Combinable]:

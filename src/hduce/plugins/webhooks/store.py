@@ -7,8 +7,8 @@ from typing import Any
 
 import asyncpg
 
-from hduce.core.db import Database
 from hduce.core.schemas import Page
+from hduce.core.sql_store import SqlStore
 from hduce.plugins.webhooks.schemas import WebhookDeliveryRead
 
 WEBHOOK_COLUMNS = (
@@ -21,17 +21,14 @@ DELIVERY_COLUMNS = (
 )
 
 
-class WebhookStore:
+class WebhookStore(SqlStore):
     """Webhooks and their deliveries in PostgreSQL (always in the caller's transaction)."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
 
     async def insert(
         self, *, url: str, events: list[str], description: str, secret: str, by: uuid.UUID
     ) -> asyncpg.Record:
         """Register a webhook; returns its row."""
-        row = await self._db.fetchrow(
+        row = await self.db.fetchrow(
             f"INSERT INTO webhook (id, url, events, description, secret, created_by) "
             f"VALUES ($1, $2, $3, $4, $5, $6) RETURNING {WEBHOOK_COLUMNS}",
             uuid.uuid4(),
@@ -46,20 +43,18 @@ class WebhookStore:
 
     async def all(self) -> list[asyncpg.Record]:
         """Every webhook, oldest first."""
-        return await self._db.fetch(
-            f"SELECT {WEBHOOK_COLUMNS} FROM webhook ORDER BY created_at, id"
-        )
+        return await self.db.fetch(f"SELECT {WEBHOOK_COLUMNS} FROM webhook ORDER BY created_at, id")
 
     async def get(self, webhook_id: uuid.UUID) -> asyncpg.Record | None:
         """One webhook, or None."""
-        return await self._db.fetchrow(
+        return await self.db.fetchrow(
             f"SELECT {WEBHOOK_COLUMNS} FROM webhook WHERE id = $1", webhook_id
         )
 
     async def update(self, webhook_id: uuid.UUID, changes: dict[str, Any]) -> asyncpg.Record | None:
         """Set the given columns (names come from code, never from the client)."""
         assignments = ", ".join(f"{column} = ${i}" for i, column in enumerate(changes, start=2))
-        return await self._db.fetchrow(
+        return await self.db.fetchrow(
             f"UPDATE webhook SET {assignments}, updated_at = now() WHERE id = $1 "
             f"RETURNING {WEBHOOK_COLUMNS}",
             webhook_id,
@@ -68,18 +63,18 @@ class WebhookStore:
 
     async def delete(self, webhook_id: uuid.UUID) -> bool:
         """Remove a webhook and its delivery log; False if it did not exist."""
-        row = await self._db.fetchrow("DELETE FROM webhook WHERE id = $1 RETURNING id", webhook_id)
+        row = await self.db.fetchrow("DELETE FROM webhook WHERE id = $1 RETURNING id", webhook_id)
         return row is not None
 
     async def active_subscribed(self) -> list[asyncpg.Record]:
         """Id and patterns of every active webhook."""
-        return await self._db.fetch("SELECT id, events FROM webhook WHERE active")
+        return await self.db.fetch("SELECT id, events FROM webhook WHERE active")
 
     async def add_deliveries(
         self, webhook_ids: Sequence[uuid.UUID], event_id: uuid.UUID, name: str, body: str
     ) -> list[uuid.UUID]:
         """Queue one delivery per webhook; an event seen before adds nothing (at-least-once)."""
-        rows = await self._db.fetch(
+        rows = await self.db.fetch(
             "INSERT INTO webhook_delivery (id, webhook, event_id, event_name, payload) "
             "SELECT gen_random_uuid(), w, $2, $3, $4::jsonb FROM unnest($1::uuid[]) AS w "
             "ON CONFLICT (webhook, event_id) DO NOTHING RETURNING id",
@@ -92,7 +87,7 @@ class WebhookStore:
 
     async def lock_due(self, delivery_id: uuid.UUID) -> asyncpg.Record | None:
         """A pending delivery with its webhook's url, secret and state, locked until commit."""
-        return await self._db.fetchrow(
+        return await self.db.fetchrow(
             "SELECT d.id, d.webhook, d.event_id, d.event_name, d.payload::text AS body, "
             "d.attempts, w.url, w.secret, w.active, w.consecutive_failures "
             "FROM webhook_delivery d JOIN webhook w ON w.id = d.webhook "
@@ -113,7 +108,7 @@ class WebhookStore:
         retry_at: datetime | None = None,
     ) -> None:
         """Record one attempt's outcome (`last_error` keeps the latest failure)."""
-        await self._db.fetchrow(
+        await self.db.fetchrow(
             "UPDATE webhook_delivery SET status = $2::text, attempts = $3, response_code = $4, "
             "last_error = coalesce($5, last_error), next_attempt_at = $6, "
             "delivered_at = CASE WHEN $2::text = 'delivered' THEN now() END, updated_at = now() "
@@ -130,7 +125,7 @@ class WebhookStore:
         self, webhook_id: uuid.UUID, disable_after: int
     ) -> asyncpg.Record | None:
         """Add one consecutive failure; switch the webhook off when it reaches `disable_after`."""
-        return await self._db.fetchrow(
+        return await self.db.fetchrow(
             "UPDATE webhook SET consecutive_failures = consecutive_failures + 1, "
             "active = consecutive_failures + 1 < $2, "
             "disabled_reason = CASE WHEN consecutive_failures + 1 >= $2 "
@@ -142,7 +137,7 @@ class WebhookStore:
 
     async def reset_failures(self, webhook_id: uuid.UUID) -> None:
         """A delivery succeeded: the failure streak is over."""
-        await self._db.fetchrow(
+        await self.db.fetchrow(
             "UPDATE webhook SET consecutive_failures = 0 "
             "WHERE id = $1 AND consecutive_failures > 0",
             webhook_id,
@@ -153,7 +148,7 @@ class WebhookStore:
     ) -> Page[WebhookDeliveryRead]:
         """A webhook's deliveries, newest first, with the total."""
         where = "webhook = $1 AND ($2::text IS NULL OR status = $2)"
-        rows = await self._db.fetch(
+        rows = await self.db.fetch(
             f"SELECT {DELIVERY_COLUMNS} FROM webhook_delivery WHERE {where} "
             "ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4",
             webhook_id,
@@ -161,7 +156,7 @@ class WebhookStore:
             limit,
             offset,
         )
-        total = await self._db.fetchval(
+        total = await self.db.fetchval(
             f"SELECT count(*) FROM webhook_delivery WHERE {where}", webhook_id, status
         )
         return Page(

@@ -3,7 +3,6 @@
 import uuid
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +10,7 @@ import asyncpg
 from asyncpg.exceptions import ExclusionViolationError
 
 from hduce.contracts.appointments import AppointmentFilter
-from hduce.core.db import Database
+from hduce.core.sql_store import SqlStore
 from hduce.plugins.appointments.errors import PatientBusy, SlotUnavailable
 from hduce.plugins.appointments.store._appointment_rows import (
     ACCOUNTS_OF,
@@ -47,11 +46,8 @@ async def claiming_slot() -> AsyncIterator[None]:
         raise SlotUnavailable("this slot has just been taken; choose another") from None
 
 
-@dataclass(frozen=True, eq=False)
-class AppointmentStore:
+class AppointmentStore(SqlStore):
     """The appointment table's statements; each joins the caller's transaction."""
-
-    db: Database
 
     async def insert(
         self,

@@ -1,13 +1,12 @@
 """Calendar feeds (stored by the hash of their secret) and the appointments a feed shows."""
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
 
 from hduce.contracts.auth import ACCOUNT_DIRECTORY, AccountStatus
-from hduce.core.db import Database
+from hduce.core.sql_store import SqlStore
 from hduce.plugins.appointments.store._appointment_rows import COLUMNS, FROM, AppointmentRow, to_row
 
 FEED_COLUMNS = "id, practitioner AS practitioner_id, label, created_at"
@@ -24,11 +23,8 @@ WHERE f.token_hash = $1 AND f.revoked_at IS NULL AND d.status = $2
 """
 
 
-@dataclass(frozen=True, eq=False)
-class FeedStore:
+class FeedStore(SqlStore):
     """The calendar_feed table's statements, and the appointments of a feed."""
-
-    db: Database
 
     async def insert(
         self, practitioner_id: uuid.UUID, token_hash: str, label: str

@@ -2,13 +2,12 @@
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 
-from hduce.core.db import Database
+from hduce.core.sql_store import SqlStore
 
 SUMMARY = (
     "SELECT a.id, a.patient, a.practitioner, a.appointment_type, t.name AS type_name, a.status, "
@@ -37,11 +36,8 @@ GROUP BY practitioner
 WITH_HOURS = "SELECT DISTINCT practitioner FROM weekly_hours"
 
 
-@dataclass(frozen=True, eq=False)
-class ReportStore:
+class ReportStore(SqlStore):
     """Bulk reads of appointments, without clinical notes."""
-
-    db: Database
 
     async def summaries(self, ids: Sequence[uuid.UUID]) -> list[asyncpg.Record]:
         """The summary rows of the appointments among `ids` that exist."""

@@ -2,13 +2,12 @@
 
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
 
 import asyncpg
 
-from hduce.core.db import Database
+from hduce.core.sql_store import SqlStore
 
 SELECT_TYPES = """
 SELECT t.id, t.name, t.duration_minutes, t.buffer_before_minutes, t.buffer_after_minutes, t.mode,
@@ -63,11 +62,8 @@ WHERE practitioner = $1 AND on_date BETWEEN $2 AND $3 ORDER BY on_date, start_ti
 """
 
 
-@dataclass(frozen=True, eq=False)
-class TypeStore:
+class TypeStore(SqlStore):
     """Appointment types and who offers them."""
-
-    db: Database
 
     async def all(self) -> list[asyncpg.Record]:
         """Every type, by name."""
@@ -122,11 +118,8 @@ class TypeStore:
         )
 
 
-@dataclass(frozen=True, eq=False)
-class ScheduleStore:
+class ScheduleStore(SqlStore):
     """Practitioners' time zones, weekly hours and dated exceptions."""
-
-    db: Database
 
     async def timezone(self, practitioner_id: uuid.UUID) -> str | None:
         """The practitioner's time zone, or None before one is set."""

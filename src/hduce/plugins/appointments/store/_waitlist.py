@@ -1,12 +1,11 @@
 """Waitlist entries: columns named as `WaitlistRead`'s fields, the next patient to offer a slot."""
 
 import uuid
-from dataclasses import dataclass
 from datetime import date, datetime
 
 import asyncpg
 
-from hduce.core.db import Database
+from hduce.core.sql_store import SqlStore
 from hduce.plugins.appointments.schemas import WaitlistCreate
 
 ENTRY_COLUMNS = """
@@ -25,11 +24,8 @@ FOR UPDATE SKIP LOCKED
 LIMIT = 1000
 
 
-@dataclass(frozen=True, eq=False)
-class WaitlistStore:
+class WaitlistStore(SqlStore):
     """The waitlist_entry table's statements; each joins the caller's transaction."""
-
-    db: Database
 
     async def insert(self, patient_id: uuid.UUID, wait: WaitlistCreate) -> asyncpg.Record:
         """A new waiting entry of the patient for `wait` (its `patient_id` is not read); its row."""

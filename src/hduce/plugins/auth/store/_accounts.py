@@ -101,13 +101,11 @@ class AccountStore(SqlStore):
         """One account by id; `lock` holds it for update until the transaction ends."""
         suffix = " FOR UPDATE" if lock else ""
         query = f"SELECT {ACCOUNT_COLUMNS} FROM account WHERE id = $1{suffix}"
-        return _maybe(await self._db.fetchrow(query, account_id))
+        return _maybe(await self.db.fetchrow(query, account_id))
 
     async def entry(self, account_id: uuid.UUID) -> DirectoryEntry | None:
         """What other plugins may know about one account (from `ACCOUNT_DIRECTORY`), or None."""
-        row = await self._db.fetchrow(
-            f"SELECT * FROM {ACCOUNT_DIRECTORY} WHERE id = $1", account_id
-        )
+        row = await self.db.fetchrow(f"SELECT * FROM {ACCOUNT_DIRECTORY} WHERE id = $1", account_id)
         return DirectoryEntry.from_row(row) if row else None
 
     async def find(self, identifier: str) -> AccountRow | None:
@@ -115,16 +113,16 @@ class AccountStore(SqlStore):
         key = normalise(identifier)
         column = "email" if "@" in key else "username"
         query = f"SELECT {ACCOUNT_COLUMNS} FROM account WHERE {column} = $1"
-        return _maybe(await self._db.fetchrow(query, key))
+        return _maybe(await self.db.fetchrow(query, key))
 
     async def exists(self, email: str, username: str) -> bool:
         """Whether the e-mail address or the username is taken."""
         query = "SELECT 1 FROM account WHERE email = $1 OR username = $2 LIMIT 1"
-        return await self._db.fetchval(query, email, username) is not None
+        return await self.db.fetchval(query, email, username) is not None
 
     async def insert(self, new: NewAccount, password_hash: str) -> AccountRow:
         """Create an account; raises asyncpg's `UniqueViolationError` on a taken e-mail/username."""
-        row = await self._db.fetchrow(
+        row = await self.db.fetchrow(
             INSERT,
             uuid.uuid4(),
             new.email,
@@ -140,15 +138,15 @@ class AccountStore(SqlStore):
         """Set columns of one account (and its `updated_at`); the names come from code only."""
         columns = ", ".join(f"{name} = ${n}" for n, name in enumerate(values, start=2))
         query = f"UPDATE account SET {columns}, updated_at = now() WHERE id = $1"
-        await self._db.execute(query, account_id, *values.values())
+        await self.db.execute(query, account_id, *values.values())
 
     async def mark_verified(self, account_id: uuid.UUID, *, unlock: bool = False) -> None:
         """Take the e-mail address as proven; `unlock` also forgets failed logins."""
-        await self._db.execute(MARK_VERIFIED, account_id, unlock)
+        await self.db.execute(MARK_VERIFIED, account_id, unlock)
 
     async def other_active_admins(self, account_id: uuid.UUID) -> int:
         """How many active admins there are besides `account_id`."""
-        return int(await self._db.fetchval(OTHER_ACTIVE_ADMINS, account_id))
+        return int(await self.db.fetchval(OTHER_ACTIVE_ADMINS, account_id))
 
     async def search(
         self, *, text: str | None, role: str | None, status: str | None, limit: int, offset: int
@@ -166,7 +164,7 @@ class AccountStore(SqlStore):
             where.append(f"status = ${len(args)}")
         condition = " AND ".join(where)
         page = f"LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}"
-        rows = await self._db.fetch(
+        rows = await self.db.fetch(
             f"SELECT {ACCOUNT_COLUMNS}, count(*) OVER () AS total FROM account "
             f"WHERE {condition} ORDER BY created_at, id {page}",
             *args,
@@ -176,7 +174,5 @@ class AccountStore(SqlStore):
         if rows:
             total = rows[0]["total"]
         else:
-            total = await self._db.fetchval(
-                f"SELECT count(*) FROM account WHERE {condition}", *args
-            )
+            total = await self.db.fetchval(f"SELECT count(*) FROM account WHERE {condition}", *args)
         return [_account(row) for row in rows], int(total)

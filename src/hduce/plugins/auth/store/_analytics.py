@@ -24,10 +24,10 @@ class AccountCounts(SqlStore):
 
     async def in_period(self, start: datetime, end: datetime) -> dict[str, int]:
         """Active patients and pending approvals now; registrations and sign-ins in the period."""
-        row = await self._db.fetchrow(COUNTS, start, end)
+        row = await self.db.fetchrow(COUNTS, start, end)
         assert row is not None  # an aggregate always answers one row
         return dict(row)
 
     async def active_staff(self) -> dict[str, int]:
         """Active accounts per staff role."""
-        return {row["role"]: row["n"] for row in await self._db.fetch(STAFF)}
+        return {row["role"]: row["n"] for row in await self.db.fetch(STAFF)}

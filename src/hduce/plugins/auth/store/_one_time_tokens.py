@@ -33,7 +33,7 @@ class OneTimeTokens(SqlStore):
         """
         await self.spend(account_id, purpose)
         token = new_token()
-        expires_at = await self._db.fetchval(
+        expires_at = await self.db.fetchval(
             ISSUE, uuid.uuid4(), account_id, purpose, digest(token), timedelta(seconds=ttl)
         )
         return token, expires_at
@@ -50,10 +50,10 @@ class OneTimeTokens(SqlStore):
 
     async def spend(self, account_id: uuid.UUID, purpose: str) -> None:
         """Mark every outstanding token of `purpose` for the account used."""
-        await self._db.execute(SPEND, account_id, purpose)
+        await self.db.execute(SPEND, account_id, purpose)
 
     async def _account(self, query: str, token: str, purpose: str) -> uuid.UUID:
-        account_id = await self._db.fetchval(query, digest(token), purpose)
+        account_id = await self.db.fetchval(query, digest(token), purpose)
         if account_id is None:
             raise InvalidOneTimeToken(INVALID)
         return account_id

@@ -23,18 +23,18 @@ class SecondFactorStore(SqlStore):
 
     async def claim_counter(self, account_id: uuid.UUID, counter: int) -> bool:
         """Record a TOTP time step as used; False if it (or a later one) was used already."""
-        return await self._db.fetchval(CLAIM_COUNTER, counter, account_id) is not None
+        return await self.db.fetchval(CLAIM_COUNTER, counter, account_id) is not None
 
     async def use_recovery_code(self, account_id: uuid.UUID, code_hash: str) -> bool:
         """Spend an unused recovery code; False if there is none with this hash."""
-        return await self._db.fetchval(USE_RECOVERY_CODE, account_id, code_hash) is not None
+        return await self.db.fetchval(USE_RECOVERY_CODE, account_id, code_hash) is not None
 
     async def replace_recovery_codes(self, account_id: uuid.UUID, code_hashes: list[str]) -> None:
         """Delete the account's recovery codes and store these instead."""
         await self.delete_recovery_codes(account_id)
         rows = [(uuid.uuid4(), account_id, code_hash) for code_hash in code_hashes]
-        await self._db.executemany(INSERT_RECOVERY_CODE, rows)
+        await self.db.executemany(INSERT_RECOVERY_CODE, rows)
 
     async def delete_recovery_codes(self, account_id: uuid.UUID) -> None:
         """Forget every recovery code of the account (MFA turned off)."""
-        await self._db.execute(DELETE_RECOVERY_CODES, account_id)
+        await self.db.execute(DELETE_RECOVERY_CODES, account_id)

@@ -1,6 +1,7 @@
 """Alerts and thresholds for clinical staff: list, acknowledge, per-patient bounds."""
 
 import uuid
+from dataclasses import dataclass
 
 from hduce.contracts.audit import AuditLog
 from hduce.contracts.auth import Accounts, Role
@@ -15,22 +16,15 @@ from hduce.plugins.devices.services._telemetry import UNITS
 from hduce.plugins.devices.store import AlertStore
 
 
+@dataclass(frozen=True, eq=False)
 class AlertService:
     """What doctors and nurses do with alerts and thresholds; each access is audited."""
 
-    def __init__(
-        self,
-        db: Database,
-        store: AlertStore,
-        accounts: Accounts,
-        audit: AuditLog,
-        defaults: dict[str, Threshold],
-    ) -> None:
-        self._db = db
-        self._store = store
-        self._accounts = accounts
-        self._audit_log = audit
-        self._defaults = defaults
+    db: Database
+    store: AlertStore
+    accounts: Accounts
+    audit: AuditLog
+    defaults: dict[str, Threshold]
 
     async def page(
         self,
@@ -42,8 +36,8 @@ class AlertService:
         offset: int,
     ) -> Page[AlertRead]:
         """Alerts newest first, optionally of one patient or only the unacknowledged."""
-        async with self._db.transaction():
-            rows, total = await self._store.page(
+        async with self.db.transaction():
+            rows, total = await self.store.page(
                 patient_id=patient_id, open_only=open_only, limit=limit, offset=offset
             )
             await self._audit("devices.alerts_read", principal, patient_id, {"count": len(rows)})
@@ -52,13 +46,13 @@ class AlertService:
 
     async def acknowledge(self, principal: Principal, alert_id: uuid.UUID) -> AlertRead:
         """Close an alert: the next breach of its metric raises a new one."""
-        async with self._db.transaction():
-            row = await self._store.locked(alert_id)
+        async with self.db.transaction():
+            row = await self.store.locked(alert_id)
             if row is None:
                 raise NotFound("no such alert")
             if row["acknowledged_at"] is not None:
                 raise AlertAlreadyAcknowledged("this alert was acknowledged already")
-            row = await self._store.acknowledge(alert_id, principal.id)
+            row = await self.store.acknowledge(alert_id, principal.id)
             await self._audit(
                 "devices.alert_acknowledged",
                 principal,
@@ -69,7 +63,7 @@ class AlertService:
 
     async def thresholds(self, principal: Principal, patient_id: uuid.UUID) -> list[ThresholdRead]:
         """The bounds in force for every metric of one patient."""
-        overrides = {r["metric"]: r for r in await self._store.thresholds([patient_id])}
+        overrides = {r["metric"]: r for r in await self.store.thresholds([patient_id])}
         result = []
         for metric, unit in UNITS.items():
             if metric in overrides:
@@ -84,7 +78,7 @@ class AlertService:
                     )
                 )
                 continue
-            default = self._defaults.get(metric)
+            default = self.defaults.get(metric)
             result.append(
                 ThresholdRead(
                     metric=metric,
@@ -102,9 +96,9 @@ class AlertService:
         """Replace the clinic default of one metric for one patient."""
         if data.above is not None and data.below is not None and data.below >= data.above:
             raise InvalidRequest("`below` must be less than `above`")
-        async with self._db.transaction():
-            await self._accounts.require(patient_id, Role.PATIENT)
-            await self._store.set_threshold(
+        async with self.db.transaction():
+            await self.accounts.require(patient_id, Role.PATIENT)
+            await self.store.set_threshold(
                 patient_id, metric, above=data.above, below=data.below, by=principal.id
             )
             detail = {"metric": metric, "above": data.above, "below": data.below}
@@ -115,8 +109,8 @@ class AlertService:
         self, principal: Principal, patient_id: uuid.UUID, metric: str
     ) -> list[ThresholdRead]:
         """Go back to the clinic default for one metric of one patient."""
-        async with self._db.transaction():
-            await self._store.reset_threshold(patient_id, metric)
+        async with self.db.transaction():
+            await self.store.reset_threshold(patient_id, metric)
             await self._audit("devices.threshold_reset", principal, patient_id, {"metric": metric})
         return await self.thresholds(principal, patient_id)
 
@@ -127,6 +121,4 @@ class AlertService:
         patient_id: uuid.UUID | None,
         detail: dict[str, object],
     ) -> None:
-        await self._audit_log.record(
-            action, actor_id=principal.id, subject_id=patient_id, detail=detail
-        )
+        await self.audit.record(action, actor_id=principal.id, subject_id=patient_id, detail=detail)

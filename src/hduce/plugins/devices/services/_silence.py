@@ -4,6 +4,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import KW_ONLY, dataclass
 
 from hduce.contracts.devices import DeviceAlertRaised
 from hduce.core.db import Database
@@ -15,32 +16,24 @@ logger = logging.getLogger("hduce.devices")
 SILENCE_CHECK = "silent-devices"
 
 
+@dataclass(frozen=True, eq=False)
 class SilenceRule:
     """Looks for silent devices every `every` seconds while the web process runs."""
 
-    def __init__(
-        self,
-        db: Database,
-        store: AlertStore,
-        events: EventBus,
-        supervisor: Supervisor,
-        *,
-        silent_after: float,
-        every: float,
-    ) -> None:
-        self._db = db
-        self._store = store
-        self._supervisor = supervisor
-        self._events = events
-        self._silent_after = silent_after
-        self._every = every
+    db: Database
+    store: AlertStore
+    events: EventBus
+    supervisor: Supervisor
+    _: KW_ONLY
+    silent_after: float
+    every: float
 
     async def check(self) -> int:
         """Open an alert (and publish `device.alert_raised`) per newly silent device."""
-        async with self._db.transaction():
-            rows = await self._store.raise_silence_alerts(self._silent_after)
+        async with self.db.transaction():
+            rows = await self.store.raise_silence_alerts(self.silent_after)
             for row in rows:
-                await self._events.publish(
+                await self.events.publish(
                     DeviceAlertRaised(
                         alert_id=row["id"],
                         device_id=row["device"],
@@ -58,14 +51,14 @@ class SilenceRule:
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
         """Check periodically while the block runs (never when `silent_after` is 0)."""
-        if not self._silent_after:
+        if not self.silent_after:
             yield
             return
-        self._supervisor.start(SILENCE_CHECK, lambda _beat: self._loop())
+        self.supervisor.start(SILENCE_CHECK, lambda _beat: self._loop())
         try:
             yield
         finally:
-            await self._supervisor.stop(SILENCE_CHECK)
+            await self.supervisor.stop(SILENCE_CHECK)
 
     async def _loop(self) -> None:
         while True:
@@ -73,4 +66,4 @@ class SilenceRule:
                 await self.check()
             except Exception:
                 logger.exception("looking for silent devices failed")
-            await asyncio.sleep(self._every)
+            await asyncio.sleep(self.every)

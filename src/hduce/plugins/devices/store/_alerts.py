@@ -5,7 +5,7 @@ import uuid
 import asyncpg
 
 from hduce.contracts.devices import DeviceAlertRaised
-from hduce.core.db import Database
+from hduce.core.sql_store import SqlStore
 
 SILENCE = "silence"
 """The metric of a silent-device alert; never a telemetry metric."""
@@ -39,17 +39,14 @@ RETURNING id, device, patient, value, unit, threshold, measured_at
 """
 
 
-class AlertStore:
+class AlertStore(SqlStore):
     """Alerts and per-patient thresholds; each statement joins the caller's transaction."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
 
     async def page(
         self, *, patient_id: uuid.UUID | None, open_only: bool, limit: int, offset: int
     ) -> tuple[list[asyncpg.Record], int]:
         """Alert rows newest first, optionally of one patient or only open ones, and the total."""
-        rows = await self._db.fetch(
+        rows = await self.db.fetch(
             f"SELECT {ALERT_COLUMNS}, count(*) OVER () AS total FROM device_alert "
             f"WHERE {OPEN_FILTER} ORDER BY raised_at DESC, id LIMIT $3 OFFSET $4",
             patient_id,
@@ -61,13 +58,13 @@ class AlertStore:
 
     async def locked(self, alert_id: uuid.UUID) -> asyncpg.Record | None:
         """One alert's row, locked for update, or None."""
-        return await self._db.fetchrow(
+        return await self.db.fetchrow(
             f"SELECT {ALERT_COLUMNS} FROM device_alert WHERE id = $1 FOR UPDATE", alert_id
         )
 
     async def acknowledge(self, alert_id: uuid.UUID, by: uuid.UUID) -> asyncpg.Record:
         """Mark the alert acknowledged now by `by`; its row."""
-        row = await self._db.fetchrow(
+        row = await self.db.fetchrow(
             "UPDATE device_alert SET acknowledged_at = now(), acknowledged_by = $2 "
             f"WHERE id = $1 RETURNING {ALERT_COLUMNS}",
             alert_id,
@@ -78,7 +75,7 @@ class AlertStore:
 
     async def thresholds(self, patients: list[uuid.UUID]) -> list[asyncpg.Record]:
         """The per-patient bounds (`patient, metric, above, below`) of `patients`."""
-        return await self._db.fetch(
+        return await self.db.fetch(
             "SELECT patient, metric, above, below FROM device_threshold "
             "WHERE patient = ANY($1::uuid[])",
             patients,
@@ -94,7 +91,7 @@ class AlertStore:
         by: uuid.UUID,
     ) -> None:
         """Replace the patient's bounds for `metric`."""
-        await self._db.execute(
+        await self.db.execute(
             "INSERT INTO device_threshold (id, patient, metric, above, below, updated_by, "
             "updated_at) VALUES ($1, $2, $3, $4, $5, $6, now()) "
             "ON CONFLICT (patient, metric) DO UPDATE SET above = excluded.above, "
@@ -109,13 +106,13 @@ class AlertStore:
 
     async def reset_threshold(self, patient_id: uuid.UUID, metric: str) -> None:
         """Drop the patient's bounds for `metric` (the clinic default applies again)."""
-        await self._db.execute(
+        await self.db.execute(
             "DELETE FROM device_threshold WHERE patient = $1 AND metric = $2", patient_id, metric
         )
 
     async def insert_alert(self, alert: DeviceAlertRaised) -> bool:
         """Open `alert`; False when one is open already for its patient and metric."""
-        row = await self._db.fetchrow(
+        row = await self.db.fetchrow(
             INSERT_ALERT,
             alert.alert_id,
             alert.device_id,
@@ -131,4 +128,4 @@ class AlertStore:
 
     async def raise_silence_alerts(self, silent_after: float) -> list[asyncpg.Record]:
         """Open an alert per assigned device silent for `silent_after` s; the new ones' rows."""
-        return await self._db.fetch(RAISE_SILENCE_ALERTS, silent_after)
+        return await self.db.fetch(RAISE_SILENCE_ALERTS, silent_after)

@@ -5,7 +5,7 @@ from typing import Any
 
 import asyncpg
 
-from hduce.core.db import Database
+from hduce.core.sql_store import SqlStore
 
 COLUMNS = (
     "id, kind, name, serial, patient AS patient_id, active, created_at, deactivated_at, "
@@ -15,11 +15,8 @@ COLUMNS = (
 FILTER = "($1::uuid IS NULL OR patient = $1) AND ($2::bool IS NULL OR active = $2)"
 
 
-class DeviceStore:
+class DeviceStore(SqlStore):
     """The device table's statements; each joins the caller's transaction."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
 
     async def insert(
         self,
@@ -33,7 +30,7 @@ class DeviceStore:
         created_by: uuid.UUID,
     ) -> asyncpg.Record:
         """A new active device; its row (`UniqueViolationError` when the serial is taken)."""
-        row = await self._db.fetchrow(
+        row = await self.db.fetchrow(
             "INSERT INTO device (id, kind, name, serial, patient, secret_hash, active, "
             "created_by, created_at, invalid_messages) "
             f"VALUES ($1, $2, $3, $4, $5, $6, true, $7, now(), 0) RETURNING {COLUMNS}",
@@ -51,7 +48,7 @@ class DeviceStore:
     async def get(self, device_id: uuid.UUID, *, lock: bool = False) -> asyncpg.Record | None:
         """One device's row (locked for update with `lock`), or None."""
         suffix = " FOR UPDATE" if lock else ""
-        return await self._db.fetchrow(
+        return await self.db.fetchrow(
             f"SELECT {COLUMNS} FROM device WHERE id = $1{suffix}", device_id
         )
 
@@ -59,7 +56,7 @@ class DeviceStore:
         self, *, patient_id: uuid.UUID | None, active: bool | None, limit: int, offset: int
     ) -> tuple[list[asyncpg.Record], int]:
         """Rows by registration time, optionally of one patient or by state, and the total."""
-        rows = await self._db.fetch(
+        rows = await self.db.fetch(
             f"SELECT {COLUMNS}, count(*) OVER () AS total FROM device WHERE {FILTER} "
             "ORDER BY created_at, id LIMIT $3 OFFSET $4",
             patient_id,
@@ -71,17 +68,17 @@ class DeviceStore:
         return rows, total
 
     async def _count(self, *args: Any) -> int:
-        return await self._db.fetchval(f"SELECT count(*) FROM device WHERE {FILTER}", *args)
+        return await self.db.fetchval(f"SELECT count(*) FROM device WHERE {FILTER}", *args)
 
     async def set_secret(self, device_id: uuid.UUID, secret_hash: str) -> None:
         """Replace the device's secret hash."""
-        await self._db.execute(
+        await self.db.execute(
             "UPDATE device SET secret_hash = $2 WHERE id = $1", device_id, secret_hash
         )
 
     async def assign(self, device_id: uuid.UUID, patient_id: uuid.UUID | None) -> asyncpg.Record:
         """Assign the device to `patient_id` (None: unassign); its row."""
-        row = await self._db.fetchrow(
+        row = await self.db.fetchrow(
             f"UPDATE device SET patient = $2 WHERE id = $1 RETURNING {COLUMNS}",
             device_id,
             patient_id,
@@ -91,7 +88,7 @@ class DeviceStore:
 
     async def deactivate(self, device_id: uuid.UUID) -> asyncpg.Record:
         """Mark the device inactive (since the first time); its row."""
-        row = await self._db.fetchrow(
+        row = await self.db.fetchrow(
             "UPDATE device SET active = false, deactivated_at = coalesce(deactivated_at, now()) "
             f"WHERE id = $1 RETURNING {COLUMNS}",
             device_id,
@@ -101,6 +98,6 @@ class DeviceStore:
 
     async def sign_in(self, device_id: uuid.UUID) -> asyncpg.Record | None:
         """The device's `secret_hash` and `active`, for MQTT sign-in; None if unknown."""
-        return await self._db.fetchrow(
+        return await self.db.fetchrow(
             "SELECT secret_hash, active FROM device WHERE id = $1", device_id
         )

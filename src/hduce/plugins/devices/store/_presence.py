@@ -5,7 +5,7 @@ from datetime import datetime
 
 import asyncpg
 
-from hduce.core.db import Database
+from hduce.core.sql_store import SqlStore
 
 # `was` is the row before this statement: whether the device was online decides the event.
 SET_PRESENCE = """
@@ -19,11 +19,8 @@ RETURNING d.id, d.patient, d.online, was.online AS was_online, c.reason, c.at
 """
 
 
-class PresenceStore:
+class PresenceStore(SqlStore):
     """One statement storing a batch of presence changes."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
 
     async def set_presence(
         self,
@@ -33,4 +30,4 @@ class PresenceStore:
         at: list[datetime],
     ) -> list[asyncpg.Record]:
         """Store the changes; a row per known device (`online`, `was_online`, `reason`, `at`)."""
-        return await self._db.fetch(SET_PRESENCE, ids, online, reasons, at)
+        return await self.db.fetch(SET_PRESENCE, ids, online, reasons, at)

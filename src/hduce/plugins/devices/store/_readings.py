@@ -5,7 +5,7 @@ from datetime import datetime
 
 import asyncpg
 
-from hduce.core.db import Database
+from hduce.core.sql_store import SqlStore
 
 PAGE = """
 SELECT id, device AS device_id, patient AS patient_id, metric, value, unit, measured_at,
@@ -19,11 +19,8 @@ ORDER BY measured_at DESC, id DESC LIMIT $7
 """
 
 
-class ReadingStore:
+class ReadingStore(SqlStore):
     """Pages of one patient's readings, newest first."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
 
     async def page(
         self,
@@ -36,7 +33,7 @@ class ReadingStore:
         limit: int,
     ) -> list[asyncpg.Record]:
         """Up to `limit` rows in `[start, end)` measured before the position `after`."""
-        return await self._db.fetch(
+        return await self.db.fetch(
             PAGE,
             patient_id,
             metric,

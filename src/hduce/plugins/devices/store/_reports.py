@@ -4,7 +4,7 @@ from datetime import datetime
 
 import asyncpg
 
-from hduce.core.db import Database
+from hduce.core.sql_store import SqlStore
 
 DEVICES = """
 SELECT
@@ -26,24 +26,21 @@ FROM device_alert WHERE raised_at >= $1 AND raised_at < $2
 """
 
 
-class ReportStore:
+class ReportStore(SqlStore):
     """Aggregates over devices, readings and alerts; the active accounts holding some roles."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
 
     async def devices(self, start: datetime, end: datetime) -> asyncpg.Record:
         """Active, assigned, and seen in `[start, end)` devices."""
-        row = await self._db.fetchrow(DEVICES, start, end)
+        row = await self.db.fetchrow(DEVICES, start, end)
         assert row is not None  # an aggregate always answers one row
         return row
 
     async def readings(self, start: datetime, end: datetime) -> list[asyncpg.Record]:
         """Readings measured and patients measured in `[start, end)`, per metric."""
-        return await self._db.fetch(READINGS, start, end)
+        return await self.db.fetch(READINGS, start, end)
 
     async def alerts(self, start: datetime, end: datetime) -> asyncpg.Record:
         """Alerts raised in `[start, end)`, acknowledged ones and the median time to it."""
-        row = await self._db.fetchrow(ALERTS, start, end)
+        row = await self.db.fetchrow(ALERTS, start, end)
         assert row is not None  # an aggregate always answers one row
         return row

@@ -5,7 +5,7 @@ from typing import Any
 
 import asyncpg
 
-from hduce.core.db import Database
+from hduce.core.sql_store import SqlStore
 
 _BATCH = """
 batch AS (
@@ -70,26 +70,23 @@ Bounds = tuple[list[str], list[float | None], list[float | None]]
 """The clinic defaults as arrays: metrics, aboves, belows."""
 
 
-class TelemetryStore:
+class TelemetryStore(SqlStore):
     """Readings written in batches; each statement joins the caller's transaction."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
 
     async def insert_unless_breach(self, columns: Columns, bounds: Bounds) -> list[asyncpg.Record]:
         """Insert the batch unless a reading breaches; a row per device, or one `breached`."""
-        return await self._db.fetch(INSERT_UNLESS_BREACH, *columns, *bounds)
+        return await self.db.fetch(INSERT_UNLESS_BREACH, *columns, *bounds)
 
     async def insert(self, columns: Columns) -> list[asyncpg.Record]:
         """Insert the batch; the new rows, in arrival order (a reading's columns, then its key)."""
-        return await self._db.fetch(INSERT_READINGS, *columns)
+        return await self.db.fetch(INSERT_READINGS, *columns)
 
     async def mark_invalid(
         self, ids: list[uuid.UUID], counts: list[int], reasons: list[str]
     ) -> None:
         """Add refused messages to each device's count, with the latest reason."""
-        await self._db.execute(MARK_INVALID, ids, counts, reasons)
+        await self.db.execute(MARK_INVALID, ids, counts, reasons)
 
     async def active_among(self, ids: list[uuid.UUID]) -> set[uuid.UUID]:
         """The devices of `ids` that exist and are active."""
-        return {row["id"] for row in await self._db.fetch(ACTIVE_AMONG, ids)}
+        return {row["id"] for row in await self.db.fetch(ACTIVE_AMONG, ids)}

@@ -7,7 +7,7 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from hduce.core.db import Database
+from hduce.core.sql_store import SqlStore
 
 FIELDS = (
     "id",
@@ -70,15 +70,12 @@ def to_row(record: asyncpg.Record) -> DocumentRow:
     return DocumentRow(**{name: record[name] for name in FIELDS})
 
 
-class DocumentStore:
+class DocumentStore(SqlStore):
     """Statements on the `document` table; each joins the current transaction if there is one."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
 
     async def insert(self, **values: Any) -> DocumentRow:
         """Insert a `pending` document."""
-        record = await self._db.fetchrow(
+        record = await self.db.fetchrow(
             INSERT,
             values["id"],
             values["patient"],
@@ -96,21 +93,21 @@ class DocumentStore:
     async def get(self, document_id: uuid.UUID, *, lock: bool = False) -> DocumentRow | None:
         """One document (deleted ones too), locked `FOR UPDATE` when asked."""
         query = f"SELECT {COLUMNS} FROM document WHERE id = $1" + (" FOR UPDATE" if lock else "")
-        record = await self._db.fetchrow(query, document_id)
+        record = await self.db.fetchrow(query, document_id)
         return to_row(record) if record else None
 
     async def text(self, document_id: uuid.UUID) -> str | None:
         """The extracted text of one document."""
-        record = await self._db.fetchrow("SELECT text FROM document WHERE id = $1", document_id)
+        record = await self.db.fetchrow("SELECT text FROM document WHERE id = $1", document_id)
         return record["text"] if record else None
 
     async def lock_blob(self, sha256: str) -> None:
         """Serialise changes to one stored file until the transaction ends."""
-        await self._db.fetchrow(LOCK_BLOB, sha256)
+        await self.db.fetchrow(LOCK_BLOB, sha256)
 
     async def live_references(self, sha256: str) -> int:
         """How many documents not deleted still refer to the stored file."""
-        record = await self._db.fetchrow(
+        record = await self.db.fetchrow(
             "SELECT count(*) AS n FROM document WHERE sha256 = $1 AND deleted_at IS NULL", sha256
         )
         return int(record["n"]) if record else 0
@@ -118,7 +115,7 @@ class DocumentStore:
     async def update(self, document_id: uuid.UUID, **columns: Any) -> DocumentRow:
         """Set `columns` (and `updated_at`) on one document."""
         assignments = "".join(f", {name} = ${i}" for i, name in enumerate(columns, start=2))
-        record = await self._db.fetchrow(
+        record = await self.db.fetchrow(
             f"UPDATE document SET updated_at = now(){assignments} WHERE id = $1 "
             f"RETURNING {COLUMNS}",
             document_id,
@@ -132,12 +129,12 @@ class DocumentStore:
     ) -> tuple[list[DocumentRow], int]:
         """Live documents matching `conditions` (`$n` placeholders), newest first, and the total."""
         clause = " AND ".join(["deleted_at IS NULL", *conditions])
-        records = await self._db.fetch(
+        records = await self.db.fetch(
             f"SELECT {COLUMNS}, count(*) OVER () AS total FROM document WHERE {clause} "
             f"ORDER BY created_at DESC, id LIMIT {int(limit)} OFFSET {int(offset)}",
             *args,
         )
         if records:
             return [to_row(r) for r in records], int(records[0]["total"])
-        total = await self._db.fetchrow(f"SELECT count(*) AS n FROM document WHERE {clause}", *args)
+        total = await self.db.fetchrow(f"SELECT count(*) AS n FROM document WHERE {clause}", *args)
         return [], int(total["n"]) if total else 0

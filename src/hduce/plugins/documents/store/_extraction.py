@@ -6,7 +6,7 @@ from typing import Any
 import asyncpg
 
 from hduce.contracts.documents import DocumentStatus
-from hduce.core.db import Database
+from hduce.core.sql_store import SqlStore
 
 # `processing` too: a worker that died mid-extraction leaves it so, and the task is redelivered.
 CLAIM = """
@@ -22,21 +22,18 @@ RETURNING id
 """
 
 
-class ExtractionStore:
+class ExtractionStore(SqlStore):
     """The claim and the result of one document's extraction."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
 
     async def claim(self, document_id: uuid.UUID) -> asyncpg.Record | None:
         """Mark a live, unfinished document `processing` (one more attempt); None if it is not."""
-        return await self._db.fetchrow(CLAIM, document_id)
+        return await self.db.fetchrow(CLAIM, document_id)
 
     async def finish(
         self, document_id: uuid.UUID, status: DocumentStatus, result: dict[str, Any], entities: str
     ) -> bool:
         """Store the result of a claimed document; False if it was deleted meanwhile."""
-        finished = await self._db.fetchrow(
+        finished = await self.db.fetchrow(
             FINISH,
             document_id,
             status,

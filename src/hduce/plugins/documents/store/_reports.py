@@ -4,7 +4,7 @@ from datetime import datetime
 
 import asyncpg
 
-from hduce.core.db import Database
+from hduce.core.sql_store import SqlStore
 
 BY_KIND_AND_STATUS = """
 SELECT kind, status, count(*) AS n, coalesce(sum(size), 0) AS bytes,
@@ -23,23 +23,20 @@ WHERE deleted_at IS NULL AND status IN ('pending', 'processing', 'failed') GROUP
 """
 
 
-class ReportStore:
+class ReportStore(SqlStore):
     """Reads for analytics and health; they change nothing."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
 
     async def by_kind_and_status(self, start: datetime, end: datetime) -> list[asyncpg.Record]:
         """Documents uploaded in `[start, end)` by kind and status: count, bytes and pages."""
-        return await self._db.fetch(BY_KIND_AND_STATUS, start, end)
+        return await self.db.fetch(BY_KIND_AND_STATUS, start, end)
 
     async def median_extraction_seconds(self, start: datetime, end: datetime) -> float | None:
         """Median seconds from upload to extracted of the documents done, uploaded in the period."""
-        return await self._db.fetchval(EXTRACTION_TIME, start, end)
+        return await self.db.fetchval(EXTRACTION_TIME, start, end)
 
     async def unfinished(self) -> dict[str, int]:
         """Live documents `pending`, `processing` and `failed`, by status (zeros included)."""
         counts = {"pending": 0, "processing": 0, "failed": 0}
-        for record in await self._db.fetch(UNFINISHED):
+        for record in await self.db.fetch(UNFINISHED):
             counts[record["status"]] = int(record["n"])
         return counts

@@ -7,7 +7,7 @@ import asyncpg
 import msgspec
 
 from hduce.contracts.documents import DocumentSummary
-from hduce.core.db import Database
+from hduce.core.sql_store import SqlStore
 
 SUMMARY = """
 SELECT id, patient AS patient_id, title, kind, status, filename, content_type, page_count,
@@ -33,24 +33,21 @@ def _summaries(records: list[asyncpg.Record]) -> list[DocumentSummary]:
     return [msgspec.convert(dict(record), DocumentSummary) for record in records]
 
 
-class DocumentSummaries:
+class DocumentSummaries(SqlStore):
     """Reads live documents with their extracted text (never the deleted ones)."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
 
     async def summaries(self, ids: Sequence[uuid.UUID]) -> list[DocumentSummary]:
         """The live documents among `ids`."""
-        records = await self._db.fetch(SUMMARY + " AND id = ANY($1::uuid[])", list(ids))
+        records = await self.db.fetch(SUMMARY + " AND id = ANY($1::uuid[])", list(ids))
         return _summaries(records)
 
     async def summaries_page(self, *, after: uuid.UUID | None, limit: int) -> list[DocumentSummary]:
         """Up to `limit` live documents with an id above `after`, by id."""
-        records = await self._db.fetch(
+        records = await self.db.fetch(
             SUMMARY + " AND ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2", after, limit
         )
         return _summaries(records)
 
     async def count(self) -> int:
         """How many live documents `summaries_page` walks through."""
-        return int(await self._db.fetchval(COUNT))
+        return int(await self.db.fetchval(COUNT))

@@ -20,10 +20,10 @@ class DeliveryCounts(SqlStore):
     async def by_channel(self, start: datetime, end: datetime) -> dict[str, dict[str, int]]:
         """Per channel, deliveries per status, created in `[start, end)`."""
         by_channel: dict[str, dict[str, int]] = {}
-        for row in await self._db.fetch(BY_CHANNEL, start, end):
+        for row in await self.db.fetch(BY_CHANNEL, start, end):
             by_channel.setdefault(row["channel"], {})[row["status"]] = row["n"]
         return by_channel
 
     async def median_send_delay(self, start: datetime, end: datetime) -> float | None:
         """Median seconds from queueing to sent of the deliveries created in `[start, end)`."""
-        return await self._db.fetchval(SEND_DELAY, start, end)
+        return await self.db.fetchval(SEND_DELAY, start, end)

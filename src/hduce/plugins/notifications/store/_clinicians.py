@@ -16,4 +16,4 @@ class ClinicianDirectory(SqlStore):
 
     async def active_with(self, roles: list[str]) -> list[uuid.UUID]:
         """The ids of the active accounts holding any of `roles`."""
-        return [row["id"] for row in await self._db.fetch(ACTIVE_WITH_ROLES, roles)]
+        return [row["id"] for row in await self.db.fetch(ACTIVE_WITH_ROLES, roles)]

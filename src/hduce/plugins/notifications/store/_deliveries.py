@@ -48,19 +48,19 @@ class DeliveryStore(SqlStore):
 
     async def notification_with_key(self, key: str) -> uuid.UUID | None:
         """The notification already queued under the idempotency `key`, if any."""
-        return await self._db.fetchval("SELECT id FROM notification WHERE key = $1", key)
+        return await self.db.fetchval("SELECT id FROM notification WHERE key = $1", key)
 
     async def add(
         self, notification: NewNotification, deliveries: Sequence[PlannedDelivery]
     ) -> None:
         """Write one notification and its deliveries."""
-        await self._db.execute(
+        await self.db.execute(
             "INSERT INTO notification (id, recipient, address, template, category, "
             "critical, key, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, now())",
             *msgspec.structs.astuple(notification),
         )
         if deliveries:
-            await self._db.execute(
+            await self.db.execute(
                 INSERT_DELIVERIES,
                 notification.id,
                 notification.recipient,
@@ -69,7 +69,7 @@ class DeliveryStore(SqlStore):
 
     async def lock(self, delivery_id: uuid.UUID) -> asyncpg.Record | None:
         """The delivery to send, locked until the caller's transaction ends."""
-        return await self._db.fetchrow(
+        return await self.db.fetchrow(
             "SELECT id, recipient, channel, address, subject, body_text, body_html, status, "
             "attempts FROM delivery WHERE id = $1 FOR UPDATE",
             delivery_id,
@@ -77,7 +77,7 @@ class DeliveryStore(SqlStore):
 
     async def sent(self, delivery_id: uuid.UUID, status: str) -> None:
         """Record a successful attempt (`sent`, or `logged` for e-mail written to the log)."""
-        await self._db.execute(
+        await self.db.execute(
             "UPDATE delivery SET status = $2, sent_at = now(), attempts = attempts + 1, "
             "next_attempt_at = NULL, updated_at = now() WHERE id = $1",
             delivery_id,
@@ -88,7 +88,7 @@ class DeliveryStore(SqlStore):
         self, delivery_id: uuid.UUID, attempts: int, error: str, retry_at: datetime | None
     ) -> None:
         """Record a failed attempt: `pending` until `retry_at`, or `failed` for good without."""
-        await self._db.execute(
+        await self.db.execute(
             "UPDATE delivery SET status = CASE WHEN $4::timestamptz IS NULL THEN 'failed' "
             "ELSE 'pending' END, attempts = $2, last_error = $3, next_attempt_at = $4, "
             "updated_at = now() WHERE id = $1",
@@ -112,7 +112,7 @@ class DeliveryStore(SqlStore):
             "($1::text IS NULL OR d.status = $1) AND ($2::text IS NULL OR d.channel = $2) "
             "AND ($3::uuid IS NULL OR d.recipient = $3)"
         )
-        rows = await self._db.fetch(
+        rows = await self.db.fetch(
             f"SELECT {COLUMNS} FROM delivery d JOIN notification n ON n.id = d.notification "
             f"WHERE {where} ORDER BY d.created_at DESC, d.id DESC LIMIT $4 OFFSET $5",
             status,
@@ -121,7 +121,7 @@ class DeliveryStore(SqlStore):
             limit,
             offset,
         )
-        total = await self._db.fetchval(
+        total = await self.db.fetchval(
             f"SELECT count(*) FROM delivery d WHERE {where}", status, channel, recipient_id
         )
         return Page(

@@ -28,7 +28,7 @@ class Inbox(SqlStore):
     ) -> InboxPage:
         """A page of the user's inbox, newest first, with totals."""
         unread_filter = " AND d.read_at IS NULL" if unread_only else ""
-        rows = await self._db.fetch(
+        rows = await self.db.fetch(
             f"SELECT {ITEM_COLUMNS} FROM delivery d JOIN notification n "
             f"ON n.id = d.notification WHERE {OWN_ITEMS}{unread_filter} "
             "ORDER BY d.created_at DESC, d.id DESC LIMIT $2 OFFSET $3",
@@ -36,7 +36,7 @@ class Inbox(SqlStore):
             limit,
             offset,
         )
-        counts = await self._db.fetchrow(
+        counts = await self.db.fetchrow(
             "SELECT count(*) AS total, count(*) FILTER (WHERE d.read_at IS NULL) AS unread "
             f"FROM delivery d WHERE {OWN_ITEMS}",
             user_id,
@@ -52,7 +52,7 @@ class Inbox(SqlStore):
 
     async def item(self, user_id: uuid.UUID, delivery_id: uuid.UUID) -> InboxItem:
         """One of the user's items; 404 for anyone else's."""
-        row = await self._db.fetchrow(
+        row = await self.db.fetchrow(
             f"SELECT {ITEM_COLUMNS} FROM delivery d JOIN notification n "
             f"ON n.id = d.notification WHERE {OWN_ITEMS} AND d.id = $2",
             user_id,
@@ -64,7 +64,7 @@ class Inbox(SqlStore):
 
     async def unread(self, user_id: uuid.UUID) -> int:
         """How many items the user has not read."""
-        row = await self._db.fetchrow(
+        row = await self.db.fetchrow(
             f"SELECT count(*) AS unread FROM delivery d WHERE {OWN_ITEMS} AND d.read_at IS NULL",
             user_id,
         )
@@ -72,7 +72,7 @@ class Inbox(SqlStore):
 
     async def mark_read(self, user_id: uuid.UUID, delivery_id: uuid.UUID) -> None:
         """Mark one of the user's items read (idempotent); 404 for anyone else's."""
-        row = await self._db.fetchrow(
+        row = await self.db.fetchrow(
             f"UPDATE delivery d SET read_at = coalesce(read_at, now()) WHERE {OWN_ITEMS} "
             "AND d.id = $2 RETURNING d.id",
             user_id,
@@ -83,7 +83,7 @@ class Inbox(SqlStore):
 
     async def mark_all_read(self, user_id: uuid.UUID) -> int:
         """Mark every unread item of the user read; how many changed."""
-        row = await self._db.fetchrow(
+        row = await self.db.fetchrow(
             f"WITH changed AS (UPDATE delivery d SET read_at = now() WHERE {OWN_ITEMS} "
             "AND d.read_at IS NULL RETURNING 1) SELECT count(*) AS marked FROM changed",
             user_id,
@@ -92,13 +92,11 @@ class Inbox(SqlStore):
 
     async def announce(self, user_id: str, delivery_id: uuid.UUID) -> None:
         """Tell live streams of a new item; NOTIFY is transactional: heard only on commit."""
-        await self._db.execute(
-            "SELECT pg_notify($1, $2)", INBOX_CHANNEL, f"{user_id}:{delivery_id}"
-        )
+        await self.db.execute("SELECT pg_notify($1, $2)", INBOX_CHANNEL, f"{user_id}:{delivery_id}")
 
     def announcements(self, heard: Callable[[str], None]) -> AbstractAsyncContextManager[None]:
         """Call `heard(payload)` for each announcement while the block runs (one connection)."""
-        return self._db.listening(INBOX_CHANNEL, heard)
+        return self.db.listening(INBOX_CHANNEL, heard)
 
     async def latest(self, user_id: uuid.UUID, limit: int) -> tuple[list[InboxEntry], int]:
         """`InboxReader`: the newest items and the unread count."""

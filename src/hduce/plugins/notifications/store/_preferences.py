@@ -45,7 +45,7 @@ class PreferenceStore(SqlStore):
 
     async def get(self, user_id: uuid.UUID) -> Preferences:
         """The user's preferences, defaults filled in."""
-        row = await self._db.fetchrow(
+        row = await self.db.fetchrow(
             "SELECT channels, quiet_start, quiet_end FROM notification_preference "
             'WHERE "user" = $1',
             user_id,
@@ -63,7 +63,7 @@ class PreferenceStore(SqlStore):
     async def put(self, user_id: uuid.UUID, preferences: Preferences) -> Preferences:
         """Store the user's preferences (switches for known categories and channels only)."""
         quiet = preferences.quiet_hours
-        await self._db.execute(
+        await self.db.execute(
             "INSERT INTO notification_preference "
             '(id, "user", channels, quiet_start, quiet_end, updated_at) '
             "VALUES ($1, $2, $3::jsonb, $4, $5, now()) "

@@ -2,6 +2,7 @@
 
 import hashlib
 import re
+from dataclasses import KW_ONLY, dataclass
 
 import msgspec
 
@@ -27,29 +28,19 @@ _ROLE_ORDER = (Role.DOCTOR, Role.NURSE, Role.ADMIN, Role.RECEPTIONIST, Role.PATI
 MODES = ("keyword", "semantic", "hybrid")
 
 
+@dataclass(frozen=True, eq=False)
 class SearchService:
     """One search API over every kind of entry, filtered by the caller's permissions."""
 
-    def __init__(
-        self,
-        config: SearchConfig,
-        backend: SearchBackend,
-        readers: dict[str, frozenset[str]],
-        lexicon: Lexicon,
-        embedder: Embedder | None,
-        *,
-        db: Database,
-        events: EventBus,
-        audit: AuditLog,
-    ) -> None:
-        self._embedder = embedder
-        self._config = config
-        self._backend = backend
-        self._readers = readers
-        self._lexicon = lexicon
-        self._db = db
-        self._events = events
-        self._audit = audit
+    config: SearchConfig
+    backend: SearchBackend
+    readers: dict[str, frozenset[str]]
+    lexicon: Lexicon
+    embedder: Embedder | None
+    _: KW_ONLY
+    db: Database
+    events: EventBus
+    audit: AuditLog
 
     async def search(
         self,
@@ -72,17 +63,17 @@ class SearchService:
             principal, entity=entity, date_from=date_from, date_to=date_to, patient_id=patient_id
         )
         query = self._query(q, limit, offset, wanted, facet_names(facets))
-        scope = scope_for(principal, self._readers, self._kinds(kinds))
+        scope = scope_for(principal, self.readers, self._kinds(kinds))
         query = await self._embedded(query, mode)
-        hits, total = ([], 0) if scope.empty else await self._backend.search(query, scope)
+        hits, total = ([], 0) if scope.empty else await self.backend.search(query, scope)
         counted = {f: {} for f in query.facets}
         if query.facets and not scope.empty:
-            counted = await self._backend.facets(query, scope)
+            counted = await self.backend.facets(query, scope)
         capped = total > query.candidates
         total = min(total, query.candidates)
-        async with self._db.transaction():
+        async with self.db.transaction():
             if not principal.roles.isdisjoint(STAFF_ROLES):
-                await self._audit.record(
+                await self.audit.record(
                     "search.queried",
                     actor_id=principal.id,
                     ip=ip,
@@ -94,7 +85,7 @@ class SearchService:
                         "filters": msgspec.to_builtins(wanted),
                     },
                 )
-            await self._events.publish(performed(query.text, total, principal, query.mode))
+            await self.events.publish(performed(query.text, total, principal, query.mode))
         return SearchPage(
             hits=hits,
             total=total,
@@ -116,14 +107,14 @@ class SearchService:
     async def suggest(self, principal: Principal, *, q: str, limit: int | None) -> Suggestions:
         """Completions of the last word of `q` from entries the caller may see and the lexicon."""
         words = _WORDS.findall(q.lower())
-        if not words or len(q) > self._config.max_query_length:
+        if not words or len(q) > self.config.max_query_length:
             raise InvalidSearch("q: give the start of a word")
         limit = self._page_size(limit)
-        scope = scope_for(principal, self._readers, tuple(self._readers))
-        found = [] if scope.empty else await self._backend.suggest(words[-1], scope, limit)
+        scope = scope_for(principal, self.readers, tuple(self.readers))
+        found = [] if scope.empty else await self.backend.suggest(words[-1], scope, limit)
         head = q.lower()[: q.lower().rindex(words[-1])]
         typed = [" ".join(f"{head}{word}".split()) for word in found]
-        terms = self._lexicon.completions(q, limit)
+        terms = self.lexicon.completions(q, limit)
         return Suggestions(suggestions=list(dict.fromkeys([*typed, *terms]))[:limit])
 
     def _query(
@@ -132,42 +123,42 @@ class SearchService:
         text = q.strip()
         if not _WORD.search(text) and not wanted.given:
             raise InvalidSearch("q: give at least one letter or digit (or a filter)")
-        if len(text) > self._config.max_query_length:
-            raise InvalidSearch(f"q: at most {self._config.max_query_length} characters")
+        if len(text) > self.config.max_query_length:
+            raise InvalidSearch(f"q: at most {self.config.max_query_length} characters")
         limit = self._page_size(limit)
         if offset < 0:
             raise InvalidSearch("offset: not negative")
-        config = self._config
+        config = self.config
         return SearchQuery(
             text, limit, offset, config.max_candidates, config.snippet_chars, wanted, facets
         )
 
     def _page_size(self, limit: int | None) -> int:
         """`limit`, or the default page size when None; 422 outside 1 to the largest page."""
-        limit = self._config.default_page_size if limit is None else limit
-        if not 1 <= limit <= self._config.max_page_size:
-            raise InvalidSearch(f"limit: between 1 and {self._config.max_page_size}")
+        limit = self.config.default_page_size if limit is None else limit
+        if not 1 <= limit <= self.config.max_page_size:
+            raise InvalidSearch(f"limit: between 1 and {self.config.max_page_size}")
         return limit
 
     async def _embedded(self, query: SearchQuery, mode: str | None) -> SearchQuery:
         """The query with its mode, and its vector unless it is matched by keywords only."""
         if mode is not None and mode not in MODES:
             raise InvalidSearch(f"mode: one of {', '.join(MODES)}")
-        if mode in ("semantic", "hybrid") and self._embedder is None:
+        if mode in ("semantic", "hybrid") and self.embedder is None:
             raise InvalidSearch(f"mode: {mode} needs an embedder; this clinic searches by keyword")
-        chosen = mode or ("hybrid" if self._embedder else "keyword")
-        if chosen == "keyword" or self._embedder is None or not _WORD.search(query.text):
+        chosen = mode or ("hybrid" if self.embedder else "keyword")
+        if chosen == "keyword" or self.embedder is None or not _WORD.search(query.text):
             return msgspec.structs.replace(query, mode="keyword")
-        [vector] = await self._embedder.embed([query.text])
+        [vector] = await self.embedder.embed([query.text])
         return msgspec.structs.replace(query, mode=chosen, vector=tuple(vector))
 
     def _kinds(self, kinds: str | None) -> tuple[str, ...]:
         if not kinds:
-            return tuple(self._readers)
+            return tuple(self.readers)
         wanted = tuple(dict.fromkeys(k.strip() for k in kinds.split(",") if k.strip()))
-        unknown = [k for k in wanted if k not in self._readers]
+        unknown = [k for k in wanted if k not in self.readers]
         if unknown or not wanted:
-            known = ", ".join(self._readers)
+            known = ", ".join(self.readers)
             raise InvalidSearch(f"kind: unknown {', '.join(unknown) or '(none)'}; known: {known}")
         return wanted
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import asyncpg
 import msgspec
 
-from hduce.core.db import Database
+from hduce.core.sql_store import SqlStore
 from hduce.plugins.search.store._sql import Params, where
 
 if TYPE_CHECKING:
@@ -82,19 +82,16 @@ class ChunkRows(msgspec.Struct, frozen=True):
     vectors: list[list[float]]
 
 
-class ChunkStore:
+class ChunkStore(SqlStore):
     """Reads and writes chunk rows; finds the chunks nearest a vector."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
 
     async def stored(self, keys: Sequence[Key]) -> list[asyncpg.Record]:
         """Each entry's id with its stored chunks (kind, ref_id, id, seq, text, model)."""
-        return await self._db.fetch(STORED, [k for k, _ in keys], [r for _, r in keys])
+        return await self.db.fetch(STORED, [k for k, _ in keys], [r for _, r in keys])
 
     async def write(self, rows: ChunkRows) -> None:
         """Insert or replace chunks."""
-        await self._db.execute(
+        await self.db.execute(
             WRITE,
             rows.entry_ids,
             rows.seqs,
@@ -106,14 +103,14 @@ class ChunkStore:
 
     async def trim(self, kept: dict[uuid.UUID, int]) -> None:
         """Drop each entry's chunks beyond the number it keeps."""
-        await self._db.execute(TRIM, list(kept), list(kept.values()))
+        await self.db.execute(TRIM, list(kept), list(kept.values()))
 
     async def vectors(self, keys: Sequence[Key]) -> dict[Key, list[list[float]]]:
         """The stored chunk vectors of each entry, in chunk order."""
         found: dict[Key, list[list[float]]] = {}
         if not keys:
             return found
-        rows = await self._db.fetch(VECTORS, [k for k, _ in keys], [r for _, r in keys])
+        rows = await self.db.fetch(VECTORS, [k for k, _ in keys], [r for _, r in keys])
         for row in rows:
             vector = [float(x) for x in row["embedding"].strip("[]").split(",")]
             found.setdefault((row["kind"], row["ref_id"]), []).append(vector)
@@ -135,7 +132,7 @@ class ChunkStore:
             )
         else:
             sql = INDEXED.format(pool=pool) + BEST.format(where=condition, limit=params.add(limit))
-        async with self._db.transaction():
+        async with self.db.transaction():
             # The index looks at `ef_search` candidates: enough for the neighbours asked.
-            await self._db.execute(f"SET LOCAL hnsw.ef_search = {min(max(limit * 4, 40), 1000)}")
-            return await self._db.fetch(sql, *params.values)
+            await self.db.execute(f"SET LOCAL hnsw.ef_search = {min(max(limit * 4, 40), 1000)}")
+            return await self.db.fetch(sql, *params.values)

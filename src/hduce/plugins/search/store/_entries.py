@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from hduce.core.db import Database
+from hduce.core.sql_store import SqlStore
 
 UPSERT = """
 INSERT INTO search_entry (id, kind, ref_id, patient_id, practitioner_id, title, body, extra,
@@ -37,33 +37,30 @@ MATCHING = "SELECT ref_id FROM search_entry WHERE kind = $1 AND extra->>$2 = $3"
 Key = tuple[str, uuid.UUID]
 
 
-class EntryStore:
+class EntryStore(SqlStore):
     """Writes and finds `search_entry` rows."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
 
     async def upsert(self, columns: Sequence[list[object]]) -> set[Key]:
         """Write rows given column by column (see `UPSERT`) unless newer; the keys written."""
-        rows = await self._db.fetch(UPSERT, *columns)
+        rows = await self.db.fetch(UPSERT, *columns)
         return {(row["kind"], row["ref_id"]) for row in rows}
 
     async def delete(self, kind: str, ref_ids: Sequence[uuid.UUID]) -> None:
         """Remove the entries of `kind` with these source ids."""
-        await self._db.execute(DELETE, kind, list(ref_ids))
+        await self.db.execute(DELETE, kind, list(ref_ids))
 
     async def pruned(self, before: datetime) -> list[Key]:
         """Remove entries not written since `before`; their keys."""
-        return [(row["kind"], row["ref_id"]) for row in await self._db.fetch(PRUNE, before)]
+        return [(row["kind"], row["ref_id"]) for row in await self.db.fetch(PRUNE, before)]
 
     async def mentions(self, person_id: uuid.UUID) -> list[Key]:
         """Entries other than the person's own that name them (as patient or practitioner)."""
-        return [(row["kind"], row["ref_id"]) for row in await self._db.fetch(MENTIONS, person_id)]
+        return [(row["kind"], row["ref_id"]) for row in await self.db.fetch(MENTIONS, person_id)]
 
     async def matching(self, kind: str, key: str, value: str) -> list[uuid.UUID]:
         """Source ids of the entries of `kind` whose display field `key` is `value`."""
-        return [row["ref_id"] for row in await self._db.fetch(MATCHING, kind, key, value)]
+        return [row["ref_id"] for row in await self.db.fetch(MATCHING, kind, key, value)]
 
     async def pending_events(self, names: list[str]) -> int:
         """Outbox events of `names` not yet handed to their tasks."""
-        return int(await self._db.fetchval(PENDING_EVENTS, names))
+        return int(await self.db.fetchval(PENDING_EVENTS, names))

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 import asyncpg
 
-from hduce.core.db import Database
+from hduce.core.sql_store import SqlStore
 from hduce.plugins.search.store._sql import (
     COUNT,
     HEADLINE,
@@ -24,11 +24,8 @@ if TYPE_CHECKING:
     from hduce.plugins.search.services import Scope, SearchQuery
 
 
-class KeywordStore:
+class KeywordStore(SqlStore):
     """Runs the PostgreSQL backend's full-text queries; `parts` as `store._sql` describes."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
 
     async def page(
         self, query: "SearchQuery", scope: "Scope", parts: list[str]
@@ -45,14 +42,14 @@ class KeywordStore:
             chars=params.add(query.snippet_chars),
             headline=params.add(HEADLINE),
         )
-        rows = await self._db.fetch(sql, *params.values)
+        rows = await self.db.fetch(sql, *params.values)
         if rows or not query.offset:
             return rows, int(rows[0]["total"]) if rows else 0
         params = Params(parts)
         count = COUNT.format(
             found=matching(query, scope, params), cap=params.add(query.candidates + 1)
         )
-        return [], int(await self._db.fetchval(count, *params.values) or 0)
+        return [], int(await self.db.fetchval(count, *params.values) or 0)
 
     async def facets(
         self,
@@ -63,10 +60,10 @@ class KeywordStore:
     ) -> list[asyncpg.Record]:
         """Rows (facet, value, n) counting the hits by each of `query.facets` (see `facets_sql`)."""
         sql, args = facets_sql(query, scope, parts, nearest)
-        return await self._db.fetch(sql, *args)
+        return await self.db.fetch(sql, *args)
 
     async def suggest(self, prefix: str, scope: "Scope", limit: int) -> list[str]:
         """Indexed words starting with `prefix` in entries within `scope`, most frequent first."""
         condition, args = scope_condition(scope, 3)
-        rows = await self._db.fetch(SUGGEST.format(scope=condition), prefix, limit, *args)
+        rows = await self.db.fetch(SUGGEST.format(scope=condition), prefix, limit, *args)
         return [row["lexeme"] for row in rows]

@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import Sequence
 
-from hduce.core.db import Database
+from hduce.core.sql_store import SqlStore
 
 # Ranges rather than LIKE: the planner cannot use the index for a LIKE over a parameter; under
 # the C collation every word starting with w sorts between w and w followed by the top code point.
@@ -30,21 +30,18 @@ ON CONFLICT DO NOTHING
 """
 
 
-class VocabularyStore:
+class VocabularyStore(SqlStore):
     """Adds the words of written entries; finds unknown words and their neighbours."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
 
     async def add(self, kinds: Sequence[str], ref_ids: Sequence[uuid.UUID]) -> None:
         """Add the words of these entries (4 to 40 letters)."""
-        await self._db.execute(ADD, list(set(kinds)), list(ref_ids))
+        await self.db.execute(ADD, list(set(kinds)), list(ref_ids))
 
     async def unknown(self, words: list[str]) -> list[str]:
         """The words no indexed word starts with."""
-        return [row["w"] for row in await self._db.fetch(UNKNOWN, words)]
+        return [row["w"] for row in await self.db.fetch(UNKNOWN, words)]
 
     async def neighbours(self, first: str, shortest: int, longest: int) -> list[str]:
         """Indexed words starting with `first`, of a length in the range."""
-        rows = await self._db.fetch(NEIGHBOURS, first, shortest, longest)
+        rows = await self.db.fetch(NEIGHBOURS, first, shortest, longest)
         return [row["word"] for row in rows]

@@ -1,6 +1,7 @@
 """Admin user management: search, approval, roles, (de)activation and forced password resets."""
 
 import uuid
+from dataclasses import dataclass
 
 from hduce.contracts.audit import AuditLog
 from hduce.contracts.auth import AccountAdmin, Accounts, DirectoryEntry, Role
@@ -13,22 +14,15 @@ from hduce.plugins.users.services._paging import page_limit
 from hduce.plugins.users.store import ProfileStore
 
 
+@dataclass(frozen=True, eq=False)
 class UserAdminService:
     """Account administration delegated to the auth plugin's `AccountAdmin`, with profiles."""
 
-    def __init__(
-        self,
-        admin: AccountAdmin,
-        accounts: Accounts,
-        audit: AuditLog,
-        profiles: ProfileStore,
-        max_page_size: int,
-    ) -> None:
-        self._admin = admin
-        self._accounts = accounts
-        self._audit = audit
-        self._profiles = profiles
-        self._max_page_size = max_page_size
+    admin: AccountAdmin
+    accounts: Accounts
+    audit: AuditLog
+    profiles: ProfileStore
+    max_page_size: int
 
     async def list_users(
         self,
@@ -42,9 +36,9 @@ class UserAdminService:
         ip: str | None = None,
     ) -> Page[UserRead]:
         """Users matching `text` in e-mail, username or name, then the name-only matches."""
-        limit = page_limit(limit, self._max_page_size)
+        limit = page_limit(limit, self.max_page_size)
         text = (text or "").strip() or None
-        entries, total = await self._admin.search_accounts(
+        entries, total = await self.admin.search_accounts(
             text=text, role=role, status=status, limit=limit, offset=offset
         )
         entries = list(entries)
@@ -53,8 +47,8 @@ class UserAdminService:
             start = max(0, offset - total)
             entries += by_name[start : start + limit - len(entries)]
             total += len(by_name)
-        profiles = await self._profiles.get_many(entry.id for entry in entries)
-        await self._audit.record(
+        profiles = await self.profiles.get_many(entry.id for entry in entries)
+        await self.audit.record(
             "users.listed",
             actor_id=admin.id,
             ip=ip,
@@ -72,33 +66,33 @@ class UserAdminService:
 
     async def approve(self, admin: Principal, user_id: uuid.UUID) -> UserRead:
         """Activate a pending staff account."""
-        return await self._read(await self._admin.approve(user_id, by=admin.id))
+        return await self._read(await self.admin.approve(user_id, by=admin.id))
 
     async def set_roles(self, admin: Principal, user_id: uuid.UUID, roles: list[Role]) -> UserRead:
         """Replace an account's roles; an admin keeps their own admin role."""
         if user_id == admin.id and Role.ADMIN not in roles:
             raise OwnAccountProtected("you cannot remove your own admin role")
-        entry = await self._admin.set_roles(user_id, frozenset(roles), by=admin.id)
+        entry = await self.admin.set_roles(user_id, frozenset(roles), by=admin.id)
         return await self._read(entry)
 
     async def deactivate(self, admin: Principal, user_id: uuid.UUID) -> UserRead:
         """Block an account's logins and end its sessions (never one's own)."""
         if user_id == admin.id:
             raise OwnAccountProtected("you cannot deactivate your own account")
-        return await self._read(await self._admin.deactivate(user_id, by=admin.id))
+        return await self._read(await self.admin.deactivate(user_id, by=admin.id))
 
     async def reactivate(self, admin: Principal, user_id: uuid.UUID) -> UserRead:
         """Allow a deactivated account to log in again."""
-        return await self._read(await self._admin.reactivate(user_id, by=admin.id))
+        return await self._read(await self.admin.reactivate(user_id, by=admin.id))
 
     async def force_password_reset(self, admin: Principal, user_id: uuid.UUID) -> None:
         """End an account's sessions and make it choose a new password (never one's own)."""
         if user_id == admin.id:
             raise OwnAccountProtected("you cannot force a password reset on your own account")
-        await self._admin.force_password_reset(user_id, by=admin.id)
+        await self.admin.force_password_reset(user_id, by=admin.id)
 
     async def _read(self, entry: DirectoryEntry) -> UserRead:
-        return to_read(entry, await self._profiles.get(entry.id))
+        return to_read(entry, await self.profiles.get(entry.id))
 
     async def _name_only_matches(
         self, text: str, *, role: str | None, status: str | None
@@ -107,8 +101,8 @@ class UserAdminService:
         # combined listing counts every user once.
         needle = text.lower()
         matches = []
-        for account_id in await self._profiles.search_names(text):
-            entry = await self._accounts.get_account(account_id)
+        for account_id in await self.profiles.search_names(text):
+            entry = await self.accounts.get_account(account_id)
             if entry is None or needle in entry.email.lower():
                 continue
             if needle in entry.username.lower():

@@ -42,18 +42,18 @@ class CareTeamStore(SqlStore):
 
     async def members(self, patient_id: uuid.UUID) -> list[Member]:
         """The patient's care team, earliest added first."""
-        return [Member(**row) for row in await self._db.fetch(_MEMBERS, patient_id)]
+        return [Member(**row) for row in await self.db.fetch(_MEMBERS, patient_id)]
 
     async def account(self, account_id: uuid.UUID) -> AccountFacts | None:
         """An account's roles and status, or None."""
-        row = await self._db.fetchrow(_ACCOUNT, account_id)
+        row = await self.db.fetchrow(_ACCOUNT, account_id)
         return AccountFacts(**row) if row else None
 
     async def add(self, patient_id: uuid.UUID, clinician_id: uuid.UUID, by: uuid.UUID) -> bool:
         """Put a clinician on the team; False when they already were."""
-        added = await self._db.fetchrow(_ADD, uuid.uuid4(), patient_id, clinician_id, by)
+        added = await self.db.fetchrow(_ADD, uuid.uuid4(), patient_id, clinician_id, by)
         return added is not None
 
     async def remove(self, patient_id: uuid.UUID, clinician_id: uuid.UUID) -> bool:
         """Take a clinician off the team; False when they were not on it."""
-        return await self._db.fetchrow(_REMOVE, patient_id, clinician_id) is not None
+        return await self.db.fetchrow(_REMOVE, patient_id, clinician_id) is not None

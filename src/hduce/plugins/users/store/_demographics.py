@@ -39,15 +39,15 @@ class DemographicsStore(SqlStore):
 
     async def demographics(self, ids: Sequence[uuid.UUID]) -> list[Demographics]:
         """The people among `ids` that exist."""
-        return [_to_demographics(row) for row in await self._db.fetch(_BY_IDS, list(ids))]
+        return [_to_demographics(row) for row in await self.db.fetch(_BY_IDS, list(ids))]
 
     async def demographics_page(self, *, after: uuid.UUID | None, limit: int) -> list[Demographics]:
         """Up to `limit` people with an id above `after`, by id."""
-        return [_to_demographics(row) for row in await self._db.fetch(_PAGE, after, limit)]
+        return [_to_demographics(row) for row in await self.db.fetch(_PAGE, after, limit)]
 
     async def search(self, query: PeopleQuery) -> tuple[list[Demographics], int]:
         """One page of the people matching `query`, by name then id, and the total."""
-        rows = await self._db.fetch(
+        rows = await self.db.fetch(
             _SEARCH,
             sorted(query.roles),
             AccountStatus.ACTIVE if query.active_only else None,

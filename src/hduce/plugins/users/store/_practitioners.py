@@ -34,9 +34,9 @@ class PractitionerStore(SqlStore):
     ) -> tuple[list[asyncpg.Record], int]:
         """One page of rows matching the `ILIKE` patterns (None: any), and the total."""
         filters = (AccountStatus.ACTIVE, list(roles), name, specialty)
-        rows = await self._db.fetch(_PAGE, *filters, limit, offset)
+        rows = await self.db.fetch(_PAGE, *filters, limit, offset)
         if rows or offset == 0:
             return rows, rows[0]["total"] if rows else 0
         # Past the last page: the count comes from the first row of the whole result.
-        first = await self._db.fetchrow(_PAGE, *filters, 1, 0)
+        first = await self.db.fetchrow(_PAGE, *filters, 1, 0)
         return [], first["total"] if first else 0
