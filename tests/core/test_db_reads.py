@@ -48,3 +48,24 @@ async def test_only_plain_reads_skip_the_pool_reset(settings: Settings) -> None:
         # ...and the next use other than `fetchrow` is reset again.
         row = await engine.fetchrow(SETTING)
         assert row is not None and not row["value"]
+
+
+async def test_a_transaction_that_ended_goes_back_without_the_reset(settings: Settings) -> None:
+    one_connection = msgspec.structs.replace(settings.database, pool_min_size=1, pool_max_size=1)
+    engine = HduceEngine()
+    engine.configure(settings.database.url)
+    async with open_database(engine, one_connection):
+        # COMMIT or ROLLBACK ended everything a transaction may do (locks are `xact` ones,
+        # settings `SET LOCAL`): this session-wide setting breaks that rule on purpose, to
+        # show that the connection went back without asyncpg's reset query (a round trip).
+        async with engine.transaction():
+            await engine.execute("SELECT set_config('hduce.probe', 'committed', false)")
+        row = await engine.fetchrow(SETTING)
+        assert row is not None and row["value"] == "committed"
+        with pytest.raises(LookupError):
+            async with engine.transaction():
+                await engine.execute("SELECT set_config('hduce.probe', 'rolled back', false)")
+                raise LookupError("the block failed: rolled back")
+        # A rolled-back session-wide setting is undone by the ROLLBACK itself.
+        row = await engine.fetchrow(SETTING)
+        assert row is not None and row["value"] == "committed"

@@ -3,7 +3,6 @@
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from contextvars import ContextVar
 from typing import Any
 
 import asyncpg
@@ -12,13 +11,10 @@ from piccolo.engine.postgres import PostgresEngine
 
 from hduce.core.config import DatabaseSettings
 from hduce.core.config.masking import mask_url
+from hduce.core.pool_reset import reset_unless_unchanged, session_unchanged
 from hduce.core.transactions import HealingTransaction
 
 logger = logging.getLogger("hduce.db")
-
-# Set while `HduceEngine.fetchrow` holds a pooled connection; the pool's release (in a task that
-# copies this context) then skips the reset query.
-_plain_read: ContextVar[bool] = ContextVar("hduce_plain_read", default=False)
 
 
 LONG_STATEMENT = 60.0
@@ -95,7 +91,7 @@ class HduceEngine(PostgresEngine):
                 timeout=settings.connect_timeout,
                 # The client-side deadline also covers a frozen server, which would never cancel.
                 command_timeout=statement_timeout,
-                reset=_reset_unless_plain_read,
+                reset=reset_unless_unchanged,
             )
         except (OSError, asyncpg.PostgresError, TimeoutError, DatabaseUnavailable) as exc:
             raise DatabaseUnavailable(
@@ -158,11 +154,8 @@ class HduceEngine(PostgresEngine):
         transaction = self.current_transaction.get()
         if transaction is not None:
             return await getattr(transaction.connection, method)(query, *args)
-        token = _plain_read.set(True)
-        try:
+        with session_unchanged():
             return await getattr(self.shared_pool, method)(query, *args)
-        finally:
-            _plain_read.reset(token)
 
     @property
     def shared_pool(self) -> asyncpg.Pool:
@@ -170,12 +163,6 @@ class HduceEngine(PostgresEngine):
         if self.pool is None:
             raise RuntimeError("the database pool is not open")
         return self.pool
-
-
-async def _reset_unless_plain_read(connection: asyncpg.Connection) -> None:
-    """Run the reset query (locks, cursors, `LISTEN`, settings) unless the connection only read."""
-    if not _plain_read.get() and (query := connection.get_reset_query()):
-        await connection.execute(query)
 
 
 @asynccontextmanager

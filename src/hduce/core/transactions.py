@@ -6,6 +6,8 @@ from typing import Self
 
 from piccolo.engine.postgres import PostgresTransaction
 
+from hduce.core.pool_reset import session_unchanged
+
 logger = logging.getLogger("hduce.db")
 
 
@@ -60,11 +62,19 @@ class HealingTransaction(PostgresTransaction):
             logger.warning("rollback after %r failed: %r", exception, failure)
 
     async def _give_back(self) -> None:
-        """Return the connection to the pool (which terminates it if it cannot be reset)."""
+        """Return the connection to the pool (which terminates it if it cannot be reset).
+
+        After a COMMIT or ROLLBACK that went through, without asyncpg's reset query: the
+        transaction's end released what it held (see `core.pool_reset`).
+        """
         if self.engine.pool is None:
             await self.connection.close()
             return
         try:
-            await self.engine.pool.release(self.connection)
+            if self._committed or self._rolled_back:
+                with session_unchanged():
+                    await self.engine.pool.release(self.connection)
+            else:
+                await self.engine.pool.release(self.connection)
         except Exception as failure:
             logger.warning("a transaction's connection was dropped: %r", failure)

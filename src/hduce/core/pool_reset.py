@@ -1,0 +1,35 @@
+"""When a pooled connection goes back without asyncpg's reset query (one round trip saved).
+
+asyncpg resets every released connection (`pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
+RESET ALL`) in case its user changed the session. HduceEngine's plain reads and its ended
+transactions do not: nothing outside a transaction survives a single read, and COMMIT or
+ROLLBACK ends what a transaction may hold here (`xact` advisory locks, `SET LOCAL`). Session
+state (`SET` without `LOCAL`, session advisory locks, `LISTEN`) stays out of pooled
+connections; `tests/architecture/test_session_state.py` checks the code for it.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+import asyncpg
+
+# Set around a release whose connection's session is as the pool gave it; the pool's release
+# runs in a task that copies this context.
+_session_unchanged: ContextVar[bool] = ContextVar("hduce_session_unchanged", default=False)
+
+
+@contextmanager
+def session_unchanged() -> Iterator[None]:
+    """Within this block, connections go back to the pool without the reset query."""
+    token = _session_unchanged.set(True)
+    try:
+        yield
+    finally:
+        _session_unchanged.reset(token)
+
+
+async def reset_unless_unchanged(connection: asyncpg.Connection) -> None:
+    """The pool's `reset`: asyncpg's reset query, unless the session is known unchanged."""
+    if not _session_unchanged.get() and (query := connection.get_reset_query()):
+        await connection.execute(query)
