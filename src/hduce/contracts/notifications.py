@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 import msgspec
 
+from hduce.contracts.users import ContactDetails
 from hduce.core.security import Principal
 
 
@@ -26,6 +27,8 @@ class Notice(msgspec.Struct, frozen=True):
 
     `recipient` is a user id or an e-mail address; `critical` messages ignore quiet hours and
     channel opt-outs; a repeated `key` (e.g. the id of the event being handled) sends nothing more.
+    `contact`: the recipient's details when the sender has just read them from the directory
+    (the notifier then does not read them again).
     """
 
     recipient: uuid.UUID | str
@@ -34,6 +37,7 @@ class Notice(msgspec.Struct, frozen=True):
     category: Category
     critical: bool = False
     key: str | None = None
+    contact: ContactDetails | None = None
 
 
 class Notifier(Protocol):
@@ -51,9 +55,10 @@ class Notifier(Protocol):
         *,
         critical: bool = False,
         key: str | None = None,
+        contact: ContactDetails | None = None,
     ) -> uuid.UUID:
         """Queue one `Notice` for `recipient`; see `send`."""
-        return await self.send(Notice(recipient, template, data, category, critical, key))
+        return await self.send(Notice(recipient, template, data, category, critical, key, contact))
 
     async def send(self, notice: Notice) -> uuid.UUID:
         """Queue `notice`, its delivery records written inside the caller's transaction.

@@ -1,7 +1,7 @@
 """The users plugin's contracts: profiles, demographics, the user directory and care teams."""
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Protocol
 
@@ -36,6 +36,11 @@ class ContactDetails(msgspec.Struct, frozen=True, kw_only=True):
     last_name: str = ""
     phone: str | None = None
     timezone: str = "UTC"
+
+
+def contact_of(entry: DirectoryEntry) -> ContactDetails:
+    """How to reach the user of a directory entry (its fields of the same names)."""
+    return msgspec.convert({**msgspec.structs.asdict(entry), "user_id": entry.id}, ContactDetails)
 
 
 class Demographics(msgspec.Struct, frozen=True, kw_only=True):
@@ -103,6 +108,9 @@ class UserDirectory(Protocol):
 
     async def get(self, user_id: uuid.UUID) -> DirectoryEntry | None:
         """A user by id, or None."""
+
+    async def get_many(self, user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, DirectoryEntry]:
+        """Several users by id, in one read; unknown ids are left out."""
 
     async def find_by_email(self, email: str) -> DirectoryEntry | None:
         """A user by e-mail, or None."""

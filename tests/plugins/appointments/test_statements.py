@@ -15,10 +15,11 @@ from tests.plugins.users.clinic import Clinic, Member
 
 # One read of the type and the schedule (time zone, hours, exceptions), then one transaction:
 # the appointment with its pending event ids (calendar locks in the same statement), the
-# message (names, preferences, notification, deliveries), every event of both (one statement);
-# the pool's reset after COMMIT. 25 before the statements were merged, 16 before the reads, the
-# event ids and the outbox rows were.
-BUDGET = 11
+# message (both people from the directory in one read, the patient's preferences, the
+# notification with its deliveries), every event of both (one statement). No pool reset after
+# COMMIT. 25 before the statements were merged, 16 before the reads, the event ids and the
+# outbox rows were, 11 before the directory read, the notification and the reset were.
+BUDGET = 8
 POOL_RESET = "SELECT pg_advisory_unlock_all()"
 
 

@@ -10,8 +10,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from hduce.contracts.auth import DirectoryEntry
 from hduce.contracts.notifications import Category, Notifier
-from hduce.contracts.users import UserDirectory
+from hduce.contracts.users import UserDirectory, contact_of
 from hduce.plugins.appointments.config import AppointmentsConfig
 from hduce.plugins.appointments.services._schedules import Schedules
 from hduce.plugins.appointments.services._tokens import ConfirmationTokens
@@ -27,7 +28,11 @@ def readable(moment: datetime, zone: str) -> str:
 
 async def display_name(directory: UserDirectory, account_id: uuid.UUID) -> str:
     """How patients are shown a practitioner: their name, else their username."""
-    entry = await directory.get(account_id)
+    return name_of(await directory.get(account_id))
+
+
+def name_of(entry: DirectoryEntry | None) -> str:
+    """How patients are shown the practitioner of `entry`: their name, else their username."""
     if entry is None:
         return FALLBACK_NAME
     return f"{entry.first_name} {entry.last_name}".strip() or entry.username
@@ -53,6 +58,8 @@ class PatientMessages:
         `zone` is the practitioner's time zone, read here unless the caller already has it.
         """
         zone = zone or await self.schedules.timezone(row.practitioner)
+        people = await self.directory.get_many((row.practitioner, row.patient))
+        patient = people.get(row.patient)
         public_url = self.public_url
         token = self.tokens.issue(row.id, row.starts_at)
         data: dict[str, Any] = {
@@ -60,7 +67,7 @@ class PatientMessages:
             "type_name": row.type_name,
             "mode": row.mode,
             "practitioner_id": str(row.practitioner),
-            "practitioner_name": await display_name(self.directory, row.practitioner),
+            "practitioner_name": name_of(people.get(row.practitioner)),
             "starts_at": readable(row.starts_at, zone),
             "ends_at": readable(row.ends_at, zone),
             "starts_at_utc": row.starts_at.isoformat(),
@@ -76,4 +83,7 @@ class PatientMessages:
             data["claim_url"] = self.config.claim_url.format(
                 public_url=public_url, entry_id=extra["entry_id"]
             )
-        await self.notifier.notify(row.patient, template, data, Category.APPOINTMENTS)
+        contact = None if patient is None else contact_of(patient)
+        await self.notifier.notify(
+            row.patient, template, data, Category.APPOINTMENTS, contact=contact
+        )

@@ -52,7 +52,7 @@ class NotificationService(Notifier):
                 existing = await self._deliveries.notification_with_key(notice.key)
                 if existing is not None:
                     return existing
-            target = await resolve_recipient(self._directory, notice.recipient)
+            target = await resolve_recipient(self._directory, notice)
             values = {"clinic_name": self._config.clinic_name, "name": target.first_name}
             values.update(notice.data)
             rendered = {

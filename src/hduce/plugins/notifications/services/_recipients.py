@@ -4,6 +4,7 @@ import uuid
 
 import msgspec
 
+from hduce.contracts.notifications import Notice
 from hduce.contracts.users import UserDirectory
 from hduce.core.errors import NotFound
 
@@ -26,13 +27,19 @@ class Recipient(msgspec.Struct, frozen=True, kw_only=True):
         return str(self.user_id) if self.user_id is not None else None
 
 
-async def resolve_recipient(directory: UserDirectory, recipient: uuid.UUID | str) -> Recipient:
-    """Look a user id up in the directory; take a string as an e-mail address."""
+async def resolve_recipient(directory: UserDirectory, notice: Notice) -> Recipient:
+    """Who the notice goes to: a string is an e-mail address, a user id is looked up.
+
+    A `contact` sent along for that user id is taken as it is, without a directory read.
+    """
+    recipient = notice.recipient
     if isinstance(recipient, str):
         if "@" not in recipient:
             raise ValueError(f"not an e-mail address: {recipient!r}")
         return Recipient(user_id=None, email=recipient.strip())
-    contact = await directory.contact(recipient)
+    contact = notice.contact
+    if contact is None or contact.user_id != recipient:
+        contact = await directory.contact(recipient)
     if contact is None:
         raise NotFound(f"no user {recipient}")
     return msgspec.convert(contact, Recipient, from_attributes=True)

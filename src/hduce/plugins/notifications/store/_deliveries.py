@@ -16,8 +16,14 @@ COLUMNS = (
     "n.category, d.channel, d.address, d.status, d.attempts, d.last_error, "
     "d.next_attempt_at, d.sent_at, d.created_at"
 )
-# Every delivery of one notification in one statement: the rows come from parallel arrays.
-INSERT_DELIVERIES = """
+# A notification and every delivery of it in one statement: the deliveries come from parallel
+# arrays (none is fine: the notification is still written).
+INSERT_NOTIFICATION = """
+WITH n AS (
+    INSERT INTO notification (id, recipient, address, template, category, critical, key,
+                              created_at)
+    VALUES ($1, $2, $12, $13, $14, $15, $16, now())
+)
 INSERT INTO delivery (id, notification, recipient, channel, address, subject, body_text,
                       body_html, status, attempts, last_error, next_attempt_at, created_at,
                       updated_at)
@@ -53,19 +59,11 @@ class DeliveryStore(SqlStore):
     async def add(
         self, notification: NewNotification, deliveries: Sequence[PlannedDelivery]
     ) -> None:
-        """Write one notification and its deliveries."""
-        await self.db.execute(
-            "INSERT INTO notification (id, recipient, address, template, category, "
-            "critical, key, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, now())",
-            *msgspec.structs.astuple(notification),
-        )
-        if deliveries:
-            await self.db.execute(
-                INSERT_DELIVERIES,
-                notification.id,
-                notification.recipient,
-                *(list(column) for column in zip(*deliveries, strict=True)),
-            )
+        """Write one notification and its deliveries, in one statement."""
+        notification_id, recipient, *rest = msgspec.structs.astuple(notification)
+        columns = [list(column) for column in zip(*deliveries, strict=True)]
+        columns = columns or [[] for _ in PlannedDelivery.__args__]  # no delivery: empty arrays
+        await self.db.execute(INSERT_NOTIFICATION, notification_id, recipient, *columns, *rest)
 
     async def lock(self, delivery_id: uuid.UUID) -> asyncpg.Record | None:
         """The delivery to send, locked until the caller's transaction ends."""

@@ -1,15 +1,16 @@
 """The `UserDirectory` contract: accounts (from the auth plugin) merged with their profiles."""
 
 import uuid
+from collections.abc import Iterable
 
 import msgspec
 
 from hduce.contracts.auth import Accounts, DirectoryEntry
-from hduce.contracts.users import ContactDetails
+from hduce.contracts.users import ContactDetails, contact_of
 from hduce.plugins.users.store import ProfileData, ProfileStore
 
 _PERSONAL = ("first_name", "last_name", "phone", "timezone")
-"""What a profile adds to an account's `DirectoryEntry`, and its `ContactDetails` beside e-mail."""
+"""What a profile adds to an account's `DirectoryEntry`."""
 
 
 def with_profile(entry: DirectoryEntry, profile: ProfileData | None) -> DirectoryEntry:
@@ -31,6 +32,11 @@ class Directory:
         found = await self._profiles.get_user(user_id)
         return with_profile(*found) if found else None
 
+    async def get_many(self, user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, DirectoryEntry]:
+        """Several users by id in one read; unknown ids are left out."""
+        found = await self._profiles.get_users(user_ids)
+        return {entry.id: with_profile(entry, profile) for entry, profile in found}
+
     async def find_by_email(self, email: str) -> DirectoryEntry | None:
         """A user by e-mail (case-insensitive), or None."""
         entry = await self._accounts.find_account(email)
@@ -41,9 +47,7 @@ class Directory:
     async def contact(self, user_id: uuid.UUID) -> ContactDetails | None:
         """How to reach a user (e-mail, phone, time zone, name), or None."""
         entry = await self.get(user_id)
-        if entry is None:
-            return None
-        return ContactDetails(user_id=entry.id, email=entry.email, **_personal(entry))
+        return None if entry is None else contact_of(entry)
 
 
 def _personal(person: DirectoryEntry | ProfileData) -> dict[str, object]:

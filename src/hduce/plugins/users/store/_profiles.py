@@ -34,10 +34,12 @@ class ProfileData(Read, frozen=True):
 _COLUMNS = ProfileData.__struct_fields__
 
 _SELECT_ONE = f"SELECT {', '.join(_COLUMNS)} FROM profile WHERE account = $1"
-_SELECT_USER = (
+_SELECT_USERS = (
     f"SELECT a.*, p.account AS profile_of, {', '.join(f'p.{name}' for name in _COLUMNS)} "
-    f"FROM {ACCOUNT_DIRECTORY} a LEFT JOIN profile p ON p.account = a.id WHERE a.id = $1"
+    f"FROM {ACCOUNT_DIRECTORY} a LEFT JOIN profile p ON p.account = a.id "
 )
+_SELECT_USER = _SELECT_USERS + "WHERE a.id = $1"
+_SELECT_SOME_USERS = _SELECT_USERS + "WHERE a.id = ANY($1::uuid[])"
 _SEARCH_NAMES = (
     "SELECT account FROM profile WHERE first_name || ' ' || last_name ILIKE $1 "
     "OR last_name || ' ' || first_name ILIKE $1 "
@@ -66,10 +68,16 @@ class ProfileStore:
     ) -> tuple[DirectoryEntry, ProfileData | None] | None:
         """An account and its profile (None if it has none) in one query, or None."""
         row = await self._db.fetchrow(_SELECT_USER, account_id)
-        if row is None:
-            return None
-        profile = ProfileData.from_row(row) if row["profile_of"] else None
-        return DirectoryEntry.from_row(row), profile
+        return None if row is None else _user(row)
+
+    async def get_users(
+        self, account_ids: Iterable[uuid.UUID]
+    ) -> list[tuple[DirectoryEntry, ProfileData | None]]:
+        """Several accounts with their profiles in one query (unknown ids are left out)."""
+        rows = await self._db.fetch(
+            _SELECT_USERS + "WHERE a.id = ANY($1::uuid[])", list(account_ids)
+        )
+        return [_user(row) for row in rows]
 
     async def get_many(self, account_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, ProfileData]:
         """The profiles of several accounts, by account id (accounts without one are absent)."""
@@ -111,3 +119,8 @@ def like_pattern(text: str) -> str:
 def escape_like(text: str) -> str:
     """`text` with the `ILIKE` wildcards (and the escape character) taken literally."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _user(row: Mapping[str, Any]) -> tuple[DirectoryEntry, ProfileData | None]:
+    """The account of a `_SELECT_USERS` row and its profile, if it has one."""
+    return DirectoryEntry.from_row(row), ProfileData.from_row(row) if row["profile_of"] else None
