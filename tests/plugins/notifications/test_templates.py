@@ -242,3 +242,12 @@ def test_builtin_dir_found_from_the_working_directory_like_the_image(
     monkeypatch.chdir(tmp_path)
     with pytest.raises(TemplateError, match=TEMPLATES_ENV):
         builtin_template_dir({})
+
+
+@pytest.mark.parametrize("template", RENDERER.names())
+def test_rendering_every_channel_at_once_gives_each_channel_s_message(template: str) -> None:
+    data = sample(template)
+    together = RENDERER.render_all(template, data)
+    assert set(together) == RENDERER.channels(template)
+    for channel, rendered in together.items():
+        assert rendered == RENDERER.render(template, channel, data)

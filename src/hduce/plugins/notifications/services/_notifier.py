@@ -55,11 +55,7 @@ class NotificationService(Notifier):
             target = await resolve_recipient(self._directory, notice)
             values = {"clinic_name": self._config.clinic_name, "name": target.first_name}
             values.update(notice.data)
-            rendered = {
-                channel: self._renderer.render(notice.template, channel, values)
-                for channel in CHANNELS
-                if channel in self._renderer.channels(notice.template)
-            }
+            rendered = self._renderer.render_all(notice.template, values, CHANNELS)
             notification = NewNotification(
                 id=uuid.uuid4(),
                 recipient=target.user_id,

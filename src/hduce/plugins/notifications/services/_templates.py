@@ -11,6 +11,7 @@ from jinja2 import (
     Environment,
     FileSystemLoader,
     StrictUndefined,
+    Template,
     TemplateNotFound,
     TemplateSyntaxError,
     UndefinedError,
@@ -75,6 +76,7 @@ class TemplateRenderer:
         )
         self._files = _scan(dirs)
         self._needs: dict[str, frozenset[str]] = {}
+        self._templates: dict[str, Template] = {}
 
     def names(self) -> list[str]:
         """Every template name, sorted."""
@@ -92,15 +94,28 @@ class TemplateRenderer:
 
     def render(self, template: str, channel: str, data: Mapping[str, Any]) -> Rendered:
         """Render the subject and `channel`'s body (and HTML for e-mail) with `data`."""
-        files = self._files_of(template)
         if channel not in BODIES:
             raise TemplateError(f"unknown channel `{channel}` (known: {', '.join(BODIES)})")
-        if BODIES[channel] not in files:
+        if BODIES[channel] not in self._files_of(template):
             raise TemplateError(f"template `{template}` has no {channel} message")
+        return self.render_all(template, data, (channel,))[channel]
+
+    def render_all(
+        self, template: str, data: Mapping[str, Any], channels: Sequence[str] = tuple(BODIES)
+    ) -> dict[str, Rendered]:
+        """`render` for each of `channels` the template has, its subject rendered once."""
+        files = self._files_of(template)
         subject = " ".join(self._render(template, SUBJECT, data).split())
-        text = self._render(template, BODIES[channel], data)
-        html = self._render(template, HTML, data) if channel == "email" and HTML in files else None
-        return Rendered(subject=subject, text=text, html=html)
+        rendered = {}
+        for channel in channels:
+            if BODIES.get(channel) not in files:
+                continue
+            text = self._render(template, BODIES[channel], data)
+            html = (
+                self._render(template, HTML, data) if channel == "email" and HTML in files else None
+            )
+            rendered[channel] = Rendered(subject=subject, text=text, html=html)
+        return rendered
 
     def _files_of(self, template: str) -> frozenset[str]:
         try:
@@ -114,9 +129,17 @@ class TemplateRenderer:
             names = ", ".join(f"`{name}`" for name in missing)
             raise TemplateError(f"template `{template}/{file}`: missing variable {names}")
         try:
-            return self._env.get_template(f"{template}/{file}").render(data).strip()
+            return self._compiled(f"{template}/{file}").render(data).strip()
         except UndefinedError as exc:
             raise TemplateError(f"template `{template}/{file}`: {exc}") from None
+
+    def _compiled(self, name: str) -> Template:
+        """The compiled file, its globals a plain dict (Jinja's chain of them is slow to copy)."""
+        compiled = self._templates.get(name)
+        if compiled is None:
+            compiled = self._templates[name] = self._env.get_template(name)
+            compiled.globals = dict(compiled.globals)
+        return compiled
 
     def _variables(self, template: str, file: str) -> frozenset[str]:
         return self._needs_of(f"{template}/{file}")
