@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from hduce.contracts.notifications import Category, Notifier
+from hduce.contracts.users import ContactDetails
 from tests.plugins.users.clinic import Clinic, Member
 from tests.support.context import wait_for_row
 from tests.support.smtp import SmtpServer
@@ -220,3 +221,29 @@ async def test_a_bare_address_gets_only_email(clinic: Clinic, smtp: SmtpServer) 
     )
     assert [row["channel"] for row in rows] == ["email"]
     await smtp.wait_for_message(lambda m: m["To"] == "someone@example.net")
+
+
+async def test_a_contact_sent_along_is_used_only_for_its_own_user(clinic: Clinic) -> None:
+    patient, other = await clinic.member("patient"), await clinic.member("patient")
+
+    async def addresses(contact: ContactDetails) -> set[str]:
+        notification_id = await notify(
+            clinic,
+            patient.id,
+            "test_message",
+            {"text": "x"},
+            category=Category.GENERAL,
+            contact=contact,
+        )
+        rows = await clinic.fetch(
+            "SELECT address FROM delivery WHERE notification = $1 AND channel = 'email'",
+            notification_id,
+        )
+        return {row["address"] for row in rows}
+
+    # The caller's copy of the patient's details spares the directory read...
+    mine = ContactDetails(user_id=patient.id, email="copy-of-mine@example.net")
+    assert await addresses(mine) == {"copy-of-mine@example.net"}
+    # ...but details of someone else never redirect the patient's message.
+    theirs = ContactDetails(user_id=other.id, email=other.email)
+    assert await addresses(theirs) == {patient.email}
