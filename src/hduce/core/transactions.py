@@ -1,6 +1,7 @@
 """Piccolo's PostgreSQL transaction, made to end cleanly when its connection dies."""
 
 import logging
+from contextlib import nullcontext
 from types import TracebackType
 from typing import Self
 
@@ -70,11 +71,9 @@ class HealingTransaction(PostgresTransaction):
         if self.engine.pool is None:
             await self.connection.close()
             return
+        ended = self._committed or self._rolled_back
         try:
-            if self._committed or self._rolled_back:
-                with session_unchanged():
-                    await self.engine.pool.release(self.connection)
-            else:
+            with session_unchanged() if ended else nullcontext():
                 await self.engine.pool.release(self.connection)
         except Exception as failure:
             logger.warning("a transaction's connection was dropped: %r", failure)
