@@ -1,6 +1,9 @@
 """Telemetry on the real broker: QoS 2 stored once, re-sent messages one row, plausible values
 only, and no acknowledgement while the spool cannot take a message."""
 
+import asyncio
+import contextlib
+import struct
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -16,7 +19,18 @@ from tests.plugins.devices.helpers import (
     register,
     telemetry,
 )
-from tests.plugins.devices.raw_qos import PUBACK, PUBCOMP, PUBREC, raw_connection
+from tests.plugins.devices.raw_packets import _string, connect_packet
+from tests.plugins.devices.raw_qos import (
+    CONNACK,
+    PUBACK,
+    PUBCOMP,
+    PUBLISH,
+    PUBREC,
+    PUBREL,
+    QosClient,
+    packet,
+    raw_connection,
+)
 from tests.plugins.users.clinic import Clinic, Member, running_clinic
 
 READING_OF = "SELECT * FROM reading WHERE device = $1 AND value = $2"
@@ -71,6 +85,36 @@ async def test_a_qos2_publish_sent_again_after_reconnecting_is_one_reading(
         assert set(kinds) == {PUBREC, PUBCOMP}
         await _marker(clinic, client, device, 82, 10)
     assert await _count(clinic, device, 81) == 1
+
+
+async def test_a_pubrel_in_the_same_write_as_the_reconnect_gets_no_stale_pubrec(
+    clinic: Clinic, admin: Member, patient: Member
+) -> None:
+    device, secret = await register(clinic, admin, patient)
+    topic, port, client_id = f"devices/{device}/telemetry", broker_port(clinic), f"q2s-{device}"
+    payload = telemetry(("heart_rate", 91, "bpm"))
+    async with raw_connection(port, device, secret, client_id, clean=False) as client:
+        await client.publish(topic, payload, qos=2, packet_id=11)
+        await client.expect(PUBREC, 11)
+    # Back with the PUBLISH (DUP) and its PUBREL in the very write of the CONNECT: the broker's
+    # resent flow for packet 11 races the reader for them.
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    client = QosClient(reader, writer)
+    try:
+        await client.send(
+            connect_packet(client_id, device, secret, clean=False)
+            + packet(PUBLISH, 0x0C, _string(topic) + struct.pack(">H", 11) + payload)
+            + packet(PUBREL, 0x02, struct.pack(">H", 11))
+        )
+        kinds = []
+        with contextlib.suppress(TimeoutError):
+            while True:
+                kinds.append((await client.read(timeout=1.5))[0])
+    finally:
+        writer.close()
+    assert kinds[0] == CONNACK and PUBCOMP in kinds, kinds
+    assert PUBREC not in kinds[kinds.index(PUBCOMP) :], f"a PUBREC after the PUBCOMP: {kinds}"
+    assert await _count(clinic, device, 91) == 1
 
 
 async def test_a_message_sent_again_with_its_ts_or_id_is_one_row(

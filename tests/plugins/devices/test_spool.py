@@ -1,6 +1,5 @@
 """The telemetry spool on real files: kept across restarts, torn tails cut, bounded, locked."""
 
-import asyncio
 from pathlib import Path
 
 import pytest
@@ -12,12 +11,22 @@ def spool(directory: Path, max_bytes: int = 1 << 20, segment_bytes: int = 1 << 1
     return Spool(directory, max_bytes=max_bytes, segment_bytes=segment_bytes, window=0)
 
 
+async def durable(store: Spool, *bodies: bytes) -> list[int]:
+    """Append `bodies`, wait until they are fsynced; the segment each one went to."""
+    segments: dict[int, int] = {}
+    store.on_durable = lambda segment, group: segments.update((n, segment) for n, _ in group)
+    for n, body in enumerate(bodies):
+        store.append(body, n)
+    await store.settle()
+    return [segments[n] for n in range(len(bodies))]
+
+
 async def test_unreleased_records_come_back_in_order_and_a_torn_tail_is_cut(
     tmp_path: Path,
 ) -> None:
     first = spool(tmp_path)
     assert first.open() == []
-    segments = await asyncio.gather(*(first.append(f"r{n}".encode()) for n in range(5)))
+    segments = await durable(first, *(f"r{n}".encode() for n in range(5)))
     first.release(segments[0], 2)
     first.close()
     (segment,) = tmp_path.glob("*.seg")
@@ -35,7 +44,7 @@ async def test_stored_segments_are_deleted(tmp_path: Path) -> None:
     store = spool(tmp_path, segment_bytes=64)
     store.open()
     for _ in range(20):
-        segment = await store.append(b"x" * 40)
+        (segment,) = await durable(store, b"x" * 40)
         store.release(segment, 40)
     assert len(list(tmp_path.glob("*.seg"))) == 1, "only the segment being written is left"
     assert store.live_bytes == 0
@@ -48,11 +57,11 @@ async def test_stored_segments_are_deleted(tmp_path: Path) -> None:
 async def test_a_full_spool_refuses_until_records_are_released(tmp_path: Path) -> None:
     store = spool(tmp_path, max_bytes=100)
     store.open()
-    segment = await store.append(b"y" * 60)
+    (segment,) = await durable(store, b"y" * 60)
     with pytest.raises(SpoolFull):
         store.append(b"z" * 60)
     store.release(segment, 60)
-    assert await store.append(b"z" * 60) >= segment
+    assert (await durable(store, b"z" * 60))[0] >= segment
     store.close()
 
 
@@ -65,19 +74,31 @@ def test_one_process_per_spool(tmp_path: Path) -> None:
     spool(tmp_path).open()
 
 
-async def test_a_record_whose_waiter_left_is_still_handed_over_once_fsynced(
-    tmp_path: Path,
-) -> None:
+async def test_each_group_is_handed_over_once_with_its_items_in_order(tmp_path: Path) -> None:
     store = spool(tmp_path)
     store.open()
     handed: list[tuple[int, list[tuple[object, int]]]] = []
     store.on_durable = lambda segment, group: handed.append((segment, group))
-    kept, left = store.append(b"kept", "a"), store.append(b"left", "b")
-    left.cancel()  # the client disconnected while its message was being written
-    segment = await kept
+    store.append(b"kept", "a")
+    store.append(b"left", "b")
     await store.settle()
-    assert handed == [(segment, [("a", 4), ("b", 4)])]
+    assert handed == [(handed[0][0], [("a", 4), ("b", 4)])]
     store.close()
     again = spool(tmp_path)
     assert [body for _, body in again.open()] == [b"kept", b"left"]
     again.close()
+
+
+async def test_a_failed_write_is_told_and_its_room_given_back(tmp_path: Path) -> None:
+    store = spool(tmp_path, segment_bytes=64)
+    store.open()
+    await durable(store, b"x" * 60)  # fills segment 1: the next write starts segment 2
+    (tmp_path / "2.seg").symlink_to("/dev/full")  # a disk with no space left
+    failed: list[tuple[list[object], OSError]] = []
+    store.on_failed = lambda items, exc: failed.append((items, exc))
+    before = store.live_bytes
+    store.append(b"lost", "a")
+    await store.settle()
+    assert [items for items, _ in failed] == [["a"]]
+    assert store.live_bytes == before
+    store.close()

@@ -9,6 +9,7 @@ import itertools
 import logging
 import uuid
 from collections import Counter as Tally
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple
@@ -36,6 +37,8 @@ READINGS = Counter("hduce_device_readings", "Readings stored from device telemet
 OUTCOMES = ("stored", "duplicate", "invalid", "unknown_device", "refused", "failed")
 RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0)
 """Waits between attempts while the database is unreachable (the last one repeats)."""
+Settled = Callable[[bool], None]
+"""Told once whether a kept message may be acknowledged (True) or was not kept after all."""
 LINGER_SECONDS = 0.05
 """How long the writer lets a small batch (under 1/8 of `batch_size`) fill before writing it."""
 
@@ -83,6 +86,7 @@ class TelemetryIngest:
         self._max_skew = timedelta(seconds=float(config.max_future_skew))
         self.spool = spool
         spool.on_durable = self._spooled
+        spool.on_failed = self._not_spooled
         self.waiting: collections.deque[Held] = collections.deque()
         self._invalid = Invalid()
         self._wake = asyncio.Event()
@@ -132,19 +136,21 @@ class TelemetryIngest:
             return None
         return Accepted(device_id, payload, at, telemetry)
 
-    async def accept(self, device_id: uuid.UUID, payload: bytes) -> bool:
-        """Whether the broker may acknowledge the message (False: the spool cannot take it).
+    def keep(self, device_id: uuid.UUID, payload: bytes, settled: Settled | None) -> bool:
+        """Take a message to store; False when the spool cannot take it (do not acknowledge).
 
-        An invalid message is refused for good (counted) and acknowledged; a valid one once it
-        is fsynced to the spool.
+        An invalid message is refused for good (counted) and may be acknowledged at once. A
+        valid one goes to the spool, and `settled` is told once its group is fsynced, or failed.
         """
         received_at = datetime.now(UTC)
         accepted = self._check(device_id, payload, received_at)
         if accepted is None:
+            if settled is not None:
+                settled(True)
             return True
         body = _encode(SpoolRecord(device_id, received_at, payload))
         try:
-            written = self.spool.append(body, accepted)
+            self.spool.append(body, (accepted, settled))
         except SpoolFull as exc:
             if not self._refused_size:
                 logger.warning("%s: telemetry is not acknowledged until it drains", exc)
@@ -152,19 +158,30 @@ class TelemetryIngest:
             self._count("refused")
             return False
         self._refused_size = 0
-        try:
-            # The spool hands the message to `_spooled` once fsynced, even if this client has
-            # left meanwhile (this await cancelled): no shield or callback per message needed.
-            await written
-        except OSError:
-            logger.exception("writing the telemetry spool failed")
-            self._count("refused")
-            return False
         return True
 
-    def _spooled(self, segment: int, group: list[tuple[Accepted, int]]) -> None:
-        self.waiting.extend(Held(accepted, segment, size) for accepted, size in group)
+    async def accept(self, device_id: uuid.UUID, payload: bytes) -> bool:
+        """Whether the message may be acknowledged, once `keep` settled it (QoS 2's flow)."""
+        settled: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        if not self.keep(device_id, payload, lambda durable: _settle(settled, durable)):
+            return False
+        return await settled
+
+    def _spooled(
+        self, segment: int, group: list[tuple[tuple[Accepted, Settled | None], int]]
+    ) -> None:
+        self.waiting.extend(Held(accepted, segment, size) for (accepted, _), size in group)
         self._wake.set()
+        for (_, settled), _ in group:
+            if settled is not None:
+                settled(True)
+
+    def _not_spooled(self, items: list[tuple[Accepted, Settled | None]], exc: OSError) -> None:
+        logger.error("writing the telemetry spool failed (%s): %d messages", exc, len(items))
+        self._count("refused", len(items))
+        for _, settled in items:
+            if settled is not None:
+                settled(False)
 
     async def run(self) -> None:
         """Write batches until `finish` is called and everything spooled before it is stored."""
@@ -221,3 +238,8 @@ class TelemetryIngest:
         self._count("duplicate", written.duplicate)
         self._count("unknown_device", written.unknown_device)
         READINGS.inc(written.readings)
+
+
+def _settle(future: "asyncio.Future[bool]", durable: bool) -> None:
+    if not future.done():  # not cancelled: its client is still waiting
+        future.set_result(durable)

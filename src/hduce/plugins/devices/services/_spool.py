@@ -10,6 +10,7 @@ harmless.
 """
 
 import asyncio
+import contextlib
 import fcntl
 import os
 import struct
@@ -33,14 +34,19 @@ class SpoolLocked(RuntimeError):
 
 Durable = Callable[[int, list[tuple[Any, int]]], None]
 """Told, once per group written, the segment and each record's `(item, body size)` in order."""
+Failed = Callable[[list[Any], OSError], None]
+"""Told the items of a group whose write failed (their records are not kept)."""
 
 
 class Spool:
-    """Append-only, fsynced, bounded storage of records until the database has them."""
+    """Append-only, fsynced, bounded storage of records until the database has them.
+
+    The owner learns what became durable, or failed, through `on_durable` and `on_failed`,
+    once per group written: no future or task per record.
+    """
 
     on_durable: Durable | None = None
-    """Called once a group of records is fsynced, before their futures are set: the owner's
-    bookkeeping does not depend on who still awaits them (a client may have gone)."""
+    on_failed: Failed | None = None
 
     def __init__(
         self, directory: Path, *, max_bytes: int, segment_bytes: int, window: float
@@ -52,7 +58,7 @@ class Spool:
         self.live_bytes = 0
         """Bytes of records appended (or waiting to be) and not yet released."""
         self._pending: Counter[int] = Counter()  # unreleased records per segment
-        self._buffer: list[tuple[bytes, Any, asyncio.Future[int]]] = []
+        self._buffer: list[tuple[bytes, Any]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._segment = 0
         self._file: BinaryIO | None = None
@@ -92,22 +98,19 @@ class Spool:
         """Whether a record of `size` bytes fits under `max_bytes`."""
         return self.live_bytes + _FRAME.size + size <= self.max_bytes
 
-    def append(self, body: bytes, item: Any = None) -> "asyncio.Future[int]":
-        """Queue `body` for the next group write; the future gives its segment once fsynced.
+    def append(self, body: bytes, item: Any = None) -> None:
+        """Queue `body` for the next group write; `item` is handed to `on_durable` with it.
 
-        `item` is handed to `on_durable` with it. Raises `SpoolFull` when it does not fit. The
-        write goes on even if nobody awaits it (cancelling the future changes nothing).
+        Raises `SpoolFull` when it does not fit.
         """
         if not self.has_room(len(body)):
             raise SpoolFull(
                 f"the telemetry spool holds {self.live_bytes} of {self.max_bytes} bytes"
             )
         self.live_bytes += _FRAME.size + len(body)
-        done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        self._buffer.append((_FRAME.pack(len(body), zlib.crc32(body)) + body, item, done))
+        self._buffer.append((_FRAME.pack(len(body), zlib.crc32(body)) + body, item))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush(), name="hduce-spool-flush")
-        return done
 
     async def settle(self) -> None:
         """Wait until every record appended so far is written (or failed)."""
@@ -129,39 +132,48 @@ class Spool:
         while self._buffer:
             group, self._buffer = self._buffer, []
             try:
-                segment = await asyncio.to_thread(self._write, b"".join(f for f, _, _ in group))
+                segment = await asyncio.to_thread(self._write, b"".join(f for f, _ in group))
             except OSError as exc:
-                for frame, _, done in group:
-                    self.live_bytes -= len(frame)
-                    if not done.done():
-                        done.set_exception(exc)
+                self.live_bytes -= sum(len(frame) for frame, _ in group)
+                if self.on_failed is not None:
+                    self.on_failed([item for _, item in group], exc)
                 continue
             self._pending[segment] += len(group)
             if self.on_durable is not None:
-                self.on_durable(segment, [(item, len(f) - _FRAME.size) for f, item, _ in group])
-            for _, _, done in group:
-                if not done.done():
-                    done.set_result(segment)
+                self.on_durable(segment, [(item, len(f) - _FRAME.size) for f, item in group])
 
     def _write(self, data: bytes) -> int:
         """Append and fdatasync (in a thread); empties or rolls the segment first when due."""
-        assert self._file is not None, "the spool is not open"
-        size = self._file.tell()
-        if not self._pending[self._segment] and size >= self._segment_bytes // 4:
+        assert self._lock is not None, "the spool is not open"
+        file = self._file
+        if file is None or file.tell() >= self._segment_bytes:
+            file = self._next_segment()
+        elif not self._pending[self._segment] and file.tell() >= self._segment_bytes // 4:
             # Everything in it is stored: start it over rather than create a file (a directory
             # fsync). Should the truncation not survive a crash, the replay is harmless.
-            self._file.truncate(0)
-            self._file.seek(0)
-        elif size >= self._segment_bytes:
-            self._file.close()
-            self._segment += 1
-            self._file = self._create(self._segment)
-        self._file.write(data)
-        self._file.flush()
-        # fdatasync flushes the data and the new file size (what reading it back needs) but not
-        # the timestamps: the same durability as fsync for an append, at a fraction of its cost.
-        os.fdatasync(self._file.fileno())
+            file.truncate(0)
+            file.seek(0)
+        try:
+            file.write(data)
+            file.flush()
+            # fdatasync flushes the data and the new file size (what reading it back needs) but
+            # not the timestamps: fsync's durability for an append, at a fraction of its cost.
+            os.fdatasync(file.fileno())
+        except OSError:
+            # The segment may now end in part of this group (cut off or replayed harmlessly
+            # when read back): later writes go to a new one.
+            with contextlib.suppress(OSError):
+                file.close()
+            self._file = None
+            raise
         return self._segment
+
+    def _next_segment(self) -> BinaryIO:
+        if self._file is not None:
+            self._file.close()
+        self._segment += 1
+        self._file = self._create(self._segment)
+        return self._file
 
     def _create(self, segment: int) -> BinaryIO:
         file = (self.directory / f"{segment}{_SUFFIX}").open("ab")

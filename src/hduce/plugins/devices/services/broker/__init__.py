@@ -4,9 +4,10 @@ Each module holds one documented override of amqtt, named after what it guarante
 - admission: `_connect_guard` (CONNECT deadline, per-address cap, slots after sign-in),
   `_packet_limits` (oversized packets refused from their header), `_guarded` (a CONNECT fully
   checked before it touches a session), `_sessions` (sessions bound to their identity);
-- per connection (`_protocol` combines them): `_inbound` (telemetry durable before its
-  acknowledgement), `_outbound` (granted QoS, RETAIN, QoS 1 kept until acknowledged),
-  `_keepalive` (silent clients dropped);
+- per connection (`_protocol` combines them): `_reader` (whole packets, telemetry taken in
+  place), `_inbound` (telemetry durable before its acknowledgement), `_exactly_once` (incoming
+  QoS 2), `_outbound` (granted QoS, RETAIN, QoS 1 kept until acknowledged), `_keepalive`
+  (silent clients dropped);
 - topics: `_retained` and `_invalid_topics`;
 - amqtt plugins loaded by dotted path: `_amqtt_plugins` (sign-in, ACL, telemetry hook) and
   `_presence_hooks`; `_listeners` turns the settings into amqtt's listeners.
@@ -78,7 +79,7 @@ class DeviceBroker:
                     "expire": self._expire_at,
                 },
                 f"{_PLUGINS}.TopicAclPlugin": {},
-                f"{_PLUGINS}.TelemetryHookPlugin": {"accept": self.ingest.accept},
+                f"{_PLUGINS}.TelemetryHookPlugin": {"ingest": self.ingest},
                 "hduce.plugins.devices.services.broker._presence_hooks.PresenceHookPlugin": {
                     "presence": self.presence
                 },

@@ -10,6 +10,7 @@ from amqtt.plugins.base import BaseAuthPlugin, BasePlugin, BaseTopicPlugin
 from amqtt.session import Session
 
 from hduce.plugins.devices.services._acl import PUBLISH, allowed
+from hduce.plugins.devices.services._ingest import Settled
 
 logger = logging.getLogger("hduce.devices")
 # Set on the session by the sign-in plugin, read by the ACL plugin.
@@ -86,9 +87,9 @@ class TelemetryHookPlugin(BasePlugin[Any]):
 
     @dataclass
     class Config:
-        """`accept(device_id, payload)` answers whether the message may be acknowledged."""
+        """`ingest`: the devices plugin's `TelemetryIngest`."""
 
-        accept: Any = None
+        ingest: Any = None
 
     def device_of(self, session: Session, topic: str) -> uuid.UUID | None:
         """The device whose telemetry this is, if `session` may publish it; else None.
@@ -107,6 +108,13 @@ class TelemetryHookPlugin(BasePlugin[Any]):
         session.attributes[TELEMETRY] = (kind, username, topic, device_id)
         return device_id
 
-    async def keep(self, device_id: uuid.UUID, payload: bytes) -> bool:
-        """False when the message must not be acknowledged yet (the client will send it again)."""
-        return bool(await self.config.accept(device_id, payload))
+    def keep(self, device_id: uuid.UUID, payload: bytes, settled: Settled | None) -> bool:
+        """Hand a message over; False: do not acknowledge it (the client sends it again).
+
+        `settled(durable)` is called once it may be acknowledged (True), or was not kept.
+        """
+        return bool(self.config.ingest.keep(device_id, payload, settled))
+
+    async def kept(self, device_id: uuid.UUID, payload: bytes) -> bool:
+        """`keep`, awaited: whether the message may be acknowledged now."""
+        return bool(await self.config.ingest.accept(device_id, payload))

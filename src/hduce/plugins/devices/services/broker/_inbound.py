@@ -1,20 +1,23 @@
 """Incoming PUBLISH: telemetry made durable before it is acknowledged; QoS 2 stored once."""
 
+import functools
 from typing import Any
 
+from amqtt.adapters import StreamWriterAdapter
 from amqtt.mqtt.constants import QOS_1, QOS_2
 from amqtt.mqtt.puback import PubackPacket
-from amqtt.mqtt.pubcomp import PubcompPacket
 from amqtt.mqtt.publish import PublishPacket
 from amqtt.mqtt.pubrec import PubrecPacket
-from amqtt.mqtt.pubrel import PubrelPacket
 from amqtt.session import IncomingApplicationMessage
 
 from hduce.plugins.devices.services.broker._amqtt_plugins import TelemetryHookPlugin
 
+_PUBACK = bytes([0x40, 2])
+"""A PUBACK's fixed header; its body is the packet id."""
+
 
 class DurableInbound:
-    """Overrides of amqtt 0.12.1's `ProtocolHandler.handle_publish` and `handle_pubrel`.
+    """An override of amqtt 0.12.1's `ProtocolHandler.handle_publish`, and the inline path.
 
     amqtt acknowledges a PUBLISH as soon as it is queued in memory, and treats a QoS 2 PUBLISH
     sent again before PUBREL (DUP=1, same packet id) as a new message. Here a device's telemetry
@@ -26,21 +29,55 @@ class DurableInbound:
     with clean session 0) only gets its PUBREC again ([MQTT-4.3.3-2]: method A, store then
     PUBREC), or nothing while its first copy is still being written (that one answers once
     durable).
+
+    On a TCP or TLS socket, a device's QoS 0/1 telemetry does not even reach `handle_publish`:
+    the reader hands its bytes to `publish_inline`, and the PUBACK is written to the socket by
+    the spool's callback once the message is fsynced (no task, future or lock per message).
     """
 
     session: Any
     plugins_manager: Any
     _keeping: set[int]
     """QoS 2 packet ids of this connection whose first copy is still being made durable."""
-    _pubrel_waiters: dict[int, Any]
     _telemetry_hook: TelemetryHookPlugin | None = None
     """The broker's telemetry plugin, found on the first PUBLISH."""
     _send_packet: Any
     _handle_message_flow: Any
 
+    writer: Any
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._keeping = set()
+
+    def publish_inline(self, flags: int, body: bytes) -> bool:
+        """Take a device's QoS 0/1 telemetry from the raw PUBLISH; False: not one, or not here.
+
+        The topic is decoded from `body` only as far as telling a telemetry topic this session
+        may publish on; anything else (QoS 2, other topics, a malformed body, a WebSocket) is
+        left to amqtt's decoding and `handle_publish`. A message the spool cannot take gets no
+        PUBACK, as in `handle_publish`.
+        """
+        qos, session, writer = (flags >> 1) & 0x03, self.session, self.writer
+        end = 2 + int.from_bytes(body[:2])
+        if qos == QOS_2 or session is None or not isinstance(writer, StreamWriterAdapter):
+            return False
+        if len(body) < end + (2 if qos else 0):
+            return False
+        try:
+            topic = body[2:end].decode()
+        except UnicodeDecodeError:
+            return False
+        intake = self._intake()
+        device_id = intake.device_of(session, topic)
+        if device_id is None:
+            return False
+        if not qos:
+            intake.keep(device_id, body[end:], None)
+            return True
+        acknowledge = functools.partial(_puback, writer, body[end : end + 2])
+        intake.keep(device_id, body[end + 2 :], acknowledge)
+        return True
 
     async def handle_publish(self, publish_packet: PublishPacket) -> None:
         """Keep telemetry durably, then acknowledge it; anything else goes to amqtt as is."""
@@ -63,7 +100,7 @@ class DurableInbound:
             inflight[packet_id] = message  # claimed before waiting, so a quick resend is seen
             self._keeping.add(packet_id)
         try:
-            kept = await intake.keep(device_id, bytes(data))
+            kept = await intake.kept(device_id, bytes(data))
         finally:
             self._keeping.discard(packet_id)
         if not kept:
@@ -75,20 +112,14 @@ class DurableInbound:
         elif message is not None:
             await self._handle_message_flow(message)
 
-    async def handle_pubrel(self, pubrel: PubrelPacket) -> None:
-        """Release a QoS 2 message; always answer PUBCOMP ([MQTT-4.3.3-2]).
-
-        A PUBREL for a flow this connection is not waiting on (the broker restarted, or the flow
-        ended) gets its PUBCOMP too, so the client can let the packet id go.
-        """
-        packet_id = pubrel.packet_id
-        waiter = self._pubrel_waiters.get(packet_id)
-        if waiter is not None and not waiter.done():
-            waiter.set_result(pubrel)
-            return
-        if self.session is not None:
-            self.session.inflight_in.pop(packet_id, None)
-        await self._send_packet(PubcompPacket.build(packet_id))
+    async def drain_acknowledgements(self) -> None:
+        """Wait while the client leaves its PUBACKs unread (so it is not read from meanwhile)."""
+        writer = self.writer
+        if (
+            isinstance(writer, StreamWriterAdapter)
+            and writer._writer.transport.get_write_buffer_size()
+        ):
+            await writer.drain()
 
     def _intake(self) -> TelemetryHookPlugin:
         intake = self._telemetry_hook
@@ -101,6 +132,15 @@ class DurableInbound:
                 raise LookupError("the broker runs without hduce's TelemetryHookPlugin")
             self._telemetry_hook = intake
         return intake
+
+
+def _puback(writer: StreamWriterAdapter, packet_id: bytes, durable: bool) -> None:
+    """Acknowledge a kept message on its socket, unless it was not kept or the socket closed.
+
+    One whole packet per `write`, so it cannot land inside another packet amqtt is writing.
+    """
+    if durable and not writer.is_closed and not writer._writer.transport.is_closing():
+        writer.write(_PUBACK + packet_id)
 
 
 def _message(packet: PublishPacket) -> IncomingApplicationMessage:

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from amqtt.mqtt.disconnect import DisconnectPacket
 from amqtt.session import Session
@@ -14,33 +15,56 @@ ENDED_BY = "hduce.devices.ended_by"
 DISCONNECTED, KEEPALIVE_EXPIRED, CLOSED_BY_SERVER = "disconnected", "keepalive_expired", "closed"
 
 
+class Silence:
+    """Calls `expired` whenever nothing was heard for `seconds`; `heard()` is one clock read.
+
+    One timer per connection, moved on only when it fires, instead of a timeout per read.
+    """
+
+    def __init__(self, seconds: float, expired: Callable[[], None]) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._seconds = seconds
+        self._expired = expired
+        self._last = self._loop.time()
+        self._timer = self._loop.call_at(self._last + seconds, self._check)
+
+    def heard(self) -> None:
+        """A packet came in."""
+        self._last = self._loop.time()
+
+    def stop(self) -> None:
+        """Stop watching (the connection ended)."""
+        self._timer.cancel()
+
+    def _check(self) -> None:
+        due = self._last + self._seconds
+        if self._loop.time() >= due:
+            self._expired()
+            self._last = self._loop.time()  # told again after another silent period
+            due = self._last + self._seconds
+        self._timer = self._loop.call_at(due, self._check)
+
+
 class KeepaliveMixin:
     """Drops a silent client as a lost connection, so its Will is published the normal way.
 
-    amqtt 0.12.1 waits for each packet with the session's keepalive as timeout (1x, not 1.5x)
-    and then calls `handle_read_timeout`, which the broker handler leaves empty: a device that
-    lost power without a FIN stayed connected forever. The reader reads the deadline from
-    `session.keep_alive` once, when it starts, so `start` stretches it for that moment only.
-    It also records how each connection ended (DISCONNECT, silence) for device presence, and
-    reports a connection that ended while `start` was still resending messages.
+    amqtt 0.12.1 waited for each packet with the session's keepalive as timeout (1x, not 1.5x)
+    and then called `handle_read_timeout`, which the broker handler leaves empty: a device that
+    lost power without a FIN stayed connected forever. The reader (`_reader.WholePacketReader`)
+    watches for `GRACE` x the keepalive with a `Silence` and calls `handle_read_timeout`, which
+    closes the connection here. This also records how each connection ended (DISCONNECT,
+    silence) for device presence, and reports a connection that ended while `start` was still
+    resending messages.
     """
 
     session: Session | None
     _reader_stopped: asyncio.Event
 
     async def start(self) -> None:
-        """Start amqtt's reader with a 1.5x keepalive deadline."""
-        session = self.session
-        declared = session.keep_alive if session is not None else 0
-        if session is not None:
-            session.attributes.pop(ENDED_BY, None)
-            if declared > 0:
-                session.keep_alive = declared * GRACE  # type: ignore[assignment]
-        try:
-            await super().start()  # type: ignore[misc]
-        finally:
-            if session is not None:
-                session.keep_alive = declared
+        """Start amqtt's handler; tell the broker if the connection already ended meanwhile."""
+        if self.session is not None:
+            self.session.attributes.pop(ENDED_BY, None)
+        await super().start()  # type: ignore[misc]
         if self._reader_stopped.is_set():
             # The connection ended while `start` resent messages, before amqtt made the waiter
             # that tells the broker: without this the session would stay "connected" forever.

@@ -1,5 +1,6 @@
 """A reader under amqtt's MQTT parser that refuses a packet from its fixed header alone."""
 
+import asyncio
 from collections.abc import Callable
 
 from amqtt.adapters import ReaderAdapter
@@ -44,6 +45,33 @@ class SizeCappedReader(ReaderAdapter):
         """Acknowledge EOF on the wrapped adapter."""
         self._inner.feed_eof()
 
+    async def read_packet(self) -> tuple[int, bytes] | None:
+        """The next whole packet as (first byte, body), in two or three reads; None at EOF.
+
+        For the reader loop once a client is signed in; the remaining length is checked before
+        the body is read, as in `read`.
+        """
+        try:
+            head = await self._inner.read(2)  # the type byte and the first length byte
+            if len(head) < 2:
+                return None
+            byte, length, shift = head[1], head[1] & 0x7F, 7
+            while byte & _MORE:
+                if shift == 7 * _MAX_LENGTH_BYTES:
+                    self._refuse(self._limit + 1)
+                more = await self._inner.read(1)
+                if not more:
+                    return None
+                byte = more[0]
+                length |= (byte & 0x7F) << shift
+                shift += 7
+            if length > self._limit:
+                self._refuse(length)
+            body = await self._inner.read(length) if length else b""
+        except (asyncio.IncompleteReadError, ConnectionError):
+            return None
+        return (head[0], body) if len(body) == length else None
+
     def _follow(self, data: bytes) -> None:
         position = 0
         while position < len(data):
@@ -64,10 +92,13 @@ class SizeCappedReader(ReaderAdapter):
             self._header.clear()
             self._in_header = False
             if length > self._limit:
-                self._refused = True
-                self._on_refused()
-                raise PacketTooLarge(f"a packet announced {length} bytes (most: {self._limit})")
+                self._refuse(length)
             self._body_left = length
+
+    def _refuse(self, length: int) -> None:
+        self._refused = True
+        self._on_refused()
+        raise PacketTooLarge(f"a packet announced {length} bytes (most: {self._limit})")
 
 
 def _decode(encoded: list[int]) -> int:

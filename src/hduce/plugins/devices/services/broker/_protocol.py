@@ -2,12 +2,19 @@
 
 from amqtt.mqtt.protocol.broker_handler import BrokerProtocolHandler
 
+from hduce.plugins.devices.services.broker._exactly_once import ExactlyOnceInbound
 from hduce.plugins.devices.services.broker._inbound import DurableInbound
 from hduce.plugins.devices.services.broker._keepalive import KeepaliveMixin
 from hduce.plugins.devices.services.broker._outbound import OutboundDeliveryMixin
+from hduce.plugins.devices.services.broker._reader import WholePacketReader
 
 
 class DeviceProtocolHandler(
-    DurableInbound, KeepaliveMixin, OutboundDeliveryMixin, BrokerProtocolHandler
+    WholePacketReader,
+    DurableInbound,
+    ExactlyOnceInbound,
+    KeepaliveMixin,
+    OutboundDeliveryMixin,
+    BrokerProtocolHandler,
 ):
     """amqtt's broker-side handler; each mixin names the amqtt methods it replaces and why."""

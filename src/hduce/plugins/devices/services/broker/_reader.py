@@ -1,0 +1,137 @@
+"""The per-connection reader loop: whole packets, one keepalive timer, telemetry taken in place."""
+
+import asyncio
+import collections
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from amqtt.adapters import BufferReader
+from amqtt.errors import MQTTError, NoDataError, ProtocolHandlerError
+from amqtt.events import MQTTEvents
+from amqtt.mqtt import packet_class
+from amqtt.mqtt.packet import (
+    CONNACK,
+    CONNECT,
+    DISCONNECT,
+    PINGREQ,
+    PINGRESP,
+    PUBACK,
+    PUBCOMP,
+    PUBLISH,
+    PUBREC,
+    PUBREL,
+    RESERVED_0,
+    RESERVED_15,
+    SUBACK,
+    SUBSCRIBE,
+    UNSUBACK,
+    UNSUBSCRIBE,
+    MQTTFixedHeader,
+)
+
+from hduce.plugins.devices.services.broker._keepalive import GRACE, Silence
+from hduce.plugins.devices.services.broker._packet_limits import SizeCappedReader
+
+logger = logging.getLogger("hduce.devices")
+HANDLERS = {
+    CONNACK: "handle_connack",
+    SUBSCRIBE: "handle_subscribe",
+    UNSUBSCRIBE: "handle_unsubscribe",
+    SUBACK: "handle_suback",
+    UNSUBACK: "handle_unsuback",
+    PUBACK: "handle_puback",
+    PUBREC: "handle_pubrec",
+    PUBREL: "handle_pubrel",
+    PUBCOMP: "handle_pubcomp",
+    PINGREQ: "handle_pingreq",
+    PINGRESP: "handle_pingresp",
+    PUBLISH: "handle_publish",
+    DISCONNECT: "handle_disconnect",
+}
+"""amqtt's handler method for each packet type but CONNECT, as its own reader dispatches them."""
+
+
+class WholePacketReader:
+    """Replaces amqtt 0.12.1's `ProtocolHandler._reader_loop`.
+
+    amqtt reads a packet in six or more awaited reads (the fixed header a byte at a time, then
+    each field), waits for every header under `asyncio.wait_for` (a task per packet on Python
+    3.11) and starts a task per packet: at device rates most of the broker's CPU per message.
+    This loop reads each packet whole in two or three reads (`SizeCappedReader.read_packet`,
+    the size checked from the header first), watches the keepalive (`GRACE` x, [MQTT-3.1.2-24])
+    with one `Silence` timer, and offers every PUBLISH to `publish_inline` first, which keeps a
+    device's telemetry without a task. Every other packet is decoded from the bytes read by
+    amqtt's own classes, announced to amqtt's plugins (`PACKET_RECEIVED`) and handled as amqtt
+    does: a task per packet, CONNECT awaited. Errors end the loop as in amqtt.
+    """
+
+    session: Any
+    reader: Any
+    plugins_manager: Any
+    _reader_ready: asyncio.Event | None
+    _reader_stopped: asyncio.Event
+    publish_inline: Callable[[int, bytes], bool]
+    drain_acknowledgements: Callable[[], Awaitable[None]]
+    handle_read_timeout: Callable[[], None]
+    handle_connect: Callable[[Any], Awaitable[None]]
+    handle_connection_closed: Callable[[], Awaitable[None]]
+    stop: Callable[[], Awaitable[None]]
+
+    async def _reader_loop(self) -> None:
+        session, reader, ready = self.session, self.reader, self._reader_ready
+        if session is None or ready is None or not isinstance(reader, SizeCappedReader):
+            raise ProtocolHandlerError("the reader started before its session and reader")
+        running: collections.deque[asyncio.Task[None]] = collections.deque()
+        keepalive = session.keep_alive
+        silence = Silence(keepalive * GRACE, self.handle_read_timeout) if keepalive > 0 else None
+        try:
+            while True:
+                ready.set()
+                while running and running[0].done():
+                    running.popleft()
+                try:
+                    packet = await reader.read_packet()
+                    if packet is None:
+                        break  # end of stream
+                    if silence is not None:
+                        silence.heard()
+                    first, body = packet
+                    if first >> 4 == PUBLISH and self.publish_inline(first & 0x0F, body):
+                        await self.drain_acknowledgements()
+                        continue
+                    task = await self._dispatch(first, body)
+                    if task is not None:
+                        running.append(task)
+                except (MQTTError, NoDataError) as exc:
+                    logger.debug("MQTT packet of %s discarded: %r", session.client_id, exc)
+                except asyncio.CancelledError:
+                    break
+                except Exception as exc:
+                    logger.warning("MQTT reader of %s ended: %r", session.client_id, exc)
+                    break
+        finally:
+            if silence is not None:
+                silence.stop()
+        while running:
+            running.popleft().cancel()
+        await self.handle_connection_closed()
+        self._reader_stopped.set()
+        await self.stop()
+
+    async def _dispatch(self, first: int, body: bytes) -> "asyncio.Task[None] | None":
+        """Decode one packet with amqtt's classes and start its handler (CONNECT: awaited)."""
+        header = MQTTFixedHeader(first >> 4, first & 0x0F, len(body))
+        if header.packet_type in (RESERVED_0, RESERVED_15):
+            logger.warning("MQTT client %s sent a reserved packet type", self.session.client_id)
+            await self.handle_connection_closed()
+            return None
+        decoded = await packet_class(header).from_stream(BufferReader(body), fixed_header=header)
+        await self.plugins_manager.fire_event(
+            MQTTEvents.PACKET_RECEIVED, packet=decoded, session=self.session
+        )
+        if header.packet_type == CONNECT:
+            # As in amqtt: the connection is set up before any other packet is handled.
+            await self.handle_connect(decoded)
+            return None
+        return asyncio.create_task(getattr(self, HANDLERS[header.packet_type])(decoded))
