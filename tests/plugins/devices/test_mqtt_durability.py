@@ -6,6 +6,7 @@ import contextlib
 import struct
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 import msgspec
 import pytest
@@ -66,15 +67,39 @@ async def test_a_qos2_publish_sent_again_before_pubrel_is_one_reading(
     assert await _count(clinic, device, 71) == 1
 
 
+class Unreleased(NamedTuple):
+    """A device that sent a QoS 2 reading and lost its connection before PUBREL."""
+
+    device: str
+    secret: str
+    client_id: str
+    topic: str
+    payload: bytes
+
+
+async def _unreleased(
+    clinic: Clinic, admin: Member, patient: Member, value: float, packet_id: int
+) -> Unreleased:
+    device, secret = await register(clinic, admin, patient)
+    sent = Unreleased(
+        device,
+        secret,
+        f"q2-{device}",
+        f"devices/{device}/telemetry",
+        telemetry(("heart_rate", value, "bpm")),
+    )
+    port = broker_port(clinic)
+    async with raw_connection(port, device, secret, sent.client_id, clean=False) as client:
+        await client.publish(sent.topic, sent.payload, qos=2, packet_id=packet_id)
+        await client.expect(PUBREC, packet_id)
+    return sent
+
+
 async def test_a_qos2_publish_sent_again_after_reconnecting_is_one_reading(
     clinic: Clinic, admin: Member, patient: Member
 ) -> None:
-    device, secret = await register(clinic, admin, patient)
-    topic, port, client_id = f"devices/{device}/telemetry", broker_port(clinic), f"q2r-{device}"
-    payload = telemetry(("heart_rate", 81, "bpm"))
-    async with raw_connection(port, device, secret, client_id, clean=False) as client:
-        await client.publish(topic, payload, qos=2, packet_id=9)
-        await client.expect(PUBREC, 9)
+    device, secret, client_id, topic, payload = await _unreleased(clinic, admin, patient, 81, 9)
+    port = broker_port(clinic)
     # The PUBREC was lost with the connection: the device sends the PUBLISH again (DUP).
     async with raw_connection(port, device, secret, client_id, clean=False) as client:
         await client.publish(topic, payload, qos=2, packet_id=9, dup=True)
@@ -90,15 +115,10 @@ async def test_a_qos2_publish_sent_again_after_reconnecting_is_one_reading(
 async def test_a_pubrel_in_the_same_write_as_the_reconnect_gets_no_stale_pubrec(
     clinic: Clinic, admin: Member, patient: Member
 ) -> None:
-    device, secret = await register(clinic, admin, patient)
-    topic, port, client_id = f"devices/{device}/telemetry", broker_port(clinic), f"q2s-{device}"
-    payload = telemetry(("heart_rate", 91, "bpm"))
-    async with raw_connection(port, device, secret, client_id, clean=False) as client:
-        await client.publish(topic, payload, qos=2, packet_id=11)
-        await client.expect(PUBREC, 11)
+    device, secret, client_id, topic, payload = await _unreleased(clinic, admin, patient, 91, 11)
     # Back with the PUBLISH (DUP) and its PUBREL in the very write of the CONNECT: the broker's
     # resent flow for packet 11 races the reader for them.
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    reader, writer = await asyncio.open_connection("127.0.0.1", broker_port(clinic))
     client = QosClient(reader, writer)
     try:
         await client.send(
