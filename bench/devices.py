@@ -77,10 +77,17 @@ def parse_args() -> argparse.Namespace:
         default=1,
         help="messages a device has unacknowledged at once",
     )
+    parser.add_argument(
+        "--flush-window",
+        default=None,
+        help="the devices plugin's spool_flush_window (e.g. 0, 1ms; default: the product's)",
+    )
     return parser.parse_args()
 
 
-def bench_settings(dsn: str, nats_url: str, mqtt_port: int) -> Settings:
+def bench_settings(
+    dsn: str, nats_url: str, mqtt_port: int, flush_window: str | None = None
+) -> Settings:
     """The test config with the devices plugin listening on `mqtt_port`."""
     environ = {
         "DATABASE_URL": dsn,
@@ -94,6 +101,8 @@ def bench_settings(dsn: str, nats_url: str, mqtt_port: int) -> Settings:
         # Beside the embedded PostgreSQL (the scratch dir's `pg`), so it is removed with it.
         "HDUCE_PLUGINS__DEVICES__SPOOL_DIR": str(Path(dsn.split("host=")[-1]).parent / "spool"),
     }
+    if flush_window is not None:
+        environ["HDUCE_PLUGINS__DEVICES__SPOOL_FLUSH_WINDOW"] = flush_window
     return load_settings(config_file=str(REPO_ROOT / "config" / "test.toml"), environ=environ)
 
 
@@ -346,7 +355,7 @@ async def bench(args: argparse.Namespace, dsn: str, nats_url: str) -> None:
     main_task = asyncio.current_task()
     assert main_task is not None
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
-    settings = bench_settings(dsn, nats_url, free_port())
+    settings = bench_settings(dsn, nats_url, free_port(), args.flush_window)
     per_round = args.devices * args.messages * args.readings
     rounds: list[Round] = []
     async with running(settings) as (context, broker), bare_amqtt() as bare_port:
