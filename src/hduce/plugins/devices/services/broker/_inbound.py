@@ -113,13 +113,13 @@ class DurableInbound:
             await self._handle_message_flow(message)
 
     async def drain_acknowledgements(self) -> None:
-        """Wait while the client leaves its PUBACKs unread (so it is not read from meanwhile)."""
-        writer = self.writer
-        if (
-            isinstance(writer, StreamWriterAdapter)
-            and writer._writer.transport.get_write_buffer_size()
-        ):
-            await writer.drain()
+        """Wait while the client leaves its PUBACKs unread (called after `publish_inline`).
+
+        The client is not read from meanwhile, so its socket's send buffer stays bounded.
+        """
+        transport = self.writer._writer.transport
+        if transport.get_write_buffer_size() and not transport.is_closing():
+            await self.writer.drain()
 
     def _intake(self) -> TelemetryHookPlugin:
         intake = self._telemetry_hook
