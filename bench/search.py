@@ -156,6 +156,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--embed-documents", type=int, default=0, help="documents the rebuild embeds (model)"
     )
+    parser.add_argument("--keep", action="store_true", help="keep the scratch dir (database)")
     return parser.parse_args()
 
 
@@ -430,7 +431,9 @@ def main() -> None:
     if args.semantic:
         run_with_servers("hduce-bench-search-", lambda dsn, _: semantic(args, dsn))
         return
-    run_with_servers("hduce-bench-search-", lambda dsn, nats_url: bench(args, dsn, nats_url))
+    run_with_servers(
+        "hduce-bench-search-", lambda dsn, nats_url: bench(args, dsn, nats_url), keep=args.keep
+    )
 
 
 async def semantic(args: argparse.Namespace, dsn: str) -> None:
