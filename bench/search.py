@@ -32,7 +32,13 @@ from typing import Any
 import msgspec
 
 from _common import REPO_ROOT, percentile, print_table, run_with_servers
-from _semantic import embedding_process, semantic_bench, service_latency, write_chunk_vectors
+from _semantic import (
+    embedding_process,
+    recall,
+    semantic_bench,
+    service_latency,
+    write_chunk_vectors,
+)
 from hduce.bootstrap import build_context, load_plugins, setup_plugins
 from hduce.core.config import Settings, load_settings
 from hduce.core.context import AppContext
@@ -372,6 +378,7 @@ async def bench(args: argparse.Namespace, dsn: str, nats_url: str) -> None:
         callers = [("doctor", doctor), ("patient (own notes)", patient)]
         if vectors:
             semantic_rows = await service_latency(service, callers, search.embedder, args.queries)
+            recall_row = await recall(service, doctor, search.embedder, args.queries)
         entries = await DB.shared_pool.fetchval("SELECT count(*) FROM search_entry")
         size = await DB.shared_pool.fetchval(
             "SELECT pg_size_pretty(pg_total_relation_size('search_entry'))"
@@ -422,6 +429,7 @@ async def bench(args: argparse.Namespace, dsn: str, nats_url: str) -> None:
             ["semantic search (ms; service call incl. the query's embedding)", "n", "p50", "p95"],
             semantic_rows,
         )
+        print_table(["recall (mean over lay queries)", "n", "mean", "worst"], [recall_row])
     print(f"load average {os.getloadavg()}")
 
 
