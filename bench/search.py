@@ -429,7 +429,8 @@ async def bench(args: argparse.Namespace, dsn: str, nats_url: str) -> None:
             ["semantic search (ms; service call incl. the query's embedding)", "n", "p50", "p95"],
             semantic_rows,
         )
-        print_table(["recall (mean over lay queries)", "n", "mean", "worst"], [recall_row])
+        headers = ["recall (over lay queries)", "n", "mean", "worst", "page farther, worst %"]
+        print_table(headers, [recall_row])
     print(f"load average {os.getloadavg()}")
 
 
