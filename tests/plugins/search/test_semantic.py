@@ -163,30 +163,3 @@ async def test_hybrid_highlights_what_the_words_found_and_shows_the_chunk_of_the
         hits.update({hit["id"]: hit for hit in page["hits"]})
     assert f"<mark>{tag}</mark> <mark>epistaxis</mark> treated" in hits[str(exact)]["snippet"]
     assert hits[str(near)]["snippet"] == "recurrent nosebleeds in winter"
-
-
-async def test_meaning_ranks_the_nearest_fifty_entries_and_more_for_a_deeper_page(
-    clinic: Clinic,
-) -> None:
-    patient, doctor = await clinic.member("patient"), await clinic.member("doctor")
-    now = datetime.now(UTC)
-    entries = [
-        Entry(
-            kind="patient",
-            ref_id=uuid.uuid4(),
-            patient_id=patient.id,
-            title=f"Note {n}",
-            body=f"knee pain review number {n}",
-            updated_at=now,
-        )
-        for n in range(60)
-    ]
-    await clinic.in_app(plugin(clinic).backend.upsert, entries)
-    mine = {"mode": "semantic", "patient_id": str(patient.id)}
-
-    first = await search(clinic, doctor, "sore knee", **mine)
-    assert (first["total"], len(first["hits"])) == (50, 20)
-    deep = await search(clinic, doctor, "sore knee", offset=50, limit=10, **mine)
-    assert (deep["total"], len(deep["hits"])) == (60, 10)
-    hybrid = await search(clinic, doctor, "sore knee", mode="hybrid", patient_id=str(patient.id))
-    assert hybrid["total"] == 50

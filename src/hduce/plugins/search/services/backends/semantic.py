@@ -14,11 +14,8 @@ from hduce.plugins.search.store import ChunkStore
 
 RRF_K = 60
 """Reciprocal-rank fusion's constant: a hit at rank r scores 1 / (60 + r) in each list."""
-DEPTH = 50
-"""Entries each list ranks before fusing (at least the page asked for). The vector list asks the
-HNSW index for four chunks an entry (`hnsw.ef_search` 200): at 390,000 chunks that reads half
-the index pages 100 entries read, which kept staff semantic p95 above its goal; a first page
-of 20 is still fused from lists two and a half times its length."""
+DEPTH = 100
+"""Hits taken from each list before fusing (at least the page asked for)."""
 SNIPPET = 300
 
 
