@@ -163,3 +163,13 @@ async def test_hybrid_highlights_what_the_words_found_and_shows_the_chunk_of_the
         hits.update({hit["id"]: hit for hit in page["hits"]})
     assert f"<mark>{tag}</mark> <mark>epistaxis</mark> treated" in hits[str(exact)]["snippet"]
     assert hits[str(near)]["snippet"] == "recurrent nosebleeds in winter"
+
+
+async def test_hybrid_highlights_the_synonym_its_words_found(clinic: Clinic) -> None:
+    patient, doctor = await clinic.member("patient"), await clinic.member("doctor")
+    tag = word()
+    body = f"{tag} essential hypertension, amlodipine started"
+    note = await index(clinic, patient.id, f"Review {tag}", body)
+    page = await search(clinic, doctor, f"{tag} htn", mode="hybrid", patient_id=str(patient.id))
+    assert page["hits"][0]["id"] == str(note)
+    assert "<mark>hypertension</mark>" in page["hits"][0]["snippet"]
