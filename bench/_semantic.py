@@ -255,6 +255,40 @@ async def service_latency(
     return rows
 
 
+# Exact (brute-force) nearest entries: every chunk's distance, no index, best chunk per entry.
+EXACT_NEAREST = """
+SELECT e.ref_id, n.distance FROM (
+    SELECT c.entry_id, min(c.embedding <=> $1::vector) AS distance
+    FROM search_chunk c GROUP BY c.entry_id
+) AS n JOIN search_entry e ON e.id = n.entry_id
+ORDER BY n.distance, e.updated_at DESC LIMIT $2
+"""
+
+
+async def recall(
+    service: Any, doctor: Principal, embedder: LocalEmbedder, count: int, top: int = 20
+) -> list[object]:
+    """Recall@`top` of the doctor's semantic page (the HNSW path) against the exact nearest
+    entries over every chunk, mean over `count` lay queries: a row (label, n, recall, worst,
+    how much farther the page's mean cosine distance is than the exact one's, in %).
+
+    A doctor's scope is every kind, so the exact ranking needs no filter.
+    """
+    lay = [q for q, _ in queries()]
+    found, farther = [], []
+    for n in range(min(count, len(lay))):
+        text = lay[n]
+        page = await service(doctor, q=text, kinds=None, limit=top, offset=0, mode="semantic")
+        [vector] = await embedder.embed([text])
+        exact = await DB.shared_pool.fetch(EXACT_NEAREST, vector_text(vector), top, timeout=600)
+        wanted = {row["ref_id"] for row in exact}
+        found.append(len(wanted & {uuid.UUID(str(hit.id)) for hit in page.hits}) / top)
+        near = sum(1 - hit.score for hit in page.hits) / len(page.hits)
+        farther.append(near / (sum(row["distance"] for row in exact) / len(exact)) - 1)
+    label = f"doctor, semantic recall@{top} against the exact nearest entries"
+    return [label, len(found), sum(found) / len(found), min(found), 100 * max(farther)]
+
+
 def embedding_process() -> psutil.Process:
     """The local embedder's process (the one the multiprocessing pool spawned)."""
     (child,) = [p for p in psutil.Process().children() if "spawn_main" in " ".join(p.cmdline())]

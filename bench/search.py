@@ -32,7 +32,13 @@ from typing import Any
 import msgspec
 
 from _common import REPO_ROOT, percentile, print_table, run_with_servers
-from _semantic import embedding_process, semantic_bench, service_latency, write_chunk_vectors
+from _semantic import (
+    embedding_process,
+    recall,
+    semantic_bench,
+    service_latency,
+    write_chunk_vectors,
+)
 from hduce.bootstrap import build_context, load_plugins, setup_plugins
 from hduce.core.config import Settings, load_settings
 from hduce.core.context import AppContext
@@ -156,6 +162,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--embed-documents", type=int, default=0, help="documents the rebuild embeds (model)"
     )
+    parser.add_argument("--keep", action="store_true", help="keep the scratch dir (database)")
     return parser.parse_args()
 
 
@@ -371,6 +378,7 @@ async def bench(args: argparse.Namespace, dsn: str, nats_url: str) -> None:
         callers = [("doctor", doctor), ("patient (own notes)", patient)]
         if vectors:
             semantic_rows = await service_latency(service, callers, search.embedder, args.queries)
+            recall_row = await recall(service, doctor, search.embedder, args.queries)
         entries = await DB.shared_pool.fetchval("SELECT count(*) FROM search_entry")
         size = await DB.shared_pool.fetchval(
             "SELECT pg_size_pretty(pg_total_relation_size('search_entry'))"
@@ -421,6 +429,8 @@ async def bench(args: argparse.Namespace, dsn: str, nats_url: str) -> None:
             ["semantic search (ms; service call incl. the query's embedding)", "n", "p50", "p95"],
             semantic_rows,
         )
+        headers = ["recall (over lay queries)", "n", "mean", "worst", "page farther, worst %"]
+        print_table(headers, [recall_row])
     print(f"load average {os.getloadavg()}")
 
 
@@ -430,7 +440,9 @@ def main() -> None:
     if args.semantic:
         run_with_servers("hduce-bench-search-", lambda dsn, _: semantic(args, dsn))
         return
-    run_with_servers("hduce-bench-search-", lambda dsn, nats_url: bench(args, dsn, nats_url))
+    run_with_servers(
+        "hduce-bench-search-", lambda dsn, nats_url: bench(args, dsn, nats_url), keep=args.keep
+    )
 
 
 async def semantic(args: argparse.Namespace, dsn: str) -> None:

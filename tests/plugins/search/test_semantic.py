@@ -140,3 +140,36 @@ async def test_facets_count_the_hits_of_semantic_and_hybrid_searches(clinic: Cli
     mine = await search(clinic, patient, "nosebleed", mode="semantic", facets="patient")
     assert mine["facets"]["patient"] == {str(patient.id): mine["total"]}
     assert mine["total"] == len(mine["hits"]) >= 2
+
+
+async def test_hybrid_highlights_what_the_words_found_and_shows_the_chunk_of_the_rest(
+    clinic: Clinic,
+) -> None:
+    patient, doctor = await clinic.member("patient"), await clinic.member("doctor")
+    tag = word()
+    exact = await index(clinic, patient.id, f"Letter {tag}", f"{tag} epistaxis treated")
+    near = await index(clinic, patient.id, "Letter", "recurrent nosebleeds in winter")
+    hits = {}
+    for offset in (0, 1):  # one hit a page: the snippets of a later page too
+        page = await search(
+            clinic,
+            doctor,
+            f"{tag} epistaxis",
+            mode="hybrid",
+            patient_id=str(patient.id),
+            limit=1,
+            offset=offset,
+        )
+        hits.update({hit["id"]: hit for hit in page["hits"]})
+    assert f"<mark>{tag}</mark> <mark>epistaxis</mark> treated" in hits[str(exact)]["snippet"]
+    assert hits[str(near)]["snippet"] == "recurrent nosebleeds in winter"
+
+
+async def test_hybrid_highlights_the_synonym_its_words_found(clinic: Clinic) -> None:
+    patient, doctor = await clinic.member("patient"), await clinic.member("doctor")
+    tag = word()
+    body = f"{tag} essential hypertension, amlodipine started"
+    note = await index(clinic, patient.id, f"Review {tag}", body)
+    page = await search(clinic, doctor, f"{tag} htn", mode="hybrid", patient_id=str(patient.id))
+    assert page["hits"][0]["id"] == str(note)
+    assert "<mark>hypertension</mark>" in page["hits"][0]["snippet"]

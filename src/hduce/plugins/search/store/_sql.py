@@ -40,6 +40,10 @@ candidate AS MATERIALIZED (SELECT id, updated_at FROM ({{found}}) AS found LIMIT
 """
 # The snippet is cut from at most `snippet_chars` around the first word's first occurrence
 # instead of the whole text (up to 200,000 characters).
+SNIPPET = """ts_headline('simple', e.title || E'\\n' || substr(
+    e.body, greatest(1, strpos(lower(e.body), {word}) - {chars} / 4), {chars}),
+    query.q, {headline})"""
+# `{snippet}` is `SNIPPET`, or an empty string for a ranking whose snippets come later.
 SEARCH = (
     CANDIDATES
     + """,
@@ -50,14 +54,18 @@ page AS (
     ORDER BY score DESC, c.updated_at DESC, c.id
     LIMIT {limit} OFFSET {offset}
 )
-SELECT e.kind, e.ref_id, e.title, e.extra, page.score, page.total,
-       ts_headline('simple', e.title || E'\\n' || substr(
-           e.body, greatest(1, strpos(lower(e.body), {word}) - {chars} / 4), {chars}),
-           query.q, {headline}) AS snippet
+SELECT e.kind, e.ref_id, e.title, e.extra, page.score, page.total, {snippet} AS snippet
 FROM page JOIN search_entry e ON e.id = page.id, query
 ORDER BY page.score DESC, e.updated_at DESC, e.id
 """
 )
+# The snippets (`SNIPPET`) of some entries (kind, ref_id), cut as `SEARCH` cuts them.
+SNIPPETS = f"""
+WITH query AS (SELECT {QUERY} AS q)
+SELECT e.kind, e.ref_id, {{snippet}} AS snippet
+FROM unnest({{kinds}}::text[], {{ref_ids}}::uuid[]) AS k (kind, ref_id)
+JOIN search_entry e ON e.kind = k.kind AND e.ref_id = k.ref_id, query
+"""
 COUNT = CANDIDATES + "SELECT count(*) FROM candidate"
 # What facets count: `{found}` is one or more `SELECT e.id` statements joined by UNION.
 HITS = f"""

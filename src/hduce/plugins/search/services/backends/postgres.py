@@ -17,7 +17,7 @@ from hduce.plugins.search.services._spelling import Speller
 from hduce.plugins.search.services.backends.base import SearchQuery, marked_to_html, unique
 from hduce.plugins.search.services.backends.semantic import SemanticSearch
 from hduce.plugins.search.services.backends.vectors import ChunkVectors
-from hduce.plugins.search.store import WHOLE_WORD, Stores
+from hduce.plugins.search.store import WHOLE_WORD, KeywordStore, Stores
 
 
 class PostgresSearch:
@@ -68,9 +68,12 @@ class PostgresSearch:
 
     async def search(self, query: SearchQuery, scope: Scope) -> tuple[list[SearchHit], int]:
         """One page of ranked, highlighted hits within `scope`, and their total (capped)."""
-        if query.vector is not None and query.mode != "keyword":
-            return await self._semantic.search(query, scope, self._keyword)
-        return await self._keyword(query, scope)
+        if query.vector is None or query.mode == "keyword":
+            return await self._keyword(query, scope)
+        words = None
+        if query.mode == "hybrid":
+            words = KeywordHalf(self._stores.keyword, await self._parts(query.text))
+        return await self._semantic.search(query, scope, words)
 
     async def _keyword(self, query: SearchQuery, scope: Scope) -> tuple[list[SearchHit], int]:
         parts = await self._parts(query.text)
@@ -120,6 +123,27 @@ class PostgresSearch:
         subscriptions = self._events.subscriptions if self._events else []
         names = {s.event_type.name for s in subscriptions if s.task_name.startswith("search.")}
         return sorted(names)
+
+
+class KeywordHalf:
+    """The keyword ranking of a hybrid search (`semantic.Words`) for the query's parts."""
+
+    def __init__(self, store: KeywordStore, parts: list[str]) -> None:
+        self._store = store
+        self._parts = parts
+
+    async def ranked(self, query: SearchQuery, scope: Scope) -> tuple[list[SearchHit], int]:
+        """A page of hits best first, their snippets left empty, and the (capped) total."""
+        rows, total = await self._store.page(query, scope, self._parts, snippets=False)
+        return [_hit(row) for row in rows], total
+
+    async def highlight(self, query: SearchQuery, hits: Sequence[SearchHit]) -> None:
+        """Give `hits`, found by `ranked`, their highlighted snippets."""
+        keys = [(hit.kind, hit.id) for hit in hits]
+        snippets = await self._store.snippets(query, self._parts, keys)
+        for hit in hits:
+            # An entry removed since it was ranked keeps an empty snippet.
+            hit.snippet = marked_to_html(snippets.get((hit.kind, hit.id), ""))
 
 
 def _row(entry: Entry) -> tuple[object, ...]:

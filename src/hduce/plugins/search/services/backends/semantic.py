@@ -2,8 +2,8 @@
 
 import html
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 import msgspec
 
@@ -17,7 +17,16 @@ RRF_K = 60
 DEPTH = 100
 """Hits taken from each list before fusing (at least the page asked for)."""
 SNIPPET = 300
-Keyword = Callable[[SearchQuery, Scope], Awaitable[tuple[list[SearchHit], int]]]
+
+
+class Words(Protocol):
+    """The keyword half of a hybrid search."""
+
+    async def ranked(self, query: SearchQuery, scope: Scope) -> tuple[list[SearchHit], int]:
+        """A page of hits best first, their snippets left empty, and the (capped) total."""
+
+    async def highlight(self, query: SearchQuery, hits: Sequence[SearchHit]) -> None:
+        """Give `hits`, found by `ranked`, their highlighted snippets."""
 
 
 class SemanticSearch:
@@ -27,20 +36,25 @@ class SemanticSearch:
         self._chunks = chunks
 
     async def search(
-        self, query: SearchQuery, scope: Scope, keyword: Keyword
+        self, query: SearchQuery, scope: Scope, words: Words | None = None
     ) -> tuple[list[SearchHit], int]:
-        """A page of `semantic` or `hybrid` hits, and how many were ranked."""
+        """A page of `semantic` hits, or with `words` of `hybrid` ones; how many were ranked.
+
+        Only the hits of the page the words found are highlighted (the others show the chunk
+        they matched), not every hit the fusion ranked.
+        """
         depth = self.depth(query)
         near = await self.nearest(query, scope, depth)
-        if query.mode == "hybrid":
-            words, total = await keyword(
-                msgspec.structs.replace(query, limit=depth, offset=0), scope
-            )
-            near = fuse([words, near])
-            total = max(total, len(near))
-        else:
-            total = len(near)
-        return near[query.offset : query.offset + query.limit], total
+        if words is None:
+            return near[query.offset : query.offset + query.limit], len(near)
+        found, total = await words.ranked(
+            msgspec.structs.replace(query, limit=depth, offset=0), scope
+        )
+        fused = fuse([found, near])
+        page = fused[query.offset : query.offset + query.limit]
+        keys = {(hit.kind, hit.id) for hit in found}
+        await words.highlight(query, [hit for hit in page if (hit.kind, hit.id) in keys])
+        return page, max(total, len(fused))
 
     async def nearest(self, query: SearchQuery, scope: Scope, limit: int) -> list[SearchHit]:
         """Entries within `scope` whose best chunk is nearest the query's vector, best first."""
