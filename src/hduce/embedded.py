@@ -45,7 +45,8 @@ def resolve_data_dir(settings: Settings) -> Path:
 
 def embedded_postgres(settings: Settings) -> EmbeddedPostgres:
     """The embedded PostgreSQL supervisor for this data directory."""
-    return EmbeddedPostgres(resolve_data_dir(settings) / "pg")
+    pgdata = resolve_data_dir(settings) / "pg"
+    return EmbeddedPostgres(pgdata, shared_buffers=settings.database.shared_buffers)
 
 
 @contextmanager

@@ -121,3 +121,12 @@ def test_a_secret_in_a_file_is_rejected(tmp_path: Path) -> None:
     bad.write_text('environment = "development"\n[auth]\njwt_secret = "x"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="secret"):
         load(bad)
+
+
+def test_a_page_cache_size_postgresql_cannot_read_is_refused(tmp_path: Path) -> None:
+    config = tmp_path / "hduce.toml"
+    config.write_text('[database]\nshared_buffers = "lots"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="shared_buffers"):
+        load(config, JWT_SECRET=SECRET)
+    config.write_text('[database]\nshared_buffers = "2GB"\n', encoding="utf-8")
+    assert load(config, JWT_SECRET=SECRET).database.shared_buffers == "2GB"

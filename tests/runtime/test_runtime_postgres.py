@@ -31,6 +31,17 @@ async def test_first_start_creates_cluster_and_serves_queries(pgdata: Path) -> N
     pg.stop()
 
 
+async def test_the_page_cache_is_sized_from_memory_or_set(pgdata: Path) -> None:
+    auto = EmbeddedPostgres(pgdata)
+    assert 128 <= int(auto.shared_buffers.removesuffix("MB")) <= 1024
+    pg = EmbeddedPostgres(pgdata, shared_buffers="200MB")
+    dsn = pg.start()
+    try:
+        assert await fetch(dsn, "SHOW shared_buffers") == "200MB"  # PostgreSQL's own: 128MB
+    finally:
+        pg.stop()
+
+
 async def test_second_start_joins_without_owning(pgdata: Path, postgres_pids) -> None:
     first = EmbeddedPostgres(pgdata)
     dsn = first.start()

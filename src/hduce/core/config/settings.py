@@ -1,5 +1,6 @@
 """The settings tree: frozen msgspec structs, every key with its default."""
 
+import re
 from typing import Any, Literal
 
 import msgspec
@@ -41,6 +42,10 @@ class ServerSettings(Section):
             )
 
 
+_PG_SIZE = re.compile(r"[1-9][0-9]*(kB|MB|GB)")
+"""A size in PostgreSQL's units."""
+
+
 class DatabaseSettings(Section):
     """PostgreSQL; an empty `url` starts the embedded server under `data_dir/pg`."""
 
@@ -52,6 +57,16 @@ class DatabaseSettings(Section):
     """How long a request waits for a pooled connection before answering 503."""
     statement_timeout: Duration = Duration(10)
     """How long one statement may run in `hduce serve` before it is abandoned (503)."""
+    shared_buffers: str = "auto"
+    """The embedded server's page cache (PostgreSQL's `shared_buffers`, e.g. `512MB`); `auto`:
+    an eighth of the memory this process may use, between 128MB and 1GB."""
+
+    def __post_init__(self) -> None:
+        if self.shared_buffers != "auto" and not _PG_SIZE.fullmatch(self.shared_buffers):
+            raise ValueError(
+                f"`shared_buffers` must be `auto` or a size such as `512MB` or `2GB`, "
+                f"got {self.shared_buffers!r}"
+            )
 
 
 class NatsSettings(Section):
