@@ -6,6 +6,7 @@ import contextlib
 import struct
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import NamedTuple
 
 import msgspec
@@ -40,6 +41,12 @@ COUNT_OF = "SELECT count(*) FROM reading WHERE device = $1 AND value = $2"
 
 async def _count(clinic: Clinic, device: str, value: float) -> int:
     return (await clinic.fetch(COUNT_OF, uuid.UUID(device), value))[0]["count"]
+
+
+async def refused(clinic: Clinic) -> int:
+    """Telemetry messages the broker did not acknowledge (spool full or its write failed)."""
+    detail = (await clinic.health_detailed()).json()["checks"]["mqtt"]["detail"]
+    return int(detail["messages_refused"])
 
 
 async def _marker(clinic: Clinic, client: object, device: str, value: float, pid: int) -> None:
@@ -203,6 +210,31 @@ async def test_a_full_spool_acknowledges_nothing_and_says_so(settings: Settings)
         assert (
             await clinic.fetch("SELECT 1 FROM reading WHERE device = $1", uuid.UUID(device)) == []
         )
+
+
+async def test_a_reading_the_disk_could_not_keep_is_not_acknowledged_and_the_next_is(
+    settings: Settings, tmp_path: Path
+) -> None:
+    # Segments of 64 bytes: each message starts a new one, and segment 2 is a full disk.
+    configured = devices_settings(settings, spool_dir=str(tmp_path), spool_segment_bytes=64)
+    async with running_clinic(configured) as clinic:
+        admin = await clinic.member("admin")
+        device, secret = await register(clinic, admin, await clinic.member("patient"))
+        topic = f"devices/{device}/telemetry"
+        async with raw_connection(broker_port(clinic), device, secret, f"d-{device}") as client:
+            await client.publish(topic, telemetry(("spo2", 94, "%")), qos=1, packet_id=1)
+            await client.expect(PUBACK, 1)  # in segment 1
+            (tmp_path / "2.seg").symlink_to("/dev/full")
+            await client.publish(topic, telemetry(("spo2", 95, "%")), qos=1, packet_id=2)
+            async with asyncio.timeout(10):
+                while await refused(clinic) < 1:  # its write failed: no PUBACK, the device resends
+                    await asyncio.sleep(0.05)
+            await client.publish(topic, telemetry(("spo2", 96, "%")), qos=1, packet_id=3)
+            await client.expect(PUBACK, 3)  # the next write goes to a new segment
+            await eventually(clinic, READING_OF, uuid.UUID(device), 96)
+        assert await refused(clinic) == 1
+        assert await _count(clinic, device, 95) == 0
+        assert await _count(clinic, device, 94) == 1
 
 
 async def test_a_qos2_resend_while_the_first_is_being_written_waits_for_it(
