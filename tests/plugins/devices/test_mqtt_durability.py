@@ -5,9 +5,11 @@ import asyncio
 import contextlib
 import struct
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import msgspec
 import pytest
@@ -41,6 +43,18 @@ COUNT_OF = "SELECT count(*) FROM reading WHERE device = $1 AND value = $2"
 
 async def _count(clinic: Clinic, device: str, value: float) -> int:
     return (await clinic.fetch(COUNT_OF, uuid.UUID(device), value))[0]["count"]
+
+
+@asynccontextmanager
+async def connected_device(
+    settings: Settings, **devices: Any
+) -> AsyncIterator[tuple[Clinic, str, QosClient]]:
+    """A clinic whose devices plugin is set with `devices`, and one device signed in to it."""
+    async with running_clinic(devices_settings(settings, **devices)) as clinic:
+        admin = await clinic.member("admin")
+        device, secret = await register(clinic, admin, await clinic.member("patient"))
+        async with raw_connection(broker_port(clinic), device, secret, f"c-{device}") as client:
+            yield clinic, device, client
 
 
 async def refused(clinic: Clinic) -> int:
@@ -216,22 +230,19 @@ async def test_a_reading_the_disk_could_not_keep_is_not_acknowledged_and_the_nex
     settings: Settings, tmp_path: Path
 ) -> None:
     # Segments of 64 bytes: each message starts a new one, and segment 2 is a full disk.
-    configured = devices_settings(settings, spool_dir=str(tmp_path), spool_segment_bytes=64)
-    async with running_clinic(configured) as clinic:
-        admin = await clinic.member("admin")
-        device, secret = await register(clinic, admin, await clinic.member("patient"))
+    configured = {"spool_dir": str(tmp_path), "spool_segment_bytes": 64}
+    async with connected_device(settings, **configured) as (clinic, device, client):
         topic = f"devices/{device}/telemetry"
-        async with raw_connection(broker_port(clinic), device, secret, f"d-{device}") as client:
-            await client.publish(topic, telemetry(("spo2", 94, "%")), qos=1, packet_id=1)
-            await client.expect(PUBACK, 1)  # in segment 1
-            (tmp_path / "2.seg").symlink_to("/dev/full")
-            await client.publish(topic, telemetry(("spo2", 95, "%")), qos=1, packet_id=2)
-            async with asyncio.timeout(10):
-                while await refused(clinic) < 1:  # its write failed: no PUBACK, the device resends
-                    await asyncio.sleep(0.05)
-            await client.publish(topic, telemetry(("spo2", 96, "%")), qos=1, packet_id=3)
-            await client.expect(PUBACK, 3)  # the next write goes to a new segment
-            await eventually(clinic, READING_OF, uuid.UUID(device), 96)
+        await client.publish(topic, telemetry(("spo2", 94, "%")), qos=1, packet_id=1)
+        await client.expect(PUBACK, 1)  # in segment 1
+        (tmp_path / "2.seg").symlink_to("/dev/full")
+        await client.publish(topic, telemetry(("spo2", 95, "%")), qos=1, packet_id=2)
+        async with asyncio.timeout(10):
+            while await refused(clinic) < 1:  # its write failed: no PUBACK, the device resends
+                await asyncio.sleep(0.05)
+        await client.publish(topic, telemetry(("spo2", 96, "%")), qos=1, packet_id=3)
+        await client.expect(PUBACK, 3)  # the next write goes to a new segment
+        await eventually(clinic, READING_OF, uuid.UUID(device), 96)
         assert await refused(clinic) == 1
         assert await _count(clinic, device, 95) == 0
         assert await _count(clinic, device, 94) == 1
@@ -241,17 +252,13 @@ async def test_a_qos2_resend_while_the_first_is_being_written_waits_for_it(
     settings: Settings,
 ) -> None:
     # A long flush wait: the resend arrives while the first copy is not yet durable.
-    configured = devices_settings(settings, spool_flush_window="300ms")
-    async with running_clinic(configured) as clinic:
-        admin = await clinic.member("admin")
-        device, secret = await register(clinic, admin, await clinic.member("patient"))
+    async with connected_device(settings, spool_flush_window="300ms") as (clinic, device, client):
         topic = f"devices/{device}/telemetry"
-        async with raw_connection(broker_port(clinic), device, secret, f"w-{device}") as client:
-            await client.publish(topic, telemetry(("spo2", 93, "%")), qos=2, packet_id=3)
-            await client.publish(topic, telemetry(("spo2", 93, "%")), qos=2, packet_id=3, dup=True)
-            await client.expect(PUBREC, 3)  # only once the reading is durable
-            await client.pubrel(3)
-            await client.expect(PUBCOMP, 3)
-            # Nothing else is owed for packet 3: the next answer is the marker's PUBACK.
-            await _marker(clinic, client, device, 66, 4)
+        await client.publish(topic, telemetry(("spo2", 93, "%")), qos=2, packet_id=3)
+        await client.publish(topic, telemetry(("spo2", 93, "%")), qos=2, packet_id=3, dup=True)
+        await client.expect(PUBREC, 3)  # only once the reading is durable
+        await client.pubrel(3)
+        await client.expect(PUBCOMP, 3)
+        # Nothing else is owed for packet 3: the next answer is the marker's PUBACK.
+        await _marker(clinic, client, device, 66, 4)
         assert await _count(clinic, device, 93) == 1
