@@ -1,9 +1,14 @@
 """The telemetry spool on real files: kept across restarts, torn tails cut, bounded, locked."""
 
+import asyncio
+import os
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
+from hduce.plugins.devices.services import _spool
 from hduce.plugins.devices.services._spool import Spool, SpoolFull, SpoolLocked
 
 
@@ -101,4 +106,47 @@ async def test_a_failed_write_is_told_and_its_room_given_back(tmp_path: Path) ->
     await store.settle()
     assert [items for items, _ in failed] == [["a"]]
     assert store.live_bytes == before
+    store.close()
+
+
+async def test_a_fast_disk_is_synced_in_place_and_a_slow_one_off_the_event_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = spool(tmp_path)
+    store.open()
+    loop = asyncio.get_running_loop()
+    threads: list[bool] = []
+    real_sync = os.fdatasync
+
+    def timed_sync(fd: int) -> None:
+        threads.append(threading.current_thread() is not threading.main_thread())
+        real_sync(fd)
+
+    monkeypatch.setattr(_spool.os, "fdatasync", timed_sync)
+    await durable(store, b"fast")
+    assert threads == [False], "a fast disk is synced on the event loop: no thread hand-off"
+
+    def slow_sync(fd: int) -> None:
+        timed_sync(fd)
+        time.sleep(0.05)  # a disk that takes 50 ms per fsync (a worn SD card, a network disk)
+
+    monkeypatch.setattr(_spool.os, "fdatasync", slow_sync)
+    await durable(store, b"slow")  # this one still blocks the loop: it is what tells
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.005)
+            ticks += 1
+
+    ticker = loop.create_task(tick())
+    await durable(store, b"slow again")
+    ticker.cancel()
+    assert threads[1:] == [False, True], "after a slow fsync the next one runs in a thread"
+    assert ticks >= 3, "the event loop kept running while the slow disk synced"
+    monkeypatch.setattr(_spool.os, "fdatasync", timed_sync)
+    for _ in range(20):
+        await durable(store, b"fast again")
+    assert threads[-1] is False, "once the disk is fast again, it is synced in place again"
     store.close()
