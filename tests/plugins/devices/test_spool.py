@@ -150,3 +150,23 @@ async def test_a_fast_disk_is_synced_in_place_and_a_slow_one_off_the_event_loop(
         await durable(store, b"fast again")
     assert threads[-1] is False, "once the disk is fast again, it is synced in place again"
     store.close()
+
+
+async def test_zeros_written_ahead_keep_the_size_and_are_not_read_back(tmp_path: Path) -> None:
+    live, crashed = tmp_path / "live", tmp_path / "crashed"
+    store = spool(live, segment_bytes=1 << 20)
+    store.open()
+    await durable(store, b"first")
+    (segment,) = live.glob("*.seg")
+    size = segment.stat().st_size
+    await durable(store, b"second", b"third")
+    # The size a group's fdatasync would have to journal is written once, ahead of the records.
+    assert segment.stat().st_size == size >= 1 << 20
+    crashed.mkdir()
+    (crashed / segment.name).write_bytes(segment.read_bytes())  # as a crash leaves it
+    (crashed / "9.seg").write_bytes(bytes(4096))  # created and zeroed, nothing synced into it
+    store.close()
+    again = spool(crashed)
+    assert [body for _, body in again.open()] == [b"first", b"second", b"third"]
+    assert not (crashed / "9.seg").exists(), "a segment that holds no record is deleted"
+    again.close()

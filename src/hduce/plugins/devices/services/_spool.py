@@ -1,11 +1,15 @@
 """A local durable spool: telemetry is fsynced here before the broker acknowledges it.
 
-Records go to append-only segment files (`<n>.seg`), each record framed as
-`length (4 bytes) | crc32 (4 bytes) | body`. Appends that arrive together share one write and
-one fsync (group commit). While the disk syncs within `INLINE_SYNC_SECONDS` (on average), a
-group is written and synced on the event loop: a thread hand-off per group costs more than a
-fast disk's fsync, in CPU and in the devices' wait for their PUBACKs. A slower disk is synced in
-a thread, so the loop the API shares never waits on it for long.
+Records go to segment files (`<n>.seg`) one after another, each framed as
+`length (4 bytes) | crc32 (4 bytes) | body`; reading back stops at a zero length or a bad crc.
+Appends that arrive together share one write and one fdatasync (group commit). Zeros are
+written ahead of the records, a chunk at a time, as PostgreSQL fills its WAL segments: a group's
+fdatasync then flushes only its records, not a new file size through the file system's journal.
+
+While the disk syncs within `INLINE_SYNC_SECONDS` (on average), a group is written and synced on
+the event loop: a thread hand-off per group costs more than a fast disk's fsync, in CPU and in
+the devices' wait for their PUBACKs. A slower disk is synced in a thread, so the loop the API
+shares never waits on it for long.
 
 The writer releases records once PostgreSQL committed them; a full segment whose records are
 all released is deleted, and the one being written is started over once it is all released.
@@ -31,6 +35,8 @@ INLINE_SYNC_SECONDS = 0.002
 """Groups are synced on the event loop while the recent fsyncs averaged at most this."""
 _SYNC_WEIGHT = 0.25
 """The weight of the latest fsync in that average."""
+ZERO_CHUNK = 1 << 20
+"""Bytes of zeros written ahead of the records when they reach the end of the zeroed part."""
 
 
 class SpoolFull(Exception):
@@ -71,7 +77,9 @@ class Spool:
         self._flusher: asyncio.Task[None] | None = None
         self._segment = 0
         self._sync_seconds = 0.0  # recent fsync durations, averaged
-        self._file: BinaryIO | None = None
+        self._fd: int | None = None  # the segment being written
+        self._offset = 0  # where its next record goes
+        self._zeroed = 0  # how far it is filled with zeros (or records)
         self._lock: BinaryIO | None = None
 
     def open(self) -> list[tuple[int, bytes]]:
@@ -85,21 +93,20 @@ class Spool:
             raise SpoolLocked(
                 f"another process uses the telemetry spool {self.directory}"
             ) from None
-        left = [(segment, body) for segment in self._segments() for body in self._read(segment)]
+        segments = self._segments()
+        left = [(segment, body) for segment in segments for body in self._read(segment)]
         for segment, body in left:
             self._pending[segment] += 1
             self.live_bytes += _FRAME.size + len(body)
-        self._segment = max(self._segments(), default=0) + 1
-        self._file = self._create(self._segment)
+        for segment in set(segments) - self._pending.keys():  # nothing left in it
+            (self.directory / f"{segment}{_SUFFIX}").unlink()
+        self._segment = max(segments, default=0)
+        self._next_segment()
         return left
 
     def close(self) -> None:
         """Close the files (what is unreleased stays on disk for the next start)."""
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-            if not self._pending[self._segment]:
-                (self.directory / f"{self._segment}{_SUFFIX}").unlink(missing_ok=True)
+        self._close_segment()
         if self._lock is not None:
             self._lock.close()
             self._lock = None
@@ -157,63 +164,73 @@ class Spool:
                 self.on_durable(segment, [(item, len(f) - _FRAME.size) for f, item in group])
 
     def _write(self, data: bytes) -> int:
-        """Append and fdatasync, timed; empties or rolls the segment first when due."""
+        """Write after the last record and fdatasync, timed; empty or roll the segment if due."""
         assert self._lock is not None, "the spool is not open"
-        file = self._file
-        if file is None or file.tell() >= self._segment_bytes:
-            file = self._next_segment()
-        elif not self._pending[self._segment] and file.tell() >= self._segment_bytes // 4:
+        if self._fd is None or self._offset >= self._segment_bytes:
+            self._next_segment()
+        elif not self._pending[self._segment] and self._offset >= self._segment_bytes // 4:
             # Everything in it is stored: start it over rather than create a file (a directory
             # fsync). Should the truncation not survive a crash, the replay is harmless.
-            file.truncate(0)
-            file.seek(0)
+            os.ftruncate(self._fd, 0)
+            self._offset = self._zeroed = 0
+        fd, end = self._fd, self._offset + len(data)
+        assert fd is not None
         try:
-            file.write(data)
-            file.flush()
-            # fdatasync flushes the data and the new file size (what reading it back needs) but
-            # not the timestamps: fsync's durability for an append, at a fraction of its cost.
+            if end > self._zeroed:
+                zeros = max(end - self._zeroed, min(ZERO_CHUNK, self._segment_bytes))
+                _write_all(fd, bytes(zeros), self._zeroed)
+                self._zeroed += zeros
+            _write_all(fd, data, self._offset)
             started = time.perf_counter()
-            os.fdatasync(file.fileno())
+            os.fdatasync(fd)
             took = time.perf_counter() - started
             self._sync_seconds += (took - self._sync_seconds) * _SYNC_WEIGHT
         except OSError:
             # The segment may now end in part of this group (cut off or replayed harmlessly
             # when read back): later writes go to a new one.
-            with contextlib.suppress(OSError):
-                file.close()
-            self._file = None
+            self._close_segment()
             raise
+        self._offset = end
         return self._segment
 
-    def _next_segment(self) -> BinaryIO:
-        if self._file is not None:
-            self._file.close()
+    def _next_segment(self) -> None:
+        """Close the segment being written and create the next one."""
+        self._close_segment()
         self._segment += 1
-        self._file = self._create(self._segment)
-        return self._file
-
-    def _create(self, segment: int) -> BinaryIO:
-        file = (self.directory / f"{segment}{_SUFFIX}").open("ab")
+        self._fd = os.open(self.directory / f"{self._segment}{_SUFFIX}", os.O_WRONLY | os.O_CREAT)
+        self._offset = self._zeroed = 0
         # The new file's name must survive a crash too.
         directory = os.open(self.directory, os.O_RDONLY)
         try:
             os.fsync(directory)
         finally:
             os.close(directory)
-        return file
+
+    def _close_segment(self) -> None:
+        """Close the segment being written; deleted when all its records are released."""
+        if self._fd is None:
+            return
+        with contextlib.suppress(OSError):
+            os.close(self._fd)
+        self._fd = None
+        if not self._pending[self._segment]:
+            (self.directory / f"{self._segment}{_SUFFIX}").unlink(missing_ok=True)
 
     def _segments(self) -> list[int]:
         return sorted(int(p.stem) for p in self.directory.glob(f"*{_SUFFIX}") if p.stem.isdigit())
 
     def _read(self, segment: int) -> Iterator[bytes]:
-        """The whole records of a segment; a torn or corrupt tail is cut off the file."""
+        """The whole records of a segment; what follows them is cut off the file.
+
+        That is the zeros written ahead, or a record torn by a crash mid-write.
+        """
         path = self.directory / f"{segment}{_SUFFIX}"
         data = path.read_bytes()
         at = 0
         while at + _FRAME.size <= len(data):
             length, crc = _FRAME.unpack_from(data, at)
             body = data[at + _FRAME.size : at + _FRAME.size + length]
-            if len(body) < length or zlib.crc32(body) != crc:
+            if not length or len(body) < length or zlib.crc32(body) != crc:
                 break
             yield body
             at += _FRAME.size + length
@@ -221,3 +238,11 @@ class Spool:
             with path.open("r+b") as file:
                 file.truncate(at)
                 os.fsync(file.fileno())
+
+
+def _write_all(fd: int, data: bytes, offset: int) -> None:
+    """Write all of `data` at `offset` (a short write is resumed)."""
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(fd, view, offset)
+        view, offset = view[written:], offset + written
