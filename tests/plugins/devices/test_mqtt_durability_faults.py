@@ -71,6 +71,36 @@ async def test_readings_acknowledged_during_a_database_outage_are_stored_once(
         assert duplicates(stored) == []
 
 
+async def test_readings_acknowledged_around_a_crash_of_postgresql_are_stored_once(
+    scratch: Path, own_postgres: EmbeddedPostgres, nats_url: str
+) -> None:
+    # The batch writer commits without waiting for the WAL flush: a crash of PostgreSQL loses
+    # the last of those commits, and the spool must still have them.
+    dsn = own_postgres.start()
+    with serve(scratch / "data", dsn, nats_url, scratch / "serve.log") as serving:
+        await wait_green(serving)
+        device, secret = await new_device(dsn)
+        crash: list[asyncio.Task[None]] = []
+
+        async def crash_and_recover() -> None:
+            postmaster = (own_postgres.pgdata / "postmaster.pid").read_text().split()[0]
+            kill_tree(int(postmaster))  # SIGKILL: what sat in PostgreSQL's WAL buffers is gone
+            await asyncio.sleep(2)
+            await asyncio.to_thread(own_postgres.start)  # crash recovery
+
+        def maybe_crash(n: int) -> None:
+            if n in (300, 700):
+                crash.append(asyncio.create_task(crash_and_recover()))
+
+        async with streaming(serving.mqtt_port, device, secret) as (client, stream):
+            await send_paced(client, device, 1000, per_tick=20, tick=0.05, after=maybe_crash)
+            await asyncio.gather(*crash)
+            stored = await wait_stored(dsn, device, stream.acked_values())
+        assert len(stream.acked) >= 900, "the broker kept acknowledging from its spool"
+        assert stream.acked_values() <= set(stored), serving.log.read_text()[-3000:]
+        assert duplicates(stored) == []
+
+
 async def test_readings_acknowledged_before_a_kill_9_are_stored_after_the_restart(
     scratch: Path, migrated: str, nats_url: str
 ) -> None:

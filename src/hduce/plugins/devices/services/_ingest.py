@@ -5,8 +5,10 @@ One writer moves it into PostgreSQL in batches, retrying until the database is b
 
 import asyncio
 import collections
+import contextlib
 import itertools
 import logging
+import time
 import uuid
 from collections import Counter as Tally
 from collections.abc import Callable
@@ -41,6 +43,9 @@ Settled = Callable[[bool], None]
 """Told once whether a kept message may be acknowledged (True) or was not kept after all."""
 LINGER_SECONDS = 0.05
 """How long the writer lets a small batch (under 1/8 of `batch_size`) fill before writing it."""
+FLUSH_SECONDS = 0.2
+"""How long a batch committed without waiting for the WAL flush stays in the spool, at most
+while the database answers, before the writer flushes the WAL itself and releases it."""
 
 
 class SpoolRecord(msgspec.Struct, array_like=True, frozen=True):
@@ -57,6 +62,14 @@ class Held(NamedTuple):
     message: Accepted
     segment: int
     size: int
+
+
+class Unflushed(NamedTuple):
+    """Messages committed by server run `server` without waiting for the WAL flush, at `at`."""
+
+    server: datetime
+    at: float
+    held: list[Held]
 
 
 _encode = msgspec.msgpack.Encoder().encode
@@ -88,6 +101,7 @@ class TelemetryIngest:
         spool.on_durable = self._spooled
         spool.on_failed = self._not_spooled
         self.waiting: collections.deque[Held] = collections.deque()
+        self._unflushed: collections.deque[Unflushed] = collections.deque()
         self._invalid = Invalid()
         self._wake = asyncio.Event()
         self._finishing = False
@@ -187,7 +201,7 @@ class TelemetryIngest:
         """Write batches until `finish` is called and everything spooled before it is stored."""
         failures = 0
         while True:
-            await self._wake.wait()
+            await self._woken()
             self._wake.clear()
             while self.waiting or self._invalid.counts:
                 if len(self.waiting) < self._config.batch_size // 8 and not self._finishing:
@@ -214,8 +228,44 @@ class TelemetryIngest:
                     await asyncio.sleep(wait)
                     continue
                 failures = 0
+                await self._release_flushed()
+            await self._release_flushed()
             if self._finishing:
                 return
+
+    async def _woken(self) -> None:
+        """Wait for work, or until the oldest unflushed batch is due to be released."""
+        if not self._unflushed:
+            await self._wake.wait()
+            return
+        due = self._unflushed[0].at + FLUSH_SECONDS - time.monotonic()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), max(due, 0))
+
+    async def _release_flushed(self) -> None:
+        """Release what the WAL has once it is due (always when finishing) by flushing the WAL.
+
+        A batch committed by an earlier server run (PostgreSQL restarted since, and may have
+        lost it) is written again instead: its idempotency key makes that harmless.
+        """
+        if not self._unflushed:
+            return
+        if not self._finishing and time.monotonic() - self._unflushed[0].at < FLUSH_SECONDS:
+            return
+        try:
+            server = await self._store.flush_wal()
+        except Exception as exc:
+            logger.warning("flushing PostgreSQL's WAL failed (%s); the spool keeps it all", exc)
+            if not self._finishing:
+                await asyncio.sleep(RETRY_SECONDS[-1])
+            return
+        while self._unflushed:
+            batch = self._unflushed.popleft()
+            if batch.server == server:
+                self._release(batch.held)
+            else:
+                self.waiting.extendleft(reversed(batch.held))
+                self._wake.set()
 
     async def finish(self) -> None:
         """Ask the writer to stop once what is spooled now is stored (the broker has stopped)."""
@@ -231,13 +281,19 @@ class TelemetryIngest:
         except BaseException:
             self._invalid.merge(invalid)
             raise
-        for _ in batch:
-            held = self.waiting.popleft()
-            self.spool.release(held.segment, held.size)
+        held = [self.waiting.popleft() for _ in batch]
+        if written.server is None:
+            self._release(held)
+        else:
+            self._unflushed.append(Unflushed(written.server, time.monotonic(), held))
         self._count("stored", written.stored)
         self._count("duplicate", written.duplicate)
         self._count("unknown_device", written.unknown_device)
         READINGS.inc(written.readings)
+
+    def _release(self, held: list[Held]) -> None:
+        for message in held:
+            self.spool.release(message.segment, message.size)
 
 
 def _settle(future: "asyncio.Future[bool]", durable: bool) -> None:

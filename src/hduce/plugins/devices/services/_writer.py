@@ -22,12 +22,18 @@ class Accepted(NamedTuple):
 
 
 class Written(NamedTuple):
-    """What one batch did: messages stored, already stored, from unknown devices; new rows."""
+    """What one batch did: messages stored, already stored, from unknown devices; new rows.
+
+    `server`: the start time of the PostgreSQL run that committed the rows without waiting for
+    the WAL flush, so a crash of that run may yet lose them; None when the commit waited, or
+    there was nothing to lose.
+    """
 
     stored: int
     duplicate: int
     unknown_device: int
     readings: int
+    server: datetime | None
 
 
 class Invalid:
@@ -58,7 +64,8 @@ async def write(
     """Store `batch` and the invalid counts atomically; raise alerts for new readings.
 
     Without invalid messages and breaches, the batch is one statement (its own transaction: no
-    BEGIN, COMMIT or reset round trips on the event loop the broker shares).
+    BEGIN, COMMIT or reset round trips on the event loop the broker shares), committed without
+    waiting for the WAL flush. With them, one transaction, committed as usual.
     """
     columns = [
         list(column)
@@ -84,7 +91,9 @@ async def write(
         rows = await store.insert_unless_breach(columns, alerts.default_bounds())
         if not any(row["breached"] for row in rows):
             stored = {row["device"]: row["messages"] for row in rows}
-            return await _written(store, batch, stored, sum(row["readings"] for row in rows))
+            readings = sum(row["readings"] for row in rows)
+            server = rows[0]["server"] if rows else None
+            return await _written(store, batch, stored, readings, server=server)
     async with db.transaction():
         inserted = await store.insert(columns) if columns else []
         readings = [StoredReading(*row[:7]) for row in inserted]
@@ -95,11 +104,17 @@ async def write(
             counts = [invalid.counts[i] for i in ids]
             await store.mark_invalid(ids, counts, [invalid.reasons[i] for i in ids])
         keys = {(row["device"], row["message_key"]) for row in inserted}
-        return await _written(store, batch, Counter(device for device, _ in keys), len(readings))
+        stored = Counter(device for device, _ in keys)
+        return await _written(store, batch, stored, len(readings), server=None)
 
 
 async def _written(
-    store: TelemetryStore, batch: list[Accepted], stored: Mapping[uuid.UUID, int], readings: int
+    store: TelemetryStore,
+    batch: list[Accepted],
+    stored: Mapping[uuid.UUID, int],
+    readings: int,
+    *,
+    server: datetime | None,
 ) -> Written:
     """The outcome of `batch` given the messages it stored per device."""
     silent = list({a.device_id for a in batch} - stored.keys())
@@ -108,4 +123,4 @@ async def _written(
     inactive = set(silent) - active
     unknown = sum(1 for a in batch if a.device_id in inactive)
     count = sum(stored.values())
-    return Written(count, len(batch) - count - unknown, unknown, readings)
+    return Written(count, len(batch) - count - unknown, unknown, readings, server)

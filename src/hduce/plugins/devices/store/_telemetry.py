@@ -1,7 +1,8 @@
 """The batch writer's SQL: spooled telemetry becomes `reading` rows, each message at most once."""
 
 import uuid
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
 import asyncpg
 
@@ -51,12 +52,23 @@ INSERT_READINGS = f"WITH {_BATCH}, {_INSERT.format(only_if='true')}\nSELECT * FR
 # readings lies beyond its patient's bounds (`_BREACHING`); else it inserts nothing and returns
 # one row with `breached`, and the batch is written again by the transaction that raises alerts.
 # Its rows are counted per device in SQL: a row per device, not per reading, crosses the wire.
+# It commits without waiting for the WAL flush (`synchronous_commit` off for this transaction
+# only), and says which server run committed it (`server`, its start time): the spool keeps the
+# batch until that same run has flushed its WAL (`TelemetryIngest`), so the broker's fsyncs do
+# not share the disk with one more per batch.
+_ASYNCHRONOUS = """
+asynchronous AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true))"""
 INSERT_UNLESS_BREACH = f"""
-WITH {_BATCH}, {_BREACHING}, {_INSERT.format(only_if="NOT EXISTS (SELECT FROM breaching)")}
-SELECT device, count(DISTINCT message_key) AS messages, count(*) AS readings, false AS breached
+WITH {_BATCH}, {_BREACHING}, {_ASYNCHRONOUS},
+{_INSERT.format(only_if="NOT EXISTS (SELECT FROM breaching) AND EXISTS (SELECT FROM asynchronous)")}
+SELECT device, count(DISTINCT message_key) AS messages, count(*) AS readings, false AS breached,
+       pg_postmaster_start_time() AS server
 FROM inserted GROUP BY device
-UNION ALL SELECT NULL, NULL, NULL, true FROM breaching
+UNION ALL SELECT NULL, NULL, NULL, true, NULL FROM breaching
 """
+# A transaction given an id commits synchronously: it flushes the WAL up to its commit, and so
+# every commit before it that did not wait. It says which server run it was flushed by.
+FLUSH_WAL = "SELECT pg_postmaster_start_time(), pg_current_xact_id()"
 ACTIVE_AMONG = "SELECT id FROM device WHERE id = ANY($1::uuid[]) AND active"
 MARK_INVALID = """
 UPDATE device SET invalid_messages = invalid_messages + bad.n, last_error = bad.reason,
@@ -86,6 +98,10 @@ class TelemetryStore(SqlStore):
     ) -> None:
         """Add refused messages to each device's count, with the latest reason."""
         await self.db.execute(MARK_INVALID, ids, counts, reasons)
+
+    async def flush_wal(self) -> datetime:
+        """Flush the WAL now; the start time of the server run that flushed it."""
+        return cast("datetime", await self.db.fetchval(FLUSH_WAL))
 
     async def active_among(self, ids: list[uuid.UUID]) -> set[uuid.UUID]:
         """The devices of `ids` that exist and are active."""
