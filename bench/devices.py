@@ -8,7 +8,7 @@ aiomqtt clients in a separate process (so they do not share the broker's event l
 in with its own id and secret, then all publish `--messages` QoS 1 telemetry messages at once.
 Values stay within the alert bounds, so no alerts are raised. The same clients then publish the
 same load to a bare amqtt 0.12.1 broker (anonymous, no plugins) in this same process.
-Run from the repository root: `.venv/bin/python bench/devices.py [--devices 20 --messages 200]`.
+Run from the repository root: `.venv/bin/python bench/devices.py [--devices 20 --messages 1000]`.
 """
 
 import argparse
@@ -59,7 +59,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--devices", type=at_least_one, default=20, help="MQTT devices (default 20)"
     )
-    parser.add_argument("--messages", type=at_least_one, default=200, help="messages per device")
+    parser.add_argument(
+        "--messages", type=at_least_one, default=1000, help="messages per device (default 1000)"
+    )
     parser.add_argument("--readings", type=at_least_one, default=1, help="readings per message")
     parser.add_argument("--timeout", type=float, default=120.0, help="max seconds")
     parser.add_argument(
