@@ -3,7 +3,7 @@
 import asyncio
 import collections
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -43,58 +43,56 @@ def duplicates(values: list[float]) -> list[float]:
     return [value for value, n in collections.Counter(values).items() if n > 1]
 
 
-async def test_readings_acknowledged_during_a_database_outage_are_stored_once(
-    scratch: Path, own_postgres: EmbeddedPostgres, nats_url: str
+async def outage(postgres: EmbeddedPostgres) -> None:
+    """PostgreSQL stopped (a clean shutdown) for 10 s."""
+    await asyncio.to_thread(postgres.stop)
+    await asyncio.sleep(10)
+    await asyncio.to_thread(postgres.start)
+
+
+async def crash(postgres: EmbeddedPostgres) -> None:
+    """PostgreSQL SIGKILLed, then started again (crash recovery) 2 s later.
+
+    The batch writer commits without waiting for the WAL flush: what a crash of PostgreSQL
+    loses of those commits, the spool must still have.
+    """
+    kill_tree(int((postgres.pgdata / "postmaster.pid").read_text().split()[0]))
+    await asyncio.sleep(2)
+    await asyncio.to_thread(postgres.start)
+
+
+@pytest.mark.parametrize(
+    ("fault", "at", "pace"),
+    [
+        # 1,000 readings over about 12 s; PostgreSQL is down from the 100th for 10 s.
+        (outage, (100,), (10, 0.12)),
+        # 1,000 readings over about 2.5 s; PostgreSQL crashes at the 300th and the 700th.
+        (crash, (300, 700), (20, 0.05)),
+    ],
+    ids=["outage", "crash"],
+)
+async def test_readings_acknowledged_through_a_database_fault_are_stored_once(
+    scratch: Path,
+    own_postgres: EmbeddedPostgres,
+    nats_url: str,
+    fault: Callable[[EmbeddedPostgres], Awaitable[None]],
+    at: tuple[int, ...],
+    pace: tuple[int, float],
 ) -> None:
     dsn = own_postgres.start()
     with serve(scratch / "data", dsn, nats_url, scratch / "serve.log") as serving:
         await wait_green(serving)
         device, secret = await new_device(dsn)
-        outage: list[asyncio.Task[None]] = []
+        faults: list[asyncio.Task[None]] = []
 
-        async def stop_for_a_while() -> None:
-            await asyncio.to_thread(own_postgres.stop)
-            await asyncio.sleep(10)
-            await asyncio.to_thread(own_postgres.start)
-
-        def maybe_stop(n: int) -> None:
-            if n == 100:
-                outage.append(asyncio.create_task(stop_for_a_while()))
+        def maybe_fault(n: int) -> None:
+            if n in at:
+                faults.append(asyncio.create_task(fault(own_postgres)))
 
         async with streaming(serving.mqtt_port, device, secret) as (client, stream):
-            # 1,000 readings over about 12 s; PostgreSQL is down from the 100th for 10 s.
-            await send_paced(client, device, 1000, per_tick=10, tick=0.12, after=maybe_stop)
-            await asyncio.gather(*outage)
-            stored = await wait_stored(dsn, device, stream.acked_values())
-        assert len(stream.acked) >= 900, "the broker kept acknowledging from its spool"
-        assert stream.acked_values() <= set(stored), serving.log.read_text()[-3000:]
-        assert duplicates(stored) == []
-
-
-async def test_readings_acknowledged_around_a_crash_of_postgresql_are_stored_once(
-    scratch: Path, own_postgres: EmbeddedPostgres, nats_url: str
-) -> None:
-    # The batch writer commits without waiting for the WAL flush: a crash of PostgreSQL loses
-    # the last of those commits, and the spool must still have them.
-    dsn = own_postgres.start()
-    with serve(scratch / "data", dsn, nats_url, scratch / "serve.log") as serving:
-        await wait_green(serving)
-        device, secret = await new_device(dsn)
-        crash: list[asyncio.Task[None]] = []
-
-        async def crash_and_recover() -> None:
-            postmaster = (own_postgres.pgdata / "postmaster.pid").read_text().split()[0]
-            kill_tree(int(postmaster))  # SIGKILL: what sat in PostgreSQL's WAL buffers is gone
-            await asyncio.sleep(2)
-            await asyncio.to_thread(own_postgres.start)  # crash recovery
-
-        def maybe_crash(n: int) -> None:
-            if n in (300, 700):
-                crash.append(asyncio.create_task(crash_and_recover()))
-
-        async with streaming(serving.mqtt_port, device, secret) as (client, stream):
-            await send_paced(client, device, 1000, per_tick=20, tick=0.05, after=maybe_crash)
-            await asyncio.gather(*crash)
+            per_tick, tick = pace
+            await send_paced(client, device, 1000, per_tick=per_tick, tick=tick, after=maybe_fault)
+            await asyncio.gather(*faults)
             stored = await wait_stored(dsn, device, stream.acked_values())
         assert len(stream.acked) >= 900, "the broker kept acknowledging from its spool"
         assert stream.acked_values() <= set(stored), serving.log.read_text()[-3000:]
