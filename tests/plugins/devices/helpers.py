@@ -1,7 +1,6 @@
 """Set-up shared by the devices tests: settings, registering devices, real MQTT clients."""
 
 import asyncio
-import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +14,7 @@ from hduce.core.config import Settings
 from hduce.plugins.devices import DevicesPlugin
 from tests.plugins.users.clinic import IDENTITY_PLUGINS, Clinic, Member, identity_settings
 from tests.support.context import wait_for_row
+from tests.support.scratch import scratch_dir
 
 API = "/api/v1/devices"
 DEVICE_PLUGINS = (*IDENTITY_PLUGINS, "notifications", "devices")
@@ -25,7 +25,7 @@ def devices_settings(settings: Settings, **devices: Any) -> Settings:
     base = identity_settings(settings)
     server = msgspec.structs.replace(base.server, rate_limit_per_minute=100_000)
     # Each app its own telemetry spool: two apps never share (or replay) one.
-    spool = tempfile.mkdtemp(prefix="hduce-spool-", dir="/tmp")
+    spool = scratch_dir("hduce-spool-")
     sections = {**base.plugins.sections, "devices": {"port": 0, "spool_dir": spool, **devices}}
     plugins = msgspec.structs.replace(base.plugins, enabled=DEVICE_PLUGINS, sections=sections)
     return msgspec.structs.replace(base, plugins=plugins, server=server)

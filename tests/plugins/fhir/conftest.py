@@ -1,6 +1,5 @@
 """Fixtures of the FHIR tests: the app with `fhir` and the plugins it reads, on a real database."""
 
-import tempfile
 from collections.abc import AsyncIterator
 
 import msgspec
@@ -9,13 +8,14 @@ import pytest
 from hduce.core.config import Settings
 from tests.plugins.appointments.helpers import appointment_settings
 from tests.plugins.users.clinic import Clinic, running_clinic
+from tests.support.scratch import scratch_dir
 
 
 def fhir_settings(settings: Settings) -> Settings:
     """Appointments test settings plus devices (broker on a free port), documents and `fhir`."""
     base = appointment_settings(settings, notifications={})
-    spool = tempfile.mkdtemp(prefix="hduce-spool-", dir="/tmp")
-    documents = {"storage_dir": tempfile.mkdtemp(prefix="hduce-docs-", dir="/tmp")}
+    spool = scratch_dir("hduce-spool-")
+    documents = {"storage_dir": scratch_dir("hduce-docs-")}
     sections = {
         **base.plugins.sections,
         "devices": {"port": 0, "spool_dir": spool},

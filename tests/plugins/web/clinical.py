@@ -1,6 +1,5 @@
 """A clinic with every clinical plugin behind the web pages: devices, documents and search."""
 
-import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,6 +12,7 @@ from hduce.plugins.search import SearchPlugin
 from tests.plugins.devices.helpers import eventually, mqtt, register, telemetry
 from tests.plugins.users.clinic import Clinic, Member, running_clinic
 from tests.plugins.web.helpers import PASSWORD_HASH, web_settings
+from tests.support.scratch import scratch_dir
 
 CLINICAL_PLUGINS = ("documents", "devices", "search")
 
@@ -22,7 +22,7 @@ async def clinical_clinic(settings: Settings, storage: Path) -> AsyncIterator[Cl
     """The web clinic plus documents (stored under `storage`), devices (MQTT on a free port)
     and search."""
     base = web_settings(settings)
-    spool = tempfile.mkdtemp(prefix="hduce-spool-", dir="/tmp")
+    spool = scratch_dir("hduce-spool-")
     sections = {
         **base.plugins.sections,
         "documents": {"storage_dir": str(storage), "extraction_workers": 1},
