@@ -92,6 +92,11 @@ def telemetry(*readings: tuple[str, float, str], ts: datetime | None = None) -> 
     return msgspec.json.encode(body)
 
 
+NOTIFIED_WITHIN = 30.0
+"""Seconds to wait for an alert's notifications: they queue behind the deliveries of the alerts
+earlier tests raised in the same module's clinic (each one tells every clinician there)."""
+
+
 async def eventually(clinic: Clinic, query: str, *args: object, timeout: float = 10) -> Any:
     """The first row `query` returns, waiting for one to appear."""
     return await clinic.in_app(

@@ -4,7 +4,14 @@ import uuid
 
 import pytest
 
-from tests.plugins.devices.helpers import API, eventually, mqtt, register, telemetry
+from tests.plugins.devices.helpers import (
+    API,
+    NOTIFIED_WITHIN,
+    eventually,
+    mqtt,
+    register,
+    telemetry,
+)
 from tests.plugins.users.clinic import Clinic, Member
 
 OPEN_ALERT = (
@@ -159,6 +166,7 @@ async def alert_recipients(clinic: Clinic, patient: Member, last: uuid.UUID) -> 
         "SELECT 1 FROM notification WHERE recipient = $1 AND key LIKE $2",
         last,
         f"device_alert:{alert['id']}:%",
+        timeout=NOTIFIED_WITHIN,
     )
     rows = await clinic.fetch(
         "SELECT recipient FROM notification WHERE key LIKE $1", f"device_alert:{alert['id']}:%"

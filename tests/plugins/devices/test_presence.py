@@ -12,6 +12,7 @@ import pytest
 from hduce.core.config import Settings
 from tests.plugins.devices.helpers import (
     API,
+    NOTIFIED_WITHIN,
     broker_port,
     devices_settings,
     eventually,
@@ -139,11 +140,13 @@ async def test_a_silent_assigned_device_raises_one_alert_for_the_care_team(
         "SELECT id FROM notification WHERE recipient = $1 AND key = $2",
         nurse.id,
         f"device_alert:{alert['id']}:{nurse.id}",
+        timeout=NOTIFIED_WITHIN,
     )
     mail = await eventually(
         clinic,
         "SELECT body_text FROM delivery WHERE notification = $1 AND channel = 'email'",
         told["id"],
+        timeout=NOTIFIED_WITHIN,
     )
     assert "Pat Ient has sent nothing for" in mail["body_text"]
     await asyncio.sleep(1.5)  # three more checks: still one alert, none for the unassigned
