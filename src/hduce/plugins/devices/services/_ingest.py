@@ -14,7 +14,6 @@ from collections import Counter as Tally
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import NamedTuple
 
 import msgspec
 from prometheus_client import Counter
@@ -22,6 +21,7 @@ from prometheus_client import Counter
 from hduce.core.db import Database
 from hduce.plugins.devices.config import DevicesConfig
 from hduce.plugins.devices.services._alert_rules import AlertRules
+from hduce.plugins.devices.services._held import Held, SpoolRecord, Unflushed
 from hduce.plugins.devices.services._spool import Spool, SpoolFull
 from hduce.plugins.devices.services._telemetry import InvalidTelemetry, parse
 from hduce.plugins.devices.services._writer import Accepted, Invalid, write
@@ -46,30 +46,6 @@ LINGER_SECONDS = 0.05
 FLUSH_SECONDS = 0.2
 """How long a batch committed without waiting for the WAL flush stays in the spool, at most
 while the database answers, before the writer flushes the WAL itself and releases it."""
-
-
-class SpoolRecord(msgspec.Struct, array_like=True, frozen=True):
-    """A valid message as written to the spool."""
-
-    device_id: uuid.UUID
-    received_at: datetime
-    payload: bytes
-
-
-class Held(NamedTuple):
-    """A spooled message waiting for the database, and where the spool keeps it."""
-
-    message: Accepted
-    segment: int
-    size: int
-
-
-class Unflushed(NamedTuple):
-    """Messages committed by server run `server` without waiting for the WAL flush, at `at`."""
-
-    server: datetime
-    at: float
-    held: list[Held]
 
 
 _encode = msgspec.msgpack.Encoder().encode
