@@ -1,6 +1,7 @@
 """The `AppointmentDesk` contract: the REST API's booking, reads and status changes for others."""
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -32,20 +33,14 @@ from hduce.plugins.appointments.services._queries import AppointmentQueries, to_
 from hduce.plugins.appointments.services._waitlist import Waitlist
 
 
+@dataclass(frozen=True, eq=False)
 class BookingDesk:
     """Each call goes through the same service and checks as its `/api/v1/appointments` route."""
 
-    def __init__(
-        self,
-        booking: Booking,
-        queries: AppointmentQueries,
-        lifecycle: Lifecycle,
-        waitlist: Waitlist,
-    ) -> None:
-        self._booking = booking
-        self._queries = queries
-        self._lifecycle = lifecycle
-        self._waitlist = waitlist
+    _booking: Booking
+    _queries: AppointmentQueries
+    _lifecycle: Lifecycle
+    _waitlist: Waitlist
 
     async def book(self, principal: Principal, request: BookingRequest) -> AppointmentView:
         """Book through `Booking.book` (a taken slot: 409)."""

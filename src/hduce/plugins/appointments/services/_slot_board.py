@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import msgspec
 
@@ -18,20 +19,14 @@ from hduce.plugins.appointments.services._slots import SlotFinder
 from hduce.plugins.appointments.store import AppointmentStore, ScheduleStore, TypeStore
 
 
+@dataclass(frozen=True, eq=False)
 class AppointmentSlotBoard:
     """Reads through the plugin's services, so slots are exactly the REST API's."""
 
-    def __init__(
-        self,
-        slots: SlotFinder,
-        appointments: AppointmentStore,
-        types: TypeStore,
-        schedules: ScheduleStore,
-    ) -> None:
-        self._slots = slots
-        self._appointments = appointments
-        self._types = types
-        self._schedules = schedules
+    _slots: SlotFinder
+    _appointments: AppointmentStore
+    _types: TypeStore
+    _schedules: ScheduleStore
 
     async def types(self) -> list[OfferedType]:
         """Every type with its practitioners, by name."""

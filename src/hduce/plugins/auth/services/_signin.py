@@ -1,6 +1,7 @@
 """The `SignIn` contract: the API's login, refresh, logout and registration for other fronts."""
 
 import uuid
+from dataclasses import dataclass
 
 import msgspec
 
@@ -16,22 +17,15 @@ from hduce.plugins.auth.services._passwords import PasswordService
 from hduce.plugins.auth.services._registration import RegistrationService
 
 
+@dataclass(frozen=True, eq=False)
 class SignInDesk:
     """Each call goes through the same service, limits and checks as its `/auth` route."""
 
-    def __init__(
-        self,
-        config: AuthConfig,
-        login: LoginService,
-        registration: RegistrationService,
-        mfa: MfaService,
-        passwords: PasswordService,
-    ) -> None:
-        self._config = config
-        self._passwords = passwords
-        self._login = login
-        self._registration = registration
-        self._mfa = mfa
+    _config: AuthConfig
+    _login: LoginService
+    _registration: RegistrationService
+    _mfa: MfaService
+    _passwords: PasswordService
 
     def address_limit(self, name: str) -> tuple[str, int]:
         """The per-address budget of `login` (per minute), `register`, `forgot_password` (hour)."""
