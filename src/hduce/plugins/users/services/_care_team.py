@@ -1,6 +1,7 @@
 """Care teams: the doctors and nurses assigned to a patient, who get the patient's alerts."""
 
 import uuid
+from dataclasses import dataclass
 
 from hduce.contracts.audit import AuditLog
 from hduce.contracts.auth import CLINICAL_ROLES, STAFF_ROLES, AccountStatus, Role
@@ -12,16 +13,14 @@ from hduce.plugins.users.schemas import CareTeamMemberRead, CareTeamRead
 from hduce.plugins.users.store import CareTeamStore, Member, ProfileData, ProfileStore
 
 
+@dataclass(frozen=True, eq=False)
 class CareTeamService:
     """Reads and changes care teams; provides `CareTeams` to the other plugins."""
 
-    def __init__(
-        self, db: Database, store: CareTeamStore, audit: AuditLog, profiles: ProfileStore
-    ) -> None:
-        self._db = db
-        self._store = store
-        self._audit = audit
-        self._profiles = profiles
+    _db: Database
+    _store: CareTeamStore
+    _audit: AuditLog
+    _profiles: ProfileStore
 
     async def clinicians(self, patient_id: uuid.UUID) -> list[uuid.UUID]:
         """The active doctors and nurses on the patient's care team; empty if it has none."""
