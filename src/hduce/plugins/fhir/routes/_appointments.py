@@ -3,33 +3,15 @@
 from typing import Any
 
 import msgspec
-from litestar import Request, Response, get, post, put
+from litestar import Request, Response, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from hduce.core.security import Principal
 from hduce.plugins.fhir.errors import BadResource
-from hduce.plugins.fhir.routes._responses import base_url, bundle, fhir_response, query_of
+from hduce.plugins.fhir.routes._interactions import read_route, search_route
+from hduce.plugins.fhir.routes._responses import base_url, fhir_response
 from hduce.plugins.fhir.services import FhirServices, enabled
-
-
-@get("/Appointment")
-async def search_appointments(
-    request: Request, principal: NamedDependency[Principal], fhir: NamedDependency[FhirServices]
-) -> Response[bytes]:
-    """Search by `patient`, `practitioner`, `date` (eq/ge/gt/le/lt) and `status`."""
-    found = await enabled(fhir.appointments).search(principal, query_of(request))
-    return bundle(request, "Appointment", found)
-
-
-@get("/Appointment/{appointment_id:str}")
-async def read_appointment(
-    appointment_id: FromPath[str],
-    principal: NamedDependency[Principal],
-    fhir: NamedDependency[FhirServices],
-) -> Response[bytes]:
-    """One appointment the caller may see (else 404)."""
-    return fhir_response(await enabled(fhir.appointments).read(principal, appointment_id))
 
 
 @post("/Appointment")
@@ -63,4 +45,21 @@ async def _body(request: Request) -> Any:
         raise BadResource(f"the body is not JSON: {exc}") from None
 
 
-APPOINTMENT_ROUTES = (search_appointments, read_appointment, create_appointment, update_appointment)
+APPOINTMENT_ROUTES = (
+    search_route(
+        "Appointment",
+        "search_appointments",
+        "Search by `patient`, `practitioner`, `date` (eq/ge/gt/le/lt) and `status`.",
+        lambda call: enabled(call.fhir.appointments).search(call.principal, call.query),
+    ),
+    read_route(
+        "/Appointment/{appointment_id:str}",
+        "read_appointment",
+        "One appointment the caller may see (else 404).",
+        lambda call, appointment_id: enabled(call.fhir.appointments).read(
+            call.principal, appointment_id
+        ),
+    ),
+    create_appointment,
+    update_appointment,
+)
