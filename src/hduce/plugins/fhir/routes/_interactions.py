@@ -1,13 +1,13 @@
-"""The FHIR `read` and `search` interactions: one route handler each, built from a line a resource.
+"""The FHIR `read` and `search` interactions as decorators over the service call behind them.
 
-Every resource type's read and search differ only in the service call behind them, so a resource
-module names its handler, its docstring and that call; the handler (its path, answer and
+Every resource type's read and search differ only in that call, so a resource module writes
+just the call, named and documented as its handler; the handler (its dependencies, answer and
 OpenAPI operation) is made here once.
 """
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
@@ -17,8 +17,6 @@ from hduce.core.http import client_ip
 from hduce.core.security import Principal
 from hduce.plugins.fhir.routes._responses import base_url, bundle, fhir_response, query_of
 from hduce.plugins.fhir.services import FhirServices
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
@@ -45,43 +43,55 @@ class FhirCall:
         return base_url(self.request)
 
 
-Search = Callable[[FhirCall], Awaitable[Any]]
-"""A search: `(resources, total, page)` for the call's query."""
+Found = Any
+"""A search's `(resources, total, page)`."""
 
-Read = Callable[[FhirCall, str], Awaitable[dict[str, Any]]]
-"""A read: the one resource with the id in the path (NotFound when the caller may not see it)."""
+Resource = dict[str, Any]
+"""One FHIR resource as JSON."""
+
+Answer = Callable[[FhirCall], Awaitable[Response[bytes]]]
 
 
-def search_route(resource_type: str, name: str, doc: str, search: Search) -> HTTPRouteHandler:
-    """`GET /<resource_type>`: a searchset `Bundle`; `name` and `doc` make its OpenAPI operation."""
+def search(
+    resource_type: str,
+) -> Callable[[Callable[[FhirCall], Awaitable[Found]]], HTTPRouteHandler]:
+    """`GET /<resource_type>` answering a searchset `Bundle` of what the decorated function finds.
+
+    The function's name and docstring are the OpenAPI operation's, as for a plain handler.
+    """
+
+    def decorate(find: Callable[[FhirCall], Awaitable[Found]]) -> HTTPRouteHandler:
+        async def answer(call: FhirCall) -> Response[bytes]:
+            return bundle(call.request, resource_type, await find(call))
+
+        return _route(f"/{resource_type}", find, answer)
+
+    return decorate
+
+
+def read(path: str) -> Callable[[Callable[[FhirCall, str], Awaitable[Resource]]], HTTPRouteHandler]:
+    """`GET <path>` (its one parameter the id) answering the resource the function returns."""
+
+    def decorate(fetch: Callable[[FhirCall, str], Awaitable[Resource]]) -> HTTPRouteHandler:
+        async def answer(call: FhirCall) -> Response[bytes]:
+            (resource_id,) = call.request.path_params.values()
+            return fhir_response(await fetch(call, resource_id))
+
+        return _route(path, fetch, answer)
+
+    return decorate
+
+
+def _route(path: str, interaction: Callable[..., Any], answer: Answer) -> HTTPRouteHandler:
+    """The route handler of `interaction`, under its name and docstring."""
 
     async def handler(
         request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         fhir: NamedDependency[FhirServices],
     ) -> Response[bytes]:
-        found = await search(FhirCall(request, principal, fhir))
-        return bundle(request, resource_type, found)
+        return await answer(FhirCall(request, principal, fhir))
 
-    return get(f"/{resource_type}")(_named(handler, name, doc))
-
-
-def read_route(path: str, name: str, doc: str, read: Read) -> HTTPRouteHandler:
-    """`GET <path>` with one path parameter, the id: the resource as `application/fhir+json`."""
-
-    async def handler(
-        request: Request[Any, Any, Any],
-        principal: NamedDependency[Principal],
-        fhir: NamedDependency[FhirServices],
-    ) -> Response[bytes]:
-        (resource_id,) = request.path_params.values()
-        return fhir_response(await read(FhirCall(request, principal, fhir), resource_id))
-
-    return get(path)(_named(handler, name, doc))
-
-
-def _named(handler: F, name: str, doc: str) -> F:
-    """The handler under its operation's name (the OpenAPI id and summary) and description."""
-    handler.__name__ = handler.__qualname__ = name
-    handler.__doc__ = doc
-    return handler
+    handler.__name__ = handler.__qualname__ = interaction.__name__
+    handler.__doc__ = interaction.__doc__
+    return get(path)(handler)
