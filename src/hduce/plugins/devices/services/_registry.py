@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -37,33 +38,26 @@ def to_read(row: Mapping[str, Any]) -> DeviceRead:
     )
 
 
+@dataclass(eq=False)
 class DeviceRegistry:
     """The registry; secrets are returned once and stored as SHA-256."""
 
-    def __init__(
-        self,
-        db: Database,
-        store: DeviceStore,
-        events: EventBus,
-        accounts: Accounts,
-        audit: AuditLog,
-    ) -> None:
-        self._db = db
-        self._store = store
-        self._events = events
-        self._accounts = accounts
-        self._audit_log = audit
-        self.disconnect: Disconnect | None = None
-        """Set by the web process while its broker runs, to kick deactivated devices."""
+    db: Database
+    store: DeviceStore
+    events: EventBus
+    accounts: Accounts
+    audit_log: AuditLog
+    disconnect: Disconnect | None = None
+    """Set by the web process while its broker runs, to kick deactivated devices."""
 
     async def register(self, principal: Principal, data: DeviceCreate) -> DeviceCreated:
         """Register a device and return its one-time secret."""
         secret, device_id = new_secret(), uuid.uuid4()
-        async with self._db.transaction():
+        async with self.db.transaction():
             if data.patient_id is not None:
-                await self._accounts.require(data.patient_id, Role.PATIENT)
+                await self.accounts.require(data.patient_id, Role.PATIENT)
             try:
-                row = await self._store.insert(
+                row = await self.store.insert(
                     device_id=device_id,
                     kind=data.kind,
                     name=data.name,
@@ -74,7 +68,7 @@ class DeviceRegistry:
                 )
             except asyncpg.UniqueViolationError:
                 raise SerialTaken(f"a device with serial {data.serial!r} exists") from None
-            await self._events.publish(
+            await self.events.publish(
                 DeviceRegistered(
                     device_id=device_id,
                     kind=data.kind,
@@ -94,7 +88,7 @@ class DeviceRegistry:
         self, *, patient_id: uuid.UUID | None, active: bool | None, limit: int, offset: int
     ) -> Page[DeviceRead]:
         """Devices by registration time, optionally of one patient or by state."""
-        rows, total = await self._store.page(
+        rows, total = await self.store.page(
             patient_id=patient_id, active=active, limit=limit, offset=offset
         )
         items = [to_read(row) for row in rows]
@@ -103,10 +97,10 @@ class DeviceRegistry:
     async def rotate_secret(self, principal: Principal, device_id: uuid.UUID) -> DeviceCredentials:
         """Replace the secret (the old one stops working at once) and return the new one."""
         secret = new_secret()
-        async with self._db.transaction():
+        async with self.db.transaction():
             if not (await self._fetch(device_id, lock=True))["active"]:
                 raise DeviceInactive("a deactivated device gets no new secret")
-            await self._store.set_secret(device_id, hash_secret(secret))
+            await self.store.set_secret(device_id, hash_secret(secret))
             await self._audit("devices.secret_rotated", principal, device_id)
         await self._kick(device_id)
         return _credentials(device_id, secret)
@@ -115,19 +109,19 @@ class DeviceRegistry:
         self, principal: Principal, device_id: uuid.UUID, patient_id: uuid.UUID | None
     ) -> DeviceRead:
         """Assign the device to a patient (readings from now on are theirs), or unassign it."""
-        async with self._db.transaction():
+        async with self.db.transaction():
             await self._fetch(device_id, lock=True)
             if patient_id is not None:
-                await self._accounts.require(patient_id, Role.PATIENT)
-            row = await self._store.assign(device_id, patient_id)
+                await self.accounts.require(patient_id, Role.PATIENT)
+            row = await self.store.assign(device_id, patient_id)
             await self._audit("devices.assigned", principal, device_id, patient_id)
         return to_read(row)
 
     async def deactivate(self, principal: Principal, device_id: uuid.UUID) -> DeviceRead:
         """Refuse the device's connections from now on and close the live one."""
-        async with self._db.transaction():
+        async with self.db.transaction():
             await self._fetch(device_id, lock=True)
-            row = await self._store.deactivate(device_id)
+            row = await self.store.deactivate(device_id)
             await self._audit("devices.deactivated", principal, device_id)
         await self._kick(device_id)
         return to_read(row)
@@ -137,7 +131,7 @@ class DeviceRegistry:
             await self.disconnect(str(device_id))
 
     async def _fetch(self, device_id: uuid.UUID, *, lock: bool = False) -> asyncpg.Record:
-        row = await self._store.get(device_id, lock=lock)
+        row = await self.store.get(device_id, lock=lock)
         if row is None:
             raise NotFound("no such device")
         return row
@@ -149,7 +143,7 @@ class DeviceRegistry:
         device_id: uuid.UUID,
         patient_id: uuid.UUID | None = None,
     ) -> None:
-        await self._audit_log.record(
+        await self.audit_log.record(
             action,
             actor_id=principal.id,
             subject_id=patient_id,

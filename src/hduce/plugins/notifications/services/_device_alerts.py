@@ -8,6 +8,7 @@ every active doctor and nurse is told, so an alert never goes unseen.
 """
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC
 
 from hduce.contracts.auth import CLINICAL_ROLES
@@ -20,30 +21,21 @@ from hduce.plugins.notifications.store import ClinicianDirectory
 TEMPLATE = "device_alert"
 
 
+@dataclass(frozen=True, eq=False, kw_only=True)
 class DeviceAlertNotices:
     """Handles `device.alert_raised`; idempotent per (alert, recipient) by the notification key."""
 
-    def __init__(
-        self,
-        *,
-        notifier: Notifier,
-        directory: UserDirectory,
-        care_teams: CareTeams,
-        clinicians: ClinicianDirectory,
-        public_url: str,
-        alert_url: str,
-    ) -> None:
-        self._notifier = notifier
-        self._directory = directory
-        self._care_teams = care_teams
-        self._clinicians = clinicians
-        self._public_url = public_url.rstrip("/")
-        self._alert_url = alert_url
+    notifier: Notifier
+    directory: UserDirectory
+    care_teams: CareTeams
+    clinicians: ClinicianDirectory
+    public_url: str
+    alert_url: str
 
     async def notify(self, event: DeviceAlertRaised, _meta: EventMeta) -> None:
         """Queue a critical `clinical_alerts` message to each clinician who should act on it."""
         recipients = await self._recipients(event.patient_id)
-        patient = await self._directory.get(event.patient_id)
+        patient = await self.directory.get(event.patient_id)
         name = f"{patient.first_name} {patient.last_name}".strip() if patient else ""
         data = {
             "patient_name": name or "a patient",
@@ -53,12 +45,12 @@ class DeviceAlertNotices:
             "bound": event.bound,
             "threshold": f"{event.threshold:g}",
             "measured_at": event.measured_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            "alert_url": self._alert_url.format(
-                public_url=self._public_url, alert_id=event.alert_id
+            "alert_url": self.alert_url.format(
+                public_url=self.public_url.rstrip("/"), alert_id=event.alert_id
             ),
         }
         for recipient in recipients:
-            await self._notifier.notify(
+            await self.notifier.notify(
                 recipient,
                 TEMPLATE,
                 data,
@@ -69,5 +61,5 @@ class DeviceAlertNotices:
 
     async def _recipients(self, patient_id: uuid.UUID) -> list[uuid.UUID]:
         """The patient's care team, or every active doctor and nurse if it has nobody active."""
-        team = await self._care_teams.clinicians(patient_id)
-        return team or await self._clinicians.active_with(sorted(CLINICAL_ROLES))
+        team = await self.care_teams.clinicians(patient_id)
+        return team or await self.clinicians.active_with(sorted(CLINICAL_ROLES))
