@@ -19,6 +19,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from amqtt.errors import BrokerError
@@ -48,34 +49,27 @@ class MqttUnavailable(RuntimeError):
     """The MQTT listener could not start (typically: the port is taken)."""
 
 
+@dataclass(eq=False)
 class DeviceBroker:
     """Runs amqtt on the app's event loop; delivers pushes to its connected clients."""
 
-    def __init__(
-        self,
-        config: DevicesConfig,
-        sign_in: MqttSignIn,
-        ingest: TelemetryIngest,
-        presence: DevicePresence,
-        supervisor: Supervisor,
-    ) -> None:
-        self._config = config
-        self._supervisor = supervisor
-        self._sign_in = sign_in
-        self.ingest = ingest
-        self.presence = presence
-        self._broker: SignedInOnlyBroker | None = None
-        self._expiries: set[asyncio.Task[None]] = set()
-        self.ports: dict[str, int] = {}
-        """Listener name (`default`, `tls`, `ws`) → the port it is bound to, while running."""
+    config: DevicesConfig
+    sign_in: MqttSignIn
+    ingest: TelemetryIngest
+    presence: DevicePresence
+    supervisor: Supervisor
+    ports: dict[str, int] = field(default_factory=dict, init=False)
+    """Listener name (`default`, `tls`, `ws`) → the port it is bound to, while running."""
+    _broker: SignedInOnlyBroker | None = field(default=None, init=False)
+    _expiries: set[asyncio.Task[None]] = field(default_factory=set, init=False)
 
     def _amqtt_config(self) -> dict[str, Any]:
         return {
-            "listeners": listeners(self._config),
+            "listeners": listeners(self.config),
             # Replaces amqtt's defaults (anonymous sign-in, packet logger, $SYS topics).
             "plugins": {
                 f"{_PLUGINS}.SignInPlugin": {
-                    "identify": self._sign_in.identify,
+                    "identify": self.sign_in.identify,
                     "expire": self._expire_at,
                 },
                 f"{_PLUGINS}.TopicAclPlugin": {},
@@ -91,7 +85,7 @@ class DeviceBroker:
         """Listen for MQTT and write telemetry until the block ends; then flush and stop."""
         for name in ("amqtt", "transitions"):
             logging.getLogger(name).setLevel(logging.WARNING)
-        config = self._config
+        config = self.config
         amqtt_config = self._amqtt_config()
         self.ingest.open()  # before the listener: replay first, and fail if another holds it
         try:
@@ -107,7 +101,7 @@ class DeviceBroker:
             ) from exc
         # amqtt exposes no public bound address
         self.ports = {name: bound_port(s.instance) for name, s in broker._servers.items()}
-        self._supervisor.start(TELEMETRY_WRITER, lambda _beat: self.ingest.run())
+        self.supervisor.start(TELEMETRY_WRITER, lambda _beat: self.ingest.run())
         self._broker = broker
         logger.info("MQTT broker listening on %s, ports %s", config.host, self.ports)
         try:
@@ -120,7 +114,7 @@ class DeviceBroker:
                 await broker.shutdown()
             finally:
                 # Let the writer store what is spooled, then end it.
-                await self._supervisor.stop(
+                await self.supervisor.stop(
                     TELEMETRY_WRITER, grace=WRITER_STOP_SECONDS, drain=self.ingest.finish
                 )
                 self.ingest.close()
@@ -154,7 +148,7 @@ class DeviceBroker:
     async def _close_when_token_ends(self, session: Session, token: str | None, at: float) -> None:
         while (remaining := at - time.time()) > 0:
             await asyncio.sleep(min(remaining, TOKEN_RECHECK_SECONDS))
-            if token is None or not self._sign_in.token_still_valid(token):
+            if token is None or not self.sign_in.token_still_valid(token):
                 break
         if self._broker is None or session.password != token:
             return  # stopped, or the app signed in again with a newer token
