@@ -9,21 +9,9 @@ from litestar.params import FromPath
 
 from hduce.core.security import Principal
 from hduce.plugins.fhir.errors import BadResource
-from hduce.plugins.fhir.routes._interactions import FhirCall, Found, Resource, read, search
+from hduce.plugins.fhir.routes._interactions import read_route, search_route
 from hduce.plugins.fhir.routes._responses import base_url, fhir_response
-from hduce.plugins.fhir.services import FhirServices, enabled
-
-
-@search("Appointment")
-async def search_appointments(call: FhirCall) -> Found:
-    """Search by `patient`, `practitioner`, `date` (eq/ge/gt/le/lt) and `status`."""
-    return await enabled(call.fhir.appointments).search(call.principal, call.query)
-
-
-@read("/Appointment/{appointment_id:str}")
-async def read_appointment(call: FhirCall, appointment_id: str) -> Resource:
-    """One appointment the caller may see (else 404)."""
-    return await enabled(call.fhir.appointments).read(call.principal, appointment_id)
+from hduce.plugins.fhir.services import AppointmentService, FhirServices, enabled
 
 
 @post("/Appointment")
@@ -57,4 +45,9 @@ async def _body(request: Request) -> Any:
         raise BadResource(f"the body is not JSON: {exc}") from None
 
 
-APPOINTMENT_ROUTES = (search_appointments, read_appointment, create_appointment, update_appointment)
+APPOINTMENT_ROUTES = (
+    search_route("Appointment", "search_appointments", AppointmentService.search),
+    read_route("/Appointment/{appointment_id:str}", "read_appointment", AppointmentService.read),
+    create_appointment,
+    update_appointment,
+)

@@ -1,97 +1,95 @@
-"""The FHIR `read` and `search` interactions as decorators over the service call behind them.
+"""The FHIR `read` and `search` interactions: one route handler each, made from a service method.
 
-Every resource type's read and search differ only in that call, so a resource module writes
-just the call, named and documented as its handler; the handler (its dependencies, answer and
-OpenAPI operation) is made here once.
+Every resource type's read and search differ only in the service method behind them, so the
+resource modules list `(path, handler name, method)`; the handler, its dependencies, its answer
+and its OpenAPI operation (named by the handler name, described by the method's summary line)
+are made here once.
 """
 
+import inspect
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import fields
+from functools import partial
 from typing import Any
 
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
 
+from hduce.core.errors import NotFound
 from hduce.core.http import client_ip
 from hduce.core.security import Principal
 from hduce.plugins.fhir.routes._responses import base_url, bundle, fhir_response, query_of
-from hduce.plugins.fhir.services import FhirServices
+from hduce.plugins.fhir.schemas import Found, Params
+from hduce.plugins.fhir.services import Caller, FhirServices
+
+SearchMethod = Callable[[Any, Caller, Params], Awaitable[Found]]
+"""A service's search, unbound (`DeviceResources.search`): `(resources, total, page)`."""
+
+ReadMethod = Callable[[Any, Caller, str], Awaitable[dict[str, Any]]]
+"""A service's read, unbound (`DeviceResources.read`): the resource with the id in the path."""
+
+Method = Callable[[Any, Caller, Any], Awaitable[Any]]
+AnyRequest = Request[Any, Any, Any]
 
 
-@dataclass(frozen=True)
-class FhirCall:
-    """One interaction's caller and services, and what its request tells a service."""
+def search_route(
+    resource_type: str, name: str, method: SearchMethod, description: str | None = None
+) -> HTTPRouteHandler:
+    """`GET /<resource_type>`: the searchset `Bundle` of what `method` finds for the query."""
 
-    request: Request[Any, Any, Any]
-    principal: Principal
-    fhir: FhirServices
+    def answer(request: AnyRequest, found: Found) -> Response[bytes]:
+        return bundle(request, resource_type, found)
 
-    @property
-    def query(self) -> dict[str, list[str]]:
-        """Every query parameter with all its values."""
-        return query_of(self.request)
-
-    @property
-    def ip(self) -> str | None:
-        """The caller's address, for the audit log."""
-        return client_ip(self.request)
-
-    @property
-    def base(self) -> str:
-        """The absolute URL of `/fhir/R4`, for references in the answer."""
-        return base_url(self.request)
+    return _route(f"/{resource_type}", name, method, query_of, answer, description)
 
 
-Found = Any
-"""A search's `(resources, total, page)`."""
-
-Resource = dict[str, Any]
-"""One FHIR resource as JSON."""
-
-Answer = Callable[[FhirCall], Awaitable[Response[bytes]]]
+def read_route(
+    path: str, name: str, method: ReadMethod, description: str | None = None
+) -> HTTPRouteHandler:
+    """`GET <path>` (its one parameter the id): the resource `method` reads, as FHIR JSON."""
+    return _route(path, name, method, _path_id, lambda _, read: fhir_response(read), description)
 
 
-def search(
-    resource_type: str,
-) -> Callable[[Callable[[FhirCall], Awaitable[Found]]], HTTPRouteHandler]:
-    """`GET /<resource_type>` answering a searchset `Bundle` of what the decorated function finds.
+def _route(
+    path: str,
+    name: str,
+    method: Method,
+    asked: Callable[[AnyRequest], Any],
+    answer: Callable[[AnyRequest, Any], Response[bytes]],
+    description: str | None,
+) -> HTTPRouteHandler:
+    """The handler called `name` (its OpenAPI operation id and summary): `method(caller, asked)`.
 
-    The function's name and docstring are the OpenAPI operation's, as for a plain handler.
+    Its description is `description`, else the summary line of the method's docstring.
     """
 
-    def decorate(find: Callable[[FhirCall], Awaitable[Found]]) -> HTTPRouteHandler:
-        async def answer(call: FhirCall) -> Response[bytes]:
-            return bundle(call.request, resource_type, await find(call))
-
-        return _route(f"/{resource_type}", find, answer)
-
-    return decorate
-
-
-def read(path: str) -> Callable[[Callable[[FhirCall, str], Awaitable[Resource]]], HTTPRouteHandler]:
-    """`GET <path>` (its one parameter the id) answering the resource the function returns."""
-
-    def decorate(fetch: Callable[[FhirCall, str], Awaitable[Resource]]) -> HTTPRouteHandler:
-        async def answer(call: FhirCall) -> Response[bytes]:
-            (resource_id,) = call.request.path_params.values()
-            return fhir_response(await fetch(call, resource_id))
-
-        return _route(path, fetch, answer)
-
-    return decorate
-
-
-def _route(path: str, interaction: Callable[..., Any], answer: Answer) -> HTTPRouteHandler:
-    """The route handler of `interaction`, under its name and docstring."""
-
     async def handler(
-        request: Request[Any, Any, Any],
+        request: AnyRequest,
         principal: NamedDependency[Principal],
         fhir: NamedDependency[FhirServices],
     ) -> Response[bytes]:
-        return await answer(FhirCall(request, principal, fhir))
+        caller = Caller(principal, client_ip(request), base_url(request))
+        return answer(request, await _bound(fhir, method)(caller, asked(request)))
 
-    handler.__name__ = handler.__qualname__ = interaction.__name__
-    handler.__doc__ = interaction.__doc__
-    return get(path)(handler)
+    handler.__name__ = handler.__qualname__ = name
+    summary = inspect.cleandoc(method.__doc__ or "").partition("\n")[0]
+    return get(path, description=description or summary)(handler)
+
+
+def _path_id(request: AnyRequest) -> str:
+    """The one path parameter of a read: the resource's id."""
+    (resource_id,) = request.path_params.values()
+    return str(resource_id)
+
+
+def _bound(fhir: FhirServices, method: Method) -> Callable[[Caller, Any], Awaitable[Any]]:
+    """`method` bound to the one of the FHIR services that has it.
+
+    404 while the plugin behind that service is disabled (its routes are not mounted then).
+    """
+    for field in fields(fhir):
+        service = getattr(fhir, field.name)
+        if getattr(type(service), method.__name__, None) is method:
+            return partial(method, service)
+    raise NotFound("this FHIR resource type is not served here")

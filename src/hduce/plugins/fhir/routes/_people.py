@@ -1,30 +1,18 @@
 """`/fhir/R4/Patient` and `Practitioner`: read and search."""
 
-from hduce.plugins.fhir.routes._interactions import FhirCall, Found, Resource, read, search
+from hduce.plugins.fhir.routes._interactions import read_route, search_route
+from hduce.plugins.fhir.services import PeopleService
 
+PATIENT_SEARCH = (
+    "Search patients by `name`, `birthdate`, `identifier`, `email` (a patient finds only self)."
+)
+"""The search's OpenAPI description (longer than a method docstring's summary line may be)."""
 
-@search("Patient")
-async def search_patients(call: FhirCall) -> Found:
-    """Search patients by `name`, `birthdate`, `identifier`, `email` (a patient finds only self)."""
-    return await call.fhir.people.search_patients(call.principal, call.query, ip=call.ip)
-
-
-@read("/Patient/{patient_id:str}")
-async def read_patient(call: FhirCall, patient_id: str) -> Resource:
-    """One patient: staff read any patient, a patient only themselves (else 404)."""
-    return await call.fhir.people.patient(call.principal, patient_id, ip=call.ip)
-
-
-@search("Practitioner")
-async def search_practitioners(call: FhirCall) -> Found:
-    """Active doctors and nurses by `name` or `identifier` (anyone signed in)."""
-    return await call.fhir.people.search_practitioners(call.query)
-
-
-@read("/Practitioner/{practitioner_id:str}")
-async def read_practitioner(call: FhirCall, practitioner_id: str) -> Resource:
-    """One active doctor or nurse (names only; anyone signed in)."""
-    return await call.fhir.people.practitioner(practitioner_id)
-
-
-PEOPLE_ROUTES = (search_patients, read_patient, search_practitioners, read_practitioner)
+PEOPLE_ROUTES = (
+    search_route("Patient", "search_patients", PeopleService.search_patients, PATIENT_SEARCH),
+    read_route("/Patient/{patient_id:str}", "read_patient", PeopleService.patient),
+    search_route("Practitioner", "search_practitioners", PeopleService.search_practitioners),
+    read_route(
+        "/Practitioner/{practitioner_id:str}", "read_practitioner", PeopleService.practitioner
+    ),
+)

@@ -13,6 +13,7 @@ from hduce.core.plugin_env import PluginEnv
 from hduce.plugins.fhir.config import FhirConfig
 from hduce.plugins.fhir.services._appointments import APPOINTMENT_PARAMS, AppointmentService
 from hduce.plugins.fhir.services._audit_events import AUDIT_PARAMS, AuditEvents
+from hduce.plugins.fhir.services._caller import Caller
 from hduce.plugins.fhir.services._devices import DEVICE_PARAMS, DeviceResources
 from hduce.plugins.fhir.services._documents import DOCUMENT_PARAMS, DocumentResources
 from hduce.plugins.fhir.services._observations import OBSERVATION_PARAMS, ObservationService
@@ -83,6 +84,7 @@ __all__ = [
     "SLOT_PARAMS",
     "AppointmentService",
     "AuditEvents",
+    "Caller",
     "DeviceResources",
     "DocumentResources",
     "FhirServices",

@@ -19,6 +19,7 @@ from hduce.plugins.fhir.schemas import (
     single,
     validated,
 )
+from hduce.plugins.fhir.services._caller import Caller
 
 APPOINTMENT_PARAMS = frozenset({"patient", "practitioner", "date", "status", LAST_UPDATED})
 
@@ -29,12 +30,16 @@ class AppointmentService:
     def __init__(self, desk: AppointmentDesk) -> None:
         self._desk = desk
 
-    async def read(self, principal: Principal, appointment_id: str) -> dict[str, Any]:
-        """One appointment the caller may see, else 404."""
-        return appointment(await self._desk.get(principal, path_id(appointment_id, "Appointment")))
+    async def read(self, caller: Caller, appointment_id: str) -> dict[str, Any]:
+        """One appointment the caller may see (else 404)."""
+        ident = path_id(appointment_id, "Appointment")
+        return appointment(await self._desk.get(caller.principal, ident))
 
-    async def search(self, principal: Principal, params: Params) -> Found:
-        """The caller's visible appointments matching `params`, by start, one page."""
+    async def search(self, caller: Caller, params: Params) -> Found:
+        """Search by `patient`, `practitioner`, `date` (eq/ge/gt/le/lt) and `status`.
+
+        The caller's visible appointments, by start, one page.
+        """
         search = search_of(params, APPOINTMENT_PARAMS)
         status = single(params, "status")
         if status is not None and status not in FROM_FHIR:
@@ -47,7 +52,7 @@ class AppointmentService:
             end=search.day_before,
             **search.window(),
         )
-        found, total = await self._desk.search(principal, query)
+        found, total = await self._desk.search(caller.principal, query)
         return [appointment(view) for view in found], total, search.page
 
     async def create(self, principal: Principal, body: Any) -> dict[str, Any]:

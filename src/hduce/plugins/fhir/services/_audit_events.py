@@ -3,7 +3,6 @@
 from datetime import datetime
 
 from hduce.contracts.audit import AuditQuery, AuditTrail
-from hduce.core.security import Principal
 from hduce.plugins.fhir.schemas import (
     LAST_UPDATED,
     Found,
@@ -12,6 +11,7 @@ from hduce.plugins.fhir.schemas import (
     reference_id,
     search_of,
 )
+from hduce.plugins.fhir.services._caller import Caller
 
 AUDIT_PARAMS = frozenset({"agent", "entity", "date", LAST_UPDATED})
 
@@ -22,8 +22,11 @@ class AuditEvents:
     def __init__(self, trail: AuditTrail) -> None:
         self._trail = trail
 
-    async def search(self, principal: Principal, params: Params, *, ip: str | None) -> Found:
-        """Events newest first by `agent` (actor id), `entity` (subject id) and `date`."""
+    async def search(self, caller: Caller, params: Params) -> Found:
+        """Audit events newest first (admins; the search is audited as `audit.read`).
+
+        By `agent` (actor id), `entity` (subject id) and `date`.
+        """
         search = search_of(params, AUDIT_PARAMS)
         query = AuditQuery(
             actor_id=reference_id(params, "agent", "Patient"),
@@ -34,7 +37,7 @@ class AuditEvents:
             limit=search.page.count,
             offset=search.page.offset,
         )
-        found, total = await self._trail.events(principal, query, ip=ip)
+        found, total = await self._trail.events(caller.principal, query, ip=caller.ip)
         return [audit_event(entry) for entry in found], total, search.page
 
 

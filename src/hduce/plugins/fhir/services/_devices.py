@@ -3,7 +3,6 @@
 from typing import Any
 
 from hduce.contracts.devices import DeviceDirectory
-from hduce.core.security import Principal
 from hduce.plugins.fhir.schemas import (
     Found,
     Params,
@@ -12,6 +11,7 @@ from hduce.plugins.fhir.schemas import (
     reference_id,
     search_of,
 )
+from hduce.plugins.fhir.services._caller import Caller
 
 DEVICE_PARAMS = frozenset({"patient"})
 
@@ -22,15 +22,15 @@ class DeviceResources:
     def __init__(self, directory: DeviceDirectory) -> None:
         self._directory = directory
 
-    async def read(self, principal: Principal, device_id: str) -> dict[str, Any]:
-        """One device, else 404."""
-        return device(await self._directory.get(principal, path_id(device_id, "Device")))
+    async def read(self, caller: Caller, device_id: str) -> dict[str, Any]:
+        """One device (never its secret)."""
+        return device(await self._directory.get(caller.principal, path_id(device_id, "Device")))
 
-    async def search(self, principal: Principal, params: Params) -> Found:
-        """Devices, optionally of one `patient`, by registration time."""
+    async def search(self, caller: Caller, params: Params) -> Found:
+        """Devices by registration time, optionally of one `patient`."""
         search = search_of(params, DEVICE_PARAMS)
         found, total = await self._directory.page(
-            principal,
+            caller.principal,
             patient_id=reference_id(params, "patient", "Patient"),
             limit=search.page.count,
             offset=search.page.offset,

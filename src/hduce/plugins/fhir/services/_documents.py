@@ -3,7 +3,6 @@
 from typing import Any
 
 from hduce.contracts.documents import DocumentQuery, DocumentShelf
-from hduce.core.security import Principal
 from hduce.plugins.fhir.schemas import (
     LAST_UPDATED,
     Found,
@@ -14,6 +13,7 @@ from hduce.plugins.fhir.schemas import (
     reference_id,
     search_of,
 )
+from hduce.plugins.fhir.services._caller import Caller
 
 DOCUMENT_PARAMS = frozenset({"patient", "date", LAST_UPDATED})
 
@@ -24,13 +24,16 @@ class DocumentResources:
     def __init__(self, shelf: DocumentShelf) -> None:
         self._shelf = shelf
 
-    async def read(self, principal: Principal, document_id: str, base_url: str) -> dict[str, Any]:
-        """One visible document, else 404."""
-        view = await self._shelf.get(principal, path_id(document_id, "DocumentReference"))
-        return document_reference(view, base_url)
+    async def read(self, caller: Caller, document_id: str) -> dict[str, Any]:
+        """One document's metadata; its attachment URL is the `Binary`."""
+        ident = path_id(document_id, "DocumentReference")
+        return document_reference(await self._shelf.get(caller.principal, ident), caller.base_url)
 
-    async def search(self, principal: Principal, params: Params, base_url: str) -> Found:
-        """Documents newest first by `patient` and `date` (the day it was stored)."""
+    async def search(self, caller: Caller, params: Params) -> Found:
+        """Documents newest first by `patient` and `date`: patients see their own.
+
+        `date` is the day a document was stored.
+        """
         search = search_of(params, DOCUMENT_PARAMS)
         query = DocumentQuery(
             patient_id=reference_id(params, "patient", "Patient"),
@@ -38,11 +41,15 @@ class DocumentResources:
             created_before=search.day_before,
             **search.window(),
         )
-        found, total = await self._shelf.page(principal, query)
-        return [document_reference(view, base_url) for view in found], total, search.page
+        found, total = await self._shelf.page(caller.principal, query)
+        resources = [document_reference(view, caller.base_url) for view in found]
+        return resources, total, search.page
 
-    async def binary(self, principal: Principal, document_id: str) -> dict[str, Any]:
-        """The file as a `Binary` (base64 `data`)."""
+    async def binary(self, caller: Caller, document_id: str) -> dict[str, Any]:
+        """The file (the patient, doctors and nurses; audited as a download).
+
+        A `Binary` with base64 `data`.
+        """
         ident = path_id(document_id, "Binary")
-        content_type, data = await self._shelf.content(principal, ident)
+        content_type, data = await self._shelf.content(caller.principal, ident)
         return binary(document_id, content_type, data)

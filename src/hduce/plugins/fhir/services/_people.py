@@ -26,6 +26,7 @@ from hduce.plugins.fhir.schemas import (
     search_of,
     single,
 )
+from hduce.plugins.fhir.services._caller import Caller
 
 # As `GET /api/v1/users/{id}`: admins and clinic staff read patients, a patient only themselves.
 PATIENT_READERS = (Role.ADMIN, Role.DOCTOR, Role.NURSE, Role.RECEPTIONIST)
@@ -41,26 +42,29 @@ class PeopleService:
         self._people = people
         self._audit_log = audit
 
-    async def patient(
-        self, principal: Principal, patient_id: str, *, ip: str | None
-    ) -> dict[str, Any]:
-        """One patient the caller may read, else 404 (existence stays private)."""
-        found, _ = await self._search(self._patients(principal, one_id(patient_id)), Paging(1, 0))
+    async def patient(self, caller: Caller, patient_id: str) -> dict[str, Any]:
+        """One patient: staff read any patient, a patient only themselves (else 404).
+
+        A 404 keeps whether the patient exists private.
+        """
+        query = self._patients(caller.principal, one_id(patient_id))
+        found, _ = await self._search(query, Paging(1, 0))
         if not found:
             raise NotFound("no such Patient")
-        await self._audit(principal, found, ip)
+        await self._audit(caller, found)
         return patient(found[0])
 
-    async def search_patients(
-        self, principal: Principal, params: Params, *, ip: str | None
-    ) -> Found:
-        """The patients the caller may read that match `params`, one page."""
+    async def search_patients(self, caller: Caller, params: Params) -> Found:
+        """Search patients by name, birth date, identifier or e-mail (a patient finds only self).
+
+        The patients the caller may read that match `params`, one page.
+        """
         check_names(params, PATIENT_PARAMS)
         born_from, born_before = date_bounds("birthdate", params.get("birthdate", []))
         page = paging(params)
         updated_from, updated_before = last_updated(params)
         query = msgspec.structs.replace(
-            self._patients(principal, _wanted_ids(params)),
+            self._patients(caller.principal, _wanted_ids(params)),
             name=single(params, "name"),
             email=single(params, "email"),
             born_from=born_from,
@@ -69,19 +73,19 @@ class PeopleService:
             updated_before=updated_before,
         )
         found, total = await self._search(query, page)
-        await self._audit(principal, found, ip)
+        await self._audit(caller, found)
         return [patient(p) for p in found], total, page
 
-    async def practitioner(self, practitioner_id: str) -> dict[str, Any]:
-        """One active doctor or nurse, for anyone signed in."""
+    async def practitioner(self, caller: Caller, practitioner_id: str) -> dict[str, Any]:
+        """One active doctor or nurse (names only; anyone signed in)."""
         query = PeopleQuery(roles=CLINICAL_ROLES, active_only=True, ids=one_id(practitioner_id))
         found, _ = await self._search(query, Paging(1, 0))
         if not found:
             raise NotFound("no such Practitioner")
         return practitioner(found[0])
 
-    async def search_practitioners(self, params: Params) -> Found:
-        """Active doctors and nurses matching `params`, one page."""
+    async def search_practitioners(self, caller: Caller, params: Params) -> Found:
+        """Active doctors and nurses by `name` or `identifier` (anyone signed in)."""
         search = search_of(params, PRACTITIONER_PARAMS)
         query = PeopleQuery(
             roles=CLINICAL_ROLES,
@@ -106,14 +110,14 @@ class PeopleService:
         paged = msgspec.structs.replace(query, limit=page.count, offset=page.offset)
         return await self._people.search(paged)
 
-    async def _audit(self, principal: Principal, found: list[Demographics], ip: str | None) -> None:
+    async def _audit(self, caller: Caller, found: list[Demographics]) -> None:
         for person in found:
-            if person.id != principal.id:
+            if person.id != caller.principal.id:
                 await self._audit_log.record(
                     "users.profile_read",
-                    actor_id=principal.id,
+                    actor_id=caller.principal.id,
                     subject_id=person.id,
-                    ip=ip,
+                    ip=caller.ip,
                     detail={"via": "fhir"},
                 )
 

@@ -14,7 +14,6 @@ from hduce.contracts.appointments import OfferedType, PractitionerHours, SlotBoa
 from hduce.contracts.auth import CLINICAL_ROLES
 from hduce.contracts.users import Demographics, DemographicsReader, PeopleQuery
 from hduce.core.errors import NotFound
-from hduce.core.security import Principal
 from hduce.plugins.fhir.errors import BadSearch
 from hduce.plugins.fhir.schemas import (
     LAST_UPDATED,
@@ -35,6 +34,7 @@ from hduce.plugins.fhir.schemas import (
     slot,
     slot_key,
 )
+from hduce.plugins.fhir.services._caller import Caller
 
 ROLE_PARAMS = frozenset({"_id", "practitioner", "specialty", "role", LAST_UPDATED})
 SCHEDULE_PARAMS = frozenset({"_id", "actor", "active", "service-type", LAST_UPDATED})
@@ -77,15 +77,18 @@ class ScheduleService:
         self._board = board
         self._people = people
 
-    async def role(self, role_id: str) -> dict[str, Any]:
-        """One active doctor's or nurse's role, else 404."""
+    async def role(self, caller: Caller, role_id: str) -> dict[str, Any]:
+        """One practitioner's role: specialty, weekly hours, appointment types offered."""
         clinic = await self._clinic(one_id(role_id))
         if not clinic.people:
             raise NotFound("no such PractitionerRole")
         return clinic.role(clinic.people[0])
 
-    async def search_roles(self, params: Params) -> Found:
-        """Roles by `_id`, `practitioner`, `specialty` (contains), `role`, `_lastUpdated`."""
+    async def search_roles(self, caller: Caller, params: Params) -> Found:
+        """Roles of active doctors and nurses by practitioner, specialty, role, `_lastUpdated`.
+
+        The parameters: `_id`, `practitioner`, `specialty` (contains), `role`, `_lastUpdated`.
+        """
         check_names(params, ROLE_PARAMS)
         page = paging(params)
         clinic = await self._clinic(_wanted(params, _id=(), practitioner=("Practitioner",)))
@@ -103,16 +106,22 @@ class ScheduleService:
         ]
         return _page(found, page)
 
-    async def schedule(self, schedule_id: str) -> dict[str, Any]:
-        """One practitioner's schedule (they set hours), else 404."""
+    async def schedule(self, caller: Caller, schedule_id: str) -> dict[str, Any]:
+        """One practitioner's schedule (its id is the practitioner's).
+
+        404 unless that practitioner has set hours.
+        """
         clinic = await self._clinic(one_id(schedule_id))
         people = [p for p in clinic.people if p.id in clinic.hours]
         if not people:
             raise NotFound("no such Schedule")
         return clinic.schedule(people[0])
 
-    async def search_schedules(self, params: Params) -> Found:
-        """Schedules by `_id`, `actor`, `active`, `service-type`, `_lastUpdated`."""
+    async def search_schedules(self, caller: Caller, params: Params) -> Found:
+        """Practitioners' schedules by actor, active, service type, `_lastUpdated`.
+
+        The parameters: `_id`, `actor`, `active`, `service-type`, `_lastUpdated`.
+        """
         check_names(params, SCHEDULE_PARAMS)
         page = paging(params)
         clinic = await self._clinic(_wanted(params, _id=(), actor=ACTORS))
@@ -131,8 +140,11 @@ class ScheduleService:
         ]
         return _page(found, page)
 
-    async def slot(self, principal: Principal, slot_id: str) -> dict[str, Any]:
-        """One slot the caller may see now: free, or (staff) busy; else 404."""
+    async def slot(self, caller: Caller, slot_id: str) -> dict[str, Any]:
+        """One slot while it is free (staff: or busy); book it with `Appointment.slot`.
+
+        404 once it is taken, past or no longer offered.
+        """
         key = slot_key(slot_id)
         types = await self._board.types() if key else []
         offered = [t for t in types if key and t.id == key.type_id and t.active]
@@ -142,14 +154,17 @@ class ScheduleService:
         query = SlotQuery(
             practitioner_id=key.practitioner_id, type_id=key.type_id, start=key.starts_at, end=end
         )
-        times = await self._board.slots(principal, query)
+        times = await self._board.slots(caller.principal, query)
         for time in times:
             if time.starts_at == key.starts_at:
                 return slot(time, offered[0])
         raise NotFound("no such Slot (taken, past or no longer offered)")
 
-    async def search_slots(self, principal: Principal, params: Params) -> Found:
-        """Slots of one `schedule` by `start`, `status` and `service-type`, by start."""
+    async def search_slots(self, caller: Caller, params: Params) -> Found:
+        """Free slots of a `schedule` by `start`, `status` and `service-type`; staff see busy too.
+
+        Ordered by start (then type name), one page.
+        """
         check_names(params, SLOT_PARAMS)
         page = paging(params)
         practitioner_id = reference_id(params, "schedule", "Schedule")
@@ -170,7 +185,7 @@ class ScheduleService:
             query = SlotQuery(
                 practitioner_id=practitioner_id, type_id=offered.id, start=start, end=end
             )
-            times = await self._board.slots(principal, query)
+            times = await self._board.slots(caller.principal, query)
             found += [
                 (time.starts_at, offered.name, slot(time, offered))
                 for time in times
