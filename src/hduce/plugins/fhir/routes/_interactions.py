@@ -30,6 +30,8 @@ ReadMethod = Callable[[Any, Caller, str], Awaitable[dict[str, Any]]]
 """A service's read, unbound (`DeviceResources.read`): the resource with the id in the path."""
 
 Method = Callable[[Any, Caller, Any], Awaitable[Any]]
+"""Either of the two: `(service, caller, query or id)`."""
+
 AnyRequest = Request[Any, Any, Any]
 
 
