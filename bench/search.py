@@ -140,7 +140,7 @@ COMMON = ("patient", "pain", "hypertension")
 VOCABULARY_FROM_DOCUMENTS = (
     "INSERT INTO search_vocabulary (word) SELECT word FROM ts_stat("
     "'SELECT document FROM search_entry WHERE kind = ''document''') "
-    "WHERE word ~ '^[[:alpha:]]{4,40}$' ON CONFLICT DO NOTHING"
+    "WHERE word ~ '^[[:alpha:]]' ON CONFLICT DO NOTHING"
 )
 
 

@@ -120,3 +120,28 @@ def test_a_clinic_lexicon_file_replaces_the_bundled_one(tmp_path: Path) -> None:
     assert lexicon.expand("RR left arm") == ("left arm", [("rr", "riva-rocci")])
     assert lexicon.expand("a1c") == ("a1c", [])
     assert Lexicon.load().expand("a1c")[1][0][:2] == ("a1c", "hba1c")
+
+
+async def test_a_prefix_finds_every_word_it_starts_whatever_its_letters(clinic: Clinic) -> None:
+    # A typed prefix is looked up as the few indexed words it starts: each kind of word counts.
+    marker, patient, doctor = word(), await clinic.member("patient"), await clinic.member("doctor")
+    stem, common = word()[:5], word()[:5]
+    texts = {
+        "letters": f"{marker} {stem}ar reading",
+        "digits": f"{marker} {stem}1c of 7.2 %",
+        "address": f"{marker} wrote from {stem}@example.org",
+        "short": f"{marker} {stem} noted",
+    }
+    found = [
+        (await text_document(clinic, doctor, patient, text, "Note"))["id"]
+        for text in texts.values()
+    ]
+    # More words than are looked up one by one: the prefix stays a prefix.
+    many = [
+        (await text_document(clinic, doctor, patient, f"{marker} {common}q{n}", "Note"))["id"]
+        for n in "abcdefghi"
+    ]
+
+    assert sorted(ids(await search(clinic, doctor, f"{stem[:3]} {marker}"))) == sorted(found)
+    assert ids(await search(clinic, doctor, f"{marker} {stem}1")) == [found[1]]
+    assert sorted(ids(await search(clinic, doctor, f"{common} {marker}"))) == sorted(many)

@@ -65,13 +65,14 @@ class SearchService:
         query = self._query(q, limit, offset, wanted, facet_names(facets))
         scope = scope_for(principal, self.readers, self._kinds(kinds))
         query = await self._embedded(query, mode)
-        hits, total = ([], 0) if scope.empty else await self.backend.search(query, scope)
-        counted = {f: {} for f in query.facets}
-        if query.facets and not scope.empty:
-            counted = await self.backend.facets(query, scope)
-        capped = total > query.candidates
-        total = min(total, query.candidates)
+        # One connection for the reads and the audit row (a pooled read pays a reset on release).
         async with self.db.transaction():
+            hits, total = ([], 0) if scope.empty else await self.backend.search(query, scope)
+            counted = {f: {} for f in query.facets}
+            if query.facets and not scope.empty:
+                counted = await self.backend.facets(query, scope)
+            capped = total > query.candidates
+            total = min(total, query.candidates)
             if not principal.roles.isdisjoint(STAFF_ROLES):
                 await self.audit.record(
                     "search.queried",

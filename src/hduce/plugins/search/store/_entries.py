@@ -6,22 +6,34 @@ from datetime import datetime
 
 from hduce.core.sql_store import SqlStore
 
+# The written rows' words that start with a letter go to `search_vocabulary` in the same
+# statement: a prefix search relies on it naming every word of the index (`_sql.WORDS_OF_PREFIX`).
 UPSERT = """
-INSERT INTO search_entry (id, kind, ref_id, patient_id, practitioner_id, title, body, extra,
-                          updated_at, dated_at, entities, indexed_at)
-SELECT gen_random_uuid(), kind, ref_id, patient_id, practitioner_id, title, body, extra::jsonb,
-       updated_at, dated_at, string_to_array(entities, E'\\n'), now()
-FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[],
-            $8::timestamptz[], $9::timestamptz[], $10::text[])
-     AS new (kind, ref_id, patient_id, practitioner_id, title, body, extra, updated_at, dated_at,
-             entities)
-ON CONFLICT (kind, ref_id) DO UPDATE SET
-    patient_id = EXCLUDED.patient_id, practitioner_id = EXCLUDED.practitioner_id,
-    title = EXCLUDED.title, body = EXCLUDED.body, extra = EXCLUDED.extra,
-    updated_at = EXCLUDED.updated_at, dated_at = EXCLUDED.dated_at,
-    entities = EXCLUDED.entities, indexed_at = now()
-WHERE search_entry.updated_at <= EXCLUDED.updated_at
-RETURNING kind, ref_id
+WITH written AS (
+    INSERT INTO search_entry (id, kind, ref_id, patient_id, practitioner_id, title, body, extra,
+                              updated_at, dated_at, entities, indexed_at)
+    SELECT gen_random_uuid(), kind, ref_id, patient_id, practitioner_id, title, body,
+           extra::jsonb, updated_at, dated_at, string_to_array(entities, E'\\n'), now()
+    FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[],
+                $7::text[], $8::timestamptz[], $9::timestamptz[], $10::text[])
+         AS new (kind, ref_id, patient_id, practitioner_id, title, body, extra, updated_at,
+                 dated_at, entities)
+    ON CONFLICT (kind, ref_id) DO UPDATE SET
+        patient_id = EXCLUDED.patient_id, practitioner_id = EXCLUDED.practitioner_id,
+        title = EXCLUDED.title, body = EXCLUDED.body, extra = EXCLUDED.extra,
+        updated_at = EXCLUDED.updated_at, dated_at = EXCLUDED.dated_at,
+        entities = EXCLUDED.entities, indexed_at = now()
+    WHERE search_entry.updated_at <= EXCLUDED.updated_at
+    RETURNING kind, ref_id, document
+),
+words AS (
+    INSERT INTO search_vocabulary (word)
+    SELECT DISTINCT lexeme FROM written, unnest(written.document) AS t
+    WHERE lexeme ~ '^[[:alpha:]]'
+    ORDER BY lexeme
+    ON CONFLICT DO NOTHING
+)
+SELECT kind, ref_id FROM written
 """
 DELETE = "DELETE FROM search_entry WHERE kind = $1 AND ref_id = ANY($2::uuid[])"
 PRUNE = "DELETE FROM search_entry WHERE indexed_at < $1 RETURNING kind, ref_id"

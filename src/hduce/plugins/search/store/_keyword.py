@@ -8,11 +8,10 @@ from hduce.core.sql_store import SqlStore
 from hduce.plugins.search.store._chunks import Key
 from hduce.plugins.search.store._sql import (
     COUNT,
-    HEADLINE,
     SEARCH,
-    SNIPPET,
     SNIPPETS,
     SUGGEST,
+    WINDOW,
     Params,
     facets_sql,
     first_word,
@@ -33,7 +32,10 @@ class KeywordStore(SqlStore):
     async def page(
         self, query: "SearchQuery", scope: "Scope", parts: list[str], *, snippets: bool = True
     ) -> tuple[list[asyncpg.Record], int]:
-        """A page of ranked rows, their snippets (empty without `snippets`); the total (capped)."""
+        """A page of ranked rows, their snippet texts (or none); the total (capped).
+
+        The snippet texts are `WINDOW`s, to be highlighted (`services.backends.highlight`).
+        """
         params = Params(parts)
         found, cap = matching(query, scope, params), params.add(query.candidates + 1)
         sql = SEARCH.format(
@@ -41,7 +43,7 @@ class KeywordStore(SqlStore):
             cap=cap,
             limit=params.add(query.limit),
             offset=params.add(query.offset),
-            snippet=_snippet(query, params) if snippets else "''",
+            snippet=_window(query, params) if snippets else "''",
         )
         rows = await self.db.fetch(sql, *params.values)
         if rows or not query.offset:
@@ -55,13 +57,12 @@ class KeywordStore(SqlStore):
     async def snippets(
         self, query: "SearchQuery", parts: list[str], keys: "Sequence[Key]"
     ) -> dict[Key, str]:
-        """The snippets `page` cuts, of the entries `keys` (kind, ref_id)."""
+        """The snippet texts `page` cuts, of the entries `keys` (kind, ref_id)."""
         if not keys:
             return {}
-        params = Params(parts)
-        kinds, ref_ids = params.add([k for k, _ in keys]), params.add([r for _, r in keys])
-        sql = SNIPPETS.format(kinds=kinds, ref_ids=ref_ids, snippet=_snippet(query, params))
-        rows = await self.db.fetch(sql, *params.values)
+        kinds, ref_ids = [k for k, _ in keys], [r for _, r in keys]
+        word = first_word(" ".join(parts))
+        rows = await self.db.fetch(SNIPPETS, kinds, ref_ids, word, query.snippet_chars)
         return {(row["kind"], row["ref_id"]): row["snippet"] for row in rows}
 
     async def facets(
@@ -82,9 +83,7 @@ class KeywordStore(SqlStore):
         return [row["lexeme"] for row in rows]
 
 
-def _snippet(query: "SearchQuery", params: Params) -> str:
-    """`SNIPPET` with its parameters: the query's first word, characters, highlight options."""
+def _window(query: "SearchQuery", params: Params) -> str:
+    """`WINDOW` with its parameters: the query's first word, the characters to cut."""
     word = first_word(" ".join(params.values[0]))
-    return SNIPPET.format(
-        word=params.add(word), chars=params.add(query.snippet_chars), headline=params.add(HEADLINE)
-    )
+    return WINDOW.format(word=params.add(word), chars=params.add(query.snippet_chars))

@@ -1,7 +1,8 @@
-"""`search_vocabulary`: the words of every indexed entry, for typo correction."""
+"""`search_vocabulary`: every indexed word that starts with a letter.
 
-import uuid
-from collections.abc import Sequence
+It names the words a typed prefix stands for (`_sql.WORDS_OF_PREFIX`) and the words a typo may
+be corrected to (letters only). `EntryStore.upsert` adds the words of the entries it writes.
+"""
 
 from hduce.core.sql_store import SqlStore
 
@@ -15,27 +16,16 @@ WHERE NOT EXISTS (
     SELECT 1 FROM search_vocabulary v WHERE v.word >= w {_C} AND v.word < (w || {TOP}) {_C}
 )
 """
-# Same first letter (a typo seldom hits it), length within the distance allowed.
+# Same first letter (a typo seldom hits it), length within the distance allowed, letters only.
 NEIGHBOURS = f"""
 SELECT word FROM search_vocabulary
 WHERE word >= $1 {_C} AND word < ($1 || {TOP}) {_C} AND length(word) BETWEEN $2 AND $3
-"""
-ADD = """
-INSERT INTO search_vocabulary (word)
-SELECT DISTINCT lexeme FROM search_entry e, unnest(e.document) AS t
-WHERE e.kind = ANY($1::text[]) AND e.ref_id = ANY($2::uuid[])
-  AND lexeme ~ '^[[:alpha:]]{4,40}$'
-ORDER BY lexeme
-ON CONFLICT DO NOTHING
+  AND word ~ '^[[:alpha:]]+$'
 """
 
 
 class VocabularyStore(SqlStore):
-    """Adds the words of written entries; finds unknown words and their neighbours."""
-
-    async def add(self, kinds: Sequence[str], ref_ids: Sequence[uuid.UUID]) -> None:
-        """Add the words of these entries (4 to 40 letters)."""
-        await self.db.execute(ADD, list(set(kinds)), list(ref_ids))
+    """Finds unknown words and their neighbours (`EntryStore.upsert` adds the words)."""
 
     async def unknown(self, words: list[str]) -> list[str]:
         """The words no indexed word starts with."""

@@ -14,7 +14,8 @@ from hduce.plugins.search.services._access import Scope
 from hduce.plugins.search.services._entries import Entry
 from hduce.plugins.search.services._lexicon import Lexicon
 from hduce.plugins.search.services._spelling import Speller
-from hduce.plugins.search.services.backends.base import SearchQuery, marked_to_html, unique
+from hduce.plugins.search.services.backends.base import SearchQuery, unique
+from hduce.plugins.search.services.backends.highlight import Highlighter
 from hduce.plugins.search.services.backends.semantic import SemanticSearch
 from hduce.plugins.search.services.backends.vectors import ChunkVectors
 from hduce.plugins.search.store import WHOLE_WORD, KeywordStore, Stores
@@ -45,9 +46,6 @@ class PostgresSearch:
             return []
         columns = [list(column) for column in zip(*(_row(e) for e in batch), strict=True)]
         written = await self._stores.entries.upsert(columns)
-        if written:
-            kinds, ref_ids = zip(*written, strict=True)
-            await self._stores.vocabulary.add(kinds, ref_ids)
         stored = [entry for entry in batch if (entry.kind, entry.ref_id) in written]
         if self.chunks:
             await self.chunks.write(stored)
@@ -78,7 +76,8 @@ class PostgresSearch:
     async def _keyword(self, query: SearchQuery, scope: Scope) -> tuple[list[SearchHit], int]:
         parts = await self._parts(query.text)
         rows, total = await self._stores.keyword.page(query, scope, parts)
-        return [_hit(row) for row in rows], total
+        marks = Highlighter(parts)
+        return [_hit(row, marks.snippet(row["snippet"])) for row in rows], total
 
     async def facets(self, query: SearchQuery, scope: Scope) -> dict[str, dict[str, int]]:
         """Counts of the hits the query's mode finds by each of `query.facets`.
@@ -135,15 +134,16 @@ class KeywordHalf:
     async def ranked(self, query: SearchQuery, scope: Scope) -> tuple[list[SearchHit], int]:
         """A page of hits best first, their snippets left empty, and the (capped) total."""
         rows, total = await self._store.page(query, scope, self._parts, snippets=False)
-        return [_hit(row) for row in rows], total
+        return [_hit(row, "") for row in rows], total
 
     async def highlight(self, query: SearchQuery, hits: Sequence[SearchHit]) -> None:
         """Give `hits`, found by `ranked`, their highlighted snippets."""
         keys = [(hit.kind, hit.id) for hit in hits]
         snippets = await self._store.snippets(query, self._parts, keys)
+        marks = Highlighter(self._parts)
         for hit in hits:
             # An entry removed since it was ranked keeps an empty snippet.
-            hit.snippet = marked_to_html(snippets.get((hit.kind, hit.id), ""))
+            hit.snippet = marks.snippet(snippets.get((hit.kind, hit.id), ""))
 
 
 def _row(entry: Entry) -> tuple[object, ...]:
@@ -162,13 +162,14 @@ def _row(entry: Entry) -> tuple[object, ...]:
     )
 
 
-def _hit(row: Mapping[str, Any]) -> SearchHit:
+def _hit(row: Mapping[str, Any], snippet: str) -> SearchHit:
+    """The hit of a ranked row, with its highlighted `snippet` (HTML)."""
     extra = row["extra"]
     return SearchHit(
         kind=row["kind"],
         id=row["ref_id"],
         title=row["title"],
-        snippet=marked_to_html(row["snippet"]),
+        snippet=snippet,
         score=float(row["score"]),
         extra=msgspec.json.decode(extra) if isinstance(extra, str) else dict(extra),
     )
