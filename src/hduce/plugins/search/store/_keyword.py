@@ -8,6 +8,7 @@ from hduce.core.sql_store import SqlStore
 from hduce.plugins.search.store._chunks import Key
 from hduce.plugins.search.store._sql import (
     COUNT,
+    SCORE,
     SEARCH,
     SNIPPETS,
     SUGGEST,
@@ -40,6 +41,7 @@ class KeywordStore(SqlStore):
         found, cap = matching(query, scope, params), params.add(query.candidates + 1)
         sql = SEARCH.format(
             found=found,
+            score=SCORE,
             cap=cap,
             limit=params.add(query.limit),
             offset=params.add(query.offset),
@@ -50,7 +52,7 @@ class KeywordStore(SqlStore):
             return rows, int(rows[0]["total"]) if rows else 0
         params = Params(parts)
         count = COUNT.format(
-            found=matching(query, scope, params), cap=params.add(query.candidates + 1)
+            found=matching(query, scope, params), score="", cap=params.add(query.candidates + 1)
         )
         return [], int(await self.db.fetchval(count, *params.values) or 0)
 

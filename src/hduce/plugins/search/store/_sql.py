@@ -44,11 +44,17 @@ QUERY_OF = (
 QUERY = QUERY_OF.format(parts="$1")
 # Ranking (or even ordering) every match of a common word reads every matching row: only the
 # first `candidates` matches the GIN index yields (the cap plus one, so a capped total shows;
-# no ORDER BY, so the scan stops there) are ranked exactly. `{found}` is `matching()`.
+# no ORDER BY, so the scan stops there) are ranked exactly, as they are read (`{score}`: a
+# second read of each row by id cost more than the ranking). `{found}` is `matching()`.
 CANDIDATES = f"""
 WITH query AS (SELECT {QUERY} AS q),
-candidate AS MATERIALIZED (SELECT id, updated_at FROM ({{found}}) AS found LIMIT {{cap}})
+candidate AS MATERIALIZED (
+    SELECT found.id, found.updated_at{{score}} FROM ({{found}}) AS found, query LIMIT {{cap}}
+)
 """
+SCORE = ", ts_rank_cd(found.document, query.q) AS score"
+MATCHED = "e.id, e.updated_at, e.document"
+"""What `matching()` selects of each entry."""
 # What a snippet is cut from (`services.backends.highlight`): the title and at most `snippet_chars`
 # of the body around the first word's first occurrence, not the whole text (up to 200,000 chars).
 WINDOW = """e.title || E'\\n' || substr(
@@ -58,10 +64,9 @@ SEARCH = (
     CANDIDATES
     + """,
 page AS (
-    SELECT c.id, ts_rank_cd(e.document, query.q) AS score,
-           (SELECT count(*) FROM candidate) AS total
-    FROM candidate c JOIN search_entry e ON e.id = c.id, query
-    ORDER BY score DESC, c.updated_at DESC, c.id
+    SELECT c.id, c.score, (SELECT count(*) FROM candidate) AS total
+    FROM candidate c
+    ORDER BY c.score DESC, c.updated_at DESC, c.id
     LIMIT {limit} OFFSET {offset}
 )
 SELECT e.kind, e.ref_id, e.title, e.extra, page.score, page.total, {snippet} AS snippet
@@ -122,7 +127,7 @@ class Params:
 
 
 def matching(query: "SearchQuery", scope: "Scope", params: Params) -> str:
-    """`SELECT e.id, e.updated_at` of the entries matching the words, scope and filters.
+    """`SELECT e.id, e.updated_at, e.document` of the entries matching words, scope and filters.
 
     The alternatives of the first lexicon term are scanned one after the other, each scan
     leaving out what the earlier ones matched (together: the entries of one scan of their OR).
@@ -133,14 +138,14 @@ def matching(query: "SearchQuery", scope: "Scope", params: Params) -> str:
     split = next((n for n, part in enumerate(parts) if "\t" in part), None)
     if split is None or not _has_words(query):
         condition = where(query, scope, params)
-        return f"SELECT e.id, e.updated_at FROM search_entry e, query WHERE {condition}"
+        return f"SELECT {MATCHED} FROM search_entry e, query WHERE {condition}"
     scans, earlier = [], ""
     for alternative in parts[split].split("\t"):
         branch = QUERY_OF.format(
             parts=params.add([*parts[:split], alternative, *parts[split + 1 :]])
         )
         condition = where(query, scope, params, words=branch)
-        scans.append(f"SELECT e.id, e.updated_at FROM search_entry e WHERE {condition}{earlier}")
+        scans.append(f"SELECT {MATCHED} FROM search_entry e WHERE {condition}{earlier}")
         earlier += f" AND NOT e.document @@ {branch}"
     return "\nUNION ALL\n".join(scans)
 
