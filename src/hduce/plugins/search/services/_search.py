@@ -65,7 +65,7 @@ class SearchService:
         query = self._query(q, limit, offset, wanted, facet_names(facets))
         scope = scope_for(principal, self.readers, self._kinds(kinds))
         query = await self._embedded(query, mode)
-        # One connection for the reads and the audit row (a pooled read pays a reset on release).
+        # The reads and the audit row on one connection: one pool acquire, not two.
         async with self.db.transaction():
             hits, total = ([], 0) if scope.empty else await self.backend.search(query, scope)
             counted = {f: {} for f in query.facets}
