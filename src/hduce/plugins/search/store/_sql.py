@@ -136,18 +136,33 @@ def matching(query: "SearchQuery", scope: "Scope", params: Params) -> str:
     """
     parts: list[str] = params.values[0]
     split = next((n for n, part in enumerate(parts) if "\t" in part), None)
+    entries = _entries(query, scope, params)
     if split is None or not _has_words(query):
         condition = where(query, scope, params)
-        return f"SELECT {MATCHED} FROM search_entry e, query WHERE {condition}"
+        return f"SELECT {MATCHED} FROM {entries}, query WHERE {condition}"
     scans, earlier = [], ""
     for alternative in parts[split].split("\t"):
         branch = QUERY_OF.format(
             parts=params.add([*parts[:split], alternative, *parts[split + 1 :]])
         )
         condition = where(query, scope, params, words=branch)
-        scans.append(f"SELECT {MATCHED} FROM search_entry e WHERE {condition}{earlier}")
+        scans.append(f"SELECT {MATCHED} FROM {entries} WHERE {condition}{earlier}")
         earlier += f" AND NOT e.document @@ {branch}"
     return "\nUNION ALL\n".join(scans)
+
+
+def _entries(query: "SearchQuery", scope: "Scope", params: Params) -> str:
+    """`search_entry e`, or only the entries of the one patient the scope or a filter names.
+
+    The planner cannot tell how many entries the words match (the tsquery is built inside the
+    statement), so it would AND the GIN scan of a common prefix (100,000 entries for `a`, 18 ms)
+    with the patient's hundred. Their entries are read first instead (`OFFSET 0` keeps the
+    words out of that scan) and the words matched on each.
+    """
+    patient = query.filters.patient_id or (None if scope.every else scope.user_id)
+    if patient is None:
+        return "search_entry e"
+    return f"(SELECT * FROM search_entry WHERE patient_id = {params.add(patient)} OFFSET 0) AS e"
 
 
 def _has_words(query: "SearchQuery") -> bool:
