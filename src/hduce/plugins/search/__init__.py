@@ -25,7 +25,6 @@ from hduce.plugins.search.services import (
     DocumentSource,
     Indexer,
     Lexicon,
-    MeilisearchSearch,
     PatientSource,
     PostgresSearch,
     ReindexReport,
@@ -99,6 +98,8 @@ class SearchPlugin(HducePlugin):
         record = PostgresSearch(stores, env.events, self.lexicon, speller, chunks)
         if not config.meilisearch_url:
             return record
+        from hduce.plugins.search.services.backends.meilisearch import MeilisearchSearch
+
         meili = MeilisearchSearch(config, record)
         env.registry.add_closer(meili.aclose)
         return meili

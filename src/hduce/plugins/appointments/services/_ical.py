@@ -3,8 +3,6 @@
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-import icalendar
-
 from hduce.contracts.appointments import AppointmentStatus as Status
 from hduce.plugins.appointments.store import AppointmentRow
 
@@ -19,6 +17,8 @@ _EVENT_STATUS = {
 
 def calendar(rows: Iterable[AppointmentRow], *, name: str) -> bytes:
     """A VCALENDAR with one VEVENT per appointment (times in UTC, no patient details)."""
+    import icalendar  # 8 MB: loaded by the first calendar feed, not with every start
+
     cal = icalendar.Calendar()
     cal.add("prodid", "-//HDuce//appointments//EN")
     cal.add("version", "2.0")

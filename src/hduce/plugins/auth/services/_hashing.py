@@ -10,7 +10,6 @@ import anyio.to_thread
 from argon2 import PasswordHasher as Argon2Hasher
 from argon2 import Type
 from argon2.exceptions import InvalidHashError, VerificationError
-from zxcvbn import zxcvbn
 
 from hduce.plugins.auth.config import AuthConfig
 from hduce.plugins.auth.errors import WeakPassword
@@ -59,6 +58,9 @@ class PasswordHasher:
         if len(password) < minimum:
             raise WeakPassword(f"The password must have at least {minimum} characters.")
         words = [*_expand(user_inputs), *CONTEXT_WORDS]
+        # Its dictionaries (13 MB) load with the first password set, not with every start.
+        from zxcvbn import zxcvbn
+
         # zxcvbn takes tens of milliseconds on long input: too long for the event loop.
         result = await anyio.to_thread.run_sync(
             functools.partial(zxcvbn, password[:ZXCVBN_MAX_LENGTH], user_inputs=words)

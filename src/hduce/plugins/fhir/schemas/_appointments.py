@@ -1,14 +1,14 @@
 """`Appointment` resources from the desk's views, and bookings read from incoming bodies."""
 
 import uuid
-from typing import Any
-
-import pydantic
-from fhir.resources.R4B.appointment import Appointment
+from typing import TYPE_CHECKING, Any
 
 from hduce.contracts.appointments import AppointmentStatus, AppointmentView, BookingRequest
 from hduce.plugins.fhir.errors import BadResource
 from hduce.plugins.fhir.schemas._slot_ids import SlotKey, slot_key
+
+if TYPE_CHECKING:
+    from fhir.resources.R4B.appointment import Appointment
 
 TYPE_SYSTEM = "urn:hduce:appointment-type"
 """The system of the coding that names an HDuce appointment type (its id) in `serviceType`."""
@@ -76,8 +76,12 @@ def appointment(view: AppointmentView) -> dict[str, Any]:
     return resource
 
 
-def validated(body: Any) -> Appointment:
+def validated(body: Any) -> "Appointment":
     """The body as an R4 `Appointment`; 400 with each issue when it is not one."""
+    # The R4B models and pydantic (about 30 MB) load with the first FHIR write, not at start.
+    import pydantic
+    from fhir.resources.R4B.appointment import Appointment
+
     if not isinstance(body, dict) or body.get("resourceType") != "Appointment":
         raise BadResource("the body must be a JSON Appointment resource")
     try:
@@ -90,7 +94,7 @@ def validated(body: Any) -> Appointment:
         raise BadResource(f"invalid Appointment: {issues}") from None
 
 
-def booking(resource: Appointment) -> BookingRequest:
+def booking(resource: "Appointment") -> BookingRequest:
     """Patient, practitioner, type (a `urn:hduce:appointment-type` coding), start and reason.
 
     An `Appointment.slot` (one `Slot/<id>` from a slot search) gives the practitioner, type and
@@ -131,7 +135,7 @@ def booking(resource: Appointment) -> BookingRequest:
     )
 
 
-def requested_status(resource: Appointment, current: AppointmentView) -> AppointmentStatus | None:
+def requested_status(resource: "Appointment", current: AppointmentView) -> AppointmentStatus | None:
     """The status an update asks for, None when it asks for none; 400 for one no one sets.
 
     FHIR has no `confirmed`: the patient confirms a `booked` appointment by setting their own
@@ -153,7 +157,7 @@ def requested_status(resource: Appointment, current: AppointmentView) -> Appoint
     return SETTABLE[resource.status]
 
 
-def _slot(resource: Appointment) -> SlotKey | None:
+def _slot(resource: "Appointment") -> SlotKey | None:
     """The key of the one `Slot` the body books, if it names any."""
     references = [ref.reference or "" for ref in resource.slot or []]
     if not references:

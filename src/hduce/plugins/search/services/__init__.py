@@ -8,7 +8,6 @@ from hduce.plugins.search.services._search import MODES, SearchService, performe
 from hduce.plugins.search.services._spelling import Speller
 from hduce.plugins.search.services.backends import (
     ChunkVectors,
-    MeilisearchSearch,
     PostgresSearch,
     SearchBackend,
     SearchQuery,
@@ -29,7 +28,6 @@ __all__ = [
     "Entry",
     "Indexer",
     "Lexicon",
-    "MeilisearchSearch",
     "PatientSource",
     "PostgresSearch",
     "ReindexReport",

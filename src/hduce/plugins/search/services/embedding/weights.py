@@ -5,12 +5,14 @@ import struct
 import sysconfig
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 PACKAGE = "all_minilm_l6_v2"
 ARCHIVE = "model.zip"
-DTYPES = {"F32": np.float32, "I64": np.int64}
+DTYPES = {"F32": "float32", "I64": "int64"}
 
 
 class ModelMissing(RuntimeError):
@@ -35,8 +37,10 @@ def read_member(name: str) -> bytes:
         return archive.read(name)
 
 
-def load_weights() -> dict[str, np.ndarray]:
+def load_weights() -> "dict[str, np.ndarray]":
     """The encoder's tensors by name, from `model.safetensors` (8-byte size, JSON header, data)."""
+    import numpy as np  # here, not at import: the command line imports this module too
+
     blob = read_member("model.safetensors")
     size = struct.unpack("<Q", blob[:8])[0]
     header = json.loads(blob[8 : 8 + size])
