@@ -41,6 +41,12 @@ def test_models_install_builds_the_local_model_into_the_data_dir(tmp_path: Path)
     code, output = run(["models", "install"], tmp_path)
     assert code == 0 and "already installed" in output, output
 
+    code, output = run(["models", "install", "--precision", "int8"], tmp_path)
+    assert code == 0, output
+    # The matrices' weights are int8; the word embeddings (a lookup, not a product) stay fp32.
+    assert (built / "model-int8.onnx").stat().st_size < 0.7 * (built / "model.onnx").stat().st_size
+    assert "installed all-minilm-l6-v2 (int8)" in output, output
+
 
 def written(output: str) -> dict[str, int]:
     """The entries `hduce search reindex` says it wrote, by kind."""

@@ -1,9 +1,12 @@
 """Embedding providers: the local ONNX model against a numpy reference, the HTTP provider."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from tokenizers import Tokenizer
 
+from hduce.plugins.search.services.embedding.install import GRAPHS, model_dir
 from hduce.plugins.search.services.embedding.local import LocalEmbedder
 from hduce.plugins.search.services.embedding.remote import EmbeddingServiceError, HttpEmbedder
 from hduce.plugins.search.services.embedding.weights import load_weights, read_member
@@ -30,6 +33,24 @@ async def test_local_vectors_match_a_plain_numpy_forward_pass(
     assert got.shape == (4, 384)
     cosines = [float(np.dot(g, e)) for g, e in zip(got, expected, strict=True)]
     assert min(cosines) > 0.99999, cosines
+    assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
+
+
+async def test_an_int8_model_is_built_beside_fp32_and_embeds_close_to_it(
+    local_embedder: LocalEmbedder, tmp_path: Path
+) -> None:
+    data_dir = str(tmp_path)
+    int8 = LocalEmbedder(data_dir, precision="int8")
+    try:
+        got = np.array(await int8.embed(SENTENCES))
+    finally:
+        await int8.aclose()
+    built = model_dir(data_dir)
+    assert (built / GRAPHS["fp32"]).is_file() and (built / GRAPHS["int8"]).is_file()
+    assert int8.name != local_embedder.name, "vectors of the two are never compared"
+    reference = np.array(await local_embedder.embed(SENTENCES))
+    cosines = np.sum(got * reference, axis=1)
+    assert 0.97 < cosines.min() < 0.99999, cosines
     assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
 
 

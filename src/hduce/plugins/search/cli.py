@@ -8,7 +8,14 @@ from hduce.core.cli import EXIT_CONFIG, fail, run_with_plugin
 from hduce.core.cli_progress import progress
 from hduce.core.config import ConfigError, load_settings
 from hduce.plugins.search.services._indexer import ReindexReport
-from hduce.plugins.search.services.embedding.install import STEPS, install, is_installed, model_dir
+from hduce.plugins.search.services.embedding.install import (
+    GRAPHS,
+    Precision,
+    install,
+    is_installed,
+    model_dir,
+    steps,
+)
 from hduce.plugins.search.services.embedding.weights import ModelMissing
 
 if TYPE_CHECKING:
@@ -47,19 +54,29 @@ def models_group() -> None:
 
 @models_group.command("install")
 @click.option("--force", is_flag=True, help="Build again even if the model is installed.")
+@click.option(
+    "--precision",
+    type=click.Choice(list(GRAPHS)),
+    help="fp32, or int8 built next to it (default: plugins.search.embedder_precision).",
+)
 @click.pass_context
-def models_install(ctx: click.Context, force: bool) -> None:
+def models_install(ctx: click.Context, force: bool, precision: Precision | None) -> None:
     """Build the local embedding model (all-MiniLM-L6-v2, ONNX) into the data dir."""
     try:
-        data_dir = load_settings(ctx.find_root().obj.get("config")).data_dir
+        settings = load_settings(ctx.find_root().obj.get("config"))
     except ConfigError as exc:
         fail(f"config error: {exc}", EXIT_CONFIG)
-    if not force and is_installed(data_dir):
-        click.echo(f"already installed: {model_dir(data_dir)}")
+    precision = precision or settings.plugins.sections.get("search", {}).get(
+        "embedder_precision", "fp32"
+    )
+    if precision not in GRAPHS:
+        fail(f"config error: plugins.search.embedder_precision: {precision!r}", EXIT_CONFIG)
+    if not force and is_installed(settings.data_dir, precision):
+        click.echo(f"already installed: {model_dir(settings.data_dir)}")
         return
     try:
-        with progress("models install", STEPS) as advance:
-            built = install(data_dir, force=True, progress=advance)
+        with progress("models install", steps(precision)) as advance:
+            built = install(settings.data_dir, precision=precision, force=True, progress=advance)
     except ModelMissing as exc:
         fail(str(exc))
-    click.echo(f"installed all-minilm-l6-v2 into {built}")
+    click.echo(f"installed all-minilm-l6-v2 ({precision}) into {built}")

@@ -14,7 +14,12 @@ def embedder_for(config: SearchConfig, data_dir: str) -> Embedder | None:
     if config.embedder == "local":
         from hduce.plugins.search.services.embedding.local import LocalEmbedder
 
-        return LocalEmbedder(data_dir, config.embedder_threads, config.embedder_batch_size)
+        return LocalEmbedder(
+            data_dir,
+            config.embedder_threads,
+            config.embedder_batch_size,
+            config.embedder_precision,
+        )
     if config.embedder == "http":
         if not config.embedder_url:
             key = "plugins.search.embedder_url"

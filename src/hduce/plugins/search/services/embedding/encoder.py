@@ -7,7 +7,7 @@ import numpy as np
 import onnxruntime
 from tokenizers import Tokenizer
 
-from hduce.plugins.search.services.embedding.install import GRAPH, TOKENIZER
+from hduce.plugins.search.services.embedding.install import GRAPHS, TOKENIZER, Precision
 
 MAX_TOKENS = 256
 """sentence-transformers' limit for this model; longer text is truncated."""
@@ -16,12 +16,18 @@ MAX_TOKENS = 256
 class Encoder:
     """The ONNX session and tokenizer of one model directory."""
 
-    def __init__(self, directory: Path, threads: int = 1, batch_size: int = 32) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        threads: int = 1,
+        batch_size: int = 32,
+        precision: Precision = "fp32",
+    ) -> None:
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         self._session = onnxruntime.InferenceSession(
-            str(directory / GRAPH), options, providers=["CPUExecutionProvider"]
+            str(directory / GRAPHS[precision]), options, providers=["CPUExecutionProvider"]
         )
         self._tokenizer = Tokenizer.from_file(str(directory / TOKENIZER))
         self._tokenizer.enable_truncation(MAX_TOKENS)

@@ -7,17 +7,18 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from hduce.plugins.search.services.embedding.install import MODEL_NAME
+from hduce.plugins.search.services.embedding.install import MODEL_NAME, Precision
 
 _encoder = None  # the embedding process's Encoder, set by `_load`
 
 
-def _load(data_dir: str, threads: int, batch_size: int) -> None:
+def _load(data_dir: str, threads: int, batch_size: int, precision: Precision) -> None:
     global _encoder
     from hduce.plugins.search.services.embedding.encoder import Encoder
     from hduce.plugins.search.services.embedding.install import install
 
-    _encoder = Encoder(install(data_dir), threads, batch_size)
+    built = install(data_dir, precision=precision)
+    _encoder = Encoder(built, threads, batch_size, precision)
 
 
 def _encode(texts: list[str]) -> np.ndarray:
@@ -26,13 +27,19 @@ def _encode(texts: list[str]) -> np.ndarray:
 
 
 class LocalEmbedder:
-    """all-MiniLM-L6-v2 (384 dimensions) run by onnxruntime in a child process started on use."""
+    """all-MiniLM-L6-v2 (384 dimensions) run by onnxruntime in a child process started on use.
 
-    name = MODEL_NAME
+    `int8` runs the graph with int8 weights: twice as fast, vectors close to fp32's but not equal,
+    so its name differs and a reindex re-embeds every chunk when a clinic switches.
+    """
+
     dimensions = 384
 
-    def __init__(self, data_dir: str, threads: int = 1, batch_size: int = 32) -> None:
-        self._args = (data_dir, threads, batch_size)
+    def __init__(
+        self, data_dir: str, threads: int = 1, batch_size: int = 32, precision: Precision = "fp32"
+    ) -> None:
+        self.name = MODEL_NAME if precision == "fp32" else f"{MODEL_NAME}-{precision}"
+        self._args = (data_dir, threads, batch_size, precision)
         self._pool: ProcessPoolExecutor | None = None
 
     async def embed(self, texts: Sequence[str]) -> list[list[float]]:
