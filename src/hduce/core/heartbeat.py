@@ -15,7 +15,6 @@ from nats.js.errors import (
     BucketNotFoundError,
     KeyDeletedError,
     KeyNotFoundError,
-    NoKeysError,
 )
 from nats.js.kv import KeyValue
 
@@ -98,17 +97,13 @@ class WorkerHeartbeat:
 async def live_workers(broker: TaskBroker, stale_after: float) -> list[WorkerEntry]:
     """Workers of this deployment (same durable consumer) heard from within `stale_after` s."""
     bucket = await workers_bucket(broker)
-    prefix = _KEY_UNSAFE.sub("-", broker.settings.durable) + "."
-    try:
-        keys = [key for key in await bucket.keys() if key.startswith(prefix)]
-    except NoKeysError:
-        return []
+    keys = await _deployment_keys(broker, _KEY_UNSAFE.sub("-", broker.settings.durable) + ".")
     entries = await asyncio.gather(*(bucket.get(key) for key in keys), return_exceptions=True)
     now = time.time()
     live = []
     for entry in entries:
         if isinstance(entry, KeyNotFoundError | KeyDeletedError):
-            continue  # deleted between listing and reading
+            continue  # withdrawn by a clean stop, or deleted between listing and reading
         if isinstance(entry, BaseException):
             raise entry  # a failed read is the check's error, not "no worker"
         if not entry.value:
@@ -117,3 +112,15 @@ async def live_workers(broker: TaskBroker, stale_after: float) -> list[WorkerEnt
         if now - worker.at <= stale_after:
             live.append(worker)
     return live
+
+
+async def _deployment_keys(broker: TaskBroker, prefix: str) -> list[str]:
+    """The bucket's keys starting with `prefix`, from one stream-info request.
+
+    Not nats-py's `KeyValue.keys()`: its watcher can see its end-of-listing marker before the
+    entries still in flight and then lists no key at all (a busy host's health check saw no
+    worker now and then); it also costs a consumer per call.
+    """
+    subject_prefix = f"$KV.{BUCKET}."
+    info = await broker.js.stream_info(f"KV_{BUCKET}", subjects_filter=f"{subject_prefix}{prefix}>")
+    return [subject.removeprefix(subject_prefix) for subject in info.state.subjects or {}]
