@@ -490,6 +490,10 @@ async def run_bench(args: argparse.Namespace, scratch: Path) -> None:
         HDUCE_SERVER__RATE_LIMIT_PER_MINUTE=UNLIMITED,
         JWT_SECRET=secret,
     )
+    # Made first: making them takes long enough for idle extraction processes to exit, and the
+    # phases measure the processes the upload phase started, as a busy clinic's would run.
+    long_pdfs = [make_pdf(i, args.pages) for i in range(args.pdfs)]
+    single_pdfs = [make_pdf(10_000 + i, 1) for i in range(args.singles)]
     serve = start(serve_command(args.config), env, scratch / "serve.log")
     try:
         async with client_for(f"http://127.0.0.1:{port}", args.clients) as client:
@@ -511,8 +515,6 @@ async def run_bench(args: argparse.Namespace, scratch: Path) -> None:
                 refused = await over_the_cap(client, nurse, patient, cap)
                 meter, uploader = CpuMeter(serve.pid, data_dir), (nurse, patient)
                 cold = await one_pdf_latency(args, client, db, uploader)
-                long_pdfs = [make_pdf(i, args.pages) for i in range(args.pdfs)]
-                single_pdfs = [make_pdf(10_000 + i, 1) for i in range(args.singles)]
                 long, uploaded = await extract_all(args, client, db, meter, uploader, long_pdfs)
                 single, _ = await extract_all(args, client, db, meter, uploader, single_pdfs)
                 scans = await scan_phase(args, client, db, nurse, patient)
