@@ -12,6 +12,9 @@ import pytest
 
 from hduce.core.config import Settings
 from hduce.core.context import AppContext
+from hduce.core.dispatch import TaskDispatcher
+from hduce.core.outbox import OutboxRelay
+from tests.plugins.appointments.statements import statements_of
 from tests.support.context import isolated, running_context, wait_for_effect, wait_for_row
 from tests.support.probe import PROBE_TABLES, ProbePlugin, ProbeRequested
 
@@ -23,6 +26,9 @@ async def running(settings: Settings, raw_pool: asyncpg.Pool) -> AsyncIterator[A
     test_settings = isolated(settings, retry_backoff=0.2, max_attempts=3)
     async with running_context(test_settings, [ProbePlugin()]) as context:
         yield context
+
+
+POOL_RESET = "SELECT pg_advisory_unlock_all()"
 
 
 def label() -> str:
@@ -152,3 +158,29 @@ async def test_cancelled_scheduled_event_never_runs_and_a_rolled_back_cancel_kee
         await raw_pool.fetchval("SELECT count(*) FROM probe_attempt WHERE label = $1", withdrawn)
         == 0
     )
+
+
+async def test_a_relay_cycle_returns_its_connections_without_the_pool_reset(
+    settings: Settings, raw_pool: asyncpg.Pool
+) -> None:
+    """The claim transaction ends with COMMIT and the next-due read is a plain read: neither
+    leaves session state, so neither pays asyncpg's reset query (a round trip each, two of the
+    ~20 statements a booking cost)."""
+    await raw_pool.execute(PROBE_TABLES)
+    test_settings = isolated(settings)
+    async with running_context(test_settings, [ProbePlugin()], relay=False) as context:
+        async with context.db.transaction():
+            await context.events.publish(ProbeRequested(label=label()))
+        quick = msgspec.structs.replace(context.settings.outbox, poll_interval=0.01)
+        dispatcher = TaskDispatcher(context.events, context.broker)
+        relay = OutboxRelay(context.db.shared_pool, context.db.dsn, dispatcher, quick)
+
+        async def one_cycle() -> None:
+            try:
+                await relay._cycle()  # one turn of the loop `run` repeats
+            finally:
+                await relay._close_listener()
+
+        queries = await statements_of(context.db.shared_pool, one_cycle)
+    assert any(query.startswith("UPDATE outbox SET dispatched_at") for query, _ in queries)
+    assert [query for query, _ in queries if query.startswith(POOL_RESET)] == []

@@ -12,6 +12,7 @@ import msgspec
 
 from hduce.core.config import OutboxSettings
 from hduce.core.db import Database
+from hduce.core.pool_reset import session_unchanged
 
 logger = logging.getLogger("hduce.outbox")
 
@@ -115,28 +116,35 @@ class OutboxRelay:
 
     async def relay_once(self) -> bool:
         """Dispatch one batch of due rows; True when a full batch went out and more may wait."""
-        async with self._pool.acquire() as connection, connection.transaction():
-            records = await connection.fetch(CLAIM_DUE, self._settings.batch_size)
-            rows = [
-                OutboxRow(r["id"], r["name"], r["payload"].encode(), r["created_at"])
-                for r in records
-            ]
-            # Concurrent, because each dispatch waits for JetStream acks; a row is marked
-            # dispatched only once all of its own acks came back.
-            errors = await asyncio.gather(*(self._dispatch(row) for row in rows))
-            done = [row.id for row, error in zip(rows, errors, strict=True) if error is None]
-            failed = [(row.id, error) for row, error in zip(rows, errors, strict=True) if error]
-            if done:
-                await connection.execute(
-                    "UPDATE outbox SET dispatched_at = now(), attempts = attempts + 1 "
-                    "WHERE id = ANY($1)",
-                    done,
-                )
-            if failed:
-                await connection.executemany(
-                    "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1",
-                    failed,
-                )
+        connection = await self._pool.acquire()
+        try:
+            async with connection.transaction():
+                records = await connection.fetch(CLAIM_DUE, self._settings.batch_size)
+                rows = [
+                    OutboxRow(r["id"], r["name"], r["payload"].encode(), r["created_at"])
+                    for r in records
+                ]
+                # Concurrent, because each dispatch waits for JetStream acks; a row is marked
+                # dispatched only once all of its own acks came back.
+                errors = await asyncio.gather(*(self._dispatch(row) for row in rows))
+                done = [row.id for row, error in zip(rows, errors, strict=True) if error is None]
+                failed = [(row.id, error) for row, error in zip(rows, errors, strict=True) if error]
+                if done:
+                    await connection.execute(
+                        "UPDATE outbox SET dispatched_at = now(), attempts = attempts + 1 "
+                        "WHERE id = ANY($1)",
+                        done,
+                    )
+                if failed:
+                    await connection.executemany(
+                        "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1",
+                        failed,
+                    )
+        finally:
+            # Ended by COMMIT or ROLLBACK, nothing of the session outlives the batch: the
+            # connection goes back without asyncpg's reset query (a round trip per batch).
+            with session_unchanged():
+                await self._pool.release(connection)
         self._undelivered = len(failed)
         if failed:
             return False
@@ -153,7 +161,8 @@ class OutboxRelay:
 
     async def _sleep_until_due(self) -> None:
         timeout = float(self._settings.poll_interval)
-        next_due = await self._pool.fetchval(NEXT_DUE)
+        with session_unchanged():  # a plain read
+            next_due = await self._pool.fetchval(NEXT_DUE)
         if next_due is not None:
             timeout = min(timeout, max(0.0, (next_due - datetime.now(UTC)).total_seconds()))
         # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation.
@@ -186,7 +195,8 @@ class OutboxRelay:
         if loop_time - self._last_purge < 3600:
             return
         self._last_purge = loop_time
-        await self._pool.execute(
-            "DELETE FROM outbox WHERE dispatched_at < now() - make_interval(secs => $1)",
-            float(self._settings.retention),
-        )
+        with session_unchanged():  # one statement
+            await self._pool.execute(
+                "DELETE FROM outbox WHERE dispatched_at < now() - make_interval(secs => $1)",
+                float(self._settings.retention),
+            )
