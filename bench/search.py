@@ -164,14 +164,21 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--embed-documents", type=int, default=0, help="documents the rebuild embeds (model)"
     )
+    parser.add_argument(
+        "--embedder-precision", choices=("fp32", "int8"), default="fp32", help="local model"
+    )
+    parser.add_argument("--embedder-threads", type=int, default=1, help="local model threads")
     parser.add_argument("--keep", action="store_true", help="keep the scratch dir (database)")
     return parser.parse_args()
 
 
-def bench_settings(dsn: str, nats_url: str, *, embedder: bool = False) -> Settings:
+def bench_settings(
+    dsn: str, nats_url: str, *, embedder: bool = False, precision: str = "fp32", threads: int = 1
+) -> Settings:
     """The test config with every built-in plugin (search on PostgreSQL).
 
-    With `embedder`, search embeds with the local model, built once under `var/`.
+    With `embedder`, search embeds with the local model (`precision`, `threads`), built once
+    under `var/`.
     """
     environ = {
         "DATABASE_URL": dsn,
@@ -182,7 +189,12 @@ def bench_settings(dsn: str, nats_url: str, *, embedder: bool = False) -> Settin
     if not embedder:
         return settings
     sections = dict(settings.plugins.sections)
-    sections["search"] = {**sections.get("search", {}), "embedder": "local"}
+    sections["search"] = {
+        **sections.get("search", {}),
+        "embedder": "local",
+        "embedder_precision": precision,
+        "embedder_threads": threads,
+    }
     plugins = msgspec.structs.replace(settings.plugins, sections=sections)
     return msgspec.structs.replace(settings, plugins=plugins, data_dir=str(REPO_ROOT / "var"))
 
@@ -384,7 +396,11 @@ def latency_row(label: str, timings: Timings) -> list[Any]:
 async def bench(args: argparse.Namespace, dsn: str, nats_url: str) -> None:
     """Seed, rebuild, search, report."""
     settings = bench_settings(
-        dsn, nats_url, embedder=args.chunk_vectors or bool(args.embed_documents)
+        dsn,
+        nats_url,
+        embedder=args.chunk_vectors or bool(args.embed_documents),
+        precision=args.embedder_precision,
+        threads=args.embedder_threads,
     )
     plugins = load_plugins(settings)
     context: AppContext = build_context(settings, "worker", dsn, nats_url)
@@ -478,7 +494,8 @@ async def bench(args: argparse.Namespace, dsn: str, nats_url: str) -> None:
     if args.embed_documents:
         rate = embedded / report.seconds
         print(
-            f"rebuild with the local model (1 thread), {args.embed_documents} documents: "
+            f"rebuild with the local model ({args.embedder_precision}, "
+            f"{args.embedder_threads} thread(s)), {args.embed_documents} documents: "
             f"{embedded} chunks embedded in {report.seconds:.0f} s ({rate:.1f} chunks/s "
             f"end to end); embedding process RSS {rss:.0f} MB"
         )
