@@ -29,6 +29,14 @@ CLAIM_DUE = """
     FOR UPDATE SKIP LOCKED
 """
 NEXT_DUE = "SELECT min(available_at) FROM outbox WHERE dispatched_at IS NULL"
+MARK_DISPATCHED = """
+    WITH dispatched AS (
+        UPDATE outbox SET dispatched_at = now(), attempts = attempts + 1 WHERE id = ANY($1)
+    )
+    SELECT min(available_at) FROM outbox WHERE dispatched_at IS NULL AND id <> ALL($1)
+"""
+"""Marks a batch dispatched and reads the next due time (the statement's snapshot still shows
+the batch undispatched, hence `id <> ALL`)."""
 BACKLOG = """
     SELECT count(*) AS backlog, extract(epoch FROM now() - min(available_at)) AS oldest_age
     FROM outbox WHERE dispatched_at IS NULL AND available_at <= now()
@@ -83,6 +91,8 @@ class OutboxRelay:
         self._last_purge = 0.0
         self._concurrency = asyncio.Semaphore(DISPATCH_CONCURRENCY)
         self._undelivered = 0
+        self._next_due: datetime | None = None
+        """From the last batch marked dispatched; None: read it before sleeping."""
 
     async def run(self, beat: Callable[[], None] = lambda: None) -> None:
         """Relay until cancelled, surviving any error; `beat` is called after each clean cycle."""
@@ -116,6 +126,7 @@ class OutboxRelay:
 
     async def relay_once(self) -> bool:
         """Dispatch one batch of due rows; True when a full batch went out and more may wait."""
+        self._next_due = None
         connection = await self._pool.acquire()
         try:
             async with connection.transaction():
@@ -130,11 +141,7 @@ class OutboxRelay:
                 done = [row.id for row, error in zip(rows, errors, strict=True) if error is None]
                 failed = [(row.id, error) for row, error in zip(rows, errors, strict=True) if error]
                 if done:
-                    await connection.execute(
-                        "UPDATE outbox SET dispatched_at = now(), attempts = attempts + 1 "
-                        "WHERE id = ANY($1)",
-                        done,
-                    )
+                    self._next_due = await connection.fetchval(MARK_DISPATCHED, done)
                 if failed:
                     await connection.executemany(
                         "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1",
@@ -161,8 +168,10 @@ class OutboxRelay:
 
     async def _sleep_until_due(self) -> None:
         timeout = float(self._settings.poll_interval)
-        with session_unchanged():  # a plain read
-            next_due = await self._pool.fetchval(NEXT_DUE)
+        next_due, self._next_due = self._next_due, None
+        if next_due is None:
+            with session_unchanged():  # a plain read
+                next_due = await self._pool.fetchval(NEXT_DUE)
         if next_due is not None:
             timeout = min(timeout, max(0.0, (next_due - datetime.now(UTC)).total_seconds()))
         # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation.
