@@ -162,7 +162,11 @@ def verdict(ok: bool) -> str:
 
 
 def run_with_servers(
-    prefix: str, bench: Callable[[str, str], Coroutine[Any, Any, None]], *, keep: bool = False
+    prefix: str,
+    bench: Callable[[str, str], Coroutine[Any, Any, None]],
+    *,
+    keep: bool = False,
+    shared_buffers: str = "auto",
 ) -> None:
     """Start embedded PostgreSQL and NATS in a scratch dir, run `bench(dsn, nats_url)`, stop both.
 
@@ -170,7 +174,7 @@ def run_with_servers(
     """
     exit_on_sigterm()
     with scratch_dir(prefix, keep=keep) as scratch:
-        postgres = EmbeddedPostgres(scratch / "pg")
+        postgres = EmbeddedPostgres(scratch / "pg", shared_buffers=shared_buffers)
         nats_server = EmbeddedNats(scratch / "nats")
         try:
             dsn = postgres.start()

@@ -49,6 +49,7 @@ from hduce.core.security import Principal
 from hduce.piccolo_conf import DB
 from hduce.plugins.search import SearchPlugin
 from hduce.plugins.search.services import SearchService
+from hduce.runtime.page_cache import memory_page_cache
 
 FIRST = tuple(
     [
@@ -521,8 +522,13 @@ def main() -> None:
     if args.semantic:
         run_with_servers("hduce-bench-search-", lambda dsn, _: semantic(args, dsn))
         return
+    # The index is seeded after the server started, so `auto` would size the cache for an empty
+    # cluster: give it what a clinic's server takes at its next start with this much data.
     run_with_servers(
-        "hduce-bench-search-", lambda dsn, nats_url: bench(args, dsn, nats_url), keep=args.keep
+        "hduce-bench-search-",
+        lambda dsn, nats_url: bench(args, dsn, nats_url),
+        keep=args.keep,
+        shared_buffers=f"{memory_page_cache() >> 20}MB",
     )
 
 

@@ -29,30 +29,13 @@ with warnings.catch_warnings():
 
 from hduce.runtime._process import ServerStatus, dir_lock, pid_alive, wait_gone
 from hduce.runtime.errors import EmbeddedServiceError, log_tail
+from hduce.runtime.page_cache import auto_shared_buffers
 
 PG_BIN_DIR: Path = POSTGRES_BIN_PATH
 SYSTEM_USER = "pgserver"
 _MAX_SOCKET_PATH = 107  # sizeof(sun_path) - 1 on Linux
 _TIMEOUT = 60.0
 _PID_FILE_READS = 10
-
-
-def auto_shared_buffers() -> str:
-    """An eighth of the memory this process may use, between 128MB and 1GB.
-
-    PostgreSQL's default, 128MB, leaves a 100,000-document search index mostly outside it.
-    """
-    limit = min(psutil.virtual_memory().total, _cgroup_memory_limit() or 1 << 62)
-    return f"{min(max(limit // 8, 128 << 20), 1 << 30) >> 20}MB"
-
-
-def _cgroup_memory_limit() -> int | None:
-    """The container's memory limit (cgroup v2 `memory.max`), if it sets one."""
-    try:
-        text = Path("/sys/fs/cgroup/memory.max").read_text().strip()
-    except OSError:
-        return None
-    return int(text) if text.isdigit() else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +59,16 @@ class EmbeddedPostgres:
     def __init__(self, pgdata: Path, *, shared_buffers: str = "auto") -> None:
         # resolve() so the path matches what psutil reports as the postmaster's cwd.
         self.pgdata = Path(pgdata).expanduser().resolve()
-        self.shared_buffers = auto_shared_buffers() if shared_buffers == "auto" else shared_buffers
+        self._shared_buffers = shared_buffers
         self.log_file = self.pgdata / "postgres.log"
         self._owned_pid: int | None = None
+
+    @property
+    def shared_buffers(self) -> str:
+        """The page cache the next start gives PostgreSQL (`auto`: see `auto_shared_buffers`)."""
+        if self._shared_buffers == "auto":
+            return auto_shared_buffers(self.pgdata)
+        return self._shared_buffers
 
     @property
     def owned(self) -> bool:

@@ -58,8 +58,9 @@ class DatabaseSettings(Section):
     statement_timeout: Duration = Duration(10)
     """How long one statement may run in `hduce serve` before it is abandoned (503)."""
     shared_buffers: str = "auto"
-    """The embedded server's page cache (PostgreSQL's `shared_buffers`, e.g. `512MB`); `auto`:
-    an eighth of the memory this process may use, between 128MB and 1GB."""
+    """The embedded server's page cache (PostgreSQL's `shared_buffers`, e.g. `512MB`); `auto`,
+    at each start: twice the data on disk, at least 128MB, at most an eighth of the memory this
+    process may use and 1GB."""
 
     def __post_init__(self) -> None:
         if self.shared_buffers != "auto" and not _PG_SIZE.fullmatch(self.shared_buffers):
