@@ -4,6 +4,7 @@ Building the drug and diagnosis lexicons reads the libraries' full data (2-5 s, 
 process keeps); loading the built lexicons takes a tenth of a second and only their own memory.
 """
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -47,5 +48,14 @@ def cached(name: str, build: Callable[[], T]) -> T:
             pickle.dump(built, file, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(file.name, path)  # whole or not at all, for a process reading at once
     except OSError:
-        pass  # a read-only home: build again next time
+        return built  # a read-only home: build again next time
+    _remove_other_versions(path, name)
     return built
+
+
+def _remove_other_versions(current: Path, name: str) -> None:
+    """Delete `name`'s pickles built by other library or builder versions (about 20 MB each)."""
+    for path in current.parent.glob(f"{name}-*.pickle"):
+        if path != current:
+            with contextlib.suppress(OSError):  # another user's file, or gone meanwhile
+                path.unlink()
