@@ -5,7 +5,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import asyncpg
 import msgspec
@@ -56,6 +56,15 @@ class OutboxRow(msgspec.Struct, frozen=True):
     created_at: datetime
 
 
+class RelayedBatch(NamedTuple):
+    """What one batch left: whether more rows may be due now, and the next due time if read."""
+
+    more: bool
+    """A full batch went out without failures, so more rows may wait."""
+    next_due: datetime | None
+    """Read by the statement that marked the batch dispatched; None when nothing was."""
+
+
 class Dispatcher(Protocol):
     """Sends one event row to its subscribers; raises if it could not."""
 
@@ -91,8 +100,6 @@ class OutboxRelay:
         self._last_purge = 0.0
         self._concurrency = asyncio.Semaphore(DISPATCH_CONCURRENCY)
         self._undelivered = 0
-        self._next_due: datetime | None = None
-        """From the last batch marked dispatched; None: read it before sleeping."""
 
     async def run(self, beat: Callable[[], None] = lambda: None) -> None:
         """Relay until cancelled, surviving any error; `beat` is called after each clean cycle."""
@@ -117,16 +124,17 @@ class OutboxRelay:
     async def _cycle(self) -> None:
         """Dispatch every due row, then wait for the next one (or a wake-up) and purge old rows."""
         await self._ensure_listener()
-        while await self.relay_once():
-            pass
-        await self._sleep_until_due()
+        batch = await self.relay_once()
+        while batch.more:
+            batch = await self.relay_once()
+        await self._sleep_until_due(batch.next_due)
         await self._purge_if_due()
         if self._undelivered:
             raise DispatchFailed(f"{self._undelivered} due events could not be dispatched")
 
-    async def relay_once(self) -> bool:
-        """Dispatch one batch of due rows; True when a full batch went out and more may wait."""
-        self._next_due = None
+    async def relay_once(self) -> RelayedBatch:
+        """Dispatch one batch of due rows."""
+        next_due = None
         connection = await self._pool.acquire()
         try:
             async with connection.transaction():
@@ -141,7 +149,7 @@ class OutboxRelay:
                 done = [row.id for row, error in zip(rows, errors, strict=True) if error is None]
                 failed = [(row.id, error) for row, error in zip(rows, errors, strict=True) if error]
                 if done:
-                    self._next_due = await connection.fetchval(MARK_DISPATCHED, done)
+                    next_due = await connection.fetchval(MARK_DISPATCHED, done)
                 if failed:
                     await connection.executemany(
                         "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1",
@@ -153,9 +161,8 @@ class OutboxRelay:
             with session_unchanged():
                 await self._pool.release(connection)
         self._undelivered = len(failed)
-        if failed:
-            return False
-        return len(rows) == self._settings.batch_size
+        more = not failed and len(rows) == self._settings.batch_size
+        return RelayedBatch(more=more, next_due=next_due)
 
     async def _dispatch(self, row: OutboxRow) -> str | None:
         async with self._concurrency:
@@ -166,9 +173,8 @@ class OutboxRelay:
                 return repr(exc)[:2000]
         return None
 
-    async def _sleep_until_due(self) -> None:
+    async def _sleep_until_due(self, next_due: datetime | None) -> None:
         timeout = float(self._settings.poll_interval)
-        next_due, self._next_due = self._next_due, None
         if next_due is None:
             with session_unchanged():  # a plain read
                 next_due = await self._pool.fetchval(NEXT_DUE)
