@@ -1,6 +1,6 @@
 """All of the audit plugin's SQL: appending links, reading pages, walking the chain, health."""
 
-from collections.abc import Mapping
+import uuid
 from typing import Any
 
 import asyncpg
@@ -10,28 +10,40 @@ from hduce.core.sql_store import SqlStore
 from hduce.plugins.audit.schemas import AuditFilter
 from hduce.plugins.audit.tables import AuditEvent
 
-# Locks the chain head until the (caller's) transaction ends, so appends are serialised in
-# commit order. Under READ COMMITTED a waiter gets the head its predecessor committed, and the
-# id is drawn once the lock is held, so ids grow along the chain.
-NEXT_LINK = """
-SELECT nextval(pg_get_serial_sequence('audit_event', 'id')) AS id,
-       clock_timestamp() AS occurred_at,
-       $1::jsonb::text AS detail,
-       last_hash AS prev_hash
-FROM audit_chain_head WHERE id = 1 FOR UPDATE
-"""
-APPEND_LINK = """
-WITH link AS (
+# One statement: lock the chain head until the (caller's) transaction ends, so appends are
+# serialised in commit order; draw the id and the time once the lock is held (under READ
+# COMMITTED a waiter gets the head its predecessor committed, so ids grow along the chain); hash
+# the event; insert it; move the head. The hash is `_chain.event_hash`'s, byte for byte: the
+# compact JSON array of the same fields (`to_json` escapes strings as msgspec does), SHA-256.
+APPEND = """
+WITH head AS MATERIALIZED (
+    SELECT last_hash FROM audit_chain_head WHERE id = 1 FOR UPDATE
+), link AS MATERIALIZED (
+    SELECT nextval(pg_get_serial_sequence('audit_event', 'id')) AS id,
+           clock_timestamp() AS occurred_at, $1::text AS action, $2::uuid AS actor_id,
+           $3::uuid AS subject_id, $4::text AS ip, $5::jsonb AS detail, last_hash AS prev_hash
+    FROM head
+), hashed AS (
+    SELECT link.*, encode(sha256(convert_to(concat_ws(',',
+        '[' || to_json(prev_hash)::text,
+        id::text,
+        to_json(to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')),
+        to_json(action)::text,
+        coalesce(to_json(actor_id::text)::text, 'null'),
+        coalesce(to_json(subject_id::text)::text, 'null'),
+        coalesce(to_json(ip)::text, 'null'),
+        to_json(detail::text)::text || ']'
+    ), 'UTF8')), 'hex') AS hash
+    FROM link
+), appended AS (
     INSERT INTO audit_event (id, occurred_at, action, actor_id, subject_id, ip, detail, prev_hash,
                              hash)
-    VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9)
+    SELECT id, occurred_at, action, actor_id, subject_id, ip, detail, prev_hash, hash FROM hashed
     RETURNING id, hash
 )
-UPDATE audit_chain_head SET last_id = link.id, last_hash = link.hash FROM link
+UPDATE audit_chain_head SET last_id = appended.id, last_hash = appended.hash FROM appended
 WHERE audit_chain_head.id = 1
 """
-APPENDED = ("id", "occurred_at", "action", "actor_id", "subject_id", "ip", "detail", "prev_hash")
-"""The columns of `APPEND_LINK` before the hash, in its order."""
 ROWS_AFTER = """
 SELECT id, occurred_at, action, actor_id, subject_id, ip, detail::text AS detail, prev_hash, hash
 FROM audit_event WHERE id > $1 ORDER BY id LIMIT $2
@@ -46,14 +58,16 @@ WHERE tgrelid = 'audit_event'::regclass AND tgname = $1
 class AuditStore(SqlStore):
     """Reads and appends `audit_event` rows, inside the caller's transaction when there is one."""
 
-    async def next_link(self, detail: str) -> asyncpg.Record:
-        """Lock the chain head: the next id, the time, `detail` as `jsonb::text`, `prev_hash`."""
-        (link,) = await self.db.fetch(NEXT_LINK, detail)
-        return link
-
-    async def append(self, row: Mapping[str, Any], digest: str) -> None:
-        """Insert `row` (a link of `next_link` with the event's columns) and its hash."""
-        await self.db.execute(APPEND_LINK, *(row[name] for name in APPENDED), digest)
+    async def append(
+        self,
+        action: str,
+        actor_id: uuid.UUID | None,
+        subject_id: uuid.UUID | None,
+        ip: str | None,
+        detail: str,
+    ) -> None:
+        """Append one event (`detail`: JSON text) to the chain, hashed by the database."""
+        await self.db.execute(APPEND, action, actor_id, subject_id, ip, detail)
 
     async def page(
         self, where: AuditFilter, *, limit: int, offset: int

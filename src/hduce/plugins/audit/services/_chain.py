@@ -48,7 +48,10 @@ def event_hash(
     ip: str | None,
     detail: str,
 ) -> str:
-    """SHA-256 over the canonical encoding; `detail` is PostgreSQL's normal `jsonb::text` form."""
+    """SHA-256 over the canonical encoding; `detail` is PostgreSQL's normal `jsonb::text` form.
+
+    Appends compute the same in SQL (`store.APPEND`); this is the verifier's independent copy.
+    """
     fields = [
         prev_hash,
         event_id,
