@@ -81,9 +81,13 @@ def _signal(proc: psutil.Process, sig: int) -> None:
 
 
 @contextmanager
-def scratch_dir(prefix: str, *, keep: bool = False) -> Iterator[Path]:
-    """A fresh folder under /tmp (never /root); every server under it is stopped on exit."""
-    folder = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+def scratch_dir(prefix: str, *, keep: bool = False, reuse: Path | None = None) -> Iterator[Path]:
+    """A fresh folder under /tmp (never /root), or `reuse` (one kept before, kept again); every
+    server under it is stopped on exit."""
+    if reuse is not None and not reuse.is_dir():
+        raise SystemExit(f"no kept scratch dir at {reuse}")
+    folder = reuse or Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    keep = keep or reuse is not None
     try:
         yield folder
     finally:
@@ -166,14 +170,16 @@ def run_with_servers(
     bench: Callable[[str, str], Coroutine[Any, Any, None]],
     *,
     keep: bool = False,
+    reuse: Path | None = None,
     shared_buffers: str = "auto",
 ) -> None:
     """Start embedded PostgreSQL and NATS in a scratch dir, run `bench(dsn, nats_url)`, stop both.
 
+    `reuse`: the scratch dir of an earlier run kept with `keep`, its database as that run left it.
     SIGTERM exits with 143 after the servers are stopped.
     """
     exit_on_sigterm()
-    with scratch_dir(prefix, keep=keep) as scratch:
+    with scratch_dir(prefix, keep=keep, reuse=reuse) as scratch:
         postgres = EmbeddedPostgres(scratch / "pg", shared_buffers=shared_buffers)
         nats_server = EmbeddedNats(scratch / "nats")
         try:

@@ -28,12 +28,14 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import msgspec
 
 from _common import REPO_ROOT, percentile, print_table, run_with_servers
 from _semantic import (
+    Written,
     embedding_process,
     recall,
     semantic_bench,
@@ -47,8 +49,8 @@ from hduce.core.db import open_database
 from hduce.core.migrations import apply_migrations
 from hduce.core.security import Principal
 from hduce.piccolo_conf import DB
-from hduce.plugins.search import SearchPlugin
-from hduce.plugins.search.services import SearchService
+from hduce.plugins.search import ReindexReport, SearchPlugin
+from hduce.plugins.search.services import MODES, SearchService
 from hduce.runtime.page_cache import memory_page_cache
 
 FIRST = tuple(
@@ -170,6 +172,14 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--embedder-threads", type=int, default=1, help="local model threads")
     parser.add_argument("--keep", action="store_true", help="keep the scratch dir (database)")
+    parser.add_argument(
+        "--reuse",
+        type=Path,
+        help="time searches on a scratch dir kept by --keep (no seeding, no rebuild)",
+    )
+    parser.add_argument(
+        "--mode", choices=MODES, help="mode of the timed searches (default: the service's)"
+    )
     return parser.parse_args()
 
 
@@ -366,13 +376,17 @@ class Timings(NamedTuple):
 
 
 async def timed(
-    service: SearchService, backend: TimedBackend, principal: Principal, queries: list[str]
+    service: SearchService,
+    backend: TimedBackend,
+    principal: Principal,
+    queries: list[str],
+    mode: str | None = None,
 ) -> Timings:
-    """Each query searched once as `principal`, timed."""
+    """Each query searched once as `principal` (in `mode`, or the service's default), timed."""
     timings = Timings([], [], [])
     for q in queries:
         started = time.perf_counter()
-        page = await service.search(principal, q=q, kinds=None, limit=20, offset=0)
+        page = await service.search(principal, q=q, kinds=None, limit=20, offset=0, mode=mode)
         timings.calls.append((time.perf_counter() - started) * 1000)
         timings.queries.append(backend.last_ms)
         timings.selective.append(not page.total_capped)
@@ -394,12 +408,59 @@ def latency_row(label: str, timings: Timings) -> list[Any]:
     ]
 
 
+class Seeded(NamedTuple):
+    """What seeding and the two rebuilds of a fresh run did."""
+
+    seconds: float
+    report: ReindexReport
+    again: ReindexReport
+    embedded: int
+    rss: float
+    vectors: Written | None
+
+
+# A kept database's callers: the first doctor, and the patient of the first document entry (or
+# the first patient): as a fresh run's `patients[0]`, someone with entries of their own.
+KEPT_CALLERS = """
+SELECT (SELECT id FROM account WHERE 'doctor' = ANY(roles) ORDER BY id LIMIT 1) AS doctor,
+       coalesce(
+           (SELECT patient_id FROM search_entry WHERE kind = 'document'
+            ORDER BY patient_id LIMIT 1),
+           (SELECT id FROM account WHERE 'patient' = ANY(roles) ORDER BY id LIMIT 1)
+       ) AS patient
+"""
+
+
+async def seed(
+    args: argparse.Namespace, search: SearchPlugin
+) -> tuple[uuid.UUID, uuid.UUID, Seeded]:
+    """Seed, rebuild twice, add the copied documents; (doctor, patient, what it did)."""
+    started = time.perf_counter()
+    patients = await insert_people("patient", args.patients)
+    doctors = await insert_people("doctor", args.doctors)
+    await insert_appointments(patients, doctors, args.appointments)
+    await insert_document_rows(patients, doctors[0], args.embed_documents)
+    seconds = time.perf_counter() - started
+    report = await search.reindex(reporting(2_000))
+    embedded = await DB.shared_pool.fetchval("SELECT count(*) FROM search_chunk")
+    rss = embedding_process().memory_info().rss / 2**20 if search.embedder else 0.0
+    again = await search.reindex()
+    await insert_documents(patients, args.documents)
+    # What the indexer's upsert does for each entry, once here for the copied documents.
+    if await DB.shared_pool.fetchval("SELECT to_regclass('search_vocabulary') IS NOT NULL"):
+        await DB.shared_pool.execute(VOCABULARY_FROM_DOCUMENTS)
+    await DB.shared_pool.execute("ANALYZE search_entry")
+    vectors = await write_chunk_vectors(search.embedder) if args.chunk_vectors else None
+    done = Seeded(seconds, report, again, embedded, rss, vectors)
+    return doctors[0], patients[0], done
+
+
 async def bench(args: argparse.Namespace, dsn: str, nats_url: str) -> None:
-    """Seed, rebuild, search, report."""
+    """Seed and rebuild (or reuse a kept database), search, report."""
     settings = bench_settings(
         dsn,
         nats_url,
-        embedder=args.chunk_vectors or bool(args.embed_documents),
+        embedder=args.chunk_vectors or bool(args.embed_documents) or args.reuse is not None,
         precision=args.embedder_precision,
         threads=args.embedder_threads,
     )
@@ -407,46 +468,39 @@ async def bench(args: argparse.Namespace, dsn: str, nats_url: str) -> None:
     context: AppContext = build_context(settings, "worker", dsn, nats_url)
     setup_plugins(context, plugins)
     search = next(p for p in plugins if isinstance(p, SearchPlugin))
+    seeded = None
     async with open_database(DB, settings.database):
         await apply_migrations(quiet=True)
-        started = time.perf_counter()
-        patients = await insert_people("patient", args.patients)
-        doctors = await insert_people("doctor", args.doctors)
-        await insert_appointments(patients, doctors, args.appointments)
-        await insert_document_rows(patients, doctors[0], args.embed_documents)
-        seeded = time.perf_counter() - started
-        report = await search.reindex(reporting(2_000))
-        embedded = await DB.shared_pool.fetchval("SELECT count(*) FROM search_chunk")
-        rss = embedding_process().memory_info().rss / 2**20 if search.embedder else 0.0
-        again = await search.reindex()
-        await insert_documents(patients, args.documents)
-        # What the indexer's upsert does for each entry, once here for the copied documents.
-        if await DB.shared_pool.fetchval("SELECT to_regclass('search_vocabulary') IS NOT NULL"):
-            await DB.shared_pool.execute(VOCABULARY_FROM_DOCUMENTS)
-        await DB.shared_pool.execute("ANALYZE search_entry")
-        vectors = await write_chunk_vectors(search.embedder) if args.chunk_vectors else None
+        if args.reuse is None:
+            doctor_id, patient_id, seeded = await seed(args, search)
+        else:
+            doctor_id, patient_id = await DB.shared_pool.fetchrow(KEPT_CALLERS)
+        with_documents = await DB.shared_pool.fetchval(
+            "SELECT EXISTS (SELECT FROM search_entry WHERE kind = 'document')"
+        )
+        with_vectors = await DB.shared_pool.fetchval("SELECT EXISTS (SELECT FROM search_chunk)")
         rng = random.Random(7)
         prefixes = [rng.choice(FIRST)[: rng.choice((2, 3, 4))].lower() for _ in range(args.queries)]
         two_words = [f"{rng.choice(FIRST)[:3]} {rng.choice(LAST)[:3]}".lower() for _ in prefixes]
-        doctor = Principal(id=doctors[0], roles=frozenset({"doctor"}))
-        patient = Principal(id=patients[0], roles=frozenset({"patient"}))
+        doctor = Principal(id=doctor_id, roles=frozenset({"doctor"}))
+        patient = Principal(id=patient_id, roles=frozenset({"patient"}))
         backend = TimedBackend(search.service.backend)
         service = dataclasses.replace(search.service, backend=backend)
         own = await DB.shared_pool.fetchval(
-            "SELECT first_name FROM profile WHERE account = $1", patients[0]
+            "SELECT first_name FROM profile WHERE account = $1", patient_id
         )
-        await timed(service, backend, doctor, prefixes[:20])  # warm-up
+        await timed(service, backend, doctor, prefixes[:20], args.mode)  # warm-up
         rows = []
         common = [(f"doctor, `{w}` over documents", doctor, [w] * args.queries) for w in COMMON]
         for label, principal, queries in (
-            *(common if args.documents else []),
+            *(common if with_documents else []),
             ("doctor, 2-4 letter first-name prefix", doctor, prefixes),
             ("doctor, `fir las` prefixes", doctor, two_words),
             ("patient, 2-4 letter first-name prefix", patient, prefixes),
             ("patient, `a`", patient, ["a"] * args.queries),
             ("patient, own first-name prefix", patient, [own[:3]] * args.queries),
         ):
-            timings = await timed(service, backend, principal, queries)
+            timings = await timed(service, backend, principal, queries, args.mode)
             rows.append(latency_row(label, timings))
             if label.endswith("prefixes"):
                 # A pair of prefixes that both start common words (`che`st, `and`) matches more
@@ -455,7 +509,7 @@ async def bench(args: argparse.Namespace, dsn: str, nats_url: str) -> None:
                 for selective, kind in split:
                     rows.append(latency_row(f"  of which {kind}", timings.where(selective)))
         callers = [("doctor", doctor), ("patient (own notes)", patient)]
-        if vectors:
+        if search.embedder and with_vectors:
             semantic_rows = await service_latency(
                 service.search, callers, search.embedder, args.queries
             )
@@ -466,47 +520,15 @@ async def bench(args: argparse.Namespace, dsn: str, nats_url: str) -> None:
         )
     await context.registry.close()
     print()
-    print(
-        f"{args.patients} patients, {args.doctors} doctors, {args.appointments} appointments, "
-        f"{args.documents} documents"
-    )
-    print(f"seeded with bulk SQL in {seeded:.1f} s; {entries} entries, table + indexes {size}")
-    print_table(
-        ["rebuild", "seconds", "entries/s", "written", "pruned"],
-        [
-            [
-                "reindex (empty index)",
-                report.seconds,
-                sum(report.written.values()) / report.seconds,
-                sum(report.written.values()),
-                report.pruned,
-            ],
-            [
-                "reindex (full index)",
-                again.seconds,
-                sum(again.written.values()) / again.seconds,
-                sum(again.written.values()),
-                again.pruned,
-            ],
-        ],
-    )
+    if seeded is not None:
+        report_seeding(args, seeded, entries, size)
+    else:
+        print(f"reused {args.reuse}: {entries} entries, table + indexes {size}")
     headers = ["search (ms; service call, staff: + audit row)", "n", "p50", "p95", "p99", "max"]
+    mode = args.mode or ("hybrid" if search.embedder else "keyword")
+    print(f"searches in {mode} mode")
     print_table([*headers, "query p50", "query p95"], rows)
-    if args.embed_documents:
-        rate = embedded / report.seconds
-        print(
-            f"rebuild with the local model ({args.embedder_precision}, "
-            f"{args.embedder_threads} thread(s)), {args.embed_documents} documents: "
-            f"{embedded} chunks embedded in {report.seconds:.0f} s ({rate:.1f} chunks/s "
-            f"end to end); embedding process RSS {rss:.0f} MB"
-        )
-    if vectors:
-        print(
-            f"{vectors.chunks} document chunks with cheap deterministic vectors (not computed "
-            f"by the model): copied in {vectors.copy_seconds:.0f} s, HNSW built in "
-            f"{vectors.index_seconds:.0f} s; the model embeds {vectors.chunks_per_second:.1f} "
-            "chunks/s (180-word chunks, 1 thread)"
-        )
+    if search.embedder and with_vectors:
         print_table(
             ["semantic search (ms; service call incl. the query's embedding)", "n", "p50", "p95"],
             semantic_rows,
@@ -514,6 +536,49 @@ async def bench(args: argparse.Namespace, dsn: str, nats_url: str) -> None:
         headers = ["recall (over lay queries)", "n", "mean", "worst", "page farther, worst %"]
         print_table(headers, [recall_row])
     print(f"load average {os.getloadavg()}")
+
+
+def report_seeding(args: argparse.Namespace, seeded: Seeded, entries: int, size: str) -> None:
+    """What a fresh run seeded and how its two rebuilds (and the model, the vectors) went."""
+    print(
+        f"{args.patients} patients, {args.doctors} doctors, {args.appointments} appointments, "
+        f"{args.documents} documents"
+    )
+    print(
+        f"seeded with bulk SQL in {seeded.seconds:.1f} s; {entries} entries, table + indexes {size}"
+    )
+    print_table(
+        ["rebuild", "seconds", "entries/s", "written", "pruned"],
+        [
+            [
+                label,
+                report.seconds,
+                sum(report.written.values()) / report.seconds,
+                sum(report.written.values()),
+                report.pruned,
+            ]
+            for label, report in (
+                ("reindex (empty index)", seeded.report),
+                ("reindex (full index)", seeded.again),
+            )
+        ],
+    )
+    if args.embed_documents:
+        rate = seeded.embedded / seeded.report.seconds
+        print(
+            f"rebuild with the local model ({args.embedder_precision}, "
+            f"{args.embedder_threads} thread(s)), {args.embed_documents} documents: "
+            f"{seeded.embedded} chunks embedded in {seeded.report.seconds:.0f} s ({rate:.1f} "
+            f"chunks/s end to end); embedding process RSS {seeded.rss:.0f} MB"
+        )
+    if seeded.vectors:
+        vectors = seeded.vectors
+        print(
+            f"{vectors.chunks} document chunks with cheap deterministic vectors (not computed "
+            f"by the model): copied in {vectors.copy_seconds:.0f} s, HNSW built in "
+            f"{vectors.index_seconds:.0f} s; the model embeds {vectors.chunks_per_second:.1f} "
+            "chunks/s (180-word chunks, 1 thread)"
+        )
 
 
 def main() -> None:
@@ -528,6 +593,7 @@ def main() -> None:
         "hduce-bench-search-",
         lambda dsn, nats_url: bench(args, dsn, nats_url),
         keep=args.keep,
+        reuse=args.reuse,
         shared_buffers=f"{memory_page_cache() >> 20}MB",
     )
 
