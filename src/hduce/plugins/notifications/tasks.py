@@ -10,3 +10,6 @@ class DeliveryDue(Event, frozen=True):
 
     name = "notification.delivery_due"
     delivery_id: uuid.UUID
+    channel: str = ""
+    """The delivery's channel when the publisher knew it ("" in events written before it was):
+    an in-app delivery is then sent without reading its row first."""

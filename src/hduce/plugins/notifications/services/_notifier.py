@@ -88,7 +88,7 @@ class NotificationService(Notifier):
                     )
                 )
                 if status in ("pending", "deferred"):
-                    due_events.append((DeliveryDue(delivery_id=delivery_id), due))
+                    due_events.append((DeliveryDue(delivery_id=delivery_id, channel=channel), due))
             await self._deliveries.add(notification, rows)
             await self._events.publish_many(due_events)
             return notification.id

@@ -17,6 +17,7 @@ from hduce.plugins.notifications.services.channels.base import (
     OutgoingMessage,
 )
 from hduce.plugins.notifications.services.channels.email_log import LoggedEmailChannel
+from hduce.plugins.notifications.services.channels.in_app import InAppChannel
 from hduce.plugins.notifications.store import DeliveryStore
 from hduce.plugins.notifications.tasks import DeliveryDue
 
@@ -43,6 +44,10 @@ class DeliverySender:
 
     async def handle(self, event: DeliveryDue, meta: EventMeta) -> None:
         """Task entry point for `DeliveryDue`."""
+        channel = self._channels.get(event.channel)
+        if isinstance(channel, InAppChannel):  # nothing to send outside the database
+            await channel.deliver_due(event.delivery_id, SENDABLE)
+            return
         await self.deliver(event.delivery_id)
 
     async def deliver(self, delivery_id: uuid.UUID) -> None:
@@ -80,4 +85,5 @@ class DeliverySender:
             "delivery %s attempt %d failed (%s); retry at %s", row["id"], attempts, error, retry_at
         )
         await self._deliveries.failed(row["id"], attempts, str(error), retry_at)
-        await self._events.publish(DeliveryDue(delivery_id=row["id"]), at=retry_at)
+        due = DeliveryDue(delivery_id=row["id"], channel=row["channel"])
+        await self._events.publish(due, at=retry_at)

@@ -1,7 +1,7 @@
 """The caller's in-app inbox: list, count, mark read; only ever the caller's own items."""
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 
 import msgspec
@@ -18,6 +18,16 @@ ITEM_COLUMNS = (
     "d.body_text AS text, d.created_at, d.read_at"
 )
 OWN_ITEMS = "d.recipient = $1 AND d.channel = 'in_app' AND d.status = 'sent'"
+# A concurrent attempt on the same row waits for the row lock, then finds it no longer due.
+DELIVER_DUE = """
+WITH sent AS (
+    UPDATE delivery SET status = 'sent', sent_at = now(), attempts = attempts + 1,
+                        next_attempt_at = NULL, updated_at = now()
+    WHERE id = $1 AND channel = 'in_app' AND status = ANY($2::text[])
+    RETURNING id, address
+)
+SELECT pg_notify($3, address || ':' || id::text) FROM sent
+"""
 
 
 class Inbox(SqlStore):
@@ -89,6 +99,13 @@ class Inbox(SqlStore):
             user_id,
         )
         return row["marked"] if row else 0
+
+    async def deliver_due(self, delivery_id: uuid.UUID, sendable: Sequence[str]) -> None:
+        """Mark a `sendable` in-app delivery sent and announce it, in one statement.
+
+        Nothing happens when it is not due any more; the announcement is heard on commit.
+        """
+        await self.db.execute(DELIVER_DUE, delivery_id, list(sendable), INBOX_CHANNEL)
 
     async def announce(self, user_id: str, delivery_id: uuid.UUID) -> None:
         """Tell live streams of a new item; NOTIFY is transactional: heard only on commit."""
