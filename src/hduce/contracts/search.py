@@ -35,6 +35,10 @@ class Embedder(Protocol):
         """One vector per text, in order (batched by the provider)."""
         ...
 
+    async def start(self) -> None:
+        """Get ready before the first call (load a model); the web app calls it as it starts."""
+        ...
+
     async def aclose(self) -> None:
         """Release what the provider holds (a process, an HTTP client)."""
         ...

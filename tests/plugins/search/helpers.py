@@ -109,14 +109,19 @@ async def redeliver(clinic: Clinic, pool: asyncpg.Pool, name: str, key: str, val
 @asynccontextmanager
 async def embedding_clinic(settings: Settings, embedder: LocalEmbedder) -> AsyncIterator[Clinic]:
     """A clinic searching with the local embedder, on `embedder`'s process (one model load)."""
-    async with running_clinic(settings) as running:
-        own = plugin(running).embedder
+    owns: list[LocalEmbedder] = []
+
+    def share_process(plugins: list[Any]) -> None:
+        own = next(p for p in plugins if isinstance(p, SearchPlugin)).embedder
         assert isinstance(own, LocalEmbedder)
-        own._pool = embedder._pool
+        own._pool = embedder._pool  # before the app starts, and so warms, its own
+        owns.append(own)
+
+    async with running_clinic(settings, share_process) as running:
         try:
             yield running
         finally:
-            own._pool = None
+            owns[0]._pool = None
 
 
 async def index(

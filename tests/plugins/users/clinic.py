@@ -146,11 +146,17 @@ class Clinic:
 
 
 @asynccontextmanager
-async def running_clinic(settings: Settings) -> AsyncIterator[Clinic]:
-    """Build the app from `settings` and serve it to an in-process client."""
+async def running_clinic(
+    settings: Settings, prepare: Callable[[list[Any]], None] = lambda _plugins: None
+) -> AsyncIterator[Clinic]:
+    """Build the app from `settings` and serve it to an in-process client.
+
+    `prepare` gets the plugins once they are set up, before the app starts.
+    """
     plugins = load_plugins(settings)
     context = build_context(settings, "web", settings.database.url, settings.nats.url)
     setup_plugins(context, plugins)
+    prepare(plugins)
     await fresh_rate_limits(settings.database.url)
     async with AsyncTestClient(create_app(context, plugins)) as client:
         yield Clinic(client, context)

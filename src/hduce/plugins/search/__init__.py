@@ -1,6 +1,7 @@
 """The search plugin: one permission-aware search over patients, appointments and documents."""
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import rich_click as click
 from litestar.di import Provide
@@ -34,6 +35,7 @@ from hduce.plugins.search.services import (
     Speller,
     embedder_for,
 )
+from hduce.plugins.search.services.embedding.warming import warming
 from hduce.plugins.search.store import Stores
 
 
@@ -134,6 +136,11 @@ class SearchPlugin(HducePlugin):
         """Add `hduce search reindex` and `hduce models install`."""
         cli.add_command(search_group)
         cli.add_command(models_group)
+
+    def lifespans(self) -> Sequence[Any]:
+        """Load the embedding model in the background as the web app starts."""
+        embedder = self.embedder
+        return () if embedder is None else (lambda _app: warming(embedder),)
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """`GET /search` and `GET /search/suggest`."""

@@ -41,6 +41,9 @@ class HttpEmbedder:
             vectors += await self._batch(list(texts[start : start + self._batch_size]))
         return vectors
 
+    async def start(self) -> None:
+        """Nothing to load: the endpoint is asked on the first call."""
+
     async def aclose(self) -> None:
         """Close the HTTP client."""
         await self._client.aclose()
