@@ -360,19 +360,21 @@ class TimedBackend:
             self.last_ms = (time.perf_counter() - started) * 1000
 
 
+SELECTIVE = 250
+"""Matches of a selective query at most (0.25 % of 100,000 documents; a patient has ~100)."""
+
+
 class Timings(NamedTuple):
-    """Per search, in order: ms of the service call, ms of its query, under the cap or not."""
+    """Per search, in order: ms of the service call, ms of its query, its (capped) total."""
 
     calls: list[float]
     queries: list[float]
-    selective: list[bool]
+    totals: list[int]
 
-    def where(self, selective: bool) -> "Timings":
-        """Only the searches whose hits were (or were not) under the cap."""
-        kept = [n for n, under in enumerate(self.selective) if under == selective]
-        return Timings(
-            [self.calls[n] for n in kept], [self.queries[n] for n in kept], [selective] * len(kept)
-        )
+    def where(self, low: int, high: int) -> "Timings":
+        """Only the searches with `low` to `high` matches (the cap counts as more than it)."""
+        kept = [n for n, total in enumerate(self.totals) if low <= total <= high]
+        return Timings(*([column[n] for n in kept] for column in self))
 
 
 async def timed(
@@ -389,7 +391,7 @@ async def timed(
         page = await service.search(principal, q=q, kinds=None, limit=20, offset=0, mode=mode)
         timings.calls.append((time.perf_counter() - started) * 1000)
         timings.queries.append(backend.last_ms)
-        timings.selective.append(not page.total_capped)
+        timings.totals.append(page.total + page.total_capped)
     return timings
 
 
@@ -503,11 +505,17 @@ async def bench(args: argparse.Namespace, dsn: str, nats_url: str) -> None:
             timings = await timed(service, backend, principal, queries, args.mode)
             rows.append(latency_row(label, timings))
             if label.endswith("prefixes"):
-                # A pair of prefixes that both start common words (`che`st, `and`) matches more
-                # entries than the cap: that is a common-term query, not a selective one.
-                split = ((True, "selective (under the cap)"), (False, "capped (common words)"))
-                for selective, kind in split:
-                    rows.append(latency_row(f"  of which {kind}", timings.where(selective)))
+                # Two name prefixes match one patient's entries, or those of every namesake (a
+                # hundred documents each), or, when both start common words (`che`st, `and`),
+                # more than the cap: a common-term query.
+                cap = search.search_config.max_candidates
+                split = (
+                    (0, SELECTIVE, f"selective (at most {SELECTIVE} matches)"),
+                    (SELECTIVE + 1, cap, f"{SELECTIVE + 1} to {cap:,} matches"),
+                    (cap + 1, cap + 1, "capped (common words)"),
+                )
+                for low, high, kind in split:
+                    rows.append(latency_row(f"  of which {kind}", timings.where(low, high)))
         callers = [("doctor", doctor), ("patient (own notes)", patient)]
         if search.embedder and with_vectors:
             semantic_rows = await service_latency(
