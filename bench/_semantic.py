@@ -67,11 +67,13 @@ async def fill_vectors(embedder: LocalEmbedder, total: int, rng: random.Random) 
         ]
         await DB.shared_pool.copy_records_to_table("search_entry", records=entries, columns=COPY)
         chunks = [
-            (i, 0, None, texts[picks[k]], embedder.name, vector_text(vectors[k]))
+            (i, "document", 0, None, texts[picks[k]], embedder.name, vector_text(vectors[k]))
             for k, i in enumerate(ids)
         ]
         await DB.shared_pool.executemany(
-            "INSERT INTO search_chunk VALUES ($1, $2, $3, $4, $5, $6::vector)", chunks
+            "INSERT INTO search_chunk (entry_id, kind, seq, page, text, model, embedding) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7::vector)",
+            chunks,
         )
 
 
@@ -136,9 +138,10 @@ async def semantic_bench(vectors: int, queries_per_mode: int) -> None:
 # --- 100,000 documents: every chunk with a cheap vector, then the real query path -----------
 
 HNSW = (
-    "CREATE INDEX search_chunk_embedding ON search_chunk USING hnsw (embedding vector_cosine_ops)"
+    "CREATE INDEX search_chunk_document ON search_chunk "
+    "USING hnsw (embedding vector_cosine_ops) WHERE kind = 'document'"
 )
-CHUNK_COLUMNS = ["entry_id", "seq", "page", "text", "model", "embedding"]
+CHUNK_COLUMNS = ["entry_id", "kind", "seq", "page", "text", "model", "embedding"]
 SAMPLE = 256
 """Real chunk embeddings the cheap vectors are drawn from (and the model's throughput sample)."""
 
@@ -183,7 +186,7 @@ async def write_chunk_vectors(embedder: LocalEmbedder) -> Written:
         await conn.set_type_codec(
             "vector", schema="public", encoder=_vector_bytes, decoder=bytes, format="binary"
         )
-        await conn.execute("DROP INDEX search_chunk_embedding")
+        await conn.execute("DROP INDEX search_chunk_document")
         began = time.perf_counter()
         while rows := await conn.fetch(
             "SELECT id, ref_id, patient_id, title, body FROM search_entry e "
@@ -204,7 +207,7 @@ async def write_chunk_vectors(embedder: LocalEmbedder) -> Written:
             vectors = base[picks] + gen.normal(0, 0.05, (len(cut), base.shape[1]))
             vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
             records = [
-                (entry_id, chunk.seq, chunk.page, chunk.text, embedder.name, vectors[k])
+                (entry_id, "document", chunk.seq, chunk.page, chunk.text, embedder.name, vectors[k])
                 for k, (entry_id, chunk) in enumerate(cut)
             ]
             await conn.copy_records_to_table(

@@ -1,5 +1,6 @@
 """`search_chunk`: each entry's chunk vectors, written in bulk and searched nearest first."""
 
+import re
 import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -19,11 +20,13 @@ FROM unnest($1::text[], $2::uuid[]) AS k (kind, ref_id)
 JOIN search_entry e ON e.kind = k.kind AND e.ref_id = k.ref_id
 LEFT JOIN search_chunk c ON c.entry_id = e.id
 """
+# A chunk carries its entry's kind: each kind has its own HNSW index (`vector_index`).
 WRITE = """
-INSERT INTO search_chunk (entry_id, seq, page, text, model, embedding)
-SELECT entry_id, seq, page, text, model, embedding::vector
+INSERT INTO search_chunk (entry_id, kind, seq, page, text, model, embedding)
+SELECT new.entry_id, e.kind, new.seq, new.page, new.text, new.model, new.embedding::vector
 FROM unnest($1::uuid[], $2::int[], $3::int[], $4::text[], $5::text[], $6::text[])
      AS new (entry_id, seq, page, text, model, embedding)
+JOIN search_entry e ON e.id = new.entry_id
 ON CONFLICT (entry_id, seq) DO UPDATE SET
     page = EXCLUDED.page, text = EXCLUDED.text, model = EXCLUDED.model,
     embedding = EXCLUDED.embedding
@@ -39,13 +42,22 @@ JOIN search_entry e ON e.kind = k.kind AND e.ref_id = k.ref_id
 JOIN search_chunk c ON c.entry_id = e.id
 ORDER BY e.id, c.seq
 """
-# Unrestricted staff scopes use the HNSW index (a few more neighbours than asked, then the
-# scope); a patient's or a filtered scope first selects the allowed entries, then ranks all of
-# their chunks exactly, so nothing of theirs is lost to the index's approximation.
-INDEXED = """
-WITH nearest AS MATERIALIZED (
+# A staff scope without filters asks each kind's HNSW index for a few more chunks than the entries
+# wanted (a graph per kind: a shared one filled its candidates with the most common kind), the
+# caller's own entries of other kinds ranked exactly, then applies the scope. A patient's or a
+# filtered scope first selects the allowed entries, then ranks all of their chunks exactly, so
+# nothing of theirs is lost to the index's approximation. `{kind}` is a literal: a partial
+# index is used only for a query that names its kind as written.
+INDEXED = "WITH nearest AS MATERIALIZED ({lists})"
+OF_KIND = """(
     SELECT c.entry_id, c.seq, c.page, c.text, c.embedding <=> $1::vector AS distance
-    FROM search_chunk c ORDER BY c.embedding <=> $1::vector LIMIT {pool}
+    FROM search_chunk c WHERE c.kind = '{kind}' ORDER BY c.embedding <=> $1::vector LIMIT {pool}
+)"""
+OWN = """(
+    SELECT c.entry_id, c.seq, c.page, c.text, c.embedding <=> $1::vector AS distance
+    FROM search_chunk c JOIN search_entry e ON e.id = c.entry_id
+    WHERE e.patient_id = {user} AND e.kind = ANY({kinds}::text[])
+    ORDER BY (c.embedding <=> $1::vector) + 0 LIMIT {pool}
 )"""
 EXACT = """
 WITH allowed AS MATERIALIZED (SELECT e.id FROM search_entry e WHERE {where}),
@@ -64,6 +76,16 @@ SELECT * FROM (
 ) AS best ORDER BY distance, updated_at DESC LIMIT {limit}
 """
 Key = tuple[str, uuid.UUID]
+
+
+_KIND = re.compile(r"[a-z_]+")
+
+
+def _literal(kind: str) -> str:
+    """`kind`, checked to be safe to write into SQL as it is (kinds are the sources' names)."""
+    if not _KIND.fullmatch(kind):
+        raise ValueError(f"not an entry kind: {kind!r}")
+    return kind
 
 
 def vector_text(vector: Sequence[float]) -> str:
@@ -124,14 +146,18 @@ class ChunkStore(SqlStore):
         params = Params([])
         params.values[0] = vector_text(query.vector)
         condition = where(msgspec.structs.replace(query, text=""), scope, params)
-        exact = not scope.every or query.filters.given
         pool = params.add(limit * 4)
-        if exact:
+        if not scope.every or query.filters.given:
             sql = EXACT.format(where=condition, pool=pool) + BEST.format(
                 where="true", limit=params.add(limit)
             )
         else:
-            sql = INDEXED.format(pool=pool) + BEST.format(where=condition, limit=params.add(limit))
+            lists = [OF_KIND.format(kind=_literal(kind), pool=pool) for kind in scope.every]
+            if scope.own:
+                user, kinds = params.add(scope.user_id), params.add(list(scope.own))
+                lists.append(OWN.format(user=user, kinds=kinds, pool=pool))
+            nearest = INDEXED.format(lists="\nUNION ALL\n".join(lists))
+            sql = nearest + BEST.format(where=condition, limit=params.add(limit))
         async with self.db.transaction():
             # The index looks at `ef_search` candidates: enough for the neighbours asked.
             await self.db.execute(f"SET LOCAL hnsw.ef_search = {min(max(limit * 4, 40), 1000)}")

@@ -1,0 +1,53 @@
+"""A staff semantic search finds every kind it asks for, however many nearer chunks others hold."""
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+
+from hduce.core.config import Settings
+from hduce.plugins.search.services._entries import Entry
+from hduce.plugins.search.services.embedding.local import LocalEmbedder
+from tests.plugins.search.helpers import embedding_clinic, plugin, search, search_settings, word
+from tests.plugins.users.clinic import Clinic
+
+NEARER = 450
+"""Patient entries nearer the query than the appointment: more than a page's candidate pool."""
+
+
+@pytest.fixture(scope="module")
+async def clinic(settings: Settings, local_embedder: LocalEmbedder) -> AsyncIterator[Clinic]:
+    """Search with the local embedder, sharing the session's embedding process."""
+    async with embedding_clinic(search_settings(settings, embedder="local"), local_embedder) as c:
+        yield c
+
+
+def entry(kind: str, patient_id: uuid.UUID, title: str, body: str) -> Entry:
+    """An entry of `kind` about `patient_id`, written now."""
+    return Entry(
+        kind=kind,
+        ref_id=uuid.uuid4(),
+        patient_id=patient_id,
+        title=title,
+        body=body,
+        updated_at=datetime.now(UTC),
+    )
+
+
+async def test_a_kind_with_fewer_and_farther_chunks_is_still_found(clinic: Clinic) -> None:
+    patient, doctor = await clinic.member("patient"), await clinic.member("doctor")
+    said = "Acute myocardial infarction, troponin raised"
+    notes = [entry("patient", patient.id, "Note", said) for _ in range(NEARER)]
+    visit = entry(
+        "appointment", patient.id, f"Visit {word()}", "Follow-up after a heart attack last month"
+    )
+    await clinic.in_app(plugin(clinic).backend.upsert, [*notes, visit])
+
+    # Other tests' appointments may be found too, but none is nearer than this one.
+    page = await search(clinic, doctor, said, mode="semantic", kind="appointment")
+    assert page["hits"] and page["hits"][0]["id"] == str(visit.ref_id)
+    assert {hit["kind"] for hit in page["hits"]} == {"appointment"}
+
+    every = await search(clinic, doctor, said, mode="semantic", limit=100)
+    assert {hit["kind"] for hit in every["hits"]} == {"patient"}, "the nearer notes come first"
