@@ -18,6 +18,11 @@ from piccolo.table import Table
 logger = logging.getLogger("hduce.migrations")
 
 
+STATEMENT_TIME = 24 * 3600.0
+"""How long one migration statement may run: backfilling or indexing a large clinic's data
+takes minutes to hours, where the pool's deadline is for everyday statements."""
+
+
 class MigrationFailed(RuntimeError):
     """Piccolo reported a failed migration run."""
 
@@ -104,8 +109,12 @@ def raw_sql_migration(
 
 
 async def _run_statements(statements: list[str]) -> None:
+    """Run `statements` in the migration's transaction, each for as long as it takes."""
     engine = engine_finder()
     if engine is None:
         raise MigrationFailed("no Piccolo engine is configured")
-    for statement in statements:
-        await engine.run_ddl(statement)
+    # Piccolo runs every migration in a transaction; joining it gives its connection, on which
+    # a statement gets `STATEMENT_TIME` rather than the pool's deadline for everyday work.
+    async with engine.transaction(allow_nested=True) as transaction:
+        for statement in statements:
+            await transaction.connection.execute(statement, timeout=STATEMENT_TIME)
