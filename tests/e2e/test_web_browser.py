@@ -166,6 +166,7 @@ def test_patient_desk_doctor_and_admin_journeys(
     server: str, settings: Settings, smtp: SmtpServer, mqtt_port: int
 ) -> None:
     base, database = server, settings.database.url
+    visit_day = (datetime.now(UTC).date() + timedelta(days=2)).isoformat()
     SHOTS.mkdir(parents=True, exist_ok=True)
     admin_email = in_thread(add_account(database, "admin", "Ines", "Admin", "active"))
     desk_email = in_thread(add_account(database, "receptionist", "Rosa", "Desk", "active"))
@@ -227,10 +228,13 @@ def test_patient_desk_doctor_and_admin_journeys(
             sign_in(patient_email)
             page.wait_for_url(f"{base}/portal")
             page.get_by_role("link", name="Book a visit").first.click()
+            # A day ahead, named in every day view: run near midnight, "today" would change
+            # between the booking and the desk (and no slot of today might be left).
             page.get_by_label("Visit type and practitioner").select_option(
                 f"{kind['id']}:{doctor_id}"
             )
-            slots = page.locator("#slots button[name=starts_at]")
+            page.get_by_label("From the day").fill(visit_day)
+            slots = page.locator(f"#slots button[name=starts_at][value^='{visit_day}']")
             slots.first.wait_for()
             page.screenshot(path=SHOTS / "portal-book.png", full_page=True)
             slots.first.click()
@@ -244,6 +248,7 @@ def test_patient_desk_doctor_and_admin_journeys(
             # The receptionist sees the visit on the day view and checks the patient in.
             sign_in(desk_email)
             page.wait_for_url(f"{base}/desk")
+            page.goto(f"{base}/desk?day={visit_day}")
             visit = page.locator("li.visit", has_text="Lena Ortiz")
             visit.get_by_role("button", name="Check in").click()
             page.wait_for_url(re.compile(r".*/desk\?day=.*"))
@@ -264,6 +269,7 @@ def test_patient_desk_doctor_and_admin_journeys(
             in_thread(wait_for_alert(database, patient_id))
             sign_in(doctor_email)
             page.wait_for_url(f"{base}/clinic")
+            page.goto(f"{base}/clinic?day={visit_day}")
             page.locator("li.visit", has_text="Lena Ortiz").get_by_role(
                 "button", name="Start"
             ).wait_for()

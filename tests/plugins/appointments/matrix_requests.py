@@ -19,6 +19,14 @@ from tests.plugins.appointments.helpers import API, iso
 Sender = Callable[[Any], Awaitable[Response]]
 
 
+def on_day(days: int) -> datetime:
+    """10:00 UTC, `days` days from today: a 30-minute visit then never runs past midnight,
+    where the practice's hours (00:00 to 23:59:59) end, whatever the time the tests run."""
+    return datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(
+        days=days
+    )
+
+
 async def seed_practice(clinic: Any) -> tuple[uuid.UUID, uuid.UUID]:
     """A doctor working around the clock (UTC) and a 30-minute type they offer."""
     doctor = (await clinic.member("doctor")).id
@@ -52,7 +60,11 @@ async def seed_appointment(
     """An appointment of `patient` with a fresh doctor; returns its id and start."""
     doctor, type_id = await seed_practice(clinic)
     appointment_id = uuid.uuid4()
-    start = (datetime.now(UTC) + starts_in).replace(microsecond=0)
+    start = (
+        on_day(starts_in.days)
+        if starts_in >= timedelta(days=1)
+        else (datetime.now(UTC) + starts_in).replace(microsecond=0)
+    )
     end = start + timedelta(minutes=30)
     hold = datetime.now(UTC) + timedelta(minutes=15) if status == "held" else None
     await clinic.execute(
@@ -118,7 +130,7 @@ def booking(cell: Any, doctor: uuid.UUID, type_id: uuid.UUID) -> tuple[str, str,
     body: dict[str, object] = {
         "practitioner_id": str(doctor),
         "type_id": str(type_id),
-        "starts_at": iso(datetime.now(UTC) + timedelta(days=1)),
+        "starts_at": iso(on_day(1)),
     }
     if cell.caller is None or cell.target.id != cell.caller.id:
         body["patient_id"] = str(cell.target.id)
