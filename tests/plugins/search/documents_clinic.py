@@ -13,12 +13,11 @@ from tests.plugins.search.helpers import search_settings, wait_for_entry
 from tests.plugins.users.clinic import Clinic, Member, running_clinic
 
 
-@asynccontextmanager
-async def documents_clinic(
-    settings: Settings, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Clinic]:
-    """Search with the documents plugin enabled too (one extraction worker)."""
-    base = search_settings(settings)
+def documents_settings(
+    settings: Settings, tmp_path_factory: pytest.TempPathFactory, **search: Any
+) -> Settings:
+    """Search (with `search` settings) and the documents plugin (one extraction worker)."""
+    base = search_settings(settings, **search)
     storage = tmp_path_factory.mktemp("search-documents")
     sections = {
         **base.plugins.sections,
@@ -26,7 +25,15 @@ async def documents_clinic(
     }
     enabled = (*base.plugins.enabled, "documents")
     plugins = msgspec.structs.replace(base.plugins, enabled=enabled, sections=sections)
-    async with running_clinic(msgspec.structs.replace(base, plugins=plugins)) as running:
+    return msgspec.structs.replace(base, plugins=plugins)
+
+
+@asynccontextmanager
+async def documents_clinic(
+    settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Clinic]:
+    """Search with the documents plugin enabled too (one extraction worker)."""
+    async with running_clinic(documents_settings(settings, tmp_path_factory)) as running:
         yield running
 
 

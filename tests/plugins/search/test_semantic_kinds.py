@@ -9,7 +9,8 @@ import pytest
 from hduce.core.config import Settings
 from hduce.plugins.search.services._entries import Entry
 from hduce.plugins.search.services.embedding.local import LocalEmbedder
-from tests.plugins.search.helpers import embedding_clinic, plugin, search, search_settings, word
+from tests.plugins.search.documents_clinic import documents_settings
+from tests.plugins.search.helpers import embedding_clinic, plugin, search, word
 from tests.plugins.users.clinic import Clinic
 
 NEARER = 450
@@ -17,10 +18,13 @@ NEARER = 450
 
 
 @pytest.fixture(scope="module")
-async def clinic(settings: Settings, local_embedder: LocalEmbedder) -> AsyncIterator[Clinic]:
-    """Search with the local embedder, sharing the session's embedding process."""
-    async with embedding_clinic(search_settings(settings, embedder="local"), local_embedder) as c:
-        yield c
+async def clinic(
+    settings: Settings, tmp_path_factory: pytest.TempPathFactory, local_embedder: LocalEmbedder
+) -> AsyncIterator[Clinic]:
+    """Search over documents too, with the local embedder (the session's embedding process)."""
+    configured = documents_settings(settings, tmp_path_factory, embedder="local")
+    async with embedding_clinic(configured, local_embedder) as running:
+        yield running
 
 
 def entry(kind: str, patient_id: uuid.UUID, title: str, body: str) -> Entry:
@@ -51,3 +55,20 @@ async def test_a_kind_with_fewer_and_farther_chunks_is_still_found(clinic: Clini
 
     every = await search(clinic, doctor, said, mode="semantic", limit=100)
     assert {hit["kind"] for hit in every["hits"]} == {"patient"}, "the nearer notes come first"
+
+
+async def test_staff_who_are_patients_find_their_own_documents_and_no_one_elses(
+    clinic: Clinic,
+) -> None:
+    # A receptionist reads no clinical documents, but as a patient reads their own.
+    me, other = await clinic.member("receptionist", "patient"), await clinic.member("patient")
+    said = f"Discharge {word()}: acute myocardial infarction, stent placed"
+    mine, theirs = (
+        entry("document", me.id, "Discharge", said),
+        entry("document", other.id, "Discharge", said),
+    )
+    await clinic.in_app(plugin(clinic).backend.upsert, [mine, theirs])
+
+    page = await search(clinic, me, said, mode="semantic", limit=100)
+    documents = {hit["id"] for hit in page["hits"] if hit["kind"] == "document"}
+    assert documents == {str(mine.ref_id)}
