@@ -4,6 +4,7 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
+import msgspec
 import pytest
 
 from hduce.core.config import Settings
@@ -55,6 +56,17 @@ async def test_a_kind_with_fewer_and_farther_chunks_is_still_found(clinic: Clini
 
     every = await search(clinic, doctor, said, mode="semantic", limit=100)
     assert {hit["kind"] for hit in every["hits"]} == {"patient"}, "the nearer notes come first"
+
+    # A narrow filter keeps none of the indexes' nearest: the allowed entries are ranked exactly.
+    old = msgspec.structs.replace(
+        entry("patient", patient.id, f"Letter {word()}", "Old note about a heart attack"),
+        dated_at=datetime(2001, 6, 1, tzinfo=UTC),
+    )
+    await clinic.in_app(plugin(clinic).backend.upsert, [old])
+    dated = await search(
+        clinic, doctor, said, mode="semantic", date_from="2001-01-01", date_to="2001-12-31"
+    )
+    assert [hit["id"] for hit in dated["hits"]] == [str(old.ref_id)]
 
 
 async def test_staff_who_are_patients_find_their_own_documents_and_no_one_elses(
