@@ -10,6 +10,7 @@ from litestar.middleware.rate_limit import RateLimitConfig
 
 from hduce import __version__
 from hduce.bootstrap import build_context, load_plugins, setup_plugins
+from hduce.core.api_guard import api_guard
 from hduce.core.config import ServerSettings, Settings, load_settings
 from hduce.core.context import AppContext
 from hduce.core.db import open_database
@@ -21,9 +22,8 @@ from hduce.core.logging import configure_logging
 from hduce.core.openapi import docs_route_handlers, openapi_config
 from hduce.core.openapi_contract import refine_openapi
 from hduce.core.plugin import HducePlugin
-from hduce.core.rate_limit import counting_rate_limit
 from hduce.core.request_path import install_request_path
-from hduce.core.security import bearer_auth, provide_principal
+from hduce.core.security import provide_principal
 
 UNLIMITED_PATHS = [
     "^/$",
@@ -65,7 +65,7 @@ def create_app(context: AppContext, plugins: list[HducePlugin], *, relay: bool =
         plugins=plugins,
         lifespan=[core_lifespan],
         dependencies={"principal": Provide(provide_principal, sync_to_thread=False)},
-        middleware=[counting_rate_limit(rate_limit), bearer_auth(context.tokens)],
+        middleware=[api_guard(rate_limit, context.tokens)],
         exception_handlers=exception_handlers(),
         openapi_config=openapi_config(__version__),
         cors_config=_cors_config(settings.server),

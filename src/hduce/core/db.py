@@ -34,8 +34,15 @@ class DeadlinePool(asyncpg.Pool):
 
     async def _acquire(self, timeout: float | None) -> Any:  # noqa: ASYNC109 (asyncpg signature)
         # Piccolo and `pool.fetch*` acquire without a timeout: without one, a frozen database
-        # would hold every request until the client gives up.
+        # would hold every request until the client gives up. With an idle connection in the
+        # queue nothing waits (a closed one reconnects under the connect timeout), so the
+        # deadline and its timer are left out; the release still gets its budget.
+        idle = timeout is None and self._queue.qsize() > 0
         try:
+            if idle:
+                proxy = await super()._acquire(None)
+                proxy._holder._timeout = self.acquire_timeout
+                return proxy
             return await super()._acquire(self.acquire_timeout if timeout is None else timeout)
         except (OSError, TimeoutError, asyncpg.PostgresConnectionError) as exc:
             raise DatabaseUnavailable(f"the database is unavailable: {exc!r}") from exc

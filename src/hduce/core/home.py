@@ -3,7 +3,7 @@
 from litestar import get
 from litestar.response import Redirect
 
-from hduce.core.security.middleware import EXCLUDE_OPT_KEY
+from hduce.core.security.bearer import EXCLUDE_OPT_KEY
 
 HOME = "/docs"
 

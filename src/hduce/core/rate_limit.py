@@ -1,11 +1,14 @@
 """Rate limits: Litestar's fixed window per client, counted in memory or in PostgreSQL."""
 
+import re
+from collections.abc import Awaitable, Callable
 from time import monotonic, time
-from typing import Protocol
+from typing import Any, Protocol, cast
 
+from litestar import Request
 from litestar.exceptions import TooManyRequestsException
 from litestar.middleware import DefineMiddleware
-from litestar.middleware.rate_limit import DURATION_VALUES, RateLimitConfig, RateLimitMiddleware
+from litestar.middleware.rate_limit import DURATION_VALUES, RateLimitConfig, get_remote_address
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from hduce.core.db import Database
@@ -79,51 +82,71 @@ class SharedWindows:
         return row["hits"] <= limit, int(row["hits"]), int(row["reset"])
 
 
-class CountingRateLimitMiddleware(RateLimitMiddleware):
-    """Litestar's windows, limit, 429 and `RateLimit-*` headers, at a constant cost per request.
+class RateLimiter:
+    """One limit: Litestar's windows, limit, 429 and `RateLimit-*` headers, at a constant cost.
 
     A refused request also learns when to retry (`Retry-After`), which Litestar does not send.
     The headers go out through the request path (`hduce.core.request_path`), which must wrap
-    the app.
+    the app. Keys are Litestar's (`CountingRateLimitMiddleware::<client host>`), so windows
+    counted before carry over.
 
     Litestar keeps every request's timestamp in a `Store` and decodes, extends and re-encodes
     that list under three locks on each request, so a busy client costs O(requests in the
-    window). Only the count is ever used: `ClientWindows` keeps it in the process (the scope of
-    Litestar's default in-memory store) and updates it without awaiting, so it needs no lock.
+    window); and it builds a `Request` for each. Only the count is ever used: `ClientWindows`
+    keeps it in the process (the scope of Litestar's default in-memory store) and updates it
+    without awaiting, so it needs no lock, and the key comes from the scope.
     """
 
-    def __init__(self, app: ASGIApp, config: RateLimitConfig, windows: Windows) -> None:
-        super().__init__(app, config)
+    def __init__(self, config: RateLimitConfig, windows: Windows) -> None:
+        if config.identifier_for_request is not get_remote_address:
+            raise ValueError("only the client's address identifies a rate-limited client")
+        self.config = config
         self._windows = windows
-        self._seconds = DURATION_VALUES[self.unit]
-        policy, limit, remaining, reset = (
-            name.lower().encode()
-            for name in (
-                config.rate_limit_policy_header_key,
-                config.rate_limit_limit_header_key,
-                config.rate_limit_remaining_header_key,
-                config.rate_limit_reset_header_key,
-            )
+        self._limit = config.rate_limit[1]
+        self._seconds = DURATION_VALUES[config.rate_limit[0]]
+        self._exclude = re.compile("|".join(_patterns(config.exclude))) if config.exclude else None
+        self._throttled = cast(
+            "Callable[[Request[Any, Any, Any]], Awaitable[bool]] | None",
+            config.check_throttle_handler,
         )
+        names = (
+            config.rate_limit_policy_header_key,
+            config.rate_limit_limit_header_key,
+            config.rate_limit_remaining_header_key,
+            config.rate_limit_reset_header_key,
+        )
+        policy, limit, remaining, reset = (name.lower().encode() for name in names)
         self._header_names = frozenset((policy, limit, remaining, reset))
         self._fixed_headers = (
-            (policy, f"{self.max_requests}; w={self._seconds}".encode()),
-            (limit, str(self.max_requests).encode()),
+            (policy, f"{self._limit}; w={self._seconds}".encode()),
+            (limit, str(self._limit).encode()),
         )
         self._remaining_header, self._reset_header = remaining, reset
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __deepcopy__(self, _memo: dict[int, object]) -> "RateLimiter":
+        # Litestar deep-copies route middleware; one limiter keeps one set of windows.
+        return self
+
+    def applies(self, scope: Scope) -> bool:
+        """Whether `scope` (an HTTP request) counts: not excluded by path or handler opt."""
+        handler = scope["route_handler"]
+        if self.config.exclude_opt_key and handler.opt.get(self.config.exclude_opt_key):
+            return False
+        if self._exclude is None:
+            return True
+        path = scope["raw_path"].decode() if getattr(handler, "is_mount", False) else scope["path"]
+        return self._exclude.search(path) is None
+
+    async def count(self, scope: Scope) -> None:
         """Count the request in its client's window; 429 once the window is full."""
-        request = scope["litestar_app"].request_class(scope)
-        if await self.should_check_request(request=request):
-            key = self.cache_key_from_request(request)
-            counted, count, reset = await self._windows.hit(key, self.max_requests, self._seconds)
-            if not counted:
-                request_state(scope).withdraw_headers(self._header_names)
-                raise TooManyRequestsException(headers=self._refusal_headers(count, reset))
-            if self.config.set_rate_limit_headers:
-                request_state(scope).set_headers(self._header_names, self._headers(count, reset))
-        await self.app(scope, receive, send)
+        if self._throttled is not None and not await self._throttled(Request(scope)):
+            return
+        counted, count, reset = await self._windows.hit(_key(scope), self._limit, self._seconds)
+        if not counted:
+            request_state(scope).withdraw_headers(self._header_names)
+            raise TooManyRequestsException(headers=self._refusal_headers(count, reset))
+        if self.config.set_rate_limit_headers:
+            request_state(scope).set_headers(self._header_names, self._headers(count, reset))
 
     def _refusal_headers(self, count: int, reset: int) -> dict[str, str]:
         """The `RateLimit-*` headers (if configured) and when to retry."""
@@ -136,15 +159,44 @@ class CountingRateLimitMiddleware(RateLimitMiddleware):
         """The `RateLimit-*` headers of a client with `count` requests in a window until `reset`."""
         return [
             *self._fixed_headers,
-            (self._remaining_header, str(max(self.max_requests - count, 0)).encode()),
+            (self._remaining_header, str(max(self._limit - count, 0)).encode()),
             (self._reset_header, str(reset - int(time())).encode()),
         ]
+
+
+class CountingRateLimitMiddleware:
+    """A `RateLimiter` on the routes it is put on (HTTP requests only)."""
+
+    def __init__(self, app: ASGIApp, limiter: RateLimiter) -> None:
+        self.app = app
+        self._limiter = limiter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Count an HTTP request unless excluded, then go on."""
+        if scope["type"] == "http" and self._limiter.applies(scope):
+            await self._limiter.count(scope)
+        await self.app(scope, receive, send)
 
 
 def counting_rate_limit(
     config: RateLimitConfig, windows: Windows | None = None
 ) -> DefineMiddleware:
     """The middleware for `config`: one window per client across the routes it is put on."""
-    return DefineMiddleware(
-        CountingRateLimitMiddleware, config=config, windows=windows or ClientWindows()
-    )
+    limiter = RateLimiter(config, windows or ClientWindows())
+    return DefineMiddleware(CountingRateLimitMiddleware, limiter=limiter)
+
+
+def _key(scope: Scope) -> str:
+    """Litestar's key: the client's address (`127.0.0.1` without one), mounts and static apart."""
+    client = scope.get("client")
+    key = f"CountingRateLimitMiddleware::{client[0] if client else '127.0.0.1'}"
+    handler = scope["route_handler"]
+    if getattr(handler, "is_mount", False):
+        key += "::mount"
+    if getattr(handler, "is_static", False):
+        key += "::static"
+    return key
+
+
+def _patterns(exclude: str | list[str]) -> list[str]:
+    return [exclude] if isinstance(exclude, str) else list(exclude)

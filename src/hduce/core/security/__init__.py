@@ -1,12 +1,12 @@
 """Authentication and authorization primitives (domain-free: roles are plain strings here)."""
 
+from hduce.core.security.bearer import EXCLUDE_OPT_KEY
 from hduce.core.security.guards import (
     ensure_owner_or_roles,
     principal_of,
     provide_principal,
     requires_roles,
 )
-from hduce.core.security.middleware import EXCLUDE_OPT_KEY, bearer_auth
 from hduce.core.security.principal import Principal
 from hduce.core.security.tokens import InvalidToken, TokenService, key_id
 
@@ -15,7 +15,6 @@ __all__ = [
     "InvalidToken",
     "Principal",
     "TokenService",
-    "bearer_auth",
     "ensure_owner_or_roles",
     "key_id",
     "principal_of",

@@ -1,0 +1,38 @@
+"""The app-wide guard of every routed request: the client's rate limit, then the bearer token.
+
+One middleware where Litestar stacks two (its rate limit and its authentication middleware):
+each stacked layer costs a call and its own bypass checks per request, and Litestar's rate limit
+also builds a `Request`. Routes marked `exclude_from_auth` (health, docs, sign-in, the web
+pages) skip the token; paths the limit excludes skip the count.
+"""
+
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from hduce.core.rate_limit import ClientWindows, RateLimiter
+from hduce.core.security import TokenService
+from hduce.core.security.bearer import authenticate, needs_token
+
+
+class ApiGuard:
+    """Count the request in its client's window (HTTP), then check its token unless excluded."""
+
+    def __init__(self, app: ASGIApp, limiter: RateLimiter, tokens: TokenService) -> None:
+        self.app = app
+        self._limiter = limiter
+        self._tokens = tokens
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """429 for a full window, 401 without a valid token, else the route."""
+        if scope["type"] == "http" and self._limiter.applies(scope):
+            await self._limiter.count(scope)
+        if needs_token(scope):
+            authenticate(scope, self._tokens)
+        await self.app(scope, receive, send)
+
+
+def api_guard(rate_limit: RateLimitConfig, tokens: TokenService) -> DefineMiddleware:
+    """The guard with one in-process window per client across every route."""
+    limiter = RateLimiter(rate_limit, ClientWindows())
+    return DefineMiddleware(ApiGuard, limiter=limiter, tokens=tokens)
