@@ -1,12 +1,14 @@
-"""`HduceEngine.fetchrow`: raw reads on the shared pool or in the current transaction."""
+"""Raw reads on the shared pool or in the current transaction, and rows made into structs."""
 
 from collections.abc import AsyncIterator
+from enum import StrEnum
 
 import msgspec
 import pytest
 
 from hduce.core.config import Settings
 from hduce.core.db import HduceEngine, open_database
+from hduce.core.schemas import Read
 from hduce.piccolo_conf import DB
 
 SETTING = "SELECT current_setting('hduce.probe', true) AS value"
@@ -69,3 +71,35 @@ async def test_a_transaction_that_ended_goes_back_without_the_reset(settings: Se
         # A rolled-back session-wide setting is undone by the ROLLBACK itself.
         row = await engine.fetchrow(SETTING)
         assert row is not None and row["value"] == "committed"
+
+
+class Status(StrEnum):
+    """Two states of a visit."""
+
+    BOOKED = "booked"
+    CANCELLED = "cancelled"
+
+
+class Visit(Read):
+    """A read struct: text becomes an enum, extra columns are ignored."""
+
+    id: int
+    status: Status
+    note: str | None
+
+
+async def test_from_rows_converts_records_and_dicts_like_from_row(db: HduceEngine) -> None:
+    records = await db.fetch(
+        "SELECT * FROM (VALUES (1, 'booked', NULL, 7), (2, 'cancelled', 'x', 7))"
+        " AS v(id, status, note, total)"
+    )
+    expected = [Visit.from_row(record) for record in records]
+    assert expected == [
+        Visit(id=1, status=Status.BOOKED, note=None),
+        Visit(2, Status.CANCELLED, "x"),
+    ]
+    assert Visit.from_rows(records) == expected
+    assert Visit.from_rows([dict(record) for record in records]) == expected
+    assert Visit.from_rows([]) == []
+    with pytest.raises(msgspec.ValidationError, match="status"):
+        Visit.from_rows([{"id": 3, "status": "lost", "note": None}])

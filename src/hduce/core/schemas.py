@@ -1,9 +1,10 @@
 """API schema bases and field types shared by plugins."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import time
 from typing import Annotated, Any, Generic, Self, TypeVar
 
+import asyncpg
 import msgspec
 from msgspec import UNSET
 
@@ -49,6 +50,20 @@ class Read(msgspec.Struct, kw_only=True):
             else:
                 data[name] = value
         return msgspec.convert(data, cls)
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[Mapping[str, Any]]) -> list[Self]:
+        """The structs of many rows, as `from_row` without `values`, in one conversion.
+
+        asyncpg records are read by position against the first one's column names: a dict
+        per record built that way costs about half of `dict(record)`.
+        """
+        if not rows:
+            return []
+        if isinstance(rows[0], asyncpg.Record):
+            names = list(rows[0].keys())
+            rows = [dict(zip(names, row.values(), strict=False)) for row in rows]
+        return msgspec.convert(rows, list[cls])
 
 
 ItemT = TypeVar("ItemT")

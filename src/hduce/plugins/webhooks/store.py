@@ -160,7 +160,7 @@ class WebhookStore(SqlStore):
             f"SELECT count(*) FROM webhook_delivery WHERE {where}", webhook_id, status
         )
         return Page(
-            items=[WebhookDeliveryRead.from_row(row) for row in rows],
+            items=WebhookDeliveryRead.from_rows(rows),
             total=total or 0,
             limit=limit,
             offset=offset,

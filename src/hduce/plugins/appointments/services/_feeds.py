@@ -39,7 +39,7 @@ class CalendarFeeds:
 
     async def list_feeds(self, principal: Principal) -> list[FeedRead]:
         """The caller's feeds that are not revoked."""
-        return [FeedRead.from_row(record) for record in await self.store.live(principal.id)]
+        return FeedRead.from_rows(await self.store.live(principal.id))
 
     async def revoke(self, principal: Principal, feed_id: uuid.UUID) -> None:
         """Stop a feed; its URL answers 404 from now on."""

@@ -79,5 +79,5 @@ class AppointmentQueries:
         query = msgspec.structs.replace(query, limit=limit)
         visible_to = None if sees_all(principal) else principal.id
         records, total = await self.store.page(query, visible_to=visible_to)
-        items = [AppointmentRead.from_row(record) for record in records]
+        items = AppointmentRead.from_rows(records)
         return Page(items=items, total=total, limit=limit, offset=query.offset)

@@ -68,7 +68,7 @@ class AppointmentTypes:
 
     async def list_types(self) -> list[AppointmentTypeRead]:
         """Every type, by name."""
-        return [TypeRow.from_row(record) for record in await self.store.all()]
+        return TypeRow.from_rows(await self.store.all())
 
     async def offered(self, type_id: uuid.UUID, practitioner_id: uuid.UUID) -> TypeRow:
         """An active type the practitioner offers; 422 otherwise."""

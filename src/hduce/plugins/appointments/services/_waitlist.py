@@ -58,7 +58,7 @@ class Waitlist:
             records = await self.entries.live()
         else:
             records = await self.entries.of_account(principal.id)
-        return [WaitlistRead.from_row(record) for record in records]
+        return WaitlistRead.from_rows(records)
 
     async def claim(self, principal: Principal, entry_id: uuid.UUID) -> AppointmentRow:
         """Book the slot held for this entry, before the hold runs out."""

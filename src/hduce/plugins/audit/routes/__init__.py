@@ -50,7 +50,7 @@ class AuditController(Controller):
         rows, total = await audit.read(
             where, limit=limit, offset=offset, reader_id=principal.id, ip=client_ip(request)
         )
-        items = [AuditEventRead.from_row(row) for row in rows]
+        items = AuditEventRead.from_rows(rows)
         return Page(items=items, total=total, limit=limit, offset=offset)
 
     @get("/verify")

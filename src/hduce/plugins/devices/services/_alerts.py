@@ -41,7 +41,7 @@ class AlertService:
                 patient_id=patient_id, open_only=open_only, limit=limit, offset=offset
             )
             await self._audit("devices.alerts_read", principal, patient_id, {"count": len(rows)})
-        items = [AlertRead.from_row(row) for row in rows]
+        items = AlertRead.from_rows(rows)
         return Page(items=items, total=total, limit=limit, offset=offset)
 
     async def acknowledge(self, principal: Principal, alert_id: uuid.UUID) -> AlertRead:

@@ -79,6 +79,6 @@ class ReadingQueries:
                 subject_id=patient,
                 detail={"metric": query.metric, "count": min(len(rows), limit)},
             )
-        items = [ReadingRead.from_row(row) for row in rows[:limit]]
+        items = ReadingRead.from_rows(rows[:limit])
         more = len(rows) > limit
         return ReadingPage(items=items, next_cursor=encode_cursor(items[-1]) if more else None)

@@ -123,7 +123,7 @@ class DeliveryStore(SqlStore):
             f"SELECT count(*) FROM delivery d WHERE {where}", status, channel, recipient_id
         )
         return Page(
-            items=[DeliveryRead.from_row(row) for row in rows],
+            items=DeliveryRead.from_rows(rows),
             total=total or 0,
             limit=limit,
             offset=offset,

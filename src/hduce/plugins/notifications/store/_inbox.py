@@ -53,7 +53,7 @@ class Inbox(SqlStore):
         )
         assert counts is not None
         return InboxPage(
-            items=[InboxItem.from_row(row) for row in rows],
+            items=InboxItem.from_rows(rows),
             total=counts["unread"] if unread_only else counts["total"],
             unread=counts["unread"],
             limit=limit,

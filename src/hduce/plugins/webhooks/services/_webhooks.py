@@ -49,7 +49,7 @@ class WebhookService:
 
     async def list(self) -> WebhookList:
         """Every webhook and the event names one may subscribe to."""
-        items = [WebhookRead.from_row(row) for row in await self._store.all()]
+        items = WebhookRead.from_rows(await self._store.all())
         return WebhookList(items=items, event_names=list(EVENT_NAMES))
 
     async def get(self, webhook_id: uuid.UUID) -> WebhookRead:
