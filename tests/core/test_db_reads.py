@@ -1,6 +1,7 @@
 """Raw reads on the shared pool or in the current transaction, and rows made into structs."""
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from enum import StrEnum
 
 import msgspec
@@ -103,3 +104,31 @@ async def test_from_rows_converts_records_and_dicts_like_from_row(db: HduceEngin
     assert Visit.from_rows([]) == []
     with pytest.raises(msgspec.ValidationError, match="status"):
         Visit.from_rows([{"id": 3, "status": "lost", "note": None}])
+
+
+@pytest.mark.parametrize("cancels", [1, 2])
+async def test_a_cancelled_statement_gives_its_connection_back(
+    settings: Settings, cancels: int
+) -> None:
+    one_connection = msgspec.structs.replace(settings.database, pool_min_size=1, pool_max_size=1)
+    engine = HduceEngine()
+    engine.configure(settings.database.url)
+    async with open_database(engine, one_connection):
+        for statement in (engine.fetchval, _in_transaction(engine)):
+            task = asyncio.create_task(statement("SELECT pg_sleep(30)"))
+            await asyncio.sleep(0.3)
+            for _ in range(cancels):  # the second lands while the release waits for the first
+                task.cancel()
+                await asyncio.sleep(0)
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            async with asyncio.timeout(10):
+                assert await engine.fetchval("SELECT 1") == 1
+
+
+def _in_transaction(engine: HduceEngine) -> Callable[[str], Awaitable[object]]:
+    async def fetchval(query: str) -> object:
+        async with engine.transaction():
+            return await engine.fetchval(query)
+
+    return fetchval

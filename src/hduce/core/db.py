@@ -49,6 +49,23 @@ class DeadlinePool(asyncpg.Pool):
         except asyncpg.CannotConnectNowError as exc:
             raise DatabaseUnavailable(f"the database is starting or stopping: {exc}") from exc
 
+    async def release(self, connection: Any, *, timeout: float | None = None) -> None:  # noqa: ASYNC109
+        """Release as asyncpg does, awaited in place rather than in a shielded task.
+
+        asyncpg shields the release so that a caller cancelled meanwhile still gets its
+        connection reset and back. A plain read's release never suspends (no reset query:
+        `hduce.core.pool_reset`), so nothing can cancel it; should a cancellation land in one
+        that does, the holder terminates the connection, which also puts it back in the pool
+        (it reconnects when next used). The task of the shield cost ~7 µs per statement.
+        """
+        holder = getattr(connection, "_holder", None)
+        if holder is None or holder._pool is not self or connection._con is None:
+            await super().release(connection, timeout=timeout)  # asyncpg's errors and no-ops
+            return
+        self._check_init()
+        connection._con._on_release()
+        await holder.release(holder._timeout if timeout is None else timeout)
+
 
 class HduceEngine(PostgresEngine):
     """A Piccolo engine configured from `Settings` at run time, not at import."""
