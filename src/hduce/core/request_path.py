@@ -84,12 +84,14 @@ class RequestPath:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
-        request_id = _incoming_request_id(scope) or secrets.token_hex(16)
+        incoming_id, has_body = _read_headers(scope)
+        request_id = incoming_id or secrets.token_hex(16)
         scope.setdefault("state", {})["request_id"] = request_id
         state = RequestState(request_id)
         scope[STATE_KEY] = state  # type: ignore[literal-required]
         if _is_api(scope["path"]):
-            state.set_headers(_API_HEADER_NAMES, list(API_HEADERS))
+            state.headers += API_HEADERS
+            state.replaced = _API_HEADER_NAMES
         token = request_id_var.set(request_id)
         started = time.perf_counter()
 
@@ -104,7 +106,7 @@ class RequestPath:
                 state.body_sent_at = time.perf_counter()
             await send(message)
 
-        if _has_body(scope):
+        if has_body:
             receive = self._receive_in_time(receive)
         try:
             await self._app(scope, receive, send_once_wrapped)
@@ -152,16 +154,18 @@ def install_request_path(app: Litestar, *, body_timeout: float) -> Litestar:
     return app
 
 
-def _incoming_request_id(scope: Scope) -> str | None:
+def _read_headers(scope: Scope) -> tuple[str | None, bool]:
+    """A valid incoming request id, and whether a body is announced (one pass over headers).
+
+    HTTP/1.1 has no body without `Content-Length` or `Transfer-Encoding`.
+    """
+    request_id, has_body = None, False
     for name, value in scope["headers"]:
-        if name == REQUEST_ID_HEADER and _VALID_REQUEST_ID.match(value):
-            return value.decode()
-    return None
-
-
-def _has_body(scope: Scope) -> bool:
-    """Whether the request announces a body (HTTP/1.1 has none without these headers)."""
-    return any(name in _BODY_HEADERS for name, _ in scope["headers"])
+        if name in _BODY_HEADERS:
+            has_body = True
+        elif name == REQUEST_ID_HEADER and request_id is None and _VALID_REQUEST_ID.match(value):
+            request_id = value.decode()
+    return request_id, has_body
 
 
 def _is_api(path: str) -> bool:
