@@ -44,6 +44,7 @@ async def statements_of(
     token = _measured.set(True)
     try:
         await action()
+        await asyncio.sleep(0)  # the loggers run soon after each statement: let the last ones
     finally:
         _measured.reset(token)
         for connection in connections:
