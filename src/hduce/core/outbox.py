@@ -62,7 +62,9 @@ class RelayedBatch(NamedTuple):
     more: bool
     """A full batch went out without failures, so more rows may wait."""
     next_due: datetime | None
-    """Read by the statement that marked the batch dispatched; None when nothing was."""
+    """When the next undispatched row is due, if `due_read`; None: no row is left."""
+    due_read: bool
+    """The statement that marked the batch dispatched read `next_due` (it ran)."""
 
 
 class Dispatcher(Protocol):
@@ -127,7 +129,7 @@ class OutboxRelay:
         batch = await self.relay_once()
         while batch.more:
             batch = await self.relay_once()
-        await self._sleep_until_due(batch.next_due)
+        await self._sleep_until_due(batch)
         await self._purge_if_due()
         if self._undelivered:
             raise DispatchFailed(f"{self._undelivered} due events could not be dispatched")
@@ -162,7 +164,7 @@ class OutboxRelay:
                 await self._pool.release(connection)
         self._undelivered = len(failed)
         more = not failed and len(rows) == self._settings.batch_size
-        return RelayedBatch(more=more, next_due=next_due)
+        return RelayedBatch(more=more, next_due=next_due, due_read=bool(done))
 
     async def _dispatch(self, row: OutboxRow) -> str | None:
         async with self._concurrency:
@@ -173,9 +175,11 @@ class OutboxRelay:
                 return repr(exc)[:2000]
         return None
 
-    async def _sleep_until_due(self, next_due: datetime | None) -> None:
+    async def _sleep_until_due(self, batch: RelayedBatch) -> None:
+        """Wait for the next due row, a wake-up (a new row's NOTIFY) or the poll interval."""
         timeout = float(self._settings.poll_interval)
-        if next_due is None:
+        next_due = batch.next_due
+        if not batch.due_read:
             with session_unchanged():  # a plain read
                 next_due = await self._pool.fetchval(NEXT_DUE)
         if next_due is not None:
