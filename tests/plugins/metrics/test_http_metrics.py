@@ -9,9 +9,12 @@ from litestar.params import FromPath
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusMiddleware
 from litestar.testing import AsyncTestClient
 from prometheus_client import REGISTRY, generate_latest
+from prometheus_client.parser import text_string_to_metric_families
 
+from hduce.core.config import Settings
 from hduce.core.request_path import install_request_path
 from hduce.plugins.metrics.routes import HttpMetricsMiddleware
+from tests.plugins.users.clinic import identity_settings, running_clinic
 
 
 @get("/items/{item_id:int}", sync_to_thread=False)
@@ -39,7 +42,7 @@ def skipped() -> str:
 
 
 async def exported(prefix: str, middleware_class: type[PrometheusMiddleware]) -> list[str]:
-    """The metric lines after a fixed set of requests, with `prefix` replaced and sums masked."""
+    """The metric lines after a fixed set of requests, `prefix` replaced, sums and times masked."""
     config = PrometheusConfig(
         app_name="test",
         prefix=prefix,
@@ -56,9 +59,8 @@ async def exported(prefix: str, middleware_class: type[PrometheusMiddleware]) ->
         await client.post("/items/1")
     lines = generate_latest(REGISTRY).decode().splitlines()
     ours = [line.replace(prefix, "P") for line in lines if line.startswith(prefix + "_")]
-    return [
-        re.sub(r"_sum(\{.*\}) .*", r"_sum\1 X", line) for line in ours if "_created" not in line
-    ]
+    # Durations and creation times differ from run to run: their values are masked.
+    return [re.sub(r"_(sum|created)(\{.*\}) .*", r"_\1\2 X", line) for line in ours]
 
 
 async def test_same_series_and_values_as_litestar() -> None:
@@ -73,3 +75,32 @@ def test_unsupported_options_are_refused() -> None:
     config = PrometheusConfig(labels={"team": "x"}, middleware_class=HttpMetricsMiddleware)
     with pytest.raises(ValueError, match="not supported"):
         HttpMetricsMiddleware(read_item, config)  # type: ignore[arg-type]
+
+
+def samples(exposition: str) -> dict[tuple[str, str], float]:
+    """`/users/me` GET samples of the request families: (sample name, status) -> value."""
+    found = {}
+    for family in text_string_to_metric_families(exposition):
+        for sample in family.samples:
+            labels = sample.labels
+            if labels.get("path") == "/api/v1/users/me" and labels.get("le") in (None, "+Inf"):
+                found[sample.name, labels["status_code"]] = sample.value
+    return found
+
+
+async def test_the_app_exports_each_answered_request_once(settings: Settings) -> None:
+    async with running_clinic(identity_settings(settings)) as clinic:
+        member = await clinic.member("patient")
+        before = samples((await clinic.client.get("/metrics")).text)
+        for _ in range(3):
+            response = await clinic.client.get("/api/v1/users/me", headers=member.headers)
+            assert response.status_code == 200
+        after = samples((await clinic.client.get("/metrics")).text)
+    for name in (
+        "hduce_requests_total",
+        "hduce_request_duration_seconds_count",
+        "hduce_request_duration_seconds_bucket",
+    ):
+        assert after[name, "200"] - before.get((name, "200"), 0) == 3, name
+    assert after["hduce_request_duration_seconds_sum", "200"] > 0
+    assert after["hduce_requests_in_progress", "200"] == 0
