@@ -74,9 +74,7 @@ class ProfileStore:
         self, account_ids: Iterable[uuid.UUID]
     ) -> list[tuple[DirectoryEntry, ProfileData | None]]:
         """Several accounts with their profiles in one query (unknown ids are left out)."""
-        rows = await self._db.fetch(
-            _SELECT_USERS + "WHERE a.id = ANY($1::uuid[])", list(account_ids)
-        )
+        rows = await self._db.fetch(_SELECT_SOME_USERS, list(account_ids))
         return [_user(row) for row in rows]
 
     async def get_many(self, account_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, ProfileData]:
