@@ -16,7 +16,7 @@ from hduce.core.security.bearer import authenticate, needs_token
 
 
 class ApiGuard:
-    """Count the request in its client's window (HTTP), then check its token unless excluded."""
+    """Count the request in its client's window, then check its token unless excluded."""
 
     def __init__(self, app: ASGIApp, limiter: RateLimiter, tokens: TokenService) -> None:
         self.app = app
@@ -25,7 +25,7 @@ class ApiGuard:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """429 for a full window, 401 without a valid token, else the route."""
-        if scope["type"] == "http" and self._limiter.applies(scope):
+        if self._limiter.applies(scope):
             await self._limiter.count(scope)
         if needs_token(scope):
             authenticate(scope, self._tokens)

@@ -1,11 +1,13 @@
 """Small helpers route modules share: the caller's address, paging and documented problems."""
 
+import re
 from typing import Annotated, Any
 
 from litestar import Request
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.params import Body, BodyKwarg, QueryParameter
+from litestar.types import Scope
 
 from hduce.core.errors import PROBLEM_JSON, Problem, status_phrase
 
@@ -13,6 +15,21 @@ from hduce.core.errors import PROBLEM_JSON, Problem, status_phrase
 def client_ip(request: Request[Any, Any, Any]) -> str | None:
     """The caller's address, for audit records and rate limits."""
     return request.client.host if request.client else None
+
+
+def exclude_pattern(exclude: str | list[str] | None) -> re.Pattern[str] | None:
+    """A middleware config's `exclude` paths as one pattern (None: nothing is excluded)."""
+    if not exclude:
+        return None
+    return re.compile("|".join([exclude] if isinstance(exclude, str) else exclude))
+
+
+def path_excluded(pattern: re.Pattern[str] | None, scope: Scope) -> bool:
+    """Litestar's rule for `exclude`: a mount matches on its raw path, other routes on the path."""
+    if pattern is None:
+        return False
+    mount = getattr(scope.get("route_handler"), "is_mount", False)
+    return pattern.search(scope["raw_path"].decode() if mount else scope["path"]) is not None
 
 
 def problems(*codes: int) -> dict[int, ResponseSpec]:

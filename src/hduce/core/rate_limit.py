@@ -1,6 +1,5 @@
 """Rate limits: Litestar's fixed window per client, counted in memory or in PostgreSQL."""
 
-import re
 from collections.abc import Awaitable, Callable
 from time import monotonic, time
 from typing import Any, Protocol, cast
@@ -12,6 +11,7 @@ from litestar.middleware.rate_limit import DURATION_VALUES, RateLimitConfig, get
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from hduce.core.db import Database
+from hduce.core.http import exclude_pattern, path_excluded
 from hduce.core.request_path import request_state
 
 HIT = """
@@ -104,7 +104,7 @@ class RateLimiter:
         self._windows = windows
         self._limit = config.rate_limit[1]
         self._seconds = DURATION_VALUES[config.rate_limit[0]]
-        self._exclude = re.compile("|".join(_patterns(config.exclude))) if config.exclude else None
+        self._exclude = exclude_pattern(config.exclude)
         self._throttled = cast(
             "Callable[[Request[Any, Any, Any]], Awaitable[bool]] | None",
             config.check_throttle_handler,
@@ -128,14 +128,13 @@ class RateLimiter:
         return self
 
     def applies(self, scope: Scope) -> bool:
-        """Whether `scope` (an HTTP request) counts: not excluded by path or handler opt."""
-        handler = scope["route_handler"]
-        if self.config.exclude_opt_key and handler.opt.get(self.config.exclude_opt_key):
+        """Whether `scope` counts: an HTTP request not excluded by path or handler opt."""
+        if scope["type"] != "http":
             return False
-        if self._exclude is None:
-            return True
-        path = scope["raw_path"].decode() if getattr(handler, "is_mount", False) else scope["path"]
-        return self._exclude.search(path) is None
+        opt_key = self.config.exclude_opt_key
+        if opt_key and scope["route_handler"].opt.get(opt_key):
+            return False
+        return not path_excluded(self._exclude, scope)
 
     async def count(self, scope: Scope) -> None:
         """Count the request in its client's window; 429 once the window is full."""
@@ -172,8 +171,8 @@ class CountingRateLimitMiddleware:
         self._limiter = limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Count an HTTP request unless excluded, then go on."""
-        if scope["type"] == "http" and self._limiter.applies(scope):
+        """Count the request unless excluded, then go on."""
+        if self._limiter.applies(scope):
             await self._limiter.count(scope)
         await self.app(scope, receive, send)
 
@@ -196,7 +195,3 @@ def _key(scope: Scope) -> str:
     if getattr(handler, "is_static", False):
         key += "::static"
     return key
-
-
-def _patterns(exclude: str | list[str]) -> list[str]:
-    return [exclude] if isinstance(exclude, str) else list(exclude)

@@ -90,8 +90,7 @@ class RequestPath:
         state = RequestState(request_id)
         scope[STATE_KEY] = state  # type: ignore[literal-required]
         if _is_api(scope["path"]):
-            state.headers += API_HEADERS
-            state.replaced = _API_HEADER_NAMES
+            state.set_headers(_API_HEADER_NAMES, list(API_HEADERS))
         token = request_id_var.set(request_id)
         started = time.perf_counter()
 

@@ -1,11 +1,11 @@
 """HTTP request metrics: Litestar's Prometheus series, counted for less work per request."""
 
-import re
 import time
 
 from litestar.plugins.prometheus import PrometheusConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from hduce.core.http import exclude_pattern, path_excluded
 from hduce.core.request_path import request_state
 from hduce.plugins.metrics.routes._http_stats import http_stats
 
@@ -32,8 +32,7 @@ class HttpMetricsMiddleware:
         self._config = config
         self._stats = http_stats(config.prefix, config.app_name, config.buckets)
         self._scopes = frozenset(config.scopes or SCOPES)
-        exclude = [config.exclude] if isinstance(config.exclude, str) else config.exclude
-        self._exclude = re.compile("|".join(exclude)) if exclude else None
+        self._exclude = exclude_pattern(config.exclude)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Count the request in progress, then its status and duration."""
@@ -61,4 +60,4 @@ class HttpMetricsMiddleware:
         opt_key = self._config.exclude_opt_key
         if opt_key and scope["route_handler"].opt.get(opt_key):
             return True
-        return self._exclude is not None and self._exclude.search(scope["path"]) is not None
+        return path_excluded(self._exclude, scope)
