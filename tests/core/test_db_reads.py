@@ -9,6 +9,7 @@ import pytest
 
 from hduce.core.config import Settings
 from hduce.core.db import HduceEngine, open_database
+from hduce.core.pool_reset import release_is_local, session_unchanged
 from hduce.core.schemas import Read
 from hduce.piccolo_conf import DB
 
@@ -72,6 +73,19 @@ async def test_a_transaction_that_ended_goes_back_without_the_reset(settings: Se
         # A rolled-back session-wide setting is undone by the ROLLBACK itself.
         row = await engine.fetchrow(SETTING)
         assert row is not None and row["value"] == "committed"
+
+
+async def test_only_a_release_that_sends_nothing_goes_without_its_deadline(db: HduceEngine) -> None:
+    async with db.shared_pool.acquire() as connection:
+        raw = connection._con
+        assert not release_is_local(raw)  # a use of the pool that may have changed the session
+        with session_unchanged():
+            assert release_is_local(raw)  # nothing to roll back, cancel or reset
+            transaction = connection.transaction()
+            await transaction.start()
+            assert not release_is_local(raw)  # the release would send a ROLLBACK
+            await transaction.rollback()
+            assert release_is_local(raw)
 
 
 class Status(StrEnum):

@@ -11,7 +11,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from hduce.core.config import DatabaseSettings
 from hduce.core.config.masking import mask_url
-from hduce.core.pool_reset import reset_unless_unchanged, session_unchanged
+from hduce.core.pool_reset import release_is_local, reset_unless_unchanged, session_unchanged
 from hduce.core.transactions import HealingTransaction
 
 logger = logging.getLogger("hduce.db")
@@ -64,7 +64,9 @@ class DeadlinePool(asyncpg.Pool):
             return
         self._check_init()
         connection._con._on_release()
-        await holder.release(holder._timeout if timeout is None else timeout)
+        if timeout is None and not release_is_local(connection._con):
+            timeout = holder._timeout
+        await holder.release(timeout)
 
 
 class HduceEngine(PostgresEngine):

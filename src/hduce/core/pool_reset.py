@@ -35,6 +35,20 @@ def session_unchanged() -> AbstractContextManager[None]:
     return _Unchanged()
 
 
+def release_is_local(connection: asyncpg.Connection) -> bool:
+    """Whether releasing `connection` sends PostgreSQL nothing (its deadline arms no timer).
+
+    asyncpg's release rolls back an open transaction, waits for a cancellation under way and
+    runs the reset query; with none of them, it only puts the connection back.
+    """
+    return (
+        _session_unchanged.get()
+        and not connection.is_in_transaction()
+        and connection._top_xact is None
+        and not connection._protocol._is_cancelling()
+    )
+
+
 async def reset_unless_unchanged(connection: asyncpg.Connection) -> None:
     """The pool's `reset`: asyncpg's reset query, unless the session is known unchanged."""
     if not _session_unchanged.get() and (query := connection.get_reset_query()):
