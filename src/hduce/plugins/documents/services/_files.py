@@ -14,6 +14,7 @@ import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from hduce.core.config import ConfigError
 from hduce.plugins.documents.errors import InsufficientStorage
@@ -46,25 +47,31 @@ class StoreUnusable(ConfigError):
 
 
 class StagedFile:
-    """An upload being written to a temporary file in the store, hashed as it is written."""
+    """An upload being written to a temporary file in the store, hashed as it is written.
+
+    The file is created by the first write, in the thread doing the writes: a small upload
+    costs the event loop one hand-off to a thread, for creating, writing and syncing.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.size = 0
         self._hash = hashlib.sha256()
-        with full_disk_as_507():
-            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
-            self._file = os.fdopen(os.open(path, flags, FILE_MODE), "wb")
+        self._file: BinaryIO | None = None
 
     def write(self, data: bytes) -> None:
         """Append `data` and feed it to the hash (blocking: run it in a thread)."""
         with full_disk_as_507():
+            if self._file is None:
+                self._file = self._create()
             self._file.write(data)
         self._hash.update(data)
         self.size += len(data)
 
-    def finish(self) -> str:
-        """Flush to disk and close; returns the SHA-256 (hex) of the whole file."""
+    def finish(self, rest: bytes = b"") -> str:
+        """Append `rest`, flush to disk and close; returns the SHA-256 (hex) of the whole file."""
+        self.write(rest)
+        assert self._file is not None  # created by the write above
         with full_disk_as_507():
             self._file.flush()
             os.fsync(self._file.fileno())
@@ -74,9 +81,15 @@ class StagedFile:
     def discard(self) -> None:
         """Close and delete the temporary file (a failed upload leaves nothing behind)."""
         # Closing flushes what is buffered: on a full disk that fails, and does not matter here.
-        with contextlib.suppress(OSError):
-            self._file.close()
+        if self._file is not None:
+            with contextlib.suppress(OSError):
+                self._file.close()
         self.path.unlink(missing_ok=True)
+
+    def _create(self) -> BinaryIO:
+        self.path.parent.mkdir(FOLDER_MODE, parents=True, exist_ok=True)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+        return os.fdopen(os.open(self.path, flags, FILE_MODE), "wb")
 
 
 class BlobStore:
@@ -104,11 +117,11 @@ class BlobStore:
         return self.root / sha256[:2] / sha256[2:]
 
     def stage(self) -> StagedFile:
-        """A new temporary file in the store (same file system, so the final rename is atomic)."""
-        incoming = self.root / TEMP_DIR
-        with full_disk_as_507():
-            incoming.mkdir(FOLDER_MODE, parents=True, exist_ok=True)
-        return StagedFile(incoming / f"{secrets.token_hex(16)}.part")
+        """A new temporary file in the store (same file system, so the final rename is atomic).
+
+        Nothing touches the disk until its first write.
+        """
+        return StagedFile(self.root / TEMP_DIR / f"{secrets.token_hex(16)}.part")
 
     def commit(self, staged: StagedFile, sha256: str) -> None:
         """Move a finished upload to its address; if those bytes are stored already, drop it."""

@@ -110,38 +110,30 @@ class Uploads:
 
     async def _receive(self, request: UploadRequest) -> Received:
         cap = self._parts.config.max_upload_size
-        head = bytearray()
         buffer = bytearray()
-        staged: StagedFile | None = None
-        content_type = ""
+        staged = self._parts.files.stage()
+        content_type = ""  # set once the first bytes are sniffed
         total = 0
         try:
             async for chunk in request.body:
                 total += len(chunk)
                 if total > cap:
                     raise UploadTooLarge(self._too_large())
-                if staged is None:
-                    head += chunk
-                    if len(head) < SNIFF_BYTES:
-                        continue
-                    content_type = self._check_type(bytes(head[:SNIFF_BYTES]), request)
-                    staged = await asyncio.to_thread(self._parts.files.stage)
-                    chunk, head = bytes(head), bytearray()
                 buffer += chunk
+                if not content_type:
+                    if len(buffer) < SNIFF_BYTES:
+                        continue
+                    content_type = self._check_type(bytes(buffer[:SNIFF_BYTES]), request)
                 if len(buffer) >= WRITE_CHUNK:
                     await asyncio.to_thread(staged.write, bytes(buffer))
                     buffer.clear()
-            if staged is None:
-                if not head:
+            if not content_type:
+                if not buffer:
                     raise InvalidDocument("the body is empty: send the document's bytes")
-                content_type = self._check_type(bytes(head), request)
-                staged = await asyncio.to_thread(self._parts.files.stage)
-                buffer = head
-            await asyncio.to_thread(staged.write, bytes(buffer))
-            sha256 = await asyncio.to_thread(staged.finish)
+                content_type = self._check_type(bytes(buffer), request)
+            sha256 = await asyncio.to_thread(staged.finish, bytes(buffer))
         except BaseException:
-            if staged is not None:
-                staged.discard()
+            staged.discard()
             raise
         return Received(staged, sha256, content_type)
 
