@@ -20,6 +20,7 @@ import asyncpg
 import httpx
 
 from _common import exit_on_sigterm, free_port, percentile, print_table, scratch_dir, subprocess_env
+from _races import Races
 from auth import client_for, serve_command, start, stop, wait_ready
 from hduce.core.config import AuthSettings
 from hduce.core.security import Principal, TokenService
@@ -181,29 +182,15 @@ async def settle(db: asyncpg.Connection, limit_s: float = 60.0) -> None:
 
 
 async def race_phase(
-    args: argparse.Namespace, base: str, clinic: Clinic, type_id: str, doctor: uuid.UUID
-) -> tuple[Phase, list[int]]:
-    """`--racers` patients book the same slot at once, `--races` times; winners per race."""
-    phase = Phase(f"{args.racers}-way race for one slot")
+    args: argparse.Namespace, port: int, clinic: Clinic, type_id: str, doctor: uuid.UUID
+) -> Races:
+    """`--racers` patients book the same slot at once, `--races` times, each a new slot."""
+    races = Races(f"{args.racers}-way race", timeout=60.0)
     patients = [(await clinic.member("patient"))[1] for _ in range(args.racers)]
-    winners = []
-    async with client_for(base, args.racers) as client:
-        for race in range(args.races):
-            body = {"practitioner_id": str(doctor), "type_id": type_id, "starts_at": grid(40, race)}
-            started = time.perf_counter()
-            statuses = await asyncio.gather(
-                *(timed(phase, client.post(API, json=body, headers=h)) for h in patients)
-            )
-            phase.seconds += time.perf_counter() - started
-            winners.append(statuses.count(201))
-            phase.ok += statuses.count(201)
-            latest = phase.latencies_ms[-args.racers :]
-            print(
-                f"race {race + 1}: {statuses.count(201)} winner(s), "
-                f"p50 {percentile(latest, 50):.0f} ms, p99 {percentile(latest, 99):.0f} ms",
-                flush=True,
-            )
-    return phase, winners
+    for race in range(args.races):
+        body = {"practitioner_id": str(doctor), "type_id": type_id, "starts_at": grid(40, race)}
+        await races.run(port, [(API, body, headers) for headers in patients])
+    return races
 
 
 async def search_phase(
@@ -260,7 +247,7 @@ def serve_env(data_dir: Path, port: int, secret: str, **extra: str) -> dict[str,
     )
 
 
-async def run_bench(args: argparse.Namespace, scratch: Path) -> tuple[list[Phase], list[int]]:
+async def run_bench(args: argparse.Namespace, scratch: Path) -> tuple[list[Phase], Races]:
     """Start `hduce serve`, set the clinic up, run every phase."""
     data_dir, port, secret = scratch / "data", free_port(), secrets.token_urlsafe(32)
     env = serve_env(data_dir, port, secret)
@@ -279,13 +266,12 @@ async def run_bench(args: argparse.Namespace, scratch: Path) -> tuple[list[Phase
                 bookings = await booking_phase(args, client, clinic, type_id, doctors)
                 print(f"bookings: {bookings.ok / bookings.seconds:.1f}/s", flush=True)
                 await settle(db)
-                race, winners = await race_phase(args, base, clinic, type_id, doctors[-1])
-                print(f"race winners: {winners}", flush=True)
+                races = await race_phase(args, port, clinic, type_id, doctors[-1])
                 await settle(db)
                 search = await search_phase(args, client, clinic, type_id, doctors)
             finally:
                 await db.close()
-        return [bookings, race, search], winners
+        return [bookings, search], races
     except BaseException:
         log = scratch / "serve.log"
         if log.exists():
@@ -296,9 +282,9 @@ async def run_bench(args: argparse.Namespace, scratch: Path) -> tuple[list[Phase
         stop(serve)
 
 
-def report(args: argparse.Namespace, phases: list[Phase], winners: list[int]) -> None:
+def report(args: argparse.Namespace, phases: list[Phase], races: Races) -> None:
     """Print the table and the headline figures."""
-    bookings, race, search = phases
+    bookings, search = phases
     print()
     print_table(
         ["phase", "ok", "per s", "p50 ms", "p95 ms", "p99 ms", "statuses"],
@@ -306,15 +292,8 @@ def report(args: argparse.Namespace, phases: list[Phase], winners: list[int]) ->
     )
     print()
     print(f"bookings sustained ({args.clients} clients) : {bookings.ok / bookings.seconds:.1f}/s")
-    print(
-        f"{args.racers}-way race winners per slot     : {winners} "
-        f"(others 409: {race.statuses[409]}, errors 5xx: "
-        f"{sum(v for k, v in race.statuses.items() if k >= 500 or k == 0)})"
-    )
-    print(
-        f"race latency p50 / p99            : {percentile(race.latencies_ms, 50):.1f} / "
-        f"{percentile(race.latencies_ms, 99):.1f} ms"
-    )
+    print(f"winners per race                  : {races.winners}")
+    print(races.summary())
     print(
         f"30-day slot search p50 / p95      : {percentile(search.latencies_ms, 50):.1f} / "
         f"{percentile(search.latencies_ms, 95):.1f} ms"
@@ -327,8 +306,8 @@ def main() -> None:
     exit_on_sigterm()
     with scratch_dir("hduce-bench-appointments-", keep=args.keep) as scratch:
         print(f"scratch dir {scratch}; command: {' '.join(serve_command(args.config))}")
-        phases, winners = asyncio.run(run_bench(args, scratch))
-    report(args, phases, winners)
+        phases, races = asyncio.run(run_bench(args, scratch))
+    report(args, phases, races)
 
 
 if __name__ == "__main__":

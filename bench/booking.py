@@ -10,13 +10,11 @@ requests built first and written together, latency counted from the first write.
 
 import argparse
 import asyncio
-import json
 import os
 import re
 import secrets
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -33,7 +31,7 @@ from _common import (
     percentile,
     scratch_dir,
 )
-from _keepalive import KeepAliveClient
+from _races import Races
 from appointments import (
     API,
     Clinic,
@@ -72,83 +70,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=120.0, help="max seconds to go green")
     parser.add_argument("--keep", action="store_true", help="keep the scratch dir and logs")
     return parser.parse_args()
-
-
-class Races:
-    """Winners and latencies of a race series."""
-
-    def __init__(self, label: str, timeout: float) -> None:
-        self.label = label
-        self.timeout = timeout
-        self.winners: list[int] = []
-        self.p99_ms: list[float] = []
-        self.unfinished = 0
-        self.errors = 0
-
-    async def run(self, port: int, calls: list[tuple[str, dict[str, str], dict[str, str]]]) -> None:
-        """POST every `(path, body, headers)` at once, each on a connection of its own; record it.
-
-        The connections are opened (uvicorn closes idle ones after 5 s) and the requests built
-        before the race; they are written together and latencies count from the first write,
-        so they measure the server, not the client.
-        """
-        async with racing_connections(port, len(calls)) as racers:
-            requests = [post(r, *call) for r, call in zip(racers, calls, strict=True)]
-            await asyncio.sleep(0.2)  # the server has accepted every connection
-            started = time.perf_counter()
-            latencies_ms: list[float] = []
-
-            async def answer(racer: KeepAliveClient) -> int:
-                status = await racer.response()
-                latencies_ms.append((time.perf_counter() - started) * 1000)
-                return status
-
-            for racer, request in zip(racers, requests, strict=True):
-                racer.write(request)
-            try:
-                async with asyncio.timeout(self.timeout):
-                    statuses = await asyncio.gather(*(answer(racer) for racer in racers))
-            except TimeoutError:
-                self.unfinished += 1
-                return
-        self.winners.append(sum(1 for s in statuses if s in (200, 201)))
-        self.errors += sum(1 for s in statuses if s not in (200, 201, 409))
-        self.p99_ms.append(percentile(latencies_ms, 99))
-        print(
-            f"{self.label} {len(self.winners)}: {self.winners[-1]} winner(s), "
-            f"p99 {self.p99_ms[-1]:.0f} ms",
-            flush=True,
-        )
-
-    def summary(self) -> str:
-        """One line for the report."""
-        one = sum(1 for w in self.winners if w == 1)
-        return (
-            f"{self.label}: one winner in {one}/{len(self.winners) + self.unfinished} races, "
-            f"{self.unfinished} unfinished, {self.errors} answers neither won nor 409; "
-            f"race p99 median {median(self.p99_ms):.0f} ms, max "
-            f"{max(self.p99_ms, default=float('nan')):.0f} ms, "
-            f"{sum(1 for p in self.p99_ms if p > 1000)} over 1 s"
-        )
-
-
-@asynccontextmanager
-async def racing_connections(port: int, racers: int) -> AsyncIterator[list[KeepAliveClient]]:
-    """`racers` open connections, closed as the block ends."""
-    connections = [KeepAliveClient("127.0.0.1", port) for _ in range(racers)]
-    try:
-        for connection in connections:
-            await connection.connect()
-        yield connections
-    finally:
-        for connection in connections:
-            await connection.close()
-
-
-def post(racer: KeepAliveClient, path: str, body: dict[str, str], headers: dict[str, str]) -> bytes:
-    """A JSON POST built before the race."""
-    headers = {**headers, "Content-Type": "application/json"}
-    return racer.encode("POST", path, headers, json.dumps(body).encode())
 
 
 async def reschedule_races(
