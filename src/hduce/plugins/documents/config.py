@@ -33,8 +33,9 @@ class DocumentsConfig(Section):
     extraction_memory_limit: Annotated[int, Meta(ge=0)] = GIB
     """Address space of each extraction process, in bytes (0: none); PDF streams may inflate
     to a quarter of it, and a file needing more fails with a reason."""
-    extraction_recycle_after: Annotated[int, Meta(ge=1)] = 200
-    """Documents one extraction process reads before a fresh one replaces it."""
+    extraction_recycle_after: Annotated[int, Meta(ge=1)] = 10_000
+    """Documents one extraction process reads before a fresh one replaces it (a fresh process
+    costs about what 200 one-page documents do, so this stays large; memory is watched below)."""
     extraction_recycle_memory: Annotated[int, Meta(ge=0)] = 512 * MIB
     """Resident memory after a document beyond which the extraction process is replaced."""
     extraction_idle_timeout: Duration = Duration(60)
