@@ -86,7 +86,7 @@ def build_context(
         settings=settings,
         role=role,
         db=DB,
-        events=EventBus(),
+        events=EventBus(DB),
         broker=TaskBroker(nats_url, settings.nats, DeadLetterStore(DB)),
         registry=Registry(),
         tokens=TokenService(settings.auth),

@@ -27,7 +27,7 @@ async def bus(settings: Settings) -> AsyncIterator[EventBus]:
     """An event bus over the shared engine, its pool open."""
     DB.configure(settings.database.url)
     async with open_database(DB, settings.database):
-        yield EventBus()
+        yield EventBus(DB)
 
 
 async def test_events_are_written_in_order_with_their_due_times(

@@ -11,7 +11,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 import msgspec
 
-from hduce.core.tables import Outbox
+from hduce.core.db import HduceEngine
 
 logger = logging.getLogger("hduce.events")
 
@@ -19,19 +19,19 @@ logger = logging.getLogger("hduce.events")
 PUBLISH = """
 INSERT INTO outbox (id, name, payload, available_at)
 SELECT id, name, payload::jsonb, coalesce(at, now())
-FROM unnest({}::uuid[], {}::text[], {}::text[], {}::timestamptz[]) AS e(id, name, payload, at)
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) AS e(id, name, payload, at)
 """
-CANCEL = "DELETE FROM outbox WHERE id = ANY({}) AND dispatched_at IS NULL RETURNING id"
+CANCEL = "DELETE FROM outbox WHERE id = ANY($1::uuid[]) AND dispatched_at IS NULL RETURNING id"
 
 _Row = tuple[uuid.UUID, "Event", datetime | None]
 # The events of the current `EventBus.batched` block, written as it ends.
 _batch: ContextVar[list[_Row] | None] = ContextVar("hduce_event_batch", default=None)
 
 
-async def _write(rows: Sequence[_Row]) -> None:
+async def _write(engine: HduceEngine, rows: Sequence[_Row]) -> None:
     """Insert outbox rows `(id, event, at)` in one statement (none for no rows)."""
     if rows:
-        await Outbox.raw(
+        await engine.execute(
             PUBLISH,
             [event_id for event_id, _, _ in rows],
             [event.name for _, event, _ in rows],
@@ -78,9 +78,14 @@ class Subscription(Generic[EventT]):
 
 
 class EventBus:
-    """Publishes events into the outbox and keeps who subscribes to what."""
+    """Publishes events into the outbox and keeps who subscribes to what.
 
-    def __init__(self) -> None:
+    Its statements go through `engine` (no Piccolo query objects on the path of every event)
+    and join the caller's transaction.
+    """
+
+    def __init__(self, engine: HduceEngine) -> None:
+        self._engine = engine
         self._subscriptions: dict[str, list[Subscription[Any]]] = {}
 
     def subscribe(
@@ -129,7 +134,7 @@ class EventBus:
         rows = [(i, event, at) for i, (event, at) in zip(event_ids, events, strict=True)]
         batch = _batch.get()
         if batch is None:
-            await _write(rows)
+            await _write(self._engine, rows)
         else:
             batch.extend(rows)
         return event_ids
@@ -149,7 +154,7 @@ class EventBus:
             yield
         finally:
             _batch.reset(token)
-        await _write(batch)
+        await _write(self._engine, batch)
 
     async def cancel(self, event_id: uuid.UUID) -> bool:
         """Withdraw an undispatched event in the current transaction; False if already sent."""
@@ -161,5 +166,5 @@ class EventBus:
         pending = {row[0] for row in batch if row[0] in event_ids}
         batch[:] = [row for row in batch if row[0] not in pending]
         rest = [event_id for event_id in event_ids if event_id not in pending]
-        deleted = await Outbox.raw(CANCEL, rest) if rest else []
+        deleted = await self._engine.fetch(CANCEL, rest) if rest else []
         return len(pending) + len(deleted)
