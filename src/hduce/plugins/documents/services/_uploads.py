@@ -75,8 +75,9 @@ class Uploads:
         received = await self._receive(request)
         try:
             return await self._save(principal, request, patient_id, received)
-        finally:
-            received.staged.discard()  # a no-op once the file has moved to its address
+        except BaseException:
+            received.staged.discard()  # a stored upload has left its temporary path already
+            raise
 
     async def _save(
         self, principal: Principal, request: UploadRequest, patient_id: uuid.UUID, got: Received
