@@ -10,10 +10,9 @@ import subprocess
 import sys
 import time
 import uuid
-from collections import Counter
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import asyncpg
 import httpx
@@ -23,13 +22,14 @@ from _common import (
     exit_on_sigterm,
     free_port,
     kill_tree,
+    median,
     percentile,
     print_table,
     scratch_dir,
     subprocess_env,
     verdict,
 )
-from _keepalive import KeepAliveClient
+from _load import Load, Rate, hammer, server_rate, wrk_available
 from hduce.core.config import AuthSettings, DatabaseSettings
 from hduce.runtime import EmbeddedPostgres
 
@@ -69,28 +69,6 @@ class User:
     access_token: str = ""
 
 
-@dataclass
-class Load:
-    """What one load phase measured."""
-
-    label: str
-    ok: int = 0
-    seconds: float = 0.0
-    errors: Counter[str] = field(default_factory=Counter)
-    latencies_ms: list[float] = field(default_factory=list)
-
-    @property
-    def rate(self) -> float:
-        """Successful requests per second."""
-        return self.ok / self.seconds if self.seconds else 0.0
-
-    def row(self) -> list[object]:
-        """A line of the results table."""
-        errors = ", ".join(f"{k} x{v}" for k, v in sorted(self.errors.items())) or "-"
-        lat = self.latencies_ms
-        return [self.label, self.ok, self.rate, percentile(lat, 50), percentile(lat, 99), errors]
-
-
 def parse_args() -> argparse.Namespace:
     """Size flags (small defaults)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -101,7 +79,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--me-clients", type=int, default=16, help="concurrent /users/me clients")
     parser.add_argument("--failures", type=int, default=100, help="failed logins of each kind")
     parser.add_argument("--health-interval", type=float, default=0.01, help="s between probes")
-    parser.add_argument("--rounds", type=int, default=2, help="/me rounds per server, alternating")
+    parser.add_argument("--rounds", type=int, default=3, help="/me rounds per server, interleaved")
+    parser.add_argument("--python-client", action="store_true", help="/me load without wrk")
     parser.add_argument(
         "--config", default=str(REPO_ROOT / "config" / "test.toml"), help="config for serve"
     )
@@ -188,39 +167,6 @@ def login_body(user: User) -> dict[str, str]:
     return {"email": user.email, "password": user.password}
 
 
-async def hammer(
-    label: str,
-    clients: int,
-    seconds: float,
-    request: Callable[[int, int], Awaitable[int]],
-    expected: int = 200,
-) -> Load:
-    """`clients` loops sending `request(client, n)` (which returns a status) for `seconds`."""
-    load = Load(label)
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    deadline = started + seconds
-
-    async def one_client(index: int) -> None:
-        n = 0
-        while loop.time() < deadline:
-            sent = time.perf_counter()
-            try:
-                status = str(await request(index, n))
-            except (httpx.HTTPError, OSError, asyncio.IncompleteReadError) as exc:
-                status = type(exc).__name__
-            load.latencies_ms.append((time.perf_counter() - sent) * 1000)
-            if status == str(expected):
-                load.ok += 1
-            else:
-                load.errors[status] += 1
-            n += 1
-
-    await asyncio.gather(*(one_client(i) for i in range(clients)))
-    load.seconds = loop.time() - started
-    return load
-
-
 async def probe_health(client: httpx.AsyncClient, interval: float, done: asyncio.Event) -> Load:
     """GET /health every `interval` seconds until `done`; latencies of each."""
     load = Load("/health during logins")
@@ -244,8 +190,15 @@ def client_for(base: str, clients: int) -> httpx.AsyncClient:
     return httpx.AsyncClient(base_url=base, limits=limits, timeout=30)
 
 
-async def run_bench(args: argparse.Namespace, scratch: Path) -> list[Load]:
-    """Start both servers, create the users, run every phase; return what was measured."""
+class Measured(NamedTuple):
+    """The phases with clients of their own, and the `/users/me` rates per target."""
+
+    loads: list[Load]
+    me: dict[str, list[Rate]]
+
+
+async def run_bench(args: argparse.Namespace, scratch: Path) -> Measured:
+    """Start HDuce and the anchors, create the users, run every phase; what was measured."""
     data_dir, port = scratch / "data", free_port()
     secret = secrets.token_urlsafe(32)
     env = subprocess_env(
@@ -278,9 +231,9 @@ async def run_bench(args: argparse.Namespace, scratch: Path) -> list[Load]:
             for name, (anchor_port, process) in anchors.items():
                 async with client_for(f"http://127.0.0.1:{anchor_port}", 1) as anchor_client:
                     await wait_ready(anchor_client, ANCHORS[name][1], process, args.timeout)
-            ports = {"hduce": port} | {name: p for name, (p, _) in anchors.items()}
-            loads += await me_phase(args, ports, users)
-            return loads
+            servers = {"hduce": (port, serve.pid)}
+            servers |= {name: (p, process.pid) for name, (p, process) in anchors.items()}
+            return Measured(loads, await me_phase(args, servers, users[0]))
     except BaseException:
         for log in ("serve.log", *ANCHORS):
             path = scratch / log
@@ -377,72 +330,74 @@ async def failure_phase(
 
 
 async def me_phase(
-    args: argparse.Namespace, ports: dict[str, int], users: list[User]
-) -> list[Load]:
-    """`GET /users/me` on HDuce and on each anchor, alternating; best round of each."""
+    args: argparse.Namespace, servers: dict[str, tuple[int, int]], user: User
+) -> dict[str, list[Rate]]:
+    """`GET /users/me` on HDuce and on each anchor, interleaved rounds after a warm-up round."""
+    use_wrk = wrk_available(args.python_client)
+    headers = {"Authorization": f"Bearer {user.access_token}"}
     targets = {
-        "GET /users/me (HDuce)": (ports["hduce"], "/api/v1/users/me"),
-        **{f"GET {path} ({name})": (ports[name], path) for name, (_, path, _) in ANCHORS.items()},
+        "GET /users/me (HDuce)": ("hduce", "/api/v1/users/me"),
+        **{f"GET {path} ({name})": (name, path) for name, (_, path, _) in ANCHORS.items()},
         # No auth, no query: how much of the gap is the framework and middleware alone.
-        "GET /health (HDuce)": (ports["hduce"], "/health"),
+        "GET /health (HDuce)": ("hduce", "/health"),
     }
-    best: dict[str, Load] = {}
+    rates: dict[str, list[Rate]] = {}
     for round_index in range(args.rounds + 1):
-        for label, (port, path) in targets.items():
-            connections = [KeepAliveClient("127.0.0.1", port) for _ in range(args.me_clients)]
-            request = me_request(connections, path, users)
-            try:
-                if round_index == 0:
-                    await hammer("warm-up", args.me_clients, args.warmup, request)
-                    continue
-                load = await hammer(label, args.me_clients, args.seconds, request)
-            finally:
-                await asyncio.gather(*(c.close() for c in connections))
-            print(f"{label}: {load.rate:.0f} req/s", flush=True)
-            if label not in best or load.rate > best[label].rate:
-                best[label] = load
-    return list(best.values())
+        for label, (server, path) in targets.items():
+            rate = await server_rate(
+                servers[server],
+                path,
+                headers,
+                connections=args.me_clients,
+                seconds=args.seconds if round_index else args.warmup,
+                use_wrk=use_wrk,
+            )
+            if round_index:  # round 0 warms every server up
+                rates.setdefault(label, []).append(rate)
+                print(f"round {round_index} {label}: {rate.per_s:.0f} req/s", flush=True)
+    return rates
 
 
-def me_request(
-    connections: list[KeepAliveClient], path: str, users: list[User]
-) -> Callable[[int, int], Awaitable[int]]:
-    """Client `index` GETs `path` on its own connection with a rotating user's token."""
-
-    async def request(index: int, n: int) -> int:
-        user = users[(index + n) % len(users)]
-        auth = {"Authorization": f"Bearer {user.access_token}"}
-        return await connections[index].get(path, auth)
-
-    return request
-
-
-def report(args: argparse.Namespace, loads: list[Load]) -> None:
-    """Print the table and the summary against the target."""
+def report(args: argparse.Namespace, measured: Measured) -> None:
+    """Print the tables and the summary against the targets."""
+    loads, me = measured
     by_label = {load.label: load for load in loads}
     print()
     print_table(
         ["phase", "ok", "per s", "p50 ms", "p99 ms", "errors"], [load.row() for load in loads]
     )
+    print()
+    rows = [
+        [label, *_min_median([r.per_s for r in rates]), *_min_median([r.cpu_us for r in rates])]
+        for label, rates in me.items()
+    ]
+    print_table(["GET", "min req/s", "median req/s", "min µs CPU", "median µs CPU"], rows)
     logins = by_label["POST /auth/login"]
     idle, during = by_label["/health idle"], by_label["/health during logins"]
-    hduce_me = by_label["GET /users/me (HDuce)"].rate
-    health_rate = by_label["GET /health (HDuce)"].rate
     idle_p99, busy_p99 = percentile(idle.latencies_ms, 99), percentile(during.latencies_ms, 99)
     print()
     print(f"logins sustained ({args.login_clients} clients)     : {logins.rate:.1f}/s")
     print(f"/health p99 idle / during logins : {idle_p99:.2f} / {busy_p99:.2f} ms")
+    hduce = me["GET /users/me (HDuce)"]
     for name, (_, path, target) in ANCHORS.items():
-        anchor = by_label[f"GET {path} ({name})"].rate
-        ratio = hduce_me / anchor if anchor else 0.0
-        print(f"/users/me HDuce / {name:<9}      : {hduce_me:.0f} / {anchor:.0f} req/s")
-        print(f"  ratio {ratio:.2f} (target >= {target})      : {verdict(ratio >= target)}")
-    print(f"/health HDuce (no auth, no DB)   : {health_rate:.0f} req/s")
+        anchor = me[f"GET {path} ({name})"]
+        ratio = median([r.per_s for r in hduce]) / median([r.per_s for r in anchor])
+        cpu_ratio = median([r.cpu_us for r in anchor]) / median([r.cpu_us for r in hduce])
+        print(
+            f"/users/me HDuce ÷ {name:<9} (medians): {ratio:.2f} req/s, {cpu_ratio:.2f} CPU "
+            f"(target >= {target}): {verdict(min(ratio, cpu_ratio) >= target)}"
+        )
+    health = median([r.per_s for r in me["GET /health (HDuce)"]])
+    print(f"/health HDuce (no auth, no DB)   : {health:.0f} req/s")
     known, unknown = by_label["failed login, account"], by_label["failed login, unknown"]
     print(
         "failed login p50 account / unknown: "
         f"{percentile(known.latencies_ms, 50):.1f} / {percentile(unknown.latencies_ms, 50):.1f} ms"
     )
+
+
+def _min_median(values: list[float]) -> tuple[float, float]:
+    return min(values), median(values)
 
 
 def main() -> None:
@@ -451,8 +406,8 @@ def main() -> None:
     exit_on_sigterm()
     with scratch_dir("hduce-bench-auth-", keep=args.keep) as scratch:
         print(f"scratch dir {scratch}; command: {' '.join(serve_command(args.config))}")
-        loads = asyncio.run(run_bench(args, scratch))
-    report(args, loads)
+        measured = asyncio.run(run_bench(args, scratch))
+    report(args, measured)
 
 
 if __name__ == "__main__":

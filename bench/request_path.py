@@ -10,21 +10,16 @@ Run from the repository root: `.venv/bin/python bench/request_path.py [--rounds 
 
 import argparse
 import asyncio
-import re
 import secrets
-import shutil
-import subprocess
 import sys
 from pathlib import Path
-from typing import NamedTuple
 
 import asyncpg
-import psutil
 
 from _common import free_port, median, print_table, scratch_dir
-from _keepalive import KeepAliveClient
+from _load import Rate, server_rate, wrk_available
 from appointments import API, Clinic, grid, serve_env, set_up
-from auth import anchor_command, client_for, hammer, raw_env, serve_command, start, stop, wait_ready
+from auth import anchor_command, client_for, raw_env, serve_command, start, stop, wait_ready
 from hduce.runtime import EmbeddedPostgres
 
 ME, PAGE = "/api/v1/users/me", f"{API}?limit=20"
@@ -41,14 +36,6 @@ RATIO_GOALS = {
 }
 
 
-class Rate(NamedTuple):
-    """One measurement: answers per second, answers, server CPU µs per answer."""
-
-    per_s: float
-    requests: int
-    cpu_us: float = 0.0
-
-
 def parse_args() -> argparse.Namespace:
     """Size flags (small defaults)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -63,66 +50,21 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def wrk_rate(port: int, path: str, headers: dict[str, str], args: argparse.Namespace) -> Rate:
-    """Requests/s `wrk` measured; non-2xx answers are an error, not a rate."""
-    command = ["wrk", "-t1", f"-c{args.connections}", f"-d{args.seconds}s"]
-    for name, value in headers.items():
-        command += ["-H", f"{name}: {value}"]
-    output = subprocess.run(
-        [*command, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True
-    ).stdout
-    if bad := re.search(r"Non-2xx or 3xx responses: (\d+)", output):
-        raise RuntimeError(f"{bad.group(1)} failed answers from port {port}{path}:\n{output}")
-    found = re.search(r"(\d+) requests in [\d.]+\w+.*Requests/sec:\s+([\d.]+)", output, re.S)
-    if found is None:
-        raise RuntimeError(f"no rate in wrk's output:\n{output}")
-    return Rate(float(found.group(2)), int(found.group(1)))
-
-
-async def python_rate(
-    port: int, path: str, headers: dict[str, str], args: argparse.Namespace
-) -> Rate:
-    """Requests/s of the Python keep-alive client (only 200s count)."""
-    connections = [KeepAliveClient("127.0.0.1", port) for _ in range(args.connections)]
-
-    async def request(index: int, _: int) -> int:
-        return await connections[index].get(path, headers)
-
-    try:
-        load = await hammer(path, args.connections, args.seconds, request)
-    finally:
-        await asyncio.gather(*(c.close() for c in connections))
-    if load.errors:
-        raise RuntimeError(f"failed answers from port {port}{path}: {dict(load.errors)}")
-    return Rate(load.rate, load.ok)
-
-
 async def measure(
     args: argparse.Namespace, servers: dict[str, tuple[int, int]], headers: dict[str, str]
 ) -> dict[tuple[str, str], list[Rate]]:
-    """Every (route, server: (port, pid)) once per round, interleaved; a warm-up round first.
-
-    Each measurement also takes the CPU time the server process spent per answered request,
-    a figure the other load on a shared machine moves much less than the rate.
-    """
-    use_wrk = not args.python_client and shutil.which("wrk") is not None
-    if not use_wrk:
-        print(
-            "warning: wrk not on PATH (or --python-client): the Python client shares the cores "
-            "with the servers and flattens the ratios",
-            file=sys.stderr,
-        )
+    """Every (route, server: (port, pid)) once per round, interleaved; a warm-up round first."""
+    use_wrk = wrk_available(args.python_client)
 
     async def rate(server: str, path: str) -> Rate:
-        port, pid = servers[server]
-        process = psutil.Process(pid)
-        cpu_before = sum(process.cpu_times()[:2])
-        if use_wrk:
-            measured = await asyncio.to_thread(wrk_rate, port, path, headers, args)
-        else:
-            measured = await python_rate(port, path, headers, args)
-        cpu = sum(process.cpu_times()[:2]) - cpu_before
-        return measured._replace(cpu_us=cpu * 1e6 / max(measured.requests, 1))
+        return await server_rate(
+            servers[server],
+            path,
+            headers,
+            connections=args.connections,
+            seconds=args.seconds,
+            use_wrk=use_wrk,
+        )
 
     rates: dict[tuple[str, str], list[Rate]] = {}
     for round_index in range(args.rounds + 1):
