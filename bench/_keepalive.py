@@ -22,6 +22,12 @@ class KeepAliveClient:
         self.write(self.encode("GET", path, headers))
         return await self.response()
 
+    async def post(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
+        """Send one POST with `body`, read the whole response; its status code and body."""
+        await self.connect()
+        self.write(self.encode("POST", path, headers, body))
+        return await self.answer()
+
     async def connect(self) -> None:
         """Open the connection unless it is open."""
         if self._writer is None or self._writer.is_closing():
@@ -42,6 +48,10 @@ class KeepAliveClient:
 
     async def response(self) -> int:
         """Read one whole response; its status code."""
+        return (await self.answer())[0]
+
+    async def answer(self) -> tuple[int, bytes]:
+        """Read one whole response; its status code and body."""
         assert self._reader is not None
         status = int((await self._reader.readline()).split()[1])
         length, chunked, close = 0, False, False
@@ -54,19 +64,18 @@ class KeepAliveClient:
                 chunked = "chunked" in value
             elif name == "connection":
                 close = value == "close"
-        if chunked:
-            await self._read_chunks()
-        else:
-            await self._reader.readexactly(length)
+        body = await self._read_chunks() if chunked else await self._reader.readexactly(length)
         if close:
             await self.close()
-        return status
+        return status, body
 
-    async def _read_chunks(self) -> None:
+    async def _read_chunks(self) -> bytes:
         assert self._reader is not None
+        body = b""
         while size := int((await self._reader.readline()).split(b";")[0], 16):
-            await self._reader.readexactly(size + 2)
+            body += (await self._reader.readexactly(size + 2))[:-2]
         await self._reader.readline()
+        return body
 
     async def close(self) -> None:
         """Close the connection (a later `get` reconnects)."""
