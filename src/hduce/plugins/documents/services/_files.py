@@ -62,20 +62,18 @@ class StagedFile:
     def write(self, data: bytes) -> None:
         """Append `data` and feed it to the hash (blocking: run it in a thread)."""
         with full_disk_as_507():
-            if self._file is None:
-                self._file = self._create()
-            self._file.write(data)
+            self._opened().write(data)
         self._hash.update(data)
         self.size += len(data)
 
     def finish(self, rest: bytes = b"") -> str:
         """Append `rest`, flush to disk and close; returns the SHA-256 (hex) of the whole file."""
         self.write(rest)
-        assert self._file is not None  # created by the write above
+        file = self._opened()
         with full_disk_as_507():
-            self._file.flush()
-            os.fsync(self._file.fileno())
-        self._file.close()
+            file.flush()
+            os.fsync(file.fileno())
+        file.close()
         return self._hash.hexdigest()
 
     def discard(self) -> None:
@@ -86,10 +84,13 @@ class StagedFile:
                 self._file.close()
         self.path.unlink(missing_ok=True)
 
-    def _create(self) -> BinaryIO:
-        self.path.parent.mkdir(FOLDER_MODE, parents=True, exist_ok=True)
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
-        return os.fdopen(os.open(self.path, flags, FILE_MODE), "wb")
+    def _opened(self) -> BinaryIO:
+        """The temporary file, created (with its folder) on first use."""
+        if self._file is None:
+            self.path.parent.mkdir(FOLDER_MODE, parents=True, exist_ok=True)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+            self._file = os.fdopen(os.open(self.path, flags, FILE_MODE), "wb")
+        return self._file
 
 
 class BlobStore:
