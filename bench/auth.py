@@ -262,6 +262,7 @@ def anchor_command(port: int, target: str = "bare_me:app") -> list[str]:
         "--port",
         str(port),
         "--no-access-log",
+        "--no-server-header",
         "--log-level",
         "warning",
     ]

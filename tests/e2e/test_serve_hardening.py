@@ -130,3 +130,9 @@ def test_the_feed_secret_stays_out_of_the_access_log(server: Server) -> None:
     logged = wait_until(lambda: "/api/v1/appointments/ical/" in server.log.read_text(), 10)
     assert logged, server.log.read_text()[-3000:]
     assert secret not in server.log.read_text()
+
+
+def test_answers_carry_a_date_and_do_not_name_the_server_software(server: Server) -> None:
+    with urllib.request.urlopen(f"{server.base}/health", timeout=5) as response:
+        assert response.headers["Date"], "an origin server with a clock sends Date (RFC 9110)"
+        assert "Server" not in response.headers, response.headers["Server"]

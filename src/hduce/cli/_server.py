@@ -67,6 +67,7 @@ def serve(
             log_config=None,
             access_log=False,
             lifespan="on",
+            server_header=False,  # no software banner for scanners; Date stays (RFC 9110)
             # uvicorn believes X-Forwarded-* from loopback unless told otherwise: only from ours.
             proxy_headers=bool(server.trusted_proxies),
             forwarded_allow_ips=list(server.trusted_proxies),
