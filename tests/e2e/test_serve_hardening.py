@@ -1,7 +1,10 @@
 """What only a real `hduce serve` shows: forwarded headers, stalled bodies, the access log."""
 
 import secrets
+import signal
 import socket
+import subprocess
+import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -24,11 +27,12 @@ FORGED = "203.0.113.9"
 
 @dataclass(frozen=True)
 class Server:
-    """A running `hduce serve`: its base URL, port and log file."""
+    """A running `hduce serve`: its base URL, port, log file and process."""
 
     base: str
     port: int
     log: Path
+    process: subprocess.Popen[bytes]
 
 
 def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
@@ -57,11 +61,11 @@ def serving(folder: Path, settings: Settings, **env: str) -> Iterator[Server]:
         **isolated_env(isolated(settings)),
         **env,
     )
-    with hduce_process(["serve", "--no-migrate"], environ, log):
+    with hduce_process(["serve", "--no-migrate"], environ, log) as process:
         base = f"http://127.0.0.1:{port}"
         up = wait_until(lambda: get(f"{base}/health")[0] == 200, timeout=90, interval=0.2)
         assert up, log.read_text()[-3000:]
-        yield Server(base, port, log)
+        yield Server(base, port, log, process)
 
 
 @pytest.fixture(scope="module")
@@ -136,3 +140,36 @@ def test_answers_carry_a_date_and_do_not_name_the_server_software(server: Server
     with urllib.request.urlopen(f"{server.base}/health", timeout=5) as response:
         assert response.headers["Date"], "an origin server with a clock sends Date (RFC 9110)"
         assert "Server" not in response.headers, response.headers["Server"]
+
+
+def open_inbox_stream(server: Server, settings: Settings) -> socket.socket:
+    """A patient's live inbox stream, read up to its first comment."""
+    patient = Principal(id=uuid.uuid4(), roles=frozenset({"patient"}))
+    token, _ = TokenService(settings.auth).issue(patient)
+    stream = socket.create_connection(("127.0.0.1", server.port), timeout=15)
+    stream.sendall(
+        b"GET /api/v1/notifications/stream HTTP/1.1\r\nHost: clinic\r\n"
+        + f"Authorization: Bearer {token}\r\n\r\n".encode()
+    )
+    head = b""
+    while b": connected" not in head and (chunk := stream.recv(65536)):
+        head += chunk
+    assert head.startswith(b"HTTP/1.1 200"), head
+    return stream
+
+
+def test_sigterm_ends_open_live_streams_and_the_server_stops(
+    settings: Settings, tmp_path: Path
+) -> None:
+    # A patient with the inbox open held `docker stop` up until the stream's 5-minute limit.
+    with serving(tmp_path / "draining", settings) as running:
+        stream = open_inbox_stream(running, settings)
+        with stream:
+            running.process.send_signal(signal.SIGTERM)
+            sent = time.monotonic()
+            while stream.recv(65536):  # the server ends the stream: a clean end of file
+                pass
+            ended = time.monotonic() - sent
+        running.process.wait(timeout=15)
+    assert ended < 3, f"the stream ended {ended:.1f} s after SIGTERM"
+    assert "timeout graceful shutdown exceeded" not in running.log.read_text()

@@ -40,6 +40,8 @@ def serve(
     """Run the API, the outbox relay and (by default) a task worker, with embedded services."""
     import uvicorn
 
+    from hduce.cli._web_server import run_web_server
+
     overrides = {
         "HDUCE_SERVER__HOST": host,
         "HDUCE_SERVER__PORT": port,
@@ -58,7 +60,7 @@ def serve(
     with clear_errors(), services(settings) as urls:
         os.environ.update({"DATABASE_URL": urls.database, "HDUCE_NATS__URL": urls.nats})
         asyncio.run(preflight(settings, urls.database, urls.nats, migrate=not no_migrate))
-        uvicorn.run(
+        config = uvicorn.Config(
             "hduce.app:create_app_from_environment",
             factory=True,
             host=server.host,
@@ -71,7 +73,9 @@ def serve(
             # uvicorn believes X-Forwarded-* from loopback unless told otherwise: only from ours.
             proxy_headers=bool(server.trusted_proxies),
             forwarded_allow_ips=list(server.trusted_proxies),
+            timeout_graceful_shutdown=float(server.shutdown_timeout),
         )
+        run_web_server(config)
 
 
 @hduce.command()

@@ -28,6 +28,8 @@ class ServerSettings(Section):
     """Addresses (or networks) whose `X-Forwarded-For` / `-Proto` are believed; none by default."""
     body_timeout: Duration = Duration(15)
     """Longest wait for the next part of a request body before answering 408."""
+    shutdown_timeout: Duration = Duration(5)
+    """Longest wait for open requests when stopping; then they are cut (containers get ~10 s)."""
     cors_allowed_origins: tuple[str, ...] = ()
     """Browser origins (`https://portal.example`) allowed to call the API; none by default."""
     cors_allow_credentials: bool = False

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 import msgspec
 from litestar.response.sse import ServerSentEventMessage
 
+from hduce.core.draining import drain_signal
 from hduce.core.security import Principal, TokenService
 from hduce.plugins.notifications.config import NotificationsConfig
 from hduce.plugins.notifications.errors import TooManyStreams
@@ -33,16 +34,20 @@ class InboxFeed:
         # Weak: a stream whose response never started (its client left first) never runs its
         # `finally`, and its queue must not hold a place forever.
         self._listeners: dict[uuid.UUID, weakref.WeakSet[asyncio.Queue[uuid.UUID]]] = {}
+        self._draining: asyncio.Event | None = None
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        """Listen for the duration of the block (a web lifespan)."""
-        async with self._inbox.announcements(self._on_notify):
-            yield
+        """Listen for the duration of the block (a web lifespan); streams end when it drains."""
+        with drain_signal() as draining:
+            self._draining = draining
+            async with self._inbox.announcements(self._on_notify):
+                yield
 
     def accepts(self, token: str) -> bool:
-        """Whether a stream opened with `token` may go on (unexpired, session not ended)."""
-        return self._tokens.accepts(token)
+        """Whether a stream opened with `token` may go on: token valid, server not stopping."""
+        draining = self._draining is not None and self._draining.is_set()
+        return not draining and self._tokens.accepts(token)
 
     def listen(self, user_id: uuid.UUID, limit: int) -> asyncio.Queue[uuid.UUID]:
         """A queue of the ids of `user_id`'s new inbox items; 429 when `limit` are open already."""
@@ -79,7 +84,8 @@ class LiveInbox:
     """One user's live stream: new inbox items as SSE messages, keep-alives, a time limit.
 
     The stream ends at `stream_max_duration`, or within a second of its access token expiring
-    or being revoked (the session ended, the account deactivated or its roles changed). Its
+    or being revoked (the session ended, the account deactivated or its roles changed) or of
+    the server starting to shut down (the client reconnects to the next one). Its
     place among the user's `max_streams_per_user` is taken when it is made (so the refusal is
     a 429 before the response starts) and given back when it ends or is dropped.
     """

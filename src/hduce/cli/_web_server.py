@@ -1,0 +1,30 @@
+"""Uvicorn for `hduce serve`: open live streams end as soon as shutdown begins."""
+
+import socket
+import sys
+
+import uvicorn
+from uvicorn.config import STARTUP_FAILURE
+from uvicorn.supervisors import ChangeReload
+
+from hduce.core.draining import begin_draining
+
+
+class DrainingServer(uvicorn.Server):
+    """Uvicorn's server; its shutdown first tells live streams to end, then waits for them."""
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        """Stop accepting, end live streams, wait for open requests, shut the app down."""
+        begin_draining()
+        await super().shutdown(sockets)
+
+
+def run_web_server(config: uvicorn.Config) -> None:
+    """Serve until stopped; with `reload`, in a child process restarted on code changes."""
+    server = DrainingServer(config)
+    if config.should_reload:
+        ChangeReload(config, target=server.run, sockets=[config.bind_socket()]).run()
+        return
+    server.run()
+    if not server.started:
+        sys.exit(STARTUP_FAILURE)
