@@ -1,4 +1,5 @@
-"""What only a real `hduce serve` shows: forwarded headers, stalled bodies, the access log."""
+"""What only a real `hduce serve` shows: forwarded headers, stalled bodies, the access log, its
+headers, and stopping with live streams open."""
 
 import secrets
 import signal
