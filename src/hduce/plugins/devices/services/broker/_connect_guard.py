@@ -21,6 +21,8 @@ from hduce.plugins.devices.services.broker._packet_limits import PacketTooLarge,
 logger = logging.getLogger("hduce.devices")
 REFUSALS = ("connect_timeout", "unauthenticated_cap", "server_full", "packet_too_large")
 """Why the broker closed sockets, counted (shown in the health check)."""
+SIGN_IN_CLOSE_SECONDS = 1.0
+"""How long a stopping broker waits for the handlers of the sockets it closed before sign-in."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class ConnectGuard(Broker):
         self.limits = limits
         self.refusals: Counter[str] = Counter(dict.fromkeys(REFUSALS, 0))
         self._waiting: Counter[str] = Counter()
+        self._signing_in: dict[WriterAdapter, asyncio.Task[Any] | None] = {}
         self._slots_taken = 0
 
     def take_slot(self) -> bool:
@@ -73,6 +76,19 @@ class ConnectGuard(Broker):
         """A signed-in connection ended."""
         self._slots_taken -= 1
 
+    async def shutdown(self) -> None:
+        """Stop as amqtt does, then close the sockets still signing in and let them end.
+
+        amqtt knows only sessions: a handler waiting for a CONNECT was left to the end of the
+        event loop, which cancelled it (and Python 3.11 logged each as an error).
+        """
+        await super().shutdown()
+        handlers = [task for task in self._signing_in.values() if task is not None]
+        for writer in list(self._signing_in):
+            await _close(writer)
+        if handlers:
+            await asyncio.wait(handlers, timeout=SIGN_IN_CLOSE_SECONDS)
+
     async def _client_connected(
         self, listener_name: str, reader: ReaderAdapter, writer: WriterAdapter
     ) -> None:
@@ -86,6 +102,7 @@ class ConnectGuard(Broker):
             await _close(writer)
             return
         self._waiting[address] += 1
+        self._signing_in[writer] = asyncio.current_task()
         capped = SizeCappedReader(reader, self.limits.max_packet_size, self._too_large)
         try:
             async with asyncio.timeout(self.limits.connect_timeout):
@@ -99,6 +116,7 @@ class ConnectGuard(Broker):
             await _close(writer)
             return
         finally:
+            del self._signing_in[writer]
             self._waiting[address] -= 1
             if not self._waiting[address]:
                 del self._waiting[address]
