@@ -34,7 +34,6 @@ async def test_the_devices_of_a_stopping_server_go_offline(settings: Settings) -
         await client.close()
 
 
-
 async def test_a_stopping_broker_ends_the_sockets_still_signing_in(
     settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
