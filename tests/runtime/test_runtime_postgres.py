@@ -3,6 +3,8 @@
 import os
 import shutil
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import asyncpg
@@ -15,6 +17,16 @@ from hduce.runtime.page_cache import memory_page_cache
 GROW_TO_ABOUT_100_MB = (
     "CREATE TABLE filler AS SELECT repeat('x', 1000) AS pad FROM generate_series(1, 100000)"
 )
+
+
+OWN_AND_WAIT = (
+    "import sys, time\n"
+    "from hduce.runtime import EmbeddedPostgres\n"
+    "EmbeddedPostgres(sys.argv[1]).start()\n"
+    "print('started', flush=True)\n"
+    "time.sleep(60)\n"
+)
+"""A process that starts (and so owns) the cluster, then waits to be killed."""
 
 
 async def fetch(dsn: str, sql: str) -> object:
@@ -78,6 +90,27 @@ async def test_second_start_joins_without_owning(pgdata: Path, postgres_pids) ->
     second.release()
     assert await fetch(dsn, "SELECT 1") == 1
     first.release()
+    assert postgres_pids(pgdata) == []
+
+
+def test_a_server_whose_owner_was_killed_is_owned_by_the_next_start(
+    pgdata: Path, postgres_pids
+) -> None:
+    # A SIGKILLed `hduce serve` leaves its PostgreSQL running; the next serve joined it without
+    # owning it, so that PostgreSQL outlived the next clean stop too.
+    owner = subprocess.Popen(
+        [sys.executable, "-c", OWN_AND_WAIT, str(pgdata)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert owner.stdout is not None and owner.stdout.readline().strip() == "started"
+    finally:
+        owner.kill()
+        owner.wait(timeout=10)
+    left = EmbeddedPostgres(pgdata)
+    assert left.status().running  # the killed owner's server runs on
+    left.start()
+    assert left.owned
+    left.release()
     assert postgres_pids(pgdata) == []
 
 

@@ -58,3 +58,39 @@ def dir_lock(path: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+class OwnerLock:
+    """A lock file held by the live process that owns a server, released when it stops or dies.
+
+    The kernel drops a flock with its last descriptor, so a server whose owner was killed is
+    free to claim, while one whose owner lives is not (the descriptor is not inherited by the
+    server's processes: Python opens it non-inheritable).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        """Whether this object holds the lock."""
+        return self._fd is not None
+
+    def claim(self) -> bool:
+        """Take the lock unless another holder lives; whether this object holds it now."""
+        if self._fd is None:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                return False
+            self._fd = fd
+        return True
+
+    def release(self) -> None:
+        """Give the lock up (nothing if not held)."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None

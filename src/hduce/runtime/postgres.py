@@ -27,13 +27,15 @@ with warnings.catch_warnings():
         ensure_user_exists,
     )
 
-from hduce.runtime._process import ServerStatus, dir_lock, pid_alive, wait_gone
+from hduce.runtime._process import OwnerLock, ServerStatus, dir_lock, pid_alive, wait_gone
 from hduce.runtime.errors import EmbeddedServiceError, log_tail
 from hduce.runtime.page_cache import auto_shared_buffers
 
 PG_BIN_DIR: Path = POSTGRES_BIN_PATH
 SYSTEM_USER = "pgserver"
 _MAX_SOCKET_PATH = 107  # sizeof(sun_path) - 1 on Linux
+OWNER_LOCK = "hduce-owner.lock"
+"""In the data directory: held by the process that owns (and will stop) the running server."""
 _TIMEOUT = 60.0
 _PID_FILE_READS = 10
 
@@ -62,6 +64,7 @@ class EmbeddedPostgres:
         self._shared_buffers = shared_buffers
         self.log_file = self.pgdata / "postgres.log"
         self._owned_pid: int | None = None
+        self._owner = OwnerLock(self.pgdata / OWNER_LOCK)
 
     @property
     def shared_buffers(self) -> str:
@@ -98,17 +101,25 @@ class EmbeddedPostgres:
                 info = self._live_pid_file()
                 if info is None:
                     raise self._error("postgres exited right after starting")
+                self._owner.claim()
                 self._owned_pid = info.pid
             elif info.pid != self._owned_pid:
-                self._owned_pid = None
+                # Left running by an owner that died (a killed `hduce serve`): ours to stop.
+                # An owner that lives keeps its lock, and this object only joins.
+                self._owned_pid = info.pid if self._owner.claim() else None
             self._wait_ready(info)
             return _dsn(info)
 
     def stop(self) -> None:
         """Stop the server with a fast shutdown; do nothing if it is not running."""
         self._owned_pid = None
-        if not self.pgdata.is_dir():
-            return
+        try:
+            if self.pgdata.is_dir():
+                self._stop_running()
+        finally:
+            self._owner.release()
+
+    def _stop_running(self) -> None:
         with dir_lock(self.pgdata):
             info = self._live_pid_file()
             if info is not None:
