@@ -1,13 +1,16 @@
 """EmbeddedPostgres against real pgserver binaries."""
 
+import contextlib
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import asyncpg
+import psutil
 import pytest
 
 from hduce.runtime import EmbeddedPostgres, EmbeddedServiceError
@@ -27,6 +30,13 @@ OWN_AND_WAIT = (
     "time.sleep(60)\n"
 )
 """A process that starts (and so owns) the cluster, then waits to be killed."""
+
+FIRST_START = (
+    "import sys\n"
+    "from hduce.runtime import EmbeddedPostgres\n"
+    "EmbeddedPostgres(sys.argv[1]).start()\n"
+)
+"""A first start of the cluster (so initdb runs), to be killed mid-way."""
 
 
 async def fetch(dsn: str, sql: str) -> object:
@@ -112,6 +122,49 @@ def test_a_server_whose_owner_was_killed_is_owned_by_the_next_start(
     assert left.owned
     left.release()
     assert postgres_pids(pgdata) == []
+
+
+@pytest.mark.parametrize("stage", ["--boot", "--single"])
+async def test_a_first_start_killed_during_initdb_is_redone_by_the_next_start(
+    pgdata: Path, stage: str
+) -> None:
+    # A container stopped in the first second of its first start: initdb's backend (bootstrap,
+    # then single-user) killed with it. Every later start failed ("pid must be a positive
+    # integer": the backend's lock file), or ran on a cluster initdb had not finished.
+    first = subprocess.Popen(
+        [sys.executable, "-c", FIRST_START, str(pgdata)], start_new_session=True
+    )
+    try:
+        _wait_for_initdb_backend(first.pid, stage)
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait(timeout=10)
+    pg = EmbeddedPostgres(pgdata)
+    assert not pg.status().running
+    dsn = pg.start()
+    try:
+        conn = await asyncpg.connect(dsn)
+        try:
+            names = {row["datname"] for row in await conn.fetch("SELECT datname FROM pg_database")}
+            views = await conn.fetchval("SELECT count(*) FROM information_schema.tables")
+        finally:
+            await conn.close()
+        assert names == {"postgres", "template0", "template1"}
+        assert views > 0
+    finally:
+        pg.stop()
+
+
+def _wait_for_initdb_backend(pid: int, stage: str) -> None:
+    """Return once a descendant of `pid` is initdb's `postgres {stage}` backend."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        for child in psutil.Process(pid).children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                if child.name() == "postgres" and stage in child.cmdline():
+                    return
+        time.sleep(0.002)
+    raise AssertionError(f"initdb never ran `postgres {stage}`")
 
 
 async def test_stop_leaves_no_postgres_process(pgdata: Path, postgres_pids) -> None:

@@ -4,6 +4,7 @@ import contextlib
 import hashlib
 import os
 import shlex
+import shutil
 import stat
 import subprocess
 import tempfile
@@ -36,6 +37,10 @@ SYSTEM_USER = "pgserver"
 _MAX_SOCKET_PATH = 107  # sizeof(sun_path) - 1 on Linux
 OWNER_LOCK = "hduce-owner.lock"
 """In the data directory: held by the process that owns (and will stop) the running server."""
+INITDB_STAGING = ".hduce-initdb"
+"""In the data directory: where initdb builds a new cluster, moved into place once complete."""
+INITDB_DONE = ".hduce-initdb-done"
+"""The staging directory's name once initdb has finished there (its move may still be under way)."""
 _TIMEOUT = 60.0
 _PID_FILE_READS = 10
 
@@ -175,9 +180,34 @@ class EmbeddedPostgres:
         return run_as
 
     def _initdb(self, run_as: dict[str, Any]) -> None:
-        # C.UTF-8: deterministic byte-order collation, yet Unicode-aware lower() for text search.
-        args = ["-D", str(self.pgdata), "-U", "postgres", "--auth=trust", "--encoding=UTF8"]
-        self._run("initdb", [*args, "--locale=C.UTF-8"], run_as)
+        """Create the cluster so that a start killed at any point is redone, never half-made.
+
+        initdb builds it in a staging directory inside the data directory, renamed once initdb
+        has finished; its entries then move into place with `PG_VERSION` last, so a data
+        directory with `PG_VERSION` holds a whole cluster. A start that finds the finished
+        staging directory completes the move; an unfinished one is thrown away and redone.
+        """
+        done = self.pgdata / INITDB_DONE
+        if not done.is_dir():
+            staging = self.pgdata / INITDB_STAGING
+            found = sorted(entry.name for entry in self.pgdata.iterdir() if entry != staging)
+            if found:
+                raise self._error(
+                    f"initdb failed: the data directory holds no cluster but is not empty "
+                    f"({', '.join(found[:5])}); empty it or choose another data directory"
+                )
+            shutil.rmtree(staging, ignore_errors=True)
+            staging.mkdir(mode=0o700)
+            if run_as:
+                os.chown(staging, run_as["user"], run_as["group"])
+            # C.UTF-8: deterministic byte-order collation, yet Unicode-aware lower() for search.
+            args = ["-D", str(staging), "-U", "postgres", "--auth=trust", "--encoding=UTF8"]
+            self._run("initdb", [*args, "--locale=C.UTF-8"], run_as)
+            staging.rename(done)
+        self.pgdata.chmod(stat.S_IMODE(done.stat().st_mode))  # postgres insists on 0700 or 0750
+        for entry in sorted(done.iterdir(), key=lambda path: path.name == "PG_VERSION"):
+            entry.rename(self.pgdata / entry.name)
+        done.rmdir()
 
     def _pg_ctl_start(self, run_as: dict[str, Any]) -> None:
         server_opts = shlex.join(
@@ -188,7 +218,8 @@ class EmbeddedPostgres:
 
     def _live_pid_file(self) -> _PidFile | None:
         info = _read_pid_file(self.pgdata)
-        if info is None or not pid_alive(info.pid):
+        # A negative pid is a single-user backend's (initdb's): never a server to join.
+        if info is None or info.pid <= 0 or not pid_alive(info.pid):
             return None
         try:
             # A recycled pid or a postmaster of another cluster has a different working directory.
