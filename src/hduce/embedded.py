@@ -1,9 +1,11 @@
 """Start the embedded PostgreSQL and NATS where no URL is configured, and stop them after."""
 
+import contextlib
 import hashlib
 import logging
 import os
 import secrets
+import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -75,11 +77,35 @@ def services(settings: Settings) -> Iterator[ServiceUrls]:
 
 
 def development_secret(settings: Settings) -> str:
-    """A JWT secret kept under `data_dir` so development tokens survive restarts and reloads."""
+    """A JWT secret kept under `data_dir` so development tokens survive restarts and reloads.
+
+    The file appears whole or not at all: written aside, then linked into place (of two starts
+    at once, the first wins). An empty one, left by an older start killed before it wrote, is
+    replaced.
+    """
     path = resolve_data_dir(settings) / "dev-jwt-secret"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    kept = _read_secret(path)
+    if kept:
+        return kept
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, partial = tempfile.mkstemp(dir=path.parent, prefix=".dev-jwt-secret.")  # mode 0600
+    try:
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+            handle.flush()
+            os.fsync(handle.fileno())
+        if path.exists():
+            os.replace(partial, path)
+        else:
+            with contextlib.suppress(FileExistsError):
+                os.link(partial, path)
+    finally:
+        Path(partial).unlink(missing_ok=True)
+    return _read_secret(path)
+
+
+def _read_secret(path: Path) -> str:
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        return ""
