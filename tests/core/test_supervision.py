@@ -1,7 +1,9 @@
 """The supervision helper: background tasks restarted with backoff, counted and reported."""
 
 import asyncio
+import logging
 
+import pytest
 from prometheus_client import REGISTRY
 
 from hduce.core.supervision import Beat, Supervisor
@@ -102,3 +104,31 @@ async def test_stop_cancels_a_task_that_outlives_the_grace() -> None:
     await asyncio.sleep(0)
     await supervisor.stop("stubborn", grace=0.1)
     assert cancelled.is_set()
+
+
+async def test_a_failure_that_repeats_logs_its_traceback_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # While NATS was frozen, the worker heartbeat logged a ~40-line traceback at every restart.
+    supervisor = Supervisor(initial_backoff=0.01, max_backoff=0.05)
+    runs = 0
+
+    async def down(_beat: Beat) -> None:
+        nonlocal runs
+        runs += 1
+        if runs <= 3:
+            raise TimeoutError("nats: timeout")
+        raise ConnectionError("connection refused")
+
+    caplog.set_level(logging.INFO, logger="hduce.supervision")
+    supervisor.start("down", down)
+    try:
+        await wait_for(lambda: runs >= 5)
+    finally:
+        await supervisor.stop("down")
+    failed = [record for record in caplog.records if "failed" in record.getMessage()]
+    traced = [record.exc_info[0] for record in failed if record.exc_info]
+    assert traced == [TimeoutError, ConnectionError]
+    again = [record.getMessage() for record in failed if not record.exc_info]
+    assert "background task down failed again: TimeoutError: nats: timeout" in again
+    assert "background task down failed again: ConnectionError: connection refused" in again

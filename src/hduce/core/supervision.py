@@ -107,27 +107,38 @@ class Supervisor:
         delay = self._initial_backoff
         while True:
             started = loop.time()
+            failure: Exception | None = None
             try:
                 await body(state.beat)
             except Exception as exc:
-                if state.stopping:
-                    return  # failing while asked to finish: nothing left to restart for
-                error = f"{type(exc).__name__}: {exc}"
-                logger.exception("background task %s failed", state.name)
-            else:
-                if state.stopping:
-                    return
-                error = "returned unexpectedly"
-                logger.error("background task %s returned unexpectedly", state.name)
+                failure = exc
+            if state.stopping:
+                return  # ended (or failed) while asked to finish: nothing to restart for
+            ran_well = loop.time() - started > self._max_backoff
+            error = _logged_failure(state, failure, again=not ran_well)
             state.restarts += 1
-            state.last_error = error[:500]
+            state.last_error = error
             state.failed_at = loop.time()
             RESTARTS.labels(state.name).inc()
-            if loop.time() - started > self._max_backoff:
+            if ran_well:
                 delay = self._initial_backoff  # it ran well for a while: this is a new incident
             logger.warning("restarting %s in %.1fs", state.name, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, self._max_backoff)
+
+
+def _logged_failure(state: _TaskState, failure: Exception | None, *, again: bool) -> str:
+    """Log why the task ended and return it; a failure repeating in one incident is one line."""
+    if failure is None:
+        logger.error("background task %s returned unexpectedly", state.name)
+        return "returned unexpectedly"
+    error = f"{type(failure).__name__}: {failure}"[:500]
+    if again and error == state.last_error:
+        # The same failure again (a dependency still down): its traceback was logged already.
+        logger.error("background task %s failed again: %s", state.name, error)
+    else:
+        logger.error("background task %s failed", state.name, exc_info=failure)
+    return error
 
 
 async def cancel_until_done(task: "asyncio.Task[Any]") -> None:
