@@ -25,6 +25,7 @@ import psutil
 import pytest
 from httpx import Response
 from litestar import get
+from litestar.params import FromPath
 from litestar.testing import AsyncTestClient
 from litestar.types import ControllerRouterHandler
 from tests.support.context import isolated, isolated_env, running_context
@@ -61,7 +62,22 @@ class DbProbePlugin(ProbePlugin):
             row = await database.fetchrow("SELECT 1 AS value")
             return {"value": row["value"] if row else 0}
 
-        return (db_probe,)
+        @get("/db-probe/out-of/{resource:str}", opt={"exclude_from_auth": True})
+        async def db_out_of(resource: FromPath[str]) -> None:
+            # PostgreSQL itself raises what it raises when it runs out of `resource`.
+            sqlstate, message = EXHAUSTED[resource]
+            await database.execute(
+                f"DO $$ BEGIN RAISE EXCEPTION '{message}' USING ERRCODE = '{sqlstate}'; END $$"
+            )
+
+        return (db_probe, db_out_of)
+
+
+EXHAUSTED = {
+    "disk": ("53100", 'could not extend file "base/5/16853": No space left on device'),
+    "connections": ("53300", "sorry, too many clients already"),
+}
+"""SQLSTATE class 53 (insufficient resources), as PostgreSQL words them."""
 
 
 @pytest.fixture(scope="module")
@@ -266,6 +282,23 @@ async def test_frozen_database_answers_503_within_the_deadline(
         assert "retry-after" in frozen.headers
         recovered = await app.client.get("/api/v1/db-probe")
         assert recovered.status_code == 200, recovered.text
+
+
+async def test_a_database_out_of_disk_answers_507_and_out_of_connections_503(
+    fault_settings: Settings,
+) -> None:
+    # A full data disk made every write answer 500 "An unexpected error occurred".
+    async with fault_app(fault_settings, [DbProbePlugin()]) as app:
+        full = await app.client.get("/api/v1/db-probe/out-of/disk")
+        busy = await app.client.get("/api/v1/db-probe/out-of/connections")
+        assert (await app.client.get("/api/v1/db-probe")).status_code == 200
+    assert full.status_code == 507, full.text
+    assert full.headers["content-type"].startswith("application/problem+json")
+    problem = full.json()
+    assert problem["type"].endswith("/insufficient-storage")
+    assert "no space left" in problem["detail"] and "was not saved" in problem["detail"]
+    assert busy.status_code == 503, busy.text
+    assert "retry-after" in busy.headers
 
 
 @pytest.fixture

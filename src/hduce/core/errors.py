@@ -177,6 +177,28 @@ def _handle_unavailable(request: Request, exc: Exception) -> Response[bytes]:
     )
 
 
+def _handle_exhausted(
+    request: Request, exc: asyncpg.exceptions.InsufficientResourcesError
+) -> Response[bytes]:
+    """PostgreSQL ran out of disk, memory or connections (SQLSTATE class 53): not the client's."""
+    if not isinstance(exc, asyncpg.exceptions.DiskFullError):
+        return _handle_unavailable(request, exc)
+    # Nothing heals this by itself: an operator has to free space.
+    logger.error(
+        "the database's disk is full on %s %s: %s",
+        request.method,
+        loggable_path(request.scope),
+        exc,
+    )
+    detail = (
+        "The database has no space left on its disk, so the change was not saved; retry once an "
+        "administrator has freed space."
+    )
+    return problem_response(
+        request, 507, "insufficient-storage", detail, title="Insufficient storage"
+    )
+
+
 def _handle_unexpected(request: Request, exc: Exception) -> Response[bytes]:
     logger.exception("unhandled error on %s %s", request.method, loggable_path(request.scope))
     debug = request.app.debug
@@ -192,6 +214,13 @@ def _describe_error(error: Any) -> str:
     return f"{key}: {message}" if key else message
 
 
+def problem_for(request: Request, exc: Exception) -> Response[bytes]:
+    """The problem+json answer the API gives for `exc` (its most specific handler's)."""
+    handlers = exception_handlers()
+    handler = next(handlers[kind] for kind in type(exc).__mro__ if kind in handlers)
+    return handler(request, exc)
+
+
 def exception_handlers() -> ExceptionHandlersMap:
     """Map every error class to its problem+json renderer."""
     return {
@@ -203,6 +232,7 @@ def exception_handlers() -> ExceptionHandlersMap:
         DatabaseUnavailable: _handle_unavailable,
         asyncpg.PostgresConnectionError: _handle_unavailable,
         asyncpg.exceptions.OperatorInterventionError: _handle_unavailable,
+        asyncpg.exceptions.InsufficientResourcesError: _handle_exhausted,
         TimeoutError: _handle_unavailable,
         Exception: _handle_unexpected,
     }

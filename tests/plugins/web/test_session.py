@@ -48,6 +48,17 @@ async def test_wrong_password_shows_the_apis_answer(clinic: Clinic) -> None:
     assert "hduce_access" not in browser.cookies
 
 
+async def test_an_error_the_database_raises_is_a_page_not_problem_json(clinic: Clinic) -> None:
+    # A NUL in a form field (PostgreSQL refuses it) answered the browser with problem+json.
+    browser = Browser(clinic)
+    data = {"login": "front\x00desk", "password": "not-the-password"}
+    answer = await browser.submit("/login", data, page="/login")
+    assert answer.status_code == 422
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "text may not contain NUL" in answer.text
+    assert "<h1>Invalid value</h1>" in answer.text
+
+
 async def test_a_form_without_the_csrf_token_is_refused(clinic: Clinic) -> None:
     _, browser = await signed_in(clinic, "patient")
     refused = await browser.request("POST", "/logout", data={})

@@ -3,18 +3,19 @@
 from typing import Any
 from urllib.parse import quote
 
+import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
 from litestar.types import ExceptionHandlersMap
 
-from hduce.core.errors import HduceError
+from hduce.core.errors import HduceError, exception_handlers, problem_for
 from hduce.plugins.web.errors import SignInRequired
 from hduce.plugins.web.routes._render import go, render
 from hduce.plugins.web.services import WebServices
 
 
 def page_exception_handlers(services: WebServices) -> ExceptionHandlersMap:
-    """Handlers rendering `HduceError` and Litestar's HTTP errors as pages."""
+    """Every error a page can meet rendered as a page: the API's problem, never its JSON."""
 
     def domain_error(request: Request, exc: HduceError) -> Response[Any]:
         if isinstance(exc, SignInRequired):
@@ -26,9 +27,19 @@ def page_exception_handlers(services: WebServices) -> ExceptionHandlersMap:
         response.headers.update(exc.headers or {})
         return response
 
+    def problem_page(request: Request, exc: Exception) -> Response[Any]:
+        # The database down, a value PostgreSQL refused, a bug: what the API would answer.
+        problem = problem_for(request, exc)
+        said = msgspec.json.decode(problem.content)
+        response = _page(request, problem.status_code, said["title"], said.get("detail") or "")
+        response.headers.update(problem.headers)  # Retry-After
+        return response
+
     def _page(request: Request, status: int, title: str, detail: str) -> Response[str]:
         return render(
             request, services, "error.html", title=title, status_code=status, detail=detail
         )
 
-    return {HduceError: domain_error, HTTPException: http_error}
+    # Every class the API maps, so none of its handlers is closer to an error than these.
+    handlers: ExceptionHandlersMap = dict.fromkeys(exception_handlers(), problem_page)
+    return {**handlers, HduceError: domain_error, HTTPException: http_error}
