@@ -59,6 +59,24 @@ async def test_an_error_the_database_raises_is_a_page_not_problem_json(clinic: C
     assert "<h1>Invalid value</h1>" in answer.text
 
 
+async def test_an_unknown_address_is_a_page_for_a_browser_and_a_problem_for_the_api(
+    clinic: Clinic,
+) -> None:
+    # A mistyped address (or a malformed id) answered the browser with problem+json.
+    browser = Browser(clinic)
+    html = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    for address in ("/portal/no-such-page", "/portal/documents/not-an-id"):
+        page = await browser.get(address, headers=html)
+        assert page.status_code == 404
+        assert page.headers["content-type"].startswith("text/html")
+        assert "There is no page at this address." in page.text
+    api = await browser.get("/api/v1/no-such-thing", headers=html)
+    assert api.status_code == 404
+    assert api.headers["content-type"] == "application/problem+json"
+    script = await browser.get("/portal/no-such-page")  # asks for no HTML
+    assert script.headers["content-type"] == "application/problem+json"
+
+
 async def test_a_form_without_the_csrf_token_is_refused(clinic: Clinic) -> None:
     _, browser = await signed_in(clinic, "patient")
     refused = await browser.request("POST", "/logout", data={})

@@ -2,13 +2,14 @@
 
 from collections.abc import Sequence
 
+from litestar.config.app import AppConfig
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
 from hduce.core.context import AppContext
 from hduce.core.plugin import HducePlugin
 from hduce.plugins.web.config import WebConfig
-from hduce.plugins.web.routes import web_routes
+from hduce.plugins.web.routes import unknown_address_handler, web_routes
 from hduce.plugins.web.services import WebServices
 
 
@@ -34,3 +35,9 @@ class WebPlugin(HducePlugin):
     def dependencies(self) -> dict[str, Provide]:
         """The page services under `web`."""
         return self.provide_as_name(self.services)
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        """Also answer a browser at an address no route serves with a page, not JSON."""
+        app_config = super().on_app_init(app_config)
+        app_config.exception_handlers.update(unknown_address_handler(self.services))
+        return app_config

@@ -33,9 +33,11 @@ from hduce.plugins.web.routes import (
     _signin,
 )
 from hduce.plugins.web.routes._csrf import check_csrf
-from hduce.plugins.web.routes._problems import page_exception_handlers
+from hduce.plugins.web.routes._problems import page_exception_handlers, unknown_address_handler
 from hduce.plugins.web.routes._session import WebSession
 from hduce.plugins.web.services import WebServices
+
+__all__ = ["unknown_address_handler", "web_routes"]
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 PAGES = {EXCLUDE_OPT_KEY: True}

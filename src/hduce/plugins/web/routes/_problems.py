@@ -5,10 +5,11 @@ from urllib.parse import quote
 
 import msgspec
 from litestar import Request, Response
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, NotFoundException
 from litestar.types import ExceptionHandlersMap
 
 from hduce.core.errors import HduceError, exception_handlers, problem_for
+from hduce.core.plugin import API_PREFIX
 from hduce.plugins.web.errors import SignInRequired
 from hduce.plugins.web.routes._render import go, render
 from hduce.plugins.web.services import WebServices
@@ -43,3 +44,18 @@ def page_exception_handlers(services: WebServices) -> ExceptionHandlersMap:
     # Every class the API maps, so none of its handlers is closer to an error than these.
     handlers: ExceptionHandlersMap = dict.fromkeys(exception_handlers(), problem_page)
     return {**handlers, HduceError: domain_error, HTTPException: http_error}
+
+
+def unknown_address_handler(services: WebServices) -> ExceptionHandlersMap:
+    """An address no route serves: a page for a browser, the API's problem for anything else."""
+
+    def unknown_address(request: Request, exc: NotFoundException) -> Response[Any]:
+        api = request.url.path.startswith(API_PREFIX)
+        if api or "text/html" not in request.headers.get("accept", ""):
+            return problem_for(request, exc)
+        detail = "There is no page at this address."
+        return render(
+            request, services, "error.html", title="Page not found", status_code=404, detail=detail
+        )
+
+    return {NotFoundException: unknown_address}
