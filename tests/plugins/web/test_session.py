@@ -75,6 +75,10 @@ async def test_an_unknown_address_is_a_page_for_a_browser_and_a_problem_for_the_
     assert api.headers["content-type"] == "application/problem+json"
     script = await browser.get("/portal/no-such-page")  # asks for no HTML
     assert script.headers["content-type"] == "application/problem+json"
+    wrong_method = await browser.request("DELETE", "/login", headers=html)
+    assert wrong_method.status_code == 405
+    assert wrong_method.headers["content-type"].startswith("text/html")
+    assert "GET" in wrong_method.headers["allow"]
 
 
 async def test_a_form_without_the_csrf_token_is_refused(clinic: Clinic) -> None:

@@ -5,7 +5,7 @@ from urllib.parse import quote
 
 import msgspec
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions import HTTPException, MethodNotAllowedException, NotFoundException
 from litestar.types import ExceptionHandlersMap
 
 from hduce.core.errors import HduceError, exception_handlers, problem_for
@@ -21,25 +21,17 @@ def page_exception_handlers(services: WebServices) -> ExceptionHandlersMap:
     def domain_error(request: Request, exc: HduceError) -> Response[Any]:
         if isinstance(exc, SignInRequired):
             return go(request, f"/login?next={quote(request.url.path)}")
-        return _page(request, exc.status_code, exc.title, exc.detail)
+        return _error_page(request, services, exc.status_code, exc.title, exc.detail)
 
     def http_error(request: Request, exc: HTTPException) -> Response[Any]:
-        response = _page(request, exc.status_code, "Request refused", str(exc.detail))
+        detail = str(exc.detail)
+        response = _error_page(request, services, exc.status_code, "Request refused", detail)
         response.headers.update(exc.headers or {})
         return response
 
     def problem_page(request: Request, exc: Exception) -> Response[Any]:
         # The database down, a value PostgreSQL refused, a bug: what the API would answer.
-        problem = problem_for(request, exc)
-        said = msgspec.json.decode(problem.content)
-        response = _page(request, problem.status_code, said["title"], said.get("detail") or "")
-        response.headers.update(problem.headers)  # Retry-After
-        return response
-
-    def _page(request: Request, status: int, title: str, detail: str) -> Response[str]:
-        return render(
-            request, services, "error.html", title=title, status_code=status, detail=detail
-        )
+        return _as_page(request, services, exc)
 
     # Every class the API maps, so none of its handlers is closer to an error than these.
     handlers: ExceptionHandlersMap = dict.fromkeys(exception_handlers(), problem_page)
@@ -47,15 +39,34 @@ def page_exception_handlers(services: WebServices) -> ExceptionHandlersMap:
 
 
 def unknown_address_handler(services: WebServices) -> ExceptionHandlersMap:
-    """An address no route serves: a page for a browser, the API's problem for anything else."""
+    """No route for the address (or the method): a page for a browser, else the API's problem."""
 
-    def unknown_address(request: Request, exc: NotFoundException) -> Response[Any]:
-        api = request.url.path.startswith(API_PREFIX)
-        if api or "text/html" not in request.headers.get("accept", ""):
+    def unknown_address(request: Request, exc: HTTPException) -> Response[Any]:
+        if request.url.path.startswith(API_PREFIX) or not _wants_html(request):
             return problem_for(request, exc)
-        detail = "There is no page at this address."
-        return render(
-            request, services, "error.html", title="Page not found", status_code=404, detail=detail
-        )
+        if isinstance(exc, NotFoundException):
+            detail = "There is no page at this address."
+            return _error_page(request, services, 404, "Page not found", detail)
+        return _as_page(request, services, exc)
 
-    return {NotFoundException: unknown_address}
+    return {NotFoundException: unknown_address, MethodNotAllowedException: unknown_address}
+
+
+def _as_page(request: Request, services: WebServices, exc: Exception) -> Response[Any]:
+    """The API's problem for `exc` as the error page: its status, title, detail and headers."""
+    problem = problem_for(request, exc)
+    said = msgspec.json.decode(problem.content)
+    detail = said.get("detail") or ""
+    response = _error_page(request, services, problem.status_code, said["title"], detail)
+    response.headers.update(problem.headers)  # Retry-After, Allow
+    return response
+
+
+def _error_page(
+    request: Request, services: WebServices, status: int, title: str, detail: str
+) -> Response[str]:
+    return render(request, services, "error.html", title=title, status_code=status, detail=detail)
+
+
+def _wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "") or "hx-request" in request.headers
