@@ -13,7 +13,6 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import psutil
 
@@ -28,6 +27,7 @@ with warnings.catch_warnings():
         ensure_user_exists,
     )
 
+from hduce.runtime._postmaster_pid import PidFile, dsn_for, read_pid_file
 from hduce.runtime._process import OwnerLock, ServerStatus, dir_lock, pid_alive, wait_gone
 from hduce.runtime.errors import EmbeddedServiceError, log_tail
 from hduce.runtime.page_cache import auto_shared_buffers
@@ -42,7 +42,6 @@ INITDB_STAGING = ".hduce-initdb"
 INITDB_DONE = ".hduce-initdb-done"
 """The staging directory's name once initdb has finished there (its move may still be under way)."""
 _TIMEOUT = 60.0
-_PID_FILE_READS = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,13 +50,6 @@ class PostgresStatus(ServerStatus):
 
     dsn: str | None
     pgdata: str
-
-
-@dataclass(frozen=True, slots=True)
-class _PidFile:
-    pid: int
-    port: int
-    socket_dir: Path
 
 
 class EmbeddedPostgres:
@@ -113,7 +105,7 @@ class EmbeddedPostgres:
                 # An owner that lives keeps its lock, and this object only joins.
                 self._owned_pid = info.pid if self._owner.claim() else None
             self._wait_ready(info)
-            return _dsn(info)
+            return dsn_for(info)
 
     def stop(self) -> None:
         """Stop the server with a fast shutdown; do nothing if it is not running."""
@@ -149,7 +141,7 @@ class EmbeddedPostgres:
         return PostgresStatus(
             running=info is not None,
             pid=info.pid if info else None,
-            dsn=_dsn(info) if info else None,
+            dsn=dsn_for(info) if info else None,
             pgdata=str(self.pgdata),
         )
 
@@ -216,8 +208,8 @@ class EmbeddedPostgres:
         args = ["-D", str(self.pgdata), "-w", "-t", str(int(_TIMEOUT)), "-l", str(self.log_file)]
         self._run("pg_ctl", [*args, "-o", server_opts, "start"], run_as)
 
-    def _live_pid_file(self) -> _PidFile | None:
-        info = _read_pid_file(self.pgdata)
+    def _live_pid_file(self) -> PidFile | None:
+        info = read_pid_file(self.pgdata)
         # A negative pid is a single-user backend's (initdb's): never a server to join.
         if info is None or info.pid <= 0 or not pid_alive(info.pid):
             return None
@@ -250,7 +242,7 @@ class EmbeddedPostgres:
             and proc.info["status"] != psutil.STATUS_ZOMBIE
         ]
 
-    def _wait_ready(self, info: _PidFile) -> None:
+    def _wait_ready(self, info: PidFile) -> None:
         target = ["-h", str(info.socket_dir), "-p", str(info.port), "-U", "postgres"]
         deadline = time.monotonic() + _TIMEOUT
         while True:
@@ -291,35 +283,6 @@ class EmbeddedPostgres:
         return EmbeddedServiceError(
             f"PostgreSQL in {self.pgdata}: {message}; log tail: {log_tail(self.log_file)}"
         )
-
-
-def _read_pid_file(pgdata: Path) -> _PidFile | None:
-    """The postmaster's lock file, or None when there is none.
-
-    postgres rewrites the file in place while it runs (its status line), so a read can catch it
-    half-written: read again a few times before believing there is no server.
-    """
-    for _ in range(_PID_FILE_READS):
-        try:
-            lines = (pgdata / "postmaster.pid").read_text().splitlines()
-            return _PidFile(
-                pid=int(lines[0]),
-                port=int(lines[3]),
-                socket_dir=Path(lines[4].strip() or pgdata),
-            )
-        except FileNotFoundError:
-            return None
-        except (OSError, IndexError, ValueError):
-            time.sleep(0.02)
-    # Still unreadable: treated as "no server", postgres' own lock check stays the judge.
-    return None
-
-
-def _dsn(info: _PidFile) -> str:
-    query = f"host={quote(str(info.socket_dir), safe='/')}"
-    if info.port != 5432:
-        query += f"&port={info.port}"
-    return f"postgresql://postgres@/postgres?{query}"
 
 
 def _reason(err: subprocess.CalledProcessError | subprocess.TimeoutExpired) -> str:
