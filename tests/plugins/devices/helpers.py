@@ -9,6 +9,7 @@ from typing import Any
 
 import aiomqtt
 import msgspec
+from amqtt.broker import Broker
 
 from hduce.core.config import Settings
 from hduce.plugins.devices import DevicesPlugin
@@ -37,6 +38,13 @@ def broker_port(clinic: Clinic) -> int:
     port = broker.port if broker else None
     assert port, "the broker is not listening"
     return port
+
+
+def amqtt_of(clinic: Clinic) -> Broker:
+    """The running amqtt broker inside the clinic."""
+    devices = clinic.client.app.plugins.get(DevicesPlugin).broker
+    assert devices is not None and devices._broker is not None
+    return devices._broker
 
 
 async def register(

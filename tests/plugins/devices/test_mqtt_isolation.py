@@ -4,10 +4,16 @@ import uuid
 
 import aiomqtt
 import pytest
-from amqtt.broker import Broker
 
 from hduce.plugins.devices import DevicesPlugin
-from tests.plugins.devices.helpers import broker_port, mqtt, next_message, register, token_of
+from tests.plugins.devices.helpers import (
+    amqtt_of,
+    broker_port,
+    mqtt,
+    next_message,
+    register,
+    token_of,
+)
 from tests.plugins.devices.raw_packets import (
     ACCEPTED,
     DISCONNECT,
@@ -21,13 +27,6 @@ from tests.plugins.devices.raw_packets import (
     until,
 )
 from tests.plugins.users.clinic import Clinic, Member
-
-
-def amqtt_of(clinic: Clinic) -> Broker:
-    """The running amqtt broker inside the clinic."""
-    devices = clinic.client.app.plugins.get(DevicesPlugin).broker
-    assert devices is not None and devices._broker is not None
-    return devices._broker
 
 
 async def push(clinic: Clinic, topic: str, payload: bytes) -> None:

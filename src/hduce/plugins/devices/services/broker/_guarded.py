@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from amqtt.adapters import BufferReader
 from amqtt.errors import AMQTTError, MQTTError, NoDataError
 from amqtt.mqtt.connack import (
     IDENTIFIER_REJECTED,
@@ -9,6 +10,7 @@ from amqtt.mqtt.connack import (
     SERVER_UNAVAILABLE,
     ConnackPacket,
 )
+from amqtt.mqtt.packet import MQTTFixedHeader
 from amqtt.mqtt.protocol.broker_handler import BrokerProtocolHandler
 from amqtt.session import Session
 
@@ -16,9 +18,11 @@ from hduce.plugins.devices.services._acl import will_allowed
 from hduce.plugins.devices.services.broker._amqtt_plugins import KIND
 from hduce.plugins.devices.services.broker._connect_guard import ConnectGuard
 from hduce.plugins.devices.services.broker._invalid_topics import InvalidTopicsHandled
+from hduce.plugins.devices.services.broker._packet_limits import SizeCappedReader
 from hduce.plugins.devices.services.broker._protocol import DeviceProtocolHandler
 from hduce.plugins.devices.services.broker._retained import RetainedThroughAcl
 from hduce.plugins.devices.services.broker._sessions import BoundSessions
+from hduce.plugins.devices.services.broker._wire_rules import Malformed, check_connect
 
 
 class SignedInOnlyBroker(ConnectGuard, InvalidTopicsHandled, RetainedThroughAcl, BoundSessions):
@@ -28,10 +32,12 @@ class SignedInOnlyBroker(ConnectGuard, InvalidTopicsHandled, RetainedThroughAcl,
     the connected client's session (its subscriptions), a persistent one has its credentials
     overwritten and is then taken over, so anyone who knows a device's client id could knock
     it off with a wrong password. This copy of `_initialize_client_session` (amqtt pinned to
-    0.12.1) refuses, in order: a failed sign-in and a will the publish ACL forbids ("not
-    authorized"), a client id bound to another identity ("identifier rejected"), a full broker
-    ("server unavailable"); only then does it pick the session. The second sign-in check in
-    `_handle_client_session` is answered by the sign-in plugin from the session.
+    0.12.1) reads the CONNECT whole and closes a malformed one unanswered (`check_connect`;
+    amqtt would wait for a CONNECT after any other first packet), then refuses, in order: a
+    failed sign-in and a will the publish ACL forbids ("not authorized"), a client id bound to
+    another identity ("identifier rejected"), a full broker ("server unavailable"); only then
+    does it pick the session. The second sign-in check in `_handle_client_session` is answered
+    by the sign-in plugin from the session.
     """
 
     async def _initialize_client_session(
@@ -39,11 +45,12 @@ class SignedInOnlyBroker(ConnectGuard, InvalidTopicsHandled, RetainedThroughAcl,
     ) -> tuple[BrokerProtocolHandler, Session]:
         where = f"{remote_address}:{remote_port}"
         try:
+            connect = BufferReader(await _checked_connect(reader))
             handler, session = await DeviceProtocolHandler.init_from_connect(
-                reader, writer, self.plugins_manager
+                connect, writer, self.plugins_manager
             )
         except MQTTError as exc:
-            self.logger.warning("invalid connection from %s", where)
+            self.logger.warning("invalid connection from %s: %s", where, exc)
             await writer.close()
             raise MQTTError(exc) from exc
         except (AMQTTError, NoDataError) as exc:
@@ -82,3 +89,16 @@ class SignedInOnlyBroker(ConnectGuard, InvalidTopicsHandled, RetainedThroughAcl,
             )
             return IDENTIFIER_REJECTED
         return None
+
+
+async def _checked_connect(reader: SizeCappedReader) -> bytes:
+    """The first packet, read whole and checked (`check_connect`); amqtt decodes these bytes."""
+    packet = await reader.read_packet()
+    if packet is None:
+        raise NoDataError("the connection closed before its CONNECT")
+    first, body = packet
+    try:
+        check_connect(first, body)
+    except Malformed as exc:
+        raise MQTTError(str(exc)) from exc
+    return MQTTFixedHeader(first >> 4, first & 0x0F, len(body)).to_bytes() + body

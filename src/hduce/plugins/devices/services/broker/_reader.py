@@ -11,45 +11,36 @@ from amqtt.errors import MQTTError, NoDataError, ProtocolHandlerError
 from amqtt.events import MQTTEvents
 from amqtt.mqtt import packet_class
 from amqtt.mqtt.packet import (
-    CONNACK,
     CONNECT,
     DISCONNECT,
     PINGREQ,
-    PINGRESP,
     PUBACK,
     PUBCOMP,
     PUBLISH,
     PUBREC,
     PUBREL,
-    RESERVED_0,
-    RESERVED_15,
-    SUBACK,
     SUBSCRIBE,
-    UNSUBACK,
     UNSUBSCRIBE,
     MQTTFixedHeader,
 )
 
 from hduce.plugins.devices.services.broker._keepalive import GRACE, Silence
 from hduce.plugins.devices.services.broker._packet_limits import SizeCappedReader
+from hduce.plugins.devices.services.broker._wire_rules import Malformed, check_packet
 
 logger = logging.getLogger("hduce.devices")
 HANDLERS = {
-    CONNACK: "handle_connack",
     SUBSCRIBE: "handle_subscribe",
     UNSUBSCRIBE: "handle_unsubscribe",
-    SUBACK: "handle_suback",
-    UNSUBACK: "handle_unsuback",
     PUBACK: "handle_puback",
     PUBREC: "handle_pubrec",
     PUBREL: "handle_pubrel",
     PUBCOMP: "handle_pubcomp",
     PINGREQ: "handle_pingreq",
-    PINGRESP: "handle_pingresp",
     PUBLISH: "handle_publish",
     DISCONNECT: "handle_disconnect",
 }
-"""amqtt's handler method for each packet type but CONNECT, as its own reader dispatches them."""
+"""amqtt's handler method for each packet type a client may send after CONNECT."""
 
 
 class WholePacketReader:
@@ -59,7 +50,8 @@ class WholePacketReader:
     each field), waits for every header under `asyncio.wait_for` (a task per packet on Python
     3.11) and starts a task per packet: at device rates most of the broker's CPU per message.
     This loop reads each packet whole in two or three reads (`SizeCappedReader.read_packet`,
-    the size checked from the header first), watches the keepalive (`GRACE` x, [MQTT-3.1.2-24])
+    the size checked from the header first), closes the connection on a packet that breaks
+    MQTT 3.1.1 (`check_packet`), watches the keepalive (`GRACE` x, [MQTT-3.1.2-24])
     with one `Silence` timer, and offers every PUBLISH to `publish_inline` first, which keeps a
     device's telemetry without a task. Every other packet is decoded from the bytes read by
     amqtt's own classes, announced to amqtt's plugins (`PACKET_RECEIVED`) and handled as amqtt
@@ -97,12 +89,16 @@ class WholePacketReader:
                     if silence is not None:
                         silence.heard()
                     first, body = packet
+                    check_packet(first, body)
                     if first >> 4 == PUBLISH and self.publish_inline(first & 0x0F, body):
                         await self.drain_acknowledgements()
                         continue
                     task = await self._dispatch(first, body)
                     if task is not None:
                         running.append(task)
+                except Malformed as exc:
+                    logger.warning("MQTT client %s closed: %s", session.client_id, exc)
+                    break  # a protocol violation: closed as a drop, the will goes out
                 except (MQTTError, NoDataError) as exc:
                     logger.debug("MQTT packet of %s discarded: %r", session.client_id, exc)
                 except asyncio.CancelledError:
@@ -122,10 +118,6 @@ class WholePacketReader:
     async def _dispatch(self, first: int, body: bytes) -> "asyncio.Task[None] | None":
         """Decode one packet with amqtt's classes and start its handler (CONNECT: awaited)."""
         header = MQTTFixedHeader(first >> 4, first & 0x0F, len(body))
-        if header.packet_type in (RESERVED_0, RESERVED_15):
-            logger.warning("MQTT client %s sent a reserved packet type", self.session.client_id)
-            await self.handle_connection_closed()
-            return None
         decoded = await packet_class(header).from_stream(BufferReader(body), fixed_header=header)
         await self.plugins_manager.fire_event(
             MQTTEvents.PACKET_RECEIVED, packet=decoded, session=self.session

@@ -1,0 +1,125 @@
+"""MQTT 3.1.1's rules for a packet's bytes, checked before amqtt decodes it.
+
+amqtt 0.12.1 checks little of a packet's form: it acknowledges a PUBLISH at QoS 3 or with
+packet id 0, grants a SUBSCRIBE asking QoS 3, answers packets whose fixed-header flags are
+wrong and silently drops a PUBLISH to a wildcard topic. A protocol violation must close the
+connection ([MQTT-4.8.0-1]); each rule below names the clause it enforces.
+"""
+
+import struct
+
+from amqtt.mqtt.packet import (
+    CONNACK,
+    CONNECT,
+    DISCONNECT,
+    PINGREQ,
+    PINGRESP,
+    PUBACK,
+    PUBCOMP,
+    PUBLISH,
+    PUBREC,
+    PUBREL,
+    RESERVED_0,
+    RESERVED_15,
+    SUBACK,
+    SUBSCRIBE,
+    UNSUBACK,
+    UNSUBSCRIBE,
+)
+
+_FLAGS_0010 = (PUBREL, SUBSCRIBE, UNSUBSCRIBE)
+_SERVER_ONLY = {CONNACK: "CONNACK", SUBACK: "SUBACK", UNSUBACK: "UNSUBACK", PINGRESP: "PINGRESP"}
+_BODY_LENGTH = {PUBACK: 2, PUBREC: 2, PUBREL: 2, PUBCOMP: 2, PINGREQ: 0, DISCONNECT: 0}
+_WILL_FLAG, _WILL_QOS, _WILL_RETAIN = 0x04, 0x18, 0x20
+
+
+class Malformed(ValueError):
+    """A packet that breaks MQTT 3.1.1: the connection is closed, nothing is answered."""
+
+
+def check_connect(first: int, body: bytes) -> None:
+    """The first packet of a connection: a CONNECT with flags 0 and consistent will flags."""
+    if first != CONNECT << 4:
+        what = "CONNECT" if first >> 4 == CONNECT else f"packet type {first >> 4}"
+        raise Malformed(f"the first packet is {what} with byte {first:#04x} [MQTT-3.1.0-1]")
+    if len(body) < 2:
+        return  # amqtt refuses what is too short to decode
+    flags_at = 2 + struct.unpack_from("!H", body)[0] + 1  # after the protocol name and level
+    if len(body) <= flags_at:
+        return
+    flags = body[flags_at]
+    if not flags & _WILL_FLAG and flags & (_WILL_QOS | _WILL_RETAIN):
+        raise Malformed("will QoS or retain set without the will flag [MQTT-3.1.2-13, -15]")
+    if flags & _WILL_QOS == _WILL_QOS:
+        raise Malformed("will QoS 3 [MQTT-3.1.2-14]")
+
+
+def check_packet(first: int, body: bytes) -> None:
+    """A packet from a signed-in client (CONNECT again is amqtt's to refuse)."""
+    kind, flags = first >> 4, first & 0x0F
+    if kind in (RESERVED_0, RESERVED_15):
+        raise Malformed(f"reserved packet type {kind} [MQTT-2.2.1]")
+    if kind in _SERVER_ONLY:
+        raise Malformed(f"a client sent {_SERVER_ONLY[kind]}, which only a server sends")
+    if kind == PUBLISH:
+        _check_publish(flags, body)
+        return
+    if flags != (0b0010 if kind in _FLAGS_0010 else 0):
+        raise Malformed(f"fixed-header flags {flags:#06b} on packet type {kind} [MQTT-2.2.2-2]")
+    if kind in _BODY_LENGTH and len(body) != _BODY_LENGTH[kind]:
+        raise Malformed(f"packet type {kind} with a {len(body)}-byte body")
+    if kind in (SUBSCRIBE, UNSUBSCRIBE):
+        _check_filters(kind, body)
+
+
+def _check_publish(flags: int, body: bytes) -> None:
+    qos = (flags >> 1) & 0b11
+    if qos == 3:
+        raise Malformed("PUBLISH with QoS 3 [MQTT-3.3.1-4]")
+    if qos == 0 and flags & 0b1000:
+        raise Malformed("PUBLISH with DUP set at QoS 0 [MQTT-3.3.1-2]")
+    topic, end = _string(body, 0)
+    if "+" in topic or "#" in topic:
+        raise Malformed(f"PUBLISH to a topic with a wildcard: {topic!r} [MQTT-3.3.2-2]")
+    if qos and _packet_id(body, end) == 0:
+        raise Malformed("PUBLISH with packet id 0 [MQTT-2.3.1-1]")
+
+
+def _check_filters(kind: int, body: bytes) -> None:
+    name = "SUBSCRIBE" if kind == SUBSCRIBE else "UNSUBSCRIBE"
+    if _packet_id(body, 0) == 0:
+        raise Malformed(f"{name} with packet id 0 [MQTT-2.3.1-1]")
+    position, filters = 2, 0
+    while position < len(body):
+        _, position = _string(body, position)
+        filters += 1
+        if kind == SUBSCRIBE:
+            if position >= len(body):
+                raise Malformed("SUBSCRIBE filter without its QoS byte")
+            if body[position] > 2:  # reserved bits set, or QoS 3
+                raise Malformed(f"SUBSCRIBE options byte {body[position]:#04x} [MQTT-3.8.3-4]")
+            position += 1
+    if not filters:
+        raise Malformed(f"{name} without a topic filter [MQTT-3.8.3-3, MQTT-3.10.3-2]")
+
+
+def _string(body: bytes, position: int) -> tuple[str, int]:
+    """The UTF-8 string at `position` and where it ends."""
+    if position + 2 > len(body):
+        raise Malformed("a string runs past the end of the packet")
+    end = position + 2 + struct.unpack_from("!H", body, position)[0]
+    if end > len(body):
+        raise Malformed("a string runs past the end of the packet")
+    try:
+        text = body[position + 2 : end].decode("utf-8")
+    except UnicodeDecodeError:
+        raise Malformed("a string that is not UTF-8 [MQTT-1.5.3-1]") from None
+    if "\0" in text:
+        raise Malformed("a string with U+0000 [MQTT-1.5.3-2]")
+    return text, end
+
+
+def _packet_id(body: bytes, position: int) -> int:
+    if position + 2 > len(body):
+        raise Malformed("the packet ends before its packet id")
+    return int(struct.unpack_from("!H", body, position)[0])

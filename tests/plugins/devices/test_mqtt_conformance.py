@@ -1,0 +1,166 @@
+"""MQTT 3.1.1 protocol violations: the broker answers none of them and closes the connection.
+
+[MQTT-4.8.0-1]: on a protocol violation the server closes the network connection; a client's
+will is then published, as for any close other than DISCONNECT ([MQTT-3.1.2-8]).
+"""
+
+import asyncio
+import struct
+import time
+import uuid
+
+import pytest
+
+from tests.plugins.devices.helpers import (
+    amqtt_of,
+    broker_port,
+    eventually,
+    mqtt,
+    register,
+    telemetry,
+)
+from tests.plugins.devices.raw_packets import (
+    ACCEPTED,
+    RawClient,
+    Will,
+    _string,
+    connect_packet,
+    connect_raw,
+    packet,
+    raw_connection,
+    until,
+)
+from tests.plugins.users.clinic import Clinic, Member
+
+PACKET_ID = struct.pack("!H", 7)
+
+
+def connect_with(flags: int, client_id: str, username: str, password: str) -> bytes:
+    """A CONNECT whose flags byte is exactly `flags` (credentials flags included by the caller)."""
+    header = _string("MQTT") + bytes([4, flags]) + struct.pack("!H", 60)
+    return packet(0x10, header + _string(client_id) + _string(username) + _string(password))
+
+
+async def everything_until_closed(client: RawClient, timeout: float = 5) -> list[int]:
+    """The first byte of every packet the broker sends until it closes the connection."""
+    firsts = []
+    try:
+        while True:
+            firsts.append((await client.read_packet(timeout=timeout))[0])
+    except (asyncio.IncompleteReadError, ConnectionError):
+        return firsts
+    except TimeoutError:
+        raise AssertionError(f"still open after {timeout} s; received {firsts}") from None
+
+
+def violations(topic: str, commands: str) -> dict[str, bytes]:
+    """Packets a signed-in device may never send, each with the rule it breaks."""
+    reading = telemetry(("heart_rate", 71, "bpm"))
+    return {
+        "PUBLISH QoS 3 [MQTT-3.3.1-4]": packet(0x36, _string(topic) + PACKET_ID + reading),
+        "PUBLISH DUP at QoS 0 [MQTT-3.3.1-2]": packet(0x38, _string(topic) + reading),
+        "PUBLISH to a + wildcard [MQTT-3.3.2-2]": packet(0x30, _string(topic + "/+") + reading),
+        "PUBLISH to a # wildcard [MQTT-3.3.2-2]": packet(0x30, _string(topic + "/#") + reading),
+        "PUBLISH topic with U+0000 [MQTT-1.5.3-2]": packet(0x30, _string(topic + "\0") + reading),
+        "PUBLISH topic not UTF-8 [MQTT-1.5.3-1]": packet(0x30, _string(b"dev\xff\xfe") + reading),
+        "PUBLISH QoS 1 with packet id 0 [MQTT-2.3.1-1]": packet(
+            0x32, _string(topic) + b"\0\0" + reading
+        ),
+        "SUBSCRIBE with flags 0 [MQTT-3.8.1-1]": packet(
+            0x80, PACKET_ID + _string(commands) + b"\1"
+        ),
+        "SUBSCRIBE without a filter [MQTT-3.8.3-3]": packet(0x82, PACKET_ID),
+        "SUBSCRIBE asking QoS 3 [MQTT-3.8.3-4]": packet(
+            0x82, PACKET_ID + _string(commands) + b"\3"
+        ),
+        "SUBSCRIBE reserved bits set [MQTT-3.8.3-4]": packet(
+            0x82, PACKET_ID + _string(commands) + b"\x41"
+        ),
+        "SUBSCRIBE with packet id 0 [MQTT-2.3.1-1]": packet(
+            0x82, b"\0\0" + _string(commands) + b"\1"
+        ),
+        "UNSUBSCRIBE with flags 0 [MQTT-3.10.1-1]": packet(0xA0, PACKET_ID + _string(commands)),
+        "UNSUBSCRIBE without a filter [MQTT-3.10.3-2]": packet(0xA2, PACKET_ID),
+        "PUBREL with flags 0 [MQTT-3.6.1-1]": packet(0x60, PACKET_ID),
+        "PINGREQ with flags 1 [MQTT-2.2.2-2]": packet(0xC1, b""),
+        "PUBACK with a 3-byte body [MQTT-3.4.1]": packet(0x40, PACKET_ID + b"\0"),
+        "CONNACK from a client": packet(0x20, b"\0\0"),
+        "SUBACK from a client": packet(0x90, PACKET_ID + b"\1"),
+        "UNSUBACK from a client": packet(0xB0, PACKET_ID),
+        "PINGRESP from a client": packet(0xD0, b""),
+    }
+
+
+async def test_a_signed_in_client_breaking_the_protocol_gets_no_answer_and_is_closed(
+    clinic: Clinic, admin: Member, patient: Member
+) -> None:
+    device, secret = await register(clinic, admin, patient)
+    port = broker_port(clinic)
+    wrong = violations(f"devices/{device}/telemetry", f"devices/{device}/cmd/#")
+    failures = {}
+    for rule, wire in wrong.items():
+        client, _, code = await connect_raw(port, device, device, secret)
+        assert code == ACCEPTED
+        try:
+            await client.send(wire)
+            answered = await everything_until_closed(client)
+            if answered:
+                failures[rule] = [hex(first) for first in answered]
+        except AssertionError as exc:
+            failures[rule] = str(exc)
+        finally:
+            client.drop()
+    assert failures == {}
+    # A valid reading after them: once it is stored, it is the only one.
+    async with mqtt(clinic, device, secret) as valid:
+        await valid.publish(f"devices/{device}/telemetry", telemetry(("heart_rate", 72, "bpm")), 1)
+    await eventually(clinic, "SELECT 1 FROM reading WHERE device = $1", uuid.UUID(device))
+    rows = await clinic.fetch("SELECT value FROM reading WHERE device = $1", uuid.UUID(device))
+    assert [row["value"] for row in rows] == [72], "no reading of a refused PUBLISH is stored"
+
+
+async def test_a_protocol_violation_publishes_the_clients_will(
+    clinic: Clinic, admin: Member
+) -> None:
+    device, secret = await register(clinic, admin)
+    will = Will(f"devices/{device}/status", b"offline", 1, retain=True)
+    client, _, code = await connect_raw(broker_port(clinic), device, device, secret, will=will)
+    assert code == ACCEPTED
+    try:
+        await client.send(packet(0x36, _string(f"devices/{device}/telemetry") + PACKET_ID + b"{}"))
+        assert await everything_until_closed(client) == []
+    finally:
+        client.drop()
+    retained = amqtt_of(clinic).retained_messages
+    await until(lambda: will.topic in retained)
+    assert retained[will.topic].data == b"offline"
+
+
+@pytest.mark.parametrize(
+    ("case", "flags", "first_byte"),
+    [
+        ("CONNECT with fixed-header flags [MQTT-2.2.2-2]", 0xC2, 0x11),
+        ("will QoS without the will flag [MQTT-3.1.2-13]", 0xCA, 0x10),
+        ("will retain without the will flag [MQTT-3.1.2-15]", 0xE2, 0x10),
+    ],
+)
+async def test_a_malformed_connect_gets_no_connack_and_is_closed(
+    clinic: Clinic, admin: Member, case: str, flags: int, first_byte: int
+) -> None:
+    device, secret = await register(clinic, admin)
+    wire = bytearray(connect_with(flags, f"bad-{device}"[:23], device, secret))
+    wire[0] = first_byte
+    async with raw_connection(broker_port(clinic)) as client:
+        await client.send(bytes(wire))
+        assert await everything_until_closed(client) == [], case
+
+
+async def test_a_first_packet_other_than_connect_closes_the_socket_at_once(
+    clinic: Clinic, admin: Member
+) -> None:
+    device, secret = await register(clinic, admin)
+    async with raw_connection(broker_port(clinic)) as client:
+        started = time.monotonic()
+        await client.send(packet(0xC0, b"") + connect_packet(f"late-{device}", device, secret))
+        assert await everything_until_closed(client) == [], "no CONNACK after a PINGREQ"
+        assert time.monotonic() - started < 5, "closed at once, not at the CONNECT deadline"
