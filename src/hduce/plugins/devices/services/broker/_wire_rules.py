@@ -30,7 +30,7 @@ from amqtt.mqtt.packet import (
 _FLAGS_0010 = (PUBREL, SUBSCRIBE, UNSUBSCRIBE)
 _SERVER_ONLY = {CONNACK: "CONNACK", SUBACK: "SUBACK", UNSUBACK: "UNSUBACK", PINGRESP: "PINGRESP"}
 _BODY_LENGTH = {PUBACK: 2, PUBREC: 2, PUBREL: 2, PUBCOMP: 2, PINGREQ: 0, DISCONNECT: 0}
-_WILL_FLAG, _WILL_QOS, _WILL_RETAIN = 0x04, 0x18, 0x20
+_WILL_FLAG, _WILL_QOS, _WILL_RETAIN, _PASSWORD, _USERNAME = 0x04, 0x18, 0x20, 0x40, 0x80
 
 
 class Malformed(ValueError):
@@ -38,20 +38,36 @@ class Malformed(ValueError):
 
 
 def check_connect(first: int, body: bytes) -> None:
-    """The first packet of a connection: a CONNECT with flags 0 and consistent will flags."""
+    """The first packet of a connection: an MQTT 3.1.1 CONNECT, whole and well formed.
+
+    A CONNECT of another protocol level is left to amqtt, which answers "unacceptable protocol
+    version" (an MQTT 5 client then tries 3.1.1).
+    """
     if first != CONNECT << 4:
         what = "CONNECT" if first >> 4 == CONNECT else f"packet type {first >> 4}"
         raise Malformed(f"the first packet is {what} with byte {first:#04x} [MQTT-3.1.0-1]")
-    if len(body) < 2:
-        return  # amqtt refuses what is too short to decode
-    flags_at = 2 + struct.unpack_from("!H", body)[0] + 1  # after the protocol name and level
-    if len(body) <= flags_at:
+    name, position = _string(body, 0)
+    if name != "MQTT" or body[position : position + 1] != b"\x04":
         return
-    flags = body[flags_at]
+    if len(body) < position + 4:
+        raise Malformed("CONNECT ends inside its variable header")
+    flags = body[position + 1]
     if not flags & _WILL_FLAG and flags & (_WILL_QOS | _WILL_RETAIN):
         raise Malformed("will QoS or retain set without the will flag [MQTT-3.1.2-13, -15]")
     if flags & _WILL_QOS == _WILL_QOS:
         raise Malformed("will QoS 3 [MQTT-3.1.2-14]")
+    _, position = _string(body, position + 4)  # the client id
+    if flags & _WILL_FLAG:
+        will_topic, position = _string(body, position)
+        if "+" in will_topic or "#" in will_topic:
+            raise Malformed(f"a will topic with a wildcard: {will_topic!r} [MQTT-3.3.2-2]")
+        position = _field_end(body, position)  # the will message: any bytes
+    if flags & _USERNAME:
+        _, position = _string(body, position)
+    if flags & _PASSWORD:
+        position = _field_end(body, position)
+    if position != len(body):
+        raise Malformed("CONNECT has bytes after its payload")
 
 
 def check_packet(first: int, body: bytes) -> None:
@@ -105,11 +121,7 @@ def _check_filters(kind: int, body: bytes) -> None:
 
 def _string(body: bytes, position: int) -> tuple[str, int]:
     """The UTF-8 string at `position` and where it ends."""
-    if position + 2 > len(body):
-        raise Malformed("a string runs past the end of the packet")
-    end = position + 2 + struct.unpack_from("!H", body, position)[0]
-    if end > len(body):
-        raise Malformed("a string runs past the end of the packet")
+    end = _field_end(body, position)
     try:
         text = body[position + 2 : end].decode("utf-8")
     except UnicodeDecodeError:
@@ -117,6 +129,16 @@ def _string(body: bytes, position: int) -> tuple[str, int]:
     if "\0" in text:
         raise Malformed("a string with U+0000 [MQTT-1.5.3-2]")
     return text, end
+
+
+def _field_end(body: bytes, position: int) -> int:
+    """Where the length-prefixed field at `position` ends."""
+    if position + 2 > len(body):
+        raise Malformed("a field runs past the end of the packet")
+    end = position + 2 + struct.unpack_from("!H", body, position)[0]
+    if end > len(body):
+        raise Malformed("a field runs past the end of the packet")
+    return end
 
 
 def _packet_id(body: bytes, position: int) -> int:
