@@ -23,6 +23,8 @@ REFUSALS = ("connect_timeout", "unauthenticated_cap", "server_full", "packet_too
 """Why the broker closed sockets, counted (shown in the health check)."""
 SIGN_IN_CLOSE_SECONDS = 1.0
 """How long a stopping broker waits for the handlers of the sockets it closed before sign-in."""
+TAKE_OVER_SECONDS = 2.0
+"""How long a new connection waits for the one it takes over to end (its will, its session)."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class ConnectGuard(Broker):
         self.refusals: Counter[str] = Counter(dict.fromkeys(REFUSALS, 0))
         self._waiting: Counter[str] = Counter()
         self._signing_in: dict[WriterAdapter, asyncio.Task[Any] | None] = {}
+        self._serving: dict[Any, asyncio.Task[Any] | None] = {}  # signed-in handler -> its task
         self._slots_taken = 0
 
     def take_slot(self) -> bool:
@@ -75,6 +78,13 @@ class ConnectGuard(Broker):
     def release_slot(self) -> None:
         """A signed-in connection ended."""
         self._slots_taken -= 1
+
+    async def end_connection(self, handler: Any) -> None:
+        """Close a signed-in connection as a drop; wait `TAKE_OVER_SECONDS` at most for its end."""
+        task = self._serving.get(handler)
+        await handler.handle_connection_closed()
+        if task is not None and task is not asyncio.current_task():
+            await asyncio.wait([task], timeout=TAKE_OVER_SECONDS)
 
     async def shutdown(self) -> None:
         """Stop as amqtt does, then close the sockets still signing in and let them end.
@@ -120,6 +130,7 @@ class ConnectGuard(Broker):
             self._waiting[address] -= 1
             if not self._waiting[address]:
                 del self._waiting[address]
+        self._serving[handler] = asyncio.current_task()
         try:
             await self._handle_client_session(
                 capped, writer, session, handler, self._servers[listener_name], listener_name
@@ -127,6 +138,7 @@ class ConnectGuard(Broker):
         except (AMQTTError, MQTTError, NoDataError) as exc:
             logger.warning("MQTT session of %s ended with an error: %s", session.client_id, exc)
         finally:
+            del self._serving[handler]
             self.release_slot()
 
     async def _create_server_instance(

@@ -65,10 +65,24 @@ class SignedInOnlyBroker(ConnectGuard, InvalidTopicsHandled, RetainedThroughAcl,
             await writer.close()
             raise MQTTError(f"{where} refused (CONNACK return code {refusal})")
         try:
+            await self._take_over(session)
             return handler, await self._session_for(session)
         except BaseException:
             self.release_slot()
             raise
+
+    async def _take_over(self, session: Session) -> None:
+        """End the connection the client id is connected on now, if any ([MQTT-3.1.4-2]).
+
+        amqtt 0.12.1 leaves it open when the new CONNECT asks for a clean session (both then
+        serve the client, and the old one's end later disconnects the shared state), and for a
+        persistent one lets the old connection's end mark the resumed session disconnected.
+        The old connection ends as a drop (its will goes out) before the new one is set up.
+        """
+        stored, connection = self._sessions.get(session.client_id or "", (None, None))
+        if stored is not None and connection is not None and stored.transitions.is_connected():
+            self.logger.info("MQTT %s: client id %s taken over", session.username, stored.client_id)
+            await self.end_connection(connection)
 
     async def _refusal(self, session: Session) -> int | None:
         """The CONNACK return code refusing this CONNECT, or None to let it in."""

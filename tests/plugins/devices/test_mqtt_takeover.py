@@ -1,0 +1,87 @@
+"""A client id already connected: the new connection takes over, the old one is closed.
+
+[MQTT-3.1.4-2]: if the client id represents a client already connected, the server must
+disconnect the existing client. A device whose connection went half-open (mobile networks,
+a power blip on the router) reconnects with its client id: only the new connection may serve it.
+"""
+
+import asyncio
+
+import pytest
+
+from hduce.contracts.notifications import PushPublisher
+from tests.plugins.devices.helpers import amqtt_of, broker_port, register
+from tests.plugins.devices.raw_packets import (
+    ACCEPTED,
+    PUBLISH,
+    SUBACK,
+    RawClient,
+    Will,
+    connect_raw,
+    subscribe_packet,
+    until,
+)
+from tests.plugins.users.clinic import Clinic, Member
+
+
+async def closed_within(client: RawClient, seconds: float) -> bool:
+    """Whether the broker closes `client`'s connection within `seconds` (packets are skipped)."""
+    try:
+        async with asyncio.timeout(seconds):
+            while await client.reader.read(65536):
+                pass
+    except TimeoutError:
+        return False
+    except ConnectionError:
+        pass
+    return True
+
+
+@pytest.mark.parametrize("clean", [True, False], ids=["clean session", "persistent session"])
+async def test_a_second_connection_with_the_same_client_id_takes_over(
+    clinic: Clinic, admin: Member, clean: bool
+) -> None:
+    device, secret = await register(clinic, admin)
+    port, commands = broker_port(clinic), f"devices/{device}/cmd/#"
+    old, _, code = await connect_raw(port, device, device, secret, clean=clean)
+    assert code == ACCEPTED
+    try:
+        await old.send(subscribe_packet(commands))
+        assert (await old.read_packet())[0] == SUBACK
+        new, present, code = await connect_raw(port, device, device, secret, clean=clean)
+        try:
+            assert (code, present) == (ACCEPTED, not clean)
+            assert await closed_within(old, 5), "the old connection is closed at the take-over"
+            if clean:  # a clean session starts without the old one's subscriptions
+                await new.send(subscribe_packet(commands))
+                assert (await new.read_packet())[0] == SUBACK
+            publisher = clinic.context.registry.get(PushPublisher)
+            await clinic.in_app(publisher.publish, f"devices/{device}/cmd/ping", b"to the new one")
+            first, body = await new.read_packet()
+            assert first >> 4 == PUBLISH >> 4 and body.endswith(b"to the new one")
+            await asyncio.sleep(1.5)  # past amqtt's session monitor: the new session stays
+            await clinic.in_app(publisher.publish, f"devices/{device}/cmd/ping", b"still there")
+            first, body = await new.read_packet()
+            assert first >> 4 == PUBLISH >> 4 and body.endswith(b"still there")
+        finally:
+            new.drop()
+    finally:
+        old.drop()
+
+
+async def test_the_connection_taken_over_ends_as_a_drop_and_its_will_goes_out(
+    clinic: Clinic, admin: Member
+) -> None:
+    device, secret = await register(clinic, admin)
+    will = Will(f"devices/{device}/status", b"offline", 1, retain=True)
+    port = broker_port(clinic)
+    old, _, code = await connect_raw(port, device, device, secret, will=will)
+    try:
+        new, _, code = await connect_raw(port, device, device, secret)
+        new.drop()
+        assert code == ACCEPTED
+        retained = amqtt_of(clinic).retained_messages
+        await until(lambda: will.topic in retained)
+        assert retained[will.topic].data == b"offline"
+    finally:
+        old.drop()
