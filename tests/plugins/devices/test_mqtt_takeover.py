@@ -15,26 +15,12 @@ from tests.plugins.devices.raw_packets import (
     ACCEPTED,
     PUBLISH,
     SUBACK,
-    RawClient,
     Will,
     connect_raw,
     subscribe_packet,
     until,
 )
 from tests.plugins.users.clinic import Clinic, Member
-
-
-async def closed_within(client: RawClient, seconds: float) -> bool:
-    """Whether the broker closes `client`'s connection within `seconds` (packets are skipped)."""
-    try:
-        async with asyncio.timeout(seconds):
-            while await client.reader.read(65536):
-                pass
-    except TimeoutError:
-        return False
-    except ConnectionError:
-        pass
-    return True
 
 
 @pytest.mark.parametrize("clean", [True, False], ids=["clean session", "persistent session"])
@@ -51,7 +37,7 @@ async def test_a_second_connection_with_the_same_client_id_takes_over(
         new, present, code = await connect_raw(port, device, device, secret, clean=clean)
         try:
             assert (code, present) == (ACCEPTED, not clean)
-            assert await closed_within(old, 5), "the old connection is closed at the take-over"
+            assert await old.closed_by_server(timeout=5), "the old connection is closed"
             if clean:  # a clean session starts without the old one's subscriptions
                 await new.send(subscribe_packet(commands))
                 assert (await new.read_packet())[0] == SUBACK

@@ -68,6 +68,13 @@ class DevicesConfig(Section):
     """Sockets from one address still waiting to sign in; more are closed at once."""
     max_packet_size: int = 65_536
     """Largest MQTT packet (remaining length, bytes); a bigger one closes the connection unread."""
+    max_subscriptions: int = 100
+    """Topic filters one client may hold; a SUBSCRIBE beyond is refused filter by filter (0x80)."""
+    max_queued_messages: int = 1000
+    """QoS 1/2 messages kept for one offline persistent session; beyond, the oldest is dropped."""
+    session_expiry: Duration = Duration(7 * 86_400)
+    """An offline persistent session (clean_session=0) is forgotten after this long, with its
+    subscriptions and queued messages."""
     tls_port: int = OFF
     """MQTT over TLS on this port (0: a free one; -1: off). Needs `tls_cert` and `tls_key`."""
     tls_cert: str = ""

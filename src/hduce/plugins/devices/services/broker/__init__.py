@@ -3,11 +3,12 @@
 Each module holds one documented override of amqtt, named after what it guarantees:
 - admission: `_connect_guard` (CONNECT deadline, per-address cap, slots after sign-in),
   `_packet_limits` (oversized packets refused from their header), `_guarded` (a CONNECT fully
-  checked before it touches a session), `_sessions` (sessions bound to their identity);
-- per connection (`_protocol` combines them): `_reader` (whole packets, telemetry taken in
-  place), `_inbound` (telemetry durable before its acknowledgement), `_exactly_once` (incoming
-  QoS 2), `_outbound` (granted QoS, RETAIN, QoS 1 kept until acknowledged), `_keepalive`
-  (silent clients dropped);
+  checked before it touches a session; a client id taken over), `_sessions` (sessions bound to
+  their identity), `_session_limits` (filters and offline messages per client);
+- per connection (`_protocol` combines them): `_reader` (whole packets checked against
+  `_wire_rules`, telemetry taken in place), `_inbound` (telemetry durable before its
+  acknowledgement), `_exactly_once` (incoming QoS 2), `_outbound` (granted QoS, RETAIN, QoS 1
+  kept until acknowledged), `_keepalive` (silent clients dropped);
 - topics: `_retained` and `_invalid_topics`;
 - amqtt plugins loaded by dotted path: `_amqtt_plugins` (sign-in, ACL, telemetry hook) and
   `_presence_hooks`; `_listeners` turns the settings into amqtt's listeners.
@@ -32,7 +33,7 @@ from hduce.plugins.devices.config import DevicesConfig
 from hduce.plugins.devices.services._credentials import MqttSignIn
 from hduce.plugins.devices.services._ingest import TelemetryIngest
 from hduce.plugins.devices.services._presence import DevicePresence
-from hduce.plugins.devices.services.broker._connect_guard import REFUSALS, ConnectLimits
+from hduce.plugins.devices.services.broker._connect_guard import REFUSALS, BrokerLimits
 from hduce.plugins.devices.services.broker._guarded import SignedInOnlyBroker
 from hduce.plugins.devices.services.broker._keepalive import CLOSED_BY_SERVER, ENDED_BY
 from hduce.plugins.devices.services.broker._listeners import DEFAULT, bound_port, listeners
@@ -66,6 +67,7 @@ class DeviceBroker:
     def _amqtt_config(self) -> dict[str, Any]:
         return {
             "listeners": listeners(self.config),
+            "session_expiry_interval": int(self.config.session_expiry),
             # Replaces amqtt's defaults (anonymous sign-in, packet logger, $SYS topics).
             "plugins": {
                 f"{_PLUGINS}.SignInPlugin": {
@@ -89,7 +91,7 @@ class DeviceBroker:
         amqtt_config = self._amqtt_config()
         self.ingest.open()  # before the listener: replay first, and fail if another holds it
         try:
-            broker = SignedInOnlyBroker(amqtt_config, limits=ConnectLimits.of(config))
+            broker = SignedInOnlyBroker(amqtt_config, limits=BrokerLimits.of(config))
             await broker.start()
         except (BrokerError, FileNotFoundError, ValueError) as exc:
             self.ingest.close()

@@ -28,22 +28,26 @@ TAKE_OVER_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
-class ConnectLimits:
-    """How the broker admits sockets (see `DevicesConfig`)."""
+class BrokerLimits:
+    """How the broker admits sockets and what one client may hold (see `DevicesConfig`)."""
 
     connect_timeout: float
     max_connections: int
     unauthenticated_per_address: int
     max_packet_size: int
+    max_subscriptions: int
+    max_queued_messages: int
 
     @classmethod
-    def of(cls, config: DevicesConfig) -> "ConnectLimits":
+    def of(cls, config: DevicesConfig) -> "BrokerLimits":
         """The limits set in the devices config."""
         return cls(
             connect_timeout=float(config.connect_timeout),
             max_connections=config.max_connections,
             unauthenticated_per_address=config.max_unauthenticated_per_address,
             max_packet_size=config.max_packet_size,
+            max_subscriptions=config.max_subscriptions,
+            max_queued_messages=config.max_queued_messages,
         )
 
 
@@ -58,7 +62,7 @@ class ConnectGuard(Broker):
     `_initialize_client_session` once the client is known).
     """
 
-    def __init__(self, config: dict[str, Any], *, limits: ConnectLimits) -> None:
+    def __init__(self, config: dict[str, Any], *, limits: BrokerLimits) -> None:
         super().__init__(config)
         self.limits = limits
         self.refusals: Counter[str] = Counter(dict.fromkeys(REFUSALS, 0))

@@ -21,11 +21,14 @@ from hduce.plugins.devices.services.broker._invalid_topics import InvalidTopicsH
 from hduce.plugins.devices.services.broker._packet_limits import SizeCappedReader
 from hduce.plugins.devices.services.broker._protocol import DeviceProtocolHandler
 from hduce.plugins.devices.services.broker._retained import RetainedThroughAcl
+from hduce.plugins.devices.services.broker._session_limits import BoundedSessions
 from hduce.plugins.devices.services.broker._sessions import BoundSessions
 from hduce.plugins.devices.services.broker._wire_rules import Malformed, check_connect
 
 
-class SignedInOnlyBroker(ConnectGuard, InvalidTopicsHandled, RetainedThroughAcl, BoundSessions):
+class SignedInOnlyBroker(
+    ConnectGuard, InvalidTopicsHandled, RetainedThroughAcl, BoundedSessions, BoundSessions
+):
     """A broker where a client that is not fully allowed in never reaches a session.
 
     amqtt 0.12.1 looks the CONNECT's client id up before authenticating: a clean session deletes

@@ -1,0 +1,117 @@
+"""What one client may hold: topic filters, messages queued while offline, an offline session."""
+
+import asyncio
+import struct
+from collections.abc import AsyncIterator
+
+import pytest
+
+from hduce.contracts.notifications import PushPublisher
+from hduce.core.config import Settings
+from tests.plugins.devices.helpers import amqtt_of, broker_port, devices_settings, register
+from tests.plugins.devices.raw_packets import (
+    ACCEPTED,
+    DISCONNECT,
+    PUBLISH,
+    SUBACK,
+    RawClient,
+    _string,
+    connect_raw,
+    packet,
+    subscribe_packet,
+    until,
+)
+from tests.plugins.users.clinic import Clinic, Member, running_clinic
+
+MAX_FILTERS, MAX_QUEUED = 3, 2
+
+
+@pytest.fixture(scope="module")
+async def clinic(settings: Settings) -> AsyncIterator[Clinic]:
+    """A broker with small limits, and offline sessions forgotten after two seconds."""
+    limits = devices_settings(
+        settings,
+        max_subscriptions=MAX_FILTERS,
+        max_queued_messages=MAX_QUEUED,
+        session_expiry="2s",
+    )
+    async with running_clinic(limits) as running:
+        yield running
+
+
+async def subscribe(client: RawClient, topic_filter: str, packet_id: int) -> int:
+    """SUBSCRIBE to one filter; the SUBACK's return code."""
+    await client.send(subscribe_packet(topic_filter, packet_id=packet_id))
+    first, body = await client.read_packet()
+    assert first == SUBACK and body[:2] == struct.pack("!H", packet_id)
+    return body[2]
+
+
+async def test_a_client_holds_at_most_max_subscriptions_filters(
+    clinic: Clinic, admin: Member
+) -> None:
+    device, secret = await register(clinic, admin)
+    filters = [f"devices/{device}/cmd/{n}" for n in range(MAX_FILTERS + 1)]
+    client, _, code = await connect_raw(broker_port(clinic), device, device, secret)
+    assert code == ACCEPTED
+    try:
+        granted = [await subscribe(client, f, n + 1) for n, f in enumerate(filters)]
+        assert granted == [1] * MAX_FILTERS + [0x80]
+        assert await subscribe(client, filters[0], 10) == 1, "a filter held is granted again"
+        await client.send(packet(0xA2, struct.pack("!H", 11) + _string(filters[0])))
+        assert (await client.read_packet())[0] == 0xB0
+        subscriptions = amqtt_of(clinic)._subscriptions
+        await until(lambda: filters[0] not in subscriptions)  # no entry kept for nobody
+        assert await subscribe(client, filters[-1], 12) == 1, "room again after UNSUBSCRIBE"
+    finally:
+        client.drop()
+
+
+async def test_an_offline_session_keeps_only_the_newest_messages(
+    clinic: Clinic, admin: Member
+) -> None:
+    device, secret = await register(clinic, admin)
+    port, commands = broker_port(clinic), f"devices/{device}/cmd/#"
+    client, _, _ = await connect_raw(port, device, device, secret, clean=False)
+    assert await subscribe(client, commands, 1) == 1
+    await client.send(DISCONNECT)
+    client.drop()
+    publisher = clinic.context.registry.get(PushPublisher)
+    sessions = amqtt_of(clinic).sessions
+    await asyncio.sleep(0.2)  # the DISCONNECT is handled
+    for n in range(5):
+        await clinic.in_app(publisher.publish, f"devices/{device}/cmd/set", f"command {n}".encode())
+    client, present, _ = await connect_raw(port, device, device, secret, clean=False)
+    try:
+        assert present, sessions.keys()
+        received = []
+        for _ in range(MAX_QUEUED):
+            first, body = await client.read_packet()
+            assert first >> 4 == PUBLISH >> 4
+            received.append(body[-9:])
+        assert received == [b"command 3", b"command 4"]
+        with pytest.raises(TimeoutError):
+            await client.read_packet(timeout=1)
+    finally:
+        client.drop()
+
+
+async def test_an_offline_persistent_session_is_forgotten_after_session_expiry(
+    clinic: Clinic, admin: Member
+) -> None:
+    device, secret = await register(clinic, admin)
+    port = broker_port(clinic)
+    client, _, _ = await connect_raw(port, device, device, secret, clean=False)
+    assert await subscribe(client, f"devices/{device}/cmd/#", 1) == 1
+    await client.send(DISCONNECT)
+    client.drop()
+    client, present, _ = await connect_raw(port, device, device, secret, clean=False)
+    await client.send(DISCONNECT)
+    client.drop()
+    assert present, "kept while younger than session_expiry"
+    # amqtt's monitor (every second) drops it once its whole seconds are past the expiry
+    sessions = amqtt_of(clinic).sessions
+    await until(lambda: device not in sessions, timeout=10)
+    client, present, _ = await connect_raw(port, device, device, secret, clean=False)
+    client.drop()
+    assert not present, "forgotten after session_expiry"
