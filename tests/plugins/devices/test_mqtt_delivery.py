@@ -61,6 +61,18 @@ async def test_a_qos0_subscription_gets_qos0_even_for_a_qos1_command(
     assert (message.qos, message.retain) == (0, False)
 
 
+async def test_subscribing_again_to_a_filter_replaces_its_qos(
+    clinic: Clinic, admin: Member
+) -> None:
+    device, secret = await register(clinic, admin)
+    async with mqtt(clinic, device, secret) as client:
+        await client.subscribe(f"devices/{device}/cmd/#", qos=0)
+        await client.subscribe(f"devices/{device}/cmd/#", qos=1)  # [MQTT-3.8.4-3]
+        await push(clinic, f"devices/{device}/cmd/ping", b"hello")
+        message = await next_message(client)
+    assert (message.payload, message.qos) == (b"hello", 1)
+
+
 @pytest.mark.parametrize("granted", [0, 1])
 async def test_messages_queued_offline_arrive_without_retain_at_the_granted_qos(
     clinic: Clinic, admin: Member, granted: int

@@ -19,18 +19,19 @@ _WARNED = "hduce_offline_queue_full"
 class BoundedSessions(Broker):
     """A client holds at most `max_subscriptions` filters and `max_queued_messages` offline.
 
-    amqtt 0.12.1 accepts every SUBSCRIBE, keeps an unsubscribed filter's entry for ever (every
-    message is matched against every entry) and queues QoS 1/2 messages for an offline
-    persistent session without a bound: a client subscribing in a loop, or an app uninstalled
-    with a persistent session, would grow the broker's memory for as long as it runs. The
-    oldest queued message is dropped for a new one (the newest matter most: the latest command,
-    the latest notification); an offline session ends after `session_expiry` (amqtt's monitor).
+    amqtt 0.12.1 accepts every SUBSCRIBE (one for a filter already held keeps its old QoS),
+    keeps an unsubscribed filter's entry for ever (every message is matched against every
+    entry) and queues QoS 1/2 messages for an offline persistent session without a bound: a
+    client subscribing in a loop, or an app uninstalled with a persistent session, would grow
+    the broker's memory for as long as it runs. The oldest queued message is dropped for a new
+    one (the newest matter most: the latest command, the latest notification); an offline
+    session ends after `session_expiry` (amqtt's monitor).
     """
 
     limits: BrokerLimits
 
     async def add_subscription(self, subscription: tuple[str, int], session: Session) -> int:
-        """Subscribe as amqtt does, unless that would be one filter more than allowed."""
+        """Subscribe as amqtt does, unless that is one filter too many; a held one is replaced."""
         topic_filter = subscription[0]
         held = [
             held_filter
@@ -45,7 +46,15 @@ class BoundedSessions(Broker):
                 len(held),
             )
             return REFUSED
-        return int(await super().add_subscription(subscription, session))
+        granted = int(await super().add_subscription(subscription, session))
+        if topic_filter in held and granted != REFUSED:  # [MQTT-3.8.4-3]: replaced, new QoS
+            self._subscriptions[topic_filter] = [
+                (session, granted)
+                if subscriber.client_id == session.client_id
+                else (subscriber, qos)
+                for subscriber, qos in self._subscriptions[topic_filter]
+            ]
+        return granted
 
     async def _handle_unsubscription(
         self, client_session: Session, handler: BrokerProtocolHandler, unsubscribe_waiter: Any
