@@ -38,8 +38,9 @@ class SignedInOnlyBroker(
     0.12.1) reads the CONNECT whole and closes a malformed one unanswered (`check_connect`;
     amqtt would wait for a CONNECT after any other first packet), then refuses, in order: a
     failed sign-in and a will the publish ACL forbids ("not authorized"), a client id bound to
-    another identity ("identifier rejected"), a full broker ("server unavailable"); only then
-    does it pick the session. The second sign-in check in `_handle_client_session` is answered
+    another identity ("identifier rejected"); then it takes the client id over from a connection
+    still holding it, and refuses a full broker ("server unavailable"); only then does it pick
+    the session. The second sign-in check in `_handle_client_session` is answered
     by the sign-in plugin from the session.
     """
 
@@ -60,15 +61,16 @@ class SignedInOnlyBroker(
             self.logger.warning("no CONNECT from %s: %s", where, exc)
             raise AMQTTError(exc) from exc
         refusal = await self._refusal(session)
-        if refusal is None and not self.take_slot():
-            refusal = SERVER_UNAVAILABLE
+        if refusal is None:
+            await self._take_over(session)  # first: the slot it frees is this client's own
+            if not self.take_slot():
+                refusal = SERVER_UNAVAILABLE
         if refusal is not None:
             handler.attach(session, reader, writer)
             await handler._send_packet(ConnackPacket.build(0, refusal))
             await writer.close()
             raise MQTTError(f"{where} refused (CONNACK return code {refusal})")
         try:
-            await self._take_over(session)
             return handler, await self._session_for(session)
         except BaseException:
             self.release_slot()
