@@ -40,6 +40,12 @@ def broker_port(clinic: Clinic) -> int:
     return port
 
 
+async def refusals(clinic: Clinic) -> dict[str, int]:
+    """The broker's refusal counters from /health/detailed."""
+    detail = (await clinic.health_detailed()).json()["checks"]["mqtt"]["detail"]
+    return {k: v for k, v in detail.items() if k.startswith("refused_")}
+
+
 def amqtt_of(clinic: Clinic) -> Broker:
     """The running amqtt broker inside the clinic."""
     devices = clinic.client.app.plugins.get(DevicesPlugin).broker

@@ -14,6 +14,7 @@ from tests.plugins.devices.helpers import (
     broker_port,
     eventually,
     mqtt,
+    refusals,
     register,
     telemetry,
 )
@@ -119,6 +120,7 @@ async def test_a_signed_in_client_breaking_the_protocol_gets_no_answer_and_is_cl
     device, secret = await register(clinic, admin, patient)
     port = broker_port(clinic)
     wrong = violations(f"devices/{device}/telemetry", f"devices/{device}/cmd/#")
+    before = await refusals(clinic)
     failures = {}
     for rule, wire in wrong.items():
         client, _, code = await connect_raw(port, device, device, secret)
@@ -133,6 +135,8 @@ async def test_a_signed_in_client_breaking_the_protocol_gets_no_answer_and_is_cl
         finally:
             client.drop()
     assert failures == {}
+    counted = (await refusals(clinic))["refused_protocol_violation"]
+    assert counted == before["refused_protocol_violation"] + len(wrong)
     # A valid reading after them: once it is stored, it is the only one.
     async with mqtt(clinic, device, secret) as valid:
         await valid.publish(f"devices/{device}/telemetry", telemetry(("heart_rate", 72, "bpm")), 1)
@@ -162,8 +166,10 @@ async def test_a_malformed_connect_gets_no_connack_and_is_closed(
     clinic: Clinic, admin: Member
 ) -> None:
     device, secret = await register(clinic, admin)
+    malformed = malformed_connects(device, secret)
+    before = await refusals(clinic)
     failures = {}
-    for rule, wire in malformed_connects(device, secret).items():
+    for rule, wire in malformed.items():
         async with raw_connection(broker_port(clinic)) as client:
             await client.send(wire)
             try:
@@ -174,6 +180,8 @@ async def test_a_malformed_connect_gets_no_connack_and_is_closed(
                 if answered:
                     failures[rule] = [hex(first) for first in answered]
     assert failures == {}
+    counted = (await refusals(clinic))["refused_protocol_violation"]
+    assert counted == before["refused_protocol_violation"] + len(malformed)
 
 
 async def test_a_first_packet_other_than_connect_closes_the_socket_at_once(

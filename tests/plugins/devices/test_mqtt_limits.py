@@ -6,7 +6,13 @@ from contextlib import AsyncExitStack
 import pytest
 
 from hduce.core.config import Settings
-from tests.plugins.devices.helpers import broker_port, devices_settings, mqtt, register
+from tests.plugins.devices.helpers import (
+    broker_port,
+    devices_settings,
+    mqtt,
+    refusals,
+    register,
+)
 from tests.plugins.devices.raw_packets import (
     ACCEPTED,
     SERVER_UNAVAILABLE,
@@ -35,12 +41,6 @@ async def clinic(settings: Settings) -> AsyncIterator[Clinic]:
     )
     async with running_clinic(limits) as running:
         yield running
-
-
-async def refusals(clinic: Clinic) -> dict[str, int]:
-    """The broker's refusal counters from /health/detailed."""
-    detail = (await clinic.health_detailed()).json()["checks"]["mqtt"]["detail"]
-    return {k: v for k, v in detail.items() if k.startswith("refused_")}
 
 
 def still_open(client: RawClient) -> bool:

@@ -19,7 +19,13 @@ from hduce.plugins.devices.config import DevicesConfig
 from hduce.plugins.devices.services.broker._packet_limits import PacketTooLarge, SizeCappedReader
 
 logger = logging.getLogger("hduce.devices")
-REFUSALS = ("connect_timeout", "unauthenticated_cap", "server_full", "packet_too_large")
+REFUSALS = (
+    "connect_timeout",
+    "unauthenticated_cap",
+    "server_full",
+    "packet_too_large",
+    "protocol_violation",
+)
 """Why the broker closed sockets, counted (shown in the health check)."""
 SIGN_IN_CLOSE_SECONDS = 1.0
 """How long a stopping broker waits for the handlers of the sockets it closed before sign-in."""

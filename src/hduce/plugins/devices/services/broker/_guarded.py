@@ -49,10 +49,11 @@ class SignedInOnlyBroker(
     ) -> tuple[BrokerProtocolHandler, Session]:
         where = f"{remote_address}:{remote_port}"
         try:
-            connect = BufferReader(await _checked_connect(reader))
+            connect = BufferReader(await self._checked_connect(reader))
             handler, session = await DeviceProtocolHandler.init_from_connect(
                 connect, writer, self.plugins_manager
             )
+            handler.on_violation = self._protocol_violation
         except MQTTError as exc:
             self.logger.warning("invalid connection from %s: %s", where, exc)
             await writer.close()
@@ -75,6 +76,22 @@ class SignedInOnlyBroker(
         except BaseException:
             self.release_slot()
             raise
+
+    async def _checked_connect(self, reader: SizeCappedReader) -> bytes:
+        """The first packet, read whole and checked (`check_connect`); amqtt decodes these bytes."""
+        packet = await reader.read_packet()
+        if packet is None:
+            raise NoDataError("the connection closed before its CONNECT")
+        first, body = packet
+        try:
+            check_connect(first, body)
+        except Malformed as exc:
+            self._protocol_violation()
+            raise MQTTError(str(exc)) from exc
+        return MQTTFixedHeader(first >> 4, first & 0x0F, len(body)).to_bytes() + body
+
+    def _protocol_violation(self) -> None:
+        self.refusals["protocol_violation"] += 1
 
     async def _take_over(self, session: Session) -> None:
         """End the connection the client id is connected on now, if any ([MQTT-3.1.4-2]).
@@ -108,16 +125,3 @@ class SignedInOnlyBroker(
             )
             return IDENTIFIER_REJECTED
         return None
-
-
-async def _checked_connect(reader: SizeCappedReader) -> bytes:
-    """The first packet, read whole and checked (`check_connect`); amqtt decodes these bytes."""
-    packet = await reader.read_packet()
-    if packet is None:
-        raise NoDataError("the connection closed before its CONNECT")
-    first, body = packet
-    try:
-        check_connect(first, body)
-    except Malformed as exc:
-        raise MQTTError(str(exc)) from exc
-    return MQTTFixedHeader(first >> 4, first & 0x0F, len(body)).to_bytes() + body

@@ -63,6 +63,8 @@ class WholePacketReader:
     plugins_manager: Any
     _reader_ready: asyncio.Event | None
     _reader_stopped: asyncio.Event
+    on_violation: Callable[[], None] | None = None
+    """Told of each connection closed for a protocol violation (the broker counts them)."""
     publish_inline: Callable[[int, bytes], bool]
     drain_acknowledgements: Callable[[], Awaitable[None]]
     handle_read_timeout: Callable[[], None]
@@ -98,6 +100,8 @@ class WholePacketReader:
                         running.append(task)
                 except Malformed as exc:
                     logger.warning("MQTT client %s closed: %s", session.client_id, exc)
+                    if self.on_violation is not None:
+                        self.on_violation()
                     break  # a protocol violation: closed as a drop, the will goes out
                 except (MQTTError, NoDataError) as exc:
                     logger.debug("MQTT packet of %s discarded: %r", session.client_id, exc)
