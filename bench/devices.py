@@ -100,6 +100,9 @@ def bench_settings(
         # Every bench device connects at once from one address, beyond the default cap.
         "HDUCE_PLUGINS__DEVICES__MAX_UNAUTHENTICATED_PER_ADDRESS": "100000",
         "HDUCE_PLUGINS__DEVICES__MAX_CONNECTIONS": "5000",
+        # Each bench device publishes as fast as it is acknowledged, beyond the default pace:
+        # the bench measures the broker's capacity, not the per-connection limit.
+        "HDUCE_PLUGINS__DEVICES__MAX_PACKET_RATE": "0",
         # Beside the embedded PostgreSQL (the scratch dir's `pg`), so it is removed with it.
         "HDUCE_PLUGINS__DEVICES__SPOOL_DIR": str(Path(dsn.split("host=")[-1]).parent / "spool"),
     }

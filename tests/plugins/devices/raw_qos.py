@@ -6,6 +6,7 @@ import struct
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from tests.plugins.devices.helpers import telemetry
 from tests.plugins.devices.raw_packets import (
     RawClient,
     _string,
@@ -45,6 +46,19 @@ class QosClient(RawClient):
         """Read one packet and check it is `kind` for `packet_id`."""
         got, body = await self.read()
         assert (got, struct.unpack(">H", body[:2])[0]) == (kind, packet_id), (got, body)
+
+
+def publishes(device: str, values: list[int], *, first_id: int = 1) -> bytes:
+    """QoS 1 telemetry PUBLISHes of one heart-rate reading each, packet ids from `first_id`."""
+    topic = _string(f"devices/{device}/telemetry")
+    return b"".join(
+        packet(
+            PUBLISH,
+            0x02,
+            topic + struct.pack(">H", first_id + n) + telemetry(("heart_rate", value, "bpm")),
+        )
+        for n, value in enumerate(values)
+    )
 
 
 @asynccontextmanager

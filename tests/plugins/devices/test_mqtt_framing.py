@@ -4,9 +4,8 @@ import asyncio
 import struct
 import uuid
 
-from tests.plugins.devices.helpers import broker_port, eventually, register, telemetry
-from tests.plugins.devices.raw_packets import _string
-from tests.plugins.devices.raw_qos import PUBACK, PUBLISH, packet, raw_connection
+from tests.plugins.devices.helpers import broker_port, eventually, register
+from tests.plugins.devices.raw_qos import PUBACK, packet, publishes, raw_connection
 from tests.plugins.users.clinic import Clinic, Member
 
 PINGREQ, PINGRESP = 12, 13
@@ -14,19 +13,6 @@ STORED = (
     "SELECT count(*) FROM reading WHERE device = $1 AND value = ANY($2::float8[]) "
     "HAVING count(*) >= $3"
 )
-
-
-def publishes(device: str, values: list[int], *, first_id: int = 1) -> bytes:
-    """QoS 1 telemetry PUBLISHes of one heart-rate reading each, packet ids from `first_id`."""
-    topic = _string(f"devices/{device}/telemetry")
-    return b"".join(
-        packet(
-            PUBLISH,
-            0x02,
-            topic + struct.pack(">H", first_id + n) + telemetry(("heart_rate", value, "bpm")),
-        )
-        for n, value in enumerate(values)
-    )
 
 
 async def stored(clinic: Clinic, device: str, values: list[int]) -> None:

@@ -68,6 +68,9 @@ class DevicesConfig(Section):
     """Sockets from one address still waiting to sign in; more are closed at once."""
     max_packet_size: int = 65_536
     """Largest MQTT packet (remaining length, bytes); a bigger one closes the connection unread."""
+    max_packet_rate: float = 200
+    """Packets a second one connection is read at, on average (bursts of twice that); a faster
+    sender waits (TCP pushes back, nothing is lost); 0: no limit."""
     max_subscriptions: int = 100
     """Topic filters one client may hold; a SUBSCRIBE beyond is refused filter by filter (0x80)."""
     max_queued_messages: int = 1000

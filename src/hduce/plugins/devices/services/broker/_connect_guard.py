@@ -43,6 +43,7 @@ class BrokerLimits:
     max_packet_size: int
     max_subscriptions: int
     max_queued_messages: int
+    max_packet_rate: float
 
     @classmethod
     def of(cls, config: DevicesConfig) -> "BrokerLimits":
@@ -54,6 +55,7 @@ class BrokerLimits:
             max_packet_size=config.max_packet_size,
             max_subscriptions=config.max_subscriptions,
             max_queued_messages=config.max_queued_messages,
+            max_packet_rate=config.max_packet_rate,
         )
 
 

@@ -54,6 +54,7 @@ class SignedInOnlyBroker(
                 connect, writer, self.plugins_manager
             )
             handler.on_violation = self._protocol_violation
+            handler.packet_rate = self.limits.max_packet_rate
         except MQTTError as exc:
             self.logger.warning("invalid connection from %s: %s", where, exc)
             await writer.close()

@@ -25,6 +25,7 @@ from amqtt.mqtt.packet import (
 )
 
 from hduce.plugins.devices.services.broker._keepalive import GRACE, Silence
+from hduce.plugins.devices.services.broker._pace import Pace
 from hduce.plugins.devices.services.broker._packet_limits import SizeCappedReader
 from hduce.plugins.devices.services.broker._wire_rules import Malformed, check_packet
 
@@ -51,11 +52,12 @@ class WholePacketReader:
     3.11) and starts a task per packet: at device rates most of the broker's CPU per message.
     This loop reads each packet whole in two or three reads (`SizeCappedReader.read_packet`,
     the size checked from the header first), closes the connection on a packet that breaks
-    MQTT 3.1.1 (`check_packet`), watches the keepalive (`GRACE` x, [MQTT-3.1.2-24])
-    with one `Silence` timer, and offers every PUBLISH to `publish_inline` first, which keeps a
-    device's telemetry without a task. Every other packet is decoded from the bytes read by
-    amqtt's own classes, announced to amqtt's plugins (`PACKET_RECEIVED`) and handled as amqtt
-    does: a task per packet, CONNECT awaited. Errors end the loop as in amqtt.
+    MQTT 3.1.1 (`check_packet`), reads no faster than `packet_rate` (`Pace`), watches the
+    keepalive (`GRACE` x, [MQTT-3.1.2-24]) with one `Silence` timer, and offers every PUBLISH
+    to `publish_inline` first, which keeps a device's telemetry without a task. Every other
+    packet is decoded from the bytes read by amqtt's own classes, announced to amqtt's plugins
+    (`PACKET_RECEIVED`) and handled as amqtt does: a task per packet, CONNECT awaited. Errors
+    end the loop as in amqtt.
     """
 
     session: Any
@@ -65,6 +67,8 @@ class WholePacketReader:
     _reader_stopped: asyncio.Event
     on_violation: Callable[[], None] | None = None
     """Told of each connection closed for a protocol violation (the broker counts them)."""
+    packet_rate: float = 0
+    """Packets a second this connection is read at, on average (`Pace`); 0: as they come."""
     publish_inline: Callable[[int, bytes], bool]
     drain_acknowledgements: Callable[[], Awaitable[None]]
     handle_read_timeout: Callable[[], None]
@@ -79,12 +83,15 @@ class WholePacketReader:
         running: collections.deque[asyncio.Task[None]] = collections.deque()
         keepalive = session.keep_alive
         silence = Silence(keepalive * GRACE, self.handle_read_timeout) if keepalive > 0 else None
+        pace = Pace(self.packet_rate) if self.packet_rate > 0 else None
         try:
             while True:
                 ready.set()
                 while running and running[0].done():
                     running.popleft()
                 try:
+                    if pace is not None and (wait := pace.delay()) > 0:
+                        await asyncio.sleep(wait)  # the socket is not read meanwhile
                     packet = await reader.read_packet()
                     if packet is None:
                         break  # end of stream
