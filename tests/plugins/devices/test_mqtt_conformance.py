@@ -5,9 +5,12 @@ will is then published, as for any close other than DISCONNECT ([MQTT-3.1.2-8]).
 """
 
 import asyncio
+import logging
 import struct
 import time
 import uuid
+
+import pytest
 
 from tests.plugins.devices.helpers import (
     amqtt_of,
@@ -193,3 +196,17 @@ async def test_a_first_packet_other_than_connect_closes_the_socket_at_once(
         await client.send(packet(0xC0, b"") + connect_packet(f"late-{device}", device, secret))
         assert await everything_until_closed(client) == [], "no CONNACK after a PINGREQ"
         assert time.monotonic() - started < 5, "closed at once, not at the CONNECT deadline"
+
+
+async def test_a_socket_closed_before_its_connect_logs_no_warning(
+    clinic: Clinic, caplog: pytest.LogCaptureFixture
+) -> None:
+    # What a TCP health probe or a port scan does, every few seconds for as long as it runs.
+    caplog.set_level(logging.DEBUG)
+    for _ in range(3):
+        async with raw_connection(broker_port(clinic)):
+            pass
+    await asyncio.sleep(0.5)  # the broker sees each end
+    warned = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warned == []
+    assert any("before its CONNECT" in r.getMessage() for r in caplog.records), "kept at debug"

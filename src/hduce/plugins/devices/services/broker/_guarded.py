@@ -59,7 +59,10 @@ class SignedInOnlyBroker(
             self.logger.warning("invalid connection from %s: %s", where, exc)
             await writer.close()
             raise MQTTError(exc) from exc
-        except (AMQTTError, NoDataError) as exc:
+        except NoDataError as exc:  # a TCP health probe or a port scan: nothing to warn about
+            self.logger.debug("no CONNECT from %s: %s", where, exc)
+            raise AMQTTError(exc) from exc
+        except AMQTTError as exc:
             self.logger.warning("no CONNECT from %s: %s", where, exc)
             raise AMQTTError(exc) from exc
         refusal = await self._refusal(session)
