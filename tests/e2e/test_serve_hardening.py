@@ -171,6 +171,31 @@ def test_sigterm_ends_open_live_streams_and_the_server_stops(
             while stream.recv(65536):  # the server ends the stream: a clean end of file
                 pass
             ended = time.monotonic() - sent
-        running.process.wait(timeout=15)
+        code = running.process.wait(timeout=15)
     assert ended < 3, f"the stream ended {ended:.1f} s after SIGTERM"
     assert "timeout graceful shutdown exceeded" not in running.log.read_text()
+    # A stop on request that completed is a success, as for `hduce worker` (systemd marks a
+    # unit that exits 143 as failed).
+    assert code == 0, running.log.read_text()[-3000:]
+
+
+def test_a_second_serve_on_the_same_data_dir_says_why_it_cannot_start(
+    settings: Settings, tmp_path: Path
+) -> None:
+    # It joined the embedded services, then failed in the broker's start with a 50-line traceback.
+    with serving(tmp_path / "first", settings):
+        second_log = tmp_path / "second.log"
+        environ = hduce_env(
+            DATABASE_URL=settings.database.url,
+            HDUCE_NATS__URL=settings.nats.url,
+            JWT_SECRET=TEST_JWT_SECRET,
+            HDUCE_DATA_DIR=str(tmp_path / "first" / "data"),
+            HDUCE_SERVER__PORT=str(free_port()),
+            **isolated_env(isolated(settings)),
+        )
+        with hduce_process(["serve", "--no-migrate"], environ, second_log) as second:
+            code = second.wait(timeout=60)
+    output = second_log.read_text()
+    assert code == 1, output
+    assert "telemetry spool" in output and "data_dir" in output, output
+    assert "Traceback" not in output, output

@@ -16,7 +16,7 @@ from hduce.cli._common import (
     terminate_gracefully,
     with_signing_secret,
 )
-from hduce.cli._startup import busy_port, log_startup_warnings
+from hduce.cli._startup import busy_port, held_elsewhere, log_startup_warnings
 from hduce.embedded import services
 
 
@@ -52,7 +52,7 @@ def serve(
     with clear_errors():
         plugins = load_plugins(settings)
         log_startup_warnings(plugins)
-    if problem := busy_port(settings, plugins):
+    if problem := busy_port(settings, plugins) or held_elsewhere(settings, plugins):
         fail(problem)
     server = settings.server
     settings = with_signing_secret(ctx, settings)

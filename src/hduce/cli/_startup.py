@@ -2,6 +2,7 @@
 
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TypeVar
 
 from hduce.core.config import Settings
@@ -27,6 +28,15 @@ def busy_port(settings: Settings, plugins: Sequence[HducePlugin]) -> str | None:
                 f"(set {listener.setting})"
             )
     return None
+
+
+def held_elsewhere(settings: Settings, plugins: Sequence[HducePlugin]) -> str | None:
+    """One line naming what `serve` needs that another process holds, and how to resolve it.
+
+    E.g. a second `hduce serve` on the same data dir.
+    """
+    data_dir = Path(settings.data_dir)
+    return next(filter(None, (plugin.held_elsewhere(data_dir) for plugin in plugins)), None)
 
 
 def log_startup_warnings(plugins: Sequence[HducePlugin]) -> None:

@@ -127,6 +127,13 @@ class HducePlugin(InitPlugin):
         """The ports the web process opens for this plugin besides HTTP (checked before start)."""
         return []
 
+    def held_elsewhere(self, data_dir: Path) -> str | None:
+        """What the web process needs that another process holds, checked before start.
+
+        One line that also says how to resolve it; None when nothing is held.
+        """
+        return None
+
     def backup_folder(self, data_dir: Path) -> Path | None:
         """The folder of files this plugin keeps beside the database (`hduce backup` copies it)."""
         return None

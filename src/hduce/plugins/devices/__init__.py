@@ -4,6 +4,7 @@ import contextlib
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import rich_click as click
@@ -31,6 +32,7 @@ from hduce.plugins.devices.services import (
     Readings,
     SilenceRule,
     WebServices,
+    spool_held_elsewhere,
 )
 from hduce.plugins.devices.store import Stores
 
@@ -99,6 +101,10 @@ class DevicesPlugin(HducePlugin):
         config = self._devices_config()
         setting = "plugins.devices.port / HDUCE_PLUGINS__DEVICES__PORT"
         return [Listener(config.host, config.port, "MQTT", setting)] if config.port else []
+
+    def held_elsewhere(self, data_dir: Path) -> str | None:
+        """The telemetry spool, when another process (another `hduce serve`) holds it."""
+        return spool_held_elsewhere(self._devices_config(), str(data_dir))
 
     def _devices_config(self) -> DevicesConfig:
         assert isinstance(self.config, DevicesConfig)

@@ -27,9 +27,15 @@ from hduce.plugins.devices.services._readers import Alerts, Devices, Readings
 from hduce.plugins.devices.services._readings import ReadingQueries
 from hduce.plugins.devices.services._registry import DeviceRegistry
 from hduce.plugins.devices.services._silence import SilenceRule
-from hduce.plugins.devices.services._spool import Spool
+from hduce.plugins.devices.services._spool import Spool, SpoolLocked, spool_in_use
 from hduce.plugins.devices.services.broker import DeviceBroker
 from hduce.plugins.devices.store import Stores
+
+
+def spool_held_elsewhere(config: DevicesConfig, data_dir: str) -> str | None:
+    """Why the broker cannot start here: another process holds the telemetry spool."""
+    directory = spool_dir(config, data_dir)
+    return str(SpoolLocked(directory)) if spool_in_use(directory) else None
 
 
 @dataclass(frozen=True)

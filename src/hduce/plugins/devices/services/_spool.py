@@ -46,6 +46,27 @@ class SpoolFull(Exception):
 class SpoolLocked(RuntimeError):
     """Another process already uses this spool directory."""
 
+    def __init__(self, directory: Path) -> None:
+        super().__init__(
+            f"another process uses the telemetry spool {directory} (is `hduce serve` already "
+            "running on this data_dir?): stop it, or give this one its own data_dir or "
+            "plugins.devices.spool_dir"
+        )
+
+
+def spool_in_use(directory: Path) -> bool:
+    """Whether another process holds the spool in `directory` (checked, nothing kept)."""
+    try:
+        lock = (directory / "lock").open("rb")
+    except FileNotFoundError:
+        return False
+    with lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        return False  # closing the file releases the lock
+
 
 Durable = Callable[[int, list[tuple[Any, int]]], None]
 """Told, once per group written, the segment and each record's `(item, body size)` in order."""
@@ -90,9 +111,7 @@ class Spool:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             self._lock.close()
-            raise SpoolLocked(
-                f"another process uses the telemetry spool {self.directory}"
-            ) from None
+            raise SpoolLocked(self.directory) from None
         segments = self._segments()
         left = [(segment, body) for segment in segments for body in self._read(segment)]
         for segment, body in left:
