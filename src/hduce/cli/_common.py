@@ -107,16 +107,17 @@ async def _on_database(
 
 
 def terminate_gracefully() -> None:
-    """Let SIGTERM unwind like Ctrl-C so embedded servers are always stopped.
+    """Let SIGTERM and Ctrl-C unwind so embedded servers are always stopped.
 
     A stop on request ends in exit status 0, as `hduce worker`'s does: supervisors (systemd)
-    count 143 as a failure.
+    count 143 as a failure, and click would answer Ctrl-C with "Aborted." and 1.
     """
 
     def handler(_signum: int, _frame: object) -> None:
         raise SystemExit(0)
 
-    signal.signal(signal.SIGTERM, handler)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, handler)
 
 
 @click.group()
