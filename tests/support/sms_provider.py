@@ -1,5 +1,6 @@
 """A real HTTP server standing in for an SMS provider: records requests, answers as told."""
 
+import ssl
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -26,15 +27,19 @@ class Request:
 class Provider:
     """A real HTTP server on a free loopback port that records requests and answers as told."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+        """Listen on loopback; with `tls`, speak HTTPS (its certificate names the host)."""
         self.requests: list[Request] = []
         self.replies: deque[tuple[int, str]] = deque()
         self.released = threading.Event()
         self._server = ThreadingHTTPServer((HOST, 0), self._handler())
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )
-        self.url = f"http://{HOST}:{self._server.server_address[1]}/2010-04-01/Messages.json"
+        self.port = self._server.server_address[1]
+        self.url = f"http://{HOST}:{self.port}/2010-04-01/Messages.json"
 
     def start(self) -> None:
         self._thread.start()

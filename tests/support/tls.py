@@ -11,7 +11,8 @@ from cryptography.x509.oid import NameOID
 
 
 def self_signed(folder: Path, name: str, host: str = "127.0.0.1") -> tuple[Path, Path]:
-    """A certificate for `host` acting as its own CA, and its key, written as PEM files."""
+    """A certificate for `host` (an IP address or a name) acting as its own CA, and its key,
+    written as PEM files."""
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     now = datetime.datetime.now(datetime.UTC)
@@ -24,10 +25,7 @@ def self_signed(folder: Path, name: str, host: str = "127.0.0.1") -> tuple[Path,
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(days=1))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(host))]),
-            critical=False,
-        )
+        .add_extension(x509.SubjectAlternativeName([_alternative_name(host)]), critical=False)
         .sign(key, hashes.SHA256())
     )
     cert_file, key_file = folder / f"{name}.pem", folder / f"{name}.key"
@@ -40,3 +38,10 @@ def self_signed(folder: Path, name: str, host: str = "127.0.0.1") -> tuple[Path,
         )
     )
     return cert_file, key_file
+
+
+def _alternative_name(host: str) -> x509.GeneralName:
+    try:
+        return x509.IPAddress(ipaddress.ip_address(host))
+    except ValueError:
+        return x509.DNSName(host)

@@ -182,24 +182,37 @@ async def test_a_webhook_failing_every_time_is_disabled(clinic: Clinic, provider
     assert (enabled.json()["active"], enabled.json()["consecutive_failures"]) == (True, 0)
 
 
-async def test_a_retry_is_not_sent_before_its_time(clinic: Clinic, provider: Provider) -> None:
-    admin = await clinic.member("admin")
-    webhook = await register(clinic, admin, provider.url, ["appointment.*"])
+async def stored_delivery(clinic: Clinic, webhook_id: str, due: str = "now()") -> uuid.UUID:
+    """A pending delivery of an `appointment.booked` event to the webhook, due at `due` (SQL)."""
     delivery_id = uuid.uuid4()
     await clinic.execute(
         "INSERT INTO webhook_delivery (id, webhook, event_id, event_name, payload, attempts, "
-        "next_attempt_at) VALUES ($1, $2, $3, 'appointment.booked', '{}', 1, "
-        "now() + interval '1 hour')",
+        f"next_attempt_at) VALUES ($1, $2, $3, 'appointment.booked', '{{}}', 1, {due})",
         delivery_id,
-        uuid.UUID(webhook["id"]),
+        uuid.UUID(webhook_id),
         uuid.uuid4(),
     )
+    return delivery_id
+
+
+async def deliver_with(
+    clinic: Clinic, delivery_id: uuid.UUID, *, public_only: bool = False
+) -> None:
+    """Run `deliver` once in a sender of its own."""
     env = clinic.client.app.plugins.get(WebhooksPlugin).env
-    sender = WebhookSender(env, WebhookStore(env.db), env.require(AuditLog))
+    store, audit = WebhookStore(env.db), env.require(AuditLog)
+    sender = WebhookSender(env, store, audit, public_only=public_only)
     try:
-        await clinic.in_app(sender.deliver, delivery_id)  # a duplicate, early due-event
+        await clinic.in_app(sender.deliver, delivery_id)
     finally:
         await clinic.in_app(sender.aclose)
+
+
+async def test_a_retry_is_not_sent_before_its_time(clinic: Clinic, provider: Provider) -> None:
+    admin = await clinic.member("admin")
+    webhook = await register(clinic, admin, provider.url, ["appointment.*"])
+    delivery_id = await stored_delivery(clinic, webhook["id"], due="now() + interval '1 hour'")
+    await deliver_with(clinic, delivery_id)  # a duplicate, early due-event
     [delivery] = await deliveries(clinic, admin, webhook["id"])
     assert (delivery["status"], delivery["attempts"]) == ("pending", 1)
     assert provider.requests == []

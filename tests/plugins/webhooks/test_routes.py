@@ -106,6 +106,12 @@ async def test_unknown_webhook_is_404_and_delete_removes(clinic: Clinic) -> None
         ("https://[::1]:8443/in", "public host"),
         ("https://10.1.2.3/in", "public host"),
         ("https://localhost/in", "public host"),
+        # Names that resolve to this machine without DNS (inet_aton's forms, a trailing dot):
+        # they passed as names and were delivered to loopback.
+        ("https://2130706433/in", "127.0.0.1"),
+        ("https://127.1:8443/in", "127.0.0.1"),
+        ("https://0x7f000001/in", "127.0.0.1"),
+        ("https://localhost./in", "public host"),
     ],
 )
 async def test_production_requires_https_to_a_public_host(

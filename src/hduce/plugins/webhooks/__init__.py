@@ -30,9 +30,9 @@ class WebhooksPlugin(HducePlugin):
         env: PluginEnv[WebhooksConfig] = self.env
         audit = env.require(AuditLog)
         store = WebhookStore(env.db)
-        https_only = env.settings.is_production
-        self.service = WebhookService(env.db, store, audit, https_only=https_only)
-        self.sender = WebhookSender(env, store, audit)
+        production = env.settings.is_production
+        self.service = WebhookService(env.db, store, audit, https_only=production)
+        self.sender = WebhookSender(env, store, audit, public_only=production)
         env.registry.add_closer(self.sender.aclose)
         handlers.subscribe(env.events, handlers.FanOut(env.db, env.events, store), self.sender)
 

@@ -1,5 +1,6 @@
 """The `webhooks.deliver` task body: POST one signed delivery, or schedule its retry."""
 
+import asyncio
 import logging
 import time
 import uuid
@@ -13,6 +14,7 @@ from hduce.contracts.audit import AuditLog
 from hduce.core.events import EventMeta
 from hduce.core.plugin_env import PluginEnv
 from hduce.plugins.webhooks.config import WebhooksConfig
+from hduce.plugins.webhooks.services._addresses import IPAddress, NotPublic, check_public, resolve
 from hduce.plugins.webhooks.services._signing import SIGNATURE_HEADER, signature
 from hduce.plugins.webhooks.store import WebhookStore
 from hduce.plugins.webhooks.tasks import WebhookDeliveryDue
@@ -34,18 +36,28 @@ class WebhookSender:
     """Sends due deliveries; the delivery row stays locked while sending, so each is sent once."""
 
     def __init__(
-        self, env: PluginEnv[WebhooksConfig], store: WebhookStore, audit: AuditLog
+        self,
+        env: PluginEnv[WebhooksConfig],
+        store: WebhookStore,
+        audit: AuditLog,
+        *,
+        public_only: bool,
     ) -> None:
+        """`public_only` (production): connect only to globally routable addresses."""
         self._db = env.db
         self._events = env.events
         self._store = store
         self._audit = audit
         self._config = config = env.config
+        self._public_only = public_only
         # Redirects are not followed: the registered URL is the only one an admin approved.
+        # Each POST goes to the address just resolved and checked, so a connection is not kept:
+        # one to a shared address (a CDN's) would otherwise carry another host's deliveries.
         self._client = httpx.AsyncClient(
             timeout=float(config.timeout),
             follow_redirects=False,
             headers={"User-Agent": f"HDuce-Webhooks/{__version__}"},
+            limits=httpx.Limits(max_keepalive_connections=0),
         )
 
     async def aclose(self) -> None:
@@ -91,13 +103,51 @@ class WebhookSender:
             "HDuce-Event-Id": str(row["event_id"]),
             "HDuce-Delivery": str(row["id"]),
         }
+        url = httpx.URL(row["url"])
+        headers["Host"] = url.netloc.decode("ascii")
+        addresses = await self._addresses(url)
         try:
-            response = await self._client.post(row["url"], content=body, headers=headers)
+            response = await self._post_to_any(url, addresses, body, headers)
         except httpx.HTTPError as exc:
             raise AttemptFailed(f"{type(exc).__name__}: {exc}"[:ERROR_TEXT_LIMIT]) from exc
         if not response.is_success:
             raise AttemptFailed(f"HTTP {response.status_code}", response.status_code)
         return response.status_code
+
+    async def _post_to_any(
+        self, url: httpx.URL, addresses: list[IPAddress], body: bytes, headers: dict[str, str]
+    ) -> httpx.Response:
+        """POST to the first of `addresses` that takes the connection.
+
+        TLS names and checks `url`'s host (SNI, certificate), as the Host header does.
+        """
+        sni = {"sni_hostname": _ascii_host(url)} if url.scheme == "https" else {}
+
+        async def post(address: IPAddress) -> httpx.Response:
+            target = url.copy_with(host=str(address))
+            return await self._client.post(target, content=body, headers=headers, extensions=sni)
+
+        for address in addresses[:-1]:
+            try:
+                return await post(address)
+            except httpx.ConnectError:
+                continue  # nothing was sent: the next address may answer
+        return await post(addresses[-1])
+
+    async def _addresses(self, url: httpx.URL) -> list[IPAddress]:
+        """The addresses to try for `url`'s host, checked when only public ones may be used."""
+        host, port = _ascii_host(url), url.port or (443 if url.scheme == "https" else 80)
+        try:
+            async with asyncio.timeout(float(self._config.timeout)):
+                addresses = await resolve(host, port)
+        except (OSError, TimeoutError) as exc:
+            raise AttemptFailed(f"cannot resolve {host}: {exc or 'timed out'}") from exc
+        if self._public_only:
+            try:
+                check_public(host, addresses)
+            except NotPublic as exc:
+                raise AttemptFailed(f"refused: {exc}") from exc
+        return addresses
 
     async def _record_failure(
         self, row: asyncpg.Record, attempts: int, error: AttemptFailed
@@ -130,3 +180,8 @@ class WebhookSender:
         )
         if retry_at is not None:
             await self._events.publish(WebhookDeliveryDue(delivery_id=row["id"]), at=retry_at)
+
+
+def _ascii_host(url: httpx.URL) -> str:
+    """The URL's host as DNS and TLS see it (an international name in its IDNA form)."""
+    return url.raw_host.decode("ascii")

@@ -1,6 +1,6 @@
 """Admin management of webhooks: register, list, change, remove, and read the delivery log."""
 
-import ipaddress
+import asyncio
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,9 +17,13 @@ from hduce.plugins.webhooks.schemas import (
     WebhookRead,
     WebhookUpdate,
 )
+from hduce.plugins.webhooks.services._addresses import NotPublic, check_public, resolve
 from hduce.plugins.webhooks.services._catalogue import EVENT_NAMES, unknown_patterns
 from hduce.plugins.webhooks.services._signing import new_secret
 from hduce.plugins.webhooks.store import WebhookStore
+
+RESOLVE_SECONDS = 3.0
+"""How long registering a webhook waits for its host's name to resolve."""
 
 
 class WebhookService:
@@ -37,7 +41,7 @@ class WebhookService:
         self, data: WebhookCreate, *, by: uuid.UUID, ip: str | None = None
     ) -> WebhookCreated:
         """Register a webhook with a new signing secret (returned this once)."""
-        self._check_url(data.url)
+        await self._check_url(data.url)
         events = _checked_patterns(data.events)
         secret = new_secret()
         async with self._db.transaction():
@@ -65,7 +69,7 @@ class WebhookService:
         """Change a webhook; re-enabling it clears its failure streak."""
         changes: dict[str, Any] = {}
         if data.url is not None:
-            self._check_url(data.url)
+            await self._check_url(data.url)
             changes["url"] = data.url
         if data.events is not None:
             changes["events"] = _checked_patterns(data.events)
@@ -105,7 +109,7 @@ class WebhookService:
             action, actor_id=by, ip=ip, detail={"webhook_id": str(webhook_id), **detail}
         )
 
-    def _check_url(self, url: str) -> None:
+    async def _check_url(self, url: str) -> None:
         parts = urlsplit(url)
         allowed = ("https",) if self._https_only else ("https", "http")
         if parts.scheme not in allowed or not parts.hostname:
@@ -113,19 +117,29 @@ class WebhookService:
             raise InvalidWebhook(f"`url` must be {need} with a host, got {url!r}")
         if parts.username or parts.password:
             raise InvalidWebhook("`url` must not carry credentials; verify the signature instead")
-        if self._https_only and not _public_host(parts.hostname):
+        try:
+            port = parts.port or 443
+        except ValueError:
+            raise InvalidWebhook(f"`url` has an invalid port, got {url!r}") from None
+        if self._https_only:
             # In production a webhook must not reach the clinic's own network or cloud metadata.
-            raise InvalidWebhook(f"`url` must name a public host, got {parts.hostname!r}")
+            await _check_public(parts.hostname, port)
 
 
-def _public_host(host: str) -> bool:
-    """False for `localhost` and for IP literals that are not globally routable."""
-    if host == "localhost" or host.endswith(".localhost"):
-        return False
+async def _check_public(host: str, port: int) -> None:
+    """Refuse a host that is, or now resolves to, an address inside.
+
+    One that does not resolve now is accepted: each delivery resolves and checks again.
+    """
     try:
-        return ipaddress.ip_address(host).is_global
-    except ValueError:
-        return True  # a name is not resolved here, so one pointing inside is not caught
+        async with asyncio.timeout(RESOLVE_SECONDS):
+            addresses = await resolve(host, port)
+    except (OSError, TimeoutError):
+        addresses = []
+    try:
+        check_public(host, addresses)
+    except NotPublic as exc:
+        raise InvalidWebhook(f"`url` must name a public host: {exc}") from None
 
 
 def _checked_patterns(patterns: list[str]) -> list[str]:
