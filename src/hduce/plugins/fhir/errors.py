@@ -13,3 +13,9 @@ class BadResource(HduceError):
     """A resource body that is not valid FHIR R4 or not one HDuce can act on (400)."""
 
     status_code, slug, title = 400, "fhir-bad-resource", "Invalid resource"
+
+
+class NotJson(HduceError):
+    """A `_format` other than JSON, the one format this server answers (406)."""
+
+    status_code, slug, title = 406, "fhir-format", "Not acceptable"

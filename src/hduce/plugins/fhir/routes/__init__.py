@@ -8,6 +8,7 @@ from hduce.plugins.fhir.routes._appointments import APPOINTMENT_ROUTES
 from hduce.plugins.fhir.routes._audit_events import AUDIT_ROUTES
 from hduce.plugins.fhir.routes._devices import DEVICE_ROUTES
 from hduce.plugins.fhir.routes._documents import DOCUMENT_ROUTES
+from hduce.plugins.fhir.routes._general import check_general_parameters
 from hduce.plugins.fhir.routes._metadata import metadata_route
 from hduce.plugins.fhir.routes._observations import OBSERVATION_ROUTES
 from hduce.plugins.fhir.routes._outcome import outcome_handlers
@@ -56,6 +57,7 @@ def fhir_router(services: FhirServices) -> Router:
     return Router(
         path=FHIR_BASE,
         route_handlers=handlers,
+        before_request=check_general_parameters,
         exception_handlers=outcome_handlers(),
         tags=["fhir"],
     )

@@ -4,6 +4,8 @@ from litestar import Request, Response, get
 from litestar.di import NamedDependency
 
 from hduce.core.security import Principal
+from hduce.plugins.fhir.errors import BadSearch
+from hduce.plugins.fhir.routes._general import counting
 from hduce.plugins.fhir.routes._responses import cursor_bundle, query_of
 from hduce.plugins.fhir.schemas import paging
 from hduce.plugins.fhir.services import FhirServices, enabled
@@ -14,6 +16,8 @@ async def search_observations(
     request: Request, principal: NamedDependency[Principal], fhir: NamedDependency[FhirServices]
 ) -> Response[bytes]:
     """Readings newest first: a patient's own; doctors and nurses name the `patient`. Audited."""
+    if counting(request):
+        raise BadSearch("`_summary=count` needs a total: Observation pages by cursor, without one")
     query = query_of(request)
     found = await enabled(fhir.observations).search(principal, query)
     return cursor_bundle(request, "Observation", paging(query).count, found)

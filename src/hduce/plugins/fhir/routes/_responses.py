@@ -5,7 +5,8 @@ from typing import Any
 import msgspec
 from litestar import Request, Response
 
-from hduce.plugins.fhir.schemas import cursor_searchset, searchset
+from hduce.plugins.fhir.routes._general import counting
+from hduce.plugins.fhir.schemas import count_only, cursor_searchset, searchset
 
 FHIR_BASE = "/fhir/R4"
 FHIR_JSON = "application/fhir+json"
@@ -29,9 +30,10 @@ def query_of(request: Request[Any, Any, Any]) -> dict[str, list[str]]:
 def bundle(request: Request[Any, Any, Any], resource_type: str, found: Any) -> Response[bytes]:
     """A searchset `Bundle` of `(resources, total, page)` with paging links."""
     resources, total, page = found
-    return fhir_response(
-        searchset(base_url(request), resource_type, query_of(request), page, resources, total)
-    )
+    base, query = base_url(request), query_of(request)
+    if counting(request):
+        return fhir_response(count_only(base, resource_type, query, total))
+    return fhir_response(searchset(base, resource_type, query, page, resources, total))
 
 
 def cursor_bundle(

@@ -11,7 +11,7 @@ from hduce.plugins.fhir.schemas._appointments import (
     validated,
 )
 from hduce.plugins.fhir.schemas._audit_events import audit_event
-from hduce.plugins.fhir.schemas._bundle import cursor_searchset, searchset
+from hduce.plugins.fhir.schemas._bundle import count_only, cursor_searchset, searchset
 from hduce.plugins.fhir.schemas._capability import capability_statement
 from hduce.plugins.fhir.schemas._devices import device
 from hduce.plugins.fhir.schemas._documents import binary, document_reference
@@ -58,6 +58,7 @@ __all__ = [
     "booking",
     "capability_statement",
     "check_names",
+    "count_only",
     "cursor_searchset",
     "date_bounds",
     "device",

@@ -31,6 +31,13 @@ def searchset(
     return {**_bundle(url, links, resources), "total": total}
 
 
+def count_only(base_url: str, resource_type: str, query: Params, total: int) -> dict[str, Any]:
+    """The answer to `_summary=count`: the total and a `self` link, no entries."""
+    url = f"{base_url.rstrip('/')}/{resource_type}"
+    link = _link("self", url, query)
+    return {"resourceType": "Bundle", "type": "searchset", "total": total, "link": [link]}
+
+
 def cursor_searchset(
     base_url: str,
     resource_type: str,

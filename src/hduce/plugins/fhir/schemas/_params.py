@@ -14,6 +14,8 @@ from hduce.plugins.fhir.errors import BadSearch
 DEFAULT_COUNT = 20
 MAX_COUNT = 100
 PAGING = frozenset({"_count", "_offset"})
+GENERAL = frozenset({"_format", "_pretty", "_summary"})
+"""Parameters of every interaction (checked on the router), not search filters."""
 LAST_UPDATED = "_lastUpdated"
 
 Params = Mapping[str, Sequence[str]]
@@ -61,7 +63,7 @@ def search_of(params: Params, allowed: frozenset[str]) -> Search:
 
 def check_names(params: Iterable[str], allowed: frozenset[str]) -> None:
     """400 on a search parameter this resource does not support."""
-    unknown = sorted(set(params) - allowed - PAGING)
+    unknown = sorted(set(params) - allowed - PAGING - GENERAL)
     if unknown:
         raise BadSearch(
             f"unsupported search parameter {', '.join(unknown)}; "
