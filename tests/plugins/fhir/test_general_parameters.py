@@ -105,3 +105,25 @@ async def test_a_search_without_a_total_cannot_be_counted(clinic: Clinic) -> Non
         headers=patient.headers,
     )
     assert "total" in outcome(answer, 400)
+
+
+@pytest.mark.parametrize(
+    ("accept", "status"),
+    [
+        ("application/fhir+xml", 406),
+        ("application/xml, text/xml;q=0.9", 406),
+        ("application/fhir+json;fhirVersion=4.0", 200),
+        ("application/fhir+xml, application/json;q=0.5", 200),
+        ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", 200),  # a browser
+    ],
+)
+async def test_an_accept_header_without_json_is_406(
+    clinic: Clinic, accept: str, status: int
+) -> None:
+    patient = await clinic.member("patient")
+    answer = await clinic.client.get(
+        f"{BASE}/Patient/{patient.id}", headers={**patient.headers, "Accept": accept}
+    )
+    assert answer.status_code == status, answer.text
+    if status == 406:
+        assert "JSON" in outcome(answer, 406)

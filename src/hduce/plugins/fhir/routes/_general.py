@@ -1,8 +1,8 @@
 """FHIR's general parameters, valid on every interaction: `_format`, `_pretty`, `_summary`.
 
-Answers are JSON whatever is asked: a `_format` naming another format is a 406. `_pretty` is a
-presentation hint, accepted. `_summary` is `count` (a search's total, without its entries) or
-`false`; the other summaries (elements marked as summary, text, data) are not offered.
+Answers are JSON: a `_format`, or an `Accept` header, naming only other formats is a 406.
+`_pretty` is a presentation hint, accepted. `_summary` is `count` (a search's total, without its
+entries) or `false`; the other summaries (summary elements, text, data) are not offered.
 """
 
 from typing import Any
@@ -16,7 +16,10 @@ _CHOICES = {"_pretty": ("true", "false"), "_summary": ("count", "false")}
 
 
 async def check_general_parameters(request: Request[Any, Any, Any]) -> None:
-    """Refuse a `_format` other than JSON (406) and unknown `_pretty` or `_summary` values."""
+    """Refuse a `_format` or an `Accept` without JSON (406), unknown `_pretty` or `_summary`."""
+    accept = request.headers.get("accept")
+    if accept and not _accepts_json(accept):
+        raise NotJson(f"`Accept: {accept}`: this server answers JSON only ({_listed()})")
     for value in request.query_params.getall("_format", []):
         # `+` in a query is a space: `application/fhir+json` often arrives as `fhir json`.
         media_type = value.partition(";")[0].strip().replace(" ", "+").lower()
@@ -31,6 +34,11 @@ async def check_general_parameters(request: Request[Any, Any, Any]) -> None:
 def counting(request: Request[Any, Any, Any]) -> bool:
     """Whether the search asks for its total only (`_summary=count`)."""
     return request.query_params.get("_summary") == "count"
+
+
+def _accepts_json(accept: str) -> bool:
+    ranges = {part.partition(";")[0].strip().lower() for part in accept.split(",")}
+    return not ranges.isdisjoint(JSON_FORMATS | {"*/*", "application/*"})
 
 
 def _listed() -> str:
