@@ -23,7 +23,7 @@ from tests.plugins.devices.raw_packets import (
 )
 from tests.plugins.users.clinic import Clinic, Member, running_clinic
 
-MAX_FILTERS, MAX_QUEUED = 3, 2
+MAX_FILTERS, MAX_QUEUED, MAX_SESSIONS = 3, 2, 2
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +33,7 @@ async def clinic(settings: Settings) -> AsyncIterator[Clinic]:
         settings,
         max_subscriptions=MAX_FILTERS,
         max_queued_messages=MAX_QUEUED,
+        max_sessions_per_identity=MAX_SESSIONS,
         session_expiry="2s",
     )
     async with running_clinic(limits) as running:
@@ -115,3 +116,29 @@ async def test_an_offline_persistent_session_is_forgotten_after_session_expiry(
     client, present, _ = await connect_raw(port, device, device, secret, clean=False)
     client.drop()
     assert not present, "forgotten after session_expiry"
+
+
+async def test_an_identity_keeps_at_most_max_sessions_per_identity(
+    clinic: Clinic, admin: Member
+) -> None:
+    # An app that makes up a client id for each connection, with clean_session=0, left a
+    # session behind each time (each with its subscriptions, queuing every message for it)
+    # for the whole session_expiry: thousands over a week.
+    device, secret = await register(clinic, admin)
+    port, commands = broker_port(clinic), f"devices/{device}/cmd/#"
+    client_ids = [f"{device}-install-{n}" for n in range(MAX_SESSIONS + 2)]
+    for client_id in client_ids:
+        client, _, code = await connect_raw(port, client_id, device, secret, clean=False)
+        assert code == ACCEPTED
+        assert await subscribe(client, commands, 1) == 1
+        await client.send(DISCONNECT)
+        client.drop()
+        await asyncio.sleep(0.1)  # its DISCONNECT is handled: the next one finds it offline
+    broker = amqtt_of(clinic)
+    held = [cid for cid, (s, _) in broker.sessions.items() if s.username == device]
+    assert sorted(held) == sorted(client_ids[-MAX_SESSIONS:]), "the longest offline are forgotten"
+    subscribers = {s.client_id for s, _ in broker._subscriptions.get(commands, [])}
+    assert subscribers == set(client_ids[-MAX_SESSIONS:])
+    client, present, _ = await connect_raw(port, client_ids[-1], device, secret, clean=False)
+    client.drop()
+    assert present, "the newest session is resumed"

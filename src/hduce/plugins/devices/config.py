@@ -78,6 +78,9 @@ class DevicesConfig(Section):
     session_expiry: Duration = Duration(7 * 86_400)
     """An offline persistent session (clean_session=0) is forgotten after this long, with its
     subscriptions and queued messages."""
+    max_sessions_per_identity: int = 10
+    """Sessions one device or user keeps (its app installs); a new one beyond makes the broker
+    forget the identity's longest-offline persistent session."""
     tls_port: int = OFF
     """MQTT over TLS on this port (0: a free one; -1: off). Needs `tls_cert` and `tls_key`."""
     tls_cert: str = ""

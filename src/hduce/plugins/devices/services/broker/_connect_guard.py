@@ -43,6 +43,7 @@ class BrokerLimits:
     max_packet_size: int
     max_subscriptions: int
     max_queued_messages: int
+    max_sessions_per_identity: int
     max_packet_rate: float
 
     @classmethod
@@ -55,6 +56,7 @@ class BrokerLimits:
             max_packet_size=config.max_packet_size,
             max_subscriptions=config.max_subscriptions,
             max_queued_messages=config.max_queued_messages,
+            max_sessions_per_identity=config.max_sessions_per_identity,
             max_packet_rate=config.max_packet_rate,
         )
 

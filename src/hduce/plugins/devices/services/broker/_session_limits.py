@@ -1,5 +1,6 @@
 """What one client may hold in the broker: topic filters, and messages queued while offline."""
 
+import itertools
 import logging
 from typing import Any
 
@@ -17,18 +18,60 @@ _WARNED = "hduce_offline_queue_full"
 
 
 class BoundedSessions(Broker):
-    """A client holds at most `max_subscriptions` filters and `max_queued_messages` offline.
+    """What a client and an identity may hold: filters, queued messages, sessions.
 
     amqtt 0.12.1 accepts every SUBSCRIBE (one for a filter already held keeps its old QoS),
     keeps an unsubscribed filter's entry for ever (every message is matched against every
     entry) and queues QoS 1/2 messages for an offline persistent session without a bound: a
     client subscribing in a loop, or an app uninstalled with a persistent session, would grow
-    the broker's memory for as long as it runs. The oldest queued message is dropped for a new
-    one (the newest matter most: the latest command, the latest notification); an offline
-    session ends after `session_expiry` (amqtt's monitor).
+    the broker's memory for as long as it runs. So a client holds at most `max_subscriptions`
+    filters and `max_queued_messages` offline, the oldest queued message dropped for a new one
+    (the newest matter most: the latest command, the latest notification); an offline session
+    ends after `session_expiry` (amqtt's monitor). An app that makes up a client id for each
+    connection with clean_session=0 would leave a session (its filters, its queue) each time:
+    beyond `max_sessions_per_identity`, the identity's offline one connected least recently is
+    forgotten.
     """
 
     limits: BrokerLimits
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._connects = itertools.count()
+        self._client_ids_of: dict[str, dict[str, int]] = {}
+        """Per identity (username): the client ids its sessions were stored under, each with
+        the number of its latest CONNECT (a broker-wide count)."""
+
+    async def _session_for(self, session: Session) -> Session:
+        """The session amqtt's table gets, once the identity's oldest beyond the bound are gone."""
+        chosen: Session = await super()._session_for(session)  # type: ignore[misc]
+        username, client_id = chosen.username or "", chosen.client_id or ""
+        others = self._other_sessions(username, client_id)
+        offline = [s for s in others if not s.clean_session and not s.transitions.is_connected()]
+        beyond = len(others) + 1 - self.limits.max_sessions_per_identity
+        for stored in offline[: max(beyond, 0)]:
+            logger.info("MQTT %s: offline session %s forgotten", username, stored.client_id)
+            await self._cleanup_session(stored.client_id or "")
+            del self._client_ids_of[username][stored.client_id or ""]
+        self._client_ids_of.setdefault(username, {})[client_id] = next(self._connects)
+        return chosen
+
+    def _other_sessions(self, username: str, client_id: str) -> list[Session]:
+        """The identity's stored sessions under other client ids, least recently connected first.
+
+        Client ids whose session is gone (expired, cleaned up) are dropped from the record.
+        """
+        known = self._client_ids_of.get(username, {})
+        kept: dict[str, int] = {}
+        sessions: list[Session] = []
+        for cid, connected in sorted(known.items(), key=lambda item: item[1]):
+            stored = self._sessions.get(cid, (None, None))[0]
+            if stored is not None and stored.username == username:
+                kept[cid] = connected
+                if cid != client_id:
+                    sessions.append(stored)
+        self._client_ids_of[username] = kept
+        return sessions
 
     async def add_subscription(self, subscription: tuple[str, int], session: Session) -> int:
         """Subscribe as amqtt does, unless that is one filter too many; a held one is replaced."""
