@@ -127,3 +127,19 @@ async def test_an_accept_header_without_json_is_406(
     assert answer.status_code == status, answer.text
     if status == 406:
         assert "JSON" in outcome(answer, 406)
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/fhir+xml", "application/x-www-form-urlencoded", "text/plain"]
+)
+async def test_a_body_in_another_format_than_json_is_415(clinic: Clinic, content_type: str) -> None:
+    # It was a 400 "the body is not JSON", as if the client had sent broken JSON.
+    patient = await clinic.member("patient")
+    headers = {**patient.headers, "Content-Type": content_type}
+    body = b"<Appointment xmlns='http://hl7.org/fhir'/>"
+    created = await clinic.client.post(f"{BASE}/Appointment", content=body, headers=headers)
+    assert "application/fhir+json" in outcome(created, 415)
+    changed = await clinic.client.put(
+        f"{BASE}/Appointment/{uuid.uuid4()}", content=body, headers=headers
+    )
+    assert "application/fhir+json" in outcome(changed, 415)

@@ -19,3 +19,9 @@ class NotJson(HduceError):
     """A `_format` other than JSON, the one format this server answers (406)."""
 
     status_code, slug, title = 406, "fhir-format", "Not acceptable"
+
+
+class NotJsonBody(HduceError):
+    """A request body in another format than JSON (415)."""
+
+    status_code, slug, title = 415, "fhir-body-format", "Unsupported media type"

@@ -9,6 +9,7 @@ from litestar.params import FromPath
 
 from hduce.core.security import Principal
 from hduce.plugins.fhir.errors import BadResource
+from hduce.plugins.fhir.routes._general import check_json_body
 from hduce.plugins.fhir.routes._interactions import read_route, search_route
 from hduce.plugins.fhir.routes._responses import base_url, fhir_response
 from hduce.plugins.fhir.services import AppointmentService, FhirServices, enabled
@@ -39,6 +40,7 @@ async def update_appointment(
 
 
 async def _body(request: Request) -> Any:
+    check_json_body(request)
     try:
         return msgspec.json.decode(await request.body())
     except msgspec.DecodeError as exc:

@@ -1,17 +1,19 @@
 """FHIR's general parameters, valid on every interaction: `_format`, `_pretty`, `_summary`.
 
-Answers are JSON: a `_format`, or an `Accept` header, naming only other formats is a 406.
-`_pretty` is a presentation hint, accepted. `_summary` is `count` (a search's total, without its
-entries) or `false`; the other summaries (summary elements, text, data) are not offered.
+Answers are JSON: a `_format`, or an `Accept` header, naming only other formats is a 406 (a
+body in another format, a 415). `_pretty` is a presentation hint, accepted. `_summary` is
+`count` (a search's total, without its entries) or `false`; the other summaries (summary
+elements, text, data) are not offered.
 """
 
 from typing import Any
 
 from litestar import Request
 
-from hduce.plugins.fhir.errors import BadSearch, NotJson
+from hduce.plugins.fhir.errors import BadSearch, NotJson, NotJsonBody
 
-JSON_FORMATS = frozenset({"json", "application/json", "application/fhir+json"})
+FHIR_JSON = "application/fhir+json"
+JSON_FORMATS = frozenset({"json", "application/json", FHIR_JSON})
 _CHOICES = {"_pretty": ("true", "false"), "_summary": ("count", "false")}
 
 
@@ -29,6 +31,13 @@ async def check_general_parameters(request: Request[Any, Any, Any]) -> None:
         for value in request.query_params.getall(name, []):
             if value not in choices:
                 raise BadSearch(f"`{name}` is {' or '.join(choices)}, got {value!r}")
+
+
+def check_json_body(request: Request[Any, Any, Any]) -> None:
+    """Refuse (415) a body whose `Content-Type` is not JSON; none at all is read as JSON."""
+    content_type = request.headers.get("content-type")
+    if content_type and "json" not in content_type.partition(";")[0].lower():
+        raise NotJsonBody(f"`Content-Type: {content_type}`: send the resource as {FHIR_JSON}")
 
 
 def counting(request: Request[Any, Any, Any]) -> bool:

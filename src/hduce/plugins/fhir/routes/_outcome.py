@@ -7,7 +7,7 @@ from litestar import Request, Response
 from litestar.types import ExceptionHandlersMap
 
 from hduce.core.errors import exception_handlers
-from hduce.plugins.fhir.routes._responses import FHIR_JSON
+from hduce.plugins.fhir.routes._general import FHIR_JSON
 
 # FHIR's issue-type codes for the statuses HDuce answers with.
 _ISSUE_CODES = {
@@ -17,6 +17,7 @@ _ISSUE_CODES = {
     404: "not-found",
     405: "not-supported",
     406: "not-supported",
+    415: "not-supported",
     409: "conflict",
     422: "invalid",
     429: "throttled",

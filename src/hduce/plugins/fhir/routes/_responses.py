@@ -5,11 +5,10 @@ from typing import Any
 import msgspec
 from litestar import Request, Response
 
-from hduce.plugins.fhir.routes._general import counting
+from hduce.plugins.fhir.routes._general import FHIR_JSON, counting
 from hduce.plugins.fhir.schemas import count_only, cursor_searchset, searchset
 
 FHIR_BASE = "/fhir/R4"
-FHIR_JSON = "application/fhir+json"
 
 
 def fhir_response(resource: dict[str, Any], status_code: int = 200) -> Response[bytes]:
