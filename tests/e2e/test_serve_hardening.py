@@ -1,6 +1,8 @@
 """What only a real `hduce serve` shows: forwarded headers, stalled bodies, the access log, its
 headers, and stopping with live streams open."""
 
+import contextlib
+import re
 import secrets
 import signal
 import socket
@@ -71,9 +73,10 @@ def serving(folder: Path, settings: Settings, **env: str) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """Default settings except a one-second body timeout."""
+    """Default settings except one-second body and header timeouts."""
     folder = tmp_path_factory.mktemp("hardening") / "default"
-    with serving(folder, settings, HDUCE_SERVER__BODY_TIMEOUT="1s") as running:
+    timeouts = {"HDUCE_SERVER__BODY_TIMEOUT": "1s", "HDUCE_SERVER__HEADER_TIMEOUT": "1s"}
+    with serving(folder, settings, **timeouts) as running:
         yield running
 
 
@@ -127,6 +130,57 @@ def test_a_stalled_body_is_answered_408_after_the_body_timeout(server: Server) -
             answer += chunk
     assert answer.startswith(b"HTTP/1.1 408"), answer
     assert b"application/problem+json" in answer
+
+
+def closed_within(connection: socket.socket, seconds: float) -> bytes:
+    """What the server sent before closing the connection, which it must do within `seconds`."""
+    connection.settimeout(seconds)
+    answer = b""
+    while chunk := connection.recv(65536):  # a timeout here fails the test
+        answer += chunk
+    return answer
+
+
+def test_a_connection_that_sends_nothing_is_closed_after_the_header_timeout(
+    server: Server,
+) -> None:
+    # An idle socket stayed open for as long as its client liked (one file descriptor each).
+    with socket.create_connection(("127.0.0.1", server.port)) as connection:
+        assert closed_within(connection, 5) == b""
+
+
+def test_headers_trickling_in_are_answered_408_after_the_header_timeout(server: Server) -> None:
+    # A header line every so often kept a connection open for ever (slowloris).
+    head = b"GET /health HTTP/1.1\r\nHost: clinic\r\n"
+    with socket.create_connection(("127.0.0.1", server.port)) as connection:
+        connection.sendall(head)
+        answer = closed_within(connection, 5)
+    assert answer.startswith(b"HTTP/1.1 408"), answer
+    assert b"application/problem+json" in answer
+    with socket.create_connection(("127.0.0.1", server.port)) as connection:
+        connection.sendall(head)
+        started = time.monotonic()
+        with contextlib.suppress(OSError):  # the server closes: a reset or a broken pipe
+            while time.monotonic() - started < 5:
+                time.sleep(0.3)
+                connection.sendall(b"X-Slow: yes\r\n")
+        assert time.monotonic() - started < 4, "still open while headers trickle in"
+
+
+def test_a_kept_alive_connection_serves_requests_within_the_header_timeout(
+    server: Server,
+) -> None:
+    request = b"GET /health HTTP/1.1\r\nHost: clinic\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as connection:
+        for _ in range(3):  # each well inside the second, the whole sequence beyond it
+            connection.sendall(request)
+            answer = connection.recv(65536)
+            head, _, body = answer.partition(b"\r\n\r\n")
+            length = int(re.search(rb"content-length: (\d+)", head, re.I)[1])  # type: ignore[index]
+            while len(body) < length:
+                body += connection.recv(65536)
+            assert head.startswith(b"HTTP/1.1 200"), answer
+            time.sleep(0.6)
 
 
 def test_the_feed_secret_stays_out_of_the_access_log(server: Server) -> None:

@@ -38,8 +38,7 @@ def serve(
     no_migrate: bool,
 ) -> None:
     """Run the API, the outbox relay and (by default) a task worker, with embedded services."""
-    import uvicorn
-
+    from hduce.cli._header_deadline import HeaderDeadlineConfig
     from hduce.cli._web_server import run_web_server
 
     overrides = {
@@ -60,7 +59,7 @@ def serve(
     with clear_errors(), services(settings) as urls:
         os.environ.update({"DATABASE_URL": urls.database, "HDUCE_NATS__URL": urls.nats})
         asyncio.run(preflight(settings, urls.database, urls.nats, migrate=not no_migrate))
-        config = uvicorn.Config(
+        config = HeaderDeadlineConfig(
             "hduce.app:create_app_from_environment",
             factory=True,
             host=server.host,
@@ -74,6 +73,7 @@ def serve(
             proxy_headers=bool(server.trusted_proxies),
             forwarded_allow_ips=list(server.trusted_proxies),
             timeout_graceful_shutdown=float(server.shutdown_timeout),
+            header_timeout=float(server.header_timeout),
         )
         run_web_server(config)
 

@@ -28,6 +28,9 @@ class ServerSettings(Section):
     """Addresses (or networks) whose `X-Forwarded-For` / `-Proto` are believed; none by default."""
     body_timeout: Duration = Duration(15)
     """Longest wait for the next part of a request body before answering 408."""
+    header_timeout: Duration = Duration(10)
+    """Longest wait for a request's headers, from the connection's opening or its previous
+    answer's end; then the connection is closed (with a 408 if part of a request came)."""
     shutdown_timeout: Duration = Duration(5)
     """Longest wait for open requests when stopping; then they are cut (containers get ~10 s)."""
     cors_allowed_origins: tuple[str, ...] = ()
