@@ -73,10 +73,14 @@ def serving(folder: Path, settings: Settings, **env: str) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def server(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """Default settings except one-second body and header timeouts."""
+    """Default settings except one-second body and header timeouts, 8 KiB of headers."""
     folder = tmp_path_factory.mktemp("hardening") / "default"
-    timeouts = {"HDUCE_SERVER__BODY_TIMEOUT": "1s", "HDUCE_SERVER__HEADER_TIMEOUT": "1s"}
-    with serving(folder, settings, **timeouts) as running:
+    limits = {
+        "HDUCE_SERVER__BODY_TIMEOUT": "1s",
+        "HDUCE_SERVER__HEADER_TIMEOUT": "1s",
+        "HDUCE_SERVER__REQUEST_MAX_HEADER_SIZE": "8192",
+    }
+    with serving(folder, settings, **limits) as running:
         yield running
 
 
@@ -165,6 +169,18 @@ def test_headers_trickling_in_are_answered_408_after_the_header_timeout(server: 
                 time.sleep(0.3)
                 connection.sendall(b"X-Slow: yes\r\n")
         assert time.monotonic() - started < 4, "still open while headers trickle in"
+
+
+def test_headers_beyond_the_size_limit_are_answered_431(server: Server) -> None:
+    # 192 MiB of small header lines sent within the header timeout took the server process to
+    # a 3 GB peak: one connection could have it killed for memory.
+    with socket.create_connection(("127.0.0.1", server.port)) as connection:
+        connection.sendall(b"GET /health HTTP/1.1\r\nHost: clinic\r\n" + b"X-A: b\r\n" * 2048)
+        answer = closed_within(connection, 5)  # long before the header timeout
+    assert answer.startswith(b"HTTP/1.1 431"), answer
+    assert b"8192 bytes" in answer
+    big_but_allowed = {"X-Large": "x" * 6000}
+    assert get(f"{server.base}/health", big_but_allowed)[0] == 200
 
 
 def test_a_kept_alive_connection_serves_requests_within_the_header_timeout(

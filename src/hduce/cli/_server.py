@@ -38,7 +38,7 @@ def serve(
     no_migrate: bool,
 ) -> None:
     """Run the API, the outbox relay and (by default) a task worker, with embedded services."""
-    from hduce.cli._header_deadline import HeaderDeadlineConfig
+    from hduce.cli._request_head import RequestHeadConfig
     from hduce.cli._web_server import run_web_server
 
     overrides = {
@@ -59,7 +59,7 @@ def serve(
     with clear_errors(), services(settings) as urls:
         os.environ.update({"DATABASE_URL": urls.database, "HDUCE_NATS__URL": urls.nats})
         asyncio.run(preflight(settings, urls.database, urls.nats, migrate=not no_migrate))
-        config = HeaderDeadlineConfig(
+        config = RequestHeadConfig(
             "hduce.app:create_app_from_environment",
             factory=True,
             host=server.host,
@@ -74,6 +74,7 @@ def serve(
             forwarded_allow_ips=list(server.trusted_proxies),
             timeout_graceful_shutdown=float(server.shutdown_timeout),
             header_timeout=float(server.header_timeout),
+            max_header_size=server.request_max_header_size,
         )
         run_web_server(config)
 

@@ -18,6 +18,8 @@ class ServerSettings(Section):
     host: str = "127.0.0.1"
     port: int = 8000
     request_max_body_size: int = 10_000_000
+    request_max_header_size: int = 65_536
+    """Bytes a request's line and headers may take; a bigger head is answered 431."""
     rate_limit_per_minute: int = 1000
     public_url: str = ""
     """Where patients and staff reach the clinic; links in messages start here.

@@ -1,0 +1,118 @@
+"""Uvicorn's HTTP protocol, with bounds on each request's head (its line and headers).
+
+Uvicorn bounds the wait between two requests of a kept-alive connection, but not a connection
+that sends nothing, nor one whose headers trickle in a line at a time (slowloris): each held a
+file descriptor for as long as its client liked. Nor does it bound the headers' size (its
+httptools parser keeps every header line): 192 MiB of short lines in one request took the
+process to a 3 GB peak. Here a connection must complete a request's head within
+`server.header_timeout` of opening, or of its previous answer's end, else it is closed (with a
+`408` problem if part of a request had come); a head over `server.request_max_header_size`
+bytes is answered `431` and the connection closed.
+"""
+
+import asyncio
+from typing import Any
+
+import msgspec
+import uvicorn
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+from hduce.core.errors import PROBLEM_JSON, PROBLEM_TYPE_BASE, Problem, status_phrase
+
+
+def _problem_answer(status: int, detail: str) -> bytes:
+    """A raw problem+json answer that closes the connection (sent before any request runs)."""
+    body = msgspec.json.encode(
+        Problem(
+            type=PROBLEM_TYPE_BASE + status_phrase(status).lower().replace(" ", "-"),
+            title=status_phrase(status),
+            status=status,
+            detail=detail,
+        )
+    )
+    head = (
+        f"HTTP/1.1 {status} {status_phrase(status)}\r\ncontent-type: {PROBLEM_JSON}\r\n"
+        f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+class RequestHeadConfig(uvicorn.Config):
+    """Uvicorn's config with the request head's bounds, served by `BoundedHeadProtocol`."""
+
+    def __init__(
+        self, app: Any, *, header_timeout: float, max_header_size: int, **options: Any
+    ) -> None:
+        super().__init__(app, http=BoundedHeadProtocol, **options)
+        self.header_timeout = header_timeout
+        self.max_header_size = max_header_size
+        self.timed_out_answer = _problem_answer(
+            408, f"the request headers did not all arrive within {header_timeout:g} s"
+        )
+        self.too_large_answer = _problem_answer(
+            431, f"the request line and headers exceed {max_header_size} bytes"
+        )
+
+
+class BoundedHeadProtocol(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
+    """A request's head must arrive in time and be small enough: see the module docstring.
+
+    A class at module level, with its settings in the config: `--reload` pickles both.
+    """
+
+    config: RequestHeadConfig
+    _deadline: asyncio.TimerHandle | None = None
+    _waiting_cycle: Any = None
+    _head_bytes = 0
+    """Bytes received since the clock started, while the head is not complete."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        """Start the clock for the first request's headers."""
+        super().connection_made(transport)
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        """Parse `data`; answer 431 while the head is still incomplete past its size bound."""
+        waiting = self.cycle is self._waiting_cycle
+        if waiting:
+            self._head_bytes += len(data)
+        super().data_received(data)
+        head_pending = waiting and self.cycle is self._waiting_cycle
+        if head_pending and self._head_bytes > self.config.max_header_size:
+            self._end_with(self.config.too_large_answer)
+
+    def on_response_complete(self) -> None:
+        """Start the clock for the next request's headers."""
+        super().on_response_complete()
+        if not self.transport.is_closing():
+            self._arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """Stop the clock."""
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._waiting_cycle, self._head_bytes = self.cycle, 0
+        self._deadline = self.loop.call_later(self.config.header_timeout, self._deadline_passed)
+
+    def _disarm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _deadline_passed(self) -> None:
+        self._deadline = None
+        transport = self.transport
+        if self.cycle is not self._waiting_cycle or transport.is_closing():
+            return  # the headers came: the request (or its answer) is under way
+        if transport.get_protocol() is not self:
+            return  # upgraded (a WebSocket): another protocol owns the connection
+        self._end_with(self.config.timed_out_answer if self._head_bytes else b"")
+
+    def _end_with(self, answer: bytes) -> None:
+        self._disarm()
+        if not self.transport.is_closing():
+            self.transport.write(answer)
+            self.transport.close()
