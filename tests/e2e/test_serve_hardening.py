@@ -179,6 +179,11 @@ def test_headers_beyond_the_size_limit_are_answered_431(server: Server) -> None:
         answer = closed_within(connection, 5)  # long before the header timeout
     assert answer.startswith(b"HTTP/1.1 431"), answer
     assert b"8192 bytes" in answer
+    with socket.create_connection(("127.0.0.1", server.port)) as connection:
+        many = b"".join(b"X-%d: b\r\n" % n for n in range(150))  # 1.4 KiB: small, too many
+        connection.sendall(b"GET /health HTTP/1.1\r\nHost: clinic\r\n" + many + b"\r\n")
+        answer = closed_within(connection, 5)
+    assert answer.startswith(b"HTTP/1.1 431"), answer
     big_but_allowed = {"X-Large": "x" * 6000}
     assert get(f"{server.base}/health", big_but_allowed)[0] == 200
 

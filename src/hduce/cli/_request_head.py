@@ -7,7 +7,8 @@ httptools parser keeps every header line): 192 MiB of short lines in one request
 process to a 3 GB peak. Here a connection must complete a request's head within
 `server.header_timeout` of opening, or of its previous answer's end, else it is closed (with a
 `408` problem if part of a request had come); a head over `server.request_max_header_size`
-bytes is answered `431` and the connection closed.
+bytes, or with more than `MAX_HEADER_FIELDS` header lines, is answered `431` and the connection
+closed (each short line costs the parser more memory than its bytes).
 """
 
 import asyncio
@@ -18,6 +19,9 @@ import uvicorn
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from hduce.core.errors import PROBLEM_JSON, PROBLEM_TYPE_BASE, Problem, status_phrase
+
+MAX_HEADER_FIELDS = 100
+"""Header lines one request may have (Apache's default bound; browsers send about 20)."""
 
 
 def _problem_answer(status: int, detail: str) -> bytes:
@@ -50,7 +54,9 @@ class RequestHeadConfig(uvicorn.Config):
             408, f"the request headers did not all arrive within {header_timeout:g} s"
         )
         self.too_large_answer = _problem_answer(
-            431, f"the request line and headers exceed {max_header_size} bytes"
+            431,
+            f"the request line and headers exceed {max_header_size} bytes "
+            f"or {MAX_HEADER_FIELDS} header fields",
         )
 
 
@@ -65,6 +71,8 @@ class BoundedHeadProtocol(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
     _waiting_cycle: Any = None
     _head_bytes = 0
     """Bytes received since the clock started, while the head is not complete."""
+    _fields = 0
+    """Header lines of the request being parsed."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         """Start the clock for the first request's headers."""
@@ -78,8 +86,20 @@ class BoundedHeadProtocol(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
             self._head_bytes += len(data)
         super().data_received(data)
         head_pending = waiting and self.cycle is self._waiting_cycle
-        if head_pending and self._head_bytes > self.config.max_header_size:
+        too_large = head_pending and self._head_bytes > self.config.max_header_size
+        if too_large or self._fields > MAX_HEADER_FIELDS:
             self._end_with(self.config.too_large_answer)
+
+    def on_message_begin(self) -> None:
+        """A request starts (httptools' parser): count its header lines from zero."""
+        self._fields = 0
+        super().on_message_begin()
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        """Keep a header line (httptools' parser), unless there are already too many."""
+        self._fields += 1
+        if self._fields <= MAX_HEADER_FIELDS:
+            super().on_header(name, value)
 
     def on_response_complete(self) -> None:
         """Start the clock for the next request's headers."""
