@@ -112,6 +112,7 @@ async def test_unknown_webhook_is_404_and_delete_removes(clinic: Clinic) -> None
         ("https://127.1:8443/in", "127.0.0.1"),
         ("https://0x7f000001/in", "127.0.0.1"),
         ("https://localhost./in", "public host"),
+        ("https://hooks.example.test:99999/in", "invalid port"),
     ],
 )
 async def test_production_requires_https_to_a_public_host(
