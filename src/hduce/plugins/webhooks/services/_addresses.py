@@ -36,3 +36,18 @@ def check_public(host: str, addresses: list[IPAddress]) -> None:
     if is_local_name(host) or inside:
         shown = f" resolves to {', '.join(inside)}," if inside else ""
         raise NotPublic(f"{host}{shown} not a public address")
+
+
+async def checked_addresses(
+    host: str, port: int, *, public_only: bool, seconds: float
+) -> list[IPAddress]:
+    """`host`'s addresses, resolved within `seconds`.
+
+    With `public_only`, `NotPublic` when any of them is inside; a failed resolution raises
+    `OSError` or `TimeoutError`.
+    """
+    async with asyncio.timeout(seconds):
+        addresses = await resolve(host, port)
+    if public_only:
+        check_public(host, addresses)
+    return addresses

@@ -1,6 +1,5 @@
 """The `webhooks.deliver` task body: POST one signed delivery, or schedule its retry."""
 
-import asyncio
 import logging
 import time
 import uuid
@@ -14,7 +13,7 @@ from hduce.contracts.audit import AuditLog
 from hduce.core.events import EventMeta
 from hduce.core.plugin_env import PluginEnv
 from hduce.plugins.webhooks.config import WebhooksConfig
-from hduce.plugins.webhooks.services._addresses import IPAddress, NotPublic, check_public, resolve
+from hduce.plugins.webhooks.services._addresses import IPAddress, NotPublic, checked_addresses
 from hduce.plugins.webhooks.services._signing import SIGNATURE_HEADER, signature
 from hduce.plugins.webhooks.store import WebhookStore
 from hduce.plugins.webhooks.tasks import WebhookDeliveryDue
@@ -137,17 +136,15 @@ class WebhookSender:
     async def _addresses(self, url: httpx.URL) -> list[IPAddress]:
         """The addresses to try for `url`'s host, checked when only public ones may be used."""
         host, port = _ascii_host(url), url.port or (443 if url.scheme == "https" else 80)
+        seconds = float(self._config.timeout)
         try:
-            async with asyncio.timeout(float(self._config.timeout)):
-                addresses = await resolve(host, port)
+            return await checked_addresses(
+                host, port, public_only=self._public_only, seconds=seconds
+            )
+        except NotPublic as exc:
+            raise AttemptFailed(f"refused: {exc}") from exc
         except (OSError, TimeoutError) as exc:
             raise AttemptFailed(f"cannot resolve {host}: {exc or 'timed out'}") from exc
-        if self._public_only:
-            try:
-                check_public(host, addresses)
-            except NotPublic as exc:
-                raise AttemptFailed(f"refused: {exc}") from exc
-        return addresses
 
     async def _record_failure(
         self, row: asyncpg.Record, attempts: int, error: AttemptFailed

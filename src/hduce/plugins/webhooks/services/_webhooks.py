@@ -1,6 +1,5 @@
 """Admin management of webhooks: register, list, change, remove, and read the delivery log."""
 
-import asyncio
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,7 +16,11 @@ from hduce.plugins.webhooks.schemas import (
     WebhookRead,
     WebhookUpdate,
 )
-from hduce.plugins.webhooks.services._addresses import NotPublic, check_public, resolve
+from hduce.plugins.webhooks.services._addresses import (
+    NotPublic,
+    checked_addresses,
+    is_local_name,
+)
 from hduce.plugins.webhooks.services._catalogue import EVENT_NAMES, unknown_patterns
 from hduce.plugins.webhooks.services._signing import new_secret
 from hduce.plugins.webhooks.store import WebhookStore
@@ -132,12 +135,10 @@ async def _check_public(host: str, port: int) -> None:
     One that does not resolve now is accepted: each delivery resolves and checks again.
     """
     try:
-        async with asyncio.timeout(RESOLVE_SECONDS):
-            addresses = await resolve(host, port)
+        await checked_addresses(host, port, public_only=True, seconds=RESOLVE_SECONDS)
     except (OSError, TimeoutError):
-        addresses = []
-    try:
-        check_public(host, addresses)
+        if is_local_name(host):
+            raise InvalidWebhook(f"`url` must name a public host: {host} is local") from None
     except NotPublic as exc:
         raise InvalidWebhook(f"`url` must name a public host: {exc}") from None
 
