@@ -48,6 +48,22 @@ async def subscribe(client: RawClient, topic_filter: str, packet_id: int) -> int
     return body[2]
 
 
+async def left_offline(
+    port: int, client_id: str, device: str, secret: str, topic_filter: str | None = None
+) -> bool:
+    """Connect with clean_session=0 (subscribing to `topic_filter`), then DISCONNECT; whether
+    the broker had a session to resume."""
+    client, present, code = await connect_raw(port, client_id, device, secret, clean=False)
+    try:
+        assert code == ACCEPTED
+        if topic_filter is not None:
+            assert await subscribe(client, topic_filter, 1) == 1
+        await client.send(DISCONNECT)
+    finally:
+        client.drop()
+    return present
+
+
 async def test_a_client_holds_at_most_max_subscriptions_filters(
     clinic: Clinic, admin: Member
 ) -> None:
@@ -73,10 +89,7 @@ async def test_an_offline_session_keeps_only_the_newest_messages(
 ) -> None:
     device, secret = await register(clinic, admin)
     port, commands = broker_port(clinic), f"devices/{device}/cmd/#"
-    client, _, _ = await connect_raw(port, device, device, secret, clean=False)
-    assert await subscribe(client, commands, 1) == 1
-    await client.send(DISCONNECT)
-    client.drop()
+    await left_offline(port, device, device, secret, commands)
     publisher = clinic.context.registry.get(PushPublisher)
     sessions = amqtt_of(clinic).sessions
     await asyncio.sleep(0.2)  # the DISCONNECT is handled
@@ -102,13 +115,8 @@ async def test_an_offline_persistent_session_is_forgotten_after_session_expiry(
 ) -> None:
     device, secret = await register(clinic, admin)
     port = broker_port(clinic)
-    client, _, _ = await connect_raw(port, device, device, secret, clean=False)
-    assert await subscribe(client, f"devices/{device}/cmd/#", 1) == 1
-    await client.send(DISCONNECT)
-    client.drop()
-    client, present, _ = await connect_raw(port, device, device, secret, clean=False)
-    await client.send(DISCONNECT)
-    client.drop()
+    await left_offline(port, device, device, secret, f"devices/{device}/cmd/#")
+    present = await left_offline(port, device, device, secret)
     assert present, "kept while younger than session_expiry"
     # amqtt's monitor (every second) drops it once its whole seconds are past the expiry
     sessions = amqtt_of(clinic).sessions
@@ -128,11 +136,7 @@ async def test_an_identity_keeps_at_most_max_sessions_per_identity(
     port, commands = broker_port(clinic), f"devices/{device}/cmd/#"
     client_ids = [f"{device}-install-{n}" for n in range(MAX_SESSIONS + 2)]
     for client_id in client_ids:
-        client, _, code = await connect_raw(port, client_id, device, secret, clean=False)
-        assert code == ACCEPTED
-        assert await subscribe(client, commands, 1) == 1
-        await client.send(DISCONNECT)
-        client.drop()
+        await left_offline(port, client_id, device, secret, commands)
         await asyncio.sleep(0.1)  # its DISCONNECT is handled: the next one finds it offline
     broker = amqtt_of(clinic)
     held = [cid for cid, (s, _) in broker.sessions.items() if s.username == device]
