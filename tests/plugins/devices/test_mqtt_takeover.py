@@ -71,3 +71,31 @@ async def test_the_connection_taken_over_ends_as_a_drop_and_its_will_goes_out(
         assert retained[will.topic].data == b"offline"
     finally:
         old.drop()
+
+
+@pytest.mark.parametrize("clean", [True, False], ids=["clean session", "persistent session"])
+async def test_connections_racing_with_one_client_id_leave_one_serving_it(
+    clinic: Clinic, admin: Member, clean: bool
+) -> None:
+    """CONNECTs signing in at the same instant are taken over in turn, as if one after another."""
+    device, secret = await register(clinic, admin)
+    port, commands = broker_port(clinic), f"devices/{device}/cmd/#"
+    racing = await asyncio.gather(
+        *(connect_raw(port, device, device, secret, clean=clean) for _ in range(4)),
+        return_exceptions=True,
+    )
+    clients = [result[0] for result in racing if not isinstance(result, BaseException)]
+    try:
+        assert [code for _, _, code in racing] == [ACCEPTED] * 4  # type: ignore[misc]
+        closed = await asyncio.gather(*(c.closed_by_server(timeout=3) for c in clients))
+        assert sorted(closed) == [False, True, True, True], "exactly one connection still open"
+        survivor = clients[closed.index(False)]
+        await survivor.send(subscribe_packet(commands))
+        assert (await survivor.read_packet())[0] == SUBACK
+        publisher = clinic.context.registry.get(PushPublisher)
+        await clinic.in_app(publisher.publish, f"devices/{device}/cmd/ping", b"to the survivor")
+        first, body = await survivor.read_packet()
+        assert first >> 4 == PUBLISH >> 4 and body.endswith(b"to the survivor")
+    finally:
+        for client in clients:
+            client.drop()

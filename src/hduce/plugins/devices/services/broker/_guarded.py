@@ -1,5 +1,6 @@
 """amqtt's broker, checking a CONNECT completely before it touches any session or slot."""
 
+import functools
 from typing import Any
 
 from amqtt.adapters import BufferReader
@@ -23,6 +24,7 @@ from hduce.plugins.devices.services.broker._protocol import DeviceProtocolHandle
 from hduce.plugins.devices.services.broker._retained import RetainedThroughAcl
 from hduce.plugins.devices.services.broker._session_limits import BoundedSessions
 from hduce.plugins.devices.services.broker._sessions import BoundSessions
+from hduce.plugins.devices.services.broker._turns import ClientIdTurns
 from hduce.plugins.devices.services.broker._wire_rules import Malformed, check_connect
 
 
@@ -38,11 +40,33 @@ class SignedInOnlyBroker(
     0.12.1) reads the CONNECT whole and closes a malformed one unanswered (`check_connect`;
     amqtt would wait for a CONNECT after any other first packet), then refuses, in order: a
     failed sign-in and a will the publish ACL forbids ("not authorized"), a client id bound to
-    another identity ("identifier rejected"); then it takes the client id over from a connection
+    another identity ("identifier rejected"); then, one connection per client id at a time until
+    amqtt serves it (`ClientIdTurns`), it takes the client id over from a connection
     still holding it, and refuses a full broker ("server unavailable"); only then does it pick
     the session. The second sign-in check in `_handle_client_session` is answered
     by the sign-in plugin from the session.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.turns = ClientIdTurns()
+
+    async def _handle_client_session(
+        self,
+        reader: Any,
+        writer: Any,
+        client_session: Session,
+        handler: BrokerProtocolHandler,
+        server: Any,
+        listener_name: str,
+    ) -> None:
+        """Serve as amqtt does; a connection that ends before it is served ends its turn too."""
+        try:
+            await super()._handle_client_session(
+                reader, writer, client_session, handler, server, listener_name
+            )
+        finally:
+            self.turns.end_turn(handler)
 
     async def _initialize_client_session(
         self, reader: Any, writer: Any, remote_address: str, remote_port: int
@@ -66,20 +90,32 @@ class SignedInOnlyBroker(
             self.logger.warning("no CONNECT from %s: %s", where, exc)
             raise AMQTTError(exc) from exc
         refusal = await self._refusal(session)
-        if refusal is None:
-            await self._take_over(session)  # first: the slot it frees is this client's own
-            if not self.take_slot():
-                refusal = SERVER_UNAVAILABLE
-        if refusal is not None:
-            handler.attach(session, reader, writer)
-            await handler._send_packet(ConnackPacket.build(0, refusal))
-            await writer.close()
-            raise MQTTError(f"{where} refused (CONNACK return code {refusal})")
+        try:
+            if refusal is None:
+                await self._take_turn(session, handler)
+                await self._take_over(session)  # first: the slot it frees is this client's own
+                if not self.take_slot():
+                    refusal = SERVER_UNAVAILABLE
+            if refusal is not None:
+                handler.attach(session, reader, writer)
+                await handler._send_packet(ConnackPacket.build(0, refusal))
+                await writer.close()
+                raise MQTTError(f"{where} refused (CONNACK return code {refusal})")
+        except BaseException:
+            self.turns.end_turn(handler)
+            raise
         try:
             return handler, await self._session_for(session)
         except BaseException:
+            self.turns.end_turn(handler)
             self.release_slot()
             raise
+
+    async def _take_turn(self, session: Session, handler: DeviceProtocolHandler) -> None:
+        """Wait for a racing CONNECT with this client id to be registered (`ClientIdTurns`)."""
+        if session.client_id:  # an empty one is given a fresh id: nobody to race with
+            await self.turns.wait_turn(session.client_id, handler)
+            handler.end_turn = functools.partial(self.turns.end_turn, handler)
 
     async def _checked_connect(self, reader: SizeCappedReader) -> bytes:
         """The first packet, read whole and checked (`check_connect`); amqtt decodes these bytes."""

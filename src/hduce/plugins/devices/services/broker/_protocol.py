@@ -7,6 +7,7 @@ from hduce.plugins.devices.services.broker._inbound import DurableInbound
 from hduce.plugins.devices.services.broker._keepalive import KeepaliveMixin
 from hduce.plugins.devices.services.broker._outbound import OutboundDeliveryMixin
 from hduce.plugins.devices.services.broker._reader import WholePacketReader
+from hduce.plugins.devices.services.broker._turns import TurnEndsWhenServing
 
 
 class DeviceProtocolHandler(
@@ -15,6 +16,7 @@ class DeviceProtocolHandler(
     ExactlyOnceInbound,
     KeepaliveMixin,
     OutboundDeliveryMixin,
+    TurnEndsWhenServing,
     BrokerProtocolHandler,
 ):
     """amqtt's broker-side handler; each mixin names the amqtt methods it replaces and why."""
