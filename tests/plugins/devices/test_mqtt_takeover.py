@@ -15,12 +15,27 @@ from tests.plugins.devices.raw_packets import (
     ACCEPTED,
     PUBLISH,
     SUBACK,
+    RawClient,
     Will,
     connect_raw,
     subscribe_packet,
     until,
 )
 from tests.plugins.users.clinic import Clinic, Member
+
+
+async def subscribe(client: RawClient, topic_filter: str) -> None:
+    """SUBSCRIBE and wait for the SUBACK."""
+    await client.send(subscribe_packet(topic_filter))
+    assert (await client.read_packet())[0] == SUBACK
+
+
+async def assert_commanded(clinic: Clinic, client: RawClient, device: str, payload: bytes) -> None:
+    """A command the clinic sends the device arrives on `client`."""
+    publisher = clinic.context.registry.get(PushPublisher)
+    await clinic.in_app(publisher.publish, f"devices/{device}/cmd/ping", payload)
+    first, body = await client.read_packet()
+    assert first >> 4 == PUBLISH >> 4 and body.endswith(payload)
 
 
 @pytest.mark.parametrize("clean", [True, False], ids=["clean session", "persistent session"])
@@ -32,23 +47,16 @@ async def test_a_second_connection_with_the_same_client_id_takes_over(
     old, _, code = await connect_raw(port, device, device, secret, clean=clean)
     assert code == ACCEPTED
     try:
-        await old.send(subscribe_packet(commands))
-        assert (await old.read_packet())[0] == SUBACK
+        await subscribe(old, commands)
         new, present, code = await connect_raw(port, device, device, secret, clean=clean)
         try:
             assert (code, present) == (ACCEPTED, not clean)
             assert await old.closed_by_server(timeout=5), "the old connection is closed"
             if clean:  # a clean session starts without the old one's subscriptions
-                await new.send(subscribe_packet(commands))
-                assert (await new.read_packet())[0] == SUBACK
-            publisher = clinic.context.registry.get(PushPublisher)
-            await clinic.in_app(publisher.publish, f"devices/{device}/cmd/ping", b"to the new one")
-            first, body = await new.read_packet()
-            assert first >> 4 == PUBLISH >> 4 and body.endswith(b"to the new one")
+                await subscribe(new, commands)
+            await assert_commanded(clinic, new, device, b"to the new one")
             await asyncio.sleep(1.5)  # past amqtt's session monitor: the new session stays
-            await clinic.in_app(publisher.publish, f"devices/{device}/cmd/ping", b"still there")
-            first, body = await new.read_packet()
-            assert first >> 4 == PUBLISH >> 4 and body.endswith(b"still there")
+            await assert_commanded(clinic, new, device, b"still there")
         finally:
             new.drop()
     finally:
@@ -90,12 +98,8 @@ async def test_connections_racing_with_one_client_id_leave_one_serving_it(
         closed = await asyncio.gather(*(c.closed_by_server(timeout=3) for c in clients))
         assert sorted(closed) == [False, True, True, True], "exactly one connection still open"
         survivor = clients[closed.index(False)]
-        await survivor.send(subscribe_packet(commands))
-        assert (await survivor.read_packet())[0] == SUBACK
-        publisher = clinic.context.registry.get(PushPublisher)
-        await clinic.in_app(publisher.publish, f"devices/{device}/cmd/ping", b"to the survivor")
-        first, body = await survivor.read_packet()
-        assert first >> 4 == PUBLISH >> 4 and body.endswith(b"to the survivor")
+        await subscribe(survivor, commands)
+        await assert_commanded(clinic, survivor, device, b"to the survivor")
     finally:
         for client in clients:
             client.drop()
