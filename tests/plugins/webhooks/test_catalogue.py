@@ -7,6 +7,7 @@ import msgspec
 
 from hduce.contracts.appointments import AppointmentCancelled
 from hduce.contracts.auth import UserRegistered
+from hduce.contracts.devices import DeviceAlertRaised
 from hduce.plugins.webhooks.services import OFFERED, WITHHELD, matches, public_fields
 
 # Text that is an enumeration, a name the clinic chose or a technical fact, never typed by a
@@ -42,6 +43,18 @@ def test_every_text_field_is_reviewed_or_withheld() -> None:
     assert unreviewed == set()
 
 
+def test_every_measurement_is_withheld() -> None:
+    """A number an event carries is a patient's measurement (no other kind exists so far)."""
+    measurements = {
+        (event.name, field.name)
+        for event in OFFERED
+        for field in msgspec.structs.fields(event)
+        if field.type in (float, float | None)
+    }
+    assert measurements
+    assert {(name, field) for name, field in measurements if field not in WITHHELD[name]} == set()
+
+
 def test_free_text_and_contact_details_are_dropped() -> None:
     now = datetime.now(UTC)
     cancelled = AppointmentCancelled(
@@ -62,6 +75,30 @@ def test_free_text_and_contact_details_are_dropped() -> None:
         "user_id": str(registered.user_id),
         "roles": ["patient"],
         "pending_approval": False,
+    }
+
+
+def test_an_alert_names_the_crossing_without_the_patients_measurements() -> None:
+    """Admins register webhooks and may not read readings: the value and threshold stay in."""
+    alert = DeviceAlertRaised(
+        alert_id=uuid.uuid4(),
+        device_id=uuid.uuid4(),
+        patient_id=uuid.uuid4(),
+        metric="heart_rate",
+        value=187.0,
+        unit="/min",
+        bound="above",
+        threshold=120.0,
+        measured_at=datetime.now(UTC),
+    )
+    assert set(public_fields(alert)) == {
+        "alert_id",
+        "device_id",
+        "patient_id",
+        "metric",
+        "unit",
+        "bound",
+        "measured_at",
     }
 
 

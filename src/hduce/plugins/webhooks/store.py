@@ -129,7 +129,7 @@ class WebhookStore(SqlStore):
             "UPDATE webhook SET consecutive_failures = consecutive_failures + 1, "
             "active = consecutive_failures + 1 < $2, "
             "disabled_reason = CASE WHEN consecutive_failures + 1 >= $2 "
-            "THEN format('disabled after %s consecutive failed deliveries', $2::int) END, "
+            "THEN format('disabled after %s failed attempts in a row', $2::int) END, "
             "updated_at = now() WHERE id = $1 RETURNING active",
             webhook_id,
             disable_after,

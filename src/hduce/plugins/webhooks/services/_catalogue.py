@@ -44,10 +44,12 @@ OFFERED: tuple[type[Event], ...] = (
 )
 EVENT_NAMES: tuple[str, ...] = tuple(event.name for event in OFFERED)
 
-# Free text a patient or clinician typed, and contact details, never leave the clinic.
+# Free text a patient or clinician typed, contact details, and a patient's measurements (admins
+# register webhooks and may not read readings) never leave the clinic.
 WITHHELD: dict[str, frozenset[str]] = {
     AppointmentCancelled.name: frozenset({"reason"}),
     UserRegistered.name: frozenset({"email"}),
+    DeviceAlertRaised.name: frozenset({"value", "threshold"}),
 }
 
 
