@@ -2,6 +2,7 @@
 
 import logging
 import re
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 import httpx
@@ -9,7 +10,7 @@ import msgspec
 import pytest
 from litestar import Litestar, get, post
 from litestar.middleware.rate_limit import RateLimitConfig
-from litestar.params import JSONBody
+from litestar.params import FromQuery, JSONBody
 from litestar.testing import AsyncTestClient
 
 from hduce.core.errors import PROBLEM_JSON, PROBLEM_TYPE_BASE, Conflict, exception_handlers
@@ -45,6 +46,12 @@ async def boom() -> None:
     raise RuntimeError(LEAKED_TEXT)
 
 
+@get("/days-after")
+async def days_after(day: FromQuery[date], days: FromQuery[int]) -> str:
+    """Date arithmetic on the client's values (as a schedule or a search window does)."""
+    return (day + timedelta(days=days)).isoformat()
+
+
 @post("/items")
 async def create_item(data: JSONBody[ItemCreate]) -> ItemCreate:
     """Accept only POST with a strict body."""
@@ -63,7 +70,14 @@ async def limited() -> str:
 def make_app(*, debug: bool = False) -> Litestar:
     """A fresh app (fresh rate-limit store) wired like HDuce's."""
     app = Litestar(
-        route_handlers=[conflicting, conflicting_with_status, boom, create_item, limited],
+        route_handlers=[
+            conflicting,
+            conflicting_with_status,
+            boom,
+            days_after,
+            create_item,
+            limited,
+        ],
         exception_handlers=exception_handlers(),
         request_max_body_size=BODY_CAP,
         debug=debug,
@@ -251,6 +265,16 @@ async def test_unexpected_error_is_500_problem_without_internals(
     assert "RuntimeError" not in response.text
     assert "Traceback" not in response.text
     assert_request_id(response)
+
+
+async def test_a_date_pushed_past_the_calendar_is_a_422_not_a_500(
+    client: AsyncTestClient,
+) -> None:
+    response = await client.get("/days-after", params={"day": "9999-12-30", "days": 7})
+    body = assert_problem(response, 422, "/days-after")
+    assert body["detail"] == "a date or number is out of the range the server can handle"
+    response = await client.get("/days-after", params={"day": "9999-12-30", "days": 1})
+    assert response.text == "9999-12-31"
 
 
 async def test_unexpected_error_in_debug_names_the_exception() -> None:

@@ -155,6 +155,18 @@ def _handle_data_error(request: Request, exc: asyncpg.DataError) -> Response[byt
     return problem_response(request, 422, "invalid-value", detail, title="Invalid value")
 
 
+def _handle_overflow(request: Request, exc: OverflowError) -> Response[bytes]:
+    """Arithmetic pushed a client's value past its type (a day after 9999-12-31): not ours.
+
+    Services refuse such values where they read them; this keeps one they missed a 422.
+    """
+    logger.warning(
+        "a value overflowed on %s %s: %s", request.method, loggable_path(request.scope), exc
+    )
+    detail = "a date or number is out of the range the server can handle"
+    return problem_response(request, 422, "invalid-value", detail, title="Invalid value")
+
+
 def _handle_recursion(request: Request, exc: RecursionError) -> Response[bytes]:
     """Deeply nested JSON makes msgspec raise RecursionError: a client error, not ours."""
     if "while deserializing" not in str(exc):
@@ -229,6 +241,7 @@ def exception_handlers() -> ExceptionHandlersMap:
         HTTPException: _handle_http,
         asyncpg.DataError: _handle_data_error,
         RecursionError: _handle_recursion,
+        OverflowError: _handle_overflow,
         DatabaseUnavailable: _handle_unavailable,
         asyncpg.PostgresConnectionError: _handle_unavailable,
         asyncpg.exceptions.OperatorInterventionError: _handle_unavailable,

@@ -91,3 +91,47 @@ async def test_unknown_ids_and_bad_bodies_are_client_errors(clinic: Clinic) -> N
         request = f"{response.request.method} {response.request.url}"
         assert response.status_code == status, (request, response.text)
         assert response.headers["content-type"].startswith("application/problem+json"), request
+
+
+async def test_dates_at_the_calendars_edges_are_client_errors(clinic: Clinic) -> None:
+    """A start, range or day at year 1 or 9999 is refused with a 422, never a 500."""
+    practice = await open_practice(clinic)
+    patient, desk = await clinic.member("patient"), await clinic.member("receptionist")
+    [booked] = [await book(clinic, practice, desk, two_days_ahead_at(9), patient=patient)]
+    assert booked.status_code == 201, booked.text
+    c, hours = clinic.client, f"{API}/availability/{practice.doctor_id}"
+    last, first = "9999-12-31T23:59:00Z", "0001-01-01T00:00:00+01:00"
+    slots = {"practitioner_id": practice.doctor_id, "type_id": practice.type_id}
+    answers = [
+        await book(clinic, practice, desk, last, patient=patient),
+        await book(clinic, practice, desk, first, patient=patient),
+        await c.post(
+            f"{API}/{booked.json()['id']}/reschedule",
+            json={"starts_at": last},
+            headers=desk.headers,
+        ),
+        await c.get(
+            f"{API}/slots",
+            params={**slots, "start": "9999-12-31T00:00:00Z", "end": last},
+            headers=patient.headers,
+        ),
+        await c.get(
+            f"{API}/slots",
+            params={**slots, "start": first, "end": "0001-01-01T01:00:00Z"},
+            headers=patient.headers,
+        ),
+        await c.get(API, params={"start": first, "end": last}, headers=desk.headers),
+        await c.post(
+            f"{hours}/exceptions",
+            json={"on_date": "9999-12-31", "kind": "off"},
+            headers=practice.admin.headers,
+        ),
+    ]
+    failed = [
+        f"{r.request.method} {r.request.url}: {r.status_code}"
+        for r in answers
+        if r.status_code >= 500
+    ]
+    assert failed == []
+    refused = {r.headers["content-type"] for r in answers if r.status_code != 200}
+    assert refused == {"application/problem+json"}

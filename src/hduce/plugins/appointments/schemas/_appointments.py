@@ -1,7 +1,7 @@
 """API shapes of the appointments plugin: appointments, slots, waitlist and calendar feeds."""
 
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from msgspec import UNSET, Meta, UnsetType
@@ -13,10 +13,14 @@ Reason = Annotated[str, Meta(min_length=1, max_length=500, pattern=r"\S")]
 Notes = Annotated[str, Meta(max_length=10_000)]
 
 
-def require_aware(value: datetime, field: str) -> None:
-    """Reject a date-time without a UTC offset."""
+def require_instant(value: datetime, field: str) -> None:
+    """Reject a date-time without a UTC offset, or one whose UTC time is before year 1."""
     if value.tzinfo is None:
         raise ValueError(f"a UTC offset is required - at `$.{field}`")
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"the date-time is out of range - at `$.{field}`") from None
 
 
 class AppointmentCreate(Input, kw_only=True):
@@ -30,7 +34,7 @@ class AppointmentCreate(Input, kw_only=True):
 
     def __post_init__(self) -> None:
         """Require an explicit offset on the start."""
-        require_aware(self.starts_at, "starts_at")
+        require_instant(self.starts_at, "starts_at")
 
 
 class AppointmentRead(AppointmentView, Read, frozen=False, kw_only=True, omit_defaults=True):
@@ -63,7 +67,7 @@ class RescheduleRequest(Input, kw_only=True):
 
     def __post_init__(self) -> None:
         """Require an explicit offset on the start."""
-        require_aware(self.starts_at, "starts_at")
+        require_instant(self.starts_at, "starts_at")
 
 
 class ConfirmRequest(Input, kw_only=True):

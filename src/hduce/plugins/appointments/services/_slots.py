@@ -80,11 +80,11 @@ class SlotFinder:
         422 unless the practitioner offers the type and `start` is within the hours, notice and
         horizon.
         """
+        earliest, latest = self.bookable_window(booker)
+        if not earliest <= start <= latest:  # first: a start at year 9999 has no rules near it
+            raise SlotNotOffered("the start is too soon or too far ahead to book")
         rules, record = await self.schedules.rules_near(practitioner_id, type_id, start)
         kind = offered_type(record)
-        earliest, latest = self.bookable_window(booker)
-        if not earliest <= start <= latest:
-            raise SlotNotOffered("the start is too soon or too far ahead to book")
         end = start + kind.spec.duration
         if not fits(open_intervals(rules, start, end), start, end):
             raise SlotNotOffered("the practitioner does not work at that time")
