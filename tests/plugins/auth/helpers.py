@@ -2,6 +2,7 @@
 
 import asyncio
 import functools
+import hashlib
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -37,6 +38,11 @@ GENEROUS_LIMITS = {
     "mfa_per_minute_per_ip": 10_000,
     "mfa_per_minute_per_account": 10_000,
 }
+
+
+def failure_key(identifier: str) -> str:
+    """The `login_failure` row key of a login identifier (stored lower-cased, hashed)."""
+    return hashlib.sha256(identifier.strip().lower().encode()).hexdigest()
 
 
 @dataclass

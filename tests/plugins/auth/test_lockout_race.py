@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from hduce.core.config import Settings
-from tests.plugins.auth.helpers import PASSWORD, AuthApp, running_app
+from tests.plugins.auth.helpers import PASSWORD, AuthApp, failure_key, running_app
 
 THRESHOLD = 5
 WRONG = "wrong-password-xyz-1"
@@ -45,10 +45,10 @@ async def test_parallel_wrong_passwords_lock_at_the_threshold(settings: Settings
         assert failures == THRESHOLD
         locked = await app.login(user["email"])
         assert locked.status_code == 429, locked.text
-        locked_until = await app.pool.fetchval(
-            "SELECT locked_until > now() FROM account WHERE id = $1", uuid.UUID(user["id"])
+        assert await app.pool.fetchval(
+            "SELECT locked_until > now() FROM login_failure WHERE key = $1",
+            failure_key(user["email"]),
         )
-        assert locked_until is True
 
 
 async def test_unknown_identifiers_lock_like_accounts(settings: Settings) -> None:
@@ -76,8 +76,8 @@ async def test_the_right_password_at_the_threshold_still_logs_in(settings: Setti
         # This attempt reached the threshold and locked before its password was checked.
         assert (await app.login(user["email"])).status_code == 200
         state = await app.pool.fetchrow(
-            "SELECT failed_logins, lockouts, locked_until FROM account WHERE id = $1",
-            uuid.UUID(user["id"]),
+            "SELECT failed_logins, lockouts, locked_until FROM login_failure WHERE key = $1",
+            failure_key(user["email"]),
         )
         assert tuple(state) == (0, 0, None)
 
@@ -99,3 +99,25 @@ async def test_a_right_password_among_parallel_wrong_ones_never_lifts_the_lock(
             # arriving meanwhile were refused unchecked, and the right one gave its attempt
             # (and so that lock) back, leaving the failures below the threshold.
             assert statuses[429] >= 1 and after.status_code == 200, (statuses, after.text)
+
+
+async def test_failures_by_e_mail_then_username_do_not_tell_an_account_exists(
+    settings: Settings,
+) -> None:
+    """An e-mail and a username of one account answer like an unknown address and name.
+
+    Counted per account, three failures by e-mail then two by username locked a real account
+    (and only it): anyone who can guess a username could test which addresses are patients'.
+    """
+    async with running_app(settings, lockout_threshold=THRESHOLD) as app:
+        user = await app.active_user()
+        ghost = uuid.uuid4().hex[:12]
+        pairs = {"account": (user["email"], user["username"]), "nobody": (f"{ghost}@x.org", ghost)}
+        answers = {}
+        for who, (email, username) in pairs.items():
+            tries = [email] * (THRESHOLD - 2) + [username] * (THRESHOLD - 1) + [email] * 2
+            answers[who] = [(await app.login(login, WRONG)).status_code for login in tries]
+        assert answers["account"] == answers["nobody"], answers
+        assert answers["account"] == [401] * (2 * THRESHOLD - 2) + [429]
+        # Each identifier locked on its own: the right password by e-mail waits too.
+        assert (await app.login(user["email"])).status_code == 429

@@ -4,7 +4,7 @@ import uuid
 
 from hduce.contracts.auth import AccountAdmin
 from hduce.core.config import Settings
-from tests.plugins.auth.helpers import PASSWORD, AuthApp, running_app
+from tests.plugins.auth.helpers import PASSWORD, AuthApp, failure_key, running_app
 
 
 def problem_type(response: object) -> str:
@@ -109,7 +109,6 @@ async def test_bad_login_payloads_are_422(app: AuthApp) -> None:
 async def test_lockout_grows_and_success_resets_it(settings: Settings) -> None:
     async with running_app(settings, lockout_threshold=3, lockout_base=60, lockout_max=150) as app:
         user = await app.active_user()
-        account_id = uuid.UUID(user["id"])
 
         async def fail_until_locked() -> int:
             for _ in range(2):
@@ -124,8 +123,9 @@ async def test_lockout_grows_and_success_resets_it(settings: Settings) -> None:
 
         async def expire_lock() -> None:
             await app.pool.execute(
-                "UPDATE account SET locked_until = now() - interval '1 second' WHERE id = $1",
-                account_id,
+                "UPDATE login_failure SET locked_until = now() - interval '1 second' "
+                "WHERE key = $1",
+                failure_key(user["email"]),
             )
 
         assert 58 <= await fail_until_locked() <= 60
@@ -141,7 +141,8 @@ async def test_lockout_grows_and_success_resets_it(settings: Settings) -> None:
         await expire_lock()
         assert (await app.login(user["email"])).status_code == 200
         state = await app.pool.fetchrow(
-            "SELECT failed_logins, lockouts, locked_until FROM account WHERE id = $1", account_id
+            "SELECT failed_logins, lockouts, locked_until FROM login_failure WHERE key = $1",
+            failure_key(user["email"]),
         )
         assert tuple(state) == (0, 0, None)
 

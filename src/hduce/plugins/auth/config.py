@@ -26,6 +26,7 @@ class AuthConfig(Section):
     reset_token_ttl: Duration = Duration(3600)
     login_per_minute_per_ip: int = 20
     login_per_minute_per_account: int = 10
+    """Per identifier: an account's e-mail address and username count apart (no linking)."""
     register_per_hour_per_ip: int = 20
     password_reset_per_hour_per_ip: int = 10
     """Per client address, for forgot-password and reset-password each."""

@@ -5,7 +5,6 @@ from piccolo.columns import (
     Array,
     BigInt,
     Boolean,
-    Integer,
     Text,
     Timestamptz,
     Varchar,
@@ -17,7 +16,7 @@ from hduce.core.tables import account_key
 
 
 class Account(Table, tablename="account"):
-    """A login identity: credentials, roles, status, lockout and MFA state."""
+    """A login identity: credentials, roles, status and MFA state."""
 
     id = UUID(primary_key=True)
     email = Varchar(length=320, unique=True)
@@ -26,9 +25,6 @@ class Account(Table, tablename="account"):
     roles = Array(base_column=Varchar(length=32))
     status = Varchar(length=32, default="active", index=True)
     email_verified_at = Timestamptz(null=True, default=None)
-    failed_logins = Integer(default=0)
-    lockouts = Integer(default=0)
-    locked_until = Timestamptz(null=True, default=None)
     mfa_secret = Text(null=True, default=None, secret=True)
     mfa_enabled = Boolean(default=False)
     mfa_last_counter = BigInt(null=True, default=None)

@@ -136,9 +136,8 @@ class AccountAdminService:
             account = await self._locked(account_id)
             if account.status != AccountStatus.DEACTIVATED:
                 raise Conflict(f"The account is {account.status}, not deactivated.")
-            await self._env.accounts.update(
-                account_id, status=AccountStatus.ACTIVE, failed_logins=0, locked_until=None
-            )
+            await self._env.accounts.update(account_id, status=AccountStatus.ACTIVE)
+            await self._env.lockout.forget(account.email, account.username)
             await self._status_changed(account_id, AccountStatus.ACTIVE, by)
             await self._env.audit("auth.account_reactivated", actor_id=by, subject_id=account_id)
         return await self._entry(account_id)

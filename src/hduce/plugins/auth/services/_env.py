@@ -26,7 +26,7 @@ from hduce.plugins.auth.store import (
     VERIFY_EMAIL,
     AccountRow,
     AccountStore,
-    Lockouts,
+    Lockout,
     OneTimeTokens,
     RefreshTokens,
     SecondFactorStore,
@@ -51,7 +51,7 @@ class AuthEnv:
     """The users plugin keeps names and profiles; it sets up after auth, or is not enabled."""
     hasher: PasswordHasher
     limits: AccountLimits
-    lockouts: Lockouts
+    lockout: Lockout
     accounts: AccountStore
     sessions: RefreshTokens
     one_time_tokens: OneTimeTokens
@@ -72,7 +72,7 @@ class AuthEnv:
             profiles=env.optional(Profiles),
             hasher=PasswordHasher(config),
             limits=AccountLimits.from_config(config, db),
-            lockouts=Lockouts.from_config(config, db),
+            lockout=Lockout(db, config),
             accounts=AccountStore(db),
             sessions=RefreshTokens(db, config.refresh_token_ttl),
             one_time_tokens=OneTimeTokens(db),

@@ -34,16 +34,18 @@ class LoginService:
         """Check credentials, lockout, account state and MFA; start a session."""
         env = self._env
         account = await env.accounts.find(data.identifier)
-        # Keyed by account, so alternating e-mail and username gains nothing.
-        await env.limits.login.acquire(str(account.id) if account else normalise(data.identifier))
+        # Per identifier, an account's as anyone's: counting per account would tell which
+        # address and username belong together, so that they exist (`store/_lockout.py`).
+        identifier = normalise(data.identifier)
+        await env.limits.login.acquire(identifier)
         if account is None:
-            await self._unknown(normalise(data.identifier), data.password, client)
-        lockout = env.lockouts.accounts
-        attempt = await lockout.claim(account.id)
+            await self._unknown(identifier, data.password, client)
+        lockout = env.lockout
+        attempt = await lockout.claim(identifier)
         if not await env.hasher.verify(account.password_hash, data.password):
             await self._fail(account, attempt, client, "wrong_password")
             raise InvalidCredentials(BAD_CREDENTIALS)
-        await lockout.release(account.id, attempt)
+        await lockout.release(identifier, attempt)
         self._check_state(account)
         if account.mfa_enabled:
             if not data.totp_code:
@@ -58,14 +60,14 @@ class LoginService:
                 code = data.totp_code or ""
                 method = await use_second_factor(env.second_factors, account, code) or ""
             if method:
-                return await self._succeed(account, client, method, new_hash)
-        await self._fail(account, await lockout.claim(account.id), client, "invalid_mfa_code")
+                return await self._succeed(account, identifier, client, method, new_hash)
+        await self._fail(account, await lockout.claim(identifier), client, "invalid_mfa_code")
         raise InvalidMfaCode("The TOTP or recovery code is wrong or was used already.")
 
     async def _unknown(self, identifier: str, password: str, client: ClientInfo) -> NoReturn:
         """Fail like a wrong password does, locking the identifier at the same threshold."""
         env = self._env
-        attempt = await env.lockouts.unknown.claim(identifier)
+        attempt = await env.lockout.claim(identifier)
         await env.hasher.verify(None, password)
         async with env.transaction():
             await env.audit(
@@ -134,12 +136,17 @@ class LoginService:
             raise PasswordResetRequired("Set a new password through the reset e-mail.")
 
     async def _succeed(
-        self, account: AccountRow, client: ClientInfo, method: str, new_hash: str | None
+        self,
+        account: AccountRow,
+        identifier: str,
+        client: ClientInfo,
+        method: str,
+        new_hash: str | None,
     ) -> TokenRead:
         env = self._env
-        if not await env.lockouts.accounts.clear(account.id):
-            # A wrong password checked in parallel locked the account meanwhile.
-            raise await env.lockouts.accounts.refusal(account.id)
+        if not await env.lockout.clear(identifier):
+            # A wrong password checked in parallel locked the identifier meanwhile.
+            raise await env.lockout.refusal(identifier)
         values: dict[str, object] = {"last_login_at": datetime.now(UTC)}
         if new_hash is not None:
             values["password_hash"] = new_hash

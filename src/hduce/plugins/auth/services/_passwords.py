@@ -68,7 +68,8 @@ class PasswordService:
             await env.one_time_tokens.use(token, RESET_PASSWORD)
             await self._set_password(account.id, password_hash)
             # The reset link reached the mailbox, which proves the address too.
-            await env.accounts.mark_verified(account.id, unlock=True)
+            await env.accounts.mark_verified(account.id)
+            await env.lockout.forget(account.email, account.username)  # and unlocks it
             await env.sessions.revoke_all(account.id)
             await env.audit(
                 "auth.password_reset", actor_id=account.id, subject_id=account.id, client=client

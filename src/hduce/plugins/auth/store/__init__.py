@@ -7,7 +7,7 @@ from hduce.plugins.auth.store._accounts import (
     normalise,
 )
 from hduce.plugins.auth.store._analytics import AccountCounts
-from hduce.plugins.auth.store._lockout import Attempt, Lockout, Lockouts
+from hduce.plugins.auth.store._lockout import Attempt, Lockout
 from hduce.plugins.auth.store._one_time_tokens import RESET_PASSWORD, VERIFY_EMAIL, OneTimeTokens
 from hduce.plugins.auth.store._refresh_tokens import LIVE_SESSIONS, RefreshTokens
 from hduce.plugins.auth.store._revocation_feed import RevocationFeed
@@ -22,7 +22,6 @@ __all__ = [
     "AccountStore",
     "Attempt",
     "Lockout",
-    "Lockouts",
     "NewAccount",
     "OneTimeTokens",
     "RefreshTokens",

@@ -10,26 +10,23 @@ from hduce.contracts.auth import ACCOUNT_DIRECTORY, DirectoryEntry
 from hduce.core.sql_store import SqlStore
 
 ACCOUNT_COLUMNS = (
-    "id, email, username, password_hash, roles, status, email_verified_at, failed_logins, "
-    "lockouts, locked_until, mfa_secret, mfa_enabled, mfa_last_counter, must_reset_password, "
-    "last_login_at, created_at"
+    "id, email, username, password_hash, roles, status, email_verified_at, "
+    "mfa_secret, mfa_enabled, mfa_last_counter, must_reset_password, last_login_at, created_at"
 )
 INSERT = (
     "INSERT INTO account (id, email, username, password_hash, roles, status, "
-    "email_verified_at, failed_logins, lockouts, mfa_enabled, must_reset_password, "
+    "email_verified_at, mfa_enabled, must_reset_password, "
     "password_changed_at, created_at, updated_at) "
     "VALUES ($1, $2, $3, $4, $5::varchar[], $6, CASE WHEN $7::boolean THEN now() END, "
-    f"0, 0, false, false, now(), now(), now()) RETURNING {ACCOUNT_COLUMNS}"
+    f"false, false, now(), now(), now()) RETURNING {ACCOUNT_COLUMNS}"
 )
 OTHER_ACTIVE_ADMINS = (
     "SELECT count(*) FROM account WHERE status = 'active' AND 'admin' = ANY(roles) AND id <> $1"
 )
-# A verification or reset link reached the mailbox: the address is proven ($2: and unlocked).
+# A verification or reset link reached the mailbox: the address is proven.
 MARK_VERIFIED = (
     "UPDATE account SET email_verified_at = coalesce(email_verified_at, now()), "
-    "failed_logins = CASE WHEN $2 THEN 0 ELSE failed_logins END, "
-    "locked_until = CASE WHEN $2 THEN NULL ELSE locked_until END, updated_at = now() "
-    "WHERE id = $1"
+    "updated_at = now() WHERE id = $1"
 )
 
 
@@ -43,9 +40,6 @@ class AccountRow(msgspec.Struct, frozen=True, kw_only=True):
     roles: list[str]
     status: str
     email_verified_at: datetime | None
-    failed_logins: int
-    lockouts: int
-    locked_until: datetime | None
     mfa_secret: str | None
     mfa_enabled: bool
     mfa_last_counter: int | None
@@ -140,9 +134,9 @@ class AccountStore(SqlStore):
         query = f"UPDATE account SET {columns}, updated_at = now() WHERE id = $1"
         await self.db.execute(query, account_id, *values.values())
 
-    async def mark_verified(self, account_id: uuid.UUID, *, unlock: bool = False) -> None:
-        """Take the e-mail address as proven; `unlock` also forgets failed logins."""
-        await self.db.execute(MARK_VERIFIED, account_id, unlock)
+    async def mark_verified(self, account_id: uuid.UUID) -> None:
+        """Take the e-mail address as proven."""
+        await self.db.execute(MARK_VERIFIED, account_id)
 
     async def other_active_admins(self, account_id: uuid.UUID) -> int:
         """How many active admins there are besides `account_id`."""
