@@ -9,8 +9,9 @@ import httpx
 import msgspec
 import pytest
 from litestar import Litestar, get, post
+from litestar.enums import RequestEncodingType
 from litestar.middleware.rate_limit import RateLimitConfig
-from litestar.params import FromQuery, JSONBody
+from litestar.params import Body, FromQuery, JSONBody
 from litestar.testing import AsyncTestClient
 
 from hduce.core.errors import PROBLEM_JSON, PROBLEM_TYPE_BASE, Conflict, exception_handlers
@@ -58,6 +59,14 @@ async def create_item(data: JSONBody[ItemCreate]) -> ItemCreate:
     return data
 
 
+@post("/forms")
+async def post_form(
+    data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.MULTI_PART)],
+) -> dict[str, str]:
+    """Accept a multipart form."""
+    return data
+
+
 _RATE_LIMIT = RateLimitConfig(rate_limit=("minute", 2), store="t_rl")
 
 
@@ -76,6 +85,7 @@ def make_app(*, debug: bool = False) -> Litestar:
             boom,
             days_after,
             create_item,
+            post_form,
             limited,
         ],
         exception_handlers=exception_handlers(),
@@ -180,7 +190,27 @@ async def test_malformed_json_is_400_problem(client: AsyncTestClient) -> None:
     response = await client.post(
         "/items", content=b'{"name": ', headers={"content-type": "application/json"}
     )
-    assert_problem(response, 400, "/items")
+    body = assert_problem(response, 400, "/items")
+    assert body["detail"] == "the JSON body does not parse: Input data was truncated"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "reason"),
+    [
+        ("multipart/form-data; boundary=b", "Unexpected end of multipart stream"),
+        ("application/json", "Empty boundary"),
+    ],
+)
+async def test_a_body_that_is_no_form_is_400_problem_saying_why(
+    client: AsyncTestClient, content_type: str, reason: str
+) -> None:
+    # Like malformed JSON, a broken form is a syntax error (400), not invalid values (422).
+    response = await client.post(
+        "/forms", content=b"--b\r\nno headers", headers={"content-type": content_type}
+    )
+    body = assert_problem(response, 400, "/forms")
+    assert body["detail"].startswith("the multipart/form-data body does not parse: ")
+    assert reason.lower() in body["detail"].lower(), body["detail"]
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,9 @@ from typing import Any
 import asyncpg
 import msgspec
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.types import ExceptionHandlersMap
+from multipart import ParserError  # type: ignore[import-untyped]
 
 from hduce.core.db import DatabaseUnavailable
 from hduce.core.logging import loggable_path
@@ -140,8 +141,18 @@ def _handle_http(request: Request, exc: HTTPException) -> Response[bytes]:
     status = exc.status_code
     phrase = status_phrase(status)
     slug = phrase.lower().replace(" ", "-")
-    detail = exc.detail if exc.detail != phrase else None
+    detail = _unparsable_body(exc) or (exc.detail if exc.detail != phrase else None)
     return problem_response(request, status, slug, detail, headers=exc.headers)
+
+
+def _unparsable_body(exc: HTTPException) -> str | None:
+    """Why Litestar could not parse the request body (None: the error is not about that)."""
+    cause = exc.__cause__
+    if isinstance(cause, SerializationException):
+        return f"the JSON body does not parse: {cause}"
+    if isinstance(cause, ParserError):
+        return f"the multipart/form-data body does not parse: {cause}"
+    return None
 
 
 def _handle_data_error(request: Request, exc: asyncpg.DataError) -> Response[bytes]:

@@ -2,7 +2,8 @@
 
 Applied to every operation once the document is built: readable operation ids, `security: []`
 on public operations, the problem+json answers the API really gives (401, 422, 429 with
-`Retry-After`) through the one `Problem` schema with real examples, and plain 201/204 texts.
+`Retry-After`, and 400 for a request body that does not parse) through the one `Problem` schema
+with real examples, and plain 201/204 texts.
 """
 
 from typing import Any
@@ -36,7 +37,7 @@ LITESTAR_VALIDATION_400 = "Bad request syntax or unsupported method"
 API_PREFIX = "/api/"
 
 _DETAILS = {
-    400: ("bad-request", "the JSON body is nested too deeply"),
+    400: ("bad-request", "the JSON body does not parse: JSON is malformed: invalid character"),
     401: ("unauthorized", "a bearer access token is required"),
     403: ("forbidden", "requires one of the roles: admin"),
     404: ("not-found", "no such resource, or it is not yours to see"),
@@ -129,7 +130,10 @@ def _refine(operation: Operation, path: str, public: bool) -> None:
         and litestar_400.description == LITESTAR_VALIDATION_400
     ):
         del responses["400"]  # a 400 a route documents itself stays
-        responses.setdefault("422", problem_answer(422))
+    if operation.request_body is not None or operation.parameters:
+        responses.setdefault("422", problem_answer(422))  # Litestar validates what it reads
+    if operation.request_body is not None:
+        responses.setdefault("400", problem_answer(400))  # a body that does not parse
     if public:
         operation.security = []
     else:

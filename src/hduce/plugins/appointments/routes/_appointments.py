@@ -146,7 +146,7 @@ class AppointmentController(Controller):
         "/{appointment_id:uuid}/confirm",
         opt={EXCLUDE_OPT_KEY: True},
         status_code=HTTP_200_OK,
-        responses=problems(400),
+        responses=problems(400, 422),
     )
     async def confirm_appointment(
         self,

@@ -9,7 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 
 from hduce.contracts.auth import Role
-from hduce.core.http import PageOffset, client_ip
+from hduce.core.http import PageOffset, client_ip, problems
 from hduce.core.schemas import Page
 from hduce.core.security import Principal, requires_roles
 from hduce.plugins.audit.schemas import AuditEventRead, AuditFilter
@@ -25,7 +25,7 @@ class AuditController(Controller):
     tags = ["audit"]
     guards = [requires_roles(Role.ADMIN)]
 
-    @get("/")
+    @get("/", responses=problems(403))
     async def list_audit_events(
         self,
         request: Request[Any, Any, Any],
@@ -53,7 +53,7 @@ class AuditController(Controller):
         items = AuditEventRead.from_rows(rows)
         return Page(items=items, total=total, limit=limit, offset=offset)
 
-    @get("/verify")
+    @get("/verify", responses=problems(403))
     async def verify_audit_chain(
         self,
         request: Request[Any, Any, Any],

@@ -7,6 +7,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
+from hduce.core.http import problems
 from hduce.core.security import Principal
 from hduce.plugins.auth.routes._client import client_of
 from hduce.plugins.auth.schemas import (
@@ -31,7 +32,7 @@ async def logout(
     await auth.login.logout(principal, data.refresh_token if data else None)
 
 
-@post("/change-password", status_code=HTTP_204_NO_CONTENT)
+@post("/change-password", status_code=HTTP_204_NO_CONTENT, responses=problems(403))
 async def change_password(
     data: JSONBody[PasswordChange],
     request: Request,
@@ -52,7 +53,7 @@ async def list_sessions(
     return await auth.sessions.list_sessions(principal)
 
 
-@delete("/sessions/{session_id:uuid}")
+@delete("/sessions/{session_id:uuid}", responses=problems(404))
 async def revoke_session(
     session_id: FromPath[uuid.UUID],
     principal: NamedDependency[Principal],
@@ -62,7 +63,7 @@ async def revoke_session(
     await auth.sessions.revoke(principal, session_id)
 
 
-@post("/mfa/totp/enroll", status_code=HTTP_200_OK)
+@post("/mfa/totp/enroll", status_code=HTTP_200_OK, responses=problems(409))
 async def enroll_totp(
     principal: NamedDependency[Principal], auth: NamedDependency[AuthServices]
 ) -> MfaEnrollmentRead:
@@ -70,7 +71,7 @@ async def enroll_totp(
     return await auth.mfa.enroll(principal)
 
 
-@post("/mfa/totp/verify", status_code=HTTP_200_OK)
+@post("/mfa/totp/verify", status_code=HTTP_200_OK, responses=problems(400, 409))
 async def verify_totp(
     data: JSONBody[MfaCode],
     request: Request,
@@ -81,7 +82,7 @@ async def verify_totp(
     return await auth.mfa.verify(principal, data.code, client_of(request))
 
 
-@post("/mfa/totp/disable", status_code=HTTP_204_NO_CONTENT)
+@post("/mfa/totp/disable", status_code=HTTP_204_NO_CONTENT, responses=problems(400, 403, 409))
 async def disable_totp(
     data: JSONBody[MfaDisable],
     request: Request,

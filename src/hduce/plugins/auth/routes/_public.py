@@ -7,7 +7,7 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
-from hduce.core.http import answer_example, body_example
+from hduce.core.http import answer_example, body_example, problems
 from hduce.core.security import EXCLUDE_OPT_KEY
 from hduce.plugins.auth.routes._client import client_of
 from hduce.plugins.auth.routes._examples import LOGGED_IN, LOGIN_BODY, REGISTER_BODY, REGISTERED
@@ -31,7 +31,10 @@ PUBLIC = {EXCLUDE_OPT_KEY: True}
 @post(
     "/register",
     opt=PUBLIC,
-    responses=answer_example(201, AccountRead, "A new patient account", REGISTERED),
+    responses={
+        **answer_example(201, AccountRead, "A new patient account", REGISTERED),
+        **problems(403, 409),
+    },
 )
 async def register(
     data: Annotated[AccountCreate, body_example("A patient registers", REGISTER_BODY)],
@@ -46,7 +49,7 @@ async def register(
     "/login",
     opt=PUBLIC,
     status_code=HTTP_200_OK,
-    responses=answer_example(200, TokenRead, "A token pair", LOGGED_IN),
+    responses={**answer_example(200, TokenRead, "A token pair", LOGGED_IN), **problems(401, 403)},
 )
 async def login(
     data: Annotated[LoginCreate, body_example("Log in with e-mail and password", LOGIN_BODY)],
@@ -57,7 +60,7 @@ async def login(
     return await auth.login.login(data, client_of(request))
 
 
-@post("/refresh", opt=PUBLIC, status_code=HTTP_200_OK)
+@post("/refresh", opt=PUBLIC, status_code=HTTP_200_OK, responses=problems(401))
 async def refresh(
     data: JSONBody[RefreshCreate], request: Request, auth: NamedDependency[AuthServices]
 ) -> TokenRead:
@@ -75,7 +78,7 @@ async def forgot_password(
     return AcceptedRead(detail=await auth.passwords.forgot(data.email, client_of(request)))
 
 
-@post("/reset-password", opt=PUBLIC, status_code=HTTP_204_NO_CONTENT)
+@post("/reset-password", opt=PUBLIC, status_code=HTTP_204_NO_CONTENT, responses=problems(400))
 async def reset_password(
     data: JSONBody[PasswordReset],
     request: Request,
@@ -85,7 +88,7 @@ async def reset_password(
     await auth.passwords.reset(data.token, data.new_password, client_of(request))
 
 
-@post("/verify-email", opt=PUBLIC, status_code=HTTP_204_NO_CONTENT)
+@post("/verify-email", opt=PUBLIC, status_code=HTTP_204_NO_CONTENT, responses=problems(400))
 async def verify_email(
     data: JSONBody[EmailVerification], auth: NamedDependency[AuthServices]
 ) -> None:
