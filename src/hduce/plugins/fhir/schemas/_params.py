@@ -1,6 +1,7 @@
 """Reading FHIR search parameters: `_count`/`_offset` paging, date prefixes, unknown names."""
 
 import calendar
+import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -22,6 +23,8 @@ Params = Mapping[str, Sequence[str]]
 """A request's query: every parameter with all its values."""
 _PREFIXES = ("eq", "ge", "gt", "le", "lt")
 T = TypeVar("T", date, datetime)
+_DATE = re.compile(r"[0-9]{4}(-[0-9]{2}){0,2}")
+"""FHIR's date precisions: `YYYY`, `YYYY-MM`, `YYYY-MM-DD`."""
 
 
 class Paging(msgspec.Struct, frozen=True):
@@ -138,7 +141,6 @@ def _instant_range(name: str, text: str) -> tuple[datetime, datetime]:
             f"{name}: {text!r} is not a date-time (e.g. 2026-12-01T09:30:00Z, prefix "
             "eq/ge/gt/le/lt)"
         ) from None
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     precision = (
         timedelta(microseconds=1)
         if "." in clock
@@ -146,26 +148,41 @@ def _instant_range(name: str, text: str) -> tuple[datetime, datetime]:
         if clock[:8].count(":") == 2
         else timedelta(minutes=1)
     )
-    return moment, moment + precision
+    try:
+        moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return moment, moment + precision
+    except OverflowError:
+        raise out_of_range(name, text) from None
 
 
 def _day_range(name: str, text: str) -> tuple[date, date]:
     """The first day of a `YYYY`, `YYYY-MM` or `YYYY-MM-DD` and the day after its last."""
     try:
-        parts = [int(part) for part in text.split("-")]
-        if len(parts) == 1 and len(text) == 4:
-            return date(parts[0], 1, 1), date(parts[0] + 1, 1, 1)
-        if len(parts) == 2:
+        parts = [int(part) for part in text.split("-")] if _DATE.fullmatch(text) else []
+        if len(parts) == 1:
+            first, last = date(parts[0], 1, 1), date(parts[0], 12, 31)
+        elif len(parts) == 2:
             year, month = parts
-            last = calendar.monthrange(year, month)[1]
-            return date(year, month, 1), date.fromordinal(date(year, month, last).toordinal() + 1)
-        if len(parts) == 3:
-            day = date(*parts)
-            return day, date.fromordinal(day.toordinal() + 1)
+            first = date(year, month, 1)
+            last = date(year, month, calendar.monthrange(year, month)[1])
+        elif len(parts) == 3:
+            first = last = date(*parts)
+        else:
+            raise ValueError(text)
     except ValueError:
-        pass
-    raise BadSearch(
-        f"{name}: {text!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD, prefix eq/ge/gt/le/lt)"
+        raise BadSearch(
+            f"{name}: {text!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD, prefix eq/ge/gt/le/lt)"
+        ) from None
+    if last == date.max:
+        raise out_of_range(name, text)
+    return first, last + timedelta(days=1)
+
+
+def out_of_range(name: str, text: str) -> BadSearch:
+    """The 400 for a date or date-time whose range runs past the calendar's ends."""
+    return BadSearch(
+        f"{name}: {text!r} is out of range (searchable from {date.min} to "
+        f"{date.max - timedelta(days=1)})"
     )
 
 
@@ -173,7 +190,8 @@ def _integer(params: Params, name: str, default: int, *, low: int, high: int) ->
     text = single(params, name)
     if text is None:
         return default
-    if not text.isdigit() or not low <= int(text) <= high:
+    # `isdigit` alone takes `²` or `①`, which int() refuses.
+    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
         raise BadSearch(f"{name}: a whole number from {low} to {high}")
     return int(text)
 
