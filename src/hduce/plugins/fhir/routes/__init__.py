@@ -11,7 +11,7 @@ from hduce.plugins.fhir.routes._documents import DOCUMENT_ROUTES
 from hduce.plugins.fhir.routes._general import check_general_parameters
 from hduce.plugins.fhir.routes._metadata import metadata_route
 from hduce.plugins.fhir.routes._observations import OBSERVATION_ROUTES
-from hduce.plugins.fhir.routes._outcome import outcome_handlers
+from hduce.plugins.fhir.routes._outcome import outcome_handlers, unrouted_handlers
 from hduce.plugins.fhir.routes._people import PEOPLE_ROUTES
 from hduce.plugins.fhir.routes._responses import FHIR_BASE
 from hduce.plugins.fhir.routes._schedules import SCHEDULE_ROUTES
@@ -61,3 +61,6 @@ def fhir_router(services: FhirServices) -> Router:
         exception_handlers=outcome_handlers(),
         tags=["fhir"],
     )
+
+
+__all__ = ["fhir_router", "unrouted_handlers"]
