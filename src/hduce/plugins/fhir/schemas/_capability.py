@@ -72,4 +72,5 @@ _TYPES = {
     "active": "token",
     "start": "date",
     "_lastUpdated": "date",
+    "_snapshot": "date",
 }

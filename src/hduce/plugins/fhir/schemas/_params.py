@@ -32,6 +32,8 @@ class Paging(msgspec.Struct, frozen=True):
 
     count: int
     offset: int
+    pinned: tuple[tuple[str, str], ...] = ()
+    """Parameters the page's links carry besides the query's, e.g. the snapshot they page."""
 
 
 class Search(msgspec.Struct, frozen=True):
