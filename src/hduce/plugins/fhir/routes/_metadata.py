@@ -10,16 +10,14 @@ WRITABLE = frozenset({"Appointment"})
 SEARCH_ONLY = frozenset({"Observation", "AuditEvent"})
 
 
-def metadata_route(searches: dict[str, frozenset[str]]) -> HTTPRouteHandler:
-    """`GET /metadata` describing the resource types in `searches` (public)."""
-    writable = WRITABLE & set(searches)
-    search_only = SEARCH_ONLY & set(searches)
+def metadata_route(served: dict[str, frozenset[str]]) -> HTTPRouteHandler:
+    """`GET /metadata` describing the types in `served`, with their search filters (public)."""
+    writable = WRITABLE & set(served)
+    search_only = SEARCH_ONLY & set(served)
 
     @get("/metadata", opt={"exclude_from_auth": True}, security=[])
     async def metadata(request: Request) -> Response[bytes]:
         """The server's `CapabilityStatement` (public)."""
-        return fhir_response(
-            capability_statement(base_url(request), searches, writable, search_only)
-        )
+        return fhir_response(capability_statement(base_url(request), served, writable, search_only))
 
     return metadata

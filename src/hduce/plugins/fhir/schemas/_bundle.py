@@ -4,9 +4,9 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from hduce.plugins.fhir.schemas._params import Paging, Params
+from hduce.plugins.fhir.schemas._params import CURSOR, PAGING, Paging, Params
 
-_PAGING = frozenset({"_count", "_offset", "_cursor"})
+_PAGING = PAGING | {CURSOR}
 
 
 def searchset(

@@ -15,6 +15,8 @@ from hduce.plugins.fhir.errors import BadSearch
 DEFAULT_COUNT = 20
 MAX_COUNT = 100
 PAGING = frozenset({"_count", "_offset"})
+CURSOR = "_cursor"
+"""The paging parameter of a type that pages by cursor (with `_count`, without `_offset`)."""
 GENERAL = frozenset({"_format", "_pretty", "_summary"})
 """Parameters of every interaction (checked on the router), not search filters."""
 LAST_UPDATED = "_lastUpdated"
@@ -66,13 +68,19 @@ def search_of(params: Params, allowed: frozenset[str]) -> Search:
     return Search(page, midnight(start), midnight(before), updated_from, updated_before)
 
 
+def search_parameters(allowed: frozenset[str]) -> frozenset[str]:
+    """Every parameter a search with the filters `allowed` takes: those and its paging's."""
+    return allowed | ({"_count"} if CURSOR in allowed else PAGING)
+
+
 def check_names(params: Iterable[str], allowed: frozenset[str]) -> None:
     """400 on a search parameter this resource does not support."""
-    unknown = sorted(set(params) - allowed - PAGING - GENERAL)
+    supported = search_parameters(allowed)
+    unknown = sorted(set(params) - supported - GENERAL)
     if unknown:
         raise BadSearch(
             f"unsupported search parameter {', '.join(unknown)}; "
-            f"supported: {', '.join(sorted(allowed | PAGING))}"
+            f"supported: {', '.join(sorted(supported))}"
         )
 
 
@@ -207,15 +215,21 @@ def _utc_midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def reference_id(params: Params, name: str, kind: str) -> uuid.UUID | None:
-    """The id in `name=<id>` or `name=<kind>/<id>`, or None when absent; 400 for anything else."""
+def reference_id(params: Params, name: str, *kinds: str) -> uuid.UUID | None:
+    """The id in `name=<id>` or `name=<kind>/<id>` (any of `kinds`), or None when absent.
+
+    400 for anything else.
+    """
     text = single(params, name)
     if text is None:
         return None
+    kind, _, ident = text.rpartition("/")
     try:
-        return uuid.UUID(text.removeprefix(f"{kind}/"))
+        if kind in {"", *kinds}:
+            return uuid.UUID(ident)
     except ValueError:
-        raise BadSearch(f"{name}: {text!r} is not a {kind} id") from None
+        pass
+    raise BadSearch(f"{name}: {text!r} is not a {' or '.join(kinds)} id")
 
 
 def path_id(text: str, resource_type: str) -> uuid.UUID:

@@ -20,6 +20,8 @@ from hduce.plugins.fhir.services._caller import Caller
 
 SNAPSHOT = "_snapshot"
 """The `recorded` instant of the newest event a first page showed: its later pages stop there."""
+PEOPLE = ("Patient", "Practitioner")
+"""What an event's actor and subject (accounts) may be named as: `<type>/<id>` or `<id>`."""
 AUDIT_PARAMS = frozenset({"agent", "entity", "date", LAST_UPDATED, SNAPSHOT})
 
 
@@ -32,7 +34,7 @@ class AuditEvents:
     async def search(self, caller: Caller, params: Params) -> Found:
         """Audit events newest first (admins; the search is audited as `audit.read`).
 
-        By `agent` (actor id), `entity` (subject id) and `date`. Each page read is audited as
+        By `agent` (actor), `entity` (subject) and `date`. Each page read is audited as
         the newest event, so a first page pins `_snapshot` in its links: the next pages show the
         log as it was then, without the entries of the reads since.
         """
@@ -40,8 +42,8 @@ class AuditEvents:
         snapshot = single(params, SNAPSHOT)
         _, snapshot_end = instant_bounds(SNAPSHOT, [f"le{snapshot}"] if snapshot else [])
         query = AuditQuery(
-            actor_id=reference_id(params, "agent", "Patient"),
-            subject_id=reference_id(params, "entity", "Patient"),
+            actor_id=reference_id(params, "agent", *PEOPLE),
+            subject_id=reference_id(params, "entity", *PEOPLE),
             # An entry never changes: its last update is when it was recorded.
             occurred_from=_latest(search.day_from, search.updated_from),
             occurred_before=_earliest(search.day_before, search.updated_before, snapshot_end),

@@ -6,6 +6,7 @@ from hduce.contracts.devices import ReadingQuery, ReadingReader
 from hduce.core.security import Principal
 from hduce.plugins.fhir.errors import BadSearch
 from hduce.plugins.fhir.schemas import (
+    CURSOR,
     LOINC,
     METRIC_OF_CODE,
     Params,
@@ -18,7 +19,7 @@ from hduce.plugins.fhir.schemas import (
     single,
 )
 
-OBSERVATION_PARAMS = frozenset({"patient", "code", "date", "_cursor"})
+OBSERVATION_PARAMS = frozenset({"patient", "code", "date", CURSOR})
 
 
 class ObservationService:
@@ -32,15 +33,13 @@ class ObservationService:
     ) -> tuple[list[dict[str, Any]], str | None]:
         """One page, newest first, and the cursor of the next (the read is audited)."""
         check_names(params, OBSERVATION_PARAMS)
-        if "_offset" in params:
-            raise BadSearch("_offset: Observation pages with the `next` link's _cursor")
         start, before = date_bounds("date", params.get("date", []))
         query = ReadingQuery(
             patient_id=reference_id(params, "patient", "Patient"),
             metric=_metric(single(params, "code")),
             start=midnight(start),
             end=midnight(before),
-            cursor=single(params, "_cursor"),
+            cursor=single(params, CURSOR),
             limit=paging(params).count,
         )
         readings, cursor = await self._readings.page(principal, query)
