@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from hduce.contracts.auth import CLINICAL_ROLES
 from hduce.contracts.devices import ReadingQuery, ReadingReader
 from hduce.core.security import Principal
 from hduce.plugins.fhir.errors import BadSearch
@@ -34,8 +35,11 @@ class ObservationService:
         """One page, newest first, and the cursor of the next (the read is audited)."""
         check_names(params, OBSERVATION_PARAMS)
         start, before = date_bounds("date", params.get("date", []))
+        patient_id = reference_id(params, "patient", "Patient")
+        if patient_id is None and principal.has_any_role(*CLINICAL_ROLES):
+            raise BadSearch("doctors and nurses name the patient: search parameter `patient`")
         query = ReadingQuery(
-            patient_id=reference_id(params, "patient", "Patient"),
+            patient_id=patient_id,
             metric=_metric(single(params, "code")),
             start=midnight(start),
             end=midnight(before),
