@@ -3,6 +3,7 @@
 from litestar import Request, Response, get
 from litestar.handlers import HTTPRouteHandler
 
+from hduce.plugins.fhir.routes._openapi import FhirResource, fhir_responses
 from hduce.plugins.fhir.routes._responses import base_url, fhir_response
 from hduce.plugins.fhir.schemas import capability_statement
 
@@ -15,7 +16,12 @@ def metadata_route(served: dict[str, frozenset[str]]) -> HTTPRouteHandler:
     writable = WRITABLE & set(served)
     search_only = SEARCH_ONLY & set(served)
 
-    @get("/metadata", opt={"exclude_from_auth": True}, security=[])
+    @get(
+        "/metadata",
+        opt={"exclude_from_auth": True},
+        security=[],
+        responses=fhir_responses(FhirResource, public=True),
+    )
     async def metadata(request: Request) -> Response[bytes]:
         """The server's `CapabilityStatement` (public)."""
         return fhir_response(capability_statement(base_url(request), served, writable, search_only))

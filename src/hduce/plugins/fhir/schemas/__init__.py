@@ -12,7 +12,7 @@ from hduce.plugins.fhir.schemas._appointments import (
 )
 from hduce.plugins.fhir.schemas._audit_events import audit_event
 from hduce.plugins.fhir.schemas._bundle import count_only, cursor_searchset, searchset
-from hduce.plugins.fhir.schemas._capability import capability_statement
+from hduce.plugins.fhir.schemas._capability import capability_statement, search_type
 from hduce.plugins.fhir.schemas._devices import device
 from hduce.plugins.fhir.schemas._documents import binary, document_reference
 from hduce.plugins.fhir.schemas._observations import LOINC, METRIC_OF_CODE, observation
@@ -81,6 +81,7 @@ __all__ = [
     "schedule",
     "search_of",
     "search_parameters",
+    "search_type",
     "searchset",
     "single",
     "slot",
