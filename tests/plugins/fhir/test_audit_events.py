@@ -41,3 +41,26 @@ async def test_admins_search_the_audit_log(clinic: Clinic) -> None:
 async def test_only_admins_read_the_audit_log(clinic: Clinic, role: str) -> None:
     member = await clinic.member(role)
     outcome(await clinic.client.get(f"{BASE}/AuditEvent", headers=member.headers), 403)
+
+
+async def test_following_next_links_shows_each_event_once(clinic: Clinic) -> None:
+    # Each page read is audited as the newest event: offset pages shifted by one each time.
+    admin = await clinic.member("admin")
+    for _ in range(4):  # each search is an `audit.read` by the admin
+        assert (await clinic.client.get(f"{BASE}/AuditEvent", headers=admin.headers)).is_success
+    params = {"agent": str(admin.id), "_count": "2"}
+    response = await clinic.client.get(f"{BASE}/AuditEvent", params=params, headers=admin.headers)
+    seen: list[str] = []
+    totals: list[int] = []
+    while True:
+        assert response.status_code == 200, response.text
+        bundle = Bundle.model_validate(response.json())
+        seen += [entry.resource.id for entry in bundle.entry or []]
+        totals.append(bundle.total)
+        links = {link.relation: link.url for link in bundle.link}
+        if "next" not in links:
+            break
+        response = await clinic.client.get(links["next"], headers=admin.headers)
+    assert len(seen) == len(set(seen)) == totals[0] >= 4, (seen, totals)
+    assert set(totals) == {totals[0]}
+    assert seen == sorted(seen, key=int, reverse=True)

@@ -2,13 +2,14 @@
 
 from collections.abc import Sequence
 
+from litestar.config.app import AppConfig
 from litestar.di import Provide
 from litestar.types import ControllerRouterHandler
 
 from hduce.core.context import AppContext
 from hduce.core.plugin import HducePlugin
 from hduce.plugins.fhir.config import FhirConfig
-from hduce.plugins.fhir.routes import fhir_router
+from hduce.plugins.fhir.routes import fhir_router, unrouted_handlers
 from hduce.plugins.fhir.services import FhirServices
 
 
@@ -18,7 +19,8 @@ class FhirPlugin(HducePlugin):
     name = "fhir"
     description = "FHIR R4 API under /fhir/R4 (application/fhir+json)"
     requires = ("audit", "auth", "users")
-    after = ("appointments", "devices", "documents")
+    # After `web`, whose handlers of unknown addresses the FHIR base's wrap.
+    after = ("appointments", "devices", "documents", "web")
     config_type = FhirConfig
 
     def setup(self, context: AppContext) -> None:
@@ -33,3 +35,9 @@ class FhirPlugin(HducePlugin):
     def dependencies(self) -> dict[str, Provide]:
         """The services under `fhir`."""
         return self.provide_as_name(self.services)
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        """Also answer an unknown address or method under `/fhir/R4` with an `OperationOutcome`."""
+        app_config = super().on_app_init(app_config)
+        app_config.exception_handlers.update(unrouted_handlers(app_config.exception_handlers))
+        return app_config

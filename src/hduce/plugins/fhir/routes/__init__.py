@@ -11,7 +11,7 @@ from hduce.plugins.fhir.routes._documents import DOCUMENT_ROUTES
 from hduce.plugins.fhir.routes._general import check_general_parameters
 from hduce.plugins.fhir.routes._metadata import metadata_route
 from hduce.plugins.fhir.routes._observations import OBSERVATION_ROUTES
-from hduce.plugins.fhir.routes._outcome import outcome_handlers
+from hduce.plugins.fhir.routes._outcome import outcome_handlers, unrouted_handlers
 from hduce.plugins.fhir.routes._people import PEOPLE_ROUTES
 from hduce.plugins.fhir.routes._responses import FHIR_BASE
 from hduce.plugins.fhir.routes._schedules import SCHEDULE_ROUTES
@@ -32,28 +32,29 @@ from hduce.plugins.fhir.services import (
 
 def fhir_router(services: FhirServices) -> Router:
     """Every FHIR route under `/fhir/R4`: people and audit, and the rest whose plugins run."""
-    searches = {
+    # Each type served, with its search's filters (none: read only).
+    served = {
         "Patient": PATIENT_PARAMS,
         "Practitioner": PRACTITIONER_PARAMS,
         "AuditEvent": AUDIT_PARAMS,
     }
     handlers: list[Any] = [*PEOPLE_ROUTES, *AUDIT_ROUTES]
     if services.appointments is not None:
-        searches["Appointment"] = APPOINTMENT_PARAMS
+        served["Appointment"] = APPOINTMENT_PARAMS
         handlers += APPOINTMENT_ROUTES
     if services.schedules is not None:
-        searches.update(PractitionerRole=ROLE_PARAMS, Schedule=SCHEDULE_PARAMS, Slot=SLOT_PARAMS)
+        served.update(PractitionerRole=ROLE_PARAMS, Schedule=SCHEDULE_PARAMS, Slot=SLOT_PARAMS)
         handlers += SCHEDULE_ROUTES
     if services.observations is not None:
-        searches["Observation"] = OBSERVATION_PARAMS
+        served["Observation"] = OBSERVATION_PARAMS
         handlers += OBSERVATION_ROUTES
     if services.devices is not None:
-        searches["Device"] = DEVICE_PARAMS
+        served["Device"] = DEVICE_PARAMS
         handlers += DEVICE_ROUTES
     if services.documents is not None:
-        searches["DocumentReference"] = DOCUMENT_PARAMS
+        served.update(DocumentReference=DOCUMENT_PARAMS, Binary=frozenset())
         handlers += DOCUMENT_ROUTES
-    handlers.append(metadata_route(searches))
+    handlers.append(metadata_route(served))
     return Router(
         path=FHIR_BASE,
         route_handlers=handlers,
@@ -61,3 +62,6 @@ def fhir_router(services: FhirServices) -> Router:
         exception_handlers=outcome_handlers(),
         tags=["fhir"],
     )
+
+
+__all__ = ["fhir_router", "unrouted_handlers"]

@@ -11,11 +11,21 @@ from hduce.core.security import Principal
 from hduce.plugins.fhir.errors import BadResource
 from hduce.plugins.fhir.routes._general import check_json_body
 from hduce.plugins.fhir.routes._interactions import read_route, search_route
+from hduce.plugins.fhir.routes._openapi import AppointmentWrite, FhirAppointment, fhir_responses
 from hduce.plugins.fhir.routes._responses import base_url, fhir_response
-from hduce.plugins.fhir.services import AppointmentService, FhirServices, enabled
+from hduce.plugins.fhir.services import (
+    APPOINTMENT_PARAMS,
+    AppointmentService,
+    FhirServices,
+    enabled,
+)
 
 
-@post("/Appointment")
+@post(
+    "/Appointment",
+    responses=fhir_responses(FhirAppointment, 201, writes=True),
+    operation_class=AppointmentWrite,
+)
 async def create_appointment(
     request: Request, principal: NamedDependency[Principal], fhir: NamedDependency[FhirServices]
 ) -> Response[bytes]:
@@ -26,7 +36,11 @@ async def create_appointment(
     return response
 
 
-@put("/Appointment/{appointment_id:str}")
+@put(
+    "/Appointment/{appointment_id:str}",
+    responses=fhir_responses(FhirAppointment, writes=True),
+    operation_class=AppointmentWrite,
+)
 async def update_appointment(
     request: Request,
     appointment_id: FromPath[str],
@@ -48,7 +62,9 @@ async def _body(request: Request) -> Any:
 
 
 APPOINTMENT_ROUTES = (
-    search_route("Appointment", "search_appointments", AppointmentService.search),
+    search_route(
+        "Appointment", APPOINTMENT_PARAMS, "search_appointments", AppointmentService.search
+    ),
     read_route("/Appointment/{appointment_id:str}", "read_appointment", AppointmentService.read),
     create_appointment,
     update_appointment,

@@ -19,6 +19,12 @@ from litestar.handlers import HTTPRouteHandler
 from hduce.core.errors import NotFound
 from hduce.core.http import client_ip
 from hduce.core.security import Principal
+from hduce.plugins.fhir.routes._openapi import (
+    FhirBundle,
+    FhirResource,
+    fhir_responses,
+    search_operation,
+)
 from hduce.plugins.fhir.routes._responses import base_url, bundle, fhir_response, query_of
 from hduce.plugins.fhir.schemas import Found, Params
 from hduce.plugins.fhir.services import Caller, FhirServices
@@ -36,21 +42,35 @@ AnyRequest = Request[Any, Any, Any]
 
 
 def search_route(
-    resource_type: str, name: str, method: SearchMethod, description: str | None = None
+    resource_type: str,
+    filters: frozenset[str],
+    name: str,
+    method: SearchMethod,
+    description: str | None = None,
 ) -> HTTPRouteHandler:
-    """`GET /<resource_type>`: the searchset `Bundle` of what `method` finds for the query."""
+    """`GET /<resource_type>`: the searchset `Bundle` of what `method` finds for the query.
+
+    `filters` are the search parameters `method` takes besides paging (documented with it).
+    """
 
     def answer(request: AnyRequest, found: Found) -> Response[bytes]:
         return bundle(request, resource_type, found)
 
-    return _route(f"/{resource_type}", name, method, query_of, answer, description)
+    documented = {
+        "responses": fhir_responses(FhirBundle),
+        "operation_class": search_operation(filters),
+    }
+    return _route(f"/{resource_type}", name, method, query_of, answer, description, documented)
 
 
 def read_route(
     path: str, name: str, method: ReadMethod, description: str | None = None
 ) -> HTTPRouteHandler:
     """`GET <path>` (its one parameter the id): the resource `method` reads, as FHIR JSON."""
-    return _route(path, name, method, _path_id, lambda _, read: fhir_response(read), description)
+    documented = {"responses": fhir_responses(FhirResource)}
+    return _route(
+        path, name, method, _path_id, lambda _, read: fhir_response(read), description, documented
+    )
 
 
 def _route(
@@ -60,10 +80,12 @@ def _route(
     asked: Callable[[AnyRequest], Any],
     answer: Callable[[AnyRequest, Any], Response[bytes]],
     description: str | None,
+    documented: dict[str, Any],
 ) -> HTTPRouteHandler:
     """The handler called `name` (its OpenAPI operation id and summary): `method(caller, asked)`.
 
-    Its description is `description`, else the summary line of the method's docstring.
+    Its description is `description`, else the summary line of the method's docstring; its
+    answers and parameters in the OpenAPI document are `documented` (route handler options).
     """
 
     async def handler(
@@ -76,7 +98,7 @@ def _route(
 
     handler.__name__ = handler.__qualname__ = name
     summary = inspect.cleandoc(method.__doc__ or "").partition("\n")[0]
-    return get(path, description=description or summary)(handler)
+    return get(path, description=description or summary, **documented)(handler)
 
 
 def _path_id(request: AnyRequest) -> str:

@@ -3,6 +3,7 @@
 from litestar import Request, Response, get
 from litestar.handlers import HTTPRouteHandler
 
+from hduce.plugins.fhir.routes._openapi import FhirResource, fhir_responses
 from hduce.plugins.fhir.routes._responses import base_url, fhir_response
 from hduce.plugins.fhir.schemas import capability_statement
 
@@ -10,16 +11,19 @@ WRITABLE = frozenset({"Appointment"})
 SEARCH_ONLY = frozenset({"Observation", "AuditEvent"})
 
 
-def metadata_route(searches: dict[str, frozenset[str]]) -> HTTPRouteHandler:
-    """`GET /metadata` describing the resource types in `searches` (public)."""
-    writable = WRITABLE & set(searches)
-    search_only = SEARCH_ONLY & set(searches)
+def metadata_route(served: dict[str, frozenset[str]]) -> HTTPRouteHandler:
+    """`GET /metadata` describing the types in `served`, with their search filters (public)."""
+    writable = WRITABLE & set(served)
+    search_only = SEARCH_ONLY & set(served)
 
-    @get("/metadata", opt={"exclude_from_auth": True}, security=[])
+    @get(
+        "/metadata",
+        opt={"exclude_from_auth": True},
+        security=[],
+        responses=fhir_responses(FhirResource, public=True),
+    )
     async def metadata(request: Request) -> Response[bytes]:
         """The server's `CapabilityStatement` (public)."""
-        return fhir_response(
-            capability_statement(base_url(request), searches, writable, search_only)
-        )
+        return fhir_response(capability_statement(base_url(request), served, writable, search_only))
 
     return metadata

@@ -6,12 +6,17 @@ from litestar.di import NamedDependency
 from hduce.core.security import Principal
 from hduce.plugins.fhir.errors import BadSearch
 from hduce.plugins.fhir.routes._general import counting
+from hduce.plugins.fhir.routes._openapi import FhirBundle, fhir_responses, search_operation
 from hduce.plugins.fhir.routes._responses import cursor_bundle, query_of
 from hduce.plugins.fhir.schemas import paging
-from hduce.plugins.fhir.services import FhirServices, enabled
+from hduce.plugins.fhir.services import OBSERVATION_PARAMS, FhirServices, enabled
 
 
-@get("/Observation")
+@get(
+    "/Observation",
+    responses=fhir_responses(FhirBundle),
+    operation_class=search_operation(OBSERVATION_PARAMS),
+)
 async def search_observations(
     request: Request, principal: NamedDependency[Principal], fhir: NamedDependency[FhirServices]
 ) -> Response[bytes]:

@@ -4,10 +4,12 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response
+from litestar.exceptions import MethodNotAllowedException, NotFoundException
 from litestar.types import ExceptionHandlersMap
 
-from hduce.core.errors import exception_handlers
+from hduce.core.errors import exception_handlers, problem_for
 from hduce.plugins.fhir.routes._general import FHIR_JSON
+from hduce.plugins.fhir.routes._responses import FHIR_BASE
 
 # FHIR's issue-type codes for the statuses HDuce answers with.
 _ISSUE_CODES = {
@@ -56,3 +58,25 @@ def _as_outcome(handler: Any) -> Any:
 def outcome_handlers() -> ExceptionHandlersMap:
     """The core's exception handlers, each answering an `OperationOutcome`."""
     return {exc: _as_outcome(handler) for exc, handler in exception_handlers().items()}
+
+
+def unrouted_handlers(handlers: ExceptionHandlersMap) -> ExceptionHandlersMap:
+    """No route for the address or method: an `OperationOutcome` under `/fhir/R4`.
+
+    Litestar refuses these while routing, before any router's handlers apply, so they are the
+    app's; elsewhere they answer as `handlers` (the app's so far) do.
+    """
+    as_outcome = _as_outcome(problem_for)
+
+    def unrouted(kind: type[Exception]) -> Any:
+        elsewhere = handlers.get(kind, problem_for)
+
+        def handle(request: Request, exc: Exception) -> Response[Any]:
+            path = request.url.path
+            if path == FHIR_BASE or path.startswith(f"{FHIR_BASE}/"):
+                return as_outcome(request, exc)
+            return elsewhere(request, exc)
+
+        return handle
+
+    return {kind: unrouted(kind) for kind in (NotFoundException, MethodNotAllowedException)}

@@ -12,11 +12,12 @@ from hduce.plugins.fhir.schemas._appointments import (
 )
 from hduce.plugins.fhir.schemas._audit_events import audit_event
 from hduce.plugins.fhir.schemas._bundle import count_only, cursor_searchset, searchset
-from hduce.plugins.fhir.schemas._capability import capability_statement
+from hduce.plugins.fhir.schemas._capability import capability_statement, search_type
 from hduce.plugins.fhir.schemas._devices import device
 from hduce.plugins.fhir.schemas._documents import binary, document_reference
 from hduce.plugins.fhir.schemas._observations import LOINC, METRIC_OF_CODE, observation
 from hduce.plugins.fhir.schemas._params import (
+    CURSOR,
     LAST_UPDATED,
     Paging,
     Params,
@@ -31,6 +32,7 @@ from hduce.plugins.fhir.schemas._params import (
     path_id,
     reference_id,
     search_of,
+    search_parameters,
     single,
 )
 from hduce.plugins.fhir.schemas._people import IDENTIFIER_SYSTEM, patient, practitioner
@@ -41,6 +43,7 @@ Found = tuple[list[dict[str, Any]], int, Paging]
 """One page of a search: the resources, the total, and which page it is."""
 
 __all__ = [
+    "CURSOR",
     "FROM_FHIR",
     "IDENTIFIER_SYSTEM",
     "LAST_UPDATED",
@@ -77,6 +80,8 @@ __all__ = [
     "requested_status",
     "schedule",
     "search_of",
+    "search_parameters",
+    "search_type",
     "searchset",
     "single",
     "slot",

@@ -4,9 +4,9 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from hduce.plugins.fhir.schemas._params import Paging, Params
+from hduce.plugins.fhir.schemas._params import CURSOR, PAGING, Paging, Params
 
-_PAGING = frozenset({"_count", "_offset", "_cursor"})
+_PAGING = PAGING | {CURSOR}
 
 
 def searchset(
@@ -17,11 +17,14 @@ def searchset(
     resources: Sequence[dict[str, Any]],
     total: int,
 ) -> dict[str, Any]:
-    """One page of offset-paged results; links repeat the query with another `_offset`."""
+    """One page of offset-paged results; links repeat the query with another `_offset`.
+
+    They also carry `page.pinned` (in place of the query's values of those parameters).
+    """
     url = f"{base_url.rstrip('/')}/{resource_type}"
 
     def link(relation: str, offset: int) -> dict[str, str]:
-        return _link(relation, url, query, _count=page.count, _offset=offset)
+        return _link(relation, url, query, _count=page.count, _offset=offset, **dict(page.pinned))
 
     links = [link("self", page.offset), link("first", 0)]
     if page.offset > 0:
@@ -59,7 +62,8 @@ def cursor_searchset(
 
 
 def _link(relation: str, url: str, query: Params, **paging: object) -> dict[str, str]:
-    params = [(k, v) for k, vs in query.items() if k not in _PAGING for v in vs]
+    replaced = _PAGING | paging.keys()
+    params = [(k, v) for k, vs in query.items() if k not in replaced for v in vs]
     params += [(k, str(v)) for k, v in paging.items() if v is not None]
     return {"relation": relation, "url": f"{url}?{urlencode(params)}"}
 

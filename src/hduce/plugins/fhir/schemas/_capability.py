@@ -2,33 +2,38 @@
 
 from typing import Any
 
-from hduce.plugins.fhir.schemas._params import PAGING
+from hduce.plugins.fhir.schemas._params import search_parameters
 
 FHIR_VERSION = "4.0.1"
 
 
 def capability_statement(
     base_url: str,
-    searches: dict[str, frozenset[str]],
+    served: dict[str, frozenset[str]],
     writable: frozenset[str],
     search_only: frozenset[str],
 ) -> dict[str, Any]:
-    """What this server does: each resource type with its interactions and search parameters."""
+    """What this server does: each resource type with its interactions and search parameters.
+
+    `served` maps each type to the filters its search takes (none: it is read only).
+    """
     resources = []
-    for resource_type, params in sorted(searches.items()):
-        interactions = ["search-type"] if resource_type in search_only else ["read", "search-type"]
+    for resource_type, params in sorted(served.items()):
+        interactions = [] if resource_type in search_only else ["read"]
+        if params:
+            interactions.append("search-type")
         if resource_type in writable:
             interactions += ["create", "update"]
-        resources.append(
-            {
-                "type": resource_type,
-                "interaction": [{"code": code} for code in interactions],
-                "searchParam": [
-                    {"name": name, "type": _TYPES.get(name, "string")}
-                    for name in sorted(params | PAGING)
-                ],
-            }
-        )
+        resource: dict[str, Any] = {
+            "type": resource_type,
+            "interaction": [{"code": code} for code in interactions],
+        }
+        if params:
+            resource["searchParam"] = [
+                {"name": name, "type": search_type(name)}
+                for name in sorted(search_parameters(params))
+            ]
+        resources.append(resource)
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -51,6 +56,11 @@ def capability_statement(
     }
 
 
+def search_type(name: str) -> str:
+    """The FHIR type of the search parameter `name` (`string` unless listed)."""
+    return _TYPES.get(name, "string")
+
+
 _SECURITY = "http://terminology.hl7.org/CodeSystem/restful-security-service"
 _TYPES = {
     "_count": "number",
@@ -66,10 +76,13 @@ _TYPES = {
     "practitioner": "reference",
     "schedule": "reference",
     "actor": "reference",
+    "agent": "reference",
+    "entity": "reference",
     "service-type": "token",
     "specialty": "token",
     "role": "token",
     "active": "token",
     "start": "date",
     "_lastUpdated": "date",
+    "_snapshot": "date",
 }

@@ -1,6 +1,7 @@
 """Reading FHIR search parameters: `_count`/`_offset` paging, date prefixes, unknown names."""
 
 import calendar
+import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -14,6 +15,8 @@ from hduce.plugins.fhir.errors import BadSearch
 DEFAULT_COUNT = 20
 MAX_COUNT = 100
 PAGING = frozenset({"_count", "_offset"})
+CURSOR = "_cursor"
+"""The paging parameter of a type that pages by cursor (with `_count`, without `_offset`)."""
 GENERAL = frozenset({"_format", "_pretty", "_summary"})
 """Parameters of every interaction (checked on the router), not search filters."""
 LAST_UPDATED = "_lastUpdated"
@@ -22,6 +25,8 @@ Params = Mapping[str, Sequence[str]]
 """A request's query: every parameter with all its values."""
 _PREFIXES = ("eq", "ge", "gt", "le", "lt")
 T = TypeVar("T", date, datetime)
+_DATE = re.compile(r"[0-9]{4}(-[0-9]{2}){0,2}")
+"""FHIR's date precisions: `YYYY`, `YYYY-MM`, `YYYY-MM-DD`."""
 
 
 class Paging(msgspec.Struct, frozen=True):
@@ -29,6 +34,8 @@ class Paging(msgspec.Struct, frozen=True):
 
     count: int
     offset: int
+    pinned: tuple[tuple[str, str], ...] = ()
+    """Parameters the page's links carry besides the query's, e.g. the snapshot they page."""
 
 
 class Search(msgspec.Struct, frozen=True):
@@ -61,13 +68,19 @@ def search_of(params: Params, allowed: frozenset[str]) -> Search:
     return Search(page, midnight(start), midnight(before), updated_from, updated_before)
 
 
+def search_parameters(allowed: frozenset[str]) -> frozenset[str]:
+    """Every parameter a search with the filters `allowed` takes: those and its paging's."""
+    return allowed | ({"_count"} if CURSOR in allowed else PAGING)
+
+
 def check_names(params: Iterable[str], allowed: frozenset[str]) -> None:
     """400 on a search parameter this resource does not support."""
-    unknown = sorted(set(params) - allowed - PAGING - GENERAL)
+    supported = search_parameters(allowed)
+    unknown = sorted(set(params) - supported - GENERAL)
     if unknown:
         raise BadSearch(
             f"unsupported search parameter {', '.join(unknown)}; "
-            f"supported: {', '.join(sorted(allowed | PAGING))}"
+            f"supported: {', '.join(sorted(supported))}"
         )
 
 
@@ -138,7 +151,6 @@ def _instant_range(name: str, text: str) -> tuple[datetime, datetime]:
             f"{name}: {text!r} is not a date-time (e.g. 2026-12-01T09:30:00Z, prefix "
             "eq/ge/gt/le/lt)"
         ) from None
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     precision = (
         timedelta(microseconds=1)
         if "." in clock
@@ -146,26 +158,41 @@ def _instant_range(name: str, text: str) -> tuple[datetime, datetime]:
         if clock[:8].count(":") == 2
         else timedelta(minutes=1)
     )
-    return moment, moment + precision
+    try:
+        moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return moment, moment + precision
+    except OverflowError:
+        raise out_of_range(name, text) from None
 
 
 def _day_range(name: str, text: str) -> tuple[date, date]:
     """The first day of a `YYYY`, `YYYY-MM` or `YYYY-MM-DD` and the day after its last."""
     try:
-        parts = [int(part) for part in text.split("-")]
-        if len(parts) == 1 and len(text) == 4:
-            return date(parts[0], 1, 1), date(parts[0] + 1, 1, 1)
-        if len(parts) == 2:
+        parts = [int(part) for part in text.split("-")] if _DATE.fullmatch(text) else []
+        if len(parts) == 1:
+            first, last = date(parts[0], 1, 1), date(parts[0], 12, 31)
+        elif len(parts) == 2:
             year, month = parts
-            last = calendar.monthrange(year, month)[1]
-            return date(year, month, 1), date.fromordinal(date(year, month, last).toordinal() + 1)
-        if len(parts) == 3:
-            day = date(*parts)
-            return day, date.fromordinal(day.toordinal() + 1)
+            first = date(year, month, 1)
+            last = date(year, month, calendar.monthrange(year, month)[1])
+        elif len(parts) == 3:
+            first = last = date(*parts)
+        else:
+            raise ValueError(text)
     except ValueError:
-        pass
-    raise BadSearch(
-        f"{name}: {text!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD, prefix eq/ge/gt/le/lt)"
+        raise BadSearch(
+            f"{name}: {text!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD, prefix eq/ge/gt/le/lt)"
+        ) from None
+    if last == date.max:
+        raise out_of_range(name, text)
+    return first, last + timedelta(days=1)
+
+
+def out_of_range(name: str, text: str) -> BadSearch:
+    """The 400 for a date or date-time whose range runs past the calendar's ends."""
+    return BadSearch(
+        f"{name}: {text!r} is out of range (searchable from {date.min} to "
+        f"{date.max - timedelta(days=1)})"
     )
 
 
@@ -173,7 +200,8 @@ def _integer(params: Params, name: str, default: int, *, low: int, high: int) ->
     text = single(params, name)
     if text is None:
         return default
-    if not text.isdigit() or not low <= int(text) <= high:
+    # `isdigit` alone takes `²` or `①`, which int() refuses.
+    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
         raise BadSearch(f"{name}: a whole number from {low} to {high}")
     return int(text)
 
@@ -187,15 +215,21 @@ def _utc_midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def reference_id(params: Params, name: str, kind: str) -> uuid.UUID | None:
-    """The id in `name=<id>` or `name=<kind>/<id>`, or None when absent; 400 for anything else."""
+def reference_id(params: Params, name: str, *kinds: str) -> uuid.UUID | None:
+    """The id in `name=<id>` or `name=<kind>/<id>` (any of `kinds`), or None when absent.
+
+    400 for anything else.
+    """
     text = single(params, name)
     if text is None:
         return None
+    kind, _, ident = text.rpartition("/")
     try:
-        return uuid.UUID(text.removeprefix(f"{kind}/"))
+        if kind in {"", *kinds}:
+            return uuid.UUID(ident)
     except ValueError:
-        raise BadSearch(f"{name}: {text!r} is not a {kind} id") from None
+        pass
+    raise BadSearch(f"{name}: {text!r} is not a {' or '.join(kinds)} id")
 
 
 def path_id(text: str, resource_type: str) -> uuid.UUID:

@@ -1,8 +1,11 @@
 """`Appointment` read, search, create (book) and update (status) through `AppointmentDesk`."""
 
+import re
 from typing import Any
 
 from hduce.contracts.appointments import AppointmentDesk, AppointmentFilter, AppointmentStatus
+from hduce.contracts.auth import STAFF_ROLES
+from hduce.core.errors import InvalidRequest
 from hduce.core.security import Principal
 from hduce.plugins.fhir.errors import BadResource, BadSearch
 from hduce.plugins.fhir.schemas import (
@@ -22,6 +25,15 @@ from hduce.plugins.fhir.schemas import (
 from hduce.plugins.fhir.services._caller import Caller
 
 APPOINTMENT_PARAMS = frozenset({"patient", "practitioner", "date", "status", LAST_UPDATED})
+ELEMENTS = {
+    "reason": "Appointment.description",
+    "starts_at": "Appointment.start",
+    "type_id": "Appointment.serviceType",
+    "practitioner_id": "Appointment.participant",
+    "patient_id": "Appointment.participant",
+}
+"""The element of the body each field of a `BookingRequest` comes from."""
+_AT_FIELD = re.compile(r"^(?P<message>.*) - at `\$\.(?P<field>\w+)`$")
 
 
 class AppointmentService:
@@ -57,8 +69,13 @@ class AppointmentService:
 
     async def create(self, principal: Principal, body: Any) -> dict[str, Any]:
         """Book the slot the body describes through the booking service (taken: 409)."""
-        view = await self._desk.book(principal, booking(validated(body)))
-        return appointment(view)
+        request = booking(validated(body))
+        if request.patient_id is None and principal.has_any_role(*STAFF_ROLES):
+            raise BadResource("Appointment.participant: staff name the patient (Patient/<id>)")
+        try:
+            return appointment(await self._desk.book(principal, request))
+        except InvalidRequest as exc:
+            raise BadResource(_in_fhir_terms(exc.detail)) from None
 
     async def update(self, principal: Principal, appointment_id: str, body: Any) -> dict[str, Any]:
         """Apply the status change the body asks for with the REST API's rules (see README)."""
@@ -75,3 +92,11 @@ class AppointmentService:
         if not reason:
             raise BadResource("cancelling needs cancelationReason.text")
         return appointment(await self._desk.cancel(principal, current.id, reason))
+
+
+def _in_fhir_terms(detail: str) -> str:
+    """A booking's validation message naming the body's element instead of the REST field."""
+    match = _AT_FIELD.match(detail)
+    if match is None or match["field"] not in ELEMENTS:
+        return detail
+    return f"{ELEMENTS[match['field']]}: {match['message']}"

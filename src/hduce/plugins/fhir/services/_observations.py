@@ -2,10 +2,12 @@
 
 from typing import Any
 
+from hduce.contracts.auth import CLINICAL_ROLES
 from hduce.contracts.devices import ReadingQuery, ReadingReader
 from hduce.core.security import Principal
 from hduce.plugins.fhir.errors import BadSearch
 from hduce.plugins.fhir.schemas import (
+    CURSOR,
     LOINC,
     METRIC_OF_CODE,
     Params,
@@ -18,7 +20,7 @@ from hduce.plugins.fhir.schemas import (
     single,
 )
 
-OBSERVATION_PARAMS = frozenset({"patient", "code", "date", "_cursor"})
+OBSERVATION_PARAMS = frozenset({"patient", "code", "date", CURSOR})
 
 
 class ObservationService:
@@ -32,15 +34,16 @@ class ObservationService:
     ) -> tuple[list[dict[str, Any]], str | None]:
         """One page, newest first, and the cursor of the next (the read is audited)."""
         check_names(params, OBSERVATION_PARAMS)
-        if "_offset" in params:
-            raise BadSearch("_offset: Observation pages with the `next` link's _cursor")
         start, before = date_bounds("date", params.get("date", []))
+        patient_id = reference_id(params, "patient", "Patient")
+        if patient_id is None and principal.has_any_role(*CLINICAL_ROLES):
+            raise BadSearch("doctors and nurses name the patient: search parameter `patient`")
         query = ReadingQuery(
-            patient_id=reference_id(params, "patient", "Patient"),
+            patient_id=patient_id,
             metric=_metric(single(params, "code")),
             start=midnight(start),
             end=midnight(before),
-            cursor=single(params, "_cursor"),
+            cursor=single(params, CURSOR),
             limit=paging(params).count,
         )
         readings, cursor = await self._readings.page(principal, query)

@@ -224,9 +224,13 @@ def _within(resource: dict[str, Any], bounds: Bounds) -> bool:
 def _window(bounds: Bounds) -> tuple[datetime, datetime]:
     """The `[start, end)` a slot search covers: as asked, else `DEFAULT_SPAN` from now."""
     low, high = bounds
-    if low is None:
-        low = high - DEFAULT_SPAN if high else datetime.now(UTC)
-    return low, high or low + DEFAULT_SPAN
+    try:
+        if low is None:
+            low = high - DEFAULT_SPAN if high else datetime.now(UTC)
+        return low, high or low + DEFAULT_SPAN
+    except OverflowError:
+        span = f"the {DEFAULT_SPAN.days} days a search without both bounds covers"
+        raise BadSearch(f"start: out of range ({span} run past the calendar)") from None
 
 
 def _wanted(params: Params, **kinds: tuple[str, ...]) -> frozenset[uuid.UUID] | None:

@@ -1,0 +1,143 @@
+"""How `/fhir/R4` appears in the OpenAPI document: FHIR JSON objects, outcomes, search parameters.
+
+The handlers answer `Response[bytes]` and read their query and body by hand, so Litestar would
+describe them as JSON strings without parameters: each route states its answers (`responses`)
+and, through its operation class, the search parameters of its CapabilityStatement entry and
+the body it reads.
+"""
+
+from dataclasses import dataclass
+from typing import Literal
+
+import msgspec
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import (
+    OpenAPIMediaType,
+    Operation,
+    Parameter,
+    Reference,
+    RequestBody,
+    Schema,
+)
+from litestar.openapi.spec.enums import OpenAPIType
+
+from hduce.plugins.fhir.routes._general import FHIR_JSON
+from hduce.plugins.fhir.schemas import search_parameters, search_type
+
+
+class FhirResource(msgspec.Struct, kw_only=True):
+    """A FHIR R4 resource: `resourceType` names it, its other elements are R4's for that type."""
+
+    resourceType: str
+    id: str | None = None
+
+
+class FhirAppointment(msgspec.Struct, kw_only=True):
+    """A FHIR R4 `Appointment` (see the README for the elements a booking or update reads)."""
+
+    resourceType: Literal["Appointment"]
+    id: str | None = None
+    status: str
+
+
+class FhirBundleLink(msgspec.Struct):
+    """A paging link: `self`, `first`, `previous` or `next`."""
+
+    relation: str
+    url: str
+
+
+class FhirBundleEntry(msgspec.Struct, kw_only=True):
+    """One match of a search."""
+
+    fullUrl: str
+    resource: FhirResource
+
+
+class FhirBundle(msgspec.Struct, kw_only=True):
+    """A searchset `Bundle`: one page of matches (`_summary=count`: the total only)."""
+
+    resourceType: Literal["Bundle"]
+    type: Literal["searchset"]
+    total: int | None = None
+    link: list[FhirBundleLink]
+    entry: list[FhirBundleEntry] | None = None
+
+
+class FhirIssue(msgspec.Struct):
+    """What went wrong: `code` is FHIR's issue type, `diagnostics` says it in words."""
+
+    severity: Literal["error"]
+    code: str
+    diagnostics: str
+
+
+class FhirOperationOutcome(msgspec.Struct):
+    """An error under `/fhir/R4` (instead of problem+json)."""
+
+    resourceType: Literal["OperationOutcome"]
+    issue: list[FhirIssue]
+
+
+_ERRORS = {
+    400: "An unknown or malformed search parameter or general parameter, or an invalid body",
+    401: "No valid bearer access token",
+    403: "The caller's role may not do this",
+    404: "No such resource, or not the caller's to see",
+    406: "A `_format` or `Accept` naming no JSON format",
+}
+_WRITE_ERRORS = {
+    409: "The slot is taken, or the status change does not fit the current status",
+    415: "A body in another format than JSON",
+}
+
+
+def fhir_responses(
+    success: type[msgspec.Struct], status: int = 200, *, public: bool = False, writes: bool = False
+) -> dict[int, ResponseSpec]:
+    """The answers of a route: `success` with `status`, and its errors as `OperationOutcome`s."""
+    errors = {406: _ERRORS[406]} if public else {**_ERRORS, **(_WRITE_ERRORS if writes else {})}
+    answers = {status: _spec(success, (success.__doc__ or "").partition("\n")[0])}
+    return {**answers, **{code: _spec(FhirOperationOutcome, text) for code, text in errors.items()}}
+
+
+def search_operation(filters: frozenset[str]) -> type[Operation]:
+    """The operation of a search taking `filters` (and its paging) as query parameters."""
+    parameters = [
+        Parameter(
+            name=name,
+            param_in="query",
+            required=False,
+            schema=Schema(
+                type=OpenAPIType.INTEGER if search_type(name) == "number" else OpenAPIType.STRING
+            ),
+            description=f"FHIR search parameter of type {search_type(name)}",
+        )
+        for name in sorted(search_parameters(filters))
+    ]
+
+    @dataclass
+    class SearchOperation(Operation):
+        def __post_init__(self) -> None:
+            self.parameters = [*(self.parameters or []), *parameters]
+
+    return SearchOperation
+
+
+@dataclass
+class AppointmentWrite(Operation):
+    """A create or update: its body is an `Appointment` in FHIR JSON."""
+
+    def __post_init__(self) -> None:
+        schema = Reference(ref=f"#/components/schemas/{FhirAppointment.__name__}")
+        self.request_body = RequestBody(
+            content={FHIR_JSON: OpenAPIMediaType(schema=schema)},
+            description="An R4 `Appointment` resource",
+            required=True,
+        )
+
+
+def _spec(container: type[msgspec.Struct], description: str) -> ResponseSpec:
+    return ResponseSpec(
+        container, description=description, media_type=FHIR_JSON, generate_examples=False
+    )

@@ -1,0 +1,59 @@
+"""No route for a FHIR address or method: an `OperationOutcome` like every answer there."""
+
+import uuid
+
+import msgspec
+import pytest
+
+from hduce.core.config import Settings
+from tests.plugins.fhir.conftest import fhir_settings
+from tests.plugins.fhir.test_patients import BASE, outcome
+from tests.plugins.users.clinic import Clinic, running_clinic
+
+NOBODY = uuid.uuid4()
+
+
+# Litestar refused these while routing, before the FHIR router's handlers: problem+json.
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", f"/Observation/{NOBODY}", 404),  # a search-only type has no read
+        ("GET", "/AuditEvent/x", 404),
+        ("GET", "/Encounter", 404),  # a type this server does not serve
+        ("GET", "", 404),
+        ("DELETE", f"/Appointment/{NOBODY}", 405),
+        ("POST", "/Patient", 405),
+        ("PATCH", "/metadata", 405),
+    ],
+)
+async def test_unrouted_addresses_and_methods_are_outcomes(
+    clinic: Clinic, method: str, path: str, status: int
+) -> None:
+    admin = await clinic.member("admin")
+    headers = {**admin.headers, "Content-Type": "application/fhir+json"}
+    answer = await clinic.client.request(method, f"{BASE}{path}", headers=headers, content=b"{}")
+    outcome(answer, status)
+    if status == 405:
+        assert answer.headers["allow"], answer.headers
+
+
+async def test_outside_the_fhir_base_the_api_still_answers_problems(clinic: Clinic) -> None:
+    for path in ("/api/v1/nothing-here", "/fhir/R5/Patient"):
+        answer = await clinic.client.get(path)
+        assert answer.status_code == 404
+        assert answer.headers["content-type"].startswith("application/problem+json"), path
+
+
+async def test_with_the_web_pages_on_fhir_addresses_still_answer_outcomes(
+    settings: Settings,
+) -> None:
+    # The web plugin answers unknown addresses with pages: it must not take /fhir's.
+    base = fhir_settings(settings)
+    plugins = msgspec.structs.replace(base.plugins, enabled=(*base.plugins.enabled, "web"))
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    async with running_clinic(msgspec.structs.replace(base, plugins=plugins)) as clinic:
+        outcome(await clinic.client.get(f"{BASE}/Encounter", headers=browser), 404)
+        outcome(await clinic.client.delete(f"{BASE}/Patient/{NOBODY}", headers=browser), 405)
+        page = await clinic.client.get("/nothing-here", headers=browser)
+        assert page.status_code == 404
+        assert page.headers["content-type"].startswith("text/html")

@@ -1,0 +1,81 @@
+"""Search values at the edges: non-ASCII digits and dates at the ends of the calendar are 400s."""
+
+import uuid
+
+import pytest
+
+from tests.plugins.fhir.test_patients import BASE, outcome
+from tests.plugins.users.clinic import Clinic
+
+SCHEDULE = f"Schedule/{uuid.uuid4()}"
+
+
+# `str.isdigit` accepts `²` and `①`, which `int()` refuses: these were 500s.
+@pytest.mark.parametrize(
+    ("kind", "name", "value"),
+    [
+        ("Patient", "_count", "²"),
+        ("Patient", "_offset", "³"),
+        ("Appointment", "_count", "①"),
+        ("Appointment", "_count", "٣"),  # an Arabic-Indic 3: int() takes it, FHIR does not
+    ],
+)
+async def test_paging_takes_ascii_digits_only(
+    clinic: Clinic, kind: str, name: str, value: str
+) -> None:
+    admin = await clinic.member("admin")
+    answer = await clinic.client.get(f"{BASE}/{kind}", params={name: value}, headers=admin.headers)
+    assert "whole number" in outcome(answer, 400)
+
+
+# The day or instant after the last one Python's datetime holds overflowed: these were 500s.
+@pytest.mark.parametrize("kind", ["Patient", "Appointment", "DocumentReference", "AuditEvent"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "9999-12-31T23:59:59Z",
+        "le9999-12-31T23:59Z",
+        "9999-12-31T23:59:59.999999Z",
+        "eq9999-12-31",
+        "9999",
+        "ge0001-01-01T00:00:00+05:00",
+    ],
+)
+async def test_last_updated_at_the_end_of_the_calendar_is_out_of_range(
+    clinic: Clinic, kind: str, value: str
+) -> None:
+    admin = await clinic.member("admin")
+    answer = await clinic.client.get(
+        f"{BASE}/{kind}", params={"_lastUpdated": value}, headers=admin.headers
+    )
+    assert "out of range" in outcome(answer, 400)
+
+
+async def test_dates_out_of_range_say_so_and_schedules_too(clinic: Clinic) -> None:
+    admin = await clinic.member("admin")
+    dated = await clinic.client.get(
+        f"{BASE}/Appointment", params={"date": "9999-12-31"}, headers=admin.headers
+    )
+    message = outcome(dated, 400)
+    assert "out of range" in message and "not a date" not in message, message
+    schedules = await clinic.client.get(
+        f"{BASE}/Schedule", params={"_lastUpdated": "9999-12-31T23:59:59Z"}, headers=admin.headers
+    )
+    assert "out of range" in outcome(schedules, 400)
+    bad = await clinic.client.get(
+        f"{BASE}/Appointment", params={"date": "2026-02-30"}, headers=admin.headers
+    )
+    assert "not a date" in outcome(bad, 400)
+
+
+# A slot search covers 7 days from its lower bound, or up to its upper one: past the calendar.
+@pytest.mark.parametrize(
+    "start", ["9999-12-31T23:59:59Z", "ge9999-12-30", "lt0001-01-03", "le0001-01-01"]
+)
+async def test_a_slot_window_past_the_calendar_is_out_of_range(clinic: Clinic, start: str) -> None:
+    patient = await clinic.member("patient")
+    answer = await clinic.client.get(
+        f"{BASE}/Slot", params={"schedule": SCHEDULE, "start": start}, headers=patient.headers
+    )
+    message = outcome(answer, 400)
+    assert "start" in message and "out of range" in message, message
