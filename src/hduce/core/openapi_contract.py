@@ -130,13 +130,14 @@ def _refine(operation: Operation, path: str, public: bool) -> None:
         and litestar_400.description == LITESTAR_VALIDATION_400
     ):
         del responses["400"]  # a 400 a route documents itself stays
-    if operation.request_body is not None or operation.parameters:
+    problems = not _errors_of_another_kind(responses)
+    if problems and (operation.request_body is not None or operation.parameters):
         responses.setdefault("422", problem_answer(422))  # Litestar validates what it reads
-    if operation.request_body is not None:
+    if problems and operation.request_body is not None:
         responses.setdefault("400", problem_answer(400))  # a body that does not parse
     if public:
         operation.security = []
-    else:
+    elif problems:
         responses.setdefault("401", problem_answer(401))
     if path.startswith(API_PREFIX):
         responses.setdefault("429", problem_answer(429))
@@ -150,6 +151,20 @@ def _refine(operation: Operation, path: str, public: bool) -> None:
         elif code.startswith(("4", "5")) and response.content and PROBLEM_JSON in response.content:
             response.content[PROBLEM_JSON].examples = problem_examples(int(code))
     operation.responses = dict(sorted(responses.items()))
+
+
+def _errors_of_another_kind(responses: dict[str, Any]) -> bool:
+    """Whether the operation answers errors in another media type (FHIR's OperationOutcome).
+
+    Such an operation lists its own errors: the problem+json ones are not added to it.
+    """
+    return any(
+        isinstance(answer, OpenAPIResponse)
+        and bool(answer.content)
+        and PROBLEM_JSON not in (answer.content or {})
+        for code, answer in responses.items()
+        if code.startswith("4")
+    )
 
 
 def _refine_problem_schema(openapi: OpenAPI) -> None:
