@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from tests.plugins.appointments.helpers import book, open_practice, two_days_ahead_at
-from tests.plugins.documents.helpers import uploaded
+from tests.plugins.documents.helpers import extracted, uploaded
 from tests.plugins.fhir.test_patients import BASE, ids, outcome
 from tests.plugins.users.clinic import Clinic, Member
 
@@ -84,6 +84,7 @@ async def test_documents_and_audit_events_by_last_updated(clinic: Clinic) -> Non
     before = datetime.now(UTC).isoformat()
     old = await uploaded(clinic, patient, b"An old letter.", title="Old")
     new = await uploaded(clinic, patient, b"A new letter.", title="New")
+    await extracted(clinic, old["id"])  # its end stamps `updated_at`: back-date after it
     await clinic.execute("UPDATE document SET updated_at = $1 WHERE id = $2::uuid", OLD, old["id"])
     params = {"patient": str(patient.id)}
     assert await found(clinic, patient, "DocumentReference", _lastUpdated="lt2021", **params) == [
