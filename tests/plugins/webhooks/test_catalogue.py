@@ -78,20 +78,24 @@ def test_free_text_and_contact_details_are_dropped() -> None:
     }
 
 
-def test_an_alert_names_the_crossing_without_the_patients_measurements() -> None:
-    """Admins register webhooks and may not read readings: the value and threshold stay in."""
-    alert = DeviceAlertRaised(
+def spo2_alert() -> DeviceAlertRaised:
+    """A patient's oxygen saturation below their threshold."""
+    return DeviceAlertRaised(
         alert_id=uuid.uuid4(),
         device_id=uuid.uuid4(),
         patient_id=uuid.uuid4(),
-        metric="heart_rate",
-        value=187.0,
-        unit="/min",
-        bound="above",
-        threshold=120.0,
+        metric="spo2",
+        value=88.0,
+        unit="%",
+        bound="below",
+        threshold=92.0,
         measured_at=datetime.now(UTC),
     )
-    assert set(public_fields(alert)) == {
+
+
+def test_an_alert_names_the_crossing_without_the_patients_measurements() -> None:
+    """Admins register webhooks and may not read readings: the value and threshold stay in."""
+    assert set(public_fields(spo2_alert())) == {
         "alert_id",
         "device_id",
         "patient_id",

@@ -9,13 +9,13 @@ from typing import Any
 
 from hduce.contracts.appointments import AppointmentCancelled
 from hduce.contracts.audit import AuditLog
-from hduce.contracts.devices import DeviceAlertRaised
 from hduce.core.events import Event
 from hduce.plugins.webhooks import WebhooksPlugin
 from hduce.plugins.webhooks.services import WebhookSender
 from hduce.plugins.webhooks.store import WebhookStore
 from tests.plugins.users.clinic import Clinic, Member
 from tests.plugins.webhooks.conftest import DISABLE_AFTER
+from tests.plugins.webhooks.test_catalogue import spo2_alert
 from tests.support.sms_provider import Provider
 
 API = "/api/v1/webhooks"
@@ -128,18 +128,7 @@ async def test_a_500_is_retried_then_delivered(clinic: Clinic, provider: Provide
     provider.replies.append((500, "boom"))
     admin = await clinic.member("admin")
     webhook = await register(clinic, admin, provider.url, ["device.alert_raised"])
-    alert = DeviceAlertRaised(
-        alert_id=uuid.uuid4(),
-        device_id=uuid.uuid4(),
-        patient_id=uuid.uuid4(),
-        metric="spo2",
-        value=88.0,
-        unit="%",
-        bound="below",
-        threshold=92.0,
-        measured_at=datetime.now(UTC),
-    )
-    await publish(clinic, alert)
+    await publish(clinic, spo2_alert())
 
     [delivery] = await settled(clinic, admin, webhook["id"])
     assert delivery["status"] == "delivered"
@@ -148,6 +137,9 @@ async def test_a_500_is_retried_then_delivered(clinic: Clinic, provider: Provide
     first, second = provider.requests
     assert first.headers["HDuce-Delivery"] == second.headers["HDuce-Delivery"] == delivery["id"]
     assert verify(webhook["secret"], second.headers["HDuce-Signature"], second.body)
+    data = json.loads(second.body)["data"]
+    assert (data["metric"], data["bound"]) == ("spo2", "below")
+    assert "value" not in data and "threshold" not in data
     read = await clinic.client.get(f"{API}/{webhook['id']}", headers=admin.headers)
     assert read.json()["consecutive_failures"] == 0
 
