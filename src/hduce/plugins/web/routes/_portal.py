@@ -17,6 +17,7 @@ from hduce.plugins.web.routes._booking import (
     names,
     slots_fragment,
 )
+from hduce.plugins.web.routes._days import zones_of
 from hduce.plugins.web.routes._notices import notice_of
 from hduce.plugins.web.routes._render import attachment, go, render, viewer
 from hduce.plugins.web.services import WebServices
@@ -34,6 +35,7 @@ async def portal(request: Request, web: NamedDependency[WebServices]) -> Respons
     query = AppointmentFilter(patient_id=patient.id, statuses=UPCOMING, start=datetime.now(UTC))
     visits = await every_visit(web, patient, query)
     who = await names(web, (v.practitioner_id for v in visits))
+    zones = await zones_of(web, (v.practitioner_id for v in visits))
     messages, unread = await web.inbox.latest(patient.id, 5) if web.inbox else ([], 0)
     return render(
         request,
@@ -42,6 +44,7 @@ async def portal(request: Request, web: NamedDependency[WebServices]) -> Respons
         title="My visits",
         visits=visits,
         who=who,
+        zones=zones,
         messages=messages,
         unread=unread,
         notice=notice_of(request),

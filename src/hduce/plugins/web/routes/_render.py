@@ -64,6 +64,7 @@ _templates = Environment(
 
 
 def _local(value: datetime, zone: str = "UTC", fmt: str = "%a %d %b %Y, %H:%M") -> str:
+    """`value` on the clock of `zone`, as `fmt` writes it."""
     return value.astimezone(ZoneInfo(zone)).strftime(fmt)
 
 
