@@ -72,3 +72,25 @@ async def test_slots_and_the_portals_visits_are_in_the_practitioners_zone(
     assert booked.status_code == 303, booked.text
     portal = await browser.get("/portal")
     assert f"<strong>{day:%a %d %b %Y}, 09:00</strong> ({LA})" in portal.text, portal.text
+
+
+async def test_days_beyond_the_accepted_range_are_a_clear_422_page(clinic: Clinic) -> None:
+    practice = await open_practice(clinic, timezone=LA, hours=NINE_TO_FIVE)
+    offer = f"{practice.type_id}:{practice.doctor_id}"
+    _, patient = await signed_in(clinic, "patient")
+    _, desk = await signed_in(clinic, "receptionist")
+    doctor = await signed_in_as(clinic, practice.doctor)
+    refused = (
+        (patient, f"/portal/book?offer={offer}&day=9999-12-31"),
+        (patient, f"/portal/slots?offer={offer}&day=9999-12-31"),
+        (desk, "/desk?day=9999-12-31"),
+        (desk, "/desk?day=0001-01-01&view=week"),
+        (doctor, "/clinic?day=9999-12-31"),
+        (doctor, "/clinic?day=0001-01-01"),
+    )
+    for browser, url in refused:
+        page = await browser.get(url)
+        assert page.status_code == 422, (url, page.text)
+        assert "the day must be between 1900-01-01 and 2999-12-31" in page.text, url
+    for url in ("/desk?day=2999-12-31&view=week", "/desk?day=1900-01-01"):
+        assert (await desk.get(url)).status_code == 200, url
