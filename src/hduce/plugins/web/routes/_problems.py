@@ -11,6 +11,7 @@ from litestar.types import ExceptionHandlersMap
 from hduce.core.errors import HduceError, exception_handlers, problem_for
 from hduce.core.plugin import API_PREFIX
 from hduce.plugins.web.errors import SignInRequired
+from hduce.plugins.web.routes._field_errors import in_words
 from hduce.plugins.web.routes._render import go, render
 from hduce.plugins.web.services import WebServices
 
@@ -65,7 +66,8 @@ def _as_page(request: Request, services: WebServices, exc: Exception) -> Respons
 def _error_page(
     request: Request, services: WebServices, status: int, title: str, detail: str
 ) -> Response[str]:
-    return render(request, services, "error.html", title=title, status_code=status, detail=detail)
+    said = in_words(status, detail)
+    return render(request, services, "error.html", title=title, status_code=status, detail=said)
 
 
 def _wants_html(request: Request) -> bool:

@@ -15,6 +15,7 @@ from hduce.core.errors import HduceError
 from hduce.core.security import Principal
 from hduce.plugins.web.errors import PageForbidden, SignInRequired
 from hduce.plugins.web.routes._csrf import csrf_token
+from hduce.plugins.web.routes._field_errors import in_words
 from hduce.plugins.web.services import WebServices
 
 CSP = (
@@ -129,7 +130,7 @@ def refused(
         template,
         title=title,
         status_code=exc.status_code,
-        error=exc.detail,
+        error=in_words(exc.status_code, exc.detail),
         **context,
     )
 
