@@ -9,6 +9,7 @@ from litestar.params import FromPath
 
 from hduce.contracts.appointments import AppointmentFilter, AppointmentStatus
 from hduce.contracts.auth import Role
+from hduce.plugins.web.routes._attachments import attachment
 from hduce.plugins.web.routes._booking import (
     book_from_form,
     booking_choices,
@@ -19,7 +20,7 @@ from hduce.plugins.web.routes._booking import (
 )
 from hduce.plugins.web.routes._days import zones_of
 from hduce.plugins.web.routes._notices import notice_of
-from hduce.plugins.web.routes._render import attachment, go, render, viewer
+from hduce.plugins.web.routes._render import go, render, viewer
 from hduce.plugins.web.services import WebServices
 
 UPCOMING = frozenset(

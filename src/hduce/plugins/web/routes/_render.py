@@ -124,7 +124,7 @@ def refused(
     **context: Any,
 ) -> Response[str]:
     """The form page again after the API refused it: the refusal's status, its detail as `error`."""
-    return render(
+    response = render(
         request,
         services,
         template,
@@ -133,14 +133,14 @@ def refused(
         error=in_words(exc.status_code, exc.detail),
         **context,
     )
+    response.headers.update(error_headers(exc))
+    return response
 
 
-def attachment(body: bytes, media_type: str, filename: str) -> Response[bytes]:
-    """A file the browser saves as `filename`, with the page headers."""
-    disposition = f'attachment; filename="{filename}"'
-    return Response(
-        body, media_type=media_type, headers={**PAGE_HEADERS, "Content-Disposition": disposition}
-    )
+def error_headers(exc: HduceError) -> dict[str, str]:
+    """The headers the API answers `exc` with: `Retry-After` of a limit or a lock."""
+    seconds = exc.extra.get("retry_after")
+    return {} if seconds is None else {"Retry-After": str(seconds)}
 
 
 def go(request: Request, target: str, cookies: list[Cookie] | None = None) -> Response[Any]:
