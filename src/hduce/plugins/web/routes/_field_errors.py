@@ -4,6 +4,8 @@ import re
 
 AT_FIELD = re.compile(r" - at `\$\.([A-Za-z_]+)")
 """Where msgspec's messages name the field they refuse."""
+VALIDATORS = ("Expected ", "Object missing required field", "Invalid enum value")
+"""How msgspec's own messages start (as opposed to a check's words)."""
 PHONE = (
     "Phone numbers have 7-15 digits, with an optional leading + and spaces, dots, dashes or"
     " brackets."
@@ -26,9 +28,11 @@ RULES = {
 
 
 def in_words(status: int, detail: str) -> str:
-    """An error's `detail`; for a refused form field (422), that field's rule in plain words."""
+    """An error's `detail`; for a form field msgspec refused (422), that field's rule in words."""
     found = AT_FIELD.search(detail) if status == 422 else None
     if found is None:
         return detail
-    field = found[1]
+    said, field = detail[: found.start()], found[1]
+    if not said.startswith(VALIDATORS):
+        return said  # a rule's own words, e.g. "unknown time zone 'Mars/Base'"
     return RULES.get(field, f"The {field.replace('_', ' ')} is not valid.")
