@@ -9,6 +9,8 @@ from litestar.params import FromPath
 
 from hduce.contracts.appointments import AppointmentFilter, AppointmentStatus
 from hduce.contracts.auth import Role
+from hduce.contracts.notifications import InboxReader
+from hduce.core.errors import NotFound
 from hduce.plugins.web.routes._attachments import attachment
 from hduce.plugins.web.routes._booking import (
     book_from_form,
@@ -109,4 +111,39 @@ async def inbox(request: Request, web: NamedDependency[WebServices]) -> Response
     return render(request, web, "inbox.html", title="Inbox", messages=messages, unread=unread)
 
 
-HANDLERS = (portal, book_page, portal_slots, book, cancel, calendar, inbox)
+@post("/portal/inbox/{message_id:uuid}/read")
+async def mark_read(
+    request: Request, message_id: FromPath[uuid.UUID], web: NamedDependency[WebServices]
+) -> Response[str]:
+    """Mark one of one's messages read (others': 404), as `POST /notifications/{id}/read`."""
+    patient = viewer(request, Role.PATIENT)
+    await inbox_of(web).mark_read(patient.id, message_id)
+    return go(request, "/portal/inbox")
+
+
+@post("/portal/inbox/read-all")
+async def mark_all_read(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
+    """Mark every unread message of one's read, as `POST /notifications/read-all`."""
+    patient = viewer(request, Role.PATIENT)
+    await inbox_of(web).mark_all_read(patient.id)
+    return go(request, "/portal/inbox")
+
+
+def inbox_of(web: WebServices) -> InboxReader:
+    """The inbox contract; 404 pages when the notifications plugin is off."""
+    if web.inbox is None:
+        raise NotFound("notifications are not enabled at this clinic")
+    return web.inbox
+
+
+HANDLERS = (
+    portal,
+    book_page,
+    portal_slots,
+    book,
+    cancel,
+    calendar,
+    inbox,
+    mark_all_read,
+    mark_read,
+)
