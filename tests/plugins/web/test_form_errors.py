@@ -4,22 +4,9 @@ import html
 import re
 
 from tests.plugins.users.clinic import Clinic
-from tests.plugins.web.helpers import Browser, new_id, signed_in
+from tests.plugins.web.helpers import Browser, registration, signed_in
 
 INTERNALS = re.compile(r"regex|\$\.|Expected `|<Role\.")
-
-
-def registration(**changes: str) -> dict[str, str]:
-    """A registration form that would be accepted, with `changes`."""
-    tag = new_id()[:8]
-    form = {
-        "email": f"john.{tag}@example.test",
-        "username": f"john_{tag}",
-        "password": "a-long-enough-passphrase",
-        "first_name": "John",
-        "last_name": "Smith",
-    }
-    return form | changes
 
 
 async def test_registration_errors_name_the_rule_of_the_field(clinic: Clinic) -> None:
@@ -30,7 +17,7 @@ async def test_registration_errors_name_the_rule_of_the_field(clinic: Clinic) ->
     )
     for changes, rule in cases:
         answer = await Browser(clinic).submit(
-            "/register", registration(**changes), page="/register"
+            "/register", registration("John", "Smith", **changes), page="/register"
         )
         assert answer.status_code == 422, answer.text
         assert rule in html.unescape(answer.text), answer.text
