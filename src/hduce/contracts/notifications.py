@@ -105,6 +105,12 @@ class InboxReader(Protocol):
     async def latest(self, user_id: uuid.UUID, limit: int) -> tuple[list[InboxEntry], int]:
         """The user's newest messages and how many are unread."""
 
+    async def mark_read(self, user_id: uuid.UUID, delivery_id: uuid.UUID) -> None:
+        """Mark one of the user's messages read (idempotent); 404 for anyone else's."""
+
+    async def mark_all_read(self, user_id: uuid.UUID) -> int:
+        """Mark every unread message of the user read; how many changed."""
+
 
 class DeliveryView(msgspec.Struct, frozen=True, kw_only=True):
     """One delivery of a notification on one channel, as administrators see it (no body)."""

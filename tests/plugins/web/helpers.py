@@ -96,6 +96,19 @@ def bearer(browser: Browser) -> dict[str, str]:
     return {"Authorization": f"Bearer {browser.cookies['hduce_access']}"}
 
 
+def registration(first_name: str, last_name: str, /, **changes: str) -> dict[str, str]:
+    """The fields of a `/register` form that would be accepted, with `changes`."""
+    tag = new_id()[:8]
+    form = {
+        "email": f"{first_name.lower()}.{tag}@example.test",
+        "username": f"{first_name.lower()}_{tag}",
+        "password": "a-long-enough-passphrase",
+        "first_name": first_name,
+        "last_name": last_name,
+    }
+    return form | changes
+
+
 def new_id() -> str:
     """A random id that names nothing."""
     return str(uuid.uuid4())

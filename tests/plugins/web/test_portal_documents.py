@@ -65,6 +65,16 @@ async def test_a_patient_uploads_a_report_and_sees_what_was_found(clinic: Clinic
     assert download.headers["cache-control"] == "no-store"
 
 
+async def test_a_download_keeps_the_cleaned_original_name(clinic: Clinic) -> None:
+    _, browser = await signed_in(clinic, "patient")
+    document = await upload(browser, lab_report_pdf(), 'Bilan "sanguin" été.pdf', title="Bilan")
+    download = await browser.get(f"/portal/documents/{document}/file")
+    assert download.status_code == 200
+    disposition = download.headers["content-disposition"]
+    assert 'filename="Bilan _sanguin_ ete.pdf"' in disposition, disposition
+    assert "filename*=UTF-8''Bilan%20_sanguin_%20%C3%A9t%C3%A9.pdf" in disposition, disposition
+
+
 async def test_another_patient_never_reaches_the_document(clinic: Clinic) -> None:
     _, owner = await signed_in(clinic, "patient")
     document = await upload(owner, lab_report_pdf(), "mine.pdf")

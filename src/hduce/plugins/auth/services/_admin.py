@@ -94,7 +94,8 @@ class AccountAdminService:
     ) -> DirectoryEntry:
         """Replace an account's roles (taking effect at its next token refresh)."""
         if not roles or not roles <= KNOWN_ROLES:
-            raise InvalidRoles(f"Roles must be a non-empty subset of {sorted(KNOWN_ROLES)}.")
+            known = ", ".join(sorted(role.value for role in KNOWN_ROLES))
+            raise InvalidRoles(f"Roles must be a non-empty subset of {known}.")
         async with self._env.transaction():
             account = await self._locked(account_id)
             if Role.ADMIN in account.roles and Role.ADMIN not in roles:

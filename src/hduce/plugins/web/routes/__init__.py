@@ -75,6 +75,7 @@ def web_routes(services: WebServices, db: HduceEngine) -> list[ControllerRouterH
         pages(
             _signin.home,
             _signin.sign_out,
+            _signin.sign_out_page,
             *_portal.HANDLERS,
             *_portal_visits.HANDLERS,
             *_portal_documents.HANDLERS,

@@ -10,6 +10,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
 
 from hduce.contracts.auth import AccountAdmin, AccountStatus, Role
+from hduce.plugins.web.errors import BadInput
 from hduce.plugins.web.routes._render import go, render, viewer
 from hduce.plugins.web.services import WebServices
 
@@ -97,9 +98,11 @@ force_reset = _account_step(
 async def set_roles(
     request: Request, account_id: FromPath[uuid.UUID], web: NamedDependency[WebServices]
 ) -> Response[str]:
-    """Replace the account's roles with the ones ticked (the API refuses an empty set)."""
+    """Replace the account's roles with the ones ticked (at least one, as the API wants)."""
     admin = viewer(request, Role.ADMIN)
     ticked = (await request.form()).getall("roles", [])
+    if not ticked:
+        raise BadInput("Tick at least one role.")
     entry = await web.accounts.set_roles(account_id, frozenset(map(str, ticked)), by=admin.id)
     return go(request, "/admin/users?" + urlencode({"status": entry.status, "q": entry.username}))
 

@@ -2,8 +2,8 @@
 
 import uuid
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from datetime import date, datetime
+from typing import Any, NamedTuple
 
 import msgspec
 from litestar import Request, Response
@@ -20,6 +20,14 @@ from hduce.contracts.appointments import (
 from hduce.core.errors import NotFound
 from hduce.core.security import Principal
 from hduce.plugins.web.errors import BadInput
+from hduce.plugins.web.routes._days import (
+    DEFAULT_ZONE,
+    bounded,
+    day_of,
+    day_range,
+    today_in,
+    zones_of,
+)
 from hduce.plugins.web.routes._render import render
 from hduce.plugins.web.services import WebServices
 
@@ -85,7 +93,7 @@ def date_of(value: object, what: str) -> date | None:
     """An ISO date from a form value (None when empty); 422 otherwise."""
     text = str(value or "").strip()
     try:
-        return date.fromisoformat(text) if text else None
+        return bounded(date.fromisoformat(text), what) if text else None
     except ValueError:
         raise BadInput(f"{what} must be a date like 2026-01-31") from None
 
@@ -96,32 +104,29 @@ def split_offer(value: object) -> tuple[uuid.UUID, uuid.UUID]:
     return uuid_of(type_part, "the visit type"), uuid_of(practitioner_part, "the practitioner")
 
 
-def day_of(request: Request, name: str = "day") -> date:
-    """The `day` query value (ISO date), today when absent."""
-    raw = request.query_params.get(name)
-    if not raw:
-        return datetime.now(UTC).date()
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise BadInput(f"{name} must be a date like 2026-01-31") from None
+class FreeTimes(NamedTuple):
+    """Free starts from a local day of the practitioner's, in their time zone."""
 
-
-def day_range(day: date, days: int = 1) -> tuple[datetime, datetime]:
-    """`[start, end)` of `days` days from `day`, in UTC."""
-    start = datetime.combine(day, time(), tzinfo=UTC)
-    return start, start + timedelta(days=days)
+    zone: str
+    day: date
+    slots: list[SlotTime]
 
 
 async def free_slots(
-    services: WebServices, principal: Principal, offer: str, day: date
-) -> list[SlotTime]:
-    """The free starts of an offer on one day (and the six after it, for the next free one)."""
+    services: WebServices, principal: Principal, offer: str, request: Request
+) -> FreeTimes:
+    """The free starts of an offer from the practitioner's local day in the query.
+
+    Today in their zone when the query names no day; the six days after it are read too, for
+    the next free one.
+    """
     type_id, practitioner_id = split_offer(offer)
-    start, end = day_range(day, 7)
+    zone = (await zones_of(services, [practitioner_id]))[practitioner_id]
+    day = day_of(request, today_in(zone))
+    start, end = day_range(day, zone, 7)
     query = SlotQuery(practitioner_id=practitioner_id, type_id=type_id, start=start, end=end)
     times = await board_of(services).slots(principal, query)
-    return [t for t in times if t.free]
+    return FreeTimes(zone, day, [t for t in times if t.free])
 
 
 async def slots_fragment(
@@ -129,9 +134,16 @@ async def slots_fragment(
 ) -> Response[str]:
     """The free slots of the offer in the query (an htmx fragment); a slot posts to `book_url`."""
     offer = request.query_params.get("offer", "")
-    slots = await free_slots(services, principal, offer, day_of(request))
+    found = await free_slots(services, principal, offer, request)
     return render(
-        request, services, "_slots.html", title="", slots=slots, offer=offer, book_url=book_url
+        request,
+        services,
+        "_slots.html",
+        title="",
+        slots=found.slots,
+        zone=found.zone,
+        offer=offer,
+        book_url=book_url,
     )
 
 
@@ -165,12 +177,15 @@ async def booking_choices(
     request: Request, services: WebServices, principal: Principal
 ) -> dict[str, object]:
     """The booking form's values; with `offer` in the query, its free slots (works without JS)."""
-    day = day_of(request)
     offer = request.query_params.get("offer", "")
-    slots = await free_slots(services, principal, offer, day) if offer else []
+    if offer:
+        found = await free_slots(services, principal, offer, request)
+    else:
+        found = FreeTimes(DEFAULT_ZONE, day_of(request, today_in(DEFAULT_ZONE)), [])
     return {
         "offers": await offers(services),
-        "day": day.isoformat(),
+        "day": found.day.isoformat(),
         "offer": offer,
-        "slots": slots,
+        "slots": found.slots,
+        "zone": found.zone,
     }

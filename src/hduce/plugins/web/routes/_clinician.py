@@ -11,7 +11,8 @@ from hduce.contracts.appointments import AppointmentFilter
 from hduce.contracts.appointments import AppointmentStatus as Status
 from hduce.contracts.auth import Role
 from hduce.plugins.web.errors import BadInput
-from hduce.plugins.web.routes._booking import day_of, day_range, desk_of, every_visit, names
+from hduce.plugins.web.routes._booking import desk_of, every_visit, names
+from hduce.plugins.web.routes._days import day_of, day_range, today_in, visit_day, zones_of
 from hduce.plugins.web.routes._render import go, render, viewer
 from hduce.plugins.web.services import WebServices
 
@@ -24,8 +25,9 @@ STEPS = {"start": Status.IN_PROGRESS, "complete": Status.COMPLETED, "no-show": S
 async def my_day(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
     """The signed-in clinician's visits of one day (today by default), by start."""
     clinician = viewer(request, *CLINICIANS)
-    day = day_of(request)
-    start, end = day_range(day)
+    zone = (await zones_of(web, [clinician.id]))[clinician.id]
+    day = day_of(request, today_in(zone))
+    start, end = day_range(day, zone)
     query = AppointmentFilter(practitioner_id=clinician.id, start=start, end=end)
     visits = await every_visit(web, clinician, query)
     return render(
@@ -34,6 +36,7 @@ async def my_day(request: Request, web: NamedDependency[WebServices]) -> Respons
         "clinician/day.html",
         title="My day",
         day=day,
+        zone=zone,
         previous=(day - timedelta(days=1)).isoformat(),
         following=(day + timedelta(days=1)).isoformat(),
         visits=visits,
@@ -55,7 +58,7 @@ async def advance(
     if step not in STEPS:
         raise BadInput(f"unknown step {step!r}; known: {', '.join(STEPS)}")
     visit = await desk_of(web).change_status(clinician, visit_id, STEPS[step])
-    return go(request, f"/clinic?day={visit.starts_at.date().isoformat()}")
+    return go(request, f"/clinic?day={await visit_day(web, visit)}")
 
 
 HANDLERS = (my_day, advance)

@@ -8,6 +8,7 @@ from litestar.params import FromPath
 
 from hduce.plugins.web.routes._booking import desk_of, names
 from hduce.plugins.web.routes._clinician import CLINICIANS
+from hduce.plugins.web.routes._days import local_day, visit_day, zones_of
 from hduce.plugins.web.routes._render import go, render, viewer
 from hduce.plugins.web.services import WebServices
 
@@ -21,6 +22,7 @@ async def notes_page(
     desk = desk_of(web)
     visit = await desk.get(clinician, visit_id)
     who = await names(web, [visit.patient_id])
+    zones = await zones_of(web, [visit.practitioner_id])
     return render(
         request,
         web,
@@ -29,6 +31,8 @@ async def notes_page(
         visit=visit,
         patient=who.get(visit.patient_id, "the patient"),
         notes=await desk.notes(clinician, visit_id) or "",
+        zone=zones[visit.practitioner_id],
+        day=local_day(visit.starts_at, zones[visit.practitioner_id]),
     )
 
 
@@ -42,7 +46,7 @@ async def save_notes(
     desk = desk_of(web)
     await desk.set_notes(clinician, visit_id, text)
     visit = await desk.get(clinician, visit_id)
-    return go(request, f"/clinic?day={visit.starts_at.date().isoformat()}&saved=1")
+    return go(request, f"/clinic?day={await visit_day(web, visit)}&saved=1")
 
 
 HANDLERS = (notes_page, save_notes)

@@ -18,6 +18,7 @@ from hduce.core.security import Principal
 from hduce.plugins.web.routes._booking import every_visit, names
 from hduce.plugins.web.routes._clinician import CLINICIANS
 from hduce.plugins.web.routes._clinician_readings import MetricTrend, trends
+from hduce.plugins.web.routes._days import zones_of
 from hduce.plugins.web.routes._render import go, render, viewer
 from hduce.plugins.web.services import WebServices
 
@@ -54,6 +55,7 @@ async def patient_page(
         patient=patient,
         team=team,
         who=who,
+        zones=await zones_of(web, (v.practitioner_id for v in visits)),
         upcoming=[v for v in visits if v.ends_at >= now],
         past=[v for v in reversed(visits) if v.ends_at < now],
         documents=await _documents(web, clinician, patient_id),

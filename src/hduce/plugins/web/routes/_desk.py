@@ -14,13 +14,20 @@ from hduce.contracts.users import Demographics, PeopleQuery
 from hduce.plugins.web.routes._booking import (
     book_from_form,
     booking_choices,
-    day_of,
-    day_range,
     desk_of,
     every_visit,
     names,
     slots_fragment,
     uuid_of,
+)
+from hduce.plugins.web.routes._days import (
+    DEFAULT_ZONE,
+    day_of,
+    day_range,
+    main_zone,
+    today_in,
+    visit_day,
+    zones_of,
 )
 from hduce.plugins.web.routes._render import go, render, viewer
 from hduce.plugins.web.services import WebServices
@@ -34,14 +41,21 @@ PATIENT_HITS = 10
 async def schedule(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
     """The day's (or week's, `view=week`) visits per practitioner."""
     staff = viewer(request, *SCHEDULE)
-    day, week = day_of(request), request.query_params.get("view") == "week"
-    start, end = day_range(day, 7 if week else 1)
+    zones = await zones_of(web, None)
+    day, week = (
+        day_of(request, today_in(main_zone(zones))),
+        request.query_params.get("view") == "week",
+    )
+    step = timedelta(days=7 if week else 1)
+    spans = {zone: day_range(day, zone, step.days) for zone in {*zones.values(), DEFAULT_ZONE}}
+    start, end = min(s for s, _ in spans.values()), max(e for _, e in spans.values())
     visits = await every_visit(web, staff, AppointmentFilter(start=start, end=end))
     who = await names(web, (i for v in visits for i in (v.patient_id, v.practitioner_id)))
     columns: dict[uuid.UUID, list[AppointmentView]] = defaultdict(list)
     for visit in visits:
-        columns[visit.practitioner_id].append(visit)
-    step = timedelta(days=7 if week else 1)
+        first, after = spans[zones[visit.practitioner_id]]
+        if first <= visit.starts_at < after:
+            columns[visit.practitioner_id].append(visit)
     return render(
         request,
         web,
@@ -53,6 +67,7 @@ async def schedule(request: Request, web: NamedDependency[WebServices]) -> Respo
         following=(day + step).isoformat(),
         columns=sorted(columns.items(), key=lambda item: who.get(item[0], "")),
         who=who,
+        zones=zones,
         can_act=staff.has_any_role(*DESK),
     )
 
@@ -64,7 +79,7 @@ async def check_in(
     """The patient has arrived."""
     staff = viewer(request, *DESK)
     visit = await desk_of(web).check_in(staff, visit_id)
-    return go(request, f"/desk?day={visit.starts_at.date().isoformat()}")
+    return go(request, f"/desk?day={await visit_day(web, visit)}")
 
 
 @post("/desk/visits/{visit_id:uuid}/cancel")
@@ -76,7 +91,7 @@ async def cancel(
     form = await request.form()
     reason = str(form.get("reason", "")).strip() or "cancelled at the front desk"
     visit = await desk_of(web).cancel(staff, visit_id, reason)
-    return go(request, f"/desk?day={visit.starts_at.date().isoformat()}")
+    return go(request, f"/desk?day={await visit_day(web, visit)}")
 
 
 @get("/desk/book")

@@ -6,6 +6,7 @@ from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
+from hduce.plugins.web.routes._days import visit_day
 from hduce.plugins.web.routes._desk import DESK
 from hduce.plugins.web.routes._render import go, render, viewer
 from hduce.plugins.web.routes._reschedule import move_from_form, reschedule_page
@@ -29,7 +30,7 @@ async def move(
     """Move the visit (staff may at any time); the day view of its new date follows."""
     staff = viewer(request, *DESK)
     moved = await move_from_form(request, web, staff, visit_id)
-    return go(request, f"/desk?day={moved.starts_at.date().isoformat()}")
+    return go(request, f"/desk?day={await visit_day(web, moved)}")
 
 
 @get("/desk/waitlist")

@@ -9,6 +9,9 @@ from litestar.params import FromPath
 
 from hduce.contracts.appointments import AppointmentFilter, AppointmentStatus
 from hduce.contracts.auth import Role
+from hduce.contracts.notifications import InboxReader
+from hduce.core.errors import NotFound
+from hduce.plugins.web.routes._attachments import attachment
 from hduce.plugins.web.routes._booking import (
     book_from_form,
     booking_choices,
@@ -17,8 +20,9 @@ from hduce.plugins.web.routes._booking import (
     names,
     slots_fragment,
 )
+from hduce.plugins.web.routes._days import zones_of
 from hduce.plugins.web.routes._notices import notice_of
-from hduce.plugins.web.routes._render import attachment, go, render, viewer
+from hduce.plugins.web.routes._render import go, render, viewer
 from hduce.plugins.web.services import WebServices
 
 UPCOMING = frozenset(
@@ -34,6 +38,7 @@ async def portal(request: Request, web: NamedDependency[WebServices]) -> Respons
     query = AppointmentFilter(patient_id=patient.id, statuses=UPCOMING, start=datetime.now(UTC))
     visits = await every_visit(web, patient, query)
     who = await names(web, (v.practitioner_id for v in visits))
+    zones = await zones_of(web, (v.practitioner_id for v in visits))
     messages, unread = await web.inbox.latest(patient.id, 5) if web.inbox else ([], 0)
     return render(
         request,
@@ -42,6 +47,7 @@ async def portal(request: Request, web: NamedDependency[WebServices]) -> Respons
         title="My visits",
         visits=visits,
         who=who,
+        zones=zones,
         messages=messages,
         unread=unread,
         notice=notice_of(request),
@@ -105,4 +111,39 @@ async def inbox(request: Request, web: NamedDependency[WebServices]) -> Response
     return render(request, web, "inbox.html", title="Inbox", messages=messages, unread=unread)
 
 
-HANDLERS = (portal, book_page, portal_slots, book, cancel, calendar, inbox)
+@post("/portal/inbox/{message_id:uuid}/read")
+async def mark_read(
+    request: Request, message_id: FromPath[uuid.UUID], web: NamedDependency[WebServices]
+) -> Response[str]:
+    """Mark one of one's messages read (others': 404), as `POST /notifications/{id}/read`."""
+    patient = viewer(request, Role.PATIENT)
+    await inbox_of(web).mark_read(patient.id, message_id)
+    return go(request, "/portal/inbox")
+
+
+@post("/portal/inbox/read-all")
+async def mark_all_read(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
+    """Mark every unread message of one's read, as `POST /notifications/read-all`."""
+    patient = viewer(request, Role.PATIENT)
+    await inbox_of(web).mark_all_read(patient.id)
+    return go(request, "/portal/inbox")
+
+
+def inbox_of(web: WebServices) -> InboxReader:
+    """The inbox contract; 404 pages when the notifications plugin is off."""
+    if web.inbox is None:
+        raise NotFound("notifications are not enabled at this clinic")
+    return web.inbox
+
+
+HANDLERS = (
+    portal,
+    book_page,
+    portal_slots,
+    book,
+    cancel,
+    calendar,
+    inbox,
+    mark_all_read,
+    mark_read,
+)

@@ -11,11 +11,12 @@ from hduce.contracts.notifications import Category, OwnNotifications, SettingsCh
 from hduce.core.errors import HduceError
 from hduce.core.http import client_ip
 from hduce.plugins.web.errors import BadInput
+from hduce.plugins.web.routes._attachments import attachment
 from hduce.plugins.web.routes._booking import date_of
 from hduce.plugins.web.routes._enabled import enabled
 from hduce.plugins.web.routes._notices import notice_of
 from hduce.plugins.web.routes._qr import qr_data_uri
-from hduce.plugins.web.routes._render import attachment, go, render, viewer
+from hduce.plugins.web.routes._render import go, render, viewer
 from hduce.plugins.web.routes._session import client_of
 from hduce.plugins.web.services import WebServices
 

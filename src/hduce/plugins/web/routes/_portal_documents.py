@@ -11,8 +11,9 @@ from litestar.params import FromPath
 from hduce.contracts.auth import Role
 from hduce.contracts.documents import DocumentKind, DocumentQuery, DocumentShelf, NewDocument
 from hduce.plugins.web.errors import BadInput
+from hduce.plugins.web.routes._attachments import attachment, clean_name
 from hduce.plugins.web.routes._enabled import enabled
-from hduce.plugins.web.routes._render import attachment, go, render, viewer
+from hduce.plugins.web.routes._render import go, render, viewer
 from hduce.plugins.web.services import WebServices
 
 SHOWN = 100
@@ -84,8 +85,11 @@ async def download(
 ) -> Response[bytes]:
     """The file of one of one's documents, as an attachment (others': 404)."""
     patient = viewer(request, Role.PATIENT)
-    media_type, body = await shelf_of(web).content(patient, document_id)
-    return attachment(body, media_type, str(document_id))
+    shelf = shelf_of(web)
+    view = await shelf.get(patient, document_id)
+    media_type, body = await shelf.content(patient, document_id)
+    name = clean_name(view.filename, f"document-{document_id}", media_type)
+    return attachment(body, media_type, name)
 
 
 async def _chunks(file: UploadFile) -> AsyncIterator[bytes]:

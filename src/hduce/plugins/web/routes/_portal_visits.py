@@ -98,4 +98,11 @@ async def leave(
     return go(request, "/portal/waitlist")
 
 
-HANDLERS = (reschedule, move, waitlist, join, claim, leave)
+@get("/appointments/waitlist/{entry_id:uuid}/claim")
+async def offer_link(request: Request, entry_id: FromPath[uuid.UUID]) -> Response[str]:
+    """Where the offer message's default link leads: the waitlist page and its claim button."""
+    viewer(request, Role.PATIENT)
+    return go(request, "/portal/waitlist")
+
+
+HANDLERS = (reschedule, move, waitlist, join, claim, leave, offer_link)

@@ -11,7 +11,8 @@ from litestar.types import ExceptionHandlersMap
 from hduce.core.errors import HduceError, exception_handlers, problem_for
 from hduce.core.plugin import API_PREFIX
 from hduce.plugins.web.errors import SignInRequired
-from hduce.plugins.web.routes._render import go, render
+from hduce.plugins.web.routes._field_errors import in_words
+from hduce.plugins.web.routes._render import error_headers, go, render
 from hduce.plugins.web.services import WebServices
 
 
@@ -21,7 +22,9 @@ def page_exception_handlers(services: WebServices) -> ExceptionHandlersMap:
     def domain_error(request: Request, exc: HduceError) -> Response[Any]:
         if isinstance(exc, SignInRequired):
             return go(request, f"/login?next={quote(request.url.path)}")
-        return _error_page(request, services, exc.status_code, exc.title, exc.detail)
+        response = _error_page(request, services, exc.status_code, exc.title, exc.detail)
+        response.headers.update(error_headers(exc))
+        return response
 
     def http_error(request: Request, exc: HTTPException) -> Response[Any]:
         detail = str(exc.detail)
@@ -65,7 +68,8 @@ def _as_page(request: Request, services: WebServices, exc: Exception) -> Respons
 def _error_page(
     request: Request, services: WebServices, status: int, title: str, detail: str
 ) -> Response[str]:
-    return render(request, services, "error.html", title=title, status_code=status, detail=detail)
+    said = in_words(status, detail)
+    return render(request, services, "error.html", title=title, status_code=status, detail=said)
 
 
 def _wants_html(request: Request) -> bool:

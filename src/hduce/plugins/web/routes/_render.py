@@ -15,6 +15,7 @@ from hduce.core.errors import HduceError
 from hduce.core.security import Principal
 from hduce.plugins.web.errors import PageForbidden, SignInRequired
 from hduce.plugins.web.routes._csrf import csrf_token
+from hduce.plugins.web.routes._field_errors import in_words
 from hduce.plugins.web.services import WebServices
 
 CSP = (
@@ -64,6 +65,7 @@ _templates = Environment(
 
 
 def _local(value: datetime, zone: str = "UTC", fmt: str = "%a %d %b %Y, %H:%M") -> str:
+    """`value` on the clock of `zone`, as `fmt` writes it."""
     return value.astimezone(ZoneInfo(zone)).strftime(fmt)
 
 
@@ -122,23 +124,23 @@ def refused(
     **context: Any,
 ) -> Response[str]:
     """The form page again after the API refused it: the refusal's status, its detail as `error`."""
-    return render(
+    response = render(
         request,
         services,
         template,
         title=title,
         status_code=exc.status_code,
-        error=exc.detail,
+        error=in_words(exc.status_code, exc.detail),
         **context,
     )
+    response.headers.update(error_headers(exc))
+    return response
 
 
-def attachment(body: bytes, media_type: str, filename: str) -> Response[bytes]:
-    """A file the browser saves as `filename`, with the page headers."""
-    disposition = f'attachment; filename="{filename}"'
-    return Response(
-        body, media_type=media_type, headers={**PAGE_HEADERS, "Content-Disposition": disposition}
-    )
+def error_headers(exc: HduceError) -> dict[str, str]:
+    """The headers the API answers `exc` with: `Retry-After` of a limit or a lock."""
+    seconds = exc.extra.get("retry_after")
+    return {} if seconds is None else {"Retry-After": str(seconds)}
 
 
 def go(request: Request, target: str, cookies: list[Cookie] | None = None) -> Response[Any]:

@@ -6,7 +6,7 @@ from litestar import Request, Response
 
 from hduce.contracts.appointments import AppointmentView, NewTime
 from hduce.core.security import Principal
-from hduce.plugins.web.routes._booking import day_of, desk_of, free_slots, names, slot_start
+from hduce.plugins.web.routes._booking import desk_of, free_slots, names, slot_start
 from hduce.plugins.web.routes._render import render
 from hduce.plugins.web.services import WebServices
 
@@ -21,7 +21,7 @@ async def reschedule_page(
     """
     visit = await desk_of(web).get(principal, visit_id)
     offer = f"{visit.type_id}:{visit.practitioner_id}"
-    day = day_of(request)
+    found = await free_slots(web, principal, offer, request)
     return render(
         request,
         web,
@@ -30,8 +30,9 @@ async def reschedule_page(
         visit=visit,
         who=await names(web, (visit.practitioner_id, visit.patient_id)),
         offer=offer,
-        day=day.isoformat(),
-        slots=await free_slots(web, principal, offer, day),
+        day=found.day.isoformat(),
+        slots=found.slots,
+        zone=found.zone,
         book_url=request.url.path,
     )
 

@@ -84,6 +84,14 @@ async def sign_in(request: Request, web: NamedDependency[WebServices]) -> Respon
     return go(request, destination, session_cookies(request, web, pair))
 
 
+@get("/logout")
+async def sign_out_page(request: Request, web: NamedDependency[WebServices]) -> Response[Any]:
+    """A one-button form that signs out (a link cannot: sign-out is a POST with a CSRF token)."""
+    if not isinstance(request.scope.get("user"), Principal):
+        return go(request, "/login")
+    return render(request, web, "logout.html", title="Sign out")
+
+
 @post("/logout")
 async def sign_out(request: Request, web: NamedDependency[WebServices]) -> Response[Any]:
     """End the session everywhere (API tokens of this session included)."""

@@ -1,0 +1,38 @@
+"""Refusals in words: a field's rule instead of the validator's message (regex, `$.path`)."""
+
+import re
+
+AT_FIELD = re.compile(r" - at `\$\.([A-Za-z_]+)")
+"""Where msgspec's messages name the field they refuse."""
+VALIDATORS = ("Expected ", "Object missing required field", "Invalid enum value")
+"""How msgspec's own messages start (as opposed to a check's words)."""
+PHONE = (
+    "Phone numbers have 7-15 digits, with an optional leading + and spaces, dots, dashes or"
+    " brackets."
+)
+RULES = {
+    "username": (
+        "Usernames are 3-64 letters, digits, '.', '_' or '-', starting with a letter or digit."
+    ),
+    "email": "E-mail addresses look like name@example.com.",
+    "login": "Give your e-mail address or username.",
+    "password": "Give a password.",
+    "first_name": "Give a first name (up to 100 characters).",
+    "last_name": "Give a last name (up to 100 characters).",
+    "phone": PHONE,
+    "emergency_contact_phone": PHONE,
+    "emergency_contact_name": "The emergency contact's name is up to 200 characters.",
+    "address": "The address is up to 500 characters.",
+    "timezone": "Give a time zone like Europe/Paris.",
+}
+
+
+def in_words(status: int, detail: str) -> str:
+    """An error's `detail`; for a form field msgspec refused (422), that field's rule in words."""
+    found = AT_FIELD.search(detail) if status == 422 else None
+    if found is None:
+        return detail
+    said, field = detail[: found.start()], found[1]
+    if not said.startswith(VALIDATORS):
+        return said  # a rule's own words, e.g. "unknown time zone 'Mars/Base'"
+    return RULES.get(field, f"The {field.replace('_', ' ')} is not valid.")
