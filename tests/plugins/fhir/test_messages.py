@@ -34,3 +34,16 @@ async def test_a_too_long_description_names_the_element(clinic: Clinic) -> None:
     message = outcome(answer, 400)
     assert "Appointment.description" in message and "500" in message, message
     assert "$.reason" not in message, message
+
+
+async def test_a_too_long_cancellation_reason_names_the_element(clinic: Clinic) -> None:
+    practice = await open_practice(clinic)
+    patient = await clinic.member("patient")
+    body = booking_body(practice, None, iso(two_days_ahead_at(9)))
+    created = await clinic.client.post(f"{BASE}/Appointment", json=body, headers=patient.headers)
+    assert created.status_code == 201, created.text
+    url = f"{BASE}/Appointment/{created.json()['id']}"
+    cancel = {**created.json(), "status": "cancelled", "cancelationReason": {"text": "x" * 600}}
+    message = outcome(await clinic.client.put(url, json=cancel, headers=patient.headers), 400)
+    assert "Appointment.cancelationReason.text" in message and "500" in message, message
+    assert "$.reason" not in message, message

@@ -22,6 +22,7 @@ from hduce.plugins.appointments.errors import InvalidTransition
 from hduce.plugins.appointments.schemas import (
     AppointmentCreate,
     AppointmentRead,
+    CancelRequest,
     NotesUpdate,
     RescheduleRequest,
     WaitlistCreate,
@@ -61,8 +62,9 @@ class BookingDesk:
     async def cancel(
         self, principal: Principal, appointment_id: uuid.UUID, reason: str
     ) -> AppointmentView:
-        """Cancel through `Lifecycle.cancel`."""
-        row = await self._lifecycle.cancel(principal, appointment_id, reason)
+        """Cancel through `Lifecycle.cancel`, with a reason the REST API would take (else 422)."""
+        checked = validated({"reason": reason}, CancelRequest).reason
+        row = await self._lifecycle.cancel(principal, appointment_id, checked)
         return _view(to_read(row))
 
     async def check_in(self, principal: Principal, appointment_id: uuid.UUID) -> AppointmentView:

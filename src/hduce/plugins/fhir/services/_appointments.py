@@ -33,6 +33,8 @@ ELEMENTS = {
     "patient_id": "Appointment.participant",
 }
 """The element of the body each field of a `BookingRequest` comes from."""
+CANCEL_ELEMENTS = {"reason": "Appointment.cancelationReason.text"}
+"""The element a cancellation's reason comes from."""
 _AT_FIELD = re.compile(r"^(?P<message>.*) - at `\$\.(?P<field>\w+)`$")
 
 
@@ -91,12 +93,15 @@ class AppointmentService:
         reason = resource.cancelationReason.text if resource.cancelationReason else None
         if not reason:
             raise BadResource("cancelling needs cancelationReason.text")
-        return appointment(await self._desk.cancel(principal, current.id, reason))
+        try:
+            return appointment(await self._desk.cancel(principal, current.id, reason))
+        except InvalidRequest as exc:
+            raise BadResource(_in_fhir_terms(exc.detail, CANCEL_ELEMENTS)) from None
 
 
-def _in_fhir_terms(detail: str) -> str:
-    """A booking's validation message naming the body's element instead of the REST field."""
+def _in_fhir_terms(detail: str, elements: dict[str, str] = ELEMENTS) -> str:
+    """A validation message naming the body's element instead of the REST field."""
     match = _AT_FIELD.match(detail)
-    if match is None or match["field"] not in ELEMENTS:
+    if match is None or match["field"] not in elements:
         return detail
-    return f"{ELEMENTS[match['field']]}: {match['message']}"
+    return f"{elements[match['field']]}: {match['message']}"
