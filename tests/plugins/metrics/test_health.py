@@ -138,9 +138,14 @@ async def test_metrics_label_requests_by_route_template(
     assert (await test_client.get("/api/v1/things/42", headers=headers)).status_code == 200
     response = await test_client.get("/metrics")
     assert response.status_code == 200
+    # One charset: Prometheus 3 refuses a Content-Type naming it twice ("duplicate parameter").
+    assert response.headers["content-type"] == "text/plain; version=1.0.0; charset=utf-8"
     text = response.text
     assert 'path="/api/v1/things/{thing_id}"' in text
     assert "/api/v1/things/42" not in text
+    # The guard's refusal (no token) is counted like any answer: brute force shows up.
+    refused = [line for line in text.splitlines() if line.startswith("hduce_requests_total")]
+    assert any('status_code="401"' in line for line in refused), refused
     for metric in ("hduce_db_pool_connections", "hduce_outbox_backlog", "hduce_task_consumer_lag"):
         assert metric in text
 

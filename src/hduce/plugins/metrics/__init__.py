@@ -52,6 +52,6 @@ class MetricsPlugin(HducePlugin):
         return self.provide_as_name(self.services)
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
-        """Also count every HTTP request by route template."""
-        app_config.middleware.append(HTTP_METRICS.middleware)
+        """Also count every HTTP request by route template, outermost: the guard's refusals too."""
+        app_config.middleware.insert(0, HTTP_METRICS.middleware)
         return super().on_app_init(app_config)

@@ -13,6 +13,9 @@ from hduce.core.http import problems
 from hduce.plugins.metrics.schemas import HealthReport
 from hduce.plugins.metrics.services import MetricsServices
 
+# Litestar adds `charset=utf-8` to every text type: named twice, Prometheus 3 refuses it.
+EXPOSITION_TYPE = CONTENT_TYPE_LATEST.removesuffix("; charset=utf-8")
+
 
 class HealthController(Controller):
     """Liveness, readiness and Prometheus metrics."""
@@ -52,4 +55,4 @@ class HealthController(Controller):
         """Prometheus text exposition."""
         with contextlib.suppress(Exception):
             await asyncio.wait_for(metrics.probe.report(), 5)
-        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(REGISTRY), media_type=EXPOSITION_TYPE)

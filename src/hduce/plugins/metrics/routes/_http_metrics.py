@@ -2,6 +2,7 @@
 
 import time
 
+from litestar.exceptions import HTTPException
 from litestar.plugins.prometheus import PrometheusConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
 
@@ -45,13 +46,18 @@ class HttpMetricsMiddleware:
         state = request_state(scope)
         started = time.perf_counter()
         in_progress.value += 1
+        raised: int | None = None
         try:
             await self.app(scope, receive, send)
+        except Exception as exc:  # a middleware's refusal (401, 429), answered further out
+            raised = exc.status_code if isinstance(exc, HTTPException) else 500
+            raise
         finally:
             in_progress.value -= 1
             sent_at = state.body_sent_at
             seconds = sent_at - started if sent_at is not None else 0.0
-            self._stats.finished(method, path, state.status, seconds)
+            status = raised if raised is not None and sent_at is None else state.status
+            self._stats.finished(method, path, status, seconds)
 
     def _skips(self, scope: Scope) -> bool:
         """Litestar's bypass rules: other scope types, the opt key, excluded paths."""
