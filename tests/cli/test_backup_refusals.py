@@ -9,10 +9,8 @@ from pathlib import Path
 
 import asyncpg
 
-from hduce.runtime import free_port
 from tests.e2e.test_cli_commands import run
-from tests.e2e.test_serve import get
-from tests.support.processes import REPO_ROOT, hduce_env, hduce_process, wait_until
+from tests.support.processes import REPO_ROOT, get, hduce_env, serving
 
 PROGRESS = re.compile(r": \d+ (to do|done)$")
 
@@ -52,14 +50,7 @@ def small_archive(tmp_path: Path, **env: str) -> Path:
 
 
 def test_restore_is_refused_while_serve_runs_on_the_data_dir(tmp_path: Path) -> None:
-    data_dir, port = tmp_path / "data", free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = hduce_env(HDUCE_DATA_DIR=str(data_dir), HDUCE_SERVER__PORT=str(port))
-    with hduce_process(["serve"], env, tmp_path / "serve.log") as server:
-        green = wait_until(
-            lambda: get(f"{base}/health/detailed")[0] == 200, timeout=90, interval=0.3
-        )
-        assert green, (tmp_path / "serve.log").read_text()[-3000:]
+    with serving(tmp_path, tmp_path / "data") as (server, base):
         archive = small_archive(tmp_path)
         refused = hduce(tmp_path, "restore", "--force", str(archive))
         assert refused.returncode == 1, refused.stdout
