@@ -95,3 +95,48 @@ async def test_add_list_and_rotate_a_device(
         "--name", "Twin", "--serial", serial,
     )  # fmt: skip
     assert taken.returncode == 1 and serial in taken.stderr
+
+
+async def test_user_create_checks_what_the_api_checks_and_audits_its_admin(
+    tmp_path: Path, migrated: str, nats_url: str, raw_pool: asyncpg.Pool
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    refused = {
+        "email": ("--email", f"not an email {tag}", "--username", f"ok_{tag}"),
+        "username": ("--email", f"ok-{tag}@clinic.example", "--username", f"has space {tag}"),
+    }
+    for field, given in refused.items():
+        result = run_hduce(
+            tmp_path, migrated, nats_url, "user", "create", *given, "--role", "patient",
+            "--password-stdin", stdin=PASSWORD + "\n",
+        )  # fmt: skip
+        assert result.returncode == 1, result.stdout
+        (line,) = result.stderr.strip().splitlines()
+        assert field in line, line
+    assert (
+        await raw_pool.fetchval(
+            "SELECT count(*) FROM account WHERE email LIKE $1 OR username LIKE $1", f"%{tag}%"
+        )
+        == 0
+    )
+
+    _, admin = create(tmp_path, migrated, nats_url, "admin")
+    args = ("user", "create", "--email", f"as-{tag}@clinic.example", "--username", f"as_{tag}")
+    unknown = run_hduce(
+        tmp_path, migrated, nats_url, *args, "--as", "no-such-admin",
+        "--password-stdin", stdin=PASSWORD + "\n",
+    )  # fmt: skip
+    assert unknown.returncode == 1 and "no-such-admin" in unknown.stderr, unknown.stderr
+    made = run_hduce(
+        tmp_path, migrated, nats_url, *args, "--as", admin, "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    actor, admin_id = await raw_pool.fetchrow(
+        "SELECT e.actor_id, (SELECT id FROM account WHERE username = $2) FROM audit_event e "
+        "JOIN account a ON a.id = e.subject_id WHERE a.username = $1 "
+        "AND e.action = 'auth.registered'",
+        f"as_{tag}",
+        admin,
+    )
+    assert actor == admin_id

@@ -4,14 +4,11 @@ import hashlib
 import io
 import tarfile
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import asyncpg
 import msgspec
-import pytest
 
 from hduce.core.config import Settings
 from hduce.runtime import EmbeddedPostgres
@@ -23,22 +20,6 @@ from tests.support.context import isolated
 from tests.support.processes import processes_using
 
 DOCUMENT = b"Discharge letter\nBlood pressure 128/82, follow-up in two weeks.\n"
-
-
-@pytest.fixture
-async def clinic_database(migrated: str, tmp_path: Path) -> AsyncIterator[str]:
-    """A database of its own on the session's server, migrated by `hduce migrate`."""
-    name = f"clinic_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(migrated)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        url = urlsplit(migrated)._replace(path=f"/{name}").geturl()
-        code, output = run(["migrate"], tmp_path, DATABASE_URL=url, HDUCE_NATS__URL="nats://x:1")
-        assert code == 0, output
-        yield url
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 def populated_settings(settings: Settings, database_url: str, storage: Path) -> Settings:
@@ -79,6 +60,7 @@ async def test_backup_then_restore_into_a_fresh_data_dir(
     assert code == 0, output
     assert f"{len(source_files)} document files" in output
     assert f"backup: {len(source_files) + 1} done" in output, "plain progress lines in a pipe"
+    assert archive.stat().st_mode & 0o777 == 0o600, "password hashes and medical documents"
     with tarfile.open(archive) as tar:
         manifest = msgspec.json.decode(tar.extractfile("manifest.json").read())
     dumped = manifest["files"]["database.dump"]
@@ -105,6 +87,11 @@ async def test_backup_then_restore_into_a_fresh_data_dir(
             for p in stored_files(fresh / "documents")
         }
         assert restored == source_files, "documents come back byte for byte"
+        folders = [
+            fresh / "documents",
+            *(p for p in (fresh / "documents").rglob("*") if p.is_dir()),
+        ]
+        assert len(folders) > 1 and {p.stat().st_mode & 0o777 for p in folders} == {0o700}
 
         again = tmp_path / "from-embedded.tar"
         code, output = run(["backup", str(again)], tmp_path, **target)

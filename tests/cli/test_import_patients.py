@@ -1,5 +1,6 @@
 """`hduce import patients FILE.csv`: every row or none of a failed batch, errors by line."""
 
+import hashlib
 import uuid
 from pathlib import Path
 
@@ -19,9 +20,21 @@ async def emails_in(raw_pool: asyncpg.Pool, emails: list[str]) -> set[str]:
     return {row["email"] for row in rows}
 
 
+def create_admin(tmp_path: Path, database_url: str, nats_url: str) -> str:
+    """A new admin on `database_url`; its username."""
+    admin = f"admin-{uuid.uuid4().hex[:8]}"
+    created = run_hduce(
+        tmp_path, database_url, nats_url, "user", "create", "--email", f"{admin}@clinic.example",
+        "--username", admin, "--password-stdin", stdin="ferric-meadow-lantern-58\n",
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    return admin
+
+
 async def test_import_patients_dry_run_then_for_real(
     tmp_path: Path, migrated: str, nats_url: str, raw_pool: asyncpg.Pool
 ) -> None:
+    create_admin(tmp_path, migrated, nats_url)  # the audit log's actor
     tag = uuid.uuid4().hex[:8]
     emails = [f"p{i}-{tag}@clinic.example" for i in range(3)]
     path = write_csv(
@@ -78,6 +91,7 @@ async def test_bad_rows_are_reported_by_line_and_nothing_is_imported(
 async def test_a_clash_with_an_existing_account_stops_the_import(
     tmp_path: Path, migrated: str, nats_url: str, raw_pool: asyncpg.Pool
 ) -> None:
+    create_admin(tmp_path, migrated, nats_url)
     tag = uuid.uuid4().hex[:8]
     first, second = f"a-{tag}@clinic.example", f"b-{tag}@clinic.example"
     taken = f"c-{tag}@clinic.example"
@@ -102,12 +116,7 @@ async def test_a_clash_with_an_existing_account_stops_the_import(
 async def test_invite_asks_each_patient_to_choose_a_password(
     tmp_path: Path, migrated: str, nats_url: str, raw_pool: asyncpg.Pool
 ) -> None:
-    admin = f"admin-{uuid.uuid4().hex[:8]}"
-    created = run_hduce(
-        tmp_path, migrated, nats_url, "user", "create", "--email", f"{admin}@clinic.example",
-        "--username", admin, "--password-stdin", stdin="ferric-meadow-lantern-58\n",
-    )  # fmt: skip
-    assert created.returncode == 0, created.stderr
+    admin = create_admin(tmp_path, migrated, nats_url)
     email = f"inv-{uuid.uuid4().hex[:8]}@clinic.example"
     path = write_csv(tmp_path, [f"{email},Ann,Lee"], header="email,first_name,last_name")
     args = ("import", "patients", str(path), "--invite", "--as", admin)
@@ -134,3 +143,128 @@ def test_a_file_that_is_not_utf8_is_one_clear_line(
     result = run_hduce(tmp_path, migrated, nats_url, "import", "patients", str(path))
     assert result.returncode == 1
     assert "UTF-8" in result.stderr and "Traceback" not in result.stderr, result.stderr
+
+
+def test_values_the_database_refuses_are_caught_by_the_dry_run(
+    tmp_path: Path, migrated: str, nats_url: str
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    path = write_csv(
+        tmp_path,
+        [
+            f"phone-{tag}@clinic.example,Ann,Lee,{'5' * 40}",
+            f"nul-{tag}@clinic.example,Jo\x00e,Lee,",
+            f"long-{tag}@clinic.example,Bo,{'L' * 101},",
+        ],
+        header="email,first_name,last_name,phone",
+    )
+    dry = run_hduce(tmp_path, migrated, nats_url, "import", "patients", str(path), "--dry-run")
+    assert dry.returncode == 1, dry.stdout
+    errors = dry.stderr.strip().splitlines()
+    assert any(line.startswith("line 2:") and "phone" in line for line in errors), errors
+    assert any(line.startswith("line 3:") and "NUL" in line for line in errors), errors
+    assert any(line.startswith("line 4:") and "last_name" in line for line in errors), errors
+    assert errors[-1] == "hduce: 3 rows cannot be imported; nothing was imported"
+
+
+async def test_a_row_the_database_refuses_is_one_line_and_skip_existing_finishes(
+    tmp_path: Path, clinic_database: str, nats_url: str
+) -> None:
+    create_admin(tmp_path, clinic_database, nats_url)
+    tag = uuid.uuid4().hex[:8]
+    emails = [f"b{i}-{tag}@clinic.example" for i in range(3)]
+    path = write_csv(
+        tmp_path,
+        [f"{emails[0]},Ann,Lee", f"{emails[1]},Bo,Ek", f"{emails[2]},Cy,Refused"],
+        header="email,first_name,last_name",
+    )
+    database = await asyncpg.connect(clinic_database)
+    try:  # a rule of the database the row checks do not know
+        await database.execute(
+            "ALTER TABLE profile ADD CONSTRAINT no_refused CHECK (last_name <> 'Refused')"
+        )
+        args = ("import", "patients", str(path), "--batch-size", "2")
+        failed = run_hduce(tmp_path, clinic_database, nats_url, *args)
+        assert failed.returncode == 1, failed.stdout
+        assert "Traceback" not in failed.stderr, failed.stderr
+        first, last = [line for line in failed.stderr.splitlines() if " to do" not in line]
+        assert first.startswith("line 4:") and "database refused" in first, first
+        assert "2 patients of earlier batches were imported" in last, last
+        assert "--skip-existing" in last, last
+        await database.execute("ALTER TABLE profile DROP CONSTRAINT no_refused")
+
+        again = run_hduce(tmp_path, clinic_database, nats_url, *args)
+        assert again.returncode == 1, again.stdout
+        assert "hduce: 2 rows cannot be imported" in again.stderr, again.stderr
+        finished = run_hduce(tmp_path, clinic_database, nats_url, *args, "--skip-existing")
+        assert finished.returncode == 0, finished.stderr
+        assert "imported 1 patients" in finished.stdout
+        assert "2 already there, skipped" in finished.stdout, finished.stdout
+        count = await database.fetchval(
+            "SELECT count(*) FROM account WHERE email = ANY($1)", emails
+        )
+        assert count == 3
+    finally:
+        await database.close()
+
+
+def test_a_bad_byte_is_reported_on_its_own_line(
+    tmp_path: Path, migrated: str, nats_url: str
+) -> None:
+    rows = b"".join(b"enc%d@clinic.example,N%d,L\n" % (i, i) for i in range(300))
+    path = tmp_path / "encoding.csv"
+    path.write_bytes(b"email,first_name,last_name\n" + rows + b"x@clinic.example,Jos\xe9,M\n")
+    result = run_hduce(tmp_path, migrated, nats_url, "import", "patients", "--dry-run", str(path))
+    assert result.returncode == 1
+    assert result.stderr.startswith("line 302: not UTF-8"), result.stderr
+
+
+def test_extra_values_in_a_row_are_refused(tmp_path: Path, migrated: str, nats_url: str) -> None:
+    path = write_csv(
+        tmp_path,
+        [f"x-{uuid.uuid4().hex[:8]}@clinic.example,John,Smith,555-1234,1970-01-01"],
+        header="email,first_name,last_name",
+    )
+    result = run_hduce(tmp_path, migrated, nats_url, "import", "patients", "--dry-run", str(path))
+    assert result.returncode == 1, result.stdout
+    assert "line 2: 5 values for 3 columns" in result.stderr, result.stderr
+
+
+async def test_the_acting_admin_is_checked_and_audited(
+    tmp_path: Path, migrated: str, nats_url: str, raw_pool: asyncpg.Pool
+) -> None:
+    email = f"as-{uuid.uuid4().hex[:8]}@clinic.example"
+    path = write_csv(tmp_path, [f"{email},As,Nobody"], header="email,first_name,last_name")
+    args = ("import", "patients", str(path))
+    unknown = run_hduce(tmp_path, migrated, nats_url, *args, "--as", "no-such-admin")
+    assert unknown.returncode == 1, unknown.stdout
+    assert len(unknown.stderr.strip().splitlines()) == 1, unknown.stderr
+    assert await emails_in(raw_pool, [email]) == set()
+
+    admin = create_admin(tmp_path, migrated, nats_url)
+    imported = run_hduce(tmp_path, migrated, nats_url, *args, "--as", admin)
+    assert imported.returncode == 0, imported.stderr
+    row = await raw_pool.fetchrow(
+        "SELECT a.username, e.actor_id, (SELECT id FROM account WHERE username = $2) AS admin "
+        "FROM account a JOIN audit_event e ON e.subject_id = a.id "
+        "AND e.action = 'auth.registered' WHERE a.email = $1",
+        email,
+        admin,
+    )
+    assert row["actor_id"] == row["admin"] is not None
+    digest = hashlib.sha256(email.encode()).hexdigest()[:6]
+    assert row["username"].startswith("as-") and row["username"] != f"as-{email[3:11]}-{digest}"
+    assert not row["username"].endswith(digest), "a username nobody can compute from the e-mail"
+
+
+def test_rows_with_several_problems_are_counted_once(
+    tmp_path: Path, migrated: str, nats_url: str
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    row = f"twin-{tag}@clinic.example,Ann,Lee,twin-{tag}"
+    path = write_csv(tmp_path, [row, row], header="email,first_name,last_name,username")
+    result = run_hduce(tmp_path, migrated, nats_url, "import", "patients", "--dry-run", str(path))
+    assert result.returncode == 1, result.stdout
+    errors = result.stderr.strip().splitlines()
+    assert len(errors) == 3 and all(line.startswith("line 3:") for line in errors[:2]), errors
+    assert errors[-1] == "hduce: 1 row cannot be imported; nothing was imported"

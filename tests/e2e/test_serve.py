@@ -2,36 +2,25 @@
 
 import signal
 import socket
-import urllib.request
 from pathlib import Path
 
 import msgspec
 import pytest
 
 from hduce.runtime import free_port
-from tests.support.processes import hduce_env, hduce_process, processes_using, wait_until
-
-
-def get(url: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
-    except OSError:
-        return 0, b""
+from tests.support.processes import (
+    get,
+    hduce_env,
+    hduce_process,
+    processes_using,
+    serving,
+    wait_until,
+)
 
 
 def test_serve_starts_embedded_services_goes_green_and_stops_cleanly(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = hduce_env(HDUCE_DATA_DIR=str(data_dir), HDUCE_SERVER__PORT=str(port))
-    with hduce_process(["serve"], env, tmp_path / "serve.log") as server:
-        green = wait_until(
-            lambda: get(f"{base}/health/detailed")[0] == 200, timeout=90, interval=0.3
-        )
-        assert green, (tmp_path / "serve.log").read_text()[-3000:]
+    with serving(tmp_path, data_dir) as (server, base):
         report = msgspec.json.decode(get(f"{base}/health/detailed")[1])
         assert {"database", "nats", "outbox", "tasks"} <= set(report["checks"])
         assert processes_using(data_dir), "the embedded servers should run under the data dir"

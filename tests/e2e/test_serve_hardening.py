@@ -23,7 +23,7 @@ from hduce.core.security import Principal, TokenService
 from hduce.runtime import free_port
 from tests.conftest import TEST_JWT_SECRET
 from tests.support.context import isolated, isolated_env
-from tests.support.processes import hduce_env, hduce_process, wait_until
+from tests.support.processes import get, hduce_env, hduce_process, wait_until
 
 FORGED = "203.0.113.9"
 
@@ -36,17 +36,6 @@ class Server:
     port: int
     log: Path
     process: subprocess.Popen[bytes]
-
-
-def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
-    except OSError:
-        return 0, b""
 
 
 @contextmanager

@@ -6,11 +6,15 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import psutil
+
+from hduce.runtime import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TEST_CONFIG = REPO_ROOT / "config" / "test.toml"
@@ -83,3 +87,32 @@ def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 
             return True
         time.sleep(interval)
     return predicate()
+
+
+def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    """GET `url`: its status and body (0 when nothing answers)."""
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+    except OSError:
+        return 0, b""
+
+
+@contextmanager
+def serving(tmp_path: Path, data_dir: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """`hduce serve` on `data_dir` and a free port, once healthy; the process and its base URL.
+
+    Its output goes to `tmp_path/serve.log`; it is killed (with what it started) afterwards.
+    """
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = hduce_env(HDUCE_DATA_DIR=str(data_dir), HDUCE_SERVER__PORT=str(port))
+    with hduce_process(["serve"], env, tmp_path / "serve.log") as server:
+        green = wait_until(
+            lambda: get(f"{base}/health/detailed")[0] == 200, timeout=90, interval=0.3
+        )
+        assert green, (tmp_path / "serve.log").read_text()[-3000:]
+        yield server, base

@@ -22,6 +22,7 @@ from hduce.cli._archive import (
     write_archive,
 )
 from hduce.cli._common import clear_errors, hduce, settings_from
+from hduce.cli._startup import held_elsewhere
 from hduce.core.cli import fail
 from hduce.core.cli_progress import progress
 from hduce.core.config import Settings
@@ -29,6 +30,11 @@ from hduce.embedded import resolve_data_dir, services
 from hduce.runtime import PG_BIN_DIR
 
 USER_TABLES = "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+OTHER_CLIENTS = (
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+    "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+)
+STOP_FIRST = "stop hduce serve and hduce worker first, then restore"
 
 
 def document_root(settings: Settings) -> Path | None:
@@ -64,7 +70,10 @@ def backup(ctx: click.Context, path: Path) -> None:
     documents = document_root(settings)
     if path.exists():
         fail(f"{path} exists: choose a new file name (backups are never overwritten)")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"cannot write {path}: {path.parent} cannot be a folder ({exc.strerror})")
     with clear_errors(), services(settings) as urls, tempfile.TemporaryDirectory() as scratch:
         dump = Path(scratch) / DATABASE
         # One snapshot of the database, then the files: a file is stored before its row and
@@ -72,8 +81,11 @@ def backup(ctx: click.Context, path: Path) -> None:
         # backup runs is the exception: it comes back without its file).
         run_pg_tool("pg_dump", urls.database, "--format=custom", f"--file={dump}")
         files = list(document_files(documents)) if documents else []
-        with progress("backup", len(files) + 1) as advance:
-            write_archive(path, dump, documents or Path(scratch) / DOCUMENTS, advance)
+        try:
+            with progress("backup", len(files) + 1) as advance:
+                write_archive(path, dump, documents or Path(scratch) / DOCUMENTS, advance)
+        except OSError as exc:  # the half-written archive is gone already
+            fail(f"cannot write {path}: {exc.strerror or exc}; nothing was kept")
     size = path.stat().st_size / 1e6
     click.echo(f"backed up the database and {len(files)} document files to {path} ({size:.1f} MB)")
 
@@ -86,6 +98,9 @@ def restore(ctx: click.Context, path: Path, force: bool) -> None:
     """Restore a backup made by `hduce backup` into an empty data dir (or database)."""
     settings = settings_from(ctx)
     documents = document_root(settings)
+    with clear_errors():
+        if held_elsewhere(settings, load_plugins(settings)):
+            fail(f"a running hduce serve uses the data dir {settings.data_dir}: {STOP_FIRST}")
     try:
         files = read_manifest(path)["files"]
     except ArchiveError as exc:
@@ -101,8 +116,8 @@ def restore(ctx: click.Context, path: Path, force: bool) -> None:
             except ArchiveError as exc:
                 fail(str(exc))
         with clear_errors(), services(settings) as urls:
-            if asyncio.run(_table_count(urls.database)) and not force:
-                fail("the database is not empty: restore into an empty data dir, or pass --force")
+            if problem := asyncio.run(_refusal(urls.database, force=force)):
+                fail(problem)
             with progress("restore database", 1) as advance:
                 asyncio.run(_empty_schema(urls.database))
                 run_pg_tool(
@@ -119,10 +134,15 @@ def restore(ctx: click.Context, path: Path, force: bool) -> None:
     click.echo(f"restored the database and {restored} document files from {path}")
 
 
-async def _table_count(database_url: str) -> int:
+async def _refusal(database_url: str, *, force: bool) -> str | None:
+    """Why the database may not be replaced: others use it, or it holds tables and no --force."""
     connection = await asyncpg.connect(database_url)
     try:
-        return int(await connection.fetchval(USER_TABLES))
+        if others := await connection.fetchval(OTHER_CLIENTS):
+            return f"{others} other clients are connected to the database: {STOP_FIRST}"
+        if await connection.fetchval(USER_TABLES) and not force:
+            return "the database is not empty: restore into an empty data dir, or pass --force"
+        return None
     finally:
         await connection.close()
 
@@ -146,5 +166,13 @@ def _move_documents(unpacked: Path, documents: Path | None) -> int:
             shutil.rmtree(documents)
         documents.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(unpacked, documents)
+        _owner_only(documents)
         advance(len(files))
     return len(files)
+
+
+def _owner_only(documents: Path) -> None:
+    """Folders 0700 and files 0600, as the document store keeps them (not as unpacked)."""
+    documents.chmod(0o700)
+    for path in documents.rglob("*"):
+        path.chmod(0o700 if path.is_dir() else 0o600)

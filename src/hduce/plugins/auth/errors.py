@@ -20,7 +20,7 @@ class InvalidRefreshToken(HduceError):
 
 
 class InvalidInput(HduceError):
-    """A field given to another front end's sign-in breaks the API's input rules."""
+    """A field breaks the API's input rules (another front end's sign-in, a CLI account)."""
 
     status_code, slug, title = 422, "invalid-input", "Invalid input"
 

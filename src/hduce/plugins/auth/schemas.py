@@ -1,6 +1,8 @@
 """Request and response bodies of the auth API."""
 
+import re
 import uuid
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Annotated, Literal
 
@@ -17,6 +19,34 @@ NewPassword = Annotated[str, Meta(min_length=1, max_length=256)]
 Name = Annotated[str, Meta(min_length=1, max_length=100)]
 Secret = Annotated[str, Meta(min_length=1, max_length=256)]
 Code = Annotated[str, Meta(min_length=1, max_length=32)]
+Phone = Annotated[str, Meta(max_length=32)]
+NUL = "text may not contain NUL (\\u0000) characters"
+
+
+def field_reason(error: msgspec.ValidationError) -> str:
+    """A msgspec error with the field named first (`$.email` → `` `email`: ``)."""
+    message = str(error)
+    if match := re.search(r" - at `\$\.(\w+)`$", message):
+        return f"`{match[1]}`: {message[: match.start()]}"
+    return message
+
+
+def nul_reason(fields: Mapping[str, object]) -> str | None:
+    """`` `field`: ... `` for the first text holding NUL (PostgreSQL refuses it), else None."""
+    for name, value in fields.items():
+        if isinstance(value, str) and "\x00" in value:
+            return f"`{name}`: {NUL}"
+    return None
+
+
+class AccountFields(msgspec.Struct, kw_only=True):
+    """What an account made from the command line is checked against (as the API checks)."""
+
+    email: Email
+    username: Username
+    first_name: Name
+    last_name: Annotated[str, Meta(max_length=100)]
+    phone: Phone | None = None
 
 
 class AccountCreate(Input):
@@ -30,7 +60,7 @@ class AccountCreate(Input):
     role: Role = Role.PATIENT
     specialty: Annotated[str, Meta(max_length=100)] | None = None
     institution: Annotated[str, Meta(max_length=200)] | None = None
-    phone: Annotated[str, Meta(max_length=32)] | None = None
+    phone: Phone | None = None
     date_of_birth: date | None = None
 
 

@@ -37,6 +37,7 @@ def user() -> None:
 @click.option("--first-name", default="Admin", show_default=True)
 @click.option("--last-name", default="", show_default=True)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@ACTING_ADMIN
 @click.pass_context
 def user_create(
     ctx: click.Context,
@@ -46,25 +47,43 @@ def user_create(
     first_name: str,
     last_name: str,
     password_stdin: bool,
+    acting: str | None,
 ) -> None:
-    """Create an active account with a verified e-mail address (bootstraps the first admin)."""
+    """Create an active account with a verified e-mail address (bootstraps the first admin).
+
+    The audit log records the acting admin (`--as`, default the oldest active admin); the
+    first admin is made by nobody.
+    """
     if password_stdin:
         password = click.get_text_stream("stdin").readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
 
-    def create(auth: AuthPlugin) -> Awaitable[DirectoryEntry]:
-        return auth.services.registration.create_account(
+    async def create(auth: AuthPlugin) -> DirectoryEntry:
+        services = auth.services
+        return await services.registration.create_account(
             email=email,
             username=username,
             password=password,
             roles=sorted(set(roles)),
             first_name=first_name,
             last_name=last_name,
+            by=await _creator(services.admin, acting),
         )
 
     entry = run_with_plugin(ctx, "auth", create)
     click.echo(f"created {summary(entry, status=False)}")
+
+
+async def _creator(admin: AccountAdmin, acting: str | None) -> uuid.UUID | None:
+    """The admin a new account is made by: `--as`, else the oldest active one, else nobody."""
+    if acting is None:
+        _, admins = await admin.search_accounts(
+            text=None, role=Role.ADMIN, status=AccountStatus.ACTIVE, limit=1, offset=0
+        )
+        if not admins:
+            return None  # the first admin
+    return (await admin.acting_admin(acting)).id
 
 
 @user.command("list")

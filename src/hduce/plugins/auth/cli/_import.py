@@ -1,18 +1,13 @@
 """`hduce import patients FILE.csv`: bring a clinic's existing patients in, all or nothing."""
 
-import csv
-import hashlib
-import re
 import secrets
 import sys
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
-import msgspec
+import asyncpg
 import rich_click as click
 
 from hduce.contracts.auth import Role
@@ -20,100 +15,8 @@ from hduce.core.cli import ACTING_ADMIN, EXIT_FAILURE, run_with_plugin
 from hduce.core.cli_progress import progress
 from hduce.core.errors import HduceError
 from hduce.plugins.auth import AuthPlugin
-from hduce.plugins.auth.schemas import Email, Name, Username
+from hduce.plugins.auth.cli._rows import NOTHING, ImportRefused, Patient, read_patients
 from hduce.plugins.auth.services import AuthServices
-
-REQUIRED = ("email", "first_name", "last_name")
-OPTIONAL = ("username", "phone", "date_of_birth")
-
-
-class PatientRow(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """One CSV row: the columns `hduce import patients` reads."""
-
-    email: Email
-    first_name: Name
-    last_name: Name
-    username: Username | None = None
-    phone: str | None = None
-    date_of_birth: date | None = None
-
-
-@dataclass(frozen=True)
-class Patient:
-    """A valid row and the line of the file it came from."""
-
-    line: int
-    row: PatientRow
-
-    @property
-    def username(self) -> str:
-        """The given username, else one made from the e-mail address (stable, unique)."""
-        if self.row.username:
-            return self.row.username
-        local = re.sub(r"[^A-Za-z0-9_.-]", "", self.row.email.split("@")[0]).lstrip("_.-")
-        digest = hashlib.sha256(self.row.email.lower().encode()).hexdigest()[:6]
-        return f"{(local or 'patient')[:50]}-{digest}"
-
-
-NOTHING = "nothing was imported"
-
-
-class ImportRefused(Exception):
-    """Rows that cannot be imported, one `line N: reason` each, and what was imported."""
-
-    def __init__(self, problems: list[str], outcome: str = NOTHING) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
-        self.outcome = outcome
-
-
-def read_patients(path: Path) -> list[Patient]:
-    """Every row of the file, checked; `ImportRefused` lists every bad one."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        try:
-            return _checked_rows(reader)
-        except UnicodeDecodeError:
-            line = reader.line_num + 1
-            raise ImportRefused(
-                [f"line {line}: not UTF-8 text; save the file as CSV UTF-8"]
-            ) from None
-        except csv.Error as exc:
-            raise ImportRefused([f"line {reader.line_num}: not valid CSV ({exc})"]) from None
-
-
-def _checked_rows(reader: "csv.DictReader[str]") -> list[Patient]:
-    patients, problems, seen = [], [], {}
-    columns = set(reader.fieldnames or ())
-    unknown = sorted(columns - set(REQUIRED) - set(OPTIONAL))
-    missing = [name for name in REQUIRED if name not in columns]
-    if unknown or missing:
-        what = f"unknown columns {unknown}" if unknown else f"missing columns {missing}"
-        raise ImportRefused([f"line 1: {what}; columns: {', '.join(REQUIRED + OPTIONAL)}"])
-    for raw in reader:
-        line = reader.line_num
-        values = {k: v.strip() for k, v in raw.items() if k and v and v.strip()}
-        try:
-            patient = Patient(line, msgspec.convert(values, PatientRow, strict=False))
-        except msgspec.ValidationError as exc:
-            problems.append(f"line {line}: {_reason(exc)}")
-            continue
-        for key in (patient.row.email.lower(), patient.username.lower()):
-            if key in seen:
-                problems.append(f"line {line}: {key} appears twice (first on line {seen[key]})")
-            seen.setdefault(key, line)
-        patients.append(patient)
-    if problems:
-        raise ImportRefused(problems)
-    return patients
-
-
-def _reason(error: msgspec.ValidationError) -> str:
-    """A msgspec error with the column named first (`$.email` → `email`)."""
-    message = str(error)
-    if match := re.search(r" - at `\$\.(\w+)`$", message):
-        return f"`{match[1]}`: {message[: match.start()]}"
-    return message
 
 
 def batches(patients: list[Patient], size: int) -> Iterator[list[Patient]]:
@@ -143,6 +46,11 @@ def import_group() -> None:
 @click.option("--dry-run", is_flag=True, help="Check every row; import nothing.")
 @click.option("--invite", is_flag=True, help="E-mail each patient a link to choose a password.")
 @click.option("--batch-size", type=click.IntRange(1, 10_000), default=200, show_default=True)
+@click.option(
+    "--skip-existing",
+    is_flag=True,
+    help="Skip (and count) rows whose e-mail an account has: finishes an interrupted import.",
+)
 @ACTING_ADMIN
 @click.pass_context
 def import_patients(
@@ -151,54 +59,75 @@ def import_patients(
     dry_run: bool,
     invite: bool,
     batch_size: int,
+    skip_existing: bool,
     acting: str | None,
 ) -> None:
     """Create a patient account for each row of a CSV file (UTF-8, a header row).
 
     Columns: email, first_name, last_name (required); username, phone, date_of_birth
     (YYYY-MM-DD). Every row is checked first; any error is reported with its line and nothing
-    is imported. Each batch is one transaction. Accounts are active with the e-mail address
-    taken as verified and no usable password: patients set one with "forgot password" or the
-    link `--invite` sends.
+    is imported. Each batch is one transaction. `--skip-existing` skips the rows whose e-mail
+    an account already has (a re-run after an interrupted import). Accounts are active with the
+    e-mail address taken as verified and no usable password: patients set one with "forgot
+    password" or the link `--invite` sends. The audit log records `--as` as their author.
     """
     try:
         patients = read_patients(file)
     except ImportRefused as refused:
         _refuse(refused)
 
-    async def work(auth: AuthPlugin) -> int:
+    async def work(auth: AuthPlugin) -> tuple[int, int]:
         services = auth.services
-        if problems := await _clashes(services, patients):
+        admin = await services.admin.acting_admin(acting)
+        todo = [p for p in patients if not (skip_existing and await _exists(services, p))]
+        if problems := await _clashes(services, todo):
             raise ImportRefused(problems)
+        skipped = len(patients) - len(todo)
         if dry_run:
-            return 0
-        admin = await services.admin.acting_admin(acting) if invite else None
+            return len(todo), skipped
         done = 0
-        with progress("import patients", len(patients)) as advance:
-            for batch in batches(patients, batch_size):
+        with progress("import patients", len(todo)) as advance:
+            for batch in batches(todo, batch_size):
                 try:
                     async with auth.env.db.transaction():
                         for patient in batch:
-                            await _create(services, patient, admin.id if admin else None)
+                            await _create(services, patient, admin.id, invite=invite)
                             advance(1)
                 except ImportRefused as refused:
-                    kept = f"{done} patients of earlier batches were imported" if done else ""
-                    raise ImportRefused(refused.problems, kept or NOTHING) from None
+                    raise ImportRefused(refused.problems, _interrupted(done)) from None
                 done += len(batch)
-        return done
+        return done, skipped
 
     try:
-        imported = run_with_plugin(ctx, "auth", work)
+        count, skipped = run_with_plugin(ctx, "auth", work)
     except ImportRefused as refused:
         _refuse(refused)
+    there = f" ({skipped} already there, skipped)" if skip_existing else ""
     if dry_run:
-        click.echo(f"{len(patients)} patients would be imported (dry run: nothing written)")
+        click.echo(f"{count} patients would be imported{there} (dry run: nothing written)")
     else:
         invited = " and invited" if invite else ""
-        click.echo(f"imported{invited} {imported} patients from {file}")
+        click.echo(f"imported{invited} {count} patients from {file}{there}")
 
 
-async def _create(services: AuthServices, patient: Patient, invited_by: uuid.UUID | None) -> None:
+async def _exists(services: AuthServices, patient: Patient) -> bool:
+    return await services.directory.find_account(patient.row.email) is not None
+
+
+def _interrupted(done: int) -> str:
+    """What an import stopped in a later batch left behind, and how to finish it."""
+    if not done:
+        return NOTHING
+    return (
+        f"{done} patients of earlier batches were imported: fix the line and run again "
+        "with --skip-existing"
+    )
+
+
+async def _create(
+    services: AuthServices, patient: Patient, admin: uuid.UUID, *, invite: bool
+) -> None:
+    """Create the patient's account (audited as made by `admin`); raise `ImportRefused` if not."""
     row = patient.row
     try:
         entry = await services.registration.create_account(
@@ -210,19 +139,24 @@ async def _create(services: AuthServices, patient: Patient, invited_by: uuid.UUI
             last_name=row.last_name,
             phone=row.phone,
             date_of_birth=row.date_of_birth,
+            by=admin,
         )
-        if invited_by is not None:
-            await services.admin.force_password_reset(entry.id, by=invited_by)
+        if invite:
+            await services.admin.force_password_reset(entry.id, by=admin)
+    # Raised inside the batch's transaction: the whole batch is rolled back.
     except HduceError as exc:
-        # Raised inside the batch's transaction: the whole batch is rolled back.
-        raise ImportRefused(
-            [f"line {patient.line}: {exc.detail} (this batch not imported)"]
-        ) from None
+        reason = exc.detail
+    except asyncpg.PostgresError as exc:
+        reason = f"the database refused this row ({str(exc).splitlines()[0]})"
+    else:
+        return
+    raise ImportRefused([f"line {patient.line}: {reason} (this batch not imported)"])
 
 
 def _refuse(refused: ImportRefused) -> NoReturn:
     for problem in refused.problems:
         click.echo(problem, err=True)
-    count = len(refused.problems)
-    click.echo(f"hduce: {count} rows cannot be imported; {refused.outcome}", err=True)
+    rows = refused.rows
+    what = "1 row cannot" if rows == 1 else f"{rows} rows cannot"
+    click.echo(f"hduce: {what} be imported; {refused.outcome}", err=True)
     sys.exit(EXIT_FAILURE)

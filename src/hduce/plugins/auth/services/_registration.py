@@ -1,5 +1,6 @@
 """Creating accounts: self-registration and the bootstrap of staff accounts."""
 
+import uuid
 from datetime import date
 
 import msgspec
@@ -7,8 +8,15 @@ from asyncpg.exceptions import UniqueViolationError
 
 from hduce.contracts.auth import AccountStatus, DirectoryEntry, Role, UserRegistered
 from hduce.contracts.users import ProfileFields
-from hduce.plugins.auth.errors import AccountExists, RoleNotAllowed
-from hduce.plugins.auth.schemas import AccountCreate, AccountRead, ClientInfo
+from hduce.plugins.auth.errors import AccountExists, InvalidInput, RoleNotAllowed
+from hduce.plugins.auth.schemas import (
+    AccountCreate,
+    AccountFields,
+    AccountRead,
+    ClientInfo,
+    field_reason,
+    nul_reason,
+)
 from hduce.plugins.auth.services._env import AuthEnv
 from hduce.plugins.auth.store import VERIFY_EMAIL, AccountRow, NewAccount
 
@@ -53,15 +61,23 @@ class RegistrationService:
         last_name: str,
         phone: str | None = None,
         date_of_birth: date | None = None,
+        by: uuid.UUID | None = None,
     ) -> DirectoryEntry:
-        """An active account with a verified e-mail address (`hduce user create`, `import`)."""
+        """An active account with a verified e-mail address (`hduce user create`, `import`).
+
+        Its fields are checked as the API checks them (`InvalidInput` names the field); the
+        audit log records `by` (the acting admin, None only for the first one) as its author.
+        """
+        _check_fields(
+            email=email, username=username, first_name=first_name, last_name=last_name, phone=phone
+        )
         profile = ProfileFields(
             first_name=first_name, last_name=last_name, phone=phone, date_of_birth=date_of_birth
         )
         new = NewAccount(
             email=email, username=username, roles=roles, status=AccountStatus.ACTIVE, verified=True
         )
-        account = await self._create(new, password, profile)
+        account = await self._create(new, password, profile, actor_id=by)
         return account.entry()
 
     async def _create(
@@ -71,6 +87,7 @@ class RegistrationService:
         profile: ProfileFields,
         *,
         client: ClientInfo | None = None,
+        actor_id: uuid.UUID | None = None,
     ) -> AccountRow:
         env = self._env
         new = new.normalised()
@@ -97,7 +114,7 @@ class RegistrationService:
                 await env.mail_one_time_link(account.id, VERIFY_EMAIL)
             await env.audit(
                 "auth.registered",
-                actor_id=account.id if client else None,
+                actor_id=account.id if client else actor_id,
                 subject_id=account.id,
                 client=client,
                 detail={
@@ -113,3 +130,12 @@ class RegistrationService:
         if profiles is None:
             return  # without the users plugin there are no profiles to keep
         await profiles.create_profile(account.id, profile)
+
+
+def _check_fields(**fields: str | None) -> None:
+    try:
+        msgspec.convert(fields, AccountFields)
+    except msgspec.ValidationError as exc:
+        raise InvalidInput(field_reason(exc)) from None
+    if problem := nul_reason(fields):
+        raise InvalidInput(problem)
