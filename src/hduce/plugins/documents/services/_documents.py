@@ -24,6 +24,7 @@ from hduce.plugins.documents.schemas import DocumentRead, DocumentUpdate, Entity
 from hduce.plugins.documents.services._access import (
     ensure_may_delete,
     ensure_may_edit,
+    ensure_reachable,
     ensure_reads_content,
     ensure_visible,
     reads_content,
@@ -127,7 +128,7 @@ class Documents:
             if value is not msgspec.UNSET
         }
         async with self._parts.db.transaction():
-            row = ensure_visible(principal, await self._parts.rows.get(document_id, lock=True))
+            row = ensure_reachable(principal, await self._parts.rows.get(document_id, lock=True))
             ensure_may_edit(principal, row)
             if columns:
                 row = await self._parts.rows.update(row.id, **columns)
@@ -145,7 +146,7 @@ class Documents:
         Text and entities go, and the file too once no live document refers to it.
         """
         async with self._parts.db.transaction():
-            row = ensure_visible(principal, await self._parts.rows.get(document_id, lock=True))
+            row = ensure_reachable(principal, await self._parts.rows.get(document_id, lock=True))
             ensure_may_delete(principal, row)
             await self._parts.rows.lock_blob(row.sha256)
             await self._parts.rows.update(
