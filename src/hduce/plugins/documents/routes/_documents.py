@@ -16,13 +16,7 @@ from hduce.contracts.documents import DocumentKind, DocumentQuery, DocumentStatu
 from hduce.core.http import PageOffset, answer_example, problems
 from hduce.core.schemas import Page
 from hduce.core.security import Principal, requires_roles
-from hduce.plugins.documents.routes._upload import (
-    NO_STORE,
-    NOSNIFF,
-    UPLOADED,
-    disposition_name,
-    safe_name,
-)
+from hduce.plugins.documents.routes._upload import NO_STORE, NOSNIFF, UPLOADED, disposition_name
 from hduce.plugins.documents.schemas import DocumentRead, DocumentUpdate
 from hduce.plugins.documents.services import DocumentServices, UploadRequest, to_read
 from hduce.plugins.documents.services._access import READERS
@@ -87,7 +81,7 @@ class DocumentController(Controller):
             patient_id=patient_id,
             title=title,
             kind=kind,
-            filename=safe_name(filename or disposition_name(request)),
+            filename=filename or disposition_name(request),
         )
         return to_read(await documents.uploads.upload(principal, upload))
 

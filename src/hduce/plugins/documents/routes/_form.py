@@ -15,7 +15,7 @@ from litestar.params import Body
 from hduce.contracts.documents import DocumentKind
 from hduce.core.http import problems
 from hduce.core.security import Principal
-from hduce.plugins.documents.routes._upload import NO_STORE, NOSNIFF, safe_name
+from hduce.plugins.documents.routes._upload import NO_STORE, NOSNIFF
 from hduce.plugins.documents.schemas import DocumentRead
 from hduce.plugins.documents.services import DocumentServices, UploadRequest, to_read
 
@@ -62,7 +62,7 @@ def form_upload_handler(max_upload_size: int) -> HTTPRouteHandler:
             patient_id=data.patient_id,
             title=data.title,
             kind=data.kind,
-            filename=safe_name(data.file.filename),
+            filename=data.file.filename,
         )
         try:
             return to_read(await documents.uploads.upload(principal, upload))

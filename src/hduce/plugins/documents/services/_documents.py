@@ -30,8 +30,8 @@ from hduce.plugins.documents.services._access import (
     reads_content,
     sees_all,
 )
+from hduce.plugins.documents.services._names import clean_title, download_name
 from hduce.plugins.documents.services._parts import DocumentParts
-from hduce.plugins.documents.services._sniff import download_name
 from hduce.plugins.documents.store import DocumentRow
 
 DEFAULT_PAGE_SIZE = 50
@@ -122,11 +122,13 @@ class Documents:
         self, principal: Principal, document_id: uuid.UUID, change: DocumentUpdate
     ) -> DocumentRead:
         """Change the title or kind (the uploader, doctors, nurses, admins; audited)."""
-        columns = {
-            name: value
-            for name, value in (("title", change.title), ("kind", change.kind))
-            if value is not msgspec.UNSET
-        }
+        columns: dict[str, object] = {} if change.kind is UNSET else {"kind": change.kind}
+        if change.title is not UNSET:
+            columns["title"] = clean_title(change.title)
+            if not columns["title"]:
+                raise InvalidDocument(
+                    "title: nothing readable is left without its control characters"
+                )
         async with self._parts.db.transaction():
             row = ensure_reachable(principal, await self._parts.rows.get(document_id, lock=True))
             ensure_may_edit(principal, row)

@@ -39,17 +39,6 @@ def label(content_type: str) -> str:
     return _LABELS.get(content_type, content_type)
 
 
-def download_name(name: str, content_type: str) -> str:
-    """`name` with an extension that matches the sniffed type (`x.html` holding text: `x.txt`)."""
-    extensions = EXTENSIONS.get(content_type)
-    if not extensions:
-        return name
-    stem, dot, extension = name.rpartition(".")
-    if dot and f".{extension.lower()}" in extensions:
-        return name
-    return f"{stem if dot and stem else name}{extensions[0]}"
-
-
 def _looks_like_text(head: bytes) -> bool:
     if not head or any(byte in _TEXT_CONTROLS for byte in head):
         return False

@@ -15,6 +15,7 @@ from hduce.plugins.documents.errors import (
 )
 from hduce.plugins.documents.services._access import patient_for
 from hduce.plugins.documents.services._files import WRITE_CHUNK, StagedFile
+from hduce.plugins.documents.services._names import clean_title, default_title, safe_name
 from hduce.plugins.documents.services._parts import DocumentParts
 from hduce.plugins.documents.services._sniff import SNIFF_BYTES, label, sniff
 from hduce.plugins.documents.store import DocumentRow
@@ -27,7 +28,7 @@ ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "image/tif": 
 
 
 class UploadRequest:
-    """One upload as the route received it: metadata and the body still to be read."""
+    """One upload as the route received it: metadata (names cleaned), the body still unread."""
 
     def __init__(
         self,
@@ -44,9 +45,9 @@ class UploadRequest:
         self.declared_type = ALIASES.get(_media_type(declared_type), _media_type(declared_type))
         self.content_length = content_length
         self.patient_id = patient_id
-        self.title = title
+        self.title = clean_title(title)
         self.kind = kind
-        self.filename = filename
+        self.filename = safe_name(filename)
 
 
 class Received:
@@ -89,7 +90,7 @@ class Uploads:
                 id=uuid.uuid4(),
                 patient=patient_id,
                 uploaded_by=principal.id,
-                title=request.title or request.filename or "Untitled document",
+                title=request.title or default_title(request.filename),
                 kind=request.kind,
                 filename=request.filename,
                 content_type=got.content_type,
