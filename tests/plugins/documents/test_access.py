@@ -234,3 +234,23 @@ async def test_receptionists_take_back_their_own_uploads_without_reading_them(
         "documents.update",
         "documents.delete",
     ]
+
+
+async def test_document_audit_events_record_the_callers_address(
+    clinic: Clinic, patient: Member, doctor: Member
+) -> None:
+    created = await letter_for(clinic, patient, doctor)
+    url = f"{API}/{created['id']}"
+    for suffix in ("", "/content", "/text"):
+        assert (await clinic.client.get(url + suffix, headers=doctor.headers)).status_code == 200
+    changed = await clinic.client.patch(url, json={"kind": "letter"}, headers=doctor.headers)
+    assert changed.status_code == 200, changed.text
+    assert (await clinic.client.delete(url, headers=doctor.headers)).status_code == 204
+    rows = await clinic.fetch(
+        "SELECT action, ip FROM audit_event WHERE detail->>'document_id' = $1", created["id"]
+    )
+    assert [row["action"] for row in rows] == [
+        f"documents.{action}"
+        for action in ("upload", "read", "download", "read_text", "update", "delete")
+    ]
+    assert {row["ip"] for row in rows} == {"testclient"}, rows

@@ -91,35 +91,46 @@ class Documents:
         items = [to_read(row) for row in rows]
         return Page[DocumentRead](items=items, total=total, limit=limit, offset=offset)
 
-    async def get(self, principal: Principal, document_id: uuid.UUID) -> DocumentRead:
+    async def get(
+        self, principal: Principal, document_id: uuid.UUID, *, ip: str | None = None
+    ) -> DocumentRead:
         """One document; the patient's, a doctor's or a nurse's read adds entities (audited)."""
         row = ensure_visible(principal, await self._parts.rows.get(document_id))
         if not reads_content(principal, row):
             return to_read(row)
-        await self._parts.access_log.record("read", principal.id, row)
+        await self._parts.access_log.record("read", principal.id, row, ip)
         return to_read(row, with_entities=True)
 
-    async def file(self, principal: Principal, document_id: uuid.UUID) -> StoredFile:
+    async def file(
+        self, principal: Principal, document_id: uuid.UUID, *, ip: str | None = None
+    ) -> StoredFile:
         """The stored file of a document, for download (audited)."""
         row = await self._readable(principal, document_id)
         path = self._parts.files.path(row.sha256)
         if not await asyncio.to_thread(path.is_file):
             raise NotFound("the document's file is missing from the store")
-        await self._parts.access_log.record("download", principal.id, row)
+        await self._parts.access_log.record("download", principal.id, row, ip)
         name = download_name(row.filename or row.title, row.content_type)
         return StoredFile(path, row.content_type, name)
 
-    async def text(self, principal: Principal, document_id: uuid.UUID) -> str:
+    async def text(
+        self, principal: Principal, document_id: uuid.UUID, *, ip: str | None = None
+    ) -> str:
         """The extracted text, pages separated by form feeds (audited); 409 until extracted."""
         row = await self._readable(principal, document_id)
         if row.status != DocumentStatus.DONE:
             detail = f"extraction is {row.status}" + (f": {row.error}" if row.error else "")
             raise NotExtracted(detail)
-        await self._parts.access_log.record("read_text", principal.id, row)
+        await self._parts.access_log.record("read_text", principal.id, row, ip)
         return await self._parts.rows.text(row.id) or ""
 
     async def update(
-        self, principal: Principal, document_id: uuid.UUID, change: DocumentUpdate
+        self,
+        principal: Principal,
+        document_id: uuid.UUID,
+        change: DocumentUpdate,
+        *,
+        ip: str | None = None,
     ) -> DocumentRead:
         """Change the title or kind (the uploader, doctors, nurses, admins; audited)."""
         columns: dict[str, object] = {} if change.kind is UNSET else {"kind": change.kind}
@@ -139,10 +150,12 @@ class Documents:
                         document_id=row.id, patient_id=row.patient, updated_by=principal.id
                     )
                 )
-            await self._parts.access_log.record("update", principal.id, row)
+            await self._parts.access_log.record("update", principal.id, row, ip)
         return to_read(row, with_entities=reads_content(principal, row))
 
-    async def delete(self, principal: Principal, document_id: uuid.UUID) -> None:
+    async def delete(
+        self, principal: Principal, document_id: uuid.UUID, *, ip: str | None = None
+    ) -> None:
         """Soft-delete (the uploader, admins): metadata stays for the audit trail.
 
         Text and entities go, and the file too once no live document refers to it.
@@ -161,7 +174,7 @@ class Documents:
             await self._parts.events.publish(
                 DocumentDeleted(document_id=row.id, patient_id=row.patient, deleted_by=principal.id)
             )
-            await self._parts.access_log.record("delete", principal.id, row)
+            await self._parts.access_log.record("delete", principal.id, row, ip)
             if await self._parts.rows.live_references(row.sha256) == 0:
                 await asyncio.to_thread(self._parts.files.remove, row.sha256)
 

@@ -66,8 +66,10 @@ class Uploads:
         self._parts = parts
         self._accounts = accounts
 
-    async def upload(self, principal: Principal, request: UploadRequest) -> DocumentRow:
-        """Store the body for a patient and queue its extraction; nothing stays on failure."""
+    async def upload(
+        self, principal: Principal, request: UploadRequest, *, ip: str | None = None
+    ) -> DocumentRow:
+        """Store the body for a patient, queue its extraction, audit; nothing stays on failure."""
         patient_id = patient_for(principal, request.patient_id)
         await self._accounts.require(patient_id, Role.PATIENT)
         cap = self._parts.config.max_upload_size
@@ -75,13 +77,18 @@ class Uploads:
             raise UploadTooLarge(self._too_large())
         received = await self._receive(request)
         try:
-            return await self._save(principal, request, patient_id, received)
+            return await self._save(principal, request, patient_id, received, ip)
         except BaseException:
             received.staged.discard()  # a stored upload has left its temporary path already
             raise
 
     async def _save(
-        self, principal: Principal, request: UploadRequest, patient_id: uuid.UUID, got: Received
+        self,
+        principal: Principal,
+        request: UploadRequest,
+        patient_id: uuid.UUID,
+        got: Received,
+        ip: str | None,
     ) -> DocumentRow:
         async with self._parts.db.transaction():
             await self._parts.rows.lock_blob(got.sha256)
@@ -107,7 +114,7 @@ class Uploads:
                     sha256=row.sha256,
                 )
             )
-            await self._parts.access_log.record("upload", principal.id, row)
+            await self._parts.access_log.record("upload", principal.id, row, ip)
         return row
 
     async def _receive(self, request: UploadRequest) -> Received:
