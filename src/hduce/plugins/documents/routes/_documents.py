@@ -127,6 +127,7 @@ class DocumentController(Controller):
             path=stored.path,
             filename=stored.filename,
             media_type=stored.content_type,
+            encoding=stored.charset,  # the `charset` of text files
             content_disposition_type="attachment",
         )
 

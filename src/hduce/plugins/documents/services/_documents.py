@@ -32,6 +32,7 @@ from hduce.plugins.documents.services._access import (
 )
 from hduce.plugins.documents.services._names import clean_title, download_name
 from hduce.plugins.documents.services._parts import DocumentParts
+from hduce.plugins.documents.services._sniff import TEXT, UTF8, text_charset
 from hduce.plugins.documents.store import DocumentRow
 
 DEFAULT_PAGE_SIZE = 50
@@ -54,6 +55,8 @@ class StoredFile(msgspec.Struct, frozen=True):
     path: Path
     content_type: str
     filename: str
+    charset: str = UTF8
+    """Of a text file: UTF-8, or Latin-1 (accepted too) when its bytes are not UTF-8."""
 
 
 class Documents:
@@ -109,9 +112,10 @@ class Documents:
         path = self._parts.files.path(row.sha256)
         if not await asyncio.to_thread(path.is_file):
             raise NotFound("the document's file is missing from the store")
+        charset = await asyncio.to_thread(text_charset, path) if row.content_type == TEXT else UTF8
         await self._parts.access_log.record("download", principal.id, row, ip)
         name = download_name(row.filename or row.title, row.content_type)
-        return StoredFile(path, row.content_type, name)
+        return StoredFile(path, row.content_type, name, charset)
 
     async def text(
         self, principal: Principal, document_id: uuid.UUID, *, ip: str | None = None
