@@ -144,3 +144,44 @@ async def test_readings_are_the_patients_and_the_clinicians_only(
     nurse = await clinic.member("nurse")
     assert (await clinic.client.get(url, headers=nurse.headers)).status_code == 422
     assert (await clinic.client.get(url, params=mine, headers=nurse.headers)).status_code == 200
+
+
+async def test_audit_events_record_the_callers_address(
+    clinic: Clinic, admin: Member, patient: Member
+) -> None:
+    doctor = await clinic.member("doctor")
+    device_id, _ = await register(clinic, admin)
+    device = f"{API}/{device_id}"
+    for action in ("rotate-secret", "deactivate"):
+        done = await clinic.client.post(f"{device}/{action}", headers=admin.headers)
+        assert done.status_code == 200, done.text
+    assigned = await clinic.client.put(
+        f"{device}/patient", json={"patient_id": str(patient.id)}, headers=admin.headers
+    )
+    assert assigned.status_code == 200, assigned.text
+    threshold = f"{API}/thresholds/{patient.id}/heart_rate"
+    for response in (
+        await clinic.client.get(
+            f"{API}/readings", params={"patient_id": str(patient.id)}, headers=doctor.headers
+        ),
+        await clinic.client.get(f"{API}/alerts", headers=doctor.headers),
+        await clinic.client.put(threshold, json={"above": 150}, headers=doctor.headers),
+        await clinic.client.delete(threshold, headers=doctor.headers),
+    ):
+        assert response.status_code == 200, response.text
+    rows = await clinic.fetch(
+        "SELECT action, ip FROM audit_event WHERE actor_id = ANY($1::uuid[]) "
+        "AND action LIKE 'devices.%'",
+        [admin.id, doctor.id],
+    )
+    assert {row["action"] for row in rows} >= {
+        "devices.registered",
+        "devices.secret_rotated",
+        "devices.deactivated",
+        "devices.assigned",
+        "devices.readings_read",
+        "devices.alerts_read",
+        "devices.threshold_set",
+        "devices.threshold_reset",
+    }
+    assert {row["ip"] for row in rows} == {"testclient"}, rows

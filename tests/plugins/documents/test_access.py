@@ -204,3 +204,53 @@ async def test_delete_keeps_the_record_and_removes_the_file_with_its_last_docume
     )
     assert [e["by"] for e in events] == [str(doctor.id)]
     assert "documents.delete" in await audit_actions(clinic, admin, second["id"])
+
+
+async def test_receptionists_take_back_their_own_uploads_without_reading_them(
+    clinic: Clinic, patient: Member
+) -> None:
+    uploader, colleague = await clinic.member("receptionist"), await clinic.member("receptionist")
+    created = await uploaded(
+        clinic, uploader, CLINIC_LETTER.encode(), patient=patient, kind="referral"
+    )
+    await extracted(clinic, created["id"])
+    url = f"{API}/{created['id']}"
+    for other in (
+        await clinic.client.patch(url, json={"title": "x"}, headers=colleague.headers),
+        await clinic.client.delete(url, headers=colleague.headers),
+    ):
+        assert other.status_code == 403, other.text
+    changed = await clinic.client.patch(
+        url, json={"title": "Letter for another patient"}, headers=uploader.headers
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["title"] == "Letter for another patient"
+    assert "entities" not in changed.json()
+    assert (await clinic.client.get(url, headers=uploader.headers)).status_code == 403
+    deleted = await clinic.client.delete(url, headers=uploader.headers)
+    assert deleted.status_code == 204, deleted.text
+    assert await audit_actions(clinic, uploader, created["id"]) == [
+        "documents.upload",
+        "documents.update",
+        "documents.delete",
+    ]
+
+
+async def test_document_audit_events_record_the_callers_address(
+    clinic: Clinic, patient: Member, doctor: Member
+) -> None:
+    created = await letter_for(clinic, patient, doctor)
+    url = f"{API}/{created['id']}"
+    for suffix in ("", "/content", "/text"):
+        assert (await clinic.client.get(url + suffix, headers=doctor.headers)).status_code == 200
+    changed = await clinic.client.patch(url, json={"kind": "letter"}, headers=doctor.headers)
+    assert changed.status_code == 200, changed.text
+    assert (await clinic.client.delete(url, headers=doctor.headers)).status_code == 204
+    rows = await clinic.fetch(
+        "SELECT action, ip FROM audit_event WHERE detail->>'document_id' = $1", created["id"]
+    )
+    assert [row["action"] for row in rows] == [
+        f"documents.{action}"
+        for action in ("upload", "read", "download", "read_text", "update", "delete")
+    ]
+    assert {row["ip"] for row in rows} == {"testclient"}, rows

@@ -118,6 +118,12 @@ def test_vital_signs() -> None:
     assert found(text, "heart_rate") == [("64", 64.0, "bpm"), ("88", 88.0, "bpm")]
     assert found(text, "temperature") == [("38.4", 38.4, "°C"), ("101.2", 101.2, "°F")]
     assert found(text, "oxygen_saturation") == [("93", 93.0, "%"), ("99", 99.0, "%")]
+    labelled = "Heart rate 78 bpm; HR: 80 beats/min; pulse 72, regular."
+    assert [e.text for e in extract_entities(labelled) if e.kind == "heart_rate"] == [
+        "Heart rate 78 bpm",
+        "HR: 80 beats/min",
+        "pulse 72",
+    ]
 
 
 def test_lab_values() -> None:

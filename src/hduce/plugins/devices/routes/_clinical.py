@@ -4,14 +4,14 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from litestar import Controller, delete, get, post, put
+from litestar import Controller, Request, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
 from hduce.contracts.auth import Role
 from hduce.contracts.devices import ReadingQuery
-from hduce.core.http import PageOffset, problems
+from hduce.core.http import PageOffset, client_ip, problems
 from hduce.core.schemas import Page
 from hduce.core.security import Principal, requires_roles
 from hduce.plugins.devices.errors import InvalidRequest
@@ -45,6 +45,7 @@ class ReadingController(Controller):
     @get(responses=problems(403, 422))
     async def list_readings(
         self,
+        request: Request,
         principal: NamedDependency[Principal],
         devices: NamedDependency[DeviceServices],
         patient_id: FromQuery[uuid.UUID | None] = None,
@@ -59,7 +60,7 @@ class ReadingController(Controller):
         query = ReadingQuery(
             patient_id=patient_id, metric=metric, start=start, end=end, cursor=cursor, limit=limit
         )
-        return await devices.readings.page(principal, query)
+        return await devices.readings.page(principal, query, ip=client_ip(request))
 
 
 class AlertController(Controller):
@@ -71,6 +72,7 @@ class AlertController(Controller):
     @get("/alerts", guards=CLINICAL, responses=problems(403))
     async def list_alerts(
         self,
+        request: Request,
         principal: NamedDependency[Principal],
         devices: NamedDependency[DeviceServices],
         patient_id: FromQuery[uuid.UUID | None] = None,
@@ -85,6 +87,7 @@ class AlertController(Controller):
             open_only=open_only,
             limit=min(limit, devices.max_page_size),
             offset=offset,
+            ip=client_ip(request),
         )
 
     @post(
@@ -95,12 +98,13 @@ class AlertController(Controller):
     )
     async def acknowledge_alert(
         self,
+        request: Request,
         principal: NamedDependency[Principal],
         alert_id: FromPath[uuid.UUID],
         devices: NamedDependency[DeviceServices],
     ) -> AlertRead:
         """Mark an alert handled; the next breach of that metric raises a new alert."""
-        return await devices.alerts.acknowledge(principal, alert_id)
+        return await devices.alerts.acknowledge(principal, alert_id, ip=client_ip(request))
 
     @get("/thresholds/{patient_id:uuid}", guards=CLINICAL, responses=problems(403))
     async def list_thresholds(
@@ -115,6 +119,7 @@ class AlertController(Controller):
     @put("/thresholds/{patient_id:uuid}/{metric:str}", guards=DOCTORS, responses=problems(403, 422))
     async def set_threshold(
         self,
+        request: Request,
         principal: NamedDependency[Principal],
         patient_id: FromPath[uuid.UUID],
         metric: FromPath[str],
@@ -122,7 +127,9 @@ class AlertController(Controller):
         devices: NamedDependency[DeviceServices],
     ) -> list[ThresholdRead]:
         """Set a patient's own bounds for one metric (doctors)."""
-        return await devices.alerts.set_threshold(principal, patient_id, known_metric(metric), data)
+        return await devices.alerts.set_threshold(
+            principal, patient_id, known_metric(metric), data, ip=client_ip(request)
+        )
 
     @delete(
         "/thresholds/{patient_id:uuid}/{metric:str}",
@@ -132,10 +139,13 @@ class AlertController(Controller):
     )
     async def reset_threshold(
         self,
+        request: Request,
         principal: NamedDependency[Principal],
         patient_id: FromPath[uuid.UUID],
         metric: FromPath[str],
         devices: NamedDependency[DeviceServices],
     ) -> list[ThresholdRead]:
         """Go back to the clinic's default bounds for one metric of a patient (doctors)."""
-        return await devices.alerts.reset_threshold(principal, patient_id, known_metric(metric))
+        return await devices.alerts.reset_threshold(
+            principal, patient_id, known_metric(metric), ip=client_ip(request)
+        )

@@ -3,13 +3,13 @@
 import uuid
 from typing import Annotated
 
-from litestar import Controller, get, post, put
+from litestar import Controller, Request, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
 from hduce.contracts.auth import Role
-from hduce.core.http import PageOffset, problems
+from hduce.core.http import PageOffset, client_ip, problems
 from hduce.core.schemas import Page
 from hduce.core.security import Principal, requires_roles
 from hduce.plugins.devices.schemas import (
@@ -34,12 +34,13 @@ class DeviceController(Controller):
     @post(guards=ADMINS, responses=problems(403, 409, 422))
     async def create_device(
         self,
+        request: Request,
         principal: NamedDependency[Principal],
         data: JSONBody[DeviceCreate],
         devices: NamedDependency[DeviceServices],
     ) -> DeviceCreated:
         """Register a device; the answer holds its MQTT secret, shown this once only."""
-        return await devices.inventory.register(principal, data)
+        return await devices.inventory.register(principal, data, ip=client_ip(request))
 
     @get(guards=READERS, responses=problems(403))
     async def list_devices(
@@ -70,23 +71,27 @@ class DeviceController(Controller):
     )
     async def rotate_device_secret(
         self,
+        request: Request,
         principal: NamedDependency[Principal],
         device_id: FromPath[uuid.UUID],
         devices: NamedDependency[DeviceServices],
     ) -> DeviceCredentials:
         """A new secret (shown once); the old one is refused and its connection closed."""
-        return await devices.inventory.rotate_secret(principal, device_id)
+        return await devices.inventory.rotate_secret(principal, device_id, ip=client_ip(request))
 
     @put("/{device_id:uuid}/patient", guards=ADMINS, responses=problems(403, 404, 422))
     async def assign_device(
         self,
+        request: Request,
         principal: NamedDependency[Principal],
         device_id: FromPath[uuid.UUID],
         data: JSONBody[PatientAssignment],
         devices: NamedDependency[DeviceServices],
     ) -> DeviceRead:
         """Assign the device to a patient, or unassign it with `null`."""
-        return await devices.inventory.assign(principal, device_id, data.patient_id)
+        return await devices.inventory.assign(
+            principal, device_id, data.patient_id, ip=client_ip(request)
+        )
 
     @post(
         "/{device_id:uuid}/deactivate",
@@ -96,9 +101,10 @@ class DeviceController(Controller):
     )
     async def deactivate_device(
         self,
+        request: Request,
         principal: NamedDependency[Principal],
         device_id: FromPath[uuid.UUID],
         devices: NamedDependency[DeviceServices],
     ) -> DeviceRead:
         """Refuse the device from now on and close its live MQTT connection."""
-        return await devices.inventory.deactivate(principal, device_id)
+        return await devices.inventory.deactivate(principal, device_id, ip=client_ip(request))

@@ -34,17 +34,21 @@ class AlertService:
         open_only: bool,
         limit: int,
         offset: int,
+        ip: str | None = None,
     ) -> Page[AlertRead]:
         """Alerts newest first, optionally of one patient or only the unacknowledged."""
         async with self.db.transaction():
             rows, total = await self.store.page(
                 patient_id=patient_id, open_only=open_only, limit=limit, offset=offset
             )
-            await self._audit("devices.alerts_read", principal, patient_id, {"count": len(rows)})
+            detail = {"count": len(rows)}
+            await self._audit("devices.alerts_read", principal, patient_id, detail, ip)
         items = AlertRead.from_rows(rows)
         return Page(items=items, total=total, limit=limit, offset=offset)
 
-    async def acknowledge(self, principal: Principal, alert_id: uuid.UUID) -> AlertRead:
+    async def acknowledge(
+        self, principal: Principal, alert_id: uuid.UUID, *, ip: str | None = None
+    ) -> AlertRead:
         """Close an alert: the next breach of its metric raises a new one."""
         async with self.db.transaction():
             row = await self.store.locked(alert_id)
@@ -58,6 +62,7 @@ class AlertService:
                 principal,
                 row["patient_id"],
                 {"alert_id": str(alert_id)},
+                ip,
             )
         return AlertRead.from_row(row)
 
@@ -91,7 +96,13 @@ class AlertService:
         return result
 
     async def set_threshold(
-        self, principal: Principal, patient_id: uuid.UUID, metric: str, data: ThresholdSet
+        self,
+        principal: Principal,
+        patient_id: uuid.UUID,
+        metric: str,
+        data: ThresholdSet,
+        *,
+        ip: str | None = None,
     ) -> list[ThresholdRead]:
         """Replace the clinic default of one metric for one patient."""
         if data.above is not None and data.below is not None and data.below >= data.above:
@@ -102,16 +113,17 @@ class AlertService:
                 patient_id, metric, above=data.above, below=data.below, by=principal.id
             )
             detail = {"metric": metric, "above": data.above, "below": data.below}
-            await self._audit("devices.threshold_set", principal, patient_id, detail)
+            await self._audit("devices.threshold_set", principal, patient_id, detail, ip)
         return await self.thresholds(principal, patient_id)
 
     async def reset_threshold(
-        self, principal: Principal, patient_id: uuid.UUID, metric: str
+        self, principal: Principal, patient_id: uuid.UUID, metric: str, *, ip: str | None = None
     ) -> list[ThresholdRead]:
         """Go back to the clinic default for one metric of one patient."""
         async with self.db.transaction():
             await self.store.reset_threshold(patient_id, metric)
-            await self._audit("devices.threshold_reset", principal, patient_id, {"metric": metric})
+            detail = {"metric": metric}
+            await self._audit("devices.threshold_reset", principal, patient_id, detail, ip)
         return await self.thresholds(principal, patient_id)
 
     async def _audit(
@@ -120,5 +132,8 @@ class AlertService:
         principal: Principal,
         patient_id: uuid.UUID | None,
         detail: dict[str, object],
+        ip: str | None,
     ) -> None:
-        await self.audit.record(action, actor_id=principal.id, subject_id=patient_id, detail=detail)
+        await self.audit.record(
+            action, actor_id=principal.id, subject_id=patient_id, ip=ip, detail=detail
+        )

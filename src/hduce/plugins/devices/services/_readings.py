@@ -57,8 +57,10 @@ class ReadingQueries:
         self._store = store
         self._audit = audit
 
-    async def page(self, principal: Principal, query: ReadingQuery) -> ReadingPage:
-        """One page of the patient's readings; the read is recorded in the audit log."""
+    async def page(
+        self, principal: Principal, query: ReadingQuery, *, ip: str | None = None
+    ) -> ReadingPage:
+        """One page of the patient's readings; the read (from `ip`) is recorded in the audit log."""
         patient = reader_of(principal, query.patient_id)
         start, end, limit = query.start, query.end, query.limit
         if start is not None and end is not None and end <= start:
@@ -77,6 +79,7 @@ class ReadingQueries:
                 "devices.readings_read",
                 actor_id=principal.id,
                 subject_id=patient,
+                ip=ip,
                 detail={"metric": query.metric, "count": min(len(rows), limit)},
             )
         items = ReadingRead.from_rows(rows[:limit])

@@ -50,7 +50,9 @@ class DeviceRegistry:
     disconnect: Disconnect | None = None
     """Set by the web process while its broker runs, to kick deactivated devices."""
 
-    async def register(self, principal: Principal, data: DeviceCreate) -> DeviceCreated:
+    async def register(
+        self, principal: Principal, data: DeviceCreate, *, ip: str | None = None
+    ) -> DeviceCreated:
         """Register a device and return its one-time secret."""
         secret, device_id = new_secret(), uuid.uuid4()
         async with self.db.transaction():
@@ -77,7 +79,7 @@ class DeviceRegistry:
                     registered_by=principal.id,
                 )
             )
-            await self._audit("devices.registered", principal, device_id, data.patient_id)
+            await self._audit("devices.registered", principal, device_id, ip, data.patient_id)
         return DeviceCreated(device=to_read(row), credentials=_credentials(device_id, secret))
 
     async def get(self, device_id: uuid.UUID) -> DeviceRead:
@@ -94,19 +96,26 @@ class DeviceRegistry:
         items = [to_read(row) for row in rows]
         return Page(items=items, total=total, limit=limit, offset=offset)
 
-    async def rotate_secret(self, principal: Principal, device_id: uuid.UUID) -> DeviceCredentials:
+    async def rotate_secret(
+        self, principal: Principal, device_id: uuid.UUID, *, ip: str | None = None
+    ) -> DeviceCredentials:
         """Replace the secret (the old one stops working at once) and return the new one."""
         secret = new_secret()
         async with self.db.transaction():
             if not (await self._fetch(device_id, lock=True))["active"]:
                 raise DeviceInactive("a deactivated device gets no new secret")
             await self.store.set_secret(device_id, hash_secret(secret))
-            await self._audit("devices.secret_rotated", principal, device_id)
+            await self._audit("devices.secret_rotated", principal, device_id, ip)
         await self._kick(device_id)
         return _credentials(device_id, secret)
 
     async def assign(
-        self, principal: Principal, device_id: uuid.UUID, patient_id: uuid.UUID | None
+        self,
+        principal: Principal,
+        device_id: uuid.UUID,
+        patient_id: uuid.UUID | None,
+        *,
+        ip: str | None = None,
     ) -> DeviceRead:
         """Assign the device to a patient (readings from now on are theirs), or unassign it."""
         async with self.db.transaction():
@@ -114,15 +123,17 @@ class DeviceRegistry:
             if patient_id is not None:
                 await self.accounts.require(patient_id, Role.PATIENT)
             row = await self.store.assign(device_id, patient_id)
-            await self._audit("devices.assigned", principal, device_id, patient_id)
+            await self._audit("devices.assigned", principal, device_id, ip, patient_id)
         return to_read(row)
 
-    async def deactivate(self, principal: Principal, device_id: uuid.UUID) -> DeviceRead:
+    async def deactivate(
+        self, principal: Principal, device_id: uuid.UUID, *, ip: str | None = None
+    ) -> DeviceRead:
         """Refuse the device's connections from now on and close the live one."""
         async with self.db.transaction():
             await self._fetch(device_id, lock=True)
             row = await self.store.deactivate(device_id)
-            await self._audit("devices.deactivated", principal, device_id)
+            await self._audit("devices.deactivated", principal, device_id, ip)
         await self._kick(device_id)
         return to_read(row)
 
@@ -141,12 +152,14 @@ class DeviceRegistry:
         action: str,
         principal: Principal,
         device_id: uuid.UUID,
+        ip: str | None,
         patient_id: uuid.UUID | None = None,
     ) -> None:
         await self.audit_log.record(
             action,
             actor_id=principal.id,
             subject_id=patient_id,
+            ip=ip,
             detail={"device_id": str(device_id)},
         )
 

@@ -13,16 +13,10 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import File
 
 from hduce.contracts.documents import DocumentKind, DocumentQuery, DocumentStatus
-from hduce.core.http import PageOffset, answer_example, problems
+from hduce.core.http import PageOffset, answer_example, client_ip, problems
 from hduce.core.schemas import Page
 from hduce.core.security import Principal, requires_roles
-from hduce.plugins.documents.routes._upload import (
-    NO_STORE,
-    NOSNIFF,
-    UPLOADED,
-    disposition_name,
-    safe_name,
-)
+from hduce.plugins.documents.routes._upload import NO_STORE, NOSNIFF, UPLOADED, disposition_name
 from hduce.plugins.documents.schemas import DocumentRead, DocumentUpdate
 from hduce.plugins.documents.services import DocumentServices, UploadRequest, to_read
 from hduce.plugins.documents.services._access import READERS
@@ -87,9 +81,9 @@ class DocumentController(Controller):
             patient_id=patient_id,
             title=title,
             kind=kind,
-            filename=safe_name(filename or disposition_name(request)),
+            filename=filename or disposition_name(request),
         )
-        return to_read(await documents.uploads.upload(principal, upload))
+        return to_read(await documents.uploads.upload(principal, upload, ip=client_ip(request)))
 
     @get(guards=[requires_roles(*READERS)], responses=problems(403, 422))
     async def list_documents(
@@ -111,56 +105,62 @@ class DocumentController(Controller):
     @get("/{document_id:uuid}", responses=problems(403, 404))
     async def get_document(
         self,
+        request: Request,
         principal: NamedDependency[Principal],
         document_id: FromPath[uuid.UUID],
         documents: NamedDependency[DocumentServices],
     ) -> DocumentRead:
         """Metadata and status; with the entities for the patient, doctors and nurses."""
-        return await documents.documents.get(principal, document_id)
+        return await documents.documents.get(principal, document_id, ip=client_ip(request))
 
     @get("/{document_id:uuid}/content", responses=problems(403, 404))
     async def download_document(
         self,
+        request: Request,
         principal: NamedDependency[Principal],
         document_id: FromPath[uuid.UUID],
         documents: NamedDependency[DocumentServices],
     ) -> File:
         """The file as uploaded (the patient, doctors and nurses; audited)."""
-        stored = await documents.documents.file(principal, document_id)
+        stored = await documents.documents.file(principal, document_id, ip=client_ip(request))
         return File(
             path=stored.path,
             filename=stored.filename,
             media_type=stored.content_type,
+            encoding=stored.charset,  # the `charset` of text files
             content_disposition_type="attachment",
         )
 
     @get("/{document_id:uuid}/text", media_type=MediaType.TEXT, responses=problems(403, 404, 409))
     async def get_document_text(
         self,
+        request: Request,
         principal: NamedDependency[Principal],
         document_id: FromPath[uuid.UUID],
         documents: NamedDependency[DocumentServices],
     ) -> str:
         """The extracted text, pages separated by form feeds; 409 until extraction is `done`."""
-        return await documents.documents.text(principal, document_id)
+        return await documents.documents.text(principal, document_id, ip=client_ip(request))
 
     @patch("/{document_id:uuid}", responses=problems(403, 404))
     async def update_document(
         self,
+        request: Request,
         principal: NamedDependency[Principal],
         document_id: FromPath[uuid.UUID],
         data: JSONBody[DocumentUpdate],
         documents: NamedDependency[DocumentServices],
     ) -> DocumentRead:
         """Change the title or kind (the uploader, doctors, nurses, admins)."""
-        return await documents.documents.update(principal, document_id, data)
+        return await documents.documents.update(principal, document_id, data, ip=client_ip(request))
 
     @delete("/{document_id:uuid}", responses=problems(403, 404))
     async def delete_document(
         self,
+        request: Request,
         principal: NamedDependency[Principal],
         document_id: FromPath[uuid.UUID],
         documents: NamedDependency[DocumentServices],
     ) -> None:
         """Delete (the uploader, admins): metadata stays for the audit trail, content goes."""
-        await documents.documents.delete(principal, document_id)
+        await documents.documents.delete(principal, document_id, ip=client_ip(request))

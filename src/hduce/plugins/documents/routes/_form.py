@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 import msgspec
-from litestar import post
+from litestar import Request, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
@@ -13,9 +13,9 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.params import Body
 
 from hduce.contracts.documents import DocumentKind
-from hduce.core.http import problems
+from hduce.core.http import client_ip, problems
 from hduce.core.security import Principal
-from hduce.plugins.documents.routes._upload import NO_STORE, NOSNIFF, safe_name
+from hduce.plugins.documents.routes._upload import NO_STORE, NOSNIFF
 from hduce.plugins.documents.schemas import DocumentRead
 from hduce.plugins.documents.services import DocumentServices, UploadRequest, to_read
 
@@ -50,6 +50,7 @@ def form_upload_handler(max_upload_size: int) -> HTTPRouteHandler:
         description=FORM_DESCRIPTION,
     )
     async def upload_document_form(
+        request: Request,
         principal: NamedDependency[Principal],
         data: Annotated[UploadForm, Body(media_type=RequestEncodingType.MULTI_PART)],
         documents: NamedDependency[DocumentServices],
@@ -62,10 +63,10 @@ def form_upload_handler(max_upload_size: int) -> HTTPRouteHandler:
             patient_id=data.patient_id,
             title=data.title,
             kind=data.kind,
-            filename=safe_name(data.file.filename),
+            filename=data.file.filename,
         )
         try:
-            return to_read(await documents.uploads.upload(principal, upload))
+            return to_read(await documents.uploads.upload(principal, upload, ip=client_ip(request)))
         finally:
             await data.file.close()
 

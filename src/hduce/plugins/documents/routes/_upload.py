@@ -1,6 +1,5 @@
 """What both upload routes share: the answer's headers and example, and the file's name."""
 
-import re
 from email.message import EmailMessage
 
 from litestar import Request
@@ -23,7 +22,6 @@ UPLOADED = {
 # Patient data: never kept by a browser or proxy, never rendered as another type.
 NO_STORE = CacheControlHeader(no_store=True)
 NOSNIFF = [ResponseHeader(name="X-Content-Type-Options", value="nosniff")]
-_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
 
 
 def disposition_name(request: Request) -> str | None:
@@ -34,11 +32,3 @@ def disposition_name(request: Request) -> str | None:
     message = EmailMessage()
     message["content-disposition"] = header
     return message.get_filename()
-
-
-def safe_name(name: str | None) -> str | None:
-    """The last part of a client's file name, without control characters or slashes."""
-    if not name:
-        return None
-    base = _UNSAFE_NAME.sub("", name.replace("\\", "/").rsplit("/", 1)[-1]).strip()
-    return base[:255] or None

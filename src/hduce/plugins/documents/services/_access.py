@@ -2,7 +2,9 @@
 
 Patients reach their own documents only (another patient's answer 404). Doctors and nurses
 reach every document and its content. Admins see metadata (to manage and delete) but not the
-content. Receptionists may upload (the front desk scans incoming letters) but read nothing.
+content. Receptionists may upload (the front desk scans incoming letters) but read nothing;
+like any uploader, they may still change or delete what they uploaded (a letter filed under
+the wrong patient is taken back), seeing its metadata only.
 """
 
 import uuid
@@ -43,6 +45,13 @@ def ensure_visible(principal: Principal, row: DocumentRow | None) -> DocumentRow
     if principal.has_any_role(Role.RECEPTIONIST):
         raise Forbidden("receptionists do not read clinical documents")
     raise NotFound("no such document")
+
+
+def ensure_reachable(principal: Principal, row: DocumentRow | None) -> DocumentRow:
+    """As `ensure_visible`, but the uploader always reaches their upload (to edit or delete it)."""
+    if row is not None and row.deleted_at is None and principal.id == row.uploaded_by:
+        return row
+    return ensure_visible(principal, row)
 
 
 def reads_content(principal: Principal, row: DocumentRow) -> bool:

@@ -24,13 +24,15 @@ from hduce.plugins.documents.schemas import DocumentRead, DocumentUpdate, Entity
 from hduce.plugins.documents.services._access import (
     ensure_may_delete,
     ensure_may_edit,
+    ensure_reachable,
     ensure_reads_content,
     ensure_visible,
     reads_content,
     sees_all,
 )
+from hduce.plugins.documents.services._names import clean_title, download_name
 from hduce.plugins.documents.services._parts import DocumentParts
-from hduce.plugins.documents.services._sniff import download_name
+from hduce.plugins.documents.services._sniff import TEXT, UTF8, text_charset
 from hduce.plugins.documents.store import DocumentRow
 
 DEFAULT_PAGE_SIZE = 50
@@ -53,6 +55,8 @@ class StoredFile(msgspec.Struct, frozen=True):
     path: Path
     content_type: str
     filename: str
+    charset: str = UTF8
+    """Of a text file: UTF-8, or Latin-1 (accepted too) when its bytes are not UTF-8."""
 
 
 class Documents:
@@ -90,44 +94,58 @@ class Documents:
         items = [to_read(row) for row in rows]
         return Page[DocumentRead](items=items, total=total, limit=limit, offset=offset)
 
-    async def get(self, principal: Principal, document_id: uuid.UUID) -> DocumentRead:
+    async def get(
+        self, principal: Principal, document_id: uuid.UUID, *, ip: str | None = None
+    ) -> DocumentRead:
         """One document; the patient's, a doctor's or a nurse's read adds entities (audited)."""
         row = ensure_visible(principal, await self._parts.rows.get(document_id))
         if not reads_content(principal, row):
             return to_read(row)
-        await self._parts.access_log.record("read", principal.id, row)
+        await self._parts.access_log.record("read", principal.id, row, ip)
         return to_read(row, with_entities=True)
 
-    async def file(self, principal: Principal, document_id: uuid.UUID) -> StoredFile:
+    async def file(
+        self, principal: Principal, document_id: uuid.UUID, *, ip: str | None = None
+    ) -> StoredFile:
         """The stored file of a document, for download (audited)."""
         row = await self._readable(principal, document_id)
         path = self._parts.files.path(row.sha256)
         if not await asyncio.to_thread(path.is_file):
             raise NotFound("the document's file is missing from the store")
-        await self._parts.access_log.record("download", principal.id, row)
+        charset = await asyncio.to_thread(text_charset, path) if row.content_type == TEXT else UTF8
+        await self._parts.access_log.record("download", principal.id, row, ip)
         name = download_name(row.filename or row.title, row.content_type)
-        return StoredFile(path, row.content_type, name)
+        return StoredFile(path, row.content_type, name, charset)
 
-    async def text(self, principal: Principal, document_id: uuid.UUID) -> str:
+    async def text(
+        self, principal: Principal, document_id: uuid.UUID, *, ip: str | None = None
+    ) -> str:
         """The extracted text, pages separated by form feeds (audited); 409 until extracted."""
         row = await self._readable(principal, document_id)
         if row.status != DocumentStatus.DONE:
             detail = f"extraction is {row.status}" + (f": {row.error}" if row.error else "")
             raise NotExtracted(detail)
-        await self._parts.access_log.record("read_text", principal.id, row)
+        await self._parts.access_log.record("read_text", principal.id, row, ip)
         return await self._parts.rows.text(row.id) or ""
 
     async def update(
-        self, principal: Principal, document_id: uuid.UUID, change: DocumentUpdate
+        self,
+        principal: Principal,
+        document_id: uuid.UUID,
+        change: DocumentUpdate,
+        *,
+        ip: str | None = None,
     ) -> DocumentRead:
         """Change the title or kind (the uploader, doctors, nurses, admins; audited)."""
-        columns = {
-            name: value
-            for name, value in (("title", change.title), ("kind", change.kind))
-            if value is not msgspec.UNSET
-        }
+        columns: dict[str, object] = {} if change.kind is UNSET else {"kind": change.kind}
+        if change.title is not UNSET:
+            columns["title"] = clean_title(change.title)
+            if not columns["title"]:
+                raise InvalidDocument(
+                    "title: nothing readable is left without its control characters"
+                )
         async with self._parts.db.transaction():
-            row = ensure_visible(principal, await self._parts.rows.get(document_id, lock=True))
+            row = ensure_reachable(principal, await self._parts.rows.get(document_id, lock=True))
             ensure_may_edit(principal, row)
             if columns:
                 row = await self._parts.rows.update(row.id, **columns)
@@ -136,16 +154,18 @@ class Documents:
                         document_id=row.id, patient_id=row.patient, updated_by=principal.id
                     )
                 )
-            await self._parts.access_log.record("update", principal.id, row)
+            await self._parts.access_log.record("update", principal.id, row, ip)
         return to_read(row, with_entities=reads_content(principal, row))
 
-    async def delete(self, principal: Principal, document_id: uuid.UUID) -> None:
+    async def delete(
+        self, principal: Principal, document_id: uuid.UUID, *, ip: str | None = None
+    ) -> None:
         """Soft-delete (the uploader, admins): metadata stays for the audit trail.
 
         Text and entities go, and the file too once no live document refers to it.
         """
         async with self._parts.db.transaction():
-            row = ensure_visible(principal, await self._parts.rows.get(document_id, lock=True))
+            row = ensure_reachable(principal, await self._parts.rows.get(document_id, lock=True))
             ensure_may_delete(principal, row)
             await self._parts.rows.lock_blob(row.sha256)
             await self._parts.rows.update(
@@ -158,7 +178,7 @@ class Documents:
             await self._parts.events.publish(
                 DocumentDeleted(document_id=row.id, patient_id=row.patient, deleted_by=principal.id)
             )
-            await self._parts.access_log.record("delete", principal.id, row)
+            await self._parts.access_log.record("delete", principal.id, row, ip)
             if await self._parts.rows.live_references(row.sha256) == 0:
                 await asyncio.to_thread(self._parts.files.remove, row.sha256)
 

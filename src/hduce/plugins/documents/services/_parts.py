@@ -17,12 +17,15 @@ class AccessLog:
     def __init__(self, audit: AuditLog) -> None:
         self._audit = audit
 
-    async def record(self, action: str, actor_id: uuid.UUID, row: DocumentRow) -> None:
-        """Audit one access to a document, in the current transaction if there is one."""
+    async def record(
+        self, action: str, actor_id: uuid.UUID, row: DocumentRow, ip: str | None
+    ) -> None:
+        """Audit one access to a document from `ip`, in the current transaction if any."""
         await self._audit.record(
             f"documents.{action}",
             actor_id=actor_id,
             subject_id=row.patient,
+            ip=ip,
             detail={"document_id": str(row.id), "kind": row.kind},
         )
 

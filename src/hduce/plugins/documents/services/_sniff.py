@@ -1,9 +1,14 @@
 """Which type a file is, judged from its first bytes (magic numbers), never from the client."""
 
+import codecs
+from pathlib import Path
+
 PDF, PNG, JPEG, TIFF = "application/pdf", "image/png", "image/jpeg", "image/tiff"
 TEXT = "text/plain"
 SNIFF_BYTES = 8192
 """How much of the start of a file `sniff` looks at."""
+UTF8, LATIN1 = "utf-8", "iso-8859-1"
+_CHARSET_CHUNK = 1024 * 1024
 
 _MAGIC = (
     (b"%PDF-", PDF),
@@ -39,15 +44,20 @@ def label(content_type: str) -> str:
     return _LABELS.get(content_type, content_type)
 
 
-def download_name(name: str, content_type: str) -> str:
-    """`name` with an extension that matches the sniffed type (`x.html` holding text: `x.txt`)."""
-    extensions = EXTENSIONS.get(content_type)
-    if not extensions:
-        return name
-    stem, dot, extension = name.rpartition(".")
-    if dot and f".{extension.lower()}" in extensions:
-        return name
-    return f"{stem if dot and stem else name}{extensions[0]}"
+def text_charset(path: Path) -> str:
+    """`utf-8` if the text file at `path` is UTF-8 throughout, else Latin-1.
+
+    Blocking (run it in a thread); it reads the file once, a megabyte at a time.
+    """
+    decoder = codecs.getincrementaldecoder(UTF8)()
+    with path.open("rb") as file:
+        try:
+            while chunk := file.read(_CHARSET_CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return LATIN1
+    return UTF8
 
 
 def _looks_like_text(head: bytes) -> bool:

@@ -15,6 +15,7 @@ from hduce.plugins.documents.errors import (
 )
 from hduce.plugins.documents.services._access import patient_for
 from hduce.plugins.documents.services._files import WRITE_CHUNK, StagedFile
+from hduce.plugins.documents.services._names import clean_title, default_title, safe_name
 from hduce.plugins.documents.services._parts import DocumentParts
 from hduce.plugins.documents.services._sniff import SNIFF_BYTES, label, sniff
 from hduce.plugins.documents.store import DocumentRow
@@ -27,7 +28,7 @@ ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "image/tif": 
 
 
 class UploadRequest:
-    """One upload as the route received it: metadata and the body still to be read."""
+    """One upload as the route received it: metadata (names cleaned), the body still unread."""
 
     def __init__(
         self,
@@ -44,9 +45,9 @@ class UploadRequest:
         self.declared_type = ALIASES.get(_media_type(declared_type), _media_type(declared_type))
         self.content_length = content_length
         self.patient_id = patient_id
-        self.title = title
+        self.title = clean_title(title)
         self.kind = kind
-        self.filename = filename
+        self.filename = safe_name(filename)
 
 
 class Received:
@@ -65,8 +66,10 @@ class Uploads:
         self._parts = parts
         self._accounts = accounts
 
-    async def upload(self, principal: Principal, request: UploadRequest) -> DocumentRow:
-        """Store the body for a patient and queue its extraction; nothing stays on failure."""
+    async def upload(
+        self, principal: Principal, request: UploadRequest, *, ip: str | None = None
+    ) -> DocumentRow:
+        """Store the body for a patient, queue its extraction, audit; nothing stays on failure."""
         patient_id = patient_for(principal, request.patient_id)
         await self._accounts.require(patient_id, Role.PATIENT)
         cap = self._parts.config.max_upload_size
@@ -74,13 +77,18 @@ class Uploads:
             raise UploadTooLarge(self._too_large())
         received = await self._receive(request)
         try:
-            return await self._save(principal, request, patient_id, received)
+            return await self._save(principal, request, patient_id, received, ip)
         except BaseException:
             received.staged.discard()  # a stored upload has left its temporary path already
             raise
 
     async def _save(
-        self, principal: Principal, request: UploadRequest, patient_id: uuid.UUID, got: Received
+        self,
+        principal: Principal,
+        request: UploadRequest,
+        patient_id: uuid.UUID,
+        got: Received,
+        ip: str | None,
     ) -> DocumentRow:
         async with self._parts.db.transaction():
             await self._parts.rows.lock_blob(got.sha256)
@@ -89,7 +97,7 @@ class Uploads:
                 id=uuid.uuid4(),
                 patient=patient_id,
                 uploaded_by=principal.id,
-                title=request.title or request.filename or "Untitled document",
+                title=request.title or default_title(request.filename),
                 kind=request.kind,
                 filename=request.filename,
                 content_type=got.content_type,
@@ -106,7 +114,7 @@ class Uploads:
                     sha256=row.sha256,
                 )
             )
-            await self._parts.access_log.record("upload", principal.id, row)
+            await self._parts.access_log.record("upload", principal.id, row, ip)
         return row
 
     async def _receive(self, request: UploadRequest) -> Received:

@@ -80,11 +80,11 @@ BP_LABELLED = re.compile(
     re.IGNORECASE,
 )
 BP_UNIT = re.compile(r"\b(?P<high>\d{2,3})\s*/\s*(?P<low>\d{2,3})\s*mm\s?Hg\b", re.IGNORECASE)
-HR_UNIT = re.compile(
-    r"\b(?P<amount>\d{2,3})\s*(?:bpm|beats\s*/\s*min|beats\s+per\s+minute)\b", re.IGNORECASE
-)
+_BEATS = r"(?:bpm|beats\s*/\s*min|beats\s+per\s+minute)\b"
+HR_UNIT = re.compile(rf"\b(?P<amount>\d{{2,3}})\s*{_BEATS}", re.IGNORECASE)
 HR_LABEL = re.compile(
-    r"\b(?:HR|heart\s+rate|pulse(?:\s+rate)?)\s*[:=]?\s*(?P<amount>\d{2,3})\b", re.IGNORECASE
+    rf"\b(?:HR|heart\s+rate|pulse(?:\s+rate)?)\s*[:=]?\s*(?P<amount>\d{{2,3}})\b(?:\s*{_BEATS})?",
+    re.IGNORECASE,
 )
 TEMP_DEGREES = re.compile(
     r"\b(?P<amount>\d{2,3}(?:[.,]\d{1,2})?)\s*(?:°|º|deg(?:rees)?\s*)\s*(?P<unit>[CF])\b",

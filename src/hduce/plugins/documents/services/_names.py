@@ -1,0 +1,58 @@
+"""Names from clients (file names, titles), cleaned before they are stored or name a download.
+
+Control characters go from both, and so do the bidirectional controls that make
+`x<U+202E>txt.exe` show as `xexe.txt`; a file name also loses any folder part.
+"""
+
+import re
+
+from hduce.plugins.documents.services._sniff import EXTENSIONS
+
+MAX_TITLE, MAX_FILENAME = 200, 255
+"""The lengths of the `title` and `filename` columns."""
+UNTITLED, UNNAMED = "Untitled document", "document"
+_CONTROLS = "\x00-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_UNSAFE_TITLE = re.compile(f"[{_CONTROLS}]")
+_UNSAFE_NAME = re.compile(f"[{_CONTROLS}/\\\\]")
+
+
+def safe_name(name: str | None) -> str | None:
+    """The last part of a client's file name, without controls or slashes (None if empty)."""
+    if not name:
+        return None
+    base = _UNSAFE_NAME.sub("", name.replace("\\", "/").rsplit("/", 1)[-1]).strip()
+    return base[:MAX_FILENAME] or None
+
+
+def clean_title(title: str | None) -> str | None:
+    """A client's title without controls, at most `MAX_TITLE` characters (None if empty)."""
+    if not title:
+        return None
+    return _UNSAFE_TITLE.sub("", title).strip()[:MAX_TITLE] or None
+
+
+def default_title(filename: str | None) -> str:
+    """The title of a document uploaded without one: its file name, cut to fit (extension kept)."""
+    if not filename:
+        return UNTITLED
+    if len(filename) <= MAX_TITLE:
+        return filename
+    stem, dot, extension = filename.rpartition(".")
+    if not dot or len(extension) > 10:
+        return filename[:MAX_TITLE]
+    return f"{stem[: MAX_TITLE - len(extension) - 1]}.{extension}"
+
+
+def download_name(name: str | None, content_type: str) -> str:
+    """The cleaned `name` (else `document`) with an extension matching the sniffed type.
+
+    `x.html` holding text downloads as `x.txt`.
+    """
+    name = safe_name(name) or UNNAMED
+    extensions = EXTENSIONS.get(content_type)
+    if not extensions:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if dot and f".{extension.lower()}" in extensions:
+        return name
+    return f"{stem if dot and stem else name}{extensions[0]}"

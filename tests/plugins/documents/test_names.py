@@ -1,0 +1,84 @@
+"""File names and titles from clients: cleaned where stored and where sent back in downloads."""
+
+import uuid
+from email.message import EmailMessage
+
+from tests.plugins.documents.helpers import API, upload, uploaded
+from tests.plugins.users.clinic import Clinic, Member
+
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+
+
+def unique_text() -> bytes:
+    return f"Note {uuid.uuid4()}".encode()
+
+
+async def download_name(clinic: Clinic, caller: Member, title: str) -> str:
+    """The name a text document uploaded without a filename downloads as."""
+    created = await uploaded(clinic, caller, unique_text(), title=title)
+    response = await clinic.client.get(f"{API}/{created['id']}/content", headers=caller.headers)
+    assert response.status_code == 200, response.text
+    assert "set-cookie" not in response.headers
+    message = EmailMessage()
+    message["content-disposition"] = response.headers["content-disposition"]
+    assert message.get_content_disposition() == "attachment"
+    return message.get_filename() or ""
+
+
+async def test_a_title_is_cleaned_like_a_file_name_when_it_names_the_download(
+    clinic: Clinic, patient: Member
+) -> None:
+    for title, expected in (
+        ("../../etc/cron.d/evil", "evil.txt"),
+        ("..\\..\\Windows\\evil", "evil.txt"),
+        ("a\r\nSet-Cookie: x=1", "aSet-Cookie: x=1.txt"),
+        ("x\u202etxt.exe", "xtxt.txt"),
+        ("scans/", "document.txt"),
+        ("blood.count.v2", "blood.count.txt"),
+    ):
+        assert await download_name(clinic, patient, title) == expected, title
+
+
+async def test_a_long_filename_makes_a_title_of_at_most_200_characters(
+    clinic: Clinic, patient: Member
+) -> None:
+    for length in (200, 201, 255):
+        name = "r" * (length - 4) + ".txt"
+        created = await uploaded(clinic, patient, unique_text(), filename=name)
+        assert created["filename"] == name
+        assert len(created["title"]) == min(length, 200)
+        assert created["title"].endswith(".txt")
+    response = await clinic.client.post(
+        f"{API}/form",
+        files={"file": ("f" * 240 + ".txt", unique_text(), "text/plain")},
+        headers=patient.headers,
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["title"] == "f" * 196 + ".txt"
+
+
+async def test_bidirectional_controls_leave_names_and_titles(
+    clinic: Clinic, patient: Member
+) -> None:
+    created = await uploaded(
+        clinic,
+        patient,
+        unique_text(),
+        filename=f"résumé 診断書 {BIDI}exe.txt",
+        title=f"Scan \u2066{BIDI}of March\u2069",
+    )
+    assert (created["filename"], created["title"]) == ("résumé 診断書 exe.txt", "Scan of March")
+    untitled = await uploaded(clinic, patient, unique_text(), filename="\u202eabc.txt")
+    assert (untitled["filename"], untitled["title"]) == ("abc.txt", "abc.txt")
+    url = f"{API}/{created['id']}"
+    changed = await clinic.client.patch(
+        url, json={"title": "Scan \u202egpj.exe"}, headers=patient.headers
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["title"] == "Scan gpj.exe"
+    empty = await clinic.client.patch(url, json={"title": "\u202e\u2066"}, headers=patient.headers)
+    assert empty.status_code == 422, empty.text
+    assert "title" in empty.json()["detail"]
+    only_controls = await upload(clinic, patient, unique_text(), title="\u202e")
+    assert only_controls.status_code == 201, only_controls.text
+    assert only_controls.json()["title"] == "Untitled document"
