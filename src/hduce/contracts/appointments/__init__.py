@@ -8,6 +8,7 @@ from hduce.contracts.appointments._desk import (
     AppointmentView,
     BookingRequest,
     NewTime,
+    VisitConfirmation,
     WaitlistEntry,
     WaitlistRequest,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "SlotQuery",
     "SlotTime",
     "TypeSpec",
+    "VisitConfirmation",
     "WaitlistEntry",
     "WaitlistRequest",
     "WeeklyHours",

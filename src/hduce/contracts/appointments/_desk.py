@@ -68,6 +68,17 @@ class AppointmentView(msgspec.Struct, frozen=True, kw_only=True):
     updated_at: datetime
 
 
+class VisitConfirmation(msgspec.Struct, frozen=True, kw_only=True):
+    """What a reminder's confirmation token shows without a login: when and with whom."""
+
+    id: uuid.UUID
+    status: AppointmentStatus
+    starts_at: datetime
+    ends_at: datetime
+    practitioner_id: uuid.UUID
+    practitioner_name: str
+
+
 class AppointmentFilter(msgspec.Struct, frozen=True, kw_only=True):
     """Which appointments to list: each given filter must match; overlapping `[start, end)`."""
 
@@ -161,6 +172,12 @@ class AppointmentDesk(Protocol):
         `confirmed`: the patient only (as the reminder's link); `checked_in` and `no_show` (once
         the start has passed): staff; `in_progress` and `completed`: doctors and nurses.
         """
+
+    async def confirmation(self, appointment_id: uuid.UUID, token: str) -> VisitConfirmation:
+        """The visit a reminder's token would confirm, changing nothing; else 400 (or 422)."""
+
+    async def confirm(self, appointment_id: uuid.UUID, token: str) -> VisitConfirmation:
+        """Confirm with a reminder's token, no login, as `POST /appointments/{id}/confirm`."""
 
     async def notes(self, principal: Principal, appointment_id: uuid.UUID) -> str | None:
         """A visible visit's clinical notes (doctors, nurses; audited), else 403 or 404."""

@@ -23,6 +23,12 @@ class ForgottenPasswordForm(msgspec.Struct, kw_only=True):
     email: str = ""
 
 
+class ConfirmForm(msgspec.Struct, kw_only=True):
+    """The button of the reminder's confirmation page: the token from the link."""
+
+    token: str = ""
+
+
 class RegistrationForm(msgspec.Struct, kw_only=True):
     """The form that opens a patient account."""
 

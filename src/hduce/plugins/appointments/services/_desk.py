@@ -11,6 +11,7 @@ from hduce.contracts.appointments import (
     AppointmentView,
     BookingRequest,
     NewTime,
+    VisitConfirmation,
     WaitlistEntry,
     WaitlistRequest,
 )
@@ -23,6 +24,7 @@ from hduce.plugins.appointments.schemas import (
     AppointmentCreate,
     AppointmentRead,
     CancelRequest,
+    ConfirmRequest,
     NotesUpdate,
     RescheduleRequest,
     WaitlistCreate,
@@ -32,6 +34,7 @@ from hduce.plugins.appointments.services._booking import Booking
 from hduce.plugins.appointments.services._lifecycle import STEP_TO, STEPS, Lifecycle
 from hduce.plugins.appointments.services._queries import AppointmentQueries, to_read
 from hduce.plugins.appointments.services._waitlist import Waitlist
+from hduce.plugins.appointments.store import AppointmentRow
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,6 +88,20 @@ class BookingDesk:
             roles = ", ".join(STEPS[step].roles)
             raise Forbidden(f"only staff with one of the roles {roles} set it to {status}")
         return _view(to_read(await self._lifecycle.advance(principal, appointment_id, step)))
+
+    async def confirmation(self, appointment_id: uuid.UUID, token: str) -> VisitConfirmation:
+        """`Lifecycle.confirmable`: what the confirm route would answer, confirming nothing."""
+        checked = validated({"token": token}, ConfirmRequest).token
+        return await self._confirmation(await self._lifecycle.confirmable(appointment_id, checked))
+
+    async def confirm(self, appointment_id: uuid.UUID, token: str) -> VisitConfirmation:
+        """`Lifecycle.confirm`, as `POST /appointments/{id}/confirm` (no login)."""
+        checked = validated({"token": token}, ConfirmRequest).token
+        return await self._confirmation(await self._lifecycle.confirm(appointment_id, checked))
+
+    async def _confirmation(self, row: AppointmentRow) -> VisitConfirmation:
+        read = await self._queries.confirmation(row)
+        return VisitConfirmation(**msgspec.structs.asdict(read), practitioner_id=row.practitioner)
 
     async def notes(self, principal: Principal, appointment_id: uuid.UUID) -> str | None:
         """The notes `GET /appointments/{id}` shows clinicians (the read is audited)."""

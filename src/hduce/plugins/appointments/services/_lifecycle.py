@@ -116,17 +116,21 @@ class Lifecycle:
 
         return await claiming(self.db, withdraw)
 
+    async def confirmable(
+        self, appointment_id: uuid.UUID, token: str, *, lock: bool = False
+    ) -> AppointmentRow:
+        """The `booked` appointment a reminder's token confirms (the time it was sent for)."""
+        starts_at = self.tokens.verify(token, appointment_id)
+        row = await self.store.get(appointment_id, lock=lock)
+        same_time = row is not None and int(row.starts_at.timestamp()) == int(starts_at.timestamp())
+        if row is None or not same_time or row.status != Status.BOOKED:
+            raise InvalidConfirmationToken("this confirmation link is no longer valid")
+        return row
+
     async def confirm(self, appointment_id: uuid.UUID, token: str) -> AppointmentRow:
         """Confirm with the token from a reminder (once, and only for the time it was sent for)."""
-        starts_at = self.tokens.verify(token, appointment_id)
         async with self.db.transaction():
-            row = await self.store.get(appointment_id, lock=True)
-            same_time = row is not None and int(row.starts_at.timestamp()) == int(
-                starts_at.timestamp()
-            )
-            if row is None or not same_time or row.status != Status.BOOKED:
-                raise InvalidConfirmationToken("this confirmation link is no longer valid")
-            return await self._confirmed(row)
+            return await self._confirmed(await self.confirmable(appointment_id, token, lock=True))
 
     async def confirm_as_patient(
         self, principal: Principal, appointment_id: uuid.UUID

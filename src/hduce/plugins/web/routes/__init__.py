@@ -22,6 +22,7 @@ from hduce.plugins.web.routes import (
     _clinician_notes,
     _clinician_patient,
     _clinician_search,
+    _confirm,
     _desk,
     _desk_changes,
     _desk_register,
@@ -95,6 +96,7 @@ def web_routes(services: WebServices, db: HduceEngine) -> list[ControllerRouterH
             *_clinician_notes.HANDLERS,
             *_clinician_patient.HANDLERS,
             *_clinician_search.HANDLERS,
+            *_confirm.HANDLERS,
         ),
         create_static_files_router(path="/static/web", directories=[STATIC], opt=PAGES),
     ]
