@@ -11,6 +11,7 @@ import rich_click as click
 
 from hduce import __version__
 from hduce.bootstrap import build_context, load_plugins, setup_plugins
+from hduce.cli._served_address import with_served_address
 from hduce.core.cli import DATABASE_RUNNER_KEY, EXIT_CONFIG, RUNNER_KEY, fail
 from hduce.core.config import ConfigError, Settings, load_settings
 from hduce.core.db import Database, DatabaseUnavailable, open_database
@@ -62,7 +63,7 @@ def enabled_plugin(
     Exits with code 2 when that plugin is not enabled.
     """
     root = ctx.find_root()
-    settings = with_signing_secret(root, settings_from(root))
+    settings = with_served_address(with_signing_secret(root, settings_from(root)))
     with clear_errors():
         plugins = load_plugins(settings)
     found = next((p for p in plugins if p.name == name), None)

@@ -16,6 +16,7 @@ from hduce.cli._common import (
     terminate_gracefully,
     with_signing_secret,
 )
+from hduce.cli._served_address import leaving_address
 from hduce.cli._startup import busy_port, held_elsewhere, log_startup_warnings
 from hduce.embedded import services
 
@@ -56,7 +57,7 @@ def serve(
     server = settings.server
     settings = with_signing_secret(ctx, settings)
     terminate_gracefully()
-    with clear_errors(), services(settings) as urls:
+    with clear_errors(), services(settings) as urls, leaving_address(settings):
         os.environ.update({"DATABASE_URL": urls.database, "HDUCE_NATS__URL": urls.nats})
         asyncio.run(preflight(settings, urls.database, urls.nats, migrate=not no_migrate))
         config = RequestHeadConfig(
