@@ -12,6 +12,7 @@ from hduce.core.plugin_env import PluginEnv
 from hduce.plugins.notifications.config import NotificationsConfig
 from hduce.plugins.notifications.services._quiet_hours import quiet_until
 from hduce.plugins.notifications.services._recipients import Recipient, resolve_recipient
+from hduce.plugins.notifications.services._sender import SENDABLE
 from hduce.plugins.notifications.services._templates import TemplateRenderer
 from hduce.plugins.notifications.services.channels.base import Channel
 from hduce.plugins.notifications.store import (
@@ -64,6 +65,8 @@ class NotificationService(Notifier):
                 category=notice.category.value,
                 critical=notice.critical,
                 key=notice.key,
+                about=notice.about,
+                send_before=notice.send_before,
             )
             preferences = await self._preferences_of(target)
             rows: list[PlannedDelivery] = []
@@ -92,6 +95,10 @@ class NotificationService(Notifier):
             await self._deliveries.add(notification, rows)
             await self._events.publish_many(due_events)
             return notification.id
+
+    async def withdraw(self, about: str, reason: str) -> int:
+        """`Notifier.withdraw`: skip the unsent deliveries of the notices `about` this."""
+        return await self._deliveries.withdraw(about, SENDABLE, reason)
 
     async def _preferences_of(self, target: Recipient) -> Preferences | None:
         if target.user_id is None:
