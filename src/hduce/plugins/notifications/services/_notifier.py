@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from hduce.contracts.notifications import Notice, Notifier
+from hduce.contracts.notifications import Category, Notice, Notifier
 from hduce.contracts.users import UserDirectory
 from hduce.core.events import Event, EventBus
 from hduce.core.plugin_env import PluginEnv
@@ -24,6 +24,12 @@ from hduce.plugins.notifications.store import (
     PreferenceStore,
 )
 from hduce.plugins.notifications.tasks import DeliveryDue
+
+NEVER_QUIET = frozenset({Category.SECURITY, Category.CLINICAL_ALERTS})
+"""Categories that go out during quiet hours even when not `critical` (e.g. a new sign-in).
+
+Their messages are urgent to the reader; a user can still switch a non-critical one off.
+"""
 
 
 class NotificationService(Notifier):
@@ -122,7 +128,8 @@ class NotificationService(Notifier):
         critical = notice.critical
         if not critical and preferences and not preferences.allows(notice.category, channel):
             return "skipped", "turned off in the user's preferences", None
-        if not critical and channel != "in_app" and preferences and preferences.quiet_hours:
+        urgent = critical or notice.category in NEVER_QUIET
+        if not urgent and channel != "in_app" and preferences and preferences.quiet_hours:
             quiet = preferences.quiet_hours
             until = quiet_until(datetime.now(UTC), quiet.start, quiet.end, _zone(target.timezone))
             if until is not None:
