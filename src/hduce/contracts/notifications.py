@@ -26,7 +26,8 @@ class Notice(msgspec.Struct, frozen=True):
     """One notification to queue: `template` rendered with `data` for `recipient`.
 
     `recipient` is a user id or an e-mail address; `critical` messages ignore quiet hours and
-    channel opt-outs (security and clinical alerts ignore quiet hours in any case); a repeated `key` (e.g. the id of the event being handled) sends nothing more.
+    channel opt-outs (security and clinical alerts ignore quiet hours in any case); a repeated
+    `key` (e.g. the id of the event being handled) sends nothing more.
     `contact`: the recipient's details when the sender has just read them from the directory
     (the notifier then does not read them again). `about` names what the message is about (e.g.
     `appointment:<id>:reminder`) so that `Notifier.withdraw` can take it back while unsent;
