@@ -1,11 +1,12 @@
 """The waitlist with a long hold: offers on cancellation and rescheduling, leaving, claiming."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tests.plugins.appointments.helpers import (
     API,
     DOCTOR_NAME,
+    ask_to_wait,
     book,
     entry_of,
     iso,
@@ -83,13 +84,7 @@ async def test_a_range_that_has_ended_is_refused(clinic: Clinic) -> None:
     patient = await clinic.member("patient")
     today = datetime.now(ZoneInfo("Pacific/Kiritimati")).date()
     for day, expected in ((today - timedelta(days=1), 422), (today, 201)):
-        body = {
-            "practitioner_id": practice.doctor_id,
-            "type_id": practice.type_id,
-            "from_date": "2020-01-01",
-            "to_date": day.isoformat(),
-        }
-        joined = await clinic.client.post(f"{API}/waitlist", json=body, headers=patient.headers)
+        joined = await ask_to_wait(clinic, practice, patient, date(2020, 1, 1), day)
         assert joined.status_code == expected, joined.text
         if expected == 422:
             assert "has already ended" in joined.json()["detail"]
@@ -101,13 +96,7 @@ async def test_the_same_wait_twice_is_a_conflict_naming_the_first_entry(clinic: 
     day = two_days_ahead_at(10).date()
     await join_waitlist(clinic, practice, patient, day)
     first = await entry_of(clinic, patient)
-    body = {
-        "practitioner_id": practice.doctor_id,
-        "type_id": practice.type_id,
-        "from_date": day.isoformat(),
-        "to_date": day.isoformat(),
-    }
-    again = await clinic.client.post(f"{API}/waitlist", json=body, headers=patient.headers)
+    again = await ask_to_wait(clinic, practice, patient, day, day)
     assert again.status_code == 409, again.text
     assert again.json()["type"].endswith("/already-waiting")
     assert first["id"] in again.json()["detail"]
