@@ -47,8 +47,8 @@ class NewNotification(msgspec.Struct, frozen=True, kw_only=True):
     category: str
     critical: bool
     key: str | None
-    about: str | None
-    send_before: datetime | None
+    about: str | None = None
+    send_before: datetime | None = None
 
 
 class DeliveryStore(SqlStore):
