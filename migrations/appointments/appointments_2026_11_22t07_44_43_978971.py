@@ -54,9 +54,7 @@ DESCRIPTION = "appointments tables"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="appointments", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="appointments", description=DESCRIPTION)
 
     manager.add_table(
         class_name="AvailabilityException",

@@ -35,9 +35,7 @@ DESCRIPTION = "accounts sessions one-time tokens mfa codes"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="auth", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="auth", description=DESCRIPTION)
 
     manager.add_table(
         class_name="RecoveryCode",
@@ -46,9 +44,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Account", tablename="account", schema=None, columns=None
-    )
+    manager.add_table(class_name="Account", tablename="account", schema=None, columns=None)
 
     manager.add_table(
         class_name="OneTimeToken",

@@ -8,9 +8,7 @@ DESCRIPTION = "mfa last used totp counter"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="auth", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="auth", description=DESCRIPTION)
 
     manager.add_column(
         table_class_name="Account",

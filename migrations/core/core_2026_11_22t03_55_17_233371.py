@@ -15,9 +15,7 @@ DESCRIPTION = "outbox and dead letter"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="core", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="core", description=DESCRIPTION)
 
     manager.add_table(
         class_name="DeadLetter",
@@ -26,9 +24,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Outbox", tablename="outbox", schema=None, columns=None
-    )
+    manager.add_table(class_name="Outbox", tablename="outbox", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="DeadLetter",

@@ -50,17 +50,11 @@ DESCRIPTION = "devices, readings, alerts, thresholds"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="devices", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="devices", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="Device", tablename="device", schema=None, columns=None
-    )
+    manager.add_table(class_name="Device", tablename="device", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Alert", tablename="device_alert", schema=None, columns=None
-    )
+    manager.add_table(class_name="Alert", tablename="device_alert", schema=None, columns=None)
 
     manager.add_table(
         class_name="ThresholdRule",
@@ -69,9 +63,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Reading", tablename="reading", schema=None, columns=None
-    )
+    manager.add_table(class_name="Reading", tablename="reading", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="Device",

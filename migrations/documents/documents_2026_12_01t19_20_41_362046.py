@@ -35,13 +35,9 @@ DESCRIPTION = "documents table"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="documents", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="documents", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="Document", tablename="document", schema=None, columns=None
-    )
+    manager.add_table(class_name="Document", tablename="document", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="Document",

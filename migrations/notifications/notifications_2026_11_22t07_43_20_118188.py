@@ -50,13 +50,9 @@ DESCRIPTION = "notifications, deliveries, preferences"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="notifications", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="notifications", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="Delivery", tablename="delivery", schema=None, columns=None
-    )
+    manager.add_table(class_name="Delivery", tablename="delivery", schema=None, columns=None)
 
     manager.add_table(
         class_name="Notification",

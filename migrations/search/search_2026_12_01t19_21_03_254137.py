@@ -14,9 +14,7 @@ DESCRIPTION = "search entry table"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="search", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="search", description=DESCRIPTION)
 
     manager.add_table(
         class_name="SearchEntry",

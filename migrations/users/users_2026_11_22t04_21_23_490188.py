@@ -33,13 +33,9 @@ DESCRIPTION = "profiles"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="users", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="users", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="Profile", tablename="profile", schema=None, columns=None
-    )
+    manager.add_table(class_name="Profile", tablename="profile", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="Profile",

@@ -30,9 +30,7 @@ DESCRIPTION = "True"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="users", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="users", description=DESCRIPTION)
 
     manager.add_table(
         class_name="CareTeamMember",

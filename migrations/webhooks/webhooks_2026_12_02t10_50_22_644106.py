@@ -36,13 +36,9 @@ DESCRIPTION = "True"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="webhooks", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="webhooks", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="Webhook", tablename="webhook", schema=None, columns=None
-    )
+    manager.add_table(class_name="Webhook", tablename="webhook", schema=None, columns=None)
 
     manager.add_table(
         class_name="WebhookDelivery",

@@ -26,9 +26,12 @@ class Notice(msgspec.Struct, frozen=True):
     """One notification to queue: `template` rendered with `data` for `recipient`.
 
     `recipient` is a user id or an e-mail address; `critical` messages ignore quiet hours and
-    channel opt-outs; a repeated `key` (e.g. the id of the event being handled) sends nothing more.
+    channel opt-outs (security and clinical alerts ignore quiet hours in any case); a repeated
+    `key` (e.g. the id of the event being handled) sends nothing more.
     `contact`: the recipient's details when the sender has just read them from the directory
-    (the notifier then does not read them again).
+    (the notifier then does not read them again). `about` names what the message is about (e.g.
+    `appointment:<id>:reminder`) so that `Notifier.withdraw` can take it back while unsent;
+    a delivery still unsent at `send_before` is skipped (a reminder after the visit started).
     """
 
     recipient: uuid.UUID | str
@@ -38,6 +41,8 @@ class Notice(msgspec.Struct, frozen=True):
     critical: bool = False
     key: str | None = None
     contact: ContactDetails | None = None
+    about: str | None = None
+    send_before: datetime | None = None
 
 
 class Notifier(Protocol):
@@ -56,15 +61,26 @@ class Notifier(Protocol):
         critical: bool = False,
         key: str | None = None,
         contact: ContactDetails | None = None,
+        about: str | None = None,
+        send_before: datetime | None = None,
     ) -> uuid.UUID:
         """Queue one `Notice` for `recipient`; see `send`."""
-        return await self.send(Notice(recipient, template, data, category, critical, key, contact))
+        notice = Notice(
+            recipient, template, data, category, critical, key, contact, about, send_before
+        )
+        return await self.send(notice)
 
     async def send(self, notice: Notice) -> uuid.UUID:
         """Queue `notice`, its delivery records written inside the caller's transaction.
 
         A rolled-back caller sends nothing, a committed one always sends. A repeated key returns
         the first notification's id. Returns the notification id.
+        """
+
+    async def withdraw(self, about: str, reason: str) -> int:
+        """Skip every unsent delivery of the notices `about` this, `reason` recorded.
+
+        Runs in the caller's transaction (one statement); returns how many were withdrawn.
         """
 
 

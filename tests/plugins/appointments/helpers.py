@@ -184,15 +184,22 @@ def hours_ahead(hours: float) -> datetime:
     return start
 
 
-async def join_waitlist(clinic: Clinic, practice: Practice, patient: Member, day: date) -> None:
-    """Put `patient` on the practice's waitlist for one day."""
+async def ask_to_wait(
+    clinic: Clinic, practice: Practice, patient: Member, first: date, last: date
+) -> Response:
+    """POST `patient`'s wish to wait for the practice from `first` to `last` (local dates)."""
     body = {
         "practitioner_id": practice.doctor_id,
         "type_id": practice.type_id,
-        "from_date": day.isoformat(),
-        "to_date": day.isoformat(),
+        "from_date": first.isoformat(),
+        "to_date": last.isoformat(),
     }
-    joined = await clinic.client.post(f"{API}/waitlist", json=body, headers=patient.headers)
+    return await clinic.client.post(f"{API}/waitlist", json=body, headers=patient.headers)
+
+
+async def join_waitlist(clinic: Clinic, practice: Practice, patient: Member, day: date) -> None:
+    """Put `patient` on the practice's waitlist for one day."""
+    joined = await ask_to_wait(clinic, practice, patient, day, day)
     assert joined.status_code == 201, joined.text
 
 

@@ -1,5 +1,6 @@
 """End to end through a real SMTP server: reminders arrive in aiosmtpd when due, links confirm."""
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -12,12 +13,15 @@ from tests.plugins.appointments.helpers import (
     AROUND_THE_CLOCK,
     DOCTOR_NAME,
     book,
+    bring_forward,
+    eventually,
     open_practice,
+    two_days_ahead_at,
     zone_where_it_is,
 )
 from tests.plugins.appointments.notices import confirm_token
-from tests.plugins.notifications.test_delivery import body_of
-from tests.plugins.users.clinic import Clinic
+from tests.plugins.notifications.test_delivery import body_of, quiet_now, send_now
+from tests.plugins.users.clinic import Clinic, Member
 from tests.support.smtp import SmtpServer
 
 
@@ -89,3 +93,76 @@ async def test_the_reminder_arrives_when_due_and_its_link_confirms(
     assert "clash" in body_of(cancel_mail)
     # Both reminders were due at the same moment; the cancelled one was withdrawn.
     assert reminders_to(smtp, cancelled.email) == []
+
+
+REMINDER_EMAIL = """
+SELECT d.id, d.status, d.last_error FROM delivery d JOIN notification n ON n.id = d.notification
+WHERE n.recipient = $1 AND n.template = 'appointment_reminder' AND d.channel = 'email' AND {}
+"""
+
+
+async def deferred_reminder(clinic: Clinic, patient: Member, appointment_id: str) -> Any:
+    """Make the reminder due now; its e-mail, held back by the patient's quiet hours."""
+    await bring_forward(clinic, appointment_id, "appointments.reminder_due")
+    query = REMINDER_EMAIL.format("d.status = 'deferred'")
+    return await eventually(clinic, query, patient.id)
+
+
+async def reminder_email(clinic: Clinic, patient: Member, delivery_id: Any) -> Any:
+    """The reminder e-mail's row."""
+    return await eventually(clinic, REMINDER_EMAIL.format("d.id = $2"), patient.id, delivery_id)
+
+
+async def reminder_after_quiet_hours(clinic: Clinic, patient: Member, delivery_id: Any) -> Any:
+    """The reminder e-mail's row once quiet hours are over and its delivery task has run."""
+    await send_now(clinic, delivery_id)
+    return await reminder_email(clinic, patient, delivery_id)
+
+
+@pytest.mark.parametrize(
+    ("change", "body", "reason"),
+    [
+        ("cancel", {"reason": "changed plans"}, "the appointment was cancelled"),
+        (
+            "reschedule",
+            {"starts_at": two_days_ahead_at(11).isoformat()},
+            "the appointment was rescheduled",
+        ),
+    ],
+)
+async def test_a_reminder_held_by_quiet_hours_is_withdrawn_when_the_visit_changes(
+    clinic: Clinic, smtp: SmtpServer, change: str, body: dict[str, str], reason: str
+) -> None:
+    practice = await open_practice(clinic, hours=AROUND_THE_CLOCK)
+    patient = await clinic.member("patient")
+    await quiet_now(clinic, patient)
+    appointment = (await book(clinic, practice, patient, two_days_ahead_at(9))).json()
+    deferred = await deferred_reminder(clinic, patient, appointment["id"])
+
+    changed = await clinic.client.post(
+        f"{API}/{appointment['id']}/{change}", json=body, headers=practice.admin.headers
+    )
+    assert changed.status_code == 200, changed.text
+    withdrawn = await reminder_email(clinic, patient, deferred["id"])
+    assert (withdrawn["status"], withdrawn["last_error"]) == ("skipped", reason)
+
+    after = await reminder_after_quiet_hours(clinic, patient, deferred["id"])
+    assert after["status"] == "skipped"
+    assert reminders_to(smtp, patient.email) == []
+
+
+async def test_a_reminder_held_by_quiet_hours_past_the_start_is_never_sent(
+    clinic: Clinic, smtp: SmtpServer
+) -> None:
+    practice = await open_practice(clinic, hours=AROUND_THE_CLOCK, timezone=zone_where_it_is(12))
+    patient = await clinic.member("patient")
+    await quiet_now(clinic, patient)
+    start = (datetime.now(UTC) + timedelta(seconds=5)).replace(microsecond=0)
+    appointment = (await book(clinic, practice, patient, start)).json()
+    deferred = await deferred_reminder(clinic, patient, appointment["id"])
+
+    await asyncio.sleep((start - datetime.now(UTC)).total_seconds() + 0.1)
+    after = await reminder_after_quiet_hours(clinic, patient, deferred["id"])
+    assert after["status"] == "skipped"
+    assert "too late" in after["last_error"]
+    assert reminders_to(smtp, patient.email) == []

@@ -1,10 +1,12 @@
 """The waitlist with a long hold: offers on cancellation and rescheduling, leaving, claiming."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from tests.plugins.appointments.helpers import (
     API,
     DOCTOR_NAME,
+    ask_to_wait,
     book,
     entry_of,
     iso,
@@ -74,3 +76,30 @@ async def test_rescheduling_offers_the_old_slot(clinic: Clinic) -> None:
         f"{API}/{entry['offered_appointment_id']}", headers=waiting.headers
     )
     assert (held.json()["status"], held.json()["starts_at"]) == ("held", iso(start))
+
+
+async def test_a_range_that_has_ended_is_refused(clinic: Clinic) -> None:
+    # The practitioner's today: in Kiritimati (UTC+14) yesterday in UTC may not have ended yet.
+    practice = await open_practice(clinic, timezone="Pacific/Kiritimati")
+    patient = await clinic.member("patient")
+    today = datetime.now(ZoneInfo("Pacific/Kiritimati")).date()
+    for day, expected in ((today - timedelta(days=1), 422), (today, 201)):
+        joined = await ask_to_wait(clinic, practice, patient, date(2020, 1, 1), day)
+        assert joined.status_code == expected, joined.text
+        if expected == 422:
+            assert "has already ended" in joined.json()["detail"]
+
+
+async def test_the_same_wait_twice_is_a_conflict_naming_the_first_entry(clinic: Clinic) -> None:
+    practice = await open_practice(clinic)
+    patient = await clinic.member("patient")
+    day = two_days_ahead_at(10).date()
+    await join_waitlist(clinic, practice, patient, day)
+    first = await entry_of(clinic, patient)
+    again = await ask_to_wait(clinic, practice, patient, day, day)
+    assert again.status_code == 409, again.text
+    assert again.json()["type"].endswith("/already-waiting")
+    assert first["id"] in again.json()["detail"]
+    left = await clinic.client.delete(f"{API}/waitlist/{first['id']}", headers=patient.headers)
+    assert left.status_code == 204, left.text
+    await join_waitlist(clinic, practice, patient, day)  # once left, joining again is fine

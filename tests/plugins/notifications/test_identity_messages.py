@@ -8,8 +8,8 @@ import nats
 from nats.aio.msg import Msg
 
 from hduce.core.config import Settings
-from tests.plugins.notifications.test_delivery import body_of
-from tests.plugins.users.clinic import Clinic
+from tests.plugins.notifications.test_delivery import body_of, quiet_now
+from tests.plugins.users.clinic import Clinic, Member
 from tests.support.mail import token_in
 from tests.support.smtp import SmtpServer
 
@@ -85,6 +85,21 @@ async def test_a_new_login_and_a_lockout_are_announced(clinic: Clinic, smtp: Smt
     assert statuses[-1] == 429, statuses
     locked = await smtp.wait_for_message(lambda m: m["To"] == email and "locked" in m["Subject"])
     assert "locked" in body_of(locked)
+
+
+async def test_a_new_login_is_announced_during_quiet_hours(
+    clinic: Clinic, smtp: SmtpServer
+) -> None:
+    # README: critical messages (security, clinical alerts) always go out.
+    email = await registered(clinic, smtp)
+    account_id = await clinic.in_app(
+        clinic.context.db.shared_pool.fetchval, "SELECT id FROM account WHERE email = $1", email
+    )
+    patient = ("patient",)
+    member = Member(account_id, email, "", frozenset(patient), clinic.headers(account_id, patient))
+    await quiet_now(clinic, member)
+    assert await login(clinic, email) == 200
+    await smtp.wait_for_message(lambda m: m["To"] == email and "sign-in" in m["Subject"])
 
 
 async def test_no_one_time_token_crosses_the_bus(

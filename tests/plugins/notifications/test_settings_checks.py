@@ -1,6 +1,8 @@
 """The plugin reports unsafe e-mail settings and channels set up only partly, through its hooks."""
 
+import json
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -9,6 +11,7 @@ from hduce.cli._startup import log_startup_warnings
 from hduce.core.config import load_settings
 from hduce.plugins.notifications import NotificationsPlugin
 from hduce.plugins.notifications.config import EmailConfig, NotificationsConfig, SmsConfig
+from tests.e2e.test_cli_commands import run
 
 SENDER = "Clinic <noreply@clinic.example>"
 
@@ -77,3 +80,16 @@ def test_serve_logs_the_plugin_warnings_of_the_loaded_settings(
     with caplog.at_level(logging.WARNING, logger="hduce.startup"):
         log_startup_warnings(load_plugins(settings))
     assert any("set SMTP_URL" in record.getMessage() for record in caplog.records)
+
+
+def test_a_template_override_with_an_unknown_variable_stops_config_check(tmp_path: Path) -> None:
+    override = tmp_path / "templates" / "appointment_booked" / "subject.txt"
+    override.parent.mkdir(parents=True)
+    override.write_text("Booked {{ starts_at }} for {{ patient_nam }}", encoding="utf-8")
+    folders = json.dumps([str(tmp_path / "templates")])
+    code, output = run(
+        ["config", "check"], tmp_path, HDUCE_PLUGINS__NOTIFICATIONS__TEMPLATE_DIRS=folders
+    )
+    assert code != 0
+    (line,) = output.strip().splitlines()
+    assert str(override) in line and "`patient_nam`" in line

@@ -33,6 +33,12 @@ class TooLateToChange(Conflict):
     slug, title = "too-late-to-change", "Too late to change"
 
 
+class AlreadyWaiting(Conflict):
+    """The patient already waits for this practitioner, type and dates (the detail names it)."""
+
+    slug, title = "already-waiting", "Already on the waitlist"
+
+
 class InvalidConfirmationToken(HduceError):
     """The confirmation token is forged, expired, already used or for another booking."""
 
@@ -46,6 +52,7 @@ class CalendarBusy(HduceError):
 
 
 __all__ = [
+    "AlreadyWaiting",
     "CalendarBusy",
     "InvalidConfirmationToken",
     "InvalidRequest",

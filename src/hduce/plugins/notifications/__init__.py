@@ -16,7 +16,7 @@ from hduce.contracts.notifications import (
     PushPublisher,
 )
 from hduce.contracts.users import CareTeams, UserDirectory
-from hduce.core.config import Finding
+from hduce.core.config import ConfigError, Finding, Section
 from hduce.core.context import AppContext
 from hduce.core.personal_data import RowQueries
 from hduce.core.plugin import HducePlugin, running_lifespan
@@ -44,6 +44,7 @@ from hduce.plugins.notifications.services import (
     NotificationsServices,
     OwnSettings,
     PreferenceService,
+    TemplateError,
     TemplateRenderer,
     builtin_template_dir,
 )
@@ -63,6 +64,8 @@ from hduce.plugins.notifications.store import (
     PreferenceStore,
 )
 
+TEMPLATE_DIRS = "plugins.notifications.template_dirs"
+
 
 class NotificationsPlugin(HducePlugin):
     """Templated notifications on every channel, preferences, retries and an in-app inbox."""
@@ -73,14 +76,27 @@ class NotificationsPlugin(HducePlugin):
     config_type = NotificationsConfig
     config: NotificationsConfig
 
+    def __init__(self, config: Section | None = None) -> None:
+        """Read the templates; a clinic's must use only what their template is given.
+
+        A bad folder or file is a `ConfigError`, so start-up and `hduce config check` stop on it.
+        """
+        super().__init__(config)
+        try:
+            self.renderer = TemplateRenderer(
+                [*(Path(folder) for folder in self.config.template_dirs), builtin_template_dir()]
+            )
+            if self.config.template_dirs:
+                self.renderer.check()
+        except TemplateError as exc:
+            raise ConfigError(f"`{TEMPLATE_DIRS}`: {exc}", key=TEMPLATE_DIRS) from None
+
     def setup(self, context: AppContext) -> None:
         """Build channels and services, provide `Notifier`, `InboxReader` and `OneTimeLinks`."""
         super().setup(context)
         env: PluginEnv[NotificationsConfig] = self.env
         directory = env.require(UserDirectory)
-        renderer = TemplateRenderer(
-            [*(Path(folder) for folder in env.config.template_dirs), builtin_template_dir()]
-        )
+        renderer = self.renderer
         inbox = Inbox(env.db)
         channels = self._channels(env, inbox)
         store = PreferenceStore(env.db)

@@ -28,6 +28,8 @@ class Notification(Table, tablename="notification"):
     category = Varchar(length=32)
     critical = Boolean(default=False)
     key = Varchar(length=200, null=True, default=None, unique=True)
+    about = Varchar(length=200, null=True, default=None)
+    send_before = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
 
 

@@ -29,7 +29,7 @@ class WaitlistController(Controller):
         """Waiting and offered entries (front desk), else the caller's own entries."""
         return await appointments.waitlist.list_entries(principal)
 
-    @post(responses=problems(403, 422))
+    @post(responses=problems(403, 409, 422))
     async def join_waitlist(
         self,
         principal: NamedDependency[Principal],

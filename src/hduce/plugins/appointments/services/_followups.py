@@ -99,6 +99,11 @@ class FollowUps:
         await self.events.cancel_many(row.scheduled_events)
         await self.store.remember_events(row.id, [])
 
+    async def withdraw(self, row: AppointmentRow, why: str) -> None:
+        """`cancel`, and take back the reminders queued but not sent yet, saying `why`."""
+        await self.cancel(row)
+        await self.messages.withdraw_reminders(row.id, why)
+
     async def rescheduled(
         self,
         before: AppointmentRow,
@@ -113,6 +118,7 @@ class FollowUps:
         `plan` holds the follow-ups whose ids `moved` was written with.
         """
         await self.events.cancel_many(before.scheduled_events)
+        await self.messages.withdraw_reminders(before.id, "the appointment was rescheduled")
         rescheduled = fact(
             AppointmentRescheduled,
             moved,

@@ -79,7 +79,7 @@ class Lifecycle:
                 raise InvalidTransition("an appointment that has not started cannot be a no-show")
             await self.store.set_status(row.id, step.target, changed_by=principal.id)
             if row.scheduled_events:
-                await self.followups.cancel(row)
+                await self.followups.withdraw(row, f"the appointment is now {step.target}")
             changed = await self.store.refetch(row.id)
             event = ANNOUNCING.get(step.target)
             if event is not None:
@@ -103,7 +103,7 @@ class Lifecycle:
             await self.store.set_status(
                 row.id, Status.CANCELLED, changed_by=principal.id, cancellation_reason=reason
             )
-            await self.followups.cancel(row)
+            await self.followups.withdraw(row, "the appointment was cancelled")
             cancelled = await self.store.refetch(row.id)
             await self.events.publish(
                 fact(AppointmentCancelled, cancelled, cancelled_by=principal.id, reason=reason)

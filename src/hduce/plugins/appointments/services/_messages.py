@@ -19,6 +19,12 @@ from hduce.plugins.appointments.services._tokens import ConfirmationTokens
 from hduce.plugins.appointments.store import AppointmentRow
 
 FALLBACK_NAME = "your practitioner"
+REMINDER = "appointment_reminder"
+
+
+def reminders_about(appointment_id: uuid.UUID) -> str:
+    """What an appointment's reminders are `about`, so they can be withdrawn together."""
+    return f"appointment:{appointment_id}:reminder"
 
 
 def readable(moment: datetime, zone: str) -> str:
@@ -50,12 +56,28 @@ class PatientMessages:
     directory: UserDirectory
     notifier: Notifier
 
+    async def remind(self, row: AppointmentRow) -> None:
+        """Send the reminder: never after the visit starts, withdrawn by `withdraw_reminders`."""
+        await self.send(row, REMINDER, about=reminders_about(row.id), send_before=row.starts_at)
+
+    async def withdraw_reminders(self, appointment_id: uuid.UUID, why: str) -> None:
+        """Take back the appointment's reminders still waiting to go out (e.g. quiet hours)."""
+        await self.notifier.withdraw(reminders_about(appointment_id), why)
+
     async def send(
-        self, row: AppointmentRow, template: str, *, zone: str | None = None, **extra: Any
+        self,
+        row: AppointmentRow,
+        template: str,
+        *,
+        zone: str | None = None,
+        about: str | None = None,
+        send_before: datetime | None = None,
+        **extra: Any,
     ) -> None:
         """Send `template` about `row` to its patient; datetimes in `extra` become local text.
 
-        `zone` is the practitioner's time zone, read here unless the caller already has it.
+        `zone` is the practitioner's time zone, read here unless the caller already has it;
+        `about` and `send_before` as in `Notice`.
         """
         zone = zone or await self.schedules.timezone(row.practitioner)
         people = await self.directory.get_many((row.practitioner, row.patient))
@@ -85,5 +107,11 @@ class PatientMessages:
             )
         contact = None if patient is None else contact_of(patient)
         await self.notifier.notify(
-            row.patient, template, data, Category.APPOINTMENTS, contact=contact
+            row.patient,
+            template,
+            data,
+            Category.APPOINTMENTS,
+            contact=contact,
+            about=about,
+            send_before=send_before,
         )

@@ -29,7 +29,7 @@ class Reminders:
         """Send the reminder if the booking still stands at the same time."""
         async with self.db.transaction():
             if row := await self._still_standing(event, meta):
-                await self.followups.messages.send(row, "appointment_reminder")
+                await self.followups.messages.remind(row)
 
     async def mark_no_show(self, event: NoShowDue, meta: EventMeta) -> None:
         """Mark the booking no-show if the patient was never checked in."""

@@ -15,7 +15,7 @@ from hduce.core.errors import NotFound
 from hduce.core.events import EventBus, EventMeta
 from hduce.core.security import Principal
 from hduce.plugins.appointments.config import AppointmentsConfig
-from hduce.plugins.appointments.errors import InvalidRequest, InvalidTransition
+from hduce.plugins.appointments.errors import AlreadyWaiting, InvalidRequest, InvalidTransition
 from hduce.plugins.appointments.schemas import WaitlistCreate, WaitlistRead
 from hduce.plugins.appointments.services._access import patient_for, sees_all
 from hduce.plugins.appointments.services._followups import FollowUps, HoldExpired
@@ -44,12 +44,23 @@ class Waitlist:
     followups: FollowUps
 
     async def join(self, principal: Principal, data: WaitlistCreate) -> WaitlistRead:
-        """Put a patient on the waitlist of a practitioner and type for a date range."""
+        """Put a patient on the waitlist of a practitioner and type for a date range.
+
+        A range that has ended (in the practitioner's time zone) is refused (422), and so is the
+        same wait twice while the first entry is live (409 naming it).
+        """
         patient_id = patient_for(principal, data.patient_id)
         if patient_id != principal.id:
             await self.accounts.require(patient_id, Role.PATIENT)
         await self.types.offered(data.type_id, data.practitioner_id)
-        record = await self.entries.insert(patient_id, data)
+        zone = ZoneInfo(await self.schedules.timezone(data.practitioner_id))
+        if data.to_date < datetime.now(zone).date():
+            raise InvalidRequest(f"the date range has already ended (to_date, in {zone.key})")
+        async with self.db.transaction():
+            await self.appointments.lock_calendars(patient_id)  # two joins at once: one wins
+            if existing := await self.entries.same_wait(patient_id, data):
+                raise AlreadyWaiting(f"the patient already waits for this: entry {existing}")
+            record = await self.entries.insert(patient_id, data)
         return WaitlistRead.from_row(record)
 
     async def list_entries(self, principal: Principal) -> list[WaitlistRead]:

@@ -43,6 +43,19 @@ class WaitlistStore(SqlStore):
         assert record is not None  # RETURNING always answers
         return record
 
+    async def same_wait(self, patient_id: uuid.UUID, wait: WaitlistCreate) -> uuid.UUID | None:
+        """The patient's live entry for exactly `wait` (practitioner, type and dates), if any."""
+        return await self.db.fetchval(
+            "SELECT id FROM waitlist_entry WHERE patient = $1 AND practitioner = $2 "
+            "AND appointment_type = $3 AND from_date = $4 AND to_date = $5 "
+            "AND status IN ('waiting', 'offered') LIMIT 1",
+            patient_id,
+            wait.practitioner_id,
+            wait.type_id,
+            wait.from_date,
+            wait.to_date,
+        )
+
     async def live(self) -> list[asyncpg.Record]:
         """Waiting and offered entries, oldest first."""
         return await self.db.fetch(

@@ -12,7 +12,11 @@ from hduce.plugins.notifications.services._notifier import NotificationService
 from hduce.plugins.notifications.services._own import OwnSettings
 from hduce.plugins.notifications.services._preferences import PreferenceService
 from hduce.plugins.notifications.services._sender import DeliverySender
-from hduce.plugins.notifications.services._templates import TemplateRenderer, builtin_template_dir
+from hduce.plugins.notifications.services._templates import (
+    TemplateError,
+    TemplateRenderer,
+    builtin_template_dir,
+)
 from hduce.plugins.notifications.store import DeliveryStore, Inbox
 
 __all__ = [
@@ -26,6 +30,7 @@ __all__ = [
     "NotificationsServices",
     "OwnSettings",
     "PreferenceService",
+    "TemplateError",
     "TemplateRenderer",
     "builtin_template_dir",
     "shown",

@@ -1,18 +1,25 @@
 """`Notifier`: render a template per channel and write one delivery row per channel."""
 
+import logging
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from hduce.contracts.notifications import Notice, Notifier
+from hduce.contracts.notifications import Category, Notice, Notifier
 from hduce.contracts.users import UserDirectory
 from hduce.core.events import Event, EventBus
 from hduce.core.plugin_env import PluginEnv
 from hduce.plugins.notifications.config import NotificationsConfig
 from hduce.plugins.notifications.services._quiet_hours import quiet_until
 from hduce.plugins.notifications.services._recipients import Recipient, resolve_recipient
-from hduce.plugins.notifications.services._templates import TemplateRenderer
+from hduce.plugins.notifications.services._sender import SENDABLE
+from hduce.plugins.notifications.services._templates import (
+    Rendered,
+    TemplateError,
+    TemplateRenderer,
+)
 from hduce.plugins.notifications.services.channels.base import Channel
 from hduce.plugins.notifications.store import (
     CHANNELS,
@@ -23,6 +30,14 @@ from hduce.plugins.notifications.store import (
     PreferenceStore,
 )
 from hduce.plugins.notifications.tasks import DeliveryDue
+
+logger = logging.getLogger("hduce.notifications")
+
+NEVER_QUIET = frozenset({Category.SECURITY, Category.CLINICAL_ALERTS})
+"""Categories that go out during quiet hours even when not `critical` (e.g. a new sign-in).
+
+Their messages are urgent to the reader; a user can still switch a non-critical one off.
+"""
 
 
 class NotificationService(Notifier):
@@ -55,7 +70,7 @@ class NotificationService(Notifier):
             target = await resolve_recipient(self._directory, notice)
             values = {"clinic_name": self._config.clinic_name, "name": target.first_name}
             values.update(notice.data)
-            rendered = self._renderer.render_all(notice.template, values, CHANNELS)
+            rendered, problem = self._render(notice.template, values)
             notification = NewNotification(
                 id=uuid.uuid4(),
                 recipient=target.user_id,
@@ -64,6 +79,8 @@ class NotificationService(Notifier):
                 category=notice.category.value,
                 critical=notice.critical,
                 key=notice.key,
+                about=notice.about,
+                send_before=notice.send_before,
             )
             preferences = await self._preferences_of(target)
             rows: list[PlannedDelivery] = []
@@ -72,6 +89,8 @@ class NotificationService(Notifier):
                 status, reason, due = self._plan(target, channel, notice, preferences)
                 if status is None:
                     continue
+                if problem and status in SENDABLE:
+                    status, reason, due = "failed", problem, None
                 delivery_id = uuid.uuid4()
                 address = target.address(channel) or ""
                 rows.append(
@@ -92,6 +111,27 @@ class NotificationService(Notifier):
             await self._deliveries.add(notification, rows)
             await self._events.publish_many(due_events)
             return notification.id
+
+    async def withdraw(self, about: str, reason: str) -> int:
+        """`Notifier.withdraw`: skip the unsent deliveries of the notices `about` this."""
+        return await self._deliveries.withdraw(about, SENDABLE, reason)
+
+    def _render(
+        self, template: str, values: Mapping[str, Any]
+    ) -> tuple[dict[str, Rendered], str | None]:
+        """Each channel's message; if rendering fails, empty ones and why (never raised).
+
+        The caller's request (a booking...) must not fail over a message: its deliveries are
+        recorded `failed` with the reason instead.
+        """
+        try:
+            return self._renderer.render_all(template, values, CHANNELS), None
+        except TemplateError as exc:
+            logger.error("a %s notification could not be rendered: %s", template, exc)
+            known = template in self._renderer.names()
+            channels = self._renderer.channels(template) if known else frozenset()
+            empty = {channel: Rendered("", "") for channel in CHANNELS if channel in channels}
+            return empty, f"not rendered: {exc}"
 
     async def _preferences_of(self, target: Recipient) -> Preferences | None:
         if target.user_id is None:
@@ -115,7 +155,8 @@ class NotificationService(Notifier):
         critical = notice.critical
         if not critical and preferences and not preferences.allows(notice.category, channel):
             return "skipped", "turned off in the user's preferences", None
-        if not critical and channel != "in_app" and preferences and preferences.quiet_hours:
+        urgent = critical or notice.category in NEVER_QUIET
+        if not urgent and channel != "in_app" and preferences and preferences.quiet_hours:
             quiet = preferences.quiet_hours
             until = quiet_until(datetime.now(UTC), quiet.start, quiet.end, _zone(target.timezone))
             if until is not None:

@@ -56,6 +56,10 @@ class DeliverySender:
             row = await self._deliveries.lock(delivery_id)
             if row is None or row["status"] not in SENDABLE:
                 return
+            if row["send_before"] is not None and row["send_before"] <= datetime.now(UTC):
+                late = f"too late: it had to go before {row['send_before']:%Y-%m-%d %H:%M:%S} UTC"
+                await self._deliveries.skip(delivery_id, late)
+                return
             message = OutgoingMessage(
                 delivery_id=row["id"],
                 to=row["address"],

@@ -14,10 +14,10 @@ from jinja2 import (
     Template,
     TemplateNotFound,
     TemplateSyntaxError,
-    UndefinedError,
     meta,
     select_autoescape,
 )
+from jinja2 import TemplateError as JinjaError
 
 TEMPLATES_ENV = "HDUCE_TEMPLATES_DIR"
 """Names the built-in templates folder where the source checkout is not next to `config/`."""
@@ -26,6 +26,12 @@ HTML = "email.html"
 BODIES = {"email": "email.txt", "sms": "sms.txt", "push": "push.txt", "in_app": "in_app.txt"}
 """The file that holds each channel's text; a template without it skips that channel."""
 FILES = frozenset({SUBJECT, HTML, *BODIES.values()})
+GIVEN = "variables.txt"
+"""A built-in template's declaration of the values its sender gives it, one name a line."""
+ALWAYS_GIVEN = frozenset({"name", "clinic_name"})
+"""What the notifier gives every template."""
+RENDER_ERRORS = (JinjaError, ArithmeticError, LookupError, TypeError, ValueError)
+"""What rendering a template with wrong uses of its values may raise."""
 _BUILTIN = Path("config", "templates", "notifications")
 _NAME = re.compile(r"[a-z0-9][a-z0-9_]*")
 """Template folder names; shared pieces live in folders such as `_layout` and are no template."""
@@ -58,13 +64,15 @@ def builtin_template_dir(environ: Mapping[str, str] | None = None) -> Path:
 class TemplateRenderer:
     """Renders templates from folders searched in order, so earlier folders override per file.
 
-    Templates are read once: restart after adding or editing one.
+    Templates are read once: restart after adding or editing one. The last folder holds the
+    built-in templates, whose `variables.txt` say what each template is given.
     """
 
     def __init__(self, dirs: Sequence[Path]) -> None:
         for folder in dirs:
             if not folder.is_dir():
                 raise TemplateError(f"template folder not found: {folder}")
+        self._given = _declarations(dirs[-1]) if dirs else {}
         self._loader = FileSystemLoader(list(dirs))
         self._env = Environment(
             loader=self._loader,
@@ -75,7 +83,7 @@ class TemplateRenderer:
             lstrip_blocks=True,
         )
         self._files = _scan(dirs)
-        self._needs: dict[str, frozenset[str]] = {}
+        self._parsed: dict[str, tuple[str, frozenset[str], list[str]]] = {}
         self._templates: dict[str, Template] = {}
 
     def names(self) -> list[str]:
@@ -91,6 +99,27 @@ class TemplateRenderer:
         """The values `template` uses across all of its files."""
         files = self._files_of(template)
         return frozenset().union(*(self._variables(template, file) for file in files))
+
+    def given(self, template: str) -> frozenset[str]:
+        """What a built-in `template`'s sender gives it (`ALWAYS_GIVEN` for any other)."""
+        self._files_of(template)
+        return ALWAYS_GIVEN | self._given.get(template, frozenset())
+
+    def check(self) -> None:
+        """Fail on the first file that uses a value its built-in template is not given.
+
+        Each file is checked with the layouts and pieces it uses; the error names the file.
+        """
+        for template in sorted(self._given.keys() & self._files.keys()):
+            allowed = self.given(template)
+            for file in sorted(self._files[template]):
+                for name in self._used_by(f"{template}/{file}"):
+                    path, own, _ = self._parse(name)
+                    if unknown := sorted(own - allowed):
+                        raise TemplateError(
+                            f"template file {path} uses {_listed(unknown)}, which `{template}` "
+                            f"is not given (it is given: {', '.join(sorted(allowed))})"
+                        )
 
     def render(self, template: str, channel: str, data: Mapping[str, Any]) -> Rendered:
         """Render the subject and `channel`'s body (and HTML for e-mail) with `data`."""
@@ -115,6 +144,11 @@ class TemplateRenderer:
                 self._render(template, HTML, data) if channel == "email" and HTML in files else None
             )
             rendered[channel] = Rendered(subject=subject, text=text, html=html)
+        # Checked even where the files do without: a clinic's override may use any of them.
+        if withheld := sorted(self.given(template) - data.keys()):
+            raise TemplateError(
+                f"template `{template}` is given {_listed(withheld)}, which the sender left out"
+            )
         return rendered
 
     def _files_of(self, template: str) -> frozenset[str]:
@@ -126,11 +160,12 @@ class TemplateRenderer:
     def _render(self, template: str, file: str, data: Mapping[str, Any]) -> str:
         missing = sorted(self._variables(template, file) - data.keys())
         if missing:
-            names = ", ".join(f"`{name}`" for name in missing)
-            raise TemplateError(f"template `{template}/{file}`: missing variable {names}")
+            raise TemplateError(
+                f"template `{template}/{file}`: missing variable {_listed(missing)}"
+            )
         try:
             return self._compiled(f"{template}/{file}").render(data).strip()
-        except UndefinedError as exc:
+        except RENDER_ERRORS as exc:  # a clinic's template may misuse a value in any way
             raise TemplateError(f"template `{template}/{file}`: {exc}") from None
 
     def _compiled(self, name: str) -> Template:
@@ -142,11 +177,20 @@ class TemplateRenderer:
         return compiled
 
     def _variables(self, template: str, file: str) -> frozenset[str]:
-        return self._needs_of(f"{template}/{file}")
-
-    def _needs_of(self, name: str) -> frozenset[str]:
         """Undeclared variables of one file and of the layouts and pieces it uses."""
-        if name not in self._needs:
+        used = self._used_by(f"{template}/{file}")
+        return frozenset().union(*(self._parse(name)[1] for name in used))
+
+    def _used_by(self, name: str) -> list[str]:
+        """`name` and every file it extends, includes or imports, directly or not."""
+        found = [name]
+        for file in found:
+            found.extend(used for used in self._parse(file)[2] if used not in found)
+        return found
+
+    def _parse(self, name: str) -> tuple[str, frozenset[str], list[str]]:
+        """The file's path, its own undeclared variables and the files it names (cached)."""
+        if name not in self._parsed:
             try:
                 source, path, _ = self._loader.get_source(self._env, name)
                 parsed = self._env.parse(source, name, path)
@@ -154,12 +198,24 @@ class TemplateRenderer:
                 raise TemplateError(f"template file `{name}` not found") from None
             except TemplateSyntaxError as exc:
                 raise TemplateError(f"template `{name}` line {exc.lineno}: {exc.message}") from None
-            found = set(meta.find_undeclared_variables(parsed) - self._env.globals.keys())
-            for used in meta.find_referenced_templates(parsed):
-                if used is not None:
-                    found |= self._needs_of(used)
-            self._needs[name] = frozenset(found)
-        return self._needs[name]
+            own = frozenset(meta.find_undeclared_variables(parsed) - self._env.globals.keys())
+            used = [used for used in meta.find_referenced_templates(parsed) if used is not None]
+            self._parsed[name] = (path or name, own, used)
+        return self._parsed[name]
+
+
+def _listed(names: Sequence[str]) -> str:
+    return ", ".join(f"`{name}`" for name in names)
+
+
+def _declarations(folder: Path) -> dict[str, frozenset[str]]:
+    """Template name → the values declared in its `variables.txt` (first word of each line)."""
+    declared = {}
+    for file in sorted(folder.glob(f"*/{GIVEN}")):
+        lines = file.read_text(encoding="utf-8").splitlines()
+        words = (line.split(maxsplit=1) for line in lines if line.strip())
+        declared[file.parent.name] = frozenset(w[0] for w in words if not w[0].startswith("#"))
+    return declared
 
 
 def _scan(dirs: Sequence[Path]) -> dict[str, frozenset[str]]:

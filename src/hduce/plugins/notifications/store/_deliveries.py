@@ -21,8 +21,8 @@ COLUMNS = (
 INSERT_NOTIFICATION = """
 WITH n AS (
     INSERT INTO notification (id, recipient, address, template, category, critical, key,
-                              created_at)
-    VALUES ($1, $2, $12, $13, $14, $15, $16, now())
+                              about, send_before, created_at)
+    VALUES ($1, $2, $12, $13, $14, $15, $16, $17, $18, now())
 )
 INSERT INTO delivery (id, notification, recipient, channel, address, subject, body_text,
                       body_html, status, attempts, last_error, next_attempt_at, created_at,
@@ -47,6 +47,8 @@ class NewNotification(msgspec.Struct, frozen=True, kw_only=True):
     category: str
     critical: bool
     key: str | None
+    about: str | None = None
+    send_before: datetime | None = None
 
 
 class DeliveryStore(SqlStore):
@@ -66,12 +68,34 @@ class DeliveryStore(SqlStore):
         await self.db.execute(INSERT_NOTIFICATION, notification_id, recipient, *columns, *rest)
 
     async def lock(self, delivery_id: uuid.UUID) -> asyncpg.Record | None:
-        """The delivery to send, locked until the caller's transaction ends."""
+        """The delivery to send and its notification's `send_before`, locked until commit."""
         return await self.db.fetchrow(
-            "SELECT id, recipient, channel, address, subject, body_text, body_html, status, "
-            "attempts FROM delivery WHERE id = $1 FOR UPDATE",
+            "SELECT d.id, d.recipient, d.channel, d.address, d.subject, d.body_text, d.body_html, "
+            "d.status, d.attempts, n.send_before FROM delivery d "
+            "JOIN notification n ON n.id = d.notification WHERE d.id = $1 FOR UPDATE OF d",
             delivery_id,
         )
+
+    async def skip(self, delivery_id: uuid.UUID, reason: str) -> None:
+        """Give up an unsent delivery for `reason` (kept as its `last_error`)."""
+        await self.db.execute(
+            "UPDATE delivery SET status = 'skipped', last_error = $2, next_attempt_at = NULL, "
+            "updated_at = now() WHERE id = $1",
+            delivery_id,
+            reason,
+        )
+
+    async def withdraw(self, about: str, unsent: Sequence[str], reason: str) -> int:
+        """Skip the `unsent` deliveries of every notification `about` this; how many."""
+        status = await self.db.execute(
+            "UPDATE delivery d SET status = 'skipped', last_error = $3, next_attempt_at = NULL, "
+            "updated_at = now() FROM notification n "
+            "WHERE n.about = $1 AND d.notification = n.id AND d.status = ANY($2::text[])",
+            about,
+            list(unsent),
+            reason,
+        )
+        return int(status.split()[-1])
 
     async def sent(self, delivery_id: uuid.UUID, status: str) -> None:
         """Record a successful attempt (`sent`, or `logged` for e-mail written to the log)."""
