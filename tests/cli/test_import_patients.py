@@ -1,6 +1,7 @@
 """`hduce import patients FILE.csv`: every row or none of a failed batch, errors by line."""
 
 import hashlib
+import re
 import uuid
 from pathlib import Path
 
@@ -113,7 +114,7 @@ async def test_a_clash_with_an_existing_account_stops_the_import(
     assert await emails_in(raw_pool, [first, second]) == set(), "the good row is not imported"
 
 
-async def test_invite_asks_each_patient_to_choose_a_password(
+async def test_invite_mails_an_invitation_whose_link_outlives_the_night(
     tmp_path: Path, migrated: str, nats_url: str, raw_pool: asyncpg.Pool
 ) -> None:
     admin = create_admin(tmp_path, migrated, nats_url)
@@ -123,14 +124,36 @@ async def test_invite_asks_each_patient_to_choose_a_password(
     result = run_hduce(tmp_path, migrated, nats_url, *args)
     assert result.returncode == 0, result.stderr
     assert "imported and invited 1 patients" in result.stdout
-    row = await raw_pool.fetchrow(
-        "SELECT a.must_reset_password, "
-        "(SELECT count(*) FROM audit_event e WHERE e.subject_id = a.id "
-        " AND e.action = 'auth.password_reset_forced') AS invited "
-        "FROM account a WHERE a.email = $1",
-        email,
+    account = await raw_pool.fetchval("SELECT id FROM account WHERE email = $1", email)
+    mail = await raw_pool.fetchrow(
+        "SELECT subject, body_text FROM delivery WHERE recipient = $1 AND channel = 'email'",
+        account,
     )
-    assert row["must_reset_password"] is True and row["invited"] == 1
+    text = mail["body_text"]
+    assert "opened an account for you" in text and "choose your password" in text, text
+    assert "asked to reset" not in text and "ignore" not in text, text
+    assert "reset" not in mail["subject"].lower(), mail["subject"]
+    token = re.search(r"/reset-password\?token=([\w-]+)", text)
+    assert token, text
+    # The link is the reset page's, valid as long as a verification link (48 h), not 1 hour.
+    link = await raw_pool.fetchrow(
+        "SELECT purpose, expires_at > now() + interval '2 hours' AS after_two_hours, "
+        "expires_at > now() + interval '47 hours' AS two_days FROM one_time_token "
+        "WHERE token_hash = $1 AND used_at IS NULL",
+        hashlib.sha256(token[1].encode()).hexdigest(),
+    )
+    assert link is not None and link["purpose"] == "reset_password"
+    assert link["after_two_hours"] and link["two_days"]
+    invited = await raw_pool.fetchval(
+        "SELECT count(*) FROM audit_event WHERE subject_id = $1 AND action = 'auth.invited'",
+        account,
+    )
+    assert invited == 1
+    # Single use as before: a later reset link spends the invitation's.
+    reset = run_hduce(tmp_path, migrated, nats_url, "user", "reset-password", email)
+    assert reset.returncode == 0, reset.stderr
+    spent = "SELECT used_at IS NOT NULL FROM one_time_token WHERE token_hash = $1"
+    assert await raw_pool.fetchval(spent, hashlib.sha256(token[1].encode()).hexdigest())
 
 
 def test_a_file_that_is_not_utf8_is_one_clear_line(

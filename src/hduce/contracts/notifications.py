@@ -104,6 +104,13 @@ class OneTimeLinks(Protocol):
     async def password_reset(self, user_id: uuid.UUID, token: str, expires_at: datetime) -> None:
         """Queue the e-mail whose link resets the user's password."""
 
+    async def invitation(self, user_id: uuid.UUID, token: str, expires_at: datetime) -> None:
+        """Queue the e-mail saying the clinic opened an account for the user.
+
+        Its link is the password-reset page's (the token a reset token): the user chooses their
+        password there. It does not claim the user asked for anything.
+        """
+
 
 class InboxEntry(msgspec.Struct, frozen=True, kw_only=True):
     """One in-app message as its recipient sees it."""

@@ -15,7 +15,7 @@ from hduce.plugins.notifications.services._templates import (
 
 BUILTIN = builtin_template_dir()
 RENDERER = TemplateRenderer([BUILTIN])
-SECURITY = ("verify_email", "password_reset", "new_login", "account_locked")
+SECURITY = ("verify_email", "password_reset", "invitation", "new_login", "account_locked")
 APPOINTMENTS = (
     "appointment_booked",
     "appointment_reminder",
@@ -26,6 +26,7 @@ APPOINTMENTS = (
 EXPECTED_VARIABLES = {
     "verify_email": {"verify_url", "token", "expires_at"},
     "password_reset": {"reset_url", "token", "expires_at"},
+    "invitation": {"reset_url", "token", "expires_at"},
     "new_login": {"when", "ip", "user_agent"},
     "account_locked": {"until"},
     "account_approved": set(),

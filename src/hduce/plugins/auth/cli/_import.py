@@ -44,7 +44,11 @@ def import_group() -> None:
 @import_group.command("patients")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check every row; import nothing.")
-@click.option("--invite", is_flag=True, help="E-mail each patient a link to choose a password.")
+@click.option(
+    "--invite",
+    is_flag=True,
+    help="E-mail each patient an invitation to choose a password (link valid 48 h).",
+)
 @click.option("--batch-size", type=click.IntRange(1, 10_000), default=200, show_default=True)
 @click.option(
     "--skip-existing",
@@ -69,7 +73,8 @@ def import_patients(
     is imported. Each batch is one transaction. `--skip-existing` skips the rows whose e-mail
     an account already has (a re-run after an interrupted import). Accounts are active with the
     e-mail address taken as verified and no usable password: patients set one with "forgot
-    password" or the link `--invite` sends. The audit log records `--as` as their author.
+    password" or the invitation `--invite` mails (its link works `verification_token_ttl`,
+    48 h). The audit log records `--as` as their author.
     """
     try:
         patients = read_patients(file)
@@ -142,7 +147,7 @@ async def _create(
             by=admin,
         )
         if invite:
-            await services.admin.force_password_reset(entry.id, by=admin)
+            await services.admin.invite(entry.id, by=admin)
     # Raised inside the batch's transaction: the whole batch is rolled back.
     except HduceError as exc:
         reason = exc.detail

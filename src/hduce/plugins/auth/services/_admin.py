@@ -13,7 +13,7 @@ from hduce.contracts.auth import (
 )
 from hduce.core.errors import Conflict, HduceError, NotFound
 from hduce.core.security import Principal
-from hduce.plugins.auth.services._env import AuthEnv
+from hduce.plugins.auth.services._env import INVITATION, AuthEnv
 from hduce.plugins.auth.services._passwords import PasswordService
 from hduce.plugins.auth.store import AccountRow, AccountStore
 
@@ -151,6 +151,17 @@ class AccountAdminService:
             await self._env.sessions.revoke_all(account_id)
             await self._passwords.request_reset(account)
             await self._env.audit("auth.password_reset_forced", actor_id=by, subject_id=account_id)
+
+    async def invite(self, account_id: uuid.UUID, *, by: uuid.UUID) -> None:
+        """Mail the invitation to an account the clinic opened: its link chooses the password.
+
+        The link is a reset link (the reset-password page takes it) valid for
+        `verification_token_ttl`; it spends the account's older reset links.
+        """
+        async with self._env.transaction():
+            await self._locked(account_id)
+            await self._env.mail_one_time_link(account_id, INVITATION)
+            await self._env.audit("auth.invited", actor_id=by, subject_id=account_id)
 
     async def acting_admin(self, who: str | None) -> Principal:
         """The admin a command acts as: `who`, else the oldest active admin."""

@@ -2,13 +2,19 @@
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from piccolo.engine.postgres import PostgresTransaction
 
 from hduce.contracts.audit import AuditLog
-from hduce.contracts.auth import UserPasswordResetRequested, UserVerificationRequested
+from hduce.contracts.auth import (
+    LinkMailed,
+    UserPasswordResetRequested,
+    UserVerificationRequested,
+)
 from hduce.contracts.notifications import OneTimeLinks
 from hduce.contracts.users import Profiles, UserDirectory
 from hduce.core.db import Database
@@ -23,6 +29,7 @@ from hduce.plugins.auth.schemas import ClientInfo, TokenRead
 from hduce.plugins.auth.services._hashing import PasswordHasher
 from hduce.plugins.auth.services._limits import AccountLimits
 from hduce.plugins.auth.store import (
+    RESET_PASSWORD,
     VERIFY_EMAIL,
     AccountRow,
     AccountStore,
@@ -33,6 +40,34 @@ from hduce.plugins.auth.store import (
 )
 
 logger = logging.getLogger("hduce.auth")
+
+
+SendLink = Callable[[uuid.UUID, str, datetime], Awaitable[None]]
+"""A `OneTimeLinks` method: mails (user id, token, expiry)."""
+
+
+@dataclass(frozen=True)
+class LinkKind:
+    """A one-time link: its token's purpose, lifetime, message and the fact published."""
+
+    purpose: str
+    long_lived: bool
+    """Valid `verification_token_ttl` (48 h) rather than `reset_token_ttl` (1 h)."""
+    message: Callable[[OneTimeLinks], SendLink]
+    """The `OneTimeLinks` method that mails it."""
+    fact: type[LinkMailed]
+
+
+VERIFICATION = LinkKind(
+    VERIFY_EMAIL, True, lambda links: links.verification, UserVerificationRequested
+)
+RESET = LinkKind(
+    RESET_PASSWORD, False, lambda links: links.password_reset, UserPasswordResetRequested
+)
+INVITATION = LinkKind(
+    RESET_PASSWORD, True, lambda links: links.invitation, UserPasswordResetRequested
+)
+"""The clinic opened the account: a reset token (the reset page works unchanged), kept 48 h."""
 
 
 @dataclass(frozen=True)
@@ -101,23 +136,21 @@ class AuthEnv:
             detail=detail,
         )
 
-    async def mail_one_time_link(self, account_id: uuid.UUID, purpose: str) -> None:
-        """Issue a token for `purpose` and have it mailed, in the current transaction.
+    async def mail_one_time_link(self, account_id: uuid.UUID, kind: LinkKind) -> None:
+        """Issue a token of `kind` and have it mailed, in the current transaction.
 
         The token goes straight to the notifications plugin (`OneTimeLinks`); the event that
         reaches the bus says only that a link was sent, and until when it works.
         """
-        verify = purpose == VERIFY_EMAIL
-        ttl = self.config.verification_token_ttl if verify else self.config.reset_token_ttl
-        token, expires_at = await self.one_time_tokens.issue(account_id, purpose, ttl)
+        config = self.config
+        ttl = config.verification_token_ttl if kind.long_lived else config.reset_token_ttl
+        token, expires_at = await self.one_time_tokens.issue(account_id, kind.purpose, ttl)
         links = self.links.get()
         if links is None:
-            logger.warning("no notifications plugin: the %s link is not sent", purpose)
+            logger.warning("no notifications plugin: the %s link is not sent", kind.purpose)
         else:
-            send = links.verification if verify else links.password_reset
-            await send(account_id, token, expires_at)
-        fact = UserVerificationRequested if verify else UserPasswordResetRequested
-        await self.events.publish(fact(user_id=account_id, expires_at=expires_at))
+            await kind.message(links)(account_id, token, expires_at)
+        await self.events.publish(kind.fact(user_id=account_id, expires_at=expires_at))
 
     async def account(self, principal: Principal) -> AccountRow:
         """The caller's account, once their session is known to be live."""

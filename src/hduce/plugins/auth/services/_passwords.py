@@ -8,7 +8,7 @@ from hduce.core.errors import NotFound
 from hduce.core.security import Principal
 from hduce.plugins.auth.errors import WrongPassword
 from hduce.plugins.auth.schemas import ClientInfo
-from hduce.plugins.auth.services._env import AuthEnv
+from hduce.plugins.auth.services._env import RESET, VERIFICATION, AuthEnv
 from hduce.plugins.auth.store import RESET_PASSWORD, VERIFY_EMAIL, AccountRow, normalise
 
 RESET_ACCEPTED = "If an account uses this address, a password reset e-mail is on its way."
@@ -51,7 +51,7 @@ class PasswordService:
 
     async def request_reset(self, account: AccountRow) -> None:
         """Issue a reset token and have it mailed, in the current transaction."""
-        await self._env.mail_one_time_link(account.id, RESET_PASSWORD)
+        await self._env.mail_one_time_link(account.id, RESET)
 
     async def reset(self, token: str, new: str, client: ClientInfo) -> None:
         """Set a new password with a reset token; every session ends."""
@@ -89,7 +89,7 @@ class PasswordService:
         account = await env.accounts.find(email) if "@" in email else None
         if account is not None and account.email_verified_at is None:
             async with env.transaction():
-                await env.mail_one_time_link(account.id, VERIFY_EMAIL)
+                await env.mail_one_time_link(account.id, VERIFICATION)
         return VERIFICATION_ACCEPTED
 
     async def _set_password(self, account_id: uuid.UUID, password_hash: str) -> None:

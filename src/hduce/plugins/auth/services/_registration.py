@@ -17,8 +17,8 @@ from hduce.plugins.auth.schemas import (
     field_reason,
     nul_reason,
 )
-from hduce.plugins.auth.services._env import AuthEnv
-from hduce.plugins.auth.store import VERIFY_EMAIL, AccountRow, NewAccount
+from hduce.plugins.auth.services._env import VERIFICATION, AuthEnv
+from hduce.plugins.auth.store import AccountRow, NewAccount
 
 TAKEN = "An account with this e-mail address or username already exists."
 
@@ -111,7 +111,7 @@ class RegistrationService:
                 )
             )
             if not new.verified:
-                await env.mail_one_time_link(account.id, VERIFY_EMAIL)
+                await env.mail_one_time_link(account.id, VERIFICATION)
             await env.audit(
                 "auth.registered",
                 actor_id=account.id if client else actor_id,

@@ -1,4 +1,4 @@
-"""One-time links (`OneTimeLinks`): the verification and password-reset e-mails."""
+"""One-time links (`OneTimeLinks`): the verification, password-reset and invitation e-mails."""
 
 import uuid
 from datetime import datetime
@@ -43,5 +43,15 @@ class LinkMessages:
 
     async def password_reset(self, user_id: uuid.UUID, token: str, expires_at: datetime) -> None:
         """Queue the password-reset e-mail with its link and token, in the caller's transaction."""
+        await self._reset_page_message(user_id, token, expires_at, "password_reset")
+
+    async def invitation(self, user_id: uuid.UUID, token: str, expires_at: datetime) -> None:
+        """Queue the invitation to an account the clinic opened, in the caller's transaction."""
+        await self._reset_page_message(user_id, token, expires_at, "invitation")
+
+    async def _reset_page_message(
+        self, user_id: uuid.UUID, token: str, expires_at: datetime, template: str
+    ) -> None:
+        """`template` carrying a reset token and its link to the reset-password page."""
         link = ("reset_url", self._config.reset_password_url)
-        await self._token_message(user_id, token, expires_at, "password_reset", link)
+        await self._token_message(user_id, token, expires_at, template, link)
