@@ -6,11 +6,12 @@ a power blip on the router) reconnects with its client id: only the new connecti
 """
 
 import asyncio
+import uuid
 
 import pytest
 
 from hduce.contracts.notifications import PushPublisher
-from tests.plugins.devices.helpers import amqtt_of, broker_port, register
+from tests.plugins.devices.helpers import amqtt_of, broker_port, eventually, register, telemetry
 from tests.plugins.devices.raw_packets import (
     ACCEPTED,
     PUBLISH,
@@ -103,3 +104,17 @@ async def test_connections_racing_with_one_client_id_leave_one_serving_it(
     finally:
         for client in clients:
             client.drop()
+
+
+async def test_a_devices_last_will_on_its_telemetry_is_kept_as_a_reading(
+    clinic: Clinic, admin: Member
+) -> None:
+    """A will the ACL lets a device set on its telemetry topic went nowhere when it dropped."""
+    device, secret = await register(clinic, admin)
+    reading = telemetry(("spo2", 81.0, "%"))
+    will = Will(f"devices/{device}/telemetry", reading, 1, retain=False)
+    client, _, code = await connect_raw(broker_port(clinic), device, device, secret, will=will)
+    assert code == ACCEPTED
+    client.drop()
+    query = "SELECT 1 FROM reading WHERE device = $1 AND metric = 'spo2' AND value = 81"
+    await eventually(clinic, query, uuid.UUID(device))

@@ -118,3 +118,11 @@ class TelemetryHookPlugin(BasePlugin[Any]):
     async def kept(self, device_id: uuid.UUID, payload: bytes) -> bool:
         """`keep`, awaited: whether the message may be acknowledged now."""
         return bool(await self.config.ingest.accept(device_id, payload))
+
+
+def telemetry_hook(plugins_manager: Any) -> TelemetryHookPlugin:
+    """The broker's `TelemetryHookPlugin` (a broker without it is not hduce's)."""
+    found = next((p for p in plugins_manager.plugins if isinstance(p, TelemetryHookPlugin)), None)
+    if found is None:
+        raise LookupError("the broker runs without hduce's TelemetryHookPlugin")
+    return found

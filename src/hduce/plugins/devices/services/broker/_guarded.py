@@ -24,12 +24,18 @@ from hduce.plugins.devices.services.broker._protocol import DeviceProtocolHandle
 from hduce.plugins.devices.services.broker._retained import RetainedThroughAcl
 from hduce.plugins.devices.services.broker._session_limits import BoundedSessions
 from hduce.plugins.devices.services.broker._sessions import BoundSessions
+from hduce.plugins.devices.services.broker._telemetry_will import TelemetryWills
 from hduce.plugins.devices.services.broker._turns import ClientIdTurns
 from hduce.plugins.devices.services.broker._wire_rules import Malformed, check_connect
 
 
 class SignedInOnlyBroker(
-    ConnectGuard, InvalidTopicsHandled, RetainedThroughAcl, BoundedSessions, BoundSessions
+    ConnectGuard,
+    InvalidTopicsHandled,
+    RetainedThroughAcl,
+    TelemetryWills,
+    BoundedSessions,
+    BoundSessions,
 ):
     """A broker where a client that is not fully allowed in never reaches a session.
 

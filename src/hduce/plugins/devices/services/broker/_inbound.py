@@ -10,7 +10,10 @@ from amqtt.mqtt.publish import PublishPacket
 from amqtt.mqtt.pubrec import PubrecPacket
 from amqtt.session import IncomingApplicationMessage
 
-from hduce.plugins.devices.services.broker._amqtt_plugins import TelemetryHookPlugin
+from hduce.plugins.devices.services.broker._amqtt_plugins import (
+    TelemetryHookPlugin,
+    telemetry_hook,
+)
 
 _PUBACK = bytes([0x40, 2])
 """A PUBACK's fixed header; its body is the packet id."""
@@ -124,13 +127,7 @@ class DurableInbound:
     def _intake(self) -> TelemetryHookPlugin:
         intake = self._telemetry_hook
         if intake is None:
-            intake = next(
-                (p for p in self.plugins_manager.plugins if isinstance(p, TelemetryHookPlugin)),
-                None,
-            )
-            if intake is None:
-                raise LookupError("the broker runs without hduce's TelemetryHookPlugin")
-            self._telemetry_hook = intake
+            intake = self._telemetry_hook = telemetry_hook(self.plugins_manager)
         return intake
 
 
