@@ -117,6 +117,9 @@ class AccountAdmin(Protocol):
     async def force_password_reset(self, account_id: uuid.UUID, *, by: uuid.UUID) -> None:
         """Revoke every session, require a new password and send a reset e-mail."""
 
+    async def invite(self, account_id: uuid.UUID, *, by: uuid.UUID) -> None:
+        """Mail an account the clinic opened its invitation: a link to choose a password."""
+
     async def acting_admin(self, who: str | None) -> Principal:
         """The admin a command acts as: `who` (id, e-mail or username), else the oldest active one.
 

@@ -3,6 +3,7 @@
 import re
 
 from tests.plugins.appointments.helpers import open_practice
+from tests.plugins.devices.helpers import eventually
 from tests.plugins.users.clinic import Clinic
 from tests.plugins.web.helpers import new_id, signed_in
 from tests.plugins.web.test_portal import book_first_slot, visit_ids
@@ -64,7 +65,13 @@ async def test_the_desk_registers_a_patient_who_is_mailed_a_password_link(
     )
     assert account["roles"] == ["patient"]
     assert account["status"] == "active"
-    assert account["must_reset_password"] is True
+    # An invitation (the reset-password page takes its link), not "someone asked to reset".
+    mails = "SELECT subject, body_text FROM delivery WHERE recipient = $1 AND channel = 'email'"
+    invitation = await eventually(
+        clinic, f"{mails} AND body_text LIKE '%opened an account for you%'", account["id"]
+    )
+    assert "reset" not in invitation["subject"].lower(), invitation["subject"]
+    assert await clinic.fetch(f"{mails} AND body_text LIKE '%asked to reset%'", account["id"]) == []
     assert account["date_of_birth"].isoformat() == "1984-03-09"
     assert account["phone"] == "+33 6 12 34 56 78"
     booking = await desk.get(answer.headers["location"])

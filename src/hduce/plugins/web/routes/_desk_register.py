@@ -48,7 +48,7 @@ async def register(request: Request, web: NamedDependency[WebServices]) -> Respo
         return refused(
             request, web, exc, "desk/register.html", title="Register a patient", form=fields
         )
-    await web.accounts.force_password_reset(patient_id, by=staff.id)
+    await web.accounts.invite(patient_id, by=staff.id)
     query = urlencode({"q": f"{person.first_name} {person.last_name}", "registered": 1})
     return go(request, f"/desk/book?{query}")
 
