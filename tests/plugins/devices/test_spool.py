@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+import stat
 import threading
 import time
 from pathlib import Path
@@ -174,3 +175,18 @@ async def test_zeros_written_ahead_keep_the_size_and_are_not_read_back(tmp_path:
     assert [body for _, body in again.open()] == [b"first", b"second", b"third"]
     assert not (crashed / "9.seg").exists(), "a segment that holds no record is deleted"
     again.close()
+
+
+async def test_the_spool_holds_readings_where_only_the_server_can_read_them(
+    tmp_path: Path,
+) -> None:
+    """Each reading waits here until PostgreSQL has it: like documents, 0700 and 0600."""
+    directory = tmp_path / "spool"
+    directory.mkdir(mode=0o755)  # an older release's, or one made by hand
+    store = spool(directory)
+    store.open()
+    await durable(store, b'{"readings": [{"metric": "spo2", "value": 88, "unit": "%"}]}')
+    store.close()
+    modes = {path.name: stat.S_IMODE(path.stat().st_mode) for path in directory.iterdir()}
+    assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+    assert modes and set(modes.values()) == {0o600}, modes

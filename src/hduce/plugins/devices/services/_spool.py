@@ -29,6 +29,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from hduce.core.private_files import FILE_MODE, private_folder
+
 _FRAME = struct.Struct(">II")
 _SUFFIX = ".seg"
 INLINE_SYNC_SECONDS = 0.002
@@ -105,8 +107,9 @@ class Spool:
 
     def open(self) -> list[tuple[int, bytes]]:
         """Lock the directory and return the records left by the last run, oldest first."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self._lock = (self.directory / "lock").open("wb")
+        private_folder(self.directory, "telemetry spool")
+        lock = os.open(self.directory / "lock", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        self._lock = os.fdopen(lock, "wb")
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -216,7 +219,8 @@ class Spool:
         """Close the segment being written and create the next one."""
         self._close_segment()
         self._segment += 1
-        self._fd = os.open(self.directory / f"{self._segment}{_SUFFIX}", os.O_WRONLY | os.O_CREAT)
+        path = self.directory / f"{self._segment}{_SUFFIX}"
+        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT, FILE_MODE)
         self._offset = self._zeroed = 0
         # The new file's name must survive a crash too.
         directory = os.open(self.directory, os.O_RDONLY)

@@ -10,19 +10,18 @@ import logging
 import os
 import secrets
 import shutil
-import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from hduce.core.config import ConfigError
+from hduce.core.private_files import FILE_MODE, FOLDER_MODE, private_folder
 from hduce.plugins.documents.errors import InsufficientStorage
 
 TEMP_DIR = ".incoming"
 WRITE_CHUNK = 1024 * 1024
 """Bytes collected before one write (and hash update) off the event loop."""
-FILE_MODE, FOLDER_MODE = 0o600, 0o700
 PROBE = b"\0" * 4096
 """What the health check writes: one block, so a full disk shows (an empty file may not)."""
 _FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
@@ -102,13 +101,7 @@ class BlobStore:
     def secure(self) -> None:
         """Create the store private (0700), or make an existing one so (checked at start)."""
         try:
-            self.root.mkdir(FOLDER_MODE, parents=True, exist_ok=True)
-            current = stat.S_IMODE(self.root.stat().st_mode)
-            if current != FOLDER_MODE:
-                logger.warning(
-                    "document store %s was %o; set to %o (private)", self.root, current, FOLDER_MODE
-                )
-                self.root.chmod(FOLDER_MODE)
+            private_folder(self.root, "document store")
         except OSError as exc:
             key = "plugins.documents.storage_dir"
             raise StoreUnusable(f"{key}: cannot use {self.root}: {exc.strerror}", key=key) from None
