@@ -248,7 +248,7 @@ async def test_health_reports_the_listening_broker(clinic: Clinic) -> None:
     assert mqtt_check["ok"] is True
     assert mqtt_check["detail"]["listening"] is True
     assert mqtt_check["detail"]["spool_full"] is False
-    metrics = (await clinic.client.get("/metrics")).text
+    metrics = await clinic.metrics()
     assert 'hduce_device_messages_total{outcome="stored"}' in metrics
 
 

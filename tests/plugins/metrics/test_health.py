@@ -136,7 +136,7 @@ async def test_metrics_label_requests_by_route_template(
     headers = {"Authorization": f"Bearer {token}"}
     assert (await test_client.get("/api/v1/things/41", headers=headers)).status_code == 200
     assert (await test_client.get("/api/v1/things/42", headers=headers)).status_code == 200
-    response = await test_client.get("/metrics")
+    response = await test_client.get("/metrics", headers=headers)  # an admin
     assert response.status_code == 200
     # One charset: Prometheus 3 refuses a Content-Type naming it twice ("duplicate parameter").
     assert response.headers["content-type"] == "text/plain; version=1.0.0; charset=utf-8"
@@ -161,11 +161,16 @@ async def test_details_are_for_admins_and_the_health_token_only(
         "a patient": (bearer(settings, "patient"), 403),
         "a doctor": (bearer(settings, "doctor"), 403),
     }
-    for who, (headers, status) in refused.items():
-        response = await test_client.get("/health/detailed", headers=headers)
-        assert response.status_code == status, who
-        assert response.headers["content-type"] == PROBLEM_JSON, who
-        assert "checks" not in response.text, who
+    # The metrics carry the same class of facts (MQTT counters, the routes' refusals, the
+    # outbox), and a scrape runs the same checks: the same readers.
+    for path in ("/health/detailed", "/metrics"):
+        for who, (headers, status) in refused.items():
+            response = await test_client.get(path, headers=headers)
+            assert response.status_code == status, (path, who)
+            assert response.headers["content-type"] == PROBLEM_JSON, (path, who)
+            assert "checks" not in response.text and "hduce_" not in response.text, (path, who)
+    health_token = {"Authorization": f"Bearer {HEALTH_TOKEN}"}
+    assert "hduce_" in (await test_client.get("/metrics", headers=health_token)).text
     for headers in (admin, {"Authorization": f"Bearer {HEALTH_TOKEN}"}):
         response = await test_client.get("/health/detailed", headers=headers)
         # Let through: the details, whatever they say (503 when a check fails, e.g. a worker's

@@ -91,11 +91,11 @@ def samples(exposition: str) -> dict[tuple[str, str], float]:
 async def test_the_app_exports_each_answered_request_once(settings: Settings) -> None:
     async with running_clinic(identity_settings(settings)) as clinic:
         member = await clinic.member("patient")
-        before = samples((await clinic.client.get("/metrics")).text)
+        before = samples(await clinic.metrics())
         for _ in range(3):
             response = await clinic.client.get("/api/v1/users/me", headers=member.headers)
             assert response.status_code == 200
-        after = samples((await clinic.client.get("/metrics")).text)
+        after = samples(await clinic.metrics())
     for name in (
         "hduce_requests_total",
         "hduce_request_duration_seconds_count",

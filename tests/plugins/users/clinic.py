@@ -141,8 +141,16 @@ class Clinic:
 
     async def health_detailed(self) -> Response:
         """`GET /health/detailed` as an admin (the details are not public)."""
-        admin = self.headers(uuid.uuid4(), ("admin",))
-        return await self.client.get("/health/detailed", headers=admin)
+        return await self.client.get("/health/detailed", headers=self._admin())
+
+    async def metrics(self) -> str:
+        """`GET /metrics` as an admin (the metrics are not public either)."""
+        response = await self.client.get("/metrics", headers=self._admin())
+        assert response.status_code == 200, response.text
+        return response.text
+
+    def _admin(self) -> dict[str, str]:
+        return self.headers(uuid.uuid4(), ("admin",))
 
 
 @asynccontextmanager

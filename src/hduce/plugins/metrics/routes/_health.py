@@ -51,8 +51,11 @@ class HealthController(Controller):
         return Response(report, status_code=status)
 
     @get("/metrics", include_in_schema=False)
-    async def metrics(self, metrics: NamedDependency[MetricsServices]) -> Response[bytes]:
-        """Prometheus text exposition."""
+    async def metrics(
+        self, request: Request, metrics: NamedDependency[MetricsServices]
+    ) -> Response[bytes]:
+        """Prometheus text exposition, for the readers of the health details."""
+        metrics.health_access.check(request)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(metrics.probe.report(), 5)
         return Response(generate_latest(REGISTRY), media_type=EXPOSITION_TYPE)

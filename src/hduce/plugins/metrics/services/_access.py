@@ -29,7 +29,7 @@ class HealthAccess:
             self._check_token(token)
         elif not _is_local(request):
             raise NotAuthorizedException(
-                "health details need an admin's access token or the health token"
+                "health details and metrics need an admin's access token or the health token"
             )
 
     def _check_token(self, token: str) -> None:
