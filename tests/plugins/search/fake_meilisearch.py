@@ -22,7 +22,9 @@ import uvicorn
 
 NOW = "2026-12-01T10:00:00.000000Z"
 _KIND_IN = re.compile(r"^kind IN \[(.*)\]$")
-_OWN = re.compile(r"^\(patient_id = '([0-9a-f-]+)' AND kind IN \[(.*)\]\)$")
+_OWN = re.compile(
+    r"^\(\(patient_id = '([0-9a-f-]+)' OR practitioner_id = '\1'\) AND kind IN \[(.*)\]\)$"
+)
 
 
 @dataclass
@@ -167,13 +169,25 @@ def _kinds(listed: str) -> set[str]:
 
 
 def _allowed(doc: dict[str, Any], expression: str) -> bool:
-    for clause in expression.split(" OR "):
+    for clause in _clauses(expression):
         if (every := _KIND_IN.match(clause)) and doc["kind"] in _kinds(every[1]):
             return True
         own = _OWN.match(clause)
-        if own and doc["patient_id"] == own[1] and doc["kind"] in _kinds(own[2]):
+        named = own and own[1] in (doc["patient_id"], doc.get("practitioner_id"))
+        if named and doc["kind"] in _kinds(own[2]):
             return True
     return False
+
+
+def _clauses(expression: str) -> list[str]:
+    """The expression's clauses joined by ` OR ` outside any parentheses."""
+    clauses, depth, start = [], 0, 0
+    for at, char in enumerate(expression):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and expression.startswith(" OR ", at):
+            clauses.append(expression[start:at])
+            start = at + len(" OR ")
+    return [*clauses, expression[start:]]
 
 
 def _has_prefix(doc: dict[str, Any], word: str) -> bool:

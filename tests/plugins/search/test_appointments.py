@@ -9,6 +9,7 @@ from hduce.plugins.search.services._entries import Entry
 from tests.plugins.appointments.helpers import API as APPOINTMENTS
 from tests.plugins.appointments.helpers import Practice, iso, open_practice, two_days_ahead_at
 from tests.plugins.search.helpers import (
+    API,
     plugin,
     redeliver,
     register,
@@ -57,6 +58,40 @@ async def test_a_booking_is_found_by_reason_and_only_by_its_patient_and_staff(
     assert (await search(clinic, other, f"elena {surname}"))["total"] == 0
 
 
+async def test_doctors_and_nurses_find_only_the_appointments_the_appointments_api_shows_them(
+    clinic: Clinic, raw_pool: asyncpg.Pool
+) -> None:
+    symptom = word()
+    patient = await register(clinic, "Ines", word())
+    appointment_id, practice = await booked(clinic, patient, f"private: {symptom}", 10)
+    await wait_for_entry(raw_pool, "appointment", appointment_id)
+    doctor, nurse = await clinic.member("doctor"), await clinic.member("nurse")
+    desk = await clinic.member("receptionist")
+    found = {appointment_id}
+
+    # The appointments API answers the unrelated doctor and nurse 404; search finds nothing either.
+    for stranger in (doctor, nurse):
+        read = await clinic.client.get(f"{APPOINTMENTS}/{appointment_id}", headers=stranger.headers)
+        assert read.status_code == 404, read.text
+        page = await search(clinic, stranger, symptom, facets="kind,patient")
+        assert (page["hits"], page["total"], page["facets"]["kind"]) == ([], 0, {})
+        alone = await search(clinic, stranger, symptom, kind="appointment")
+        assert alone["total"] == 0
+        by_patient = await search(clinic, stranger, symptom, patient_id=str(patient.id))
+        assert by_patient["total"] == 0
+        suggested = await clinic.client.get(
+            f"{API}/suggest", params={"q": symptom[:6]}, headers=stranger.headers
+        )
+        assert symptom not in suggested.json()["suggestions"]
+
+    # Its practitioner, the front desk, admins and its patient find it, as the API shows it them.
+    for reader in (practice.doctor, desk, practice.admin, patient):
+        page = await search(clinic, reader, symptom)
+        assert {hit["id"] for hit in page["hits"]} == found, reader.roles
+        alone = await search(clinic, reader, symptom, kind="appointment")
+        assert {hit["id"] for hit in alone["hits"]} == found, reader.roles
+
+
 async def test_cancelling_updates_the_status_and_a_late_event_never_regresses_it(
     clinic: Clinic, raw_pool: asyncpg.Pool
 ) -> None:
@@ -94,14 +129,14 @@ async def test_renaming_a_patient_renames_their_appointments(
 ) -> None:
     old, new = word(), word()
     patient = await register(clinic, "Greta", old)
-    appointment_id, _ = await booked(clinic, patient, "Follow-up", 14)
+    appointment_id, practice = await booked(clinic, patient, "Follow-up", 14)
     await wait_for_entry(raw_pool, "appointment", appointment_id)
     response = await clinic.client.put(
         "/api/v1/users/me", json={"last_name": new}, headers=patient.headers
     )
     assert response.status_code == 200, response.text
     await wait_for_entry(raw_pool, "appointment", appointment_id, "title LIKE $3", f"%Greta {new}%")
-    doctor = await clinic.member("doctor")
+    doctor = practice.doctor
     assert (await search(clinic, doctor, old))["total"] == 0
     kinds = sorted(hit["kind"] for hit in (await search(clinic, doctor, f"greta {new}"))["hits"])
     assert kinds == ["appointment", "patient"]

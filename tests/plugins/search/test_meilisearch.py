@@ -1,12 +1,15 @@
 """The Meilisearch backend against a fake Meilisearch server (no real one runs here)."""
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import asyncpg
 import pytest
 
 from hduce.core.config import ConfigError, Settings, load_settings
+from hduce.plugins.search.services._entries import Entry
 from tests.plugins.search.fake_meilisearch import FakeMeilisearch
 from tests.plugins.search.helpers import (
     MEILI_KEY,
@@ -51,11 +54,11 @@ async def test_entries_are_pushed_and_searched_with_the_callers_filter(
 
     settings = [body for method, path, body in meili.requests if path.endswith("/settings")]
     assert settings, "index settings were never sent"
-    assert sorted(settings[0]["filterableAttributes"]) == ["kind", "patient_id"]
+    assert sorted(settings[0]["filterableAttributes"]) == ["kind", "patient_id", "practitioner_id"]
     assert settings[0]["searchableAttributes"] == ["title", "body"]
 
-    doctor = await clinic.member("doctor")
-    page = await search(clinic, doctor, f"al {surname}")
+    desk = await clinic.member("receptionist")
+    page = await search(clinic, desk, f"al {surname}")
     assert [hit["id"] for hit in page["hits"]] == [str(alma.id)]
     assert "<mark>Alma</mark>" in page["hits"][0]["snippet"]
     staff_filter = meili.requests[-1][2]["filter"]
@@ -65,7 +68,43 @@ async def test_entries_are_pushed_and_searched_with_the_callers_filter(
     assert [hit["id"] for hit in own["hits"]] == [str(alma.id)]
     assert own["total"] == 1
     patient_filter = meili.requests[-1][2]["filter"]
-    assert patient_filter == f"(patient_id = '{alma.id}' AND kind IN ['patient', 'appointment'])"
+    assert patient_filter == (
+        f"((patient_id = '{alma.id}' OR practitioner_id = '{alma.id}') "
+        "AND kind IN ['patient', 'appointment'])"
+    )
+
+
+async def test_doctors_find_only_the_appointments_they_hold_in_meilisearch(
+    clinic: Clinic, meili: FakeMeilisearch
+) -> None:
+    patient, mine, stranger = (
+        await clinic.member("patient"),
+        await clinic.member("doctor"),
+        await clinic.member("doctor"),
+    )
+    symptom = word()
+    appointment = Entry(
+        kind="appointment",
+        ref_id=uuid.uuid4(),
+        patient_id=patient.id,
+        practitioner_id=mine.id,
+        title="Consultation",
+        body=f"private: {symptom}",
+        updated_at=datetime.now(UTC),
+    )
+    await clinic.in_app(plugin(clinic).backend.upsert, [appointment])
+    document = await pushed(meili, f"appointment-{appointment.ref_id}")
+    assert document["practitioner_id"] == str(mine.id)
+
+    assert (await search(clinic, stranger, symptom))["total"] == 0
+    naming = f"(patient_id = '{stranger.id}' OR practitioner_id = '{stranger.id}')"
+    assert meili.requests[-1][2]["filter"] == (
+        f"kind IN ['patient'] OR ({naming} AND kind IN ['appointment'])"
+    )
+    found = await search(clinic, mine, symptom)
+    assert [hit["id"] for hit in found["hits"]] == [str(appointment.ref_id)]
+    desk = await clinic.member("receptionist")
+    assert (await search(clinic, desk, symptom))["total"] == 1
 
 
 async def test_health_and_reindex_go_to_meilisearch(
@@ -96,9 +135,6 @@ def test_the_api_key_comes_only_from_the_environment(tmp_path: object) -> None:
 
 
 async def test_a_failed_index_task_raises(clinic: Clinic, meili: FakeMeilisearch) -> None:
-    from datetime import UTC, datetime
-
-    from hduce.plugins.search.services._entries import Entry
     from hduce.plugins.search.services.backends.meilisearch import MeilisearchTaskFailed
 
     patient = await clinic.member("patient")

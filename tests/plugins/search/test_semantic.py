@@ -60,6 +60,35 @@ async def test_a_patient_finds_only_their_own_entries_in_every_mode(clinic: Clin
         assert ids <= {str(mine)} and (mode == "keyword" or ids == {str(mine)}), mode
 
 
+async def test_doctors_and_nurses_find_only_their_own_appointments_in_every_mode(
+    clinic: Clinic,
+) -> None:
+    patient, mine = await clinic.member("patient"), await clinic.member("doctor")
+    stranger, nurse = await clinic.member("doctor"), await clinic.member("nurse")
+    tag = word()
+    text = f"{tag} private: recurrent genital herpes outbreak"
+    appointment = Entry(
+        kind="appointment",
+        ref_id=uuid.uuid4(),
+        patient_id=patient.id,
+        practitioner_id=mine.id,
+        title=f"Consultation {tag}",
+        body=text,
+        updated_at=datetime.now(UTC),
+    )
+    await clinic.in_app(plugin(clinic).backend.upsert, [appointment])
+
+    for mode in ("keyword", "semantic", "hybrid"):
+        for kind in (None, "appointment"):
+            asked = {"mode": mode, "facets": "kind", **({"kind": kind} if kind else {})}
+            for caller in (stranger, nurse):
+                page = await search(clinic, caller, f"{tag} herpes", **asked)
+                assert str(appointment.ref_id) not in {h["id"] for h in page["hits"]}, mode
+                assert "appointment" not in page["facets"]["kind"], mode
+            page = await search(clinic, mine, f"{tag} herpes", **asked)
+            assert str(appointment.ref_id) in {h["id"] for h in page["hits"]}, (mode, kind)
+
+
 async def test_hybrid_is_the_default_and_fuses_both_rankings(clinic: Clinic) -> None:
     patient, doctor = await clinic.member("patient"), await clinic.member("doctor")
     tag = word()

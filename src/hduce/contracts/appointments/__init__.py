@@ -1,6 +1,7 @@
 """The appointments plugin's contracts: its events and status, the desk, set-up and slots."""
 
 from hduce.contracts.appointments._desk import (
+    FRONT_DESK_ROLES,
     AppointmentDesk,
     AppointmentFilter,
     AppointmentReader,
@@ -42,6 +43,7 @@ from hduce.contracts.appointments._setup import (
 
 __all__ = [
     "ANNOUNCING",
+    "FRONT_DESK_ROLES",
     "VISIT_FACTS",
     "AppointmentBooked",
     "AppointmentCancelled",

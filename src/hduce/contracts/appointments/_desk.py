@@ -10,7 +10,12 @@ import msgspec
 from hduce.contracts.appointments._events import (
     AppointmentStatus,
 )
+from hduce.contracts.auth import Role
 from hduce.core.security import Principal
+
+FRONT_DESK_ROLES: frozenset[str] = frozenset({Role.ADMIN, Role.RECEPTIONIST})
+"""Roles that see every appointment; anyone else sees those naming them as patient or
+practitioner (a doctor's or nurse's own schedule), as the REST and FHIR APIs show them."""
 
 
 class AppointmentSummary(msgspec.Struct, frozen=True, kw_only=True):

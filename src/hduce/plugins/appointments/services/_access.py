@@ -2,13 +2,14 @@
 
 import uuid
 
-from hduce.contracts.auth import CLINICAL_ROLES, STAFF_ROLES, Role
+from hduce.contracts.appointments import FRONT_DESK_ROLES
+from hduce.contracts.auth import CLINICAL_ROLES, STAFF_ROLES
 from hduce.core.errors import Forbidden, NotFound
 from hduce.core.security import Principal
 from hduce.plugins.appointments.store import AppointmentRow, AppointmentStore
 
 # Front desk and admins run the whole clinic's calendar.
-FRONT_DESK = (Role.ADMIN, Role.RECEPTIONIST)
+FRONT_DESK = tuple(sorted(FRONT_DESK_ROLES))
 # Any staff member books for any patient.
 BOOKERS = tuple(sorted(STAFF_ROLES))
 CLINICIANS = tuple(sorted(CLINICAL_ROLES))

@@ -63,13 +63,14 @@ class SearchService:
             principal, entity=entity, date_from=date_from, date_to=date_to, patient_id=patient_id
         )
         query = self._query(q, limit, offset, wanted, facet_names(facets))
-        scope = scope_for(principal, self.readers, self._kinds(kinds))
+        searched = self._kinds(kinds)
+        scope = scope_for(principal, self.readers, searched)
         query = await self._embedded(query, mode)
         # The reads and the audit row on one connection: one pool acquire, not two.
         async with self.db.transaction():
-            hits, total = ([], 0) if scope.empty else await self.backend.search(query, scope)
+            hits, total = await self.backend.search(query, scope)
             counted = {f: {} for f in query.facets}
-            if query.facets and not scope.empty:
+            if query.facets:
                 counted = await self.backend.facets(query, scope)
             capped = total > query.candidates
             total = min(total, query.candidates)
@@ -80,7 +81,7 @@ class SearchService:
                     ip=ip,
                     detail={
                         "q": query.text,
-                        "kinds": list(scope.every),
+                        "kinds": list(searched),
                         "hits": total,
                         # Which patient or drug a clinician looked for is part of the access.
                         "filters": msgspec.to_builtins(wanted),
@@ -112,7 +113,7 @@ class SearchService:
             raise InvalidSearch("q: give the start of a word")
         limit = self._page_size(limit)
         scope = scope_for(principal, self.readers, tuple(self.readers))
-        found = [] if scope.empty else await self.backend.suggest(words[-1], scope, limit)
+        found = await self.backend.suggest(words[-1], scope, limit)
         head = q.lower()[: q.lower().rindex(words[-1])]
         typed = [" ".join(f"{head}{word}".split()) for word in found]
         terms = self.lexicon.completions(q, limit)

@@ -9,7 +9,7 @@ import asyncpg
 import msgspec
 
 from hduce.core.sql_store import SqlStore
-from hduce.plugins.search.store._sql import Params, where
+from hduce.plugins.search.store._sql import NAMING, Params, where
 
 if TYPE_CHECKING:
     from hduce.plugins.search.services import Scope, SearchQuery
@@ -43,11 +43,11 @@ JOIN search_chunk c ON c.entry_id = e.id
 ORDER BY e.id, c.seq
 """
 # A staff scope asks each kind's HNSW index for a few more chunks than the entries wanted (a
-# graph per kind: a shared one filled its candidates with the most common kind), the caller's
-# own entries of other kinds ranked exactly, then applies scope and filters. `EXACT` first
-# selects the allowed entries, then ranks all of their chunks, so nothing of theirs is lost to
-# the index's approximation (`ChunkStore.nearest` says when each is used). `{kind}` is a
-# literal: a partial index is used only for a query that names its kind as written.
+# graph per kind: a shared one filled its candidates with the most common kind), the entries
+# of other kinds naming the caller (`NAMING`) ranked exactly, then applies scope and filters.
+# `EXACT` first selects the allowed entries, then ranks all of their chunks, so nothing of
+# theirs is lost to the index's approximation (`ChunkStore.nearest` says when each is used).
+# `{kind}` is a literal: a partial index is used only for a query that names its kind as written.
 INDEXED = "WITH nearest AS MATERIALIZED ({lists})"
 OF_KIND = """(
     SELECT c.entry_id, c.seq, c.page, c.text, c.embedding <=> $1::vector AS distance
@@ -56,7 +56,7 @@ OF_KIND = """(
 OWN = """(
     SELECT c.entry_id, c.seq, c.page, c.text, c.embedding <=> $1::vector AS distance
     FROM search_chunk c JOIN search_entry e ON e.id = c.entry_id
-    WHERE e.patient_id = {user} AND e.kind = ANY({kinds}::text[])
+    WHERE {naming} AND e.kind = ANY({kinds}::text[])
     ORDER BY (c.embedding <=> $1::vector) + 0 LIMIT {pool}
 )"""
 EXACT = """
@@ -174,7 +174,8 @@ class ChunkStore(SqlStore):
             lists = [OF_KIND.format(kind=_literal(kind), pool=pool) for kind in scope.every]
             if scope.own:
                 user, kinds = params.add(scope.user_id), params.add(list(scope.own))
-                lists.append(OWN.format(user=user, kinds=kinds, pool=pool))
+                naming = NAMING.format(user=user)
+                lists.append(OWN.format(naming=naming, kinds=kinds, pool=pool))
             sql = INDEXED.format(lists="\nUNION ALL\n".join(lists)) + BEST.format(
                 where=condition, limit=params.add(limit)
             )

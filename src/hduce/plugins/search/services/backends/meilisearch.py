@@ -20,7 +20,7 @@ from hduce.plugins.search.store import MARK_END, MARK_START
 
 SETTINGS = MeilisearchSettings(
     searchable_attributes=["title", "body"],
-    filterable_attributes=["kind", "patient_id"],
+    filterable_attributes=["kind", "patient_id", "practitioner_id"],
     displayed_attributes=["id", "kind", "ref_id", "title", "body", "extra"],
 )
 EMBEDDER = "default"
@@ -43,7 +43,9 @@ def scope_filter(scope: Scope) -> str:
     if scope.every:
         clauses.append(f"kind IN [{_quoted(scope.every)}]")
     if scope.own:
-        clauses.append(f"(patient_id = '{scope.user_id}' AND kind IN [{_quoted(scope.own)}])")
+        user = scope.user_id
+        naming = f"(patient_id = '{user}' OR practitioner_id = '{user}')"
+        clauses.append(f"({naming} AND kind IN [{_quoted(scope.own)}])")
     return " OR ".join(clauses)
 
 
@@ -196,6 +198,7 @@ def _document(entry: Entry) -> dict[str, Any]:
         "kind": entry.kind,
         "ref_id": str(entry.ref_id),
         "patient_id": str(entry.patient_id) if entry.patient_id else None,
+        "practitioner_id": str(entry.practitioner_id) if entry.practitioner_id else None,
         "title": entry.title,
         "body": entry.body,
         "extra": entry.extra,

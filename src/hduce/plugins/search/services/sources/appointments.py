@@ -2,8 +2,7 @@
 
 import uuid
 
-from hduce.contracts.appointments import AppointmentSummary
-from hduce.contracts.auth import STAFF_ROLES
+from hduce.contracts.appointments import FRONT_DESK_ROLES, AppointmentSummary
 from hduce.contracts.users import Demographics
 from hduce.plugins.search.services._entries import Entry, clean, joined
 from hduce.plugins.search.services.sources.base import SummarySource
@@ -45,10 +44,14 @@ def appointment_entry(row: AppointmentSummary, people: dict[uuid.UUID, Demograph
 
 
 class AppointmentSource(SummarySource[AppointmentSummary]):
-    """Appointments with their patient's and practitioner's names; staff read them."""
+    """Appointments with their patient's and practitioner's names.
+
+    The front desk and admins read them all; anyone else (a doctor, a nurse, a patient) those
+    naming them as patient or practitioner (`practitioner_id`), as the appointments API does.
+    """
 
     kind = KIND
-    readers = STAFF_ROLES
+    readers = FRONT_DESK_ROLES
 
     async def _with_names(self, rows: list[AppointmentSummary]) -> list[Entry]:
         ids = {row.patient_id for row in rows} | {row.practitioner_id for row in rows}

@@ -17,7 +17,7 @@ class Source(Protocol):
 
     kind: str
     readers: frozenset[str]
-    """Staff roles that see every entry of this kind; patients see only their own."""
+    """Staff roles that see every entry of this kind; others see those naming them."""
 
     async def entries(self, ids: Sequence[uuid.UUID]) -> list[Entry]:
         """The current entries for `ids`; an id without an entry is deleted from the index."""
