@@ -143,7 +143,8 @@ class ChunkStore(SqlStore):
     ) -> list[asyncpg.Record]:
         """Entries within `scope` whose best chunk is nearest the query's vector, best first.
 
-        A patient's scope, or a staff search for one patient, ranks the allowed chunks exactly.
+        A scope of no kind read in full (a patient's; a doctor's of appointments alone), or a
+        staff search for one patient, ranks the allowed chunks exactly.
         Other staff searches ask the HNSW indexes, their filters applied to what the indexes
         found; when that leaves fewer than `limit` entries (a narrow date or entity filter),
         the allowed chunks are ranked exactly instead. Ranking every chunk a broad filter
