@@ -41,17 +41,19 @@ class Serving:
 
 
 @contextmanager
-def serve(data_dir: Path, dsn: str, nats_url: str, log: Path) -> Iterator[Serving]:
-    """Start `hduce serve` on free ports; killed (with its children) when the block ends."""
+def serve(data_dir: Path, dsn: str, nats_url: str, log: Path, **env: str) -> Iterator[Serving]:
+    """Start `hduce serve` on free ports (`env`: more settings); killed (with its children) when
+    the block ends."""
     http_port, mqtt_port = free_port(), free_port()
-    env = hduce_env(
+    environ = hduce_env(
         HDUCE_DATA_DIR=str(data_dir),
         DATABASE_URL=dsn,
         HDUCE_NATS__URL=nats_url,
         HDUCE_SERVER__PORT=str(http_port),
         HDUCE_PLUGINS__DEVICES__PORT=str(mqtt_port),
+        **env,
     )
-    with hduce_process(["serve"], env, log) as process:
+    with hduce_process(["serve"], environ, log) as process:
         yield Serving(process, http_port, mqtt_port, log)
 
 

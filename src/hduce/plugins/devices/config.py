@@ -107,6 +107,10 @@ class DevicesConfig(Section):
     reading outside its metric's range is refused whole."""
     max_page_size: int = 500
     """Largest page of readings or alerts."""
+    presence_beat: Duration = Duration(10)
+    """How often each `hduce serve` tells the database its broker is alive; the devices of one
+    not heard from for 3 beats (killed) are set offline (`server_lost`) by another, or by itself
+    once restarted."""
     silent_after: Duration = Duration(0)
     """An assigned device not heard from for this long opens an alert; 0: no such alerts."""
     silent_check_every: Duration = Duration(60)

@@ -3,12 +3,19 @@
 from piccolo.conf.apps import AppConfig
 
 from hduce.core.migrations import migrations_folder
-from hduce.plugins.devices.tables import Alert, Device, Reading, ThresholdRule
+from hduce.plugins.devices.tables import (
+    Alert,
+    Device,
+    DeviceBroker,
+    DeviceConnection,
+    Reading,
+    ThresholdRule,
+)
 
 APP_CONFIG = AppConfig(
     app_name="devices",
     migrations_folder_path=migrations_folder("devices"),
-    table_classes=[Device, Reading, Alert, ThresholdRule],
+    table_classes=[Device, DeviceBroker, DeviceConnection, Reading, Alert, ThresholdRule],
     migration_dependencies=["hduce.plugins.auth.piccolo_app"],
     commands=[],
 )

@@ -53,7 +53,8 @@ class DeviceRead(DeviceView, Read, frozen=False, kw_only=True):
     presence_changed_at: datetime | None
     offline_reason: str | None
     """Why it went offline: `disconnected` (it said so), `keepalive_expired`, `connection_lost`,
-    `closed` (deactivated or secret rotated) or `server_stopped`."""
+    `closed` (deactivated or secret rotated), `server_stopped` or `server_lost` (its server was
+    killed)."""
     invalid_messages: int
     last_error: str | None
     last_error_at: datetime | None

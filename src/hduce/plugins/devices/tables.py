@@ -1,4 +1,4 @@
-"""Tables of the devices plugin: devices, readings, alerts and per-patient thresholds."""
+"""Tables of the devices plugin: devices, readings, alerts, per-patient thresholds, presence."""
 
 from piccolo.columns import (
     UUID,
@@ -46,6 +46,29 @@ class Device(Table, tablename="device"):
     invalid_messages = Integer(default=0)
     last_error = Text(null=True, default=None)
     last_error_at = Timestamptz(null=True, default=None)
+
+
+class DeviceBroker(Table, tablename="device_broker"):
+    """A running MQTT broker (one `hduce serve`); it renews `alive_until` while it runs."""
+
+    id = UUID(primary_key=True)
+    host = Varchar(length=255)
+    pid = Integer()
+    started_at = Timestamptz(default=TimestamptzNow())
+    renewed_at = Timestamptz(default=TimestamptzNow())
+    alive_until = Timestamptz()
+
+
+class DeviceConnection(Table, tablename="device_connection"):
+    """A device connected to a broker (one row however many connections it has there).
+
+    The raw-SQL migration makes (`device`, `broker`) unique; the rows of a broker go with it.
+    """
+
+    id = BigSerial(primary_key=True)
+    device = ForeignKey(references=Device, on_delete=OnDelete.cascade)
+    broker = ForeignKey(references=DeviceBroker, on_delete=OnDelete.cascade, index=True)
+    since = Timestamptz(default=TimestamptzNow())
 
 
 class Reading(Table, tablename="reading"):

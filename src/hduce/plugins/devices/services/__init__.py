@@ -84,8 +84,9 @@ class WebServices:
             segment_bytes=config.spool_segment_bytes,
             window=float(config.spool_flush_window),
         )
-        ingest = TelemetryIngest(db, stores.telemetry, config, rules, spool)
-        presence = DevicePresence(db, stores.presence, env.events, supervisor)
+        beat = float(config.presence_beat)
+        presence = DevicePresence(db, stores.presence, env.events, supervisor, beat)
+        ingest = TelemetryIngest(db, stores.telemetry, config, rules, spool, presence.seen)
         sign_in = MqttSignIn(stores.devices, env.tokens)
         silence = SilenceRule(
             db,

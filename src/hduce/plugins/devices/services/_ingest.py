@@ -39,6 +39,8 @@ READINGS = Counter("hduce_device_readings", "Readings stored from device telemet
 OUTCOMES = ("stored", "duplicate", "invalid", "unknown_device", "refused", "failed")
 RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0)
 """Waits between attempts while the database is unreachable (the last one repeats)."""
+Seen = Callable[[uuid.UUID], None]
+"""Told the device of every message the broker hands over (presence: it is connected)."""
 Settled = Callable[[bool], None]
 """Told once whether a kept message may be acknowledged (True) or was not kept after all."""
 LINGER_SECONDS = 0.05
@@ -67,8 +69,10 @@ class TelemetryIngest:
         config: DevicesConfig,
         alerts: AlertRules,
         spool: Spool,
+        seen: Seen,
     ) -> None:
         self._db = db
+        self._seen = seen
         self._store = store
         self._config = config
         self._alerts = alerts
@@ -132,6 +136,7 @@ class TelemetryIngest:
         An invalid message is refused for good (counted) and may be acknowledged at once. A
         valid one goes to the spool, and `settled` is told once its group is fsynced, or failed.
         """
+        self._seen(device_id)
         received_at = datetime.now(UTC)
         accepted = self._check(device_id, payload, received_at)
         if accepted is None:
