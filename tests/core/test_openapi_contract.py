@@ -13,7 +13,7 @@ from hduce.app import create_app
 from hduce.bootstrap import build_context, load_plugins, setup_plugins
 from hduce.core.config import Settings
 from hduce.plugins.appointments.schemas import AppointmentCreate, AppointmentRead
-from hduce.plugins.auth.schemas import AccountCreate, AccountRead, LoginCreate, TokenRead
+from hduce.plugins.auth.schemas import AcceptedRead, AccountCreate, LoginCreate, TokenRead
 from hduce.plugins.documents.schemas import DocumentRead
 from hduce.plugins.search.schemas import SearchPage
 from tests.support.context import isolated
@@ -126,7 +126,7 @@ def test_success_descriptions_are_plain(document: dict[str, Any]) -> None:
 
 
 EXAMPLED = [
-    ("post", "/api/v1/auth/register", "201", AccountCreate, AccountRead),
+    ("post", "/api/v1/auth/register", "202", AccountCreate, AcceptedRead),
     ("post", "/api/v1/auth/login", "200", LoginCreate, TokenRead),
     ("post", "/api/v1/appointments", "201", AppointmentCreate, AppointmentRead),
     ("post", "/api/v1/documents", "201", None, DocumentRead),

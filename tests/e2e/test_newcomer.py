@@ -85,7 +85,7 @@ def test_quick_start_on_a_non_default_port(tmp_path: Path) -> None:
                 "email": email, "username": f"ada{uuid.uuid4().hex[:6]}", "password": PASSWORD,
                 "first_name": "Ada", "last_name": "Quill",
             }  # fmt: skip
-            assert client.post("/api/v1/auth/register", json=registration).status_code == 201
+            assert client.post("/api/v1/auth/register", json=registration).status_code == 202
             link = logged_link(log)
             assert link.startswith(f"{base}/verify-email?token="), link
             token = httpx.URL(link).params["token"]

@@ -16,6 +16,7 @@ class AuditRecord(msgspec.Struct, frozen=True, kw_only=True):
     actor_id: uuid.UUID | None
     subject_id: uuid.UUID | None = None
     ip: str | None = None
+    """The client's address; None: the address of the HTTP request being served, if any."""
     detail: dict[str, Any] | None = None
 
 

@@ -203,6 +203,12 @@ class UserLoggedOut(UserFact, frozen=True):
     name = "user.logout"
 
 
+class UserRegistrationAttempted(UserFact, frozen=True):
+    """Someone tried to open an account with this user's e-mail address (the owner is told)."""
+
+    name = "user.registration_attempted"
+
+
 class UserLocked(UserFact, frozen=True):
     """Too many failed logins locked the account until `until`."""
 
@@ -265,8 +271,13 @@ class SignIn(Protocol):
     async def logout(self, principal: Principal, refresh_token: str | None) -> None:
         """End the caller's session."""
 
-    async def register(self, person: NewPatient, client: Client) -> uuid.UUID:
-        """Open a patient account (a verification e-mail is sent); returns its id."""
+    async def register(self, person: NewPatient, client: Client) -> uuid.UUID | None:
+        """Open a patient account (a verification e-mail is sent); returns its id.
+
+        None when the e-mail address already has an account: nothing is opened and its owner is
+        mailed a notice; a public page answers as for a new account, so no one learns whether
+        the address is known.
+        """
 
     async def forgot_password(self, email: str, client: Client) -> None:
         """Mail a reset link if an active account has `email`; nothing tells whether one does."""

@@ -142,7 +142,8 @@ def _handle_http(request: Request, exc: HTTPException) -> Response[bytes]:
     phrase = status_phrase(status)
     slug = phrase.lower().replace(" ", "-")
     detail = _unparsable_body(exc) or (exc.detail if exc.detail != phrase else None)
-    return problem_response(request, status, slug, detail, headers=exc.headers)
+    extra = exc.extra if isinstance(exc.extra, dict) else None  # e.g. a 429's `retry_after`
+    return problem_response(request, status, slug, detail, headers=exc.headers, extra=extra)
 
 
 def _unparsable_body(exc: HTTPException) -> str | None:

@@ -1,6 +1,7 @@
 """Small helpers route modules share: the caller's address, paging and documented problems."""
 
 import re
+from contextvars import ContextVar
 from typing import Annotated, Any
 
 from litestar import Request
@@ -11,10 +12,22 @@ from litestar.types import Scope
 
 from hduce.core.errors import PROBLEM_JSON, Problem, status_phrase
 
+serving_client_var: ContextVar[str | None] = ContextVar("hduce_client_ip", default=None)
+"""The address of the HTTP client being served; set by `RequestPath` for each request."""
+
 
 def client_ip(request: Request[Any, Any, Any]) -> str | None:
     """The caller's address, for audit records and rate limits."""
     return request.client.host if request.client else None
+
+
+def serving_client_ip() -> str | None:
+    """The address of the HTTP client whose request is being served (None outside a request).
+
+    The same address as `client_ip`: the server has already resolved `X-Forwarded-For` from the
+    `trusted_proxies` (and from no one else) before the app sees the request.
+    """
+    return serving_client_var.get()
 
 
 def exclude_pattern(exclude: str | list[str] | None) -> re.Pattern[str] | None:

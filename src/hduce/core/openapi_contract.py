@@ -44,7 +44,7 @@ _DETAILS = {
     409: ("conflict", "the resource changed since it was read"),
     413: ("request-entity-too-large", "the body is larger than this route accepts"),
     422: ("validation-error", "email: Expected `str` matching regex '^[^@]+@[^@]+$'"),
-    429: ("too-many-requests", "rate limit exceeded; retry after the time in Retry-After"),
+    429: ("too-many-requests", "Too many requests from this address; retry in 42 seconds."),
 }
 
 
@@ -62,6 +62,8 @@ def problem_example(status: int) -> dict[str, Any]:
     if status == 422:
         message = "Expected `str` matching regex '^[^@]+@[^@]+$'"
         example["errors"] = [{"message": message, "key": "email", "source": "body"}]
+    if status == 429:
+        example["retry_after"] = 42  # seconds, as in `Retry-After`
     return {key: value for key, value in example.items() if value is not None}
 
 

@@ -85,7 +85,8 @@ class SharedWindows:
 class RateLimiter:
     """One limit: Litestar's windows, limit, 429 and `RateLimit-*` headers, at a constant cost.
 
-    A refused request also learns when to retry (`Retry-After`), which Litestar does not send.
+    A refused request also learns when to retry (`Retry-After`, and `retry_after` and a `detail`
+    in its problem body), which Litestar does not send.
     The headers go out through the request path (`hduce.core.request_path`), which must wrap
     the app. Keys are Litestar's (`CountingRateLimitMiddleware::<client host>`), so windows
     counted before carry over.
@@ -143,16 +144,21 @@ class RateLimiter:
         counted, count, reset = await self._windows.hit(_key(scope), self._limit, self._seconds)
         if not counted:
             request_state(scope).withdraw_headers(self._header_names)
-            raise TooManyRequestsException(headers=self._refusal_headers(count, reset))
+            retry_after = max(1, reset - int(time()))
+            raise TooManyRequestsException(
+                detail=f"Too many requests from this address; retry in {retry_after} seconds.",
+                headers=self._refusal_headers(count, reset, retry_after),
+                extra={"retry_after": retry_after},
+            )
         if self.config.set_rate_limit_headers:
             request_state(scope).set_headers(self._header_names, self._headers(count, reset))
 
-    def _refusal_headers(self, count: int, reset: int) -> dict[str, str]:
+    def _refusal_headers(self, count: int, reset: int, retry_after: int) -> dict[str, str]:
         """The `RateLimit-*` headers (if configured) and when to retry."""
         headers: dict[str, str] = {}
         if self.config.set_rate_limit_headers:
             headers = {k.decode(): v.decode() for k, v in self._headers(count, reset)}
-        return {**headers, "Retry-After": str(max(1, reset - int(time())))}
+        return {**headers, "Retry-After": str(retry_after)}
 
     def _headers(self, count: int, reset: int) -> list[tuple[bytes, bytes]]:
         """The `RateLimit-*` headers of a client with `count` requests in a window until `reset`."""

@@ -1,6 +1,7 @@
 """The request path: one pure-ASGI middleware for what every HTTP request gets.
 
-In order: a request id (from `X-Request-ID` or new), a body that must keep arriving (408),
+In order: a request id (from `X-Request-ID` or new), the client's address for audit records
+made while serving it (`serving_client_ip`), a body that must keep arriving (408),
 `no-store`/`nosniff` on `/api/v1`, the headers routed middleware asked for (`RateLimit-*`), and
 one access-log line (secret paths redacted). Each stacked `send` wrapper used to cost a call per
 message; here one wrapper does all of it, and `receive` is wrapped only while a body is read.
@@ -19,6 +20,7 @@ from litestar.exceptions import HTTPException
 from litestar.status_codes import HTTP_408_REQUEST_TIMEOUT
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from hduce.core.http import serving_client_var
 from hduce.core.logging import loggable_path, request_id_var
 from hduce.core.plugin import API_PREFIX
 
@@ -92,6 +94,8 @@ class RequestPath:
         if _is_api(scope["path"]):
             state.set_headers(_API_HEADER_NAMES, list(API_HEADERS))
         token = request_id_var.set(request_id)
+        client = scope.get("client")
+        client_token = serving_client_var.set(client[0] if client else None)
         started = time.perf_counter()
 
         async def send_once_wrapped(message: Message) -> None:
@@ -122,6 +126,7 @@ class RequestPath:
                     },
                 )
             request_id_var.reset(token)
+            serving_client_var.reset(client_token)
 
     def _receive_in_time(self, receive: Receive) -> Receive:
         """`receive` whose waits for the next body chunk last at most the body timeout."""

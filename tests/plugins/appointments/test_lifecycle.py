@@ -165,13 +165,13 @@ async def test_notes_are_for_clinicians_and_their_reads_are_audited(clinic: Clin
         response = await clinic.client.get(f"{API}/{appointment_id}", headers=member.headers)
         assert response.status_code == 200 and "notes" not in response.json()
     actions = await clinic.fetch(
-        "SELECT action FROM audit_event WHERE actor_id = $1 AND subject_id = $2 ORDER BY id",
+        "SELECT action, ip FROM audit_event WHERE actor_id = $1 AND subject_id = $2 ORDER BY id",
         doctor.id,
         patient.id,
     )
-    assert [row["action"] for row in actions] == [
-        "appointments.notes_updated",
-        "appointments.read",
+    assert [(row["action"], row["ip"]) for row in actions] == [  # with the caller's address
+        ("appointments.notes_updated", "testclient"),
+        ("appointments.read", "testclient"),
     ]
 
 

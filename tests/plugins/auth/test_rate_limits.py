@@ -18,6 +18,8 @@ def assert_retry_later(response: object) -> int:
     assert response.headers["content-type"].startswith("application/problem+json")  # type: ignore[attr-defined]
     retry_after = int(response.headers["retry-after"])  # type: ignore[attr-defined]
     assert retry_after >= 1
+    problem = response.json()  # type: ignore[attr-defined]
+    assert problem["detail"] and problem["retry_after"] == retry_after, problem
     return retry_after
 
 
@@ -27,7 +29,10 @@ async def test_login_is_limited_per_address_in_its_own_window(settings: Settings
         for _ in range(3):
             assert (await app.login(user["email"], "wrong-password-xyz")).status_code == 401
         limited = await app.login(user["email"])
-        assert 1 <= assert_retry_later(limited) <= 60
+        seconds = assert_retry_later(limited)
+        assert 1 <= seconds <= 60
+        detail = f"Too many requests from this address; retry in {seconds} seconds."
+        assert limited.json()["detail"] == detail
         assert limited.headers["ratelimit-limit"] == "3"
         # Other routes count separately.
         assert (

@@ -1,6 +1,7 @@
-"""POST /auth/register: patients, pending staff, refused roles, duplicates, password policy."""
+"""POST /auth/register: patients, pending staff, refused roles, taken names, known addresses."""
 
 import uuid
+from typing import Any
 
 from tests.plugins.auth.helpers import PASSWORD, AuthApp
 
@@ -17,22 +18,30 @@ def registration(**fields: object) -> dict[str, object]:
     }
 
 
+async def account_of(app: AuthApp, body: dict[str, object]) -> Any:
+    """The stored account registered with `body`'s e-mail address."""
+    row = await app.pool.fetchrow(
+        "SELECT id, email, username, roles, status, email_verified_at, password_hash "
+        "FROM account WHERE email = $1",
+        str(body["email"]).lower(),
+    )
+    assert row is not None, body
+    return row
+
+
 async def test_patient_registration_is_active_and_requests_verification(app: AuthApp) -> None:
     body = registration(phone="+33 1 23 45 67 89", date_of_birth="1990-04-01")
     response = await app.client.post("/api/v1/auth/register", json=body)
-    assert response.status_code == 201, response.text
-    account = response.json()
-    assert account["email"] == str(body["email"]).lower()
-    assert account["username"] == str(body["username"]).lower()
-    assert account["roles"] == ["patient"]
-    assert account["status"] == "active"
-    assert account["email_verified"] is False
-    assert "password" not in response.text and "argon2" not in response.text
+    assert response.status_code == 202, response.text
+    assert list(response.json()) == ["detail"]  # names no account: a known address gets the same
+    assert "check your e-mail" in response.json()["detail"]
 
-    stored = await app.pool.fetchrow(
-        "SELECT password_hash, roles FROM account WHERE id = $1", uuid.UUID(account["id"])
-    )
+    stored = await account_of(app, body)
+    assert stored["username"] == str(body["username"]).lower()
+    assert (stored["roles"], stored["status"]) == (["patient"], "active")
+    assert stored["email_verified_at"] is None
     assert stored["password_hash"].startswith("$argon2id$")
+    account = {"id": str(stored["id"]), "email": stored["email"]}
     profile = await app.pool.fetchrow(
         "SELECT first_name, phone, date_of_birth FROM profile WHERE account = $1",
         uuid.UUID(account["id"]),
@@ -58,10 +67,10 @@ async def test_staff_registration_waits_for_approval(app: AuthApp) -> None:
     for role in ("doctor", "nurse", "receptionist"):
         body = registration(role=role, specialty="Cardiology", institution="St Anne")
         response = await app.client.post("/api/v1/auth/register", json=body)
-        assert response.status_code == 201, response.text
-        assert response.json()["status"] == "pending_approval"
-        assert response.json()["roles"] == [role]
-        registered = await app.events("user.registered", response.json()["id"])
+        assert response.status_code == 202, response.text
+        stored = await account_of(app, body)
+        assert (stored["status"], stored["roles"]) == ("pending_approval", [role])
+        registered = await app.events("user.registered", str(stored["id"]))
         assert registered[0]["pending_approval"] is True
 
 
@@ -77,15 +86,38 @@ async def test_admin_cannot_be_self_registered(app: AuthApp) -> None:
     assert count == 0
 
 
-async def test_duplicate_email_or_username_is_409_case_insensitively(app: AuthApp) -> None:
+async def test_a_taken_username_is_409_case_insensitively(app: AuthApp) -> None:
     first = registration()
-    assert (await app.client.post("/api/v1/auth/register", json=first)).status_code == 201
-    same_email = registration(email=str(first["email"]).upper())
-    same_username = registration(username=str(first["username"]).upper())
-    for body in (same_email, same_username):
+    assert (await app.client.post("/api/v1/auth/register", json=first)).status_code == 202
+    for body in (
+        registration(username=str(first["username"]).upper()),
+        registration(username=first["username"], email=first["email"]),
+    ):
         response = await app.client.post("/api/v1/auth/register", json=body)
         assert response.status_code == 409, response.text
         assert response.json()["type"].endswith("/account-exists")
+        assert response.json()["detail"] == "This username is taken; choose another."
+
+
+async def test_a_known_address_gets_the_answer_a_new_one_gets(app: AuthApp) -> None:
+    first = registration()
+    fresh = await app.client.post("/api/v1/auth/register", json=first)
+    again = await app.client.post(
+        "/api/v1/auth/register", json=registration(email=str(first["email"]).upper())
+    )
+    assert (again.status_code, again.json()) == (fresh.status_code, fresh.json())
+    assert again.headers.keys() == fresh.headers.keys()
+    owner = await account_of(app, first)
+    assert (
+        await app.pool.fetchval("SELECT count(*) FROM account WHERE email = $1", owner["email"])
+        == 1
+    )
+    assert await app.events("user.registration_attempted", str(owner["id"]))
+    assert (await app.audit_actions(str(owner["id"])))[-1] == "auth.registration_attempted"
+    weak = await app.client.post(
+        "/api/v1/auth/register", json=registration(email=first["email"], password="password1234")
+    )
+    assert weak.status_code == 422, "the password rules apply as for a new address"
 
 
 async def test_bad_payloads_are_422(app: AuthApp) -> None:

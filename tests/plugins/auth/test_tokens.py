@@ -83,6 +83,11 @@ async def test_logout_revokes_the_callers_session(app: AuthApp) -> None:
     assert (await app.refresh(tokens["refresh_token"])).status_code == 401
     assert (await app.refresh(other["refresh_token"])).status_code == 200
     assert len(await app.events("user.logout", user["id"])) == 1
+    logged = await app.pool.fetch(
+        "SELECT ip FROM audit_event WHERE action = 'auth.logout' AND subject_id = $1",
+        uuid.UUID(user["id"]),
+    )
+    assert [row["ip"] for row in logged] == ["testclient"]  # the caller's address
     # The access token stops working with its session, not at its `exp`; the other one works.
     problem = await app.refused(tokens["access_token"])
     assert "the session has ended" in problem["detail"]

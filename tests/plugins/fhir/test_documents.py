@@ -32,11 +32,12 @@ async def test_a_patient_reads_their_document_and_its_binary(clinic: Clinic) -> 
     assert binary.status_code == 200, binary.text
     assert Binary.model_validate(binary.json()).contentType.startswith("text/plain")
     assert base64.b64decode(binary.json()["data"]) == LETTER
-    downloads = await clinic.fetch(
-        "SELECT id FROM audit_event WHERE actor_id = $1 AND action LIKE 'documents.%download%'",
+    audited = await clinic.fetch(
+        "SELECT action, ip FROM audit_event WHERE actor_id = $1 AND action LIKE 'documents.%'",
         patient.id,
     )
-    assert downloads
+    assert {"documents.read", "documents.download"} <= {row["action"] for row in audited}
+    assert {row["ip"] for row in audited} == {"testclient"}, audited  # the caller's address
 
 
 async def test_search_by_patient_and_date_with_the_documents_rules(clinic: Clinic) -> None:

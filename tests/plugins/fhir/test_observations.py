@@ -87,10 +87,11 @@ async def test_search_by_code_and_date_and_cursor_paging(clinic: Clinic) -> None
         params = {k: v[0] for k, v in parse_qs(urlsplit(following[0]).query).items()}
     assert len(seen) == len(set(seen)) == len(EXPECTED)
     audited = await clinic.fetch(
-        "SELECT id FROM audit_event WHERE action = 'devices.readings_read' AND actor_id = $1",
+        "SELECT ip FROM audit_event WHERE action = 'devices.readings_read' AND actor_id = $1",
         doctor.id,
     )
     assert len(audited) >= 5
+    assert {row["ip"] for row in audited} == {"testclient"}  # the caller's address
 
 
 @pytest.mark.parametrize("role", ["receptionist", "admin"])

@@ -25,19 +25,23 @@ async def login(clinic: Clinic, email: str, password: str = PASSWORD) -> int:
     return answer.status_code
 
 
-async def register(clinic: Clinic) -> str:
-    """Register a patient named Ada through the API; the e-mail address."""
-    email = f"new-{uuid.uuid4().hex[:8]}@example.org"
-    body = {
-        "email": email,
+def registration(email: str | None = None) -> dict[str, str]:
+    """A patient named Ada with a fresh username (and address unless `email` is given)."""
+    return {
+        "email": email or f"new-{uuid.uuid4().hex[:8]}@example.org",
         "username": f"u{uuid.uuid4().hex[:10]}",
         "password": PASSWORD,
         "first_name": "Ada",
         "last_name": "Quill",
     }
+
+
+async def register(clinic: Clinic) -> str:
+    """Register a patient named Ada through the API; the e-mail address."""
+    body = registration()
     answer = await clinic.client.post("/api/v1/auth/register", json=body)
-    assert answer.status_code == 201, answer.text
-    return email
+    assert answer.status_code == 202, answer.text
+    return body["email"]
 
 
 async def registered(clinic: Clinic, smtp: SmtpServer) -> str:
@@ -144,3 +148,21 @@ async def test_no_one_time_token_crosses_the_bus(
         for token in (verify_token, reset_token):
             assert token not in message.subject
             assert token.encode() not in message.data, message.subject
+
+
+async def test_registering_a_taken_address_answers_as_a_new_one_and_tells_its_owner(
+    clinic: Clinic, smtp: SmtpServer
+) -> None:
+    email = await registered(clinic, smtp)
+    fresh = await clinic.client.post("/api/v1/auth/register", json=registration())
+    taken = await clinic.client.post("/api/v1/auth/register", json=registration(email.upper()))
+    assert (taken.status_code, taken.json()) == (fresh.status_code, fresh.json()), taken.text
+    assert taken.headers.keys() == fresh.headers.keys()
+    assert taken.headers["content-type"] == fresh.headers["content-type"] == "application/json"
+    notice = await smtp.wait_for_message(
+        lambda m: m["To"] == email and "sign-up" in m["Subject"].lower()
+    )
+    text = body_of(notice)
+    assert "already has an account" in text and "reset your password" in text
+    accounts = await clinic.fetch("SELECT id FROM account WHERE email = $1", email)
+    assert len(accounts) == 1  # no second account

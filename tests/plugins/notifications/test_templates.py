@@ -15,7 +15,14 @@ from hduce.plugins.notifications.services._templates import (
 
 BUILTIN = builtin_template_dir()
 RENDERER = TemplateRenderer([BUILTIN])
-SECURITY = ("verify_email", "password_reset", "invitation", "new_login", "account_locked")
+SECURITY = (
+    "verify_email",
+    "password_reset",
+    "invitation",
+    "new_login",
+    "account_locked",
+    "registration_attempt",
+)
 APPOINTMENTS = (
     "appointment_booked",
     "appointment_reminder",
@@ -29,6 +36,7 @@ EXPECTED_VARIABLES = {
     "invitation": {"reset_url", "token", "expires_at"},
     "new_login": {"when", "ip", "user_agent"},
     "account_locked": {"until"},
+    "registration_attempt": {"when", "sign_in_url"},
     "account_approved": set(),
     "appointment_booked": {"practitioner_name", "starts_at", "type_name"},
     "appointment_reminder": {"practitioner_name", "starts_at", "type_name", "confirm_url"},

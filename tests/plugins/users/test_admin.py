@@ -274,3 +274,26 @@ async def test_actions_on_unknown_accounts_are_404(clinic: Clinic, action: str) 
     admin = await clinic.member("admin")
     response = await clinic.client.post(f"{USERS}/{uuid.uuid4()}/{action}", headers=admin.headers)
     assert response.status_code == 404, response.text
+
+
+async def test_account_admin_events_record_the_callers_address(clinic: Clinic) -> None:
+    admin = await clinic.member("admin")
+    target = await clinic.member("doctor", status="pending_approval")
+    for method, url, body in admin_routes(target.id)[1:]:
+        response = await clinic.client.request(method, url, json=body, headers=admin.headers)
+        assert response.status_code in (200, 204), (url, response.text)
+    rows = await clinic.fetch(
+        "SELECT action, ip FROM audit_event WHERE subject_id = $1 AND action LIKE 'auth.%' "
+        "ORDER BY id",
+        target.id,
+    )
+    assert [(row["action"], row["ip"]) for row in rows] == [
+        (f"auth.{action}", "testclient")
+        for action in (
+            "account_approved",
+            "role_changed",
+            "account_deactivated",
+            "account_reactivated",
+            "password_reset_forced",
+        )
+    ]

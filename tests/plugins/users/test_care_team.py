@@ -112,3 +112,19 @@ async def test_removing_a_member_and_who_counts_for_alerts(clinic: Clinic) -> No
     again = await clinic.client.delete(team_url(patient, doctor), headers=doctor.headers)
     assert again.status_code == 404
     assert (await audit_actions(clinic, patient))[-1] == "users.care_team_removed"
+
+
+async def test_care_team_changes_record_the_callers_address(clinic: Clinic) -> None:
+    patient, doctor = await clinic.member("patient"), await clinic.member("doctor")
+    assert (await put(clinic, doctor, patient, doctor)).status_code == 200
+    removal = await clinic.client.delete(team_url(patient, doctor), headers=doctor.headers)
+    assert removal.status_code == 204, removal.text
+    rows = await clinic.fetch(
+        "SELECT action, ip FROM audit_event WHERE subject_id = $1 "
+        "AND action LIKE 'users.care_team%' ORDER BY id",
+        patient.id,
+    )
+    assert [(row["action"], row["ip"]) for row in rows] == [
+        ("users.care_team_added", "testclient"),
+        ("users.care_team_removed", "testclient"),
+    ]

@@ -1,7 +1,7 @@
 """Sign-in: cookies bound to the API session, CSRF on every form, revocation ends the session."""
 
 from tests.plugins.users.clinic import Clinic
-from tests.plugins.web.helpers import PASSWORD, Browser, bearer, person, signed_in
+from tests.plugins.web.helpers import PASSWORD, Browser, bearer, person, registration, signed_in
 
 
 async def test_root_leads_to_sign_in_and_then_to_the_roles_page(clinic: Clinic) -> None:
@@ -178,3 +178,21 @@ async def test_forgot_password_mails_a_reset_link_and_says_the_same_for_stranger
     assert tokens["n"] == 1
     refused = await browser.request("POST", "/forgot-password", data={"email": member.email})
     assert refused.status_code == 403  # no CSRF token
+
+
+async def test_registering_a_known_address_shows_the_page_a_new_one_gets(clinic: Clinic) -> None:
+    member = await person(clinic, "patient")
+    browser = Browser(clinic)
+    fresh_form = registration("Nia", "Obi")
+    fresh = await browser.submit("/register", fresh_form, page="/register")
+    known = await browser.submit(
+        "/register", registration("Nia", "Obi", email=member.email), page="/register"
+    )
+    assert known.status_code == fresh.status_code == 200, known.text
+    assert known.text.replace(member.email, "ADDRESS").count("We sent an e-mail to") == 1
+    masked = [page.text.split("<main", 1)[1] for page in (fresh, known)]
+    assert masked[0].replace(fresh_form["email"], "X") == masked[1].replace(member.email, "X")
+    (accounts,) = await clinic.fetch(
+        "SELECT count(*) AS n FROM account WHERE email = $1", member.email
+    )
+    assert accounts["n"] == 1

@@ -141,19 +141,6 @@ class MfaDisable(Input):
     code: Code
 
 
-class AccountRead(Read):
-    """An account as its owner sees it (never the password hash)."""
-
-    id: uuid.UUID
-    email: str
-    username: str
-    roles: list[str]
-    status: str
-    email_verified: bool
-    mfa_enabled: bool
-    created_at: datetime
-
-
 class TokenRead(msgspec.Struct, kw_only=True):
     """An access token and the refresh token that renews it."""
 

@@ -126,8 +126,9 @@ class NotificationsPlugin(HducePlugin):
             public_url=env.settings.server.public_url,
             alert_url=env.config.device_alert_url,
         )
-        handlers.subscribe(env.events, self.sender, self.notifier, device_alerts)
-        links = LinkMessages(self.notifier, env.config, env.settings.server.public_url)
+        public_url = env.settings.server.public_url
+        handlers.subscribe(env.events, self.sender, self.notifier, device_alerts, public_url)
+        links = LinkMessages(self.notifier, env.config, public_url)
         env.registry.provide(OneTimeLinks, links)
 
     def _channels(self, env: PluginEnv[NotificationsConfig], inbox: Inbox) -> dict[str, Channel]:

@@ -1,6 +1,12 @@
 """Event subscriptions: due deliveries (its own task), identity events and device alerts."""
 
-from hduce.contracts.auth import UserApproved, UserLocked, UserLoggedIn
+from hduce.contracts.auth import (
+    UserApproved,
+    UserFact,
+    UserLocked,
+    UserLoggedIn,
+    UserRegistrationAttempted,
+)
 from hduce.contracts.devices import DeviceAlertRaised
 from hduce.contracts.notifications import Category, Notifier
 from hduce.core.events import EventBus, EventMeta
@@ -11,8 +17,9 @@ from hduce.plugins.notifications.tasks import DeliveryDue
 class IdentityNotices:
     """Turns identity events into notifications keyed by event id (so each is sent once)."""
 
-    def __init__(self, notifier: Notifier) -> None:
+    def __init__(self, notifier: Notifier, public_url: str) -> None:
         self._notifier = notifier
+        self._public_url = public_url.rstrip("/")
 
     async def new_login(self, event: UserLoggedIn, meta: EventMeta) -> None:
         """A new-login notice (users may switch it off per channel)."""
@@ -27,14 +34,21 @@ class IdentityNotices:
 
     async def locked(self, event: UserLocked, meta: EventMeta) -> None:
         """A lockout notice (critical)."""
-        data = {"until": shown(event.until)}
+        await self._critical(event, meta, "account_locked", {"until": shown(event.until)})
+
+    async def registration_attempted(
+        self, event: UserRegistrationAttempted, meta: EventMeta
+    ) -> None:
+        """Someone tried to sign up with the user's address (critical: it may not be them)."""
+        data = {"when": shown(meta.occurred_at), "sign_in_url": self._public_url + "/"}
+        await self._critical(event, meta, "registration_attempt", data)
+
+    async def _critical(
+        self, event: UserFact, meta: EventMeta, template: str, data: dict[str, str]
+    ) -> None:
+        """A security notice that ignores preferences and quiet hours, sent once per event."""
         await self._notifier.notify(
-            event.user_id,
-            "account_locked",
-            data,
-            Category.SECURITY,
-            critical=True,
-            key=str(meta.event_id),
+            event.user_id, template, data, Category.SECURITY, critical=True, key=str(meta.event_id)
         )
 
     async def approved(self, event: UserApproved, meta: EventMeta) -> None:
@@ -49,13 +63,19 @@ def subscribe(
     sender: DeliverySender,
     notifier: Notifier,
     device_alerts: DeviceAlertNotices,
+    public_url: str,
 ) -> None:
     """Register one task per event the plugin handles."""
     events.subscribe(DeliveryDue, sender.handle, task_name="notifications.deliver")
-    notices = IdentityNotices(notifier)
+    notices = IdentityNotices(notifier, public_url)
     events.subscribe(UserLoggedIn, notices.new_login, task_name="notifications.new_login")
     events.subscribe(UserLocked, notices.locked, task_name="notifications.account_locked")
     events.subscribe(UserApproved, notices.approved, task_name="notifications.account_approved")
+    events.subscribe(
+        UserRegistrationAttempted,
+        notices.registration_attempted,
+        task_name="notifications.registration_attempt",
+    )
     events.subscribe(
         DeviceAlertRaised, device_alerts.notify, task_name="notifications.device_alert"
     )

@@ -7,6 +7,7 @@ import msgspec
 
 from hduce.contracts.audit import AuditLog, AuditRecord
 from hduce.core.db import Database
+from hduce.core.http import serving_client_ip
 from hduce.core.registry import HealthStatus
 from hduce.plugins.audit.errors import InvalidAuditAction
 from hduce.plugins.audit.schemas import AuditFilter
@@ -24,14 +25,19 @@ class AuditService(AuditLog):
         self._store = AuditStore(db)
 
     async def append(self, event: AuditRecord) -> None:
-        """`AuditLog.append`: check the action, then chain the event (one statement)."""
+        """`AuditLog.append`: check the action, then chain the event (one statement).
+
+        An event without an address gets the one of the HTTP request being served, if any, so
+        no caller can leave it out of the trail.
+        """
         action = event.action
         if not action or len(action) > MAX_ACTION_LENGTH:
             raise InvalidAuditAction(
                 f"audit action must be 1-{MAX_ACTION_LENGTH} characters: {action!r}"
             )
         detail = msgspec.json.encode(event.detail or {}).decode()
-        await self._store.append(action, event.actor_id, event.subject_id, event.ip, detail)
+        ip = event.ip if event.ip is not None else serving_client_ip()
+        await self._store.append(action, event.actor_id, event.subject_id, ip, detail)
 
     async def read(
         self, where: AuditFilter, *, limit: int, offset: int, reader_id: uuid.UUID, ip: str | None

@@ -14,7 +14,6 @@ from hduce.plugins.auth.routes._examples import LOGGED_IN, LOGIN_BODY, REGISTER_
 from hduce.plugins.auth.schemas import (
     AcceptedRead,
     AccountCreate,
-    AccountRead,
     EmailVerification,
     LoginCreate,
     PasswordForgotten,
@@ -23,7 +22,7 @@ from hduce.plugins.auth.schemas import (
     TokenRead,
     VerificationResend,
 )
-from hduce.plugins.auth.services import AuthServices
+from hduce.plugins.auth.services import REGISTRATION_ACCEPTED, AuthServices
 
 PUBLIC = {EXCLUDE_OPT_KEY: True}
 
@@ -31,8 +30,9 @@ PUBLIC = {EXCLUDE_OPT_KEY: True}
 @post(
     "/register",
     opt=PUBLIC,
+    status_code=HTTP_202_ACCEPTED,
     responses={
-        **answer_example(201, AccountRead, "A new patient account", REGISTERED),
+        **answer_example(202, AcceptedRead, "Registration received", REGISTERED),
         **problems(403, 409),
     },
 )
@@ -40,9 +40,14 @@ async def register(
     data: Annotated[AccountCreate, body_example("A patient registers", REGISTER_BODY)],
     request: Request,
     auth: NamedDependency[AuthServices],
-) -> AccountRead:
-    """Create an account: a patient, or a staff account that waits for an admin's approval."""
-    return await auth.registration.register(data, client_of(request))
+) -> AcceptedRead:
+    """Create an account: a patient, or a staff account that waits for an admin's approval.
+
+    The answer is the same whether or not the e-mail address already has an account (none is
+    opened then, and its owner is told by e-mail); a taken username is a 409.
+    """
+    await auth.registration.register(data, client_of(request))
+    return AcceptedRead(detail=REGISTRATION_ACCEPTED)
 
 
 @post(

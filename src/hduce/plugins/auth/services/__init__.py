@@ -9,7 +9,7 @@ from hduce.plugins.auth.services._env import AuthEnv
 from hduce.plugins.auth.services._login import LoginService
 from hduce.plugins.auth.services._mfa import MfaService
 from hduce.plugins.auth.services._passwords import PasswordService
-from hduce.plugins.auth.services._registration import RegistrationService
+from hduce.plugins.auth.services._registration import REGISTRATION_ACCEPTED, RegistrationService
 from hduce.plugins.auth.services._sessions import SessionService
 from hduce.plugins.auth.services._signin import SignInDesk
 
@@ -52,6 +52,7 @@ class AuthServices:
 
 
 __all__ = [
+    "REGISTRATION_ACCEPTED",
     "AccountAdminService",
     "AccountDirectory",
     "AuthEnv",

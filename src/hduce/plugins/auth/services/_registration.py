@@ -6,13 +6,18 @@ from datetime import date
 import msgspec
 from asyncpg.exceptions import UniqueViolationError
 
-from hduce.contracts.auth import AccountStatus, DirectoryEntry, Role, UserRegistered
+from hduce.contracts.auth import (
+    AccountStatus,
+    DirectoryEntry,
+    Role,
+    UserRegistered,
+    UserRegistrationAttempted,
+)
 from hduce.contracts.users import ProfileFields
 from hduce.plugins.auth.errors import AccountExists, InvalidInput, RoleNotAllowed
 from hduce.plugins.auth.schemas import (
     AccountCreate,
     AccountFields,
-    AccountRead,
     ClientInfo,
     field_reason,
     nul_reason,
@@ -21,15 +26,12 @@ from hduce.plugins.auth.services._env import VERIFICATION, AuthEnv
 from hduce.plugins.auth.store import AccountRow, NewAccount
 
 TAKEN = "An account with this e-mail address or username already exists."
-
-
-def account_read(account: AccountRow) -> AccountRead:
-    """The account as its owner sees it."""
-    return AccountRead.from_row(
-        msgspec.structs.asdict(account),
-        roles=sorted(account.roles),
-        email_verified=account.email_verified_at is not None,
-    )
+USERNAME_TAKEN = "This username is taken; choose another."
+REGISTRATION_ACCEPTED = (
+    "Registration received: check your e-mail for what to do next (a new account's address "
+    "must be verified through the link sent to it)."
+)
+"""The answer to every registration that is not refused, whether or not the address is known."""
 
 
 class RegistrationService:
@@ -38,17 +40,36 @@ class RegistrationService:
     def __init__(self, env: AuthEnv) -> None:
         self._env = env
 
-    async def register(self, data: AccountCreate, client: ClientInfo) -> AccountRead:
-        """Self-register a patient (active) or a staff member (pending approval)."""
+    async def register(self, data: AccountCreate, client: ClientInfo) -> uuid.UUID | None:
+        """Self-register a patient (active) or a staff member (pending approval); its id.
+
+        A taken username is refused (409: the person picks another). A known e-mail address is
+        not told apart from a new one (OWASP: no account enumeration): nothing is opened, its
+        owner is mailed a notice, the same checks and password hashing run, and None is returned
+        for the caller to answer as it answers a new account.
+        """
         if data.role == Role.ADMIN:
             raise RoleNotAllowed("Admin accounts cannot be self-registered.")
         status = (
             AccountStatus.ACTIVE if data.role == Role.PATIENT else AccountStatus.PENDING_APPROVAL
         )
         profile = msgspec.convert(data, ProfileFields, from_attributes=True)
-        new = NewAccount(email=data.email, username=data.username, roles=[data.role], status=status)
-        account = await self._create(new, data.password, profile, client=client)
-        return account_read(account)
+        new = NewAccount(
+            email=data.email, username=data.username, roles=[data.role], status=status
+        ).normalised()
+        env = self._env
+        if await env.accounts.find(new.username) is not None:
+            raise AccountExists(USERNAME_TAKEN)
+        owner = await env.accounts.find(new.email)
+        if owner is None:
+            return (await self._create(new, data.password, profile, client=client)).id
+        await self._hash(new, data.password, profile)  # the same work as for a new account
+        async with env.transaction():
+            await env.events.publish(UserRegistrationAttempted(user_id=owner.id))
+            await env.audit(
+                "auth.registration_attempted", actor_id=None, subject_id=owner.id, client=client
+            )
+        return None
 
     async def create_account(
         self,
@@ -76,7 +97,9 @@ class RegistrationService:
         )
         new = NewAccount(
             email=email, username=username, roles=roles, status=AccountStatus.ACTIVE, verified=True
-        )
+        ).normalised()
+        if await self._env.accounts.exists(new.email, new.username):
+            raise AccountExists(TAKEN)  # checked before hashing: a taken name costs no argon2
         account = await self._create(new, password, profile, actor_id=by)
         return account.entry()
 
@@ -90,14 +113,7 @@ class RegistrationService:
         actor_id: uuid.UUID | None = None,
     ) -> AccountRow:
         env = self._env
-        new = new.normalised()
-        # Checked before hashing so a taken name costs no argon2 work.
-        if await env.accounts.exists(new.email, new.username):
-            raise AccountExists(TAKEN)
-        await env.hasher.check_policy(
-            password, user_inputs=[new.email, new.username, profile.first_name, profile.last_name]
-        )
-        password_hash = await env.hasher.hash(password)
+        password_hash = await self._hash(new, password, profile)
         async with env.transaction():
             try:
                 account = await env.accounts.insert(new, password_hash)
@@ -124,6 +140,14 @@ class RegistrationService:
                 },
             )
         return account
+
+    async def _hash(self, new: NewAccount, password: str, profile: ProfileFields) -> str:
+        """The password's hash, once it passes the policy (422 with the reasons otherwise)."""
+        hasher = self._env.hasher
+        await hasher.check_policy(
+            password, user_inputs=[new.email, new.username, profile.first_name, profile.last_name]
+        )
+        return await hasher.hash(password)
 
     async def _create_profile(self, account: AccountRow, profile: ProfileFields) -> None:
         profiles = self._env.profiles.get()

@@ -57,10 +57,10 @@ class SignInDesk:
         """`PasswordService.forgot`: the API's per-account limit, the same outcome either way."""
         await self._passwords.forgot(email, _client(client))
 
-    async def register(self, person: NewPatient, client: Client) -> uuid.UUID:
+    async def register(self, person: NewPatient, client: Client) -> uuid.UUID | None:
         """`RegistrationService.register` of a patient, with the API's input limits."""
         data = validated(msgspec.structs.asdict(person), AccountCreate, error=InvalidInput)
-        return (await self._registration.register(data, _client(client))).id
+        return await self._registration.register(data, _client(client))
 
     async def second_factor_on(self, principal: Principal) -> bool:
         """`MfaService.enabled`."""

@@ -8,7 +8,7 @@ from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 
 from hduce.contracts.auth import NewPatient
-from hduce.core.errors import HduceError
+from hduce.core.errors import Conflict, HduceError
 from hduce.plugins.web.routes._booking import date_of
 from hduce.plugins.web.routes._desk import DESK
 from hduce.plugins.web.routes._render import go, refused, render, viewer
@@ -17,6 +17,7 @@ from hduce.plugins.web.services import WebServices
 
 FIELDS = ("first_name", "last_name", "email", "phone", "date_of_birth")
 _NOT_IN_USERNAME = re.compile(r"[^A-Za-z0-9_.-]+")
+KNOWN_ADDRESS = "This e-mail address already has an account: find the patient by name to book."
 
 
 @get("/desk/patients/new")
@@ -44,6 +45,8 @@ async def register(request: Request, web: NamedDependency[WebServices]) -> Respo
             date_of_birth=date_of(fields["date_of_birth"], "the date of birth"),
         )
         patient_id = await web.sign_in.register(person, client_of(request))
+        if patient_id is None:  # its owner was mailed a notice; staff may know it is taken
+            raise Conflict(KNOWN_ADDRESS)
     except HduceError as exc:
         return refused(
             request, web, exc, "desk/register.html", title="Register a patient", form=fields
