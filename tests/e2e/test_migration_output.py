@@ -11,6 +11,7 @@ import pytest
 
 from hduce.runtime import free_port
 from tests.e2e.test_cli_commands import run
+from tests.support.processes import hduce_env, hduce_process
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 MIGRATION_COUNT = sum(1 for path in MIGRATIONS.glob("*/*.py") if path.name != "__init__.py")
@@ -45,6 +46,24 @@ def test_migrate_prints_each_applied_migration_then_nothing_to_do(
     code, output = run(["migrate"], tmp_path, **env)
     assert code == 0, output
     assert output.strip() == "no migration to apply: the database is up to date"
+
+
+def test_two_migrates_at_once_on_a_fresh_database_apply_each_migration_once(
+    tmp_path: Path, empty_database: str
+) -> None:
+    # Seen: two `hduce serve` of a scaled-out clinic started together on a fresh database; one
+    # died with DuplicateTableError (relation "outbox_pending_due" already exists).
+    env = hduce_env(DATABASE_URL=empty_database, HDUCE_NATS__URL="nats://unused:1")
+    logs = [tmp_path / f"migrate-{n}.log" for n in range(2)]
+    with (
+        hduce_process(["migrate"], env, logs[0]) as first,
+        hduce_process(["migrate"], env, logs[1]) as second,
+    ):
+        codes = [first.wait(timeout=120), second.wait(timeout=120)]
+    outputs = [log.read_text() for log in logs]
+    assert codes == [0, 0], outputs
+    applied = [line for out in outputs for line in out.splitlines() if line.startswith("applied ")]
+    assert len(applied) == len(set(applied)) == MIGRATION_COUNT, outputs
 
 
 def test_other_commands_print_no_migration_banner(tmp_path: Path, migrated: str) -> None:
