@@ -57,7 +57,7 @@ def test_compose_has_every_service_and_named_volume() -> None:
     assert set(services) >= {"hduce", "worker", "backup", "postgres", "nats", "meilisearch"}
     assert services["hduce"]["command"] == ["hduce", "serve", "--no-worker"]
     assert services["worker"]["command"] == ["hduce", "worker"]
-    assert services["postgres"]["image"] == "postgres:16"
+    assert services["postgres"]["image"] == "pgvector/pgvector:pg16", "migrations need pgvector"
     assert services["nats"]["image"].startswith("nats:2.15")
     command = services["nats"]["command"]
     assert command[:3] == ["-js", "-sd", "/data"]

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import asyncpg
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.apps.migrations.commands.base import BaseMigrationManager
 from piccolo.apps.migrations.commands.forwards import run_forwards
@@ -65,7 +66,8 @@ async def apply_migrations(*, quiet: bool = False) -> list[str]:
     processes at once (instances of a scaled-out clinic starting together) take turns: the
     next finds the migrations applied and applies nothing.
     """
-    async with _one_run_at_a_time():
+    async with _one_run_at_a_time() as connection:
+        await _require_pgvector(connection)
         await BaseMigrationManager().create_migration_table()
         before = await _applied()
         report = io.StringIO()
@@ -88,16 +90,36 @@ async def apply_migrations(*, quiet: bool = False) -> list[str]:
 
 
 @asynccontextmanager
-async def _one_run_at_a_time() -> AsyncIterator[None]:
+async def _one_run_at_a_time() -> AsyncIterator[asyncpg.Connection]:
     """Hold `MIGRATION_LOCK` on a connection of its own (outside the pool) for the block."""
     connection = await _engine().get_new_connection()
     try:
         if not await connection.fetchval("SELECT pg_try_advisory_lock($1)", MIGRATION_LOCK):
             logger.info("another process is migrating this database: waiting for it to finish")
             await connection.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
-        yield
+        yield connection
     finally:
         await connection.close()  # ends the session, and with it the lock
+
+
+async def _require_pgvector(connection: asyncpg.Connection) -> None:
+    """Fail with one clear line when the database has no pgvector and cannot be given it."""
+    found = await connection.fetchrow(
+        "SELECT installed_version IS NOT NULL AS installed,"
+        " (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser"
+        " FROM pg_available_extensions WHERE name = 'vector'"
+    )
+    if found is None:
+        raise MigrationFailed(
+            "the database has no pgvector extension (vector); install it on the PostgreSQL "
+            "server (e.g. the pgvector/pgvector:pg16 image, or the postgresql-16-pgvector "
+            "package) and start again"
+        )
+    if not (found["installed"] or found["superuser"]):
+        raise MigrationFailed(
+            "the database has no pgvector extension (vector) and its user may not create it: "
+            "run `CREATE EXTENSION vector` in it as a superuser and start again"
+        )
 
 
 def _engine() -> PostgresEngine:
