@@ -57,7 +57,7 @@ def test_compose_has_every_service_and_named_volume() -> None:
     assert set(services) >= {"hduce", "worker", "backup", "postgres", "nats", "meilisearch"}
     assert services["hduce"]["command"] == ["hduce", "serve", "--no-worker"]
     assert services["worker"]["command"] == ["hduce", "worker"]
-    assert services["postgres"]["image"] == "postgres:16"
+    assert services["postgres"]["image"] == "pgvector/pgvector:pg16", "migrations need pgvector"
     assert services["nats"]["image"].startswith("nats:2.15")
     command = services["nats"]["command"]
     assert command[:3] == ["-js", "-sd", "/data"]
@@ -162,3 +162,14 @@ def test_docker_readme_has_the_commands() -> None:
     assert "-p 1883:1883" in text and "HDUCE_SERVER__PUBLIC_URL" in text
     assert "docker compose -f docker/compose.yaml up" in text
     assert "hduce restore" in text
+
+
+def test_readme_says_what_scaled_out_instances_share_and_what_they_must_not() -> None:
+    # Seen: a third `serve` kept documents in its own data_dir; documents uploaded through the
+    # others failed there for good ("the stored file is missing"). README said nothing.
+    text = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("\n## Scaling out\n", 1)[1].split("\n## ", 1)[0]
+    for shared in ("JWT_SECRET", "DATABASE_URL", "NATS_URL", "storage_dir", "public_url"):
+        assert shared in section, shared
+    for own in ("data_dir", "spool_dir", "pgvector"):
+        assert own in section, own

@@ -5,6 +5,7 @@ from pathlib import Path
 import msgspec
 
 from hduce import __version__
+from hduce.runtime import free_port
 from tests.support.processes import hduce_env, hduce_process, processes_using
 
 
@@ -34,6 +35,28 @@ def test_db_start_status_stop(tmp_path: Path) -> None:
     finally:
         for process in processes_using(tmp_path / "data"):
             process.kill()
+
+
+EXTERNAL = "an external database is configured (database.url / DATABASE_URL); HDuce {} none"
+
+
+def test_db_commands_with_an_external_database_start_and_stop_nothing(
+    tmp_path: Path, migrated: str
+) -> None:
+    # Seen: `db status` said "stopped" (exit 3) while the clinic's external database was up,
+    # and `db start` initdb'd an empty embedded cluster beside it.
+    code, output = run(["db", "status"], tmp_path, DATABASE_URL=migrated)
+    assert code == 0 and output.startswith("running  external database "), output
+    for command, verb in (("start", "starts"), ("stop", "stops")):
+        code, output = run(["db", command], tmp_path, DATABASE_URL=migrated)
+        assert code == 1, output
+        assert output.strip() == f"hduce: {EXTERNAL.format(verb)}", output
+    assert not (tmp_path / "data").exists(), "no embedded cluster is made"
+
+    down = f"postgresql://clinic:pw-123@127.0.0.1:{free_port()}/hduce"
+    code, output = run(["db", "status"], tmp_path, DATABASE_URL=down)
+    assert code == 3 and output.startswith("unreachable  external database: cannot connect"), output
+    assert "pw-123" not in output
 
 
 def test_migrate_is_idempotent_on_an_external_database(tmp_path: Path, migrated: str) -> None:

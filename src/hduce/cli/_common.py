@@ -96,12 +96,13 @@ def run_with_database(ctx: click.Context, work: Callable[[Database], Awaitable[T
     """Run `work` on the database as it is: nothing migrated, no plugin set up."""
     settings = settings_from(ctx.find_root())
     with clear_errors(), services(settings) as urls:
-        return asyncio.run(_on_database(settings, urls.database, work))
+        return asyncio.run(on_database(settings, urls.database, work))
 
 
-async def _on_database(
+async def on_database(
     settings: Settings, database_url: str, work: Callable[[Database], Awaitable[T]]
 ) -> T:
+    """`work(db)` with the pool open on `database_url` (`DatabaseUnavailable` if unreachable)."""
     DB.configure(database_url)
     async with open_database(DB, settings.database):
         return await work(Database(DB))

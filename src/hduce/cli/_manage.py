@@ -1,5 +1,6 @@
 """`hduce db`, `config` (`show`, `check`) and `version`."""
 
+import asyncio
 import os
 import sys
 
@@ -7,25 +8,27 @@ import msgspec
 import rich_click as click
 
 from hduce import __version__
-from hduce.cli._common import clear_errors, hduce, settings_from
+from hduce.cli._common import clear_errors, hduce, on_database, settings_from
 from hduce.cli._safety import unsafe_settings
 from hduce.core.cli import fail
-from hduce.core.config import load_settings, masked_settings
+from hduce.core.config import Settings, load_settings, masked_settings
 from hduce.core.config.masking import mask_url
+from hduce.core.db import Database, DatabaseUnavailable
 from hduce.embedded import embedded_postgres
 
 
 @hduce.group()
 def db() -> None:
-    """Manage the embedded PostgreSQL."""
+    """Manage the embedded PostgreSQL (with an external one: only `status`)."""
 
 
 @db.command("start")
 @click.pass_context
 def db_start(ctx: click.Context) -> None:
     """Start the embedded PostgreSQL and leave it running."""
+    settings = embedded_only(ctx, "starts")
     with clear_errors():
-        dsn = embedded_postgres(settings_from(ctx.find_root())).start()
+        dsn = embedded_postgres(settings).start()
     click.echo(f"running: {mask_url(dsn)}")
 
 
@@ -33,21 +36,43 @@ def db_start(ctx: click.Context) -> None:
 @click.pass_context
 def db_stop(ctx: click.Context) -> None:
     """Stop the embedded PostgreSQL."""
+    settings = embedded_only(ctx, "stops")
     with clear_errors():
-        embedded_postgres(settings_from(ctx.find_root())).stop()
+        embedded_postgres(settings).stop()
     click.echo("stopped")
 
 
 @db.command("status")
 @click.pass_context
 def db_status(ctx: click.Context) -> None:
-    """Show whether the embedded PostgreSQL is running (exit code 3 when stopped)."""
-    status = embedded_postgres(settings_from(ctx.find_root())).status()
+    """Show whether the database is running, or reachable when external (exit code 3 if not)."""
+    settings = settings_from(ctx.find_root())
+    if settings.database.url:
+        try:
+            asyncio.run(on_database(settings, settings.database.url, _answer))
+        except DatabaseUnavailable as exc:
+            click.echo(f"unreachable  external database: {exc}")
+            sys.exit(3)
+        click.echo(f"running  external database {mask_url(settings.database.url)}")
+        return
+    status = embedded_postgres(settings).status()
     click.echo(
         f"{'running' if status.running else 'stopped'}  pid={status.pid}  pgdata={status.pgdata}"
     )
     if not status.running:
         sys.exit(3)
+
+
+async def _answer(database: Database) -> None:
+    await database.fetchval("SELECT 1")
+
+
+def embedded_only(ctx: click.Context, verb: str) -> Settings:
+    """The settings, or exit 1 with one line when the database is external (nothing to manage)."""
+    settings = settings_from(ctx.find_root())
+    if settings.database.url:
+        fail(f"an external database is configured (database.url / DATABASE_URL); HDuce {verb} none")
+    return settings
 
 
 @hduce.group("config")

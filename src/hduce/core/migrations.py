@@ -4,19 +4,25 @@ import contextlib
 import io
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import asyncpg
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.apps.migrations.commands.base import BaseMigrationManager
 from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.apps.migrations.tables import Migration
 from piccolo.conf.apps import AppConfig
 from piccolo.engine.finder import engine_finder
+from piccolo.engine.postgres import PostgresEngine
 from piccolo.table import Table
 
 logger = logging.getLogger("hduce.migrations")
 
+
+MIGRATION_LOCK = 0x48_44_75_63_65_4D_69_67  # "HDuceMig"
+"""The session-level advisory lock a migration run holds: one run at a time per database."""
 
 STATEMENT_TIME = 24 * 3600.0
 """How long one migration statement may run: backfilling or indexing a large clinic's data
@@ -56,15 +62,20 @@ async def apply_migrations(*, quiet: bool = False) -> list[str]:
     """Apply every pending migration and return them as `app/id`, in the order they ran.
 
     Each applied migration, and a summary, is one INFO log line (nothing when none ran), or
-    without `quiet` one printed line. Piccolo's own banner only reaches DEBUG.
+    without `quiet` one printed line. Piccolo's own banner only reaches DEBUG. Runs of several
+    processes at once (instances of a scaled-out clinic starting together) take turns: the
+    next finds the migrations applied and applies nothing.
     """
-    await BaseMigrationManager().create_migration_table()
-    before = await _applied()
-    report = io.StringIO()
-    with contextlib.redirect_stdout(report):
-        result = await run_forwards(app_name="all")
+    async with _one_run_at_a_time() as connection:
+        await _require_pgvector(connection)
+        await BaseMigrationManager().create_migration_table()
+        before = await _applied()
+        report = io.StringIO()
+        with contextlib.redirect_stdout(report):
+            result = await run_forwards(app_name="all")
+        after = await _applied()
     logger.debug("piccolo: %s", report.getvalue().strip())
-    applied = [name for name in await _applied() if name not in before]
+    applied = [name for name in after if name not in before]
     lines = [f"applied {name}" for name in applied]
     if applied:
         lines.append(f"{len(applied)} migration{'s' if len(applied) != 1 else ''} applied")
@@ -76,6 +87,46 @@ async def apply_migrations(*, quiet: bool = False) -> list[str]:
     if not result.success:
         raise MigrationFailed(f"migrations failed: {result.message}")
     return applied
+
+
+@asynccontextmanager
+async def _one_run_at_a_time() -> AsyncIterator[asyncpg.Connection]:
+    """Hold `MIGRATION_LOCK` on a connection of its own (outside the pool) for the block."""
+    connection = await _engine().get_new_connection()
+    try:
+        if not await connection.fetchval("SELECT pg_try_advisory_lock($1)", MIGRATION_LOCK):
+            logger.info("another process is migrating this database: waiting for it to finish")
+            await connection.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+        yield connection
+    finally:
+        await connection.close()  # ends the session, and with it the lock
+
+
+async def _require_pgvector(connection: asyncpg.Connection) -> None:
+    """Fail with one clear line when the database has no pgvector and cannot be given it."""
+    found = await connection.fetchrow(
+        "SELECT installed_version IS NOT NULL AS installed,"
+        " (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser"
+        " FROM pg_available_extensions WHERE name = 'vector'"
+    )
+    if found is None:
+        raise MigrationFailed(
+            "the database has no pgvector extension (vector); install it on the PostgreSQL "
+            "server (e.g. the pgvector/pgvector:pg16 image, or the postgresql-16-pgvector "
+            "package) and start again"
+        )
+    if not (found["installed"] or found["superuser"]):
+        raise MigrationFailed(
+            "the database has no pgvector extension (vector) and its user may not create it: "
+            "run `CREATE EXTENSION vector` in it as a superuser and start again"
+        )
+
+
+def _engine() -> PostgresEngine:
+    engine = engine_finder()
+    if not isinstance(engine, PostgresEngine):
+        raise MigrationFailed("no PostgreSQL engine is configured")
+    return engine
 
 
 async def _applied() -> list[str]:
@@ -110,9 +161,7 @@ def raw_sql_migration(
 
 async def _run_statements(statements: list[str]) -> None:
     """Run `statements` in the migration's transaction, each for as long as it takes."""
-    engine = engine_finder()
-    if engine is None:
-        raise MigrationFailed("no Piccolo engine is configured")
+    engine = _engine()
     # Piccolo runs every migration in a transaction; joining it gives its connection, on which
     # a statement gets `STATEMENT_TIME` rather than the pool's deadline for everyday work.
     async with engine.transaction(allow_nested=True) as transaction:
