@@ -216,7 +216,7 @@ def test_patient_desk_doctor_and_admin_journeys(
             page.get_by_label("Username").fill(f"lena_{tag}")
             page.get_by_label("Password (at least 12 characters)").fill(PASSWORD)
             page.get_by_role("button", name="Create my account").click()
-            page.get_by_text("We sent a link to").wait_for()
+            page.get_by_text("We sent an e-mail to").wait_for()
             mail = in_thread(
                 smtp.wait_for_message(lambda m: patient_email in str(m["To"]), timeout=30)
             )
