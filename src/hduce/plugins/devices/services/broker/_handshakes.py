@@ -1,0 +1,163 @@
+"""The TLS and WebSocket listeners: sockets counted per address from their accept, quiet logs.
+
+asyncio finishes a TLS handshake and websockets an HTTP upgrade before amqtt sees the socket, so
+a cap counted from there let one address hold any number of sockets in their handshake until
+the deadline. Here each accepted socket is counted at once (`AddressCap`), one over the cap is
+closed before its handshake, and the count passes to amqtt's own (`ConnectGuard`) when the
+handshake ends.
+"""
+
+import asyncio
+import logging
+import ssl
+import sys
+from collections import Counter
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+import websockets
+from websockets.asyncio.server import Server, ServerConnection
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
+
+logger = logging.getLogger("hduce.devices")
+GONE = (ConnectionError, ConnectionClosed)
+"""What reading from or writing to a socket its client dropped raises."""
+_CLIENT_FAULTS = (*GONE, EOFError, TimeoutError, InvalidHandshake)
+
+
+class AddressCap:
+    """Sockets of each address that have not signed in yet (in a handshake or before CONNECT)."""
+
+    def __init__(self, limit: int, refused: Callable[[], None]) -> None:
+        self._limit = limit
+        self._refused = refused
+        self._held: Counter[str] = Counter()
+
+    def enter(self, address: str) -> bool:
+        """Count one more socket of `address`; False (and counted refused) when it has `limit`."""
+        if self._held[address] >= self._limit:
+            self._refused()
+            return False
+        self._held[address] += 1
+        return True
+
+    def leave(self, address: str) -> None:
+        """A socket of `address` signed in or closed."""
+        self._held[address] -= 1
+        if not self._held[address]:
+            del self._held[address]
+
+
+def _address(transport: Any) -> str:
+    peer = transport.get_extra_info("peername")
+    return str(peer[0]) if peer else ""
+
+
+async def serve_tls(
+    connected: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]],
+    host: str | None,
+    port: int,
+    context: ssl.SSLContext,
+    *,
+    cap: AddressCap,
+    deadline: float,
+) -> asyncio.Server:
+    """A TCP listener that counts each socket, then does its TLS handshake within `deadline`."""
+
+    async def accepted(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        address = _address(writer)
+        if not cap.enter(address):
+            writer.transport.abort()
+            return
+        try:
+            await writer.start_tls(context, ssl_handshake_timeout=deadline)
+        except (OSError, TimeoutError) as exc:  # ssl.SSLError is an OSError
+            logger.debug("MQTT TLS handshake with %s failed: %r", address, exc)
+            writer.transport.abort()
+            return
+        finally:
+            cap.leave(address)
+        await connected(reader, writer)
+
+    return await asyncio.start_server(accepted, host, port, reuse_address=True)
+
+
+class CountedConnection(ServerConnection):
+    """A WebSocket connection counted in `cap` from its accept until its upgrade or its end."""
+
+    cap: AddressCap
+    _counted: str | None = None
+
+    @classmethod
+    def counting(cls, cap: AddressCap) -> type["CountedConnection"]:
+        """This class, counting in `cap`."""
+        return type(cls.__name__, (cls,), {"cap": cap})
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Count the socket, or close it at once when its address has the most allowed."""
+        super().connection_made(transport)
+        address = _address(transport)
+        if self.cap.enter(address):
+            self._counted = address
+        else:
+            transport.abort()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """Uncount a socket that ends before its upgrade."""
+        self.upgraded()
+        super().connection_lost(exc)
+
+    def upgraded(self) -> None:
+        """The handshake is over: amqtt counts the socket from here."""
+        if self._counted is not None:
+            self.cap.leave(self._counted)
+            self._counted = None
+
+
+class HandshakeLog(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """websockets' logger, a client's dropped or garbled connection on one DEBUG line.
+
+    websockets logs those as ERROR tracebacks, and anyone can open a socket and close it.
+    """
+
+    def log(self, level: int, msg: object, *args: object, **kwargs: Any) -> None:
+        """Log as asked, but a client's fault at DEBUG without its traceback."""
+        raised = kwargs.get("exc_info")
+        if raised is True:
+            raised = sys.exc_info()[1]
+        if level >= logging.ERROR and isinstance(raised, _CLIENT_FAULTS):
+            level, kwargs["exc_info"] = logging.DEBUG, None
+            msg = f"{msg}: {raised!r}"
+        super().log(level, msg, *args, **kwargs)
+
+    def process(self, msg: Any, kwargs: MutableMapping[str, Any]) -> tuple[Any, Any]:
+        """Leave websockets' `extra` (the connection) as it is."""
+        return msg, kwargs
+
+
+async def serve_websocket(
+    connected: Callable[[ServerConnection], Awaitable[None]],
+    host: str | None,
+    port: int,
+    context: ssl.SSLContext | None,
+    *,
+    cap: AddressCap,
+    deadline: float,
+) -> Server:
+    """A WebSocket listener (subprotocol `mqtt`) counting each socket from its accept."""
+
+    async def upgraded(connection: ServerConnection) -> None:
+        assert isinstance(connection, CountedConnection)
+        connection.upgraded()
+        await connected(connection)
+
+    return await websockets.serve(
+        upgraded,
+        host,
+        port,
+        ssl=context,
+        subprotocols=[websockets.Subprotocol("mqtt")],
+        open_timeout=deadline,
+        create_connection=CountedConnection.counting(cap),
+        logger=HandshakeLog(logging.getLogger("websockets.server")),
+    )
