@@ -107,7 +107,8 @@ class SignedInOnlyBroker(
                     refusal = SERVER_UNAVAILABLE
             if refusal is not None:
                 handler.attach(session, reader, writer)
-                with contextlib.suppress(*GONE):  # the client left without waiting for it
+                # The client may have left without waiting (uvloop: RuntimeError, handler closed).
+                with contextlib.suppress(*GONE, RuntimeError):
                     await handler._send_packet(ConnackPacket.build(0, refusal))
                     await writer.close()
                 raise MQTTError(f"{where} refused (CONNACK return code {refusal})")

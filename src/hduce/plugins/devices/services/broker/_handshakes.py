@@ -9,6 +9,7 @@ handshake ends.
 
 import asyncio
 import logging
+import socket
 import ssl
 import sys
 from collections import Counter
@@ -53,6 +54,72 @@ def _address(transport: Any) -> str:
     return str(peer[0]) if peer else ""
 
 
+class TlsListener:
+    """A TCP listener that counts each socket at its accept, then does its TLS handshake.
+
+    asyncio's and uvloop's TLS servers hand a socket over only after its handshake, and uvloop
+    cannot `start_tls` on the server side: sockets are accepted here and handed to
+    `connect_accepted_socket` (TLS within `deadline`). Closed as an `asyncio.Server` is.
+    """
+
+    def __init__(
+        self,
+        listening: socket.socket,
+        connected: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]],
+        context: ssl.SSLContext,
+        *,
+        cap: AddressCap,
+        deadline: float,
+    ) -> None:
+        self.sockets = [listening]
+        self._connected, self._context = connected, context
+        self._cap, self._deadline = cap, deadline
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._accepting = asyncio.create_task(self._accept(listening), name="hduce-mqtt-tls")
+
+    def close(self) -> None:
+        """Stop accepting (connections already made go on)."""
+        self._accepting.cancel()
+        self.sockets[0].close()
+
+    async def wait_closed(self) -> None:
+        """Wait for the accept loop to end."""
+        await asyncio.gather(self._accepting, return_exceptions=True)
+
+    async def _accept(self, listening: socket.socket) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                accepted, peer = await loop.sock_accept(listening)
+            except OSError as exc:  # out of file descriptors: let some close
+                logger.warning("MQTT TLS listener: accept failed: %s", exc)
+                await asyncio.sleep(0.1)
+                continue
+            address = str(peer[0]) if peer else ""
+            if not self._cap.enter(address):
+                accepted.close()
+                continue
+            task = asyncio.create_task(self._handshake(accepted, address))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _handshake(self, accepted: socket.socket, address: str) -> None:
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader()
+        protocol = asyncio.StreamReaderProtocol(reader)
+        try:
+            transport, _ = await loop.connect_accepted_socket(
+                lambda: protocol, accepted, ssl=self._context, ssl_handshake_timeout=self._deadline
+            )
+        except (OSError, TimeoutError) as exc:  # ssl.SSLError is an OSError
+            logger.debug("MQTT TLS handshake with %s failed: %r", address, exc)
+            accepted.close()
+            return
+        finally:
+            self._cap.leave(address)
+        await self._connected(reader, asyncio.StreamWriter(transport, protocol, reader, loop))
+
+
 async def serve_tls(
     connected: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]],
     host: str | None,
@@ -61,25 +128,14 @@ async def serve_tls(
     *,
     cap: AddressCap,
     deadline: float,
-) -> asyncio.Server:
-    """A TCP listener that counts each socket, then does its TLS handshake within `deadline`."""
-
-    async def accepted(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        address = _address(writer)
-        if not cap.enter(address):
-            writer.transport.abort()
-            return
-        try:
-            await writer.start_tls(context, ssl_handshake_timeout=deadline)
-        except (OSError, TimeoutError) as exc:  # ssl.SSLError is an OSError
-            logger.debug("MQTT TLS handshake with %s failed: %r", address, exc)
-            writer.transport.abort()
-            return
-        finally:
-            cap.leave(address)
-        await connected(reader, writer)
-
-    return await asyncio.start_server(accepted, host, port, reuse_address=True)
+) -> TlsListener:
+    """A `TlsListener` bound to `host`:`port` (every address when `host` is None)."""
+    loop = asyncio.get_running_loop()
+    found = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    family, _type, _proto, _name, address = found[0]
+    listening = socket.create_server(address[:2], family=family, backlog=100)
+    listening.setblocking(False)
+    return TlsListener(listening, connected, context, cap=cap, deadline=deadline)
 
 
 class CountedConnection(ServerConnection):
