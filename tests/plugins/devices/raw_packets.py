@@ -117,6 +117,10 @@ class RawClient:
             pass
         return True
 
+    def still_open(self) -> bool:
+        """Whether the server has not closed this connection (nothing to read, no EOF)."""
+        return not self.reader.at_eof() and not self.writer.transport.is_closing()
+
     def drop(self) -> None:
         """Close the socket without DISCONNECT (what a device losing power looks like)."""
         self.writer.transport.abort()

@@ -16,7 +16,6 @@ from tests.plugins.devices.helpers import (
 from tests.plugins.devices.raw_packets import (
     ACCEPTED,
     SERVER_UNAVAILABLE,
-    RawClient,
     connect_packet,
     connect_raw,
     raw_connection,
@@ -43,11 +42,6 @@ async def clinic(settings: Settings) -> AsyncIterator[Clinic]:
         yield running
 
 
-def still_open(client: RawClient) -> bool:
-    """Whether the server has not closed this connection (nothing to read, no EOF)."""
-    return not client.reader.at_eof() and not client.writer.transport.is_closing()
-
-
 async def test_a_socket_without_connect_is_closed_after_the_deadline(clinic: Clinic) -> None:
     port = broker_port(clinic)
     before = await refusals(clinic)
@@ -71,7 +65,7 @@ async def test_unauthenticated_sockets_beyond_the_per_address_cap_are_closed_at_
         extra = await stack.enter_async_context(raw_connection(port))
         assert await extra.closed_by_server(timeout=CONNECT_TIMEOUT * 3)
         # The older sockets are still waiting for their deadline: the cap closed the extra one.
-        assert all(still_open(client) for client in held)
+        assert all(client.still_open() for client in held)
 
 
 async def test_silent_sockets_take_no_slot_and_signed_in_clients_do(

@@ -1,22 +1,35 @@
 """The optional MQTT listeners: TLS and WebSocket, each with a real client."""
 
+import asyncio
+import logging
+import socket
 import ssl
+import struct
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 import aiomqtt
 import pytest
+from websockets.asyncio.client import connect as websocket
 
 from hduce.core.config import ConfigError, Settings, decode_section
 from hduce.plugins.devices import DevicesPlugin
 from hduce.plugins.devices.config import DevicesConfig
-from tests.plugins.devices.helpers import devices_settings, eventually, register, telemetry
-from tests.plugins.devices.raw_packets import raw_connection
+from tests.plugins.devices.helpers import (
+    devices_settings,
+    eventually,
+    refusals,
+    register,
+    telemetry,
+)
+from tests.plugins.devices.raw_packets import connect_packet, raw_connection
 from tests.plugins.users.clinic import Clinic, Member, running_clinic
 from tests.support.tls import self_signed
 
 CONNECT_TIMEOUT = 2
+UNAUTHENTICATED_PER_ADDRESS = 4
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +50,7 @@ async def clinic(settings: Settings, certificate: tuple[str, str]) -> AsyncItera
         tls_key=key,
         ws_port=0,
         connect_timeout=CONNECT_TIMEOUT,
+        max_unauthenticated_per_address=UNAUTHENTICATED_PER_ADDRESS,
     )
     async with running_clinic(listeners) as running:
         yield running
@@ -90,6 +104,56 @@ async def test_a_socket_that_never_completes_its_handshake_is_closed(
 ) -> None:
     async with raw_connection(port_of(clinic, listener)) as silent:
         assert await silent.closed_by_server(timeout=CONNECT_TIMEOUT * 3)
+
+
+@pytest.mark.parametrize("listener", ["tls", "ws"])
+async def test_sockets_beyond_the_per_address_cap_are_closed_before_their_handshake(
+    clinic: Clinic, listener: str
+) -> None:
+    port = port_of(clinic, listener)
+    before = (await refusals(clinic))["refused_unauthenticated_cap"]
+    async with AsyncExitStack() as stack:
+        held = [
+            await stack.enter_async_context(raw_connection(port))
+            for _ in range(UNAUTHENTICATED_PER_ADDRESS)
+        ]
+        extra = await stack.enter_async_context(raw_connection(port))
+        assert await extra.closed_by_server(timeout=CONNECT_TIMEOUT / 2), "before the deadline"
+        assert all(client.still_open() for client in held)
+    assert (await refusals(clinic))["refused_unauthenticated_cap"] == before + 1
+
+
+async def refused_then_reset(port: int, listener: str, cafile: str) -> None:
+    """CONNECT with a wrong password, then drop the connection at once (a reset for TCP)."""
+    connect = connect_packet(f"nobody-{uuid.uuid4().hex[:6]}", str(uuid.uuid4()), "wrong")
+    if listener == "ws":
+        async with websocket(f"ws://127.0.0.1:{port}/mqtt", subprotocols=["mqtt"]) as client:
+            await client.send(connect)
+        return
+    context = ssl.create_default_context(cafile=cafile) if listener == "tls" else None
+    _reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=context)
+    linger = struct.pack("ii", 1, 0)  # closing sends a reset
+    writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+    writer.write(connect)
+    await writer.drain()
+    writer.transport.abort()
+
+
+@pytest.mark.parametrize("listener", ["default", "tls", "ws"])
+async def test_a_refused_connect_then_a_reset_logs_no_error(
+    clinic: Clinic,
+    listener: str,
+    certificate: tuple[str, str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    port = port_of(clinic, listener)
+    for _ in range(10):
+        await refused_then_reset(port, listener, certificate[0])
+    async with raw_connection(port):  # nor a socket that closes before any handshake
+        pass
+    await asyncio.sleep(1)
+    errors = [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR]
+    assert errors == []
 
 
 async def test_a_browser_app_connects_over_websocket(clinic: Clinic, admin: Member) -> None:

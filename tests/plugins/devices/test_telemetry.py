@@ -43,10 +43,39 @@ def test_a_message_with_several_readings_and_a_time() -> None:
             "future",
         ),
         (b'{"readings": [{"metric": "spo2", "value": 97, "unit": "%"}], "x": 1}', "unknown field"),
+        (
+            b'{"readings": [{"metric": "heart_rate", "value": 72, "value": 99, "unit": "bpm"}]}',
+            "duplicate key `value`",
+        ),
+        (
+            b'{"readings": [{"metric": "spo2", "value": 97, "unit": "%"}], '
+            b'"readings": [{"metric": "spo2", "value": 0, "unit": "%"}]}',
+            "duplicate key `readings`",
+        ),
+        (  # the same key spelled with an escape
+            b'{"id": "a", "readings": [{"metric": "spo2", "value": 97, "unit": "%"}], '
+            b'"\\u0069d": "b"}',
+            "duplicate key `id`",
+        ),
     ],
 )
 def test_invalid_messages_say_why(payload: bytes, reason: str) -> None:
     with pytest.raises(InvalidTelemetry, match=reason):
+        parse(payload, received_at=NOW, max_skew=SKEW, ranges=RANGES)
+
+
+def test_a_value_that_does_not_repeat_a_key_passes_the_duplicate_check() -> None:
+    payload = (
+        b'{"id": "value", "readings": [{"metric": "spo2", "value": 97, "unit": "%"}, '
+        b'{"metric": "heart_rate", "value": 61, "unit": "bpm"}]}'
+    )
+    parsed = parse(payload, received_at=NOW, max_skew=SKEW, ranges=RANGES)
+    assert [r.value for r in parsed.readings] == [97.0, 61.0]
+
+
+def test_a_value_just_out_of_range_is_shown_as_sent() -> None:
+    payload = b'{"readings": [{"metric": "spo2", "value": 100.0001, "unit": "%"}]}'
+    with pytest.raises(InvalidTelemetry, match=r"^spo2 100\.0001 is outside 0\.\.100$"):
         parse(payload, received_at=NOW, max_skew=SKEW, ranges=RANGES)
 
 

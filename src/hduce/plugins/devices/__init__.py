@@ -34,7 +34,7 @@ from hduce.plugins.devices.services import (
     WebServices,
     spool_held_elsewhere,
 )
-from hduce.plugins.devices.store import Stores
+from hduce.plugins.devices.store import KICK_CHANNEL, Stores
 
 
 class DevicesPlugin(HducePlugin):
@@ -119,14 +119,17 @@ class DevicesPlugin(HducePlugin):
         if self.broker is None or self.silence is None:
             yield
             return
-        presence = self.broker.presence
-        async with self.silence.running(), presence.running(), self.broker.running() as broker:
+        presence, kicks = self.broker.presence, self.env.db.listening
+        async with (
+            self.silence.running(),
+            presence.running(),
+            self.broker.running() as broker,
+            kicks(KICK_CHANNEL, broker.kick),  # a new secret or a deactivation, any process
+        ):
             pushes = await self.push.listen(broker.publish)
-            self.services.inventory.disconnect = broker.disconnect
             try:
                 yield
             finally:
                 presence.server_stopping()
-                self.services.inventory.disconnect = None
                 with contextlib.suppress(NatsError):  # NATS may be gone already
                     await pushes.unsubscribe()

@@ -65,7 +65,8 @@ class DevicesConfig(Section):
     connect_timeout: Duration = Duration(10)
     """A socket that has not sent a valid CONNECT (and signed in) by then is closed."""
     max_unauthenticated_per_address: int = 200
-    """Sockets from one address still waiting to sign in; more are closed at once."""
+    """Sockets from one address still waiting to sign in (a TLS or WebSocket handshake too);
+    more are closed at once, on every listener."""
     max_packet_size: int = 65_536
     """Largest MQTT packet (remaining length, bytes); a bigger one closes the connection unread."""
     max_packet_rate: float = 200

@@ -1,7 +1,7 @@
 """Device registry: register, list, assign, rotate secrets and deactivate (admins)."""
 
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,8 +26,6 @@ from hduce.plugins.devices.services._acl import telemetry_topic
 from hduce.plugins.devices.services._credentials import hash_secret, new_secret
 from hduce.plugins.devices.store import DeviceStore
 
-Disconnect = Callable[[str], Awaitable[int]]
-
 
 def to_read(row: Mapping[str, Any]) -> DeviceRead:
     """The API view of a `device` row."""
@@ -47,8 +45,6 @@ class DeviceRegistry:
     events: EventBus
     accounts: Accounts
     audit_log: AuditLog
-    disconnect: Disconnect | None = None
-    """Set by the web process while its broker runs, to kick deactivated devices."""
 
     async def register(
         self, principal: Principal, data: DeviceCreate, *, ip: str | None = None
@@ -99,14 +95,18 @@ class DeviceRegistry:
     async def rotate_secret(
         self, principal: Principal, device_id: uuid.UUID, *, ip: str | None = None
     ) -> DeviceCredentials:
-        """Replace the secret (the old one stops working at once) and return the new one."""
+        """Replace the secret and return the new one.
+
+        The old one stops working at once: every broker closes the connections it signed in
+        (a NOTIFY on commit reaches the `hduce serve` processes, whichever made the change).
+        """
         secret = new_secret()
         async with self.db.transaction():
             if not (await self._fetch(device_id, lock=True))["active"]:
                 raise DeviceInactive("a deactivated device gets no new secret")
             await self.store.set_secret(device_id, hash_secret(secret))
+            await self.store.kick(device_id)
             await self._audit("devices.secret_rotated", principal, device_id, ip)
-        await self._kick(device_id)
         return _credentials(device_id, secret)
 
     async def assign(
@@ -133,13 +133,9 @@ class DeviceRegistry:
         async with self.db.transaction():
             await self._fetch(device_id, lock=True)
             row = await self.store.deactivate(device_id)
+            await self.store.kick(device_id)
             await self._audit("devices.deactivated", principal, device_id, ip)
-        await self._kick(device_id)
         return to_read(row)
-
-    async def _kick(self, device_id: uuid.UUID) -> None:
-        if self.disconnect is not None:
-            await self.disconnect(str(device_id))
 
     async def _fetch(self, device_id: uuid.UUID, *, lock: bool = False) -> asyncpg.Record:
         row = await self.store.get(device_id, lock=lock)

@@ -11,10 +11,11 @@
 """
 
 import hashlib
+import json
 import math
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Protocol
+from typing import Annotated, Any, Protocol
 
 import msgspec
 
@@ -83,6 +84,7 @@ def parse(
         telemetry = _decoder.decode(payload)
     except msgspec.DecodeError as exc:
         raise InvalidTelemetry(str(exc)) from None
+    _refuse_duplicate_keys(payload, telemetry)
     if telemetry.ts is not None:
         if telemetry.ts.tzinfo is None:
             raise InvalidTelemetry("`ts` needs a UTC offset, e.g. 2026-12-01T09:30:00Z")
@@ -103,9 +105,38 @@ def parse(
         bounds = ranges.get(reading.metric)
         if bounds is not None and not bounds.min <= reading.value <= bounds.max:
             raise InvalidTelemetry(
-                f"{reading.metric} {reading.value:g} is outside {bounds.min:g}..{bounds.max:g}"
+                f"{reading.metric} {_shown(reading.value)} is outside "
+                f"{_shown(bounds.min)}..{_shown(bounds.max)}"
             )
     return telemetry
+
+
+def _refuse_duplicate_keys(payload: bytes, telemetry: Telemetry) -> None:
+    """Refuse a key given twice in one object (msgspec keeps the last one silently).
+
+    Without a backslash every JSON string is two `"` in the bytes. A decoded message has
+    `readings`, `metric`, `value`, `unit` (and `ts`, `id` when set) as keys, and string values
+    for all but `readings` and `value`; each repeated key adds a string, so when the count of
+    `"` is exactly that, nothing repeats and the full check (a second parse) is skipped.
+    """
+    strings = 1 + 5 * len(telemetry.readings)
+    strings += 2 * (telemetry.ts is not None) + 2 * (telemetry.id is not None)
+    if b"\\" in payload or payload.count(b'"') != 2 * strings:
+        json.loads(payload, object_pairs_hook=_unique_pairs)
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise InvalidTelemetry(f"duplicate key `{key}`")
+        found[key] = value
+    return found
+
+
+def _shown(value: float) -> str:
+    """A number as sent: every digit kept (`:g` rounds 100.0001 to 100), no trailing `.0`."""
+    return repr(value).removesuffix(".0")
 
 
 def message_key(payload: bytes, telemetry: Telemetry, received_at: datetime) -> str:

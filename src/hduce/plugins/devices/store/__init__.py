@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from hduce.core.stores import StoreBundle
 from hduce.plugins.devices.store._alerts import SILENCE, AlertStore
-from hduce.plugins.devices.store._devices import DeviceStore
+from hduce.plugins.devices.store._devices import KICK_CHANNEL, DeviceStore
 from hduce.plugins.devices.store._presence import PresenceStore
 from hduce.plugins.devices.store._readings import ReadingStore
 from hduce.plugins.devices.store._reports import ReportStore
@@ -24,6 +24,7 @@ class Stores(StoreBundle):
 
 
 __all__ = [
+    "KICK_CHANNEL",
     "SILENCE",
     "AlertStore",
     "Bounds",

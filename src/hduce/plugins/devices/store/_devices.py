@@ -13,6 +13,8 @@ COLUMNS = (
     "last_error_at"
 )
 FILTER = "($1::uuid IS NULL OR patient = $1) AND ($2::bool IS NULL OR active = $2)"
+KICK_CHANNEL = "hduce_device_kicks"
+"""The PostgreSQL NOTIFY channel telling every broker to close a device's connections (its id)."""
 
 
 class DeviceStore(SqlStore):
@@ -95,6 +97,10 @@ class DeviceStore(SqlStore):
         )
         assert row is not None
         return row
+
+    async def kick(self, device_id: uuid.UUID) -> None:
+        """Have every broker close the device's live connections once the transaction commits."""
+        await self.db.execute("SELECT pg_notify($1, $2)", KICK_CHANNEL, str(device_id))
 
     async def sign_in(self, device_id: uuid.UUID) -> asyncpg.Record | None:
         """The device's `secret_hash` and `active`, for MQTT sign-in; None if unknown."""

@@ -18,7 +18,8 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,7 +63,8 @@ class DeviceBroker:
     ports: dict[str, int] = field(default_factory=dict, init=False)
     """Listener name (`default`, `tls`, `ws`) → the port it is bound to, while running."""
     _broker: SignedInOnlyBroker | None = field(default=None, init=False)
-    _expiries: set[asyncio.Task[None]] = field(default_factory=set, init=False)
+    _tasks: set[asyncio.Task[Any]] = field(default_factory=set, init=False)
+    """Token expiries and kicks in flight (cancelled when the broker stops)."""
 
     def _amqtt_config(self) -> dict[str, Any]:
         return {
@@ -110,8 +112,8 @@ class DeviceBroker:
             yield self
         finally:
             self._broker = None
-            for expiry in list(self._expiries):
-                await cancel_until_done(expiry)
+            for task in list(self._tasks):
+                await cancel_until_done(task)
             try:
                 await broker.shutdown()
             finally:
@@ -140,12 +142,17 @@ class DeviceBroker:
 
     def _expire_at(self, session: Session, at: float) -> None:
         """Close `session` when its app's access token runs out (`at`, epoch s) or is revoked."""
-        task = asyncio.create_task(
-            self._close_when_token_ends(session, session.password, at),
-            name="hduce-mqtt-token-expiry",
-        )
-        self._expiries.add(task)
-        task.add_done_callback(self._expiries.discard)
+        closing = self._close_when_token_ends(session, session.password, at)
+        self._in_background(closing, "hduce-mqtt-token-expiry")
+
+    def kick(self, username: str) -> None:
+        """Close `username`'s live connections in the background (a notice from any process)."""
+        self._in_background(self.disconnect(username), "hduce-mqtt-kick")
+
+    def _in_background(self, work: Coroutine[Any, Any, Any], name: str) -> None:
+        task = asyncio.create_task(work, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _close_when_token_ends(self, session: Session, token: str | None, at: float) -> None:
         while (remaining := at - time.time()) > 0:
@@ -161,12 +168,12 @@ class DeviceBroker:
                     await handler.stop()
 
     async def disconnect(self, username: str) -> int:
-        """Close every live connection signed in as `username`; returns how many."""
+        """Close every live connection signed in as `username` (any spelling of the id)."""
         if self._broker is None:
             return 0
-        closed = 0
+        closed, wanted = 0, _canonical(username)
         for session, handler in list(self._broker.sessions.values()):
-            if session.username == username and session.transitions.state == "connected":
+            if session.transitions.state == "connected" and _canonical(session.username) == wanted:
                 session.attributes[ENDED_BY] = CLOSED_BY_SERVER
                 with contextlib.suppress(Exception):
                     await handler.stop()
@@ -205,3 +212,11 @@ class DeviceBroker:
             **{f"messages_{k}": v for k, v in sorted(ingest.counts.items())},
         }
         return HealthStatus(ok=self.listening and not ingest.full, detail=detail)
+
+
+def _canonical(username: str | None) -> str | None:
+    """A client id as `uuid` prints it: sign-in takes any spelling `uuid.UUID` parses."""
+    try:
+        return str(uuid.UUID(username or ""))
+    except ValueError:
+        return username

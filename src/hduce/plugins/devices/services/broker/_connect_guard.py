@@ -9,13 +9,18 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-import websockets
 from amqtt.adapters import ReaderAdapter, WriterAdapter
 from amqtt.broker import Broker
 from amqtt.contexts import ListenerType
 from amqtt.errors import AMQTTError, MQTTError, NoDataError
 
 from hduce.plugins.devices.config import DevicesConfig
+from hduce.plugins.devices.services.broker._handshakes import (
+    GONE,
+    AddressCap,
+    serve_tls,
+    serve_websocket,
+)
 from hduce.plugins.devices.services.broker._packet_limits import PacketTooLarge, SizeCappedReader
 
 logger = logging.getLogger("hduce.devices")
@@ -76,7 +81,8 @@ class ConnectGuard(Broker):
         super().__init__(config)
         self.limits = limits
         self.refusals: Counter[str] = Counter(dict.fromkeys(REFUSALS, 0))
-        self._waiting: Counter[str] = Counter()
+        over_cap = functools.partial(self._refused, "unauthenticated_cap")
+        self._unauthenticated = AddressCap(limits.unauthenticated_per_address, over_cap)
         self._signing_in: dict[WriterAdapter, asyncio.Task[Any] | None] = {}
         self._serving: dict[Any, asyncio.Task[Any] | None] = {}  # signed-in handler -> its task
         self._slots_taken = 0
@@ -121,11 +127,9 @@ class ConnectGuard(Broker):
             await _close(writer)
             return
         address, port = peer
-        if self._waiting[address] >= self.limits.unauthenticated_per_address:
-            self.refusals["unauthenticated_cap"] += 1
+        if not self._unauthenticated.enter(address):
             await _close(writer)
             return
-        self._waiting[address] += 1
         self._signing_in[writer] = asyncio.current_task()
         capped = SizeCappedReader(reader, self.limits.max_packet_size, self._too_large)
         try:
@@ -133,7 +137,7 @@ class ConnectGuard(Broker):
                 handler, session = await self._initialize_client_session(
                     capped, writer, address, port
                 )
-        except (TimeoutError, PacketTooLarge, AMQTTError, MQTTError, NoDataError) as exc:
+        except (TimeoutError, PacketTooLarge, AMQTTError, MQTTError, NoDataError, *GONE) as exc:
             if isinstance(exc, TimeoutError):
                 self.refusals["connect_timeout"] += 1
             logger.debug("MQTT socket from %s:%s closed before sign-in: %r", address, port, exc)
@@ -141,15 +145,13 @@ class ConnectGuard(Broker):
             return
         finally:
             del self._signing_in[writer]
-            self._waiting[address] -= 1
-            if not self._waiting[address]:
-                del self._waiting[address]
+            self._unauthenticated.leave(address)
         self._serving[handler] = asyncio.current_task()
         try:
             await self._handle_client_session(
                 capped, writer, session, handler, self._servers[listener_name], listener_name
             )
-        except (AMQTTError, MQTTError, NoDataError) as exc:
+        except (AMQTTError, MQTTError, NoDataError, *GONE) as exc:
             logger.warning("MQTT session of %s ended with an error: %s", session.client_id, exc)
         finally:
             del self._serving[handler]
@@ -163,36 +165,32 @@ class ConnectGuard(Broker):
         port: int,
         ssl_context: ssl.SSLContext | None,
     ) -> Any:
-        """A listener as amqtt makes it, with a TLS or WebSocket handshake bounded by the deadline.
+        """A listener as amqtt makes it; TLS and WebSocket ones count sockets from their accept.
 
-        The handshake comes before amqtt sees the socket, so `_client_connected` cannot bound
-        it (asyncio waits 60 s for a TLS handshake, websockets 10 s for its opening).
+        The handshake comes before amqtt sees the socket, so `_client_connected` can neither
+        bound it (asyncio waits 60 s for a TLS handshake, websockets 10 s for its opening) nor
+        count it against the per-address cap: `_handshakes` does both.
         """
-        deadline = self.limits.connect_timeout
+        cap, deadline = self._unauthenticated, self.limits.connect_timeout
         if listener_type == ListenerType.TCP and ssl_context is not None:
-            return await asyncio.start_server(
-                functools.partial(self.stream_connected, listener_name=listener_name),
-                address,
-                port,
-                reuse_address=True,
-                ssl=ssl_context,
-                ssl_handshake_timeout=deadline,
+            connected = functools.partial(self.stream_connected, listener_name=listener_name)
+            return await serve_tls(
+                connected, address, port, ssl_context, cap=cap, deadline=deadline
             )
         if listener_type == ListenerType.WS:
-            return await websockets.serve(
-                functools.partial(self.ws_connected, listener_name=listener_name),
-                address,
-                port,
-                ssl=ssl_context,
-                subprotocols=[websockets.Subprotocol("mqtt")],
-                open_timeout=deadline,
+            opened = functools.partial(self.ws_connected, listener_name=listener_name)
+            return await serve_websocket(
+                opened, address, port, ssl_context, cap=cap, deadline=deadline
             )
         return await super()._create_server_instance(
             listener_name, listener_type, address, port, ssl_context
         )
 
+    def _refused(self, reason: str) -> None:
+        self.refusals[reason] += 1
+
     def _too_large(self) -> None:
-        self.refusals["packet_too_large"] += 1
+        self._refused("packet_too_large")
 
 
 async def _close(writer: WriterAdapter) -> None:

@@ -1,5 +1,6 @@
 """amqtt's broker, checking a CONNECT completely before it touches any session or slot."""
 
+import contextlib
 import functools
 from typing import Any
 
@@ -18,6 +19,7 @@ from amqtt.session import Session
 from hduce.plugins.devices.services._acl import will_allowed
 from hduce.plugins.devices.services.broker._amqtt_plugins import KIND
 from hduce.plugins.devices.services.broker._connect_guard import ConnectGuard
+from hduce.plugins.devices.services.broker._handshakes import GONE
 from hduce.plugins.devices.services.broker._invalid_topics import InvalidTopicsHandled
 from hduce.plugins.devices.services.broker._packet_limits import SizeCappedReader
 from hduce.plugins.devices.services.broker._protocol import DeviceProtocolHandler
@@ -87,7 +89,8 @@ class SignedInOnlyBroker(
             handler.packet_rate = self.limits.max_packet_rate
         except MQTTError as exc:
             self.logger.warning("invalid connection from %s: %s", where, exc)
-            await writer.close()
+            with contextlib.suppress(*GONE):
+                await writer.close()
             raise MQTTError(exc) from exc
         except NoDataError as exc:  # a TCP health probe or a port scan: nothing to warn about
             self.logger.debug("no CONNECT from %s: %s", where, exc)
@@ -104,8 +107,10 @@ class SignedInOnlyBroker(
                     refusal = SERVER_UNAVAILABLE
             if refusal is not None:
                 handler.attach(session, reader, writer)
-                await handler._send_packet(ConnackPacket.build(0, refusal))
-                await writer.close()
+                # The client may have left without waiting (uvloop: RuntimeError, handler closed).
+                with contextlib.suppress(*GONE, RuntimeError):
+                    await handler._send_packet(ConnackPacket.build(0, refusal))
+                    await writer.close()
                 raise MQTTError(f"{where} refused (CONNACK return code {refusal})")
         except BaseException:
             self.turns.end_turn(handler)
