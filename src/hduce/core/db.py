@@ -2,7 +2,7 @@
 
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import asyncpg
@@ -11,6 +11,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from hduce.core.config import DatabaseSettings
 from hduce.core.config.masking import mask_url
+from hduce.core.listener import Connected, HealingListener
 from hduce.core.pool_reset import release_is_local, reset_unless_unchanged, session_unchanged
 from hduce.core.transactions import HealingTransaction
 
@@ -255,18 +256,21 @@ class Database:
         """
         return self._engine.transaction()
 
-    @asynccontextmanager
-    async def listening(self, channel: str, notified: Callable[[str], None]) -> AsyncIterator[None]:
+    def listening(
+        self,
+        channel: str,
+        notified: Callable[[str], None],
+        *,
+        on_connected: Connected | None = None,
+    ) -> AbstractAsyncContextManager[None]:
         """Call `notified(payload)` for each NOTIFY on `channel` while the block runs.
 
-        The LISTEN holds a connection of its own (outside the pool) for the block's duration.
+        The LISTEN holds a connection of its own (outside the pool); a lost one is re-opened in
+        the background, and `on_connected` (run on every connection) lets the caller catch up.
         """
-        connection = await asyncpg.connect(self._engine.dsn)
-        try:
-            await connection.add_listener(channel, lambda *args: notified(args[-1]))
-            yield
-        finally:
-            await connection.close()
+        return HealingListener(
+            self._engine.dsn, channel, notified, on_connected=on_connected
+        ).running()
 
     @property
     def in_transaction(self) -> bool:

@@ -13,7 +13,9 @@ from hduce.contracts.auth import AccountAdmin
 from hduce.core.security import Principal
 from hduce.core.security.revocations import Revocations, TokenRevoked
 from hduce.plugins.auth.store import RevocationFeed
+from hduce.plugins.auth.store._revocation_feed import CHANNEL
 from tests.plugins.auth.helpers import REVOCATION_WAIT, AuthApp, bearer
+from tests.support.listeners import cut_listeners, until_listening_again
 
 LIFETIME = 1800.0
 
@@ -128,14 +130,12 @@ async def test_a_lost_listener_reconnects_and_catches_up(app: AuthApp) -> None:
     tokens = await app.tokens_for(user)
     principal = session_of(app, tokens)
     async with other_process(app) as (revocations, feed):
-        listener = feed._connection
-        assert listener is not None
-        await app.pool.execute("SELECT pg_terminate_backend($1)", listener.get_server_pid())
+        cut = await cut_listeners(app.pool, CHANNEL)
         # Revoked while the listener is gone or coming back: a notice or the reload brings it.
         await app.client.post("/api/v1/auth/logout", headers=bearer(tokens["access_token"]))
         await until_refused(revocations, principal)
+        await until_listening_again(app.pool, CHANNEL, cut)
         deadline = time.monotonic() + REVOCATION_WAIT
         while not (await feed.health()).ok:
             assert time.monotonic() < deadline, "the feed did not reconnect"
             await asyncio.sleep(0.02)
-        assert feed._connection is not listener

@@ -5,11 +5,14 @@ device is connected to is in one of the `hduce serve` processes only.
 """
 
 import asyncio
+import uuid
 from pathlib import Path
 
 import aiomqtt
+import asyncpg
 import pytest
 
+from hduce.plugins.devices.store import KICK_CHANNEL
 from tests.plugins.devices.helpers import (
     API,
     mqtt,
@@ -19,6 +22,7 @@ from tests.plugins.devices.helpers import (
 )
 from tests.plugins.users.clinic import Clinic, Member
 from tests.support.cli import run_hduce
+from tests.support.listeners import cut_listeners, until_listening_again
 
 
 async def test_a_secret_rotated_by_the_cli_closes_the_live_connection(
@@ -43,4 +47,17 @@ async def test_a_device_signed_in_with_its_id_spelled_otherwise_is_disconnected_
         response = await clinic.client.post(url, headers=admin.headers)
         assert response.status_code == 200, response.text
         with pytest.raises(aiomqtt.MqttError):
+            await next_message(client)
+
+
+async def test_a_change_whose_notice_went_unheard_closes_the_connection_once_listening_again(
+    clinic: Clinic, admin: Member, raw_pool: asyncpg.Pool
+) -> None:
+    device, secret = await register(clinic, admin)
+    async with mqtt(clinic, device, secret) as client:
+        # Deactivated while the broker's LISTEN connection is lost: its notice reaches nobody.
+        await raw_pool.execute("UPDATE device SET active = false WHERE id = $1", uuid.UUID(device))
+        cut = await cut_listeners(raw_pool, KICK_CHANNEL)
+        await until_listening_again(raw_pool, KICK_CHANNEL, cut)
+        with pytest.raises(aiomqtt.MqttError):  # closed by the check after reconnecting
             await next_message(client)

@@ -124,7 +124,9 @@ class DevicesPlugin(HducePlugin):
             self.silence.running(),
             presence.running(),
             self.broker.running() as broker,
-            kicks(KICK_CHANNEL, broker.kick),  # a new secret or a deactivation, any process
+            # A new secret or a deactivation, in any process; after a lost connection the
+            # connected devices are checked again (a notice may have gone unheard).
+            kicks(KICK_CHANNEL, broker.kick, on_connected=lambda _: broker.recheck()),
         ):
             pushes = await self.push.listen(broker.publish)
             try:

@@ -19,7 +19,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,9 +31,10 @@ from hduce.core.lifecycle import cancel_until_done
 from hduce.core.registry import HealthStatus
 from hduce.core.supervision import Supervisor
 from hduce.plugins.devices.config import DevicesConfig
-from hduce.plugins.devices.services._credentials import MqttSignIn
+from hduce.plugins.devices.services._credentials import ClientKind, MqttSignIn
 from hduce.plugins.devices.services._ingest import TelemetryIngest
 from hduce.plugins.devices.services._presence import DevicePresence
+from hduce.plugins.devices.services.broker._amqtt_plugins import KIND
 from hduce.plugins.devices.services.broker._connect_guard import REFUSALS, BrokerLimits
 from hduce.plugins.devices.services.broker._guarded import SignedInOnlyBroker
 from hduce.plugins.devices.services.broker._keepalive import CLOSED_BY_SERVER, ENDED_BY
@@ -169,11 +170,33 @@ class DeviceBroker:
 
     async def disconnect(self, username: str) -> int:
         """Close every live connection signed in as `username` (any spelling of the id)."""
+        wanted = _canonical(username)
+
+        async def signed_in_as(session: Session) -> bool:
+            return _canonical(session.username) == wanted
+
+        return await self._close_where(signed_in_as)
+
+    async def recheck(self) -> int:
+        """Close the device connections whose secret or activation no longer lets them in.
+
+        Run when the kick notices flow again after a lost database connection: a rotation or a
+        deactivation made meanwhile sent a notice nobody heard.
+        """
+
+        async def let_in_no_more(session: Session) -> bool:
+            if getattr(session, KIND, None) is not ClientKind.DEVICE:
+                return False  # apps: their access token is rechecked every second
+            return await self.sign_in.identify(session.username, session.password or "") is None
+
+        return await self._close_where(let_in_no_more)
+
+    async def _close_where(self, ends: Callable[[Session], Awaitable[bool]]) -> int:
         if self._broker is None:
             return 0
-        closed, wanted = 0, _canonical(username)
+        closed = 0
         for session, handler in list(self._broker.sessions.values()):
-            if session.transitions.state == "connected" and _canonical(session.username) == wanted:
+            if session.transitions.state == "connected" and await ends(session):
                 session.attributes[ENDED_BY] = CLOSED_BY_SERVER
                 with contextlib.suppress(Exception):
                     await handler.stop()
