@@ -460,6 +460,24 @@ def test_masked_settings_hide_notification_credentials() -> None:
     assert "relay:587" in text
 
 
+def test_masked_settings_hide_previous_signing_keys_and_plural_secret_names() -> None:
+    settings = load(
+        HDUCE_ENVIRONMENT="development",
+        HDUCE_AUTH__JWT_PREVIOUS_SECRETS='["old-key-still-verifies-1", "old-key-2"]',
+        HDUCE_PLUGINS__ACME__SIGNING_SECRETS='["acme-secret-1"]',
+        HDUCE_PLUGINS__ACME__SMTP_PASSWORD="acme-pass-2",
+        HDUCE_PLUGINS__ACME__API_TOKENS='["acme-token-3"]',
+        HDUCE_PLUGINS__ACME__GREETING="hello",
+    )
+    shown = masked_settings(settings)
+    text = json.dumps(shown)
+    for secret in ("old-key-still-verifies-1", "old-key-2", "acme-secret-1", "acme-pass-2"):
+        assert secret not in text
+    assert "acme-token-3" not in text
+    assert shown["auth"]["jwt_previous_secrets"] == ["********", "********"]
+    assert shown["plugins"]["sections"]["acme"]["greeting"] == "hello"
+
+
 # --- public_url and booleans --------------------------------------------------------------------
 
 
