@@ -51,6 +51,27 @@ def test_an_extra_plugins_command_runs_on_its_table(tmp_path: Path, empty_databa
     assert output.strip().endswith("0 staff notes"), output
 
 
+def test_an_extra_plugin_named_in_the_config_file_adds_its_commands(tmp_path: Path) -> None:
+    config = tmp_path / "clinic.toml"
+    config.write_text(
+        'environment = "production"\n[plugins]\nextra = ["staff_notes:StaffNotesPlugin"]\n'
+    )
+    environment = {k: v for k, v in EXTRA.items() if k != "HDUCE_PLUGINS__EXTRA"}
+    code, output = run(["--config", str(config), "staff-notes", "--help"], tmp_path, **environment)
+    assert code == 0, output
+    assert "count" in output, output
+
+
+def test_an_extra_plugin_that_does_not_import_leaves_the_other_commands_working(
+    tmp_path: Path,
+) -> None:
+    broken = {**EXTRA, "HDUCE_PLUGINS__EXTRA": '["nowhere:Plugin"]'}
+    code, output = run(["version"], tmp_path, **broken)
+    assert code == 0, output
+    code, output = run(["config", "check"], tmp_path, **broken)
+    assert code == 2 and "cannot import 'nowhere:Plugin'" in output, output
+
+
 def test_serve_migrates_the_extra_plugin_and_its_route_answers(
     tmp_path: Path, empty_database: str, nats_url: str
 ) -> None:
