@@ -1,7 +1,9 @@
 """An example plugin: the clinic's opening hours, greeting the caller by name.
 
-Load it with `[plugins] extra = ["examples.opening_hours:OpeningHoursPlugin"]` (run from the
-repository root so `examples` is importable) and call `GET /api/v1/opening-hours` signed in.
+Load it with `[plugins] extra = ["examples.opening_hours:OpeningHoursPlugin"]` and call
+`GET /api/v1/opening-hours` signed in. `examples` must be importable: from the repository root,
+run `PYTHONPATH=. hduce serve` or `python -m hduce serve` (the `hduce` script alone does not
+put the current folder on the path).
 """
 
 from collections.abc import Sequence

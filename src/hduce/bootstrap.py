@@ -1,7 +1,11 @@
 """Choose, configure and order the plugins, and build the context they share."""
 
 import importlib
+import importlib.util
+import sys
+from collections.abc import Sequence
 from graphlib import CycleError, TopologicalSorter
+from pathlib import Path
 
 from hduce.core.config import ConfigError, Settings, decode_section
 from hduce.core.context import AppContext, ProcessRole
@@ -12,7 +16,7 @@ from hduce.core.plugin import HducePlugin
 from hduce.core.registry import Registry
 from hduce.core.security import TokenService
 from hduce.core.tasks import TaskBroker
-from hduce.piccolo_conf import DB
+from hduce.piccolo_conf import DB, use_apps
 from hduce.plugins import BUILTIN_PLUGINS as BUILTIN_PLUGIN_NAMES
 
 
@@ -45,12 +49,51 @@ def plugin_classes(settings: Settings) -> dict[str, type[HducePlugin]]:
             known = ", ".join(sorted(BUILTIN_PLUGINS))
             raise ConfigError(f"`plugins.enabled`: unknown plugin {name!r} (built-in: {known})")
         chosen[name] = BUILTIN_PLUGINS[name]
-    for spec in settings.plugins.extra:
-        plugin = _import_plugin(spec)
-        if plugin.name in chosen or plugin.name in BUILTIN_PLUGINS:
-            raise ConfigError(f"`plugins.extra`: {spec!r} reuses the plugin name {plugin.name!r}")
+    for plugin in extra_plugin_classes(settings):
         chosen[plugin.name] = plugin
     return chosen
+
+
+def extra_plugin_classes(settings: Settings) -> list[type[HducePlugin]]:
+    """The plugins `plugins.extra` names (`module:Class`), imported."""
+    found: dict[str, type[HducePlugin]] = {}
+    for spec in settings.plugins.extra:
+        plugin = _import_plugin(spec)
+        if plugin.name in found or plugin.name in BUILTIN_PLUGINS:
+            raise ConfigError(f"`plugins.extra`: {spec!r} reuses the plugin name {plugin.name!r}")
+        found[plugin.name] = plugin
+    return list(found.values())
+
+
+def register_migrations(plugins: Sequence[HducePlugin]) -> None:
+    """Have Piccolo migrate core's app and the apps of `plugins` (built-in or extra), in order.
+
+    An app that cannot be imported, or whose migrations folder is missing, is a ConfigError.
+    """
+    apps = [app for plugin in plugins if (app := piccolo_app_of(type(plugin)))]
+    try:
+        registry = use_apps(apps)
+    except (ImportError, AttributeError) as exc:
+        raise ConfigError(f"a plugin's Piccolo app cannot be loaded: {exc}") from None
+    for config in registry.app_configs.values():
+        if not Path(config.migrations_folder_path).is_dir():
+            raise ConfigError(
+                f"Piccolo app {config.app_name!r}: no migrations folder"
+                f" {config.migrations_folder_path} (see `app_config(..., migrations=)`)"
+            )
+
+
+def piccolo_app_of(plugin: type[HducePlugin]) -> str | None:
+    """The module of `plugin`'s Piccolo app, None for a plugin without tables.
+
+    Its `piccolo_app`, else `<its package>.piccolo_app` when that module exists.
+    """
+    if plugin.piccolo_app:
+        return plugin.piccolo_app
+    if not hasattr(sys.modules[plugin.__module__], "__path__"):
+        return None  # a plugin in a plain module (examples/opening_hours.py) has no package
+    module = f"{plugin.__module__}.piccolo_app"
+    return module if importlib.util.find_spec(module) else None
 
 
 def load_plugins(settings: Settings) -> list[HducePlugin]:

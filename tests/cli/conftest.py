@@ -12,16 +12,23 @@ from tests.e2e.test_cli_commands import run
 
 
 @pytest.fixture
-async def clinic_database(migrated: str, tmp_path: Path) -> AsyncIterator[str]:
-    """A database of its own on the session's server, migrated by `hduce migrate`."""
+async def empty_database(migrated: str) -> AsyncIterator[str]:
+    """A database of its own on the session's server, with nothing in it (dropped afterwards)."""
     name = f"clinic_{uuid.uuid4().hex[:12]}"
     admin = await asyncpg.connect(migrated)
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
-        url = urlsplit(migrated)._replace(path=f"/{name}").geturl()
-        code, output = run(["migrate"], tmp_path, DATABASE_URL=url, HDUCE_NATS__URL="nats://x:1")
-        assert code == 0, output
-        yield url
+        yield urlsplit(migrated)._replace(path=f"/{name}").geturl()
         await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+@pytest.fixture
+def clinic_database(empty_database: str, tmp_path: Path) -> str:
+    """A database of its own on the session's server, migrated by `hduce migrate`."""
+    code, output = run(
+        ["migrate"], tmp_path, DATABASE_URL=empty_database, HDUCE_NATS__URL="nats://x:1"
+    )
+    assert code == 0, output
+    return empty_database

@@ -3,6 +3,7 @@
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import pytest
@@ -410,18 +411,23 @@ def test_malformed_environment_name() -> None:
 # --- masking ----------------------------------------------------------------------------------
 
 
+def masked_without(secrets: tuple[str, ...], **environ: str) -> dict[str, Any]:
+    """The masked development settings `environ` gives, checked to show none of `secrets`."""
+    shown = masked_settings(load(HDUCE_ENVIRONMENT="development", **environ))
+    text = json.dumps(shown)
+    for secret in secrets:
+        assert secret not in text
+    return shown
+
+
 def test_masked_settings_hide_secrets_but_not_durations() -> None:
-    settings = load(
-        HDUCE_ENVIRONMENT="development",
+    shown = masked_without(
+        ("a-very-private-signing-key", "db-pass-123", "nats-pass-456"),
         JWT_SECRET="a-very-private-signing-key",
         DATABASE_URL="postgresql://clinic:db-pass-123@db:5432/hduce",
         HDUCE_NATS__URL="nats://relay:nats-pass-456@nats:4222",
         TOKEN_EXPIRY="30m",
     )
-    shown = masked_settings(settings)
-    text = json.dumps(shown)
-    for secret in ("a-very-private-signing-key", "db-pass-123", "nats-pass-456"):
-        assert secret not in text
     assert shown["auth"]["jwt_secret"] != ""
     assert shown["database"]["url"].startswith("postgresql://clinic:")
     assert shown["database"]["url"].endswith("@db:5432/hduce")
@@ -437,27 +443,35 @@ def test_masked_settings_leave_passwordless_urls_alone() -> None:
 
 
 def test_masked_settings_hide_plugin_section_secrets() -> None:
-    settings = load(
-        HDUCE_ENVIRONMENT="development",
+    shown = masked_without(
+        ("meili-key-789",),
         HDUCE_PLUGINS__SEARCH__MEILISEARCH_API_KEY="meili-key-789",
         HDUCE_PLUGINS__SEARCH__MEILISEARCH_URL="http://meili:7700",
     )
-    shown = masked_settings(settings)
-    assert "meili-key-789" not in json.dumps(shown)
     assert shown["plugins"]["sections"]["search"]["meilisearch_url"] == "http://meili:7700"
 
 
 def test_masked_settings_hide_notification_credentials() -> None:
-    settings = load(
-        HDUCE_ENVIRONMENT="development",
+    shown = masked_without(
+        ("smtp-pass-321", "smtp-pass-654", "c21zLXNlY3JldA=="),
         SMTP_URL="smtp://mailer:smtp-pass-321@relay:587?starttls=true",
         HDUCE_PLUGINS__NOTIFICATIONS__EMAIL__PASSWORD="smtp-pass-654",
         HDUCE_PLUGINS__NOTIFICATIONS__SMS__AUTH_HEADER="Basic c21zLXNlY3JldA==",
     )
-    text = json.dumps(masked_settings(settings))
-    for secret in ("smtp-pass-321", "smtp-pass-654", "c21zLXNlY3JldA=="):
-        assert secret not in text
-    assert "relay:587" in text
+    assert "relay:587" in json.dumps(shown)
+
+
+def test_masked_settings_hide_previous_signing_keys_and_plural_secret_names() -> None:
+    shown = masked_without(
+        ("old-key-still-verifies-1", "old-key-2", "acme-secret-1", "acme-pass-2", "acme-token-3"),
+        HDUCE_AUTH__JWT_PREVIOUS_SECRETS='["old-key-still-verifies-1", "old-key-2"]',
+        HDUCE_PLUGINS__ACME__SIGNING_SECRETS='["acme-secret-1"]',
+        HDUCE_PLUGINS__ACME__SMTP_PASSWORD="acme-pass-2",
+        HDUCE_PLUGINS__ACME__API_TOKENS='["acme-token-3"]',
+        HDUCE_PLUGINS__ACME__GREETING="hello",
+    )
+    assert shown["auth"]["jwt_previous_secrets"] == ["********", "********"]
+    assert shown["plugins"]["sections"]["acme"]["greeting"] == "hello"
 
 
 # --- public_url and booleans --------------------------------------------------------------------

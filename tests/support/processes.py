@@ -1,6 +1,7 @@
 """Start `hduce` subprocesses and make sure every process a test started is gone afterwards."""
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -91,7 +92,17 @@ def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 
 
 def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
     """GET `url`: its status and body (0 when nothing answers)."""
-    request = urllib.request.Request(url, headers=headers or {})
+    return _answer(urllib.request.Request(url, headers=headers or {}))
+
+
+def post(url: str, data: object, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    """POST `data` as JSON to `url`: its status and body (0 when nothing answers)."""
+    body = json.dumps(data).encode()
+    json_headers = {"Content-Type": "application/json", **(headers or {})}
+    return _answer(urllib.request.Request(url, data=body, headers=json_headers, method="POST"))
+
+
+def _answer(request: urllib.request.Request) -> tuple[int, bytes]:
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
             return response.status, response.read()
@@ -102,14 +113,17 @@ def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
 
 
 @contextmanager
-def serving(tmp_path: Path, data_dir: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+def serving(
+    tmp_path: Path, data_dir: Path, **extra: str
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """`hduce serve` on `data_dir` and a free port, once healthy; the process and its base URL.
 
-    Its output goes to `tmp_path/serve.log`; it is killed (with what it started) afterwards.
+    `extra` is more environment. Its output goes to `tmp_path/serve.log`; it is killed (with
+    what it started) afterwards.
     """
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = hduce_env(HDUCE_DATA_DIR=str(data_dir), HDUCE_SERVER__PORT=str(port))
+    env = hduce_env(HDUCE_DATA_DIR=str(data_dir), HDUCE_SERVER__PORT=str(port), **extra)
     with hduce_process(["serve"], env, tmp_path / "serve.log") as server:
         green = wait_until(
             lambda: get(f"{base}/health/detailed")[0] == 200, timeout=90, interval=0.3

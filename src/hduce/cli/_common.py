@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import rich_click as click
 
 from hduce import __version__
-from hduce.bootstrap import build_context, load_plugins, setup_plugins
+from hduce.bootstrap import build_context, load_plugins, register_migrations, setup_plugins
 from hduce.cli._served_address import with_served_address
 from hduce.core.cli import DATABASE_RUNNER_KEY, EXIT_CONFIG, RUNNER_KEY, fail
 from hduce.core.config import ConfigError, Settings, load_settings
@@ -150,7 +150,7 @@ def run_migrations(settings: Settings, database_url: str, *, quiet: bool) -> lis
 async def _migrate(settings: Settings, database_url: str, *, quiet: bool) -> list[str]:
     DB.configure(database_url)
     async with open_database(DB, settings.database):
-        return await apply_migrations(quiet=quiet)
+        return await _apply_migrations(settings, quiet=quiet)
 
 
 async def with_database(
@@ -159,7 +159,7 @@ async def with_database(
     """Run `work` with the pool open and migrations applied."""
     DB.configure(database_url)
     async with open_database(DB, settings.database):
-        await apply_migrations(quiet=True)
+        await _apply_migrations(settings, quiet=True)
         return await work()
 
 
@@ -168,5 +168,11 @@ async def preflight(settings: Settings, database_url: str, nats_url: str, *, mig
     DB.configure(database_url)
     async with open_database(DB, settings.database):
         if migrate:
-            await apply_migrations(quiet=True)
+            await _apply_migrations(settings, quiet=True)
     await check_jetstream(nats_url, float(settings.nats.connect_timeout))
+
+
+async def _apply_migrations(settings: Settings, *, quiet: bool) -> list[str]:
+    """Apply the pending migrations of core and of the enabled plugins (`plugins.extra` too)."""
+    register_migrations(load_plugins(settings))
+    return await apply_migrations(quiet=quiet)

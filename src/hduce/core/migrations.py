@@ -46,16 +46,32 @@ def migrations_folder(app_name: str) -> str:
     return str(migrations_root() / app_name)
 
 
-def app_config(app_name: str, tables: Sequence[type[Table]], after: str | None) -> AppConfig:
-    """The Piccolo app `app_name` (`core` or a plugin): its tables, migrated after app `after`."""
-    module = "hduce.core" if after == "core" else f"hduce.plugins.{after}"
+def app_config(
+    app_name: str,
+    tables: Sequence[type[Table]],
+    after: str | None,
+    migrations: Path | None = None,
+) -> AppConfig:
+    """The Piccolo app `app_name` (`core` or a plugin): its tables, migrated after app `after`.
+
+    `after` is `core`, a built-in plugin's name or the module of another app (`pkg.piccolo_app`);
+    `migrations` is the app's folder of migrations (default: `migrations/<app_name>`, the
+    built-ins' folder in this repository).
+    """
     return AppConfig(
         app_name=app_name,
-        migrations_folder_path=migrations_folder(app_name),
+        migrations_folder_path=str(migrations) if migrations else migrations_folder(app_name),
         table_classes=list(tables),
-        migration_dependencies=[f"{module}.piccolo_app"] if after else [],
+        migration_dependencies=[_app_module(after)] if after else [],
         commands=[],
     )
+
+
+def _app_module(app: str) -> str:
+    """The module of the Piccolo app `app`: itself when dotted, else core's or a built-in's."""
+    if "." in app:
+        return app
+    return "hduce.core.piccolo_app" if app == "core" else f"hduce.plugins.{app}.piccolo_app"
 
 
 async def apply_migrations(*, quiet: bool = False) -> list[str]:

@@ -65,6 +65,9 @@ class HducePlugin(InitPlugin):
     after: ClassVar[tuple[str, ...]] = ()
     """Plugins set up before this one when they are enabled too (optional dependencies)."""
     config_type: ClassVar[type[Section]] = NoConfig
+    piccolo_app: ClassVar[str | None] = None
+    """The module whose `APP_CONFIG` (`core.migrations.app_config`) declares this plugin's tables
+    and migrations folder; by default `<its package>.piccolo_app` when that module exists."""
     serves_home: ClassVar[bool] = False
     """Whether the plugin answers `GET /` (the core then stops sending `/` to the API docs)."""
 

@@ -8,11 +8,13 @@ import msgspec
 
 from hduce.core.config.durations import Duration
 from hduce.core.config.settings import Settings
+from hduce.core.config.sources import SECRET_KEYS
 
 MASK = "********"
 _SECRET_NAME = re.compile(
-    r"(secret|password|passwd|api_?key|credentials?|auth_header|(^|_)token)$", re.I
+    r"(secrets?|passwords?|passwd|api_?keys?|credentials?|auth_headers?|(^|_)tokens?)$", re.I
 )
+"""Keys named as secrets (plural: lists of them), e.g. in an extra plugin's section."""
 
 
 def mask_url(url: str) -> str:
@@ -28,21 +30,35 @@ def mask_url(url: str) -> str:
 
 
 def masked_settings(settings: Settings) -> dict[str, Any]:
-    """Return the settings as plain data with secrets and URL passwords masked."""
+    """Return the settings as plain data with secrets and URL passwords masked.
+
+    A secret is a key `SECRET_KEYS` declares or one named like a secret; in a list, each item.
+    """
     return _mask(msgspec.to_builtins(settings, enc_hook=_encode))
 
 
-def _mask(node: Any, key: str = "") -> Any:
+def _mask(node: Any, path: tuple[str, ...] = ()) -> Any:
     if isinstance(node, dict):
-        return {k: _mask(v, k) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_mask(v, key) for v in node]
+        return {k: _mask(v, (*path, k)) for k, v in node.items()}
+    if isinstance(node, list | tuple):  # to_builtins keeps tuples (jwt_previous_secrets)
+        return [_mask(v, path) for v in node]
     if isinstance(node, str) and node:
-        if _SECRET_NAME.search(key):
+        if "://" in node and not _named_secret(path):
+            return mask_url(node)  # a declared secret URL (SMTP_URL) keeps its host readable
+        if _named_secret(path) or _declared_secret(path):
             return MASK
-        if "://" in node:
-            return mask_url(node)
     return node
+
+
+def _named_secret(path: tuple[str, ...]) -> bool:
+    return bool(path) and _SECRET_NAME.search(path[-1]) is not None
+
+
+def _declared_secret(path: tuple[str, ...]) -> bool:
+    """Whether `path` is in `SECRET_KEYS` (which names plugin keys without `sections`)."""
+    if path[:2] == ("plugins", "sections"):
+        path = ("plugins", *path[2:])
+    return path in SECRET_KEYS
 
 
 def _encode(value: Any) -> Any:
