@@ -93,7 +93,7 @@ class HealingListener:
         if self._stopping or connection is not self._connection:
             return
         self._connection = None
-        logger.warning("LISTEN %s: database connection lost, reconnecting", self.channel)
+        logger.warning("listener of %s: database connection lost, reconnecting", self.channel)
         self._reconnecting = asyncio.get_running_loop().create_task(
             self._reconnect(), name=f"hduce-listen-{self.channel}"
         )
@@ -106,10 +106,10 @@ class HealingListener:
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
                 delay = RECONNECT_DELAYS[min(attempt, len(RECONNECT_DELAYS) - 1)]
                 logger.warning(
-                    "LISTEN %s: reconnect failed: %s; retry in %ss", self.channel, exc, delay
+                    "listener of %s: reconnect failed: %s; retry in %ss", self.channel, exc, delay
                 )
                 attempt += 1
                 await asyncio.sleep(delay)
             else:
-                logger.info("LISTEN %s: listening again", self.channel)
+                logger.info("listener of %s: listening again", self.channel)
                 return
