@@ -17,8 +17,12 @@ from hduce.core.config.settings import (
     DatabaseSettings,
     LoggingSettings,
     NatsSettings,
+    NonNegative,
+    OptionalPort,
     OutboxSettings,
     PluginsSettings,
+    Port,
+    Positive,
     Section,
     ServerSettings,
     Settings,
@@ -41,8 +45,12 @@ __all__ = [
     "Finding",
     "LoggingSettings",
     "NatsSettings",
+    "NonNegative",
+    "OptionalPort",
     "OutboxSettings",
     "PluginsSettings",
+    "Port",
+    "Positive",
     "Section",
     "ServerSettings",
     "Settings",
@@ -55,6 +63,8 @@ __all__ = [
 SectionT = TypeVar("SectionT", bound=Section)
 _AT = re.compile(r" - at `\$\.?(?P<path>[^`]*)`$")
 _UNKNOWN = re.compile(r"Object contains unknown field `(?P<field>[^`]+)`")
+_ABOUT_FIELD = re.compile(r"`(?P<field>\w+)`")
+"""A section's own check (`__post_init__`) starts its message with the field it is about."""
 
 
 def load_settings(
@@ -136,7 +146,10 @@ def _describe(message: str, prefix: str) -> tuple[str, str]:
         key = ".".join(p for p in (prefix, path, unknown["field"]) if p)
         return key, f"unknown key `{key}`"
     key = ".".join(p for p in (prefix, path) if p)
-    return key, (f"`{key}`: {message[0].lower()}{message[1:]}" if key else message)
+    shown = f"`{key}`: {message[0].lower()}{message[1:]}" if key else message
+    if about := _ABOUT_FIELD.match(message):
+        key = ".".join(p for p in (key, about["field"]) if p)
+    return key, shown
 
 
 def _check_production(settings: Settings, environ: Mapping[str, str]) -> None:
