@@ -31,7 +31,6 @@ from hduce.core.config.settings import (
 from hduce.core.config.sources import (
     ConfigError,
     config_path,
-    environment_variable_for,
     merge,
     read_environment,
     read_toml,
@@ -55,6 +54,7 @@ __all__ = [
     "ServerSettings",
     "Settings",
     "WorkerSettings",
+    "config_path",
     "decode_section",
     "load_settings",
     "masked_settings",
@@ -86,8 +86,7 @@ def load_settings(
     try:
         settings = decode_section(raw, Settings, origin="")
     except ConfigError as exc:
-        origin = environment_variable_for(exc.key, environ) or str(path or "config")
-        raise ConfigError(f"{origin}: {exc}", key=exc.key) from None
+        raise exc.located(environ, path) from None
     settings = _with_public_url(settings)
     if production_rules:
         _check_production(settings, environ)

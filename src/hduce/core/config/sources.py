@@ -42,6 +42,11 @@ class ConfigError(Exception):
         super().__init__(message)
         self.key = key
 
+    def located(self, environ: Mapping[str, str], path: Path | None) -> "ConfigError":
+        """This error led by where its key was set: the environment variable, else the file."""
+        origin = environment_variable_for(self.key, environ) or str(path or "config")
+        return ConfigError(f"{origin}: {self}", key=self.key)
+
 
 def environment_variable_for(key: str, environ: Mapping[str, str]) -> str | None:
     """The environment variable that set `key` (dotted), if one did.
