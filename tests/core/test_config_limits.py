@@ -8,25 +8,9 @@ import pytest
 from hduce.core.config import ConfigError, Section, Settings, decode_section, load_settings
 from hduce.plugins.devices.config import DevicesConfig
 from hduce.plugins.notifications.config import NotificationsConfig
+from tests.core.test_config import _empty_cwd, config_error  # noqa: F401 (an autouse fixture)
 
 DEV = 'environment = "development"\n'
-
-
-@pytest.fixture(autouse=True)
-def _empty_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep the repository's own ./hduce.toml out of every test."""
-    cwd = tmp_path / "cwd"
-    cwd.mkdir()
-    monkeypatch.chdir(cwd)
-
-
-def config_error(path: Path | None = None, **environ: str) -> str:
-    """Load, expect a ConfigError and return its message (which must be one line)."""
-    with pytest.raises(ConfigError) as caught:
-        load_settings(config_file=str(path) if path else None, environ=environ)
-    message = str(caught.value)
-    assert "\n" not in message and message, message
-    return message
 
 
 def load(**environ: str) -> Settings:
