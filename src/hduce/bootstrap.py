@@ -2,12 +2,13 @@
 
 import importlib
 import importlib.util
+import os
 import sys
 from collections.abc import Sequence
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
-from hduce.core.config import ConfigError, Settings, decode_section
+from hduce.core.config import ConfigError, Settings, config_path, decode_section
 from hduce.core.context import AppContext, ProcessRole
 from hduce.core.dead_letters import DeadLetterStore
 from hduce.core.dispatch import register_subscriptions
@@ -145,9 +146,11 @@ def setup_plugins(context: AppContext, plugins: list[HducePlugin]) -> None:
 
 def _configure(plugin: type[HducePlugin], settings: Settings) -> HducePlugin:
     raw = settings.plugins.sections.get(plugin.name, {})
-    config = decode_section(
-        raw, plugin.config_type, origin="config", prefix=f"plugins.{plugin.name}"
-    )
+    prefix = f"plugins.{plugin.name}"
+    try:
+        config = decode_section(raw, plugin.config_type, origin="", prefix=prefix)
+    except ConfigError as exc:
+        raise exc.located(os.environ, config_path(None, os.environ)) from None
     return plugin(config)
 
 

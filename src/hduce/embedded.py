@@ -1,6 +1,7 @@
 """Start the embedded PostgreSQL and NATS where no URL is configured, and stop them after."""
 
 import contextlib
+import errno
 import hashlib
 import logging
 import os
@@ -11,7 +12,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from hduce.core.config import ConfigError, Settings
+from hduce.core.config import ConfigError, Settings, config_path
 from hduce.runtime import EmbeddedNats, EmbeddedPostgres, Watchdog
 from hduce.runtime.watchdog import Restartable
 
@@ -45,6 +46,27 @@ def resolve_data_dir(settings: Settings) -> Path:
     return fallback
 
 
+def writable_data_dir(settings: Settings) -> Path:
+    """The data directory, created if need be, once a file could be written in it.
+
+    A `ConfigError` naming `data_dir` and the system's reason otherwise (a file by that name,
+    a read-only or missing file system, no permission).
+    """
+    data_dir = resolve_data_dir(settings)
+    try:
+        if not data_dir.is_dir():
+            data_dir.mkdir(parents=True)
+        tempfile.TemporaryFile(dir=data_dir).close()
+    except FileExistsError:  # a file, not a folder, has that name
+        reason = os.strerror(errno.ENOTDIR)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+    else:
+        return data_dir
+    error = ConfigError(f"`data_dir` {data_dir} cannot hold HDuce's data: {reason}", key="data_dir")
+    raise error.located(os.environ, config_path(None, os.environ))
+
+
 def embedded_postgres(settings: Settings) -> EmbeddedPostgres:
     """The embedded PostgreSQL supervisor for this data directory."""
     pgdata = resolve_data_dir(settings) / "pg"
@@ -54,6 +76,8 @@ def embedded_postgres(settings: Settings) -> EmbeddedPostgres:
 @contextmanager
 def services(settings: Settings) -> Iterator[ServiceUrls]:
     """Yield service URLs, starting embedded servers where no URL is configured; stop them after."""
+    if not (settings.database.url and settings.nats.url):
+        writable_data_dir(settings)
     with ExitStack() as stack:
         watched: dict[str, Restartable] = {}
         database = settings.database.url
@@ -83,11 +107,10 @@ def development_secret(settings: Settings) -> str:
     at once, the first wins). An empty one, left by an older start killed before it wrote, is
     replaced.
     """
-    path = resolve_data_dir(settings) / "dev-jwt-secret"
+    path = writable_data_dir(settings) / "dev-jwt-secret"
     kept = _read_secret(path)
     if kept:
         return kept
-    path.parent.mkdir(parents=True, exist_ok=True)
     fd, partial = tempfile.mkstemp(dir=path.parent, prefix=".dev-jwt-secret.")  # mode 0600
     try:
         with os.fdopen(fd, "w") as handle:

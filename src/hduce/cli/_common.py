@@ -48,10 +48,14 @@ def settings_from(ctx: click.Context) -> Settings:
 
 
 def with_signing_secret(ctx: click.Context, settings: Settings) -> Settings:
-    """In development without `JWT_SECRET`, use (and export) a secret kept under `data_dir`."""
+    """In development without `JWT_SECRET`, use (and export) a secret kept under `data_dir`.
+
+    Exits with code 2 when that `data_dir` cannot be created or written.
+    """
     if settings.auth.jwt_secret:
         return settings
-    os.environ["JWT_SECRET"] = development_secret(settings)
+    with clear_errors():
+        os.environ["JWT_SECRET"] = development_secret(settings)
     return settings_from(ctx)
 
 

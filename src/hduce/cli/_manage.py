@@ -8,6 +8,7 @@ import msgspec
 import rich_click as click
 
 from hduce import __version__
+from hduce.bootstrap import load_plugins
 from hduce.cli._common import clear_errors, hduce, on_database, settings_from
 from hduce.cli._safety import unsafe_settings
 from hduce.core.cli import fail
@@ -83,9 +84,21 @@ def config_group() -> None:
 @config_group.command("show")
 @click.pass_context
 def config_show(ctx: click.Context) -> None:
-    """Print the effective configuration as JSON, secrets masked."""
+    """Print the effective configuration as JSON, secrets masked.
+
+    Checked as `serve` checks it; each enabled plugin's config, defaults included, is shown
+    under `plugins.<name>`.
+    """
     settings = settings_from(ctx.find_root())
-    click.echo(msgspec.json.format(msgspec.json.encode(masked_settings(settings)), indent=2))
+    with clear_errors():
+        plugins = load_plugins(settings)
+    decoded = {plugin.name: plugin.config for plugin in plugins}
+    shown = msgspec.structs.replace(
+        settings, plugins=msgspec.structs.replace(settings.plugins, sections=decoded)
+    )
+    masked = masked_settings(shown)
+    masked["plugins"].update(masked["plugins"].pop("sections"))
+    click.echo(msgspec.json.format(msgspec.json.encode(masked), indent=2))
 
 
 @config_group.command("check")

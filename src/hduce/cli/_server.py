@@ -18,7 +18,7 @@ from hduce.cli._common import (
 )
 from hduce.cli._served_address import leaving_address
 from hduce.cli._startup import busy_port, held_elsewhere, log_startup_warnings
-from hduce.embedded import services
+from hduce.embedded import services, writable_data_dir
 
 
 @hduce.command()
@@ -52,7 +52,11 @@ def serve(
     with clear_errors():
         plugins = load_plugins(settings)
         log_startup_warnings(plugins)
-    if problem := busy_port(settings, plugins) or held_elsewhere(settings, plugins):
+    if problem := busy_port(settings, plugins):
+        fail(problem)
+    with clear_errors():
+        writable_data_dir(settings)
+    if problem := held_elsewhere(settings, plugins):
         fail(problem)
     server = settings.server
     settings = with_signing_secret(ctx, settings)
@@ -89,6 +93,7 @@ def worker(ctx: click.Context, concurrency: int | None) -> None:
 
     settings = with_signing_secret(ctx, settings_from(ctx))
     with clear_errors():
+        writable_data_dir(settings)
         log_startup_warnings(load_plugins(settings))
     terminate_gracefully()
     with clear_errors(), services(settings) as urls:

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from hduce.cli import hduce
 from tests.support.cli import FAST_PASSWORDS, run_hduce
 
+PASSWORD = "ferric-meadow-lantern-58"
 CONFIG_EXTRA = (
     """
 [plugins]
@@ -96,3 +97,34 @@ def test_user_commands_have_help() -> None:
         result = CliRunner().invoke(hduce, [*command, "--help"])
         assert result.exit_code == 0, result.output
         assert "Usage" in result.output
+
+
+def test_user_show_prints_the_profile_user_create_stored(
+    tmp_path: Path, migrated: str, nats_url: str
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    args = ("--email", f"ada-{tag}@clinic.example", "--username", f"ada_{tag}")
+    names = ("--first-name", "Ada", "--last-name", "Lovelace", "--password-stdin")
+    created = run_create(tmp_path, migrated, nats_url, *args, *names, password=PASSWORD)
+    assert created.returncode == 0, created.stderr
+    shown = run_hduce(
+        tmp_path, migrated, nats_url, "user", "show", f"ada_{tag}", extra_config=CONFIG_EXTRA
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "first_name: Ada\n" in shown.stdout and "last_name: Lovelace\n" in shown.stdout
+
+
+def test_user_show_without_the_users_plugin_prints_no_blank_names(
+    tmp_path: Path, migrated: str, nats_url: str
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    args = ("--email", f"bob-{tag}@clinic.example", "--username", f"bob_{tag}")
+    created = run_create(tmp_path, migrated, nats_url, *args, "--password-stdin", password=PASSWORD)
+    assert created.returncode == 0, created.stderr
+    without_users = CONFIG_EXTRA.replace(', "users"]', "]")
+    shown = run_hduce(
+        tmp_path, migrated, nats_url, "user", "show", f"bob_{tag}", extra_config=without_users
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert f"username: bob_{tag}" in shown.stdout
+    assert "first_name" not in shown.stdout and "phone" not in shown.stdout

@@ -17,8 +17,12 @@ from hduce.core.config.settings import (
     DatabaseSettings,
     LoggingSettings,
     NatsSettings,
+    NonNegative,
+    OptionalPort,
     OutboxSettings,
     PluginsSettings,
+    Port,
+    Positive,
     Section,
     ServerSettings,
     Settings,
@@ -27,7 +31,6 @@ from hduce.core.config.settings import (
 from hduce.core.config.sources import (
     ConfigError,
     config_path,
-    environment_variable_for,
     merge,
     read_environment,
     read_toml,
@@ -41,12 +44,17 @@ __all__ = [
     "Finding",
     "LoggingSettings",
     "NatsSettings",
+    "NonNegative",
+    "OptionalPort",
     "OutboxSettings",
     "PluginsSettings",
+    "Port",
+    "Positive",
     "Section",
     "ServerSettings",
     "Settings",
     "WorkerSettings",
+    "config_path",
     "decode_section",
     "load_settings",
     "masked_settings",
@@ -55,6 +63,8 @@ __all__ = [
 SectionT = TypeVar("SectionT", bound=Section)
 _AT = re.compile(r" - at `\$\.?(?P<path>[^`]*)`$")
 _UNKNOWN = re.compile(r"Object contains unknown field `(?P<field>[^`]+)`")
+_ABOUT_FIELD = re.compile(r"`(?P<field>\w+)`")
+"""A section's own check (`__post_init__`) starts its message with the field it is about."""
 
 
 def load_settings(
@@ -76,8 +86,7 @@ def load_settings(
     try:
         settings = decode_section(raw, Settings, origin="")
     except ConfigError as exc:
-        origin = environment_variable_for(exc.key, environ) or str(path or "config")
-        raise ConfigError(f"{origin}: {exc}", key=exc.key) from None
+        raise exc.located(environ, path) from None
     settings = _with_public_url(settings)
     if production_rules:
         _check_production(settings, environ)
@@ -136,7 +145,10 @@ def _describe(message: str, prefix: str) -> tuple[str, str]:
         key = ".".join(p for p in (prefix, path, unknown["field"]) if p)
         return key, f"unknown key `{key}`"
     key = ".".join(p for p in (prefix, path) if p)
-    return key, (f"`{key}`: {message[0].lower()}{message[1:]}" if key else message)
+    shown = f"`{key}`: {message[0].lower()}{message[1:]}" if key else message
+    if about := _ABOUT_FIELD.match(message):
+        key = ".".join(p for p in (key, about["field"]) if p)
+    return key, shown
 
 
 def _check_production(settings: Settings, environ: Mapping[str, str]) -> None:

@@ -1,11 +1,21 @@
 """The settings tree: frozen msgspec structs, every key with its default."""
 
+import ipaddress
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
 from hduce.core.config.durations import Duration
+
+Port = Annotated[int, msgspec.Meta(ge=0, le=65535)]
+"""A TCP port; 0 lets the system pick a free one."""
+OptionalPort = Annotated[int, msgspec.Meta(ge=-1, le=65535)]
+"""The TCP port of a listener that may be off (-1)."""
+Positive = Annotated[int, msgspec.Meta(ge=1)]
+"""A count or size of at least 1."""
+NonNegative = Annotated[int, msgspec.Meta(ge=0)]
+"""A count or size where 0 means none (or no limit, as the key says)."""
 
 
 class Section(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -16,11 +26,11 @@ class ServerSettings(Section):
     """HTTP server."""
 
     host: str = "127.0.0.1"
-    port: int = 8000
-    request_max_body_size: int = 10_000_000
-    request_max_header_size: int = 65_536
+    port: Port = 8000
+    request_max_body_size: Positive = 10_000_000
+    request_max_header_size: Positive = 65_536
     """Bytes a request's line and headers may take; a bigger head is answered 431."""
-    rate_limit_per_minute: int = 1000
+    rate_limit_per_minute: Positive = 1000
     public_url: str = ""
     """Where patients and staff reach the clinic; links in messages start here.
 
@@ -47,6 +57,19 @@ class ServerSettings(Section):
             raise ValueError(
                 "`cors_allow_credentials` cannot be true while `cors_allowed_origins` holds `*`"
             )
+        for proxy in self.trusted_proxies:
+            if proxy != "*" and not _is_network(proxy):
+                raise ValueError(
+                    f"`trusted_proxies`: {proxy!r} is no IP address or network (nor `*`)"
+                )
+
+
+def _is_network(text: str) -> bool:
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 _PG_SIZE = re.compile(r"[1-9][0-9]*(kB|MB|GB)")
@@ -57,8 +80,8 @@ class DatabaseSettings(Section):
     """PostgreSQL; an empty `url` starts the embedded server under `data_dir/pg`."""
 
     url: str = ""
-    pool_min_size: int = 2
-    pool_max_size: int = 10
+    pool_min_size: NonNegative = 2
+    pool_max_size: Positive = 10
     connect_timeout: Duration = Duration(10)
     acquire_timeout: Duration = Duration(5)
     """How long a request waits for a pooled connection before answering 503."""
@@ -70,6 +93,11 @@ class DatabaseSettings(Section):
     process may use and 1GB."""
 
     def __post_init__(self) -> None:
+        if self.pool_min_size > self.pool_max_size:
+            raise ValueError(
+                f"`pool_min_size` ({self.pool_min_size}) is above "
+                f"`pool_max_size` ({self.pool_max_size})"
+            )
         if self.shared_buffers != "auto" and not _PG_SIZE.fullmatch(self.shared_buffers):
             raise ValueError(
                 f"`shared_buffers` must be `auto` or a size such as `512MB` or `2GB`, "
@@ -81,14 +109,14 @@ class NatsSettings(Section):
     """NATS JetStream; an empty `url` starts the embedded nats-server under `data_dir/nats`."""
 
     url: str = ""
-    port: int = 0
+    port: Port = 0
     tasks_stream: str = "HDUCE_TASKS"
     tasks_subject: str = "hduce.tasks"
     durable: str = "hduce_workers"
     events_stream: str = "HDUCE_EVENTS"
     events_max_age: Duration = Duration(7 * 86400)
     ack_wait: Duration = Duration(300)
-    max_attempts: int = 5
+    max_attempts: Positive = 5
     retry_backoff: Duration = Duration(2)
     connect_timeout: Duration = Duration(10)
 
@@ -97,7 +125,7 @@ class WorkerSettings(Section):
     """TaskIQ receivers; `embedded` runs one inside `hduce serve`."""
 
     embedded: bool = True
-    concurrency: int = 8
+    concurrency: Positive = 8
     heartbeat_interval: Duration = Duration(5)
     """How often a task-consuming process reports itself alive (`/health/detailed` workers)."""
 
@@ -106,7 +134,7 @@ class OutboxSettings(Section):
     """The transactional outbox relay."""
 
     poll_interval: Duration = Duration(5)
-    batch_size: int = 100
+    batch_size: Positive = 100
     retention: Duration = Duration(7 * 86400)
     stall_after: Duration = Duration(20)
     """`/health/detailed` reports the relay stalled after this long without a clean cycle."""

@@ -42,10 +42,26 @@ class ConfigError(Exception):
         super().__init__(message)
         self.key = key
 
+    def located(self, environ: Mapping[str, str], path: Path | None) -> "ConfigError":
+        """This error led by where its key was set: the environment variable, else the file."""
+        origin = environment_variable_for(self.key, environ) or str(path or "config")
+        return ConfigError(f"{origin}: {self}", key=self.key)
+
 
 def environment_variable_for(key: str, environ: Mapping[str, str]) -> str | None:
-    """The environment variable that set `key` (dotted), if one did."""
-    path = tuple(key.split("."))
+    """The environment variable that set `key` (dotted), if one did.
+
+    An item of a list (`plugins.extra[0]`) or a key inside a JSON value is set by the variable
+    of the enclosing key.
+    """
+    path = tuple(key.partition("[")[0].split("."))
+    for end in range(len(path), 0, -1):
+        if name := _variable_setting(path[:end], environ):
+            return name
+    return None
+
+
+def _variable_setting(path: tuple[str, ...], environ: Mapping[str, str]) -> str | None:
     for name, seed_path in SEED_NAMES.items():
         if seed_path == path and name in environ:
             return name
@@ -71,6 +87,10 @@ def read_toml(path: Path) -> dict[str, Any]:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start} cannot be read)") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read it: {exc.strerror}") from None
     for secret in sorted(SECRET_KEYS):
         if _get(raw, secret) is not None:
             key, variable = ".".join(secret), environment_name(secret)

@@ -1,6 +1,6 @@
 """Settings of the appointments plugin (`[plugins.appointments]`)."""
 
-from hduce.core.config import Duration, Section
+from hduce.core.config import Duration, Positive, Section
 
 
 class AppointmentsConfig(Section):
@@ -24,7 +24,7 @@ class AppointmentsConfig(Section):
     """When reminders go out, before the start."""
     waitlist_hold: Duration = Duration(15 * 60)
     """How long a freed slot is held for the waiting patient it was offered to."""
-    max_page_size: int = 100
+    max_page_size: Positive = 100
     """Largest page of `GET /api/v1/appointments`."""
     confirm_url: str = "{public_url}/appointments/{appointment_id}/confirm?token={token}"
     """The confirmation link in messages; `{public_url}` is `server.public_url`."""

@@ -1,6 +1,6 @@
 """Settings of the auth plugin (`[plugins.auth]`)."""
 
-from hduce.core.config import Duration, Section
+from hduce.core.config import Duration, Positive, Section
 
 
 class AuthConfig(Section):
@@ -9,11 +9,11 @@ class AuthConfig(Section):
     require_verified_email: bool = True
     """Refuse logins until the e-mail address is verified."""
     argon2_memory_kib: int = 19_456
-    argon2_time_cost: int = 2
-    argon2_parallelism: int = 1
-    hash_concurrency: int = 2
+    argon2_time_cost: Positive = 2
+    argon2_parallelism: Positive = 1
+    hash_concurrency: Positive = 2
     """How many argon2 computations may run at once (each uses `argon2_memory_kib`)."""
-    password_min_length: int = 12
+    password_min_length: Positive = 12
     password_min_score: int = 3
     """Minimum zxcvbn score (0-4) of a new password."""
     lockout_threshold: int = 5

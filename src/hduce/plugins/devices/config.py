@@ -2,7 +2,7 @@
 
 import msgspec
 
-from hduce.core.config import Duration, Section
+from hduce.core.config import Duration, NonNegative, OptionalPort, Port, Positive, Section
 
 OFF = -1
 """An optional listener's port when it is switched off."""
@@ -58,55 +58,55 @@ class DevicesConfig(Section):
 
     host: str = "127.0.0.1"
     """Address the MQTT listener binds; `0.0.0.0` to reach devices on the network."""
-    port: int = 1883
+    port: Port = 1883
     """MQTT TCP port; 0 picks a free port (tests)."""
-    max_connections: int = 1000
+    max_connections: Positive = 1000
     """Most signed-in MQTT connections at once; a socket takes a slot once it has signed in."""
     connect_timeout: Duration = Duration(10)
     """A socket that has not sent a valid CONNECT (and signed in) by then is closed."""
-    max_unauthenticated_per_address: int = 200
+    max_unauthenticated_per_address: Positive = 200
     """Sockets from one address still waiting to sign in (a TLS or WebSocket handshake too);
     more are closed at once, on every listener."""
-    max_packet_size: int = 65_536
+    max_packet_size: Positive = 65_536
     """Largest MQTT packet (remaining length, bytes); a bigger one closes the connection unread."""
     max_packet_rate: float = 200
     """Packets a second one connection is read at, on average (bursts of twice that); a faster
     sender waits (TCP pushes back, nothing is lost); 0: no limit."""
-    max_subscriptions: int = 100
+    max_subscriptions: NonNegative = 100
     """Topic filters one client may hold; a SUBSCRIBE beyond is refused filter by filter (0x80)."""
-    max_queued_messages: int = 1000
+    max_queued_messages: NonNegative = 1000
     """QoS 1/2 messages kept for one offline persistent session; beyond, the oldest is dropped."""
     session_expiry: Duration = Duration(7 * 86_400)
     """An offline persistent session (clean_session=0) is forgotten after this long, with its
     subscriptions and queued messages."""
-    max_sessions_per_identity: int = 10
+    max_sessions_per_identity: Positive = 10
     """Sessions one device or user keeps (its app installs); a new one beyond makes the broker
     forget the identity's longest-offline persistent session."""
-    tls_port: int = OFF
+    tls_port: OptionalPort = OFF
     """MQTT over TLS on this port (0: a free one; -1: off). Needs `tls_cert` and `tls_key`."""
     tls_cert: str = ""
     """PEM certificate (with its chain) of the TLS listener."""
     tls_key: str = ""
     """PEM private key of the TLS listener."""
-    ws_port: int = OFF
+    ws_port: OptionalPort = OFF
     """MQTT over WebSocket for browser apps on this port (0: a free one; -1: off)."""
     spool_dir: str = ""
     """Where telemetry waits for the database, fsynced; empty: `<data_dir>/devices/spool`."""
-    spool_max_bytes: int = 64 * 1024 * 1024
+    spool_max_bytes: Positive = 64 * 1024 * 1024
     """Most telemetry bytes waiting for the database; beyond it messages are not acknowledged."""
-    spool_segment_bytes: int = 4 * 1024 * 1024
+    spool_segment_bytes: Positive = 4 * 1024 * 1024
     """Size at which the spool starts a new file (stored files are deleted whole)."""
     spool_flush_window: Duration = Duration(0)
     """Extra wait for more messages to share a spool fsync; 0: those arriving during one fsync
     share the next (best when devices wait for each acknowledgement)."""
-    batch_size: int = 500
+    batch_size: Positive = 500
     """Most messages written in one transaction."""
     max_future_skew: Duration = Duration(300)
     """How far a reading's `ts` may be ahead of the server clock (pre-2000 is invalid too)."""
     ranges: dict[str, Range] = msgspec.field(default_factory=default_ranges)
     """Plausible values per metric, e.g. `spo2 = { min = 0, max = 100 }`; a message with a
     reading outside its metric's range is refused whole."""
-    max_page_size: int = 500
+    max_page_size: Positive = 500
     """Largest page of readings or alerts."""
     presence_beat: Duration = Duration(10)
     """How often each `hduce serve` tells the database its broker is alive; the devices of one

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from msgspec import Meta
 
-from hduce.core.config import Duration, Section
+from hduce.core.config import Duration, NonNegative, Positive, Section
 
 MIB = 1024 * 1024
 GIB = 1024 * MIB
@@ -16,7 +16,7 @@ class DocumentsConfig(Section):
 
     storage_dir: str = ""
     """Where document files are kept, content-addressed; empty: `<data_dir>/documents`."""
-    max_upload_size: int = 25 * MIB
+    max_upload_size: Positive = 25 * MIB
     """Largest accepted upload, in bytes; a bigger body is answered 413."""
     allowed_types: tuple[str, ...] = (
         "application/pdf",
@@ -26,23 +26,23 @@ class DocumentsConfig(Section):
         "text/plain",
     )
     """Content types accepted, as sniffed from the bytes (PDF, PNG, JPEG, TIFF, plain text)."""
-    extraction_workers: int = 2
+    extraction_workers: Positive = 2
     """Processes that extract text (PDFium is not thread-safe, so processes, not threads)."""
     extraction_timeout: Duration = Duration(120)
     """Longest extraction of one document; its process is then killed and the document `failed`."""
-    extraction_memory_limit: Annotated[int, Meta(ge=0)] = GIB
+    extraction_memory_limit: NonNegative = GIB
     """Address space of each extraction process, in bytes (0: none); PDF streams may inflate
     to a quarter of it, and a file needing more fails with a reason."""
-    extraction_recycle_after: Annotated[int, Meta(ge=1)] = 10_000
+    extraction_recycle_after: Positive = 10_000
     """Documents one extraction process reads before a fresh one replaces it (a fresh process
     costs about what 200 one-page documents do, so this stays large; memory is watched below)."""
-    extraction_recycle_memory: Annotated[int, Meta(ge=0)] = 512 * MIB
+    extraction_recycle_memory: NonNegative = 512 * MIB
     """Resident memory after a document beyond which the extraction process is replaced."""
     extraction_idle_timeout: Duration = Duration(60)
     """An extraction process without work this long exits (a new one starts on demand)."""
-    max_image_pixels: Annotated[int, Meta(ge=1)] = 50_000_000
+    max_image_pixels: Positive = 50_000_000
     """Largest picture (or TIFF page) read, in pixels; a larger one fails before it is decoded."""
-    storage_min_free: Annotated[int, Meta(ge=0)] = 100 * MIB
+    storage_min_free: NonNegative = 100 * MIB
     """Free bytes the store's file system must keep; below it the health check fails."""
     date_order: Literal["dmy", "mdy"] = "dmy"
     """How numeric dates like `03/04/2026` in documents are read: day first or month first."""
@@ -52,11 +52,11 @@ class DocumentsConfig(Section):
     """Tesseract languages joined by `+` (`eng+fra`); each needs its `<lang>.traineddata` file."""
     ocr_data_dir: str = ""
     """Folder of the language files; empty: where the `tessdata.fast-*` packages put them."""
-    ocr_max_pages: Annotated[int, Meta(ge=1)] = 50
+    ocr_max_pages: Positive = 50
     """Pages of one document OCR reads at most; the others are noted as not read."""
     ocr_dpi: Annotated[int, Meta(ge=72, le=600)] = 300
     """Resolution scanned PDF pages are rendered at for OCR."""
-    max_page_size: int = 100
+    max_page_size: Positive = 100
     """Largest page of `GET /api/v1/documents`."""
 
 

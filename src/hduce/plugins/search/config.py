@@ -2,19 +2,19 @@
 
 from typing import Literal
 
-from hduce.core.config import Duration, Section
+from hduce.core.config import Duration, Positive, Section
 
 
 class SearchConfig(Section):
     """Query limits, reindex batches and the optional Meilisearch server."""
 
-    max_query_length: int = 200
+    max_query_length: Positive = 200
     """Longest accepted `q`, in characters."""
-    default_page_size: int = 20
+    default_page_size: Positive = 20
     """Hits per page when `limit` is not given."""
-    max_page_size: int = 100
+    max_page_size: Positive = 100
     """Largest accepted `limit`."""
-    max_candidates: int = 2000
+    max_candidates: Positive = 2000
     """Most matches ranked and counted (those the index yields first); beyond, `total_capped`."""
     snippet_chars: int = 1000
     """Characters of a document's text, around the first match, a snippet is cut from."""
@@ -22,7 +22,7 @@ class SearchConfig(Section):
     """A clinic's synonym lexicon (one comma-separated group a line); empty: the bundled one."""
     typo_tolerance: bool = True
     """Correct a word no indexed word starts with to the nearest indexed word (PostgreSQL)."""
-    reindex_batch_size: int = 500
+    reindex_batch_size: Positive = 500
     """Source rows read and written per batch by `hduce search reindex`."""
     meilisearch_url: str = ""
     """Meilisearch base URL; empty means PostgreSQL full-text search (the embedded default)."""
@@ -41,16 +41,16 @@ class SearchConfig(Section):
     """`http` only: the `model` sent; it must answer 384 numbers per text."""
     embedder_api_key: str = ""
     """`http` only, environment only (`EMBEDDINGS_API_KEY`): sent as `Authorization: Bearer`."""
-    embedder_batch_size: int = 32
+    embedder_batch_size: Positive = 32
     """Texts per model call (local) or per request (http)."""
-    embedder_threads: int = 1
+    embedder_threads: Positive = 1
     """`local` only: onnxruntime threads of the embedding process."""
     embedder_precision: Literal["fp32", "int8"] = "fp32"
     """`local` only: `int8` runs the model with int8 weights, twice as fast with the same
     relevance on the relevance set; run `hduce search reindex` after changing it."""
     embedder_timeout: Duration = Duration(30)
     """How long one embedding call may take."""
-    chunk_words: int = 180
+    chunk_words: Positive = 180
     """Words per chunk (~256 model tokens for clinical English); chunks overlap."""
     chunk_overlap: int = 40
     """Words a chunk repeats from the one before."""

@@ -1,6 +1,6 @@
 """Settings of the webhooks plugin (`[plugins.webhooks]`)."""
 
-from hduce.core.config import Duration, Section
+from hduce.core.config import Duration, Positive, Section
 
 
 class WebhooksConfig(Section):
@@ -8,11 +8,11 @@ class WebhooksConfig(Section):
 
     timeout: Duration = Duration(10)
     """How long one POST may take before it counts as failed."""
-    max_attempts: int = 6
+    max_attempts: Positive = 6
     """Attempts per delivery before it is given up as `failed`."""
     retry_base: Duration = Duration(30)
     """Wait before the first retry; doubled after each further failure."""
     retry_max: Duration = Duration(3600)
     """Longest wait between two attempts."""
-    disable_after_failures: int = 20
+    disable_after_failures: Positive = 20
     """Consecutive failed attempts (across deliveries) after which a webhook is switched off."""

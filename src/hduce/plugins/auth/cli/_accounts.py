@@ -113,13 +113,20 @@ def user_list(
 @click.argument("who")
 @click.pass_context
 def user_show(ctx: click.Context, who: str) -> None:
-    """Show one account (WHO: its id, e-mail or username)."""
+    """Show one account (WHO: its id, e-mail or username).
 
-    async def work(auth: AuthPlugin) -> DirectoryEntry:
-        return await auth.services.directory.lookup(who)
+    Its names and phone too when the users plugin, which keeps them, is enabled.
+    """
 
-    entry = run_with_plugin(ctx, "auth", work)
-    for name in ("id", "username", "email", "status", "first_name", "last_name", "phone"):
+    async def work(auth: AuthPlugin) -> tuple[DirectoryEntry, bool]:
+        entry = await auth.services.directory.lookup(who)
+        profiles = auth.services.env.directory.get()
+        with_profile = await profiles.get(entry.id) if profiles else None
+        return with_profile or entry, profiles is not None
+
+    entry, has_profile = run_with_plugin(ctx, "auth", work)
+    names = ("id", "username", "email", "status")
+    for name in names + (("first_name", "last_name", "phone") if has_profile else ()):
         click.echo(f"{name}: {getattr(entry, name) or ''}")
     click.echo(f"roles: {','.join(sorted(entry.roles))}")
 

@@ -4,7 +4,7 @@ from typing import Literal
 
 import msgspec
 
-from hduce.core.config import Duration, Section
+from hduce.core.config import Duration, Port, Positive, Section
 
 
 class EmailConfig(Section):
@@ -13,7 +13,7 @@ class EmailConfig(Section):
     url: str = ""
     """Env `SMTP_URL`: `smtp://user:pass@host:port`, `smtps://` (TLS), `?starttls=true`."""
     host: str = ""
-    port: int = 587
+    port: Port = 587
     username: str = ""
     password: str = ""
     """Environment only: `HDUCE_PLUGINS__NOTIFICATIONS__EMAIL__PASSWORD`."""
@@ -23,7 +23,7 @@ class EmailConfig(Section):
     timeout: Duration = Duration(15)
     ca_file: str = ""
     """A PEM file of CA certificates for a relay with a private CA; the system's CAs otherwise."""
-    connections: int = 4
+    connections: Positive = 4
     """SMTP connections kept open and used at once."""
     log_when_unconfigured: bool = False
     """Without a relay, write each e-mail to the log (development: follow links from there)."""
@@ -59,14 +59,14 @@ class NotificationsConfig(Section):
     sms: SmsConfig = msgspec.field(default_factory=SmsConfig)
     template_dirs: tuple[str, ...] = ()
     """A clinic's own template folders, searched before the built-in ones."""
-    max_attempts: int = 6
+    max_attempts: Positive = 6
     """Sending attempts per delivery before it is marked `failed`."""
     retry_base: Duration = Duration(30)
     """Delay before the first retry; each further retry doubles it, up to `retry_max`."""
     retry_max: Duration = Duration(3600)
-    send_concurrency: int = 8
+    send_concurrency: Positive = 8
     """Deliveries one process sends at once."""
     stream_max_duration: Duration = Duration(300)
     """How long one live stream stays open; clients reconnect (SSE does so by itself)."""
-    max_streams_per_user: int = 5
+    max_streams_per_user: Positive = 5
     """Live streams one user may hold open in one `hduce serve` process; more get 429."""

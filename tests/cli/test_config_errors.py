@@ -1,0 +1,110 @@
+"""Start-up and config mistakes as a user meets them: one line, a non-zero exit, no traceback;
+`hduce config show` validates and shows what `serve` would use."""
+
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from tests.e2e.test_cli_commands import run
+
+
+def one_line(output: str) -> str:
+    """The only line of `output` (a traceback would be many)."""
+    (line,) = output.strip().splitlines()
+    return line
+
+
+def test_a_config_file_that_is_not_utf8_is_one_line(tmp_path: Path) -> None:
+    config = tmp_path / "latin1.toml"
+    config.write_bytes('environment = "development"\n# caf\xe9\n'.encode("latin-1"))
+    code, output = run(["--config", str(config), "config", "show"], tmp_path)
+    assert code == 2, output
+    assert one_line(output).startswith(f"hduce: config error: {config}: not UTF-8"), output
+
+
+@pytest.mark.parametrize(
+    ("environment", "line"),
+    [
+        ({"HDUCE_SERVER__PORT": "99999"}, "HDUCE_SERVER__PORT: `server.port`: expected `int`"),
+        (
+            {"HDUCE_PLUGINS__DEVICES__PORT": "70000"},
+            "HDUCE_PLUGINS__DEVICES__PORT: `plugins.devices.port`: expected `int` <= 65535",
+        ),
+        (
+            {"HDUCE_DATABASE__POOL_MIN_SIZE": "20", "HDUCE_DATABASE__POOL_MAX_SIZE": "5"},
+            "HDUCE_DATABASE__POOL_MIN_SIZE: `database`: `pool_min_size` (20) is above",
+        ),
+    ],
+)
+def test_serve_refuses_numbers_out_of_range_in_one_line(
+    tmp_path: Path, environment: dict[str, str], line: str
+) -> None:
+    code, output = run(["serve"], tmp_path, **environment)
+    assert code == 2, output
+    assert one_line(output).startswith(f"hduce: config error: {line}"), output
+
+
+@pytest.mark.parametrize(
+    ("environment", "line"),
+    [
+        (
+            {"HDUCE_PLUGINS__DEVICES__PORT": "abc"},
+            "HDUCE_PLUGINS__DEVICES__PORT: `plugins.devices.port`: expected `int`",
+        ),
+        (
+            {"HDUCE_PLUGINS__WEB__SECURE_COOKIES": "maybe"},
+            "HDUCE_PLUGINS__WEB__SECURE_COOKIES: `plugins.web.secure_cookies`",
+        ),
+    ],
+)
+def test_a_bad_plugin_key_names_the_variable_that_set_it(
+    tmp_path: Path, environment: dict[str, str], line: str
+) -> None:
+    for command in (["config", "check"], ["config", "show"]):
+        code, output = run(command, tmp_path, **environment)
+        assert code == 2, output
+        assert one_line(output).startswith(f"hduce: config error: {line}"), output
+
+
+def test_a_bad_plugin_key_in_the_file_names_the_file(tmp_path: Path) -> None:
+    config = tmp_path / "hduce.toml"
+    config.write_text('environment = "development"\n[plugins.devices]\nport = "abc"\n')
+    code, output = run(["--config", str(config), "config", "check"], tmp_path)
+    assert code == 2, output
+    assert one_line(output).startswith(f"hduce: config error: {config}: `plugins.devices.port`")
+
+
+@pytest.mark.parametrize(
+    ("environment", "words"),
+    [
+        ({"HDUCE_PLUGINS__ENABLED": '["nope"]'}, "unknown plugin 'nope'"),
+        ({"HDUCE_PLUGINS__NOPE__X": "1"}, "unknown key `plugins.nope`"),
+    ],
+)
+def test_config_show_refuses_plugin_settings_serve_refuses(
+    tmp_path: Path, environment: dict[str, str], words: str
+) -> None:
+    code, output = run(["config", "show"], tmp_path, **environment)
+    assert code == 2, output
+    assert words in one_line(output), output
+
+
+def test_config_show_prints_each_plugins_config_with_its_defaults_and_secrets_masked(
+    tmp_path: Path,
+) -> None:
+    code, output = run(
+        ["config", "show"],
+        tmp_path,
+        HDUCE_PLUGINS__SEARCH__MEILISEARCH_API_KEY="meili-key-789",
+        HDUCE_PLUGINS__METRICS__HEALTH_TOKEN="health-token-456",
+    )
+    assert code == 0, output
+    plugins = msgspec.json.decode(output[output.index("{") :])["plugins"]
+    assert "sections" not in plugins
+    assert plugins["devices"]["port"] == 0  # config/test.toml
+    assert plugins["devices"]["max_connections"] == 1000  # a default
+    assert plugins["auth"]["password_min_length"] == 12
+    assert plugins["search"]["meilisearch_api_key"] == "********"
+    assert plugins["metrics"]["health_token"] == "********"
+    assert "meili-key-789" not in output and "health-token-456" not in output
