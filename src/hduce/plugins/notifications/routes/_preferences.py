@@ -32,5 +32,5 @@ class PreferencesController(Controller):
         data: JSONBody[PreferencesBody],
         notifications: NamedDependency[NotificationsServices],
     ) -> PreferencesRead:
-        """Change channel switches (per category) and quiet hours; `null` clears quiet hours."""
+        """Merge channel switches (per category); quiet hours left out stay, `null` clears them."""
         return await notifications.preferences.update(principal.id, data)
