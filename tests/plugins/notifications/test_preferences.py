@@ -35,3 +35,22 @@ async def test_quiet_hours_are_replaced_or_cleared_only_when_given(clinic: Clini
     cleared = await put(clinic, member, {"quiet_hours": None})
     assert cleared["quiet_hours"] is None
     assert (await put(clinic, member, {}))["quiet_hours"] is None
+
+
+async def test_security_email_cannot_be_switched_off(clinic: Clinic) -> None:
+    # README: every security message (a new sign-in, a lockout...) always goes out by e-mail.
+    member = await clinic.member("patient")
+    body = {"channels": {"security": {"email": False, "in_app": False}}}
+    refused = await clinic.client.put(PREFERENCES, json=body, headers=member.headers)
+    assert refused.status_code == 422, refused.text
+    problem = refused.json()
+    assert "security messages always go out on the `email` channel" in problem["detail"]
+    assert problem["errors"][0]["key"] == "channels.security.email"
+    # Nothing was stored; the other security switches can be turned off.
+    quiet = await put(clinic, member, {"channels": {"security": {"in_app": False, "sms": False}}})
+    assert quiet["channels"]["security"] == {
+        "email": True,
+        "sms": False,
+        "push": True,
+        "in_app": False,
+    }

@@ -69,8 +69,8 @@ class QuietHoursBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 class PreferencesBody(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Channel switches to merge in per category, and quiet hours.
 
-    Switches not given keep their current value; quiet hours not given stay as they are,
-    `null` clears them.
+    Switches not given keep their current value (`security.email` cannot be turned off);
+    quiet hours not given stay as they are, `null` clears them.
     """
 
     channels: dict[Category, dict[ChannelName, bool]] = {}
@@ -78,7 +78,10 @@ class PreferencesBody(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_
 
 
 class PreferencesRead(msgspec.Struct, frozen=True, kw_only=True):
-    """The caller's effective preferences; `timezone` comes from the profile."""
+    """The caller's effective preferences; `timezone` comes from the profile.
+
+    `channels.security.email` is always `true`: security messages always go out by e-mail.
+    """
 
     channels: dict[str, dict[str, bool]]
     quiet_hours: QuietHoursBody | None
