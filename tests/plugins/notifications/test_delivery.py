@@ -252,3 +252,17 @@ async def test_a_contact_sent_along_is_used_only_for_its_own_user(clinic: Clinic
     # ...but details of someone else never redirect the patient's message.
     theirs = ContactDetails(user_id=other.id, email=other.email)
     assert await addresses(theirs) == {patient.email}
+
+
+async def test_an_unconfigured_sms_channel_is_named_before_a_missing_phone_number(
+    clinic: Clinic,
+) -> None:
+    member = await clinic.member("patient")  # no phone number, and no SMS provider configured
+    notification_id = await notify(
+        clinic, member.id, "account_locked", {"until": "soon"}, category=Category.SECURITY
+    )
+    skipped = await delivery(clinic, notification_id, "sms")
+    assert (skipped["status"], skipped["last_error"]) == (
+        "skipped",
+        "the sms channel is not configured",
+    )
