@@ -22,6 +22,10 @@ class Category(StrEnum):
     GENERAL = "general"
 
 
+ALWAYS_ON: frozenset[tuple[Category, str]] = frozenset({(Category.SECURITY, "email")})
+"""(category, channel) switches no user can turn off: security messages always go out by e-mail."""
+
+
 class Notice(msgspec.Struct, frozen=True):
     """One notification to queue: `template` rendered with `data` for `recipient`.
 

@@ -252,3 +252,21 @@ async def test_a_contact_sent_along_is_used_only_for_its_own_user(clinic: Clinic
     # ...but details of someone else never redirect the patient's message.
     theirs = ContactDetails(user_id=other.id, email=other.email)
     assert await addresses(theirs) == {patient.email}
+
+
+async def sms_to_someone_without_a_phone(clinic: Clinic) -> tuple[str, str]:
+    """Status and reason of the SMS of a security message to a patient without a phone number."""
+    member = await clinic.member("patient")
+    notification_id = await notify(
+        clinic, member.id, "account_locked", {"until": "soon"}, category=Category.SECURITY
+    )
+    sms = await delivery(clinic, notification_id, "sms")
+    return sms["status"], sms["last_error"]
+
+
+async def test_an_unconfigured_sms_channel_is_named_before_a_missing_phone_number(
+    clinic: Clinic,
+) -> None:
+    # This clinic has no SMS provider.
+    reason = await sms_to_someone_without_a_phone(clinic)
+    assert reason == ("skipped", "the sms channel is not configured")

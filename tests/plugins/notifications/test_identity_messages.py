@@ -91,19 +91,50 @@ async def test_a_new_login_and_a_lockout_are_announced(clinic: Clinic, smtp: Smt
     assert "locked" in body_of(locked)
 
 
+async def member_of(clinic: Clinic, email: str) -> Member:
+    """The registered patient with this address, with API headers."""
+    account_id = await clinic.in_app(
+        clinic.context.db.shared_pool.fetchval, "SELECT id FROM account WHERE email = $1", email
+    )
+    patient = ("patient",)
+    return Member(account_id, email, "", frozenset(patient), clinic.headers(account_id, patient))
+
+
 async def test_a_new_login_is_announced_during_quiet_hours(
     clinic: Clinic, smtp: SmtpServer
 ) -> None:
     # README: critical messages (security, clinical alerts) always go out.
     email = await registered(clinic, smtp)
-    account_id = await clinic.in_app(
-        clinic.context.db.shared_pool.fetchval, "SELECT id FROM account WHERE email = $1", email
-    )
-    patient = ("patient",)
-    member = Member(account_id, email, "", frozenset(patient), clinic.headers(account_id, patient))
-    await quiet_now(clinic, member)
+    await quiet_now(clinic, await member_of(clinic, email))
     assert await login(clinic, email) == 200
     await smtp.wait_for_message(lambda m: m["To"] == email and "sign-in" in m["Subject"])
+
+
+async def test_a_new_login_is_mailed_even_to_whoever_switched_security_messages_off(
+    clinic: Clinic, smtp: SmtpServer
+) -> None:
+    # README: every security message (a new sign-in...) always goes out, at least by e-mail.
+    email = await registered(clinic, smtp)
+    member = await member_of(clinic, email)
+    off = {"security": {"in_app": False, "push": False, "sms": False}}
+    answer = await clinic.client.put(
+        "/api/v1/notifications/preferences", json={"channels": off}, headers=member.headers
+    )
+    assert answer.status_code == 200, answer.text
+    # A switch stored off before e-mail became mandatory does not hold the message back either.
+    await clinic.execute(
+        "UPDATE notification_preference SET channels = jsonb_set(channels, "
+        "'{security,email}', 'false') WHERE \"user\" = $1",
+        member.id,
+    )
+    assert await login(clinic, email) == 200
+    await smtp.wait_for_message(lambda m: m["To"] == email and "sign-in" in m["Subject"])
+    rows = await clinic.fetch(
+        "SELECT d.channel, d.status FROM delivery d JOIN notification n ON n.id = d.notification "
+        "WHERE n.recipient = $1 AND n.template = 'new_login'",
+        member.id,
+    )
+    assert {row["channel"]: row["status"] for row in rows}["in_app"] == "skipped"
 
 
 async def test_no_one_time_token_crosses_the_bus(

@@ -123,6 +123,14 @@ async def test_admins_see_the_delivery_log_filtered_by_status(clinic: Clinic) ->
     )
     assert bad.status_code == 422
     assert "status" in bad.json()["detail"]
+    twice = await clinic.client.get(
+        "/api/v1/notifications/deliveries?status=sent&status=failed", headers=admin.headers
+    )
+    assert twice.status_code == 422, twice.text
+    assert twice.headers["content-type"].startswith("application/problem+json")
+    assert twice.json()["errors"] == [
+        {"message": "given more than once", "key": "status", "source": "query"}
+    ]
 
 
 def _delivered_in_app_later(clinic: Clinic, member: Member, text: str) -> uuid.UUID:

@@ -8,7 +8,11 @@ import pytest
 from hduce.contracts.notifications import Category
 from hduce.core.config import Settings
 from tests.plugins.notifications.conftest import notifications_settings
-from tests.plugins.notifications.test_delivery import delivery, notify
+from tests.plugins.notifications.test_delivery import (
+    delivery,
+    notify,
+    sms_to_someone_without_a_phone,
+)
 from tests.plugins.users.clinic import Clinic, running_clinic
 from tests.support import sms_provider
 from tests.support.sms_provider import Provider
@@ -46,12 +50,5 @@ async def test_an_sms_reaches_the_provider_after_one_failure(
 
 
 async def test_a_user_without_a_phone_number_gets_no_sms(sms_clinic: Clinic) -> None:
-    member = await sms_clinic.member("patient")
-    notification_id = await notify(
-        sms_clinic, member.id, "account_locked", {"until": "soon"}, category=Category.SECURITY
-    )
-    skipped = await delivery(sms_clinic, notification_id, "sms")
-    assert (skipped["status"], skipped["last_error"]) == (
-        "skipped",
-        "no phone number on the profile",
-    )
+    reason = await sms_to_someone_without_a_phone(sms_clinic)
+    assert reason == ("skipped", "no phone number on the profile")

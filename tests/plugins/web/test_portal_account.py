@@ -72,6 +72,32 @@ async def test_notification_settings_and_quiet_hours_are_kept(clinic: Clinic) ->
     page = await browser.get("/portal/notifications")
     assert 'value="22:00"' in page.text
     assert 'name="appointments.sms" aria-label="Appointments by text message">' in page.text
+    # Both times left empty clear the quiet hours (the form always sends them).
+    cleared = await browser.submit(
+        "/portal/notifications",
+        data | {"quiet_start": "", "quiet_end": ""},
+        page="/portal/notifications",
+    )
+    assert cleared.status_code == 303, cleared.text
+    (row,) = await clinic.fetch(
+        'SELECT quiet_start FROM notification_preference WHERE "user" = $1', patient.id
+    )
+    assert row["quiet_start"] is None
+
+
+async def test_security_messages_by_email_cannot_be_unticked(clinic: Clinic) -> None:
+    patient, browser = await signed_in(clinic, "patient")
+    page = await browser.get("/portal/notifications")
+    assert 'aria-label="Security by e-mail" checked disabled' in page.text
+    # A disabled box is not sent: the form's other switches are saved, e-mail stays on.
+    data = {"security.in_app": "on"}
+    saved = await browser.submit("/portal/notifications", data, page="/portal/notifications")
+    assert saved.status_code == 303, saved.text
+    (row,) = await clinic.fetch(
+        'SELECT channels FROM notification_preference WHERE "user" = $1', patient.id
+    )
+    security = msgspec.json.decode(row["channels"])["security"]
+    assert security == {"email": True, "sms": False, "push": False, "in_app": True}
 
 
 async def test_quiet_hours_need_both_ends(clinic: Clinic) -> None:

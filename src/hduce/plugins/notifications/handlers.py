@@ -22,7 +22,11 @@ class IdentityNotices:
         self._public_url = public_url.rstrip("/")
 
     async def new_login(self, event: UserLoggedIn, meta: EventMeta) -> None:
-        """A new-login notice (users may switch it off per channel)."""
+        """A new-login notice: not critical, so users may switch it off on SMS, push and inbox.
+
+        Every sign-in would otherwise cost the clinic a text message. E-mail always goes
+        (`ALWAYS_ON`), and security messages are never held by quiet hours.
+        """
         data = {
             "when": shown(meta.occurred_at),
             "ip": event.ip or "unknown",

@@ -5,6 +5,7 @@ from datetime import datetime, time
 from typing import Literal
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 from hduce.contracts.notifications import Category, DeliveryView
 from hduce.core.schemas import ClockTime, Read, format_clock, parse_clock
@@ -66,14 +67,21 @@ class QuietHoursBody(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class PreferencesBody(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Channel switches per category and quiet hours; missing switches keep their defaults."""
+    """Channel switches to merge in per category, and quiet hours.
+
+    Switches not given keep their current value (`security.email` cannot be turned off);
+    quiet hours not given stay as they are, `null` clears them.
+    """
 
     channels: dict[Category, dict[ChannelName, bool]] = {}
-    quiet_hours: QuietHoursBody | None = None
+    quiet_hours: QuietHoursBody | UnsetType | None = UNSET
 
 
 class PreferencesRead(msgspec.Struct, frozen=True, kw_only=True):
-    """The caller's effective preferences; `timezone` comes from the profile."""
+    """The caller's effective preferences; `timezone` comes from the profile.
+
+    `channels.security.email` is always `true`: security messages always go out by e-mail.
+    """
 
     channels: dict[str, dict[str, bool]]
     quiet_hours: QuietHoursBody | None

@@ -32,5 +32,9 @@ class PreferencesController(Controller):
         data: JSONBody[PreferencesBody],
         notifications: NamedDependency[NotificationsServices],
     ) -> PreferencesRead:
-        """Change channel switches (per category) and quiet hours; `null` clears quiet hours."""
+        """Merge channel switches (per category); quiet hours left out stay, `null` clears them.
+
+        Security messages always go out by e-mail: `channels.security.email` is always `true`,
+        and turning it off is a 422.
+        """
         return await notifications.preferences.update(principal.id, data)

@@ -36,7 +36,8 @@ logger = logging.getLogger("hduce.notifications")
 NEVER_QUIET = frozenset({Category.SECURITY, Category.CLINICAL_ALERTS})
 """Categories that go out during quiet hours even when not `critical` (e.g. a new sign-in).
 
-Their messages are urgent to the reader; a user can still switch a non-critical one off.
+Their messages are urgent to the reader; a user can still switch a non-critical one off on a
+channel, except those of `ALWAYS_ON` (security messages always go out by e-mail).
 """
 
 
@@ -145,13 +146,17 @@ class NotificationService(Notifier):
         notice: Notice,
         preferences: Preferences | None,
     ) -> tuple[str | None, str | None, datetime | None]:
-        """(status, reason, due time) for one channel; status None means no row at all."""
-        if target.address(channel) is None:
-            if channel == "sms" and target.user_id is not None:
-                return "skipped", "no phone number on the profile", None
+        """(status, reason, due time) for one channel; status None means no row at all.
+
+        A user's SMS without a phone number gets a row saying why, an unconfigured channel first.
+        """
+        address = target.address(channel)
+        if address is None and (channel != "sms" or target.user_id is None):
             return None, None, None
         if not self._channels[channel].configured:
             return "skipped", f"the {channel} channel is not configured", None
+        if address is None:
+            return "skipped", "no phone number on the profile", None
         critical = notice.critical
         if not critical and preferences and not preferences.allows(notice.category, channel):
             return "skipped", "turned off in the user's preferences", None

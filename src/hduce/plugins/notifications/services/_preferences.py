@@ -2,7 +2,12 @@
 
 import uuid
 
+from msgspec import UNSET, UnsetType
+
+from hduce.contracts.notifications import ALWAYS_ON
 from hduce.contracts.users import UserDirectory
+from hduce.core.errors import FieldError
+from hduce.plugins.notifications.errors import InvalidPreferences
 from hduce.plugins.notifications.schemas import PreferencesBody, PreferencesRead, QuietHoursBody
 from hduce.plugins.notifications.store import Preferences, PreferenceStore, QuietHours
 
@@ -19,15 +24,17 @@ class PreferenceService:
         return await self._render(user_id, await self._store.get(user_id))
 
     async def update(self, user_id: uuid.UUID, body: PreferencesBody) -> PreferencesRead:
-        """Merge the given switches into the current ones and replace the quiet hours."""
+        """Merge the given switches into the current ones; replace the quiet hours if given.
+
+        422 when a switch of `ALWAYS_ON` is turned off: security messages always go by e-mail.
+        """
+        _refuse_mandatory_off(body)
         current = await self._store.get(user_id)
         channels = {category: dict(switches) for category, switches in current.channels.items()}
         for category, switches in body.channels.items():
             channels.setdefault(category.value, {}).update(switches)
-        quiet = body.quiet_hours
         wanted = Preferences(
-            channels=channels,
-            quiet_hours=QuietHours(*quiet.times()) if quiet else None,
+            channels=channels, quiet_hours=_quiet_hours(current.quiet_hours, body.quiet_hours)
         )
         return await self._render(user_id, await self._store.put(user_id, wanted))
 
@@ -39,3 +46,24 @@ class PreferenceService:
             quiet_hours=QuietHoursBody.of(quiet.start, quiet.end) if quiet else None,
             timezone=contact.timezone if contact else "UTC",
         )
+
+
+def _quiet_hours(
+    current: QuietHours | None, given: QuietHoursBody | UnsetType | None
+) -> QuietHours | None:
+    """The stored window when none is given, else the given one (None clears it)."""
+    if given is UNSET:
+        return current
+    return QuietHours(*given.times()) if given else None
+
+
+def _refuse_mandatory_off(body: PreferencesBody) -> None:
+    """422 naming the first `ALWAYS_ON` switch the body turns off."""
+    for category, channel in sorted(ALWAYS_ON):
+        if body.channels.get(category, {}).get(channel) is False:
+            key = f"channels.{category}.{channel}"
+            raise InvalidPreferences(
+                f"{category} messages always go out on the `{channel}` channel: "
+                f"`{key}` cannot be turned off",
+                errors=[FieldError(message="cannot be turned off", key=key, source="body")],
+            )

@@ -5,7 +5,7 @@ from datetime import time
 
 import msgspec
 
-from hduce.contracts.notifications import Category
+from hduce.contracts.notifications import ALWAYS_ON, Category
 from hduce.core.sql_store import SqlStore
 
 CHANNELS: tuple[str, ...] = ("email", "sms", "push", "in_app")
@@ -44,7 +44,7 @@ class PreferenceStore(SqlStore):
     """Reads and writes the `notification_preference` rows."""
 
     async def get(self, user_id: uuid.UUID) -> Preferences:
-        """The user's preferences, defaults filled in."""
+        """The user's preferences, defaults filled in, the `ALWAYS_ON` switches on."""
         row = await self.db.fetchrow(
             "SELECT channels, quiet_start, quiet_end FROM notification_preference "
             'WHERE "user" = $1',
@@ -55,6 +55,8 @@ class PreferenceStore(SqlStore):
             return Preferences(channels=channels)
         for category, switches in msgspec.json.decode(row["channels"]).items():
             channels.setdefault(category, {}).update(switches)
+        for category, channel in ALWAYS_ON:  # a switch stored off before it became mandatory
+            channels[category][channel] = True
         quiet = None
         if row["quiet_start"] is not None and row["quiet_end"] is not None:
             quiet = QuietHours(start=row["quiet_start"], end=row["quiet_end"])

@@ -7,7 +7,12 @@ from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 
 from hduce.contracts.auth import Role
-from hduce.contracts.notifications import Category, OwnNotifications, SettingsChange
+from hduce.contracts.notifications import (
+    ALWAYS_ON,
+    Category,
+    OwnNotifications,
+    SettingsChange,
+)
 from hduce.core.errors import HduceError
 from hduce.core.http import client_ip
 from hduce.plugins.web.errors import BadInput
@@ -77,17 +82,24 @@ async def notifications(request: Request, web: NamedDependency[WebServices]) -> 
         settings=settings,
         categories=list(Category),
         channels=CHANNELS,
+        always_on=ALWAYS_ON,
         notice=notice_of(request),
     )
 
 
 @post("/portal/notifications")
 async def save_notifications(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
-    """Store the ticked channels per category and the quiet hours (both or neither)."""
+    """Store the ticked channels per category and the quiet hours (both or neither).
+
+    The `ALWAYS_ON` boxes are shown ticked and disabled (so never sent): they stay on.
+    """
     patient = viewer(request, Role.PATIENT)
     form = await request.form()
     switches = {
-        category.value: {channel: f"{category}.{channel}" in form for channel, _ in CHANNELS}
+        category.value: {
+            channel: f"{category}.{channel}" in form or (category, channel) in ALWAYS_ON
+            for channel, _ in CHANNELS
+        }
         for category in Category
     }
     quiet = _quiet_hours(str(form.get("quiet_start", "")), str(form.get("quiet_end", "")))
