@@ -461,6 +461,16 @@ def test_masked_settings_hide_notification_credentials() -> None:
     assert "relay:587" in json.dumps(shown)
 
 
+def test_masked_settings_hide_keys_and_signatures_in_url_queries() -> None:
+    shown = masked_without(
+        ("sms-key-111", "sms-sig-222"),
+        HDUCE_PLUGINS__NOTIFICATIONS__SMS__URL=(
+            "https://sms.example/send?key=sms-key-111&from=HDuce&signature=sms-sig-222"
+        ),
+    )
+    assert "from=HDuce" in json.dumps(shown)
+
+
 def test_masked_settings_hide_previous_signing_keys_and_plural_secret_names() -> None:
     shown = masked_without(
         ("old-key-still-verifies-1", "old-key-2", "acme-secret-1", "acme-pass-2", "acme-token-3"),

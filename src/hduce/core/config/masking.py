@@ -15,6 +15,8 @@ _SECRET_NAME = re.compile(
     r"(secrets?|passwords?|passwd|api_?keys?|credentials?|auth_headers?|(^|_)tokens?)$", re.I
 )
 """Keys named as secrets (plural: lists of them), e.g. in an extra plugin's section."""
+_SECRET_PARAMETER = re.compile(r"^(key|sig|signature|code|pass|pwd|auth)$", re.I)
+"""Query parameters that carry a secret though not named like one (`?key=` of an SMS API)."""
 
 
 def mask_url(url: str) -> str:
@@ -23,10 +25,14 @@ def mask_url(url: str) -> str:
     if parts.password:
         parts = parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", f":{MASK}@", 1))
     query = parse_qsl(parts.query)
-    if any(_SECRET_NAME.search(k) for k, _ in query):
-        masked = [(k, MASK if _SECRET_NAME.search(k) else v) for k, v in query]
+    if any(_secret_parameter(k) for k, _ in query):
+        masked = [(k, MASK if _secret_parameter(k) else v) for k, v in query]
         parts = parts._replace(query=urlencode(masked, safe="*/"))
     return urlunsplit(parts)
+
+
+def _secret_parameter(name: str) -> bool:
+    return bool(_SECRET_NAME.search(name) or _SECRET_PARAMETER.match(name))
 
 
 def masked_settings(settings: Settings) -> dict[str, Any]:
