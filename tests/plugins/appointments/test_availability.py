@@ -8,9 +8,10 @@ from hduce.plugins.appointments.services._availability import (
     LocalWindow,
     ScheduleRules,
     SlotSpec,
-    fits,
     free_starts,
+    on_grid,
     open_intervals,
+    opening_of,
 )
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -58,10 +59,12 @@ def test_weekly_hours_minus_time_off_plus_extra_hours() -> None:
     ]
     next_week = day + timedelta(days=7)
     assert open_intervals(rules, utc(next_week, 0), utc(next_week, 23)) == []
-    assert fits(open_intervals(rules, utc(day, 0), utc(day, 23)), utc(day, 12), utc(day, 13))
-    assert not fits(
-        open_intervals(rules, utc(day, 0), utc(day, 23)), utc(day, 9, 45), utc(day, 10, 15)
-    )
+    openings = open_intervals(rules, utc(day, 0), utc(day, 23))
+    assert opening_of(openings, utc(day, 12), utc(day, 13)) == (utc(day, 11), utc(day, 13))
+    assert opening_of(openings, utc(day, 9, 45), utc(day, 10, 15)) is None
+    quarter = timedelta(minutes=15)
+    assert on_grid((utc(day, 11), utc(day, 13)), utc(day, 12, 15), quarter)
+    assert not on_grid((utc(day, 11), utc(day, 13)), utc(day, 12, 7), quarter)
 
 
 def test_buffers_keep_slots_clear_of_bookings_on_both_sides() -> None:

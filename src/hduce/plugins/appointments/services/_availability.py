@@ -148,6 +148,11 @@ def free_starts(
     return starts
 
 
-def fits(openings: Sequence[Interval], start: datetime, end: datetime) -> bool:
-    """Whether `[start, end)` lies within one opening."""
-    return any(a <= start and end <= b for a, b in openings)
+def opening_of(openings: Sequence[Interval], start: datetime, end: datetime) -> Interval | None:
+    """The opening `[start, end)` lies within, if any."""
+    return next(((a, b) for a, b in openings if a <= start and end <= b), None)
+
+
+def on_grid(opening: Interval, start: datetime, step: timedelta) -> bool:
+    """Whether `start` is on the `step` grid `free_starts` lays from the opening's beginning."""
+    return (start - opening[0]) % step == timedelta(0)
