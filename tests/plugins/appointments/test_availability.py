@@ -67,6 +67,22 @@ def test_weekly_hours_minus_time_off_plus_extra_hours() -> None:
     assert not on_grid((utc(day, 11), utc(day, 13)), utc(day, 12, 7), quarter)
 
 
+def test_extra_hours_are_added_after_time_off_is_taken_from_the_weekly_hours() -> None:
+    day = date(2027, 1, 4)  # a Monday
+    weekly = (LocalWindow(0, time(9), time(12)),)
+    day_off = LocalException(day, "time_off")
+    evening = LocalException(day, "extra_hours", time(18), time(20))
+    lunch_off = LocalException(day, "time_off", time(10), time(11))
+    late_morning = LocalException(day, "extra_hours", time(10, 30), time(11, 30))
+    rules = ScheduleRules("UTC", weekly=weekly, exceptions=(day_off, evening))
+    assert open_intervals(rules, utc(day, 0), utc(day, 23)) == [(utc(day, 18), utc(day, 20))]
+    rules = ScheduleRules("UTC", weekly=weekly, exceptions=(lunch_off, late_morning))
+    assert open_intervals(rules, utc(day, 0), utc(day, 23)) == [
+        (utc(day, 9), utc(day, 10)),
+        (utc(day, 10, 30), utc(day, 12)),
+    ]
+
+
 def test_buffers_keep_slots_clear_of_bookings_on_both_sides() -> None:
     day = date(2027, 1, 4)
     spec = SlotSpec(timedelta(minutes=30), timedelta(minutes=10), timedelta(minutes=5))
