@@ -1,6 +1,7 @@
 """The lifecycle through the API: confirm, check in, start, complete, cancel, reschedule, notes."""
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from tests.plugins.appointments.helpers import (
     API,
@@ -20,6 +21,10 @@ from tests.plugins.appointments.notices import confirm_token, local_time, next_n
 from tests.plugins.users.clinic import Clinic
 
 REMINDER = "appointments.reminder_due"
+AS_IF_TODAY = (  # the visit's day has come: it starts now
+    "UPDATE appointment SET starts_at = now(), ends_at = now() + interval '30 minutes', "
+    "blocked_from = now(), blocked_until = now() + interval '30 minutes' WHERE id = $1::uuid"
+)
 
 
 async def test_booked_to_completed_with_events_and_no_pending_reminders(clinic: Clinic) -> None:
@@ -49,6 +54,9 @@ async def test_booked_to_completed_with_events_and_no_pending_reminders(clinic: 
         "https://hduce.dev/problems/invalid-token",
     )
 
+    early = await clinic.client.post(f"{API}/{appointment_id}/check-in", headers=desk.headers)
+    assert early.status_code == 409 and "too early" in early.json()["detail"], early.text
+    await clinic.execute(AS_IF_TODAY, appointment_id)
     doctor = practice.doctor.headers
     for path, headers, status in (
         ("check-in", desk.headers, "checked_in"),
@@ -183,3 +191,33 @@ async def test_a_no_show_is_marked_only_after_the_start(clinic: Clinic) -> None:
         f"{API}/{appointment_id}/no-show", headers=practice.doctor.headers
     )
     assert early.status_code == 409
+
+
+async def test_a_visit_is_checked_in_started_and_completed_only_from_its_local_day(
+    clinic: Clinic,
+) -> None:
+    zone = "America/New_York"
+    practice = await open_practice(clinic, timezone=zone)
+    patient, desk = await clinic.member("patient"), await clinic.member("receptionist")
+    start = two_days_ahead_at(15) + timedelta(days=30)
+    visit = (await book(clinic, practice, desk, start, patient=patient)).json()["id"]
+    local_day = f"{start.astimezone(ZoneInfo(zone)):%a %d %b %Y} ({zone})"
+    doctor = practice.doctor.headers
+    for path, headers, done in (
+        ("check-in", desk.headers, "checked in"),
+        ("start", doctor, "started"),
+        ("complete", doctor, "completed"),
+    ):
+        early = await clinic.client.post(f"{API}/{visit}/{path}", headers=headers)
+        assert early.status_code == 409, early.text
+        assert early.headers["content-type"].startswith("application/problem+json")
+        assert early.json()["type"] == "https://hduce.dev/problems/invalid-transition"
+        assert (
+            early.json()["detail"] == f"too early: a visit is {done} from its day on, {local_day}"
+        )
+        # As if checked in before this rule: starting and completing wait for the day too.
+        await clinic.execute(
+            "UPDATE appointment SET status = 'checked_in' WHERE id = $1::uuid", visit
+        )
+    rows = await clinic.fetch("SELECT status FROM appointment WHERE id = $1::uuid", visit)
+    assert rows[0]["status"] == "checked_in"

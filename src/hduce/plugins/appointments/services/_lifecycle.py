@@ -4,6 +4,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 from hduce.contracts.appointments import ANNOUNCING, AppointmentCancelled, AppointmentConfirmed
 from hduce.contracts.appointments import AppointmentStatus as Status
@@ -23,6 +24,7 @@ from hduce.plugins.appointments.services._access import (
 from hduce.plugins.appointments.services._booking import ensure_patient_may_change
 from hduce.plugins.appointments.services._claims import claiming
 from hduce.plugins.appointments.services._followups import FollowUps, fact
+from hduce.plugins.appointments.services._schedules import Schedules
 from hduce.plugins.appointments.services._tokens import ConfirmationTokens
 from hduce.plugins.appointments.services._waitlist import Waitlist
 from hduce.plugins.appointments.store import UPCOMING, AppointmentRow, AppointmentStore
@@ -39,13 +41,21 @@ class Step(NamedTuple):
     target: Status
     actor_field: str = ""
     after_start: bool = False
+    on_the_day: str = ""
+    """If set, the step waits for the visit's local day; the words say what waits ("started")."""
 
 
 STEPS = {
-    "check_in": Step(BOOKERS, UPCOMING, Status.CHECKED_IN, "checked_in_by"),
-    "start": Step(CLINICIANS, (Status.CHECKED_IN,), Status.IN_PROGRESS),
+    "check_in": Step(
+        BOOKERS, UPCOMING, Status.CHECKED_IN, "checked_in_by", on_the_day="checked in"
+    ),
+    "start": Step(CLINICIANS, (Status.CHECKED_IN,), Status.IN_PROGRESS, on_the_day="started"),
     "complete": Step(
-        CLINICIANS, (Status.CHECKED_IN, Status.IN_PROGRESS), Status.COMPLETED, "completed_by"
+        CLINICIANS,
+        (Status.CHECKED_IN, Status.IN_PROGRESS),
+        Status.COMPLETED,
+        "completed_by",
+        on_the_day="completed",
     ),
     "no_show": Step(BOOKERS, UPCOMING, Status.NO_SHOW, "marked_by", after_start=True),
 }
@@ -65,6 +75,7 @@ class Lifecycle:
     followups: FollowUps
     waitlist: Waitlist
     tokens: ConfirmationTokens
+    schedules: Schedules
 
     async def advance(
         self, principal: Principal, appointment_id: uuid.UUID, step_name: str
@@ -77,6 +88,8 @@ class Lifecycle:
                 raise InvalidTransition(f"a {row.status} appointment cannot become {step.target}")
             if step.after_start and row.starts_at > datetime.now(UTC):
                 raise InvalidTransition("an appointment that has not started cannot be a no-show")
+            if step.on_the_day:
+                await self._ensure_its_day(row, step.on_the_day)
             await self.store.set_status(row.id, step.target, changed_by=principal.id)
             if row.scheduled_events:
                 await self.followups.withdraw(row, f"the appointment is now {step.target}")
@@ -85,6 +98,15 @@ class Lifecycle:
             if event is not None:
                 await self.events.publish(fact(event, changed, **{step.actor_field: principal.id}))
         return changed
+
+    async def _ensure_its_day(self, row: AppointmentRow, done: str) -> None:
+        """409 before the visit's local day (the practitioner's time zone) has begun."""
+        zone = await self.schedules.timezone(row.practitioner)
+        day = row.starts_at.astimezone(ZoneInfo(zone)).date()
+        if datetime.now(ZoneInfo(zone)).date() < day:
+            raise InvalidTransition(
+                f"too early: a visit is {done} from its day on, {day:%a %d %b %Y} ({zone})"
+            )
 
     async def cancel(
         self, principal: Principal, appointment_id: uuid.UUID, reason: str
