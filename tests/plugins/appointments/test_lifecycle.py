@@ -10,6 +10,7 @@ from tests.plugins.appointments.helpers import (
     book,
     bring_forward,
     events_named,
+    eventually,
     free_slots,
     hours_ahead,
     iso,
@@ -17,7 +18,14 @@ from tests.plugins.appointments.helpers import (
     pending_events,
     two_days_ahead_at,
 )
-from tests.plugins.appointments.notices import confirm_token, local_time, next_notice, notices
+from tests.plugins.appointments.notices import (
+    SENT,
+    Notice,
+    confirm_token,
+    local_time,
+    next_notice,
+    notices,
+)
 from tests.plugins.users.clinic import Clinic
 
 REMINDER = "appointments.reminder_due"
@@ -47,12 +55,21 @@ async def test_booked_to_completed_with_events_and_no_pending_reminders(clinic: 
     token = confirm_token(reminder.text, appointment_id)
     confirm = f"{API}/{appointment_id}/confirm"
     confirmed = await clinic.client.post(confirm, json={"token": token})
-    assert confirmed.json()["status"] == "confirmed"
-    again = await clinic.client.post(confirm, json={"token": token})
-    assert (again.status_code, again.json()["type"]) == (
-        400,
-        "https://hduce.dev/problems/invalid-token",
+    assert (confirmed.json()["status"], confirmed.json()["already_confirmed"]) == (
+        "confirmed",
+        False,
     )
+    again = await clinic.client.post(confirm, json={"token": token})
+    assert again.status_code == 200, again.text
+    assert (again.json()["status"], again.json()["already_confirmed"]) == ("confirmed", True)
+
+    # The next reminder of a confirmed visit asks nothing, and its link still answers.
+    await bring_forward(clinic, appointment_id, REMINDER)
+    second = Notice(
+        **await eventually(clinic, SENT + " OFFSET 1", "appointment_reminder", patient.id)
+    )
+    assert when in second.text and "Please confirm" not in second.text, second.text
+    assert f"/appointments/{appointment_id}/confirm" not in second.text
 
     early = await clinic.client.post(f"{API}/{appointment_id}/check-in", headers=desk.headers)
     assert early.status_code == 409 and "too early" in early.json()["detail"], early.text

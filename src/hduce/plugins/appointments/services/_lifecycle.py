@@ -61,6 +61,8 @@ STEPS = {
 }
 STEP_TO = {step.target: name for name, step in STEPS.items()}
 """The step reaching each status."""
+CONFIRMABLE = (Status.BOOKED, Status.CONFIRMED)
+"""Statuses a reminder's confirmation token answers for (`confirmed`: already done)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -141,18 +143,28 @@ class Lifecycle:
     async def confirmable(
         self, appointment_id: uuid.UUID, token: str, *, lock: bool = False
     ) -> AppointmentRow:
-        """The `booked` appointment a reminder's token confirms (the time it was sent for)."""
+        """The appointment a reminder's token is for: `booked`, or `confirmed` already.
+
+        Only for the time the token was sent for; any other status or time is a 400.
+        """
         starts_at = self.tokens.verify(token, appointment_id)
         row = await self.store.get(appointment_id, lock=lock)
         same_time = row is not None and int(row.starts_at.timestamp()) == int(starts_at.timestamp())
-        if row is None or not same_time or row.status != Status.BOOKED:
+        if row is None or not same_time or row.status not in CONFIRMABLE:
             raise InvalidConfirmationToken("this confirmation link is no longer valid")
         return row
 
-    async def confirm(self, appointment_id: uuid.UUID, token: str) -> AppointmentRow:
-        """Confirm with the token from a reminder (once, and only for the time it was sent for)."""
+    async def confirm(self, appointment_id: uuid.UUID, token: str) -> tuple[AppointmentRow, bool]:
+        """Confirm with the token from a reminder (only for the time it was sent for).
+
+        The row and whether it was confirmed already: a later reminder's link, or the same one
+        again, changes nothing and says so.
+        """
         async with self.db.transaction():
-            return await self._confirmed(await self.confirmable(appointment_id, token, lock=True))
+            row = await self.confirmable(appointment_id, token, lock=True)
+            if row.status == Status.CONFIRMED:
+                return row, True
+            return await self._confirmed(row), False
 
     async def confirm_as_patient(
         self, principal: Principal, appointment_id: uuid.UUID
