@@ -90,6 +90,7 @@ async def test_booked_to_completed_with_events_and_no_pending_reminders(clinic: 
         409,
         "https://hduce.dev/problems/invalid-transition",
     )
+    assert late.json()["detail"] == "a completed appointment cannot become checked-in"
 
 
 async def test_patients_cancel_only_before_the_notice_period_and_staff_any_time(
@@ -232,9 +233,15 @@ async def test_a_visit_is_checked_in_started_and_completed_only_from_its_local_d
         assert (
             early.json()["detail"] == f"too early: a visit is {done} from its day on, {local_day}"
         )
+        if path == "check-in":
+            twice = await clinic.client.post(f"{API}/{visit}/complete", headers=doctor)
+            assert twice.json()["detail"] == "a booked appointment cannot become completed"
         # As if checked in before this rule: starting and completing wait for the day too.
         await clinic.execute(
             "UPDATE appointment SET status = 'checked_in' WHERE id = $1::uuid", visit
         )
     rows = await clinic.fetch("SELECT status FROM appointment WHERE id = $1::uuid", visit)
     assert rows[0]["status"] == "checked_in"
+    await clinic.execute("UPDATE appointment SET status = 'in_progress' WHERE id = $1::uuid", visit)
+    again = await clinic.client.post(f"{API}/{visit}/check-in", headers=desk.headers)
+    assert again.json()["detail"] == "an in-progress appointment cannot become checked-in"

@@ -14,7 +14,12 @@ from hduce.core.errors import Forbidden
 from hduce.core.events import EventBus
 from hduce.core.security import Principal
 from hduce.plugins.appointments.config import AppointmentsConfig
-from hduce.plugins.appointments.errors import InvalidConfirmationToken, InvalidTransition
+from hduce.plugins.appointments.errors import (
+    InvalidConfirmationToken,
+    InvalidTransition,
+    an_appointment,
+    worded,
+)
 from hduce.plugins.appointments.services._access import (
     BOOKERS,
     CLINICIANS,
@@ -87,7 +92,9 @@ class Lifecycle:
         async with self.db.transaction():
             row = await lock_visible(self.store, principal, appointment_id)
             if row.status not in step.sources:
-                raise InvalidTransition(f"a {row.status} appointment cannot become {step.target}")
+                raise InvalidTransition(
+                    f"{an_appointment(row.status)} cannot become {worded(step.target)}"
+                )
             if step.after_start and row.starts_at > datetime.now(UTC):
                 raise InvalidTransition("an appointment that has not started cannot be a no-show")
             if step.on_the_day:
@@ -122,7 +129,7 @@ class Lifecycle:
             patient = acts_as_patient(principal, row)
             allowed = UPCOMING if patient else (*UPCOMING, Status.CHECKED_IN)
             if row.status not in allowed:
-                raise InvalidTransition(f"a {row.status} appointment cannot be cancelled")
+                raise InvalidTransition(f"{an_appointment(row.status)} cannot be cancelled")
             ensure_patient_may_change(self.config, principal, row)
             await self.store.set_status(
                 row.id, Status.CANCELLED, changed_by=principal.id, cancellation_reason=reason
@@ -175,7 +182,7 @@ class Lifecycle:
             if principal.id != row.patient:
                 raise Forbidden("only the patient confirms an appointment")
             if row.status != Status.BOOKED:
-                raise InvalidTransition(f"a {row.status} appointment cannot become confirmed")
+                raise InvalidTransition(f"{an_appointment(row.status)} cannot become confirmed")
             return await self._confirmed(row)
 
     async def _confirmed(self, row: AppointmentRow) -> AppointmentRow:
