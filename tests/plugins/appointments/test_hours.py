@@ -43,6 +43,12 @@ async def test_hours_are_written_and_answered_as_hh_mm(clinic: Clinic) -> None:
             hours, json={"timezone": "UTC", "weekly_hours": [item]}, headers=doctor.headers
         )
         assert refused.status_code == 422, (start, end, refused.text)
+    for zone in ("localtime", "Factory", "Mars/Olympus"):  # the server's own zone is no IANA name
+        refused = await clinic.client.put(
+            hours, json={"timezone": zone, "weekly_hours": weekly}, headers=doctor.headers
+        )
+        assert refused.status_code == 422, (zone, refused.text)
+        assert "unknown time zone" in refused.json()["detail"]
 
 
 async def test_a_day_off_with_an_evening_clinic_instead_offers_the_evening(

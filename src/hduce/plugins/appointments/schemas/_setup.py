@@ -32,9 +32,13 @@ def _ensure_one_line(name: str | UnsetType) -> None:
         )
 
 
+NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+"""Files of the zone database that name no place: the server's own zone, a template, a stub."""
+
+
 @functools.cache
 def _time_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+    return frozenset(zoneinfo.available_timezones()) - NOT_ZONES
 
 
 class AppointmentTypeCreate(Input, kw_only=True):
