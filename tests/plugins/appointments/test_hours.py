@@ -64,6 +64,10 @@ async def test_a_day_off_with_an_evening_clinic_instead_offers_the_evening(
     ):
         added = await clinic.client.post(f"{hours}/exceptions", json=body, headers=doctor.headers)
         assert added.status_code == 201, added.text
+    again = {"on_date": str(day.date()), "kind": "time_off", "reason": "said twice"}
+    twice = await clinic.client.post(f"{hours}/exceptions", json=again, headers=doctor.headers)
+    assert (twice.status_code, twice.json()["type"]) == (409, "https://hduce.dev/problems/conflict")
+    assert "already recorded" in twice.json()["detail"]
     slots = await free_slots(clinic, practice, patient, day, days=1)
     assert [s["starts_at"][11:16] for s in slots] == ["18:00", "18:15", "18:30"]
     booked = await book(clinic, practice, patient, day + timedelta(hours=18))
