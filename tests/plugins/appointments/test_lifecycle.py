@@ -29,6 +29,11 @@ from tests.plugins.appointments.notices import (
 from tests.plugins.users.clinic import Clinic
 
 REMINDER = "appointments.reminder_due"
+VISIT_STEPS = (  # route, by the front desk (else the doctor), status reached, in words
+    ("check-in", True, "checked_in", "checked in"),
+    ("start", False, "in_progress", "started"),
+    ("complete", False, "completed", "completed"),
+)
 AS_IF_TODAY = (  # the visit's day has come: it starts now
     "UPDATE appointment SET starts_at = now(), ends_at = now() + interval '30 minutes', "
     "blocked_from = now(), blocked_until = now() + interval '30 minutes' WHERE id = $1::uuid"
@@ -74,12 +79,8 @@ async def test_booked_to_completed_with_events_and_no_pending_reminders(clinic: 
     early = await clinic.client.post(f"{API}/{appointment_id}/check-in", headers=desk.headers)
     assert early.status_code == 409 and "too early" in early.json()["detail"], early.text
     await clinic.execute(AS_IF_TODAY, appointment_id)
-    doctor = practice.doctor.headers
-    for path, headers, status in (
-        ("check-in", desk.headers, "checked_in"),
-        ("start", doctor, "in_progress"),
-        ("complete", doctor, "completed"),
-    ):
+    for path, by_desk, status, _ in VISIT_STEPS:
+        headers = (desk if by_desk else practice.doctor).headers
         response = await clinic.client.post(f"{API}/{appointment_id}/{path}", headers=headers)
         assert (response.status_code, response.json()["status"]) == (200, status), response.text
     assert await pending_events(clinic, appointment_id) == []
@@ -221,12 +222,10 @@ async def test_a_visit_is_checked_in_started_and_completed_only_from_its_local_d
     visit = (await book(clinic, practice, desk, start, patient=patient)).json()["id"]
     local_day = f"{start.astimezone(ZoneInfo(zone)):%a %d %b %Y} ({zone})"
     doctor = practice.doctor.headers
-    for path, headers, done in (
-        ("check-in", desk.headers, "checked in"),
-        ("start", doctor, "started"),
-        ("complete", doctor, "completed"),
-    ):
-        early = await clinic.client.post(f"{API}/{visit}/{path}", headers=headers)
+    for path, by_desk, _, done in VISIT_STEPS:
+        early = await clinic.client.post(
+            f"{API}/{visit}/{path}", headers=desk.headers if by_desk else doctor
+        )
         assert early.status_code == 409, early.text
         assert early.headers["content-type"].startswith("application/problem+json")
         assert early.json()["type"] == "https://hduce.dev/problems/invalid-transition"
