@@ -177,10 +177,15 @@ def zone_where_it_is(hour: int) -> str:
 
 
 def hours_ahead(hours: float) -> datetime:
-    """A whole minute about `hours` from now whose 30-minute visit does not cross midnight UTC."""
-    start = (datetime.now(UTC) + timedelta(hours=hours)).replace(second=0, microsecond=0)
-    if start.hour == 23 and start.minute >= 25:
-        start += timedelta(minutes=40)  # AROUND_THE_CLOCK pauses for a second at midnight
+    """The quarter hour after `hours` from now whose 30-minute visit does not cross midnight UTC.
+
+    Quarter hours are the slot grid (`slot_interval`) of AROUND_THE_CLOCK: only those are booked.
+    """
+    moment = datetime.now(UTC) + timedelta(hours=hours)
+    start = moment.replace(minute=0, second=0, microsecond=0)
+    start += timedelta(minutes=15 * -(-(moment - start) // timedelta(minutes=15)))
+    if start.hour == 23 and start.minute >= 30:
+        start += timedelta(minutes=60 - start.minute)  # AROUND_THE_CLOCK pauses at midnight
     return start
 
 

@@ -281,7 +281,9 @@ APPOINTMENT_REQUESTS: dict[tuple[str, str], Sender] = {
     ("POST", f"{BASE}/{{appointment_id}}/reschedule"): on_appointment(
         "POST", "/reschedule", new_start
     ),
-    ("POST", f"{BASE}/{{appointment_id}}/check-in"): on_appointment("POST", "/check-in"),
+    ("POST", f"{BASE}/{{appointment_id}}/check-in"): on_appointment(
+        "POST", "/check-in", starts_in=timedelta(minutes=-5)
+    ),
     ("POST", f"{BASE}/{{appointment_id}}/start"): on_appointment(
         "POST", "/start", status="checked_in", starts_in=timedelta(minutes=-5)
     ),

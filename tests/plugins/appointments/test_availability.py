@@ -8,9 +8,10 @@ from hduce.plugins.appointments.services._availability import (
     LocalWindow,
     ScheduleRules,
     SlotSpec,
-    fits,
     free_starts,
+    on_grid,
     open_intervals,
+    opening_of,
 )
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -58,10 +59,28 @@ def test_weekly_hours_minus_time_off_plus_extra_hours() -> None:
     ]
     next_week = day + timedelta(days=7)
     assert open_intervals(rules, utc(next_week, 0), utc(next_week, 23)) == []
-    assert fits(open_intervals(rules, utc(day, 0), utc(day, 23)), utc(day, 12), utc(day, 13))
-    assert not fits(
-        open_intervals(rules, utc(day, 0), utc(day, 23)), utc(day, 9, 45), utc(day, 10, 15)
-    )
+    openings = open_intervals(rules, utc(day, 0), utc(day, 23))
+    assert opening_of(openings, utc(day, 12), utc(day, 13)) == (utc(day, 11), utc(day, 13))
+    assert opening_of(openings, utc(day, 9, 45), utc(day, 10, 15)) is None
+    quarter = timedelta(minutes=15)
+    assert on_grid((utc(day, 11), utc(day, 13)), utc(day, 12, 15), quarter)
+    assert not on_grid((utc(day, 11), utc(day, 13)), utc(day, 12, 7), quarter)
+
+
+def test_extra_hours_are_added_after_time_off_is_taken_from_the_weekly_hours() -> None:
+    day = date(2027, 1, 4)  # a Monday
+    weekly = (LocalWindow(0, time(9), time(12)),)
+    day_off = LocalException(day, "time_off")
+    evening = LocalException(day, "extra_hours", time(18), time(20))
+    lunch_off = LocalException(day, "time_off", time(10), time(11))
+    late_morning = LocalException(day, "extra_hours", time(10, 30), time(11, 30))
+    rules = ScheduleRules("UTC", weekly=weekly, exceptions=(day_off, evening))
+    assert open_intervals(rules, utc(day, 0), utc(day, 23)) == [(utc(day, 18), utc(day, 20))]
+    rules = ScheduleRules("UTC", weekly=weekly, exceptions=(lunch_off, late_morning))
+    assert open_intervals(rules, utc(day, 0), utc(day, 23)) == [
+        (utc(day, 9), utc(day, 10)),
+        (utc(day, 10, 30), utc(day, 12)),
+    ]
 
 
 def test_buffers_keep_slots_clear_of_bookings_on_both_sides() -> None:

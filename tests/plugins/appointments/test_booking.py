@@ -5,6 +5,7 @@ from collections import Counter
 from datetime import timedelta
 
 from tests.plugins.appointments.helpers import (
+    API,
     book,
     free_slots,
     iso,
@@ -44,3 +45,30 @@ async def test_one_hundred_concurrent_bookings_of_one_slot_give_one_201(clinic: 
         "SELECT count(*) AS n FROM appointment WHERE practitioner = $1", practice.doctor.id
     )
     assert rows[0]["n"] == 1
+
+
+async def test_only_starts_the_slot_search_offers_can_be_booked_or_moved_to(
+    clinic: Clinic,
+) -> None:
+    practice = await open_practice(clinic)
+    patient, desk = await clinic.member("patient"), await clinic.member("receptionist")
+    nine = two_days_ahead_at(9)
+    off_grid = [nine + timedelta(minutes=7), nine + timedelta(hours=1, minutes=53, seconds=17)]
+    for caller, start in [(patient, s) for s in off_grid] + [(desk, off_grid[0])]:
+        refused = await book(clinic, practice, caller, start, patient=patient)
+        assert refused.status_code == 422, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        problem = refused.json()
+        assert problem["type"] == "https://hduce.dev/problems/slot-not-offered"
+        assert "every 15 minutes from 08:00" in problem["detail"], problem
+    booked = await book(clinic, practice, patient, nine + timedelta(minutes=15))
+    assert booked.status_code == 201, booked.text
+    moved = await clinic.client.post(
+        f"{API}/{booked.json()['id']}/reschedule",
+        json={"starts_at": iso(nine + timedelta(hours=2, minutes=1))},
+        headers=desk.headers,
+    )
+    assert (moved.status_code, moved.json()["type"]) == (
+        422,
+        "https://hduce.dev/problems/slot-not-offered",
+    )

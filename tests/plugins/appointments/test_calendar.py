@@ -56,3 +56,35 @@ async def test_a_feed_serves_the_schedule_until_it_is_revoked(clinic: Clinic) ->
     assert revoked.status_code == 204
     assert (await clinic.client.get(path)).status_code == 404
     assert (await clinic.client.get(path.removesuffix(".ics"))).status_code == 404
+
+
+async def test_type_names_are_one_line_and_old_multiline_names_still_make_a_calendar(
+    clinic: Clinic,
+) -> None:
+    practice = await open_practice(clinic)
+    admin = practice.admin.headers
+    body = {"name": "Visit\nsecond line", "duration_minutes": 10}
+    created = await clinic.client.post(f"{API}/types", json=body, headers=admin)
+    assert created.status_code == 422, created.text
+    assert created.headers["content-type"].startswith("application/problem+json")
+    assert "control characters" in created.json()["detail"]
+    for name in ("Visit\r\nX", "Tab\there", "Bell\x07"):
+        renamed = await clinic.client.patch(
+            f"{API}/types/{practice.type_id}", json={"name": name}, headers=admin
+        )
+        assert renamed.status_code == 422, (name, renamed.text)
+
+    patient = await clinic.member("patient")
+    appointment = (await book(clinic, practice, patient, two_days_ahead_at(9))).json()
+    # A row written before names were checked: the calendar escapes it instead of failing.
+    await clinic.execute(
+        "UPDATE appointment_type SET name = $1 WHERE id = $2::uuid",
+        "Old\r\nname\x07",
+        practice.type_id,
+    )
+    response = await clinic.client.get(f"{API}/{appointment['id']}.ics", headers=patient.headers)
+    assert response.status_code == 200, response.text
+    calendar = icalendar.Calendar.from_ical(response.content)
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["summary"]) == "Old name"
+    assert str(calendar["x-wr-calname"]) == "Old name"

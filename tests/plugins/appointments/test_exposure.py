@@ -60,6 +60,7 @@ async def test_confirming_by_link_answers_without_clinical_fields(clinic: Clinic
         "starts_at": appointment["starts_at"],
         "ends_at": appointment["ends_at"],
         "practitioner_name": DOCTOR_NAME,
+        "already_confirmed": False,
     }
 
 

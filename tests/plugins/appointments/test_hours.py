@@ -2,7 +2,13 @@
 
 from datetime import timedelta
 
-from tests.plugins.appointments.helpers import API, open_practice, two_days_ahead_at
+from tests.plugins.appointments.helpers import (
+    API,
+    book,
+    free_slots,
+    open_practice,
+    two_days_ahead_at,
+)
 from tests.plugins.users.clinic import Clinic
 
 
@@ -37,3 +43,34 @@ async def test_hours_are_written_and_answered_as_hh_mm(clinic: Clinic) -> None:
             hours, json={"timezone": "UTC", "weekly_hours": [item]}, headers=doctor.headers
         )
         assert refused.status_code == 422, (start, end, refused.text)
+    for zone in ("localtime", "Factory", "Mars/Olympus"):  # the server's own zone is no IANA name
+        refused = await clinic.client.put(
+            hours, json={"timezone": zone, "weekly_hours": weekly}, headers=doctor.headers
+        )
+        assert refused.status_code == 422, (zone, refused.text)
+        assert "unknown time zone" in refused.json()["detail"]
+
+
+async def test_a_day_off_with_an_evening_clinic_instead_offers_the_evening(
+    clinic: Clinic,
+) -> None:
+    practice = await open_practice(clinic)  # 08:00-18:00 every day, UTC
+    doctor, patient = practice.doctor, await clinic.member("patient")
+    hours = f"{API}/availability/{doctor.id}"
+    day = two_days_ahead_at(0) + timedelta(days=2)
+    for body in (
+        {"on_date": str(day.date()), "kind": "time_off", "reason": "conference"},
+        {"on_date": str(day.date()), "kind": "extra_hours", "start": "18:00", "end": "19:00"},
+    ):
+        added = await clinic.client.post(f"{hours}/exceptions", json=body, headers=doctor.headers)
+        assert added.status_code == 201, added.text
+    again = {"on_date": str(day.date()), "kind": "time_off", "reason": "said twice"}
+    twice = await clinic.client.post(f"{hours}/exceptions", json=again, headers=doctor.headers)
+    assert (twice.status_code, twice.json()["type"]) == (409, "https://hduce.dev/problems/conflict")
+    assert "already recorded" in twice.json()["detail"]
+    slots = await free_slots(clinic, practice, patient, day, days=1)
+    assert [s["starts_at"][11:16] for s in slots] == ["18:00", "18:15", "18:30"]
+    booked = await book(clinic, practice, patient, day + timedelta(hours=18))
+    assert booked.status_code == 201, booked.text
+    refused = await book(clinic, practice, patient, day + timedelta(hours=9))
+    assert refused.status_code == 422, refused.text

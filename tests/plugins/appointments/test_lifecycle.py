@@ -1,6 +1,7 @@
 """The lifecycle through the API: confirm, check in, start, complete, cancel, reschedule, notes."""
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from tests.plugins.appointments.helpers import (
     API,
@@ -9,6 +10,7 @@ from tests.plugins.appointments.helpers import (
     book,
     bring_forward,
     events_named,
+    eventually,
     free_slots,
     hours_ahead,
     iso,
@@ -16,10 +18,26 @@ from tests.plugins.appointments.helpers import (
     pending_events,
     two_days_ahead_at,
 )
-from tests.plugins.appointments.notices import confirm_token, local_time, next_notice, notices
+from tests.plugins.appointments.notices import (
+    SENT,
+    Notice,
+    confirm_token,
+    local_time,
+    next_notice,
+    notices,
+)
 from tests.plugins.users.clinic import Clinic
 
 REMINDER = "appointments.reminder_due"
+VISIT_STEPS = (  # route, by the front desk (else the doctor), status reached, in words
+    ("check-in", True, "checked_in", "checked in"),
+    ("start", False, "in_progress", "started"),
+    ("complete", False, "completed", "completed"),
+)
+AS_IF_TODAY = (  # the visit's day has come: it starts now
+    "UPDATE appointment SET starts_at = now(), ends_at = now() + interval '30 minutes', "
+    "blocked_from = now(), blocked_until = now() + interval '30 minutes' WHERE id = $1::uuid"
+)
 
 
 async def test_booked_to_completed_with_events_and_no_pending_reminders(clinic: Clinic) -> None:
@@ -42,19 +60,27 @@ async def test_booked_to_completed_with_events_and_no_pending_reminders(clinic: 
     token = confirm_token(reminder.text, appointment_id)
     confirm = f"{API}/{appointment_id}/confirm"
     confirmed = await clinic.client.post(confirm, json={"token": token})
-    assert confirmed.json()["status"] == "confirmed"
-    again = await clinic.client.post(confirm, json={"token": token})
-    assert (again.status_code, again.json()["type"]) == (
-        400,
-        "https://hduce.dev/problems/invalid-token",
+    assert (confirmed.json()["status"], confirmed.json()["already_confirmed"]) == (
+        "confirmed",
+        False,
     )
+    again = await clinic.client.post(confirm, json={"token": token})
+    assert again.status_code == 200, again.text
+    assert (again.json()["status"], again.json()["already_confirmed"]) == ("confirmed", True)
 
-    doctor = practice.doctor.headers
-    for path, headers, status in (
-        ("check-in", desk.headers, "checked_in"),
-        ("start", doctor, "in_progress"),
-        ("complete", doctor, "completed"),
-    ):
+    # The next reminder of a confirmed visit asks nothing, and its link still answers.
+    await bring_forward(clinic, appointment_id, REMINDER)
+    second = Notice(
+        **await eventually(clinic, SENT + " OFFSET 1", "appointment_reminder", patient.id)
+    )
+    assert when in second.text and "Please confirm" not in second.text, second.text
+    assert f"/appointments/{appointment_id}/confirm" not in second.text
+
+    early = await clinic.client.post(f"{API}/{appointment_id}/check-in", headers=desk.headers)
+    assert early.status_code == 409 and "too early" in early.json()["detail"], early.text
+    await clinic.execute(AS_IF_TODAY, appointment_id)
+    for path, by_desk, status, _ in VISIT_STEPS:
+        headers = (desk if by_desk else practice.doctor).headers
         response = await clinic.client.post(f"{API}/{appointment_id}/{path}", headers=headers)
         assert (response.status_code, response.json()["status"]) == (200, status), response.text
     assert await pending_events(clinic, appointment_id) == []
@@ -65,6 +91,7 @@ async def test_booked_to_completed_with_events_and_no_pending_reminders(clinic: 
         409,
         "https://hduce.dev/problems/invalid-transition",
     )
+    assert late.json()["detail"] == "a completed appointment cannot become checked-in"
 
 
 async def test_patients_cancel_only_before_the_notice_period_and_staff_any_time(
@@ -183,3 +210,37 @@ async def test_a_no_show_is_marked_only_after_the_start(clinic: Clinic) -> None:
         f"{API}/{appointment_id}/no-show", headers=practice.doctor.headers
     )
     assert early.status_code == 409
+
+
+async def test_a_visit_is_checked_in_started_and_completed_only_from_its_local_day(
+    clinic: Clinic,
+) -> None:
+    zone = "America/New_York"
+    practice = await open_practice(clinic, timezone=zone)
+    patient, desk = await clinic.member("patient"), await clinic.member("receptionist")
+    start = two_days_ahead_at(15) + timedelta(days=30)
+    visit = (await book(clinic, practice, desk, start, patient=patient)).json()["id"]
+    local_day = f"{start.astimezone(ZoneInfo(zone)):%a %d %b %Y} ({zone})"
+    doctor = practice.doctor.headers
+    for path, by_desk, _, done in VISIT_STEPS:
+        early = await clinic.client.post(
+            f"{API}/{visit}/{path}", headers=desk.headers if by_desk else doctor
+        )
+        assert early.status_code == 409, early.text
+        assert early.headers["content-type"].startswith("application/problem+json")
+        assert early.json()["type"] == "https://hduce.dev/problems/invalid-transition"
+        assert (
+            early.json()["detail"] == f"too early: a visit is {done} from its day on, {local_day}"
+        )
+        if path == "check-in":
+            twice = await clinic.client.post(f"{API}/{visit}/complete", headers=doctor)
+            assert twice.json()["detail"] == "a booked appointment cannot become completed"
+        # As if checked in before this rule: starting and completing wait for the day too.
+        await clinic.execute(
+            "UPDATE appointment SET status = 'checked_in' WHERE id = $1::uuid", visit
+        )
+    rows = await clinic.fetch("SELECT status FROM appointment WHERE id = $1::uuid", visit)
+    assert rows[0]["status"] == "checked_in"
+    await clinic.execute("UPDATE appointment SET status = 'in_progress' WHERE id = $1::uuid", visit)
+    again = await clinic.client.post(f"{API}/{visit}/check-in", headers=desk.headers)
+    assert again.json()["detail"] == "an in-progress appointment cannot become checked-in"

@@ -27,8 +27,8 @@ from tests.support.smtp import SmtpServer
 
 @pytest.fixture(scope="module")
 def appointments_config() -> dict[str, Any]:
-    """One reminder, three seconds before the start."""
-    return {"reminder_offsets": ["3s"], "patient_cancel_notice": "0s"}
+    """One reminder, three seconds before the start; starts on any whole second."""
+    return {"reminder_offsets": ["3s"], "patient_cancel_notice": "0s", "slot_interval": "1s"}
 
 
 @pytest.fixture(scope="module")

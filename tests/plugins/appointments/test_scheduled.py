@@ -29,6 +29,7 @@ def appointments_config() -> dict[str, Any]:
         "no_show_grace": "1s",
         "waitlist_hold": "1s",
         "patient_cancel_notice": "0s",
+        "slot_interval": "1s",
     }
 
 

@@ -2,10 +2,18 @@
 
 from datetime import UTC, datetime
 
-from tests.plugins.appointments.helpers import AROUND_THE_CLOCK, book, free_slots, open_practice
+from tests.plugins.appointments.helpers import (
+    AROUND_THE_CLOCK,
+    book,
+    free_slots,
+    open_practice,
+    zone_where_it_is,
+)
 from tests.plugins.users.clinic import Clinic, Member
 from tests.plugins.web.clinical import with_password
 from tests.plugins.web.helpers import Browser, new_id, signed_in
+
+MIDDAY = zone_where_it_is(12)  # the first free slot is today: its check-in is open
 
 
 async def signed_in_as(clinic: Clinic, member: Member) -> Browser:
@@ -16,7 +24,7 @@ async def signed_in_as(clinic: Clinic, member: Member) -> Browser:
 
 
 async def test_a_doctor_starts_and_completes_a_visit_of_their_day(clinic: Clinic) -> None:
-    practice = await open_practice(clinic, hours=AROUND_THE_CLOCK)
+    practice = await open_practice(clinic, hours=AROUND_THE_CLOCK, timezone=MIDDAY)
     patient = await clinic.member("patient", first_name="Nora", last_name="Vance")
     slot = (await free_slots(clinic, practice, practice.admin, datetime.now(UTC)))[0]
     booked = await book(clinic, practice, practice.admin, slot["starts_at"], patient)
@@ -44,7 +52,7 @@ async def test_a_doctor_starts_and_completes_a_visit_of_their_day(clinic: Clinic
 
 
 async def test_status_steps_keep_the_apis_roles(clinic: Clinic) -> None:
-    practice = await open_practice(clinic, hours=AROUND_THE_CLOCK)
+    practice = await open_practice(clinic, hours=AROUND_THE_CLOCK, timezone=MIDDAY)
     patient, patient_browser = await signed_in(clinic, "patient")
     slot = (await free_slots(clinic, practice, practice.admin, datetime.now(UTC)))[0]
     visit = (await book(clinic, practice, practice.admin, slot["starts_at"], patient)).json()["id"]

@@ -8,6 +8,7 @@ from tests.plugins.appointments.helpers import (
     DOCTOR_NAME,
     book,
     bring_forward,
+    events_named,
     open_practice,
     two_days_ahead_at,
 )
@@ -65,9 +66,11 @@ async def test_the_mailed_link_shows_the_visit_and_its_button_confirms_it(
     assert await status_of(clinic, visit) == "confirmed"
 
     for again in (await browser.request("POST", action, data=data), await browser.get(link)):
-        assert again.status_code == 400
+        assert again.status_code == 200, again.text
         assert again.headers["content-type"].startswith("text/html")
-        assert "no longer valid" in again.text
+        assert "already confirmed" in again.text and when in again.text
+        assert "Confirm my visit" not in again.text
+    assert len(await events_named(clinic, "appointment.confirmed", visit)) == 1
 
 
 async def test_opening_the_link_confirms_nothing_and_the_button_needs_the_pages_form(

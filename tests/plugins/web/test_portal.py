@@ -3,7 +3,7 @@
 import re
 from datetime import UTC, datetime, timedelta
 
-from tests.plugins.appointments.helpers import open_practice
+from tests.plugins.appointments.helpers import AROUND_THE_CLOCK, open_practice, zone_where_it_is
 from tests.plugins.users.clinic import Clinic
 from tests.plugins.web.helpers import Browser, signed_in
 
@@ -67,7 +67,7 @@ async def test_a_patient_never_reaches_another_patients_visit(clinic: Clinic) ->
 
 
 async def test_the_front_desk_books_for_a_patient_and_checks_them_in(clinic: Clinic) -> None:
-    practice = await open_practice(clinic)
+    practice = await open_practice(clinic, hours=AROUND_THE_CLOCK, timezone=zone_where_it_is(12))
     offer = f"{practice.type_id}:{practice.doctor_id}"
     patient, _ = await signed_in(clinic, "patient", first_name="Zofia", last_name="Quinlan")
     _, desk = await signed_in(clinic, "receptionist")

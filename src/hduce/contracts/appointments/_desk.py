@@ -82,6 +82,8 @@ class VisitConfirmation(msgspec.Struct, frozen=True, kw_only=True):
     ends_at: datetime
     practitioner_id: uuid.UUID
     practitioner_name: str
+    already_confirmed: bool
+    """Confirmed before this request (or, when only shown, confirmed already)."""
 
 
 class AppointmentFilter(msgspec.Struct, frozen=True, kw_only=True):

@@ -7,7 +7,7 @@ class AppointmentsConfig(Section):
     """Slot grid, booking window, cancellation rules, reminders, no-shows and waitlist holds."""
 
     slot_interval: Duration = Duration(15 * 60)
-    """Distance between the candidate start times offered in a free-slot search."""
+    """Distance between the start times offered, from each opening's start: the only bookable."""
     min_notice: Duration = Duration(3600)
     """How far ahead of its start a slot can still be booked by a patient."""
     staff_min_notice: Duration = Duration(0)

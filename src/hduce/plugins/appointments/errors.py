@@ -27,6 +27,17 @@ class InvalidTransition(Conflict):
     slug, title = "invalid-transition", "Invalid status change"
 
 
+def worded(status: str) -> str:
+    """A status as people write it: `in_progress` is "in-progress"."""
+    return status.replace("_", "-")
+
+
+def an_appointment(status: str) -> str:
+    """The status with its article and noun, e.g. "an in-progress appointment"."""
+    word = worded(status)
+    return f"{'an' if word[:1] in set('aeiou') else 'a'} {word} appointment"
+
+
 class TooLateToChange(Conflict):
     """Patients cannot cancel or reschedule this close to the start; the clinic can."""
 

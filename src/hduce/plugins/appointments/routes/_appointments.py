@@ -154,12 +154,13 @@ class AppointmentController(Controller):
         data: JSONBody[ConfirmRequest],
         appointments: NamedDependency[AppointmentServices],
     ) -> ConfirmationRead:
-        """Confirm with the signed token from a reminder (no login; once per booking).
+        """Confirm with the signed token from a reminder (no login).
 
-        The answer holds no clinical fields: whoever has the link sees only when and with whom.
+        Again, or from a later reminder: 200 with `already_confirmed`, nothing changes. The
+        answer holds no clinical fields: whoever has the link sees only when and with whom.
         """
-        row = await appointments.lifecycle.confirm(appointment_id, data.token)
-        return await appointments.queries.confirmation(row)
+        row, already = await appointments.lifecycle.confirm(appointment_id, data.token)
+        return await appointments.queries.confirmation(row, already_confirmed=already)
 
     @post("/{appointment_id:uuid}/cancel", status_code=HTTP_200_OK, responses=problems(404, 409))
     async def cancel_appointment(

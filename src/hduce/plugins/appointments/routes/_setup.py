@@ -77,7 +77,7 @@ class AvailabilityController(Controller):
         """Replace the time zone and weekly hours (the practitioner, receptionists, admins)."""
         return await appointments.schedules.replace(principal, practitioner_id, data)
 
-    @post("/exceptions", responses=problems(403, 404, 422))
+    @post("/exceptions", responses=problems(403, 404, 409, 422))
     async def add_exception(
         self,
         principal: NamedDependency[Principal],

@@ -51,6 +51,8 @@ class ConfirmationRead(Read, kw_only=True):
     starts_at: datetime
     ends_at: datetime
     practitioner_name: str
+    already_confirmed: bool
+    """The visit was confirmed before (an earlier click, another reminder): nothing changed."""
 
 
 class CancelRequest(Input, kw_only=True):

@@ -1,6 +1,7 @@
 """API shapes of clinic set-up: appointment types and practitioners' availability."""
 
 import functools
+import re
 import uuid
 import zoneinfo
 from datetime import date
@@ -16,34 +17,59 @@ Buffer = Annotated[int, Meta(ge=0, le=240)]
 Mode = Literal["in_person", "remote"]
 Practitioners = Annotated[list[uuid.UUID], Meta(max_length=500)]
 Timezone = Annotated[str, Meta(max_length=64, description="An IANA time zone, e.g. Europe/Paris")]
+TypeName = Annotated[
+    str, Meta(min_length=1, max_length=100, pattern=r"\S", description="One line, no tabs")
+]
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _ensure_one_line(name: str | UnsetType) -> None:
+    """Refuse control characters (line breaks, tabs) in a type's name: it is a one-line label."""
+    if isinstance(name, str) and _CONTROL.search(name):
+        raise ValueError(
+            "the name must be one line, without control characters (line breaks, tabs)"
+            " - at `$.name`"
+        )
+
+
+NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+"""Files of the zone database that name no place: the server's own zone, a template, a stub."""
 
 
 @functools.cache
 def _time_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+    return frozenset(zoneinfo.available_timezones()) - NOT_ZONES
 
 
 class AppointmentTypeCreate(Input, kw_only=True):
     """A new kind of visit and the practitioners who offer it."""
 
-    name: Annotated[str, Meta(min_length=1, max_length=100, pattern=r"\S")]
+    name: TypeName
     duration_minutes: Minutes
     buffer_before_minutes: Buffer = 0
     buffer_after_minutes: Buffer = 0
     mode: Mode = "in_person"
     practitioner_ids: Practitioners = msgspec.field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        """Refuse a name with control characters."""
+        _ensure_one_line(self.name)
+
 
 class AppointmentTypeUpdate(Input, kw_only=True):
     """Fields to change; `practitioner_ids` replaces the whole list."""
 
-    name: Annotated[str, Meta(min_length=1, max_length=100, pattern=r"\S")] | UnsetType = UNSET
+    name: TypeName | UnsetType = UNSET
     duration_minutes: Minutes | UnsetType = UNSET
     buffer_before_minutes: Buffer | UnsetType = UNSET
     buffer_after_minutes: Buffer | UnsetType = UNSET
     mode: Mode | UnsetType = UNSET
     active: bool | UnsetType = UNSET
     practitioner_ids: Practitioners | UnsetType = UNSET
+
+    def __post_init__(self) -> None:
+        """Refuse a name with control characters."""
+        _ensure_one_line(self.name)
 
     def changes(self) -> dict[str, Any]:
         """The columns the caller sent (without the practitioner list)."""

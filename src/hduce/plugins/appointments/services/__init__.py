@@ -98,6 +98,7 @@ class AppointmentServices:
             followups,
             waitlist,
             tokens,
+            schedules,
         )
         queries = AppointmentQueries(
             config, stores.appointments, contracts.audit, contracts.directory

@@ -94,9 +94,14 @@ def subtract(intervals: Sequence[Interval], holes: Sequence[Interval]) -> list[I
 
 
 def open_intervals(rules: ScheduleRules, start: datetime, end: datetime) -> list[Interval]:
-    """The practitioner's openings that overlap `[start, end)`, whole, as merged UTC intervals."""
+    """The practitioner's openings that overlap `[start, end)`, whole, as merged UTC intervals.
+
+    Time off is taken from the weekly hours, then extra hours are added on top: a day off with
+    an evening clinic instead is open in the evening.
+    """
     zone = ZoneInfo(rules.timezone)
     opened: list[Interval] = []
+    extra: list[Interval] = []
     closed: list[Interval] = []
     # One local day of margin on each side: a window may reach across local midnight in UTC.
     for day in local_dates(start - timedelta(days=1), end + timedelta(days=1), zone):
@@ -114,9 +119,10 @@ def open_intervals(rules: ScheduleRules, start: datetime, end: datetime) -> list
                 closed.append((instant(day, time(0), zone), instant(next_day, time(0), zone)))
                 continue
             window = (instant(day, exception.start, zone), instant(day, exception.end, zone))
-            (opened if exception.kind == EXTRA_HOURS else closed).append(window)
+            (extra if exception.kind == EXTRA_HOURS else closed).append(window)
+    openings = merge([*subtract(merge(opened), merge(closed)), *extra])
     # Whole openings, not clipped: the grid of starts is anchored at each opening's beginning.
-    return [(a, b) for a, b in subtract(merge(opened), merge(closed)) if a < end and start < b]
+    return [(a, b) for a, b in openings if a < end and start < b]
 
 
 def free_starts(
@@ -148,6 +154,11 @@ def free_starts(
     return starts
 
 
-def fits(openings: Sequence[Interval], start: datetime, end: datetime) -> bool:
-    """Whether `[start, end)` lies within one opening."""
-    return any(a <= start and end <= b for a, b in openings)
+def opening_of(openings: Sequence[Interval], start: datetime, end: datetime) -> Interval | None:
+    """The opening `[start, end)` lies within, if any."""
+    return next(((a, b) for a, b in openings if a <= start and end <= b), None)
+
+
+def on_grid(opening: Interval, start: datetime, step: timedelta) -> bool:
+    """Whether `start` is on the `step` grid `free_starts` lays from the opening's beginning."""
+    return (start - opening[0]) % step == timedelta(0)

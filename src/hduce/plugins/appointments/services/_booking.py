@@ -12,7 +12,11 @@ from hduce.contracts.auth import Accounts, Role
 from hduce.core.db import Database
 from hduce.core.security import Principal
 from hduce.plugins.appointments.config import AppointmentsConfig
-from hduce.plugins.appointments.errors import InvalidTransition, TooLateToChange
+from hduce.plugins.appointments.errors import (
+    InvalidTransition,
+    TooLateToChange,
+    an_appointment,
+)
 from hduce.plugins.appointments.schemas import AppointmentCreate, RescheduleRequest
 from hduce.plugins.appointments.services._access import (
     acts_as_patient,
@@ -125,7 +129,7 @@ class Booking:
     async def _changeable(self, principal: Principal, row: AppointmentRow | None) -> AppointmentRow:
         row = ensure_visible(principal, row)
         if row.status not in UPCOMING:
-            raise InvalidTransition(f"a {row.status} appointment cannot be moved")
+            raise InvalidTransition(f"{an_appointment(row.status)} cannot be moved")
         ensure_patient_may_change(self.config, principal, row)
         return row
 

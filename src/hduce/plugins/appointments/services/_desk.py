@@ -92,15 +92,17 @@ class BookingDesk:
     async def confirmation(self, appointment_id: uuid.UUID, token: str) -> VisitConfirmation:
         """`Lifecycle.confirmable`: what the confirm route would answer, confirming nothing."""
         checked = validated({"token": token}, ConfirmRequest).token
-        return await self._confirmation(await self._lifecycle.confirmable(appointment_id, checked))
+        row = await self._lifecycle.confirmable(appointment_id, checked)
+        return await self._confirmation(row, already=row.status == Status.CONFIRMED)
 
     async def confirm(self, appointment_id: uuid.UUID, token: str) -> VisitConfirmation:
         """`Lifecycle.confirm`, as `POST /appointments/{id}/confirm` (no login)."""
         checked = validated({"token": token}, ConfirmRequest).token
-        return await self._confirmation(await self._lifecycle.confirm(appointment_id, checked))
+        row, already = await self._lifecycle.confirm(appointment_id, checked)
+        return await self._confirmation(row, already=already)
 
-    async def _confirmation(self, row: AppointmentRow) -> VisitConfirmation:
-        read = await self._queries.confirmation(row)
+    async def _confirmation(self, row: AppointmentRow, *, already: bool) -> VisitConfirmation:
+        read = await self._queries.confirmation(row, already_confirmed=already)
         return VisitConfirmation(**msgspec.structs.asdict(read), practitioner_id=row.practitioner)
 
     async def notes(self, principal: Principal, appointment_id: uuid.UUID) -> str | None:

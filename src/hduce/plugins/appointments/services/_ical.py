@@ -1,5 +1,6 @@
 """iCalendar rendering of appointments (RFC 5545, via the `icalendar` library)."""
 
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -13,6 +14,16 @@ _EVENT_STATUS = {
     Status.CANCELLED: "CANCELLED",
     Status.NO_SHOW: "CANCELLED",
 }
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+
+
+def one_line(text: str) -> str:
+    """`text` with each run of control characters (line breaks, tabs) as one space.
+
+    Names are checked on the way in, but rows written before that may still hold line breaks,
+    which `icalendar` refuses in a property it does not know (`X-WR-CALNAME`).
+    """
+    return " ".join(_CONTROLS.sub(" ", text).split())
 
 
 def calendar(rows: Iterable[AppointmentRow], *, name: str) -> bytes:
@@ -22,7 +33,7 @@ def calendar(rows: Iterable[AppointmentRow], *, name: str) -> bytes:
     cal = icalendar.Calendar()
     cal.add("prodid", "-//HDuce//appointments//EN")
     cal.add("version", "2.0")
-    cal.add("x-wr-calname", name)
+    cal.add("x-wr-calname", one_line(name))
     stamp = datetime.now(UTC)
     for row in rows:
         event = icalendar.Event()
@@ -30,7 +41,7 @@ def calendar(rows: Iterable[AppointmentRow], *, name: str) -> bytes:
         event.add("dtstamp", stamp)
         event.add("dtstart", row.starts_at.astimezone(UTC))
         event.add("dtend", row.ends_at.astimezone(UTC))
-        event.add("summary", row.type_name)
+        event.add("summary", one_line(row.type_name))
         event.add("status", _EVENT_STATUS.get(Status(row.status), "CONFIRMED"))
         event.add("location", "Remote" if row.mode == "remote" else "In person")
         event.add("last-modified", row.updated_at.astimezone(UTC))

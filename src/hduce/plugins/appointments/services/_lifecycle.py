@@ -4,6 +4,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 from hduce.contracts.appointments import ANNOUNCING, AppointmentCancelled, AppointmentConfirmed
 from hduce.contracts.appointments import AppointmentStatus as Status
@@ -13,7 +14,12 @@ from hduce.core.errors import Forbidden
 from hduce.core.events import EventBus
 from hduce.core.security import Principal
 from hduce.plugins.appointments.config import AppointmentsConfig
-from hduce.plugins.appointments.errors import InvalidConfirmationToken, InvalidTransition
+from hduce.plugins.appointments.errors import (
+    InvalidConfirmationToken,
+    InvalidTransition,
+    an_appointment,
+    worded,
+)
 from hduce.plugins.appointments.services._access import (
     BOOKERS,
     CLINICIANS,
@@ -23,6 +29,7 @@ from hduce.plugins.appointments.services._access import (
 from hduce.plugins.appointments.services._booking import ensure_patient_may_change
 from hduce.plugins.appointments.services._claims import claiming
 from hduce.plugins.appointments.services._followups import FollowUps, fact
+from hduce.plugins.appointments.services._schedules import Schedules
 from hduce.plugins.appointments.services._tokens import ConfirmationTokens
 from hduce.plugins.appointments.services._waitlist import Waitlist
 from hduce.plugins.appointments.store import UPCOMING, AppointmentRow, AppointmentStore
@@ -39,18 +46,28 @@ class Step(NamedTuple):
     target: Status
     actor_field: str = ""
     after_start: bool = False
+    on_the_day: str = ""
+    """If set, the step waits for the visit's local day; the words say what waits ("started")."""
 
 
 STEPS = {
-    "check_in": Step(BOOKERS, UPCOMING, Status.CHECKED_IN, "checked_in_by"),
-    "start": Step(CLINICIANS, (Status.CHECKED_IN,), Status.IN_PROGRESS),
+    "check_in": Step(
+        BOOKERS, UPCOMING, Status.CHECKED_IN, "checked_in_by", on_the_day="checked in"
+    ),
+    "start": Step(CLINICIANS, (Status.CHECKED_IN,), Status.IN_PROGRESS, on_the_day="started"),
     "complete": Step(
-        CLINICIANS, (Status.CHECKED_IN, Status.IN_PROGRESS), Status.COMPLETED, "completed_by"
+        CLINICIANS,
+        (Status.CHECKED_IN, Status.IN_PROGRESS),
+        Status.COMPLETED,
+        "completed_by",
+        on_the_day="completed",
     ),
     "no_show": Step(BOOKERS, UPCOMING, Status.NO_SHOW, "marked_by", after_start=True),
 }
 STEP_TO = {step.target: name for name, step in STEPS.items()}
 """The step reaching each status."""
+CONFIRMABLE = (Status.BOOKED, Status.CONFIRMED)
+"""Statuses a reminder's confirmation token answers for (`confirmed`: already done)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,6 +82,7 @@ class Lifecycle:
     followups: FollowUps
     waitlist: Waitlist
     tokens: ConfirmationTokens
+    schedules: Schedules
 
     async def advance(
         self, principal: Principal, appointment_id: uuid.UUID, step_name: str
@@ -74,9 +92,13 @@ class Lifecycle:
         async with self.db.transaction():
             row = await lock_visible(self.store, principal, appointment_id)
             if row.status not in step.sources:
-                raise InvalidTransition(f"a {row.status} appointment cannot become {step.target}")
+                raise InvalidTransition(
+                    f"{an_appointment(row.status)} cannot become {worded(step.target)}"
+                )
             if step.after_start and row.starts_at > datetime.now(UTC):
                 raise InvalidTransition("an appointment that has not started cannot be a no-show")
+            if step.on_the_day:
+                await self._ensure_its_day(row, step.on_the_day)
             await self.store.set_status(row.id, step.target, changed_by=principal.id)
             if row.scheduled_events:
                 await self.followups.withdraw(row, f"the appointment is now {step.target}")
@@ -85,6 +107,15 @@ class Lifecycle:
             if event is not None:
                 await self.events.publish(fact(event, changed, **{step.actor_field: principal.id}))
         return changed
+
+    async def _ensure_its_day(self, row: AppointmentRow, done: str) -> None:
+        """409 before the visit's local day (the practitioner's time zone) has begun."""
+        zone = await self.schedules.timezone(row.practitioner)
+        day = row.starts_at.astimezone(ZoneInfo(zone)).date()
+        if datetime.now(ZoneInfo(zone)).date() < day:
+            raise InvalidTransition(
+                f"too early: a visit is {done} from its day on, {day:%a %d %b %Y} ({zone})"
+            )
 
     async def cancel(
         self, principal: Principal, appointment_id: uuid.UUID, reason: str
@@ -98,7 +129,7 @@ class Lifecycle:
             patient = acts_as_patient(principal, row)
             allowed = UPCOMING if patient else (*UPCOMING, Status.CHECKED_IN)
             if row.status not in allowed:
-                raise InvalidTransition(f"a {row.status} appointment cannot be cancelled")
+                raise InvalidTransition(f"{an_appointment(row.status)} cannot be cancelled")
             ensure_patient_may_change(self.config, principal, row)
             await self.store.set_status(
                 row.id, Status.CANCELLED, changed_by=principal.id, cancellation_reason=reason
@@ -119,18 +150,28 @@ class Lifecycle:
     async def confirmable(
         self, appointment_id: uuid.UUID, token: str, *, lock: bool = False
     ) -> AppointmentRow:
-        """The `booked` appointment a reminder's token confirms (the time it was sent for)."""
+        """The appointment a reminder's token is for: `booked`, or `confirmed` already.
+
+        Only for the time the token was sent for; any other status or time is a 400.
+        """
         starts_at = self.tokens.verify(token, appointment_id)
         row = await self.store.get(appointment_id, lock=lock)
         same_time = row is not None and int(row.starts_at.timestamp()) == int(starts_at.timestamp())
-        if row is None or not same_time or row.status != Status.BOOKED:
+        if row is None or not same_time or row.status not in CONFIRMABLE:
             raise InvalidConfirmationToken("this confirmation link is no longer valid")
         return row
 
-    async def confirm(self, appointment_id: uuid.UUID, token: str) -> AppointmentRow:
-        """Confirm with the token from a reminder (once, and only for the time it was sent for)."""
+    async def confirm(self, appointment_id: uuid.UUID, token: str) -> tuple[AppointmentRow, bool]:
+        """Confirm with the token from a reminder (only for the time it was sent for).
+
+        The row and whether it was confirmed already: a later reminder's link, or the same one
+        again, changes nothing and says so.
+        """
         async with self.db.transaction():
-            return await self._confirmed(await self.confirmable(appointment_id, token, lock=True))
+            row = await self.confirmable(appointment_id, token, lock=True)
+            if row.status == Status.CONFIRMED:
+                return row, True
+            return await self._confirmed(row), False
 
     async def confirm_as_patient(
         self, principal: Principal, appointment_id: uuid.UUID
@@ -141,7 +182,7 @@ class Lifecycle:
             if principal.id != row.patient:
                 raise Forbidden("only the patient confirms an appointment")
             if row.status != Status.BOOKED:
-                raise InvalidTransition(f"a {row.status} appointment cannot become confirmed")
+                raise InvalidTransition(f"{an_appointment(row.status)} cannot become confirmed")
             return await self._confirmed(row)
 
     async def _confirmed(self, row: AppointmentRow) -> AppointmentRow:

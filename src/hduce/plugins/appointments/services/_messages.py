@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from hduce.contracts.appointments import AppointmentStatus as Status
 from hduce.contracts.auth import DirectoryEntry
 from hduce.contracts.notifications import Category, Notifier
 from hduce.contracts.users import UserDirectory, contact_of
@@ -57,8 +58,17 @@ class PatientMessages:
     notifier: Notifier
 
     async def remind(self, row: AppointmentRow) -> None:
-        """Send the reminder: never after the visit starts, withdrawn by `withdraw_reminders`."""
-        await self.send(row, REMINDER, about=reminders_about(row.id), send_before=row.starts_at)
+        """Send the reminder: never after the visit starts, withdrawn by `withdraw_reminders`.
+
+        `confirmed` lets it leave out the request to confirm once the patient has.
+        """
+        await self.send(
+            row,
+            REMINDER,
+            about=reminders_about(row.id),
+            send_before=row.starts_at,
+            confirmed=row.status == Status.CONFIRMED,
+        )
 
     async def withdraw_reminders(self, appointment_id: uuid.UUID, why: str) -> None:
         """Take back the appointment's reminders still waiting to go out (e.g. quiet hours)."""

@@ -38,9 +38,12 @@ class AppointmentQueries:
     audit: AuditLog
     directory: UserDirectory
 
-    async def confirmation(self, row: AppointmentRow) -> ConfirmationRead:
+    async def confirmation(
+        self, row: AppointmentRow, *, already_confirmed: bool
+    ) -> ConfirmationRead:
         """What a confirmation link may show without a login: when and with whom."""
         return ConfirmationRead(
+            already_confirmed=already_confirmed,
             id=row.id,
             status=AppointmentStatus(row.status),
             starts_at=row.starts_at,

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from hduce.contracts.auth import CLINICAL_ROLES, Accounts
-from hduce.core.errors import NotFound
+from hduce.core.errors import Conflict, NotFound
 from hduce.core.schemas import format_clock, parse_clock
 from hduce.core.security import Principal
 from hduce.plugins.appointments.schemas import (
@@ -138,6 +138,8 @@ class Schedules:
             None if data.end is None else parse_clock(data.end),
             data.reason,
         )
+        if record is None:
+            raise Conflict(f"this {data.kind.replace('_', ' ')} is already recorded for that date")
         return _exception(record)
 
     async def delete_exception(

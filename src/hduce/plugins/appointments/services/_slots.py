@@ -12,9 +12,10 @@ from hduce.plugins.appointments.schemas import SlotList, SlotRead
 from hduce.plugins.appointments.services._access import BOOKERS
 from hduce.plugins.appointments.services._availability import (
     SlotSpec,
-    fits,
     free_starts,
+    on_grid,
     open_intervals,
+    opening_of,
 )
 from hduce.plugins.appointments.services._schedules import Schedules
 from hduce.plugins.appointments.services._types import AppointmentTypes, TypeRow, offered_type
@@ -77,8 +78,9 @@ class SlotFinder:
     ) -> tuple[TypeRow, str]:
         """The type and the practitioner's zone, in one read, if `start` is bookable.
 
-        422 unless the practitioner offers the type and `start` is within the hours, notice and
-        horizon.
+        422 unless the practitioner offers the type and `start` is one the slot search would
+        offer: within the hours, notice and horizon, on the `slot_interval` grid of its opening.
+        Staff too: a walk-in gets the next start on the grid (`staff_min_notice`).
         """
         earliest, latest = self.bookable_window(booker)
         if not earliest <= start <= latest:  # first: a start at year 9999 has no rules near it
@@ -86,8 +88,16 @@ class SlotFinder:
         rules, record = await self.schedules.rules_near(practitioner_id, type_id, start)
         kind = offered_type(record)
         end = start + kind.spec.duration
-        if not fits(open_intervals(rules, start, end), start, end):
+        opening = opening_of(open_intervals(rules, start, end), start, end)
+        if opening is None:
             raise SlotNotOffered("the practitioner does not work at that time")
+        step = timedelta(seconds=self.config.slot_interval)
+        if not on_grid(opening, start, step):
+            local = opening[0].astimezone(ZoneInfo(rules.timezone))
+            raise SlotNotOffered(
+                f"starts are offered every {step.total_seconds() / 60:g} minutes from "
+                f"{local:%H:%M} ({rules.timezone}): choose one GET /appointments/slots lists"
+            )
         return kind, rules.timezone
 
     async def _free(

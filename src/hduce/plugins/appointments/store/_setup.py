@@ -191,12 +191,16 @@ class ScheduleStore(SqlStore):
         start: time | None,
         end: time | None,
         reason: str | None,
-    ) -> asyncpg.Record:
-        """Record one exception; its row."""
-        record = await self.db.fetchrow(
+    ) -> asyncpg.Record | None:
+        """Record one exception; its row, or None if the same one is recorded already."""
+        return await self.db.fetchrow(
             "INSERT INTO availability_exception "
             "(id, practitioner, on_date, kind, start_time, end_time, reason) "
-            f"VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {EXCEPTION_COLUMNS}",
+            "SELECT $1::uuid, $2::uuid, $3::date, $4::text, $5::time, $6::time, $7::text "
+            "WHERE NOT EXISTS (SELECT FROM availability_exception "
+            "WHERE practitioner = $2 AND on_date = $3 AND kind = $4 "
+            "AND start_time IS NOT DISTINCT FROM $5 AND end_time IS NOT DISTINCT FROM $6) "
+            f"RETURNING {EXCEPTION_COLUMNS}",
             uuid.uuid4(),
             practitioner_id,
             on_date,
@@ -205,8 +209,6 @@ class ScheduleStore(SqlStore):
             end,
             reason,
         )
-        assert record is not None  # RETURNING always answers
-        return record
 
     async def delete_exception(self, practitioner_id: uuid.UUID, exception_id: uuid.UUID) -> bool:
         """Remove one exception; False if the practitioner has no such exception."""

@@ -26,8 +26,13 @@ async def confirm_page(
     web: NamedDependency[WebServices],
     token: FromQuery[str] = "",
 ) -> Response[str]:
-    """Where the reminder's link leads: the visit and the button that confirms it."""
+    """Where the reminder's link leads: the visit and the button that confirms it.
+
+    A visit confirmed already shows that, without the button.
+    """
     visit = await desk_of(web).confirmation(appointment_id, token)
+    if visit.already_confirmed:
+        return await _page(request, web, visit, "Visit already confirmed")
     return await _page(request, web, visit, "Confirm your visit", token)
 
 
@@ -35,10 +40,11 @@ async def confirm_page(
 async def confirm(
     request: Request, appointment_id: FromPath[uuid.UUID], web: NamedDependency[WebServices]
 ) -> Response[str]:
-    """Confirm with the token the page posted back (once; a refusal is a page in words)."""
+    """Confirm with the token the page posted back (a refusal is a page in words)."""
     form = read_form(await request.form(), ConfirmForm)
     visit = await desk_of(web).confirm(appointment_id, form.token)
-    return await _page(request, web, visit, "Visit confirmed")
+    title = "Visit already confirmed" if visit.already_confirmed else "Visit confirmed"
+    return await _page(request, web, visit, title)
 
 
 async def _page(
