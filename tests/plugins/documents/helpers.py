@@ -1,5 +1,6 @@
 """Set-up shared by the documents tests: settings, uploads and waiting for extraction."""
 
+import functools
 import uuid
 from pathlib import Path
 from typing import Any
@@ -59,10 +60,10 @@ async def uploaded(clinic: Clinic, caller: Member, body: bytes, **kwargs: Any) -
     return response.json()
 
 
-async def extracted(clinic: Clinic, document_id: str) -> dict[str, Any]:
+async def extracted(clinic: Clinic, document_id: str, timeout: float = 10) -> dict[str, Any]:
     """Wait until extraction of a document has finished (`done` or `failed`); its row."""
     row = await clinic.in_app(
-        wait_for_row,
+        functools.partial(wait_for_row, timeout=timeout),
         clinic.context.db.shared_pool,
         "SELECT * FROM document WHERE id = $1 AND status IN ('done', 'failed')",
         uuid.UUID(document_id),

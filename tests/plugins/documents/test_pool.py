@@ -13,7 +13,8 @@ from hduce.plugins.documents.services.extraction import (
     ExtractorPool,
     ProcessLimits,
 )
-from tests.plugins.documents.files import CLINIC_LETTER, inflating_pdf
+from hduce.plugins.documents.services.extraction._pool import ExtractionStopped
+from tests.plugins.documents.files import CLINIC_LETTER, inflating_pdf, scanned_letters_pdf
 from tests.plugins.documents.helpers import extraction_processes
 
 MIB = 1024**2
@@ -110,3 +111,23 @@ async def test_a_process_dying_on_a_file_fails_that_file_only(
     assert str(crash.value).startswith("the extraction process died on this file (SIG")
     assert "384 MiB extraction memory limit" in str(crash.value)
     assert len(await extract(pool, letter)) == 1
+
+
+async def test_closing_the_pool_stops_a_running_extraction_without_blaming_the_file(
+    letter: str, tmp_path: Path
+) -> None:
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(scanned_letters_pdf(40))
+    pool = ExtractorPool(1, LASTING)
+    running = asyncio.ensure_future(
+        pool.extract(str(scan), "application/pdf", ExtractionOptions(), seconds=120)
+    )
+    while not extraction_processes():
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(2)
+    await pool.close()
+    with pytest.raises(ExtractionStopped):
+        await running
+    with pytest.raises(ExtractionStopped):
+        await pool.extract(letter, "text/plain", ExtractionOptions(), seconds=30)
+    assert extraction_processes() == [], "a closed pool starts no process"

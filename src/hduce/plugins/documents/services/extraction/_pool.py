@@ -7,13 +7,21 @@ from hduce.plugins.documents.config import DocumentsConfig
 from hduce.plugins.documents.services.extraction._extract import ExtractionOptions
 from hduce.plugins.documents.services.extraction._frames import Job
 from hduce.plugins.documents.services.extraction._slot import (
+    ExtractionStopped,
     ExtractionTimedOut,
     ExtractorCrashed,
+    ExtractorKilled,
     ProcessLimits,
     Slot,
 )
 
-__all__ = ["ExtractionTimedOut", "ExtractorCrashed", "ExtractorPool"]
+__all__ = [
+    "ExtractionStopped",
+    "ExtractionTimedOut",
+    "ExtractorCrashed",
+    "ExtractorKilled",
+    "ExtractorPool",
+]
 
 
 class ExtractorPool:

@@ -23,10 +23,20 @@ START_TIMEOUT = 60.0
 STOP_GRACE = 5.0
 """How long a process told to stop may take before it is killed."""
 MIB = 1024 * 1024
+FROM_OUTSIDE = frozenset({signal.SIGKILL, signal.SIGTERM})
+"""Deaths no file causes: an operator's kill or the OOM killer (the memory limit aborts instead)."""
 
 
 class ExtractorCrashed(RuntimeError):
     """The extraction process died on this file (e.g. PDFium aborted on a malformed file)."""
+
+
+class ExtractorKilled(RuntimeError):
+    """The extraction process was killed from outside while reading a file: not the file's doing."""
+
+
+class ExtractionStopped(RuntimeError):
+    """The pool was closed (the worker is stopping) before the extraction finished."""
 
 
 class ExtractionTimedOut(RuntimeError):
@@ -57,11 +67,14 @@ class Slot:
         self._idle: asyncio.TimerHandle | None = None
         self._leaving: dict[asyncio.subprocess.Process, asyncio.Task[int]] = {}
         """Processes told to stop, with the task waiting for their exit."""
+        self._closed = False
 
     async def run(self, job: Job, seconds: float) -> dict[str, Any]:
         """Extract `job` in this slot's process; only its running time counts towards `seconds`."""
         if self._idle is not None:
             self._idle.cancel()
+        if self._closed:
+            raise ExtractionStopped("extraction stopped: the worker is shutting down")
         process = self._process or await self._start()
         try:
             assert process.stdin is not None and process.stdout is not None
@@ -73,7 +86,7 @@ class Slot:
             raise ExtractionTimedOut(f"extraction took longer than {seconds:g} s") from None
         except (asyncio.IncompleteReadError, ConnectionError):
             self._process = None
-            raise ExtractorCrashed(self._death(await process.wait())) from None
+            raise self._death(await process.wait()) from None
         except BaseException:
             self._kill()  # cancelled mid-job: its answer must not reach the next job
             raise
@@ -82,6 +95,7 @@ class Slot:
 
     async def close(self) -> None:
         """Stop the process (and any still leaving), killing those that do not exit in time."""
+        self._closed = True
         if self._idle is not None:
             self._idle.cancel()
         self._retire()
@@ -106,8 +120,11 @@ class Slot:
         assert process.stdout is not None
         try:
             await asyncio.wait_for(_read_answer(process.stdout), START_TIMEOUT)
-        except (TimeoutError, asyncio.IncompleteReadError):
+        except (TimeoutError, asyncio.IncompleteReadError) as exc:
+            died = await process.wait() if isinstance(exc, asyncio.IncompleteReadError) else 0
             _kill(process)
+            if _killed(died) and not self._closed:
+                raise ExtractorKilled("the extraction process was killed while starting") from None
             raise ExtractorCrashed("the extraction process did not start") from None
         self._process, self._jobs = process, 0
         return process
@@ -137,14 +154,27 @@ class Slot:
         if process is not None:
             _kill(process)
 
-    def _death(self, code: int) -> str:
+    def _death(self, code: int) -> RuntimeError:
+        """Why the process running a job ended with `code`, as the exception to raise."""
+        if self._closed:
+            return ExtractionStopped("extraction stopped: the worker is shutting down")
         cause = signal.Signals(-code).name if code < 0 else f"exit status {code}"
-        limit = self._limits.memory
-        memory = f"the {limit / MIB:.0f} MiB extraction memory limit" if limit else "memory"
-        return (
+        if _killed(code):
+            return ExtractorKilled(f"the extraction process was killed ({cause})")
+        return ExtractorCrashed(
             f"the extraction process died on this file ({cause}): it is damaged, or needs more "
-            f"than {memory}"
+            f"than {memory_limit(self._limits.memory)}"
         )
+
+
+def memory_limit(limit: int) -> str:
+    """The extraction memory limit of `limit` bytes (0: none) in words."""
+    return f"the {limit / MIB:.0f} MiB extraction memory limit" if limit else "the memory available"
+
+
+def _killed(code: int) -> bool:
+    """Whether an exit `code` is a death by a signal from outside."""
+    return code < 0 and signal.Signals(-code) in FROM_OUTSIDE
 
 
 async def _read_answer(stream: asyncio.StreamReader) -> dict[str, Any]:

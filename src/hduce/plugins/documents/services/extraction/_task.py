@@ -1,6 +1,7 @@
 """The `documents.extract` task: claim a pending document, extract in a process, store, announce."""
 
 import logging
+import uuid
 from typing import Any
 
 import msgspec
@@ -20,14 +21,17 @@ from hduce.plugins.documents.services.extraction._extract import ExtractionOptio
 from hduce.plugins.documents.services.extraction._pool import (
     ExtractionTimedOut,
     ExtractorCrashed,
+    ExtractorKilled,
     ExtractorPool,
 )
+from hduce.plugins.documents.services.extraction._slot import memory_limit
 from hduce.plugins.documents.store import ExtractionStore
 
 logger = logging.getLogger("hduce.documents")
 
 MAX_ATTEMPTS = 3
-"""Claims of one document before it is marked failed (workers that died while extracting it)."""
+"""Claims of one document before it is marked failed (workers that died while extracting it),
+and extraction processes killed from outside while reading it (each retry in a fresh process)."""
 
 
 class Extraction:
@@ -47,6 +51,7 @@ class Extraction:
         self._files = files
         self._pool = pool
         self._options = ExtractionOptions.from_config(env.config)
+        self._memory = memory_limit(env.config.extraction_memory_limit)
 
     async def handle(self, event: DocumentUploaded, _meta: EventMeta) -> None:
         """Extract the document's text and entities (idempotent)."""
@@ -54,17 +59,30 @@ class Extraction:
         if claimed is None:
             return
         if claimed["attempts"] > MAX_ATTEMPTS:
-            await self._finish(claimed, _failure(f"gave up after {MAX_ATTEMPTS} attempts"))
+            stopped = f"the worker extracting it stopped {MAX_ATTEMPTS} times (killed or crashed)"
+            await self._finish(claimed, _failure(f"{stopped} before finishing"))
             return
         path = str(self._files.path(claimed["sha256"]))
         try:
-            result = await self._pool.extract(
-                path, claimed["content_type"], self._options, seconds=self._seconds
-            )
+            result = await self._extract(claimed["id"], path, claimed["content_type"])
         except (ExtractionTimedOut, ExtractorCrashed) as exc:
             # Each job has a process of its own: the failure is this file's, retrying repeats it.
             result = _failure(str(exc))
         await self._finish(claimed, result)
+
+    async def _extract(self, document: uuid.UUID, path: str, content_type: str) -> dict[str, Any]:
+        """Extract in a fresh process again when one is killed from outside, a few times."""
+        for kill in range(1, MAX_ATTEMPTS + 1):
+            try:
+                return await self._pool.extract(
+                    path, content_type, self._options, seconds=self._seconds
+                )
+            except ExtractorKilled as exc:
+                logger.warning("document %s: %s (%d of %d)", document, exc, kill, MAX_ATTEMPTS)
+        return _failure(
+            f"the extraction process was killed {MAX_ATTEMPTS} times while reading this file "
+            f"(by the system or an operator; it may need more than {self._memory})"
+        )
 
     async def _finish(self, claimed: Any, result: dict[str, Any]) -> None:
         status = DocumentStatus.DONE if result["ok"] else DocumentStatus.FAILED
