@@ -147,3 +147,20 @@ def test_busy_port_fails_with_log_tail(store_dir: Path) -> None:
     assert "\n" not in str(caught.value)
     assert not (store_dir / "nats.pid").exists()
     assert os.path.exists(store_dir / "nats.log")
+
+
+def test_restart_by_a_joiner_stays_with_the_owner(store_dir: Path, wait_gone) -> None:
+    """A worker's watchdog restarting a killed server must not make stopping that worker stop it."""
+    owner, joiner = EmbeddedNats(store_dir), EmbeddedNats(store_dir)
+    url = owner.start()
+    assert joiner.start() == url and not joiner.owned
+    killed = owner.status().pid
+    assert killed is not None
+    os.kill(killed, signal.SIGKILL)
+    assert wait_gone(killed, 5.0)
+    assert joiner.start() == url, "the joiner's watchdog restarts the server"
+    assert not joiner.owned and owner.owned
+    joiner.release()  # the worker stops (scale-down)
+    assert owner.status().running, "the server serve uses must survive"
+    owner.release()
+    assert not owner.status().running

@@ -12,13 +12,14 @@ from hduce.core.dispatch import TaskDispatcher, ensure_events_stream
 from hduce.core.heartbeat import MISSED_BEATS, WorkerHeartbeat
 from hduce.core.outbox import OutboxRelay
 from hduce.core.supervision import cancel_until_done
-from hduce.core.tasks import BrokerUnavailable, run_receiver
+from hduce.core.tasks import CANCEL_TIMEOUT_SECONDS, BrokerUnavailable, run_receiver
 
 __all__ = ["background_services", "cancel_until_done", "running_broker"]
 
 logger = logging.getLogger("hduce.lifecycle")
 
-SHUTDOWN_GRACE_SECONDS = 20.0
+HAND_BACK_SECONDS = CANCEL_TIMEOUT_SECONDS + 2.0
+"""Time past the grace for cancelled tasks to unwind and be handed back before NATS closes."""
 RELAY_TASK = "outbox-relay"
 RECEIVER_TASK = "task-receiver"
 HEARTBEAT_TASK = "worker-heartbeat"
@@ -50,6 +51,8 @@ async def background_services(
     """Run the outbox relay and/or an in-process task receiver, supervised, for the block."""
     supervisor = context.supervisor
     stop_receiving = asyncio.Event()
+    # Running tasks get what requests get: the whole stop fits a container's usual 10 s.
+    grace = float(context.settings.server.shutdown_timeout)
     if relay:
         outbox_relay = OutboxRelay(
             context.db.shared_pool,
@@ -65,7 +68,7 @@ async def background_services(
         worker = context.settings.worker
         supervisor.start(
             RECEIVER_TASK,
-            lambda _: run_receiver(context.broker, worker.concurrency, stop_receiving),
+            lambda _: run_receiver(context.broker, worker.concurrency, stop_receiving, grace),
         )
         interval = float(worker.heartbeat_interval)
         heartbeat = WorkerHeartbeat(context.broker, worker.concurrency, interval)
@@ -76,5 +79,5 @@ async def background_services(
     finally:
         await supervisor.stop(RELAY_TASK)
         stop_receiving.set()
-        await supervisor.stop(RECEIVER_TASK, grace=SHUTDOWN_GRACE_SECONDS)
+        await supervisor.stop(RECEIVER_TASK, grace=grace + HAND_BACK_SECONDS)
         await supervisor.stop(HEARTBEAT_TASK)

@@ -28,6 +28,10 @@ from hduce.core.config.masking import mask_url
 logger = logging.getLogger("hduce.tasks")
 
 SHUTDOWN_TIMEOUT_SECONDS = 5.0
+CANCEL_TIMEOUT_SECONDS = 2.0
+"""How long a cancelled task may take to unwind before its delivery is handed back anyway."""
+PRIOR_ATTEMPTS = "Hduce-Prior-Attempts"
+"""Header of a task handed back by a stopping worker: the attempts it had used before."""
 
 DeadLetterSink = Callable[["DeadLetterRecord"], Awaitable[None]]
 
@@ -83,14 +87,14 @@ class DeadLetterRecord(msgspec.Struct, frozen=True, kw_only=True):
 class _FailureTracker(TaskiqMiddleware):
     """Remembers which task ids ended in an error so their delivery is retried, not acked."""
 
-    def __init__(self, failures: dict[str, str]) -> None:
+    def __init__(self, failures: dict[str, BaseException]) -> None:
         super().__init__()
         self._failures = failures
 
     def post_execute(self, message: TaskiqMessage, result: TaskiqResult[Any]) -> None:
         """Record the error of a failed task."""
         if result.is_err:
-            self._failures[message.task_id] = repr(result.error)
+            self._failures[message.task_id] = result.error
 
 
 class TaskBroker(PullBasedJetStreamBroker):
@@ -124,8 +128,10 @@ class TaskBroker(PullBasedJetStreamBroker):
         )
         self.settings = settings
         self._dead_letters = dead_letters
-        self._failures: dict[str, str] = {}
+        self._failures: dict[str, BaseException] = {}
         self._heartbeats: set[asyncio.Task[None]] = set()
+        # Deliveries handed to the receiver and not settled yet, by stream sequence.
+        self._unsettled: dict[int, tuple[Msg, asyncio.Task[None]]] = {}
         self._closing = False
         self.add_middlewares(_FailureTracker(self._failures))
 
@@ -144,8 +150,7 @@ class TaskBroker(PullBasedJetStreamBroker):
                 continue
             for delivery in deliveries:
                 message = self._decode(delivery)
-                attempt = delivery.metadata.num_delivered
-                if attempt > self.settings.max_attempts:
+                if _attempt(delivery) > self.settings.max_attempts:
                     await self._dead_letter(
                         delivery, message, "the worker stopped before finishing"
                     )
@@ -153,6 +158,7 @@ class TaskBroker(PullBasedJetStreamBroker):
                 heartbeat = asyncio.create_task(self._keep_alive(delivery))
                 self._heartbeats.add(heartbeat)
                 heartbeat.add_done_callback(self._heartbeats.discard)
+                self._unsettled[delivery.metadata.sequence.stream] = (delivery, heartbeat)
                 settle = partial(self._settle, delivery, message, heartbeat)
                 yield AckableMessage(data=delivery.data, ack=settle)
 
@@ -190,6 +196,29 @@ class TaskBroker(PullBasedJetStreamBroker):
             # dropping them: tasks live in the stream, events in the outbox.
             logger.warning("nats: closed without flushing (NATS unreachable): %r", exc)
 
+    async def hand_back_unsettled(self) -> None:
+        """Give every delivery not settled yet back to the stream, for any worker to take now."""
+        for sequence in list(self._unsettled):
+            delivery, _ = self._unsettled[sequence]
+            try:
+                await self._hand_back(delivery)
+            except Exception as exc:  # NATS gone: it comes back after ack_wait instead
+                logger.warning("cannot hand back an unfinished task: %r", exc)
+
+    async def _hand_back(self, delivery: Msg) -> None:
+        """Re-publish an interrupted task at once, its attempt not counted, and ack this copy."""
+        _, heartbeat = self._unsettled.pop(delivery.metadata.sequence.stream, (None, None))
+        if heartbeat is not None:
+            heartbeat.cancel()
+        # A nak would count as a delivery (and wait for `max_deliver`): a fresh copy does not.
+        headers = dict(delivery.headers or {})
+        headers[PRIOR_ATTEMPTS] = str(_attempt(delivery) - 1)
+        origin = headers.get("Nats-Msg-Id", "")
+        headers["Nats-Msg-Id"] = f"{origin}/{delivery.metadata.sequence.stream}"
+        await self.js.publish(delivery.subject, payload=delivery.data, headers=headers)
+        await delivery.ack()
+        logger.warning("task interrupted by shutdown, handed back: %s", origin)
+
     async def _on_disconnected(self) -> None:
         if not self._closing:  # nats-py also calls this when we close the connection ourselves
             logger.warning("nats: disconnected, reconnecting")
@@ -208,11 +237,16 @@ class TaskBroker(PullBasedJetStreamBroker):
         self, delivery: Msg, message: dict[str, Any], heartbeat: asyncio.Task[None]
     ) -> None:
         heartbeat.cancel()
-        error = self._failures.pop(str(message.get("task_id", "")), None)
-        if error is None:
+        failure = self._failures.pop(str(message.get("task_id", "")), None)
+        if isinstance(failure, asyncio.CancelledError):  # stopped by our shutdown, not failed
+            await self._hand_back(delivery)
+            return
+        self._unsettled.pop(delivery.metadata.sequence.stream, None)
+        if failure is None:
             await delivery.ack()
             return
-        attempt = delivery.metadata.num_delivered
+        error = repr(failure)
+        attempt = _attempt(delivery)
         if attempt >= self.settings.max_attempts:
             await self._dead_letter(delivery, message, error)
             return
@@ -231,7 +265,7 @@ class TaskBroker(PullBasedJetStreamBroker):
             task_name=str(message.get("task_name", "?")),
             task_id=str(message.get("task_id", "")),
             message=message,
-            attempts=delivery.metadata.num_delivered,
+            attempts=_attempt(delivery),
             error=error,
         )
         logger.error(
@@ -247,11 +281,52 @@ class TaskBroker(PullBasedJetStreamBroker):
             return {"raw": delivery.data.decode("utf-8", "replace")}
 
 
-async def run_receiver(broker: TaskBroker, concurrency: int, stop: asyncio.Event) -> None:
-    """Execute tasks until `stop` is set; tasks already running are allowed to finish."""
+def _attempt(delivery: Msg) -> int:
+    """Which attempt this delivery is, not counting the ones a stopping worker handed back."""
+    prior = (delivery.headers or {}).get(PRIOR_ATTEMPTS, "0")
+    return int(prior) + delivery.metadata.num_delivered
+
+
+class _TrackingReceiver(Receiver):
+    """A receiver that knows its running callbacks, so a stop can cancel them."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.running: set[asyncio.Task[Any]] = set()
+
+    async def callback(self, message: bytes | AckableMessage, raise_err: bool = False) -> None:
+        """Run one delivery, remembering its task while it runs."""
+        task = asyncio.current_task()
+        if task is not None:
+            self.running.add(task)
+        try:
+            await super().callback(message, raise_err)
+        finally:
+            self.running.discard(task)  # type: ignore[arg-type]
+
+
+async def run_receiver(
+    broker: TaskBroker, concurrency: int, stop: asyncio.Event, grace: float
+) -> None:
+    """Execute tasks until `stop` is set; running ones get `grace` seconds, then are handed back.
+
+    A task still running then is cancelled and re-published for any worker to take at once, its
+    attempt not counted; all of it before the broker (and NATS) is closed.
+    """
     broker.is_worker_process = True
     with ThreadPoolExecutor(max_workers=4) as executor:
-        receiver = Receiver(
-            broker, executor=executor, run_startup=False, max_async_tasks=concurrency
+        receiver = _TrackingReceiver(
+            broker,
+            executor=executor,
+            run_startup=False,
+            max_async_tasks=concurrency,
+            wait_tasks_timeout=grace,
         )
-        await receiver.listen(stop)
+        try:
+            await receiver.listen(stop)
+        finally:
+            for task in receiver.running:
+                task.cancel()
+            if receiver.running:
+                await asyncio.wait(receiver.running, timeout=CANCEL_TIMEOUT_SECONDS)
+            await broker.hand_back_unsettled()

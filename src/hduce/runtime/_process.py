@@ -72,6 +72,11 @@ class OwnerLock:
         self.path = path
         self._fd: int | None = None
 
+    @property
+    def held(self) -> bool:
+        """Whether this object holds the lock."""
+        return self._fd is not None
+
     def claim(self) -> bool:
         """Take the lock unless another holder lives; whether this object holds it now."""
         if self._fd is None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import psutil
 
-from hduce.runtime._process import ServerStatus, dir_lock, pid_alive, terminate
+from hduce.runtime._process import OwnerLock, ServerStatus, dir_lock, pid_alive, terminate
 from hduce.runtime.errors import EmbeddedServiceError, log_tail
 from hduce.runtime.ports import free_port, port_is_free
 
@@ -59,11 +59,13 @@ class EmbeddedNats:
         self.password_file = self.store_dir / "password"
         self.config_file = self.store_dir / "nats.conf"
         self._proc: subprocess.Popen[bytes] | None = None
+        # Held by the process that stops the server, whoever (re)started it last.
+        self._owner = OwnerLock(self.store_dir / "hduce-owner.lock")
 
     @property
     def owned(self) -> bool:
-        """Whether the running server is this object's child process."""
-        return self._proc is not None and self._proc.poll() is None
+        """Whether this object owns the running server (so release() stops it)."""
+        return self._owner.held and self._live_pid() is not None
 
     @property
     def client_host(self) -> str:
@@ -77,13 +79,15 @@ class EmbeddedNats:
             pid, port = self._live_pid(), self._saved_port()
             if pid is not None and port is not None:
                 self._wait_ready(port, pid)
+                self.port = port  # a restart by this object comes back on the same URL
+                self._owner.claim()  # ours to stop if its owner died (see `_spawn`)
                 return self._url(port)
             if pid is not None:
                 terminate(pid, _STOP_TIMEOUT)
             # Kept for restarts: clients reconnect by themselves only to the same URL.
             self.port = port = self._choose_port(port)
             self.port_file.write_text(f"{port}\n")
-            self._proc = self._spawn(port)
+            self._proc = self._spawn(port, owned=self._owner.claim())
             self.pid_file.write_text(f"{self._proc.pid}\n")
             try:
                 self._wait_ready(port, self._proc.pid)
@@ -94,9 +98,12 @@ class EmbeddedNats:
 
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL after a timeout); no-op if it is not running."""
-        if self.store_dir.is_dir():
-            with dir_lock(self.store_dir):
-                self._stop_locked()
+        try:
+            if self.store_dir.is_dir():
+                with dir_lock(self.store_dir):
+                    self._stop_locked()
+        finally:
+            self._owner.release()
 
     def release(self) -> None:
         """Stop the server only if this object started it."""
@@ -123,7 +130,8 @@ class EmbeddedNats:
             self._proc = None
         self.pid_file.unlink(missing_ok=True)
 
-    def _spawn(self, port: int) -> "subprocess.Popen[bytes]":
+    def _spawn(self, port: int, *, owned: bool) -> "subprocess.Popen[bytes]":
+        """Start nats-server; one restarted for a live owner (a joiner's watchdog) outlives us."""
         # The password goes in a 0600 file, never on the command line (readable by any user).
         _write_private(self.config_file, _auth_config(NATS_USER, self._password()))
         args = ["-c", str(self.config_file), "-a", self.host, "-p", str(port)]
@@ -137,7 +145,7 @@ class EmbeddedNats:
                 # Own session: Ctrl-C reaches only us, and we stop NATS after the app has drained.
                 start_new_session=True,
                 # PDEATHSIG fires when the spawning *thread* exits, so start() on a lasting thread.
-                preexec_fn=_die_with_parent(os.getpid()),
+                preexec_fn=_die_with_parent(os.getpid()) if owned else None,
             )
 
     def _choose_port(self, saved: int | None) -> int:
