@@ -7,7 +7,8 @@ from hduce.bootstrap import build_context
 from hduce.core.config import Settings
 from hduce.core.context import AppContext
 from hduce.core.lifecycle import running_broker
-from hduce.core.tasks import DeadLetterRecord, run_receiver
+from hduce.core.task_receiver import run_receiver
+from hduce.core.tasks import DeadLetterRecord
 from tests.support.context import isolated
 
 GRACE = 1.0

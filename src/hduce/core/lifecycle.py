@@ -12,7 +12,8 @@ from hduce.core.dispatch import TaskDispatcher, ensure_events_stream
 from hduce.core.heartbeat import MISSED_BEATS, WorkerHeartbeat
 from hduce.core.outbox import OutboxRelay
 from hduce.core.supervision import cancel_until_done
-from hduce.core.tasks import CANCEL_TIMEOUT_SECONDS, BrokerUnavailable, run_receiver
+from hduce.core.task_receiver import CANCEL_TIMEOUT_SECONDS, run_receiver
+from hduce.core.tasks import BrokerUnavailable
 
 __all__ = ["background_services", "cancel_until_done", "running_broker"]
 

@@ -3,7 +3,6 @@
 import asyncio
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
@@ -19,7 +18,6 @@ from taskiq import (
     TaskiqMiddleware,
     TaskiqResult,
 )
-from taskiq.receiver import Receiver
 from taskiq_nats import PullBasedJetStreamBroker
 
 from hduce.core.config import NatsSettings
@@ -28,8 +26,6 @@ from hduce.core.config.masking import mask_url
 logger = logging.getLogger("hduce.tasks")
 
 SHUTDOWN_TIMEOUT_SECONDS = 5.0
-CANCEL_TIMEOUT_SECONDS = 2.0
-"""How long a cancelled task may take to unwind before its delivery is handed back anyway."""
 PRIOR_ATTEMPTS = "Hduce-Prior-Attempts"
 """Header of a task handed back by a stopping worker: the attempts it had used before."""
 
@@ -133,6 +129,8 @@ class TaskBroker(PullBasedJetStreamBroker):
         # Deliveries handed to the receiver and not settled yet, by stream sequence.
         self._unsettled: dict[int, tuple[Msg, asyncio.Task[None]]] = {}
         self._closing = False
+        self.handing_back = False
+        """Set by a stopping receiver: tasks cancelled from then on are handed back."""
         self.add_middlewares(_FailureTracker(self._failures))
 
     async def listen(self) -> AsyncGenerator[AckableMessage, None]:
@@ -238,7 +236,7 @@ class TaskBroker(PullBasedJetStreamBroker):
     ) -> None:
         heartbeat.cancel()
         failure = self._failures.pop(str(message.get("task_id", "")), None)
-        if isinstance(failure, asyncio.CancelledError):  # stopped by our shutdown, not failed
+        if self.handing_back and isinstance(failure, asyncio.CancelledError):  # our shutdown
             await self._hand_back(delivery)
             return
         self._unsettled.pop(delivery.metadata.sequence.stream, None)
@@ -285,48 +283,3 @@ def _attempt(delivery: Msg) -> int:
     """Which attempt this delivery is, not counting the ones a stopping worker handed back."""
     prior = (delivery.headers or {}).get(PRIOR_ATTEMPTS, "0")
     return int(prior) + delivery.metadata.num_delivered
-
-
-class _TrackingReceiver(Receiver):
-    """A receiver that knows its running callbacks, so a stop can cancel them."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.running: set[asyncio.Task[Any]] = set()
-
-    async def callback(self, message: bytes | AckableMessage, raise_err: bool = False) -> None:
-        """Run one delivery, remembering its task while it runs."""
-        task = asyncio.current_task()
-        if task is not None:
-            self.running.add(task)
-        try:
-            await super().callback(message, raise_err)
-        finally:
-            self.running.discard(task)  # type: ignore[arg-type]
-
-
-async def run_receiver(
-    broker: TaskBroker, concurrency: int, stop: asyncio.Event, grace: float
-) -> None:
-    """Execute tasks until `stop` is set; running ones get `grace` seconds, then are handed back.
-
-    A task still running then is cancelled and re-published for any worker to take at once, its
-    attempt not counted; all of it before the broker (and NATS) is closed.
-    """
-    broker.is_worker_process = True
-    with ThreadPoolExecutor(max_workers=4) as executor:
-        receiver = _TrackingReceiver(
-            broker,
-            executor=executor,
-            run_startup=False,
-            max_async_tasks=concurrency,
-            wait_tasks_timeout=grace,
-        )
-        try:
-            await receiver.listen(stop)
-        finally:
-            for task in receiver.running:
-                task.cancel()
-            if receiver.running:
-                await asyncio.wait(receiver.running, timeout=CANCEL_TIMEOUT_SECONDS)
-            await broker.hand_back_unsettled()
