@@ -55,7 +55,8 @@ def abandoned(connection: asyncpg.Connection) -> bool:
     The server may still be running it, or be frozen: ROLLBACK, the reset query or the wait for
     the cancellation would each wait out another deadline, so such a connection is terminated.
     """
-    return bool(connection._protocol._is_cancelling())
+    protocol = getattr(connection, "_protocol", None)  # None: a proxy already given back
+    return protocol is not None and bool(protocol._is_cancelling())
 
 
 async def reset_unless_unchanged(connection: asyncpg.Connection) -> None:
