@@ -1,4 +1,4 @@
-"""Fixtures for the runtime supervisor tests: scratch dirs under /tmp and hard process cleanup."""
+"""Fixtures of the runtime tests: scratch dirs under /tmp, process cleanup, a fault database."""
 
 import os
 import shutil
@@ -8,8 +8,19 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import asyncpg
+import msgspec
 import psutil
 import pytest
+from tests.support.context import isolated
+from tests.support.faults import resume
+from tests.support.probe import PROBE_TABLES
+from tests.support.processes import kill_tree, processes_using
+
+from hduce.core.config import Settings
+from hduce.core.migrations import apply_migrations
+from hduce.piccolo_conf import DB
+from hduce.runtime import EmbeddedPostgres
 
 PidLister = Callable[[Path], list[int]]
 GoneWaiter = Callable[[int, float], bool]
@@ -97,3 +108,54 @@ def nats_pids() -> PidLister:
 @pytest.fixture
 def wait_gone() -> GoneWaiter:
     return _wait_gone
+
+
+@pytest.fixture(scope="module")
+def fault_pg() -> Iterator[EmbeddedPostgres]:
+    """A PostgreSQL of this module's own, so it can be stopped and frozen."""
+    folder = Path(tempfile.mkdtemp(prefix="hduce-faults-", dir="/tmp"))
+    server = EmbeddedPostgres(folder / "pg")
+    server.start()
+    try:
+        yield server
+    finally:
+        resume(server)
+        server.stop()
+        for leftover in processes_using(folder):
+            kill_tree(leftover.pid)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+async def fault_dsn(fault_pg: EmbeddedPostgres) -> str:
+    """The module's database, migrated, with the probe tables."""
+    dsn = fault_pg.start()
+    session_dsn = DB.dsn
+    DB.configure(dsn)
+    DB.pool = await asyncpg.create_pool(dsn, min_size=1, max_size=2)
+    try:
+        await apply_migrations(quiet=True)
+        await DB.pool.execute(PROBE_TABLES)
+    finally:
+        await DB.close_pool()
+        DB.configure(session_dsn)
+    return dsn
+
+
+@pytest.fixture(autouse=True)
+def _engine_back_to_the_session_database() -> Iterator[None]:
+    """Apps built here repoint the shared engine; later tests expect the session database."""
+    config = dict(DB.config)
+    yield
+    DB.config = config
+
+
+@pytest.fixture
+def fault_settings(settings: Settings, fault_dsn: str) -> Settings:
+    """Own task stream, the module's database, short deadlines and stall clock."""
+    base = isolated(settings)
+    database = msgspec.structs.replace(
+        base.database, url=fault_dsn, acquire_timeout=1.0, statement_timeout=2.0
+    )
+    outbox = msgspec.structs.replace(base.outbox, poll_interval=0.5, stall_after=2.0)
+    return msgspec.structs.replace(base, database=database, outbox=outbox)

@@ -13,9 +13,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
@@ -23,12 +21,12 @@ import asyncpg
 import msgspec
 import psutil
 import pytest
-from httpx import Response
-from litestar import get
-from litestar.params import FromPath
-from litestar.testing import AsyncTestClient
-from litestar.types import ControllerRouterHandler
 from tests.support.context import isolated, isolated_env, running_context
+from tests.support.faults import (
+    DbProbePlugin,
+    FaultApp,
+    fault_app,
+)
 from tests.support.probe import PROBE_TABLES, ProbePlugin, ProbeRequested, encode
 from tests.support.processes import (
     hduce_env,
@@ -38,121 +36,11 @@ from tests.support.processes import (
     wait_until,
 )
 
-from hduce.app import create_app
-from hduce.bootstrap import build_context, load_plugins, setup_plugins
 from hduce.core.config import Settings
 from hduce.core.context import AppContext
-from hduce.core.migrations import apply_migrations
-from hduce.core.plugin import HducePlugin
-from hduce.core.security import Principal
-from hduce.piccolo_conf import DB
 from hduce.runtime import EmbeddedNats, EmbeddedPostgres, Watchdog, free_port
 
 pytestmark = pytest.mark.faults
-
-
-class DbProbePlugin(ProbePlugin):
-    """The probe plugin plus one unauthenticated route that reads the database."""
-
-    def route_handlers(self) -> Sequence[ControllerRouterHandler]:
-        database = self.context.db
-
-        @get("/db-probe", opt={"exclude_from_auth": True})
-        async def db_probe() -> dict[str, int]:
-            row = await database.fetchrow("SELECT 1 AS value")
-            return {"value": row["value"] if row else 0}
-
-        @get("/db-probe/out-of/{resource:str}", opt={"exclude_from_auth": True})
-        async def db_out_of(resource: FromPath[str]) -> None:
-            # PostgreSQL itself raises what it raises when it runs out of `resource`.
-            sqlstate, message = EXHAUSTED[resource]
-            await database.execute(
-                f"DO $$ BEGIN RAISE EXCEPTION '{message}' USING ERRCODE = '{sqlstate}'; END $$"
-            )
-
-        return (db_probe, db_out_of)
-
-
-EXHAUSTED = {
-    "disk": ("53100", 'could not extend file "base/5/16853": No space left on device'),
-    "connections": ("53300", "sorry, too many clients already"),
-}
-"""SQLSTATE class 53 (insufficient resources), as PostgreSQL words them."""
-
-
-@pytest.fixture(scope="module")
-def fault_pg() -> Iterator[EmbeddedPostgres]:
-    """A PostgreSQL of this module's own, so it can be stopped and frozen."""
-    folder = Path(tempfile.mkdtemp(prefix="hduce-faults-", dir="/tmp"))
-    server = EmbeddedPostgres(folder / "pg")
-    server.start()
-    try:
-        yield server
-    finally:
-        _resume(server)
-        server.stop()
-        for leftover in processes_using(folder):
-            kill_tree(leftover.pid)
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-async def fault_dsn(fault_pg: EmbeddedPostgres) -> str:
-    """The module's database, migrated, with the probe tables."""
-    dsn = fault_pg.start()
-    session_dsn = DB.dsn
-    DB.configure(dsn)
-    DB.pool = await asyncpg.create_pool(dsn, min_size=1, max_size=2)
-    try:
-        await apply_migrations(quiet=True)
-        await DB.pool.execute(PROBE_TABLES)
-    finally:
-        await DB.close_pool()
-        DB.configure(session_dsn)
-    return dsn
-
-
-@pytest.fixture(autouse=True)
-def _engine_back_to_the_session_database() -> Iterator[None]:
-    """Apps built here repoint the shared engine; later tests expect the session database."""
-    config = dict(DB.config)
-    yield
-    DB.config = config
-
-
-@pytest.fixture
-def fault_settings(settings: Settings, fault_dsn: str) -> Settings:
-    """Own task stream, the module's database, short deadlines and stall clock."""
-    base = isolated(settings)
-    database = msgspec.structs.replace(
-        base.database, url=fault_dsn, acquire_timeout=1.0, statement_timeout=2.0
-    )
-    outbox = msgspec.structs.replace(base.outbox, poll_interval=0.5, stall_after=2.0)
-    return msgspec.structs.replace(base, database=database, outbox=outbox)
-
-
-@dataclass
-class FaultApp:
-    client: AsyncTestClient
-    context: AppContext
-
-    async def health(self) -> Response:
-        """`GET /health/detailed` as an admin (the details are not public)."""
-        admin = Principal(id=uuid.uuid4(), roles=frozenset({"admin"}))
-        token, _ = self.context.tokens.issue(admin)
-        return await self.client.get(
-            "/health/detailed", headers={"Authorization": f"Bearer {token}"}
-        )
-
-
-@asynccontextmanager
-async def fault_app(settings: Settings, plugins: list[HducePlugin]) -> AsyncIterator[FaultApp]:
-    """The real app (metrics plugin included) on `settings`, with its lifespan running."""
-    all_plugins = [*load_plugins(settings), *plugins]
-    context = build_context(settings, "web", settings.database.url, settings.nats.url)
-    setup_plugins(context, all_plugins)
-    async with AsyncTestClient(create_app(context, all_plugins), timeout=60) as client:
-        yield FaultApp(client, context)
 
 
 async def connect(dsn: str) -> asyncpg.Connection:
@@ -210,15 +98,6 @@ async def background_ok(app: FaultApp, within: float) -> bool:
     return False
 
 
-def _postgres_processes(server: EmbeddedPostgres) -> list[int]:
-    return [process.pid for process in processes_using(server.pgdata)]
-
-
-def _resume(server: EmbeddedPostgres) -> None:
-    for pid in _postgres_processes(server):
-        os.kill(pid, signal.SIGCONT)
-
-
 async def test_database_restart_relay_resumes_and_requests_get_503(
     fault_settings: Settings, fault_pg: EmbeddedPostgres, fault_dsn: str
 ) -> None:
@@ -262,26 +141,6 @@ async def test_database_restart_relay_resumes_and_requests_get_503(
         )
         assert (await app.client.get("/api/v1/db-probe")).status_code == 200
         assert await background_ok(app, within=10)
-
-
-async def test_frozen_database_answers_503_within_the_deadline(
-    fault_settings: Settings, fault_pg: EmbeddedPostgres
-) -> None:
-    async with fault_app(fault_settings, [DbProbePlugin()]) as app:
-        assert (await app.client.get("/api/v1/db-probe")).status_code == 200
-        for pid in _postgres_processes(fault_pg):
-            os.kill(pid, signal.SIGSTOP)
-        try:
-            started = time.monotonic()
-            frozen = await app.client.get("/api/v1/db-probe")
-            waited = time.monotonic() - started
-        finally:
-            _resume(fault_pg)
-        print(f"\nfrozen PostgreSQL: 503 after {waited:.2f}s")
-        assert frozen.status_code == 503, frozen.text
-        assert "retry-after" in frozen.headers
-        recovered = await app.client.get("/api/v1/db-probe")
-        assert recovered.status_code == 200, recovered.text
 
 
 async def test_a_database_out_of_disk_answers_507_and_out_of_connections_503(

@@ -12,7 +12,12 @@ from piccolo.engine.postgres import PostgresEngine
 from hduce.core.config import DatabaseSettings
 from hduce.core.config.masking import mask_url
 from hduce.core.listener import Connected, HealingListener
-from hduce.core.pool_reset import release_is_local, reset_unless_unchanged, session_unchanged
+from hduce.core.pool_reset import (
+    abandoned,
+    release_is_local,
+    reset_unless_unchanged,
+    session_unchanged,
+)
 from hduce.core.transactions import HealingTransaction
 
 logger = logging.getLogger("hduce.db")
@@ -35,10 +40,12 @@ class DeadlinePool(asyncpg.Pool):
 
     async def _acquire(self, timeout: float | None) -> Any:  # noqa: ASYNC109 (asyncpg signature)
         # Piccolo and `pool.fetch*` acquire without a timeout: without one, a frozen database
-        # would hold every request until the client gives up. With an idle connection in the
-        # queue nothing waits (a closed one reconnects under the connect timeout), so the
-        # deadline and its timer are left out; the release still gets its budget.
-        idle = timeout is None and self._queue.qsize() > 0
+        # would hold every request until the client gives up. With an open idle connection next
+        # in the queue nothing waits, so the deadline and its timer are left out; the release
+        # still gets its budget. A terminated one (a dropped connection) reconnects, which must
+        # keep the deadline: `connect_timeout` is longer. The queue pops from the left.
+        queue: Any = self._queue  # an asyncio.Queue of holders
+        idle = timeout is None and queue.qsize() > 0 and queue._queue[0]._con is not None
         try:
             if idle:
                 proxy = await super()._acquire(None)
@@ -58,6 +65,10 @@ class DeadlinePool(asyncpg.Pool):
         `hduce.core.pool_reset`), so nothing can cancel it; should a cancellation land in one
         that does, the holder terminates the connection, which also puts it back in the pool
         (it reconnects when next used). The task of the shield cost ~7 µs per statement.
+
+        A connection whose statement timed out or was cancelled is terminated at once (no round
+        trip): asyncpg would first wait, up to `acquire_timeout`, for the server to acknowledge
+        the cancellation, which a frozen server never does.
         """
         holder = getattr(connection, "_holder", None)
         if holder is None or holder._pool is not self or connection._con is None:
@@ -65,6 +76,9 @@ class DeadlinePool(asyncpg.Pool):
             return
         self._check_init()
         connection._con._on_release()
+        if abandoned(connection._con):
+            connection._con.terminate()  # gives the holder back; it reconnects when next used
+            return
         if timeout is None and not release_is_local(connection._con):
             timeout = holder._timeout
         await holder.release(timeout)

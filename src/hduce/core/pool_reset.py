@@ -49,6 +49,16 @@ def release_is_local(connection: asyncpg.Connection) -> bool:
     )
 
 
+def abandoned(connection: asyncpg.Connection) -> bool:
+    """Whether `connection`'s last statement timed out or was cancelled (a cancel under way).
+
+    The server may still be running it, or be frozen: ROLLBACK, the reset query or the wait for
+    the cancellation would each wait out another deadline, so such a connection is terminated.
+    """
+    protocol = getattr(connection, "_protocol", None)  # None: a proxy already given back
+    return protocol is not None and bool(protocol._is_cancelling())
+
+
 async def reset_unless_unchanged(connection: asyncpg.Connection) -> None:
     """The pool's `reset`: asyncpg's reset query, unless the session is known unchanged."""
     if not _session_unchanged.get() and (query := connection.get_reset_query()):

@@ -7,7 +7,7 @@ from typing import Self
 
 from piccolo.engine.postgres import PostgresTransaction
 
-from hduce.core.pool_reset import session_unchanged
+from hduce.core.pool_reset import abandoned, session_unchanged
 
 logger = logging.getLogger("hduce.db")
 
@@ -56,7 +56,13 @@ class HealingTransaction(PostgresTransaction):
         return exception is None
 
     async def _roll_back_after(self, exception: BaseException) -> None:
-        """Roll back; if that fails too, the block's own error is the one worth raising."""
+        """Roll back; if that fails too, the block's own error is the one worth raising.
+
+        After a timed-out or cancelled statement nothing is sent: the release terminates the
+        connection, which ends the transaction without waiting on the server.
+        """
+        if abandoned(self.connection):
+            return
         try:
             await self.rollback()
         except Exception as failure:

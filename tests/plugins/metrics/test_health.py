@@ -24,6 +24,7 @@ from hduce.plugins.metrics import MetricsPlugin
 from tests.support.context import isolated
 
 HEALTH_TOKEN = "probe-" + "h" * 40
+CLEAN_UP = 1.5
 
 
 @get("/things/{thing_id:int}", sync_to_thread=False)
@@ -38,6 +39,9 @@ class ThingsPlugin(HducePlugin):
     name = "things"
     healthy = True
     checked = 0
+    stuck = False
+    """The check waits forever, and its clean-up takes `CLEAN_UP` once cancelled."""
+    cleaned_up = 0
 
     def setup(self, context: AppContext) -> None:
         super().setup(context)
@@ -46,6 +50,12 @@ class ThingsPlugin(HducePlugin):
     async def check(self) -> HealthStatus:
         self.checked += 1
         await asyncio.sleep(0)  # let concurrent readers pile up behind this run
+        if self.stuck:
+            try:
+                await asyncio.Event().wait()
+            finally:  # like a connection given back to a frozen database
+                await asyncio.sleep(CLEAN_UP)
+                self.cleaned_up += 1
         return HealthStatus(ok=self.healthy, detail={"healthy": self.healthy})
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
@@ -205,3 +215,24 @@ async def test_one_run_of_the_checks_serves_every_reader_within_the_cache_time(
         probe = test_client.app.plugins.get(MetricsPlugin).services.probe
         await asyncio.gather(*(probe.report() for _ in range(5)))
         assert things.checked == 1
+
+
+async def test_a_stuck_check_answers_at_its_deadline_and_cleans_up_in_the_background(
+    settings: Settings, admin: dict[str, str]
+) -> None:
+    # The report waited for the timed-out check's clean-up too (7 s on a frozen database).
+    timeouts = with_metrics(settings, check_timeout="0.5s", health_cache="0s")
+    async with app_with_things(timeouts) as (test_client, things):
+        things.stuck = True
+        started = asyncio.get_running_loop().time()
+        response = await test_client.get("/health/detailed", headers=admin)
+        waited = asyncio.get_running_loop().time() - started
+        assert response.status_code == 503
+        assert response.json()["checks"]["things"] == {
+            "ok": False,
+            "detail": {"error": "timed out"},
+        }
+        assert waited < 0.5 + 0.5 < CLEAN_UP
+        assert things.cleaned_up == 0
+        await asyncio.sleep(CLEAN_UP + 0.2)
+        assert things.cleaned_up == 1  # finished in the background, not dropped

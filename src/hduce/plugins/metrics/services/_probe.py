@@ -24,6 +24,7 @@ class HealthProbe:
         self._store = store
         self._lock = asyncio.Lock()
         self._last: tuple[float, HealthReport] | None = None
+        self._cleaning: set[asyncio.Future[HealthStatus]] = set()
 
     async def report(self) -> HealthReport:
         """The latest report, run afresh once it is older than `health_cache`.
@@ -119,9 +120,29 @@ class HealthProbe:
         return HealthStatus(ok=bool(live), detail={"live": detail})
 
     async def _bounded(self, check: Callable[[], Awaitable[HealthStatus]]) -> HealthStatus:
+        """The check's status, or "timed out" once `check_timeout` has passed.
+
+        A check past its deadline is cancelled and left to clean up in the background (tracked
+        in `_cleaning`): giving a connection back to a frozen database would otherwise hold the
+        whole report for as long again.
+        """
+        task = asyncio.ensure_future(check())
         try:
-            return await asyncio.wait_for(check(), float(self._config.check_timeout))
-        except TimeoutError:
+            await asyncio.wait((task,), timeout=float(self._config.check_timeout))
+        finally:
+            if not task.done():  # late, or the report itself was cancelled
+                task.cancel()
+                self._cleaning.add(task)
+                task.add_done_callback(self._cleaned)
+        if task in self._cleaning or task.cancelled():
             return HealthStatus(ok=False, detail={"error": "timed out"})
+        try:
+            return task.result()
         except Exception as exc:
             return HealthStatus(ok=False, detail={"error": f"{type(exc).__name__}: {exc}"})
+
+    def _cleaned(self, task: asyncio.Future[HealthStatus]) -> None:
+        """Forget a check that finished cleaning up; its outcome no longer matters."""
+        self._cleaning.discard(task)
+        if not task.cancelled():
+            task.exception()  # retrieved: asyncio would log it as never retrieved
