@@ -27,6 +27,6 @@ def test_config_show_masks_every_declared_secret_including_previous_signing_keys
     assert "s3cr3t" not in output, output
     shown = msgspec.json.decode(output[output.index("{") :])
     assert shown["auth"]["jwt_previous_secrets"] == ["********", "********"]
-    email = shown["plugins"]["sections"]["notifications"]["email"]
+    email = shown["plugins"]["notifications"]["email"]
     assert email["password"] == "********"
     assert email["url"] == "smtp://mailer:********@relay.example:587"

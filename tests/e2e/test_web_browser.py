@@ -244,6 +244,8 @@ def test_patient_desk_doctor_and_admin_journeys(
             page.get_by_text("Appointment booked").first.wait_for(timeout=30_000)
             page.screenshot(path=SHOTS / "portal-inbox.png", full_page=True)
             sign_out()
+            # Its day comes (a visit is checked in only from its day on): it starts now.
+            visit_day = in_thread(move_visits_to_now(database, patient_email))
 
             # The receptionist sees the visit on the day view and checks the patient in.
             sign_in(desk_email)
@@ -333,6 +335,21 @@ async def account_id(database_url: str, email: str) -> str:
     connection = await asyncpg.connect(database_url)
     try:
         return str(await connection.fetchval("SELECT id FROM account WHERE email = $1", email))
+    finally:
+        await connection.close()
+
+
+async def move_visits_to_now(database_url: str, email: str) -> str:
+    """Move the patient's visits to start now (as the clock would); today's date in UTC."""
+    connection = await asyncpg.connect(database_url)
+    try:
+        await connection.execute(
+            "UPDATE appointment SET starts_at = now(), ends_at = now() + interval '30 minutes', "
+            "blocked_from = now(), blocked_until = now() + interval '30 minutes' "
+            "WHERE patient = (SELECT id FROM account WHERE email = $1)",
+            email,
+        )
+        return str(await connection.fetchval("SELECT (now() AT TIME ZONE 'UTC')::date"))
     finally:
         await connection.close()
 

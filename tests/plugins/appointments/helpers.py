@@ -127,6 +127,13 @@ def two_days_ahead_at(hour: int, minute: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
 
 
+AS_IF_TODAY = (  # the visit's day has come: it starts now
+    "UPDATE appointment SET starts_at = now(), ends_at = now() + interval '30 minutes', "
+    "blocked_from = now(), blocked_until = now() + interval '30 minutes' WHERE id = $1::uuid"
+)
+"""Moves a booked visit to now, so it may be checked in (only from its day on)."""
+
+
 async def pending_events(clinic: Clinic, appointment_id: str) -> list[tuple[str, datetime]]:
     """Scheduled events still ahead for one appointment: (name, due time), by due time."""
     rows = await clinic.fetch(

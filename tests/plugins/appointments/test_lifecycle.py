@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from tests.plugins.appointments.helpers import (
     API,
     AROUND_THE_CLOCK,
+    AS_IF_TODAY,
     DOCTOR_NAME,
     book,
     bring_forward,
@@ -33,10 +34,6 @@ VISIT_STEPS = (  # route, by the front desk (else the doctor), status reached, i
     ("check-in", True, "checked_in", "checked in"),
     ("start", False, "in_progress", "started"),
     ("complete", False, "completed", "completed"),
-)
-AS_IF_TODAY = (  # the visit's day has come: it starts now
-    "UPDATE appointment SET starts_at = now(), ends_at = now() + interval '30 minutes', "
-    "blocked_from = now(), blocked_until = now() + interval '30 minutes' WHERE id = $1::uuid"
 )
 
 

@@ -6,6 +6,7 @@ from fhir.resources.R4B.appointment import Appointment
 
 from tests.plugins.appointments.helpers import (
     API,
+    AS_IF_TODAY,
     Practice,
     book,
     events_named,
@@ -77,6 +78,7 @@ async def test_check_in_start_and_complete_with_the_rest_apis_roles(clinic: Clin
     patient, desk = await clinic.member("patient"), await clinic.member("receptionist")
     doctor = practice.doctor
     appointment_id = await booked(clinic, practice, patient, 10)
+    await clinic.execute(AS_IF_TODAY, appointment_id)
 
     assert "staff" in outcome(await put(clinic, appointment_id, patient, status="checked-in"), 403)
     checked_in = await put(clinic, appointment_id, desk, status="checked-in")
