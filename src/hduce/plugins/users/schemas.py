@@ -1,8 +1,6 @@
 """API shapes of the users plugin: `/users/me`, user reads, pages and role changes."""
 
-import functools
 import uuid
-import zoneinfo
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
@@ -11,6 +9,7 @@ from msgspec import UNSET, Meta, UnsetType
 
 from hduce.contracts.auth import Role
 from hduce.core.schemas import Input, Read
+from hduce.core.time_zones import known_time_zones
 
 PRACTITIONER_FIELDS = ("specialty", "institution", "licence_number")
 
@@ -29,11 +28,6 @@ Text100 = Annotated[str, Meta(max_length=100)]
 Address = Annotated[str, Meta(max_length=500)]
 Licence = Annotated[str, Meta(max_length=64)]
 Timezone = Annotated[str, Meta(max_length=64, description="An IANA time zone, e.g. Europe/Paris")]
-
-
-@functools.cache
-def _time_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
 
 
 def _latest_birth_date() -> date:
@@ -58,7 +52,7 @@ class ProfileUpdate(Input):
 
     def __post_init__(self) -> None:
         """Reject unknown time zones and birth dates in the future."""
-        if isinstance(self.timezone, str) and self.timezone not in _time_zones():
+        if isinstance(self.timezone, str) and self.timezone not in known_time_zones():
             raise ValueError(f"unknown time zone {self.timezone!r} - at `$.timezone`")
         if isinstance(self.date_of_birth, date) and self.date_of_birth > _latest_birth_date():
             raise ValueError("date of birth is in the future - at `$.date_of_birth`")

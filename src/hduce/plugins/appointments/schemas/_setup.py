@@ -1,9 +1,7 @@
 """API shapes of clinic set-up: appointment types and practitioners' availability."""
 
-import functools
 import re
 import uuid
-import zoneinfo
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -11,6 +9,7 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from hduce.core.schemas import ClockTime, Input, Read, parse_clock
+from hduce.core.time_zones import known_time_zones
 
 Minutes = Annotated[int, Meta(ge=5, le=480)]
 Buffer = Annotated[int, Meta(ge=0, le=240)]
@@ -30,15 +29,6 @@ def _ensure_one_line(name: str | UnsetType) -> None:
             "the name must be one line, without control characters (line breaks, tabs)"
             " - at `$.name`"
         )
-
-
-NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
-"""Files of the zone database that name no place: the server's own zone, a template, a stub."""
-
-
-@functools.cache
-def _time_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones()) - NOT_ZONES
 
 
 class AppointmentTypeCreate(Input, kw_only=True):
@@ -114,7 +104,7 @@ class AvailabilityUpdate(Input, kw_only=True):
 
     def __post_init__(self) -> None:
         """Reject unknown time zones."""
-        if self.timezone not in _time_zones():
+        if self.timezone not in known_time_zones():
             raise ValueError(f"unknown time zone {self.timezone!r} - at `$.timezone`")
 
 
