@@ -60,7 +60,10 @@ async def test_only_starts_the_slot_search_offers_can_be_booked_or_moved_to(
         assert refused.headers["content-type"].startswith("application/problem+json")
         problem = refused.json()
         assert problem["type"] == "https://hduce.dev/problems/slot-not-offered"
-        assert "every 15 minutes from 08:00" in problem["detail"], problem
+        assert problem["detail"].startswith("starts are offered every 15 minutes from 08:00"), (
+            problem
+        )
+        assert problem["detail"].endswith(": choose one of the times offered"), problem
     booked = await book(clinic, practice, patient, nine + timedelta(minutes=15))
     assert booked.status_code == 201, booked.text
     moved = await clinic.client.post(

@@ -96,7 +96,7 @@ class SlotFinder:
             local = opening[0].astimezone(ZoneInfo(rules.timezone))
             raise SlotNotOffered(
                 f"starts are offered every {step.total_seconds() / 60:g} minutes from "
-                f"{local:%H:%M} ({rules.timezone}): choose one GET /appointments/slots lists"
+                f"{local:%H:%M} ({rules.timezone}): choose one of the times offered"
             )
         return kind, rules.timezone
 
