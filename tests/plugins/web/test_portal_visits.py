@@ -30,12 +30,18 @@ async def other_slot(browser: Browser, url: str, taken: str) -> str:
     return starts[0]
 
 
-async def test_a_patient_moves_their_visit_to_another_free_time(clinic: Clinic) -> None:
+async def a_booked_visit(clinic: Clinic) -> tuple[Browser, str, str]:
+    """A new patient signed in, with a visit booked in three days: its id and its start."""
     practice = await open_practice(clinic)
     offer = f"{practice.type_id}:{practice.doctor_id}"
     patient, browser = await signed_in(clinic, "patient")
     booked = await book_first_slot(browser, offer, "/portal/book", in_days(3))
     (visit,) = await visit_ids(clinic, patient.id)
+    return browser, visit, booked
+
+
+async def test_a_patient_moves_their_visit_to_another_free_time(clinic: Clinic) -> None:
+    browser, visit, booked = await a_booked_visit(clinic)
     assert f"/portal/visits/{visit}/reschedule" in (await browser.get("/portal")).text
     url = f"/portal/visits/{visit}/reschedule"
     new_start = await other_slot(browser, f"{url}?day={in_days(4)}", booked)
@@ -64,11 +70,7 @@ async def test_a_patient_cannot_move_another_patients_visit(clinic: Clinic) -> N
 
 
 async def test_a_bad_start_is_a_page_with_the_reason(clinic: Clinic) -> None:
-    practice = await open_practice(clinic)
-    offer = f"{practice.type_id}:{practice.doctor_id}"
-    patient, browser = await signed_in(clinic, "patient")
-    await book_first_slot(browser, offer, "/portal/book", in_days(3))
-    (visit,) = await visit_ids(clinic, patient.id)
+    browser, visit, _ = await a_booked_visit(clinic)
     url = f"/portal/visits/{visit}/reschedule"
     answer = await browser.submit(url, {"starts_at": "next tuesday"}, page="/portal")
     assert answer.status_code == 422
@@ -133,3 +135,25 @@ async def test_the_waitlist_form_refuses_a_reversed_range(clinic: Clinic) -> Non
     refused = await browser.submit("/portal/waitlist", data, page="/portal")
     assert refused.status_code == 422
     assert "to_date is before from_date" in refused.text
+
+
+SOON = (  # within the default 24 h notice: the patient may no longer change it online
+    "UPDATE appointment SET starts_at = now() + interval '3 hours', "
+    "ends_at = now() + interval '3 hours 30 minutes', blocked_from = now() + interval '3 hours', "
+    "blocked_until = now() + interval '3 hours 30 minutes' WHERE id = $1::uuid"
+)
+
+
+async def test_a_visit_within_the_notice_offers_no_change_online(clinic: Clinic) -> None:
+    browser, visit, _ = await a_booked_visit(clinic)
+    await clinic.execute(SOON, visit)
+    portal = (await browser.get("/portal")).text
+    assert "Too late to change online: call the clinic" in portal
+    assert f"/portal/visits/{visit}/reschedule" not in portal
+    assert f"/portal/visits/{visit}/cancel" not in portal
+    page = await browser.get(f"/portal/visits/{visit}/reschedule")
+    assert page.status_code == 200, page.text
+    assert "Too late to change online: call the clinic" in page.text
+    assert not SLOT.search(page.text)
+    _, desk = await signed_in(clinic, "receptionist")
+    assert SLOT.search((await desk.get(f"/desk/visits/{visit}/reschedule")).text)

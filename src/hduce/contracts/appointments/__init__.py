@@ -3,6 +3,7 @@
 from hduce.contracts.appointments._desk import (
     FRONT_DESK_ROLES,
     AppointmentDesk,
+    AppointmentFields,
     AppointmentFilter,
     AppointmentReader,
     AppointmentSummary,
@@ -52,6 +53,7 @@ __all__ = [
     "AppointmentConfirmed",
     "AppointmentDesk",
     "AppointmentFact",
+    "AppointmentFields",
     "AppointmentFilter",
     "AppointmentNoShow",
     "AppointmentReader",

@@ -52,8 +52,8 @@ class AppointmentReader(Protocol):
         """How many appointments `summaries_page` walks through (a rebuild's progress total)."""
 
 
-class AppointmentView(msgspec.Struct, frozen=True, kw_only=True):
-    """An appointment as the caller of `AppointmentDesk` may see it (no clinical notes)."""
+class AppointmentFields(msgspec.Struct, frozen=True, kw_only=True):
+    """An appointment's own fields, as the REST API and `AppointmentDesk` show them."""
 
     id: uuid.UUID
     patient_id: uuid.UUID
@@ -71,6 +71,14 @@ class AppointmentView(msgspec.Struct, frozen=True, kw_only=True):
     """Until when a waitlist offer holds the slot (status `held`)."""
     created_at: datetime
     updated_at: datetime
+
+
+class AppointmentView(AppointmentFields, frozen=True, kw_only=True):
+    """An appointment as the caller of `AppointmentDesk` may see it (no clinical notes)."""
+
+    patient_may_change: bool
+    """Whether its patient may still move or cancel it online: only until the notice period
+    (`patient_cancel_notice`) before its start, as the REST API checks (staff: any time)."""
 
 
 class VisitConfirmation(msgspec.Struct, frozen=True, kw_only=True):

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from msgspec import UNSET, Meta, UnsetType
 
-from hduce.contracts.appointments import AppointmentStatus, AppointmentView, WaitlistEntry
+from hduce.contracts.appointments import AppointmentFields, AppointmentStatus, WaitlistEntry
 from hduce.core.schemas import Input, Read
 
 Reason = Annotated[str, Meta(min_length=1, max_length=500, pattern=r"\S")]
@@ -37,7 +37,7 @@ class AppointmentCreate(Input, kw_only=True):
         require_instant(self.starts_at, "starts_at")
 
 
-class AppointmentRead(AppointmentView, Read, frozen=False, kw_only=True, omit_defaults=True):
+class AppointmentRead(AppointmentFields, Read, frozen=False, kw_only=True, omit_defaults=True):
     """An appointment; `notes` only appears for clinicians."""
 
     notes: str | UnsetType | None = UNSET

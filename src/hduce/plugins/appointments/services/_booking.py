@@ -134,12 +134,15 @@ class Booking:
         return row
 
 
+def patient_may_change(config: AppointmentsConfig, starts_at: datetime) -> bool:
+    """Whether a visit starting at `starts_at` is still before the patients' notice period."""
+    notice = timedelta(seconds=config.patient_cancel_notice)
+    return starts_at - datetime.now(UTC) >= notice
+
+
 def ensure_patient_may_change(
     config: AppointmentsConfig, principal: Principal, row: AppointmentRow
 ) -> None:
     """Patients change a booking only until the notice period before it; staff any time."""
-    if not acts_as_patient(principal, row):
-        return
-    notice = timedelta(seconds=config.patient_cancel_notice)
-    if row.starts_at - datetime.now(UTC) < notice:
+    if acts_as_patient(principal, row) and not patient_may_change(config, row.starts_at):
         raise TooLateToChange("it is too late to change this appointment online: call the clinic")

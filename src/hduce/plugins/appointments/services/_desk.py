@@ -7,6 +7,7 @@ from typing import Any
 import msgspec
 
 from hduce.contracts.appointments import (
+    AppointmentFields,
     AppointmentFilter,
     AppointmentView,
     BookingRequest,
@@ -30,11 +31,14 @@ from hduce.plugins.appointments.schemas import (
     WaitlistCreate,
 )
 from hduce.plugins.appointments.services._access import CLINICIANS
-from hduce.plugins.appointments.services._booking import Booking
+from hduce.plugins.appointments.services._booking import Booking, patient_may_change
 from hduce.plugins.appointments.services._lifecycle import STEP_TO, STEPS, Lifecycle
 from hduce.plugins.appointments.services._queries import AppointmentQueries, to_read
 from hduce.plugins.appointments.services._waitlist import Waitlist
 from hduce.plugins.appointments.store import AppointmentRow
+
+FIELDS = AppointmentFields.__struct_fields__
+"""What an `AppointmentView` copies of the REST API's `AppointmentRead`."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,18 +53,18 @@ class BookingDesk:
     async def book(self, principal: Principal, request: BookingRequest) -> AppointmentView:
         """Book through `Booking.book` (a taken slot: 409)."""
         data = validated(msgspec.structs.asdict(request), AppointmentCreate)
-        return _view(to_read(await self._booking.book(principal, data)))
+        return self._view(to_read(await self._booking.book(principal, data)))
 
     async def get(self, principal: Principal, appointment_id: uuid.UUID) -> AppointmentView:
         """One visible appointment (a clinician's read is audited), else 404."""
-        return _view(await self._queries.get(principal, appointment_id))
+        return self._view(await self._queries.get(principal, appointment_id))
 
     async def search(
         self, principal: Principal, query: AppointmentFilter
     ) -> tuple[list[AppointmentView], int]:
         """A page of the caller's visible appointments by start time, and the total."""
         page = await self._queries.page(principal, query)
-        return [_view(item) for item in page.items], page.total
+        return [self._view(item) for item in page.items], page.total
 
     async def cancel(
         self, principal: Principal, appointment_id: uuid.UUID, reason: str
@@ -68,7 +72,7 @@ class BookingDesk:
         """Cancel through `Lifecycle.cancel`, with a reason the REST API would take (else 422)."""
         checked = validated({"reason": reason}, CancelRequest).reason
         row = await self._lifecycle.cancel(principal, appointment_id, checked)
-        return _view(to_read(row))
+        return self._view(to_read(row))
 
     async def check_in(self, principal: Principal, appointment_id: uuid.UUID) -> AppointmentView:
         """`change_status` to `checked_in` (staff only)."""
@@ -80,14 +84,14 @@ class BookingDesk:
         """The patient's confirmation, or the `Lifecycle` step to `status` behind its roles."""
         if status == Status.CONFIRMED:
             row = await self._lifecycle.confirm_as_patient(principal, appointment_id)
-            return _view(to_read(row))
+            return self._view(to_read(row))
         if status not in STEP_TO:
             raise InvalidTransition(f"no one sets an appointment's status to {status}")
         step = STEP_TO[status]
         if not principal.has_any_role(*STEPS[step].roles):
             roles = ", ".join(STEPS[step].roles)
             raise Forbidden(f"only staff with one of the roles {roles} set it to {status}")
-        return _view(to_read(await self._lifecycle.advance(principal, appointment_id, step)))
+        return self._view(to_read(await self._lifecycle.advance(principal, appointment_id, step)))
 
     async def confirmation(self, appointment_id: uuid.UUID, token: str) -> VisitConfirmation:
         """`Lifecycle.confirmable`: what the confirm route would answer, confirming nothing."""
@@ -126,7 +130,7 @@ class BookingDesk:
     ) -> AppointmentView:
         """`Booking.reschedule`, as `POST /appointments/{id}/reschedule`."""
         data = validated(msgspec.structs.asdict(to), RescheduleRequest)
-        return _view(to_read(await self._booking.reschedule(principal, appointment_id, data)))
+        return self._view(to_read(await self._booking.reschedule(principal, appointment_id, data)))
 
     async def waitlist(self, principal: Principal) -> list[WaitlistEntry]:
         """`Waitlist.list_entries`, as `GET /appointments/waitlist`."""
@@ -140,17 +144,16 @@ class BookingDesk:
 
     async def claim_offer(self, principal: Principal, entry_id: uuid.UUID) -> AppointmentView:
         """`Waitlist.claim`, as `POST /appointments/waitlist/{id}/claim`."""
-        return _view(to_read(await self._waitlist.claim(principal, entry_id)))
+        return self._view(to_read(await self._waitlist.claim(principal, entry_id)))
 
     async def leave_waitlist(self, principal: Principal, entry_id: uuid.UUID) -> None:
         """`Waitlist.leave`, as `DELETE /appointments/waitlist/{id}`."""
         await self._waitlist.leave(principal, entry_id)
 
-
-def _view(read: AppointmentRead) -> AppointmentView:
-    names = AppointmentView.__struct_fields__
-    fields: dict[str, Any] = {name: getattr(read, name) for name in names}
-    return AppointmentView(**fields)
+    def _view(self, read: AppointmentRead) -> AppointmentView:
+        fields: dict[str, Any] = {name: getattr(read, name) for name in FIELDS}
+        may_change = patient_may_change(self._booking.config, read.starts_at)
+        return AppointmentView(**fields, patient_may_change=may_change)
 
 
 def _ensure_clinician(principal: Principal) -> None:

@@ -27,7 +27,7 @@ async def reschedule(
 ) -> Response[str]:
     """Free times of the visit's type and practitioner to move one's own visit to."""
     patient = viewer(request, Role.PATIENT)
-    return await reschedule_page(request, web, patient, visit_id)
+    return await reschedule_page(request, web, patient, visit_id, as_patient=True)
 
 
 @post("/portal/visits/{visit_id:uuid}/reschedule")

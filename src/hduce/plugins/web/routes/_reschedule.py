@@ -12,12 +12,18 @@ from hduce.plugins.web.services import WebServices
 
 
 async def reschedule_page(
-    request: Request, web: WebServices, principal: Principal, visit_id: uuid.UUID
+    request: Request,
+    web: WebServices,
+    principal: Principal,
+    visit_id: uuid.UUID,
+    *,
+    as_patient: bool = False,
 ) -> Response[str]:
     """The visit and the free times of its type and practitioner from the chosen day.
 
     Both of its forms go back to the page's own path: the day picker with a GET, the chosen
-    slot with a POST (the move).
+    slot with a POST (the move). `as_patient` (the portal): within the notice period, the page
+    says to call the clinic instead of listing times no move could take.
     """
     visit = await desk_of(web).get(principal, visit_id)
     offer = f"{visit.type_id}:{visit.practitioner_id}"
@@ -34,6 +40,7 @@ async def reschedule_page(
         slots=found.slots,
         zone=found.zone,
         book_url=request.url.path,
+        too_late_online=as_patient and not visit.patient_may_change,
     )
 
 
