@@ -1,7 +1,10 @@
 """Stopping a task receiver with a long task in flight: a bounded stop, an uncounted redelivery."""
 
 import asyncio
+import logging
 import time
+
+import pytest
 
 from hduce.bootstrap import build_context
 from hduce.core.config import Settings
@@ -15,7 +18,7 @@ GRACE = 1.0
 
 
 async def test_an_interrupted_task_is_taken_again_at_once_and_not_counted(
-    settings: Settings,
+    settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Regression: the stop waited 20 s, then the cancelled task's nak ran after NATS was closed
     (a traceback), so the task waited for `ack_wait` (5 min) and counted as a failed attempt."""
@@ -51,6 +54,8 @@ async def test_an_interrupted_task_is_taken_again_at_once_and_not_counted(
         stop.set()
         await asyncio.wait_for(receiving, 10)
         assert time.monotonic() - started < GRACE + 3
+    # Handed back, not failed: a warning, no error with the cancellation's traceback.
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
     async with running_broker(second):
         stop = asyncio.Event()
         receiving = asyncio.create_task(run_receiver(second.broker, 2, stop, GRACE))

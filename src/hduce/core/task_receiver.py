@@ -1,6 +1,7 @@
 """The task receiver of a worker process: runs deliveries, and at a stop hands back the rest."""
 
 import asyncio
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -9,8 +10,24 @@ from taskiq.receiver import Receiver
 
 from hduce.core.tasks import TaskBroker
 
+TASKIQ_RECEIVER_LOG = logging.getLogger("taskiq.receiver.receiver")
 CANCEL_TIMEOUT_SECONDS = 2.0
 """How long a cancelled task may take to unwind before its delivery is handed back anyway."""
+
+
+class _QuietHandBack(logging.Filter):
+    """Drops taskiq's error log of a task cancelled by a stopping receiver: it is handed back."""
+
+    def __init__(self, broker: TaskBroker) -> None:
+        super().__init__()
+        self._broker = broker
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for a cancellation logged while the broker hands tasks back."""
+        cancelled = record.exc_info is not None and isinstance(
+            record.exc_info[1], asyncio.CancelledError
+        )
+        return not (cancelled and self._broker.handing_back)
 
 
 class _TrackingReceiver(Receiver):
@@ -40,20 +57,25 @@ async def run_receiver(
     attempt not counted; all of it before the broker (and NATS) is closed.
     """
     broker.is_worker_process = True
-    with ThreadPoolExecutor(max_workers=4) as executor:
-        receiver = _TrackingReceiver(
-            broker,
-            executor=executor,
-            run_startup=False,
-            max_async_tasks=concurrency,
-            wait_tasks_timeout=grace,
-        )
-        try:
-            await receiver.listen(stop)
-        finally:
-            broker.handing_back = True
-            for task in receiver.running:
-                task.cancel()
-            if receiver.running:
-                await asyncio.wait(receiver.running, timeout=CANCEL_TIMEOUT_SECONDS)
-            await broker.hand_back_unsettled()
+    quiet = _QuietHandBack(broker)
+    TASKIQ_RECEIVER_LOG.addFilter(quiet)
+    try:
+        with ThreadPoolExecutor(max_workers=4) as executor:
+            receiver = _TrackingReceiver(
+                broker,
+                executor=executor,
+                run_startup=False,
+                max_async_tasks=concurrency,
+                wait_tasks_timeout=grace,
+            )
+            try:
+                await receiver.listen(stop)
+            finally:
+                broker.handing_back = True
+                for task in receiver.running:
+                    task.cancel()
+                if receiver.running:
+                    await asyncio.wait(receiver.running, timeout=CANCEL_TIMEOUT_SECONDS)
+                await broker.hand_back_unsettled()
+    finally:
+        TASKIQ_RECEIVER_LOG.removeFilter(quiet)
