@@ -154,6 +154,9 @@ async def test_a_refused_connect_then_a_reset_logs_no_error(
     await asyncio.sleep(1)
     errors = [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR]
     assert errors == []
+    # Nor a warning per refusal: a client that left is not the server's trouble.
+    unhandled = [r.getMessage() for r in caplog.records if "Unhandled exception" in r.getMessage()]
+    assert unhandled == []
 
 
 async def test_a_browser_app_connects_over_websocket(clinic: Clinic, admin: Member) -> None:

@@ -107,9 +107,10 @@ class SignedInOnlyBroker(
                     refusal = SERVER_UNAVAILABLE
             if refusal is not None:
                 handler.attach(session, reader, writer)
-                # The client may have left without waiting (uvloop: RuntimeError, handler closed).
+                # The client may have left without waiting (uvloop: RuntimeError, handler closed);
+                # written straight to the stream: amqtt's sender would warn of that each time.
                 with contextlib.suppress(*GONE, RuntimeError):
-                    await handler._send_packet(ConnackPacket.build(0, refusal))
+                    await ConnackPacket.build(0, refusal).to_stream(writer)
                     await writer.close()
                 raise MQTTError(f"{where} refused (CONNACK return code {refusal})")
         except BaseException:
