@@ -181,6 +181,28 @@ async def test_no_one_time_token_crosses_the_bus(
             assert token.encode() not in message.data, message.subject
 
 
+async def test_registering_an_unverified_address_again_mails_a_new_verification_link(
+    clinic: Clinic, smtp: SmtpServer
+) -> None:
+    """Seen: the owner who lost the first mail and signed up again was told to sign in with the
+    existing account, which answered 403 (address not verified), with no way forward."""
+    email = await register(clinic)
+    first = await smtp.wait_for_message(lambda m: m["To"] == email)
+    again = await clinic.client.post("/api/v1/auth/register", json=registration(email))
+    assert again.status_code == 202, again.text
+    second = await smtp.wait_for_message(  # a second verification mail, not a notice
+        lambda m: (
+            (m["To"], m["Subject"]) == (email, first["Subject"])
+            and m["Message-ID"] != first["Message-ID"]
+        )
+    )
+    verified = await clinic.client.post(
+        "/api/v1/auth/verify-email", json={"token": token_in(body_of(second))}
+    )
+    assert verified.status_code == 204, verified.text
+    assert await login(clinic, email) == 200
+
+
 async def test_registering_a_taken_address_answers_as_a_new_one_and_tells_its_owner(
     clinic: Clinic, smtp: SmtpServer
 ) -> None:

@@ -45,8 +45,9 @@ class RegistrationService:
 
         A taken username is refused (409: the person picks another). A known e-mail address is
         not told apart from a new one (OWASP: no account enumeration): nothing is opened, its
-        owner is mailed a notice, the same checks and password hashing run, and None is returned
-        for the caller to answer as it answers a new account.
+        owner is mailed a notice (a new verification link while the address is unverified), the
+        same checks and password hashing run, and None is returned for the caller to answer as
+        it answers a new account.
         """
         if data.role == Role.ADMIN:
             raise RoleNotAllowed("Admin accounts cannot be self-registered.")
@@ -65,7 +66,10 @@ class RegistrationService:
             return (await self._create(new, data.password, profile, client=client)).id
         await self._hash(new, data.password, profile)  # the same work as for a new account
         async with env.transaction():
-            await env.events.publish(UserRegistrationAttempted(user_id=owner.id))
+            if owner.email_verified_at is None:  # most likely its owner, who lost the first mail
+                await env.mail_one_time_link(owner.id, VERIFICATION)
+            else:
+                await env.events.publish(UserRegistrationAttempted(user_id=owner.id))
             await env.audit(
                 "auth.registration_attempted", actor_id=None, subject_id=owner.id, client=client
             )
