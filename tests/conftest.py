@@ -1,10 +1,12 @@
 """Session-wide real services: embedded PostgreSQL (migrated once) and a real nats-server."""
 
+import contextlib
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
+import psutil
 import pytest
 
 from hduce.core.config import DatabaseSettings, Settings, load_settings
@@ -12,10 +14,23 @@ from hduce.core.db import HduceEngine, open_database
 from hduce.core.migrations import apply_migrations
 from hduce.piccolo_conf import DB
 from hduce.runtime import EmbeddedNats, EmbeddedPostgres
-from tests.support.processes import TEST_CONFIG
+from tests.support.processes import TEST_CONFIG, processes_using
 
 TEST_JWT_SECRET = "hduce-tests-e55f3d78fbd6def44b93bfdb5ca0b556fecc16b2"
 """A fixed secret that passes the production secret policy."""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_server_outlives_the_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Stop, by pid, any PostgreSQL or nats-server left under the tests' folders at the end.
+
+    A test that SIGKILLs a `hduce serve` it started (with its children) cannot reach the
+    postmaster `pg_ctl` daemonised: it would outlive the run.
+    """
+    yield
+    for process in processes_using(tmp_path_factory.getbasetemp()):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.kill()
 
 
 @pytest.fixture(scope="session")
