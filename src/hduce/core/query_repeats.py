@@ -30,9 +30,12 @@ def refuse_repeated_query_values(scope: Scope) -> None:
     query = scope.get("query_string", b"")
     if not query:
         return
-    names = single_valued_query_names(scope["route_handler"], frozenset(scope["path_params"]))
     counts = Counter(name for name, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True))
-    repeated = sorted(name for name, count in counts.items() if count > 1 and name in names)
+    given_twice = [name for name, count in counts.items() if count > 1]
+    if not given_twice:  # most requests: the route's parameters need not be looked up
+        return
+    names = single_valued_query_names(scope["route_handler"], frozenset(scope["path_params"]))
+    repeated = sorted(name for name in given_twice if name in names)
     if repeated:
         listed = ", ".join(f"`{name}`" for name in repeated)
         raise InvalidRequest(
