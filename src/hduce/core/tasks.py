@@ -20,6 +20,7 @@ from taskiq import (
 )
 from taskiq_nats import PullBasedJetStreamBroker
 
+from hduce.core.ack_deadline import AckDeadline
 from hduce.core.config import NatsSettings
 from hduce.core.config.masking import mask_url
 
@@ -126,6 +127,7 @@ class TaskBroker(PullBasedJetStreamBroker):
         self._dead_letters = dead_letters
         self._failures: dict[str, BaseException] = {}
         self._heartbeats: set[asyncio.Task[None]] = set()
+        self._deadline = AckDeadline(float(settings.ack_wait))
         # Deliveries handed to the receiver and not settled yet, by stream sequence.
         self._unsettled: dict[int, tuple[Msg, asyncio.Task[None]]] = {}
         self._closing = False
@@ -136,6 +138,8 @@ class TaskBroker(PullBasedJetStreamBroker):
     async def listen(self) -> AsyncGenerator[AckableMessage, None]:
         """Yield deliveries; settle each by ack, delayed nak or dead letter once it has run."""
         while True:
+            if self._deadline.check_due():
+                self._deadline.follow(await self._shared_ack_wait())
             try:
                 deliveries: list[Msg] = await self.consumer.fetch(
                     batch=self.pull_consume_batch, timeout=self.pull_consume_timeout
@@ -153,7 +157,7 @@ class TaskBroker(PullBasedJetStreamBroker):
                         delivery, message, "the worker stopped before finishing"
                     )
                     continue
-                heartbeat = asyncio.create_task(self._keep_alive(delivery))
+                heartbeat = asyncio.create_task(self._deadline.keep_alive(delivery))
                 self._heartbeats.add(heartbeat)
                 heartbeat.add_done_callback(self._heartbeats.discard)
                 self._unsettled[delivery.metadata.sequence.stream] = (delivery, heartbeat)
@@ -180,6 +184,14 @@ class TaskBroker(PullBasedJetStreamBroker):
         """Messages waiting for a worker plus messages delivered but not yet acked."""
         info = await self.js.consumer_info(self.settings.tasks_stream, self.settings.durable)
         return int(info.num_pending or 0) + int(info.num_ack_pending or 0)
+
+    async def _shared_ack_wait(self) -> float | None:
+        """The shared consumer's `ack_wait` (another process may have set it); None if unknown."""
+        try:
+            info = await self.js.consumer_info(self.settings.tasks_stream, self.settings.durable)
+        except Exception:  # NATS restarting: the fetch below says so
+            return None
+        return info.config.ack_wait
 
     async def shutdown(self) -> None:
         """Stop heartbeats of unfinished tasks (they will be redelivered) and disconnect."""
@@ -220,16 +232,6 @@ class TaskBroker(PullBasedJetStreamBroker):
     async def _on_disconnected(self) -> None:
         if not self._closing:  # nats-py also calls this when we close the connection ourselves
             logger.warning("nats: disconnected, reconnecting")
-
-    async def _keep_alive(self, delivery: Msg) -> None:
-        # Without in-progress acks a task running longer than ack_wait would be delivered twice.
-        interval = max(float(self.settings.ack_wait) / 3, 0.5)
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await delivery.in_progress()
-            except Exception as exc:
-                logger.warning("cannot extend the ack deadline of a running task: %r", exc)
 
     async def _settle(
         self, delivery: Msg, message: dict[str, Any], heartbeat: asyncio.Task[None]
