@@ -1,10 +1,12 @@
 """Set-up shared by the appointments tests: settings, a practice with hours, booking calls."""
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import httpx
 import msgspec
 from httpx import Response
 
@@ -221,3 +223,21 @@ async def entry_of(clinic: Clinic, member: Member) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     (entry,) = response.json()
     return entry
+
+
+WAITING = """
+SELECT count(*) FROM pg_stat_activity
+WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()
+"""
+
+Call = tuple[str, str, dict[str, Any], dict[str, str]]
+
+
+async def send_all(app: Any, calls: list[Call]) -> list[tuple[int, dict[str, Any]]]:
+    """Send every request at once through the ASGI app, on the app's own loop."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://clinic.test") as client:
+        responses = await asyncio.gather(
+            *(client.request(m, url, json=body, headers=h) for m, url, body, h in calls)
+        )
+    return [(r.status_code, r.json()) for r in responses]

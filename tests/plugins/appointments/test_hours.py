@@ -1,12 +1,18 @@
 """Opening hours as clinics write them: `HH:MM` in and out; seconds optional and kept."""
 
+import asyncio
+import uuid
 from datetime import timedelta
+
+import asyncpg
 
 from tests.plugins.appointments.helpers import (
     API,
+    WAITING,
     book,
     free_slots,
     open_practice,
+    send_all,
     two_days_ahead_at,
 )
 from tests.plugins.users.clinic import Clinic
@@ -74,3 +80,34 @@ async def test_a_day_off_with_an_evening_clinic_instead_offers_the_evening(
     assert booked.status_code == 201, booked.text
     refused = await book(clinic, practice, patient, day + timedelta(hours=9))
     assert refused.status_code == 422, refused.text
+
+
+async def test_the_same_exception_sent_twice_at_once_is_recorded_once(
+    clinic: Clinic, raw_pool: asyncpg.Pool
+) -> None:
+    """Regression: a double click (the same time off posted twice at the same moment) recorded
+    it twice: the check for an identical exception did not see the other request's row before
+    it committed. Here the first request's row is written and committed by hand around the API's."""
+    practice = await open_practice(clinic)
+    doctor = practice.doctor
+    hours = f"{API}/availability/{doctor.id}"
+    day = (two_days_ahead_at(0) + timedelta(days=3)).date()
+    body = {"on_date": str(day), "kind": "extra_hours", "start": "18:00", "end": "19:00"}
+    async with raw_pool.acquire() as first, first.transaction():
+        await first.execute(
+            "INSERT INTO availability_exception (id, practitioner, on_date, kind, start_time, "
+            "end_time) VALUES ($1, $2, $3, 'extra_hours', '18:00', '19:00')",
+            uuid.uuid4(),
+            doctor.id,
+            day,
+        )
+        call = ("POST", f"{hours}/exceptions", body, doctor.headers)
+        second = asyncio.ensure_future(clinic.in_app(send_all, clinic.client.app, [call]))
+        async with asyncio.timeout(10):  # the second request waits for the first one's row
+            while not second.done() and not await raw_pool.fetchval(WAITING):
+                await asyncio.sleep(0.05)
+    [(status, answer)] = await second
+    assert status == 409, answer
+    assert "already recorded" in answer["detail"]
+    read = await clinic.client.get(hours, headers=doctor.headers)
+    assert [e["on_date"] for e in read.json()["exceptions"]] == [str(day)]

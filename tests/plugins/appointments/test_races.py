@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import httpx
 
 from hduce.core.db import Database
 from hduce.core.security import Principal
@@ -25,10 +24,13 @@ from hduce.plugins.appointments.errors import SlotUnavailable
 from hduce.plugins.appointments.schemas import AppointmentCreate
 from tests.plugins.appointments.helpers import (
     API,
+    WAITING,
+    Call,
     Practice,
     book,
     iso,
     open_practice,
+    send_all,
     two_days_ahead_at,
 )
 from tests.plugins.users.clinic import Clinic, Member
@@ -42,10 +44,6 @@ SELECT $1, $2, $3, t.id, 'booked', $4::timestamptz, $4 + interval '30 minutes', 
        $4 + interval '30 minutes',
        t.mode, $2, '{}'
 FROM appointment_type t WHERE t.id = $5
-"""
-WAITING = """
-SELECT count(*) FROM pg_stat_activity
-WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()
 """
 
 
@@ -96,19 +94,6 @@ async def slot_held_then_freed(
             await transaction.rollback()
 
 
-Call = tuple[str, str, dict[str, Any], dict[str, str]]
-
-
-async def _send_all(app: Any, calls: list[Call]) -> list[tuple[int, dict[str, Any]]]:
-    """Send every request at once through the ASGI app, on the app's own loop."""
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://clinic.test") as client:
-        responses = await asyncio.gather(
-            *(client.request(m, url, json=body, headers=h) for m, url, body, h in calls)
-        )
-    return [(r.status_code, r.json()) for r in responses]
-
-
 async def race(
     clinic: Clinic, raw_pool: asyncpg.Pool, practice: Practice, start: datetime, calls: list[Call]
 ) -> list[tuple[int, dict[str, Any]]]:
@@ -122,7 +107,7 @@ async def race(
 
     async with slot_held_then_freed(raw_pool, practice, holder, start, queued):
         # The test client runs one request at a time: concurrency needs the app's loop.
-        racing = asyncio.ensure_future(clinic.in_app(_send_all, clinic.client.app, calls))
+        racing = asyncio.ensure_future(clinic.in_app(send_all, clinic.client.app, calls))
     return await racing
 
 

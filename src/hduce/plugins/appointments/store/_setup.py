@@ -196,10 +196,8 @@ class ScheduleStore(SqlStore):
         return await self.db.fetchrow(
             "INSERT INTO availability_exception "
             "(id, practitioner, on_date, kind, start_time, end_time, reason) "
-            "SELECT $1::uuid, $2::uuid, $3::date, $4::text, $5::time, $6::time, $7::text "
-            "WHERE NOT EXISTS (SELECT FROM availability_exception "
-            "WHERE practitioner = $2 AND on_date = $3 AND kind = $4 "
-            "AND start_time IS NOT DISTINCT FROM $5 AND end_time IS NOT DISTINCT FROM $6) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7) "
+            "ON CONFLICT (practitioner, on_date, kind, start_time, end_time) DO NOTHING "
             f"RETURNING {EXCEPTION_COLUMNS}",
             uuid.uuid4(),
             practitioner_id,
