@@ -36,6 +36,29 @@ async def test_malformed_searches_are_422_problems(
     assert response.headers["content-type"].startswith("application/problem+json")
 
 
+@pytest.mark.parametrize(
+    ("path", "params", "message"),
+    [
+        ("", {"q": "a" * 201}, "q: at most 200 characters"),
+        ("/suggest", {"q": "a" * 300}, "q: at most 200 characters"),
+        ("/suggest", {"q": "a " * 100 + "b"}, "q: at most 200 characters"),
+        ("/suggest", {"q": "?!"}, "q: give the start of a word"),
+        ("", {"q": "fever\x00"}, "q: may not contain NUL characters"),
+        ("", {"q": "fe\x00ver", "mode": "keyword"}, "q: may not contain NUL characters"),
+        ("", {"q": "\x00", "facets": "kind"}, "q: may not contain NUL characters"),
+        ("/suggest", {"q": "fev\x00"}, "q: may not contain NUL characters"),
+    ],
+)
+async def test_a_query_too_long_or_holding_nul_is_a_problem_saying_so(
+    clinic: Clinic, path: str, params: dict[str, str], message: str
+) -> None:
+    doctor = await clinic.member("doctor")
+    response = await clinic.client.get(API + path, params=params, headers=doctor.headers)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert message in response.json()["detail"]
+
+
 async def test_staff_searches_are_audited_patient_searches_are_not(
     clinic: Clinic, raw_pool: asyncpg.Pool
 ) -> None:

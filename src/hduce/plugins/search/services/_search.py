@@ -108,8 +108,8 @@ class SearchService:
 
     async def suggest(self, principal: Principal, *, q: str, limit: int | None) -> Suggestions:
         """Completions of the last word of `q` from entries the caller may see and the lexicon."""
-        words = _WORDS.findall(q.lower())
-        if not words or len(q) > self.config.max_query_length:
+        words = _WORDS.findall(self._text(q).lower())
+        if not words:
             raise InvalidSearch("q: give the start of a word")
         limit = self._page_size(limit)
         scope = scope_for(principal, self.readers, tuple(self.readers))
@@ -122,11 +122,9 @@ class SearchService:
     def _query(
         self, q: str, limit: int | None, offset: int, wanted: Filters, facets: tuple[str, ...]
     ) -> SearchQuery:
-        text = q.strip()
+        text = self._text(q)
         if not _WORD.search(text) and not wanted.given:
             raise InvalidSearch("q: give at least one letter or digit (or a filter)")
-        if len(text) > self.config.max_query_length:
-            raise InvalidSearch(f"q: at most {self.config.max_query_length} characters")
         limit = self._page_size(limit)
         if offset < 0:
             raise InvalidSearch("offset: not negative")
@@ -134,6 +132,15 @@ class SearchService:
         return SearchQuery(
             text, limit, offset, config.max_candidates, config.snippet_chars, wanted, facets
         )
+
+    def _text(self, q: str) -> str:
+        """`q` stripped; 422 when it holds a NUL (never sent to the database) or is too long."""
+        if "\x00" in q:
+            raise InvalidSearch("q: may not contain NUL characters")
+        text = q.strip()
+        if len(text) > self.config.max_query_length:
+            raise InvalidSearch(f"q: at most {self.config.max_query_length} characters")
+        return text
 
     def _page_size(self, limit: int | None) -> int:
         """`limit`, or the default page size when None; 422 outside 1 to the largest page."""
