@@ -3,12 +3,13 @@
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from hduce.core.config import Settings
 from hduce.plugins.search.services._lexicon import Lexicon
 from tests.plugins.search.documents_clinic import documents_clinic, text_document
-from tests.plugins.search.helpers import API, search, word
+from tests.plugins.search.helpers import API, register, search, wait_for_entry, word
 from tests.plugins.users.clinic import Clinic, Member
 
 SUGGEST = f"{API}/suggest"
@@ -45,6 +46,26 @@ async def test_a_misspelt_drug_finds_its_documents(clinic: Clinic) -> None:
     assert "<mark>metformin</mark>" in page["hits"][0]["snippet"]
     assert ids(await search(clinic, patient, f"{marker} METFORNIN")) == [document["id"]]
     assert (await search(clinic, doctor, f"metfornin {word()}"))["hits"] == []
+
+
+async def test_a_word_typed_without_its_accents_finds_the_accented_word(
+    clinic: Clinic, raw_pool: asyncpg.Pool
+) -> None:
+    marker, patient, doctor = word(), await clinic.member("patient"), await clinic.member("doctor")
+    text = f"{marker}: fièvre persistante, échographie normale, Müller consulted."
+    document = await text_document(clinic, doctor, patient, text, "Consultation")
+    surname = word()
+    heloise = await register(clinic, "Héloïse", surname.capitalize())
+    await wait_for_entry(raw_pool, "patient", heloise.id)
+
+    for typed in ("fievre", "fiévre", "FIEVRE", "fièvres", "echographie", "echografie", "muller"):
+        assert ids(await search(clinic, doctor, f"{typed} {marker}")) == [document["id"]], typed
+    for typed in ("heloise", "héloise", "Heloïse", "Heloise"):
+        assert ids(await search(clinic, doctor, f"{typed} {surname}")) == [str(heloise.id)], typed
+    # A correction finds only what the caller may see.
+    other = await clinic.member("patient")
+    assert (await search(clinic, other, f"fievre {marker}"))["hits"] == []
+    assert (await search(clinic, other, f"heloise {surname}"))["hits"] == []
 
 
 async def test_abbreviations_and_lay_words_find_the_clinical_term(clinic: Clinic) -> None:
