@@ -1,6 +1,8 @@
 """Alerts and thresholds for clinical staff: list, acknowledge, per-patient bounds."""
 
+import math
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from hduce.contracts.audit import AuditLog
@@ -9,10 +11,10 @@ from hduce.core.db import Database
 from hduce.core.errors import NotFound
 from hduce.core.schemas import Page
 from hduce.core.security import Principal
-from hduce.plugins.devices.config import Threshold
+from hduce.plugins.devices.config import Range, Threshold
 from hduce.plugins.devices.errors import AlertAlreadyAcknowledged, InvalidRequest
 from hduce.plugins.devices.schemas import AlertRead, ThresholdRead, ThresholdSet
-from hduce.plugins.devices.services._telemetry import UNITS
+from hduce.plugins.devices.services._telemetry import UNITS, out_of_range
 from hduce.plugins.devices.store import AlertStore
 
 
@@ -25,6 +27,8 @@ class AlertService:
     accounts: Accounts
     audit: AuditLog
     defaults: dict[str, Threshold]
+    ranges: Mapping[str, Range]
+    """The plausible values per metric: a bound outside them is refused."""
 
     async def page(
         self,
@@ -104,7 +108,18 @@ class AlertService:
         *,
         ip: str | None = None,
     ) -> list[ThresholdRead]:
-        """Replace the clinic default of one metric for one patient."""
+        """Replace the clinic default of one metric for one patient.
+
+        Each bound is a finite value inside the metric's plausible range (else 422).
+        """
+        for side, value in (("above", data.above), ("below", data.below)):
+            if value is None:
+                continue
+            if not math.isfinite(value):
+                raise InvalidRequest(f"`{side}` must be a finite number")
+            outside = out_of_range(metric, value, self.ranges)
+            if outside:
+                raise InvalidRequest(f"`{side}`: {outside} (`plugins.devices.ranges`)")
         if data.above is not None and data.below is not None and data.below >= data.above:
             raise InvalidRequest("`below` must be less than `above`")
         async with self.db.transaction():
