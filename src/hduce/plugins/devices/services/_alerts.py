@@ -5,6 +5,8 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import asyncpg
+
 from hduce.contracts.audit import AuditLog
 from hduce.contracts.auth import Accounts, Role
 from hduce.core.db import Database
@@ -50,14 +52,22 @@ class AlertService:
         items = AlertRead.from_rows(rows)
         return Page(items=items, total=total, limit=limit, offset=offset)
 
+    async def get(
+        self, principal: Principal, alert_id: uuid.UUID, *, ip: str | None = None
+    ) -> AlertRead:
+        """One alert, open or acknowledged (404 unknown); audited as `devices.alert_read`."""
+        async with self.db.transaction():
+            row = await self._found(alert_id)
+            detail = {"alert_id": str(alert_id)}
+            await self._audit("devices.alert_read", principal, row["patient_id"], detail, ip)
+        return AlertRead.from_row(row)
+
     async def acknowledge(
         self, principal: Principal, alert_id: uuid.UUID, *, ip: str | None = None
     ) -> AlertRead:
         """Close an alert: the next breach of its metric raises a new one."""
         async with self.db.transaction():
-            row = await self.store.locked(alert_id)
-            if row is None:
-                raise NotFound("no such alert")
+            row = await self._found(alert_id)
             if row["acknowledged_at"] is not None:
                 raise AlertAlreadyAcknowledged("this alert was acknowledged already")
             row = await self.store.acknowledge(alert_id, principal.id)
@@ -140,6 +150,13 @@ class AlertService:
             detail = {"metric": metric}
             await self._audit("devices.threshold_reset", principal, patient_id, detail, ip)
         return await self.thresholds(principal, patient_id)
+
+    async def _found(self, alert_id: uuid.UUID) -> asyncpg.Record:
+        """The alert's row, locked until the transaction ends; 404 when there is none."""
+        row = await self.store.locked(alert_id)
+        if row is None:
+            raise NotFound("no such alert")
+        return row
 
     async def _audit(
         self,
