@@ -1,6 +1,5 @@
 """Alerts and thresholds for clinical staff: list, acknowledge, per-patient bounds."""
 
-import math
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -122,16 +121,14 @@ class AlertService:
 
         Each bound is a finite value inside the metric's plausible range (else 422).
         """
+        try:
+            Threshold(above=data.above, below=data.below)  # finite, `below` under `above`
+        except ValueError as exc:
+            raise InvalidRequest(str(exc)) from None
         for side, value in (("above", data.above), ("below", data.below)):
-            if value is None:
-                continue
-            if not math.isfinite(value):
-                raise InvalidRequest(f"`{side}` must be a finite number")
-            outside = out_of_range(metric, value, self.ranges)
+            outside = None if value is None else out_of_range(metric, value, self.ranges)
             if outside:
                 raise InvalidRequest(f"`{side}`: {outside} (`plugins.devices.ranges`)")
-        if data.above is not None and data.below is not None and data.below >= data.above:
-            raise InvalidRequest("`below` must be less than `above`")
         async with self.db.transaction():
             await self.accounts.require(patient_id, Role.PATIENT)
             await self.store.set_threshold(
