@@ -150,7 +150,10 @@ class AlertView(ThresholdCrossing, frozen=True, kw_only=True):
 
 
 class DeviceAlerts(Protocol):
-    """Open alerts and acknowledging them, for doctors and nurses (provided by devices)."""
+    """Alerts and acknowledging them, for doctors and nurses (provided by devices)."""
+
+    async def get(self, principal: Principal, alert_id: uuid.UUID) -> AlertView:
+        """One alert, open or acknowledged (audited; 404 unknown, 403 for other roles)."""
 
     async def open_alerts(self, principal: Principal, patient_id: uuid.UUID) -> list[AlertView]:
         """The patient's unacknowledged alerts, newest first (audited; else 403)."""

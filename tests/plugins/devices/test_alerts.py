@@ -141,6 +141,32 @@ async def test_thresholds_are_for_doctors_and_checked(clinic: Clinic, patient: M
     assert (await clinic.client.get(url, headers=nurse.headers)).status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ({"above": "-inf"}, "`above` must be a finite number"),
+        ({"above": "Infinity"}, "`above` must be a finite number"),
+        ({"below": "NaN"}, "`below` must be a finite number"),
+        ({"above": 400}, "`above`: heart_rate 400 is outside 10..350"),
+        ({"below": 5, "above": 120}, "`below`: heart_rate 5 is outside 10..350"),
+    ],
+)
+async def test_a_threshold_must_be_a_number_a_sensor_can_report(
+    clinic: Clinic, patient: Member, body: dict[str, object], words: str
+) -> None:
+    doctor = await clinic.member("doctor")
+    url = f"{API}/thresholds/{patient.id}/heart_rate"
+    refused = await clinic.client.put(url, json=body, headers=doctor.headers)
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert words in refused.json()["detail"]
+    shown = await clinic.client.get(f"{API}/thresholds/{patient.id}", headers=doctor.headers)
+    heart_rate = next(t for t in shown.json() if t["metric"] == "heart_rate")
+    assert heart_rate["source"] == "clinic", "nothing was stored"
+    rows = await clinic.fetch("SELECT 1 FROM device_threshold WHERE patient = $1", patient.id)
+    assert rows == []
+
+
 async def test_readings_of_an_unassigned_device_raise_no_alert(
     clinic: Clinic, admin: Member
 ) -> None:

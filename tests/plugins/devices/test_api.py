@@ -75,6 +75,27 @@ async def test_assigning_moves_new_readings_to_the_new_patient(
     assert cleared.json()["patient_id"] is None
 
 
+async def test_a_deactivated_device_is_assigned_to_nobody_new(
+    clinic: Clinic, admin: Member, patient: Member
+) -> None:
+    device, _ = await register(clinic, admin, patient)
+    done = await clinic.client.post(f"{API}/{device}/deactivate", headers=admin.headers)
+    assert done.status_code == 200, done.text
+    url = f"{API}/{device}/patient"
+    other = await clinic.member("patient")
+    moved = await clinic.client.put(url, json={"patient_id": str(other.id)}, headers=admin.headers)
+    assert moved.status_code == 409, moved.text
+    assert moved.headers["content-type"].startswith(PROBLEM)
+    assert "deactivated" in moved.json()["detail"]
+    listed = await clinic.client.get(
+        API, params={"patient_id": str(other.id)}, headers=admin.headers
+    )
+    assert listed.json()["items"] == []
+    cleared = await clinic.client.put(url, json={"patient_id": None}, headers=admin.headers)
+    assert cleared.status_code == 200, "unassigning a retired device is still allowed"
+    assert cleared.json()["patient_id"] is None
+
+
 async def store_readings(clinic: Clinic, admin: Member, patient: Member, count: int) -> None:
     device, secret = await register(clinic, admin, patient)
     start = datetime.now(UTC) - timedelta(hours=1)
@@ -152,13 +173,13 @@ async def test_audit_events_record_the_callers_address(
     doctor = await clinic.member("doctor")
     device_id, _ = await register(clinic, admin)
     device = f"{API}/{device_id}"
-    for action in ("rotate-secret", "deactivate"):
-        done = await clinic.client.post(f"{device}/{action}", headers=admin.headers)
-        assert done.status_code == 200, done.text
     assigned = await clinic.client.put(
         f"{device}/patient", json={"patient_id": str(patient.id)}, headers=admin.headers
     )
     assert assigned.status_code == 200, assigned.text
+    for action in ("rotate-secret", "deactivate"):
+        done = await clinic.client.post(f"{device}/{action}", headers=admin.headers)
+        assert done.status_code == 200, done.text
     threshold = f"{API}/thresholds/{patient.id}/heart_rate"
     for response in (
         await clinic.client.get(

@@ -1,5 +1,6 @@
 """The telemetry format and the topic ACL, without a broker."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -107,3 +108,18 @@ def test_configured_ranges_replace_the_defaults_and_an_empty_one_is_refused() ->
         parse(payload, received_at=NOW, max_skew=SKEW, ranges=config.ranges)
     with pytest.raises(ConfigError, match="above `max`"):
         decode_section({"ranges": {"spo2": {"min": 5, "max": 1}}}, DevicesConfig, origin="test")
+
+
+@pytest.mark.parametrize(
+    ("threshold", "words"),
+    [
+        ({"below": float("nan")}, "`below` must be a finite number"),
+        ({"above": float("-inf")}, "`above` must be a finite number"),
+        ({"above": 90, "below": 95}, "`below` (95) must be less than `above` (90)"),
+    ],
+)
+def test_a_configured_threshold_is_finite_and_in_order(
+    threshold: dict[str, float], words: str
+) -> None:
+    with pytest.raises(ConfigError, match=re.escape(words)):
+        decode_section({"thresholds": {"spo2": threshold}}, DevicesConfig, origin="test")

@@ -1,18 +1,26 @@
-"""The patient page for clinicians (documents, readings, alerts) and the search box."""
+"""The patient page for clinicians (documents, readings, alerts), the alert page and search."""
 
+import re
+import uuid
 from collections.abc import AsyncIterator
 
 import pytest
 
 from hduce.core.config import Settings
 from hduce.plugins.web.routes._clinician_search import highlighted
+from tests.plugins.devices.helpers import NOTIFIED_WITHIN, eventually
 from tests.plugins.documents.files import lab_report_pdf
 from tests.plugins.documents.helpers import extracted, uploaded
 from tests.plugins.users.clinic import Clinic
 from tests.plugins.web.clinical import clinical_clinic, raise_alert, reindex
-from tests.plugins.web.helpers import signed_in
+from tests.plugins.web.helpers import Browser, signed_in
 
 OPEN_ALERTS = "SELECT id FROM device_alert WHERE patient = $1 AND acknowledged_at IS NULL"
+ALERT_MAIL = (
+    "SELECT d.body_text FROM notification n JOIN delivery d ON d.notification = n.id "
+    "AND d.channel = 'email' WHERE n.template = 'device_alert' AND n.recipient = $1"
+)
+ACKNOWLEDGE_LINK = re.compile(r"Acknowledge the alert once it is handled: https?://[^/\s]+(/\S+)")
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +80,59 @@ async def test_only_doctors_and_nurses_acknowledge_alerts(clinic: Clinic) -> Non
     forged = await doctor.request("POST", f"/clinic/alerts/{alert}/acknowledge", data={})
     assert forged.status_code == 403, "no CSRF token, no acknowledgement"
     assert len(await clinic.fetch(OPEN_ALERTS, patient.id)) == 1
+
+
+async def test_the_link_in_the_alert_message_opens_the_alert_to_acknowledge(
+    clinic: Clinic,
+) -> None:
+    admin = await clinic.member("admin")
+    patient = await clinic.member("patient", first_name="Rosa", last_name="Lindqvist")
+    doctor, browser = await signed_in(clinic, "doctor")
+    added = await clinic.client.put(
+        f"/api/v1/users/{patient.id}/care-team/{doctor.id}", headers=admin.headers
+    )
+    assert added.status_code == 200, added.text
+    alert = await raise_alert(clinic, admin, patient)
+    mail = await eventually(clinic, ALERT_MAIL, doctor.id, timeout=NOTIFIED_WITHIN)
+    found = ACKNOWLEDGE_LINK.search(mail["body_text"])
+    assert found, mail["body_text"]
+    link = found[1]
+    assert link == f"/clinic/alerts/{alert}"
+    page = await browser.get(link)
+    assert page.status_code == 200, page.text
+    for words in ("Rosa Lindqvist", "spo2", "88 %", "below 92 %", "Open", "Acknowledge"):
+        assert words in page.text, words
+    assert f'href="/clinic/patients/{patient.id}"' in page.text
+    done = await browser.submit(f"/clinic/alerts/{alert}/acknowledge", {}, page=link)
+    assert done.status_code == 303, done.text
+    assert await clinic.fetch(OPEN_ALERTS, patient.id) == []
+    after = await browser.get(link)
+    assert after.status_code == 200 and "Acknowledged" in after.text
+    assert f'action="/clinic/alerts/{alert}/acknowledge"' not in after.text
+    read = await clinic.fetch(
+        "SELECT 1 FROM audit_event WHERE action = 'devices.alert_read' AND actor_id = $1",
+        doctor.id,
+    )
+    assert read, "reading an alert is audited like the API's reads"
+
+
+async def test_the_alert_page_is_for_doctors_and_nurses_and_names_a_real_alert(
+    clinic: Clinic,
+) -> None:
+    admin, patient = await clinic.member("admin"), await clinic.member("patient")
+    alert = await raise_alert(clinic, admin, patient)
+    _, nurse = await signed_in(clinic, "nurse")
+    assert (await nurse.get(f"/clinic/alerts/{alert}")).status_code == 200
+    for role in ("patient", "receptionist", "admin"):
+        _, browser = await signed_in(clinic, role)
+        refused = await browser.get(f"/clinic/alerts/{alert}")
+        assert refused.status_code == 403, role
+        assert refused.headers["content-type"].startswith("text/html")
+    unknown = await nurse.get(f"/clinic/alerts/{uuid.uuid4()}")
+    assert unknown.status_code == 404 and "no such alert" in unknown.text
+    signed_out = await Browser(clinic).get(f"/clinic/alerts/{alert}")
+    assert signed_out.status_code == 303
+    assert signed_out.headers["location"] == f"/login?next=/clinic/alerts/{alert}"
 
 
 async def test_search_groups_hits_by_kind_and_highlights_matches(clinic: Clinic) -> None:

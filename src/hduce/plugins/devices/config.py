@@ -1,5 +1,7 @@
 """Settings of the devices plugin (`[plugins.devices]`)."""
 
+import math
+
 import msgspec
 
 from hduce.core.config import Duration, NonNegative, OptionalPort, Port, Positive, Section
@@ -13,6 +15,14 @@ class Threshold(Section):
 
     above: float | None = None
     below: float | None = None
+
+    def __post_init__(self) -> None:
+        """Refuse `nan`/`inf` (TOML has them: NaN never alerts) and `below` not under `above`."""
+        for side, value in (("above", self.above), ("below", self.below)):
+            if value is not None and not math.isfinite(value):
+                raise ValueError(f"`{side}` must be a finite number, not {value}")
+        if self.above is not None and self.below is not None and self.below >= self.above:
+            raise ValueError(f"`below` ({self.below:g}) must be less than `above` ({self.above:g})")
 
 
 class Range(Section):

@@ -99,7 +99,10 @@ class AlertRead(AlertView, Read, frozen=False, kw_only=True):
 
 
 class ThresholdSet(Input):
-    """A patient's bounds for one metric; a null side never alerts."""
+    """A patient's bounds for one metric; a null side never alerts.
+
+    Each bound is a finite number inside the metric's plausible range (`plugins.devices.ranges`).
+    """
 
     above: float | None = None
     below: float | None = None

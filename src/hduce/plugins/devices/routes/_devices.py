@@ -79,7 +79,7 @@ class DeviceController(Controller):
         """A new secret (shown once); the old one is refused and its connection closed."""
         return await devices.inventory.rotate_secret(principal, device_id, ip=client_ip(request))
 
-    @put("/{device_id:uuid}/patient", guards=ADMINS, responses=problems(403, 404, 422))
+    @put("/{device_id:uuid}/patient", guards=ADMINS, responses=problems(403, 404, 409, 422))
     async def assign_device(
         self,
         request: Request,
@@ -88,7 +88,7 @@ class DeviceController(Controller):
         data: JSONBody[PatientAssignment],
         devices: NamedDependency[DeviceServices],
     ) -> DeviceRead:
-        """Assign the device to a patient, or unassign it with `null`."""
+        """Assign the device to a patient, or unassign it with `null` (409 once deactivated)."""
         return await devices.inventory.assign(
             principal, device_id, data.patient_id, ip=client_ip(request)
         )

@@ -59,7 +59,9 @@ class DeviceServices:
         return cls(
             inventory=DeviceRegistry(db, stores.devices, env.events, accounts, audit),
             readings=ReadingQueries(db, stores.readings, audit),
-            alerts=AlertService(db, stores.alerts, accounts, audit, config.thresholds),
+            alerts=AlertService(
+                db, stores.alerts, accounts, audit, config.thresholds, config.ranges
+            ),
             rules=AlertRules(stores.alerts, env.events, config.thresholds),
             max_page_size=config.max_page_size,
         )

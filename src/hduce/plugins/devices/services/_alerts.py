@@ -1,7 +1,10 @@
 """Alerts and thresholds for clinical staff: list, acknowledge, per-patient bounds."""
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+import asyncpg
 
 from hduce.contracts.audit import AuditLog
 from hduce.contracts.auth import Accounts, Role
@@ -9,10 +12,10 @@ from hduce.core.db import Database
 from hduce.core.errors import NotFound
 from hduce.core.schemas import Page
 from hduce.core.security import Principal
-from hduce.plugins.devices.config import Threshold
+from hduce.plugins.devices.config import Range, Threshold
 from hduce.plugins.devices.errors import AlertAlreadyAcknowledged, InvalidRequest
 from hduce.plugins.devices.schemas import AlertRead, ThresholdRead, ThresholdSet
-from hduce.plugins.devices.services._telemetry import UNITS
+from hduce.plugins.devices.services._telemetry import UNITS, out_of_range
 from hduce.plugins.devices.store import AlertStore
 
 
@@ -25,6 +28,8 @@ class AlertService:
     accounts: Accounts
     audit: AuditLog
     defaults: dict[str, Threshold]
+    ranges: Mapping[str, Range]
+    """The plausible values per metric: a bound outside them is refused."""
 
     async def page(
         self,
@@ -46,14 +51,22 @@ class AlertService:
         items = AlertRead.from_rows(rows)
         return Page(items=items, total=total, limit=limit, offset=offset)
 
+    async def get(
+        self, principal: Principal, alert_id: uuid.UUID, *, ip: str | None = None
+    ) -> AlertRead:
+        """One alert, open or acknowledged (404 unknown); audited as `devices.alert_read`."""
+        async with self.db.transaction():
+            row = await self._found(alert_id)
+            detail = {"alert_id": str(alert_id)}
+            await self._audit("devices.alert_read", principal, row["patient_id"], detail, ip)
+        return AlertRead.from_row(row)
+
     async def acknowledge(
         self, principal: Principal, alert_id: uuid.UUID, *, ip: str | None = None
     ) -> AlertRead:
         """Close an alert: the next breach of its metric raises a new one."""
         async with self.db.transaction():
-            row = await self.store.locked(alert_id)
-            if row is None:
-                raise NotFound("no such alert")
+            row = await self._found(alert_id)
             if row["acknowledged_at"] is not None:
                 raise AlertAlreadyAcknowledged("this alert was acknowledged already")
             row = await self.store.acknowledge(alert_id, principal.id)
@@ -104,9 +117,18 @@ class AlertService:
         *,
         ip: str | None = None,
     ) -> list[ThresholdRead]:
-        """Replace the clinic default of one metric for one patient."""
-        if data.above is not None and data.below is not None and data.below >= data.above:
-            raise InvalidRequest("`below` must be less than `above`")
+        """Replace the clinic default of one metric for one patient.
+
+        Each bound is a finite value inside the metric's plausible range (else 422).
+        """
+        try:
+            Threshold(above=data.above, below=data.below)  # finite, `below` under `above`
+        except ValueError as exc:
+            raise InvalidRequest(str(exc)) from None
+        for side, value in (("above", data.above), ("below", data.below)):
+            outside = None if value is None else out_of_range(metric, value, self.ranges)
+            if outside:
+                raise InvalidRequest(f"`{side}`: {outside} (`plugins.devices.ranges`)")
         async with self.db.transaction():
             await self.accounts.require(patient_id, Role.PATIENT)
             await self.store.set_threshold(
@@ -125,6 +147,13 @@ class AlertService:
             detail = {"metric": metric}
             await self._audit("devices.threshold_reset", principal, patient_id, detail, ip)
         return await self.thresholds(principal, patient_id)
+
+    async def _found(self, alert_id: uuid.UUID) -> asyncpg.Record:
+        """The alert's row, locked until the transaction ends; 404 when there is none."""
+        row = await self.store.locked(alert_id)
+        if row is None:
+            raise NotFound("no such alert")
+        return row
 
     async def _audit(
         self,

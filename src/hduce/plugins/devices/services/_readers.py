@@ -77,7 +77,7 @@ class Devices:
 
 
 class Alerts:
-    """Open alerts and acknowledging them, for doctors and nurses, through `AlertService`."""
+    """Alerts and acknowledging them, for doctors and nurses, through `AlertService`."""
 
     def __init__(self, service: AlertService, max_page_size: int) -> None:
         self._service = service
@@ -90,6 +90,11 @@ class Alerts:
             principal, patient_id=patient_id, open_only=True, limit=self._max_page_size, offset=0
         )
         return list(page.items)
+
+    async def get(self, principal: Principal, alert_id: uuid.UUID) -> AlertView:
+        """One alert, open or acknowledged (audited as `devices.alert_read`)."""
+        _ensure_clinician(principal)
+        return await self._service.get(principal, alert_id)
 
     async def acknowledge(self, principal: Principal, alert_id: uuid.UUID) -> AlertView:
         """As `POST /api/v1/devices/alerts/{id}/acknowledge`."""

@@ -117,10 +117,15 @@ class DeviceRegistry:
         *,
         ip: str | None = None,
     ) -> DeviceRead:
-        """Assign the device to a patient (readings from now on are theirs), or unassign it."""
+        """Assign the device to a patient (readings from now on are theirs), or unassign it.
+
+        A deactivated device is assigned to nobody new (409); unassigning it is allowed.
+        """
         async with self.db.transaction():
-            await self._fetch(device_id, lock=True)
+            device = await self._fetch(device_id, lock=True)
             if patient_id is not None:
+                if not device["active"]:
+                    raise DeviceInactive("a deactivated device is assigned to no patient")
                 await self.accounts.require(patient_id, Role.PATIENT)
             row = await self.store.assign(device_id, patient_id)
             await self._audit("devices.assigned", principal, device_id, ip, patient_id)

@@ -102,13 +102,18 @@ def parse(
             )
         if not math.isfinite(reading.value):
             raise InvalidTelemetry(f"{reading.metric} is not a finite number")
-        bounds = ranges.get(reading.metric)
-        if bounds is not None and not bounds.min <= reading.value <= bounds.max:
-            raise InvalidTelemetry(
-                f"{reading.metric} {_shown(reading.value)} is outside "
-                f"{_shown(bounds.min)}..{_shown(bounds.max)}"
-            )
+        outside = out_of_range(reading.metric, reading.value, ranges)
+        if outside:
+            raise InvalidTelemetry(outside)
     return telemetry
+
+
+def out_of_range(metric: str, value: float, ranges: Mapping[str, Bounds]) -> str | None:
+    """Why `value` is no plausible `metric` (outside its configured range); None if it is."""
+    bounds = ranges.get(metric)
+    if bounds is None or bounds.min <= value <= bounds.max:
+        return None
+    return f"{metric} {_shown(value)} is outside {_shown(bounds.min)}..{_shown(bounds.max)}"
 
 
 def _refuse_duplicate_keys(payload: bytes, telemetry: Telemetry) -> None:

@@ -53,8 +53,9 @@ class NotificationsConfig(Section):
     verify_email_url: str = "{public_url}/verify-email?token={token}"
     """The link in verification e-mails; `{public_url}` is `server.public_url`."""
     reset_password_url: str = "{public_url}/reset-password?token={token}"
-    device_alert_url: str = "{public_url}/devices/alerts/{alert_id}"
-    """The link in device alert messages; `{public_url}` is `server.public_url`."""
+    device_alert_url: str = "{public_url}/clinic/alerts/{alert_id}"
+    """The link in device alert messages (the web console's alert page, where clinicians
+    acknowledge it); `{public_url}` is `server.public_url`."""
     email: EmailConfig = msgspec.field(default_factory=EmailConfig)
     sms: SmsConfig = msgspec.field(default_factory=SmsConfig)
     template_dirs: tuple[str, ...] = ()

@@ -1,10 +1,13 @@
-"""A patient's page for clinicians: profile, care team, visits, documents, readings, alerts."""
+"""A patient's page for clinicians: profile, care team, visits, documents, readings, alerts.
+
+Acknowledging an alert (from here or from its own page) is in `_clinician_alert`.
+"""
 
 import uuid
 from collections import defaultdict
 from datetime import UTC, datetime
 
-from litestar import Request, Response, get, post
+from litestar import Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
@@ -19,7 +22,7 @@ from hduce.plugins.web.routes._booking import every_visit, names
 from hduce.plugins.web.routes._clinician import CLINICIANS
 from hduce.plugins.web.routes._clinician_readings import MetricTrend, trends
 from hduce.plugins.web.routes._days import zones_of
-from hduce.plugins.web.routes._render import go, render, viewer
+from hduce.plugins.web.routes._render import render, viewer
 from hduce.plugins.web.services import WebServices
 
 VISITS_SHOWN = 200
@@ -65,18 +68,6 @@ async def patient_page(
     )
 
 
-@post("/clinic/alerts/{alert_id:uuid}/acknowledge")
-async def acknowledge(
-    request: Request, alert_id: FromPath[uuid.UUID], web: NamedDependency[WebServices]
-) -> Response[str]:
-    """Mark a device alert handled and return to its patient."""
-    clinician = viewer(request, *CLINICIANS)
-    if web.alerts is None:
-        raise NotFound("devices are not enabled at this clinic")
-    alert = await web.alerts.acknowledge(clinician, alert_id)
-    return go(request, f"/clinic/patients/{alert.patient_id}?acknowledged=1")
-
-
 async def _visits(
     services: WebServices, clinician: Principal, patient_id: uuid.UUID
 ) -> list[AppointmentView]:
@@ -119,4 +110,4 @@ async def _trends(
     return trends(readings)
 
 
-HANDLERS = (patient_page, acknowledge)
+HANDLERS = (patient_page,)
