@@ -7,7 +7,14 @@ import pytest
 from hduce.plugins.documents.services._sniff import sniff
 from hduce.plugins.documents.services.extraction import ExtractionOptions, extract_file, normalize
 from hduce.plugins.documents.services.extraction.entities import PAGE_BREAK, extract_entities
-from tests.plugins.documents.files import corrupt_pdf, encrypted_pdf, image, long_pdf, scanned_pdf
+from tests.plugins.documents.files import (
+    corrupt_pdf,
+    encrypted_pdf,
+    image,
+    long_pdf,
+    scanned_pdf,
+    zero_page_pdf,
+)
 from tests.plugins.documents.labelled import labelled, score
 
 
@@ -259,3 +266,10 @@ def test_extract_file_in_process(tmp_path: Path) -> None:
     assert scan["note"] == "2 of 2 pages read by OCR (may contain errors)"  # pictures, no words
     missing = extract_file(str(tmp_path / "gone"), "application/pdf", ExtractionOptions())
     assert missing["error"] == "the stored file is missing"
+
+
+def test_a_pdf_without_pages_fails_saying_so(tmp_path: Path) -> None:
+    # pypdfium2 refuses it naming the error PDFium recorded last: a damaged PDF's here.
+    extract_file(write(tmp_path, corrupt_pdf()), "application/pdf", ExtractionOptions())
+    empty = extract_file(write(tmp_path, zero_page_pdf()), "application/pdf", ExtractionOptions())
+    assert (empty["ok"], empty["error"]) == (False, "the PDF has no pages")

@@ -2,6 +2,7 @@
 
 import functools
 import logging
+import os
 import re
 import warnings
 from collections.abc import Callable
@@ -157,7 +158,7 @@ def _pdf_pages(path: Path, ocr: OcrOptions) -> _Pages | ExtractionResult:
     try:
         document = pdfium.PdfDocument(path)
     except pdfium.PdfiumError as exc:
-        return _failed(_pdf_error(str(exc)))
+        return _failed(_load_error(path, str(exc)))
     try:
         pages = _Pages()
         for index in range(len(document)):
@@ -207,7 +208,18 @@ def _read_frame(frame: "Image.Image", options: ExtractionOptions) -> str:
     return read_image(frame, options.ocr)
 
 
-def _pdf_error(message: str) -> str:
+def _load_error(path: Path, message: str) -> str:
+    """Why PDFium refused the file at `path`, `message` its error.
+
+    pypdfium2 also refuses a document without pages, naming whatever error PDFium recorded last
+    (another file's, or "Success"): a document PDFium itself opens has no pages.
+    """
+    import pypdfium2.raw as pdfium_c
+
+    handle = pdfium_c.FPDF_LoadDocument(os.fsencode(path), None)
+    if handle:
+        pdfium_c.FPDF_CloseDocument(handle)
+        return "the PDF has no pages"
     if "password" in message.lower():
         return "the PDF is encrypted (password protected); upload it without a password"
     return f"the PDF is damaged or not a PDF ({message})"
