@@ -82,3 +82,34 @@ async def test_bidirectional_controls_leave_names_and_titles(
     only_controls = await upload(clinic, patient, unique_text(), title="\u202e")
     assert only_controls.status_code == 201, only_controls.text
     assert only_controls.json()["title"] == "Untitled document"
+
+
+async def test_a_disposition_filename_in_raw_utf8_is_kept(clinic: Clinic, patient: Member) -> None:
+    # As curl sends it: UTF-8 bytes in the header (Å is C3 85, 病 E7 97 85: 0x85 is NEL in Latin-1).
+    for name in ("Åsa Berg.txt", "病歴.txt", "café.txt"):
+        header = f'attachment; filename="{name}"'.encode()
+        created = await uploaded(
+            clinic, patient, unique_text(), kind="letter", headers={"Content-Disposition": header}
+        )
+        assert (created["filename"], created["title"]) == (name, name)
+    # Bytes that are not UTF-8 are Latin-1, as HTTP has them.
+    latin1 = {"Content-Disposition": b'attachment; filename="caf\xe9.txt"'}
+    created = await uploaded(clinic, patient, unique_text(), headers=latin1)
+    assert created["filename"] == "café.txt"
+
+
+async def test_a_disposition_header_that_cannot_be_parsed_is_422(
+    clinic: Clinic, patient: Member
+) -> None:
+    # U+0085 (NEL) and U+2028 end a header line for the parser.
+    for name in ("a\u0085b.txt", "a\u2028b.txt"):
+        header = f'attachment; filename="{name}"'.encode()
+        response = await upload(
+            clinic, patient, unique_text(), headers={"Content-Disposition": header}
+        )
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        problem = response.json()
+        assert "Content-Disposition" in problem["detail"]
+        assert problem["errors"][0]["key"] == "Content-Disposition"
+        assert problem["errors"][0]["source"] == "header"
