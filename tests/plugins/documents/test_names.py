@@ -113,3 +113,21 @@ async def test_a_disposition_header_that_cannot_be_parsed_is_422(
         assert "Content-Disposition" in problem["detail"]
         assert problem["errors"][0]["key"] == "Content-Disposition"
         assert problem["errors"][0]["source"] == "header"
+
+
+async def test_c1_and_format_controls_leave_names_and_titles(
+    clinic: Clinic, patient: Member
+) -> None:
+    created = await uploaded(
+        clinic,
+        patient,
+        unique_text(),
+        filename="a\x85b\x9b31mc\u2028\u2029\ufeff\u200b.txt",
+        title="t\x9b2Jx\x80\x9f\u2028\u00ad",
+    )
+    assert (created["filename"], created["title"]) == ("ab31mc.txt", "t2Jx")
+    changed = await clinic.client.patch(
+        f"{API}/{created['id']}", json={"title": "Scan\x85 \x9b1m"}, headers=patient.headers
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["title"] == "Scan 1m"
