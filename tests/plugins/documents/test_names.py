@@ -2,6 +2,7 @@
 
 import uuid
 from email.message import EmailMessage
+from typing import Any
 
 from tests.plugins.documents.helpers import API, upload, uploaded
 from tests.plugins.users.clinic import Clinic, Member
@@ -11,6 +12,11 @@ BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c
 
 def unique_text() -> bytes:
     return f"Note {uuid.uuid4()}".encode()
+
+
+async def named(clinic: Clinic, caller: Member, filename: str, title: str) -> dict[str, Any]:
+    """A text document uploaded with `filename` and `title`, as created."""
+    return await uploaded(clinic, caller, unique_text(), filename=filename, title=title)
 
 
 async def download_name(clinic: Clinic, caller: Member, title: str) -> str:
@@ -60,12 +66,8 @@ async def test_a_long_filename_makes_a_title_of_at_most_200_characters(
 async def test_bidirectional_controls_leave_names_and_titles(
     clinic: Clinic, patient: Member
 ) -> None:
-    created = await uploaded(
-        clinic,
-        patient,
-        unique_text(),
-        filename=f"résumé 診断書 {BIDI}exe.txt",
-        title=f"Scan \u2066{BIDI}of March\u2069",
+    created = await named(
+        clinic, patient, f"résumé 診断書 {BIDI}exe.txt", f"Scan \u2066{BIDI}of March\u2069"
     )
     assert (created["filename"], created["title"]) == ("résumé 診断書 exe.txt", "Scan of March")
     untitled = await uploaded(clinic, patient, unique_text(), filename="\u202eabc.txt")
@@ -118,12 +120,11 @@ async def test_a_disposition_header_that_cannot_be_parsed_is_422(
 async def test_c1_and_format_controls_leave_names_and_titles(
     clinic: Clinic, patient: Member
 ) -> None:
-    created = await uploaded(
+    created = await named(
         clinic,
         patient,
-        unique_text(),
-        filename="a\x85b\x9b31mc\u2028\u2029\ufeff\u200b.txt",
-        title="t\x9b2Jx\x80\x9f\u2028\u00ad",
+        "a\x85b\x9b31mc\u2028\u2029\ufeff\u200b.txt",
+        "t\x9b2Jx\x80\x9f\u2028\u00ad",
     )
     assert (created["filename"], created["title"]) == ("ab31mc.txt", "t2Jx")
     changed = await clinic.client.patch(
