@@ -143,12 +143,25 @@ def inflating_pdf(inflated: int) -> bytes:
     blanks = b" " * (1024 * 1024)
     stream = b"".join(deflater.compress(blanks) for _ in range(inflated // len(blanks)))
     stream += deflater.flush()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(stream), stream),
-    ]
+    return _assembled_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+            b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(stream), stream),
+        ]
+    )
+
+
+def zero_page_pdf() -> bytes:
+    """A valid PDF whose page tree holds no page."""
+    return _assembled_pdf(
+        [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>"]
+    )
+
+
+def _assembled_pdf(objects: list[bytes]) -> bytes:
+    """A PDF of `objects` (numbered from 1, the catalog first) and its cross-reference table."""
     pdf, offsets = bytearray(b"%PDF-1.7\n"), []
     for number, body in enumerate(objects, 1):
         offsets.append(len(pdf))

@@ -38,7 +38,7 @@ async def upload(
     *,
     patient: Member | None = None,
     content_type: str = "application/octet-stream",
-    headers: dict[str, str] | None = None,
+    headers: dict[str, str | bytes] | None = None,
     **params: str,
 ) -> Response:
     """POST `body` as a raw upload (for `patient` when given)."""

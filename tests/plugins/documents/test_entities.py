@@ -7,7 +7,14 @@ import pytest
 from hduce.plugins.documents.services._sniff import sniff
 from hduce.plugins.documents.services.extraction import ExtractionOptions, extract_file, normalize
 from hduce.plugins.documents.services.extraction.entities import PAGE_BREAK, extract_entities
-from tests.plugins.documents.files import corrupt_pdf, encrypted_pdf, image, long_pdf, scanned_pdf
+from tests.plugins.documents.files import (
+    corrupt_pdf,
+    encrypted_pdf,
+    image,
+    long_pdf,
+    scanned_pdf,
+    zero_page_pdf,
+)
 from tests.plugins.documents.labelled import labelled, score
 
 
@@ -218,6 +225,10 @@ def test_offsets_and_pages_point_into_the_text() -> None:
         (image("TIFF"), "image/tiff"),
         ("Zürich, café\n".encode(), "text/plain"),
         ("Zürich, café\n".encode("latin-1"), "text/plain"),
+        # Windows-1252: its quotes, dashes and euro sign are text, however dense.
+        ("“no fever” — €20\n".encode("cp1252"), "text/plain"),
+        (b"caf\xe9 \x81" + b"x" * 98, "text/plain"),  # one of its undefined bytes in 100
+        (b"caf\xe9 \x81\x8d" + b"x" * 97, None),  # more is not text
         (("é" * 4096).encode()[:8191], "text/plain"),
         (b"GIF89a\x01\x00", None),
         (b"\x00\x01binary", None),
@@ -231,6 +242,7 @@ def test_sniff(head: bytes, expected: str | None) -> None:
 
 def test_normalize() -> None:
     assert normalize("a\r\nb\rc\x02d\x00\fe\tf") == "a\nb\ncd\fe\tf"
+    assert normalize("caf\xe9\x81\x9f \u201cok\u201d") == "caf\xe9 \u201cok\u201d"  # C1 too
 
 
 def write(tmp_path: Path, data: bytes) -> str:
@@ -259,3 +271,23 @@ def test_extract_file_in_process(tmp_path: Path) -> None:
     assert scan["note"] == "2 of 2 pages read by OCR (may contain errors)"  # pictures, no words
     missing = extract_file(str(tmp_path / "gone"), "application/pdf", ExtractionOptions())
     assert missing["error"] == "the stored file is missing"
+
+
+def test_a_pdf_without_pages_fails_saying_so(tmp_path: Path) -> None:
+    # pypdfium2 refuses it naming the error PDFium recorded last: a damaged PDF's here.
+    extract_file(write(tmp_path, corrupt_pdf()), "application/pdf", ExtractionOptions())
+    empty = extract_file(write(tmp_path, zero_page_pdf()), "application/pdf", ExtractionOptions())
+    assert (empty["ok"], empty["error"]) == (False, "the PDF has no pages")
+
+
+def test_windows_1252_text_is_read_as_windows_1252(tmp_path: Path) -> None:
+    letter = "She said “no fever” — fee €20.\n"
+    result = extract_file(
+        write(tmp_path, letter.encode("cp1252")), "text/plain", ExtractionOptions()
+    )
+    assert result["text"] == letter
+    # Its five undefined bytes are Latin-1's C1 controls, which the text leaves out.
+    stray = extract_file(
+        write(tmp_path, b"caf\xe9\x81 \x93ok\x94"), "text/plain", ExtractionOptions()
+    )
+    assert stray["text"] == "café “ok”"

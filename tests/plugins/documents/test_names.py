@@ -2,6 +2,7 @@
 
 import uuid
 from email.message import EmailMessage
+from typing import Any
 
 from tests.plugins.documents.helpers import API, upload, uploaded
 from tests.plugins.users.clinic import Clinic, Member
@@ -11,6 +12,11 @@ BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c
 
 def unique_text() -> bytes:
     return f"Note {uuid.uuid4()}".encode()
+
+
+async def named(clinic: Clinic, caller: Member, filename: str, title: str) -> dict[str, Any]:
+    """A text document uploaded with `filename` and `title`, as created."""
+    return await uploaded(clinic, caller, unique_text(), filename=filename, title=title)
 
 
 async def download_name(clinic: Clinic, caller: Member, title: str) -> str:
@@ -60,12 +66,8 @@ async def test_a_long_filename_makes_a_title_of_at_most_200_characters(
 async def test_bidirectional_controls_leave_names_and_titles(
     clinic: Clinic, patient: Member
 ) -> None:
-    created = await uploaded(
-        clinic,
-        patient,
-        unique_text(),
-        filename=f"résumé 診断書 {BIDI}exe.txt",
-        title=f"Scan \u2066{BIDI}of March\u2069",
+    created = await named(
+        clinic, patient, f"résumé 診断書 {BIDI}exe.txt", f"Scan \u2066{BIDI}of March\u2069"
     )
     assert (created["filename"], created["title"]) == ("résumé 診断書 exe.txt", "Scan of March")
     untitled = await uploaded(clinic, patient, unique_text(), filename="\u202eabc.txt")
@@ -82,3 +84,51 @@ async def test_bidirectional_controls_leave_names_and_titles(
     only_controls = await upload(clinic, patient, unique_text(), title="\u202e")
     assert only_controls.status_code == 201, only_controls.text
     assert only_controls.json()["title"] == "Untitled document"
+
+
+async def test_a_disposition_filename_in_raw_utf8_is_kept(clinic: Clinic, patient: Member) -> None:
+    # As curl sends it: UTF-8 bytes in the header (Å is C3 85, 病 E7 97 85: 0x85 is NEL in Latin-1).
+    for name in ("Åsa Berg.txt", "病歴.txt", "café.txt"):
+        header = f'attachment; filename="{name}"'.encode()
+        created = await uploaded(
+            clinic, patient, unique_text(), kind="letter", headers={"Content-Disposition": header}
+        )
+        assert (created["filename"], created["title"]) == (name, name)
+    # Bytes that are not UTF-8 are Latin-1, as HTTP has them.
+    latin1 = {"Content-Disposition": b'attachment; filename="caf\xe9.txt"'}
+    created = await uploaded(clinic, patient, unique_text(), headers=latin1)
+    assert created["filename"] == "café.txt"
+
+
+async def test_a_disposition_header_that_cannot_be_parsed_is_422(
+    clinic: Clinic, patient: Member
+) -> None:
+    # U+0085 (NEL) and U+2028 end a header line for the parser.
+    for name in ("a\u0085b.txt", "a\u2028b.txt"):
+        header = f'attachment; filename="{name}"'.encode()
+        response = await upload(
+            clinic, patient, unique_text(), headers={"Content-Disposition": header}
+        )
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        problem = response.json()
+        assert "Content-Disposition" in problem["detail"]
+        assert problem["errors"][0]["key"] == "Content-Disposition"
+        assert problem["errors"][0]["source"] == "header"
+
+
+async def test_c1_and_format_controls_leave_names_and_titles(
+    clinic: Clinic, patient: Member
+) -> None:
+    created = await named(
+        clinic,
+        patient,
+        "a\x85b\x9b31mc\u2028\u2029\ufeff\u200b.txt",
+        "t\x9b2Jx\x80\x9f\u2028\u00ad",
+    )
+    assert (created["filename"], created["title"]) == ("ab31mc.txt", "t2Jx")
+    changed = await clinic.client.patch(
+        f"{API}/{created['id']}", json={"title": "Scan\x85 \x9b1m"}, headers=patient.headers
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["title"] == "Scan 1m"

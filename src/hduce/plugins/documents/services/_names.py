@@ -1,26 +1,26 @@
 """Names from clients (file names, titles), cleaned before they are stored or name a download.
 
-Control characters go from both, and so do the bidirectional controls that make
-`x<U+202E>txt.exe` show as `xexe.txt`; a file name also loses any folder part.
+Control characters (C0 and C1) and format characters go from both, the latter holding the
+bidirectional controls that make `x<U+202E>txt.exe` show as `xexe.txt`, and so do the line and
+paragraph separators; a file name also loses any folder part.
 """
 
-import re
+import unicodedata
 
 from hduce.plugins.documents.services._sniff import EXTENSIONS
 
 MAX_TITLE, MAX_FILENAME = 200, 255
 """The lengths of the `title` and `filename` columns."""
 UNTITLED, UNNAMED = "Untitled document", "document"
-_CONTROLS = "\x00-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-_UNSAFE_TITLE = re.compile(f"[{_CONTROLS}]")
-_UNSAFE_NAME = re.compile(f"[{_CONTROLS}/\\\\]")
+# Control, format (U+061C, U+200E/F, U+202A-E, U+2066-9 among them), line and paragraph separators.
+_UNSAFE = frozenset({"Cc", "Cf", "Zl", "Zp"})
 
 
 def safe_name(name: str | None) -> str | None:
     """The last part of a client's file name, without controls or slashes (None if empty)."""
     if not name:
         return None
-    base = _UNSAFE_NAME.sub("", name.replace("\\", "/").rsplit("/", 1)[-1]).strip()
+    base = _without_controls(name.replace("\\", "/").rsplit("/", 1)[-1]).strip()
     return base[:MAX_FILENAME] or None
 
 
@@ -28,7 +28,7 @@ def clean_title(title: str | None) -> str | None:
     """A client's title without controls, at most `MAX_TITLE` characters (None if empty)."""
     if not title:
         return None
-    return _UNSAFE_TITLE.sub("", title).strip()[:MAX_TITLE] or None
+    return _without_controls(title).strip()[:MAX_TITLE] or None
 
 
 def default_title(filename: str | None) -> str:
@@ -56,3 +56,7 @@ def download_name(name: str | None, content_type: str) -> str:
     if dot and f".{extension.lower()}" in extensions:
         return name
     return f"{stem if dot and stem else name}{extensions[0]}"
+
+
+def _without_controls(text: str) -> str:
+    return "".join(char for char in text if unicodedata.category(char) not in _UNSAFE)

@@ -1,4 +1,7 @@
-"""Which type a file is, judged from its first bytes (magic numbers), never from the client."""
+"""Which type a file is, judged from its bytes (magic numbers), never from the client.
+
+Text is UTF-8, else Windows-1252.
+"""
 
 import codecs
 from pathlib import Path
@@ -7,8 +10,14 @@ PDF, PNG, JPEG, TIFF = "application/pdf", "image/png", "image/jpeg", "image/tiff
 TEXT = "text/plain"
 SNIFF_BYTES = 8192
 """How much of the start of a file `sniff` looks at."""
-UTF8, LATIN1 = "utf-8", "iso-8859-1"
+UTF8, WINDOWS_1252 = "utf-8", "windows-1252"
 _CHARSET_CHUNK = 1024 * 1024
+# The bytes Windows-1252 leaves undefined; decoders (browsers' too) read them as Latin-1 does,
+# as C1 control characters.
+_UNDEFINED_1252 = frozenset(b"\x81\x8d\x8f\x90\x9d")
+_WINDOWS_1252_TABLE = "".join(
+    chr(byte) if byte in _UNDEFINED_1252 else bytes([byte]).decode("cp1252") for byte in range(256)
+)
 
 _MAGIC = (
     (b"%PDF-", PDF),
@@ -44,8 +53,16 @@ def label(content_type: str) -> str:
     return _LABELS.get(content_type, content_type)
 
 
+def decode_text(data: bytes) -> str:
+    """Text bytes as UTF-8 (a byte order mark dropped), else as Windows-1252."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return codecs.charmap_decode(data, "strict", _WINDOWS_1252_TABLE)[0]
+
+
 def text_charset(path: Path) -> str:
-    """`utf-8` if the text file at `path` is UTF-8 throughout, else Latin-1.
+    """`utf-8` if the text file at `path` is UTF-8 throughout, else Windows-1252.
 
     Blocking (run it in a thread); it reads the file once, a megabyte at a time.
     """
@@ -56,7 +73,7 @@ def text_charset(path: Path) -> str:
                 decoder.decode(chunk)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            return LATIN1
+            return WINDOWS_1252
     return UTF8
 
 
@@ -68,10 +85,11 @@ def _looks_like_text(head: bytes) -> bool:
     except UnicodeDecodeError as exc:
         # A multi-byte character cut off by the end of the sample is still UTF-8.
         if exc.start < len(head) - 3 or len(head) < SNIFF_BYTES:
-            return _looks_like_latin1(head)
+            return _looks_like_windows_1252(head)
     return True
 
 
-def _looks_like_latin1(head: bytes) -> bool:
-    # Bytes 0x80-0x9f are C1 controls in Latin-1: real legacy text has (almost) none.
-    return sum(0x80 <= byte <= 0x9F for byte in head) <= len(head) // 100
+def _looks_like_windows_1252(head: bytes) -> bool:
+    # Its quotes, dashes and euro sign are 0x80-0x9f; the few bytes it leaves undefined are C1
+    # controls, which real legacy text has (almost) none of.
+    return sum(byte in _UNDEFINED_1252 for byte in head) <= len(head) // 100

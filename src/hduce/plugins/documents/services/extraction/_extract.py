@@ -2,6 +2,7 @@
 
 import functools
 import logging
+import os
 import re
 import warnings
 from collections.abc import Callable
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from hduce.plugins.documents.config import DocumentsConfig
-from hduce.plugins.documents.services._sniff import JPEG, PDF, PNG, TEXT, TIFF
+from hduce.plugins.documents.services._sniff import JPEG, PDF, PNG, TEXT, TIFF, decode_text
 from hduce.plugins.documents.services.extraction._budget import check_pdf_streams, check_pixels
 from hduce.plugins.documents.services.extraction._ocr import MAX_PIXELS, OcrOptions, read_image
 from hduce.plugins.documents.services.extraction._unreadable import Unreadable
@@ -20,9 +21,9 @@ from hduce.plugins.documents.services.extraction.entities import PAGE_BREAK, ext
 if TYPE_CHECKING:
     from PIL import Image
 
-# Control characters PDFium leaves in text (soft hyphens come out as \x02); tab, line feed and
-# form feed stay.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0d-\x1f\x7f]")
+# Control characters PDFium leaves in text (soft hyphens come out as \x02) and C1 controls (the
+# bytes Windows-1252 leaves undefined); tab, line feed and form feed stay.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0d-\x1f\x7f-\x9f]")
 logger = logging.getLogger("hduce.documents.extraction")
 
 
@@ -130,7 +131,7 @@ def _extract(path: Path, content_type: str, options: ExtractionOptions) -> Extra
     elif content_type in (PNG, JPEG, TIFF):
         pages = _image_pages(path, options)
     elif content_type == TEXT:
-        text = _plain_text(path.read_bytes())
+        text = normalize(decode_text(path.read_bytes()))
         return ExtractionResult(ok=True, text=text, entities=_entities(text, options))
     else:
         return _failed(f"no extractor for {content_type}")
@@ -157,7 +158,7 @@ def _pdf_pages(path: Path, ocr: OcrOptions) -> _Pages | ExtractionResult:
     try:
         document = pdfium.PdfDocument(path)
     except pdfium.PdfiumError as exc:
-        return _failed(_pdf_error(str(exc)))
+        return _failed(_load_error(path, str(exc)))
     try:
         pages = _Pages()
         for index in range(len(document)):
@@ -207,18 +208,21 @@ def _read_frame(frame: "Image.Image", options: ExtractionOptions) -> str:
     return read_image(frame, options.ocr)
 
 
-def _pdf_error(message: str) -> str:
+def _load_error(path: Path, message: str) -> str:
+    """Why PDFium refused the file at `path`, `message` its error.
+
+    pypdfium2 also refuses a document without pages, naming whatever error PDFium recorded last
+    (another file's, or "Success"): a document PDFium itself opens has no pages.
+    """
+    import pypdfium2.raw as pdfium_c
+
+    handle = pdfium_c.FPDF_LoadDocument(os.fsencode(path), None)
+    if handle:
+        pdfium_c.FPDF_CloseDocument(handle)
+        return "the PDF has no pages"
     if "password" in message.lower():
         return "the PDF is encrypted (password protected); upload it without a password"
     return f"the PDF is damaged or not a PDF ({message})"
-
-
-def _plain_text(data: bytes) -> str:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")
-    return normalize(text)
 
 
 def normalize(text: str) -> str:
