@@ -132,3 +132,6 @@ async def test_c1_and_format_controls_leave_names_and_titles(
     )
     assert changed.status_code == 200, changed.text
     assert changed.json()["title"] == "Scan 1m"
+    # The zero-width (non-)joiners are format characters too, but spell Persian and Indic names.
+    persian = await named(clinic, patient, "می‌خواهم.txt", "क्‍ष")
+    assert (persian["filename"], persian["title"]) == ("می‌خواهم.txt", "क्‍ष")

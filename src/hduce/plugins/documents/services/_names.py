@@ -2,7 +2,8 @@
 
 Control characters (C0 and C1) and format characters go from both, the latter holding the
 bidirectional controls that make `x<U+202E>txt.exe` show as `xexe.txt`, and so do the line and
-paragraph separators; a file name also loses any folder part.
+paragraph separators; the zero-width joiners stay (they spell words in Persian and Indic
+scripts). A file name also loses any folder part.
 """
 
 import unicodedata
@@ -14,6 +15,8 @@ MAX_TITLE, MAX_FILENAME = 200, 255
 UNTITLED, UNNAMED = "Untitled document", "document"
 # Control, format (U+061C, U+200E/F, U+202A-E, U+2066-9 among them), line and paragraph separators.
 _UNSAFE = frozenset({"Cc", "Cf", "Zl", "Zp"})
+# Format characters that spell words: the zero-width non-joiner and joiner (Persian, Indic scripts).
+_JOINERS = frozenset({"\u200c", "\u200d"})
 
 
 def safe_name(name: str | None) -> str | None:
@@ -59,4 +62,6 @@ def download_name(name: str | None, content_type: str) -> str:
 
 
 def _without_controls(text: str) -> str:
-    return "".join(char for char in text if unicodedata.category(char) not in _UNSAFE)
+    return "".join(
+        char for char in text if char in _JOINERS or unicodedata.category(char) not in _UNSAFE
+    )
