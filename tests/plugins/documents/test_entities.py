@@ -54,6 +54,34 @@ def test_diagnoses_by_name_carry_their_icd10_code() -> None:
     assert hypertension.value == "Essential (primary) hypertension"
 
 
+def test_a_title_cut_at_its_comma_names_a_diagnosis_only_when_it_is_one() -> None:
+    """No "46" of "46,XX true hermaphrodite", no "absent" of "Absent, scanty and rare ..."."""
+    everyday = (
+        "A 46 year old man, page 46. ECG shows normal sinus rhythm. Pedal pulses absent. "
+        "Excessive sweating. Given hypertonic saline. Referred to endocrine clinic. "
+        "Infantile, lobulated, fissured; streptococcus grown; agenesis; dislocation; abscess."
+    )
+    assert coded(everyday, "diagnosis") == []
+    named = (
+        "Bronchitis; stroke; influenza; pneumonia; endocarditis; haemangioma; blindness; "
+        "rickets; encephalitis; somnolence; delirium; hypospadias"
+    )
+    assert [(t, c.split(".")[0]) for t, c, _ in coded(named, "diagnosis")] == [
+        ("Bronchitis", "J40"),
+        ("stroke", "I64"),
+        ("influenza", "J11"),
+        ("pneumonia", "J18"),
+        ("endocarditis", "I38"),
+        ("haemangioma", "D18"),
+        ("blindness", "H54"),
+        ("rickets", "E55"),
+        ("encephalitis", "G04"),
+        ("somnolence", "R40"),
+        ("delirium", "F05"),
+        ("hypospadias", "Q54"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "context"),
     [
