@@ -229,6 +229,35 @@ def test_allergies() -> None:
     assert found(text, "medication") == [], "drugs in allergy lists are allergens"
 
 
+def test_an_allergy_line_ends_with_its_sentence() -> None:
+    text = (
+        "Allergies: NKDA. Current medications: aspirin 81 mg daily, atorvastatin 20 mg.\n"
+        "Allergies: penicillin. BP 130/85 mmHg, HR 72 bpm\n"
+        "Allergies: sulfa drugs (rash), latex. Smoker.\n"
+        "Allergies: none. Medications: metformin 500 mg\n"
+        "Drug allergies: codeine Current medications: ramipril 2.5 mg\n"
+        "Allergies: latex, Penicillin: hives.\n"
+    )
+    assert [v for v, _, _ in found(text, "allergy")] == [
+        "none known",
+        "penicillin",
+        "sulfa drugs",
+        "latex",
+        "none known",
+        "codeine",
+        "latex",
+        "penicillin: hives",
+    ]
+    assert found(text, "medication") == [
+        ("aspirin", 81.0, "mg"),
+        ("atorvastatin", 20.0, "mg"),
+        ("metformin", 500.0, "mg"),
+        ("ramipril", 2.5, "mg"),
+    ]
+    assert found(text, "blood_pressure") == [("130/85", None, "mmHg")]
+    assert found(text, "heart_rate") == [("72", 72.0, "bpm")]
+
+
 def test_offsets_and_pages_point_into_the_text() -> None:
     text = "Page one: BP 120/80 mmHg\fPage two: warfarin 5 mg"
     entities = extract_entities(text)
