@@ -95,6 +95,18 @@ def test_a_title_cut_at_its_comma_names_a_diagnosis_only_when_it_is_one() -> Non
         ("No fever but chest pain on exertion.", ()),
         ("No fever. Chest pain on exertion.", ()),
         ("No change in chest pain.", ()),
+        ("Chest pain ruled out.", ("negated",)),
+        ("Ruled out chest pain.", ("negated",)),
+        ("Chest pain: no.", ("negated",)),
+        ("Chest pain - none.", ("negated",)),
+        ("Chest pain - no radiation.", ()),
+        ("Chest pain: yes. Fever: no.", ()),
+        ("Fever: no, chest pain: yes.", ()),
+        ("Denies fever, has chest pain.", ()),
+        ("No fever, but had chest pain.", ()),
+        ("Denies fever, chest pain.", ("negated",)),
+        ("No fever, reports chest pain.", ()),
+        ("Her mother has chest pain, as does her sister.", ("family",)),
     ],
 )
 def test_context_of_a_finding(text: str, context: tuple[str, ...]) -> None:
