@@ -61,6 +61,34 @@ def test_diagnoses_by_name_carry_their_icd10_code() -> None:
     assert hypertension.value == "Essential (primary) hypertension"
 
 
+def test_a_title_cut_at_its_comma_names_a_diagnosis_only_when_it_is_one() -> None:
+    """No "46" of "46,XX true hermaphrodite", no "absent" of "Absent, scanty and rare ..."."""
+    everyday = (
+        "A 46 year old man, page 46. ECG shows normal sinus rhythm. Pedal pulses absent. "
+        "Excessive sweating. Given hypertonic saline. Referred to endocrine clinic. "
+        "Infantile, lobulated, fissured; streptococcus grown; agenesis; dislocation; abscess."
+    )
+    assert coded(everyday, "diagnosis") == []
+    named = (
+        "Bronchitis; stroke; influenza; pneumonia; endocarditis; haemangioma; blindness; "
+        "rickets; encephalitis; somnolence; delirium; hypospadias"
+    )
+    assert [(t, c.split(".")[0]) for t, c, _ in coded(named, "diagnosis")] == [
+        ("Bronchitis", "J40"),
+        ("stroke", "I64"),
+        ("influenza", "J11"),
+        ("pneumonia", "J18"),
+        ("endocarditis", "I38"),
+        ("haemangioma", "D18"),
+        ("blindness", "H54"),
+        ("rickets", "E55"),
+        ("encephalitis", "G04"),
+        ("somnolence", "R40"),
+        ("delirium", "F05"),
+        ("hypospadias", "Q54"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "context"),
     [
@@ -74,6 +102,18 @@ def test_diagnoses_by_name_carry_their_icd10_code() -> None:
         ("No fever but chest pain on exertion.", ()),
         ("No fever. Chest pain on exertion.", ()),
         ("No change in chest pain.", ()),
+        ("Chest pain ruled out.", ("negated",)),
+        ("Ruled out chest pain.", ("negated",)),
+        ("Chest pain: no.", ("negated",)),
+        ("Chest pain - none.", ("negated",)),
+        ("Chest pain - no radiation.", ()),
+        ("Chest pain: yes. Fever: no.", ()),
+        ("Fever: no, chest pain: yes.", ()),
+        ("Denies fever, has chest pain.", ()),
+        ("No fever, but had chest pain.", ()),
+        ("Denies fever, chest pain.", ("negated",)),
+        ("No fever, reports chest pain.", ()),
+        ("Her mother has chest pain, as does her sister.", ("family",)),
     ],
 )
 def test_context_of_a_finding(text: str, context: tuple[str, ...]) -> None:
@@ -206,6 +246,35 @@ def test_allergies() -> None:
         "none known",
     ]
     assert found(text, "medication") == [], "drugs in allergy lists are allergens"
+
+
+def test_an_allergy_line_ends_with_its_sentence() -> None:
+    text = (
+        "Allergies: NKDA. Current medications: aspirin 81 mg daily, atorvastatin 20 mg.\n"
+        "Allergies: penicillin. BP 130/85 mmHg, HR 72 bpm\n"
+        "Allergies: sulfa drugs (rash), latex. Smoker.\n"
+        "Allergies: none. Medications: metformin 500 mg\n"
+        "Drug allergies: codeine Current medications: ramipril 2.5 mg\n"
+        "Allergies: latex, Penicillin: hives.\n"
+    )
+    assert [v for v, _, _ in found(text, "allergy")] == [
+        "none known",
+        "penicillin",
+        "sulfa drugs",
+        "latex",
+        "none known",
+        "codeine",
+        "latex",
+        "penicillin: hives",
+    ]
+    assert found(text, "medication") == [
+        ("aspirin", 81.0, "mg"),
+        ("atorvastatin", 20.0, "mg"),
+        ("metformin", 500.0, "mg"),
+        ("ramipril", 2.5, "mg"),
+    ]
+    assert found(text, "blood_pressure") == [("130/85", None, "mmHg")]
+    assert found(text, "heart_rate") == [("72", 72.0, "bpm")]
 
 
 def test_offsets_and_pages_point_into_the_text() -> None:

@@ -18,6 +18,9 @@ _ALLERGIC_TO = re.compile(r"\ballergic\s+to\s+([^\W\d][\w\- ]{1,40}?)(?=\s*[.,;\
 _BULLET = re.compile(r"^[ \t]*(?:[-•*·‣]|\d+[.)])?[ \t]*")
 _LIST_SEPARATOR = re.compile(r"\s*(?:[,;]|\band\b)\s*", re.IGNORECASE)
 _HEADING = re.compile(r"^[ \t]*[A-Za-z][A-Za-z /&]{1,40}:")
+_LISTING_END = re.compile(r"\.(?=\s|$)|(?<=[\w)])[ \t]+[A-Z][a-z]+(?: [a-z]+){0,2}:")
+"""Where a listing stops: its sentence's end, or a heading after a word ("codeine Current
+medications:"; not "latex, Penicillin: rash")."""
 
 
 def allergies(text: str) -> Iterator[tuple[int, int, str]]:
@@ -39,6 +42,8 @@ def allergies(text: str) -> Iterator[tuple[int, int, str]]:
 
 
 def _items(listing: str, offset: int) -> Iterator[tuple[int, int, str]]:
+    if end := _LISTING_END.search(listing):
+        listing = listing[: end.start()]
     position = 0
     for separator in [*_LIST_SEPARATOR.finditer(listing), None]:
         end = separator.start() if separator else len(listing)

@@ -2,8 +2,10 @@
 
 A trigger phrase ("denies", "history of", "mother", "if", "possible") marks the findings after it
 (or before it, for "ruled out") in its sentence as `negated`, `historical`, `family`,
-`hypothetical` or `possible`, up to a terminating word ("but", "however") and at most
-`MAX_SCOPE` words away. Pseudo-triggers ("no change", "gram negative") mark nothing.
+`hypothetical` or `possible`, up to a terminating word ("but", "however"), a new clause (a comma
+before a verb, ", has cough", or a label, ", cough:") and at most `MAX_SCOPE` words away.
+Pseudo-triggers ("no change", "gram negative") mark nothing. A finding answered "no" on a form
+("Diabetes: no") is negated.
 A small rule set of our own with the lexicon of the published algorithm: medspaCy's ConText
 needs spaCy, whose tokenizer alone costs more per page than the whole extraction.
 """
@@ -29,9 +31,10 @@ TERMINATE, PSEUDO = "terminate", "pseudo"
 _TRIGGERS: dict[tuple[str, int], str] = {
     ("negated", FORWARD): (
         "no|not|denies|denied|deny|denying|without|negative for|free of|absence of|"
-        "no evidence of|no sign of|no signs of|never had|rules out|ruled out|neither|nor|"
+        "no evidence of|no sign of|no signs of|never had|rules out|neither|nor|"
         "no history of|no known|no new|no episodes of|has not taken|not on"
     ),
+    ("negated", BOTH): "ruled out",
     ("negated", BACKWARD): (
         "was ruled out|is ruled out|has been ruled out|unlikely|was negative|is negative|"
         "not seen|absent|not present|excluded|was excluded"
@@ -75,6 +78,17 @@ _TRIGGERS: dict[tuple[str, int], str] = {
 _SENTENCE_END = re.compile(
     r"[.!?;](?=\s)|\n[ \t]*\n|\f|\n(?=[ \t]*(?:[-•*]|\d+[.)][ \t]|[A-Za-z][A-Za-z /]{0,30}:))"
 )
+# A new clause inside a sentence: a comma before a verb ("Denies fever, has cough") or a label
+# ("Fever: no, cough: yes"); it ends a scope as a terminating word does. Case-sensitive: six
+# times faster, and a verb after a comma is in lower case.
+_CLAUSE = re.compile(
+    r",(?=[ \t]*(?:(?:and|but)[ \t]+)?(?:has|have|had|is|was|are|were|feels|felt|shows|showed|"
+    r"developed|describes|notes|remains)\b|[ \t]*[A-Za-z][A-Za-z ]{0,30}:)"
+)
+_ANSWERED_NO = re.compile(
+    r"[ \t]*[:\-\u2013][ \t]*(?:no|none|nil|absent|negative)[ \t]*(?:[.,;\n]|$)", re.I
+)
+"""A form's answer after a finding: "Diabetes: no." (not "Chest pain - no radiation")."""
 
 
 class Trigger(NamedTuple):
@@ -109,11 +123,17 @@ def _triggers(folded: str) -> list[_Found]:
     return [f for f in kept if f.trigger.category != PSEUDO]
 
 
+def _clauses(text: str) -> list[_Found]:
+    """The comma opening each new clause, as a terminating trigger."""
+    terminate = Trigger(TERMINATE, BOTH)
+    return [_Found(m.start(), m.end(), terminate) for m in _CLAUSE.finditer(text)]
+
+
 def with_context(text: str, folded: str, targets: Sequence[Entity]) -> list[Entity]:
     """`targets` (in text order) with the context their sentences give them."""
     if not targets:
         return []
-    found = _triggers(folded)
+    found = sorted([*_triggers(folded), *_clauses(text)])
     starts = [f.start for f in found]
     ends = [m.end() for m in _SENTENCE_END.finditer(text)]
     marked: list[Entity] = []
@@ -130,7 +150,7 @@ def with_context(text: str, folded: str, targets: Sequence[Entity]) -> list[Enti
 def _categories(text: str, target: Entity, near: Iterable[_Found]) -> tuple[str, ...]:
     before = [f for f in near if f.end <= target.start]
     after = [f for f in near if f.start >= target.end]
-    categories: set[str] = set()
+    categories = {"negated"} if _ANSWERED_NO.match(text, target.end) else set()
     for trigger in reversed(before):  # nearest first: a terminator closes what is further back
         if trigger.trigger.category == TERMINATE:
             break

@@ -2,7 +2,11 @@
 
 A title yields the names it is written by: without its qualifier (", unspecified"), without a
 parenthesis ("Essential (primary) hypertension" → "essential hypertension"), in US spelling
-("dyspnoea" → "dyspnea"). A name shared by several codes goes to the shortest code (the category).
+("dyspnoea" → "dyspnea"). A lone word before a comma is a name only when what follows qualifies
+it ("Bronchitis, not specified as acute or chronic", "Rickets, active"), not when it opens a list
+("Absent, scanty and rare menstruation") or a karyotype ("46,XX"); each item of a list without a
+shared tail is one ("Somnolence, stupor and coma"). A name shared by several codes goes to the
+shortest code (the category).
 """
 
 import re
@@ -19,15 +23,23 @@ from hduce.plugins.documents.services.extraction.entities._model import PageOf
 _CHAPTERS = tuple("ABCDEFGHIJKLMNOPQRST")
 """Diseases, symptoms and injuries; not external causes (V-Y) nor health factors (Z)."""
 _MAX_WORDS = 6
-_QUALIFIER = re.compile(
-    r",?\s*(?:unspecified|not elsewhere classified|site not specified|not otherwise specified|"
-    r"so described|other and unspecified|without (?:mention of )?complications?)\s*$",
+_QUALIFIERS = (
+    r"unspecified|not elsewhere classified|site not specified|not otherwise specified|"
+    r"so described|other and unspecified|without (?:mention of )?complications?"
+)
+_QUALIFIER = re.compile(rf",?\s*(?:{_QUALIFIERS})\s*$", re.IGNORECASE)
+_QUALIFYING = re.compile(
+    rf"\s*(?:{_QUALIFIERS}|(?:\w+ ){{1,2}}unspecified|unspecified [\w ()]+|"
+    r"not specified as [\w ]+|[\w ]+ not identified|any site|with or without [\w ]+|[\w-]+)\s*",
     re.IGNORECASE,
 )
+"""What may follow a lone word's comma: qualifiers ("organism unspecified", "any site") or one
+word ("Blindness, binocular")."""
 _SKIP = re.compile(r"^(?:other|sequelae|personal|family|certain)\b|\bother\b", re.I)
 _UNSPECIFIED = re.compile(r"^unspecified\s+", re.I)
-_PAIR = re.compile(r"^(\w+) and (\w+)$")
-"""Titles naming two symptoms ("Nausea and vomiting"): each is a name of its own."""
+_LIST = re.compile(r"^\w+(?:, \w+)*,? and \w+$")
+"""Titles naming a few findings ("Nausea and vomiting"): each is a name of its own."""
+_ITEMS = re.compile(r",? and |, ")
 _EPONYM = re.compile(r"\b(\w+) (disease|syndrome|palsy|lymphoma)\b")
 _US_SPELLING = (
     (re.compile(r"haem"), "hem"),
@@ -61,6 +73,7 @@ CLINICAL_NAMES = {
     "K21": ("reflux", "GERD", "GORD", "acid reflux"),
     "N18": ("chronic kidney disease", "CKD"),
     "N39.0": ("UTI", "urinary tract infection"),
+    "N76": ("vaginitis",),
     "R06.0": ("shortness of breath", "breathlessness", "SOB"),
     "F32": ("depression",),
     "F41": ("anxiety",),
@@ -88,20 +101,41 @@ class Diagnoses(NamedTuple):
 def _names(title: str) -> Iterator[str]:
     """The names a title is written by in clinical text."""
     title = _UNSPECIFIED.sub("", re.sub(r"\s*\[[^\]]*\]", "", title))
-    bases = {title, _QUALIFIER.sub("", title), title.split(",")[0]}
-    if pair := _PAIR.match(title):
-        bases |= set(pair.groups())
+    plain = _QUALIFIER.sub("", title)
+    bases = {title, plain}
+    if (head := _head(title)) is not None:
+        bases.add(head)
+    if _LIST.match(plain):
+        bases |= set(_ITEMS.split(plain))
     for base in list(bases):
         if "(" in base:
             bases.add(re.sub(r"\s*\([^)]*\)", "", base))
     for base in bases:
         name = fold_name(base)
-        if name and not _SKIP.search(name) and len(name.split()) <= _MAX_WORDS:
+        if _letters(name) and not _SKIP.search(name) and len(name.split()) <= _MAX_WORDS:
             yield name
             yield _EPONYM.sub(r"\1 s \2", name)  # "Parkinson disease" → "parkinson's disease"
             for pattern, replacement in _US_SPELLING:
                 name = pattern.sub(replacement, name)
             yield name
+
+
+def _head(title: str) -> str | None:
+    """The part of a title before its first comma, when it is a name of its own.
+
+    Several words are one ("Tuberculosis of lung, confirmed ..."); a lone word only when all
+    after the comma qualifies it.
+    """
+    head, comma, rest = title.partition(",")
+    lone = " " not in head.strip()
+    if comma and (not lone or all(_QUALIFYING.fullmatch(part) for part in rest.split(","))):
+        return head
+    return None
+
+
+def _letters(name: str) -> bool:
+    """Whether a name holds a letter: "46" (of "46,XX") is a number, never a name."""
+    return any(character.isalpha() for character in name)
 
 
 @cache
