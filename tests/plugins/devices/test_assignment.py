@@ -34,9 +34,10 @@ async def acknowledged_then(
     make `change` (method, path, body) through the API before the writer stores it, then wait
     until it is stored; its row."""
     (device_id, secret), (method, path, body) = device, change
-    async with mqtt(clinic, device_id, secret) as client, writer_held(raw_pool):
-        payload = telemetry(("spo2", value, "%"))
-        await client.publish(f"devices/{device_id}/telemetry", payload, qos=1)
+    async with writer_held(raw_pool):
+        async with mqtt(clinic, device_id, secret) as client:
+            payload = telemetry(("spo2", value, "%"))
+            await client.publish(f"devices/{device_id}/telemetry", payload, qos=1)
         url = f"{API}/{device_id}{path}"
         response = await clinic.client.request(method, url, json=body, headers=admin.headers)
         assert response.status_code == 200, response.text
