@@ -3,7 +3,7 @@
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -160,6 +160,43 @@ async def test_a_silent_assigned_device_raises_one_alert_for_the_care_team(
     async with mqtt(clinic, device, secret) as client:  # heard again, then silent again
         await client.publish(f"devices/{device}/telemetry", telemetry(("spo2", 96, "%")), qos=1)
     await eventually(clinic, SILENCE_ALERT + " AND acknowledged_at IS NULL", uuid.UUID(device))
+
+
+async def test_an_assigned_device_that_never_connects_is_silent_from_its_assignment(
+    clinic: Clinic, admin: Member, patient: Member
+) -> None:
+    device, _ = await register(clinic, admin, patient)
+    alert = await eventually(clinic, SILENCE_ALERT, uuid.UUID(device))
+    registered = await shown(clinic, admin, device)
+    silent_since = alert["measured_at"] - datetime.fromisoformat(registered["created_at"])
+    assert alert["patient"] == patient.id
+    assert timedelta(0) <= silent_since < timedelta(seconds=1), "since it was assigned"
+
+
+async def test_a_device_idle_while_unassigned_is_silent_from_its_assignment(
+    clinic: Clinic, admin: Member, patient: Member
+) -> None:
+    device, secret = await register(clinic, admin)
+    async with mqtt(clinic, device, secret) as client:
+        await client.publish(f"devices/{device}/telemetry", telemetry(("spo2", 97, "%")), qos=1)
+    await eventually(clinic, PRESENCE, uuid.UUID(device), False)
+    await eventually(clinic, "SELECT 1 FROM reading WHERE device = $1", uuid.UUID(device))
+    # On the shelf for an hour: no patient to tell.
+    await clinic.execute(
+        "UPDATE device SET last_seen_at = now() - interval '1 hour' WHERE id = $1",
+        uuid.UUID(device),
+    )
+    before = datetime.now(UTC)
+    url = f"{API}/{device}/patient"
+    assigned = await clinic.client.put(
+        url, json={"patient_id": str(patient.id)}, headers=admin.headers
+    )
+    assert assigned.status_code == 200, assigned.text
+    await asyncio.sleep(1.2)  # two checks, within `silent_after` of the assignment
+    assert await clinic.fetch(SILENCE_ALERT, uuid.UUID(device)) == []
+    alert = await eventually(clinic, SILENCE_ALERT, uuid.UUID(device))
+    assert alert["patient"] == patient.id and alert["measured_at"] >= before
+    assert alert["value"] < 1, "minutes since the assignment, not since last seen"
 
 
 async def test_the_devices_background_tasks_run_supervised(clinic: Clinic) -> None:

@@ -6,6 +6,7 @@ from hduce.core.migrations import migrations_folder
 from hduce.plugins.devices.tables import (
     Alert,
     Device,
+    DeviceAssignment,
     DeviceBroker,
     DeviceConnection,
     Reading,
@@ -15,7 +16,15 @@ from hduce.plugins.devices.tables import (
 APP_CONFIG = AppConfig(
     app_name="devices",
     migrations_folder_path=migrations_folder("devices"),
-    table_classes=[Device, DeviceBroker, DeviceConnection, Reading, Alert, ThresholdRule],
+    table_classes=[
+        Device,
+        DeviceAssignment,
+        DeviceBroker,
+        DeviceConnection,
+        Reading,
+        Alert,
+        ThresholdRule,
+    ],
     migration_dependencies=["hduce.plugins.auth.piccolo_app"],
     commands=[],
 )

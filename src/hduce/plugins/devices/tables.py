@@ -1,4 +1,4 @@
-"""Tables of the devices plugin: devices, readings, alerts, per-patient thresholds, presence."""
+"""Tables of the devices plugin: devices, assignments, readings, alerts, thresholds, presence."""
 
 from piccolo.columns import (
     UUID,
@@ -69,6 +69,19 @@ class DeviceConnection(Table, tablename="device_connection"):
     device = ForeignKey(references=Device, on_delete=OnDelete.cascade)
     broker = ForeignKey(references=DeviceBroker, on_delete=OnDelete.cascade, index=True)
     since = Timestamptz(default=TimestamptzNow())
+
+
+class DeviceAssignment(Table, tablename="device_assignment"):
+    """A device's time with one patient, from `since` until `until` (None: still theirs).
+
+    The raw-SQL migration's triggers on `device` write it whenever `device.patient` changes.
+    """
+
+    id = BigSerial(primary_key=True)
+    device = ForeignKey(references=Device, on_delete=OnDelete.cascade)
+    patient = _account(index=True)
+    since = Timestamptz()
+    until = Timestamptz(null=True, default=None)
 
 
 class Reading(Table, tablename="reading"):

@@ -21,19 +21,23 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
 ON CONFLICT (patient, metric) WHERE acknowledged_at IS NULL AND metric <> '{SILENCE}' DO NOTHING
 RETURNING id
 """
-# One alert per silence: none while one is open, none again for the same `last_seen_at`.
+# One alert per silence: none while one is open, none again for the same silence. A device is
+# silent since it was last heard from, or since it was assigned to its patient if that is later
+# (a device never heard from included): a patient is not told of silence from before they had it.
 RAISE_SILENCE_ALERTS = f"""
 INSERT INTO device_alert (id, device, patient, metric, value, unit, bound, threshold,
                           measured_at, raised_at)
-SELECT gen_random_uuid(), d.id, d.patient, '{SILENCE}',
-       round(extract(epoch FROM now() - d.last_seen_at) / 60, 1)::float8, 'min', 'above',
+SELECT gen_random_uuid(), d.id, a.patient, '{SILENCE}',
+       round(extract(epoch FROM now() - s.since) / 60, 1)::float8, 'min', 'above',
        $1::float8 / 60,
-       d.last_seen_at, now()
+       s.since, now()
 FROM device AS d
-WHERE d.active AND d.patient IS NOT NULL
-  AND d.last_seen_at < now() - make_interval(secs => $1::float8)
-  AND NOT EXISTS (SELECT 1 FROM device_alert AS a WHERE a.device = d.id
-                  AND a.metric = '{SILENCE}' AND a.measured_at >= d.last_seen_at)
+JOIN device_assignment AS a ON a.device = d.id AND a.until IS NULL
+CROSS JOIN LATERAL (SELECT greatest(d.last_seen_at, a.since) AS since) AS s
+WHERE d.active
+  AND s.since < now() - make_interval(secs => $1::float8)
+  AND NOT EXISTS (SELECT 1 FROM device_alert AS x WHERE x.device = d.id
+                  AND x.metric = '{SILENCE}' AND x.measured_at >= s.since)
 ON CONFLICT (device) WHERE acknowledged_at IS NULL AND metric = '{SILENCE}' DO NOTHING
 RETURNING id, device, patient, value, unit, threshold, measured_at
 """

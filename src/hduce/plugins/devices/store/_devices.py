@@ -79,7 +79,11 @@ class DeviceStore(SqlStore):
         )
 
     async def assign(self, device_id: uuid.UUID, patient_id: uuid.UUID | None) -> asyncpg.Record:
-        """Assign the device to `patient_id` (None: unassign); its row."""
+        """Assign the device to `patient_id` (None: unassign); its row.
+
+        The device table's triggers close its current `device_assignment` and open the new one
+        in the same transaction, at the time of this statement.
+        """
         row = await self.db.fetchrow(
             f"UPDATE device SET patient = $2 WHERE id = $1 RETURNING {COLUMNS}",
             device_id,

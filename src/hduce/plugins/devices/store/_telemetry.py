@@ -8,19 +8,27 @@ import asyncpg
 
 from hduce.core.sql_store import SqlStore
 
+# The batch's readings with the patient their device was assigned to when each arrived (NULL:
+# none), from the assignment history; readings that arrived after their device was deactivated
+# (or from an unknown device) are left out. Looked up at arrival, not now: the device may have
+# been re-assigned or deactivated since the broker acknowledged them.
 _BATCH = """
 batch AS (
-    SELECT * FROM unnest($1::uuid[], $2::text[], $3::float8[], $4::text[], $5::timestamptz[],
-                         $6::timestamptz[], $7::text[], $8::int2[]) WITH ORDINALITY
+    SELECT b.*, a.patient
+    FROM unnest($1::uuid[], $2::text[], $3::float8[], $4::text[], $5::timestamptz[],
+                $6::timestamptz[], $7::text[], $8::int2[]) WITH ORDINALITY
         AS b(device, metric, value, unit, measured_at, received_at, message_key, position, n)
+    JOIN device d ON d.id = b.device AND (d.active OR b.received_at < d.deactivated_at)
+    LEFT JOIN device_assignment a ON a.device = b.device AND a.since <= b.received_at
+        AND (a.until IS NULL OR b.received_at < a.until)
 )"""
 _INSERT = """
 inserted AS (
     INSERT INTO reading (device, patient, metric, value, unit, measured_at, received_at,
                          message_key, position)
-    SELECT b.device, d.patient, b.metric, b.value, b.unit, b.measured_at, b.received_at,
+    SELECT b.device, b.patient, b.metric, b.value, b.unit, b.measured_at, b.received_at,
            b.message_key, b.position
-    FROM batch b JOIN device d ON d.id = b.device AND d.active
+    FROM batch b
     WHERE {only_if}
     ORDER BY b.n  -- rows come back in arrival order: the first breach raises the alert
     ON CONFLICT (device, message_key, position) DO NOTHING
@@ -31,21 +39,22 @@ inserted AS (
     WHERE device.id = s.device
 )"""
 # The rows of the batch (device, metric, value) beyond their patient's bounds, for a CTE after
-# `batch`, with the clinic defaults as arrays ($9 metric, $10 above, $11 below): assigned
-# devices only, a doctor's row for the patient and metric replacing the default.
+# `batch`, with the clinic defaults as arrays ($9 metric, $10 above, $11 below): readings with a
+# patient only, a doctor's row for the patient and metric replacing the default.
 _BREACHING = """
 breaching AS (
-    SELECT FROM batch b JOIN device d ON d.id = b.device AND d.active AND d.patient IS NOT NULL
-    LEFT JOIN device_threshold t ON t.patient = d.patient AND t.metric = b.metric
+    SELECT FROM batch b
+    LEFT JOIN device_threshold t ON t.patient = b.patient AND t.metric = b.metric
     LEFT JOIN unnest($9::text[], $10::float8[], $11::float8[]) AS l(metric, above, below)
         ON l.metric = b.metric
-    WHERE CASE WHEN t.patient IS NULL THEN b.value > l.above OR b.value < l.below
+    WHERE b.patient IS NOT NULL
+      AND CASE WHEN t.patient IS NULL THEN b.value > l.above OR b.value < l.below
                ELSE b.value > t.above OR b.value < t.below END
     LIMIT 1
 )"""
-# The rows of active devices are inserted with their device's patient, and the devices marked
-# seen. A message sent again (same key) inserts nothing: only new rows come back, so a replayed
-# spool or a re-sent message neither doubles a reading nor raises its alert twice.
+# The rows are inserted with their patient at arrival, and the devices marked seen. A message
+# sent again (same key) inserts nothing: only new rows come back, so a replayed spool or a
+# re-sent message neither doubles a reading nor raises its alert twice.
 INSERT_READINGS = f"WITH {_BATCH}, {_INSERT.format(only_if='true')}\nSELECT * FROM inserted"
 # The common case in one statement, hence its own transaction: no BEGIN, COMMIT or reset
 # round trips on the event loop the broker shares. It inserts the batch only when none of its
