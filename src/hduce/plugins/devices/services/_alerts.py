@@ -66,7 +66,7 @@ class AlertService:
     ) -> AlertRead:
         """Close an alert: the next breach of its metric raises a new one."""
         async with self.db.transaction():
-            row = await self._found(alert_id)
+            row = await self._found(alert_id, for_update=True)
             if row["acknowledged_at"] is not None:
                 raise AlertAlreadyAcknowledged("this alert was acknowledged already")
             row = await self.store.acknowledge(alert_id, principal.id)
@@ -148,9 +148,9 @@ class AlertService:
             await self._audit("devices.threshold_reset", principal, patient_id, detail, ip)
         return await self.thresholds(principal, patient_id)
 
-    async def _found(self, alert_id: uuid.UUID) -> asyncpg.Record:
-        """The alert's row, locked until the transaction ends; 404 when there is none."""
-        row = await self.store.locked(alert_id)
+    async def _found(self, alert_id: uuid.UUID, *, for_update: bool = False) -> asyncpg.Record:
+        """The alert's row (locked until the transaction ends with `for_update`); 404 if none."""
+        row = await self.store.one(alert_id, for_update=for_update)
         if row is None:
             raise NotFound("no such alert")
         return row

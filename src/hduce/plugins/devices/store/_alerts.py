@@ -60,10 +60,11 @@ class AlertStore(SqlStore):
         )
         return rows, rows[0]["total"] if rows else 0
 
-    async def locked(self, alert_id: uuid.UUID) -> asyncpg.Record | None:
-        """One alert's row, locked for update, or None."""
+    async def one(self, alert_id: uuid.UUID, *, for_update: bool = False) -> asyncpg.Record | None:
+        """One alert's row (locked until the transaction ends with `for_update`), or None."""
+        lock = " FOR UPDATE" if for_update else ""
         return await self.db.fetchrow(
-            f"SELECT {ALERT_COLUMNS} FROM device_alert WHERE id = $1 FOR UPDATE", alert_id
+            f"SELECT {ALERT_COLUMNS} FROM device_alert WHERE id = $1{lock}", alert_id
         )
 
     async def acknowledge(self, alert_id: uuid.UUID, by: uuid.UUID) -> asyncpg.Record:
