@@ -134,7 +134,7 @@ async def test_the_waitlist_form_refuses_a_reversed_range(clinic: Clinic) -> Non
     data = {"offer": offer, "from_date": in_days(9), "to_date": in_days(2)}
     refused = await browser.submit("/portal/waitlist", data, page="/portal")
     assert refused.status_code == 422
-    assert "to_date is before from_date" in refused.text
+    assert "the last day is before the first day" in refused.text
 
 
 SOON = (  # within the default 24 h notice: the patient may no longer change it online
