@@ -132,6 +132,15 @@ async def test_a_refused_visit_type_keeps_the_form(clinic: Clinic) -> None:
         "/admin/types", {**form, "duration_minutes": "abc"}, page="/admin/types"
     )
     refused_as_typed(words, "whole number of minutes", "KeepTypeName", "abc")
+    added = await admin.submit(
+        "/admin/types", {**form, "duration_minutes": "20"}, page="/admin/types"
+    )
+    assert added.status_code == 303, added.text
+    (row,) = await clinic.fetch("SELECT id FROM appointment_type WHERE name = 'KeepTypeName'")
+    changed = {**form, "name": "KeepRenamed", "duration_minutes": "600"}
+    edit = await admin.submit(f"/admin/types/{row['id']}", changed, page="/admin/types")
+    page = refused_as_typed(edit, "5 to 480 minutes", "KeepRenamed", "600")
+    assert "<details open>" in page, "the refused type's form is open"
 
 
 async def test_refused_hours_and_exceptions_keep_the_form(clinic: Clinic) -> None:
