@@ -331,6 +331,47 @@ def test_patient_desk_doctor_and_admin_journeys(
     assert problems == []
 
 
+def test_enter_in_a_booking_form_never_puts_the_token_in_the_address(
+    server: str, settings: Settings
+) -> None:
+    base, database = server, settings.database.url
+    patient_email = in_thread(add_account(database, "patient", "Bruno", "Keller", "active"))
+    desk_email = in_thread(add_account(database, "receptionist", "Rosa", "Desk", "active"))
+    doctor_id = in_thread(
+        account_id(database, in_thread(add_account(database, "doctor", "Ada", "Ng", "active")))
+    )
+    offer = f"{offer_visits(base, doctor_id, 'Follow-up')['id']}:{doctor_id}"
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM)
+        try:
+            for email, url in ((patient_email, "/portal/book"), (desk_email, "/desk/book")):
+                page = chromium.new_context(base_url=base).new_page()
+                page.goto("/login")
+                page.get_by_label("E-mail or username").fill(email)
+                page.get_by_label("Password").fill(PASSWORD)
+                page.get_by_role("button", name="Sign in").click()
+                page.wait_for_load_state()
+                page.goto(url)
+                if url == "/desk/book":
+                    page.get_by_label("Patient (type a name)").fill("Bruno Kel")
+                    page.get_by_role("radio", name=re.compile("Bruno Keller")).wait_for()
+                page.get_by_label("Visit type and practitioner").select_option(offer)
+                page.locator("#slots button[name=starts_at]").first.wait_for()
+                page.get_by_label("Reason for the visit (optional)").fill("my knee hurts")
+                with page.expect_navigation():
+                    page.get_by_label("Reason for the visit (optional)").press("Enter")
+                assert "csrf_token" not in page.url, page.url
+                assert page.get_by_label("Reason for the visit (optional)").input_value() == (
+                    "my knee hurts"
+                )
+                page.locator("#slots button[name=starts_at]").first.wait_for()
+                if url == "/desk/book":
+                    assert page.get_by_role("radio", name=re.compile("Bruno Keller")).is_checked()
+                page.context.close()
+        finally:
+            chromium.close()
+
+
 async def account_id(database_url: str, email: str) -> str:
     connection = await asyncpg.connect(database_url)
     try:

@@ -1,6 +1,7 @@
 """Devices for admins: registering shows a working MQTT secret once; rotating replaces it."""
 
 import re
+import uuid
 from collections.abc import AsyncIterator
 
 import pytest
@@ -10,6 +11,7 @@ from tests.plugins.devices.helpers import mqtt, refused
 from tests.plugins.users.clinic import Clinic
 from tests.plugins.web.clinical import clinical_clinic
 from tests.plugins.web.helpers import Browser, signed_in
+from tests.plugins.web.test_form_refusals import refused_as_typed
 
 SECRET = re.compile(r'id="secret">([^<]+)<')
 USERNAME = re.compile(r"<dt>Username</dt><dd class=\"secret\">([^<]+)<")
@@ -86,3 +88,20 @@ async def test_registering_checks_the_form_and_the_role(clinic: Clinic) -> None:
         assert refused_form.status_code == 403, role
     rows = await clinic.fetch("SELECT 1 FROM device WHERE serial = 'S-1'")
     assert rows == []
+
+
+async def test_a_refused_device_keeps_the_form(clinic: Clinic) -> None:
+    _, admin = await signed_in(clinic, "admin")
+    serial = f"KEEP-{uuid.uuid4().hex[:8]}"
+    form = {"kind": "thermometer", "name": "keepme-name", "serial": serial}
+    unknown = await admin.submit(
+        "/admin/devices", {**form, "patient_email": "nobody@example.test"}, page="/admin/devices"
+    )
+    page = refused_as_typed(unknown, "no patient has the e-mail address", "keepme-name", serial)
+    assert '<option value="thermometer" selected>' in page
+    assert (await admin.submit("/admin/devices", form, page="/admin/devices")).status_code == 201
+    taken = await admin.submit(
+        "/admin/devices", {**form, "name": "second-name"}, page="/admin/devices"
+    )
+    assert taken.status_code == 409, taken.text
+    assert "second-name" in taken.text and "Back to the start" not in taken.text

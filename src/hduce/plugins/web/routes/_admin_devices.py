@@ -9,15 +9,18 @@ from litestar.params import FromPath
 from hduce.contracts.auth import Role
 from hduce.contracts.devices import DeviceDirectory, DeviceSpec, DeviceView
 from hduce.contracts.users import PeopleQuery
-from hduce.core.errors import NotFound
+from hduce.core.errors import HduceError, NotFound
+from hduce.core.security import Principal
 from hduce.plugins.web.errors import BadInput
 from hduce.plugins.web.routes._booking import names
 from hduce.plugins.web.routes._pager import PAGE, offset_of, pager
-from hduce.plugins.web.routes._render import render, viewer
+from hduce.plugins.web.routes._render import form_page, render, typed, viewer
 from hduce.plugins.web.services import WebServices
 
 KINDS = ("blood_pressure", "pulse_oximeter", "thermometer", "scale", "glucose_meter", "other")
 """The kinds offered in the form (the devices API checks them again)."""
+FIELDS = ("kind", "name", "serial", "patient_email")
+"""The fields of the registration form."""
 
 
 def directory_of(services: WebServices) -> DeviceDirectory:
@@ -42,18 +45,31 @@ async def _patient_by_email(services: WebServices, email: str) -> uuid.UUID | No
 async def devices(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
     """Registered devices and the form that registers one."""
     admin = viewer(request, Role.ADMIN)
+    return await _devices_page(request, web, admin, dict.fromkeys(FIELDS, ""))
+
+
+async def _devices_page(
+    request: Request,
+    web: WebServices,
+    admin: Principal,
+    values: dict[str, str],
+    refusal: HduceError | None = None,
+) -> Response[str]:
+    """The page of devices, with the registration form filled with `values`."""
     offset = offset_of(request)
     found, total = await directory_of(web).page(admin, patient_id=None, limit=PAGE, offset=offset)
     who = await names(web, (d.patient_id for d in found if d.patient_id))
-    return render(
+    return form_page(
         request,
         web,
         "admin/devices.html",
         title="Devices",
+        refusal=refusal,
         devices=found,
         **pager(offset, total),
         who=who,
         kinds=KINDS,
+        form=values,
     )
 
 
@@ -61,14 +77,17 @@ async def devices(request: Request, web: NamedDependency[WebServices]) -> Respon
 async def register(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
     """Register a device; the page shows its secret this once."""
     admin = viewer(request, Role.ADMIN)
-    form = await request.form()
-    spec = DeviceSpec(
-        kind=str(form.get("kind", "")),
-        name=str(form.get("name", "")).strip(),
-        serial=str(form.get("serial", "")).strip(),
-        patient_id=await _patient_by_email(web, str(form.get("patient_email", "")).strip()),
-    )
-    device, secret = await directory_of(web).register(admin, spec)
+    values = typed(await request.form(), FIELDS)
+    try:
+        spec = DeviceSpec(
+            kind=values["kind"],
+            name=values["name"],
+            serial=values["serial"],
+            patient_id=await _patient_by_email(web, values["patient_email"]),
+        )
+        device, secret = await directory_of(web).register(admin, spec)
+    except HduceError as exc:
+        return await _devices_page(request, web, admin, values, exc)
     return _secret_page(request, web, device, secret, status_code=201)
 
 

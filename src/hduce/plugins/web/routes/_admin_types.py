@@ -1,19 +1,19 @@
 """Appointment types for admins: what visits the clinic offers, how long, and with whom."""
 
 import uuid
+from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.datastructures import FormMultiDict
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from hduce.contracts.appointments import ClinicSetup, TypeSpec
 from hduce.contracts.auth import CLINICAL_ROLES, Role
 from hduce.contracts.users import PeopleQuery
-from hduce.core.errors import NotFound
+from hduce.core.errors import HduceError, NotFound
 from hduce.plugins.web.errors import BadInput
 from hduce.plugins.web.routes._booking import board_of, names, uuid_of
-from hduce.plugins.web.routes._render import go, render, viewer
+from hduce.plugins.web.routes._render import form_page, go, typed, viewer
 from hduce.plugins.web.services import WebServices
 
 PRACTITIONERS_SHOWN = 200
@@ -35,10 +35,9 @@ async def practitioners(services: WebServices) -> dict[uuid.UUID, str]:
     return {p.id: f"{p.first_name} {p.last_name}".strip() or p.email for p in found}
 
 
-def _minutes(form: FormMultiDict) -> int:
-    raw = str(form.get("duration_minutes", "")).strip()
+def _minutes(raw: str) -> int:
     if not raw.isdigit():
-        raise BadInput("the duration must be a whole number of minutes")
+        raise BadInput("the length must be a whole number of minutes")
     return int(raw)
 
 
@@ -46,24 +45,51 @@ def _minutes(form: FormMultiDict) -> int:
 async def types(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
     """Every appointment type, an edit form for each and one to add a type."""
     viewer(request, Role.ADMIN)
+    return await _types_page(request, web, {})
+
+
+async def _types_page(
+    request: Request,
+    web: WebServices,
+    values: dict[str, Any],
+    refusal: HduceError | None = None,
+) -> Response[str]:
+    """The types and their forms; the one `values["key"]` names (a type id, or "new") as typed."""
     offered = await board_of(web).types()
     staff = await practitioners(web)
     who = {**await names(web, (p for t in offered for p in t.practitioner_ids)), **staff}
-    return render(
-        request, web, "admin/types.html", title="Visit types", types=offered, staff=staff, who=who
+    return form_page(
+        request,
+        web,
+        "admin/types.html",
+        title="Visit types",
+        refusal=refusal,
+        types=offered,
+        staff=staff,
+        who=who,
+        typed=values,
     )
 
 
 async def _save(request: Request, web: WebServices, type_id: uuid.UUID | None) -> Response[str]:
     admin = viewer(request, Role.ADMIN)
     form = await request.form()
-    spec = TypeSpec(
-        name=str(form.get("name", "")).strip(),
-        duration_minutes=_minutes(form),
-        practitioner_ids=[uuid_of(p, "a practitioner") for p in form.getall("practitioners", [])],
-        active=form.get("active") == "on",
-    )
-    await setup_of(web).save_type(admin, type_id, spec)
+    values = {
+        **typed(form, ("name", "duration_minutes")),
+        "practitioners": [str(p) for p in form.getall("practitioners", [])],
+        "active": form.get("active") == "on",
+        "key": str(type_id or "new"),
+    }
+    try:
+        spec = TypeSpec(
+            name=values["name"],
+            duration_minutes=_minutes(values["duration_minutes"]),
+            practitioner_ids=[uuid_of(p, "a practitioner") for p in values["practitioners"]],
+            active=values["active"],
+        )
+        await setup_of(web).save_type(admin, type_id, spec)
+    except HduceError as exc:
+        return await _types_page(request, web, values, exc)
     return go(request, "/admin/types")
 
 

@@ -23,7 +23,7 @@ from hduce.plugins.web.errors import BadInput
 from hduce.plugins.web.routes._days import (
     DEFAULT_ZONE,
     bounded,
-    day_of,
+    day_in,
     day_range,
     today_in,
     zones_of,
@@ -41,6 +41,8 @@ def desk_of(services: WebServices) -> AppointmentDesk:
 
 PAGE = 100
 """Visits read per call (the API's largest page)."""
+MAX_REASON = 500
+"""The longest reason for a visit the booking form takes."""
 
 
 async def every_visit(
@@ -113,16 +115,16 @@ class FreeTimes(NamedTuple):
 
 
 async def free_slots(
-    services: WebServices, principal: Principal, offer: str, request: Request
+    services: WebServices, principal: Principal, offer: str, values: Mapping[str, Any]
 ) -> FreeTimes:
-    """The free starts of an offer from the practitioner's local day in the query.
+    """The free starts of an offer from the practitioner's local `day` of a query or a form.
 
-    Today in their zone when the query names no day; the six days after it are read too, for
+    Today in their zone when `values` name no day; the six days after it are read too, for
     the next free one.
     """
     type_id, practitioner_id = split_offer(offer)
     zone = (await zones_of(services, [practitioner_id]))[practitioner_id]
-    day = day_of(request, today_in(zone))
+    day = day_in(values, today_in(zone))
     start, end = day_range(day, zone, 7)
     query = SlotQuery(practitioner_id=practitioner_id, type_id=type_id, start=start, end=end)
     times = await board_of(services).slots(principal, query)
@@ -134,7 +136,7 @@ async def slots_fragment(
 ) -> Response[str]:
     """The free slots of the offer in the query (an htmx fragment); a slot posts to `book_url`."""
     offer = request.query_params.get("offer", "")
-    found = await free_slots(services, principal, offer, request)
+    found = await free_slots(services, principal, offer, request.query_params)
     return render(
         request,
         services,
@@ -156,10 +158,12 @@ def slot_start(form: Mapping[str, Any]) -> datetime:
 
 
 async def book_from_form(
-    request: Request, services: WebServices, principal: Principal, patient_id: uuid.UUID | None
-) -> None:
+    services: WebServices,
+    principal: Principal,
+    form: Mapping[str, Any],
+    patient_id: uuid.UUID | None,
+) -> AppointmentView:
     """Book the slot a slot button posted (the constraint decides if it is still free)."""
-    form = await request.form()
     type_id, practitioner_id = split_offer(form.get("offer"))
     starts_at = slot_start(form)
     reason = str(form.get("reason", "")).strip() or None
@@ -170,22 +174,26 @@ async def book_from_form(
         starts_at=starts_at,
         reason=reason,
     )
-    await desk_of(services).book(principal, wanted)
+    return await desk_of(services).book(principal, wanted)
 
 
 async def booking_choices(
-    request: Request, services: WebServices, principal: Principal
+    services: WebServices, principal: Principal, values: Mapping[str, Any]
 ) -> dict[str, object]:
-    """The booking form's values; with `offer` in the query, its free slots (works without JS)."""
-    offer = request.query_params.get("offer", "")
+    """The booking form's values (of the query, or of a form posted back to it).
+
+    With an `offer`, its free slots (works without JS).
+    """
+    offer = str(values.get("offer") or "")
     if offer:
-        found = await free_slots(services, principal, offer, request)
+        found = await free_slots(services, principal, offer, values)
     else:
-        found = FreeTimes(DEFAULT_ZONE, day_of(request, today_in(DEFAULT_ZONE)), [])
+        found = FreeTimes(DEFAULT_ZONE, day_in(values, today_in(DEFAULT_ZONE)), [])
     return {
         "offers": await offers(services),
         "day": found.day.isoformat(),
         "offer": offer,
         "slots": found.slots,
         "zone": found.zone,
+        "reason": str(values.get("reason") or "").strip()[:MAX_REASON],
     }

@@ -2,8 +2,9 @@
 
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from litestar import Request
@@ -27,7 +28,12 @@ def bounded(day: date, what: str = "the day") -> date:
 
 def day_of(request: Request, today: date, name: str = "day") -> date:
     """The `day` query value (ISO date), `today` when absent; 422 outside the accepted days."""
-    raw = request.query_params.get(name)
+    return day_in(request.query_params, today, name)
+
+
+def day_in(values: Mapping[str, Any], today: date, name: str = "day") -> date:
+    """The `name` value of a query or a form (ISO date), `today` when absent; 422 otherwise."""
+    raw = str(values.get(name) or "").strip()
     if not raw:
         return today
     try:

@@ -2,7 +2,9 @@
 
 import uuid
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
@@ -11,6 +13,9 @@ from litestar.params import FromPath
 from hduce.contracts.appointments import AppointmentFilter, AppointmentView
 from hduce.contracts.auth import Role
 from hduce.contracts.users import Demographics, PeopleQuery
+from hduce.core.errors import HduceError
+from hduce.core.security import Principal
+from hduce.plugins.web.errors import BadInput
 from hduce.plugins.web.routes._booking import (
     book_from_form,
     booking_choices,
@@ -29,7 +34,7 @@ from hduce.plugins.web.routes._days import (
     visit_day,
     zones_of,
 )
-from hduce.plugins.web.routes._render import go, render, viewer
+from hduce.plugins.web.routes._render import form_page, go, local_time, render, viewer
 from hduce.plugins.web.services import WebServices
 
 DESK = (Role.RECEPTIONIST, Role.ADMIN)
@@ -69,7 +74,25 @@ async def schedule(request: Request, web: NamedDependency[WebServices]) -> Respo
         who=who,
         zones=zones,
         can_act=staff.has_any_role(*DESK),
+        notice=_booked(request, visits, who, zones),
     )
+
+
+def _booked(
+    request: Request,
+    visits: list[AppointmentView],
+    who: dict[uuid.UUID, str],
+    zones: dict[uuid.UUID, str],
+) -> str:
+    """Notice "Booked: who, when" after the desk booked the query's `visit` (empty otherwise)."""
+    if request.query_params.get("booked") != "1":
+        return ""
+    wanted = request.query_params.get("visit")
+    for visit in visits:
+        if str(visit.id) == wanted:
+            when = local_time(visit.starts_at, zones[visit.practitioner_id], "%a %d %b, %H:%M")
+            return f"Booked: {who.get(visit.patient_id, 'the patient')}, {when}"
+    return ""
 
 
 @post("/desk/visits/{visit_id:uuid}/check-in")
@@ -98,19 +121,32 @@ async def cancel(
 async def book_page(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
     """Find the patient as you type, pick an offer and a day, then a free slot."""
     staff = viewer(request, *DESK)
-    text = request.query_params.get("q", "").strip()[:100]
-    return render(
+    return await _booking_form(request, web, staff, request.query_params)
+
+
+async def _booking_form(
+    request: Request,
+    web: WebServices,
+    staff: Principal,
+    values: Mapping[str, Any],
+    refusal: HduceError | None = None,
+) -> Response[str]:
+    """The desk's booking page with `values` (of the query or the posted form)."""
+    text = str(values.get("q") or "").strip()[:100]
+    return form_page(
         request,
         web,
         "desk_book.html",
         title="Book for a patient",
+        refusal=refusal,
         slots_url="/desk/slots",
         book_url="/desk/book",
         q=text,
         patients=await _patients_named(web, text) if text else [],
         text=text,
+        chosen=str(values.get("patient_id") or ""),
         registered=request.query_params.get("registered") == "1",
-        **await booking_choices(request, web, staff),
+        **await booking_choices(web, staff, values),
     )
 
 
@@ -120,7 +156,7 @@ async def find_patients(request: Request, web: NamedDependency[WebServices]) -> 
     viewer(request, *DESK)
     text = request.query_params.get("q", "").strip()[:100]
     found = await _patients_named(web, text)
-    return render(request, web, "_patients.html", title="", patients=found, text=text)
+    return render(request, web, "_patients.html", title="", patients=found, text=text, chosen="")
 
 
 async def _patients_named(web: WebServices, text: str) -> list[Demographics]:
@@ -142,11 +178,23 @@ async def desk_slots(request: Request, web: NamedDependency[WebServices]) -> Res
 
 @post("/desk/book")
 async def book(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
-    """Book the chosen slot for the chosen patient."""
+    """Book the chosen slot for the chosen patient; the desk lands on the visit's day.
+
+    Without a slot: the form again with its free times (and the patients named).
+    """
     staff = viewer(request, *DESK)
-    patient_id = uuid_of((await request.form()).get("patient_id"), "the patient")
-    await book_from_form(request, web, staff, patient_id)
-    return go(request, "/desk")
+    form = await request.form()
+    if not form.get("starts_at"):  # "Show free times", or Enter in a field
+        return await _booking_form(request, web, staff, form)
+    try:
+        if not form.get("patient_id"):
+            raise BadInput("Choose the patient: type their name, then pick them.")
+        patient_id = uuid_of(form.get("patient_id"), "the patient")
+        visit = await book_from_form(web, staff, form, patient_id)
+    except HduceError as exc:
+        return await _booking_form(request, web, staff, form, exc)
+    day = await visit_day(web, visit)
+    return go(request, f"/desk?day={day}&booked=1&visit={visit.id}")
 
 
 HANDLERS = (schedule, check_in, cancel, book_page, find_patients, desk_slots, book)

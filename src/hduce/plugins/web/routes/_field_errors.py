@@ -24,15 +24,34 @@ RULES = {
     "emergency_contact_name": "The emergency contact's name is up to 200 characters.",
     "address": "The address is up to 500 characters.",
     "timezone": "Give a time zone like Europe/Paris.",
+    "duration_minutes": "A visit lasts 5 to 480 minutes.",
 }
+NAMES = {
+    "from_date": "the first day",
+    "to_date": "the last day",
+    "date_of_birth": "the date of birth",
+    "duration_minutes": "the length",
+    "starts_at": "the start",
+    "on_date": "the date",
+    "weekly_hours": "the weekly hours",
+    "practitioner_ids": "the practitioners",
+}
+"""Fields the API's own rules name, in the words of the forms."""
+NAMED = re.compile(r"\b(" + "|".join(NAMES) + r")\b")
 
 
 def in_words(status: int, detail: str) -> str:
     """An error's `detail`; for a form field msgspec refused (422), that field's rule in words."""
     found = AT_FIELD.search(detail) if status == 422 else None
     if found is None:
-        return detail
+        return _named(detail)
     said, field = detail[: found.start()], found[1]
     if not said.startswith(VALIDATORS):
-        return said  # a rule's own words, e.g. "unknown time zone 'Mars/Base'"
-    return RULES.get(field, f"The {field.replace('_', ' ')} is not valid.")
+        return _named(said)  # a rule's own words, e.g. "unknown time zone 'Mars/Base'"
+    named = NAMES.get(field, f"the {field.replace('_', ' ')}")
+    return RULES.get(field, f"{named[0].upper()}{named[1:]} is not valid.")
+
+
+def _named(said: str) -> str:
+    """`said` with the fields it names in words ("to_date" is "the last day")."""
+    return NAMED.sub(lambda found: NAMES[found[1]], said)

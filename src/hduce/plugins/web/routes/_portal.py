@@ -1,7 +1,9 @@
 """The patient portal: own visits, booking from free slots, cancel, calendar file, inbox."""
 
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
@@ -10,7 +12,8 @@ from litestar.params import FromPath
 from hduce.contracts.appointments import AppointmentFilter, AppointmentStatus
 from hduce.contracts.auth import Role
 from hduce.contracts.notifications import InboxReader
-from hduce.core.errors import NotFound
+from hduce.core.errors import HduceError, NotFound
+from hduce.core.security import Principal
 from hduce.plugins.web.routes._attachments import attachment
 from hduce.plugins.web.routes._booking import (
     book_from_form,
@@ -22,7 +25,7 @@ from hduce.plugins.web.routes._booking import (
 )
 from hduce.plugins.web.routes._days import zones_of
 from hduce.plugins.web.routes._notices import notice_of
-from hduce.plugins.web.routes._render import go, render, viewer
+from hduce.plugins.web.routes._render import form_page, go, render, viewer
 from hduce.plugins.web.services import WebServices
 
 UPCOMING = frozenset(
@@ -58,15 +61,7 @@ async def portal(request: Request, web: NamedDependency[WebServices]) -> Respons
 async def book_page(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
     """Choose a visit type, a practitioner and a day; free slots load below."""
     patient = viewer(request, Role.PATIENT)
-    return render(
-        request,
-        web,
-        "book.html",
-        title="Book a visit",
-        slots_url="/portal/slots",
-        book_url="/portal/book",
-        **await booking_choices(request, web, patient),
-    )
+    return await _booking_form(request, web, patient, request.query_params)
 
 
 @get("/portal/slots")
@@ -77,10 +72,36 @@ async def portal_slots(request: Request, web: NamedDependency[WebServices]) -> R
 
 @post("/portal/book")
 async def book(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
-    """Book the chosen slot for oneself."""
+    """Book the chosen slot for oneself; without one, the form again with its free times."""
     patient = viewer(request, Role.PATIENT)
-    await book_from_form(request, web, patient, None)
+    form = await request.form()
+    if not form.get("starts_at"):  # "Show free times", or Enter in a field
+        return await _booking_form(request, web, patient, form)
+    try:
+        await book_from_form(web, patient, form, None)
+    except HduceError as exc:
+        return await _booking_form(request, web, patient, form, exc)
     return go(request, "/portal?booked=1")
+
+
+async def _booking_form(
+    request: Request,
+    web: WebServices,
+    patient: Principal,
+    values: Mapping[str, Any],
+    refusal: HduceError | None = None,
+) -> Response[str]:
+    """The booking page with `values` (of the query or the posted form)."""
+    return form_page(
+        request,
+        web,
+        "book.html",
+        title="Book a visit",
+        refusal=refusal,
+        slots_url="/portal/slots",
+        book_url="/portal/book",
+        **await booking_choices(web, patient, values),
+    )
 
 
 @post("/portal/visits/{visit_id:uuid}/cancel")

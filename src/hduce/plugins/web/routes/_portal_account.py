@@ -21,7 +21,7 @@ from hduce.plugins.web.routes._booking import date_of
 from hduce.plugins.web.routes._enabled import enabled
 from hduce.plugins.web.routes._notices import notice_of
 from hduce.plugins.web.routes._qr import qr_data_uri
-from hduce.plugins.web.routes._render import go, render, viewer
+from hduce.plugins.web.routes._render import form_page, go, render, typed, viewer
 from hduce.plugins.web.routes._session import client_of
 from hduce.plugins.web.services import WebServices
 
@@ -33,6 +33,8 @@ OPTIONAL = (
     "emergency_contact_name",
     "emergency_contact_phone",
 )
+PROFILE = (*REQUIRED, *OPTIONAL, "date_of_birth", "timezone")
+"""The fields of the profile form."""
 MAX_CODE = 20
 
 
@@ -46,27 +48,40 @@ async def account(request: Request, web: NamedDependency[WebServices]) -> Respon
     """One's profile form and links to the other account pages."""
     patient = viewer(request, Role.PATIENT)
     profile = await web.me.profile(patient)
-    return render(
-        request,
-        web,
-        "portal/account.html",
-        title="My account",
-        profile=profile,
-        notice=notice_of(request),
-    )
+    born = profile.date_of_birth
+    shown = {name: getattr(profile, name) or "" for name in (*REQUIRED, *OPTIONAL, "timezone")}
+    return _account_page(request, web, {**shown, "date_of_birth": born.isoformat() if born else ""})
 
 
 @post("/portal/account")
 async def save_profile(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
     """Change one's profile with the API's rules (names required, a real time zone)."""
     patient = viewer(request, Role.PATIENT)
-    form = await request.form()
-    changes: dict[str, Any] = {name: str(form.get(name, "")).strip() for name in REQUIRED}
-    changes |= {name: str(form.get(name, "")).strip() or None for name in OPTIONAL}
-    changes["date_of_birth"] = date_of(form.get("date_of_birth"), "the date of birth")
-    changes["timezone"] = str(form.get("timezone", "")).strip() or "UTC"
-    await web.me.update_profile(patient, changes)
+    values = typed(await request.form(), PROFILE)
+    changes: dict[str, Any] = {name: values[name] for name in REQUIRED}
+    changes |= {name: values[name] or None for name in OPTIONAL}
+    changes["timezone"] = values["timezone"] or "UTC"
+    try:
+        changes["date_of_birth"] = date_of(values["date_of_birth"], "the date of birth")
+        await web.me.update_profile(patient, changes)
+    except HduceError as exc:
+        return _account_page(request, web, values, exc)
     return go(request, "/portal/account?saved=1")
+
+
+def _account_page(
+    request: Request, web: WebServices, values: dict[str, str], refusal: HduceError | None = None
+) -> Response[str]:
+    """The account page with the profile form filled with `values`."""
+    return form_page(
+        request,
+        web,
+        "portal/account.html",
+        title="My account",
+        refusal=refusal,
+        profile=values,
+        notice=notice_of(request),
+    )
 
 
 @get("/portal/notifications")

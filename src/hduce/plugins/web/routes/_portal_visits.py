@@ -9,16 +9,20 @@ from litestar.params import FromPath
 
 from hduce.contracts.appointments import WaitlistRequest
 from hduce.contracts.auth import Role
+from hduce.core.errors import HduceError
+from hduce.core.security import Principal
 from hduce.plugins.web.errors import BadInput
 from hduce.plugins.web.routes._booking import date_of, desk_of, split_offer
 from hduce.plugins.web.routes._notices import notice_of
-from hduce.plugins.web.routes._render import go, render, viewer
+from hduce.plugins.web.routes._render import form_page, go, typed, viewer
 from hduce.plugins.web.routes._reschedule import move_from_form, reschedule_page
 from hduce.plugins.web.routes._waitlist import waitlist_context
 from hduce.plugins.web.services import WebServices
 
 WAIT_DAYS = 14
 """How far the join form's end date reaches by default."""
+WISH = ("offer", "from_date", "to_date")
+"""The fields of the form that joins the waitlist."""
 
 
 @get("/portal/visits/{visit_id:uuid}/reschedule")
@@ -45,37 +49,53 @@ async def waitlist(request: Request, web: NamedDependency[WebServices]) -> Respo
     """One's waitlist entries, slots on offer to claim, and the form to join."""
     patient = viewer(request, Role.PATIENT)
     today = datetime.now(UTC).date()
-    return render(
-        request,
-        web,
-        "portal/waitlist.html",
-        title="Waitlist",
-        today=today.isoformat(),
-        until=(today + timedelta(days=WAIT_DAYS)).isoformat(),
-        notice=notice_of(request),
-        **await waitlist_context(web, patient),
-    )
+    until = today + timedelta(days=WAIT_DAYS)
+    wish = {"offer": "", "from_date": today.isoformat(), "to_date": until.isoformat()}
+    return await _waitlist_page(request, web, patient, wish)
 
 
 @post("/portal/waitlist")
 async def join(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
     """Wait for a free time of a visit type with a practitioner between two dates."""
     patient = viewer(request, Role.PATIENT)
-    form = await request.form()
-    type_id, practitioner_id = split_offer(form.get("offer"))
-    from_date = date_of(form.get("from_date"), "the first day")
-    to_date = date_of(form.get("to_date"), "the last day")
-    if from_date is None or to_date is None:
-        raise BadInput("give the first and the last day you could come")
-    wish = WaitlistRequest(
-        patient_id=None,
-        practitioner_id=practitioner_id,
-        type_id=type_id,
-        from_date=from_date,
-        to_date=to_date,
-    )
-    await desk_of(web).join_waitlist(patient, wish)
+    values = typed(await request.form(), WISH)
+    try:
+        type_id, practitioner_id = split_offer(values["offer"])
+        from_date = date_of(values["from_date"], "the first day")
+        to_date = date_of(values["to_date"], "the last day")
+        if from_date is None or to_date is None:
+            raise BadInput("give the first and the last day you could come")
+        wish = WaitlistRequest(
+            patient_id=None,
+            practitioner_id=practitioner_id,
+            type_id=type_id,
+            from_date=from_date,
+            to_date=to_date,
+        )
+        await desk_of(web).join_waitlist(patient, wish)
+    except HduceError as exc:
+        return await _waitlist_page(request, web, patient, values, exc)
     return go(request, "/portal/waitlist?joined=1")
+
+
+async def _waitlist_page(
+    request: Request,
+    web: WebServices,
+    patient: Principal,
+    wish: dict[str, str],
+    refusal: HduceError | None = None,
+) -> Response[str]:
+    """The waitlist page with the join form filled with `wish`."""
+    return form_page(
+        request,
+        web,
+        "portal/waitlist.html",
+        title="Waitlist",
+        refusal=refusal,
+        wish=wish,
+        notice=notice_of(request),
+        **await waitlist_context(web, patient),
+    )
 
 
 @post("/portal/waitlist/{entry_id:uuid}/claim")

@@ -1,5 +1,6 @@
 """Pages: Jinja templates rendered with the caller, the CSRF token and the strict page headers."""
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -64,12 +65,12 @@ _templates = Environment(
 )
 
 
-def _local(value: datetime, zone: str = "UTC", fmt: str = "%a %d %b %Y, %H:%M") -> str:
+def local_time(value: datetime, zone: str = "UTC", fmt: str = "%a %d %b %Y, %H:%M") -> str:
     """`value` on the clock of `zone`, as `fmt` writes it."""
     return value.astimezone(ZoneInfo(zone)).strftime(fmt)
 
 
-_templates.filters["local"] = _local
+_templates.filters["local"] = local_time
 
 
 def viewer(request: Request, *roles: str) -> Principal:
@@ -135,6 +136,30 @@ def refused(
     )
     response.headers.update(error_headers(exc))
     return response
+
+
+def form_page(
+    request: Request,
+    services: WebServices,
+    template: str,
+    *,
+    title: str,
+    refusal: HduceError | None = None,
+    **context: Any,
+) -> Response[str]:
+    """A form's page: as first shown, or again after `refusal` with its reason beside the form.
+
+    The handlers of a form re-render it through this with what was typed, so a refused
+    submission keeps the values (and never lands on the bare error page).
+    """
+    if refusal is not None:
+        return refused(request, services, refusal, template, title=title, **context)
+    return render(request, services, template, title=title, error="", **context)
+
+
+def typed(form: Mapping[str, Any], names: Iterable[str]) -> dict[str, str]:
+    """What a form sent in the fields `names` (stripped; "" for a missing one)."""
+    return {name: str(form.get(name) or "").strip() for name in names}
 
 
 def error_headers(exc: HduceError) -> dict[str, str]:

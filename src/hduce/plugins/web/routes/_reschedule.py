@@ -27,7 +27,7 @@ async def reschedule_page(
     """
     visit = await desk_of(web).get(principal, visit_id)
     offer = f"{visit.type_id}:{visit.practitioner_id}"
-    found = await free_slots(web, principal, offer, request)
+    found = await free_slots(web, principal, offer, request.query_params)
     return render(
         request,
         web,
