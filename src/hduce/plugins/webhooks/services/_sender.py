@@ -143,7 +143,7 @@ class WebhookSender:
             )
         except NotPublic as exc:
             raise AttemptFailed(f"refused: {exc}") from exc
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, ValueError) as exc:  # a UnicodeError: a label IDNA refuses
             raise AttemptFailed(f"cannot resolve {host}: {exc or 'timed out'}") from exc
 
     async def _record_failure(

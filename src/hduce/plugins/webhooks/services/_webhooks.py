@@ -19,6 +19,7 @@ from hduce.plugins.webhooks.schemas import (
 from hduce.plugins.webhooks.services._addresses import (
     NotPublic,
     checked_addresses,
+    host_problem,
     is_local_name,
 )
 from hduce.plugins.webhooks.services._catalogue import EVENT_NAMES, unknown_patterns
@@ -124,6 +125,9 @@ class WebhookService:
             port = parts.port or 443
         except ValueError:
             raise InvalidWebhook(f"`url` has an invalid port, got {url!r}") from None
+        problem = host_problem(url)
+        if problem is not None:
+            raise InvalidWebhook(f"`url` has an invalid host: {problem}")
         if self._https_only:
             # In production a webhook must not reach the clinic's own network or cloud metadata.
             await _check_public(parts.hostname, port)
