@@ -83,16 +83,13 @@ def _routable(address: IPAddress) -> bool:
     return address.is_global and not odd
 
 
-async def checked_addresses(
-    host: str, port: int, *, public_only: bool, seconds: float
-) -> list[IPAddress]:
-    """`host`'s addresses, resolved within `seconds`.
+async def checked_addresses(host: str, port: int, *, public_only: bool) -> list[IPAddress]:
+    """`host`'s addresses; with `public_only`, `NotPublic` when any of them is inside.
 
-    With `public_only`, `NotPublic` when any of them is inside; a failed resolution raises
-    `OSError` or `TimeoutError`.
+    A failed resolution raises `OSError` (or `UnicodeError` for a name IDNA refuses); the
+    caller bounds the wait.
     """
-    async with asyncio.timeout(seconds):
-        addresses = await resolve(host, port)
+    addresses = await resolve(host, port)
     if public_only:
         check_public(host, addresses)
     return addresses

@@ -1,5 +1,6 @@
 """Admin management of webhooks: register, list, change, remove, and read the delivery log."""
 
+import asyncio
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
@@ -139,7 +140,8 @@ async def _check_public(host: str, port: int) -> None:
     One that does not resolve now is accepted: each delivery resolves and checks again.
     """
     try:
-        await checked_addresses(host, port, public_only=True, seconds=RESOLVE_SECONDS)
+        async with asyncio.timeout(RESOLVE_SECONDS):
+            await checked_addresses(host, port, public_only=True)
     except (OSError, TimeoutError):
         if is_local_name(host):
             raise InvalidWebhook(f"`url` must name a public host: {host} is local") from None
