@@ -133,7 +133,7 @@ async def test_a_500_is_retried_then_delivered(clinic: Clinic, provider: Provide
     [delivery] = await settled(clinic, admin, webhook["id"])
     assert delivery["status"] == "delivered"
     assert (delivery["attempts"], delivery["response_code"]) == (2, 201)
-    assert delivery["last_error"] == "HTTP 500"
+    assert delivery["last_error"] == "HTTP 500: boom"
     first, second = provider.requests
     assert first.headers["HDuce-Delivery"] == second.headers["HDuce-Delivery"] == delivery["id"]
     assert verify(webhook["secret"], second.headers["HDuce-Signature"], second.body)

@@ -1,6 +1,7 @@
 """Where a delivery may connect: in production only to the public address its name resolves to."""
 
 import ssl
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +29,31 @@ async def test_production_does_not_deliver_to_a_name_now_pointing_inside(
     [delivery] = await deliveries(clinic, admin, webhook["id"])
     assert (delivery["status"], delivery["attempts"]) == ("pending", 2)  # retried later
     assert "not a public address" in delivery["last_error"], delivery
+
+
+async def test_a_stored_url_whose_host_cannot_be_encoded_is_a_failed_attempt(
+    clinic: Clinic,
+) -> None:
+    # A URL taken before hosts were checked: the delivery crashed (UnicodeError), the task was
+    # dead-lettered and the delivery stayed pending with no error, the failure streak at 0.
+    admin = await clinic.member("admin")
+    webhook_id = uuid.uuid4()
+    await clinic.execute(
+        "INSERT INTO webhook (id, url, events, secret, created_by) "
+        "VALUES ($1, 'https://a..b/x', '{appointment.*}', 'whsec_x', $1)",
+        webhook_id,
+    )
+    delivery_id = await stored_delivery(clinic, str(webhook_id))
+
+    await deliver_with(clinic, delivery_id)
+
+    [delivery] = await deliveries(clinic, admin, str(webhook_id))
+    assert (delivery["status"], delivery["attempts"]) == ("pending", 2), delivery
+    assert delivery["last_error"].startswith("cannot resolve a..b: "), delivery
+    [webhook] = await clinic.fetch(
+        "SELECT consecutive_failures FROM webhook WHERE id = $1", webhook_id
+    )
+    assert webhook["consecutive_failures"] == 1
 
 
 @pytest.fixture

@@ -50,6 +50,10 @@ async def test_the_secret_is_shown_once(clinic: Clinic) -> None:
         ({**BODY, "events": ["user.login"]}, "match no event"),
         ({**BODY, "url": "ftp://example.test/hook"}, "http(s) URL"),
         ({**BODY, "url": "https://user:pw@example.test/hook"}, "credentials"),
+        # A host with an empty or too long label: taken, then each delivery crashed on it.
+        ({**BODY, "url": "https://a..b/x"}, "empty label"),
+        ({**BODY, "url": "https://" + "a" * 64 + ".example/x"}, "longer than 63"),
+        ({**BODY, "url": "https://\u2603.example/x"}, "invalid host"),
     ],
 )
 async def test_bad_webhooks_are_422_problems(
@@ -113,6 +117,16 @@ async def test_unknown_webhook_is_404_and_delete_removes(clinic: Clinic) -> None
         ("https://0x7f000001/in", "127.0.0.1"),
         ("https://localhost./in", "public host"),
         ("https://hooks.example.test:99999/in", "invalid port"),
+        # These were a 500.
+        ("https://a..b/x", "empty label"),
+        ("https://" + "a" * 64 + ".example/x", "longer than 63"),
+        # IPv4 inside IPv6 (NAT64, 6to4), and multicast: they were taken as public.
+        ("https://[64:ff9b::a00:1]/x", "10.0.0.1"),
+        ("https://[64:ff9b::a9fe:a9fe]/x", "169.254.169.254"),
+        ("https://[2002:c0a8:101::1]/x", "192.168.1.1"),
+        ("https://[64:ff9b:1::a00:1]/x", "public host"),
+        ("https://224.0.0.1/x", "public host"),
+        ("https://[ff0e::1]/x", "public host"),
     ],
 )
 async def test_production_requires_https_to_a_public_host(
@@ -124,3 +138,11 @@ async def test_production_requires_https_to_a_public_host(
     refused = WebhookCreate(url=url, events=["appointment.*"])
     with pytest.raises(InvalidWebhook, match=words):
         await clinic.in_app(functools.partial(service.create, refused, by=uuid.uuid4()))
+
+
+async def test_production_takes_a_public_ipv4_through_nat64(clinic: Clinic) -> None:
+    env = clinic.client.app.plugins.get(WebhooksPlugin).env
+    service = WebhookService(env.db, WebhookStore(env.db), env.require(AuditLog), https_only=True)
+    taken = WebhookCreate(url="https://[64:ff9b::808:808]/in", events=["appointment.*"])
+    created = await clinic.in_app(functools.partial(service.create, taken, by=uuid.uuid4()))
+    assert created.url == taken.url

@@ -7,7 +7,8 @@ class WebhooksConfig(Section):
     """Delivery timeout, retries with exponential backoff, and automatic disabling."""
 
     timeout: Duration = Duration(10)
-    """How long one POST may take before it counts as failed."""
+    """How long one attempt may take in all (resolving the name, connecting, sending, the answer's
+    status and headers) before it counts as failed; the answer's body is not waited for."""
     max_attempts: Positive = 6
     """Attempts per delivery before it is given up as `failed`."""
     retry_base: Duration = Duration(30)

@@ -86,7 +86,7 @@ class WebhookStore(SqlStore):
         return [row["id"] for row in rows]
 
     async def lock_due(self, delivery_id: uuid.UUID) -> asyncpg.Record | None:
-        """A pending delivery with its webhook's url, secret and state, locked until commit."""
+        """A due pending delivery with its webhook's url, secret and state, locked until commit."""
         return await self.db.fetchrow(
             "SELECT d.id, d.webhook, d.event_id, d.event_name, d.payload::text AS body, "
             "d.attempts, w.url, w.secret, w.active, w.consecutive_failures "
@@ -96,6 +96,25 @@ class WebhookStore(SqlStore):
             "AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= now()) FOR UPDATE OF d",
             delivery_id,
         )
+
+    async def claim(self, delivery_id: uuid.UUID, *, until: datetime) -> None:
+        """Count one more attempt, and keep the delivery from being due again before `until`."""
+        await self.db.fetchrow(
+            "UPDATE webhook_delivery SET attempts = attempts + 1, next_attempt_at = $2, "
+            "updated_at = now() WHERE id = $1",
+            delivery_id,
+            until,
+        )
+
+    async def still_claimed(self, delivery_id: uuid.UUID, attempts: int) -> bool:
+        """Whether attempt `attempts` is still the delivery's latest, pending one; locks it."""
+        row = await self.db.fetchrow(
+            "SELECT 1 FROM webhook_delivery WHERE id = $1 AND status = 'pending' "
+            "AND attempts = $2 FOR UPDATE",
+            delivery_id,
+            attempts,
+        )
+        return row is not None
 
     async def settle(
         self,
@@ -111,8 +130,9 @@ class WebhookStore(SqlStore):
         await self.db.fetchrow(
             "UPDATE webhook_delivery SET status = $2::text, attempts = $3, response_code = $4, "
             "last_error = coalesce($5, last_error), next_attempt_at = $6, "
-            "delivered_at = CASE WHEN $2::text = 'delivered' THEN now() END, updated_at = now() "
-            "WHERE id = $1",
+            # The time of the outcome, not the transaction's start.
+            "delivered_at = CASE WHEN $2::text = 'delivered' THEN clock_timestamp() END, "
+            "updated_at = now() WHERE id = $1",
             delivery_id,
             status,
             attempts,

@@ -3,14 +3,21 @@
 The check runs on the addresses a name resolves to, not on the URL's text: `2130706433`,
 `127.1` or a name in the sender's DNS all reach loopback or the clinic's network. At delivery
 the sender connects to the very address it checked, so a name that resolves differently a
-moment later (DNS rebinding) gains nothing.
+moment later (DNS rebinding) gains nothing. An IPv6 address that carries an IPv4 one (NAT64's
+`64:ff9b::/96`, 6to4's `2002::/16`) is judged by the IPv4 address it reaches.
 """
 
 import asyncio
 import ipaddress
 import socket
 
+import httpx
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+"""The well-known NAT64 prefix (RFC 6052): its last 32 bits are the IPv4 address reached."""
+MAX_LABEL = 63
 
 
 class NotPublic(Exception):
@@ -23,6 +30,22 @@ def is_local_name(host: str) -> bool:
     return name == "localhost" or name.endswith(".localhost")
 
 
+def host_problem(url: str) -> str | None:
+    """Why `url`'s host cannot be resolved or named in TLS (empty or long labels), or None."""
+    try:
+        host = httpx.URL(url).raw_host.decode("ascii")
+    except httpx.InvalidURL as exc:
+        return f"invalid host: {exc}"
+    if ":" in host:
+        return None  # an IPv6 address
+    labels = host.removesuffix(".").split(".")
+    if "" in labels:
+        return f"{host} has an empty label"
+    if any(len(label) > MAX_LABEL for label in labels):
+        return f"{host} has a label longer than {MAX_LABEL} characters"
+    return None
+
+
 async def resolve(host: str, port: int) -> list[IPAddress]:
     """The addresses `host` resolves to for TCP, in the resolver's order, each once."""
     found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -32,22 +55,41 @@ async def resolve(host: str, port: int) -> list[IPAddress]:
 
 def check_public(host: str, addresses: list[IPAddress]) -> None:
     """Raise `NotPublic` unless every address of `host` is globally routable."""
-    inside = [str(address) for address in addresses if not address.is_global]
+    inside = [shown for address in addresses if (shown := _inside(address))]
     if is_local_name(host) or inside:
         shown = f" resolves to {', '.join(inside)}," if inside else ""
         raise NotPublic(f"{host}{shown} not a public address")
 
 
-async def checked_addresses(
-    host: str, port: int, *, public_only: bool, seconds: float
-) -> list[IPAddress]:
-    """`host`'s addresses, resolved within `seconds`.
+def _inside(address: IPAddress) -> str | None:
+    """How `address` reaches inside (itself, or the IPv4 address it carries); None if public."""
+    carried = _carried_ipv4(address)
+    if carried is not None:
+        return None if _routable(carried) else f"{address} ({carried})"
+    return None if _routable(address) else str(address)
 
-    With `public_only`, `NotPublic` when any of them is inside; a failed resolution raises
-    `OSError` or `TimeoutError`.
+
+def _carried_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
+    if isinstance(address, ipaddress.IPv4Address):
+        return None
+    if address in NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFF_FFFF)
+    return address.sixtofour
+
+
+def _routable(address: IPAddress) -> bool:
+    """Globally routable unicast (`is_global` alone takes multicast and 240.0.0.0/4 in)."""
+    odd = address.is_multicast or address.is_reserved or address.is_unspecified
+    return address.is_global and not odd
+
+
+async def checked_addresses(host: str, port: int, *, public_only: bool) -> list[IPAddress]:
+    """`host`'s addresses; with `public_only`, `NotPublic` when any of them is inside.
+
+    A failed resolution raises `OSError` (or `UnicodeError` for a name IDNA refuses); the
+    caller bounds the wait.
     """
-    async with asyncio.timeout(seconds):
-        addresses = await resolve(host, port)
+    addresses = await resolve(host, port)
     if public_only:
         check_public(host, addresses)
     return addresses

@@ -1,5 +1,6 @@
 """Admin management of webhooks: register, list, change, remove, and read the delivery log."""
 
+import asyncio
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,6 +20,7 @@ from hduce.plugins.webhooks.schemas import (
 from hduce.plugins.webhooks.services._addresses import (
     NotPublic,
     checked_addresses,
+    host_problem,
     is_local_name,
 )
 from hduce.plugins.webhooks.services._catalogue import EVENT_NAMES, unknown_patterns
@@ -124,6 +126,9 @@ class WebhookService:
             port = parts.port or 443
         except ValueError:
             raise InvalidWebhook(f"`url` has an invalid port, got {url!r}") from None
+        problem = host_problem(url)
+        if problem is not None:
+            raise InvalidWebhook(f"`url` has an invalid host: {problem}")
         if self._https_only:
             # In production a webhook must not reach the clinic's own network or cloud metadata.
             await _check_public(parts.hostname, port)
@@ -135,7 +140,8 @@ async def _check_public(host: str, port: int) -> None:
     One that does not resolve now is accepted: each delivery resolves and checks again.
     """
     try:
-        await checked_addresses(host, port, public_only=True, seconds=RESOLVE_SECONDS)
+        async with asyncio.timeout(RESOLVE_SECONDS):
+            await checked_addresses(host, port, public_only=True)
     except (OSError, TimeoutError):
         if is_local_name(host):
             raise InvalidWebhook(f"`url` must name a public host: {host} is local") from None
