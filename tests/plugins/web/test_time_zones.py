@@ -8,6 +8,7 @@ from tests.plugins.appointments.helpers import Practice, book, open_practice
 from tests.plugins.users.clinic import Clinic
 from tests.plugins.web.helpers import new_id, signed_in
 from tests.plugins.web.test_clinician import signed_in_as
+from tests.plugins.web.test_portal import book_first_slot, visit_ids
 
 LA = "America/Los_Angeles"
 NINE_TO_FIVE = [{"weekday": day, "start": "09:00", "end": "17:00"} for day in range(7)]
@@ -72,6 +73,24 @@ async def test_slots_and_the_portals_visits_are_in_the_practitioners_zone(
     assert booked.status_code == 303, booked.text
     portal = await browser.get("/portal")
     assert f"<strong>{day:%a %d %b %Y}, 09:00</strong> ({LA})" in portal.text, portal.text
+
+
+async def test_a_waitlist_offers_deadline_is_on_the_practitioners_clock(clinic: Clinic) -> None:
+    practice = await open_practice(clinic, timezone=LA, hours=NINE_TO_FIVE)
+    offer = f"{practice.type_id}:{practice.doctor_id}"
+    day = (datetime.now(ZoneInfo(LA)).date() + timedelta(days=10)).isoformat()
+    first, first_browser = await signed_in(clinic, "patient")
+    await book_first_slot(first_browser, offer, "/portal/book", day)
+    (visit,) = await visit_ids(clinic, first.id)
+    _, browser = await signed_in(clinic, "patient")
+    wanted = {"offer": offer, "from_date": day, "to_date": day}
+    assert (await browser.submit("/portal/waitlist", wanted, page="/portal")).status_code == 303
+    await first_browser.submit(f"/portal/visits/{visit}/cancel", {}, page="/portal")
+    page = (await browser.get("/portal/waitlist")).text
+    until = re.search(r'until <time datetime="([^"]+)">([^<]+)</time> \(([^)]+)\)', page)
+    assert until, page
+    local = datetime.fromisoformat(until[1]).astimezone(ZoneInfo(LA))
+    assert (until[2], until[3]) == (f"{local:%a %d %b %Y, %H:%M}", LA)
 
 
 async def test_days_beyond_the_accepted_range_are_a_clear_422_page(clinic: Clinic) -> None:
