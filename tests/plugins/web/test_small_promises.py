@@ -28,6 +28,7 @@ async def test_the_web_lockout_says_when_to_try_again(clinic: Clinic) -> None:
         )
     assert answer.status_code == 429, answer.text
     assert int(answer.headers["retry-after"]) >= 1
+    assert "locked for 1 minute." in answer.text, "the first lock lasts lockout_base (60 s)"
 
 
 async def test_the_default_offer_link_leads_to_the_portals_waitlist(clinic: Clinic) -> None:
