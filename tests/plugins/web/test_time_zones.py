@@ -4,7 +4,7 @@ import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from tests.plugins.appointments.helpers import Practice, book, open_practice
+from tests.plugins.appointments.helpers import TEST_RULES, Practice, book, open_practice
 from tests.plugins.users.clinic import Clinic
 from tests.plugins.web.helpers import new_id, signed_in
 from tests.plugins.web.test_clinician import signed_in_as
@@ -14,6 +14,8 @@ LA = "America/Los_Angeles"
 NINE_TO_FIVE = [{"weekday": day, "start": "09:00", "end": "17:00"} for day in range(7)]
 LOCAL_VISITS = (time(10), time(16, 30))
 """Both on one local day; the second is on the next day in UTC."""
+HORIZON = timedelta(days=int(TEST_RULES["horizon"].removesuffix("d")))
+"""The furthest start anyone may book in the tests' clinics."""
 SLOT_LABEL = re.compile(r'name="starts_at" value="[^"]+"[^>]*>([^<]+)<')
 
 
@@ -91,6 +93,30 @@ async def test_a_waitlist_offers_deadline_is_on_the_practitioners_clock(clinic: 
     assert until, page
     local = datetime.fromisoformat(until[1]).astimezone(ZoneInfo(LA))
     assert (until[2], until[3]) == (f"{local:%a %d %b %Y, %H:%M}", LA)
+
+
+async def test_a_day_past_the_booking_horizon_names_the_furthest_bookable_day(
+    clinic: Clinic,
+) -> None:
+    practice = await open_practice(clinic, timezone=LA, hours=NINE_TO_FIVE)
+    offer = f"{practice.type_id}:{practice.doctor_id}"
+    _, patient = await signed_in(clinic, "patient")
+    _, desk = await signed_in(clinic, "receptionist")
+    last = (datetime.now(ZoneInfo(LA)) + HORIZON).date()
+    for browser, path in ((patient, "/portal/book"), (desk, "/desk/slots")):
+        page = await browser.get(f"{path}?offer={offer}&day={last + timedelta(days=30)}")
+        assert page.status_code == 200, page.text
+        assert f"Visits can be booked up to {last:%a %d %b %Y}" in page.text, path
+        assert "Try a later day" not in page.text, path
+        near = await browser.get(f"{path}?offer={offer}&day={last - timedelta(days=2)}")
+        assert SLOT_LABEL.findall(near.text), "the days up to the horizon still offer times"
+    # Working only on the weekday after the horizon's day: the last six days have no time.
+    weekday = (last + timedelta(days=1)).weekday()
+    hours = [{"weekday": weekday, "start": "09:00", "end": "17:00"}]
+    practice = await open_practice(clinic, timezone=LA, hours=hours)
+    offer = f"{practice.type_id}:{practice.doctor_id}"
+    page = await patient.get(f"/portal/book?offer={offer}&day={last - timedelta(days=5)}")
+    assert f"No free time from this day up to {last:%a %d %b %Y}, the furthest" in page.text
 
 
 async def test_days_beyond_the_accepted_range_are_a_clear_422_page(clinic: Clinic) -> None:
