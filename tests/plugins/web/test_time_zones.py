@@ -2,6 +2,7 @@
 
 import re
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from tests.plugins.appointments.helpers import TEST_RULES, Practice, book, open_practice
@@ -32,6 +33,12 @@ async def visits_in_los_angeles(clinic: Clinic, name: str) -> tuple[Practice, da
     return practice, day
 
 
+async def offer_in_los_angeles(clinic: Clinic, hours: list[dict[str, Any]] = NINE_TO_FIVE) -> str:
+    """The offer (`type:practitioner`) of a new doctor working `hours` in Los Angeles."""
+    practice = await open_practice(clinic, timezone=LA, hours=hours)
+    return f"{practice.type_id}:{practice.doctor_id}"
+
+
 def times_of(page: str, name: str) -> list[str]:
     """The `HH:MM-HH:MM` of the visits of the patient `name` listed on a day page."""
     visits = re.findall(r'<li class="visit.*?</li>', page, re.S)
@@ -60,8 +67,7 @@ async def test_the_desk_and_the_clinicians_day_are_the_practitioners_local_day(
 async def test_slots_and_the_portals_visits_are_in_the_practitioners_zone(
     clinic: Clinic,
 ) -> None:
-    practice = await open_practice(clinic, timezone=LA, hours=NINE_TO_FIVE)
-    offer = f"{practice.type_id}:{practice.doctor_id}"
+    offer = await offer_in_los_angeles(clinic)
     _, browser = await signed_in(clinic, "patient")
     day = datetime.now(ZoneInfo(LA)).date() + timedelta(days=10)
     page = await browser.get(f"/portal/book?offer={offer}&day={day}")
@@ -78,8 +84,7 @@ async def test_slots_and_the_portals_visits_are_in_the_practitioners_zone(
 
 
 async def test_a_waitlist_offers_deadline_is_on_the_practitioners_clock(clinic: Clinic) -> None:
-    practice = await open_practice(clinic, timezone=LA, hours=NINE_TO_FIVE)
-    offer = f"{practice.type_id}:{practice.doctor_id}"
+    offer = await offer_in_los_angeles(clinic)
     day = (datetime.now(ZoneInfo(LA)).date() + timedelta(days=10)).isoformat()
     first, first_browser = await signed_in(clinic, "patient")
     await book_first_slot(first_browser, offer, "/portal/book", day)
@@ -98,8 +103,7 @@ async def test_a_waitlist_offers_deadline_is_on_the_practitioners_clock(clinic: 
 async def test_a_day_past_the_booking_horizon_names_the_furthest_bookable_day(
     clinic: Clinic,
 ) -> None:
-    practice = await open_practice(clinic, timezone=LA, hours=NINE_TO_FIVE)
-    offer = f"{practice.type_id}:{practice.doctor_id}"
+    offer = await offer_in_los_angeles(clinic)
     _, patient = await signed_in(clinic, "patient")
     _, desk = await signed_in(clinic, "receptionist")
     last = (datetime.now(ZoneInfo(LA)) + HORIZON).date()
@@ -113,8 +117,7 @@ async def test_a_day_past_the_booking_horizon_names_the_furthest_bookable_day(
     # Working only on the weekday after the horizon's day: the last six days have no time.
     weekday = (last + timedelta(days=1)).weekday()
     hours = [{"weekday": weekday, "start": "09:00", "end": "17:00"}]
-    practice = await open_practice(clinic, timezone=LA, hours=hours)
-    offer = f"{practice.type_id}:{practice.doctor_id}"
+    offer = await offer_in_los_angeles(clinic, hours)
     page = await patient.get(f"/portal/book?offer={offer}&day={last - timedelta(days=5)}")
     assert f"No free time from this day up to {last:%a %d %b %Y}, the furthest" in page.text
 
