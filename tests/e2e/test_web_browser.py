@@ -313,6 +313,7 @@ def test_patient_desk_doctor_and_admin_journeys(
             page.get_by_text("The secret is shown only now").wait_for()
             page.screenshot(path=SHOTS / "admin-device-secret.png", full_page=True)
             for name, path in (
+                ("admin-users-active", "/admin/users?status=active"),
                 ("admin-devices", "/admin/devices"),
                 ("admin-types", "/admin/types"),
                 ("admin-hours", f"/admin/hours?practitioner={doctor_id}"),
@@ -324,6 +325,10 @@ def test_patient_desk_doctor_and_admin_journeys(
                 page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
                 problems += accessibility_problems(page)
             page.get_by_text("Intact:").wait_for()
+            page.set_viewport_size({"width": 360, "height": 800})  # the tables scroll sideways
+            for path in ADMIN_TABLES:
+                page.goto(f"{base}{path}")
+                problems += accessibility_problems(page)
         finally:
             chromium.close()
     assert errors == []
@@ -454,6 +459,7 @@ PORTAL_PAGES = (
     "/portal/security",
 )
 DESK_PAGES = ("/desk", "/desk/book", "/desk/waitlist", "/desk/patients/new")
+ADMIN_TABLES = ("/admin/users?status=active", "/admin/deliveries", "/admin/audit")
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 
 

@@ -110,11 +110,12 @@ async def test_lockout_grows_and_success_resets_it(settings: Settings) -> None:
     async with running_app(settings, lockout_threshold=3, lockout_base=60, lockout_max=150) as app:
         user = await app.active_user()
 
-        async def fail_until_locked() -> int:
+        async def fail_until_locked(wait: str) -> int:
             for _ in range(2):
                 assert (await app.login(user["email"], "wrong-password-xyz-1")).status_code == 401
             locked = await app.login(user["email"], "wrong-password-xyz-1")
             assert locked.status_code == 429 and problem_type(locked) == "account-locked"
+            assert locked.json()["detail"].endswith(f"locked for {wait}."), locked.json()
             # Even the right password is refused while the account is locked.
             again = await app.login(user["email"])
             assert again.status_code == 429
@@ -128,11 +129,11 @@ async def test_lockout_grows_and_success_resets_it(settings: Settings) -> None:
                 failure_key(user["email"]),
             )
 
-        assert 58 <= await fail_until_locked() <= 60
+        assert 58 <= await fail_until_locked("1 minute") <= 60
         await expire_lock()
-        assert 118 <= await fail_until_locked() <= 120
+        assert 118 <= await fail_until_locked("2 minutes") <= 120
         await expire_lock()
-        assert 148 <= await fail_until_locked() <= 150  # capped at lockout_max
+        assert 148 <= await fail_until_locked("3 minutes") <= 150  # capped at lockout_max
 
         locks = await app.events("user.locked", user["id"])
         assert len(locks) == 3

@@ -21,6 +21,7 @@ async def test_the_verification_link_confirms_with_a_button(app: AuthApp) -> Non
     confirmed = await app.client.post("/verify-email", data={"token": token})
     assert confirmed.status_code == 200, confirmed.text
     assert "confirmed" in confirmed.text
+    assert 'href="/login"' not in confirmed.text, "no web console here: no sign-in page to link"
     assert (await app.login(user["email"])).status_code == 200
 
     again = await app.client.post("/verify-email", data={"token": token})

@@ -3,17 +3,21 @@
 import re
 import uuid
 from collections.abc import AsyncIterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from hduce.core.config import Settings
 from hduce.plugins.web.routes._clinician_search import highlighted
+from tests.plugins.appointments.helpers import book, free_slots, open_practice
 from tests.plugins.devices.helpers import NOTIFIED_WITHIN, eventually
 from tests.plugins.documents.files import lab_report_pdf
 from tests.plugins.documents.helpers import extracted, uploaded
 from tests.plugins.users.clinic import Clinic
 from tests.plugins.web.clinical import clinical_clinic, raise_alert, reindex
 from tests.plugins.web.helpers import Browser, signed_in
+from tests.plugins.web.test_clinician import signed_in_as
 
 OPEN_ALERTS = "SELECT id FROM device_alert WHERE patient = $1 AND acknowledged_at IS NULL"
 ALERT_MAIL = (
@@ -21,6 +25,8 @@ ALERT_MAIL = (
     "AND d.channel = 'email' WHERE n.template = 'device_alert' AND n.recipient = $1"
 )
 ACKNOWLEDGE_LINK = re.compile(r"Acknowledge the alert once it is handled: https?://[^/\s]+(/\S+)")
+PARIS = "Europe/Paris"
+TIME = re.compile(r'<time datetime="([^"]+)">([^<]+)</time>( \([^)]*\))?')
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +73,33 @@ async def test_the_patient_page_shows_documents_readings_and_alerts(clinic: Clin
     assert "No open alerts." in (await browser.get(f"/clinic/patients/{patient.id}")).text
     again = await browser.submit(f"/clinic/alerts/{alert}/acknowledge", {}, page="/clinic")
     assert again.status_code == 409
+
+
+async def test_the_patient_page_shows_every_time_on_the_clock_of_its_visits(
+    clinic: Clinic,
+) -> None:
+    practice = await open_practice(clinic, timezone=PARIS)
+    admin, doctor = practice.admin, practice.doctor
+    patient = await clinic.member("patient")
+    await clinic.client.put(
+        f"/api/v1/users/{patient.id}/care-team/{doctor.id}", headers=admin.headers
+    )
+    slot = (await free_slots(clinic, practice, admin, datetime.now(ZoneInfo(PARIS))))[0]
+    assert (await book(clinic, practice, admin, slot["starts_at"], patient)).status_code == 201
+    await uploaded(clinic, doctor, lab_report_pdf(), patient=patient, title="Paris report")
+    await raise_alert(clinic, admin, patient)
+    browser = await signed_in_as(clinic, doctor)
+    page = (await browser.get(f"/clinic/patients/{patient.id}")).text
+    shown = TIME.findall(page)
+    assert len(shown) == 5, "the visit, the alert, the latest heart rate and SpO2, the document"
+    for moment, text, label in shown:
+        local = datetime.fromisoformat(moment).astimezone(ZoneInfo(PARIS))
+        formats = ("%a %d %b %Y, %H:%M", "%d %b %H:%M", "%d %b %Y")
+        assert text in {local.strftime(f) for f in formats}, (moment, text)
+        assert label in ("", f" ({PARIS})"), label
+    assert page.count(f"</time> ({PARIS})") >= 3, "the visit, the alert and the document"
+    assert f"Latest ({PARIS})" in page, "the readings' column names the zone"
+    assert "(UTC)" not in page
 
 
 async def test_only_doctors_and_nurses_acknowledge_alerts(clinic: Clinic) -> None:

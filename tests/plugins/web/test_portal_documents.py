@@ -1,6 +1,8 @@
 """The portal's documents: upload from a form, the extracted entities, download; own ones only."""
 
+import io
 import re
+import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,6 +16,8 @@ from tests.plugins.users.clinic import Clinic, running_clinic
 from tests.plugins.web.helpers import Browser, signed_in, web_settings
 
 DOCUMENT = re.compile(r"^/portal/documents/([0-9a-f-]+)$")
+ALERT = re.compile(r'<p class="error" role="alert">([^<]+)</p>')
+HTTP_WORDS = ("Content-Type", "request", "`", "octet-stream", "bytes")
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +103,53 @@ async def test_a_file_of_an_unknown_type_is_refused_with_the_reason(clinic: Clin
     assert answer.headers["content-type"].startswith("text/html")
     rows = await clinic.fetch("SELECT 1 FROM document WHERE patient = $1", patient.id)
     assert rows == []
+
+
+def word_document() -> bytes:
+    """The start of a .docx (a zip archive), which the clinic does not accept."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document/>")
+    return buffer.getvalue()
+
+
+async def test_the_content_decides_the_type_whatever_the_name_or_browser_say(
+    clinic: Clinic,
+) -> None:
+    patient, browser = await signed_in(clinic, "patient")
+    token = await browser.csrf("/portal/documents")
+    answer = await browser.request(
+        "POST",
+        "/portal/documents",
+        data={"csrf_token": token, "title": "Scan"},
+        files={"file": ("scan.png", lab_report_pdf(), "image/png")},
+    )
+    assert answer.status_code == 303, answer.text
+    rows = await clinic.fetch("SELECT content_type FROM document WHERE patient = $1", patient.id)
+    assert [r["content_type"] for r in rows] == ["application/pdf"]
+
+
+async def test_a_refused_file_shows_the_form_again_with_plain_words_and_the_title(
+    clinic: Clinic,
+) -> None:
+    patient, browser = await signed_in(clinic, "patient")
+    refusals = (
+        (("letter.docx", word_document(), "application/msword"), 415, "cannot read"),
+        (("empty.pdf", b"", "application/pdf"), 422, "empty"),
+        (("", b"", "application/octet-stream"), 422, "choose a file"),
+    )
+    for file, status, words in refusals:
+        token = await browser.csrf("/portal/documents")
+        form = {"csrf_token": token, "title": "My letter", "kind": "referral"}
+        answer = await browser.request("POST", "/portal/documents", data=form, files={"file": file})
+        assert answer.status_code == status, (file[0], answer.text)
+        said = ALERT.search(answer.text)
+        assert said and words in said[1].lower(), (file[0], answer.text)
+        assert not [w for w in HTTP_WORDS if w in said[1]], said[1]
+        assert 'name="title" maxlength="200" value="My letter"' in answer.text
+        assert '<option value="referral" selected>' in answer.text
+    assert await clinic.fetch("SELECT 1 FROM document WHERE patient = $1", patient.id) == []
 
 
 async def test_an_upload_needs_the_forms_token(clinic: Clinic) -> None:

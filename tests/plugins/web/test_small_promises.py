@@ -1,7 +1,15 @@
 """Pages the README and the messages promise: sign-out by link, the lockout's wait, offer links."""
 
+from tests.plugins.devices.helpers import eventually
 from tests.plugins.users.clinic import Clinic
-from tests.plugins.web.helpers import CSRF, Browser, new_id, signed_in
+from tests.plugins.web.helpers import CSRF, Browser, new_id, person, registration, signed_in
+from tests.support.mail import token_in
+
+NEW_PASSWORD = "Velvet-Harbor-Cactus-9315"
+MAILED = (
+    "SELECT d.body_text FROM delivery d JOIN notification n ON n.id = d.notification "
+    "WHERE n.recipient = $1 AND n.template = $2 AND d.channel = 'email'"
+)
 
 
 async def test_the_sign_out_link_shows_a_one_button_form_that_signs_out(clinic: Clinic) -> None:
@@ -28,6 +36,7 @@ async def test_the_web_lockout_says_when_to_try_again(clinic: Clinic) -> None:
         )
     assert answer.status_code == 429, answer.text
     assert int(answer.headers["retry-after"]) >= 1
+    assert "locked for 1 minute." in answer.text, "the first lock lasts lockout_base (60 s)"
 
 
 async def test_the_default_offer_link_leads_to_the_portals_waitlist(clinic: Clinic) -> None:
@@ -39,3 +48,24 @@ async def test_the_default_offer_link_leads_to_the_portals_waitlist(clinic: Clin
     answer = await browser.get(link, headers={"Accept": "text/html"})
     assert answer.status_code == 303, answer.text
     assert answer.headers["location"] == "/portal/waitlist"
+
+
+async def test_the_pages_of_the_mailed_links_lead_to_the_sign_in_page(clinic: Clinic) -> None:
+    browser = Browser(clinic)
+    form = registration("Noor", "Haddad")
+    assert (await browser.submit("/register", form, page="/register")).status_code == 200
+    (account,) = await clinic.fetch("SELECT id FROM account WHERE email = $1", form["email"])
+    mail = await eventually(clinic, MAILED, account["id"], "verify_email")
+    verified = await browser.request(
+        "POST", "/verify-email", data={"token": token_in(mail["body_text"])}
+    )
+    assert verified.status_code == 200, verified.text
+    assert '<a href="/login">Sign in</a>' in verified.text
+    member = await person(clinic, "patient")
+    await browser.submit("/forgot-password", {"email": member.email}, page="/forgot-password")
+    mail = await eventually(clinic, MAILED, member.id, "password_reset")
+    new = {"new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD}
+    token = {"token": token_in(mail["body_text"])}
+    changed = await browser.request("POST", "/reset-password", data=token | new)
+    assert changed.status_code == 200, changed.text
+    assert '<a href="/login">Sign in</a>' in changed.text

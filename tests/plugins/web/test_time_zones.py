@@ -2,17 +2,21 @@
 
 import re
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from tests.plugins.appointments.helpers import Practice, book, open_practice
+from tests.plugins.appointments.helpers import TEST_RULES, Practice, book, open_practice
 from tests.plugins.users.clinic import Clinic
 from tests.plugins.web.helpers import new_id, signed_in
 from tests.plugins.web.test_clinician import signed_in_as
+from tests.plugins.web.test_portal import book_first_slot, visit_ids
 
 LA = "America/Los_Angeles"
 NINE_TO_FIVE = [{"weekday": day, "start": "09:00", "end": "17:00"} for day in range(7)]
 LOCAL_VISITS = (time(10), time(16, 30))
 """Both on one local day; the second is on the next day in UTC."""
+HORIZON = timedelta(days=int(TEST_RULES["horizon"].removesuffix("d")))
+"""The furthest start anyone may book in the tests' clinics."""
 SLOT_LABEL = re.compile(r'name="starts_at" value="[^"]+"[^>]*>([^<]+)<')
 
 
@@ -27,6 +31,12 @@ async def visits_in_los_angeles(clinic: Clinic, name: str) -> tuple[Practice, da
         booked = await book(clinic, practice, practice.admin, starts_at, patient)
         assert booked.status_code == 201, booked.text
     return practice, day
+
+
+async def offer_in_los_angeles(clinic: Clinic, hours: list[dict[str, Any]] = NINE_TO_FIVE) -> str:
+    """The offer (`type:practitioner`) of a new doctor working `hours` in Los Angeles."""
+    practice = await open_practice(clinic, timezone=LA, hours=hours)
+    return f"{practice.type_id}:{practice.doctor_id}"
 
 
 def times_of(page: str, name: str) -> list[str]:
@@ -57,8 +67,7 @@ async def test_the_desk_and_the_clinicians_day_are_the_practitioners_local_day(
 async def test_slots_and_the_portals_visits_are_in_the_practitioners_zone(
     clinic: Clinic,
 ) -> None:
-    practice = await open_practice(clinic, timezone=LA, hours=NINE_TO_FIVE)
-    offer = f"{practice.type_id}:{practice.doctor_id}"
+    offer = await offer_in_los_angeles(clinic)
     _, browser = await signed_in(clinic, "patient")
     day = datetime.now(ZoneInfo(LA)).date() + timedelta(days=10)
     page = await browser.get(f"/portal/book?offer={offer}&day={day}")
@@ -72,6 +81,45 @@ async def test_slots_and_the_portals_visits_are_in_the_practitioners_zone(
     assert booked.status_code == 303, booked.text
     portal = await browser.get("/portal")
     assert f"<strong>{day:%a %d %b %Y}, 09:00</strong> ({LA})" in portal.text, portal.text
+
+
+async def test_a_waitlist_offers_deadline_is_on_the_practitioners_clock(clinic: Clinic) -> None:
+    offer = await offer_in_los_angeles(clinic)
+    day = (datetime.now(ZoneInfo(LA)).date() + timedelta(days=10)).isoformat()
+    first, first_browser = await signed_in(clinic, "patient")
+    await book_first_slot(first_browser, offer, "/portal/book", day)
+    (visit,) = await visit_ids(clinic, first.id)
+    _, browser = await signed_in(clinic, "patient")
+    wanted = {"offer": offer, "from_date": day, "to_date": day}
+    assert (await browser.submit("/portal/waitlist", wanted, page="/portal")).status_code == 303
+    await first_browser.submit(f"/portal/visits/{visit}/cancel", {}, page="/portal")
+    page = (await browser.get("/portal/waitlist")).text
+    until = re.search(r'until <time datetime="([^"]+)">([^<]+)</time> \(([^)]+)\)', page)
+    assert until, page
+    local = datetime.fromisoformat(until[1]).astimezone(ZoneInfo(LA))
+    assert (until[2], until[3]) == (f"{local:%a %d %b %Y, %H:%M}", LA)
+
+
+async def test_a_day_past_the_booking_horizon_names_the_furthest_bookable_day(
+    clinic: Clinic,
+) -> None:
+    offer = await offer_in_los_angeles(clinic)
+    _, patient = await signed_in(clinic, "patient")
+    _, desk = await signed_in(clinic, "receptionist")
+    last = (datetime.now(ZoneInfo(LA)) + HORIZON).date()
+    for browser, path in ((patient, "/portal/book"), (desk, "/desk/slots")):
+        page = await browser.get(f"{path}?offer={offer}&day={last + timedelta(days=30)}")
+        assert page.status_code == 200, page.text
+        assert f"Visits can be booked up to {last:%a %d %b %Y}" in page.text, path
+        assert "Try a later day" not in page.text, path
+        near = await browser.get(f"{path}?offer={offer}&day={last - timedelta(days=2)}")
+        assert SLOT_LABEL.findall(near.text), "the days up to the horizon still offer times"
+    # Working only on the weekday after the horizon's day: the last six days have no time.
+    weekday = (last + timedelta(days=1)).weekday()
+    hours = [{"weekday": weekday, "start": "09:00", "end": "17:00"}]
+    offer = await offer_in_los_angeles(clinic, hours)
+    page = await patient.get(f"/portal/book?offer={offer}&day={last - timedelta(days=5)}")
+    assert f"No free time from this day up to {last:%a %d %b %Y}, the furthest" in page.text
 
 
 async def test_days_beyond_the_accepted_range_are_a_clear_422_page(clinic: Clinic) -> None:

@@ -72,6 +72,9 @@ class SlotBoard(Protocol):
     async def hours(self, practitioner_ids: Sequence[uuid.UUID] | None) -> list[PractitionerHours]:
         """The hours of the practitioners among `practitioner_ids` (None: all) who set any."""
 
+    def bookable_until(self, principal: Principal) -> datetime:
+        """The latest start `principal` may book now (the booking horizon from now)."""
+
     async def slots(self, principal: Principal, query: SlotQuery) -> list[SlotTime]:
         """Free and (for staff only) booked times of a type in `[start, end)`, by start.
 

@@ -3,6 +3,7 @@
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import msgspec
 
@@ -63,6 +64,10 @@ class AppointmentSlotBoard:
             )
             for r in schedules
         ]
+
+    def bookable_until(self, principal: Principal) -> datetime:
+        """The latest start the slot search offers `principal` now (its horizon)."""
+        return self._slots.bookable_window(principal)[1]
 
     async def slots(self, principal: Principal, query: SlotQuery) -> list[SlotTime]:
         """Free starts from the slot search; for staff also the booked ones; by start."""

@@ -58,6 +58,17 @@ def page(title: str, body: str, status_code: int = 200) -> Response[str]:
     return Response(html, media_type=MediaType.HTML, status_code=status_code, headers=HEADERS)
 
 
+SIGN_IN_PAGE = "/login"
+"""The web console's sign-in page (served when the web plugin is on)."""
+
+
+def _sign_in(request: Request, said: str) -> str:
+    """`said`, then a link to the sign-in page when this app serves one."""
+    served = any(route.path == SIGN_IN_PAGE for route in request.app.routes)
+    link = f'<p><a href="{SIGN_IN_PAGE}">Sign in</a></p>' if served else ""
+    return f"<p>{said}</p>{link}"
+
+
 def _token_field(token: str) -> str:
     return f'<input type="hidden" name="token" value="{escape(token)}">'
 
@@ -92,14 +103,14 @@ async def verify_email_page(token: FromQuery[str] = "") -> Response[str]:
 
 @post("/verify-email", opt=PUBLIC, include_in_schema=False, status_code=200)
 async def confirm_email(
-    data: Annotated[VerifyForm, FORM], auth: NamedDependency[AuthServices]
+    request: Request, data: Annotated[VerifyForm, FORM], auth: NamedDependency[AuthServices]
 ) -> Response[str]:
     """Verify the address; the answer says what happened."""
     try:
         await auth.passwords.verify_email(data.token)
     except HduceError as exc:
         return page("Confirm your e-mail address", _error(exc.detail), exc.status_code)
-    return page("E-mail address confirmed", "<p>Thank you. You can sign in now.</p>")
+    return page("E-mail address confirmed", _sign_in(request, "Thank you. You can sign in now."))
 
 
 @get("/reset-password", opt=PUBLIC, include_in_schema=False)
@@ -124,4 +135,5 @@ async def reset_password_form(
         await auth.passwords.reset(data.token, data.new_password, client_of(request))
     except HduceError as exc:
         return page(title, _reset_form(data.token, exc.detail), exc.status_code)
-    return page("Password changed", "<p>Your password is set. You can sign in with it now.</p>")
+    said = "Your password is set. You can sign in with it now."
+    return page("Password changed", _sign_in(request, said))

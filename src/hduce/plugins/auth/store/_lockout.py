@@ -11,6 +11,7 @@ address was a patient's. An account's two identifiers thus allow twice the failu
 """
 
 import hashlib
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from time import monotonic
@@ -19,7 +20,7 @@ from hduce.core.db import Database
 from hduce.plugins.auth.config import AuthConfig
 from hduce.plugins.auth.errors import AccountLocked
 
-LOCKED_MESSAGE = "Too many failed logins: the account is locked for a while."
+LOCKED_MESSAGE = "Too many failed logins: the account is locked for {}."
 MAX_DOUBLINGS = 30
 """Backoff doublings counted at most (`lockout_max` caps the duration long before)."""
 
@@ -74,7 +75,15 @@ class Attempt:
 def locked_error(until: datetime | None) -> AccountLocked:
     """The 429 problem of a lock lasting until `until`."""
     left = (until - datetime.now(UTC)).total_seconds() if until else 1.0
-    return AccountLocked(LOCKED_MESSAGE, retry_after=max(left, 1.0))
+    seconds = max(1, math.ceil(left))
+    return AccountLocked(LOCKED_MESSAGE.format(how_long(seconds)), retry_after=seconds)
+
+
+def how_long(seconds: int) -> str:
+    """A wait in words, in whole minutes rounded up: `1 minute`, `2 hours 5 minutes`."""
+    hours, minutes = divmod(math.ceil(seconds / 60), 60)
+    parts = [(hours, "hour"), (minutes, "minute")]
+    return " ".join(f"{n} {unit}{'s' if n > 1 else ''}" for n, unit in parts if n)
 
 
 class Lockout:

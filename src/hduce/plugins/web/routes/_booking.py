@@ -2,7 +2,7 @@
 
 import uuid
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 import msgspec
@@ -25,11 +25,15 @@ from hduce.plugins.web.routes._days import (
     bounded,
     day_in,
     day_range,
+    local_day,
     today_in,
     zones_of,
 )
 from hduce.plugins.web.routes._render import render
 from hduce.plugins.web.services import WebServices
+
+SHOWN_DAYS = 7
+"""Days of free times a slot list shows from the chosen day."""
 
 
 def desk_of(services: WebServices) -> AppointmentDesk:
@@ -107,11 +111,26 @@ def split_offer(value: object) -> tuple[uuid.UUID, uuid.UUID]:
 
 
 class FreeTimes(NamedTuple):
-    """Free starts from a local day of the practitioner's, in their time zone."""
+    """Free starts from a local day of the practitioner's, in their time zone.
+
+    `last_day`: the furthest local day a visit may be booked on (the booking horizon).
+    """
 
     zone: str
     day: date
     slots: list[SlotTime]
+    last_day: date
+
+    def shown(self) -> dict[str, object]:
+        """What the slots template shows: the day, the free starts and the horizon's day."""
+        return {
+            "day": self.day.isoformat(),
+            "slots": self.slots,
+            "zone": self.zone,
+            "last_day": self.last_day,
+            "past_horizon": self.day > self.last_day,
+            "at_horizon": self.day + timedelta(days=SHOWN_DAYS - 1) >= self.last_day,
+        }
 
 
 async def free_slots(
@@ -125,10 +144,12 @@ async def free_slots(
     type_id, practitioner_id = split_offer(offer)
     zone = (await zones_of(services, [practitioner_id]))[practitioner_id]
     day = day_in(values, today_in(zone))
-    start, end = day_range(day, zone, 7)
+    start, end = day_range(day, zone, SHOWN_DAYS)
     query = SlotQuery(practitioner_id=practitioner_id, type_id=type_id, start=start, end=end)
-    times = await board_of(services).slots(principal, query)
-    return FreeTimes(zone, day, [t for t in times if t.free])
+    board = board_of(services)
+    times = await board.slots(principal, query)
+    last_day = local_day(board.bookable_until(principal), zone)
+    return FreeTimes(zone, day, [t for t in times if t.free], last_day)
 
 
 async def slots_fragment(
@@ -142,8 +163,7 @@ async def slots_fragment(
         services,
         "_slots.html",
         title="",
-        slots=found.slots,
-        zone=found.zone,
+        **found.shown(),
         offer=offer,
         book_url=book_url,
     )
@@ -188,12 +208,11 @@ async def booking_choices(
     if offer:
         found = await free_slots(services, principal, offer, values)
     else:
-        found = FreeTimes(DEFAULT_ZONE, day_in(values, today_in(DEFAULT_ZONE)), [])
+        today = day_in(values, today_in(DEFAULT_ZONE))
+        found = FreeTimes(DEFAULT_ZONE, today, [], today)
     return {
         "offers": await offers(services),
-        "day": found.day.isoformat(),
         "offer": offer,
-        "slots": found.slots,
-        "zone": found.zone,
         "reason": str(values.get("reason") or "").strip()[:MAX_REASON],
+        **found.shown(),
     }

@@ -21,7 +21,7 @@ from hduce.core.security import Principal
 from hduce.plugins.web.routes._booking import every_visit, names
 from hduce.plugins.web.routes._clinician import CLINICIANS
 from hduce.plugins.web.routes._clinician_readings import MetricTrend, trends
-from hduce.plugins.web.routes._days import zones_of
+from hduce.plugins.web.routes._days import own_zone, zones_of
 from hduce.plugins.web.routes._render import render, viewer
 from hduce.plugins.web.services import WebServices
 
@@ -43,7 +43,11 @@ async def patient_of(services: WebServices, patient_id: uuid.UUID) -> Demographi
 async def patient_page(
     request: Request, patient_id: FromPath[uuid.UUID], web: NamedDependency[WebServices]
 ) -> Response[str]:
-    """Everything a doctor or nurse may see of one patient, on one page."""
+    """Everything a doctor or nurse may see of one patient, on one page.
+
+    Visits are on their practitioner's clock; readings, alerts and documents on the viewer's
+    (their own visits') clock, or the clinic's when they set no hours.
+    """
     clinician = viewer(request, *CLINICIANS)
     patient = await patient_of(web, patient_id)
     team = await web.care.clinicians(patient_id)
@@ -59,6 +63,7 @@ async def patient_page(
         team=team,
         who=who,
         zones=await zones_of(web, (v.practitioner_id for v in visits)),
+        zone=await own_zone(web, clinician.id),
         upcoming=[v for v in visits if v.ends_at >= now],
         past=[v for v in reversed(visits) if v.ends_at < now],
         documents=await _documents(web, clinician, patient_id),

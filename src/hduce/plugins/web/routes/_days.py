@@ -56,6 +56,12 @@ async def zones_of(
     return zones
 
 
+async def own_zone(services: WebServices, person_id: uuid.UUID) -> str:
+    """A practitioner's zone when they set hours, else the one most practitioners work in."""
+    zones = await zones_of(services, None)
+    return zones[person_id] if person_id in zones else main_zone(zones)
+
+
 def main_zone(zones: dict[uuid.UUID, str]) -> str:
     """The zone most practitioners work in (whose today the front desk opens on)."""
     counted = Counter(zones.values()).most_common(1)

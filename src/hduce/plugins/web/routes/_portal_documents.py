@@ -10,10 +10,13 @@ from litestar.params import FromPath
 
 from hduce.contracts.auth import Role
 from hduce.contracts.documents import DocumentKind, DocumentQuery, DocumentShelf, NewDocument
+from hduce.core.errors import HduceError
+from hduce.core.security import Principal
 from hduce.plugins.web.errors import BadInput
 from hduce.plugins.web.routes._attachments import attachment, clean_name
 from hduce.plugins.web.routes._enabled import enabled
 from hduce.plugins.web.routes._render import go, render, viewer
+from hduce.plugins.web.routes._upload_words import EMPTY, upload_refusal
 from hduce.plugins.web.services import WebServices
 
 SHOWN = 100
@@ -27,10 +30,15 @@ def shelf_of(web: WebServices) -> DocumentShelf:
     return enabled(web.shelf, "documents")
 
 
-@get("/portal/documents")
-async def documents(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
-    """One's documents, newest first, and the upload form."""
-    patient = viewer(request, Role.PATIENT)
+async def _page(
+    request: Request,
+    web: WebServices,
+    patient: Principal,
+    *,
+    chosen: tuple[str, str] = ("", DocumentKind.OTHER),
+    refusal: HduceError | None = None,
+) -> Response[str]:
+    """The documents page; after a refusal, its reason in words and the chosen title and kind."""
     query = DocumentQuery(patient_id=patient.id, limit=SHOWN)
     found, total = await shelf_of(web).page(patient, query)
     return render(
@@ -41,29 +49,48 @@ async def documents(request: Request, web: NamedDependency[WebServices]) -> Resp
         documents=found,
         total=total,
         kinds=list(DocumentKind),
+        chosen_title=chosen[0],
+        chosen_kind=chosen[1],
+        error=upload_refusal(refusal) if refusal else "",
+        status_code=refusal.status_code if refusal else 200,
     )
+
+
+@get("/portal/documents")
+async def documents(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
+    """One's documents, newest first, and the upload form."""
+    return await _page(request, web, viewer(request, Role.PATIENT))
 
 
 @post("/portal/documents", request_max_body_size=UPLOAD_LIMIT)
 async def upload(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
-    """Store the chosen file for oneself; its text and entities are extracted afterwards."""
+    """Store the chosen file for oneself; its text and entities are extracted afterwards.
+
+    The content alone decides the type (a PDF saved as `.png` is a PDF); a refusal shows the
+    form again, with the chosen title and kind and the reason in plain words.
+    """
     patient = viewer(request, Role.PATIENT)
     form = await request.form()
-    file = form.get("file")
-    if not isinstance(file, UploadFile) or not file.filename:
-        raise BadInput("choose a file to upload")
-    kind = str(form.get("kind") or DocumentKind.OTHER)
-    if kind not in set(DocumentKind):
-        raise BadInput("choose what kind of document this is")
-    title = str(form.get("title", "")).strip()[:200] or None
-    document = NewDocument(
-        patient_id=None,
-        title=title,
-        kind=DocumentKind(kind),
-        filename=file.filename[:255],
-        declared_type=file.content_type,
-    )
-    stored = await shelf_of(web).upload(patient, document, _chunks(file))
+    file, kind = form.get("file"), str(form.get("kind") or DocumentKind.OTHER)
+    title = str(form.get("title", "")).strip()[:200]
+    try:
+        if not isinstance(file, UploadFile) or not file.filename:
+            raise BadInput("Choose a file to upload.")
+        if kind not in set(DocumentKind):
+            raise BadInput("Choose what kind of document this is.")
+        document = NewDocument(
+            patient_id=None,
+            title=title or None,
+            kind=DocumentKind(kind),
+            filename=file.filename[:255],
+            declared_type=None,  # browsers guess from the name: the content is sniffed instead
+        )
+        first = await file.read(CHUNK)
+        if not first:
+            raise BadInput(EMPTY)
+        stored = await shelf_of(web).upload(patient, document, _chunks(first, file))
+    except HduceError as exc:
+        return await _page(request, web, patient, chosen=(title, kind), refusal=exc)
     return go(request, f"/portal/documents/{stored.id}")
 
 
@@ -92,7 +119,8 @@ async def download(
     return attachment(body, media_type, name)
 
 
-async def _chunks(file: UploadFile) -> AsyncIterator[bytes]:
+async def _chunks(first: bytes, file: UploadFile) -> AsyncIterator[bytes]:
+    yield first
     while chunk := await file.read(CHUNK):
         yield chunk
 

@@ -36,9 +36,7 @@ async def reschedule_page(
         visit=visit,
         who=await names(web, (visit.practitioner_id, visit.patient_id)),
         offer=offer,
-        day=found.day.isoformat(),
-        slots=found.slots,
-        zone=found.zone,
+        **found.shown(),
         book_url=request.url.path,
         too_late_online=as_patient and not visit.patient_may_change,
     )
