@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from hduce.plugins.fhir.schemas._appointment_changes import check_id, check_unchanged
 from hduce.plugins.fhir.schemas._appointments import (
     FROM_FHIR,
     TYPE_SYSTEM,
@@ -60,7 +61,9 @@ __all__ = [
     "binary",
     "booking",
     "capability_statement",
+    "check_id",
     "check_names",
+    "check_unchanged",
     "count_only",
     "cursor_searchset",
     "date_bounds",

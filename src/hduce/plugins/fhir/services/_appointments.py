@@ -15,6 +15,8 @@ from hduce.plugins.fhir.schemas import (
     Params,
     appointment,
     booking,
+    check_id,
+    check_unchanged,
     path_id,
     reference_id,
     requested_status,
@@ -80,12 +82,15 @@ class AppointmentService:
             raise BadResource(_in_fhir_terms(exc.detail)) from None
 
     async def update(self, principal: Principal, appointment_id: str, body: Any) -> dict[str, Any]:
-        """Apply the status change the body asks for with the REST API's rules (see README)."""
+        """Apply the status change the body asks for with the REST API's rules (see README).
+
+        400 when the body's `id` is not the URL's or another element differs from the stored.
+        """
         resource = validated(body)
-        if resource.id is not None and resource.id != appointment_id:
-            raise BadResource("Appointment.id differs from the id in the URL")
+        check_id(resource, appointment_id)
         current = await self._desk.get(principal, path_id(appointment_id, "Appointment"))
         status = requested_status(resource, current)
+        check_unchanged(body, resource, current, status)
         if status is None:
             return appointment(current)
         if status != AppointmentStatus.CANCELLED:
