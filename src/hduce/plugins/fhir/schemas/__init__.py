@@ -23,6 +23,7 @@ from hduce.plugins.fhir.schemas._params import (
     Paging,
     Params,
     Search,
+    any_of,
     check_names,
     date_bounds,
     instant_bounds,
@@ -35,6 +36,7 @@ from hduce.plugins.fhir.schemas._params import (
     search_of,
     search_parameters,
     single,
+    wanted_ids,
 )
 from hduce.plugins.fhir.schemas._people import IDENTIFIER_SYSTEM, patient, practitioner
 from hduce.plugins.fhir.schemas._schedules import ROLE_SYSTEM, practitioner_role, schedule, slot
@@ -56,6 +58,7 @@ __all__ = [
     "Paging",
     "Params",
     "Search",
+    "any_of",
     "appointment",
     "audit_event",
     "binary",
@@ -90,4 +93,5 @@ __all__ = [
     "slot",
     "slot_key",
     "validated",
+    "wanted_ids",
 ]

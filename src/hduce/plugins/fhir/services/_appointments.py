@@ -13,6 +13,7 @@ from hduce.plugins.fhir.schemas import (
     LAST_UPDATED,
     Found,
     Params,
+    any_of,
     appointment,
     booking,
     check_id,
@@ -21,7 +22,6 @@ from hduce.plugins.fhir.schemas import (
     reference_id,
     requested_status,
     search_of,
-    single,
     validated,
 )
 from hduce.plugins.fhir.services._caller import Caller
@@ -54,16 +54,17 @@ class AppointmentService:
     async def search(self, caller: Caller, params: Params) -> Found:
         """Search by `patient`, `practitioner`, `date` (eq/ge/gt/le/lt) and `status`.
 
-        The caller's visible appointments, by start, one page.
+        Statuses are ORed by commas. The caller's visible appointments, by start, one page.
         """
         search = search_of(params, APPOINTMENT_PARAMS)
-        status = single(params, "status")
-        if status is not None and status not in FROM_FHIR:
-            raise BadSearch(f"status: one of {', '.join(sorted(FROM_FHIR))}")
+        statuses = any_of(params, "status")
+        if statuses is not None and not FROM_FHIR.keys() >= set(statuses):
+            listed = ", ".join(sorted(FROM_FHIR))
+            raise BadSearch(f"status: one of {listed} (or several, separated by commas)")
         query = AppointmentFilter(
             patient_id=reference_id(params, "patient", "Patient"),
             practitioner_id=reference_id(params, "practitioner", "Practitioner"),
-            statuses=FROM_FHIR[status] if status else None,
+            statuses=frozenset().union(*(FROM_FHIR[s] for s in statuses)) if statuses else None,
             start=search.day_from,
             end=search.day_before,
             **search.window(),
