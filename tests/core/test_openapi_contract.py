@@ -125,6 +125,20 @@ def test_success_descriptions_are_plain(document: dict[str, Any]) -> None:
             assert "nothing follows" not in responses["204"]["description"], (method, path)
 
 
+MEDIA_TYPE = re.compile(r"[a-z*]+/[a-z0-9*][a-z0-9.+*-]*")
+
+
+def test_every_body_names_its_media_type(document: dict[str, Any]) -> None:
+    # The file download's 200 was documented as `content: {"": ...}`.
+    for method, path, op in operations(document):
+        bodies = {"request": op.get("requestBody", {}), **op["responses"]}
+        for which, body in bodies.items():
+            for media_type in body.get("content") or {}:
+                assert MEDIA_TYPE.fullmatch(media_type), (method, path, which, media_type)
+    download = document["paths"]["/api/v1/documents/{document_id}/content"]["get"]
+    assert list(download["responses"]["200"]["content"]) == ["application/octet-stream"]
+
+
 EXAMPLED = [
     ("post", "/api/v1/auth/register", "202", AccountCreate, AcceptedRead),
     ("post", "/api/v1/auth/login", "200", LoginCreate, TokenRead),

@@ -1,5 +1,6 @@
 """FHIR `Appointment` updates: confirm, check in, start, complete, no-show, as the REST API lets."""
 
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from fhir.resources.R4B.appointment import Appointment
@@ -123,3 +124,55 @@ async def test_statuses_no_one_sets_are_400_and_strangers_get_404(clinic: Clinic
         url, json={**mine, "status": "checked-in"}, headers=other.headers
     )
     outcome(stranger, 404)
+
+
+async def test_a_put_changing_what_it_cannot_change_is_400_naming_each_element(
+    clinic: Clinic,
+) -> None:
+    # A new start, end, reason or participant answered 200 with the appointment unchanged.
+    practice, other = await open_practice(clinic), await open_practice(clinic)
+    patient = await clinic.member("patient")
+    appointment_id = await booked(clinic, practice, patient, 13)
+    url = f"{BASE}/Appointment/{appointment_id}"
+    before = (await clinic.client.get(url, headers=patient.headers)).json()
+
+    moved = {"start": "2030-12-20T10:00:00Z", "end": "2030-12-20T10:30:00Z"}
+    message = outcome(await put(clinic, appointment_id, patient, **moved, description="x"), 400)
+    for element in ("Appointment.start", "Appointment.end", "Appointment.description"):
+        assert element in message, message
+    assert "reschedule" in message and "cancel" in message, message
+    doctor = f"Practitioner/{other.doctor.id}"
+    swapped = [
+        {**p, "actor": {"reference": doctor}} if p["actor"]["type"] == "Practitioner" else p
+        for p in before["participant"]
+    ]
+    message = outcome(await put(clinic, appointment_id, patient, participant=swapped), 400)
+    assert "Appointment.participant" in message and "start" not in message, message
+    # Cancelling with a changed reason cancels nothing either; elements HDuce keeps not: 400.
+    cancel = {"status": "cancelled", "cancelationReason": {"text": "Better"}}
+    message = outcome(await put(clinic, appointment_id, patient, **cancel, description="x"), 400)
+    assert "Appointment.description" in message, message
+    message = outcome(await put(clinic, appointment_id, patient, comment="call me"), 400)
+    assert "Appointment.comment" in message, message
+    assert (await clinic.client.get(url, headers=patient.headers)).json() == before
+    assert await rest_status(clinic, appointment_id, patient) == "booked"
+
+    # The same instants written with another offset are the same: the cancel goes through.
+    start = datetime.fromisoformat(before["start"]).astimezone(timezone(timedelta(hours=2)))
+    done = await put(clinic, appointment_id, patient, **cancel, start=start.isoformat())
+    assert done.status_code == 200, done.text
+    assert await rest_status(clinic, appointment_id, patient) == "cancelled"
+
+
+async def test_a_put_names_the_appointment_of_its_url(clinic: Clinic) -> None:
+    # A body without an id was taken (FHIR: 400 when it is missing or differs from the URL's).
+    practice = await open_practice(clinic)
+    patient = await clinic.member("patient")
+    appointment_id = await booked(clinic, practice, patient, 14)
+    url = f"{BASE}/Appointment/{appointment_id}"
+    current = (await clinic.client.get(url, headers=patient.headers)).json()
+    for body in ({k: v for k, v in current.items() if k != "id"}, {**current, "id": "other"}):
+        changed = {**body, "status": "cancelled", "cancelationReason": {"text": "Better"}}
+        answer = await clinic.client.put(url, json=changed, headers=patient.headers)
+        assert "Appointment.id" in outcome(answer, 400)
+    assert await rest_status(clinic, appointment_id, patient) == "booked"

@@ -5,6 +5,7 @@ import uuid
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 
 from tests.plugins.fhir.test_patients import BASE
+from tests.plugins.fhir.test_public_url import answers, urls
 from tests.plugins.users.clinic import Clinic, Member
 
 # A well-formed value of each search parameter type (references: to a practitioner, which
@@ -81,3 +82,11 @@ async def test_binary_is_listed_as_read_only_and_agents_as_references(clinic: Cl
     assert (types["agent"], types["entity"]) == ("reference", "reference")
     observation = {p.name for p in resources["Observation"].searchParam}
     assert "_offset" not in observation and {"_count", "_cursor"} <= observation
+
+
+async def test_without_a_public_url_links_follow_the_request(clinic: Clinic) -> None:
+    # Development: `server.public_url` left to its default (the listening address). Here, not
+    # in test_public_url.py, whose app with a public_url must not run beside this one.
+    every = [url for answer in await answers(clinic) for url in urls(answer)]
+    for url in every:
+        assert url.startswith("http://evil.example/fhir/R4"), url

@@ -115,6 +115,13 @@ async def test_a_search_without_a_total_cannot_be_counted(clinic: Clinic) -> Non
         ("application/fhir+json;fhirVersion=4.0", 200),
         ("application/fhir+xml, application/json;q=0.5", 200),
         ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", 200),  # a browser
+        # q=0 is "not acceptable" (RFC 9110): these were 200s.
+        ("application/json;q=0", 406),
+        ("application/fhir+json;q=0, application/json;q=0.0", 406),
+        ("*/*;q=0", 406),
+        ("*/*, application/fhir+json;q=0, application/json;q=0", 406),
+        ("application/json;q=0, */*", 200),  # application/fhir+json through */*
+        ("application/*;q=0.5, text/html", 200),
     ],
 )
 async def test_an_accept_header_without_json_is_406(

@@ -30,7 +30,7 @@ class FhirPlugin(HducePlugin):
 
     def root_route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """The `/fhir/R4` router."""
-        return (fhir_router(self.services),)
+        return (fhir_router(self.services, self.env.settings.server),)
 
     def dependencies(self) -> dict[str, Provide]:
         """The services under `fhir`."""

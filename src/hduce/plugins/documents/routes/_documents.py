@@ -113,7 +113,11 @@ class DocumentController(Controller):
         """Metadata and status; with the entities for the patient, doctors and nurses."""
         return await documents.documents.get(principal, document_id, ip=client_ip(request))
 
-    @get("/{document_id:uuid}/content", responses=problems(403, 404))
+    @get(
+        "/{document_id:uuid}/content",
+        media_type="application/octet-stream",
+        responses=problems(403, 404),
+    )
     async def download_document(
         self,
         request: Request,

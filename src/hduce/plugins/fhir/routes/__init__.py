@@ -4,6 +4,7 @@ from typing import Any
 
 from litestar import Router
 
+from hduce.core.config import ServerSettings
 from hduce.plugins.fhir.routes._appointments import APPOINTMENT_ROUTES
 from hduce.plugins.fhir.routes._audit_events import AUDIT_ROUTES
 from hduce.plugins.fhir.routes._devices import DEVICE_ROUTES
@@ -13,7 +14,7 @@ from hduce.plugins.fhir.routes._metadata import metadata_route
 from hduce.plugins.fhir.routes._observations import OBSERVATION_ROUTES
 from hduce.plugins.fhir.routes._outcome import outcome_handlers, unrouted_handlers
 from hduce.plugins.fhir.routes._people import PEOPLE_ROUTES
-from hduce.plugins.fhir.routes._responses import FHIR_BASE
+from hduce.plugins.fhir.routes._responses import FHIR_BASE, PUBLIC_BASE, public_base
 from hduce.plugins.fhir.routes._schedules import SCHEDULE_ROUTES
 from hduce.plugins.fhir.services import (
     APPOINTMENT_PARAMS,
@@ -30,8 +31,11 @@ from hduce.plugins.fhir.services import (
 )
 
 
-def fhir_router(services: FhirServices) -> Router:
-    """Every FHIR route under `/fhir/R4`: people and audit, and the rest whose plugins run."""
+def fhir_router(services: FhirServices, server: ServerSettings) -> Router:
+    """Every FHIR route under `/fhir/R4`: people and audit, and the rest whose plugins run.
+
+    Absolute URLs in the answers start at `server.public_url` when it is configured.
+    """
     # Each type served, with its search's filters (none: read only).
     served = {
         "Patient": PATIENT_PARAMS,
@@ -61,6 +65,7 @@ def fhir_router(services: FhirServices) -> Router:
         before_request=check_general_parameters,
         exception_handlers=outcome_handlers(),
         tags=["fhir"],
+        opt={PUBLIC_BASE: public_base(server)},
     )
 
 

@@ -13,7 +13,9 @@ from litestar import Request
 from hduce.plugins.fhir.errors import BadSearch, NotJson, NotJsonBody
 
 FHIR_JSON = "application/fhir+json"
-JSON_FORMATS = frozenset({"json", "application/json", FHIR_JSON})
+ANSWERED = (FHIR_JSON, "application/json")
+"""The media types of JSON this server may answer with."""
+JSON_FORMATS = frozenset({"json", *ANSWERED})
 _CHOICES = {"_pretty": ("true", "false"), "_summary": ("count", "false")}
 
 
@@ -46,8 +48,27 @@ def counting(request: Request[Any, Any, Any]) -> bool:
 
 
 def _accepts_json(accept: str) -> bool:
-    ranges = {part.partition(";")[0].strip().lower() for part in accept.split(",")}
-    return not ranges.isdisjoint(JSON_FORMATS | {"*/*", "application/*"})
+    """Whether a JSON type we answer is acceptable: its most specific range has a q above 0."""
+    qualities: dict[str, float] = {}
+    for part in accept.split(","):
+        media_range, *parameters = part.split(";")
+        qualities[media_range.strip().lower()] = _quality(parameters)
+    return any(
+        next((qualities[r] for r in (media_type, "application/*", "*/*") if r in qualities), 0) > 0
+        for media_type in ANSWERED
+    )
+
+
+def _quality(parameters: list[str]) -> float:
+    """The `q` of a media range's parameters (1 when absent or unreadable)."""
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                return float(value)
+            except ValueError:
+                return 1.0
+    return 1.0
 
 
 def _listed() -> str:

@@ -5,10 +5,14 @@ from typing import Any
 import msgspec
 from litestar import Request, Response
 
+from hduce.core.config import ServerSettings
+from hduce.core.config.addresses import listening_url
 from hduce.plugins.fhir.routes._general import FHIR_JSON, counting
 from hduce.plugins.fhir.schemas import count_only, cursor_searchset, searchset
 
 FHIR_BASE = "/fhir/R4"
+PUBLIC_BASE = "fhir_public_base"
+"""The router option holding the configured absolute URL of `/fhir/R4` (see `public_base`)."""
 
 
 def fhir_response(resource: dict[str, Any], status_code: int = 200) -> Response[bytes]:
@@ -16,9 +20,25 @@ def fhir_response(resource: dict[str, Any], status_code: int = 200) -> Response[
     return Response(msgspec.json.encode(resource), status_code=status_code, media_type=FHIR_JSON)
 
 
+def public_base(server: ServerSettings) -> str | None:
+    """`/fhir/R4` under a configured `server.public_url`; None when it was left to default.
+
+    An unset `public_url` defaults to the listening address (`http://<host>:<port>`): then,
+    in development, links follow the address each request reached instead.
+    """
+    if server.public_url == listening_url(server.host, server.port):
+        return None
+    return f"{server.public_url.rstrip('/')}{FHIR_BASE}"
+
+
 def base_url(request: Request[Any, Any, Any]) -> str:
-    """The absolute URL of `/fhir/R4` as the client reached it."""
-    return f"{str(request.base_url).rstrip('/')}{FHIR_BASE}"
+    """The absolute URL of `/fhir/R4`: the router's `public_base`, else as the client reached it.
+
+    The request's address comes from its Host header, which anyone can forge: it is only the
+    fallback of a server without `server.public_url`.
+    """
+    configured = request.route_handler.opt.get(PUBLIC_BASE)
+    return configured or f"{str(request.base_url).rstrip('/')}{FHIR_BASE}"
 
 
 def query_of(request: Request[Any, Any, Any]) -> dict[str, list[str]]:

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from hduce.plugins.fhir.schemas._appointment_changes import check_id, check_unchanged
 from hduce.plugins.fhir.schemas._appointments import (
     FROM_FHIR,
     TYPE_SYSTEM,
@@ -22,6 +23,7 @@ from hduce.plugins.fhir.schemas._params import (
     Paging,
     Params,
     Search,
+    any_of,
     check_names,
     date_bounds,
     instant_bounds,
@@ -34,6 +36,7 @@ from hduce.plugins.fhir.schemas._params import (
     search_of,
     search_parameters,
     single,
+    wanted_ids,
 )
 from hduce.plugins.fhir.schemas._people import IDENTIFIER_SYSTEM, patient, practitioner
 from hduce.plugins.fhir.schemas._schedules import ROLE_SYSTEM, practitioner_role, schedule, slot
@@ -55,12 +58,15 @@ __all__ = [
     "Paging",
     "Params",
     "Search",
+    "any_of",
     "appointment",
     "audit_event",
     "binary",
     "booking",
     "capability_statement",
+    "check_id",
     "check_names",
+    "check_unchanged",
     "count_only",
     "cursor_searchset",
     "date_bounds",
@@ -87,4 +93,5 @@ __all__ = [
     "slot",
     "slot_key",
     "validated",
+    "wanted_ids",
 ]

@@ -3,7 +3,7 @@
 import calendar
 import re
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -27,6 +27,8 @@ _PREFIXES = ("eq", "ge", "gt", "le", "lt")
 T = TypeVar("T", date, datetime)
 _DATE = re.compile(r"[0-9]{4}(-[0-9]{2}){0,2}")
 """FHIR's date precisions: `YYYY`, `YYYY-MM`, `YYYY-MM-DD`."""
+_OR = re.compile(r"(?<!\\),")
+r"""The commas between a parameter's values (FHIR's OR); `\,` is a comma inside a value."""
 
 
 class Paging(msgspec.Struct, frozen=True):
@@ -90,14 +92,62 @@ def paging(params: Params) -> Paging:
     return Paging(count, _integer(params, "_offset", 0, low=0, high=1_000_000))
 
 
-def single(params: Params, name: str) -> str | None:
-    """The one value of `name`, or None; 400 when it repeats or is empty."""
-    values = params.get(name) or []
-    if len(values) > 1:
+def any_of(params: Params, name: str) -> list[str] | None:
+    r"""The comma-separated values of `name` (FHIR's OR; `\,` is a comma in a value), or None.
+
+    400 when the parameter repeats or a value is empty.
+    """
+    given = params.get(name) or []
+    if len(given) > 1:
         raise BadSearch(f"{name}: give it once")
-    if values and not values[0].strip():
+    if not given:
+        return None
+    values = [value.replace("\\,", ",").strip() for value in _OR.split(given[0])]
+    if not all(values):
         raise BadSearch(f"{name}: empty value")
-    return values[0].strip() if values else None
+    return values
+
+
+def single(params: Params, name: str) -> str | None:
+    """The one value of `name`, or None; 400 when it repeats, is empty or lists several."""
+    values = any_of(params, name)
+    if values is not None and len(values) > 1:
+        raise several(name)
+    return values[0] if values else None
+
+
+def several(name: str) -> BadSearch:
+    """The 400 for comma-separated values (an OR) of a parameter that takes one."""
+    return BadSearch(
+        f"{name}: one value; comma-separated values (OR) are not supported for {name} "
+        "(a comma inside a value is written \\,)"
+    )
+
+
+def wanted_ids(
+    params: Params, prefixes: Mapping[str, Collection[str]], separator: str
+) -> frozenset[uuid.UUID] | None:
+    """The ids the parameters named in `prefixes` ask for; None when none is given.
+
+    Each value is `<id>` or `<prefix><separator><id>` with one of the parameter's prefixes
+    (anything else matches nothing); a parameter's comma-separated values are ORed, the
+    parameters ANDed.
+    """
+    wanted: frozenset[uuid.UUID] | None = None
+    for name, allowed in prefixes.items():
+        values = any_of(params, name)
+        if values is None:
+            continue
+        ids = frozenset[uuid.UUID]().union(
+            *(_named_id(value, separator, allowed) for value in values)
+        )
+        wanted = ids if wanted is None else wanted & ids
+    return wanted
+
+
+def _named_id(value: str, separator: str, allowed: Collection[str]) -> frozenset[uuid.UUID]:
+    prefix, _, ident = value.rpartition(separator)
+    return one_id(ident) if prefix in {"", *allowed} else frozenset()
 
 
 def date_bounds(name: str, values: Sequence[str]) -> tuple[date | None, date | None]:
@@ -125,6 +175,8 @@ def _bounds(
     start: T | None = None
     before: T | None = None
     for value in values:
+        if _OR.search(value):
+            raise several(name)
         prefix, text = (value[:2], value[2:]) if value[:2].isalpha() else ("eq", value)
         if prefix not in _PREFIXES:
             raise BadSearch(f"{name}: the prefix must be one of {', '.join(_PREFIXES)}")

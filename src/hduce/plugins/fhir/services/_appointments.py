@@ -13,13 +13,15 @@ from hduce.plugins.fhir.schemas import (
     LAST_UPDATED,
     Found,
     Params,
+    any_of,
     appointment,
     booking,
+    check_id,
+    check_unchanged,
     path_id,
     reference_id,
     requested_status,
     search_of,
-    single,
     validated,
 )
 from hduce.plugins.fhir.services._caller import Caller
@@ -52,16 +54,17 @@ class AppointmentService:
     async def search(self, caller: Caller, params: Params) -> Found:
         """Search by `patient`, `practitioner`, `date` (eq/ge/gt/le/lt) and `status`.
 
-        The caller's visible appointments, by start, one page.
+        Statuses are ORed by commas. The caller's visible appointments, by start, one page.
         """
         search = search_of(params, APPOINTMENT_PARAMS)
-        status = single(params, "status")
-        if status is not None and status not in FROM_FHIR:
-            raise BadSearch(f"status: one of {', '.join(sorted(FROM_FHIR))}")
+        statuses = any_of(params, "status")
+        if statuses is not None and not FROM_FHIR.keys() >= set(statuses):
+            listed = ", ".join(sorted(FROM_FHIR))
+            raise BadSearch(f"status: one of {listed} (or several, separated by commas)")
         query = AppointmentFilter(
             patient_id=reference_id(params, "patient", "Patient"),
             practitioner_id=reference_id(params, "practitioner", "Practitioner"),
-            statuses=FROM_FHIR[status] if status else None,
+            statuses=frozenset().union(*(FROM_FHIR[s] for s in statuses)) if statuses else None,
             start=search.day_from,
             end=search.day_before,
             **search.window(),
@@ -80,12 +83,15 @@ class AppointmentService:
             raise BadResource(_in_fhir_terms(exc.detail)) from None
 
     async def update(self, principal: Principal, appointment_id: str, body: Any) -> dict[str, Any]:
-        """Apply the status change the body asks for with the REST API's rules (see README)."""
+        """Apply the status change the body asks for with the REST API's rules (see README).
+
+        400 when the body's `id` is not the URL's or another element differs from the stored.
+        """
         resource = validated(body)
-        if resource.id is not None and resource.id != appointment_id:
-            raise BadResource("Appointment.id differs from the id in the URL")
+        check_id(resource, appointment_id)
         current = await self._desk.get(principal, path_id(appointment_id, "Appointment"))
         status = requested_status(resource, current)
+        check_unchanged(body, resource, current, status)
         if status is None:
             return appointment(current)
         if status != AppointmentStatus.CANCELLED:

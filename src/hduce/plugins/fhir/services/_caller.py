@@ -9,8 +9,8 @@ from hduce.core.security import Principal
 class Caller:
     """Who asks a read or search, from where, and through which base URL.
 
-    `ip` is their address, for the audit log; `base_url` the absolute URL of `/fhir/R4` as they
-    reached it, for links in the answer.
+    `ip` is their address, for the audit log; `base_url` the absolute URL of `/fhir/R4` (under
+    `server.public_url`, else as they reached it), for links in the answer.
     """
 
     principal: Principal

@@ -25,6 +25,7 @@ from hduce.plugins.fhir.schemas import (
     practitioner,
     search_of,
     single,
+    wanted_ids,
 )
 from hduce.plugins.fhir.services._caller import Caller
 
@@ -123,13 +124,6 @@ class PeopleService:
 
 
 def _wanted_ids(params: Params) -> frozenset[uuid.UUID] | None:
-    """Ids from `_id` and `identifier` (`value` or `urn:hduce:account|value`), ANDed."""
-    wanted: frozenset[uuid.UUID] | None = None
-    for name in ("_id", "identifier"):
-        text = single(params, name)
-        if text is None:
-            continue
-        system, _, value = text.rpartition("|")
-        ids = one_id(value) if system in {"", IDENTIFIER_SYSTEM} else frozenset()
-        wanted = ids if wanted is None else wanted & ids
-    return wanted
+    """Ids from `_id` and `identifier` (`value` or `urn:hduce:account|value`, ORed by commas)."""
+    systems = (IDENTIFIER_SYSTEM,)
+    return wanted_ids(params, {"_id": systems, "identifier": systems}, "|")

@@ -33,6 +33,7 @@ from hduce.plugins.fhir.schemas import (
     single,
     slot,
     slot_key,
+    wanted_ids,
 )
 from hduce.plugins.fhir.services._caller import Caller
 
@@ -91,7 +92,8 @@ class ScheduleService:
         """
         check_names(params, ROLE_PARAMS)
         page = paging(params)
-        clinic = await self._clinic(_wanted(params, _id=(), practitioner=("Practitioner",)))
+        wanted = wanted_ids(params, {"_id": (), "practitioner": ("Practitioner",)}, "/")
+        clinic = await self._clinic(wanted)
         specialty = (single(params, "specialty") or "").casefold()
         role = _token(single(params, "role"), ROLE_SYSTEM, "role")
         if role is not None and role not in CLINICAL_ROLES:
@@ -124,7 +126,7 @@ class ScheduleService:
         """
         check_names(params, SCHEDULE_PARAMS)
         page = paging(params)
-        clinic = await self._clinic(_wanted(params, _id=(), actor=ACTORS))
+        clinic = await self._clinic(wanted_ids(params, {"_id": (), "actor": ACTORS}, "/"))
         active = single(params, "active")
         if active not in (None, "true", "false"):
             raise BadSearch("active: true or false")
@@ -231,19 +233,6 @@ def _window(bounds: Bounds) -> tuple[datetime, datetime]:
     except OverflowError:
         span = f"the {DEFAULT_SPAN.days} days a search without both bounds covers"
         raise BadSearch(f"start: out of range ({span} run past the calendar)") from None
-
-
-def _wanted(params: Params, **kinds: tuple[str, ...]) -> frozenset[uuid.UUID] | None:
-    """Practitioner ids that parameters name (ANDed; `<id>` or `<kind>/<id>`), None for any."""
-    wanted: frozenset[uuid.UUID] | None = None
-    for name, allowed in kinds.items():
-        text = single(params, name)
-        if text is None:
-            continue
-        kind, _, ident = text.rpartition("/")
-        ids = one_id(ident) if kind in {"", *allowed} else frozenset()
-        wanted = ids if wanted is None else wanted & ids
-    return wanted
 
 
 def _token(text: str | None, system: str, name: str) -> str | None:

@@ -1,0 +1,91 @@
+"""Comma-separated values, FHIR's OR: ids and statuses are ORed within the caller's rights;
+parameters that take one value refuse them (400) instead of matching nothing."""
+
+from datetime import timedelta
+
+import pytest
+
+from tests.plugins.appointments.helpers import book, open_practice, two_days_ahead_at
+from tests.plugins.fhir.test_patients import BASE, ids, outcome
+from tests.plugins.users.clinic import Clinic
+
+ACCOUNT = "urn:hduce:account"
+
+
+async def found(clinic: Clinic, path: str, headers: dict[str, str], **params: str) -> list[str]:
+    answer = await clinic.client.get(f"{BASE}/{path}", params=params, headers=headers)
+    assert answer.status_code == 200, answer.text
+    return sorted(ids(answer.json()))
+
+
+async def test_patient_ids_and_identifiers_are_ored_within_the_callers_rights(
+    clinic: Clinic,
+) -> None:
+    # `_id=<a>,<b>` answered total 0 though each alone matched (fhirpy joins lists so).
+    admin = await clinic.member("admin")
+    first, second = await clinic.member("patient"), await clinic.member("patient")
+    both = sorted([str(first.id), str(second.id)])
+    pair = f"{first.id},{second.id}"
+    assert await found(clinic, "Patient", admin.headers, _id=pair) == both
+    identifiers = f"{first.id},{ACCOUNT}|{second.id}"
+    assert await found(clinic, "Patient", admin.headers, identifier=identifiers) == both
+    # Parameters are still ANDed, and a patient still finds only themselves.
+    anded = await found(clinic, "Patient", admin.headers, _id=pair, identifier=str(second.id))
+    assert anded == [str(second.id)]
+    assert await found(clinic, "Patient", first.headers, _id=pair) == [str(first.id)]
+    assert await found(clinic, "Patient", first.headers, _id=f"{second.id},nope") == []
+
+
+async def test_practitioner_role_and_schedule_ids_are_ored(clinic: Clinic) -> None:
+    one, other = await open_practice(clinic), await open_practice(clinic)
+    patient = await clinic.member("patient")
+    both = sorted([str(one.doctor.id), str(other.doctor.id)])
+    pair = f"{one.doctor.id},{other.doctor.id}"
+    for path in ("Practitioner", "PractitionerRole", "Schedule"):
+        assert await found(clinic, path, patient.headers, _id=pair) == both, path
+    actors = f"Practitioner/{one.doctor.id},PractitionerRole/{other.doctor.id}"
+    assert await found(clinic, "Schedule", patient.headers, actor=actors) == both
+
+
+async def test_appointment_statuses_are_ored(clinic: Clinic) -> None:
+    practice = await open_practice(clinic)
+    patient = await clinic.member("patient")
+    day = two_days_ahead_at(9)
+    at = [day + timedelta(hours=h) for h in (0, 1)]
+    kept, dropped = [await book(clinic, practice, patient, start) for start in at]
+    cancel = f"/api/v1/appointments/{dropped.json()['id']}/cancel"
+    cancelled = await clinic.client.post(cancel, json={"reason": "x"}, headers=patient.headers)
+    assert cancelled.status_code == 200, cancelled.text
+    mine = {"practitioner": str(practice.doctor.id)}
+    both = sorted([kept.json()["id"], dropped.json()["id"]])
+    ored = await found(clinic, "Appointment", patient.headers, **mine, status="booked,cancelled")
+    assert ored == both
+    booked = await found(clinic, "Appointment", patient.headers, **mine, status="booked")
+    assert booked == [kept.json()["id"]]
+
+
+@pytest.mark.parametrize(
+    ("path", "name", "value"),
+    [
+        ("Patient", "name", "ada,alan"),
+        ("Patient", "email", "a@example.test,b@example.test"),
+        ("Practitioner", "name", "ada,alan"),
+        ("Appointment", "patient", "Patient/{a},Patient/{b}"),
+        ("Appointment", "practitioner", "{a},{b}"),
+        ("Patient", "birthdate", "1985,1990"),
+    ],
+)
+async def test_parameters_taking_one_value_refuse_several(
+    clinic: Clinic, path: str, name: str, value: str
+) -> None:
+    admin = await clinic.member("admin")
+    a, b = await clinic.member("patient"), await clinic.member("patient")
+    params = {name: value.format(a=a.id, b=b.id)}
+    answer = await clinic.client.get(f"{BASE}/{path}", params=params, headers=admin.headers)
+    message = outcome(answer, 400)
+    assert name in message and "comma" in message, message
+
+
+async def test_an_escaped_comma_is_part_of_the_value(clinic: Clinic) -> None:
+    admin = await clinic.member("admin")
+    assert await found(clinic, "Patient", admin.headers, name="Lovelace\\,Ada") == []
