@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import msgspec
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from hduce.core.config import Settings
 from tests.plugins.appointments.helpers import (
     API,
+    Practice,
     appointment_settings,
     book,
     iso,
@@ -83,6 +85,44 @@ async def test_a_day_of_appointments_in_figures(clinic: Clinic) -> None:
         sum(s["notifications"]["by_channel"].get("in_app", {}).values()) for s in (before, after)
     ]
     assert in_app[1] - in_app[0] == 4  # three bookings, one cancellation
+
+
+async def practitioner_load(
+    clinic: Clinic, practice: Practice, start: datetime, end: datetime
+) -> dict[str, Any]:
+    """The practice doctor's load for `[start, end)`, without their id."""
+    sections = await analytics_sections(clinic, practice.admin, start, end)
+    loads = sections["appointments"]["practitioners"]
+    (load,) = [p for p in loads if p.pop("practitioner_id") == practice.doctor_id]
+    return load
+
+
+async def test_a_load_counts_only_the_minutes_inside_the_period(clinic: Clinic) -> None:
+    practice = await open_practice(clinic)  # 30-minute visits, 08:00-18:00 every day
+    day = far_day()
+    for start in (day + timedelta(hours=9), day + timedelta(hours=9, minutes=30)):
+        response = await book(clinic, practice, await clinic.member("patient"), start)
+        assert response.status_code == 201, response.text
+
+    # 09:15-10:00: a quarter of the first visit, all of the second, 45 of the 600 open minutes.
+    straddling = day + timedelta(hours=9, minutes=15), day + timedelta(hours=10)
+    assert await practitioner_load(clinic, practice, *straddling) == {
+        "appointments": 2,
+        "booked_minutes": 45,
+        "open_minutes": 45,
+        "utilization": 1.0,
+    }
+    one_hour = day + timedelta(hours=12), day + timedelta(hours=13)
+    assert await practitioner_load(clinic, practice, *one_hour) == {
+        "appointments": 0,
+        "booked_minutes": 0,
+        "open_minutes": 60,
+        "utilization": 0.0,
+    }
+    # From 13:00 to 13:00 the next day: the afternoon of one opening and the morning of the next.
+    across_days = day + timedelta(hours=13), day + timedelta(days=1, hours=13)
+    load = await practitioner_load(clinic, practice, *across_days)
+    assert (load["open_minutes"], load["booked_minutes"]) == (600, 0)
 
 
 async def test_the_default_period_is_the_last_and_the_next_30_days(clinic: Clinic) -> None:

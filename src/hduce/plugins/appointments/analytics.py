@@ -12,12 +12,15 @@ from hduce.plugins.appointments.store import ReportStore
 
 
 class PractitionerLoad(msgspec.Struct, frozen=True, kw_only=True):
-    """How much of one practitioner's open time was booked."""
+    """How much of one practitioner's open time in the period was booked."""
 
     practitioner_id: uuid.UUID
     appointments: int
+    """Kept appointments (neither cancelled nor waitlist holds) overlapping the period."""
     booked_minutes: int
+    """Their minutes inside the period: a visit across an edge counts only its part inside."""
     open_minutes: int
+    """Open hours inside the period, in minutes."""
     utilization: float | None
     """Booked over open minutes; None without open hours in the period."""
 
@@ -68,7 +71,10 @@ class AppointmentAnalytics:
         self, practitioner: uuid.UUID, count: int, minutes: int, start: datetime, end: datetime
     ) -> PractitionerLoad:
         _, openings = await self.schedules.openings(practitioner, start, end)
-        open_seconds = sum((until - since).total_seconds() for since, until in openings)
+        # Openings come whole (the slot grid is anchored at their beginning): clip them here.
+        open_seconds = sum(
+            (min(until, end) - max(since, start)).total_seconds() for since, until in openings
+        )
         open_minutes = round(open_seconds / 60)
         return PractitionerLoad(
             practitioner_id=practitioner,

@@ -27,10 +27,12 @@ LEAD_TIME = """
 SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM starts_at - created_at))
 FROM appointment WHERE starts_at >= $1 AND starts_at < $2 AND status <> 'held'
 """
+# Visits overlapping the period, each counted for its part inside it.
 BOOKED_BY_PRACTITIONER = """
-SELECT practitioner, count(*) AS n, sum(extract(epoch FROM ends_at - starts_at)) / 60 AS minutes
+SELECT practitioner, count(*) AS n,
+       sum(extract(epoch FROM least(ends_at, $2) - greatest(starts_at, $1))) / 60 AS minutes
 FROM appointment
-WHERE starts_at >= $1 AND starts_at < $2 AND status NOT IN ('held', 'cancelled')
+WHERE starts_at < $2 AND ends_at > $1 AND status NOT IN ('held', 'cancelled')
 GROUP BY practitioner
 """
 WITH_HOURS = "SELECT DISTINCT practitioner FROM weekly_hours"
@@ -62,7 +64,7 @@ class ReportStore(SqlStore):
     async def booked_minutes(
         self, start: datetime, end: datetime
     ) -> dict[uuid.UUID, tuple[int, int]]:
-        """Per practitioner: the appointments kept in the period and their minutes."""
+        """Per practitioner: the kept appointments overlapping the period, their minutes in it."""
         records = await self.db.fetch(BOOKED_BY_PRACTITIONER, start, end)
         return {r["practitioner"]: (r["n"], round(r["minutes"])) for r in records}
 
