@@ -125,6 +125,28 @@ async def test_a_load_counts_only_the_minutes_inside_the_period(clinic: Clinic) 
     assert (load["open_minutes"], load["booked_minutes"]) == (600, 0)
 
 
+async def test_a_start_alone_runs_to_an_end_after_it(clinic: Clinic) -> None:
+    admin = await clinic.member("admin")
+    ahead = timedelta(days=30)
+    later = far_day()  # beyond the default end, now + 30 days
+    response = await clinic.client.get(
+        ANALYTICS, params={"start": iso(later)}, headers=admin.headers
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert datetime.fromisoformat(body["start"]) == later
+    assert datetime.fromisoformat(body["end"]) == later + ahead
+
+    before = datetime.now(UTC)
+    earlier = before - timedelta(days=60)
+    response = await clinic.client.get(
+        ANALYTICS, params={"start": iso(earlier)}, headers=admin.headers
+    )
+    assert response.status_code == 200, response.text
+    end = datetime.fromisoformat(response.json()["end"])
+    assert before + ahead <= end <= datetime.now(UTC) + ahead, "up to the default end"
+
+
 async def test_the_default_period_is_the_last_and_the_next_30_days(clinic: Clinic) -> None:
     admin = await clinic.member("admin")
     before = datetime.now(UTC)

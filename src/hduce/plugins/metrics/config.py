@@ -14,7 +14,10 @@ class MetricsConfig(Section):
     max_outbox_age: Duration = Duration(300)
     max_task_lag: int = 10_000
     analytics_default_period: Duration = Duration(30 * 86400)
-    """How far back `GET /api/v1/analytics` looks when no `start` is given."""
+    """How far back `GET /api/v1/analytics` looks when no `start` is given.
+
+    Also the least a `start` given alone covers, when it is later than the default end.
+    """
     analytics_default_ahead: Duration = Duration(30 * 86400)
     """How far ahead it looks when no `end` is given (upcoming appointments count)."""
     analytics_max_period: Duration = Duration(366 * 86400)

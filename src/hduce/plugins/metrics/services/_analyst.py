@@ -19,12 +19,15 @@ class ClinicAnalyst:
     def period(self, start: str | None, end: str | None) -> tuple[datetime, datetime]:
         """The requested period; by default the configured one up to now plus the days ahead.
 
-        Days ahead are in by default so booked, upcoming visits show in the figures.
+        Days ahead are in by default so booked, upcoming visits show in the figures. A start
+        alone runs to that default end, or for the configured period when it is later; an end
+        alone goes back the configured period.
         """
         first, last = _instant("start", start), _instant("end", end)
         now = datetime.now(UTC)
         back = timedelta(seconds=self._config.analytics_default_period)
-        end = last or now + timedelta(seconds=self._config.analytics_default_ahead)
+        ahead = now + timedelta(seconds=self._config.analytics_default_ahead)
+        end = last or (ahead if first is None else max(ahead, first + back))
         start = first or (last or now) - back
         if end <= start:
             raise InvalidPeriod("end must be after start")
