@@ -40,6 +40,7 @@ def far_day() -> datetime:
 async def test_a_day_of_appointments_in_figures(clinic: Clinic) -> None:
     practice = await open_practice(clinic)  # 30-minute visits, 08:00-18:00 every day
     admin = practice.admin
+    await clinic.member("receptionist")  # staff per role: not left to other tests' accounts
     recent = this_hour()
     before = await analytics_sections(clinic, admin, *recent)
     patients = [await clinic.member("patient") for _ in range(3)]
