@@ -62,7 +62,7 @@ def test_compose_has_every_service_and_named_volume() -> None:
     command = services["nats"]["command"]
     assert command[:3] == ["-js", "-sd", "/data"]
     assert command[-4:] == ["--user", "hduce", "--pass", "${NATS_PASSWORD:?set NATS_PASSWORD}"]
-    assert services["meilisearch"]["image"] == "getmeili/meilisearch:v1.11"
+    assert services["meilisearch"]["image"] == "getmeili/meilisearch:v1.13"
     assert "1883:1883" in services["hduce"]["ports"], "devices reach the MQTT broker"
     declared = set(COMPOSE["volumes"])
     for service in services.values():
