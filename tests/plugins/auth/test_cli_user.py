@@ -59,7 +59,8 @@ async def test_user_create_bootstraps_a_verified_admin(
         "SELECT first_name FROM profile WHERE account = (SELECT id FROM account WHERE email = $1)",
         email.lower(),
     )
-    assert profile == "Admin"
+    # Regression: every account created without names was "Admin" (doctors and nurses too).
+    assert profile == username
     assert not (tmp_path / "data").exists(), "external services: nothing embedded is started"
 
     again = run_create(tmp_path, migrated, nats_url, *args, password="ferric-meadow-lantern-58")

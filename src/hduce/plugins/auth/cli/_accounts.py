@@ -34,7 +34,7 @@ def user() -> None:
     show_default=True,
     help="Role to grant (repeat for several).",
 )
-@click.option("--first-name", default="Admin", show_default=True)
+@click.option("--first-name", default=None, help="First name (default: the username).")
 @click.option("--last-name", default="", show_default=True)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @ACTING_ADMIN
@@ -44,7 +44,7 @@ def user_create(
     email: str,
     username: str,
     roles: tuple[str, ...],
-    first_name: str,
+    first_name: str | None,
     last_name: str,
     password_stdin: bool,
     acting: str | None,
@@ -66,7 +66,7 @@ def user_create(
             username=username,
             password=password,
             roles=sorted(set(roles)),
-            first_name=first_name,
+            first_name=username if first_name is None else first_name,
             last_name=last_name,
             by=await _creator(services.admin, acting),
         )
