@@ -5,10 +5,12 @@ import re
 import resource
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import asyncpg
 
+from tests.cli.archives import Manifest, rewritten
 from tests.e2e.test_cli_commands import run
 from tests.support.processes import REPO_ROOT, get, hduce_env, serving
 
@@ -88,6 +90,27 @@ def test_a_truncated_or_foreign_archive_is_one_line(
         refused = hduce(tmp_path, "restore", str(path), HDUCE_DATA_DIR=str(tmp_path / "new"))
         assert refused.returncode == 1, refused.stdout
         assert "not a readable HDuce backup" in one_line(refused.stderr)
+
+
+MANIFEST_DAMAGES = {
+    "no-sha256": lambda m: m["files"]["database.dump"].pop("sha256"),
+    "size-as-text": lambda m: m["files"]["database.dump"].update(size="12"),
+    "files-as-text": lambda m: m.update(files="database.dump"),
+    "migrations-as-text": lambda m: m.update(migrations="core/2026"),
+}
+
+
+def test_a_manifest_of_the_wrong_shape_is_one_line(
+    tmp_path: Path, clinic_database: str, nats_url: str
+) -> None:
+    archive = small_archive(tmp_path, DATABASE_URL=clinic_database, HDUCE_NATS__URL=nats_url)
+    damages: dict[str, Callable[[Manifest], object]] = MANIFEST_DAMAGES
+    for name, damage in damages.items():
+        damaged = rewritten(archive, tmp_path / f"{name}.tar", manifest=damage)
+        refused = hduce(tmp_path, "restore", str(damaged), HDUCE_DATA_DIR=str(tmp_path / "new"))
+        assert refused.returncode == 1, (name, refused.stdout)
+        assert "damaged manifest" in one_line(refused.stderr), name
+    assert not (tmp_path / "new").exists(), "refused before anything starts"
 
 
 def test_an_unwritable_backup_path_is_one_line(

@@ -4,7 +4,7 @@ import contextlib
 import io
 import logging
 import os
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -12,7 +12,6 @@ import asyncpg
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.apps.migrations.commands.base import BaseMigrationManager
 from piccolo.apps.migrations.commands.forwards import run_forwards
-from piccolo.apps.migrations.tables import Migration
 from piccolo.conf.apps import AppConfig
 from piccolo.engine.finder import engine_finder
 from piccolo.engine.postgres import PostgresEngine
@@ -30,7 +29,7 @@ takes minutes to hours, where the pool's deadline is for everyday statements."""
 
 
 class MigrationFailed(RuntimeError):
-    """Piccolo reported a failed migration run."""
+    """Piccolo reported a failed migration run, or the database is newer than this HDuce."""
 
 
 def migrations_root() -> Path:
@@ -85,11 +84,12 @@ async def apply_migrations(*, quiet: bool = False) -> list[str]:
     async with _one_run_at_a_time() as connection:
         await _require_pgvector(connection)
         await BaseMigrationManager().create_migration_table()
-        before = await _applied()
+        before = await applied_migrations(connection)
+        refuse_unknown(before, "the database")
         report = io.StringIO()
         with contextlib.redirect_stdout(report):
             result = await run_forwards(app_name="all")
-        after = await _applied()
+        after = await applied_migrations(connection)
     logger.debug("piccolo: %s", report.getvalue().strip())
     applied = [name for name in after if name not in before]
     lines = [f"applied {name}" for name in applied]
@@ -145,10 +145,37 @@ def _engine() -> PostgresEngine:
     return engine
 
 
-async def _applied() -> list[str]:
-    """Every migration recorded as run, as `app/id`, in the order it ran."""
-    rows = await Migration.select(Migration.app_name, Migration.name).order_by(Migration.id)
+async def applied_migrations(connection: asyncpg.Connection) -> list[str]:
+    """Every migration recorded as run, as `app/id`, in the order it ran (none: no table)."""
+    if not await connection.fetchval("SELECT to_regclass('migration') IS NOT NULL"):
+        return []
+    rows = await connection.fetch("SELECT app_name, name FROM migration ORDER BY id")
     return [f"{row['app_name']}/{row['name']}" for row in rows]
+
+
+def refuse_unknown(applied: Iterable[str], holder: str) -> None:
+    """Raise MigrationFailed when `holder` (the database, a backup) is newer than this HDuce.
+
+    That is: it holds an applied migration of an app migrated here (core's, an enabled
+    plugin's) that the app's migrations folder lacks. Migrations of apps not enabled here (a
+    disabled plugin, an extra plugin not configured) are not this run's concern.
+    """
+    manager = BaseMigrationManager()
+    known = {
+        config.app_name: set(manager.get_migration_modules(config.migrations_folder_path))
+        for config in manager.get_app_registry().app_configs.values()
+    }
+    unknown = [
+        name
+        for name in applied
+        if (app := name.partition("/")[0]) in known and name.partition("/")[2] not in known[app]
+    ]
+    if unknown:
+        more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
+        raise MigrationFailed(
+            f"{holder} was migrated by a newer HDuce (migration {', '.join(unknown[:3])}{more}):"
+            " upgrade HDuce first"
+        )
 
 
 def raw_sql_migration(
