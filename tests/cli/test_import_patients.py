@@ -1,13 +1,27 @@
 """`hduce import patients FILE.csv`: every row or none of a failed batch, errors by line."""
 
+import asyncio
 import hashlib
 import re
+import time
 import uuid
 from pathlib import Path
 
 import asyncpg
 
+from hduce.plugins.auth.services import NO_PASSWORD
 from tests.support.cli import run_hduce
+
+WAITING_FOR_CHAIN_HEAD = (
+    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+    "AND query LIKE '%audit_chain_head%FOR UPDATE%'"
+)
+# The columns `AccountStore.insert` fills: enough for a probe row (always rolled back).
+PROBE_ACCOUNT = (
+    "INSERT INTO account (id, email, username, password_hash, roles, status, mfa_enabled, "
+    "must_reset_password, password_changed_at, created_at, updated_at) VALUES "
+    "(gen_random_uuid(), $1, $2, 'x', '{patient}', 'active', false, false, now(), now(), now())"
+)
 
 
 def write_csv(tmp_path: Path, rows: list[str], header: str) -> Path:
@@ -19,6 +33,13 @@ def write_csv(tmp_path: Path, rows: list[str], header: str) -> Path:
 async def emails_in(raw_pool: asyncpg.Pool, emails: list[str]) -> set[str]:
     rows = await raw_pool.fetch("SELECT email FROM account WHERE email = ANY($1)", emails)
     return {row["email"] for row in rows}
+
+
+def refused_dry_run(tmp_path: Path, migrated: str, nats_url: str, path: Path) -> list[str]:
+    """The error lines of a `--dry-run` of `path` that must fail."""
+    result = run_hduce(tmp_path, migrated, nats_url, "import", "patients", "--dry-run", str(path))
+    assert result.returncode == 1, result.stdout
+    return result.stderr.strip().splitlines()
 
 
 def create_admin(tmp_path: Path, database_url: str, nats_url: str) -> str:
@@ -291,3 +312,118 @@ def test_rows_with_several_problems_are_counted_once(
     errors = result.stderr.strip().splitlines()
     assert len(errors) == 3 and all(line.startswith("line 3:") for line in errors[:2]), errors
     assert errors[-1] == "hduce: 1 row cannot be imported; nothing was imported"
+
+
+async def written_by_an_open_transaction(raw_pool: asyncpg.Pool, email: str) -> bool:
+    """Whether a transaction not yet committed has written an account with `email`.
+
+    A probe row with the same address waits for that transaction (the unique index) and
+    gives up after half a second; without one it is written, and rolled back.
+    """
+    async with raw_pool.acquire() as connection:
+        probe = connection.transaction()
+        await probe.start()
+        try:
+            await connection.execute("SET LOCAL lock_timeout = '500ms'")
+            await connection.execute(PROBE_ACCOUNT, email, f"probe-{uuid.uuid4().hex[:8]}")
+        except asyncpg.LockNotAvailableError:
+            return True
+        finally:
+            await probe.rollback()
+    return False
+
+
+async def test_a_batch_takes_the_audit_chain_head_once_its_rows_are_written(
+    tmp_path: Path, migrated: str, nats_url: str, raw_pool: asyncpg.Pool
+) -> None:
+    """Logins append to the audit chain too: a batch holds its head only to append, not longer.
+
+    With the head held here, the import writes every row of its batch (no password to hash)
+    and only then waits for the head, to append the batch's audit events and commit.
+    """
+    create_admin(tmp_path, migrated, nats_url)
+    tag = uuid.uuid4().hex[:8]
+    emails = [f"head{i}-{tag}@clinic.example" for i in range(3)]
+    path = write_csv(
+        tmp_path, [f"{e},Ann,Lee" for e in emails], header="email,first_name,last_name"
+    )
+    args = ("import", "patients", str(path), "--batch-size", "3")
+    holder = await raw_pool.acquire()
+    held = holder.transaction()
+    await held.start()
+    try:
+        await holder.execute("SELECT 1 FROM audit_chain_head WHERE id = 1 FOR UPDATE")
+        importing = asyncio.ensure_future(
+            asyncio.to_thread(run_hduce, tmp_path, migrated, nats_url, *args)
+        )
+        deadline = time.monotonic() + 60
+        while not await raw_pool.fetchval(WAITING_FOR_CHAIN_HEAD):
+            assert not importing.done(), importing.result().stderr
+            assert time.monotonic() < deadline, "the import never asked for the chain head"
+            await asyncio.sleep(0.05)
+        assert await written_by_an_open_transaction(raw_pool, emails[-1]), (
+            "the batch took the chain head before writing its last row"
+        )
+    finally:
+        await held.rollback()
+        await raw_pool.release(holder)
+    imported = await importing
+    assert imported.returncode == 0, imported.stderr
+    stored = await raw_pool.fetch("SELECT password_hash FROM account WHERE email = ANY($1)", emails)
+    assert [row["password_hash"] for row in stored] == [NO_PASSWORD] * 3, "no argon2 hash"
+    registered = await raw_pool.fetchval(
+        "SELECT count(*) FROM audit_event e JOIN account a ON a.id = e.subject_id "
+        "WHERE a.email = ANY($1) AND e.action = 'auth.registered'",
+        emails,
+    )
+    assert registered == 3
+
+
+def test_a_column_named_twice_is_refused(tmp_path: Path, migrated: str, nats_url: str) -> None:
+    tag = uuid.uuid4().hex[:8]
+    path = write_csv(
+        tmp_path,
+        [f"one-{tag}@clinic.example,Ann,Lee,two-{tag}@clinic.example"],
+        header="email,first_name,last_name,email",
+    )
+    errors = refused_dry_run(tmp_path, migrated, nats_url, path)
+    assert errors[0] == "line 1: column `email` appears twice", errors
+
+
+def test_a_date_of_birth_in_the_future_is_refused_by_line(
+    tmp_path: Path, migrated: str, nats_url: str
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    path = write_csv(
+        tmp_path,
+        [
+            f"past-{tag}@clinic.example,Ann,Lee,1999-01-01",
+            f"fut-{tag}@clinic.example,Bo,Ek,2999-01-01",
+        ],
+        header="email,first_name,last_name,date_of_birth",
+    )
+    errors = refused_dry_run(tmp_path, migrated, nats_url, path)
+    assert errors[0] == "line 3: `date_of_birth`: date of birth is in the future", errors
+    assert errors[-1] == "hduce: 1 row cannot be imported; nothing was imported", errors
+
+
+async def test_problems_in_the_file_and_clashes_are_reported_together(
+    tmp_path: Path, migrated: str, nats_url: str, raw_pool: asyncpg.Pool
+) -> None:
+    create_admin(tmp_path, migrated, nats_url)
+    tag = uuid.uuid4().hex[:8]
+    taken = f"taken-{tag}@clinic.example"
+    before = write_csv(tmp_path, [f"{taken},Cy,Do"], header="email,first_name,last_name")
+    assert (
+        run_hduce(tmp_path, migrated, nats_url, "import", "patients", str(before)).returncode == 0
+    )
+    twice = f"twice-{tag}@clinic.example"
+    path = write_csv(
+        tmp_path,
+        [f"{twice},Ann,Lee", f"{taken},Cy,Do", f"{twice},Bo,Ek"],
+        header="email,first_name,last_name",
+    )
+    errors = refused_dry_run(tmp_path, migrated, nats_url, path)
+    assert errors[0].startswith("line 3:") and "already exists" in errors[0], errors
+    assert errors[1].startswith("line 4:") and "twice" in errors[1], errors
+    assert errors[-1] == "hduce: 2 rows cannot be imported; nothing was imported", errors

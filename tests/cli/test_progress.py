@@ -39,3 +39,18 @@ def test_a_terminal_gets_a_bar() -> None:
 
 def test_a_pipe_gets_plain_lines() -> None:
     assert run_job(terminal=False).splitlines() == ["copy: 3 to do", "copy: 3 done"]
+
+
+def test_a_long_job_in_a_pipe_prints_a_line_now_and_then() -> None:
+    job = (
+        "import time\n"
+        "from hduce.core import cli_progress\n"
+        "cli_progress.PLAIN_EVERY = 0.25  # seconds; 10 in use\n"
+        "with cli_progress.progress('copy', 3) as advance:\n"
+        "    advance(1); time.sleep(0.5); advance(1); time.sleep(0.5); advance(1)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", job], capture_output=True, text=True, env=hduce_env(), timeout=30
+    )
+    lines = result.stderr.splitlines()
+    assert lines == ["copy: 3 to do", "copy: 2 done", "copy: 3 done"], result.stderr

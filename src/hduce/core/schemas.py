@@ -1,7 +1,7 @@
 """API schema bases and field types shared by plugins."""
 
 from collections.abc import Mapping, Sequence
-from datetime import time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Generic, Self, TypeVar
 
 import asyncpg
@@ -27,6 +27,15 @@ def parse_clock(text: str) -> time:
 def format_clock(moment: time) -> str:
     """`HH:MM`, or `HH:MM:SS` for a time with seconds, so nothing is lost on the way back."""
     return moment.strftime("%H:%M:%S" if moment.second else "%H:%M")
+
+
+def check_birth_date(born: object) -> None:
+    """Refuse (`ValueError`, a 422 naming `date_of_birth`) a date of birth in the future.
+
+    The future begins after today somewhere on Earth: UTC+14 is the first to start a day.
+    """
+    if isinstance(born, date) and born > (datetime.now(UTC) + timedelta(hours=14)).date():
+        raise ValueError("date of birth is in the future - at `$.date_of_birth`")
 
 
 class Input(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -4,6 +4,7 @@ import uuid
 from typing import Any
 
 from hduce.contracts.auth import AccountAdmin
+from hduce.plugins.auth.services import NO_PASSWORD
 from tests.plugins.auth.helpers import PASSWORD, AuthApp, bearer
 
 NEW_PASSWORD = "amber-violin-harbor-31"
@@ -215,3 +216,25 @@ async def test_a_newer_verification_token_spends_the_older_one(app: AuthApp) -> 
     url = "/api/v1/auth/verify-email"
     assert (await app.client.post(url, json={"token": older})).status_code == 400
     assert (await app.login(user["email"])).status_code == 403
+
+
+async def test_an_account_without_a_password_gets_one_through_its_invitation(
+    app: AuthApp,
+) -> None:
+    user = await app.active_user()
+    account = uuid.UUID(user["id"])
+    await app.pool.execute(
+        "UPDATE account SET password_hash = $2 WHERE id = $1", account, NO_PASSWORD
+    )  # as `hduce import patients` opens it
+    for attempt in (PASSWORD, NO_PASSWORD, ""):
+        response = await app.login(user["email"], attempt)
+        assert response.status_code in (401, 422), (attempt, response.text)
+    app.run(app.context.registry.get(AccountAdmin).invite, account, by=uuid.uuid4())
+    token = await app.mailed_token("invitation", user["email"])
+    response = await app.client.post(
+        "/api/v1/auth/reset-password", json={"token": token, "new_password": NEW_PASSWORD}
+    )
+    assert response.status_code == 204, response.text
+    stored = await app.pool.fetchval("SELECT password_hash FROM account WHERE id = $1", account)
+    assert stored.startswith("$argon2id$")
+    assert (await app.login(user["email"], NEW_PASSWORD)).status_code == 200

@@ -131,11 +131,15 @@ async def test_bad_payloads_are_422(app: AuthApp) -> None:
         registration(first_name=""),
         registration(unexpected="field"),
         registration(date_of_birth="yesterday"),
+        registration(date_of_birth="2999-01-01"),
     ]
     for body in bad:
         response = await app.client.post("/api/v1/auth/register", json=body)
         assert response.status_code == 422, (body, response.text)
         assert response.headers["content-type"].startswith("application/problem+json")
+    future = registration(date_of_birth="2999-01-01")
+    response = await app.client.post("/api/v1/auth/register", json=future)
+    assert "date of birth is in the future" in response.text, response.text
 
 
 async def test_password_policy_explains_what_is_wrong(app: AuthApp) -> None:

@@ -10,7 +10,7 @@ import msgspec
 from msgspec import Meta
 
 from hduce.contracts.auth import Role
-from hduce.core.schemas import Input, Read
+from hduce.core.schemas import Input, Read, check_birth_date
 
 Email = Annotated[str, Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
 Username = Annotated[str, Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,63}$")]
@@ -62,6 +62,9 @@ class AccountCreate(Input):
     institution: Annotated[str, Meta(max_length=200)] | None = None
     phone: Phone | None = None
     date_of_birth: date | None = None
+
+    def __post_init__(self) -> None:
+        check_birth_date(self.date_of_birth)
 
 
 class LoginCreate(Input):

@@ -1,14 +1,14 @@
 """API shapes of the users plugin: `/users/me`, user reads, pages and role changes."""
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from typing import Annotated, Any
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from hduce.contracts.auth import Role
-from hduce.core.schemas import Input, Read
+from hduce.core.schemas import Input, Read, check_birth_date
 from hduce.core.time_zones import known_time_zones
 
 PRACTITIONER_FIELDS = ("specialty", "institution", "licence_number")
@@ -30,11 +30,6 @@ Licence = Annotated[str, Meta(max_length=64)]
 Timezone = Annotated[str, Meta(max_length=64, description="An IANA time zone, e.g. Europe/Paris")]
 
 
-def _latest_birth_date() -> date:
-    # Today somewhere on Earth: UTC+14 is the earliest calendar day to begin.
-    return (datetime.now(UTC) + timedelta(hours=14)).date()
-
-
 class ProfileUpdate(Input):
     """Profile fields to change; absent fields stay as they are, `null` clears an optional one."""
 
@@ -54,8 +49,7 @@ class ProfileUpdate(Input):
         """Reject unknown time zones and birth dates in the future."""
         if isinstance(self.timezone, str) and self.timezone not in known_time_zones():
             raise ValueError(f"unknown time zone {self.timezone!r} - at `$.timezone`")
-        if isinstance(self.date_of_birth, date) and self.date_of_birth > _latest_birth_date():
-            raise ValueError("date of birth is in the future - at `$.date_of_birth`")
+        check_birth_date(self.date_of_birth)
 
     def changes(self) -> dict[str, Any]:
         """The fields the caller sent, by column name."""

@@ -1,9 +1,9 @@
 """`hduce import patients FILE.csv`: bring a clinic's existing patients in, all or nothing."""
 
-import secrets
 import sys
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
 
@@ -15,7 +15,8 @@ from hduce.core.cli import ACTING_ADMIN, EXIT_FAILURE, run_with_plugin
 from hduce.core.cli_progress import progress
 from hduce.core.errors import HduceError
 from hduce.plugins.auth import AuthPlugin
-from hduce.plugins.auth.cli._rows import NOTHING, ImportRefused, Patient, read_patients
+from hduce.plugins.auth.cli._held_audit import HeldAudit
+from hduce.plugins.auth.cli._rows import NOTHING, ImportRefused, Patient, by_line, read_patients
 from hduce.plugins.auth.services import AuthServices
 
 
@@ -77,27 +78,31 @@ def import_patients(
     48 h). The audit log records `--as` as their author.
     """
     try:
-        patients = read_patients(file)
+        patients, problems = read_patients(file)
     except ImportRefused as refused:
         _refuse(refused)
 
     async def work(auth: AuthPlugin) -> tuple[int, int]:
         services = auth.services
-        admin = await services.admin.acting_admin(acting)
         todo = [p for p in patients if not (skip_existing and await _exists(services, p))]
-        if problems := await _clashes(services, todo):
-            raise ImportRefused(problems)
+        # Both lists at once: an operator fixing the file's problems learns of the clashes too.
+        if found := by_line(problems + await _clashes(services, todo)):
+            raise ImportRefused(found)
+        admin = await services.admin.acting_admin(acting)
         skipped = len(patients) - len(todo)
         if dry_run:
             return len(todo), skipped
+        audit = HeldAudit(services.env.audit_log)
+        batch_services = AuthServices.sharing(replace(services.env, audit_log=audit))
         done = 0
         with progress("import patients", len(todo)) as advance:
             for batch in batches(todo, batch_size):
                 try:
                     async with auth.env.db.transaction():
                         for patient in batch:
-                            await _create(services, patient, admin.id, invite=invite)
+                            await _create(batch_services, patient, admin.id, invite=invite)
                             advance(1)
+                        await audit.release()  # the chain's head is held from here to commit
                 except ImportRefused as refused:
                     raise ImportRefused(refused.problems, _interrupted(done)) from None
                 done += len(batch)
@@ -138,7 +143,7 @@ async def _create(
         entry = await services.registration.create_account(
             email=row.email,
             username=patient.username,
-            password=secrets.token_urlsafe(32),  # nobody knows it: the patient sets their own
+            password=None,  # the patient sets their own (invitation, "forgot password")
             roles=[Role.PATIENT],
             first_name=row.first_name,
             last_name=row.last_name,

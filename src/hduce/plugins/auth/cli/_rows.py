@@ -5,7 +5,7 @@ import csv
 import io
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -13,6 +13,7 @@ from typing import Any
 
 import msgspec
 
+from hduce.core.schemas import check_birth_date
 from hduce.plugins.auth.schemas import Email, Name, Phone, Username, field_reason, nul_reason
 
 REQUIRED = ("email", "first_name", "last_name")
@@ -30,6 +31,9 @@ class PatientRow(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     username: Username | None = None
     phone: Phone | None = None
     date_of_birth: date | None = None
+
+    def __post_init__(self) -> None:
+        check_birth_date(self.date_of_birth)
 
 
 def made_username(email: str) -> str:
@@ -61,8 +65,16 @@ class ImportRefused(Exception):
         return len({match[1] for p in self.problems if (match := LINE.match(p))}) or 1
 
 
-def read_patients(path: Path) -> list[Patient]:
-    """Every row of the file, checked; `ImportRefused` lists every bad one."""
+def by_line(problems: list[str]) -> list[str]:
+    """`line N: …` problems ordered by N (those of one line keep their order)."""
+    return sorted(problems, key=lambda p: int(match[1]) if (match := LINE.match(p)) else 0)
+
+
+def read_patients(path: Path) -> tuple[list[Patient], list[str]]:
+    """The valid rows of the file and what is wrong with the others (`line N: reason` each).
+
+    `ImportRefused` when the file as a whole cannot be read: not UTF-8, not CSV, a bad header.
+    """
     data = path.read_bytes().removeprefix(codecs.BOM_UTF8)
     try:
         text = data.decode("utf-8")
@@ -76,14 +88,21 @@ def read_patients(path: Path) -> list[Patient]:
         raise ImportRefused([f"line {reader.line_num}: not valid CSV ({exc})"]) from None
 
 
-def _checked_rows(reader: "csv.DictReader[str]") -> list[Patient]:
-    patients, problems, seen = [], [], {}
-    header = reader.fieldnames or ()
+def _check_header(header: Sequence[str]) -> None:
+    """Refuse unknown, missing and repeated columns (a repeated one hides all but its last)."""
     unknown = sorted(set(header) - set(REQUIRED) - set(OPTIONAL))
     missing = [name for name in REQUIRED if name not in header]
     if unknown or missing:
         what = f"unknown columns {unknown}" if unknown else f"missing columns {missing}"
         raise ImportRefused([f"line 1: {what}; columns: {', '.join(REQUIRED + OPTIONAL)}"])
+    if twice := next((name for name in header if header.count(name) > 1), None):
+        raise ImportRefused([f"line 1: column `{twice}` appears twice"])
+
+
+def _checked_rows(reader: "csv.DictReader[str]") -> tuple[list[Patient], list[str]]:
+    patients, problems, seen = [], [], {}
+    header = reader.fieldnames or ()
+    _check_header(header)
     for raw in reader:
         line = reader.line_num
         row = _row(raw, len(header))
@@ -91,14 +110,15 @@ def _checked_rows(reader: "csv.DictReader[str]") -> list[Patient]:
             problems.append(f"line {line}: {row}")
             continue
         patient = Patient(line, row, row.username or made_username(row.email))
+        twice = False
         for key in (row.email.lower(), patient.username.lower()):
             if key in seen:
                 problems.append(f"line {line}: {key} appears twice (first on line {seen[key]})")
+                twice = True
             seen.setdefault(key, line)
-        patients.append(patient)
-    if problems:
-        raise ImportRefused(problems)
-    return patients
+        if not twice:
+            patients.append(patient)
+    return patients, problems
 
 
 def _row(raw: Mapping[str | None, Any], columns: int) -> PatientRow | str:

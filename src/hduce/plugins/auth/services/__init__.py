@@ -6,6 +6,7 @@ from hduce.core.plugin_env import PluginEnv
 from hduce.plugins.auth.config import AuthConfig
 from hduce.plugins.auth.services._admin import AccountAdminService, AccountDirectory
 from hduce.plugins.auth.services._env import AuthEnv
+from hduce.plugins.auth.services._hashing import NO_PASSWORD
 from hduce.plugins.auth.services._login import LoginService
 from hduce.plugins.auth.services._mfa import MfaService
 from hduce.plugins.auth.services._passwords import PasswordService
@@ -34,7 +35,11 @@ class AuthServices:
     @classmethod
     def of(cls, plugin_env: PluginEnv[AuthConfig]) -> "AuthServices":
         """The services of one process, sharing one `AuthEnv`."""
-        env = AuthEnv.of(plugin_env)
+        return cls.sharing(AuthEnv.of(plugin_env))
+
+    @classmethod
+    def sharing(cls, env: AuthEnv) -> "AuthServices":
+        """Services built on `env` (the command line swaps its audit log for a batch's)."""
         passwords = PasswordService(env)
         directory = AccountDirectory(env.accounts)
         registration, login, mfa = RegistrationService(env), LoginService(env), MfaService(env)
@@ -52,6 +57,7 @@ class AuthServices:
 
 
 __all__ = [
+    "NO_PASSWORD",
     "REGISTRATION_ACCEPTED",
     "AccountAdminService",
     "AccountDirectory",

@@ -19,6 +19,8 @@ T = TypeVar("T")
 # zxcvbn refuses longer input; the first 72 characters decide the score of a longer password.
 ZXCVBN_MAX_LENGTH = 72
 CONTEXT_WORDS = ("hduce", "clinic")
+NO_PASSWORD = "!no-password"
+"""The `password_hash` of an account opened with none (an import): no password matches it."""
 
 
 class PasswordHasher:
@@ -40,8 +42,12 @@ class PasswordHasher:
         return await self._run(self._hasher.hash, password)
 
     async def verify(self, password_hash: str | None, password: str) -> bool:
-        """Whether `password` matches; with no hash, spend the same work on a dummy one."""
-        if password_hash is None:
+        """Whether `password` matches.
+
+        With no hash (or `NO_PASSWORD`) the same work is spent on a dummy one: the time does not
+        tell an account without a password (or no account) from others.
+        """
+        if password_hash is None or password_hash == NO_PASSWORD:
             if self._dummy_hash is None:
                 self._dummy_hash = await self.hash(secrets.token_urlsafe(32))
             await self._run(self._check, self._dummy_hash, password)

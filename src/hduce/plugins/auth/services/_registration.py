@@ -23,6 +23,7 @@ from hduce.plugins.auth.schemas import (
     nul_reason,
 )
 from hduce.plugins.auth.services._env import VERIFICATION, AuthEnv
+from hduce.plugins.auth.services._hashing import NO_PASSWORD
 from hduce.plugins.auth.store import AccountRow, NewAccount
 
 TAKEN = "An account with this e-mail address or username already exists."
@@ -80,7 +81,7 @@ class RegistrationService:
         *,
         email: str,
         username: str,
-        password: str,
+        password: str | None,
         roles: list[str],
         first_name: str,
         last_name: str,
@@ -92,6 +93,8 @@ class RegistrationService:
 
         Its fields are checked as the API checks them (`InvalidInput` names the field); the
         audit log records `by` (the acting admin, None only for the first one) as its author.
+        With `password` None it has no usable one (nothing hashed): its owner sets one through
+        an invitation or "forgot password".
         """
         _check_fields(
             email=email, username=username, first_name=first_name, last_name=last_name, phone=phone
@@ -110,14 +113,16 @@ class RegistrationService:
     async def _create(
         self,
         new: NewAccount,
-        password: str,
+        password: str | None,
         profile: ProfileFields,
         *,
         client: ClientInfo | None = None,
         actor_id: uuid.UUID | None = None,
     ) -> AccountRow:
         env = self._env
-        password_hash = await self._hash(new, password, profile)
+        password_hash = (
+            NO_PASSWORD if password is None else await self._hash(new, password, profile)
+        )
         async with env.transaction():
             try:
                 account = await env.accounts.insert(new, password_hash)
