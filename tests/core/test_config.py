@@ -250,6 +250,33 @@ def test_error_from_environment_names_the_variable_not_the_file(
 
 
 @pytest.mark.parametrize(
+    ("environ", "line"),
+    [
+        # Deeper than the unknown key `servre` itself.
+        ({"HDUCE_SERVRE__PORT": "5"}, "HDUCE_SERVRE__PORT: unknown key `servre`"),
+        # Deeper than `server.port`, which it turns into a table.
+        (
+            {"HDUCE_SERVER__PORT__X": "1"},
+            "HDUCE_SERVER__PORT__X: `server.port`: expected `int`, got `object`",
+        ),
+    ],
+)
+@pytest.mark.parametrize("with_file", [True, False], ids=["empty-file", "no-file"])
+def test_a_variable_deeper_than_the_bad_key_is_named(
+    write_toml: Callable[..., Path], environ: dict[str, str], line: str, with_file: bool
+) -> None:
+    path = write_toml("") if with_file else None
+    message = config_error(path, HDUCE_ENVIRONMENT="development", **environ)
+    assert message.startswith(line), message
+
+
+def test_a_variable_beside_the_bad_key_is_not_blamed(write_toml: Callable[..., Path]) -> None:
+    path = write_toml(DEV + '[server]\nport = "eighty"\n')
+    message = config_error(path, HDUCE_SERVER__HOST="0.0.0.0", HDUCE_SERVER__PORTS__X="1")
+    assert message.startswith(f"{path}: `server.port`"), message
+
+
+@pytest.mark.parametrize(
     ("text", "key"),
     [
         ('[server]\nport = "eighty"\n', "server.port"),
