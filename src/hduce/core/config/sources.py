@@ -1,6 +1,7 @@
 """Read raw config values from a TOML file and the environment, and merge them."""
 
 import json
+import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -46,6 +47,10 @@ class ConfigError(Exception):
         """This error led by where its key was set: the environment variable, else the file."""
         origin = environment_variable_for(self.key, environ) or str(path or "config")
         return ConfigError(f"{origin}: {self}", key=self.key)
+
+    def located_here(self) -> "ConfigError":
+        """`located` in this process: its environment and the config file it was given."""
+        return self.located(os.environ, config_path(None, os.environ))
 
 
 def environment_variable_for(key: str, environ: Mapping[str, str]) -> str | None:
