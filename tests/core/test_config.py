@@ -561,6 +561,21 @@ def test_booleans_accept_the_usual_words(value: str, expected: bool) -> None:
     assert settings.debug is expected and settings.worker.embedded is expected
 
 
+@pytest.mark.parametrize("written", ["debug", "Debug", "DEBUG", " debug "])
+def test_log_level_is_any_case(written: str) -> None:
+    assert load(HDUCE_ENVIRONMENT="development", LOG_LEVEL=written).logging.level == "DEBUG"
+
+
+def test_choices_are_any_case_in_the_file_too(write_toml: Callable[..., Path]) -> None:
+    path = write_toml(
+        'environment = "Development"\n[logging]\nlevel = "warning"\nformat = "JSON"\n'
+    )
+    settings = load(path, JWT_ALGORITHM="hs512")
+    assert settings.environment == "development"
+    assert (settings.logging.level, settings.logging.format) == ("WARNING", "json")
+    assert settings.auth.jwt_algorithm == "HS512"
+
+
 def test_a_boolean_that_is_no_word_names_the_key() -> None:
     message = config_error(HDUCE_ENVIRONMENT="development", DEBUG="maybe")
     assert "`debug`" in message and "DEBUG" in message
