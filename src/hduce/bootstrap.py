@@ -2,13 +2,12 @@
 
 import importlib
 import importlib.util
-import os
 import sys
 from collections.abc import Sequence
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
-from hduce.core.config import ConfigError, Settings, config_path, decode_section
+from hduce.core.config import ConfigError, Settings, decode_section
 from hduce.core.context import AppContext, ProcessRole
 from hduce.core.dead_letters import DeadLetterStore
 from hduce.core.dispatch import register_subscriptions
@@ -48,7 +47,8 @@ def plugin_classes(settings: Settings) -> dict[str, type[HducePlugin]]:
     for name in enabled_plugin_names(settings):
         if name not in BUILTIN_PLUGINS:
             known = ", ".join(sorted(BUILTIN_PLUGINS))
-            raise ConfigError(f"`plugins.enabled`: unknown plugin {name!r} (built-in: {known})")
+            message = f"`plugins.enabled`: unknown plugin {name!r} (built-in: {known})"
+            raise ConfigError(message, key="plugins.enabled").located_here()
         chosen[name] = BUILTIN_PLUGINS[name]
     for plugin in extra_plugin_classes(settings):
         chosen[plugin.name] = plugin
@@ -61,7 +61,7 @@ def extra_plugin_classes(settings: Settings) -> list[type[HducePlugin]]:
     for spec in settings.plugins.extra:
         plugin = _import_plugin(spec)
         if plugin.name in found or plugin.name in BUILTIN_PLUGINS:
-            raise ConfigError(f"`plugins.extra`: {spec!r} reuses the plugin name {plugin.name!r}")
+            raise _extra_error(f"{spec!r} reuses the plugin name {plugin.name!r}")
         found[plugin.name] = plugin
     return list(found.values())
 
@@ -104,7 +104,8 @@ def load_plugins(settings: Settings) -> list[HducePlugin]:
         if section in classes:
             continue
         if section not in BUILTIN_PLUGINS:
-            raise ConfigError(f"unknown key `plugins.{section}`: no such plugin")
+            key = f"plugins.{section}"
+            raise ConfigError(f"unknown key `{key}`: no such plugin", key=key).located_here()
         _configure(BUILTIN_PLUGINS[section], settings)  # a disabled plugin's section is checked too
     graph: dict[str, set[str]] = {}
     for name, plugin in classes.items():
@@ -150,7 +151,7 @@ def _configure(plugin: type[HducePlugin], settings: Settings) -> HducePlugin:
     try:
         config = decode_section(raw, plugin.config_type, origin="", prefix=prefix)
     except ConfigError as exc:
-        raise exc.located(os.environ, config_path(None, os.environ)) from None
+        raise exc.located_here() from None
     return plugin(config)
 
 
@@ -159,9 +160,14 @@ def _import_plugin(spec: str) -> type[HducePlugin]:
     try:
         plugin = getattr(importlib.import_module(module_name), attribute)
     except (ImportError, AttributeError, ValueError) as exc:
-        raise ConfigError(f"`plugins.extra`: cannot import {spec!r}: {exc}") from None
+        raise _extra_error(f"cannot import {spec!r}: {exc}") from None
     if not (isinstance(plugin, type) and issubclass(plugin, HducePlugin)):
-        raise ConfigError(f"`plugins.extra`: {spec!r} is not an HducePlugin subclass")
+        raise _extra_error(f"{spec!r} is not an HducePlugin subclass")
     if not isinstance(getattr(plugin, "name", None), str) or not plugin.name:
-        raise ConfigError(f"`plugins.extra`: {spec!r} has no `name`")
+        raise _extra_error(f"{spec!r} has no `name`")
     return plugin
+
+
+def _extra_error(problem: str) -> ConfigError:
+    """A mistake in `plugins.extra`, led by where it was set."""
+    return ConfigError(f"`plugins.extra`: {problem}", key="plugins.extra").located_here()

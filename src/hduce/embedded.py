@@ -12,7 +12,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from hduce.core.config import ConfigError, Settings, config_path
+from hduce.core.config import ConfigError, Settings
 from hduce.runtime import EmbeddedNats, EmbeddedPostgres, Watchdog
 from hduce.runtime.watchdog import Restartable
 
@@ -64,7 +64,7 @@ def writable_data_dir(settings: Settings) -> Path:
     else:
         return data_dir
     error = ConfigError(f"`data_dir` {data_dir} cannot hold HDuce's data: {reason}", key="data_dir")
-    raise error.located(os.environ, config_path(None, os.environ))
+    raise error.located_here()
 
 
 def embedded_postgres(settings: Settings) -> EmbeddedPostgres:

@@ -90,6 +90,49 @@ def test_config_show_refuses_plugin_settings_serve_refuses(
     assert words in one_line(output), output
 
 
+@pytest.mark.parametrize(
+    ("environment", "line"),
+    [
+        ({"HDUCE_SERVRE__PORT": "5"}, "HDUCE_SERVRE__PORT: unknown key `servre`"),
+        (
+            {"HDUCE_PLUGINS__SERACH__X": "1"},
+            "HDUCE_PLUGINS__SERACH__X: unknown key `plugins.serach`: no such plugin",
+        ),
+        (
+            {"HDUCE_PLUGINS__ENABLED": '["nope"]'},
+            "HDUCE_PLUGINS__ENABLED: `plugins.enabled`: unknown plugin 'nope'",
+        ),
+        (
+            {"HDUCE_PLUGINS__EXTRA": '["no_such_module:Plugin"]'},
+            "HDUCE_PLUGINS__EXTRA: `plugins.extra`: cannot import 'no_such_module:Plugin'",
+        ),
+    ],
+)
+def test_a_plugin_mistake_from_the_environment_names_the_variable_not_the_file(
+    tmp_path: Path, environment: dict[str, str], line: str
+) -> None:
+    config = tmp_path / "t.toml"
+    config.write_text('environment = "development"\n')
+    code, output = run(["--config", str(config), "config", "show"], tmp_path, **environment)
+    assert code == 2, output
+    assert one_line(output).startswith(f"hduce: config error: {line}"), output
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("[plugins.serach]\nx = 1\n", "unknown key `plugins.serach`: no such plugin"),
+        ('[plugins]\nenabled = ["nope"]\n', "`plugins.enabled`: unknown plugin 'nope'"),
+    ],
+)
+def test_a_plugin_mistake_in_the_file_names_the_file(tmp_path: Path, text: str, words: str) -> None:
+    config = tmp_path / "t.toml"
+    config.write_text('environment = "development"\n' + text)
+    code, output = run(["--config", str(config), "config", "show"], tmp_path)
+    assert code == 2, output
+    assert one_line(output).startswith(f"hduce: config error: {config}: {words}"), output
+
+
 def test_config_show_prints_each_plugins_config_with_its_defaults_and_secrets_masked(
     tmp_path: Path,
 ) -> None:

@@ -250,6 +250,33 @@ def test_error_from_environment_names_the_variable_not_the_file(
 
 
 @pytest.mark.parametrize(
+    ("environ", "line"),
+    [
+        # Deeper than the unknown key `servre` itself.
+        ({"HDUCE_SERVRE__PORT": "5"}, "HDUCE_SERVRE__PORT: unknown key `servre`"),
+        # Deeper than `server.port`, which it turns into a table.
+        (
+            {"HDUCE_SERVER__PORT__X": "1"},
+            "HDUCE_SERVER__PORT__X: `server.port`: expected `int`, got `object`",
+        ),
+    ],
+)
+@pytest.mark.parametrize("with_file", [True, False], ids=["empty-file", "no-file"])
+def test_a_variable_deeper_than_the_bad_key_is_named(
+    write_toml: Callable[..., Path], environ: dict[str, str], line: str, with_file: bool
+) -> None:
+    path = write_toml("") if with_file else None
+    message = config_error(path, HDUCE_ENVIRONMENT="development", **environ)
+    assert message.startswith(line), message
+
+
+def test_a_variable_beside_the_bad_key_is_not_blamed(write_toml: Callable[..., Path]) -> None:
+    path = write_toml(DEV + '[server]\nport = "eighty"\n')
+    message = config_error(path, HDUCE_SERVER__HOST="0.0.0.0", HDUCE_SERVER__PORTS__X="1")
+    assert message.startswith(f"{path}: `server.port`"), message
+
+
+@pytest.mark.parametrize(
     ("text", "key"),
     [
         ('[server]\nport = "eighty"\n', "server.port"),
@@ -532,6 +559,21 @@ def test_production_on_loopback_keeps_a_loopback_public_url() -> None:
 def test_booleans_accept_the_usual_words(value: str, expected: bool) -> None:
     settings = load(HDUCE_ENVIRONMENT="development", DEBUG=value, HDUCE_WORKER__EMBEDDED=value)
     assert settings.debug is expected and settings.worker.embedded is expected
+
+
+@pytest.mark.parametrize("written", ["debug", "Debug", "DEBUG", " debug "])
+def test_log_level_is_any_case(written: str) -> None:
+    assert load(HDUCE_ENVIRONMENT="development", LOG_LEVEL=written).logging.level == "DEBUG"
+
+
+def test_choices_are_any_case_in_the_file_too(write_toml: Callable[..., Path]) -> None:
+    path = write_toml(
+        'environment = "Development"\n[logging]\nlevel = "warning"\nformat = "JSON"\n'
+    )
+    settings = load(path, JWT_ALGORITHM="hs512")
+    assert settings.environment == "development"
+    assert (settings.logging.level, settings.logging.format) == ("WARNING", "json")
+    assert settings.auth.jwt_algorithm == "HS512"
 
 
 def test_a_boolean_that_is_no_word_names_the_key() -> None:

@@ -164,3 +164,17 @@ def test_uvicorn_logs_go_through_the_root_handler(capsys: pytest.CaptureFixture[
     (entry,) = json_lines(capsys.readouterr().err)
     assert entry["logger"] == "uvicorn.error"
     assert logging.getLogger("uvicorn.error").handlers == []
+
+
+def test_json_lines_leave_out_uvicorns_coloured_copy(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging(LoggingSettings(format="json"), production=True)
+    # As uvicorn logs its start: the plain message, and a copy with terminal colour codes.
+    coloured = "Started server process [\x1b[36m%d\x1b[0m]"
+    logging.getLogger("uvicorn.error").info(
+        "Started server process [%d]", 42, extra={"color_message": coloured}
+    )
+    err = capsys.readouterr().err
+    (entry,) = json_lines(err)
+    assert entry["message"] == "Started server process [42]"
+    assert "color_message" not in entry
+    assert "\\u001b" not in err and "\x1b" not in err

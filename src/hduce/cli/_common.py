@@ -131,7 +131,7 @@ def terminate_gracefully() -> None:
     "--config",
     "config",
     type=click.Path(dir_okay=False),
-    help="Config file (default: ./hduce.toml).",
+    help="Config file (default: $HDUCE_CONFIG, else ./hduce.toml).",
 )
 @click.version_option(__version__, prog_name="hduce")
 @click.pass_context

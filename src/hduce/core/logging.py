@@ -13,7 +13,9 @@ from hduce.core.config import LoggingSettings
 request_id_var: ContextVar[str | None] = ContextVar("hduce_request_id", default=None)
 
 QUIET_LOGGERS = ("amqtt", "transitions", "taskiq", "nats", "asyncio", "uvicorn.access")
-_STANDARD_ATTRS = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "request_id"}
+_NOT_EXTRAS = {"message", "request_id", "color_message"}
+"""Kept out of a JSON line's extras: `color_message` is uvicorn's copy with terminal colours."""
+_STANDARD_ATTRS = frozenset(logging.makeLogRecord({}).__dict__) | _NOT_EXTRAS
 SECRET_PATH_OPT_KEY = "secret_path"
 """Route `opt` key: the path itself is a secret (a capability URL); logs show the template."""
 

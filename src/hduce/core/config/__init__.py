@@ -8,7 +8,6 @@ from typing import Any, TypeVar
 import msgspec
 
 from hduce.core.config.addresses import listening_url
-from hduce.core.config.booleans import normalise_booleans
 from hduce.core.config.durations import Duration
 from hduce.core.config.masking import masked_settings
 from hduce.core.config.production import Finding, production_findings
@@ -35,6 +34,7 @@ from hduce.core.config.sources import (
     read_environment,
     read_toml,
 )
+from hduce.core.config.words import normalise_words
 
 __all__ = [
     "AuthSettings",
@@ -98,7 +98,7 @@ def decode_section(
 ) -> SectionT:
     """Decode one raw mapping into a settings struct, naming the bad key on failure."""
     try:
-        raw = normalise_booleans(raw, kind)
+        raw = normalise_words(raw, kind)
         return msgspec.convert(raw, kind, strict=False, dec_hook=_decode_custom)
     except msgspec.ValidationError as exc:
         key, reason = _describe(str(exc), prefix)

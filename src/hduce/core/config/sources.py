@@ -1,6 +1,7 @@
 """Read raw config values from a TOML file and the environment, and merge them."""
 
 import json
+import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -47,26 +48,36 @@ class ConfigError(Exception):
         origin = environment_variable_for(self.key, environ) or str(path or "config")
         return ConfigError(f"{origin}: {self}", key=self.key)
 
+    def located_here(self) -> "ConfigError":
+        """`located` in this process: its environment and the config file it was given."""
+        return self.located(os.environ, config_path(None, os.environ))
+
 
 def environment_variable_for(key: str, environ: Mapping[str, str]) -> str | None:
     """The environment variable that set `key` (dotted), if one did.
 
     An item of a list (`plugins.extra[0]`) or a key inside a JSON value is set by the variable
-    of the enclosing key.
+    of the enclosing key; an unknown section, or a value turned into a table, by a variable of a
+    key inside it (`HDUCE_SERVRE__PORT` sets `servre`).
     """
     path = tuple(key.partition("[")[0].split("."))
     for end in range(len(path), 0, -1):
         if name := _variable_setting(path[:end], environ):
             return name
-    return None
+    inside = _variable_name(path) + "__"
+    return min((name for name in environ if name.startswith(inside)), default=None)
 
 
 def _variable_setting(path: tuple[str, ...], environ: Mapping[str, str]) -> str | None:
     for name, seed_path in SEED_NAMES.items():
         if seed_path == path and name in environ:
             return name
-    name = ENV_PREFIX + "__".join(part.upper() for part in path)
+    name = _variable_name(path)
     return name if name in environ else None
+
+
+def _variable_name(path: tuple[str, ...]) -> str:
+    return ENV_PREFIX + "__".join(part.upper() for part in path)
 
 
 def config_path(explicit: str | None, environ: Mapping[str, str]) -> Path | None:
@@ -128,7 +139,7 @@ def environment_name(path: tuple[str, ...], environ: Mapping[str, str] | None = 
     """The variable that sets `path`: the one set in `environ`, else the seed name if any."""
     in_use = environment_variable_for(".".join(path), environ) if environ else None
     seed = next((name for name, seed_path in SEED_NAMES.items() if seed_path == path), None)
-    return in_use or seed or ENV_PREFIX + "__".join(part.upper() for part in path)
+    return in_use or seed or _variable_name(path)
 
 
 def _parse_env_value(value: str) -> Any:
