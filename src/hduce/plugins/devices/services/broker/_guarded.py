@@ -107,9 +107,10 @@ class SignedInOnlyBroker(
                     refusal = SERVER_UNAVAILABLE
             if refusal is not None:
                 handler.attach(session, reader, writer)
-                # The client may have left without waiting (uvloop: RuntimeError, handler closed);
+                # The client may have left without waiting (uvloop: RuntimeError, handler closed;
+                # a reset before the close: OSError ENOTCONN from the socket's shutdown);
                 # written straight to the stream: amqtt's sender would warn of that each time.
-                with contextlib.suppress(*GONE, RuntimeError):
+                with contextlib.suppress(*GONE, OSError, RuntimeError):
                     await ConnackPacket.build(0, refusal).to_stream(writer)
                     await writer.close()
                 raise MQTTError(f"{where} refused (CONNACK return code {refusal})")
