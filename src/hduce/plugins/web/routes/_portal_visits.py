@@ -40,8 +40,8 @@ async def move(
 ) -> Response[str]:
     """Move one's own visit (the API's notice period applies)."""
     patient = viewer(request, Role.PATIENT)
-    await move_from_form(request, web, patient, visit_id)
-    return go(request, "/portal?moved=1")
+    moved = await move_from_form(request, web, patient, visit_id, as_patient=True)
+    return moved if isinstance(moved, Response) else go(request, "/portal?moved=1")
 
 
 @get("/portal/waitlist")
