@@ -1,10 +1,11 @@
 """A refused change to a visit (move, claim, cancel) comes back on its own page, in words."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
-from tests.plugins.appointments.helpers import open_practice
+from tests.plugins.appointments.helpers import AROUND_THE_CLOCK, book, free_slots, open_practice
 from tests.plugins.users.clinic import Clinic
 from tests.plugins.web.helpers import signed_in
+from tests.plugins.web.test_clinician import signed_in_as
 from tests.plugins.web.test_form_refusals import refused_as_typed
 from tests.plugins.web.test_portal import book_first_slot, visit_ids
 from tests.plugins.web.test_portal_visits import (
@@ -111,3 +112,18 @@ async def test_a_portal_cancel_too_late_is_the_visits_page_with_the_reason(
     answer = await browser.submit(f"/portal/visits/{visit}/cancel", {}, page="/portal")
     page = refused_as_typed(answer, "too late to change", status=409)
     assert "Upcoming visits" in page
+
+
+async def test_too_long_notes_come_back_in_the_form(clinic: Clinic) -> None:
+    practice = await open_practice(clinic, hours=AROUND_THE_CLOCK)
+    patient, _ = await signed_in(clinic, "patient")
+    slot = (await free_slots(clinic, practice, practice.admin, datetime.now(UTC)))[0]
+    visit = (await book(clinic, practice, practice.admin, slot["starts_at"], patient)).json()["id"]
+    doctor = await signed_in_as(clinic, practice.doctor)
+    url = f"/clinic/visits/{visit}/notes"
+    notes = "KeepNotes " * 1001
+    answer = await doctor.submit(url, {"notes": notes}, page=url)
+    page = refused_as_typed(answer, "up to 10,000 characters")
+    assert f">{notes}</textarea>" in page, "the typed notes are kept"
+    rows = await clinic.fetch("SELECT notes FROM appointment WHERE id = $1::uuid", visit)
+    assert rows[0]["notes"] is None
