@@ -23,7 +23,7 @@ from hduce.plugins.web.routes._booking import (
     names,
     slots_fragment,
 )
-from hduce.plugins.web.routes._days import zones_of
+from hduce.plugins.web.routes._days import own_zone, zones_of
 from hduce.plugins.web.routes._notices import notice_of
 from hduce.plugins.web.routes._render import form_page, go, render, viewer
 from hduce.plugins.web.services import WebServices
@@ -60,6 +60,7 @@ async def _visits_page(
         zones=zones,
         messages=messages,
         unread=unread,
+        zone=await own_zone(web, patient.id),
         notice=notice_of(request),
     )
 
@@ -139,7 +140,10 @@ async def inbox(request: Request, web: NamedDependency[WebServices]) -> Response
     """The patient's in-app messages, newest first."""
     patient = viewer(request, Role.PATIENT)
     messages, unread = await web.inbox.latest(patient.id, INBOX_SHOWN) if web.inbox else ([], 0)
-    return render(request, web, "inbox.html", title="Inbox", messages=messages, unread=unread)
+    zone = await own_zone(web, patient.id)
+    return render(
+        request, web, "inbox.html", title="Inbox", messages=messages, unread=unread, zone=zone
+    )
 
 
 @post("/portal/inbox/{message_id:uuid}/read")
