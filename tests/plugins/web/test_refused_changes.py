@@ -1,17 +1,17 @@
 """A refused change to a visit (move, claim, cancel) comes back on its own page, in words."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
-from tests.plugins.appointments.helpers import AROUND_THE_CLOCK, book, free_slots, open_practice
+from tests.plugins.appointments.helpers import open_practice
 from tests.plugins.users.clinic import Clinic
 from tests.plugins.web.helpers import signed_in
-from tests.plugins.web.test_clinician import signed_in_as
+from tests.plugins.web.test_clinician import a_doctors_visit
 from tests.plugins.web.test_form_refusals import refused_as_typed
-from tests.plugins.web.test_portal import book_first_slot, visit_ids
 from tests.plugins.web.test_portal_visits import (
     OFFERED,
     SOON,
     a_booked_visit,
+    a_freed_time,
     in_days,
     other_slot,
     start_of,
@@ -68,14 +68,7 @@ async def test_a_cancelled_visit_cannot_be_moved_and_says_so(clinic: Clinic) -> 
 async def test_an_expired_offer_is_the_waitlist_page_with_the_reason(clinic: Clinic) -> None:
     practice = await open_practice(clinic)
     offer = f"{practice.type_id}:{practice.doctor_id}"
-    first, first_browser = await signed_in(clinic, "patient")
-    day = in_days(6)
-    await book_first_slot(first_browser, offer, "/portal/book", day)
-    (visit,) = await visit_ids(clinic, first.id)
-    _, browser = await signed_in(clinic, "patient")
-    wish = {"offer": offer, "from_date": day, "to_date": day}
-    assert (await browser.submit("/portal/waitlist", wish, page="/portal")).status_code == 303
-    await first_browser.submit(f"/portal/visits/{visit}/cancel", {}, page="/portal")
+    _, _, browser = await a_freed_time(clinic, offer, in_days(6))
     entry = OFFERED.search((await browser.get("/portal/waitlist")).text)
     assert entry, "the freed time is on offer"
     (held,) = await clinic.fetch(HELD_OFFER, entry[1])
@@ -115,11 +108,7 @@ async def test_a_portal_cancel_too_late_is_the_visits_page_with_the_reason(
 
 
 async def test_too_long_notes_come_back_in_the_form(clinic: Clinic) -> None:
-    practice = await open_practice(clinic, hours=AROUND_THE_CLOCK)
-    patient, _ = await signed_in(clinic, "patient")
-    slot = (await free_slots(clinic, practice, practice.admin, datetime.now(UTC)))[0]
-    visit = (await book(clinic, practice, practice.admin, slot["starts_at"], patient)).json()["id"]
-    doctor = await signed_in_as(clinic, practice.doctor)
+    doctor, _, visit, _ = await a_doctors_visit(clinic)
     url = f"/clinic/visits/{visit}/notes"
     notes = "KeepNotes " * 1001
     answer = await doctor.submit(url, {"notes": notes}, page=url)
