@@ -89,14 +89,22 @@ async def test_only_doctors_and_nurses_reach_a_patients_page(clinic: Clinic) -> 
     assert (await browser.get(f"/clinic/patients/{nurse.id}")).status_code == 404, "not a patient"
 
 
-async def test_a_doctor_keeps_visit_notes_that_others_cannot_read(clinic: Clinic) -> None:
+async def a_doctors_visit(clinic: Clinic) -> tuple[Browser, Browser, str, str]:
+    """A new doctor's first free slot booked for a new patient, both signed in.
+
+    The doctor's browser, the patient's, the visit's id and its start.
+    """
     practice = await open_practice(clinic, hours=AROUND_THE_CLOCK)
     patient, patient_browser = await signed_in(clinic, "patient")
-    slot = (await free_slots(clinic, practice, practice.admin, datetime.now(UTC)))[0]
-    visit = (await book(clinic, practice, practice.admin, slot["starts_at"], patient)).json()["id"]
-    doctor = await signed_in_as(clinic, practice.doctor)
+    start = (await free_slots(clinic, practice, practice.admin, datetime.now(UTC)))[0]["starts_at"]
+    visit = (await book(clinic, practice, practice.admin, start, patient)).json()["id"]
+    return await signed_in_as(clinic, practice.doctor), patient_browser, visit, start
+
+
+async def test_a_doctor_keeps_visit_notes_that_others_cannot_read(clinic: Clinic) -> None:
+    doctor, patient_browser, visit, start = await a_doctors_visit(clinic)
     url = f"/clinic/visits/{visit}/notes"
-    assert url in (await doctor.get(f"/clinic?day={slot['starts_at'][:10]}")).text
+    assert url in (await doctor.get(f"/clinic?day={start[:10]}")).text
     saved = await doctor.submit(url, {"notes": "BP 150/95, recheck in 2 weeks"}, page=url)
     assert saved.status_code == 303, saved.text
     rows = await clinic.fetch("SELECT notes FROM appointment WHERE id = $1::uuid", visit)

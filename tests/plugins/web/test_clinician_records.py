@@ -1,15 +1,22 @@
-"""The patient page for clinicians (documents, readings, alerts), the alert page and search."""
+"""The patient page for clinicians (documents, readings, alerts), the alert page and search;
+the clocks of alerts, documents and messages."""
 
 import re
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
+from types import SimpleNamespace
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from hduce.contracts.appointments import SlotBoard
+from hduce.contracts.notifications import Category, Notifier
 from hduce.core.config import Settings
 from hduce.plugins.web.routes._clinician_search import highlighted
+from hduce.plugins.web.routes._days import own_zone
+from hduce.plugins.web.services import WebServices
 from tests.plugins.appointments.helpers import book, free_slots, open_practice
 from tests.plugins.devices.helpers import NOTIFIED_WITHIN, eventually
 from tests.plugins.documents.files import lab_report_pdf
@@ -18,6 +25,7 @@ from tests.plugins.users.clinic import Clinic
 from tests.plugins.web.clinical import clinical_clinic, raise_alert, reindex
 from tests.plugins.web.helpers import Browser, signed_in
 from tests.plugins.web.test_clinician import signed_in_as
+from tests.plugins.web.test_portal_documents import upload
 
 OPEN_ALERTS = "SELECT id FROM device_alert WHERE patient = $1 AND acknowledged_at IS NULL"
 ALERT_MAIL = (
@@ -27,6 +35,10 @@ ALERT_MAIL = (
 ACKNOWLEDGE_LINK = re.compile(r"Acknowledge the alert once it is handled: https?://[^/\s]+(/\S+)")
 PARIS = "Europe/Paris"
 TIME = re.compile(r'<time datetime="([^"]+)">([^<]+)</time>( \([^)]*\))?')
+SENT = (
+    "SELECT 1 FROM delivery WHERE recipient = $1 AND channel = 'in_app' AND status = 'sent' "
+    "AND body_text LIKE '%Clock note%'"
+)
 
 
 @pytest.fixture(scope="module")
@@ -198,3 +210,47 @@ async def test_bad_input_on_clinician_pages_is_a_clear_page_never_a_500(clinic: 
         assert page.status_code == 422, (url, page.status_code)
         assert words in page.text, url
         assert page.headers["content-type"].startswith("text/html")
+
+
+async def times_on(browser: Browser, url: str, zone: str) -> int:
+    """How many times the page at `url` shows, each on `zone`'s clock and labelled with it."""
+    page = await browser.get(url)
+    assert page.status_code == 200, page.text
+    assert zone == "UTC" or "(UTC)" not in page.text, url
+    shown = TIME.findall(page.text)
+    for moment, text, label in shown:
+        local = datetime.fromisoformat(moment).astimezone(ZoneInfo(zone))
+        assert text == f"{local:%a %d %b %Y, %H:%M}", (url, moment, text)
+        assert label == f" ({zone})", (url, label)
+    return len(shown)
+
+
+async def test_alerts_documents_and_messages_are_on_the_viewers_clock(clinic: Clinic) -> None:
+    practice = await open_practice(clinic, timezone=PARIS)
+    patient, browser = await signed_in(clinic, "patient")
+    alert = await raise_alert(clinic, practice.admin, patient)
+    doctor = await signed_in_as(clinic, practice.doctor)
+    url = f"/clinic/alerts/{alert}"
+    assert await times_on(doctor, url, PARIS) == 2, "measured and raised"
+    done = await doctor.submit(f"{url}/acknowledge", {}, page=url)
+    assert done.status_code == 303, done.text
+    assert await times_on(doctor, url, PARIS) == 3, "and acknowledged"
+    # A patient's clock is the clinic's: the zone most practitioners work in (Paris when this
+    # module runs alone; the session's other clinics' practitioners may outnumber them).
+    board = SimpleNamespace(board=clinic.context.registry.get(SlotBoard))
+    zone = await clinic.in_app(own_zone, cast(WebServices, board), patient.id)
+    document = await upload(browser, lab_report_pdf(), "clock.pdf", title="Clock report")
+    assert await times_on(browser, "/portal/documents", zone) == 1
+    assert await times_on(browser, f"/portal/documents/{document}", zone) == 1
+    notifier = clinic.context.registry.get(Notifier)
+
+    async def send() -> None:
+        async with clinic.context.db.transaction():
+            await notifier.notify(
+                patient.id, "test_message", {"text": "Clock note"}, Category.GENERAL
+            )
+
+    await clinic.in_app(send)
+    await eventually(clinic, SENT, patient.id)
+    assert await times_on(browser, "/portal/inbox", zone) >= 1
+    assert await times_on(browser, "/portal", zone) >= 1

@@ -16,9 +16,9 @@ from tests.plugins.web.test_portal_visits import in_days
 ALERT = re.compile(r'role="alert">(.*?)</p>', re.S)
 
 
-def refused_as_typed(answer: Response, reason: str, *typed: str) -> str:
+def refused_as_typed(answer: Response, reason: str, *typed: str, status: int = 422) -> str:
     """The form page again (not the error page), with `reason` beside it and the typed values."""
-    assert answer.status_code == 422, answer.text
+    assert answer.status_code == status, answer.text
     assert "Back to the start" not in answer.text, "the form, not the error page"
     said = ALERT.search(answer.text)
     assert said, answer.text

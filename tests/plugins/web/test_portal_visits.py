@@ -4,7 +4,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from tests.plugins.appointments.helpers import open_practice
-from tests.plugins.users.clinic import Clinic
+from tests.plugins.users.clinic import Clinic, Member
 from tests.plugins.web.helpers import Browser, signed_in
 from tests.plugins.web.test_portal import SLOT, book_first_slot, visit_ids
 
@@ -78,28 +78,32 @@ async def test_a_bad_start_is_a_page_with_the_reason(clinic: Clinic) -> None:
     assert answer.headers["content-type"].startswith("text/html")
 
 
+async def a_freed_time(clinic: Clinic, offer: str, day: str) -> tuple[Browser, Member, Browser]:
+    """A visit of `offer` on `day` cancelled while another patient waits for that day.
+
+    The browser of the patient who cancelled, and the waiting patient with theirs.
+    """
+    first, first_browser = await signed_in(clinic, "patient")
+    await book_first_slot(first_browser, offer, "/portal/book", day)
+    (visit,) = await visit_ids(clinic, first.id)
+    waiting, browser = await signed_in(clinic, "patient")
+    wish = {"offer": offer, "from_date": day, "to_date": day}
+    joined = await browser.submit("/portal/waitlist", wish, page="/portal/waitlist")
+    assert joined.status_code == 303, joined.text
+    assert "waiting" in (await browser.get("/portal/waitlist")).text
+    cancelled = await first_browser.submit(f"/portal/visits/{visit}/cancel", {}, page="/portal")
+    assert cancelled.status_code == 303
+    return first_browser, waiting, browser
+
+
 async def test_a_freed_time_is_offered_to_the_waiting_patient_who_books_it(
     clinic: Clinic,
 ) -> None:
     practice = await open_practice(clinic)
     offer = f"{practice.type_id}:{practice.doctor_id}"
-    first, first_browser = await signed_in(clinic, "patient")
-    day = in_days(5)
-    await book_first_slot(first_browser, offer, "/portal/book", day)
-    (visit,) = await visit_ids(clinic, first.id)
-    waiting, browser = await signed_in(clinic, "patient")
-    joined = await browser.submit(
-        "/portal/waitlist",
-        {"offer": offer, "from_date": day, "to_date": day},
-        page="/portal/waitlist",
-    )
-    assert joined.status_code == 303, joined.text
+    first_browser, waiting, browser = await a_freed_time(clinic, offer, in_days(5))
     page = await browser.get("/portal/waitlist")
-    assert "waiting" in page.text
     assert "Ada Okafor" in page.text
-    cancelled = await first_browser.submit(f"/portal/visits/{visit}/cancel", {}, page="/portal")
-    assert cancelled.status_code == 303
-    page = await browser.get("/portal/waitlist")
     entry = OFFERED.search(page.text)
     assert entry, page.text
     # Neither the patient who cancelled nor anyone else may take or drop this entry.

@@ -9,7 +9,7 @@ from tests.plugins.appointments.helpers import TEST_RULES, Practice, book, open_
 from tests.plugins.users.clinic import Clinic
 from tests.plugins.web.helpers import new_id, signed_in
 from tests.plugins.web.test_clinician import signed_in_as
-from tests.plugins.web.test_portal import book_first_slot, visit_ids
+from tests.plugins.web.test_portal_visits import a_freed_time
 
 LA = "America/Los_Angeles"
 NINE_TO_FIVE = [{"weekday": day, "start": "09:00", "end": "17:00"} for day in range(7)]
@@ -86,13 +86,7 @@ async def test_slots_and_the_portals_visits_are_in_the_practitioners_zone(
 async def test_a_waitlist_offers_deadline_is_on_the_practitioners_clock(clinic: Clinic) -> None:
     offer = await offer_in_los_angeles(clinic)
     day = (datetime.now(ZoneInfo(LA)).date() + timedelta(days=10)).isoformat()
-    first, first_browser = await signed_in(clinic, "patient")
-    await book_first_slot(first_browser, offer, "/portal/book", day)
-    (visit,) = await visit_ids(clinic, first.id)
-    _, browser = await signed_in(clinic, "patient")
-    wanted = {"offer": offer, "from_date": day, "to_date": day}
-    assert (await browser.submit("/portal/waitlist", wanted, page="/portal")).status_code == 303
-    await first_browser.submit(f"/portal/visits/{visit}/cancel", {}, page="/portal")
+    _, _, browser = await a_freed_time(clinic, offer, day)
     page = (await browser.get("/portal/waitlist")).text
     until = re.search(r'until <time datetime="([^"]+)">([^<]+)</time> \(([^)]+)\)', page)
     assert until, page

@@ -10,6 +10,7 @@ from hduce.contracts.devices import DeviceAlerts
 from hduce.core.errors import NotFound
 from hduce.plugins.web.routes._booking import names
 from hduce.plugins.web.routes._clinician import CLINICIANS
+from hduce.plugins.web.routes._days import own_zone
 from hduce.plugins.web.routes._render import go, render, viewer
 from hduce.plugins.web.services import WebServices
 
@@ -36,6 +37,7 @@ async def alert_page(
         title=f"Alert: {patient}",
         alert=alert,
         patient=patient,
+        zone=await own_zone(web, clinician.id),
     )
 
 

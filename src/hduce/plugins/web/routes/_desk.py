@@ -3,20 +3,21 @@
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
-from hduce.contracts.appointments import AppointmentFilter, AppointmentView
+from hduce.contracts.appointments import AppointmentFilter, AppointmentStatus, AppointmentView
 from hduce.contracts.auth import Role
 from hduce.contracts.users import Demographics, PeopleQuery
 from hduce.core.errors import HduceError
 from hduce.core.security import Principal
 from hduce.plugins.web.errors import BadInput
 from hduce.plugins.web.routes._booking import (
+    MAX_REASON,
     book_from_form,
     booking_choices,
     desk_of,
@@ -34,23 +35,38 @@ from hduce.plugins.web.routes._days import (
     visit_day,
     zones_of,
 )
-from hduce.plugins.web.routes._render import form_page, go, local_time, render, viewer
+from hduce.plugins.web.routes._render import form_page, go, local_time, render, typed, viewer
 from hduce.plugins.web.services import WebServices
 
 DESK = (Role.RECEPTIONIST, Role.ADMIN)
 SCHEDULE = (*DESK, Role.DOCTOR, Role.NURSE)
 PATIENT_HITS = 10
+ACTIONABLE = frozenset({AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED})
+"""Visits the desk checks in, cancels or moves from the day view."""
 
 
 @get("/desk")
 async def schedule(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
     """The day's (or week's, `view=week`) visits per practitioner."""
     staff = viewer(request, *SCHEDULE)
+    week = request.query_params.get("view") == "week"
+    return await _schedule_page(request, web, staff, None, week)
+
+
+async def _schedule_page(
+    request: Request,
+    web: WebServices,
+    staff: Principal,
+    day: date | None,
+    week: bool = False,
+    refused: tuple[uuid.UUID, str, HduceError] | None = None,
+) -> Response[str]:
+    """The visits of `day` (None: the query's, else today) or its week, per practitioner.
+
+    `refused`: a visit's cancel the API refused, with the reason typed, shown beside its form.
+    """
     zones = await zones_of(web, None)
-    day, week = (
-        day_of(request, today_in(main_zone(zones))),
-        request.query_params.get("view") == "week",
-    )
+    day = day or day_of(request, today_in(main_zone(zones)))
     step = timedelta(days=7 if week else 1)
     spans = {zone: day_range(day, zone, step.days) for zone in {*zones.values(), DEFAULT_ZONE}}
     start, end = min(s for s, _ in spans.values()), max(e for _, e in spans.values())
@@ -61,11 +77,18 @@ async def schedule(request: Request, web: NamedDependency[WebServices]) -> Respo
         first, after = spans[zones[visit.practitioner_id]]
         if first <= visit.starts_at < after:
             columns[visit.practitioner_id].append(visit)
-    return render(
+    refused_visit, typed_reason, refusal = refused or (None, "", None)
+    if not any(v.id == refused_visit and v.status in ACTIONABLE for v in visits):
+        refused_visit = None  # no form of its own: the reason shows above the day
+    return form_page(
         request,
         web,
         "desk.html",
         title="Front desk",
+        refusal=refusal,
+        refused_visit=refused_visit,
+        actionable=ACTIONABLE,
+        typed_reason=typed_reason,
         day=day,
         week=week,
         previous=(day - step).isoformat(),
@@ -111,9 +134,16 @@ async def cancel(
 ) -> Response[str]:
     """Cancel a visit at the patient's request."""
     staff = viewer(request, *DESK)
-    form = await request.form()
-    reason = str(form.get("reason", "")).strip() or "cancelled at the front desk"
-    visit = await desk_of(web).cancel(staff, visit_id, reason)
+    typed_reason = typed(await request.form(), ("reason",))["reason"]
+    try:
+        if len(typed_reason) > MAX_REASON:
+            raise BadInput(f"The reason is up to {MAX_REASON} characters.")
+        reason = typed_reason or "cancelled at the front desk"
+        visit = await desk_of(web).cancel(staff, visit_id, reason)
+    except HduceError as exc:
+        visit = await desk_of(web).get(staff, visit_id)
+        day = date.fromisoformat(await visit_day(web, visit))
+        return await _schedule_page(request, web, staff, day, refused=(visit_id, typed_reason, exc))
     return go(request, f"/desk?day={await visit_day(web, visit)}")
 
 

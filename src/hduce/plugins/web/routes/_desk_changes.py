@@ -30,6 +30,8 @@ async def move(
     """Move the visit (staff may at any time); the day view of its new date follows."""
     staff = viewer(request, *DESK)
     moved = await move_from_form(request, web, staff, visit_id)
+    if isinstance(moved, Response):
+        return moved
     return go(request, f"/desk?day={await visit_day(web, moved)}")
 
 

@@ -25,6 +25,7 @@ RULES = {
     "address": "The address is up to 500 characters.",
     "timezone": "Give a time zone like Europe/Paris.",
     "duration_minutes": "A visit lasts 5 to 480 minutes.",
+    "notes": "Notes are up to 10,000 characters.",
 }
 NAMES = {
     "from_date": "the first day",

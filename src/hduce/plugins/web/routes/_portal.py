@@ -23,7 +23,7 @@ from hduce.plugins.web.routes._booking import (
     names,
     slots_fragment,
 )
-from hduce.plugins.web.routes._days import zones_of
+from hduce.plugins.web.routes._days import own_zone, zones_of
 from hduce.plugins.web.routes._notices import notice_of
 from hduce.plugins.web.routes._render import form_page, go, render, viewer
 from hduce.plugins.web.services import WebServices
@@ -37,22 +37,30 @@ INBOX_SHOWN = 50
 @get("/portal")
 async def portal(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
     """The patient's upcoming visits and newest messages."""
-    patient = viewer(request, Role.PATIENT)
+    return await _visits_page(request, web, viewer(request, Role.PATIENT))
+
+
+async def _visits_page(
+    request: Request, web: WebServices, patient: Principal, refusal: HduceError | None = None
+) -> Response[str]:
+    """One's upcoming visits and newest messages; `refusal`: why a change was refused."""
     query = AppointmentFilter(patient_id=patient.id, statuses=UPCOMING, start=datetime.now(UTC))
     visits = await every_visit(web, patient, query)
     who = await names(web, (v.practitioner_id for v in visits))
     zones = await zones_of(web, (v.practitioner_id for v in visits))
     messages, unread = await web.inbox.latest(patient.id, 5) if web.inbox else ([], 0)
-    return render(
+    return form_page(
         request,
         web,
         "portal.html",
         title="My visits",
+        refusal=refusal,
         visits=visits,
         who=who,
         zones=zones,
         messages=messages,
         unread=unread,
+        zone=await own_zone(web, patient.id),
         notice=notice_of(request),
     )
 
@@ -110,7 +118,10 @@ async def cancel(
 ) -> Response[str]:
     """Cancel one of one's own visits (the API's notice period applies)."""
     patient = viewer(request, Role.PATIENT)
-    await desk_of(web).cancel(patient, visit_id, "cancelled by the patient in the portal")
+    try:
+        await desk_of(web).cancel(patient, visit_id, "cancelled by the patient in the portal")
+    except HduceError as exc:  # too late to change online, or no longer upcoming
+        return await _visits_page(request, web, patient, exc)
     return go(request, "/portal?cancelled=1")
 
 
@@ -129,7 +140,10 @@ async def inbox(request: Request, web: NamedDependency[WebServices]) -> Response
     """The patient's in-app messages, newest first."""
     patient = viewer(request, Role.PATIENT)
     messages, unread = await web.inbox.latest(patient.id, INBOX_SHOWN) if web.inbox else ([], 0)
-    return render(request, web, "inbox.html", title="Inbox", messages=messages, unread=unread)
+    zone = await own_zone(web, patient.id)
+    return render(
+        request, web, "inbox.html", title="Inbox", messages=messages, unread=unread, zone=zone
+    )
 
 
 @post("/portal/inbox/{message_id:uuid}/read")

@@ -1,5 +1,6 @@
 """The portal's account pages: profile, notification settings, two-factor set-up, my data."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime, time
 from typing import Any
 
@@ -13,15 +14,24 @@ from hduce.contracts.notifications import (
     OwnNotifications,
     SettingsChange,
 )
-from hduce.core.errors import HduceError
+from hduce.core.errors import Conflict, HduceError
 from hduce.core.http import client_ip
+from hduce.core.security import Principal
 from hduce.plugins.web.errors import BadInput
 from hduce.plugins.web.routes._attachments import attachment
 from hduce.plugins.web.routes._booking import date_of
 from hduce.plugins.web.routes._enabled import enabled
+from hduce.plugins.web.routes._field_errors import in_words
 from hduce.plugins.web.routes._notices import notice_of
 from hduce.plugins.web.routes._qr import qr_data_uri
-from hduce.plugins.web.routes._render import form_page, go, render, typed, viewer
+from hduce.plugins.web.routes._render import (
+    error_headers,
+    form_page,
+    go,
+    render,
+    typed,
+    viewer,
+)
 from hduce.plugins.web.routes._session import client_of
 from hduce.plugins.web.services import WebServices
 
@@ -35,7 +45,10 @@ OPTIONAL = (
 )
 PROFILE = (*REQUIRED, *OPTIONAL, "date_of_birth", "timezone")
 """The fields of the profile form."""
+QUIET = ("quiet_start", "quiet_end")
+"""The quiet hours' fields of the notification settings form."""
 MAX_CODE = 20
+NOT_SET_UP = "Set up two-factor sign-in first: the code comes from the app you set it up in."
 
 
 def own_notifications(web: WebServices) -> OwnNotifications:
@@ -89,17 +102,11 @@ async def notifications(request: Request, web: NamedDependency[WebServices]) -> 
     """Which messages come on which channel, and the quiet hours."""
     patient = viewer(request, Role.PATIENT)
     settings = await own_notifications(web).settings(patient.id)
-    return render(
-        request,
-        web,
-        "portal/notifications.html",
-        title="Notification settings",
-        settings=settings,
-        categories=list(Category),
-        channels=CHANNELS,
-        always_on=ALWAYS_ON,
-        notice=notice_of(request),
-    )
+    chosen = settings.channels
+    switches = _switches(lambda category, channel: chosen.get(category, {}).get(channel, True))
+    hours = settings.quiet_hours or ()
+    shown = {name: clock.strftime("%H:%M") for name, clock in zip(QUIET, hours, strict=False)}
+    return _notifications_page(request, web, settings.timezone, switches, typed(shown, QUIET))
 
 
 @post("/portal/notifications")
@@ -107,20 +114,57 @@ async def save_notifications(request: Request, web: NamedDependency[WebServices]
     """Store the ticked channels per category and the quiet hours (both or neither).
 
     The `ALWAYS_ON` boxes are shown ticked and disabled (so never sent): they stay on.
+    A refusal shows the form again as ticked and typed.
     """
     patient = viewer(request, Role.PATIENT)
     form = await request.form()
-    switches = {
-        category.value: {
-            channel: f"{category}.{channel}" in form or (category, channel) in ALWAYS_ON
-            for channel, _ in CHANNELS
-        }
+    switches = _switches(
+        lambda category, channel: (
+            f"{category}.{channel}" in form or (category, channel) in ALWAYS_ON
+        )
+    )
+    quiet = typed(form, QUIET)
+    try:
+        hours = _quiet_hours(quiet["quiet_start"], quiet["quiet_end"])
+        change = SettingsChange(channels=switches, quiet_hours=hours)
+        await own_notifications(web).change_settings(patient.id, change)
+    except HduceError as exc:
+        zone = (await own_notifications(web).settings(patient.id)).timezone
+        return _notifications_page(request, web, zone, switches, quiet, exc)
+    return go(request, "/portal/notifications?saved=1")
+
+
+def _switches(on: Callable[[Category, str], bool]) -> dict[str, dict[str, bool]]:
+    """Per category, per channel of the form: whether `on` ticks its box."""
+    return {
+        category.value: {channel: on(category, channel) for channel, _ in CHANNELS}
         for category in Category
     }
-    quiet = _quiet_hours(str(form.get("quiet_start", "")), str(form.get("quiet_end", "")))
-    change = SettingsChange(channels=switches, quiet_hours=quiet)
-    await own_notifications(web).change_settings(patient.id, change)
-    return go(request, "/portal/notifications?saved=1")
+
+
+def _notifications_page(
+    request: Request,
+    web: WebServices,
+    zone: str,
+    switches: dict[str, dict[str, bool]],
+    quiet: dict[str, str],
+    refusal: HduceError | None = None,
+) -> Response[str]:
+    """The settings form with `switches` ticked and the `quiet` hours typed (in `zone`)."""
+    return form_page(
+        request,
+        web,
+        "portal/notifications.html",
+        title="Notification settings",
+        refusal=refusal,
+        switches=switches,
+        quiet=quiet,
+        timezone=zone,
+        categories=list(Category),
+        channels=CHANNELS,
+        always_on=ALWAYS_ON,
+        notice=notice_of(request),
+    )
 
 
 @get("/portal/security")
@@ -134,7 +178,10 @@ async def security(request: Request, web: NamedDependency[WebServices]) -> Respo
 async def enroll(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
     """A new secret for an authenticator app, as text and as a QR code; a code confirms it."""
     patient = viewer(request, Role.PATIENT)
-    enrolment = await web.sign_in.enroll_totp(patient)
+    try:
+        enrolment = await web.sign_in.enroll_totp(patient)
+    except HduceError as exc:
+        return await _security_refused(request, web, patient, exc)
     return render(
         request,
         web,
@@ -155,8 +202,7 @@ async def confirm(request: Request, web: NamedDependency[WebServices]) -> Respon
             raise BadInput("Type the six-digit code your app shows.")
         codes = await web.sign_in.confirm_totp(patient, code, client_of(request))
     except HduceError as exc:
-        error = f"{exc.detail} Set it up again to get a new key."
-        return _security_page(request, web, enabled=False, error=error, status_code=exc.status_code)
+        return await _security_refused(request, web, patient, exc)
     return render(
         request, web, "portal/recovery.html", title="Two-factor sign-in is on", codes=codes
     )
@@ -191,14 +237,31 @@ def _security_page(
     )
 
 
+async def _security_refused(
+    request: Request, web: WebServices, patient: Principal, exc: HduceError
+) -> Response[str]:
+    """The two-factor page after `exc`, in words: already on, not set up yet, or a bad code."""
+    on = await web.sign_in.second_factor_on(patient)
+    if isinstance(exc, Conflict):  # the API's words name its endpoints and 'MFA'
+        error = "Two-factor sign-in is already on." if on else NOT_SET_UP
+    else:
+        error = f"{in_words(exc.status_code, exc.detail)} Set it up again to get a new key."
+    response = _security_page(request, web, enabled=on, error=error, status_code=exc.status_code)
+    response.headers.update(error_headers(exc))
+    return response
+
+
 def _quiet_hours(start: str, end: str) -> tuple[time, time] | None:
-    """Both times, or None when both are empty; 422 for one alone or a bad time."""
+    """Both times, or None when both are empty; 422 for one alone, a bad or an empty window."""
     if not start and not end:
         return None
     try:
-        return time.fromisoformat(start), time.fromisoformat(end)
+        hours = time.fromisoformat(start), time.fromisoformat(end)
     except ValueError:
-        raise BadInput("quiet hours need a start and an end time, like 22:00 and 07:00") from None
+        raise BadInput("Quiet hours need a start and an end time, like 22:00 and 07:00.") from None
+    if hours[0] == hours[1]:  # a window of no time: messages would never wait
+        raise BadInput("Quiet hours start and end at the same time: give two different times.")
+    return hours
 
 
 HANDLERS = (

@@ -14,6 +14,7 @@ from hduce.core.errors import HduceError
 from hduce.core.security import Principal
 from hduce.plugins.web.errors import BadInput
 from hduce.plugins.web.routes._attachments import attachment, clean_name
+from hduce.plugins.web.routes._days import own_zone
 from hduce.plugins.web.routes._enabled import enabled
 from hduce.plugins.web.routes._render import go, render, viewer
 from hduce.plugins.web.routes._upload_words import EMPTY, upload_refusal
@@ -51,6 +52,7 @@ async def _page(
         kinds=list(DocumentKind),
         chosen_title=chosen[0],
         chosen_kind=chosen[1],
+        zone=await own_zone(web, patient.id),
         error=upload_refusal(refusal) if refusal else "",
         status_code=refusal.status_code if refusal else 200,
     )
@@ -102,7 +104,13 @@ async def document(
     patient = viewer(request, Role.PATIENT)
     view, entities = await shelf_of(web).entities(patient, document_id)
     return render(
-        request, web, "portal/document.html", title=view.title, document=view, entities=entities
+        request,
+        web,
+        "portal/document.html",
+        title=view.title,
+        document=view,
+        entities=entities,
+        zone=await own_zone(web, patient.id),
     )
 
 

@@ -40,18 +40,22 @@ async def move(
 ) -> Response[str]:
     """Move one's own visit (the API's notice period applies)."""
     patient = viewer(request, Role.PATIENT)
-    await move_from_form(request, web, patient, visit_id)
-    return go(request, "/portal?moved=1")
+    moved = await move_from_form(request, web, patient, visit_id, as_patient=True)
+    return moved if isinstance(moved, Response) else go(request, "/portal?moved=1")
 
 
 @get("/portal/waitlist")
 async def waitlist(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
     """One's waitlist entries, slots on offer to claim, and the form to join."""
     patient = viewer(request, Role.PATIENT)
+    return await _waitlist_page(request, web, patient, _new_wish())
+
+
+def _new_wish() -> dict[str, str]:
+    """The join form as first shown: from today for `WAIT_DAYS`."""
     today = datetime.now(UTC).date()
     until = today + timedelta(days=WAIT_DAYS)
-    wish = {"offer": "", "from_date": today.isoformat(), "to_date": until.isoformat()}
-    return await _waitlist_page(request, web, patient, wish)
+    return {"offer": "", "from_date": today.isoformat(), "to_date": until.isoformat()}
 
 
 @post("/portal/waitlist")
@@ -84,14 +88,20 @@ async def _waitlist_page(
     patient: Principal,
     wish: dict[str, str],
     refusal: HduceError | None = None,
+    *,
+    of_entry: bool = False,
 ) -> Response[str]:
-    """The waitlist page with the join form filled with `wish`."""
+    """The waitlist page with the join form filled with `wish`.
+
+    `refusal` is shown beside the join form, or (`of_entry`) beside one's entries.
+    """
     return form_page(
         request,
         web,
         "portal/waitlist.html",
         title="Waitlist",
         refusal=refusal,
+        of_entry=of_entry,
         wish=wish,
         notice=notice_of(request),
         **await waitlist_context(web, patient),
@@ -102,9 +112,12 @@ async def _waitlist_page(
 async def claim(
     request: Request, entry_id: FromPath[uuid.UUID], web: NamedDependency[WebServices]
 ) -> Response[str]:
-    """Book the slot held for one's entry."""
+    """Book the slot held for one's entry; an offer expired or gone: the waitlist says so."""
     patient = viewer(request, Role.PATIENT)
-    await desk_of(web).claim_offer(patient, entry_id)
+    try:
+        await desk_of(web).claim_offer(patient, entry_id)
+    except HduceError as exc:
+        return await _waitlist_page(request, web, patient, _new_wish(), exc, of_entry=True)
     return go(request, "/portal?booked=1")
 
 
@@ -114,7 +127,10 @@ async def leave(
 ) -> Response[str]:
     """Stop waiting (a slot on offer passes to the next patient)."""
     patient = viewer(request, Role.PATIENT)
-    await desk_of(web).leave_waitlist(patient, entry_id)
+    try:
+        await desk_of(web).leave_waitlist(patient, entry_id)
+    except HduceError as exc:
+        return await _waitlist_page(request, web, patient, _new_wish(), exc, of_entry=True)
     return go(request, "/portal/waitlist")
 
 

@@ -65,7 +65,7 @@ _templates = Environment(
 )
 
 
-def local_time(value: datetime, zone: str = "UTC", fmt: str = "%a %d %b %Y, %H:%M") -> str:
+def local_time(value: datetime, zone: str, fmt: str = "%a %d %b %Y, %H:%M") -> str:
     """`value` on the clock of `zone`, as `fmt` writes it."""
     return value.astimezone(ZoneInfo(zone)).strftime(fmt)
 
