@@ -347,3 +347,58 @@ async def test_tls_with_a_private_ca(
     assert [m["To"] for m in server.messages] == ["secure@example.org"]
     assert not caught.value.permanent
     assert "certificate" in str(caught.value).lower()
+
+
+# --- addresses --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("address", ["x@clinic.example.", "x@clinic..example"])
+async def test_an_address_aiosmtplib_cannot_parse_fails_for_good(
+    smtp_server: SmtpServer, address: str
+) -> None:
+    async with channel_for(url=plain_url(smtp_server)) as channel:
+        with pytest.raises(DeliveryError) as caught:
+            await channel.send(outgoing(to=address))
+    assert caught.value.permanent
+    assert address in str(caught.value)
+    assert smtp_server.received == []
+
+
+@pytest.mark.parametrize(
+    "address", ["sc;x@clinic.example", 'q"x@clinic.example', "cm(x)@clinic.example"]
+)
+async def test_an_address_that_would_reach_another_mailbox_is_not_sent(
+    smtp_server: SmtpServer, address: str
+) -> None:
+    async with channel_for(url=plain_url(smtp_server)) as channel:
+        with pytest.raises(DeliveryError) as caught:
+            await channel.send(outgoing(to=address))
+        await channel.send(outgoing(to="fine@clinic.example"))
+    assert caught.value.permanent
+    assert address in str(caught.value)
+    assert [item.rcpt_tos for item in smtp_server.received] == [["fine@clinic.example"]]
+
+
+async def test_the_envelope_names_the_bare_sender_and_the_one_recipient(
+    smtp_server: SmtpServer,
+) -> None:
+    async with channel_for(url=plain_url(smtp_server)) as channel:
+        await channel.send(outgoing(to="zoë@clinic.example"))
+    [received] = smtp_server.received
+    assert (received.mail_from, received.rcpt_tos) == (
+        "noreply@clinic.test",
+        ["zoë@clinic.example"],
+    )
+
+
+async def test_a_non_ascii_address_through_a_relay_without_smtputf8_fails_for_good() -> None:
+    async with (
+        SmtpServer(smtputf8=False) as server,
+        channel_for(url=plain_url(server)) as channel,
+    ):
+        with pytest.raises(DeliveryError) as caught:
+            await channel.send(outgoing(to="zoë@clinic.example"))
+        await channel.send(outgoing(to="zoe@clinic.example"))
+    assert caught.value.permanent
+    assert "SMTPUTF8" in str(caught.value)
+    assert [item.rcpt_tos for item in server.received] == [["zoe@clinic.example"]]
