@@ -352,22 +352,17 @@ async def test_tls_with_a_private_ca(
 # --- addresses --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("address", ["x@clinic.example.", "x@clinic..example"])
-async def test_an_address_aiosmtplib_cannot_parse_fails_for_good(
-    smtp_server: SmtpServer, address: str
-) -> None:
-    async with channel_for(url=plain_url(smtp_server)) as channel:
-        with pytest.raises(DeliveryError) as caught:
-            await channel.send(outgoing(to=address))
-    assert caught.value.permanent
-    assert address in str(caught.value)
-    assert smtp_server.received == []
-
-
 @pytest.mark.parametrize(
-    "address", ["sc;x@clinic.example", 'q"x@clinic.example', "cm(x)@clinic.example"]
+    "address",
+    [
+        "x@clinic.example.",  # aiosmtplib cannot parse these two from a To: header
+        "x@clinic..example",
+        "sc;x@clinic.example",  # and reads these as another mailbox: sc, qx@…, cm@…
+        'q"x@clinic.example',
+        "cm(x)@clinic.example",
+    ],
 )
-async def test_an_address_that_would_reach_another_mailbox_is_not_sent(
+async def test_an_address_smtp_cannot_take_as_written_fails_for_good(
     smtp_server: SmtpServer, address: str
 ) -> None:
     async with channel_for(url=plain_url(smtp_server)) as channel:

@@ -11,6 +11,7 @@ from aiosmtplib.email import parse_address
 
 from hduce.plugins.notifications.config import EmailConfig, smtp_settings
 from hduce.plugins.notifications.services.channels.base import DeliveryError, OutgoingMessage
+from hduce.plugins.notifications.services.channels.capacity import Capacity
 
 TOO_BIG = 552
 MAX_IDLE = 30.0
@@ -54,13 +55,18 @@ class EmailChannel:
     def __init__(self, config: EmailConfig) -> None:
         self._config = config
         self._settings = smtp_settings(config)
-        self._slots = asyncio.Semaphore(max(1, config.connections))
+        self._capacity = Capacity(config.connections, "SMTP connections")
         self._idle: list[tuple[aiosmtplib.SMTP, float]] = []
 
     @property
     def configured(self) -> bool:
         """Whether a relay and a sender address are set."""
         return bool(self._settings.host and self._config.from_address)
+
+    @property
+    def capacity(self) -> Capacity:
+        """One place per connection: `send` takes one unless its task holds one already."""
+        return self._capacity
 
     async def send(self, message: OutgoingMessage) -> None:
         """Send one message, or raise `DeliveryError` (permanent when the relay refuses it).
@@ -75,7 +81,7 @@ class EmailChannel:
             raise DeliveryError(
                 f"e-mail to {message.to!r} cannot be built: {exc}", permanent=True
             ) from exc
-        async with self._slots:
+        async with self._capacity.hold():
             try:
                 await self._send(mime, envelope)
             except (aiosmtplib.SMTPException, OSError) as exc:  # (a TLS error is a ValueError too)
