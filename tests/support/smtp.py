@@ -102,6 +102,7 @@ class SmtpServer:
         implicit_tls: Speak TLS from the first byte instead of offering STARTTLS.
         refuse: Recipient address → the reply that refuses it, e.g. `"550 5.1.1 no such user"`.
         max_size: Refuse (552) messages larger than this many bytes.
+        smtputf8: Offer SMTPUTF8 (non-ASCII addresses); off, like a relay that lacks it.
     """
 
     def __init__(
@@ -113,6 +114,7 @@ class SmtpServer:
         implicit_tls: bool = False,
         refuse: Mapping[str, str] | None = None,
         max_size: int | None = None,
+        smtputf8: bool = True,
     ) -> None:
         self.port = free_port(HOST)
         self.host = HOST
@@ -122,6 +124,7 @@ class SmtpServer:
         self._implicit_tls = implicit_tls
         self._refuse = dict(refuse or {})
         self._max_size = max_size
+        self._smtputf8 = smtputf8
         self._lock = threading.Lock()
         self._controller: _Controller | None = None
 
@@ -187,7 +190,7 @@ class SmtpServer:
         self.stop()
 
     def _options(self) -> dict[str, Any]:
-        options: dict[str, Any] = {}
+        options: dict[str, Any] = {"enable_SMTPUTF8": self._smtputf8}
         if self._max_size is not None:
             options["data_size_limit"] = self._max_size
         if self._credentials is not None:

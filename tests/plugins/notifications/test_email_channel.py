@@ -347,3 +347,53 @@ async def test_tls_with_a_private_ca(
     assert [m["To"] for m in server.messages] == ["secure@example.org"]
     assert not caught.value.permanent
     assert "certificate" in str(caught.value).lower()
+
+
+# --- addresses --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "x@clinic.example.",  # aiosmtplib cannot parse these two from a To: header
+        "x@clinic..example",
+        "sc;x@clinic.example",  # and reads these as another mailbox: sc, qx@…, cm@…
+        'q"x@clinic.example',
+        "cm(x)@clinic.example",
+    ],
+)
+async def test_an_address_smtp_cannot_take_as_written_fails_for_good(
+    smtp_server: SmtpServer, address: str
+) -> None:
+    async with channel_for(url=plain_url(smtp_server)) as channel:
+        with pytest.raises(DeliveryError) as caught:
+            await channel.send(outgoing(to=address))
+        await channel.send(outgoing(to="fine@clinic.example"))
+    assert caught.value.permanent
+    assert address in str(caught.value)
+    assert [item.rcpt_tos for item in smtp_server.received] == [["fine@clinic.example"]]
+
+
+async def test_the_envelope_names_the_bare_sender_and_the_one_recipient(
+    smtp_server: SmtpServer,
+) -> None:
+    async with channel_for(url=plain_url(smtp_server)) as channel:
+        await channel.send(outgoing(to="zoë@clinic.example"))
+    [received] = smtp_server.received
+    assert (received.mail_from, received.rcpt_tos) == (
+        "noreply@clinic.test",
+        ["zoë@clinic.example"],
+    )
+
+
+async def test_a_non_ascii_address_through_a_relay_without_smtputf8_fails_for_good() -> None:
+    async with (
+        SmtpServer(smtputf8=False) as server,
+        channel_for(url=plain_url(server)) as channel,
+    ):
+        with pytest.raises(DeliveryError) as caught:
+            await channel.send(outgoing(to="zoë@clinic.example"))
+        await channel.send(outgoing(to="zoe@clinic.example"))
+    assert caught.value.permanent
+    assert "SMTPUTF8" in str(caught.value)
+    assert [item.rcpt_tos for item in server.received] == [["zoe@clinic.example"]]

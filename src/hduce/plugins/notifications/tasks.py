@@ -13,3 +13,5 @@ class DeliveryDue(Event, frozen=True):
     channel: str = ""
     """The delivery's channel when the publisher knew it ("" in events written before it was):
     an in-app delivery is then sent without reading its row first."""
+    busy: int = 0
+    """How many times in a row the delivery found its channel busy (each time it waits longer)."""

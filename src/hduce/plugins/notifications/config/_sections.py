@@ -21,10 +21,11 @@ class EmailConfig(Section):
     from_address: str = ""
     """The sender, e.g. `Clinic <noreply@clinic.example>`; env `SMTP_FROM`."""
     timeout: Duration = Duration(15)
+    """The longest wait for the relay; a whole attempt is cut off 5 s after it."""
     ca_file: str = ""
     """A PEM file of CA certificates for a relay with a private CA; the system's CAs otherwise."""
     connections: Positive = 4
-    """SMTP connections kept open and used at once."""
+    """SMTP connections kept open and used at once; an e-mail finding all busy is put off."""
     log_when_unconfigured: bool = False
     """Without a relay, write each e-mail to the log (development: follow links from there)."""
 
@@ -66,7 +67,8 @@ class NotificationsConfig(Section):
     """Delay before the first retry; each further retry doubles it, up to `retry_max`."""
     retry_max: Duration = Duration(3600)
     send_concurrency: Positive = 8
-    """Deliveries one process sends at once."""
+    """Deliveries one process sends at once (keep it above `email.connections`, so e-mail never
+    takes every place); one more is put off for a moment, not queued in a task slot."""
     stream_max_duration: Duration = Duration(300)
     """How long one live stream stays open; clients reconnect (SSE does so by itself)."""
     max_streams_per_user: Positive = 5

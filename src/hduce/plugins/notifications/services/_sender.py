@@ -1,12 +1,23 @@
-"""The `notifications.deliver` task body: send one delivery once, or schedule its retry."""
+"""The `notifications.deliver` task body: claim a due delivery, send it, record the outcome.
+
+Nothing waits in a task slot for a busy channel: the channel's place (an SMTP connection) and
+then one of the process's `send_concurrency` places are taken first, each within `ROOM_WAIT`;
+when either stays busy the delivery is due again a little later (`DeliveryDue.busy` counts how
+often in a row; the delay doubles). No transaction is open during the send: the delivery is
+claimed (its attempt counted, `next_attempt_at` moved to when the claim expires, a
+`DeliveryDue` published for then) and committed, sent within the channel's time limit, and the
+outcome recorded only if the claim is still this sender's. A sender stopped mid-send leaves a
+claim that expires: the delivery is tried again, and failed once its attempts are spent.
+"""
 
 import asyncio
 import logging
+import random
 import uuid
 from collections.abc import Mapping
+from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
-
-import asyncpg
+from typing import NamedTuple
 
 from hduce.core.events import EventMeta
 from hduce.core.plugin_env import PluginEnv
@@ -16,6 +27,7 @@ from hduce.plugins.notifications.services.channels.base import (
     DeliveryError,
     OutgoingMessage,
 )
+from hduce.plugins.notifications.services.channels.capacity import Busy, Capacity, Limited
 from hduce.plugins.notifications.services.channels.email_log import LoggedEmailChannel
 from hduce.plugins.notifications.services.channels.in_app import InAppChannel
 from hduce.plugins.notifications.store import DeliveryStore
@@ -24,70 +36,170 @@ from hduce.plugins.notifications.tasks import DeliveryDue
 logger = logging.getLogger("hduce.notifications")
 
 SENDABLE = ("pending", "deferred")
+ROOM_WAIT = 0.5
+"""Seconds a delivery waits for a free place before it is put off (its task slot freed)."""
+BUSY_DELAYS = (0.5, 10.0)
+"""A put-off delivery is due again after the first, doubled each time in a row, up to the second."""
+ATTEMPT_GRACE = 5.0
+"""Seconds an attempt may run past its channel's `timeout` (which bounds each wait, not the sum)."""
+ATTEMPT_LIMIT = 30.0
+"""The time limit of an attempt on a channel without a `timeout` of its own (push, the log)."""
+CLAIM_MARGIN = 10.0
+"""Seconds a claim outlives its attempt's limit, for the outcome to be recorded in time."""
+
+
+class Claim(NamedTuple):
+    """A delivery taken for one attempt: what to send, which attempt, the expiry's event."""
+
+    message: OutgoingMessage
+    attempts: int
+    expiry: uuid.UUID
 
 
 class DeliverySender:
-    """Sends due deliveries; the row stays locked while sending, so a delivery is sent once.
-
-    `last_error` keeps the latest failure even after a later attempt succeeds.
-    """
+    """Sends due deliveries; a claimed delivery is sent by no one else until its claim expires."""
 
     def __init__(
         self, env: PluginEnv[NotificationsConfig], channels: Mapping[str, Channel]
     ) -> None:
         self._db = env.db
         self._events = env.events
-        self._config = env.config
+        self._config = config = env.config
         self._channels = channels
         self._deliveries = DeliveryStore(env.db)
-        self._slots = asyncio.Semaphore(env.config.send_concurrency)
+        self._places = Capacity(config.send_concurrency, "deliveries in flight")
+        self._limits = {
+            "email": config.email.timeout + ATTEMPT_GRACE,
+            "sms": config.sms.timeout + ATTEMPT_GRACE,
+        }
 
     async def handle(self, event: DeliveryDue, meta: EventMeta) -> None:
         """Task entry point for `DeliveryDue`."""
-        channel = self._channels.get(event.channel)
-        if isinstance(channel, InAppChannel):  # nothing to send outside the database
-            await channel.deliver_due(event.delivery_id, SENDABLE)
-            return
-        await self.deliver(event.delivery_id)
+        await self.deliver(event.delivery_id, event.channel, busy=event.busy)
 
-    async def deliver(self, delivery_id: uuid.UUID) -> None:
-        """Send the delivery if it is still due; record the outcome in the same transaction."""
-        async with self._slots, self._db.transaction():
-            row = await self._deliveries.lock(delivery_id)
-            if row is None or row["status"] not in SENDABLE:
+    async def deliver(self, delivery_id: uuid.UUID, channel: str = "", *, busy: int = 0) -> None:
+        """Send the delivery if it is still due, or put it off while its channel is busy."""
+        name = channel or await self._deliveries.channel_of(delivery_id) or ""
+        sender = self._channels.get(name)
+        if isinstance(sender, InAppChannel):  # nothing to send outside the database
+            await sender.deliver_due(delivery_id, SENDABLE)
+            return
+        if sender is None:
+            return
+        async with AsyncExitStack() as places:
+            try:
+                if isinstance(sender, Limited):  # its own place first: it may be the busy one
+                    await places.enter_async_context(sender.capacity.hold(ROOM_WAIT))
+                await places.enter_async_context(self._places.hold(ROOM_WAIT))
+            except Busy:
+                await self._put_off(delivery_id, name, busy)
                 return
-            if row["send_before"] is not None and row["send_before"] <= datetime.now(UTC):
+            claim = await self._claim(delivery_id, name)
+            if claim is not None:
+                error = await self._attempt(name, sender, claim.message)
+                await self._settle(
+                    claim, name, error, logged=isinstance(sender, LoggedEmailChannel)
+                )
+
+    async def _put_off(self, delivery_id: uuid.UUID, channel: str, busy: int) -> None:
+        """Make the delivery due again a little later, its task slot left for other work."""
+        first, most = BUSY_DELAYS
+        delay = min(most, first * 2**busy) * random.uniform(1.0, 1.5)  # spread the returns
+        due = DeliveryDue(delivery_id=delivery_id, channel=channel, busy=busy + 1)
+        await self._events.publish(due, at=datetime.now(UTC) + timedelta(seconds=delay))
+
+    async def _claim(self, delivery_id: uuid.UUID, channel: str) -> Claim | None:
+        """The due delivery, claimed for one attempt; None if there is nothing to send."""
+        async with self._db.transaction():
+            row = await self._deliveries.lock_due(delivery_id)
+            if row is None:
+                return None
+            now = datetime.now(UTC)
+            if row["send_before"] is not None and row["send_before"] <= now:
                 late = f"too late: it had to go before {row['send_before']:%Y-%m-%d %H:%M:%S} UTC"
                 await self._deliveries.skip(delivery_id, late)
-                return
-            message = OutgoingMessage(
-                delivery_id=row["id"],
-                to=row["address"],
-                subject=row["subject"],
-                text=row["body_text"],
-                html=row["body_html"],
-            )
-            channel = self._channels[row["channel"]]
-            try:
-                await channel.send(message)
-            except DeliveryError as exc:
-                await self._record_failure(row, exc)
-                return
-            # Written to the log reaches nobody: analytics must not count it as sent.
-            status = "logged" if isinstance(channel, LoggedEmailChannel) else "sent"
-            await self._deliveries.sent(delivery_id, status)
+                return None
+            if row["attempts"] >= self._config.max_attempts:
+                # The senders of its last attempts stopped before recording them.
+                error = "no outcome of the last attempt: its sender stopped"
+                await self._deliveries.settle(
+                    delivery_id, row["attempts"], status="failed", error=error
+                )
+                return None
+            until = now + timedelta(seconds=self._limit(channel) + CLAIM_MARGIN)
+            await self._deliveries.claim(delivery_id, until)
+            due = DeliveryDue(delivery_id=delivery_id, channel=channel)
+            expiry = await self._events.publish(due, at=until)
+        message = OutgoingMessage(
+            delivery_id=row["id"],
+            to=row["address"],
+            subject=row["subject"],
+            text=row["body_text"],
+            html=row["body_html"],
+        )
+        return Claim(message, row["attempts"] + 1, expiry)
 
-    async def _record_failure(self, row: asyncpg.Record, error: DeliveryError) -> None:
-        attempts = row["attempts"] + 1
+    def _limit(self, channel: str) -> float:
+        """Seconds one attempt on `channel` may take."""
+        return self._limits.get(channel, ATTEMPT_LIMIT)
+
+    async def _attempt(
+        self, name: str, channel: Channel, message: OutgoingMessage
+    ) -> DeliveryError | None:
+        """Send once within the channel's time limit; why it failed, or None once sent.
+
+        An exception the channel did not expect is a permanent failure: trying again would
+        meet it again.
+        """
+        limit = self._limit(name)
+        try:
+            async with asyncio.timeout(limit):
+                await channel.send(message)
+        except DeliveryError as exc:
+            return exc
+        except TimeoutError:
+            return DeliveryError(f"{name}: no answer within {limit:g}s")
+        except Exception as exc:
+            logger.exception("delivery %s: the %s channel failed", message.delivery_id, name)
+            return DeliveryError(f"{name}: {type(exc).__name__}: {exc}", permanent=True)
+        return None
+
+    async def _settle(
+        self, claim: Claim, channel: str, error: DeliveryError | None, *, logged: bool
+    ) -> None:
+        """Record the attempt's outcome, unless its claim expired and was taken over."""
+        delivery_id, attempts = claim.message.delivery_id, claim.attempts
+        async with self._db.transaction():
+            if error is None:
+                # Written to the log reaches nobody: analytics must not count it as sent.
+                status = "logged" if logged else "sent"
+                settled = await self._deliveries.settle(delivery_id, attempts, status=status)
+            else:
+                retry_at = self._retry_at(delivery_id, attempts, error)
+                status = "failed" if retry_at is None else "pending"
+                settled = await self._deliveries.settle(
+                    delivery_id, attempts, status=status, error=str(error), retry_at=retry_at
+                )
+                if settled and retry_at is not None:
+                    due = DeliveryDue(delivery_id=delivery_id, channel=channel)
+                    await self._events.publish(due, at=retry_at)
+            if settled:
+                await self._events.cancel(claim.expiry)
+
+    def _retry_at(
+        self, delivery_id: uuid.UUID, attempts: int, error: DeliveryError
+    ) -> datetime | None:
+        """When to try again after failed attempt `attempts`; None to give up."""
         if error.permanent or attempts >= self._config.max_attempts:
-            logger.warning("delivery %s failed for good: %s", row["id"], error)
-            await self._deliveries.failed(row["id"], attempts, str(error), retry_at=None)
-            return
+            logger.warning("delivery %s failed for good: %s", delivery_id, error)
+            return None
         delay = min(self._config.retry_max, self._config.retry_base * 2 ** (attempts - 1))
         retry_at = datetime.now(UTC) + timedelta(seconds=delay)
         logger.info(
-            "delivery %s attempt %d failed (%s); retry at %s", row["id"], attempts, error, retry_at
+            "delivery %s attempt %d failed (%s); retry at %s",
+            delivery_id,
+            attempts,
+            error,
+            retry_at,
         )
-        await self._deliveries.failed(row["id"], attempts, str(error), retry_at)
-        due = DeliveryDue(delivery_id=row["id"], channel=row["channel"])
-        await self._events.publish(due, at=retry_at)
+        return retry_at

@@ -67,13 +67,32 @@ class DeliveryStore(SqlStore):
         columns = columns or [[] for _ in PlannedDelivery.__args__]  # no delivery: empty arrays
         await self.db.execute(INSERT_NOTIFICATION, notification_id, recipient, *columns, *rest)
 
-    async def lock(self, delivery_id: uuid.UUID) -> asyncpg.Record | None:
-        """The delivery to send and its notification's `send_before`, locked until commit."""
+    async def channel_of(self, delivery_id: uuid.UUID) -> str | None:
+        """The delivery's channel (None for no such delivery); no lock."""
+        return await self.db.fetchval("SELECT channel FROM delivery WHERE id = $1", delivery_id)
+
+    async def lock_due(self, delivery_id: uuid.UUID) -> asyncpg.Record | None:
+        """The delivery if it is due, with its notification's `send_before`, locked until commit.
+
+        Due: deferred (its wake-up came), or pending with no attempt scheduled for later (a
+        retry's time, or an attempt in flight whose claim has not expired).
+        """
         return await self.db.fetchrow(
             "SELECT d.id, d.recipient, d.channel, d.address, d.subject, d.body_text, d.body_html, "
             "d.status, d.attempts, n.send_before FROM delivery d "
-            "JOIN notification n ON n.id = d.notification WHERE d.id = $1 FOR UPDATE OF d",
+            "JOIN notification n ON n.id = d.notification WHERE d.id = $1 "
+            "AND (d.status = 'deferred' OR d.status = 'pending' "
+            "AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= now())) FOR UPDATE OF d",
             delivery_id,
+        )
+
+    async def claim(self, delivery_id: uuid.UUID, until: datetime) -> None:
+        """Count one more attempt, and keep the delivery from being due again before `until`."""
+        await self.db.execute(
+            "UPDATE delivery SET status = 'pending', attempts = attempts + 1, "
+            "next_attempt_at = $2, updated_at = now() WHERE id = $1",
+            delivery_id,
+            until,
         )
 
     async def skip(self, delivery_id: uuid.UUID, reason: str) -> None:
@@ -97,28 +116,32 @@ class DeliveryStore(SqlStore):
         )
         return int(status.split()[-1])
 
-    async def sent(self, delivery_id: uuid.UUID, status: str) -> None:
-        """Record a successful attempt (`sent`, or `logged` for e-mail written to the log)."""
-        await self.db.execute(
-            "UPDATE delivery SET status = $2, sent_at = now(), attempts = attempts + 1, "
-            "next_attempt_at = NULL, updated_at = now() WHERE id = $1",
-            delivery_id,
-            status,
-        )
+    async def settle(
+        self,
+        delivery_id: uuid.UUID,
+        attempts: int,
+        *,
+        status: str,
+        error: str | None = None,
+        retry_at: datetime | None = None,
+    ) -> bool:
+        """Record attempt `attempts`'s outcome if it is still the delivery's claim; whether it was.
 
-    async def failed(
-        self, delivery_id: uuid.UUID, attempts: int, error: str, retry_at: datetime | None
-    ) -> None:
-        """Record a failed attempt: `pending` until `retry_at`, or `failed` for good without."""
-        await self.db.execute(
-            "UPDATE delivery SET status = CASE WHEN $4::timestamptz IS NULL THEN 'failed' "
-            "ELSE 'pending' END, attempts = $2, last_error = $3, next_attempt_at = $4, "
-            "updated_at = now() WHERE id = $1",
+        `status` is `sent` (or `logged`), `pending` until `retry_at`, or `failed`; `last_error`
+        keeps the latest failure even after a later attempt succeeds.
+        """
+        outcome = await self.db.execute(
+            "UPDATE delivery SET status = $3::text, last_error = coalesce($4, last_error), "
+            "next_attempt_at = $5, updated_at = now(), sent_at = CASE WHEN $3::text IN "
+            "('sent', 'logged') THEN clock_timestamp() END "
+            "WHERE id = $1 AND attempts = $2 AND status = 'pending'",
             delivery_id,
             attempts,
+            status,
             error,
             retry_at,
         )
+        return outcome == "UPDATE 1"
 
     async def page(
         self,

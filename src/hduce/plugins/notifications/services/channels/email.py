@@ -4,16 +4,33 @@ import asyncio
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 import aiosmtplib
+from aiosmtplib.email import parse_address
 
 from hduce.plugins.notifications.config import EmailConfig, smtp_settings
 from hduce.plugins.notifications.services.channels.base import DeliveryError, OutgoingMessage
+from hduce.plugins.notifications.services.channels.capacity import Capacity
 
 TOO_BIG = 552
 MAX_IDLE = 30.0
 """Seconds an idle connection may wait for reuse; relays drop idle clients, sometimes silently."""
+
+
+class Envelope(NamedTuple):
+    """The SMTP envelope: MAIL FROM and the one RCPT TO."""
+
+    sender: str
+    recipient: str
+
+
+def recipient(address: str) -> str:
+    """`address` for RCPT TO; `ValueError` when SMTP would read it as another mailbox."""
+    parsed = parse_address(address)
+    if parsed != address:
+        raise ValueError(f"SMTP would read it as {parsed!r}, another mailbox")
+    return parsed
 
 
 def build_message(message: OutgoingMessage, sender: str) -> EmailMessage:
@@ -38,7 +55,7 @@ class EmailChannel:
     def __init__(self, config: EmailConfig) -> None:
         self._config = config
         self._settings = smtp_settings(config)
-        self._slots = asyncio.Semaphore(max(1, config.connections))
+        self._capacity = Capacity(config.connections, "SMTP connections")
         self._idle: list[tuple[aiosmtplib.SMTP, float]] = []
 
     @property
@@ -46,38 +63,54 @@ class EmailChannel:
         """Whether a relay and a sender address are set."""
         return bool(self._settings.host and self._config.from_address)
 
+    @property
+    def capacity(self) -> Capacity:
+        """One place per connection: `send` takes one unless its task holds one already."""
+        return self._capacity
+
     async def send(self, message: OutgoingMessage) -> None:
-        """Send one message, or raise `DeliveryError` (permanent when the relay refuses it)."""
+        """Send one message, or raise `DeliveryError` (permanent when the relay refuses it).
+
+        The envelope names the sender's bare address and `message.to` alone, exactly as written:
+        an address SMTP would read as another mailbox (`a;b@c` is `a`) is not sent at all.
+        """
         try:
             mime = build_message(message, self._config.from_address)
+            envelope = Envelope(parse_address(self._config.from_address), recipient(message.to))
         except ValueError as exc:
             raise DeliveryError(
                 f"e-mail to {message.to!r} cannot be built: {exc}", permanent=True
             ) from exc
-        async with self._slots:
+        async with self._capacity.hold():
             try:
-                await self._send(mime)
-            except (aiosmtplib.SMTPException, OSError) as exc:
+                await self._send(mime, envelope)
+            except (aiosmtplib.SMTPException, OSError) as exc:  # (a TLS error is a ValueError too)
                 raise self._failure(exc) from exc
+            except ValueError as exc:  # what aiosmtplib refuses to put on a command line
+                raise DeliveryError(
+                    f"e-mail to {message.to!r} cannot be sent: {exc}", permanent=True
+                ) from exc
 
     async def aclose(self) -> None:
         """Close the idle connections."""
         while self._idle:
             self._idle.pop()[0].close()
 
-    async def _send(self, mime: EmailMessage) -> None:
+    async def _send(self, mime: EmailMessage, envelope: Envelope) -> None:
         client = self._reusable()
         if client is not None:
             try:
-                await self._send_on(client, mime)
+                await self._send_on(client, mime, envelope)
                 return
             except aiosmtplib.SMTPServerDisconnected:
                 pass  # the relay closed it while idle: try once more on a new connection
-        await self._send_on(await self._connect(), mime)
+        await self._send_on(await self._connect(), mime, envelope)
 
-    async def _send_on(self, client: aiosmtplib.SMTP, mime: EmailMessage) -> None:
+    async def _send_on(
+        self, client: aiosmtplib.SMTP, mime: EmailMessage, envelope: Envelope
+    ) -> None:
         try:
-            await client.send_message(mime)
+            await client.send_message(mime, sender=envelope.sender, recipients=[envelope.recipient])
         except (aiosmtplib.SMTPResponseException, aiosmtplib.SMTPRecipientsRefused):
             self._keep(client)  # the relay answered and aiosmtplib reset the envelope
             raise
@@ -127,9 +160,11 @@ class EmailChannel:
         """
         where = f"SMTP {self._settings.where}"
         if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
-            replies = "; ".join(f"{r.code} {r.message}" for r in exc.recipients)
+            replies = "; ".join(f"{r.recipient}: {r.code} {r.message}" for r in exc.recipients)
             permanent = all(r.code >= 500 for r in exc.recipients)
-            return DeliveryError(f"{where} refused the recipient: {replies}", permanent=permanent)
+            return DeliveryError(f"{where} refused the recipient {replies}", permanent=permanent)
+        if isinstance(exc, aiosmtplib.SMTPNotSupported):  # SMTPUTF8: the relay can never take it
+            return DeliveryError(f"{where} cannot take this message: {exc}", permanent=True)
         if isinstance(exc, aiosmtplib.SMTPResponseException):
             reply = f"{exc.code} {exc.message}"
             # 552 (too big) may already answer MAIL FROM, when the client announces the size.
