@@ -193,14 +193,19 @@ class TemplateRenderer:
         if name not in self._parsed:
             try:
                 source, path, _ = self._loader.get_source(self._env, name)
-                parsed = self._env.parse(source, name, path)
             except TemplateNotFound:
                 raise TemplateError(f"template file `{name}` not found") from None
+            where = path or name
+            try:
+                parsed = self._env.parse(source, name, path)
+                # Compiles the file: an unknown filter or test fails here (TemplateAssertionError).
+                own = frozenset(meta.find_undeclared_variables(parsed) - self._env.globals.keys())
             except TemplateSyntaxError as exc:
-                raise TemplateError(f"template `{name}` line {exc.lineno}: {exc.message}") from None
-            own = frozenset(meta.find_undeclared_variables(parsed) - self._env.globals.keys())
+                raise TemplateError(
+                    f"template file {where} line {exc.lineno}: {exc.message}"
+                ) from None
             used = [used for used in meta.find_referenced_templates(parsed) if used is not None]
-            self._parsed[name] = (path or name, own, used)
+            self._parsed[name] = (where, own, used)
         return self._parsed[name]
 
 
