@@ -407,6 +407,17 @@ def test_a_date_of_birth_in_the_future_is_refused_by_line(
     assert errors[-1] == "hduce: 1 row cannot be imported; nothing was imported", errors
 
 
+def test_an_address_that_cannot_be_delivered_is_refused_by_line(
+    tmp_path: Path, migrated: str, nats_url: str
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    rows = [f"ok-{tag}@clinic.example,Ann,Lee", f"dd-{tag}@clinic..example,Bo,Ek"]
+    path = write_csv(tmp_path, rows, header="email,first_name,last_name")
+    errors = refused_dry_run(tmp_path, migrated, nats_url, path)
+    assert errors[0].startswith("line 3: `email`: not a usable e-mail address: "), errors
+    assert errors[-1] == "hduce: 1 row cannot be imported; nothing was imported", errors
+
+
 async def test_problems_in_the_file_and_clashes_are_reported_together(
     tmp_path: Path, migrated: str, nats_url: str, raw_pool: asyncpg.Pool
 ) -> None:

@@ -32,6 +32,8 @@ class Provider:
         self.requests: list[Request] = []
         self.replies: deque[tuple[int, str]] = deque()
         self.released = threading.Event()
+        self.announced: int | None = None
+        """A Content-Length to announce instead of the reply's: the rest never comes (huge)."""
         self._server = ThreadingHTTPServer((HOST, 0), self._handler())
         if tls is not None:
             self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
@@ -68,9 +70,13 @@ class Provider:
                 payload = text.encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
+                self.send_header("Content-Length", str(provider.announced or len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
+                if provider.announced:
+                    self.wfile.flush()
+                    provider.released.wait(10)
+                    self.close_connection = True
 
             def log_message(self, format: str, *args: Any) -> None:
                 """Keep the test output quiet."""

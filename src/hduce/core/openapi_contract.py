@@ -35,6 +35,7 @@ NO_CONTENT_TEXT = "Done; the answer has no body"
 # Litestar documents request validation as its own 400 body; the API answers 422 problem+json.
 LITESTAR_VALIDATION_400 = "Bad request syntax or unsupported method"
 API_PREFIX = "/api/"
+BAD_EMAIL = "not a usable e-mail address: the domain starts or ends with a dot"
 
 _DETAILS = {
     400: ("bad-request", "the JSON body does not parse: JSON is malformed: invalid character"),
@@ -43,7 +44,7 @@ _DETAILS = {
     404: ("not-found", "no such resource, or it is not yours to see"),
     409: ("conflict", "the resource changed since it was read"),
     413: ("request-entity-too-large", "the body is larger than this route accepts"),
-    422: ("validation-error", "email: Expected `str` matching regex '^[^@]+@[^@]+$'"),
+    422: ("validation-error", f"email: {BAD_EMAIL}"),
     429: ("too-many-requests", "Too many requests from this address; retry in 42 seconds."),
 }
 
@@ -60,8 +61,7 @@ def problem_example(status: int) -> dict[str, Any]:
         "request_id": "5f0c1a7e9b2d4c3a8e6f1b0d2c4a6e8f",
     }
     if status == 422:
-        message = "Expected `str` matching regex '^[^@]+@[^@]+$'"
-        example["errors"] = [{"message": message, "key": "email", "source": "body"}]
+        example["errors"] = [{"message": BAD_EMAIL, "key": "email", "source": "body"}]
     if status == 429:
         example["retry_after"] = 42  # seconds, as in `Retry-After`
     return {key: value for key, value in example.items() if value is not None}

@@ -5,6 +5,7 @@ import uuid
 from pathlib import Path
 
 import asyncpg
+import pytest
 from click.testing import CliRunner
 
 from hduce.cli import hduce
@@ -75,6 +76,20 @@ async def test_user_create_refuses_a_weak_password(
     result = run_create(tmp_path, migrated, nats_url, *args, password="password")
     assert result.returncode == 1
     assert "at least 12 characters" in result.stderr
+    assert await raw_pool.fetchval("SELECT count(*) FROM account WHERE email = $1", email) == 0
+
+
+@pytest.mark.parametrize(
+    "email", ["dot@clinic.example.", "dd@clinic..example", "sc;x@clinic.example"]
+)
+async def test_user_create_refuses_an_address_that_cannot_be_delivered(
+    tmp_path: Path, migrated: str, nats_url: str, raw_pool: asyncpg.Pool, email: str
+) -> None:
+    args = ("--email", email, "--username", f"odd_{uuid.uuid4().hex[:8]}", "--password-stdin")
+    result = run_create(tmp_path, migrated, nats_url, *args, password=PASSWORD)
+    assert result.returncode == 1, result.stdout
+    (line,) = result.stderr.strip().splitlines()
+    assert "`email`: not a usable e-mail address" in line, line
     assert await raw_pool.fetchval("SELECT count(*) FROM account WHERE email = $1", email) == 0
 
 

@@ -183,7 +183,8 @@ async def test_the_live_stream_never_carries_another_users_item(clinic: Clinic) 
     bob = await clinic.member("patient")
     text, _ = await stream_while_notified(clinic, bob, alice)
     assert "event: notification" not in text
-    assert ": connected" in text
+    assert "\r\n: connected\r\n\r\n" in text, text
+    assert "data:" not in text, "a comment-only frame is no (empty) message event"
 
 
 async def test_a_stream_beyond_the_per_user_cap_is_a_429_problem(clinic: Clinic) -> None:

@@ -42,6 +42,19 @@ async def test_the_stream_ends_within_a_recheck_of_its_session_ending(
     assert time.monotonic() - ended_at < live.TOKEN_RECHECK_SECONDS + 1
 
 
+async def test_comments_are_frames_without_data_so_event_source_dispatches_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Regression: each comment carried an empty `data:` line, an empty `message` event.
+    monkeypatch.setattr(live, "KEEPALIVE_SECONDS", 0.2)
+    tokens = TokenService(AuthSettings(jwt_secret="s" * 48))
+    principal = Principal(id=uuid.uuid4(), roles=frozenset({"patient"}))
+    events = stream(tokens, principal).events()
+    assert (await anext(events)).encode() == b": connected\r\n\r\n"
+    assert (await anext(events)).encode() == b": keep-alive\r\n\r\n"
+    await events.aclose()
+
+
 async def test_each_user_holds_at_most_max_streams_and_an_ended_one_frees_its_place() -> None:
     tokens = TokenService(AuthSettings(jwt_secret="s" * 48))
     unused = Inbox(Database(HduceEngine()))

@@ -93,3 +93,19 @@ def test_a_template_override_with_an_unknown_variable_stops_config_check(tmp_pat
     assert code != 0
     (line,) = output.strip().splitlines()
     assert str(override) in line and "`patient_nam`" in line
+
+
+@pytest.mark.parametrize("command", [["config", "check"], ["serve"]])
+def test_a_template_override_with_an_unknown_filter_stops_in_one_line(
+    tmp_path: Path, command: list[str]
+) -> None:
+    # Regression: a raw jinja2 TemplateAssertionError traceback instead of a config error.
+    override = tmp_path / "templates" / "new_login" / "sms.txt"
+    override.parent.mkdir(parents=True)
+    override.write_text("{{ clinic_name|nosuchfilter }}: new sign-in", encoding="utf-8")
+    folders = json.dumps([str(tmp_path / "templates")])
+    code, output = run(command, tmp_path, HDUCE_PLUGINS__NOTIFICATIONS__TEMPLATE_DIRS=folders)
+    assert code != 0
+    assert "Traceback" not in output, output
+    (line,) = [line for line in output.splitlines() if str(override) in line]
+    assert "No filter named 'nosuchfilter'" in line, output

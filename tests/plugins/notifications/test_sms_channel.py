@@ -123,6 +123,20 @@ async def test_a_long_reply_is_cut_short(provider: Provider) -> None:
     assert "x" * 301 not in str(caught.value)
 
 
+async def test_a_huge_error_reply_is_read_only_as_far_as_it_is_shown(provider: Provider) -> None:
+    # Seen: a 400 announcing 400 MB was read whole into memory (serve grew by over 1 GB).
+    provider.announced = 400 * 1024 * 1024
+    provider.replies.append((400, "bad number " + "x" * 20_000))
+    async with channel_for(url=provider.url, timeout="2s") as channel:
+        with pytest.raises(DeliveryError) as caught:
+            await channel.send(message())
+        provider.announced = None
+        await channel.send(message())  # the abandoned connection is not reused
+    assert caught.value.permanent
+    assert "HTTP 400: bad number xxx" in str(caught.value)
+    assert "x" * 300 not in str(caught.value)
+
+
 async def test_the_query_string_never_reaches_the_error(provider: Provider) -> None:
     provider.replies.append((503, "down"))
     async with channel_for(url=provider.url + "?api_key=k-123") as channel:

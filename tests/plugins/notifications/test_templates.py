@@ -236,8 +236,53 @@ def test_broken_folders_fail_at_start(tmp_path: Path) -> None:
 def test_a_syntax_error_names_the_file_and_line(tmp_path: Path) -> None:
     clinic = write(tmp_path, {"test_message/sms.txt": "ok\n{{ text "})
     renderer = TemplateRenderer([clinic, BUILTIN])
-    with pytest.raises(TemplateError, match=r"`test_message/sms.txt` line 2"):
+    with pytest.raises(TemplateError) as caught:
         renderer.render("test_message", "sms", sample("test_message"))
+    assert f"{clinic / 'test_message' / 'sms.txt'} line 2: " in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("source", "said"),
+    [
+        ("{{ clinic_name | nosuchfilter }}: new sign-in", "No filter named 'nosuchfilter'"),
+        ("{{ when is nosuchtest }}", "No test named 'nosuchtest'"),
+    ],
+)
+def test_an_unknown_filter_or_test_fails_the_check_in_one_line_naming_the_file(
+    tmp_path: Path, source: str, said: str
+) -> None:
+    # Regression: jinja2's TemplateAssertionError ("<introspection>") escaped the check raw.
+    clinic = write(tmp_path, {"new_login/sms.txt": "Clinic\n" + source})
+    with pytest.raises(TemplateError) as caught:
+        TemplateRenderer([clinic, BUILTIN]).check()
+    message = str(caught.value)
+    assert "\n" not in message
+    assert f"{clinic / 'new_login' / 'sms.txt'} line 2: {said}" in message
+
+
+@pytest.mark.parametrize(
+    ("file", "channel"),
+    [
+        ("sms.txt", "sms"),
+        ("subject.txt", "email"),
+        ("email.html", "email"),
+        ("in_app.txt", "in_app"),
+    ],
+)
+def test_a_file_that_renders_to_nothing_is_an_error_naming_it(
+    tmp_path: Path, file: str, channel: str
+) -> None:
+    # Regression: an override rendering to nothing was sent as a blank message.
+    clinic = write(tmp_path, {f"test_message/{file}": "{% if false %}x{% endif %}\n"})
+    renderer = TemplateRenderer([clinic, BUILTIN])
+    with pytest.raises(TemplateError, match=f"`test_message/{file}` renders to nothing"):
+        renderer.render("test_message", channel, sample("test_message"))
+
+
+def test_an_sms_has_no_subject_so_a_blank_one_does_not_stop_it(tmp_path: Path) -> None:
+    clinic = write(tmp_path, {"test_message/subject.txt": " \n"})
+    renderer = TemplateRenderer([clinic, BUILTIN])
+    assert renderer.render("test_message", "sms", sample("test_message")).text
 
 
 def test_builtin_dir_from_the_environment_wins(tmp_path: Path) -> None:

@@ -13,6 +13,10 @@ async def test_registration_errors_name_the_rule_of_the_field(clinic: Clinic) ->
     cases = (
         ({"username": "john smith"}, "Usernames are 3-64 letters, digits, '.', '_' or '-'"),
         ({"email": "john.smith"}, "E-mail addresses look like name@example.com"),
+        (
+            {"email": "john@clinic.example."},
+            "Not a usable e-mail address: the domain starts or ends with a dot. E-mail addresses",
+        ),
         ({"first_name": ""}, "Give a first name"),
     )
     for changes, rule in cases:

@@ -11,8 +11,10 @@ from msgspec import Meta
 
 from hduce.contracts.auth import Role
 from hduce.core.schemas import Input, Read, check_birth_date
+from hduce.plugins.auth.email_address import MAX_LENGTH, check_email
 
-Email = Annotated[str, Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
+Email = Annotated[str, Meta(max_length=MAX_LENGTH, extra_json_schema={"format": "idn-email"})]
+"""An account's e-mail address: a struct holding one runs `check_email` on it (post-init)."""
 Username = Annotated[str, Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,63}$")]
 Password = Annotated[str, Meta(min_length=1, max_length=1024)]
 NewPassword = Annotated[str, Meta(min_length=1, max_length=256)]
@@ -48,6 +50,9 @@ class AccountFields(msgspec.Struct, kw_only=True):
     last_name: Annotated[str, Meta(max_length=100)]
     phone: Phone | None = None
 
+    def __post_init__(self) -> None:
+        check_email(self.email)
+
 
 class AccountCreate(Input):
     """Self-registration: a patient, or a staff account that waits for approval."""
@@ -64,6 +69,7 @@ class AccountCreate(Input):
     date_of_birth: date | None = None
 
     def __post_init__(self) -> None:
+        check_email(self.email)
         check_birth_date(self.date_of_birth)
 
 

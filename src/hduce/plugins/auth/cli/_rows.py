@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 
 from hduce.core.schemas import check_birth_date
+from hduce.plugins.auth.email_address import check_email
 from hduce.plugins.auth.schemas import Email, Name, Phone, Username, field_reason, nul_reason
 
 REQUIRED = ("email", "first_name", "last_name")
@@ -33,6 +34,7 @@ class PatientRow(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     date_of_birth: date | None = None
 
     def __post_init__(self) -> None:
+        check_email(self.email)
         check_birth_date(self.date_of_birth)
 
 

@@ -23,6 +23,9 @@ QUEUE_SIZE = 100
 KEEPALIVE_SECONDS = 15.0
 TOKEN_RECHECK_SECONDS = 1.0
 """How often an open stream checks that its access token still verifies (a cached lookup)."""
+CONNECTED = ServerSentEventMessage(data=None, comment="connected")
+KEEPALIVE = ServerSentEventMessage(data=None, comment="keep-alive")
+"""Comment-only frames: no `data:` line, so an EventSource dispatches no (empty) message."""
 
 
 class InboxFeed:
@@ -108,10 +111,10 @@ class LiveInbox:
     async def events(self) -> AsyncIterator[ServerSentEventMessage]:
         """Messages until `stream_max_duration` has passed or the token no longer verifies."""
         try:
-            yield ServerSentEventMessage(comment="connected")
+            yield CONNECTED
             async for item in self.items():
                 if item is None:
-                    yield ServerSentEventMessage(comment="keep-alive")
+                    yield KEEPALIVE
                     continue
                 yield ServerSentEventMessage(
                     data=msgspec.json.encode(item).decode(), event="notification", id=str(item.id)

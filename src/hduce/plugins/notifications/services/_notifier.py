@@ -19,6 +19,7 @@ from hduce.plugins.notifications.services._templates import (
     Rendered,
     TemplateError,
     TemplateRenderer,
+    blank_part,
 )
 from hduce.plugins.notifications.services.channels.base import Channel
 from hduce.plugins.notifications.store import (
@@ -71,7 +72,7 @@ class NotificationService(Notifier):
             target = await resolve_recipient(self._directory, notice)
             values = {"clinic_name": self._config.clinic_name, "name": target.first_name}
             values.update(notice.data)
-            rendered, problem = self._render(notice.template, values)
+            rendered, problems = self._render(notice.template, values)
             notification = NewNotification(
                 id=uuid.uuid4(),
                 recipient=target.user_id,
@@ -90,7 +91,7 @@ class NotificationService(Notifier):
                 status, reason, due = self._plan(target, channel, notice, preferences)
                 if status is None:
                     continue
-                if problem and status in SENDABLE:
+                if (problem := problems.get(channel)) and status in SENDABLE:
                     status, reason, due = "failed", problem, None
                 delivery_id = uuid.uuid4()
                 address = target.address(channel) or ""
@@ -119,20 +120,27 @@ class NotificationService(Notifier):
 
     def _render(
         self, template: str, values: Mapping[str, Any]
-    ) -> tuple[dict[str, Rendered], str | None]:
-        """Each channel's message; if rendering fails, empty ones and why (never raised).
+    ) -> tuple[dict[str, Rendered], dict[str, str]]:
+        """Each channel's message and, by channel, why it cannot be sent (never raised).
 
         The caller's request (a booking...) must not fail over a message: its deliveries are
-        recorded `failed` with the reason instead.
+        recorded `failed` with the reason instead. If rendering fails, every channel's message
+        is empty; a message that renders to nothing fails on its channel alone.
         """
         try:
-            return self._renderer.render_all(template, values, CHANNELS), None
+            rendered = self._renderer.render_all(template, values, CHANNELS)
         except TemplateError as exc:
             logger.error("a %s notification could not be rendered: %s", template, exc)
             known = template in self._renderer.names()
             channels = self._renderer.channels(template) if known else frozenset()
             empty = {channel: Rendered("", "") for channel in CHANNELS if channel in channels}
-            return empty, f"not rendered: {exc}"
+            return empty, dict.fromkeys(empty, f"not rendered: {exc}")
+        problems = {}
+        for channel, message in rendered.items():
+            if problem := blank_part(template, channel, message):
+                logger.error("a %s notification could not be rendered: %s", template, problem)
+                problems[channel] = f"not rendered: {problem}"
+        return rendered, problems
 
     async def _preferences_of(self, target: Recipient) -> Preferences | None:
         if target.user_id is None:

@@ -26,6 +26,8 @@ HTML = "email.html"
 BODIES = {"email": "email.txt", "sms": "sms.txt", "push": "push.txt", "in_app": "in_app.txt"}
 """The file that holds each channel's text; a template without it skips that channel."""
 FILES = frozenset({SUBJECT, HTML, *BODIES.values()})
+UNTITLED = frozenset({"sms"})
+"""Channels that send no subject (a blank one does not stop their message)."""
 GIVEN = "variables.txt"
 """A built-in template's declaration of the values its sender gives it, one name a line."""
 ALWAYS_GIVEN = frozenset({"name", "clinic_name"})
@@ -127,12 +129,18 @@ class TemplateRenderer:
             raise TemplateError(f"unknown channel `{channel}` (known: {', '.join(BODIES)})")
         if BODIES[channel] not in self._files_of(template):
             raise TemplateError(f"template `{template}` has no {channel} message")
-        return self.render_all(template, data, (channel,))[channel]
+        rendered = self.render_all(template, data, (channel,))[channel]
+        if problem := blank_part(template, channel, rendered):
+            raise TemplateError(problem)
+        return rendered
 
     def render_all(
         self, template: str, data: Mapping[str, Any], channels: Sequence[str] = tuple(BODIES)
     ) -> dict[str, Rendered]:
-        """`render` for each of `channels` the template has, its subject rendered once."""
+        """`render` for each of `channels` the template has, its subject rendered once.
+
+        A message that renders to nothing is returned as it is: see `blank_part`.
+        """
         files = self._files_of(template)
         subject = " ".join(self._render(template, SUBJECT, data).split())
         rendered = {}
@@ -193,15 +201,33 @@ class TemplateRenderer:
         if name not in self._parsed:
             try:
                 source, path, _ = self._loader.get_source(self._env, name)
-                parsed = self._env.parse(source, name, path)
             except TemplateNotFound:
                 raise TemplateError(f"template file `{name}` not found") from None
+            where = path or name
+            try:
+                parsed = self._env.parse(source, name, path)
+                # Compiles the file: an unknown filter or test fails here (TemplateAssertionError).
+                own = frozenset(meta.find_undeclared_variables(parsed) - self._env.globals.keys())
             except TemplateSyntaxError as exc:
-                raise TemplateError(f"template `{name}` line {exc.lineno}: {exc.message}") from None
-            own = frozenset(meta.find_undeclared_variables(parsed) - self._env.globals.keys())
+                raise TemplateError(
+                    f"template file {where} line {exc.lineno}: {exc.message}"
+                ) from None
             used = [used for used in meta.find_referenced_templates(parsed) if used is not None]
-            self._parsed[name] = (path or name, own, used)
+            self._parsed[name] = (where, own, used)
         return self._parsed[name]
+
+
+def blank_part(template: str, channel: str, message: Rendered) -> str | None:
+    """Why `message` must not be sent: the file of it that rendered to nothing (None if none)."""
+    if not message.text:
+        file = BODIES[channel]
+    elif not message.subject and channel not in UNTITLED:
+        file = SUBJECT
+    elif message.html is not None and not message.html:
+        file = HTML
+    else:
+        return None
+    return f"template `{template}/{file}` renders to nothing (a blank message is not sent)"
 
 
 def _listed(names: Sequence[str]) -> str:

@@ -27,6 +27,8 @@ RULES = {
     "duration_minutes": "A visit lasts 5 to 480 minutes.",
     "notes": "Notes are up to 10,000 characters.",
 }
+EXPLAINED = frozenset({"email"})
+"""Fields whose check says what is wrong, shown followed by the field's rule (what is right)."""
 NAMES = {
     "from_date": "the first day",
     "to_date": "the last day",
@@ -48,7 +50,8 @@ def in_words(status: int, detail: str) -> str:
         return _named(detail)
     said, field = detail[: found.start()], found[1]
     if not said.startswith(VALIDATORS):
-        return _named(said)  # a rule's own words, e.g. "unknown time zone 'Mars/Base'"
+        words = _named(said)  # a rule's own words, e.g. "unknown time zone 'Mars/Base'"
+        return f"{words[0].upper()}{words[1:]}. {RULES[field]}" if field in EXPLAINED else words
     named = NAMES.get(field, f"the {field.replace('_', ' ')}")
     return RULES.get(field, f"{named[0].upper()}{named[1:]} is not valid.")
 

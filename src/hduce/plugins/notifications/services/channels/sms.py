@@ -14,6 +14,8 @@ PLACEHOLDER = re.compile(r"\{(to|sender|text|id)\}")
 RETRIED_STATUSES = frozenset({408, 425, 429})
 REPLY_SHOWN = 300
 """Characters of the provider's reply kept in the delivery's error."""
+REPLY_READ = 4096
+"""Bytes of the provider's reply read at most (a huge body is never read whole)."""
 
 
 def fill(template: str, values: dict[str, str]) -> str:
@@ -55,7 +57,8 @@ class SmsChannel:
         fields = {key: fill(value, values) for key, value in self._config.body_template.items()}
         body = {"json" if self._config.body_format == "json" else "data": fields}
         try:
-            response = await self._client.post(self._config.url, **body)
+            async with self._client.stream("POST", self._config.url, **body) as response:
+                start = await _start_of(response)
         except httpx.TimeoutException as exc:
             raise DeliveryError(f"SMS provider {self._where}: timed out ({exc!r})") from exc
         except httpx.HTTPError as exc:
@@ -63,7 +66,8 @@ class SmsChannel:
         if response.is_success:
             return
         status = response.status_code
-        reply = " ".join(response.text.split())[:REPLY_SHOWN]
+        text = start.decode(response.encoding or "utf-8", errors="replace")
+        reply = " ".join(text.split())[:REPLY_SHOWN]
         raise DeliveryError(
             f"SMS provider {self._where}: HTTP {status}: {reply}",
             permanent=status < 500 and status not in RETRIED_STATUSES,
@@ -72,3 +76,13 @@ class SmsChannel:
     async def aclose(self) -> None:
         """Close the provider connections."""
         await self._client.aclose()
+
+
+async def _start_of(response: httpx.Response) -> bytes:
+    """The first `REPLY_READ` bytes of the body; a body read to its end frees the connection."""
+    start = bytearray()
+    async for chunk in response.aiter_bytes():
+        start += chunk
+        if len(start) >= REPLY_READ:
+            break  # the rest is left unread: the connection is closed, not reused
+    return bytes(start[:REPLY_READ])
