@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from hduce.plugins.auth.email_address import address_problem
+from hduce.core.email_address import address_problem
 from tests.plugins.auth.helpers import AuthApp
 from tests.plugins.auth.test_register import registration
 

@@ -10,8 +10,8 @@ import msgspec
 from msgspec import Meta
 
 from hduce.contracts.auth import Role
+from hduce.core.email_address import MAX_LENGTH, check_email
 from hduce.core.schemas import Input, Read, check_birth_date
-from hduce.plugins.auth.email_address import MAX_LENGTH, check_email
 
 Email = Annotated[str, Meta(max_length=MAX_LENGTH, extra_json_schema={"format": "idn-email"})]
 """An account's e-mail address: a struct holding one runs `check_email` on it (post-init)."""

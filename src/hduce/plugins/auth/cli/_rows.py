@@ -13,8 +13,8 @@ from typing import Any
 
 import msgspec
 
+from hduce.core.email_address import check_email
 from hduce.core.schemas import check_birth_date
-from hduce.plugins.auth.email_address import check_email
 from hduce.plugins.auth.schemas import Email, Name, Phone, Username, field_reason, nul_reason
 
 REQUIRED = ("email", "first_name", "last_name")
