@@ -1,6 +1,7 @@
 """Session-wide real services: embedded PostgreSQL (migrated once) and a real nats-server."""
 
 import contextlib
+import os
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -14,10 +15,15 @@ from hduce.core.db import HduceEngine, open_database
 from hduce.core.migrations import apply_migrations
 from hduce.piccolo_conf import DB
 from hduce.runtime import EmbeddedNats, EmbeddedPostgres
-from tests.support.processes import TEST_CONFIG, processes_using
+from tests.support.processes import REPO_ROOT, TEST_CONFIG, processes_using
 
 TEST_JWT_SECRET = "hduce-tests-e55f3d78fbd6def44b93bfdb5ca0b556fecc16b2"
 """A fixed secret that passes the production secret policy."""
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: one worker per core, at most four (each starts its own servers)."""
+    return min(os.cpu_count() or 1, 4)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -38,6 +44,21 @@ def services_dir() -> Iterator[Path]:
     """A scratch folder under /tmp (never /root) for the session's servers."""
     with tempfile.TemporaryDirectory(prefix="hduce-test-") as folder:
         yield Path(folder)
+
+
+@pytest.fixture(scope="session")
+def data_dir(services_dir: Path) -> Path:
+    """The session's data dir: one per test process, as the telemetry spool is one process's.
+
+    Its `models` is the checkout's `var/models`, so the local model is built once per checkout
+    (written aside and renamed: two test processes may build it at the same time).
+    """
+    models = REPO_ROOT / "var" / "models"
+    models.mkdir(parents=True, exist_ok=True)
+    path = services_dir / "data"
+    path.mkdir(mode=0o700)
+    (path / "models").symlink_to(models, target_is_directory=True)
+    return path
 
 
 @pytest.fixture(scope="session")
@@ -75,9 +96,14 @@ async def migrated(database_url: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def settings(migrated: str, nats_url: str) -> Settings:
-    """Test settings pointing at the session's servers."""
-    environ = {"DATABASE_URL": migrated, "HDUCE_NATS__URL": nats_url, "JWT_SECRET": TEST_JWT_SECRET}
+def settings(migrated: str, nats_url: str, data_dir: Path) -> Settings:
+    """Test settings pointing at the session's servers and data dir."""
+    environ = {
+        "DATABASE_URL": migrated,
+        "HDUCE_NATS__URL": nats_url,
+        "HDUCE_DATA_DIR": str(data_dir),
+        "JWT_SECRET": TEST_JWT_SECRET,
+    }
     return load_settings(config_file=str(TEST_CONFIG), environ=environ)
 
 

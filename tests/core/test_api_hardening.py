@@ -33,6 +33,10 @@ def bearer(settings: Settings, role: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+NO_APPOINTMENT = uuid.UUID(int=1)
+"""Fixed: parameters are test ids, the same in every test process (pytest-xdist checks)."""
+
+
 @pytest.mark.parametrize(
     ("method", "path", "role", "status"),
     [
@@ -40,7 +44,7 @@ def bearer(settings: Settings, role: str) -> dict[str, str]:
         ("GET", "/api/v1/appointments/types", None, 401),
         ("GET", "/api/v1/no-such-route", "patient", 404),
         ("GET", "/api/v1/audit", "patient", 403),
-        ("POST", f"/api/v1/appointments/{uuid.uuid4()}/confirm", None, 422),
+        ("POST", f"/api/v1/appointments/{NO_APPOINTMENT}/confirm", None, 422),
     ],
 )
 async def test_every_api_answer_is_no_store_and_nosniff(

@@ -10,7 +10,8 @@ from tests.plugins.fhir.conftest import fhir_settings
 from tests.plugins.fhir.test_patients import BASE, outcome
 from tests.plugins.users.clinic import Clinic, running_clinic
 
-NOBODY = uuid.uuid4()
+NOBODY = uuid.UUID(int=1)
+"""Fixed: parameters are test ids, the same in every test process (pytest-xdist checks)."""
 
 
 # Litestar refused these while routing, before the FHIR router's handlers: problem+json.

@@ -83,7 +83,8 @@ def samples(exposition: str) -> dict[tuple[str, str], float]:
     for family in text_string_to_metric_families(exposition):
         for sample in family.samples:
             labels = sample.labels
-            if labels.get("path") == "/api/v1/users/me" and labels.get("le") in (None, "+Inf"):
+            is_read = labels.get("path") == "/api/v1/users/me" and labels.get("method") == "GET"
+            if is_read and labels.get("le") in (None, "+Inf"):
                 found[sample.name, labels["status_code"]] = sample.value
     return found
 

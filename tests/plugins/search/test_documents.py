@@ -86,5 +86,6 @@ async def test_a_rebuild_includes_documents(clinic: Clinic) -> None:
     total = await clinic.in_app(plugin(clinic).reindex_total)
     report = await clinic.in_app(plugin(clinic).reindex)
     assert report.written["document"] >= 1
-    assert total == sum(report.written.values()), "the progress total counts every kind"
+    # `Source.count` may count a few more than a rebuild reads (its docstring says so).
+    assert total >= sum(report.written.values()), "the progress total counts every kind"
     assert ids(await search(clinic, doctor, marker)) == [document["id"]]
