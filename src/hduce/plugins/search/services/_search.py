@@ -2,6 +2,7 @@
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import KW_ONLY, dataclass
 
 import msgspec
@@ -108,16 +109,17 @@ class SearchService:
 
     async def suggest(self, principal: Principal, *, q: str, limit: int | None) -> Suggestions:
         """Completions of the last word of `q` from entries the caller may see and the lexicon."""
-        words = _WORDS.findall(self._text(q).lower())
+        typed = self._text(q).lower()
+        words = _WORDS.findall(typed)
         if not words:
             raise InvalidSearch("q: give the start of a word")
         limit = self._page_size(limit)
         scope = scope_for(principal, self.readers, tuple(self.readers))
         found = await self.backend.suggest(words[-1], scope, limit)
-        head = q.lower()[: q.lower().rindex(words[-1])]
-        typed = [" ".join(f"{head}{word}".split()) for word in found]
-        terms = self.lexicon.completions(q, limit)
-        return Suggestions(suggestions=list(dict.fromkeys([*typed, *terms]))[:limit])
+        head = typed[: typed.rindex(words[-1])]
+        completed = [" ".join(f"{head}{word}".split()) for word in found]
+        terms = self.lexicon.completions(typed, limit)
+        return Suggestions(suggestions=list(dict.fromkeys([*completed, *terms]))[:limit])
 
     def _query(
         self, q: str, limit: int | None, offset: int, wanted: Filters, facets: tuple[str, ...]
@@ -134,10 +136,13 @@ class SearchService:
         )
 
     def _text(self, q: str) -> str:
-        """`q` stripped; 422 when it holds a NUL (never sent to the database) or is too long."""
+        """`q` stripped and precomposed (NFC, as indexed text is).
+
+        422 when it holds a NUL (never sent to the database) or is too long.
+        """
         if "\x00" in q:
             raise InvalidSearch("q: may not contain NUL characters")
-        text = q.strip()
+        text = unicodedata.normalize("NFC", q.strip())
         if len(text) > self.config.max_query_length:
             raise InvalidSearch(f"q: at most {self.config.max_query_length} characters")
         return text
