@@ -1,5 +1,7 @@
 """Patients: indexed on registration and profile changes, seen as the caller's role allows."""
 
+import uuid
+
 import asyncpg
 
 from tests.plugins.search.helpers import (
@@ -34,6 +36,30 @@ async def test_a_registered_patient_is_found_by_name_prefix_and_email(
     assert [hit["id"] for hit in by_email["hits"]] == [str(patient.id)]
     by_phone = await search(clinic, doctor, "33612345678")
     assert str(patient.id) in [hit["id"] for hit in by_phone["hits"]]
+
+
+async def test_an_address_is_found_as_typed_whatever_words_the_index_holds(
+    clinic: Clinic, raw_pool: asyncpg.Pool
+) -> None:
+    # Indexed words a typo correction would turn parts of these addresses into: "exämple"
+    # (an address at an accented domain: PostgreSQL splits it into words) for "example", and
+    # a surname one letter away from the word between the address's dot and its `@`.
+    tag, surname = uuid.uuid4().hex[:8], word()
+    near = await register(clinic, "Zoé", surname, email=f"zoé.{tag}@exämple.org")
+    await wait_for_entry(raw_pool, "patient", near.id)
+    assert await raw_pool.fetchval("SELECT 1 FROM search_vocabulary WHERE word = 'exämple'")
+    typo = surname[:-1] + ("a" if surname[-1] != "a" else "b")
+    patients = [
+        await register(clinic, "Alice", word()),
+        await register(clinic, "Ana", word(), email=f"p{tag}.{typo}@example.test"),
+    ]
+    doctor = await clinic.member("doctor")
+    for patient in patients:
+        await wait_for_entry(raw_pool, "patient", patient.id)
+        by_email = await search(clinic, doctor, patient.email)
+        assert [hit["id"] for hit in by_email["hits"]] == [str(patient.id)], patient.email
+    # A word alone is still corrected.
+    assert [hit["id"] for hit in (await search(clinic, doctor, typo))["hits"]] == [str(near.id)]
 
 
 async def test_a_patient_sees_only_their_own_entries(

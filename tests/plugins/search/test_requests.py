@@ -59,6 +59,24 @@ async def test_a_query_too_long_or_holding_nul_is_a_problem_saying_so(
     assert message in response.json()["detail"]
 
 
+@pytest.mark.parametrize(
+    "name", ["kind", "facets", "entity", "date_from", "date_to", "patient_id", "mode"]
+)
+async def test_every_text_parameter_is_checked_as_q_is(clinic: Clinic, name: str) -> None:
+    doctor = await clinic.member("doctor")
+    for value, message in (
+        ("medication:met\x00formin", f"{name}: may not contain NUL characters"),
+        ("medication:" + "m" * 200, f"{name}: at most 200 characters"),
+    ):
+        params = {"q": "fever", name: value}
+        response = await clinic.client.get(API, params=params, headers=doctor.headers)
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+        problem = response.json()
+        assert problem["detail"] == message, problem
+        assert problem["type"].endswith("invalid-search"), problem
+
+
 async def test_staff_searches_are_audited_patient_searches_are_not(
     clinic: Clinic, raw_pool: asyncpg.Pool
 ) -> None:

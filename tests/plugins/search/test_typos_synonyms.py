@@ -1,5 +1,6 @@
 """Typo correction against the index's words, the synonym lexicon, and as-you-type suggestions."""
 
+import unicodedata
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -66,6 +67,33 @@ async def test_a_word_typed_without_its_accents_finds_the_accented_word(
     other = await clinic.member("patient")
     assert (await search(clinic, other, f"fievre {marker}"))["hits"] == []
     assert (await search(clinic, other, f"heloise {surname}"))["hits"] == []
+
+
+async def test_decomposed_and_precomposed_accents_find_the_same_entries(
+    clinic: Clinic, raw_pool: asyncpg.Pool
+) -> None:
+    # NFD ("e" then a combining grave accent) is what macOS keyboards and some browsers send.
+    patient, doctor = await clinic.member("patient"), await clinic.member("doctor")
+    text = "{}: fièvre persistante, échographie normale."
+    written = {}
+    for form in ("NFC", "NFD"):
+        marker = word()
+        note = unicodedata.normalize(form, text.format(marker))
+        written[marker] = (await text_document(clinic, doctor, patient, note, "Note"))["id"]
+    surname = word()
+    heloise = await register(clinic, unicodedata.normalize("NFD", "Héloïse"), surname)
+    await wait_for_entry(raw_pool, "patient", heloise.id)
+
+    for form in ("NFC", "NFD"):
+        for typed in ("fièvre", "fièvres", "échografie", "Échographie normale"):
+            query = unicodedata.normalize(form, typed)
+            for marker, document in written.items():
+                found = ids(await search(clinic, doctor, f"{query} {marker}"))
+                assert found == [document], (form, typed, marker)
+        query = unicodedata.normalize(form, f"héloïse {surname}")
+        assert ids(await search(clinic, doctor, query)) == [str(heloise.id)], form
+        completed = await suggestions(clinic, doctor, unicodedata.normalize(form, "fièv"))
+        assert "fièvre" in completed, form
 
 
 async def test_abbreviations_and_lay_words_find_the_clinical_term(clinic: Clinic) -> None:

@@ -9,7 +9,7 @@ class SearchConfig(Section):
     """Query limits, reindex batches and the optional Meilisearch server."""
 
     max_query_length: Positive = 200
-    """Longest accepted `q`, in characters."""
+    """Longest accepted `q` (and any other text parameter of a search), in characters."""
     default_page_size: Positive = 20
     """Hits per page when `limit` is not given."""
     max_page_size: Positive = 100

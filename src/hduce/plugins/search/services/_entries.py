@@ -1,6 +1,7 @@
 """What the index holds: one entry per searchable thing, whatever its kind."""
 
 import re
+import unicodedata
 import uuid
 from datetime import datetime
 from typing import Any
@@ -29,8 +30,11 @@ class Entry(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def clean(text: str) -> str:
-    """Text safe to index: control characters (our highlight markers among them) removed."""
-    return _CONTROL.sub("", text)
+    """Text safe to index: control characters (our highlight markers among them) removed, NFC.
+
+    As queries are: "fièvre" written with a combining accent (NFD) is the same word.
+    """
+    return unicodedata.normalize("NFC", _CONTROL.sub("", text))
 
 
 def joined(*parts: str | None) -> str:

@@ -1,6 +1,7 @@
 """The synonym and abbreviation lexicon: a query naming one term of a group finds every term."""
 
 import re
+import unicodedata
 from importlib import resources
 from pathlib import Path
 
@@ -63,4 +64,5 @@ def _added(term: str, typed: str) -> str:
 
 
 def _normal(text: str) -> str:
-    return " ".join(text.lower().split())
+    """Lower-cased, single-spaced, precomposed (NFC) as queries are."""
+    return " ".join(unicodedata.normalize("NFC", text).lower().split())

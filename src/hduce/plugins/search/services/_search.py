@@ -2,6 +2,7 @@
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import KW_ONLY, dataclass
 
 import msgspec
@@ -59,13 +60,19 @@ class SearchService:
         mode: str | None = None,
     ) -> SearchPage:
         """Hits the caller may see, best first; audited for staff, `search.performed` for all."""
+        text = self._text
         wanted = filters(
-            principal, entity=entity, date_from=date_from, date_to=date_to, patient_id=patient_id
+            principal,
+            entity=text("entity", entity),
+            date_from=text("date_from", date_from),
+            date_to=text("date_to", date_to),
+            patient_id=text("patient_id", patient_id),
         )
-        query = self._query(q, limit, offset, wanted, facet_names(facets))
-        searched = self._kinds(kinds)
+        facet = facet_names(text("facets", facets))
+        query = self._query(text("q", q) or "", limit, offset, wanted, facet)
+        searched = self._kinds(text("kind", kinds))
         scope = scope_for(principal, self.readers, searched)
-        query = await self._embedded(query, mode)
+        query = await self._embedded(query, text("mode", mode))
         # The reads and the audit row on one connection: one pool acquire, not two.
         async with self.db.transaction():
             hits, total = await self.backend.search(query, scope)
@@ -108,21 +115,21 @@ class SearchService:
 
     async def suggest(self, principal: Principal, *, q: str, limit: int | None) -> Suggestions:
         """Completions of the last word of `q` from entries the caller may see and the lexicon."""
-        words = _WORDS.findall(self._text(q).lower())
+        typed = (self._text("q", q) or "").lower()
+        words = _WORDS.findall(typed)
         if not words:
             raise InvalidSearch("q: give the start of a word")
         limit = self._page_size(limit)
         scope = scope_for(principal, self.readers, tuple(self.readers))
         found = await self.backend.suggest(words[-1], scope, limit)
-        head = q.lower()[: q.lower().rindex(words[-1])]
-        typed = [" ".join(f"{head}{word}".split()) for word in found]
-        terms = self.lexicon.completions(q, limit)
-        return Suggestions(suggestions=list(dict.fromkeys([*typed, *terms]))[:limit])
+        head = typed[: typed.rindex(words[-1])]
+        completed = [" ".join(f"{head}{word}".split()) for word in found]
+        terms = self.lexicon.completions(typed, limit)
+        return Suggestions(suggestions=list(dict.fromkeys([*completed, *terms]))[:limit])
 
     def _query(
-        self, q: str, limit: int | None, offset: int, wanted: Filters, facets: tuple[str, ...]
+        self, text: str, limit: int | None, offset: int, wanted: Filters, facets: tuple[str, ...]
     ) -> SearchQuery:
-        text = self._text(q)
         if not _WORD.search(text) and not wanted.given:
             raise InvalidSearch("q: give at least one letter or digit (or a filter)")
         limit = self._page_size(limit)
@@ -133,13 +140,19 @@ class SearchService:
             text, limit, offset, config.max_candidates, config.snippet_chars, wanted, facets
         )
 
-    def _text(self, q: str) -> str:
-        """`q` stripped; 422 when it holds a NUL (never sent to the database) or is too long."""
-        if "\x00" in q:
-            raise InvalidSearch("q: may not contain NUL characters")
-        text = q.strip()
+    def _text(self, name: str, value: str | None) -> str | None:
+        """Parameter `name` stripped and precomposed (NFC, as indexed text is); None stays None.
+
+        422 naming it when it holds a NUL (never sent to the database) or is too long: the one
+        check of every text parameter.
+        """
+        if value is None:
+            return None
+        if "\x00" in value:
+            raise InvalidSearch(f"{name}: may not contain NUL characters")
+        text = unicodedata.normalize("NFC", value.strip())
         if len(text) > self.config.max_query_length:
-            raise InvalidSearch(f"q: at most {self.config.max_query_length} characters")
+            raise InvalidSearch(f"{name}: at most {self.config.max_query_length} characters")
         return text
 
     def _page_size(self, limit: int | None) -> int:

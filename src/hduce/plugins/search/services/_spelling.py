@@ -11,6 +11,10 @@ from hduce.plugins.search.store import VocabularyStore
 
 # Shorter words are prefixes typed as they come ("metf"): never corrected.
 _WORDS = re.compile(r"[^\W\d_]{5,40}")
+# A token (what lies between spaces) with a digit, `@` or `.` is an address, a phone number or
+# an id, typed exactly: "example" in "ana@example.test" never becomes a near indexed word.
+_EXACT = re.compile(r"[\d@.]")
+_TOKENS = re.compile(r"(\s+)")
 # The Latin, Greek and Cyrillic blocks, where letters carry accents (é, ï, ü, й).
 _ACCENTED_BLOCKS = (range(0xC0, 0x250), range(0x370, 0x500), range(0x1E00, 0x2000))
 
@@ -50,27 +54,31 @@ class Speller:
         self._vocabulary = vocabulary
 
     async def correct(self, text: str) -> str:
-        """`text`, lower-cased, each word no indexed word starts with replaced by a near one."""
-        text = text.lower()
-        words = list(dict.fromkeys(_WORDS.findall(text)))
-        if not words:
-            return text
-        for unknown in await self._vocabulary.unknown(words):
-            allowed = distance_allowed(unknown)
-            # The same first letter, with or without an accent.
-            first = unaccented(unknown)[0]
-            near = await self._vocabulary.neighbours(
-                [first, *_ACCENTED.get(first, ())],
-                len(unknown) - allowed,
-                len(unknown) + allowed,
-            )
-            best = extractOne(
-                unknown,
-                near,
-                scorer=Levenshtein.distance,
-                processor=unaccented,
-                score_cutoff=allowed,
-            )
-            if best:
-                text = re.sub(rf"(?<!\w){re.escape(unknown)}(?!\w)", best[0], text)
-        return text
+        """`text`, lower-cased, each word no indexed word starts with replaced by a near one.
+
+        Only the words of tokens typed as words: never part of an address, a phone or an id.
+        """
+        tokens = _TOKENS.split(text.lower())
+        free = [n for n, token in enumerate(tokens) if not _EXACT.search(token)]
+        words = list(dict.fromkeys(w for n in free for w in _WORDS.findall(tokens[n])))
+        for unknown in await self._vocabulary.unknown(words) if words else []:
+            if near := await self._nearest(unknown):
+                whole = re.compile(rf"(?<!\w){re.escape(unknown)}(?!\w)")
+                for n in free:
+                    tokens[n] = whole.sub(near, tokens[n])
+        return "".join(tokens)
+
+    async def _nearest(self, unknown: str) -> str | None:
+        """The indexed word nearest `unknown`, if one is near enough."""
+        allowed = distance_allowed(unknown)
+        # The same first letter, with or without an accent.
+        first = unaccented(unknown)[0]
+        near = await self._vocabulary.neighbours(
+            [first, *_ACCENTED.get(first, ())],
+            len(unknown) - allowed,
+            len(unknown) + allowed,
+        )
+        best = extractOne(
+            unknown, near, scorer=Levenshtein.distance, processor=unaccented, score_cutoff=allowed
+        )
+        return best[0] if best else None
