@@ -9,7 +9,7 @@ from tests.plugins.devices.helpers import eventually
 from tests.plugins.users.clinic import Clinic
 from tests.plugins.web.helpers import new_id, signed_in
 from tests.plugins.web.test_portal import book_first_slot, visit_ids
-from tests.plugins.web.test_portal_visits import in_days, other_slot, start_of
+from tests.plugins.web.test_portal_visits import a_booked_visit, in_days, other_slot, start_of
 
 
 async def test_the_desk_moves_a_visit(clinic: Clinic) -> None:
@@ -138,11 +138,7 @@ class Fields(HTMLParser):
 
 
 async def test_every_field_of_the_desk_day_has_its_label(clinic: Clinic) -> None:
-    practice = await open_practice(clinic)
-    offer = f"{practice.type_id}:{practice.doctor_id}"
-    patient, browser = await signed_in(clinic, "patient")
-    booked = await book_first_slot(browser, offer, "/portal/book", in_days(2))
-    (visit,) = await visit_ids(clinic, patient.id)
+    _, visit, booked = await a_booked_visit(clinic)
     _, desk = await signed_in(clinic, "receptionist")
     day = await desk.get(f"/desk?day={booked[:10]}")
     page = Fields(day.text)
