@@ -188,6 +188,10 @@ class DocumentQuery(msgspec.Struct, frozen=True, kw_only=True):
 class DocumentShelf(Protocol):
     """Document reads with the REST API's rules and audit (provided by documents)."""
 
+    @property
+    def max_upload_size(self) -> int:
+        """Largest file `upload` accepts, in bytes (`[plugins.documents] max_upload_size`)."""
+
     async def get(self, principal: Principal, document_id: uuid.UUID) -> DocumentView:
         """One document the caller may see (404 otherwise; content reads are audited)."""
 

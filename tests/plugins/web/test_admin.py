@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from tests.plugins.appointments.helpers import AROUND_THE_CLOCK, book, free_slots, open_practice
 from tests.plugins.users.clinic import Clinic
 from tests.plugins.web.helpers import Browser, new_id, registration, signed_in
+from tests.plugins.web.test_form_refusals import refused_as_typed
 
 ROLES = "SELECT roles, status, must_reset_password FROM account WHERE id = $1"
 
@@ -19,15 +20,35 @@ async def test_an_admin_changes_roles_and_a_patient_cannot(clinic: Clinic) -> No
     )
     assert changed.status_code == 303, changed.text
     assert set((await clinic.fetch(ROLES, nurse.id))[0]["roles"]) == {"doctor", "nurse"}
-    emptied = await admin.submit(f"/admin/users/{nurse.id}/roles", {}, page="/admin/users")
-    assert emptied.status_code == 422
-    assert "at least one role" in emptied.text
     _, patient = await signed_in(clinic, "patient")
     refused = await patient.submit(
         f"/admin/users/{nurse.id}/roles", {"roles": ["admin"]}, page="/portal"
     )
     assert refused.status_code == 403
     assert set((await clinic.fetch(ROLES, nurse.id))[0]["roles"]) == {"doctor", "nurse"}
+
+
+def roles_form(page: str, account: str) -> str:
+    """The roles form of `account` on the accounts page."""
+    start = page.index(f'action="/admin/users/{account}/roles"')
+    return page[start : page.index("</form>", start)]
+
+
+async def test_refused_roles_come_back_on_the_accounts_page_as_ticked(clinic: Clinic) -> None:
+    nurse = await clinic.member("nurse")
+    _, admin = await signed_in(clinic, "admin")
+    listing = {"status": "active", "q": nurse.username}
+    url, page = f"/admin/users/{nurse.id}/roles", f"/admin/users?status=active&q={nurse.username}"
+    emptied = await admin.submit(url, listing, page=page)
+    said = refused_as_typed(emptied, "Choose at least one role.")
+    form = roles_form(said, str(nurse.id))
+    assert "checked" not in form, "nothing was ticked, nothing is ticked"
+    assert said.count("<details open>") == 1, "the refused account's form is open"
+    unknown = await admin.submit(url, {**listing, "roles": ["doctor", "wizard"]}, page=page)
+    said = refused_as_typed(unknown, "non-empty subset")
+    form = roles_form(said, str(nurse.id))
+    assert 'value="doctor" checked' in form and 'value="nurse" checked' not in form
+    assert set((await clinic.fetch(ROLES, nurse.id))[0]["roles"]) == {"nurse"}
 
 
 async def test_a_forced_password_reset_ends_the_persons_web_session(clinic: Clinic) -> None:

@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime
 
+from httpx import Response
+
 from tests.plugins.appointments.helpers import (
     AROUND_THE_CLOCK,
     book,
@@ -12,6 +14,7 @@ from tests.plugins.appointments.helpers import (
 from tests.plugins.users.clinic import Clinic, Member
 from tests.plugins.web.clinical import with_password
 from tests.plugins.web.helpers import Browser, new_id, signed_in
+from tests.plugins.web.test_form_refusals import refused_as_typed
 
 MIDDAY = zone_where_it_is(12)  # the first free slot is today: its check-in is open
 
@@ -21,6 +24,15 @@ async def signed_in_as(clinic: Clinic, member: Member) -> Browser:
     browser = Browser(clinic)
     await browser.sign_in((await with_password(clinic, member)).email)
     return browser
+
+
+def beside_the_visit(answer: Response, visit: str, reason: str) -> str:
+    """The clinician's day again (not the error page) with `reason` in the visit's own item."""
+    page = refused_as_typed(answer, reason, status=409)
+    at = page.index(f"/clinic/visits/{visit}/notes")
+    item = page[page.rindex("<li", 0, at) : page.index("</li>", at)]
+    assert 'role="alert"' in item, "the reason is beside its visit"
+    return page
 
 
 async def test_a_doctor_starts_and_completes_a_visit_of_their_day(clinic: Clinic) -> None:
@@ -37,7 +49,9 @@ async def test_a_doctor_starts_and_completes_a_visit_of_their_day(clinic: Clinic
     assert f"/clinic/patients/{patient.id}" in day.text
     assert f"/clinic/visits/{visit}/start" not in day.text, "not checked in yet"
     early = await doctor.submit(f"/clinic/visits/{visit}/no-show", {}, page="/clinic")
-    assert early.status_code == 409, "a no-show before the start is the API's 409"
+    beside_the_visit(early, visit, "has not started cannot be a no-show")
+    unstarted = await doctor.submit(f"/clinic/visits/{visit}/complete", {}, page="/clinic")
+    beside_the_visit(unstarted, visit, "a booked appointment cannot become completed")
     checked = await clinic.client.post(
         f"/api/v1/appointments/{visit}/check-in", headers=practice.admin.headers
     )
@@ -49,6 +63,25 @@ async def test_a_doctor_starts_and_completes_a_visit_of_their_day(clinic: Clinic
         assert moved.status_code == 303, moved.text
         rows = await clinic.fetch("SELECT status FROM appointment WHERE id = $1::uuid", visit)
         assert rows[0]["status"] == status
+
+
+async def test_a_visit_the_desk_cancelled_meanwhile_says_so_on_the_day(clinic: Clinic) -> None:
+    practice = await open_practice(clinic, hours=AROUND_THE_CLOCK, timezone=MIDDAY)
+    patient = await clinic.member("patient")
+    slot = (await free_slots(clinic, practice, practice.admin, datetime.now(UTC)))[0]
+    visit = (await book(clinic, practice, practice.admin, slot["starts_at"], patient)).json()["id"]
+    doctor = await signed_in_as(clinic, practice.doctor)
+    day = f"/clinic?day={slot['starts_at'][:10]}"
+    assert "Back to the start" not in (await doctor.get(day)).text
+    cancelled = await clinic.client.post(
+        f"/api/v1/appointments/{visit}/cancel",
+        json={"reason": "ill"},
+        headers=practice.admin.headers,
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    late = await doctor.submit(f"/clinic/visits/{visit}/no-show", {}, page=day)
+    page = beside_the_visit(late, visit, "a cancelled appointment cannot become")
+    assert "Times in" in page, "the clinician's day"
 
 
 async def test_status_steps_keep_the_apis_roles(clinic: Clinic) -> None:

@@ -1,13 +1,15 @@
 """The front desk's remainder: reschedule, the waitlist view, registering a patient."""
 
 import re
+from collections import Counter
+from html.parser import HTMLParser
 
 from tests.plugins.appointments.helpers import open_practice
 from tests.plugins.devices.helpers import eventually
 from tests.plugins.users.clinic import Clinic
 from tests.plugins.web.helpers import new_id, signed_in
 from tests.plugins.web.test_portal import book_first_slot, visit_ids
-from tests.plugins.web.test_portal_visits import in_days, other_slot, start_of
+from tests.plugins.web.test_portal_visits import a_booked_visit, in_days, other_slot, start_of
 
 
 async def test_the_desk_moves_a_visit(clinic: Clinic) -> None:
@@ -111,3 +113,37 @@ async def test_the_desk_nav_links_to_the_new_pages(clinic: Clinic) -> None:
     page = await desk.get("/desk")
     for href in ("/desk/waitlist", "/desk/patients/new"):
         assert re.search(rf'href="{href}"', page.text)
+
+
+class Fields(HTMLParser):
+    """A page's form fields (their id or name), the labels' `for`, and every id."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__()
+        self.fields: list[tuple[str, str]] = []  # (id, name) of each field a person fills
+        self.labelled: set[str] = set()
+        self.ids: Counter[str] = Counter()
+        self.feed(page)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Note the ids, the labels' targets and the visible fields."""
+        said = {name: value or "" for name, value in attrs}
+        if "id" in said:
+            self.ids[said["id"]] += 1
+        if tag == "label" and "for" in said:
+            self.labelled.add(said["for"])
+        hidden = said.get("type") in ("hidden", "submit", "button")
+        if tag in ("input", "select", "textarea") and not hidden and "aria-label" not in said:
+            self.fields.append((said.get("id", ""), said.get("name", "")))
+
+
+async def test_every_field_of_the_desk_day_has_its_label(clinic: Clinic) -> None:
+    _, visit, booked = await a_booked_visit(clinic)
+    _, desk = await signed_in(clinic, "receptionist")
+    day = await desk.get(f"/desk?day={booked[:10]}")
+    page = Fields(day.text)
+    assert (f"reason-{visit}", "reason") in page.fields, "the cancel form's reason field"
+    assert re.search(rf'<label for="reason-{visit}"[^>]*>Reason for cancelling', day.text)
+    unlabelled = [field for field in page.fields if field[0] not in page.labelled]
+    assert unlabelled == [], "fields without a <label for> naming their id"
+    assert [i for i, n in page.ids.items() if n > 1] == [], "ids are unique"

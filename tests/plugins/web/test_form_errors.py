@@ -50,5 +50,5 @@ async def test_profile_and_roles_errors_are_in_words(clinic: Clinic) -> None:
     _, admin = await signed_in(clinic, "admin")
     emptied = await admin.submit(f"/admin/users/{nurse.id}/roles", {}, page="/admin/users")
     assert emptied.status_code == 422
-    assert "Tick at least one role" in emptied.text, emptied.text
+    assert "Choose at least one role" in emptied.text, emptied.text
     assert not INTERNALS.search(emptied.text), emptied.text

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import msgspec
 import pytest
+from httpx import Response
 
 from hduce.core.config import Settings
 from tests.plugins.documents.files import lab_report_pdf
@@ -18,6 +19,8 @@ from tests.plugins.web.helpers import Browser, signed_in, web_settings
 DOCUMENT = re.compile(r"^/portal/documents/([0-9a-f-]+)$")
 ALERT = re.compile(r'<p class="error" role="alert">([^<]+)</p>')
 HTTP_WORDS = ("Content-Type", "request", "`", "octet-stream", "bytes")
+MIB = 1024 * 1024
+BOUNDARY = "hduce-test-boundary"
 
 
 @pytest.fixture(scope="module")
@@ -160,3 +163,51 @@ async def test_an_upload_needs_the_forms_token(clinic: Clinic) -> None:
     assert answer.status_code == 403
     rows = await clinic.fetch("SELECT 1 FROM document WHERE patient = $1", patient.id)
     assert rows == []
+
+
+def multipart(token: str, size: int) -> bytes:
+    """An upload form whose PDF is `size` bytes (a body just above a limit: held, not streamed,
+    since the in-process test client reads a request whole before the app sees it)."""
+    head = (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="title"\r\n\r\nBig scan\r\n'
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="big.pdf"\r\n'
+        "Content-Type: application/pdf\r\n\r\n"
+    ).encode()
+    pdf = b"%PDF-1.7\n"
+    return head + pdf + bytes(size - len(pdf)) + f"\r\n--{BOUNDARY}--\r\n".encode()
+
+
+async def send_unannounced(browser: Browser, url: str, body: bytes, content_type: str) -> Response:
+    """POST `body` without a `Content-Length` (as a chunked body comes): the app counts it."""
+    client = browser.clinic.client
+    client.cookies.clear()
+    jar = "; ".join(f"{name}={value}" for name, value in browser.cookies.items())
+    headers = {"Content-Type": content_type, "Cookie": jar}
+    request = client.build_request("POST", url, content=body, headers=headers)
+    del request.headers["Content-Length"]
+    return await client.send(request)
+
+
+@pytest.mark.parametrize("announced", [True, False], ids=["content-length", "counted"])
+async def test_a_file_too_large_for_the_form_or_the_clinic_says_the_largest_size(
+    clinic: Clinic, announced: bool
+) -> None:
+    patient, browser = await signed_in(clinic, "patient")
+    content_type = f"multipart/form-data; boundary={BOUNDARY}"
+    for size in (64 * MIB + 1, 25 * MIB + 1):  # over the form's limit; over the documents' cap
+        body = multipart(await browser.csrf("/portal/documents"), size)
+        if announced:  # as browsers do: refused before the body is read
+            headers = {"Content-Type": content_type}
+            answer = await browser.request(
+                "POST", "/portal/documents", content=body, headers=headers
+            )
+        else:
+            answer = await send_unannounced(browser, "/portal/documents", body, content_type)
+        del body
+        assert answer.status_code == 413, (size, answer.text)
+        assert 'enctype="multipart/form-data"' in answer.text, "the upload form again"
+        said = ALERT.search(answer.text)
+        assert said and "25 MB" in said[1], (size, answer.text)
+        assert not [w for w in HTTP_WORDS if w in said[1]], said[1]
+    assert await clinic.fetch("SELECT 1 FROM document WHERE patient = $1", patient.id) == []

@@ -25,3 +25,9 @@ class BadInput(HduceError):
     """A form or query value the page cannot use."""
 
     status_code, slug, title = 422, "invalid-input", "Invalid input"
+
+
+class FormTooLarge(HduceError):
+    """A form larger than its page accepts (read no further than the limit)."""
+
+    status_code, slug, title = 413, "form-too-large", "Form too large"

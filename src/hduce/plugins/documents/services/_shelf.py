@@ -22,6 +22,11 @@ class Shelf:
         self._documents = documents
         self._uploads = uploads
 
+    @property
+    def max_upload_size(self) -> int:
+        """Largest file `upload` accepts, in bytes."""
+        return self._uploads.max_size
+
     async def get(self, principal: Principal, document_id: uuid.UUID) -> DocumentView:
         """One visible document, as `GET /api/v1/documents/{id}`."""
         return _view(await self._documents.get(principal, document_id))

@@ -66,13 +66,18 @@ class Uploads:
         self._parts = parts
         self._accounts = accounts
 
+    @property
+    def max_size(self) -> int:
+        """Largest file accepted, in bytes."""
+        return self._parts.config.max_upload_size
+
     async def upload(
         self, principal: Principal, request: UploadRequest, *, ip: str | None = None
     ) -> DocumentRow:
         """Store the body for a patient, queue its extraction, audit; nothing stays on failure."""
         patient_id = patient_for(principal, request.patient_id)
         await self._accounts.require(patient_id, Role.PATIENT)
-        cap = self._parts.config.max_upload_size
+        cap = self.max_size
         if request.content_length is not None and request.content_length > cap:
             raise UploadTooLarge(self._too_large())
         received = await self._receive(request)
@@ -118,7 +123,7 @@ class Uploads:
         return row
 
     async def _receive(self, request: UploadRequest) -> Received:
-        cap = self._parts.config.max_upload_size
+        cap = self.max_size
         buffer = bytearray()
         staged = self._parts.files.stage()
         content_type = ""  # set once the first bytes are sniffed
@@ -168,7 +173,7 @@ class Uploads:
         return sniffed
 
     def _too_large(self) -> str:
-        cap = self._parts.config.max_upload_size
+        cap = self.max_size
         return f"documents may be at most {cap:,} bytes ({cap / 1024 / 1024:.1f} MiB)"
 
 

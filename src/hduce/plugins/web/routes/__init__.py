@@ -2,7 +2,8 @@
 
 from pathlib import Path
 
-from litestar import Request, Router
+from litestar import Request, Response, Router
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
@@ -34,7 +35,7 @@ from hduce.plugins.web.routes import (
     _portal_visits,
     _signin,
 )
-from hduce.plugins.web.routes._csrf import check_csrf
+from hduce.plugins.web.routes._csrf import TOO_LARGE_PAGE, check_csrf
 from hduce.plugins.web.routes._problems import page_exception_handlers, unknown_address_handler
 from hduce.plugins.web.routes._session import WebSession
 from hduce.plugins.web.services import WebServices
@@ -49,8 +50,16 @@ PAGES = {EXCLUDE_OPT_KEY: True}
 def web_routes(services: WebServices, db: HduceEngine) -> list[ControllerRouterHandler]:
     """The pages, the sign-in forms limited like the API's, and the static assets."""
 
-    async def csrf(request: Request) -> None:
-        await check_csrf(request, services)
+    async def csrf(request: Request) -> Response[str] | None:
+        try:
+            await check_csrf(request, services)
+        except RequestEntityTooLarge:
+            # The form's token is in the body refused: a route may show its form again instead.
+            too_large = request.route_handler.opt.get(TOO_LARGE_PAGE)
+            if too_large is None:
+                raise
+            return await too_large(request, services)
+        return None
 
     def pages(*handlers: ControllerRouterHandler, limit: str = "") -> Router:
         middleware = [WebSession(services)]

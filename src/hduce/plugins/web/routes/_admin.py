@@ -1,7 +1,8 @@
 """Administration of accounts: approve, change roles, force a password reset, (de)activate."""
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
@@ -10,8 +11,9 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
 
 from hduce.contracts.auth import AccountAdmin, AccountStatus, Role
+from hduce.core.errors import HduceError
 from hduce.plugins.web.errors import BadInput
-from hduce.plugins.web.routes._render import go, render, viewer
+from hduce.plugins.web.routes._render import form_page, go, viewer
 from hduce.plugins.web.services import WebServices
 
 SHOWN = 100
@@ -21,18 +23,37 @@ SHOWN = 100
 async def users(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
     """Accounts by status (pending approval first), with the text filter `q`."""
     viewer(request, Role.ADMIN)
-    status = request.query_params.get("status", AccountStatus.PENDING_APPROVAL)
+    return await _users_page(request, web, request.query_params)
+
+
+async def _users_page(
+    request: Request,
+    web: WebServices,
+    values: Mapping[str, Any],
+    refused: tuple[uuid.UUID, frozenset[str], HduceError] | None = None,
+) -> Response[str]:
+    """The accounts of the `status` and text `q` in `values` (the query or the roles form).
+
+    `refused`: an account's roles change refused, with what was ticked, shown in its form.
+    """
+    status = str(values.get("status") or AccountStatus.PENDING_APPROVAL)
     if status not in set(AccountStatus):
         status = AccountStatus.PENDING_APPROVAL
-    text = request.query_params.get("q", "").strip()[:100] or None
+    text = str(values.get("q") or "").strip()[:100] or None
     accounts, total = await web.accounts.search_accounts(
         text=text, role=None, status=status, limit=SHOWN, offset=0
     )
-    return render(
+    refused_account, ticked, refusal = refused or (None, frozenset[str](), None)
+    if not any(a.id == refused_account for a in accounts):
+        refused_account = None  # its form is not listed: the reason shows above the list
+    return form_page(
         request,
         web,
         "admin/users.html",
         title="Users",
+        refusal=refusal,
+        refused_account=refused_account,
+        ticked=ticked,
         accounts=accounts,
         total=total,
         status=status,
@@ -100,10 +121,14 @@ async def set_roles(
 ) -> Response[str]:
     """Replace the account's roles with the ones ticked (at least one, as the API wants)."""
     admin = viewer(request, Role.ADMIN)
-    ticked = (await request.form()).getall("roles", [])
-    if not ticked:
-        raise BadInput("Tick at least one role.")
-    entry = await web.accounts.set_roles(account_id, frozenset(map(str, ticked)), by=admin.id)
+    form = await request.form()
+    ticked = frozenset(map(str, form.getall("roles", [])))
+    try:
+        if not ticked:
+            raise BadInput("Choose at least one role.")
+        entry = await web.accounts.set_roles(account_id, ticked, by=admin.id)
+    except HduceError as exc:
+        return await _users_page(request, web, form, refused=(account_id, ticked, exc))
     return go(request, "/admin/users?" + urlencode({"status": entry.status, "q": entry.username}))
 
 

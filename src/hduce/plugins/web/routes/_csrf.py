@@ -17,6 +17,9 @@ from hduce.plugins.web.services import WebServices
 FIELD = "csrf_token"
 HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+TOO_LARGE_PAGE = "too_large_page"
+"""Route `opt` key: `async (request, services) -> page` shown for a form over the route's body
+limit (its token unread, the page changes nothing); without it, the error page."""
 
 
 def _session_key(request: Request) -> str:

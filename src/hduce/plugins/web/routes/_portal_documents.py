@@ -12,23 +12,31 @@ from hduce.contracts.auth import Role
 from hduce.contracts.documents import DocumentKind, DocumentQuery, DocumentShelf, NewDocument
 from hduce.core.errors import HduceError
 from hduce.core.security import Principal
-from hduce.plugins.web.errors import BadInput
+from hduce.plugins.web.errors import BadInput, FormTooLarge
 from hduce.plugins.web.routes._attachments import attachment, clean_name
+from hduce.plugins.web.routes._csrf import TOO_LARGE_PAGE
 from hduce.plugins.web.routes._days import own_zone
 from hduce.plugins.web.routes._enabled import enabled
 from hduce.plugins.web.routes._render import go, render, viewer
-from hduce.plugins.web.routes._upload_words import EMPTY, upload_refusal
+from hduce.plugins.web.routes._upload_words import EMPTY, in_megabytes, upload_refusal
 from hduce.plugins.web.services import WebServices
 
 SHOWN = 100
 CHUNK = 1024 * 1024
 UPLOAD_LIMIT = 64 * 1024 * 1024
 """The most a form may carry (the documents plugin applies its own, smaller cap to the file)."""
+FORM_ROOM = 64 * 1024
+"""What the form's other fields and its multipart framing may take of `UPLOAD_LIMIT`."""
 
 
 def shelf_of(web: WebServices) -> DocumentShelf:
     """The documents contract (404 pages when the documents plugin is off)."""
     return enabled(web.shelf, "documents")
+
+
+def largest_file(shelf: DocumentShelf) -> int:
+    """The largest file a patient can send: the documents' cap, or what the form's limit leaves."""
+    return min(shelf.max_upload_size, UPLOAD_LIMIT - FORM_ROOM)
 
 
 async def _page(
@@ -40,8 +48,9 @@ async def _page(
     refusal: HduceError | None = None,
 ) -> Response[str]:
     """The documents page; after a refusal, its reason in words and the chosen title and kind."""
-    query = DocumentQuery(patient_id=patient.id, limit=SHOWN)
-    found, total = await shelf_of(web).page(patient, query)
+    shelf = shelf_of(web)
+    found, total = await shelf.page(patient, DocumentQuery(patient_id=patient.id, limit=SHOWN))
+    largest = largest_file(shelf)
     return render(
         request,
         web,
@@ -53,7 +62,8 @@ async def _page(
         chosen_title=chosen[0],
         chosen_kind=chosen[1],
         zone=await own_zone(web, patient.id),
-        error=upload_refusal(refusal) if refusal else "",
+        largest=in_megabytes(largest),
+        error=upload_refusal(refusal, largest) if refusal else "",
         status_code=refusal.status_code if refusal else 200,
     )
 
@@ -64,7 +74,17 @@ async def documents(request: Request, web: NamedDependency[WebServices]) -> Resp
     return await _page(request, web, viewer(request, Role.PATIENT))
 
 
-@post("/portal/documents", request_max_body_size=UPLOAD_LIMIT)
+async def _too_large(request: Request, web: WebServices) -> Response[str]:
+    """The form again after it was refused unread for being over `UPLOAD_LIMIT`."""
+    refusal = FormTooLarge("The form is larger than the portal accepts.")
+    return await _page(request, web, viewer(request, Role.PATIENT), refusal=refusal)
+
+
+@post(
+    "/portal/documents",
+    request_max_body_size=UPLOAD_LIMIT,
+    opt={TOO_LARGE_PAGE: _too_large},
+)
 async def upload(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
     """Store the chosen file for oneself; its text and entities are extracted afterwards.
 
