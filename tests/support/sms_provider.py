@@ -30,10 +30,12 @@ class Provider:
     def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         """Listen on loopback; with `tls`, speak HTTPS (its certificate names the host)."""
         self.requests: list[Request] = []
-        self.replies: deque[tuple[int, str]] = deque()
+        self.replies: deque[tuple[int, str | bytes]] = deque()
         self.released = threading.Event()
         self.announced: int | None = None
         """A Content-Length to announce instead of the reply's: the rest never comes (huge)."""
+        self.encoding: str | None = None
+        """A Content-Encoding to announce (the reply's bytes are sent as given, already encoded)."""
         self._server = ThreadingHTTPServer((HOST, 0), self._handler())
         if tls is not None:
             self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
@@ -67,9 +69,11 @@ class Provider:
                 if status == HANG:
                     provider.released.wait(10)
                     return
-                payload = text.encode()
+                payload = text if isinstance(text, bytes) else text.encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
+                if provider.encoding:
+                    self.send_header("Content-Encoding", provider.encoding)
                 self.send_header("Content-Length", str(provider.announced or len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)

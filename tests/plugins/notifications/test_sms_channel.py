@@ -1,5 +1,6 @@
 """The SMS channel against a real HTTP server standing in for the provider."""
 
+import gzip
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -135,6 +136,23 @@ async def test_a_huge_error_reply_is_read_only_as_far_as_it_is_shown(provider: P
     assert caught.value.permanent
     assert "HTTP 400: bad number xxx" in str(caught.value)
     assert "x" * 300 not in str(caught.value)
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "br"])
+async def test_a_compressed_reply_is_shown_decoded_or_not_read(
+    provider: Provider, encoding: str
+) -> None:
+    provider.encoding = encoding
+    provider.replies.append((400, gzip.compress(b"bad\x00number " + b"x" * 20_000)))
+    async with channel_for(url=provider.url) as channel:
+        with pytest.raises(DeliveryError) as caught:
+            await channel.send(message())
+    (request,) = provider.requests
+    assert request.headers["Accept-Encoding"] == "gzip, deflate"
+    if encoding == "gzip":
+        assert str(caught.value).endswith(f"HTTP 400: bad number {'x' * 289}")
+    else:  # not asked for, not decoded: its bytes are no text
+        assert str(caught.value).endswith("HTTP 400 (a br-encoded body, not read)")
 
 
 async def test_the_query_string_never_reaches_the_error(provider: Provider) -> None:

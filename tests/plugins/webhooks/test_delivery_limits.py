@@ -2,6 +2,7 @@
 no database lock or connection is held while the receiver takes its time."""
 
 import asyncio
+import gzip
 import time
 import uuid
 from typing import Any
@@ -22,6 +23,7 @@ from tests.plugins.webhooks.test_delivery import (
     stored_delivery,
     wait_until,
 )
+from tests.support.memory import peak_growth
 from tests.support.sms_provider import HANG, Provider
 
 TIMEOUT = 5.0
@@ -152,6 +154,22 @@ async def test_the_answers_body_is_not_read(clinic: Clinic, status: int) -> None
     else:
         assert delivery["last_error"].startswith("HTTP 500: xxxx"), delivery
         assert len(delivery["last_error"]) <= 500
+
+
+async def test_a_gzip_answer_is_not_read_at_all(clinic: Clinic, provider: Provider) -> None:
+    # The sender asks for `identity`; a receiver gzipping anyway had its compressed bytes (NULs
+    # among them) taken as the error text: PostgreSQL refused to record it, the task failed.
+    provider.encoding = "gzip"
+    provider.replies.append((500, gzip.compress(b"broken " + bytes(50 * MB))))
+    admin = await clinic.member("admin")
+    webhook = await register(clinic, admin, provider.url, ["appointment.*"])
+    delivery_id = await stored_delivery(clinic, webhook["id"])
+    with peak_growth() as growth:
+        await deliver_with(clinic, delivery_id)
+    assert growth.bytes < 10 * MB, f"{growth.bytes / MB:.0f} MB"
+    [delivery] = await deliveries(clinic, admin, webhook["id"])
+    assert (delivery["status"], delivery["response_code"]) == ("pending", 500), delivery
+    assert delivery["last_error"] == "HTTP 500 (a gzip-encoded body, not read)", delivery
 
 
 async def test_delivered_at_is_when_the_receiver_answered(clinic: Clinic) -> None:

@@ -25,6 +25,7 @@ from hduce.plugins.notifications import handlers
 from hduce.plugins.notifications.analytics import DeliveryAnalytics
 from hduce.plugins.notifications.config import (
     NotificationsConfig,
+    crowding_email,
     incomplete_channels,
     unsafe_email,
 )
@@ -161,5 +162,5 @@ class NotificationsPlugin(HducePlugin):
         return unsafe_email(self.config.email)
 
     def startup_warnings(self) -> list[str]:
-        """Channels set up only partly (they send nothing)."""
-        return incomplete_channels(self.config)
+        """Channels set up only partly (they send nothing); e-mail able to take every place."""
+        return incomplete_channels(self.config) + crowding_email(self.config)

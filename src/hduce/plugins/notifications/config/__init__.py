@@ -1,6 +1,10 @@
 """Settings of the notifications plugin (`[plugins.notifications]`) and their checks."""
 
-from hduce.plugins.notifications.config._checks import incomplete_channels, unsafe_email
+from hduce.plugins.notifications.config._checks import (
+    crowding_email,
+    incomplete_channels,
+    unsafe_email,
+)
 from hduce.plugins.notifications.config._sections import EmailConfig, NotificationsConfig, SmsConfig
 from hduce.plugins.notifications.config._smtp import SmtpSettings, smtp_settings
 
@@ -9,6 +13,7 @@ __all__ = [
     "NotificationsConfig",
     "SmsConfig",
     "SmtpSettings",
+    "crowding_email",
     "incomplete_channels",
     "smtp_settings",
     "unsafe_email",

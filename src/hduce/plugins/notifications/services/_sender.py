@@ -12,13 +12,13 @@ claim that expires: the delivery is tried again, and failed once its attempts ar
 
 import asyncio
 import logging
-import random
 import uuid
 from collections.abc import Mapping
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
+from hduce.core.backoff import retry_delay
 from hduce.core.events import EventMeta
 from hduce.core.plugin_env import PluginEnv
 from hduce.plugins.notifications.config import NotificationsConfig
@@ -104,7 +104,7 @@ class DeliverySender:
     async def _put_off(self, delivery_id: uuid.UUID, channel: str, busy: int) -> None:
         """Make the delivery due again a little later, its task slot left for other work."""
         first, most = BUSY_DELAYS
-        delay = min(most, first * 2**busy) * random.uniform(1.0, 1.5)  # spread the returns
+        delay = retry_delay(busy + 1, first, most, jitter=0.5)  # spread the returns
         due = DeliveryDue(delivery_id=delivery_id, channel=channel, busy=busy + 1)
         await self._events.publish(due, at=datetime.now(UTC) + timedelta(seconds=delay))
 
@@ -193,7 +193,7 @@ class DeliverySender:
         if error.permanent or attempts >= self._config.max_attempts:
             logger.warning("delivery %s failed for good: %s", delivery_id, error)
             return None
-        delay = min(self._config.retry_max, self._config.retry_base * 2 ** (attempts - 1))
+        delay = retry_delay(attempts, self._config.retry_base, self._config.retry_max)
         retry_at = datetime.now(UTC) + timedelta(seconds=delay)
         logger.info(
             "delivery %s attempt %d failed (%s); retry at %s",

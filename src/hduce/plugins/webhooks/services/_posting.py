@@ -7,6 +7,7 @@ import asyncpg
 import httpx
 
 from hduce import __version__
+from hduce.core.http_replies import body_start, encoded_note, one_line
 from hduce.plugins.webhooks.config import WebhooksConfig
 from hduce.plugins.webhooks.services._addresses import IPAddress, NotPublic, checked_addresses
 from hduce.plugins.webhooks.services._signing import SIGNATURE_HEADER, signature
@@ -119,17 +120,15 @@ class Poster:
 
 
 async def _excerpt(response: httpx.Response) -> str:
-    """`: <the start of the body>`, at most `ERROR_BODY_BYTES` of it, or "" if it is empty."""
-    taken = b""
-    try:
-        async with asyncio.timeout(EXCERPT_SECONDS):
-            async for chunk in response.aiter_raw():
-                taken += chunk
-                if len(taken) >= ERROR_BODY_BYTES:
-                    break
-    except (TimeoutError, httpx.HTTPError):
-        pass  # a slow or broken body: the status is the answer, with what came of it
-    text = " ".join(taken[:ERROR_BODY_BYTES].decode("utf-8", "replace").split())
+    """`: <the start of the body>`, at most `ERROR_BODY_BYTES` of it, or "" if it is empty.
+
+    A slow or broken body gives what came of it; a compressed one (sent although the request
+    asked for `identity`) is not read at all.
+    """
+    taken = await body_start(response, ERROR_BODY_BYTES, decode=False, within=EXCERPT_SECONDS)
+    if taken is None:
+        return encoded_note(response)
+    text = one_line(taken)
     return f": {text}" if text else ""
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from hduce.contracts.audit import AuditLog
+from hduce.core.backoff import retry_delay
 from hduce.core.events import EventMeta
 from hduce.core.plugin_env import PluginEnv
 from hduce.plugins.webhooks.config import WebhooksConfig
@@ -121,10 +122,7 @@ class WebhookSender:
             if not still_active or attempts >= self._config.max_attempts:
                 logger.warning("webhook delivery %s failed for good: %s", row["id"], error)
             else:
-                delay = min(
-                    float(self._config.retry_max),
-                    float(self._config.retry_base) * 2 ** (attempts - 1),
-                )
+                delay = retry_delay(attempts, self._config.retry_base, self._config.retry_max)
                 retry_at = datetime.now(UTC) + timedelta(seconds=delay)
             await self._store.settle(
                 row["id"],

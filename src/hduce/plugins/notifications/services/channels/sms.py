@@ -6,6 +6,7 @@ from typing import ClassVar
 import httpx
 
 from hduce.core.config import ConfigError
+from hduce.core.http_replies import DECODED, body_start, encoded_note, one_line
 from hduce.plugins.notifications.config import SmsConfig
 from hduce.plugins.notifications.services.channels.base import DeliveryError, OutgoingMessage
 
@@ -15,7 +16,7 @@ RETRIED_STATUSES = frozenset({408, 425, 429})
 REPLY_SHOWN = 300
 """Characters of the provider's reply kept in the delivery's error."""
 REPLY_READ = 4096
-"""Bytes of the provider's reply read at most (a huge body is never read whole)."""
+"""Bytes of the provider's reply read at most, once decoded (a huge body is never read whole)."""
 
 
 def fill(template: str, values: dict[str, str]) -> str:
@@ -38,7 +39,9 @@ class SmsChannel:
             )
         # The endpoint without its query, which may carry a key: safe to show in errors.
         self._where = str(url.copy_with(query=None))
-        headers = {"Authorization": config.auth_header} if config.auth_header else {}
+        headers = {"Accept-Encoding": DECODED}
+        if config.auth_header:
+            headers["Authorization"] = config.auth_header
         self._client = httpx.AsyncClient(timeout=config.timeout, headers=headers)
 
     @property
@@ -58,7 +61,7 @@ class SmsChannel:
         body = {"json" if self._config.body_format == "json" else "data": fields}
         try:
             async with self._client.stream("POST", self._config.url, **body) as response:
-                start = await _start_of(response)
+                start = await body_start(response, REPLY_READ)
         except httpx.TimeoutException as exc:
             raise DeliveryError(f"SMS provider {self._where}: timed out ({exc!r})") from exc
         except httpx.HTTPError as exc:
@@ -66,23 +69,15 @@ class SmsChannel:
         if response.is_success:
             return
         status = response.status_code
-        text = start.decode(response.encoding or "utf-8", errors="replace")
-        reply = " ".join(text.split())[:REPLY_SHOWN]
+        if start is None:
+            reply = encoded_note(response)
+        else:
+            reply = f": {one_line(start, response.encoding or 'utf-8')[:REPLY_SHOWN]}"
         raise DeliveryError(
-            f"SMS provider {self._where}: HTTP {status}: {reply}",
+            f"SMS provider {self._where}: HTTP {status}{reply}",
             permanent=status < 500 and status not in RETRIED_STATUSES,
         )
 
     async def aclose(self) -> None:
         """Close the provider connections."""
         await self._client.aclose()
-
-
-async def _start_of(response: httpx.Response) -> bytes:
-    """The first `REPLY_READ` bytes of the body; a body read to its end frees the connection."""
-    start = bytearray()
-    async for chunk in response.aiter_bytes():
-        start += chunk
-        if len(start) >= REPLY_READ:
-            break  # the rest is left unread: the connection is closed, not reused
-    return bytes(start[:REPLY_READ])
