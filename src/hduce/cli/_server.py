@@ -18,7 +18,7 @@ from hduce.cli._common import (
 )
 from hduce.cli._served_address import leaving_address
 from hduce.cli._startup import busy_port, held_elsewhere, log_startup_warnings
-from hduce.embedded import services, writable_data_dir
+from hduce.embedded import services, warn_if_open, writable_data_dir
 
 
 @hduce.command()
@@ -55,7 +55,7 @@ def serve(
     if problem := busy_port(settings, plugins):
         fail(problem)
     with clear_errors():
-        writable_data_dir(settings)
+        warn_if_open(writable_data_dir(settings))
     if problem := held_elsewhere(settings, plugins):
         fail(problem)
     server = settings.server
@@ -93,7 +93,7 @@ def worker(ctx: click.Context, concurrency: int | None) -> None:
 
     settings = with_signing_secret(ctx, settings_from(ctx))
     with clear_errors():
-        writable_data_dir(settings)
+        warn_if_open(writable_data_dir(settings))
         log_startup_warnings(load_plugins(settings))
     terminate_gracefully()
     with clear_errors(), services(settings) as urls:
