@@ -17,6 +17,7 @@ from hduce.cli._common import (
     with_signing_secret,
 )
 from hduce.cli._served_address import leaving_address
+from hduce.cli._shared_storage import check_shared_stores
 from hduce.cli._startup import busy_port, held_elsewhere, log_startup_warnings
 from hduce.embedded import services, warn_if_open, writable_data_dir
 
@@ -64,6 +65,7 @@ def serve(
     with clear_errors(), services(settings) as urls, leaving_address(settings):
         os.environ.update({"DATABASE_URL": urls.database, "HDUCE_NATS__URL": urls.nats})
         asyncio.run(preflight(settings, urls.database, urls.nats, migrate=not no_migrate))
+        check_shared_stores(settings, plugins, urls.database)
         config = RequestHeadConfig(
             "hduce.app:create_app_from_environment",
             factory=True,
@@ -94,9 +96,11 @@ def worker(ctx: click.Context, concurrency: int | None) -> None:
     settings = with_signing_secret(ctx, settings_from(ctx))
     with clear_errors():
         warn_if_open(writable_data_dir(settings))
-        log_startup_warnings(load_plugins(settings))
+        plugins = load_plugins(settings)
+        log_startup_warnings(plugins)
     terminate_gracefully()
     with clear_errors(), services(settings) as urls:
+        check_shared_stores(settings, plugins, urls.database)
         asyncio.run(
             run_worker(
                 settings, urls.database, urls.nats, concurrency or settings.worker.concurrency
