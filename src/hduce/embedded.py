@@ -6,6 +6,7 @@ import hashlib
 import logging
 import os
 import secrets
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -20,6 +21,9 @@ logger = logging.getLogger("hduce.embedded")
 
 ROOT_HOME = Path("/root")
 ROOT_FALLBACK = Path("/var/lib/hduce")
+OTHERS_READ_WRITE = 0o066
+"""Listing or writing by group and others; passing through (`x`) the embedded PostgreSQL's
+own user needs when HDuce runs as root."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,7 @@ def resolve_data_dir(settings: Settings) -> Path:
 
 
 def writable_data_dir(settings: Settings) -> Path:
-    """The data directory, created if need be, once a file could be written in it.
+    """The data directory, created if need be (0700), once a file could be written in it.
 
     A `ConfigError` naming `data_dir` and the system's reason otherwise (a file by that name,
     a read-only or missing file system, no permission).
@@ -55,7 +59,7 @@ def writable_data_dir(settings: Settings) -> Path:
     data_dir = resolve_data_dir(settings)
     try:
         if not data_dir.is_dir():
-            data_dir.mkdir(parents=True)
+            data_dir.mkdir(0o700, parents=True)
         tempfile.TemporaryFile(dir=data_dir).close()
     except FileExistsError:  # a file, not a folder, has that name
         reason = os.strerror(errno.ENOTDIR)
@@ -65,6 +69,19 @@ def writable_data_dir(settings: Settings) -> Path:
         return data_dir
     error = ConfigError(f"`data_dir` {data_dir} cannot hold HDuce's data: {reason}", key="data_dir")
     raise error.located_here()
+
+
+def warn_if_open(data_dir: Path) -> None:
+    """Log one line when other users may list or write `data_dir`, with the command to close it."""
+    current = stat.S_IMODE(data_dir.stat().st_mode)
+    if current & OTHERS_READ_WRITE:
+        logger.warning(
+            "data_dir %s is open to other users (mode %o) while it holds the clinic's database, "
+            "documents and secrets: run `chmod 700 %s`",
+            data_dir,
+            current,
+            data_dir,
+        )
 
 
 def embedded_postgres(settings: Settings) -> EmbeddedPostgres:

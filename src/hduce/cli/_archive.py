@@ -13,6 +13,7 @@ from typing import BinaryIO
 import msgspec
 
 from hduce import __version__
+from hduce.cli._shared_storage import MARKER
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -56,10 +57,11 @@ def _sha256_read(handle: BinaryIO) -> str:
 
 
 def document_files(root: Path) -> Iterator[Path]:
-    """Every stored document file under `root` (not the uploads still arriving)."""
+    """Every stored document file under `root` (not the uploads still arriving, nor its id)."""
     if root.is_dir():
         for path in sorted(root.rglob("*")):
-            if path.is_file() and ".incoming" not in path.relative_to(root).parts:
+            parts = path.relative_to(root).parts
+            if path.is_file() and ".incoming" not in parts and parts != (MARKER,):
                 yield path
 
 

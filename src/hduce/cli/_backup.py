@@ -21,13 +21,14 @@ from hduce.cli._archive import (
 )
 from hduce.cli._common import clear_errors, hduce, settings_from
 from hduce.cli._pg import PgToolFailed, dump_database, restore_database
+from hduce.cli._shared_storage import kept_stores
 from hduce.cli._startup import held_elsewhere
 from hduce.core.cli import fail
 from hduce.core.cli_progress import progress
 from hduce.core.config import Settings
 from hduce.core.migrations import refuse_unknown
 from hduce.core.plugin import HducePlugin
-from hduce.embedded import resolve_data_dir, services
+from hduce.embedded import services
 
 USER_TABLES = "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
 OTHER_CLIENTS = (
@@ -40,9 +41,7 @@ STOP_FIRST = "stop hduce serve and hduce worker first, then restore"
 def document_root(settings: Settings, plugins: Sequence[HducePlugin]) -> Path | None:
     """The folder of files an enabled plugin keeps (the documents'), or None when none keeps one."""
     with clear_errors():
-        data_dir = resolve_data_dir(settings)
-    folders = (plugin.backup_folder(data_dir) for plugin in plugins)
-    return next((folder for folder in folders if folder is not None), None)
+        return next(iter(kept_stores(settings, plugins).values()), None)
 
 
 @hduce.command()

@@ -37,7 +37,13 @@ async def dump_database(database_url: str, dump: Path) -> list[str]:
         async with connection.transaction(isolation="repeatable_read", readonly=True):
             snapshot = await connection.fetchval("SELECT pg_export_snapshot()")
             migrations = await applied_migrations(connection)
-            dumping = ("--format=custom", f"--snapshot={snapshot}", f"--file={dump}")
+            # The store ids are the deployment's: a restored store gets a new one at next start.
+            dumping = (
+                "--format=custom",
+                f"--snapshot={snapshot}",
+                f"--file={dump}",
+                "--exclude-table-data=shared_storage",
+            )
             await asyncio.to_thread(_run, "pg_dump", database_url, *dumping)
     finally:
         await connection.close()

@@ -17,8 +17,9 @@ from hduce.cli._common import (
     with_signing_secret,
 )
 from hduce.cli._served_address import leaving_address
+from hduce.cli._shared_storage import check_shared_stores
 from hduce.cli._startup import busy_port, held_elsewhere, log_startup_warnings
-from hduce.embedded import services, writable_data_dir
+from hduce.embedded import services, warn_if_open, writable_data_dir
 
 
 @hduce.command()
@@ -55,7 +56,7 @@ def serve(
     if problem := busy_port(settings, plugins):
         fail(problem)
     with clear_errors():
-        writable_data_dir(settings)
+        warn_if_open(writable_data_dir(settings))
     if problem := held_elsewhere(settings, plugins):
         fail(problem)
     server = settings.server
@@ -64,6 +65,7 @@ def serve(
     with clear_errors(), services(settings) as urls, leaving_address(settings):
         os.environ.update({"DATABASE_URL": urls.database, "HDUCE_NATS__URL": urls.nats})
         asyncio.run(preflight(settings, urls.database, urls.nats, migrate=not no_migrate))
+        check_shared_stores(settings, plugins, urls.database)
         config = RequestHeadConfig(
             "hduce.app:create_app_from_environment",
             factory=True,
@@ -93,10 +95,12 @@ def worker(ctx: click.Context, concurrency: int | None) -> None:
 
     settings = with_signing_secret(ctx, settings_from(ctx))
     with clear_errors():
-        writable_data_dir(settings)
-        log_startup_warnings(load_plugins(settings))
+        warn_if_open(writable_data_dir(settings))
+        plugins = load_plugins(settings)
+        log_startup_warnings(plugins)
     terminate_gracefully()
     with clear_errors(), services(settings) as urls:
+        check_shared_stores(settings, plugins, urls.database)
         asyncio.run(
             run_worker(
                 settings, urls.database, urls.nats, concurrency or settings.worker.concurrency

@@ -29,6 +29,7 @@ with warnings.catch_warnings():
 
 from hduce.runtime._postmaster_pid import PidFile, dsn_for, read_pid_file
 from hduce.runtime._process import OwnerLock, ServerStatus, dir_lock, pid_alive, wait_gone
+from hduce.runtime._traversal import passable_ancestors
 from hduce.runtime.errors import EmbeddedServiceError, log_tail
 from hduce.runtime.page_cache import auto_shared_buffers
 
@@ -156,7 +157,7 @@ class EmbeddedPostgres:
         run_as = self._run_as()
         if run_as:
             readable = stat.S_IRGRP | stat.S_IROTH
-            ensure_prefix_permissions(self.pgdata)
+            passable_ancestors(self.pgdata)
             ensure_prefix_permissions(PG_BIN_DIR)
             ensure_folder_permissions(PG_BIN_DIR, readable | stat.S_IXGRP | stat.S_IXOTH)
             ensure_folder_permissions(PG_BIN_DIR.parent / "lib", readable)
