@@ -40,7 +40,7 @@ class NotificationsPlugin(HducePlugin):
 
         A bad folder or file is a `ConfigError`, so start-up and `hduce config check` stop on it.
         """
-        from hduce.plugins.notifications.services import (
+        from hduce.plugins.notifications.templates import (
             TemplateError,
             TemplateRenderer,
             builtin_template_dir,
