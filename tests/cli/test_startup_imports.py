@@ -5,24 +5,19 @@ plugin's routes and services) before click read its arguments; the test suite an
 run hundreds of them. The timings are `bench/cli_startup.py`'s; this checks what is loaded.
 """
 
-import json
-import subprocess
-import sys
-
 import pytest
 
-from tests.support.processes import REPO_ROOT
+from tests.support.processes import loaded_after
 
 NOT_AT_START = ("litestar", "nats", "taskiq", "fastapi", "piccolo", "asyncpg", "psutil")
-RUN_THE_COMMAND = f"""
-import json, sys
+RUN_THE_COMMAND = """
+import sys
 from hduce.cli import main
 sys.argv = ["hduce", *sys.argv[1:]]
 try:
     main()
 except SystemExit:
     pass
-print(json.dumps(sorted(m for m in {NOT_AT_START!r} if m in sys.modules)))
 """
 
 
@@ -37,12 +32,4 @@ print(json.dumps(sorted(m for m in {NOT_AT_START!r} if m in sys.modules)))
     ids=["help", "version", "config-show", "config-check"],
 )
 def test_a_command_without_server_loads_no_app_library(args: list[str]) -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", RUN_THE_COMMAND, *args],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+    assert loaded_after(RUN_THE_COMMAND, NOT_AT_START, *args, timeout=60) == []
