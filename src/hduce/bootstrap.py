@@ -1,4 +1,10 @@
-"""Choose, configure and order the plugins, and build the context they share."""
+"""Choose, configure and order the plugins, and build the context they share.
+
+Choosing and configuring plugins is cheap (the command line does it on every run): the engine,
+the broker and Piccolo's apps are imported only by the functions that build them.
+"""
+
+from __future__ import annotations
 
 import importlib
 import importlib.util
@@ -6,18 +12,14 @@ import sys
 from collections.abc import Sequence
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hduce.core.config import ConfigError, Settings, decode_section
-from hduce.core.context import AppContext, ProcessRole
-from hduce.core.dead_letters import DeadLetterStore
-from hduce.core.dispatch import register_subscriptions
-from hduce.core.events import EventBus
 from hduce.core.plugin import HducePlugin
-from hduce.core.registry import Registry
-from hduce.core.security import TokenService
-from hduce.core.tasks import TaskBroker
-from hduce.piccolo_conf import DB, use_apps
 from hduce.plugins import BUILTIN_PLUGINS as BUILTIN_PLUGIN_NAMES
+
+if TYPE_CHECKING:
+    from hduce.core.context import AppContext, ProcessRole
 
 
 def _builtin_plugin(name: str) -> type[HducePlugin]:
@@ -71,6 +73,8 @@ def register_migrations(plugins: Sequence[HducePlugin]) -> None:
 
     An app that cannot be imported, or whose migrations folder is missing, is a ConfigError.
     """
+    from hduce.piccolo_conf import use_apps
+
     apps = [app for plugin in plugins if (app := piccolo_app_of(type(plugin)))]
     try:
         registry = use_apps(apps)
@@ -126,6 +130,14 @@ def build_context(
     settings: Settings, role: ProcessRole, database_url: str, nats_url: str
 ) -> AppContext:
     """Configure the engine and broker for this process (nothing connects yet)."""
+    from hduce.core.context import AppContext
+    from hduce.core.dead_letters import DeadLetterStore
+    from hduce.core.events import EventBus
+    from hduce.core.registry import Registry
+    from hduce.core.security import TokenService
+    from hduce.core.tasks import TaskBroker
+    from hduce.piccolo_conf import DB
+
     DB.configure(database_url)
     return AppContext(
         settings=settings,
@@ -140,6 +152,8 @@ def build_context(
 
 def setup_plugins(context: AppContext, plugins: list[HducePlugin]) -> None:
     """Run every plugin's `setup`, then declare event subscriptions as tasks."""
+    from hduce.core.dispatch import register_subscriptions
+
     for plugin in plugins:
         plugin.setup(context)
     register_subscriptions(context.events, context.broker)

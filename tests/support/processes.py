@@ -9,7 +9,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -30,6 +30,21 @@ def hduce_env(**extra: str) -> dict[str, str]:
     env["HDUCE_CONFIG"] = str(TEST_CONFIG)
     env.update(extra)
     return env
+
+
+def loaded_after(code: str, modules: Sequence[str], *args: str, timeout: float = 120) -> list[str]:
+    """Which of `modules` a fresh Python has imported once it ran `code` (with `args` as argv)."""
+    listed = f"sorted(set({list(modules)!r}) & set(sys.modules))"
+    check = f"\nimport json, sys\nprint(json.dumps({listed}))\n"
+    done = subprocess.run(
+        [sys.executable, "-c", code + check, *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=True,
+    )
+    return list(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
 @contextmanager

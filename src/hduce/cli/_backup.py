@@ -6,7 +6,6 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-import asyncpg
 import rich_click as click
 
 from hduce.bootstrap import load_plugins, register_migrations
@@ -20,15 +19,11 @@ from hduce.cli._archive import (
     write_archive,
 )
 from hduce.cli._common import clear_errors, hduce, settings_from
-from hduce.cli._pg import PgToolFailed, dump_database, restore_database
-from hduce.cli._shared_storage import kept_stores
 from hduce.cli._startup import held_elsewhere
 from hduce.core.cli import fail
 from hduce.core.cli_progress import progress
 from hduce.core.config import Settings
-from hduce.core.migrations import refuse_unknown
 from hduce.core.plugin import HducePlugin
-from hduce.embedded import services
 
 USER_TABLES = "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
 OTHER_CLIENTS = (
@@ -40,6 +35,8 @@ STOP_FIRST = "stop hduce serve and hduce worker first, then restore"
 
 def document_root(settings: Settings, plugins: Sequence[HducePlugin]) -> Path | None:
     """The folder of files an enabled plugin keeps (the documents'), or None when none keeps one."""
+    from hduce.cli._shared_storage import kept_stores
+
     with clear_errors():
         return next(iter(kept_stores(settings, plugins).values()), None)
 
@@ -49,6 +46,9 @@ def document_root(settings: Settings, plugins: Sequence[HducePlugin]) -> Path | 
 @click.pass_context
 def backup(ctx: click.Context, path: Path) -> None:
     """Write a consistent backup of the database and the documents to PATH (a tar file)."""
+    from hduce.cli._pg import PgToolFailed, dump_database
+    from hduce.embedded import services
+
     settings = settings_from(ctx)
     with clear_errors():
         documents = document_root(settings, load_plugins(settings))
@@ -85,6 +85,10 @@ def backup(ctx: click.Context, path: Path) -> None:
 @click.pass_context
 def restore(ctx: click.Context, path: Path, force: bool) -> None:
     """Restore a backup made by `hduce backup` into an empty data dir (or database)."""
+    from hduce.cli._pg import PgToolFailed, restore_database
+    from hduce.core.migrations import refuse_unknown
+    from hduce.embedded import services
+
     settings = settings_from(ctx)
     with clear_errors():
         plugins = load_plugins(settings)
@@ -124,6 +128,8 @@ def restore(ctx: click.Context, path: Path, force: bool) -> None:
 
 async def _refusal(database_url: str, *, force: bool) -> str | None:
     """Why the database may not be replaced: others use it, or it holds tables and no --force."""
+    import asyncpg
+
     connection = await asyncpg.connect(database_url)
     try:
         if others := await connection.fetchval(OTHER_CLIENTS):

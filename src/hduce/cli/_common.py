@@ -1,31 +1,45 @@
-"""Shared pieces of the `hduce` command line: the group, clear errors, settings, database."""
+"""Shared pieces of the `hduce` command line: the group, clear errors, settings, runners.
+
+Cheap to import: what only some commands need is imported by the functions that use it.
+"""
+
+from __future__ import annotations
 
 import asyncio
 import os
 import signal
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import rich_click as click
 
 from hduce import __version__
-from hduce.bootstrap import build_context, load_plugins, register_migrations, setup_plugins
+from hduce.bootstrap import build_context, load_plugins, setup_plugins
 from hduce.cli._served_address import with_served_address
 from hduce.core.cli import DATABASE_RUNNER_KEY, EXIT_CONFIG, RUNNER_KEY, fail
 from hduce.core.config import ConfigError, Settings, load_settings
-from hduce.core.db import Database, DatabaseUnavailable, open_database
-from hduce.core.errors import HduceError
 from hduce.core.logging import configure_logging
-from hduce.core.migrations import MigrationFailed, apply_migrations
 from hduce.core.plugin import HducePlugin
-from hduce.core.tasks import BrokerUnavailable, check_jetstream
-from hduce.embedded import development_secret, services
-from hduce.piccolo_conf import DB
-from hduce.runtime import EmbeddedServiceError
+
+if TYPE_CHECKING:
+    from hduce.core.db import Database
 
 T = TypeVar("T")
-RUNTIME_ERRORS = (DatabaseUnavailable, BrokerUnavailable, EmbeddedServiceError, MigrationFailed)
+
+
+def runtime_errors() -> tuple[type[Exception], ...]:
+    """The start-up failures `clear_errors` tells in one line.
+
+    Imported only once an exception is on its way (an `except` clause is evaluated then): their
+    modules load the engine, TaskIQ and the embedded servers, which most commands never need.
+    """
+    from hduce.core.db import DatabaseUnavailable
+    from hduce.core.migrations import MigrationFailed
+    from hduce.core.tasks import BrokerUnavailable
+    from hduce.runtime import EmbeddedServiceError
+
+    return (DatabaseUnavailable, BrokerUnavailable, EmbeddedServiceError, MigrationFailed)
 
 
 @contextmanager
@@ -35,7 +49,7 @@ def clear_errors() -> Iterator[None]:
         yield
     except ConfigError as exc:
         fail(f"config error: {exc}", EXIT_CONFIG)
-    except RUNTIME_ERRORS as exc:
+    except runtime_errors() as exc:
         fail(str(exc))
 
 
@@ -52,6 +66,8 @@ def with_signing_secret(ctx: click.Context, settings: Settings) -> Settings:
 
     Exits with code 2 when that `data_dir` cannot be created or written.
     """
+    from hduce.embedded import development_secret
+
     if settings.auth.jwt_secret:
         return settings
     with clear_errors():
@@ -84,6 +100,10 @@ def run_with_plugin(ctx: click.Context, name: str, work: Callable[[Any], Awaitab
 
     A refused change (`HduceError`) is one line and exit 1.
     """
+    from hduce.cli._database import with_database
+    from hduce.core.errors import HduceError
+    from hduce.embedded import services
+
     settings, plugins, plugin = enabled_plugin(ctx, name)
     with clear_errors(), services(settings) as urls:
         context = build_context(settings, "worker", urls.database, urls.nats)
@@ -98,18 +118,12 @@ def run_with_plugin(ctx: click.Context, name: str, work: Callable[[Any], Awaitab
 
 def run_with_database(ctx: click.Context, work: Callable[[Database], Awaitable[T]]) -> T:
     """Run `work` on the database as it is: nothing migrated, no plugin set up."""
+    from hduce.cli._database import on_database
+    from hduce.embedded import services
+
     settings = settings_from(ctx.find_root())
     with clear_errors(), services(settings) as urls:
         return asyncio.run(on_database(settings, urls.database, work))
-
-
-async def on_database(
-    settings: Settings, database_url: str, work: Callable[[Database], Awaitable[T]]
-) -> T:
-    """`work(db)` with the pool open on `database_url` (`DatabaseUnavailable` if unreachable)."""
-    DB.configure(database_url)
-    async with open_database(DB, settings.database):
-        return await work(Database(DB))
 
 
 def terminate_gracefully() -> None:
@@ -144,39 +158,3 @@ def hduce(ctx: click.Context, config: str | None) -> None:
     }
     if config:
         os.environ["HDUCE_CONFIG"] = config
-
-
-def run_migrations(settings: Settings, database_url: str, *, quiet: bool) -> list[str]:
-    """Apply pending migrations; the ones applied."""
-    return asyncio.run(_migrate(settings, database_url, quiet=quiet))
-
-
-async def _migrate(settings: Settings, database_url: str, *, quiet: bool) -> list[str]:
-    DB.configure(database_url)
-    async with open_database(DB, settings.database):
-        return await _apply_migrations(settings, quiet=quiet)
-
-
-async def with_database(
-    settings: Settings, database_url: str, work: Callable[[], Awaitable[T]]
-) -> T:
-    """Run `work` with the pool open and migrations applied."""
-    DB.configure(database_url)
-    async with open_database(DB, settings.database):
-        await _apply_migrations(settings, quiet=True)
-        return await work()
-
-
-async def preflight(settings: Settings, database_url: str, nats_url: str, *, migrate: bool) -> None:
-    """Fail fast, with one clear line, when the database or NATS cannot be used."""
-    DB.configure(database_url)
-    async with open_database(DB, settings.database):
-        if migrate:
-            await _apply_migrations(settings, quiet=True)
-    await check_jetstream(nats_url, float(settings.nats.connect_timeout))
-
-
-async def _apply_migrations(settings: Settings, *, quiet: bool) -> list[str]:
-    """Apply the pending migrations of core and of the enabled plugins (`plugins.extra` too)."""
-    register_migrations(load_plugins(settings))
-    return await apply_migrations(quiet=quiet)

@@ -1,21 +1,25 @@
 """`hduce db`, `config` (`show`, `check`) and `version`."""
 
+from __future__ import annotations
+
 import asyncio
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import msgspec
 import rich_click as click
 
 from hduce import __version__
 from hduce.bootstrap import load_plugins
-from hduce.cli._common import clear_errors, hduce, on_database, settings_from
+from hduce.cli._common import clear_errors, hduce, settings_from
 from hduce.cli._safety import unsafe_settings
 from hduce.core.cli import fail
 from hduce.core.config import Settings, load_settings, masked_settings
 from hduce.core.config.masking import mask_url
-from hduce.core.db import Database, DatabaseUnavailable
-from hduce.embedded import embedded_postgres
+
+if TYPE_CHECKING:
+    from hduce.core.db import Database
 
 
 @hduce.group()
@@ -27,6 +31,8 @@ def db() -> None:
 @click.pass_context
 def db_start(ctx: click.Context) -> None:
     """Start the embedded PostgreSQL and leave it running."""
+    from hduce.embedded import embedded_postgres
+
     settings = embedded_only(ctx, "starts")
     with clear_errors():
         dsn = embedded_postgres(settings).start()
@@ -37,6 +43,8 @@ def db_start(ctx: click.Context) -> None:
 @click.pass_context
 def db_stop(ctx: click.Context) -> None:
     """Stop the embedded PostgreSQL."""
+    from hduce.embedded import embedded_postgres
+
     settings = embedded_only(ctx, "stops")
     with clear_errors():
         embedded_postgres(settings).stop()
@@ -47,6 +55,10 @@ def db_stop(ctx: click.Context) -> None:
 @click.pass_context
 def db_status(ctx: click.Context) -> None:
     """Show whether the database is running, or reachable when external (exit code 3 if not)."""
+    from hduce.cli._database import on_database
+    from hduce.core.db import DatabaseUnavailable
+    from hduce.embedded import embedded_postgres
+
     settings = settings_from(ctx.find_root())
     if settings.database.url:
         try:

@@ -14,7 +14,6 @@ import msgspec
 
 from hduce.core.config import Settings
 from hduce.core.config.addresses import listening_url
-from hduce.embedded import resolve_data_dir
 
 ADDRESS_FILE = "serve-address"
 
@@ -55,4 +54,6 @@ def _derived(settings: Settings) -> bool:
 
 
 def _address_file(settings: Settings) -> Path:
+    from hduce.embedded import resolve_data_dir
+
     return resolve_data_dir(settings) / ADDRESS_FILE

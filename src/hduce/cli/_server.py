@@ -10,16 +10,12 @@ from hduce.cli._common import (
     clear_errors,
     fail,
     hduce,
-    preflight,
-    run_migrations,
     settings_from,
     terminate_gracefully,
     with_signing_secret,
 )
 from hduce.cli._served_address import leaving_address
-from hduce.cli._shared_storage import check_shared_stores
 from hduce.cli._startup import busy_port, held_elsewhere, log_startup_warnings
-from hduce.embedded import services, warn_if_open, writable_data_dir
 
 
 @hduce.command()
@@ -40,8 +36,11 @@ def serve(
     no_migrate: bool,
 ) -> None:
     """Run the API, the outbox relay and (by default) a task worker, with embedded services."""
+    from hduce.cli._database import preflight
     from hduce.cli._request_head import RequestHeadConfig
+    from hduce.cli._shared_storage import check_shared_stores
     from hduce.cli._web_server import run_web_server
+    from hduce.embedded import services, warn_if_open, writable_data_dir
 
     overrides = {
         "HDUCE_SERVER__HOST": host,
@@ -91,6 +90,8 @@ def serve(
 @click.pass_context
 def worker(ctx: click.Context, concurrency: int | None) -> None:
     """Run task receivers only (document extraction, notifications, sweeps)."""
+    from hduce.cli._shared_storage import check_shared_stores
+    from hduce.embedded import services, warn_if_open, writable_data_dir
     from hduce.worker import run_worker
 
     settings = with_signing_secret(ctx, settings_from(ctx))
@@ -112,6 +113,9 @@ def worker(ctx: click.Context, concurrency: int | None) -> None:
 @click.pass_context
 def migrate(ctx: click.Context) -> None:
     """Apply pending database migrations."""
+    from hduce.cli._database import run_migrations
+    from hduce.embedded import services
+
     settings = settings_from(ctx)
     with clear_errors(), services(settings) as urls:
         if not run_migrations(settings, urls.database, quiet=False):

@@ -7,7 +7,6 @@ from typing import TypeVar
 
 from hduce.core.config import Settings
 from hduce.core.plugin import HducePlugin
-from hduce.runtime import port_is_free
 
 logger = logging.getLogger("hduce.startup")
 C = TypeVar("C")
@@ -15,6 +14,8 @@ C = TypeVar("C")
 
 def busy_port(settings: Settings, plugins: Sequence[HducePlugin]) -> str | None:
     """One line naming the first port `serve` needs that is taken, and how to change it."""
+    from hduce.runtime import port_is_free
+
     server = settings.server
     if not port_is_free(server.host, server.port):
         return (

@@ -5,13 +5,17 @@ asks one to run work with that plugin set up, the database open and migrated, or
 database open, as it is (read-only checks such as `hduce audit verify`).
 """
 
+from __future__ import annotations
+
+import importlib
 import sys
-from collections.abc import Awaitable, Callable
-from typing import Any, NoReturn, Protocol, TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TypeVar
 
 import rich_click as click
 
-from hduce.core.db import Database
+if TYPE_CHECKING:
+    from hduce.core.db import Database
 
 EXIT_FAILURE, EXIT_CONFIG = 1, 2
 RUNNER_KEY = "run_with_plugin"
@@ -25,6 +29,33 @@ ACTING_ADMIN = click.option(
     help="The admin the audit log records as acting (default: the oldest active admin).",
 )
 """The `--as ADMIN` option of commands that change something on an admin's behalf."""
+
+
+class LazyGroup(click.RichGroup):
+    """A command group whose subcommands are declared in modules imported on first use.
+
+    `hduce --help` lists the group by its own docstring; the modules of its commands (and what
+    they import: the plugin's services, the database) load only when the group itself is used.
+    Each module adds its commands to the group with `@group.command()`.
+    """
+
+    def __init__(self, *args: Any, commands_in: Sequence[str] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._unloaded = list(commands_in)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """The subcommands' names, their modules imported."""
+        self._load()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The subcommand `cmd_name`, its modules imported."""
+        self._load()
+        return super().get_command(ctx, cmd_name)
+
+    def _load(self) -> None:
+        while self._unloaded:
+            importlib.import_module(self._unloaded.pop(0))
 
 
 class PluginRunner(Protocol):

@@ -5,10 +5,12 @@ import logging
 import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
-
-from litestar.types import Scope
+from typing import TYPE_CHECKING
 
 from hduce.core.config import LoggingSettings
+
+if TYPE_CHECKING:
+    from litestar.types import Scope
 
 request_id_var: ContextVar[str | None] = ContextVar("hduce_request_id", default=None)
 
@@ -20,7 +22,7 @@ SECRET_PATH_OPT_KEY = "secret_path"
 """Route `opt` key: the path itself is a secret (a capability URL); logs show the template."""
 
 
-def loggable_path(scope: Scope) -> str:
+def loggable_path(scope: "Scope") -> str:
     """The request path for logs: the route template when the route says its path is secret."""
     handler = scope.get("route_handler")
     if handler is not None and handler.opt.get(SECRET_PATH_OPT_KEY):

@@ -1,23 +1,29 @@
-"""`HducePlugin`: the base every domain plugin subclasses."""
+"""`HducePlugin`: the base every domain plugin subclasses.
+
+Importing a plugin class is cheap (the command line reads their names, configs and commands on
+every run): what only the app or a worker uses is imported in the methods that use it.
+"""
+
+from __future__ import annotations
 
 import copy
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import rich_click as click
-from litestar import Router
-from litestar.config.app import AppConfig
-from litestar.di import Provide
-from litestar.openapi.spec import Tag
-from litestar.plugins import InitPlugin
-from litestar.types import ControllerRouterHandler
 
 from hduce.core.config import Finding, Section
-from hduce.core.context import AppContext
-from hduce.core.plugin_env import PluginEnv
+
+if TYPE_CHECKING:
+    from litestar.config.app import AppConfig
+    from litestar.di import Provide
+    from litestar.types import ControllerRouterHandler
+
+    from hduce.core.context import AppContext
+    from hduce.core.plugin_env import PluginEnv
 
 API_PREFIX = "/api/v1"
 
@@ -56,8 +62,11 @@ class NoConfig(Section):
     """For plugins without settings of their own."""
 
 
-class HducePlugin(InitPlugin):
-    """A domain plugin: its routes, dependencies, lifespans, tasks and contracts."""
+class HducePlugin:
+    """A domain plugin: its routes, dependencies, lifespans, tasks and contracts.
+
+    A Litestar init plugin by its `on_app_init` (Litestar's `InitPluginProtocol` is structural).
+    """
 
     name: ClassVar[str]
     description: ClassVar[str] = ""
@@ -95,6 +104,8 @@ class HducePlugin(InitPlugin):
 
         Subclasses call this first, then build from `self.env`.
         """
+        from hduce.core.plugin_env import PluginEnv
+
         self._context = context
         self._env = PluginEnv.of(self.name, self.config, context)
 
@@ -112,6 +123,8 @@ class HducePlugin(InitPlugin):
 
     def provide_as_name(self, services: object) -> dict[str, Provide]:
         """`services`, built once in `setup`, as the dependency named after this plugin."""
+        from litestar.di import Provide
+
         return {self.name: Provide(lambda: services, sync_to_thread=False, use_cache=True)}
 
     def lifespans(self) -> Sequence[Any]:
@@ -147,6 +160,9 @@ class HducePlugin(InitPlugin):
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         """Mount this plugin's routes, dependencies, lifespans and OpenAPI tag."""
+        from litestar import Router
+        from litestar.openapi.spec import Tag
+
         api = list(self.route_handlers())
         if api:
             app_config.route_handlers.append(Router(path=API_PREFIX, route_handlers=api))

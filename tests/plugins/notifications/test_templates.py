@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from hduce.plugins.notifications.services import _templates as templates
-from hduce.plugins.notifications.services._templates import (
+from hduce.plugins.notifications import templates
+from hduce.plugins.notifications.templates import (
     TEMPLATES_ENV,
     TemplateError,
     TemplateRenderer,

@@ -1,26 +1,18 @@
 """The appointments plugin: availability, free slots, booking, lifecycle, waitlist, iCalendar."""
 
+from __future__ import annotations
+
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from litestar.di import Provide
-from litestar.types import ControllerRouterHandler
-
-from hduce.contracts.appointments import AppointmentDesk, AppointmentReader, ClinicSetup, SlotBoard
-from hduce.contracts.audit import AuditLog
-from hduce.contracts.auth import Accounts
-from hduce.contracts.notifications import Notifier
-from hduce.contracts.users import UserDirectory
-from hduce.core.context import AppContext
-from hduce.core.personal_data import RowQueries
 from hduce.core.plugin import HducePlugin
-from hduce.plugins.appointments import handlers
-from hduce.plugins.appointments.analytics import AppointmentAnalytics
 from hduce.plugins.appointments.config import AppointmentsConfig
-from hduce.plugins.appointments.personal_data import APPOINTMENT_DATA
-from hduce.plugins.appointments.routes import CONTROLLERS
-from hduce.plugins.appointments.services import AppointmentServices, Contracts
-from hduce.plugins.appointments.services._setup_desk import SetupDesk
-from hduce.plugins.appointments.store import Stores
+
+if TYPE_CHECKING:
+    from litestar.di import Provide
+    from litestar.types import ControllerRouterHandler
+
+    from hduce.core.context import AppContext
 
 
 class AppointmentsPlugin(HducePlugin):
@@ -37,6 +29,24 @@ class AppointmentsPlugin(HducePlugin):
 
     def setup(self, context: AppContext) -> None:
         """Build services, provide the contracts, subscribe tasks, add analytics."""
+        from hduce.contracts.appointments import (
+            AppointmentDesk,
+            AppointmentReader,
+            ClinicSetup,
+            SlotBoard,
+        )
+        from hduce.contracts.audit import AuditLog
+        from hduce.contracts.auth import Accounts
+        from hduce.contracts.notifications import Notifier
+        from hduce.contracts.users import UserDirectory
+        from hduce.core.personal_data import RowQueries
+        from hduce.plugins.appointments import handlers
+        from hduce.plugins.appointments.analytics import AppointmentAnalytics
+        from hduce.plugins.appointments.personal_data import APPOINTMENT_DATA
+        from hduce.plugins.appointments.services import AppointmentServices, Contracts
+        from hduce.plugins.appointments.services._setup_desk import SetupDesk
+        from hduce.plugins.appointments.store import Stores
+
         super().setup(context)
         env = self.env
         stores = Stores.over(env.db)
@@ -59,6 +69,8 @@ class AppointmentsPlugin(HducePlugin):
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """The `/appointments` routes."""
+        from hduce.plugins.appointments.routes import CONTROLLERS
+
         return CONTROLLERS
 
     def dependencies(self) -> dict[str, Provide]:

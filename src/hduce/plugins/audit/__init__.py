@@ -1,20 +1,21 @@
 """The audit plugin: the append-only, hash-chained audit log and its admin read API."""
 
+from __future__ import annotations
+
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import rich_click as click
-from litestar.di import Provide
-from litestar.types import ControllerRouterHandler
 
-from hduce.contracts.audit import AuditLog, AuditTrail
-from hduce.core.context import AppContext
-from hduce.core.personal_data import RowQueries
 from hduce.core.plugin import HducePlugin
 from hduce.plugins.audit.cli import audit_group
 from hduce.plugins.audit.config import AuditConfig
-from hduce.plugins.audit.personal_data import AUDIT_DATA
-from hduce.plugins.audit.routes import AuditController
-from hduce.plugins.audit.services import AuditService, Trail
+
+if TYPE_CHECKING:
+    from litestar.di import Provide
+    from litestar.types import ControllerRouterHandler
+
+    from hduce.core.context import AppContext
 
 
 class AuditPlugin(HducePlugin):
@@ -26,6 +27,11 @@ class AuditPlugin(HducePlugin):
 
     def setup(self, context: AppContext) -> None:
         """Register the `AuditLog` contract and the `audit` health check."""
+        from hduce.contracts.audit import AuditLog, AuditTrail
+        from hduce.core.personal_data import RowQueries
+        from hduce.plugins.audit.personal_data import AUDIT_DATA
+        from hduce.plugins.audit.services import AuditService, Trail
+
         super().setup(context)
         env = self.env
         self.service = AuditService(env.db)
@@ -36,6 +42,8 @@ class AuditPlugin(HducePlugin):
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """The admin read API under `/api/v1/audit`."""
+        from hduce.plugins.audit.routes import AuditController
+
         return (AuditController,)
 
     def dependencies(self) -> dict[str, Provide]:

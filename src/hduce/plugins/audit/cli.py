@@ -2,12 +2,9 @@
 
 import sys
 
-import asyncpg
 import rich_click as click
 
 from hduce.core.cli import EXIT_FAILURE, fail, run_with_database
-from hduce.plugins.audit.services import verify_chain
-from hduce.plugins.audit.store import AuditStore
 
 
 @click.group("audit")
@@ -19,6 +16,11 @@ def audit_group() -> None:
 @click.pass_context
 def audit_verify(ctx: click.Context) -> None:
     """Walk the audit log's hash chain; exit 1 and name the first broken link if there is one."""
+    import asyncpg
+
+    from hduce.plugins.audit.services import verify_chain
+    from hduce.plugins.audit.store import AuditStore
+
     try:
         report = run_with_database(ctx, lambda db: verify_chain(AuditStore(db)))
     except asyncpg.UndefinedTableError:

@@ -1,24 +1,21 @@
 """The auth plugin: accounts, login, tokens, sessions, password flows, MFA and lockout."""
 
+from __future__ import annotations
+
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import rich_click as click
-from litestar.config.app import AppConfig
-from litestar.di import Provide
-from litestar.types import ControllerRouterHandler
 
-from hduce.contracts.auth import AccountAdmin, Accounts, SignIn
-from hduce.core.context import AppContext
-from hduce.core.personal_data import RowQueries
 from hduce.core.plugin import HducePlugin, running_lifespan
-from hduce.plugins.auth.analytics import AccountAnalytics
 from hduce.plugins.auth.config import AuthConfig
-from hduce.plugins.auth.errors import RetryLater, retry_later_handler
-from hduce.plugins.auth.personal_data import ACCOUNT_DATA
-from hduce.plugins.auth.routes import auth_pages, auth_routes
-from hduce.plugins.auth.services import AuthServices
-from hduce.plugins.auth.store import AccountCounts, RevocationFeed
+
+if TYPE_CHECKING:
+    from litestar.config.app import AppConfig
+    from litestar.di import Provide
+    from litestar.types import ControllerRouterHandler
+
+    from hduce.core.context import AppContext
 
 
 class AuthPlugin(HducePlugin):
@@ -31,6 +28,13 @@ class AuthPlugin(HducePlugin):
 
     def setup(self, context: AppContext) -> None:
         """Build the account services, register `Accounts` / `AccountAdmin` and the analytics."""
+        from hduce.contracts.auth import AccountAdmin, Accounts, SignIn
+        from hduce.core.personal_data import RowQueries
+        from hduce.plugins.auth.analytics import AccountAnalytics
+        from hduce.plugins.auth.personal_data import ACCOUNT_DATA
+        from hduce.plugins.auth.services import AuthServices
+        from hduce.plugins.auth.store import AccountCounts, RevocationFeed
+
         super().setup(context)
         env = self.env
         self.services = AuthServices.of(env)
@@ -50,10 +54,14 @@ class AuthPlugin(HducePlugin):
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """The `/auth` routes, rate limited per the config."""
+        from hduce.plugins.auth.routes import auth_routes
+
         return auth_routes(self.env.config, self.env.db)
 
     def root_route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """The pages the verification and reset links open."""
+        from hduce.plugins.auth.routes import auth_pages
+
         return auth_pages(self.env.config, self.env.db)
 
     def dependencies(self) -> dict[str, Provide]:
@@ -73,5 +81,7 @@ class AuthPlugin(HducePlugin):
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         """Also render 429s of the auth limits with `Retry-After`."""
+        from hduce.plugins.auth.errors import RetryLater, retry_later_handler
+
         app_config.exception_handlers[RetryLater] = retry_later_handler
         return super().on_app_init(app_config)

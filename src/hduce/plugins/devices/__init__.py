@@ -1,40 +1,27 @@
 """The devices plugin: embedded MQTT broker, device registry, telemetry, threshold alerts."""
 
+from __future__ import annotations
+
 import contextlib
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import rich_click as click
-from litestar.di import Provide
-from litestar.types import ControllerRouterHandler
-from nats.errors import Error as NatsError
 
-from hduce.contracts.devices import DeviceAlerts, DeviceDirectory, ReadingReader
-from hduce.contracts.notifications import PushPublisher
 from hduce.core.config import Finding
 from hduce.core.config.addresses import is_local
-from hduce.core.context import AppContext
-from hduce.core.personal_data import RowQueries
 from hduce.core.plugin import HducePlugin, Listener
-from hduce.plugins.devices.analytics import device_figures
 from hduce.plugins.devices.config import DevicesConfig
-from hduce.plugins.devices.personal_data import DEVICE_DATA
-from hduce.plugins.devices.routes import CONTROLLERS
-from hduce.plugins.devices.services import (
-    Alerts,
-    DeviceBroker,
-    Devices,
-    DeviceServices,
-    NatsPush,
-    Readings,
-    SilenceRule,
-    WebServices,
-    spool_held_elsewhere,
-)
-from hduce.plugins.devices.store import KICK_CHANNEL, Stores
+
+if TYPE_CHECKING:
+    from litestar.di import Provide
+    from litestar.types import ControllerRouterHandler
+
+    from hduce.core.context import AppContext
+    from hduce.plugins.devices.services import DeviceBroker, SilenceRule
 
 
 class DevicesPlugin(HducePlugin):
@@ -51,6 +38,21 @@ class DevicesPlugin(HducePlugin):
 
     def setup(self, context: AppContext) -> None:
         """Build the services; in the web process also the broker and `PushPublisher`."""
+        from hduce.contracts.devices import DeviceAlerts, DeviceDirectory, ReadingReader
+        from hduce.contracts.notifications import PushPublisher
+        from hduce.core.personal_data import RowQueries
+        from hduce.plugins.devices.analytics import device_figures
+        from hduce.plugins.devices.personal_data import DEVICE_DATA
+        from hduce.plugins.devices.services import (
+            Alerts,
+            Devices,
+            DeviceServices,
+            NatsPush,
+            Readings,
+            WebServices,
+        )
+        from hduce.plugins.devices.store import Stores
+
         super().setup(context)
         env = self.env
         config = self._devices_config()
@@ -72,6 +74,8 @@ class DevicesPlugin(HducePlugin):
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """The `/devices` routes."""
+        from hduce.plugins.devices.routes import CONTROLLERS
+
         return CONTROLLERS
 
     def dependencies(self) -> dict[str, Provide]:
@@ -104,6 +108,8 @@ class DevicesPlugin(HducePlugin):
 
     def held_elsewhere(self, data_dir: Path) -> str | None:
         """The telemetry spool, when another process (another `hduce serve`) holds it."""
+        from hduce.plugins.devices.services import spool_held_elsewhere
+
         return spool_held_elsewhere(self._devices_config(), str(data_dir))
 
     def _devices_config(self) -> DevicesConfig:
@@ -116,6 +122,10 @@ class DevicesPlugin(HducePlugin):
 
     @asynccontextmanager
     async def _running_broker(self, _app: Any) -> AsyncIterator[None]:
+        from nats.errors import Error as NatsError
+
+        from hduce.plugins.devices.store import KICK_CHANNEL
+
         if self.broker is None or self.silence is None:
             yield
             return

@@ -1,26 +1,20 @@
 """The documents plugin: streamed uploads, content-addressed files, text and entity extraction."""
 
+from __future__ import annotations
+
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from litestar.di import Provide
-from litestar.types import ControllerRouterHandler
-
-from hduce.contracts.audit import AuditLog
-from hduce.contracts.auth import Accounts
-from hduce.contracts.documents import DocumentReader, DocumentShelf
-from hduce.core.context import AppContext
-from hduce.core.personal_data import RowQueries
 from hduce.core.plugin import HducePlugin
-from hduce.plugins.documents import handlers
-from hduce.plugins.documents.analytics import document_figures
 from hduce.plugins.documents.config import DocumentsConfig, storage_root
-from hduce.plugins.documents.personal_data import DOCUMENT_DATA, JSON_COLUMNS
-from hduce.plugins.documents.routes import DocumentController, form_upload_handler
-from hduce.plugins.documents.services import BlobStore, DocumentServices
-from hduce.plugins.documents.services.extraction import ExtractionOptions, check_models
-from hduce.plugins.documents.store import Stores
+
+if TYPE_CHECKING:
+    from litestar.di import Provide
+    from litestar.types import ControllerRouterHandler
+
+    from hduce.core.context import AppContext
 
 
 class DocumentsPlugin(HducePlugin):
@@ -33,6 +27,17 @@ class DocumentsPlugin(HducePlugin):
 
     def setup(self, context: AppContext) -> None:
         """Check the OCR models, build the services, subscribe extraction, provide contracts."""
+        from hduce.contracts.audit import AuditLog
+        from hduce.contracts.auth import Accounts
+        from hduce.contracts.documents import DocumentReader, DocumentShelf
+        from hduce.core.personal_data import RowQueries
+        from hduce.plugins.documents import handlers
+        from hduce.plugins.documents.analytics import document_figures
+        from hduce.plugins.documents.personal_data import DOCUMENT_DATA, JSON_COLUMNS
+        from hduce.plugins.documents.services import BlobStore, DocumentServices
+        from hduce.plugins.documents.services.extraction import ExtractionOptions, check_models
+        from hduce.plugins.documents.store import Stores
+
         super().setup(context)
         env = self.env
         check_models(ExtractionOptions.from_config(env.config).ocr)
@@ -58,6 +63,8 @@ class DocumentsPlugin(HducePlugin):
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """The `/documents` routes."""
+        from hduce.plugins.documents.routes import DocumentController, form_upload_handler
+
         assert isinstance(self.config, DocumentsConfig)
         return (DocumentController, form_upload_handler(self.config.max_upload_size))
 

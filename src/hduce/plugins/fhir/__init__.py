@@ -1,16 +1,19 @@
 """The fhir plugin: a FHIR R4 REST facade over the other plugins' contracts."""
 
+from __future__ import annotations
+
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from litestar.config.app import AppConfig
-from litestar.di import Provide
-from litestar.types import ControllerRouterHandler
-
-from hduce.core.context import AppContext
 from hduce.core.plugin import HducePlugin
 from hduce.plugins.fhir.config import FhirConfig
-from hduce.plugins.fhir.routes import fhir_router, unrouted_handlers
-from hduce.plugins.fhir.services import FhirServices
+
+if TYPE_CHECKING:
+    from litestar.config.app import AppConfig
+    from litestar.di import Provide
+    from litestar.types import ControllerRouterHandler
+
+    from hduce.core.context import AppContext
 
 
 class FhirPlugin(HducePlugin):
@@ -25,11 +28,15 @@ class FhirPlugin(HducePlugin):
 
     def setup(self, context: AppContext) -> None:
         """Build the services over the contracts of the plugins enabled here."""
+        from hduce.plugins.fhir.services import FhirServices
+
         super().setup(context)
         self.services = FhirServices.build(self.env)
 
     def root_route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """The `/fhir/R4` router."""
+        from hduce.plugins.fhir.routes import fhir_router
+
         return (fhir_router(self.services, self.env.settings.server),)
 
     def dependencies(self) -> dict[str, Provide]:
@@ -38,6 +45,8 @@ class FhirPlugin(HducePlugin):
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         """Also answer an unknown address or method under `/fhir/R4` with an `OperationOutcome`."""
+        from hduce.plugins.fhir.routes import unrouted_handlers
+
         app_config = super().on_app_init(app_config)
         app_config.exception_handlers.update(unrouted_handlers(app_config.exception_handlers))
         return app_config

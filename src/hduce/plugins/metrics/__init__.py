@@ -1,29 +1,37 @@
 """The metrics plugin: health endpoints, Prometheus metrics and task counters."""
 
+from __future__ import annotations
+
 from collections.abc import Sequence
+from functools import cache
+from typing import TYPE_CHECKING
 
-from litestar.config.app import AppConfig
-from litestar.di import Provide
-from litestar.plugins.prometheus import PrometheusConfig
-from litestar.types import ControllerRouterHandler
-
-from hduce.core.context import AppContext
 from hduce.core.plugin import HducePlugin
 from hduce.plugins.metrics.config import MetricsConfig
-from hduce.plugins.metrics.routes import (
-    AnalyticsController,
-    HealthController,
-    HttpMetricsMiddleware,
-)
-from hduce.plugins.metrics.services import MetricsServices, TaskMetricsMiddleware
 
-HTTP_METRICS = PrometheusConfig(
-    app_name="hduce",
-    prefix="hduce",
-    group_path=True,
-    exclude=["^/metrics$", "^/health", "^/docs$", "^/redoc$", "^/schema", "^/static/"],
-    middleware_class=HttpMetricsMiddleware,
-)
+if TYPE_CHECKING:
+    from litestar.config.app import AppConfig
+    from litestar.di import Provide
+    from litestar.plugins.prometheus import PrometheusConfig
+    from litestar.types import ControllerRouterHandler
+
+    from hduce.core.context import AppContext
+
+
+@cache
+def http_metrics() -> PrometheusConfig:
+    """The Prometheus config of the HTTP metrics (one per process)."""
+    from litestar.plugins.prometheus import PrometheusConfig
+
+    from hduce.plugins.metrics.routes import HttpMetricsMiddleware
+
+    return PrometheusConfig(
+        app_name="hduce",
+        prefix="hduce",
+        group_path=True,
+        exclude=["^/metrics$", "^/health", "^/docs$", "^/redoc$", "^/schema", "^/static/"],
+        middleware_class=HttpMetricsMiddleware,
+    )
 
 
 class MetricsPlugin(HducePlugin):
@@ -35,16 +43,22 @@ class MetricsPlugin(HducePlugin):
 
     def setup(self, context: AppContext) -> None:
         """Build the health probe and count tasks run in this process."""
+        from hduce.plugins.metrics.services import MetricsServices, TaskMetricsMiddleware
+
         super().setup(context)
         self.services = MetricsServices.build(self.env)
         self.env.tasks.add_middlewares(TaskMetricsMiddleware())
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """`/api/v1/analytics`."""
+        from hduce.plugins.metrics.routes import AnalyticsController
+
         return (AnalyticsController,)
 
     def root_route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """Health and metrics live at the root, outside `/api/v1`."""
+        from hduce.plugins.metrics.routes import HealthController
+
         return (HealthController,)
 
     def dependencies(self) -> dict[str, Provide]:
@@ -53,5 +67,5 @@ class MetricsPlugin(HducePlugin):
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         """Also count every HTTP request by route template, outermost: the guard's refusals too."""
-        app_config.middleware.insert(0, HTTP_METRICS.middleware)
+        app_config.middleware.insert(0, http_metrics().middleware)
         return super().on_app_init(app_config)

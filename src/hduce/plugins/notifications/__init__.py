@@ -1,69 +1,28 @@
 """The notifications plugin: e-mail, SMS, push and in-app messages with delivery records."""
 
+from __future__ import annotations
+
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from litestar.di import Provide
-from litestar.types import ControllerRouterHandler
-
-from hduce.contracts.notifications import (
-    DeliveryRecords,
-    InboxReader,
-    Notifier,
-    OneTimeLinks,
-    OwnNotifications,
-    PushPublisher,
-)
-from hduce.contracts.users import CareTeams, UserDirectory
 from hduce.core.config import ConfigError, Finding, Section
-from hduce.core.context import AppContext
-from hduce.core.personal_data import RowQueries
 from hduce.core.plugin import HducePlugin, running_lifespan
-from hduce.core.plugin_env import PluginEnv
-from hduce.plugins.notifications import handlers
-from hduce.plugins.notifications.analytics import DeliveryAnalytics
 from hduce.plugins.notifications.config import (
     NotificationsConfig,
     crowding_email,
     incomplete_channels,
     unsafe_email,
 )
-from hduce.plugins.notifications.personal_data import JSON_COLUMNS, NOTIFICATION_DATA
-from hduce.plugins.notifications.routes import (
-    DeliveryController,
-    InboxController,
-    PreferencesController,
-)
-from hduce.plugins.notifications.services import (
-    DeliveryRecordsDesk,
-    DeliverySender,
-    DeviceAlertNotices,
-    InboxFeed,
-    LinkMessages,
-    NotificationService,
-    NotificationsServices,
-    OwnSettings,
-    PreferenceService,
-    TemplateError,
-    TemplateRenderer,
-    builtin_template_dir,
-)
-from hduce.plugins.notifications.services.channels import (
-    Channel,
-    EmailChannel,
-    InAppChannel,
-    LoggedEmailChannel,
-    PushChannel,
-    SmsChannel,
-)
-from hduce.plugins.notifications.store import (
-    ClinicianDirectory,
-    DeliveryCounts,
-    DeliveryStore,
-    Inbox,
-    PreferenceStore,
-)
+
+if TYPE_CHECKING:
+    from litestar.di import Provide
+    from litestar.types import ControllerRouterHandler
+
+    from hduce.core.context import AppContext
+    from hduce.core.plugin_env import PluginEnv
+    from hduce.plugins.notifications.services.channels import Channel
+    from hduce.plugins.notifications.store import Inbox
 
 TEMPLATE_DIRS = "plugins.notifications.template_dirs"
 
@@ -82,6 +41,12 @@ class NotificationsPlugin(HducePlugin):
 
         A bad folder or file is a `ConfigError`, so start-up and `hduce config check` stop on it.
         """
+        from hduce.plugins.notifications.templates import (
+            TemplateError,
+            TemplateRenderer,
+            builtin_template_dir,
+        )
+
         super().__init__(config)
         try:
             self.renderer = TemplateRenderer(
@@ -94,6 +59,37 @@ class NotificationsPlugin(HducePlugin):
 
     def setup(self, context: AppContext) -> None:
         """Build channels and services, provide `Notifier`, `InboxReader` and `OneTimeLinks`."""
+        from hduce.contracts.notifications import (
+            DeliveryRecords,
+            InboxReader,
+            Notifier,
+            OneTimeLinks,
+            OwnNotifications,
+        )
+        from hduce.contracts.users import CareTeams, UserDirectory
+        from hduce.core.personal_data import RowQueries
+        from hduce.plugins.notifications import handlers
+        from hduce.plugins.notifications.analytics import DeliveryAnalytics
+        from hduce.plugins.notifications.personal_data import JSON_COLUMNS, NOTIFICATION_DATA
+        from hduce.plugins.notifications.services import (
+            DeliveryRecordsDesk,
+            DeliverySender,
+            DeviceAlertNotices,
+            InboxFeed,
+            LinkMessages,
+            NotificationService,
+            NotificationsServices,
+            OwnSettings,
+            PreferenceService,
+        )
+        from hduce.plugins.notifications.store import (
+            ClinicianDirectory,
+            DeliveryCounts,
+            DeliveryStore,
+            Inbox,
+            PreferenceStore,
+        )
+
         super().setup(context)
         env: PluginEnv[NotificationsConfig] = self.env
         directory = env.require(UserDirectory)
@@ -133,6 +129,15 @@ class NotificationsPlugin(HducePlugin):
         env.registry.provide(OneTimeLinks, links)
 
     def _channels(self, env: PluginEnv[NotificationsConfig], inbox: Inbox) -> dict[str, Channel]:
+        from hduce.contracts.notifications import PushPublisher
+        from hduce.plugins.notifications.services.channels import (
+            EmailChannel,
+            InAppChannel,
+            LoggedEmailChannel,
+            PushChannel,
+            SmsChannel,
+        )
+
         config = env.config
         smtp = EmailChannel(config.email)
         email: Channel = smtp
@@ -147,6 +152,12 @@ class NotificationsPlugin(HducePlugin):
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """Inbox, stream, preferences and the admin delivery log."""
+        from hduce.plugins.notifications.routes import (
+            DeliveryController,
+            InboxController,
+            PreferencesController,
+        )
+
         return (InboxController, PreferencesController, DeliveryController)
 
     def dependencies(self) -> dict[str, Provide]:

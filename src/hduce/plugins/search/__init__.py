@@ -1,42 +1,24 @@
 """The search plugin: one permission-aware search over patients, appointments and documents."""
 
+from __future__ import annotations
+
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import rich_click as click
-from litestar.di import Provide
-from litestar.types import ControllerRouterHandler
 
-from hduce.contracts.appointments import AppointmentReader
-from hduce.contracts.audit import AuditLog
-from hduce.contracts.documents import DocumentReader
-from hduce.contracts.search import Finder
-from hduce.contracts.users import DemographicsReader
 from hduce.core.config import Finding
-from hduce.core.context import AppContext
 from hduce.core.plugin import HducePlugin
-from hduce.core.registry import HealthStatus
-from hduce.plugins.search import handlers
-from hduce.plugins.search.cli import models_group, search_group
 from hduce.plugins.search.config import SearchConfig
-from hduce.plugins.search.routes import SearchController
-from hduce.plugins.search.services import (
-    AppointmentSource,
-    ChunkVectors,
-    DocumentSource,
-    Indexer,
-    Lexicon,
-    PatientSource,
-    PostgresSearch,
-    ReindexReport,
-    SearchBackend,
-    SearchService,
-    Source,
-    Speller,
-    embedder_for,
-)
-from hduce.plugins.search.services.embedding.warming import warming
-from hduce.plugins.search.store import Stores
+
+if TYPE_CHECKING:
+    from litestar.di import Provide
+    from litestar.types import ControllerRouterHandler
+
+    from hduce.core.context import AppContext
+    from hduce.core.registry import HealthStatus
+    from hduce.plugins.search.services import ReindexReport, SearchBackend, Source
+    from hduce.plugins.search.store import Stores
 
 
 class SearchPlugin(HducePlugin):
@@ -50,6 +32,12 @@ class SearchPlugin(HducePlugin):
 
     def setup(self, context: AppContext) -> None:
         """Choose the backend, subscribe every source's indexing tasks, add the health check."""
+        from hduce.contracts.audit import AuditLog
+        from hduce.contracts.search import Finder
+        from hduce.plugins.search import handlers
+        from hduce.plugins.search.services import Indexer, Lexicon, SearchService, embedder_for
+        from hduce.plugins.search.store import Stores
+
         super().setup(context)
         env, config = self.env, self.search_config
         stores = Stores.over(env.db)
@@ -80,6 +68,11 @@ class SearchPlugin(HducePlugin):
         return self.config
 
     def _sources(self) -> list[Source]:
+        from hduce.contracts.appointments import AppointmentReader
+        from hduce.contracts.documents import DocumentReader
+        from hduce.contracts.users import DemographicsReader
+        from hduce.plugins.search.services import AppointmentSource, DocumentSource, PatientSource
+
         env = self.env
         people = env.require(DemographicsReader)
         sources: list[Source] = [
@@ -91,6 +84,8 @@ class SearchPlugin(HducePlugin):
         return sources
 
     def _backend(self, stores: Stores) -> SearchBackend:
+        from hduce.plugins.search.services import ChunkVectors, PostgresSearch, Speller
+
         config, env = self.search_config, self.env
         speller = Speller(stores.vocabulary) if config.typo_tolerance else None
         chunks = None
@@ -134,16 +129,22 @@ class SearchPlugin(HducePlugin):
     @classmethod
     def on_cli_init(cls, cli: click.Group) -> None:
         """Add `hduce search reindex` and `hduce models install`."""
+        from hduce.plugins.search.cli import models_group, search_group
+
         cli.add_command(search_group)
         cli.add_command(models_group)
 
     def lifespans(self) -> Sequence[Any]:
         """Load the embedding model in the background as the web app starts."""
+        from hduce.plugins.search.services.embedding.warming import warming
+
         embedder = self.embedder
         return () if embedder is None else (lambda _app: warming(embedder),)
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """`GET /search` and `GET /search/suggest`."""
+        from hduce.plugins.search.routes import SearchController
+
         return (SearchController,)
 
     def dependencies(self) -> dict[str, Provide]:

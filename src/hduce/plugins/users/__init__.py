@@ -1,26 +1,18 @@
 """The users plugin: profiles, `/users/me`, the directory, care teams and user management."""
 
+from __future__ import annotations
+
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from litestar.di import Provide
-from litestar.types import ControllerRouterHandler
-
-from hduce.contracts.users import (
-    CareTeams,
-    DemographicsReader,
-    MyAccount,
-    Profiles,
-    UserDirectory,
-)
-from hduce.core.context import AppContext
-from hduce.core.personal_data import RowQueries
 from hduce.core.plugin import HducePlugin
 from hduce.plugins.users.config import UsersConfig
-from hduce.plugins.users.personal_data import PROFILE_DATA
-from hduce.plugins.users.routes import ROUTES
-from hduce.plugins.users.services import UsersServices
-from hduce.plugins.users.services._own import OwnAccount
-from hduce.plugins.users.store import DemographicsStore
+
+if TYPE_CHECKING:
+    from litestar.di import Provide
+    from litestar.types import ControllerRouterHandler
+
+    from hduce.core.context import AppContext
 
 
 class UsersPlugin(HducePlugin):
@@ -33,6 +25,19 @@ class UsersPlugin(HducePlugin):
 
     def setup(self, context: AppContext) -> None:
         """Build the services and register the users plugin's contracts."""
+        from hduce.contracts.users import (
+            CareTeams,
+            DemographicsReader,
+            MyAccount,
+            Profiles,
+            UserDirectory,
+        )
+        from hduce.core.personal_data import RowQueries
+        from hduce.plugins.users.personal_data import PROFILE_DATA
+        from hduce.plugins.users.services import UsersServices
+        from hduce.plugins.users.services._own import OwnAccount
+        from hduce.plugins.users.store import DemographicsStore
+
         super().setup(context)
         env = self.env
         self.services = UsersServices.build(env)
@@ -45,6 +50,8 @@ class UsersPlugin(HducePlugin):
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """`/users/me`, `/users`, care teams and `/practitioners`."""
+        from hduce.plugins.users.routes import ROUTES
+
         return ROUTES
 
     def dependencies(self) -> dict[str, Provide]:

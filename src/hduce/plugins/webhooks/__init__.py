@@ -1,19 +1,19 @@
 """The webhooks plugin: signed HTTP deliveries of clinic events to registered endpoints."""
 
+from __future__ import annotations
+
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from litestar.di import Provide
-from litestar.types import ControllerRouterHandler
-
-from hduce.contracts.audit import AuditLog
-from hduce.core.context import AppContext
 from hduce.core.plugin import HducePlugin
-from hduce.core.plugin_env import PluginEnv
-from hduce.plugins.webhooks import handlers
 from hduce.plugins.webhooks.config import WebhooksConfig
-from hduce.plugins.webhooks.routes import WebhookController
-from hduce.plugins.webhooks.services import WebhookSender, WebhookService
-from hduce.plugins.webhooks.store import WebhookStore
+
+if TYPE_CHECKING:
+    from litestar.di import Provide
+    from litestar.types import ControllerRouterHandler
+
+    from hduce.core.context import AppContext
+    from hduce.core.plugin_env import PluginEnv
 
 
 class WebhooksPlugin(HducePlugin):
@@ -26,6 +26,11 @@ class WebhooksPlugin(HducePlugin):
 
     def setup(self, context: AppContext) -> None:
         """Build the service, subscribe the fan-out tasks and the `webhooks.deliver` task."""
+        from hduce.contracts.audit import AuditLog
+        from hduce.plugins.webhooks import handlers
+        from hduce.plugins.webhooks.services import WebhookSender, WebhookService
+        from hduce.plugins.webhooks.store import WebhookStore
+
         super().setup(context)
         env: PluginEnv[WebhooksConfig] = self.env
         audit = env.require(AuditLog)
@@ -38,6 +43,8 @@ class WebhooksPlugin(HducePlugin):
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """The admin `/webhooks` routes."""
+        from hduce.plugins.webhooks.routes import WebhookController
+
         return (WebhookController,)
 
     def dependencies(self) -> dict[str, Provide]:

@@ -8,6 +8,7 @@ import rich_click as click
 from hduce.contracts.auth import AccountAdmin, AccountStatus, DirectoryEntry, Role
 from hduce.core.cli import ACTING_ADMIN, run_with_plugin
 from hduce.plugins.auth import AuthPlugin
+from hduce.plugins.auth.cli import user
 
 
 def summary(entry: DirectoryEntry, *, status: bool = True) -> str:
@@ -15,11 +16,6 @@ def summary(entry: DirectoryEntry, *, status: bool = True) -> str:
     roles = ",".join(sorted(entry.roles))
     shown = f" {entry.status}" if status else ""
     return f"{entry.username} <{entry.email}> {roles}{shown} {entry.id}"
-
-
-@click.group()
-def user() -> None:
-    """Manage accounts."""
 
 
 @user.command("create")

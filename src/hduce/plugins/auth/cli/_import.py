@@ -15,6 +15,7 @@ from hduce.core.cli import ACTING_ADMIN, EXIT_FAILURE, run_with_plugin
 from hduce.core.cli_progress import progress
 from hduce.core.errors import HduceError
 from hduce.plugins.auth import AuthPlugin
+from hduce.plugins.auth.cli import import_group
 from hduce.plugins.auth.cli._held_audit import HeldAudit
 from hduce.plugins.auth.cli._rows import NOTHING, ImportRefused, Patient, by_line, read_patients
 from hduce.plugins.auth.services import AuthServices
@@ -35,11 +36,6 @@ async def _clashes(services: AuthServices, patients: list[Patient]) -> list[str]
             if await accounts.find_account(key):
                 problems.append(f"line {patient.line}: an account with {key} already exists")
     return problems
-
-
-@click.group("import")
-def import_group() -> None:
-    """Bring existing records in."""
 
 
 @import_group.command("patients")

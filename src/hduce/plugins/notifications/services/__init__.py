@@ -12,12 +12,12 @@ from hduce.plugins.notifications.services._notifier import NotificationService
 from hduce.plugins.notifications.services._own import OwnSettings
 from hduce.plugins.notifications.services._preferences import PreferenceService
 from hduce.plugins.notifications.services._sender import DeliverySender
-from hduce.plugins.notifications.services._templates import (
+from hduce.plugins.notifications.store import DeliveryStore, Inbox
+from hduce.plugins.notifications.templates import (
     TemplateError,
     TemplateRenderer,
     builtin_template_dir,
 )
-from hduce.plugins.notifications.store import DeliveryStore, Inbox
 
 __all__ = [
     "DeliveryRecordsDesk",

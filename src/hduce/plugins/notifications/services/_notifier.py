@@ -15,12 +15,6 @@ from hduce.plugins.notifications.config import NotificationsConfig
 from hduce.plugins.notifications.services._quiet_hours import quiet_until
 from hduce.plugins.notifications.services._recipients import Recipient, resolve_recipient
 from hduce.plugins.notifications.services._sender import SENDABLE
-from hduce.plugins.notifications.services._templates import (
-    Rendered,
-    TemplateError,
-    TemplateRenderer,
-    blank_part,
-)
 from hduce.plugins.notifications.services.channels.base import Channel
 from hduce.plugins.notifications.store import (
     CHANNELS,
@@ -31,6 +25,12 @@ from hduce.plugins.notifications.store import (
     PreferenceStore,
 )
 from hduce.plugins.notifications.tasks import DeliveryDue
+from hduce.plugins.notifications.templates import (
+    Rendered,
+    TemplateError,
+    TemplateRenderer,
+    blank_part,
+)
 
 logger = logging.getLogger("hduce.notifications")
 

@@ -57,7 +57,7 @@ def builtin_template_dir(environ: Mapping[str, str] | None = None) -> Path:
     if explicit := environ.get(TEMPLATES_ENV):
         return Path(explicit)
     # An editable install finds them beside src/; the image runs from /app with /app/config.
-    for root in (Path(__file__).resolve().parents[5], Path.cwd()):
+    for root in (Path(__file__).resolve().parents[4], Path.cwd()):
         if (root / _BUILTIN).is_dir():
             return root / _BUILTIN
     raise TemplateError(f"built-in notification templates not found; set {TEMPLATES_ENV}")

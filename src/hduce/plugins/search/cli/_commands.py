@@ -7,6 +7,7 @@ import rich_click as click
 from hduce.core.cli import EXIT_CONFIG, fail, run_with_plugin
 from hduce.core.cli_progress import progress
 from hduce.core.config import ConfigError, load_settings
+from hduce.plugins.search.cli import models_group, search_group
 from hduce.plugins.search.services._indexer import ReindexReport
 from hduce.plugins.search.services.embedding.install import (
     GRAPHS,
@@ -20,11 +21,6 @@ from hduce.plugins.search.services.embedding.weights import ModelMissing
 
 if TYPE_CHECKING:
     from hduce.plugins.search import SearchPlugin
-
-
-@click.group("search")
-def search_group() -> None:
-    """Manage the search index."""
 
 
 @search_group.command("reindex")
@@ -45,11 +41,6 @@ def search_reindex(ctx: click.Context, restart: bool) -> None:
         click.echo("resumed an interrupted rebuild")
     counts = ", ".join(f"{count} {kind}" for kind, count in report.written.items())
     click.echo(f"reindexed {counts}; pruned {report.pruned}; {report.seconds:.2f}s")
-
-
-@click.group("models")
-def models_group() -> None:
-    """Manage the local models (the semantic search embedder)."""
 
 
 @models_group.command("install")

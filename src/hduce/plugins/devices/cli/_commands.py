@@ -11,6 +11,7 @@ from hduce.core.cli import ACTING_ADMIN, fail, run_with_plugin
 from hduce.core.schemas import Page
 from hduce.core.security import Principal
 from hduce.plugins.devices import DevicesPlugin
+from hduce.plugins.devices.cli import device
 from hduce.plugins.devices.schemas import (
     DeviceCreate,
     DeviceCreated,
@@ -29,11 +30,6 @@ def echo_credentials(credentials: DeviceCredentials) -> None:
     """The values to configure on the device, one `name: value` a line (shown only now)."""
     for name in ("device_id", "username", "secret", "telemetry_topic"):
         click.echo(f"{name}: {getattr(credentials, name)}")
-
-
-@click.group()
-def device() -> None:
-    """Manage medical devices (MQTT credentials)."""
 
 
 @device.command("add")

@@ -1,0 +1,63 @@
+"""Work on the database for a command: the pool open, migrations applied, NATS checked.
+
+Imported by the commands that use it, when they run: it loads the engine, Piccolo and TaskIQ,
+which `hduce --help`, `version` and `config` never need.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from hduce.bootstrap import load_plugins, register_migrations
+from hduce.core.config import Settings
+from hduce.core.db import Database, open_database
+from hduce.core.migrations import apply_migrations
+from hduce.core.tasks import check_jetstream
+from hduce.piccolo_conf import DB
+
+T = TypeVar("T")
+
+
+async def on_database(
+    settings: Settings, database_url: str, work: Callable[[Database], Awaitable[T]]
+) -> T:
+    """`work(db)` with the pool open on `database_url` (`DatabaseUnavailable` if unreachable)."""
+    DB.configure(database_url)
+    async with open_database(DB, settings.database):
+        return await work(Database(DB))
+
+
+def run_migrations(settings: Settings, database_url: str, *, quiet: bool) -> list[str]:
+    """Apply pending migrations; the ones applied."""
+    return asyncio.run(_migrate(settings, database_url, quiet=quiet))
+
+
+async def _migrate(settings: Settings, database_url: str, *, quiet: bool) -> list[str]:
+    DB.configure(database_url)
+    async with open_database(DB, settings.database):
+        return await _apply_migrations(settings, quiet=quiet)
+
+
+async def with_database(
+    settings: Settings, database_url: str, work: Callable[[], Awaitable[T]]
+) -> T:
+    """Run `work` with the pool open and migrations applied."""
+    DB.configure(database_url)
+    async with open_database(DB, settings.database):
+        await _apply_migrations(settings, quiet=True)
+        return await work()
+
+
+async def preflight(settings: Settings, database_url: str, nats_url: str, *, migrate: bool) -> None:
+    """Fail fast, with one clear line, when the database or NATS cannot be used."""
+    DB.configure(database_url)
+    async with open_database(DB, settings.database):
+        if migrate:
+            await _apply_migrations(settings, quiet=True)
+    await check_jetstream(nats_url, float(settings.nats.connect_timeout))
+
+
+async def _apply_migrations(settings: Settings, *, quiet: bool) -> list[str]:
+    """Apply the pending migrations of core and of the enabled plugins (`plugins.extra` too)."""
+    register_migrations(load_plugins(settings))
+    return await apply_migrations(quiet=quiet)

@@ -1,0 +1,35 @@
+"""`hduce --help`, `version` and `config` load none of the app's libraries (a quick start).
+
+Every command paid ~2 s of imports (Litestar, NATS, TaskIQ with FastAPI, Piccolo, every
+plugin's routes and services) before click read its arguments; the test suite and operators
+run hundreds of them. The timings are `bench/cli_startup.py`'s; this checks what is loaded.
+"""
+
+import pytest
+
+from tests.support.processes import loaded_after
+
+NOT_AT_START = ("litestar", "nats", "taskiq", "fastapi", "piccolo", "asyncpg", "psutil")
+RUN_THE_COMMAND = """
+import sys
+from hduce.cli import main
+sys.argv = ["hduce", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+"""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["version"],
+        ["--config", "config/test.toml", "config", "show"],
+        ["--config", "config/test.toml", "config", "check"],
+    ],
+    ids=["help", "version", "config-show", "config-check"],
+)
+def test_a_command_without_server_loads_no_app_library(args: list[str]) -> None:
+    assert loaded_after(RUN_THE_COMMAND, NOT_AT_START, *args, timeout=60) == []
