@@ -12,13 +12,14 @@ import secrets
 import socket
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from hduce.cli._common import on_database
 from hduce.core.config import Settings
-from hduce.core.db import Database
 from hduce.core.plugin import HducePlugin
 from hduce.core.private_files import FILE_MODE, private_folder
-from hduce.embedded import resolve_data_dir
+
+if TYPE_CHECKING:  # the engine and the runtime load when a check runs, not with the CLI
+    from hduce.core.db import Database
 
 MARKER = ".hduce-storage-id"
 KNOWN = "SELECT storage_id, first_store FROM shared_storage WHERE name = $1"
@@ -33,6 +34,8 @@ def check_shared_stores(
     settings: Settings, plugins: Sequence[HducePlugin], database_url: str
 ) -> None:
     """On an external database (servers may share it), warn about a store that is not shared."""
+    from hduce.cli._database import on_database
+
     if settings.database.url:
         stores = kept_stores(settings, plugins)
         asyncio.run(on_database(settings, database_url, lambda db: warn_unshared(db, stores)))
@@ -40,19 +43,21 @@ def check_shared_stores(
 
 def kept_stores(settings: Settings, plugins: Sequence[HducePlugin]) -> dict[str, Path]:
     """Each enabled plugin's store of files kept beside the database (the documents'), by name."""
+    from hduce.embedded import resolve_data_dir
+
     data_dir = resolve_data_dir(settings)
     stores = {plugin.name: plugin.backup_folder(data_dir) for plugin in plugins}
     return {name: store.absolute() for name, store in stores.items() if store is not None}
 
 
-async def warn_unshared(db: Database, stores: Mapping[str, Path]) -> None:
+async def warn_unshared(db: "Database", stores: Mapping[str, Path]) -> None:
     """Log one line for each store that is not the one the database's other servers use."""
     for name, store in stores.items():
         if problem := await _unshared(db, name, store):
             logger.warning("%s", problem)
 
 
-async def _unshared(db: Database, name: str, store: Path) -> str | None:
+async def _unshared(db: "Database", name: str, store: Path) -> str | None:
     known = await db.fetchrow(KNOWN, name)
     here = _read_marker(store)
     if known is None:  # the first start: the store gets its id before the database does
