@@ -14,33 +14,23 @@ from hduce.plugins.fhir.schemas._appointments import (
 from hduce.plugins.fhir.schemas._audit_events import audit_event
 from hduce.plugins.fhir.schemas._bundle import count_only, cursor_searchset, searchset
 from hduce.plugins.fhir.schemas._capability import capability_statement, search_type
-from hduce.plugins.fhir.schemas._devices import device
-from hduce.plugins.fhir.schemas._documents import binary, document_reference
-from hduce.plugins.fhir.schemas._observations import LOINC, METRIC_OF_CODE, observation
-from hduce.plugins.fhir.schemas._params import (
-    CURSOR,
+from hduce.plugins.fhir.schemas._dates import (
     LAST_UPDATED,
-    Paging,
-    Params,
-    Search,
-    any_of,
-    check_names,
     date_bounds,
     instant_bounds,
     last_updated,
     midnight,
-    one_id,
-    paging,
-    path_id,
-    reference_id,
-    search_of,
-    search_parameters,
-    single,
-    wanted_ids,
 )
+from hduce.plugins.fhir.schemas._devices import device
+from hduce.plugins.fhir.schemas._documents import binary, document_reference
+from hduce.plugins.fhir.schemas._ids import one_id, path_id, reference_id, wanted_ids
+from hduce.plugins.fhir.schemas._observations import LOINC, METRIC_OF_CODE, observation
+from hduce.plugins.fhir.schemas._paging import CURSOR, Paging, paging
+from hduce.plugins.fhir.schemas._params import Search, check_names, search_of, search_parameters
 from hduce.plugins.fhir.schemas._people import IDENTIFIER_SYSTEM, patient, practitioner
 from hduce.plugins.fhir.schemas._schedules import ROLE_SYSTEM, practitioner_role, schedule, slot
 from hduce.plugins.fhir.schemas._slot_ids import slot_key
+from hduce.plugins.fhir.schemas._values import Params, any_of, single
 
 Found = tuple[list[dict[str, Any]], int, Paging]
 """One page of a search: the resources, the total, and which page it is."""
