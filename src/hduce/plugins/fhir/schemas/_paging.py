@@ -31,7 +31,9 @@ def _integer(params: Params, name: str, default: int, *, low: int, high: int) ->
     text = single(params, name)
     if text is None:
         return default
-    # `isdigit` alone takes `²` or `①`, which int() refuses.
-    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
+    # `isdigit` alone takes `²` or `①`, which int() refuses; past 4300 digits int() refuses too.
+    number = text.lstrip("0") or "0"
+    digits = text.isascii() and text.isdigit() and len(number) <= len(str(high))
+    if not digits or not low <= int(number) <= high:
         raise BadSearch(f"{name}: a whole number from {low} to {high}")
-    return int(text)
+    return int(number)
