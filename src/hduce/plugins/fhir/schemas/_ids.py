@@ -5,25 +5,26 @@ from collections.abc import Collection, Mapping
 
 from hduce.core.errors import NotFound
 from hduce.plugins.fhir.errors import BadSearch
-from hduce.plugins.fhir.schemas._values import Params, any_of, single
+from hduce.plugins.fhir.schemas._search_params import Filters, values
+from hduce.plugins.fhir.schemas._values import Params, single
 
 
 def wanted_ids(
-    params: Params, prefixes: Mapping[str, Collection[str]], separator: str
+    params: Params, filters: Filters, prefixes: Mapping[str, Collection[str]], separator: str
 ) -> frozenset[uuid.UUID] | None:
     """The ids the parameters named in `prefixes` ask for; None when none is given.
 
     Each value is `<id>` or `<prefix><separator><id>` with one of the parameter's prefixes
-    (anything else matches nothing); a parameter's comma-separated values are ORed, the
-    parameters ANDed.
+    (anything else matches nothing); a parameter's comma-separated values are ORed (where
+    `filters` declares so), the parameters ANDed.
     """
     wanted: frozenset[uuid.UUID] | None = None
     for name, allowed in prefixes.items():
-        values = any_of(params, name)
-        if values is None:
+        given = values(params, filters, name)
+        if given is None:
             continue
         ids = frozenset[uuid.UUID]().union(
-            *(_named_id(value, separator, allowed) for value in values)
+            *(_named_id(value, separator, allowed) for value in given)
         )
         wanted = ids if wanted is None else wanted & ids
     return wanted
@@ -40,8 +41,18 @@ def reference_id(params: Params, name: str, *kinds: str) -> uuid.UUID | None:
     400 for anything else.
     """
     text = single(params, name)
-    if text is None:
-        return None
+    return None if text is None else _reference(name, text, kinds)
+
+
+def reference_ids(
+    params: Params, filters: Filters, name: str, *kinds: str
+) -> list[uuid.UUID] | None:
+    """The ids `name` asks for (see `values`), each as `reference_id` reads it; None if absent."""
+    given = values(params, filters, name)
+    return None if given is None else [_reference(name, text, kinds) for text in given]
+
+
+def _reference(name: str, text: str, kinds: tuple[str, ...]) -> uuid.UUID:
     kind, _, ident = text.rpartition("/")
     try:
         if kind in {"", *kinds}:

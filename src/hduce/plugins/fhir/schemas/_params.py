@@ -8,7 +8,8 @@ import msgspec
 
 from hduce.plugins.fhir.errors import BadSearch
 from hduce.plugins.fhir.schemas._dates import date_bounds, last_updated, midnight
-from hduce.plugins.fhir.schemas._paging import CURSOR, PAGING, Paging, paging
+from hduce.plugins.fhir.schemas._paging import Paging, paging
+from hduce.plugins.fhir.schemas._search_params import Filters, search_parameters
 from hduce.plugins.fhir.schemas._values import Params
 
 GENERAL = frozenset({"_format", "_pretty", "_summary"})
@@ -36,23 +37,18 @@ class Search(msgspec.Struct, frozen=True):
         }
 
 
-def search_of(params: Params, allowed: frozenset[str]) -> Search:
-    """`params` checked against `allowed`, with their paging, `date` and `_lastUpdated` read."""
-    check_names(params, allowed)
+def search_of(params: Params, filters: Filters) -> Search:
+    """`params` checked against `filters`, with their paging, `date` and `_lastUpdated` read."""
+    check_names(params, filters)
     page = paging(params)
     start, before = date_bounds("date", params.get("date", []))
     updated_from, updated_before = last_updated(params)
     return Search(page, midnight(start), midnight(before), updated_from, updated_before)
 
 
-def search_parameters(allowed: frozenset[str]) -> frozenset[str]:
-    """Every parameter a search with the filters `allowed` takes: those and its paging's."""
-    return allowed | ({"_count"} if CURSOR in allowed else PAGING)
-
-
-def check_names(params: Iterable[str], allowed: frozenset[str]) -> None:
+def check_names(params: Iterable[str], filters: Filters) -> None:
     """400 on a search parameter this resource does not support."""
-    supported = search_parameters(allowed)
+    supported = search_parameters(filters).keys()
     unknown = sorted(set(params) - supported - GENERAL)
     if unknown:
         raise BadSearch(
