@@ -4,7 +4,7 @@ import uuid
 
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 
-from tests.plugins.fhir.test_patients import BASE
+from tests.plugins.fhir.test_patients import BASE, outcome
 from tests.plugins.fhir.test_public_url import answers, urls
 from tests.plugins.users.clinic import Clinic, Member
 
@@ -69,6 +69,32 @@ async def test_every_listed_search_parameter_is_taken(clinic: Clinic) -> None:
             assert answer.status_code == 200, (resource.type, params, answer.text)
             tried += 1
     assert tried > 40
+
+
+async def test_each_parameter_documents_whether_it_takes_several_values(clinic: Clinic) -> None:
+    # The README said which parameters OR comma-separated values; the statement did not.
+    statement = CapabilityStatement.model_validate(
+        (await clinic.client.get(f"{BASE}/metadata")).json()
+    )
+    admin, doctor = await clinic.member("admin"), await clinic.member("doctor")
+    ored = set()
+    for resource in statement.rest[0].resource:
+        caller = doctor if resource.type == "Observation" else admin
+        for param in resource.searchParam or []:
+            assert param.documentation, (resource.type, param.name)
+            if param.name in OPAQUE:
+                continue
+            value = value_of(resource.type, param.name, param.type)
+            params = {**REQUIRED.get(resource.type, {}), param.name: f"{value},{value}"}
+            answer = await clinic.client.get(
+                f"{BASE}/{resource.type}", params=params, headers=caller.headers
+            )
+            if "ORed" in param.documentation:
+                ored.add(f"{resource.type}.{param.name}")
+                assert answer.status_code == 200, (resource.type, params, answer.text)
+            else:
+                assert "comma" in outcome(answer, 400), (resource.type, param.name)
+    assert {"Slot.status", "Appointment.status", "Patient._id", "Schedule.actor"} <= ored
 
 
 async def test_binary_is_listed_as_read_only_and_agents_as_references(clinic: Clinic) -> None:

@@ -18,6 +18,10 @@ SCHEDULE = f"Schedule/{uuid.uuid4()}"
         ("Patient", "_offset", "³"),
         ("Appointment", "_count", "①"),
         ("Appointment", "_count", "٣"),  # an Arabic-Indic 3: int() takes it, FHIR does not
+        # Past 4300 digits int() refuses to convert (CPython's limit): these were 500s.
+        pytest.param("Patient", "_count", "1" * 5000, id="Patient-_count-5000-digits"),
+        pytest.param("DocumentReference", "_offset", "9" * 4301, id="_offset-4301-digits"),
+        pytest.param("Device", "_count", "0" * 4400 + "101", id="_count-101-after-4400-zeros"),
     ],
 )
 async def test_paging_takes_ascii_digits_only(

@@ -56,7 +56,7 @@ def fhir_router(services: FhirServices, server: ServerSettings) -> Router:
         served["Device"] = DEVICE_PARAMS
         handlers += DEVICE_ROUTES
     if services.documents is not None:
-        served.update(DocumentReference=DOCUMENT_PARAMS, Binary=frozenset())
+        served.update(DocumentReference=DOCUMENT_PARAMS, Binary={})
         handlers += DOCUMENT_ROUTES
     handlers.append(metadata_route(served))
     return Router(

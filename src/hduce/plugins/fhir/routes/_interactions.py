@@ -26,7 +26,7 @@ from hduce.plugins.fhir.routes._openapi import (
     search_operation,
 )
 from hduce.plugins.fhir.routes._responses import base_url, bundle, fhir_response, query_of
-from hduce.plugins.fhir.schemas import Found, Params
+from hduce.plugins.fhir.schemas import Filters, Found, Params
 from hduce.plugins.fhir.services import Caller, FhirServices
 
 SearchMethod = Callable[[Any, Caller, Params], Awaitable[Found]]
@@ -43,7 +43,7 @@ AnyRequest = Request[Any, Any, Any]
 
 def search_route(
     resource_type: str,
-    filters: frozenset[str],
+    filters: Filters,
     name: str,
     method: SearchMethod,
     description: str | None = None,

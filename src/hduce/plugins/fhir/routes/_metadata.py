@@ -5,13 +5,13 @@ from litestar.handlers import HTTPRouteHandler
 
 from hduce.plugins.fhir.routes._openapi import FhirResource, fhir_responses
 from hduce.plugins.fhir.routes._responses import base_url, fhir_response
-from hduce.plugins.fhir.schemas import capability_statement
+from hduce.plugins.fhir.schemas import Filters, capability_statement
 
 WRITABLE = frozenset({"Appointment"})
 SEARCH_ONLY = frozenset({"Observation", "AuditEvent"})
 
 
-def metadata_route(served: dict[str, frozenset[str]]) -> HTTPRouteHandler:
+def metadata_route(served: dict[str, Filters]) -> HTTPRouteHandler:
     """`GET /metadata` describing the types in `served`, with their search filters (public)."""
     writable = WRITABLE & set(served)
     search_only = SEARCH_ONLY & set(served)

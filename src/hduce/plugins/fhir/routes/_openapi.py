@@ -22,7 +22,7 @@ from litestar.openapi.spec import (
 from litestar.openapi.spec.enums import OpenAPIType
 
 from hduce.plugins.fhir.routes._general import FHIR_JSON
-from hduce.plugins.fhir.schemas import search_parameters, search_type
+from hduce.plugins.fhir.schemas import Filters, search_parameters
 
 
 class FhirResource(msgspec.Struct, kw_only=True):
@@ -101,7 +101,7 @@ def fhir_responses(
     return {**answers, **{code: _spec(FhirOperationOutcome, text) for code, text in errors.items()}}
 
 
-def search_operation(filters: frozenset[str]) -> type[Operation]:
+def search_operation(filters: Filters) -> type[Operation]:
     """The operation of a search taking `filters` (and its paging) as query parameters."""
     parameters = [
         Parameter(
@@ -109,11 +109,11 @@ def search_operation(filters: frozenset[str]) -> type[Operation]:
             param_in="query",
             required=False,
             schema=Schema(
-                type=OpenAPIType.INTEGER if search_type(name) == "number" else OpenAPIType.STRING
+                type=OpenAPIType.INTEGER if param.type == "number" else OpenAPIType.STRING
             ),
-            description=f"FHIR search parameter of type {search_type(name)}",
+            description=f"FHIR search parameter of type {param.type}: {param.documentation}",
         )
-        for name in sorted(search_parameters(filters))
+        for name, param in sorted(search_parameters(filters).items())
     ]
 
     @dataclass

@@ -13,34 +13,42 @@ from hduce.plugins.fhir.schemas._appointments import (
 )
 from hduce.plugins.fhir.schemas._audit_events import audit_event
 from hduce.plugins.fhir.schemas._bundle import count_only, cursor_searchset, searchset
-from hduce.plugins.fhir.schemas._capability import capability_statement, search_type
-from hduce.plugins.fhir.schemas._devices import device
-from hduce.plugins.fhir.schemas._documents import binary, document_reference
-from hduce.plugins.fhir.schemas._observations import LOINC, METRIC_OF_CODE, observation
-from hduce.plugins.fhir.schemas._params import (
-    CURSOR,
+from hduce.plugins.fhir.schemas._capability import capability_statement
+from hduce.plugins.fhir.schemas._dates import (
     LAST_UPDATED,
-    Paging,
-    Params,
-    Search,
-    any_of,
-    check_names,
     date_bounds,
     instant_bounds,
     last_updated,
     midnight,
+)
+from hduce.plugins.fhir.schemas._devices import device
+from hduce.plugins.fhir.schemas._documents import binary, document_reference
+from hduce.plugins.fhir.schemas._ids import (
     one_id,
-    paging,
     path_id,
     reference_id,
-    search_of,
-    search_parameters,
-    single,
+    reference_ids,
     wanted_ids,
 )
+from hduce.plugins.fhir.schemas._observations import LOINC, METRIC_OF_CODE, observation
+from hduce.plugins.fhir.schemas._paging import CURSOR, Paging, paging
+from hduce.plugins.fhir.schemas._params import Search, check_names, search_of
 from hduce.plugins.fhir.schemas._people import IDENTIFIER_SYSTEM, patient, practitioner
 from hduce.plugins.fhir.schemas._schedules import ROLE_SYSTEM, practitioner_role, schedule, slot
+from hduce.plugins.fhir.schemas._search_params import (
+    LAST_UPDATED_PARAM,
+    PATIENT_PARAM,
+    Filters,
+    Param,
+    codes,
+    days,
+    instants,
+    search_parameters,
+    tokens,
+    values,
+)
 from hduce.plugins.fhir.schemas._slot_ids import slot_key
+from hduce.plugins.fhir.schemas._values import Params, single
 
 Found = tuple[list[dict[str, Any]], int, Paging]
 """One page of a search: the resources, the total, and which page it is."""
@@ -50,15 +58,18 @@ __all__ = [
     "FROM_FHIR",
     "IDENTIFIER_SYSTEM",
     "LAST_UPDATED",
+    "LAST_UPDATED_PARAM",
     "LOINC",
     "METRIC_OF_CODE",
+    "PATIENT_PARAM",
     "ROLE_SYSTEM",
     "TYPE_SYSTEM",
+    "Filters",
     "Found",
     "Paging",
+    "Param",
     "Params",
     "Search",
-    "any_of",
     "appointment",
     "audit_event",
     "binary",
@@ -67,12 +78,15 @@ __all__ = [
     "check_id",
     "check_names",
     "check_unchanged",
+    "codes",
     "count_only",
     "cursor_searchset",
     "date_bounds",
+    "days",
     "device",
     "document_reference",
     "instant_bounds",
+    "instants",
     "last_updated",
     "midnight",
     "observation",
@@ -83,15 +97,17 @@ __all__ = [
     "practitioner",
     "practitioner_role",
     "reference_id",
+    "reference_ids",
     "requested_status",
     "schedule",
     "search_of",
     "search_parameters",
-    "search_type",
     "searchset",
     "single",
     "slot",
     "slot_key",
+    "tokens",
     "validated",
+    "values",
     "wanted_ids",
 ]

@@ -4,7 +4,8 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from hduce.plugins.fhir.schemas._params import CURSOR, PAGING, Paging, Params
+from hduce.plugins.fhir.schemas._paging import CURSOR, PAGING, Paging
+from hduce.plugins.fhir.schemas._values import Params
 
 _PAGING = PAGING | {CURSOR}
 

@@ -2,14 +2,14 @@
 
 from typing import Any
 
-from hduce.plugins.fhir.schemas._params import search_parameters
+from hduce.plugins.fhir.schemas._search_params import Filters, search_parameters
 
 FHIR_VERSION = "4.0.1"
 
 
 def capability_statement(
     base_url: str,
-    served: dict[str, frozenset[str]],
+    served: dict[str, Filters],
     writable: frozenset[str],
     search_only: frozenset[str],
 ) -> dict[str, Any]:
@@ -30,14 +30,14 @@ def capability_statement(
         }
         if params:
             resource["searchParam"] = [
-                {"name": name, "type": search_type(name)}
-                for name in sorted(search_parameters(params))
+                {"name": name, "type": param.type, "documentation": param.documentation}
+                for name, param in sorted(search_parameters(params).items())
             ]
         resources.append(resource)
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",
-        "date": "2026-12-02",  # when what this statement lists last changed
+        "date": "2026-12-03",  # when what this statement lists last changed
         "kind": "instance",
         "software": {"name": "HDuce"},
         "implementation": {"description": "HDuce FHIR R4 API", "url": base_url},
@@ -56,33 +56,4 @@ def capability_statement(
     }
 
 
-def search_type(name: str) -> str:
-    """The FHIR type of the search parameter `name` (`string` unless listed)."""
-    return _TYPES.get(name, "string")
-
-
 _SECURITY = "http://terminology.hl7.org/CodeSystem/restful-security-service"
-_TYPES = {
-    "_count": "number",
-    "_offset": "number",
-    "_id": "token",
-    "identifier": "token",
-    "email": "token",
-    "status": "token",
-    "code": "token",
-    "birthdate": "date",
-    "date": "date",
-    "patient": "reference",
-    "practitioner": "reference",
-    "schedule": "reference",
-    "actor": "reference",
-    "agent": "reference",
-    "entity": "reference",
-    "service-type": "token",
-    "specialty": "token",
-    "role": "token",
-    "active": "token",
-    "start": "date",
-    "_lastUpdated": "date",
-    "_snapshot": "date",
-}

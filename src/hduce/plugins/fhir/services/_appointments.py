@@ -7,17 +7,21 @@ from hduce.contracts.appointments import AppointmentDesk, AppointmentFilter, App
 from hduce.contracts.auth import STAFF_ROLES
 from hduce.core.errors import InvalidRequest
 from hduce.core.security import Principal
-from hduce.plugins.fhir.errors import BadResource, BadSearch
+from hduce.plugins.fhir.errors import BadResource
 from hduce.plugins.fhir.schemas import (
     FROM_FHIR,
-    LAST_UPDATED,
+    LAST_UPDATED_PARAM,
+    PATIENT_PARAM,
+    Filters,
     Found,
+    Param,
     Params,
-    any_of,
     appointment,
     booking,
     check_id,
     check_unchanged,
+    codes,
+    days,
     path_id,
     reference_id,
     requested_status,
@@ -26,7 +30,13 @@ from hduce.plugins.fhir.schemas import (
 )
 from hduce.plugins.fhir.services._caller import Caller
 
-APPOINTMENT_PARAMS = frozenset({"patient", "practitioner", "date", "status", LAST_UPDATED})
+APPOINTMENT_PARAMS: Filters = {
+    **PATIENT_PARAM,
+    "practitioner": Param("reference", "The practitioner: Practitioner/<id> or <id>"),
+    "date": days("The day of the start"),
+    "status": Param("token", f"The status: {', '.join(sorted(FROM_FHIR))}", ored=True),
+    **LAST_UPDATED_PARAM,
+}
 ELEMENTS = {
     "reason": "Appointment.description",
     "starts_at": "Appointment.start",
@@ -57,10 +67,7 @@ class AppointmentService:
         Statuses are ORed by commas. The caller's visible appointments, by start, one page.
         """
         search = search_of(params, APPOINTMENT_PARAMS)
-        statuses = any_of(params, "status")
-        if statuses is not None and not FROM_FHIR.keys() >= set(statuses):
-            listed = ", ".join(sorted(FROM_FHIR))
-            raise BadSearch(f"status: one of {listed} (or several, separated by commas)")
+        statuses = codes(params, APPOINTMENT_PARAMS, "status", FROM_FHIR)
         query = AppointmentFilter(
             patient_id=reference_id(params, "patient", "Patient"),
             practitioner_id=reference_id(params, "practitioner", "Practitioner"),

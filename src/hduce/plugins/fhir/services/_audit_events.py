@@ -6,11 +6,14 @@ import msgspec
 
 from hduce.contracts.audit import AuditEntry, AuditQuery, AuditTrail
 from hduce.plugins.fhir.schemas import (
-    LAST_UPDATED,
+    LAST_UPDATED_PARAM,
+    Filters,
     Found,
     Paging,
+    Param,
     Params,
     audit_event,
+    days,
     instant_bounds,
     reference_id,
     search_of,
@@ -22,7 +25,14 @@ SNAPSHOT = "_snapshot"
 """The `recorded` instant of the newest event a first page showed: its later pages stop there."""
 PEOPLE = ("Patient", "Practitioner")
 """What an event's actor and subject (accounts) may be named as: `<type>/<id>` or `<id>`."""
-AUDIT_PARAMS = frozenset({"agent", "entity", "date", LAST_UPDATED, SNAPSHOT})
+_ACCOUNT = "Patient/<id>, Practitioner/<id> or an account id"
+AUDIT_PARAMS: Filters = {
+    "agent": Param("reference", f"Who acted: {_ACCOUNT}"),
+    "entity": Param("reference", f"Whom it concerned: {_ACCOUNT}"),
+    "date": days("The day it was recorded"),
+    **LAST_UPDATED_PARAM,
+    SNAPSHOT: Param("date", "The newest event later pages show: a first page's links carry it"),
+}
 
 
 class AuditEvents:

@@ -4,6 +4,8 @@ from typing import Any
 
 from hduce.contracts.devices import DeviceDirectory
 from hduce.plugins.fhir.schemas import (
+    PATIENT_PARAM,
+    Filters,
     Found,
     Params,
     device,
@@ -13,7 +15,7 @@ from hduce.plugins.fhir.schemas import (
 )
 from hduce.plugins.fhir.services._caller import Caller
 
-DEVICE_PARAMS = frozenset({"patient"})
+DEVICE_PARAMS: Filters = PATIENT_PARAM
 
 
 class DeviceResources:

@@ -4,10 +4,13 @@ from typing import Any
 
 from hduce.contracts.documents import DocumentQuery, DocumentShelf
 from hduce.plugins.fhir.schemas import (
-    LAST_UPDATED,
+    LAST_UPDATED_PARAM,
+    PATIENT_PARAM,
+    Filters,
     Found,
     Params,
     binary,
+    days,
     document_reference,
     path_id,
     reference_id,
@@ -15,7 +18,11 @@ from hduce.plugins.fhir.schemas import (
 )
 from hduce.plugins.fhir.services._caller import Caller
 
-DOCUMENT_PARAMS = frozenset({"patient", "date", LAST_UPDATED})
+DOCUMENT_PARAMS: Filters = {
+    **PATIENT_PARAM,
+    "date": days("The day it was stored"),
+    **LAST_UPDATED_PARAM,
+}
 
 
 class DocumentResources:

@@ -10,9 +10,13 @@ from hduce.plugins.fhir.schemas import (
     CURSOR,
     LOINC,
     METRIC_OF_CODE,
+    PATIENT_PARAM,
+    Filters,
+    Param,
     Params,
     check_names,
     date_bounds,
+    days,
     midnight,
     observation,
     paging,
@@ -20,7 +24,12 @@ from hduce.plugins.fhir.schemas import (
     single,
 )
 
-OBSERVATION_PARAMS = frozenset({"patient", "code", "date", CURSOR})
+OBSERVATION_PARAMS: Filters = {
+    **PATIENT_PARAM,
+    "code": Param("token", "The LOINC code: http://loinc.org|<code> or <code>"),
+    "date": days("The day measured"),
+    CURSOR: Param("string", "Where the page starts: the value a `next` link carries"),
+}
 
 
 class ObservationService:

@@ -12,12 +12,15 @@ from hduce.core.errors import NotFound
 from hduce.core.security import Principal
 from hduce.plugins.fhir.schemas import (
     IDENTIFIER_SYSTEM,
-    LAST_UPDATED,
+    LAST_UPDATED_PARAM,
+    Filters,
     Found,
     Paging,
+    Param,
     Params,
     check_names,
     date_bounds,
+    days,
     last_updated,
     one_id,
     paging,
@@ -31,8 +34,20 @@ from hduce.plugins.fhir.services._caller import Caller
 
 # As `GET /api/v1/users/{id}`: admins and clinic staff read patients, a patient only themselves.
 PATIENT_READERS = (Role.ADMIN, Role.DOCTOR, Role.NURSE, Role.RECEPTIONIST)
-PATIENT_PARAMS = frozenset({"name", "birthdate", "identifier", "email", "_id", LAST_UPDATED})
-PRACTITIONER_PARAMS = frozenset({"name", "identifier", "_id", LAST_UPDATED})
+_IDS: Filters = {
+    "_id": Param("token", "The account id", ored=True),
+    "identifier": Param("token", "The account id: urn:hduce:account|<id> or <id>", ored=True),
+}
+PRACTITIONER_PARAMS: Filters = {
+    "name": Param("string", "The start of a first, last or full name"),
+    **_IDS,
+    **LAST_UPDATED_PARAM,
+}
+PATIENT_PARAMS: Filters = {
+    **PRACTITIONER_PARAMS,
+    "birthdate": days("The birth date"),
+    "email": Param("token", "The e-mail address"),
+}
 PATIENTS = frozenset({Role.PATIENT.value})
 
 
@@ -65,7 +80,7 @@ class PeopleService:
         page = paging(params)
         updated_from, updated_before = last_updated(params)
         query = msgspec.structs.replace(
-            self._patients(caller.principal, _wanted_ids(params)),
+            self._patients(caller.principal, _wanted_ids(params, PATIENT_PARAMS)),
             name=single(params, "name"),
             email=single(params, "email"),
             born_from=born_from,
@@ -91,7 +106,7 @@ class PeopleService:
         query = PeopleQuery(
             roles=CLINICAL_ROLES,
             active_only=True,
-            ids=_wanted_ids(params),
+            ids=_wanted_ids(params, PRACTITIONER_PARAMS),
             name=single(params, "name"),
             updated_from=search.updated_from,
             updated_before=search.updated_before,
@@ -123,7 +138,7 @@ class PeopleService:
                 )
 
 
-def _wanted_ids(params: Params) -> frozenset[uuid.UUID] | None:
+def _wanted_ids(params: Params, filters: Filters) -> frozenset[uuid.UUID] | None:
     """Ids from `_id` and `identifier` (`value` or `urn:hduce:account|value`, ORed by commas)."""
     systems = (IDENTIFIER_SYSTEM,)
-    return wanted_ids(params, {"_id": systems, "identifier": systems}, "|")
+    return wanted_ids(params, filters, {"_id": systems, "identifier": systems}, "|")

@@ -16,31 +16,60 @@ from hduce.contracts.users import Demographics, DemographicsReader, PeopleQuery
 from hduce.core.errors import NotFound
 from hduce.plugins.fhir.errors import BadSearch
 from hduce.plugins.fhir.schemas import (
-    LAST_UPDATED,
+    LAST_UPDATED_PARAM,
     ROLE_SYSTEM,
     TYPE_SYSTEM,
+    Filters,
     Found,
     Paging,
+    Param,
     Params,
     check_names,
+    codes,
     instant_bounds,
+    instants,
     last_updated,
     one_id,
     paging,
     practitioner_role,
-    reference_id,
+    reference_ids,
     schedule,
     single,
     slot,
     slot_key,
+    tokens,
     wanted_ids,
 )
 from hduce.plugins.fhir.services._caller import Caller
 
-ROLE_PARAMS = frozenset({"_id", "practitioner", "specialty", "role", LAST_UPDATED})
-SCHEDULE_PARAMS = frozenset({"_id", "actor", "active", "service-type", LAST_UPDATED})
-SLOT_PARAMS = frozenset({"schedule", "start", "status", "service-type"})
 SLOT_STATUSES = ("free", "busy")
+_SERVICE_TYPE = {
+    "service-type": Param(
+        "token", f"An appointment type offered: {TYPE_SYSTEM}|<type id> or <type id>", ored=True
+    )
+}
+ROLE_PARAMS: Filters = {
+    "_id": Param("token", "The practitioner's id", ored=True),
+    "practitioner": Param("reference", "The practitioner: Practitioner/<id> or <id>", ored=True),
+    "specialty": Param("string", "Part of the specialty"),
+    "role": Param("token", f"The role: {', '.join(sorted(CLINICAL_ROLES))}", ored=True),
+    **LAST_UPDATED_PARAM,
+}
+SCHEDULE_PARAMS: Filters = {
+    "_id": Param("token", "The practitioner's id", ored=True),
+    "actor": Param(
+        "reference", "Practitioner/<id>, PractitionerRole/<id> or the practitioner's id", ored=True
+    ),
+    "active": Param("token", "true or false", ored=True),
+    **_SERVICE_TYPE,
+    **LAST_UPDATED_PARAM,
+}
+SLOT_PARAMS: Filters = {
+    "schedule": Param("reference", "The schedule (required): Schedule/<id> or <id>", ored=True),
+    "start": instants("When it starts (without both bounds: 7 days)"),
+    "status": Param("token", f"The status: {', '.join(SLOT_STATUSES)}", ored=True),
+    **_SERVICE_TYPE,
+}
 DEFAULT_SPAN = timedelta(days=7)
 """How far a slot search without an upper `start` looks."""
 MAX_PRACTITIONERS = 5000
@@ -92,18 +121,16 @@ class ScheduleService:
         """
         check_names(params, ROLE_PARAMS)
         page = paging(params)
-        wanted = wanted_ids(params, {"_id": (), "practitioner": ("Practitioner",)}, "/")
-        clinic = await self._clinic(wanted)
+        prefixes = {"_id": (), "practitioner": ("Practitioner",)}
+        clinic = await self._clinic(wanted_ids(params, ROLE_PARAMS, prefixes, "/"))
         specialty = (single(params, "specialty") or "").casefold()
-        role = _token(single(params, "role"), ROLE_SYSTEM, "role")
-        if role is not None and role not in CLINICAL_ROLES:
-            raise BadSearch(f"role: one of {', '.join(sorted(CLINICAL_ROLES))}")
+        roles = codes(params, ROLE_PARAMS, "role", CLINICAL_ROLES, ROLE_SYSTEM)
         updated = last_updated(params)
         found = [
             resource
             for person in clinic.people
             if specialty in (person.specialty or "").casefold()
-            and (role is None or role in person.roles)
+            and (roles is None or not roles.isdisjoint(person.roles))
             and _within((resource := clinic.role(person)), updated)
         ]
         return _page(found, page)
@@ -126,19 +153,18 @@ class ScheduleService:
         """
         check_names(params, SCHEDULE_PARAMS)
         page = paging(params)
-        clinic = await self._clinic(wanted_ids(params, {"_id": (), "actor": ACTORS}, "/"))
-        active = single(params, "active")
-        if active not in (None, "true", "false"):
-            raise BadSearch("active: true or false")
-        service = _type_id(single(params, "service-type"))
+        prefixes = {"_id": (), "actor": ACTORS}
+        clinic = await self._clinic(wanted_ids(params, SCHEDULE_PARAMS, prefixes, "/"))
+        active = codes(params, SCHEDULE_PARAMS, "active", ("true", "false"))
+        services = _type_ids(params, SCHEDULE_PARAMS)
         updated = last_updated(params)
         found = [
             resource
             for person in clinic.people
             if person.id in clinic.hours
-            and (service is None or service in {t.id for t in clinic.offered(person.id)})
+            and (services is None or any(t.id in services for t in clinic.offered(person.id)))
             and _within((resource := clinic.schedule(person)), updated)
-            and (active is None or str(resource["active"]).lower() == active)
+            and (active is None or str(resource["active"]).lower() in active)
         ]
         return _page(found, page)
 
@@ -169,30 +195,29 @@ class ScheduleService:
         """
         check_names(params, SLOT_PARAMS)
         page = paging(params)
-        practitioner_id = reference_id(params, "schedule", "Schedule")
-        if practitioner_id is None:
+        practitioner_ids = reference_ids(params, SLOT_PARAMS, "schedule", "Schedule")
+        if practitioner_ids is None:
             raise BadSearch("schedule: required (Schedule/<practitioner id>)")
-        status = single(params, "status")
-        if status not in (None, *SLOT_STATUSES):
-            raise BadSearch(f"status: one of {', '.join(SLOT_STATUSES)}")
+        statuses = codes(params, SLOT_PARAMS, "status", SLOT_STATUSES) or SLOT_STATUSES
         start, end = _window(instant_bounds("start", params.get("start", [])))
-        service = _type_id(single(params, "service-type"))
+        services = _type_ids(params, SLOT_PARAMS)
         types = [
             t
             for t in await self._board.types()
-            if t.active and practitioner_id in t.practitioner_ids and service in (None, t.id)
+            if t.active and (services is None or t.id in services)
         ]
         found = []
-        for offered in types:
-            query = SlotQuery(
-                practitioner_id=practitioner_id, type_id=offered.id, start=start, end=end
-            )
-            times = await self._board.slots(caller.principal, query)
-            found += [
-                (time.starts_at, offered.name, slot(time, offered))
-                for time in times
-                if status is None or (status == "free") == time.free
-            ]
+        for practitioner_id in dict.fromkeys(practitioner_ids):
+            for offered in (t for t in types if practitioner_id in t.practitioner_ids):
+                query = SlotQuery(
+                    practitioner_id=practitioner_id, type_id=offered.id, start=start, end=end
+                )
+                times = await self._board.slots(caller.principal, query)
+                found += [
+                    (time.starts_at, offered.name, slot(time, offered))
+                    for time in times
+                    if ("free" if time.free else "busy") in statuses
+                ]
         return _page([resource for *_, resource in sorted(found, key=lambda f: f[:2])], page)
 
     async def _clinic(self, ids: frozenset[uuid.UUID] | None) -> Clinic:
@@ -235,22 +260,10 @@ def _window(bounds: Bounds) -> tuple[datetime, datetime]:
         raise BadSearch(f"start: out of range ({span} run past the calendar)") from None
 
 
-def _token(text: str | None, system: str, name: str) -> str | None:
-    """The code of `code` or `system|code`; 400 for another system."""
-    if text is None:
-        return None
-    given, _, code = text.rpartition("|")
-    if given not in {"", system}:
-        raise BadSearch(f"{name}: codes of the system {system}")
-    return code
-
-
-def _type_id(text: str | None) -> uuid.UUID | None:
-    """The appointment type a `service-type` token names."""
-    code = _token(text, TYPE_SYSTEM, "service-type")
-    if code is None:
-        return None
-    try:
-        return uuid.UUID(code)
-    except ValueError:
-        raise BadSearch(f"service-type: {code!r} is not an HDuce appointment type id") from None
+def _type_ids(params: Params, filters: Filters) -> frozenset[uuid.UUID] | None:
+    """The appointment types the `service-type` tokens name (ORed), or None when not given."""
+    given = tokens(params, filters, "service-type", TYPE_SYSTEM)
+    for code in given or ():
+        if not one_id(code):
+            raise BadSearch(f"service-type: {code!r} is not an HDuce appointment type id")
+    return None if given is None else frozenset(uuid.UUID(code) for code in given)
