@@ -106,16 +106,16 @@ class AccountAdmin(Protocol):
     async def set_roles(
         self, account_id: uuid.UUID, roles: frozenset[str], *, by: uuid.UUID
     ) -> DirectoryEntry:
-        """Replace an account's roles."""
+        """Replace an account's roles; `by` keeps their own admin role, the last admin theirs."""
 
     async def deactivate(self, account_id: uuid.UUID, *, by: uuid.UUID) -> DirectoryEntry:
-        """Block logins and revoke every session."""
+        """Block logins and revoke every session (not `by`'s own account, nor the last admin)."""
 
     async def reactivate(self, account_id: uuid.UUID, *, by: uuid.UUID) -> DirectoryEntry:
         """Allow logins again."""
 
     async def force_password_reset(self, account_id: uuid.UUID, *, by: uuid.UUID) -> None:
-        """Revoke every session, require a new password and send a reset e-mail."""
+        """Revoke every session, require a new password and send a reset e-mail (not `by`'s own)."""
 
     async def invite(self, account_id: uuid.UUID, *, by: uuid.UUID) -> None:
         """Mail an account the clinic opened its invitation: a link to choose a password."""

@@ -74,15 +74,39 @@ async def test_the_last_active_admin_cannot_be_removed(app: AuthApp) -> None:
             "UPDATE account SET status = 'deactivated' WHERE id = ANY($1::uuid[])",
             [r["id"] for r in others],
         )
-        with pytest.raises(Conflict):
-            app.run(admin.deactivate, first_id, by=first_id)
-        with pytest.raises(Conflict):
-            app.run(admin.set_roles, first_id, frozenset({"doctor"}), by=first_id)
+        someone = uuid.uuid4()  # not the admin themselves: that is another rule
+        for change, args in ((admin.deactivate, ()), (admin.set_roles, ({"doctor"},))):
+            with pytest.raises(Conflict, match="last active admin"):
+                app.run(change, first_id, *args, by=someone)
     finally:
         await app.pool.execute(
             "UPDATE account SET status = 'active' WHERE id = ANY($1::uuid[])",
             [r["id"] for r in others],
         )
+
+
+async def test_an_admin_cannot_demote_deactivate_or_reset_themselves(app: AuthApp) -> None:
+    admin = app.context.registry.get(AccountAdmin)
+    me = uuid.UUID((await app.active_user())["id"])
+    app.run(admin.set_roles, me, frozenset({"admin"}), by=uuid.uuid4())
+    app.run(
+        admin.set_roles, uuid.UUID((await app.active_user())["id"]), frozenset({"admin"}), by=me
+    )
+    refusals = [
+        (admin.set_roles, (frozenset({"doctor"}),), "remove your own admin role"),
+        (admin.deactivate, (), "deactivate your own account"),
+        (admin.force_password_reset, (), "force a password reset on your own account"),
+    ]
+    for change, args, reason in refusals:
+        with pytest.raises(Conflict, match=reason) as refused:
+            app.run(change, me, *args, by=me)
+        assert refused.value.slug == "own-account-protected"
+    row = await app.pool.fetchrow(
+        "SELECT roles, status, must_reset_password FROM account WHERE id = $1", me
+    )
+    assert (row["roles"], row["status"], row["must_reset_password"]) == (["admin"], "active", False)
+    kept = app.run(admin.set_roles, me, frozenset({"admin", "doctor"}), by=me)
+    assert kept.roles == {"admin", "doctor"}
 
 
 async def test_deactivate_and_reactivate(app: AuthApp) -> None:

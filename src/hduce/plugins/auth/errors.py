@@ -103,6 +103,12 @@ class AccountExists(Conflict):
     slug, title = "account-exists", "Account exists"
 
 
+class OwnAccountProtected(Conflict):
+    """An admin tried to remove their own admin role, deactivate or force-reset themselves."""
+
+    slug, title = "own-account-protected", "Own account protected"
+
+
 class RetryLater(HduceError):
     """Too many attempts; `retry_after` seconds until the next one is allowed."""
 

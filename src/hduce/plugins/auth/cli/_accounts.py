@@ -168,7 +168,7 @@ user_reset_password = account_change_command(
 )
 user_deactivate = account_change_command(
     "deactivate",
-    "Block WHO's logins and revoke every session (the last admin is kept).",
+    "Block WHO's logins and revoke every session (the last admin, and the acting one, are kept).",
     lambda admin, account, by: admin.deactivate(account, by=by),
     lambda entry: f"deactivated {summary(entry)}",
 )

@@ -13,6 +13,7 @@ from hduce.contracts.auth import (
 )
 from hduce.core.errors import Conflict, HduceError, NotFound
 from hduce.core.security import Principal
+from hduce.plugins.auth.errors import OwnAccountProtected
 from hduce.plugins.auth.services._env import INVITATION, AuthEnv
 from hduce.plugins.auth.services._passwords import PasswordService
 from hduce.plugins.auth.store import AccountRow, AccountStore
@@ -92,10 +93,15 @@ class AccountAdminService:
     async def set_roles(
         self, account_id: uuid.UUID, roles: frozenset[str], *, by: uuid.UUID
     ) -> DirectoryEntry:
-        """Replace an account's roles (taking effect at its next token refresh)."""
+        """Replace an account's roles (taking effect at its next token refresh).
+
+        An admin keeps their own admin role; the last active admin keeps theirs.
+        """
         if not roles or not roles <= KNOWN_ROLES:
             known = ", ".join(sorted(role.value for role in KNOWN_ROLES))
             raise InvalidRoles(f"Roles must be a non-empty subset of {known}.")
+        if account_id == by and Role.ADMIN not in roles:
+            raise OwnAccountProtected("you cannot remove your own admin role")
         async with self._env.transaction():
             account = await self._locked(account_id)
             if Role.ADMIN in account.roles and Role.ADMIN not in roles:
@@ -113,7 +119,9 @@ class AccountAdminService:
         return await self._entry(account_id)
 
     async def deactivate(self, account_id: uuid.UUID, *, by: uuid.UUID) -> DirectoryEntry:
-        """Block logins and revoke every session."""
+        """Block logins and revoke every session (never one's own, nor the last admin's)."""
+        if account_id == by:
+            raise OwnAccountProtected("you cannot deactivate your own account")
         async with self._env.transaction():
             account = await self._locked(account_id)
             if account.status == AccountStatus.DEACTIVATED:
@@ -144,7 +152,9 @@ class AccountAdminService:
         return await self._entry(account_id)
 
     async def force_password_reset(self, account_id: uuid.UUID, *, by: uuid.UUID) -> None:
-        """Revoke every session, require a new password and send a reset e-mail."""
+        """Revoke every session, require a new password and send a reset e-mail (not one's own)."""
+        if account_id == by:
+            raise OwnAccountProtected("you cannot force a password reset on your own account")
         async with self._env.transaction():
             account = await self._locked(account_id)
             await self._env.accounts.update(account_id, must_reset_password=True)

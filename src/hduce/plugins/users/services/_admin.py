@@ -7,7 +7,6 @@ from hduce.contracts.audit import AuditLog
 from hduce.contracts.auth import AccountAdmin, Accounts, DirectoryEntry, Role
 from hduce.core.schemas import Page
 from hduce.core.security import Principal
-from hduce.plugins.users.errors import OwnAccountProtected
 from hduce.plugins.users.schemas import UserRead
 from hduce.plugins.users.services._me import to_read
 from hduce.plugins.users.services._paging import page_limit
@@ -70,15 +69,11 @@ class UserAdminService:
 
     async def set_roles(self, admin: Principal, user_id: uuid.UUID, roles: list[Role]) -> UserRead:
         """Replace an account's roles; an admin keeps their own admin role."""
-        if user_id == admin.id and Role.ADMIN not in roles:
-            raise OwnAccountProtected("you cannot remove your own admin role")
         entry = await self.admin.set_roles(user_id, frozenset(roles), by=admin.id)
         return await self._read(entry)
 
     async def deactivate(self, admin: Principal, user_id: uuid.UUID) -> UserRead:
         """Block an account's logins and end its sessions (never one's own)."""
-        if user_id == admin.id:
-            raise OwnAccountProtected("you cannot deactivate your own account")
         return await self._read(await self.admin.deactivate(user_id, by=admin.id))
 
     async def reactivate(self, admin: Principal, user_id: uuid.UUID) -> UserRead:
@@ -87,8 +82,6 @@ class UserAdminService:
 
     async def force_password_reset(self, admin: Principal, user_id: uuid.UUID) -> None:
         """End an account's sessions and make it choose a new password (never one's own)."""
-        if user_id == admin.id:
-            raise OwnAccountProtected("you cannot force a password reset on your own account")
         await self.admin.force_password_reset(user_id, by=admin.id)
 
     async def _read(self, entry: DirectoryEntry) -> UserRead:

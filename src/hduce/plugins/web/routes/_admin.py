@@ -30,11 +30,13 @@ async def _users_page(
     request: Request,
     web: WebServices,
     values: Mapping[str, Any],
-    refused: tuple[uuid.UUID, frozenset[str], HduceError] | None = None,
+    refusal: HduceError | None = None,
+    roles_refused: tuple[uuid.UUID, frozenset[str]] | None = None,
 ) -> Response[str]:
-    """The accounts of the `status` and text `q` in `values` (the query or the roles form).
+    """The accounts of the `status` and text `q` in `values` (the query or a form's fields).
 
-    `refused`: an account's roles change refused, with what was ticked, shown in its form.
+    `refusal`: why an account change was refused, shown above the list, or in the roles form
+    of `roles_refused` (the account and what was ticked) when that account is listed.
     """
     status = str(values.get("status") or AccountStatus.PENDING_APPROVAL)
     if status not in set(AccountStatus):
@@ -43,7 +45,7 @@ async def _users_page(
     accounts, total = await web.accounts.search_accounts(
         text=text, role=None, status=status, limit=SHOWN, offset=0
     )
-    refused_account, ticked, refusal = refused or (None, frozenset[str](), None)
+    refused_account, ticked = roles_refused or (None, frozenset[str]())
     if not any(a.id == refused_account for a in accounts):
         refused_account = None  # its form is not listed: the reason shows above the list
     return form_page(
@@ -69,13 +71,19 @@ Act = Callable[[AccountAdmin, uuid.UUID, uuid.UUID], Awaitable[object]]
 
 
 def _account_step(path: str, act: Act, back: str, summary: str) -> HTTPRouteHandler:
-    """`POST /admin/users/{id}/<path>` for admins: `act`, then the browser goes to `back`."""
+    """`POST /admin/users/{id}/<path>` for admins: `act`, then the browser goes to `back`.
+
+    A refused `act` is the accounts page again (the listing the button was on), with the reason.
+    """
 
     async def handler(
         request: Request, account_id: FromPath[uuid.UUID], web: NamedDependency[WebServices]
     ) -> Response[str]:
         admin = viewer(request, Role.ADMIN)
-        await act(web.accounts, account_id, admin.id)
+        try:
+            await act(web.accounts, account_id, admin.id)
+        except HduceError as exc:
+            return await _users_page(request, web, await request.form(), exc)
         return go(request, back)
 
     handler.__name__ = handler.__qualname__ = f"account_{path.replace('-', '_')}"
@@ -128,7 +136,7 @@ async def set_roles(
             raise BadInput("Choose at least one role.")
         entry = await web.accounts.set_roles(account_id, ticked, by=admin.id)
     except HduceError as exc:
-        return await _users_page(request, web, form, refused=(account_id, ticked, exc))
+        return await _users_page(request, web, form, exc, roles_refused=(account_id, ticked))
     return go(request, "/admin/users?" + urlencode({"status": entry.status, "q": entry.username}))
 
 
