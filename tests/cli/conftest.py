@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -11,17 +12,31 @@ import pytest
 from tests.e2e.test_cli_commands import run
 
 
-@pytest.fixture
-async def empty_database(migrated: str) -> AsyncIterator[str]:
-    """A database of its own on the session's server, with nothing in it (dropped afterwards)."""
+@asynccontextmanager
+async def own_database(server_url: str) -> AsyncIterator[str]:
+    """A new empty database on the server of `server_url`, dropped afterwards; its URL."""
     name = f"clinic_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(migrated)
+    admin = await asyncpg.connect(server_url)
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
-        yield urlsplit(migrated)._replace(path=f"/{name}").geturl()
+        yield urlsplit(server_url)._replace(path=f"/{name}").geturl()
         await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+@pytest.fixture
+async def empty_database(migrated: str) -> AsyncIterator[str]:
+    """A database of its own on the session's server, with nothing in it (dropped afterwards)."""
+    async with own_database(migrated) as url:
+        yield url
+
+
+@pytest.fixture
+async def another_empty_database(migrated: str) -> AsyncIterator[str]:
+    """A second empty database of its own on the session's server (a restore's target)."""
+    async with own_database(migrated) as url:
+        yield url
 
 
 @pytest.fixture

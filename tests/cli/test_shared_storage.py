@@ -1,13 +1,45 @@
 """Servers sharing one database must share its document store: the start says when they do not."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import asyncpg
 import msgspec
 
 from hduce.core.config import Settings
+from tests.conftest import TEST_JWT_SECRET
+from tests.support.context import isolated, isolated_env
+from tests.support.processes import hduce_env, hduce_process, wait_until
 from tests.support.serving import serving
 
 MARKER = ".hduce-storage-id"
+MIGRATION = "2026-12-09T10:00:00:000000"  # core's, that made the shared_storage table
+
+
+def on_database(settings: Settings, database_url: str) -> Settings:
+    """`settings` with the external database `database_url`."""
+    database = msgspec.structs.replace(settings.database, url=database_url)
+    return msgspec.structs.replace(settings, database=database)
+
+
+@contextmanager
+def working(folder: Path, settings: Settings) -> Iterator[Path]:
+    """`hduce worker` on `settings`' database and NATS, data dir `folder/data`; its log, once up."""
+    folder.mkdir()
+    log = folder / "worker.log"
+    environ = hduce_env(
+        DATABASE_URL=settings.database.url,
+        HDUCE_NATS__URL=settings.nats.url,
+        JWT_SECRET=TEST_JWT_SECRET,
+        HDUCE_DATA_DIR=str(folder / "data"),
+        HDUCE_LOGGING__LEVEL="INFO",
+        **isolated_env(isolated(settings)),
+    )
+    with hduce_process(["worker"], environ, log) as process:
+        up = wait_until(lambda: "worker ready" in log.read_text() or process.poll() is not None, 90)
+        assert up and process.poll() is None, log.read_text()[-3000:]
+        yield log
 
 
 def warnings_about_storage(log: Path) -> list[str]:
@@ -21,9 +53,7 @@ def test_a_second_server_with_a_store_of_its_own_is_warned(
 ) -> None:
     # Seen: two `hduce serve` on one PostgreSQL, each with `<data_dir>/documents`; a document
     # uploaded through one was missing on the other, and nothing said so.
-    on_clinic = msgspec.structs.replace(
-        settings, database=msgspec.structs.replace(settings.database, url=clinic_database)
-    )
+    on_clinic = on_database(settings, clinic_database)
     first_store = tmp_path / "a" / "data" / "documents"
     with serving(tmp_path / "a", on_clinic) as first:
         pass
@@ -51,3 +81,41 @@ def test_a_second_server_with_a_store_of_its_own_is_warned(
         pass
     (line,) = warnings_about_storage(fourth.log)
     assert f"{second_store} (storage id another)" in line, line
+
+
+def test_a_worker_with_a_store_of_its_own_is_warned(
+    tmp_path: Path, settings: Settings, clinic_database: str
+) -> None:
+    # The worker reads the stored files to extract their text: its store must be the shared one.
+    on_clinic = on_database(settings, clinic_database)
+    with working(tmp_path / "a", on_clinic) as first:
+        pass
+    assert warnings_about_storage(first) == [], first.read_text()[-2000:]
+    first_store = tmp_path / "a" / "data" / "documents"
+    storage_id = (first_store / MARKER).read_text().strip()
+
+    with working(tmp_path / "b", on_clinic) as second:
+        pass
+    (line,) = warnings_about_storage(second)
+    assert f"{tmp_path / 'b' / 'data' / 'documents'} (storage id none)" in line, line
+    assert f"{first_store} (storage id {storage_id})" in line, line
+
+
+async def test_serve_no_migrate_before_the_table_exists_skips_the_check_in_one_line(
+    tmp_path: Path, settings: Settings, clinic_database: str
+) -> None:
+    # An upgraded HDuce started with --no-migrate before `hduce migrate`: the database does not
+    # have the table yet. Like every other table a pending migration adds, that stops nothing.
+    connection = await asyncpg.connect(clinic_database)
+    try:
+        await connection.execute("DROP TABLE shared_storage")
+        await connection.execute("DELETE FROM migration WHERE name = $1", MIGRATION)
+    finally:
+        await connection.close()
+    with serving(tmp_path / "a", on_database(settings, clinic_database)) as server:
+        pass
+    log = server.log.read_text()
+    assert "Traceback" not in log, log[-3000:]
+    (line,) = [line for line in log.splitlines() if "shared_storage" in line]
+    assert "skipped" in line and "hduce migrate" in line, line
+    assert not (tmp_path / "a" / "data" / "documents" / MARKER).exists(), "nothing to keep it in"
