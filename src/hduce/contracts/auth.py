@@ -120,9 +120,12 @@ class AccountAdmin(Protocol):
     async def invite(self, account_id: uuid.UUID, *, by: uuid.UUID) -> None:
         """Mail an account the clinic opened its invitation: a link to choose a password."""
 
-    async def acting_admin(self, who: str | None) -> Principal:
-        """The admin a command acts as: `who` (id, e-mail or username), else the oldest active one.
+    async def acting_admin(
+        self, who: str | None, *, other_than: uuid.UUID | None = None
+    ) -> Principal:
+        """The admin a command acts as: `who` (id, e-mail or username), else the oldest other.
 
+        The oldest active admin that is not `other_than` (the account the command changes).
         Raises an `HduceError` saying why when there is no such active admin.
         """
 

@@ -26,7 +26,8 @@ ACTING_ADMIN = click.option(
     "--as",
     "acting",
     metavar="ADMIN",
-    help="The admin the audit log records as acting (default: the oldest active admin).",
+    help="The admin the audit log records as acting (default: the oldest active admin that "
+    "is not the account changed).",
 )
 """The `--as ADMIN` option of commands that change something on an admin's behalf."""
 

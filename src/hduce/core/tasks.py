@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import math
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from functools import partial
 from typing import Any
@@ -21,6 +22,7 @@ from taskiq import (
 from taskiq_nats import PullBasedJetStreamBroker
 
 from hduce.core.ack_deadline import AckDeadline
+from hduce.core.backoff import retry_delay
 from hduce.core.config import NatsSettings
 from hduce.core.config.masking import mask_url
 
@@ -250,7 +252,7 @@ class TaskBroker(PullBasedJetStreamBroker):
         if attempt >= self.settings.max_attempts:
             await self._dead_letter(delivery, message, error)
             return
-        delay = float(self.settings.retry_backoff) * 2 ** (attempt - 1)
+        delay = retry_delay(attempt, float(self.settings.retry_backoff), math.inf)
         logger.warning(
             "task %s failed (attempt %d), retrying in %.1fs: %s",
             message.get("task_name"),

@@ -183,3 +183,19 @@ async def test_the_acting_admin_is_named_by_id_email_or_username(app: AuthApp) -
         app.run(admin.acting_admin, patient["email"])
     with pytest.raises(NotFound, match=r"no account 'ghost@example\.org'"):
         app.run(admin.acting_admin, "ghost@example.org")
+
+
+async def test_by_default_a_command_acts_as_the_oldest_admin_it_does_not_change(
+    app: AuthApp,
+) -> None:
+    """Regression: `hduce user reset-password <the oldest admin>` was refused as the acting
+    admin's own account, though another admin could act."""
+    admin = app.context.registry.get(AccountAdmin)
+    for _ in range(2):
+        chief = await app.active_user()
+        chief_id = uuid.UUID(chief["id"])
+        app.run(admin.set_roles, chief_id, frozenset({"admin"}), by=uuid.uuid4())
+    oldest = app.run(admin.acting_admin, None)
+    other = app.run(admin.acting_admin, None, other_than=oldest.id)
+    assert other.id != oldest.id and "admin" in other.roles
+    app.run(admin.force_password_reset, oldest.id, by=other.id)

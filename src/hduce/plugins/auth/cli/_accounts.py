@@ -138,7 +138,7 @@ def change_account(
     async def work(auth: AuthPlugin) -> DirectoryEntry:
         services = auth.services
         entry = await services.directory.lookup(who)
-        by = await services.admin.acting_admin(acting)
+        by = await services.admin.acting_admin(acting, other_than=entry.id)
         await change(services.admin, entry.id, by.id)
         return await services.directory.lookup(str(entry.id))
 

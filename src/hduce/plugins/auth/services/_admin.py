@@ -173,19 +173,26 @@ class AccountAdminService:
             await self._env.mail_one_time_link(account_id, INVITATION)
             await self._env.audit("auth.invited", actor_id=by, subject_id=account_id)
 
-    async def acting_admin(self, who: str | None) -> Principal:
-        """The admin a command acts as: `who`, else the oldest active admin."""
+    async def acting_admin(
+        self, who: str | None, *, other_than: uuid.UUID | None = None
+    ) -> Principal:
+        """The admin a command acts as: `who`, else the oldest active admin not `other_than`."""
         if who:
             entry = await self._directory.lookup(who)
             if Role.ADMIN not in entry.roles or entry.status != AccountStatus.ACTIVE:
                 raise Conflict(f"{who!r} is not an active admin")
         else:
             admins, _ = await self.search_accounts(
-                text=None, role=Role.ADMIN, status=AccountStatus.ACTIVE, limit=1, offset=0
+                text=None, role=Role.ADMIN, status=AccountStatus.ACTIVE, limit=2, offset=0
             )
-            if not admins:
-                raise Conflict("there is no active admin yet: create one with `hduce user create`")
-            entry = admins[0]
+            others = [admin for admin in admins if admin.id != other_than]
+            if not others:
+                raise Conflict(
+                    "there is no other active admin to act as: create one with `hduce user create`"
+                    if admins
+                    else "there is no active admin yet: create one with `hduce user create`"
+                )
+            entry = others[0]
         return Principal(id=entry.id, roles=entry.roles)
 
     async def _status_changed(
