@@ -4,7 +4,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import asyncpg
 import msgspec
 
 from hduce.core.config import Settings
@@ -14,7 +13,6 @@ from tests.support.processes import hduce_env, hduce_process, wait_until
 from tests.support.serving import serving
 
 MARKER = ".hduce-storage-id"
-MIGRATION = "2026-12-09T10:00:00:000000"  # core's, that made the shared_storage table
 
 
 def on_database(settings: Settings, database_url: str) -> Settings:
@@ -99,23 +97,3 @@ def test_a_worker_with_a_store_of_its_own_is_warned(
     (line,) = warnings_about_storage(second)
     assert f"{tmp_path / 'b' / 'data' / 'documents'} (storage id none)" in line, line
     assert f"{first_store} (storage id {storage_id})" in line, line
-
-
-async def test_serve_no_migrate_before_the_table_exists_skips_the_check_in_one_line(
-    tmp_path: Path, settings: Settings, clinic_database: str
-) -> None:
-    # An upgraded HDuce started with --no-migrate before `hduce migrate`: the database does not
-    # have the table yet. Like every other table a pending migration adds, that stops nothing.
-    connection = await asyncpg.connect(clinic_database)
-    try:
-        await connection.execute("DROP TABLE shared_storage")
-        await connection.execute("DELETE FROM migration WHERE name = $1", MIGRATION)
-    finally:
-        await connection.close()
-    with serving(tmp_path / "a", on_database(settings, clinic_database)) as server:
-        pass
-    log = server.log.read_text()
-    assert "Traceback" not in log, log[-3000:]
-    (line,) = [line for line in log.splitlines() if "shared_storage" in line]
-    assert "skipped" in line and "hduce migrate" in line, line
-    assert not (tmp_path / "a" / "data" / "documents" / MARKER).exists(), "nothing to keep it in"

@@ -11,7 +11,7 @@ from typing import TypeVar
 from hduce.bootstrap import load_plugins, register_migrations
 from hduce.core.config import Settings
 from hduce.core.db import Database, open_database
-from hduce.core.migrations import apply_migrations
+from hduce.core.migrations import apply_migrations, require_migrated
 from hduce.core.tasks import check_jetstream
 from hduce.piccolo_conf import DB
 
@@ -54,6 +54,8 @@ async def preflight(settings: Settings, database_url: str, nats_url: str, *, mig
     async with open_database(DB, settings.database):
         if migrate:
             await _apply_migrations(settings, quiet=True)
+        else:
+            await require_migrations(settings)
     await check_jetstream(nats_url, float(settings.nats.connect_timeout))
 
 
@@ -61,3 +63,9 @@ async def _apply_migrations(settings: Settings, *, quiet: bool) -> list[str]:
     """Apply the pending migrations of core and of the enabled plugins (`plugins.extra` too)."""
     register_migrations(load_plugins(settings))
     return await apply_migrations(quiet=quiet)
+
+
+async def require_migrations(settings: Settings) -> None:
+    """Refuse a database lacking migrations of core or of the enabled plugins (none applied)."""
+    register_migrations(load_plugins(settings))
+    await require_migrated()

@@ -90,6 +90,7 @@ def serve(
 @click.pass_context
 def worker(ctx: click.Context, concurrency: int | None) -> None:
     """Run task receivers only (document extraction, notifications, sweeps)."""
+    from hduce.cli._database import on_database, require_migrations
     from hduce.cli._shared_storage import check_shared_stores
     from hduce.embedded import services, warn_if_open, writable_data_dir
     from hduce.worker import run_worker
@@ -101,6 +102,7 @@ def worker(ctx: click.Context, concurrency: int | None) -> None:
         log_startup_warnings(plugins)
     terminate_gracefully()
     with clear_errors(), services(settings) as urls:
+        asyncio.run(on_database(settings, urls.database, lambda _: require_migrations(settings)))
         check_shared_stores(settings, plugins, urls.database)
         asyncio.run(
             run_worker(

@@ -22,7 +22,6 @@ if TYPE_CHECKING:  # the engine and the runtime load when a check runs, not with
     from hduce.core.db import Database
 
 MARKER = ".hduce-storage-id"
-TABLE = "SELECT to_regclass('shared_storage') IS NOT NULL"
 KNOWN = "SELECT storage_id, first_store FROM shared_storage WHERE name = $1"
 CLAIM = (
     "INSERT INTO shared_storage (name, storage_id, first_store) VALUES ($1, $2, $3) "
@@ -52,17 +51,7 @@ def kept_stores(settings: Settings, plugins: Sequence[HducePlugin]) -> dict[str,
 
 
 async def warn_unshared(db: "Database", stores: Mapping[str, Path]) -> None:
-    """Log one line for each store that is not the one the database's other servers use.
-
-    A database not migrated yet (`serve --no-migrate` before `hduce migrate`) has no table to
-    keep the ids in: one line says the check is skipped, as the start goes on.
-    """
-    if not await db.fetchval(TABLE):
-        logger.warning(
-            "shared storage check skipped: the database has no shared_storage table yet "
-            "(migrations pending): run `hduce migrate`"
-        )
-        return
+    """Log one line for each store that is not the one the database's other servers use."""
     for name, store in stores.items():
         if problem := await _unshared(db, name, store):
             logger.warning("%s", problem)

@@ -160,22 +160,58 @@ def refuse_unknown(applied: Iterable[str], holder: str) -> None:
     plugin's) that the app's migrations folder lacks. Migrations of apps not enabled here (a
     disabled plugin, an extra plugin not configured) are not this run's concern.
     """
-    manager = BaseMigrationManager()
-    known = {
-        config.app_name: set(manager.get_migration_modules(config.migrations_folder_path))
-        for config in manager.get_app_registry().app_configs.values()
-    }
+    known = _known_migrations()
     unknown = [
         name
         for name in applied
         if (app := name.partition("/")[0]) in known and name.partition("/")[2] not in known[app]
     ]
     if unknown:
-        more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
         raise MigrationFailed(
-            f"{holder} was migrated by a newer HDuce (migration {', '.join(unknown[:3])}{more}):"
+            f"{holder} was migrated by a newer HDuce (migration {_some(unknown)}):"
             " upgrade HDuce first"
         )
+
+
+async def require_migrated() -> None:
+    """Raise MigrationFailed unless the database has exactly the migrations of this HDuce.
+
+    For a start that applies none (`serve --no-migrate`): without them, requests would fail on
+    missing tables and columns.
+    """
+    connection = await _engine().get_new_connection()
+    try:
+        applied = await applied_migrations(connection)
+    finally:
+        await connection.close()
+    refuse_unknown(applied, "the database")
+    done = set(applied)
+    pending = [
+        f"{app}/{name}"
+        for app, names in _known_migrations().items()
+        for name in sorted(names)
+        if f"{app}/{name}" not in done
+    ]
+    if pending:
+        raise MigrationFailed(
+            f"the database lacks migrations of this HDuce ({_some(pending)}): run `hduce migrate`"
+            " first, or start without --no-migrate"
+        )
+
+
+def _known_migrations() -> dict[str, set[str]]:
+    """The migration ids of each registered app (core, the enabled plugins), by app name."""
+    manager = BaseMigrationManager()
+    return {
+        config.app_name: set(manager.get_migration_modules(config.migrations_folder_path))
+        for config in manager.get_app_registry().app_configs.values()
+    }
+
+
+def _some(names: list[str]) -> str:
+    """The first three of `names`, and how many more."""
+    more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+    return f"{', '.join(names[:3])}{more}"
 
 
 def raw_sql_migration(
