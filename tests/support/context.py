@@ -54,8 +54,13 @@ async def running_context(
         yield context
 
 
+EVENTUALLY = 30.0
+"""Seconds a test waits for an effect that comes later (outbox, tasks, notifications). Generous:
+the suite runs a test process per core, and a long wait costs time only when a test fails."""
+
+
 async def wait_for_row(
-    pool: asyncpg.Pool, query: str, *args: object, timeout: float = 10
+    pool: asyncpg.Pool, query: str, *args: object, timeout: float = EVENTUALLY
 ) -> asyncpg.Record:
     """Poll `query` until it returns a row."""
     deadline = asyncio.get_running_loop().time() + timeout
@@ -67,7 +72,9 @@ async def wait_for_row(
     raise AssertionError(f"no row for {query!r} {args!r} within {timeout}s")
 
 
-async def wait_for_effect(pool: asyncpg.Pool, label: str, timeout: float = 10) -> asyncpg.Record:
+async def wait_for_effect(
+    pool: asyncpg.Pool, label: str, timeout: float = EVENTUALLY
+) -> asyncpg.Record:
     """Poll until the probe's effect for `label` exists."""
     return await wait_for_row(
         pool, "SELECT * FROM probe_effect WHERE label = $1", label, timeout=timeout

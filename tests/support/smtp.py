@@ -18,6 +18,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from hduce.runtime import free_port
+from tests.support.context import EVENTUALLY
 
 HOST = "127.0.0.1"
 
@@ -159,13 +160,13 @@ class SmtpServer:
         if controller is not None:
             controller.stop()
 
-    async def wait_for(self, count: int, timeout: float = 10) -> list[EmailMessage]:
+    async def wait_for(self, count: int, timeout: float = EVENTUALLY) -> list[EmailMessage]:
         """Wait until at least `count` messages arrived; returns them all."""
         await self._poll(lambda: len(self.received) >= count, timeout, f"{count} message(s)")
         return self.messages
 
     async def wait_for_message(
-        self, predicate: Callable[[EmailMessage], bool], timeout: float = 10
+        self, predicate: Callable[[EmailMessage], bool], timeout: float = EVENTUALLY
     ) -> EmailMessage:
         """Wait for the first received message that matches `predicate` and return it."""
         found: list[EmailMessage] = []

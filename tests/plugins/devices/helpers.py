@@ -14,7 +14,7 @@ from amqtt.broker import Broker
 from hduce.core.config import Settings
 from hduce.plugins.devices import DevicesPlugin
 from tests.plugins.users.clinic import IDENTITY_PLUGINS, Clinic, Member, identity_settings
-from tests.support.context import wait_for_row
+from tests.support.context import EVENTUALLY, wait_for_row
 from tests.support.scratch import scratch_dir
 
 API = "/api/v1/devices"
@@ -106,12 +106,14 @@ def telemetry(*readings: tuple[str, float, str], ts: datetime | None = None) -> 
     return msgspec.json.encode(body)
 
 
-NOTIFIED_WITHIN = 30.0
+NOTIFIED_WITHIN = 90.0
 """Seconds to wait for an alert's notifications: they queue behind the deliveries of the alerts
 earlier tests raised in the same module's clinic (each one tells every clinician there)."""
 
 
-async def eventually(clinic: Clinic, query: str, *args: object, timeout: float = 10) -> Any:
+async def eventually(
+    clinic: Clinic, query: str, *args: object, timeout: float = EVENTUALLY
+) -> Any:
     """The first row `query` returns, waiting for one to appear."""
     return await clinic.in_app(
         lambda: wait_for_row(clinic.context.db.shared_pool, query, *args, timeout=timeout)

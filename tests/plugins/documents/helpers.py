@@ -11,7 +11,7 @@ from httpx import Response
 
 from hduce.core.config import Settings
 from tests.plugins.users.clinic import IDENTITY_PLUGINS, Clinic, Member, identity_settings
-from tests.support.context import wait_for_row
+from tests.support.context import EVENTUALLY, wait_for_row
 
 API = "/api/v1/documents"
 EXTRACTION_PROCESS = "hduce/plugins/documents/services/extraction/_process.py"
@@ -60,7 +60,9 @@ async def uploaded(clinic: Clinic, caller: Member, body: bytes, **kwargs: Any) -
     return response.json()
 
 
-async def extracted(clinic: Clinic, document_id: str, timeout: float = 10) -> dict[str, Any]:
+async def extracted(
+    clinic: Clinic, document_id: str, timeout: float = EVENTUALLY
+) -> dict[str, Any]:
     """Wait until extraction of a document has finished (`done` or `failed`); its row."""
     row = await clinic.in_app(
         functools.partial(wait_for_row, timeout=timeout),
