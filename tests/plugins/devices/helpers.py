@@ -111,9 +111,7 @@ NOTIFIED_WITHIN = 90.0
 earlier tests raised in the same module's clinic (each one tells every clinician there)."""
 
 
-async def eventually(
-    clinic: Clinic, query: str, *args: object, timeout: float = EVENTUALLY
-) -> Any:
+async def eventually(clinic: Clinic, query: str, *args: object, timeout: float = EVENTUALLY) -> Any:
     """The first row `query` returns, waiting for one to appear."""
     return await clinic.in_app(
         lambda: wait_for_row(clinic.context.db.shared_pool, query, *args, timeout=timeout)
