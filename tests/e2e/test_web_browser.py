@@ -25,9 +25,9 @@ from hduce.core.config import Settings
 from hduce.runtime import free_port
 from tests.conftest import TEST_JWT_SECRET
 from tests.plugins.web.helpers import PASSWORD, PASSWORD_HASH
-from tests.support.context import isolated, isolated_env
 from tests.support.jwt_tokens import signed_token
-from tests.support.processes import REPO_ROOT, hduce_env, hduce_process, wait_until
+from tests.support.processes import REPO_ROOT
+from tests.support.serving import serving
 from tests.support.smtp import SmtpServer
 
 T = TypeVar("T")
@@ -131,35 +131,17 @@ def mqtt_port() -> int:
 @pytest.fixture
 def server(settings: Settings, smtp: SmtpServer, tmp_path: Path, mqtt_port: int) -> Iterator[str]:
     """`hduce serve` on a free port, on the session's database and NATS, mailing to `smtp`."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = hduce_env(
-        DATABASE_URL=settings.database.url,
-        HDUCE_NATS__URL=settings.nats.url,
-        JWT_SECRET=TEST_JWT_SECRET,
-        HDUCE_DATA_DIR=str(tmp_path / "data"),
-        HDUCE_SERVER__PORT=str(port),
-        HDUCE_SERVER__PUBLIC_URL=base,
+    with serving(
+        tmp_path / "serve",
+        settings,
         SMTP_URL=f"smtp://{smtp.host}:{smtp.port}",
         SMTP_FROM="Clinic <noreply@clinic.test>",
         HDUCE_PLUGINS__AUTH__ARGON2_MEMORY_KIB="1024",
         HDUCE_PLUGINS__AUTH__ARGON2_TIME_COST="1",
         HDUCE_PLUGINS__APPOINTMENTS__MIN_NOTICE="0s",
         HDUCE_PLUGINS__DEVICES__PORT=str(mqtt_port),
-        **isolated_env(isolated(settings)),
-    )
-    log = tmp_path / "serve.log"
-    with hduce_process(["serve", "--no-migrate"], env, log):
-
-        def healthy() -> bool:
-            try:
-                with urllib.request.urlopen(f"{base}/health", timeout=2) as answer:
-                    return answer.status == 200
-            except OSError:
-                return False
-
-        assert wait_until(healthy, timeout=90, interval=0.3), log.read_text()[-3000:]
-        yield base
+    ) as served:
+        yield served.base
 
 
 def test_patient_desk_doctor_and_admin_journeys(
