@@ -1,6 +1,6 @@
 """FHIR `Appointment`: search, read, book through the booking service, cancel, permissions."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta, timezone
 from typing import Any
 
 from fhir.resources.R4B.appointment import Appointment
@@ -128,6 +128,14 @@ async def test_search_by_patient_practitioner_date_status(clinic: Clinic) -> Non
     assert await search(
         staff, practitioner=doctor, date=f"ge{(day + timedelta(days=1)).date()}"
     ) == [mine[1]]
+    # Date-times bound the start to the instant, with or without an offset (UTC without).
+    second = (day + timedelta(hours=2)).astimezone(UTC)
+    assert await search(staff, practitioner=doctor, date=f"lt{second:%Y-%m-%dT%H:%M:%SZ}") == [
+        mine[0]
+    ]
+    shifted = second.astimezone(timezone(timedelta(hours=-5))).isoformat()
+    assert await search(staff, practitioner=doctor, date=f"ge{shifted}", _count="1") == [theirs]
+    assert await search(staff, practitioner=doctor, date=f"eq{second:%Y-%m-%dT%H:%M}") == [theirs]
     assert await search(staff, practitioner=doctor, status="cancelled") == []
     assert await search(staff, practitioner=doctor, status="booked", _count="1") == [mine[0]]
     # A patient sees only their own, whatever they ask for.

@@ -94,6 +94,26 @@ async def test_search_by_code_and_date_and_cursor_paging(clinic: Clinic) -> None
     assert {row["ip"] for row in audited} == {"testclient"}  # the caller's address
 
 
+async def test_search_by_date_time_with_and_without_offset(clinic: Clinic) -> None:
+    patient, _ = await patient_with_readings(clinic)
+    doctor = await clinic.member("doctor")
+    mine = f"Patient/{patient.id}"
+    response = await clinic.client.get(
+        f"{BASE}/Observation",
+        params=[
+            ("patient", mine),
+            ("date", "ge2026-03-10T12:00:00+02:00"),
+            ("date", "lt2026-03-10T12:00Z"),
+        ],
+        headers=doctor.headers,
+    )
+    assert response.status_code == 200, response.text
+    measured = sorted(e["resource"]["effectiveDateTime"] for e in response.json()["entry"])
+    assert [text[:16] for text in measured] == ["2026-03-10T10:00", "2026-03-10T11:00"]
+    exact = await search(clinic, doctor, patient=mine, date="2026-03-10T09:00:00Z")
+    assert [e["resource"]["code"]["text"] for e in exact["entry"]] == ["spo2"]
+
+
 @pytest.mark.parametrize("role", ["receptionist", "admin"])
 async def test_non_clinical_staff_get_403(clinic: Clinic, role: str) -> None:
     patient, _ = await patient_with_readings(clinic)

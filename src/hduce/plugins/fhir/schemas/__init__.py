@@ -19,7 +19,6 @@ from hduce.plugins.fhir.schemas._dates import (
     date_bounds,
     instant_bounds,
     last_updated,
-    midnight,
 )
 from hduce.plugins.fhir.schemas._devices import device
 from hduce.plugins.fhir.schemas._documents import binary, document_reference
@@ -88,7 +87,6 @@ __all__ = [
     "instant_bounds",
     "instants",
     "last_updated",
-    "midnight",
     "observation",
     "one_id",
     "paging",

@@ -114,10 +114,5 @@ def out_of_range(name: str, text: str) -> BadSearch:
     )
 
 
-def midnight(day: date | None) -> datetime | None:
-    """The start of `day` in UTC (None stays None)."""
-    return None if day is None else _utc_midnight(day)
-
-
 def _utc_midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)

@@ -7,7 +7,7 @@ from typing import Any
 import msgspec
 
 from hduce.plugins.fhir.errors import BadSearch
-from hduce.plugins.fhir.schemas._dates import date_bounds, last_updated, midnight
+from hduce.plugins.fhir.schemas._dates import instant_bounds, last_updated
 from hduce.plugins.fhir.schemas._paging import Paging, paging
 from hduce.plugins.fhir.schemas._search_params import Filters, search_parameters
 from hduce.plugins.fhir.schemas._values import Params
@@ -20,10 +20,10 @@ class Search(msgspec.Struct, frozen=True):
     """What every search reads besides its own filters: the page, `date` and `_lastUpdated`."""
 
     page: Paging
-    day_from: datetime | None
-    """The first midnight (UTC) of the `date` days, when bounded."""
-    day_before: datetime | None
-    """The midnight (UTC) after the `date` days, when bounded."""
+    date_from: datetime | None
+    """The first instant the `date` values leave open, when bounded."""
+    date_before: datetime | None
+    """The instant after the last one the `date` values leave open, when bounded."""
     updated_from: datetime | None
     updated_before: datetime | None
 
@@ -41,9 +41,9 @@ def search_of(params: Params, filters: Filters) -> Search:
     """`params` checked against `filters`, with their paging, `date` and `_lastUpdated` read."""
     check_names(params, filters)
     page = paging(params)
-    start, before = date_bounds("date", params.get("date", []))
+    date_from, date_before = instant_bounds("date", params.get("date", []))
     updated_from, updated_before = last_updated(params)
-    return Search(page, midnight(start), midnight(before), updated_from, updated_before)
+    return Search(page, date_from, date_before, updated_from, updated_before)
 
 
 def check_names(params: Iterable[str], filters: Filters) -> None:

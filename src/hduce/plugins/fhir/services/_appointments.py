@@ -21,7 +21,7 @@ from hduce.plugins.fhir.schemas import (
     check_id,
     check_unchanged,
     codes,
-    days,
+    instants,
     path_id,
     reference_id,
     requested_status,
@@ -33,7 +33,7 @@ from hduce.plugins.fhir.services._caller import Caller
 APPOINTMENT_PARAMS: Filters = {
     **PATIENT_PARAM,
     "practitioner": Param("reference", "The practitioner: Practitioner/<id> or <id>"),
-    "date": days("The day of the start"),
+    "date": instants("When it starts"),
     "status": Param("token", f"The status: {', '.join(sorted(FROM_FHIR))}", ored=True),
     **LAST_UPDATED_PARAM,
 }
@@ -72,8 +72,8 @@ class AppointmentService:
             patient_id=reference_id(params, "patient", "Patient"),
             practitioner_id=reference_id(params, "practitioner", "Practitioner"),
             statuses=frozenset().union(*(FROM_FHIR[s] for s in statuses)) if statuses else None,
-            start=search.day_from,
-            end=search.day_before,
+            start=search.date_from,
+            end=search.date_before,
             **search.window(),
         )
         found, total = await self._desk.search(caller.principal, query)

@@ -13,8 +13,8 @@ from hduce.plugins.fhir.schemas import (
     Param,
     Params,
     audit_event,
-    days,
     instant_bounds,
+    instants,
     reference_id,
     search_of,
     single,
@@ -29,7 +29,7 @@ _ACCOUNT = "Patient/<id>, Practitioner/<id> or an account id"
 AUDIT_PARAMS: Filters = {
     "agent": Param("reference", f"Who acted: {_ACCOUNT}"),
     "entity": Param("reference", f"Whom it concerned: {_ACCOUNT}"),
-    "date": days("The day it was recorded"),
+    "date": instants("When it was recorded"),
     **LAST_UPDATED_PARAM,
     SNAPSHOT: Param("date", "The newest event later pages show: a first page's links carry it"),
 }
@@ -55,8 +55,8 @@ class AuditEvents:
             actor_id=reference_id(params, "agent", *PEOPLE),
             subject_id=reference_id(params, "entity", *PEOPLE),
             # An entry never changes: its last update is when it was recorded.
-            occurred_from=_latest(search.day_from, search.updated_from),
-            occurred_before=_earliest(search.day_before, search.updated_before, snapshot_end),
+            occurred_from=_latest(search.date_from, search.updated_from),
+            occurred_before=_earliest(search.date_before, search.updated_before, snapshot_end),
             limit=search.page.count,
             offset=search.page.offset,
         )

@@ -10,8 +10,8 @@ from hduce.plugins.fhir.schemas import (
     Found,
     Params,
     binary,
-    days,
     document_reference,
+    instants,
     path_id,
     reference_id,
     search_of,
@@ -20,7 +20,7 @@ from hduce.plugins.fhir.services._caller import Caller
 
 DOCUMENT_PARAMS: Filters = {
     **PATIENT_PARAM,
-    "date": days("The day it was stored"),
+    "date": instants("When it was stored"),
     **LAST_UPDATED_PARAM,
 }
 
@@ -44,8 +44,8 @@ class DocumentResources:
         search = search_of(params, DOCUMENT_PARAMS)
         query = DocumentQuery(
             patient_id=reference_id(params, "patient", "Patient"),
-            created_from=search.day_from,
-            created_before=search.day_before,
+            created_from=search.date_from,
+            created_before=search.date_before,
             **search.window(),
         )
         found, total = await self._shelf.page(caller.principal, query)

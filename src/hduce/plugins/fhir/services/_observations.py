@@ -15,9 +15,8 @@ from hduce.plugins.fhir.schemas import (
     Param,
     Params,
     check_names,
-    date_bounds,
-    days,
-    midnight,
+    instant_bounds,
+    instants,
     observation,
     paging,
     reference_id,
@@ -27,7 +26,7 @@ from hduce.plugins.fhir.schemas import (
 OBSERVATION_PARAMS: Filters = {
     **PATIENT_PARAM,
     "code": Param("token", "The LOINC code: http://loinc.org|<code> or <code>"),
-    "date": days("The day measured"),
+    "date": instants("When it was measured"),
     CURSOR: Param("string", "Where the page starts: the value a `next` link carries"),
 }
 
@@ -43,15 +42,15 @@ class ObservationService:
     ) -> tuple[list[dict[str, Any]], str | None]:
         """One page, newest first, and the cursor of the next (the read is audited)."""
         check_names(params, OBSERVATION_PARAMS)
-        start, before = date_bounds("date", params.get("date", []))
+        start, before = instant_bounds("date", params.get("date", []))
         patient_id = reference_id(params, "patient", "Patient")
         if patient_id is None and principal.has_any_role(*CLINICAL_ROLES):
             raise BadSearch("doctors and nurses name the patient: search parameter `patient`")
         query = ReadingQuery(
             patient_id=patient_id,
             metric=_metric(single(params, "code")),
-            start=midnight(start),
-            end=midnight(before),
+            start=start,
+            end=before,
             cursor=single(params, CURSOR),
             limit=paging(params).count,
         )
