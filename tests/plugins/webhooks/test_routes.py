@@ -127,6 +127,10 @@ async def test_unknown_webhook_is_404_and_delete_removes(clinic: Clinic) -> None
         ("https://[64:ff9b:1::a00:1]/x", "public host"),
         ("https://224.0.0.1/x", "public host"),
         ("https://[ff0e::1]/x", "public host"),
+        # Site-local (deprecated, still routed inside some networks) and documentation
+        # (RFC 9637) addresses, which Python's `is_global` takes as public.
+        ("https://[fec0::1]/x", "public host"),
+        ("https://[3fff::1]/x", "public host"),
     ],
 )
 async def test_production_requires_https_to_a_public_host(

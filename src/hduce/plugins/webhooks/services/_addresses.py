@@ -17,6 +17,8 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 """The well-known NAT64 prefix (RFC 6052): its last 32 bits are the IPv4 address reached."""
+NOT_GLOBAL_V6 = (ipaddress.IPv6Network("fec0::/10"), ipaddress.IPv6Network("3fff::/20"))
+"""Site-local (RFC 3879) and documentation (RFC 9637) space, which `is_global` lets pass."""
 MAX_LABEL = 63
 
 
@@ -80,7 +82,7 @@ def _carried_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
 def _routable(address: IPAddress) -> bool:
     """Globally routable unicast (`is_global` alone takes multicast and 240.0.0.0/4 in)."""
     odd = address.is_multicast or address.is_reserved or address.is_unspecified
-    return address.is_global and not odd
+    return address.is_global and not odd and not any(address in net for net in NOT_GLOBAL_V6)
 
 
 async def checked_addresses(host: str, port: int, *, public_only: bool) -> list[IPAddress]:
