@@ -1,4 +1,4 @@
-"""Every `/api/v1` answer is uncacheable and unsniffable; absurdly nested JSON is a 400 problem."""
+"""Answers are uncacheable (static assets aside) and unsniffable; too nested JSON is a 400."""
 
 import uuid
 from collections.abc import AsyncIterator
@@ -45,9 +45,15 @@ NO_APPOINTMENT = uuid.UUID(int=1)
         ("GET", "/api/v1/no-such-route", "patient", 404),
         ("GET", "/api/v1/audit", "patient", 403),
         ("POST", f"/api/v1/appointments/{NO_APPOINTMENT}/confirm", None, 422),
+        # FHIR answers carry the same patient data (`Binary` is a document's bytes).
+        ("GET", "/fhir/R4/Patient", "doctor", 200),
+        ("GET", f"/fhir/R4/Binary/{NO_APPOINTMENT}", "doctor", 404),
+        ("GET", "/fhir/R4/metadata", None, 200),
+        ("GET", "/health", None, 200),
+        ("GET", "/no-such-page", None, 404),
     ],
 )
-async def test_every_api_answer_is_no_store_and_nosniff(
+async def test_every_answer_is_no_store_and_nosniff(
     client: AsyncTestClient,
     settings: Settings,
     method: str,
@@ -59,6 +65,13 @@ async def test_every_api_answer_is_no_store_and_nosniff(
     response = await client.request(method, path, headers=headers, content=b"{}")
     assert response.status_code == status, response.text
     assert response.headers["cache-control"] == "no-store"
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_static_assets_stay_cacheable_and_unsniffable(client: AsyncTestClient) -> None:
+    response = await client.get("/static/docs/redoc.standalone.js")
+    assert response.status_code == 200
+    assert response.headers["cache-control"] != "no-store"
     assert response.headers["x-content-type-options"] == "nosniff"
 
 

@@ -1,12 +1,12 @@
 """The request path: one pure-ASGI middleware for what every HTTP request gets.
 
 In order: a request id (from `X-Request-ID` or new), the client's address for audit records
-made while serving it (`serving_client_ip`), a body that must keep arriving (408),
-`no-store`/`nosniff` on `/api/v1`, the headers routed middleware asked for (`RateLimit-*`), and
-one access-log line (secret paths redacted). Each stacked `send` wrapper used to cost a call per
-message; here one wrapper does all of it, and `receive` is wrapped only while a body is read.
-Routed middleware (rate limits, request metrics) runs inside the router and shares the
-`RequestState` of the request instead of wrapping `send` again.
+made while serving it (`serving_client_ip`), a body that must keep arriving (408), `nosniff`
+on every answer and `no-store` on all but static assets, the headers routed middleware asked
+for (`RateLimit-*`), and one access-log line (secret paths redacted). Each stacked `send`
+wrapper used to cost a call per message; here one wrapper does all of it, and `receive` is
+wrapped only while a body is read. Routed middleware (rate limits, request metrics) runs
+inside the router and shares the `RequestState` of the request instead of wrapping `send` again.
 """
 
 import asyncio
@@ -22,12 +22,13 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from hduce.core.http import serving_client_var
 from hduce.core.logging import loggable_path, request_id_var
-from hduce.core.plugin import API_PREFIX
 
 REQUEST_ID_HEADER = b"x-request-id"
-API_HEADERS = ((b"cache-control", b"no-store"), (b"x-content-type-options", b"nosniff"))
+NOSNIFF = (b"x-content-type-options", b"nosniff")
+NO_STORE = (b"cache-control", b"no-store")
+STATIC_PREFIX = "/static/"
+"""Where assets (scripts, styles, images) are served: the only answers caches may keep."""
 STATE_KEY = "hduce.request"
-_API_HEADER_NAMES = frozenset(name for name, _ in API_HEADERS)
 _VALID_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._-]{1,128}$")
 _BODY_HEADERS = (b"content-length", b"transfer-encoding")
 
@@ -91,8 +92,8 @@ class RequestPath:
         scope.setdefault("state", {})["request_id"] = request_id
         state = RequestState(request_id)
         scope[STATE_KEY] = state  # type: ignore[literal-required]
-        if _is_api(scope["path"]):
-            state.set_headers(_API_HEADER_NAMES, list(API_HEADERS))
+        safety = [NOSNIFF] if scope["path"].startswith(STATIC_PREFIX) else [NOSNIFF, NO_STORE]
+        state.set_headers(frozenset(name for name, _ in safety), safety)
         token = request_id_var.set(request_id)
         client = scope.get("client")
         client_token = serving_client_var.set(client[0] if client else None)
@@ -170,7 +171,3 @@ def _read_headers(scope: Scope) -> tuple[str | None, bool]:
         elif name == REQUEST_ID_HEADER and request_id is None and _VALID_REQUEST_ID.match(value):
             request_id = value.decode()
     return request_id, has_body
-
-
-def _is_api(path: str) -> bool:
-    return path == API_PREFIX or path.startswith(API_PREFIX + "/")
