@@ -85,3 +85,14 @@ async def test_a_deeply_nested_json_body_is_a_400_problem(client: AsyncTestClien
     assert response.status_code == 400, response.text
     assert response.headers["content-type"] == PROBLEM_JSON
     assert "nested" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("body", [b"", None])
+async def test_a_missing_json_body_is_a_400_that_says_so(
+    client: AsyncTestClient, body: bytes | None
+) -> None:
+    headers = {"Content-Type": "application/json"} if body is not None else {}
+    response = await client.post("/api/v1/auth/login", content=body, headers=headers)
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert response.json()["detail"] == "a JSON request body is required", response.text

@@ -124,8 +124,14 @@ def _handle_hduce_error(request: Request, exc: HduceError) -> Response[bytes]:
     )
 
 
+MISSING_BODY = {"key": "data", "source": "body", "message": "'data'"}
+"""Litestar's error for a handler's `data` when the request has no body (a `KeyError`'s repr)."""
+
+
 def _handle_validation(request: Request, exc: ValidationException) -> Response[bytes]:
     errors = exc.extra if isinstance(exc.extra, list) else None
+    if errors and MISSING_BODY in errors:
+        return problem_response(request, 400, "bad-request", "a JSON request body is required")
     detail = "; ".join(_describe_error(e) for e in errors) if errors else exc.detail
     return problem_response(
         request,
