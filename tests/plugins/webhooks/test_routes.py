@@ -46,8 +46,8 @@ async def test_the_secret_is_shown_once(clinic: Clinic) -> None:
 @pytest.mark.parametrize(
     ("body", "words"),
     [
-        ({**BODY, "events": ["appointment.booke"]}, "match no event"),
-        ({**BODY, "events": ["user.login"]}, "match no event"),
+        ({**BODY, "events": ["appointment.booke"]}, "matches no event"),
+        ({**BODY, "events": ["user.login"]}, "matches no event"),
         ({**BODY, "url": "ftp://example.test/hook"}, "http(s) URL"),
         ({**BODY, "url": "https://user:pw@example.test/hook"}, "credentials"),
         # A host with an empty or too long label: taken, then each delivery crashed on it.

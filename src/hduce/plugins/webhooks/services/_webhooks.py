@@ -153,7 +153,8 @@ def _checked_patterns(patterns: list[str]) -> list[str]:
     unknown = unknown_patterns(patterns)
     if unknown:
         raise InvalidWebhook(
-            f"`events`: {', '.join(map(repr, unknown))} match no event; "
+            f"`events`: {', '.join(map(repr, unknown))} "
+            f"{'matches' if len(unknown) == 1 else 'match'} no event; "
             f"known events: {', '.join(EVENT_NAMES)}"
         )
     return sorted(set(patterns))
