@@ -96,3 +96,20 @@ async def test_a_missing_json_body_is_a_400_that_says_so(
     assert response.status_code == 400, response.text
     assert response.headers["content-type"] == PROBLEM_JSON
     assert response.json()["detail"] == "a JSON request body is required", response.text
+
+
+@pytest.mark.parametrize(
+    ("path", "role"),
+    [("/health", None), ("/openapi.json", None), ("/api/v1/appointments/types", "patient")],
+)
+async def test_head_answers_as_get_without_the_body(
+    client: AsyncTestClient, settings: Settings, path: str, role: str | None
+) -> None:
+    # Uptime monitors ask with HEAD; every GET route was a 405 to it.
+    headers = bearer(settings, role) if role else {}
+    got = await client.get(path, headers=headers)
+    head = await client.head(path, headers=headers)
+    assert head.status_code == got.status_code == 200, head.text
+    assert head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert head.headers["content-length"] == str(len(got.content))

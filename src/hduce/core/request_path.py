@@ -1,12 +1,13 @@
 """The request path: one pure-ASGI middleware for what every HTTP request gets.
 
-In order: a request id (from `X-Request-ID` or new), the client's address for audit records
-made while serving it (`serving_client_ip`), a body that must keep arriving (408), `nosniff`
-on every answer and `no-store` on all but static assets, the headers routed middleware asked
-for (`RateLimit-*`), and one access-log line (secret paths redacted). Each stacked `send`
-wrapper used to cost a call per message; here one wrapper does all of it, and `receive` is
-wrapped only while a body is read. Routed middleware (rate limits, request metrics) runs
-inside the router and shares the `RequestState` of the request instead of wrapping `send` again.
+In order: a request id (from `X-Request-ID` or new), the client's address for audit records made
+while serving it (`serving_client_ip`), a body that must keep arriving (408), `nosniff` on every
+answer and `no-store` on all but static assets, HEAD answered as GET without its body, the
+headers routed middleware asked for (`RateLimit-*`), and one access-log line (secret paths
+redacted). Each stacked `send` wrapper used to cost a call per message; here one wrapper does
+all of it, and `receive` is wrapped only while a body is read. Routed middleware (rate limits,
+request metrics) runs inside the router and shares the `RequestState` of the request instead of
+wrapping `send` again.
 """
 
 import asyncio
@@ -98,6 +99,7 @@ class RequestPath:
         client = scope.get("client")
         client_token = serving_client_var.set(client[0] if client else None)
         started = time.perf_counter()
+        head = scope["method"] == "HEAD"
 
         async def send_once_wrapped(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -108,12 +110,16 @@ class RequestPath:
                 message["headers"] = [*headers, *state.headers]
             elif message["type"] == "http.response.body":
                 state.body_sent_at = time.perf_counter()
+                if head:
+                    message = {**message, "body": b""}
             await send(message)
 
         if has_body:
             receive = self._receive_in_time(receive)
         try:
-            await self._app(scope, receive, send_once_wrapped)
+            # HEAD is GET without the body (RFC 9110 9.3.2): every GET route answers it.
+            routed = {**scope, "method": "GET"} if head else scope
+            await self._app(routed, receive, send_once_wrapped)
         finally:
             if access_logger.isEnabledFor(logging.INFO):
                 access_logger.info(
