@@ -95,6 +95,9 @@ async def test_a_bad_or_stale_link_is_a_page_in_words(clinic: Clinic) -> None:
         assert page.status_code == status, (url, page.text)
         assert page.headers["content-type"].startswith("text/html")
         assert "Confirm my visit" not in page.text
+    # A page whose address carries the token sends no referrer, its refusal too (same-origin).
+    for url in (link, link + "x"):
+        assert (await browser.get(url)).headers["referrer-policy"] == "no-referrer"
 
     desk = await clinic.member("receptionist")
     reason = {"reason": "the doctor is away"}

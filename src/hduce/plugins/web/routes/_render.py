@@ -30,6 +30,8 @@ PAGE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
 }
+TOKEN_PAGE_HEADERS = {**PAGE_HEADERS, "Referrer-Policy": "no-referrer"}
+"""A page whose address carries a token (the confirmation link): no referrer shows it on."""
 PATIENTS = frozenset({Role.PATIENT})
 DESK = frozenset({Role.RECEPTIONIST, Role.ADMIN})
 CLINIC = frozenset({Role.DOCTOR, Role.NURSE})
@@ -110,7 +112,7 @@ def render(
         html,
         media_type=MediaType.HTML,
         status_code=status_code,
-        headers=PAGE_HEADERS,
+        headers=PAGE_HEADERS if "token" not in request.query_params else TOKEN_PAGE_HEADERS,
         cookies=cookies or [],
     )
 
