@@ -150,3 +150,21 @@ async def test_a_body_in_another_format_than_json_is_415(clinic: Clinic, content
         f"{BASE}/Appointment/{uuid.uuid4()}", content=body, headers=headers
     )
     assert "application/fhir+json" in outcome(changed, 415)
+
+
+@pytest.mark.parametrize("format_", ["json", "application/json", "application/fhir+json"])
+@pytest.mark.parametrize("accept", ["application/fhir+xml", "text/html,application/xhtml+xml"])
+async def test_a_json_format_overrides_an_accept_header_without_json(
+    clinic: Clinic, format_: str, accept: str
+) -> None:
+    # FHIR's `_format` exists to override `Accept` (e.g. a browser's): it was still a 406.
+    patient = await clinic.member("patient")
+    headers = {**patient.headers, "Accept": accept}
+    for path in (f"{BASE}/Patient/{patient.id}", f"{BASE}/Patient", f"{BASE}/metadata"):
+        answer = await clinic.client.get(path, params={"_format": format_}, headers=headers)
+        assert answer.status_code == 200, (path, answer.text)
+        assert answer.headers["content-type"].startswith(FHIR_JSON)
+    xml = await clinic.client.get(
+        f"{BASE}/Patient", params={"_format": "xml"}, headers={**headers, "Accept": "*/*"}
+    )
+    assert "JSON" in outcome(xml, 406)

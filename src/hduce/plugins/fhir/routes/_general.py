@@ -1,9 +1,9 @@
 """FHIR's general parameters, valid on every interaction: `_format`, `_pretty`, `_summary`.
 
-Answers are JSON: a `_format`, or an `Accept` header, naming only other formats is a 406 (a
-body in another format, a 415). `_pretty` is a presentation hint, accepted. `_summary` is
-`count` (a search's total, without its entries) or `false`; the other summaries (summary
-elements, text, data) are not offered.
+Answers are JSON: a `_format` naming another format, or without `_format` an `Accept` header
+naming only other formats, is a 406 (a body in another format, a 415). `_pretty` is a
+presentation hint, accepted. `_summary` is `count` (a search's total, without its entries) or
+`false`; the other summaries (summary elements, text, data) are not offered.
 """
 
 from typing import Any
@@ -20,15 +20,19 @@ _CHOICES = {"_pretty": ("true", "false"), "_summary": ("count", "false")}
 
 
 async def check_general_parameters(request: Request[Any, Any, Any]) -> None:
-    """Refuse a `_format` or an `Accept` without JSON (406), unknown `_pretty` or `_summary`."""
-    accept = request.headers.get("accept")
-    if accept and not _accepts_json(accept):
-        raise NotJson(f"`Accept: {accept}`: this server answers JSON only ({_listed()})")
-    for value in request.query_params.getall("_format", []):
+    """Refuse a `_format` or an `Accept` without JSON (406), unknown `_pretty` or `_summary`.
+
+    A `_format` overrides the `Accept` header (FHIR: for clients that cannot set it).
+    """
+    formats = request.query_params.getall("_format", [])
+    for value in formats:
         # `+` in a query is a space: `application/fhir+json` often arrives as `fhir json`.
         media_type = value.partition(";")[0].strip().replace(" ", "+").lower()
         if media_type not in JSON_FORMATS:
             raise NotJson(f"`_format` {value!r}: this server answers JSON only ({_listed()})")
+    accept = request.headers.get("accept")
+    if accept and not formats and not _accepts_json(accept):
+        raise NotJson(f"`Accept: {accept}`: this server answers JSON only ({_listed()})")
     for name, choices in _CHOICES.items():
         for value in request.query_params.getall(name, []):
             if value not in choices:
