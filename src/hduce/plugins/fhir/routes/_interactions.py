@@ -21,6 +21,7 @@ from hduce.core.http import client_ip
 from hduce.core.security import Principal
 from hduce.plugins.fhir.routes._openapi import (
     FhirBundle,
+    FhirOperation,
     FhirResource,
     fhir_responses,
     search_operation,
@@ -67,7 +68,7 @@ def read_route(
     path: str, name: str, method: ReadMethod, description: str | None = None
 ) -> HTTPRouteHandler:
     """`GET <path>` (its one parameter the id): the resource `method` reads, as FHIR JSON."""
-    documented = {"responses": fhir_responses(FhirResource)}
+    documented = {"responses": fhir_responses(FhirResource), "operation_class": FhirOperation}
     return _route(
         path, name, method, _path_id, lambda _, read: fhir_response(read), description, documented
     )
