@@ -71,13 +71,19 @@ def values(params: Params, filters: Filters, name: str) -> list[str] | None:
 def tokens(
     params: Params, filters: Filters, name: str, system: str | None = None
 ) -> list[str] | None:
-    """The codes of `name` (see `values`): `code` or `system|code`; 400 for another system."""
+    """The codes of `name` (see `values`): `code` or `system|code`; 400 for another system.
+
+    `|code` asks for a code without a system, which no code of `system` is: it is left out
+    (all left out: an empty list, a filter that matches nothing).
+    """
     given = values(params, filters, name)
     if given is None or system is None:
         return given
     found = []
     for text in given:
-        named, _, code = text.rpartition("|")
+        named, bar, code = text.rpartition("|")
+        if bar and not named:
+            continue
         if named not in {"", system}:
             raise BadSearch(f"{name}: codes of the system {system}")
         found.append(code)
