@@ -2,8 +2,8 @@
 
 Answers are JSON: a `_format` naming another format, or without `_format` an `Accept` header
 naming only other formats, is a 406 (a body in another format, a 415). `_pretty` is a
-presentation hint, accepted. `_summary` is `count` (a search's total, without its entries) or
-`false`; the other summaries (summary elements, text, data) are not offered.
+presentation hint, accepted. `_summary` is `count` (a search's total, without its entries, as
+`_count=0`) or `false`; the other summaries (summary elements, text, data) are not offered.
 """
 
 from typing import Any
@@ -11,12 +11,18 @@ from typing import Any
 from litestar import Request
 
 from hduce.plugins.fhir.errors import BadSearch, NotJson, NotJsonBody
+from hduce.plugins.fhir.schemas import Params
 
 FHIR_JSON = "application/fhir+json"
 ANSWERED = (FHIR_JSON, "application/json")
 """The media types of JSON this server may answer with."""
 JSON_FORMATS = frozenset({"json", *ANSWERED})
-_CHOICES = {"_pretty": ("true", "false"), "_summary": ("count", "false")}
+_CHOICES = {
+    "_pretty": ("true", "false"),
+    "_summary": ("count", "false"),
+    # fhirpy's `.count()` sends it (Aidbox's name): the total is always counted exactly.
+    "_totalMethod": ("count",),
+}
 
 
 async def check_general_parameters(request: Request[Any, Any, Any]) -> None:
@@ -46,9 +52,19 @@ def check_json_body(request: Request[Any, Any, Any]) -> None:
         raise NotJsonBody(f"`Content-Type: {content_type}`: send the resource as {FHIR_JSON}")
 
 
-def counting(request: Request[Any, Any, Any]) -> bool:
-    """Whether the search asks for its total only (`_summary=count`)."""
-    return request.query_params.get("_summary") == "count"
+def counting(params: Params) -> bool:
+    """Whether the search asks for its total only: `_summary=count` or `_count=0`."""
+    return params.get("_summary", [""])[0] == "count" or _count_zero(params)
+
+
+def counted(params: Params) -> Params:
+    """`params` as the search reads them: `_count=0` (the total only) reads a page of one."""
+    return {**params, "_count": ["1"]} if _count_zero(params) else params
+
+
+def _count_zero(params: Params) -> bool:
+    given = params.get("_count", [])
+    return len(given) == 1 and set(given[0]) == {"0"}
 
 
 def _accepts_json(accept: str) -> bool:

@@ -19,6 +19,8 @@ from litestar.handlers import HTTPRouteHandler
 from hduce.core.errors import NotFound
 from hduce.core.http import client_ip
 from hduce.core.security import Principal
+from hduce.plugins.fhir.errors import BadSearch
+from hduce.plugins.fhir.routes._general import counted, counting
 from hduce.plugins.fhir.routes._openapi import (
     FhirBundle,
     FhirOperation,
@@ -26,12 +28,19 @@ from hduce.plugins.fhir.routes._openapi import (
     fhir_responses,
     search_operation,
 )
-from hduce.plugins.fhir.routes._responses import base_url, bundle, fhir_response, query_of
-from hduce.plugins.fhir.schemas import Filters, Found, Params
+from hduce.plugins.fhir.routes._responses import (
+    base_url,
+    bundle,
+    cursor_bundle,
+    fhir_response,
+    query_of,
+)
+from hduce.plugins.fhir.schemas import CURSOR, Filters, Params, count_only
 from hduce.plugins.fhir.services import Caller, FhirServices
 
-SearchMethod = Callable[[Any, Caller, Params], Awaitable[Found]]
-"""A service's search, unbound (`DeviceResources.search`): `(resources, total, page)`."""
+SearchMethod = Callable[[Any, Caller, Params], Awaitable[Any]]
+"""A service's search, unbound (`DeviceResources.search`): `(resources, total, page)`, or
+`(resources, next cursor)` for a search that pages by cursor."""
 
 ReadMethod = Callable[[Any, Caller, str], Awaitable[dict[str, Any]]]
 """A service's read, unbound (`DeviceResources.read`): the resource with the id in the path."""
@@ -51,17 +60,33 @@ def search_route(
 ) -> HTTPRouteHandler:
     """`GET /<resource_type>`: the searchset `Bundle` of what `method` finds for the query.
 
-    `filters` are the search parameters `method` takes besides paging (documented with it).
+    `filters` are the search parameters `method` takes besides paging (documented with it);
+    with `_cursor` among them the search pages by cursor, without a total to count.
     """
+    by_cursor = CURSOR in filters
 
-    def answer(request: AnyRequest, found: Found) -> Response[bytes]:
+    def asked(request: AnyRequest) -> Params:
+        query = query_of(request)
+        if by_cursor and counting(query):
+            raise BadSearch(
+                f"`_summary=count` and `_count=0` need a total: {resource_type} pages by "
+                "cursor, without one"
+            )
+        return counted(query)
+
+    def answer(request: AnyRequest, found: Any) -> Response[bytes]:
+        query = query_of(request)
+        if counting(query):
+            return fhir_response(count_only(base_url(request), resource_type, query, found[1]))
+        if by_cursor:
+            return cursor_bundle(request, resource_type, found)
         return bundle(request, resource_type, found)
 
     documented = {
         "responses": fhir_responses(FhirBundle),
         "operation_class": search_operation(filters),
     }
-    return _route(f"/{resource_type}", name, method, query_of, answer, description, documented)
+    return _route(f"/{resource_type}", name, method, asked, answer, description, documented)
 
 
 def read_route(

@@ -49,9 +49,12 @@ def instants(what: str) -> Param:
 
 LAST_UPDATED_PARAM = {LAST_UPDATED: instants("When the resource last changed")}
 PATIENT_PARAM = {"patient": Param("reference", "The patient: Patient/<id> or <id>")}
-_COUNT = Param("number", f"Entries a page holds: 1 to {MAX_COUNT} (default {DEFAULT_COUNT})")
-_OFFSET_PAGING = {"_count": _COUNT, "_offset": Param("number", "How many matches precede the page")}
-_CURSOR_PAGING = {"_count": _COUNT}
+_COUNT = f"Entries a page holds: 1 to {MAX_COUNT} (default {DEFAULT_COUNT})"
+_OFFSET_PAGING = {
+    "_count": Param("number", f"{_COUNT}; 0: the total only, as _summary=count"),
+    "_offset": Param("number", "How many matches precede the page"),
+}
+_CURSOR_PAGING = {"_count": Param("number", _COUNT)}
 """The paging of a type that pages by cursor (its `_cursor` is one of its filters)."""
 
 

@@ -4,7 +4,6 @@ from typing import Any
 
 from hduce.contracts.auth import CLINICAL_ROLES
 from hduce.contracts.devices import ReadingQuery, ReadingReader
-from hduce.core.security import Principal
 from hduce.plugins.fhir.errors import BadSearch
 from hduce.plugins.fhir.schemas import (
     CURSOR,
@@ -23,6 +22,7 @@ from hduce.plugins.fhir.schemas import (
     single,
     tokens,
 )
+from hduce.plugins.fhir.services._caller import Caller
 
 OBSERVATION_PARAMS: Filters = {
     **PATIENT_PARAM,
@@ -41,13 +41,13 @@ class ObservationService:
         self._readings = readings
 
     async def search(
-        self, principal: Principal, params: Params
+        self, caller: Caller, params: Params
     ) -> tuple[list[dict[str, Any]], str | None]:
         """One page, newest first, and the cursor of the next (the read is audited)."""
         check_names(params, OBSERVATION_PARAMS)
         start, before = instant_bounds("date", params.get("date", []))
         patient_id = reference_id(params, "patient", "Patient")
-        if patient_id is None and principal.has_any_role(*CLINICAL_ROLES):
+        if patient_id is None and caller.principal.has_any_role(*CLINICAL_ROLES):
             raise BadSearch("doctors and nurses name the patient: search parameter `patient`")
         metric = _metric(tokens(params, OBSERVATION_PARAMS, "code", LOINC))
         query = ReadingQuery(
@@ -60,7 +60,7 @@ class ObservationService:
         )
         if metric == NO_METRIC:
             return [], None  # no reading has it: nothing is read
-        readings, cursor = await self._readings.page(principal, query)
+        readings, cursor = await self._readings.page(caller.principal, query)
         return [observation(reading) for reading in readings], cursor
 
 
