@@ -67,7 +67,7 @@ async def test_searches_document_the_capability_statements_parameters(clinic: Cl
 async def test_appointment_writes_document_their_body(clinic: Clinic) -> None:
     document, operations = await fhir_operations(clinic)
     for method, path, operation in operations:
-        if method in {"post", "put"}:
+        if method in {"post", "put"} and not path.endswith("/_search"):
             body = operation["requestBody"]
             assert body["required"] is True, path
             schema = resolved(document, body["content"][FHIR_JSON]["schema"])

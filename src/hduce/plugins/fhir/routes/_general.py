@@ -10,7 +10,8 @@ from typing import Any
 
 from litestar import Request
 
-from hduce.plugins.fhir.errors import BadSearch, NotJson, NotJsonBody
+from hduce.plugins.fhir.errors import BadSearch, NotJson, UnsupportedBody
+from hduce.plugins.fhir.routes._parameters import read_parameters
 from hduce.plugins.fhir.schemas import Params
 
 FHIR_JSON = "application/fhir+json"
@@ -30,7 +31,8 @@ async def check_general_parameters(request: Request[Any, Any, Any]) -> None:
 
     A `_format` overrides the `Accept` header (FHIR: for clients that cannot set it).
     """
-    formats = request.query_params.getall("_format", [])
+    params = await read_parameters(request)
+    formats = params.get("_format", [])
     for value in formats:
         # `+` in a query is a space: `application/fhir+json` often arrives as `fhir json`.
         media_type = value.partition(";")[0].strip().replace(" ", "+").lower()
@@ -40,7 +42,7 @@ async def check_general_parameters(request: Request[Any, Any, Any]) -> None:
     if accept and not formats and not _accepts_json(accept):
         raise NotJson(f"`Accept: {accept}`: this server answers JSON only ({_listed()})")
     for name, choices in _CHOICES.items():
-        for value in request.query_params.getall(name, []):
+        for value in params.get(name, []):
             if value not in choices:
                 raise BadSearch(f"`{name}` is {' or '.join(choices)}, got {value!r}")
 
@@ -49,7 +51,7 @@ def check_json_body(request: Request[Any, Any, Any]) -> None:
     """Refuse (415) a body whose `Content-Type` is not JSON; none at all is read as JSON."""
     content_type = request.headers.get("content-type")
     if content_type and "json" not in content_type.partition(";")[0].lower():
-        raise NotJsonBody(f"`Content-Type: {content_type}`: send the resource as {FHIR_JSON}")
+        raise UnsupportedBody(f"`Content-Type: {content_type}`: send the resource as {FHIR_JSON}")
 
 
 def counting(params: Params) -> bool:

@@ -12,7 +12,7 @@ from dataclasses import fields
 from functools import partial
 from typing import Any
 
-from litestar import Request, Response, get
+from litestar import HttpMethod, Request, Response, route
 from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
 
@@ -28,12 +28,12 @@ from hduce.plugins.fhir.routes._openapi import (
     fhir_responses,
     search_operation,
 )
+from hduce.plugins.fhir.routes._parameters import BY_FORM, FILTERS, parameters
 from hduce.plugins.fhir.routes._responses import (
     base_url,
     bundle,
     cursor_bundle,
     fhir_response,
-    query_of,
 )
 from hduce.plugins.fhir.schemas import CURSOR, Filters, Params, count_only
 from hduce.plugins.fhir.services import Caller, FhirServices
@@ -57,16 +57,17 @@ def search_route(
     name: str,
     method: SearchMethod,
     description: str | None = None,
-) -> HTTPRouteHandler:
-    """`GET /<resource_type>`: the searchset `Bundle` of what `method` finds for the query.
+) -> tuple[HTTPRouteHandler, HTTPRouteHandler]:
+    """`GET /<resource_type>` and `POST /<resource_type>/_search` (a form, and the query).
 
-    `filters` are the search parameters `method` takes besides paging (documented with it);
-    with `_cursor` among them the search pages by cursor, without a total to count.
+    Both answer the searchset `Bundle` of what `method` finds for the parameters; `filters`
+    are those `method` takes besides paging (documented with it); with `_cursor` among them
+    the search pages by cursor, without a total to count.
     """
     by_cursor = CURSOR in filters
 
     def asked(request: AnyRequest) -> Params:
-        query = query_of(request)
+        query = parameters(request)
         if by_cursor and counting(query):
             raise BadSearch(
                 f"`_summary=count` and `_count=0` need a total: {resource_type} pages by "
@@ -75,18 +76,29 @@ def search_route(
         return counted(query)
 
     def answer(request: AnyRequest, found: Any) -> Response[bytes]:
-        query = query_of(request)
+        query = parameters(request)
         if counting(query):
             return fhir_response(count_only(base_url(request), resource_type, query, found[1]))
         if by_cursor:
             return cursor_bundle(request, resource_type, found)
         return bundle(request, resource_type, found)
 
-    documented = {
-        "responses": fhir_responses(FhirBundle),
+    path, responses = f"/{resource_type}", fhir_responses(FhirBundle)
+    by_get = {
+        "responses": responses,
         "operation_class": search_operation(filters),
+        "opt": {FILTERS: filters},
     }
-    return _route(f"/{resource_type}", name, method, asked, answer, description, documented)
+    by_post = {
+        "http_method": HttpMethod.POST,
+        "responses": fhir_responses(FhirBundle, form=True),
+        "operation_class": search_operation(filters, form=True),
+        "opt": {FILTERS: filters, BY_FORM: True},
+    }
+    return (
+        _route(path, name, method, asked, answer, description, by_get),
+        _route(f"{path}/_search", f"{name}_by_post", method, asked, answer, description, by_post),
+    )
 
 
 def read_route(
@@ -124,7 +136,8 @@ def _route(
 
     handler.__name__ = handler.__qualname__ = name
     summary = inspect.cleandoc(method.__doc__ or "").partition("\n")[0]
-    return get(path, description=description or summary, **documented)(handler)
+    options = {"http_method": HttpMethod.GET, "status_code": 200, **documented}
+    return route(path, description=description or summary, **options)(handler)
 
 
 def _path_id(request: AnyRequest) -> str:

@@ -4,7 +4,7 @@ from hduce.plugins.fhir.routes._interactions import search_route
 from hduce.plugins.fhir.services import OBSERVATION_PARAMS, ObservationService
 
 OBSERVATION_ROUTES = (
-    search_route(
+    *search_route(
         "Observation",
         OBSERVATION_PARAMS,
         "search_observations",

@@ -8,6 +8,7 @@ from litestar import Request, Response
 from hduce.core.config import ServerSettings
 from hduce.core.config.addresses import listening_url
 from hduce.plugins.fhir.routes._general import FHIR_JSON
+from hduce.plugins.fhir.routes._parameters import parameters
 from hduce.plugins.fhir.schemas import cursor_searchset, paging, searchset
 
 FHIR_BASE = "/fhir/R4"
@@ -41,15 +42,10 @@ def base_url(request: Request[Any, Any, Any]) -> str:
     return configured or f"{str(request.base_url).rstrip('/')}{FHIR_BASE}"
 
 
-def query_of(request: Request[Any, Any, Any]) -> dict[str, list[str]]:
-    """Every query parameter with all its values."""
-    return {key: request.query_params.getall(key) for key in request.query_params}
-
-
 def bundle(request: Request[Any, Any, Any], resource_type: str, found: Any) -> Response[bytes]:
     """A searchset `Bundle` of `(resources, total, page)` with paging links."""
     resources, total, page = found
-    query = query_of(request)
+    query = parameters(request)
     return fhir_response(searchset(base_url(request), resource_type, query, page, resources, total))
 
 
@@ -58,7 +54,7 @@ def cursor_bundle(
 ) -> Response[bytes]:
     """A cursor-paged searchset `Bundle` of `(resources, next_cursor)`."""
     resources, next_cursor = found
-    query = query_of(request)
+    query = parameters(request)
     count = paging(query).count
     return fhir_response(
         cursor_searchset(base_url(request), resource_type, query, count, resources, next_cursor)
