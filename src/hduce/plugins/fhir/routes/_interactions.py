@@ -1,4 +1,6 @@
-"""The FHIR `read` and `search` interactions: one route handler each, made from a service method.
+"""The FHIR `read` and `search` interactions: route handlers made from a service method.
+
+A read is one handler; a search two, by GET and by POST to `_search` (a form).
 
 Every resource type's read and search differ only in the service method behind them, so the
 resource modules list `(path, handler name, method)`; the handler, its dependencies, its answer
