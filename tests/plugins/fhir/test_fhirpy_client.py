@@ -10,6 +10,7 @@ import httpx
 import pytest
 import uvicorn
 from fhirpy import AsyncFHIRClient
+from fhirpy.base.exceptions import OperationOutcome
 
 from hduce.app import create_app
 from hduce.bootstrap import build_context, load_plugins, setup_plugins
@@ -133,3 +134,17 @@ async def test_fhirpy_reads_a_schedule_and_its_free_slots_then_books_one(
         .fetch_all()
     )
     assert chosen.id not in {slot.id for slot in after}
+
+
+async def test_fhirpy_counts_matches(served: tuple[ServedClinic, str]) -> None:
+    # fhirpy's `.count()` sends `_count=0&_totalMethod=count`: it was a 400.
+    clinic, url = served
+    practice = await open_practice(clinic)
+    patient = await clinic.member("patient")
+    for hour in (9, 10):
+        await book(clinic, practice, patient, two_days_ahead_at(hour))
+    client = AsyncFHIRClient(url, authorization=patient.headers["Authorization"], extra_headers={})
+    assert await client.resources("Appointment").search(patient=str(patient.id)).count() == 2
+    observations = client.resources("Observation")
+    with pytest.raises(OperationOutcome, match="total"):
+        await observations.count()

@@ -150,3 +150,47 @@ async def test_a_body_in_another_format_than_json_is_415(clinic: Clinic, content
         f"{BASE}/Appointment/{uuid.uuid4()}", content=body, headers=headers
     )
     assert "application/fhir+json" in outcome(changed, 415)
+
+
+@pytest.mark.parametrize("format_", ["json", "application/json", "application/fhir+json"])
+@pytest.mark.parametrize("accept", ["application/fhir+xml", "text/html,application/xhtml+xml"])
+async def test_a_json_format_overrides_an_accept_header_without_json(
+    clinic: Clinic, format_: str, accept: str
+) -> None:
+    # FHIR's `_format` exists to override `Accept` (e.g. a browser's): it was still a 406.
+    patient = await clinic.member("patient")
+    headers = {**patient.headers, "Accept": accept}
+    for path in (f"{BASE}/Patient/{patient.id}", f"{BASE}/Patient", f"{BASE}/metadata"):
+        answer = await clinic.client.get(path, params={"_format": format_}, headers=headers)
+        assert answer.status_code == 200, (path, answer.text)
+        assert answer.headers["content-type"].startswith(FHIR_JSON)
+    xml = await clinic.client.get(
+        f"{BASE}/Patient", params={"_format": "xml"}, headers={**headers, "Accept": "*/*"}
+    )
+    assert "JSON" in outcome(xml, 406)
+
+
+@pytest.mark.parametrize("params", [{"_count": "0"}, {"_count": "0", "_totalMethod": "count"}])
+async def test_count_zero_answers_the_total_without_entries(
+    clinic: Clinic, params: dict[str, str]
+) -> None:
+    # FHIR: `_count=0` asks for the count only (fhirpy's `.count()` adds `_totalMethod`); a 400.
+    doctor = await clinic.member("doctor")
+    family, _ = await family_of_three(clinic)
+    counted = await clinic.client.get(
+        f"{BASE}/Patient", params={"name": family, **params}, headers=doctor.headers
+    )
+    assert counted.status_code == 200, counted.text
+    bundle = counted.json()
+    Bundle.model_validate(bundle)
+    assert (bundle["total"], bundle.get("entry", [])) == (3, [])
+    assert [link["relation"] for link in bundle["link"]] == ["self"]
+    assert "_count=0" in bundle["link"][0]["url"]
+
+
+async def test_count_zero_of_a_search_without_a_total_is_400(clinic: Clinic) -> None:
+    patient = await clinic.member("patient")
+    answer = await clinic.client.get(
+        f"{BASE}/Observation", params={"_count": "0"}, headers=patient.headers
+    )
+    assert "total" in outcome(answer, 400)

@@ -125,3 +125,31 @@ async def test_bad_last_updated_values_are_400_outcomes(clinic: Clinic) -> None:
             f"{BASE}/{kind}", params={"_lastUpdated": "ge2020"}, headers=admin.headers
         )
         assert "_lastUpdated" in outcome(response, 400)
+
+
+@pytest.mark.parametrize(
+    ("value", "matches"),
+    [
+        ("eq2020-05-05T10:00:00.5Z", True),
+        ("eq2020-05-05T10:00:00.569Z", True),
+        ("eq2020-05-05T10:00:00.569029Z", True),
+        ("eq2020-05-05T10:00:00.570Z", False),
+        ("gt2020-05-05T10:00:00.569Z", False),
+        ("ge2020-05-05T10:00:00.569Z", True),
+        ("lt2020-05-05T10:00:00.570Z", True),
+        ("le2020-05-05T10:00:00.568Z", False),
+    ],
+)
+async def test_a_fraction_of_a_second_covers_its_precision(
+    clinic: Clinic, value: str, matches: bool
+) -> None:
+    # `eq…00.569Z` covered one microsecond and missed a change at 00.569029: a millisecond.
+    admin, patient = await clinic.member("admin"), await clinic.member("patient")
+    changed = OLD.replace(microsecond=569029)
+    await clinic.execute(
+        "UPDATE profile SET updated_at = $1 WHERE account = $2", changed, patient.id
+    )
+    expected = [str(patient.id)] if matches else []
+    assert (
+        await found(clinic, admin, "Patient", _id=str(patient.id), _lastUpdated=value) == expected
+    )

@@ -67,9 +67,21 @@ async def test_searches_document_the_capability_statements_parameters(clinic: Cl
 async def test_appointment_writes_document_their_body(clinic: Clinic) -> None:
     document, operations = await fhir_operations(clinic)
     for method, path, operation in operations:
-        if method in {"post", "put"}:
+        if method in {"post", "put"} and not path.endswith("/_search"):
             body = operation["requestBody"]
             assert body["required"] is True, path
             schema = resolved(document, body["content"][FHIR_JSON]["schema"])
             assert schema["properties"]["resourceType"].get("const") == "Appointment"
             assert {"409", "415"} <= set(operation["responses"]), path
+
+
+async def test_every_operation_documents_its_rate_limit_with_retry_after(clinic: Clinic) -> None:
+    # FHIR answers 429 (an OperationOutcome with `Retry-After`) like /api does; none said so.
+    document, operations = await fhir_operations(clinic)
+    api_429 = document["paths"]["/api/v1/auth/login"]["post"]["responses"]["429"]
+    for method, path, operation in operations:
+        throttled = operation["responses"].get("429")
+        assert throttled is not None, (method, path)
+        schema = resolved(document, throttled["content"][FHIR_JSON]["schema"])
+        assert schema["properties"]["resourceType"].get("const") == "OperationOutcome"
+        assert throttled["headers"] == api_429["headers"], (method, path)

@@ -225,7 +225,7 @@ async def test_bad_slot_searches_are_400_outcomes(clinic: Clinic) -> None:
         ({"schedule": schedule, "start": "ge-yesterday"}, "start"),
         ({"schedule": schedule, "colour": "blue"}, "colour"),
         ({"schedule": schedule, "start": [f"ge{start}", f"lt{far}"]}, "range"),
-        ({"schedule": schedule, "_count": "0"}, "_count"),
+        ({"schedule": schedule, "_count": "101"}, "_count"),
         ({"schedule": "Schedule/nobody"}, "schedule"),
     ):
         response = await clinic.client.get(f"{BASE}/Slot", params=params, headers=patient.headers)

@@ -4,6 +4,8 @@ import uuid
 
 import pytest
 
+from tests.plugins.appointments.helpers import open_practice
+from tests.plugins.fhir.test_observations import patient_with_readings
 from tests.plugins.fhir.test_patients import BASE, outcome
 from tests.plugins.users.clinic import Clinic
 
@@ -83,3 +85,30 @@ async def test_a_slot_window_past_the_calendar_is_out_of_range(clinic: Clinic, s
     )
     message = outcome(answer, 400)
     assert "start" in message and "out of range" in message, message
+
+
+async def test_a_code_without_a_system_matches_no_coded_value(clinic: Clinic) -> None:
+    # `|<code>` asks for a code with no system: it matched LOINC codes, roles and type ids.
+    admin = await clinic.member("admin")
+    practice = await open_practice(clinic, admin=admin)
+    patient, _ = await patient_with_readings(clinic)
+    doctor = str(practice.doctor.id)
+    cases = [
+        (patient, "Observation", {"code": "59408-5"}, {"code": "|59408-5"}),
+        (admin, "PractitionerRole", {"_id": doctor, "role": "doctor"}, {"role": "|doctor"}),
+        (
+            admin,
+            "Schedule",
+            {"_id": doctor, "service-type": practice.type_id},
+            {"service-type": f"|{practice.type_id}"},
+        ),
+        (admin, "Patient", {"identifier": str(patient.id)}, {"identifier": f"|{patient.id}"}),
+    ]
+    for caller, kind, params, systemless in cases:
+        coded = await clinic.client.get(f"{BASE}/{kind}", params=params, headers=caller.headers)
+        assert len(coded.json()["entry"]) == 1, (kind, coded.text)
+        answer = await clinic.client.get(
+            f"{BASE}/{kind}", params={**params, **systemless}, headers=caller.headers
+        )
+        assert answer.status_code == 200, (kind, answer.text)
+        assert answer.json()["entry"] == [], kind

@@ -21,7 +21,7 @@ class NotJson(HduceError):
     status_code, slug, title = 406, "fhir-format", "Not acceptable"
 
 
-class NotJsonBody(HduceError):
-    """A request body in another format than JSON (415)."""
+class UnsupportedBody(HduceError):
+    """A request body in another format than the interaction reads (415)."""
 
     status_code, slug, title = 415, "fhir-body-format", "Unsupported media type"

@@ -62,7 +62,7 @@ async def _body(request: Request) -> Any:
 
 
 APPOINTMENT_ROUTES = (
-    search_route(
+    *search_route(
         "Appointment", APPOINTMENT_PARAMS, "search_appointments", AppointmentService.search
     ),
     read_route("/Appointment/{appointment_id:str}", "read_appointment", AppointmentService.read),

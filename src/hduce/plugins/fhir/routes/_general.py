@@ -1,36 +1,48 @@
 """FHIR's general parameters, valid on every interaction: `_format`, `_pretty`, `_summary`.
 
-Answers are JSON: a `_format`, or an `Accept` header, naming only other formats is a 406 (a
-body in another format, a 415). `_pretty` is a presentation hint, accepted. `_summary` is
-`count` (a search's total, without its entries) or `false`; the other summaries (summary
-elements, text, data) are not offered.
+Answers are JSON: a `_format` naming another format, or without `_format` an `Accept` header
+naming only other formats, is a 406 (a body in another format, a 415). `_pretty` is a
+presentation hint, accepted. `_summary` is `count` (a search's total, without its entries, as
+`_count=0`) or `false`; the other summaries (summary elements, text, data) are not offered.
 """
 
 from typing import Any
 
 from litestar import Request
 
-from hduce.plugins.fhir.errors import BadSearch, NotJson, NotJsonBody
+from hduce.plugins.fhir.errors import BadSearch, NotJson, UnsupportedBody
+from hduce.plugins.fhir.routes._parameters import read_parameters
+from hduce.plugins.fhir.schemas import Params
 
 FHIR_JSON = "application/fhir+json"
 ANSWERED = (FHIR_JSON, "application/json")
 """The media types of JSON this server may answer with."""
 JSON_FORMATS = frozenset({"json", *ANSWERED})
-_CHOICES = {"_pretty": ("true", "false"), "_summary": ("count", "false")}
+_CHOICES = {
+    "_pretty": ("true", "false"),
+    "_summary": ("count", "false"),
+    # fhirpy's `.count()` sends it (Aidbox's name): the total is always counted exactly.
+    "_totalMethod": ("count",),
+}
 
 
 async def check_general_parameters(request: Request[Any, Any, Any]) -> None:
-    """Refuse a `_format` or an `Accept` without JSON (406), unknown `_pretty` or `_summary`."""
-    accept = request.headers.get("accept")
-    if accept and not _accepts_json(accept):
-        raise NotJson(f"`Accept: {accept}`: this server answers JSON only ({_listed()})")
-    for value in request.query_params.getall("_format", []):
+    """Refuse a `_format` or an `Accept` without JSON (406), unknown `_pretty` or `_summary`.
+
+    A `_format` overrides the `Accept` header (FHIR: for clients that cannot set it).
+    """
+    params = await read_parameters(request)
+    formats = params.get("_format", [])
+    for value in formats:
         # `+` in a query is a space: `application/fhir+json` often arrives as `fhir json`.
         media_type = value.partition(";")[0].strip().replace(" ", "+").lower()
         if media_type not in JSON_FORMATS:
             raise NotJson(f"`_format` {value!r}: this server answers JSON only ({_listed()})")
+    accept = request.headers.get("accept")
+    if accept and not formats and not _accepts_json(accept):
+        raise NotJson(f"`Accept: {accept}`: this server answers JSON only ({_listed()})")
     for name, choices in _CHOICES.items():
-        for value in request.query_params.getall(name, []):
+        for value in params.get(name, []):
             if value not in choices:
                 raise BadSearch(f"`{name}` is {' or '.join(choices)}, got {value!r}")
 
@@ -39,12 +51,22 @@ def check_json_body(request: Request[Any, Any, Any]) -> None:
     """Refuse (415) a body whose `Content-Type` is not JSON; none at all is read as JSON."""
     content_type = request.headers.get("content-type")
     if content_type and "json" not in content_type.partition(";")[0].lower():
-        raise NotJsonBody(f"`Content-Type: {content_type}`: send the resource as {FHIR_JSON}")
+        raise UnsupportedBody(f"`Content-Type: {content_type}`: send the resource as {FHIR_JSON}")
 
 
-def counting(request: Request[Any, Any, Any]) -> bool:
-    """Whether the search asks for its total only (`_summary=count`)."""
-    return request.query_params.get("_summary") == "count"
+def counting(params: Params) -> bool:
+    """Whether the search asks for its total only: `_summary=count` or `_count=0`."""
+    return params.get("_summary", [""])[0] == "count" or _count_zero(params)
+
+
+def counted(params: Params) -> Params:
+    """`params` as the search reads them: `_count=0` (the total only) reads a page of one."""
+    return {**params, "_count": ["1"]} if _count_zero(params) else params
+
+
+def _count_zero(params: Params) -> bool:
+    given = params.get("_count", [])
+    return len(given) == 1 and set(given[0]) == {"0"}
 
 
 def _accepts_json(accept: str) -> bool:

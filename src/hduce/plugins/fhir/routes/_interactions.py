@@ -1,4 +1,6 @@
-"""The FHIR `read` and `search` interactions: one route handler each, made from a service method.
+"""The FHIR `read` and `search` interactions: route handlers made from a service method.
+
+A read is one handler; a search two, by GET and by POST to `_search` (a form).
 
 Every resource type's read and search differ only in the service method behind them, so the
 resource modules list `(path, handler name, method)`; the handler, its dependencies, its answer
@@ -12,25 +14,35 @@ from dataclasses import fields
 from functools import partial
 from typing import Any
 
-from litestar import Request, Response, get
+from litestar import HttpMethod, Request, Response, route
 from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
 
 from hduce.core.errors import NotFound
 from hduce.core.http import client_ip
 from hduce.core.security import Principal
+from hduce.plugins.fhir.errors import BadSearch
+from hduce.plugins.fhir.routes._general import counted, counting
 from hduce.plugins.fhir.routes._openapi import (
     FhirBundle,
+    FhirOperation,
     FhirResource,
     fhir_responses,
     search_operation,
 )
-from hduce.plugins.fhir.routes._responses import base_url, bundle, fhir_response, query_of
-from hduce.plugins.fhir.schemas import Filters, Found, Params
+from hduce.plugins.fhir.routes._parameters import BY_FORM, FILTERS, parameters
+from hduce.plugins.fhir.routes._responses import (
+    base_url,
+    bundle,
+    cursor_bundle,
+    fhir_response,
+)
+from hduce.plugins.fhir.schemas import CURSOR, Filters, Params, count_only
 from hduce.plugins.fhir.services import Caller, FhirServices
 
-SearchMethod = Callable[[Any, Caller, Params], Awaitable[Found]]
-"""A service's search, unbound (`DeviceResources.search`): `(resources, total, page)`."""
+SearchMethod = Callable[[Any, Caller, Params], Awaitable[Any]]
+"""A service's search, unbound (`DeviceResources.search`): `(resources, total, page)`, or
+`(resources, next cursor)` for a search that pages by cursor."""
 
 ReadMethod = Callable[[Any, Caller, str], Awaitable[dict[str, Any]]]
 """A service's read, unbound (`DeviceResources.read`): the resource with the id in the path."""
@@ -47,27 +59,55 @@ def search_route(
     name: str,
     method: SearchMethod,
     description: str | None = None,
-) -> HTTPRouteHandler:
-    """`GET /<resource_type>`: the searchset `Bundle` of what `method` finds for the query.
+) -> tuple[HTTPRouteHandler, HTTPRouteHandler]:
+    """`GET /<resource_type>` and `POST /<resource_type>/_search` (a form, and the query).
 
-    `filters` are the search parameters `method` takes besides paging (documented with it).
+    Both answer the searchset `Bundle` of what `method` finds for the parameters; `filters`
+    are those `method` takes besides paging (documented with it); with `_cursor` among them
+    the search pages by cursor, without a total to count.
     """
+    by_cursor = CURSOR in filters
 
-    def answer(request: AnyRequest, found: Found) -> Response[bytes]:
+    def asked(request: AnyRequest) -> Params:
+        query = parameters(request)
+        if by_cursor and counting(query):
+            raise BadSearch(
+                f"`_summary=count` and `_count=0` need a total: {resource_type} pages by "
+                "cursor, without one"
+            )
+        return counted(query)
+
+    def answer(request: AnyRequest, found: Any) -> Response[bytes]:
+        query = parameters(request)
+        if counting(query):
+            return fhir_response(count_only(base_url(request), resource_type, query, found[1]))
+        if by_cursor:
+            return cursor_bundle(request, resource_type, found)
         return bundle(request, resource_type, found)
 
-    documented = {
-        "responses": fhir_responses(FhirBundle),
+    path, responses = f"/{resource_type}", fhir_responses(FhirBundle)
+    by_get = {
+        "responses": responses,
         "operation_class": search_operation(filters),
+        "opt": {FILTERS: filters},
     }
-    return _route(f"/{resource_type}", name, method, query_of, answer, description, documented)
+    by_post = {
+        "http_method": HttpMethod.POST,
+        "responses": fhir_responses(FhirBundle, form=True),
+        "operation_class": search_operation(filters, form=True),
+        "opt": {FILTERS: filters, BY_FORM: True},
+    }
+    return (
+        _route(path, name, method, asked, answer, description, by_get),
+        _route(f"{path}/_search", f"{name}_by_post", method, asked, answer, description, by_post),
+    )
 
 
 def read_route(
     path: str, name: str, method: ReadMethod, description: str | None = None
 ) -> HTTPRouteHandler:
     """`GET <path>` (its one parameter the id): the resource `method` reads, as FHIR JSON."""
-    documented = {"responses": fhir_responses(FhirResource)}
+    documented = {"responses": fhir_responses(FhirResource), "operation_class": FhirOperation}
     return _route(
         path, name, method, _path_id, lambda _, read: fhir_response(read), description, documented
     )
@@ -98,7 +138,8 @@ def _route(
 
     handler.__name__ = handler.__qualname__ = name
     summary = inspect.cleandoc(method.__doc__ or "").partition("\n")[0]
-    return get(path, description=description or summary, **documented)(handler)
+    options = {"http_method": HttpMethod.GET, "status_code": 200, **documented}
+    return route(path, description=description or summary, **options)(handler)
 
 
 def _path_id(request: AnyRequest) -> str:

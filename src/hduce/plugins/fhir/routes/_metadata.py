@@ -3,7 +3,7 @@
 from litestar import Request, Response, get
 from litestar.handlers import HTTPRouteHandler
 
-from hduce.plugins.fhir.routes._openapi import FhirResource, fhir_responses
+from hduce.plugins.fhir.routes._openapi import FhirOperation, FhirResource, fhir_responses
 from hduce.plugins.fhir.routes._responses import base_url, fhir_response
 from hduce.plugins.fhir.schemas import Filters, capability_statement
 
@@ -21,6 +21,7 @@ def metadata_route(served: dict[str, Filters]) -> HTTPRouteHandler:
         opt={"exclude_from_auth": True},
         security=[],
         responses=fhir_responses(FhirResource, public=True),
+        operation_class=FhirOperation,
     )
     async def metadata(request: Request) -> Response[bytes]:
         """The server's `CapabilityStatement` (public)."""

@@ -9,11 +9,11 @@ PATIENT_SEARCH = (
 """The search's OpenAPI description (longer than a method docstring's summary line may be)."""
 
 PEOPLE_ROUTES = (
-    search_route(
+    *search_route(
         "Patient", PATIENT_PARAMS, "search_patients", PeopleService.search_patients, PATIENT_SEARCH
     ),
     read_route("/Patient/{patient_id:str}", "read_patient", PeopleService.patient),
-    search_route(
+    *search_route(
         "Practitioner",
         PRACTITIONER_PARAMS,
         "search_practitioners",

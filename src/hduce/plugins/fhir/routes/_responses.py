@@ -7,8 +7,9 @@ from litestar import Request, Response
 
 from hduce.core.config import ServerSettings
 from hduce.core.config.addresses import listening_url
-from hduce.plugins.fhir.routes._general import FHIR_JSON, counting
-from hduce.plugins.fhir.schemas import count_only, cursor_searchset, searchset
+from hduce.plugins.fhir.routes._general import FHIR_JSON
+from hduce.plugins.fhir.routes._parameters import parameters
+from hduce.plugins.fhir.schemas import cursor_searchset, paging, searchset
 
 FHIR_BASE = "/fhir/R4"
 PUBLIC_BASE = "fhir_public_base"
@@ -41,26 +42,20 @@ def base_url(request: Request[Any, Any, Any]) -> str:
     return configured or f"{str(request.base_url).rstrip('/')}{FHIR_BASE}"
 
 
-def query_of(request: Request[Any, Any, Any]) -> dict[str, list[str]]:
-    """Every query parameter with all its values."""
-    return {key: request.query_params.getall(key) for key in request.query_params}
-
-
 def bundle(request: Request[Any, Any, Any], resource_type: str, found: Any) -> Response[bytes]:
     """A searchset `Bundle` of `(resources, total, page)` with paging links."""
     resources, total, page = found
-    base, query = base_url(request), query_of(request)
-    if counting(request):
-        return fhir_response(count_only(base, resource_type, query, total))
-    return fhir_response(searchset(base, resource_type, query, page, resources, total))
+    query = parameters(request)
+    return fhir_response(searchset(base_url(request), resource_type, query, page, resources, total))
 
 
 def cursor_bundle(
-    request: Request[Any, Any, Any], resource_type: str, count: int, found: Any
+    request: Request[Any, Any, Any], resource_type: str, found: Any
 ) -> Response[bytes]:
     """A cursor-paged searchset `Bundle` of `(resources, next_cursor)`."""
     resources, next_cursor = found
-    query = query_of(request)
+    query = parameters(request)
+    count = paging(query).count
     return fhir_response(
         cursor_searchset(base_url(request), resource_type, query, count, resources, next_cursor)
     )

@@ -31,7 +31,7 @@ from hduce.plugins.fhir.schemas._ids import (
 )
 from hduce.plugins.fhir.schemas._observations import LOINC, METRIC_OF_CODE, observation
 from hduce.plugins.fhir.schemas._paging import CURSOR, Paging, paging
-from hduce.plugins.fhir.schemas._params import Search, check_names, search_of
+from hduce.plugins.fhir.schemas._params import GENERAL, Search, check_names, search_of
 from hduce.plugins.fhir.schemas._people import IDENTIFIER_SYSTEM, patient, practitioner
 from hduce.plugins.fhir.schemas._schedules import ROLE_SYSTEM, practitioner_role, schedule, slot
 from hduce.plugins.fhir.schemas._search_params import (
@@ -55,6 +55,7 @@ Found = tuple[list[dict[str, Any]], int, Paging]
 __all__ = [
     "CURSOR",
     "FROM_FHIR",
+    "GENERAL",
     "IDENTIFIER_SYSTEM",
     "LAST_UPDATED",
     "LAST_UPDATED_PARAM",

@@ -36,9 +36,9 @@ def searchset(
 
 
 def count_only(base_url: str, resource_type: str, query: Params, total: int) -> dict[str, Any]:
-    """The answer to `_summary=count`: the total and a `self` link, no entries."""
+    """The answer to `_summary=count` or `_count=0`: the total and a `self` link, no entries."""
     url = f"{base_url.rstrip('/')}/{resource_type}"
-    link = _link("self", url, query)
+    link = _link("self", url, query, _count=(query.get("_count") or [None])[0])
     return {"resourceType": "Bundle", "type": "searchset", "total": total, "link": [link]}
 
 

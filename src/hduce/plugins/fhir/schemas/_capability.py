@@ -5,6 +5,13 @@ from typing import Any
 from hduce.plugins.fhir.schemas._search_params import Filters, search_parameters
 
 FHIR_VERSION = "4.0.1"
+SEARCHES = (
+    "Searches: GET [type]?parameters, or POST [type]/_search with the parameters as an "
+    "application/x-www-form-urlencoded body (and possibly in the URL: both apply); paging "
+    "links are GET links. An unknown search parameter is a 400 unless the request says "
+    "`Prefer: handling=lenient`: then it is ignored and left out of the links. `_count=0` "
+    "or `_summary=count` answers the total only."
+)
 
 
 def capability_statement(
@@ -46,6 +53,7 @@ def capability_statement(
         "rest": [
             {
                 "mode": "server",
+                "documentation": SEARCHES,
                 "security": {
                     "service": [{"coding": [{"system": _SECURITY, "code": "OAuth"}]}],
                     "description": "Bearer access token from POST /api/v1/auth/login",

@@ -14,6 +14,8 @@ _PREFIXES = ("eq", "ge", "gt", "le", "lt")
 T = TypeVar("T", date, datetime)
 _DATE = re.compile(r"[0-9]{4}(-[0-9]{2}){0,2}")
 """FHIR's date precisions: `YYYY`, `YYYY-MM`, `YYYY-MM-DD`."""
+_FRACTION = re.compile(r"\.([0-9]+)")
+"""The fraction of a second after `hh:mm:ss`: its digits are the value's precision."""
 
 
 def date_bounds(name: str, values: Sequence[str]) -> tuple[date | None, date | None]:
@@ -25,7 +27,8 @@ def instant_bounds(name: str, values: Sequence[str]) -> tuple[datetime | None, d
     """The `[from, before)` instants that prefixed dates or date-times (ANDed) leave open.
 
     A value covers its precision: `2026-12-01` the whole UTC day, `2026-12-01T10:00Z` the
-    minute, `2026-12-01T10:00:05Z` the second; without an offset a time is read as UTC.
+    minute, `2026-12-01T10:00:05Z` the second, `…05.25Z` a hundredth of it; without an offset
+    a time is read as UTC.
     """
     return _bounds(name, values, _instant_range)
 
@@ -69,9 +72,11 @@ def _instant_range(name: str, text: str) -> tuple[datetime, datetime]:
             f"{name}: {text!r} is not a date-time (e.g. 2026-12-01T09:30:00Z, prefix "
             "eq/ge/gt/le/lt)"
         ) from None
+    fraction = _FRACTION.match(clock[8:])
     precision = (
-        timedelta(microseconds=1)
-        if "." in clock
+        # 10^-digits of a second; past six digits Python keeps microseconds (the rest is cut).
+        timedelta(microseconds=10 ** (6 - min(len(fraction[1]), 6)))
+        if fraction
         else timedelta(seconds=1)
         if clock[:8].count(":") == 2
         else timedelta(minutes=1)

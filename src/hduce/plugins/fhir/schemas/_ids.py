@@ -15,8 +15,9 @@ def wanted_ids(
     """The ids the parameters named in `prefixes` ask for; None when none is given.
 
     Each value is `<id>` or `<prefix><separator><id>` with one of the parameter's prefixes
-    (anything else matches nothing); a parameter's comma-separated values are ORed (where
-    `filters` declares so), the parameters ANDed.
+    (anything else, such as `|<id>`, a token without a system, matches nothing); a
+    parameter's comma-separated values are ORed (where `filters` declares so), the parameters
+    ANDed.
     """
     wanted: frozenset[uuid.UUID] | None = None
     for name, allowed in prefixes.items():
@@ -31,8 +32,8 @@ def wanted_ids(
 
 
 def _named_id(value: str, separator: str, allowed: Collection[str]) -> frozenset[uuid.UUID]:
-    prefix, _, ident = value.rpartition(separator)
-    return one_id(ident) if prefix in {"", *allowed} else frozenset()
+    prefix, named, ident = value.rpartition(separator)
+    return one_id(ident) if prefix in {*allowed, *([] if named else [""])} else frozenset()
 
 
 def reference_id(params: Params, name: str, *kinds: str) -> uuid.UUID | None:

@@ -12,7 +12,7 @@ from hduce.plugins.fhir.schemas._paging import Paging, paging
 from hduce.plugins.fhir.schemas._search_params import Filters, search_parameters
 from hduce.plugins.fhir.schemas._values import Params
 
-GENERAL = frozenset({"_format", "_pretty", "_summary"})
+GENERAL = frozenset({"_format", "_pretty", "_summary", "_totalMethod"})
 """Parameters of every interaction (checked on the router), not search filters."""
 
 

@@ -49,9 +49,12 @@ def instants(what: str) -> Param:
 
 LAST_UPDATED_PARAM = {LAST_UPDATED: instants("When the resource last changed")}
 PATIENT_PARAM = {"patient": Param("reference", "The patient: Patient/<id> or <id>")}
-_COUNT = Param("number", f"Entries a page holds: 1 to {MAX_COUNT} (default {DEFAULT_COUNT})")
-_OFFSET_PAGING = {"_count": _COUNT, "_offset": Param("number", "How many matches precede the page")}
-_CURSOR_PAGING = {"_count": _COUNT}
+_COUNT = f"Entries a page holds: 1 to {MAX_COUNT} (default {DEFAULT_COUNT})"
+_OFFSET_PAGING = {
+    "_count": Param("number", f"{_COUNT}; 0: the total only, as _summary=count"),
+    "_offset": Param("number", "How many matches precede the page"),
+}
+_CURSOR_PAGING = {"_count": Param("number", _COUNT)}
 """The paging of a type that pages by cursor (its `_cursor` is one of its filters)."""
 
 
@@ -71,13 +74,19 @@ def values(params: Params, filters: Filters, name: str) -> list[str] | None:
 def tokens(
     params: Params, filters: Filters, name: str, system: str | None = None
 ) -> list[str] | None:
-    """The codes of `name` (see `values`): `code` or `system|code`; 400 for another system."""
+    """The codes of `name` (see `values`): `code` or `system|code`; 400 for another system.
+
+    `|code` asks for a code without a system, which no code of `system` is: it is left out
+    (all left out: an empty list, a filter that matches nothing).
+    """
     given = values(params, filters, name)
     if given is None or system is None:
         return given
     found = []
     for text in given:
-        named, _, code = text.rpartition("|")
+        named, bar, code = text.rpartition("|")
+        if bar and not named:
+            continue
         if named not in {"", system}:
             raise BadSearch(f"{name}: codes of the system {system}")
         found.append(code)

@@ -4,7 +4,6 @@ from typing import Any
 
 from hduce.contracts.auth import CLINICAL_ROLES
 from hduce.contracts.devices import ReadingQuery, ReadingReader
-from hduce.core.security import Principal
 from hduce.plugins.fhir.errors import BadSearch
 from hduce.plugins.fhir.schemas import (
     CURSOR,
@@ -21,7 +20,9 @@ from hduce.plugins.fhir.schemas import (
     paging,
     reference_id,
     single,
+    tokens,
 )
+from hduce.plugins.fhir.services._caller import Caller
 
 OBSERVATION_PARAMS: Filters = {
     **PATIENT_PARAM,
@@ -29,6 +30,8 @@ OBSERVATION_PARAMS: Filters = {
     "date": instants("When it was measured"),
     CURSOR: Param("string", "Where the page starts: the value a `next` link carries"),
 }
+NO_METRIC = ""
+"""What `code=|<code>` asks for: a code without a system, which no LOINC-coded reading has."""
 
 
 class ObservationService:
@@ -38,31 +41,35 @@ class ObservationService:
         self._readings = readings
 
     async def search(
-        self, principal: Principal, params: Params
+        self, caller: Caller, params: Params
     ) -> tuple[list[dict[str, Any]], str | None]:
         """One page, newest first, and the cursor of the next (the read is audited)."""
         check_names(params, OBSERVATION_PARAMS)
         start, before = instant_bounds("date", params.get("date", []))
         patient_id = reference_id(params, "patient", "Patient")
-        if patient_id is None and principal.has_any_role(*CLINICAL_ROLES):
+        if patient_id is None and caller.principal.has_any_role(*CLINICAL_ROLES):
             raise BadSearch("doctors and nurses name the patient: search parameter `patient`")
+        metric = _metric(tokens(params, OBSERVATION_PARAMS, "code", LOINC))
         query = ReadingQuery(
             patient_id=patient_id,
-            metric=_metric(single(params, "code")),
+            metric=metric,
             start=start,
             end=before,
             cursor=single(params, CURSOR),
             limit=paging(params).count,
         )
-        readings, cursor = await self._readings.page(principal, query)
+        if metric == NO_METRIC:
+            return [], None  # no reading has it: nothing is read
+        readings, cursor = await self._readings.page(caller.principal, query)
         return [observation(reading) for reading in readings], cursor
 
 
-def _metric(text: str | None) -> str | None:
-    """The metric of a LOINC `code` (`8867-4` or `http://loinc.org|8867-4`)."""
-    if text is None:
+def _metric(codes: list[str] | None) -> str | None:
+    """The metric of the LOINC `code` asked for, `NO_METRIC` for a code without a system."""
+    if codes is None:
         return None
-    system, _, code = text.rpartition("|")
-    if system not in {"", LOINC} or code not in METRIC_OF_CODE:
+    if not codes:
+        return NO_METRIC
+    if codes[0] not in METRIC_OF_CODE:
         raise BadSearch(f"code: one of the LOINC codes {', '.join(sorted(METRIC_OF_CODE))}")
-    return METRIC_OF_CODE[code]
+    return METRIC_OF_CODE[codes[0]]
