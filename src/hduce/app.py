@@ -18,6 +18,7 @@ from hduce.core.dependencies import resolve_dependencies_in_order
 from hduce.core.errors import exception_handlers
 from hduce.core.home import home
 from hduce.core.lifecycle import background_services, running_broker
+from hduce.core.liveness import health
 from hduce.core.logging import configure_logging
 from hduce.core.openapi import docs_route_handlers, openapi_config
 from hduce.core.openapi_contract import refine_openapi
@@ -61,7 +62,7 @@ def create_app(context: AppContext, plugins: list[HducePlugin], *, relay: bool =
         exclude=UNLIMITED_PATHS,
     )
     app = Litestar(
-        route_handlers=[*_home(plugins), *docs_route_handlers()],
+        route_handlers=[health, *_home(plugins), *docs_route_handlers()],
         plugins=plugins,
         lifespan=[core_lifespan],
         dependencies={"principal": Provide(provide_principal, sync_to_thread=False)},

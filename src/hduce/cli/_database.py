@@ -12,7 +12,7 @@ from hduce.bootstrap import load_plugins, register_migrations
 from hduce.core.config import Settings
 from hduce.core.db import Database, open_database
 from hduce.core.migrations import apply_migrations, require_migrated
-from hduce.core.tasks import check_jetstream
+from hduce.core.nats_check import check_jetstream
 from hduce.piccolo_conf import DB
 
 T = TypeVar("T")

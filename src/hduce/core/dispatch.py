@@ -9,7 +9,7 @@ import msgspec
 from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import BadRequestError
 
-from hduce.core.events import EventBus, Subscription
+from hduce.core.events import EventBus, NameTaken, Subscription, qualified_name
 from hduce.core.outbox import OutboxRow
 from hduce.core.tasks import TaskBroker
 
@@ -23,8 +23,16 @@ def task_id(event_id: str, task_name: str) -> str:
 
 
 def register_subscriptions(bus: EventBus, broker: TaskBroker) -> None:
-    """Declare every event subscription as a task on the broker."""
+    """Declare every event subscription as a task on the broker.
+
+    Raises `NameTaken` for a subscription whose task name a plugin declared on the broker.
+    """
     for subscription in bus.subscriptions:
+        if broker.find_task(subscription.task_name) is not None:
+            raise NameTaken(
+                f"task {subscription.task_name!r} of {qualified_name(subscription.handler)} is "
+                "already declared on the task broker: a task name belongs to one task"
+            )
         broker.register_task(_task_function(subscription), task_name=subscription.task_name)
 
 

@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 import msgspec
 
+from hduce.core.config import ConfigError
 from hduce.core.db import HduceEngine
 
 logger = logging.getLogger("hduce.events")
@@ -38,6 +39,19 @@ async def _write(engine: HduceEngine, rows: Sequence[_Row]) -> None:
             [msgspec.json.encode(event).decode() for _, event, _ in rows],
             [at for _, _, at in rows],
         )
+
+
+class NameTaken(ConfigError):
+    """A task or event name that already belongs to another subscription or Event class.
+
+    A start-up error: another plugin's task run with this handler, or this event handed to
+    another event's subscribers, would fail every delivery.
+    """
+
+
+def qualified_name(code: object) -> str:
+    """`module.Qualname` of a class or function, which names the plugin that defines it."""
+    return f"{getattr(code, '__module__', '?')}.{getattr(code, '__qualname__', repr(code))}"
 
 
 class Event(msgspec.Struct, frozen=True, kw_only=True):
@@ -87,16 +101,35 @@ class EventBus:
     def __init__(self, engine: HduceEngine) -> None:
         self._engine = engine
         self._subscriptions: dict[str, list[Subscription[Any]]] = {}
+        self._event_types: dict[str, type[Event]] = {}
+        self._tasks: dict[str, Subscription[Any]] = {}
 
     def subscribe(
         self, event_type: type[EventT], handler: EventHandler[EventT], *, task_name: str
     ) -> Subscription[EventT]:
-        """Run `handler` as the task `task_name` for every committed `event_type`."""
+        """Run `handler` as the task `task_name` for every committed `event_type`.
+
+        Raises `NameTaken` when `task_name` is another subscription's, or when the event's name
+        is the name of another Event class.
+        """
+        claimed = self._event_types.get(event_type.name, event_type)
+        if claimed is not event_type:
+            raise NameTaken(
+                f"event name {event_type.name!r} of {qualified_name(event_type)} (task "
+                f"{task_name!r}) is already the name of {qualified_name(claimed)}: give the "
+                "event a name of its own"
+            )
+        taken = self._tasks.get(task_name)
+        if taken is not None:
+            raise NameTaken(
+                f"task {task_name!r} of {qualified_name(handler)} is already "
+                f"{qualified_name(taken.handler)} on {taken.event_type.name!r}: a task name "
+                "belongs to one subscription (start it with its plugin's name)"
+            )
         subscription = Subscription(event_type, task_name, handler)
-        existing = self._subscriptions.setdefault(event_type.name, [])
-        if any(s.task_name == task_name for s in existing):
-            raise ValueError(f"task {task_name!r} already subscribes to {event_type.name!r}")
-        existing.append(subscription)
+        self._event_types[event_type.name] = event_type
+        self._tasks[task_name] = subscription
+        self._subscriptions.setdefault(event_type.name, []).append(subscription)
         return subscription
 
     def subscribers(self, event_name: str) -> list[Subscription[Any]]:
@@ -106,7 +139,7 @@ class EventBus:
     @property
     def subscriptions(self) -> list[Subscription[Any]]:
         """Every subscription, in registration order."""
-        return [s for subs in self._subscriptions.values() for s in subs]
+        return list(self._tasks.values())
 
     async def publish(self, event: Event, *, at: datetime | None = None) -> uuid.UUID:
         """Write `event` to the outbox in the current transaction; `at` delays its delivery."""

@@ -24,7 +24,8 @@ from taskiq_nats import PullBasedJetStreamBroker
 from hduce.core.ack_deadline import AckDeadline
 from hduce.core.backoff import retry_delay
 from hduce.core.config import NatsSettings
-from hduce.core.config.masking import mask_url
+from hduce.core.nats_check import BrokerUnavailable, log_nats_error
+from hduce.core.unknown_tasks import NOT_A_TASK, unknown_task_delay, unknown_task_error
 
 logger = logging.getLogger("hduce.tasks")
 
@@ -35,42 +36,8 @@ PRIOR_ATTEMPTS = "Hduce-Prior-Attempts"
 DeadLetterSink = Callable[["DeadLetterRecord"], Awaitable[None]]
 
 
-async def _log_nats_error(error: Exception) -> None:
-    logger.warning("nats: %r", error)
-
-
 async def _log_nats_reconnected() -> None:
     logger.warning("nats: reconnected")
-
-
-class BrokerUnavailable(RuntimeError):
-    """NATS JetStream could not be reached."""
-
-
-async def check_jetstream(url: str, connect_timeout: float) -> None:
-    """Connect once and ask JetStream for account info; raise `BrokerUnavailable` if that fails."""
-    try:
-        # nats-py retries a first connection forever unless its attempts are bounded.
-        client = await asyncio.wait_for(
-            nats.connect(
-                url,
-                connect_timeout=connect_timeout,
-                allow_reconnect=False,
-                max_reconnect_attempts=1,
-                error_cb=_log_nats_error,
-            ),
-            connect_timeout * 3,
-        )
-    except Exception as exc:
-        raise BrokerUnavailable(f"cannot connect to NATS at {mask_url(url)}: {exc!r}") from exc
-    try:
-        await client.jetstream(timeout=connect_timeout).account_info()
-    except Exception as exc:
-        raise BrokerUnavailable(
-            f"NATS at {mask_url(url)} has no usable JetStream: {exc!r}"
-        ) from exc
-    finally:
-        await client.close()
 
 
 class DeadLetterRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -120,7 +87,7 @@ class TaskBroker(PullBasedJetStreamBroker):
             pull_consume_timeout=1.0,
             max_reconnect_attempts=-1,
             reconnect_time_wait=1,
-            error_cb=_log_nats_error,
+            error_cb=log_nats_error,
             disconnected_cb=self._on_disconnected,
             reconnected_cb=_log_nats_reconnected,
             connect_timeout=float(settings.connect_timeout),
@@ -154,10 +121,7 @@ class TaskBroker(PullBasedJetStreamBroker):
                 continue
             for delivery in deliveries:
                 message = self._decode(delivery)
-                if _attempt(delivery) > self.settings.max_attempts:
-                    await self._dead_letter(
-                        delivery, message, "the worker stopped before finishing"
-                    )
+                if await self._turned_away(delivery, message):
                     continue
                 heartbeat = asyncio.create_task(self._deadline.keep_alive(delivery))
                 self._heartbeats.add(heartbeat)
@@ -165,6 +129,29 @@ class TaskBroker(PullBasedJetStreamBroker):
                 self._unsettled[delivery.metadata.sequence.stream] = (delivery, heartbeat)
                 settle = partial(self._settle, delivery, message, heartbeat)
                 yield AckableMessage(data=delivery.data, ack=settle)
+
+    async def _turned_away(self, delivery: Msg, message: dict[str, Any]) -> bool:
+        """Settle a delivery this process does not run (see `unknown_tasks`); False to run it."""
+        task_name = message.get("task_name")
+        if task_name is None:
+            await self._dead_letter(delivery, message, NOT_A_TASK)
+        elif self.find_task(task_name) is None:
+            delay = unknown_task_delay(_attempt(delivery), self.settings)
+            if delay is None:
+                await self._dead_letter(delivery, message, unknown_task_error(task_name))
+                return True
+            logger.warning(
+                "task %r is not known here (its plugin is not enabled in this process): "
+                "offered again in %.1fs",
+                task_name,
+                delay,
+            )
+            await delivery.nak(delay=delay)
+        elif _attempt(delivery) > self.settings.max_attempts:
+            await self._dead_letter(delivery, message, "the worker stopped before finishing")
+        else:
+            return False
+        return True
 
     async def kick(self, message: BrokerMessage) -> None:
         """Publish a task once: refused while disconnected, de-duplicated by JetStream on its id."""

@@ -118,6 +118,8 @@ class NatsSettings(Section):
     ack_wait: Duration = Duration(300)
     max_attempts: Positive = 5
     retry_backoff: Duration = Duration(2)
+    unknown_task_wait: Duration = Duration(60)
+    """First wait before a task no process here knows is offered again (doubling each time)."""
     connect_timeout: Duration = Duration(10)
 
 

@@ -1,4 +1,4 @@
-"""The metrics plugin: health endpoints, Prometheus metrics and task counters."""
+"""The metrics plugin: detailed health, Prometheus metrics and task counters."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`/health`, `/health/detailed` and `/metrics`, at the root."""
+"""`/health/detailed` and `/metrics`, at the root (core serves `/health`, liveness)."""
 
 import asyncio
 import contextlib
@@ -18,15 +18,10 @@ EXPOSITION_TYPE = CONTENT_TYPE_LATEST.removesuffix("; charset=utf-8")
 
 
 class HealthController(Controller):
-    """Liveness, readiness and Prometheus metrics."""
+    """Readiness and Prometheus metrics."""
 
     tags = ["metrics"]
     opt = {"exclude_from_auth": True}
-
-    @get("/health", sync_to_thread=False)
-    def health(self) -> dict[str, str]:
-        """Liveness: the process is up and serving (no I/O)."""
-        return {"status": "ok"}
 
     @get(
         "/health/detailed",
