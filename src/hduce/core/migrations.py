@@ -4,7 +4,7 @@ import contextlib
 import io
 import logging
 import os
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -214,35 +214,50 @@ def _some(names: list[str]) -> str:
     return f"{', '.join(names[:3])}{more}"
 
 
+Step = str | Callable[[asyncpg.Connection], Awaitable[object]]
+"""One step of a raw SQL migration: a statement, or a function given the migration's connection
+(for a step that looks at the database first, or reports how many rows it changed). A function
+passes `timeout=STATEMENT_TIME` to its statements."""
+
+
 def raw_sql_migration(
     *,
     migration_id: str,
     app_name: str,
     description: str,
-    forwards_sql: list[str],
-    backwards_sql: list[str],
+    forwards_sql: Sequence[Step],
+    backwards_sql: Sequence[Step],
 ) -> MigrationManager:
-    """A Piccolo migration made of raw SQL statements (for what Piccolo has no column for)."""
+    """A Piccolo migration made of raw SQL steps (for what Piccolo has no column for)."""
     manager = MigrationManager(
         migration_id=migration_id, app_name=app_name, description=description
     )
 
     async def run_forwards_sql() -> None:
-        await _run_statements(forwards_sql)
+        await _run_steps(forwards_sql)
 
     async def run_backwards_sql() -> None:
-        await _run_statements(backwards_sql)
+        await _run_steps(backwards_sql)
 
     manager.add_raw(run_forwards_sql)
     manager.add_raw_backwards(run_backwards_sql)
     return manager
 
 
-async def _run_statements(statements: list[str]) -> None:
-    """Run `statements` in the migration's transaction, each for as long as it takes."""
+async def _run_steps(steps: Sequence[Step]) -> None:
+    """Run `steps` in the migration's transaction, each statement for as long as it takes."""
     engine = _engine()
     # Piccolo runs every migration in a transaction; joining it gives its connection, on which
     # a statement gets `STATEMENT_TIME` rather than the pool's deadline for everyday work.
     async with engine.transaction(allow_nested=True) as transaction:
-        for statement in statements:
-            await transaction.connection.execute(statement, timeout=STATEMENT_TIME)
+        for step in steps:
+            if isinstance(step, str):
+                await transaction.connection.execute(step, timeout=STATEMENT_TIME)
+            else:
+                await step(transaction.connection)
+
+
+async def changed_rows(connection: asyncpg.Connection, statement: str) -> int:
+    """Run an INSERT, UPDATE or DELETE for as long as it takes; how many rows it changed."""
+    status = await connection.execute(statement, timeout=STATEMENT_TIME)
+    return int(status.rsplit(" ", 1)[-1])

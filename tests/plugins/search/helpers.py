@@ -15,7 +15,14 @@ from hduce.core.config import Settings
 from hduce.plugins.search import SearchPlugin
 from hduce.plugins.search.services._entries import Entry
 from hduce.plugins.search.services.embedding.local import LocalEmbedder
-from tests.plugins.appointments.helpers import appointment_settings
+from tests.plugins.appointments.helpers import API as APPOINTMENTS
+from tests.plugins.appointments.helpers import (
+    Practice,
+    appointment_settings,
+    iso,
+    open_practice,
+    two_days_ahead_at,
+)
 from tests.plugins.users.clinic import Clinic, Member, running_clinic
 from tests.support.context import wait_for_row
 
@@ -73,6 +80,20 @@ async def search(clinic: Clinic, caller: Member, q: str, **params: Any) -> dict[
     response = await clinic.client.get(API, params={"q": q, **params}, headers=caller.headers)
     assert response.status_code == 200, response.text
     return response.json()
+
+
+async def booked(clinic: Clinic, patient: Member, reason: str, hour: int) -> tuple[str, Practice]:
+    """A new practice and an appointment `patient` booked there; returns its id and the practice."""
+    practice = await open_practice(clinic)
+    body = {
+        "practitioner_id": practice.doctor_id,
+        "type_id": practice.type_id,
+        "starts_at": iso(two_days_ahead_at(hour)),
+        "reason": reason,
+    }
+    response = await clinic.client.post(APPOINTMENTS, json=body, headers=patient.headers)
+    assert response.status_code == 201, response.text
+    return response.json()["id"], practice
 
 
 async def wait_for_entry(

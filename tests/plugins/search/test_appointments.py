@@ -7,9 +7,9 @@ import asyncpg
 
 from hduce.plugins.search.services._entries import Entry
 from tests.plugins.appointments.helpers import API as APPOINTMENTS
-from tests.plugins.appointments.helpers import Practice, iso, open_practice, two_days_ahead_at
 from tests.plugins.search.helpers import (
     API,
+    booked,
     plugin,
     redeliver,
     register,
@@ -17,21 +17,7 @@ from tests.plugins.search.helpers import (
     wait_for_entry,
     word,
 )
-from tests.plugins.users.clinic import Clinic, Member
-
-
-async def booked(clinic: Clinic, patient: Member, reason: str, hour: int) -> tuple[str, Practice]:
-    """A new practice and an appointment `patient` booked there; returns its id and the practice."""
-    practice = await open_practice(clinic)
-    body = {
-        "practitioner_id": practice.doctor_id,
-        "type_id": practice.type_id,
-        "starts_at": iso(two_days_ahead_at(hour)),
-        "reason": reason,
-    }
-    response = await clinic.client.post(APPOINTMENTS, json=body, headers=patient.headers)
-    assert response.status_code == 201, response.text
-    return response.json()["id"], practice
+from tests.plugins.users.clinic import Clinic
 
 
 async def test_a_booking_is_found_by_reason_and_only_by_its_patient_and_staff(

@@ -1,14 +1,19 @@
-"""Facets and filters: counts by kind, document kind, month, entity and patient; scoped as ever."""
+"""Facets and filters: counts by kind, document kind, month, entity and patient; scoped as ever.
 
+Entries indexed before dates and entities existed get them from an upgrade's migration.
+"""
+
+import logging
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from hduce.core.config import Settings
 from tests.plugins.search.documents_clinic import documents_clinic, text_document
-from tests.plugins.search.helpers import API, search, word
+from tests.plugins.search.helpers import API, booked, register, search, wait_for_entry, word
 from tests.plugins.users.clinic import Clinic, Member
+from tests.support.migrations import run_forwards
 
 ALL_FACETS = "kind,document_kind,date,entity,patient"
 
@@ -104,6 +109,54 @@ async def test_filters_and_facets_keep_the_callers_scope(clinic: Clinic) -> None
     )
     assert foreign.status_code == 403, foreign.text
     assert foreign.headers["content-type"].startswith("application/problem+json")
+
+
+BACKFILL = "2026-12-10T08:00:00:000000"
+# What search/2026-12-02T11:50 left on the entries indexed before it: both columns empty.
+AS_OLD_VERSIONS_LEFT = (
+    "UPDATE search_entry SET dated_at = NULL, entities = '{}' WHERE ref_id = ANY($1::uuid[])"
+)
+
+
+async def test_the_backfill_dates_old_entries_and_gives_documents_their_entities(
+    clinic: Clinic, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Seen upgrading a 2026-12-02 install: its documents and appointments were missing from
+    # `entity=` and `date_from=` filters and from the date and entity facets, until someone
+    # ran `hduce search reindex` (nothing said so).
+    marker, symptom = word(), word()
+    doctor, desk = await clinic.member("doctor"), await clinic.member("receptionist")
+    patient = await register(clinic, "Olga", word())
+    note = await text_document(
+        clinic, doctor, patient, f"{marker}: started metformin 500 mg. ICD-10 E11.9.", "Visit"
+    )
+    visit_id, _ = await booked(clinic, patient, f"Sore {symptom}", 9)
+    entry = await clinic.in_app(
+        wait_for_entry, clinic.context.db.shared_pool, "appointment", visit_id
+    )
+    visit_day: date = entry["dated_at"].date()
+    await clinic.execute(AS_OLD_VERSIONS_LEFT, [note["id"], visit_id])
+
+    by_entity = {"entity": "medication:metformin", "facets": "entity,date"}
+    assert ids(await search(clinic, doctor, marker, **by_entity)) == set()
+    assert ids(await search(clinic, desk, symptom, date_from=str(visit_day))) == set()
+
+    with caplog.at_level(logging.INFO, logger="hduce.migrations"):
+        await clinic.in_app(run_forwards, "search", BACKFILL)
+    assert "search: filled in 1 old document entries, as a reindex would" in caplog.text
+    assert "search: filled in 1 old appointment entries, as a reindex would" in caplog.text
+
+    found = await search(clinic, doctor, marker, **by_entity)
+    assert ids(found) == {note["id"]}
+    assert found["facets"]["entity"] == {
+        "diagnosis:e11": 1,
+        "diagnosis:e11.9": 1,
+        "medication:metformin": 1,
+    }
+    assert list(found["facets"]["date"].values()) == [1]
+    visit = await search(clinic, desk, symptom, date_from=str(visit_day), facets="date")
+    assert ids(visit) == {visit_id}
+    assert visit["facets"]["date"] == {visit_day.strftime("%Y-%m"): 1}
 
 
 @pytest.mark.parametrize(

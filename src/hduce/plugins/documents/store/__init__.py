@@ -6,7 +6,7 @@ from hduce.core.stores import StoreBundle
 from hduce.plugins.documents.store._documents import DocumentRow, DocumentStore
 from hduce.plugins.documents.store._extraction import ExtractionStore
 from hduce.plugins.documents.store._reports import ReportStore
-from hduce.plugins.documents.store._summaries import DocumentSummaries
+from hduce.plugins.documents.store._summaries import ENTITY_KEYS, DocumentSummaries
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,7 @@ class Stores(StoreBundle):
 
 
 __all__ = [
+    "ENTITY_KEYS",
     "DocumentRow",
     "DocumentStore",
     "DocumentSummaries",

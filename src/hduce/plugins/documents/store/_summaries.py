@@ -9,19 +9,23 @@ import msgspec
 from hduce.contracts.documents import DocumentSummary
 from hduce.core.sql_store import SqlStore
 
-SUMMARY = """
+ENTITY_KEYS = """
+ARRAY(SELECT DISTINCT key FROM jsonb_array_elements(entities) AS found,
+      LATERAL (VALUES (coalesce(found->>'code', found->>'value'))) AS coded (code),
+      LATERAL (VALUES (found->>'kind' || ':' || lower(found->>'value'), false),
+                      ('diagnosis:' || lower(split_part(code, '.', 1)), true),
+                      ('diagnosis:' || lower(code), true)) AS keys (key, by_code)
+      WHERE NOT coalesce(found->'context' ?| ARRAY['negated', 'family', 'hypothetical'], false)
+        AND ((found->>'kind' IN ('medication', 'allergy') AND NOT by_code)
+             OR (found->>'kind' IN ('diagnosis_code', 'diagnosis') AND by_code))
+      ORDER BY key)
+"""
+"""A `document` row's `entity_keys` (see `DocumentSummary`), from its `entities` column alone:
+search's upgrade backfill (migrations/search/2026-12-10T08:00) computes them the same way."""
+
+SUMMARY = f"""
 SELECT id, patient AS patient_id, title, kind, status, filename, content_type, page_count,
-       coalesce(text, '') AS text, created_at, updated_at,
-       ARRAY(SELECT DISTINCT key FROM jsonb_array_elements(entities) AS found,
-             LATERAL (VALUES (coalesce(found->>'code', found->>'value'))) AS coded (code),
-             LATERAL (VALUES (found->>'kind' || ':' || lower(found->>'value'), false),
-                             ('diagnosis:' || lower(split_part(code, '.', 1)), true),
-                             ('diagnosis:' || lower(code), true)) AS keys (key, by_code)
-             WHERE NOT coalesce(found->'context' ?| ARRAY['negated', 'family', 'hypothetical'],
-                                false)
-               AND ((found->>'kind' IN ('medication', 'allergy') AND NOT by_code)
-                    OR (found->>'kind' IN ('diagnosis_code', 'diagnosis') AND by_code))
-             ORDER BY key) AS entity_keys
+       coalesce(text, '') AS text, created_at, updated_at, {ENTITY_KEYS} AS entity_keys
 FROM document WHERE deleted_at IS NULL
 """
 
