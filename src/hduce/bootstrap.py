@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hduce.core.config import ConfigError, Settings, decode_section
-from hduce.core.plugin import HducePlugin
+from hduce.core.plugin import RESERVED_NAMES, HducePlugin
+from hduce.core.plugin_failures import failing_as, one_line
 from hduce.plugins import BUILTIN_PLUGINS as BUILTIN_PLUGIN_NAMES
 
 if TYPE_CHECKING:
@@ -155,7 +156,8 @@ def setup_plugins(context: AppContext, plugins: list[HducePlugin]) -> None:
     from hduce.core.dispatch import register_subscriptions
 
     for plugin in plugins:
-        plugin.setup(context)
+        with failing_as(plugin.name, "setup()"):
+            plugin.setup(context)
     register_subscriptions(context.events, context.broker)
 
 
@@ -166,19 +168,25 @@ def _configure(plugin: type[HducePlugin], settings: Settings) -> HducePlugin:
         config = decode_section(raw, plugin.config_type, origin="", prefix=prefix)
     except ConfigError as exc:
         raise exc.located_here() from None
-    return plugin(config)
+    with failing_as(plugin.name, "its constructor"):
+        return plugin(config)
 
 
 def _import_plugin(spec: str) -> type[HducePlugin]:
     module_name, _, attribute = spec.partition(":")
     try:
         plugin = getattr(importlib.import_module(module_name), attribute)
-    except (ImportError, AttributeError, ValueError) as exc:
-        raise _extra_error(f"cannot import {spec!r}: {exc}") from None
+    except Exception as exc:  # the plugin's own module may raise anything at import
+        raise _extra_error(f"cannot import {spec!r}: {one_line(exc)}") from None
     if not (isinstance(plugin, type) and issubclass(plugin, HducePlugin)):
         raise _extra_error(f"{spec!r} is not an HducePlugin subclass")
     if not isinstance(getattr(plugin, "name", None), str) or not plugin.name:
         raise _extra_error(f"{spec!r} has no `name`")
+    if plugin.name in RESERVED_NAMES:
+        raise _extra_error(
+            f"{spec!r} is named {plugin.name!r}, a name handlers already use for something"
+            f" else (reserved: {', '.join(sorted(RESERVED_NAMES))})"
+        )
     return plugin
 
 
