@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from hduce.core.config import ConfigError, Settings, decode_section
 from hduce.core.plugin import RESERVED_NAMES, HducePlugin
-from hduce.core.plugin_failures import failing_as, one_line
+from hduce.core.plugin_failures import PluginFailed, failing_as, one_line
 from hduce.plugins import BUILTIN_PLUGINS as BUILTIN_PLUGIN_NAMES
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ def register_migrations(plugins: Sequence[HducePlugin]) -> None:
     """
     from hduce.piccolo_conf import use_apps
 
-    apps = [app for plugin in plugins if (app := piccolo_app_of(type(plugin)))]
+    apps = _piccolo_apps(plugins)
     try:
         registry = use_apps(apps)
     except (ImportError, AttributeError) as exc:
@@ -87,6 +87,28 @@ def register_migrations(plugins: Sequence[HducePlugin]) -> None:
                 f"Piccolo app {config.app_name!r}: no migrations folder"
                 f" {config.migrations_folder_path} (see `app_config(..., migrations=)`)"
             )
+
+
+def _piccolo_apps(plugins: Sequence[HducePlugin]) -> list[str]:
+    """The modules of `plugins`' Piccolo apps; an app named like core's or another's is refused.
+
+    Piccolo would refuse it too, in a traceback naming neither plugin.
+    """
+    modules: list[str] = []
+    owners = {"core": "core"}
+    for plugin in plugins:
+        if not (module := piccolo_app_of(type(plugin))):
+            continue
+        with failing_as(plugin.name, f"its Piccolo app {module}"):
+            name = importlib.import_module(module).APP_CONFIG.app_name
+        if name in owners:
+            raise PluginFailed(
+                f"plugin {plugin.name!r}: its Piccolo app {module} is named {name!r}, like"
+                f" {owners[name]}'s: name it after the plugin"
+            )
+        owners[name] = f"plugin {plugin.name!r}"
+        modules.append(module)
+    return modules
 
 
 def piccolo_app_of(plugin: type[HducePlugin]) -> str | None:

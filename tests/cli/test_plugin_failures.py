@@ -84,3 +84,38 @@ def test_serve_stops_in_one_line_naming_a_failing_plugin(
     assert code != 0, output
     assert "Traceback" not in output, output
     assert len([line for line in lines(output) if said in line]) == 1, output
+
+
+CLASHING = {"HDUCE_PLUGINS__EXTRA": '["tests.support.clashing_tables:ClashingTablesPlugin"]'}
+
+
+def test_a_migration_that_fails_is_one_line_naming_it(tmp_path: Path, clinic_database: str) -> None:
+    code, output = run(
+        ["migrate"],
+        tmp_path,
+        DATABASE_URL=clinic_database,
+        HDUCE_NATS__URL="nats://x:1",
+        **CLASHING,
+    )
+    assert code == 1, output
+    assert "Traceback" not in output, output
+    assert lines(output)[-1] == (
+        "hduce: migration clashing_tables/2026-12-22T00:00:00:000000 failed:"
+        ' DuplicateTableError: relation "account" already exists'
+    ), output
+
+
+def test_a_piccolo_app_named_like_another_is_one_line_naming_the_plugin(
+    tmp_path: Path, clinic_database: str
+) -> None:
+    code, output = run(
+        ["migrate"],
+        tmp_path,
+        DATABASE_URL=clinic_database,
+        HDUCE_NATS__URL="nats://x:1",
+        CLASHING_APP_NAME="auth",
+        **CLASHING,
+    )
+    assert code == 2, output
+    (line,) = lines(output)
+    assert "plugin 'clashing_tables'" in line and "'auth'" in line, output
