@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hduce.core.config import ConfigError, Settings, decode_section
-from hduce.core.plugin import HducePlugin
+from hduce.core.plugin import RESERVED_NAMES, HducePlugin
+from hduce.core.plugin_failures import PluginFailed, failing_as, one_line
 from hduce.plugins import BUILTIN_PLUGINS as BUILTIN_PLUGIN_NAMES
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ def register_migrations(plugins: Sequence[HducePlugin]) -> None:
     """
     from hduce.piccolo_conf import use_apps
 
-    apps = [app for plugin in plugins if (app := piccolo_app_of(type(plugin)))]
+    apps = _piccolo_apps(plugins)
     try:
         registry = use_apps(apps)
     except (ImportError, AttributeError) as exc:
@@ -86,6 +87,28 @@ def register_migrations(plugins: Sequence[HducePlugin]) -> None:
                 f"Piccolo app {config.app_name!r}: no migrations folder"
                 f" {config.migrations_folder_path} (see `app_config(..., migrations=)`)"
             )
+
+
+def _piccolo_apps(plugins: Sequence[HducePlugin]) -> list[str]:
+    """The modules of `plugins`' Piccolo apps; an app named like core's or another's is refused.
+
+    Piccolo would refuse it too, in a traceback naming neither plugin.
+    """
+    modules: list[str] = []
+    owners = {"core": "core"}
+    for plugin in plugins:
+        if not (module := piccolo_app_of(type(plugin))):
+            continue
+        with failing_as(plugin.name, f"its Piccolo app {module}"):
+            name = importlib.import_module(module).APP_CONFIG.app_name
+        if name in owners:
+            raise PluginFailed(
+                f"plugin {plugin.name!r}: its Piccolo app {module} is named {name!r}, like"
+                f" {owners[name]}'s: name it after the plugin"
+            )
+        owners[name] = f"plugin {plugin.name!r}"
+        modules.append(module)
+    return modules
 
 
 def piccolo_app_of(plugin: type[HducePlugin]) -> str | None:
@@ -155,7 +178,8 @@ def setup_plugins(context: AppContext, plugins: list[HducePlugin]) -> None:
     from hduce.core.dispatch import register_subscriptions
 
     for plugin in plugins:
-        plugin.setup(context)
+        with failing_as(plugin.name, "setup()"):
+            plugin.setup(context)
     register_subscriptions(context.events, context.broker)
 
 
@@ -166,19 +190,25 @@ def _configure(plugin: type[HducePlugin], settings: Settings) -> HducePlugin:
         config = decode_section(raw, plugin.config_type, origin="", prefix=prefix)
     except ConfigError as exc:
         raise exc.located_here() from None
-    return plugin(config)
+    with failing_as(plugin.name, "its constructor"):
+        return plugin(config)
 
 
 def _import_plugin(spec: str) -> type[HducePlugin]:
     module_name, _, attribute = spec.partition(":")
     try:
         plugin = getattr(importlib.import_module(module_name), attribute)
-    except (ImportError, AttributeError, ValueError) as exc:
-        raise _extra_error(f"cannot import {spec!r}: {exc}") from None
+    except Exception as exc:  # the plugin's own module may raise anything at import
+        raise _extra_error(f"cannot import {spec!r}: {one_line(exc)}") from None
     if not (isinstance(plugin, type) and issubclass(plugin, HducePlugin)):
         raise _extra_error(f"{spec!r} is not an HducePlugin subclass")
     if not isinstance(getattr(plugin, "name", None), str) or not plugin.name:
         raise _extra_error(f"{spec!r} has no `name`")
+    if plugin.name in RESERVED_NAMES:
+        raise _extra_error(
+            f"{spec!r} is named {plugin.name!r}, a name handlers already use for something"
+            f" else (reserved: {', '.join(sorted(RESERVED_NAMES))})"
+        )
     return plugin
 
 

@@ -32,9 +32,9 @@ class AlphaConfig(Section):
 
 
 @get("/alpha/greeting", sync_to_thread=False)
-def alpha_greeting(alpha_greeting_text: NamedDependency[str]) -> dict[str, str]:
-    """Answer with the greeting from alpha's config."""
-    return {"greeting": alpha_greeting_text}
+def alpha_greeting(alpha: NamedDependency[str]) -> dict[str, str]:
+    """Answer with the greeting from alpha's config (alpha's DI key, its name)."""
+    return {"greeting": alpha}
 
 
 @get("/alpha-root", sync_to_thread=False)
@@ -67,7 +67,7 @@ class PluginA(HducePlugin):
         return (alpha_root,)
 
     def dependencies(self) -> dict[str, Provide]:
-        return {"alpha_greeting_text": Provide(self._greeting, sync_to_thread=False)}
+        return {"alpha": Provide(self._greeting, sync_to_thread=False)}
 
     def _greeting(self) -> str:
         assert isinstance(self.config, AlphaConfig)

@@ -10,6 +10,7 @@ import msgspec
 import pytest
 from litestar import Litestar, get, post
 from litestar.enums import RequestEncodingType
+from litestar.exceptions import InternalServerException
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import Body, FromQuery, JSONBody
 from litestar.testing import AsyncTestClient
@@ -45,6 +46,12 @@ async def conflicting_with_status() -> None:
 async def boom() -> None:
     """Fail unexpectedly with a message that must not reach the client."""
     raise RuntimeError(LEAKED_TEXT)
+
+
+@get("/litestar-500")
+async def litestar_500() -> None:
+    """Fail the way Litestar itself does (e.g. a dependency it cannot give the handler)."""
+    raise InternalServerException("dependency 'principal' is not a Principal")
 
 
 @get("/days-after")
@@ -83,6 +90,7 @@ def make_app(*, debug: bool = False) -> Litestar:
             conflicting,
             conflicting_with_status,
             boom,
+            litestar_500,
             days_after,
             create_item,
             post_form,
@@ -348,3 +356,14 @@ async def test_successful_response_carries_exactly_one_request_id(
         "/items", json={"name": "gauze", "quantity": 1}, headers={"X-Request-ID": "one"}
     )
     assert response.headers.get_list("x-request-id") == ["one"]
+
+
+async def test_a_server_error_litestar_raises_is_logged_with_its_traceback(
+    client: AsyncTestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="hduce.errors"):
+        response = await client.get("/litestar-500")
+    assert_problem(response, 500, "/litestar-500")
+    (record,) = [r for r in caplog.records if r.name == "hduce.errors"]
+    assert record.levelno == logging.ERROR and "/litestar-500" in record.getMessage()
+    assert record.exc_info and isinstance(record.exc_info[1], InternalServerException)

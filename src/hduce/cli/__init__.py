@@ -3,6 +3,8 @@
 import sys
 from collections.abc import Sequence
 
+import rich_click as click
+
 from hduce.bootstrap import BUILTIN_PLUGINS, extra_plugin_classes
 from hduce.cli import (  # noqa: F401  (registers the commands)
     _backup,
@@ -10,6 +12,7 @@ from hduce.cli import (  # noqa: F401  (registers the commands)
     _server,
 )
 from hduce.cli._common import hduce
+from hduce.cli._plugin_commands import add_commands_of
 from hduce.core.config import ConfigError, load_settings
 
 for _plugin in BUILTIN_PLUGINS.values():
@@ -27,8 +30,9 @@ def main() -> None:
 def add_extra_plugin_commands(args: Sequence[str]) -> None:
     """Add the commands of the `plugins.extra` plugins, read from the config `args` names.
 
-    Production's rules are not applied here, and a config that does not load adds none: the
-    command run reports the error itself (`hduce version` still runs).
+    Production's rules are not applied here, and a config that does not load (or an extra
+    plugin that does not import) adds none: the command run reports the error itself
+    (`hduce version` still runs). A plugin whose commands cannot be added is one warning line.
     """
     try:
         settings = load_settings(_config_option(args), production_rules=False)
@@ -36,7 +40,8 @@ def add_extra_plugin_commands(args: Sequence[str]) -> None:
     except (ConfigError, OSError, ValueError):
         return
     for plugin in extras:
-        plugin.on_cli_init(hduce)
+        if problem := add_commands_of(plugin, hduce):
+            click.echo(f"hduce: warning: {problem}", err=True)
 
 
 def _config_option(args: Sequence[str]) -> str | None:

@@ -21,6 +21,7 @@ from hduce.core.cli import DATABASE_RUNNER_KEY, EXIT_CONFIG, RUNNER_KEY, fail
 from hduce.core.config import ConfigError, Settings, load_settings
 from hduce.core.logging import configure_logging
 from hduce.core.plugin import HducePlugin
+from hduce.core.plugin_failures import PluginFailed
 
 if TYPE_CHECKING:
     from hduce.core.db import Database
@@ -47,6 +48,8 @@ def clear_errors() -> Iterator[None]:
     """Turn known start-up failures into one line and a non-zero exit code."""
     try:
         yield
+    except PluginFailed as exc:  # the plugin's code, not the config: the line names it
+        fail(str(exc), EXIT_CONFIG)
     except ConfigError as exc:
         fail(f"config error: {exc}", EXIT_CONFIG)
     except runtime_errors() as exc:

@@ -1,5 +1,6 @@
 """Uvicorn for `hduce serve`: open live streams end as soon as shutdown begins."""
 
+import logging
 import socket
 import sys
 
@@ -8,6 +9,7 @@ from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import ChangeReload
 
 from hduce.core.draining import begin_draining
+from hduce.core.plugin_failures import PluginFailureTraceback
 
 
 class DrainingServer(uvicorn.Server):
@@ -20,7 +22,12 @@ class DrainingServer(uvicorn.Server):
 
 
 def run_web_server(config: uvicorn.Config) -> None:
-    """Serve until stopped; with `reload`, in a child process restarted on code changes."""
+    """Serve until stopped; with `reload`, in a child process restarted on code changes.
+
+    A plugin's lifespan that fails to start is one line naming it (logged by its guard), not
+    uvicorn's traceback of the app's start-up.
+    """
+    logging.getLogger("uvicorn.error").addFilter(PluginFailureTraceback())
     server = DrainingServer(config)
     if config.should_reload:
         ChangeReload(config, target=server.run, sockets=[config.bind_socket()]).run()

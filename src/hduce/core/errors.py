@@ -145,6 +145,9 @@ def _handle_validation(request: Request, exc: ValidationException) -> Response[b
 
 def _handle_http(request: Request, exc: HTTPException) -> Response[bytes]:
     status = exc.status_code
+    if status >= 500:  # Litestar's own failure (e.g. a dependency of the wrong type): a bug
+        path = loggable_path(request.scope)
+        logger.error("server error on %s %s", request.method, path, exc_info=exc)
     phrase = status_phrase(status)
     slug = phrase.lower().replace(" ", "-")
     detail = _unparsable_body(exc) or (exc.detail if exc.detail != phrase else None)

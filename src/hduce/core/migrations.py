@@ -17,6 +17,8 @@ from piccolo.engine.finder import engine_finder
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.table import Table
 
+from hduce.core.plugin_failures import one_line
+
 logger = logging.getLogger("hduce.migrations")
 
 
@@ -87,8 +89,17 @@ async def apply_migrations(*, quiet: bool = False) -> list[str]:
         before = await applied_migrations(connection)
         refuse_unknown(before, "the database")
         report = io.StringIO()
-        with contextlib.redirect_stdout(report):
-            result = await run_forwards(app_name="all")
+        try:
+            with contextlib.redirect_stdout(report):
+                result = await run_forwards(app_name="all")
+        except MigrationFailed:
+            raise
+        except Exception as exc:  # a Piccolo migration's own statement: name what did not run
+            logger.debug("migrations failed", exc_info=True)
+            left = _pending(await applied_migrations(connection))
+            raise MigrationFailed(
+                f"migrations failed ({_some(left)} not applied): {one_line(exc)}"
+            ) from None
         after = await applied_migrations(connection)
     logger.debug("piccolo: %s", report.getvalue().strip())
     applied = [name for name in after if name not in before]
@@ -185,18 +196,22 @@ async def require_migrated() -> None:
     finally:
         await connection.close()
     refuse_unknown(applied, "the database")
+    if pending := _pending(applied):
+        raise MigrationFailed(
+            f"the database lacks migrations of this HDuce ({_some(pending)}): run `hduce migrate`"
+            " first, or start without --no-migrate"
+        )
+
+
+def _pending(applied: Iterable[str]) -> list[str]:
+    """The migrations of the registered apps not among `applied`, as `app/id`."""
     done = set(applied)
-    pending = [
+    return [
         f"{app}/{name}"
         for app, names in _known_migrations().items()
         for name in sorted(names)
         if f"{app}/{name}" not in done
     ]
-    if pending:
-        raise MigrationFailed(
-            f"the database lacks migrations of this HDuce ({_some(pending)}): run `hduce migrate`"
-            " first, or start without --no-migrate"
-        )
 
 
 def _known_migrations() -> dict[str, set[str]]:
@@ -234,7 +249,12 @@ def raw_sql_migration(
     )
 
     async def run_forwards_sql() -> None:
-        await _run_steps(forwards_sql)
+        try:
+            await _run_steps(forwards_sql)
+        except asyncpg.PostgresError as exc:
+            raise MigrationFailed(
+                f"migration {app_name}/{migration_id} failed: {one_line(exc)}"
+            ) from None
 
     async def run_backwards_sql() -> None:
         await _run_steps(backwards_sql)

@@ -26,6 +26,12 @@ if TYPE_CHECKING:
     from hduce.core.plugin_env import PluginEnv
 
 API_PREFIX = "/api/v1"
+RESERVED_NAMES = frozenset(
+    {"principal", "state", "headers", "cookies", "request", "socket", "data", "query", "scope"}
+    | {"body", "receive", "send"}
+)
+"""Names no plugin takes: its DI key would shadow core's `principal` or a parameter Litestar
+gives handlers itself (`litestar.constants.RESERVED_KWARGS` and `SKIP_VALIDATION_NAMES`)."""
 
 
 @dataclass(frozen=True)
@@ -159,17 +165,28 @@ class HducePlugin:
         return []
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
-        """Mount this plugin's routes, dependencies, lifespans and OpenAPI tag."""
-        from litestar import Router
+        """Mount this plugin's routes, dependencies, lifespans and OpenAPI tag.
+
+        What this plugin's methods raise, and a route or dependency another part already has,
+        stop the app with one line naming the plugin (`core.plugin_failures`).
+        """
         from litestar.openapi.spec import Tag
 
-        api = list(self.route_handlers())
-        if api:
-            app_config.route_handlers.append(Router(path=API_PREFIX, route_handlers=api))
-        app_config.route_handlers.extend(self.root_route_handlers())
-        app_config.dependencies.update(self.dependencies())
-        app_config.lifespan.extend(self.lifespans())
-        if app_config.openapi_config is not None and (api or self.root_route_handlers()):
+        from hduce.core.plugin_failures import failing_as, guarded_lifespan
+        from hduce.core.plugin_mount import mount_dependencies, mount_routes
+
+        with failing_as(self.name, "route_handlers()"):
+            api = list(self.route_handlers())
+        with failing_as(self.name, "root_route_handlers()"):
+            root = list(self.root_route_handlers())
+        mount_routes(self.name, app_config, api, root, API_PREFIX)
+        with failing_as(self.name, "dependencies()"):
+            provided = self.dependencies()
+        mount_dependencies(self.name, app_config, provided)
+        with failing_as(self.name, "lifespans()"):
+            lifespans = list(self.lifespans())
+        app_config.lifespan.extend(guarded_lifespan(self.name, each) for each in lifespans)
+        if app_config.openapi_config is not None and (api or root):
             tag = Tag(name=self.name, description=self.description or None)
             # A copy, never the config in place: it may be Litestar's shared default.
             openapi = copy.copy(app_config.openapi_config)

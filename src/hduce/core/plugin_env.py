@@ -17,7 +17,7 @@ ContractT = TypeVar("ContractT")
 
 
 class MissingContract(ConfigError):
-    """A plugin requires a contract no enabled plugin provides (a start-up error)."""
+    """A plugin requires a contract no plugin set up before it provides (a start-up error)."""
 
 
 @dataclass(frozen=True)
@@ -57,12 +57,15 @@ class PluginEnv(Generic[ConfigT]):
     def require(self, contract: type[ContractT]) -> ContractT:
         """The provider of `contract`, resolved now: call it in `setup()`, keep the result.
 
-        Raises `MissingContract` naming this plugin and the contract when none is enabled.
+        Raises `MissingContract` naming this plugin and the contract when no plugin set up
+        before this one provides it: its owner may be disabled, or enabled but set up later
+        (this plugin lacks it in `requires` or `after`).
         """
         if not self.registry.provides(contract):
             raise MissingContract(
-                f"plugin {self.plugin!r} requires {contract.__qualname__}, "
-                "which no enabled plugin provides"
+                f"plugin {self.plugin!r} requires {contract.__qualname__}, which no plugin set up"
+                " before it provides: enable its owner and add it to this plugin's `requires`"
+                " or `after`"
             )
         return self.registry.get(contract)
 

@@ -36,6 +36,8 @@ class Late(Generic[ContractT]):
 
 
 HealthCheck = Callable[[], Awaitable[HealthStatus]]
+CORE_HEALTH_CHECKS = ("database", "nats", "outbox", "tasks", "background", "workers")
+"""The checks of the shared services `/health/detailed` always runs: no plugin takes their names."""
 NamedT = TypeVar("NamedT")
 
 
@@ -77,7 +79,9 @@ class Registry:
         return contract in self._contracts
 
     def add_health_check(self, name: str, check: HealthCheck) -> None:
-        """Add a named check to `/health/detailed`."""
+        """Add a named check to `/health/detailed`; core's names and taken ones are refused."""
+        if name in CORE_HEALTH_CHECKS:
+            raise ValueError(f"health check {name!r} is core's: name the check after its plugin")
         _add_named(self._health_checks, "health check", name, check)
 
     @property

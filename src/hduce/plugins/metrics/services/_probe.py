@@ -8,7 +8,7 @@ import msgspec
 
 from hduce.core.heartbeat import MISSED_BEATS, live_workers
 from hduce.core.plugin_env import PluginEnv
-from hduce.core.registry import HealthStatus
+from hduce.core.registry import CORE_HEALTH_CHECKS, HealthStatus
 from hduce.plugins.metrics.config import MetricsConfig
 from hduce.plugins.metrics.schemas import HealthReport
 from hduce.plugins.metrics.services._gauges import record_backlog, record_pool, record_task_lag
@@ -41,13 +41,9 @@ class HealthProbe:
 
     async def _run(self) -> HealthReport:
         checks: dict[str, Callable[[], Awaitable[HealthStatus]]] = {
-            "database": self.database,
-            "nats": self.nats,
-            "outbox": self.outbox,
-            "tasks": self.tasks,
-            "background": self.background,
-            "workers": self.workers,
-            # Read at each run, not in setup: plugins set up after this one add checks too.
+            **{name: getattr(self, name) for name in CORE_HEALTH_CHECKS},
+            # Read at each run, not in setup: plugins set up after this one add checks too (the
+            # registry refuses them core's names).
             **self._env.registry.health_checks,
         }
         results = await asyncio.gather(*(self._bounded(check) for check in checks.values()))
