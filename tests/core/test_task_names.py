@@ -81,6 +81,12 @@ def test_an_event_name_of_another_event_class_is_refused(settings: Settings) -> 
     assert "tests.support.probe.ProbeRequested" in message
 
 
+def test_a_plugin_names_its_tasks_after_itself(settings: Settings) -> None:
+    message = refusal(settings, ThiefPlugin(Other, "other.take"))
+    assert "task 'other.take'" in message
+    assert "plugin 'thief' names its tasks thief.<verb>" in message
+
+
 def test_one_event_class_may_have_many_tasks(settings: Settings) -> None:
     settings = isolated(settings)
     context = build_context(settings, "web", settings.database.url, settings.nats.url)

@@ -1,5 +1,6 @@
 """Domain events: published into the outbox inside the caller's transaction, handled by tasks."""
 
+import copy
 import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -103,14 +104,21 @@ class EventBus:
         self._subscriptions: dict[str, list[Subscription[Any]]] = {}
         self._event_types: dict[str, type[Event]] = {}
         self._tasks: dict[str, Subscription[Any]] = {}
+        self._owner: str | None = None
+
+    def owned_by(self, plugin: str) -> "EventBus":
+        """This bus as `plugin` sees it: the same subscriptions, its task names `<plugin>.…`."""
+        view = copy.copy(self)
+        view._owner = plugin
+        return view
 
     def subscribe(
         self, event_type: type[EventT], handler: EventHandler[EventT], *, task_name: str
     ) -> Subscription[EventT]:
         """Run `handler` as the task `task_name` for every committed `event_type`.
 
-        Raises `NameTaken` when `task_name` is another subscription's, or when the event's name
-        is the name of another Event class.
+        Raises `NameTaken` when `task_name` is another subscription's or, on a plugin's view
+        (`owned_by`), not `<plugin>.…`, or when the event's name is another Event class's.
         """
         claimed = self._event_types.get(event_type.name, event_type)
         if claimed is not event_type:
@@ -125,6 +133,11 @@ class EventBus:
                 f"task {task_name!r} of {qualified_name(handler)} is already "
                 f"{qualified_name(taken.handler)} on {taken.event_type.name!r}: a task name "
                 "belongs to one subscription (start it with its plugin's name)"
+            )
+        if self._owner is not None and not task_name.startswith(f"{self._owner}."):
+            raise NameTaken(
+                f"task {task_name!r} of {qualified_name(handler)}: plugin {self._owner!r} names"
+                f" its tasks {self._owner}.<verb>"
             )
         subscription = Subscription(event_type, task_name, handler)
         self._event_types[event_type.name] = event_type

@@ -47,7 +47,7 @@ class PluginEnv(Generic[ConfigT]):
             settings=context.settings,
             role=context.role,
             db=Database(context.db),
-            events=context.events,
+            events=context.events.owned_by(plugin),
             tasks=context.broker,
             tokens=context.tokens,
             supervisor=context.supervisor,
