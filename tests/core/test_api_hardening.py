@@ -92,7 +92,9 @@ async def test_a_missing_json_body_is_a_400_that_says_so(
     client: AsyncTestClient, body: bytes | None
 ) -> None:
     headers = {"Content-Type": "application/json"} if body is not None else {}
-    response = await client.post("/api/v1/auth/login", content=body, headers=headers)
+    # Not the login: its rate limit is shared with every other test of the session.
+    confirm = f"/api/v1/appointments/{NO_APPOINTMENT}/confirm"
+    response = await client.post(confirm, content=body, headers=headers)
     assert response.status_code == 400, response.text
     assert response.headers["content-type"] == PROBLEM_JSON
     assert response.json()["detail"] == "a JSON request body is required", response.text
