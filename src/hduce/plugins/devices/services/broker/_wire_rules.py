@@ -2,7 +2,8 @@
 
 amqtt 0.12.1 checks little of a packet's form: it acknowledges a PUBLISH at QoS 3 or with
 packet id 0, grants a SUBSCRIBE asking QoS 3, answers packets whose fixed-header flags are
-wrong and silently drops a PUBLISH to a wildcard topic. A protocol violation must close the
+wrong, silently drops a PUBLISH to a wildcard topic and acknowledges one to an empty topic
+before closing the connection. A protocol violation must close the
 connection ([MQTT-4.8.0-1]); each rule below names the clause it enforces.
 """
 
@@ -95,6 +96,8 @@ def _check_publish(flags: int, body: bytes) -> None:
     if qos == 0 and flags & 0b1000:
         raise Malformed("PUBLISH with DUP set at QoS 0 [MQTT-3.3.1-2]")
     topic, end = _string(body, 0)
+    if not topic:
+        raise Malformed("PUBLISH to an empty topic [MQTT-4.7.3-1]")
     if "+" in topic or "#" in topic:
         raise Malformed(f"PUBLISH to a topic with a wildcard: {topic!r} [MQTT-3.3.2-2]")
     if qos and _packet_id(body, end) == 0:
