@@ -84,6 +84,21 @@ async def test_a_client_holds_at_most_max_subscriptions_filters(
         client.drop()
 
 
+async def test_a_clean_session_starts_with_no_filter_counted(clinic: Clinic, admin: Member) -> None:
+    # What a client holds is counted as it subscribes: the count goes with its session.
+    device, secret = await register(clinic, admin)
+    filters = [f"devices/{device}/cmd/{n}" for n in range(MAX_FILTERS)]
+    for attempt in range(2):
+        client, _, code = await connect_raw(broker_port(clinic), device, device, secret)
+        assert code == ACCEPTED
+        try:
+            granted = [await subscribe(client, f, n + 1) for n, f in enumerate(filters)]
+            assert granted == [1] * MAX_FILTERS, f"connection {attempt + 1}"
+        finally:
+            client.drop()
+        await asyncio.sleep(0.2)  # the drop is handled
+
+
 async def test_an_offline_session_keeps_only_the_newest_messages(
     clinic: Clinic, admin: Member
 ) -> None:
