@@ -161,3 +161,18 @@ async def test_an_identity_keeps_at_most_max_sessions_per_identity(
     client, present, _ = await connect_raw(port, client_ids[-1], device, secret, clean=False)
     client.drop()
     assert present, "the newest session is resumed"
+
+
+async def test_spellings_of_one_id_are_one_identity(clinic: Clinic, admin: Member) -> None:
+    # uuid.UUID() reads an id in capitals, without dashes, in braces or as a URN: each spelling
+    # kept its own sessions, beyond max_sessions_per_identity.
+    device, secret = await register(clinic, admin)
+    spellings = [device.upper(), device.replace("-", ""), f"{{{device}}}", f"urn:uuid:{device}"]
+    client_ids = [f"{device}-spelt-{n}" for n in range(len(spellings))]
+    for client_id, spelt in zip(client_ids, spellings, strict=True):
+        await left_offline(broker_port(clinic), client_id, spelt, secret)
+        await asyncio.sleep(0.1)  # its DISCONNECT is handled: the next one finds it offline
+    sessions = amqtt_of(clinic).sessions
+    held = [cid for cid in client_ids if cid in sessions]
+    assert held == client_ids[-MAX_SESSIONS:], "one identity, whatever the spelling"
+    assert {sessions[cid][0].username for cid in held} == {device}
