@@ -93,23 +93,6 @@ async def test_a_device_cannot_publish_as_another_device(
     assert await clinic.fetch("SELECT 1 FROM reading WHERE device = $1", uuid.UUID(other)) == []
 
 
-async def test_a_device_signed_in_with_its_id_in_capitals_is_stored_on_the_documented_topic(
-    clinic: Clinic, admin: Member, patient: Member
-) -> None:
-    # Sign-in reads any spelling `uuid.UUID` does; the session is the id as the API shows it,
-    # so the documented topic is the device's own, and no acknowledged reading is lost unseen.
-    device, secret = await register(clinic, admin, patient)
-    spelt = device.upper()
-    async with mqtt(clinic, spelt, secret) as client:
-        await client.publish(f"devices/{spelt}/telemetry", telemetry(("spo2", 94, "%")), qos=1)
-        await client.publish(f"devices/{device}/telemetry", telemetry(("spo2", 93, "%")), qos=1)
-        await eventually(clinic, READING_OF, uuid.UUID(device), 93.0)
-    assert not await clinic.fetch(READING_OF, uuid.UUID(device), 94.0)
-    shown = (await clinic.client.get(f"{API}/{device}", headers=admin.headers)).json()
-    assert shown["invalid_messages"] == 1, "the refused reading is counted on the device"
-    assert f"devices/{spelt}/telemetry" in shown["last_error"]
-
-
 async def test_subscriptions_are_limited_to_the_clients_own_topics(
     clinic: Clinic, admin: Member, patient: Member
 ) -> None:
