@@ -89,6 +89,12 @@ def violations(topic: str, commands: str) -> dict[str, bytes]:
         "PUBLISH to a # wildcard [MQTT-3.3.2-2]": packet(0x30, _string(topic + "/#") + reading),
         "PUBLISH topic with U+0000 [MQTT-1.5.3-2]": packet(0x30, _string(topic + "\0") + reading),
         "PUBLISH topic not UTF-8 [MQTT-1.5.3-1]": packet(0x30, _string(b"dev\xff\xfe") + reading),
+        "PUBLISH QoS 1 to an empty topic [MQTT-4.7.3-1]": packet(
+            0x32, _string("") + PACKET_ID + reading
+        ),
+        "PUBLISH QoS 2 to an empty topic [MQTT-4.7.3-1]": packet(
+            0x34, _string("") + PACKET_ID + reading
+        ),
         "PUBLISH QoS 1 with packet id 0 [MQTT-2.3.1-1]": packet(
             0x32, _string(topic) + b"\0\0" + reading
         ),

@@ -1,4 +1,5 @@
-"""Isolation and session correctness of the broker: wills, retained messages, client ids, `$`."""
+"""Isolation and session correctness of the broker: wills, retained messages, client ids, `$`,
+the spellings of an id."""
 
 import uuid
 
@@ -7,11 +8,14 @@ import pytest
 
 from hduce.plugins.devices import DevicesPlugin
 from tests.plugins.devices.helpers import (
+    API,
     amqtt_of,
     broker_port,
+    eventually,
     mqtt,
     next_message,
     register,
+    telemetry,
     token_of,
 )
 from tests.plugins.devices.raw_packets import (
@@ -27,6 +31,8 @@ from tests.plugins.devices.raw_packets import (
     until,
 )
 from tests.plugins.users.clinic import Clinic, Member
+
+READING_OF = "SELECT * FROM reading WHERE device = $1 AND value = $2"
 
 
 async def push(clinic: Clinic, topic: str, payload: bytes) -> None:
@@ -251,3 +257,20 @@ async def test_a_publish_without_a_topic_closes_the_connection_as_a_drop(
     retained = amqtt_of(clinic).retained_messages
     await until(lambda: status in retained)
     await until(lambda: connected_as(clinic, device) == 0)
+
+
+async def test_a_device_signed_in_with_its_id_in_capitals_is_stored_on_the_documented_topic(
+    clinic: Clinic, admin: Member, patient: Member
+) -> None:
+    # Sign-in reads any spelling `uuid.UUID` does; the session is the id as the API shows it,
+    # so the documented topic is the device's own, and no acknowledged reading is lost unseen.
+    device, secret = await register(clinic, admin, patient)
+    spelt = device.upper()
+    async with mqtt(clinic, spelt, secret) as client:
+        await client.publish(f"devices/{spelt}/telemetry", telemetry(("spo2", 94, "%")), qos=1)
+        await client.publish(f"devices/{device}/telemetry", telemetry(("spo2", 93, "%")), qos=1)
+        await eventually(clinic, READING_OF, uuid.UUID(device), 93.0)
+    assert not await clinic.fetch(READING_OF, uuid.UUID(device), 94.0)
+    shown = (await clinic.client.get(f"{API}/{device}", headers=admin.headers)).json()
+    assert shown["invalid_messages"] == 1, "the refused reading is counted on the device"
+    assert f"devices/{spelt}/telemetry" in shown["last_error"]

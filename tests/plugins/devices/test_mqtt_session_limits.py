@@ -84,6 +84,21 @@ async def test_a_client_holds_at_most_max_subscriptions_filters(
         client.drop()
 
 
+async def test_a_clean_session_starts_with_no_filter_counted(clinic: Clinic, admin: Member) -> None:
+    # What a client holds is counted as it subscribes: the count goes with its session.
+    device, secret = await register(clinic, admin)
+    filters = [f"devices/{device}/cmd/{n}" for n in range(MAX_FILTERS)]
+    for attempt in range(2):
+        client, _, code = await connect_raw(broker_port(clinic), device, device, secret)
+        assert code == ACCEPTED
+        try:
+            granted = [await subscribe(client, f, n + 1) for n, f in enumerate(filters)]
+            assert granted == [1] * MAX_FILTERS, f"connection {attempt + 1}"
+        finally:
+            client.drop()
+        await asyncio.sleep(0.2)  # the drop is handled
+
+
 async def test_an_offline_session_keeps_only_the_newest_messages(
     clinic: Clinic, admin: Member
 ) -> None:
@@ -146,3 +161,18 @@ async def test_an_identity_keeps_at_most_max_sessions_per_identity(
     client, present, _ = await connect_raw(port, client_ids[-1], device, secret, clean=False)
     client.drop()
     assert present, "the newest session is resumed"
+
+
+async def test_spellings_of_one_id_are_one_identity(clinic: Clinic, admin: Member) -> None:
+    # uuid.UUID() reads an id in capitals, without dashes, in braces or as a URN: each spelling
+    # kept its own sessions, beyond max_sessions_per_identity.
+    device, secret = await register(clinic, admin)
+    spellings = [device.upper(), device.replace("-", ""), f"{{{device}}}", f"urn:uuid:{device}"]
+    client_ids = [f"{device}-spelt-{n}" for n in range(len(spellings))]
+    for client_id, spelt in zip(client_ids, spellings, strict=True):
+        await left_offline(broker_port(clinic), client_id, spelt, secret)
+        await asyncio.sleep(0.1)  # its DISCONNECT is handled: the next one finds it offline
+    sessions = amqtt_of(clinic).sessions
+    held = [cid for cid in client_ids if cid in sessions]
+    assert held == client_ids[-MAX_SESSIONS:], "one identity, whatever the spelling"
+    assert {sessions[cid][0].username for cid in held} == {device}

@@ -83,7 +83,8 @@ class DevicesConfig(Section):
     """Packets a second one connection is read at, on average (bursts of twice that); a faster
     sender waits (TCP pushes back, nothing is lost); 0: no limit."""
     max_subscriptions: NonNegative = 100
-    """Topic filters one client may hold; a SUBSCRIBE beyond is refused filter by filter (0x80)."""
+    """Topic filters one client may hold; a SUBSCRIBE beyond is refused filter by filter (0x80),
+    one carrying more filters than this closes the connection."""
     max_queued_messages: NonNegative = 1000
     """QoS 1/2 messages kept for one offline persistent session; beyond, the oldest is dropped."""
     session_expiry: Duration = Duration(7 * 86_400)

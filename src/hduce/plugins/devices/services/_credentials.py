@@ -24,9 +24,12 @@ class ClientKind(StrEnum):
 
 @dataclass(frozen=True)
 class SignedIn:
-    """A client let in: what it is and, for an app, when its access token runs out."""
+    """A client let in: what it is, its id and, for an app, when its access token runs out."""
 
     kind: ClientKind
+    username: str
+    """The id as `uuid` prints it (the session's username from then on, whatever the spelling
+    signed in with: capitals, no dashes, braces, `urn:uuid:`)."""
     expires_at: float | None = None
     """Epoch seconds; the broker closes the connection then."""
 
@@ -59,7 +62,7 @@ class MqttSignIn:
             valid = hmac.compare_digest(hash_secret(password), row["secret_hash"])
             if not (valid and row["active"]):
                 return None
-            return SignedIn(ClientKind.DEVICE)  # presence records the connection
+            return SignedIn(ClientKind.DEVICE, str(client_id))  # presence records the connection
         hmac.compare_digest(hash_secret(password), _UNKNOWN)
         try:
             principal, expires_at = self._tokens.verify_until(password)
@@ -67,7 +70,7 @@ class MqttSignIn:
             return None
         if principal.id != client_id:
             return None
-        return SignedIn(ClientKind.USER, expires_at=expires_at)
+        return SignedIn(ClientKind.USER, str(client_id), expires_at=expires_at)
 
     def token_still_valid(self, token: str) -> bool:
         """Whether an app's access token is unexpired and unrevoked (its session not ended)."""

@@ -124,11 +124,15 @@ class TelemetryIngest:
                 payload, received_at=at, max_skew=self._max_skew, ranges=self._config.ranges
             )
         except InvalidTelemetry as exc:
-            self._invalid.add(device_id, str(exc))
-            self._count("invalid")
-            self._wake.set()
+            self.refuse(device_id, str(exc))
             return None
         return Accepted(device_id, payload, at, telemetry)
+
+    def refuse(self, device_id: uuid.UUID, reason: str) -> None:
+        """Count a message of the device that is not stored (`invalid`), noted on its row."""
+        self._invalid.add(device_id, reason)
+        self._count("invalid")
+        self._wake.set()
 
     def keep(self, device_id: uuid.UUID, payload: bytes, settled: Settled | None) -> bool:
         """Take a message to store; False when the spool cannot take it (do not acknowledge).

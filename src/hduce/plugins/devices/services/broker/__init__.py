@@ -173,7 +173,7 @@ class DeviceBroker:
         wanted = _canonical(username)
 
         async def signed_in_as(session: Session) -> bool:
-            return _canonical(session.username) == wanted
+            return session.username == wanted  # sign-in made it the canonical id
 
         return await self._close_where(signed_in_as)
 
@@ -238,7 +238,7 @@ class DeviceBroker:
 
 
 def _canonical(username: str | None) -> str | None:
-    """A client id as `uuid` prints it: sign-in takes any spelling `uuid.UUID` parses."""
+    """An id as `uuid` prints it, as sign-in keeps it (it takes any spelling `uuid.UUID` reads)."""
     try:
         return str(uuid.UUID(username or ""))
     except ValueError:

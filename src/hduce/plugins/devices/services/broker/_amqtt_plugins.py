@@ -9,7 +9,8 @@ from amqtt.contexts import Action
 from amqtt.plugins.base import BaseAuthPlugin, BasePlugin, BaseTopicPlugin
 from amqtt.session import Session
 
-from hduce.plugins.devices.services._acl import PUBLISH, allowed
+from hduce.plugins.devices.services._acl import PUBLISH, allowed, telemetry_topic
+from hduce.plugins.devices.services._credentials import ClientKind
 from hduce.plugins.devices.services._ingest import Settled
 
 logger = logging.getLogger("hduce.devices")
@@ -21,7 +22,12 @@ TELEMETRY = "hduce.devices.telemetry"
 
 
 class SignInPlugin(BaseAuthPlugin):
-    """Accepts devices (id + secret) and users' apps (id + access token); refuses the rest."""
+    """Accepts devices (id + secret) and users' apps (id + access token); refuses the rest.
+
+    A client let in is known by its id as `uuid` prints it (`SignedIn.username`): sessions, the
+    per-identity limits and the topic ACL see one identity, whatever the spelling it signed in
+    with, and its topics are the documented ones.
+    """
 
     @dataclass
     class Config:
@@ -50,6 +56,8 @@ class SignInPlugin(BaseAuthPlugin):
             return False
         if signed_in is None:
             return False
+        session.username = signed_in.username
+        setattr(session, CHECKED, (session.username, session.password))
         setattr(session, KIND, signed_in.kind)
         if signed_in.expires_at is not None:
             self.config.expire(session, signed_in.expires_at)
@@ -82,7 +90,9 @@ class TelemetryHookPlugin(BasePlugin[Any]):
 
     Not an amqtt event hook: events are fire-and-forget, and a reading must be durable before
     its PUBACK / PUBREC (see `_inbound.DurableInbound`). The ACL is the same function the topic
-    plugin applies; what it refuses is left to amqtt (acknowledged and dropped, as before).
+    plugin applies; what it refuses is left to amqtt (acknowledged and dropped), and a device's
+    refused PUBLISH is counted as an invalid message on its row (`refused`), so a reading sent
+    to a wrong topic is never acknowledged and lost unseen.
     """
 
     @dataclass
@@ -107,6 +117,16 @@ class TelemetryHookPlugin(BasePlugin[Any]):
         device_id = uuid.UUID(levels[1])
         session.attributes[TELEMETRY] = (kind, username, topic, device_id)
         return device_id
+
+    def refused(self, session: Session, topic: str) -> None:
+        """Count a device's PUBLISH the ACL refuses (it is acknowledged, never stored)."""
+        kind, username = getattr(session, KIND, None), session.username or ""
+        if kind is ClientKind.DEVICE and not allowed(kind, username, topic, PUBLISH):
+            self.config.ingest.refuse(
+                uuid.UUID(username),
+                f"PUBLISH to {topic} refused: a device publishes only on "
+                f"{telemetry_topic(username)} and devices/{username}/status",
+            )
 
     def keep(self, device_id: uuid.UUID, payload: bytes, settled: Settled | None) -> bool:
         """Hand a message over; False: do not acknowledge it (the client sends it again).

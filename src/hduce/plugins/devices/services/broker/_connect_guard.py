@@ -30,6 +30,7 @@ REFUSALS = (
     "server_full",
     "packet_too_large",
     "protocol_violation",
+    "too_many_filters",
 )
 """Why the broker closed sockets, counted (shown in the health check)."""
 SIGN_IN_CLOSE_SECONDS = 1.0

@@ -85,8 +85,9 @@ class SignedInOnlyBroker(
             handler, session = await DeviceProtocolHandler.init_from_connect(
                 connect, writer, self.plugins_manager
             )
-            handler.on_violation = self._protocol_violation
+            handler.on_refusal = self._refused
             handler.packet_rate = self.limits.max_packet_rate
+            handler.max_filters = self.limits.max_subscriptions
         except MQTTError as exc:
             self.logger.warning("invalid connection from %s: %s", where, exc)
             with contextlib.suppress(*GONE):
@@ -139,12 +140,9 @@ class SignedInOnlyBroker(
         try:
             check_connect(first, body)
         except Malformed as exc:
-            self._protocol_violation()
+            self._refused("protocol_violation")
             raise MQTTError(str(exc)) from exc
         return MQTTFixedHeader(first >> 4, first & 0x0F, len(body)).to_bytes() + body
-
-    def _protocol_violation(self) -> None:
-        self.refusals["protocol_violation"] += 1
 
     async def _take_over(self, session: Session) -> None:
         """End the connection the client id is connected on now, if any ([MQTT-3.1.4-2]).

@@ -26,12 +26,13 @@ class DurableInbound:
     sent again before PUBREL (DUP=1, same packet id) as a new message. Here a device's telemetry
     is first handed to the devices plugin (validated, fsynced to the spool) and only then
     acknowledged: PUBACK straight away (no client may receive telemetry, so amqtt's routing is
-    skipped), PUBREC through amqtt's QoS 2 flow. When the spool is full nothing is sent, and the
-    client sends the message again later. Other topics go to amqtt unchanged. A QoS 2 packet id
-    seen and not yet released in this session (`session.inflight_in`, which survives a reconnect
-    with clean session 0) only gets its PUBREC again ([MQTT-4.3.3-2]: method A, store then
-    PUBREC), or nothing while its first copy is still being written (that one answers once
-    durable).
+    skipped), PUBREC through amqtt's QoS 2 flow. A device's PUBLISH the ACL refuses is counted
+    on its row before amqtt acknowledges and drops it. When the spool is full nothing is sent,
+    and the client sends the message again later. Other topics go to amqtt unchanged. A QoS 2
+    packet id seen and not yet released in this session (`session.inflight_in`, which survives
+    a reconnect with clean session 0) only gets its PUBREC again ([MQTT-4.3.3-2]: method A,
+    store then PUBREC), or nothing while its first copy is still being written (that one
+    answers once durable).
 
     On a TCP or TLS socket, a device's QoS 0/1 telemetry does not even reach `handle_publish`:
     the reader hands its bytes to `publish_inline`, and the PUBACK is written to the socket by
@@ -96,6 +97,7 @@ class DurableInbound:
         intake = self._intake()
         device_id = intake.device_of(session, topic)
         if device_id is None:
+            intake.refused(session, topic)
             await self._handle_message_flow(_message(publish_packet))
             return
         message = _message(publish_packet) if qos == QOS_2 else None

@@ -1,4 +1,4 @@
-"""PUBLISHes to topics no client may use: `$` topics dropped, empty ones close the connection."""
+"""PUBLISHes to topics no client may use: `$` topics dropped, the session goes on."""
 
 import asyncio
 import logging
@@ -18,8 +18,9 @@ class InvalidTopicsHandled(Broker):
     client's message loop without closing anything: the socket stays open, no SUBSCRIBE or
     DISCONNECT is handled any more, the will is never sent and the session counts as connected
     for ever. A `$` topic is reserved to the broker, so that PUBLISH is dropped and the session
-    goes on; an empty topic is a protocol violation, so the connection is closed as an abnormal
-    disconnect (the will goes out). (A topic with a wildcard is discarded by amqtt's parser.)
+    goes on. An empty topic or one with a wildcard is a protocol violation the reader closes
+    unanswered (`_wire_rules`); should amqtt's loop end any other way while the session is
+    connected, the connection is closed as an abnormal disconnect (the will goes out).
     """
 
     async def _handle_message_delivery(

@@ -42,6 +42,9 @@ HANDLERS = {
     DISCONNECT: "handle_disconnect",
 }
 """amqtt's handler method for each packet type a client may send after CONNECT."""
+PENDING_PACKETS = 4
+"""SUBSCRIBE (and as many UNSUBSCRIBE) packets of one connection read but not yet handled, at
+most: at that many the connection is not read until one is."""
 
 
 class WholePacketReader:
@@ -58,6 +61,13 @@ class WholePacketReader:
     packet is decoded from the bytes read by amqtt's own classes, announced to amqtt's plugins
     (`PACKET_RECEIVED`) and handled as amqtt does: a task per packet, CONNECT awaited. Errors
     end the loop as in amqtt.
+
+    SUBSCRIBE and UNSUBSCRIBE are the exception: amqtt queues them, without a bound, for the
+    broker's message loop, so a client pipelining them was read at `packet_rate` however long
+    each took, and the queue grew for as long as it sent. Here they are queued in line, at most
+    `PENDING_PACKETS` of each: while the queue is full the connection is not read (TCP pushes
+    back). A SUBSCRIBE carrying more filters than a client may hold (`max_filters`) closes the
+    connection unanswered.
     """
 
     session: Any
@@ -65,8 +75,11 @@ class WholePacketReader:
     plugins_manager: Any
     _reader_ready: asyncio.Event | None
     _reader_stopped: asyncio.Event
-    on_violation: Callable[[], None] | None = None
-    """Told of each connection closed for a protocol violation (the broker counts them)."""
+    on_refusal: Callable[[str], None] | None = None
+    """Told why each connection it closes was closed: `protocol_violation`, `too_many_filters`
+    (the broker counts them)."""
+    max_filters: int | None = None
+    """The most topic filters one SUBSCRIBE may carry (a client's `max_subscriptions`)."""
     packet_rate: float = 0
     """Packets a second this connection is read at, on average (`Pace`); 0: as they come."""
     publish_inline: Callable[[int, bytes], bool]
@@ -75,6 +88,13 @@ class WholePacketReader:
     handle_connect: Callable[[Any], Awaitable[None]]
     handle_connection_closed: Callable[[], Awaitable[None]]
     stop: Callable[[], Awaitable[None]]
+    _pending_subscriptions: "asyncio.Queue[Any]"
+    _pending_unsubscriptions: "asyncio.Queue[Any]"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pending_subscriptions = asyncio.Queue(PENDING_PACKETS)
+        self._pending_unsubscriptions = asyncio.Queue(PENDING_PACKETS)
 
     async def _reader_loop(self) -> None:
         session, reader, ready = self.session, self.reader, self._reader_ready
@@ -98,7 +118,14 @@ class WholePacketReader:
                     if silence is not None:
                         silence.heard()
                     first, body = packet
-                    check_packet(first, body)
+                    filters, most = check_packet(first, body), self.max_filters
+                    if first >> 4 == SUBSCRIBE and most is not None and filters > most:
+                        self._refuse(
+                            f"a SUBSCRIBE of {filters} topic filters, more than a client may "
+                            f"hold ({self.max_filters})",
+                            "too_many_filters",
+                        )
+                        break
                     if first >> 4 == PUBLISH and self.publish_inline(first & 0x0F, body):
                         await self.drain_acknowledgements()
                         continue
@@ -106,9 +133,7 @@ class WholePacketReader:
                     if task is not None:
                         running.append(task)
                 except Malformed as exc:
-                    logger.warning("MQTT client %s closed: %s", session.client_id, exc)
-                    if self.on_violation is not None:
-                        self.on_violation()
+                    self._refuse(str(exc), "protocol_violation")
                     break  # a protocol violation: closed as a drop, the will goes out
                 except (MQTTError, NoDataError) as exc:
                     logger.debug("MQTT packet of %s discarded: %r", session.client_id, exc)
@@ -126,8 +151,18 @@ class WholePacketReader:
         self._reader_stopped.set()
         await self.stop()
 
+    def _refuse(self, why: str, reason: str) -> None:
+        """Log why the connection is being closed, and count it under `reason`."""
+        logger.warning("MQTT client %s closed: %s", self.session.client_id, why)
+        if self.on_refusal is not None:
+            self.on_refusal(reason)
+
     async def _dispatch(self, first: int, body: bytes) -> "asyncio.Task[None] | None":
-        """Decode one packet with amqtt's classes and start its handler (CONNECT: awaited)."""
+        """Decode one packet with amqtt's classes and start its handler.
+
+        CONNECT is awaited; SUBSCRIBE and UNSUBSCRIBE too, which waits while their bounded
+        queue is full.
+        """
         header = MQTTFixedHeader(first >> 4, first & 0x0F, len(body))
         decoded = await packet_class(header).from_stream(BufferReader(body), fixed_header=header)
         await self.plugins_manager.fire_event(
@@ -137,4 +172,8 @@ class WholePacketReader:
             # As in amqtt: the connection is set up before any other packet is handled.
             await self.handle_connect(decoded)
             return None
-        return asyncio.create_task(getattr(self, HANDLERS[header.packet_type])(decoded))
+        handle = getattr(self, HANDLERS[header.packet_type])
+        if header.packet_type in (SUBSCRIBE, UNSUBSCRIBE):
+            await handle(decoded)  # queued for the broker: waits for room, the socket unread
+            return None
+        return asyncio.create_task(handle(decoded))

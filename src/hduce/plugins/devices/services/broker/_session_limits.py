@@ -5,6 +5,7 @@ import logging
 from typing import Any
 
 from amqtt.broker import Broker
+from amqtt.contexts import Action
 from amqtt.mqtt.protocol.broker_handler import BrokerProtocolHandler
 from amqtt.session import Session
 
@@ -30,7 +31,9 @@ class BoundedSessions(Broker):
     ends after `session_expiry` (amqtt's monitor). An app that makes up a client id for each
     connection with clean_session=0 would leave a session (its filters, its queue) each time:
     beyond `max_sessions_per_identity`, the identity's offline one connected least recently is
-    forgotten.
+    forgotten. What each client holds is counted as it subscribes and unsubscribes (a scan of
+    every filter in the broker per filter asked for made one SUBSCRIBE cost seconds), and a
+    filter the ACL refuses is refused before it is counted.
     """
 
     limits: BrokerLimits
@@ -41,6 +44,8 @@ class BoundedSessions(Broker):
         self._client_ids_of: dict[str, dict[str, int]] = {}
         """Per identity (username): the client ids its sessions were stored under, each with
         the number of its latest CONNECT (a broker-wide count)."""
+        self._filters_of: dict[str, set[str]] = {}
+        """Per client id: the topic filters it holds (the keys of `_subscriptions` it is in)."""
 
     async def _session_for(self, session: Session) -> Session:
         """The session amqtt's table gets, once the identity's oldest beyond the bound are gone."""
@@ -75,13 +80,12 @@ class BoundedSessions(Broker):
 
     async def add_subscription(self, subscription: tuple[str, int], session: Session) -> int:
         """Subscribe as amqtt does, unless that is one filter too many; a held one is replaced."""
-        topic_filter = subscription[0]
-        held = [
-            held_filter
-            for held_filter, subscribers in self._subscriptions.items()
-            if any(subscriber.client_id == session.client_id for subscriber, _ in subscribers)
-        ]
-        if topic_filter not in held and len(held) >= self.limits.max_subscriptions:
+        topic_filter, client_id = subscription[0], session.client_id or ""
+        if not await self._topic_filtering(session, topic_filter, Action.SUBSCRIBE):
+            return REFUSED
+        held = self._filters_of.get(client_id, set())
+        replaced = topic_filter in held
+        if not replaced and len(held) >= self.limits.max_subscriptions:
             logger.info(
                 "MQTT %s: subscription to %s refused: %d filters already held",
                 session.username,
@@ -90,7 +94,9 @@ class BoundedSessions(Broker):
             )
             return REFUSED
         granted = int(await super().add_subscription(subscription, session))
-        if topic_filter in held and granted != REFUSED:  # [MQTT-3.8.4-3]: replaced, new QoS
+        if granted != REFUSED:
+            self._filters_of.setdefault(client_id, set()).add(topic_filter)
+        if replaced and granted != REFUSED:  # [MQTT-3.8.4-3]: replaced, new QoS
             self._subscriptions[topic_filter] = [
                 (session, granted)
                 if subscriber.client_id == session.client_id
@@ -98,6 +104,16 @@ class BoundedSessions(Broker):
                 for subscriber, qos in self._subscriptions[topic_filter]
             ]
         return granted
+
+    def _del_subscription(self, a_filter: str, session: Session) -> int:
+        """Unsubscribe as amqtt does (every way a filter goes: UNSUBSCRIBE, session end)."""
+        deleted = int(super()._del_subscription(a_filter, session))
+        held = self._filters_of.get(session.client_id or "")
+        if deleted and held is not None:
+            held.discard(a_filter)
+            if not held:
+                del self._filters_of[session.client_id or ""]
+        return deleted
 
     async def _handle_unsubscription(
         self, client_session: Session, handler: BrokerProtocolHandler, unsubscribe_waiter: Any

@@ -2,7 +2,8 @@
 
 amqtt 0.12.1 checks little of a packet's form: it acknowledges a PUBLISH at QoS 3 or with
 packet id 0, grants a SUBSCRIBE asking QoS 3, answers packets whose fixed-header flags are
-wrong and silently drops a PUBLISH to a wildcard topic. A protocol violation must close the
+wrong, silently drops a PUBLISH to a wildcard topic and acknowledges one to an empty topic
+before closing the connection. A protocol violation must close the
 connection ([MQTT-4.8.0-1]); each rule below names the clause it enforces.
 """
 
@@ -70,8 +71,11 @@ def check_connect(first: int, body: bytes) -> None:
         raise Malformed("CONNECT has bytes after its payload")
 
 
-def check_packet(first: int, body: bytes) -> None:
-    """A packet from a signed-in client (CONNECT again is amqtt's to refuse)."""
+def check_packet(first: int, body: bytes) -> int:
+    """Check a packet from a signed-in client (CONNECT again is amqtt's to refuse).
+
+    Returns how many topic filters it carries (a SUBSCRIBE or UNSUBSCRIBE; else 0).
+    """
     kind, flags = first >> 4, first & 0x0F
     if kind in (RESERVED_0, RESERVED_15):
         raise Malformed(f"reserved packet type {kind} [MQTT-2.2.1]")
@@ -79,13 +83,12 @@ def check_packet(first: int, body: bytes) -> None:
         raise Malformed(f"a client sent {_SERVER_ONLY[kind]}, which only a server sends")
     if kind == PUBLISH:
         _check_publish(flags, body)
-        return
+        return 0
     if flags != (0b0010 if kind in _FLAGS_0010 else 0):
         raise Malformed(f"fixed-header flags {flags:#06b} on packet type {kind} [MQTT-2.2.2-2]")
     if kind in _BODY_LENGTH and len(body) != _BODY_LENGTH[kind]:
         raise Malformed(f"packet type {kind} with a {len(body)}-byte body")
-    if kind in (SUBSCRIBE, UNSUBSCRIBE):
-        _check_filters(kind, body)
+    return _check_filters(kind, body) if kind in (SUBSCRIBE, UNSUBSCRIBE) else 0
 
 
 def _check_publish(flags: int, body: bytes) -> None:
@@ -95,13 +98,15 @@ def _check_publish(flags: int, body: bytes) -> None:
     if qos == 0 and flags & 0b1000:
         raise Malformed("PUBLISH with DUP set at QoS 0 [MQTT-3.3.1-2]")
     topic, end = _string(body, 0)
+    if not topic:
+        raise Malformed("PUBLISH to an empty topic [MQTT-4.7.3-1]")
     if "+" in topic or "#" in topic:
         raise Malformed(f"PUBLISH to a topic with a wildcard: {topic!r} [MQTT-3.3.2-2]")
     if qos and _packet_id(body, end) == 0:
         raise Malformed("PUBLISH with packet id 0 [MQTT-2.3.1-1]")
 
 
-def _check_filters(kind: int, body: bytes) -> None:
+def _check_filters(kind: int, body: bytes) -> int:
     name = "SUBSCRIBE" if kind == SUBSCRIBE else "UNSUBSCRIBE"
     if _packet_id(body, 0) == 0:
         raise Malformed(f"{name} with packet id 0 [MQTT-2.3.1-1]")
@@ -117,6 +122,7 @@ def _check_filters(kind: int, body: bytes) -> None:
             position += 1
     if not filters:
         raise Malformed(f"{name} without a topic filter [MQTT-3.8.3-3, MQTT-3.10.3-2]")
+    return filters
 
 
 def _string(body: bytes, position: int) -> tuple[str, int]:
