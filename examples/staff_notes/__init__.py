@@ -4,60 +4,24 @@ Load it with `[plugins] extra = ["staff_notes:StaffNotesPlugin"]` and its parent
 path (from the repository root: `PYTHONPATH=examples hduce migrate`). `hduce migrate` (and
 `hduce serve`) create its table from `migrations/`; staff post and read notes under
 `/api/v1/staff-notes`, and `hduce staff-notes count` prints how many there are.
+
+Every `hduce` command imports this module, so it imports at module level only `core.plugin`
+(and its config, had it one): routes, store and commands are imported where they are used.
 """
 
-import uuid
+from __future__ import annotations
+
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
-import rich_click as click
-from litestar import get, post
-from litestar.di import NamedDependency
-from litestar.types import ControllerRouterHandler
-
-from hduce.core.cli import run_with_plugin
-from hduce.core.context import AppContext
 from hduce.core.plugin import HducePlugin
-from hduce.core.registry import HealthStatus
-from hduce.core.schemas import Input, Read
-from hduce.core.security import Principal, requires_roles
-from hduce.core.sql_store import SqlStore
 
-STAFF = requires_roles("admin", "doctor", "nurse", "receptionist")
+if TYPE_CHECKING:
+    import rich_click as click
+    from litestar.types import ControllerRouterHandler
 
-
-class NoteIn(Input):
-    """A new note."""
-
-    body: str
-
-
-class NoteRead(Read):
-    """A note as staff read it."""
-
-    id: uuid.UUID
-    author: uuid.UUID
-    body: str
-
-
-class NoteStore(SqlStore):
-    """Every statement on `staff_note`."""
-
-    async def add(self, author: uuid.UUID, body: str) -> Any:
-        """Insert a note; its row."""
-        return await self.db.fetchrow(
-            "INSERT INTO staff_note (author, body) VALUES ($1, $2) RETURNING id, author, body",
-            author,
-            body,
-        )
-
-    async def every(self) -> list[Any]:
-        """Every note, oldest first."""
-        return await self.db.fetch("SELECT id, author, body FROM staff_note ORDER BY created_at")
-
-    async def count(self) -> int:
-        """How many notes there are."""
-        return int(await self.db.fetchval("SELECT count(*) FROM staff_note"))
+    from hduce.core.context import AppContext
+    from hduce.core.registry import HealthStatus
 
 
 class StaffNotesPlugin(HducePlugin):
@@ -69,45 +33,27 @@ class StaffNotesPlugin(HducePlugin):
 
     def setup(self, context: AppContext) -> None:
         """Build the store and register a health check that reads the table."""
+        from staff_notes.store import NoteStore
+
         super().setup(context)
         self.store = NoteStore(self.env.db)
         self.env.registry.add_health_check(self.name, self.health)
 
     async def health(self) -> HealthStatus:
         """Healthy while the table answers."""
+        from hduce.core.registry import HealthStatus
+
         return HealthStatus(ok=True, detail={"notes": await self.store.count()})
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
         """`POST` and `GET /api/v1/staff-notes`."""
-        store = self.store
+        from staff_notes.routes import note_handlers
 
-        @post("/staff-notes", tags=[self.name], guards=[STAFF])
-        async def add_note(data: NoteIn, principal: NamedDependency[Principal]) -> NoteRead:
-            """Leave a note."""
-            async with store.db.transaction():
-                return NoteRead.from_row(await store.add(principal.id, data.body))
-
-        @get("/staff-notes", tags=[self.name], guards=[STAFF])
-        async def notes() -> list[NoteRead]:
-            """Every note, oldest first."""
-            return NoteRead.from_rows(await store.every())
-
-        return [add_note, notes]
+        return note_handlers(self.store, self.name)
 
     @classmethod
     def on_cli_init(cls, cli: click.Group) -> None:
         """`hduce staff-notes count`."""
+        from staff_notes.cli import add_commands
 
-        @cli.group("staff-notes")
-        def staff_notes() -> None:
-            """The staff_notes example plugin."""
-
-        @staff_notes.command("count")
-        @click.pass_context
-        def count(ctx: click.Context) -> None:
-            """Print how many notes there are."""
-
-            async def work(plugin: StaffNotesPlugin) -> int:
-                return await plugin.store.count()
-
-            click.echo(f"{run_with_plugin(ctx, cls.name, work)} staff notes")
+        add_commands(cli, cls.name)

@@ -11,7 +11,7 @@ import msgspec
 import rich_click as click
 
 from hduce import __version__
-from hduce.bootstrap import load_plugins
+from hduce.bootstrap import BUILTIN_PLUGINS, load_plugins
 from hduce.cli._common import clear_errors, hduce, settings_from
 from hduce.cli._safety import unsafe_settings
 from hduce.core.cli import fail
@@ -99,17 +99,21 @@ def config_show(ctx: click.Context) -> None:
     """Print the effective configuration as JSON, secrets masked.
 
     Checked as `serve` checks it; each enabled plugin's config, defaults included, is shown
-    under `plugins.<name>`.
+    under `plugins.<name>`. `plugins.enabled` is the built-in plugins that run (not `null` for
+    "all of them") and `plugins.load_order` every plugin `serve` loads, extras included, in
+    the order it sets them up.
     """
     settings = settings_from(ctx.find_root())
     with clear_errors():
         plugins = load_plugins(settings)
-    decoded = {plugin.name: plugin.config for plugin in plugins}
-    shown = msgspec.structs.replace(
-        settings, plugins=msgspec.structs.replace(settings.plugins, sections=decoded)
+    order = [plugin.name for plugin in plugins]
+    chosen = msgspec.structs.replace(
+        settings.plugins,
+        enabled=tuple(name for name in order if name in BUILTIN_PLUGINS),
+        sections={plugin.name: plugin.config for plugin in plugins},
     )
-    masked = masked_settings(shown)
-    masked["plugins"].update(masked["plugins"].pop("sections"))
+    masked = masked_settings(msgspec.structs.replace(settings, plugins=chosen))
+    masked["plugins"].update({"load_order": order, **masked["plugins"].pop("sections")})
     click.echo(msgspec.json.format(msgspec.json.encode(masked), indent=2))
 
 

@@ -1,6 +1,7 @@
 """Domain errors with HTTP status, and RFC 9457 problem+json rendering for every error."""
 
 import logging
+import re
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
@@ -176,6 +177,29 @@ def _handle_data_error(request: Request, exc: asyncpg.DataError) -> Response[byt
     return problem_response(request, 422, "invalid-value", detail, title="Invalid value")
 
 
+KEY_COLUMNS = re.compile(r"Key \((.+?)\)=\(")
+"""The key's column(s) in PostgreSQL's detail of a broken constraint (its values come after)."""
+CONSTRAINT_DETAILS = {
+    asyncpg.UniqueViolationError: "a value that must be unique is taken",
+    asyncpg.ForeignKeyViolationError: "it refers to a row that is not there, or one still refers"
+    " to the row it removes",
+}
+
+
+def _handle_constraint(
+    request: Request, exc: asyncpg.IntegrityConstraintViolationError
+) -> Response[bytes]:
+    """A unique or foreign key a plugin's write broke and did not catch: a 409 naming the key.
+
+    The key's values never reach the answer or the log (they may be personal data).
+    """
+    found = KEY_COLUMNS.match(exc.detail or "")
+    path, constraint = loggable_path(request.scope), exc.constraint_name
+    logger.warning("%s on %s %s: %s", type(exc).__name__, request.method, path, constraint)
+    detail = f"{CONSTRAINT_DETAILS[type(exc)]} ({found.group(1) if found else constraint})"
+    return problem_response(request, 409, Conflict.slug, detail, title=Conflict.title)
+
+
 def _handle_overflow(request: Request, exc: OverflowError) -> Response[bytes]:
     """Arithmetic pushed a client's value past its type (a day after 9999-12-31): not ours.
 
@@ -261,6 +285,8 @@ def exception_handlers() -> ExceptionHandlersMap:
         ValidationException: _handle_validation,
         HTTPException: _handle_http,
         asyncpg.DataError: _handle_data_error,
+        asyncpg.UniqueViolationError: _handle_constraint,
+        asyncpg.ForeignKeyViolationError: _handle_constraint,
         RecursionError: _handle_recursion,
         OverflowError: _handle_overflow,
         DatabaseUnavailable: _handle_unavailable,
