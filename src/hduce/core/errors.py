@@ -168,8 +168,9 @@ def _unparsable_body(exc: HTTPException) -> str | None:
 
 def _handle_data_error(request: Request, exc: asyncpg.DataError) -> Response[bytes]:
     """PostgreSQL refused a value a client sent (SQLSTATE class 22): the client's to fix."""
-    path = loggable_path(request.scope)
-    logger.warning("database refused a value on %s %s: %s", request.method, path, exc)
+    path, kind = loggable_path(request.scope), f"{type(exc).__name__} ({exc.sqlstate})"
+    # Not the message: PostgreSQL's may quote the value (personal data).
+    logger.warning("database refused a value on %s %s: %s", request.method, path, kind)
     if isinstance(exc, asyncpg.CharacterNotInRepertoireError):
         detail = "text may not contain NUL (\\u0000) characters"
     else:
