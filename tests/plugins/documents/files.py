@@ -137,18 +137,28 @@ CLINIC_LETTER = (
 )
 
 
-def inflating_pdf(inflated: int) -> bytes:
-    """One page whose content stream is `inflated` bytes of blanks, deflated to about 1/200."""
-    deflater = zlib.compressobj(1)
+def inflating_pdf(
+    inflated: int, *, end_of_line: bytes = b"\n", window_bits: int = 15, twice: bool = False
+) -> bytes:
+    """One page whose content stream is `inflated` bytes of blanks, deflated to about 1/200.
+
+    `end_of_line` follows the `stream` keyword; `window_bits` is the deflate window; `twice`
+    deflates the deflated bytes again, under a `[/FlateDecode /FlateDecode]` chain.
+    """
+    deflater = zlib.compressobj(1, zlib.DEFLATED, window_bits)
     blanks = b" " * (1024 * 1024)
     stream = b"".join(deflater.compress(blanks) for _ in range(inflated // len(blanks)))
     stream += deflater.flush()
+    if twice:
+        stream = zlib.compress(stream)
+    filters = b"[/FlateDecode /FlateDecode]" if twice else b"/FlateDecode"
     return _assembled_pdf(
         [
             b"<< /Type /Catalog /Pages 2 0 R >>",
             b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
-            b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(stream), stream),
+            b"<< /Length %d /Filter %s >>\nstream%s%s\nendstream"
+            % (len(stream), filters, end_of_line, stream),
         ]
     )
 

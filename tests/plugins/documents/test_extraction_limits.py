@@ -1,14 +1,18 @@
 """Extraction under a memory limit: bombs fail with a reason, their neighbours are unaffected."""
 
 from pathlib import Path
+from typing import Any
 
 import psutil
+import pytest
 
 from hduce.plugins.documents.services.extraction import ExtractionOptions, OcrOptions, extract_file
+from hduce.plugins.documents.services.extraction._budget import OverBudget, check_pdf_streams
 from tests.plugins.documents.files import blank_picture, inflating_pdf, long_pdf
 from tests.plugins.documents.helpers import extracted, extraction_processes, uploaded
 from tests.plugins.users.clinic import Clinic, Member
 
+MIB = 1024**2
 GIB = 1024**3
 MEMORY_LIMIT = GIB
 """The default `extraction_memory_limit`."""
@@ -85,3 +89,26 @@ def test_a_large_picture_is_only_refused_when_it_would_be_decoded(tmp_path: Path
     result = extract_file(str(poster), "image/png", no_ocr)
     assert (result["ok"], result["page_count"]) == (True, 1)
     assert "not read (OCR is turned off)" in result["note"]
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {},
+        # PDFium reads these too; the budget missed them (a lone CR after `stream`, and an
+        # inner layer deflated with a 16 KiB window, whose header is not 0x78).
+        {"end_of_line": b"\r"},
+        {"end_of_line": b"\r\n"},
+        {"twice": True},
+        {"twice": True, "window_bits": 14},
+        {"window_bits": 9},
+    ],
+    ids=["plain", "cr", "crlf", "twice", "twice-16k-window", "512-byte-window"],
+)
+def test_the_inflate_budget_sees_every_form_of_deflated_stream(
+    tmp_path: Path, form: dict[str, Any]
+) -> None:
+    pdf = tmp_path / "bomb.pdf"
+    pdf.write_bytes(inflating_pdf(64 * MIB, **form))
+    with pytest.raises(OverBudget, match="inflates to more than 16 MiB"):
+        check_pdf_streams(pdf, 16 * MIB)

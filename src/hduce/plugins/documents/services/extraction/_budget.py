@@ -11,10 +11,9 @@ from hduce.plugins.documents.services.extraction._unreadable import Unreadable
 MIB = 1024 * 1024
 _INPUT = 64 * 1024
 _OUTPUT = MIB
-# `stream` then an end of line opens a PDF stream's bytes; `endstream` does not.
-_STREAM_START = re.compile(rb"(?<!end)stream\r?\n")
-# Deflate with a 32 KiB window, as zlib writes it: a stream deflated twice starts so again.
-_ZLIB_HEADER = (b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda")
+# `stream` then an end of line (CR LF, LF, or the lone CR PDFium takes too) opens a PDF
+# stream's bytes; `endstream` does not.
+_STREAM_START = re.compile(rb"(?<!end)stream(?:\r\n|\r|\n)")
 _NESTING = 3
 """Deflate layers followed inside one stream (a filter chain may repeat FlateDecode)."""
 
@@ -49,7 +48,7 @@ def _inflated_size(data: memoryview, most: int) -> int:
     for _ in range(_NESTING - 1):
         first = next(pieces, b"")
         pieces = chain([first], pieces)
-        if not first.startswith(_ZLIB_HEADER):
+        if not _is_zlib_header(first[:2]):
             break
         pieces = _inflate(pieces)
     total = 0
@@ -58,6 +57,16 @@ def _inflated_size(data: memoryview, most: int) -> int:
         if total > most:
             break
     return total
+
+
+def _is_zlib_header(header: bytes) -> bool:
+    """Whether `header` opens a zlib stream (RFC 1950): deflate, any window, a valid check."""
+    return (
+        len(header) == 2
+        and header[0] & 0x0F == 8
+        and header[0] >> 4 <= 7
+        and int.from_bytes(header, "big") % 31 == 0
+    )
 
 
 def _inflate(chunks: Iterable[bytes | memoryview]) -> Iterator[bytes]:
