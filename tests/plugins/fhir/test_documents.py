@@ -16,7 +16,9 @@ LETTER = b"Discharge letter: BP 118/76 mmHg, follow-up in two weeks."
 
 async def test_a_patient_reads_their_document_and_its_binary(clinic: Clinic) -> None:
     patient = await clinic.member("patient")
-    stored = await uploaded(clinic, patient, LETTER, title="Discharge letter")
+    stored = await uploaded(
+        clinic, patient, LETTER, title="Discharge letter", kind="discharge_summary"
+    )
     response = await clinic.client.get(
         f"{BASE}/DocumentReference/{stored['id']}", headers=patient.headers
     )
@@ -24,6 +26,11 @@ async def test_a_patient_reads_their_document_and_its_binary(clinic: Clinic) -> 
     reference = DocumentReference.model_validate(response.json())
     assert reference.subject.reference == f"Patient/{patient.id}"
     assert reference.description == "Discharge letter"
+    codes = [(c.system, c.code, c.display) for c in reference.type.coding]
+    assert codes == [
+        ("urn:hduce:document-kind", "discharge_summary", None),
+        ("http://loinc.org", "18842-5", "Discharge summary"),
+    ]
     url = reference.content[0].attachment.url
     assert url.endswith(f"/fhir/R4/Binary/{stored['id']}")
     binary = await clinic.client.get(

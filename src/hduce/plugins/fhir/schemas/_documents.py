@@ -3,7 +3,8 @@
 import base64
 from typing import Any
 
-from hduce.contracts.documents import DocumentView
+from hduce.contracts.documents import LOINC_DOCUMENT_TYPES, DocumentView
+from hduce.plugins.fhir.schemas._observations import LOINC
 
 KIND_SYSTEM = "urn:hduce:document-kind"
 
@@ -22,12 +23,21 @@ def document_reference(view: DocumentView, base_url: str) -> dict[str, Any]:
         "id": str(view.id),
         "meta": {"lastUpdated": view.updated_at.isoformat()},
         "status": "current",
-        "type": {"coding": [{"system": KIND_SYSTEM, "code": view.kind}], "text": view.kind},
+        "type": _document_type(view),
         "subject": {"reference": f"Patient/{view.patient_id}"},
         "date": view.created_at.isoformat(),
         "description": view.title,
         "content": [{"attachment": attachment}],
     }
+
+
+def _document_type(view: DocumentView) -> dict[str, Any]:
+    """The document's kind, coded in LOINC's document types too when it has one."""
+    coding = [{"system": KIND_SYSTEM, "code": view.kind}]
+    loinc = LOINC_DOCUMENT_TYPES.get(view.kind)
+    if loinc is not None:
+        coding.append({"system": LOINC, "code": loinc[0], "display": loinc[1]})
+    return {"coding": coding, "text": view.kind}
 
 
 def binary(document_id: str, content_type: str, data: bytes) -> dict[str, Any]:
