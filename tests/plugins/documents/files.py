@@ -201,3 +201,66 @@ def scanned_letters_pdf(pages: int) -> bytes:
         pdf.add_page()
         pdf.image(io.BytesIO(picture), x=10, y=10, w=190)
     return bytes(pdf.output())
+
+
+def stamped_scan_pdf(scanned: list[str], stamp: str) -> bytes:
+    """An A4 page: a picture of `scanned` lines under one 7-pt line of text (a fax header)."""
+    pdf = _pdf()
+    pdf.add_page()
+    pdf.set_font_size(7)
+    pdf.cell(text=stamp)
+    # Blank lines make the picture cover a quarter of the page, as little as a scan body does.
+    picture = text_picture(scanned + [""] * (8 - len(scanned)))
+    pdf.image(io.BytesIO(picture), x=10, y=20, w=190)
+    return bytes(pdf.output())
+
+
+def filled_form_pdf(*, appearance: bool) -> bytes:
+    """A form page: a typed label, and a text field filled in with `Warfarin 5 mg daily`.
+
+    With `appearance` the field carries the picture of its value, as most PDF editors save it;
+    without, only the value and `/NeedAppearances` (the reader draws it), as some web forms do.
+    """
+    field = b"/Tx BMC BT /F1 11 Tf 2 6 Td (Warfarin 5 mg daily) Tj ET EMC"
+    label = b"BT /F1 11 Tf 50 780 Td (Current medication:) Tj ET"
+    font = b"<< /Font << /F1 4 0 R >> >>"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [5 0 R] /NeedAppearances true"
+        b" /DA (/F1 11 Tf 0 g) /DR %s >> >>" % font,
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources %s /Contents 6 0 R"
+        b" /Annots [5 0 R] >>" % font,
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Type /Annot /Subtype /Widget /FT /Tx /T (meds) /V (Warfarin 5 mg daily) /F 4"
+        b" /Rect [200 770 450 790] /P 3 0 R /DA (/F1 11 Tf 0 g)%s >>"
+        % (b" /AP << /N 7 0 R >>" if appearance else b""),
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(label), label),
+        b"<< /Type /XObject /Subtype /Form /BBox [0 0 250 20] /Resources %s /Length %d >>\n"
+        b"stream\n%s\nendstream" % (font, len(field), field),
+    ]
+    return _assembled_pdf(objects)
+
+
+def sideways_photo(lines: list[str], kind: str) -> bytes:
+    """A picture of `lines` stored turned a quarter left, its EXIF Orientation (6) saying so.
+
+    How a phone held upright saves a photo: the viewer turns it back a quarter right.
+    """
+    upright = Image.open(io.BytesIO(text_picture(lines))).convert("RGB")
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90° clockwise to display
+    buffer = io.BytesIO()
+    upright.rotate(90, expand=True).save(buffer, format=kind, exif=exif.tobytes())
+    return buffer.getvalue()
+
+
+def transparent_picture(lines: list[str], mode: str) -> bytes:
+    """A PNG of black `lines` on a transparent background, in `mode` (RGBA, LA or P)."""
+    canvas = Image.new("RGBA", (1400, 90 + 70 * len(lines)), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(canvas)
+    for row, line in enumerate(lines):
+        draw.text((40, 40 + 70 * row), line, fill=(0, 0, 0, 255), font=ImageFont.load_default(36))
+    picture = canvas.convert(mode) if mode != "P" else canvas.quantize(colors=16)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    return buffer.getvalue()

@@ -135,3 +135,61 @@ async def test_c1_and_format_controls_leave_names_and_titles(
     # The zero-width (non-)joiners are format characters too, but spell Persian and Indic names.
     persian = await named(clinic, patient, "می‌خواهم.txt", "क्‍ष")
     assert (persian["filename"], persian["title"]) == ("می‌خواهم.txt", "क्‍ष")
+
+
+async def disposition(clinic: Clinic, caller: Member, header: str | bytes) -> Any:
+    """The answer to a text upload named by a `Content-Disposition` header."""
+    headers = {"Content-Disposition": header}
+    return await upload(clinic, caller, unique_text(), headers=headers)
+
+
+async def test_filename_star_wins_over_filename_as_rfc_6266_says(
+    clinic: Clinic, patient: Member
+) -> None:
+    for header in (
+        "attachment; filename=\"resume.txt\"; filename*=UTF-8''r%C3%A9sum%C3%A9.txt",
+        "attachment; filename*=UTF-8''r%C3%A9sum%C3%A9.txt; filename=\"resume.txt\"",
+        "inline; filename=resume.txt; filename*=iso-8859-1'fr'r%E9sum%E9.txt",
+    ):
+        response = await disposition(clinic, patient, header)
+        assert response.status_code == 201, response.text
+        assert response.json()["filename"] == "résumé.txt", header
+
+
+async def test_a_filename_star_that_cannot_be_decoded_falls_back_to_filename_or_is_422(
+    clinic: Clinic, patient: Member
+) -> None:
+    for bad in ("UTF-8''%C3%28.txt", "UTF-8''%ZZbad.txt", "nope.txt", "x-unknown''a.txt"):
+        fallback = await disposition(
+            clinic, patient, f'attachment; filename="a.txt"; filename*={bad}'
+        )
+        assert fallback.status_code == 201, fallback.text
+        assert fallback.json()["filename"] == "a.txt", bad
+        alone = await disposition(clinic, patient, f"attachment; filename*={bad}")
+        assert alone.status_code == 422, alone.text
+        problem = alone.json()
+        assert "filename*" in problem["detail"] and "Content-Disposition" in problem["detail"]
+        assert (problem["errors"][0]["key"], problem["errors"][0]["source"]) == (
+            "Content-Disposition",
+            "header",
+        )
+
+
+async def test_a_filename_over_255_characters_is_cut_keeping_its_extension_however_sent(
+    clinic: Clinic, patient: Member
+) -> None:
+    name = "n" * 300 + ".txt"
+    expected = "n" * 251 + ".txt"
+    answers = [
+        await upload(clinic, patient, unique_text(), filename=name),
+        await disposition(clinic, patient, f'attachment; filename="{name}"'),
+        await disposition(clinic, patient, f"attachment; filename*=UTF-8''{name}"),
+        await clinic.client.post(
+            f"{API}/form",
+            files={"file": (name, unique_text(), "text/plain")},
+            headers=patient.headers,
+        ),
+    ]
+    for response in answers:
+        assert response.status_code == 201, response.text
+        assert response.json()["filename"] == expected

@@ -15,7 +15,15 @@ from hduce.plugins.documents.services.extraction import (
     extract_file,
 )
 from hduce.plugins.documents.services.extraction.entities import PAGE_BREAK
-from tests.plugins.documents.files import scan_and_text_pdf, scanned_pdf, text_picture
+from tests.plugins.documents.files import (
+    filled_form_pdf,
+    scan_and_text_pdf,
+    scanned_pdf,
+    sideways_photo,
+    stamped_scan_pdf,
+    text_picture,
+    transparent_picture,
+)
 from tests.plugins.documents.helpers import documents_settings, extracted, uploaded
 from tests.plugins.users.clinic import Clinic, Member
 
@@ -66,13 +74,52 @@ def test_only_pdf_pages_without_text_are_read_by_ocr(tmp_path: Path) -> None:
 def test_pages_ocr_does_not_read_are_noted(tmp_path: Path) -> None:
     off = extract(tmp_path, scanned_pdf(), "application/pdf", enabled=False)
     assert (off["ok"], off["text"].strip(), off["page_count"]) == (True, "", 2)
-    assert off["note"] == "2 of 2 pages have no text layer and were not read (OCR is turned off)"
+    assert off["note"] == "2 of 2 pages are scans OCR did not read (OCR is turned off)"
     capped = extract(tmp_path, text_picture(["Page {page}"], "TIFF", 3), "image/tiff", max_pages=2)
     assert capped["text"].split(PAGE_BREAK)[2] == ""
     assert capped["note"] == (
         "2 of 3 pages read by OCR (may contain errors); "
-        "1 of 3 pages have no text layer and were not read (OCR stops at 2)"
+        "1 of 3 pages are scans OCR did not read (OCR stops at 2)"
     )
+
+
+def test_a_scan_under_a_line_of_text_is_read_by_ocr_with_that_line(tmp_path: Path) -> None:
+    stamp = "FAX 2026-01-05 10:32 P.001/001"
+    pdf = stamped_scan_pdf(PRESCRIPTION, stamp)
+    result = extract(tmp_path, pdf, "application/pdf")
+    assert result["text"].startswith(stamp) and result["text"].count("FAX") == 1
+    assert "Metformin 500 mg twice daily" in result["text"]
+    assert values(result, "medication") == ["metformin"]
+    assert result["note"] == "1 of 1 pages read by OCR (may contain errors)"
+    off = extract(tmp_path, pdf, "application/pdf", enabled=False)
+    assert off["text"].strip() == stamp
+    assert off["note"] == "1 of 1 pages are scans OCR did not read (OCR is turned off)"
+
+
+@pytest.mark.parametrize("appearance", [True, False])
+def test_values_typed_into_pdf_form_fields_are_read(tmp_path: Path, appearance: bool) -> None:
+    result = extract(tmp_path, filled_form_pdf(appearance=appearance), "application/pdf")
+    assert " ".join(result["text"].split()) == "Current medication: Warfarin 5 mg daily"
+    assert values(result, "medication") == ["warfarin"]
+    assert result["note"] is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "content_type"), [("JPEG", "image/jpeg"), ("PNG", "image/png"), ("TIFF", "image/tiff")]
+)
+def test_a_photo_is_read_the_way_its_exif_orientation_shows_it(
+    tmp_path: Path, kind: str, content_type: str
+) -> None:
+    result = extract(tmp_path, sideways_photo(PRESCRIPTION, kind), content_type)
+    assert "Metformin 500 mg twice daily" in result["text"]
+    assert values(result, "medication") == ["metformin"]
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "LA", "P"])
+def test_a_transparent_background_reads_as_white_paper(tmp_path: Path, mode: str) -> None:
+    result = extract(tmp_path, transparent_picture(PRESCRIPTION, mode), "image/png")
+    assert "Metformin 500 mg twice daily" in result["text"]
+    assert values(result, "blood_pressure") == ["150/95"]
 
 
 def test_a_damaged_image_fails_with_a_reason(tmp_path: Path) -> None:

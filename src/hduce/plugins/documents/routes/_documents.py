@@ -16,7 +16,8 @@ from hduce.contracts.documents import DocumentKind, DocumentQuery, DocumentStatu
 from hduce.core.http import PageOffset, answer_example, client_ip, problems
 from hduce.core.schemas import Page
 from hduce.core.security import Principal, requires_roles
-from hduce.plugins.documents.routes._upload import NO_STORE, NOSNIFF, UPLOADED, disposition_name
+from hduce.plugins.documents.routes._disposition import disposition_name
+from hduce.plugins.documents.routes._upload import NO_STORE, NOSNIFF, UPLOADED
 from hduce.plugins.documents.schemas import DocumentRead, DocumentUpdate
 from hduce.plugins.documents.services import DocumentServices, UploadRequest, to_read
 from hduce.plugins.documents.services._access import READERS
@@ -26,7 +27,8 @@ Send the file itself as the request body (`Content-Type: application/octet-strea
 file's own type); metadata goes in the query. The type is sniffed from the bytes: PDF, PNG,
 JPEG, TIFF and plain text are accepted (415 otherwise, or when the declared type disagrees).
 Bodies over `max_upload_size` answer 413, an empty body 422. The filename comes from
-`filename` or a `Content-Disposition: attachment; filename="..."` header. Staff name the
+`filename` or a `Content-Disposition: attachment; filename="..."` header (`filename*` first,
+as RFC 6266 says); one over 255 characters is cut, its extension kept. Staff name the
 patient; patients upload for themselves. Extraction runs afterwards: poll the status.
 """
 
@@ -71,7 +73,7 @@ class DocumentController(Controller):
         patient_id: FromQuery[uuid.UUID | None] = None,
         title: Annotated[str | None, QueryParameter(min_length=1, max_length=200)] = None,
         kind: FromQuery[DocumentKind] = DocumentKind.OTHER,
-        filename: Annotated[str | None, QueryParameter(min_length=1, max_length=255)] = None,
+        filename: Annotated[str | None, QueryParameter(min_length=1)] = None,
     ) -> DocumentRead:
         """Upload a document for a patient (streamed; type sniffed; size capped)."""
         upload = UploadRequest(

@@ -20,11 +20,14 @@ _JOINERS = frozenset({"\u200c", "\u200d"})
 
 
 def safe_name(name: str | None) -> str | None:
-    """The last part of a client's file name, without controls or slashes (None if empty)."""
+    """The last part of a client's file name, without controls or slashes (None if empty).
+
+    Cut to `MAX_FILENAME` characters, its extension kept.
+    """
     if not name:
         return None
     base = _without_controls(name.replace("\\", "/").rsplit("/", 1)[-1]).strip()
-    return base[:MAX_FILENAME] or None
+    return _cut(base, MAX_FILENAME) or None
 
 
 def clean_title(title: str | None) -> str | None:
@@ -36,14 +39,7 @@ def clean_title(title: str | None) -> str | None:
 
 def default_title(filename: str | None) -> str:
     """The title of a document uploaded without one: its file name, cut to fit (extension kept)."""
-    if not filename:
-        return UNTITLED
-    if len(filename) <= MAX_TITLE:
-        return filename
-    stem, dot, extension = filename.rpartition(".")
-    if not dot or len(extension) > 10:
-        return filename[:MAX_TITLE]
-    return f"{stem[: MAX_TITLE - len(extension) - 1]}.{extension}"
+    return _cut(filename, MAX_TITLE) if filename else UNTITLED
 
 
 def download_name(name: str | None, content_type: str) -> str:
@@ -59,6 +55,16 @@ def download_name(name: str | None, content_type: str) -> str:
     if dot and f".{extension.lower()}" in extensions:
         return name
     return f"{stem if dot and stem else name}{extensions[0]}"
+
+
+def _cut(name: str, most: int) -> str:
+    """`name` cut to `most` characters, keeping its extension (up to 10 characters) whole."""
+    if len(name) <= most:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if not dot or len(extension) > 10:
+        return name[:most]
+    return f"{stem[: most - len(extension) - 1]}.{extension}"
 
 
 def _without_controls(text: str) -> str:

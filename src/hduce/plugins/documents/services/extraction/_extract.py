@@ -14,7 +14,7 @@ import msgspec
 from hduce.plugins.documents.config import DocumentsConfig
 from hduce.plugins.documents.services._sniff import JPEG, PDF, PNG, TEXT, TIFF, decode_text
 from hduce.plugins.documents.services.extraction._budget import check_pdf_streams, check_pixels
-from hduce.plugins.documents.services.extraction._ocr import MAX_PIXELS, OcrOptions, read_image
+from hduce.plugins.documents.services.extraction._ocr import OcrOptions, read_image
 from hduce.plugins.documents.services.extraction._unreadable import Unreadable
 from hduce.plugins.documents.services.extraction.entities import PAGE_BREAK, extract_entities, load
 
@@ -73,25 +73,27 @@ class _Pages(msgspec.Struct, kw_only=True):
     ocr_read: int = 0
     unread: int = 0
 
-    def add_scan(self, read: Callable[[], str], ocr: OcrOptions) -> None:
-        """A page without text: OCR it unless OCR is off or has read `max_pages` already."""
+    def add_scan(self, read: Callable[[], str], ocr: OcrOptions, layer: str = "") -> None:
+        """A scanned page: OCR it unless OCR is off or has read `max_pages` already.
+
+        `layer` is the little text the page has besides its picture (a fax header): kept first.
+        """
         if ocr.enabled and self.ocr_read < ocr.max_pages:
-            self.texts.append(normalize(read()))
+            read_text = normalize(read())
+            self.texts.append(f"{layer}\n{read_text}" if layer else read_text)
             self.ocr_read += 1
         else:
-            self.texts.append("")
+            self.texts.append(layer)
             self.unread += 1
 
     def note(self, ocr: OcrOptions) -> str | None:
-        """What a reader of the text should know about pages that had no text layer."""
+        """What a reader of the text should know about scanned pages."""
         total, said = len(self.texts), []
         if self.ocr_read:
             said.append(f"{self.ocr_read} of {total} pages read by OCR (may contain errors)")
         if self.unread:
             why = "OCR is turned off" if not ocr.enabled else f"OCR stops at {ocr.max_pages}"
-            said.append(
-                f"{self.unread} of {total} pages have no text layer and were not read ({why})"
-            )
+            said.append(f"{self.unread} of {total} pages are scans OCR did not read ({why})")
         return "; ".join(said) or None
 
 
@@ -155,34 +157,41 @@ def _entities(text: str, options: ExtractionOptions) -> list[dict[str, Any]]:
 def _pdf_pages(path: Path, ocr: OcrOptions) -> _Pages | ExtractionResult:
     import pypdfium2 as pdfium  # only worker processes load PDFium
 
+    from hduce.plugins.documents.services.extraction._pdf_page import (
+        has_form,
+        is_stamped_scan,
+        read_picture,
+        read_scanned,
+        with_fields_drawn,
+    )
+
     try:
         document = pdfium.PdfDocument(path)
     except pdfium.PdfiumError as exc:
         return _failed(_load_error(path, str(exc)))
     try:
-        pages = _Pages()
+        pages, form = _Pages(), has_form(document)
+        if form:
+            document.init_forms()  # before any page is loaded
         for index in range(len(document)):
             page = document[index]
+            if form:
+                page = with_fields_drawn(document, index, page)
             textpage = page.get_textpage()
             text = normalize(textpage.get_text_range())
             textpage.close()
-            if text.strip():
-                pages.texts.append(text)
+            if not text.strip():
+                pages.add_scan(functools.partial(read_scanned, page, ocr), ocr)
+            elif is_stamped_scan(page, text):
+                pages.add_scan(functools.partial(read_picture, page, ocr), ocr, text.strip())
             else:
-                pages.add_scan(functools.partial(_read_scanned, page, ocr), ocr)
+                pages.texts.append(text)
             page.close()
         return pages
     except pdfium.PdfiumError as exc:
         return _failed(f"the PDF could not be read: {exc}")
     finally:
         document.close()
-
-
-def _read_scanned(page: Any, ocr: OcrOptions) -> str:
-    """OCR a PDF page rendered at `ocr.dpi` (less for a page too large for that)."""
-    width, height = page.get_size()  # points: 1/72 inch
-    scale = min(ocr.dpi / 72, (MAX_PIXELS / max(1.0, width * height)) ** 0.5)
-    return read_image(page.render(scale=scale, grayscale=True).to_pil(), ocr)
 
 
 def _image_pages(path: Path, options: ExtractionOptions) -> _Pages | ExtractionResult:

@@ -63,12 +63,15 @@ def check_models(options: OcrOptions) -> None:
 MAX_PIXELS = 40_000_000
 """Larger pictures (a poster, a 100-megapixel photo) are scaled down to this before OCR."""
 
+_ALPHA = frozenset({"RGBA", "LA"})
+"""Modes whose alpha channel is ready to be a mask; others with transparency convert to RGBA."""
+
 _engines: dict[tuple[str, str], Any] = {}
 
 
 def read_image(image: "Image", options: OcrOptions) -> str:
-    """The text Tesseract reads in `image` (any mode; read as grayscale)."""
-    gray = image.convert("L")
+    """The text Tesseract reads in `image` (any mode; read as grayscale, as its EXIF shows it)."""
+    gray = _paper(image)
     if gray.width * gray.height > MAX_PIXELS:
         factor = (MAX_PIXELS / (gray.width * gray.height)) ** 0.5
         gray = gray.resize((int(gray.width * factor), int(gray.height * factor)))
@@ -80,6 +83,23 @@ def read_image(image: "Image", options: OcrOptions) -> str:
         raise Unreadable(
             f"OCR could not read a {gray.width} x {gray.height} picture (Tesseract: {exc})"
         ) from None
+
+
+def _paper(image: "Image") -> "Image":
+    """`image` in grayscale, upright, on white.
+
+    Turned as its EXIF Orientation says (phones store photos sideways); transparent parts white
+    as the paper under them (a plain conversion makes them black).
+    """
+    from PIL import Image, ImageOps
+
+    upright = ImageOps.exif_transpose(image)
+    if upright.mode not in _ALPHA and "transparency" not in upright.info:
+        return upright.convert("L")
+    with_alpha = upright if upright.mode in _ALPHA else upright.convert("RGBA")
+    paper = Image.new("L", with_alpha.size, 255)
+    paper.paste(with_alpha.convert("L"), mask=with_alpha.getchannel("A"))
+    return paper
 
 
 def _engine(options: OcrOptions) -> Any:
