@@ -22,6 +22,8 @@ def test_an_empty_database_is_one_line_naming_hduce_migrate(
     assert code == 1 and "Traceback" not in output, output[-3000:]
     (line,) = [line for line in output.splitlines() if "lacks migrations" in line]
     assert "run `hduce migrate` first" in line and "and " in line, line
+    # The worker has no --no-migrate: the hint may not tell it to start without one.
+    assert "start without --no-migrate" not in line, line
 
 
 async def test_one_missing_migration_is_named(

@@ -199,7 +199,7 @@ async def require_migrated() -> None:
     if pending := _pending(applied):
         raise MigrationFailed(
             f"the database lacks migrations of this HDuce ({_some(pending)}): run `hduce migrate`"
-            " first, or start without --no-migrate"
+            " first (`hduce serve` without --no-migrate applies them too)"
         )
 
 
