@@ -1,37 +1,19 @@
 """SMS end to end: `notify` -> delivery task -> a real HTTP provider, with a retry."""
 
 import gzip
-from collections.abc import AsyncIterator
 from urllib.parse import parse_qs
 
-import pytest
-
 from hduce.contracts.notifications import Category
-from hduce.core.config import Settings
-from tests.plugins.notifications.conftest import notifications_settings
 from tests.plugins.notifications.test_delivery import (
     delivery,
     notify,
     sms_to_someone_without_a_phone,
 )
-from tests.plugins.users.clinic import Clinic, running_clinic
-from tests.support import sms_provider
+from tests.plugins.users.clinic import Clinic
 from tests.support.memory import peak_growth
 from tests.support.sms_provider import Provider
-from tests.support.smtp import SmtpServer
 
-provider = sms_provider.provider
 MB = 1024 * 1024
-
-
-@pytest.fixture
-async def sms_clinic(
-    settings: Settings, smtp: SmtpServer, provider: Provider
-) -> AsyncIterator[Clinic]:
-    """The app with the SMS channel pointed at `provider`."""
-    sms = {"url": provider.url, "auth_header": "Basic dGVzdA==", "sender": "+15559990000"}
-    async with running_clinic(notifications_settings(settings, smtp.port, sms=sms)) as running:
-        yield running
 
 
 async def test_an_sms_reaches_the_provider_after_one_failure(

@@ -2,7 +2,7 @@
 
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -41,6 +41,11 @@ Their messages are urgent to the reader; a user can still switch a non-critical 
 channel, except those of `ALWAYS_ON` (security messages always go out by e-mail).
 """
 
+BY_EMAIL_ONLY: tuple[str, ...] = ("email",)
+"""The channels of messages for the owner of an e-mail address only: one-time links (a phone
+number on an unverified account is anyone's: texting it would let strangers make the clinic text
+any number) and notices of sign-up attempts (anonymous requests must not reach other channels)."""
+
 
 class NotificationService(Notifier):
     """Implements `Notifier` for every plugin; rows and events join the caller's transaction."""
@@ -62,8 +67,8 @@ class NotificationService(Notifier):
         self._preferences = preferences
         self._deliveries = DeliveryStore(env.db)
 
-    async def send(self, notice: Notice) -> uuid.UUID:
-        """`Notifier.send`: queue `notice` for its recipient on every channel it has."""
+    async def send(self, notice: Notice, *, channels: Sequence[str] = CHANNELS) -> uuid.UUID:
+        """`Notifier.send`: queue `notice` for its recipient on each of `channels` it has."""
         async with self._db.transaction():
             if notice.key is not None:
                 existing = await self._deliveries.notification_with_key(notice.key)
@@ -72,7 +77,7 @@ class NotificationService(Notifier):
             target = await resolve_recipient(self._directory, notice)
             values = {"clinic_name": self._config.clinic_name, "name": target.first_name}
             values.update(notice.data)
-            rendered, problems = self._render(notice.template, values)
+            rendered, problems = self._render(notice.template, values, channels)
             notification = NewNotification(
                 id=uuid.uuid4(),
                 recipient=target.user_id,
@@ -119,7 +124,7 @@ class NotificationService(Notifier):
         return await self._deliveries.withdraw(about, SENDABLE, reason)
 
     def _render(
-        self, template: str, values: Mapping[str, Any]
+        self, template: str, values: Mapping[str, Any], channels: Sequence[str]
     ) -> tuple[dict[str, Rendered], dict[str, str]]:
         """Each channel's message and, by channel, why it cannot be sent (never raised).
 
@@ -128,12 +133,12 @@ class NotificationService(Notifier):
         is empty; a message that renders to nothing fails on its channel alone.
         """
         try:
-            rendered = self._renderer.render_all(template, values, CHANNELS)
+            rendered = self._renderer.render_all(template, values, channels)
         except TemplateError as exc:
             logger.error("a %s notification could not be rendered: %s", template, exc)
             known = template in self._renderer.names()
-            channels = self._renderer.channels(template) if known else frozenset()
-            empty = {channel: Rendered("", "") for channel in CHANNELS if channel in channels}
+            has = self._renderer.channels(template) if known else frozenset()
+            empty = {channel: Rendered("", "") for channel in channels if channel in has}
             return empty, dict.fromkeys(empty, f"not rendered: {exc}")
         problems = {}
         for channel, message in rendered.items():
