@@ -6,6 +6,7 @@ from hduce.core.security import Principal
 from hduce.plugins.notifications.config import NotificationsConfig
 from hduce.plugins.notifications.services._delivery_records import DeliveryRecordsDesk
 from hduce.plugins.notifications.services._device_alerts import DeviceAlertNotices
+from hduce.plugins.notifications.services._held import HeldDeliveries
 from hduce.plugins.notifications.services._links import LinkMessages, shown
 from hduce.plugins.notifications.services._live import InboxFeed, LiveInbox
 from hduce.plugins.notifications.services._notifier import BY_EMAIL_ONLY, NotificationService
@@ -24,6 +25,7 @@ __all__ = [
     "DeliveryRecordsDesk",
     "DeliverySender",
     "DeviceAlertNotices",
+    "HeldDeliveries",
     "InboxFeed",
     "LinkMessages",
     "LiveInbox",

@@ -5,16 +5,15 @@ import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hduce.contracts.notifications import Category, Notice, Notifier
 from hduce.contracts.users import UserDirectory
 from hduce.core.events import Event, EventBus
 from hduce.core.plugin_env import PluginEnv
 from hduce.plugins.notifications.config import NotificationsConfig
-from hduce.plugins.notifications.services._quiet_hours import quiet_until
+from hduce.plugins.notifications.services._quiet_hours import quiet_until, zone_of
 from hduce.plugins.notifications.services._recipients import Recipient, resolve_recipient
-from hduce.plugins.notifications.services._sender import SENDABLE
+from hduce.plugins.notifications.services._sender import OFF, SENDABLE
 from hduce.plugins.notifications.services.channels.base import Channel
 from hduce.plugins.notifications.store import (
     CHANNELS,
@@ -172,18 +171,11 @@ class NotificationService(Notifier):
             return "skipped", "no phone number on the profile", None
         critical = notice.critical
         if not critical and preferences and not preferences.allows(notice.category, channel):
-            return "skipped", "turned off in the user's preferences", None
+            return "skipped", OFF, None
         urgent = critical or notice.category in NEVER_QUIET
         if not urgent and channel != "in_app" and preferences and preferences.quiet_hours:
             quiet = preferences.quiet_hours
-            until = quiet_until(datetime.now(UTC), quiet.start, quiet.end, _zone(target.timezone))
+            until = quiet_until(datetime.now(UTC), quiet.start, quiet.end, zone_of(target.timezone))
             if until is not None:
                 return "deferred", None, until
         return "pending", None, None
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")

@@ -18,6 +18,8 @@ from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
+import asyncpg
+
 from hduce.core.backoff import retry_delay
 from hduce.core.events import EventMeta
 from hduce.core.plugin_env import PluginEnv
@@ -30,12 +32,14 @@ from hduce.plugins.notifications.services.channels.base import (
 from hduce.plugins.notifications.services.channels.capacity import Busy, Capacity, Limited
 from hduce.plugins.notifications.services.channels.email_log import LoggedEmailChannel
 from hduce.plugins.notifications.services.channels.in_app import InAppChannel
-from hduce.plugins.notifications.store import DeliveryStore
+from hduce.plugins.notifications.store import DeliveryStore, PreferenceStore
 from hduce.plugins.notifications.tasks import DeliveryDue
 
 logger = logging.getLogger("hduce.notifications")
 
 SENDABLE = ("pending", "deferred")
+OFF = "turned off in the user's preferences"
+"""Why a non-critical delivery on a channel its recipient switched off is skipped."""
 ROOM_WAIT = 0.5
 """Seconds a delivery waits for a free place before it is put off (its task slot freed)."""
 BUSY_DELAYS = (0.5, 10.0)
@@ -67,6 +71,7 @@ class DeliverySender:
         self._config = config = env.config
         self._channels = channels
         self._deliveries = DeliveryStore(env.db)
+        self._preferences = PreferenceStore(env.db)
         self._places = Capacity(config.send_concurrency, "deliveries in flight")
         self._limits = {
             "email": config.email.timeout + ATTEMPT_GRACE,
@@ -119,6 +124,9 @@ class DeliverySender:
                 late = f"too late: it had to go before {row['send_before']:%Y-%m-%d %H:%M:%S} UTC"
                 await self._deliveries.skip(delivery_id, late)
                 return None
+            if await self._switched_off(row):
+                await self._deliveries.skip(delivery_id, OFF)
+                return None
             if row["attempts"] >= self._config.max_attempts:
                 # The senders of its last attempts stopped before recording them.
                 error = "no outcome of the last attempt: its sender stopped"
@@ -138,6 +146,16 @@ class DeliverySender:
             html=row["body_html"],
         )
         return Claim(message, row["attempts"] + 1, expiry)
+
+    async def _switched_off(self, row: asyncpg.Record) -> bool:
+        """Whether the recipient has switched the non-critical message's channel off since.
+
+        A held (quiet hours) or retried delivery follows the switches as they are when it goes.
+        """
+        if row["critical"] or row["recipient"] is None:
+            return False
+        preferences = await self._preferences.get(row["recipient"])
+        return not preferences.allows(row["category"], row["channel"])
 
     def _limit(self, channel: str) -> float:
         """Seconds one attempt on `channel` may take."""
