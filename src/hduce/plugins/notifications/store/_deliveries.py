@@ -136,14 +136,17 @@ class DeliveryStore(SqlStore):
         status: str,
         error: str | None = None,
         retry_at: datetime | None = None,
+        given_back: bool = False,
     ) -> bool:
         """Record attempt `attempts`'s outcome if it is still the delivery's claim; whether it was.
 
         `status` is `sent` (or `logged`), `pending` until `retry_at`, or `failed`; `last_error`
-        keeps the latest failure even after a later attempt succeeds.
+        keeps the latest failure even after a later attempt succeeds. A `given_back` attempt is
+        uncounted (the other side asked to wait: it does not spend the delivery's attempts).
         """
         outcome = await self.db.execute(
             "UPDATE delivery SET status = $3::text, last_error = coalesce($4, last_error), "
+            "attempts = attempts - $6::int, "
             "next_attempt_at = $5, updated_at = now(), sent_at = CASE WHEN $3::text IN "
             "('sent', 'logged') THEN clock_timestamp() END "
             "WHERE id = $1 AND attempts = $2 AND status = 'pending'",
@@ -152,6 +155,7 @@ class DeliveryStore(SqlStore):
             status,
             error,
             retry_at,
+            int(given_back),
         )
         return outcome == "UPDATE 1"
 
