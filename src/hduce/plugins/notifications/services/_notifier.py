@@ -37,7 +37,8 @@ NEVER_QUIET = frozenset({Category.SECURITY, Category.CLINICAL_ALERTS})
 """Categories that go out during quiet hours even when not `critical` (e.g. a new sign-in).
 
 Their messages are urgent to the reader; a user can still switch a non-critical one off on a
-channel, except those of `ALWAYS_ON` (security messages always go out by e-mail).
+channel, except those of `ALWAYS_ON` (security messages always go out by e-mail, clinical
+alerts by e-mail and in-app).
 """
 
 BY_EMAIL_ONLY: tuple[str, ...] = ("email",)

@@ -30,7 +30,8 @@ class PreferenceService:
     async def update(self, user_id: uuid.UUID, body: PreferencesBody) -> PreferencesRead:
         """Merge the given switches into the current ones; replace the quiet hours if given.
 
-        422 when a switch of `ALWAYS_ON` is turned off: security messages always go by e-mail.
+        422 when a switch of `ALWAYS_ON` is turned off: security messages always go by e-mail,
+        clinical alerts by e-mail and in-app.
         Messages held by the quiet hours go at the end of the new window (now, without one).
         """
         _refuse_mandatory_off(body)
