@@ -1,11 +1,10 @@
 """Clinical alerts: in-app and e-mail always reach the clinician; SMS and push follow switches."""
 
-import uuid
-from datetime import UTC, datetime
+import msgspec
 
-from hduce.contracts.devices import DeviceAlertRaised
 from tests.plugins.notifications.test_preferences import PREFERENCES, put
 from tests.plugins.users.clinic import Clinic, Member
+from tests.plugins.webhooks.test_catalogue import spo2_alert
 from tests.support.context import wait_for_row
 from tests.support.sms_provider import Provider
 
@@ -16,17 +15,7 @@ async def raise_alert(clinic: Clinic, patient: Member, nurse: Member) -> None:
         f"/api/v1/users/{patient.id}/care-team/{nurse.id}", headers=nurse.headers
     )
     assert answer.status_code == 200, answer.text
-    event = DeviceAlertRaised(
-        alert_id=uuid.uuid4(),
-        device_id=uuid.uuid4(),
-        patient_id=patient.id,
-        metric="spo2",
-        value=85.0,
-        unit="%",
-        bound="below",
-        threshold=92.0,
-        measured_at=datetime.now(UTC),
-    )
+    event = msgspec.structs.replace(spo2_alert(), patient_id=patient.id)
 
     async def publish() -> None:
         async with clinic.context.db.transaction():
