@@ -34,6 +34,8 @@ class Provider:
         self.released = threading.Event()
         self.announced: int | None = None
         """A Content-Length to announce instead of the reply's: the rest never comes (huge)."""
+        self.headers: dict[str, str] = {}
+        """Headers added to every reply (e.g. `Retry-After`)."""
         self.encoding: str | None = None
         """A Content-Encoding to announce (the reply's bytes are sent as given, already encoded)."""
         self._server = ThreadingHTTPServer((HOST, 0), self._handler())
@@ -72,6 +74,8 @@ class Provider:
                 payload = text if isinstance(text, bytes) else text.encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
+                for name, value in provider.headers.items():
+                    self.send_header(name, value)
                 if provider.encoding:
                     self.send_header("Content-Encoding", provider.encoding)
                 self.send_header("Content-Length", str(provider.announced or len(payload)))

@@ -22,8 +22,16 @@ class Category(StrEnum):
     GENERAL = "general"
 
 
-ALWAYS_ON: frozenset[tuple[Category, str]] = frozenset({(Category.SECURITY, "email")})
-"""(category, channel) switches no user can turn off: security messages always go out by e-mail."""
+ALWAYS_ON: frozenset[tuple[Category, str]] = frozenset(
+    {
+        (Category.SECURITY, "email"),
+        (Category.CLINICAL_ALERTS, "email"),
+        (Category.CLINICAL_ALERTS, "in_app"),
+    }
+)
+"""(category, channel) switches no user can turn off: security messages always go out by e-mail,
+clinical alerts always reach the clinician by e-mail and in the inbox (SMS and push follow the
+switches)."""
 
 
 class Notice(msgspec.Struct, frozen=True):

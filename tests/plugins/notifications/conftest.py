@@ -8,7 +8,11 @@ import pytest
 
 from hduce.core.config import Settings
 from tests.plugins.users.clinic import IDENTITY_PLUGINS, Clinic, identity_settings, running_clinic
+from tests.support import sms_provider
+from tests.support.sms_provider import Provider
 from tests.support.smtp import SmtpServer
+
+provider = sms_provider.provider
 
 SENDER = "Test Clinic <noreply@clinic.test>"
 
@@ -43,4 +47,14 @@ async def smtp() -> AsyncIterator[SmtpServer]:
 async def clinic(settings: Settings, smtp: SmtpServer) -> AsyncIterator[Clinic]:
     """The app with notifications, sending e-mail to `smtp`."""
     async with running_clinic(notifications_settings(settings, smtp.port)) as running:
+        yield running
+
+
+@pytest.fixture
+async def sms_clinic(
+    settings: Settings, smtp: SmtpServer, provider: Provider
+) -> AsyncIterator[Clinic]:
+    """The app with the SMS channel pointed at `provider`."""
+    sms = {"url": provider.url, "auth_header": "Basic dGVzdA==", "sender": "+15559990000"}
+    async with running_clinic(notifications_settings(settings, smtp.port, sms=sms)) as running:
         yield running

@@ -1,10 +1,8 @@
 """SMS end to end: `notify` -> delivery task -> a real HTTP provider, with a retry."""
 
 import gzip
-from collections.abc import AsyncIterator
+from datetime import timedelta
 from urllib.parse import parse_qs
-
-import pytest
 
 from hduce.contracts.notifications import Category
 from hduce.core.config import Settings
@@ -15,23 +13,11 @@ from tests.plugins.notifications.test_delivery import (
     sms_to_someone_without_a_phone,
 )
 from tests.plugins.users.clinic import Clinic, running_clinic
-from tests.support import sms_provider
 from tests.support.memory import peak_growth
 from tests.support.sms_provider import Provider
 from tests.support.smtp import SmtpServer
 
-provider = sms_provider.provider
 MB = 1024 * 1024
-
-
-@pytest.fixture
-async def sms_clinic(
-    settings: Settings, smtp: SmtpServer, provider: Provider
-) -> AsyncIterator[Clinic]:
-    """The app with the SMS channel pointed at `provider`."""
-    sms = {"url": provider.url, "auth_header": "Basic dGVzdA==", "sender": "+15559990000"}
-    async with running_clinic(notifications_settings(settings, smtp.port, sms=sms)) as running:
-        yield running
 
 
 async def test_an_sms_reaches_the_provider_after_one_failure(
@@ -74,3 +60,37 @@ async def test_a_gzip_bomb_of_an_error_reply_fails_the_delivery_in_little_memory
     assert failed["attempts"] == 1
     assert failed["last_error"].startswith(f"SMS provider {provider.url}: HTTP 400: bad number")
     assert len(failed["last_error"]) < 400, failed["last_error"]
+
+
+async def test_a_provider_asking_to_wait_is_not_called_sooner(
+    sms_clinic: Clinic, provider: Provider
+) -> None:
+    # Seen: `429, Retry-After: 60` was retried at +3, +9 and +21 s, then failed.
+    provider.headers["Retry-After"] = "60"
+    provider.replies.append((429, "slow down"))
+    member = await sms_clinic.member("patient", phone="+15550102032")
+    notification_id = await notify(
+        sms_clinic, member.id, "account_locked", {"until": "soon"}, category=Category.SECURITY
+    )
+    waiting = await delivery(sms_clinic, notification_id, "sms", "last_error IS NOT NULL")
+    assert waiting["status"] == "pending"
+    assert waiting["next_attempt_at"] >= waiting["updated_at"] + timedelta(seconds=59)
+    assert "429" in waiting["last_error"]
+    assert len(provider.requests) == 1
+
+
+async def test_waits_a_provider_asks_for_do_not_spend_the_attempts(
+    settings: Settings, smtp: SmtpServer, provider: Provider
+) -> None:
+    provider.headers["Retry-After"] = "1"
+    provider.replies.extend([(429, "slow down")] * 3)
+    sms = {"url": provider.url}
+    with_two = notifications_settings(settings, smtp.port, sms=sms, max_attempts=2)
+    async with running_clinic(with_two) as clinic:
+        member = await clinic.member("patient", phone="+15550102033")
+        notification_id = await notify(
+            clinic, member.id, "account_locked", {"until": "soon"}, category=Category.SECURITY
+        )
+        sent = await delivery(clinic, notification_id, "sms", "status <> 'pending'")
+    assert sent["status"] == "sent", sent["last_error"]
+    assert len(provider.requests) == 4

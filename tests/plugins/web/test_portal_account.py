@@ -89,6 +89,7 @@ async def test_security_messages_by_email_cannot_be_unticked(clinic: Clinic) -> 
     patient, browser = await signed_in(clinic, "patient")
     page = await browser.get("/portal/notifications")
     assert 'aria-label="Security by e-mail" checked disabled' in page.text
+    assert "clinical_alerts" not in page.text  # a patient never gets one: not offered
     # A disabled box is not sent: the form's other switches are saved, e-mail stays on.
     data = {"security.in_app": "on"}
     saved = await browser.submit("/portal/notifications", data, page="/portal/notifications")

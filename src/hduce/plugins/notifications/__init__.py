@@ -75,6 +75,7 @@ class NotificationsPlugin(HducePlugin):
             DeliveryRecordsDesk,
             DeliverySender,
             DeviceAlertNotices,
+            HeldDeliveries,
             InboxFeed,
             LinkMessages,
             NotificationService,
@@ -99,12 +100,14 @@ class NotificationsPlugin(HducePlugin):
         store = PreferenceStore(env.db)
         self.notifier = NotificationService(env, directory, renderer, channels, store)
         self.sender = DeliverySender(env, channels)
+        deliveries = DeliveryStore(env.db)
+        held = HeldDeliveries(deliveries, env.events)
         self.services = NotificationsServices(
             config=env.config,
             inbox=inbox,
             feed=InboxFeed(inbox, env.tokens),
-            preferences=PreferenceService(store, directory),
-            deliveries=DeliveryStore(env.db),
+            preferences=PreferenceService(store, directory, held),
+            deliveries=deliveries,
         )
         env.registry.provide(Notifier, self.notifier)
         env.registry.provide(InboxReader, inbox)

@@ -1,5 +1,7 @@
 """Event subscriptions: due deliveries (its own task), identity events and device alerts."""
 
+from datetime import UTC
+
 from hduce.contracts.auth import (
     UserApproved,
     UserFact,
@@ -8,16 +10,22 @@ from hduce.contracts.auth import (
     UserRegistrationAttempted,
 )
 from hduce.contracts.devices import DeviceAlertRaised
-from hduce.contracts.notifications import Category, Notifier
+from hduce.contracts.notifications import Category, Notice
 from hduce.core.events import EventBus, EventMeta
-from hduce.plugins.notifications.services import DeliverySender, DeviceAlertNotices, shown
+from hduce.plugins.notifications.services import (
+    BY_EMAIL_ONLY,
+    DeliverySender,
+    DeviceAlertNotices,
+    NotificationService,
+    shown,
+)
 from hduce.plugins.notifications.tasks import DeliveryDue
 
 
 class IdentityNotices:
     """Turns identity events into notifications keyed by event id (so each is sent once)."""
 
-    def __init__(self, notifier: Notifier, public_url: str) -> None:
+    def __init__(self, notifier: NotificationService, public_url: str) -> None:
         self._notifier = notifier
         self._public_url = public_url.rstrip("/")
 
@@ -43,9 +51,18 @@ class IdentityNotices:
     async def registration_attempted(
         self, event: UserRegistrationAttempted, meta: EventMeta
     ) -> None:
-        """Someone tried to sign up with the user's address (critical: it may not be them)."""
+        """Someone tried to sign up with the user's address: at most one notice a day, mailed.
+
+        Anyone can make the attempt, as often as the per-address request limit lets them: the
+        notice's key (owner and UTC day) keeps repeats from sending more, and it goes by e-mail
+        only (`security.email` is always on), never by text, push or inbox.
+        """
         data = {"when": shown(meta.occurred_at), "sign_in_url": self._public_url + "/"}
-        await self._critical(event, meta, "registration_attempt", data)
+        key = f"registration_attempt:{event.user_id}:{meta.occurred_at.astimezone(UTC):%Y-%m-%d}"
+        notice = Notice(
+            event.user_id, "registration_attempt", data, Category.SECURITY, critical=True, key=key
+        )
+        await self._notifier.send(notice, channels=BY_EMAIL_ONLY)
 
     async def _critical(
         self, event: UserFact, meta: EventMeta, template: str, data: dict[str, str]
@@ -65,7 +82,7 @@ class IdentityNotices:
 def subscribe(
     events: EventBus,
     sender: DeliverySender,
-    notifier: Notifier,
+    notifier: NotificationService,
     device_alerts: DeviceAlertNotices,
     public_url: str,
 ) -> None:

@@ -34,7 +34,8 @@ class PreferencesController(Controller):
     ) -> PreferencesRead:
         """Merge channel switches (per category); quiet hours left out stay, `null` clears them.
 
-        Security messages always go out by e-mail: `channels.security.email` is always `true`,
-        and turning it off is a 422.
+        Security messages always go out by e-mail, clinical alerts by e-mail and in-app:
+        `channels.security.email`, `channels.clinical_alerts.email` and `.in_app` are always
+        `true`, and turning one off is a 422.
         """
         return await notifications.preferences.update(principal.id, data)

@@ -6,9 +6,10 @@ from hduce.core.security import Principal
 from hduce.plugins.notifications.config import NotificationsConfig
 from hduce.plugins.notifications.services._delivery_records import DeliveryRecordsDesk
 from hduce.plugins.notifications.services._device_alerts import DeviceAlertNotices
+from hduce.plugins.notifications.services._held import HeldDeliveries
 from hduce.plugins.notifications.services._links import LinkMessages, shown
 from hduce.plugins.notifications.services._live import InboxFeed, LiveInbox
-from hduce.plugins.notifications.services._notifier import NotificationService
+from hduce.plugins.notifications.services._notifier import BY_EMAIL_ONLY, NotificationService
 from hduce.plugins.notifications.services._own import OwnSettings
 from hduce.plugins.notifications.services._preferences import PreferenceService
 from hduce.plugins.notifications.services._sender import DeliverySender
@@ -20,9 +21,11 @@ from hduce.plugins.notifications.templates import (
 )
 
 __all__ = [
+    "BY_EMAIL_ONLY",
     "DeliveryRecordsDesk",
     "DeliverySender",
     "DeviceAlertNotices",
+    "HeldDeliveries",
     "InboxFeed",
     "LinkMessages",
     "LiveInbox",

@@ -1,4 +1,7 @@
-"""Device alerts: the patient's care team is told, as a critical clinical alert.
+"""Device alerts: the patient's care team is told, as a clinical alert.
+
+It is not `critical`: it always goes by e-mail and in-app (`ALWAYS_ON`), never waits for quiet
+hours (`NEVER_QUIET`), and by SMS and push as each clinician's switches say.
 
 Notifications owns this reaction to the devices plugin's `DeviceAlertRaised`; devices only
 raises the alert.
@@ -33,7 +36,7 @@ class DeviceAlertNotices:
     alert_url: str
 
     async def notify(self, event: DeviceAlertRaised, _meta: EventMeta) -> None:
-        """Queue a critical `clinical_alerts` message to each clinician who should act on it."""
+        """Queue a `clinical_alerts` message to each clinician who should act on it."""
         recipients = await self._recipients(event.patient_id)
         patient = await self.directory.get(event.patient_id)
         name = f"{patient.first_name} {patient.last_name}".strip() if patient else ""
@@ -55,7 +58,6 @@ class DeviceAlertNotices:
                 TEMPLATE,
                 data,
                 Category.CLINICAL_ALERTS,
-                critical=True,
                 key=f"device_alert:{event.alert_id}:{recipient}",
             )
 

@@ -1,10 +1,15 @@
-"""One-time links (`OneTimeLinks`): the verification, password-reset and invitation e-mails."""
+"""One-time links (`OneTimeLinks`): the verification, password-reset and invitation e-mails.
+
+They go by e-mail only: the link is for whoever controls the address, and a phone number given
+with an unverified address is anyone's (texting it would let strangers make the clinic text it).
+"""
 
 import uuid
 from datetime import datetime
 
-from hduce.contracts.notifications import Category, Notifier
+from hduce.contracts.notifications import Category, Notice
 from hduce.plugins.notifications.config import NotificationsConfig
+from hduce.plugins.notifications.services._notifier import BY_EMAIL_ONLY, NotificationService
 
 
 def shown(moment: datetime) -> str:
@@ -15,7 +20,9 @@ def shown(moment: datetime) -> str:
 class LinkMessages:
     """Implements `OneTimeLinks`: critical security e-mails carrying a token and its link."""
 
-    def __init__(self, notifier: Notifier, config: NotificationsConfig, public_url: str) -> None:
+    def __init__(
+        self, notifier: NotificationService, config: NotificationsConfig, public_url: str
+    ) -> None:
         self._notifier = notifier
         self._config = config
         self._public_url = public_url.rstrip("/")
@@ -28,13 +35,14 @@ class LinkMessages:
         template: str,
         link: tuple[str, str],
     ) -> None:
-        """A critical security e-mail carrying a one-time token and its link (name, pattern)."""
+        """A critical security e-mail (no other channel) carrying a one-time token and its link."""
         data = {
             "token": token,
             "expires_at": shown(expires_at),
             link[0]: link[1].format(public_url=self._public_url, token=token),
         }
-        await self._notifier.notify(user_id, template, data, Category.SECURITY, critical=True)
+        notice = Notice(user_id, template, data, Category.SECURITY, critical=True)
+        await self._notifier.send(notice, channels=BY_EMAIL_ONLY)
 
     async def verification(self, user_id: uuid.UUID, token: str, expires_at: datetime) -> None:
         """Queue the verification e-mail with its link and token, in the caller's transaction."""

@@ -2,19 +2,18 @@
 
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hduce.contracts.notifications import Category, Notice, Notifier
 from hduce.contracts.users import UserDirectory
 from hduce.core.events import Event, EventBus
 from hduce.core.plugin_env import PluginEnv
 from hduce.plugins.notifications.config import NotificationsConfig
-from hduce.plugins.notifications.services._quiet_hours import quiet_until
+from hduce.plugins.notifications.services._quiet_hours import quiet_until, zone_of
 from hduce.plugins.notifications.services._recipients import Recipient, resolve_recipient
-from hduce.plugins.notifications.services._sender import SENDABLE
+from hduce.plugins.notifications.services._sender import OFF, SENDABLE
 from hduce.plugins.notifications.services.channels.base import Channel
 from hduce.plugins.notifications.store import (
     CHANNELS,
@@ -38,8 +37,14 @@ NEVER_QUIET = frozenset({Category.SECURITY, Category.CLINICAL_ALERTS})
 """Categories that go out during quiet hours even when not `critical` (e.g. a new sign-in).
 
 Their messages are urgent to the reader; a user can still switch a non-critical one off on a
-channel, except those of `ALWAYS_ON` (security messages always go out by e-mail).
+channel, except those of `ALWAYS_ON` (security messages always go out by e-mail, clinical
+alerts by e-mail and in-app).
 """
+
+BY_EMAIL_ONLY: tuple[str, ...] = ("email",)
+"""The channels of messages for the owner of an e-mail address only: one-time links (a phone
+number on an unverified account is anyone's: texting it would let strangers make the clinic text
+any number) and notices of sign-up attempts (anonymous requests must not reach other channels)."""
 
 
 class NotificationService(Notifier):
@@ -62,8 +67,8 @@ class NotificationService(Notifier):
         self._preferences = preferences
         self._deliveries = DeliveryStore(env.db)
 
-    async def send(self, notice: Notice) -> uuid.UUID:
-        """`Notifier.send`: queue `notice` for its recipient on every channel it has."""
+    async def send(self, notice: Notice, *, channels: Sequence[str] = CHANNELS) -> uuid.UUID:
+        """`Notifier.send`: queue `notice` for its recipient on each of `channels` it has."""
         async with self._db.transaction():
             if notice.key is not None:
                 existing = await self._deliveries.notification_with_key(notice.key)
@@ -72,7 +77,7 @@ class NotificationService(Notifier):
             target = await resolve_recipient(self._directory, notice)
             values = {"clinic_name": self._config.clinic_name, "name": target.first_name}
             values.update(notice.data)
-            rendered, problems = self._render(notice.template, values)
+            rendered, problems = self._render(notice.template, values, channels)
             notification = NewNotification(
                 id=uuid.uuid4(),
                 recipient=target.user_id,
@@ -119,7 +124,7 @@ class NotificationService(Notifier):
         return await self._deliveries.withdraw(about, SENDABLE, reason)
 
     def _render(
-        self, template: str, values: Mapping[str, Any]
+        self, template: str, values: Mapping[str, Any], channels: Sequence[str]
     ) -> tuple[dict[str, Rendered], dict[str, str]]:
         """Each channel's message and, by channel, why it cannot be sent (never raised).
 
@@ -128,12 +133,12 @@ class NotificationService(Notifier):
         is empty; a message that renders to nothing fails on its channel alone.
         """
         try:
-            rendered = self._renderer.render_all(template, values, CHANNELS)
+            rendered = self._renderer.render_all(template, values, channels)
         except TemplateError as exc:
             logger.error("a %s notification could not be rendered: %s", template, exc)
             known = template in self._renderer.names()
-            channels = self._renderer.channels(template) if known else frozenset()
-            empty = {channel: Rendered("", "") for channel in CHANNELS if channel in channels}
+            has = self._renderer.channels(template) if known else frozenset()
+            empty = {channel: Rendered("", "") for channel in channels if channel in has}
             return empty, dict.fromkeys(empty, f"not rendered: {exc}")
         problems = {}
         for channel, message in rendered.items():
@@ -167,18 +172,11 @@ class NotificationService(Notifier):
             return "skipped", "no phone number on the profile", None
         critical = notice.critical
         if not critical and preferences and not preferences.allows(notice.category, channel):
-            return "skipped", "turned off in the user's preferences", None
+            return "skipped", OFF, None
         urgent = critical or notice.category in NEVER_QUIET
         if not urgent and channel != "in_app" and preferences and preferences.quiet_hours:
             quiet = preferences.quiet_hours
-            until = quiet_until(datetime.now(UTC), quiet.start, quiet.end, _zone(target.timezone))
+            until = quiet_until(datetime.now(UTC), quiet.start, quiet.end, zone_of(target.timezone))
             if until is not None:
                 return "deferred", None, until
         return "pending", None, None
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")

@@ -9,24 +9,30 @@ from hduce.contracts.users import UserDirectory
 from hduce.core.errors import FieldError
 from hduce.plugins.notifications.errors import InvalidPreferences
 from hduce.plugins.notifications.schemas import PreferencesBody, PreferencesRead, QuietHoursBody
+from hduce.plugins.notifications.services._held import HeldDeliveries
 from hduce.plugins.notifications.store import Preferences, PreferenceStore, QuietHours
 
 
 class PreferenceService:
     """The caller's preferences, with the time zone of their profile."""
 
-    def __init__(self, store: PreferenceStore, directory: UserDirectory) -> None:
+    def __init__(
+        self, store: PreferenceStore, directory: UserDirectory, held: HeldDeliveries
+    ) -> None:
         self._store = store
         self._directory = directory
+        self._held = held
 
     async def read(self, user_id: uuid.UUID) -> PreferencesRead:
         """The effective preferences."""
-        return await self._render(user_id, await self._store.get(user_id))
+        return _read(await self._store.get(user_id), await self._zone(user_id))
 
     async def update(self, user_id: uuid.UUID, body: PreferencesBody) -> PreferencesRead:
         """Merge the given switches into the current ones; replace the quiet hours if given.
 
-        422 when a switch of `ALWAYS_ON` is turned off: security messages always go by e-mail.
+        422 when a switch of `ALWAYS_ON` is turned off: security messages always go by e-mail,
+        clinical alerts by e-mail and in-app.
+        Messages held by the quiet hours go at the end of the new window (now, without one).
         """
         _refuse_mandatory_off(body)
         current = await self._store.get(user_id)
@@ -36,16 +42,25 @@ class PreferenceService:
         wanted = Preferences(
             channels=channels, quiet_hours=_quiet_hours(current.quiet_hours, body.quiet_hours)
         )
-        return await self._render(user_id, await self._store.put(user_id, wanted))
+        zone = await self._zone(user_id)
+        async with self._store.db.transaction():
+            stored = await self._store.put(user_id, wanted)
+            await self._held.replan(user_id, stored.quiet_hours, zone)
+        return _read(stored, zone)
 
-    async def _render(self, user_id: uuid.UUID, preferences: Preferences) -> PreferencesRead:
+    async def _zone(self, user_id: uuid.UUID) -> str:
+        """The time zone of the user's profile (UTC without one)."""
         contact = await self._directory.contact(user_id)
-        quiet = preferences.quiet_hours
-        return PreferencesRead(
-            channels=preferences.channels,
-            quiet_hours=QuietHoursBody.of(quiet.start, quiet.end) if quiet else None,
-            timezone=contact.timezone if contact else "UTC",
-        )
+        return contact.timezone if contact else "UTC"
+
+
+def _read(preferences: Preferences, zone: str) -> PreferencesRead:
+    quiet = preferences.quiet_hours
+    return PreferencesRead(
+        channels=preferences.channels,
+        quiet_hours=QuietHoursBody.of(quiet.start, quiet.end) if quiet else None,
+        timezone=zone,
+    )
 
 
 def _quiet_hours(

@@ -1,7 +1,7 @@
 """Quiet hours: a daily window in the user's time zone when non-critical messages wait."""
 
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 def quiet_until(now: datetime, start: time, end: time, timezone: ZoneInfo) -> datetime | None:
@@ -23,3 +23,11 @@ def quiet_until(now: datetime, start: time, end: time, timezone: ZoneInfo) -> da
     if not inside:
         return None
     return datetime.combine(end_day, end, tzinfo=timezone).astimezone(UTC)
+
+
+def zone_of(name: str) -> ZoneInfo:
+    """The time zone called `name`; UTC for a name it does not know."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")

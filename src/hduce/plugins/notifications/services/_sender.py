@@ -18,6 +18,8 @@ from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
+import asyncpg
+
 from hduce.core.backoff import retry_delay
 from hduce.core.events import EventMeta
 from hduce.core.plugin_env import PluginEnv
@@ -30,12 +32,14 @@ from hduce.plugins.notifications.services.channels.base import (
 from hduce.plugins.notifications.services.channels.capacity import Busy, Capacity, Limited
 from hduce.plugins.notifications.services.channels.email_log import LoggedEmailChannel
 from hduce.plugins.notifications.services.channels.in_app import InAppChannel
-from hduce.plugins.notifications.store import DeliveryStore
+from hduce.plugins.notifications.store import DeliveryStore, PreferenceStore
 from hduce.plugins.notifications.tasks import DeliveryDue
 
 logger = logging.getLogger("hduce.notifications")
 
 SENDABLE = ("pending", "deferred")
+OFF = "turned off in the user's preferences"
+"""Why a non-critical delivery on a channel its recipient switched off is skipped."""
 ROOM_WAIT = 0.5
 """Seconds a delivery waits for a free place before it is put off (its task slot freed)."""
 BUSY_DELAYS = (0.5, 10.0)
@@ -46,6 +50,9 @@ ATTEMPT_LIMIT = 30.0
 """The time limit of an attempt on a channel without a `timeout` of its own (push, the log)."""
 CLAIM_MARGIN = 10.0
 """Seconds a claim outlives its attempt's limit, for the outcome to be recorded in time."""
+MOST_ASKED_WAIT = 86400.0
+"""The longest wait a channel's `retry_after` (an SMS provider's `Retry-After`) is obeyed for,
+and how long after its creation a delivery's attempts answered with one are given back."""
 
 
 class Claim(NamedTuple):
@@ -54,6 +61,7 @@ class Claim(NamedTuple):
     message: OutgoingMessage
     attempts: int
     expiry: uuid.UUID
+    created_at: datetime
 
 
 class DeliverySender:
@@ -67,6 +75,7 @@ class DeliverySender:
         self._config = config = env.config
         self._channels = channels
         self._deliveries = DeliveryStore(env.db)
+        self._preferences = PreferenceStore(env.db)
         self._places = Capacity(config.send_concurrency, "deliveries in flight")
         self._limits = {
             "email": config.email.timeout + ATTEMPT_GRACE,
@@ -119,6 +128,9 @@ class DeliverySender:
                 late = f"too late: it had to go before {row['send_before']:%Y-%m-%d %H:%M:%S} UTC"
                 await self._deliveries.skip(delivery_id, late)
                 return None
+            if await self._switched_off(row):
+                await self._deliveries.skip(delivery_id, OFF)
+                return None
             if row["attempts"] >= self._config.max_attempts:
                 # The senders of its last attempts stopped before recording them.
                 error = "no outcome of the last attempt: its sender stopped"
@@ -137,7 +149,17 @@ class DeliverySender:
             text=row["body_text"],
             html=row["body_html"],
         )
-        return Claim(message, row["attempts"] + 1, expiry)
+        return Claim(message, row["attempts"] + 1, expiry, row["created_at"])
+
+    async def _switched_off(self, row: asyncpg.Record) -> bool:
+        """Whether the recipient has switched the non-critical message's channel off since.
+
+        A held (quiet hours) or retried delivery follows the switches as they are when it goes.
+        """
+        if row["critical"] or row["recipient"] is None:
+            return False
+        preferences = await self._preferences.get(row["recipient"])
+        return not preferences.allows(row["category"], row["channel"])
 
     def _limit(self, channel: str) -> float:
         """Seconds one attempt on `channel` may take."""
@@ -175,10 +197,15 @@ class DeliverySender:
                 status = "logged" if logged else "sent"
                 settled = await self._deliveries.settle(delivery_id, attempts, status=status)
             else:
-                retry_at = self._retry_at(delivery_id, attempts, error)
+                retry_at, given_back = self._retry_at(claim, error)
                 status = "failed" if retry_at is None else "pending"
                 settled = await self._deliveries.settle(
-                    delivery_id, attempts, status=status, error=str(error), retry_at=retry_at
+                    delivery_id,
+                    attempts,
+                    status=status,
+                    error=str(error),
+                    retry_at=retry_at,
+                    given_back=given_back,
                 )
                 if settled and retry_at is not None:
                     due = DeliveryDue(delivery_id=delivery_id, channel=channel)
@@ -186,15 +213,28 @@ class DeliverySender:
             if settled:
                 await self._events.cancel(claim.expiry)
 
-    def _retry_at(
-        self, delivery_id: uuid.UUID, attempts: int, error: DeliveryError
-    ) -> datetime | None:
-        """When to try again after failed attempt `attempts`; None to give up."""
-        if error.permanent or attempts >= self._config.max_attempts:
+    def _retry_at(self, claim: Claim, error: DeliveryError) -> tuple[datetime | None, bool]:
+        """When to try again after the claim's failed attempt (None: give up); if it is given back.
+
+        The wait is the back-off, or what the channel was asked to wait (`retry_after`, at most
+        `MOST_ASKED_WAIT`) when longer. An attempt answered with such a request is given back
+        (not counted toward `max_attempts`) while its retry falls within `MOST_ASKED_WAIT` of the
+        delivery's creation: a throttling provider does not spend the attempts in a few minutes.
+        """
+        delivery_id, attempts = claim.message.delivery_id, claim.attempts
+        if error.permanent:
             logger.warning("delivery %s failed for good: %s", delivery_id, error)
-            return None
+            return None, False
         delay = retry_delay(attempts, self._config.retry_base, self._config.retry_max)
+        if error.retry_after is not None:
+            delay = max(delay, min(error.retry_after, MOST_ASKED_WAIT))
         retry_at = datetime.now(UTC) + timedelta(seconds=delay)
+        given_back = error.retry_after is not None and retry_at <= claim.created_at + timedelta(
+            seconds=MOST_ASKED_WAIT
+        )
+        if not given_back and attempts >= self._config.max_attempts:
+            logger.warning("delivery %s failed for good: %s", delivery_id, error)
+            return None, False
         logger.info(
             "delivery %s attempt %d failed (%s); retry at %s",
             delivery_id,
@@ -202,4 +242,4 @@ class DeliverySender:
             error,
             retry_at,
         )
-        return retry_at
+        return retry_at, given_back

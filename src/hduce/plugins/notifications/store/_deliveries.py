@@ -79,12 +79,24 @@ class DeliveryStore(SqlStore):
         """
         return await self.db.fetchrow(
             "SELECT d.id, d.recipient, d.channel, d.address, d.subject, d.body_text, d.body_html, "
-            "d.status, d.attempts, n.send_before FROM delivery d "
+            "d.status, d.attempts, d.created_at, n.send_before, n.category, n.critical "
+            "FROM delivery d "
             "JOIN notification n ON n.id = d.notification WHERE d.id = $1 "
             "AND (d.status = 'deferred' OR d.status = 'pending' "
             "AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= now())) FOR UPDATE OF d",
             delivery_id,
         )
+
+    async def bring_forward(self, user_id: uuid.UUID, due: datetime) -> list[tuple[uuid.UUID, str]]:
+        """Make the user's deliveries held past `due` due then; their (id, channel)."""
+        rows = await self.db.fetch(
+            "UPDATE delivery SET next_attempt_at = $2, updated_at = now() "
+            "WHERE recipient = $1 AND status = 'deferred' AND next_attempt_at > $2 "
+            "RETURNING id, channel",
+            user_id,
+            due,
+        )
+        return [(row["id"], row["channel"]) for row in rows]
 
     async def claim(self, delivery_id: uuid.UUID, until: datetime) -> None:
         """Count one more attempt, and keep the delivery from being due again before `until`."""
@@ -124,14 +136,17 @@ class DeliveryStore(SqlStore):
         status: str,
         error: str | None = None,
         retry_at: datetime | None = None,
+        given_back: bool = False,
     ) -> bool:
         """Record attempt `attempts`'s outcome if it is still the delivery's claim; whether it was.
 
         `status` is `sent` (or `logged`), `pending` until `retry_at`, or `failed`; `last_error`
-        keeps the latest failure even after a later attempt succeeds.
+        keeps the latest failure even after a later attempt succeeds. A `given_back` attempt is
+        uncounted (the other side asked to wait: it does not spend the delivery's attempts).
         """
         outcome = await self.db.execute(
             "UPDATE delivery SET status = $3::text, last_error = coalesce($4, last_error), "
+            "attempts = attempts - $6::int, "
             "next_attempt_at = $5, updated_at = now(), sent_at = CASE WHEN $3::text IN "
             "('sent', 'logged') THEN clock_timestamp() END "
             "WHERE id = $1 AND attempts = $2 AND status = 'pending'",
@@ -140,6 +155,7 @@ class DeliveryStore(SqlStore):
             status,
             error,
             retry_at,
+            int(given_back),
         )
         return outcome == "UPDATE 1"
 

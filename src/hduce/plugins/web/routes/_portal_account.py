@@ -50,6 +50,11 @@ QUIET = ("quiet_start", "quiet_end")
 MAX_CODE = 20
 NOT_SET_UP = "Set up two-factor sign-in first: the code comes from the app you set it up in."
 
+PATIENT_CATEGORIES = tuple(
+    category for category in Category if category != Category.CLINICAL_ALERTS
+)
+"""The kinds of message a patient gets: clinical alerts go to clinicians only."""
+
 
 def own_notifications(web: WebServices) -> OwnNotifications:
     """The notifications contract (404 pages when the notifications plugin is off)."""
@@ -135,10 +140,10 @@ async def save_notifications(request: Request, web: NamedDependency[WebServices]
 
 
 def _switches(on: Callable[[Category, str], bool]) -> dict[str, dict[str, bool]]:
-    """Per category, per channel of the form: whether `on` ticks its box."""
+    """Per category a patient gets, per channel of the form: whether `on` ticks its box."""
     return {
         category.value: {channel: on(category, channel) for channel, _ in CHANNELS}
-        for category in Category
+        for category in PATIENT_CATEGORIES
     }
 
 
@@ -160,7 +165,7 @@ def _notifications_page(
         switches=switches,
         quiet=quiet,
         timezone=zone,
-        categories=list(Category),
+        categories=PATIENT_CATEGORIES,
         channels=CHANNELS,
         always_on=ALWAYS_ON,
         notice=notice_of(request),

@@ -22,11 +22,16 @@ class DeliveryError(Exception):
     """The message was not sent; the text is recorded on the delivery.
 
     `permanent` errors (a refused address, a 4xx from an SMS provider) are not retried.
+    `retry_after`: the seconds the other side asked to wait before trying again (an SMS
+    provider's `Retry-After`), None when it named no time.
     """
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    def __init__(
+        self, message: str, *, permanent: bool = False, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.permanent = permanent
+        self.retry_after = retry_after
 
 
 class Channel(Protocol):

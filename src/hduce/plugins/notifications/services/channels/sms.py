@@ -1,6 +1,8 @@
 """SMS through an HTTP provider: one POST per message, shaped by `body_template`."""
 
 import re
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import ClassVar
 
 import httpx
@@ -17,6 +19,23 @@ REPLY_SHOWN = 300
 """Characters of the provider's reply kept in the delivery's error."""
 REPLY_READ = 4096
 """Bytes of the provider's reply read at most, once decoded (a huge body is never read whole)."""
+
+
+def asked_wait(value: str | None) -> float | None:
+    """Seconds from now a `Retry-After` value names (delay-seconds or an HTTP date), or None.
+
+    A date already past is 0; a value that is neither (or negative) is None.
+    """
+    value = (value or "").strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # an HTTP date is GMT; `-0000` parses naive
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def fill(template: str, values: dict[str, str]) -> str:
@@ -50,7 +69,10 @@ class SmsChannel:
         return bool(self._config.url)
 
     async def send(self, message: OutgoingMessage) -> None:
-        """POST the message; 2xx is sent, 408/425/429/5xx and network errors are retried."""
+        """POST the message; 2xx is sent, 408/425/429/5xx and network errors are retried.
+
+        A retried answer's `Retry-After` (seconds or a date) is passed on as `retry_after`.
+        """
         values = {
             "to": message.to,
             "sender": self._config.sender,
@@ -73,9 +95,11 @@ class SmsChannel:
             reply = encoded_note(response)
         else:
             reply = f": {one_line(start, response.encoding or 'utf-8')[:REPLY_SHOWN]}"
+        permanent = status < 500 and status not in RETRIED_STATUSES
         raise DeliveryError(
             f"SMS provider {self._where}: HTTP {status}{reply}",
-            permanent=status < 500 and status not in RETRIED_STATUSES,
+            permanent=permanent,
+            retry_after=None if permanent else asked_wait(response.headers.get("Retry-After")),
         )
 
     async def aclose(self) -> None:
