@@ -121,6 +121,51 @@ def test_context_of_a_finding(text: str, context: tuple[str, ...]) -> None:
     assert chest_pain == [context]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A list line ends a trigger's scope: each line is a finding of its own.
+        (
+            "PROBLEM LIST\nDenies chest pain\nHypertension\nAsthma\n",
+            [("chest pain", ("negated",)), ("Hypertension", ()), ("Asthma", ())],
+        ),
+        ("Assessment\nNo fever\nPneumonia\n", [("fever", ("negated",)), ("Pneumonia", ())]),
+        # "without" inside a diagnosis's own name is no trigger, on its line or the next.
+        (
+            "Diagnosis: Type 2 diabetes mellitus without complications (E11.9)\n"
+            "Essential hypertension I10\n",
+            [
+                ("Type 2 diabetes mellitus without complications", ()),
+                ("Essential hypertension", ()),
+            ],
+        ),
+        (
+            "Type 2 diabetes mellitus without complications and asthma.",
+            [("Type 2 diabetes mellitus without complications", ()), ("asthma", ())],
+        ),
+        # A sentence wrapped across lines keeps its trigger: the line ends mid-sentence (a
+        # comma, a joining word) or the next one goes on in lower case.
+        (
+            "The patient denies chest pain and\nshortness of breath on exertion.",
+            [("chest pain", ("negated",)), ("shortness of breath", ("negated",))],
+        ),
+        (
+            "The patient denies chest pain at rest or\nCOPD symptoms.",
+            [("chest pain", ("negated",)), ("COPD", ("negated",))],
+        ),
+        (
+            "Denies headache, chest pain,\nAsthma attacks.",
+            [("headache", ("negated",)), ("chest pain", ("negated",)), ("Asthma", ("negated",))],
+        ),
+        ("Pneumonia\nruled out on CT.", [("Pneumonia", ("negated",))]),
+    ],
+)
+def test_a_line_break_ends_a_context_unless_the_sentence_goes_on(
+    text: str, expected: list[tuple[str, tuple[str, ...]]]
+) -> None:
+    assert [(t, c) for t, _, c in coded(text, "diagnosis")] == expected
+
+
 def test_precision_and_recall_on_the_labelled_sentences() -> None:
     """Floors a little under the figures bench/entities.py prints (0.98/1.00, 0.98/0.99, 1.00)."""
     assert len(labelled()) >= 100

@@ -92,4 +92,6 @@ def _resolved(text: str, folded: str, found: list[Entity]) -> list[Entity]:
         (e for kind in CONTEXT_KINDS for e in kept.get(kind, [])), key=lambda e: e.start
     )
     rest = [e for kind, entities in kept.items() if kind not in CONTEXT_KINDS for e in entities]
-    return sorted([*with_context(text, folded, targets), *rest], key=lambda e: (e.start, e.kind))
+    names = [*targets, *kept.get("allergy", [])]  # the kinds whose names hold words
+    marked = with_context(text, folded, targets, names)
+    return sorted([*marked, *rest], key=lambda e: (e.start, e.kind))
