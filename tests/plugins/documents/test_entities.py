@@ -192,6 +192,16 @@ def test_every_page_of_a_long_text_is_read_alike() -> None:
         ("Morphine 10 mg/mL injection", [("morphine", 10.0, "mg/mL")]),
         ("Insulin glargine 20 units at night", [("insulin glargine", 20.0, "units")]),
         ("Paracetamol 0,5 g", [("acetaminophen", 0.5, "g")]),
+        ("Paracetamol 1,5 g", [("acetaminophen", 1.5, "g")]),
+        ("Digoxin 0,125 mg", [("digoxin", 0.125, "mg")]),
+        # A comma before exactly three digits groups thousands, as a thin space does.
+        ("Metformin 1,000 mg twice daily", [("metformin", 1000.0, "mg")]),
+        ("Heparin 5,000 units subcutaneously", [("heparin", 5000.0, "units")]),
+        ("Vitamin D 50,000 IU weekly", [("ergocalciferol", 50000.0, "IU")]),
+        ("Penicillin 1,200,000 units", [("penicillins", 1200000.0, "units")]),
+        ("Heparin 25\u2009000 units", [("heparin", 25000.0, "units")]),
+        ("Penicillin 1.200.000 units", [("penicillins", 1200000.0, "units")]),
+        ("Metformin 1,000.5 mg", [("metformin", 1000.5, "mg")]),
         ("continue aspirin", [("aspirin", None, None)]),
         ("Metformin and amlodipine 5 mg", [("metformin", None, None), ("amlodipine", 5.0, "mg")]),
         ("Aspirinate is not a drug we know", []),
@@ -235,6 +245,15 @@ def test_lab_values() -> None:
         ("crp", 12.0, "mg/L"),
         ("tsh", 2.1, "mIU/L"),
         ("potassium", 4.1, "mmol/L"),
+    ]
+
+
+def test_a_lab_value_with_thousands_separators() -> None:
+    text = "Glucose 1,200 mg/dL; creatinine 1,5 mg/dL; glucose 5,5 mmol/L"
+    assert found(text, "lab_value") == [
+        ("glucose", 1200.0, "mg/dL"),
+        ("creatinine", 1.5, "mg/dL"),
+        ("glucose", 5.5, "mmol/L"),
     ]
 
 

@@ -4,6 +4,7 @@ import re
 
 from hduce.plugins.documents.services.extraction.entities._model import (
     Builder,
+    decimal,
     normalize_unit,
     number,
 )
@@ -48,7 +49,7 @@ def measure(unit: str | None = None, low: float = 0, high: float = 1e9) -> Build
         if not low <= amount <= high:
             return None
         found = unit or normalize_unit(match["unit"])
-        return match["amount"].replace(",", "."), amount, found
+        return decimal(match["amount"]), amount, found
 
     return build
 
