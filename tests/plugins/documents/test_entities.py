@@ -248,6 +248,24 @@ def test_lab_values() -> None:
     ]
 
 
+def test_a_lab_value_given_as_a_bound_keeps_its_comparator() -> None:
+    text = (
+        "eGFR >90 mL/min/1.73m2; CRP <5 mg/L; CRP < 5 mg/L; HbA1c \u2264 48 mmol/mol; "
+        "TSH \u226510 mIU/L; glucose: >= 7,5 mmol/L; creatinine <=60 umol/L"
+    )
+    assert found(text, "lab_value") == [
+        ("egfr >90", 90.0, "mL/min/1.73m2"),
+        ("crp <5", 5.0, "mg/L"),
+        ("crp <5", 5.0, "mg/L"),
+        ("hba1c <=48", 48.0, "mmol/mol"),
+        ("tsh >=10", 10.0, "mIU/L"),
+        ("glucose >=7.5", 7.5, "mmol/L"),
+        ("creatinine <=60", 60.0, "umol/L"),
+    ]
+    (egfr, *_) = extract_entities(text)
+    assert egfr.text == "eGFR >90 mL/min/1.73m2"
+
+
 def test_a_lab_value_with_thousands_separators() -> None:
     text = "Glucose 1,200 mg/dL; creatinine 1,5 mg/dL; glucose 5,5 mmol/L"
     assert found(text, "lab_value") == [

@@ -61,11 +61,22 @@ def temperature(match: re.Match[str]) -> tuple[str, float | None, str | None] | 
     return (f"{amount:g}", amount, f"°{scale}") if plausible else None
 
 
+_COMPARATORS = {"\u2264": "<=", "\u2265": ">="}
+"""One spelling per comparator, FHIR's (`<`, `<=`, `>=`, `>`)."""
+
+
 def lab(name: str) -> Builder:
-    """A lab value named `name`, with its unit."""
+    """A lab value named `name`, with its unit.
+
+    One given as a bound (`CRP <5 mg/L`) has its comparator and amount in its value (`crp <5`).
+    """
 
     def build(match: re.Match[str]) -> tuple[str, float | None, str | None]:
-        return name, number(match["amount"]), normalize_unit(match["unit"])
+        amount, unit = number(match["amount"]), normalize_unit(match["unit"])
+        if comparator := match["comparator"]:
+            bound = _COMPARATORS.get(comparator, comparator) + decimal(match["amount"])
+            return f"{name} {bound}", amount, unit
+        return name, amount, unit
 
     return build
 
