@@ -367,6 +367,22 @@ def test_offsets_and_pages_point_into_the_text() -> None:
         assert text[entity.start : entity.end] == entity.text
 
 
+def test_ligatures_are_read_as_their_letters_at_their_offsets() -> None:
+    text = (
+        "Straße İstanbul \ufb03 \ufb01nasteride 5 mg\nAtrial \ufb01brillation\n"
+        "Œdème; Metformin 500 mg daily\nAllergies: \ufb02ucloxacillin, co\ufb00ee\n"
+    )
+    entities = extract_entities(text)
+    assert [(e.kind, e.text, e.value) for e in entities] == [
+        ("medication", "\ufb01nasteride 5 mg", "finasteride"),
+        ("diagnosis", "Atrial \ufb01brillation", "Atrial fibrillation and flutter"),
+        ("medication", "Metformin 500 mg", "metformin"),
+        ("allergy", "\ufb02ucloxacillin", "flucloxacillin"),
+        ("allergy", "co\ufb00ee", "coffee"),
+    ]
+    assert [e.start for e in entities] == [text.index(e.text) for e in entities]
+
+
 @pytest.mark.parametrize(
     ("head", "expected"),
     [
