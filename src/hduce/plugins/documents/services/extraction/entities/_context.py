@@ -84,10 +84,9 @@ _JOINING = (
     "without|because|between",
 )
 """Words a line ending mid-sentence ends with (by length: a look-behind has one width)."""
-_MID_SENTENCE = "".join(
-    rf"(?<!{end}{space}\n)"
-    for end in (r"[,:(/&\-\u2013.!?;]", *(rf"\b(?i:{words})" for words in _JOINING))
-    for space in ("", "[ \t]")
+_ENDINGS = (r"[,:(/&\-\u2013.!?;]", *(rf"\b(?i:{words})" for words in _JOINING))
+_MID_SENTENCE = "(?:(?<![ \t]\n){}|(?<=[ \t]\n){})".format(
+    *("".join(rf"(?<!{end}{space}\n)" for end in _ENDINGS) for space in ("", "[ \t]"))
 )
 """Look-behinds after a line break: the line ends mid-sentence (before one trailing blank), or
 ended its sentence already."""

@@ -65,6 +65,6 @@ def spelled_out(text: str) -> tuple[str, Placement | None]:
 
     The placement is None when `text` holds no ligature (then it is returned as it is).
     """
-    if _LIGATURE.search(text) is None:
+    if not any(ligature in text for ligature in _LETTERS):  # faster than a regex search
         return text, None
     return text.translate(_EXPAND), Placement(text)

@@ -25,11 +25,15 @@ PageOf = Callable[[int], int]
 
 def decimal(text: str) -> str:
     """A `NUMBER` as Python writes it: no thousands separators, a decimal point."""
-    if _COMMA_GROUPS.fullmatch(text):
+    if text.isdigit():  # most are: the fast way out
+        return text
+    if "," in text and _COMMA_GROUPS.fullmatch(text):
         return text.replace(",", "")
     if text.count(".") > 1:
         text = text.replace(".", "")
-    return text.translate(_THIN_SPACES).replace(",", ".")
+    if not text.isascii():
+        text = text.translate(_THIN_SPACES)
+    return text.replace(",", ".")
 
 
 def number(text: str) -> float:
