@@ -228,51 +228,53 @@ def test_vital_signs() -> None:
     ]
 
 
-def test_lab_values() -> None:
-    text = (
-        "HbA1c: 53 mmol/mol; glucose 110 mg/dL; LDL-C 3.4 mmol/L; HDL 1.1 mmol/L; "
-        "Total cholesterol 5.2 mmol/L; Hb 13.5 g/dL; eGFR 72 mL/min/1.73 m2; CRP 12 mg/L; "
-        "TSH 2.1 mIU/L; potassium 4.1 mmol/L"
-    )
-    assert found(text, "lab_value") == [
-        ("hba1c", 53.0, "mmol/mol"),
-        ("glucose", 110.0, "mg/dL"),
-        ("ldl_cholesterol", 3.4, "mmol/L"),
-        ("hdl_cholesterol", 1.1, "mmol/L"),
-        ("total_cholesterol", 5.2, "mmol/L"),
-        ("hemoglobin", 13.5, "g/dL"),
-        ("egfr", 72.0, "mL/min/1.73m2"),
-        ("crp", 12.0, "mg/L"),
-        ("tsh", 2.1, "mIU/L"),
-        ("potassium", 4.1, "mmol/L"),
-    ]
-
-
-def test_a_lab_value_given_as_a_bound_keeps_its_comparator() -> None:
-    text = (
-        "eGFR >90 mL/min/1.73m2; CRP <5 mg/L; CRP < 5 mg/L; HbA1c \u2264 48 mmol/mol; "
-        "TSH \u226510 mIU/L; glucose: >= 7,5 mmol/L; creatinine <=60 umol/L"
-    )
-    assert found(text, "lab_value") == [
-        ("egfr >90", 90.0, "mL/min/1.73m2"),
-        ("crp <5", 5.0, "mg/L"),
-        ("crp <5", 5.0, "mg/L"),
-        ("hba1c <=48", 48.0, "mmol/mol"),
-        ("tsh >=10", 10.0, "mIU/L"),
-        ("glucose >=7.5", 7.5, "mmol/L"),
-        ("creatinine <=60", 60.0, "umol/L"),
-    ]
-    (egfr, *_) = extract_entities(text)
-    assert egfr.text == "eGFR >90 mL/min/1.73m2"
-
-
-def test_a_lab_value_with_thousands_separators() -> None:
-    text = "Glucose 1,200 mg/dL; creatinine 1,5 mg/dL; glucose 5,5 mmol/L"
-    assert found(text, "lab_value") == [
-        ("glucose", 1200.0, "mg/dL"),
-        ("creatinine", 1.5, "mg/dL"),
-        ("glucose", 5.5, "mmol/L"),
-    ]
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "HbA1c: 53 mmol/mol; glucose 110 mg/dL; LDL-C 3.4 mmol/L; HDL 1.1 mmol/L; "
+            "Total cholesterol 5.2 mmol/L; Hb 13.5 g/dL; eGFR 72 mL/min/1.73 m2; CRP 12 mg/L; "
+            "TSH 2.1 mIU/L; potassium 4.1 mmol/L",
+            [
+                ("hba1c", 53.0, "mmol/mol"),
+                ("glucose", 110.0, "mg/dL"),
+                ("ldl_cholesterol", 3.4, "mmol/L"),
+                ("hdl_cholesterol", 1.1, "mmol/L"),
+                ("total_cholesterol", 5.2, "mmol/L"),
+                ("hemoglobin", 13.5, "g/dL"),
+                ("egfr", 72.0, "mL/min/1.73m2"),
+                ("crp", 12.0, "mg/L"),
+                ("tsh", 2.1, "mIU/L"),
+                ("potassium", 4.1, "mmol/L"),
+            ],
+        ),
+        # A value given as a bound keeps its comparator (FHIR's spelling) in its value.
+        (
+            "eGFR >90 mL/min/1.73m2; CRP <5 mg/L; CRP < 5 mg/L; HbA1c \u2264 48 mmol/mol; "
+            "TSH \u226510 mIU/L; glucose: >= 7,5 mmol/L; creatinine <=60 umol/L",
+            [
+                ("egfr >90", 90.0, "mL/min/1.73m2"),
+                ("crp <5", 5.0, "mg/L"),
+                ("crp <5", 5.0, "mg/L"),
+                ("hba1c <=48", 48.0, "mmol/mol"),
+                ("tsh >=10", 10.0, "mIU/L"),
+                ("glucose >=7.5", 7.5, "mmol/L"),
+                ("creatinine <=60", 60.0, "umol/L"),
+            ],
+        ),
+        # A comma before three digits separates thousands; before others it is a decimal one.
+        (
+            "Glucose 1,200 mg/dL; creatinine 1,5 mg/dL; glucose 5,5 mmol/L",
+            [
+                ("glucose", 1200.0, "mg/dL"),
+                ("creatinine", 1.5, "mg/dL"),
+                ("glucose", 5.5, "mmol/L"),
+            ],
+        ),
+    ],
+)
+def test_lab_values(text: str, expected: list[tuple[str, float, str]]) -> None:
+    assert found(text, "lab_value") == expected
 
 
 def test_dates_follow_the_configured_order() -> None:
