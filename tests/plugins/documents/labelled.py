@@ -25,9 +25,10 @@ class Label(NamedTuple):
 def labelled() -> list[tuple[str, list[Label]]]:
     """Each sentence without its marks, with its labels."""
     cases = []
-    for line in SENTENCES.read_text("utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
+    for written in SENTENCES.read_text("utf-8").splitlines():
+        if not written.strip() or written.startswith("#"):
             continue
+        line = written.replace("\\n", "\n")  # a text of several lines
         text, labels, position = "", [], 0
         for mark in _MARK.finditer(line):
             text += line[position : mark.start()]

@@ -121,6 +121,51 @@ def test_context_of_a_finding(text: str, context: tuple[str, ...]) -> None:
     assert chest_pain == [context]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A list line ends a trigger's scope: each line is a finding of its own.
+        (
+            "PROBLEM LIST\nDenies chest pain\nHypertension\nAsthma\n",
+            [("chest pain", ("negated",)), ("Hypertension", ()), ("Asthma", ())],
+        ),
+        ("Assessment\nNo fever\nPneumonia\n", [("fever", ("negated",)), ("Pneumonia", ())]),
+        # "without" inside a diagnosis's own name is no trigger, on its line or the next.
+        (
+            "Diagnosis: Type 2 diabetes mellitus without complications (E11.9)\n"
+            "Essential hypertension I10\n",
+            [
+                ("Type 2 diabetes mellitus without complications", ()),
+                ("Essential hypertension", ()),
+            ],
+        ),
+        (
+            "Type 2 diabetes mellitus without complications and asthma.",
+            [("Type 2 diabetes mellitus without complications", ()), ("asthma", ())],
+        ),
+        # A sentence wrapped across lines keeps its trigger: the line ends mid-sentence (a
+        # comma, a joining word) or the next one goes on in lower case.
+        (
+            "The patient denies chest pain and\nshortness of breath on exertion.",
+            [("chest pain", ("negated",)), ("shortness of breath", ("negated",))],
+        ),
+        (
+            "The patient denies chest pain at rest or\nCOPD symptoms.",
+            [("chest pain", ("negated",)), ("COPD", ("negated",))],
+        ),
+        (
+            "Denies headache, chest pain,\nAsthma attacks.",
+            [("headache", ("negated",)), ("chest pain", ("negated",)), ("Asthma", ("negated",))],
+        ),
+        ("Pneumonia\nruled out on CT.", [("Pneumonia", ("negated",))]),
+    ],
+)
+def test_a_line_break_ends_a_context_unless_the_sentence_goes_on(
+    text: str, expected: list[tuple[str, tuple[str, ...]]]
+) -> None:
+    assert [(t, c) for t, _, c in coded(text, "diagnosis")] == expected
+
+
 def test_precision_and_recall_on_the_labelled_sentences() -> None:
     """Floors a little under the figures bench/entities.py prints (0.98/1.00, 0.98/0.99, 1.00)."""
     assert len(labelled()) >= 100
@@ -147,6 +192,16 @@ def test_every_page_of_a_long_text_is_read_alike() -> None:
         ("Morphine 10 mg/mL injection", [("morphine", 10.0, "mg/mL")]),
         ("Insulin glargine 20 units at night", [("insulin glargine", 20.0, "units")]),
         ("Paracetamol 0,5 g", [("acetaminophen", 0.5, "g")]),
+        ("Paracetamol 1,5 g", [("acetaminophen", 1.5, "g")]),
+        ("Digoxin 0,125 mg", [("digoxin", 0.125, "mg")]),
+        # A comma before exactly three digits groups thousands, as a thin space does.
+        ("Metformin 1,000 mg twice daily", [("metformin", 1000.0, "mg")]),
+        ("Heparin 5,000 units subcutaneously", [("heparin", 5000.0, "units")]),
+        ("Vitamin D 50,000 IU weekly", [("ergocalciferol", 50000.0, "IU")]),
+        ("Penicillin 1,200,000 units", [("penicillins", 1200000.0, "units")]),
+        ("Heparin 25\u2009000 units", [("heparin", 25000.0, "units")]),
+        ("Penicillin 1.200.000 units", [("penicillins", 1200000.0, "units")]),
+        ("Metformin 1,000.5 mg", [("metformin", 1000.5, "mg")]),
         ("continue aspirin", [("aspirin", None, None)]),
         ("Metformin and amlodipine 5 mg", [("metformin", None, None), ("amlodipine", 5.0, "mg")]),
         ("Aspirinate is not a drug we know", []),
@@ -173,24 +228,53 @@ def test_vital_signs() -> None:
     ]
 
 
-def test_lab_values() -> None:
-    text = (
-        "HbA1c: 53 mmol/mol; glucose 110 mg/dL; LDL-C 3.4 mmol/L; HDL 1.1 mmol/L; "
-        "Total cholesterol 5.2 mmol/L; Hb 13.5 g/dL; eGFR 72 mL/min/1.73 m2; CRP 12 mg/L; "
-        "TSH 2.1 mIU/L; potassium 4.1 mmol/L"
-    )
-    assert found(text, "lab_value") == [
-        ("hba1c", 53.0, "mmol/mol"),
-        ("glucose", 110.0, "mg/dL"),
-        ("ldl_cholesterol", 3.4, "mmol/L"),
-        ("hdl_cholesterol", 1.1, "mmol/L"),
-        ("total_cholesterol", 5.2, "mmol/L"),
-        ("hemoglobin", 13.5, "g/dL"),
-        ("egfr", 72.0, "mL/min/1.73m2"),
-        ("crp", 12.0, "mg/L"),
-        ("tsh", 2.1, "mIU/L"),
-        ("potassium", 4.1, "mmol/L"),
-    ]
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "HbA1c: 53 mmol/mol; glucose 110 mg/dL; LDL-C 3.4 mmol/L; HDL 1.1 mmol/L; "
+            "Total cholesterol 5.2 mmol/L; Hb 13.5 g/dL; eGFR 72 mL/min/1.73 m2; CRP 12 mg/L; "
+            "TSH 2.1 mIU/L; potassium 4.1 mmol/L",
+            [
+                ("hba1c", 53.0, "mmol/mol"),
+                ("glucose", 110.0, "mg/dL"),
+                ("ldl_cholesterol", 3.4, "mmol/L"),
+                ("hdl_cholesterol", 1.1, "mmol/L"),
+                ("total_cholesterol", 5.2, "mmol/L"),
+                ("hemoglobin", 13.5, "g/dL"),
+                ("egfr", 72.0, "mL/min/1.73m2"),
+                ("crp", 12.0, "mg/L"),
+                ("tsh", 2.1, "mIU/L"),
+                ("potassium", 4.1, "mmol/L"),
+            ],
+        ),
+        # A value given as a bound keeps its comparator (FHIR's spelling) in its value.
+        (
+            "eGFR >90 mL/min/1.73m2; CRP <5 mg/L; CRP < 5 mg/L; HbA1c \u2264 48 mmol/mol; "
+            "TSH \u226510 mIU/L; glucose: >= 7,5 mmol/L; creatinine <=60 umol/L",
+            [
+                ("egfr >90", 90.0, "mL/min/1.73m2"),
+                ("crp <5", 5.0, "mg/L"),
+                ("crp <5", 5.0, "mg/L"),
+                ("hba1c <=48", 48.0, "mmol/mol"),
+                ("tsh >=10", 10.0, "mIU/L"),
+                ("glucose >=7.5", 7.5, "mmol/L"),
+                ("creatinine <=60", 60.0, "umol/L"),
+            ],
+        ),
+        # A comma before three digits separates thousands; before others it is a decimal one.
+        (
+            "Glucose 1,200 mg/dL; creatinine 1,5 mg/dL; glucose 5,5 mmol/L",
+            [
+                ("glucose", 1200.0, "mg/dL"),
+                ("creatinine", 1.5, "mg/dL"),
+                ("glucose", 5.5, "mmol/L"),
+            ],
+        ),
+    ],
+)
+def test_lab_values(text: str, expected: list[tuple[str, float, str]]) -> None:
+    assert found(text, "lab_value") == expected
 
 
 def test_dates_follow_the_configured_order() -> None:
@@ -283,6 +367,22 @@ def test_offsets_and_pages_point_into_the_text() -> None:
     assert [(e.kind, e.page) for e in entities] == [("blood_pressure", 1), ("medication", 2)]
     for entity in entities:
         assert text[entity.start : entity.end] == entity.text
+
+
+def test_ligatures_are_read_as_their_letters_at_their_offsets() -> None:
+    text = (
+        "Straße İstanbul \ufb03 \ufb01nasteride 5 mg\nAtrial \ufb01brillation\n"
+        "Œdème; Metformin 500 mg daily\nAllergies: \ufb02ucloxacillin, co\ufb00ee\n"
+    )
+    entities = extract_entities(text)
+    assert [(e.kind, e.text, e.value) for e in entities] == [
+        ("medication", "\ufb01nasteride 5 mg", "finasteride"),
+        ("diagnosis", "Atrial \ufb01brillation", "Atrial fibrillation and flutter"),
+        ("medication", "Metformin 500 mg", "metformin"),
+        ("allergy", "\ufb02ucloxacillin", "flucloxacillin"),
+        ("allergy", "co\ufb00ee", "coffee"),
+    ]
+    assert [e.start for e in entities] == [text.index(e.text) for e in entities]
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from hduce.plugins.documents.services.extraction.entities._diagnoses import (
 )
 from hduce.plugins.documents.services.extraction.entities._drugs import drugs, find_medications
 from hduce.plugins.documents.services.extraction.entities._lexicon import fold
+from hduce.plugins.documents.services.extraction.entities._ligatures import spelled_out
 from hduce.plugins.documents.services.extraction.entities._model import PAGE_BREAK
 from hduce.plugins.documents.services.extraction.entities._overlaps import inside, longest_first
 from hduce.plugins.documents.services.extraction.entities._rules import find_measures, rules
@@ -54,7 +55,16 @@ def load(date_order: str = "dmy") -> None:
 
 
 def extract_entities(text: str, *, date_order: str = "dmy") -> list[Entity]:
-    """Every entity found in `text`, by position; overlapping finds of one kind keep the longest."""
+    """Every entity found in `text`, by position; overlapping finds of one kind keep the longest.
+
+    Ligatures ("ﬁ") are read as their letters; offsets and `text` stay those of `text`.
+    """
+    letters, placement = spelled_out(text)
+    found = _entities(letters, date_order)
+    return found if placement is None else [placement.placed(e, text) for e in found]
+
+
+def _entities(text: str, date_order: str) -> list[Entity]:
     page = _Pages(text).page
     folded = fold(text)
     found = [
@@ -92,4 +102,6 @@ def _resolved(text: str, folded: str, found: list[Entity]) -> list[Entity]:
         (e for kind in CONTEXT_KINDS for e in kept.get(kind, [])), key=lambda e: e.start
     )
     rest = [e for kind, entities in kept.items() if kind not in CONTEXT_KINDS for e in entities]
-    return sorted([*with_context(text, folded, targets), *rest], key=lambda e: (e.start, e.kind))
+    names = [*targets, *kept.get("allergy", [])]  # the kinds whose names hold words
+    marked = with_context(text, folded, targets, names)
+    return sorted([*marked, *rest], key=lambda e: (e.start, e.kind))

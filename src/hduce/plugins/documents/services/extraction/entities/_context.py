@@ -3,9 +3,10 @@
 A trigger phrase ("denies", "history of", "mother", "if", "possible") marks the findings after it
 (or before it, for "ruled out") in its sentence as `negated`, `historical`, `family`,
 `hypothetical` or `possible`, up to a terminating word ("but", "however"), a new clause (a comma
-before a verb, ", has cough", or a label, ", cough:") and at most `MAX_SCOPE` words away.
-Pseudo-triggers ("no change", "gram negative") mark nothing. A finding answered "no" on a form
-("Diabetes: no") is negated.
+before a verb, ", has cough", or a label, ", cough:"), the end of its line unless the sentence
+goes on (see `_SENTENCE_END`) and at most `MAX_SCOPE` words away. Pseudo-triggers ("no change",
+"gram negative") and phrases inside an entity's name (the "without" of "... without
+complications") mark nothing. A finding answered "no" on a form ("Diabetes: no") is negated.
 A small rule set of our own with the lexicon of the published algorithm: medspaCy's ConText
 needs spaCy, whose tokenizer alone costs more per page than the whole extraction.
 """
@@ -73,10 +74,30 @@ _TRIGGERS: dict[tuple[str, int], str] = {
         "if needed|if required|as needed"
     ),
 }
-# Sentence ends: . ! ? ; before a space, a blank line, a page, or a line opening a list item or
-# a heading ("Plan:").
+_JOINING = (
+    "a",
+    "an|as|at|by|in|of|on|or|to",
+    "and|any|for|nor|not|the|but",
+    "from|than|with|also",
+    "about|after|while",
+    "denies|denied|before|during",
+    "without|because|between",
+)
+"""Words a line ending mid-sentence ends with (by length: a look-behind has one width)."""
+_ENDINGS = (r"[,:(/&\-\u2013.!?;]", *(rf"\b(?i:{words})" for words in _JOINING))
+_MID_SENTENCE = "(?:(?<![ \t]\n){}|(?<=[ \t]\n){})".format(
+    *("".join(rf"(?<!{end}{space}\n)" for end in _ENDINGS) for space in ("", "[ \t]"))
+)
+"""Look-behinds after a line break: the line ends mid-sentence (before one trailing blank), or
+ended its sentence already."""
+# Sentence ends: . ! ? ; before a space, a blank line, a page, a line opening a list item or a
+# heading ("Plan:"), or a line break, unless the line ends mid-sentence (with a comma, colon,
+# hyphen, slash or joining word: "denies chest pain or") or the next line goes on in lower case:
+# a sentence wrapped across lines is one sentence, a list line ("Hypertension") one of its own.
+# Every branch opens with one of a few characters, which the regex engine scans for.
 _SENTENCE_END = re.compile(
     r"[.!?;](?=\s)|\n[ \t]*\n|\f|\n(?=[ \t]*(?:[-•*]|\d+[.)][ \t]|[A-Za-z][A-Za-z /]{0,30}:))"
+    rf"|\n(?![ \t]*[a-zß-ÿ]){_MID_SENTENCE}"
 )
 # A new clause inside a sentence: a comma before a verb ("Denies fever, has cough") or a label
 # ("Fever: no, cough: yes"); it ends a scope as a terminating word does. Case-sensitive: six
@@ -115,10 +136,16 @@ def _lexicon() -> tuple[Lexicon, tuple[Trigger, ...]]:
     return Lexicon(names), triggers
 
 
-def _triggers(folded: str) -> list[_Found]:
-    """Triggers in text order; a longer phrase hides the ones inside it, pseudo-triggers vanish."""
+def _triggers(folded: str, entities: Iterable[Entity]) -> list[_Found]:
+    """Triggers in text order; a longer phrase hides the ones inside it, pseudo-triggers vanish.
+
+    Entities of several words are pseudo-triggers: a phrase inside one is part of its name.
+    """
     lexicon, triggers = _lexicon()
-    found = [_Found(s, e, triggers[v]) for s, e, v in lexicon.find(folded)]
+    name = Trigger(PSEUDO, BOTH)
+    # First: they win a tie.
+    found = [_Found(e.start, e.end, name) for e in entities if not e.text.isalpha()]
+    found += [_Found(s, e, triggers[v]) for s, e, v in lexicon.find(folded)]
     kept = longest_first(found)
     return [f for f in kept if f.trigger.category != PSEUDO]
 
@@ -129,11 +156,17 @@ def _clauses(text: str) -> list[_Found]:
     return [_Found(m.start(), m.end(), terminate) for m in _CLAUSE.finditer(text)]
 
 
-def with_context(text: str, folded: str, targets: Sequence[Entity]) -> list[Entity]:
-    """`targets` (in text order) with the context their sentences give them."""
+def with_context(
+    text: str, folded: str, targets: Sequence[Entity], entities: Iterable[Entity]
+) -> list[Entity]:
+    """`targets` (in text order) with the context their sentences give them.
+
+    A phrase inside one of `entities` is part of its name, no trigger: the "without" of "Type 2
+    diabetes mellitus without complications".
+    """
     if not targets:
         return []
-    found = sorted([*_triggers(folded), *_clauses(text)])
+    found = sorted([*_triggers(folded, entities), *_clauses(text)])
     starts = [f.start for f in found]
     ends = [m.end() for m in _SENTENCE_END.finditer(text)]
     marked: list[Entity] = []

@@ -4,6 +4,7 @@ import re
 
 from hduce.plugins.documents.services.extraction.entities._model import (
     Builder,
+    decimal,
     normalize_unit,
     number,
 )
@@ -48,7 +49,7 @@ def measure(unit: str | None = None, low: float = 0, high: float = 1e9) -> Build
         if not low <= amount <= high:
             return None
         found = unit or normalize_unit(match["unit"])
-        return match["amount"].replace(",", "."), amount, found
+        return decimal(match["amount"]), amount, found
 
     return build
 
@@ -60,11 +61,22 @@ def temperature(match: re.Match[str]) -> tuple[str, float | None, str | None] | 
     return (f"{amount:g}", amount, f"°{scale}") if plausible else None
 
 
+_COMPARATORS = {"\u2264": "<=", "\u2265": ">="}
+"""One spelling per comparator, FHIR's (`<`, `<=`, `>=`, `>`)."""
+
+
 def lab(name: str) -> Builder:
-    """A lab value named `name`, with its unit."""
+    """A lab value named `name`, with its unit.
+
+    One given as a bound (`CRP <5 mg/L`) has its comparator and amount in its value (`crp <5`).
+    """
 
     def build(match: re.Match[str]) -> tuple[str, float | None, str | None]:
-        return name, number(match["amount"]), normalize_unit(match["unit"])
+        amount, unit = number(match["amount"]), normalize_unit(match["unit"])
+        if comparator := match["comparator"]:
+            bound = _COMPARATORS.get(comparator, comparator) + decimal(match["amount"])
+            return f"{name} {bound}", amount, unit
+        return name, amount, unit
 
     return build
 
