@@ -229,12 +229,16 @@ def test_a_plugin_named_like_a_reserved_dependency_is_refused(settings: Settings
     assert "'principal'" in message and "reserved" in message, message
 
 
-def test_the_reserved_names_cover_litestars() -> None:
+def test_the_reserved_names_cover_litestars_and_the_plugins_tables_keys() -> None:
     from litestar.constants import RESERVED_KWARGS, SKIP_VALIDATION_NAMES
 
+    from hduce.core.config.settings import PluginsSettings
     from hduce.core.plugin import RESERVED_NAMES
 
     assert RESERVED_KWARGS | SKIP_VALIDATION_NAMES | {"principal"} <= RESERVED_NAMES
+    # `[plugins.<name>]` is a plugin's section: a plugin named like a key of `[plugins]` (or
+    # `load_order`, which `hduce config show` adds there) would have none of its own.
+    assert {*PluginsSettings.__struct_fields__, "load_order"} <= RESERVED_NAMES
 
 
 @pytest.mark.parametrize(

@@ -29,9 +29,11 @@ API_PREFIX = "/api/v1"
 RESERVED_NAMES = frozenset(
     {"principal", "state", "headers", "cookies", "request", "socket", "data", "query", "scope"}
     | {"body", "receive", "send"}
+    | {"enabled", "extra", "sections", "load_order"}
 )
 """Names no plugin takes: its DI key would shadow core's `principal` or a parameter Litestar
-gives handlers itself (`litestar.constants.RESERVED_KWARGS` and `SKIP_VALIDATION_NAMES`)."""
+gives handlers itself (`litestar.constants.RESERVED_KWARGS` and `SKIP_VALIDATION_NAMES`), or its
+`[plugins.<name>]` section would be a key of `[plugins]` (or `config show`'s `load_order`)."""
 
 
 @dataclass(frozen=True)
