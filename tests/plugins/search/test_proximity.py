@@ -3,6 +3,8 @@
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from hduce.plugins.search.services._entries import Entry
 from tests.plugins.search.helpers import plugin, search, word
 from tests.plugins.users.clinic import Clinic
@@ -54,3 +56,22 @@ async def test_a_word_in_the_title_ranks_above_the_same_word_in_the_text(clinic:
 
     hits = (await search(clinic, doctor, term))["hits"]
     assert [hit["id"] for hit in hits] == [str(titled), str(mentioned)]
+
+
+@pytest.mark.parametrize("term", ["chest pain", "blood pressure", "atrial fibrillation"])
+async def test_a_lexicon_term_found_side_by_side_ranks_above_its_words_far_apart(
+    clinic: Clinic, term: str
+) -> None:
+    # The query is its synonyms too (`cp`, `bp`, `af`): their OR must not hide the positions.
+    first, second = term.split()
+    together, apart = await index_notes(
+        clinic,
+        ("Note", f"{first} {second} since Monday. {FILLER}"),
+        ("Note", f"{second} since Monday. {FILLER} {first}"),
+    )
+    doctor = await clinic.member("doctor")
+
+    hits = (await search(clinic, doctor, term, limit=50))["hits"]
+    ours = [hit for hit in hits if hit["id"] in (str(together), str(apart))]
+    assert [hit["id"] for hit in ours] == [str(together), str(apart)]
+    assert ours[0]["score"] > ours[1]["score"]

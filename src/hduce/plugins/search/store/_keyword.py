@@ -8,7 +8,6 @@ from hduce.core.sql_store import SqlStore
 from hduce.plugins.search.store._chunks import Key
 from hduce.plugins.search.store._sql import (
     COUNT,
-    SCORE,
     SEARCH,
     SNIPPETS,
     SUGGEST,
@@ -18,6 +17,7 @@ from hduce.plugins.search.store._sql import (
     first_word,
     matching,
     scope_condition,
+    score,
 )
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ class KeywordStore(SqlStore):
         found, cap = matching(query, scope, params), params.add(query.candidates + 1)
         sql = SEARCH.format(
             found=found,
-            score=SCORE,
+            score=score(params),
             cap=cap,
             limit=params.add(query.limit),
             offset=params.add(query.offset),

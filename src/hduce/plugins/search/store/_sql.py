@@ -54,7 +54,9 @@ candidate AS MATERIALIZED (
 """
 # `ts_rank` weighs title words above text words and, for words that must all match, rewards them
 # close together; `ts_rank_cd` ranked the relevance set the same (MRR, nDCG@10) at twice the cost
-# per candidate (8 against 4 µs at 100,000 documents).
+# per candidate (8 against 4 µs at 100,000 documents). It ranks a query whose top is an OR by
+# its words' counts only, positions aside: a query that is a lexicon term alone
+# (`(chest & pain) | cp`) is ranked by its best alternative (`score`).
 SCORE = ", ts_rank(found.document, query.q) AS score"
 MATCHED = "e.id, e.updated_at, e.document"
 """What `matching()` selects of each entry."""
@@ -126,6 +128,8 @@ class Params:
 
     def __init__(self, parts: list[str]) -> None:
         self.values: list[Any] = [parts]
+        self.branches: list[str] = []
+        """The tsquery of each alternative of the first lexicon term, once `matching` built them."""
 
     def add(self, value: Any) -> str:
         """The placeholder of one more parameter."""
@@ -155,7 +159,20 @@ def matching(query: "SearchQuery", scope: "Scope", params: Params) -> str:
         condition = where(query, scope, params, words=branch)
         scans.append(f"SELECT {MATCHED} FROM {entries} WHERE {condition}{earlier}")
         earlier += f" AND NOT e.document @@ {branch}"
+        params.branches.append(branch)
     return "\nUNION ALL\n".join(scans)
+
+
+def score(params: Params) -> str:
+    """`SCORE`, or after `matching` split a lexicon term, the best rank of its alternatives.
+
+    Each alternative's tsquery is an AND (or one word), which `ts_rank` ranks by proximity:
+    "chest pain" side by side above the same words far apart. One rank per alternative.
+    """
+    if not params.branches:
+        return SCORE
+    ranks = ", ".join(f"ts_rank(found.document, {branch})" for branch in params.branches)
+    return f", greatest({ranks}) AS score"
 
 
 def _entries(query: "SearchQuery", scope: "Scope", params: Params) -> str:
