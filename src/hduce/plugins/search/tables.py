@@ -22,4 +22,7 @@ class SearchEntry(Table, tablename="search_entry"):
     updated_at = Timestamptz()
     dated_at = Timestamptz(null=True, default=None)
     entities = Array(base_column=Text())
+    # The accent-free spellings of the accented words, indexed beside them (`_folding`).
+    folded_title = Text(default="")
+    folded_body = Text(default="")
     indexed_at = Timestamptz(default=TimestamptzNow())

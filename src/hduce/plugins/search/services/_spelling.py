@@ -1,12 +1,12 @@
 """Typo correction: a word no indexed word starts with becomes the closest indexed word."""
 
 import re
-import unicodedata
 from itertools import chain
 
 from rapidfuzz.distance import Levenshtein
 from rapidfuzz.process import extractOne
 
+from hduce.plugins.search.services._folding import fold
 from hduce.plugins.search.store import VocabularyStore
 
 # Shorter words are prefixes typed as they come ("metf"): never corrected.
@@ -24,17 +24,11 @@ def distance_allowed(word: str) -> int:
     return 1 if len(word) <= 6 else 2
 
 
-def unaccented(word: str) -> str:
-    """`word` without its accents: fièvre → fievre, héloïse → heloise (ø, ß and œ stay)."""
-    decomposed = unicodedata.normalize("NFD", word)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def _accented_forms() -> dict[str, tuple[str, ...]]:
     """Each lower-case letter → its accented lower-case forms (e → è, é, ê, ë, …)."""
     forms: dict[str, list[str]] = {}
     for letter in map(chr, chain.from_iterable(_ACCENTED_BLOCKS)):
-        base = unaccented(letter)
+        base = fold(letter)
         if letter.islower() and base != letter and len(base) == 1:
             forms.setdefault(base, []).append(letter)
     return {base: tuple(accented) for base, accented in forms.items()}
@@ -72,13 +66,13 @@ class Speller:
         """The indexed word nearest `unknown`, if one is near enough."""
         allowed = distance_allowed(unknown)
         # The same first letter, with or without an accent.
-        first = unaccented(unknown)[0]
+        first = fold(unknown)[0]
         near = await self._vocabulary.neighbours(
             [first, *_ACCENTED.get(first, ())],
             len(unknown) - allowed,
             len(unknown) + allowed,
         )
         best = extractOne(
-            unknown, near, scorer=Levenshtein.distance, processor=unaccented, score_cutoff=allowed
+            unknown, near, scorer=Levenshtein.distance, processor=fold, score_cutoff=allowed
         )
         return best[0] if best else None

@@ -11,18 +11,22 @@ from hduce.core.sql_store import SqlStore
 UPSERT = """
 WITH written AS (
     INSERT INTO search_entry (id, kind, ref_id, patient_id, practitioner_id, title, body, extra,
-                              updated_at, dated_at, entities, indexed_at)
+                              updated_at, dated_at, entities, folded_title, folded_body,
+                              indexed_at)
     SELECT gen_random_uuid(), kind, ref_id, patient_id, practitioner_id, title, body,
-           extra::jsonb, updated_at, dated_at, string_to_array(entities, E'\\n'), now()
+           extra::jsonb, updated_at, dated_at, string_to_array(entities, E'\\n'),
+           folded_title, folded_body, now()
     FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[],
-                $7::text[], $8::timestamptz[], $9::timestamptz[], $10::text[])
+                $7::text[], $8::timestamptz[], $9::timestamptz[], $10::text[], $11::text[],
+                $12::text[])
          AS new (kind, ref_id, patient_id, practitioner_id, title, body, extra, updated_at,
-                 dated_at, entities)
+                 dated_at, entities, folded_title, folded_body)
     ON CONFLICT (kind, ref_id) DO UPDATE SET
         patient_id = EXCLUDED.patient_id, practitioner_id = EXCLUDED.practitioner_id,
         title = EXCLUDED.title, body = EXCLUDED.body, extra = EXCLUDED.extra,
         updated_at = EXCLUDED.updated_at, dated_at = EXCLUDED.dated_at,
-        entities = EXCLUDED.entities, indexed_at = now()
+        entities = EXCLUDED.entities, folded_title = EXCLUDED.folded_title,
+        folded_body = EXCLUDED.folded_body, indexed_at = now()
     WHERE search_entry.updated_at <= EXCLUDED.updated_at
     RETURNING kind, ref_id, document
 ),

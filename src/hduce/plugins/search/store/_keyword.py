@@ -78,11 +78,11 @@ class KeywordStore(SqlStore):
         sql, args = facets_sql(query, scope, parts, nearest)
         return await self.db.fetch(sql, *args)
 
-    async def suggest(self, prefix: str, scope: "Scope", limit: int) -> list[str]:
-        """Indexed words starting with `prefix` in entries within `scope`, most frequent first."""
-        condition, args = scope_condition(scope, 3)
-        rows = await self.db.fetch(SUGGEST.format(scope=condition), prefix, limit, *args)
-        return [row["lexeme"] for row in rows]
+    async def suggest(self, folded: str, scope: "Scope") -> list[tuple[str, int]]:
+        """Words of entries within `scope` (see `SUGGEST`), each with the entries holding it."""
+        condition, args = scope_condition(scope, 2)
+        rows = await self.db.fetch(SUGGEST.format(scope=condition), folded, *args)
+        return [(row["lexeme"], row["n"]) for row in rows]
 
 
 def _window(query: "SearchQuery", params: Params) -> str:

@@ -106,16 +106,18 @@ FACET = """SELECT '{facet}' AS facet, value, count(*) AS n FROM (
 
 
 # Words of a few entries the caller may see (never the vocabulary of the whole index, which
-# would offer other patients' names); $1 is the lower-cased prefix.
+# would offer other patients' names), with the entries holding each; $1 is the folded prefix.
+# The words with accents come too (more bytes than characters): the caller keeps those whose
+# folded spelling starts with it, as written rather than their folded copies.
 SUGGEST = """
 WITH candidate AS (
     SELECT e.document FROM search_entry e
     WHERE e.document @@ to_tsquery('simple', quote_literal($1) || ':*') AND ({scope})
     LIMIT 50
 )
-SELECT lexeme FROM candidate, unnest(candidate.document) AS t
-WHERE starts_with(lexeme, $1) AND lexeme <> $1
-GROUP BY lexeme ORDER BY count(*) DESC, length(lexeme), lexeme LIMIT $2
+SELECT lexeme, count(*) AS n FROM candidate, unnest(candidate.document) AS t
+WHERE starts_with(lexeme, $1) OR octet_length(lexeme) > length(lexeme)
+GROUP BY lexeme
 """
 
 

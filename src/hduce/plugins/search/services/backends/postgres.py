@@ -12,6 +12,7 @@ from hduce.core.registry import HealthStatus
 from hduce.plugins.search.schemas import SearchHit
 from hduce.plugins.search.services._access import Scope
 from hduce.plugins.search.services._entries import Entry
+from hduce.plugins.search.services._folding import fold, folded_words
 from hduce.plugins.search.services._lexicon import Lexicon
 from hduce.plugins.search.services._spelling import Speller
 from hduce.plugins.search.services.backends.base import SearchQuery, unique
@@ -98,11 +99,24 @@ class PostgresSearch:
         return counted
 
     async def suggest(self, prefix: str, scope: Scope, limit: int) -> list[str]:
-        """Indexed words starting with `prefix` in entries within `scope`, most frequent first."""
-        return await self._stores.keyword.suggest(prefix, scope, limit)
+        """Indexed words starting with `prefix` in entries within `scope`, most frequent first.
+
+        Accents aside: "hel" completes to "héloïse" (the word as written, never its folded copy).
+        """
+        start = fold(prefix)
+        found: dict[str, tuple[int, str]] = {}
+        for lexeme, n in await self._stores.keyword.suggest(start, scope):
+            if (key := fold(lexeme)).startswith(start):
+                count, written = found.get(key, (0, key))
+                found[key] = (max(count, n), lexeme if lexeme != key else written)
+        ranked = sorted(found.values(), key=lambda f: (-f[0], len(f[1]), f[1]))
+        return [written for _, written in ranked if written != prefix][:limit]
 
     async def _parts(self, text: str) -> list[str]:
-        """The query's parts: its lexicon terms with their synonyms, the other words corrected."""
+        """The query's parts: its lexicon terms with their synonyms, the other words corrected.
+
+        Folded (`_folding`): the index holds each accented word's folded copy beside it.
+        """
         rest, groups = self._lexicon.expand(text)
         if rest and self._speller:
             rest = await self._speller.correct(rest)
@@ -111,7 +125,8 @@ class PostgresSearch:
         ordered = (
             sorted(group, key=lambda alt: alt.lstrip(WHOLE_WORD) not in typed) for group in groups
         )
-        return ([rest] if rest else []) + ["\t".join(group) for group in ordered]
+        parts = ([rest] if rest else []) + ["\t".join(group) for group in ordered]
+        return [fold(part) for part in parts]
 
     async def health(self) -> HealthStatus:
         """Events not yet handed to the indexing tasks (no entry count: it counts patients)."""
@@ -159,6 +174,8 @@ def _row(entry: Entry) -> tuple[object, ...]:
         entry.dated_at,
         # unnest() cannot take a 2-D array of uneven rows: one line per key, split in SQL.
         "\n".join(entry.entities),
+        folded_words(entry.title),
+        folded_words(entry.body),
     )
 
 
