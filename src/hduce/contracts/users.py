@@ -3,12 +3,24 @@
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Protocol
+from typing import Annotated, Protocol
 
 import msgspec
 
 from hduce.contracts.auth import DirectoryEntry
 from hduce.core.security import Principal
+
+Phone = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=32,
+        # 7 to 15 digits (E.164), an optional leading + and common separators; no line break
+        # (`$` alone also matches before a final one).
+        pattern=r"^(?!.*\n)(?=(?:\D*\d){7,15}\D*$)\+?[0-9 ().-]+$",
+        description="7-15 digits; an optional leading + and spaces, dots, dashes, brackets",
+    ),
+]
+"""A phone number as profiles and registrations take it."""
 
 
 class PersonFields(msgspec.Struct, frozen=True, kw_only=True):

@@ -132,6 +132,9 @@ async def test_bad_payloads_are_422(app: AuthApp) -> None:
         registration(unexpected="field"),
         registration(date_of_birth="yesterday"),
         registration(date_of_birth="2999-01-01"),
+        # Registration took any text as a phone number (the profile edit refused it).
+        registration(phone="call me maybe"),
+        registration(phone="5551234567\n"),
     ]
     for body in bad:
         response = await app.client.post("/api/v1/auth/register", json=body)

@@ -130,6 +130,9 @@ async def test_unknown_fields_are_rejected(clinic: Clinic, body: dict[str, objec
         ({"phone": "12345"}, "phone"),
         ({"phone": "+1 234 567 890 123 456 78"}, "phone"),
         ({"emergency_contact_phone": "abc"}, "emergency_contact_phone"),
+        # `$` also matched before a final line break: these were stored with it.
+        ({"phone": "5551234567\n"}, "phone"),
+        ({"emergency_contact_phone": "5551234567\n"}, "emergency_contact_phone"),
         ({"first_name": ""}, "first_name"),
         ({"first_name": "   "}, "first_name"),
         ({"first_name": None}, "first_name"),

@@ -10,6 +10,7 @@ import msgspec
 from msgspec import Meta
 
 from hduce.contracts.auth import Role
+from hduce.contracts.users import Phone
 from hduce.core.email_address import MAX_LENGTH, check_email
 from hduce.core.schemas import Input, Read, check_birth_date
 
@@ -21,7 +22,6 @@ NewPassword = Annotated[str, Meta(min_length=1, max_length=256)]
 Name = Annotated[str, Meta(min_length=1, max_length=100)]
 Secret = Annotated[str, Meta(min_length=1, max_length=256)]
 Code = Annotated[str, Meta(min_length=1, max_length=32)]
-Phone = Annotated[str, Meta(max_length=32)]
 NUL = "text may not contain NUL (\\u0000) characters"
 
 

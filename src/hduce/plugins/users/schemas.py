@@ -8,21 +8,13 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from hduce.contracts.auth import Role
+from hduce.contracts.users import Phone
 from hduce.core.schemas import Input, Read, check_birth_date
 from hduce.core.time_zones import known_time_zones
 
 PRACTITIONER_FIELDS = ("specialty", "institution", "licence_number")
 
 Name = Annotated[str, Meta(min_length=1, max_length=100, pattern=r"\S")]
-# 7 to 15 digits (E.164), written with an optional leading + and common separators.
-Phone = Annotated[
-    str,
-    Meta(
-        max_length=32,
-        pattern=r"^(?=(?:\D*\d){7,15}\D*$)\+?[0-9 ().-]+$",
-        description="7-15 digits; an optional leading + and spaces, dots, dashes, brackets",
-    ),
-]
 Text200 = Annotated[str, Meta(max_length=200)]
 Text100 = Annotated[str, Meta(max_length=100)]
 Address = Annotated[str, Meta(max_length=500)]
