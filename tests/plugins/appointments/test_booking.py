@@ -81,9 +81,8 @@ async def test_only_starts_the_slot_search_offers_can_be_booked_or_moved_to(
 async def test_a_deactivated_practitioner_offers_nothing_and_keeps_their_bookings(
     clinic: Clinic,
 ) -> None:
-    practice = await open_practice(clinic)
-    patient, other = await clinic.member("patient"), await clinic.member("patient")
-    start = two_days_ahead_at(9)
+    practice, start = await open_practice(clinic), two_days_ahead_at(9)
+    patient, other = [await clinic.member("patient") for _ in range(2)]
     booked = await book(clinic, practice, patient, start)
     assert booked.status_code == 201, booked.text
     users = f"/api/v1/users/{practice.doctor_id}"
