@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from tests.plugins.appointments.helpers import (
     API,
+    ask_to_wait,
     book,
     free_slots,
     iso,
@@ -75,3 +76,38 @@ async def test_only_starts_the_slot_search_offers_can_be_booked_or_moved_to(
         422,
         "https://hduce.dev/problems/slot-not-offered",
     )
+
+
+async def test_a_deactivated_practitioner_offers_nothing_and_keeps_their_bookings(
+    clinic: Clinic,
+) -> None:
+    practice, start = await open_practice(clinic), two_days_ahead_at(9)
+    patient, other = [await clinic.member("patient") for _ in range(2)]
+    booked = await book(clinic, practice, patient, start)
+    assert booked.status_code == 201, booked.text
+    users = f"/api/v1/users/{practice.doctor_id}"
+    left = await clinic.client.post(f"{users}/deactivate", headers=practice.admin.headers)
+    assert left.status_code == 200, left.text
+
+    params = {
+        "practitioner_id": practice.doctor_id,
+        "type_id": practice.type_id,
+        "start": iso(start),
+        "end": iso(start + timedelta(days=1)),
+    }
+    search = await clinic.client.get(f"{API}/slots", params=params, headers=other.headers)
+    moved = await clinic.client.post(
+        f"{API}/{booked.json()['id']}/reschedule",
+        json={"starts_at": iso(start + timedelta(hours=1))},
+        headers=patient.headers,
+    )
+    refused = [
+        search,
+        await book(clinic, practice, other, start + timedelta(hours=2)),
+        moved,
+        await ask_to_wait(clinic, practice, other, start.date(), start.date()),
+    ]
+    assert [r.status_code for r in refused] == [422] * 4, [r.text for r in refused]
+    assert all("does not offer" in r.json()["detail"] for r in refused)
+    kept = await clinic.client.get(f"{API}/{booked.json()['id']}", headers=patient.headers)
+    assert (kept.json()["status"], kept.json()["starts_at"]) == ("booked", iso(start))

@@ -88,3 +88,18 @@ async def test_type_names_are_one_line_and_old_multiline_names_still_make_a_cale
     (event,) = calendar.walk("VEVENT")
     assert str(event["summary"]) == "Old name"
     assert str(calendar["x-wr-calname"]) == "Old name"
+
+
+async def test_the_calendar_name_is_escaped_as_text(clinic: Clinic) -> None:
+    practice = await open_practice(clinic)
+    name = 'Consult, follow-up; "quick" \\ test: ok'
+    renamed = await clinic.client.patch(
+        f"{API}/types/{practice.type_id}", json={"name": name}, headers=practice.admin.headers
+    )
+    assert renamed.status_code == 200, renamed.text
+    patient = await clinic.member("patient")
+    appointment = (await book(clinic, practice, patient, two_days_ahead_at(9))).json()
+    response = await clinic.client.get(f"{API}/{appointment['id']}.ics", headers=patient.headers)
+    escaped = 'Consult\\, follow-up\\; "quick" \\\\ test: ok'
+    lines = response.text.splitlines()
+    assert f"X-WR-CALNAME:{escaped}" in lines and f"SUMMARY:{escaped}" in lines, lines

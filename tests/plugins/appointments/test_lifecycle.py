@@ -241,3 +241,28 @@ async def test_a_visit_is_checked_in_started_and_completed_only_from_its_local_d
     await clinic.execute("UPDATE appointment SET status = 'in_progress' WHERE id = $1::uuid", visit)
     again = await clinic.client.post(f"{API}/{visit}/check-in", headers=desk.headers)
     assert again.json()["detail"] == "an in-progress appointment cannot become checked-in"
+
+
+async def test_rescheduling_to_the_same_start_changes_nothing(clinic: Clinic) -> None:
+    practice = await open_practice(clinic)
+    patient, desk = await clinic.member("patient"), await clinic.member("receptionist")
+    start = two_days_ahead_at(11) + timedelta(days=1)
+    appointment_id = (await book(clinic, practice, patient, start)).json()["id"]
+    await bring_forward(clinic, appointment_id, REMINDER)
+    reminder = await next_notice(clinic, "appointment_reminder", patient)
+    token = confirm_token(reminder.text, appointment_id)
+    confirmed = await clinic.client.post(f"{API}/{appointment_id}/confirm", json={"token": token})
+    assert confirmed.json()["status"] == "confirmed", confirmed.text
+    before = (await clinic.client.get(f"{API}/{appointment_id}", headers=desk.headers)).json()
+
+    for body in (
+        {"starts_at": iso(start)},
+        {"starts_at": iso(start), "practitioner_id": practice.doctor_id},
+    ):
+        same = await clinic.client.post(
+            f"{API}/{appointment_id}/reschedule", json=body, headers=desk.headers
+        )
+        assert same.status_code == 200, same.text
+        assert same.json() == before
+    assert await events_named(clinic, "appointment.rescheduled", appointment_id) == []
+    assert await notices(clinic, "appointment_rescheduled", patient) == []

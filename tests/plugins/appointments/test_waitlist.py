@@ -103,3 +103,24 @@ async def test_the_same_wait_twice_is_a_conflict_naming_the_first_entry(clinic: 
     left = await clinic.client.delete(f"{API}/waitlist/{first['id']}", headers=patient.headers)
     assert left.status_code == 204, left.text
     await join_waitlist(clinic, practice, patient, day)  # once left, joining again is fine
+
+
+async def test_a_slot_freed_on_a_day_since_taken_off_is_offered_to_no_one(clinic: Clinic) -> None:
+    practice = await open_practice(clinic)
+    holder, waiting = await clinic.member("patient"), await clinic.member("patient")
+    desk = await clinic.member("receptionist")
+    start = two_days_ahead_at(10) + timedelta(days=3)
+    booked = (await book(clinic, practice, holder, start)).json()
+    day_off = {"on_date": str(start.date()), "kind": "time_off", "reason": "conference"}
+    hours = f"{API}/availability/{practice.doctor_id}/exceptions"
+    added = await clinic.client.post(hours, json=day_off, headers=practice.doctor.headers)
+    assert added.status_code == 201, added.text
+    await join_waitlist(clinic, practice, waiting, start.date())
+
+    cancel = await clinic.client.post(
+        f"{API}/{booked['id']}/cancel", json={"reason": "doctor away"}, headers=desk.headers
+    )
+    assert cancel.status_code == 200, cancel.text
+    entry = await entry_of(clinic, waiting)
+    assert (entry["status"], entry["offered_appointment_id"]) == ("waiting", None)
+    assert await notices(clinic, "waitlist_offer", waiting) == []

@@ -83,6 +83,7 @@ class AppointmentServices:
             accounts,
             types,
             schedules,
+            slots,
             followups,
         )
         in_flight = ClaimsInFlight(db)

@@ -89,10 +89,15 @@ class Booking:
     async def reschedule(
         self, principal: Principal, appointment_id: uuid.UUID, data: RescheduleRequest
     ) -> AppointmentRow:
-        """Move an appointment; the old slot is released only if the new one is won."""
+        """Move an appointment; the old slot is released only if the new one is won.
+
+        To its own practitioner and start it stays as it is: no event, message or status change.
+        """
         before = await self._changeable(principal, await self.store.get(appointment_id))
         practitioner_id = data.practitioner_id or before.practitioner
         starts_at = data.starts_at.astimezone(UTC)
+        if (practitioner_id, starts_at) == (before.practitioner, before.starts_at):
+            return before
         kind_id = before.appointment_type
         async with self.in_flight.request(practitioner_id, kind_id, starts_at, appointment_id):
             return await self._move(principal, before, practitioner_id, starts_at)

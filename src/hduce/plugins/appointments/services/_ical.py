@@ -33,7 +33,8 @@ def calendar(rows: Iterable[AppointmentRow], *, name: str) -> bytes:
     cal = icalendar.Calendar()
     cal.add("prodid", "-//HDuce//appointments//EN")
     cal.add("version", "2.0")
-    cal.add("x-wr-calname", one_line(name))
+    # An x-prop is TEXT by default (RFC 5545 3.8.8.2): `,` `;` `\` escaped as in SUMMARY.
+    cal.add("x-wr-calname", icalendar.vText(one_line(name)))
     stamp = datetime.now(UTC)
     for row in rows:
         event = icalendar.Event()

@@ -29,8 +29,25 @@ def reminders_about(appointment_id: uuid.UUID) -> str:
 
 
 def readable(moment: datetime, zone: str) -> str:
-    """A local date and time for people, e.g. `Mon 23 Nov 2026, 09:00 (Europe/Paris)`."""
-    return f"{moment.astimezone(ZoneInfo(zone)):%a %d %b %Y, %H:%M} ({zone})"
+    """A local date and time for people, e.g. `Mon 23 Nov 2026, 09:00 (Europe/Paris)`.
+
+    A time a fall-back night reads twice names its side of the change, e.g. `01:30 EST`
+    (`UTC+10:30` where the zone has no lettered abbreviation).
+    """
+    local = moment.astimezone(ZoneInfo(zone))
+    text = f"{local:%a %d %b %Y, %H:%M}"
+    if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
+        text += f" {_abbreviation(local)}"
+    return f"{text} ({zone})"
+
+
+def _abbreviation(local: datetime) -> str:
+    """The zone's abbreviation of `local` (`EST`), or its UTC offset (`UTC+10:30`)."""
+    name = local.tzname() or ""
+    if name.isalpha():
+        return name
+    offset = f"{local:%z}"
+    return f"UTC{offset[:3]}:{offset[3:5]}"
 
 
 async def display_name(directory: UserDirectory, account_id: uuid.UUID) -> str:

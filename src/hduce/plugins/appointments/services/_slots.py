@@ -85,6 +85,16 @@ class SlotFinder:
         earliest, latest = self.bookable_window(booker)
         if not earliest <= start <= latest:  # first: a start at year 9999 has no rules near it
             raise SlotNotOffered("the start is too soon or too far ahead to book")
+        return await self.offered_at(practitioner_id, type_id, start)
+
+    async def offered_at(
+        self, practitioner_id: uuid.UUID, type_id: uuid.UUID, start: datetime
+    ) -> tuple[TypeRow, str]:
+        """The type and the practitioner's zone if the practitioner offers `start` as a slot.
+
+        Notice and horizon aside, as `ensure_offered`: the type offered, the visit within the
+        hours and exceptions, `start` on its opening's grid; 422 otherwise.
+        """
         rules, record = await self.schedules.rules_near(practitioner_id, type_id, start)
         kind = offered_type(record)
         end = start + kind.spec.duration

@@ -15,11 +15,17 @@ from hduce.core.errors import NotFound
 from hduce.core.events import EventBus, EventMeta
 from hduce.core.security import Principal
 from hduce.plugins.appointments.config import AppointmentsConfig
-from hduce.plugins.appointments.errors import AlreadyWaiting, InvalidRequest, InvalidTransition
+from hduce.plugins.appointments.errors import (
+    AlreadyWaiting,
+    InvalidRequest,
+    InvalidTransition,
+    SlotNotOffered,
+)
 from hduce.plugins.appointments.schemas import WaitlistCreate, WaitlistRead
 from hduce.plugins.appointments.services._access import patient_for, sees_all
 from hduce.plugins.appointments.services._followups import FollowUps, HoldExpired
 from hduce.plugins.appointments.services._schedules import Schedules
+from hduce.plugins.appointments.services._slots import SlotFinder
 from hduce.plugins.appointments.services._types import AppointmentTypes
 from hduce.plugins.appointments.store import (
     PRACTITIONER_OVERLAP,
@@ -41,6 +47,7 @@ class Waitlist:
     accounts: Accounts
     types: AppointmentTypes
     schedules: Schedules
+    slots: SlotFinder
     followups: FollowUps
 
     async def join(self, principal: Principal, data: WaitlistCreate) -> WaitlistRead:
@@ -104,15 +111,20 @@ class Waitlist:
                 await self._release(entry["offered_appointment_id"])
 
     async def offer(self, freed: AppointmentRow) -> None:
-        """Hold the slot `freed` gave up for the first waiting patient it suits, and tell them."""
+        """Hold the slot `freed` gave up for the first waiting patient it suits, and tell them.
+
+        Only a start the slot search would offer now (beyond the patients' notice, within the
+        hours and exceptions, on the grid): not one on a day since taken off.
+        """
         config, now = self.config, datetime.now(UTC)
         if freed.starts_at < now + timedelta(seconds=config.min_notice):
             return
         try:
-            kind = await self.types.offered(freed.appointment_type, freed.practitioner)
-        except InvalidRequest:
-            return  # the type is no longer offered
-        zone = await self.schedules.timezone(freed.practitioner)
+            kind, zone = await self.slots.offered_at(
+                freed.practitioner, freed.appointment_type, freed.starts_at
+            )
+        except (InvalidRequest, SlotNotOffered):
+            return  # the type is no longer offered, or the practitioner no longer works then
         local_date = freed.starts_at.astimezone(ZoneInfo(zone)).date()
         hold_until = now + timedelta(seconds=config.waitlist_hold)
         waiting = await self.entries.next_waiting(

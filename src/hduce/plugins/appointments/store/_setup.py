@@ -7,6 +7,7 @@ from typing import Any
 
 import asyncpg
 
+from hduce.contracts.auth import ACCOUNT_DIRECTORY, AccountStatus
 from hduce.core.sql_store import SqlStore
 
 SELECT_TYPES = """
@@ -19,11 +20,15 @@ FROM appointment_type t LEFT JOIN appointment_type_practitioner o ON o.appointme
 
 
 def _offered(type_id: str, practitioner_id: str) -> str:
-    """An active type the practitioner offers, by the placeholders of both ids."""
+    """An active type an active practitioner offers, by the placeholders of both ids.
+
+    A deactivated practitioner offers nothing (no slots, bookings, moves or waits to them).
+    """
     return f"""
 SELECT t.id, t.name, t.duration_minutes, t.buffer_before_minutes, t.buffer_after_minutes, t.mode,
        t.active, ARRAY[o.practitioner] AS practitioner_ids
 FROM appointment_type t JOIN appointment_type_practitioner o ON o.appointment_type = t.id
+JOIN {ACCOUNT_DIRECTORY} d ON d.id = o.practitioner AND d.status = '{AccountStatus.ACTIVE}'
 WHERE t.id = {type_id} AND o.practitioner = {practitioner_id} AND t.active
 """
 
