@@ -1,4 +1,4 @@
-"""The users plugin's contracts: profiles, demographics, the user directory and care teams."""
+"""The users plugin's contracts: profiles, demographics, the user directory, listing, care teams."""
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -129,6 +129,26 @@ class UserDirectory(Protocol):
 
     async def contact(self, user_id: uuid.UUID) -> ContactDetails | None:
         """How to reach a user (e-mail, phone, time zone, name), or None."""
+
+
+class UserListing(Protocol):
+    """The admins' audited account search of `GET /api/v1/users` (provided by users)."""
+
+    async def list_accounts(
+        self,
+        admin: Principal,
+        *,
+        text: str | None,
+        role: str | None,
+        status: str | None,
+        limit: int,
+        offset: int,
+        ip: str | None,
+    ) -> tuple[list[DirectoryEntry], int]:
+        """Accounts matching `text` in e-mail, username or name, filtered; and the total count.
+
+        Audited as `users.listed`; a `limit` above the clinic's largest page is cut to it.
+        """
 
 
 class CareTeams(Protocol):

@@ -238,3 +238,37 @@ async def test_an_account_without_a_password_gets_one_through_its_invitation(
     stored = await app.pool.fetchval("SELECT password_hash FROM account WHERE id = $1", account)
     assert stored.startswith("$argon2id$")
     assert (await app.login(user["email"], NEW_PASSWORD)).status_code == 200
+
+
+async def test_deactivation_spends_the_accounts_mailed_links(app: AuthApp) -> None:
+    user = await app.register()
+    verification = await app.mailed_token("verify_email", user["email"])
+    reset = await reset_token(app, user["email"])
+    admin = app.context.registry.get(AccountAdmin)
+    account_id = uuid.UUID(user["id"])
+    app.run(admin.deactivate, account_id, by=uuid.uuid4())
+    app.run(admin.reactivate, account_id, by=uuid.uuid4())  # the links stay spent
+    refused = await app.client.post(
+        "/api/v1/auth/reset-password", json={"token": reset, "new_password": NEW_PASSWORD}
+    )
+    assert refused.status_code == 400 and refused.json()["type"].endswith("/invalid-token")
+    verify = await app.client.post("/api/v1/auth/verify-email", json={"token": verification})
+    assert verify.status_code == 400
+    assert "auth.password_reset" not in await app.audit_actions(user["id"])
+
+
+async def test_a_deactivated_accounts_reset_token_is_unknown(app: AuthApp) -> None:
+    user = await app.active_user()
+    token = await reset_token(app, user["email"])
+    hash_of = "SELECT password_hash FROM account WHERE id = $1"
+    before = await app.pool.fetchval(hash_of, uuid.UUID(user["id"]))
+    # Deactivated without its tokens spent, as an account deactivated by an older release.
+    await app.pool.execute(
+        "UPDATE account SET status = 'deactivated' WHERE id = $1", uuid.UUID(user["id"])
+    )
+    refused = await app.client.post(
+        "/api/v1/auth/reset-password", json={"token": token, "new_password": NEW_PASSWORD}
+    )
+    assert refused.status_code == 400 and refused.json()["type"].endswith("/invalid-token")
+    assert await app.pool.fetchval(hash_of, uuid.UUID(user["id"])) == before
+    assert "auth.password_reset" not in await app.audit_actions(user["id"])

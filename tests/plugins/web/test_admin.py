@@ -1,10 +1,11 @@
 """Admin pages: roles, forced password resets, reactivation, the audit log and analytics."""
 
+import json
 from datetime import UTC, datetime
 
 from tests.plugins.appointments.helpers import AROUND_THE_CLOCK, book, free_slots, open_practice
 from tests.plugins.users.clinic import Clinic
-from tests.plugins.web.helpers import Browser, new_id, registration, signed_in
+from tests.plugins.web.helpers import Browser, bearer, new_id, registration, signed_in
 from tests.plugins.web.test_form_refusals import refused_as_typed
 
 ROLES = "SELECT roles, status, must_reset_password FROM account WHERE id = $1"
@@ -75,6 +76,34 @@ async def test_an_admin_reactivates_a_deactivated_account(clinic: Clinic) -> Non
     back = await admin.submit(f"/admin/users/{nurse.id}/reactivate", {}, page="/admin/users")
     assert back.status_code == 303
     assert (await clinic.fetch(ROLES, nurse.id))[0]["status"] == "active"
+
+
+async def test_the_accounts_page_audits_its_listing_as_the_api_does(clinic: Clinic) -> None:
+    nurse = await clinic.member("nurse")
+    admin, browser = await signed_in(clinic, "admin")
+    listed = await browser.get(f"/admin/users?status=active&q={nurse.username}")
+    assert nurse.email in listed.text
+    query = {"status": "active", "q": nurse.username, "limit": "100"}
+    api = await clinic.client.get("/api/v1/users", params=query, headers=bearer(browser))
+    assert api.status_code == 200, api.text
+    rows = await clinic.fetch(
+        "SELECT detail FROM audit_event WHERE action = 'users.listed' AND actor_id = $1 "
+        "ORDER BY id",
+        admin.id,
+    )
+    web_detail, api_detail = (json.loads(row["detail"]) for row in rows)
+    assert (
+        web_detail
+        == api_detail
+        == {
+            "q": nurse.username,
+            "role": None,
+            "status": "active",
+            "limit": 100,
+            "offset": 0,
+            "returned": 1,
+        }
+    )
 
 
 async def test_the_audit_log_shows_events_and_the_chain_status(clinic: Clinic) -> None:

@@ -31,6 +31,7 @@ class UsersPlugin(HducePlugin):
             MyAccount,
             Profiles,
             UserDirectory,
+            UserListing,
         )
         from hduce.core.personal_data import RowQueries
         from hduce.plugins.users.personal_data import PROFILE_DATA
@@ -45,6 +46,7 @@ class UsersPlugin(HducePlugin):
         env.registry.provide(UserDirectory, self.services.directory)
         env.registry.provide(DemographicsReader, DemographicsStore(env.db))
         env.registry.provide(CareTeams, self.services.care_team)
+        env.registry.provide(UserListing, self.services.admin)
         env.registry.provide(MyAccount, OwnAccount(self.services.profiles, self.services.exporter))
         env.registry.add_personal_data_source("profile", RowQueries(env.db, PROFILE_DATA))
 

@@ -12,7 +12,7 @@ from hduce.contracts.devices import DeviceAlerts, DeviceDirectory, ReadingReader
 from hduce.contracts.documents import DocumentReader, DocumentShelf
 from hduce.contracts.notifications import DeliveryRecords, InboxReader, OwnNotifications
 from hduce.contracts.search import Finder
-from hduce.contracts.users import CareTeams, DemographicsReader, MyAccount
+from hduce.contracts.users import CareTeams, DemographicsReader, MyAccount, UserListing
 from hduce.core.analytics import AnalyticsSource
 from hduce.core.plugin_env import PluginEnv
 from hduce.core.security import TokenService
@@ -30,6 +30,8 @@ class WebServices:
     sign_in: SignIn
     people: DemographicsReader
     accounts: AccountAdmin
+    listing: UserListing
+    """The accounts page's search, audited as the API's."""
     me: MyAccount
     desk: AppointmentDesk | None
     board: SlotBoard | None
@@ -60,6 +62,7 @@ class WebServices:
             sign_in=env.require(SignIn),
             people=env.require(DemographicsReader),
             accounts=env.require(AccountAdmin),
+            listing=env.require(UserListing),
             me=env.require(MyAccount),
             desk=_if_enabled(env, AppointmentDesk),
             board=_if_enabled(env, SlotBoard),

@@ -16,7 +16,7 @@ from hduce.core.security import Principal
 from hduce.plugins.auth.errors import OwnAccountProtected
 from hduce.plugins.auth.services._env import INVITATION, AuthEnv
 from hduce.plugins.auth.services._passwords import PasswordService
-from hduce.plugins.auth.store import AccountRow, AccountStore
+from hduce.plugins.auth.store import RESET_PASSWORD, VERIFY_EMAIL, AccountRow, AccountStore
 
 KNOWN_ROLES = frozenset(Role)
 
@@ -119,7 +119,10 @@ class AccountAdminService:
         return await self._entry(account_id)
 
     async def deactivate(self, account_id: uuid.UUID, *, by: uuid.UUID) -> DirectoryEntry:
-        """Block logins and revoke every session (never one's own, nor the last admin's)."""
+        """Block logins, end every session and spend the mailed links.
+
+        Never one's own account, nor the last active admin.
+        """
         if account_id == by:
             raise OwnAccountProtected("you cannot deactivate your own account")
         async with self._env.transaction():
@@ -130,6 +133,8 @@ class AccountAdminService:
                 await self._keep_an_admin(account_id)
             await self._env.accounts.update(account_id, status=AccountStatus.DEACTIVATED)
             await self._env.sessions.revoke_all(account_id)
+            for purpose in (RESET_PASSWORD, VERIFY_EMAIL):  # links mailed before stop working
+                await self._env.one_time_tokens.spend(account_id, purpose)
             await self._status_changed(account_id, AccountStatus.DEACTIVATED, by)
             await self._env.audit(
                 "auth.account_deactivated",

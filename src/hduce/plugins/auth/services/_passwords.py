@@ -4,12 +4,11 @@ import uuid
 from datetime import UTC, datetime
 
 from hduce.contracts.auth import AccountStatus
-from hduce.core.errors import NotFound
 from hduce.core.security import Principal
-from hduce.plugins.auth.errors import WrongPassword
+from hduce.plugins.auth.errors import InvalidOneTimeToken, WrongPassword
 from hduce.plugins.auth.schemas import ClientInfo
 from hduce.plugins.auth.services._env import RESET, VERIFICATION, AuthEnv
-from hduce.plugins.auth.store import RESET_PASSWORD, VERIFY_EMAIL, AccountRow, normalise
+from hduce.plugins.auth.store import INVALID, RESET_PASSWORD, VERIFY_EMAIL, AccountRow, normalise
 
 RESET_ACCEPTED = "If an account uses this address, a password reset e-mail is on its way."
 VERIFICATION_ACCEPTED = "If an unverified account uses this address, a new e-mail is on its way."
@@ -59,8 +58,9 @@ class PasswordService:
         account_id = await env.one_time_tokens.peek(token, RESET_PASSWORD)
         await env.limits.reset_password.acquire(str(account_id))
         account = await env.accounts.get(account_id)
-        if account is None:
-            raise NotFound("no such account")
+        if account is None or account.status == AccountStatus.DEACTIVATED:
+            # Deactivation spends the account's links; one it missed still changes nothing.
+            raise InvalidOneTimeToken(INVALID)
         # Checked before the token is spent, so a weak password does not waste it.
         await env.hasher.check_policy(new, user_inputs=await env.user_inputs(account))
         password_hash = await env.hasher.hash(new)

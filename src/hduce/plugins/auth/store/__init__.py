@@ -8,12 +8,18 @@ from hduce.plugins.auth.store._accounts import (
 )
 from hduce.plugins.auth.store._analytics import AccountCounts
 from hduce.plugins.auth.store._lockout import Attempt, Lockout
-from hduce.plugins.auth.store._one_time_tokens import RESET_PASSWORD, VERIFY_EMAIL, OneTimeTokens
+from hduce.plugins.auth.store._one_time_tokens import (
+    INVALID,
+    RESET_PASSWORD,
+    VERIFY_EMAIL,
+    OneTimeTokens,
+)
 from hduce.plugins.auth.store._refresh_tokens import LIVE_SESSIONS, RefreshTokens
 from hduce.plugins.auth.store._revocation_feed import RevocationFeed
 from hduce.plugins.auth.store._second_factor import SecondFactorStore
 
 __all__ = [
+    "INVALID",
     "LIVE_SESSIONS",
     "RESET_PASSWORD",
     "VERIFY_EMAIL",

@@ -34,8 +34,28 @@ class UserAdminService:
         offset: int,
         ip: str | None = None,
     ) -> Page[UserRead]:
-        """Users matching `text` in e-mail, username or name, then the name-only matches."""
+        """Users matching `text` in e-mail, username or name, with their profiles (audited)."""
         limit = page_limit(limit, self.max_page_size)
+        entries, total = await self.list_accounts(
+            admin, text=text, role=role, status=status, limit=limit, offset=offset, ip=ip
+        )
+        profiles = await self.profiles.get_many(entry.id for entry in entries)
+        items = [to_read(entry, profiles.get(entry.id)) for entry in entries]
+        return Page(items=items, total=total, limit=limit, offset=offset)
+
+    async def list_accounts(
+        self,
+        admin: Principal,
+        *,
+        text: str | None,
+        role: str | None,
+        status: str | None,
+        limit: int,
+        offset: int,
+        ip: str | None = None,
+    ) -> tuple[list[DirectoryEntry], int]:
+        """Implements `UserListing`: e-mail or username matches, then name-only ones; audited."""
+        limit = min(limit, self.max_page_size)
         text = (text or "").strip() or None
         entries, total = await self.admin.search_accounts(
             text=text, role=role, status=status, limit=limit, offset=offset
@@ -46,7 +66,6 @@ class UserAdminService:
             start = max(0, offset - total)
             entries += by_name[start : start + limit - len(entries)]
             total += len(by_name)
-        profiles = await self.profiles.get_many(entry.id for entry in entries)
         await self.audit.record(
             "users.listed",
             actor_id=admin.id,
@@ -60,8 +79,7 @@ class UserAdminService:
                 "returned": len(entries),
             },
         )
-        items = [to_read(entry, profiles.get(entry.id)) for entry in entries]
-        return Page(items=items, total=total, limit=limit, offset=offset)
+        return entries, total
 
     async def approve(self, admin: Principal, user_id: uuid.UUID) -> UserRead:
         """Activate a pending staff account."""

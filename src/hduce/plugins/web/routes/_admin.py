@@ -12,6 +12,7 @@ from litestar.params import FromPath
 
 from hduce.contracts.auth import AccountAdmin, AccountStatus, Role
 from hduce.core.errors import HduceError
+from hduce.core.http import client_ip
 from hduce.plugins.web.errors import BadInput
 from hduce.plugins.web.routes._render import form_page, go, viewer
 from hduce.plugins.web.services import WebServices
@@ -22,7 +23,6 @@ SHOWN = 100
 @get("/admin/users")
 async def users(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
     """Accounts by status (pending approval first), with the text filter `q`."""
-    viewer(request, Role.ADMIN)
     return await _users_page(request, web, request.query_params)
 
 
@@ -37,13 +37,21 @@ async def _users_page(
 
     `refusal`: why an account change was refused, shown above the list, or in the roles form
     of `roles_refused` (the account and what was ticked) when that account is listed.
+    The listing is audited (`users.listed`), as the API's is.
     """
+    admin = viewer(request, Role.ADMIN)
     status = str(values.get("status") or AccountStatus.PENDING_APPROVAL)
     if status not in set(AccountStatus):
         status = AccountStatus.PENDING_APPROVAL
     text = str(values.get("q") or "").strip()[:100] or None
-    accounts, total = await web.accounts.search_accounts(
-        text=text, role=None, status=status, limit=SHOWN, offset=0
+    accounts, total = await web.listing.list_accounts(
+        admin,
+        text=text,
+        role=None,
+        status=status,
+        limit=SHOWN,
+        offset=0,
+        ip=client_ip(request),
     )
     refused_account, ticked = roles_refused or (None, frozenset[str]())
     if not any(a.id == refused_account for a in accounts):
