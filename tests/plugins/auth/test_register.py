@@ -122,6 +122,24 @@ async def test_a_known_address_gets_the_answer_a_new_one_gets(app: AuthApp) -> N
     assert weak.status_code == 422, "the password rules apply as for a new address"
 
 
+async def test_an_address_typed_in_another_unicode_form_is_the_same_address(app: AuthApp) -> None:
+    suffix = uuid.uuid4().hex[:10]
+    composed = registration(email=f"zo\u00eb{suffix}@example.org")  # ë as one character
+    await app.client.post("/api/v1/auth/register", json=composed)
+    owner = await account_of(app, composed)
+    verified = "UPDATE account SET email_verified_at = now() WHERE id = $1"
+    await app.pool.execute(verified, owner["id"])  # unverified, it gets a new link instead
+    decomposed = registration(email=f"zoe\u0308{suffix}@example.org")  # e + combining diaeresis
+    await app.client.post("/api/v1/auth/register", json=decomposed)
+    assert (
+        await app.pool.fetchval(
+            "SELECT count(*) FROM account WHERE email LIKE $1", f"%{suffix}@example.org"
+        )
+        == 1
+    )
+    assert await app.events("user.registration_attempted", str(owner["id"]))
+
+
 async def test_bad_payloads_are_422(app: AuthApp) -> None:
     bad = [
         {k: v for k, v in registration().items() if k != "email"},

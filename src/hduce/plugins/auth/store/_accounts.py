@@ -1,5 +1,6 @@
 """Reading and writing accounts (every statement joins the caller's transaction)."""
 
+import unicodedata
 import uuid
 from datetime import datetime
 from typing import Any
@@ -53,8 +54,11 @@ class AccountRow(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def normalise(identifier: str) -> str:
-    """E-mail addresses and usernames are stored and compared lower-cased."""
-    return identifier.strip().lower()
+    """E-mail addresses and usernames are stored and compared lower-cased, in Unicode's NFC.
+
+    NFC: `zoë` typed as one character or as `e` and a combining mark is one address.
+    """
+    return unicodedata.normalize("NFC", identifier.strip().lower())
 
 
 class NewAccount(msgspec.Struct, frozen=True, kw_only=True):
