@@ -19,7 +19,7 @@ from hduce.bootstrap import build_context, load_plugins, setup_plugins
 from hduce.core.config import Settings
 from hduce.core.context import AppContext
 from tests.support.context import fresh_rate_limits, isolated
-from tests.support.mail import mailed_token
+from tests.support.mail import mail_count, mailed_token
 
 T = TypeVar("T")
 REVOCATION_WAIT = 5.0
@@ -77,11 +77,24 @@ class AuthApp:
         assert account_id is not None, f"no account {body['email']}"
         return {**body, "id": str(account_id)}
 
-    async def mailed_token(self, template: str, email: str) -> str:
-        """The token of the newest `template` e-mail to `email`."""
+    async def mailed_token(self, template: str, email: str, *, nth: int = 1) -> str:
+        """The token of the newest `template` e-mail to `email`, once it has had `nth` of them."""
+        return await mailed_token(self.pool, await self._user_id(email), template, nth=nth)
+
+    async def asked_link(self, path: str, email: str, template: str) -> str:
+        """POST `{"email": email}` to `path` (forgot password, resend) and read the new link.
+
+        The link is mailed by a task after the 202: this waits for the e-mail it sends.
+        """
+        mailed = await mail_count(self.pool, await self._user_id(email), template)
+        response = await self.client.post(path, json={"email": email})
+        assert response.status_code == 202, response.text
+        return await self.mailed_token(template, email, nth=mailed + 1)
+
+    async def _user_id(self, email: str) -> uuid.UUID:
         user_id = await self.pool.fetchval("SELECT id FROM account WHERE email = $1", email.lower())
         assert user_id is not None, f"no account {email}"
-        return await mailed_token(self.pool, user_id, template)
+        return user_id
 
     async def events(self, name: str, user_id: str) -> list[dict[str, Any]]:
         """Every outbox payload of event `name` for `user_id`."""

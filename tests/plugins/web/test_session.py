@@ -2,6 +2,7 @@
 
 from tests.plugins.users.clinic import Clinic
 from tests.plugins.web.helpers import PASSWORD, Browser, bearer, person, registration, signed_in
+from tests.support.mail import mailed_token
 
 
 async def test_root_leads_to_sign_in_and_then_to_the_roles_page(clinic: Clinic) -> None:
@@ -170,6 +171,7 @@ async def test_forgot_password_mails_a_reset_link_and_says_the_same_for_stranger
     assert known.status_code == stranger.status_code == 200, known.text
     assert "a link to choose a new password is on its way" in known.text
     assert "a link to choose a new password is on its way" in stranger.text
+    await mailed_token(clinic, member.id, "password_reset")  # mailed by a task, after the page
     (tokens,) = await clinic.fetch(
         "SELECT count(*) AS n FROM one_time_token "
         "WHERE account = $1 AND purpose = 'reset_password'",

@@ -27,9 +27,10 @@ class AuthPlugin(HducePlugin):
     config_type = AuthConfig
 
     def setup(self, context: AppContext) -> None:
-        """Build the account services, register `Accounts` / `AccountAdmin` and the analytics."""
+        """Build the account services, their contracts, the link task and the analytics."""
         from hduce.contracts.auth import AccountAdmin, Accounts, SignIn
         from hduce.core.personal_data import RowQueries
+        from hduce.plugins.auth import handlers
         from hduce.plugins.auth.analytics import AccountAnalytics
         from hduce.plugins.auth.personal_data import ACCOUNT_DATA
         from hduce.plugins.auth.services import AuthServices
@@ -41,6 +42,7 @@ class AuthPlugin(HducePlugin):
         env.registry.provide(Accounts, self.services.directory)
         env.registry.provide(AccountAdmin, self.services.admin)
         env.registry.provide(SignIn, self.services.sign_in)
+        handlers.subscribe(env.events, self.services.passwords)
         env.registry.add_analytics_source(
             "accounts", AccountAnalytics(AccountCounts(env.db)).figures
         )

@@ -4,11 +4,13 @@ import uuid
 from datetime import UTC, datetime
 
 from hduce.contracts.auth import AccountStatus
+from hduce.core.events import EventMeta
 from hduce.core.security import Principal
 from hduce.plugins.auth.errors import InvalidOneTimeToken, WrongPassword
 from hduce.plugins.auth.schemas import ClientInfo
 from hduce.plugins.auth.services._env import RESET, VERIFICATION, AuthEnv
 from hduce.plugins.auth.store import INVALID, RESET_PASSWORD, VERIFY_EMAIL, AccountRow, normalise
+from hduce.plugins.auth.tasks import RESET_LINK, VERIFICATION_LINK, LinkAsked
 
 RESET_ACCEPTED = "If an account uses this address, a password reset e-mail is on its way."
 VERIFICATION_ACCEPTED = "If an unverified account uses this address, a new e-mail is on its way."
@@ -39,14 +41,31 @@ class PasswordService:
             )
 
     async def forgot(self, email: str, client: ClientInfo) -> str:
-        """Send a reset token if the account exists; the answer is the same either way."""
+        """Have a reset link mailed if an account uses `email`; the same answer either way.
+
+        The answer also takes the same time either way: the address is looked up by the
+        `auth.mail_asked_link` task (`mail_asked_link`), not here.
+        """
+        await self._env.limits.forgot_password.acquire(normalise(email))
+        await self._env.events.publish(LinkAsked(email=email, link=RESET_LINK))
+        return RESET_ACCEPTED
+
+    async def mail_asked_link(self, asked: LinkAsked, meta: EventMeta) -> None:
+        """Mail the link asked for if an account uses the address and may have it.
+
+        A reset link goes to any account but a deactivated one, a verification link to an
+        account whose address is not verified yet; nothing happens otherwise.
+        """
         env = self._env
-        await env.limits.forgot_password.acquire(normalise(email))
-        account = await env.accounts.find(email) if "@" in email else None
-        if account is not None and account.status != AccountStatus.DEACTIVATED:
+        account = await env.accounts.find(asked.email) if "@" in asked.email else None
+        if account is None:
+            return
+        if asked.link == RESET_LINK and account.status != AccountStatus.DEACTIVATED:
             async with env.transaction():
                 await self.request_reset(account)
-        return RESET_ACCEPTED
+        elif asked.link == VERIFICATION_LINK and account.email_verified_at is None:
+            async with env.transaction():
+                await env.mail_one_time_link(account.id, VERIFICATION)
 
     async def request_reset(self, account: AccountRow) -> None:
         """Issue a reset token and have it mailed, in the current transaction."""
@@ -83,13 +102,9 @@ class PasswordService:
             await env.accounts.mark_verified(account_id)
 
     async def resend_verification(self, email: str) -> str:
-        """Send a new verification token to an unverified account; same answer either way."""
-        env = self._env
-        await env.limits.verify_email.acquire(normalise(email))
-        account = await env.accounts.find(email) if "@" in email else None
-        if account is not None and account.email_verified_at is None:
-            async with env.transaction():
-                await env.mail_one_time_link(account.id, VERIFICATION)
+        """Have a new verification link mailed to an unverified account; as `forgot`."""
+        await self._env.limits.verify_email.acquire(normalise(email))
+        await self._env.events.publish(LinkAsked(email=email, link=VERIFICATION_LINK))
         return VERIFICATION_ACCEPTED
 
     async def _set_password(self, account_id: uuid.UUID, password_hash: str) -> None:
