@@ -54,3 +54,18 @@ def test_a_long_text_without_a_match_shows_its_first_words() -> None:
 
 def test_no_words_in_the_query_mark_nothing() -> None:
     assert Highlighter([]).snippet("Alice & Bob") == "Alice &amp; Bob"
+
+
+def test_a_word_typed_without_its_accents_marks_the_accented_word() -> None:
+    """Seen: "muller" found the note of Dr Müller, whose snippet marked nothing."""
+    snippet = Highlighter(["muller", "lodz"]).snippet("Dr Müller, Łódź; Dr Muller; straße")
+
+    assert snippet == ("Dr <mark>Müller</mark>, <mark>Łódź</mark>; Dr <mark>Muller</mark>; straße")
+
+
+def test_an_accented_query_marks_both_spellings_and_spelled_out_letters_keep_positions() -> None:
+    snippet = Highlighter(["strasse", "zoë"]).snippet("Straße 5, Zoe and Zoë (Zoe\u0308)")
+
+    assert snippet == (
+        "<mark>Straße</mark> 5, <mark>Zoe</mark> and <mark>Zoë</mark> (<mark>Zoe\u0308</mark>)"
+    )

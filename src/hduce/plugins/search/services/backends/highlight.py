@@ -11,6 +11,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from typing import NamedTuple
 
+from hduce.plugins.search.services._folding import fold
 from hduce.plugins.search.services.backends.base import marked_to_html
 from hduce.plugins.search.store import MARK_END, MARK_START, WHOLE_WORD
 
@@ -44,7 +45,9 @@ class Fragment(NamedTuple):
 class Highlighter:
     """Marks the words the query's parts match: as prefixes, or whole for `=` alternatives.
 
-    `parts` are `store._sql`'s: each part's alternatives separated by tabs.
+    `parts` are `store._sql`'s: each part's alternatives separated by tabs. Words are compared
+    folded (`_folding.fold`), as the index finds them: "muller" marks "Müller" and "müller"
+    marks "Muller".
     """
 
     def __init__(self, parts: Iterable[str]) -> None:
@@ -52,7 +55,7 @@ class Highlighter:
         for part in parts:
             for alternative in part.split("\t"):
                 whole = alternative.startswith(WHOLE_WORD)
-                for word in _WORD.findall(alternative.lower()):
+                for word in _WORD.findall(fold(alternative.lower())):
                     words[word] = words.get(word, True) and whole
         self._searches = [(re.compile(re.escape(word)), whole) for word, whole in words.items()]
 
@@ -69,19 +72,48 @@ class Highlighter:
 
     def _found(self, text: str) -> list[Span]:
         """The words of `text` to mark, in order."""
-        lowered = text.lower()
-        if len(lowered) != len(text):  # a letter whose lower case is longer: keep positions
-            lowered = "".join(letter.lower()[:1] for letter in text)
+        folded, places = _folded(text)
         spans = set()
         for search, whole in self._searches:
-            for match in search.finditer(lowered):
+            for match in search.finditer(folded):
                 start = match.start()
-                if start and lowered[start - 1].isalnum():
+                if start and folded[start - 1].isalnum():
                     continue
-                end = _REST_OF_WORD.match(lowered, match.end()).end()  # type: ignore[union-attr]
+                end = _REST_OF_WORD.match(folded, match.end()).end()  # type: ignore[union-attr]
                 if not whole or end == match.end():
-                    spans.add(Span(start, end))
+                    spans.add(Span(places[start], places[end]) if places else Span(start, end))
         return sorted(spans)
+
+
+_FOLDED: dict[int, str] = {code: chr(code).lower() for code in range(128)}
+"""Each character met so far, lower-cased and folded: "" for an accent alone, "ss" for "ß"."""
+_UNEVEN: set[str] = set()
+"""The characters met so far that fold to other than one character."""
+
+
+def _folded(text: str) -> tuple[str, list[int] | None]:
+    """`text` lower-cased and folded, with the place in `text` of each folded character.
+
+    The places end with `len(text)`; they are None when they are the same (no character
+    folded to none or to several).
+    """
+    if text.isascii():
+        return text.lower(), None
+    letters = set(text)
+    for letter in letters:
+        if ord(letter) not in _FOLDED:
+            _FOLDED[ord(letter)] = folded = fold(letter.lower())
+            if len(folded) != 1:
+                _UNEVEN.add(letter)
+    if _UNEVEN.isdisjoint(letters):
+        return text.translate(_FOLDED), None
+    pieces, places = [], []
+    for at, letter in enumerate(text):
+        piece = _FOLDED[ord(letter)]
+        pieces.append(piece)
+        places += [at] * len(piece)
+    places.append(len(text))
+    return "".join(pieces), places
 
 
 def _fragments(found: list[Span], length: int) -> list[Fragment]:
