@@ -121,3 +121,19 @@ async def test_failures_by_e_mail_then_username_do_not_tell_an_account_exists(
         assert answers["account"] == [401] * (2 * THRESHOLD - 2) + [429]
         # Each identifier locked on its own: the right password by e-mail waits too.
         assert (await app.login(user["email"])).status_code == 429
+
+
+async def test_parallel_logins_with_the_right_password_all_log_in(settings: Settings) -> None:
+    """Seen: six at once (an app retrying, tabs reopening) answered `account-locked` to some.
+
+    The attempt at the threshold locks until its password is checked; a right one lifts it, and
+    the logins that arrived meanwhile wait for that rather than being refused.
+    """
+    # A password check as slow as a clinic's (argon2 at 16 MiB), so that the logins overlap.
+    slow_hash = {"argon2_memory_kib": 16384, "argon2_time_cost": 2}
+    async with running_app(settings, lockout_threshold=THRESHOLD, **slow_hash) as app:
+        user = await app.active_user()
+        passwords = [PASSWORD] * (THRESHOLD + 3)
+        statuses = Counter(app.run(_parallel_logins, app.client.app, user["email"], passwords))
+        assert statuses == {200: THRESHOLD + 3}, statuses
+        assert "auth.locked" not in await app.audit_actions(user["id"])

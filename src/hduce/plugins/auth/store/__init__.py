@@ -7,7 +7,7 @@ from hduce.plugins.auth.store._accounts import (
     normalise,
 )
 from hduce.plugins.auth.store._analytics import AccountCounts
-from hduce.plugins.auth.store._lockout import Attempt, Lockout
+from hduce.plugins.auth.store._lockout import PROVISIONAL, Attempt, Lockout
 from hduce.plugins.auth.store._one_time_tokens import (
     INVALID,
     RESET_PASSWORD,
@@ -21,6 +21,7 @@ from hduce.plugins.auth.store._second_factor import SecondFactorStore
 __all__ = [
     "INVALID",
     "LIVE_SESSIONS",
+    "PROVISIONAL",
     "RESET_PASSWORD",
     "VERIFY_EMAIL",
     "AccountCounts",

@@ -3,18 +3,23 @@
 An attempt is counted *before* its password is checked (one `UPDATE … RETURNING`), and the
 attempt that reaches the threshold locks at once: however many logins run in parallel, at most
 `lockout_threshold` passwords are checked before the lock, and a lock is never undone by a
-correct password checked in parallel. A correct password gives its attempt back (`release`).
+correct password checked in parallel. A correct password gives its attempt back (`release`),
+lifting the lock its own attempt set; logins that met a lock set moments ago wait for that
+(`PROVISIONAL`) instead of being refused, so parallel logins with the right password all pass.
 Every identifier, an account's e-mail address, its username or one no account has, is counted
 on its own in `login_failure`, keyed by a hash: counted per account, failures by e-mail then
 by username locked a real account and no made-up pair, so a guessed username told whether an
 address was a patient's. An account's two identifiers thus allow twice the failures.
 """
 
+import asyncio
 import hashlib
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from time import monotonic
+
+from asyncpg import Record
 
 from hduce.core.db import Database
 from hduce.plugins.auth.config import AuthConfig
@@ -49,6 +54,11 @@ UPDATE login_failure SET failed_logins = 0, lockouts = 0, locked_until = NULL
 WHERE key = $1 AND (locked_until IS NULL OR locked_until <= now()) RETURNING 1
 """
 LOCKED_UNTIL = "SELECT locked_until FROM login_failure WHERE key = $1"
+# A claim sets `updated_at`; a locked row's is the moment its lock was set.
+LOCKED_JUST_NOW = """
+SELECT 1 FROM login_failure
+WHERE key = $1 AND locked_until > now() AND updated_at > now() - $2 * interval '1 second'
+"""
 ENSURE = "INSERT INTO login_failure (key) VALUES ($1) ON CONFLICT (key) DO NOTHING"
 FORGET = "DELETE FROM login_failure WHERE key = ANY($1::text[])"
 # A day without failures forgets an identifier, unless it is still locked.
@@ -57,6 +67,13 @@ SWEEP = (
     "AND (locked_until IS NULL OR locked_until < now())"
 )
 SWEEP_EVERY = 600.0
+PROVISIONAL = 3.0
+"""Seconds a new lock may still be lifted by the right password of the attempt that set it
+(the time its password check takes): a login meeting it waits that long before the 429."""
+MAX_WAIT = 10.0
+"""Seconds a login waits at most for a run of such locks, each set and lifted in turn by the
+right passwords of parallel logins."""
+RETRY_EVERY = 0.05
 
 
 @dataclass(frozen=True)
@@ -105,7 +122,7 @@ class Lockout:
             await self._db.fetchrow(SWEEP)
         key = _key(identifier)
         await self._db.fetchrow(ENSURE, key)
-        row = await self._db.fetchrow(CLAIM, key, *self._limits)
+        row = await self._unless_locked(CLAIM, key, *self._limits)
         if row is None:
             raise await self.refusal(identifier)
         return Attempt(row["lockouts"], row["locked_until"], row["locking"])
@@ -122,7 +139,23 @@ class Lockout:
 
     async def clear(self, identifier: str) -> bool:
         """Forget the failures after a login succeeded; False if a lock came first."""
-        return await self._db.fetchrow(CLEAR, _key(identifier)) is not None
+        return await self._unless_locked(CLEAR, _key(identifier)) is not None
+
+    async def _unless_locked(self, statement: str, key: str, *args: object) -> Record | None:
+        """The row of `statement` (which returns none while `key` is locked), once unlocked.
+
+        A lock set less than `PROVISIONAL` seconds ago may still be lifted by the right
+        password of the attempt that set it: the statement is tried again until then (for
+        `MAX_WAIT` at most, however many such locks come and go).
+        """
+        deadline = monotonic() + MAX_WAIT
+        while (row := await self._db.fetchrow(statement, key, *args)) is None:
+            if monotonic() >= deadline or not await self._db.fetchrow(
+                LOCKED_JUST_NOW, key, PROVISIONAL
+            ):
+                return None
+            await asyncio.sleep(RETRY_EVERY)
+        return row
 
     async def forget(self, *identifiers: str) -> None:
         """Unlock these identifiers (an account's address and username), forgetting failures."""
