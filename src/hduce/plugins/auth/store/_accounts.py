@@ -1,6 +1,5 @@
 """Reading and writing accounts (every statement joins the caller's transaction)."""
 
-import unicodedata
 import uuid
 from datetime import datetime
 from typing import Any
@@ -9,6 +8,7 @@ import msgspec
 
 from hduce.contracts.auth import ACCOUNT_DIRECTORY, DirectoryEntry
 from hduce.core.sql_store import SqlStore
+from hduce.core.unicode_forms import nfc
 
 ACCOUNT_COLUMNS = (
     "id, email, username, password_hash, roles, status, email_verified_at, "
@@ -58,7 +58,7 @@ def normalise(identifier: str) -> str:
 
     NFC: `zoë` typed as one character or as `e` and a combining mark is one address.
     """
-    return unicodedata.normalize("NFC", identifier.strip().lower())
+    return nfc(identifier.strip().lower())
 
 
 class NewAccount(msgspec.Struct, frozen=True, kw_only=True):

@@ -7,6 +7,7 @@ from hduce.contracts.audit import AuditLog
 from hduce.contracts.auth import AccountAdmin, Accounts, DirectoryEntry, Role
 from hduce.core.schemas import Page
 from hduce.core.security import Principal
+from hduce.core.unicode_forms import nfc
 from hduce.plugins.users.schemas import UserRead
 from hduce.plugins.users.services._me import to_read
 from hduce.plugins.users.services._paging import page_limit
@@ -54,9 +55,12 @@ class UserAdminService:
         offset: int,
         ip: str | None = None,
     ) -> tuple[list[DirectoryEntry], int]:
-        """Implements `UserListing`: e-mail or username matches, then name-only ones; audited."""
+        """Implements `UserListing`: e-mail or username matches, then name-only ones; audited.
+
+        `text` is compared in NFC, the form addresses, usernames and names are stored in.
+        """
         limit = min(limit, self.max_page_size)
-        text = (text or "").strip() or None
+        text = nfc((text or "").strip()) or None
         entries, total = await self.admin.search_accounts(
             text=text, role=role, status=status, limit=limit, offset=offset
         )

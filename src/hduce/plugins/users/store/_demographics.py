@@ -9,6 +9,7 @@ import msgspec
 from hduce.contracts.auth import ACCOUNT_DIRECTORY, AccountStatus
 from hduce.contracts.users import Demographics, PeopleQuery
 from hduce.core.sql_store import SqlStore
+from hduce.core.unicode_forms import nfc
 from hduce.plugins.users.store._profiles import escape_like
 
 _SELECT = (
@@ -53,7 +54,7 @@ class DemographicsStore(SqlStore):
             AccountStatus.ACTIVE if query.active_only else None,
             None if query.ids is None else list(query.ids),
             None if query.name is None else _prefix(query.name),
-            query.email,
+            None if query.email is None else nfc(query.email),
             query.born_from,
             query.born_before,
             query.updated_from,

@@ -12,6 +12,7 @@ from hduce.contracts.users import ProfileFields
 from hduce.core.db import Database
 from hduce.core.events import EventBus
 from hduce.core.schemas import Read
+from hduce.core.unicode_forms import nfc
 from hduce.plugins.users.tables import Profile
 
 
@@ -55,8 +56,10 @@ class ProfileStore:
         self._events = events
 
     async def create_profile(self, account_id: uuid.UUID, fields: ProfileFields) -> None:
-        """Create the profile of a new account inside the caller's transaction."""
-        await Profile.insert(Profile(account=account_id, **msgspec.structs.asdict(fields)))
+        """Create the profile of a new account inside the caller's transaction (text in NFC)."""
+        await Profile.insert(
+            Profile(account=account_id, **_precomposed(msgspec.structs.asdict(fields)))
+        )
 
     async def get(self, account_id: uuid.UUID) -> ProfileData | None:
         """The profile of one account, or None."""
@@ -86,13 +89,13 @@ class ProfileStore:
         return {row["account"]: ProfileData.from_row(row) for row in rows}
 
     async def update(self, account_id: uuid.UUID, changes: Mapping[str, Any]) -> ProfileData:
-        """Apply `changes` (creating a missing row) and publish `user.profile_updated`."""
+        """Apply `changes` (text in NFC; creating a missing row), publish `user.profile_updated`."""
         async with self._db.transaction():
             await Profile.insert(Profile(account=account_id)).on_conflict(
                 target=Profile.account, action="DO NOTHING"
             )
             rows = (
-                await Profile.update({**changes, "updated_at": datetime.now(UTC)})
+                await Profile.update({**_precomposed(changes), "updated_at": datetime.now(UTC)})
                 .where(Profile.account == account_id)
                 .returning(*_columns())
             )
@@ -115,8 +118,13 @@ def like_pattern(text: str) -> str:
 
 
 def escape_like(text: str) -> str:
-    """`text` with the `ILIKE` wildcards (and the escape character) taken literally."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    """`text` in NFC, as profiles store it, its `ILIKE` wildcards (and escape) taken literally."""
+    return nfc(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _precomposed(values: Mapping[str, Any]) -> dict[str, Any]:
+    """`values` with their text in NFC: a name typed in either Unicode form is found by both."""
+    return {name: nfc(value) if isinstance(value, str) else value for name, value in values.items()}
 
 
 def _user(row: Mapping[str, Any]) -> tuple[DirectoryEntry, ProfileData | None]:
