@@ -579,3 +579,35 @@ def test_choices_are_any_case_in_the_file_too(write_toml: Callable[..., Path]) -
 def test_a_boolean_that_is_no_word_names_the_key() -> None:
     message = config_error(HDUCE_ENVIRONMENT="development", DEBUG="maybe")
     assert "`debug`" in message and "DEBUG" in message
+
+
+@pytest.mark.parametrize(
+    ("section", "url", "variable"),
+    [
+        ("database", "postgresql://hduce:hunter2pass@db.example/hduce", "DATABASE_URL"),
+        ("database", "postgresql://hduce@db.example/hduce?password=hunter2pass", "DATABASE_URL"),
+        ("nats", "nats://hduce:hunter2pass@nats.example:4222", "NATS_URL"),
+        ("nats", "tls://hunter2pass@nats.example:4222", "NATS_URL"),  # a token
+        ("nats", "tls://a.example:4222, tls://hduce:hunter2pass@b.example:4222", "NATS_URL"),
+    ],
+)
+def test_a_server_url_with_a_password_in_a_file_is_rejected(
+    write_toml: Callable[..., Path], section: str, url: str, variable: str
+) -> None:
+    message = config_error(write_toml(DEV + f'[{section}]\nurl = "{url}"\n'), JWT_SECRET=SECRET)
+    assert f"`{section}.url`" in message and f"set {variable} in the environment" in message
+    assert "hunter2pass" not in message
+
+
+@pytest.mark.parametrize(
+    ("section", "url"),
+    [
+        ("database", "postgresql://hduce@db.example/hduce?sslmode=verify-full"),
+        ("nats", "tls://nats.example:4222"),
+    ],
+)
+def test_a_server_url_without_a_password_may_be_in_a_file(
+    write_toml: Callable[..., Path], section: str, url: str
+) -> None:
+    settings = load(write_toml(DEV + f'[{section}]\nurl = "{url}"\n'))
+    assert getattr(settings, section).url == url

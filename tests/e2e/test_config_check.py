@@ -5,6 +5,7 @@ from pathlib import Path
 
 from tests.conftest import TEST_JWT_SECRET
 from tests.e2e.test_cli_commands import run
+from tests.support.processes import REPO_ROOT
 
 UNSAFE = {
     "HDUCE_ENVIRONMENT": "production",
@@ -75,3 +76,25 @@ def test_a_loopback_public_url_on_a_public_interface_is_one_finding(tmp_path: Pa
     assert code == 1, output
     (line,) = [line for line in output.splitlines() if "`server.public_url`" in line]
     assert "0.0.0.0" in line and "HDUCE_SERVER__PUBLIC_URL" in line
+
+
+def test_e_mail_written_to_the_log_is_a_finding(tmp_path: Path) -> None:
+    environment = {**SAFE, "HDUCE_PLUGINS__NOTIFICATIONS__EMAIL__LOG_WHEN_UNCONFIGURED": "true"}
+    environment.pop("SMTP_URL")
+    code, output = run(["config", "check"], tmp_path, **environment)
+    assert code == 1, output
+    (line,) = [line for line in output.splitlines() if "log_when_unconfigured" in line]
+    assert "HDUCE_PLUGINS__NOTIFICATIONS__EMAIL__LOG_WHEN_UNCONFIGURED" in line
+
+
+def test_production_with_the_repository_config_refuses_to_serve(tmp_path: Path) -> None:
+    """The developer hduce.toml logs e-mails (reset links, patients' names): never in production."""
+    environment = {**SAFE, "HDUCE_CONFIG": str(REPO_ROOT / "hduce.toml")}
+    environment.pop("SMTP_URL")
+    for command in (["serve"], ["worker"]):
+        code, output = run(command, tmp_path, **environment)
+        assert code == 2, output
+        (line,) = output.strip().splitlines()
+        assert "hduce.toml" in line and "production" in line
+        assert "`plugins.notifications.email.log_when_unconfigured`" in line
+    assert not (tmp_path / "data").exists(), "refused before starting anything"

@@ -15,7 +15,12 @@ from hduce.cli._common import (
     with_signing_secret,
 )
 from hduce.cli._served_address import leaving_address
-from hduce.cli._startup import busy_port, held_elsewhere, log_startup_warnings
+from hduce.cli._startup import (
+    busy_port,
+    held_elsewhere,
+    log_startup_warnings,
+    refuse_in_production,
+)
 
 
 @hduce.command()
@@ -51,6 +56,7 @@ def serve(
     settings = settings_from(ctx)
     with clear_errors():
         plugins = load_plugins(settings)
+        refuse_in_production(settings, plugins)
         log_startup_warnings(plugins)
     if problem := busy_port(settings, plugins):
         fail(problem)
@@ -97,9 +103,10 @@ def worker(ctx: click.Context, concurrency: int | None) -> None:
 
     settings = with_signing_secret(ctx, settings_from(ctx))
     with clear_errors():
-        warn_if_open(writable_data_dir(settings))
         plugins = load_plugins(settings)
+        refuse_in_production(settings, plugins)
         log_startup_warnings(plugins)
+        warn_if_open(writable_data_dir(settings))
     terminate_gracefully()
     with clear_errors(), services(settings) as urls:
         asyncio.run(on_database(settings, urls.database, lambda _: require_migrations(settings)))

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from hduce.core.config import Settings
+from hduce.core.config import ConfigError, Settings
 from hduce.core.plugin import HducePlugin
 
 logger = logging.getLogger("hduce.startup")
@@ -44,6 +44,14 @@ def log_startup_warnings(plugins: Sequence[HducePlugin]) -> None:
     """Log each plugin's start-up warnings (e.g. a channel set up only partly sends nothing)."""
     for problem in (line for plugin in plugins for line in plugin.startup_warnings()):
         logger.warning("%s", problem)
+
+
+def refuse_in_production(settings: Settings, plugins: Sequence[HducePlugin]) -> None:
+    """Stop at the first plugin setting production refuses (`hduce config check` lists them)."""
+    if not settings.is_production:
+        return
+    for finding in (found for plugin in plugins for found in plugin.production_refusals()):
+        raise ConfigError(finding.message, key=finding.key).located_here()
 
 
 def plugin_config(plugins: Sequence[HducePlugin], config_type: type[C]) -> C | None:

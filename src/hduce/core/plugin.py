@@ -147,6 +147,10 @@ class HducePlugin:
         """This plugin's settings that are unsafe in production (`hduce config check`)."""
         return []
 
+    def production_refusals(self) -> list[Finding]:
+        """This plugin's settings production refuses to start with (`serve`, `worker`)."""
+        return []
+
     def listening_ports(self) -> list[Listener]:
         """The ports the web process opens for this plugin besides HTTP (checked before start)."""
         return []

@@ -17,7 +17,9 @@ CREATE TABLE audit_event (
     id bigserial PRIMARY KEY, occurred_at timestamptz NOT NULL DEFAULT now(),
     action varchar(100) NOT NULL, actor_id uuid, subject_id uuid, ip varchar(64),
     detail jsonb NOT NULL DEFAULT '{}', prev_hash varchar(64) NOT NULL, hash varchar(64) NOT NULL
-)
+);
+CREATE TABLE audit_chain_head (id smallint PRIMARY KEY, last_id bigint, last_hash varchar(64));
+INSERT INTO audit_chain_head VALUES (1, NULL, repeat('0', 64))
 """
 
 
@@ -77,3 +79,17 @@ async def test_a_database_without_the_log_exits_1_with_a_hint(
     code, output = verify(scratch_database, tmp_path)
     assert code == 1, output
     assert "hduce migrate" in output and "Traceback" not in output
+
+
+async def test_a_log_missing_its_newest_events_exits_1(
+    scratch_database: str, tmp_path: Path
+) -> None:
+    connection = await asyncpg.connect(scratch_database)
+    try:
+        await connection.execute(SCRATCH_TABLE)
+        await connection.execute("UPDATE audit_chain_head SET last_id = 7, last_hash = 'f'")
+    finally:
+        await connection.close()
+    code, output = verify(scratch_database, tmp_path)
+    assert code == 1, output
+    assert "the log is empty but its head names event 7" in output

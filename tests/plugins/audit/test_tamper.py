@@ -7,6 +7,7 @@ import asyncpg
 import pytest
 
 from hduce.plugins.audit.services import AuditService, ChainReport, audit_health, verify_chain
+from hduce.plugins.audit.services._chain import row_hash
 from hduce.plugins.audit.store import AuditStore
 
 DISABLE_TRIGGER = "ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only"
@@ -120,3 +121,58 @@ async def test_health_reports_a_disabled_trigger(
     await doomed.execute(DISABLE_TRIGGER)
     status = await audit_health(AuditStore(doomed))
     assert not status.ok and status.detail["append_only"] is False
+
+
+async def test_removed_newest_events_are_a_gap_before_the_head(
+    three_events: list[int], doomed: asyncpg.Connection
+) -> None:
+    await doomed.execute(DISABLE_TRIGGER)
+    head = await doomed.fetchval("SELECT last_id FROM audit_chain_head")
+    await doomed.execute("DELETE FROM audit_event WHERE id >= $1", three_events[1])
+    report = await verify_chain(AuditStore(doomed))
+    assert not report.ok
+    assert f"events after {three_events[0]} are missing" in report.summary()
+    assert str(head) in report.summary()
+
+
+async def test_an_emptied_log_whose_head_names_an_event_is_broken(
+    three_events: list[int], doomed: asyncpg.Connection
+) -> None:
+    report = await tampered(doomed, "DELETE FROM audit_event")
+    assert not report.ok
+    head = await doomed.fetchval("SELECT last_id FROM audit_chain_head")
+    assert f"the log is empty but its head names event {head}" in report.summary()
+
+
+async def test_newest_events_rewritten_past_the_head_hash_are_detected(
+    three_events: list[int], doomed: asyncpg.Connection
+) -> None:
+    """The last event replaced by a well-formed forgery: its hash differs from the head's."""
+    last = three_events[2]
+    await doomed.execute(DISABLE_TRIGGER)
+    row = await doomed.fetchrow("SELECT * FROM audit_event WHERE id = $1", last)
+    await doomed.execute("DELETE FROM audit_event WHERE id = $1", last)
+    forged = {
+        "id": last,
+        "prev_hash": row["prev_hash"],
+        "occurred_at": row["occurred_at"],
+        "action": "test.forged",
+        "actor_id": row["actor_id"],
+        "subject_id": None,
+        "ip": None,
+        "detail": "{}",
+    }
+    await doomed.execute(
+        "INSERT INTO audit_event (id, occurred_at, action, actor_id, detail, prev_hash, hash) "
+        "VALUES ($1, $2, $3, $4, '{}', $5, $6)",
+        last,
+        row["occurred_at"],
+        "test.forged",
+        row["actor_id"],
+        row["prev_hash"],
+        row_hash(forged),
+    )
+    report = await verify_chain(AuditStore(doomed))
+    assert not report.ok
+    assert report.first_broken_id == last
+    assert report.reason is not None and "head" in report.reason

@@ -188,3 +188,32 @@ async def test_analytics_count_uploads_pages_and_failures(
     assert figures["pages_extracted"] == 3
     assert figures["failure_rate"] == 0.5
     assert figures["median_extraction_seconds"] > 0
+
+
+async def test_a_deleted_document_is_left_out_of_the_median_extraction_time(
+    clinic: Clinic, doctor: Member, patient: Member
+) -> None:
+    admin = await clinic.member("admin")
+    start = datetime.now(UTC)
+    kept, deleted = [
+        await uploaded(clinic, doctor, long_pdf(1) + b"%" + uuid.uuid4().bytes, patient=patient)
+        for _ in range(2)
+    ]
+    for document in (kept, deleted):
+        await extracted(clinic, document["id"])
+    # The deleted one took long (a big scan, say): with it the median would be far above.
+    await clinic.execute(
+        "UPDATE document SET extracted_at = created_at + interval '1000 seconds' WHERE id = $1",
+        uuid.UUID(deleted["id"]),
+    )
+    response = await clinic.client.delete(f"{API}/{deleted['id']}", headers=doctor.headers)
+    assert response.status_code == 204, response.text
+    (row,) = await clinic.fetch(
+        "SELECT extract(epoch FROM extracted_at - created_at)::float8 AS seconds "
+        "FROM document WHERE id = $1",
+        uuid.UUID(kept["id"]),
+    )
+    sections = await analytics_sections(clinic, admin, start, datetime.now(UTC))
+    figures = sections["documents"]
+    assert figures["uploaded"] == 1
+    assert figures["median_extraction_seconds"] == round(row["seconds"], 3)

@@ -16,7 +16,8 @@ from tests.plugins.appointments.helpers import (
     iso,
     open_practice,
 )
-from tests.plugins.users.clinic import Clinic, running_clinic
+from tests.plugins.users.clinic import Clinic, Member, running_clinic
+from tests.plugins.web.helpers import PASSWORD, person
 from tests.support.analytics import ANALYTICS, analytics_sections, this_hour
 
 
@@ -191,3 +192,41 @@ async def test_a_bad_period_is_a_clear_422(
     assert response.status_code in (400, 422), response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     assert detail in response.text
+
+
+async def database_now(clinic: Clinic) -> datetime:
+    """The database's clock (sign-ins are stamped by it)."""
+    (row,) = await clinic.fetch("SELECT clock_timestamp() AS now")
+    now: datetime = row["now"]
+    return now
+
+
+async def log_in(clinic: Clinic, member: Member) -> dict[str, Any]:
+    """Sign in with the member's password; the token pair."""
+    body = {"login": member.email, "password": PASSWORD}
+    response = await clinic.client.post("/api/v1/auth/login", json=body)
+    assert response.status_code == 200, response.text
+    tokens: dict[str, Any] = response.json()
+    return tokens
+
+
+async def test_signed_in_counts_every_account_that_signed_in_during_the_period(
+    clinic: Clinic,
+) -> None:
+    admin = await clinic.member("admin")
+    again, once = await person(clinic, "patient"), await person(clinic, "patient")
+    start = await database_now(clinic)
+    await log_in(clinic, again)
+    tokens = await log_in(clinic, once)
+    end = await database_now(clinic)
+    await log_in(clinic, again)  # a later sign-in does not take the first out of the period
+    refreshed = await clinic.client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
+    )
+    assert refreshed.status_code == 200, refreshed.text  # a refresh is no sign-in
+    after = await database_now(clinic)
+
+    during = await analytics_sections(clinic, admin, start, end)
+    assert during["accounts"]["signed_in"] == 2
+    since = await analytics_sections(clinic, admin, end, after)
+    assert since["accounts"]["signed_in"] == 1

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from hduce.core.config.addresses import listening_url
-from hduce.core.config.durations import Duration
+from hduce.core.config.durations import Duration, PositiveDuration
 from hduce.core.config.masking import masked_settings
 from hduce.core.config.production import Finding, production_findings
 from hduce.core.config.settings import (
@@ -50,6 +50,7 @@ __all__ = [
     "PluginsSettings",
     "Port",
     "Positive",
+    "PositiveDuration",
     "Section",
     "ServerSettings",
     "Settings",
@@ -127,8 +128,8 @@ def _gather_plugin_sections(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _decode_custom(kind: type, value: Any) -> Any:
-    if kind is Duration:
-        return Duration.parse(value)
+    if isinstance(kind, type) and issubclass(kind, Duration):
+        return kind.parse(value)
     # msgspec's hook protocol: NotImplementedError means "not a type this hook converts",
     # which msgspec reports as an unsupported type.
     raise NotImplementedError(kind)

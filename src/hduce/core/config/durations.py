@@ -31,3 +31,15 @@ class Duration(float):
             if count >= 1 and count == int(count):
                 return f"{int(count)}{unit}"
         return f"{float(self):g}s"
+
+
+class PositiveDuration(Duration):
+    """A duration above zero: a timeout, interval or lifetime that 0 would break, not turn off."""
+
+    @classmethod
+    def parse(cls, value: Any) -> "PositiveDuration":
+        """`Duration.parse`, refusing zero."""
+        seconds = Duration.parse(value)
+        if seconds == 0:
+            raise ValueError(f"a duration above zero is needed, got {value!r}")
+        return cls(seconds)

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from hduce.core.config.durations import Duration
+from hduce.core.config.durations import PositiveDuration
 
 Port = Annotated[int, msgspec.Meta(ge=0, le=65535)]
 """A TCP port; 0 lets the system pick a free one."""
@@ -38,12 +38,12 @@ class ServerSettings(Section):
     """
     trusted_proxies: tuple[str, ...] = ()
     """Addresses (or networks) whose `X-Forwarded-For` / `-Proto` are believed; none by default."""
-    body_timeout: Duration = Duration(15)
+    body_timeout: PositiveDuration = PositiveDuration(15)
     """Longest wait for the next part of a request body before answering 408."""
-    header_timeout: Duration = Duration(10)
+    header_timeout: PositiveDuration = PositiveDuration(10)
     """Longest wait for a request's headers, from the connection's opening or its previous
     answer's end; then the connection is closed (with a 408 if part of a request came)."""
-    shutdown_timeout: Duration = Duration(5)
+    shutdown_timeout: PositiveDuration = PositiveDuration(5)
     """Longest wait for open requests when stopping; then they are cut (containers get ~10 s)."""
     cors_allowed_origins: tuple[str, ...] = ()
     """Browser origins (`https://portal.example`) allowed to call the API; none by default."""
@@ -82,10 +82,10 @@ class DatabaseSettings(Section):
     url: str = ""
     pool_min_size: NonNegative = 2
     pool_max_size: Positive = 10
-    connect_timeout: Duration = Duration(10)
-    acquire_timeout: Duration = Duration(5)
+    connect_timeout: PositiveDuration = PositiveDuration(10)
+    acquire_timeout: PositiveDuration = PositiveDuration(5)
     """How long a request waits for a pooled connection before answering 503."""
-    statement_timeout: Duration = Duration(10)
+    statement_timeout: PositiveDuration = PositiveDuration(10)
     """How long one statement may run in `hduce serve` before it is abandoned (503)."""
     shared_buffers: str = "auto"
     """The embedded server's page cache (PostgreSQL's `shared_buffers`, e.g. `512MB`); `auto`,
@@ -114,13 +114,13 @@ class NatsSettings(Section):
     tasks_subject: str = "hduce.tasks"
     durable: str = "hduce_workers"
     events_stream: str = "HDUCE_EVENTS"
-    events_max_age: Duration = Duration(7 * 86400)
-    ack_wait: Duration = Duration(300)
+    events_max_age: PositiveDuration = PositiveDuration(7 * 86400)
+    ack_wait: PositiveDuration = PositiveDuration(300)
     max_attempts: Positive = 5
-    retry_backoff: Duration = Duration(2)
-    unknown_task_wait: Duration = Duration(60)
+    retry_backoff: PositiveDuration = PositiveDuration(2)
+    unknown_task_wait: PositiveDuration = PositiveDuration(60)
     """First wait before a task no process here knows is offered again (doubling each time)."""
-    connect_timeout: Duration = Duration(10)
+    connect_timeout: PositiveDuration = PositiveDuration(10)
 
 
 class WorkerSettings(Section):
@@ -128,17 +128,17 @@ class WorkerSettings(Section):
 
     embedded: bool = True
     concurrency: Positive = 8
-    heartbeat_interval: Duration = Duration(5)
+    heartbeat_interval: PositiveDuration = PositiveDuration(5)
     """How often a task-consuming process reports itself alive (`/health/detailed` workers)."""
 
 
 class OutboxSettings(Section):
     """The transactional outbox relay."""
 
-    poll_interval: Duration = Duration(5)
+    poll_interval: PositiveDuration = PositiveDuration(5)
     batch_size: Positive = 100
-    retention: Duration = Duration(7 * 86400)
-    stall_after: Duration = Duration(20)
+    retention: PositiveDuration = PositiveDuration(7 * 86400)
+    stall_after: PositiveDuration = PositiveDuration(20)
     """`/health/detailed` reports the relay stalled after this long without a clean cycle."""
 
 
@@ -150,7 +150,7 @@ class AuthSettings(Section):
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
     jwt_issuer: str = "hduce"
     jwt_audience: str = "hduce-api"
-    token_expiry: Duration = Duration(1800)
+    token_expiry: PositiveDuration = PositiveDuration(1800)
 
 
 class LoggingSettings(Section):

@@ -6,6 +6,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 ENV_PREFIX = "HDUCE_"
 ENV_NOT_SETTINGS = frozenset({"HDUCE_CONFIG", "HDUCE_MIGRATIONS_DIR", "HDUCE_TEMPLATES_DIR"})
@@ -34,6 +35,10 @@ SECRET_KEYS: frozenset[tuple[str, ...]] = frozenset(
         ("plugins", "metrics", "health_token"),
     }
 )
+
+SERVER_URL_KEYS: dict[tuple[str, ...], bool] = {("database", "url"): False, ("nats", "url"): True}
+"""Server URLs a file may name without their password; True: a bare user name is a secret too
+(NATS takes a token there)."""
 
 
 class ConfigError(Exception):
@@ -106,7 +111,29 @@ def read_toml(path: Path) -> dict[str, Any]:
         if _get(raw, secret) is not None:
             key, variable = ".".join(secret), environment_name(secret)
             raise ConfigError(f"{path}: `{key}` is a secret; set {variable} in the environment")
+    for server, user_is_secret in SERVER_URL_KEYS.items():
+        if _holds_password(_get(raw, server), user_is_secret=user_is_secret):
+            key, variable = ".".join(server), environment_name(server)
+            raise ConfigError(
+                f"{path}: `{key}` holds a password; set {variable} in the environment"
+            )
     return raw
+
+
+def _holds_password(value: Any, *, user_is_secret: bool) -> bool:
+    """Whether a URL (or a comma-separated list of them) carries a password or token."""
+    if not isinstance(value, str):
+        return False
+    for url in value.split(","):
+        try:
+            parts = urlsplit(url.strip())
+        except ValueError:  # not a URL at all: decoding the settings names the key
+            continue
+        if parts.password or "password" in parse_qs(parts.query):
+            return True
+        if user_is_secret and parts.username:
+            return True
+    return False
 
 
 def read_environment(environ: Mapping[str, str]) -> dict[str, Any]:

@@ -1,28 +1,32 @@
 """Settings of the appointments plugin (`[plugins.appointments]`)."""
 
-from hduce.core.config import Duration, Positive, Section
+from hduce.core.config import Duration, Positive, PositiveDuration, Section
 
 
 class AppointmentsConfig(Section):
     """Slot grid, booking window, cancellation rules, reminders, no-shows and waitlist holds."""
 
-    slot_interval: Duration = Duration(15 * 60)
+    slot_interval: PositiveDuration = PositiveDuration(15 * 60)
     """Distance between the start times offered, from each opening's start: the only bookable."""
     min_notice: Duration = Duration(3600)
-    """How far ahead of its start a slot can still be booked by a patient."""
+    """How far ahead of its start a slot can still be booked by a patient (0: up to the start)."""
     staff_min_notice: Duration = Duration(0)
     """The same for staff booking for a patient (0: up to the start, e.g. a walk-in)."""
-    horizon: Duration = Duration(90 * 86400)
+    horizon: PositiveDuration = PositiveDuration(90 * 86400)
     """How far into the future slots can be booked."""
-    max_search_range: Duration = Duration(62 * 86400)
+    max_search_range: PositiveDuration = PositiveDuration(62 * 86400)
     """Longest `start`..`end` range of one free-slot search."""
     patient_cancel_notice: Duration = Duration(24 * 3600)
-    """Patients may cancel or reschedule until this long before the start (staff any time)."""
-    no_show_grace: Duration = Duration(15 * 60)
+    """Patients may cancel or reschedule until this long before the start (0: up to the start;
+    staff any time)."""
+    no_show_grace: PositiveDuration = PositiveDuration(15 * 60)
     """A booking never checked in is marked no-show this long after its start."""
-    reminder_offsets: tuple[Duration, ...] = (Duration(24 * 3600), Duration(2 * 3600))
+    reminder_offsets: tuple[PositiveDuration, ...] = (
+        PositiveDuration(24 * 3600),
+        PositiveDuration(2 * 3600),
+    )
     """When reminders go out, before the start."""
-    waitlist_hold: Duration = Duration(15 * 60)
+    waitlist_hold: PositiveDuration = PositiveDuration(15 * 60)
     """How long a freed slot is held for the waiting patient it was offered to."""
     max_page_size: Positive = 100
     """Largest page of `GET /api/v1/appointments`."""

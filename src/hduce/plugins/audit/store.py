@@ -48,6 +48,7 @@ ROWS_AFTER = """
 SELECT id, occurred_at, action, actor_id, subject_id, ip, detail::text AS detail, prev_hash, hash
 FROM audit_event WHERE id > $1 ORDER BY id LIMIT $2
 """
+HEAD = "SELECT last_id, last_hash FROM audit_chain_head WHERE id = 1"
 APPEND_ONLY_TRIGGER = "audit_event_append_only"
 TRIGGER_STATE = """
 SELECT tgenabled::text AS trigger_state FROM pg_trigger
@@ -87,6 +88,11 @@ class AuditStore(SqlStore):
     async def rows_after(self, last_id: int, limit: int) -> list[asyncpg.Record]:
         """Up to `limit` events with an id above `last_id`, by id, `detail` as `jsonb::text`."""
         return await self.db.fetch(ROWS_AFTER, last_id, limit)
+
+    async def head(self) -> tuple[int | None, str] | None:
+        """The chain head: the id and hash of the newest event appended (no id before any)."""
+        row = await self.db.fetchrow(HEAD)
+        return None if row is None else (row["last_id"], row["last_hash"])
 
     async def trigger_state(self) -> str | None:
         """`pg_trigger.tgenabled` of the append-only trigger, or None without it."""

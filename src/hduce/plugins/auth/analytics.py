@@ -16,13 +16,13 @@ class AccountFigures(msgspec.Struct, frozen=True, kw_only=True):
     pending_approvals: int
     """Staff registrations waiting for an admin, now."""
     signed_in: int
-    """Accounts whose latest sign-in falls in the period."""
+    """Accounts that signed in during the period (each counted once, however often)."""
     active_staff: dict[str, int]
     """Active accounts per staff role (one account may count under several roles)."""
 
 
 class AccountAnalytics:
-    """Computes `AccountFigures` from the account table."""
+    """Computes `AccountFigures` from the account and refresh token tables."""
 
     def __init__(self, counts: AccountCounts) -> None:
         self._counts = counts

@@ -1,6 +1,6 @@
 """Settings of the auth plugin (`[plugins.auth]`)."""
 
-from hduce.core.config import Duration, Positive, Section
+from hduce.core.config import Positive, PositiveDuration, Section
 
 
 class AuthConfig(Section):
@@ -18,12 +18,12 @@ class AuthConfig(Section):
     """Minimum zxcvbn score (0-4) of a new password."""
     lockout_threshold: int = 5
     """Consecutive failed logins that lock the account."""
-    lockout_base: Duration = Duration(60)
+    lockout_base: PositiveDuration = PositiveDuration(60)
     """First lock duration; each further lock doubles it, up to `lockout_max`."""
-    lockout_max: Duration = Duration(3600)
-    refresh_token_ttl: Duration = Duration(30 * 86400)
-    verification_token_ttl: Duration = Duration(48 * 3600)
-    reset_token_ttl: Duration = Duration(3600)
+    lockout_max: PositiveDuration = PositiveDuration(3600)
+    refresh_token_ttl: PositiveDuration = PositiveDuration(30 * 86400)
+    verification_token_ttl: PositiveDuration = PositiveDuration(48 * 3600)
+    reset_token_ttl: PositiveDuration = PositiveDuration(3600)
     login_per_minute_per_ip: int = 20
     login_per_minute_per_account: int = 10
     """Per identifier: an account's e-mail address and username count apart (no linking)."""

@@ -4,7 +4,15 @@ import math
 
 import msgspec
 
-from hduce.core.config import Duration, NonNegative, OptionalPort, Port, Positive, Section
+from hduce.core.config import (
+    Duration,
+    NonNegative,
+    OptionalPort,
+    Port,
+    Positive,
+    PositiveDuration,
+    Section,
+)
 
 OFF = -1
 """An optional listener's port when it is switched off."""
@@ -72,7 +80,7 @@ class DevicesConfig(Section):
     """MQTT TCP port; 0 picks a free port (tests)."""
     max_connections: Positive = 1000
     """Most signed-in MQTT connections at once; a socket takes a slot once it has signed in."""
-    connect_timeout: Duration = Duration(10)
+    connect_timeout: PositiveDuration = PositiveDuration(10)
     """A socket that has not sent a valid CONNECT (and signed in) by then is closed."""
     max_unauthenticated_per_address: Positive = 200
     """Sockets from one address still waiting to sign in (a TLS or WebSocket handshake too);
@@ -87,7 +95,7 @@ class DevicesConfig(Section):
     one carrying more filters than this closes the connection."""
     max_queued_messages: NonNegative = 1000
     """QoS 1/2 messages kept for one offline persistent session; beyond, the oldest is dropped."""
-    session_expiry: Duration = Duration(7 * 86_400)
+    session_expiry: PositiveDuration = PositiveDuration(7 * 86_400)
     """An offline persistent session (clean_session=0) is forgotten after this long, with its
     subscriptions and queued messages."""
     max_sessions_per_identity: Positive = 10
@@ -112,20 +120,20 @@ class DevicesConfig(Section):
     share the next (best when devices wait for each acknowledgement)."""
     batch_size: Positive = 500
     """Most messages written in one transaction."""
-    max_future_skew: Duration = Duration(300)
+    max_future_skew: PositiveDuration = PositiveDuration(300)
     """How far a reading's `ts` may be ahead of the server clock (pre-2000 is invalid too)."""
     ranges: dict[str, Range] = msgspec.field(default_factory=default_ranges)
     """Plausible values per metric, e.g. `spo2 = { min = 0, max = 100 }`; a message with a
     reading outside its metric's range is refused whole."""
     max_page_size: Positive = 500
     """Largest page of readings or alerts."""
-    presence_beat: Duration = Duration(10)
+    presence_beat: PositiveDuration = PositiveDuration(10)
     """How often each `hduce serve` tells the database its broker is alive; the devices of one
     not heard from for 3 beats (killed) are set offline (`server_lost`) by another, or by itself
     once restarted."""
     silent_after: Duration = Duration(0)
     """An assigned device not heard from for this long opens an alert; 0: no such alerts."""
-    silent_check_every: Duration = Duration(60)
+    silent_check_every: PositiveDuration = PositiveDuration(60)
     """How often the web process looks for silent devices."""
     thresholds: dict[str, Threshold] = msgspec.field(default_factory=default_thresholds)
     """Default alert bounds per metric, e.g. `spo2 = { below = 92 }`."""

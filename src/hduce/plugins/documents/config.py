@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from msgspec import Meta
 
-from hduce.core.config import Duration, NonNegative, Positive, Section
+from hduce.core.config import NonNegative, Positive, PositiveDuration, Section
 
 MIB = 1024 * 1024
 GIB = 1024 * MIB
@@ -28,7 +28,7 @@ class DocumentsConfig(Section):
     """Content types accepted, as sniffed from the bytes (PDF, PNG, JPEG, TIFF, plain text)."""
     extraction_workers: Positive = 2
     """Processes that extract text (PDFium is not thread-safe, so processes, not threads)."""
-    extraction_timeout: Duration = Duration(120)
+    extraction_timeout: PositiveDuration = PositiveDuration(120)
     """Longest extraction of one document; its process is then killed and the document `failed`."""
     extraction_memory_limit: NonNegative = GIB
     """Address space of each extraction process, in bytes (0: none); PDF streams may inflate
@@ -38,7 +38,7 @@ class DocumentsConfig(Section):
     costs about what 200 one-page documents do, so this stays large; memory is watched below)."""
     extraction_recycle_memory: NonNegative = 512 * MIB
     """Resident memory after a document beyond which the extraction process is replaced."""
-    extraction_idle_timeout: Duration = Duration(60)
+    extraction_idle_timeout: PositiveDuration = PositiveDuration(60)
     """An extraction process without work this long exits (a new one starts on demand)."""
     max_image_pixels: Positive = 50_000_000
     """Largest picture (or TIFF page) read, in pixels; a larger one fails before it is decoded."""

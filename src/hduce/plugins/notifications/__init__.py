@@ -12,6 +12,7 @@ from hduce.plugins.notifications.config import (
     NotificationsConfig,
     crowding_email,
     incomplete_channels,
+    logged_email,
     unsafe_email,
 )
 
@@ -172,8 +173,12 @@ class NotificationsPlugin(HducePlugin):
         return (running_lifespan(self.services.feed),)
 
     def unsafe_settings(self) -> list[Finding]:
-        """A remote SMTP relay without TLS, or an SMTP URL that does not parse."""
+        """A remote SMTP relay without TLS, an SMTP URL that does not parse, e-mail to the log."""
         return unsafe_email(self.config.email)
+
+    def production_refusals(self) -> list[Finding]:
+        """E-mail (one-time links, patients' names) written to the log."""
+        return logged_email(self.config.email)
 
     def startup_warnings(self) -> list[str]:
         """Channels set up only partly (they send nothing); e-mail able to take every place."""

@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from hduce.core.config import Duration, Positive, Section
+from hduce.core.config import Positive, PositiveDuration, Section
 
 
 class SearchConfig(Section):
@@ -30,7 +30,7 @@ class SearchConfig(Section):
     """Environment only (`MEILISEARCH_API_KEY`): the key sent as `Authorization: Bearer`."""
     meilisearch_index: str = "hduce"
     """The Meilisearch index uid holding every entry."""
-    meilisearch_timeout: Duration = Duration(10)
+    meilisearch_timeout: PositiveDuration = PositiveDuration(10)
     """How long a Meilisearch request (or a settings task) may take."""
     embedder: Literal["none", "local", "http"] = "none"
     """Semantic search: `none` (keyword only), `local` (MiniLM on CPU in an embedding process)
@@ -48,7 +48,7 @@ class SearchConfig(Section):
     embedder_precision: Literal["fp32", "int8"] = "fp32"
     """`local` only: `int8` runs the model with int8 weights, twice as fast with the same
     relevance on the relevance set; run `hduce search reindex` after changing it."""
-    embedder_timeout: Duration = Duration(30)
+    embedder_timeout: PositiveDuration = PositiveDuration(30)
     """How long one embedding call may take."""
     chunk_words: Positive = 180
     """Words per chunk (~256 model tokens for clinical English); chunks overlap."""

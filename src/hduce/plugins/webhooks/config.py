@@ -1,19 +1,19 @@
 """Settings of the webhooks plugin (`[plugins.webhooks]`)."""
 
-from hduce.core.config import Duration, Positive, Section
+from hduce.core.config import Positive, PositiveDuration, Section
 
 
 class WebhooksConfig(Section):
     """Delivery timeout, retries with exponential backoff, and automatic disabling."""
 
-    timeout: Duration = Duration(10)
+    timeout: PositiveDuration = PositiveDuration(10)
     """How long one attempt may take in all (resolving the name, connecting, sending, the answer's
     status and headers) before it counts as failed; the answer's body is not waited for."""
     max_attempts: Positive = 6
     """Attempts per delivery before it is given up as `failed`."""
-    retry_base: Duration = Duration(30)
+    retry_base: PositiveDuration = PositiveDuration(30)
     """Wait before the first retry; doubled after each further failure."""
-    retry_max: Duration = Duration(3600)
+    retry_max: PositiveDuration = PositiveDuration(3600)
     """Longest wait between two attempts."""
     disable_after_failures: Positive = 20
     """Consecutive failed attempts (across deliveries) after which a webhook is switched off."""

@@ -75,18 +75,36 @@ def row_hash(row: Mapping[str, Any]) -> str:
 
 
 async def verify_chain(store: AuditStore, *, batch_size: int = VERIFY_BATCH) -> ChainReport:
-    """Walk every row in id order, in batches, and report the first broken link."""
+    """Walk every row in id order, in batches, and report the first broken link.
+
+    The chain head is read first: the walk must reach the event it names, with its hash, or the
+    newest events were removed (later appends are walked too, and checked like the rest).
+    """
+    head = await store.head()
+    head_id, head_hash = head if head is not None else (None, GENESIS_HASH)
     expected_prev, last_id, checked = GENESIS_HASH, 0, 0
     while rows := await store.rows_after(last_id, batch_size):
         for row in rows:
             reason = _broken(row, expected_prev)
+            if reason is None and row["id"] == head_id and row["hash"] != head_hash:
+                reason = "hash does not match the chain head's (the newest events were replaced)"
             if reason is not None:
                 return ChainReport(
                     ok=False, checked=checked, first_broken_id=row["id"], reason=reason
                 )
             checked += 1
             expected_prev, last_id = row["hash"], row["id"]
+    if head_id is not None and last_id < head_id:
+        return ChainReport(
+            ok=False, checked=checked, first_broken_id=head_id, reason=_gap(last_id, head_id)
+        )
     return ChainReport(ok=True, checked=checked, last_id=last_id or None, last_hash=expected_prev)
+
+
+def _gap(last_id: int, head_id: int) -> str:
+    if not last_id:
+        return f"the log is empty but its head names event {head_id}"
+    return f"events after {last_id} are missing (the chain head names event {head_id})"
 
 
 def _broken(row: Mapping[str, Any], expected_prev: str) -> str | None:

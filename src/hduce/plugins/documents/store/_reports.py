@@ -15,7 +15,8 @@ GROUP BY kind, status
 EXTRACTION_TIME = """
 SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM extracted_at - created_at))
   AS seconds
-FROM document WHERE created_at >= $1 AND created_at < $2 AND status = 'done'
+FROM document
+WHERE created_at >= $1 AND created_at < $2 AND status = 'done' AND deleted_at IS NULL
 """
 UNFINISHED = """
 SELECT status, count(*) AS n FROM document
@@ -31,7 +32,7 @@ class ReportStore(SqlStore):
         return await self.db.fetch(BY_KIND_AND_STATUS, start, end)
 
     async def median_extraction_seconds(self, start: datetime, end: datetime) -> float | None:
-        """Median seconds from upload to extracted of the documents done, uploaded in the period."""
+        """Median seconds from upload to extracted of the live documents done, uploaded then."""
         return await self.db.fetchval(EXTRACTION_TIME, start, end)
 
     async def unfinished(self) -> dict[str, int]:

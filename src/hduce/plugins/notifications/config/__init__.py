@@ -3,6 +3,7 @@
 from hduce.plugins.notifications.config._checks import (
     crowding_email,
     incomplete_channels,
+    logged_email,
     unsafe_email,
 )
 from hduce.plugins.notifications.config._sections import EmailConfig, NotificationsConfig, SmsConfig
@@ -15,6 +16,7 @@ __all__ = [
     "SmtpSettings",
     "crowding_email",
     "incomplete_channels",
+    "logged_email",
     "smtp_settings",
     "unsafe_email",
 ]

@@ -2,25 +2,41 @@
 
 from hduce.core.config import ConfigError, Finding
 from hduce.core.config.addresses import is_local
+from hduce.core.config.sources import environment_name
 from hduce.plugins.notifications.config._sections import EmailConfig, NotificationsConfig
 from hduce.plugins.notifications.config._smtp import smtp_settings
 
 EMAIL_KEY = "plugins.notifications.email"
+LOG_PATH = ("plugins", "notifications", "email", "log_when_unconfigured")
 
 
 def unsafe_email(email: EmailConfig) -> list[Finding]:
-    """An SMTP URL that does not parse, or a remote relay reached without TLS."""
+    """An SMTP URL that does not parse, a remote relay reached without TLS, e-mail to the log."""
     try:
         smtp = smtp_settings(email)
     except ConfigError as exc:
         return [Finding(EMAIL_KEY, str(exc))]
+    found = logged_email(email)
     if not smtp.host or smtp.security != "none" or is_local(smtp.host):
-        return []
+        return found
     message = (
         f"`{EMAIL_KEY}` sends to a remote relay without TLS: password and "
         "one-time links travel in clear (smtps://, or ?starttls=true in SMTP_URL)"
     )
-    return [Finding(EMAIL_KEY, message)]
+    return [Finding(EMAIL_KEY, message), *found]
+
+
+def logged_email(email: EmailConfig) -> list[Finding]:
+    """E-mail written to the log for want of a relay: production refuses to start with it."""
+    if not email.log_when_unconfigured or (smtp_settings(email).host and email.from_address):
+        return []
+    key = ".".join(LOG_PATH)
+    message = (
+        f"`{key}` is on and no SMTP relay is set: every e-mail, with its reset and verification "
+        "links and patients' names, would be written to the log; never in production "
+        f"(set {environment_name(LOG_PATH)}=false, or SMTP_URL and SMTP_FROM)"
+    )
+    return [Finding(key, message)]
 
 
 def incomplete_channels(config: NotificationsConfig) -> list[str]:

@@ -4,7 +4,7 @@ from typing import Literal
 
 import msgspec
 
-from hduce.core.config import Duration, Port, Positive, Section
+from hduce.core.config import Port, Positive, PositiveDuration, Section
 
 
 class EmailConfig(Section):
@@ -20,7 +20,7 @@ class EmailConfig(Section):
     security: Literal["none", "starttls", "tls"] = "starttls"
     from_address: str = ""
     """The sender, e.g. `Clinic <noreply@clinic.example>`; env `SMTP_FROM`."""
-    timeout: Duration = Duration(15)
+    timeout: PositiveDuration = PositiveDuration(15)
     """The longest wait for the relay; a whole attempt is cut off 5 s after it."""
     ca_file: str = ""
     """A PEM file of CA certificates for a relay with a private CA; the system's CAs otherwise."""
@@ -43,7 +43,7 @@ class SmsConfig(Section):
     )
     """Request fields; `{to}`, `{sender}`, `{text}` and `{id}` (the delivery id) are replaced."""
     sender: str = ""
-    timeout: Duration = Duration(15)
+    timeout: PositiveDuration = PositiveDuration(15)
 
 
 class NotificationsConfig(Section):
@@ -63,13 +63,13 @@ class NotificationsConfig(Section):
     """A clinic's own template folders, searched before the built-in ones."""
     max_attempts: Positive = 6
     """Sending attempts per delivery before it is marked `failed`."""
-    retry_base: Duration = Duration(30)
+    retry_base: PositiveDuration = PositiveDuration(30)
     """Delay before the first retry; each further retry doubles it, up to `retry_max`."""
-    retry_max: Duration = Duration(3600)
+    retry_max: PositiveDuration = PositiveDuration(3600)
     send_concurrency: Positive = 8
     """Deliveries one process sends at once (keep it above `email.connections`, so e-mail never
     takes every place); one more is put off for a moment, not queued in a task slot."""
-    stream_max_duration: Duration = Duration(300)
+    stream_max_duration: PositiveDuration = PositiveDuration(300)
     """How long one live stream stays open; clients reconnect (SSE does so by itself)."""
     max_streams_per_user: Positive = 5
     """Live streams one user may hold open in one `hduce serve` process; more get 429."""
