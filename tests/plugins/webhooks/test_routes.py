@@ -53,7 +53,13 @@ async def test_the_secret_is_shown_once(clinic: Clinic) -> None:
         # A host with an empty or too long label: taken, then each delivery crashed on it.
         ({**BODY, "url": "https://a..b/x"}, "empty label"),
         ({**BODY, "url": "https://" + "a" * 64 + ".example/x"}, "longer than 63"),
-        ({**BODY, "url": "https://\u2603.example/x"}, "invalid host"),
+        ({**BODY, "url": "https://\u2603.example/x"}, "Invalid IDNA hostname"),
+        # An unclosed IPv6 bracket was a 500 (urlsplit's ValueError).
+        ({**BODY, "url": "https://[::1/x"}, "not a valid URL"),
+        # Names no resolver can find were taken, then failed every delivery.
+        ({**BODY, "url": "https://a b.example/x"}, "cannot be in a host name"),
+        ({**BODY, "url": "https://a%20b.example/x"}, "cannot be in a host name"),
+        ({**BODY, "url": "https://xn--zz.example/x"}, "not valid punycode"),
     ],
 )
 async def test_bad_webhooks_are_422_problems(
@@ -64,6 +70,17 @@ async def test_bad_webhooks_are_422_problems(
     assert response.status_code == 422, response.text
     assert response.headers["content-type"].startswith(PROBLEM_JSON)
     assert words in response.json()["detail"]
+
+
+async def test_a_bad_url_in_a_change_is_a_422_problem(clinic: Clinic) -> None:
+    admin = await clinic.member("admin")
+    webhook_id = (await clinic.client.post(API, json=BODY, headers=admin.headers)).json()["id"]
+    changed = await clinic.client.patch(
+        f"{API}/{webhook_id}", json={"url": "https://[::1/x"}, headers=admin.headers
+    )
+    assert changed.status_code == 422, changed.text
+    assert changed.headers["content-type"].startswith(PROBLEM_JSON)
+    assert "not a valid URL" in changed.json()["detail"]
 
 
 async def audited(clinic: Clinic, webhook_id: str) -> list[tuple[str, object]]:
@@ -131,6 +148,8 @@ async def test_unknown_webhook_is_404_and_delete_removes(clinic: Clinic) -> None
         # (RFC 9637) addresses, which Python's `is_global` takes as public.
         ("https://[fec0::1]/x", "public host"),
         ("https://[3fff::1]/x", "public host"),
+        ("https://[::1/x", "not a valid URL"),
+        ("https://xn--zz.example/x", "not valid punycode"),
     ],
 )
 async def test_production_requires_https_to_a_public_host(
@@ -148,5 +167,15 @@ async def test_production_takes_a_public_ipv4_through_nat64(clinic: Clinic) -> N
     env = clinic.client.app.plugins.get(WebhooksPlugin).env
     service = WebhookService(env.db, WebhookStore(env.db), env.require(AuditLog), https_only=True)
     taken = WebhookCreate(url="https://[64:ff9b::808:808]/in", events=["appointment.*"])
+    created = await clinic.in_app(functools.partial(service.create, taken, by=uuid.uuid4()))
+    assert created.url == taken.url
+
+
+async def test_production_resolves_the_name_delivery_connects_to(clinic: Clinic) -> None:
+    # The Unicode name went to getaddrinfo, whose IDNA 2003 codec refuses a label that long
+    # once mapped (`ß` is `ss` there): a 500. The sender resolves httpx's IDNA 2008 form.
+    env = clinic.client.app.plugins.get(WebhooksPlugin).env
+    service = WebhookService(env.db, WebhookStore(env.db), env.require(AuditLog), https_only=True)
+    taken = WebhookCreate(url="https://" + "\u00df" * 40 + ".example.com/", events=["user.*"])
     created = await clinic.in_app(functools.partial(service.create, taken, by=uuid.uuid4()))
     assert created.url == taken.url
