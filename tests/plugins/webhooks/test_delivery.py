@@ -4,7 +4,6 @@ import asyncio
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from hduce.contracts.appointments import AppointmentCancelled
@@ -21,7 +20,7 @@ from hduce.plugins.webhooks.services import WebhookSender
 from hduce.plugins.webhooks.store import WebhookStore
 from tests.plugins.users.clinic import Clinic, Member
 from tests.plugins.webhooks.conftest import DISABLE_AFTER
-from tests.plugins.webhooks.test_catalogue import spo2_alert
+from tests.plugins.webhooks.test_catalogue import README, spo2_alert
 from tests.support.sms_provider import Provider
 
 API = "/api/v1/webhooks"
@@ -29,7 +28,7 @@ API = "/api/v1/webhooks"
 
 def readme_verifier() -> Any:
     """The signature check README gives receivers, run as written."""
-    text = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    text = README.read_text(encoding="utf-8")
     snippet = text.split("```python\nimport hashlib, hmac, time\n", 1)[1].split("```", 1)[0]
     namespace: dict[str, Any] = {}
     exec("import hashlib, hmac, time\n" + snippet, namespace)

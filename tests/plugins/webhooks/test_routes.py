@@ -3,6 +3,7 @@
 import functools
 import uuid
 
+import httpx
 import pytest
 
 from hduce.contracts.audit import AuditLog
@@ -12,7 +13,7 @@ from hduce.plugins.webhooks.errors import InvalidWebhook
 from hduce.plugins.webhooks.schemas import WebhookCreate
 from hduce.plugins.webhooks.services import WebhookService
 from hduce.plugins.webhooks.store import WebhookStore
-from tests.plugins.users.clinic import Clinic
+from tests.plugins.users.clinic import Clinic, Member
 
 API = "/api/v1/webhooks"
 BODY = {"url": "http://127.0.0.1:9/hook", "events": ["appointment.*"]}
@@ -67,20 +68,25 @@ async def test_bad_webhooks_are_422_problems(
 ) -> None:
     admin = await clinic.member("admin")
     response = await clinic.client.post(API, json=body, headers=admin.headers)
+    assert_problem(response, words)
+
+
+async def test_a_bad_url_in_a_change_is_a_422_problem(clinic: Clinic) -> None:
+    admin = await clinic.member("admin")
+    assert_problem(await changed(clinic, admin, {"url": "https://[::1/x"}), "not a valid URL")
+
+
+def assert_problem(response: httpx.Response, words: str) -> None:
+    """A 422 problem whose detail says `words`."""
     assert response.status_code == 422, response.text
     assert response.headers["content-type"].startswith(PROBLEM_JSON)
     assert words in response.json()["detail"]
 
 
-async def test_a_bad_url_in_a_change_is_a_422_problem(clinic: Clinic) -> None:
-    admin = await clinic.member("admin")
+async def changed(clinic: Clinic, admin: Member, change: dict[str, object]) -> httpx.Response:
+    """Register a webhook, then PATCH `change` onto it; the PATCH's answer."""
     webhook_id = (await clinic.client.post(API, json=BODY, headers=admin.headers)).json()["id"]
-    changed = await clinic.client.patch(
-        f"{API}/{webhook_id}", json={"url": "https://[::1/x"}, headers=admin.headers
-    )
-    assert changed.status_code == 422, changed.text
-    assert changed.headers["content-type"].startswith(PROBLEM_JSON)
-    assert "not a valid URL" in changed.json()["detail"]
+    return await clinic.client.patch(f"{API}/{webhook_id}", json=change, headers=admin.headers)
 
 
 async def audited(clinic: Clinic, webhook_id: str) -> list[tuple[str, object]]:
@@ -93,11 +99,9 @@ async def audited(clinic: Clinic, webhook_id: str) -> list[tuple[str, object]]:
 
 async def test_changes_are_audited(clinic: Clinic) -> None:
     admin = await clinic.member("admin")
-    webhook_id = (await clinic.client.post(API, json=BODY, headers=admin.headers)).json()["id"]
-    changed = await clinic.client.patch(
-        f"{API}/{webhook_id}", json={"description": "billing"}, headers=admin.headers
-    )
-    assert changed.status_code == 200, changed.text
+    response = await changed(clinic, admin, {"description": "billing"})
+    assert response.status_code == 200, response.text
+    webhook_id = response.json()["id"]
     await clinic.client.delete(f"{API}/{webhook_id}", headers=admin.headers)
     assert await audited(clinic, webhook_id) == [
         ("webhook.created", admin.id),
