@@ -4,6 +4,7 @@ import asyncio
 import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -96,9 +97,22 @@ async def test_fhirpy_reads_a_patients_appointments_and_observations(
     ] == [(97.0, "59408-5")]
 
 
+README_BOOKING = (
+    'client.resource("Appointment", status="booked", slot=[slot.to_reference()]).save()'
+)
+"""README's booking line: a patient books a slot without naming themselves."""
+
+
+def test_readme_books_as_this_test_does() -> None:
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    assert README_BOOKING in readme
+
+
+@pytest.mark.parametrize("names_the_patient", [True, False])
 async def test_fhirpy_reads_a_schedule_and_its_free_slots_then_books_one(
-    served: tuple[ServedClinic, str],
+    served: tuple[ServedClinic, str], names_the_patient: bool
 ) -> None:
+    # README's shape (no `participant`) was a 400: "participant: Field required".
     clinic, url = served
     practice = await open_practice(clinic)
     patient = await clinic.member("patient")
@@ -116,11 +130,10 @@ async def test_fhirpy_reads_a_schedule_and_its_free_slots_then_books_one(
     )
     assert len(slots) == 8  # 08:00 to 09:45 every 15 minutes, fetched over 3 pages
     chosen = slots[4]
+    me = [{"actor": {"reference": f"Patient/{patient.id}"}, "status": "accepted"}]
+    named = {"participant": me} if names_the_patient else {}
     appointment = client.resource(
-        "Appointment",
-        status="booked",
-        slot=[chosen.to_reference()],
-        participant=[{"actor": {"reference": f"Patient/{patient.id}"}, "status": "accepted"}],
+        "Appointment", status="booked", slot=[chosen.to_reference()], **named
     )
     await appointment.save()
     assert appointment.id is not None

@@ -1,14 +1,25 @@
 """What webhook payloads may carry: every text field of an offered event was reviewed."""
 
+import re
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 import msgspec
 
 from hduce.contracts.appointments import AppointmentCancelled
 from hduce.contracts.auth import UserRegistered
 from hduce.contracts.devices import DeviceAlertRaised
-from hduce.plugins.webhooks.services import OFFERED, WITHHELD, matches, public_fields
+from hduce.plugins.webhooks.services import (
+    EVENT_NAMES,
+    SENT,
+    WITHHELD,
+    matches,
+    public_fields,
+)
+
+README = Path(__file__).resolve().parents[3] / "README.md"
+FAMILY = re.compile(r"`(\w+)\.\*` \(([^)]*)\)")
 
 # Text that is an enumeration, a name the clinic chose or a technical fact, never typed by a
 # patient or clinician. A new text field on an offered event must be added here or withheld.
@@ -37,7 +48,7 @@ def text_fields(event: type) -> set[str]:
 def test_every_text_field_is_reviewed_or_withheld() -> None:
     unreviewed = {
         (event.name, name)
-        for event in OFFERED
+        for event in SENT
         for name in text_fields(event) - WITHHELD.get(event.name, frozenset())
     } - REVIEWED_TEXT
     assert unreviewed == set()
@@ -47,7 +58,7 @@ def test_every_measurement_is_withheld() -> None:
     """A number an event carries is a patient's measurement (no other kind exists so far)."""
     measurements = {
         (event.name, field.name)
-        for event in OFFERED
+        for event in SENT
         for field in msgspec.structs.fields(event)
         if field.type in (float, float | None)
     }
@@ -111,3 +122,21 @@ def test_patterns() -> None:
     assert matches(["*"], "device.alert_raised")
     assert not matches(["appointment.booked"], "appointment.cancelled")
     assert not matches(["document.*"], "documents.extracted")
+
+
+def readme_catalogue() -> list[str]:
+    """The event names README's webhooks section offers (`family.*` (a, b) and single names)."""
+    text = README.read_text(encoding="utf-8")
+    bullet = text.split("- `events` are names or patterns: ", 1)[1]
+    bullet = bullet.split("`GET /api/v1/webhooks` lists", 1)[0]
+    names = [
+        f"{family}.{name.strip()}"
+        for family, listed in FAMILY.findall(bullet)
+        for name in listed.split(",")
+    ]
+    return names + re.findall(r"`(\w+\.\w+)`", FAMILY.sub("", bullet))
+
+
+def test_readme_lists_the_offered_events() -> None:
+    # It listed `document.extracted` and not `document.processed`; both were offered.
+    assert sorted(readme_catalogue()) == sorted(EVENT_NAMES)

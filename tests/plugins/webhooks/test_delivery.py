@@ -4,18 +4,23 @@ import asyncio
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from hduce.contracts.appointments import AppointmentCancelled
 from hduce.contracts.audit import AuditLog
+from hduce.contracts.documents import (
+    DocumentExtracted,
+    DocumentKind,
+    DocumentProcessed,
+    DocumentStatus,
+)
 from hduce.core.events import Event
 from hduce.plugins.webhooks import WebhooksPlugin
 from hduce.plugins.webhooks.services import WebhookSender
 from hduce.plugins.webhooks.store import WebhookStore
 from tests.plugins.users.clinic import Clinic, Member
 from tests.plugins.webhooks.conftest import DISABLE_AFTER
-from tests.plugins.webhooks.test_catalogue import spo2_alert
+from tests.plugins.webhooks.test_catalogue import README, spo2_alert
 from tests.support.sms_provider import Provider
 
 API = "/api/v1/webhooks"
@@ -23,7 +28,7 @@ API = "/api/v1/webhooks"
 
 def readme_verifier() -> Any:
     """The signature check README gives receivers, run as written."""
-    text = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    text = README.read_text(encoding="utf-8")
     snippet = text.split("```python\nimport hashlib, hmac, time\n", 1)[1].split("```", 1)[0]
     namespace: dict[str, Any] = {}
     exec("import hashlib, hmac, time\n" + snippet, namespace)
@@ -206,3 +211,43 @@ async def test_a_retry_is_not_sent_before_its_time(clinic: Clinic, provider: Pro
     [delivery] = await deliveries(clinic, admin, webhook["id"])
     assert (delivery["status"], delivery["attempts"]) == ("pending", 1)
     assert provider.requests == []
+
+
+async def test_one_extraction_is_one_delivery(clinic: Clinic, provider: Provider) -> None:
+    # `document.*` matched both names of the fact, published together: two deliveries, with
+    # different event ids, for one extraction.
+    admin = await clinic.member("admin")
+    every = await register(clinic, admin, provider.url, ["document.*"])
+    # A subscription stored under the older name keeps getting it, once.
+    older = await register(clinic, admin, provider.url, ["document.extracted"])
+    fields = {
+        "document_id": uuid.uuid4(),
+        "patient_id": uuid.uuid4(),
+        "kind": DocumentKind.LAB_RESULT,
+        "status": DocumentStatus.DONE,
+    }
+
+    async def extracted() -> None:
+        async with clinic.context.db.transaction():
+            facts = (DocumentProcessed, DocumentExtracted)
+            await clinic.context.events.publish_many([(fact(**fields), None) for fact in facts])
+
+    await clinic.in_app(extracted)
+
+    async def both_sent() -> bool:
+        return len(provider.requests) >= 2
+
+    await wait_until(both_sent)
+    await asyncio.sleep(1)  # a duplicate would be on its way by now
+    sent = sorted(
+        (request.headers["HDuce-Event"], json.loads(request.body)["data"]["document_id"])
+        for request in provider.requests
+    )
+    document = str(fields["document_id"])
+    assert sent == [("document.extracted", document), ("document.processed", document)]
+    [to_every] = await deliveries(clinic, admin, every["id"])
+    [to_older] = await deliveries(clinic, admin, older["id"])
+    assert (to_every["event_name"], to_older["event_name"]) == (
+        "document.processed",
+        "document.extracted",
+    )

@@ -153,7 +153,13 @@ async def test_the_answers_body_is_not_read(clinic: Clinic, status: int) -> None
         assert delivery["status"] == "delivered"
     else:
         assert delivery["last_error"].startswith("HTTP 500: xxxx"), delivery
-        assert len(delivery["last_error"]) <= 500
+        assert len(delivery["last_error"]) <= len("HTTP 500: ") + 2048
+
+
+async def test_last_error_keeps_the_first_2_kb_of_the_answer(clinic: Clinic) -> None:
+    # README promised 2 KB; the error text was cut at 500 characters.
+    _, delivery = await timed_delivery(clinic, Streamer(500, size=3000, chunk=3000))
+    assert delivery["last_error"] == "HTTP 500: " + "x" * 2048, len(delivery["last_error"])
 
 
 async def test_a_gzip_answer_is_not_read_at_all(clinic: Clinic, provider: Provider) -> None:

@@ -3,6 +3,7 @@
 import functools
 import uuid
 
+import httpx
 import pytest
 
 from hduce.contracts.audit import AuditLog
@@ -12,7 +13,7 @@ from hduce.plugins.webhooks.errors import InvalidWebhook
 from hduce.plugins.webhooks.schemas import WebhookCreate
 from hduce.plugins.webhooks.services import WebhookService
 from hduce.plugins.webhooks.store import WebhookStore
-from tests.plugins.users.clinic import Clinic
+from tests.plugins.users.clinic import Clinic, Member
 
 API = "/api/v1/webhooks"
 BODY = {"url": "http://127.0.0.1:9/hook", "events": ["appointment.*"]}
@@ -53,7 +54,13 @@ async def test_the_secret_is_shown_once(clinic: Clinic) -> None:
         # A host with an empty or too long label: taken, then each delivery crashed on it.
         ({**BODY, "url": "https://a..b/x"}, "empty label"),
         ({**BODY, "url": "https://" + "a" * 64 + ".example/x"}, "longer than 63"),
-        ({**BODY, "url": "https://\u2603.example/x"}, "invalid host"),
+        ({**BODY, "url": "https://\u2603.example/x"}, "Invalid IDNA hostname"),
+        # An unclosed IPv6 bracket was a 500 (urlsplit's ValueError).
+        ({**BODY, "url": "https://[::1/x"}, "not a valid URL"),
+        # Names no resolver can find were taken, then failed every delivery.
+        ({**BODY, "url": "https://a b.example/x"}, "cannot be in a host name"),
+        ({**BODY, "url": "https://a%20b.example/x"}, "cannot be in a host name"),
+        ({**BODY, "url": "https://xn--zz.example/x"}, "not valid punycode"),
     ],
 )
 async def test_bad_webhooks_are_422_problems(
@@ -61,9 +68,25 @@ async def test_bad_webhooks_are_422_problems(
 ) -> None:
     admin = await clinic.member("admin")
     response = await clinic.client.post(API, json=body, headers=admin.headers)
+    assert_problem(response, words)
+
+
+async def test_a_bad_url_in_a_change_is_a_422_problem(clinic: Clinic) -> None:
+    admin = await clinic.member("admin")
+    assert_problem(await changed(clinic, admin, {"url": "https://[::1/x"}), "not a valid URL")
+
+
+def assert_problem(response: httpx.Response, words: str) -> None:
+    """A 422 problem whose detail says `words`."""
     assert response.status_code == 422, response.text
     assert response.headers["content-type"].startswith(PROBLEM_JSON)
     assert words in response.json()["detail"]
+
+
+async def changed(clinic: Clinic, admin: Member, change: dict[str, object]) -> httpx.Response:
+    """Register a webhook, then PATCH `change` onto it; the PATCH's answer."""
+    webhook_id = (await clinic.client.post(API, json=BODY, headers=admin.headers)).json()["id"]
+    return await clinic.client.patch(f"{API}/{webhook_id}", json=change, headers=admin.headers)
 
 
 async def audited(clinic: Clinic, webhook_id: str) -> list[tuple[str, object]]:
@@ -76,11 +99,9 @@ async def audited(clinic: Clinic, webhook_id: str) -> list[tuple[str, object]]:
 
 async def test_changes_are_audited(clinic: Clinic) -> None:
     admin = await clinic.member("admin")
-    webhook_id = (await clinic.client.post(API, json=BODY, headers=admin.headers)).json()["id"]
-    changed = await clinic.client.patch(
-        f"{API}/{webhook_id}", json={"description": "billing"}, headers=admin.headers
-    )
-    assert changed.status_code == 200, changed.text
+    response = await changed(clinic, admin, {"description": "billing"})
+    assert response.status_code == 200, response.text
+    webhook_id = response.json()["id"]
     await clinic.client.delete(f"{API}/{webhook_id}", headers=admin.headers)
     assert await audited(clinic, webhook_id) == [
         ("webhook.created", admin.id),
@@ -131,6 +152,8 @@ async def test_unknown_webhook_is_404_and_delete_removes(clinic: Clinic) -> None
         # (RFC 9637) addresses, which Python's `is_global` takes as public.
         ("https://[fec0::1]/x", "public host"),
         ("https://[3fff::1]/x", "public host"),
+        ("https://[::1/x", "not a valid URL"),
+        ("https://xn--zz.example/x", "not valid punycode"),
     ],
 )
 async def test_production_requires_https_to_a_public_host(
@@ -148,5 +171,15 @@ async def test_production_takes_a_public_ipv4_through_nat64(clinic: Clinic) -> N
     env = clinic.client.app.plugins.get(WebhooksPlugin).env
     service = WebhookService(env.db, WebhookStore(env.db), env.require(AuditLog), https_only=True)
     taken = WebhookCreate(url="https://[64:ff9b::808:808]/in", events=["appointment.*"])
+    created = await clinic.in_app(functools.partial(service.create, taken, by=uuid.uuid4()))
+    assert created.url == taken.url
+
+
+async def test_production_resolves_the_name_delivery_connects_to(clinic: Clinic) -> None:
+    # The Unicode name went to getaddrinfo, whose IDNA 2003 codec refuses a label that long
+    # once mapped (`ß` is `ss` there): a 500. The sender resolves httpx's IDNA 2008 form.
+    env = clinic.client.app.plugins.get(WebhooksPlugin).env
+    service = WebhookService(env.db, WebhookStore(env.db), env.require(AuditLog), https_only=True)
+    taken = WebhookCreate(url="https://" + "\u00df" * 40 + ".example.com/", events=["user.*"])
     created = await clinic.in_app(functools.partial(service.create, taken, by=uuid.uuid4()))
     assert created.url == taken.url

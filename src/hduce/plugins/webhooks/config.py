@@ -17,3 +17,7 @@ class WebhooksConfig(Section):
     """Longest wait between two attempts."""
     disable_after_failures: Positive = 20
     """Consecutive failed attempts (across deliveries) after which a webhook is switched off."""
+    send_concurrency: Positive = 3
+    """Deliveries one process sends at once, one at most per webhook (keep it well below
+    `worker.concurrency`): one more is put off for a moment, not queued in a task slot, so slow
+    receivers leave the workers to other tasks."""

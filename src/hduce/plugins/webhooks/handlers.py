@@ -6,7 +6,7 @@ import msgspec
 
 from hduce.core.db import Database
 from hduce.core.events import Event, EventBus, EventMeta
-from hduce.plugins.webhooks.services import OFFERED, WebhookSender, matches, public_fields
+from hduce.plugins.webhooks.services import SENT, WebhookSender, public_fields, wanted
 from hduce.plugins.webhooks.store import WebhookStore
 from hduce.plugins.webhooks.tasks import WebhookDeliveryDue
 
@@ -23,12 +23,12 @@ class FanOut:
         """Queue a delivery for every active webhook whose patterns name the event."""
         async with self._db.transaction():
             webhooks = await self._store.active_subscribed()
-            wanted = [w["id"] for w in webhooks if matches(w["events"], meta.name)]
-            if not wanted:
+            targets = [w["id"] for w in webhooks if wanted(w["events"], meta.name)]
+            if not targets:
                 return
             body = msgspec.json.encode(_envelope(event, meta)).decode()
             for delivery_id in await self._store.add_deliveries(
-                wanted, meta.event_id, meta.name, body
+                targets, meta.event_id, meta.name, body
             ):
                 await self._events.publish(WebhookDeliveryDue(delivery_id=delivery_id))
 
@@ -43,8 +43,8 @@ def _envelope(event: Event, meta: EventMeta) -> dict[str, Any]:
 
 
 def subscribe(events: EventBus, fan_out: FanOut, sender: WebhookSender) -> None:
-    """One fan-out task per offered event (`webhooks.fan_out_<event>`), and `webhooks.deliver`."""
-    for event_type in OFFERED:
+    """One fan-out task per event sent (`webhooks.fan_out_<event>`), and `webhooks.deliver`."""
+    for event_type in SENT:
         task = "webhooks.fan_out_" + event_type.name.replace(".", "_")
         events.subscribe(event_type, fan_out.handle, task_name=task)
     events.subscribe(WebhookDeliveryDue, sender.handle, task_name="webhooks.deliver")

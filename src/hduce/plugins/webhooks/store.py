@@ -85,6 +85,12 @@ class WebhookStore(SqlStore):
         )
         return [row["id"] for row in rows]
 
+    async def webhook_of(self, delivery_id: uuid.UUID) -> uuid.UUID | None:
+        """The webhook a delivery goes to; None if it is gone."""
+        return await self.db.fetchval(
+            "SELECT webhook FROM webhook_delivery WHERE id = $1", delivery_id
+        )
+
     async def lock_due(self, delivery_id: uuid.UUID) -> asyncpg.Record | None:
         """A due pending delivery with its webhook's url, secret and state, locked until commit."""
         return await self.db.fetchrow(

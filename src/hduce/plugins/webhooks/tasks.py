@@ -10,3 +10,5 @@ class WebhookDeliveryDue(Event, frozen=True):
 
     name = "webhook.delivery_due"
     delivery_id: uuid.UUID
+    busy: int = 0
+    """How many times in a row the delivery found no free place (each time it waits longer)."""

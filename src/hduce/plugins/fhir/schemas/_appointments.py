@@ -76,14 +76,20 @@ def appointment(view: AppointmentView) -> dict[str, Any]:
     return resource
 
 
-def validated(body: Any) -> "Appointment":
-    """The body as an R4 `Appointment`; 400 with each issue when it is not one."""
+def validated(body: Any, *, booker: uuid.UUID | None = None) -> "Appointment":
+    """The body as an R4 `Appointment`; 400 with each issue when it is not one.
+
+    `booker` (a patient, booking for themselves) is the patient participant of a body that
+    books a slot and names no participant, which R4 would refuse.
+    """
     # The R4B models and pydantic (about 30 MB) load with the first FHIR write, not at start.
     import pydantic
     from fhir.resources.R4B.appointment import Appointment
 
     if not isinstance(body, dict) or body.get("resourceType") != "Appointment":
         raise BadResource("the body must be a JSON Appointment resource")
+    if booker is not None and body.get("slot") and not body.get("participant"):
+        body = {**body, "participant": [_participant("Patient", booker, "accepted")]}
     try:
         return Appointment.model_validate(body)
     except pydantic.ValidationError as exc:

@@ -81,7 +81,8 @@ class AppointmentService:
 
     async def create(self, principal: Principal, body: Any) -> dict[str, Any]:
         """Book the slot the body describes through the booking service (taken: 409)."""
-        request = booking(validated(body))
+        booker = None if principal.has_any_role(*STAFF_ROLES) else principal.id
+        request = booking(validated(body, booker=booker))
         if request.patient_id is None and principal.has_any_role(*STAFF_ROLES):
             raise BadResource("Appointment.participant: staff name the patient (Patient/<id>)")
         try:

@@ -21,6 +21,7 @@ from typing import NamedTuple
 import asyncpg
 
 from hduce.core.backoff import retry_delay
+from hduce.core.capacity import ROOM_WAIT, Busy, Capacity, put_off_until
 from hduce.core.events import EventMeta
 from hduce.core.plugin_env import PluginEnv
 from hduce.plugins.notifications.config import NotificationsConfig
@@ -29,7 +30,7 @@ from hduce.plugins.notifications.services.channels.base import (
     DeliveryError,
     OutgoingMessage,
 )
-from hduce.plugins.notifications.services.channels.capacity import Busy, Capacity, Limited
+from hduce.plugins.notifications.services.channels.capacity import Limited
 from hduce.plugins.notifications.services.channels.email_log import LoggedEmailChannel
 from hduce.plugins.notifications.services.channels.in_app import InAppChannel
 from hduce.plugins.notifications.store import DeliveryStore, PreferenceStore
@@ -40,10 +41,6 @@ logger = logging.getLogger("hduce.notifications")
 SENDABLE = ("pending", "deferred")
 OFF = "turned off in the user's preferences"
 """Why a non-critical delivery on a channel its recipient switched off is skipped."""
-ROOM_WAIT = 0.5
-"""Seconds a delivery waits for a free place before it is put off (its task slot freed)."""
-BUSY_DELAYS = (0.5, 10.0)
-"""A put-off delivery is due again after the first, doubled each time in a row, up to the second."""
 ATTEMPT_GRACE = 5.0
 """Seconds an attempt may run past its channel's `timeout` (which bounds each wait, not the sum)."""
 ATTEMPT_LIMIT = 30.0
@@ -112,10 +109,8 @@ class DeliverySender:
 
     async def _put_off(self, delivery_id: uuid.UUID, channel: str, busy: int) -> None:
         """Make the delivery due again a little later, its task slot left for other work."""
-        first, most = BUSY_DELAYS
-        delay = retry_delay(busy + 1, first, most, jitter=0.5)  # spread the returns
         due = DeliveryDue(delivery_id=delivery_id, channel=channel, busy=busy + 1)
-        await self._events.publish(due, at=datetime.now(UTC) + timedelta(seconds=delay))
+        await self._events.publish(due, at=put_off_until(busy))
 
     async def _claim(self, delivery_id: uuid.UUID, channel: str) -> Claim | None:
         """The due delivery, claimed for one attempt; None if there is nothing to send."""

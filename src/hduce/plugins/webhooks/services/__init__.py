@@ -3,9 +3,11 @@
 from hduce.plugins.webhooks.services._catalogue import (
     EVENT_NAMES,
     OFFERED,
+    SENT,
     WITHHELD,
     matches,
     public_fields,
+    wanted,
 )
 from hduce.plugins.webhooks.services._sender import WebhookSender
 from hduce.plugins.webhooks.services._signing import SIGNATURE_HEADER, signature
@@ -14,6 +16,7 @@ from hduce.plugins.webhooks.services._webhooks import WebhookService
 __all__ = [
     "EVENT_NAMES",
     "OFFERED",
+    "SENT",
     "SIGNATURE_HEADER",
     "WITHHELD",
     "WebhookSender",
@@ -21,4 +24,5 @@ __all__ = [
     "matches",
     "public_fields",
     "signature",
+    "wanted",
 ]

@@ -9,9 +9,8 @@ moment later (DNS rebinding) gains nothing. An IPv6 address that carries an IPv4
 
 import asyncio
 import ipaddress
+import re
 import socket
-
-import httpx
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -20,6 +19,9 @@ NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 NOT_GLOBAL_V6 = (ipaddress.IPv6Network("fec0::/10"), ipaddress.IPv6Network("3fff::/20"))
 """Site-local (RFC 3879) and documentation (RFC 9637) space, which `is_global` lets pass."""
 MAX_LABEL = 63
+NOT_IN_NAMES = re.compile(r"[^A-Za-z0-9_-]")
+"""Characters no label of a name that resolves holds (`_` does occur, in some internal names)."""
+PUNYCODE_PREFIX = "xn--"
 
 
 class NotPublic(Exception):
@@ -32,12 +34,12 @@ def is_local_name(host: str) -> bool:
     return name == "localhost" or name.endswith(".localhost")
 
 
-def host_problem(url: str) -> str | None:
-    """Why `url`'s host cannot be resolved or named in TLS (empty or long labels), or None."""
-    try:
-        host = httpx.URL(url).raw_host.decode("ascii")
-    except httpx.InvalidURL as exc:
-        return f"invalid host: {exc}"
+def host_problem(host: str) -> str | None:
+    """Why `host` (a URL's host in its ASCII form) can never resolve or be named in TLS, or None.
+
+    An empty or long label, a character no host name holds (a space or other escape: `%20`),
+    or an `xn--` label that is not punycode.
+    """
     if ":" in host:
         return None  # an IPv6 address
     labels = host.removesuffix(".").split(".")
@@ -45,7 +47,22 @@ def host_problem(url: str) -> str | None:
         return f"{host} has an empty label"
     if any(len(label) > MAX_LABEL for label in labels):
         return f"{host} has a label longer than {MAX_LABEL} characters"
+    odd = NOT_IN_NAMES.search(host.replace(".", ""))
+    if odd is not None:
+        return f"{odd.group()!r} cannot be in a host name ({host}): letters, digits, - and _ only"
+    for label in labels:
+        if label.lower().startswith(PUNYCODE_PREFIX) and not _punycode(label):
+            return f"{label} is not valid punycode ({host})"
     return None
+
+
+def _punycode(label: str) -> bool:
+    """Whether an `xn--` label decodes."""
+    try:
+        label[len(PUNYCODE_PREFIX) :].encode("ascii").decode("punycode")
+    except UnicodeError:
+        return False
+    return True
 
 
 async def resolve(host: str, port: int) -> list[IPAddress]:

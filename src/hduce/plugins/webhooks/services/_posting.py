@@ -12,9 +12,10 @@ from hduce.plugins.webhooks.config import WebhooksConfig
 from hduce.plugins.webhooks.services._addresses import IPAddress, NotPublic, checked_addresses
 from hduce.plugins.webhooks.services._signing import SIGNATURE_HEADER, signature
 
-ERROR_TEXT_LIMIT = 500
 ERROR_BODY_BYTES = 2048
 """How much of a non-2xx answer's body is read, for `last_error`; the rest is never read."""
+ERROR_TEXT_LIMIT = ERROR_BODY_BYTES + 64
+"""The longest `last_error`: room for the status before those 2 KB of the body."""
 EXCERPT_SECONDS = 1.0
 """How long that read may take."""
 

@@ -5,16 +5,22 @@ No transaction is open during the POST: the delivery is claimed (its attempt cou
 recorded in a second short transaction, only if the claim is still this sender's. A sender that
 stops mid-POST leaves a claim that expires; the `webhook.delivery_due` published with the claim
 then tries the delivery again.
+
+Nothing waits in a task slot for a slow receiver: a delivery first takes its webhook's one place
+and then one of the process's `send_concurrency` places, each within `ROOM_WAIT`; when either
+stays busy it is due again a little later (`WebhookDeliveryDue.busy` counts how often in a row).
 """
 
 import logging
 import uuid
+from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
 from hduce.contracts.audit import AuditLog
 from hduce.core.backoff import retry_delay
+from hduce.core.capacity import ROOM_WAIT, Busy, Capacity, put_off_until
 from hduce.core.events import EventMeta
 from hduce.core.plugin_env import PluginEnv
 from hduce.plugins.webhooks.config import WebhooksConfig
@@ -46,6 +52,8 @@ class WebhookSender:
         self._audit = audit
         self._config = env.config
         self._poster = Poster(env.config, public_only=public_only)
+        self._places = Capacity(env.config.send_concurrency, "webhook deliveries in flight")
+        self._per_webhook: dict[uuid.UUID, Capacity] = {}
 
     async def aclose(self) -> None:
         """Close the HTTP client."""
@@ -53,10 +61,32 @@ class WebhookSender:
 
     async def handle(self, event: WebhookDeliveryDue, meta: EventMeta) -> None:
         """Task entry point for `webhook.delivery_due`."""
-        await self.deliver(event.delivery_id)
+        await self.deliver(event.delivery_id, busy=event.busy)
 
-    async def deliver(self, delivery_id: uuid.UUID) -> None:
-        """Send the delivery if it is due, and record the outcome."""
+    async def deliver(self, delivery_id: uuid.UUID, *, busy: int = 0) -> None:
+        """Send the delivery if it is due, or put it off while no place is free."""
+        webhook = await self._store.webhook_of(delivery_id)
+        if webhook is None:
+            return
+        async with AsyncExitStack() as places:
+            try:
+                await places.enter_async_context(self._webhook_place(webhook).hold(ROOM_WAIT))
+                await places.enter_async_context(self._places.hold(ROOM_WAIT))
+            except Busy:  # due again a little later, its task slot left for other work
+                due = WebhookDeliveryDue(delivery_id=delivery_id, busy=busy + 1)
+                await self._events.publish(due, at=put_off_until(busy))
+                return
+            await self._send(delivery_id)
+
+    def _webhook_place(self, webhook: uuid.UUID) -> Capacity:
+        """The webhook's one place: its deliveries go one at a time from this process."""
+        place = self._per_webhook.get(webhook)
+        if place is None:
+            place = self._per_webhook[webhook] = Capacity(1, f"webhook {webhook}")
+        return place
+
+    async def _send(self, delivery_id: uuid.UUID) -> None:
+        """Claim the delivery if it is due, POST it, and record the outcome."""
         row = await self._claim(delivery_id)
         if row is None:
             return

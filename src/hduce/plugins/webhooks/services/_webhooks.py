@@ -3,7 +3,8 @@
 import asyncio
 import uuid
 from typing import Any
-from urllib.parse import urlsplit
+
+import httpx
 
 from hduce.contracts.audit import AuditLog
 from hduce.core.db import Database
@@ -29,6 +30,7 @@ from hduce.plugins.webhooks.store import WebhookStore
 
 RESOLVE_SECONDS = 3.0
 """How long registering a webhook waits for its host's name to resolve."""
+MAX_PORT = 65535
 
 
 class WebhookService:
@@ -115,23 +117,31 @@ class WebhookService:
         )
 
     async def _check_url(self, url: str) -> None:
-        parts = urlsplit(url)
+        """422 unless `url` is one the sender can deliver to (in production, a public host).
+
+        It is parsed as the sender parses it (httpx), and its host checked in the ASCII form
+        the sender resolves and connects to.
+        """
+        try:
+            parsed = httpx.URL(url)
+        except httpx.InvalidURL as exc:
+            raise InvalidWebhook(f"`url` is not a valid URL ({exc}), got {url!r}") from None
         allowed = ("https",) if self._https_only else ("https", "http")
-        if parts.scheme not in allowed or not parts.hostname:
+        if parsed.scheme not in allowed or not parsed.raw_host:
             need = "an https URL" if self._https_only else "an http(s) URL"
             raise InvalidWebhook(f"`url` must be {need} with a host, got {url!r}")
-        if parts.username or parts.password:
+        if parsed.userinfo:
             raise InvalidWebhook("`url` must not carry credentials; verify the signature instead")
-        try:
-            port = parts.port or 443
-        except ValueError:
-            raise InvalidWebhook(f"`url` has an invalid port, got {url!r}") from None
-        problem = host_problem(url)
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        if not 0 < port <= MAX_PORT:
+            raise InvalidWebhook(f"`url` has an invalid port, got {url!r}")
+        host = parsed.raw_host.decode("ascii")
+        problem = host_problem(host)
         if problem is not None:
             raise InvalidWebhook(f"`url` has an invalid host: {problem}")
         if self._https_only:
             # In production a webhook must not reach the clinic's own network or cloud metadata.
-            await _check_public(parts.hostname, port)
+            await _check_public(host, port)
 
 
 async def _check_public(host: str, port: int) -> None:

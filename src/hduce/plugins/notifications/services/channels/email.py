@@ -9,9 +9,9 @@ from typing import ClassVar, NamedTuple
 import aiosmtplib
 from aiosmtplib.email import parse_address
 
+from hduce.core.capacity import Capacity
 from hduce.plugins.notifications.config import EmailConfig, smtp_settings
 from hduce.plugins.notifications.services.channels.base import DeliveryError, OutgoingMessage
-from hduce.plugins.notifications.services.channels.capacity import Capacity
 
 TOO_BIG = 552
 MAX_IDLE = 30.0
