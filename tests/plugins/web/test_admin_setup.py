@@ -37,6 +37,10 @@ async def test_an_admin_adds_and_changes_a_visit_type(clinic: Clinic) -> None:
         "/admin/types", {**form, "duration_minutes": "half an hour"}, page="/admin/types"
     )
     assert not_a_number.status_code == 422
+    superscript = await admin.submit(
+        "/admin/types", {**form, "duration_minutes": "²"}, page="/admin/types"
+    )
+    assert superscript.status_code == 422, superscript.text
     _, other = await signed_in(clinic, "doctor")
     refused = await other.submit("/admin/types", {**form, "name": "Mine"}, page="/clinic")
     assert refused.status_code == 403
