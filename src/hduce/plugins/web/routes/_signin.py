@@ -40,9 +40,14 @@ def landing(principal: Principal) -> str:
 
 
 def _local_path(target: str) -> str:
-    """`target` if it is a path on this site, else `/` (no open redirect)."""
+    """`target` if it is a path on this site, else `/` (no open redirect).
+
+    No control character or space of any kind either: a browser drops tabs and line breaks
+    from an address (`/<tab>/evil.example` is `//evil.example`), and a header cannot hold them.
+    """
     ok = target.startswith("/") and not target.startswith("//") and "\\" not in target
-    return target if ok else "/"
+    clean = target.isprintable() and " " not in target  # isprintable: no C* or Z* but " "
+    return target if ok and clean else "/"
 
 
 @get("/")
