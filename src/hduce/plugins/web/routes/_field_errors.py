@@ -16,7 +16,7 @@ RULES = {
     ),
     "email": "E-mail addresses look like name@example.com.",
     "login": "Give your e-mail address or username.",
-    "password": "Give a password.",
+    "password": "Give a password of up to 256 characters.",
     "first_name": "Give a first name (up to 100 characters).",
     "last_name": "Give a last name (up to 100 characters).",
     "phone": PHONE,

@@ -125,16 +125,20 @@ def refused(
     template: str,
     *,
     title: str,
+    said: str | None = None,
     **context: Any,
 ) -> Response[str]:
-    """The form page again after the API refused it: the refusal's status, its detail as `error`."""
+    """The form page again after the API refused it: the refusal's status, its detail as `error`.
+
+    `said`: the page's own words for the refusal, instead of the API's detail.
+    """
     response = render(
         request,
         services,
         template,
         title=title,
         status_code=exc.status_code,
-        error=in_words(exc.status_code, exc.detail),
+        error=said or in_words(exc.status_code, exc.detail),
         **context,
     )
     response.headers.update(error_headers(exc))
