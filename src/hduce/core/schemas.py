@@ -8,10 +8,12 @@ import asyncpg
 import msgspec
 from msgspec import UNSET
 
+CLOCK = r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?"
+"""How a time of day is written: `HH:MM` or `HH:MM:SS` (no fraction, no offset)."""
 ClockTime = Annotated[
     str,
     msgspec.Meta(
-        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+        pattern=f"^{CLOCK}$",
         examples=["09:00"],
         description="A time of day, `HH:MM` (`HH:MM:SS` is accepted too)",
     ),

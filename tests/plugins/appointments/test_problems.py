@@ -135,3 +135,14 @@ async def test_dates_at_the_calendars_edges_are_client_errors(clinic: Clinic) ->
     assert failed == []
     refused = {r.headers["content-type"] for r in answers if r.status_code != 200}
     assert refused == {"application/problem+json"}
+
+
+async def test_a_token_with_other_digits_is_an_invalid_link(clinic: Clinic) -> None:
+    """`²` passes `str.isdigit` but not int(), nor do 5,000 digits: the link is not valid."""
+    for stamp in ("²²²", "١٢٣"):
+        answer = await clinic.client.post(
+            f"{API}/{uuid.uuid4()}/confirm", json={"token": f"{stamp}.x"}
+        )
+        assert answer.status_code == 400, (stamp[:9], answer.text)
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        assert "not valid" in answer.json()["detail"]

@@ -102,7 +102,7 @@ async def test_throttling_and_server_errors_are_retried(provider: Provider, stat
 
 @pytest.mark.parametrize(
     ("given", "seconds"),
-    [("120", 120.0), ("0", 0.0), ("soon", None), ("-5", None), (None, None)],
+    [("120", 120.0), ("0", 0.0), ("soon", None), ("-5", None), ("²", None), (None, None)],
 )
 async def test_a_retry_after_in_seconds_is_carried_on_the_error(
     provider: Provider, given: str | None, seconds: float | None

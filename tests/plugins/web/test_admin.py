@@ -118,7 +118,10 @@ async def test_the_audit_log_shows_events_and_the_chain_status(clinic: Clinic) -
         "SELECT 1 FROM audit_event WHERE action = 'audit.verify' AND actor_id = $1", admin.id
     )
     assert rows, "verifying the chain is itself audited"
-    assert (await browser.get("/admin/audit?offset=-1")).status_code == 422
+    for offset in ("-1", "²", "9" * 5000):
+        refused = await browser.get("/admin/audit", params={"offset": offset})
+        assert refused.status_code == 422, refused.text
+        assert "offset must be a whole number" in refused.text
     _, doctor = await signed_in(clinic, "doctor")
     assert (await doctor.get("/admin/audit")).status_code == 403
 
@@ -151,6 +154,8 @@ async def test_deliveries_list_each_message_per_channel_for_admins(clinic: Clini
     assert "verify" in page.text
     odd = await admin.get("/admin/deliveries?status=<b>&offset=0")
     assert odd.status_code == 200, "an unknown filter value is no filter"
-    assert (await admin.get("/admin/deliveries?offset=x")).status_code == 422
+    for offset in ("x", "²", "9" * 5000):
+        refused = await admin.get("/admin/deliveries", params={"offset": offset})
+        assert refused.status_code == 422, refused.text
     _, desk = await signed_in(clinic, "receptionist")
     assert (await desk.get("/admin/deliveries")).status_code == 403

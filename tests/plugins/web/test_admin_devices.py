@@ -81,6 +81,11 @@ async def test_registering_checks_the_form_and_the_role(clinic: Clinic) -> None:
         "/admin/devices", {**form, "kind": "toaster"}, page="/admin/devices"
     )
     assert bad_kind.status_code == 422
+    # Seen: a 5,000-character name was "The name is not valid.", the limit unsaid.
+    long_name = await admin.submit(
+        "/admin/devices", {**form, "name": "n" * 5000}, page="/admin/devices"
+    )
+    refused_as_typed(long_name, "The name is up to 200 characters.")
     for role, home in (("doctor", "/clinic"), ("patient", "/portal")):
         _, browser = await signed_in(clinic, role)
         assert (await browser.get("/admin/devices")).status_code == 403, role

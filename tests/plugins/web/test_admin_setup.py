@@ -37,6 +37,10 @@ async def test_an_admin_adds_and_changes_a_visit_type(clinic: Clinic) -> None:
         "/admin/types", {**form, "duration_minutes": "half an hour"}, page="/admin/types"
     )
     assert not_a_number.status_code == 422
+    superscript = await admin.submit(
+        "/admin/types", {**form, "duration_minutes": "²"}, page="/admin/types"
+    )
+    assert superscript.status_code == 422, superscript.text
     _, other = await signed_in(clinic, "doctor")
     refused = await other.submit("/admin/types", {**form, "name": "Mine"}, page="/clinic")
     assert refused.status_code == 403
@@ -76,6 +80,35 @@ async def test_an_admin_sets_weekly_hours_and_exceptions(clinic: Clinic) -> None
     assert (await admin.submit(f"{url}/exceptions", extra, page=page)).status_code == 422
     removed = await admin.submit(f"{url}/exceptions/{exception['id']}/delete", {}, page=page)
     assert removed.status_code == 303
+    assert await clinic.fetch(EXCEPTIONS, nurse.id) == []
+
+
+async def test_hours_with_a_time_offset_or_a_date_past_the_calendar_are_refused(
+    clinic: Clinic,
+) -> None:
+    # Seen: 09:00+05:00 was saved as 09:00 (the offset dropped), and time off on 9999-12-31 kept.
+    nurse = await clinic.member("nurse")
+    _, admin = await signed_in(clinic, "admin")
+    url, page = f"/admin/hours/{nurse.id}", f"/admin/hours?practitioner={nurse.id}"
+    rows = {
+        "timezone": "Europe/Paris",
+        "weekday_0": "0",
+        "start_0": "09:00+05:00",
+        "end_0": "17:00",
+    }
+    refused = await admin.submit(url, rows, page=page)
+    assert refused.status_code == 422, refused.text
+    assert "09:00+05:00 has a time offset" in refused.text, refused.text
+    assert await clinic.fetch(WEEKLY, nurse.id) == []
+    day = (datetime.now(UTC) + timedelta(days=10)).date().isoformat()
+    extra = {"on_date": day, "kind": "extra_hours", "start": "18:00Z", "end": "19:00", "reason": ""}
+    refused = await admin.submit(f"{url}/exceptions", extra, page=page)
+    assert refused.status_code == 422, refused.text
+    assert "18:00Z has a time offset" in refused.text, refused.text
+    off = {"on_date": "9999-12-31", "kind": "time_off", "start": "", "end": "", "reason": ""}
+    refused = await admin.submit(f"{url}/exceptions", off, page=page)
+    assert refused.status_code == 422, refused.text
+    assert "must be between 1900-01-01 and 2999-12-31" in refused.text, refused.text
     assert await clinic.fetch(EXCEPTIONS, nurse.id) == []
 
 

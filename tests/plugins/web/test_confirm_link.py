@@ -1,6 +1,7 @@
 """The reminder's "Please confirm" link: a page without login whose button confirms the visit."""
 
 import re
+import uuid
 from datetime import timedelta
 
 from tests.plugins.appointments.helpers import (
@@ -107,3 +108,14 @@ async def test_a_bad_or_stale_link_is_a_page_in_words(clinic: Clinic) -> None:
     assert page.status_code == 400
     assert "no longer valid" in page.text
     assert "Confirm my visit" not in page.text
+
+
+async def test_a_link_whose_time_is_not_ascii_digits_is_not_valid(clinic: Clinic) -> None:
+    # Seen: `²` passes `str.isdigit`, which int() refuses: a 500 page.
+    browser = Browser(clinic)
+    for stamp in ("²²²", "①②"):
+        page = await browser.get(
+            f"/appointments/{uuid.uuid4()}/confirm", params={"token": f"{stamp}.x"}
+        )
+        assert page.status_code == 400, page.text
+        assert "this confirmation link is not valid" in page.text, page.text

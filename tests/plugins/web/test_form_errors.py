@@ -18,6 +18,7 @@ async def test_registration_errors_name_the_rule_of_the_field(clinic: Clinic) ->
             "Not a usable e-mail address: the domain starts or ends with a dot. E-mail addresses",
         ),
         ({"first_name": ""}, "Give a first name"),
+        ({"password": "Correct-Horse-Battery-Staple-" * 9}, "up to 256 characters"),
     )
     for changes, rule in cases:
         answer = await Browser(clinic).submit(

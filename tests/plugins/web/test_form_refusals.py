@@ -68,6 +68,9 @@ async def test_a_refused_booking_keeps_the_form(clinic: Clinic) -> None:
     assert re.search(rf'value="{someone.id}" required checked', page), page
     nobody = await desk.submit("/desk/book", {**chosen, "patient_id": ""}, page="/desk")
     refused_as_typed(nobody, "Choose the patient", "KeepReason", "Keren Ash")
+    # Seen: a 501-character reason was "The reason is not valid.", the limit unsaid.
+    too_long = await browser.submit("/portal/book", {**typed, "reason": "r" * 501}, page="/portal")
+    refused_as_typed(too_long, "The reason is up to 500 characters.")
 
 
 async def test_the_desk_lands_on_the_day_of_the_visit_it_booked(clinic: Clinic) -> None:

@@ -16,7 +16,7 @@ async def test_bad_quiet_hours_keep_the_form(clinic: Clinic) -> None:
     url = "/portal/notifications"
     ticked = {"appointments.sms": "on"}
     for times, reason in (
-        ({"quiet_start": "25:00", "quiet_end": "07:00"}, "like 22:00 and 07:00"),
+        ({"quiet_start": "25:00", "quiet_end": "07:00"}, "is not a time like 22:00"),
         ({"quiet_start": "22:00", "quiet_end": "22:00"}, "two different times"),
         ({"quiet_start": "22:00", "quiet_end": ""}, "a start and an end"),
     ):

@@ -16,6 +16,24 @@ async def test_root_leads_to_sign_in_and_then_to_the_roles_page(clinic: Clinic) 
     assert (await clinic.client.get("/docs")).status_code == 200
 
 
+async def test_sign_in_goes_on_only_to_a_clean_path_of_this_site(clinic: Clinic) -> None:
+    # Seen: htmx's sign-in with CR/LF in `next` dropped the connection once signed in, and
+    # `/<tab>/evil.example` was sent as HX-Redirect, which a browser reads as //evil.example.
+    for target in ("/portal\r\nX: y", "/\t/evil.example", "/ /evil.example", "/\x7f/x"):
+        page = await Browser(clinic).get("/login", params={"next": target})
+        assert 'name="next" value="/"' in page.text, target
+    member = await person(clinic, "patient")
+    targets = (("/portal\r\nX: y", "/portal"), ("/portal/inbox?q=Zoë", "/portal/inbox?q=Zo%C3%AB"))
+    for target, destination in targets:
+        browser = Browser(clinic)
+        data = {"login": member.email, "password": PASSWORD, "next": target}
+        data["csrf_token"] = await browser.csrf("/login")
+        headers = {"HX-Request": "true"}
+        answer = await browser.request("POST", "/login", data=data, headers=headers)
+        assert answer.status_code == 204, answer.text
+        assert answer.headers["hx-redirect"] == destination
+
+
 async def test_session_cookies_are_http_only_and_same_site(clinic: Clinic) -> None:
     member = await person(clinic, "patient")
     answer = await Browser(clinic).sign_in(member.email)

@@ -6,9 +6,12 @@ import hmac
 import uuid
 from datetime import UTC, datetime
 
+from hduce.core.numbers import whole_number
 from hduce.plugins.appointments.errors import InvalidConfirmationToken
 
 _PURPOSE = b"hduce.appointments.confirm\0"
+_LAST_STAMP = int(datetime.max.replace(tzinfo=UTC).timestamp())
+"""The last second a visit can start at (the end of year 9999)."""
 
 
 class ConfirmationTokens:
@@ -25,11 +28,10 @@ class ConfirmationTokens:
     def verify(self, token: str, appointment_id: uuid.UUID) -> datetime:
         """The start the token was issued for; raises if forged or past that start."""
         stamp_text, _, signature = token.partition(".")
-        if not stamp_text.isdigit() or not hmac.compare_digest(
-            signature, self._sign(appointment_id, int(stamp_text))
-        ):
+        stamp = whole_number(stamp_text, _LAST_STAMP)
+        if stamp is None or not hmac.compare_digest(signature, self._sign(appointment_id, stamp)):
             raise InvalidConfirmationToken("this confirmation link is not valid")
-        starts_at = datetime.fromtimestamp(int(stamp_text), UTC)
+        starts_at = datetime.fromtimestamp(stamp, UTC)
         if starts_at <= datetime.now(UTC):
             raise InvalidConfirmationToken("this appointment has already started")
         return starts_at

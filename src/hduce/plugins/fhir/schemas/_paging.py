@@ -2,6 +2,7 @@
 
 import msgspec
 
+from hduce.core.numbers import whole_number
 from hduce.plugins.fhir.errors import BadSearch
 from hduce.plugins.fhir.schemas._values import Params, single
 
@@ -31,9 +32,7 @@ def _integer(params: Params, name: str, default: int, *, low: int, high: int) ->
     text = single(params, name)
     if text is None:
         return default
-    # `isdigit` alone takes `²` or `①`, which int() refuses; past 4300 digits int() refuses too.
-    number = text.lstrip("0") or "0"
-    digits = text.isascii() and text.isdigit() and len(number) <= len(str(high))
-    if not digits or not low <= int(number) <= high:
+    number = whole_number(text, high)
+    if number is None or number < low:
         raise BadSearch(f"{name}: a whole number from {low} to {high}")
-    return int(number)
+    return number

@@ -1,7 +1,7 @@
 """Working hours for admins: a practitioner's weekly windows, time zone and dated exceptions."""
 
 import uuid
-from datetime import date, time
+from datetime import date
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -15,7 +15,8 @@ from hduce.core.errors import HduceError
 from hduce.plugins.web.errors import BadInput
 from hduce.plugins.web.routes._admin_types import practitioners, setup_of
 from hduce.plugins.web.routes._booking import board_of, uuid_of
-from hduce.plugins.web.routes._days import today_in, zones_of
+from hduce.plugins.web.routes._clock import clock
+from hduce.plugins.web.routes._days import bounded, today_in, zones_of
 from hduce.plugins.web.routes._render import form_page, go, typed, viewer
 from hduce.plugins.web.services import WebServices
 
@@ -25,17 +26,6 @@ SPARE_ROWS = 3
 MAX_ROWS = 100
 EXCEPTION = ("on_date", "kind", "start", "end", "reason")
 """The fields of the time-off and extra-hours form."""
-
-
-def clock(value: object, what: str) -> time | None:
-    """A time from a form field (`HH:MM` or `HH:MM:SS`); None when blank; 422 otherwise."""
-    text = str(value or "").strip()
-    if not text:
-        return None
-    try:
-        return time.fromisoformat(text)
-    except ValueError:
-        raise BadInput(f"{what} is not a time like 09:30") from None
 
 
 def typed_rows(form: FormMultiDict) -> list[dict[str, str] | None]:
@@ -160,7 +150,7 @@ async def add_exception(
 async def _coming_date(web: WebServices, practitioner_id: uuid.UUID, text: str) -> date:
     """The exception form's date, today or later in the practitioner's zone; 422 otherwise."""
     try:
-        on_date = date.fromisoformat(text)
+        on_date = bounded(date.fromisoformat(text), "the date")
     except ValueError:
         raise BadInput("the date must be like 2026-01-31") from None
     zone = (await zones_of(web, [practitioner_id]))[practitioner_id]

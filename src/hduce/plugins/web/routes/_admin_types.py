@@ -11,12 +11,15 @@ from hduce.contracts.appointments import ClinicSetup, TypeSpec
 from hduce.contracts.auth import CLINICAL_ROLES, Role
 from hduce.contracts.users import PeopleQuery
 from hduce.core.errors import HduceError, NotFound
+from hduce.core.numbers import whole_number
 from hduce.plugins.web.errors import BadInput
 from hduce.plugins.web.routes._booking import board_of, names, uuid_of
 from hduce.plugins.web.routes._render import form_page, go, typed, viewer
 from hduce.plugins.web.services import WebServices
 
 PRACTITIONERS_SHOWN = 200
+MINUTES_READ = 1_000_000
+"""The largest length read as a number: the set-up's own rule (5 to 480) says what is allowed."""
 
 
 def setup_of(services: WebServices) -> ClinicSetup:
@@ -36,9 +39,10 @@ async def practitioners(services: WebServices) -> dict[uuid.UUID, str]:
 
 
 def _minutes(raw: str) -> int:
-    if not raw.isdigit():
+    minutes = whole_number(raw, MINUTES_READ)
+    if minutes is None:
         raise BadInput("the length must be a whole number of minutes")
-    return int(raw)
+    return minutes
 
 
 @get("/admin/types")

@@ -17,7 +17,6 @@ from hduce.core.errors import HduceError
 from hduce.core.security import Principal
 from hduce.plugins.web.errors import BadInput
 from hduce.plugins.web.routes._booking import (
-    MAX_REASON,
     book_from_form,
     booking_choices,
     desk_of,
@@ -136,8 +135,6 @@ async def cancel(
     staff = viewer(request, *DESK)
     typed_reason = typed(await request.form(), ("reason",))["reason"]
     try:
-        if len(typed_reason) > MAX_REASON:
-            raise BadInput(f"The reason is up to {MAX_REASON} characters.")
         reason = typed_reason or "cancelled at the front desk"
         visit = await desk_of(web).cancel(staff, visit_id, reason)
     except HduceError as exc:

@@ -5,6 +5,8 @@ import re
 AT_FIELD = re.compile(r" - at `\$\.([A-Za-z_]+)")
 """Where msgspec's messages name the field they refuse."""
 VALIDATORS = ("Expected ", "Object missing required field", "Invalid enum value")
+LONGEST = re.compile(r"Expected `str` of length <= ([0-9]+)$")
+"""msgspec's refusal of a text over its field's limit (the limit said in words)."""
 """How msgspec's own messages start (as opposed to a check's words)."""
 PHONE = (
     "Phone numbers have 7-15 digits, with an optional leading + and spaces, dots, dashes or"
@@ -16,7 +18,7 @@ RULES = {
     ),
     "email": "E-mail addresses look like name@example.com.",
     "login": "Give your e-mail address or username.",
-    "password": "Give a password.",
+    "password": "Give a password of up to 256 characters.",
     "first_name": "Give a first name (up to 100 characters).",
     "last_name": "Give a last name (up to 100 characters).",
     "phone": PHONE,
@@ -53,7 +55,11 @@ def in_words(status: int, detail: str) -> str:
         words = _named(said)  # a rule's own words, e.g. "unknown time zone 'Mars/Base'"
         return f"{words[0].upper()}{words[1:]}. {RULES[field]}" if field in EXPLAINED else words
     named = NAMES.get(field, f"the {field.replace('_', ' ')}")
-    return RULES.get(field, f"{named[0].upper()}{named[1:]} is not valid.")
+    named = f"{named[0].upper()}{named[1:]}"
+    longest = LONGEST.match(said)
+    if field in RULES or longest is None:
+        return RULES.get(field, f"{named} is not valid.")
+    return f"{named} is up to {int(longest[1]):,} characters."
 
 
 def _named(said: str) -> str:

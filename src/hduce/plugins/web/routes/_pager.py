@@ -2,6 +2,8 @@
 
 from litestar import Request
 
+from hduce.core.http import MAX_OFFSET
+from hduce.core.numbers import whole_number
 from hduce.plugins.web.errors import BadInput
 
 PAGE = 50
@@ -9,11 +11,11 @@ PAGE = 50
 
 
 def offset_of(request: Request) -> int:
-    """The `offset` query value (0 when absent); 422 when it is not a whole number ≥ 0."""
-    raw = request.query_params.get("offset", "0")
-    if not raw.isdigit():
-        raise BadInput("offset must be a whole number, 0 or more")
-    return int(raw)
+    """The `offset` query value (0 when absent); 422 when it is not a whole number in range."""
+    offset = whole_number(request.query_params.get("offset", "0"), MAX_OFFSET)
+    if offset is None:
+        raise BadInput(f"offset must be a whole number from 0 to {MAX_OFFSET:,}")
+    return offset
 
 
 def pager(offset: int, total: int) -> dict[str, int]:

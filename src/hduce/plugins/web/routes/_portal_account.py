@@ -20,6 +20,7 @@ from hduce.core.security import Principal
 from hduce.plugins.web.errors import BadInput
 from hduce.plugins.web.routes._attachments import attachment
 from hduce.plugins.web.routes._booking import date_of
+from hduce.plugins.web.routes._clock import clock
 from hduce.plugins.web.routes._enabled import enabled
 from hduce.plugins.web.routes._field_errors import in_words
 from hduce.plugins.web.routes._notices import notice_of
@@ -260,10 +261,11 @@ def _quiet_hours(start: str, end: str) -> tuple[time, time] | None:
     """Both times, or None when both are empty; 422 for one alone, a bad or an empty window."""
     if not start and not end:
         return None
-    try:
-        hours = time.fromisoformat(start), time.fromisoformat(end)
-    except ValueError:
-        raise BadInput("Quiet hours need a start and an end time, like 22:00 and 07:00.") from None
+    first = clock(start, "the start of quiet hours", like="22:00")
+    last = clock(end, "the end of quiet hours", like="07:00")
+    if first is None or last is None:
+        raise BadInput("Quiet hours need a start and an end time, like 22:00 and 07:00.")
+    hours = first, last
     if hours[0] == hours[1]:  # a window of no time: messages would never wait
         raise BadInput("Quiet hours start and end at the same time: give two different times.")
     return hours

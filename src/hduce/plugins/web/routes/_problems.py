@@ -21,7 +21,7 @@ def page_exception_handlers(services: WebServices) -> ExceptionHandlersMap:
 
     def domain_error(request: Request, exc: HduceError) -> Response[Any]:
         if isinstance(exc, SignInRequired):
-            return go(request, f"/login?next={quote(request.url.path)}")
+            return go(request, f"/login?next={quote(_here(request), safe='/')}")
         response = _error_page(request, services, exc.status_code, exc.title, exc.detail)
         response.headers.update(error_headers(exc))
         return response
@@ -70,6 +70,12 @@ def _error_page(
 ) -> Response[str]:
     said = in_words(status, detail)
     return render(request, services, "error.html", title=title, status_code=status, detail=said)
+
+
+def _here(request: Request) -> str:
+    """The page's path and query: where signing in leads back to (`?day=…&view=week` kept)."""
+    query = request.url.query
+    return f"{request.url.path}?{query}" if query else request.url.path
 
 
 def _wants_html(request: Request) -> bool:

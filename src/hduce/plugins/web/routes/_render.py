@@ -10,6 +10,7 @@ from litestar import Request, Response
 from litestar.datastructures import Cookie
 from litestar.enums import MediaType
 from litestar.response import Redirect
+from litestar.utils import url_quote
 
 from hduce.contracts.auth import Role
 from hduce.core.errors import HduceError
@@ -124,16 +125,20 @@ def refused(
     template: str,
     *,
     title: str,
+    said: str | None = None,
     **context: Any,
 ) -> Response[str]:
-    """The form page again after the API refused it: the refusal's status, its detail as `error`."""
+    """The form page again after the API refused it: the refusal's status, its detail as `error`.
+
+    `said`: the page's own words for the refusal, instead of the API's detail.
+    """
     response = render(
         request,
         services,
         template,
         title=title,
         status_code=exc.status_code,
-        error=in_words(exc.status_code, exc.detail),
+        error=said or in_words(exc.status_code, exc.detail),
         **context,
     )
     response.headers.update(error_headers(exc))
@@ -171,9 +176,11 @@ def error_headers(exc: HduceError) -> dict[str, str]:
 
 
 def go(request: Request, target: str, cookies: list[Cookie] | None = None) -> Response[Any]:
-    """Send the browser to `target` (htmx follows `HX-Redirect`, a form post a 303)."""
+    """Send the browser to `target` (htmx follows `HX-Redirect`, a form post a 303).
+
+    `HX-Redirect` is quoted as the 303's `Location` is: only URL characters in the header.
+    """
     if request.headers.get("hx-request"):
-        return Response(
-            "", status_code=204, headers={**PAGE_HEADERS, "HX-Redirect": target}, cookies=cookies
-        )
+        headers = {**PAGE_HEADERS, "HX-Redirect": url_quote(target)}
+        return Response("", status_code=204, headers=headers, cookies=cookies)
     return Redirect(target, status_code=303, headers=PAGE_HEADERS, cookies=cookies or [])

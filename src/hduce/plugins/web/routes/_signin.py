@@ -32,6 +32,17 @@ LANDING = (
     (Role.PATIENT, "/portal"),
 )
 REGISTER_FIELDS = ("email", "username", "first_name", "last_name")
+SECOND_STEP = {
+    "mfa-required": (
+        "This account signs in in two steps: enter the code from your authenticator app"
+        " (or one of your recovery codes)."
+    ),
+    "invalid-mfa-code": (
+        "The code is wrong or was used already: enter the code your authenticator app shows"
+        " now (or an unused recovery code)."
+    ),
+}
+"""The API's refusals of the second step in the sign-in page's words (no field names)."""
 
 
 def landing(principal: Principal) -> str:
@@ -40,9 +51,14 @@ def landing(principal: Principal) -> str:
 
 
 def _local_path(target: str) -> str:
-    """`target` if it is a path on this site, else `/` (no open redirect)."""
+    """`target` if it is a path on this site, else `/` (no open redirect).
+
+    No control character or space of any kind either: a browser drops tabs and line breaks
+    from an address (`/<tab>/evil.example` is `//evil.example`), and a header cannot hold them.
+    """
     ok = target.startswith("/") and not target.startswith("//") and "\\" not in target
-    return target if ok else "/"
+    clean = target.isprintable() and " " not in target  # isprintable: no C* or Z* but " "
+    return target if ok and clean else "/"
 
 
 @get("/")
@@ -75,9 +91,10 @@ async def sign_in(request: Request, web: NamedDependency[WebServices]) -> Respon
             exc,
             "login.html",
             title="Sign in",
+            said=SECOND_STEP.get(exc.slug),
             next=target,
             login=identifier,
-            totp=exc.slug in ("mfa-required", "invalid-mfa-code"),
+            totp=exc.slug in SECOND_STEP,
         )
     principal = web.tokens.verify(pair.access_token)
     destination = landing(principal) if target == "/" else target

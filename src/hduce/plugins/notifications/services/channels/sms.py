@@ -9,6 +9,7 @@ import httpx
 
 from hduce.core.config import ConfigError
 from hduce.core.http_replies import DECODED, body_start, encoded_note, one_line
+from hduce.core.numbers import whole_number
 from hduce.plugins.notifications.config import SmsConfig
 from hduce.plugins.notifications.services.channels.base import DeliveryError, OutgoingMessage
 
@@ -19,6 +20,8 @@ REPLY_SHOWN = 300
 """Characters of the provider's reply kept in the delivery's error."""
 REPLY_READ = 4096
 """Bytes of the provider's reply read at most, once decoded (a huge body is never read whole)."""
+WAIT_READ = 10**9
+"""The most seconds a `Retry-After` is read as (some 31 years: the sender waits far less)."""
 
 
 def asked_wait(value: str | None) -> float | None:
@@ -27,8 +30,9 @@ def asked_wait(value: str | None) -> float | None:
     A date already past is 0; a value that is neither (or negative) is None.
     """
     value = (value or "").strip()
-    if value.isdigit():
-        return float(value)
+    seconds = whole_number(value, WAIT_READ)
+    if seconds is not None:
+        return float(seconds)
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):

@@ -1,0 +1,14 @@
+"""Whole numbers as people (or other servers) write them: ASCII digits, within a bound."""
+
+
+def whole_number(text: str, high: int) -> int | None:
+    """`text` as a whole number from 0 to `high`, or None when it is not one.
+
+    `str.isdigit` alone takes `²` or `①`, which int() refuses, and int() refuses more than
+    4,300 digits: only ASCII digits count, and no more of them than `high` has.
+    """
+    number = text.lstrip("0") or "0"
+    if not (text.isascii() and text.isdigit() and len(number) <= len(str(high))):
+        return None
+    value = int(number)
+    return value if value <= high else None
