@@ -21,9 +21,11 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
 ON CONFLICT (patient, metric) WHERE acknowledged_at IS NULL AND metric <> '{SILENCE}' DO NOTHING
 RETURNING id
 """
-# One alert per silence: none while one is open, none again for the same silence. A device is
-# silent since it was last heard from, or since it was assigned to its patient if that is later
-# (a device never heard from included): a patient is not told of silence from before they had it.
+# One alert per silence: none while one is open for the device and its patient, none again for
+# the same silence. A device is silent since it was last heard from, or since it was assigned to
+# its patient if that is later (a device never heard from included): a patient is not told of
+# silence from before they had it. A former patient's open silence alert stays open (theirs to
+# review) and does not keep the device's new patient from being told.
 RAISE_SILENCE_ALERTS = f"""
 INSERT INTO device_alert (id, device, patient, metric, value, unit, bound, threshold,
                           measured_at, raised_at)
@@ -37,8 +39,9 @@ CROSS JOIN LATERAL (SELECT greatest(d.last_seen_at, a.since) AS since) AS s
 WHERE d.active
   AND s.since < now() - make_interval(secs => $1::float8)
   AND NOT EXISTS (SELECT 1 FROM device_alert AS x WHERE x.device = d.id
-                  AND x.metric = '{SILENCE}' AND x.measured_at >= s.since)
-ON CONFLICT (device) WHERE acknowledged_at IS NULL AND metric = '{SILENCE}' DO NOTHING
+                  AND x.patient = a.patient AND x.metric = '{SILENCE}'
+                  AND x.measured_at >= s.since)
+ON CONFLICT (device, patient) WHERE acknowledged_at IS NULL AND metric = '{SILENCE}' DO NOTHING
 RETURNING id, device, patient, value, unit, threshold, measured_at
 """
 
