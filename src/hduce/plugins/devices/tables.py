@@ -102,7 +102,7 @@ class Reading(Table, tablename="reading"):
 
 
 class Alert(Table, tablename="device_alert"):
-    """A reading beyond a threshold; one open alert per patient and metric."""
+    """A reading beyond a threshold; one open alert per patient, metric and bound (direction)."""
 
     id = UUID(primary_key=True)
     device = ForeignKey(references=Device, on_delete=OnDelete.restrict)

@@ -14,11 +14,14 @@ ALERT_COLUMNS = (
     "measured_at, raised_at, acknowledged_at, acknowledged_by"
 )
 OPEN_FILTER = "($1::uuid IS NULL OR patient = $1) AND (NOT $2 OR acknowledged_at IS NULL)"
+# One open alert per patient, metric and direction: a breach below does not wait for the open
+# alert above (heart rate 130, then 35) to be acknowledged.
 INSERT_ALERT = f"""
 INSERT INTO device_alert (id, device, patient, metric, value, unit, bound, threshold,
                           measured_at, raised_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
-ON CONFLICT (patient, metric) WHERE acknowledged_at IS NULL AND metric <> '{SILENCE}' DO NOTHING
+ON CONFLICT (patient, metric, bound) WHERE acknowledged_at IS NULL AND metric <> '{SILENCE}'
+DO NOTHING
 RETURNING id
 """
 # One alert per silence: none while one is open for the device and its patient, none again for
@@ -119,7 +122,7 @@ class AlertStore(SqlStore):
         )
 
     async def insert_alert(self, alert: DeviceAlertRaised) -> bool:
-        """Open `alert`; False when one is open already for its patient and metric."""
+        """Open `alert`; False when one is open already for its patient, metric and bound."""
         row = await self.db.fetchrow(
             INSERT_ALERT,
             alert.alert_id,
