@@ -75,6 +75,30 @@ async def test_a_low_spo2_raises_one_alert_and_tells_the_clinicians(
     assert "spo2 88 %" in inbox["body_text"]
 
 
+async def test_the_message_shows_the_value_with_every_digit_sent(
+    clinic: Clinic, admin: Member, patient: Member
+) -> None:
+    """39.0000004 °C is above 39: the message must not read "39 °C (above 39)"."""
+    nurse = await clinic.member("nurse")
+    await join_care_team(clinic, patient, nurse)
+    device, secret = await register(clinic, admin, patient, kind="thermometer")
+    await send(clinic, device, secret, 39.0000004, metric="temperature", unit="°C")
+    alert = await eventually(clinic, OPEN_ALERT, patient.id, "temperature")
+    told = await eventually(
+        clinic,
+        "SELECT id FROM notification WHERE key = $1",
+        f"device_alert:{alert['id']}:{nurse.id}",
+        timeout=NOTIFIED_WITHIN,
+    )
+    inbox = await eventually(
+        clinic,
+        "SELECT body_text FROM delivery WHERE notification = $1 AND channel = 'in_app'",
+        told["id"],
+        timeout=NOTIFIED_WITHIN,
+    )
+    assert "temperature 39.0000004 °C (above 39)" in inbox["body_text"], inbox["body_text"]
+
+
 async def test_acknowledging_lets_the_next_breach_raise_a_new_alert(
     clinic: Clinic, admin: Member, patient: Member
 ) -> None:
