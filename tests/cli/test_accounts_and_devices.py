@@ -80,6 +80,10 @@ async def test_add_list_and_rotate_a_device(
     listed = run_hduce(tmp_path, migrated, nats_url, "device", "list")
     assert listed.returncode == 0, listed.stderr
     assert any(device_id in line and serial in line for line in listed.stdout.splitlines())
+    for limit in ("-1", "0"):
+        refused = run_hduce(tmp_path, migrated, nats_url, "device", "list", "--limit", limit)
+        assert refused.returncode == 2, refused.stderr  # a usage error, not a traceback
+        assert "Invalid value for '--limit'" in refused.stderr and "Traceback" not in refused.stderr
 
     rotated = run_hduce(tmp_path, migrated, nats_url, "device", "rotate-secret", device_id)
     assert rotated.returncode == 0, rotated.stderr

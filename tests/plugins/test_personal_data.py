@@ -106,3 +106,20 @@ async def test_only_admins_export_someone_else_and_it_is_audited(clinic: Clinic)
         patient.id,
     )
     assert [row["actor_id"] for row in rows] == [admin.id]
+
+
+async def test_devices_the_patient_had_before_are_in_their_export(clinic: Clinic) -> None:
+    """Their readings and alerts name a device given to someone else since: it is listed."""
+    patient, _ = await a_patient_with_records(clinic)
+    admin, other = await clinic.member("admin"), await clinic.member("patient")
+    (device,) = await clinic.fetch("SELECT device FROM reading WHERE patient = $1", patient.id)
+    moved = await clinic.client.put(
+        f"/api/v1/devices/{device['device']}/patient",
+        json={"patient_id": str(other.id)},
+        headers=admin.headers,
+    )
+    assert moved.status_code == 200, moved.text
+    sections = (await export_of(clinic, patient)).json()["sections"]["devices"]
+    assert [d["id"] for d in sections["devices"]] == [str(device["device"])]
+    (had,) = sections["assignments"]
+    assert had["device"] == str(device["device"]) and had["until"] is not None

@@ -1,4 +1,4 @@
-"""Device facts other plugins may react to (past-tense events), and a reader of readings."""
+"""Device facts other plugins react to (past-tense events), a reader of readings, numbers."""
 
 import uuid
 from datetime import datetime
@@ -19,6 +19,11 @@ class DeviceRegistered(Event, frozen=True):
     serial: str
     patient_id: uuid.UUID | None
     registered_by: uuid.UUID
+
+
+def shown_value(value: float) -> str:
+    """A reading's number as sent: every digit kept (`:g` rounds 100.0001 to 100), no `.0`."""
+    return repr(value).removesuffix(".0")
 
 
 class ThresholdCrossing(msgspec.Struct, frozen=True, kw_only=True):

@@ -1,4 +1,4 @@
-"""Threshold alerts: raised once per patient and metric, told to clinicians, acknowledged."""
+"""Threshold alerts: raised once per patient, metric and direction, told and acknowledged."""
 
 import uuid
 
@@ -19,12 +19,14 @@ OPEN_ALERT = (
 )
 
 
-async def send(clinic: Clinic, device: str, secret: str, *values: float) -> None:
-    """Publish SpO2 values, then wait until the last one is stored."""
+async def send(
+    clinic: Clinic, device: str, secret: str, *values: float, metric: str = "spo2", unit: str = "%"
+) -> None:
+    """Publish values (SpO2 unless told), a message each, then wait until the last is stored."""
     async with mqtt(clinic, device, secret) as client:
         for value in values:
             await client.publish(
-                f"devices/{device}/telemetry", telemetry(("spo2", value, "%")), qos=1
+                f"devices/{device}/telemetry", telemetry((metric, value, unit)), qos=1
             )
     await eventually(
         clinic,
@@ -41,7 +43,7 @@ async def test_a_low_spo2_raises_one_alert_and_tells_the_clinicians(
     device, secret = await register(clinic, admin, patient)
     await send(clinic, device, secret, 97, 88, 85, 86)
     alerts = await clinic.fetch("SELECT * FROM device_alert WHERE patient = $1", patient.id)
-    assert len(alerts) == 1, "one open alert per patient and metric, however many readings"
+    assert len(alerts) == 1, "one open alert per patient, metric and bound, however many readings"
     alert = alerts[0]
     assert (alert["metric"], alert["value"], alert["bound"], alert["threshold"]) == (
         "spo2",
@@ -73,6 +75,30 @@ async def test_a_low_spo2_raises_one_alert_and_tells_the_clinicians(
     assert "spo2 88 %" in inbox["body_text"]
 
 
+async def test_the_message_shows_the_value_with_every_digit_sent(
+    clinic: Clinic, admin: Member, patient: Member
+) -> None:
+    """39.0000004 °C is above 39: the message must not read "39 °C (above 39)"."""
+    nurse = await clinic.member("nurse")
+    await join_care_team(clinic, patient, nurse)
+    device, secret = await register(clinic, admin, patient, kind="thermometer")
+    await send(clinic, device, secret, 39.0000004, metric="temperature", unit="°C")
+    alert = await eventually(clinic, OPEN_ALERT, patient.id, "temperature")
+    told = await eventually(
+        clinic,
+        "SELECT id FROM notification WHERE key = $1",
+        f"device_alert:{alert['id']}:{nurse.id}",
+        timeout=NOTIFIED_WITHIN,
+    )
+    inbox = await eventually(
+        clinic,
+        "SELECT body_text FROM delivery WHERE notification = $1 AND channel = 'in_app'",
+        told["id"],
+        timeout=NOTIFIED_WITHIN,
+    )
+    assert "temperature 39.0000004 °C (above 39)" in inbox["body_text"], inbox["body_text"]
+
+
 async def test_acknowledging_lets_the_next_breach_raise_a_new_alert(
     clinic: Clinic, admin: Member, patient: Member
 ) -> None:
@@ -95,6 +121,24 @@ async def test_acknowledging_lets_the_next_breach_raise_a_new_alert(
     await send(clinic, device, secret, 89)
     new = await eventually(clinic, OPEN_ALERT, patient.id, "spo2")
     assert new["id"] != alert["id"] and new["value"] == 89.0
+
+
+async def test_a_breach_the_other_way_opens_its_own_alert(
+    clinic: Clinic, admin: Member, patient: Member
+) -> None:
+    """An open mild tachycardia alert does not hide a later bradycardia, nor the reverse."""
+    device, secret = await register(clinic, admin, patient)
+    await send(clinic, device, secret, 130, 35, 30, 140, metric="heart_rate", unit="bpm")
+    rows = await clinic.fetch(OPEN_ALERT + " ORDER BY raised_at", patient.id, "heart_rate")
+    assert [(a["bound"], a["value"]) for a in rows] == [("above", 130.0), ("below", 35.0)]
+    together = await clinic.member("patient")
+    device, secret = await register(clinic, admin, together)
+    async with mqtt(clinic, device, secret) as client:  # both in one message, hence one batch
+        payload = telemetry(("heart_rate", 35, "bpm"), ("heart_rate", 130, "bpm"))
+        await client.publish(f"devices/{device}/telemetry", payload, qos=1)
+    await eventually(clinic, "SELECT 1 FROM reading WHERE device = $1", uuid.UUID(device))
+    rows = await clinic.fetch(OPEN_ALERT, together.id, "heart_rate")
+    assert sorted(a["bound"] for a in rows) == ["above", "below"]
 
 
 # Wider and narrower than the default (spo2 below 92): the writer's one-statement path checks

@@ -150,6 +150,28 @@ async def test_readings_page_newest_first_and_the_read_is_audited(
         assert response.status_code in (200, 400, 422), (extra, response.text)
 
 
+async def test_a_bound_without_offset_is_utc_beside_one_with_an_offset(
+    clinic: Clinic, admin: Member, patient: Member
+) -> None:
+    before = datetime.now(UTC).replace(microsecond=0)
+    await store_readings(clinic, admin, patient, 5)  # a minute apart from an hour ago
+    first = before - timedelta(hours=1)
+    naive = (first + timedelta(minutes=2, seconds=30)).replace(tzinfo=None).isoformat()
+    aware = (first - timedelta(minutes=1)).isoformat()
+    url, base = f"{API}/readings", {"patient_id": str(patient.id)}
+    for bounds, values in (
+        ({"start": aware, "end": naive}, [62, 61, 60]),
+        ({"start": naive, "end": before.isoformat()}, [64, 63]),
+    ):
+        response = await clinic.client.get(url, params={**base, **bounds}, headers=patient.headers)
+        assert response.status_code == 200, (bounds, response.text)
+        assert [r["value"] for r in response.json()["items"]] == values, bounds
+    backwards = {"start": naive, "end": aware}
+    response = await clinic.client.get(url, params={**base, **backwards}, headers=patient.headers)
+    assert response.status_code in (400, 422), response.text
+    assert "`end` must be after `start`" in response.text
+
+
 async def test_readings_are_the_patients_and_the_clinicians_only(
     clinic: Clinic, admin: Member, patient: Member
 ) -> None:

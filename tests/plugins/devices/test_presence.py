@@ -204,3 +204,21 @@ async def test_the_devices_background_tasks_run_supervised(clinic: Clinic) -> No
     background = (await clinic.health_detailed()).json()["checks"]["background"]["detail"]
     for task in ("telemetry-writer", "device-presence", "silent-devices"):
         assert background[task]["problem"] is None, (task, background)
+
+
+async def test_a_device_given_to_another_patient_is_silent_for_them_too(
+    clinic: Clinic, admin: Member, patient: Member
+) -> None:
+    """The former patient's open silence alert does not hide the new patient's."""
+    device, _ = await register(clinic, admin, patient)
+    former = await eventually(clinic, SILENCE_ALERT, uuid.UUID(device))
+    other = await clinic.member("patient", first_name="Ann", last_name="Other")
+    url = f"{API}/{device}/patient"
+    moved = await clinic.client.put(url, json={"patient_id": str(other.id)}, headers=admin.headers)
+    assert moved.status_code == 200, moved.text
+    alert = await eventually(
+        clinic, SILENCE_ALERT + " AND patient = $2", uuid.UUID(device), other.id
+    )
+    assert alert["acknowledged_at"] is None and alert["measured_at"] > former["measured_at"]
+    kept = await clinic.fetch(SILENCE_ALERT + " AND patient = $2", uuid.UUID(device), patient.id)
+    assert [a["acknowledged_at"] for a in kept] == [None], "still the former patient's to review"

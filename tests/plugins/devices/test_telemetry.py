@@ -6,7 +6,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from hduce.core.config import ConfigError, decode_section
-from hduce.plugins.devices.config import DevicesConfig, default_ranges
+from hduce.plugins.devices.config import (
+    DevicesConfig,
+    Range,
+    Threshold,
+    default_ranges,
+    default_thresholds,
+)
 from hduce.plugins.devices.services._acl import PUBLISH, RECEIVE, SUBSCRIBE, allowed
 from hduce.plugins.devices.services._credentials import ClientKind
 from hduce.plugins.devices.services._telemetry import InvalidTelemetry, parse
@@ -99,13 +105,14 @@ def test_the_acl() -> None:
     assert not allowed(None, me, f"devices/{me}/telemetry", PUBLISH)
 
 
-def test_configured_ranges_replace_the_defaults_and_an_empty_one_is_refused() -> None:
+def test_a_configured_range_replaces_its_metrics_default_only_and_an_empty_one_is_refused() -> None:
     config = decode_section(
         {"ranges": {"spo2": {"min": 50, "max": 100}}}, DevicesConfig, origin="test"
     )
     payload = b'{"readings": [{"metric": "spo2", "value": 45, "unit": "%"}]}'
     with pytest.raises(InvalidTelemetry, match=r"outside 50\.\.100"):
         parse(payload, received_at=NOW, max_skew=SKEW, ranges=config.ranges)
+    assert config.ranges == {**RANGES, "spo2": Range(min=50, max=100)}, "the others still apply"
     with pytest.raises(ConfigError, match="above `max`"):
         decode_section({"ranges": {"spo2": {"min": 5, "max": 1}}}, DevicesConfig, origin="test")
 
@@ -123,3 +130,15 @@ def test_a_configured_threshold_is_finite_and_in_order(
 ) -> None:
     with pytest.raises(ConfigError, match=re.escape(words)):
         decode_section({"thresholds": {"spo2": threshold}}, DevicesConfig, origin="test")
+
+
+def test_a_configured_threshold_replaces_its_metrics_default_only() -> None:
+    """Setting spo2 keeps the fever and heart-rate bounds; `{}` drops a metric's bounds."""
+    config = decode_section(
+        {"thresholds": {"spo2": {"below": 90}, "glucose": {}}}, DevicesConfig, origin="test"
+    )
+    assert config.thresholds == {
+        **default_thresholds(),
+        "spo2": Threshold(below=90),
+        "glucose": Threshold(),
+    }

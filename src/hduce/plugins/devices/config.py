@@ -3,6 +3,7 @@
 import math
 
 import msgspec
+from msgspec.structs import force_setattr
 
 from hduce.core.config import (
     Duration,
@@ -124,7 +125,8 @@ class DevicesConfig(Section):
     """How far a reading's `ts` may be ahead of the server clock (pre-2000 is invalid too)."""
     ranges: dict[str, Range] = msgspec.field(default_factory=default_ranges)
     """Plausible values per metric, e.g. `spo2 = { min = 0, max = 100 }`; a message with a
-    reading outside its metric's range is refused whole."""
+    reading outside its metric's range is refused whole. A metric given replaces its default
+    range; the others keep theirs."""
     max_page_size: Positive = 500
     """Largest page of readings or alerts."""
     presence_beat: PositiveDuration = PositiveDuration(10)
@@ -136,8 +138,12 @@ class DevicesConfig(Section):
     silent_check_every: PositiveDuration = PositiveDuration(60)
     """How often the web process looks for silent devices."""
     thresholds: dict[str, Threshold] = msgspec.field(default_factory=default_thresholds)
-    """Default alert bounds per metric, e.g. `spo2 = { below = 92 }`."""
+    """Default alert bounds per metric, e.g. `spo2 = { below = 92 }`. A metric given replaces
+    its default bounds (`glucose = {}`: no glucose alerts); the others keep theirs."""
 
     def __post_init__(self) -> None:
+        """Lay the configured ranges and thresholds over the defaults, metric by metric."""
+        force_setattr(self, "ranges", {**default_ranges(), **self.ranges})
+        force_setattr(self, "thresholds", {**default_thresholds(), **self.thresholds})
         if self.tls_port != OFF and not (self.tls_cert and self.tls_key):
             raise ValueError("tls_port needs tls_cert and tls_key (PEM files)")

@@ -10,6 +10,7 @@ from hduce.plugins.devices.tables import (
     DeviceBroker,
     DeviceConnection,
     Reading,
+    ReadingMessage,
     ThresholdRule,
 )
 
@@ -22,6 +23,7 @@ APP_CONFIG = AppConfig(
         DeviceBroker,
         DeviceConnection,
         Reading,
+        ReadingMessage,
         Alert,
         ThresholdRule,
     ],

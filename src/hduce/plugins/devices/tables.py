@@ -88,7 +88,8 @@ class Reading(Table, tablename="reading"):
     """One measured value, with the patient the device was assigned to when it arrived.
 
     The raw-SQL migration adds `message_key` and `position` (unique per device): a message sent
-    again inserts nothing (see `services._telemetry.message_key`).
+    again, or another re-using a stored `id`, inserts nothing (see `ReadingMessage` and
+    `services._telemetry.message_key`).
     """
 
     id = BigSerial(primary_key=True)
@@ -101,8 +102,20 @@ class Reading(Table, tablename="reading"):
     received_at = Timestamptz(default=TimestamptzNow())
 
 
+class ReadingMessage(Table, tablename="reading_message"):
+    """A telemetry message whose readings are stored (its key: see `Reading`).
+
+    The raw-SQL migration makes (`device`, `message_key`) unique: the writer claims a message
+    here and stores its readings in one statement, so a message is stored whole or not at all.
+    """
+
+    id = BigSerial(primary_key=True)
+    device = ForeignKey(references=Device, on_delete=OnDelete.cascade)
+    message_key = Text()
+
+
 class Alert(Table, tablename="device_alert"):
-    """A reading beyond a threshold; one open alert per patient and metric."""
+    """A reading beyond a threshold; one open alert per patient, metric and bound (direction)."""
 
     id = UUID(primary_key=True)
     device = ForeignKey(references=Device, on_delete=OnDelete.restrict)

@@ -1,7 +1,7 @@
 """The admin read API of the audit log: `GET /audit` and `GET /audit/verify`."""
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get
@@ -12,6 +12,7 @@ from hduce.contracts.auth import Role
 from hduce.core.http import PageOffset, client_ip, problems
 from hduce.core.schemas import Page
 from hduce.core.security import Principal, requires_roles
+from hduce.core.time_zones import as_utc
 from hduce.plugins.audit.schemas import AuditEventRead, AuditFilter
 from hduce.plugins.audit.services import AuditService, ChainReport
 
@@ -44,8 +45,8 @@ class AuditController(Controller):
             action=action,
             actor_id=actor_id,
             subject_id=subject_id,
-            occurred_from=_aware(occurred_from),
-            occurred_to=_aware(occurred_to),
+            occurred_from=as_utc(occurred_from),
+            occurred_to=as_utc(occurred_to),
         )
         rows, total = await audit.read(
             where, limit=limit, offset=offset, reader_id=principal.id, ip=client_ip(request)
@@ -62,10 +63,3 @@ class AuditController(Controller):
     ) -> ChainReport:
         """Walk the whole hash chain and report the first broken link, if any."""
         return await audit.verify(reader_id=principal.id, ip=client_ip(request))
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """Read a time without an offset as UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)

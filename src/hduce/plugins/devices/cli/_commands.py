@@ -64,7 +64,7 @@ def device_add(
 
 @device.command("list")
 @click.option("--patient", "patient_id", type=click.UUID, help="Only this patient's devices.")
-@click.option("--limit", type=int, default=500, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=500, show_default=True)
 @click.pass_context
 def device_list(ctx: click.Context, patient_id: uuid.UUID | None, limit: int) -> None:
     """List devices, one a line: id kind serial active/inactive patient name."""

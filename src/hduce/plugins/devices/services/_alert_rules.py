@@ -64,7 +64,7 @@ class AlertRules:
         }
 
     async def raise_alerts(self, readings: list[StoredReading]) -> int:
-        """Insert an alert and its event per (patient, metric) breached; inside the caller's tx."""
+        """An alert and its event per (patient, metric, bound) breached, in the caller's tx."""
         assigned = [r for r in readings if r.patient is not None]
         if not assigned:
             return 0
@@ -73,9 +73,9 @@ class AlertRules:
         for reading in assigned:
             key = (reading.patient, reading.metric)
             found = breach(reading.value, overrides.get(key, self._defaults.get(reading.metric)))
-            if found is None or key in seen:
+            if found is None or (*key, found[0]) in seen:
                 continue
-            seen.add(key)
+            seen.add((*key, found[0]))
             raised += await self._raise(reading, *found)
         return raised
 
@@ -93,6 +93,6 @@ class AlertRules:
             measured_at=reading.measured_at,
         )
         if not await self._store.insert_alert(alert):
-            return 0  # an alert for this patient and metric is still open
+            return 0  # an alert for this patient, metric and bound is still open
         await self._events.publish(alert)
         return 1

@@ -12,6 +12,7 @@ from hduce.contracts.devices import ReadingQuery
 from hduce.core.db import Database
 from hduce.core.errors import Forbidden
 from hduce.core.security import Principal
+from hduce.core.time_zones import as_utc
 from hduce.plugins.devices.errors import InvalidRequest
 from hduce.plugins.devices.schemas import ReadingPage, ReadingRead
 from hduce.plugins.devices.store import ReadingStore
@@ -62,7 +63,8 @@ class ReadingQueries:
     ) -> ReadingPage:
         """One page of the patient's readings; the read (from `ip`) is recorded in the audit log."""
         patient = reader_of(principal, query.patient_id)
-        start, end, limit = query.start, query.end, query.limit
+        # A bound without an offset is UTC, beside one with an offset too.
+        start, end, limit = as_utc(query.start), as_utc(query.end), query.limit
         if start is not None and end is not None and end <= start:
             raise InvalidRequest("`end` must be after `start`")
         after = decode_cursor(query.cursor) if query.cursor else None

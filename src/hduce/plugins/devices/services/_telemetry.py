@@ -19,6 +19,8 @@ from typing import Annotated, Any, Protocol
 
 import msgspec
 
+from hduce.contracts.devices import shown_value
+
 UNITS: dict[str, str] = {
     "heart_rate": "bpm",
     "spo2": "%",
@@ -113,7 +115,10 @@ def out_of_range(metric: str, value: float, ranges: Mapping[str, Bounds]) -> str
     bounds = ranges.get(metric)
     if bounds is None or bounds.min <= value <= bounds.max:
         return None
-    return f"{metric} {_shown(value)} is outside {_shown(bounds.min)}..{_shown(bounds.max)}"
+    return (
+        f"{metric} {shown_value(value)} is outside "
+        f"{shown_value(bounds.min)}..{shown_value(bounds.max)}"
+    )
 
 
 def _refuse_duplicate_keys(payload: bytes, telemetry: Telemetry) -> None:
@@ -137,11 +142,6 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             raise InvalidTelemetry(f"duplicate key `{key}`")
         found[key] = value
     return found
-
-
-def _shown(value: float) -> str:
-    """A number as sent: every digit kept (`:g` rounds 100.0001 to 100), no trailing `.0`."""
-    return repr(value).removesuffix(".0")
 
 
 def message_key(payload: bytes, telemetry: Telemetry, received_at: datetime) -> str:

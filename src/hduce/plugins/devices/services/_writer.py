@@ -67,6 +67,11 @@ async def write(
     BEGIN, COMMIT or reset round trips on the event loop the broker shares), committed without
     waiting for the WAL flush. With them, one transaction, committed as usual.
     """
+    # The first message of each key: a later one in the batch is a duplicate whole, like one
+    # whose key an earlier batch stored.
+    messages: dict[tuple[uuid.UUID, str], Accepted] = {}
+    for a in batch:
+        messages.setdefault((a.device_id, message_key(a.payload, a.telemetry, a.received_at)), a)
     columns = [
         list(column)
         for column in zip(
@@ -78,10 +83,10 @@ async def write(
                     item.unit,
                     a.telemetry.ts or a.received_at,
                     a.received_at,
-                    message_key(a.payload, a.telemetry, a.received_at),
+                    key,
                     position,
                 )
-                for a in batch
+                for (_, key), a in messages.items()
                 for position, item in enumerate(a.telemetry.readings)
             ),
             strict=True,

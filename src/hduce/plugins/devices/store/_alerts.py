@@ -14,16 +14,21 @@ ALERT_COLUMNS = (
     "measured_at, raised_at, acknowledged_at, acknowledged_by"
 )
 OPEN_FILTER = "($1::uuid IS NULL OR patient = $1) AND (NOT $2 OR acknowledged_at IS NULL)"
+# One open alert per patient, metric and direction: a breach below does not wait for the open
+# alert above (heart rate 130, then 35) to be acknowledged.
 INSERT_ALERT = f"""
 INSERT INTO device_alert (id, device, patient, metric, value, unit, bound, threshold,
                           measured_at, raised_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
-ON CONFLICT (patient, metric) WHERE acknowledged_at IS NULL AND metric <> '{SILENCE}' DO NOTHING
+ON CONFLICT (patient, metric, bound) WHERE acknowledged_at IS NULL AND metric <> '{SILENCE}'
+DO NOTHING
 RETURNING id
 """
-# One alert per silence: none while one is open, none again for the same silence. A device is
-# silent since it was last heard from, or since it was assigned to its patient if that is later
-# (a device never heard from included): a patient is not told of silence from before they had it.
+# One alert per silence: none while one is open for the device and its patient, none again for
+# the same silence. A device is silent since it was last heard from, or since it was assigned to
+# its patient if that is later (a device never heard from included): a patient is not told of
+# silence from before they had it. A former patient's open silence alert stays open (theirs to
+# review) and does not keep the device's new patient from being told.
 RAISE_SILENCE_ALERTS = f"""
 INSERT INTO device_alert (id, device, patient, metric, value, unit, bound, threshold,
                           measured_at, raised_at)
@@ -37,8 +42,9 @@ CROSS JOIN LATERAL (SELECT greatest(d.last_seen_at, a.since) AS since) AS s
 WHERE d.active
   AND s.since < now() - make_interval(secs => $1::float8)
   AND NOT EXISTS (SELECT 1 FROM device_alert AS x WHERE x.device = d.id
-                  AND x.metric = '{SILENCE}' AND x.measured_at >= s.since)
-ON CONFLICT (device) WHERE acknowledged_at IS NULL AND metric = '{SILENCE}' DO NOTHING
+                  AND x.patient = a.patient AND x.metric = '{SILENCE}'
+                  AND x.measured_at >= s.since)
+ON CONFLICT (device, patient) WHERE acknowledged_at IS NULL AND metric = '{SILENCE}' DO NOTHING
 RETURNING id, device, patient, value, unit, threshold, measured_at
 """
 
@@ -116,7 +122,7 @@ class AlertStore(SqlStore):
         )
 
     async def insert_alert(self, alert: DeviceAlertRaised) -> bool:
-        """Open `alert`; False when one is open already for its patient and metric."""
+        """Open `alert`; False when one is open already for its patient, metric and bound."""
         row = await self.db.fetchrow(
             INSERT_ALERT,
             alert.alert_id,

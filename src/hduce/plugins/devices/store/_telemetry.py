@@ -22,14 +22,21 @@ batch AS (
     LEFT JOIN device_assignment a ON a.device = b.device AND a.since <= b.received_at
         AND (a.until IS NULL OR b.received_at < a.until)
 )"""
+# Each message is claimed in `reading_message` first and only the readings of the messages
+# claimed are inserted: one whose key is stored already (by an earlier batch, or a concurrent
+# one: the unique index makes this statement wait for it) is left out whole.
 _INSERT = """
-inserted AS (
+claimed AS (
+    INSERT INTO reading_message (device, message_key)
+    SELECT DISTINCT b.device, b.message_key FROM batch b WHERE {only_if}
+    ON CONFLICT (device, message_key) DO NOTHING
+    RETURNING device, message_key
+), inserted AS (
     INSERT INTO reading (device, patient, metric, value, unit, measured_at, received_at,
                          message_key, position)
     SELECT b.device, b.patient, b.metric, b.value, b.unit, b.measured_at, b.received_at,
            b.message_key, b.position
-    FROM batch b
-    WHERE {only_if}
+    FROM batch b JOIN claimed c ON c.device = b.device AND c.message_key = b.message_key
     ORDER BY b.n  -- rows come back in arrival order: the first breach raises the alert
     ON CONFLICT (device, message_key, position) DO NOTHING
     RETURNING device, patient, metric, value, unit, measured_at, received_at, message_key
@@ -54,7 +61,8 @@ breaching AS (
 )"""
 # The rows are inserted with their patient at arrival, and the devices marked seen. A message
 # sent again (same key) inserts nothing: only new rows come back, so a replayed spool or a
-# re-sent message neither doubles a reading nor raises its alert twice.
+# re-sent message neither doubles a reading nor raises its alert twice. The batch holds one
+# message per key (`write` keeps the first).
 INSERT_READINGS = f"WITH {_BATCH}, {_INSERT.format(only_if='true')}\nSELECT * FROM inserted"
 # The common case in one statement, hence its own transaction: no BEGIN, COMMIT or reset
 # round trips on the event loop the broker shares. It inserts the batch only when none of its

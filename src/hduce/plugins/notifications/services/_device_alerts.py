@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC
 
 from hduce.contracts.auth import CLINICAL_ROLES
-from hduce.contracts.devices import DeviceAlertRaised
+from hduce.contracts.devices import DeviceAlertRaised, shown_value
 from hduce.contracts.notifications import Category, Notifier
 from hduce.contracts.users import CareTeams, UserDirectory
 from hduce.core.events import EventMeta
@@ -43,10 +43,10 @@ class DeviceAlertNotices:
         data = {
             "patient_name": name or "a patient",
             "metric": event.metric,
-            "value": f"{event.value:g}",
+            "value": shown_value(event.value),
             "unit": event.unit,
             "bound": event.bound,
-            "threshold": f"{event.threshold:g}",
+            "threshold": shown_value(event.threshold),
             "measured_at": event.measured_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "alert_url": self.alert_url.format(
                 public_url=self.public_url.rstrip("/"), alert_id=event.alert_id
