@@ -92,7 +92,11 @@ def serve(
 
 
 @hduce.command()
-@click.option("--concurrency", type=int, help="Tasks run at once (default: worker.concurrency).")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    help="Tasks run at once (default: worker.concurrency).",
+)
 @click.pass_context
 def worker(ctx: click.Context, concurrency: int | None) -> None:
     """Run task receivers only (document extraction, notifications, sweeps)."""

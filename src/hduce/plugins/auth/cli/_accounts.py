@@ -86,7 +86,7 @@ async def _creator(admin: AccountAdmin, acting: str | None) -> uuid.UUID | None:
 @click.option("--search", help="Part of the e-mail address or username.")
 @click.option("--role", type=click.Choice([r.value for r in Role]))
 @click.option("--status", type=click.Choice([s.value for s in AccountStatus]))
-@click.option("--limit", type=int, default=100, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
 @click.pass_context
 def user_list(
     ctx: click.Context, search: str | None, role: str | None, status: str | None, limit: int
