@@ -2,9 +2,12 @@
 
 import contextlib
 import os
+import shutil
+import signal
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from types import FrameType
 
 import asyncpg
 import psutil
@@ -21,6 +24,36 @@ TEST_JWT_SECRET = "hduce-tests-e55f3d78fbd6def44b93bfdb5ca0b556fecc16b2"
 """A fixed secret that passes the production secret policy."""
 
 
+SERVER_FOLDERS: dict[Path, bool] = {}
+"""The folders the session's servers run under (stopped by pid on SIGTERM), and whether the
+folder is the session's scratch folder, removed then."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A SIGTERM (`timeout`, a cancelled CI job) stops the session's servers before exiting.
+
+    Python's default for SIGTERM exits at once, skipping the session fixtures' teardown: the
+    session's PostgreSQL and nats-server outlived the run.
+    """
+    signal.signal(signal.SIGTERM, _stop_servers_and_exit)
+
+
+def _stop_servers_and_exit(signum: int, frame: FrameType | None) -> None:
+    """Pass the signal on (xdist's test processes do the same), stop the servers, exit."""
+    children = psutil.Process().children()
+    for child in children:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.send_signal(signal.SIGTERM)
+    psutil.wait_procs(children, timeout=15)
+    for folder, scratch in SERVER_FOLDERS.items():
+        for process in processes_using(folder):
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()
+        if scratch:
+            shutil.rmtree(folder, ignore_errors=True)
+    os._exit(128 + signum)
+
+
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """`-n auto`: one worker per core, at most four (each starts its own servers)."""
     return min(os.cpu_count() or 1, 4)
@@ -33,6 +66,7 @@ def no_server_outlives_the_run(tmp_path_factory: pytest.TempPathFactory) -> Iter
     A test that SIGKILLs a `hduce serve` it started (with its children) cannot reach the
     postmaster `pg_ctl` daemonised: it would outlive the run.
     """
+    SERVER_FOLDERS[tmp_path_factory.getbasetemp()] = False
     yield
     for process in processes_using(tmp_path_factory.getbasetemp()):
         with contextlib.suppress(psutil.NoSuchProcess):
@@ -43,6 +77,7 @@ def no_server_outlives_the_run(tmp_path_factory: pytest.TempPathFactory) -> Iter
 def services_dir() -> Iterator[Path]:
     """A scratch folder under /tmp (never /root) for the session's servers."""
     with tempfile.TemporaryDirectory(prefix="hduce-test-") as folder:
+        SERVER_FOLDERS[Path(folder)] = True
         yield Path(folder)
 
 
