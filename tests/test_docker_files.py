@@ -173,3 +173,19 @@ def test_readme_says_what_scaled_out_instances_share_and_what_they_must_not() ->
         assert shared in section, shared
     for own in ("data_dir", "spool_dir", "pgvector"):
         assert own in section, own
+
+
+def test_the_image_makes_data_and_backups_its_users_only() -> None:
+    # Seen: `mkdir -p` made /data 0755, so every start warned it was open to other users.
+    run = " ".join(instructions("RUN"))
+    modes = re.search(r"chmod 0?700 (?P<dirs>[/\w ]+)", run)
+    assert modes and {"/data", "/backups"} <= set(modes["dirs"].split()), run
+    assert re.search(r"chown hduce:hduce [^&]*/data", run) and "USER hduce" in DOCKERFILE
+
+
+def test_the_compose_restore_starts_no_dependency() -> None:
+    # Seen: `run --rm backup` started `hduce` again (backup depends on it): restore refused.
+    text = (DOCKER / "README.md").read_text(encoding="utf-8")
+    (restore,) = re.findall(r"docker compose -f docker/compose\.yaml run [^`]*", text)
+    assert "--no-deps" in restore and "hduce restore --force" in restore, restore
+    assert "stop hduce worker backup" in text

@@ -108,7 +108,10 @@ async def test_user_create_checks_what_the_api_checks_and_audits_its_admin(
     refused = {
         "email": ("--email", f"not an email {tag}", "--username", f"ok_{tag}"),
         "username": ("--email", f"ok-{tag}@clinic.example", "--username", f"has space {tag}"),
-    }
+        "phone": (
+            "--email", f"ok-{tag}@clinic.example", "--username", f"ok_{tag}", "--phone", "call me",
+        ),
+    }  # fmt: skip
     for field, given in refused.items():
         result = run_hduce(
             tmp_path, migrated, nats_url, "user", "create", *given, "--role", "patient",
@@ -136,6 +139,14 @@ async def test_user_create_checks_what_the_api_checks_and_audits_its_admin(
         stdin=PASSWORD + "\n",
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
+    with_phone = run_hduce(
+        tmp_path, migrated, nats_url, "user", "create", "--email", f"ph-{tag}@clinic.example",
+        "--username", f"ph_{tag}", "--phone", "+33 6 12 34 56 78", "--role", "nurse",
+        "--password-stdin", stdin=PASSWORD + "\n",
+    )  # fmt: skip
+    assert with_phone.returncode == 0, with_phone.stderr
+    shown = run_hduce(tmp_path, migrated, nats_url, "user", "show", f"ph_{tag}")
+    assert "phone: +33" in shown.stdout, shown.stdout
     actor, admin_id = await raw_pool.fetchrow(
         "SELECT e.actor_id, (SELECT id FROM account WHERE username = $2) FROM audit_event e "
         "JOIN account a ON a.id = e.subject_id WHERE a.username = $1 "

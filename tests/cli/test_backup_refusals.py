@@ -5,12 +5,13 @@ import re
 import resource
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import asyncpg
 
-from tests.cli.archives import Manifest, rewritten
+from tests.cli.archives import Manifest, Members, rewritten
 from tests.e2e.test_cli_commands import run
 from tests.support.processes import REPO_ROOT, get, hduce_env, serving
 
@@ -143,3 +144,35 @@ def test_a_full_disk_is_one_line_and_leaves_no_partial_archive(
     assert result.returncode == 1, result.stderr
     assert "cannot write" in one_line(result.stderr)
     assert list(archive.parent.iterdir()) == [], "no archive, no .partial"
+
+
+OUTSIDE = Path(tempfile.gettempdir()) / f"hduce-restored-outside-{os.getpid()}"
+FOREIGN_NAMES: dict[str, Callable[[Members], object]] = {
+    "absolute": lambda m: m.update({str(OUTSIDE): b"evil"}),
+    "climbing": lambda m: m.update({"documents/../../outside": b"evil"}),
+    "elsewhere": lambda m: m.update({"notes.txt": b"evil"}),
+}
+
+
+def test_a_file_named_outside_a_backup_is_one_line(
+    tmp_path: Path, clinic_database: str, nats_url: str
+) -> None:
+    # Seen: a member (and manifest entry) named /tmp/x ended `hduce restore` in a traceback.
+    archive = small_archive(tmp_path, DATABASE_URL=clinic_database, HDUCE_NATS__URL=nats_url)
+    crafted = {
+        name: rewritten(archive, tmp_path / f"{name}.tar", members=add)
+        for name, add in FOREIGN_NAMES.items()
+    }
+    only_listed = rewritten(  # listed in the manifest, not in the tar
+        archive,
+        tmp_path / "only-listed.tar",
+        manifest=lambda m: m["files"].update({str(OUTSIDE): {"sha256": "0" * 64, "size": 4}}),
+    )
+    for name, path in {**crafted, "only-listed": only_listed}.items():
+        refused = hduce(
+            tmp_path, "restore", "--force", str(path), HDUCE_DATA_DIR=str(tmp_path / "new")
+        )
+        assert refused.returncode == 1, (name, refused.stdout, refused.stderr)
+        assert "not a readable HDuce backup" in one_line(refused.stderr), name
+    assert not OUTSIDE.exists() and not (tmp_path / "outside").exists()
+    assert not (tmp_path / "new").exists(), "refused before anything starts"

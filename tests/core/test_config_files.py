@@ -8,6 +8,7 @@ import pytest
 
 from hduce.bootstrap import BUILTIN_PLUGINS
 from hduce.core.config import ConfigError, Section, Settings, decode_section, load_settings
+from hduce.core.config.sources import SEED_NAMES
 from hduce.core.plugin import NoConfig
 from tests.conftest import TEST_JWT_SECRET
 
@@ -60,12 +61,40 @@ def test_example_names_every_key_and_its_env_var() -> None:
             assert f"HDUCE_{name.upper()}" in text, name
 
 
-def test_example_plugin_sections_are_complete_and_valid_when_uncommented() -> None:
+def uncommented_example() -> list[str]:
+    """example.toml's lines, the commented-out plugin sections uncommented once."""
     lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
     start = lines.index("# [plugins.metrics]")
-    block = [re.sub(r"^# ?", "", line) for line in lines[start:] if line.startswith("#")]
-    text = EXAMPLE.read_text(encoding="utf-8") + "\n" + "\n".join(block) + "\n"
-    sections = tomllib.loads(text)["plugins"]
+    return lines[:start] + [re.sub(r"^# ?", "", line) for line in lines[start:]]
+
+
+def test_every_key_of_the_example_says_what_it_does_and_its_env_var() -> None:
+    """Each `key = value` follows its own description, which ends naming its variable.
+
+    The test above checks the variables of core's sections only, anywhere in the file: the
+    plugins' keys went unchecked, and `plugins.notifications.retry_max` and `.sms.timeout` had
+    neither description nor variable.
+    """
+    seeds = {path: name for name, path in SEED_NAMES.items()}
+    table: list[str] = []
+    before = ""
+    undescribed = []
+    for line in uncommented_example():
+        if header := re.fullmatch(r"\[([\w.]+)\]", line):
+            table, before = header[1].split("."), ""
+        elif assignment := re.match(r"(\w+) = ", line):
+            path = (*table, assignment[1])
+            names = [f"HDUCE_{'__'.join(path).upper()}", *([seeds[path]] if path in seeds else [])]
+            if not (before.startswith("# ") and any(re.search(rf"\b{n}\b", before) for n in names)):
+                undescribed.append(".".join(path))
+            before = line
+        else:
+            before = line
+    assert undescribed == []
+
+
+def test_example_plugin_sections_are_complete_and_valid_when_uncommented() -> None:
+    sections = tomllib.loads("\n".join(uncommented_example()))["plugins"]
     for name, plugin in BUILTIN_PLUGINS.items():
         if plugin.config_type is NoConfig:
             continue

@@ -30,7 +30,33 @@ def test_db_start_status_stop(tmp_path: Path) -> None:
         code, output = run(["db", "stop"], tmp_path)
         assert code == 0, output
         code, output = run(["db", "status"], tmp_path)
-        assert code == 3 and output.startswith("stopped"), output
+        assert code == 3 and output == "stopped\n", output  # was "stopped  pid=None  pgdata=..."
+        assert not processes_using(tmp_path / "data")
+    finally:
+        for process in processes_using(tmp_path / "data"):
+            process.kill()
+
+
+def test_a_database_started_by_db_start_outlives_the_commands_that_use_it(tmp_path: Path) -> None:
+    # Seen: the next command (user list, backup, audit verify...) took the server `db start`
+    # left over as "left by a dead owner" and stopped it when it exited.
+    try:
+        code, output = run(["db", "start"], tmp_path)
+        assert code == 0, output
+        code, output = run(["db", "status"], tmp_path)
+        assert code == 0, output
+        started = output.split()[1]
+        for _ in range(2):
+            code, output = run(["migrate"], tmp_path, HDUCE_NATS__URL="nats://unused:1")
+            assert code == 0, output
+            code, output = run(["db", "status"], tmp_path)
+            assert code == 0 and output.split()[1] == started, output
+        code, output = run(["db", "stop"], tmp_path)
+        assert code == 0, output
+        assert not processes_using(tmp_path / "data")
+        # Stopped by `db stop`, the database is again the next command's to start and stop.
+        code, output = run(["migrate"], tmp_path, HDUCE_NATS__URL="nats://unused:1")
+        assert code == 0, output
         assert not processes_using(tmp_path / "data")
     finally:
         for process in processes_using(tmp_path / "data"):

@@ -1,7 +1,9 @@
 """`hduce serve` as a real process on a fresh data dir: goes green; Ctrl-C leaves no process."""
 
+import os
 import signal
 import socket
+import time
 from pathlib import Path
 
 import msgspec
@@ -9,6 +11,7 @@ import pytest
 
 from hduce.runtime import free_port
 from tests.support.processes import (
+    REPO_ROOT,
     get,
     hduce_env,
     hduce_process,
@@ -40,6 +43,36 @@ def test_serve_starts_embedded_services_goes_green_and_stops_cleanly(tmp_path: P
     left = wait_until(lambda: not processes_using(data_dir), timeout=10)
     assert left, (code, processes_using(data_dir), log[-3000:])
     assert code == 0 and "Aborted" not in log, log[-3000:]  # click said "Aborted." and 1
+
+
+def test_serve_reload_watches_the_code_not_the_data_dir_in_the_working_dir(
+    tmp_path: Path,
+) -> None:
+    # Seen: `hduce serve --reload` from the repository root watched all of it, ./var too, and
+    # logged "N changes detected" every few seconds as PostgreSQL and NATS wrote there.
+    port = free_port()
+    env = hduce_env(
+        HDUCE_DATA_DIR="./var",
+        HDUCE_SERVER__PORT=str(port),
+        HDUCE_LOGGING__LEVEL="INFO",
+        HDUCE_PLUGINS__EXTRA='["staff_notes:StaffNotesPlugin"]',  # a plugin being written
+    )
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT / "examples"), env["PYTHONPATH"]])
+    log = tmp_path / "serve.log"
+    with hduce_process(["serve", "--reload"], env, log, cwd=tmp_path) as server:
+        health = f"http://127.0.0.1:{port}/health/detailed"
+        green = wait_until(lambda: get(health)[0] == 200, timeout=90, interval=0.3)
+        assert green, log.read_text()[-3000:]
+        for _ in range(10):  # the database and NATS at work under ./var
+            assert get(health)[0] == 200
+            time.sleep(0.5)
+        output = log.read_text()
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=60)
+    watched = next(line for line in output.splitlines() if "Will watch for changes" in line)
+    assert str(tmp_path) not in watched and "/hduce'" in watched, watched
+    assert f"'{REPO_ROOT / 'examples' / 'staff_notes'}'" in watched, watched
+    assert "detected" not in output, output[-3000:]
 
 
 def run_cli(args: list[str], tmp_path: Path, **env: str) -> tuple[int, str]:

@@ -124,6 +124,38 @@ def test_a_server_whose_owner_was_killed_is_owned_by_the_next_start(
     assert postgres_pids(pgdata) == []
 
 
+async def test_a_kept_server_runs_until_stopped_whoever_started_or_joins_it(
+    pgdata: Path, postgres_pids, wait_gone
+) -> None:
+    # `hduce db start` keeps the server; the next command took it over as "left by a dead
+    # owner" and stopped it when it exited.
+    serve = EmbeddedPostgres(pgdata)
+    dsn = serve.start()
+    assert EmbeddedPostgres(pgdata).keep() == dsn  # kept while a living owner holds it
+    serve.release()
+    for _ in range(2):
+        command = EmbeddedPostgres(pgdata)
+        assert command.start() == dsn and not command.owned
+        command.release()
+    assert await fetch(dsn, "SELECT 1") == 1
+    kept_pid = serve.status().pid
+    assert kept_pid is not None
+    os.kill(kept_pid, signal.SIGKILL)  # a kept server that dies is no longer kept
+    assert wait_gone(kept_pid, 5.0)
+    after_crash = EmbeddedPostgres(pgdata)
+    after_crash.start()
+    assert after_crash.owned
+    after_crash.release()
+    assert postgres_pids(pgdata) == []
+    EmbeddedPostgres(pgdata).keep()
+    EmbeddedPostgres(pgdata).stop()  # `db stop`: the next start owns the server again
+    command = EmbeddedPostgres(pgdata)
+    command.start()
+    assert command.owned
+    command.release()
+    assert postgres_pids(pgdata) == []
+
+
 @pytest.mark.parametrize("stage", ["--boot", "--single"])
 async def test_a_first_start_killed_during_initdb_is_redone_by_the_next_start(
     pgdata: Path, stage: str

@@ -49,14 +49,14 @@ def loaded_after(code: str, modules: Sequence[str], *args: str, timeout: float =
 
 @contextmanager
 def hduce_process(
-    args: list[str], env: dict[str, str], log: Path
+    args: list[str], env: dict[str, str], log: Path, cwd: Path = REPO_ROOT
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Run `python -m hduce <args>`; on exit kill it and every descendant by pid."""
+    """Run `python -m hduce <args>` in `cwd`; on exit kill it and every descendant by pid."""
     with log.open("wb") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "hduce", *args],
             env=env,
-            cwd=REPO_ROOT,
+            cwd=cwd,
             stdout=output,
             stderr=subprocess.STDOUT,
         )

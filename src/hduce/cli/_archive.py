@@ -7,7 +7,7 @@ import os
 import tarfile
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 import msgspec
@@ -152,7 +152,18 @@ def read_manifest(archive: Path) -> Manifest:
         raise ArchiveError(f"{archive}: damaged manifest ({exc})") from None
     if DATABASE not in checked.files:
         raise ArchiveError(f"{archive}: damaged manifest (no {DATABASE} listed)")
+    if foreign := next((name for name in checked.files if not _backup_name(name)), None):
+        raise ArchiveError(
+            f"{archive}: not a readable HDuce backup (it names {foreign!r}, neither "
+            f"{DATABASE} nor a file under {DOCUMENTS}/)"
+        )
     return checked
+
+
+def _backup_name(name: str) -> bool:
+    """Whether a backup holds a file by this name: the dump, or a document inside `documents/`."""
+    parts = PurePosixPath(name).parts
+    return name == DATABASE or (len(parts) > 1 and parts[0] == DOCUMENTS and ".." not in parts)
 
 
 def unpack_verified(archive: Path, into: Path, advance: Callable[[int], None]) -> None:

@@ -30,19 +30,22 @@ def db() -> None:
 @db.command("start")
 @click.pass_context
 def db_start(ctx: click.Context) -> None:
-    """Start the embedded PostgreSQL and leave it running."""
+    """Start the embedded PostgreSQL and leave it running until `hduce db stop`.
+
+    `serve`, `worker` and the other commands join it, and leave it running when they exit.
+    """
     from hduce.embedded import embedded_postgres
 
     settings = embedded_only(ctx, "starts")
     with clear_errors():
-        dsn = embedded_postgres(settings).start()
+        dsn = embedded_postgres(settings).keep()
     click.echo(f"running: {mask_url(dsn)}")
 
 
 @db.command("stop")
 @click.pass_context
 def db_stop(ctx: click.Context) -> None:
-    """Stop the embedded PostgreSQL."""
+    """Stop the embedded PostgreSQL (also one `db start` left running)."""
     from hduce.embedded import embedded_postgres
 
     settings = embedded_only(ctx, "stops")
@@ -69,11 +72,10 @@ def db_status(ctx: click.Context) -> None:
         click.echo(f"running  external database {mask_url(settings.database.url)}")
         return
     status = embedded_postgres(settings).status()
-    click.echo(
-        f"{'running' if status.running else 'stopped'}  pid={status.pid}  pgdata={status.pgdata}"
-    )
     if not status.running:
+        click.echo("stopped")
         sys.exit(3)
+    click.echo(f"running  pid={status.pid}  pgdata={status.pgdata}")
 
 
 async def _answer(database: Database) -> None:

@@ -44,8 +44,8 @@ def serve(
     from hduce.cli._database import preflight
     from hduce.cli._request_head import RequestHeadConfig
     from hduce.cli._shared_storage import check_shared_stores
-    from hduce.cli._web_server import run_web_server
-    from hduce.embedded import services, warn_if_open, writable_data_dir
+    from hduce.cli._web_server import run_web_server, source_dirs
+    from hduce.embedded import resolve_data_dir, services, warn_if_open, writable_data_dir
 
     overrides = {
         "HDUCE_SERVER__HOST": host,
@@ -77,6 +77,7 @@ def serve(
             host=server.host,
             port=server.port,
             reload=reload,
+            reload_dirs=source_dirs(plugins, resolve_data_dir(settings)) if reload else None,
             log_config=None,
             access_log=False,
             lifespan="on",

@@ -1,9 +1,12 @@
-"""The postmaster's lock file (`postmaster.pid`): which server runs a data directory, and where."""
+"""Which server runs a data directory (its `postmaster.pid`), where, and whether it answers."""
 
+import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
+
+from hduce.runtime._process import pid_alive
 
 _READS = 10
 
@@ -45,3 +48,22 @@ def dsn_for(info: PidFile) -> str:
     if info.port != 5432:
         query += f"&port={info.port}"
     return f"postgresql://postgres@/postgres?{query}"
+
+
+def accepting(pg_isready: Path, info: PidFile, timeout: float) -> bool:
+    """Whether the server answers `pg_isready` within `timeout` (False at once if it died)."""
+    target = ["-h", str(info.socket_dir), "-p", str(info.port), "-U", "postgres"]
+    deadline = time.monotonic() + timeout
+    while True:
+        probe = subprocess.run(
+            [str(pg_isready), "-q", "-d", "postgres", *target],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
+        if probe.returncode == 0:
+            return True
+        if time.monotonic() > deadline or not pid_alive(info.pid):
+            return False
+        time.sleep(0.05)

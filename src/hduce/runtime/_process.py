@@ -1,5 +1,6 @@
 """Process and locking helpers shared by the supervisors."""
 
+import contextlib
 import fcntl
 import os
 import time
@@ -47,6 +48,20 @@ def terminate(pid: int, timeout: float) -> None:
             wait_gone(pid, timeout)
     except psutil.NoSuchProcess:
         return
+
+
+def kill_strays(name: str, cwd: Path) -> None:
+    """SIGKILL every live process named `name` working in `cwd`; return once each is gone."""
+    for proc in psutil.process_iter(["name", "cwd", "status"]):
+        info = proc.info
+        if (
+            info["name"] == name
+            and info["cwd"] == str(cwd)
+            and info["status"] != psutil.STATUS_ZOMBIE
+        ):
+            with contextlib.suppress(psutil.Error):
+                proc.kill()
+            wait_gone(proc.pid, 5.0)
 
 
 @contextmanager

@@ -8,7 +8,6 @@ import shutil
 import stat
 import subprocess
 import tempfile
-import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +26,16 @@ with warnings.catch_warnings():
         ensure_user_exists,
     )
 
-from hduce.runtime._postmaster_pid import PidFile, dsn_for, read_pid_file
-from hduce.runtime._process import OwnerLock, ServerStatus, dir_lock, pid_alive, wait_gone
+from hduce.runtime._kept import KeptMark
+from hduce.runtime._postmaster_pid import PidFile, accepting, dsn_for, read_pid_file
+from hduce.runtime._process import (
+    OwnerLock,
+    ServerStatus,
+    dir_lock,
+    kill_strays,
+    pid_alive,
+    wait_gone,
+)
 from hduce.runtime._traversal import passable_ancestors
 from hduce.runtime.errors import EmbeddedServiceError, log_tail
 from hduce.runtime.page_cache import auto_shared_buffers
@@ -38,6 +45,8 @@ SYSTEM_USER = "pgserver"
 _MAX_SOCKET_PATH = 107  # sizeof(sun_path) - 1 on Linux
 OWNER_LOCK = "hduce-owner.lock"
 """In the data directory: held by the process that owns (and will stop) the running server."""
+KEPT = "hduce-kept"
+"""In the data directory: the pid of the server `hduce db start` keeps running until `db stop`."""
 INITDB_STAGING = ".hduce-initdb"
 """In the data directory: where initdb builds a new cluster, moved into place once complete."""
 INITDB_DONE = ".hduce-initdb-done"
@@ -63,6 +72,7 @@ class EmbeddedPostgres:
         self.log_file = self.pgdata / "postgres.log"
         self._owned_pid: int | None = None
         self._owner = OwnerLock(self.pgdata / OWNER_LOCK)
+        self._kept = KeptMark(self.pgdata / KEPT)
 
     @property
     def shared_buffers(self) -> str:
@@ -88,29 +98,44 @@ class EmbeddedPostgres:
         """Ensure the cluster exists and is running, and return an asyncpg DSN for it."""
         self.pgdata.mkdir(parents=True, exist_ok=True)
         with dir_lock(self.pgdata):
-            run_as = self._prepare_permissions()
-            if not (self.pgdata / "PG_VERSION").exists():
-                self._initdb(run_as)
+            return dsn_for(self._start_locked())
+
+    def keep(self) -> str:
+        """Start (or join) the server and keep it running, whoever joins it, until `stop()`."""
+        self.pgdata.mkdir(parents=True, exist_ok=True)
+        with dir_lock(self.pgdata):
+            info = self._start_locked()
+            self._kept.mark(info.pid)
+        self._disown()
+        return dsn_for(info)
+
+    def _start_locked(self) -> PidFile:
+        run_as = self._prepare_permissions()
+        if not (self.pgdata / "PG_VERSION").exists():
+            self._initdb(run_as)
+        info = self._live_pid_file()
+        if info is None:
+            if (self.pgdata / "postmaster.pid").exists():
+                self._clear_stale()
+            self._kept.clear()  # a kept server that died is no longer kept
+            self._pg_ctl_start(run_as)
             info = self._live_pid_file()
             if info is None:
-                if (self.pgdata / "postmaster.pid").exists():
-                    self._clear_stale()
-                self._pg_ctl_start(run_as)
-                info = self._live_pid_file()
-                if info is None:
-                    raise self._error("postgres exited right after starting")
-                self._owner.claim()
-                self._owned_pid = info.pid
-            elif info.pid != self._owned_pid:
-                # Left running by an owner that died (a killed `hduce serve`): ours to stop.
-                # An owner that lives keeps its lock, and this object only joins.
-                self._owned_pid = info.pid if self._owner.claim() else None
-            self._wait_ready(info)
-            return dsn_for(info)
+                raise self._error("postgres exited right after starting")
+            self._owner.claim()
+            self._owned_pid = info.pid
+        elif info.pid != self._owned_pid and not self._kept.holds(info.pid):
+            # Left running by an owner that died (a killed `hduce serve`): ours to stop.
+            # An owner that lives keeps its lock, and this object only joins.
+            self._owned_pid = info.pid if self._owner.claim() else None
+        if not accepting(PG_BIN_DIR / "pg_isready", info, _TIMEOUT):
+            raise self._error(f"server pid {info.pid} not accepting connections")
+        return info
 
     def stop(self) -> None:
-        """Stop the server with a fast shutdown; do nothing if it is not running."""
+        """Stop the server with a fast shutdown (kept or not); do nothing if it is not running."""
         self._owned_pid = None
+        self._kept.clear()
         try:
             if self.pgdata.is_dir():
                 self._stop_running()
@@ -126,15 +151,20 @@ class EmbeddedPostgres:
                 if not wait_gone(info.pid, _TIMEOUT):
                     raise self._error(f"postmaster {info.pid} still alive after pg_ctl stop")
             # Children of a postmaster that was killed (and replaced) outlive it until they notice.
-            self._end_orphans()
+            kill_strays("postgres", self.pgdata)
             if info is not None and info.socket_dir != self.pgdata:
                 with contextlib.suppress(OSError):
                     info.socket_dir.rmdir()
 
     def release(self) -> None:
-        """Stop the server only if this object started it."""
-        if self.owned:
+        """Stop the server only if this object started it and it is not kept since."""
+        if self.owned and not self._kept.holds(self._owned_pid):
             self.stop()
+        self._disown()
+
+    def _disown(self) -> None:
+        self._owned_pid = None
+        self._owner.release()
 
     def status(self) -> PostgresStatus:
         """Report whether a live postmaster serves this data directory."""
@@ -222,43 +252,11 @@ class EmbeddedPostgres:
 
     def _clear_stale(self) -> None:
         """Remove what a crashed postmaster left behind so postgres can start and recover."""
-        self._end_orphans()
+        kill_strays("postgres", self.pgdata)
         # A zombie postmaster still answers kill(pid, 0): postgres would refuse these lock files.
         (self.pgdata / "postmaster.pid").unlink(missing_ok=True)
         for lock in self.socket_dir.glob(".s.PGSQL.*.lock"):
             lock.unlink()
-
-    def _end_orphans(self) -> None:
-        for proc in self._orphans():
-            with contextlib.suppress(psutil.Error):
-                proc.kill()
-            wait_gone(proc.pid, 5.0)
-
-    def _orphans(self) -> list[psutil.Process]:
-        return [
-            proc
-            for proc in psutil.process_iter(["name", "cwd", "status"])
-            if proc.info["name"] == "postgres"
-            and proc.info["cwd"] == str(self.pgdata)
-            and proc.info["status"] != psutil.STATUS_ZOMBIE
-        ]
-
-    def _wait_ready(self, info: PidFile) -> None:
-        target = ["-h", str(info.socket_dir), "-p", str(info.port), "-U", "postgres"]
-        deadline = time.monotonic() + _TIMEOUT
-        while True:
-            probe = subprocess.run(
-                [str(PG_BIN_DIR / "pg_isready"), "-q", "-d", "postgres", *target],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                check=False,
-            )
-            if probe.returncode == 0:
-                return
-            if time.monotonic() > deadline or not pid_alive(info.pid):
-                raise self._error(f"server pid {info.pid} not accepting connections")
-            time.sleep(0.05)
 
     def _run(self, exe: str, args: list[str], run_as: dict[str, Any]) -> None:
         # Output goes to a file, not a pipe: pg_ctl's daemonised postmaster could keep a pipe open.

@@ -32,6 +32,7 @@ def summary(entry: DirectoryEntry, *, status: bool = True) -> str:
 )
 @click.option("--first-name", default=None, help="First name (default: the username).")
 @click.option("--last-name", default="", show_default=True)
+@click.option("--phone", default=None, help="Phone number, checked as the API checks it.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @ACTING_ADMIN
 @click.pass_context
@@ -42,6 +43,7 @@ def user_create(
     roles: tuple[str, ...],
     first_name: str | None,
     last_name: str,
+    phone: str | None,
     password_stdin: bool,
     acting: str | None,
 ) -> None:
@@ -64,6 +66,7 @@ def user_create(
             roles=sorted(set(roles)),
             first_name=username if first_name is None else first_name,
             last_name=last_name,
+            phone=phone,
             by=await _creator(services.admin, acting),
         )
 

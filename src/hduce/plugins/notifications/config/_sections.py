@@ -43,7 +43,9 @@ class SmsConfig(Section):
     )
     """Request fields; `{to}`, `{sender}`, `{text}` and `{id}` (the delivery id) are replaced."""
     sender: str = ""
+    """The sender number or name."""
     timeout: PositiveDuration = PositiveDuration(15)
+    """The longest wait for the provider; a whole attempt is cut off 5 s after it."""
 
 
 class NotificationsConfig(Section):
@@ -66,6 +68,7 @@ class NotificationsConfig(Section):
     retry_base: PositiveDuration = PositiveDuration(30)
     """Delay before the first retry; each further retry doubles it, up to `retry_max`."""
     retry_max: PositiveDuration = PositiveDuration(3600)
+    """Longest delay between two attempts of a delivery."""
     send_concurrency: Positive = 8
     """Deliveries one process sends at once (keep it above `email.connections`, so e-mail never
     takes every place); one more is put off for a moment, not queued in a task slot."""
