@@ -137,3 +137,21 @@ async def test_parallel_logins_with_the_right_password_all_log_in(settings: Sett
         statuses = Counter(app.run(_parallel_logins, app.client.app, user["email"], passwords))
         assert statuses == {200: THRESHOLD + 3}, statuses
         assert "auth.locked" not in await app.audit_actions(user["id"])
+
+
+async def test_parallel_right_passwords_that_stop_short_leave_no_failures(
+    settings: Settings,
+) -> None:
+    """Seen: six parallel right-password logins of an unverified account (403 each) left the
+    count at threshold - 1, so the next single typo locked the account."""
+    slow_hash = {"argon2_memory_kib": 16384, "argon2_time_cost": 2}
+    async with running_app(settings, lockout_threshold=THRESHOLD, **slow_hash) as app:
+        user = await app.register()  # not verified: each right password answers 403
+        passwords = [PASSWORD] * (THRESHOLD + 1)
+        statuses = Counter(app.run(_parallel_logins, app.client.app, user["email"], passwords))
+        assert statuses == {403: THRESHOLD + 1}, statuses
+        assert (await app.login(user["email"], WRONG)).status_code == 401
+        failed = await app.pool.fetchval(
+            "SELECT failed_logins FROM login_failure WHERE key = $1", failure_key(user["email"])
+        )
+        assert failed == 1

@@ -1,5 +1,6 @@
 """Per-address limits (one budget per route group) and per-account limits, shared by processes."""
 
+import re
 import uuid
 
 import asyncpg
@@ -19,7 +20,10 @@ def assert_retry_later(response: object) -> int:
     retry_after = int(response.headers["retry-after"])  # type: ignore[attr-defined]
     assert retry_after >= 1
     problem = response.json()  # type: ignore[attr-defined]
-    assert problem["detail"] and problem["retry_after"] == retry_after, problem
+    assert problem["retry_after"] == retry_after, problem
+    assert problem["title"] == "Too Many Requests", problem
+    # README: a 429 says when to retry in its detail too (seen: "try again later").
+    assert re.search(r"(retry|try again) in \d+ (second|minute|hour)", problem["detail"]), problem
     return retry_after
 
 

@@ -142,6 +142,12 @@ async def test_list_and_revoke_own_sessions(app: AuthApp) -> None:
 
     response = await app.client.delete(f"/api/v1/auth/sessions/{first_session}", headers=headers)
     assert response.status_code == 204
+    revoked = await app.pool.fetchval(
+        "SELECT detail->>'session_id' FROM audit_event WHERE action = 'auth.session_revoked' "
+        "AND subject_id = $1",
+        uuid.UUID(user["id"]),
+    )
+    assert revoked == str(first_session)  # seen: ending a session left no audit record
     assert (await app.refresh(first["refresh_token"])).status_code == 401
     change = await app.client.post(
         "/api/v1/auth/change-password",

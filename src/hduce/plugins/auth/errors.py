@@ -112,7 +112,8 @@ class OwnAccountProtected(Conflict):
 class RetryLater(HduceError):
     """Too many attempts; `retry_after` seconds until the next one is allowed."""
 
-    status_code, slug, title = 429, "too-many-requests", "Too many requests"
+    status_code, slug, title = 429, "too-many-requests", "Too Many Requests"
+    """The title of the per-address limit's 429 (Litestar's), the same problem."""
 
     def __init__(self, detail: str, *, retry_after: float) -> None:
         seconds = max(1, math.ceil(retry_after))

@@ -1,5 +1,6 @@
 """Per-account attempt limits, counted in PostgreSQL so every process shares them."""
 
+import math
 from dataclasses import dataclass
 from time import time
 
@@ -7,6 +8,7 @@ from hduce.core.db import Database
 from hduce.core.rate_limit import SharedWindows
 from hduce.plugins.auth.config import AuthConfig
 from hduce.plugins.auth.errors import RetryLater
+from hduce.plugins.auth.store import how_long
 
 MINUTE, HOUR = 60, 3600
 
@@ -25,8 +27,10 @@ class AccountLimit:
         """Count one attempt for `key`, or raise `RetryLater` when its window is full."""
         allowed, _, reset = await self._windows.hit(key, self.limit, self.seconds)
         if not allowed:
+            wait = max(1, math.ceil(reset - time()))
             raise RetryLater(
-                "Too many attempts for this account; try again later.", retry_after=reset - time()
+                f"Too many attempts for this account; try again in {how_long(wait)}.",
+                retry_after=wait,
             )
 
 

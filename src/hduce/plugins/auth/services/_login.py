@@ -123,7 +123,10 @@ class LoginService:
             if stored is not None and stored.account == principal.id:
                 await env.sessions.revoke_family(stored.family_id, principal.id)
             await env.events.publish(UserLoggedOut(user_id=principal.id))
-            await env.audit("auth.logout", actor_id=principal.id, subject_id=principal.id)
+            session = {"session_id": str(principal.session_id)} if principal.session_id else None
+            await env.audit(
+                "auth.logout", actor_id=principal.id, subject_id=principal.id, detail=session
+            )
 
     def _check_state(self, account: AccountRow) -> None:
         if account.status == AccountStatus.DEACTIVATED:

@@ -31,3 +31,9 @@ class SessionService:
         async with self._env.transaction():
             if not await self._env.sessions.revoke_family(session_id, principal.id):
                 raise NotFound("no such session")
+            await self._env.audit(
+                "auth.session_revoked",
+                actor_id=principal.id,
+                subject_id=principal.id,
+                detail={"session_id": str(session_id)},
+            )

@@ -7,7 +7,7 @@ from hduce.plugins.auth.store._accounts import (
     normalise,
 )
 from hduce.plugins.auth.store._analytics import AccountCounts
-from hduce.plugins.auth.store._lockout import PROVISIONAL, Attempt, Lockout
+from hduce.plugins.auth.store._lockout import PROVISIONAL, Attempt, Lockout, how_long
 from hduce.plugins.auth.store._one_time_tokens import (
     INVALID,
     RESET_PASSWORD,
@@ -34,5 +34,6 @@ __all__ = [
     "RefreshTokens",
     "RevocationFeed",
     "SecondFactorStore",
+    "how_long",
     "normalise",
 ]

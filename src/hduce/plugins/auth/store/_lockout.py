@@ -29,11 +29,13 @@ LOCKED_MESSAGE = "Too many failed logins: the account is locked for {}."
 MAX_DOUBLINGS = 30
 """Backoff doublings counted at most (`lockout_max` caps the duration long before)."""
 
+# `failed_logins` goes below zero while a lock holds: the attempts given back meanwhile.
 CLAIM = f"""
 UPDATE login_failure SET
-    failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END,
-    lockouts = lockouts + (failed_logins + 1 >= $2)::int,
-    locked_until = CASE WHEN failed_logins + 1 >= $2
+    failed_logins = CASE WHEN greatest(failed_logins, 0) + 1 >= $2 THEN 0
+        ELSE greatest(failed_logins, 0) + 1 END,
+    lockouts = lockouts + (greatest(failed_logins, 0) + 1 >= $2)::int,
+    locked_until = CASE WHEN greatest(failed_logins, 0) + 1 >= $2
         THEN now() + least($3::float8 * power(2, least(lockouts, {MAX_DOUBLINGS})), $4::float8)
             * interval '1 second'
         ELSE locked_until END,
@@ -41,10 +43,15 @@ UPDATE login_failure SET
 WHERE key = $1 AND (locked_until IS NULL OR locked_until <= now())
 RETURNING lockouts, locked_until, coalesce(locked_until > now(), false) AS locking
 """
+# An attempt given back while a lock holds is kept (below zero) for the attempt that set the
+# lock: lifting it, that one restores the failures counted before it, less those given back.
 RELEASE = """
 UPDATE login_failure SET
-    failed_logins = CASE WHEN $2::timestamptz IS NULL THEN greatest(failed_logins - 1, 0)
-        WHEN locked_until = $2::timestamptz THEN $3 - 1 ELSE failed_logins END,
+    failed_logins = CASE
+        WHEN $2::timestamptz IS NULL AND locked_until > now() THEN failed_logins - 1
+        WHEN $2::timestamptz IS NULL THEN greatest(failed_logins - 1, 0)
+        WHEN locked_until = $2::timestamptz THEN greatest($3 - 1 + least(failed_logins, 0), 0)
+        ELSE failed_logins END,
     lockouts = lockouts - coalesce(locked_until = $2::timestamptz, false)::int,
     locked_until = CASE WHEN locked_until = $2::timestamptz THEN NULL ELSE locked_until END
 WHERE key = $1
