@@ -101,7 +101,8 @@ class DevicesConfig(Section):
     subscriptions and queued messages."""
     max_sessions_per_identity: Positive = 10
     """Sessions one device or user keeps (its app installs); a new one beyond makes the broker
-    forget the identity's longest-offline persistent session."""
+    forget the identity's longest-offline persistent session. Also the most live connections of
+    one identity: one more is refused ("server unavailable")."""
     tls_port: OptionalPort = OFF
     """MQTT over TLS on this port (0: a free one; -1: off). Needs `tls_cert` and `tls_key`."""
     tls_cert: str = ""
