@@ -28,6 +28,7 @@ from tests.plugins.devices.raw_packets import (
     connect_raw,
     packet,
     subscribe_packet,
+    takes_over,
     until,
 )
 from tests.plugins.users.clinic import Clinic, Member, running_clinic
@@ -232,11 +233,4 @@ async def test_an_identity_at_its_cap_takes_its_own_client_id_over(
     device, secret = await register(clinic, admin)
     port = broker_port(clinic)
     held = [await connect_raw(port, f"{device}-{n}", device, secret) for n in range(MAX_SESSIONS)]
-    try:
-        client, _, code = await connect_raw(port, f"{device}-0", device, secret)
-        held.append((client, False, code))
-        assert code == ACCEPTED, "the connection it replaces gives its place"
-        assert await held[0][0].closed_by_server(timeout=5)
-    finally:
-        for client, _, _ in held:
-            client.drop()
+    await takes_over(port, held, f"{device}-0", device, secret)
