@@ -151,3 +151,41 @@ def test_config_show_prints_each_plugins_config_with_its_defaults_and_secrets_ma
     assert plugins["search"]["meilisearch_api_key"] == "********"
     assert plugins["metrics"]["health_token"] == "********"
     assert "meili-key-789" not in output and "health-token-456" not in output
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        (
+            "[plugins.devices.thresholds]\nheartrate = { above = 100 }\n",
+            "`plugins.devices`: `thresholds`: unknown metric 'heartrate' "
+            "(known: diastolic, glucose, heart_rate, ",
+        ),
+        (
+            "[plugins.devices.ranges]\nheartrate = { min = 20, max = 300 }\n",
+            "`plugins.devices`: `ranges`: unknown metric 'heartrate' "
+            "(known: diastolic, glucose, heart_rate, ",
+        ),
+        (
+            "[plugins.devices.thresholds]\nheart_rate = { above = 400 }\n",
+            "`plugins.devices`: `thresholds.heart_rate.above` (400) is outside heart_rate's range "
+            "10..350: it could never alert",
+        ),
+        (
+            "[plugins.devices.ranges]\nspo2 = { min = 50, max = 100 }\n"
+            "[plugins.devices.thresholds]\nspo2 = { below = 40.5 }\n",
+            "`plugins.devices`: `thresholds.spo2.below` (40.5) is outside spo2's range 50..100",
+        ),
+    ],
+)
+def test_a_devices_metric_misspelt_or_a_bound_that_never_alerts_is_refused(
+    tmp_path: Path, text: str, words: str
+) -> None:
+    # `heartrate` (for heart_rate) was accepted and did nothing; so was a bound beyond the
+    # readings a sensor may send.
+    config = tmp_path / "t.toml"
+    config.write_text('environment = "development"\n' + text)
+    for command in (["config", "show"], ["serve"]):
+        code, output = run(["--config", str(config), *command], tmp_path)
+        assert code == 2, output
+        assert one_line(output).startswith(f"hduce: config error: {config}: {words}"), output

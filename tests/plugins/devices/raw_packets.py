@@ -154,6 +154,27 @@ async def connect_raw(
     return client, present, code
 
 
+async def takes_over(
+    port: int,
+    connected: list[tuple[RawClient, bool, int]],
+    client_id: str,
+    username: str,
+    password: str,
+) -> None:
+    """CONNECT with the client id `connected[0]` holds: it is let in and `connected[0]` closed.
+
+    Every connection (the new one too) is dropped at the end.
+    """
+    try:
+        client, _, code = await connect_raw(port, client_id, username, password)
+        connected.append((client, False, code))
+        assert code == ACCEPTED, "the connection it replaces gives its place"
+        assert await connected[0][0].closed_by_server(timeout=5)
+    finally:
+        for held, _, _ in connected:
+            held.drop()
+
+
 async def until(condition: Callable[[], bool], timeout: float = 10) -> None:
     """Wait until `condition()` holds (state changed by another thread's event loop)."""
     async with asyncio.timeout(timeout):

@@ -158,6 +158,8 @@ async def test_a_doctors_threshold_for_one_patient_replaces_the_default(
         "above": None,
         "below": below,
         "source": "patient",
+        "above_source": "none",
+        "below_source": "patient",
     }
     device, secret = await register(clinic, admin, patient)
     await send(clinic, device, secret, *values)
@@ -273,3 +275,65 @@ async def test_without_an_active_care_team_every_clinician_is_told(
     )
     recipients = await alert_recipients(clinic, patient, last=told_last[0]["id"])
     assert latest.id in recipients and former.id not in recipients
+
+
+async def test_a_doctor_setting_one_bound_keeps_the_clinics_other_bound(
+    clinic: Clinic, admin: Member, patient: Member
+) -> None:
+    # PUT {"above": 150} dropped the clinic's bradycardia bound (below 45) too: a heart rate of
+    # 25 raised nothing. An omitted side now keeps the clinic's bound, a null one drops it.
+    doctor = await clinic.member("doctor")
+    url = f"{API}/thresholds/{patient.id}/heart_rate"
+    response = await clinic.client.put(url, json={"above": 150}, headers=doctor.headers)
+    assert response.status_code == 200, response.text
+    heart_rate = next(t for t in response.json() if t["metric"] == "heart_rate")
+    assert heart_rate == {
+        "metric": "heart_rate",
+        "unit": "bpm",
+        "above": 150,
+        "below": 45,
+        "source": "patient",
+        "above_source": "patient",
+        "below_source": "clinic",
+    }
+    device, secret = await register(clinic, admin, patient)
+    await send(clinic, device, secret, 130, 25, metric="heart_rate", unit="bpm")
+    alert = await eventually(clinic, OPEN_ALERT, patient.id, "heart_rate")
+    assert (alert["bound"], alert["value"], alert["threshold"]) == ("below", 25, 45)
+
+    response = await clinic.client.put(url, json={"below": None}, headers=doctor.headers)
+    heart_rate = next(t for t in response.json() if t["metric"] == "heart_rate")
+    assert (heart_rate["above"], heart_rate["above_source"]) == (120, "clinic")
+    assert (heart_rate["below"], heart_rate["below_source"]) == (None, "patient")
+    empty = await clinic.client.put(url, json={}, headers=doctor.headers)
+    assert empty.status_code == 422, empty.text
+    assert "DELETE" in empty.json()["detail"]
+    shown = await clinic.client.get(f"{API}/thresholds/{patient.id}", headers=doctor.headers)
+    assert next(t for t in shown.json() if t["metric"] == "heart_rate") == heart_rate
+
+
+async def test_a_stored_threshold_without_a_side_still_means_no_bound(
+    clinic: Clinic, admin: Member, patient: Member
+) -> None:
+    # A row stored before sides could be inherited: its null side never alerts, as it did.
+    doctor = await clinic.member("doctor")
+    await clinic.execute(
+        "INSERT INTO device_threshold (id, patient, metric, above, below, updated_by) "
+        "VALUES ($1, $2, 'heart_rate', 150, NULL, $3)",
+        uuid.uuid4(),
+        patient.id,
+        doctor.id,
+    )
+    device, secret = await register(clinic, admin, patient)
+    await send(clinic, device, secret, 25, 160, metric="heart_rate", unit="bpm")
+    alert = await eventually(clinic, OPEN_ALERT, patient.id, "heart_rate")
+    assert (alert["bound"], alert["value"]) == ("above", 160)
+    rows = await clinic.fetch(OPEN_ALERT, patient.id, "heart_rate")
+    assert len(rows) == 1, "25 bpm stays below no bound"
+
+
+async def test_the_openapi_schema_says_what_a_null_or_missing_side_means(clinic: Clinic) -> None:
+    schemas = (await clinic.client.get("/schema/openapi.json")).json()["components"]["schemas"]
+    below = schemas["ThresholdSet"]["properties"]["below"]["description"]
+    assert "null: no bound" in below and "left out: the clinic's bound" in below
+    assert "below_source" in schemas["ThresholdRead"]["properties"]

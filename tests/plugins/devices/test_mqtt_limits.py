@@ -20,6 +20,7 @@ from tests.plugins.devices.raw_packets import (
     connect_raw,
     raw_connection,
     remaining_length,
+    takes_over,
 )
 from tests.plugins.users.clinic import Clinic, Member, running_clinic
 
@@ -93,15 +94,8 @@ async def test_a_full_broker_lets_a_connected_client_take_over_its_own_slot(
     port = broker_port(clinic)
     devices = [await register(clinic, admin) for _ in range(MAX_CONNECTIONS)]
     connected = [await connect_raw(port, device, device, secret) for device, secret in devices]
-    try:
-        device, secret = devices[0]  # its old connection went half-open: it reconnects
-        client, _, code = await connect_raw(port, device, device, secret)
-        connected.append((client, False, code))
-        assert code == ACCEPTED, "the slot of the connection it replaces is its own"
-        assert await connected[0][0].closed_by_server(timeout=5)
-    finally:
-        for client, _, _ in connected:
-            client.drop()
+    device, secret = devices[0]  # its old connection went half-open: it reconnects
+    await takes_over(port, connected, device, device, secret)
 
 
 async def test_an_oversized_publish_is_refused_from_its_header(

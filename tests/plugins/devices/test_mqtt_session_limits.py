@@ -8,17 +8,27 @@ import pytest
 
 from hduce.contracts.notifications import PushPublisher
 from hduce.core.config import Settings
-from tests.plugins.devices.helpers import amqtt_of, broker_port, devices_settings, register
+from tests.plugins.devices.helpers import (
+    amqtt_of,
+    broker_port,
+    devices_settings,
+    mqtt,
+    refusals,
+    register,
+    token_of,
+)
 from tests.plugins.devices.raw_packets import (
     ACCEPTED,
     DISCONNECT,
     PUBLISH,
+    SERVER_UNAVAILABLE,
     SUBACK,
     RawClient,
     _string,
     connect_raw,
     packet,
     subscribe_packet,
+    takes_over,
     until,
 )
 from tests.plugins.users.clinic import Clinic, Member, running_clinic
@@ -176,3 +186,51 @@ async def test_spellings_of_one_id_are_one_identity(clinic: Clinic, admin: Membe
     held = [cid for cid in client_ids if cid in sessions]
     assert held == client_ids[-MAX_SESSIONS:], "one identity, whatever the spelling"
     assert {sessions[cid][0].username for cid in held} == {device}
+
+
+async def test_an_identity_holds_at_most_max_sessions_per_identity_live_connections(
+    clinic: Clinic, admin: Member, patient: Member
+) -> None:
+    # A patient app (username = user id, password = access token) opened every connection slot
+    # of the broker with a fresh client id each time, locking every device out.
+    port, user, token = broker_port(clinic), str(patient.id), token_of(patient)
+    before = (await refusals(clinic))["refused_identity_cap"]
+    held = []
+    try:
+        for n in range(MAX_SESSIONS + 2):
+            client, _, code = await connect_raw(port, f"app-{n}", user, token, clean=n % 2 == 0)
+            held.append(client)
+            assert code == (ACCEPTED if n < MAX_SESSIONS else SERVER_UNAVAILABLE), n
+        assert (await refusals(clinic))["refused_identity_cap"] == before + 2
+        device, secret = await register(clinic, admin)
+        async with mqtt(clinic, device, secret):
+            pass  # another identity is not held back
+        held.pop(0).drop()
+        await until(lambda: len(live_sessions(clinic, user)) < MAX_SESSIONS)
+        client, _, code = await connect_raw(port, "app-again", user, token)
+        held.append(client)
+        assert code == ACCEPTED, "a connection that ended gives its place back"
+    finally:
+        for client in held:
+            client.drop()
+    await until(lambda: not live_sessions(clinic, user))
+    sessions = amqtt_of(clinic).sessions
+    stored = [cid for cid, (s, _) in sessions.items() if s.username == user]
+    assert len(stored) <= MAX_SESSIONS, stored
+
+
+def live_sessions(clinic: Clinic, username: str) -> list[str]:
+    """Client ids of the identity's connected sessions."""
+    sessions = amqtt_of(clinic).sessions.items()
+    return [
+        cid for cid, (s, _) in sessions if s.username == username and s.transitions.is_connected()
+    ]
+
+
+async def test_an_identity_at_its_cap_takes_its_own_client_id_over(
+    clinic: Clinic, admin: Member
+) -> None:
+    device, secret = await register(clinic, admin)
+    port = broker_port(clinic)
+    held = [await connect_raw(port, f"{device}-{n}", device, secret) for n in range(MAX_SESSIONS)]
+    await takes_over(port, held, f"{device}-0", device, secret)

@@ -18,7 +18,7 @@ from hduce.plugins.web.routes._clinician_search import highlighted
 from hduce.plugins.web.routes._days import own_zone
 from hduce.plugins.web.services import WebServices
 from tests.plugins.appointments.helpers import book, free_slots, open_practice
-from tests.plugins.devices.helpers import NOTIFIED_WITHIN, eventually
+from tests.plugins.devices.helpers import NOTIFIED_WITHIN, eventually, mqtt, register, telemetry
 from tests.plugins.documents.files import lab_report_pdf
 from tests.plugins.documents.helpers import extracted, uploaded
 from tests.plugins.users.clinic import Clinic
@@ -159,6 +159,20 @@ async def test_the_link_in_the_alert_message_opens_the_alert_to_acknowledge(
         doctor.id,
     )
     assert read, "reading an alert is audited like the API's reads"
+
+
+async def test_the_alert_page_shows_the_reading_as_sent(clinic: Clinic) -> None:
+    # "%g" showed a temperature of 39.0000004 as "39" beside "above 39".
+    admin, patient = await clinic.member("admin"), await clinic.member("patient")
+    device, secret = await register(clinic, admin, patient)
+    async with mqtt(clinic, device, secret) as client:
+        payload = telemetry(("temperature", 39.0000004, "°C"))
+        await client.publish(f"devices/{device}/telemetry", payload, qos=1)
+    alert = await eventually(clinic, OPEN_ALERTS, patient.id)
+    _, nurse = await signed_in(clinic, "nurse")
+    page = (await nurse.get(f"/clinic/alerts/{alert['id']}")).text
+    assert "<dt>Reading</dt><dd>39.0000004 °C</dd>" in page, page
+    assert "<dt>Threshold</dt><dd>above 39 °C</dd>" in page, page
 
 
 async def test_the_alert_page_is_for_doctors_and_nurses_and_names_a_real_alert(

@@ -5,6 +5,7 @@ import math
 import msgspec
 from msgspec.structs import force_setattr
 
+from hduce.contracts.devices import shown_value
 from hduce.core.config import (
     Duration,
     NonNegative,
@@ -101,7 +102,8 @@ class DevicesConfig(Section):
     subscriptions and queued messages."""
     max_sessions_per_identity: Positive = 10
     """Sessions one device or user keeps (its app installs); a new one beyond makes the broker
-    forget the identity's longest-offline persistent session."""
+    forget the identity's longest-offline persistent session. Also the most live connections of
+    one identity: one more is refused ("server unavailable")."""
     tls_port: OptionalPort = OFF
     """MQTT over TLS on this port (0: a free one; -1: off). Needs `tls_cert` and `tls_key`."""
     tls_cert: str = ""
@@ -142,8 +144,29 @@ class DevicesConfig(Section):
     its default bounds (`glucose = {}`: no glucose alerts); the others keep theirs."""
 
     def __post_init__(self) -> None:
-        """Lay the configured ranges and thresholds over the defaults, metric by metric."""
-        force_setattr(self, "ranges", {**default_ranges(), **self.ranges})
+        """Lay the configured ranges and thresholds over the defaults, metric by metric.
+
+        A metric no device may send (a typo) and a bound outside its metric's range (it could
+        never alert) are refused.
+        """
+        known = default_ranges()
+        for name in ("ranges", "thresholds"):
+            unknown = sorted(set(getattr(self, name)) - set(known))
+            if unknown:
+                raise ValueError(
+                    f"`{name}`: unknown metric {unknown[0]!r} (known: {', '.join(sorted(known))})"
+                )
+        force_setattr(self, "ranges", {**known, **self.ranges})
         force_setattr(self, "thresholds", {**default_thresholds(), **self.thresholds})
+        for metric, threshold in self.thresholds.items():
+            plausible = self.ranges[metric]
+            for side in ("above", "below"):
+                bound = getattr(threshold, side)
+                if bound is not None and not plausible.min <= bound <= plausible.max:
+                    raise ValueError(
+                        f"`thresholds.{metric}.{side}` ({shown_value(bound)}) is outside "
+                        f"{metric}'s range {shown_value(plausible.min)}.."
+                        f"{shown_value(plausible.max)}: it could never alert"
+                    )
         if self.tls_port != OFF and not (self.tls_cert and self.tls_key):
             raise ValueError("tls_port needs tls_cert and tls_key (PEM files)")

@@ -24,7 +24,8 @@ DEVICE_DATA = {
         "acknowledged_at FROM device_alert WHERE patient = $1 ORDER BY raised_at"
     ),
     "thresholds": (
-        "SELECT metric, above, below, updated_at FROM device_threshold WHERE patient = $1 "
+        "SELECT metric, above, below, above_inherits, below_inherits, updated_at "
+        "FROM device_threshold WHERE patient = $1 "
         "ORDER BY metric"
     ),
 }

@@ -98,21 +98,36 @@ class AlertRead(AlertView, Read, frozen=False, kw_only=True):
     acknowledged_by: uuid.UUID | None
 
 
+_SIDE = (
+    "a finite number inside the metric's plausible range (`plugins.devices.ranges`); null: "
+    "no bound on this side for the patient (it never alerts); left out: the clinic's bound"
+)
+Source = Literal["patient", "clinic", "none"]
+_WHO = "a doctor for this patient (null: no bound), the clinic, or nobody (none: no bound)"
+
+
 class ThresholdSet(Input):
-    """A patient's bounds for one metric; a null side never alerts.
+    """A patient's bounds for one metric; at least one side (`DELETE` resets both)."""
 
-    Each bound is a finite number inside the metric's plausible range (`plugins.devices.ranges`).
-    """
-
-    above: float | None = None
-    below: float | None = None
+    above: Annotated[
+        float | msgspec.UnsetType | None,
+        msgspec.Meta(description=f"A reading above it alerts: {_SIDE}."),
+    ] = msgspec.UNSET
+    below: Annotated[
+        float | msgspec.UnsetType | None,
+        msgspec.Meta(description=f"A reading below it alerts: {_SIDE}."),
+    ] = msgspec.UNSET
 
 
 class ThresholdRead(msgspec.Struct, kw_only=True):
-    """The bounds in force for one patient and metric, and where they come from."""
+    """The bounds in force for one patient and metric, and where each comes from."""
 
     metric: str
     unit: str
     above: float | None
     below: float | None
-    source: Literal["patient", "clinic", "none"]
+    source: Annotated[
+        Source, msgspec.Meta(description="`patient` when a doctor set a side for this patient.")
+    ]
+    above_source: Annotated[Source, msgspec.Meta(description=f"Who set `above`: {_WHO}.")]
+    below_source: Annotated[Source, msgspec.Meta(description=f"Who set `below`: {_WHO}.")]

@@ -132,12 +132,14 @@ class Alert(Table, tablename="device_alert"):
 
 
 class ThresholdRule(Table, tablename="device_threshold"):
-    """A doctor's bounds for one patient and metric, replacing the clinic default."""
+    """A doctor's bounds for one patient and metric; a side that inherits is the clinic's."""
 
     id = UUID(primary_key=True)
     patient = _account()
     metric = Varchar(length=32)
     above = DoublePrecision(null=True, default=None)
     below = DoublePrecision(null=True, default=None)
+    above_inherits = Boolean(default=False)
+    below_inherits = Boolean(default=False)
     updated_by = _account()
     updated_at = Timestamptz(default=TimestamptzNow())

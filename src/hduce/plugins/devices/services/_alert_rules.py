@@ -3,11 +3,14 @@
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
+
+import asyncpg
 
 from hduce.contracts.devices import DeviceAlertRaised
 from hduce.core.events import EventBus
 from hduce.plugins.devices.config import Threshold
+from hduce.plugins.devices.schemas import Source
 from hduce.plugins.devices.store import AlertStore, Bounds
 
 
@@ -23,14 +26,37 @@ class StoredReading(NamedTuple):
     received_at: datetime
 
 
-def breach(value: float, threshold: Threshold | None) -> tuple[str, float] | None:
-    """(`above` or `below`, the bound) when `value` lies beyond `threshold`, else None."""
-    if threshold is None:
-        return None
-    if threshold.above is not None and value > threshold.above:
-        return "above", threshold.above
-    if threshold.below is not None and value < threshold.below:
-        return "below", threshold.below
+class InForce(NamedTuple):
+    """The bounds of one patient and metric, each with who set it (`ThresholdRead`)."""
+
+    above: float | None
+    below: float | None
+    above_source: Source
+    below_source: Source
+
+
+def in_force(row: Mapping[str, Any] | None, clinic: Threshold | None) -> InForce:
+    """A doctor's `device_threshold` row (if any) laid over the clinic's bounds, side by side.
+
+    A side the row inherits is the clinic's; any other side is the row's (null: no bound).
+    """
+    found: dict[str, tuple[float | None, Source]] = {}
+    for side in ("above", "below"):
+        if row is not None and not row[f"{side}_inherits"]:
+            found[side] = row[side], "patient"
+        else:
+            bound = getattr(clinic, side) if clinic is not None else None
+            found[side] = bound, "clinic" if bound is not None else "none"
+    (above, above_source), (below, below_source) = found["above"], found["below"]
+    return InForce(above, below, above_source, below_source)
+
+
+def breach(value: float, bounds: InForce) -> tuple[str, float] | None:
+    """(`above` or `below`, the bound) when `value` lies beyond `bounds`, else None."""
+    if bounds.above is not None and value > bounds.above:
+        return "above", bounds.above
+    if bounds.below is not None and value < bounds.below:
+        return "below", bounds.below
     return None
 
 
@@ -55,13 +81,10 @@ class AlertRules:
 
     async def thresholds_of(
         self, patients: list[uuid.UUID]
-    ) -> dict[tuple[uuid.UUID, str], Threshold]:
-        """The per-patient overrides of `patients`, keyed by (patient, metric)."""
+    ) -> dict[tuple[uuid.UUID, str], asyncpg.Record]:
+        """The per-patient `device_threshold` rows of `patients`, keyed by (patient, metric)."""
         rows = await self._store.thresholds(patients)
-        return {
-            (row["patient"], row["metric"]): Threshold(above=row["above"], below=row["below"])
-            for row in rows
-        }
+        return {(row["patient"], row["metric"]): row for row in rows}
 
     async def raise_alerts(self, readings: list[StoredReading]) -> int:
         """An alert and its event per (patient, metric, bound) breached, in the caller's tx."""
@@ -72,7 +95,8 @@ class AlertRules:
         raised, seen = 0, set()
         for reading in assigned:
             key = (reading.patient, reading.metric)
-            found = breach(reading.value, overrides.get(key, self._defaults.get(reading.metric)))
+            bounds = in_force(overrides.get(key), self._defaults.get(reading.metric))
+            found = breach(reading.value, bounds)
             if found is None or (*key, found[0]) in seen:
                 continue
             seen.add((*key, found[0]))

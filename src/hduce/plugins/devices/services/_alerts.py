@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import asyncpg
+import msgspec
 
 from hduce.contracts.audit import AuditLog
 from hduce.contracts.auth import Accounts, Role
@@ -14,7 +15,8 @@ from hduce.core.schemas import Page
 from hduce.core.security import Principal
 from hduce.plugins.devices.config import Range, Threshold
 from hduce.plugins.devices.errors import AlertAlreadyAcknowledged, InvalidRequest
-from hduce.plugins.devices.schemas import AlertRead, ThresholdRead, ThresholdSet
+from hduce.plugins.devices.schemas import AlertRead, Source, ThresholdRead, ThresholdSet
+from hduce.plugins.devices.services._alert_rules import in_force
 from hduce.plugins.devices.services._telemetry import UNITS, out_of_range
 from hduce.plugins.devices.store import AlertStore
 
@@ -80,31 +82,15 @@ class AlertService:
         return AlertRead.from_row(row)
 
     async def thresholds(self, principal: Principal, patient_id: uuid.UUID) -> list[ThresholdRead]:
-        """The bounds in force for every metric of one patient."""
+        """The bounds in force for every metric of one patient, each side with its source."""
         overrides = {r["metric"]: r for r in await self.store.thresholds([patient_id])}
         result = []
         for metric, unit in UNITS.items():
-            if metric in overrides:
-                found = overrides[metric]
-                result.append(
-                    ThresholdRead(
-                        metric=metric,
-                        unit=unit,
-                        above=found["above"],
-                        below=found["below"],
-                        source="patient",
-                    )
-                )
-                continue
             default = self.defaults.get(metric)
+            bounds = in_force(overrides.get(metric), default)
+            source: Source = "patient" if metric in overrides else "clinic" if default else "none"
             result.append(
-                ThresholdRead(
-                    metric=metric,
-                    unit=unit,
-                    above=default.above if default else None,
-                    below=default.below if default else None,
-                    source="clinic" if default else "none",
-                )
+                ThresholdRead(metric=metric, unit=unit, source=source, **bounds._asdict())
             )
         return result
 
@@ -117,24 +103,36 @@ class AlertService:
         *,
         ip: str | None = None,
     ) -> list[ThresholdRead]:
-        """Replace the clinic default of one metric for one patient.
+        """Set one metric's bounds for one patient; a side left out keeps the clinic's bound.
 
-        Each bound is a finite value inside the metric's plausible range (else 422).
+        Each bound is a finite value inside the metric's plausible range, `below` under `above`
+        once the clinic's side is laid under the other, and at least one side is given (422).
         """
+        given = {side: getattr(data, side) for side in ("above", "below")}
+        given = {side: value for side, value in given.items() if value is not msgspec.UNSET}
+        if not given:
+            raise InvalidRequest(
+                "give `above`, `below` or both (null: no bound on that side); "
+                "DELETE resets the metric to the clinic's bounds"
+            )
+        row = {
+            **{f"{side}_inherits": side not in given for side in ("above", "below")},
+            "above": given.get("above"),
+            "below": given.get("below"),
+        }
+        bounds = in_force(row, self.defaults.get(metric))
         try:
-            Threshold(above=data.above, below=data.below)  # finite, `below` under `above`
+            Threshold(above=bounds.above, below=bounds.below)  # finite, `below` under `above`
         except ValueError as exc:
             raise InvalidRequest(str(exc)) from None
-        for side, value in (("above", data.above), ("below", data.below)):
+        for side, value in given.items():
             outside = None if value is None else out_of_range(metric, value, self.ranges)
             if outside:
                 raise InvalidRequest(f"`{side}`: {outside} (`plugins.devices.ranges`)")
         async with self.db.transaction():
             await self.accounts.require(patient_id, Role.PATIENT)
-            await self.store.set_threshold(
-                patient_id, metric, above=data.above, below=data.below, by=principal.id
-            )
-            detail = {"metric": metric, "above": data.above, "below": data.below}
+            await self.store.set_threshold(patient_id, metric, row, by=principal.id)
+            detail = {"metric": metric, **given}
             await self._audit("devices.threshold_set", principal, patient_id, detail, ip)
         return await self.thresholds(principal, patient_id)
 

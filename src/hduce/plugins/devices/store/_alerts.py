@@ -1,6 +1,8 @@
 """The device_alert and device_threshold tables: staff's lists, thresholds and raised alerts."""
 
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
 import asyncpg
 
@@ -85,33 +87,32 @@ class AlertStore(SqlStore):
         return row
 
     async def thresholds(self, patients: list[uuid.UUID]) -> list[asyncpg.Record]:
-        """The per-patient bounds (`patient, metric, above, below`) of `patients`."""
+        """The per-patient bounds of `patients`; a side that `*_inherits` is the clinic's."""
         return await self.db.fetch(
-            "SELECT patient, metric, above, below FROM device_threshold "
-            "WHERE patient = ANY($1::uuid[])",
+            "SELECT patient, metric, above, below, above_inherits, below_inherits "
+            "FROM device_threshold WHERE patient = ANY($1::uuid[])",
             patients,
         )
 
     async def set_threshold(
-        self,
-        patient_id: uuid.UUID,
-        metric: str,
-        *,
-        above: float | None,
-        below: float | None,
-        by: uuid.UUID,
+        self, patient_id: uuid.UUID, metric: str, sides: Mapping[str, Any], *, by: uuid.UUID
     ) -> None:
-        """Replace the patient's bounds for `metric`."""
+        """Replace the patient's bounds for `metric` (`sides`: the columns of `thresholds`)."""
         await self.db.execute(
-            "INSERT INTO device_threshold (id, patient, metric, above, below, updated_by, "
-            "updated_at) VALUES ($1, $2, $3, $4, $5, $6, now()) "
+            "INSERT INTO device_threshold (id, patient, metric, above, below, above_inherits, "
+            "below_inherits, updated_by, updated_at) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now()) "
             "ON CONFLICT (patient, metric) DO UPDATE SET above = excluded.above, "
-            "below = excluded.below, updated_by = excluded.updated_by, updated_at = now()",
+            "below = excluded.below, above_inherits = excluded.above_inherits, "
+            "below_inherits = excluded.below_inherits, updated_by = excluded.updated_by, "
+            "updated_at = now()",
             uuid.uuid4(),
             patient_id,
             metric,
-            above,
-            below,
+            sides["above"],
+            sides["below"],
+            sides["above_inherits"],
+            sides["below_inherits"],
             by,
         )
 

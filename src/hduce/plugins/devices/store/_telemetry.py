@@ -47,7 +47,8 @@ claimed AS (
 )"""
 # The rows of the batch (device, metric, value) beyond their patient's bounds, for a CTE after
 # `batch`, with the clinic defaults as arrays ($9 metric, $10 above, $11 below): readings with a
-# patient only, a doctor's row for the patient and metric replacing the default.
+# patient only, each side of a doctor's row for the patient and metric replacing the default's
+# unless it inherits it (`in_force`).
 _BREACHING = """
 breaching AS (
     SELECT FROM batch b
@@ -55,8 +56,10 @@ breaching AS (
     LEFT JOIN unnest($9::text[], $10::float8[], $11::float8[]) AS l(metric, above, below)
         ON l.metric = b.metric
     WHERE b.patient IS NOT NULL
-      AND CASE WHEN t.patient IS NULL THEN b.value > l.above OR b.value < l.below
-               ELSE b.value > t.above OR b.value < t.below END
+      AND (b.value > CASE WHEN t.patient IS NULL OR t.above_inherits THEN l.above
+                          ELSE t.above END
+           OR b.value < CASE WHEN t.patient IS NULL OR t.below_inherits THEN l.below
+                             ELSE t.below END)
     LIMIT 1
 )"""
 # The rows are inserted with their patient at arrival, and the devices marked seen. A message

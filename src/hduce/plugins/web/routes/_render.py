@@ -13,6 +13,7 @@ from litestar.response import Redirect
 from litestar.utils import url_quote
 
 from hduce.contracts.auth import Role
+from hduce.contracts.devices import shown_value
 from hduce.core.errors import HduceError
 from hduce.core.security import Principal
 from hduce.plugins.web.errors import PageForbidden, SignInRequired
@@ -74,6 +75,7 @@ def local_time(value: datetime, zone: str, fmt: str = "%a %d %b %Y, %H:%M") -> s
 
 
 _templates.filters["local"] = local_time
+_templates.filters["shown"] = shown_value  # a reading's number as sent ("%g" rounds it)
 
 
 def viewer(request: Request, *roles: str) -> Principal:

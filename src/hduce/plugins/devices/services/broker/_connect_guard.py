@@ -28,6 +28,7 @@ REFUSALS = (
     "connect_timeout",
     "unauthenticated_cap",
     "server_full",
+    "identity_cap",
     "packet_too_large",
     "protocol_violation",
     "too_many_filters",
@@ -75,7 +76,9 @@ class ConnectGuard(Broker):
     and it reads every packet whole. This copy of `_client_connected` bounds the wait for a
     signed-in CONNECT, caps the sockets of one address that have not signed in yet, reads through
     `SizeCappedReader`, and counts slots for signed-in clients only (`take_slot`, called by
-    `_initialize_client_session` once the client is known).
+    `_initialize_client_session` once the client is known). One identity (a device, a user's
+    apps) holds at most `max_sessions_per_identity` of them: with a fresh client id for each
+    CONNECT, one patient's access token took every slot and locked every device out.
     """
 
     def __init__(self, config: dict[str, Any], *, limits: BrokerLimits) -> None:
@@ -87,18 +90,28 @@ class ConnectGuard(Broker):
         self._signing_in: dict[WriterAdapter, asyncio.Task[Any] | None] = {}
         self._serving: dict[Any, asyncio.Task[Any] | None] = {}  # signed-in handler -> its task
         self._slots_taken = 0
+        self._slots_of: Counter[str] = Counter()
+        """Per identity (username): the slots its connections hold."""
 
-    def take_slot(self) -> bool:
-        """Count one more signed-in connection, unless the broker is full."""
+    def take_slot(self, identity: str) -> bool:
+        """Count one more signed-in connection of `identity`, unless it or the broker is full."""
+        if self._slots_of[identity] >= self.limits.max_sessions_per_identity:
+            self.refusals["identity_cap"] += 1
+            logger.info("MQTT %s: refused, it holds its most connections", identity)
+            return False
         if self._slots_taken >= self.limits.max_connections:
             self.refusals["server_full"] += 1
             return False
         self._slots_taken += 1
+        self._slots_of[identity] += 1
         return True
 
-    def release_slot(self) -> None:
-        """A signed-in connection ended."""
+    def release_slot(self, identity: str) -> None:
+        """A signed-in connection of `identity` ended."""
         self._slots_taken -= 1
+        self._slots_of[identity] -= 1
+        if not self._slots_of[identity]:
+            del self._slots_of[identity]
 
     async def end_connection(self, handler: Any) -> None:
         """Close a signed-in connection as a drop; wait `TAKE_OVER_SECONDS` at most for its end."""
@@ -156,7 +169,7 @@ class ConnectGuard(Broker):
             logger.warning("MQTT session of %s ended with an error: %s", session.client_id, exc)
         finally:
             del self._serving[handler]
-            self.release_slot()
+            self.release_slot(session.username or "")
 
     async def _create_server_instance(
         self,

@@ -50,7 +50,8 @@ class SignedInOnlyBroker(
     failed sign-in and a will the publish ACL forbids ("not authorized"), a client id bound to
     another identity ("identifier rejected"); then, one connection per client id at a time until
     amqtt serves it (`ClientIdTurns`), it takes the client id over from a connection
-    still holding it, and refuses a full broker ("server unavailable"); only then does it pick
+    still holding it, and refuses an identity holding `max_sessions_per_identity` connections
+    or a full broker ("server unavailable", `take_slot`); only then does it pick
     the session. The second sign-in check in `_handle_client_session` is answered
     by the sign-in plugin from the session.
     """
@@ -104,7 +105,7 @@ class SignedInOnlyBroker(
             if refusal is None:
                 await self._take_turn(session, handler)
                 await self._take_over(session)  # first: the slot it frees is this client's own
-                if not self.take_slot():
+                if not self.take_slot(session.username or ""):
                     refusal = SERVER_UNAVAILABLE
             if refusal is not None:
                 handler.attach(session, reader, writer)
@@ -122,7 +123,7 @@ class SignedInOnlyBroker(
             return handler, await self._session_for(session)
         except BaseException:
             self.turns.end_turn(handler)
-            self.release_slot()
+            self.release_slot(session.username or "")
             raise
 
     async def _take_turn(self, session: Session, handler: DeviceProtocolHandler) -> None:
