@@ -147,3 +147,20 @@ async def test_search_by_patient_practitioner_date_status(clinic: Clinic) -> Non
         f"{BASE}/Appointment", params={"status": "sleeping"}, headers=staff
     )
     assert "status" in outcome(bad, 400)
+
+
+async def test_staff_book_through_fhir_only_for_an_active_patient(clinic: Clinic) -> None:
+    practice = await open_practice(clinic)
+    desk, gone = await clinic.member("receptionist"), await clinic.member("patient")
+    users = f"/api/v1/users/{gone.id}"
+    left = await clinic.client.post(f"{users}/deactivate", headers=practice.admin.headers)
+    assert left.status_code == 200, left.text
+    post, start = f"{BASE}/Appointment", iso(two_days_ahead_at(13))
+    for caller, patient, why in [
+        (desk, desk, f"{desk.id} is not a patient's account"),
+        (practice.doctor, practice.doctor, f"{practice.doctor.id} is not a patient's account"),
+        (desk, gone, f"the patient's account {gone.id} is deactivated"),
+    ]:
+        body = booking_body(practice, patient, start)
+        refused = await clinic.client.post(post, json=body, headers=caller.headers)
+        assert outcome(refused, 400) == why

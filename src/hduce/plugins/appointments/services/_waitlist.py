@@ -9,7 +9,7 @@ import asyncpg
 from asyncpg.exceptions import ExclusionViolationError
 
 from hduce.contracts.appointments import AppointmentStatus as Status
-from hduce.contracts.auth import Accounts, Role
+from hduce.contracts.auth import Accounts
 from hduce.core.db import Database
 from hduce.core.errors import NotFound
 from hduce.core.events import EventBus, EventMeta
@@ -22,7 +22,7 @@ from hduce.plugins.appointments.errors import (
     SlotNotOffered,
 )
 from hduce.plugins.appointments.schemas import WaitlistCreate, WaitlistRead
-from hduce.plugins.appointments.services._access import patient_for, sees_all
+from hduce.plugins.appointments.services._access import bookable_patient, sees_all
 from hduce.plugins.appointments.services._followups import FollowUps, HoldExpired
 from hduce.plugins.appointments.services._schedules import Schedules
 from hduce.plugins.appointments.services._slots import SlotFinder
@@ -56,9 +56,7 @@ class Waitlist:
         A range that has ended (in the practitioner's time zone) is refused (422), and so is the
         same wait twice while the first entry is live (409 naming it).
         """
-        patient_id = patient_for(principal, data.patient_id)
-        if patient_id != principal.id:
-            await self.accounts.require(patient_id, Role.PATIENT)
+        patient_id = await bookable_patient(self.accounts, principal, data.patient_id)
         await self.types.offered(data.type_id, data.practitioner_id)
         zone = ZoneInfo(await self.schedules.timezone(data.practitioner_id))
         if data.to_date < datetime.now(zone).date():
