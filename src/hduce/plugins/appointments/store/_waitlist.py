@@ -88,6 +88,22 @@ class WaitlistStore(SqlStore):
         """Waiting entries (`id, patient`) that suit a slot, first come first, locked."""
         return await self.db.fetch(NEXT_WAITING, practitioner_id, type_id, local_date)
 
+    async def offers_involving(self, account_id: uuid.UUID) -> list[asyncpg.Record]:
+        """Offered entries (`id, practitioner_id`) of a patient or with a practitioner."""
+        return await self.db.fetch(
+            "SELECT id, practitioner AS practitioner_id FROM waitlist_entry "
+            "WHERE status = 'offered' AND (patient = $1 OR practitioner = $1)",
+            account_id,
+        )
+
+    async def withdraw_offer(self, entry_id: uuid.UUID) -> None:
+        """Put an offered entry back to waiting, without its offer."""
+        await self.db.execute(
+            "UPDATE waitlist_entry SET status = 'waiting', offered_appointment = NULL, "
+            "offer_expires_at = NULL, updated_at = now() WHERE id = $1",
+            entry_id,
+        )
+
     async def offered(
         self, entry_id: uuid.UUID, appointment_id: uuid.UUID, expires_at: datetime
     ) -> None:
