@@ -185,3 +185,31 @@ async def test_a_deactivated_practitioners_offers_are_withdrawn_and_cannot_be_cl
     )
     held = "SELECT 1 FROM appointment WHERE practitioner = $1 AND status = 'held'"
     assert await clinic.fetch(held, practice.doctor.id) == []
+
+
+async def test_a_deactivated_patient_is_passed_over_and_their_offer_passed_on(
+    clinic: Clinic,
+) -> None:
+    practice = await open_practice(clinic)
+    gone, holding, next_one = [await clinic.member("patient") for _ in range(3)]
+    day = two_days_ahead_at(11).date() + timedelta(days=4)
+    await join_waitlist(clinic, practice, gone, day)
+    await deactivate(clinic, practice, gone)
+    await offer_freed_slot(clinic, practice, [holding, next_one])
+    assert await statuses(clinic, gone) == ["waiting"]
+    assert await notices(clinic, "waitlist_offer", gone) == []
+    assert (await entry_of(clinic, holding))["status"] == "offered"
+
+    await deactivate(clinic, practice, holding)
+    await eventually(
+        clinic,
+        "SELECT 1 FROM waitlist_entry WHERE patient = $1 AND status = 'offered'",
+        next_one.id,
+    )
+    assert await statuses(clinic, holding) == ["waiting"]
+
+
+async def statuses(clinic: Clinic, patient: Member) -> list[str]:
+    """The statuses of a patient's waitlist entries (read in the database: they cannot log in)."""
+    rows = await clinic.fetch("SELECT status FROM waitlist_entry WHERE patient = $1", patient.id)
+    return [row["status"] for row in rows]

@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 import asyncpg
 
+from hduce.contracts.auth import ACCOUNT_DIRECTORY, AccountStatus
 from hduce.core.sql_store import SqlStore
 from hduce.plugins.appointments.schemas import WaitlistCreate
 
@@ -14,10 +15,13 @@ from_date, to_date, status, offered_appointment AS offered_appointment_id, offer
 created_at
 """
 ENTRY = f"SELECT {ENTRY_COLUMNS} FROM waitlist_entry"
-NEXT_WAITING = """
+# Only active patients: a deactivated one's entry waits, unoffered, until they are back.
+NEXT_WAITING = f"""
 SELECT id, patient FROM waitlist_entry
 WHERE practitioner = $1 AND appointment_type = $2 AND status = 'waiting'
   AND from_date <= $3 AND to_date >= $3
+  AND EXISTS (SELECT 1 FROM {ACCOUNT_DIRECTORY} d
+              WHERE d.id = patient AND d.status = '{AccountStatus.ACTIVE}')
 ORDER BY created_at, id
 FOR UPDATE SKIP LOCKED
 """
