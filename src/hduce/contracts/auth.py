@@ -39,6 +39,8 @@ class AccountStatus(StrEnum):
 ACCOUNT_DIRECTORY = "account_directory"
 """A read-only view kept by the auth plugin: `id, email, username, roles, status` per account.
 
+And `status_changed_at`: when an admin last approved, deactivated or reactivated it (or NULL).
+
 For a plugin that needs accounts together with rows of its own (joined by id) in one query;
 `DirectoryEntry.from_row` reads those columns. Other account reads go through `Accounts`.
 """

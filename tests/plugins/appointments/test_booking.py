@@ -111,3 +111,36 @@ async def test_a_deactivated_practitioner_offers_nothing_and_keeps_their_booking
     assert all("does not offer" in r.json()["detail"] for r in refused)
     kept = await clinic.client.get(f"{API}/{booked.json()['id']}", headers=patient.headers)
     assert (kept.json()["status"], kept.json()["starts_at"]) == ("booked", iso(start))
+
+
+async def test_staff_book_and_wait_only_for_active_patients_never_for_themselves(
+    clinic: Clinic,
+) -> None:
+    practice, start = await open_practice(clinic), two_days_ahead_at(9)
+    desk = await clinic.member("receptionist")
+    gone = await clinic.member("patient")
+    users = f"/api/v1/users/{gone.id}"
+    left = await clinic.client.post(f"{users}/deactivate", headers=practice.admin.headers)
+    assert left.status_code == 200, left.text
+    for caller, patient in [(desk, desk), (practice.doctor, practice.doctor), (desk, gone)]:
+        booked = await book(clinic, practice, caller, start, patient=patient)
+        body = {
+            "practitioner_id": practice.doctor_id,
+            "type_id": practice.type_id,
+            "from_date": str(start.date()),
+            "to_date": str(start.date()),
+            "patient_id": str(patient.id),
+        }
+        waits = await clinic.client.post(f"{API}/waitlist", json=body, headers=caller.headers)
+        for refused in (booked, waits):
+            assert refused.status_code == 422, refused.text
+            assert refused.headers["content-type"].startswith("application/problem+json")
+            detail = refused.json()["detail"]
+            if patient is gone:
+                assert detail == f"the patient's account {gone.id} is deactivated", detail
+            else:
+                assert detail == f"{patient.id} is not a patient's account", detail
+    rows = await clinic.fetch(
+        "SELECT 1 FROM appointment WHERE practitioner = $1", practice.doctor.id
+    )
+    assert rows == []

@@ -41,3 +41,22 @@ async def test_who_sees_which_appointments_with_filters_and_pages(clinic: Clinic
     assert (beyond.json()["total"], beyond.json()["items"]) == (2, [])
     too_big = await clinic.client.get(API, params={"limit": 1000}, headers=bob.headers)
     assert too_big.status_code == 422
+
+
+async def test_a_window_ending_before_it_starts_is_refused_like_the_slot_search(
+    clinic: Clinic,
+) -> None:
+    patient = await clinic.member("patient")
+    start = two_days_ahead_at(9)
+    for end in (start - timedelta(days=1), start):
+        window = {"start": iso(start), "end": iso(end)}
+        refused = await clinic.client.get(API, params=window, headers=patient.headers)
+        assert refused.status_code == 422, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert refused.json()["detail"] == "end must be after start"
+    naive = {"start": "2030-01-02T09:00:00", "end": iso(start)}
+    refused = await clinic.client.get(API, params=naive, headers=patient.headers)
+    assert (refused.status_code, refused.json()["detail"]) == (
+        422,
+        "start and end need a UTC offset",
+    )

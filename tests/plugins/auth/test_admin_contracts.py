@@ -26,7 +26,8 @@ async def test_the_account_directory_view_holds_what_a_directory_entry_does(app:
         "ORDER BY ordinal_position",
         ACCOUNT_DIRECTORY,
     )
-    assert [row["column_name"] for row in rows] == ["id", "email", "username", "roles", "status"]
+    columns = [row["column_name"] for row in rows]
+    assert columns == ["id", "email", "username", "roles", "status", "status_changed_at"]
 
 
 async def test_approve_a_pending_staff_account(app: AuthApp) -> None:

@@ -147,3 +147,56 @@ async def test_search_by_patient_practitioner_date_status(clinic: Clinic) -> Non
         f"{BASE}/Appointment", params={"status": "sleeping"}, headers=staff
     )
     assert "status" in outcome(bad, 400)
+
+
+async def test_staff_book_through_fhir_only_for_an_active_patient(clinic: Clinic) -> None:
+    practice = await open_practice(clinic)
+    desk, gone = await clinic.member("receptionist"), await clinic.member("patient")
+    users = f"/api/v1/users/{gone.id}"
+    left = await clinic.client.post(f"{users}/deactivate", headers=practice.admin.headers)
+    assert left.status_code == 200, left.text
+    post, start = f"{BASE}/Appointment", iso(two_days_ahead_at(13))
+    for caller, patient, why in [
+        (desk, desk, f"{desk.id} is not a patient's account"),
+        (practice.doctor, practice.doctor, f"{practice.doctor.id} is not a patient's account"),
+        (desk, gone, f"the patient's account {gone.id} is deactivated"),
+    ]:
+        body = booking_body(practice, patient, start)
+        refused = await clinic.client.post(post, json=body, headers=caller.headers)
+        assert outcome(refused, 400) == why
+
+
+async def test_a_participant_the_server_does_not_read_is_refused_naming_it(
+    clinic: Clinic,
+) -> None:
+    practice = await open_practice(clinic)
+    patient, other = await clinic.member("patient"), await clinic.member("patient")
+    desk = await clinic.member("receptionist")
+    post, here = f"{BASE}/Appointment", f"{clinic.client.base_url}".rstrip("/") + BASE
+    start = iso(two_days_ahead_at(14))
+    unread = [
+        {"reference": f"https://elsewhere.example/fhir/R4/Patient/{other.id}"},
+        {"identifier": {"system": "urn:hduce:account", "value": str(other.id)}, "type": "Patient"},
+        {"reference": f"RelatedPerson/{other.id}"},
+        {"reference": "#p1"},
+    ]
+    for caller in (patient, desk):
+        for actor in unread:
+            body = booking_body(practice, None, start, contained=[CONTAINED])
+            body["participant"].append({"actor": actor, "status": "accepted"})
+            refused = await clinic.client.post(post, json=body, headers=caller.headers)
+            detail = outcome(refused, 400)
+            assert detail.startswith("Appointment.participant[1].actor: "), detail
+            assert "Patient/<id> or Practitioner/<id>" in detail, detail
+    # This server's own absolute URL is read as the relative reference.
+    absolute = booking_body(practice, None, start)
+    actor = {"reference": f"{here}/Patient/{other.id}"}
+    absolute["participant"].append({"actor": actor, "status": "accepted"})
+    outcome(await clinic.client.post(post, json=absolute, headers=patient.headers), 403)
+    booked = await clinic.client.post(post, json=absolute, headers=desk.headers)
+    assert booked.status_code == 201, booked.text
+    refs = {p["actor"]["reference"] for p in booked.json()["participant"]}
+    assert f"Patient/{other.id}" in refs
+
+
+CONTAINED = {"resourceType": "Patient", "id": "p1", "name": [{"family": "Else"}]}

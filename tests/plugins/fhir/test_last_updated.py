@@ -153,3 +153,21 @@ async def test_a_fraction_of_a_second_covers_its_precision(
     assert (
         await found(clinic, admin, "Patient", _id=str(patient.id), _lastUpdated=value) == expected
     )
+
+
+async def test_deactivating_and_reactivating_a_patient_updates_it(clinic: Clinic) -> None:
+    admin, patient = await clinic.member("admin"), await clinic.member("patient")
+    await clinic.execute("UPDATE profile SET updated_at = $1 WHERE account = $2", OLD, patient.id)
+    read = f"{BASE}/Patient/{patient.id}"
+    for action, active in (("deactivate", False), ("reactivate", True)):
+        mark = datetime.now(UTC)
+        changed = await clinic.client.post(
+            f"/api/v1/users/{patient.id}/{action}", headers=admin.headers
+        )
+        assert changed.status_code == 200, changed.text
+        resource = (await clinic.client.get(read, headers=admin.headers)).json()
+        assert resource["active"] is active
+        assert datetime.fromisoformat(resource["meta"]["lastUpdated"]) >= mark, action
+        ge = f"ge{mark.isoformat()}"
+        since = await found(clinic, admin, "Patient", _id=str(patient.id), _lastUpdated=ge)
+        assert since == [str(patient.id)], action

@@ -169,3 +169,23 @@ async def test_practitioners_are_read_and_searched_by_anyone_signed_in(clinic: C
     assert ids(found.json()) == [str(doctor.id)]
     not_one = await clinic.client.get(f"{BASE}/Practitioner/{patient.id}", headers=patient.headers)
     outcome(not_one, 404)
+
+
+async def test_a_deactivated_practitioner_is_read_as_inactive_a_pending_one_is_not(
+    clinic: Clinic,
+) -> None:
+    admin, patient = await clinic.member("admin"), await clinic.member("patient")
+    gone, pending = await clinic.member("doctor"), await clinic.member("nurse")
+    left = await clinic.client.post(f"/api/v1/users/{gone.id}/deactivate", headers=admin.headers)
+    assert left.status_code == 200, left.text
+    await clinic.execute("UPDATE account SET status = 'pending_approval' WHERE id = $1", pending.id)
+    # Their past appointments still name Practitioner/<id>: it reads, inactive.
+    read = await clinic.client.get(f"{BASE}/Practitioner/{gone.id}", headers=patient.headers)
+    assert read.status_code == 200, read.text
+    assert Practitioner.model_validate(read.json()).active is False
+    listed = await clinic.client.get(
+        f"{BASE}/Practitioner", params={"_id": str(gone.id)}, headers=patient.headers
+    )
+    assert ids(listed.json()) == []  # a search finds whom to book: active ones
+    not_yet = await clinic.client.get(f"{BASE}/Practitioner/{pending.id}", headers=patient.headers)
+    outcome(not_yet, 404)

@@ -1,5 +1,9 @@
-"""The appointments plugin's event subscriptions: its own scheduled reminders, no-shows, holds."""
+"""The appointments plugin's event subscriptions: its scheduled reminders, no-shows, holds.
 
+And deactivated accounts, whose waitlist offers are withdrawn.
+"""
+
+from hduce.contracts.auth import UserStatusChanged
 from hduce.core.events import EventBus
 from hduce.plugins.appointments.services import (
     AppointmentServices,
@@ -16,4 +20,9 @@ def subscribe(events: EventBus, services: AppointmentServices) -> None:
     events.subscribe(NoShowDue, reminders.mark_no_show, task_name="appointments.mark_no_show")
     events.subscribe(
         HoldExpired, services.waitlist.expire_hold, task_name="appointments.expire_hold"
+    )
+    events.subscribe(
+        UserStatusChanged,
+        services.waitlist.account_status_changed,
+        task_name="appointments.withdraw_offers",
     )

@@ -24,6 +24,7 @@ class Account(Table, tablename="account"):
     password_hash = Text()
     roles = Array(base_column=Varchar(length=32))
     status = Varchar(length=32, default="active", index=True)
+    status_changed_at = Timestamptz(null=True, default=None)
     email_verified_at = Timestamptz(null=True, default=None)
     mfa_secret = Text(null=True, default=None, secret=True)
     mfa_enabled = Boolean(default=False)

@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
 from hduce.contracts.appointments import AppointmentFilter, AppointmentStatus
-from hduce.core.errors import NotFound
+from hduce.core.errors import InvalidRequest, NotFound
 from hduce.core.http import PageOffset, answer_example, body_example, problems
 from hduce.core.schemas import Page
 from hduce.core.security import EXCLUDE_OPT_KEY, Principal, requires_roles
@@ -108,7 +108,12 @@ class AppointmentController(Controller):
         limit: Annotated[int | None, QueryParameter(ge=1)] = None,
         offset: PageOffset = 0,
     ) -> Page[AppointmentRead]:
-        """Appointments by start time: patients see theirs, practitioners their schedule."""
+        """Appointments by start time: patients see theirs, practitioners their schedule.
+
+        A window `[start, end)` that ends before or as it starts is 422, as in the slot search.
+        """
+        if start and end and start.tzinfo and end.tzinfo and end <= start:  # naive: see `page`
+            raise InvalidRequest("end must be after start")
         query = AppointmentFilter(
             practitioner_id=practitioner_id,
             patient_id=patient_id,

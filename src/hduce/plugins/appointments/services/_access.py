@@ -3,8 +3,8 @@
 import uuid
 
 from hduce.contracts.appointments import FRONT_DESK_ROLES
-from hduce.contracts.auth import CLINICAL_ROLES, STAFF_ROLES
-from hduce.core.errors import Forbidden, NotFound
+from hduce.contracts.auth import CLINICAL_ROLES, STAFF_ROLES, Accounts, AccountStatus, Role
+from hduce.core.errors import Forbidden, InvalidRequest, NotFound
 from hduce.core.security import Principal
 from hduce.plugins.appointments.store import AppointmentRow, AppointmentStore
 
@@ -58,6 +58,21 @@ def patient_for(principal: Principal, patient_id: uuid.UUID | None) -> uuid.UUID
     if patient_id not in (None, principal.id):
         raise Forbidden("patients book only for themselves")
     return principal.id
+
+
+async def bookable_patient(
+    accounts: Accounts, principal: Principal, patient_id: uuid.UUID | None
+) -> uuid.UUID:
+    """`patient_for`, and when staff name the patient: an active patient's account, else 422.
+
+    Staff naming themselves are checked too: a receptionist or doctor is nobody's patient.
+    """
+    patient_id = patient_for(principal, patient_id)
+    if is_staff(principal):
+        entry = await accounts.require(patient_id, Role.PATIENT)
+        if entry.status != AccountStatus.ACTIVE:
+            raise InvalidRequest(f"the patient's account {patient_id} is {entry.status}")
+    return patient_id
 
 
 def ensure_manages_schedule(principal: Principal, practitioner_id: uuid.UUID) -> None:

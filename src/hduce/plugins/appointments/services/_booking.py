@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from hduce.contracts.appointments import AppointmentStatus as Status
-from hduce.contracts.auth import Accounts, Role
+from hduce.contracts.auth import Accounts
 from hduce.core.db import Database
 from hduce.core.security import Principal
 from hduce.plugins.appointments.config import AppointmentsConfig
@@ -20,8 +20,8 @@ from hduce.plugins.appointments.errors import (
 from hduce.plugins.appointments.schemas import AppointmentCreate, RescheduleRequest
 from hduce.plugins.appointments.services._access import (
     acts_as_patient,
+    bookable_patient,
     ensure_visible,
-    patient_for,
 )
 from hduce.plugins.appointments.services._claims import ClaimsInFlight
 from hduce.plugins.appointments.services._followups import FollowUps
@@ -48,9 +48,7 @@ class Booking:
 
         Requests for one practitioner, type and start fly one at a time (`ClaimsInFlight`).
         """
-        patient_id = patient_for(principal, data.patient_id)
-        if patient_id != principal.id:
-            await self.accounts.require(patient_id, Role.PATIENT)
+        patient_id = await bookable_patient(self.accounts, principal, data.patient_id)
         starts_at = data.starts_at.astimezone(UTC)
         async with self.in_flight.request(data.practitioner_id, data.type_id, starts_at):
             return await self._book(principal, data, patient_id, starts_at)

@@ -9,7 +9,7 @@ import asyncpg
 from asyncpg.exceptions import ExclusionViolationError
 
 from hduce.contracts.appointments import AppointmentStatus as Status
-from hduce.contracts.auth import Accounts, Role
+from hduce.contracts.auth import Accounts, AccountStatus, UserStatusChanged
 from hduce.core.db import Database
 from hduce.core.errors import NotFound
 from hduce.core.events import EventBus, EventMeta
@@ -22,7 +22,7 @@ from hduce.plugins.appointments.errors import (
     SlotNotOffered,
 )
 from hduce.plugins.appointments.schemas import WaitlistCreate, WaitlistRead
-from hduce.plugins.appointments.services._access import patient_for, sees_all
+from hduce.plugins.appointments.services._access import bookable_patient, sees_all
 from hduce.plugins.appointments.services._followups import FollowUps, HoldExpired
 from hduce.plugins.appointments.services._schedules import Schedules
 from hduce.plugins.appointments.services._slots import SlotFinder
@@ -56,9 +56,7 @@ class Waitlist:
         A range that has ended (in the practitioner's time zone) is refused (422), and so is the
         same wait twice while the first entry is live (409 naming it).
         """
-        patient_id = patient_for(principal, data.patient_id)
-        if patient_id != principal.id:
-            await self.accounts.require(patient_id, Role.PATIENT)
+        patient_id = await bookable_patient(self.accounts, principal, data.patient_id)
         await self.types.offered(data.type_id, data.practitioner_id)
         zone = ZoneInfo(await self.schedules.timezone(data.practitioner_id))
         if data.to_date < datetime.now(zone).date():
@@ -89,6 +87,8 @@ class Waitlist:
                 raise InvalidTransition("there is no slot on offer for this entry")
             if row.hold_until is None or row.hold_until <= datetime.now(UTC):
                 raise InvalidTransition("the offer has expired")
+            # As a booking: not from a practitioner since deactivated, nor on a day taken off.
+            await self.slots.offered_at(row.practitioner, row.appointment_type, row.starts_at)
             await self.followups.cancel(row)
             await self.appointments.set_status(
                 row.id, Status.BOOKED, changed_by=principal.id, hold_until=None
@@ -164,6 +164,24 @@ class Waitlist:
                 return  # claimed, released, or handled by an earlier delivery
             await self.entries.set_status(event.entry_id, "lapsed")
             await self._release(row.id)
+
+    async def account_status_changed(self, event: UserStatusChanged, _meta: EventMeta) -> None:
+        """A deactivated account's offers are withdrawn: its holds go to the next patient.
+
+        The entries wait again (a deactivated patient's unoffered, see `next_waiting`), so an
+        account reactivated later is back in line; a practitioner's slots go to no one.
+        """
+        if event.status != AccountStatus.DEACTIVATED:
+            return
+        for entry in await self.entries.offers_involving(event.user_id):
+            async with self.db.transaction():
+                # As `leave`: the calendar before the held row.
+                await self.appointments.lock_calendars(entry["practitioner_id"])
+                locked = await self.entries.lock(entry["id"])
+                if locked is None or locked["status"] != "offered":
+                    continue  # claimed, left or lapsed meanwhile
+                await self.entries.withdraw_offer(entry["id"])
+                await self._release(locked["offered_appointment_id"])
 
     async def _release(self, appointment_id: uuid.UUID) -> None:
         row = await self.appointments.get(appointment_id, lock=True)

@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 import asyncpg
 
+from hduce.contracts.auth import ACCOUNT_DIRECTORY, AccountStatus
 from hduce.core.sql_store import SqlStore
 from hduce.plugins.appointments.schemas import WaitlistCreate
 
@@ -14,10 +15,13 @@ from_date, to_date, status, offered_appointment AS offered_appointment_id, offer
 created_at
 """
 ENTRY = f"SELECT {ENTRY_COLUMNS} FROM waitlist_entry"
-NEXT_WAITING = """
+# Only active patients: a deactivated one's entry waits, unoffered, until they are back.
+NEXT_WAITING = f"""
 SELECT id, patient FROM waitlist_entry
 WHERE practitioner = $1 AND appointment_type = $2 AND status = 'waiting'
   AND from_date <= $3 AND to_date >= $3
+  AND EXISTS (SELECT 1 FROM {ACCOUNT_DIRECTORY} d
+              WHERE d.id = patient AND d.status = '{AccountStatus.ACTIVE}')
 ORDER BY created_at, id
 FOR UPDATE SKIP LOCKED
 """
@@ -87,6 +91,22 @@ class WaitlistStore(SqlStore):
     ) -> list[asyncpg.Record]:
         """Waiting entries (`id, patient`) that suit a slot, first come first, locked."""
         return await self.db.fetch(NEXT_WAITING, practitioner_id, type_id, local_date)
+
+    async def offers_involving(self, account_id: uuid.UUID) -> list[asyncpg.Record]:
+        """Offered entries (`id, practitioner_id`) of a patient or with a practitioner."""
+        return await self.db.fetch(
+            "SELECT id, practitioner AS practitioner_id FROM waitlist_entry "
+            "WHERE status = 'offered' AND (patient = $1 OR practitioner = $1)",
+            account_id,
+        )
+
+    async def withdraw_offer(self, entry_id: uuid.UUID) -> None:
+        """Put an offered entry back to waiting, without its offer."""
+        await self.db.execute(
+            "UPDATE waitlist_entry SET status = 'waiting', offered_appointment = NULL, "
+            "offer_expires_at = NULL, updated_at = now() WHERE id = $1",
+            entry_id,
+        )
 
     async def offered(
         self, entry_id: uuid.UUID, appointment_id: uuid.UUID, expires_at: datetime

@@ -85,7 +85,7 @@ class AccountAdminService:
             account = await self._locked(account_id)
             if account.status != AccountStatus.PENDING_APPROVAL:
                 raise Conflict(f"The account is {account.status}, not pending approval.")
-            await self._env.accounts.update(account_id, status=AccountStatus.ACTIVE)
+            await self._env.accounts.set_status(account_id, AccountStatus.ACTIVE)
             await self._env.events.publish(UserApproved(user_id=account_id, approved_by=by))
             await self._env.audit("auth.account_approved", actor_id=by, subject_id=account_id)
         return await self._entry(account_id)
@@ -131,7 +131,7 @@ class AccountAdminService:
                 raise Conflict("The account is already deactivated.")
             if Role.ADMIN in account.roles:
                 await self._keep_an_admin(account_id)
-            await self._env.accounts.update(account_id, status=AccountStatus.DEACTIVATED)
+            await self._env.accounts.set_status(account_id, AccountStatus.DEACTIVATED)
             await self._env.sessions.revoke_all(account_id)
             for purpose in (RESET_PASSWORD, VERIFY_EMAIL):  # links mailed before stop working
                 await self._env.one_time_tokens.spend(account_id, purpose)
@@ -150,7 +150,7 @@ class AccountAdminService:
             account = await self._locked(account_id)
             if account.status != AccountStatus.DEACTIVATED:
                 raise Conflict(f"The account is {account.status}, not deactivated.")
-            await self._env.accounts.update(account_id, status=AccountStatus.ACTIVE)
+            await self._env.accounts.set_status(account_id, AccountStatus.ACTIVE)
             await self._env.lockout.forget(account.email, account.username)
             await self._status_changed(account_id, AccountStatus.ACTIVE, by)
             await self._env.audit("auth.account_reactivated", actor_id=by, subject_id=account_id)

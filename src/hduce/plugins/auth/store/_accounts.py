@@ -138,6 +138,15 @@ class AccountStore(SqlStore):
         query = f"UPDATE account SET {columns}, updated_at = now() WHERE id = $1"
         await self.db.execute(query, account_id, *values.values())
 
+    async def set_status(self, account_id: uuid.UUID, status: str) -> None:
+        """Move one account to `status`, dated in `status_changed_at` (and `updated_at`)."""
+        await self.db.execute(
+            "UPDATE account SET status = $2, status_changed_at = now(), updated_at = now() "
+            "WHERE id = $1",
+            account_id,
+            status,
+        )
+
     async def mark_verified(self, account_id: uuid.UUID) -> None:
         """Take the e-mail address as proven."""
         await self.db.execute(MARK_VERIFIED, account_id)

@@ -30,9 +30,10 @@ async def create_appointment(
     request: Request, principal: NamedDependency[Principal], fhir: NamedDependency[FhirServices]
 ) -> Response[bytes]:
     """Book: the same service as `POST /api/v1/appointments` (a taken slot answers 409)."""
-    created = await enabled(fhir.appointments).create(principal, await _body(request))
+    base = base_url(request)
+    created = await enabled(fhir.appointments).create(principal, await _body(request), base)
     response = fhir_response(created, status_code=201)
-    response.headers["Location"] = f"{base_url(request)}/Appointment/{created['id']}"
+    response.headers["Location"] = f"{base}/Appointment/{created['id']}"
     return response
 
 

@@ -100,20 +100,16 @@ def validated(body: Any, *, booker: uuid.UUID | None = None) -> "Appointment":
         raise BadResource(f"invalid Appointment: {issues}") from None
 
 
-def booking(resource: "Appointment") -> BookingRequest:
+def booking(resource: "Appointment", base_url: str) -> BookingRequest:
     """Patient, practitioner, type (a `urn:hduce:appointment-type` coding), start and reason.
 
     An `Appointment.slot` (one `Slot/<id>` from a slot search) gives the practitioner, type and
-    start; whichever of them the body also states must agree with it.
+    start; whichever of them the body also states must agree with it. Participants are read
+    as `_actors` reads them (`base_url`: this server's `/fhir/R4`).
     """
     if resource.status not in {"booked", "proposed", "pending"}:
         raise BadResource("a new Appointment has status booked (or proposed/pending)")
-    refs: dict[str, list[uuid.UUID]] = {"Patient": [], "Practitioner": []}
-    for participant in resource.participant or []:
-        reference = participant.actor.reference if participant.actor else None
-        kind, _, ident = (reference or "").partition("/")
-        if kind in refs:
-            refs[kind].append(_uuid(ident, f"{kind} reference"))
+    refs = _actors(resource, base_url)
     codes = [
         _uuid(coding.code, "serviceType code")
         for concept in resource.serviceType or []
@@ -161,6 +157,29 @@ def requested_status(resource: "Appointment", current: AppointmentView) -> Appoi
             "or the patient participant's status to accepted (to confirm)"
         )
     return SETTABLE[resource.status]
+
+
+def _actors(resource: "Appointment", base_url: str) -> dict[str, list[uuid.UUID]]:
+    """The ids of the `Patient/<id>` and `Practitioner/<id>` participants, by kind.
+
+    A reference to this server's base URL is read as the relative one; any other actor (another
+    server's URL, an identifier, a `RelatedPerson`, a contained resource) is 400 naming it: read
+    as nobody, it would book the caller instead of whom the body names.
+    """
+    refs: dict[str, list[uuid.UUID]] = {"Patient": [], "Practitioner": []}
+    for index, participant in enumerate(resource.participant or []):
+        if participant.actor is None:
+            continue  # a role without an actor names nobody
+        reference = participant.actor.reference or ""
+        kind, _, ident = reference.removeprefix(f"{base_url.rstrip('/')}/").partition("/")
+        if kind not in refs:
+            given = repr(reference) if reference else "no reference"
+            raise BadResource(
+                f"Appointment.participant[{index}].actor: only Patient/<id> or Practitioner/<id>"
+                f" references are read, not {given}"
+            )
+        refs[kind].append(_uuid(ident, f"{kind} reference"))
+    return refs
 
 
 def _slot(resource: "Appointment") -> SlotKey | None:

@@ -79,10 +79,13 @@ class AppointmentService:
         found, total = await self._desk.search(caller.principal, query)
         return [appointment(view) for view in found], total, search.page
 
-    async def create(self, principal: Principal, body: Any) -> dict[str, Any]:
-        """Book the slot the body describes through the booking service (taken: 409)."""
+    async def create(self, principal: Principal, body: Any, base_url: str) -> dict[str, Any]:
+        """Book the slot the body describes through the booking service (taken: 409).
+
+        `base_url` is this server's `/fhir/R4`: a participant may name it in absolute references.
+        """
         booker = None if principal.has_any_role(*STAFF_ROLES) else principal.id
-        request = booking(validated(body, booker=booker))
+        request = booking(validated(body, booker=booker), base_url)
         if request.patient_id is None and principal.has_any_role(*STAFF_ROLES):
             raise BadResource("Appointment.participant: staff name the patient (Patient/<id>)")
         try:

@@ -6,7 +6,7 @@ from typing import Any
 import msgspec
 
 from hduce.contracts.audit import AuditLog
-from hduce.contracts.auth import CLINICAL_ROLES, Role
+from hduce.contracts.auth import CLINICAL_ROLES, AccountStatus, Role
 from hduce.contracts.users import Demographics, DemographicsReader, PeopleQuery
 from hduce.core.errors import NotFound
 from hduce.core.security import Principal
@@ -93,10 +93,13 @@ class PeopleService:
         return [patient(p) for p in found], total, page
 
     async def practitioner(self, caller: Caller, practitioner_id: str) -> dict[str, Any]:
-        """One active doctor or nurse (names only; anyone signed in)."""
-        query = PeopleQuery(roles=CLINICAL_ROLES, active_only=True, ids=one_id(practitioner_id))
+        """One doctor or nurse (names only; anyone signed in); a deactivated one `active: false`.
+
+        Their appointments still name them. An account awaiting approval is no one yet (404).
+        """
+        query = PeopleQuery(roles=CLINICAL_ROLES, ids=one_id(practitioner_id))
         found, _ = await self._search(query, Paging(1, 0))
-        if not found:
+        if not found or found[0].status == AccountStatus.PENDING_APPROVAL:
             raise NotFound("no such Practitioner")
         return practitioner(found[0])
 

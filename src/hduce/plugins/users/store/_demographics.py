@@ -12,10 +12,12 @@ from hduce.core.sql_store import SqlStore
 from hduce.core.unicode_forms import nfc
 from hduce.plugins.users.store._profiles import escape_like
 
+# A person changes with their profile and with their account's status (`active` in FHIR).
 _SELECT = (
     "SELECT a.id, a.email, a.roles, a.status, p.first_name, p.last_name, p.phone, "
-    f"p.date_of_birth, p.address, p.specialty, p.updated_at FROM {ACCOUNT_DIRECTORY} a "
-    "LEFT JOIN profile p ON p.account = a.id"
+    "p.date_of_birth, p.address, p.specialty, "
+    "greatest(p.updated_at, a.status_changed_at) AS updated_at "
+    f"FROM {ACCOUNT_DIRECTORY} a LEFT JOIN profile p ON p.account = a.id"
 )
 _BY_IDS = f"{_SELECT} WHERE a.id = ANY($1::uuid[])"
 _PAGE = f"{_SELECT} WHERE $1::uuid IS NULL OR a.id > $1 ORDER BY a.id LIMIT $2"
