@@ -201,6 +201,24 @@ async def test_an_offline_session_is_not_handed_to_another_identity(clinic: Clin
         back.drop()
 
 
+async def test_a_devices_id_is_its_client_id_alone(clinic: Clinic, admin: Member) -> None:
+    """Seen: a patient's app holding a device's id as its client id (persistent session, before
+    the device connected) shut the device out ("identifier rejected") for `session_expiry`."""
+    device, secret = await register(clinic, admin)
+    other, other_secret = await register(clinic, admin)
+    squatter = await clinic.member("patient")
+    port = broker_port(clinic)
+    for username, password in ((str(squatter.id), token_of(squatter)), (other, other_secret)):
+        client, present, code = await connect_raw(port, device, username, password, clean=False)
+        client.drop()
+        assert (present, code) == (False, IDENTIFIER_REJECTED), username
+    client, present, code = await connect_raw(port, device, device, secret, clean=False)
+    try:
+        assert (present, code) == (False, ACCEPTED)
+    finally:
+        client.drop()
+
+
 async def test_session_present_is_clear_right_after_a_clean_session_ends(
     clinic: Clinic, admin: Member
 ) -> None:

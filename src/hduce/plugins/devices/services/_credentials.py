@@ -72,6 +72,14 @@ class MqttSignIn:
             return None
         return SignedIn(ClientKind.USER, str(client_id), expires_at=expires_at)
 
+    async def is_device_id(self, client_id: str) -> bool:
+        """Whether `client_id` is a registered device's id, spelled as it signs in (`uuid`)."""
+        try:
+            device_id = uuid.UUID(client_id)
+        except ValueError:
+            return False
+        return str(device_id) == client_id and await self._store.sign_in(device_id) is not None
+
     def token_still_valid(self, token: str) -> bool:
         """Whether an app's access token is unexpired and unrevoked (its session not ended)."""
         return self._tokens.accepts(token)

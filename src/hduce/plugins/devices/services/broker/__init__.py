@@ -94,7 +94,9 @@ class DeviceBroker:
         amqtt_config = self._amqtt_config()
         self.ingest.open()  # before the listener: replay first, and fail if another holds it
         try:
-            broker = SignedInOnlyBroker(amqtt_config, limits=BrokerLimits.of(config))
+            broker = SignedInOnlyBroker(
+                amqtt_config, limits=BrokerLimits.of(config), device_ids=self.sign_in.is_device_id
+            )
             await broker.start()
         except (BrokerError, FileNotFoundError, ValueError) as exc:
             self.ingest.close()

@@ -2,6 +2,7 @@
 
 import contextlib
 import functools
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from amqtt.adapters import BufferReader
@@ -30,6 +31,9 @@ from hduce.plugins.devices.services.broker._telemetry_will import TelemetryWills
 from hduce.plugins.devices.services.broker._turns import ClientIdTurns
 from hduce.plugins.devices.services.broker._wire_rules import Malformed, check_connect
 
+DeviceIds = Callable[[str], Awaitable[bool]]
+"""Whether a client id is a registered device's id (as the device signs in with it)."""
+
 
 class SignedInOnlyBroker(
     ConnectGuard,
@@ -56,9 +60,10 @@ class SignedInOnlyBroker(
     by the sign-in plugin from the session.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, device_ids: DeviceIds | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.turns = ClientIdTurns()
+        self._device_ids = device_ids
 
     async def _handle_client_session(
         self,
@@ -171,9 +176,21 @@ class SignedInOnlyBroker(
         ):
             self.logger.info("MQTT %s: will on %s refused", session.username, session.will_topic)
             return NOT_AUTHORIZED
-        if self.bound_elsewhere(session):
+        if self.bound_elsewhere(session) or await self._another_devices_id(session):
             self.logger.info(
                 "MQTT %s: client id %s is not theirs", session.username, session.client_id
             )
             return IDENTIFIER_REJECTED
         return None
+
+    async def _another_devices_id(self, session: Session) -> bool:
+        """Whether the client id is the id of a device other than the client itself.
+
+        A device's id is its client id alone: another client holding it with a persistent
+        session (even before the device first connects, or after a restart) would otherwise
+        shut the device out until the session expired.
+        """
+        client_id = session.client_id or ""
+        if self._device_ids is None or client_id == session.username:
+            return False
+        return await self._device_ids(client_id)
