@@ -52,14 +52,26 @@ def small_archive(tmp_path: Path, **env: str) -> Path:
     return archive
 
 
-def test_restore_is_refused_while_serve_runs_on_the_data_dir(tmp_path: Path) -> None:
+def test_restore_and_migrate_are_refused_while_serve_runs_on_the_data_dir(
+    tmp_path: Path, migrated: str
+) -> None:
+    # Seen: `hduce migrate` of an upgrade ran beside the old serve, whose every telemetry write
+    # then failed until it was restarted.
     with serving(tmp_path, tmp_path / "data") as (server, base):
         archive = small_archive(tmp_path)
         refused = hduce(tmp_path, "restore", "--force", str(archive))
         assert refused.returncode == 1, refused.stdout
         assert "stop hduce serve" in one_line(refused.stderr)
+        refused = hduce(tmp_path, "migrate")
+        assert refused.returncode == 1, refused.stdout
+        line = one_line(refused.stderr)
+        assert "a running hduce serve uses the data dir" in line and "then migrate" in line, line
         assert get(f"{base}/health/detailed")[0] == 200, "the running server is untouched"
         assert server.poll() is None
+        # A serve on another data dir (and database) is no reason to refuse.
+        other = {"HDUCE_DATA_DIR": str(tmp_path / "other"), "DATABASE_URL": migrated}
+        elsewhere = hduce(tmp_path, "migrate", **other, HDUCE_NATS__URL="nats://unused:1")
+        assert elsewhere.returncode == 0, elsewhere.stderr
 
 
 async def test_restore_is_refused_while_others_use_the_database(

@@ -19,7 +19,7 @@ from hduce.cli._archive import (
     write_archive,
 )
 from hduce.cli._common import clear_errors, hduce, settings_from
-from hduce.cli._startup import held_elsewhere
+from hduce.cli._startup import refuse_while_served, stop_first
 from hduce.core.cli import fail
 from hduce.core.cli_progress import progress
 from hduce.core.config import Settings
@@ -30,7 +30,7 @@ OTHER_CLIENTS = (
     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
     "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
 )
-STOP_FIRST = "stop hduce serve and hduce worker first, then restore"
+STOP_FIRST = stop_first("restore")
 
 
 def document_root(settings: Settings, plugins: Sequence[HducePlugin]) -> Path | None:
@@ -92,8 +92,7 @@ def restore(ctx: click.Context, path: Path, force: bool) -> None:
     settings = settings_from(ctx)
     with clear_errors():
         plugins = load_plugins(settings)
-        if held_elsewhere(settings, plugins):
-            fail(f"a running hduce serve uses the data dir {settings.data_dir}: {STOP_FIRST}")
+        refuse_while_served(settings, plugins, "restore")
         documents = document_root(settings, plugins)
         register_migrations(plugins)
     try:

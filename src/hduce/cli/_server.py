@@ -20,6 +20,7 @@ from hduce.cli._startup import (
     held_elsewhere,
     log_startup_warnings,
     refuse_in_production,
+    refuse_while_served,
 )
 
 
@@ -126,11 +127,13 @@ def worker(ctx: click.Context, concurrency: int | None) -> None:
 @hduce.command()
 @click.pass_context
 def migrate(ctx: click.Context) -> None:
-    """Apply pending database migrations."""
+    """Apply pending database migrations (stop a running `hduce serve` of the data dir first)."""
     from hduce.cli._database import run_migrations
     from hduce.embedded import services
 
     settings = settings_from(ctx)
+    with clear_errors():
+        refuse_while_served(settings, load_plugins(settings), "migrate")
     with clear_errors(), services(settings) as urls:
         if not run_migrations(settings, urls.database, quiet=False):
             click.echo("no migration to apply: the database is up to date")

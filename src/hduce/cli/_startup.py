@@ -1,10 +1,11 @@
-"""Checks `serve` and `worker` make before starting anything: busy ports, plugin warnings."""
+"""Checks commands make before starting anything: busy ports, a data dir in use, warnings."""
 
 import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TypeVar
 
+from hduce.core.cli import fail
 from hduce.core.config import ConfigError, Settings
 from hduce.core.plugin import HducePlugin
 
@@ -38,6 +39,20 @@ def held_elsewhere(settings: Settings, plugins: Sequence[HducePlugin]) -> str | 
     """
     data_dir = Path(settings.data_dir)
     return next(filter(None, (plugin.held_elsewhere(data_dir) for plugin in plugins)), None)
+
+
+def stop_first(then: str) -> str:
+    """How to resolve a refusal for a data dir or database in use, before `then` runs again."""
+    return f"stop hduce serve and hduce worker first, then {then}"
+
+
+def refuse_while_served(settings: Settings, plugins: Sequence[HducePlugin], then: str) -> None:
+    """Stop (exit 1, one line) when a running `hduce serve` uses the data dir: `then` must wait.
+
+    Checked before anything starts, so `serve` itself is never held back by its own lock.
+    """
+    if held_elsewhere(settings, plugins):
+        fail(f"a running hduce serve uses the data dir {settings.data_dir}: {stop_first(then)}")
 
 
 def log_startup_warnings(plugins: Sequence[HducePlugin]) -> None:

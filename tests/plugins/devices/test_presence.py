@@ -131,7 +131,7 @@ async def test_a_silent_assigned_device_raises_one_alert_for_the_care_team(
         patient.id,
         "min",
         "above",
-        2 / 60,
+        0.03,  # 2 s in minutes, to 2 decimals: was 0.03333333333333333, shown with every digit
     )
     raised = await event_of(clinic, "device.alert_raised", device, metric="silence")
     assert raised["alert_id"] == str(alert["id"])
@@ -149,6 +149,7 @@ async def test_a_silent_assigned_device_raises_one_alert_for_the_care_team(
         timeout=NOTIFIED_WITHIN,
     )
     assert "Pat Ient has sent nothing for" in mail["body_text"]
+    assert "(alert after 0.03 min)" in mail["body_text"], mail["body_text"]
     await asyncio.sleep(1.5)  # three more checks: still one alert, none for the unassigned
     assert len(await clinic.fetch(SILENCE_ALERT, uuid.UUID(device))) == 1
     assert await clinic.fetch(SILENCE_ALERT, uuid.UUID(unassigned)) == []

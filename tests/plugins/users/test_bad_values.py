@@ -1,5 +1,7 @@
 """Values PostgreSQL cannot store, and offsets past any page: the client's 422, never a 500."""
 
+import uuid
+
 import pytest
 
 from tests.plugins.users.clinic import Clinic
@@ -29,3 +31,37 @@ async def test_an_offset_beyond_the_bounds_is_a_422(clinic: Clinic, offset: str)
     assert response.status_code in (400, 422), response.text
     assert response.headers["content-type"].startswith(PROBLEM)
     assert "offset" in response.text
+
+
+# 60 characters, within a name's 100; NFC, which profiles store, makes each U+095B two (120).
+GROWING = "\u095b" * 60
+
+
+async def test_a_name_too_long_once_in_nfc_is_a_422_naming_the_field_and_its_limit(
+    clinic: Clinic,
+) -> None:
+    # Seen: the length was checked as sent and the NFC form refused by PostgreSQL, a vague
+    # "a value is out of the range or format this field accepts".
+    patient = await clinic.member("patient")
+    email = f"nukta-{uuid.uuid4().hex[:8]}@example.org"
+    registration = {
+        "email": email,
+        "username": email.split("@")[0],
+        "password": "PatientPass-12345!",
+        "first_name": "Zakir",
+        "last_name": GROWING,
+    }
+    answers = {
+        "PUT /users/me": await clinic.client.put(
+            "/api/v1/users/me", json={"last_name": GROWING}, headers=patient.headers
+        ),
+        "POST /auth/register": await clinic.client.post("/api/v1/auth/register", json=registration),
+    }
+    for route, response in answers.items():
+        assert response.status_code == 422, (route, response.text)
+        assert response.headers["content-type"].startswith(PROBLEM)
+        detail = response.json()["detail"]
+        assert "last_name" in detail and "100" in detail and "NFC" in detail, (route, detail)
+    me = await clinic.client.get("/api/v1/users/me", headers=patient.headers)
+    assert me.json()["last_name"] != GROWING
+    assert not await clinic.fetch("SELECT id FROM account WHERE email = $1", email), "none made"

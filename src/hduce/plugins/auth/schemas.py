@@ -10,9 +10,13 @@ import msgspec
 from msgspec import Meta
 
 from hduce.contracts.auth import Role
-from hduce.contracts.users import Phone
+from hduce.contracts.users import Phone, ProfileFields
 from hduce.core.email_address import MAX_LENGTH, check_email
 from hduce.core.schemas import Input, Read, check_birth_date
+from hduce.core.unicode_forms import check_nfc_lengths
+
+PROFILE_FIELDS = ProfileFields.__struct_fields__
+"""The fields of an account's input its profile stores (in Unicode NFC)."""
 
 Email = Annotated[str, Meta(max_length=MAX_LENGTH, extra_json_schema={"format": "idn-email"})]
 """An account's e-mail address: a struct holding one runs `check_email` on it (post-init)."""
@@ -52,6 +56,7 @@ class AccountFields(msgspec.Struct, kw_only=True):
 
     def __post_init__(self) -> None:
         check_email(self.email)
+        check_nfc_lengths(self, PROFILE_FIELDS)
 
 
 class AccountCreate(Input):
@@ -71,6 +76,7 @@ class AccountCreate(Input):
     def __post_init__(self) -> None:
         check_email(self.email)
         check_birth_date(self.date_of_birth)
+        check_nfc_lengths(self, PROFILE_FIELDS)
 
 
 class LoginCreate(Input):

@@ -11,6 +11,7 @@ from hduce.contracts.auth import Role
 from hduce.contracts.users import Phone
 from hduce.core.schemas import Input, Read, check_birth_date
 from hduce.core.time_zones import known_time_zones
+from hduce.core.unicode_forms import check_nfc_lengths
 
 PRACTITIONER_FIELDS = ("specialty", "institution", "licence_number")
 
@@ -38,10 +39,11 @@ class ProfileUpdate(Input):
     licence_number: Licence | UnsetType | None = UNSET
 
     def __post_init__(self) -> None:
-        """Reject unknown time zones and birth dates in the future."""
+        """Reject unknown time zones, birth dates in the future, text too long once in NFC."""
         if isinstance(self.timezone, str) and self.timezone not in known_time_zones():
             raise ValueError(f"unknown time zone {self.timezone!r} - at `$.timezone`")
         check_birth_date(self.date_of_birth)
+        check_nfc_lengths(self)
 
     def changes(self) -> dict[str, Any]:
         """The fields the caller sent, by column name."""

@@ -60,7 +60,7 @@ def spool_in_use(directory: Path) -> bool:
     """Whether another process holds the spool in `directory` (checked, nothing kept)."""
     try:
         lock = (directory / "lock").open("rb")
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # no spool there (yet)
         return False
     with lock:
         try:

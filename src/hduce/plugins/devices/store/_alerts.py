@@ -30,13 +30,15 @@ RETURNING id
 # the same silence. A device is silent since it was last heard from, or since it was assigned to
 # its patient if that is later (a device never heard from included): a patient is not told of
 # silence from before they had it. A former patient's open silence alert stays open (theirs to
-# review) and does not keep the device's new patient from being told.
+# review) and does not keep the device's new patient from being told. Its value and threshold
+# are minutes rounded as people read them (20 s is 0.33, not 0.3333333333333333: messages
+# show a number with every digit it has).
 RAISE_SILENCE_ALERTS = f"""
 INSERT INTO device_alert (id, device, patient, metric, value, unit, bound, threshold,
                           measured_at, raised_at)
 SELECT gen_random_uuid(), d.id, a.patient, '{SILENCE}',
        round(extract(epoch FROM now() - s.since) / 60, 1)::float8, 'min', 'above',
-       $1::float8 / 60,
+       round(($1::float8 / 60)::numeric, 2)::float8,
        s.since, now()
 FROM device AS d
 JOIN device_assignment AS a ON a.device = d.id AND a.until IS NULL
