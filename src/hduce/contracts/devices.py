@@ -21,11 +21,6 @@ class DeviceRegistered(Event, frozen=True):
     registered_by: uuid.UUID
 
 
-def shown_value(value: float) -> str:
-    """A reading's number as sent: every digit kept (`:g` rounds 100.0001 to 100), no `.0`."""
-    return repr(value).removesuffix(".0")
-
-
 class ThresholdCrossing(msgspec.Struct, frozen=True, kw_only=True):
     """A reading of a patient's device beyond one of their thresholds."""
 

@@ -1,4 +1,4 @@
-"""Whole numbers as people (or other servers) write them: ASCII digits, within a bound."""
+"""Numbers as people (or other servers) write them, and as they were sent."""
 
 
 def whole_number(text: str, high: int) -> int | None:
@@ -12,3 +12,8 @@ def whole_number(text: str, high: int) -> int | None:
         return None
     value = int(number)
     return value if value <= high else None
+
+
+def shown_value(value: float) -> str:
+    """A measured number as sent: every digit kept (`:g` rounds 100.0001 to 100), no `.0`."""
+    return repr(value).removesuffix(".0")

@@ -5,7 +5,6 @@ import math
 import msgspec
 from msgspec.structs import force_setattr
 
-from hduce.contracts.devices import shown_value
 from hduce.core.config import (
     Duration,
     NonNegative,
@@ -15,6 +14,7 @@ from hduce.core.config import (
     PositiveDuration,
     Section,
 )
+from hduce.core.numbers import shown_value
 
 OFF = -1
 """An optional listener's port when it is switched off."""

@@ -19,7 +19,7 @@ from typing import Annotated, Any, Protocol
 
 import msgspec
 
-from hduce.contracts.devices import shown_value
+from hduce.core.numbers import shown_value
 
 UNITS: dict[str, str] = {
     "heart_rate": "bpm",

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import UTC
 
 from hduce.contracts.auth import CLINICAL_ROLES
-from hduce.contracts.devices import DeviceAlertRaised, shown_value
+from hduce.contracts.devices import DeviceAlertRaised
 from hduce.contracts.notifications import Category, Notifier
 from hduce.contracts.users import CareTeams, UserDirectory
 from hduce.core.events import EventMeta
+from hduce.core.numbers import shown_value
 from hduce.plugins.notifications.store import ClinicianDirectory
 
 TEMPLATE = "device_alert"

@@ -13,8 +13,8 @@ from litestar.response import Redirect
 from litestar.utils import url_quote
 
 from hduce.contracts.auth import Role
-from hduce.contracts.devices import shown_value
 from hduce.core.errors import HduceError
+from hduce.core.numbers import shown_value
 from hduce.core.security import Principal
 from hduce.plugins.web.errors import PageForbidden, SignInRequired
 from hduce.plugins.web.routes._csrf import csrf_token
