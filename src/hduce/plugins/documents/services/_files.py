@@ -117,15 +117,19 @@ class BlobStore:
         """
         return StagedFile(self.root / TEMP_DIR / f"{secrets.token_hex(16)}.part")
 
-    def commit(self, staged: StagedFile, sha256: str) -> None:
-        """Move a finished upload to its address; if those bytes are stored already, drop it."""
+    def commit(self, staged: StagedFile, sha256: str) -> bool:
+        """Move a finished upload to its address; if those bytes are stored already, drop it.
+
+        Returns whether the file was placed (False: it was there already, for other documents).
+        """
         target = self.path(sha256)
         if target.exists():
             staged.path.unlink(missing_ok=True)
-            return
+            return False
         with full_disk_as_507():
             target.parent.mkdir(FOLDER_MODE, exist_ok=True)
             os.replace(staged.path, target)
+        return True
 
     def remove(self, sha256: str) -> None:
         """Delete a stored file (no error if it is gone already)."""

@@ -1,6 +1,7 @@
 """Uploads: the body streamed to disk while hashed, its type sniffed, the row and event written."""
 
 import asyncio
+import logging
 import uuid
 from collections.abc import AsyncIterator
 
@@ -24,6 +25,7 @@ from hduce.plugins.documents.store import DocumentRow
 UNDECLARED = frozenset(
     {"", "application/octet-stream", "binary/octet-stream", "application/x-www-form-urlencoded"}
 )
+logger = logging.getLogger("hduce.documents")
 ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "image/tif": "image/tiff"}
 
 
@@ -95,31 +97,63 @@ class Uploads:
         got: Received,
         ip: str | None,
     ) -> DocumentRow:
-        async with self._parts.db.transaction():
-            await self._parts.rows.lock_blob(got.sha256)
-            await asyncio.to_thread(self._parts.files.commit, got.staged, got.sha256)
-            row = await self._parts.rows.insert(
-                id=uuid.uuid4(),
-                patient=patient_id,
-                uploaded_by=principal.id,
-                title=request.title or default_title(request.filename),
-                kind=request.kind,
-                filename=request.filename,
-                content_type=got.content_type,
-                size=got.staged.size,
-                sha256=got.sha256,
+        placed = False
+        try:
+            async with self._parts.db.transaction():
+                await self._parts.rows.lock_blob(got.sha256)
+                placed = await asyncio.to_thread(self._parts.files.commit, got.staged, got.sha256)
+                return await self._insert(principal, request, patient_id, got, ip)
+        except BaseException:
+            if placed:  # the file reached its address but the row did not: take it back
+                await asyncio.shield(self._unplace(got.sha256))
+            raise
+
+    async def _unplace(self, sha256: str) -> None:
+        """Remove the stored file of a failed upload unless a document uses it by now.
+
+        The transaction that placed it has ended (its lock with it): another upload of the same
+        bytes may have found the file since, so the check and the removal run under the lock again.
+        With no database to ask, the file stays: an orphan wastes space, a removal may lose data.
+        """
+        try:
+            async with self._parts.db.transaction():
+                await self._parts.rows.lock_blob(sha256)
+                if await self._parts.rows.live_references(sha256) == 0:
+                    await asyncio.to_thread(self._parts.files.remove, sha256)
+        except Exception:
+            logger.warning("a failed upload's file %s stays in the store", sha256, exc_info=True)
+
+    async def _insert(
+        self,
+        principal: Principal,
+        request: UploadRequest,
+        patient_id: uuid.UUID,
+        got: Received,
+        ip: str | None,
+    ) -> DocumentRow:
+        """The document's row, its event and its audit entry (in the caller's transaction)."""
+        row = await self._parts.rows.insert(
+            id=uuid.uuid4(),
+            patient=patient_id,
+            uploaded_by=principal.id,
+            title=request.title or default_title(request.filename),
+            kind=request.kind,
+            filename=request.filename,
+            content_type=got.content_type,
+            size=got.staged.size,
+            sha256=got.sha256,
+        )
+        await self._parts.events.publish(
+            DocumentUploaded(
+                document_id=row.id,
+                patient_id=row.patient,
+                uploaded_by=row.uploaded_by,
+                kind=DocumentKind(row.kind),
+                content_type=row.content_type,
+                sha256=row.sha256,
             )
-            await self._parts.events.publish(
-                DocumentUploaded(
-                    document_id=row.id,
-                    patient_id=row.patient,
-                    uploaded_by=row.uploaded_by,
-                    kind=DocumentKind(row.kind),
-                    content_type=row.content_type,
-                    sha256=row.sha256,
-                )
-            )
-            await self._parts.access_log.record("upload", principal.id, row, ip)
+        )
+        await self._parts.access_log.record("upload", principal.id, row, ip)
         return row
 
     async def _receive(self, request: UploadRequest) -> Received:
