@@ -1,22 +1,34 @@
 """Stored files are private to the service's user; downloads are named and served safely."""
 
+import os
 import stat
+import time
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
-from hduce.plugins.documents.services._files import BlobStore, StoreUnusable
+from hduce.plugins.documents.services._files import TEMP_DIR, BlobStore, StoreUnusable
 from tests.plugins.documents.files import CLINIC_LETTER, image
-from tests.plugins.documents.helpers import API, extracted, stored_files, uploaded
+from tests.plugins.documents.helpers import API, extracted, partial_files, stored_files, uploaded
 from tests.plugins.users.clinic import Clinic, Member
 
 
 @pytest.fixture(scope="module")
 def storage(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store left world-readable by an older version: fixed when the plugin starts."""
+    """A store left world-readable by an older version: fixed when the plugin starts.
+
+    Its temporary folder holds the part file of an upload cut short an hour ago (a killed
+    serve) and one being written now (by another serve sharing the store).
+    """
     folder = tmp_path_factory.mktemp("documents")
     folder.chmod(0o755)
+    incoming = folder / TEMP_DIR
+    incoming.mkdir(0o700)
+    (incoming / "cut-short.part").write_bytes(b"%PDF-1.7\n")
+    an_hour_ago = time.time() - 3600
+    os.utime(incoming / "cut-short.part", (an_hour_ago, an_hour_ago))
+    (incoming / "being-written.part").write_bytes(b"%PDF-1.7\n")
     return folder
 
 
@@ -40,6 +52,10 @@ async def test_files_are_0600_and_folders_0700(
     assert {mode(path) for path in files} == {0o600}
     folders = [path for path in storage.rglob("*") if path.is_dir()]
     assert {mode(path) for path in folders} == {0o700}
+
+
+async def test_part_files_left_long_ago_are_swept_at_start(clinic: Clinic, storage: Path) -> None:
+    assert sorted(path.name for path in partial_files(storage)) == ["being-written.part"]
 
 
 async def test_a_download_is_named_after_the_sniffed_type_and_never_cached_or_sniffed(

@@ -11,6 +11,7 @@ import os
 import secrets
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -20,6 +21,9 @@ from hduce.core.private_files import FILE_MODE, FOLDER_MODE, private_folder
 from hduce.plugins.documents.errors import InsufficientStorage
 
 TEMP_DIR = ".incoming"
+STALE_PART = 15 * 60
+"""Seconds since its last write after which a part file is an upload cut short (a killed serve):
+an upload being written touches its file at least every `WRITE_CHUNK` bytes."""
 WRITE_CHUNK = 1024 * 1024
 """Bytes collected before one write (and hash update) off the event loop."""
 PROBE = b"\0" * 4096
@@ -99,12 +103,32 @@ class BlobStore:
         self.root = root
 
     def secure(self) -> None:
-        """Create the store private (0700), or make an existing one so (checked at start)."""
+        """Create the store private (0700), or make an existing one so (checked at start).
+
+        Part files of uploads cut short long ago (a killed serve) are removed.
+        """
         try:
             private_folder(self.root, "document store")
         except OSError as exc:
             key = "plugins.documents.storage_dir"
             raise StoreUnusable(f"{key}: cannot use {self.root}: {exc.strerror}", key=key) from None
+        self._sweep_parts()
+
+    def _sweep_parts(self) -> None:
+        """Delete part files not written for `STALE_PART` seconds.
+
+        Several processes may share the store: a part file written recently may be another's
+        upload in progress, so only the age tells a leftover.
+        """
+        stale = time.time() - STALE_PART
+        swept = 0
+        for part in (self.root / TEMP_DIR).glob("*.part"):
+            with contextlib.suppress(OSError):  # gone already (another sweep), or unreadable
+                if part.stat().st_mtime < stale:
+                    part.unlink()
+                    swept += 1
+        if swept:
+            logger.info("removed %d part file(s) of uploads cut short in %s", swept, self.root)
 
     def path(self, sha256: str) -> Path:
         """Where the file with this digest lives."""
