@@ -1,11 +1,13 @@
 """A frozen PostgreSQL (SIGSTOP of the postmaster and every backend: a hung host or disk).
 
 Requests answer 503 by the statement deadline and `/health/detailed` by the check deadline;
-a timed-out connection is dropped at once, not reset on a server that cannot answer.
+a timed-out connection is dropped at once, not reset on a server that cannot answer; the app
+still shuts down.
 The PostgreSQL frozen here is this module's own (`fault_pg`), resumed whatever happens.
 """
 
 import asyncio
+import threading
 import time
 import uuid
 from collections.abc import Awaitable
@@ -13,7 +15,7 @@ from collections.abc import Awaitable
 import msgspec
 import pytest
 from httpx import Response
-from tests.support.faults import DbProbePlugin, FaultApp, fault_app, frozen
+from tests.support.faults import DbProbePlugin, FaultApp, fault_app, freeze, frozen, resume
 
 from hduce.core.config import Settings
 from hduce.core.security import Principal
@@ -24,6 +26,9 @@ pytestmark = pytest.mark.faults
 ACQUIRE = 2.0
 STATEMENT = 3.0
 CHECK = 2.0
+SHUTDOWN = 30.0
+"""Bound on a shutdown with PostgreSQL frozen: a background service's 10 s stop grace, then each
+LISTEN connection and the pool dropped after 2 s without a goodbye from the server."""
 MARGIN = 0.8
 """Scheduling slack on a loaded machine; smaller than `ACQUIRE`, which the defect added."""
 
@@ -101,3 +106,24 @@ async def test_health_answers_by_the_check_deadline(
         assert again < CHECK + MARGIN
         recovered = await app.client.get("/api/v1/db-probe")
         assert recovered.status_code == 200, recovered.text
+
+
+async def test_shutdown_finishes_while_the_database_is_frozen(
+    freeze_settings: Settings, fault_pg: EmbeddedPostgres
+) -> None:
+    # SIGTERM never ended serve or worker: closing the pool and the LISTEN connection waited
+    # for a goodbye from the frozen server.
+    # The app's loop runs in a thread the test client joins: only a resumed server ends a hang.
+    thaw = threading.Timer(SHUTDOWN + 30, resume, (fault_pg,))
+    try:
+        async with fault_app(freeze_settings, [DbProbePlugin()]) as app:
+            assert (await app.client.get("/api/v1/db-probe")).status_code == 200
+            freeze(fault_pg)
+            thaw.start()
+            started = time.monotonic()
+        waited = time.monotonic() - started
+    finally:
+        thaw.cancel()
+        resume(fault_pg)
+    print(f"\nfrozen PostgreSQL: shut down in {waited:.2f}s")
+    assert waited < SHUTDOWN

@@ -88,12 +88,17 @@ def resume(server: EmbeddedPostgres) -> None:
         os.kill(pid, signal.SIGCONT)
 
 
+def freeze(server: EmbeddedPostgres) -> None:
+    """Stop `server` dead (SIGSTOP, postmaster and backends): a hung host; `resume` ends it."""
+    for pid in postgres_processes(server):
+        os.kill(pid, signal.SIGSTOP)
+
+
 @contextmanager
 def frozen(server: EmbeddedPostgres) -> Iterator[None]:
-    """`server` stopped dead (SIGSTOP, postmaster and backends) for the block: a hung host."""
+    """`server` frozen for the block."""
     try:
-        for pid in postgres_processes(server):
-            os.kill(pid, signal.SIGSTOP)
+        freeze(server)
         yield
     finally:
         resume(server)

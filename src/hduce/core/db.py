@@ -9,6 +9,7 @@ import asyncpg
 import msgspec
 from piccolo.engine.postgres import PostgresEngine
 
+from hduce.core.closing import close_or_drop
 from hduce.core.config import DatabaseSettings
 from hduce.core.config.masking import mask_url
 from hduce.core.listener import Connected, HealingListener
@@ -144,7 +145,7 @@ class HduceEngine(PostgresEngine):
         """Close the shared pool if it is open."""
         if self.pool is not None:
             pool, self.pool = self.pool, None
-            await pool.close()
+            await close_or_drop(pool, "closing the connection pool")
 
     async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
         """One row of raw SQL with `$n` placeholders, or None; for hot paths.

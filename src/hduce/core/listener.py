@@ -14,6 +14,8 @@ from typing import Any
 
 import asyncpg
 
+from hduce.core.closing import close_or_drop
+
 logger = logging.getLogger("hduce.db")
 
 RECONNECT_DELAYS = (0.2, 1.0, 2.0, 5.0)
@@ -62,7 +64,7 @@ class HealingListener:
                 await asyncio.gather(self._reconnecting, return_exceptions=True)
             connection, self._connection = self._connection, None
             if connection is not None:
-                await connection.close()
+                await close_or_drop(connection, f"listener of {self.channel}")
 
     async def _connect(self) -> None:
         connection = await asyncpg.connect(
