@@ -59,6 +59,8 @@ class Received:
         self.staged = staged
         self.sha256 = sha256
         self.content_type = content_type
+        self.placed = False
+        """Whether the file was moved to its address (it was not there for other documents)."""
 
 
 class Uploads:
@@ -87,6 +89,8 @@ class Uploads:
             return await self._save(principal, request, patient_id, received, ip)
         except BaseException:
             received.staged.discard()  # a stored upload has left its temporary path already
+            if received.placed:  # the file reached its address but the row did not: take it back
+                await asyncio.shield(self._unplace(received.sha256))
             raise
 
     async def _save(
@@ -97,16 +101,32 @@ class Uploads:
         got: Received,
         ip: str | None,
     ) -> DocumentRow:
-        placed = False
-        try:
-            async with self._parts.db.transaction():
-                await self._parts.rows.lock_blob(got.sha256)
-                placed = await asyncio.to_thread(self._parts.files.commit, got.staged, got.sha256)
-                return await self._insert(principal, request, patient_id, got, ip)
-        except BaseException:
-            if placed:  # the file reached its address but the row did not: take it back
-                await asyncio.shield(self._unplace(got.sha256))
-            raise
+        async with self._parts.db.transaction():
+            await self._parts.rows.lock_blob(got.sha256)
+            got.placed = await asyncio.to_thread(self._parts.files.commit, got.staged, got.sha256)
+            row = await self._parts.rows.insert(
+                id=uuid.uuid4(),
+                patient=patient_id,
+                uploaded_by=principal.id,
+                title=request.title or default_title(request.filename),
+                kind=request.kind,
+                filename=request.filename,
+                content_type=got.content_type,
+                size=got.staged.size,
+                sha256=got.sha256,
+            )
+            await self._parts.events.publish(
+                DocumentUploaded(
+                    document_id=row.id,
+                    patient_id=row.patient,
+                    uploaded_by=row.uploaded_by,
+                    kind=DocumentKind(row.kind),
+                    content_type=row.content_type,
+                    sha256=row.sha256,
+                )
+            )
+            await self._parts.access_log.record("upload", principal.id, row, ip)
+        return row
 
     async def _unplace(self, sha256: str) -> None:
         """Remove the stored file of a failed upload unless a document uses it by now.
@@ -122,39 +142,6 @@ class Uploads:
                     await asyncio.to_thread(self._parts.files.remove, sha256)
         except Exception:
             logger.warning("a failed upload's file %s stays in the store", sha256, exc_info=True)
-
-    async def _insert(
-        self,
-        principal: Principal,
-        request: UploadRequest,
-        patient_id: uuid.UUID,
-        got: Received,
-        ip: str | None,
-    ) -> DocumentRow:
-        """The document's row, its event and its audit entry (in the caller's transaction)."""
-        row = await self._parts.rows.insert(
-            id=uuid.uuid4(),
-            patient=patient_id,
-            uploaded_by=principal.id,
-            title=request.title or default_title(request.filename),
-            kind=request.kind,
-            filename=request.filename,
-            content_type=got.content_type,
-            size=got.staged.size,
-            sha256=got.sha256,
-        )
-        await self._parts.events.publish(
-            DocumentUploaded(
-                document_id=row.id,
-                patient_id=row.patient,
-                uploaded_by=row.uploaded_by,
-                kind=DocumentKind(row.kind),
-                content_type=row.content_type,
-                sha256=row.sha256,
-            )
-        )
-        await self._parts.access_log.record("upload", principal.id, row, ip)
-        return row
 
     async def _receive(self, request: UploadRequest) -> Received:
         cap = self.max_size
