@@ -8,15 +8,13 @@ import struct
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
-from pathlib import Path
 
 import aiomqtt
 import pytest
 from websockets.asyncio.client import connect as websocket
 
-from hduce.core.config import ConfigError, Settings, decode_section
+from hduce.core.config import Settings
 from hduce.plugins.devices import DevicesPlugin
-from hduce.plugins.devices.config import DevicesConfig
 from tests.plugins.devices.helpers import (
     devices_settings,
     eventually,
@@ -174,26 +172,3 @@ async def test_a_browser_app_connects_over_websocket(clinic: Clinic, admin: Memb
     await eventually(
         clinic, "SELECT 1 FROM reading WHERE device = $1 AND value = 94.5", uuid.UUID(device)
     )
-
-
-async def test_the_optional_listeners_are_off_by_default(settings: Settings) -> None:
-    async with running_clinic(devices_settings(settings)) as plain:
-        broker = plain.client.app.plugins.get(DevicesPlugin).broker
-        assert broker is not None
-        assert set(broker.ports) == {"default"}
-
-
-def test_a_tls_port_without_certificate_and_key_is_a_config_error() -> None:
-    with pytest.raises(ConfigError, match="tls_cert"):
-        decode_section({"tls_port": 8883}, DevicesConfig, origin="test")
-
-
-async def test_a_missing_certificate_fails_the_start_with_a_clear_message(
-    settings: Settings, tmp_path: Path
-) -> None:
-    missing = str(tmp_path / "missing.pem")
-    configured = devices_settings(settings, tls_port=0, tls_cert=missing, tls_key=missing)
-    with pytest.raises(Exception) as caught:
-        async with running_clinic(configured):
-            pass
-    assert "missing.pem" in repr(caught.value) and "tls_cert" in repr(caught.value)
