@@ -7,7 +7,7 @@ from enum import StrEnum
 import msgspec
 import pytest
 
-from hduce.core.config import Settings
+from hduce.core.config import DatabaseSettings, Settings
 from hduce.core.db import HduceEngine, open_database
 from hduce.core.pool_reset import release_is_local, session_unchanged
 from hduce.core.schemas import Read
@@ -32,6 +32,16 @@ async def test_fetchrow_reads_inside_the_current_transaction(db: HduceEngine) ->
     row = await db.fetchrow(SETTING)
     assert row is not None and not row["value"]
     assert await db.fetchrow("SELECT 1 AS one WHERE false") is None
+
+
+async def test_a_second_pool_on_the_engine_is_refused_and_the_first_kept(db: HduceEngine) -> None:
+    # A second app in the process would replace the pool under the first (across event loops).
+    first = db.shared_pool
+    with pytest.raises(RuntimeError, match="one app per process"):
+        async with open_database(db, DatabaseSettings()):
+            pass
+    assert db.shared_pool is first
+    assert await db.fetchval("SELECT 1") == 1
 
 
 async def test_only_plain_reads_skip_the_pool_reset(settings: Settings) -> None:

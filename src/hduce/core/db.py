@@ -117,6 +117,8 @@ class HduceEngine(PostgresEngine):
         `settings`, so a request fails fast with 503; otherwise (migrations, CLI, `hduce worker`)
         statements may run long.
         """
+        if self.pool is not None:  # a second app in this process would take over the first's
+            raise RuntimeError("the database pool is already open: one app per process")
         acquire_timeout = float(settings.acquire_timeout) if deadlines else None
         statement_timeout = float(settings.statement_timeout) if deadlines else LONG_STATEMENT
         try:
