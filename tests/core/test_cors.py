@@ -25,7 +25,7 @@ async def _client(settings: Settings, origins: tuple[str, ...]) -> AsyncTestClie
     return AsyncTestClient(create_app(context, plugins))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 async def cors_client(settings: Settings) -> AsyncIterator[AsyncTestClient]:
     async with await _client(settings, (ALLOWED,)) as client:
         yield client

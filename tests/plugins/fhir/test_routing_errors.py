@@ -2,13 +2,10 @@
 
 import uuid
 
-import msgspec
 import pytest
 
-from hduce.core.config import Settings
-from tests.plugins.fhir.conftest import fhir_settings
 from tests.plugins.fhir.test_patients import BASE, outcome
-from tests.plugins.users.clinic import Clinic, running_clinic
+from tests.plugins.users.clinic import Clinic
 
 NOBODY = uuid.UUID(int=1)
 """Fixed: parameters are test ids, the same in every test process (pytest-xdist checks)."""
@@ -43,18 +40,3 @@ async def test_outside_the_fhir_base_the_api_still_answers_problems(clinic: Clin
         answer = await clinic.client.get(path)
         assert answer.status_code == 404
         assert answer.headers["content-type"].startswith("application/problem+json"), path
-
-
-async def test_with_the_web_pages_on_fhir_addresses_still_answer_outcomes(
-    settings: Settings,
-) -> None:
-    # The web plugin answers unknown addresses with pages: it must not take /fhir's.
-    base = fhir_settings(settings)
-    plugins = msgspec.structs.replace(base.plugins, enabled=(*base.plugins.enabled, "web"))
-    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
-    async with running_clinic(msgspec.structs.replace(base, plugins=plugins)) as clinic:
-        outcome(await clinic.client.get(f"{BASE}/Encounter", headers=browser), 404)
-        outcome(await clinic.client.delete(f"{BASE}/Patient/{NOBODY}", headers=browser), 405)
-        page = await clinic.client.get("/nothing-here", headers=browser)
-        assert page.status_code == 404
-        assert page.headers["content-type"].startswith("text/html")
