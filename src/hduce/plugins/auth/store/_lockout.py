@@ -62,9 +62,10 @@ WHERE key = $1 AND (locked_until IS NULL OR locked_until <= now()) RETURNING 1
 """
 LOCKED_UNTIL = "SELECT locked_until FROM login_failure WHERE key = $1"
 # A claim sets `updated_at`; a locked row's is the moment its lock was set.
-LOCKED_JUST_NOW = """
-SELECT 1 FROM login_failure
-WHERE key = $1 AND locked_until > now() AND updated_at > now() - $2 * interval '1 second'
+LOCK_STATE = """
+SELECT coalesce(locked_until > now(), false) AS locked,
+       updated_at > now() - $2 * interval '1 second' AS recent
+FROM login_failure WHERE key = $1
 """
 ENSURE = "INSERT INTO login_failure (key) VALUES ($1) ON CONFLICT (key) DO NOTHING"
 FORGET = "DELETE FROM login_failure WHERE key = ANY($1::text[])"
@@ -152,14 +153,15 @@ class Lockout:
         """The row of `statement` (which returns none while `key` is locked), once unlocked.
 
         A lock set less than `PROVISIONAL` seconds ago may still be lifted by the right
-        password of the attempt that set it: the statement is tried again until then (for
-        `MAX_WAIT` at most, however many such locks come and go).
+        password of the attempt that set it, and one lifted since the statement ran is gone:
+        the statement is tried again (for `MAX_WAIT` at most, however many such locks come and
+        go). Only a lock older than that refuses.
         """
         deadline = monotonic() + MAX_WAIT
         while (row := await self._db.fetchrow(statement, key, *args)) is None:
-            if monotonic() >= deadline or not await self._db.fetchrow(
-                LOCKED_JUST_NOW, key, PROVISIONAL
-            ):
+            state = await self._db.fetchrow(LOCK_STATE, key, PROVISIONAL)
+            held = state is not None and state["locked"] and not state["recent"]
+            if state is None or held or monotonic() >= deadline:
                 return None
             await asyncio.sleep(RETRY_EVERY)
         return row
