@@ -610,3 +610,35 @@ def test_portal_pages_work_and_pass_the_accessibility_check(
     assert errors == []
     assert outside == []
     assert problems == []
+
+
+def test_a_refused_live_update_shows_its_reason_where_the_fragment_goes(
+    server: str, settings: Settings
+) -> None:
+    # Seen: htmx dropped every 4xx answer, so a practitioner deactivated while the booking page
+    # was open left "Choose a visit type first." in place and said nothing.
+    base, database = server, settings.database.url
+    patient_email = in_thread(add_account(database, "patient", "Iris", "Vale", "active"))
+    doctor_id = in_thread(
+        account_id(database, in_thread(add_account(database, "doctor", "Otto", "Berg", "active")))
+    )
+    offer = f"{offer_visits(base, doctor_id, 'Check-up')['id']}:{doctor_id}"
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM)
+        try:
+            page = chromium.new_context(base_url=base).new_page()
+            page.goto("/login")
+            page.get_by_label("E-mail or username").fill(patient_email)
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_load_state()
+            page.goto("/portal/book")
+            admin = token_for(uuid.uuid4(), "admin")
+            api(base, "POST", f"/api/v1/users/{doctor_id}/deactivate", admin, {})
+            page.get_by_label("Visit type and practitioner").select_option(offer)
+            refusal = page.locator("#slots #refusal")
+            refusal.wait_for()
+            assert "account is deactivated" in refusal.inner_text()
+            assert refusal.get_attribute("role") == "alert"
+        finally:
+            chromium.close()

@@ -53,7 +53,10 @@ class TypeRow(AppointmentTypeRead, frozen=True):
 def offered_type(record: Mapping[str, Any] | None) -> TypeRow:
     """The type of a `TypeStore.offered` row; 422 if there is none (or its id is None)."""
     if record is None or record["id"] is None:
-        raise InvalidRequest("this practitioner does not offer this appointment type")
+        raise InvalidRequest(
+            "this practitioner does not offer this appointment type now: it is not theirs or"
+            " no longer offered, or their account is deactivated"
+        )
     return TypeRow.from_row(record)
 
 

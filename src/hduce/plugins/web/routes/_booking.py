@@ -17,6 +17,8 @@ from hduce.contracts.appointments import (
     SlotQuery,
     SlotTime,
 )
+from hduce.contracts.auth import AccountStatus
+from hduce.contracts.users import Demographics
 from hduce.core.errors import NotFound
 from hduce.core.security import Principal
 from hduce.plugins.web.errors import BadInput
@@ -66,7 +68,12 @@ async def every_visit(
 async def names(services: WebServices, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
     """Full names by account id (people without a profile are left out)."""
     people = await services.people.demographics(list(set(ids)))
-    return {p.id: f"{p.first_name} {p.last_name}".strip() or p.email for p in people}
+    return {p.id: full_name(p) for p in people}
+
+
+def full_name(person: Demographics) -> str:
+    """A person's first and last name (their e-mail address when they have none)."""
+    return f"{person.first_name} {person.last_name}".strip() or person.email
 
 
 def board_of(services: WebServices) -> SlotBoard:
@@ -77,13 +84,20 @@ def board_of(services: WebServices) -> SlotBoard:
 
 
 async def offers(services: WebServices) -> list[tuple[str, str]]:
-    """One choice per active type and practitioner: (`<type id>:<practitioner id>`, label)."""
+    """One choice per active type and active practitioner: (`<type id>:<practitioner id>`, label).
+
+    A deactivated practitioner offers nothing (the API refuses their slots and bookings).
+    """
     types = [t for t in await board_of(services).types() if t.active]
-    who = await names(services, (p for t in types for p in t.practitioner_ids))
+    people = await services.people.demographics(
+        list({p for t in types for p in t.practitioner_ids})
+    )
+    who = {p.id: full_name(p) for p in people if p.status == AccountStatus.ACTIVE}
     return [
-        (f"{t.id}:{p}", f"{t.name} ({t.duration_minutes} min) with {who.get(p, 'a practitioner')}")
+        (f"{t.id}:{p}", f"{t.name} ({t.duration_minutes} min) with {who[p]}")
         for t in types
         for p in t.practitioner_ids
+        if p in who
     ]
 
 

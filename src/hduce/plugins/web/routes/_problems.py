@@ -71,8 +71,10 @@ def _as_page(request: Request, services: WebServices, exc: Exception) -> Respons
 def _error_page(
     request: Request, services: WebServices, status: int, title: str, detail: str
 ) -> Response[str]:
+    """The error page; for htmx, its refusal alone (swapped where the fragment would go)."""
     said = in_words(status, detail)
-    return render(request, services, "error.html", title=title, status_code=status, detail=said)
+    template = "_refusal.html" if request.headers.get("hx-request") else "error.html"
+    return render(request, services, template, title=title, status_code=status, detail=said)
 
 
 def _sign_in_again(request: Request, services: WebServices, exc: SessionEnded) -> Response[str]:
