@@ -106,6 +106,12 @@ async def test_a_freed_time_is_offered_to_the_waiting_patient_who_books_it(
     assert "Ada Okafor" in page.text
     entry = OFFERED.search(page.text)
     assert entry, page.text
+    # Seen: the offer said until when it was held, never which time it was.
+    (held,) = await clinic.fetch(
+        "SELECT starts_at FROM appointment WHERE patient = $1 AND status = 'held'", waiting.id
+    )
+    when = held["starts_at"]
+    assert f'<time datetime="{when.isoformat()}">{when:%a %d %b %Y, %H:%M}</time>' in page.text
     # Neither the patient who cancelled nor anyone else may take or drop this entry.
     theft = await first_browser.submit(f"/portal/waitlist/{entry[1]}/claim", {}, page="/portal")
     assert theft.status_code == 404

@@ -11,13 +11,17 @@ LIVE = frozenset({"waiting", "offered"})
 async def waitlist_context(web: WebServices, principal: Principal) -> dict[str, object]:
     """The caller's visible entries (live ones first), offer labels, names and zones.
 
-    An offer's deadline is on its practitioner's clock, like visits.
+    `held`: the start of each offered entry's held time. An offer's time and deadline are on
+    its practitioner's clock, like visits.
     """
-    entries = await desk_of(web).waitlist(principal)
+    desk = desk_of(web)
+    entries = await desk.waitlist(principal)
     entries.sort(key=lambda e: (e.status not in LIVE, e.from_date, e.created_at))
     choices = await offers(web)
+    held = [e.offered_appointment_id for e in entries if e.status == "offered"]
     return {
         "entries": entries,
+        "held": {i: (await desk.get(principal, i)).starts_at for i in held if i is not None},
         "labels": dict(choices),
         "offers": choices,
         "who": await names(web, (e.patient_id for e in entries)),
