@@ -642,3 +642,37 @@ def test_a_refused_live_update_shows_its_reason_where_the_fragment_goes(
             assert refusal.get_attribute("role") == "alert"
         finally:
             chromium.close()
+
+
+def test_a_refused_field_is_marked_invalid_and_gets_the_focus(
+    server: str, settings: Settings
+) -> None:
+    # Seen: a refusal was a paragraph above the form, tied to no field, and focus stayed on
+    # the page's body, so a screen reader user heard nothing of which field to fix.
+    base, database = server, settings.database.url
+    patient_email = in_thread(add_account(database, "patient", "Lea", "Brun", "active"))
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM)
+        try:
+            page = chromium.new_context(base_url=base).new_page()
+            page.goto("/login")
+            page.get_by_label("E-mail or username").fill(patient_email)
+            page.get_by_label("Password").fill("not-the-password")
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_load_state()
+            assert page.evaluate("document.activeElement.getAttribute('role')") == "alert"
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url(f"{base}/portal")
+            page.goto("/portal/account")
+            zone = page.get_by_label("Time zone")
+            zone.fill("Mars/Base")
+            page.get_by_role("button", name="Save").click()
+            page.wait_for_load_state()
+            assert zone.get_attribute("aria-invalid") == "true"
+            reason = page.locator("p.error[role=alert]")
+            described = (zone.get_attribute("aria-describedby") or "").split()
+            assert reason.get_attribute("id") in described
+            assert page.evaluate("document.activeElement.name") == "timezone"
+        finally:
+            chromium.close()
