@@ -3,7 +3,7 @@
 import re
 from datetime import UTC, datetime, timedelta
 
-from tests.plugins.appointments.helpers import open_practice
+from tests.plugins.appointments.helpers import DOCTOR_NAME, open_practice
 from tests.plugins.users.clinic import Clinic, Member
 from tests.plugins.web.helpers import Browser, signed_in
 from tests.plugins.web.test_portal import SLOT, book_first_slot, visit_ids
@@ -131,6 +131,12 @@ async def test_a_patient_leaves_the_waitlist(clinic: Clinic) -> None:
     assert (await browser.submit("/portal/waitlist", data, page="/portal")).status_code == 303
     page = await browser.get("/portal/waitlist")
     (entry,) = re.findall(r'action="/portal/waitlist/([0-9a-f-]+)/leave"', page.text)
+    # A practitioner deactivated meanwhile is offered no more, but the entry still names them.
+    url = f"/api/v1/users/{practice.doctor_id}/deactivate"
+    assert (await clinic.client.post(url, headers=practice.admin.headers)).status_code == 200
+    page = await browser.get("/portal/waitlist")
+    assert f'<option value="{offer}"' not in page.text
+    assert f"with {DOCTOR_NAME}</td>" in page.text
     left = await browser.submit(f"/portal/waitlist/{entry}/leave", {}, page="/portal")
     assert left.status_code == 303
     rows = await clinic.fetch("SELECT status FROM waitlist_entry WHERE patient = $1", patient.id)

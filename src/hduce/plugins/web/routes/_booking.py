@@ -83,22 +83,33 @@ def board_of(services: WebServices) -> SlotBoard:
     return services.board
 
 
-async def offers(services: WebServices) -> list[tuple[str, str]]:
-    """One choice per active type and active practitioner: (`<type id>:<practitioner id>`, label).
+async def every_offer(services: WebServices) -> list[tuple[str, str, bool]]:
+    """Per active type and practitioner: (`<type id>:<practitioner id>`, label, bookable).
 
-    A deactivated practitioner offers nothing (the API refuses their slots and bookings).
+    Not bookable: the practitioner's account is not active (the API refuses their slots and
+    bookings), though what they were offering keeps its label.
     """
     types = [t for t in await board_of(services).types() if t.active]
     people = await services.people.demographics(
         list({p for t in types for p in t.practitioner_ids})
     )
-    who = {p.id: full_name(p) for p in people if p.status == AccountStatus.ACTIVE}
+    who = {p.id: (full_name(p), p.status == AccountStatus.ACTIVE) for p in people}
     return [
-        (f"{t.id}:{p}", f"{t.name} ({t.duration_minutes} min) with {who[p]}")
+        (f"{t.id}:{p}", f"{t.name} ({t.duration_minutes} min) with {name}", active)
         for t in types
         for p in t.practitioner_ids
-        if p in who
+        for name, active in [who.get(p, ("a practitioner", False))]
     ]
+
+
+async def offers(services: WebServices) -> list[tuple[str, str]]:
+    """The bookable choices of `every_offer`: (`<type id>:<practitioner id>`, label)."""
+    return bookable(await every_offer(services))
+
+
+def bookable(choices: Iterable[tuple[str, str, bool]]) -> list[tuple[str, str]]:
+    """The (choice, label) of each bookable one of `choices` (of `every_offer`)."""
+    return [(value, label) for value, label, is_bookable in choices if is_bookable]
 
 
 def uuid_of(value: object, what: str) -> uuid.UUID:
