@@ -136,7 +136,7 @@ async def test_a_deactivated_practitioner_is_not_offered_and_a_live_refusal_show
     live = await patient.get(f"/portal/slots?offer={offer}", headers={"HX-Request": "true"})
     assert live.status_code == 422
     assert live.text.startswith('<p class="error" role="alert" id="refusal">'), live.text
-    assert "account is deactivated" in live.text
+    assert "account is deactivated: they take no visits" in live.text
     # The pages tell htmx to show such a refusal where the fragment would go.
     book = await patient.get("/portal/book")
     assert '{"code": "4..", "swap": true, "error": true, "select": "#refusal"}' in book.text
