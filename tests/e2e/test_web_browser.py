@@ -11,6 +11,7 @@ import urllib.request
 import uuid
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -324,39 +325,61 @@ def test_enter_in_a_booking_form_never_puts_the_token_in_the_address(
     base, database = server, settings.database.url
     patient_email = in_thread(add_account(database, "patient", "Bruno", "Keller", "active"))
     desk_email = in_thread(add_account(database, "receptionist", "Rosa", "Desk", "active"))
-    doctor_id = in_thread(
-        account_id(database, in_thread(add_account(database, "doctor", "Ada", "Ng", "active")))
-    )
-    offer = f"{offer_visits(base, doctor_id, 'Follow-up')['id']}:{doctor_id}"
+    _, offer = a_doctors_offer(base, database, "Ada Ng", "Follow-up")
+    with launched() as chromium:
+        for email, url in ((patient_email, "/portal/book"), (desk_email, "/desk/book")):
+            page = signed_in_page(chromium, base, email)
+            page.goto(url)
+            if url == "/desk/book":
+                page.get_by_label("Patient (type a name)").fill("Bruno Kel")
+                page.get_by_role("radio", name=re.compile("Bruno Keller")).wait_for()
+            page.get_by_label("Visit type and practitioner").select_option(offer)
+            page.locator("#slots button[name=starts_at]").first.wait_for()
+            page.get_by_label("Reason for the visit (optional)").fill("my knee hurts")
+            with page.expect_navigation():
+                page.get_by_label("Reason for the visit (optional)").press("Enter")
+            assert "csrf_token" not in page.url, page.url
+            assert page.get_by_label("Reason for the visit (optional)").input_value() == (
+                "my knee hurts"
+            )
+            page.locator("#slots button[name=starts_at]").first.wait_for()
+            if url == "/desk/book":
+                assert page.get_by_role("radio", name=re.compile("Bruno Keller")).is_checked()
+            page.context.close()
+
+
+@contextmanager
+def launched() -> Iterator[Any]:
+    """Debian's Chromium, headless, closed at the end."""
     with playwright_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM)
         try:
-            for email, url in ((patient_email, "/portal/book"), (desk_email, "/desk/book")):
-                page = chromium.new_context(base_url=base).new_page()
-                page.goto("/login")
-                page.get_by_label("E-mail or username").fill(email)
-                page.get_by_label("Password").fill(PASSWORD)
-                page.get_by_role("button", name="Sign in").click()
-                page.wait_for_load_state()
-                page.goto(url)
-                if url == "/desk/book":
-                    page.get_by_label("Patient (type a name)").fill("Bruno Kel")
-                    page.get_by_role("radio", name=re.compile("Bruno Keller")).wait_for()
-                page.get_by_label("Visit type and practitioner").select_option(offer)
-                page.locator("#slots button[name=starts_at]").first.wait_for()
-                page.get_by_label("Reason for the visit (optional)").fill("my knee hurts")
-                with page.expect_navigation():
-                    page.get_by_label("Reason for the visit (optional)").press("Enter")
-                assert "csrf_token" not in page.url, page.url
-                assert page.get_by_label("Reason for the visit (optional)").input_value() == (
-                    "my knee hurts"
-                )
-                page.locator("#slots button[name=starts_at]").first.wait_for()
-                if url == "/desk/book":
-                    assert page.get_by_role("radio", name=re.compile("Bruno Keller")).is_checked()
-                page.context.close()
+            yield chromium
         finally:
             chromium.close()
+
+
+def a_doctors_offer(base: str, database: str, name: str, type_name: str) -> tuple[str, str]:
+    """A new doctor called `name` and a visit type `type_name` (made unique) with them.
+
+    Returns (the doctor's id, the offer's choice value).
+    """
+    first, last = name.split()
+    email = in_thread(add_account(database, "doctor", first, last, "active"))
+    doctor_id = in_thread(account_id(database, email))
+    kind = offer_visits(base, doctor_id, f"{type_name} {uuid.uuid4().hex[:6]}")
+    return doctor_id, f"{kind['id']}:{doctor_id}"
+
+
+def signed_in_page(chromium: Any, base: str, email: str) -> Any:
+    """A page of a new browser context, signed in as `email` through the sign-in form."""
+    page = chromium.new_context(base_url=base).new_page()
+    page.goto("/login")
+    page.get_by_label("E-mail or username").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    return page
 
 
 async def account_id(database_url: str, email: str) -> str:
@@ -610,3 +633,53 @@ def test_portal_pages_work_and_pass_the_accessibility_check(
     assert errors == []
     assert outside == []
     assert problems == []
+
+
+def test_a_refused_live_update_shows_its_reason_where_the_fragment_goes(
+    server: str, settings: Settings
+) -> None:
+    # Seen: htmx dropped every 4xx answer, so a practitioner deactivated while the booking page
+    # was open left "Choose a visit type first." in place and said nothing.
+    base, database = server, settings.database.url
+    patient_email = in_thread(add_account(database, "patient", "Iris", "Vale", "active"))
+    doctor_id, offer = a_doctors_offer(base, database, "Otto Berg", "Check-up")
+    with launched() as chromium:
+        page = signed_in_page(chromium, base, patient_email)
+        page.goto("/portal/book")
+        admin = token_for(uuid.uuid4(), "admin")
+        api(base, "POST", f"/api/v1/users/{doctor_id}/deactivate", admin, {})
+        page.get_by_label("Visit type and practitioner").select_option(offer)
+        refusal = page.locator("#slots #refusal")
+        refusal.wait_for()
+        assert "account is deactivated" in refusal.inner_text()
+        assert refusal.get_attribute("role") == "alert"
+
+
+def test_a_refused_field_is_marked_invalid_and_gets_the_focus(
+    server: str, settings: Settings
+) -> None:
+    # Seen: a refusal was a paragraph above the form, tied to no field, and focus stayed on
+    # the page's body, so a screen reader user heard nothing of which field to fix.
+    base, database = server, settings.database.url
+    patient_email = in_thread(add_account(database, "patient", "Lea", "Brun", "active"))
+    with launched() as chromium:
+        page = chromium.new_context(base_url=base).new_page()
+        page.goto("/login")
+        page.get_by_label("E-mail or username").fill(patient_email)
+        page.get_by_label("Password").fill("not-the-password")
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_load_state()
+        assert page.evaluate("document.activeElement.getAttribute('role')") == "alert"
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{base}/portal")
+        page.goto("/portal/account")
+        zone = page.get_by_label("Time zone")
+        zone.fill("Mars/Base")
+        page.get_by_role("button", name="Save").click()
+        page.wait_for_load_state()
+        assert zone.get_attribute("aria-invalid") == "true"
+        reason = page.locator("p.error[role=alert]")
+        described = (zone.get_attribute("aria-describedby") or "").split()
+        assert reason.get_attribute("id") in described
+        assert page.evaluate("document.activeElement.name") == "timezone"

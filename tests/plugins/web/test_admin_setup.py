@@ -1,5 +1,6 @@
 """Admin set-up pages: visit types, and practitioners' weekly hours and exceptions."""
 
+import re
 from datetime import UTC, datetime, time, timedelta
 
 from tests.plugins.users.clinic import Clinic
@@ -45,6 +46,33 @@ async def test_an_admin_adds_and_changes_a_visit_type(clinic: Clinic) -> None:
     refused = await other.submit("/admin/types", {**form, "name": "Mine"}, page="/clinic")
     assert refused.status_code == 403
     assert await clinic.fetch(TYPE, "Mine") == []
+
+
+async def test_saving_a_type_keeps_its_deactivated_practitioner(clinic: Clinic) -> None:
+    # Seen: the form ticked only active clinicians, so changing a type's name while its nurse
+    # was deactivated (on leave) dropped her from the type for good, without a word.
+    nurse = await clinic.member("nurse", first_name="Noor", last_name="Haddad")
+    doctor = await clinic.member("doctor", first_name="Ivo", last_name="Petrov")
+    _, admin = await signed_in(clinic, "admin")
+    name = f"Dressing {nurse.id.hex[:6]}"
+    form = {
+        "name": name,
+        "duration_minutes": "20",
+        "practitioners": [str(nurse.id), str(doctor.id)],
+    }
+    assert (await admin.submit("/admin/types", form, page="/admin/types")).status_code == 303
+    (row,) = await clinic.fetch(TYPE, name)
+    await clinic.execute("UPDATE account SET status = 'deactivated' WHERE id = $1", nurse.id)
+    page = await admin.get("/admin/types")
+    own = page.text.split(f'action="/admin/types/{row["id"]}"')[1].split("</form>")[0]
+    ticked = re.findall(r'name="practitioners" value="([^"]+)" checked', own)
+    assert sorted(ticked) == sorted(form["practitioners"])
+    assert "Noor Haddad (account not active)" in own
+    renamed = {**form, "name": f"{name}!", "practitioners": ticked, "active": "on"}
+    saved = await admin.submit(f"/admin/types/{row['id']}", renamed, page="/admin/types")
+    assert saved.status_code == 303, saved.text
+    kept = {r["practitioner"] for r in await clinic.fetch(OFFERED, row["id"])}
+    assert kept == {nurse.id, doctor.id}
 
 
 async def test_an_admin_sets_weekly_hours_and_exceptions(clinic: Clinic) -> None:

@@ -63,6 +63,11 @@ async def test_a_doctor_starts_and_completes_a_visit_of_their_day(clinic: Clinic
         assert moved.status_code == 303, moved.text
         rows = await clinic.fetch("SELECT status FROM appointment WHERE id = $1::uuid", visit)
         assert rows[0]["status"] == status
+    # Seen: a visit completed before its planned end was listed under "Upcoming visits".
+    record = (await doctor.get(f"/clinic/patients/{patient.id}")).text
+    upcoming, past = record.split('id="upcoming-heading"')[1].split('id="past-heading"')
+    assert "completed" not in upcoming
+    assert "completed" in past
 
 
 async def test_a_visit_the_desk_cancelled_meanwhile_says_so_on_the_day(clinic: Clinic) -> None:

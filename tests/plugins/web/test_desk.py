@@ -147,3 +147,28 @@ async def test_every_field_of_the_desk_day_has_its_label(clinic: Clinic) -> None
     unlabelled = [field for field in page.fields if field[0] not in page.labelled]
     assert unlabelled == [], "fields without a <label for> naming their id"
     assert [i for i, n in page.ids.items() if n > 1] == [], "ids are unique"
+
+
+async def test_check_in_is_offered_from_the_visits_day_and_a_refusal_stays_on_the_desk(
+    clinic: Clinic,
+) -> None:
+    # Seen: "Check in" on a visit days ahead, and pressing it left the desk for a bare error
+    # page ("too early"); the desk's controls did not say whose visit they act on.
+    _, visit, booked = await a_booked_visit(clinic)
+    name = await clinic.fetch(
+        "SELECT first_name || ' ' || last_name AS name FROM profile WHERE account = "
+        "(SELECT patient FROM appointment WHERE id = $1::uuid)",
+        visit,
+    )
+    who = name[0]["name"]
+    _, desk = await signed_in(clinic, "receptionist")
+    day = await desk.get(f"/desk?day={booked[:10]}")
+    assert f"/desk/visits/{visit}/check-in" not in day.text
+    assert f'aria-label="Reschedule the visit of {who}"' in day.text
+    assert f'aria-label="Cancel the visit of {who}"' in day.text
+    assert f"Reason for cancelling the visit of {who} (optional)" in day.text
+    early = await desk.submit(f"/desk/visits/{visit}/check-in", {}, page="/desk")
+    assert early.status_code == 409, early.text
+    assert "<h1>Front desk</h1>" in early.text, "the day's page, not the error page"
+    beside = early.text.split(f'id="visit-{visit}"')[1].split("</li>")[0]
+    assert "too early" in beside

@@ -115,3 +115,28 @@ async def test_a_patient_without_visits_gets_a_link_to_book_one(clinic: Clinic) 
     assert portal.status_code == 200
     # The empty state is markup of the page's own, not text to escape.
     assert '<p>No visits booked. <a href="/portal/book">Book a visit</a>.</p>' in portal.text
+
+
+async def test_a_deactivated_practitioner_is_not_offered_and_a_live_refusal_shows(
+    clinic: Clinic,
+) -> None:
+    # Seen: a deactivated nurse was still a choice on both booking pages; choosing her answered
+    # the htmx request 422, which htmx dropped (the page kept "Choose a visit type first"), and
+    # the plain form said she "does not offer this appointment type".
+    practice = await open_practice(clinic)
+    offer = f"{practice.type_id}:{practice.doctor_id}"
+    _, patient = await signed_in(clinic, "patient")
+    _, desk = await signed_in(clinic, "receptionist")
+    assert offer in (await patient.get("/portal/book")).text
+    url = f"/api/v1/users/{practice.doctor_id}/deactivate"
+    off = await clinic.client.post(url, headers=practice.admin.headers)
+    assert off.status_code == 200, off.text
+    assert offer not in (await patient.get("/portal/book")).text
+    assert offer not in (await desk.get("/desk/book")).text
+    live = await patient.get(f"/portal/slots?offer={offer}", headers={"HX-Request": "true"})
+    assert live.status_code == 422
+    assert live.text.startswith('<p class="error" role="alert" id="refusal">'), live.text
+    assert "account is deactivated: they take no visits" in live.text
+    # The pages tell htmx to show such a refusal where the fragment would go.
+    book = await patient.get("/portal/book")
+    assert '{"code": "4..", "swap": true, "error": true, "select": "#refusal"}' in book.text

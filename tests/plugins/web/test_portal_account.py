@@ -52,6 +52,9 @@ async def test_a_bad_time_zone_is_refused_with_the_apis_reason(clinic: Clinic) -
     assert "unknown time zone" in refused.text
     rows = await clinic.fetch("SELECT timezone FROM profile WHERE account = $1", patient.id)
     assert rows[0]["timezone"] == "UTC"
+    # The reason names the field it refuses, so the page ties them (aria-invalid, focus).
+    assert 'data-fields="timezone" role="alert">' in refused.text
+    assert '<script src="/static/web/forms.js" defer></script>' in refused.text
 
 
 async def test_notification_settings_and_quiet_hours_are_kept(clinic: Clinic) -> None:

@@ -17,7 +17,7 @@ from tests.plugins.users.clinic import Clinic, running_clinic
 from tests.plugins.web.helpers import Browser, signed_in, web_settings
 
 DOCUMENT = re.compile(r"^/portal/documents/([0-9a-f-]+)$")
-ALERT = re.compile(r'<p class="error" role="alert">([^<]+)</p>')
+ALERT = re.compile(r'<p class="error"[^>]*role="alert">([^<]+)</p>')
 HTTP_WORDS = ("Content-Type", "request", "`", "octet-stream", "bytes")
 MIB = 1024 * 1024
 BOUNDARY = "hduce-test-boundary"

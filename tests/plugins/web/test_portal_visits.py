@@ -3,7 +3,7 @@
 import re
 from datetime import UTC, datetime, timedelta
 
-from tests.plugins.appointments.helpers import open_practice
+from tests.plugins.appointments.helpers import DOCTOR_NAME, open_practice
 from tests.plugins.users.clinic import Clinic, Member
 from tests.plugins.web.helpers import Browser, signed_in
 from tests.plugins.web.test_portal import SLOT, book_first_slot, visit_ids
@@ -106,6 +106,12 @@ async def test_a_freed_time_is_offered_to_the_waiting_patient_who_books_it(
     assert "Ada Okafor" in page.text
     entry = OFFERED.search(page.text)
     assert entry, page.text
+    # Seen: the offer said until when it was held, never which time it was.
+    (held,) = await clinic.fetch(
+        "SELECT starts_at FROM appointment WHERE patient = $1 AND status = 'held'", waiting.id
+    )
+    when = held["starts_at"]
+    assert f'<time datetime="{when.isoformat()}">{when:%a %d %b %Y, %H:%M}</time>' in page.text
     # Neither the patient who cancelled nor anyone else may take or drop this entry.
     theft = await first_browser.submit(f"/portal/waitlist/{entry[1]}/claim", {}, page="/portal")
     assert theft.status_code == 404
@@ -125,6 +131,12 @@ async def test_a_patient_leaves_the_waitlist(clinic: Clinic) -> None:
     assert (await browser.submit("/portal/waitlist", data, page="/portal")).status_code == 303
     page = await browser.get("/portal/waitlist")
     (entry,) = re.findall(r'action="/portal/waitlist/([0-9a-f-]+)/leave"', page.text)
+    # A practitioner deactivated meanwhile is offered no more, but the entry still names them.
+    url = f"/api/v1/users/{practice.doctor_id}/deactivate"
+    assert (await clinic.client.post(url, headers=practice.admin.headers)).status_code == 200
+    page = await browser.get("/portal/waitlist")
+    assert f'<option value="{offer}"' not in page.text
+    assert f"with {DOCTOR_NAME}</td>" in page.text
     left = await browser.submit(f"/portal/waitlist/{entry}/leave", {}, page="/portal")
     assert left.status_code == 303
     rows = await clinic.fetch("SELECT status FROM waitlist_entry WHERE patient = $1", patient.id)

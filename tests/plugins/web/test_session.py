@@ -216,3 +216,40 @@ async def test_registering_a_known_address_shows_the_page_a_new_one_gets(clinic:
         "SELECT count(*) AS n FROM account WHERE email = $1", member.email
     )
     assert accounts["n"] == 1
+
+
+async def test_a_form_sent_after_the_session_ended_asks_to_sign_in_and_shows_the_text(
+    clinic: Clinic,
+) -> None:
+    # Seen: signed out in another tab, the form's Save answered 403 "did not come from this
+    # site" at the POST address, the typed text gone and no way to sign in from there.
+    _, browser = await signed_in(clinic, "patient")
+    token = await browser.csrf("/portal/account")
+    await browser.submit("/logout", {}, page="/portal/account")
+    form = {"csrf_token": token, "address": "12 <Quiet> Lane", "phone": ""}
+    referer = {"Referer": "http://testserver.local/portal/account?from=menu"}
+    answer = await browser.request("POST", "/portal/account", data=form, headers=referer)
+    assert answer.status_code == 401, answer.text
+    assert "did not come from this site" not in answer.text
+    assert "Your session ended" in answer.text
+    assert 'action="/login"' in answer.text
+    assert 'name="next" value="/portal/account?from=menu"' in answer.text
+    assert "12 &lt;Quiet&gt; Lane" in answer.text
+    assert token not in answer.text  # the ended session's token is not shown again
+
+
+async def test_a_live_update_after_the_session_ended_leads_back_to_the_page(
+    clinic: Clinic,
+) -> None:
+    # Seen: the desk's patient finder, signed out, sent the browser to sign in with `next` set
+    # to the fragment's address: after signing in, a bare unstyled fragment.
+    _, browser = await signed_in(clinic, "receptionist")
+    await browser.submit("/logout", {}, page="/desk")
+    page = "http://testserver.local/desk/book?reason=x"
+    headers = {"HX-Request": "true", "HX-Current-URL": page}
+    answer = await browser.get("/desk/patients?q=Ali", headers=headers)
+    assert answer.status_code == 204
+    assert answer.headers["hx-redirect"] == "/login?next=/desk/book%3Freason%3Dx"
+    foreign = {"HX-Request": "true", "HX-Current-URL": "https://evil.example/desk"}
+    elsewhere = await browser.get("/desk/patients?q=Ali", headers=foreign)
+    assert elsewhere.headers["hx-redirect"] == "/login?next=/desk"

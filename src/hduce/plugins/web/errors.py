@@ -15,6 +15,13 @@ class SignInRequired(HduceError):
     status_code, slug, title = 401, "sign-in-required", "Sign in required"
 
 
+class SessionEnded(SignInRequired):
+    """A form of a signed-in page sent after its session ended (signed out, or revoked).
+
+    `extra["typed"]`: the (field, text) pairs the form carried, shown beside the sign-in form.
+    """
+
+
 class PageForbidden(HduceError):
     """The signed-in person's roles do not open this page."""
 

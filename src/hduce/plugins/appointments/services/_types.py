@@ -51,9 +51,14 @@ class TypeRow(AppointmentTypeRead, frozen=True):
 
 
 def offered_type(record: Mapping[str, Any] | None) -> TypeRow:
-    """The type of a `TypeStore.offered` row; 422 if there is none (or its id is None)."""
+    """The type of a `TypeStore.offered` row.
+
+    422 if there is none (or its id is None), or if the practitioner's account is deactivated.
+    """
     if record is None or record["id"] is None:
         raise InvalidRequest("this practitioner does not offer this appointment type")
+    if not record["practitioner_active"]:
+        raise InvalidRequest("this practitioner's account is deactivated: they take no visits")
     return TypeRow.from_row(record)
 
 

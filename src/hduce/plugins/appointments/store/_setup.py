@@ -20,15 +20,17 @@ FROM appointment_type t LEFT JOIN appointment_type_practitioner o ON o.appointme
 
 
 def _offered(type_id: str, practitioner_id: str) -> str:
-    """An active type an active practitioner offers, by the placeholders of both ids.
+    """An active type the practitioner offers, by the placeholders of both ids.
 
-    A deactivated practitioner offers nothing (no slots, bookings, moves or waits to them).
+    `practitioner_active`: false for a deactivated practitioner, who offers nothing (no slots,
+    bookings, moves or waits to them); `offered_type` refuses the row then.
     """
     return f"""
 SELECT t.id, t.name, t.duration_minutes, t.buffer_before_minutes, t.buffer_after_minutes, t.mode,
-       t.active, ARRAY[o.practitioner] AS practitioner_ids
+       t.active, ARRAY[o.practitioner] AS practitioner_ids,
+       d.id IS NOT NULL AS practitioner_active
 FROM appointment_type t JOIN appointment_type_practitioner o ON o.appointment_type = t.id
-JOIN {ACCOUNT_DIRECTORY} d ON d.id = o.practitioner AND d.status = '{AccountStatus.ACTIVE}'
+LEFT JOIN {ACCOUNT_DIRECTORY} d ON d.id = o.practitioner AND d.status = '{AccountStatus.ACTIVE}'
 WHERE t.id = {type_id} AND o.practitioner = {practitioner_id} AND t.active
 """
 
@@ -81,7 +83,10 @@ class TypeStore(SqlStore):
     async def offered(
         self, type_id: uuid.UUID, practitioner_id: uuid.UUID
     ) -> asyncpg.Record | None:
-        """An active type the practitioner offers (with only them as practitioner), or None."""
+        """An active type the practitioner offers (with only them as practitioner), or None.
+
+        The row says whether the practitioner's account is active (`practitioner_active`).
+        """
         return await self.db.fetchrow(OFFERED, type_id, practitioner_id)
 
     async def insert(self, type_id: uuid.UUID, columns: dict[str, Any]) -> None:

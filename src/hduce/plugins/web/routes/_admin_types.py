@@ -8,12 +8,12 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from hduce.contracts.appointments import ClinicSetup, TypeSpec
-from hduce.contracts.auth import CLINICAL_ROLES, Role
-from hduce.contracts.users import PeopleQuery
+from hduce.contracts.auth import CLINICAL_ROLES, AccountStatus, Role
+from hduce.contracts.users import Demographics, PeopleQuery
 from hduce.core.errors import HduceError, NotFound
 from hduce.core.numbers import whole_number
 from hduce.plugins.web.errors import BadInput
-from hduce.plugins.web.routes._booking import board_of, names, uuid_of
+from hduce.plugins.web.routes._booking import board_of, full_name, uuid_of
 from hduce.plugins.web.routes._render import form_page, go, typed, viewer
 from hduce.plugins.web.services import WebServices
 
@@ -35,7 +35,7 @@ async def practitioners(services: WebServices) -> dict[uuid.UUID, str]:
         roles=frozenset(CLINICAL_ROLES), active_only=True, limit=PRACTITIONERS_SHOWN
     )
     found, _ = await services.people.search(query)
-    return {p.id: f"{p.first_name} {p.last_name}".strip() or p.email for p in found}
+    return {p.id: full_name(p) for p in found}
 
 
 def _minutes(raw: str) -> int:
@@ -61,7 +61,13 @@ async def _types_page(
     """The types and their forms; the one `values["key"]` names (a type id, or "new") as typed."""
     offered = await board_of(web).types()
     staff = await practitioners(web)
-    who = {**await names(web, (p for t in offered for p in t.practitioner_ids)), **staff}
+    listed = await web.people.demographics(list({p for t in offered for p in t.practitioner_ids}))
+    who = {p.id: _labelled(p) for p in listed} | staff
+    # A type's own practitioners stay ticked in its form, active or not (on leave, say), so
+    # saving the type never drops one the form did not show.
+    choices = {
+        t.id: staff | {p: who.get(p, "a practitioner") for p in t.practitioner_ids} for t in offered
+    }
     return form_page(
         request,
         web,
@@ -70,9 +76,16 @@ async def _types_page(
         refusal=refusal,
         types=offered,
         staff=staff,
+        choices=choices,
         who=who,
         typed=values,
     )
+
+
+def _labelled(person: Demographics) -> str:
+    """A practitioner's name, saying so when their account is not active."""
+    name = full_name(person)
+    return name if person.status == AccountStatus.ACTIVE else f"{name} (account not active)"
 
 
 async def _save(request: Request, web: WebServices, type_id: uuid.UUID | None) -> Response[str]:

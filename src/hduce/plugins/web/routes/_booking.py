@@ -17,6 +17,8 @@ from hduce.contracts.appointments import (
     SlotQuery,
     SlotTime,
 )
+from hduce.contracts.auth import AccountStatus
+from hduce.contracts.users import Demographics
 from hduce.core.errors import NotFound
 from hduce.core.security import Principal
 from hduce.plugins.web.errors import BadInput
@@ -66,7 +68,12 @@ async def every_visit(
 async def names(services: WebServices, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
     """Full names by account id (people without a profile are left out)."""
     people = await services.people.demographics(list(set(ids)))
-    return {p.id: f"{p.first_name} {p.last_name}".strip() or p.email for p in people}
+    return {p.id: full_name(p) for p in people}
+
+
+def full_name(person: Demographics) -> str:
+    """A person's first and last name (their e-mail address when they have none)."""
+    return f"{person.first_name} {person.last_name}".strip() or person.email
 
 
 def board_of(services: WebServices) -> SlotBoard:
@@ -76,15 +83,33 @@ def board_of(services: WebServices) -> SlotBoard:
     return services.board
 
 
-async def offers(services: WebServices) -> list[tuple[str, str]]:
-    """One choice per active type and practitioner: (`<type id>:<practitioner id>`, label)."""
+async def every_offer(services: WebServices) -> list[tuple[str, str, bool]]:
+    """Per active type and practitioner: (`<type id>:<practitioner id>`, label, bookable).
+
+    Not bookable: the practitioner's account is not active (the API refuses their slots and
+    bookings), though what they were offering keeps its label.
+    """
     types = [t for t in await board_of(services).types() if t.active]
-    who = await names(services, (p for t in types for p in t.practitioner_ids))
+    people = await services.people.demographics(
+        list({p for t in types for p in t.practitioner_ids})
+    )
+    who = {p.id: (full_name(p), p.status == AccountStatus.ACTIVE) for p in people}
     return [
-        (f"{t.id}:{p}", f"{t.name} ({t.duration_minutes} min) with {who.get(p, 'a practitioner')}")
+        (f"{t.id}:{p}", f"{t.name} ({t.duration_minutes} min) with {name}", active)
         for t in types
         for p in t.practitioner_ids
+        for name, active in [who.get(p, ("a practitioner", False))]
     ]
+
+
+async def offers(services: WebServices) -> list[tuple[str, str]]:
+    """The bookable choices of `every_offer`: (`<type id>:<practitioner id>`, label)."""
+    return bookable(await every_offer(services))
+
+
+def bookable(choices: Iterable[tuple[str, str, bool]]) -> list[tuple[str, str]]:
+    """The (choice, label) of each bookable one of `choices` (of `every_offer`)."""
+    return [(value, label) for value, label, is_bookable in choices if is_bookable]
 
 
 def uuid_of(value: object, what: str) -> uuid.UUID:

@@ -11,7 +11,7 @@ from litestar import Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
-from hduce.contracts.appointments import AppointmentFilter, AppointmentView
+from hduce.contracts.appointments import AppointmentFilter, AppointmentStatus, AppointmentView
 from hduce.contracts.auth import Role
 from hduce.contracts.devices import ReadingQuery
 from hduce.contracts.documents import DocumentQuery, DocumentView
@@ -28,6 +28,15 @@ from hduce.plugins.web.services import WebServices
 VISITS_SHOWN = 200
 DOCUMENTS_SHOWN = 50
 READINGS_READ = 500
+TO_COME = frozenset(
+    {
+        AppointmentStatus.BOOKED,
+        AppointmentStatus.CONFIRMED,
+        AppointmentStatus.CHECKED_IN,
+        AppointmentStatus.IN_PROGRESS,
+    }
+)
+"""Visits listed as upcoming until their end; any other status is listed with the past ones."""
 """The newest readings read for the trends (of every metric together)."""
 
 
@@ -64,13 +73,18 @@ async def patient_page(
         who=who,
         zones=await zones_of(web, (v.practitioner_id for v in visits)),
         zone=await own_zone(web, clinician.id),
-        upcoming=[v for v in visits if v.ends_at >= now],
-        past=[v for v in reversed(visits) if v.ends_at < now],
+        upcoming=[v for v in visits if _to_come(v, now)],
+        past=[v for v in reversed(visits) if not _to_come(v, now)],
         documents=await _documents(web, clinician, patient_id),
         trends=await _trends(web, clinician, patient_id),
         alerts=await web.alerts.open_alerts(clinician, patient_id) if web.alerts else [],
         devices_on=web.readings is not None,
     )
+
+
+def _to_come(visit: AppointmentView, now: datetime) -> bool:
+    """Whether a visit is still to come or under way (not over, nor completed or called off)."""
+    return visit.status in TO_COME and visit.ends_at >= now
 
 
 async def _visits(

@@ -13,6 +13,7 @@ from litestar.params import FromPath, FromQuery
 
 from hduce.contracts.appointments import VisitConfirmation
 from hduce.plugins.web.routes._booking import desk_of
+from hduce.plugins.web.routes._csrf import ANONYMOUS_FORM
 from hduce.plugins.web.routes._days import zones_of
 from hduce.plugins.web.routes._render import render
 from hduce.plugins.web.schemas import ConfirmForm, read_form
@@ -36,7 +37,7 @@ async def confirm_page(
     return await _page(request, web, visit, "Confirm your visit", token)
 
 
-@post("/appointments/{appointment_id:uuid}/confirm")
+@post("/appointments/{appointment_id:uuid}/confirm", opt={ANONYMOUS_FORM: True})
 async def confirm(
     request: Request, appointment_id: FromPath[uuid.UUID], web: NamedDependency[WebServices]
 ) -> Response[str]:

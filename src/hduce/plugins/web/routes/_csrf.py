@@ -8,9 +8,10 @@ import hashlib
 import hmac
 
 from litestar import Request
+from litestar.datastructures import FormMultiDict
 
 from hduce.core.security import Principal
-from hduce.plugins.web.errors import CsrfRefused
+from hduce.plugins.web.errors import CsrfRefused, SessionEnded
 from hduce.plugins.web.routes._session import ANON_COOKIE
 from hduce.plugins.web.services import WebServices
 
@@ -20,6 +21,11 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 TOO_LARGE_PAGE = "too_large_page"
 """Route `opt` key: `async (request, services) -> page` shown for a form over the route's body
 limit (its token unread, the page changes nothing); without it, the error page."""
+ANONYMOUS_FORM = "anonymous_form"
+"""Route `opt` key: a form sent signed out (sign in, register). Elsewhere, a signed-out form
+with a token came from a page of a session that has ended since: it asks to sign in again."""
+SECRET = frozenset({FIELD, "code", "totp_code"})
+"""Fields never shown back (nor any whose name says password)."""
 
 
 def _session_key(request: Request) -> str:
@@ -44,7 +50,28 @@ async def check_csrf(request: Request, services: WebServices) -> None:
         return
     expected = csrf_token(request, services)
     given = request.headers.get(HEADER)
+    form = None
     if given is None:
-        given = (await request.form()).get(FIELD)
-    if not expected or not isinstance(given, str) or not hmac.compare_digest(expected, given):
-        raise CsrfRefused("This form has expired or did not come from this site; reload the page.")
+        form = await request.form()
+        given = form.get(FIELD)
+    if expected and isinstance(given, str) and hmac.compare_digest(expected, given):
+        return
+    signed_out = not isinstance(request.scope.get("user"), Principal)
+    if given and signed_out and not request.route_handler.opt.get(ANONYMOUS_FORM):
+        raise SessionEnded(
+            "Your session ended, so this was not saved: sign in again to go on.",
+            typed=_typed(form),
+        )
+    raise CsrfRefused("This form has expired or did not come from this site; reload the page.")
+
+
+def _typed(form: FormMultiDict | None) -> list[tuple[str, str]]:
+    """The text fields of a form as (name, text), secrets and files left out."""
+    if form is None:
+        return []
+    return [
+        (name, value)
+        for name, value in form.multi_items()
+        if isinstance(value, str) and value.strip()
+        if name not in SECRET and "password" not in name
+    ]

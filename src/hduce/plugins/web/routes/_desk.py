@@ -29,6 +29,7 @@ from hduce.plugins.web.routes._days import (
     DEFAULT_ZONE,
     day_of,
     day_range,
+    local_day,
     main_zone,
     today_in,
     visit_day,
@@ -62,7 +63,8 @@ async def _schedule_page(
 ) -> Response[str]:
     """The visits of `day` (None: the query's, else today) or its week, per practitioner.
 
-    `refused`: a visit's cancel the API refused, with the reason typed, shown beside its form.
+    `refused`: a visit's check-in or cancel the API refused, with the reason typed, shown
+    beside its form. Check-in is offered from the visit's own day (the practitioner's) on.
     """
     zones = await zones_of(web, None)
     day = day or day_of(request, today_in(main_zone(zones)))
@@ -79,6 +81,11 @@ async def _schedule_page(
     refused_visit, typed_reason, refusal = refused or (None, "", None)
     if not any(v.id == refused_visit and v.status in ACTIONABLE for v in visits):
         refused_visit = None  # no form of its own: the reason shows above the day
+    arrivable = {
+        v.id
+        for v in visits
+        if local_day(v.starts_at, zones[v.practitioner_id]) <= today_in(zones[v.practitioner_id])
+    }
     return form_page(
         request,
         web,
@@ -87,6 +94,7 @@ async def _schedule_page(
         refusal=refusal,
         refused_visit=refused_visit,
         actionable=ACTIONABLE,
+        arrivable=arrivable,
         typed_reason=typed_reason,
         day=day,
         week=week,
@@ -123,7 +131,10 @@ async def check_in(
 ) -> Response[str]:
     """The patient has arrived."""
     staff = viewer(request, *DESK)
-    visit = await desk_of(web).check_in(staff, visit_id)
+    try:
+        visit = await desk_of(web).check_in(staff, visit_id)
+    except HduceError as exc:
+        return await _refused_on_day(request, web, staff, (visit_id, "", exc))
     return go(request, f"/desk?day={await visit_day(web, visit)}")
 
 
@@ -138,10 +149,20 @@ async def cancel(
         reason = typed_reason or "cancelled at the front desk"
         visit = await desk_of(web).cancel(staff, visit_id, reason)
     except HduceError as exc:
-        visit = await desk_of(web).get(staff, visit_id)
-        day = date.fromisoformat(await visit_day(web, visit))
-        return await _schedule_page(request, web, staff, day, refused=(visit_id, typed_reason, exc))
+        return await _refused_on_day(request, web, staff, (visit_id, typed_reason, exc))
     return go(request, f"/desk?day={await visit_day(web, visit)}")
+
+
+async def _refused_on_day(
+    request: Request,
+    web: WebServices,
+    staff: Principal,
+    refused: tuple[uuid.UUID, str, HduceError],
+) -> Response[str]:
+    """The refused visit's day again, the reason beside the visit (the reason typed kept)."""
+    visit = await desk_of(web).get(staff, refused[0])
+    day = date.fromisoformat(await visit_day(web, visit))
+    return await _schedule_page(request, web, staff, day, refused=refused)
 
 
 @get("/desk/book")

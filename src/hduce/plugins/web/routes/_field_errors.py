@@ -2,6 +2,8 @@
 
 import re
 
+from hduce.core.errors import FieldError, HduceError
+
 AT_FIELD = re.compile(r" - at `\$\.([A-Za-z_]+)")
 """Where msgspec's messages name the field they refuse."""
 VALIDATORS = ("Expected ", "Object missing required field", "Invalid enum value")
@@ -65,3 +67,10 @@ def in_words(status: int, detail: str) -> str:
 def _named(said: str) -> str:
     """`said` with the fields it names in words ("to_date" is "the last day")."""
     return NAMED.sub(lambda found: NAMES[found[1]], said)
+
+
+def refused_fields(exc: HduceError) -> tuple[str, ...]:
+    """The form fields a refusal names: msgspec's `$.field`, and each of its field errors' keys."""
+    found = AT_FIELD.findall(exc.detail) if exc.status_code == 422 else []
+    keys = [e.key for e in exc.extra.get("errors", ()) if isinstance(e, FieldError) and e.key]
+    return tuple(dict.fromkeys([*found, *keys]))

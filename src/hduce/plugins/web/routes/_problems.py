@@ -1,7 +1,7 @@
 """Errors on web pages: an HTML page with the reason, or the sign-in page when signed out."""
 
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import msgspec
 from litestar import Request, Response
@@ -10,7 +10,8 @@ from litestar.types import ExceptionHandlersMap
 
 from hduce.core.errors import HduceError, exception_handlers, problem_for
 from hduce.core.plugin import API_PREFIX
-from hduce.plugins.web.errors import SignInRequired
+from hduce.plugins.web.errors import SessionEnded, SignInRequired
+from hduce.plugins.web.routes._csrf import SAFE_METHODS
 from hduce.plugins.web.routes._field_errors import in_words
 from hduce.plugins.web.routes._render import error_headers, go, render
 from hduce.plugins.web.services import WebServices
@@ -20,6 +21,8 @@ def page_exception_handlers(services: WebServices) -> ExceptionHandlersMap:
     """Every error a page can meet rendered as a page: the API's problem, never its JSON."""
 
     def domain_error(request: Request, exc: HduceError) -> Response[Any]:
+        if isinstance(exc, SessionEnded) and not request.headers.get("hx-request"):
+            return _sign_in_again(request, services, exc)
         if isinstance(exc, SignInRequired):
             return go(request, f"/login?next={quote(_here(request), safe='/')}")
         response = _error_page(request, services, exc.status_code, exc.title, exc.detail)
@@ -68,14 +71,40 @@ def _as_page(request: Request, services: WebServices, exc: Exception) -> Respons
 def _error_page(
     request: Request, services: WebServices, status: int, title: str, detail: str
 ) -> Response[str]:
+    """The error page; for htmx, its refusal alone (swapped where the fragment would go)."""
     said = in_words(status, detail)
-    return render(request, services, "error.html", title=title, status_code=status, detail=said)
+    template = "_refusal.html" if request.headers.get("hx-request") else "error.html"
+    return render(request, services, template, title=title, status_code=status, detail=said)
+
+
+def _sign_in_again(request: Request, services: WebServices, exc: SessionEnded) -> Response[str]:
+    """The sign-in form, saying the session ended, with what the form carried to copy."""
+    return render(
+        request,
+        services,
+        "login.html",
+        title="Sign in",
+        status_code=exc.status_code,
+        error=exc.detail,
+        next=_here(request),
+        login="",
+        typed=exc.extra["typed"],
+    )
 
 
 def _here(request: Request) -> str:
-    """The page's path and query: where signing in leads back to (`?day=…&view=week` kept)."""
-    query = request.url.query
-    return f"{request.url.path}?{query}" if query else request.url.path
+    """The page's path and query: where signing in leads back to (`?day=…&view=week` kept).
+
+    The page htmx was on (`HX-Current-URL`), not its fragment's address; for a form sent, the
+    page it was on (`Referer`, sent within the site), else the start.
+    """
+    page = str(request.url)
+    if request.headers.get("hx-request"):
+        page = request.headers.get("hx-current-url") or page
+    elif request.method not in SAFE_METHODS:
+        page = request.headers.get("referer") or "/"
+    shown = urlsplit(page)
+    return f"{shown.path}?{shown.query}" if shown.query else shown.path or "/"
 
 
 def _wants_html(request: Request) -> bool:

@@ -5,12 +5,14 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
 from litestar import Request, Response
 from litestar.datastructures import Cookie
 from litestar.enums import MediaType
 from litestar.response import Redirect
 from litestar.utils import url_quote
+from markupsafe import Markup, escape
 
 from hduce.contracts.auth import Role
 from hduce.core.errors import HduceError
@@ -18,7 +20,7 @@ from hduce.core.numbers import shown_value
 from hduce.core.security import Principal
 from hduce.plugins.web.errors import PageForbidden, SignInRequired
 from hduce.plugins.web.routes._csrf import csrf_token
-from hduce.plugins.web.routes._field_errors import in_words
+from hduce.plugins.web.routes._field_errors import in_words, refused_fields
 from hduce.plugins.web.services import WebServices
 
 CSP = (
@@ -74,8 +76,23 @@ def local_time(value: datetime, zone: str, fmt: str = "%a %d %b %Y, %H:%M") -> s
     return value.astimezone(ZoneInfo(zone)).strftime(fmt)
 
 
+@pass_context
+def alert(context: Context, text: str) -> Markup:
+    """A form's refusal: the fields it names (`invalid`) go with it for `forms.js` to tie.
+
+    That script marks those fields `aria-invalid`, points them at the reason and moves focus
+    to the first (else to the reason).
+    """
+    fields = " ".join(context.get("invalid", ()))
+    return Markup(
+        f'<p class="error" id="form-error" tabindex="-1" data-fields="{escape(fields)}"'
+        f' role="alert">{escape(text)}</p>'
+    )
+
+
 _templates.filters["local"] = local_time
 _templates.filters["shown"] = shown_value  # a reading's number as sent ("%g" rounds it)
+_templates.globals["alert"] = alert
 
 
 def viewer(request: Request, *roles: str) -> Principal:
@@ -141,6 +158,7 @@ def refused(
         title=title,
         status_code=exc.status_code,
         error=said or in_words(exc.status_code, exc.detail),
+        invalid=refused_fields(exc),
         **context,
     )
     response.headers.update(error_headers(exc))

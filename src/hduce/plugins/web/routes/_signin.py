@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 from hduce.contracts.auth import NewPatient, Role
 from hduce.core.errors import HduceError
 from hduce.core.security import Principal
+from hduce.plugins.web.routes._csrf import ANONYMOUS_FORM
 from hduce.plugins.web.routes._render import go, refused, render, viewer
 from hduce.plugins.web.routes._session import (
     REFRESH_COOKIE,
@@ -75,7 +76,7 @@ async def login_page(request: Request, web: NamedDependency[WebServices]) -> Res
     return render(request, web, "login.html", title="Sign in", next=target, error="", login="")
 
 
-@post("/login")
+@post("/login", opt={ANONYMOUS_FORM: True})
 async def sign_in(request: Request, web: NamedDependency[WebServices]) -> Response[Any]:
     """Check the credentials with the API's rules and start a session."""
     form = read_form(await request.form(), SignInForm)
@@ -125,7 +126,7 @@ async def register_page(request: Request, web: NamedDependency[WebServices]) -> 
     return render(request, web, "register.html", title="Create an account", error="", form={})
 
 
-@post("/register")
+@post("/register", opt={ANONYMOUS_FORM: True})
 async def register(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
     """Open a patient account; the verification link goes out by e-mail."""
     form = read_form(await request.form(), RegistrationForm)
@@ -146,7 +147,7 @@ async def forgot_password_page(
     return render(request, web, "forgot_password.html", title="Forgot your password?", error="")
 
 
-@post("/forgot-password")
+@post("/forgot-password", opt={ANONYMOUS_FORM: True})
 async def forgot_password(request: Request, web: NamedDependency[WebServices]) -> Response[str]:
     """Mail a reset link; the page says the same whether or not the address has an account."""
     form = read_form(await request.form(), ForgottenPasswordForm)
