@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import httpx
 import msgspec
 import pytest
-from litestar import Litestar, get, post
+from litestar import Litestar, Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import InternalServerException
 from litestar.middleware.rate_limit import RateLimitConfig
@@ -74,6 +74,12 @@ async def post_form(
     return data
 
 
+@post("/read-forms")
+async def read_form(request: Request) -> dict[str, str]:
+    """Read a form from the request (as the web pages do)."""
+    return {name: str(value) for name, value in (await request.form()).items()}
+
+
 _RATE_LIMIT = RateLimitConfig(rate_limit=("minute", 2), store="t_rl")
 
 
@@ -94,6 +100,7 @@ def make_app(*, debug: bool = False) -> Litestar:
             days_after,
             create_item,
             post_form,
+            read_form,
             limited,
         ],
         exception_handlers=exception_handlers(),
@@ -219,6 +226,27 @@ async def test_a_body_that_is_no_form_is_400_problem_saying_why(
     body = assert_problem(response, 400, "/forms")
     assert body["detail"].startswith("the multipart/form-data body does not parse: ")
     assert reason.lower() in body["detail"].lower(), body["detail"]
+
+
+@pytest.mark.parametrize("path", ["/forms", "/read-forms"])
+@pytest.mark.parametrize(
+    ("part_type", "value", "reason"),
+    [
+        ("", b"\xff", "'utf-8' codec can't decode byte 0xff"),
+        ("Content-Type: x;charset=bogus\r\n", b"abc", "unknown encoding: bogus"),
+        ("Content-Type: x;charset=utf-16\r\n", b"abc", "'utf-16"),
+    ],
+)
+async def test_a_form_field_that_does_not_decode_is_400_problem_saying_why(
+    client: AsyncTestClient, path: str, part_type: str, value: bytes, reason: str
+) -> None:
+    head = f'--b\r\nContent-Disposition: form-data; name="t"\r\n{part_type}\r\n'
+    form = head.encode() + value + b"\r\n--b--\r\n"
+    content_type = "multipart/form-data; boundary=b"
+    response = await client.post(path, content=form, headers={"content-type": content_type})
+    body = assert_problem(response, 400, path)
+    assert body["detail"].startswith("the multipart/form-data body does not parse: "), body
+    assert reason in body["detail"], body["detail"]
 
 
 @pytest.mark.parametrize(
