@@ -2,6 +2,7 @@
 
 import logging
 import re
+import uuid
 from datetime import date, timedelta
 from typing import Annotated, Any
 
@@ -12,7 +13,7 @@ from litestar import Litestar, Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import InternalServerException
 from litestar.middleware.rate_limit import RateLimitConfig
-from litestar.params import Body, FromQuery, JSONBody
+from litestar.params import Body, FromPath, FromQuery, JSONBody
 from litestar.testing import AsyncTestClient
 
 from hduce.core.errors import PROBLEM_JSON, PROBLEM_TYPE_BASE, Conflict, exception_handlers
@@ -80,6 +81,12 @@ async def read_form(request: Request) -> dict[str, str]:
     return {name: str(value) for name, value in (await request.form()).items()}
 
 
+@get("/things/{thing_id:uuid}")
+async def thing(thing_id: FromPath[uuid.UUID]) -> str:
+    """One thing by its id."""
+    return str(thing_id)
+
+
 _RATE_LIMIT = RateLimitConfig(rate_limit=("minute", 2), store="t_rl")
 
 
@@ -89,7 +96,7 @@ async def limited() -> str:
     return "ok"
 
 
-def make_app(*, debug: bool = False) -> Litestar:
+def make_app(*, debug: bool = False, form_parts: int = 1000, body_cap: int = BODY_CAP) -> Litestar:
     """A fresh app (fresh rate-limit store) wired like HDuce's."""
     app = Litestar(
         route_handlers=[
@@ -101,10 +108,12 @@ def make_app(*, debug: bool = False) -> Litestar:
             create_item,
             post_form,
             read_form,
+            thing,
             limited,
         ],
         exception_handlers=exception_handlers(),
-        request_max_body_size=BODY_CAP,
+        request_max_body_size=body_cap,
+        multipart_form_part_limit=form_parts,
         debug=debug,
         logging_config=None,
     )
@@ -142,6 +151,10 @@ async def test_unknown_path_is_404_problem(client: AsyncTestClient) -> None:
     response = await client.get("/no/such/path")
     body = assert_problem(response, 404, "/no/such/path")
     assert body["type"] == PROBLEM_TYPE_BASE + "not-found"
+    assert body["detail"] == "no route matches this path"
+    response = await client.get("/things/not-a-uuid")
+    body = assert_problem(response, 404, "/things/not-a-uuid")
+    assert body["detail"].startswith("no route matches this path: a path parameter is malformed")
 
 
 async def test_unknown_path_carries_request_id(client: AsyncTestClient) -> None:
@@ -153,6 +166,8 @@ async def test_wrong_method_is_405_problem_with_allow(client: AsyncTestClient) -
     body = assert_problem(response, 405, "/items")
     assert body["type"] == PROBLEM_TYPE_BASE + "method-not-allowed"
     assert "POST" in response.headers["allow"]
+    allowed = response.headers["allow"]
+    assert body["detail"] == f"GET is not allowed on this path; it allows {allowed}"
 
 
 async def test_wrong_method_carries_request_id(client: AsyncTestClient) -> None:
@@ -164,7 +179,8 @@ async def test_body_over_the_cap_is_413_problem(client: AsyncTestClient) -> None
     response = await client.post(
         "/items", content=payload, headers={"content-type": "application/json"}
     )
-    assert_problem(response, 413, "/items")
+    body = assert_problem(response, 413, "/items")
+    assert body["detail"] == f"the request body is over the {BODY_CAP} bytes this route accepts"
     assert_request_id(response)
 
 
@@ -247,6 +263,20 @@ async def test_a_form_field_that_does_not_decode_is_400_problem_saying_why(
     body = assert_problem(response, 400, path)
     assert body["detail"].startswith("the multipart/form-data body does not parse: "), body
     assert reason in body["detail"], body["detail"]
+
+
+@pytest.mark.parametrize("path", ["/forms", "/read-forms"])
+async def test_a_form_with_too_many_fields_is_400_problem_naming_the_limit(
+    path: str,
+) -> None:
+    async with AsyncTestClient(make_app(form_parts=2, body_cap=1000)) as small_forms:
+        form = b"".join(
+            f'--b\r\nContent-Disposition: form-data; name="{n}"\r\n\r\n\r\n'.encode() for n in "xyz"
+        )
+        headers = {"content-type": "multipart/form-data; boundary=b"}
+        response = await small_forms.post(path, content=form + b"--b--\r\n", headers=headers)
+    body = assert_problem(response, 400, path)
+    assert body["detail"] == "the multipart/form-data body has more than 2 fields", body
 
 
 @pytest.mark.parametrize(

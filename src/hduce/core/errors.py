@@ -14,7 +14,7 @@ from litestar.types import ExceptionHandlersMap
 
 from hduce.core.db import DatabaseUnavailable
 from hduce.core.logging import loggable_path
-from hduce.core.unparsable import unparsable_body
+from hduce.core.refusals import refusal_detail
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://hduce.dev/problems/"
@@ -151,14 +151,14 @@ def _handle_http(request: Request, exc: HTTPException) -> Response[bytes]:
         logger.error("server error on %s %s", request.method, path, exc_info=exc)
     phrase = status_phrase(status)
     slug = phrase.lower().replace(" ", "-")
-    detail = unparsable_body(exc) or (exc.detail if exc.detail != phrase else None)
+    detail = refusal_detail(request, exc) or (exc.detail if exc.detail != phrase else None)
     extra = exc.extra if isinstance(exc.extra, dict) else None  # e.g. a 429's `retry_after`
     return problem_response(request, status, slug, detail, headers=exc.headers, extra=extra)
 
 
 def _handle_undecodable(request: Request, exc: UnicodeDecodeError | LookupError) -> Response[bytes]:
     """A form field that does not decode is the client's 400; any other such error is a bug."""
-    detail = unparsable_body(exc)
+    detail = refusal_detail(request, exc)
     if detail is None:
         return _handle_unexpected(request, exc)
     return problem_response(request, 400, "bad-request", detail)
