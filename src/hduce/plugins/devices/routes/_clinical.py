@@ -106,7 +106,7 @@ class AlertController(Controller):
         """Mark an alert handled; the next breach of that metric raises a new alert."""
         return await devices.alerts.acknowledge(principal, alert_id, ip=client_ip(request))
 
-    @get("/thresholds/{patient_id:uuid}", guards=CLINICAL, responses=problems(403))
+    @get("/thresholds/{patient_id:uuid}", guards=CLINICAL, responses=problems(403, 422))
     async def list_thresholds(
         self,
         principal: NamedDependency[Principal],
