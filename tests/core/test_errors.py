@@ -301,6 +301,19 @@ async def test_bad_payload_is_422_problem_naming_the_field(
     assert_request_id(response)
 
 
+async def test_an_unknown_field_is_named_but_not_echoed_at_any_length() -> None:
+    # Seen: a 5 MB unknown key came back twice (in `detail` and in `errors`), a 10 MB answer.
+    key = "k" * 100_000
+    async with AsyncTestClient(make_app(body_cap=1_000_000)) as roomy:
+        response = await roomy.post("/items", json={"name": "gauze", "quantity": 1, key: 1})
+    body = assert_problem(response, 422, "/items")
+    assert len(response.content) < 2_000, len(response.content)
+    (error,) = body["errors"]
+    assert error["message"].startswith("Object contains unknown field `kkkk"), error
+    assert error["message"].endswith("…"), error
+    assert body["detail"].endswith(error["message"]), body["detail"]
+
+
 async def test_rate_limit_is_429_problem(client: AsyncTestClient) -> None:
     for _ in range(2):
         assert (await client.get("/limited")).status_code == 200

@@ -14,7 +14,7 @@ from litestar.types import ExceptionHandlersMap
 
 from hduce.core.db import DatabaseUnavailable
 from hduce.core.logging import loggable_path
-from hduce.core.refusals import refusal_detail
+from hduce.core.refusals import described, invalid_inputs, refusal_detail
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://hduce.dev/problems/"
@@ -130,10 +130,10 @@ MISSING_BODY = {"key": "data", "source": "body", "message": "'data'"}
 
 
 def _handle_validation(request: Request, exc: ValidationException) -> Response[bytes]:
-    errors = exc.extra if isinstance(exc.extra, list) else None
+    errors = invalid_inputs(exc)
     if errors and MISSING_BODY in errors:
         return problem_response(request, 400, "bad-request", "a JSON request body is required")
-    detail = "; ".join(_describe_error(e) for e in errors) if errors else exc.detail
+    detail = "; ".join(map(described, errors)) if errors else exc.detail
     return problem_response(
         request,
         InvalidRequest.status_code,
@@ -260,14 +260,6 @@ def _handle_unexpected(request: Request, exc: Exception) -> Response[bytes]:
     debug = request.app.debug
     detail = f"{type(exc).__name__}: {exc}" if debug else "An unexpected error occurred."
     return problem_response(request, 500, "internal-error", detail)
-
-
-def _describe_error(error: Any) -> str:
-    if not isinstance(error, dict):
-        return str(error)
-    key = error.get("key")
-    message = str(error.get("message", "invalid value"))
-    return f"{key}: {message}" if key else message
 
 
 def problem_for(request: Request, exc: Exception) -> Response[bytes]:

@@ -1,6 +1,7 @@
-"""Why Litestar refused a request, in words: the `detail` of its problems."""
+"""Why Litestar refused a request, in words: its problems' `detail`, its 422s' invalid inputs."""
 
 import traceback
+from typing import Any
 
 from litestar import Request
 from litestar._multipart import parse_multipart_form
@@ -9,11 +10,14 @@ from litestar.exceptions import (
     MethodNotAllowedException,
     NotFoundException,
     SerializationException,
+    ValidationException,
 )
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from multipart import ParserError, ParserLimitReached  # type: ignore[import-untyped]
 
 FORM = "the multipart/form-data body"
+ECHO_LIMIT = 200
+"""Characters of a client's text an invalid input's message or key repeats, at most."""
 
 
 def refusal_detail(request: Request, exc: Exception) -> str | None:
@@ -63,3 +67,31 @@ def _too_large(request: Request, exc: HTTPException) -> str | None:
 def _raised_parsing_a_form(exc: BaseException) -> bool:
     parser = parse_multipart_form.__code__
     return any(frame.f_code is parser for frame, _ in traceback.walk_tb(exc.__traceback__))
+
+
+def invalid_inputs(exc: ValidationException) -> list[Any] | None:
+    """Litestar's invalid inputs of a 422, each message and key cut to `ECHO_LIMIT` characters.
+
+    A message repeats what the client sent (an unknown key): 5 MB of it came back twice.
+    """
+    if not isinstance(exc.extra, list):
+        return None
+    return [
+        {name: _cut(value) for name, value in error.items()} if isinstance(error, dict) else error
+        for error in exc.extra
+    ]
+
+
+def described(error: Any) -> str:
+    """One invalid input in words, for a 422's `detail`: `key: message`."""
+    if not isinstance(error, dict):
+        return _cut(str(error))
+    key = error.get("key")
+    message = str(error.get("message", "invalid value"))
+    return f"{key}: {message}" if key else message
+
+
+def _cut(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > ECHO_LIMIT:
+        return value[: ECHO_LIMIT - 1] + "…"
+    return value
