@@ -199,6 +199,7 @@ def test_values_the_database_refuses_are_caught_by_the_dry_run(
             f"phone-{tag}@clinic.example,Ann,Lee,{'5' * 40}",
             f"nul-{tag}@clinic.example,Jo\x00e,Lee,",
             f"long-{tag}@clinic.example,Bo,{'L' * 101},",
+            f"esc-{tag}@clinic.example,Al,Lee\x1b[2J,",
         ],
         header="email,first_name,last_name,phone",
     )
@@ -206,9 +207,11 @@ def test_values_the_database_refuses_are_caught_by_the_dry_run(
     assert dry.returncode == 1, dry.stdout
     errors = dry.stderr.strip().splitlines()
     assert any(line.startswith("line 2:") and "phone" in line for line in errors), errors
-    assert any(line.startswith("line 3:") and "NUL" in line for line in errors), errors
+    assert any(line.startswith("line 3:") and "U+0000" in line for line in errors), errors
     assert any(line.startswith("line 4:") and "last_name" in line for line in errors), errors
-    assert errors[-1] == "hduce: 3 rows cannot be imported; nothing was imported"
+    # Seen: ESC was stored, and `hduce user list` wrote it to the terminal.
+    assert any(line.startswith("line 5: `last_name`") and "U+001B" in line for line in errors)
+    assert errors[-1] == "hduce: 4 rows cannot be imported; nothing was imported"
 
 
 async def test_a_row_the_database_refuses_is_one_line_and_skip_existing_finishes(

@@ -2,17 +2,18 @@
 
 import logging
 import re
+import uuid
 from datetime import date, timedelta
 from typing import Annotated, Any
 
 import httpx
 import msgspec
 import pytest
-from litestar import Litestar, get, post
+from litestar import Litestar, Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import InternalServerException
 from litestar.middleware.rate_limit import RateLimitConfig
-from litestar.params import Body, FromQuery, JSONBody
+from litestar.params import Body, FromPath, FromQuery, JSONBody
 from litestar.testing import AsyncTestClient
 
 from hduce.core.errors import PROBLEM_JSON, PROBLEM_TYPE_BASE, Conflict, exception_handlers
@@ -74,6 +75,18 @@ async def post_form(
     return data
 
 
+@post("/read-forms")
+async def read_form(request: Request) -> dict[str, str]:
+    """Read a form from the request (as the web pages do)."""
+    return {name: str(value) for name, value in (await request.form()).items()}
+
+
+@get("/things/{thing_id:uuid}")
+async def thing(thing_id: FromPath[uuid.UUID]) -> str:
+    """One thing by its id."""
+    return str(thing_id)
+
+
 _RATE_LIMIT = RateLimitConfig(rate_limit=("minute", 2), store="t_rl")
 
 
@@ -83,7 +96,7 @@ async def limited() -> str:
     return "ok"
 
 
-def make_app(*, debug: bool = False) -> Litestar:
+def make_app(*, debug: bool = False, form_parts: int = 1000, body_cap: int = BODY_CAP) -> Litestar:
     """A fresh app (fresh rate-limit store) wired like HDuce's."""
     app = Litestar(
         route_handlers=[
@@ -94,10 +107,13 @@ def make_app(*, debug: bool = False) -> Litestar:
             days_after,
             create_item,
             post_form,
+            read_form,
+            thing,
             limited,
         ],
         exception_handlers=exception_handlers(),
-        request_max_body_size=BODY_CAP,
+        request_max_body_size=body_cap,
+        multipart_form_part_limit=form_parts,
         debug=debug,
         logging_config=None,
     )
@@ -135,6 +151,10 @@ async def test_unknown_path_is_404_problem(client: AsyncTestClient) -> None:
     response = await client.get("/no/such/path")
     body = assert_problem(response, 404, "/no/such/path")
     assert body["type"] == PROBLEM_TYPE_BASE + "not-found"
+    assert body["detail"] == "no route matches this path"
+    response = await client.get("/things/not-a-uuid")
+    body = assert_problem(response, 404, "/things/not-a-uuid")
+    assert body["detail"].startswith("no route matches this path: a path parameter is malformed")
 
 
 async def test_unknown_path_carries_request_id(client: AsyncTestClient) -> None:
@@ -146,6 +166,8 @@ async def test_wrong_method_is_405_problem_with_allow(client: AsyncTestClient) -
     body = assert_problem(response, 405, "/items")
     assert body["type"] == PROBLEM_TYPE_BASE + "method-not-allowed"
     assert "POST" in response.headers["allow"]
+    allowed = response.headers["allow"]
+    assert body["detail"] == f"GET is not allowed on this path; it allows {allowed}"
 
 
 async def test_wrong_method_carries_request_id(client: AsyncTestClient) -> None:
@@ -157,7 +179,8 @@ async def test_body_over_the_cap_is_413_problem(client: AsyncTestClient) -> None
     response = await client.post(
         "/items", content=payload, headers={"content-type": "application/json"}
     )
-    assert_problem(response, 413, "/items")
+    body = assert_problem(response, 413, "/items")
+    assert body["detail"] == f"the request body is over the {BODY_CAP} bytes this route accepts"
     assert_request_id(response)
 
 
@@ -221,6 +244,41 @@ async def test_a_body_that_is_no_form_is_400_problem_saying_why(
     assert reason.lower() in body["detail"].lower(), body["detail"]
 
 
+@pytest.mark.parametrize("path", ["/forms", "/read-forms"])
+@pytest.mark.parametrize(
+    ("part_type", "value", "reason"),
+    [
+        ("", b"\xff", "'utf-8' codec can't decode byte 0xff"),
+        ("Content-Type: x;charset=bogus\r\n", b"abc", "unknown encoding: bogus"),
+        ("Content-Type: x;charset=utf-16\r\n", b"abc", "'utf-16"),
+    ],
+)
+async def test_a_form_field_that_does_not_decode_is_400_problem_saying_why(
+    client: AsyncTestClient, path: str, part_type: str, value: bytes, reason: str
+) -> None:
+    head = f'--b\r\nContent-Disposition: form-data; name="t"\r\n{part_type}\r\n'
+    form = head.encode() + value + b"\r\n--b--\r\n"
+    content_type = "multipart/form-data; boundary=b"
+    response = await client.post(path, content=form, headers={"content-type": content_type})
+    body = assert_problem(response, 400, path)
+    assert body["detail"].startswith("the multipart/form-data body does not parse: "), body
+    assert reason in body["detail"], body["detail"]
+
+
+@pytest.mark.parametrize("path", ["/forms", "/read-forms"])
+async def test_a_form_with_too_many_fields_is_400_problem_naming_the_limit(
+    path: str,
+) -> None:
+    async with AsyncTestClient(make_app(form_parts=2, body_cap=1000)) as small_forms:
+        form = b"".join(
+            f'--b\r\nContent-Disposition: form-data; name="{n}"\r\n\r\n\r\n'.encode() for n in "xyz"
+        )
+        headers = {"content-type": "multipart/form-data; boundary=b"}
+        response = await small_forms.post(path, content=form + b"--b--\r\n", headers=headers)
+    body = assert_problem(response, 400, path)
+    assert body["detail"] == "the multipart/form-data body has more than 2 fields", body
+
+
 @pytest.mark.parametrize(
     ("payload", "bad_field"),
     [
@@ -241,6 +299,19 @@ async def test_bad_payload_is_422_problem_naming_the_field(
     assert isinstance(body["errors"], list) and body["errors"]
     assert all("message" in error for error in body["errors"])
     assert_request_id(response)
+
+
+async def test_an_unknown_field_is_named_but_not_echoed_at_any_length() -> None:
+    # Seen: a 5 MB unknown key came back twice (in `detail` and in `errors`), a 10 MB answer.
+    key = "k" * 100_000
+    async with AsyncTestClient(make_app(body_cap=1_000_000)) as roomy:
+        response = await roomy.post("/items", json={"name": "gauze", "quantity": 1, key: 1})
+    body = assert_problem(response, 422, "/items")
+    assert len(response.content) < 2_000, len(response.content)
+    (error,) = body["errors"]
+    assert error["message"].startswith("Object contains unknown field `kkkk"), error
+    assert error["message"].endswith("…"), error
+    assert body["detail"].endswith(error["message"]), body["detail"]
 
 
 async def test_rate_limit_is_429_problem(client: AsyncTestClient) -> None:

@@ -141,6 +141,20 @@ def test_headers_beyond_the_size_limit_are_answered_431(server: Server) -> None:
     assert answer.startswith(b"HTTP/1.1 431"), answer
     big_but_allowed = {"X-Large": "x" * 6000}
     assert get(f"{server.base}/health", big_but_allowed)[0] == 200
+    # Seen: a head past the limit that ended within the read that took it there was served.
+    with socket.create_connection(("127.0.0.1", server.port)) as connection:
+        large = b"GET /health HTTP/1.1\r\nHost: clinic\r\nX-Big: " + b"a" * 12000
+        connection.sendall(large + b"\r\nConnection: close\r\n\r\n")
+        answer = closed_within(connection, 5)
+    assert answer.startswith(b"HTTP/1.1 431"), answer[:200]
+    # The body arriving with the head is not the head's.
+    body = b'{"login": "' + b"x" * 20000 + b'", "password": "p"}'
+    with socket.create_connection(("127.0.0.1", server.port)) as connection:
+        head = b"POST /api/v1/auth/login HTTP/1.1\r\nHost: clinic\r\nConnection: close\r\n"
+        length = b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
+        connection.sendall(head + length + body)
+        answer = closed_within(connection, 5)
+    assert answer.startswith(b"HTTP/1.1 4") and not answer.startswith(b"HTTP/1.1 431"), answer
 
 
 def test_a_kept_alive_connection_serves_requests_within_the_header_timeout(

@@ -12,6 +12,7 @@ closed (each short line costs the parser more memory than its bytes).
 """
 
 import asyncio
+import re
 from typing import Any
 
 import msgspec
@@ -22,6 +23,8 @@ from hduce.core.errors import PROBLEM_JSON, PROBLEM_TYPE_BASE, Problem, status_p
 
 MAX_HEADER_FIELDS = 100
 """Header lines one request may have (Apache's default bound; browsers send about 20)."""
+HEAD_END = re.compile(rb"\n\r?\n")
+"""The end of a request's head: a line's end, then an empty line."""
 
 
 def _problem_answer(status: int, detail: str) -> bytes:
@@ -71,6 +74,8 @@ class BoundedHeadProtocol(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
     _waiting_cycle: Any = None
     _head_bytes = 0
     """Bytes received since the clock started, while the head is not complete."""
+    _head_tail = b""
+    """The last bytes of those, where the empty line ending the head may have begun."""
     _fields = 0
     """Header lines of the request being parsed."""
 
@@ -80,15 +85,26 @@ class BoundedHeadProtocol(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
         self._arm()
 
     def data_received(self, data: bytes) -> None:
-        """Parse `data`; answer 431 while the head is still incomplete past its size bound."""
-        waiting = self.cycle is self._waiting_cycle
-        if waiting:
+        """Parse `data`, unless it takes the awaited head past its size bound (then 431)."""
+        if self.cycle is self._waiting_cycle:
+            if self._head_size(data) > self.config.max_header_size:
+                self._end_with(self.config.too_large_answer)
+                return
             self._head_bytes += len(data)
+            self._head_tail = data[-2:]
         super().data_received(data)
-        head_pending = waiting and self.cycle is self._waiting_cycle
-        too_large = head_pending and self._head_bytes > self.config.max_header_size
-        if too_large or self._fields > MAX_HEADER_FIELDS:
+        if self._fields > MAX_HEADER_FIELDS:
             self._end_with(self.config.too_large_answer)
+
+    def _head_size(self, data: bytes) -> int:
+        """The head's bytes once `data` is added: up to its empty line, if `data` holds it.
+
+        Measured before parsing, so that a head which ends within the read that takes it past
+        the bound is refused too, before its request runs; the body after it does not count.
+        """
+        seen = self._head_tail + data
+        end = HEAD_END.search(seen)
+        return self._head_bytes + (end.end() - len(self._head_tail) if end else len(data))
 
     def on_message_begin(self) -> None:
         """A request starts (httptools' parser): count its header lines from zero."""
@@ -114,7 +130,7 @@ class BoundedHeadProtocol(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
 
     def _arm(self) -> None:
         self._disarm()
-        self._waiting_cycle, self._head_bytes = self.cycle, 0
+        self._waiting_cycle, self._head_bytes, self._head_tail = self.cycle, 0, b""
         self._deadline = self.loop.call_later(self.config.header_timeout, self._deadline_passed)
 
     def _disarm(self) -> None:

@@ -1,6 +1,8 @@
-"""The app-wide guard of every routed request: rate limit, bearer token, no repeated parameter.
+"""The app-wide guard of every routed request: rate limit, bearer token, well-formed query.
 
-On `/api/v1` a single-valued query parameter given twice is a 422 (`core.query_repeats`).
+On `/api/v1` a single-valued query parameter given twice is a 422 (`core.query_repeats`), and so
+is a date-time query parameter that is not an RFC 3339 date-time within the calendar
+(`core.query_instants`).
 One middleware where Litestar stacks two (its rate limit and its authentication middleware):
 each stacked layer costs a call and its own bypass checks per request, and Litestar's rate limit
 also builds a `Request`. Routes marked `exclude_from_auth` (health, docs, sign-in, the web
@@ -12,6 +14,7 @@ from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from hduce.core.plugin import API_PREFIX
+from hduce.core.query_instants import refuse_malformed_instants
 from hduce.core.query_repeats import refuse_repeated_query_values
 from hduce.core.rate_limit import ClientWindows, RateLimiter
 from hduce.core.security import TokenService
@@ -27,13 +30,14 @@ class ApiGuard:
         self._tokens = tokens
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """429 for a full window, 401 without a valid token, 422 for a repeated parameter."""
+        """429 for a full window, 401 without a valid token, 422 for a malformed query."""
         if self._limiter.applies(scope):
             await self._limiter.count(scope)
         if needs_token(scope):
             authenticate(scope, self._tokens)
         if scope["path"].startswith(API_PREFIX + "/"):
             refuse_repeated_query_values(scope)
+            refuse_malformed_instants(scope)
         await self.app(scope, receive, send)
 
 

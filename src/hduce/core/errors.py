@@ -9,12 +9,12 @@ from typing import Any
 import asyncpg
 import msgspec
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, SerializationException, ValidationException
+from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
-from multipart import ParserError  # type: ignore[import-untyped]
 
 from hduce.core.db import DatabaseUnavailable
 from hduce.core.logging import loggable_path
+from hduce.core.refusals import described, invalid_inputs, refusal_detail
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://hduce.dev/problems/"
@@ -130,10 +130,10 @@ MISSING_BODY = {"key": "data", "source": "body", "message": "'data'"}
 
 
 def _handle_validation(request: Request, exc: ValidationException) -> Response[bytes]:
-    errors = exc.extra if isinstance(exc.extra, list) else None
+    errors = invalid_inputs(exc)
     if errors and MISSING_BODY in errors:
         return problem_response(request, 400, "bad-request", "a JSON request body is required")
-    detail = "; ".join(_describe_error(e) for e in errors) if errors else exc.detail
+    detail = "; ".join(map(described, errors)) if errors else exc.detail
     return problem_response(
         request,
         InvalidRequest.status_code,
@@ -151,19 +151,17 @@ def _handle_http(request: Request, exc: HTTPException) -> Response[bytes]:
         logger.error("server error on %s %s", request.method, path, exc_info=exc)
     phrase = status_phrase(status)
     slug = phrase.lower().replace(" ", "-")
-    detail = _unparsable_body(exc) or (exc.detail if exc.detail != phrase else None)
+    detail = refusal_detail(request, exc) or (exc.detail if exc.detail != phrase else None)
     extra = exc.extra if isinstance(exc.extra, dict) else None  # e.g. a 429's `retry_after`
     return problem_response(request, status, slug, detail, headers=exc.headers, extra=extra)
 
 
-def _unparsable_body(exc: HTTPException) -> str | None:
-    """Why Litestar could not parse the request body (None: the error is not about that)."""
-    cause = exc.__cause__
-    if isinstance(cause, SerializationException):
-        return f"the JSON body does not parse: {cause}"
-    if isinstance(cause, ParserError):
-        return f"the multipart/form-data body does not parse: {cause}"
-    return None
+def _handle_undecodable(request: Request, exc: UnicodeDecodeError | LookupError) -> Response[bytes]:
+    """A form field that does not decode is the client's 400; any other such error is a bug."""
+    detail = refusal_detail(request, exc)
+    if detail is None:
+        return _handle_unexpected(request, exc)
+    return problem_response(request, 400, "bad-request", detail)
 
 
 def _handle_data_error(request: Request, exc: asyncpg.DataError) -> Response[bytes]:
@@ -264,14 +262,6 @@ def _handle_unexpected(request: Request, exc: Exception) -> Response[bytes]:
     return problem_response(request, 500, "internal-error", detail)
 
 
-def _describe_error(error: Any) -> str:
-    if not isinstance(error, dict):
-        return str(error)
-    key = error.get("key")
-    message = str(error.get("message", "invalid value"))
-    return f"{key}: {message}" if key else message
-
-
 def problem_for(request: Request, exc: Exception) -> Response[bytes]:
     """The problem+json answer the API gives for `exc` (its most specific handler's)."""
     handlers = exception_handlers()
@@ -288,6 +278,8 @@ def exception_handlers() -> ExceptionHandlersMap:
         asyncpg.DataError: _handle_data_error,
         asyncpg.UniqueViolationError: _handle_constraint,
         asyncpg.ForeignKeyViolationError: _handle_constraint,
+        UnicodeDecodeError: _handle_undecodable,
+        LookupError: _handle_undecodable,
         RecursionError: _handle_recursion,
         OverflowError: _handle_overflow,
         DatabaseUnavailable: _handle_unavailable,

@@ -2,11 +2,13 @@
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any, Generic, Self, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, Self, TypeVar
 
 import asyncpg
 import msgspec
 from msgspec import UNSET
+
+from hduce.core.control_characters import check_controls
 
 CLOCK = r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?"
 """How a time of day is written: `HH:MM` or `HH:MM:SS` (no fraction, no offset)."""
@@ -41,7 +43,19 @@ def check_birth_date(born: object) -> None:
 
 
 class Input(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """Base of request bodies: keyword-only fields, unknown fields refused (422)."""
+    """Base of request bodies: keyword-only fields, unknown fields refused (422).
+
+    Text with a control character (but tabs and line breaks) is refused too, naming the field
+    (422), except in the fields of `kept_as_sent`. A subclass with a `__post_init__` of its own
+    calls this one first.
+    """
+
+    kept_as_sent: ClassVar[frozenset[str]] = frozenset()
+    """Fields whose text is taken as sent, control characters and all (passwords)."""
+
+    def __post_init__(self) -> None:
+        """Refuse control characters in text (422 naming the field)."""
+        check_controls(self, self.kept_as_sent)
 
 
 class Read(msgspec.Struct, kw_only=True):

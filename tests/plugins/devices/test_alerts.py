@@ -186,6 +186,14 @@ async def test_thresholds_are_for_doctors_and_checked(clinic: Clinic, patient: M
     )
     assert nobody.status_code == 422
     assert (await clinic.client.get(url, headers=nurse.headers)).status_code == 200
+    # Seen: a read (or a reset) for an id that is no patient answered the clinic's bounds, 200.
+    for someone in (uuid.uuid4(), nurse.id):
+        for method in ("GET", "PUT", "DELETE"):
+            where = f"{API}/thresholds/{someone}" + ("" if method == "GET" else "/spo2")
+            body = {"json": {"below": 90}} if method == "PUT" else {}
+            answer = await clinic.client.request(method, where, headers=doctor.headers, **body)
+            assert answer.status_code == 422, (method, answer.text)
+            assert "is not a patient" in answer.json()["detail"], answer.text
 
 
 @pytest.mark.parametrize(

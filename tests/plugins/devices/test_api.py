@@ -148,6 +148,18 @@ async def test_readings_page_newest_first_and_the_read_is_audited(
         query = {"patient_id": str(patient.id), **extra}
         response = await clinic.client.get(f"{API}/readings", params=query, headers=doctor.headers)
         assert response.status_code in (200, 400, 422), (extra, response.text)
+    # Seen: a page larger than the largest was cut to it without a word; other lists say 422.
+    for listing in ("readings", "alerts"):
+        query = {"patient_id": str(patient.id), "limit": 501}
+        response = await clinic.client.get(f"{API}/{listing}", params=query, headers=doctor.headers)
+        assert response.status_code == 422, (listing, response.text)
+        assert response.json()["detail"] == "limit: at most 500", response.text
+        assert response.json()["errors"] == [
+            {"message": "at most 500", "key": "limit", "source": "query"}
+        ]
+        query["limit"] = 500
+        response = await clinic.client.get(f"{API}/{listing}", params=query, headers=doctor.headers)
+        assert response.status_code == 200, (listing, response.text)
 
 
 async def test_a_bound_without_offset_is_utc_beside_one_with_an_offset(

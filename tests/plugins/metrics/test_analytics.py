@@ -182,6 +182,10 @@ async def test_dates_are_whole_days_in_utc(clinic: Clinic) -> None:
         ({"start": "2020-01-01T00:00:00Z", "end": "2026-01-01T00:00:00Z"}, "366 days"),
         ({"start": "yesterday"}, "start"),
         ({"end": "2026-13-01"}, "end"),
+        ({"start": "0001-01-01T00:00:00+14:00", "end": "0001-01-02"}, "start: "),
+        ({"end": "9999-12-31T23:59:59-12:00"}, "end: "),
+        ({"end": "0001-01-01T00:00:00Z"}, "end: "),
+        ({"start": "9999-12-31"}, "start: "),
     ],
 )
 async def test_a_bad_period_is_a_clear_422(
@@ -192,6 +196,9 @@ async def test_a_bad_period_is_a_clear_422(
     assert response.status_code in (400, 422), response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     assert detail in response.text
+    if detail.endswith(": "):  # a parameter's own fault: named in `errors` too
+        (error,) = response.json()["errors"]
+        assert (error["key"], error["source"]) == (detail[:-2], "query")
 
 
 async def database_now(clinic: Clinic) -> datetime:

@@ -16,10 +16,29 @@ async def test_a_nul_character_in_text_is_a_422(clinic: Clinic) -> None:
     )
     assert response.status_code == 422, response.text
     assert response.headers["content-type"].startswith(PROBLEM)
-    assert response.json()["type"].endswith("/invalid-value")
-    assert "NUL" in response.json()["detail"]
+    assert response.json()["detail"].startswith("first_name: "), response.text
+    assert "U+0000" in response.json()["detail"]
     me = await clinic.client.get("/api/v1/users/me", headers=patient.headers)
     assert "\u0000" not in me.text, "nothing was stored"
+
+
+async def test_a_control_character_in_text_is_a_422_naming_the_field(clinic: Clinic) -> None:
+    # Seen: BEL and ESC were stored in names and addresses, and came back in search snippets
+    # and the CLI's listings (a terminal reads ESC as the start of a command).
+    patient = await clinic.member("patient")
+    for field, value in (("first_name", "a\u0007b"), ("address", "1 Main St\u001b[2J")):
+        response = await clinic.client.put(
+            "/api/v1/users/me", json={field: value}, headers=patient.headers
+        )
+        assert response.status_code == 422, response.text
+        problem = response.json()
+        assert problem["detail"].startswith(f"{field}: text may not contain control"), problem
+        assert [error["key"] for error in problem["errors"]] == [field]
+    # A line break where text may have lines is kept.
+    lines = await clinic.client.put(
+        "/api/v1/users/me", json={"address": "1 Main St\nSpringfield"}, headers=patient.headers
+    )
+    assert lines.status_code == 200, lines.text
 
 
 @pytest.mark.parametrize("offset", ["565781818955995358383046656", "10000001", "-1"])

@@ -11,6 +11,7 @@ from msgspec import Meta
 
 from hduce.contracts.auth import Role
 from hduce.contracts.users import Phone, ProfileFields
+from hduce.core.control_characters import why_refused
 from hduce.core.email_address import MAX_LENGTH, check_email
 from hduce.core.schemas import Input, Read, check_birth_date
 from hduce.core.unicode_forms import check_nfc_lengths
@@ -26,7 +27,6 @@ NewPassword = Annotated[str, Meta(min_length=1, max_length=256)]
 Name = Annotated[str, Meta(min_length=1, max_length=100)]
 Secret = Annotated[str, Meta(min_length=1, max_length=256)]
 Code = Annotated[str, Meta(min_length=1, max_length=32)]
-NUL = "text may not contain NUL (\\u0000) characters"
 
 
 def field_reason(error: msgspec.ValidationError) -> str:
@@ -37,11 +37,11 @@ def field_reason(error: msgspec.ValidationError) -> str:
     return message
 
 
-def nul_reason(fields: Mapping[str, object]) -> str | None:
-    """`` `field`: ... `` for the first text holding NUL (PostgreSQL refuses it), else None."""
+def controls_reason(fields: Mapping[str, object]) -> str | None:
+    """`` `field`: ... `` for the first text holding a control character (NUL, ESC...), or None."""
     for name, value in fields.items():
-        if isinstance(value, str) and "\x00" in value:
-            return f"`{name}`: {NUL}"
+        if isinstance(value, str) and (why := why_refused(value)):
+            return f"`{name}`: {why}"
     return None
 
 
@@ -62,6 +62,8 @@ class AccountFields(msgspec.Struct, kw_only=True):
 class AccountCreate(Input):
     """Self-registration: a patient, or a staff account that waits for approval."""
 
+    kept_as_sent = frozenset({"password"})
+
     email: Email
     username: Username
     password: NewPassword
@@ -74,6 +76,7 @@ class AccountCreate(Input):
     date_of_birth: date | None = None
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         check_email(self.email)
         check_birth_date(self.date_of_birth)
         check_nfc_lengths(self, PROFILE_FIELDS)
@@ -82,6 +85,8 @@ class AccountCreate(Input):
 class LoginCreate(Input):
     """Credentials: one of `login`, `email` or `username`; a TOTP or recovery code if MFA is on."""
 
+    kept_as_sent = frozenset({"password"})
+
     password: Password
     login: Annotated[str, Meta(min_length=1, max_length=320)] | None = None
     email: Annotated[str, Meta(min_length=1, max_length=320)] | None = None
@@ -89,6 +94,7 @@ class LoginCreate(Input):
     totp_code: Code | None = None
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         given = [v for v in (self.login, self.email, self.username) if v is not None]
         if len(given) != 1:
             raise ValueError("give exactly one of `login`, `email` or `username`")
@@ -114,6 +120,8 @@ class LogoutCreate(Input):
 class PasswordChange(Input):
     """The current password and the new one."""
 
+    kept_as_sent = frozenset({"new_password", "current_password"})
+
     current_password: Password
     new_password: NewPassword
 
@@ -126,6 +134,8 @@ class PasswordForgotten(Input):
 
 class PasswordReset(Input):
     """A reset token from the e-mail and the new password."""
+
+    kept_as_sent = frozenset({"new_password"})
 
     token: Secret
     new_password: NewPassword
@@ -151,6 +161,8 @@ class MfaCode(Input):
 
 class MfaDisable(Input):
     """The password and a TOTP or recovery code."""
+
+    kept_as_sent = frozenset({"password"})
 
     password: Password
     code: Code

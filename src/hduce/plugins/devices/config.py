@@ -130,7 +130,7 @@ class DevicesConfig(Section):
     reading outside its metric's range is refused whole. A metric given replaces its default
     range; the others keep theirs."""
     max_page_size: Positive = 500
-    """Largest page of readings or alerts."""
+    """Largest page of readings or alerts; a larger `limit` is a 422."""
     presence_beat: PositiveDuration = PositiveDuration(10)
     """How often each `hduce serve` tells the database its broker is alive; the devices of one
     not heard from for 3 beats (killed) are set offline (`server_lost`) by another, or by itself

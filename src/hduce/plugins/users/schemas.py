@@ -40,6 +40,7 @@ class ProfileUpdate(Input):
 
     def __post_init__(self) -> None:
         """Reject unknown time zones, birth dates in the future, text too long once in NFC."""
+        super().__post_init__()
         if isinstance(self.timezone, str) and self.timezone not in known_time_zones():
             raise ValueError(f"unknown time zone {self.timezone!r} - at `$.timezone`")
         check_birth_date(self.date_of_birth)

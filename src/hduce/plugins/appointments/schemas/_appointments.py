@@ -34,6 +34,7 @@ class AppointmentCreate(Input, kw_only=True):
 
     def __post_init__(self) -> None:
         """Require an explicit offset on the start."""
+        super().__post_init__()
         require_instant(self.starts_at, "starts_at")
 
 
@@ -69,6 +70,7 @@ class RescheduleRequest(Input, kw_only=True):
 
     def __post_init__(self) -> None:
         """Require an explicit offset on the start."""
+        super().__post_init__()
         require_instant(self.starts_at, "starts_at")
 
 
@@ -111,6 +113,7 @@ class WaitlistCreate(Input, kw_only=True):
 
     def __post_init__(self) -> None:
         """Reject a reversed date range."""
+        super().__post_init__()
         if self.to_date < self.from_date:
             raise ValueError("to_date is before from_date - at `$.to_date`")
 

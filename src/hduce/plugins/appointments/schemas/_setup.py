@@ -43,6 +43,7 @@ class AppointmentTypeCreate(Input, kw_only=True):
 
     def __post_init__(self) -> None:
         """Refuse a name with control characters."""
+        super().__post_init__()
         _ensure_one_line(self.name)
 
 
@@ -59,6 +60,7 @@ class AppointmentTypeUpdate(Input, kw_only=True):
 
     def __post_init__(self) -> None:
         """Refuse a name with control characters."""
+        super().__post_init__()
         _ensure_one_line(self.name)
 
     def changes(self) -> dict[str, Any]:
@@ -92,6 +94,7 @@ class WeeklyHoursItem(Input, kw_only=True):
 
     def __post_init__(self) -> None:
         """Reject empty or reversed windows."""
+        super().__post_init__()
         if parse_clock(self.start) >= parse_clock(self.end):
             raise ValueError("start must be before end - at `$.weekly_hours[].end`")
 
@@ -104,6 +107,7 @@ class AvailabilityUpdate(Input, kw_only=True):
 
     def __post_init__(self) -> None:
         """Reject unknown time zones."""
+        super().__post_init__()
         if self.timezone not in known_time_zones():
             raise ValueError(f"unknown time zone {self.timezone!r} - at `$.timezone`")
 
@@ -119,6 +123,7 @@ class ExceptionCreate(Input, kw_only=True):
 
     def __post_init__(self) -> None:
         """Times come together, in order; extra hours need them."""
+        super().__post_init__()
         if (self.start is None) != (self.end is None):
             raise ValueError("give both start and end, or neither - at `$.end`")
         if self.start and self.end and parse_clock(self.start) >= parse_clock(self.end):

@@ -15,7 +15,7 @@ import msgspec
 
 from hduce.core.email_address import check_email
 from hduce.core.schemas import check_birth_date
-from hduce.plugins.auth.schemas import Email, Name, Phone, Username, field_reason, nul_reason
+from hduce.plugins.auth.schemas import Email, Name, Phone, Username, controls_reason, field_reason
 
 REQUIRED = ("email", "first_name", "last_name")
 OPTIONAL = ("username", "phone", "date_of_birth")
@@ -128,7 +128,7 @@ def _row(raw: Mapping[str | None, Any], columns: int) -> PatientRow | str:
     if None in raw:  # DictReader keeps the values beyond the header under None
         return f"{columns + len(raw[None])} values for {columns} columns"
     values = {k: v.strip() for k, v in raw.items() if v and v.strip()}
-    if problem := nul_reason(values):
+    if problem := controls_reason(values):
         return problem
     try:
         return msgspec.convert(values, PatientRow, strict=False)

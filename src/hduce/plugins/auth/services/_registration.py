@@ -19,8 +19,8 @@ from hduce.plugins.auth.schemas import (
     AccountCreate,
     AccountFields,
     ClientInfo,
+    controls_reason,
     field_reason,
-    nul_reason,
 )
 from hduce.plugins.auth.services._env import VERIFICATION, AuthEnv
 from hduce.plugins.auth.services._hashing import NO_PASSWORD
@@ -170,5 +170,5 @@ def _check_fields(**fields: str | None) -> None:
         msgspec.convert(fields, AccountFields)
     except msgspec.ValidationError as exc:
         raise InvalidInput(field_reason(exc)) from None
-    if problem := nul_reason(fields):
+    if problem := controls_reason(fields):
         raise InvalidInput(problem)

@@ -11,6 +11,7 @@ from litestar.status_codes import HTTP_200_OK
 
 from hduce.contracts.auth import Role
 from hduce.contracts.devices import ReadingQuery
+from hduce.core.errors import FieldError
 from hduce.core.http import PageOffset, client_ip, problems
 from hduce.core.schemas import Page
 from hduce.core.security import Principal, requires_roles
@@ -27,6 +28,23 @@ from hduce.plugins.devices.services._telemetry import UNITS
 
 CLINICAL = [requires_roles(Role.DOCTOR, Role.NURSE)]
 DOCTORS = [requires_roles(Role.DOCTOR)]
+PageSize = Annotated[
+    int,
+    QueryParameter(
+        ge=1,
+        description="Items per page: at most `plugins.devices.max_page_size` (500 unless "
+        "configured); a larger `limit` is a 422.",
+    ),
+]
+
+
+def page_size(limit: int, devices: DeviceServices) -> int:
+    """`limit` if no larger than the largest page; 422 naming it otherwise (never cut)."""
+    if limit > devices.max_page_size:
+        said = f"at most {devices.max_page_size}"
+        error = FieldError(message=said, key="limit", source="query")
+        raise InvalidRequest(f"limit: {said}", errors=[error])
+    return limit
 
 
 def known_metric(metric: str) -> str:
@@ -53,12 +71,16 @@ class ReadingController(Controller):
         start: FromQuery[datetime | None] = None,
         end: FromQuery[datetime | None] = None,
         cursor: FromQuery[str | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1)] = 100,
+        limit: PageSize = 100,
     ) -> ReadingPage:
         """Readings newest first in `[start, end)`; clinicians name the patient. Audited."""
-        limit = min(limit, devices.max_page_size)
         query = ReadingQuery(
-            patient_id=patient_id, metric=metric, start=start, end=end, cursor=cursor, limit=limit
+            patient_id=patient_id,
+            metric=metric,
+            start=start,
+            end=end,
+            cursor=cursor,
+            limit=page_size(limit, devices),
         )
         return await devices.readings.page(principal, query, ip=client_ip(request))
 
@@ -69,7 +91,7 @@ class AlertController(Controller):
     path = "/devices"
     tags = ["devices"]
 
-    @get("/alerts", guards=CLINICAL, responses=problems(403))
+    @get("/alerts", guards=CLINICAL, responses=problems(403, 422))
     async def list_alerts(
         self,
         request: Request,
@@ -77,7 +99,7 @@ class AlertController(Controller):
         devices: NamedDependency[DeviceServices],
         patient_id: FromQuery[uuid.UUID | None] = None,
         open_only: FromQuery[bool] = False,
-        limit: Annotated[int, QueryParameter(ge=1)] = 100,
+        limit: PageSize = 100,
         offset: PageOffset = 0,
     ) -> Page[AlertRead]:
         """Alerts newest first; `open_only` leaves out acknowledged ones. Audited."""
@@ -85,7 +107,7 @@ class AlertController(Controller):
             principal,
             patient_id=patient_id,
             open_only=open_only,
-            limit=min(limit, devices.max_page_size),
+            limit=page_size(limit, devices),
             offset=offset,
             ip=client_ip(request),
         )
@@ -106,7 +128,7 @@ class AlertController(Controller):
         """Mark an alert handled; the next breach of that metric raises a new alert."""
         return await devices.alerts.acknowledge(principal, alert_id, ip=client_ip(request))
 
-    @get("/thresholds/{patient_id:uuid}", guards=CLINICAL, responses=problems(403))
+    @get("/thresholds/{patient_id:uuid}", guards=CLINICAL, responses=problems(403, 422))
     async def list_thresholds(
         self,
         principal: NamedDependency[Principal],

@@ -82,7 +82,14 @@ class AlertService:
         return AlertRead.from_row(row)
 
     async def thresholds(self, principal: Principal, patient_id: uuid.UUID) -> list[ThresholdRead]:
-        """The bounds in force for every metric of one patient, each side with its source."""
+        """The bounds in force for every metric of one patient, each side with its source.
+
+        An id that is no patient's account is a 422, as when setting or resetting its bounds.
+        """
+        await self.accounts.require(patient_id, Role.PATIENT)
+        return await self._in_force(patient_id)
+
+    async def _in_force(self, patient_id: uuid.UUID) -> list[ThresholdRead]:
         overrides = {r["metric"]: r for r in await self.store.thresholds([patient_id])}
         result = []
         for metric, unit in UNITS.items():
@@ -134,17 +141,18 @@ class AlertService:
             await self.store.set_threshold(patient_id, metric, row, by=principal.id)
             detail = {"metric": metric, **given}
             await self._audit("devices.threshold_set", principal, patient_id, detail, ip)
-        return await self.thresholds(principal, patient_id)
+        return await self._in_force(patient_id)
 
     async def reset_threshold(
         self, principal: Principal, patient_id: uuid.UUID, metric: str, *, ip: str | None = None
     ) -> list[ThresholdRead]:
-        """Go back to the clinic default for one metric of one patient."""
+        """Go back to the clinic default for one metric of one patient (422: no patient)."""
         async with self.db.transaction():
+            await self.accounts.require(patient_id, Role.PATIENT)
             await self.store.reset_threshold(patient_id, metric)
             detail = {"metric": metric}
             await self._audit("devices.threshold_reset", principal, patient_id, detail, ip)
-        return await self.thresholds(principal, patient_id)
+        return await self._in_force(patient_id)
 
     async def _found(self, alert_id: uuid.UUID, *, for_update: bool = False) -> asyncpg.Record:
         """The alert's row (locked until the transaction ends with `for_update`); 404 if none."""

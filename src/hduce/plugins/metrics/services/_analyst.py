@@ -3,6 +3,7 @@
 import asyncio
 from datetime import UTC, date, datetime, timedelta
 
+from hduce.core.errors import FieldError
 from hduce.core.registry import Registry
 from hduce.plugins.metrics.config import MetricsConfig
 from hduce.plugins.metrics.errors import InvalidPeriod
@@ -27,8 +28,12 @@ class ClinicAnalyst:
         now = datetime.now(UTC)
         back = timedelta(seconds=self._config.analytics_default_period)
         ahead = now + timedelta(seconds=self._config.analytics_default_ahead)
-        end = last or (ahead if first is None else max(ahead, first + back))
-        start = first or (last or now) - back
+        try:
+            end = last or (ahead if first is None else max(ahead, first + back))
+            start = first or (last or now) - back
+        except OverflowError:  # one of them alone, at an end of the calendar
+            given = "start" if first is not None else "end"
+            raise _refused(given, "the default period beside it leaves the calendar") from None
         if end <= start:
             raise InvalidPeriod("end must be after start")
         if (end - start).total_seconds() > self._config.analytics_max_period:
@@ -57,7 +62,17 @@ def _instant(name: str, value: str | None) -> datetime | None:
             return datetime(day.year, day.month, day.day, tzinfo=UTC)
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise InvalidPeriod(f"{name}: {value!r} is not a date or a date-time, {example}") from None
+        raise _refused(name, f"{value!r} is not a date or a date-time, {example}") from None
     if moment.tzinfo is None:
-        raise InvalidPeriod(f"{name}: a UTC offset is required, {example}")
+        raise _refused(name, f"a UTC offset is required, {example}")
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        raise _refused(name, f"{value!r} is out of range once in UTC (years 1 to 9999)") from None
     return moment
+
+
+def _refused(name: str, message: str) -> InvalidPeriod:
+    """The 422 for the query parameter `name`, named in its `errors` too."""
+    error = FieldError(message=message, key=name, source="query")
+    return InvalidPeriod(f"{name}: {message}", errors=[error])

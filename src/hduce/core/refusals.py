@@ -1,0 +1,97 @@
+"""Why Litestar refused a request, in words: its problems' `detail`, its 422s' invalid inputs."""
+
+import traceback
+from typing import Any
+
+from litestar import Request
+from litestar._multipart import parse_multipart_form
+from litestar.exceptions import (
+    HTTPException,
+    MethodNotAllowedException,
+    NotFoundException,
+    SerializationException,
+    ValidationException,
+)
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+from multipart import ParserError, ParserLimitReached  # type: ignore[import-untyped]
+
+FORM = "the multipart/form-data body"
+ECHO_LIMIT = 200
+"""Characters of a client's text an invalid input's message or key repeats, at most."""
+
+
+def refusal_detail(request: Request, exc: Exception) -> str | None:
+    """Why Litestar refused the request (None: it says nothing more than its status)."""
+    if isinstance(exc, HTTPException):
+        return _unparsable_body(exc) or _unrouted(request, exc) or _too_large(request, exc)
+    if isinstance(exc, UnicodeDecodeError | LookupError) and _raised_parsing_a_form(exc):
+        # Litestar lets a text field's decoding error out as it is (a field that is not UTF-8,
+        # or names a charset Python lacks): the client's error, not ours.
+        return f"{FORM} does not parse: a text field does not decode ({exc})"
+    return None
+
+
+def _unparsable_body(exc: HTTPException) -> str | None:
+    cause = exc.__cause__
+    if isinstance(cause, SerializationException):
+        return f"the JSON body does not parse: {cause}"
+    if isinstance(cause, ParserError):
+        return f"{FORM} does not parse: {cause}"
+    return None
+
+
+def _unrouted(request: Request, exc: HTTPException) -> str | None:
+    if isinstance(exc, MethodNotAllowedException):
+        allowed = (exc.headers or {}).get("allow", "")
+        return f"{request.method} is not allowed on this path; it allows {allowed}"
+    if not isinstance(exc, NotFoundException) or exc.detail != NotFoundException().detail:
+        return None
+    cause = exc.__cause__
+    if isinstance(cause, ValueError) and not isinstance(cause, HTTPException):
+        return f"no route matches this path: a path parameter is malformed ({cause})"
+    return "no route matches this path"
+
+
+def _too_large(request: Request, exc: HTTPException) -> str | None:
+    if isinstance(exc, RequestEntityTooLarge):
+        limit = request.route_handler.resolve_request_max_body_size()
+        return f"the request body is over the {limit} bytes this route accepts"
+    # Litestar's form parser says "Request Entity Too Large", in a 400, over its field count.
+    if isinstance(exc.__context__, ParserLimitReached):
+        if "segment count" not in str(exc.__context__):
+            return f"{FORM} is over a limit: {exc.__context__}"
+        return f"{FORM} has more than {request.app.multipart_form_part_limit} fields"
+    return None
+
+
+def _raised_parsing_a_form(exc: BaseException) -> bool:
+    parser = parse_multipart_form.__code__
+    return any(frame.f_code is parser for frame, _ in traceback.walk_tb(exc.__traceback__))
+
+
+def invalid_inputs(exc: ValidationException) -> list[Any] | None:
+    """Litestar's invalid inputs of a 422, each message and key cut to `ECHO_LIMIT` characters.
+
+    A message repeats what the client sent (an unknown key): 5 MB of it came back twice.
+    """
+    if not isinstance(exc.extra, list):
+        return None
+    return [
+        {name: _cut(value) for name, value in error.items()} if isinstance(error, dict) else error
+        for error in exc.extra
+    ]
+
+
+def described(error: Any) -> str:
+    """One invalid input in words, for a 422's `detail`: `key: message`."""
+    if not isinstance(error, dict):
+        return _cut(str(error))
+    key = error.get("key")
+    message = str(error.get("message", "invalid value"))
+    return f"{key}: {message}" if key else message
+
+
+def _cut(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > ECHO_LIMIT:
+        return value[: ECHO_LIMIT - 1] + "…"
+    return value
