@@ -8,10 +8,11 @@ import msgspec
 
 from hduce.plugins.devices import DevicesPlugin
 from hduce.plugins.devices.config import default_ranges
+from hduce.plugins.devices.services._held import SpoolRecord
 from hduce.plugins.devices.services._telemetry import parse
 from hduce.plugins.devices.services._writer import Accepted, Invalid, Written, write
 from hduce.plugins.devices.store import Stores
-from tests.plugins.devices.helpers import register
+from tests.plugins.devices.helpers import API, eventually, register
 from tests.plugins.users.clinic import Clinic, Member
 
 READINGS = "SELECT metric, value FROM reading WHERE device = $1 ORDER BY position"
@@ -70,3 +71,29 @@ async def test_messages_sharing_an_id_at_once_store_one_of_them_whole(
     assert len(values) == 1, "the readings of one message, not a mix"
     rows = await clinic.fetch(READINGS, uuid.UUID(device))
     assert len(rows) == int(values.pop()) - 59, "all of that message's readings"
+
+
+async def test_a_message_the_database_refuses_is_set_aside_and_the_others_are_stored(
+    clinic: Clinic, admin: Member, patient: Member
+) -> None:
+    device, _ = await register(clinic, admin, patient)
+    ingest = clinic.client.app.plugins.get(DevicesPlugin).broker.ingest
+    before = ingest.counts["rejected"]
+    good = accepted(device, "fine", ("heart_rate", 61, "bpm"))
+    # What validation once let through: an `id` PostgreSQL text cannot hold.
+    bad = good._replace(telemetry=msgspec.structs.replace(good.telemetry, id="a\x00b"))
+
+    async def spool() -> None:
+        for message in (bad, good):  # one batch, the bad message first
+            record = SpoolRecord(message.device_id, message.received_at, message.payload)
+            ingest.spool.append(msgspec.msgpack.encode(record), (message, None))
+
+    await clinic.in_app(spool)
+    await eventually(clinic, READINGS, uuid.UUID(device))
+    assert ingest.counts["rejected"] == before + 1
+    health = (await clinic.health_detailed()).json()["checks"]["mqtt"]
+    assert health["ok"] is True, "the writer goes on"
+    assert health["detail"]["messages_rejected"] == before + 1
+    shown = (await clinic.client.get(f"{API}/{device}", headers=admin.headers)).json()
+    assert "database refused" in shown["last_error"]
+    assert shown["invalid_messages"] == 1
