@@ -94,6 +94,7 @@ class SignedInOnlyBroker(
             handler.on_refusal = self._refused
             handler.packet_rate = self.limits.max_packet_rate
             handler.max_filters = self.limits.max_subscriptions
+            handler.receive_maximum = self.limits.receive_maximum
         except MQTTError as exc:
             self.logger.warning("invalid connection from %s: %s", where, exc)
             with contextlib.suppress(*GONE):
