@@ -18,6 +18,7 @@ from amqtt.mqtt.protocol.broker_handler import BrokerProtocolHandler
 from amqtt.session import Session
 
 from hduce.plugins.devices.services._acl import will_allowed
+from hduce.plugins.devices.services._credentials import uuid_of
 from hduce.plugins.devices.services.broker._amqtt_plugins import KIND
 from hduce.plugins.devices.services.broker._connect_guard import ConnectGuard
 from hduce.plugins.devices.services.broker._handshakes import GONE
@@ -189,9 +190,9 @@ class SignedInOnlyBroker(
 
         A device's id is its client id alone: another client holding it with a persistent
         session (even before the device first connects, or after a restart) would otherwise
-        shut the device out until the session expired.
+        shut the device out until the session expired. Any spelling of the id is the device's.
         """
         client_id = session.client_id or ""
-        if self._device_ids is None or client_id == session.username:
+        if self._device_ids is None or uuid_of(client_id) == uuid_of(session.username or ""):
             return False
         return await self._device_ids(client_id)
