@@ -11,6 +11,7 @@ from amqtt.mqtt.connack import (
     IDENTIFIER_REJECTED,
     NOT_AUTHORIZED,
     SERVER_UNAVAILABLE,
+    UNACCEPTABLE_PROTOCOL_VERSION,
     ConnackPacket,
 )
 from amqtt.mqtt.packet import MQTTFixedHeader
@@ -30,7 +31,11 @@ from hduce.plugins.devices.services.broker._session_limits import BoundedSession
 from hduce.plugins.devices.services.broker._sessions import BoundSessions
 from hduce.plugins.devices.services.broker._telemetry_will import TelemetryWills
 from hduce.plugins.devices.services.broker._turns import ClientIdTurns
-from hduce.plugins.devices.services.broker._wire_rules import Malformed, check_connect
+from hduce.plugins.devices.services.broker._wire_rules import (
+    Malformed,
+    OtherVersion,
+    check_connect,
+)
 
 DeviceIds = Callable[[str], Awaitable[bool]]
 """Whether a client id is a registered device's id (as the device signs in with it)."""
@@ -88,7 +93,7 @@ class SignedInOnlyBroker(
     ) -> tuple[BrokerProtocolHandler, Session]:
         where = f"{remote_address}:{remote_port}"
         try:
-            connect = BufferReader(await self._checked_connect(reader))
+            connect = BufferReader(await self._checked_connect(reader, writer))
             handler, session = await DeviceProtocolHandler.init_from_connect(
                 connect, writer, self.plugins_manager
             )
@@ -139,8 +144,11 @@ class SignedInOnlyBroker(
             await self.turns.wait_turn(session.client_id, handler)
             handler.end_turn = functools.partial(self.turns.end_turn, handler)
 
-    async def _checked_connect(self, reader: SizeCappedReader) -> bytes:
-        """The first packet, read whole and checked (`check_connect`); amqtt decodes these bytes."""
+    async def _checked_connect(self, reader: SizeCappedReader, writer: Any) -> bytes:
+        """The first packet, read whole and checked (`check_connect`); amqtt decodes these bytes.
+
+        An MQTT 3.1 CONNECT is answered "unacceptable protocol version" on `writer`.
+        """
         packet = await reader.read_packet()
         if packet is None:
             raise NoDataError("the connection closed before its CONNECT")
@@ -149,6 +157,10 @@ class SignedInOnlyBroker(
             check_connect(first, body)
         except Malformed as exc:
             self._refused("protocol_violation")
+            raise MQTTError(str(exc)) from exc
+        except OtherVersion as exc:
+            with contextlib.suppress(*GONE, OSError, RuntimeError):
+                await ConnackPacket.build(0, UNACCEPTABLE_PROTOCOL_VERSION).to_stream(writer)
             raise MQTTError(str(exc)) from exc
         return MQTTFixedHeader(first >> 4, first & 0x0F, len(body)).to_bytes() + body
 
