@@ -80,20 +80,23 @@ async def test_a_message_the_database_refuses_is_set_aside_and_the_others_are_st
     ingest = clinic.client.app.plugins.get(DevicesPlugin).broker.ingest
     before = ingest.counts["rejected"]
     good = accepted(device, "fine", ("heart_rate", 61, "bpm"))
-    # What validation once let through: an `id` PostgreSQL text cannot hold.
-    bad = good._replace(telemetry=msgspec.structs.replace(good.telemetry, id="a\x00b"))
+    # What validation once let through: an `id` PostgreSQL text cannot hold; and a value
+    # asyncpg itself refuses to send.
+    nul = good._replace(telemetry=msgspec.structs.replace(good.telemetry, id="a\x00b"))
+    text = msgspec.structs.replace(good.telemetry.readings[0], value="high")
+    word = good._replace(telemetry=msgspec.structs.replace(good.telemetry, readings=[text], id="w"))
 
     async def spool() -> None:
-        for message in (bad, good):  # one batch, the bad message first
+        for message in (nul, word, good):  # one batch, the bad messages first
             record = SpoolRecord(message.device_id, message.received_at, message.payload)
             ingest.spool.append(msgspec.msgpack.encode(record), (message, None))
 
     await clinic.in_app(spool)
     await eventually(clinic, READINGS, uuid.UUID(device))
-    assert ingest.counts["rejected"] == before + 1
+    assert ingest.counts["rejected"] == before + 2
     health = (await clinic.health_detailed()).json()["checks"]["mqtt"]
     assert health["ok"] is True, "the writer goes on"
-    assert health["detail"]["messages_rejected"] == before + 1
+    assert health["detail"]["messages_rejected"] == before + 2
     shown = (await clinic.client.get(f"{API}/{device}", headers=admin.headers)).json()
     assert "database refused" in shown["last_error"]
-    assert shown["invalid_messages"] == 1
+    assert shown["invalid_messages"] == 2
