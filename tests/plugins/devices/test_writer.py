@@ -3,6 +3,7 @@
 import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import msgspec
 
@@ -12,7 +13,7 @@ from hduce.plugins.devices.services._held import SpoolRecord
 from hduce.plugins.devices.services._telemetry import parse
 from hduce.plugins.devices.services._writer import Accepted, Invalid, Written, write
 from hduce.plugins.devices.store import Stores
-from tests.plugins.devices.helpers import API, eventually, register
+from tests.plugins.devices.helpers import API, eventually, mqtt, register, telemetry
 from tests.plugins.users.clinic import Clinic, Member
 
 READINGS = "SELECT metric, value FROM reading WHERE device = $1 ORDER BY position"
@@ -100,3 +101,29 @@ async def test_a_message_the_database_refuses_is_set_aside_and_the_others_are_st
     shown = (await clinic.client.get(f"{API}/{device}", headers=admin.headers)).json()
     assert "database refused" in shown["last_error"]
     assert shown["invalid_messages"] == 2
+
+
+async def mqtt_health(clinic: Clinic) -> dict[str, Any]:
+    """The `mqtt` check of /health/detailed."""
+    check: dict[str, Any] = (await clinic.health_detailed()).json()["checks"]["mqtt"]
+    return check
+
+
+async def test_the_mqtt_check_is_not_ok_while_the_writer_fails(
+    clinic: Clinic, admin: Member, patient: Member
+) -> None:
+    device, secret = await register(clinic, admin, patient)
+    # A fault that is not in the data (the writer retries): the table it claims keys in is gone.
+    await clinic.fetch("ALTER TABLE reading_message RENAME TO reading_message_away")
+    try:
+        async with mqtt(clinic, device, secret) as client:
+            reading = telemetry(("heart_rate", 63, "bpm"))
+            await client.publish(f"devices/{device}/telemetry", reading, qos=1)
+        async with asyncio.timeout(10):
+            while (await mqtt_health(clinic))["ok"]:
+                await asyncio.sleep(0.1)
+        assert (await mqtt_health(clinic))["detail"]["writer_failing"] is True
+    finally:
+        await clinic.fetch("ALTER TABLE reading_message_away RENAME TO reading_message")
+    await eventually(clinic, READINGS, uuid.UUID(device))
+    assert (await mqtt_health(clinic))["ok"] is True
