@@ -23,6 +23,7 @@ from tests.plugins.devices.helpers import (
 )
 from tests.plugins.devices.raw_packets import (
     ACCEPTED,
+    UNACCEPTABLE_PROTOCOL_VERSION,
     RawClient,
     Will,
     _string,
@@ -64,6 +65,15 @@ def malformed_connects(device: str, secret: str) -> dict[str, bytes]:
         ),
         "bytes after the payload": valid[:1] + bytes([valid[1] + 3]) + valid[2:] + b"xyz",
         "ends inside its variable header": packet(0x10, _string("MQTT") + b"\x04\xc2\x00"),
+        "reserved flag set [MQTT-3.1.2-3]": connect_with(0xC3, name, user, password),
+        "password without username [MQTT-3.1.2-22]": packet(
+            0x10,
+            _string("MQTT")
+            + b"\x04\x42"
+            + struct.pack("!H", 60)
+            + _string(name)
+            + _string(password),
+        ),
     }
 
 
@@ -191,6 +201,18 @@ async def test_a_malformed_connect_gets_no_connack_and_is_closed(
     assert failures == {}
     counted = (await refusals(clinic))["refused_protocol_violation"]
     assert counted == before["refused_protocol_violation"] + len(malformed)
+
+
+async def test_an_mqtt_3_1_connect_is_answered_unacceptable_protocol_version(
+    clinic: Clinic, admin: Member
+) -> None:
+    device, secret = await register(clinic, admin)
+    fields = _string(f"v31-{device}"[:23]) + _string(device) + _string(secret)
+    connect = packet(0x10, _string("MQIsdp") + b"\x03\xc2" + struct.pack("!H", 60) + fields)
+    async with raw_connection(broker_port(clinic)) as client:
+        await client.send(connect)
+        assert await client.connack() == (False, UNACCEPTABLE_PROTOCOL_VERSION)
+        assert await everything_until_closed(client) == []
 
 
 async def test_a_first_packet_other_than_connect_closes_the_socket_at_once(

@@ -167,3 +167,23 @@ async def test_implausible_readings_are_refused_whole_and_counted(
     shown = (await clinic.client.get(f"{API}/{device}", headers=admin.headers)).json()
     assert shown["invalid_messages"] == 1
     assert reason in shown["last_error"]
+
+
+async def test_text_postgresql_cannot_hold_is_refused_and_other_devices_go_on(
+    clinic: Clinic, admin: Member, patient: Member
+) -> None:
+    device, secret = await register(clinic, admin, patient)
+    other, other_secret = await register(clinic, admin, await clinic.member("patient"))
+    spo2 = b'"readings": [{"metric": "spo2", "value": 97, "unit": "%"}]'
+    nul_id = b'{"id": "a\\u0000b", ' + spo2 + b"}"
+    nul_field = b"{" + spo2 + b', "x\\u0000y": 1}'  # msgspec names the field in its reason
+    async with raw_connection(broker_port(clinic), device, secret, f"n-{device}") as client:
+        for pid, payload in enumerate((nul_id, nul_field), 1):
+            await client.publish(f"devices/{device}/telemetry", payload, qos=1, packet_id=pid)
+            await client.expect(PUBACK, pid)
+    async with raw_connection(broker_port(clinic), other, other_secret, f"n-{other}") as client:
+        await publish_marker(clinic, client, other, 71, 1)
+    shown = (await clinic.client.get(f"{API}/{device}", headers=admin.headers)).json()
+    assert shown["invalid_messages"] == 2
+    assert "unknown field `x\\u0000y`" in shown["last_error"]
+    assert await clinic.fetch("SELECT 1 FROM reading WHERE device = $1", uuid.UUID(device)) == []

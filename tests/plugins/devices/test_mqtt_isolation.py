@@ -208,15 +208,21 @@ async def test_a_devices_id_is_its_client_id_alone(clinic: Clinic, admin: Member
     other, other_secret = await register(clinic, admin)
     squatter = await clinic.member("patient")
     port = broker_port(clinic)
-    for username, password in ((str(squatter.id), token_of(squatter)), (other, other_secret)):
-        client, present, code = await connect_raw(port, device, username, password, clean=False)
-        client.drop()
-        assert (present, code) == (False, IDENTIFIER_REJECTED), username
-    client, present, code = await connect_raw(port, device, device, secret, clean=False)
-    try:
-        assert (present, code) == (False, ACCEPTED)
-    finally:
-        client.drop()
+    # Any spelling `uuid` reads is the device's id (seen: capitals let the app in).
+    spellings = (device, device.upper(), uuid.UUID(device).hex)
+    for client_id in spellings:
+        for username, password in ((str(squatter.id), token_of(squatter)), (other, other_secret)):
+            client, present, code = await connect_raw(
+                port, client_id, username, password, clean=False
+            )
+            client.drop()
+            assert (present, code) == (False, IDENTIFIER_REJECTED), (client_id, username)
+    for client_id in spellings:
+        client, present, code = await connect_raw(port, client_id, device, secret, clean=False)
+        try:
+            assert (present, code) == (False, ACCEPTED), client_id
+        finally:
+            client.drop()
 
 
 async def test_session_present_is_clear_right_after_a_clean_session_ends(

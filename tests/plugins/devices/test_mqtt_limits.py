@@ -7,6 +7,7 @@ import pytest
 
 from hduce.core.config import Settings
 from tests.plugins.devices.helpers import (
+    amqtt_of,
     broker_port,
     devices_settings,
     mqtt,
@@ -22,11 +23,14 @@ from tests.plugins.devices.raw_packets import (
     remaining_length,
     takes_over,
 )
+from tests.plugins.devices.raw_qos import PUBREC
+from tests.plugins.devices.raw_qos import raw_connection as qos_connection
 from tests.plugins.users.clinic import Clinic, Member, running_clinic
 
 CONNECT_TIMEOUT = 3
 MAX_CONNECTIONS = 2
 UNAUTHENTICATED_PER_ADDRESS = 3
+RECEIVE_MAXIMUM = 3
 HUGE = 200 * 1024 * 1024
 
 
@@ -38,6 +42,7 @@ async def clinic(settings: Settings) -> AsyncIterator[Clinic]:
         connect_timeout=CONNECT_TIMEOUT,
         max_connections=MAX_CONNECTIONS,
         max_unauthenticated_per_address=UNAUTHENTICATED_PER_ADDRESS,
+        receive_maximum=RECEIVE_MAXIMUM,
     )
     async with running_clinic(limits) as running:
         yield running
@@ -120,3 +125,23 @@ async def test_an_oversized_connect_is_refused_from_its_header(clinic: Clinic) -
         assert await client.closed_by_server()
     after = await refusals(clinic)
     assert after["refused_packet_too_large"] == before["refused_packet_too_large"] + 1
+
+
+@pytest.mark.parametrize("topic", ["telemetry", "status"])
+async def test_qos2_messages_never_released_beyond_the_receive_maximum_close_the_connection(
+    clinic: Clinic, admin: Member, topic: str
+) -> None:
+    device, secret = await register(clinic, admin)
+    before = await refusals(clinic)
+    client_id = f"q2-{topic}-{device}"
+    port, payload = broker_port(clinic), b"x" * 10_000
+    async with qos_connection(port, device, secret, client_id, clean=False) as client:
+        for pid in range(1, RECEIVE_MAXIMUM + 1):
+            await client.publish(f"devices/{device}/{topic}", payload, qos=2, packet_id=pid)
+            await client.expect(PUBREC, pid)  # kept until its PUBREL, which never comes
+        await client.publish(f"devices/{device}/{topic}", payload, qos=2, packet_id=99)
+        assert await client.closed_by_server(), "one more unreleased message is a violation"
+    after = await refusals(clinic)
+    assert after["refused_too_many_unreleased"] == before["refused_too_many_unreleased"] + 1
+    kept, _ = amqtt_of(clinic)._sessions[client_id]
+    assert sorted(kept.inflight_in) == list(range(1, RECEIVE_MAXIMUM + 1)), "no more is kept"

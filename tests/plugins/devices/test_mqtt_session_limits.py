@@ -3,11 +3,13 @@
 import asyncio
 import struct
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 
 from hduce.contracts.notifications import PushPublisher
 from hduce.core.config import Settings
+from hduce.plugins.devices.services._acl import MAX_FILTER_LENGTH, MAX_FILTER_LEVELS
 from tests.plugins.devices.helpers import (
     amqtt_of,
     broker_port,
@@ -58,6 +60,17 @@ async def subscribe(client: RawClient, topic_filter: str, packet_id: int) -> int
     return body[2]
 
 
+@asynccontextmanager
+async def signed_in(clinic: Clinic, device: str, secret: str) -> AsyncIterator[RawClient]:
+    """A raw connection of `device` with its id as client id (clean session), dropped after."""
+    client, _, code = await connect_raw(broker_port(clinic), device, device, secret)
+    assert code == ACCEPTED
+    try:
+        yield client
+    finally:
+        client.drop()
+
+
 async def left_offline(
     port: int, client_id: str, device: str, secret: str, topic_filter: str | None = None
 ) -> bool:
@@ -79,9 +92,7 @@ async def test_a_client_holds_at_most_max_subscriptions_filters(
 ) -> None:
     device, secret = await register(clinic, admin)
     filters = [f"devices/{device}/cmd/{n}" for n in range(MAX_FILTERS + 1)]
-    client, _, code = await connect_raw(broker_port(clinic), device, device, secret)
-    assert code == ACCEPTED
-    try:
+    async with signed_in(clinic, device, secret) as client:
         granted = [await subscribe(client, f, n + 1) for n, f in enumerate(filters)]
         assert granted == [1] * MAX_FILTERS + [0x80]
         assert await subscribe(client, filters[0], 10) == 1, "a filter held is granted again"
@@ -90,8 +101,32 @@ async def test_a_client_holds_at_most_max_subscriptions_filters(
         subscriptions = amqtt_of(clinic)._subscriptions
         await until(lambda: filters[0] not in subscriptions)  # no entry kept for nobody
         assert await subscribe(client, filters[-1], 12) == 1, "room again after UNSUBSCRIBE"
-    finally:
-        client.drop()
+
+
+async def test_a_topic_filter_is_at_most_256_characters_and_16_levels(
+    clinic: Clinic, admin: Member
+) -> None:
+    device, secret = await register(clinic, admin)
+    base = f"devices/{device}/cmd/"
+    longest = base + "x" * (MAX_FILTER_LENGTH - len(base))
+    deepest = base + "/".join("+" * (MAX_FILTER_LEVELS - 3))
+    async with signed_in(clinic, device, secret) as client:
+        assert await subscribe(client, longest + "x", 1) == 0x80
+        assert await subscribe(client, deepest + "/+", 2) == 0x80
+        assert await subscribe(client, longest, 3) == 1
+        assert await subscribe(client, deepest, 4) == 1
+
+
+async def test_a_subscribe_does_not_cost_a_repr_of_every_filter_held(
+    clinic: Clinic, admin: Member
+) -> None:
+    # amqtt 0.12.1 logs repr(self._subscriptions) after every SUBSCRIBE, at any log level: each
+    # SUBSCRIBE of anyone cost time and memory in proportion to every filter of every client.
+    device, secret = await register(clinic, admin)
+    held = f"devices/{device}/cmd/held"
+    async with signed_in(clinic, device, secret) as client:
+        assert await subscribe(client, held, 1) == 1
+        assert held not in repr(amqtt_of(clinic)._subscriptions)
 
 
 async def test_a_clean_session_starts_with_no_filter_counted(clinic: Clinic, admin: Member) -> None:

@@ -59,6 +59,10 @@ def test_a_message_with_several_readings_and_a_time() -> None:
             b'"readings": [{"metric": "spo2", "value": 0, "unit": "%"}]}',
             "duplicate key `readings`",
         ),
+        (  # PostgreSQL text cannot hold NUL: the stored `id` would fail every batch
+            b'{"id": "a\\u0000b", "readings": [{"metric": "spo2", "value": 97, "unit": "%"}]}',
+            "NUL",
+        ),
         (  # the same key spelled with an escape
             b'{"id": "a", "readings": [{"metric": "spo2", "value": 97, "unit": "%"}], '
             b'"\\u0069d": "b"}',

@@ -3,15 +3,17 @@
 import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import msgspec
 
 from hduce.plugins.devices import DevicesPlugin
 from hduce.plugins.devices.config import default_ranges
+from hduce.plugins.devices.services._held import SpoolRecord
 from hduce.plugins.devices.services._telemetry import parse
 from hduce.plugins.devices.services._writer import Accepted, Invalid, Written, write
 from hduce.plugins.devices.store import Stores
-from tests.plugins.devices.helpers import register
+from tests.plugins.devices.helpers import API, eventually, mqtt, register, telemetry
 from tests.plugins.users.clinic import Clinic, Member
 
 READINGS = "SELECT metric, value FROM reading WHERE device = $1 ORDER BY position"
@@ -70,3 +72,58 @@ async def test_messages_sharing_an_id_at_once_store_one_of_them_whole(
     assert len(values) == 1, "the readings of one message, not a mix"
     rows = await clinic.fetch(READINGS, uuid.UUID(device))
     assert len(rows) == int(values.pop()) - 59, "all of that message's readings"
+
+
+async def test_a_message_the_database_refuses_is_set_aside_and_the_others_are_stored(
+    clinic: Clinic, admin: Member, patient: Member
+) -> None:
+    device, _ = await register(clinic, admin, patient)
+    ingest = clinic.client.app.plugins.get(DevicesPlugin).broker.ingest
+    before = ingest.counts["rejected"]
+    good = accepted(device, "fine", ("heart_rate", 61, "bpm"))
+    # What validation once let through: an `id` PostgreSQL text cannot hold; and a value
+    # asyncpg itself refuses to send.
+    nul = good._replace(telemetry=msgspec.structs.replace(good.telemetry, id="a\x00b"))
+    text = msgspec.structs.replace(good.telemetry.readings[0], value="high")
+    word = good._replace(telemetry=msgspec.structs.replace(good.telemetry, readings=[text], id="w"))
+
+    async def spool() -> None:
+        for message in (nul, word, good):  # one batch, the bad messages first
+            record = SpoolRecord(message.device_id, message.received_at, message.payload)
+            ingest.spool.append(msgspec.msgpack.encode(record), (message, None))
+
+    await clinic.in_app(spool)
+    await eventually(clinic, READINGS, uuid.UUID(device))
+    assert ingest.counts["rejected"] == before + 2
+    health = (await clinic.health_detailed()).json()["checks"]["mqtt"]
+    assert health["ok"] is True, "the writer goes on"
+    assert health["detail"]["messages_rejected"] == before + 2
+    shown = (await clinic.client.get(f"{API}/{device}", headers=admin.headers)).json()
+    assert "database refused" in shown["last_error"]
+    assert shown["invalid_messages"] == 2
+
+
+async def mqtt_health(clinic: Clinic) -> dict[str, Any]:
+    """The `mqtt` check of /health/detailed."""
+    check: dict[str, Any] = (await clinic.health_detailed()).json()["checks"]["mqtt"]
+    return check
+
+
+async def test_the_mqtt_check_is_not_ok_while_the_writer_fails(
+    clinic: Clinic, admin: Member, patient: Member
+) -> None:
+    device, secret = await register(clinic, admin, patient)
+    # A fault that is not in the data (the writer retries): the table it claims keys in is gone.
+    await clinic.fetch("ALTER TABLE reading_message RENAME TO reading_message_away")
+    try:
+        async with mqtt(clinic, device, secret) as client:
+            reading = telemetry(("heart_rate", 63, "bpm"))
+            await client.publish(f"devices/{device}/telemetry", reading, qos=1)
+        async with asyncio.timeout(10):
+            while (await mqtt_health(clinic))["ok"]:
+                await asyncio.sleep(0.1)
+        assert (await mqtt_health(clinic))["detail"]["writer_failing"] is True
+    finally:
+        await clinic.fetch("ALTER TABLE reading_message_away RENAME TO reading_message")
+    await eventually(clinic, READINGS, uuid.UUID(device))
+    assert (await mqtt_health(clinic))["ok"] is True

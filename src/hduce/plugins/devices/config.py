@@ -95,6 +95,10 @@ class DevicesConfig(Section):
     max_subscriptions: NonNegative = 100
     """Topic filters one client may hold; a SUBSCRIBE beyond is refused filter by filter (0x80),
     one carrying more filters than this closes the connection."""
+    receive_maximum: Positive = 20
+    """QoS 2 messages one client may have sent and not yet released (PUBREC answered, no PUBREL
+    yet; each kept whole, with a persistent session while offline too), as MQTT 5's Receive
+    Maximum; one more closes the connection as a protocol violation."""
     max_queued_messages: NonNegative = 1000
     """QoS 1/2 messages kept for one offline persistent session; beyond, the oldest is dropped."""
     session_expiry: PositiveDuration = PositiveDuration(7 * 86_400)

@@ -4,7 +4,7 @@ Layout:
 - what staff use: `_registry` (the device inventory), `_readings`, `_alerts`; `_readers` gives
   other plugins the `ReadingReader`, `DeviceDirectory` and `DeviceAlerts` contracts;
 - the telemetry path: `_telemetry` (the message format), `_spool` (fsynced before the
-  acknowledgement), `_ingest` and `_writer` (batches into PostgreSQL), `_alert_rules`
+  acknowledgement), `_ingest`, `_batches` and `_writer` (batches into PostgreSQL), `_alert_rules`
   (thresholds; notifications tells the care team), `_presence` and `_silence`;
 - MQTT identity: `_credentials` (sign-in) and `_acl` (who may use which topic); `_push` carries
   pushes to apps over NATS;

@@ -4,6 +4,9 @@ from hduce.plugins.devices.services._credentials import ClientKind
 
 PUBLISH, SUBSCRIBE, RECEIVE = "publish", "subscribe", "receive"
 DEVICE_PUBLISH = ("telemetry", "status")
+MAX_FILTER_LENGTH, MAX_FILTER_LEVELS = 256, 16
+"""The longest topic filter a client may subscribe to, in characters and in levels: every
+filter held is matched against every message the broker routes, for as long as it is held."""
 
 
 def telemetry_topic(device_id: str) -> str:
@@ -14,6 +17,8 @@ def telemetry_topic(device_id: str) -> str:
 def allowed(kind: ClientKind | None, username: str, topic: str, action: str) -> bool:
     """Whether the client may publish, subscribe to or receive `topic` (always a bool)."""
     levels = topic.split("/")
+    if action == SUBSCRIBE and (len(topic) > MAX_FILTER_LENGTH or len(levels) > MAX_FILTER_LEVELS):
+        return False
     if kind is ClientKind.DEVICE:
         if action == PUBLISH:
             return (

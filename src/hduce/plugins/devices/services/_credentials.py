@@ -34,6 +34,14 @@ class SignedIn:
     """Epoch seconds; the broker closes the connection then."""
 
 
+def uuid_of(text: str) -> uuid.UUID | None:
+    """`text` as a UUID, in any spelling `uuid` reads (capitals, no dashes, braces, urn:uuid:)."""
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
+
+
 def new_secret() -> str:
     """A fresh device secret (256 bits, URL-safe); only its hash is stored."""
     return secrets.token_urlsafe(SECRET_BYTES)
@@ -53,9 +61,8 @@ class MqttSignIn:
 
     async def identify(self, username: str, password: str) -> SignedIn | None:
         """Who a valid client is, or None to refuse the connection."""
-        try:
-            client_id = uuid.UUID(username)
-        except ValueError:
+        client_id = uuid_of(username)
+        if client_id is None:
             return None
         row = await self._store.sign_in(client_id)
         if row is not None:
@@ -73,12 +80,9 @@ class MqttSignIn:
         return SignedIn(ClientKind.USER, str(client_id), expires_at=expires_at)
 
     async def is_device_id(self, client_id: str) -> bool:
-        """Whether `client_id` is a registered device's id, spelled as it signs in (`uuid`)."""
-        try:
-            device_id = uuid.UUID(client_id)
-        except ValueError:
-            return False
-        return str(device_id) == client_id and await self._store.sign_in(device_id) is not None
+        """Whether `client_id` is a registered device's id, in any spelling `uuid` reads."""
+        device_id = uuid_of(client_id)
+        return device_id is not None and await self._store.sign_in(device_id) is not None
 
     def token_still_valid(self, token: str) -> bool:
         """Whether an app's access token is unexpired and unrevoked (its session not ended)."""

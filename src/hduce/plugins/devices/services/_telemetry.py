@@ -6,8 +6,9 @@
               {"metric": "diastolic", "value": 84, "unit": "mmHg"}]}
 ```
 `ts` (when measured, with a UTC offset) may be left out: the arrival time is used then.
-`id` (optional, up to 64 characters) names the message; a message sent again with the same `id`
-(or, without one, the same bytes with the same `ts`) is stored once.
+`id` (optional, up to 64 characters, no NUL: PostgreSQL text cannot hold it) names the
+message; a message sent again with the same `id` (or, without one, the same bytes with the same
+`ts`) is stored once.
 """
 
 import hashlib
@@ -87,6 +88,8 @@ def parse(
     except msgspec.DecodeError as exc:
         raise InvalidTelemetry(str(exc)) from None
     _refuse_duplicate_keys(payload, telemetry)
+    if telemetry.id is not None and "\x00" in telemetry.id:
+        raise InvalidTelemetry("`id` holds a NUL character (U+0000)")
     if telemetry.ts is not None:
         if telemetry.ts.tzinfo is None:
             raise InvalidTelemetry("`ts` needs a UTC offset, e.g. 2026-12-01T09:30:00Z")

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import NamedTuple
 
+import asyncpg
+
 from hduce.core.db import Database
 from hduce.plugins.devices.services._alert_rules import AlertRules, StoredReading
 from hduce.plugins.devices.services._telemetry import Telemetry, message_key
@@ -46,12 +48,25 @@ class Invalid:
     def add(self, device_id: uuid.UUID, reason: str) -> None:
         """Count one refused message of `device_id`."""
         self.counts[device_id] += 1
-        self.reasons[device_id] = reason[:500]
+        self.reasons[device_id] = storable(reason[:500])
 
     def merge(self, older: "Invalid") -> None:
         """Take back counts whose write failed (newer reasons win)."""
         self.counts.update(older.counts)
         self.reasons = {**older.reasons, **self.reasons}
+
+
+def storable(text: str) -> str:
+    """`text` as PostgreSQL text can hold it: NUL and lone surrogates written as escapes."""
+    return text.encode("utf-8", "backslashreplace").decode().replace("\x00", "\\u0000")
+
+
+def refused_for_its_data(exc: BaseException) -> bool:
+    """Whether PostgreSQL refused a value the batch holds (sending it again would fail again).
+
+    Not a lost connection or an overloaded server: those pass, and the batch is retried.
+    """
+    return isinstance(exc, (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError))
 
 
 async def write(

@@ -218,9 +218,11 @@ class DeviceBroker:
         return {f"refused_{reason}": counts.get(reason, 0) for reason in REFUSALS}
 
     async def health(self) -> HealthStatus:
-        """Listening, clients, spool use and message counts; unhealthy while the spool is full.
+        """Listening, clients, spool use and message counts; unhealthy when stuck.
 
-        A full spool means telemetry is not acknowledged (devices send it again later).
+        Stuck: the spool is full (telemetry is not acknowledged; devices send it again later),
+        or the writer's last attempt failed (what is acknowledged is neither stored nor
+        alerted on meanwhile).
         """
         ingest = self.ingest
         detail: dict[str, Any] = {
@@ -234,9 +236,11 @@ class DeviceBroker:
             "spool_bytes": ingest.spool.live_bytes,
             "spool_capacity_bytes": ingest.spool.max_bytes,
             "spool_full": ingest.full,
+            "writer_failing": ingest.failing,
             **{f"messages_{k}": v for k, v in sorted(ingest.counts.items())},
         }
-        return HealthStatus(ok=self.listening and not ingest.full, detail=detail)
+        ok = self.listening and not ingest.full and not ingest.failing
+        return HealthStatus(ok=ok, detail=detail)
 
 
 def _canonical(username: str | None) -> str | None:

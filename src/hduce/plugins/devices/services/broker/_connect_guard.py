@@ -32,6 +32,7 @@ REFUSALS = (
     "packet_too_large",
     "protocol_violation",
     "too_many_filters",
+    "too_many_unreleased",
 )
 """Why the broker closed sockets, counted (shown in the health check)."""
 SIGN_IN_CLOSE_SECONDS = 1.0
@@ -49,6 +50,7 @@ class BrokerLimits:
     unauthenticated_per_address: int
     max_packet_size: int
     max_subscriptions: int
+    receive_maximum: int
     max_queued_messages: int
     max_sessions_per_identity: int
     max_packet_rate: float
@@ -62,6 +64,7 @@ class BrokerLimits:
             unauthenticated_per_address=config.max_unauthenticated_per_address,
             max_packet_size=config.max_packet_size,
             max_subscriptions=config.max_subscriptions,
+            receive_maximum=config.receive_maximum,
             max_queued_messages=config.max_queued_messages,
             max_sessions_per_identity=config.max_sessions_per_identity,
             max_packet_rate=config.max_packet_rate,

@@ -11,6 +11,7 @@ from amqtt.mqtt.connack import (
     IDENTIFIER_REJECTED,
     NOT_AUTHORIZED,
     SERVER_UNAVAILABLE,
+    UNACCEPTABLE_PROTOCOL_VERSION,
     ConnackPacket,
 )
 from amqtt.mqtt.packet import MQTTFixedHeader
@@ -18,6 +19,7 @@ from amqtt.mqtt.protocol.broker_handler import BrokerProtocolHandler
 from amqtt.session import Session
 
 from hduce.plugins.devices.services._acl import will_allowed
+from hduce.plugins.devices.services._credentials import uuid_of
 from hduce.plugins.devices.services.broker._amqtt_plugins import KIND
 from hduce.plugins.devices.services.broker._connect_guard import ConnectGuard
 from hduce.plugins.devices.services.broker._handshakes import GONE
@@ -29,7 +31,11 @@ from hduce.plugins.devices.services.broker._session_limits import BoundedSession
 from hduce.plugins.devices.services.broker._sessions import BoundSessions
 from hduce.plugins.devices.services.broker._telemetry_will import TelemetryWills
 from hduce.plugins.devices.services.broker._turns import ClientIdTurns
-from hduce.plugins.devices.services.broker._wire_rules import Malformed, check_connect
+from hduce.plugins.devices.services.broker._wire_rules import (
+    Malformed,
+    OtherVersion,
+    check_connect,
+)
 
 DeviceIds = Callable[[str], Awaitable[bool]]
 """Whether a client id is a registered device's id (as the device signs in with it)."""
@@ -87,13 +93,14 @@ class SignedInOnlyBroker(
     ) -> tuple[BrokerProtocolHandler, Session]:
         where = f"{remote_address}:{remote_port}"
         try:
-            connect = BufferReader(await self._checked_connect(reader))
+            connect = BufferReader(await self._checked_connect(reader, writer))
             handler, session = await DeviceProtocolHandler.init_from_connect(
                 connect, writer, self.plugins_manager
             )
             handler.on_refusal = self._refused
             handler.packet_rate = self.limits.max_packet_rate
             handler.max_filters = self.limits.max_subscriptions
+            handler.receive_maximum = self.limits.receive_maximum
         except MQTTError as exc:
             self.logger.warning("invalid connection from %s: %s", where, exc)
             with contextlib.suppress(*GONE):
@@ -137,8 +144,11 @@ class SignedInOnlyBroker(
             await self.turns.wait_turn(session.client_id, handler)
             handler.end_turn = functools.partial(self.turns.end_turn, handler)
 
-    async def _checked_connect(self, reader: SizeCappedReader) -> bytes:
-        """The first packet, read whole and checked (`check_connect`); amqtt decodes these bytes."""
+    async def _checked_connect(self, reader: SizeCappedReader, writer: Any) -> bytes:
+        """The first packet, read whole and checked (`check_connect`); amqtt decodes these bytes.
+
+        An MQTT 3.1 CONNECT is answered "unacceptable protocol version" on `writer`.
+        """
         packet = await reader.read_packet()
         if packet is None:
             raise NoDataError("the connection closed before its CONNECT")
@@ -147,6 +157,10 @@ class SignedInOnlyBroker(
             check_connect(first, body)
         except Malformed as exc:
             self._refused("protocol_violation")
+            raise MQTTError(str(exc)) from exc
+        except OtherVersion as exc:
+            with contextlib.suppress(*GONE, OSError, RuntimeError):
+                await ConnackPacket.build(0, UNACCEPTABLE_PROTOCOL_VERSION).to_stream(writer)
             raise MQTTError(str(exc)) from exc
         return MQTTFixedHeader(first >> 4, first & 0x0F, len(body)).to_bytes() + body
 
@@ -188,9 +202,9 @@ class SignedInOnlyBroker(
 
         A device's id is its client id alone: another client holding it with a persistent
         session (even before the device first connects, or after a restart) would otherwise
-        shut the device out until the session expired.
+        shut the device out until the session expired. Any spelling of the id is the device's.
         """
         client_id = session.client_id or ""
-        if self._device_ids is None or client_id == session.username:
+        if self._device_ids is None or uuid_of(client_id) == uuid_of(session.username or ""):
             return False
         return await self._device_ids(client_id)

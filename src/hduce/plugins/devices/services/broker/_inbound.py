@@ -32,7 +32,10 @@ class DurableInbound:
     packet id seen and not yet released in this session (`session.inflight_in`, which survives
     a reconnect with clean session 0) only gets its PUBREC again ([MQTT-4.3.3-2]: method A,
     store then PUBREC), or nothing while its first copy is still being written (that one
-    answers once durable).
+    answers once durable). A new QoS 2 packet id beyond `receive_maximum` messages unreleased in
+    the session (each kept whole until its PUBREL: a client never sending PUBREL would grow the
+    broker's memory without end, with a persistent session for days) closes the connection as
+    a protocol violation, as MQTT 5 treats a client exceeding the server's Receive Maximum.
 
     On a TCP or TLS socket, a device's QoS 0/1 telemetry does not even reach `handle_publish`:
     the reader hands its bytes to `publish_inline`, and the PUBACK is written to the socket by
@@ -43,10 +46,14 @@ class DurableInbound:
     plugins_manager: Any
     _keeping: set[int]
     """QoS 2 packet ids of this connection whose first copy is still being made durable."""
+    receive_maximum: int | None = None
+    """The most QoS 2 messages a client may leave unreleased (PUBREC sent, no PUBREL yet)."""
+    _over_maximum = False
     _telemetry_hook: TelemetryHookPlugin | None = None
     """The broker's telemetry plugin, found on the first PUBLISH."""
     _send_packet: Any
     _handle_message_flow: Any
+    _refuse: Any
 
     writer: Any
 
@@ -94,6 +101,10 @@ class DurableInbound:
             if packet_id not in self._keeping:  # else its first copy sends PUBREC when durable
                 await self._send_packet(PubrecPacket.build(packet_id))
             return
+        most = self.receive_maximum
+        if qos == QOS_2 and most is not None and len(inflight) >= most:
+            await self._close_unreleased(most)
+            return
         intake = self._intake()
         device_id = intake.device_of(session, topic)
         if device_id is None:
@@ -116,6 +127,16 @@ class DurableInbound:
             await self._send_packet(PubackPacket.build(packet_id))
         elif message is not None:
             await self._handle_message_flow(message)
+
+    async def _close_unreleased(self, most: int) -> None:
+        """Close the connection of a client with one QoS 2 message too many unreleased."""
+        if not self._over_maximum:  # pipelined PUBLISHes: the first one closes it
+            self._over_maximum = True
+            self._refuse(
+                f"a QoS 2 PUBLISH with {most} unreleased already (receive_maximum)",
+                "too_many_unreleased",
+            )
+            await self.writer.close()
 
     async def drain_acknowledgements(self) -> None:
         """Wait while the client leaves its PUBACKs unread (called after `publish_inline`).

@@ -31,28 +31,40 @@ from amqtt.mqtt.packet import (
 _FLAGS_0010 = (PUBREL, SUBSCRIBE, UNSUBSCRIBE)
 _SERVER_ONLY = {CONNACK: "CONNACK", SUBACK: "SUBACK", UNSUBACK: "UNSUBACK", PINGRESP: "PINGRESP"}
 _BODY_LENGTH = {PUBACK: 2, PUBREC: 2, PUBREL: 2, PUBCOMP: 2, PINGREQ: 0, DISCONNECT: 0}
-_WILL_FLAG, _WILL_QOS, _WILL_RETAIN, _PASSWORD, _USERNAME = 0x04, 0x18, 0x20, 0x40, 0x80
+_RESERVED, _WILL_FLAG, _WILL_QOS, _WILL_RETAIN = 0x01, 0x04, 0x18, 0x20
+_PASSWORD, _USERNAME = 0x40, 0x80
 
 
 class Malformed(ValueError):
     """A packet that breaks MQTT 3.1.1: the connection is closed, nothing is answered."""
 
 
+class OtherVersion(ValueError):
+    """An MQTT 3.1 CONNECT (`MQIsdp`): answered "unacceptable protocol version", then closed."""
+
+
 def check_connect(first: int, body: bytes) -> None:
     """The first packet of a connection: an MQTT 3.1.1 CONNECT, whole and well formed.
 
     A CONNECT of another protocol level is left to amqtt, which answers "unacceptable protocol
-    version" (an MQTT 5 client then tries 3.1.1).
+    version" (an MQTT 5 client then tries 3.1.1); MQTT 3.1's (protocol name `MQIsdp`, which
+    amqtt closes unanswered) raises `OtherVersion`, to get that answer too.
     """
     if first != CONNECT << 4:
         what = "CONNECT" if first >> 4 == CONNECT else f"packet type {first >> 4}"
         raise Malformed(f"the first packet is {what} with byte {first:#04x} [MQTT-3.1.0-1]")
     name, position = _string(body, 0)
+    if name == "MQIsdp":
+        raise OtherVersion("an MQTT 3.1 CONNECT (MQIsdp)")
     if name != "MQTT" or body[position : position + 1] != b"\x04":
         return
     if len(body) < position + 4:
         raise Malformed("CONNECT ends inside its variable header")
     flags = body[position + 1]
+    if flags & _RESERVED:
+        raise Malformed("the CONNECT flags' reserved bit is set [MQTT-3.1.2-3]")
+    if flags & _PASSWORD and not flags & _USERNAME:
+        raise Malformed("a password without a username [MQTT-3.1.2-22]")
     if not flags & _WILL_FLAG and flags & (_WILL_QOS | _WILL_RETAIN):
         raise Malformed("will QoS or retain set without the will flag [MQTT-3.1.2-13, -15]")
     if flags & _WILL_QOS == _WILL_QOS:
