@@ -14,7 +14,10 @@ from tests.plugins.users.clinic import Clinic, Member
 from tests.support.analytics import analytics_sections
 from tests.support.context import wait_for_row
 
-GAVE_UP = "the worker extracting it stopped 3 times (killed or crashed) before finishing"
+GAVE_UP = (
+    "its extraction started 3 times and never finished (the worker stopped, was killed or "
+    "crashed, or lost the database, before storing the result)"
+)
 
 
 async def redeliver(clinic: Clinic, document: dict[str, Any]) -> None:

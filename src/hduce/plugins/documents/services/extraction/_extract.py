@@ -36,6 +36,8 @@ class ExtractionOptions(msgspec.Struct, frozen=True, kw_only=True):
     """Most bytes one PDF stream may inflate to (0: no check)."""
     max_pixels: int = 50_000_000
     """Most pixels of one picture."""
+    max_entities: int = 10_000
+    """Most entities kept (the first found)."""
 
     @classmethod
     def from_config(cls, config: DocumentsConfig) -> "ExtractionOptions":
@@ -52,6 +54,7 @@ class ExtractionOptions(msgspec.Struct, frozen=True, kw_only=True):
             ocr=ocr,
             max_stream=config.extraction_memory_limit // 4,
             max_pixels=config.max_image_pixels,
+            max_entities=config.max_entities,
         )
 
 
@@ -134,24 +137,31 @@ def _extract(path: Path, content_type: str, options: ExtractionOptions) -> Extra
         pages = _image_pages(path, options)
     elif content_type == TEXT:
         text = normalize(decode_text(path.read_bytes()))
-        return ExtractionResult(ok=True, text=text, entities=_entities(text, options))
+        entities, cut = _entities(text, options)
+        return ExtractionResult(ok=True, text=text, entities=entities, note=cut)
     else:
         return _failed(f"no extractor for {content_type}")
     if isinstance(pages, ExtractionResult):
         return pages
     text = PAGE_BREAK.join(pages.texts)
+    entities, cut = _entities(text, options)
+    notes = [note for note in (pages.note(options.ocr), cut) if note]
     return ExtractionResult(
         ok=True,
         text=text,
         page_count=len(pages.texts),
-        entities=_entities(text, options),
-        note=pages.note(options.ocr),
+        entities=entities,
+        note="; ".join(notes) or None,
     )
 
 
-def _entities(text: str, options: ExtractionOptions) -> list[dict[str, Any]]:
+def _entities(text: str, options: ExtractionOptions) -> tuple[list[dict[str, Any]], str | None]:
+    """The first `max_entities` entities of `text`, and a note when more were found."""
     found = extract_entities(text, date_order=options.date_order)
-    return [msgspec.to_builtins(entity) for entity in found]
+    kept = [msgspec.to_builtins(entity) for entity in found[: options.max_entities]]
+    if len(found) <= len(kept):
+        return kept, None
+    return kept, f"{len(found)} entities found; only the first {len(kept)} are kept (max_entities)"
 
 
 def _pdf_pages(path: Path, ocr: OcrOptions) -> _Pages | ExtractionResult:
