@@ -96,12 +96,14 @@ class Extraction:
 
     async def _finish(self, claimed: Any, result: dict[str, Any]) -> None:
         status = DocumentStatus.DONE if result["ok"] else DocumentStatus.FAILED
-        if status == DocumentStatus.FAILED:
-            logger.warning("extraction of document %s failed: %s", claimed["id"], result["error"])
         entities = (await asyncio.to_thread(msgspec.json.encode, result["entities"])).decode()
         async with self._db.transaction():
             if not await self._store.finish(claimed["id"], status, result, entities):
                 return  # deleted meanwhile
+            if status == DocumentStatus.FAILED:
+                logger.warning(
+                    "extraction of document %s failed: %s", claimed["id"], result["error"]
+                )
             fields = {
                 "document_id": claimed["id"],
                 "patient_id": claimed["patient"],
