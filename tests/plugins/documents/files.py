@@ -3,6 +3,7 @@
 import base64
 import binascii
 import io
+import struct
 import zlib
 from typing import Any
 
@@ -203,6 +204,19 @@ def blank_picture(size: tuple[int, int]) -> bytes:
     buffer = io.BytesIO()
     Image.new("1", size, 1).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def claimed_picture(width: int, height: int) -> bytes:
+    """A 1-bit PNG whose header claims `width` x `height` pixels, with one row of them."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    row = zlib.compress(b"\x00" + b"\xff" * (width // 8))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", row) + chunk(b"IEND", b"")
 
 
 def scanned_letters_pdf(pages: int) -> bytes:

@@ -9,7 +9,7 @@ import pytest
 
 from hduce.plugins.documents.services.extraction import ExtractionOptions, OcrOptions, extract_file
 from hduce.plugins.documents.services.extraction._budget import OverBudget, check_pdf_streams
-from tests.plugins.documents.files import blank_picture, inflating_pdf, long_pdf
+from tests.plugins.documents.files import blank_picture, claimed_picture, inflating_pdf, long_pdf
 from tests.plugins.documents.helpers import extracted, extraction_processes, uploaded
 from tests.plugins.users.clinic import Clinic, Member
 
@@ -157,3 +157,17 @@ def test_a_stream_deflated_more_times_than_followed_fails(tmp_path: Path) -> Non
     pdf.write_bytes(inflating_pdf(MIB, layers=20))
     with pytest.raises(OverBudget, match="a stream encoded more than 16 times over"):
         check_pdf_streams(pdf, 16 * MIB)
+
+
+@pytest.mark.parametrize("side", [10_000, 30_000])
+def test_a_picture_over_max_image_pixels_fails_with_its_size_however_large(
+    tmp_path: Path, side: int
+) -> None:
+    poster = tmp_path / "poster.png"
+    poster.write_bytes(claimed_picture(side, side))
+    result = extract_file(str(poster), "image/png", ExtractionOptions())
+    millions = side * side / 1e6
+    assert result["error"] == (
+        f"the picture has {side} x {side} pixels ({millions:.1f} million); "
+        "at most 50.0 million are read"
+    )
