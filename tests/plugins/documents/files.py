@@ -1,6 +1,9 @@
 """Real files made in the tests: PDFs (fpdf2), images (Pillow), text; nothing is committed."""
 
+import base64
+import binascii
 import io
+import struct
 import zlib
 from typing import Any
 
@@ -138,27 +141,37 @@ CLINIC_LETTER = (
 
 
 def inflating_pdf(
-    inflated: int, *, end_of_line: bytes = b"\n", window_bits: int = 15, twice: bool = False
+    inflated: int,
+    *,
+    end_of_line: bytes = b"\n",
+    window_bits: int = 15,
+    layers: int = 1,
+    text: bytes = b"",
 ) -> bytes:
     """One page whose content stream is `inflated` bytes of blanks, deflated to about 1/200.
 
-    `end_of_line` follows the `stream` keyword; `window_bits` is the deflate window; `twice`
-    deflates the deflated bytes again, under a `[/FlateDecode /FlateDecode]` chain.
+    `end_of_line` follows the `stream` keyword; `window_bits` is the deflate window; `layers`
+    deflates it that many times (a `/FlateDecode` chain); `text` (`AHx` or `A85`) writes the
+    result as ASCII hex or ASCII85 text, its filter before the Flate ones.
     """
     deflater = zlib.compressobj(1, zlib.DEFLATED, window_bits)
     blanks = b" " * (1024 * 1024)
     stream = b"".join(deflater.compress(blanks) for _ in range(inflated // len(blanks)))
     stream += deflater.flush()
-    if twice:
+    for _ in range(layers - 1):
         stream = zlib.compress(stream)
-    filters = b"[/FlateDecode /FlateDecode]" if twice else b"/FlateDecode"
+    filters = [b"/FlateDecode"] * layers
+    if text == b"AHx":
+        stream, filters = binascii.hexlify(stream) + b">", [b"/ASCIIHexDecode", *filters]
+    elif text == b"A85":
+        stream, filters = base64.a85encode(stream, wrapcol=72, adobe=True)[2:], [b"/A85", *filters]
     return _assembled_pdf(
         [
             b"<< /Type /Catalog /Pages 2 0 R >>",
             b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
-            b"<< /Length %d /Filter %s >>\nstream%s%s\nendstream"
-            % (len(stream), filters, end_of_line, stream),
+            b"<< /Length %d /Filter [%s] >>\nstream%s%s\nendstream"
+            % (len(stream), b" ".join(filters), end_of_line, stream),
         ]
     )
 
@@ -191,6 +204,19 @@ def blank_picture(size: tuple[int, int]) -> bytes:
     buffer = io.BytesIO()
     Image.new("1", size, 1).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def claimed_picture(width: int, height: int) -> bytes:
+    """A 1-bit PNG whose header claims `width` x `height` pixels, with one row of them."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    row = zlib.compress(b"\x00" + b"\xff" * (width // 8))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", row) + chunk(b"IEND", b"")
 
 
 def scanned_letters_pdf(pages: int) -> bytes:

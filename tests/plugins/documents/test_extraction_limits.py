@@ -1,5 +1,6 @@
 """Extraction under a memory limit: bombs fail with a reason, their neighbours are unaffected."""
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -8,7 +9,7 @@ import pytest
 
 from hduce.plugins.documents.services.extraction import ExtractionOptions, OcrOptions, extract_file
 from hduce.plugins.documents.services.extraction._budget import OverBudget, check_pdf_streams
-from tests.plugins.documents.files import blank_picture, inflating_pdf, long_pdf
+from tests.plugins.documents.files import blank_picture, claimed_picture, inflating_pdf, long_pdf
 from tests.plugins.documents.helpers import extracted, extraction_processes, uploaded
 from tests.plugins.users.clinic import Clinic, Member
 
@@ -99,11 +100,25 @@ def test_a_large_picture_is_only_refused_when_it_would_be_decoded(tmp_path: Path
         # inner layer deflated with a 16 KiB window, whose header is not 0x78).
         {"end_of_line": b"\r"},
         {"end_of_line": b"\r\n"},
-        {"twice": True},
-        {"twice": True, "window_bits": 14},
+        {"layers": 2},
+        {"layers": 2, "window_bits": 14},
         {"window_bits": 9},
+        # PDFium skips whatever follows `stream` on its line; filters may come before Flate,
+        # and Flate may be chained more than three times.
+        {"end_of_line": b" \n"},
+        {"end_of_line": b"\t \r\n"},
+        {"end_of_line": b" \r"},
+        {"text": b"AHx"},
+        {"text": b"A85"},
+        {"text": b"AHx", "layers": 3},
+        {"layers": 4},
+        {"layers": 6},
     ],
-    ids=["plain", "cr", "crlf", "twice", "twice-16k-window", "512-byte-window"],
+    ids=[
+        *("plain", "cr", "crlf", "twice", "twice-16k-window", "512-byte-window"),
+        *("space-lf", "blanks-crlf", "space-cr", "ascii-hex", "ascii85", "ascii-hex-3-flate"),
+        *("4-flate", "6-flate"),
+    ],
 )
 def test_the_inflate_budget_sees_every_form_of_deflated_stream(
     tmp_path: Path, form: dict[str, Any]
@@ -112,3 +127,47 @@ def test_the_inflate_budget_sees_every_form_of_deflated_stream(
     pdf.write_bytes(inflating_pdf(64 * MIB, **form))
     with pytest.raises(OverBudget, match="inflates to more than 16 MiB"):
         check_pdf_streams(pdf, 16 * MIB)
+
+
+@pytest.mark.parametrize(
+    "form",
+    [{"end_of_line": b" \n"}, {"text": b"AHx"}, {"text": b"A85", "layers": 4}],
+    ids=["space-lf", "ascii-hex", "ascii85-4-flate"],
+)
+def test_a_stream_under_the_budget_is_read_in_every_form(
+    tmp_path: Path, form: dict[str, Any]
+) -> None:
+    pdf = tmp_path / "small.pdf"
+    pdf.write_bytes(inflating_pdf(4 * MIB, **form))
+    check_pdf_streams(pdf, 16 * MIB)
+    result = extract_file(str(pdf), "application/pdf", ExtractionOptions(max_stream=16 * MIB))
+    assert (result["ok"], result["page_count"]) == (True, 1), result["error"]
+
+
+def test_many_stream_keywords_without_a_line_end_are_checked_at_once(tmp_path: Path) -> None:
+    pdf = tmp_path / "streams.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n" + b"stream " * 2_000_000)
+    started = time.monotonic()
+    check_pdf_streams(pdf, 16 * MIB)
+    assert time.monotonic() - started < 2
+
+
+def test_a_stream_deflated_more_times_than_followed_fails(tmp_path: Path) -> None:
+    pdf = tmp_path / "deep.pdf"
+    pdf.write_bytes(inflating_pdf(MIB, layers=20))
+    with pytest.raises(OverBudget, match="a stream encoded more than 16 times over"):
+        check_pdf_streams(pdf, 16 * MIB)
+
+
+@pytest.mark.parametrize("side", [10_000, 30_000])
+def test_a_picture_over_max_image_pixels_fails_with_its_size_however_large(
+    tmp_path: Path, side: int
+) -> None:
+    poster = tmp_path / "poster.png"
+    poster.write_bytes(claimed_picture(side, side))
+    result = extract_file(str(poster), "image/png", ExtractionOptions())
+    millions = side * side / 1e6
+    assert result["error"] == (
+        f"the picture has {side} x {side} pixels ({millions:.1f} million); "
+        "at most 50.0 million are read"
+    )

@@ -8,13 +8,22 @@ from typing import Any
 
 from hduce.core.outbox import NOTIFY_CHANNEL
 from hduce.core.registry import HealthStatus
-from tests.plugins.documents.files import corrupt_pdf, encrypted_pdf, long_pdf
-from tests.plugins.documents.helpers import API, extracted, uploaded
+from tests.plugins.documents.files import (
+    corrupt_pdf,
+    encrypted_pdf,
+    long_pdf,
+    scanned_letters_pdf,
+)
+from tests.plugins.documents.helpers import API, extracted, processing, uploaded
 from tests.plugins.users.clinic import Clinic, Member
 from tests.support.analytics import analytics_sections
 from tests.support.context import wait_for_row
 
-GAVE_UP = "the worker extracting it stopped 3 times (killed or crashed) before finishing"
+GAVE_UP = (
+    "its extraction started 3 times and never finished (the worker stopped, was killed or "
+    "crashed, or lost the database, before storing the result)"
+)
+DELETED = "deleted before its extraction finished"
 
 
 async def redeliver(clinic: Clinic, document: dict[str, Any]) -> None:
@@ -155,6 +164,21 @@ async def test_a_deleted_document_is_not_extracted(
         "SELECT status, text FROM document WHERE id = $1", uuid.UUID(created["id"])
     )
     assert (row["status"], row["text"]) == ("pending", None)
+
+
+async def test_a_document_deleted_before_its_extraction_finished_ends_failed(
+    clinic: Clinic, doctor: Member, patient: Member
+) -> None:
+    scan = await uploaded(clinic, doctor, scanned_letters_pdf(8), patient=patient)
+    await processing(clinic, scan["id"])
+    response = await clinic.client.delete(f"{API}/{scan['id']}", headers=doctor.headers)
+    assert response.status_code == 204, response.text
+    (row,) = await clinic.fetch(
+        "SELECT status, error, text, deleted_at FROM document WHERE id = $1",
+        uuid.UUID(scan["id"]),
+    )
+    assert row["deleted_at"] is not None
+    assert (row["status"], row["error"], row["text"]) == ("failed", DELETED, None)
 
 
 async def test_health_reports_the_store_and_the_backlog(clinic: Clinic) -> None:

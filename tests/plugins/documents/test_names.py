@@ -19,9 +19,9 @@ async def named(clinic: Clinic, caller: Member, filename: str, title: str) -> di
     return await uploaded(clinic, caller, unique_text(), filename=filename, title=title)
 
 
-async def download_name(clinic: Clinic, caller: Member, title: str) -> str:
-    """The name a text document uploaded without a filename downloads as."""
-    created = await uploaded(clinic, caller, unique_text(), title=title)
+async def download_name(clinic: Clinic, caller: Member, title: str, **params: str) -> str:
+    """The name a text document uploaded with `title` (no filename unless given) downloads as."""
+    created = await uploaded(clinic, caller, unique_text(), title=title, **params)
     response = await clinic.client.get(f"{API}/{created['id']}/content", headers=caller.headers)
     assert response.status_code == 200, response.text
     assert "set-cookie" not in response.headers
@@ -193,3 +193,11 @@ async def test_a_filename_over_255_characters_is_cut_keeping_its_extension_howev
     for response in answers:
         assert response.status_code == 201, response.text
         assert response.json()["filename"] == expected
+
+
+async def test_a_long_filename_downloads_under_at_most_255_characters_with_its_extension(
+    clinic: Clinic, patient: Member
+) -> None:
+    for filename in ("B" * 600, "C" * 255, "D" * 251 + ".pdf"):
+        name = await download_name(clinic, patient, "t", filename=filename)
+        assert name == filename[0] * 251 + ".txt", filename

@@ -278,3 +278,29 @@ async def test_the_upload_bodies_are_in_the_openapi_document(clinic: Clinic) -> 
     form = paths[f"{API}/form"]["post"]["requestBody"]["content"]
     assert "multipart/form-data" in form
     assert {"413", "415", "422"} <= set(paths[API]["post"]["responses"])
+
+
+async def test_a_browser_form_without_a_file_is_422_and_a_body_not_a_form_415(
+    clinic: Clinic, doctor: Member, patient: Member
+) -> None:
+    for parts in ({"patient_id": (None, str(patient.id))}, {"other": ("a.txt", b"x")}):
+        response = await clinic.client.post(f"{API}/form", headers=doctor.headers, files=parts)
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert "file" in response.json()["detail"]
+    empty = await clinic.client.post(f"{API}/form", headers=doctor.headers)
+    assert empty.status_code == 422, empty.text
+    not_forms = [
+        await clinic.client.post(
+            f"{API}/form", headers=doctor.headers, data={"patient_id": str(patient.id)}
+        ),
+        await clinic.client.post(
+            f"{API}/form",
+            headers={**doctor.headers, "Content-Type": "text/plain"},
+            content=b"Feeling better",
+        ),
+    ]
+    for response in not_forms:
+        assert response.status_code == 415, response.text
+        assert response.json()["type"].endswith("/unsupported-type")
+        assert "`POST /api/v1/documents`" in response.json()["detail"]

@@ -42,6 +42,8 @@ class DocumentsConfig(Section):
     """An extraction process without work this long exits (a new one starts on demand)."""
     max_image_pixels: Positive = 50_000_000
     """Largest picture (or TIFF page) read, in pixels; a larger one fails before it is decoded."""
+    max_entities: Positive = 10_000
+    """Entities kept per document, the first found; the note says how many more there were."""
     storage_min_free: NonNegative = 100 * MIB
     """Free bytes the store's file system must keep; below it the health check fails."""
     date_order: Literal["dmy", "mdy"] = "dmy"

@@ -15,6 +15,7 @@ from litestar.params import Body
 from hduce.contracts.documents import DocumentKind
 from hduce.core.http import client_ip, problems
 from hduce.core.security import Principal
+from hduce.plugins.documents.errors import UnsupportedType
 from hduce.plugins.documents.routes._upload import NO_STORE, NOSNIFF
 from hduce.plugins.documents.schemas import DocumentRead
 from hduce.plugins.documents.services import DocumentServices, UploadRequest, to_read
@@ -26,6 +27,10 @@ may be at most `max_upload_size` plus 64 KiB (413 otherwise).
 """
 FORM_OVERHEAD = 64 * 1024
 READ_CHUNK = 1024 * 1024
+NOT_A_FORM = (
+    "send a `multipart/form-data` form with a `file` part here; the file itself as the request "
+    "body goes to `POST /api/v1/documents`"
+)
 
 
 class UploadForm(msgspec.Struct, kw_only=True):
@@ -48,6 +53,7 @@ def form_upload_handler(max_upload_size: int) -> HTTPRouteHandler:
         response_headers=NOSNIFF,
         responses=problems(403, 413, 415, 422),
         description=FORM_DESCRIPTION,
+        before_request=_require_form,
     )
     async def upload_document_form(
         request: Request,
@@ -71,6 +77,13 @@ def form_upload_handler(max_upload_size: int) -> HTTPRouteHandler:
             await data.file.close()
 
     return upload_document_form
+
+
+async def _require_form(request: Request) -> None:
+    """Refuse a body declared as anything but a multipart form before it is parsed as one."""
+    media_type = request.content_type[0]
+    if media_type and media_type != RequestEncodingType.MULTI_PART:
+        raise UnsupportedType(NOT_A_FORM)
 
 
 async def _read(upload: UploadFile) -> AsyncIterator[bytes]:

@@ -36,6 +36,9 @@ from hduce.plugins.documents.services._sniff import TEXT, UTF8, text_charset
 from hduce.plugins.documents.store import DocumentRow
 
 DEFAULT_PAGE_SIZE = 50
+UNFINISHED = frozenset({DocumentStatus.PENDING, DocumentStatus.PROCESSING})
+DELETED_UNFINISHED = "deleted before its extraction finished"
+"""The `error` of a document deleted while `pending` or `processing`: its final state."""
 
 
 def to_read(row: DocumentRow, *, with_entities: bool = False) -> DocumentRead:
@@ -162,7 +165,8 @@ class Documents:
     ) -> None:
         """Soft-delete (the uploader, admins): metadata stays for the audit trail.
 
-        Text and entities go, and the file too once no live document refers to it.
+        Text and entities go, and the file too once no live document refers to it. One not
+        yet extracted ends `failed` (its extraction's result is no longer stored).
         """
         async with self._parts.db.transaction():
             row = ensure_reachable(principal, await self._parts.rows.get(document_id, lock=True))
@@ -174,6 +178,11 @@ class Documents:
                 deleted_by=principal.id,
                 text=None,
                 entities="[]",
+                **(
+                    {"status": DocumentStatus.FAILED, "error": DELETED_UNFINISHED}
+                    if row.status in UNFINISHED
+                    else {}
+                ),
             )
             await self._parts.events.publish(
                 DocumentDeleted(document_id=row.id, patient_id=row.patient, deleted_by=principal.id)

@@ -45,7 +45,7 @@ def default_title(filename: str | None) -> str:
 def download_name(name: str | None, content_type: str) -> str:
     """The cleaned `name` (else `document`) with an extension matching the sniffed type.
 
-    `x.html` holding text downloads as `x.txt`.
+    `x.html` holding text downloads as `x.txt`; the name stays within `MAX_FILENAME`.
     """
     name = safe_name(name) or UNNAMED
     extensions = EXTENSIONS.get(content_type)
@@ -54,7 +54,7 @@ def download_name(name: str | None, content_type: str) -> str:
     stem, dot, extension = name.rpartition(".")
     if dot and f".{extension.lower()}" in extensions:
         return name
-    return f"{stem if dot and stem else name}{extensions[0]}"
+    return _cut(f"{stem if dot and stem else name}{extensions[0]}", MAX_FILENAME)
 
 
 def _cut(name: str, most: int) -> str:

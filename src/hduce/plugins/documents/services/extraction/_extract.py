@@ -4,7 +4,6 @@ import functools
 import logging
 import os
 import re
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,6 +35,8 @@ class ExtractionOptions(msgspec.Struct, frozen=True, kw_only=True):
     """Most bytes one PDF stream may inflate to (0: no check)."""
     max_pixels: int = 50_000_000
     """Most pixels of one picture."""
+    max_entities: int = 10_000
+    """Most entities kept (the first found)."""
 
     @classmethod
     def from_config(cls, config: DocumentsConfig) -> "ExtractionOptions":
@@ -52,6 +53,7 @@ class ExtractionOptions(msgspec.Struct, frozen=True, kw_only=True):
             ocr=ocr,
             max_stream=config.extraction_memory_limit // 4,
             max_pixels=config.max_image_pixels,
+            max_entities=config.max_entities,
         )
 
 
@@ -134,24 +136,31 @@ def _extract(path: Path, content_type: str, options: ExtractionOptions) -> Extra
         pages = _image_pages(path, options)
     elif content_type == TEXT:
         text = normalize(decode_text(path.read_bytes()))
-        return ExtractionResult(ok=True, text=text, entities=_entities(text, options))
+        entities, cut = _entities(text, options)
+        return ExtractionResult(ok=True, text=text, entities=entities, note=cut)
     else:
         return _failed(f"no extractor for {content_type}")
     if isinstance(pages, ExtractionResult):
         return pages
     text = PAGE_BREAK.join(pages.texts)
+    entities, cut = _entities(text, options)
+    notes = [note for note in (pages.note(options.ocr), cut) if note]
     return ExtractionResult(
         ok=True,
         text=text,
         page_count=len(pages.texts),
-        entities=_entities(text, options),
-        note=pages.note(options.ocr),
+        entities=entities,
+        note="; ".join(notes) or None,
     )
 
 
-def _entities(text: str, options: ExtractionOptions) -> list[dict[str, Any]]:
+def _entities(text: str, options: ExtractionOptions) -> tuple[list[dict[str, Any]], str | None]:
+    """The first `max_entities` entities of `text`, and a note when more were found."""
     found = extract_entities(text, date_order=options.date_order)
-    return [msgspec.to_builtins(entity) for entity in found]
+    kept = [msgspec.to_builtins(entity) for entity in found[: options.max_entities]]
+    if len(found) <= len(kept):
+        return kept, None
+    return kept, f"{len(found)} entities found; only the first {len(kept)} are kept (max_entities)"
 
 
 def _pdf_pages(path: Path, ocr: OcrOptions) -> _Pages | ExtractionResult:
@@ -198,15 +207,14 @@ def _image_pages(path: Path, options: ExtractionOptions) -> _Pages | ExtractionR
     from PIL import Image, ImageSequence
 
     pages = _Pages()
+    # `max_pixels` is checked before a picture is decoded, naming its size: Pillow's own check
+    # (a warning, then an error at 179 million pixels) would come first and say less.
+    Image.MAX_IMAGE_PIXELS = None
     try:
-        with warnings.catch_warnings():
-            # `max_pixels` is checked before a picture is decoded; Pillow's warning says less.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(path)
-        with image:
+        with Image.open(path) as image:
             for frame in ImageSequence.Iterator(image):
                 pages.add_scan(functools.partial(_read_frame, frame, options), options.ocr)
-    except (OSError, Image.DecompressionBombError) as exc:
+    except OSError as exc:
         return _failed(f"the image could not be read: {exc}")
     return pages
 

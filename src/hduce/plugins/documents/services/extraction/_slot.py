@@ -180,7 +180,8 @@ def _killed(code: int) -> bool:
 async def _read_answer(stream: asyncio.StreamReader) -> dict[str, Any]:
     header = await stream.readexactly(HEADER_SIZE)
     body = await stream.readexactly(frame_length(header))
-    return decode_body(body, dict[str, Any])
+    # A long text or many entities take a while to decode: not on the event loop.
+    return await asyncio.to_thread(decode_body, body, dict[str, Any])
 
 
 def _kill(process: asyncio.subprocess.Process) -> None:

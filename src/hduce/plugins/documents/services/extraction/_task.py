@@ -1,5 +1,6 @@
 """The `documents.extract` task: claim a pending document, extract in a process, store, announce."""
 
+import asyncio
 import logging
 import uuid
 from typing import Any
@@ -30,8 +31,14 @@ from hduce.plugins.documents.store import ExtractionStore
 logger = logging.getLogger("hduce.documents")
 
 MAX_ATTEMPTS = 3
-"""Claims of one document before it is marked failed (workers that died while extracting it),
-and extraction processes killed from outside while reading it (each retry in a fresh process)."""
+"""Claims of one document before it is marked failed (workers that stopped or lost the database
+before storing its result), and extraction processes killed from outside while reading it (each
+retry in a fresh process)."""
+GAVE_UP = (
+    f"its extraction started {MAX_ATTEMPTS} times and never finished (the worker stopped, was "
+    "killed or crashed, or lost the database, before storing the result)"
+)
+NOT_STORED = "its result could not be stored: the database took too long to write it"
 
 
 class Extraction:
@@ -59,8 +66,7 @@ class Extraction:
         if claimed is None:
             return
         if claimed["attempts"] > MAX_ATTEMPTS:
-            stopped = f"the worker extracting it stopped {MAX_ATTEMPTS} times (killed or crashed)"
-            await self._finish(claimed, _failure(f"{stopped} before finishing"))
+            await self._finish(claimed, _failure(GAVE_UP))
             return
         path = str(self._files.path(claimed["sha256"]))
         try:
@@ -68,7 +74,11 @@ class Extraction:
         except (ExtractionTimedOut, ExtractorCrashed) as exc:
             # Each job has a process of its own: the failure is this file's, retrying repeats it.
             result = _failure(str(exc))
-        await self._finish(claimed, result)
+        try:
+            await self._finish(claimed, result)
+        except TimeoutError:
+            # The same result would time out again: a retry would only extract the file anew.
+            await self._finish(claimed, _failure(NOT_STORED))
 
     async def _extract(self, document: uuid.UUID, path: str, content_type: str) -> dict[str, Any]:
         """Extract in a fresh process again when one is killed from outside, a few times."""
@@ -86,12 +96,14 @@ class Extraction:
 
     async def _finish(self, claimed: Any, result: dict[str, Any]) -> None:
         status = DocumentStatus.DONE if result["ok"] else DocumentStatus.FAILED
-        if status == DocumentStatus.FAILED:
-            logger.warning("extraction of document %s failed: %s", claimed["id"], result["error"])
-        entities = msgspec.json.encode(result["entities"]).decode()
+        entities = (await asyncio.to_thread(msgspec.json.encode, result["entities"])).decode()
         async with self._db.transaction():
             if not await self._store.finish(claimed["id"], status, result, entities):
                 return  # deleted meanwhile
+            if status == DocumentStatus.FAILED:
+                logger.warning(
+                    "extraction of document %s failed: %s", claimed["id"], result["error"]
+                )
             fields = {
                 "document_id": claimed["id"],
                 "patient_id": claimed["patient"],

@@ -1,0 +1,69 @@
+"""What extraction hands back stays bounded, and a result the database cannot write fails truly."""
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+
+import msgspec
+import pytest
+
+from hduce.core.config import PositiveDuration, Settings
+from tests.plugins.documents.files import long_pdf
+from tests.plugins.documents.helpers import API, extracted, uploaded
+from tests.plugins.users.clinic import Clinic, Member
+
+LINE = b"aspirin 1 mg BP 120/80 \n"
+"""Two entities: a medication with its dose and a blood pressure."""
+
+
+@pytest.fixture(scope="module")
+def settings(settings: Settings) -> Settings:
+    """The session's settings with a statement timeout of 1 s (the API's deadline)."""
+    database = msgspec.structs.replace(settings.database, statement_timeout=PositiveDuration(1))
+    return msgspec.structs.replace(settings, database=database)
+
+
+@pytest.fixture
+async def slow_done_write(clinic: Clinic) -> AsyncIterator[str]:
+    """A title whose document's `done` write takes 2 s (a trigger), over the 1 s deadline."""
+    title = f"slow-{uuid.uuid4().hex}"
+    function = title.replace("-", "_")
+    await clinic.execute(
+        f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN PERFORM pg_sleep(2); RETURN NEW; END $$"
+    )
+    await clinic.execute(
+        f"CREATE TRIGGER {function} BEFORE UPDATE ON document FOR EACH ROW "
+        f"WHEN (NEW.title = '{title}' AND NEW.status = 'done') EXECUTE FUNCTION {function}()"
+    )
+    try:
+        yield title
+    finally:
+        await clinic.execute(f"DROP TRIGGER {function} ON document")
+        await clinic.execute(f"DROP FUNCTION {function}()")
+
+
+async def test_a_text_with_more_entities_than_kept_keeps_the_first_and_says_so(
+    clinic: Clinic, patient: Member
+) -> None:
+    created = await uploaded(clinic, patient, LINE * 6_000)
+    row = await extracted(clinic, created["id"])
+    assert (row["status"], row["attempts"]) == ("done", 1)
+    assert len(json.loads(row["entities"])) == 10_000
+    assert row["note"] == "12000 entities found; only the first 10000 are kept (max_entities)"
+    answer = await clinic.client.get(f"{API}/{created['id']}", headers=patient.headers)
+    document = answer.json()
+    assert len(document["entities"]) == 10_000
+    assert document["entities"][0]["value"] == "aspirin"
+
+
+async def test_a_result_the_database_does_not_write_in_time_fails_saying_so(
+    clinic: Clinic, doctor: Member, patient: Member, slow_done_write: str
+) -> None:
+    body = long_pdf(1) + b"%" + uuid.uuid4().bytes
+    created = await uploaded(clinic, doctor, body, patient=patient, title=slow_done_write)
+    row = await extracted(clinic, created["id"])
+    assert (row["status"], row["attempts"]) == ("failed", 1)
+    assert row["error"] == (
+        "its result could not be stored: the database took too long to write it"
+    )
