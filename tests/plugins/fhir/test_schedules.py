@@ -191,6 +191,14 @@ async def test_slot_ids_that_disagree_or_do_not_exist_are_outcomes(clinic: Clini
     assert "Slot" in outcome(
         await clinic.client.post(post, json=bogus, headers=patient.headers), 400
     )
+    # An `end` is not dropped: it must be the slot's.
+    longer = {**body, "start": free[0]["start"], "end": iso(two_days_ahead_at(23))}
+    assert "Appointment.end" in outcome(
+        await clinic.client.post(post, json=longer, headers=patient.headers), 400
+    )
+    agreeing = {**longer, "end": free[0]["end"]}
+    booked = await clinic.client.post(post, json=agreeing, headers=patient.headers)
+    assert booked.status_code == 201, booked.text
     outcome(await clinic.client.get(f"{BASE}/Slot/abc", headers=patient.headers), 404)
 
 
@@ -259,3 +267,4 @@ async def test_bad_role_and_schedule_searches_are_400_outcomes(clinic: Clinic) -
     ):
         response = await clinic.client.get(f"{BASE}/{kind}", params=params, headers=patient.headers)
         assert word in outcome(response, 400), (kind, params)
+

@@ -8,6 +8,7 @@ from hduce.plugins.fhir.schemas._appointments import (
     TYPE_SYSTEM,
     appointment,
     booking,
+    check_length,
     requested_status,
     validated,
 )
@@ -76,6 +77,7 @@ __all__ = [
     "booking",
     "capability_statement",
     "check_id",
+    "check_length",
     "check_names",
     "check_unchanged",
     "codes",
