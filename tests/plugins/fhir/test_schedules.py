@@ -268,3 +268,19 @@ async def test_bad_role_and_schedule_searches_are_400_outcomes(clinic: Clinic) -
         response = await clinic.client.get(f"{BASE}/{kind}", params=params, headers=patient.headers)
         assert word in outcome(response, 400), (kind, params)
 
+
+async def test_a_deactivated_practitioner_offers_no_slots(clinic: Clinic) -> None:
+    """Still listed on the type, they break no search: no slots, and their slot ids are 404."""
+    practice, gone = await open_practice(clinic), await open_practice(clinic)
+    patient = await clinic.member("patient")
+    earlier = (await slots(clinic, patient, gone, (8, 9)))[0]["id"]
+    admin = practice.admin.headers
+    left = await clinic.client.post(f"/api/v1/users/{gone.doctor.id}/deactivate", headers=admin)
+    assert left.status_code == 200, left.text
+    window = [f"ge{iso(two_days_ahead_at(8))}", f"lt{iso(two_days_ahead_at(9))}"]
+    alone = await get(clinic, patient, "Slot", schedule=f"Schedule/{gone.doctor.id}", start=window)
+    assert entries(alone) == []
+    schedules = f"Schedule/{practice.doctor.id},Schedule/{gone.doctor.id}"
+    ored = await get(clinic, patient, "Slot", schedule=schedules, start=window)
+    assert {s["schedule"]["reference"] for s in entries(ored)} == {f"Schedule/{practice.doctor.id}"}
+    outcome(await clinic.client.get(f"{BASE}/Slot/{earlier}", headers=patient.headers), 404)

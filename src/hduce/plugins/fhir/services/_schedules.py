@@ -178,6 +178,8 @@ class ScheduleService:
         offered = [t for t in types if key and t.id == key.type_id and t.active]
         if key is None or not offered or key.practitioner_id not in offered[0].practitioner_ids:
             raise NotFound("no such Slot")
+        if not await self._practitioners(frozenset({key.practitioner_id})):
+            raise NotFound("no such Slot (its practitioner no longer practises here)")
         end = key.starts_at + timedelta(seconds=1)
         query = SlotQuery(
             practitioner_id=key.practitioner_id, type_id=key.type_id, start=key.starts_at, end=end
@@ -206,8 +208,9 @@ class ScheduleService:
             for t in await self._board.types()
             if t.active and (services is None or t.id in services)
         ]
+        active = {p.id for p in await self._practitioners(frozenset(practitioner_ids))}
         found = []
-        for practitioner_id in dict.fromkeys(practitioner_ids):
+        for practitioner_id in (p for p in dict.fromkeys(practitioner_ids) if p in active):
             for offered in (t for t in types if practitioner_id in t.practitioner_ids):
                 query = SlotQuery(
                     practitioner_id=practitioner_id, type_id=offered.id, start=start, end=end
@@ -223,13 +226,18 @@ class ScheduleService:
     async def _clinic(self, ids: frozenset[uuid.UUID] | None) -> Clinic:
         if ids is not None and not ids:
             return Clinic([], {}, [])
+        people = await self._practitioners(ids)
+        hours = await self._board.hours([person.id for person in people]) if people else []
+        types = await self._board.types()
+        return Clinic(people, {h.practitioner_id: h for h in hours}, types)
+
+    async def _practitioners(self, ids: frozenset[uuid.UUID] | None) -> list[Demographics]:
+        """The active doctors and nurses among `ids` (None: all); no one else offers slots."""
         query = PeopleQuery(
             roles=CLINICAL_ROLES, active_only=True, ids=ids, limit=MAX_PRACTITIONERS
         )
         people, _ = await self._people.search(query)
-        hours = await self._board.hours([person.id for person in people]) if people else []
-        types = await self._board.types()
-        return Clinic(people, {h.practitioner_id: h for h in hours}, types)
+        return people
 
 
 def _page(found: Sequence[dict[str, Any]], page: Paging) -> Found:
