@@ -1,7 +1,8 @@
 """FHIR `PractitionerRole`, `Schedule` and `Slot`: reads, searches, paging, booking from a slot."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from fhir.resources.R4B.appointment import Appointment
 from fhir.resources.R4B.bundle import Bundle
@@ -284,3 +285,24 @@ async def test_a_deactivated_practitioner_offers_no_slots(clinic: Clinic) -> Non
     ored = await get(clinic, patient, "Slot", schedule=schedules, start=window)
     assert {s["schedule"]["reference"] for s in entries(ored)} == {f"Schedule/{practice.doctor.id}"}
     outcome(await clinic.client.get(f"{BASE}/Slot/{earlier}", headers=patient.headers), 404)
+
+
+async def test_slot_pages_without_start_keep_the_first_pages_window(clinic: Clinic) -> None:
+    """The "next 7 days" are pinned in the links: later pages do not move with the clock."""
+    practice = await open_practice(clinic)
+    patient = await clinic.member("patient")
+    before = datetime.now(UTC)
+    first = await get(clinic, patient, "Slot", schedule=str(practice.doctor.id), _count="5")
+    after = datetime.now(UTC)
+    link = next(link["url"] for link in first["link"] if link["relation"] == "next")
+    low, high = parse_qs(urlsplit(link).query)["start"]
+    assert low.startswith("ge") and high.startswith("lt"), link
+    start = datetime.fromisoformat(low[2:].replace("Z", "+00:00"))
+    assert before <= start <= after
+    assert datetime.fromisoformat(high[2:].replace("Z", "+00:00")) == start + timedelta(days=7)
+    second = (await clinic.client.get(link, headers=patient.headers)).json()
+    assert second["total"] == first["total"]
+    pinned = await get(
+        clinic, patient, "Slot", schedule=str(practice.doctor.id), start=[low, high], _count="10"
+    )
+    assert entries(pinned) == entries(first) + entries(second)

@@ -19,6 +19,7 @@ from hduce.plugins.fhir.schemas._dates import (
     LAST_UPDATED,
     date_bounds,
     instant_bounds,
+    instant_value,
     last_updated,
 )
 from hduce.plugins.fhir.schemas._devices import device
@@ -88,6 +89,7 @@ __all__ = [
     "device",
     "document_reference",
     "instant_bounds",
+    "instant_value",
     "instants",
     "last_updated",
     "observation",

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import msgspec
+
 from hduce.contracts.appointments import OfferedType, PractitionerHours, SlotBoard, SlotQuery
 from hduce.contracts.auth import CLINICAL_ROLES
 from hduce.contracts.users import Demographics, DemographicsReader, PeopleQuery
@@ -27,6 +29,7 @@ from hduce.plugins.fhir.schemas import (
     check_names,
     codes,
     instant_bounds,
+    instant_value,
     instants,
     last_updated,
     one_id,
@@ -201,7 +204,11 @@ class ScheduleService:
         if practitioner_ids is None:
             raise BadSearch("schedule: required (Schedule/<practitioner id>)")
         statuses = codes(params, SLOT_PARAMS, "status", SLOT_STATUSES) or SLOT_STATUSES
-        start, end = _window(instant_bounds("start", params.get("start", [])))
+        bounds = instant_bounds("start", params.get("start", []))
+        start, end = _window(bounds)
+        if bounds == (None, None):  # "from now" moves with the clock: the links pin this window
+            pinned = (("start", f"ge{instant_value(start)}"), ("start", f"lt{instant_value(end)}"))
+            page = msgspec.structs.replace(page, pinned=pinned)
         services = _type_ids(params, SLOT_PARAMS)
         types = [
             t
