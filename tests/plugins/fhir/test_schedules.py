@@ -1,5 +1,6 @@
 """FHIR `PractitionerRole`, `Schedule` and `Slot`: reads, searches, paging, booking from a slot."""
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -11,6 +12,7 @@ from fhir.resources.R4B.practitionerrole import PractitionerRole
 from fhir.resources.R4B.schedule import Schedule
 from fhir.resources.R4B.slot import Slot
 
+from hduce.plugins.fhir.schemas._slot_ids import SlotKey, slot_id
 from tests.plugins.appointments.helpers import (
     Practice,
     book,
@@ -201,6 +203,12 @@ async def test_slot_ids_that_disagree_or_do_not_exist_are_outcomes(clinic: Clini
     booked = await clinic.client.post(post, json=agreeing, headers=patient.headers)
     assert booked.status_code == 201, booked.text
     outcome(await clinic.client.get(f"{BASE}/Slot/abc", headers=patient.headers), 404)
+    # A forged id at either end of the calendar names no slot either: it was a 400.
+    doctor, type_id = practice.doctor.id, uuid.UUID(practice.type_id)
+    for moment in (datetime(9999, 12, 31, 23, 59, 59), datetime(1, 1, 1, 0, 0, 1)):
+        forged = slot_id(SlotKey(doctor, type_id, moment.replace(tzinfo=UTC)))
+        for caller in (patient, practice.admin):
+            outcome(await clinic.client.get(f"{BASE}/Slot/{forged}", headers=caller.headers), 404)
 
 
 async def test_slot_pages_follow_next_links(clinic: Clinic) -> None:
