@@ -80,11 +80,7 @@ def appointment(view: AppointmentView) -> dict[str, Any]:
         "end": view.ends_at.isoformat(),
         "created": view.created_at.isoformat(),
         "participant": [
-            _participant(
-                "Patient",
-                view.patient_id,
-                "needs-action" if view.status in AWAITING_PATIENT else "accepted",
-            ),
+            _participant("Patient", view.patient_id, _patient_status(view.status)),
             _participant("Practitioner", view.practitioner_id, "accepted"),
         ],
     }
@@ -250,6 +246,17 @@ def _slot(resource: "Appointment") -> SlotKey | None:
 def _agrees(what: str, given: list[Any], expected: Any) -> None:
     if any(value != expected for value in given):
         raise BadResource(f"{what} differs from the slot's")
+
+
+def _patient_status(status: AppointmentStatus) -> str:
+    """`needs-action` until the patient confirms, then `accepted`; `declined` once cancelled.
+
+    A cancelled visit is one they take no part in, whoever cancelled it (HDuce keeps no record
+    of an earlier confirmation to show instead).
+    """
+    if status in AWAITING_PATIENT:
+        return "needs-action"
+    return "declined" if status == Status.CANCELLED else "accepted"
 
 
 def _participant(kind: str, ident: uuid.UUID, status: str) -> dict[str, Any]:
