@@ -25,6 +25,7 @@ from hduce.plugins.fhir.schemas._dates import (
 from hduce.plugins.fhir.schemas._devices import device
 from hduce.plugins.fhir.schemas._documents import binary, document_reference
 from hduce.plugins.fhir.schemas._ids import (
+    local_references,
     one_id,
     path_id,
     reference_id,
@@ -92,6 +93,7 @@ __all__ = [
     "instant_value",
     "instants",
     "last_updated",
+    "local_references",
     "observation",
     "one_id",
     "paging",
