@@ -15,7 +15,7 @@ from hduce.core.security import Principal
 from hduce.plugins.fhir.errors import BadResource
 from hduce.plugins.fhir.schemas import (
     FROM_FHIR,
-    LAST_UPDATED_PARAM,
+    LAST_UPDATED,
     PATIENT_PARAM,
     Filters,
     Found,
@@ -41,7 +41,9 @@ APPOINTMENT_PARAMS: Filters = {
     "practitioner": Param("reference", "The practitioner: Practitioner/<id> or <id>"),
     "date": instants("When it starts"),
     "status": Param("token", f"The status: {', '.join(sorted(FROM_FHIR))}", ored=True),
-    **LAST_UPDATED_PARAM,
+    LAST_UPDATED: instants(
+        "When the appointment itself last changed (not when its type was renamed since)"
+    ),
 }
 ELEMENTS = {
     "reason": "Appointment.description",

@@ -18,7 +18,7 @@ from hduce.contracts.users import Demographics, DemographicsReader, PeopleQuery
 from hduce.core.errors import NotFound
 from hduce.plugins.fhir.errors import BadSearch
 from hduce.plugins.fhir.schemas import (
-    LAST_UPDATED_PARAM,
+    LAST_UPDATED,
     ROLE_SYSTEM,
     TYPE_SYSTEM,
     Filters,
@@ -46,6 +46,12 @@ from hduce.plugins.fhir.schemas import (
 from hduce.plugins.fhir.services._caller import Caller
 
 SLOT_STATUSES = ("free", "busy")
+_LAST_UPDATED = {
+    LAST_UPDATED: instants(
+        "When the profile, the weekly hours or an appointment type listing the practitioner "
+        "last changed"
+    )
+}
 _SERVICE_TYPE = {
     "service-type": Param(
         "token", f"An appointment type offered: {TYPE_SYSTEM}|<type id> or <type id>", ored=True
@@ -56,7 +62,7 @@ ROLE_PARAMS: Filters = {
     "practitioner": Param("reference", "The practitioner: Practitioner/<id> or <id>", ored=True),
     "specialty": Param("string", "Part of the specialty"),
     "role": Param("token", f"The role: {', '.join(sorted(CLINICAL_ROLES))}", ored=True),
-    **LAST_UPDATED_PARAM,
+    **_LAST_UPDATED,
 }
 SCHEDULE_PARAMS: Filters = {
     "_id": Param("token", "The practitioner's id", ored=True),
@@ -65,7 +71,7 @@ SCHEDULE_PARAMS: Filters = {
     ),
     "active": Param("token", "true or false", ored=True),
     **_SERVICE_TYPE,
-    **LAST_UPDATED_PARAM,
+    **_LAST_UPDATED,
 }
 SLOT_PARAMS: Filters = {
     "schedule": Param("reference", "The schedule (required): Schedule/<id> or <id>", ored=True),
@@ -89,18 +95,21 @@ class Clinic:
     hours: dict[uuid.UUID, PractitionerHours]
     types: list[OfferedType]
 
+    def listing(self, practitioner_id: uuid.UUID) -> list[OfferedType]:
+        """The types that list the practitioner, active or not, by name."""
+        return [t for t in self.types if practitioner_id in t.practitioner_ids]
+
     def offered(self, practitioner_id: uuid.UUID) -> list[OfferedType]:
         """The active types the practitioner offers, by name."""
-        return [t for t in self.types if t.active and practitioner_id in t.practitioner_ids]
+        return [t for t in self.listing(practitioner_id) if t.active]
 
     def role(self, person: Demographics) -> dict[str, Any]:
         """The person's `PractitionerRole`."""
-        hours = self.hours.get(person.id)
-        return practitioner_role(person, hours, self.offered(person.id))
+        return practitioner_role(person, self.hours.get(person.id), self.listing(person.id))
 
     def schedule(self, person: Demographics) -> dict[str, Any]:
         """The person's `Schedule` (they have hours)."""
-        return schedule(person, self.hours[person.id], self.offered(person.id))
+        return schedule(person, self.hours[person.id], self.listing(person.id))
 
 
 class ScheduleService:
