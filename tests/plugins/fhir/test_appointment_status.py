@@ -162,6 +162,8 @@ async def test_a_put_changing_what_it_cannot_change_is_400_naming_each_element(
     done = await put(clinic, appointment_id, patient, **cancel, start=start.isoformat())
     assert done.status_code == 200, done.text
     assert await rest_status(clinic, appointment_id, patient) == "cancelled"
+    # Never confirmed, the patient read as `accepted` once it was cancelled: they take no part.
+    assert patient_status(done.json()) == "declined"
 
 
 async def test_a_put_names_the_appointment_of_its_url(clinic: Clinic) -> None:

@@ -200,3 +200,31 @@ async def test_a_participant_the_server_does_not_read_is_refused_naming_it(
 
 
 CONTAINED = {"resourceType": "Patient", "id": "p1", "name": [{"family": "Else"}]}
+
+
+async def test_a_booking_refuses_what_it_would_not_keep_naming_it(clinic: Clinic) -> None:
+    practice = await open_practice(clinic)
+    patient = await clinic.member("patient")
+    post, start = f"{BASE}/Appointment", two_days_ahead_at(15)
+    doctor = {"actor": {"reference": f"Practitioner/{practice.doctor.id}"}, "status": "declined"}
+    for extra, named in (
+        ({"end": iso(start + timedelta(hours=5))}, "Appointment.end"),
+        ({"minutesDuration": 90}, "Appointment.minutesDuration"),
+        ({"comment": "hello"}, "Appointment.comment"),
+        ({"contained": [CONTAINED]}, "Appointment.contained"),
+        ({"participant": [doctor]}, "Appointment.participant[0].status"),
+    ):
+        body = booking_body(practice, None, iso(start), **extra)
+        refused = await clinic.client.post(post, json=body, headers=patient.headers)
+        assert named in outcome(refused, 400), extra
+    # Given as the visit's length, in any offset, they are what is booked.
+    agreeing = booking_body(
+        practice,
+        None,
+        iso(start),
+        end=(start + timedelta(minutes=30)).astimezone(timezone(timedelta(hours=2))).isoformat(),
+        minutesDuration=30,
+    )
+    booked = await clinic.client.post(post, json=agreeing, headers=patient.headers)
+    assert booked.status_code == 201, booked.text
+    assert Appointment.model_validate(booked.json()).end == start + timedelta(minutes=30)

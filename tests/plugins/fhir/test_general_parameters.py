@@ -113,6 +113,7 @@ async def test_a_search_without_a_total_cannot_be_counted(clinic: Clinic) -> Non
         ("application/fhir+xml", 406),
         ("application/xml, text/xml;q=0.9", 406),
         ("application/fhir+json;fhirVersion=4.0", 200),
+        ("application/json+fhir", 200),  # DSTU2's name, taken in bodies: it was a 406
         ("application/fhir+xml, application/json;q=0.5", 200),
         ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", 200),  # a browser
         # q=0 is "not acceptable" (RFC 9110): these were 200s.

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from tests.plugins.appointments.helpers import book, open_practice, two_days_ahead_at
+from tests.plugins.appointments.helpers import Practice, book, open_practice, two_days_ahead_at
 from tests.plugins.documents.helpers import extracted, uploaded
 from tests.plugins.fhir.test_patients import BASE, ids, outcome
 from tests.plugins.users.clinic import Clinic, Member
@@ -52,19 +52,25 @@ async def test_appointments_by_last_updated(
     assert read.json()["meta"]["lastUpdated"].startswith("2020-05-05T10:00:00")
 
 
+async def last_changed_long_ago(clinic: Clinic, practice: Practice) -> None:
+    """Date the doctor's profile, hours and appointment type back to OLD."""
+    doctor = practice.doctor.id
+    await clinic.execute("UPDATE profile SET updated_at = $1 WHERE account = $2", OLD, doctor)
+    await clinic.execute(
+        "UPDATE practitioner_schedule SET updated_at = $1 WHERE practitioner = $2", OLD, doctor
+    )
+    await clinic.execute(
+        "UPDATE appointment_type SET updated_at = $1 WHERE id = $2::uuid", OLD, practice.type_id
+    )
+
+
 async def test_people_roles_and_schedules_by_last_updated(clinic: Clinic) -> None:
     admin = await clinic.member("admin")
     practice = await open_practice(clinic, admin=admin)
     doctor = practice.doctor.id
     patient = await clinic.member("patient")
-    await clinic.execute(
-        "UPDATE profile SET updated_at = $1 WHERE account = ANY($2::uuid[])",
-        OLD,
-        [patient.id, doctor],
-    )
-    await clinic.execute(
-        "UPDATE practitioner_schedule SET updated_at = $1 WHERE practitioner = $2", OLD, doctor
-    )
+    await clinic.execute("UPDATE profile SET updated_at = $1 WHERE account = $2", OLD, patient.id)
+    await last_changed_long_ago(clinic, practice)
     for kind, ident in (
         ("Patient", patient.id),
         ("Practitioner", doctor),
@@ -171,3 +177,26 @@ async def test_deactivating_and_reactivating_a_patient_updates_it(clinic: Clinic
         ge = f"ge{mark.isoformat()}"
         since = await found(clinic, admin, "Patient", _id=str(patient.id), _lastUpdated=ge)
         assert since == [str(patient.id)], action
+
+
+async def test_a_change_to_a_type_a_practitioner_is_listed_on_updates_their_role(
+    clinic: Clinic,
+) -> None:
+    # Renaming or withdrawing a type they offer changed both resources, not their lastUpdated.
+    admin = await clinic.member("admin")
+    practice = await open_practice(clinic, admin=admin)
+    doctor = practice.doctor.id
+    await last_changed_long_ago(clinic, practice)
+    for change in ({"name": f"Renamed {doctor}"}, {"active": False}):
+        mark = datetime.now(UTC)
+        changed = await clinic.client.patch(
+            f"/api/v1/appointments/types/{practice.type_id}", json=change, headers=admin.headers
+        )
+        assert changed.status_code == 200, changed.text
+        for kind in ("PractitionerRole", "Schedule"):
+            read = await clinic.client.get(f"{BASE}/{kind}/{doctor}", headers=admin.headers)
+            assert datetime.fromisoformat(read.json()["meta"]["lastUpdated"]) >= mark, change
+            ge = f"ge{mark.isoformat()}"
+            assert await found(clinic, admin, kind, _id=str(doctor), _lastUpdated=ge) == [
+                str(doctor)
+            ], (kind, change)

@@ -1,7 +1,9 @@
 """FHIR `PractitionerRole`, `Schedule` and `Slot`: reads, searches, paging, booking from a slot."""
 
-from datetime import timedelta
+import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from fhir.resources.R4B.appointment import Appointment
 from fhir.resources.R4B.bundle import Bundle
@@ -10,6 +12,7 @@ from fhir.resources.R4B.practitionerrole import PractitionerRole
 from fhir.resources.R4B.schedule import Schedule
 from fhir.resources.R4B.slot import Slot
 
+from hduce.plugins.fhir.schemas._slot_ids import SlotKey, slot_id
 from tests.plugins.appointments.helpers import (
     Practice,
     book,
@@ -191,7 +194,21 @@ async def test_slot_ids_that_disagree_or_do_not_exist_are_outcomes(clinic: Clini
     assert "Slot" in outcome(
         await clinic.client.post(post, json=bogus, headers=patient.headers), 400
     )
+    # An `end` is not dropped: it must be the slot's.
+    longer = {**body, "start": free[0]["start"], "end": iso(two_days_ahead_at(23))}
+    assert "Appointment.end" in outcome(
+        await clinic.client.post(post, json=longer, headers=patient.headers), 400
+    )
+    agreeing = {**longer, "end": free[0]["end"]}
+    booked = await clinic.client.post(post, json=agreeing, headers=patient.headers)
+    assert booked.status_code == 201, booked.text
     outcome(await clinic.client.get(f"{BASE}/Slot/abc", headers=patient.headers), 404)
+    # A forged id at either end of the calendar names no slot either: it was a 400.
+    doctor, type_id = practice.doctor.id, uuid.UUID(practice.type_id)
+    for moment in (datetime(9999, 12, 31, 23, 59, 59), datetime(1, 1, 1, 0, 0, 1)):
+        forged = slot_id(SlotKey(doctor, type_id, moment.replace(tzinfo=UTC)))
+        for caller in (patient, practice.admin):
+            outcome(await clinic.client.get(f"{BASE}/Slot/{forged}", headers=caller.headers), 404)
 
 
 async def test_slot_pages_follow_next_links(clinic: Clinic) -> None:
@@ -259,3 +276,41 @@ async def test_bad_role_and_schedule_searches_are_400_outcomes(clinic: Clinic) -
     ):
         response = await clinic.client.get(f"{BASE}/{kind}", params=params, headers=patient.headers)
         assert word in outcome(response, 400), (kind, params)
+
+
+async def test_a_deactivated_practitioner_offers_no_slots(clinic: Clinic) -> None:
+    """Still listed on the type, they break no search: no slots, and their slot ids are 404."""
+    practice, gone = await open_practice(clinic), await open_practice(clinic)
+    patient = await clinic.member("patient")
+    earlier = (await slots(clinic, patient, gone, (8, 9)))[0]["id"]
+    admin = practice.admin.headers
+    left = await clinic.client.post(f"/api/v1/users/{gone.doctor.id}/deactivate", headers=admin)
+    assert left.status_code == 200, left.text
+    window = [f"ge{iso(two_days_ahead_at(8))}", f"lt{iso(two_days_ahead_at(9))}"]
+    alone = await get(clinic, patient, "Slot", schedule=f"Schedule/{gone.doctor.id}", start=window)
+    assert entries(alone) == []
+    schedules = f"Schedule/{practice.doctor.id},Schedule/{gone.doctor.id}"
+    ored = await get(clinic, patient, "Slot", schedule=schedules, start=window)
+    assert {s["schedule"]["reference"] for s in entries(ored)} == {f"Schedule/{practice.doctor.id}"}
+    outcome(await clinic.client.get(f"{BASE}/Slot/{earlier}", headers=patient.headers), 404)
+
+
+async def test_slot_pages_without_start_keep_the_first_pages_window(clinic: Clinic) -> None:
+    """The "next 7 days" are pinned in the links: later pages do not move with the clock."""
+    practice = await open_practice(clinic)
+    patient = await clinic.member("patient")
+    before = datetime.now(UTC)
+    first = await get(clinic, patient, "Slot", schedule=str(practice.doctor.id), _count="5")
+    after = datetime.now(UTC)
+    link = next(link["url"] for link in first["link"] if link["relation"] == "next")
+    low, high = parse_qs(urlsplit(link).query)["start"]
+    assert low.startswith("ge") and high.startswith("lt"), link
+    start = datetime.fromisoformat(low[2:].replace("Z", "+00:00"))
+    assert before <= start <= after
+    assert datetime.fromisoformat(high[2:].replace("Z", "+00:00")) == start + timedelta(days=7)
+    second = (await clinic.client.get(link, headers=patient.headers)).json()
+    assert second["total"] == first["total"]
+    pinned = await get(
+        clinic, patient, "Slot", schedule=str(practice.doctor.id), start=[low, high], _count="10"
+    )
+    assert entries(pinned) == entries(first) + entries(second)

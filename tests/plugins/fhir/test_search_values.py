@@ -112,3 +112,32 @@ async def test_a_code_without_a_system_matches_no_coded_value(clinic: Clinic) ->
         )
         assert answer.status_code == 200, (kind, answer.text)
         assert answer.json()["entry"] == [], kind
+
+
+async def test_a_reference_may_be_this_servers_absolute_url(clinic: Clinic) -> None:
+    # The URLs this server writes (`fullUrl`) were refused as search values: 400 "not an id".
+    admin = await clinic.member("admin")
+    practice = await open_practice(clinic, admin=admin)
+    patient, _ = await patient_with_readings(clinic)
+    here = f"{clinic.client.base_url}".rstrip("/") + BASE
+    doctor = practice.doctor.id
+    cases = [
+        (admin, "PractitionerRole", "practitioner", f"Practitioner/{doctor}"),
+        (admin, "Schedule", "actor", f"PractitionerRole/{doctor}"),
+        (patient, "Observation", "patient", f"Patient/{patient.id}"),
+        (admin, "Slot", "schedule", f"Schedule/{uuid.uuid4()},Schedule/{doctor}"),
+    ]
+    for caller, kind, name, relative in cases:
+        expected = await clinic.client.get(
+            f"{BASE}/{kind}", params={name: relative}, headers=caller.headers
+        )
+        assert expected.status_code == 200 and expected.json().get("entry"), expected.text
+        absolute = ",".join(f"{here}/{value}" for value in relative.split(","))
+        answer = await clinic.client.get(
+            f"{BASE}/{kind}", params={name: absolute}, headers=caller.headers
+        )
+        assert answer.status_code == 200, (kind, answer.text)
+        assert answer.json()["entry"] == expected.json()["entry"], kind
+    elsewhere = {"practitioner": f"https://elsewhere.example/fhir/R4/Practitioner/{doctor}"}
+    answer = await clinic.client.get(f"{BASE}/Appointment", params=elsewhere, headers=admin.headers)
+    assert "practitioner" in outcome(answer, 400)

@@ -17,7 +17,9 @@ from hduce.plugins.fhir.schemas import Params
 FHIR_JSON = "application/fhir+json"
 ANSWERED = (FHIR_JSON, "application/json")
 """The media types of JSON this server may answer with."""
-JSON_FORMATS = frozenset({"json", *ANSWERED})
+DSTU2_JSON = "application/json+fhir"
+"""DSTU2's name of FHIR JSON, which R4 servers still take when named (answered as FHIR_JSON)."""
+JSON_FORMATS = frozenset({"json", DSTU2_JSON, *ANSWERED})
 _CHOICES = {
     "_pretty": ("true", "false"),
     "_summary": ("count", "false"),
@@ -70,11 +72,16 @@ def _count_zero(params: Params) -> bool:
 
 
 def _accepts_json(accept: str) -> bool:
-    """Whether a JSON type we answer is acceptable: its most specific range has a q above 0."""
+    """Whether a JSON type we answer is acceptable: its most specific range has a q above 0.
+
+    DSTU2's name counts only when named (a wildcard's JSON is the two R4 types).
+    """
     qualities: dict[str, float] = {}
     for part in accept.split(","):
         media_range, *parameters = part.split(";")
         qualities[media_range.strip().lower()] = _quality(parameters)
+    if qualities.get(DSTU2_JSON, 0) > 0:
+        return True
     return any(
         next((qualities[r] for r in (media_type, "application/*", "*/*") if r in qualities), 0) > 0
         for media_type in ANSWERED

@@ -37,7 +37,7 @@ from hduce.plugins.fhir.routes._responses import (
     cursor_bundle,
     fhir_response,
 )
-from hduce.plugins.fhir.schemas import CURSOR, Filters, Params, count_only
+from hduce.plugins.fhir.schemas import CURSOR, Filters, Params, count_only, local_references
 from hduce.plugins.fhir.services import Caller, FhirServices
 
 SearchMethod = Callable[[Any, Caller, Params], Awaitable[Any]]
@@ -75,7 +75,7 @@ def search_route(
                 f"`_summary=count` and `_count=0` need a total: {resource_type} pages by "
                 "cursor, without one"
             )
-        return counted(query)
+        return counted(local_references(query, filters, base_url(request)))
 
     def answer(request: AnyRequest, found: Any) -> Response[bytes]:
         query = parameters(request)

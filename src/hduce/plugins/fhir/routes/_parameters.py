@@ -60,10 +60,14 @@ async def _form(request: AnyRequest) -> list[tuple[str, str]]:
 
 
 def _lenient(request: AnyRequest) -> bool:
-    """Whether the client prefers `handling=lenient` (RFC 7240 `Prefer`, among others)."""
+    """Whether the client prefers `handling=lenient` (RFC 7240 `Prefer`, among others).
+
+    The value may be quoted (`handling="lenient"`); names and values are case-insensitive.
+    """
     preferences = {
-        preference.partition(";")[0].replace(" ", "").lower()
+        (name.strip().lower(), value.strip().strip('"').lower())
         for header in request.headers.getall("prefer", [])
         for preference in header.split(",")
+        for name, _, value in [preference.partition(";")[0].partition("=")]
     }
-    return "handling=lenient" in preferences
+    return ("handling", "lenient") in preferences

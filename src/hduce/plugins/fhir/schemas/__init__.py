@@ -8,6 +8,7 @@ from hduce.plugins.fhir.schemas._appointments import (
     TYPE_SYSTEM,
     appointment,
     booking,
+    check_length,
     requested_status,
     validated,
 )
@@ -18,11 +19,13 @@ from hduce.plugins.fhir.schemas._dates import (
     LAST_UPDATED,
     date_bounds,
     instant_bounds,
+    instant_value,
     last_updated,
 )
 from hduce.plugins.fhir.schemas._devices import device
 from hduce.plugins.fhir.schemas._documents import binary, document_reference
 from hduce.plugins.fhir.schemas._ids import (
+    local_references,
     one_id,
     path_id,
     reference_id,
@@ -76,6 +79,7 @@ __all__ = [
     "booking",
     "capability_statement",
     "check_id",
+    "check_length",
     "check_names",
     "check_unchanged",
     "codes",
@@ -86,8 +90,10 @@ __all__ = [
     "device",
     "document_reference",
     "instant_bounds",
+    "instant_value",
     "instants",
     "last_updated",
+    "local_references",
     "observation",
     "one_id",
     "paging",

@@ -10,27 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 from hduce.contracts.appointments import AppointmentStatus, AppointmentView
 from hduce.plugins.fhir.errors import BadResource
-from hduce.plugins.fhir.schemas._appointments import appointment
+from hduce.plugins.fhir.schemas._appointments import KEPT, appointment
 
 if TYPE_CHECKING:
     from fhir.resources.R4B.appointment import Appointment
-
-KEPT = frozenset(
-    {
-        "resourceType",
-        "id",
-        "meta",
-        "status",
-        "cancelationReason",
-        "serviceType",
-        "start",
-        "end",
-        "created",
-        "participant",
-        "description",
-    }
-)
-"""The elements of an `Appointment` HDuce keeps; `meta` is the server's and is not compared."""
 
 
 def check_id(resource: "Appointment", appointment_id: str) -> None:

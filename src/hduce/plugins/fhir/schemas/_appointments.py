@@ -1,6 +1,7 @@
 """`Appointment` resources from the desk's views, and bookings read from incoming bodies."""
 
 import uuid
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from hduce.contracts.appointments import AppointmentStatus, AppointmentView, BookingRequest
@@ -39,6 +40,24 @@ SETTABLE = {
     )
 }
 """The statuses an update may set, each read back as written (`arrived` starts the visit)."""
+KEPT = frozenset(
+    {
+        "resourceType",
+        "id",
+        "meta",
+        "status",
+        "cancelationReason",
+        "serviceType",
+        "start",
+        "end",
+        "created",
+        "participant",
+        "description",
+    }
+)
+"""The elements of an `Appointment` HDuce keeps; `meta` is the server's and is not compared."""
+BOOKED = (KEPT - {"created", "cancelationReason"}) | {"slot", "minutesDuration"}
+"""The elements a booking may give: what it keeps, and a slot and a length that must agree."""
 AWAITING_PATIENT = frozenset({Status.HELD, Status.BOOKED})
 """Statuses whose patient participant is `needs-action`: the patient has not confirmed yet."""
 
@@ -61,11 +80,7 @@ def appointment(view: AppointmentView) -> dict[str, Any]:
         "end": view.ends_at.isoformat(),
         "created": view.created_at.isoformat(),
         "participant": [
-            _participant(
-                "Patient",
-                view.patient_id,
-                "needs-action" if view.status in AWAITING_PATIENT else "accepted",
-            ),
+            _participant("Patient", view.patient_id, _patient_status(view.status)),
             _participant("Practitioner", view.practitioner_id, "accepted"),
         ],
     }
@@ -100,16 +115,19 @@ def validated(body: Any, *, booker: uuid.UUID | None = None) -> "Appointment":
         raise BadResource(f"invalid Appointment: {issues}") from None
 
 
-def booking(resource: "Appointment", base_url: str) -> BookingRequest:
+def booking(body: dict[str, Any], resource: "Appointment", base_url: str) -> BookingRequest:
     """Patient, practitioner, type (a `urn:hduce:appointment-type` coding), start and reason.
 
     An `Appointment.slot` (one `Slot/<id>` from a slot search) gives the practitioner, type and
     start; whichever of them the body also states must agree with it. Participants are read
-    as `_actors` reads them (`base_url`: this server's `/fhir/R4`).
+    as `_actors` reads them (`base_url`: this server's `/fhir/R4`). As on update, an element
+    the booking would not keep (outside `BOOKED`, a `declined` participant) is a 400 naming
+    it; `check_length` compares `end` and `minutesDuration` once the type is known.
     """
     if resource.status not in {"booked", "proposed", "pending"}:
         raise BadResource("a new Appointment has status booked (or proposed/pending)")
     refs = _actors(resource, base_url)
+    _check_kept(body, resource)
     codes = [
         _uuid(coding.code, "serviceType code")
         for concept in resource.serviceType or []
@@ -135,6 +153,21 @@ def booking(resource: "Appointment", base_url: str) -> BookingRequest:
         starts_at=start,
         reason=resource.description,
     )
+
+
+def check_length(resource: "Appointment", starts_at: datetime, minutes: int) -> None:
+    """400 naming `end` or `minutesDuration` when given other than a visit of `minutes`."""
+    end = starts_at + timedelta(minutes=minutes)
+    if resource.end is not None and resource.end != end:
+        raise BadResource(
+            f"Appointment.end: {resource.end.isoformat()} is not the end of the visit booked"
+            f" ({end.isoformat()}: this appointment type lasts {minutes} minutes)"
+        )
+    if resource.minutesDuration is not None and resource.minutesDuration != minutes:
+        raise BadResource(
+            f"Appointment.minutesDuration: {resource.minutesDuration} is not the visit's length"
+            f" (this appointment type lasts {minutes} minutes)"
+        )
 
 
 def requested_status(resource: "Appointment", current: AppointmentView) -> AppointmentStatus | None:
@@ -182,6 +215,22 @@ def _actors(resource: "Appointment", base_url: str) -> dict[str, list[uuid.UUID]
     return refs
 
 
+def _check_kept(body: dict[str, Any], resource: "Appointment") -> None:
+    """400 naming the elements a booking would drop, and a participant who declined."""
+    dropped = sorted(set(body) - BOOKED)
+    if dropped:
+        raise BadResource(
+            f"{', '.join(f'Appointment.{name}' for name in dropped)}: not kept by HDuce (a"
+            " booking would drop them); leave them out"
+        )
+    for index, participant in enumerate(resource.participant or []):
+        if participant.status == "declined":
+            raise BadResource(
+                f"Appointment.participant[{index}].status: declined; a booking has each"
+                " participant take part"
+            )
+
+
 def _slot(resource: "Appointment") -> SlotKey | None:
     """The key of the one `Slot` the body books, if it names any."""
     references = [ref.reference or "" for ref in resource.slot or []]
@@ -197,6 +246,17 @@ def _slot(resource: "Appointment") -> SlotKey | None:
 def _agrees(what: str, given: list[Any], expected: Any) -> None:
     if any(value != expected for value in given):
         raise BadResource(f"{what} differs from the slot's")
+
+
+def _patient_status(status: AppointmentStatus) -> str:
+    """`needs-action` until the patient confirms, then `accepted`; `declined` once cancelled.
+
+    A cancelled visit is one they take no part in, whoever cancelled it (HDuce keeps no record
+    of an earlier confirmation to show instead).
+    """
+    if status in AWAITING_PATIENT:
+        return "needs-action"
+    return "declined" if status == Status.CANCELLED else "accepted"
 
 
 def _participant(kind: str, ident: uuid.UUID, status: str) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from hduce.plugins.fhir.schemas._paging import CURSOR, PAGING, Paging
+from hduce.plugins.fhir.schemas._paging import CURSOR, PAGING, Paging, Pinned
 from hduce.plugins.fhir.schemas._values import Params
 
 _PAGING = PAGING | {CURSOR}
@@ -25,7 +25,7 @@ def searchset(
     url = f"{base_url.rstrip('/')}/{resource_type}"
 
     def link(relation: str, offset: int) -> dict[str, str]:
-        return _link(relation, url, query, _count=page.count, _offset=offset, **dict(page.pinned))
+        return _link(relation, url, query, page.pinned, _count=page.count, _offset=offset)
 
     links = [link("self", page.offset), link("first", 0)]
     if page.offset > 0:
@@ -38,7 +38,7 @@ def searchset(
 def count_only(base_url: str, resource_type: str, query: Params, total: int) -> dict[str, Any]:
     """The answer to `_summary=count` or `_count=0`: the total and a `self` link, no entries."""
     url = f"{base_url.rstrip('/')}/{resource_type}"
-    link = _link("self", url, query, _count=(query.get("_count") or [None])[0])
+    link = _link("self", url, query, (), _count=(query.get("_count") or [None])[0])
     return {"resourceType": "Bundle", "type": "searchset", "total": total, "link": [link]}
 
 
@@ -54,18 +54,21 @@ def cursor_searchset(
     url = f"{base_url.rstrip('/')}/{resource_type}"
     cursor = (query.get("_cursor") or [None])[0]
     links = [
-        _link("self", url, query, _count=count, _cursor=cursor),
-        _link("first", url, query, _count=count),
+        _link("self", url, query, (), _count=count, _cursor=cursor),
+        _link("first", url, query, (), _count=count),
     ]
     if next_cursor:
-        links.append(_link("next", url, query, _count=count, _cursor=next_cursor))
+        links.append(_link("next", url, query, (), _count=count, _cursor=next_cursor))
     return _bundle(url, links, resources)
 
 
-def _link(relation: str, url: str, query: Params, **paging: object) -> dict[str, str]:
-    replaced = _PAGING | paging.keys()
+def _link(
+    relation: str, url: str, query: Params, pinned: Pinned, **paging: object
+) -> dict[str, str]:
+    """The query's URL with `pinned` (each name's values in place of the query's) and `paging`."""
+    replaced = _PAGING | paging.keys() | {name for name, _ in pinned}
     params = [(k, v) for k, vs in query.items() if k not in replaced for v in vs]
-    params += [(k, str(v)) for k, v in paging.items() if v is not None]
+    params += [*pinned, *((k, str(v)) for k, v in paging.items() if v is not None)]
     return {"relation": relation, "url": f"{url}?{urlencode(params)}"}
 
 

@@ -33,6 +33,11 @@ def instant_bounds(name: str, values: Sequence[str]) -> tuple[datetime | None, d
     return _bounds(name, values, _instant_range)
 
 
+def instant_value(moment: datetime) -> str:
+    """`moment` as a search value that covers just it (UTC, to the microsecond)."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
 def last_updated(params: Params) -> tuple[datetime | None, datetime | None]:
     """The `[from, before)` instants of `_lastUpdated`."""
     return instant_bounds(LAST_UPDATED, params.get(LAST_UPDATED, []))

@@ -36,6 +36,21 @@ def _named_id(value: str, separator: str, allowed: Collection[str]) -> frozenset
     return one_id(ident) if prefix in {*allowed, *([] if named else [""])} else frozenset()
 
 
+def local_references(params: Params, filters: Filters, base_url: str) -> Params:
+    """`params` with the values of reference parameters under `base_url` made relative.
+
+    FHIR lets a reference value be a URL: this server's own (`<base_url>/Patient/<id>`, as its
+    `fullUrl`s read) names `Patient/<id>`; another server's stays as given (a 400, or nothing).
+    """
+    prefix = f"{base_url.rstrip('/')}/"
+    return {
+        name: [",".join(part.removeprefix(prefix) for part in value.split(",")) for value in given]
+        if name in filters and filters[name].type == "reference"
+        else given
+        for name, given in params.items()
+    }
+
+
 def reference_id(params: Params, name: str, *kinds: str) -> uuid.UUID | None:
     """The id in `name=<id>` or `name=<kind>/<id>` (any of `kinds`), or None when absent.
 

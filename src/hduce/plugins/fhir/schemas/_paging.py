@@ -13,12 +13,16 @@ CURSOR = "_cursor"
 """The paging parameter of a type that pages by cursor (with `_count`, without `_offset`)."""
 
 
+Pinned = tuple[tuple[str, str], ...]
+"""`(name, value)` pairs of search parameters; a name may repeat (`start=ge…&start=lt…`)."""
+
+
 class Paging(msgspec.Struct, frozen=True):
     """Which page of a searchset: `_count` entries after skipping `_offset`."""
 
     count: int
     offset: int
-    pinned: tuple[tuple[str, str], ...] = ()
+    pinned: Pinned = ()
     """Parameters the page's links carry besides the query's, e.g. the snapshot they page."""
 
 

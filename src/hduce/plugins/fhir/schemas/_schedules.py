@@ -18,10 +18,15 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def practitioner_role(
-    person: Demographics, hours: PractitionerHours | None, types: Sequence[OfferedType]
+    person: Demographics, hours: PractitionerHours | None, listing: Sequence[OfferedType]
 ) -> dict[str, Any]:
-    """A `PractitionerRole`: role, specialty, weekly hours and the appointment types offered."""
+    """A `PractitionerRole`: role, specialty, weekly hours and the appointment types offered.
+
+    `listing`: the types that list the practitioner; the active ones are offered. The latest
+    change of the profile, the hours or one of those types is its `meta.lastUpdated`.
+    """
     ident = str(person.id)
+    types = [t for t in listing if t.active]
     resource: dict[str, Any] = {
         "resourceType": "PractitionerRole",
         "id": ident,
@@ -32,9 +37,9 @@ def practitioner_role(
             for role in sorted(person.roles & CLINICAL_ROLES)
         ],
     }
-    changed = [t for t in (person.updated_at, hours and hours.updated_at) if t]
+    changed = _last_change(person, hours, listing)
     if changed:
-        resource["meta"] = {"lastUpdated": _instant(max(changed))}
+        resource["meta"] = {"lastUpdated": changed}
     if types:
         resource["extension"] = [{"url": TYPE_EXTENSION, "valueCoding": _coding(t)} for t in types]
     if person.specialty:
@@ -53,14 +58,18 @@ def practitioner_role(
 
 
 def schedule(
-    person: Demographics, hours: PractitionerHours, types: Sequence[OfferedType]
+    person: Demographics, hours: PractitionerHours, listing: Sequence[OfferedType]
 ) -> dict[str, Any]:
-    """A `Schedule` of a practitioner's role: the types offered, active while it has hours."""
+    """A `Schedule` of a practitioner's role: the types offered, active while it has hours.
+
+    `listing` and `meta.lastUpdated` as for `practitioner_role`.
+    """
     ident = str(person.id)
+    types = [t for t in listing if t.active]
     resource: dict[str, Any] = {
         "resourceType": "Schedule",
         "id": ident,
-        "meta": {"lastUpdated": _instant(hours.updated_at)},
+        "meta": {"lastUpdated": _last_change(person, hours, listing)},
         "active": bool(hours.weekly) and person.status == AccountStatus.ACTIVE,
         "actor": [
             {"reference": f"PractitionerRole/{ident}"},
@@ -85,6 +94,15 @@ def slot(time: SlotTime, offered: OfferedType) -> dict[str, Any]:
         "end": _instant(time.ends_at),
         "serviceType": [{"coding": [_coding(offered)]}],
     }
+
+
+def _last_change(
+    person: Demographics, hours: PractitionerHours | None, listing: Sequence[OfferedType]
+) -> str | None:
+    """The latest change of the profile, the hours and the types listing the practitioner."""
+    own = (person.updated_at, hours and hours.updated_at)
+    changes = [t for t in own if t] + [t.updated_at for t in listing]
+    return _instant(max(changes)) if changes else None
 
 
 def _coding(offered: OfferedType) -> dict[str, str]:

@@ -3,9 +3,14 @@
 import base64
 import binascii
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import msgspec
+
+_ROOM = timedelta(days=2)
+"""How far from the calendar's ends a start must be: a visit and any time zone's day fit."""
+_FIRST_START = datetime.min.replace(tzinfo=UTC) + _ROOM
+_LAST_START = datetime.max.replace(tzinfo=UTC) - _ROOM
 
 
 class SlotKey(msgspec.Struct, frozen=True):
@@ -36,4 +41,6 @@ def slot_key(text: str) -> SlotKey | None:
         start = datetime.fromtimestamp(seconds, UTC)
     except (OverflowError, OSError, ValueError):
         return None
+    if not _FIRST_START <= start <= _LAST_START:
+        return None  # no slot so near the calendar's ends (the searches would overflow)
     return SlotKey(uuid.UUID(bytes=packed[:16]), uuid.UUID(bytes=packed[16:32]), start)

@@ -56,7 +56,9 @@ class FhirServices:
         return cls(
             people=PeopleService(people, env.require(AuditLog)),
             audit=AuditEvents(env.require(AuditTrail)),
-            appointments=AppointmentService(desk) if desk is not None else None,
+            appointments=(
+                AppointmentService(desk, board) if desk is not None and board is not None else None
+            ),
             schedules=ScheduleService(board, people) if board is not None else None,
             observations=ObservationService(readings) if readings is not None else None,
             devices=DeviceResources(directory) if directory is not None else None,

@@ -3,14 +3,19 @@
 import re
 from typing import Any
 
-from hduce.contracts.appointments import AppointmentDesk, AppointmentFilter, AppointmentStatus
+from hduce.contracts.appointments import (
+    AppointmentDesk,
+    AppointmentFilter,
+    AppointmentStatus,
+    SlotBoard,
+)
 from hduce.contracts.auth import STAFF_ROLES
 from hduce.core.errors import InvalidRequest
 from hduce.core.security import Principal
 from hduce.plugins.fhir.errors import BadResource
 from hduce.plugins.fhir.schemas import (
     FROM_FHIR,
-    LAST_UPDATED_PARAM,
+    LAST_UPDATED,
     PATIENT_PARAM,
     Filters,
     Found,
@@ -19,6 +24,7 @@ from hduce.plugins.fhir.schemas import (
     appointment,
     booking,
     check_id,
+    check_length,
     check_unchanged,
     codes,
     instants,
@@ -35,7 +41,9 @@ APPOINTMENT_PARAMS: Filters = {
     "practitioner": Param("reference", "The practitioner: Practitioner/<id> or <id>"),
     "date": instants("When it starts"),
     "status": Param("token", f"The status: {', '.join(sorted(FROM_FHIR))}", ored=True),
-    **LAST_UPDATED_PARAM,
+    LAST_UPDATED: instants(
+        "When the appointment itself last changed (not when its type was renamed since)"
+    ),
 }
 ELEMENTS = {
     "reason": "Appointment.description",
@@ -53,8 +61,9 @@ _AT_FIELD = re.compile(r"^(?P<message>.*) - at `\$\.(?P<field>\w+)`$")
 class AppointmentService:
     """Appointments as FHIR resources; the desk applies the REST API's rules and audit."""
 
-    def __init__(self, desk: AppointmentDesk) -> None:
+    def __init__(self, desk: AppointmentDesk, board: SlotBoard) -> None:
         self._desk = desk
+        self._board = board
 
     async def read(self, caller: Caller, appointment_id: str) -> dict[str, Any]:
         """One appointment the caller may see (else 404)."""
@@ -83,11 +92,17 @@ class AppointmentService:
         """Book the slot the body describes through the booking service (taken: 409).
 
         `base_url` is this server's `/fhir/R4`: a participant may name it in absolute references.
+        A given `end` or `minutesDuration` must be the length of a visit of the type booked.
         """
         booker = None if principal.has_any_role(*STAFF_ROLES) else principal.id
-        request = booking(validated(body, booker=booker), base_url)
+        resource = validated(body, booker=booker)
+        request = booking(body, resource, base_url)
         if request.patient_id is None and principal.has_any_role(*STAFF_ROLES):
             raise BadResource("Appointment.participant: staff name the patient (Patient/<id>)")
+        if resource.end is not None or resource.minutesDuration is not None:
+            lengths = {t.id: t.duration_minutes for t in await self._board.types()}
+            if request.type_id in lengths:  # else the booking service refuses the type
+                check_length(resource, request.starts_at, lengths[request.type_id])
         try:
             return appointment(await self._desk.book(principal, request))
         except InvalidRequest as exc:

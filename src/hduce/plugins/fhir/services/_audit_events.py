@@ -1,6 +1,6 @@
 """`AuditEvent` search over the hash-chained audit log through `AuditTrail` (admins only)."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import msgspec
 
@@ -14,6 +14,7 @@ from hduce.plugins.fhir.schemas import (
     Params,
     audit_event,
     instant_bounds,
+    instant_value,
     instants,
     reference_id,
     search_of,
@@ -67,7 +68,7 @@ class AuditEvents:
 def _pinned(page: Paging, snapshot: str | None, found: list[AuditEntry]) -> Paging:
     """`page` with the snapshot its links page: the asked one, else a first page's newest."""
     if snapshot is None and page.offset == 0 and found:
-        snapshot = found[0].occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        snapshot = instant_value(found[0].occurred_at)
     return msgspec.structs.replace(page, pinned=((SNAPSHOT, snapshot),)) if snapshot else page
 
 

@@ -10,13 +10,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import msgspec
+
 from hduce.contracts.appointments import OfferedType, PractitionerHours, SlotBoard, SlotQuery
 from hduce.contracts.auth import CLINICAL_ROLES
 from hduce.contracts.users import Demographics, DemographicsReader, PeopleQuery
 from hduce.core.errors import NotFound
 from hduce.plugins.fhir.errors import BadSearch
 from hduce.plugins.fhir.schemas import (
-    LAST_UPDATED_PARAM,
+    LAST_UPDATED,
     ROLE_SYSTEM,
     TYPE_SYSTEM,
     Filters,
@@ -27,6 +29,7 @@ from hduce.plugins.fhir.schemas import (
     check_names,
     codes,
     instant_bounds,
+    instant_value,
     instants,
     last_updated,
     one_id,
@@ -43,6 +46,12 @@ from hduce.plugins.fhir.schemas import (
 from hduce.plugins.fhir.services._caller import Caller
 
 SLOT_STATUSES = ("free", "busy")
+_LAST_UPDATED = {
+    LAST_UPDATED: instants(
+        "When the profile, the weekly hours or an appointment type listing the practitioner "
+        "last changed"
+    )
+}
 _SERVICE_TYPE = {
     "service-type": Param(
         "token", f"An appointment type offered: {TYPE_SYSTEM}|<type id> or <type id>", ored=True
@@ -53,7 +62,7 @@ ROLE_PARAMS: Filters = {
     "practitioner": Param("reference", "The practitioner: Practitioner/<id> or <id>", ored=True),
     "specialty": Param("string", "Part of the specialty"),
     "role": Param("token", f"The role: {', '.join(sorted(CLINICAL_ROLES))}", ored=True),
-    **LAST_UPDATED_PARAM,
+    **_LAST_UPDATED,
 }
 SCHEDULE_PARAMS: Filters = {
     "_id": Param("token", "The practitioner's id", ored=True),
@@ -62,7 +71,7 @@ SCHEDULE_PARAMS: Filters = {
     ),
     "active": Param("token", "true or false", ored=True),
     **_SERVICE_TYPE,
-    **LAST_UPDATED_PARAM,
+    **_LAST_UPDATED,
 }
 SLOT_PARAMS: Filters = {
     "schedule": Param("reference", "The schedule (required): Schedule/<id> or <id>", ored=True),
@@ -86,18 +95,21 @@ class Clinic:
     hours: dict[uuid.UUID, PractitionerHours]
     types: list[OfferedType]
 
+    def listing(self, practitioner_id: uuid.UUID) -> list[OfferedType]:
+        """The types that list the practitioner, active or not, by name."""
+        return [t for t in self.types if practitioner_id in t.practitioner_ids]
+
     def offered(self, practitioner_id: uuid.UUID) -> list[OfferedType]:
         """The active types the practitioner offers, by name."""
-        return [t for t in self.types if t.active and practitioner_id in t.practitioner_ids]
+        return [t for t in self.listing(practitioner_id) if t.active]
 
     def role(self, person: Demographics) -> dict[str, Any]:
         """The person's `PractitionerRole`."""
-        hours = self.hours.get(person.id)
-        return practitioner_role(person, hours, self.offered(person.id))
+        return practitioner_role(person, self.hours.get(person.id), self.listing(person.id))
 
     def schedule(self, person: Demographics) -> dict[str, Any]:
         """The person's `Schedule` (they have hours)."""
-        return schedule(person, self.hours[person.id], self.offered(person.id))
+        return schedule(person, self.hours[person.id], self.listing(person.id))
 
 
 class ScheduleService:
@@ -178,6 +190,8 @@ class ScheduleService:
         offered = [t for t in types if key and t.id == key.type_id and t.active]
         if key is None or not offered or key.practitioner_id not in offered[0].practitioner_ids:
             raise NotFound("no such Slot")
+        if not await self._practitioners(frozenset({key.practitioner_id})):
+            raise NotFound("no such Slot (its practitioner no longer practises here)")
         end = key.starts_at + timedelta(seconds=1)
         query = SlotQuery(
             practitioner_id=key.practitioner_id, type_id=key.type_id, start=key.starts_at, end=end
@@ -199,15 +213,20 @@ class ScheduleService:
         if practitioner_ids is None:
             raise BadSearch("schedule: required (Schedule/<practitioner id>)")
         statuses = codes(params, SLOT_PARAMS, "status", SLOT_STATUSES) or SLOT_STATUSES
-        start, end = _window(instant_bounds("start", params.get("start", [])))
+        bounds = instant_bounds("start", params.get("start", []))
+        start, end = _window(bounds)
+        if bounds == (None, None):  # "from now" moves with the clock: the links pin this window
+            pinned = (("start", f"ge{instant_value(start)}"), ("start", f"lt{instant_value(end)}"))
+            page = msgspec.structs.replace(page, pinned=pinned)
         services = _type_ids(params, SLOT_PARAMS)
         types = [
             t
             for t in await self._board.types()
             if t.active and (services is None or t.id in services)
         ]
+        active = {p.id for p in await self._practitioners(frozenset(practitioner_ids))}
         found = []
-        for practitioner_id in dict.fromkeys(practitioner_ids):
+        for practitioner_id in (p for p in dict.fromkeys(practitioner_ids) if p in active):
             for offered in (t for t in types if practitioner_id in t.practitioner_ids):
                 query = SlotQuery(
                     practitioner_id=practitioner_id, type_id=offered.id, start=start, end=end
@@ -223,13 +242,18 @@ class ScheduleService:
     async def _clinic(self, ids: frozenset[uuid.UUID] | None) -> Clinic:
         if ids is not None and not ids:
             return Clinic([], {}, [])
+        people = await self._practitioners(ids)
+        hours = await self._board.hours([person.id for person in people]) if people else []
+        types = await self._board.types()
+        return Clinic(people, {h.practitioner_id: h for h in hours}, types)
+
+    async def _practitioners(self, ids: frozenset[uuid.UUID] | None) -> list[Demographics]:
+        """The active doctors and nurses among `ids` (None: all); no one else offers slots."""
         query = PeopleQuery(
             roles=CLINICAL_ROLES, active_only=True, ids=ids, limit=MAX_PRACTITIONERS
         )
         people, _ = await self._people.search(query)
-        hours = await self._board.hours([person.id for person in people]) if people else []
-        types = await self._board.types()
-        return Clinic(people, {h.practitioner_id: h for h in hours}, types)
+        return people
 
 
 def _page(found: Sequence[dict[str, Any]], page: Paging) -> Found:
