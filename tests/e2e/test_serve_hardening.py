@@ -243,3 +243,25 @@ def test_a_second_serve_on_the_same_data_dir_says_why_it_cannot_start(
     assert code == 1, output
     assert "telemetry spool" in output and "data_dir" in output, output
     assert "Traceback" not in output, output
+
+
+def test_the_rest_of_a_refused_body_is_not_read_as_the_next_head(server: Server) -> None:
+    # Seen under load: a chunked upload answered 413 once past its cap, the rest of its body
+    # still arriving; that rest was counted as the next request's head, and the next request
+    # on the connection got a 431.
+    chunk = b"4000\r\n" + b"x" * 0x4000 + b"\r\n"
+    answers = b""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as connection:
+        connection.sendall(
+            b"POST /api/v1/auth/login HTTP/1.1\r\nHost: clinic\r\n"
+            b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+        )
+        with contextlib.suppress(OSError):
+            for _ in range(2048):  # 32 MiB at most: far past the body's cap
+                connection.sendall(chunk)
+            connection.sendall(b"0\r\n\r\nGET /health HTTP/1.1\r\nHost: clinic\r\n\r\n")
+        with contextlib.suppress(OSError):
+            while data := connection.recv(65536):
+                answers += data
+    assert answers.startswith(b"HTTP/1.1 413"), answers[:300]
+    assert b" 431 " not in answers, answers

@@ -78,6 +78,8 @@ class BoundedHeadProtocol(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
     """The last bytes of those, where the empty line ending the head may have begun."""
     _fields = 0
     """Header lines of the request being parsed."""
+    _in_body = False
+    """Whether the parser is reading a request's body (maybe one already answered, e.g. 413)."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         """Start the clock for the first request's headers."""
@@ -86,7 +88,7 @@ class BoundedHeadProtocol(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
 
     def data_received(self, data: bytes) -> None:
         """Parse `data`, unless it takes the awaited head past its size bound (then 431)."""
-        if self.cycle is self._waiting_cycle:
+        if self.cycle is self._waiting_cycle and not self._in_body:
             if self._head_size(data) > self.config.max_header_size:
                 self._end_with(self.config.too_large_answer)
                 return
@@ -116,6 +118,16 @@ class BoundedHeadProtocol(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
         self._fields += 1
         if self._fields <= MAX_HEADER_FIELDS:
             super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        """The head is parsed (httptools' parser): what follows is the body."""
+        self._in_body = True
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        """The body is read (httptools' parser): what follows is the next request's head."""
+        self._in_body = False
+        super().on_message_complete()
 
     def on_response_complete(self) -> None:
         """Start the clock for the next request's headers."""
