@@ -40,5 +40,8 @@ class DocumentRead(Read, kw_only=True, omit_defaults=True):
 class DocumentUpdate(Input):
     """A new title or kind (the content of a document never changes)."""
 
+    kept_as_sent = frozenset({"title"})
+    """Cleaned instead, like an upload's title: control and format characters dropped."""
+
     title: Title | UnsetType = UNSET
     kind: DocumentKind | UnsetType = UNSET
