@@ -16,7 +16,7 @@ _ALLERGY_HEADER = re.compile(
 )
 _ALLERGIC_TO = re.compile(r"\ballergic\s+to\s+([^\W\d][\w\- ]{1,40}?)(?=\s*[.,;\n(]|$)", re.I)
 _BULLET = re.compile(r"^[ \t]*(?:[-•*·‣]|\d+[.)])?[ \t]*")
-_LIST_SEPARATOR = re.compile(r"\s*(?:[,;]|\band\b)\s*", re.IGNORECASE)
+_LIST_SEPARATOR = re.compile(r"[,;]|\band\b", re.IGNORECASE)
 _HEADING = re.compile(r"^[ \t]*[A-Za-z][A-Za-z /&]{1,40}:")
 _LISTING_END = re.compile(r"\.(?=\s|$)|(?<=[\w)])[ \t]+[A-Z][a-z]+(?: [a-z]+){0,2}:")
 """Where a listing stops: its sentence's end, or a heading after a word ("codeine Current

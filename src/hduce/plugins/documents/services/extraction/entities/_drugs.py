@@ -31,7 +31,7 @@ _SALTS = (
     r"er|xr|sr|mr|tablets?|tabs?|capsules?|caps?|oral|po|iv"
 )
 _DOSE = re.compile(
-    rf"(?:\s+(?:{_SALTS})\b\.?)*\s*[:,]?\s*(?P<amount>{NUMBER})\s*(?P<unit>{_DOSE_UNITS})(?!\w)",
+    rf"(?:\s++(?:{_SALTS})\b\.?)*\s*+[:,]?\s*+(?P<amount>{NUMBER})\s*(?P<unit>{_DOSE_UNITS})(?!\w)",
     re.IGNORECASE,
 )
 # Names written the way the dictionary keeps them: letters, digits, spaces, hyphens.

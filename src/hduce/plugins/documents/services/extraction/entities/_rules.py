@@ -60,8 +60,8 @@ class Rules(NamedTuple):
 
 def _lab_rule(name: str, label: str, units: str) -> Rule:
     pattern = re.compile(
-        rf"\b(?:{label})\b(?:\s*\([^)\n]{{0,20}}\))?\s*[:=]?\s*"
-        rf"(?:(?P<comparator>[<>]=?|[\u2264\u2265])\s*)?(?P<amount>{NUMBER})\s*"
+        rf"\b(?:{label})\b\s*+(?:\([^)\n]{{0,20}}\)\s*+)?[:=]?\s*+"
+        rf"(?:(?P<comparator>[<>]=?|[\u2264\u2265])\s*+)?(?P<amount>{NUMBER})\s*"
         rf"(?P<unit>{units})(?!\w)",
         re.IGNORECASE,
     )

@@ -1,0 +1,45 @@
+"""The entity rules' cost grows with the text, not with its square: a long run of blanks,
+digits or dots after a word a rule starts at ("BP", a drug's name, "Allergies:") is read once.
+
+Sizes where quadratic rules took many seconds (20,000 blanks after "BP": 6-18 s, after
+"metformin": 24 s) and linear ones take milliseconds; the bound is far from both.
+"""
+
+import time
+
+import pytest
+
+from hduce.plugins.documents.services.extraction.entities import extract_entities, load
+
+RUN = 20_000
+"""Characters of each adversarial run."""
+BOUND = 1.0
+"""Seconds one text may take (milliseconds expected)."""
+STARTS = (
+    *("BP", "B/P", "blood pressure", "HR", "heart rate", "pulse", "temp", "temperature"),
+    *("SpO2", "O2 sat", "sats", "38 deg", "38", "120/80", "120", "March", "5 March"),
+    *("HbA1c", "fasting blood glucose", "creatinine", "LDL", "HDL", "total cholesterol"),
+    *("triglycerides", "Hb", "potassium", "sodium", "Na", "TSH", "eGFR", "CRP", "CRP (hs)"),
+    *("metformin", "metformin hydrochloride", "aspirin 5", "aspirin 5 mg/", "ibuprofen 400-"),
+    *("Allergies", "Allergies:", "Allergies: penicillin", "1. Allergies:", "PMH: x. Allergies"),
+    *("allergic to", "allergic to penicillin", "ICD-10:", "E11.", "no aspirin"),
+)
+"""Where rules start: their keywords, a number, a drug's name, an allergy heading."""
+RUNS = (" ", "\t", " \t", "\n ", "1", ".", "1.", ",", ", ", "a", "-", "/")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _loaded() -> None:
+    load()  # the dictionaries are built before anything is timed
+
+
+@pytest.mark.parametrize("start", STARTS)
+def test_a_long_run_after_where_a_rule_starts_is_read_in_linear_time(start: str) -> None:
+    slow = {}
+    for run in RUNS:
+        for text in (f"{start}{run * (RUN // len(run))}x", f"{start} a{run * (RUN // len(run))}b"):
+            began = time.perf_counter()
+            extract_entities(text)
+            if (took := time.perf_counter() - began) > BOUND:
+                slow[repr(text[: len(start) + 4])] = round(took, 1)
+    assert not slow, slow
