@@ -12,8 +12,9 @@ needs spaCy, whose tokenizer alone costs more per page than the whole extraction
 """
 
 import bisect
+import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from typing import NamedTuple
 
@@ -110,6 +111,7 @@ _ANSWERED_NO = re.compile(
     r"[ \t]*[:\-\u2013][ \t]*(?:no|none|nil|absent|negative)[ \t]*(?:[.,;\n]|$)", re.I
 )
 """A form's answer after a finding: "Diabetes: no." (not "Chest pain - no radiation")."""
+_WORD = re.compile(r"\S+")
 
 
 class Trigger(NamedTuple):
@@ -174,28 +176,43 @@ def with_context(
         sentence = bisect.bisect_right(ends, target.start)
         low = ends[sentence - 1] if sentence else 0
         high = ends[sentence] if sentence < len(ends) else len(text)
-        near = found[bisect.bisect_left(starts, low) : bisect.bisect_left(starts, high)]
-        context = _categories(text, target, near)
+        first, last = bisect.bisect_left(starts, low), bisect.bisect_left(starts, high)
+        context = _categories(text, target, found, starts, range(first, last))
         marked.append(msgspec.structs.replace(target, context=context) if context else target)
     return marked
 
 
-def _categories(text: str, target: Entity, near: Iterable[_Found]) -> tuple[str, ...]:
-    before = [f for f in near if f.end <= target.start]
-    after = [f for f in near if f.start >= target.end]
+def _categories(
+    text: str, target: Entity, found: list[_Found], starts: list[int], sentence: range
+) -> tuple[str, ...]:
+    """The context of `target` from the triggers of its sentence (`found[sentence]`)."""
+    at = bisect.bisect_left(starts, target.start, sentence.start, sentence.stop)
+    past = bisect.bisect_left(starts, target.end, at, sentence.stop)
+    earlier = (  # nearest first
+        (f, f.end, target.start)
+        for f in map(found.__getitem__, range(at - 1, sentence.start - 1, -1))
+        if f.end <= target.start
+    )
+    later = ((f, target.end, f.start) for f in map(found.__getitem__, range(past, sentence.stop)))
     categories = {"negated"} if _ANSWERED_NO.match(text, target.end) else set()
-    for trigger in reversed(before):  # nearest first: a terminator closes what is further back
-        if trigger.trigger.category == TERMINATE:
-            break
-        if trigger.trigger.direction & FORWARD and _within(text, trigger.end, target.start):
-            categories.add(trigger.trigger.category)
-    for trigger in after:
-        if trigger.trigger.category == TERMINATE:
-            break
-        if trigger.trigger.direction & BACKWARD and _within(text, target.end, trigger.start):
-            categories.add(trigger.trigger.category)
+    categories.update(_reaching(text, earlier, FORWARD))
+    categories.update(_reaching(text, later, BACKWARD))
     return tuple(sorted(categories))
 
 
+def _reaching(text: str, near: Iterable[tuple[_Found, int, int]], direction: int) -> Iterator[str]:
+    """The categories of the triggers whose scope in `direction` holds the target.
+
+    `near`: each trigger, nearest first, with the span between it and the target. A terminator
+    or a trigger more than `MAX_SCOPE` words away ends the scope: the others are further still.
+    """
+    for trigger, start, end in near:
+        if trigger.trigger.category == TERMINATE or not _within(text, start, end):
+            return
+        if trigger.trigger.direction & direction:
+            yield trigger.trigger.category
+
+
 def _within(text: str, start: int, end: int) -> bool:
-    return len(text[start:end].split()) <= MAX_SCOPE
+    """Whether at most `MAX_SCOPE` words lie between `start` and `end` (read no further)."""
+    return next(itertools.islice(_WORD.finditer(text, start, end), MAX_SCOPE, None), None) is None
