@@ -15,6 +15,8 @@ _ALLERGY_HEADER = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _ALLERGIC_TO = re.compile(r"\ballergic\s+to\s+([^\W\d][\w\- ]{1,40}?)(?=\s*[.,;\n(]|$)", re.I)
+_LIST_LINES = 10
+"""Lines under an empty `Allergies:` heading read as its list, at most."""
 _BULLET = re.compile(r"^[ \t]*(?:[-•*·‣]|\d+[.)])?[ \t]*")
 _LIST_SEPARATOR = re.compile(r"[,;]|\band\b", re.IGNORECASE)
 _HEADING = re.compile(r"^[ \t]*[A-Za-z][A-Za-z /&]{1,40}:")
@@ -29,16 +31,24 @@ def allergies(text: str) -> Iterator[tuple[int, int, str]]:
         if header[1].strip():
             yield from _items(header[1], header.start(1))
             continue
-        position = header.end() + 1
-        for line in text[position:].split("\n")[:10]:
+        for position, line in _lines(text, header.end() + 1, _LIST_LINES):
             if not line.strip() or _HEADING.match(line) or PAGE_BREAK in line:
                 break
             bullet = _BULLET.match(line)
             offset = bullet.end() if bullet else 0
             yield from _items(line[offset:], position + offset)
-            position += len(line) + 1
     for match in _ALLERGIC_TO.finditer(text):
         yield match.start(1), match.end(1), match[1].strip()
+
+
+def _lines(text: str, position: int, count: int) -> Iterator[tuple[int, str]]:
+    """(offset, line) of the first `count` lines from `position`, read no further."""
+    for _ in range(count):
+        end = text.find("\n", position)
+        yield position, text[position : len(text) if end < 0 else end]
+        if end < 0:
+            return
+        position = end + 1
 
 
 def _items(listing: str, offset: int) -> Iterator[tuple[int, int, str]]:
