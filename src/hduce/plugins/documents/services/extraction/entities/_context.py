@@ -14,7 +14,7 @@ needs spaCy, whose tokenizer alone costs more per page than the whole extraction
 import bisect
 import itertools
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import NamedTuple
 
@@ -185,32 +185,28 @@ def with_context(
 def _categories(
     text: str, target: Entity, found: list[_Found], starts: list[int], sentence: range
 ) -> tuple[str, ...]:
-    """The context of `target` from the triggers of its sentence (`found[sentence]`)."""
-    at = bisect.bisect_left(starts, target.start, sentence.start, sentence.stop)
-    past = bisect.bisect_left(starts, target.end, at, sentence.stop)
-    earlier = (  # nearest first
-        (f, f.end, target.start)
-        for f in map(found.__getitem__, range(at - 1, sentence.start - 1, -1))
-        if f.end <= target.start
-    )
-    later = ((f, target.end, f.start) for f in map(found.__getitem__, range(past, sentence.stop)))
-    categories = {"negated"} if _ANSWERED_NO.match(text, target.end) else set()
-    categories.update(_reaching(text, earlier, FORWARD))
-    categories.update(_reaching(text, later, BACKWARD))
-    return tuple(sorted(categories))
+    """The context of `target` from the triggers of its sentence (`found[sentence]`).
 
-
-def _reaching(text: str, near: Iterable[tuple[_Found, int, int]], direction: int) -> Iterator[str]:
-    """The categories of the triggers whose scope in `direction` holds the target.
-
-    `near`: each trigger, nearest first, with the span between it and the target. A terminator
-    or a trigger more than `MAX_SCOPE` words away ends the scope: the others are further still.
+    A trigger's scope ends at a terminator or `MAX_SCOPE` words away: from the target, the
+    triggers are read nearest first, up to the first terminator or trigger out of reach.
     """
-    for trigger, start, end in near:
-        if trigger.trigger.category == TERMINATE or not _within(text, start, end):
-            return
-        if trigger.trigger.direction & direction:
-            yield trigger.trigger.category
+    categories = {"negated"} if _ANSWERED_NO.match(text, target.end) else set()
+    at = bisect.bisect_left(starts, target.start, sentence.start, sentence.stop)
+    for index in range(at - 1, sentence.start - 1, -1):
+        before = found[index]
+        if before.end > target.start:  # overlaps the target
+            continue
+        if before.trigger.category == TERMINATE or not _within(text, before.end, target.start):
+            break
+        if before.trigger.direction & FORWARD:
+            categories.add(before.trigger.category)
+    for index in range(bisect.bisect_left(starts, target.end, at, sentence.stop), sentence.stop):
+        after = found[index]
+        if after.trigger.category == TERMINATE or not _within(text, target.end, after.start):
+            break
+        if after.trigger.direction & BACKWARD:
+            categories.add(after.trigger.category)
+    return tuple(sorted(categories))
 
 
 def _within(text: str, start: int, end: int) -> bool:
