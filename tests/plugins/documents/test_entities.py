@@ -332,6 +332,36 @@ def test_allergies() -> None:
     assert found(text, "medication") == [], "drugs in allergy lists are allergens"
 
 
+@pytest.mark.parametrize(
+    ("text", "allergens", "medications"),
+    [
+        (
+            "1. Allergies: penicillin, codeine.\n2. Medications: metformin 500 mg.\n",
+            ["penicillin", "codeine"],
+            ["metformin"],
+        ),
+        ("- Allergies: penicillin\n", ["penicillin"], []),
+        ("\u2022 Allergies: codeine\n", ["codeine"], []),
+        ("PMH: asthma. Allergies: penicillin. On aspirin.", ["penicillin"], ["aspirin"]),
+        ("12. Allergies: NKDA.", ["none known"], []),
+        ("3) Drug allergies:\n- Codeine\n- amoxicillin\n", ["codeine", "amoxicillin"], []),
+        (
+            "1. Allergies:\n- penicillin\n2. Medications: metformin 500 mg\n",
+            ["penicillin"],
+            ["metformin"],
+        ),
+        ("Allergies:\n1. penicillin\n2. codeine\n", ["penicillin", "codeine"], []),
+        # Not a heading: a word before it in its sentence.
+        ("Seasonal allergies: worse in spring, takes cetirizine.", [], ["cetirizine"]),
+    ],
+)
+def test_an_allergy_heading_after_a_bullet_a_number_or_a_sentence(
+    text: str, allergens: list[str], medications: list[str]
+) -> None:
+    assert [v for v, _, _ in found(text, "allergy")] == allergens
+    assert [v for v, _, _ in found(text, "medication")] == medications
+
+
 def test_an_allergy_line_ends_with_its_sentence() -> None:
     text = (
         "Allergies: NKDA. Current medications: aspirin 81 mg daily, atorvastatin 20 mg.\n"
