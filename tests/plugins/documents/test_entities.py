@@ -122,6 +122,20 @@ def test_context_of_a_finding(text: str, context: tuple[str, ...]) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "context"),
+    [
+        ("Aspirin was not started.", ("negated",)),
+        ("Warfarin not given, INR high.", ("negated",)),
+        ("Metformin was not prescribed as eGFR is low.", ("negated",)),
+        ("Aspirin was started.", ()),
+        ("Aspirin not started, clopidogrel started.", ("negated",)),
+    ],
+)
+def test_a_medication_negated_after_its_name(text: str, context: tuple[str, ...]) -> None:
+    assert coded(text, "medication")[0][2] == context
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         # A list line ends a trigger's scope: each line is a finding of its own.

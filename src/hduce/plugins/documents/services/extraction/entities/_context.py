@@ -39,7 +39,9 @@ _TRIGGERS: dict[tuple[str, int], str] = {
     ("negated", BOTH): "ruled out",
     ("negated", BACKWARD): (
         "was ruled out|is ruled out|has been ruled out|unlikely|was negative|is negative|"
-        "not seen|absent|not present|excluded|was excluded"
+        "not seen|absent|not present|excluded|was excluded|not started|was not started|"
+        "were not started|not given|was not given|were not given|not prescribed|"
+        "was not prescribed|not taken|was not taken|was declined|was withheld"
     ),
     ("historical", FORWARD): (
         "history of|hx of|h/o|past medical history|pmh|past history|previous|previously|"
