@@ -276,6 +276,11 @@ def test_vital_signs() -> None:
                 ("creatinine <=60", 60.0, "umol/L"),
             ],
         ),
+        # Sodium and potassium by their symbols too; a unit of another kind is no lab value.
+        (
+            "Na 139 mmol/L, K+ 4.2 mmol/L; Na: 141 mEq/L. Vitamin K 10 mg; NA 5 mg",
+            [("sodium", 139.0, "mmol/L"), ("potassium", 4.2, "mmol/L"), ("sodium", 141.0, "mEq/L")],
+        ),
         # A comma before three digits separates thousands; before others it is a decimal one.
         (
             "Glucose 1,200 mg/dL; creatinine 1,5 mg/dL; glucose 5,5 mmol/L",

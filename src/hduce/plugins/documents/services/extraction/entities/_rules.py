@@ -27,8 +27,8 @@ _LAB_KEYWORDS = {
     "total_cholesterol": ("total", "cholesterol"),
     "triglycerides": ("triglycerides",),
     "hemoglobin": ("haemoglobin", "hemoglobin", "hgb", "hb"),
-    "potassium": ("potassium",),
-    "sodium": ("sodium",),
+    "potassium": ("potassium", "k"),
+    "sodium": ("sodium", "na"),
     "tsh": ("tsh",),
     "egfr": ("egfr",),
     "crp": ("crp", "c reactive"),
@@ -60,7 +60,7 @@ class Rules(NamedTuple):
 
 def _lab_rule(name: str, label: str, units: str) -> Rule:
     pattern = re.compile(
-        rf"\b(?:{label})\b\s*+(?:\([^)\n]{{0,20}}\)\s*+)?[:=]?\s*+"
+        rf"\b(?:{label})(?!\w)\s*+(?:\([^)\n]{{0,20}}\)\s*+)?[:=]?\s*+"
         rf"(?:(?P<comparator>[<>]=?|[\u2264\u2265])\s*+)?(?P<amount>{NUMBER})\s*"
         rf"(?P<unit>{units})(?!\w)",
         re.IGNORECASE,
