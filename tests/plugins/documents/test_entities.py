@@ -202,7 +202,13 @@ def test_every_page_of_a_long_text_is_read_alike() -> None:
     [
         ("Metformin 500 mg bid", [("metformin", 500.0, "mg")]),
         ("metformin hydrochloride 1000mg", [("metformin", 1000.0, "mg")]),
-        ("Amoxicillin 250 mg/5 ml", [("amoxicillin", 250.0, "mg")]),
+        ("Amoxicillin 250 mg/5 ml", [("amoxicillin", 250.0, "mg/5mL")]),
+        ("Amoxicillin 125 mg / 1 mL", [("amoxicillin", 125.0, "mg/mL")]),
+        # A range has its highest amount.
+        ("Ibuprofen 400-600 mg three times daily", [("ibuprofen", 600.0, "mg")]),
+        ("Morphine 2,5 to 5 mg", [("morphine", 5.0, "mg")]),
+        ("Aspirin 75\u2013150 mg", [("aspirin", 150.0, "mg")]),
+        ("Aspirin 2026-01-05", [("aspirin", None, None)]),
         ("Morphine 10 mg/mL injection", [("morphine", 10.0, "mg/mL")]),
         ("Insulin glargine 20 units at night", [("insulin glargine", 20.0, "units")]),
         ("Paracetamol 0,5 g", [("acetaminophen", 0.5, "g")]),
@@ -223,6 +229,14 @@ def test_every_page_of_a_long_text_is_read_alike() -> None:
 )
 def test_medications_and_doses(text: str, expected: list[object]) -> None:
     assert found(text, "medication") == expected
+
+
+def test_a_dose_range_or_strength_is_part_of_the_medication() -> None:
+    text = "ibuprofen 400-600 mg; amoxicillin 250 mg/5 mL oral suspension"
+    assert [e.text for e in extract_entities(text) if e.kind == "medication"] == [
+        "ibuprofen 400-600 mg",
+        "amoxicillin 250 mg/5 mL",
+    ]
 
 
 def test_vital_signs() -> None:
