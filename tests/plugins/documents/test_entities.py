@@ -122,6 +122,20 @@ def test_context_of_a_finding(text: str, context: tuple[str, ...]) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "context"),
+    [
+        ("Aspirin was not started.", ("negated",)),
+        ("Warfarin not given, INR high.", ("negated",)),
+        ("Metformin was not prescribed as eGFR is low.", ("negated",)),
+        ("Aspirin was started.", ()),
+        ("Aspirin not started, clopidogrel started.", ("negated",)),
+    ],
+)
+def test_a_medication_negated_after_its_name(text: str, context: tuple[str, ...]) -> None:
+    assert coded(text, "medication")[0][2] == context
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         # A list line ends a trigger's scope: each line is a finding of its own.
@@ -188,7 +202,13 @@ def test_every_page_of_a_long_text_is_read_alike() -> None:
     [
         ("Metformin 500 mg bid", [("metformin", 500.0, "mg")]),
         ("metformin hydrochloride 1000mg", [("metformin", 1000.0, "mg")]),
-        ("Amoxicillin 250 mg/5 ml", [("amoxicillin", 250.0, "mg")]),
+        ("Amoxicillin 250 mg/5 ml", [("amoxicillin", 250.0, "mg/5mL")]),
+        ("Amoxicillin 125 mg / 1 mL", [("amoxicillin", 125.0, "mg/mL")]),
+        # A range has its highest amount.
+        ("Ibuprofen 400-600 mg three times daily", [("ibuprofen", 600.0, "mg")]),
+        ("Morphine 2,5 to 5 mg", [("morphine", 5.0, "mg")]),
+        ("Aspirin 75\u2013150 mg", [("aspirin", 150.0, "mg")]),
+        ("Aspirin 2026-01-05", [("aspirin", None, None)]),
         ("Morphine 10 mg/mL injection", [("morphine", 10.0, "mg/mL")]),
         ("Insulin glargine 20 units at night", [("insulin glargine", 20.0, "units")]),
         ("Paracetamol 0,5 g", [("acetaminophen", 0.5, "g")]),
@@ -209,6 +229,14 @@ def test_every_page_of_a_long_text_is_read_alike() -> None:
 )
 def test_medications_and_doses(text: str, expected: list[object]) -> None:
     assert found(text, "medication") == expected
+
+
+def test_a_dose_range_or_strength_is_part_of_the_medication() -> None:
+    text = "ibuprofen 400-600 mg; amoxicillin 250 mg/5 mL oral suspension"
+    assert [e.text for e in extract_entities(text) if e.kind == "medication"] == [
+        "ibuprofen 400-600 mg",
+        "amoxicillin 250 mg/5 mL",
+    ]
 
 
 def test_vital_signs() -> None:
@@ -261,6 +289,11 @@ def test_vital_signs() -> None:
                 ("glucose >=7.5", 7.5, "mmol/L"),
                 ("creatinine <=60", 60.0, "umol/L"),
             ],
+        ),
+        # Sodium and potassium by their symbols too; a unit of another kind is no lab value.
+        (
+            "Na 139 mmol/L, K+ 4.2 mmol/L; Na: 141 mEq/L. Vitamin K 10 mg; NA 5 mg",
+            [("sodium", 139.0, "mmol/L"), ("potassium", 4.2, "mmol/L"), ("sodium", 141.0, "mEq/L")],
         ),
         # A comma before three digits separates thousands; before others it is a decimal one.
         (
@@ -330,6 +363,36 @@ def test_allergies() -> None:
         "none known",
     ]
     assert found(text, "medication") == [], "drugs in allergy lists are allergens"
+
+
+@pytest.mark.parametrize(
+    ("text", "allergens", "medications"),
+    [
+        (
+            "1. Allergies: penicillin, codeine.\n2. Medications: metformin 500 mg.\n",
+            ["penicillin", "codeine"],
+            ["metformin"],
+        ),
+        ("- Allergies: penicillin\n", ["penicillin"], []),
+        ("\u2022 Allergies: codeine\n", ["codeine"], []),
+        ("PMH: asthma. Allergies: penicillin. On aspirin.", ["penicillin"], ["aspirin"]),
+        ("12. Allergies: NKDA.", ["none known"], []),
+        ("3) Drug allergies:\n- Codeine\n- amoxicillin\n", ["codeine", "amoxicillin"], []),
+        (
+            "1. Allergies:\n- penicillin\n2. Medications: metformin 500 mg\n",
+            ["penicillin"],
+            ["metformin"],
+        ),
+        ("Allergies:\n1. penicillin\n2. codeine\n", ["penicillin", "codeine"], []),
+        # Not a heading: a word before it in its sentence.
+        ("Seasonal allergies: worse in spring, takes cetirizine.", [], ["cetirizine"]),
+    ],
+)
+def test_an_allergy_heading_after_a_bullet_a_number_or_a_sentence(
+    text: str, allergens: list[str], medications: list[str]
+) -> None:
+    assert [v for v, _, _ in found(text, "allergy")] == allergens
+    assert [v for v, _, _ in found(text, "medication")] == medications
 
 
 def test_an_allergy_line_ends_with_its_sentence() -> None:

@@ -12,6 +12,7 @@ needs spaCy, whose tokenizer alone costs more per page than the whole extraction
 """
 
 import bisect
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from functools import cache
@@ -38,7 +39,9 @@ _TRIGGERS: dict[tuple[str, int], str] = {
     ("negated", BOTH): "ruled out",
     ("negated", BACKWARD): (
         "was ruled out|is ruled out|has been ruled out|unlikely|was negative|is negative|"
-        "not seen|absent|not present|excluded|was excluded"
+        "not seen|absent|not present|excluded|was excluded|not started|was not started|"
+        "were not started|not given|was not given|were not given|not prescribed|"
+        "was not prescribed|not taken|was not taken|was declined|was withheld"
     ),
     ("historical", FORWARD): (
         "history of|hx of|h/o|past medical history|pmh|past history|previous|previously|"
@@ -110,6 +113,7 @@ _ANSWERED_NO = re.compile(
     r"[ \t]*[:\-\u2013][ \t]*(?:no|none|nil|absent|negative)[ \t]*(?:[.,;\n]|$)", re.I
 )
 """A form's answer after a finding: "Diabetes: no." (not "Chest pain - no radiation")."""
+_WORD = re.compile(r"\S+")
 
 
 class Trigger(NamedTuple):
@@ -174,28 +178,39 @@ def with_context(
         sentence = bisect.bisect_right(ends, target.start)
         low = ends[sentence - 1] if sentence else 0
         high = ends[sentence] if sentence < len(ends) else len(text)
-        near = found[bisect.bisect_left(starts, low) : bisect.bisect_left(starts, high)]
-        context = _categories(text, target, near)
+        first, last = bisect.bisect_left(starts, low), bisect.bisect_left(starts, high)
+        context = _categories(text, target, found, starts, range(first, last))
         marked.append(msgspec.structs.replace(target, context=context) if context else target)
     return marked
 
 
-def _categories(text: str, target: Entity, near: Iterable[_Found]) -> tuple[str, ...]:
-    before = [f for f in near if f.end <= target.start]
-    after = [f for f in near if f.start >= target.end]
+def _categories(
+    text: str, target: Entity, found: list[_Found], starts: list[int], sentence: range
+) -> tuple[str, ...]:
+    """The context of `target` from the triggers of its sentence (`found[sentence]`).
+
+    A trigger's scope ends at a terminator or `MAX_SCOPE` words away: from the target, the
+    triggers are read nearest first, up to the first terminator or trigger out of reach.
+    """
     categories = {"negated"} if _ANSWERED_NO.match(text, target.end) else set()
-    for trigger in reversed(before):  # nearest first: a terminator closes what is further back
-        if trigger.trigger.category == TERMINATE:
+    at = bisect.bisect_left(starts, target.start, sentence.start, sentence.stop)
+    for index in range(at - 1, sentence.start - 1, -1):
+        before = found[index]
+        if before.end > target.start:  # overlaps the target
+            continue
+        if before.trigger.category == TERMINATE or not _within(text, before.end, target.start):
             break
-        if trigger.trigger.direction & FORWARD and _within(text, trigger.end, target.start):
-            categories.add(trigger.trigger.category)
-    for trigger in after:
-        if trigger.trigger.category == TERMINATE:
+        if before.trigger.direction & FORWARD:
+            categories.add(before.trigger.category)
+    for index in range(bisect.bisect_left(starts, target.end, at, sentence.stop), sentence.stop):
+        after = found[index]
+        if after.trigger.category == TERMINATE or not _within(text, target.end, after.start):
             break
-        if trigger.trigger.direction & BACKWARD and _within(text, target.end, trigger.start):
-            categories.add(trigger.trigger.category)
+        if after.trigger.direction & BACKWARD:
+            categories.add(after.trigger.category)
     return tuple(sorted(categories))
 
 
 def _within(text: str, start: int, end: int) -> bool:
-    return len(text[start:end].split()) <= MAX_SCOPE
+    """Whether at most `MAX_SCOPE` words lie between `start` and `end` (read no further)."""
+    return next(itertools.islice(_WORD.finditer(text, start, end), MAX_SCOPE, None), None) is None

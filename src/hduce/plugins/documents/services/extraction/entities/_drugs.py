@@ -19,6 +19,7 @@ from hduce.plugins.documents.services.extraction.entities._lexicon import Lexico
 from hduce.plugins.documents.services.extraction.entities._model import (
     NUMBER,
     PageOf,
+    decimal,
     normalize_unit,
     number,
 )
@@ -31,9 +32,13 @@ _SALTS = (
     r"er|xr|sr|mr|tablets?|tabs?|capsules?|caps?|oral|po|iv"
 )
 _DOSE = re.compile(
-    rf"(?:\s+(?:{_SALTS})\b\.?)*\s*[:,]?\s*(?P<amount>{NUMBER})\s*(?P<unit>{_DOSE_UNITS})(?!\w)",
+    rf"(?:\s++(?:{_SALTS})\b\.?)*\s*+[:,]?\s*+(?P<amount>{NUMBER})"
+    rf"(?:\s*+(?:-|\u2013|\bto\b)\s*+(?P<most>{NUMBER}))?\s*(?P<unit>{_DOSE_UNITS})(?!\w)"
+    rf"(?:\s*+/\s*+(?P<volume>{NUMBER})\s*(?:mL|ml)(?!\w))?",
     re.IGNORECASE,
 )
+"""A dose after a drug's name: `500 mg`, a range (`400-600 mg`: its highest amount is kept) or a
+strength per volume (`250 mg/5 mL`: unit `mg/5mL`)."""
 # Names written the way the dictionary keeps them: letters, digits, spaces, hyphens.
 _PLAIN_NAME = re.compile(r"^[a-z0-9][a-z0-9\- ']*[a-z0-9]$")
 # MeSH trees of organic, inorganic and heterocyclic compounds: the dictionary also holds
@@ -109,7 +114,7 @@ def find_medications(text: str, folded: str, page: PageOf) -> Iterator[Entity]:
         dose = _DOSE.match(text, end)
         amount = unit = None
         if dose is not None:
-            end, amount, unit = dose.end(), number(dose["amount"]), normalize_unit(dose["unit"])
+            end, amount, unit = dose.end(), number(dose["most"] or dose["amount"]), _unit(dose)
         yield Entity(
             kind="medication",
             text=text[start:end],
@@ -121,3 +126,12 @@ def find_medications(text: str, folded: str, page: PageOf) -> Iterator[Entity]:
             start=start,
             end=end,
         )
+
+
+def _unit(dose: re.Match[str]) -> str:
+    """A dose's unit, per its volume when written (`mg/5mL`, `mg/mL`)."""
+    unit = normalize_unit(dose["unit"])
+    if dose["volume"] is None:
+        return unit
+    volume = decimal(dose["volume"])
+    return f"{unit}/mL" if volume == "1" else f"{unit}/{volume}mL"

@@ -21,8 +21,8 @@ LABS = {
     "total_cholesterol": (r"(?:total\s+)?cholesterol", r"mmol/L|mg/dL"),
     "triglycerides": (r"triglycerides", r"mmol/L|mg/dL"),
     "hemoglobin": (r"ha?emoglobin|Hgb|Hb", r"g/dL|g/L"),
-    "potassium": (r"potassium", r"mmol/L|mEq/L"),
-    "sodium": (r"sodium", r"mmol/L|mEq/L"),
+    "potassium": (r"potassium|K\+?", r"mmol/L|mEq/L"),
+    "sodium": (r"sodium|Na\+?", r"mmol/L|mEq/L"),
     "tsh": (r"TSH", r"mIU/L|mU/L|µIU/mL|uIU/mL"),
     "egfr": (r"eGFR", r"mL/min(?:/1[.,]73\s*m[2²])?"),
     "crp": (r"CRP|C-reactive\s+protein", r"mg/L"),
@@ -87,7 +87,7 @@ def icd10(match: re.Match[str]) -> tuple[str, float | None, str | None]:
 
 
 BP_LABELLED = re.compile(
-    r"\b(?:BP|B/P|blood\s+pressure)\s*[:=]?\s*(?P<high>\d{2,3})\s*/\s*(?P<low>\d{2,3})"
+    r"\b(?:BP|B/P|blood\s+pressure)\s*+[:=]?\s*+(?P<high>\d{2,3})\s*/\s*(?P<low>\d{2,3})"
     r"(?:\s*mm\s?Hg\b)?",
     re.IGNORECASE,
 )
@@ -95,19 +95,19 @@ BP_UNIT = re.compile(r"\b(?P<high>\d{2,3})\s*/\s*(?P<low>\d{2,3})\s*mm\s?Hg\b", 
 _BEATS = r"(?:bpm|beats\s*/\s*min|beats\s+per\s+minute)\b"
 HR_UNIT = re.compile(rf"\b(?P<amount>\d{{2,3}})\s*{_BEATS}", re.IGNORECASE)
 HR_LABEL = re.compile(
-    rf"\b(?:HR|heart\s+rate|pulse(?:\s+rate)?)\s*[:=]?\s*(?P<amount>\d{{2,3}})\b(?:\s*{_BEATS})?",
+    rf"\b(?:HR|heart\s+rate|pulse(?:\s+rate)?)\s*+[:=]?\s*+(?P<amount>\d{{2,3}})\b(?:\s*{_BEATS})?",
     re.IGNORECASE,
 )
 TEMP_DEGREES = re.compile(
-    r"\b(?P<amount>\d{2,3}(?:[.,]\d{1,2})?)\s*(?:°|º|deg(?:rees)?\s*)\s*(?P<unit>[CF])\b",
+    r"\b(?P<amount>\d{2,3}(?:[.,]\d{1,2})?)\s*+(?:°|º|deg(?:rees)?)\s*+(?P<unit>[CF])\b",
     re.IGNORECASE,
 )
 TEMP_LABEL = re.compile(
-    r"\btemp(?:erature)?\s*[:=]?\s*(?P<amount>\d{2,3}(?:[.,]\d{1,2})?)\s*(?P<unit>[CF])\b",
+    r"\btemp(?:erature)?\s*+[:=]?\s*+(?P<amount>\d{2,3}(?:[.,]\d{1,2})?)\s*(?P<unit>[CF])\b",
     re.IGNORECASE,
 )
 SPO2 = re.compile(
-    r"\b(?:SpO2|SpO₂|SaO2|O2\s*sat(?:uration)?|oxygen\s+saturation|sats?)\s*[:=]?\s*"
+    r"\b(?:SpO2|SpO₂|SaO2|O2\s*sat(?:uration)?|oxygen\s+saturation|sats?)\s*+[:=]?\s*+"
     r"(?P<amount>\d{2,3})\s*%",
     re.IGNORECASE,
 )

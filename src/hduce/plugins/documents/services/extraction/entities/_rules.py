@@ -6,7 +6,7 @@ per rule, most of the entity time of a page.
 """
 
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from functools import cache
 from typing import NamedTuple
 
@@ -27,8 +27,8 @@ _LAB_KEYWORDS = {
     "total_cholesterol": ("total", "cholesterol"),
     "triglycerides": ("triglycerides",),
     "hemoglobin": ("haemoglobin", "hemoglobin", "hgb", "hb"),
-    "potassium": ("potassium",),
-    "sodium": ("sodium",),
+    "potassium": ("potassium", "k"),
+    "sodium": ("sodium", "na"),
     "tsh": ("tsh",),
     "egfr": ("egfr",),
     "crp": ("crp", "c reactive"),
@@ -60,8 +60,8 @@ class Rules(NamedTuple):
 
 def _lab_rule(name: str, label: str, units: str) -> Rule:
     pattern = re.compile(
-        rf"\b(?:{label})\b(?:\s*\([^)\n]{{0,20}}\))?\s*[:=]?\s*"
-        rf"(?:(?P<comparator>[<>]=?|[\u2264\u2265])\s*)?(?P<amount>{NUMBER})\s*"
+        rf"\b(?:{label})(?!\w)\s*+(?:\([^)\n]{{0,20}}\)\s*+)?[:=]?\s*+"
+        rf"(?:(?P<comparator>[<>]=?|[\u2264\u2265])\s*+)?(?P<amount>{NUMBER})\s*"
         rf"(?P<unit>{units})(?!\w)",
         re.IGNORECASE,
     )
@@ -114,9 +114,11 @@ def _any_of(patterns: list[re.Pattern[str]]) -> re.Pattern[str]:
 def find_measures(text: str, folded: str, page: PageOf, date_order: str) -> Iterator[Entity]:
     """Vitals, lab values, dates and ICD-10 codes in `text` (`folded` is its folded form)."""
     known = rules(date_order)
+    line_read = 0  # where the last line naming ICD ends: it is read once
     for start, _, value in known.keywords.find(folded):
         if value == known.icd_line:
-            yield from _icd_line(text, start, page)
+            if start >= line_read:
+                line_read = yield from _icd_line(text, start, page)
             continue
         for rule in known.by_keyword[value]:
             yield from _built(rule, rule.pattern.match(text, start), text, page)
@@ -132,14 +134,15 @@ def find_measures(text: str, folded: str, page: PageOf, date_order: str) -> Iter
 _ICD_CODE = Rule("diagnosis_code", m.ICD10_DOTTED, m.icd10)
 
 
-def _icd_line(text: str, position: int, page: PageOf) -> Iterator[Entity]:
-    """Three-character codes (`I10`) count on a line that names ICD."""
+def _icd_line(text: str, position: int, page: PageOf) -> Generator[Entity, None, int]:
+    """Three-character codes (`I10`) count on a line that names ICD; returns the line's end."""
     start = text.rfind("\n", 0, position) + 1
     end = text.find("\n", position)
-    line = text[start : len(text) if end < 0 else end]
-    for match in m.ICD10_PLAIN.finditer(line):
+    end = len(text) if end < 0 else end
+    for match in m.ICD10_PLAIN.finditer(text[start:end]):
         at = start + match.start()
         yield _entity("diagnosis_code", text, at, at + len(match[0]), m.icd10(match), page)
+    return end
 
 
 def _built(rule: Rule, match: re.Match[str] | None, text: str, page: PageOf) -> Iterator[Entity]:

@@ -1,0 +1,67 @@
+"""The entity rules' cost grows with the text, not with its square: a long run of blanks,
+digits or dots after a word a rule starts at ("BP", a drug's name, "Allergies:") is read once.
+
+Sizes where quadratic rules took many seconds (20,000 blanks after "BP": 6-18 s, after
+"metformin": 24 s) and linear ones take milliseconds; the bound is far from both.
+"""
+
+import time
+
+import pytest
+
+from hduce.plugins.documents.services.extraction.entities import extract_entities, load
+
+RUN = 20_000
+"""Characters of each adversarial run."""
+BOUND = 1.0
+"""Seconds one text may take (milliseconds expected)."""
+STARTS = (
+    *("BP", "B/P", "blood pressure", "HR", "heart rate", "pulse", "temp", "temperature"),
+    *("SpO2", "O2 sat", "sats", "38 deg", "38", "120/80", "120", "March", "5 March"),
+    *("HbA1c", "fasting blood glucose", "creatinine", "LDL", "HDL", "total cholesterol"),
+    *("triglycerides", "Hb", "potassium", "sodium", "Na", "TSH", "eGFR", "CRP", "CRP (hs)"),
+    *("metformin", "metformin hydrochloride", "aspirin 5", "aspirin 5 mg/", "ibuprofen 400-"),
+    *("Allergies", "Allergies:", "Allergies: penicillin", "1. Allergies:", "PMH: x. Allergies"),
+    *("allergic to", "allergic to penicillin", "ICD-10:", "E11.", "no aspirin"),
+)
+"""Where rules start: their keywords, a number, a drug's name, an allergy heading."""
+RUNS = (" ", "\t", " \t", "\n ", "1", ".", "1.", ",", ", ", "a", "-", "/")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _loaded() -> None:
+    load()  # the dictionaries are built before anything is timed
+
+
+@pytest.mark.parametrize("start", STARTS)
+def test_a_long_run_after_where_a_rule_starts_is_read_in_linear_time(start: str) -> None:
+    slow = {}
+    for run in RUNS:
+        for text in (f"{start}{run * (RUN // len(run))}x", f"{start} a{run * (RUN // len(run))}b"):
+            began = time.perf_counter()
+            extract_entities(text)
+            if (took := time.perf_counter() - began) > BOUND:
+                slow[repr(text[: len(start) + 4])] = round(took, 1)
+    assert not slow, slow
+
+
+@pytest.mark.parametrize(
+    ("phrase", "size"),
+    [
+        ("no aspirin ", RUN // 2),
+        ("chest pain absent ", RUN // 2),
+        ("denies fever or ", RUN // 2),
+        ("aspirin " * 20 + "not ", RUN // 2),
+        ("ICD-10: I10 ", RUN // 2),
+        ("Allergies:\n", 10 * RUN),
+    ],
+)
+def test_many_rule_starts_in_a_row_are_read_in_linear_time(phrase: str, size: int) -> None:
+    """Each finding looks at the triggers within its scope, not at every one of its sentence
+    (10,000 characters of "no aspirin " took 12 s); a line naming ICD is read once, not once
+    per "ICD" on it (7 s); an empty "Allergies:" reads the lines below it, not all the text."""
+    text = phrase * (size // len(phrase))
+    began = time.perf_counter()
+    found = extract_entities(text)
+    assert time.perf_counter() - began < BOUND
+    assert found or phrase.startswith("Allergies")
