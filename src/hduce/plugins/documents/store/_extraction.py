@@ -14,6 +14,11 @@ UPDATE document SET status = 'processing', attempts = attempts + 1, updated_at =
 WHERE id = $1 AND status IN ('pending', 'processing') AND deleted_at IS NULL
 RETURNING id, patient, kind, sha256, content_type, attempts
 """
+# A worker that stops cleanly hands its task back: the attempt it had claimed is not counted.
+GIVE_BACK = """
+UPDATE document SET attempts = attempts - 1, updated_at = now()
+WHERE id = $1 AND status = 'processing' AND attempts > 0
+"""
 FINISH = """
 UPDATE document SET status = $2, text = $3, page_count = $4, entities = $5::jsonb, error = $6,
                     note = $7, extracted_at = now(), updated_at = now()
@@ -28,6 +33,10 @@ class ExtractionStore(SqlStore):
     async def claim(self, document_id: uuid.UUID) -> asyncpg.Record | None:
         """Mark a live, unfinished document `processing` (one more attempt); None if it is not."""
         return await self.db.fetchrow(CLAIM, document_id)
+
+    async def give_back(self, document_id: uuid.UUID) -> None:
+        """Uncount the claim of an extraction cut short by its worker stopping."""
+        await self.db.execute(GIVE_BACK, document_id)
 
     async def finish(
         self, document_id: uuid.UUID, status: DocumentStatus, result: dict[str, Any], entities: str
