@@ -40,6 +40,7 @@ GAVE_UP = (
     "crashed, or lost the database, before storing the result)"
 )
 NOT_STORED = "its result could not be stored: the database took too long to write it"
+"""Noted on the document by an attempt whose result timed out, so a claim giving up says so."""
 
 
 class Extraction:
@@ -67,7 +68,7 @@ class Extraction:
         if claimed is None:
             return
         if claimed["attempts"] > MAX_ATTEMPTS:
-            await self._finish(claimed, _failure(GAVE_UP))
+            await self._finish(claimed, _failure(claimed["last_error"] or GAVE_UP))
             return
         try:
             await self._run(claimed)
@@ -87,8 +88,10 @@ class Extraction:
         try:
             await self._finish(claimed, result)
         except TimeoutError:
-            # The same result would time out again: a retry would only extract the file anew.
-            await self._finish(claimed, _failure(NOT_STORED))
+            # A slow or frozen database, as a lost one: retried (the result is bounded by
+            # `max_entities`); the note tells why, should the last claim give up.
+            await self._store.note(claimed["id"], NOT_STORED)
+            raise
 
     async def _extract(self, document: uuid.UUID, path: str, content_type: str) -> dict[str, Any]:
         """Extract in a fresh process again when one is killed from outside, a few times."""
