@@ -1,16 +1,12 @@
 """Servers sharing one database must share its document store: the start says when they do not."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import msgspec
 
 from hduce.core.config import Settings
-from tests.conftest import TEST_JWT_SECRET
-from tests.support.context import isolated, isolated_env
-from tests.support.processes import hduce_env, hduce_process, wait_until
-from tests.support.serving import serving
+from tests.support.context import isolated
+from tests.support.serving import serving, working
 
 MARKER = ".hduce-storage-id"
 
@@ -19,25 +15,6 @@ def on_database(settings: Settings, database_url: str) -> Settings:
     """`settings` with the external database `database_url`."""
     database = msgspec.structs.replace(settings.database, url=database_url)
     return msgspec.structs.replace(settings, database=database)
-
-
-@contextmanager
-def working(folder: Path, settings: Settings) -> Iterator[Path]:
-    """`hduce worker` on `settings`' database and NATS, data dir `folder/data`; its log, once up."""
-    folder.mkdir()
-    log = folder / "worker.log"
-    environ = hduce_env(
-        DATABASE_URL=settings.database.url,
-        HDUCE_NATS__URL=settings.nats.url,
-        JWT_SECRET=TEST_JWT_SECRET,
-        HDUCE_DATA_DIR=str(folder / "data"),
-        HDUCE_LOGGING__LEVEL="INFO",
-        **isolated_env(isolated(settings)),
-    )
-    with hduce_process(["worker"], environ, log) as process:
-        up = wait_until(lambda: "worker ready" in log.read_text() or process.poll() is not None, 90)
-        assert up and process.poll() is None, log.read_text()[-3000:]
-        yield log
 
 
 def warnings_about_storage(log: Path) -> list[str]:
@@ -86,14 +63,14 @@ def test_a_worker_with_a_store_of_its_own_is_warned(
 ) -> None:
     # The worker reads the stored files to extract their text: its store must be the shared one.
     on_clinic = on_database(settings, clinic_database)
-    with working(tmp_path / "a", on_clinic) as first:
+    with working(tmp_path / "a", isolated(on_clinic)) as first:
         pass
-    assert warnings_about_storage(first) == [], first.read_text()[-2000:]
+    assert warnings_about_storage(first.log) == [], first.log.read_text()[-2000:]
     first_store = tmp_path / "a" / "data" / "documents"
     storage_id = (first_store / MARKER).read_text().strip()
 
-    with working(tmp_path / "b", on_clinic) as second:
+    with working(tmp_path / "b", isolated(on_clinic)) as second:
         pass
-    (line,) = warnings_about_storage(second)
+    (line,) = warnings_about_storage(second.log)
     assert f"{tmp_path / 'b' / 'data' / 'documents'} (storage id none)" in line, line
     assert f"{first_store} (storage id {storage_id})" in line, line

@@ -1,4 +1,4 @@
-"""A real `hduce serve` subprocess on the session's PostgreSQL and NATS, for tests."""
+"""Real `hduce serve` and `hduce worker` subprocesses on the session's PostgreSQL and NATS."""
 
 import subprocess
 from collections.abc import Iterator
@@ -23,23 +23,46 @@ class Server:
     process: subprocess.Popen[bytes]
 
 
+@dataclass(frozen=True)
+class Worker:
+    """A running `hduce worker`: its log file and process."""
+
+    log: Path
+    process: subprocess.Popen[bytes]
+
+
+def environ(folder: Path, settings: Settings, **env: str) -> dict[str, str]:
+    """An `hduce` process's environment: `settings`' servers and task stream, data in `folder`."""
+    return hduce_env(
+        DATABASE_URL=settings.database.url,
+        HDUCE_NATS__URL=settings.nats.url,
+        JWT_SECRET=TEST_JWT_SECRET,
+        HDUCE_DATA_DIR=str(folder / "data"),
+        HDUCE_LOGGING__LEVEL="INFO",
+        **isolated_env(settings),
+        **env,
+    )
+
+
 @contextmanager
 def serving(folder: Path, settings: Settings, **env: str) -> Iterator[Server]:
     """`hduce serve` on the session's PostgreSQL and NATS, logging every request."""
     folder.mkdir()
     port, log = free_port(), folder / "serve.log"
-    environ = hduce_env(
-        DATABASE_URL=settings.database.url,
-        HDUCE_NATS__URL=settings.nats.url,
-        JWT_SECRET=TEST_JWT_SECRET,
-        HDUCE_DATA_DIR=str(folder / "data"),
-        HDUCE_SERVER__PORT=str(port),
-        HDUCE_LOGGING__LEVEL="INFO",
-        **isolated_env(isolated(settings)),
-        **env,
-    )
-    with hduce_process(["serve", "--no-migrate"], environ, log) as process:
+    variables = environ(folder, isolated(settings), HDUCE_SERVER__PORT=str(port), **env)
+    with hduce_process(["serve", "--no-migrate"], variables, log) as process:
         base = f"http://127.0.0.1:{port}"
         up = wait_until(lambda: get(f"{base}/health")[0] == 200, timeout=90, interval=0.2)
         assert up, log.read_text()[-3000:]
         yield Server(base, port, log, process)
+
+
+@contextmanager
+def working(folder: Path, settings: Settings, **env: str) -> Iterator[Worker]:
+    """`hduce worker` on `settings`' servers and task stream, once it is ready."""
+    folder.mkdir()
+    log = folder / "worker.log"
+    with hduce_process(["worker"], environ(folder, settings, **env), log) as process:
+        up = wait_until(lambda: "worker ready" in log.read_text() or process.poll() is not None, 90)
+        assert up and process.poll() is None, log.read_text()[-3000:]
+        yield Worker(log, process)

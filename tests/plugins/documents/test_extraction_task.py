@@ -20,8 +20,8 @@ from tests.support.analytics import analytics_sections
 from tests.support.context import wait_for_row
 
 GAVE_UP = (
-    "its extraction started 3 times and never finished (the worker stopped, was killed or "
-    "crashed, or lost the database, before storing the result)"
+    "its extraction started 3 times and never finished (the worker was killed or crashed, "
+    "or lost the database, before storing the result)"
 )
 DELETED = "deleted before its extraction finished"
 

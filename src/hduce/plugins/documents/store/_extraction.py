@@ -9,10 +9,26 @@ from hduce.contracts.documents import DocumentStatus
 from hduce.core.sql_store import SqlStore
 
 # `processing` too: a worker that died mid-extraction leaves it so, and the task is redelivered.
+# `last_error`: why the attempt before could not store its result, if it knew (see `NOTE`).
 CLAIM = """
-UPDATE document SET status = 'processing', attempts = attempts + 1, updated_at = now()
-WHERE id = $1 AND status IN ('pending', 'processing') AND deleted_at IS NULL
-RETURNING id, patient, kind, sha256, content_type, attempts
+WITH claimed AS (
+    SELECT id, error FROM document
+    WHERE id = $1 AND status IN ('pending', 'processing') AND deleted_at IS NULL
+    FOR UPDATE
+)
+UPDATE document SET status = 'processing', attempts = attempts + 1, error = NULL,
+                    updated_at = now()
+FROM claimed WHERE document.id = claimed.id
+RETURNING document.id, patient, kind, sha256, content_type, attempts, claimed.error AS last_error
+"""
+NOTE = """
+UPDATE document SET error = $2, updated_at = now()
+WHERE id = $1 AND status = 'processing' AND deleted_at IS NULL
+"""
+# A worker that stops cleanly hands its task back: the attempt it had claimed is not counted.
+GIVE_BACK = """
+UPDATE document SET attempts = attempts - 1, updated_at = now()
+WHERE id = $1 AND status = 'processing' AND attempts > 0
 """
 FINISH = """
 UPDATE document SET status = $2, text = $3, page_count = $4, entities = $5::jsonb, error = $6,
@@ -28,6 +44,14 @@ class ExtractionStore(SqlStore):
     async def claim(self, document_id: uuid.UUID) -> asyncpg.Record | None:
         """Mark a live, unfinished document `processing` (one more attempt); None if it is not."""
         return await self.db.fetchrow(CLAIM, document_id)
+
+    async def note(self, document_id: uuid.UUID, error: str) -> None:
+        """Keep why a claimed document's result could not be stored, for the last claim to tell."""
+        await self.db.execute(NOTE, document_id, error)
+
+    async def give_back(self, document_id: uuid.UUID) -> None:
+        """Uncount the claim of an extraction cut short by its worker stopping."""
+        await self.db.execute(GIVE_BACK, document_id)
 
     async def finish(
         self, document_id: uuid.UUID, status: DocumentStatus, result: dict[str, Any], entities: str

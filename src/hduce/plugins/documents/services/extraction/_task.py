@@ -20,6 +20,7 @@ from hduce.plugins.documents.config import DocumentsConfig
 from hduce.plugins.documents.services._files import BlobStore
 from hduce.plugins.documents.services.extraction._extract import ExtractionOptions
 from hduce.plugins.documents.services.extraction._pool import (
+    ExtractionStopped,
     ExtractionTimedOut,
     ExtractorCrashed,
     ExtractorKilled,
@@ -31,14 +32,15 @@ from hduce.plugins.documents.store import ExtractionStore
 logger = logging.getLogger("hduce.documents")
 
 MAX_ATTEMPTS = 3
-"""Claims of one document before it is marked failed (workers that stopped or lost the database
-before storing its result), and extraction processes killed from outside while reading it (each
-retry in a fresh process)."""
+"""Claims of one document before it is marked failed (workers that died or lost the database
+before storing its result; a clean stop gives its claim back), and extraction processes killed
+from outside while reading it (each retry in a fresh process)."""
 GAVE_UP = (
-    f"its extraction started {MAX_ATTEMPTS} times and never finished (the worker stopped, was "
-    "killed or crashed, or lost the database, before storing the result)"
+    f"its extraction started {MAX_ATTEMPTS} times and never finished (the worker was killed or "
+    "crashed, or lost the database, before storing the result)"
 )
 NOT_STORED = "its result could not be stored: the database took too long to write it"
+"""Noted on the document by an attempt whose result timed out, so a claim giving up says so."""
 
 
 class Extraction:
@@ -66,8 +68,17 @@ class Extraction:
         if claimed is None:
             return
         if claimed["attempts"] > MAX_ATTEMPTS:
-            await self._finish(claimed, _failure(GAVE_UP))
+            await self._finish(claimed, _failure(claimed["last_error"] or GAVE_UP))
             return
+        try:
+            await self._run(claimed)
+        except (asyncio.CancelledError, ExtractionStopped):
+            # The worker is stopping cleanly: the task is handed back, and this attempt with it.
+            await self._store.give_back(claimed["id"])
+            raise
+
+    async def _run(self, claimed: Any) -> None:
+        """Extract a claimed document and store the result."""
         path = str(self._files.path(claimed["sha256"]))
         try:
             result = await self._extract(claimed["id"], path, claimed["content_type"])
@@ -77,8 +88,10 @@ class Extraction:
         try:
             await self._finish(claimed, result)
         except TimeoutError:
-            # The same result would time out again: a retry would only extract the file anew.
-            await self._finish(claimed, _failure(NOT_STORED))
+            # A slow or frozen database, as a lost one: retried (the result is bounded by
+            # `max_entities`); the note tells why, should the last claim give up.
+            await self._store.note(claimed["id"], NOT_STORED)
+            raise
 
     async def _extract(self, document: uuid.UUID, path: str, content_type: str) -> dict[str, Any]:
         """Extract in a fresh process again when one is killed from outside, a few times."""
