@@ -100,7 +100,7 @@ class NotificationsPlugin(HducePlugin):
         channels = self._channels(env, inbox)
         store = PreferenceStore(env.db)
         self.notifier = NotificationService(env, directory, renderer, channels, store)
-        self.sender = DeliverySender(env, channels)
+        self.sender = DeliverySender(env, channels, directory)
         deliveries = DeliveryStore(env.db)
         held = HeldDeliveries(deliveries, env.events)
         self.services = NotificationsServices(

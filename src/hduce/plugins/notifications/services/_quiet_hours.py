@@ -3,6 +3,30 @@
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from hduce.contracts.notifications import Category
+from hduce.plugins.notifications.store import QuietHours
+
+NEVER_QUIET = frozenset({Category.SECURITY, Category.CLINICAL_ALERTS})
+"""Categories that go out during quiet hours even when not `critical` (e.g. a new sign-in).
+
+Their messages are urgent to the reader; a user can still switch a non-critical one off on a
+channel, except those of `ALWAYS_ON` (security messages always go out by e-mail, clinical
+alerts by e-mail and in-app).
+"""
+
+
+def held_until(
+    quiet: QuietHours | None, zone: str, *, category: str, channel: str, critical: bool
+) -> datetime | None:
+    """Until when (UTC) the `quiet` hours hold a message on `channel` now; None: it may go.
+
+    Critical messages, the `NEVER_QUIET` categories and the in-app inbox never wait. `zone` is
+    the recipient's time zone.
+    """
+    if quiet is None or critical or category in NEVER_QUIET or channel == "in_app":
+        return None
+    return quiet_until(datetime.now(UTC), quiet.start, quiet.end, zone_of(zone))
+
 
 def quiet_until(now: datetime, start: time, end: time, timezone: ZoneInfo) -> datetime | None:
     """When the quiet window around `now` ends (UTC), or None if `now` is outside it.

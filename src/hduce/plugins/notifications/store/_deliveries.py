@@ -143,7 +143,8 @@ class DeliveryStore(SqlStore):
     ) -> bool:
         """Record attempt `attempts`'s outcome if it is still the delivery's claim; whether it was.
 
-        `status` is `sent` (or `logged`), `pending` until `retry_at`, or `failed`; `last_error`
+        `status` is `sent` (or `logged`), `pending` until `retry_at`, `deferred` until `retry_at`
+        (held by quiet hours before attempt `attempts + 1`), or `failed`; `last_error`
         keeps the latest failure even after a later attempt succeeds. A `given_back` attempt is
         uncounted (the other side asked to wait: it does not spend the delivery's attempts).
         An attempt that went out after its delivery was skipped mid-send (withdrawn) is recorded
