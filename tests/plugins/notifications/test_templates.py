@@ -234,6 +234,11 @@ def test_a_syntax_error_names_the_file_and_line(tmp_path: Path) -> None:
     [
         ("{{ clinic_name | nosuchfilter }}: new sign-in", "No filter named 'nosuchfilter'"),
         ("{{ when is nosuchtest }}", "No test named 'nosuchtest'"),
+        # Jinja leaves these to run time: seen passing the check, then failing every delivery.
+        ("{% if ip %}({{ when|nosuchfilter }}){% endif %}", "No filter named 'nosuchfilter'"),
+        ("{% if when is nosuchtest %}x{% endif %}", "No test named 'nosuchtest'"),
+        ('{{ "x" if when is nosuchtest else "y" }}', "No test named 'nosuchtest'"),
+        ("{% filter nosuchfilter %}x{% endfilter %}", "No filter named 'nosuchfilter'"),
     ],
 )
 def test_an_unknown_filter_or_test_fails_the_check_in_one_line_naming_the_file(

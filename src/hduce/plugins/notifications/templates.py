@@ -12,9 +12,11 @@ from jinja2 import (
     FileSystemLoader,
     StrictUndefined,
     Template,
+    TemplateAssertionError,
     TemplateNotFound,
     TemplateSyntaxError,
     meta,
+    nodes,
     select_autoescape,
 )
 from jinja2 import TemplateError as JinjaError
@@ -206,7 +208,7 @@ class TemplateRenderer:
             where = path or name
             try:
                 parsed = self._env.parse(source, name, path)
-                # Compiles the file: an unknown filter or test fails here (TemplateAssertionError).
+                _refuse_unknown_filters_and_tests(self._env, parsed, name, path)
                 own = frozenset(meta.find_undeclared_variables(parsed) - self._env.globals.keys())
             except TemplateSyntaxError as exc:
                 raise TemplateError(
@@ -228,6 +230,23 @@ def blank_part(template: str, channel: str, message: Rendered) -> str | None:
     else:
         return None
     return f"template `{template}/{file}` renders to nothing (a blank message is not sent)"
+
+
+def _refuse_unknown_filters_and_tests(
+    env: Environment, parsed: nodes.Template, name: str, path: str | None
+) -> None:
+    """Raise on the first filter or test `env` lacks, wherever it stands in the file.
+
+    Compiling catches only those used unconditionally: one inside an `if` (or `x if y else z`)
+    would fail only when that branch renders.
+    """
+    for node in parsed.find_all((nodes.Filter, nodes.Test)):
+        kind, known = (
+            ("filter", env.filters) if isinstance(node, nodes.Filter) else ("test", env.tests)
+        )
+        if node.name not in known:
+            message = f"No {kind} named {node.name!r}."
+            raise TemplateAssertionError(message, node.lineno, name, path)
 
 
 def _listed(names: Sequence[str]) -> str:
