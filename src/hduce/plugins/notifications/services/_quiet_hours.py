@@ -32,7 +32,8 @@ def quiet_until(now: datetime, start: time, end: time, timezone: ZoneInfo) -> da
     """When the quiet window around `now` ends (UTC), or None if `now` is outside it.
 
     The window may span midnight (22:00-07:00). Local times are resolved on the calendar day
-    they fall on, so a window keeps its wall-clock hours across daylight-saving changes.
+    they fall on, so a window keeps its wall-clock hours across daylight-saving changes (in
+    the repeated hour of a fall-back night, until the end the clock reads next).
     """
     if start == end:
         return None
@@ -46,7 +47,10 @@ def quiet_until(now: datetime, start: time, end: time, timezone: ZoneInfo) -> da
         end_day = local.date() + timedelta(days=1) if wall >= start else local.date()
     if not inside:
         return None
-    return datetime.combine(end_day, end, tzinfo=timezone).astimezone(UTC)
+    # A fall-back night reads an end in its repeated hour twice: the first one after `now`.
+    local_end = datetime.combine(end_day, end, tzinfo=timezone)
+    ends = sorted({local_end.replace(fold=fold).astimezone(UTC) for fold in (0, 1)})
+    return next((at for at in ends if at > now), ends[-1])
 
 
 def zone_of(name: str) -> ZoneInfo:
