@@ -62,6 +62,8 @@ class _Recorder:
         received = Received(
             envelope.mail_from or "", list(envelope.rcpt_tos), message, tuple(session.peer)
         )
+        if self._server.delay:  # a slow relay: the mail is accepted only after the delay
+            await asyncio.sleep(self._server.delay)
         self._server.record(received)
         return "250 OK"
 
@@ -120,6 +122,8 @@ class SmtpServer:
         self.port = free_port(HOST)
         self.host = HOST
         self.received: list[Received] = []
+        self.delay = 0.0
+        """Seconds the server takes to answer DATA (a slow relay); settable while it runs."""
         self._credentials = (username, password) if username is not None else None
         self._tls = tls
         self._implicit_tls = implicit_tls

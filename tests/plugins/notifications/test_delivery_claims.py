@@ -7,7 +7,7 @@ import asyncpg
 
 from hduce.contracts.notifications import Category
 from hduce.plugins.notifications.store import DeliveryStore, NewNotification
-from tests.plugins.notifications.test_delivery import delivery, notify, send_now
+from tests.plugins.notifications.test_delivery import delivery, notifier, notify, send_now
 from tests.plugins.users.clinic import Clinic
 from tests.support.smtp import SmtpServer
 
@@ -90,3 +90,32 @@ async def test_a_sent_delivery_leaves_no_claim_expiry_behind(
         str(sent["id"]),
     )
     assert waiting == 0
+
+
+async def test_a_send_under_way_when_withdrawn_is_recorded_sent(
+    clinic: Clinic, smtp: SmtpServer, raw_pool: asyncpg.Pool
+) -> None:
+    smtp.delay = 1.5
+    try:
+        data = {"name": "Someone", "text": "in flight"}
+        notification_id = await notify(
+            clinic,
+            "in-flight@example.net",
+            "test_message",
+            data,
+            category=Category.GENERAL,
+            about="test:in-flight",
+        )
+        await delivery(clinic, notification_id, "email", "attempts = 1")  # claimed, being sent
+
+        async def cancel() -> int:
+            async with clinic.context.db.transaction():
+                return await notifier(clinic).withdraw("test:in-flight", "cancelled")
+
+        assert await clinic.in_app(cancel) == 1
+        await smtp.wait_for_message(lambda m: m["To"] == "in-flight@example.net")
+    finally:
+        smtp.delay = 0.0
+    sent = await delivery(clinic, notification_id, "email", "status <> 'skipped'")
+    assert (sent["status"], sent["attempts"], sent["last_error"]) == ("sent", 1, None)
+    assert sent["sent_at"] is not None

@@ -199,3 +199,26 @@ async def test_a_stream_beyond_the_per_user_cap_is_a_429_problem(clinic: Clinic)
     assert refused.headers["content-type"] == "application/problem+json"
     assert str(cap) in refused.json()["detail"]
     del held
+
+
+async def stream_after(clinic: Clinic, member: Member, last_event_id: str) -> list[str]:
+    """The `notification` events of `member`'s stream reconnecting with `Last-Event-ID`."""
+    headers = {**member.headers, "Last-Event-ID": last_event_id}
+    response = await clinic.client.get("/api/v1/notifications/stream", headers=headers)
+    assert response.status_code == 200, response.text
+    return [block for block in response.text.split("\r\n\r\n") if "event: notification" in block]
+
+
+async def test_a_reconnecting_stream_first_replays_what_came_after_its_last_event(
+    clinic: Clinic,
+) -> None:
+    # Seen: an app reconnecting (to another serve) missed what came in between.
+    alice = await clinic.member("patient")
+    bob = await clinic.member("patient")
+    seen, *missed = [await delivered_in_app(clinic, alice, f"item {n}") for n in range(3)]
+    events = await stream_after(clinic, alice, str(seen))
+    assert [event.split("id: ")[1].split("\r\n")[0] for event in events] == list(map(str, missed))
+    assert "item 1" in events[0] and "item 2" in events[1]
+
+    assert await stream_after(clinic, bob, str(seen)) == []  # not bob's: nothing to replay
+    assert await stream_after(clinic, alice, "not-an-id") == []

@@ -41,3 +41,19 @@ def test_a_daytime_window_and_the_end_itself() -> None:
 def test_an_empty_window_never_waits() -> None:
     now = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
     assert quiet_until(now, time(9, 0), time(9, 0), PARIS) is None
+
+
+def test_an_end_the_fall_back_night_reads_twice_is_the_one_still_to_come() -> None:
+    # Seen: at 01:15 EST (the repeated hour's second pass) a 22:00-01:30 window "ended" at
+    # 01:30 EDT, 45 minutes before, and non-critical messages went out at once.
+    new_york = ZoneInfo("America/New_York")
+    first_pass = datetime(2027, 11, 7, 5, 15, tzinfo=UTC)  # 01:15 EDT
+    second_pass = datetime(2027, 11, 7, 6, 15, tzinfo=UTC)  # 01:15 EST
+    for start in (time(22, 0), time(1, 0)):
+        window = (start, time(1, 30))
+        assert quiet_until(first_pass, *window, new_york) == datetime(
+            2027, 11, 7, 5, 30, tzinfo=UTC
+        )
+        assert quiet_until(second_pass, *window, new_york) == datetime(
+            2027, 11, 7, 6, 30, tzinfo=UTC
+        )

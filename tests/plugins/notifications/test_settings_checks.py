@@ -119,30 +119,56 @@ def test_serve_logs_the_plugin_warnings_of_the_loaded_settings(
     assert any("set SMTP_URL" in record.getMessage() for record in caplog.records)
 
 
-def test_a_template_override_with_an_unknown_variable_stops_config_check(tmp_path: Path) -> None:
-    override = tmp_path / "templates" / "appointment_booked" / "subject.txt"
+def run_with_override(
+    tmp_path: Path, file: str, text: str, command: tuple[str, ...] = ("config", "check")
+) -> tuple[Path, int, str]:
+    """`hduce <command>` with a clinic template folder holding `file`: its path, exit, output."""
+    override = tmp_path / "templates" / file
     override.parent.mkdir(parents=True)
-    override.write_text("Booked {{ starts_at }} for {{ patient_nam }}", encoding="utf-8")
+    override.write_text(text, encoding="utf-8")
     folders = json.dumps([str(tmp_path / "templates")])
-    code, output = run(
-        ["config", "check"], tmp_path, HDUCE_PLUGINS__NOTIFICATIONS__TEMPLATE_DIRS=folders
+    code, output = run(list(command), tmp_path, HDUCE_PLUGINS__NOTIFICATIONS__TEMPLATE_DIRS=folders)
+    return override, code, output
+
+
+def test_a_template_override_with_an_unknown_variable_stops_config_check(tmp_path: Path) -> None:
+    override, code, output = run_with_override(
+        tmp_path, "appointment_booked/subject.txt", "Booked {{ starts_at }} for {{ patient_nam }}"
     )
     assert code != 0
     (line,) = output.strip().splitlines()
     assert str(override) in line and "`patient_nam`" in line
 
 
-@pytest.mark.parametrize("command", [["config", "check"], ["serve"]])
+@pytest.mark.parametrize("command", [("config", "check"), ("serve",)])
 def test_a_template_override_with_an_unknown_filter_stops_in_one_line(
-    tmp_path: Path, command: list[str]
+    tmp_path: Path, command: tuple[str, ...]
 ) -> None:
     # Regression: a raw jinja2 TemplateAssertionError traceback instead of a config error.
-    override = tmp_path / "templates" / "new_login" / "sms.txt"
-    override.parent.mkdir(parents=True)
-    override.write_text("{{ clinic_name|nosuchfilter }}: new sign-in", encoding="utf-8")
-    folders = json.dumps([str(tmp_path / "templates")])
-    code, output = run(command, tmp_path, HDUCE_PLUGINS__NOTIFICATIONS__TEMPLATE_DIRS=folders)
+    override, code, output = run_with_override(
+        tmp_path, "new_login/sms.txt", "{{ clinic_name|nosuchfilter }}: new sign-in", command
+    )
     assert code != 0
     assert "Traceback" not in output, output
     (line,) = [line for line in output.splitlines() if str(override) in line]
     assert "No filter named 'nosuchfilter'" in line, output
+
+
+def test_a_misnamed_override_file_stops_config_check_naming_it(tmp_path: Path) -> None:
+    # Seen: `appointment_reminder/sms.text` was ignored without a word; the override never applied.
+    misnamed, code, output = run_with_override(
+        tmp_path, "appointment_reminder/sms.text", "Reminder {{ starts_at }}"
+    )
+    assert code != 0
+    (line,) = output.strip().splitlines()
+    assert str(misnamed) in line and "sms.txt" in line, line
+
+
+def test_a_misspelt_override_folder_is_a_startup_warning_naming_it(tmp_path: Path) -> None:
+    # Seen: `appointment_remindr/` became a template no one sends, its variables never checked.
+    folder = tmp_path / "templates" / "appointment_remindr"
+    folder.mkdir(parents=True)
+    (folder / "subject.txt").write_text("X {{ whatever }}", encoding="utf-8")
+    (warning,) = plugin(template_dirs=(str(tmp_path / "templates"),)).startup_warnings()
+    assert str(folder) in warning
+    assert "no built-in template" in warning and "`appointment_reminder`" in warning

@@ -1,7 +1,8 @@
 """SMS end to end: `notify` -> delivery task -> a real HTTP provider, with a retry."""
 
 import gzip
-from datetime import timedelta
+import uuid
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs
 
 from hduce.contracts.notifications import Category
@@ -10,9 +11,10 @@ from tests.plugins.notifications.conftest import notifications_settings
 from tests.plugins.notifications.test_delivery import (
     delivery,
     notify,
+    quiet_now,
     sms_to_someone_without_a_phone,
 )
-from tests.plugins.users.clinic import Clinic, running_clinic
+from tests.plugins.users.clinic import Clinic, Member, running_clinic
 from tests.support.memory import peak_growth
 from tests.support.sms_provider import Provider
 from tests.support.smtp import SmtpServer
@@ -62,15 +64,25 @@ async def test_a_gzip_bomb_of_an_error_reply_fails_the_delivery_in_little_memory
     assert len(failed["last_error"]) < 400, failed["last_error"]
 
 
+async def throttled_text(
+    clinic: Clinic, provider: Provider, phone: str, wait: str, category: Category
+) -> tuple[Member, uuid.UUID]:
+    """A text to a new patient, its first attempt answered 429 `Retry-After: wait`; who, its id."""
+    provider.headers["Retry-After"] = wait
+    provider.replies.append((429, "slow down"))
+    member = await clinic.member("patient", phone=phone)
+    notification_id = await notify(
+        clinic, member.id, "test_message", {"text": "later"}, category=category
+    )
+    return member, notification_id
+
+
 async def test_a_provider_asking_to_wait_is_not_called_sooner(
     sms_clinic: Clinic, provider: Provider
 ) -> None:
     # Seen: `429, Retry-After: 60` was retried at +3, +9 and +21 s, then failed.
-    provider.headers["Retry-After"] = "60"
-    provider.replies.append((429, "slow down"))
-    member = await sms_clinic.member("patient", phone="+15550102032")
-    notification_id = await notify(
-        sms_clinic, member.id, "account_locked", {"until": "soon"}, category=Category.SECURITY
+    _, notification_id = await throttled_text(
+        sms_clinic, provider, "+15550102032", "60", Category.SECURITY
     )
     waiting = await delivery(sms_clinic, notification_id, "sms", "last_error IS NOT NULL")
     assert waiting["status"] == "pending"
@@ -94,3 +106,18 @@ async def test_waits_a_provider_asks_for_do_not_spend_the_attempts(
         sent = await delivery(clinic, notification_id, "sms", "status <> 'pending'")
     assert sent["status"] == "sent", sent["last_error"]
     assert len(provider.requests) == 4
+
+
+async def test_a_retry_falling_in_quiet_hours_waits_for_their_end(
+    sms_clinic: Clinic, provider: Provider
+) -> None:
+    # Seen: a 429-retried text went out at its `Retry-After`, inside the patient's quiet hours.
+    member, notification_id = await throttled_text(
+        sms_clinic, provider, "+15550102034", "2", Category.APPOINTMENTS
+    )
+    await delivery(sms_clinic, notification_id, "sms", "last_error IS NOT NULL")
+    await quiet_now(sms_clinic, member)  # an hour either side of now
+    held = await delivery(sms_clinic, notification_id, "sms", "status <> 'pending'")
+    assert held["status"] == "deferred"
+    assert held["next_attempt_at"] > datetime.now(UTC) + timedelta(minutes=50)
+    assert len(provider.requests) == 1

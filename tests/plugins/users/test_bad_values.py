@@ -22,19 +22,39 @@ async def test_a_nul_character_in_text_is_a_422(clinic: Clinic) -> None:
     assert "\u0000" not in me.text, "nothing was stored"
 
 
-async def test_a_control_character_in_text_is_a_422_naming_the_field(clinic: Clinic) -> None:
-    # Seen: BEL and ESC were stored in names and addresses, and came back in search snippets
-    # and the CLI's listings (a terminal reads ESC as the start of a command).
+CONTROL = "text may not contain control"
+ONE_LINE = "must be one line"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "said"),
+    [
+        # Seen: BEL and ESC were stored in names and addresses, and came back in search
+        # snippets and the CLI's listings (a terminal reads ESC as the start of a command).
+        ("first_name", "a\u0007b", CONTROL),
+        ("address", "1 Main St\u001b[2J", CONTROL),
+        # Seen: a first name "Eve\r\nBcc: ..." was stored, and mailed as two lines.
+        ("first_name", "A\r\nB", ONE_LINE),
+        ("last_name", "Lovelace\n", ONE_LINE),
+        ("emergency_contact_name", "Bob\u2028Bcc: x@evil.test", ONE_LINE),
+        ("phone", "+15550102030\r", ""),
+    ],
+)
+async def test_a_control_character_or_a_line_break_in_one_line_is_a_422_naming_the_field(
+    clinic: Clinic, field: str, value: str, said: str
+) -> None:
     patient = await clinic.member("patient")
-    for field, value in (("first_name", "a\u0007b"), ("address", "1 Main St\u001b[2J")):
-        response = await clinic.client.put(
-            "/api/v1/users/me", json={field: value}, headers=patient.headers
-        )
-        assert response.status_code == 422, response.text
-        problem = response.json()
-        assert problem["detail"].startswith(f"{field}: text may not contain control"), problem
-        assert [error["key"] for error in problem["errors"]] == [field]
-    # A line break where text may have lines is kept.
+    response = await clinic.client.put(
+        "/api/v1/users/me", json={field: value}, headers=patient.headers
+    )
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["detail"].startswith(f"{field}: {said}"), problem
+    assert [error["key"] for error in problem["errors"]] == [field]
+
+
+async def test_a_line_break_where_text_may_have_lines_is_kept(clinic: Clinic) -> None:
+    patient = await clinic.member("patient")
     lines = await clinic.client.put(
         "/api/v1/users/me", json={"address": "1 Main St\nSpringfield"}, headers=patient.headers
     )

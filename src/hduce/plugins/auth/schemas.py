@@ -11,7 +11,7 @@ from msgspec import Meta
 
 from hduce.contracts.auth import Role
 from hduce.contracts.users import Phone, ProfileFields
-from hduce.core.control_characters import why_refused
+from hduce.core.control_characters import ONE_LINE, why_refused
 from hduce.core.email_address import MAX_LENGTH, check_email
 from hduce.core.schemas import Input, Read, check_birth_date
 from hduce.core.unicode_forms import check_nfc_lengths
@@ -38,9 +38,12 @@ def field_reason(error: msgspec.ValidationError) -> str:
 
 
 def controls_reason(fields: Mapping[str, object]) -> str | None:
-    """`` `field`: ... `` for the first text holding a control character (NUL, ESC...), or None."""
+    """`` `field`: ... `` for the first text holding a control character (NUL, ESC...), or None.
+
+    A line break counts in the fields of `ONE_LINE` (names, usernames, phone numbers).
+    """
     for name, value in fields.items():
-        if isinstance(value, str) and (why := why_refused(value)):
+        if isinstance(value, str) and (why := why_refused(value, one_line=name in ONE_LINE)):
             return f"`{name}`: {why}"
     return None
 

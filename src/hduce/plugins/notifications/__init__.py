@@ -100,7 +100,7 @@ class NotificationsPlugin(HducePlugin):
         channels = self._channels(env, inbox)
         store = PreferenceStore(env.db)
         self.notifier = NotificationService(env, directory, renderer, channels, store)
-        self.sender = DeliverySender(env, channels)
+        self.sender = DeliverySender(env, channels, directory)
         deliveries = DeliveryStore(env.db)
         held = HeldDeliveries(deliveries, env.events)
         self.services = NotificationsServices(
@@ -181,5 +181,13 @@ class NotificationsPlugin(HducePlugin):
         return logged_email(self.config.email)
 
     def startup_warnings(self) -> list[str]:
-        """Channels set up only partly (they send nothing); e-mail able to take every place."""
-        return incomplete_channels(self.config) + crowding_email(self.config)
+        """Channels set up only partly, e-mail able to take every place, stray template folders.
+
+        A channel set up partly sends nothing; a clinic's template folder that is no built-in
+        template overrides nothing (a misspelt override?).
+        """
+        return [
+            *incomplete_channels(self.config),
+            *crowding_email(self.config),
+            *self.renderer.strays(),
+        ]

@@ -76,7 +76,10 @@ class InboxController(Controller):
         """Server-Sent Events: one `notification` event per new inbox item, as it arrives.
 
         The stream closes after `stream_max_duration`, or once the access token expires or is
-        revoked; clients reconnect (EventSource does), with a fresh token.
+        revoked; clients reconnect (EventSource does), with a fresh token. A `Last-Event-ID`
+        header (an item's id, as EventSource sends on reconnecting) first replays the items
+        delivered since then, at most the newest 100.
         """
-        live = notifications.live(principal, str(request.auth))
+        last_event_id = request.headers.get("last-event-id")
+        live = notifications.live(principal, str(request.auth), last_event_id)
         return ServerSentEvent(live.events(), retry_duration=RECONNECT_MS)

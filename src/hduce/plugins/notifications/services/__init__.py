@@ -50,6 +50,9 @@ class NotificationsServices:
     preferences: PreferenceService
     deliveries: DeliveryStore
 
-    def live(self, principal: Principal, token: str) -> LiveInbox:
-        """A live stream of `principal`'s new inbox items (429 past `max_streams_per_user`)."""
-        return LiveInbox(principal, token, self.inbox, self.feed, self.config)
+    def live(self, principal: Principal, token: str, last_event_id: str | None = None) -> LiveInbox:
+        """A live stream of `principal`'s new inbox items (429 past `max_streams_per_user`).
+
+        Given the `last_event_id` a reconnecting client had, the items since then come first.
+        """
+        return LiveInbox(principal, token, self.inbox, self.feed, self.config, last_event_id)

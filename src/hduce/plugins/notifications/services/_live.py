@@ -20,6 +20,8 @@ from hduce.plugins.notifications.store import Inbox
 logger = logging.getLogger("hduce.notifications")
 
 QUEUE_SIZE = 100
+REPLAY_LIMIT = 100
+"""The most items a reconnecting stream replays (the newest of those after its last event)."""
 KEEPALIVE_SECONDS = 15.0
 TOKEN_RECHECK_SECONDS = 1.0
 """How often an open stream checks that its access token still verifies (a cached lookup)."""
@@ -86,6 +88,10 @@ class InboxFeed:
 class LiveInbox:
     """One user's live stream: new inbox items as SSE messages, keep-alives, a time limit.
 
+    A stream reconnecting with the id of the last item it had (`Last-Event-ID`, which
+    EventSource sends) first replays the items delivered since (at most `REPLAY_LIMIT`, the
+    newest), so nothing is missed between two streams, on this server or another.
+
     The stream ends at `stream_max_duration`, or within a second of its access token expiring
     or being revoked (the session ended, the account deactivated or its roles changed) or of
     the server starting to shut down (the client reconnects to the next one). Its
@@ -100,8 +106,10 @@ class LiveInbox:
         inbox: Inbox,
         feed: InboxFeed,
         config: NotificationsConfig,
+        last_event_id: str | None = None,
     ) -> None:
         self._user_id = principal.id
+        self._last_seen = _item_id(last_event_id)
         self._token = token
         self._inbox = inbox
         self._feed = feed
@@ -112,13 +120,16 @@ class LiveInbox:
         """Messages until `stream_max_duration` has passed or the token no longer verifies."""
         try:
             yield CONNECTED
+            replayed = set()
+            if self._last_seen is not None:
+                for item in await self._inbox.after(self._user_id, self._last_seen, REPLAY_LIMIT):
+                    replayed.add(item.id)
+                    yield _message(item)
             async for item in self.items():
                 if item is None:
                     yield KEEPALIVE
-                    continue
-                yield ServerSentEventMessage(
-                    data=msgspec.json.encode(item).decode(), event="notification", id=str(item.id)
-                )
+                elif item.id not in replayed:  # heard while the replay was read
+                    yield _message(item)
         finally:
             self._feed.stop(self._user_id, self._queue)
 
@@ -143,3 +154,18 @@ class LiveInbox:
                 yield await self._inbox.item(self._user_id, delivery_id)
         finally:
             self._feed.stop(self._user_id, queue)
+
+
+def _message(item: InboxItem) -> ServerSentEventMessage:
+    """The `notification` event of one inbox item, its id the item's."""
+    return ServerSentEventMessage(
+        data=msgspec.json.encode(item).decode(), event="notification", id=str(item.id)
+    )
+
+
+def _item_id(last_event_id: str | None) -> uuid.UUID | None:
+    """The item id a reconnecting client last had; None for none or anything else."""
+    try:
+        return uuid.UUID(last_event_id) if last_event_id else None
+    except ValueError:
+        return None

@@ -3,15 +3,15 @@
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from hduce.contracts.notifications import Category, Notice, Notifier
+from hduce.contracts.notifications import Notice, Notifier
 from hduce.contracts.users import UserDirectory
 from hduce.core.events import Event, EventBus
 from hduce.core.plugin_env import PluginEnv
 from hduce.plugins.notifications.config import NotificationsConfig
-from hduce.plugins.notifications.services._quiet_hours import quiet_until, zone_of
+from hduce.plugins.notifications.services._quiet_hours import held_until
 from hduce.plugins.notifications.services._recipients import Recipient, resolve_recipient
 from hduce.plugins.notifications.services._sender import OFF, SENDABLE
 from hduce.plugins.notifications.services.channels.base import Channel
@@ -32,14 +32,6 @@ from hduce.plugins.notifications.templates import (
 )
 
 logger = logging.getLogger("hduce.notifications")
-
-NEVER_QUIET = frozenset({Category.SECURITY, Category.CLINICAL_ALERTS})
-"""Categories that go out during quiet hours even when not `critical` (e.g. a new sign-in).
-
-Their messages are urgent to the reader; a user can still switch a non-critical one off on a
-channel, except those of `ALWAYS_ON` (security messages always go out by e-mail, clinical
-alerts by e-mail and in-app).
-"""
 
 BY_EMAIL_ONLY: tuple[str, ...] = ("email",)
 """The channels of messages for the owner of an e-mail address only: one-time links (a phone
@@ -173,10 +165,11 @@ class NotificationService(Notifier):
         critical = notice.critical
         if not critical and preferences and not preferences.allows(notice.category, channel):
             return "skipped", OFF, None
-        urgent = critical or notice.category in NEVER_QUIET
-        if not urgent and channel != "in_app" and preferences and preferences.quiet_hours:
-            quiet = preferences.quiet_hours
-            until = quiet_until(datetime.now(UTC), quiet.start, quiet.end, zone_of(target.timezone))
-            if until is not None:
-                return "deferred", None, until
+        quiet = preferences.quiet_hours if preferences else None
+        category = notice.category
+        until = held_until(
+            quiet, target.timezone, category=category, channel=channel, critical=critical
+        )
+        if until is not None:
+            return "deferred", None, until
         return "pending", None, None

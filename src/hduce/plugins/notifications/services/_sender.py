@@ -20,11 +20,13 @@ from typing import NamedTuple
 
 import asyncpg
 
+from hduce.contracts.users import UserDirectory
 from hduce.core.backoff import retry_delay
 from hduce.core.capacity import ROOM_WAIT, Busy, Capacity, put_off_until
 from hduce.core.events import EventMeta
 from hduce.core.plugin_env import PluginEnv
 from hduce.plugins.notifications.config import NotificationsConfig
+from hduce.plugins.notifications.services._quiet_hours import held_until
 from hduce.plugins.notifications.services.channels.base import (
     Channel,
     DeliveryError,
@@ -33,7 +35,7 @@ from hduce.plugins.notifications.services.channels.base import (
 from hduce.plugins.notifications.services.channels.capacity import Limited
 from hduce.plugins.notifications.services.channels.email_log import LoggedEmailChannel
 from hduce.plugins.notifications.services.channels.in_app import InAppChannel
-from hduce.plugins.notifications.store import DeliveryStore, PreferenceStore
+from hduce.plugins.notifications.store import DeliveryStore, Preferences, PreferenceStore
 from hduce.plugins.notifications.tasks import DeliveryDue
 
 logger = logging.getLogger("hduce.notifications")
@@ -65,9 +67,13 @@ class DeliverySender:
     """Sends due deliveries; a claimed delivery is sent by no one else until its claim expires."""
 
     def __init__(
-        self, env: PluginEnv[NotificationsConfig], channels: Mapping[str, Channel]
+        self,
+        env: PluginEnv[NotificationsConfig],
+        channels: Mapping[str, Channel],
+        directory: UserDirectory,
     ) -> None:
         self._db = env.db
+        self._directory = directory
         self._events = env.events
         self._config = config = env.config
         self._channels = channels
@@ -123,8 +129,11 @@ class DeliverySender:
                 late = f"too late: it had to go before {row['send_before']:%Y-%m-%d %H:%M:%S} UTC"
                 await self._deliveries.skip(delivery_id, late)
                 return None
-            if await self._switched_off(row):
+            preferences = await self._preferences_of(row)
+            if preferences and not preferences.allows(row["category"], row["channel"]):
                 await self._deliveries.skip(delivery_id, OFF)
+                return None
+            if row["status"] == "pending" and await self._held(row, preferences):
                 return None
             if row["attempts"] >= self._config.max_attempts:
                 # The senders of its last attempts stopped before recording them.
@@ -146,15 +155,38 @@ class DeliverySender:
         )
         return Claim(message, row["attempts"] + 1, expiry, row["created_at"])
 
-    async def _switched_off(self, row: asyncpg.Record) -> bool:
-        """Whether the recipient has switched the non-critical message's channel off since.
+    async def _preferences_of(self, row: asyncpg.Record) -> Preferences | None:
+        """The recipient's preferences as they are now, for a non-critical message to a user.
 
         A held (quiet hours) or retried delivery follows the switches as they are when it goes.
         """
         if row["critical"] or row["recipient"] is None:
+            return None
+        return await self._preferences.get(row["recipient"])
+
+    async def _held(self, row: asyncpg.Record, preferences: Preferences | None) -> bool:
+        """Whether the pending delivery falls in quiet hours: then it is deferred to their end.
+
+        So waits a retry (or a late first attempt) falling in them. A held delivery waking at
+        the end of its window is not held again: it was held under it.
+        """
+        if preferences is None or preferences.quiet_hours is None:
             return False
-        preferences = await self._preferences.get(row["recipient"])
-        return not preferences.allows(row["category"], row["channel"])
+        contact = await self._directory.contact(row["recipient"])
+        until = held_until(
+            preferences.quiet_hours,
+            contact.timezone if contact else "UTC",
+            category=row["category"],
+            channel=row["channel"],
+            critical=row["critical"],
+        )
+        if until is None:
+            return False
+        await self._deliveries.settle(row["id"], row["attempts"], status="deferred", retry_at=until)
+        await self._events.publish(
+            DeliveryDue(delivery_id=row["id"], channel=row["channel"]), at=until
+        )
+        return True
 
     def _limit(self, channel: str) -> float:
         """Seconds one attempt on `channel` may take."""

@@ -117,7 +117,10 @@ class DeliveryStore(SqlStore):
         )
 
     async def withdraw(self, about: str, unsent: Sequence[str], reason: str) -> int:
-        """Skip the `unsent` deliveries of every notification `about` this; how many."""
+        """Skip the `unsent` deliveries of every notification `about` this; how many.
+
+        An attempt already under way is not stopped: if it goes out, `settle` records it sent.
+        """
         status = await self.db.execute(
             "UPDATE delivery d SET status = 'skipped', last_error = $3, next_attempt_at = NULL, "
             "updated_at = now() FROM notification n "
@@ -140,16 +143,20 @@ class DeliveryStore(SqlStore):
     ) -> bool:
         """Record attempt `attempts`'s outcome if it is still the delivery's claim; whether it was.
 
-        `status` is `sent` (or `logged`), `pending` until `retry_at`, or `failed`; `last_error`
+        `status` is `sent` (or `logged`), `pending` until `retry_at`, `deferred` until `retry_at`
+        (held by quiet hours before attempt `attempts + 1`), or `failed`; `last_error`
         keeps the latest failure even after a later attempt succeeds. A `given_back` attempt is
         uncounted (the other side asked to wait: it does not spend the delivery's attempts).
+        An attempt that went out after its delivery was skipped mid-send (withdrawn) is recorded
+        `sent` all the same, the skip's reason cleared; one that failed leaves it skipped.
         """
         outcome = await self.db.execute(
-            "UPDATE delivery SET status = $3::text, last_error = coalesce($4, last_error), "
-            "attempts = attempts - $6::int, "
+            "UPDATE delivery SET status = $3::text, attempts = attempts - $6::int, "
+            "last_error = CASE WHEN status = 'skipped' THEN $4 ELSE coalesce($4, last_error) END, "
             "next_attempt_at = $5, updated_at = now(), sent_at = CASE WHEN $3::text IN "
             "('sent', 'logged') THEN clock_timestamp() END "
-            "WHERE id = $1 AND attempts = $2 AND status = 'pending'",
+            "WHERE id = $1 AND attempts = $2 AND (status = 'pending' "
+            "OR status = 'skipped' AND $3::text IN ('sent', 'logged'))",
             delivery_id,
             attempts,
             status,

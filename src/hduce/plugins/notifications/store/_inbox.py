@@ -72,6 +72,24 @@ class Inbox(SqlStore):
             raise NotFound("no such notification in your inbox")
         return InboxItem.from_row(row)
 
+    async def after(
+        self, user_id: uuid.UUID, delivery_id: uuid.UUID, limit: int
+    ) -> list[InboxItem]:
+        """The user's items delivered after their item `delivery_id`, oldest first.
+
+        At most the newest `limit`; none when `delivery_id` is no item of theirs.
+        """
+        rows = await self.db.fetch(
+            f"SELECT * FROM (SELECT {ITEM_COLUMNS}, d.sent_at FROM delivery d JOIN notification n "
+            f"ON n.id = d.notification WHERE {OWN_ITEMS} AND (d.sent_at, d.id) > "
+            f"(SELECT d.sent_at, d.id FROM delivery d WHERE {OWN_ITEMS} AND d.id = $2) "
+            "ORDER BY d.sent_at DESC, d.id DESC LIMIT $3) AS newest ORDER BY sent_at, id",
+            user_id,
+            delivery_id,
+            limit,
+        )
+        return InboxItem.from_rows(rows)
+
     async def unread(self, user_id: uuid.UUID) -> int:
         """How many items the user has not read."""
         row = await self.db.fetchrow(

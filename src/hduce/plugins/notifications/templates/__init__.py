@@ -1,7 +1,5 @@
 """Notification templates: one folder per template, one Jinja2 file per channel."""
 
-import os
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -12,35 +10,43 @@ from jinja2 import (
     FileSystemLoader,
     StrictUndefined,
     Template,
+    TemplateAssertionError,
     TemplateNotFound,
     TemplateSyntaxError,
     meta,
+    nodes,
     select_autoescape,
 )
 from jinja2 import TemplateError as JinjaError
 
-TEMPLATES_ENV = "HDUCE_TEMPLATES_DIR"
-"""Names the built-in templates folder where the source checkout is not next to `config/`."""
-SUBJECT = "subject.txt"
-HTML = "email.html"
-BODIES = {"email": "email.txt", "sms": "sms.txt", "push": "push.txt", "in_app": "in_app.txt"}
-"""The file that holds each channel's text; a template without it skips that channel."""
-FILES = frozenset({SUBJECT, HTML, *BODIES.values()})
+from hduce.plugins.notifications.templates._folders import (
+    BODIES,
+    HTML,
+    SUBJECT,
+    TEMPLATES_ENV,
+    TemplateError,
+    builtin_template_dir,
+    declarations,
+    scan,
+    strays,
+)
+
+__all__ = [
+    "TEMPLATES_ENV",
+    "Rendered",
+    "TemplateError",
+    "TemplateRenderer",
+    "blank_part",
+    "builtin_template_dir",
+]
+
 UNTITLED = frozenset({"sms"})
 """Channels that send no subject (a blank one does not stop their message)."""
-GIVEN = "variables.txt"
-"""A built-in template's declaration of the values its sender gives it, one name a line."""
+
 ALWAYS_GIVEN = frozenset({"name", "clinic_name"})
 """What the notifier gives every template."""
 RENDER_ERRORS = (JinjaError, ArithmeticError, LookupError, TypeError, ValueError)
 """What rendering a template with wrong uses of its values may raise."""
-_BUILTIN = Path("config", "templates", "notifications")
-_NAME = re.compile(r"[a-z0-9][a-z0-9_]*")
-"""Template folder names; shared pieces live in folders such as `_layout` and are no template."""
-
-
-class TemplateError(Exception):
-    """A template is unknown, broken, or lacks a value it needs."""
 
 
 class Rendered(msgspec.Struct, frozen=True):
@@ -49,18 +55,6 @@ class Rendered(msgspec.Struct, frozen=True):
     subject: str
     text: str
     html: str | None = None
-
-
-def builtin_template_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """The built-in templates: `HDUCE_TEMPLATES_DIR`, the source checkout's, or `./config/`'s."""
-    environ = os.environ if environ is None else environ
-    if explicit := environ.get(TEMPLATES_ENV):
-        return Path(explicit)
-    # An editable install finds them beside src/; the image runs from /app with /app/config.
-    for root in (Path(__file__).resolve().parents[4], Path.cwd()):
-        if (root / _BUILTIN).is_dir():
-            return root / _BUILTIN
-    raise TemplateError(f"built-in notification templates not found; set {TEMPLATES_ENV}")
 
 
 class TemplateRenderer:
@@ -74,7 +68,8 @@ class TemplateRenderer:
         for folder in dirs:
             if not folder.is_dir():
                 raise TemplateError(f"template folder not found: {folder}")
-        self._given = _declarations(dirs[-1]) if dirs else {}
+        self._given = declarations(dirs[-1]) if dirs else {}
+        self._strays = strays(dirs[:-1], self._given.keys())
         self._loader = FileSystemLoader(list(dirs))
         self._env = Environment(
             loader=self._loader,
@@ -84,7 +79,7 @@ class TemplateRenderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self._files = _scan(dirs)
+        self._files = scan(dirs)
         self._parsed: dict[str, tuple[str, frozenset[str], list[str]]] = {}
         self._templates: dict[str, Template] = {}
 
@@ -106,6 +101,10 @@ class TemplateRenderer:
         """What a built-in `template`'s sender gives it (`ALWAYS_GIVEN` for any other)."""
         self._files_of(template)
         return ALWAYS_GIVEN | self._given.get(template, frozenset())
+
+    def strays(self) -> list[str]:
+        """A warning for each folder of the clinic's that is no built-in template (misspelt?)."""
+        return list(self._strays)
 
     def check(self) -> None:
         """Fail on the first file that uses a value its built-in template is not given.
@@ -206,7 +205,7 @@ class TemplateRenderer:
             where = path or name
             try:
                 parsed = self._env.parse(source, name, path)
-                # Compiles the file: an unknown filter or test fails here (TemplateAssertionError).
+                _refuse_unknown_filters_and_tests(self._env, parsed, name, path)
                 own = frozenset(meta.find_undeclared_variables(parsed) - self._env.globals.keys())
             except TemplateSyntaxError as exc:
                 raise TemplateError(
@@ -230,30 +229,22 @@ def blank_part(template: str, channel: str, message: Rendered) -> str | None:
     return f"template `{template}/{file}` renders to nothing (a blank message is not sent)"
 
 
+def _refuse_unknown_filters_and_tests(
+    env: Environment, parsed: nodes.Template, name: str, path: str | None
+) -> None:
+    """Raise on the first filter or test `env` lacks, wherever it stands in the file.
+
+    Compiling catches only those used unconditionally: one inside an `if` (or `x if y else z`)
+    would fail only when that branch renders.
+    """
+    for node in parsed.find_all((nodes.Filter, nodes.Test)):
+        kind, known = (
+            ("filter", env.filters) if isinstance(node, nodes.Filter) else ("test", env.tests)
+        )
+        if node.name not in known:
+            message = f"No {kind} named {node.name!r}."
+            raise TemplateAssertionError(message, node.lineno, name, path)
+
+
 def _listed(names: Sequence[str]) -> str:
     return ", ".join(f"`{name}`" for name in names)
-
-
-def _declarations(folder: Path) -> dict[str, frozenset[str]]:
-    """Template name → the values declared in its `variables.txt` (first word of each line)."""
-    declared = {}
-    for file in sorted(folder.glob(f"*/{GIVEN}")):
-        lines = file.read_text(encoding="utf-8").splitlines()
-        words = (line.split(maxsplit=1) for line in lines if line.strip())
-        declared[file.parent.name] = frozenset(w[0] for w in words if not w[0].startswith("#"))
-    return declared
-
-
-def _scan(dirs: Sequence[Path]) -> dict[str, frozenset[str]]:
-    """Template name → the files it has in any folder; each needs a subject somewhere."""
-    found: dict[str, set[str]] = {}
-    for folder in dirs:
-        for entry in sorted(folder.iterdir()):
-            if not (entry.is_dir() and _NAME.fullmatch(entry.name)):
-                continue
-            if files := {f.name for f in entry.iterdir() if f.name in FILES and f.is_file()}:
-                found.setdefault(entry.name, set()).update(files)
-    for name, files in found.items():
-        if SUBJECT not in files:
-            raise TemplateError(f"template `{name}` has no {SUBJECT}")
-    return {name: frozenset(files) for name, files in found.items()}
