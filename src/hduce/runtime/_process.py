@@ -101,19 +101,16 @@ class SharedUse:
             self._fd = fd
 
     def others(self) -> bool:
-        """Whether another live process (or another object) uses the server."""
-        fd = self._fd if self._fd is not None else os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        """Whether another live process (or another object) uses the server too; as a user."""
+        if self._fd is None:
+            raise RuntimeError("only a user can ask whether there are others")
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             return True
-        else:
-            return False
         finally:
-            if fd == self._fd:
-                fcntl.flock(fd, fcntl.LOCK_SH)  # a failed upgrade dropped the shared lock too
-            else:
-                os.close(fd)
+            fcntl.flock(self._fd, fcntl.LOCK_SH)  # a failed upgrade dropped the shared lock too
+        return False
 
     def leave(self) -> None:
         """Count no more (nothing if not a user)."""
