@@ -21,9 +21,11 @@ from hduce.core.config import Settings
 from hduce.core.migrations import apply_migrations
 from hduce.piccolo_conf import DB
 from hduce.runtime import EmbeddedPostgres
+from hduce.runtime.watchdog import Restartable
 
 PidLister = Callable[[Path], list[int]]
 GoneWaiter = Callable[[int, float], bool]
+Crasher = Callable[[Restartable], None]
 
 
 def _alive(pid: int) -> bool:
@@ -108,6 +110,19 @@ def nats_pids() -> PidLister:
 @pytest.fixture
 def wait_gone() -> GoneWaiter:
     return _wait_gone
+
+
+def _crash(server: Restartable) -> None:
+    pid = server.status().pid
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    assert _wait_gone(pid)
+
+
+@pytest.fixture
+def crash() -> Crasher:
+    """SIGKILL an embedded server's main process and return once it is gone."""
+    return _crash
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ printed (`pytest -s`) for the closing figures; nothing asserts on them.
 """
 
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
@@ -385,3 +386,56 @@ def test_serve_restarts_its_killed_embedded_servers(tmp_path: Path) -> None:
         server.wait(timeout=60)
     assert "shutdown failed" not in log.read_text()
     assert wait_until(lambda: not processes_using(data_dir), timeout=10), processes_using(data_dir)
+
+
+def test_serve_and_worker_on_one_data_dir_each_leave_the_servers_to_the_other(
+    tmp_path: Path,
+) -> None:
+    """Regression (soak): the worker's watchdog restarted a killed PostgreSQL, and the worker's
+    clean stop then shut it down under serve (503 until serve's watchdog restarted it); serve
+    stopping stopped the servers a worker on its data dir still used."""
+    data_dir = tmp_path / "data"
+    port = free_port()
+    health = f"http://127.0.0.1:{port}/health/detailed"
+    env = hduce_env(
+        HDUCE_DATA_DIR=str(data_dir), HDUCE_SERVER__PORT=str(port), HDUCE_LOGGING__LEVEL="INFO"
+    )
+
+    def servers() -> dict[str, int]:
+        return {name: embedded(data_dir, name).pid for name in ("postgres", "nats-server")}
+
+    def ready(log: Path) -> bool:
+        return "worker ready" in log.read_text()
+
+    try:
+        with contextlib.ExitStack() as stack:
+            serve = stack.enter_context(hduce_process(["serve"], env, tmp_path / "serve.log"))
+            assert wait_until(lambda: http_status(health) == 200, timeout=90)
+            first_log = tmp_path / "worker-1.log"
+            worker = stack.enter_context(hduce_process(["worker"], env, first_log))
+            assert wait_until(partial(ready, first_log), timeout=60), first_log.read_text()
+            victim = embedded(data_dir, "postgres")
+            victim.kill()
+            assert wait_until(partial(_dead, victim), timeout=10)
+            assert wait_until(lambda: http_status(health) == 200, timeout=60)
+            running = servers()
+            worker.send_signal(signal.SIGTERM)
+            assert worker.wait(timeout=60) == 0, first_log.read_text()[-3000:]
+            time.sleep(3)  # a server stopped meanwhile would be back by now, with another pid
+            assert servers() == running, "the worker stopped a server serve uses"
+            assert http_status(health) == 200
+
+            second_log = tmp_path / "worker-2.log"
+            worker = stack.enter_context(hduce_process(["worker"], env, second_log))
+            assert wait_until(partial(ready, second_log), timeout=60), second_log.read_text()
+            serve.send_signal(signal.SIGTERM)
+            serve.wait(timeout=60)
+            time.sleep(3)
+            assert servers() == running, "serve stopped a server the worker uses"
+            worker.send_signal(signal.SIGTERM)
+            assert worker.wait(timeout=60) == 0, second_log.read_text()[-3000:]
+        left = wait_until(lambda: not processes_using(data_dir), timeout=10)
+        assert left, processes_using(data_dir)
+    finally:  # what a failed run left behind (PostgreSQL is no child of ours)
+        for process in processes_using(data_dir):
+            process.kill()

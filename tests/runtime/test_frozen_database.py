@@ -127,3 +127,24 @@ async def test_shutdown_finishes_while_the_database_is_frozen(
         resume(fault_pg)
     print(f"\nfrozen PostgreSQL: shut down in {waited:.2f}s")
     assert waited < SHUTDOWN
+
+
+async def test_metrics_count_a_503_from_the_login_rate_limit_as_503(
+    freeze_settings: Settings, fault_pg: EmbeddedPostgres
+) -> None:
+    # The login's rate limit (a middleware, its counts in PostgreSQL) raised TimeoutError
+    # through the metrics middleware, which counted every such exception as 500; the client
+    # got the 503 it maps to.
+    login = {"username": "frozen-login", "password": "correct horse battery staple"}
+    async with fault_app(freeze_settings, [DbProbePlugin()]) as app:
+        with frozen(fault_pg):
+            response = await app.client.post("/api/v1/auth/login", json=login)
+        assert response.status_code == 503, response.text
+        metrics = await app.client.get("/metrics", headers=bearer(app, "admin"))
+    assert metrics.status_code == 200, metrics.text
+    counted = [
+        line
+        for line in metrics.text.splitlines()
+        if line.startswith("hduce_requests_total{") and 'path="/api/v1/auth/login"' in line
+    ]
+    assert len(counted) == 1 and 'status_code="503"' in counted[0], counted

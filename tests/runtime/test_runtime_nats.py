@@ -28,7 +28,7 @@ time.sleep(60)
 async def test_start_serves_jetstream(store_dir: Path) -> None:
     server = EmbeddedNats(store_dir)
     url = server.start()
-    assert url.startswith("nats://hduce:") and "@127.0.0.1:" in url and server.owned
+    assert url.startswith("nats://hduce:") and "@127.0.0.1:" in url and server.sole_user
     client = await nats.connect(url)
     try:
         js = client.jetstream()
@@ -72,12 +72,12 @@ def test_restart_reuses_persisted_port(store_dir: Path) -> None:
     EmbeddedNats(store_dir).stop()
 
 
-def test_second_instance_joins_without_owning(store_dir: Path) -> None:
+def test_second_instance_joins_and_the_last_user_out_stops_it(store_dir: Path) -> None:
     first = EmbeddedNats(store_dir)
     url = first.start()
     second = EmbeddedNats(store_dir)
     assert second.start() == url
-    assert not second.owned and first.owned
+    assert not second.sole_user and not first.sole_user
     assert second.status().pid == first.status().pid
     second.release()
     assert first.status().running
@@ -96,7 +96,9 @@ def test_stop_leaves_no_process(store_dir: Path, nats_pids, wait_gone) -> None:
     server.stop()  # no-op once stopped
 
 
-def test_server_dies_with_sigkilled_parent(store_dir: Path, wait_gone) -> None:
+def test_a_server_whose_starter_was_killed_is_stopped_by_its_last_user(
+    store_dir: Path, wait_gone
+) -> None:
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD_SCRIPT, str(store_dir)], stdout=subprocess.PIPE, text=True
     )
@@ -106,10 +108,13 @@ def test_server_dies_with_sigkilled_parent(store_dir: Path, wait_gone) -> None:
         assert url.startswith("nats://")
         child.send_signal(signal.SIGKILL)
         child.wait()
+        server = EmbeddedNats(store_dir)
+        assert server.start() == url and server.status().pid == int(pid)
+        assert server.sole_user
+        server.release()
         assert wait_gone(int(pid), 5.0)
         # The stale pid file is ignored and the next start comes back on the same URL.
-        server = EmbeddedNats(store_dir)
-        assert server.start() == url and server.owned
+        assert server.start() == url and server.sole_user
         server.stop()
     finally:
         child.kill()
@@ -149,18 +154,18 @@ def test_busy_port_fails_with_log_tail(store_dir: Path) -> None:
     assert os.path.exists(store_dir / "nats.log")
 
 
-def test_restart_by_a_joiner_stays_with_the_owner(store_dir: Path, wait_gone) -> None:
-    """A worker's watchdog restarting a killed server must not make stopping that worker stop it."""
-    owner, joiner = EmbeddedNats(store_dir), EmbeddedNats(store_dir)
-    url = owner.start()
-    assert joiner.start() == url and not joiner.owned
-    killed = owner.status().pid
-    assert killed is not None
-    os.kill(killed, signal.SIGKILL)
-    assert wait_gone(killed, 5.0)
-    assert joiner.start() == url, "the joiner's watchdog restarts the server"
-    assert not joiner.owned and owner.owned
-    joiner.release()  # the worker stops (scale-down)
-    assert owner.status().running, "the server serve uses must survive"
-    owner.release()
-    assert not owner.status().running
+def test_a_server_runs_while_any_process_uses_it_whoever_started_it(store_dir: Path, crash) -> None:
+    """A worker's watchdog restarting a killed server must not make stopping that worker stop it,
+    and serve stopping must not stop the server a worker still uses."""
+    serve, worker = EmbeddedNats(store_dir), EmbeddedNats(store_dir)
+    url = serve.start()
+    assert worker.start() == url
+    crash(serve)
+    assert worker.start() == url, "the worker's watchdog restarts the server"
+    worker.release()  # the worker stops (scale-down)
+    assert serve.status().running, "the server serve uses must survive"
+    assert worker.start() == url
+    serve.release()  # serve stops, the worker goes on
+    assert worker.status().running, "the server the worker uses must survive"
+    worker.release()
+    assert not worker.status().running

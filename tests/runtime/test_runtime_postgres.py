@@ -50,7 +50,7 @@ async def fetch(dsn: str, sql: str) -> object:
 async def test_first_start_creates_cluster_and_serves_queries(pgdata: Path) -> None:
     pg = EmbeddedPostgres(pgdata)
     dsn = pg.start()
-    assert pg.owned
+    assert pg.sole_user
     assert (pgdata / "PG_VERSION").is_file()
     assert dsn == f"postgresql://postgres@/postgres?host={pgdata}"
     assert await fetch(dsn, "SELECT 1") == 1
@@ -90,20 +90,43 @@ async def test_the_page_cache_is_sized_to_the_data_within_the_memory_share_or_se
         pg.stop()
 
 
-async def test_second_start_joins_without_owning(pgdata: Path, postgres_pids) -> None:
+async def test_second_start_joins_and_the_last_user_out_stops_it(
+    pgdata: Path, postgres_pids
+) -> None:
     first = EmbeddedPostgres(pgdata)
     dsn = first.start()
     second = EmbeddedPostgres(pgdata)
     assert second.start() == dsn
-    assert not second.owned
-    assert first.start() == dsn and first.owned  # idempotent for the owner too
+    assert not second.sole_user and not first.sole_user
+    assert first.start() == dsn  # idempotent
     second.release()
     assert await fetch(dsn, "SELECT 1") == 1
+    assert first.sole_user
     first.release()
     assert postgres_pids(pgdata) == []
 
 
-def test_a_server_whose_owner_was_killed_is_owned_by_the_next_start(
+async def test_the_starter_stopping_leaves_the_server_to_its_other_users(
+    pgdata: Path, postgres_pids, crash
+) -> None:
+    """`hduce user list` exiting while `serve` starts; a worker stopping after its watchdog
+    restarted the server `serve` uses: either stopped the server under the other process."""
+    command, serve = EmbeddedPostgres(pgdata), EmbeddedPostgres(pgdata)
+    dsn = command.start()
+    assert serve.start() == dsn
+    command.release()
+    assert await fetch(dsn, "SELECT 1") == 1, "the command stopped the server serve joined"
+    worker = EmbeddedPostgres(pgdata)
+    assert worker.start() == dsn
+    crash(serve)
+    assert worker.start() == dsn, "the worker's watchdog restarts the server"
+    worker.release()  # the worker stops (SIGTERM)
+    assert await fetch(dsn, "SELECT 1") == 1, "the worker stopped the server serve uses"
+    serve.release()
+    assert postgres_pids(pgdata) == []
+
+
+def test_a_server_whose_starter_was_killed_is_stopped_by_its_last_user(
     pgdata: Path, postgres_pids
 ) -> None:
     # A SIGKILLed `hduce serve` leaves its PostgreSQL running; the next serve joined it without
@@ -119,7 +142,7 @@ def test_a_server_whose_owner_was_killed_is_owned_by_the_next_start(
     left = EmbeddedPostgres(pgdata)
     assert left.status().running  # the killed owner's server runs on
     left.start()
-    assert left.owned
+    assert left.sole_user
     left.release()
     assert postgres_pids(pgdata) == []
 
@@ -131,11 +154,11 @@ async def test_a_kept_server_runs_until_stopped_whoever_started_or_joins_it(
     # owner" and stopped it when it exited.
     serve = EmbeddedPostgres(pgdata)
     dsn = serve.start()
-    assert EmbeddedPostgres(pgdata).keep() == dsn  # kept while a living owner holds it
+    assert EmbeddedPostgres(pgdata).keep() == dsn  # kept while another process uses it
     serve.release()
     for _ in range(2):
         command = EmbeddedPostgres(pgdata)
-        assert command.start() == dsn and not command.owned
+        assert command.start() == dsn
         command.release()
     assert await fetch(dsn, "SELECT 1") == 1
     kept_pid = serve.status().pid
@@ -144,14 +167,12 @@ async def test_a_kept_server_runs_until_stopped_whoever_started_or_joins_it(
     assert wait_gone(kept_pid, 5.0)
     after_crash = EmbeddedPostgres(pgdata)
     after_crash.start()
-    assert after_crash.owned
     after_crash.release()
     assert postgres_pids(pgdata) == []
     EmbeddedPostgres(pgdata).keep()
-    EmbeddedPostgres(pgdata).stop()  # `db stop`: the next start owns the server again
+    EmbeddedPostgres(pgdata).stop()  # `db stop`: the next start's exit stops the server again
     command = EmbeddedPostgres(pgdata)
     command.start()
-    assert command.owned
     command.release()
     assert postgres_pids(pgdata) == []
 
@@ -205,7 +226,7 @@ async def test_stop_leaves_no_postgres_process(pgdata: Path, postgres_pids) -> N
     assert postgres_pids(pgdata)
     pg.stop()
     assert postgres_pids(pgdata) == []
-    assert not pg.status().running and not pg.owned
+    assert not pg.status().running and not pg.sole_user
     pg.stop()  # stopping a stopped cluster is a no-op
 
 
@@ -234,7 +255,7 @@ async def test_start_recovers_after_postmaster_sigkill(pgdata: Path, wait_gone) 
     assert not pg.status().running
 
     dsn = pg.start()
-    assert pg.owned and pg.status().pid != old_pid
+    assert pg.sole_user and pg.status().pid != old_pid
     assert await fetch(dsn, "SELECT body FROM note") == "committed"
     pg.stop()
 

@@ -5,25 +5,55 @@ which `hduce --help`, `version` and `config` never need.
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import TypeVar
+
+import asyncpg
 
 from hduce.bootstrap import load_plugins, register_migrations
 from hduce.core.config import Settings
-from hduce.core.db import Database, open_database
+from hduce.core.config.masking import mask_url
+from hduce.core.db import Database, DatabaseUnavailable, open_database
 from hduce.core.migrations import apply_migrations, require_migrated
 from hduce.core.nats_check import check_jetstream
+from hduce.core.plugin_failures import one_line
 from hduce.piccolo_conf import DB
 
 T = TypeVar("T")
+
+CONNECTION_LOST = (
+    ConnectionError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,  # terminated: a shutdown, pg_terminate_backend
+    asyncpg.InterfaceError,  # "connection is closed"
+    asyncpg.exceptions.InternalClientError,  # asyncpg's protocol cut off mid-statement
+)
+"""What a command's statements raise when the database goes away under them."""
+
+
+@asynccontextmanager
+async def _pool_open(settings: Settings, database_url: str) -> AsyncIterator[None]:
+    """The pool open on `database_url` for the block.
+
+    The database lost meanwhile (stopped, restarted, the connection terminated) is one
+    `DatabaseUnavailable` line, not asyncpg's traceback.
+    """
+    DB.configure(database_url)
+    try:
+        async with open_database(DB, settings.database):
+            yield
+    except CONNECTION_LOST as exc:
+        raise DatabaseUnavailable(
+            f"lost the database at {mask_url(database_url)}: {one_line(exc)}"
+        ) from None
 
 
 async def on_database(
     settings: Settings, database_url: str, work: Callable[[Database], Awaitable[T]]
 ) -> T:
     """`work(db)` with the pool open on `database_url` (`DatabaseUnavailable` if unreachable)."""
-    DB.configure(database_url)
-    async with open_database(DB, settings.database):
+    async with _pool_open(settings, database_url):
         return await work(Database(DB))
 
 
@@ -33,8 +63,7 @@ def run_migrations(settings: Settings, database_url: str, *, quiet: bool) -> lis
 
 
 async def _migrate(settings: Settings, database_url: str, *, quiet: bool) -> list[str]:
-    DB.configure(database_url)
-    async with open_database(DB, settings.database):
+    async with _pool_open(settings, database_url):
         return await _apply_migrations(settings, quiet=quiet)
 
 
@@ -42,16 +71,14 @@ async def with_database(
     settings: Settings, database_url: str, work: Callable[[], Awaitable[T]]
 ) -> T:
     """Run `work` with the pool open and migrations applied."""
-    DB.configure(database_url)
-    async with open_database(DB, settings.database):
+    async with _pool_open(settings, database_url):
         await _apply_migrations(settings, quiet=True)
         return await work()
 
 
 async def preflight(settings: Settings, database_url: str, nats_url: str, *, migrate: bool) -> None:
     """Fail fast, with one clear line, when the database or NATS cannot be used."""
-    DB.configure(database_url)
-    async with open_database(DB, settings.database):
+    async with _pool_open(settings, database_url):
         if migrate:
             await _apply_migrations(settings, quiet=True)
         else:

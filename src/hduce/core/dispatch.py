@@ -1,20 +1,18 @@
 """Bridge events to tasks: register subscribers as TaskIQ tasks and kick them for outbox rows."""
 
-import contextlib
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
 from nats.js.api import StorageType, StreamConfig
-from nats.js.errors import BadRequestError
 
 from hduce.core.events import EventBus, NameTaken, Subscription, qualified_name
 from hduce.core.outbox import OutboxRow
+from hduce.core.streams import add_or_update_stream
 from hduce.core.tasks import TaskBroker
 
 EVENTS_SUBJECT_PREFIX = "hduce.events."
-_STREAM_EXISTS = 10058
 
 
 def task_id(event_id: str, task_name: str) -> str:
@@ -55,13 +53,7 @@ async def ensure_events_stream(broker: TaskBroker) -> None:
         storage=StorageType.FILE,
         max_age=float(broker.settings.events_max_age),
     )
-    try:
-        await broker.js.add_stream(config=config)
-    except BadRequestError as exc:
-        if exc.err_code != _STREAM_EXISTS:
-            raise
-        with contextlib.suppress(BadRequestError):
-            await broker.js.update_stream(config=config)
+    await add_or_update_stream(broker.js, config)
 
 
 class TaskDispatcher:

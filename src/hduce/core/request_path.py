@@ -15,6 +15,7 @@ import logging
 import re
 import secrets
 import time
+from collections.abc import Callable
 
 from litestar import Litestar
 from litestar.exceptions import HTTPException
@@ -45,7 +46,7 @@ class BodyTimedOut(HTTPException):
 class RequestState:
     """What the steps of one request share: its id, status, body time and extra headers."""
 
-    __slots__ = ("body_sent_at", "headers", "replaced", "request_id", "status")
+    __slots__ = ("answered", "body_sent_at", "headers", "replaced", "request_id", "status")
 
     def __init__(self, request_id: str) -> None:
         self.request_id = request_id
@@ -53,6 +54,11 @@ class RequestState:
         self.body_sent_at: float | None = None
         self.headers: list[tuple[bytes, bytes]] = [(REQUEST_ID_HEADER, request_id.encode())]
         self.replaced: frozenset[bytes] = frozenset()
+        self.answered: list[Callable[[], None]] | None = None
+
+    def when_answered(self, step: Callable[[], None]) -> None:
+        """Run `step` once the answer is out, with its status (whichever layer sent it)."""
+        self.answered = [*(self.answered or ()), step]
 
     def set_headers(self, names: frozenset[bytes], headers: list[tuple[bytes, bytes]]) -> None:
         """Answer with `headers` instead of any header the response has named in `names`.
@@ -121,6 +127,8 @@ class RequestPath:
             routed = {**scope, "method": "GET"} if head else scope
             await self._app(routed, receive, send_once_wrapped)
         finally:
+            for step in state.answered or ():
+                step()
             if access_logger.isEnabledFor(logging.INFO):
                 access_logger.info(
                     "%s %s %s",

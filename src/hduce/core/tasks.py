@@ -25,6 +25,7 @@ from hduce.core.ack_deadline import AckDeadline
 from hduce.core.backoff import retry_delay
 from hduce.core.config import NatsSettings
 from hduce.core.nats_check import BrokerUnavailable, log_nats_error
+from hduce.core.streams import add_or_update_stream
 from hduce.core.unknown_tasks import NOT_A_TASK, unknown_task_delay, unknown_task_error
 
 logger = logging.getLogger("hduce.tasks")
@@ -76,6 +77,8 @@ class TaskBroker(PullBasedJetStreamBroker):
                 name=settings.tasks_stream,
                 subjects=[settings.tasks_subject],
                 storage=StorageType.FILE,
+                # Limits, not work-queue retention: JetStream cannot switch an existing stream.
+                max_age=float(settings.tasks_max_age),
             ),
             consumer_config=ConsumerConfig(
                 durable_name=settings.durable,
@@ -168,6 +171,10 @@ class TaskBroker(PullBasedJetStreamBroker):
         """
         if not self.client.is_connected:
             raise BrokerUnavailable("NATS is not connected; the publish will be retried")
+
+    async def _add_or_reuse_stream(self) -> None:
+        """taskiq-nats reuses an existing stream as it is: bring its limits up to date."""
+        await add_or_update_stream(self.js, self.stream_config)
 
     async def consumer_lag(self) -> int:
         """Messages waiting for a worker plus messages delivered but not yet acked."""

@@ -75,12 +75,13 @@ def dir_lock(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
-class OwnerLock:
-    """A lock file held by the live process that owns a server, released when it stops or dies.
+class SharedUse:
+    """A shared lock file every live process using a server holds; the last one out stops it.
 
-    The kernel drops a flock with its last descriptor, so a server whose owner was killed is
-    free to claim, while one whose owner lives is not (the descriptor is not inherited by the
-    server's processes: Python opens it non-inheritable).
+    The kernel drops a flock with its last descriptor, so a process that was killed no longer
+    counts (the descriptor is not inherited by the server's processes: Python opens it
+    non-inheritable). Call each method under the server directory's `dir_lock`: a process
+    joining and one asking whether it is the last user then never interleave.
     """
 
     def __init__(self, path: Path) -> None:
@@ -89,23 +90,30 @@ class OwnerLock:
 
     @property
     def held(self) -> bool:
-        """Whether this object holds the lock."""
+        """Whether this object counts as a user."""
         return self._fd is not None
 
-    def claim(self) -> bool:
-        """Take the lock unless another holder lives; whether this object holds it now."""
+    def join(self) -> None:
+        """Count as a user (nothing if already one)."""
         if self._fd is None:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(fd)
-                return False
+            fcntl.flock(fd, fcntl.LOCK_SH)
             self._fd = fd
-        return True
 
-    def release(self) -> None:
-        """Give the lock up (nothing if not held)."""
+    def others(self) -> bool:
+        """Whether another live process (or another object) uses the server too; as a user."""
+        if self._fd is None:
+            raise RuntimeError("only a user can ask whether there are others")
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            fcntl.flock(self._fd, fcntl.LOCK_SH)  # a failed upgrade dropped the shared lock too
+        return False
+
+    def leave(self) -> None:
+        """Count no more (nothing if not a user)."""
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None

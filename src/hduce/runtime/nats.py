@@ -1,28 +1,24 @@
-"""Supervisor for an embedded nats-server with JetStream and a generated password, as a child."""
+"""Supervisor for an embedded nats-server with JetStream and a generated password."""
 
-import ctypes
 import json
 import os
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import psutil
 
-from hduce.runtime._process import OwnerLock, ServerStatus, dir_lock, pid_alive, terminate
+from hduce.runtime._process import ServerStatus, SharedUse, dir_lock, pid_alive, terminate
 from hduce.runtime.errors import EmbeddedServiceError, log_tail
 from hduce.runtime.ports import free_port, port_is_free
 
 NATS_USER = "hduce"
-_PR_SET_PDEATHSIG = 1
 _READY_TIMEOUT = 10.0
 _STOP_TIMEOUT = 5.0
 
@@ -59,13 +55,15 @@ class EmbeddedNats:
         self.password_file = self.store_dir / "password"
         self.config_file = self.store_dir / "nats.conf"
         self._proc: subprocess.Popen[bytes] | None = None
-        # Held by the process that stops the server, whoever (re)started it last.
-        self._owner = OwnerLock(self.store_dir / "hduce-owner.lock")
+        self._users = SharedUse(self.store_dir / "hduce-users.lock")
 
     @property
-    def owned(self) -> bool:
-        """Whether this object owns the running server (so release() stops it)."""
-        return self._owner.held and self._live_pid() is not None
+    def sole_user(self) -> bool:
+        """Whether this object is the running server's only live user (release() stops it then)."""
+        if not self._users.held:
+            return False
+        with dir_lock(self.store_dir):
+            return self._live_pid() is not None and not self._users.others()
 
     @property
     def client_host(self) -> str:
@@ -76,18 +74,18 @@ class EmbeddedNats:
         """Start nats-server (or join the one already serving store_dir) and return its URL."""
         self.store_dir.mkdir(parents=True, exist_ok=True)
         with dir_lock(self.store_dir):
+            self._users.join()
             pid, port = self._live_pid(), self._saved_port()
             if pid is not None and port is not None:
                 self._wait_ready(port, pid)
                 self.port = port  # a restart by this object comes back on the same URL
-                self._owner.claim()  # ours to stop if its owner died (see `_spawn`)
                 return self._url(port)
             if pid is not None:
                 terminate(pid, _STOP_TIMEOUT)
             # Kept for restarts: clients reconnect by themselves only to the same URL.
             self.port = port = self._choose_port(port)
             self.port_file.write_text(f"{port}\n")
-            self._proc = self._spawn(port, owned=self._owner.claim())
+            self._proc = self._spawn(port)
             self.pid_file.write_text(f"{self._proc.pid}\n")
             try:
                 self._wait_ready(port, self._proc.pid)
@@ -103,12 +101,20 @@ class EmbeddedNats:
                 with dir_lock(self.store_dir):
                     self._stop_locked()
         finally:
-            self._owner.release()
+            self._users.leave()
 
     def release(self) -> None:
-        """Stop the server only if this object started it."""
-        if self.owned:
-            self.stop()
+        """Stop using the server; stop it too when no other live process uses it.
+
+        Whoever started it: the server outlives the process that spawned it while others use it.
+        """
+        if not self._users.held:
+            return
+        with dir_lock(self.store_dir):
+            last = not self._users.others()
+            self._users.leave()
+            if last:
+                self._stop_locked()
 
     def status(self) -> NatsStatus:
         """Report whether a live nats-server serves this store directory."""
@@ -130,8 +136,8 @@ class EmbeddedNats:
             self._proc = None
         self.pid_file.unlink(missing_ok=True)
 
-    def _spawn(self, port: int, *, owned: bool) -> "subprocess.Popen[bytes]":
-        """Start nats-server; one restarted for a live owner (a joiner's watchdog) outlives us."""
+    def _spawn(self, port: int) -> "subprocess.Popen[bytes]":
+        """Start nats-server, in a session of its own: it may outlive us (see `release`)."""
         # The password goes in a 0600 file, never on the command line (readable by any user).
         _write_private(self.config_file, _auth_config(NATS_USER, self._password()))
         args = ["-c", str(self.config_file), "-a", self.host, "-p", str(port)]
@@ -144,8 +150,6 @@ class EmbeddedNats:
                 stderr=log,
                 # Own session: Ctrl-C reaches only us, and we stop NATS after the app has drained.
                 start_new_session=True,
-                # PDEATHSIG fires when the spawning *thread* exits, so start() on a lasting thread.
-                preexec_fn=_die_with_parent(os.getpid()) if owned else None,
             )
 
     def _choose_port(self, saved: int | None) -> int:
@@ -232,17 +236,3 @@ def _server_info(host: str, port: int) -> dict[str, Any] | None:
     except ValueError:
         return None
     return info
-
-
-def _die_with_parent(parent_pid: int) -> Callable[[], None] | None:
-    """Build a preexec_fn making the child receive SIGTERM when its parent dies, even by SIGKILL."""
-    if not sys.platform.startswith("linux"):
-        return None
-    libc = ctypes.CDLL(None, use_errno=True)  # loaded before fork: no dlopen in the child
-
-    def preexec() -> None:
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-        if os.getppid() != parent_pid:  # parent already died before prctl took effect
-            os.kill(os.getpid(), signal.SIGTERM)
-
-    return preexec

@@ -29,8 +29,8 @@ with warnings.catch_warnings():
 from hduce.runtime._kept import KeptMark
 from hduce.runtime._postmaster_pid import PidFile, accepting, dsn_for, read_pid_file
 from hduce.runtime._process import (
-    OwnerLock,
     ServerStatus,
+    SharedUse,
     dir_lock,
     kill_strays,
     pid_alive,
@@ -43,8 +43,8 @@ from hduce.runtime.page_cache import auto_shared_buffers
 PG_BIN_DIR: Path = POSTGRES_BIN_PATH
 SYSTEM_USER = "pgserver"
 _MAX_SOCKET_PATH = 107  # sizeof(sun_path) - 1 on Linux
-OWNER_LOCK = "hduce-owner.lock"
-"""In the data directory: held by the process that owns (and will stop) the running server."""
+USERS_LOCK = "hduce-users.lock"
+"""In the data directory: shared by every live process using the server (see `SharedUse`)."""
 KEPT = "hduce-kept"
 """In the data directory: the pid of the server `hduce db start` keeps running until `db stop`."""
 INITDB_STAGING = ".hduce-initdb"
@@ -70,8 +70,7 @@ class EmbeddedPostgres:
         self.pgdata = Path(pgdata).expanduser().resolve()
         self._shared_buffers = shared_buffers
         self.log_file = self.pgdata / "postgres.log"
-        self._owned_pid: int | None = None
-        self._owner = OwnerLock(self.pgdata / OWNER_LOCK)
+        self._users = SharedUse(self.pgdata / USERS_LOCK)
         self._kept = KeptMark(self.pgdata / KEPT)
 
     @property
@@ -82,9 +81,12 @@ class EmbeddedPostgres:
         return self._shared_buffers
 
     @property
-    def owned(self) -> bool:
-        """Whether the running server was started by this object (so release() stops it)."""
-        return self._owned_pid is not None
+    def sole_user(self) -> bool:
+        """Whether this object is the running server's only live user (release() stops it then)."""
+        if not self._users.held:
+            return False
+        with dir_lock(self.pgdata):
+            return self._live_pid_file() is not None and not self._users.others()
 
     @property
     def socket_dir(self) -> Path:
@@ -106,13 +108,14 @@ class EmbeddedPostgres:
         with dir_lock(self.pgdata):
             info = self._start_locked()
             self._kept.mark(info.pid)
-        self._disown()
+            self._users.leave()
         return dsn_for(info)
 
     def _start_locked(self) -> PidFile:
         run_as = self._prepare_permissions()
         if not (self.pgdata / "PG_VERSION").exists():
             self._initdb(run_as)
+        self._users.join()  # after initdb: it wants an empty directory
         info = self._live_pid_file()
         if info is None:
             if (self.pgdata / "postmaster.pid").exists():
@@ -122,49 +125,46 @@ class EmbeddedPostgres:
             info = self._live_pid_file()
             if info is None:
                 raise self._error("postgres exited right after starting")
-            self._owner.claim()
-            self._owned_pid = info.pid
-        elif info.pid != self._owned_pid and not self._kept.holds(info.pid):
-            # Left running by an owner that died (a killed `hduce serve`): ours to stop.
-            # An owner that lives keeps its lock, and this object only joins.
-            self._owned_pid = info.pid if self._owner.claim() else None
         if not accepting(PG_BIN_DIR / "pg_isready", info, _TIMEOUT):
             raise self._error(f"server pid {info.pid} not accepting connections")
         return info
 
     def stop(self) -> None:
-        """Stop the server with a fast shutdown (kept or not); do nothing if it is not running."""
-        self._owned_pid = None
+        """Stop the server with a fast shutdown (kept or not, used or not); nothing if stopped."""
         self._kept.clear()
         try:
             if self.pgdata.is_dir():
-                self._stop_running()
+                with dir_lock(self.pgdata):
+                    self._stop_locked(self._live_pid_file())
         finally:
-            self._owner.release()
-
-    def _stop_running(self) -> None:
-        with dir_lock(self.pgdata):
-            info = self._live_pid_file()
-            if info is not None:
-                stop_args = ["-D", str(self.pgdata), "-w", "-t", str(int(_TIMEOUT)), "-m", "fast"]
-                self._run("pg_ctl", [*stop_args, "stop"], self._run_as())
-                if not wait_gone(info.pid, _TIMEOUT):
-                    raise self._error(f"postmaster {info.pid} still alive after pg_ctl stop")
-            # Children of a postmaster that was killed (and replaced) outlive it until they notice.
-            kill_strays("postgres", self.pgdata)
-            if info is not None and info.socket_dir != self.pgdata:
-                with contextlib.suppress(OSError):
-                    info.socket_dir.rmdir()
+            self._users.leave()
 
     def release(self) -> None:
-        """Stop the server only if this object started it and it is not kept since."""
-        if self.owned and not self._kept.holds(self._owned_pid):
-            self.stop()
-        self._disown()
+        """Stop using the server; stop it too when no other live process uses it and not kept.
 
-    def _disown(self) -> None:
-        self._owned_pid = None
-        self._owner.release()
+        Whoever started it: a `worker` whose watchdog restarted a crashed server leaves it
+        to the `serve` still using it, and a command leaves it to a `serve` that joined it.
+        """
+        if not self._users.held:
+            return
+        with dir_lock(self.pgdata):
+            last = not self._users.others()
+            self._users.leave()
+            info = self._live_pid_file()
+            if last and not (info is not None and self._kept.holds(info.pid)):
+                self._stop_locked(info)
+
+    def _stop_locked(self, info: PidFile | None) -> None:
+        if info is not None:
+            stop_args = ["-D", str(self.pgdata), "-w", "-t", str(int(_TIMEOUT)), "-m", "fast"]
+            self._run("pg_ctl", [*stop_args, "stop"], self._run_as())
+            if not wait_gone(info.pid, _TIMEOUT):
+                raise self._error(f"postmaster {info.pid} still alive after pg_ctl stop")
+        # Children of a postmaster that was killed (and replaced) outlive it until they notice.
+        kill_strays("postgres", self.pgdata)
+        if info is not None and info.socket_dir != self.pgdata:
+            with contextlib.suppress(OSError):
+                info.socket_dir.rmdir()
 
     def status(self) -> PostgresStatus:
         """Report whether a live postmaster serves this data directory."""

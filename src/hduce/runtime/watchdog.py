@@ -23,8 +23,7 @@ class Restartable(Protocol):
 class Watchdog:
     """Polls each server and starts it again when it is gone; clients reconnect to the same URL.
 
-    Runs on a lasting thread: nats-server's parent-death signal follows the thread that spawned
-    it, so it must not be a short-lived one.
+    A server this process restarts is still shared: every live process using it keeps it running.
     """
 
     def __init__(

@@ -113,6 +113,9 @@ class NatsSettings(Section):
     tasks_stream: str = "HDUCE_TASKS"
     tasks_subject: str = "hduce.tasks"
     durable: str = "hduce_workers"
+    tasks_max_age: PositiveDuration = PositiveDuration(7 * 86400)
+    """How long the task stream keeps a task, acknowledged or not (far above `max_attempts` x
+    `ack_wait`: a task still waiting for a worker after that long is dropped)."""
     events_stream: str = "HDUCE_EVENTS"
     events_max_age: PositiveDuration = PositiveDuration(7 * 86400)
     ack_wait: PositiveDuration = PositiveDuration(300)

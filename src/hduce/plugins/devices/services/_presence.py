@@ -72,6 +72,7 @@ class DevicePresence:
         self._sweep_at = 0.0
         self._server_stopping = False
         self._stopping = False
+        self._failing = False  # since the last store that failed: one warning an outage
 
     def connected(self, device_id: uuid.UUID) -> None:
         """A connection of the device was accepted."""
@@ -144,11 +145,23 @@ class DevicePresence:
                 async with self._db.transaction():
                     await self._publish(await self._rows.forget_expired(SERVER_LOST))
                 self._sweep_at = time.monotonic() + self._beat
-        except Exception:
-            logger.exception("storing the presence of %d devices failed", len(batch))
+        except Exception as exc:
+            if self._failing:
+                logger.debug("storing the presence failed again", exc_info=True)
+            else:
+                logger.warning(
+                    "storing the presence of %d devices failed, retrying every %gs: %r",
+                    len(batch),
+                    RETRY_SECONDS,
+                    exc,
+                )
+            self._failing = True
             self._pending = {**batch, **self._pending}  # newer notes win
             self._wake.set()
             return False
+        if self._failing:
+            logger.info("device presence stored again")
+            self._failing = False
         return True
 
     async def _store(self, batch: dict[uuid.UUID, Change]) -> None:

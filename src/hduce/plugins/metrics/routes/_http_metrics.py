@@ -1,13 +1,13 @@
 """HTTP request metrics: Litestar's Prometheus series, counted for less work per request."""
 
 import time
+from functools import partial
 
-from litestar.exceptions import HTTPException
 from litestar.plugins.prometheus import PrometheusConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from hduce.core.http import exclude_pattern, path_excluded
-from hduce.core.request_path import request_state
+from hduce.core.request_path import RequestState, request_state
 from hduce.plugins.metrics.routes._http_stats import http_stats
 
 SCOPES = frozenset({"http", "websocket"})
@@ -46,18 +46,22 @@ class HttpMetricsMiddleware:
         state = request_state(scope)
         started = time.perf_counter()
         in_progress.value += 1
-        raised: int | None = None
         try:
             await self.app(scope, receive, send)
-        except Exception as exc:  # a middleware's refusal (401, 429), answered further out
-            raised = exc.status_code if isinstance(exc, HTTPException) else 500
+        except Exception:
+            # Answered further out (a middleware's 401 or 429, a database timeout's 503):
+            # counted once sent, with the status sent.
+            state.when_answered(partial(self._finished, method, path, state, started))
             raise
+        else:
+            self._finished(method, path, state, started)
         finally:
             in_progress.value -= 1
-            sent_at = state.body_sent_at
-            seconds = sent_at - started if sent_at is not None else 0.0
-            status = raised if raised is not None and sent_at is None else state.status
-            self._stats.finished(method, path, status, seconds)
+
+    def _finished(self, method: str, path: str, state: RequestState, started: float) -> None:
+        sent_at = state.body_sent_at
+        seconds = sent_at - started if sent_at is not None else 0.0
+        self._stats.finished(method, path, state.status, seconds)
 
     def _skips(self, scope: Scope) -> bool:
         """Litestar's bypass rules: other scope types, the opt key, excluded paths."""
