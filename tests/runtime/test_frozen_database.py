@@ -7,6 +7,7 @@ The PostgreSQL frozen here is this module's own (`fault_pg`), resumed whatever h
 """
 
 import asyncio
+import re
 import threading
 import time
 import uuid
@@ -134,17 +135,23 @@ async def test_metrics_count_a_503_from_the_login_rate_limit_as_503(
 ) -> None:
     # The login's rate limit (a middleware, its counts in PostgreSQL) raised TimeoutError
     # through the metrics middleware, which counted every such exception as 500; the client
-    # got the 503 it maps to.
+    # got the 503 it maps to. (The series are process-wide: other tests' logins count too.)
     login = {"username": "frozen-login", "password": "correct horse battery staple"}
     async with fault_app(freeze_settings, [DbProbePlugin()]) as app:
+        before = await login_counts(app)
         with frozen(fault_pg):
             response = await app.client.post("/api/v1/auth/login", json=login)
         assert response.status_code == 503, response.text
-        metrics = await app.client.get("/metrics", headers=bearer(app, "admin"))
+        after = await login_counts(app)
+    assert after.get("503", 0) == before.get("503", 0) + 1, (before, after)
+    assert after.get("500", 0) == before.get("500", 0), (before, after)
+
+
+async def login_counts(app: FaultApp) -> dict[str, float]:
+    """`hduce_requests_total` of the login route, by status."""
+    metrics = await app.client.get("/metrics", headers=bearer(app, "admin"))
     assert metrics.status_code == 200, metrics.text
-    counted = [
-        line
-        for line in metrics.text.splitlines()
-        if line.startswith("hduce_requests_total{") and 'path="/api/v1/auth/login"' in line
-    ]
-    assert len(counted) == 1 and 'status_code="503"' in counted[0], counted
+    series = re.compile(
+        r'hduce_requests_total\{.*path="/api/v1/auth/login",status_code="(\d+)"\} (\S+)'
+    )
+    return {m[1]: float(m[2]) for m in map(series.match, metrics.text.splitlines()) if m}
