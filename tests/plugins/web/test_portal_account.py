@@ -44,6 +44,35 @@ async def test_a_patient_changes_their_profile(clinic: Clinic) -> None:
     assert row["address"] is None
 
 
+async def test_text_stored_before_todays_checks_does_not_block_other_changes(
+    clinic: Clinic,
+) -> None:
+    # Seen after an upgrade: a name with a line break and a contact name with ESC, which the
+    # API accepted then, made every save of the form a 422 (or silently joined the name's
+    # lines, as a one-line input shows it), though the patient changed only the phone.
+    patient, browser = await signed_in(clinic, "patient", first_name="Ines", last_name="Moreau")
+    await clinic.fetch(
+        "UPDATE profile SET first_name = $2, emergency_contact_name = $3 WHERE account = $1",
+        patient.id,
+        "Zoë\nAnne",
+        "Mère\x1b[31m",
+    )
+    data = {
+        "first_name": "ZoëAnne",  # what the browser sends back of "Zoë\nAnne"
+        "last_name": "Moreau",
+        "emergency_contact_name": "Mère\x1b[31m",
+        "phone": "+32 470 99 88 77",
+        "timezone": "UTC",
+    }
+    saved = await browser.submit("/portal/account", data, page="/portal/account")
+    assert saved.status_code == 303, saved.text
+    (row,) = await clinic.fetch(
+        "SELECT first_name, emergency_contact_name, phone FROM profile WHERE account = $1",
+        patient.id,
+    )
+    assert tuple(row) == ("Zoë\nAnne", "Mère\x1b[31m", "+32 470 99 88 77")
+
+
 async def test_a_bad_time_zone_is_refused_with_the_apis_reason(clinic: Clinic) -> None:
     patient, browser = await signed_in(clinic, "patient", first_name="Ines", last_name="Moreau")
     data = {"first_name": "Ines", "last_name": "Moreau", "timezone": "Mars/Olympus"}

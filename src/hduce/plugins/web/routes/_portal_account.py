@@ -80,12 +80,21 @@ async def save_profile(request: Request, web: NamedDependency[WebServices]) -> R
     changes: dict[str, Any] = {name: values[name] for name in REQUIRED}
     changes |= {name: values[name] or None for name in OPTIONAL}
     changes["timezone"] = values["timezone"] or "UTC"
+    profile = await web.me.profile(patient)
+    for name in (*REQUIRED, *OPTIONAL):
+        if _as_shown(getattr(profile, name) or "", values[name]):
+            del changes[name]  # kept as stored: text the API refuses today may be there
     try:
         changes["date_of_birth"] = date_of(values["date_of_birth"], "the date of birth")
         await web.me.update_profile(patient, changes)
     except HduceError as exc:
         return _account_page(request, web, values, exc)
     return go(request, "/portal/account?saved=1")
+
+
+def _as_shown(stored: str, sent: str) -> bool:
+    """Whether `sent` is what the form showed of `stored` (one-line inputs drop line breaks)."""
+    return sent in (stored.strip(), stored.replace("\r", "").replace("\n", "").strip())
 
 
 def _account_page(
