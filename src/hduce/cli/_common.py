@@ -130,7 +130,7 @@ def run_with_database(ctx: click.Context, work: Callable[[Database], Awaitable[T
 
 
 def terminate_gracefully() -> None:
-    """Let SIGTERM and Ctrl-C unwind so embedded servers are always stopped.
+    """Let SIGTERM, Ctrl-C and a hang-up unwind so embedded servers are always stopped.
 
     A stop on request ends in exit status 0, as `hduce worker`'s does: supervisors (systemd)
     count 143 as a failure, and click would answer Ctrl-C with "Aborted." and 1.
@@ -139,8 +139,12 @@ def terminate_gracefully() -> None:
     def handler(_signum: int, _frame: object) -> None:
         raise SystemExit(0)
 
+    def hang_up(_signum: int, _frame: object) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)  # to whichever SIGTERM handler runs by then
+
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, handler)
+    signal.signal(signal.SIGHUP, hang_up)
 
 
 @click.group()
