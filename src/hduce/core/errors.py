@@ -156,7 +156,7 @@ def _handle_http(request: Request, exc: HTTPException) -> Response[bytes]:
     return problem_response(request, status, slug, detail, headers=exc.headers, extra=extra)
 
 
-def _handle_undecodable(request: Request, exc: UnicodeDecodeError | LookupError) -> Response[bytes]:
+def _handle_undecodable(request: Request, exc: UnicodeError | LookupError) -> Response[bytes]:
     """A form field that does not decode is the client's 400; any other such error is a bug."""
     detail = refusal_detail(request, exc)
     if detail is None:
@@ -278,7 +278,7 @@ def exception_handlers() -> ExceptionHandlersMap:
         asyncpg.DataError: _handle_data_error,
         asyncpg.UniqueViolationError: _handle_constraint,
         asyncpg.ForeignKeyViolationError: _handle_constraint,
-        UnicodeDecodeError: _handle_undecodable,
+        UnicodeError: _handle_undecodable,
         LookupError: _handle_undecodable,
         RecursionError: _handle_recursion,
         OverflowError: _handle_overflow,

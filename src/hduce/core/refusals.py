@@ -24,9 +24,10 @@ def refusal_detail(request: Request, exc: Exception) -> str | None:
     """Why Litestar refused the request (None: it says nothing more than its status)."""
     if isinstance(exc, HTTPException):
         return _unparsable_body(exc) or _unrouted(request, exc) or _too_large(request, exc)
-    if isinstance(exc, UnicodeDecodeError | LookupError) and _raised_parsing_a_form(exc):
+    if isinstance(exc, UnicodeError | LookupError) and _raised_parsing_a_form(exc):
         # Litestar lets a text field's decoding error out as it is (a field that is not UTF-8,
-        # or names a charset Python lacks): the client's error, not ours.
+        # names a charset Python lacks, or one whose decoder raises a plain UnicodeError, like
+        # `undefined`, `punycode` or `idna`): the client's error, not ours.
         return f"{FORM} does not parse: a text field does not decode ({exc})"
     return None
 
