@@ -190,3 +190,13 @@ def test_operations_with_a_path_parameter_document_404(document: dict[str, Any])
         and "404" not in op["responses"]
     ]
     assert undocumented == []
+
+
+def test_the_inbox_stream_declares_its_last_event_id_header(document: dict[str, Any]) -> None:
+    # Only the operation's prose mentioned it, and not that an unknown id is ignored.
+    stream = document["paths"]["/api/v1/notifications/stream"]["get"]
+    [header] = [p for p in stream["parameters"] if p["in"] == "header"]
+    assert header["name"].lower() == "last-event-id", header
+    assert header["required"] is False, header
+    assert {"type": "string"} in header["schema"].get("oneOf", [header["schema"]]), header
+    assert "ignored" in header["description"], header
