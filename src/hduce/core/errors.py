@@ -4,7 +4,7 @@ import logging
 import re
 from collections.abc import Mapping
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Self
 
 import asyncpg
 import msgspec
@@ -34,6 +34,13 @@ class HduceError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.extra = extra
+
+    @classmethod
+    def naming(cls, key: str, message: str, source: str = "query") -> Self:
+        """This error for one invalid input: `key: message` as its detail, and in its `errors`."""
+        return cls(
+            f"{key}: {message}", errors=[FieldError(message=message, key=key, source=source)]
+        )
 
 
 class NotFound(HduceError):

@@ -1,5 +1,6 @@
 """Why Litestar refused a request, in words: its problems' `detail`, its 422s' invalid inputs."""
 
+import re
 import traceback
 from typing import Any
 
@@ -18,6 +19,8 @@ from multipart import ParserError, ParserLimitReached  # type: ignore[import-unt
 FORM = "the multipart/form-data body"
 ECHO_LIMIT = 200
 """Characters of a client's text an invalid input's message or key repeats, at most."""
+MISSING_PARAMETER = re.compile(r"Missing required (\w+) parameter '(.+?)' for path ", re.DOTALL)
+"""Litestar's words for a required parameter not sent (then the whole request target)."""
 
 
 def refusal_detail(request: Request, exc: Exception) -> str | None:
@@ -73,8 +76,19 @@ def _raised_parsing_a_form(exc: BaseException) -> bool:
 def invalid_inputs(exc: ValidationException) -> list[Any] | None:
     """Litestar's invalid inputs of a 422, each message and key cut to `ECHO_LIMIT` characters.
 
-    A message repeats what the client sent (an unknown key): 5 MB of it came back twice.
+    A message repeats what the client sent (an unknown key): 5 MB of it came back twice. A
+    required parameter not sent is one too, named without the request target Litestar repeats.
     """
+    missing = MISSING_PARAMETER.match(exc.detail)
+    if missing:
+        source, key = missing.groups()
+        return [
+            {
+                "message": f"a required {source} parameter is missing",
+                "key": _cut(key),
+                "source": source,
+            }
+        ]
     if not isinstance(exc.extra, list):
         return None
     return [

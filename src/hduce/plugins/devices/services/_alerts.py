@@ -135,7 +135,7 @@ class AlertService:
         for side, value in given.items():
             outside = None if value is None else out_of_range(metric, value, self.ranges)
             if outside:
-                raise InvalidRequest(f"`{side}`: {outside} (`plugins.devices.ranges`)")
+                raise InvalidRequest.naming(side, f"{outside} (`plugins.devices.ranges`)", "body")
         async with self.db.transaction():
             await self.accounts.require(patient_id, Role.PATIENT)
             await self.store.set_threshold(patient_id, metric, row, by=principal.id)
