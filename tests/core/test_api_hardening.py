@@ -3,6 +3,7 @@ every 422 names its invalid inputs in `errors`, each with its `key` and `source`
 
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -191,6 +192,27 @@ async def test_a_422_names_its_invalid_input_in_errors(
         headers=bearer(settings, role),
         json={"above": 1} if method == "PUT" else None,
     )
+    assert_names_the_input(response, key, source)
+
+
+@pytest.mark.parametrize(
+    ("method", "sent", "key"),
+    [
+        ("GET", None, "patient_id"),
+        ("PUT", {}, "above"),
+        ("PUT", {"above": 35, "below": 39.5}, "below"),
+    ],
+)
+async def test_a_threshold_422_names_its_invalid_input_in_errors(
+    client: AsyncTestClient, settings: Settings, method: str, sent: Any, key: str
+) -> None:
+    target = f"/api/v1/devices/thresholds/{SOMEONE}" + ("/temperature" if sent is not None else "")
+    response = await client.request(method, target, headers=bearer(settings, "doctor"), json=sent)
+    assert_names_the_input(response, key, "path" if key == "patient_id" else "body")
+
+
+def assert_names_the_input(response: Any, key: str, source: str) -> None:
+    """A 422 whose `errors` name `key` in `source`, and whose `detail` stays short."""
     assert response.status_code == 422, response.text
     body = response.json()
     assert {"key": key, "source": source} in [
