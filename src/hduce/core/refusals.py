@@ -19,6 +19,9 @@ from multipart import ParserError, ParserLimitReached  # type: ignore[import-unt
 FORM = "the multipart/form-data body"
 ECHO_LIMIT = 200
 """Characters of a client's text an invalid input's message or key repeats, at most."""
+NOT_A_FILE = "a file is expected, and this part is a text field (it has no `filename`)"
+UNSUPPORTED_TEXT = "Unsupported type: <class 'str'>"
+"""Litestar's words for a text where a file (an upload) is expected."""
 MISSING_PARAMETER = re.compile(r"Missing required (\w+) parameter '(.+?)' for path ", re.DOTALL)
 """Litestar's words for a required parameter not sent (then the whole request target)."""
 
@@ -77,7 +80,8 @@ def invalid_inputs(exc: ValidationException) -> list[Any] | None:
     """Litestar's invalid inputs of a 422, each message and key cut to `ECHO_LIMIT` characters.
 
     A message repeats what the client sent (an unknown key): 5 MB of it came back twice. A
-    required parameter not sent is one too, named without the request target Litestar repeats.
+    required parameter not sent is one too, named without the request target Litestar repeats;
+    a text field sent for a file is said in words, not in Python's.
     """
     missing = MISSING_PARAMETER.match(exc.detail)
     if missing:
@@ -91,10 +95,13 @@ def invalid_inputs(exc: ValidationException) -> list[Any] | None:
         ]
     if not isinstance(exc.extra, list):
         return None
-    return [
-        {name: _cut(value) for name, value in error.items()} if isinstance(error, dict) else error
-        for error in exc.extra
-    ]
+    return [_worded(error) if isinstance(error, dict) else error for error in exc.extra]
+
+
+def _worded(error: dict[str, Any]) -> dict[str, Any]:
+    if error.get("message") == UNSUPPORTED_TEXT:
+        error = {**error, "message": NOT_A_FILE}
+    return {name: _cut(value) for name, value in error.items()}
 
 
 def described(error: Any) -> str:
