@@ -1,7 +1,9 @@
-"""Answers are uncacheable (static assets aside) and unsniffable; too nested JSON is a 400."""
+"""Answers are uncacheable (static assets aside) and unsniffable; too nested JSON is a 400;
+every 422 names its invalid inputs in `errors`, each with its `key` and `source` (README)."""
 
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -115,3 +117,105 @@ async def test_head_answers_as_get_without_the_body(
     assert head.content == b""
     assert head.headers["content-type"] == got.headers["content-type"]
     assert head.headers["content-length"] == str(len(got.content))
+
+
+SOMEONE = uuid.UUID(int=7)
+"""An account that is nobody's: ids in parameters are fixed (pytest-xdist checks)."""
+DAY, NEXT_DAY = "2026-12-07T00:00:00Z", "2026-12-08T00:00:00Z"
+REVERSED = f"start={NEXT_DAY}&end={DAY}"
+
+
+# Seen (schemathesis): these 422s named the input in `detail` only, with no `errors`.
+@pytest.mark.parametrize(
+    ("method", "target", "role", "key", "source"),
+    [
+        ("GET", "/api/v1/users?limit=100000", "admin", "limit", "query"),
+        ("GET", "/api/v1/practitioners?limit=100000", "admin", "limit", "query"),
+        ("GET", "/api/v1/documents?limit=100000", "doctor", "limit", "query"),
+        ("GET", "/api/v1/appointments?limit=100000", "doctor", "limit", "query"),
+        ("GET", "/api/v1/search?q=a&limit=100000", "doctor", "limit", "query"),
+        ("GET", "/api/v1/search/suggest?q=a&limit=100000", "doctor", "limit", "query"),
+        ("GET", "/api/v1/search?q=%20", "doctor", "q", "query"),
+        ("GET", "/api/v1/search?q=a&mode=x", "doctor", "mode", "query"),
+        ("GET", "/api/v1/search?q=a&patient_id=0", "doctor", "patient_id", "query"),
+        ("GET", f"/api/v1/appointments?{REVERSED}", "doctor", "end", "query"),
+        (
+            "GET",
+            f"/api/v1/appointments/slots?practitioner_id={SOMEONE}&type_id={SOMEONE}&{REVERSED}",
+            "patient",
+            "end",
+            "query",
+        ),
+        (
+            "GET",
+            f"/api/v1/devices/readings?patient_id={SOMEONE}&{REVERSED}",
+            "doctor",
+            "end",
+            "query",
+        ),
+        (
+            "GET",
+            f"/api/v1/devices/readings?patient_id={SOMEONE}&cursor=x",
+            "doctor",
+            "cursor",
+            "query",
+        ),
+        (
+            "PUT",
+            f"/api/v1/devices/thresholds/{SOMEONE}/no_such_metric",
+            "doctor",
+            "metric",
+            "path",
+        ),
+        (
+            "GET",
+            f"/api/v1/appointments/slots?practitioner_id={SOMEONE}&type_id={SOMEONE}&start={DAY}"
+            f"&x={'A' * 20000}",
+            "patient",
+            "end",
+            "query",
+        ),
+    ],
+)
+async def test_a_422_names_its_invalid_input_in_errors(
+    client: AsyncTestClient,
+    settings: Settings,
+    method: str,
+    target: str,
+    role: str,
+    key: str,
+    source: str,
+) -> None:
+    response = await client.request(
+        method,
+        target,
+        headers=bearer(settings, role),
+        json={"above": 1} if method == "PUT" else None,
+    )
+    assert_names_the_input(response, key, source)
+
+
+@pytest.mark.parametrize(
+    ("method", "sent", "key"),
+    [
+        ("GET", None, "patient_id"),
+        ("PUT", {}, "above"),
+        ("PUT", {"above": 35, "below": 39.5}, "below"),
+    ],
+)
+async def test_a_threshold_422_names_its_invalid_input_in_errors(
+    client: AsyncTestClient, settings: Settings, method: str, sent: Any, key: str
+) -> None:
+    target = f"/api/v1/devices/thresholds/{SOMEONE}" + ("/temperature" if sent is not None else "")
+    response = await client.request(method, target, headers=bearer(settings, "doctor"), json=sent)
+    assert_names_the_input(response, key, "path" if key == "patient_id" else "body")
+
+
+def assert_names_the_input(response: Any, key: str, source: str) -> None:
+    """A 422 whose `errors` name `key` in `source`, and whose `detail` stays short."""
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert {"key": key, "source": source} in [
+        {"key": error.get("key"), "source": error.get("source")} for error in body.get("errors", [])
+    ], body
+    assert len(body["detail"]) < 300, body["detail"][:300]  # never the whole request target

@@ -251,6 +251,10 @@ async def test_a_body_that_is_no_form_is_400_problem_saying_why(
         ("", b"\xff", "'utf-8' codec can't decode byte 0xff"),
         ("Content-Type: x;charset=bogus\r\n", b"abc", "unknown encoding: bogus"),
         ("Content-Type: x;charset=utf-16\r\n", b"abc", "'utf-16"),
+        # These decoders raise a plain UnicodeError (UnicodeDecodeError's base): it was a 500.
+        ("Content-Type: x;charset=undefined\r\n", b"abc", "undefined encoding"),
+        ("Content-Type: x;charset=punycode\r\n", b"a-zz", "punicode"),
+        ("Content-Type: x;charset=idna\r\n", b"xn--zz", "does not decode"),
     ],
 )
 async def test_a_form_field_that_does_not_decode_is_400_problem_saying_why(

@@ -265,3 +265,26 @@ def test_the_rest_of_a_refused_body_is_not_read_as_the_next_head(server: Server)
                 answers += data
     assert answers.startswith(b"HTTP/1.1 413"), answers[:300]
     assert b" 431 " not in answers, answers
+
+
+def test_a_pipelined_head_beyond_the_size_limit_is_answered_431(server: Server) -> None:
+    # Seen: a second request in the same read as the first was never measured; its 100 KB head
+    # was served.
+    small = b"GET /health HTTP/1.1\r\nHost: clinic\r\n\r\n"
+    large = b"GET /health HTTP/1.1\r\nHost: clinic\r\nX-Big: " + b"a" * 12000 + b"\r\n\r\n"
+    body = b'{"login": "' + b"x" * 20000 + b'", "password": "p"}'
+    post = (
+        b"POST /api/v1/auth/login HTTP/1.1\r\nHost: clinic\r\n"
+        b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
+    ) + body
+    for first in (small, post):
+        with socket.create_connection(("127.0.0.1", server.port)) as connection:
+            connection.sendall(first + large + small)
+            answer = closed_within(connection, 5)
+        assert b"HTTP/1.1 431" in answer, answer[-300:]
+        assert answer.count(b"HTTP/1.1 ") <= 2, answer  # the request after it is not served
+    # A small head after a body, in the same read, is still a small head.
+    with socket.create_connection(("127.0.0.1", server.port)) as connection:
+        connection.sendall(post + small.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n"))
+        answer = closed_within(connection, 5)
+    assert b"431" not in answer and answer.count(b"HTTP/1.1 ") == 2, answer

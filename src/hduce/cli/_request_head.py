@@ -8,7 +8,9 @@ process to a 3 GB peak. Here a connection must complete a request's head within
 `server.header_timeout` of opening, or of its previous answer's end, else it is closed (with a
 `408` problem if part of a request had come); a head over `server.request_max_header_size`
 bytes, or with more than `MAX_HEADER_FIELDS` header lines, is answered `431` and the connection
-closed (each short line costs the parser more memory than its bytes).
+closed (each short line costs the parser more memory than its bytes). Every head is measured,
+one that follows another request in the same read (pipelined) too, and a refused head's request
+never runs.
 """
 
 import asyncio
@@ -73,13 +75,19 @@ class BoundedHeadProtocol(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
     _deadline: asyncio.TimerHandle | None = None
     _waiting_cycle: Any = None
     _head_bytes = 0
-    """Bytes received since the clock started, while the head is not complete."""
+    """Bytes received of the head being parsed (at least: see `data_received`)."""
     _head_tail = b""
     """The last bytes of those, where the empty line ending the head may have begun."""
+    _parsed = 0
+    """Bytes of the request being parsed that the parser handed over: its target and headers."""
     _fields = 0
     """Header lines of the request being parsed."""
     _in_body = False
     """Whether the parser is reading a request's body (maybe one already answered, e.g. 413)."""
+    _heads_seen = 0
+    """Requests whose parsing began, on this connection."""
+    _refused = False
+    """Whether a head was over a bound: the connection ends, nothing more of it is parsed."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         """Start the clock for the first request's headers."""
@@ -87,47 +95,74 @@ class BoundedHeadProtocol(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
         self._arm()
 
     def data_received(self, data: bytes) -> None:
-        """Parse `data`, unless it takes the awaited head past its size bound (then 431)."""
-        if self.cycle is self._waiting_cycle and not self._in_body:
+        """Parse `data`, unless it takes a head past its bounds (then 431).
+
+        A head is measured before parsing, so that one which ends within the read that takes
+        it past the bound is refused before its request runs; the body after it does not count.
+        Heads that begin within the read (pipelined requests, after a body) are measured as the
+        parser hands them over, and refused before their request runs.
+        """
+        if self._refused:
+            return
+        if not self._in_body:
             if self._head_size(data) > self.config.max_header_size:
                 self._end_with(self.config.too_large_answer)
                 return
             self._head_bytes += len(data)
-            self._head_tail = data[-2:]
+        heads_seen = self._heads_seen
         super().data_received(data)
-        if self._fields > MAX_HEADER_FIELDS:
+        if self._refused:
             self._end_with(self.config.too_large_answer)
+        elif self._heads_seen != heads_seen:  # where the last head began within `data` is unknown
+            self._head_bytes = 0 if self._in_body else self._parsed
+        self._head_tail = data[-2:]
 
     def _head_size(self, data: bytes) -> int:
-        """The head's bytes once `data` is added: up to its empty line, if `data` holds it.
-
-        Measured before parsing, so that a head which ends within the read that takes it past
-        the bound is refused too, before its request runs; the body after it does not count.
-        """
+        """The head's bytes once `data` is added: up to its empty line, if `data` holds it."""
         seen = self._head_tail + data
         end = HEAD_END.search(seen)
         return self._head_bytes + (end.end() - len(self._head_tail) if end else len(data))
 
     def on_message_begin(self) -> None:
-        """A request starts (httptools' parser): count its header lines from zero."""
-        self._fields = 0
+        """A request starts (httptools' parser): measure its head from zero."""
+        self._heads_seen += 1
+        self._fields = self._parsed = 0
         super().on_message_begin()
 
+    def on_url(self, url: bytes) -> None:
+        """Keep (part of) the request target (httptools' parser), unless the head is too large."""
+        self._parsed += len(url)
+        if not self._over_bounds():
+            super().on_url(url)
+
     def on_header(self, name: bytes, value: bytes) -> None:
-        """Keep a header line (httptools' parser), unless there are already too many."""
+        """Keep a header line (httptools' parser), unless the head is over a bound."""
         self._fields += 1
-        if self._fields <= MAX_HEADER_FIELDS:
+        self._parsed += len(name) + len(value) + 2  # at least a colon and a line feed
+        if not self._over_bounds():
             super().on_header(name, value)
 
+    def _over_bounds(self) -> bool:
+        bounds = self._fields > MAX_HEADER_FIELDS or self._parsed > self.config.max_header_size
+        self._refused = self._refused or bounds
+        return self._refused
+
     def on_headers_complete(self) -> None:
-        """The head is parsed (httptools' parser): what follows is the body."""
-        self._in_body = True
-        super().on_headers_complete()
+        """The head is parsed (httptools' parser): its request runs, unless it was refused."""
+        self._in_body, self._head_bytes = True, 0
+        if not self._refused:
+            super().on_headers_complete()
+
+    def on_body(self, body: bytes) -> None:
+        """Keep (part of) the body (httptools' parser), unless its head was refused."""
+        if not self._refused:
+            super().on_body(body)
 
     def on_message_complete(self) -> None:
         """The body is read (httptools' parser): what follows is the next request's head."""
         self._in_body = False
-        super().on_message_complete()
+        if not self._refused:
+            super().on_message_complete()
 
     def on_response_complete(self) -> None:
         """Start the clock for the next request's headers."""
@@ -142,7 +177,7 @@ class BoundedHeadProtocol(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
 
     def _arm(self) -> None:
         self._disarm()
-        self._waiting_cycle, self._head_bytes, self._head_tail = self.cycle, 0, b""
+        self._waiting_cycle = self.cycle
         self._deadline = self.loop.call_later(self.config.header_timeout, self._deadline_passed)
 
     def _disarm(self) -> None:

@@ -4,7 +4,7 @@ import logging
 import re
 from collections.abc import Mapping
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Self
 
 import asyncpg
 import msgspec
@@ -34,6 +34,13 @@ class HduceError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.extra = extra
+
+    @classmethod
+    def naming(cls, key: str, message: str, source: str = "query") -> Self:
+        """This error for one invalid input: `key: message` as its detail, and in its `errors`."""
+        return cls(
+            f"{key}: {message}", errors=[FieldError(message=message, key=key, source=source)]
+        )
 
 
 class NotFound(HduceError):
@@ -156,7 +163,7 @@ def _handle_http(request: Request, exc: HTTPException) -> Response[bytes]:
     return problem_response(request, status, slug, detail, headers=exc.headers, extra=extra)
 
 
-def _handle_undecodable(request: Request, exc: UnicodeDecodeError | LookupError) -> Response[bytes]:
+def _handle_undecodable(request: Request, exc: UnicodeError | LookupError) -> Response[bytes]:
     """A form field that does not decode is the client's 400; any other such error is a bug."""
     detail = refusal_detail(request, exc)
     if detail is None:
@@ -278,7 +285,7 @@ def exception_handlers() -> ExceptionHandlersMap:
         asyncpg.DataError: _handle_data_error,
         asyncpg.UniqueViolationError: _handle_constraint,
         asyncpg.ForeignKeyViolationError: _handle_constraint,
-        UnicodeDecodeError: _handle_undecodable,
+        UnicodeError: _handle_undecodable,
         LookupError: _handle_undecodable,
         RecursionError: _handle_recursion,
         OverflowError: _handle_overflow,

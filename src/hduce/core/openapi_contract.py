@@ -2,7 +2,8 @@
 
 Applied to every operation once the document is built: readable operation ids, `security: []`
 on public operations, the problem+json answers the API really gives (401, 422, 429 with
-`Retry-After`, and 400 for a request body that does not parse) through the one `Problem` schema
+`Retry-After`, 400 for a request body that does not parse, and 404 for a path id that does
+not) through the one `Problem` schema
 with real examples, and plain 201/204 texts.
 """
 
@@ -17,6 +18,7 @@ from litestar.openapi.spec import (
     OpenAPIMediaType,
     OpenAPIResponse,
     Operation,
+    Parameter,
     Reference,
     Schema,
 )
@@ -137,6 +139,8 @@ def _refine(operation: Operation, path: str, public: bool) -> None:
         responses.setdefault("422", problem_answer(422))  # Litestar validates what it reads
     if problems and operation.request_body is not None:
         responses.setdefault("400", problem_answer(400))  # a body that does not parse
+    if problems and any(map(_parsed_from_the_path, operation.parameters or ())):
+        responses.setdefault("404", problem_answer(404))  # no route matches a malformed id
     if public:
         operation.security = []
     elif problems:
@@ -153,6 +157,14 @@ def _refine(operation: Operation, path: str, public: bool) -> None:
         elif code.startswith(("4", "5")) and response.content and PROBLEM_JSON in response.content:
             response.content[PROBLEM_JSON].examples = problem_examples(int(code))
     operation.responses = dict(sorted(responses.items()))
+
+
+def _parsed_from_the_path(parameter: Parameter | Reference) -> bool:
+    """Whether a path parameter is one the router parses (a UUID, a number), not any text."""
+    if not isinstance(parameter, Parameter) or parameter.param_in != "path":
+        return False
+    schema = parameter.schema
+    return isinstance(schema, Schema) and (schema.type != OpenAPIType.STRING or bool(schema.format))
 
 
 def _errors_of_another_kind(responses: dict[str, Any]) -> bool:

@@ -1,5 +1,6 @@
 """Why Litestar refused a request, in words: its problems' `detail`, its 422s' invalid inputs."""
 
+import re
 import traceback
 from typing import Any
 
@@ -18,15 +19,21 @@ from multipart import ParserError, ParserLimitReached  # type: ignore[import-unt
 FORM = "the multipart/form-data body"
 ECHO_LIMIT = 200
 """Characters of a client's text an invalid input's message or key repeats, at most."""
+NOT_A_FILE = "a file is expected, and this part is a text field (it has no `filename`)"
+UNSUPPORTED_TEXT = "Unsupported type: <class 'str'>"
+"""Litestar's words for a text where a file (an upload) is expected."""
+MISSING_PARAMETER = re.compile(r"Missing required (\w+) parameter '(.+?)' for path ", re.DOTALL)
+"""Litestar's words for a required parameter not sent (then the whole request target)."""
 
 
 def refusal_detail(request: Request, exc: Exception) -> str | None:
     """Why Litestar refused the request (None: it says nothing more than its status)."""
     if isinstance(exc, HTTPException):
         return _unparsable_body(exc) or _unrouted(request, exc) or _too_large(request, exc)
-    if isinstance(exc, UnicodeDecodeError | LookupError) and _raised_parsing_a_form(exc):
+    if isinstance(exc, UnicodeError | LookupError) and _raised_parsing_a_form(exc):
         # Litestar lets a text field's decoding error out as it is (a field that is not UTF-8,
-        # or names a charset Python lacks): the client's error, not ours.
+        # names a charset Python lacks, or one whose decoder raises a plain UnicodeError, like
+        # `undefined`, `punycode` or `idna`): the client's error, not ours.
         return f"{FORM} does not parse: a text field does not decode ({exc})"
     return None
 
@@ -72,14 +79,29 @@ def _raised_parsing_a_form(exc: BaseException) -> bool:
 def invalid_inputs(exc: ValidationException) -> list[Any] | None:
     """Litestar's invalid inputs of a 422, each message and key cut to `ECHO_LIMIT` characters.
 
-    A message repeats what the client sent (an unknown key): 5 MB of it came back twice.
+    A message repeats what the client sent (an unknown key): 5 MB of it came back twice. A
+    required parameter not sent is one too, named without the request target Litestar repeats;
+    a text field sent for a file is said in words, not in Python's.
     """
+    missing = MISSING_PARAMETER.match(exc.detail)
+    if missing:
+        source, key = missing.groups()
+        return [
+            {
+                "message": f"a required {source} parameter is missing",
+                "key": _cut(key),
+                "source": source,
+            }
+        ]
     if not isinstance(exc.extra, list):
         return None
-    return [
-        {name: _cut(value) for name, value in error.items()} if isinstance(error, dict) else error
-        for error in exc.extra
-    ]
+    return [_worded(error) if isinstance(error, dict) else error for error in exc.extra]
+
+
+def _worded(error: dict[str, Any]) -> dict[str, Any]:
+    if error.get("message") == UNSUPPORTED_TEXT:
+        error = {**error, "message": NOT_A_FILE}
+    return {name: _cut(value) for name, value in error.items()}
 
 
 def described(error: Any) -> str:

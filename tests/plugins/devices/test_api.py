@@ -181,7 +181,7 @@ async def test_a_bound_without_offset_is_utc_beside_one_with_an_offset(
     backwards = {"start": naive, "end": aware}
     response = await clinic.client.get(url, params={**base, **backwards}, headers=patient.headers)
     assert response.status_code in (400, 422), response.text
-    assert "`end` must be after `start`" in response.text
+    assert "end: must be after `start`" in response.text
 
 
 async def test_readings_are_the_patients_and_the_clinicians_only(

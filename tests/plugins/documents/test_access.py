@@ -131,6 +131,16 @@ async def test_title_and_kind_change(clinic: Clinic, patient: Member, doctor: Me
     assert not_uploader.status_code == 403
     bad = await clinic.client.patch(url, json={"title": "", "extra": 1}, headers=doctor.headers)
     assert bad.status_code in (400, 422)
+    # Seen: nothing readable left once cleaned was a 422 without `errors`.
+    unreadable = await clinic.client.patch(url, json={"title": "\u0007"}, headers=doctor.headers)
+    assert unreadable.status_code == 422, unreadable.text
+    assert unreadable.json()["errors"] == [
+        {
+            "message": "nothing readable is left without its control characters",
+            "key": "title",
+            "source": "body",
+        }
+    ]
     assert (
         await clinic.client.patch(url, json={"kind": "x-ray"}, headers=doctor.headers)
     ).status_code in (400, 422)

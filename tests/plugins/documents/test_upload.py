@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from hduce.core.refusals import NOT_A_FILE
 from tests.plugins.documents.files import CLINIC_LETTER, image, lab_report_pdf, long_pdf
 from tests.plugins.documents.helpers import (
     API,
@@ -288,6 +289,12 @@ async def test_a_browser_form_without_a_file_is_422_and_a_body_not_a_form_415(
         assert response.status_code == 422, response.text
         assert response.headers["content-type"] == "application/problem+json"
         assert "file" in response.json()["detail"]
+    # Seen: a `file` part without `filename=` (a text field) was "Unsupported type: <class 'str'>".
+    text = await clinic.client.post(
+        f"{API}/form", headers=doctor.headers, files={"file": (None, "x")}
+    )
+    assert text.status_code == 422, text.text
+    assert text.json()["errors"] == [{"message": NOT_A_FILE, "key": "file", "source": "body"}]
     empty = await clinic.client.post(f"{API}/form", headers=doctor.headers)
     assert empty.status_code == 422, empty.text
     not_forms = [

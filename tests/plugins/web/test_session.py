@@ -85,7 +85,11 @@ async def test_a_form_field_that_does_not_decode_is_the_400_page(clinic: Clinic)
     token = await browser.csrf("/login")
     headers = {"Content-Type": "multipart/form-data; boundary=XX"}
     for path in ("/login", "/register", "/forgot-password"):
-        for field in (b"\r\n\r\n\xff", b"\r\nContent-Type: text/plain; charset=bogus\r\n\r\nx"):
+        for field in (
+            b"\r\n\r\n\xff",
+            b"\r\nContent-Type: text/plain; charset=bogus\r\n\r\nx",
+            b"\r\nContent-Type: text/plain; charset=undefined\r\n\r\nx",
+        ):
             form = (
                 b'--XX\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
                 + token.encode()

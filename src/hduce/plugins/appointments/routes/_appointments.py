@@ -113,7 +113,7 @@ class AppointmentController(Controller):
         A window `[start, end)` that ends before or as it starts is 422, as in the slot search.
         """
         if start and end and start.tzinfo and end.tzinfo and end <= start:  # naive: see `page`
-            raise InvalidRequest("end must be after start")
+            raise InvalidRequest.naming("end", "must be after start")
         query = AppointmentFilter(
             practitioner_id=practitioner_id,
             patient_id=patient_id,

@@ -78,7 +78,7 @@ class AppointmentQueries:
             raise InvalidRequest("start and end need a UTC offset")
         limit = query.limit or min(DEFAULT_PAGE_SIZE, self.config.max_page_size)
         if limit > self.config.max_page_size:
-            raise InvalidRequest(f"limit: at most {self.config.max_page_size}")
+            raise InvalidRequest.naming("limit", f"at most {self.config.max_page_size}")
         query = msgspec.structs.replace(query, limit=limit)
         visible_to = None if sees_all(principal) else principal.id
         records, total = await self.store.page(query, visible_to=visible_to)

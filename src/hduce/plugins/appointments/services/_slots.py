@@ -53,11 +53,13 @@ class SlotFinder:
         """Every free start `booker` may book for `type_id` with the practitioner in the range."""
         for name, value in (("start", start), ("end", end)):
             if value.tzinfo is None:
-                raise InvalidRequest(f"{name}: a UTC offset is required")
+                raise InvalidRequest.naming(name, "a UTC offset is required")
         if end <= start:
-            raise InvalidRequest("end must be after start")
+            raise InvalidRequest.naming("end", "must be after start")
         if (end - start).total_seconds() > self.config.max_search_range:
-            raise InvalidRequest("the range is longer than the longest search allowed")
+            raise InvalidRequest.naming(
+                "end", "the range is longer than the longest search allowed"
+            )
         spec = (await self.types.offered(type_id, practitioner_id)).spec
         earliest, latest = self.bookable_window(booker)
         first, last = max(start, earliest), min(end - timedelta(microseconds=1), latest)

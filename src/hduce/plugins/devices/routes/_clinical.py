@@ -11,7 +11,6 @@ from litestar.status_codes import HTTP_200_OK
 
 from hduce.contracts.auth import Role
 from hduce.contracts.devices import ReadingQuery
-from hduce.core.errors import FieldError
 from hduce.core.http import PageOffset, client_ip, problems
 from hduce.core.schemas import Page
 from hduce.core.security import Principal, requires_roles
@@ -41,16 +40,16 @@ PageSize = Annotated[
 def page_size(limit: int, devices: DeviceServices) -> int:
     """`limit` if no larger than the largest page; 422 naming it otherwise (never cut)."""
     if limit > devices.max_page_size:
-        said = f"at most {devices.max_page_size}"
-        error = FieldError(message=said, key="limit", source="query")
-        raise InvalidRequest(f"limit: {said}", errors=[error])
+        raise InvalidRequest.naming("limit", f"at most {devices.max_page_size}")
     return limit
 
 
 def known_metric(metric: str) -> str:
     """`metric` if devices can send it; 422 otherwise."""
     if metric not in UNITS:
-        raise InvalidRequest(f"unknown metric {metric!r}; known: {', '.join(UNITS)}")
+        raise InvalidRequest.naming(
+            "metric", f"unknown {metric!r}; known: {', '.join(UNITS)}", "path"
+        )
     return metric
 
 

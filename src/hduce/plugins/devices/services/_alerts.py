@@ -1,5 +1,6 @@
 """Alerts and thresholds for clinical staff: list, acknowledge, per-patient bounds."""
 
+import math
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -8,9 +9,9 @@ import asyncpg
 import msgspec
 
 from hduce.contracts.audit import AuditLog
-from hduce.contracts.auth import Accounts, Role
+from hduce.contracts.auth import Accounts, NotInRole, Role
 from hduce.core.db import Database
-from hduce.core.errors import NotFound
+from hduce.core.errors import FieldError, NotFound
 from hduce.core.schemas import Page
 from hduce.core.security import Principal
 from hduce.plugins.devices.config import Range, Threshold
@@ -19,6 +20,9 @@ from hduce.plugins.devices.schemas import AlertRead, Source, ThresholdRead, Thre
 from hduce.plugins.devices.services._alert_rules import in_force
 from hduce.plugins.devices.services._telemetry import UNITS, out_of_range
 from hduce.plugins.devices.store import AlertStore
+
+SIDES = ("above", "below")
+"""A threshold's bounds, as a request body names them."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,8 +90,15 @@ class AlertService:
 
         An id that is no patient's account is a 422, as when setting or resetting its bounds.
         """
-        await self.accounts.require(patient_id, Role.PATIENT)
+        await self._patient(patient_id)
         return await self._in_force(patient_id)
+
+    async def _patient(self, patient_id: uuid.UUID) -> None:
+        """422 naming the path's `patient_id` unless it is a patient's account."""
+        try:
+            await self.accounts.require(patient_id, Role.PATIENT)
+        except NotInRole as exc:
+            raise NotInRole.naming("patient_id", exc.detail, "path") from None
 
     async def _in_force(self, patient_id: uuid.UUID) -> list[ThresholdRead]:
         overrides = {r["metric"]: r for r in await self.store.thresholds([patient_id])}
@@ -115,29 +126,32 @@ class AlertService:
         Each bound is a finite value inside the metric's plausible range, `below` under `above`
         once the clinic's side is laid under the other, and at least one side is given (422).
         """
-        given = {side: getattr(data, side) for side in ("above", "below")}
+        given = {side: getattr(data, side) for side in SIDES}
         given = {side: value for side, value in given.items() if value is not msgspec.UNSET}
         if not given:
+            missing = [FieldError(message="missing", key=side, source="body") for side in SIDES]
             raise InvalidRequest(
                 "give `above`, `below` or both (null: no bound on that side); "
-                "DELETE resets the metric to the clinic's bounds"
+                "DELETE resets the metric to the clinic's bounds",
+                errors=missing,
             )
         row = {
-            **{f"{side}_inherits": side not in given for side in ("above", "below")},
+            **{f"{side}_inherits": side not in given for side in SIDES},
             "above": given.get("above"),
             "below": given.get("below"),
         }
         bounds = in_force(row, self.defaults.get(metric))
         try:
             Threshold(above=bounds.above, below=bounds.below)  # finite, `below` under `above`
-        except ValueError as exc:
-            raise InvalidRequest(str(exc)) from None
+        except ValueError as exc:  # a side that is no finite number, else `below` not under
+            wrong = (side for side, value in given.items() if value and not math.isfinite(value))
+            raise InvalidRequest.naming(next(wrong, "below"), str(exc), "body") from None
         for side, value in given.items():
             outside = None if value is None else out_of_range(metric, value, self.ranges)
             if outside:
-                raise InvalidRequest(f"`{side}`: {outside} (`plugins.devices.ranges`)")
+                raise InvalidRequest.naming(side, f"{outside} (`plugins.devices.ranges`)", "body")
         async with self.db.transaction():
-            await self.accounts.require(patient_id, Role.PATIENT)
+            await self._patient(patient_id)
             await self.store.set_threshold(patient_id, metric, row, by=principal.id)
             detail = {"metric": metric, **given}
             await self._audit("devices.threshold_set", principal, patient_id, detail, ip)
@@ -148,7 +162,7 @@ class AlertService:
     ) -> list[ThresholdRead]:
         """Go back to the clinic default for one metric of one patient (422: no patient)."""
         async with self.db.transaction():
-            await self.accounts.require(patient_id, Role.PATIENT)
+            await self._patient(patient_id)
             await self.store.reset_threshold(patient_id, metric)
             detail = {"metric": metric}
             await self._audit("devices.threshold_reset", principal, patient_id, detail, ip)

@@ -27,7 +27,7 @@ def reader_of(principal: Principal, patient_id: uuid.UUID | None) -> uuid.UUID:
     """Whose readings the caller may list: a patient their own, a clinician the named patient."""
     if principal.has_any_role(*CLINICAL_ROLES):
         if patient_id is None:
-            raise InvalidRequest("name the patient (`patient_id`)")
+            raise InvalidRequest.naming("patient_id", "name the patient")
         return patient_id
     if principal.has_any_role(Role.PATIENT):
         if patient_id not in (None, principal.id):
@@ -47,7 +47,7 @@ def decode_cursor(cursor: str) -> _Cursor:
     try:
         return msgspec.json.decode(base64.urlsafe_b64decode(cursor.encode()), type=_Cursor)
     except (ValueError, msgspec.DecodeError):
-        raise InvalidRequest("`cursor` is not one this API returned") from None
+        raise InvalidRequest.naming("cursor", "not one this API returned") from None
 
 
 class ReadingQueries:
@@ -66,7 +66,7 @@ class ReadingQueries:
         # A bound without an offset is UTC, beside one with an offset too.
         start, end, limit = as_utc(query.start), as_utc(query.end), query.limit
         if start is not None and end is not None and end <= start:
-            raise InvalidRequest("`end` must be after `start`")
+            raise InvalidRequest.naming("end", "must be after `start`")
         after = decode_cursor(query.cursor) if query.cursor else None
         async with self._db.transaction():
             rows = await self._store.page(

@@ -7,7 +7,14 @@ from typing import Annotated
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.enums import MediaType
-from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
+from litestar.openapi.spec import (
+    OpenAPIHeader,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    Operation,
+    RequestBody,
+    Schema,
+)
 from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import File
@@ -21,6 +28,7 @@ from hduce.plugins.documents.routes._upload import NO_STORE, NOSNIFF, UPLOADED
 from hduce.plugins.documents.schemas import DocumentRead, DocumentUpdate
 from hduce.plugins.documents.services import DocumentServices, UploadRequest, to_read
 from hduce.plugins.documents.services._access import READERS
+from hduce.plugins.documents.services._sniff import EXTENSIONS
 
 UPLOAD_DESCRIPTION = """
 Send the file itself as the request body (`Content-Type: application/octet-stream` or the
@@ -45,6 +53,29 @@ class RawUploadOperation(Operation):
             description="The document's bytes (or send them with the file's own Content-Type).",
             required=True,
         )
+
+
+@dataclass
+class DownloadOperation(Operation):
+    """The OpenAPI operation of a download: the file is served with the type it was stored as."""
+
+    def __post_init__(self) -> None:
+        """Name each stored type, and `last-modified` as the HTTP date it is (not RFC 3339)."""
+        answer = (self.responses or {}).get("200")
+        if not isinstance(answer, OpenAPIResponse):
+            return
+        binary = OpenAPIMediaType(
+            schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+        )
+        answer.content = dict.fromkeys(EXTENSIONS, binary)
+        answer.headers = {
+            **(answer.headers or {}),
+            "last-modified": OpenAPIHeader(
+                schema=Schema(type=OpenAPIType.STRING),
+                description="When the file was stored, as an HTTP date (RFC 9110): "
+                "`Sat, 05 Dec 2026 17:37:34 GMT`",
+            ),
+        }
 
 
 class DocumentController(Controller):
@@ -118,6 +149,7 @@ class DocumentController(Controller):
     @get(
         "/{document_id:uuid}/content",
         media_type="application/octet-stream",
+        operation_class=DownloadOperation,
         responses=problems(403, 404),
     )
     async def download_document(

@@ -73,7 +73,7 @@ class Documents:
         most = self._parts.config.max_page_size
         limit, offset = query.limit or min(DEFAULT_PAGE_SIZE, most), query.offset
         if limit > most:
-            raise InvalidDocument(f"limit: at most {most}")
+            raise InvalidDocument.naming("limit", f"at most {most}")
         conditions: list[str] = []
         args: list[object] = []
         patient_id = query.patient_id
@@ -144,8 +144,8 @@ class Documents:
         if change.title is not UNSET:
             columns["title"] = clean_title(change.title)
             if not columns["title"]:
-                raise InvalidDocument(
-                    "title: nothing readable is left without its control characters"
+                raise InvalidDocument.naming(
+                    "title", "nothing readable is left without its control characters", "body"
                 )
         async with self._parts.db.transaction():
             row = ensure_reachable(principal, await self._parts.rows.get(document_id, lock=True))

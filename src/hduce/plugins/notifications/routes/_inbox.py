@@ -1,11 +1,11 @@
 """The caller's inbox and its live stream."""
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, HeaderParameter
 from litestar.response import ServerSentEvent
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
@@ -16,6 +16,16 @@ from hduce.plugins.notifications.schemas import InboxPage, MarkedRead, UnreadCou
 from hduce.plugins.notifications.services import NotificationsServices
 
 RECONNECT_MS = 3000
+LastEventId = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Last-Event-ID",
+        description="The id of the last inbox item the client had (EventSource sends it on "
+        "reconnecting): the items delivered since then are replayed first, at most the newest "
+        "100. A value that is not the id of one of the caller's items is ignored: nothing is "
+        "replayed.",
+    ),
+]
 
 
 class InboxController(Controller):
@@ -72,6 +82,7 @@ class InboxController(Controller):
         request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
         notifications: NamedDependency[NotificationsServices],
+        last_event_id: LastEventId = None,
     ) -> ServerSentEvent:
         """Server-Sent Events: one `notification` event per new inbox item, as it arrives.
 
@@ -80,6 +91,5 @@ class InboxController(Controller):
         header (an item's id, as EventSource sends on reconnecting) first replays the items
         delivered since then, at most the newest 100.
         """
-        last_event_id = request.headers.get("last-event-id")
         live = notifications.live(principal, str(request.auth), last_event_id)
         return ServerSentEvent(live.events(), retry_duration=RECONNECT_MS)

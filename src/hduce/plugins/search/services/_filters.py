@@ -19,7 +19,9 @@ def facet_names(facets: str | None) -> tuple[str, ...]:
     wanted = tuple(dict.fromkeys(f.strip() for f in (facets or "").split(",") if f.strip()))
     unknown = [f for f in wanted if f not in FACETS]
     if unknown:
-        raise InvalidSearch(f"facets: unknown {', '.join(unknown)}; known: {', '.join(FACETS)}")
+        raise InvalidSearch.naming(
+            "facets", f"unknown {', '.join(unknown)}; known: {', '.join(FACETS)}"
+        )
     return wanted
 
 
@@ -36,7 +38,7 @@ def filters(
     start = _parsed("date_from", date_from, date.fromisoformat, _A_DATE)
     end = _parsed("date_to", date_to, date.fromisoformat, _A_DATE)
     if start and end and start > end:
-        raise InvalidSearch("date_to: not before date_from")
+        raise InvalidSearch.naming("date_to", "not before date_from")
     patient = _parsed("patient_id", patient_id, uuid.UUID, "a UUID")
     if patient and patient != principal.id and principal.roles.isdisjoint(STAFF_ROLES):
         raise SearchForbidden("patient_id: only staff search another patient's entries")
@@ -46,7 +48,9 @@ def filters(
 def _entity(key: str) -> str:
     kind, _, value = key.strip().lower().partition(":")
     if not kind or not value.strip():
-        raise InvalidSearch(f"entity: `kind:value` such as medication:metformin, not {key!r}")
+        raise InvalidSearch.naming(
+            "entity", f"`kind:value` such as medication:metformin, not {key!r}"
+        )
     return f"{kind}:{value.strip()}"
 
 
@@ -57,4 +61,4 @@ def _parsed(name: str, text: str | None, parse: Callable[[str], T], what: str) -
     try:
         return parse(text)
     except ValueError:
-        raise InvalidSearch(f"{name}: {what}, not {text!r}") from None
+        raise InvalidSearch.naming(name, f"{what}, not {text!r}") from None

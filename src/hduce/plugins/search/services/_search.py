@@ -118,7 +118,7 @@ class SearchService:
         typed = (self._text("q", q) or "").lower()
         words = _WORDS.findall(typed)
         if not words:
-            raise InvalidSearch("q: give the start of a word")
+            raise InvalidSearch.naming("q", "give the start of a word")
         limit = self._page_size(limit)
         scope = scope_for(principal, self.readers, tuple(self.readers))
         found = await self.backend.suggest(words[-1], scope, limit)
@@ -131,10 +131,10 @@ class SearchService:
         self, text: str, limit: int | None, offset: int, wanted: Filters, facets: tuple[str, ...]
     ) -> SearchQuery:
         if not _WORD.search(text) and not wanted.given:
-            raise InvalidSearch("q: give at least one letter or digit (or a filter)")
+            raise InvalidSearch.naming("q", "give at least one letter or digit (or a filter)")
         limit = self._page_size(limit)
         if offset < 0:
-            raise InvalidSearch("offset: not negative")
+            raise InvalidSearch.naming("offset", "not negative")
         config = self.config
         return SearchQuery(
             text, limit, offset, config.max_candidates, config.snippet_chars, wanted, facets
@@ -149,25 +149,27 @@ class SearchService:
         if value is None:
             return None
         if "\x00" in value:
-            raise InvalidSearch(f"{name}: may not contain NUL characters")
+            raise InvalidSearch.naming(name, "may not contain NUL characters")
         text = unicodedata.normalize("NFC", value.strip())
         if len(text) > self.config.max_query_length:
-            raise InvalidSearch(f"{name}: at most {self.config.max_query_length} characters")
+            raise InvalidSearch.naming(name, f"at most {self.config.max_query_length} characters")
         return text
 
     def _page_size(self, limit: int | None) -> int:
         """`limit`, or the default page size when None; 422 outside 1 to the largest page."""
         limit = self.config.default_page_size if limit is None else limit
         if not 1 <= limit <= self.config.max_page_size:
-            raise InvalidSearch(f"limit: between 1 and {self.config.max_page_size}")
+            raise InvalidSearch.naming("limit", f"between 1 and {self.config.max_page_size}")
         return limit
 
     async def _embedded(self, query: SearchQuery, mode: str | None) -> SearchQuery:
         """The query with its mode, and its vector unless it is matched by keywords only."""
         if mode is not None and mode not in MODES:
-            raise InvalidSearch(f"mode: one of {', '.join(MODES)}")
+            raise InvalidSearch.naming("mode", f"one of {', '.join(MODES)}")
         if mode in ("semantic", "hybrid") and self.embedder is None:
-            raise InvalidSearch(f"mode: {mode} needs an embedder; this clinic searches by keyword")
+            raise InvalidSearch.naming(
+                "mode", f"{mode} needs an embedder; this clinic searches by keyword"
+            )
         chosen = mode or ("hybrid" if self.embedder else "keyword")
         if chosen == "keyword" or self.embedder is None or not _WORD.search(query.text):
             return msgspec.structs.replace(query, mode="keyword")
@@ -181,7 +183,9 @@ class SearchService:
         unknown = [k for k in wanted if k not in self.readers]
         if unknown or not wanted:
             known = ", ".join(self.readers)
-            raise InvalidSearch(f"kind: unknown {', '.join(unknown) or '(none)'}; known: {known}")
+            raise InvalidSearch.naming(
+                "kind", f"unknown {', '.join(unknown) or '(none)'}; known: {known}"
+            )
         return wanted
 
 

@@ -27,7 +27,7 @@ class PractitionerDirectory:
         """One page of practitioners; `text` matches a name, `specialty` part of the specialty."""
         limit = page_limit(limit, self._max_page_size)
         if role is not None and role not in CLINICAL_ROLES:
-            raise InvalidQuery(f"role: one of {', '.join(sorted(CLINICAL_ROLES))}")
+            raise InvalidQuery.naming("role", f"one of {', '.join(sorted(CLINICAL_ROLES))}")
         rows, total = await self._store.page(
             [role] if role else sorted(CLINICAL_ROLES),
             name=_pattern(text),
