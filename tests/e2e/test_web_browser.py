@@ -683,3 +683,33 @@ def test_a_refused_field_is_marked_invalid_and_gets_the_focus(
         described = (zone.get_attribute("aria-describedby") or "").split()
         assert reason.get_attribute("id") in described
         assert page.evaluate("document.activeElement.name") == "timezone"
+
+
+def test_a_refused_inbox_update_keeps_the_inbox_and_the_next_one_recovers(
+    server: str, settings: Settings
+) -> None:
+    # Seen: a 429 on the inbox's live update was swapped over the whole inbox; every later
+    # update then failed (htmx:targetError #inbox) and the inbox stayed gone until a reload.
+    base, database = server, settings.database.url
+    patient_email = in_thread(add_account(database, "patient", "Rosa", "Lind", "active"))
+    update = "document.body.dispatchEvent(new CustomEvent('hduce-inbox'))"
+    with launched() as chromium:
+        page = signed_in_page(chromium, base, patient_email)
+        page.goto("/portal/inbox")
+        errors: list[str] = []
+        page.on("console", lambda message: errors.append(message.text))
+        # The next update meets a real refusal of the server: an address with no page.
+        page.route(
+            f"{base}/portal/inbox",
+            lambda route: route.continue_(url=f"{base}/portal/no-such-page"),
+            times=1,
+        )
+        page.evaluate(update)
+        refusal = page.locator("#inbox #refusal")
+        refusal.wait_for()
+        assert "no page at this address" in refusal.inner_text()
+        assert "unread" in page.locator("#inbox").inner_text()
+        page.evaluate(update)
+        refusal.wait_for(state="detached")
+        assert page.locator("#inbox").count() == 1
+    assert not [text for text in errors if "targetError" in text]
