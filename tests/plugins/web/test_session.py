@@ -1,5 +1,7 @@
 """Sign-in: cookies bound to the API session, CSRF on every form, revocation ends the session."""
 
+import uuid
+
 from tests.plugins.users.clinic import Clinic
 from tests.plugins.web.helpers import PASSWORD, Browser, bearer, person, registration, signed_in
 from tests.support.mail import mailed_token
@@ -274,3 +276,28 @@ async def test_a_live_update_after_the_session_ended_leads_back_to_the_page(
     foreign = {"HX-Request": "true", "HX-Current-URL": "https://evil.example/desk"}
     elsewhere = await browser.get("/desk/patients?q=Ali", headers=foreign)
     assert elsewhere.headers["hx-redirect"] == "/login?next=/desk"
+
+
+async def test_signing_in_again_never_leads_to_an_address_that_only_takes_forms(
+    clinic: Clinic,
+) -> None:
+    # Seen: a refusal is shown at its form's POST address; a form sent from it after the
+    # session ended set `next` to that address, and signing in led to 405 "Method Not Allowed".
+    _, browser = await signed_in(clinic, "receptionist", "admin")
+    token = await browser.csrf("/desk")
+    await browser.submit("/logout", {}, page="/desk")
+    visit, practitioner = uuid.uuid4(), uuid.uuid4()
+    reschedule = f"/desk/visits/{visit}/reschedule?day=2026-12-07"  # a page as well
+    pages = {
+        f"/desk/visits/{visit}/cancel": "/desk",
+        f"/admin/hours/{practitioner}?x=1": "/admin/hours",
+        reschedule: reschedule,
+    }
+    for page, destination in pages.items():
+        form = {"csrf_token": token, "reason": "Feeling better"}
+        referer = {"Referer": f"http://testserver.local{page}"}
+        answer = await browser.request(
+            "POST", f"/desk/visits/{visit}/cancel", data=form, headers=referer
+        )
+        assert answer.status_code == 401, answer.text
+        assert f'name="next" value="{destination}"' in answer.text, page
