@@ -2,9 +2,19 @@
 
 import uuid
 
+import pytest
+
+from hduce.core.config import Settings
 from tests.plugins.users.clinic import Clinic
 from tests.plugins.web.helpers import PASSWORD, Browser, bearer, person, registration, signed_in
+from tests.support.context import fresh_rate_limits
 from tests.support.mail import mailed_token
+
+
+@pytest.fixture(autouse=True)
+async def fresh_sign_in_budget(settings: Settings) -> None:
+    """The module's clinic is shared, so is its per-address sign-in limit: afresh per test."""
+    await fresh_rate_limits(settings.database.url)
 
 
 async def test_root_leads_to_sign_in_and_then_to_the_roles_page(clinic: Clinic) -> None:
@@ -301,3 +311,19 @@ async def test_signing_in_again_never_leads_to_an_address_that_only_takes_forms(
         )
         assert answer.status_code == 401, answer.text
         assert f'name="next" value="{destination}"' in answer.text, page
+
+
+async def test_signing_out_after_the_session_ended_lands_on_the_sign_in_page(
+    clinic: Clinic,
+) -> None:
+    # Seen: "Sign out" on a page left open after signing out in another tab answered 401 "Your
+    # session ended, so this was not saved" though nothing was being saved.
+    _, browser = await signed_in(clinic, "patient")
+    forged = await browser.request("POST", "/logout", data={"csrf_token": "0" * 64})
+    assert forged.status_code == 403  # signed in, the token still guards the sign-out
+    token = await browser.csrf("/portal")
+    await browser.submit("/logout", {}, page="/portal")
+    answer = await browser.request("POST", "/logout", data={"csrf_token": token})
+    assert answer.status_code == 303, answer.text
+    assert answer.headers["location"] == "/login"
+    assert (await browser.get("/portal")).headers["location"].startswith("/login")

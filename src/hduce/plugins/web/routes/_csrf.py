@@ -24,6 +24,9 @@ limit (its token unread, the page changes nothing); without it, the error page."
 ANONYMOUS_FORM = "anonymous_form"
 """Route `opt` key: a form sent signed out (sign in, register). Elsewhere, a signed-out form
 with a token came from a page of a session that has ended since: it asks to sign in again."""
+SIGN_OUT = "sign_out"
+"""Route `opt` key: the sign-out form. Sent signed out (the session ended meanwhile), it has
+nothing left to guard nor to save: it goes on to its handler, which leads to sign in."""
 SECRET = frozenset({FIELD, "code", "totp_code"})
 """Fields never shown back (nor any whose name says password)."""
 
@@ -57,6 +60,8 @@ async def check_csrf(request: Request, services: WebServices) -> None:
     if expected and isinstance(given, str) and hmac.compare_digest(expected, given):
         return
     signed_out = not isinstance(request.scope.get("user"), Principal)
+    if signed_out and request.route_handler.opt.get(SIGN_OUT):
+        return
     if given and signed_out and not request.route_handler.opt.get(ANONYMOUS_FORM):
         raise SessionEnded(
             "Your session ended, so this was not saved: sign in again to go on.",
