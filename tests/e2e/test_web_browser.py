@@ -713,3 +713,31 @@ def test_a_refused_inbox_update_keeps_the_inbox_and_the_next_one_recovers(
         refusal.wait_for(state="detached")
         assert page.locator("#inbox").count() == 1
     assert not [text for text in errors if "targetError" in text]
+
+
+def test_what_was_typed_before_the_session_ended_comes_back_as_the_form_showed_it(
+    server: str, settings: Settings
+) -> None:
+    # Seen: the boxes came shuffled, labelled "Weekday 8", "Patient id", "Q", and showed
+    # hidden values (UUIDs, ISO times) as if typed.
+    base, database = server, settings.database.url
+    patient_email = in_thread(add_account(database, "patient", "Tove", "Dahl", "active"))
+    with launched() as chromium:
+        page = signed_in_page(chromium, base, patient_email)
+        page.goto("/portal/account")
+        page.get_by_label("Address").fill("12 Quiet Lane")
+        page.get_by_label("Emergency contact", exact=True).fill("Pia Dahl")
+        page.context.clear_cookies()
+        page.get_by_role("button", name="Save my profile").click()
+        page.wait_for_load_state()
+        typed = page.get_by_role("region", name="What you typed (not saved)")
+        labels = typed.locator("label").all_inner_texts()
+        assert labels == [
+            "First name",
+            "Last name",
+            "Address",
+            "Emergency contact",
+            "Time zone (for example Europe/Paris)",
+        ]
+        assert typed.get_by_label("Address").input_value() == "12 Quiet Lane"
+        assert "csrf" not in typed.inner_text().lower()
