@@ -25,3 +25,8 @@ def clock(value: object, what: str, like: str = "09:30") -> time | None:
     if _WITH_OFFSET.fullmatch(text):
         raise BadInput(f"{what}: {text} has a time offset; give the local time alone, like {like}")
     raise BadInput(f"{what} is not a time like {like}")
+
+
+def shown_clock(moment: time) -> str:
+    """`HH:MM` for a form's time field, `HH:MM:SS` when the seconds count (23:59:59)."""
+    return moment.isoformat() if moment.second or moment.microsecond else moment.strftime("%H:%M")
