@@ -741,3 +741,20 @@ def test_what_was_typed_before_the_session_ended_comes_back_as_the_form_showed_i
         ]
         assert typed.get_by_label("Address").input_value() == "12 Quiet Lane"
         assert "csrf" not in typed.inner_text().lower()
+
+
+def test_the_notification_settings_say_what_they_are_within_a_phones_width(
+    server: str, settings: Settings
+) -> None:
+    # Seen: at 375 px the table's caption was as wide as the table (426 px), cut off inside
+    # the sideways-scrolling region.
+    patient_email = in_thread(add_account(settings.database.url, "patient", "Ada", "Ng", "active"))
+    with launched() as chromium:
+        page = signed_in_page(chromium, server, patient_email)
+        page.set_viewport_size({"width": 375, "height": 800})
+        page.goto("/portal/notifications")
+        said = page.get_by_text("Which messages reach you where")
+        box = said.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 375
+        table = page.get_by_role("table", name=re.compile("Which messages reach you where"))
+        assert table.count() == 1
