@@ -4,7 +4,7 @@ import logging
 import re
 from collections.abc import Mapping
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import msgspec
@@ -60,6 +60,9 @@ class InvalidRequest(HduceError):
     status_code, slug, title = 422, "validation-error", "Invalid request"
 
 
+E = TypeVar("E", bound=HduceError)
+
+
 class FieldError(msgspec.Struct, omit_defaults=True):
     """One invalid input of a 422 answer: what is wrong, with which key, in which part."""
 
@@ -67,6 +70,11 @@ class FieldError(msgspec.Struct, omit_defaults=True):
     key: str | None = None
     source: str | None = None
     """`body`, `query`, `path`, `header` or `cookie`."""
+
+
+def at_field(error: type[E], detail: str, key: str) -> E:
+    """`error(detail)` about one input of the body: its `errors` name `key` (a form's field)."""
+    return error(detail, errors=[FieldError(detail, key=key, source="body")])
 
 
 class Problem(msgspec.Struct, omit_defaults=True):

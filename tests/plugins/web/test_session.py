@@ -233,6 +233,17 @@ async def test_forgot_password_mails_a_reset_link_and_says_the_same_for_stranger
     assert refused.status_code == 403  # no CSRF token
 
 
+async def test_a_taken_username_marks_the_username_field(clinic: Clinic) -> None:
+    # Seen: "This username is taken" focused the reason, the username field not marked.
+    browser = Browser(clinic)
+    first = registration("Ivo", "Marsh")
+    assert (await browser.submit("/register", first, page="/register")).status_code == 200
+    again = registration("Ivo", "Marsh", username=first["username"])
+    taken = await browser.submit("/register", again, page="/register")
+    assert taken.status_code == 409, taken.text
+    assert 'data-fields="username"' in taken.text
+
+
 async def test_registering_a_known_address_shows_the_page_a_new_one_gets(clinic: Clinic) -> None:
     member = await person(clinic, "patient")
     browser = Browser(clinic)

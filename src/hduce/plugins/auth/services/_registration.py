@@ -14,6 +14,7 @@ from hduce.contracts.auth import (
     UserRegistrationAttempted,
 )
 from hduce.contracts.users import ProfileFields
+from hduce.core.errors import at_field
 from hduce.plugins.auth.errors import AccountExists, InvalidInput, RoleNotAllowed
 from hduce.plugins.auth.schemas import (
     AccountCreate,
@@ -61,7 +62,7 @@ class RegistrationService:
         ).normalised()
         env = self._env
         if await env.accounts.find(new.username) is not None:
-            raise AccountExists(USERNAME_TAKEN)
+            raise at_field(AccountExists, USERNAME_TAKEN, "username")
         owner = await env.accounts.find(new.email)
         if owner is None:
             return (await self._create(new, data.password, profile, client=client)).id

@@ -9,7 +9,7 @@ from litestar.params import FromPath
 from hduce.contracts.auth import Role
 from hduce.contracts.devices import DeviceDirectory, DeviceSpec, DeviceView
 from hduce.contracts.users import PeopleQuery
-from hduce.core.errors import HduceError, NotFound
+from hduce.core.errors import HduceError, NotFound, at_field
 from hduce.core.security import Principal
 from hduce.plugins.web.errors import BadInput
 from hduce.plugins.web.routes._booking import names
@@ -37,7 +37,7 @@ async def _patient_by_email(services: WebServices, email: str) -> uuid.UUID | No
     query = PeopleQuery(roles=frozenset({Role.PATIENT}), email=email, limit=1)
     found, _ = await services.people.search(query)
     if not found:
-        raise BadInput(f"no patient has the e-mail address {email}")
+        raise at_field(BadInput, f"no patient has the e-mail address {email}", "patient_email")
     return found[0].id
 
 

@@ -8,7 +8,7 @@ from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 
 from hduce.contracts.auth import NewPatient
-from hduce.core.errors import Conflict, HduceError
+from hduce.core.errors import Conflict, HduceError, at_field
 from hduce.plugins.web.routes._booking import date_of
 from hduce.plugins.web.routes._desk import DESK
 from hduce.plugins.web.routes._render import go, refused, render, viewer
@@ -46,7 +46,7 @@ async def register(request: Request, web: NamedDependency[WebServices]) -> Respo
         )
         patient_id = await web.sign_in.register(person, client_of(request))
         if patient_id is None:  # its owner was mailed a notice; staff may know it is taken
-            raise Conflict(KNOWN_ADDRESS)
+            raise at_field(Conflict, KNOWN_ADDRESS, "email")
     except HduceError as exc:
         return refused(
             request, web, exc, "desk/register.html", title="Register a patient", form=fields
