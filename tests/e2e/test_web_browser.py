@@ -720,10 +720,11 @@ def test_what_was_typed_before_the_session_ended_comes_back_as_the_form_showed_i
 ) -> None:
     # Seen: the boxes came shuffled, labelled "Weekday 8", "Patient id", "Q", and showed
     # hidden values (UUIDs, ISO times) as if typed.
-    base, database = server, settings.database.url
-    patient_email = in_thread(add_account(database, "patient", "Tove", "Dahl", "active"))
+    patient_email = in_thread(
+        add_account(settings.database.url, "patient", "Tove", "Dahl", "active")
+    )
     with launched() as chromium:
-        page = signed_in_page(chromium, base, patient_email)
+        page = signed_in_page(chromium, server, patient_email)
         page.goto("/portal/account")
         page.get_by_label("Address").fill("12 Quiet Lane")
         page.get_by_label("Emergency contact", exact=True).fill("Pia Dahl")
