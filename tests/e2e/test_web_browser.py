@@ -683,3 +683,79 @@ def test_a_refused_field_is_marked_invalid_and_gets_the_focus(
         described = (zone.get_attribute("aria-describedby") or "").split()
         assert reason.get_attribute("id") in described
         assert page.evaluate("document.activeElement.name") == "timezone"
+
+
+def test_a_refused_inbox_update_keeps_the_inbox_and_the_next_one_recovers(
+    server: str, settings: Settings
+) -> None:
+    # Seen: a 429 on the inbox's live update was swapped over the whole inbox; every later
+    # update then failed (htmx:targetError #inbox) and the inbox stayed gone until a reload.
+    base, database = server, settings.database.url
+    patient_email = in_thread(add_account(database, "patient", "Rosa", "Lind", "active"))
+    update = "document.body.dispatchEvent(new CustomEvent('hduce-inbox'))"
+    with launched() as chromium:
+        page = signed_in_page(chromium, base, patient_email)
+        page.goto("/portal/inbox")
+        errors: list[str] = []
+        page.on("console", lambda message: errors.append(message.text))
+        # The next update meets a real refusal of the server: an address with no page.
+        page.route(
+            f"{base}/portal/inbox",
+            lambda route: route.continue_(url=f"{base}/portal/no-such-page"),
+            times=1,
+        )
+        page.evaluate(update)
+        refusal = page.locator("#inbox #refusal")
+        refusal.wait_for()
+        assert "no page at this address" in refusal.inner_text()
+        assert "unread" in page.locator("#inbox").inner_text()
+        page.evaluate(update)
+        refusal.wait_for(state="detached")
+        assert page.locator("#inbox").count() == 1
+    assert not [text for text in errors if "targetError" in text]
+
+
+def test_what_was_typed_before_the_session_ended_comes_back_as_the_form_showed_it(
+    server: str, settings: Settings
+) -> None:
+    # Seen: the boxes came shuffled, labelled "Weekday 8", "Patient id", "Q", and showed
+    # hidden values (UUIDs, ISO times) as if typed.
+    patient_email = in_thread(
+        add_account(settings.database.url, "patient", "Tove", "Dahl", "active")
+    )
+    with launched() as chromium:
+        page = signed_in_page(chromium, server, patient_email)
+        page.goto("/portal/account")
+        page.get_by_label("Address").fill("12 Quiet Lane")
+        page.get_by_label("Emergency contact", exact=True).fill("Pia Dahl")
+        page.context.clear_cookies()
+        page.get_by_role("button", name="Save my profile").click()
+        page.wait_for_load_state()
+        typed = page.get_by_role("region", name="What you typed (not saved)")
+        labels = typed.locator("label").all_inner_texts()
+        assert labels == [
+            "First name",
+            "Last name",
+            "Address",
+            "Emergency contact",
+            "Time zone (for example Europe/Paris)",
+        ]
+        assert typed.get_by_label("Address").input_value() == "12 Quiet Lane"
+        assert "csrf" not in typed.inner_text().lower()
+
+
+def test_the_notification_settings_say_what_they_are_within_a_phones_width(
+    server: str, settings: Settings
+) -> None:
+    # Seen: at 375 px the table's caption was as wide as the table (426 px), cut off inside
+    # the sideways-scrolling region.
+    patient_email = in_thread(add_account(settings.database.url, "patient", "Ada", "Ng", "active"))
+    with launched() as chromium:
+        page = signed_in_page(chromium, server, patient_email)
+        page.set_viewport_size({"width": 375, "height": 800})
+        page.goto("/portal/notifications")
+        said = page.get_by_text("Which messages reach you where")
+        box = said.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 375
+        table = page.get_by_role("table", name=re.compile("Which messages reach you where"))
+        assert table.count() == 1

@@ -36,11 +36,12 @@ class HduceError(Exception):
         self.extra = extra
 
     @classmethod
-    def naming(cls, key: str, message: str, source: str = "query") -> Self:
-        """This error for one invalid input: `key: message` as its detail, and in its `errors`."""
-        return cls(
-            f"{key}: {message}", errors=[FieldError(message=message, key=key, source=source)]
-        )
+    def naming(
+        cls, key: str, message: str, source: str = "query", *, detail: str | None = None
+    ) -> Self:
+        """One invalid input, named in `errors`; the detail `key: message`, or `detail`."""
+        found = FieldError(message=message, key=key, source=source)
+        return cls(f"{key}: {message}" if detail is None else detail, errors=[found])
 
 
 class NotFound(HduceError):

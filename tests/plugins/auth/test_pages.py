@@ -60,3 +60,13 @@ async def test_markup_in_a_token_is_escaped_and_a_missing_token_is_explained(
     assert "<script>" not in shown.text and "&lt;script&gt;" in shown.text
     missing = await app.client.get("/reset-password")
     assert missing.status_code == 400 and "no token" in missing.text
+
+
+async def test_the_pages_put_their_content_in_a_main_landmark(app: AuthApp) -> None:
+    # Seen: axe's landmark-one-main and region: the content sat in no landmark.
+    for path in ("/verify-email", "/reset-password"):
+        for params in ({"token": "t"}, {}):
+            shown = await app.client.get(path, params=params)
+            content = shown.text.split("<main>", 1)[-1]
+            assert shown.text.count("<main>") == 1 and "<h1>" in content, path
+            assert content.rstrip().endswith("</main></body></html>"), path

@@ -77,6 +77,7 @@ async def test_registering_checks_the_form_and_the_role(clinic: Clinic) -> None:
     )
     assert unknown.status_code == 422
     assert "no patient has the e-mail address" in unknown.text
+    assert 'data-fields="patient_email"' in unknown.text  # the field at fault is marked
     bad_kind = await admin.submit(
         "/admin/devices", {**form, "kind": "toaster"}, page="/admin/devices"
     )

@@ -85,13 +85,21 @@ async def test_an_admin_sets_weekly_hours_and_exceptions(clinic: Clinic) -> None
         **{"weekday_0": "0", "start_0": "09:00", "end_0": "12:00"},
         **{"weekday_1": "0", "start_1": "14:00", "end_1": "17:30"},
         **{"weekday_2": "3", "start_2": "", "end_2": ""},
+        **{"weekday_3": "5", "start_3": "20:00", "end_3": "23:59:59"},
     }
     saved = await admin.submit(url, rows, page=page)
     assert saved.status_code == 303, saved.text
     weekly = sorted(tuple(r.values()) for r in await clinic.fetch(WEEKLY, nurse.id))
-    assert weekly == [(0, time(9), time(12)), (0, time(14), time(17, 30))]
+    assert weekly == [
+        (0, time(9), time(12)),
+        (0, time(14), time(17, 30)),
+        (5, time(20), time(23, 59, 59)),
+    ]
     shown = await admin.get(page)
-    assert 'value="Europe/Paris"' in shown.text and 'value="17:30:00"' in shown.text
+    assert 'value="Europe/Paris"' in shown.text
+    # Seen: every "Until" took seconds (step="1", "17:30:00"); now only an end with seconds.
+    assert 'type="time" step="60" value="17:30"' in shown.text
+    assert 'type="time" step="1" value="23:59:59"' in shown.text
     assert (
         await admin.submit(url, {**rows, "timezone": "Mars/Olympus"}, page=page)
     ).status_code == 422

@@ -88,6 +88,7 @@ async def test_registering_a_taken_address_shows_the_reason_and_keeps_the_form(
     answer = await desk.submit("/desk/patients/new", data, page="/desk/patients/new")
     assert answer.status_code == 409
     assert "already has an account" in answer.text
+    assert 'data-fields="email"' in answer.text  # the field at fault is marked
     assert 'value="Reyes"' in answer.text
     data = {"first_name": "Tom", "last_name": "Reyes", "email": "x@example.test"}
     bad = await desk.submit(

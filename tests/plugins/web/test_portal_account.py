@@ -145,6 +145,10 @@ async def test_quiet_hours_need_both_ends(clinic: Clinic) -> None:
     refused = await browser.submit("/portal/notifications", offset, page="/portal/notifications")
     assert refused.status_code == 422, refused.text
     assert "22:00+05:00 has a time offset" in refused.text, refused.text
+    assert 'data-fields="quiet_start"' in refused.text  # the field at fault is marked
+    late = {"quiet_start": "22:00", "quiet_end": "7 am"}
+    refused = await browser.submit("/portal/notifications", late, page="/portal/notifications")
+    assert 'data-fields="quiet_end"' in refused.text
 
 
 async def test_a_patient_turns_on_two_factor_sign_in(clinic: Clinic) -> None:

@@ -1,8 +1,20 @@
 """Sign-in: cookies bound to the API session, CSRF on every form, revocation ends the session."""
 
+import uuid
+
+import pytest
+
+from hduce.core.config import Settings
 from tests.plugins.users.clinic import Clinic
 from tests.plugins.web.helpers import PASSWORD, Browser, bearer, person, registration, signed_in
+from tests.support.context import fresh_rate_limits
 from tests.support.mail import mailed_token
+
+
+@pytest.fixture(autouse=True)
+async def fresh_sign_in_budget(settings: Settings) -> None:
+    """The module's clinic is shared, so is its per-address sign-in limit: afresh per test."""
+    await fresh_rate_limits(settings.database.url)
 
 
 async def test_root_leads_to_sign_in_and_then_to_the_roles_page(clinic: Clinic) -> None:
@@ -225,6 +237,17 @@ async def test_forgot_password_mails_a_reset_link_and_says_the_same_for_stranger
     assert refused.status_code == 403  # no CSRF token
 
 
+async def test_a_taken_username_marks_the_username_field(clinic: Clinic) -> None:
+    # Seen: "This username is taken" focused the reason, the username field not marked.
+    browser = Browser(clinic)
+    first = registration("Ivo", "Marsh")
+    assert (await browser.submit("/register", first, page="/register")).status_code == 200
+    again = registration("Ivo", "Marsh", username=first["username"])
+    taken = await browser.submit("/register", again, page="/register")
+    assert taken.status_code == 409, taken.text
+    assert 'data-fields="username"' in taken.text
+
+
 async def test_registering_a_known_address_shows_the_page_a_new_one_gets(clinic: Clinic) -> None:
     member = await person(clinic, "patient")
     browser = Browser(clinic)
@@ -278,3 +301,44 @@ async def test_a_live_update_after_the_session_ended_leads_back_to_the_page(
     foreign = {"HX-Request": "true", "HX-Current-URL": "https://evil.example/desk"}
     elsewhere = await browser.get("/desk/patients?q=Ali", headers=foreign)
     assert elsewhere.headers["hx-redirect"] == "/login?next=/desk"
+
+
+async def test_signing_in_again_never_leads_to_an_address_that_only_takes_forms(
+    clinic: Clinic,
+) -> None:
+    # Seen: a refusal is shown at its form's POST address; a form sent from it after the
+    # session ended set `next` to that address, and signing in led to 405 "Method Not Allowed".
+    _, browser = await signed_in(clinic, "receptionist", "admin")
+    token = await browser.csrf("/desk")
+    await browser.submit("/logout", {}, page="/desk")
+    visit, practitioner = uuid.uuid4(), uuid.uuid4()
+    reschedule = f"/desk/visits/{visit}/reschedule?day=2026-12-07"  # a page as well
+    pages = {
+        f"/desk/visits/{visit}/cancel": "/desk",
+        f"/admin/hours/{practitioner}?x=1": "/admin/hours",
+        reschedule: reschedule,
+    }
+    for page, destination in pages.items():
+        form = {"csrf_token": token, "reason": "Feeling better"}
+        referer = {"Referer": f"http://testserver.local{page}"}
+        answer = await browser.request(
+            "POST", f"/desk/visits/{visit}/cancel", data=form, headers=referer
+        )
+        assert answer.status_code == 401, answer.text
+        assert f'name="next" value="{destination}"' in answer.text, page
+
+
+async def test_signing_out_after_the_session_ended_lands_on_the_sign_in_page(
+    clinic: Clinic,
+) -> None:
+    # Seen: "Sign out" on a page left open after signing out in another tab answered 401 "Your
+    # session ended, so this was not saved" though nothing was being saved.
+    _, browser = await signed_in(clinic, "patient")
+    forged = await browser.request("POST", "/logout", data={"csrf_token": "0" * 64})
+    assert forged.status_code == 403  # signed in, the token still guards the sign-out
+    token = await browser.csrf("/portal")
+    await browser.submit("/logout", {}, page="/portal")
+    answer = await browser.request("POST", "/logout", data={"csrf_token": token})
+    assert answer.status_code == 303, answer.text
+    assert answer.headers["location"] == "/login"
+    assert (await browser.get("/portal")).headers["location"].startswith("/login")

@@ -136,3 +136,17 @@ async def test_days_beyond_the_accepted_range_are_a_clear_422_page(clinic: Clini
         assert "the day must be between 1900-01-01 and 2999-12-31" in page.text, url
     for url in ("/desk?day=2999-12-31&view=week", "/desk?day=1900-01-01"):
         assert (await desk.get(url)).status_code == 200, url
+
+
+async def test_a_past_day_says_it_is_past(clinic: Clinic) -> None:
+    # Seen: 2020-01-01 said "No free time in the seven days from this day. Try a later day."
+    offer = await offer_in_los_angeles(clinic)
+    _, patient = await signed_in(clinic, "patient")
+    _, desk = await signed_in(clinic, "receptionist")
+    today = datetime.now(ZoneInfo(LA)).date()
+    for browser, path in ((patient, "/portal/book"), (desk, "/desk/slots")):
+        page = await browser.get(f"{path}?offer={offer}&day=2020-01-01")
+        assert page.status_code == 200, page.text
+        assert "Wed 01 Jan 2020 is past" in page.text, path
+        assert f"today ({today:%a %d %b %Y}) or a later day" in page.text, path
+        assert "Try a later day" not in page.text, path

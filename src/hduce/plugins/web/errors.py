@@ -18,7 +18,7 @@ class SignInRequired(HduceError):
 class SessionEnded(SignInRequired):
     """A form of a signed-in page sent after its session ended (signed out, or revoked).
 
-    `extra["typed"]`: the (field, text) pairs the form carried, shown beside the sign-in form.
+    `extra["typed"]`: the (label, text) pairs typed in the form, shown beside the sign-in form.
     """
 
 

@@ -53,7 +53,7 @@ def page(title: str, body: str, status_code: int = 200) -> Response[str]:
         f'<!doctype html><html lang="en"><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<title>{escape(title)}</title><style>{STYLE}</style>"
-        f"<h1>{escape(title)}</h1>{body}</html>"
+        f"<body><main><h1>{escape(title)}</h1>{body}</main></body></html>"
     )
     return Response(html, media_type=MediaType.HTML, status_code=status_code, headers=HEADERS)
 

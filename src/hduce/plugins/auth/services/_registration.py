@@ -61,7 +61,7 @@ class RegistrationService:
         ).normalised()
         env = self._env
         if await env.accounts.find(new.username) is not None:
-            raise AccountExists(USERNAME_TAKEN)
+            raise AccountExists.naming("username", USERNAME_TAKEN, "body", detail=USERNAME_TAKEN)
         owner = await env.accounts.find(new.email)
         if owner is None:
             return (await self._create(new, data.password, profile, client=client)).id

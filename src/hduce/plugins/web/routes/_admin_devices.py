@@ -37,7 +37,8 @@ async def _patient_by_email(services: WebServices, email: str) -> uuid.UUID | No
     query = PeopleQuery(roles=frozenset({Role.PATIENT}), email=email, limit=1)
     found, _ = await services.people.search(query)
     if not found:
-        raise BadInput(f"no patient has the e-mail address {email}")
+        unknown = f"no patient has the e-mail address {email}"
+        raise BadInput.naming("patient_email", unknown, "body", detail=unknown)
     return found[0].id
 
 

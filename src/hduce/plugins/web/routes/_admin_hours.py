@@ -15,7 +15,7 @@ from hduce.core.errors import HduceError
 from hduce.plugins.web.errors import BadInput
 from hduce.plugins.web.routes._admin_types import practitioners, setup_of
 from hduce.plugins.web.routes._booking import board_of, uuid_of
-from hduce.plugins.web.routes._clock import clock
+from hduce.plugins.web.routes._clock import clock, shown_clock
 from hduce.plugins.web.routes._days import bounded, today_in, zones_of
 from hduce.plugins.web.routes._render import form_page, go, typed, viewer
 from hduce.plugins.web.services import WebServices
@@ -87,7 +87,7 @@ async def _hours_page(
             {
                 "weekday": str(w.weekday),
                 "start": w.start.strftime("%H:%M"),
-                "end": w.end.isoformat(),
+                "end": shown_clock(w.end),
             }
             for w in (current.weekly if current else ())
         ],

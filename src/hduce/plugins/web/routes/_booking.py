@@ -138,21 +138,26 @@ def split_offer(value: object) -> tuple[uuid.UUID, uuid.UUID]:
 class FreeTimes(NamedTuple):
     """Free starts from a local day of the practitioner's, in their time zone.
 
-    `last_day`: the furthest local day a visit may be booked on (the booking horizon).
+    `last_day`: the furthest local day a visit may be booked on (the booking horizon);
+    `today`: the practitioner's local day now.
     """
 
     zone: str
     day: date
     slots: list[SlotTime]
     last_day: date
+    today: date
 
     def shown(self) -> dict[str, object]:
-        """What the slots template shows: the day, the free starts and the horizon's day."""
+        """What the slots template shows: the day, the free starts, today and the horizon's day."""
         return {
             "day": self.day.isoformat(),
             "slots": self.slots,
             "zone": self.zone,
             "last_day": self.last_day,
+            "past_day": self.day < self.today,
+            "chosen_day": self.day,
+            "today": self.today,
             "past_horizon": self.day > self.last_day,
             "at_horizon": self.day + timedelta(days=SHOWN_DAYS - 1) >= self.last_day,
         }
@@ -168,13 +173,14 @@ async def free_slots(
     """
     type_id, practitioner_id = split_offer(offer)
     zone = (await zones_of(services, [practitioner_id]))[practitioner_id]
-    day = day_in(values, today_in(zone))
+    today = today_in(zone)
+    day = day_in(values, today)
     start, end = day_range(day, zone, SHOWN_DAYS)
     query = SlotQuery(practitioner_id=practitioner_id, type_id=type_id, start=start, end=end)
     board = board_of(services)
     times = await board.slots(principal, query)
     last_day = local_day(board.bookable_until(principal), zone)
-    return FreeTimes(zone, day, [t for t in times if t.free], last_day)
+    return FreeTimes(zone, day, [t for t in times if t.free], last_day, today)
 
 
 async def slots_fragment(
@@ -234,7 +240,7 @@ async def booking_choices(
         found = await free_slots(services, principal, offer, values)
     else:
         today = day_in(values, today_in(DEFAULT_ZONE))
-        found = FreeTimes(DEFAULT_ZONE, today, [], today)
+        found = FreeTimes(DEFAULT_ZONE, today, [], today, today)
     return {
         "offers": await offers(services),
         "offer": offer,

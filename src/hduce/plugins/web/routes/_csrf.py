@@ -7,6 +7,7 @@ that changes anything is refused unless it carries the token of the session it c
 import hashlib
 import hmac
 
+import msgspec
 from litestar import Request
 from litestar.datastructures import FormMultiDict
 
@@ -24,8 +25,14 @@ limit (its token unread, the page changes nothing); without it, the error page."
 ANONYMOUS_FORM = "anonymous_form"
 """Route `opt` key: a form sent signed out (sign in, register). Elsewhere, a signed-out form
 with a token came from a page of a session that has ended since: it asks to sign in again."""
+SIGN_OUT = "sign_out"
+"""Route `opt` key: the sign-out form. Sent signed out (the session ended meanwhile), it has
+nothing left to guard nor to save: it goes on to its handler, which leads to sign in."""
 SECRET = frozenset({FIELD, "code", "totp_code"})
 """Fields never shown back (nor any whose name says password)."""
+TYPED_FIELDS = "typed_fields"
+"""Field forms.js adds to a form sent: the names and labels of the fields a person types in
+(no hidden ones), in the form's order, as JSON."""
 
 
 def _session_key(request: Request) -> str:
@@ -57,6 +64,8 @@ async def check_csrf(request: Request, services: WebServices) -> None:
     if expected and isinstance(given, str) and hmac.compare_digest(expected, given):
         return
     signed_out = not isinstance(request.scope.get("user"), Principal)
+    if signed_out and request.route_handler.opt.get(SIGN_OUT):
+        return
     if given and signed_out and not request.route_handler.opt.get(ANONYMOUS_FORM):
         raise SessionEnded(
             "Your session ended, so this was not saved: sign in again to go on.",
@@ -66,12 +75,32 @@ async def check_csrf(request: Request, services: WebServices) -> None:
 
 
 def _typed(form: FormMultiDict | None) -> list[tuple[str, str]]:
-    """The text fields of a form as (name, text), secrets and files left out."""
+    """The text typed in a form as (label, text), secrets and files left out.
+
+    The fields forms.js named, in the form's order and under its labels; without it (no
+    script), every text field the form carried, under its name made readable.
+    """
     if form is None:
         return []
-    return [
-        (name, value)
-        for name, value in form.multi_items()
-        if isinstance(value, str) and value.strip()
-        if name not in SECRET and "password" not in name
-    ]
+    fields = _named_fields(form.get(TYPED_FIELDS))
+    if fields is None:
+        fields = [(name, "") for name, _ in form.multi_items() if name != TYPED_FIELDS]
+    values = {name: iter(form.getall(name, [])) for name, _ in fields}
+    typed = []
+    for name, label in fields:
+        value = next(values[name], None)
+        if not isinstance(value, str) or not value.strip():
+            continue
+        if name not in SECRET and "password" not in name:
+            typed.append((label or name.replace("_", " ").capitalize(), value))
+    return typed
+
+
+def _named_fields(said: object) -> list[tuple[str, str]] | None:
+    """The (name, label) pairs of TYPED_FIELDS; None when the form has none that reads."""
+    if not isinstance(said, str):
+        return None
+    try:
+        return msgspec.json.decode(said, type=list[tuple[str, str]])
+    except msgspec.MsgspecError:
+        return None

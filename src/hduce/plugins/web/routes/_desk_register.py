@@ -46,7 +46,7 @@ async def register(request: Request, web: NamedDependency[WebServices]) -> Respo
         )
         patient_id = await web.sign_in.register(person, client_of(request))
         if patient_id is None:  # its owner was mailed a notice; staff may know it is taken
-            raise Conflict(KNOWN_ADDRESS)
+            raise Conflict.naming("email", KNOWN_ADDRESS, "body", detail=KNOWN_ADDRESS)
     except HduceError as exc:
         return refused(
             request, web, exc, "desk/register.html", title="Register a patient", form=fields

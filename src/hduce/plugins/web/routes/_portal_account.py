@@ -270,8 +270,8 @@ def _quiet_hours(start: str, end: str) -> tuple[time, time] | None:
     """Both times, or None when both are empty; 422 for one alone, a bad or an empty window."""
     if not start and not end:
         return None
-    first = clock(start, "the start of quiet hours", like="22:00")
-    last = clock(end, "the end of quiet hours", like="07:00")
+    first = clock(start, "the start of quiet hours", like="22:00", field="quiet_start")
+    last = clock(end, "the end of quiet hours", like="07:00", field="quiet_end")
     if first is None or last is None:
         raise BadInput("Quiet hours need a start and an end time, like 22:00 and 07:00.")
     hours = first, last

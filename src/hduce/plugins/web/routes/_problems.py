@@ -96,7 +96,8 @@ def _here(request: Request) -> str:
     """The page's path and query: where signing in leads back to (`?day=…&view=week` kept).
 
     The page htmx was on (`HX-Current-URL`), not its fragment's address; for a form sent, the
-    page it was on (`Referer`, sent within the site), else the start.
+    page it was on (`Referer`, sent within the site), else the start. A refusal is shown at
+    its form's address, which may take only forms: then the nearest page above it.
     """
     page = str(request.url)
     if request.headers.get("hx-request"):
@@ -104,7 +105,20 @@ def _here(request: Request) -> str:
     elif request.method not in SAFE_METHODS:
         page = request.headers.get("referer") or "/"
     shown = urlsplit(page)
-    return f"{shown.path}?{shown.query}" if shown.query else shown.path or "/"
+    path = _page_at_or_above(request, shown.path or "/")
+    return f"{path}?{shown.query}" if shown.query and path == shown.path else path
+
+
+def _page_at_or_above(request: Request, path: str) -> str:
+    """`path` if it answers GET, else the nearest parent path that does (at last `/`)."""
+    while path.strip("/"):
+        try:
+            request.app.asgi_router.handle_routing(path=path, method="GET")
+        except (NotFoundException, MethodNotAllowedException):
+            path = path.rstrip("/").rsplit("/", 1)[0]
+        else:
+            return path
+    return "/"
 
 
 def _wants_html(request: Request) -> bool:

@@ -9,8 +9,8 @@ from litestar.di import NamedDependency
 from hduce.contracts.auth import NewPatient, Role
 from hduce.core.errors import HduceError
 from hduce.core.security import Principal
-from hduce.plugins.web.routes._csrf import ANONYMOUS_FORM
-from hduce.plugins.web.routes._render import go, refused, render, viewer
+from hduce.plugins.web.routes._csrf import ANONYMOUS_FORM, SIGN_OUT
+from hduce.plugins.web.routes._render import go, refused, render
 from hduce.plugins.web.routes._session import (
     REFRESH_COOKIE,
     cleared_cookies,
@@ -110,13 +110,17 @@ async def sign_out_page(request: Request, web: NamedDependency[WebServices]) -> 
     return render(request, web, "logout.html", title="Sign out")
 
 
-@post("/logout")
+@post("/logout", opt={SIGN_OUT: True})
 async def sign_out(request: Request, web: NamedDependency[WebServices]) -> Response[Any]:
-    """End the session everywhere (API tokens of this session included)."""
-    principal = viewer(request)
-    await web.sign_in.logout(principal, request.cookies.get(REFRESH_COOKIE))
-    if principal.session_id is not None:
-        web.tokens.revocations.end_session(principal.session_id)
+    """End the session everywhere (API tokens of this session included), then go to sign in.
+
+    Signed out already (in another tab, say), there is nothing left to end.
+    """
+    principal = request.scope.get("user")
+    if isinstance(principal, Principal):
+        await web.sign_in.logout(principal, request.cookies.get(REFRESH_COOKIE))
+        if principal.session_id is not None:
+            web.tokens.revocations.end_session(principal.session_id)
     return go(request, "/login", cleared_cookies(request, web))
 
 

@@ -1,5 +1,6 @@
 // A refused form: the fields its reason names (data-fields) get aria-invalid and point at the
 // reason (aria-describedby), and focus moves to the first of them, else to the reason itself.
+// A form sent names the fields typed in, for the sign-in page if the session ended meanwhile.
 (function () {
   "use strict";
 
@@ -28,6 +29,35 @@
     (fields[0] || note).focus();
   }
 
+  // A form sent after the session ended comes back beside the sign-in form with what was
+  // typed: the fields a person types in (no hidden ones), in order, with their labels.
+  const TYPED = ["text", "search", "email", "tel", "url", "number", "date", "time"];
+
+  function typedIn(field) {
+    if (!field.name) return false;
+    return field.tagName === "TEXTAREA" || (field.tagName === "INPUT" && TYPED.includes(field.type));
+  }
+
+  function labelOf(field) {
+    const label = field.labels && field.labels[0];
+    return (label ? label.textContent : field.getAttribute("aria-label") || "").trim();
+  }
+
+  function nameTyped(event) {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || form.method !== "post") return;
+    let note = form.querySelector("input[name=typed_fields]");
+    if (!note) {
+      note = document.createElement("input");
+      note.type = "hidden";
+      note.name = "typed_fields";
+      form.append(note);
+    }
+    const fields = Array.from(form.elements).filter(typedIn);
+    note.value = JSON.stringify(fields.map((field) => [field.name, labelOf(field)]));
+  }
+
+  document.addEventListener("submit", nameTyped, true);
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", tie);
   else tie();
 })();

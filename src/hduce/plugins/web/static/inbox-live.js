@@ -2,6 +2,15 @@
 // and asks htmx to reload the inbox on each new message. htmx's polling stays on as the fallback.
 (function () {
   "use strict";
+  // A refused update (429, any 4xx) shows its reason at the top of the inbox and keeps the
+  // list: swapped over #inbox it would leave every later update without a target. The next
+  // update that succeeds replaces the inbox, the reason with it.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    const place = document.getElementById("inbox-refusal");
+    if (!event.detail.isError || event.target.id !== "inbox" || !place) return;
+    event.detail.target = place;
+    event.detail.swapOverride = "innerHTML";
+  });
   const status = document.getElementById("live-status");
   if (!status || !window.fetch || !window.TextDecoder || !window.ReadableStream) return;
   const url = status.dataset.stream;
