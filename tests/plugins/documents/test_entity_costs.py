@@ -65,3 +65,16 @@ def test_many_rule_starts_in_a_row_are_read_in_linear_time(phrase: str, size: in
     found = extract_entities(text)
     assert time.perf_counter() - began < BOUND
     assert found or phrase.startswith("Allergies")
+
+
+@pytest.mark.parametrize(
+    "phrase", ["no-aspirin-", "no/asthma/", "denies_aspirin_", "aspirin-not-seen-"]
+)
+def test_triggers_joined_without_blanks_are_read_in_linear_time(phrase: str) -> None:
+    """Words joined by punctuation are words of a scope: each finding looks at the few triggers
+    within reach, not at all of its sentence ("no-aspirin-" * 1000 took 17 s, * 2000 180 s)."""
+    text = phrase * 2000
+    began = time.perf_counter()
+    found = extract_entities(text)
+    assert time.perf_counter() - began < BOUND
+    assert found
