@@ -21,7 +21,11 @@ from hduce.plugins.documents.services.extraction.entities._drugs import drugs, f
 from hduce.plugins.documents.services.extraction.entities._lexicon import fold
 from hduce.plugins.documents.services.extraction.entities._ligatures import spelled_out
 from hduce.plugins.documents.services.extraction.entities._model import PAGE_BREAK
-from hduce.plugins.documents.services.extraction.entities._overlaps import inside, longest_first
+from hduce.plugins.documents.services.extraction.entities._overlaps import (
+    inside,
+    longest_first,
+    overlaps,
+)
 from hduce.plugins.documents.services.extraction.entities._rules import find_measures, rules
 
 __all__ = ["PAGE_BREAK", "Entity", "extract_entities", "load"]
@@ -88,16 +92,19 @@ def _entities(text: str, date_order: str) -> list[Entity]:
 
 
 def _resolved(text: str, folded: str, found: list[Entity]) -> list[Entity]:
-    """Overlaps resolved per kind; drugs named as allergens or inside a diagnosis name dropped."""
+    """Overlaps resolved per kind; drugs overlapping an allergen or in a diagnosis name dropped."""
     by_kind: dict[str, list[Entity]] = {}
     for entity in found:
         by_kind.setdefault(entity.kind, []).append(entity)
     kept = {kind: longest_first(entities) for kind, entities in by_kind.items()}
-    # A drug in an allergy list is an allergen; in "insulin-dependent diabetes", part of a name.
-    for container in ("allergy", "diagnosis"):
+    # A drug in (or running out of) an allergy list is an allergen; in "insulin-dependent
+    # diabetes", part of a name.
+    for container, dropped in (("allergy", overlaps), ("diagnosis", inside)):
         spans = kept.get(container, [])
         starts = [span.start for span in spans]
-        kept["medication"] = [e for e in kept.get("medication", []) if not inside(e, spans, starts)]
+        kept["medication"] = [
+            e for e in kept.get("medication", []) if not dropped(e, spans, starts)
+        ]
     targets = sorted(
         (e for kind in CONTEXT_KINDS for e in kept.get(kind, [])), key=lambda e: e.start
     )
