@@ -384,6 +384,17 @@ def test_allergies() -> None:
             ["metformin"],
         ),
         ("Allergies:\n1. penicillin\n2. codeine\n", ["penicillin", "codeine"], []),
+        ("Allergies/intolerances: penicillin", ["penicillin"], []),
+        ("Allergies & intolerances: penicillin", ["penicillin"], []),
+        ("Allergies \u2014 penicillin", ["penicillin"], []),
+        ("Patient allergies: penicillin", ["penicillin"], []),
+        (
+            "(1) Allergies: penicillin\n(2) Medications: metformin 500 mg",
+            ["penicillin"],
+            ["metformin"],
+        ),
+        ("Allergies:\nNKDA\naspirin 75 mg daily", ["none known"], ["aspirin"]),
+        ("Allergies:\n- nil known\n- aspirin 75 mg daily", ["none known"], ["aspirin"]),
         # Not a heading: a word before it in its sentence.
         ("Seasonal allergies: worse in spring, takes cetirizine.", [], ["cetirizine"]),
     ],
