@@ -384,6 +384,17 @@ def test_allergies() -> None:
             ["metformin"],
         ),
         ("Allergies:\n1. penicillin\n2. codeine\n", ["penicillin", "codeine"], []),
+        ("Allergies/intolerances: penicillin", ["penicillin"], []),
+        ("Allergies & intolerances: penicillin", ["penicillin"], []),
+        ("Allergies \u2014 penicillin", ["penicillin"], []),
+        ("Patient allergies: penicillin", ["penicillin"], []),
+        (
+            "(1) Allergies: penicillin\n(2) Medications: metformin 500 mg",
+            ["penicillin"],
+            ["metformin"],
+        ),
+        ("Allergies:\nNKDA\naspirin 75 mg daily", ["none known"], ["aspirin"]),
+        ("Allergies:\n- nil known\n- aspirin 75 mg daily", ["none known"], ["aspirin"]),
         # Not a heading: a word before it in its sentence.
         ("Seasonal allergies: worse in spring, takes cetirizine.", [], ["cetirizine"]),
     ],
@@ -393,6 +404,23 @@ def test_an_allergy_heading_after_a_bullet_a_number_or_a_sentence(
 ) -> None:
     assert [v for v, _, _ in found(text, "allergy")] == allergens
     assert [v for v, _, _ in found(text, "medication")] == medications
+
+
+@pytest.mark.parametrize(
+    ("text", "medications"),
+    [
+        ("Allergies: penicillin\nV/S: BP 120/80 mmHg", []),
+        ("Allergic to penicillin\nV/S stable", []),
+        ("Allergies:\n- Penicillin\nG. Smith, consultant", []),
+        ("Allergies: penicillin\nB. Plan: review", []),
+        ("Allergies: vitamin\nK 4.1 mmol/L", []),
+        ("Allergies: penicillin, insulin\nglargine 10 units nocte", ["glargine 10 units"]),
+    ],
+)
+def test_a_drug_name_does_not_run_across_a_line_break(text: str, medications: list[str]) -> None:
+    """An allergen ending a line is not the start of a longer drug name on the next: "penicillin
+    V" was phenoxymethylpenicillin, a medication, beside the penicillin allergy."""
+    assert [e.text for e in extract_entities(text) if e.kind == "medication"] == medications
 
 
 def test_an_allergy_line_ends_with_its_sentence() -> None:

@@ -55,7 +55,9 @@ async def test_a_text_with_more_entities_than_kept_keeps_the_first_and_says_so(
     row = await extracted(clinic, created["id"])
     assert (row["status"], row["attempts"]) == ("done", 1)
     assert len(json.loads(row["entities"])) == 10_000
-    assert row["note"] == "12000 entities found; only the first 10000 are kept (max_entities)"
+    assert row["note"] == (
+        "more than 10000 entities found; only the first 10000 are kept (max_entities)"
+    )
     answer = await clinic.client.get(f"{API}/{created['id']}", headers=patient.headers)
     document = answer.json()
     assert len(document["entities"]) == 10_000

@@ -15,7 +15,11 @@ from hduce.plugins.documents.services._sniff import JPEG, PDF, PNG, TEXT, TIFF, 
 from hduce.plugins.documents.services.extraction._budget import check_pdf_streams, check_pixels
 from hduce.plugins.documents.services.extraction._ocr import OcrOptions, read_image
 from hduce.plugins.documents.services.extraction._unreadable import Unreadable
-from hduce.plugins.documents.services.extraction.entities import PAGE_BREAK, extract_entities, load
+from hduce.plugins.documents.services.extraction.entities import (
+    PAGE_BREAK,
+    entities_by_piece,
+    load,
+)
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -107,11 +111,13 @@ def extract_file(path: str, content_type: str, options: ExtractionOptions) -> di
         result = _failed("the stored file is missing")
     except Unreadable as exc:
         result = _failed(str(exc))
-    except MemoryError:
-        result = _failed("the file needs more memory than extraction may use")
     except Exception as exc:  # every failure becomes the document's reason, never a retry
-        logger.exception("extraction of %s failed", path)
-        result = _failed(f"the file could not be read ({type(exc).__name__}: {exc})")
+        # A MemoryError in a C extension's callback reaches us as the SystemError it causes.
+        if isinstance(exc, MemoryError) or isinstance(exc.__cause__, MemoryError):
+            result = _failed("the file needs more memory than extraction may use")
+        else:
+            logger.exception("extraction of %s failed", path)
+            result = _failed(f"the file could not be read ({type(exc).__name__}: {exc})")
     return msgspec.to_builtins(result)
 
 
@@ -155,12 +161,20 @@ def _extract(path: Path, content_type: str, options: ExtractionOptions) -> Extra
 
 
 def _entities(text: str, options: ExtractionOptions) -> tuple[list[dict[str, Any]], str | None]:
-    """The first `max_entities` entities of `text`, and a note when more were found."""
-    found = extract_entities(text, date_order=options.date_order)
-    kept = [msgspec.to_builtins(entity) for entity in found[: options.max_entities]]
-    if len(found) <= len(kept):
-        return kept, None
-    return kept, f"{len(found)} entities found; only the first {len(kept)} are kept (max_entities)"
+    """The first `max_entities` entities of `text`, and a note when more were found.
+
+    Reading stops after the piece of text in which more were found: the note then says "more
+    than" `max_entities`.
+    """
+    kept: list[dict[str, Any]] = []
+    found, most = 0, options.max_entities
+    for entities, end in entities_by_piece(text, date_order=options.date_order):
+        found += len(entities)
+        kept += [msgspec.to_builtins(entity) for entity in entities[: most - len(kept)]]
+        if found > most:
+            many = found if end == len(text) else f"more than {most}"
+            return kept, f"{many} entities found; only the first {most} are kept (max_entities)"
+    return kept, None
 
 
 def _pdf_pages(path: Path, ocr: OcrOptions) -> _Pages | ExtractionResult:

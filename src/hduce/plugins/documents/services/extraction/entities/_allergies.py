@@ -9,12 +9,13 @@ NONE_KNOWN = re.compile(
     r"^(?:nkda|nka|none(?:\s+known)?|nil(?:\s+known)?|no\s+known(?:\s+drug)?\s+allerg(?:y|ies))$",
     re.IGNORECASE,
 )
-_NUMBER = r"\d++[.)]"
+_NUMBER = r"(?:\d++[.)]|\(\d++\))"
 _MARK = rf"[-•*·‣]|{_NUMBER}"
 """A list item's bullet or number."""
 _HEADING_TAIL = (
-    r"(?:known\s+)?(?:drug\s+)?allerg(?:y|ies)(?:\s*\([^)\n]*\))?"
-    r"[ \t]*[:\-\u2013][ \t]*(?P<items>.*)$"
+    r"(?:patient(?:'s)?\s+)?(?:known\s+)?(?:drug\s+)?allerg(?:y|ies)"
+    r"(?:[ \t]*(?:[/&]|and)[ \t]*(?:intolerances?|sensitivit(?:y|ies)|(?:adverse\s+)?reactions?))?"
+    r"(?:\s*\([^)\n]*\))?[ \t]*[:\-\u2013\u2014][ \t]*(?P<items>.*)$"
 )
 _ALLERGY_HEADINGS = tuple(
     re.compile(lead + _HEADING_TAIL, re.IGNORECASE | re.MULTILINE)
@@ -23,10 +24,11 @@ _ALLERGY_HEADINGS = tuple(
         r"[.;!?][ \t]++",
     )
 )
-"""An `Allergies:` heading and the rest of its line. It opens its line, after blanks, a bullet or
-a number ("1. Allergies:"), or a sentence after another ("PMH: asthma. Allergies:"). Below a
-numbered one, a numbered line is the next section ("2. Medications:"), not an allergen. (Two
-patterns: one with both leads is five times slower, as it cannot skip to where one starts.)"""
+"""An `Allergies:` heading ("Allergies/intolerances -", "Patient allergies:") and the rest of its
+line. It opens its line, after blanks, a bullet or a number ("1. Allergies:", "(1) Allergies:"),
+or a sentence after another ("PMH: asthma. Allergies:"). Below a numbered one, a numbered line is
+the next section ("2. Medications:"), not an allergen. (Two patterns: one with both leads is five
+times slower, as it cannot skip to where one starts.)"""
 _NUMBERED = re.compile(rf"[ \t]*{_NUMBER}")
 _ALLERGIC_TO = re.compile(r"\ballergic\s+to\s+([^\W\d][\w\- ]{1,40}?)(?=\s*[.,;\n(]|$)", re.I)
 _LIST_LINES = 10
@@ -53,7 +55,10 @@ def allergies(text: str) -> Iterator[tuple[int, int, str]]:
                 break
             bullet = _BULLET.match(line)
             offset = bullet.end() if bullet else 0
-            yield from _items(line[offset:], position + offset)
+            items = list(_items(line[offset:], position + offset))
+            yield from items
+            if items and NONE_KNOWN.match(items[-1][2]):
+                break  # nothing is listed after "NKDA": the lines below are another section
     for match in _ALLERGIC_TO.finditer(text):
         yield match.start(1), match.end(1), match[1].strip()
 

@@ -113,7 +113,9 @@ _ANSWERED_NO = re.compile(
     r"[ \t]*[:\-\u2013][ \t]*(?:no|none|nil|absent|negative)[ \t]*(?:[.,;\n]|$)", re.I
 )
 """A form's answer after a finding: "Diabetes: no." (not "Chest pain - no radiation")."""
-_WORD = re.compile(r"\S+")
+_WORD = re.compile(r"[^\W_]+")
+"""A word of a scope: letters and digits. Punctuation separates words as blanks do: with words
+as runs of non-blanks, "no-aspirin-no-aspirin-..." was one word, every trigger of it in reach."""
 
 
 class Trigger(NamedTuple):

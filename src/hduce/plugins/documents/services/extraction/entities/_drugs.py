@@ -107,9 +107,15 @@ def _build_drugs() -> Drugs:
 
 
 def find_medications(text: str, folded: str, page: PageOf) -> Iterator[Entity]:
-    """Every drug named in `text` (`folded` is its folded form), with its dose when written."""
+    """Every drug named in `text` (`folded` is its folded form), with its dose when written.
+
+    A name is on one line: "penicillin" ending an allergy line and "V/S: ..." on the next are not
+    phenoxymethylpenicillin (penicillin V).
+    """
     known = drugs()
     for start, end, value in known.lexicon.find(folded):
+        if text.find("\n", start, end) >= 0:
+            continue
         drug = known.drugs[value]
         dose = _DOSE.match(text, end)
         amount = unit = None

@@ -37,3 +37,9 @@ def inside(item: Span, spans: Sequence[Span], starts: Sequence[int]) -> bool:
     """Whether `item` lies within one of `spans` (apart, in text order; `starts` are theirs)."""
     index = bisect.bisect_right(starts, item.start) - 1
     return index >= 0 and spans[index].start <= item.start and item.end <= spans[index].end
+
+
+def overlaps(item: Span, spans: Sequence[Span], starts: Sequence[int]) -> bool:
+    """Whether `item` shares a character with one of `spans` (apart, in text order)."""
+    index = bisect.bisect_left(starts, item.end) - 1
+    return index >= 0 and spans[index].end > item.start
