@@ -195,9 +195,13 @@ async def test_a_filename_over_255_characters_is_cut_keeping_its_extension_howev
         assert response.json()["filename"] == expected
 
 
-async def test_a_long_filename_downloads_under_at_most_255_characters_with_its_extension(
+async def test_a_long_filename_downloads_under_at_most_255_bytes_with_its_extension(
     clinic: Clinic, patient: Member
 ) -> None:
     for filename in ("B" * 600, "C" * 255, "D" * 251 + ".pdf"):
         name = await download_name(clinic, patient, "t", filename=filename)
         assert name == filename[0] * 251 + ".txt", filename
+    # File systems count bytes (255 on ext4, APFS): "é" is two, "名" three, "😀" four.
+    for filename, kept in (("é" * 300 + ".txt", 125), ("名" * 300, 83), ("😀" * 200 + ".txt", 62)):
+        name = await download_name(clinic, patient, "t", filename=filename)
+        assert name == filename[0] * kept + ".txt", (filename[0], len(name.encode()))

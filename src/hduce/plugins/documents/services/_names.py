@@ -45,16 +45,15 @@ def default_title(filename: str | None) -> str:
 def download_name(name: str | None, content_type: str) -> str:
     """The cleaned `name` (else `document`) with an extension matching the sniffed type.
 
-    `x.html` holding text downloads as `x.txt`; the name stays within `MAX_FILENAME`.
+    `x.html` holding text downloads as `x.txt`; the name stays within `MAX_FILENAME` bytes of
+    UTF-8, which file systems count (ext4, APFS), not characters.
     """
     name = safe_name(name) or UNNAMED
     extensions = EXTENSIONS.get(content_type)
-    if not extensions:
-        return name
     stem, dot, extension = name.rpartition(".")
-    if dot and f".{extension.lower()}" in extensions:
-        return name
-    return _cut(f"{stem if dot and stem else name}{extensions[0]}", MAX_FILENAME)
+    if extensions and not (dot and f".{extension.lower()}" in extensions):
+        name = f"{stem if dot and stem else name}{extensions[0]}"
+    return _within_bytes(name, MAX_FILENAME)
 
 
 def _cut(name: str, most: int) -> str:
@@ -65,6 +64,16 @@ def _cut(name: str, most: int) -> str:
     if not dot or len(extension) > 10:
         return name[:most]
     return f"{stem[: most - len(extension) - 1]}.{extension}"
+
+
+def _within_bytes(name: str, most: int) -> str:
+    """`name` within `most` bytes of UTF-8, keeping its extension (up to 10 characters) whole."""
+    if len(name.encode()) <= most:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    tail = f".{extension}" if dot and len(extension) <= 10 else ""
+    kept = (stem if tail else name).encode()[: most - len(tail.encode())]
+    return kept.decode(errors="ignore") + tail
 
 
 def _without_controls(text: str) -> str:
