@@ -75,6 +75,17 @@ def subscribe_packet(topic_filter: str, *, qos: int = 1, packet_id: int = 1) -> 
 DISCONNECT = packet(0xE0, b"")
 
 
+async def pushing_back(writer: asyncio.StreamWriter, data: bytes, within: float = 0.2) -> bool:
+    """Write `data`; whether the peer stopped reading (not flushed within `within` s)."""
+    writer.write(data)
+    try:
+        async with asyncio.timeout(within):
+            await writer.drain()
+    except TimeoutError:
+        return True
+    return False
+
+
 class RawClient:
     """One TCP connection speaking MQTT by hand."""
 

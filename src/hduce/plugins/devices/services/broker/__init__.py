@@ -9,7 +9,7 @@ Each module holds one documented override of amqtt, named after what it guarante
   `_wire_rules`, telemetry taken in place), `_inbound` (telemetry durable before its
   acknowledgement), `_exactly_once` (incoming QoS 2), `_outbound` (granted QoS, RETAIN, QoS 1
   kept until acknowledged), `_keepalive` (silent clients dropped);
-- topics: `_retained` and `_invalid_topics`;
+- topics: `_retained`, `_invalid_topics` and `_routing` (a bounded routing queue);
 - amqtt plugins loaded by dotted path: `_amqtt_plugins` (sign-in, ACL, telemetry hook) and
   `_presence_hooks`; `_listeners` turns the settings into amqtt's listeners.
 """

@@ -1,0 +1,125 @@
+"""PUBLISH floods: what one client's messages hold in the broker stays bounded per connection.
+
+amqtt started a task per PUBLISH read, and queued each message for the broker without a bound:
+while the broker fell behind, one patient's app sending 64 KiB QoS 1 messages on 10
+connections grew serve's memory by gigabytes, never given back.
+"""
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from hduce.core.config import Settings
+from hduce.plugins.devices.services.broker._reader import PENDING_PUBLISHES
+from hduce.plugins.devices.services.broker._routing import PENDING_BROADCASTS
+from tests.plugins.devices.helpers import (
+    amqtt_of,
+    broker_port,
+    devices_settings,
+    register,
+    token_of,
+)
+from tests.plugins.devices.raw_packets import (
+    ACCEPTED,
+    connect_packet,
+    publish_packet,
+    pushing_back,
+)
+from tests.plugins.users.clinic import Clinic, Member, running_clinic
+
+CONNECTIONS = 10
+FLOOD_SECONDS = 4.0
+PAYLOAD = b"x" * 60_000
+
+
+@pytest.fixture(scope="module")
+async def clinic(settings: Settings) -> AsyncIterator[Clinic]:
+    """A broker reading each connection as fast as it sends."""
+    async with running_clinic(devices_settings(settings, max_packet_rate=100_000)) as running:
+        yield running
+
+
+async def flood(
+    port: int, client_id: str, username: str, password: str, topic: str, stop: asyncio.Event
+) -> int:
+    """Sign in, then send QoS 1 PUBLISHes on `topic` until `stop`.
+
+    The PUBACKs are read and counted (the bytes read, 4 each), so only the broker's own pace
+    holds the client back; returns that count.
+    """
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    acknowledged = 0
+
+    async def discard() -> None:
+        nonlocal acknowledged
+        while answer := await reader.read(65536):
+            acknowledged += len(answer) // 4
+
+    draining = None
+    try:
+        writer.write(connect_packet(client_id, username, password))
+        assert (await reader.readexactly(4))[3] == ACCEPTED
+        draining = asyncio.create_task(discard())
+        packet_id = 0
+        while not stop.is_set():
+            packet_id = packet_id % 65535 + 1
+            await pushing_back(writer, publish_packet(topic, PAYLOAD, qos=1, packet_id=packet_id))
+    finally:
+        writer.transport.abort()
+        if draining is not None:
+            draining.cancel()
+    return acknowledged
+
+
+async def messages_held(broker: Any, prefix: str) -> int:
+    """PUBLISHes of the flooding clients read and not yet done with: handlers and queues."""
+    handling = sum(
+        1
+        for task in asyncio.all_tasks()
+        if getattr(task.get_coro(), "__qualname__", "").endswith("handle_publish")
+    )
+    queued = sum(
+        session.delivered_message_queue.qsize()
+        for client_id, (session, _) in list(broker._sessions.items())
+        if client_id.startswith(prefix)
+    )
+    return handling + queued + broker._broadcast_queue.qsize()
+
+
+async def test_an_apps_flood_on_a_refused_topic_holds_a_bounded_number_of_messages(
+    clinic: Clinic, patient: Member
+) -> None:
+    user = str(patient.id)
+    await held_while_flooding(clinic, user, token_of(patient), f"users/{user}/x")
+
+
+async def test_a_devices_status_flood_holds_a_bounded_number_of_messages(
+    clinic: Clinic, admin: Member
+) -> None:
+    device, secret = await register(clinic, admin)
+    await held_while_flooding(clinic, device, secret, f"devices/{device}/status")
+
+
+async def held_while_flooding(clinic: Clinic, username: str, password: str, topic: str) -> None:
+    """Flood `topic` from `CONNECTIONS` connections; at no time are too many messages held."""
+    port, broker, stop = broker_port(clinic), amqtt_of(clinic), asyncio.Event()
+    prefix = f"fl-{username}-"
+    floods = [
+        asyncio.create_task(flood(port, f"{prefix}{n}", username, password, topic, stop))
+        for n in range(CONNECTIONS)
+    ]
+    held = []
+    try:
+        deadline = time.monotonic() + FLOOD_SECONDS
+        while time.monotonic() < deadline:
+            held.append(await clinic.in_app(messages_held, broker, prefix))
+            await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        acknowledged = await asyncio.gather(*floods)
+    assert sum(acknowledged) > 100, "the flood was not served"
+    most = 2 * PENDING_PUBLISHES * CONNECTIONS + PENDING_BROADCASTS
+    assert max(held) <= most, f"up to {max(held)} messages of 60 KB held (bound: {most})"
