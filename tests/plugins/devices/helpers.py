@@ -66,6 +66,13 @@ async def register(
     return credentials["username"], credentials["secret"]
 
 
+async def push(clinic: Clinic, topic: str, payload: bytes) -> None:
+    """A push from the app (QoS 1, through the broker), as notifications and commands send them."""
+    devices = clinic.client.app.plugins.get(DevicesPlugin).broker
+    assert devices is not None
+    await clinic.in_app(devices.publish, topic, payload)
+
+
 def token_of(member: Member) -> str:
     """The access token in a member's headers."""
     return member.headers["Authorization"].removeprefix("Bearer ")

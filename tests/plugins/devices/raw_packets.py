@@ -75,6 +75,21 @@ def subscribe_packet(topic_filter: str, *, qos: int = 1, packet_id: int = 1) -> 
 DISCONNECT = packet(0xE0, b"")
 
 
+async def pushing_back(writer: asyncio.StreamWriter, data: bytes, within: float = 0.2) -> bool:
+    """Write `data`; whether the peer stopped reading (not flushed within `within` s).
+
+    It always lets the test's other tasks run: `drain` does not while the buffer has room.
+    """
+    writer.write(data)
+    await asyncio.sleep(0)
+    try:
+        async with asyncio.timeout(within):
+            await writer.drain()
+    except TimeoutError:
+        return True
+    return False
+
+
 class RawClient:
     """One TCP connection speaking MQTT by hand."""
 

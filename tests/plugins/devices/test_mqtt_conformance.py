@@ -63,6 +63,9 @@ def malformed_connects(device: str, secret: str) -> dict[str, bytes]:
         "will topic with a wildcard [MQTT-3.3.2-2]": connect_with(
             0xC6, name, user, password, will=_string(f"devices/{device}/#") + _string(b"x")
         ),
+        "empty will topic [MQTT-4.7.3-1]": connect_with(
+            0xCE, name, user, password, will=_string("") + _string(b"x")
+        ),
         "bytes after the payload": valid[:1] + bytes([valid[1] + 3]) + valid[2:] + b"xyz",
         "ends inside its variable header": packet(0x10, _string("MQTT") + b"\x04\xc2\x00"),
         "reserved flag set [MQTT-3.1.2-3]": connect_with(0xC3, name, user, password),

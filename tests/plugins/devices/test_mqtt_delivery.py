@@ -6,16 +6,9 @@ from collections.abc import Callable
 import pytest
 
 from hduce.plugins.devices import DevicesPlugin
-from tests.plugins.devices.helpers import broker_port, mqtt, next_message, register
+from tests.plugins.devices.helpers import broker_port, mqtt, next_message, push, register
 from tests.plugins.devices.raw_mqtt import PINGRESP, PUBLISH, Packet, RawMqtt, Will
 from tests.plugins.users.clinic import Clinic, Member
-
-
-async def push(clinic: Clinic, topic: str, payload: bytes) -> None:
-    """Send a command the way the app does (QoS 1, through the broker)."""
-    broker = clinic.client.app.plugins.get(DevicesPlugin).broker
-    assert broker is not None
-    await clinic.in_app(broker.publish, topic, payload)
 
 
 def session_state(clinic: Clinic, client_id: str) -> str | None:

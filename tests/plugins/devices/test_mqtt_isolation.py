@@ -6,7 +6,6 @@ import uuid
 import aiomqtt
 import pytest
 
-from hduce.plugins.devices import DevicesPlugin
 from tests.plugins.devices.helpers import (
     API,
     amqtt_of,
@@ -14,6 +13,7 @@ from tests.plugins.devices.helpers import (
     eventually,
     mqtt,
     next_message,
+    push,
     register,
     telemetry,
     token_of,
@@ -33,13 +33,6 @@ from tests.plugins.devices.raw_packets import (
 from tests.plugins.users.clinic import Clinic, Member
 
 READING_OF = "SELECT * FROM reading WHERE device = $1 AND value = $2"
-
-
-async def push(clinic: Clinic, topic: str, payload: bytes) -> None:
-    """A push from the app (QoS 1), as notifications send them."""
-    devices = clinic.client.app.plugins.get(DevicesPlugin).broker
-    assert devices is not None
-    await clinic.in_app(devices.publish, topic, payload)
 
 
 def connected_as(clinic: Clinic, username: str) -> int:

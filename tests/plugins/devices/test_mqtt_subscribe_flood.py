@@ -22,7 +22,14 @@ from tests.plugins.devices.helpers import (
     refusals,
     register,
 )
-from tests.plugins.devices.raw_packets import ACCEPTED, _string, connect_packet, connect_raw, packet
+from tests.plugins.devices.raw_packets import (
+    ACCEPTED,
+    _string,
+    connect_packet,
+    connect_raw,
+    packet,
+    pushing_back,
+)
 from tests.plugins.users.clinic import Clinic, Member, running_clinic
 
 MAX_FILTERS = 1000
@@ -54,12 +61,7 @@ async def flood(port: int, device: str, secret: str, stop: asyncio.Event) -> Non
         await reader.readexactly(4)  # the CONNACK; nothing is read from here on
         wire = subscribe_many(MAX_FILTERS)
         while not stop.is_set():
-            writer.write(wire)
-            try:
-                async with asyncio.timeout(0.2):
-                    await writer.drain()
-            except TimeoutError:
-                continue  # pushed back: the broker stopped reading
+            await pushing_back(writer, wire)  # the broker may stop reading
     finally:
         writer.transport.abort()
 

@@ -9,7 +9,7 @@ Each module holds one documented override of amqtt, named after what it guarante
   `_wire_rules`, telemetry taken in place), `_inbound` (telemetry durable before its
   acknowledgement), `_exactly_once` (incoming QoS 2), `_outbound` (granted QoS, RETAIN, QoS 1
   kept until acknowledged), `_keepalive` (silent clients dropped);
-- topics: `_retained` and `_invalid_topics`;
+- topics: `_retained`, `_invalid_topics` and `_routing` (filters indexed, a bounded queue);
 - amqtt plugins loaded by dotted path: `_amqtt_plugins` (sign-in, ACL, telemetry hook) and
   `_presence_hooks`; `_listeners` turns the settings into amqtt's listeners.
 """
@@ -141,7 +141,7 @@ class DeviceBroker:
         """Deliver `payload` (QoS 1) to this broker's clients subscribed to `topic`."""
         if self._broker is None:
             raise ConnectionError("the MQTT broker is not running")
-        await self._broker.internal_message_broadcast(topic, payload, qos=1)
+        await self._broker.push(topic, payload, qos=1)  # not behind clients' messages
 
     def _expire_at(self, session: Session, at: float) -> None:
         """Close `session` when its app's access token runs out (`at`, epoch s) or is revoked."""

@@ -27,6 +27,7 @@ from hduce.plugins.devices.services.broker._invalid_topics import InvalidTopicsH
 from hduce.plugins.devices.services.broker._packet_limits import SizeCappedReader
 from hduce.plugins.devices.services.broker._protocol import DeviceProtocolHandler
 from hduce.plugins.devices.services.broker._retained import RetainedThroughAcl
+from hduce.plugins.devices.services.broker._routing import BoundedRouting
 from hduce.plugins.devices.services.broker._session_limits import BoundedSessions
 from hduce.plugins.devices.services.broker._sessions import BoundSessions
 from hduce.plugins.devices.services.broker._telemetry_will import TelemetryWills
@@ -48,6 +49,7 @@ class SignedInOnlyBroker(
     TelemetryWills,
     BoundedSessions,
     BoundSessions,
+    BoundedRouting,
 ):
     """A broker where a client that is not fully allowed in never reaches a session.
 

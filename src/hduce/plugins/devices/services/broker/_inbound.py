@@ -128,6 +128,18 @@ class DurableInbound:
         elif message is not None:
             await self._handle_message_flow(message)
 
+    async def _handle_qos0_message_flow(self, app_message: Any) -> None:
+        """Incoming QoS 0: queued for the broker, waiting for room (amqtt drops it when full).
+
+        The session's queue is bounded (see `_reader`); waiting keeps this PUBLISH counted as
+        being handled, so the connection is not read meanwhile. (DUP at QoS 0 closed the
+        connection before this, `_wire_rules`.)
+        """
+        if isinstance(app_message, IncomingApplicationMessage) and self.session is not None:
+            await self.session.delivered_message_queue.put(app_message)
+            return
+        await super()._handle_qos0_message_flow(app_message)  # type: ignore[misc]
+
     async def _close_unreleased(self, most: int) -> None:
         """Close the connection of a client with one QoS 2 message too many unreleased."""
         if not self._over_maximum:  # pipelined PUBLISHes: the first one closes it

@@ -7,6 +7,8 @@ from typing import Any
 from amqtt.mqtt.puback import PubackPacket
 from amqtt.session import OutgoingApplicationMessage, Session
 
+from hduce.plugins.devices.services.broker._routing import FilterTable
+
 logger = logging.getLogger("hduce.devices")
 ACK_WAIT_SECONDS = 10.0
 """How long a delivery waits for its PUBACK; unacknowledged, it stays in flight for reconnect."""
@@ -61,12 +63,12 @@ class OutboundDeliveryMixin:
             return None
         client_id = self.session.client_id
         broker = self.plugins_manager.context  # amqtt's broker context, not HDuce's
-        subscriptions: dict[str, list[tuple[Session, int]]] = broker.subscriptions
+        subscriptions: FilterTable = broker.subscriptions
         granted = [
             qos
-            for topic_filter, subscribers in subscriptions.items()
+            for topic_filter in subscriptions.candidates(topic)
             if matches(topic_filter, topic)
-            for subscriber, qos in subscribers
+            for subscriber, qos in subscriptions.get(topic_filter, ())
             if subscriber.client_id == client_id
         ]
         return max(granted, default=None)

@@ -10,6 +10,7 @@ from amqtt.adapters import BufferReader
 from amqtt.errors import MQTTError, NoDataError, ProtocolHandlerError
 from amqtt.events import MQTTEvents
 from amqtt.mqtt import packet_class
+from amqtt.mqtt.constants import QOS_2
 from amqtt.mqtt.packet import (
     CONNECT,
     DISCONNECT,
@@ -45,6 +46,10 @@ HANDLERS = {
 PENDING_PACKETS = 4
 """SUBSCRIBE (and as many UNSUBSCRIBE) packets of one connection read but not yet handled, at
 most: at that many the connection is not read until one is."""
+PENDING_PUBLISHES = 8
+"""QoS 0/1 PUBLISH packets of one connection being handled (acknowledged, queued for the
+broker) at most, and as many waiting in its session's queue for the broker: at that many the
+connection is not read until one is handled."""
 
 
 class WholePacketReader:
@@ -67,7 +72,12 @@ class WholePacketReader:
     each took, and the queue grew for as long as it sent. Here they are queued in line, at most
     `PENDING_PACKETS` of each: while the queue is full the connection is not read (TCP pushes
     back). A SUBSCRIBE carrying more filters than a client may hold (`max_filters`) closes the
-    connection unanswered.
+    connection unanswered. Other PUBLISH packets are bounded the same way: amqtt started a task
+    per PUBLISH read, each holding its message until the broker took it from the session's
+    unbounded queue, so while the broker fell behind a client sending 64 KiB QoS 1 messages
+    grew its memory by gigabytes. Here at most `PENDING_PUBLISHES` QoS 0/1 PUBLISHes are being
+    handled at a time (the session's queue for the broker holds as many); at that many the
+    connection is not read until one is. QoS 2 ones are bounded by `receive_maximum`.
     """
 
     session: Any
@@ -100,7 +110,10 @@ class WholePacketReader:
         session, reader, ready = self.session, self.reader, self._reader_ready
         if session is None or ready is None or not isinstance(reader, SizeCappedReader):
             raise ProtocolHandlerError("the reader started before its session and reader")
+        if session.delivered_message_queue.maxsize == 0:  # before the broker waits on it
+            session.delivered_message_queue = asyncio.Queue(PENDING_PUBLISHES)
         running: collections.deque[asyncio.Task[None]] = collections.deque()
+        publishing: set[asyncio.Task[None]] = set()
         keepalive = session.keep_alive
         silence = Silence(keepalive * GRACE, self.handle_read_timeout) if keepalive > 0 else None
         pace = Pace(self.packet_rate) if self.packet_rate > 0 else None
@@ -110,6 +123,8 @@ class WholePacketReader:
                 while running and running[0].done():
                     running.popleft()
                 try:
+                    if len(publishing) >= PENDING_PUBLISHES:  # the socket is not read meanwhile
+                        await asyncio.wait(publishing, return_when=asyncio.FIRST_COMPLETED)
                     if pace is not None and (wait := pace.delay()) > 0:
                         await asyncio.sleep(wait)  # the socket is not read meanwhile
                     packet = await reader.read_packet()
@@ -132,6 +147,9 @@ class WholePacketReader:
                     task = await self._dispatch(first, body)
                     if task is not None:
                         running.append(task)
+                        if first >> 4 == PUBLISH and (first >> 1) & 0x03 < QOS_2:
+                            publishing.add(task)
+                            task.add_done_callback(publishing.discard)
                 except Malformed as exc:
                     self._refuse(str(exc), "protocol_violation")
                     break  # a protocol violation: closed as a drop, the will goes out

@@ -18,18 +18,6 @@ _WARNED = "hduce_offline_queue_full"
 """Session attribute: its full offline queue has been logged (once per session)."""
 
 
-class FilterTable(dict[str, list[tuple[Session, int]]]):
-    """amqtt's table of topic filters and their subscribers, whose repr is only its size.
-
-    amqtt 0.12.1's message loop logs `repr(self._subscriptions)` after every SUBSCRIBE, built
-    whatever the log level: each SUBSCRIBE of any client cost time and memory in proportion to
-    every filter (and subscriber) the broker holds.
-    """
-
-    def __repr__(self) -> str:
-        return f"<{len(self)} topic filters>"
-
-
 class BoundedSessions(Broker):
     """What a client and an identity may hold: filters, queued messages, sessions.
 
@@ -45,15 +33,13 @@ class BoundedSessions(Broker):
     beyond `max_sessions_per_identity`, the identity's offline one connected least recently is
     forgotten. What each client holds is counted as it subscribes and unsubscribes (a scan of
     every filter in the broker per filter asked for made one SUBSCRIBE cost seconds), and a
-    filter the ACL refuses is refused before it is counted. The filter table's repr is its size
-    (`FilterTable`).
+    filter the ACL refuses is refused before it is counted.
     """
 
     limits: BrokerLimits
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._subscriptions = FilterTable()
         self._connects = itertools.count()
         self._client_ids_of: dict[str, dict[str, int]] = {}
         """Per identity (username): the client ids its sessions were stored under, each with

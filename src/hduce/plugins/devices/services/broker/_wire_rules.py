@@ -72,8 +72,7 @@ def check_connect(first: int, body: bytes) -> None:
     _, position = _string(body, position + 4)  # the client id
     if flags & _WILL_FLAG:
         will_topic, position = _string(body, position)
-        if "+" in will_topic or "#" in will_topic:
-            raise Malformed(f"a will topic with a wildcard: {will_topic!r} [MQTT-3.3.2-2]")
+        _check_topic(will_topic, "a will on")
         position = _field_end(body, position)  # the will message: any bytes
     if flags & _USERNAME:
         _, position = _string(body, position)
@@ -103,6 +102,14 @@ def check_packet(first: int, body: bytes) -> int:
     return _check_filters(kind, body) if kind in (SUBSCRIBE, UNSUBSCRIBE) else 0
 
 
+def _check_topic(topic: str, what: str) -> None:
+    """A topic name (a PUBLISH's, a will's) is not empty and has no wildcard."""
+    if not topic:
+        raise Malformed(f"{what} an empty topic [MQTT-4.7.3-1]")
+    if "+" in topic or "#" in topic:
+        raise Malformed(f"{what} a topic with a wildcard: {topic!r} [MQTT-3.3.2-2]")
+
+
 def _check_publish(flags: int, body: bytes) -> None:
     qos = (flags >> 1) & 0b11
     if qos == 3:
@@ -110,10 +117,7 @@ def _check_publish(flags: int, body: bytes) -> None:
     if qos == 0 and flags & 0b1000:
         raise Malformed("PUBLISH with DUP set at QoS 0 [MQTT-3.3.1-2]")
     topic, end = _string(body, 0)
-    if not topic:
-        raise Malformed("PUBLISH to an empty topic [MQTT-4.7.3-1]")
-    if "+" in topic or "#" in topic:
-        raise Malformed(f"PUBLISH to a topic with a wildcard: {topic!r} [MQTT-3.3.2-2]")
+    _check_topic(topic, "PUBLISH to")
     if qos and _packet_id(body, end) == 0:
         raise Malformed("PUBLISH with packet id 0 [MQTT-2.3.1-1]")
 
