@@ -342,3 +342,25 @@ async def test_signing_out_after_the_session_ended_lands_on_the_sign_in_page(
     assert answer.status_code == 303, answer.text
     assert answer.headers["location"] == "/login"
     assert (await browser.get("/portal")).headers["location"].startswith("/login")
+
+
+async def test_an_address_opened_the_wrong_way_says_so_in_plain_words_with_a_way_back(
+    clinic: Clinic,
+) -> None:
+    # Seen: a cancel button's address opened as a link (or a form sent twice) showed
+    # "Method Not Allowed" and "GET is not allowed on this path; it allows POST".
+    _, browser = await signed_in(clinic, "receptionist")
+    html = {"Accept": "text/html"}
+    visit = uuid.uuid4()
+    for method, address, back in (
+        ("GET", f"/desk/visits/{visit}/cancel", "/desk"),
+        ("DELETE", "/portal/account", "/portal/account"),
+    ):
+        page = await browser.request(method, address, headers=html)
+        assert page.status_code == 405, page.text
+        assert page.headers["allow"]  # the API's promise kept for a client that reads it
+        shown = page.text.split("<main", 1)[1]
+        for jargon in ("Method", "method", "GET", "POST", "DELETE", "path"):
+            assert jargon not in shown, (address, jargon, shown)
+        assert "This page cannot be opened this way" in shown
+        assert f'<a href="{back}">' in shown, shown

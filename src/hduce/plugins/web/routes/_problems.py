@@ -16,6 +16,12 @@ from hduce.plugins.web.routes._field_errors import in_words
 from hduce.plugins.web.routes._render import error_headers, go, render
 from hduce.plugins.web.services import WebServices
 
+WRONG_WAY = (
+    "This page cannot be opened this way: the link may be old, or a button was used twice."
+    " Nothing was changed. Go back to the page and try again from there."
+)
+"""A 405 in words: an address asked for with a method it does not take."""
+
 
 def page_exception_handlers(services: WebServices) -> ExceptionHandlersMap:
     """Every error a page can meet rendered as a page: the API's problem, never its JSON."""
@@ -53,6 +59,12 @@ def unknown_address_handler(services: WebServices) -> ExceptionHandlersMap:
         if isinstance(exc, NotFoundException):
             detail = "There is no page at this address."
             return _error_page(request, services, 404, "Page not found", detail)
+        if isinstance(exc, MethodNotAllowedException):
+            back = _page_at_or_above(request, request.url.path)
+            title = "Not available this way"
+            response = _error_page(request, services, 405, title, WRONG_WAY, back=back)
+            response.headers.update(exc.headers or {})  # Allow
+            return response
         return _as_page(request, services, exc)
 
     return {NotFoundException: unknown_address, MethodNotAllowedException: unknown_address}
@@ -69,12 +81,22 @@ def _as_page(request: Request, services: WebServices, exc: Exception) -> Respons
 
 
 def _error_page(
-    request: Request, services: WebServices, status: int, title: str, detail: str
+    request: Request,
+    services: WebServices,
+    status: int,
+    title: str,
+    detail: str,
+    back: str = "/",
 ) -> Response[str]:
-    """The error page; for htmx, its refusal alone (swapped where the fragment would go)."""
+    """The error page; for htmx, its refusal alone (swapped where the fragment would go).
+
+    `back`: the page it leads back to, besides the start.
+    """
     said = in_words(status, detail)
     template = "_refusal.html" if request.headers.get("hx-request") else "error.html"
-    return render(request, services, template, title=title, status_code=status, detail=said)
+    return render(
+        request, services, template, title=title, status_code=status, detail=said, back=back
+    )
 
 
 def _sign_in_again(request: Request, services: WebServices, exc: SessionEnded) -> Response[str]:
