@@ -759,3 +759,41 @@ def test_the_notification_settings_say_what_they_are_within_a_phones_width(
         assert box is not None and box["x"] + box["width"] <= 375
         table = page.get_by_role("table", name=re.compile("Which messages reach you where"))
         assert table.count() == 1
+
+
+def test_a_live_update_after_the_session_ended_keeps_the_form_and_offers_to_sign_in(
+    server: str, settings: Settings
+) -> None:
+    # Seen: choosing a visit type after the session ended sent the whole tab to the sign-in
+    # page, and the reason typed for the visit was gone.
+    base, database = server, settings.database.url
+    patient_email = in_thread(add_account(database, "patient", "Oda", "Lund", "active"))
+    _, offer = a_doctors_offer(base, database, "Per Holm", "Check-up")
+    with launched() as chromium:
+        page = signed_in_page(chromium, base, patient_email)
+        page.goto("/portal/book")
+        page.get_by_label("Reason for the visit (optional)").fill("a rash on my arm")
+        page.context.clear_cookies()
+        page.get_by_label("Visit type and practitioner").select_option(offer)
+        refusal = page.locator("#slots #refusal")
+        refusal.wait_for()
+        assert "Your session ended" in refusal.inner_text()
+        link = refusal.get_by_role("link", name=re.compile("Sign in again"))
+        assert link.get_attribute("href") == "/login?next=/portal/book"
+        assert page.url == f"{base}/portal/book"
+        assert page.get_by_label("Reason for the visit (optional)").input_value() == (
+            "a rash on my arm"
+        )
+        assert accessibility_problems(page) == []
+        # Signed in again (in the tab the link opens), the same choice shows the free times.
+        with page.context.expect_page() as opened:
+            link.click()
+        tab = opened.value
+        tab.get_by_label("E-mail or username").fill(patient_email)
+        tab.get_by_label("Password").fill(PASSWORD)
+        tab.get_by_role("button", name="Sign in").click()
+        tab.wait_for_url(f"{base}/portal/book")
+        page.get_by_label("From the day").fill(
+            (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
+        )
+        page.locator("#slots button[name=starts_at]").first.wait_for()

@@ -295,12 +295,17 @@ async def test_a_live_update_after_the_session_ended_leads_back_to_the_page(
     await browser.submit("/logout", {}, page="/desk")
     page = "http://testserver.local/desk/book?reason=x"
     headers = {"HX-Request": "true", "HX-Current-URL": page}
+    # Later seen: that redirect replaced the whole page, and what the form held with it; the
+    # refusal now takes the fragment's place with a way to sign in, the page left as it is.
     answer = await browser.get("/desk/patients?q=Ali", headers=headers)
-    assert answer.status_code == 204
-    assert answer.headers["hx-redirect"] == "/login?next=/desk/book%3Freason%3Dx"
+    assert answer.status_code == 401
+    assert "hx-redirect" not in answer.headers
+    assert 'id="refusal"' in answer.text
+    assert "Your session ended" in answer.text
+    assert 'href="/login?next=/desk/book%3Freason%3Dx"' in answer.text
     foreign = {"HX-Request": "true", "HX-Current-URL": "https://evil.example/desk"}
     elsewhere = await browser.get("/desk/patients?q=Ali", headers=foreign)
-    assert elsewhere.headers["hx-redirect"] == "/login?next=/desk"
+    assert 'href="/login?next=/desk"' in elsewhere.text
 
 
 async def test_signing_in_again_never_leads_to_an_address_that_only_takes_forms(

@@ -21,16 +21,20 @@ WRONG_WAY = (
     " Nothing was changed. Go back to the page and try again from there."
 )
 """A 405 in words: an address asked for with a method it does not take."""
+SIGNED_OUT = "Your session ended, so this part of the page could not be updated."
+"""A live update's refusal when the session has ended (the page keeps what it holds)."""
 
 
 def page_exception_handlers(services: WebServices) -> ExceptionHandlersMap:
     """Every error a page can meet rendered as a page: the API's problem, never its JSON."""
 
     def domain_error(request: Request, exc: HduceError) -> Response[Any]:
-        if isinstance(exc, SessionEnded) and not request.headers.get("hx-request"):
+        if isinstance(exc, SignInRequired) and request.headers.get("hx-request"):
+            return _signed_out_here(request, services)
+        if isinstance(exc, SessionEnded):
             return _sign_in_again(request, services, exc)
         if isinstance(exc, SignInRequired):
-            return go(request, f"/login?next={quote(_here(request), safe='/')}")
+            return go(request, _sign_in_address(request))
         response = _error_page(request, services, exc.status_code, exc.title, exc.detail)
         response.headers.update(error_headers(exc))
         return response
@@ -112,6 +116,28 @@ def _sign_in_again(request: Request, services: WebServices, exc: SessionEnded) -
         login="",
         typed=exc.extra["typed"],
     )
+
+
+def _signed_out_here(request: Request, services: WebServices) -> Response[str]:
+    """A live update asked for signed out: the reason where its fragment goes, and a link.
+
+    The page stays as it is (what its forms hold included); the link signs in in a new tab,
+    after which the page's next update works again.
+    """
+    return render(
+        request,
+        services,
+        "_refusal.html",
+        title="Sign in",
+        status_code=SignInRequired.status_code,
+        detail=SIGNED_OUT,
+        sign_in=_sign_in_address(request),
+    )
+
+
+def _sign_in_address(request: Request) -> str:
+    """The sign-in page, leading back to this page once signed in."""
+    return f"/login?next={quote(_here(request), safe='/')}"
 
 
 def _here(request: Request) -> str:
