@@ -797,3 +797,31 @@ def test_a_live_update_after_the_session_ended_keeps_the_form_and_offers_to_sign
             (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
         )
         page.locator("#slots button[name=starts_at]").first.wait_for()
+
+
+def test_a_form_left_open_when_someone_else_signs_in_is_shown_to_copy_not_saved(
+    server: str, settings: Settings
+) -> None:
+    # Seen: another person signed in in a second tab; Save in the first answered 403 "did not
+    # come from this site" and the typed text was lost.
+    database = settings.database.url
+    first = in_thread(add_account(database, "patient", "Alma", "Berg", "active"))
+    second = in_thread(add_account(database, "patient", "Bo", "Carl", "active"))
+    with launched() as chromium:
+        page = signed_in_page(chromium, server, first)
+        page.goto("/portal/account")
+        page.get_by_label("Address").fill("12 Quiet Lane")
+        other = page.context.new_page()
+        other.goto("/login")
+        other.get_by_label("E-mail or username").fill(second)
+        other.get_by_label("Password").fill(PASSWORD)
+        other.get_by_role("button", name="Sign in").click()
+        other.wait_for_url(f"{server}/portal")
+        page.get_by_role("button", name="Save my profile").click()
+        page.wait_for_load_state()
+        assert "The session this page was opened in has ended" in page.inner_text("main")
+        typed = page.get_by_role("region", name="What you typed (not saved)")
+        assert typed.get_by_label("Address").input_value() == "12 Quiet Lane"
+        assert accessibility_problems(page) == []
+        other.goto("/portal/account")
+        assert other.get_by_label("Address").input_value() == ""  # not saved as the second

@@ -369,3 +369,27 @@ async def test_an_address_opened_the_wrong_way_says_so_in_plain_words_with_a_way
             assert jargon not in shown, (address, jargon, shown)
         assert "This page cannot be opened this way" in shown
         assert f'<a href="{back}">' in shown, shown
+
+
+async def test_a_form_sent_after_another_sign_in_in_the_browser_is_shown_not_saved(
+    clinic: Clinic,
+) -> None:
+    # Seen: someone else signed in in a second tab; the first tab's Save answered 403 "did not
+    # come from this site" and the typed text was lost. It must never be saved as the other.
+    _, first = await signed_in(clinic, "patient")
+    token = await first.csrf("/portal/account")
+    _, second = await signed_in(clinic, "patient")
+    first.cookies = dict(second.cookies)  # one browser: the second sign-in's cookies now
+    form = {"csrf_token": token, "address": "12 <Quiet> Lane", "first_name": "Ann"}
+    referer = {"Referer": "http://testserver.local/portal/account"}
+    answer = await first.request("POST", "/portal/account", data=form, headers=referer)
+    assert answer.status_code == 401, answer.text
+    assert "did not come from this site" not in answer.text
+    assert "The session this page was opened in has ended" in answer.text
+    assert 'action="/login"' in answer.text
+    assert 'name="next" value="/portal/account"' in answer.text
+    assert "12 &lt;Quiet&gt; Lane" in answer.text
+    assert token not in answer.text
+    me = await clinic.client.get("/api/v1/users/me", headers=bearer(second))
+    assert me.json()["address"] is None  # nothing saved as the one signed in now
+    assert (await first.get("/portal/account")).status_code == 200  # still signed in

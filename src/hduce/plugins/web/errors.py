@@ -16,7 +16,9 @@ class SignInRequired(HduceError):
 
 
 class SessionEnded(SignInRequired):
-    """A form of a signed-in page sent after its session ended (signed out, or revoked).
+    """A form of a signed-in page sent after its session ended: shown, never applied.
+
+    Ended: signed out, revoked, or replaced by another sign-in in the same browser.
 
     `extra["typed"]`: the (label, text) pairs typed in the form, shown beside the sign-in form.
     """

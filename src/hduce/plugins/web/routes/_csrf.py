@@ -23,13 +23,20 @@ TOO_LARGE_PAGE = "too_large_page"
 """Route `opt` key: `async (request, services) -> page` shown for a form over the route's body
 limit (its token unread, the page changes nothing); without it, the error page."""
 ANONYMOUS_FORM = "anonymous_form"
-"""Route `opt` key: a form sent signed out (sign in, register). Elsewhere, a signed-out form
-with a token came from a page of a session that has ended since: it asks to sign in again."""
+"""Route `opt` key: a form sent signed out (sign in, register). Elsewhere, a form with the token
+of another session came from a page of a session that has ended since (signed out, or another
+sign-in in the browser): it asks to sign in again."""
 SIGN_OUT = "sign_out"
 """Route `opt` key: the sign-out form. Sent signed out (the session ended meanwhile), it has
 nothing left to guard nor to save: it goes on to its handler, which leads to sign in."""
 SECRET = frozenset({FIELD, "code", "totp_code"})
 """Fields never shown back (nor any whose name says password)."""
+SESSION_ENDED = "Your session ended, so this was not saved: sign in again to go on."
+SESSION_REPLACED = (
+    "The session this page was opened in has ended (someone signed in again in this browser"
+    " since), so this was not saved: sign in again to go on."
+)
+"""A form of a signed-in page sent once its session was replaced: never saved as the other."""
 TYPED_FIELDS = "typed_fields"
 """Field forms.js adds to a form sent: the names and labels of the fields a person types in
 (no hidden ones), in the form's order, as JSON."""
@@ -64,13 +71,14 @@ async def check_csrf(request: Request, services: WebServices) -> None:
     if expected and isinstance(given, str) and hmac.compare_digest(expected, given):
         return
     signed_out = not isinstance(request.scope.get("user"), Principal)
-    if signed_out and request.route_handler.opt.get(SIGN_OUT):
+    opt = request.route_handler.opt
+    if signed_out and opt.get(SIGN_OUT):
         return
-    if given and signed_out and not request.route_handler.opt.get(ANONYMOUS_FORM):
-        raise SessionEnded(
-            "Your session ended, so this was not saved: sign in again to go on.",
-            typed=_typed(form),
-        )
+    if given and not opt.get(ANONYMOUS_FORM) and not opt.get(SIGN_OUT):
+        # Same-site only (the cookies are SameSite=Lax): a page of an earlier session, signed
+        # out since or, signed in, replaced by another sign-in in this browser (another tab).
+        said = SESSION_ENDED if signed_out else SESSION_REPLACED
+        raise SessionEnded(said, typed=_typed(form))
     raise CsrfRefused("This form has expired or did not come from this site; reload the page.")
 
 
