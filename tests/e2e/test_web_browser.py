@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import aiomqtt
 import asyncpg
@@ -359,6 +359,29 @@ def launched() -> Iterator[Any]:
             chromium.close()
 
 
+class Opened(NamedTuple):
+    """A page open on an offer: the patient's page and e-mail address, the doctor's id and the
+    offer's choice value."""
+
+    page: Any
+    email: str
+    doctor_id: str
+    offer: str
+
+
+@contextmanager
+def on_a_page_with_an_offer(
+    base: str, database: str, patient: str, doctor: str, path: str
+) -> Iterator[Opened]:
+    """A new patient called `patient` signed in on `path`, a new doctor `doctor` offering visits."""
+    email = in_thread(add_account(database, "patient", *patient.split(), "active"))
+    doctor_id, offer = a_doctors_offer(base, database, doctor, "Check-up")
+    with launched() as chromium:
+        page = signed_in_page(chromium, base, email)
+        page.goto(path)
+        yield Opened(page, email, doctor_id, offer)
+
+
 def a_doctors_offer(base: str, database: str, name: str, type_name: str) -> tuple[str, str]:
     """A new doctor called `name` and a visit type `type_name` (made unique) with them.
 
@@ -641,11 +664,10 @@ def test_a_refused_live_update_shows_its_reason_where_the_fragment_goes(
     # Seen: htmx dropped every 4xx answer, so a practitioner deactivated while the booking page
     # was open left "Choose a visit type first." in place and said nothing.
     base, database = server, settings.database.url
-    patient_email = in_thread(add_account(database, "patient", "Iris", "Vale", "active"))
-    doctor_id, offer = a_doctors_offer(base, database, "Otto Berg", "Check-up")
-    with launched() as chromium:
-        page = signed_in_page(chromium, base, patient_email)
-        page.goto("/portal/book")
+    with on_a_page_with_an_offer(
+        base, database, "Iris Vale", "Otto Berg", "/portal/book"
+    ) as opened:
+        page, doctor_id, offer = opened.page, opened.doctor_id, opened.offer
         admin = token_for(uuid.uuid4(), "admin")
         api(base, "POST", f"/api/v1/users/{doctor_id}/deactivate", admin, {})
         page.get_by_label("Visit type and practitioner").select_option(offer)
@@ -767,11 +789,8 @@ def test_a_live_update_after_the_session_ended_keeps_the_form_and_offers_to_sign
     # Seen: choosing a visit type after the session ended sent the whole tab to the sign-in
     # page, and the reason typed for the visit was gone.
     base, database = server, settings.database.url
-    patient_email = in_thread(add_account(database, "patient", "Oda", "Lund", "active"))
-    _, offer = a_doctors_offer(base, database, "Per Holm", "Check-up")
-    with launched() as chromium:
-        page = signed_in_page(chromium, base, patient_email)
-        page.goto("/portal/book")
+    with on_a_page_with_an_offer(base, database, "Oda Lund", "Per Holm", "/portal/book") as opened:
+        page, patient_email, offer = opened.page, opened.email, opened.offer
         page.get_by_label("Reason for the visit (optional)").fill("a rash on my arm")
         page.context.clear_cookies()
         page.get_by_label("Visit type and practitioner").select_option(offer)
@@ -825,3 +844,32 @@ def test_a_form_left_open_when_someone_else_signs_in_is_shown_to_copy_not_saved(
         assert accessibility_problems(page) == []
         other.goto("/portal/account")
         assert other.get_by_label("Address").input_value() == ""  # not saved as the second
+
+
+def test_a_form_refused_on_two_fields_marks_both_each_with_its_reason(
+    server: str, settings: Settings
+) -> None:
+    # Seen: two refused fields, the first alone marked (aria-invalid, the reason); the second
+    # looked accepted and its reason was never said.
+    database = settings.database.url
+    with on_a_page_with_an_offer(
+        server, database, "Eva Rask", "Jon Falk", "/portal/waitlist"
+    ) as on:
+        page = on.page
+        page.get_by_label("Visit type and practitioner").select_option(on.offer)
+        page.get_by_label("From the day").fill("1800-01-01")
+        page.get_by_label("Until the day").fill("3000-01-01")
+        page.get_by_role("button", name="Join the waitlist").click()
+        page.wait_for_load_state()
+        for label, said in (("From the day", "The first day"), ("Until the day", "The last day")):
+            field = page.get_by_label(label)
+            assert field.get_attribute("aria-invalid") == "true", label
+            described = (field.get_attribute("aria-describedby") or "").split()
+            reason = page.locator(f"#{described[0]}")
+            assert reason.inner_text().startswith(said), label
+            assert field.evaluate("(f, id) => f.nextElementSibling.id === id", described[0])
+        assert (
+            page.get_by_label("Visit type and practitioner").get_attribute("aria-invalid") is None
+        )
+        assert page.evaluate("document.activeElement.name") == "from_date"
+        assert accessibility_problems(page) == []

@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+from httpx import Response
 
 from hduce.core.config import Settings
 from tests.plugins.users.clinic import Clinic
@@ -277,13 +278,21 @@ async def test_a_form_sent_after_the_session_ended_asks_to_sign_in_and_shows_the
     form = {"csrf_token": token, "address": "12 <Quiet> Lane", "phone": ""}
     referer = {"Referer": "http://testserver.local/portal/account?from=menu"}
     answer = await browser.request("POST", "/portal/account", data=form, headers=referer)
+    asks_to_sign_in_again(answer, "Your session ended", "/portal/account?from=menu", token)
+
+
+def asks_to_sign_in_again(answer: Response, said: str, back: str, token: str) -> None:
+    """The sign-in page for a form of an ended session: `said`, leading `back`, the text shown.
+
+    The text: an address of "12 <Quiet> Lane"; `token`, the ended session's, is not shown again.
+    """
     assert answer.status_code == 401, answer.text
     assert "did not come from this site" not in answer.text
-    assert "Your session ended" in answer.text
+    assert said in answer.text
     assert 'action="/login"' in answer.text
-    assert 'name="next" value="/portal/account?from=menu"' in answer.text
+    assert f'name="next" value="{back}"' in answer.text
     assert "12 &lt;Quiet&gt; Lane" in answer.text
-    assert token not in answer.text  # the ended session's token is not shown again
+    assert token not in answer.text
 
 
 async def test_a_live_update_after_the_session_ended_leads_back_to_the_page(
@@ -383,13 +392,8 @@ async def test_a_form_sent_after_another_sign_in_in_the_browser_is_shown_not_sav
     form = {"csrf_token": token, "address": "12 <Quiet> Lane", "first_name": "Ann"}
     referer = {"Referer": "http://testserver.local/portal/account"}
     answer = await first.request("POST", "/portal/account", data=form, headers=referer)
-    assert answer.status_code == 401, answer.text
-    assert "did not come from this site" not in answer.text
-    assert "The session this page was opened in has ended" in answer.text
-    assert 'action="/login"' in answer.text
-    assert 'name="next" value="/portal/account"' in answer.text
-    assert "12 &lt;Quiet&gt; Lane" in answer.text
-    assert token not in answer.text
+    said = "The session this page was opened in has ended"
+    asks_to_sign_in_again(answer, said, "/portal/account", token)
     me = await clinic.client.get("/api/v1/users/me", headers=bearer(second))
     assert me.json()["address"] is None  # nothing saved as the one signed in now
     assert (await first.get("/portal/account")).status_code == 200  # still signed in

@@ -10,10 +10,8 @@ _CLOCK = re.compile(CLOCK)
 _WITH_OFFSET = re.compile(CLOCK + r"(\.[0-9]+)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)", re.IGNORECASE)
 
 
-def clock(value: object, what: str, like: str = "09:30", field: str = "") -> time | None:
+def clock(value: object, what: str, like: str = "09:30") -> time | None:
     """A time from a form field (`HH:MM` or `HH:MM:SS`); None when blank; 422 otherwise.
-
-    `field`: the form field's name, marked with the refusal (none when empty).
 
     A time with an offset (`09:00+05:00`, `09:00Z`) is refused in words: these times are on
     the clock of a time zone set apart (the practitioner's, the patient's), which an offset would
@@ -27,7 +25,7 @@ def clock(value: object, what: str, like: str = "09:30", field: str = "") -> tim
     said = f"{what} is not a time like {like}"
     if _WITH_OFFSET.fullmatch(text):
         said = f"{what}: {text} has a time offset; give the local time alone, like {like}"
-    raise BadInput.naming(field, said, "body", detail=said) if field else BadInput(said)
+    raise BadInput(said)
 
 
 def shown_clock(moment: time) -> str:

@@ -1,8 +1,11 @@
 """Refusals in words: a field's rule instead of the validator's message (regex, `$.path`)."""
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 from hduce.core.errors import FieldError, HduceError
+from hduce.plugins.web.errors import BadInput
 
 AT_FIELD = re.compile(r" - at `\$\.([A-Za-z_]+)")
 """Where msgspec's messages name the field they refuse."""
@@ -69,8 +72,43 @@ def _named(said: str) -> str:
     return NAMED.sub(lambda found: NAMES[found[1]], said)
 
 
-def refused_fields(exc: HduceError) -> tuple[str, ...]:
-    """The form fields a refusal names: msgspec's `$.field`, and each of its field errors' keys."""
+def field_reasons(exc: HduceError) -> dict[str, str]:
+    """The form fields a refusal names, each with why in words.
+
+    The fields: msgspec's `$.field` and the field errors' keys; why: the refusal's detail for
+    a field alone, else each field error's message. msgspec stops at a body's first invalid
+    field: an API refusal names one field at most; the web's own checks of several fields
+    (`each_field`) name every field they refuse.
+    """
     found = AT_FIELD.findall(exc.detail) if exc.status_code == 422 else []
-    keys = [e.key for e in exc.extra.get("errors", ()) if isinstance(e, FieldError) and e.key]
-    return tuple(dict.fromkeys([*found, *keys]))
+    said = {e.key: e.message for e in exc.extra.get("errors", ()) if isinstance(e, FieldError)}
+    names = list(dict.fromkeys([*found, *filter(None, said)]))
+    whole = in_words(exc.status_code, exc.detail)
+    if len(names) < 2:
+        return dict.fromkeys(names, whole)
+    return {name: _own_words(name, said.get(name), whole) for name in names}
+
+
+def _own_words(name: str, message: str | None, whole: str) -> str:
+    """A field's reason as a sentence: its rule for a validator's message (`in_words`)."""
+    if message is None:
+        return whole
+    words = in_words(422, f"{message} - at `$.{name}`")
+    return f"{words[0].upper()}{words[1:]}"
+
+
+def each_field(**checks: Callable[[], Any]) -> tuple[Any, ...]:
+    """Every form field's check run, by field name: their values in order, or one 422.
+
+    The 422 names each field refused: a form refused on two fields marks both, each with its
+    reason (not the first alone).
+    """
+    values, refusals = [], []
+    for name, check in checks.items():
+        try:
+            values.append(check())
+        except HduceError as exc:
+            refusals.append(FieldError(message=exc.detail, key=name, source="body"))
+    if refusals:
+        raise BadInput("; ".join(refusal.message for refusal in refusals), errors=refusals)
+    return tuple(values)

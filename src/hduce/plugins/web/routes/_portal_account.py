@@ -22,7 +22,7 @@ from hduce.plugins.web.routes._attachments import attachment
 from hduce.plugins.web.routes._booking import date_of
 from hduce.plugins.web.routes._clock import clock
 from hduce.plugins.web.routes._enabled import enabled
-from hduce.plugins.web.routes._field_errors import in_words
+from hduce.plugins.web.routes._field_errors import each_field, in_words
 from hduce.plugins.web.routes._notices import notice_of
 from hduce.plugins.web.routes._qr import qr_data_uri
 from hduce.plugins.web.routes._render import (
@@ -270,8 +270,10 @@ def _quiet_hours(start: str, end: str) -> tuple[time, time] | None:
     """Both times, or None when both are empty; 422 for one alone, a bad or an empty window."""
     if not start and not end:
         return None
-    first = clock(start, "the start of quiet hours", like="22:00", field="quiet_start")
-    last = clock(end, "the end of quiet hours", like="07:00", field="quiet_end")
+    first, last = each_field(
+        quiet_start=lambda: clock(start, "the start of quiet hours", like="22:00"),
+        quiet_end=lambda: clock(end, "the end of quiet hours", like="07:00"),
+    )
     if first is None or last is None:
         raise BadInput("Quiet hours need a start and an end time, like 22:00 and 07:00.")
     hours = first, last

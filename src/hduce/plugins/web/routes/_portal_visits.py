@@ -13,6 +13,7 @@ from hduce.core.errors import HduceError
 from hduce.core.security import Principal
 from hduce.plugins.web.errors import BadInput
 from hduce.plugins.web.routes._booking import date_of, desk_of, split_offer
+from hduce.plugins.web.routes._field_errors import each_field
 from hduce.plugins.web.routes._notices import notice_of
 from hduce.plugins.web.routes._render import form_page, go, typed, viewer
 from hduce.plugins.web.routes._reschedule import move_from_form, reschedule_page
@@ -64,9 +65,11 @@ async def join(request: Request, web: NamedDependency[WebServices]) -> Response[
     patient = viewer(request, Role.PATIENT)
     values = typed(await request.form(), WISH)
     try:
-        type_id, practitioner_id = split_offer(values["offer"])
-        from_date = date_of(values["from_date"], "the first day")
-        to_date = date_of(values["to_date"], "the last day")
+        (type_id, practitioner_id), from_date, to_date = each_field(
+            offer=lambda: split_offer(values["offer"]),
+            from_date=lambda: date_of(values["from_date"], "the first day"),
+            to_date=lambda: date_of(values["to_date"], "the last day"),
+        )
         if from_date is None or to_date is None:
             raise BadInput("give the first and the last day you could come")
         wish = WaitlistRequest(

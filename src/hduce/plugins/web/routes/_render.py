@@ -20,7 +20,7 @@ from hduce.core.numbers import shown_value
 from hduce.core.security import Principal
 from hduce.plugins.web.errors import PageForbidden, SignInRequired
 from hduce.plugins.web.routes._csrf import csrf_token
-from hduce.plugins.web.routes._field_errors import in_words, refused_fields
+from hduce.plugins.web.routes._field_errors import field_reasons, in_words
 from hduce.plugins.web.services import WebServices
 
 CSP = (
@@ -81,12 +81,19 @@ def alert(context: Context, text: str) -> Markup:
     """A form's refusal: the fields it names (`invalid`) go with it for `forms.js` to tie.
 
     That script marks those fields `aria-invalid`, points them at the reason and moves focus
-    to the first (else to the reason).
+    to the first (else to the reason). Several fields each get their own reason, which the
+    script moves beside its field (without it, they follow the refusal).
     """
-    fields = " ".join(context.get("invalid", ()))
+    invalid: dict[str, str] = context.get("invalid", {})
+    reasons = "".join(
+        f'<p class="error field-error" id="error-{escape(name)}" data-field="{escape(name)}">'
+        f"{escape(reason)}</p>"
+        for name, reason in invalid.items()
+        if len(invalid) > 1
+    )
     return Markup(
-        f'<p class="error" id="form-error" tabindex="-1" data-fields="{escape(fields)}"'
-        f' role="alert">{escape(text)}</p>'
+        f'<p class="error" id="form-error" tabindex="-1" data-fields="{escape(" ".join(invalid))}"'
+        f' role="alert">{escape(text)}</p>{reasons}'
     )
 
 
@@ -151,14 +158,16 @@ def refused(
 
     `said`: the page's own words for the refusal, instead of the API's detail.
     """
+    reasons = field_reasons(exc)
+    several = f"{len(reasons)} fields need changing: each is marked with the reason."
     response = render(
         request,
         services,
         template,
         title=title,
         status_code=exc.status_code,
-        error=said or in_words(exc.status_code, exc.detail),
-        invalid=refused_fields(exc),
+        error=said or (several if len(reasons) > 1 else in_words(exc.status_code, exc.detail)),
+        invalid=reasons,
         **context,
     )
     response.headers.update(error_headers(exc))

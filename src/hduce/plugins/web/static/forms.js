@@ -1,5 +1,6 @@
 // A refused form: the fields its reason names (data-fields) get aria-invalid and point at the
 // reason (aria-describedby), and focus moves to the first of them, else to the reason itself.
+// Refused on several fields, each field's own reason moves beside it and describes it.
 // A form sent names the fields typed in, for the sign-in page if the session ended meanwhile.
 (function () {
   "use strict";
@@ -21,12 +22,25 @@
     const names = (note.dataset.fields || "").split(" ").filter(Boolean);
     const form = names.length ? formOf(note) : null;
     const fields = form ? Array.from(form.elements).filter((e) => names.includes(e.name)) : [];
+    const reasons = ownReasons(note);
     for (const field of fields) {
+      const reason = reasons.get(field.name);
+      if (reason) field.after(reason);
       const ids = (field.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
       field.setAttribute("aria-invalid", "true");
-      field.setAttribute("aria-describedby", [note.id, ...ids].join(" "));
+      field.setAttribute("aria-describedby", [(reason || note).id, ...ids].join(" "));
     }
     (fields[0] || note).focus();
+  }
+
+  // A refusal of several fields is followed by each field's own reason (p.field-error).
+  function ownReasons(note) {
+    const reasons = new Map();
+    let next = note.nextElementSibling;
+    for (; next && next.matches("p.field-error"); next = next.nextElementSibling) {
+      reasons.set(next.dataset.field, next);
+    }
+    return reasons;
   }
 
   // A form sent after the session ended comes back beside the sign-in form with what was
