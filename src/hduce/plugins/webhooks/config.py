@@ -20,4 +20,5 @@ class WebhooksConfig(Section):
     send_concurrency: Positive = 3
     """Deliveries one process sends at once, one at most per webhook (keep it well below
     `worker.concurrency`): one more is put off for a moment, not queued in a task slot, so slow
-    receivers leave the workers to other tasks."""
+    receivers leave the workers to other tasks. Webhooks whose last attempt failed share at most
+    `send_concurrency - 1` of them: one is always left to webhooks whose receivers answer."""

@@ -85,10 +85,12 @@ class WebhookStore(SqlStore):
         )
         return [row["id"] for row in rows]
 
-    async def webhook_of(self, delivery_id: uuid.UUID) -> uuid.UUID | None:
-        """The webhook a delivery goes to; None if it is gone."""
-        return await self.db.fetchval(
-            "SELECT webhook FROM webhook_delivery WHERE id = $1", delivery_id
+    async def webhook_of(self, delivery_id: uuid.UUID) -> asyncpg.Record | None:
+        """The `id` and `consecutive_failures` of the webhook a delivery goes to; None if gone."""
+        return await self.db.fetchrow(
+            "SELECT w.id, w.consecutive_failures FROM webhook_delivery d "
+            "JOIN webhook w ON w.id = d.webhook WHERE d.id = $1",
+            delivery_id,
         )
 
     async def lock_due(self, delivery_id: uuid.UUID) -> asyncpg.Record | None:
