@@ -15,6 +15,9 @@ class WebhooksConfig(Section):
     """Wait before the first retry; doubled after each further failure."""
     retry_max: PositiveDuration = PositiveDuration(3600)
     """Longest wait between two attempts."""
+    rotation_grace: PositiveDuration = PositiveDuration(86400)
+    """How long, after an admin rotates a webhook's secret, deliveries are signed with the old
+    secret too (one `v1` signature each), for the receiver to switch without missing any."""
     disable_after_failures: Positive = 20
     """Consecutive failed attempts (across deliveries) after which a webhook is switched off."""
     send_concurrency: Positive = 3
