@@ -210,6 +210,7 @@ EXPECTED: dict[tuple[str, str], dict[str, dict[str | None, int]]] = {
     ("GET", "/api/v1/webhooks/{webhook_id}"): {SELF: ADMINS},
     ("PATCH", "/api/v1/webhooks/{webhook_id}"): {SELF: ADMINS},
     ("DELETE", "/api/v1/webhooks/{webhook_id}"): {SELF: ADMINS},
+    ("POST", "/api/v1/webhooks/{webhook_id}/rotate-secret"): {SELF: ADMINS},
     ("GET", "/api/v1/webhooks/{webhook_id}/deliveries"): {SELF: ADMINS},
 }
 

@@ -45,5 +45,6 @@ WEBHOOK_REQUESTS: dict[tuple[str, str], Sender] = {
     ("GET", ITEM): on_webhook("GET"),
     ("PATCH", ITEM): on_webhook("PATCH", body={"description": "matrix"}),
     ("DELETE", ITEM): on_webhook("DELETE"),
+    ("POST", f"{ITEM}/rotate-secret"): on_webhook("POST", "/rotate-secret"),
     ("GET", f"{ITEM}/deliveries"): on_webhook("GET", "/deliveries"),
 }

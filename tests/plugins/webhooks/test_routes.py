@@ -122,6 +122,14 @@ async def test_unknown_webhook_is_404_and_delete_removes(clinic: Clinic) -> None
     assert missing.headers["content-type"].startswith(PROBLEM_JSON)
 
 
+def production_service(clinic: Clinic) -> WebhookService:
+    """The webhooks service as production builds it (https to public hosts only)."""
+    env = clinic.client.app.plugins.get(WebhooksPlugin).env
+    grace = float(env.config.rotation_grace)
+    store, audit = WebhookStore(env.db), env.require(AuditLog)
+    return WebhookService(env.db, store, audit, https_only=True, rotation_grace=grace)
+
+
 @pytest.mark.parametrize(
     ("url", "words"),
     [
@@ -159,17 +167,14 @@ async def test_unknown_webhook_is_404_and_delete_removes(clinic: Clinic) -> None
 async def test_production_requires_https_to_a_public_host(
     clinic: Clinic, url: str, words: str
 ) -> None:
-    env = clinic.client.app.plugins.get(WebhooksPlugin).env
-    store, audit = WebhookStore(env.db), env.require(AuditLog)
-    service = WebhookService(env.db, store, audit, https_only=True)
+    service = production_service(clinic)
     refused = WebhookCreate(url=url, events=["appointment.*"])
     with pytest.raises(InvalidWebhook, match=words):
         await clinic.in_app(functools.partial(service.create, refused, by=uuid.uuid4()))
 
 
 async def test_production_takes_a_public_ipv4_through_nat64(clinic: Clinic) -> None:
-    env = clinic.client.app.plugins.get(WebhooksPlugin).env
-    service = WebhookService(env.db, WebhookStore(env.db), env.require(AuditLog), https_only=True)
+    service = production_service(clinic)
     taken = WebhookCreate(url="https://[64:ff9b::808:808]/in", events=["appointment.*"])
     created = await clinic.in_app(functools.partial(service.create, taken, by=uuid.uuid4()))
     assert created.url == taken.url
@@ -178,8 +183,7 @@ async def test_production_takes_a_public_ipv4_through_nat64(clinic: Clinic) -> N
 async def test_production_resolves_the_name_delivery_connects_to(clinic: Clinic) -> None:
     # The Unicode name went to getaddrinfo, whose IDNA 2003 codec refuses a label that long
     # once mapped (`ß` is `ss` there): a 500. The sender resolves httpx's IDNA 2008 form.
-    env = clinic.client.app.plugins.get(WebhooksPlugin).env
-    service = WebhookService(env.db, WebhookStore(env.db), env.require(AuditLog), https_only=True)
+    service = production_service(clinic)
     taken = WebhookCreate(url="https://" + "\u00df" * 40 + ".example.com/", events=["user.*"])
     created = await clinic.in_app(functools.partial(service.create, taken, by=uuid.uuid4()))
     assert created.url == taken.url

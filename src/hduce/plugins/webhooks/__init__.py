@@ -36,7 +36,10 @@ class WebhooksPlugin(HducePlugin):
         audit = env.require(AuditLog)
         store = WebhookStore(env.db)
         production = env.settings.is_production
-        self.service = WebhookService(env.db, store, audit, https_only=production)
+        grace = float(env.config.rotation_grace)
+        self.service = WebhookService(
+            env.db, store, audit, https_only=production, rotation_grace=grace
+        )
         self.sender = WebhookSender(env, store, audit, public_only=production)
         env.registry.add_closer(self.sender.aclose)
         handlers.subscribe(env.events, handlers.FanOut(env.db, env.events, store), self.sender)

@@ -42,6 +42,9 @@ class WebhookRead(Read, frozen=True):
     active: bool
     consecutive_failures: int
     disabled_reason: str | None
+    previous_secret_until: datetime | None
+    """Until when deliveries are signed with the secret before the last rotation too (null:
+    only the current secret signs)."""
     created_by: uuid.UUID
     created_at: datetime
     updated_at: datetime
@@ -51,6 +54,13 @@ class WebhookCreated(WebhookRead, frozen=True):
     """The new webhook with its signing secret: store it now, it is shown only this once."""
 
     secret: str
+
+
+class WebhookRotated(WebhookCreated, frozen=True):
+    """The webhook with its new signing secret, shown only this once.
+
+    The secret it replaced signs beside it until `previous_secret_until`.
+    """
 
 
 class WebhookList(msgspec.Struct, frozen=True, kw_only=True):

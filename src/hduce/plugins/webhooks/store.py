@@ -11,8 +11,11 @@ from hduce.core.schemas import Page
 from hduce.core.sql_store import SqlStore
 from hduce.plugins.webhooks.schemas import WebhookDeliveryRead
 
+PREVIOUS_SECRET_SIGNS = "previous_secret_until > now()"
+"""Whether the secret before the last rotation still signs (a condition on a `webhook` row)."""
 WEBHOOK_COLUMNS = (
     "id, url, events, description, active, consecutive_failures, disabled_reason, "
+    f"CASE WHEN {PREVIOUS_SECRET_SIGNS} THEN previous_secret_until END AS previous_secret_until, "
     "created_by, created_at, updated_at"
 )
 DELIVERY_COLUMNS = (
@@ -61,6 +64,19 @@ class WebhookStore(SqlStore):
             *changes.values(),
         )
 
+    async def rotate(
+        self, webhook_id: uuid.UUID, secret: str, *, grace: float
+    ) -> asyncpg.Record | None:
+        """Sign with `secret` from now on, and with the one it replaces for `grace` seconds."""
+        return await self.db.fetchrow(
+            "UPDATE webhook SET previous_secret = secret, secret = $2, "
+            "previous_secret_until = now() + make_interval(secs => $3), updated_at = now() "
+            f"WHERE id = $1 RETURNING {WEBHOOK_COLUMNS}",
+            webhook_id,
+            secret,
+            grace,
+        )
+
     async def delete(self, webhook_id: uuid.UUID) -> bool:
         """Remove a webhook and its delivery log; False if it did not exist."""
         row = await self.db.fetchrow("DELETE FROM webhook WHERE id = $1 RETURNING id", webhook_id)
@@ -85,17 +101,23 @@ class WebhookStore(SqlStore):
         )
         return [row["id"] for row in rows]
 
-    async def webhook_of(self, delivery_id: uuid.UUID) -> uuid.UUID | None:
-        """The webhook a delivery goes to; None if it is gone."""
-        return await self.db.fetchval(
-            "SELECT webhook FROM webhook_delivery WHERE id = $1", delivery_id
+    async def webhook_of(self, delivery_id: uuid.UUID) -> asyncpg.Record | None:
+        """The `id` and `consecutive_failures` of the webhook a delivery goes to; None if gone."""
+        return await self.db.fetchrow(
+            "SELECT w.id, w.consecutive_failures FROM webhook_delivery d "
+            "JOIN webhook w ON w.id = d.webhook WHERE d.id = $1",
+            delivery_id,
         )
 
     async def lock_due(self, delivery_id: uuid.UUID) -> asyncpg.Record | None:
-        """A due pending delivery with its webhook's url, secret and state, locked until commit."""
+        """A due pending delivery with its webhook's url, state and secrets, locked until commit.
+
+        `secrets`: the current one, then the one before the last rotation while it still signs.
+        """
         return await self.db.fetchrow(
             "SELECT d.id, d.webhook, d.event_id, d.event_name, d.payload::text AS body, "
-            "d.attempts, w.url, w.secret, w.active, w.consecutive_failures "
+            "d.attempts, w.url, w.active, w.consecutive_failures, array_remove(ARRAY[w.secret, "
+            f"CASE WHEN w.{PREVIOUS_SECRET_SIGNS} THEN w.previous_secret END], NULL) AS secrets "
             "FROM webhook_delivery d JOIN webhook w ON w.id = d.webhook "
             "WHERE d.id = $1 AND d.status = 'pending' "
             # A duplicate of an earlier due-event must not send a scheduled retry early.

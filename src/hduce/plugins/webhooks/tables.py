@@ -20,6 +20,7 @@ class Webhook(Table, tablename="webhook"):
     """An endpoint that receives the events matching its patterns, signed with its secret.
 
     The secret is kept as is: signing needs it (it is shown to the admin once, never again).
+    After a rotation the one it replaced signs beside it until `previous_secret_until`.
     """
 
     id = UUID(primary_key=True)
@@ -27,6 +28,8 @@ class Webhook(Table, tablename="webhook"):
     events = Array(base_column=Varchar(length=100))
     description = Text(default="")
     secret = Text()
+    previous_secret = Text(null=True, default=None)
+    previous_secret_until = Timestamptz(null=True, default=None)
     active = Boolean(default=True)
     consecutive_failures = Integer(default=0)
     disabled_reason = Text(null=True, default=None)

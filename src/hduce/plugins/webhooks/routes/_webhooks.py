@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from hduce.contracts.auth import Role
 from hduce.core.http import PageOffset, client_ip, problems
@@ -60,6 +60,17 @@ class WebhookController(Controller):
         """Change the URL, events or description; `active: true` re-enables a disabled webhook."""
         by, ip = principal.id, client_ip(request)
         return await webhooks.update(webhook_id, data, by=by, ip=ip)
+
+    @post("/{webhook_id:uuid}/rotate-secret", status_code=HTTP_200_OK, responses=problems(403, 404))
+    async def rotate_webhook_secret(
+        self,
+        webhook_id: FromPath[uuid.UUID],
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        webhooks: NamedDependency[WebhookService],
+    ) -> schemas.WebhookRotated:
+        """A new signing secret, shown only here; the old one signs too for `rotation_grace`."""
+        return await webhooks.rotate_secret(webhook_id, by=principal.id, ip=client_ip(request))
 
     @delete("/{webhook_id:uuid}", status_code=HTTP_204_NO_CONTENT, responses=problems(403, 404))
     async def delete_webhook(

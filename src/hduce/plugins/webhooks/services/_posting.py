@@ -80,7 +80,7 @@ class Poster:
         body = row["body"].encode()
         headers = {
             "Content-Type": "application/json",
-            SIGNATURE_HEADER: signature(row["secret"], int(time.time()), body),
+            SIGNATURE_HEADER: signature(row["secrets"], int(time.time()), body),
             "HDuce-Event": row["event_name"],
             "HDuce-Event-Id": str(row["event_id"]),
             "HDuce-Delivery": str(row["id"]),

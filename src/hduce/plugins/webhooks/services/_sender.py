@@ -7,8 +7,11 @@ stops mid-POST leaves a claim that expires; the `webhook.delivery_due` published
 then tries the delivery again.
 
 Nothing waits in a task slot for a slow receiver: a delivery first takes its webhook's one place
-and then one of the process's `send_concurrency` places, each within `ROOM_WAIT`; when either
-stays busy it is due again a little later (`WebhookDeliveryDue.busy` counts how often in a row).
+and then one of the process's `send_concurrency` places, each within `ROOM_WAIT`; when one stays
+busy it is due again a little later (`WebhookDeliveryDue.busy` counts how often in a row). A
+webhook whose last attempt failed (a hanging receiver's, each holding its place until `timeout`)
+also takes one of the `send_concurrency - 1` places failing webhooks share, so webhooks whose
+receivers answer always find one left.
 """
 
 import logging
@@ -52,7 +55,9 @@ class WebhookSender:
         self._audit = audit
         self._config = env.config
         self._poster = Poster(env.config, public_only=public_only)
-        self._places = Capacity(env.config.send_concurrency, "webhook deliveries in flight")
+        places = env.config.send_concurrency
+        self._places = Capacity(places, "webhook deliveries in flight")
+        self._failing_places = Capacity(places - 1, "failing webhooks' deliveries in flight")
         self._per_webhook: dict[uuid.UUID, Capacity] = {}
 
     async def aclose(self) -> None:
@@ -68,10 +73,13 @@ class WebhookSender:
         webhook = await self._store.webhook_of(delivery_id)
         if webhook is None:
             return
+        lanes = [self._webhook_place(webhook["id"])]
+        if webhook["consecutive_failures"]:
+            lanes.append(self._failing_places)
         async with AsyncExitStack() as places:
             try:
-                await places.enter_async_context(self._webhook_place(webhook).hold(ROOM_WAIT))
-                await places.enter_async_context(self._places.hold(ROOM_WAIT))
+                for lane in (*lanes, self._places):
+                    await places.enter_async_context(lane.hold(ROOM_WAIT))
             except Busy:  # due again a little later, its task slot left for other work
                 due = WebhookDeliveryDue(delivery_id=delivery_id, busy=busy + 1)
                 await self._events.publish(due, at=put_off_until(busy))

@@ -1,8 +1,12 @@
-"""The `HDuce-Signature` header: HMAC-SHA256 over `<unix time>.<body>` with the webhook's secret."""
+"""The `HDuce-Signature` header: HMAC-SHA256 over `<unix time>.<body>` with the webhook's secret.
+
+After a rotation the secret it replaced signs too, for a while: one `v1` each, as Stripe signs.
+"""
 
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 
 SIGNATURE_HEADER = "HDuce-Signature"
 
@@ -12,8 +16,11 @@ def new_secret() -> str:
     return "whsec_" + secrets.token_hex(32)
 
 
-def signature(secret: str, timestamp: int, body: bytes) -> str:
-    """The header value `t=<timestamp>,v1=<hex digest>` for one request body."""
+def signature(keys: Iterable[str], timestamp: int, body: bytes) -> str:
+    """The header value `t=<timestamp>,v1=<hex digest>[,v1=…]` for one request body.
+
+    One `v1` per secret in `keys`, in their order.
+    """
     signed = str(timestamp).encode() + b"." + body
-    digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={digest}"
+    digests = (hmac.new(key.encode(), signed, hashlib.sha256).hexdigest() for key in keys)
+    return ",".join([f"t={timestamp}", *(f"v1={digest}" for digest in digests)])

@@ -16,6 +16,7 @@ from hduce.plugins.webhooks.schemas import (
     WebhookDeliveryRead,
     WebhookList,
     WebhookRead,
+    WebhookRotated,
     WebhookUpdate,
 )
 from hduce.plugins.webhooks.services._addresses import (
@@ -37,12 +38,20 @@ class WebhookService:
     """The `webhooks` service bundle behind the admin routes; every change is audited."""
 
     def __init__(
-        self, db: Database, store: WebhookStore, audit: AuditLog, *, https_only: bool
+        self,
+        db: Database,
+        store: WebhookStore,
+        audit: AuditLog,
+        *,
+        https_only: bool,
+        rotation_grace: float,
     ) -> None:
+        """`rotation_grace`: seconds the secret a rotation replaces still signs beside the new."""
         self._db = db
         self._store = store
         self._audit_log = audit
         self._https_only = https_only
+        self._rotation_grace = rotation_grace
 
     async def create(
         self, data: WebhookCreate, *, by: uuid.UUID, ip: str | None = None
@@ -94,6 +103,19 @@ class WebhookService:
                 raise WebhookNotFound("no webhook with this id")
             await self._audit("webhook.updated", webhook_id, by, ip, changed=sorted(changes))
         return WebhookRead.from_row(row)
+
+    async def rotate_secret(
+        self, webhook_id: uuid.UUID, *, by: uuid.UUID, ip: str | None = None
+    ) -> WebhookRotated:
+        """A new signing secret (returned this once); the old one signs beside it for the grace."""
+        secret = new_secret()
+        async with self._db.transaction():
+            row = await self._store.rotate(webhook_id, secret, grace=self._rotation_grace)
+            if row is None:
+                raise WebhookNotFound("no webhook with this id")
+            until = row["previous_secret_until"].isoformat()
+            await self._audit("webhook.secret_rotated", webhook_id, by, ip, old_secret_until=until)
+        return WebhookRotated.from_row(row, secret=secret)
 
     async def delete(self, webhook_id: uuid.UUID, *, by: uuid.UUID, ip: str | None = None) -> None:
         """Remove a webhook and its delivery log."""
