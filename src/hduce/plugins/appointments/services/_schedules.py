@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from hduce.contracts.auth import CLINICAL_ROLES, Accounts
+from hduce.core.db import Database
 from hduce.core.errors import Conflict, NotFound
 from hduce.core.schemas import format_clock, parse_clock
 from hduce.core.security import Principal
@@ -19,6 +20,7 @@ from hduce.plugins.appointments.schemas import (
     WeeklyHoursItem,
 )
 from hduce.plugins.appointments.services._access import ensure_manages_schedule
+from hduce.plugins.appointments.services._audit import AppointmentAudit
 from hduce.plugins.appointments.services._availability import (
     Interval,
     LocalException,
@@ -60,10 +62,12 @@ def _rules(record: asyncpg.Record) -> ScheduleRules:
 
 @dataclass(frozen=True, eq=False)
 class Schedules:
-    """Reads and changes when practitioners work."""
+    """Reads and changes when practitioners work; each change is audited."""
 
+    db: Database
     store: ScheduleStore
     accounts: Accounts
+    audit: AppointmentAudit
 
     async def timezone(self, practitioner_id: uuid.UUID) -> str:
         """The practitioner's time zone (UTC until one is set)."""
@@ -121,7 +125,11 @@ class Schedules:
         ensure_manages_schedule(principal, practitioner_id)
         await self._ensure_practitioner(practitioner_id)
         weekly = [(w.weekday, parse_clock(w.start), parse_clock(w.end)) for w in data.weekly_hours]
-        await self.store.replace(practitioner_id, data.timezone, weekly)
+        async with self.db.transaction():
+            await self.store.replace(practitioner_id, data.timezone, weekly)
+            await self.audit.schedule(
+                "hours_set", principal, practitioner_id, timezone=data.timezone
+            )
         return await self.read(practitioner_id)
 
     async def add_exception(
@@ -130,16 +138,26 @@ class Schedules:
         """Record time off or extra hours on one date."""
         ensure_manages_schedule(principal, practitioner_id)
         await self._ensure_practitioner(practitioner_id)
-        record = await self.store.add_exception(
-            practitioner_id,
-            data.on_date,
-            data.kind,
-            None if data.start is None else parse_clock(data.start),
-            None if data.end is None else parse_clock(data.end),
-            data.reason,
-        )
-        if record is None:
-            raise Conflict(f"this {data.kind.replace('_', ' ')} is already recorded for that date")
+        async with self.db.transaction():
+            record = await self.store.add_exception(
+                practitioner_id,
+                data.on_date,
+                data.kind,
+                None if data.start is None else parse_clock(data.start),
+                None if data.end is None else parse_clock(data.end),
+                data.reason,
+            )
+            if record is None:
+                kind = data.kind.replace("_", " ")
+                raise Conflict(f"this {kind} is already recorded for that date")
+            await self.audit.schedule(
+                "exception_added",
+                principal,
+                practitioner_id,
+                exception_id=str(record["id"]),
+                on_date=data.on_date.isoformat(),
+                kind=data.kind,
+            )
         return _exception(record)
 
     async def delete_exception(
@@ -147,8 +165,12 @@ class Schedules:
     ) -> None:
         """Remove one exception."""
         ensure_manages_schedule(principal, practitioner_id)
-        if not await self.store.delete_exception(practitioner_id, exception_id):
-            raise NotFound("no such exception")
+        async with self.db.transaction():
+            if not await self.store.delete_exception(practitioner_id, exception_id):
+                raise NotFound("no such exception")
+            await self.audit.schedule(
+                "exception_removed", principal, practitioner_id, exception_id=str(exception_id)
+            )
 
     async def _ensure_practitioner(self, practitioner_id: uuid.UUID) -> None:
         entry = await self.accounts.get_account(practitioner_id)
