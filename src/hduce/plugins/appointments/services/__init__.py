@@ -69,7 +69,7 @@ class AppointmentServices:
         public_url = env.settings.server.public_url.rstrip("/")
         audit = AppointmentAudit(contracts.audit)
         types = AppointmentTypes(db, stores.types, events, accounts)
-        schedules = Schedules(db, stores.schedules, accounts, audit)
+        schedules = Schedules(db, config, stores.schedules, accounts, audit)
         tokens = ConfirmationTokens(env.settings.auth.jwt_secret)
         messages = PatientMessages(
             config, public_url, schedules, tokens, contracts.directory, contracts.notifier

@@ -12,6 +12,8 @@ from hduce.core.db import Database
 from hduce.core.errors import Conflict, NotFound
 from hduce.core.schemas import format_clock, parse_clock
 from hduce.core.security import Principal
+from hduce.plugins.appointments.config import AppointmentsConfig
+from hduce.plugins.appointments.errors import InvalidRequest
 from hduce.plugins.appointments.schemas import (
     AvailabilityRead,
     AvailabilityUpdate,
@@ -65,6 +67,7 @@ class Schedules:
     """Reads and changes when practitioners work; each change is audited."""
 
     db: Database
+    config: AppointmentsConfig
     store: ScheduleStore
     accounts: Accounts
     audit: AppointmentAudit
@@ -135,9 +138,10 @@ class Schedules:
     async def add_exception(
         self, principal: Principal, practitioner_id: uuid.UUID, data: ExceptionCreate
     ) -> ExceptionRead:
-        """Record time off or extra hours on one date."""
+        """Record time off or extra hours on one date, from today to `exception_horizon`."""
         ensure_manages_schedule(principal, practitioner_id)
         await self._ensure_practitioner(practitioner_id)
+        await self._ensure_within_reach(practitioner_id, data.on_date)
         async with self.db.transaction():
             record = await self.store.add_exception(
                 practitioner_id,
@@ -171,6 +175,20 @@ class Schedules:
             await self.audit.schedule(
                 "exception_removed", principal, practitioner_id, exception_id=str(exception_id)
             )
+
+    async def _ensure_within_reach(self, practitioner_id: uuid.UUID, on_date: date) -> None:
+        """422 naming `on_date` before today (the practitioner's) or beyond the horizon.
+
+        Past dates would never show again (the hours are read from today on), and far ones only
+        make every slot search read them.
+        """
+        zone = await self.timezone(practitioner_id)
+        today = datetime.now(ZoneInfo(zone)).date()
+        reach = max(self.config.exception_horizon, self.config.horizon)
+        last = today + timedelta(seconds=reach)
+        if not today <= on_date <= last:
+            message = f"from {today} (today in {zone}) to {last}"
+            raise InvalidRequest.naming("on_date", message, "body")
 
     async def _ensure_practitioner(self, practitioner_id: uuid.UUID) -> None:
         entry = await self.accounts.get_account(practitioner_id)
