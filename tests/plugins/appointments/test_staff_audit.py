@@ -8,6 +8,8 @@ from tests.plugins.appointments.helpers import (
     API,
     AS_IF_TODAY,
     book,
+    entry_of,
+    join_waitlist,
     open_practice,
     two_days_ahead_at,
 )
@@ -92,6 +94,23 @@ async def test_staff_changes_to_a_patients_appointments_are_audited(clinic: Clin
     ]
     verified = await clinic.client.get(f"{AUDIT}/verify", headers=admin.headers)
     assert verified.json()["ok"] is True, verified.text
+
+
+async def test_the_desk_claiming_a_waitlist_offer_for_a_patient_is_audited(
+    clinic: Clinic,
+) -> None:
+    practice = await open_practice(clinic)
+    holder, waiting = await clinic.member("patient"), await clinic.member("patient")
+    desk = await clinic.member("receptionist")
+    start = two_days_ahead_at(15)
+    freed = (await book(clinic, practice, holder, start)).json()["id"]
+    await join_waitlist(clinic, practice, waiting, start.date())
+    await post(clinic, holder, f"{freed}/cancel", {"reason": "away"})
+    offered = await entry_of(clinic, waiting)
+    claimed = await post(clinic, desk, f"waitlist/{offered['id']}/claim")
+
+    events = entries(await audited(clinic, practice.admin, subject_id=waiting.id))
+    assert events == [("appointments.booked", str(desk.id), {"appointment_id": claimed["id"]})]
 
 
 async def test_changes_to_a_practitioners_hours_and_time_off_are_audited(clinic: Clinic) -> None:

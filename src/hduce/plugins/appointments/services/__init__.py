@@ -87,6 +87,7 @@ class AppointmentServices:
             schedules,
             slots,
             followups,
+            audit,
         )
         in_flight = ClaimsInFlight(db)
         booking = Booking(
