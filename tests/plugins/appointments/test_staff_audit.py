@@ -99,10 +99,9 @@ async def test_staff_changes_to_a_patients_appointments_are_audited(clinic: Clin
 async def test_the_desk_claiming_a_waitlist_offer_for_a_patient_is_audited(
     clinic: Clinic,
 ) -> None:
-    practice = await open_practice(clinic)
+    start, practice = two_days_ahead_at(15), await open_practice(clinic)
     holder, waiting = await clinic.member("patient"), await clinic.member("patient")
     desk = await clinic.member("receptionist")
-    start = two_days_ahead_at(15)
     freed = (await book(clinic, practice, holder, start)).json()["id"]
     await join_waitlist(clinic, practice, waiting, start.date())
     await post(clinic, holder, f"{freed}/cancel", {"reason": "away"})
