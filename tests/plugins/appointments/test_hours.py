@@ -2,7 +2,8 @@
 
 import asyncio
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import asyncpg
 
@@ -111,3 +112,28 @@ async def test_the_same_exception_sent_twice_at_once_is_recorded_once(
     assert "already recorded" in answer["detail"]
     read = await clinic.client.get(hours, headers=doctor.headers)
     assert [e["on_date"] for e in read.json()["exceptions"]] == [str(day)]
+
+
+async def test_time_off_is_dated_from_the_practitioners_today_to_the_exceptions_horizon(
+    clinic: Clinic,
+) -> None:
+    zone = "Etc/GMT-14"  # UTC+14: its today is often UTC's tomorrow
+    practice = await open_practice(clinic, timezone=zone)
+    hours = f"{API}/availability/{practice.doctor.id}/exceptions"
+    today = datetime.now(ZoneInfo(zone)).date()
+    last = today + timedelta(days=730)  # `exception_horizon`'s default, beyond the test's horizon
+    for on_date in ("0001-01-01", "9999-12-31", today - timedelta(days=1), last + timedelta(1)):
+        off = {"on_date": str(on_date), "kind": "time_off"}
+        refused = await clinic.client.post(hours, json=off, headers=practice.admin.headers)
+        assert refused.status_code == 422, (on_date, refused.text)
+        assert refused.json()["errors"] == [
+            {
+                "message": f"from {today} (today in {zone}) to {last}",
+                "key": "on_date",
+                "source": "body",
+            }
+        ], on_date
+    for on_date in (today, last):
+        off = {"on_date": str(on_date), "kind": "time_off"}
+        added = await clinic.client.post(hours, json=off, headers=practice.admin.headers)
+        assert added.status_code == 201, (on_date, added.text)

@@ -14,6 +14,9 @@ class AppointmentsConfig(Section):
     """The same for staff booking for a patient (0: up to the start, e.g. a walk-in)."""
     horizon: PositiveDuration = PositiveDuration(90 * 86400)
     """How far into the future slots can be booked."""
+    exception_horizon: PositiveDuration = PositiveDuration(730 * 86400)
+    """How far ahead time off and extra hours can be recorded (from today, in the practitioner's
+    time zone); `horizon` if that is longer, so every bookable day can be taken off."""
     max_search_range: PositiveDuration = PositiveDuration(62 * 86400)
     """Longest `start`..`end` range of one free-slot search."""
     patient_cancel_notice: Duration = Duration(24 * 3600)

@@ -8,6 +8,7 @@ from hduce.contracts.notifications import Notifier
 from hduce.contracts.users import UserDirectory
 from hduce.core.plugin_env import PluginEnv
 from hduce.plugins.appointments.config import AppointmentsConfig
+from hduce.plugins.appointments.services._audit import AppointmentAudit
 from hduce.plugins.appointments.services._booking import Booking
 from hduce.plugins.appointments.services._claims import ClaimsInFlight
 from hduce.plugins.appointments.services._desk import BookingDesk
@@ -66,8 +67,9 @@ class AppointmentServices:
         """Wire the services around the plugin's env, its stores and the contracts it uses."""
         db, config, events, accounts = env.db, env.config, env.events, contracts.accounts
         public_url = env.settings.server.public_url.rstrip("/")
+        audit = AppointmentAudit(contracts.audit)
         types = AppointmentTypes(db, stores.types, events, accounts)
-        schedules = Schedules(stores.schedules, accounts)
+        schedules = Schedules(db, config, stores.schedules, accounts, audit)
         tokens = ConfirmationTokens(env.settings.auth.jwt_secret)
         messages = PatientMessages(
             config, public_url, schedules, tokens, contracts.directory, contracts.notifier
@@ -85,25 +87,24 @@ class AppointmentServices:
             schedules,
             slots,
             followups,
+            audit,
         )
         in_flight = ClaimsInFlight(db)
         booking = Booking(
-            db, config, stores.appointments, accounts, slots, followups, waitlist, in_flight
+            db, config, stores.appointments, accounts, slots, followups, waitlist, in_flight, audit
         )
         lifecycle = Lifecycle(
             db,
             config,
             events,
             stores.appointments,
-            contracts.audit,
+            audit,
             followups,
             waitlist,
             tokens,
             schedules,
         )
-        queries = AppointmentQueries(
-            config, stores.appointments, contracts.audit, contracts.directory
-        )
+        queries = AppointmentQueries(config, stores.appointments, audit, contracts.directory)
         return cls(
             types=types,
             schedules=schedules,

@@ -23,6 +23,7 @@ from hduce.plugins.appointments.services._access import (
     bookable_patient,
     ensure_visible,
 )
+from hduce.plugins.appointments.services._audit import AppointmentAudit
 from hduce.plugins.appointments.services._claims import ClaimsInFlight
 from hduce.plugins.appointments.services._followups import FollowUps
 from hduce.plugins.appointments.services._slots import SlotFinder
@@ -42,6 +43,7 @@ class Booking:
     followups: FollowUps
     waitlist: Waitlist
     in_flight: ClaimsInFlight
+    audit: AppointmentAudit
 
     async def book(self, principal: Principal, data: AppointmentCreate) -> AppointmentRow:
         """Book a free slot for the caller (a patient) or for the patient staff name.
@@ -80,6 +82,7 @@ class Booking:
                 lock=(data.practitioner_id, patient_id),
             )
             await self.followups.booked(row, booked_by=principal.id, zone=zone, plan=plan)
+            await self.audit.appointment(Status.BOOKED, principal, row)
             return row
 
         return await self.in_flight.claim(data.practitioner_id, visit, appointment_id, claim)
@@ -125,6 +128,7 @@ class Booking:
                 row, moved, plan, rescheduled_by=principal.id, zone=zone
             )
             await self.waitlist.offer(row)
+            await self.audit.appointment("rescheduled", principal, moved)
             return moved
 
         return await self.in_flight.claim(practitioner_id, visit, appointment_id, move)

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 from hduce.contracts.appointments import ANNOUNCING, AppointmentCancelled, AppointmentConfirmed
 from hduce.contracts.appointments import AppointmentStatus as Status
-from hduce.contracts.audit import AuditLog
 from hduce.core.db import Database
 from hduce.core.errors import Forbidden
 from hduce.core.events import EventBus
@@ -26,6 +25,7 @@ from hduce.plugins.appointments.services._access import (
     acts_as_patient,
     lock_visible,
 )
+from hduce.plugins.appointments.services._audit import AppointmentAudit
 from hduce.plugins.appointments.services._booking import ensure_patient_may_change
 from hduce.plugins.appointments.services._claims import claiming
 from hduce.plugins.appointments.services._followups import FollowUps, fact
@@ -78,7 +78,7 @@ class Lifecycle:
     config: AppointmentsConfig
     events: EventBus
     store: AppointmentStore
-    audit: AuditLog
+    audit: AppointmentAudit
     followups: FollowUps
     waitlist: Waitlist
     tokens: ConfirmationTokens
@@ -106,6 +106,7 @@ class Lifecycle:
             event = ANNOUNCING.get(step.target)
             if event is not None:
                 await self.events.publish(fact(event, changed, **{step.actor_field: principal.id}))
+            await self.audit.appointment(step.target, principal, changed)
         return changed
 
     async def _ensure_its_day(self, row: AppointmentRow, done: str) -> None:
@@ -143,6 +144,7 @@ class Lifecycle:
                 cancelled, "appointment_cancelled", reason=reason, by_patient=patient
             )
             await self.waitlist.offer(row)
+            await self.audit.appointment(Status.CANCELLED, principal, cancelled)
             return cancelled
 
         return await claiming(self.db, withdraw)
@@ -199,10 +201,5 @@ class Lifecycle:
         async with self.db.transaction():
             row = await lock_visible(self.store, principal, appointment_id)
             await self.store.set_notes(row.id, notes)
-            await self.audit.record(
-                "appointments.notes_updated",
-                actor_id=principal.id,
-                subject_id=row.patient,
-                detail={"appointment_id": str(row.id)},
-            )
+            await self.audit.appointment("notes_updated", principal, row)
             return await self.store.refetch(row.id)

@@ -8,7 +8,6 @@ from msgspec import UNSET
 from msgspec.structs import asdict
 
 from hduce.contracts.appointments import AppointmentFilter, AppointmentStatus
-from hduce.contracts.audit import AuditLog
 from hduce.contracts.users import UserDirectory
 from hduce.core.schemas import Page
 from hduce.core.security import Principal
@@ -16,6 +15,7 @@ from hduce.plugins.appointments.config import AppointmentsConfig
 from hduce.plugins.appointments.errors import InvalidRequest
 from hduce.plugins.appointments.schemas import AppointmentRead, ConfirmationRead
 from hduce.plugins.appointments.services._access import CLINICIANS, ensure_visible, sees_all
+from hduce.plugins.appointments.services._audit import AppointmentAudit
 from hduce.plugins.appointments.services._ical import calendar
 from hduce.plugins.appointments.services._messages import display_name
 from hduce.plugins.appointments.store import AppointmentRow, AppointmentStore
@@ -35,7 +35,7 @@ class AppointmentQueries:
 
     config: AppointmentsConfig
     store: AppointmentStore
-    audit: AuditLog
+    audit: AppointmentAudit
     directory: UserDirectory
 
     async def confirmation(
@@ -56,12 +56,7 @@ class AppointmentQueries:
         row = ensure_visible(principal, await self.store.get(appointment_id))
         clinician = principal.has_any_role(*CLINICIANS)
         if clinician:
-            await self.audit.record(
-                "appointments.read",
-                actor_id=principal.id,
-                subject_id=row.patient,
-                detail={"appointment_id": str(row.id)},
-            )
+            await self.audit.appointment("read", principal, row)
         return to_read(row, with_notes=clinician)
 
     async def ics(self, principal: Principal, appointment_id: uuid.UUID) -> bytes:

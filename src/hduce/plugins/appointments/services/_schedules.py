@@ -8,9 +8,12 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from hduce.contracts.auth import CLINICAL_ROLES, Accounts
+from hduce.core.db import Database
 from hduce.core.errors import Conflict, NotFound
 from hduce.core.schemas import format_clock, parse_clock
 from hduce.core.security import Principal
+from hduce.plugins.appointments.config import AppointmentsConfig
+from hduce.plugins.appointments.errors import InvalidRequest
 from hduce.plugins.appointments.schemas import (
     AvailabilityRead,
     AvailabilityUpdate,
@@ -19,6 +22,7 @@ from hduce.plugins.appointments.schemas import (
     WeeklyHoursItem,
 )
 from hduce.plugins.appointments.services._access import ensure_manages_schedule
+from hduce.plugins.appointments.services._audit import AppointmentAudit
 from hduce.plugins.appointments.services._availability import (
     Interval,
     LocalException,
@@ -60,10 +64,13 @@ def _rules(record: asyncpg.Record) -> ScheduleRules:
 
 @dataclass(frozen=True, eq=False)
 class Schedules:
-    """Reads and changes when practitioners work."""
+    """Reads and changes when practitioners work; each change is audited."""
 
+    db: Database
+    config: AppointmentsConfig
     store: ScheduleStore
     accounts: Accounts
+    audit: AppointmentAudit
 
     async def timezone(self, practitioner_id: uuid.UUID) -> str:
         """The practitioner's time zone (UTC until one is set)."""
@@ -121,25 +128,40 @@ class Schedules:
         ensure_manages_schedule(principal, practitioner_id)
         await self._ensure_practitioner(practitioner_id)
         weekly = [(w.weekday, parse_clock(w.start), parse_clock(w.end)) for w in data.weekly_hours]
-        await self.store.replace(practitioner_id, data.timezone, weekly)
+        async with self.db.transaction():
+            await self.store.replace(practitioner_id, data.timezone, weekly)
+            await self.audit.schedule(
+                "hours_set", principal, practitioner_id, timezone=data.timezone
+            )
         return await self.read(practitioner_id)
 
     async def add_exception(
         self, principal: Principal, practitioner_id: uuid.UUID, data: ExceptionCreate
     ) -> ExceptionRead:
-        """Record time off or extra hours on one date."""
+        """Record time off or extra hours on one date, from today to `exception_horizon`."""
         ensure_manages_schedule(principal, practitioner_id)
         await self._ensure_practitioner(practitioner_id)
-        record = await self.store.add_exception(
-            practitioner_id,
-            data.on_date,
-            data.kind,
-            None if data.start is None else parse_clock(data.start),
-            None if data.end is None else parse_clock(data.end),
-            data.reason,
-        )
-        if record is None:
-            raise Conflict(f"this {data.kind.replace('_', ' ')} is already recorded for that date")
+        await self._ensure_within_reach(practitioner_id, data.on_date)
+        async with self.db.transaction():
+            record = await self.store.add_exception(
+                practitioner_id,
+                data.on_date,
+                data.kind,
+                None if data.start is None else parse_clock(data.start),
+                None if data.end is None else parse_clock(data.end),
+                data.reason,
+            )
+            if record is None:
+                kind = data.kind.replace("_", " ")
+                raise Conflict(f"this {kind} is already recorded for that date")
+            await self.audit.schedule(
+                "exception_added",
+                principal,
+                practitioner_id,
+                exception_id=str(record["id"]),
+                on_date=data.on_date.isoformat(),
+                kind=data.kind,
+            )
         return _exception(record)
 
     async def delete_exception(
@@ -147,8 +169,26 @@ class Schedules:
     ) -> None:
         """Remove one exception."""
         ensure_manages_schedule(principal, practitioner_id)
-        if not await self.store.delete_exception(practitioner_id, exception_id):
-            raise NotFound("no such exception")
+        async with self.db.transaction():
+            if not await self.store.delete_exception(practitioner_id, exception_id):
+                raise NotFound("no such exception")
+            await self.audit.schedule(
+                "exception_removed", principal, practitioner_id, exception_id=str(exception_id)
+            )
+
+    async def _ensure_within_reach(self, practitioner_id: uuid.UUID, on_date: date) -> None:
+        """422 naming `on_date` before today (the practitioner's) or beyond the horizon.
+
+        Past dates would never show again (the hours are read from today on), and far ones only
+        make every slot search read them.
+        """
+        zone = await self.timezone(practitioner_id)
+        today = datetime.now(ZoneInfo(zone)).date()
+        reach = max(self.config.exception_horizon, self.config.horizon)
+        last = today + timedelta(seconds=reach)
+        if not today <= on_date <= last:
+            message = f"from {today} (today in {zone}) to {last}"
+            raise InvalidRequest.naming("on_date", message, "body")
 
     async def _ensure_practitioner(self, practitioner_id: uuid.UUID) -> None:
         entry = await self.accounts.get_account(practitioner_id)

@@ -23,6 +23,7 @@ from hduce.plugins.appointments.errors import (
 )
 from hduce.plugins.appointments.schemas import WaitlistCreate, WaitlistRead
 from hduce.plugins.appointments.services._access import bookable_patient, sees_all
+from hduce.plugins.appointments.services._audit import AppointmentAudit
 from hduce.plugins.appointments.services._followups import FollowUps, HoldExpired
 from hduce.plugins.appointments.services._schedules import Schedules
 from hduce.plugins.appointments.services._slots import SlotFinder
@@ -49,6 +50,7 @@ class Waitlist:
     schedules: Schedules
     slots: SlotFinder
     followups: FollowUps
+    audit: AppointmentAudit
 
     async def join(self, principal: Principal, data: WaitlistCreate) -> WaitlistRead:
         """Put a patient on the waitlist of a practitioner and type for a date range.
@@ -96,6 +98,7 @@ class Waitlist:
             await self.entries.set_status(entry_id, "booked")
             booked = await self.appointments.refetch(row.id)
             await self.followups.booked(booked, booked_by=principal.id)
+            await self.audit.appointment(Status.BOOKED, principal, booked)
         return booked
 
     async def leave(self, principal: Principal, entry_id: uuid.UUID) -> None:
