@@ -4,6 +4,8 @@ shared lock file deleted under it, and what its log says while PostgreSQL is dow
 import fcntl
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +16,7 @@ import psutil
 import pytest
 from tests.runtime.test_faults import _dead, embedded, http_status
 from tests.support.processes import (
+    REPO_ROOT,
     hduce_env,
     hduce_process,
     processes_using,
@@ -81,3 +84,43 @@ def test_both_servers_killed_are_restarted_each_on_its_own(tmp_path: Path) -> No
         assert {embedded(data_dir, name).pid for name in SERVERS}.isdisjoint(
             victim.pid for victim in victims
         )
+
+
+def test_a_deleted_users_lock_file_does_not_let_a_command_stop_the_servers_under_serve(
+    tmp_path: Path,
+) -> None:
+    """Regression: with `hduce-users.lock` deleted, the next command took itself for the servers'
+    only user and stopped them as it exited, under serve."""
+    with serving(tmp_path) as (data_dir, health, env):
+        running = {name: embedded(data_dir, name).pid for name in SERVERS}
+        for folder in ("pg", "nats"):
+            (data_dir / folder / "hduce-users.lock").unlink()
+        time.sleep(2.5)  # a watchdog tick or two
+        done = subprocess.run(
+            [sys.executable, "-m", "hduce", "user", "list"],
+            env=env,
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        time.sleep(1)
+        assert {name: embedded(data_dir, name).pid for name in SERVERS} == running
+        assert http_status(health) == 200
+
+
+def test_a_database_outage_logs_its_pool_refilling_in_one_line(tmp_path: Path) -> None:
+    """Regression: asyncpg logged "Failed to restore the pool connection floor" with a whole
+    traceback at each retry; the other outage messages are one line."""
+    with serving(tmp_path) as (data_dir, health, _):
+        log = tmp_path / "serve.log"
+        with starts_held_up(data_dir / "pg"):
+            kill([embedded(data_dir, "postgres")])
+            assert wait_until(lambda: "pool" in log.read_text(), timeout=15), log.read_text()
+            time.sleep(3)
+        assert wait_until(lambda: http_status(health) == 200, timeout=60)
+        text = log.read_text()
+        assert "connection floor" not in text, text[-3000:]
+        lines = [line for line in text.splitlines() if "database pool" in line]
+        assert lines and all("Traceback" not in line for line in lines), text[-3000:]

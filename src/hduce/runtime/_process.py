@@ -100,6 +100,20 @@ class SharedUse:
             fcntl.flock(fd, fcntl.LOCK_SH)
             self._fd = fd
 
+    def renew(self) -> None:
+        """Join again, under the directory's lock, if the lock file was deleted or replaced.
+
+        A lock held on a file no longer at `path` is invisible to a process joining later, which
+        would take itself for the last user and stop the server under this one; each user's
+        watchdog calls this every tick, so the file is back within one.
+        """
+        if self._fd is None or _same_file(self._fd, self.path):
+            return
+        with dir_lock(self.path.parent):
+            stale, self._fd = self._fd, None
+            self.join()
+            os.close(stale)
+
     def others(self) -> bool:
         """Whether another live process (or another object) uses the server too; as a user."""
         if self._fd is None:
@@ -117,3 +131,13 @@ class SharedUse:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    """Whether `path` names the file open as `fd`."""
+    try:
+        named = os.stat(path)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (held.st_dev, held.st_ino) == (named.st_dev, named.st_ino)

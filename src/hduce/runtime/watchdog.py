@@ -19,6 +19,9 @@ class Restartable(Protocol):
     def start(self) -> str:
         """Start (or join) the server and return its URL."""
 
+    def renew_use(self) -> None:
+        """Count again as a user if the shared lock file was deleted."""
+
 
 class Watchdog:
     """Polls each server and starts it again when it is gone; clients reconnect to the same URL.
@@ -68,6 +71,7 @@ class Watchdog:
             try:
                 if server.status().running:
                     backoff = self._initial_backoff
+                    server.renew_use()
                     continue
                 logger.error("embedded %s is not running; restarting it", name)
                 server.start()
