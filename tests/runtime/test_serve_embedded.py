@@ -1,14 +1,12 @@
 """`hduce serve` over its embedded servers, with real processes: both servers killed at once, the
 shared lock file deleted under it, and what its log says while PostgreSQL is down."""
 
-import fcntl
-import os
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from functools import partial
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from tests.support.processes import (
 )
 
 from hduce.runtime import free_port
+from hduce.runtime._process import dir_lock
 
 pytestmark = pytest.mark.faults
 
@@ -50,16 +49,10 @@ def serving(tmp_path: Path) -> Iterator[tuple[Path, str, dict[str, str]]]:
             process.kill()
 
 
-@contextmanager
-def starts_held_up(server_dir: Path) -> Iterator[None]:
+def starts_held_up(server_dir: Path) -> AbstractContextManager[None]:
     """Hold the server directory's lock, as a slow start (a long recovery) in another process
     does: a watchdog restarting that server waits for it."""
-    fd = os.open(server_dir, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
+    return dir_lock(server_dir)
 
 
 def kill(victims: list[psutil.Process]) -> None:
