@@ -117,3 +117,4 @@ def test_a_database_outage_logs_its_pool_refilling_in_one_line(tmp_path: Path) -
         assert "connection floor" not in text, text[-3000:]
         lines = [line for line in text.splitlines() if "database pool" in line]
         assert lines and all("Traceback" not in line for line in lines), text[-3000:]
+        assert all("]: database pool" not in line for line in lines), lines  # no request's id

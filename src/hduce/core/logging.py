@@ -50,9 +50,15 @@ class PoolRefillLine(logging.Filter):
         """False for that record, logged again as one `hduce.db` line; True for any other."""
         if record.exc_info is None or "connection floor" not in record.getMessage():
             return True
-        logging.getLogger("hduce.db").warning(
-            "database pool: cannot reopen its idle connections, retrying: %r", record.exc_info[1]
-        )
+        # asyncpg's refilling task copied the context of the request that started it.
+        token = request_id_var.set(None)
+        try:
+            logging.getLogger("hduce.db").warning(
+                "database pool: cannot reopen its idle connections, retrying: %r",
+                record.exc_info[1],
+            )
+        finally:
+            request_id_var.reset(token)
         return False
 
 
