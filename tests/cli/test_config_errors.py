@@ -189,3 +189,23 @@ def test_a_devices_metric_misspelt_or_a_bound_that_never_alerts_is_refused(
         code, output = run(["--config", str(config), *command], tmp_path)
         assert code == 2, output
         assert one_line(output).startswith(f"hduce: config error: {config}: {words}"), output
+
+
+@pytest.mark.parametrize("command", [["config", "check"], ["worker"]])
+def test_a_task_stream_age_under_the_duplicate_window_is_a_config_error(
+    tmp_path: Path, command: list[str], migrated: str, nats_url: str
+) -> None:
+    """Regression: `config check` accepted 30s and the start then failed with a NATS error."""
+    code, output = run(
+        command,
+        tmp_path,
+        DATABASE_URL=migrated,
+        HDUCE_NATS__URL=nats_url,
+        HDUCE_NATS__TASKS_MAX_AGE="30s",
+    )
+    assert code == 2, output
+    line = one_line(output)
+    assert line.startswith(
+        "hduce: config error: HDUCE_NATS__TASKS_MAX_AGE: `nats`: `tasks_max_age` must be at "
+        "least 2m"
+    ), output

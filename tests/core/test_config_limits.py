@@ -130,3 +130,12 @@ def test_trusted_proxies_take_addresses_networks_and_the_wildcard() -> None:
     proxies = '["127.0.0.1", "10.0.0.0/8", "::1", "fd00::/8", "*"]'
     settings = load(HDUCE_SERVER__TRUSTED_PROXIES=proxies)
     assert settings.server.trusted_proxies == ("127.0.0.1", "10.0.0.0/8", "::1", "fd00::/8", "*")
+
+
+def test_a_stream_age_under_the_duplicate_window_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "hduce.toml"
+    path.write_text(DEV + '[nats]\nevents_max_age = "119s"\n', encoding="utf-8")
+    message = config_error(path)
+    assert message.startswith(f"{path}: `nats`: `events_max_age` must be at least 2m"), message
+    assert "HDUCE_NATS__EVENTS_MAX_AGE" in message and "got 119s" in message
+    assert load(HDUCE_NATS__TASKS_MAX_AGE="2m").nats.tasks_max_age == 120

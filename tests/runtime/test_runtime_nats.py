@@ -169,3 +169,23 @@ def test_a_server_runs_while_any_process_uses_it_whoever_started_it(store_dir: P
     assert worker.status().running, "the server the worker uses must survive"
     worker.release()
     assert not worker.status().running
+
+
+def test_a_deleted_users_lock_file_leaves_the_server_to_its_other_users(store_dir: Path) -> None:
+    """A user that joined before the lock file was deleted, asking after another user locked it
+    again (its watchdog tick), must see that user; and the one that locked it again stays one."""
+    first, second = EmbeddedNats(store_dir), EmbeddedNats(store_dir)
+    first.start()
+    second.start()
+    pid = first.status().pid
+    try:
+        (store_dir / "hduce-users.lock").unlink()
+        first.renew_use()
+        assert (store_dir / "hduce-users.lock").exists()
+        second.release()
+        assert first.status().pid == pid, "the other user's server was stopped"
+        assert first.sole_user
+    finally:
+        first.release()
+        second.release()
+    assert not first.status().running

@@ -39,6 +39,32 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class PoolRefillLine(logging.Filter):
+    """asyncpg's pool-refill traceback, at each retry while the database is down, as one line.
+
+    asyncpg logs "Failed to restore the pool connection floor" with the whole traceback; ours
+    names the error on one line, like the other outage messages.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for that record, logged again as one `hduce.db` line; True for any other."""
+        if record.exc_info is None or "connection floor" not in record.getMessage():
+            return True
+        # asyncpg's refilling task copied the context of the request that started it.
+        token = request_id_var.set(None)
+        try:
+            logging.getLogger("hduce.db").warning(
+                "database pool: cannot reopen its idle connections, retrying: %r",
+                record.exc_info[1],
+            )
+        finally:
+            request_id_var.reset(token)
+        return False
+
+
+POOL_REFILL_LINE = PoolRefillLine()
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line, with extras passed through `extra=`."""
 
@@ -85,6 +111,7 @@ def configure_logging(settings: LoggingSettings, *, production: bool) -> None:
     quiet_level = max(logging.WARNING, logging.getLevelName(settings.level))
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(quiet_level)
+    logging.getLogger("asyncpg.pool").addFilter(POOL_REFILL_LINE)  # added once: the same filter
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True

@@ -36,7 +36,7 @@ class Late(Generic[ContractT]):
 
 
 HealthCheck = Callable[[], Awaitable[HealthStatus]]
-CORE_HEALTH_CHECKS = ("database", "nats", "outbox", "tasks", "background", "workers")
+CORE_HEALTH_CHECKS = ("database", "nats", "outbox", "tasks", "background", "workers", "process")
 """The checks of the shared services `/health/detailed` always runs: no plugin takes their names."""
 NamedT = TypeVar("NamedT")
 

@@ -100,20 +100,61 @@ class SharedUse:
             fcntl.flock(fd, fcntl.LOCK_SH)
             self._fd = fd
 
+    def renew(self) -> None:
+        """Join again, under the directory's lock, if the lock file was deleted or replaced.
+
+        A lock held on a file no longer at `path` is invisible to a process joining later, which
+        would take itself for the last user and stop the server under this one; each user's
+        watchdog calls this every tick, so the file is back within one.
+        """
+        if self._fd is None or _same_file(self._fd, self.path):
+            return
+        with dir_lock(self.path.parent):
+            stale, self._fd = self._fd, None
+            self.join()
+            os.close(stale)
+
     def others(self) -> bool:
-        """Whether another live process (or another object) uses the server too; as a user."""
+        """Whether another live process (or another object) uses the server too; as a user.
+
+        After the lock file was deleted, users that locked it again (`renew`) hold the file now
+        at `path` and the others still the one this object holds: both are asked.
+        """
         if self._fd is None:
             raise RuntimeError("only a user can ask whether there are others")
-        try:
-            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if _locked_by_others(self._fd):
             return True
+        if _same_file(self._fd, self.path):
+            return False
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            return _locked_by_others(fd)
         finally:
-            fcntl.flock(self._fd, fcntl.LOCK_SH)  # a failed upgrade dropped the shared lock too
-        return False
+            os.close(fd)
 
     def leave(self) -> None:
         """Count no more (nothing if not a user)."""
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+def _locked_by_others(fd: int) -> bool:
+    """Whether another open file holds a lock on the file of `fd`; `fd` holds a shared one after."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_SH)  # a failed upgrade dropped the shared lock too
+    return False
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    """Whether `path` names the file open as `fd`."""
+    try:
+        named = os.stat(path)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (held.st_dev, held.st_ino) == (named.st_dev, named.st_ino)

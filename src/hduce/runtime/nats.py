@@ -65,6 +65,10 @@ class EmbeddedNats:
         with dir_lock(self.store_dir):
             return self._live_pid() is not None and not self._users.others()
 
+    def renew_use(self) -> None:
+        """Count again as a user if the shared lock file was deleted (see `SharedUse.renew`)."""
+        self._users.renew()
+
     @property
     def client_host(self) -> str:
         """Address clients dial: loopback when the server listens on every interface."""

@@ -88,6 +88,10 @@ class EmbeddedPostgres:
         with dir_lock(self.pgdata):
             return self._live_pid_file() is not None and not self._users.others()
 
+    def renew_use(self) -> None:
+        """Count again as a user if the shared lock file was deleted (see `SharedUse.renew`)."""
+        self._users.renew()
+
     @property
     def socket_dir(self) -> Path:
         """Directory for the unix socket: pgdata itself unless that path is too long."""

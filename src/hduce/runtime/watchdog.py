@@ -1,4 +1,4 @@
-"""Restart embedded servers that died (kill -9, OOM killer, crash) with backoff, from a thread."""
+"""Restart embedded servers that died (kill -9, OOM killer, crash) with backoff, from threads."""
 
 import logging
 import threading
@@ -19,11 +19,16 @@ class Restartable(Protocol):
     def start(self) -> str:
         """Start (or join) the server and return its URL."""
 
+    def renew_use(self) -> None:
+        """Count again as a user if the shared lock file was deleted."""
+
 
 class Watchdog:
     """Polls each server and starts it again when it is gone; clients reconnect to the same URL.
 
-    A server this process restarts is still shared: every live process using it keeps it running.
+    Each server has a thread of its own: two that died together are back after the longer of
+    their restarts, and a start that hangs holds up no other. A server this process restarts is
+    still shared: every live process using it keeps it running.
     """
 
     def __init__(
@@ -33,46 +38,49 @@ class Watchdog:
         initial_backoff: float = 1.0,
         max_backoff: float = 30.0,
     ) -> None:
-        self._servers = servers
         self._interval = interval
         self._initial_backoff = initial_backoff
         self._max_backoff = max_backoff
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="hduce-watchdog", daemon=True)
+        self._threads = [
+            threading.Thread(
+                target=self._watch, args=(name, server), name=f"hduce-watchdog-{name}", daemon=True
+            )
+            for name, server in servers.items()
+        ]
         self.restarts: dict[str, int] = dict.fromkeys(servers, 0)
 
     def start(self) -> None:
         """Start watching."""
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
 
     def stop(self) -> None:
         """Stop watching (before the servers are stopped on purpose)."""
         self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join()
+        for thread in self._threads:
+            if thread.is_alive():
+                thread.join()
 
-    def _run(self) -> None:
-        backoff = dict.fromkeys(self._servers, self._initial_backoff)
-        next_try = dict.fromkeys(self._servers, 0.0)
+    def _watch(self, name: str, server: Restartable) -> None:
+        backoff = self._initial_backoff
+        next_try = 0.0
         while not self._stop.wait(self._interval):
-            for name, server in self._servers.items():
-                if self._stop.is_set() or time.monotonic() < next_try[name]:
+            if time.monotonic() < next_try:
+                continue
+            try:
+                if server.status().running:
+                    backoff = self._initial_backoff
+                    server.renew_use()
                     continue
-                try:
-                    if server.status().running:
-                        backoff[name] = self._initial_backoff
-                        continue
-                    logger.error("embedded %s is not running; restarting it", name)
-                    server.start()
-                except Exception as exc:
-                    next_try[name] = time.monotonic() + backoff[name]
-                    logger.error(
-                        "embedded %s could not be restarted (next try in %.0fs): %s",
-                        name,
-                        backoff[name],
-                        exc,
-                    )
-                    backoff[name] = min(backoff[name] * 2, self._max_backoff)
-                else:
-                    self.restarts[name] += 1
-                    logger.warning("embedded %s restarted", name)
+                logger.error("embedded %s is not running; restarting it", name)
+                server.start()
+            except Exception as exc:
+                next_try = time.monotonic() + backoff
+                logger.error(
+                    "embedded %s could not be restarted (next try in %.0fs): %s", name, backoff, exc
+                )
+                backoff = min(backoff * 2, self._max_backoff)
+            else:
+                self.restarts[name] += 1
+                logger.warning("embedded %s restarted", name)

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 import msgspec
 import pytest
-from litestar import get
+from litestar import get, post
 from litestar.params import FromPath
 from litestar.testing import AsyncTestClient
 from litestar.types import ControllerRouterHandler
@@ -31,6 +31,18 @@ CLEAN_UP = 1.5
 def read_thing(thing_id: FromPath[int]) -> dict[str, int]:
     """Return the thing's id."""
     return {"id": thing_id}
+
+
+LEAKED: set["asyncio.Task[None]"] = set()
+
+
+@post("/things/leaks/{count:int}", sync_to_thread=False)
+def leak_tasks(count: FromPath[int]) -> None:
+    """Start `count` tasks that never end, in the app's loop (0: cancel those started)."""
+    for task in LEAKED:
+        task.cancel()
+    LEAKED.clear()
+    LEAKED.update(asyncio.create_task(asyncio.sleep(3600)) for _ in range(count))
 
 
 class ThingsPlugin(HducePlugin):
@@ -59,7 +71,7 @@ class ThingsPlugin(HducePlugin):
         return HealthStatus(ok=self.healthy, detail={"healthy": self.healthy})
 
     def route_handlers(self) -> Sequence[ControllerRouterHandler]:
-        return (read_thing,)
+        return (read_thing, leak_tasks)
 
 
 def with_metrics(settings: Settings, **config: str) -> Settings:
@@ -236,3 +248,24 @@ async def test_a_stuck_check_answers_at_its_deadline_and_cleans_up_in_the_backgr
         assert things.cleaned_up == 0
         await asyncio.sleep(CLEAN_UP + 0.2)
         assert things.cleaned_up == 1  # finished in the background, not dropped
+
+
+async def test_the_asyncio_task_count_shows_a_leak(
+    settings: Settings, admin: dict[str, str]
+) -> None:
+    async with app_with_things(with_metrics(settings, health_cache="0")) as (test_client, _):
+
+        async def tasks_reported() -> tuple[int, float]:
+            report = (await test_client.get("/health/detailed", headers=admin)).json()
+            metrics = (await test_client.get("/metrics", headers=admin)).text
+            (gauge,) = (line for line in metrics.splitlines() if line.startswith("hduce_asyncio"))
+            assert gauge.startswith("hduce_asyncio_tasks "), gauge
+            return report["checks"]["process"]["detail"]["asyncio_tasks"], float(gauge.split()[1])
+
+        before, _ = await tasks_reported()
+        assert (await test_client.post("/api/v1/things/leaks/50", headers=admin)).status_code == 201
+        try:
+            after, gauge = await tasks_reported()
+            assert after >= before + 50 and gauge >= before + 50, (before, after, gauge)
+        finally:
+            await test_client.post("/api/v1/things/leaks/0", headers=admin)

@@ -16,6 +16,8 @@ Positive = Annotated[int, msgspec.Meta(ge=1)]
 """A count or size of at least 1."""
 NonNegative = Annotated[int, msgspec.Meta(ge=0)]
 """A count or size where 0 means none (or no limit, as the key says)."""
+DUPLICATE_WINDOW = PositiveDuration(120)
+"""How long JetStream remembers a message id to drop a second publish of it (its default)."""
 
 
 class Section(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -124,6 +126,16 @@ class NatsSettings(Section):
     unknown_task_wait: PositiveDuration = PositiveDuration(60)
     """First wait before a task no process here knows is offered again (doubling each time)."""
     connect_timeout: PositiveDuration = PositiveDuration(10)
+
+    def __post_init__(self) -> None:
+        # A stream keeps message ids no longer than its messages: a shorter one would let a
+        # task or event the relay publishes again (after a lost reply) in twice.
+        for key in ("tasks_max_age", "events_max_age"):
+            if getattr(self, key) < DUPLICATE_WINDOW:
+                raise ValueError(
+                    f"`{key}` must be at least {DUPLICATE_WINDOW}, JetStream's duplicate window "
+                    f"(env HDUCE_NATS__{key.upper()}), got {getattr(self, key)}"
+                )
 
 
 class WorkerSettings(Section):

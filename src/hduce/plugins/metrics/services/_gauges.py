@@ -1,4 +1,4 @@
-"""Prometheus metrics for the pool, the outbox and tasks."""
+"""Prometheus metrics for the pool, the outbox, tasks and the event loop."""
 
 import time
 from typing import Any
@@ -15,6 +15,7 @@ OUTBOX_OLDEST_AGE = Gauge(
     "hduce_outbox_oldest_age_seconds", "Age of the oldest undispatched due event"
 )
 TASK_LAG = Gauge("hduce_task_consumer_lag", "Task messages waiting or unacknowledged")
+ASYNCIO_TASKS = Gauge("hduce_asyncio_tasks", "Asyncio tasks of this process (a leak only grows)")
 TASKS = Counter("hduce_tasks", "Tasks executed in this process", ["task", "outcome"])
 TASK_SECONDS = Histogram("hduce_task_duration_seconds", "Task execution time", ["task"])
 
@@ -35,6 +36,11 @@ def record_backlog(backlog: OutboxBacklog) -> None:
 def record_task_lag(lag: int) -> None:
     """Set the task lag gauge."""
     TASK_LAG.set(lag)
+
+
+def record_asyncio_tasks(count: int) -> None:
+    """Set the asyncio task gauge."""
+    ASYNCIO_TASKS.set(count)
 
 
 class TaskMetricsMiddleware(TaskiqMiddleware):

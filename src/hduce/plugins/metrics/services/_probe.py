@@ -11,7 +11,12 @@ from hduce.core.plugin_env import PluginEnv
 from hduce.core.registry import CORE_HEALTH_CHECKS, HealthStatus
 from hduce.plugins.metrics.config import MetricsConfig
 from hduce.plugins.metrics.schemas import HealthReport
-from hduce.plugins.metrics.services._gauges import record_backlog, record_pool, record_task_lag
+from hduce.plugins.metrics.services._gauges import (
+    record_asyncio_tasks,
+    record_backlog,
+    record_pool,
+    record_task_lag,
+)
 from hduce.plugins.metrics.store import HealthStore
 
 
@@ -114,6 +119,12 @@ class HealthProbe:
             for worker in live
         ]
         return HealthStatus(ok=bool(live), detail={"live": detail})
+
+    async def process(self) -> HealthStatus:
+        """This process's asyncio tasks: a count that keeps growing under a steady load leaks."""
+        count = len(asyncio.all_tasks())
+        record_asyncio_tasks(count)
+        return HealthStatus(ok=True, detail={"asyncio_tasks": count})
 
     async def _bounded(self, check: Callable[[], Awaitable[HealthStatus]]) -> HealthStatus:
         """The check's status, or "timed out" once `check_timeout` has passed.
