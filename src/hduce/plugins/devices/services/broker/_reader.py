@@ -61,11 +61,11 @@ class WholePacketReader:
     This loop reads each packet whole in two or three reads (`SizeCappedReader.read_packet`,
     the size checked from the header first), closes the connection on a packet that breaks
     MQTT 3.1.1 (`check_packet`), reads no faster than `packet_rate` (`Pace`), watches the
-    keepalive (`GRACE` x, [MQTT-3.1.2-24]) with one `Silence` timer, and offers every PUBLISH
-    to `publish_inline` first, which keeps a device's telemetry without a task. Every other
-    packet is decoded from the bytes read by amqtt's own classes, announced to amqtt's plugins
-    (`PACKET_RECEIVED`) and handled as amqtt does: a task per packet, CONNECT awaited. Errors
-    end the loop as in amqtt.
+    keepalive (`GRACE` x, [MQTT-3.1.2-24], from the last bytes received, read or not) with
+    one `Silence` timer, and offers every PUBLISH to `publish_inline` first, which keeps a
+    device's telemetry without a task. Every other packet is decoded from the bytes read by
+    amqtt's own classes, announced to amqtt's plugins (`PACKET_RECEIVED`) and handled as amqtt
+    does: a task per packet, CONNECT awaited. Errors end the loop as in amqtt.
 
     SUBSCRIBE and UNSUBSCRIBE are the exception: amqtt queues them, without a bound, for the
     broker's message loop, so a client pipelining them was read at `packet_rate` however long
@@ -116,6 +116,8 @@ class WholePacketReader:
         publishing: set[asyncio.Task[None]] = set()
         keepalive = session.keep_alive
         silence = Silence(keepalive * GRACE, self.handle_read_timeout) if keepalive > 0 else None
+        if silence is not None and (stream := reader.arrivals()) is not None:
+            silence.hear_arrivals(stream)  # a connection held back is not silent
         pace = Pace(self.packet_rate) if self.packet_rate > 0 else None
         try:
             while True:
