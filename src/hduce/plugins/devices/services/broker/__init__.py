@@ -232,6 +232,7 @@ class DeviceBroker:
             "clients": self.connected(),
             "devices_online": self.presence.online(),
             **self._refusals(),
+            **(self._broker.backlog() if self._broker is not None else {}),
             "spool_waiting": len(ingest.waiting),
             "spool_bytes": ingest.spool.live_bytes,
             "spool_capacity_bytes": ingest.spool.max_bytes,

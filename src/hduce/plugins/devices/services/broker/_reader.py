@@ -100,11 +100,18 @@ class WholePacketReader:
     stop: Callable[[], Awaitable[None]]
     _pending_subscriptions: "asyncio.Queue[Any]"
     _pending_unsubscriptions: "asyncio.Queue[Any]"
+    _publishing: set["asyncio.Task[None]"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._pending_subscriptions = asyncio.Queue(PENDING_PACKETS)
         self._pending_unsubscriptions = asyncio.Queue(PENDING_PACKETS)
+        self._publishing = set()
+
+    @property
+    def publishes_pending(self) -> int:
+        """QoS 0/1 PUBLISHes read and being handled (at `PENDING_PUBLISHES`, reading stops)."""
+        return len(self._publishing)
 
     async def _reader_loop(self) -> None:
         session, reader, ready = self.session, self.reader, self._reader_ready
@@ -113,7 +120,7 @@ class WholePacketReader:
         if session.delivered_message_queue.maxsize == 0:  # before the broker waits on it
             session.delivered_message_queue = asyncio.Queue(PENDING_PUBLISHES)
         running: collections.deque[asyncio.Task[None]] = collections.deque()
-        publishing: set[asyncio.Task[None]] = set()
+        publishing = self._publishing
         keepalive = session.keep_alive
         silence = Silence(keepalive * GRACE, self.handle_read_timeout) if keepalive > 0 else None
         if silence is not None and (stream := reader.arrivals()) is not None:

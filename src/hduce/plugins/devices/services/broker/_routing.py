@@ -9,6 +9,8 @@ from amqtt.contexts import Action
 from amqtt.mqtt.constants import QOS_1, QOS_2
 from amqtt.session import Session
 
+from hduce.plugins.devices.services.broker._reader import PENDING_PUBLISHES
+
 PENDING_BROADCASTS = 64
 """Messages waiting to be routed to subscribers, at most: at that many the clients' messages
 wait in their sessions' bounded queues, and their connections are not read."""
@@ -81,6 +83,26 @@ class BoundedRouting(Broker):
         super().__init__(*args, **kwargs)
         self._subscriptions = FilterTable()
         self._broadcast_queue = asyncio.Queue(PENDING_BROADCASTS)
+
+    def backlog(self) -> dict[str, int]:
+        """Messages read from clients and not yet routed: where back-pressure shows.
+
+        The routing queue (of `PENDING_BROADCASTS`), the PUBLISHes connections are handling or
+        have queued for the broker, and the connections not read meanwhile (held back).
+        """
+        pending, held = 0, 0
+        for session, handler in list(self._sessions.values()):
+            if session.transitions.state != "connected":
+                continue  # no client loop takes from its queue until it is back
+            handling = getattr(handler, "publishes_pending", 0)
+            pending += handling + session.delivered_message_queue.qsize()
+            held += handling >= PENDING_PUBLISHES
+        return {
+            "routing_queue": self._broadcast_queue.qsize(),
+            "routing_queue_capacity": PENDING_BROADCASTS,
+            "publishes_pending": pending,
+            "connections_held_back": held,
+        }
 
     async def push(self, topic: str, data: bytes, qos: int) -> None:
         """Deliver one of the app's messages to the subscribers of `topic` now."""
