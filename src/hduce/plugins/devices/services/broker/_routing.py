@@ -2,6 +2,7 @@
 
 import asyncio
 from collections import deque
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from amqtt.broker import Broker
@@ -38,6 +39,7 @@ class FilterTable(dict[str, list[tuple[Session, int]]]):
     def __init__(self) -> None:
         super().__init__()
         self._by_head: dict[str, set[str]] = {}
+        self._next_iteration: list[str] | None = None
 
     def __setitem__(self, topic_filter: str, subscribers: list[tuple[Session, int]]) -> None:
         self._by_head.setdefault(_head(topic_filter), set()).add(topic_filter)
@@ -57,6 +59,18 @@ class FilterTable(dict[str, list[tuple[Session, int]]]):
     def candidates(self, topic: str) -> list[str]:
         """The filters that may match `topic`: its first two levels, or a wildcard there."""
         return [*self._by_head.get(_head(topic), ()), *self._by_head.get(_ANY, ())]
+
+    def iterate_next_over(self, filters: Iterable[str]) -> None:
+        """Make the next iteration over the table yield only `filters` (those still held).
+
+        For amqtt's loop over every filter at CONNECT (`RetainedThroughAcl`): armed right
+        before it, with nothing awaited in between, so no other iteration comes first.
+        """
+        self._next_iteration = [f for f in filters if f in self]
+
+    def __iter__(self) -> Iterator[str]:
+        narrowed, self._next_iteration = self._next_iteration, None
+        return iter(narrowed) if narrowed is not None else super().__iter__()
 
     def __repr__(self) -> str:
         return f"<{len(self)} topic filters>"
