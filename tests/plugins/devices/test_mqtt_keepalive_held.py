@@ -11,6 +11,7 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator
 
+import asyncpg
 import pytest
 
 from hduce.core.config import Settings
@@ -64,6 +65,32 @@ async def test_a_device_the_broker_holds_back_stays_connected(
                 await pings
         writer.transport.abort()
     assert acknowledged == [(PUBACK, n.to_bytes(2, "big")) for n in range(1, len(values) + 1)]
+    query = "SELECT count(*) AS n FROM reading WHERE device = $1 HAVING count(*) >= $2"
+    row = await eventually(clinic, query, uuid.UUID(device), len(values))
+    assert row["n"] == len(values)
+
+
+async def test_a_device_publishing_while_the_database_is_locked_stays_connected(
+    clinic: Clinic, raw_pool: asyncpg.Pool, admin: Member, patient: Member
+) -> None:
+    """Its telemetry is acknowledged once spooled; stored once the lock is gone."""
+    device, secret = await register(clinic, admin, patient)
+    values = [80, 81, 82, 83]
+    reader, writer = await asyncio.open_connection("127.0.0.1", broker_port(clinic))
+    client = QosClient(reader, writer)
+    try:
+        await client.send(connect_packet(f"locked-{device}", device, secret, keep_alive=2))
+        assert (await client.read())[0] == CONNACK
+        async with raw_pool.acquire() as connection, connection.transaction():
+            await connection.execute("LOCK TABLE reading IN SHARE MODE")
+            for n, value in enumerate(values):
+                await client.send(publishes(device, [value], first_id=n + 1))
+                await asyncio.sleep(1)
+            answers = [await client.read(timeout=15) for _ in values]
+            assert client.still_open()
+    finally:
+        writer.transport.abort()
+    assert answers == [(PUBACK, n.to_bytes(2, "big")) for n in range(1, len(values) + 1)]
     query = "SELECT count(*) AS n FROM reading WHERE device = $1 HAVING count(*) >= $2"
     row = await eventually(clinic, query, uuid.UUID(device), len(values))
     assert row["n"] == len(values)
