@@ -186,3 +186,38 @@ async def test_pushes_are_not_delayed_by_a_status_flood_while_many_filters_are_h
         hoarder.drop()
     # Before: not within 60 s. The flood still takes the CPU it is paced to (2 cores, shared).
     assert took < 5, f"the push took {took:.1f} s"
+
+
+async def test_health_shows_the_routing_backlog_a_flood_builds_and_drains(
+    clinic: Clinic, admin: Member
+) -> None:
+    device, secret = await register(clinic, admin)
+    port, stop, status = broker_port(clinic), asyncio.Event(), f"devices/{device}/status"
+    floods = [
+        asyncio.create_task(flood(port, f"bl-{device}-{n}", device, secret, status, stop, b"on"))
+        for n in range(4)
+    ]
+    seen = []
+    try:
+        deadline = time.monotonic() + 2
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+            seen.append((await clinic.health_detailed()).json()["checks"]["mqtt"]["detail"])
+    finally:
+        stop.set()
+        await asyncio.gather(*floods)
+    assert {d["routing_queue_capacity"] for d in seen} == {PENDING_BROADCASTS}
+    assert 0 < max(d["routing_queue"] for d in seen) <= PENDING_BROADCASTS
+    assert 0 < max(d["publishes_pending"] for d in seen) <= 4 * 2 * PENDING_PUBLISHES
+    assert 0 < max(d["connections_held_back"] for d in seen) <= 4
+    await until_drained(clinic)
+
+
+async def until_drained(clinic: Clinic) -> None:
+    """Wait until /health/detailed shows nothing waiting to be routed."""
+    async with asyncio.timeout(10):
+        while True:
+            detail = (await clinic.health_detailed()).json()["checks"]["mqtt"]["detail"]
+            if (detail["routing_queue"], detail["publishes_pending"]) == (0, 0):
+                return
+            await asyncio.sleep(0.1)

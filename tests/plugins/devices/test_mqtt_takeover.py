@@ -101,6 +101,10 @@ async def test_connections_racing_with_one_client_id_leave_one_serving_it(
         survivor = clients[closed.index(False)]
         await subscribe(survivor, commands)
         await assert_commanded(clinic, survivor, device, b"to the survivor")
+        broker = amqtt_of(clinic)
+        sessions = await clinic.in_app(asyncio.sleep, 0, list(broker.sessions.values()))
+        kept = [(s.client_id, s.transitions.state) for s, _ in sessions if s.username == device]
+        assert kept == [(device, "connected")], "one session for the client id, the survivor's"
     finally:
         for client in clients:
             client.drop()

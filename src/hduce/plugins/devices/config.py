@@ -127,6 +127,9 @@ class DevicesConfig(Section):
     share the next (best when devices wait for each acknowledgement)."""
     batch_size: Positive = 500
     """Most messages written in one transaction."""
+    writer_stuck_after: PositiveDuration = PositiveDuration(30)
+    """`/health/detailed` reports the telemetry writer stuck when messages wait and it has
+    stored none for this long (a statement blocked without failing)."""
     max_future_skew: PositiveDuration = PositiveDuration(300)
     """How far a reading's `ts` may be ahead of the server clock (pre-2000 is invalid too)."""
     ranges: dict[str, Range] = msgspec.field(default_factory=default_ranges)

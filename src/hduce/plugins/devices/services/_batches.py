@@ -51,11 +51,15 @@ class BatchWriter:
         alerts: AlertRules,
         spool: Spool,
         batch_size: int,
+        stuck_after: float,
     ) -> None:
         self._db = db
         self._store = store
         self._alerts = alerts
         self._batch_size = batch_size
+        self._stuck_after = stuck_after
+        self._working_since: float | None = None
+        """When the writer last started on what waits, or stored a batch; None: idle."""
         self.spool = spool
         self.waiting: collections.deque[Held] = collections.deque()
         self._unflushed: collections.deque[Unflushed] = collections.deque()
@@ -75,8 +79,10 @@ class BatchWriter:
         """Write batches until `finish` is called and everything spooled before it is stored."""
         failures = 0
         while True:
+            self._working_since = None
             await self._woken()
             self._wake.clear()
+            self._working_since = time.monotonic()
             while self.waiting or self._invalid.counts:
                 if len(self.waiting) < self._batch_size // 8 and not self._finishing:
                     # A few messages wait a moment for more: fewer, fuller transactions leave
@@ -103,10 +109,25 @@ class BatchWriter:
                     await asyncio.sleep(wait)
                     continue
                 failures, self.failing = 0, False
+                self._working_since = time.monotonic()
                 await self._release_flushed()
             await self._release_flushed()
             if self._finishing:
                 return
+
+    @property
+    def stuck(self) -> bool:
+        """Messages wait, and the writer has stored none for `stuck_after` seconds.
+
+        A statement that never returns (a lock held for ever, a server that stopped answering
+        within the statement deadline) raises nothing, so `failing` stays False meanwhile.
+        """
+        since = self._working_since
+        return (
+            bool(self.waiting)
+            and since is not None
+            and time.monotonic() - since > self._stuck_after
+        )
 
     async def _woken(self) -> None:
         """Wait for work, or until the oldest unflushed batch is due to be released."""

@@ -52,7 +52,8 @@ class TelemetryIngest(BatchWriter):
         spool: Spool,
         seen: Seen,
     ) -> None:
-        super().__init__(db, store, alerts, spool, config.batch_size)
+        stuck_after = float(config.writer_stuck_after)
+        super().__init__(db, store, alerts, spool, config.batch_size, stuck_after)
         self._seen = seen
         self._config = config
         self._max_skew = timedelta(seconds=float(config.max_future_skew))

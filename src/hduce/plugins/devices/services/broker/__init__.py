@@ -221,8 +221,8 @@ class DeviceBroker:
         """Listening, clients, spool use and message counts; unhealthy when stuck.
 
         Stuck: the spool is full (telemetry is not acknowledged; devices send it again later),
-        or the writer's last attempt failed (what is acknowledged is neither stored nor
-        alerted on meanwhile).
+        or the writer's last attempt failed, or it has stored nothing for `writer_stuck_after`
+        while messages wait (what is acknowledged is neither stored nor alerted on meanwhile).
         """
         ingest = self.ingest
         detail: dict[str, Any] = {
@@ -232,14 +232,16 @@ class DeviceBroker:
             "clients": self.connected(),
             "devices_online": self.presence.online(),
             **self._refusals(),
+            **(self._broker.backlog() if self._broker is not None else {}),
             "spool_waiting": len(ingest.waiting),
             "spool_bytes": ingest.spool.live_bytes,
             "spool_capacity_bytes": ingest.spool.max_bytes,
             "spool_full": ingest.full,
             "writer_failing": ingest.failing,
+            "writer_stuck": ingest.stuck,
             **{f"messages_{k}": v for k, v in sorted(ingest.counts.items())},
         }
-        ok = self.listening and not ingest.full and not ingest.failing
+        ok = self.listening and not (ingest.full or ingest.failing or ingest.stuck)
         return HealthStatus(ok=ok, detail=detail)
 
 

@@ -26,17 +26,39 @@ class Silence:
         self._seconds = seconds
         self._expired = expired
         self._last = self._loop.time()
+        self._stream: asyncio.StreamReader | None = None
         self._timer = self._loop.call_at(self._last + seconds, self._check)
 
     def heard(self) -> None:
         """A packet came in."""
         self._last = self._loop.time()
 
+    def hear_arrivals(self, stream: asyncio.StreamReader) -> None:
+        """Count the client heard when its bytes arrive on `stream`, read yet or not.
+
+        The reader does not read while it holds the connection back (its PUBLISHes being
+        handled, paced, its SUBSCRIBEs queued): the client's packets arrive meanwhile, and
+        counting only the packets read dropped a live client for the broker's own pause. While
+        the stream's buffer is full (its transport paused) bytes wait unread in the kernel: the
+        deadline is suspended then. A client that really went silent sends nothing, and is
+        dropped as before.
+        """
+        feed = stream.feed_data
+
+        def fed(data: bytes) -> None:
+            self._last = self._loop.time()
+            feed(data)
+
+        stream.feed_data = fed  # type: ignore[method-assign]
+        self._stream = stream
+
     def stop(self) -> None:
         """Stop watching (the connection ended)."""
         self._timer.cancel()
 
     def _check(self) -> None:
+        if self._stream is not None and self._stream._paused:  # the broker is behind, not it
+            self._last = self._loop.time()
         due = self._last + self._seconds
         if self._loop.time() >= due:
             self._expired()

@@ -38,6 +38,11 @@ class SizeCappedReader(ReaderAdapter):
         """Acknowledge EOF on the wrapped adapter."""
         self._inner.feed_eof()
 
+    def arrivals(self) -> asyncio.StreamReader | None:
+        """The TCP or TLS stream beneath, which takes bytes as they arrive; None: WebSocket."""
+        stream = getattr(self._inner, "_reader", None)
+        return stream if isinstance(stream, asyncio.StreamReader) else None
+
     async def read_packet(self) -> tuple[int, bytes] | None:
         """The next whole packet as (first byte, body), in two or three reads; None at EOF.
 

@@ -61,11 +61,11 @@ class WholePacketReader:
     This loop reads each packet whole in two or three reads (`SizeCappedReader.read_packet`,
     the size checked from the header first), closes the connection on a packet that breaks
     MQTT 3.1.1 (`check_packet`), reads no faster than `packet_rate` (`Pace`), watches the
-    keepalive (`GRACE` x, [MQTT-3.1.2-24]) with one `Silence` timer, and offers every PUBLISH
-    to `publish_inline` first, which keeps a device's telemetry without a task. Every other
-    packet is decoded from the bytes read by amqtt's own classes, announced to amqtt's plugins
-    (`PACKET_RECEIVED`) and handled as amqtt does: a task per packet, CONNECT awaited. Errors
-    end the loop as in amqtt.
+    keepalive (`GRACE` x, [MQTT-3.1.2-24], from the last bytes received, read or not) with
+    one `Silence` timer, and offers every PUBLISH to `publish_inline` first, which keeps a
+    device's telemetry without a task. Every other packet is decoded from the bytes read by
+    amqtt's own classes, announced to amqtt's plugins (`PACKET_RECEIVED`) and handled as amqtt
+    does: a task per packet, CONNECT awaited. Errors end the loop as in amqtt.
 
     SUBSCRIBE and UNSUBSCRIBE are the exception: amqtt queues them, without a bound, for the
     broker's message loop, so a client pipelining them was read at `packet_rate` however long
@@ -100,11 +100,18 @@ class WholePacketReader:
     stop: Callable[[], Awaitable[None]]
     _pending_subscriptions: "asyncio.Queue[Any]"
     _pending_unsubscriptions: "asyncio.Queue[Any]"
+    _publishing: set["asyncio.Task[None]"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._pending_subscriptions = asyncio.Queue(PENDING_PACKETS)
         self._pending_unsubscriptions = asyncio.Queue(PENDING_PACKETS)
+        self._publishing = set()
+
+    @property
+    def publishes_pending(self) -> int:
+        """QoS 0/1 PUBLISHes read and being handled (at `PENDING_PUBLISHES`, reading stops)."""
+        return len(self._publishing)
 
     async def _reader_loop(self) -> None:
         session, reader, ready = self.session, self.reader, self._reader_ready
@@ -113,9 +120,11 @@ class WholePacketReader:
         if session.delivered_message_queue.maxsize == 0:  # before the broker waits on it
             session.delivered_message_queue = asyncio.Queue(PENDING_PUBLISHES)
         running: collections.deque[asyncio.Task[None]] = collections.deque()
-        publishing: set[asyncio.Task[None]] = set()
+        publishing = self._publishing
         keepalive = session.keep_alive
         silence = Silence(keepalive * GRACE, self.handle_read_timeout) if keepalive > 0 else None
+        if silence is not None and (stream := reader.arrivals()) is not None:
+            silence.hear_arrivals(stream)  # a connection held back is not silent
         pace = Pace(self.packet_rate) if self.packet_rate > 0 else None
         try:
             while True:

@@ -2,12 +2,15 @@
 
 import asyncio
 from collections import deque
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from amqtt.broker import Broker
 from amqtt.contexts import Action
 from amqtt.mqtt.constants import QOS_1, QOS_2
 from amqtt.session import Session
+
+from hduce.plugins.devices.services.broker._reader import PENDING_PUBLISHES
 
 PENDING_BROADCASTS = 64
 """Messages waiting to be routed to subscribers, at most: at that many the clients' messages
@@ -36,6 +39,7 @@ class FilterTable(dict[str, list[tuple[Session, int]]]):
     def __init__(self) -> None:
         super().__init__()
         self._by_head: dict[str, set[str]] = {}
+        self._next_iteration: list[str] | None = None
 
     def __setitem__(self, topic_filter: str, subscribers: list[tuple[Session, int]]) -> None:
         self._by_head.setdefault(_head(topic_filter), set()).add(topic_filter)
@@ -55,6 +59,18 @@ class FilterTable(dict[str, list[tuple[Session, int]]]):
     def candidates(self, topic: str) -> list[str]:
         """The filters that may match `topic`: its first two levels, or a wildcard there."""
         return [*self._by_head.get(_head(topic), ()), *self._by_head.get(_ANY, ())]
+
+    def iterate_next_over(self, filters: Iterable[str]) -> None:
+        """Make the next iteration over the table yield only `filters` (those still held).
+
+        For amqtt's loop over every filter at CONNECT (`RetainedThroughAcl`): armed right
+        before it, with nothing awaited in between, so no other iteration comes first.
+        """
+        self._next_iteration = [f for f in filters if f in self]
+
+    def __iter__(self) -> Iterator[str]:
+        narrowed, self._next_iteration = self._next_iteration, None
+        return iter(narrowed) if narrowed is not None else super().__iter__()
 
     def __repr__(self) -> str:
         return f"<{len(self)} topic filters>"
@@ -81,6 +97,26 @@ class BoundedRouting(Broker):
         super().__init__(*args, **kwargs)
         self._subscriptions = FilterTable()
         self._broadcast_queue = asyncio.Queue(PENDING_BROADCASTS)
+
+    def backlog(self) -> dict[str, int]:
+        """Messages read from clients and not yet routed: where back-pressure shows.
+
+        The routing queue (of `PENDING_BROADCASTS`), the PUBLISHes connections are handling or
+        have queued for the broker, and the connections not read meanwhile (held back).
+        """
+        pending, held = 0, 0
+        for session, handler in list(self._sessions.values()):
+            if session.transitions.state != "connected":
+                continue  # no client loop takes from its queue until it is back
+            handling = getattr(handler, "publishes_pending", 0)
+            pending += handling + session.delivered_message_queue.qsize()
+            held += handling >= PENDING_PUBLISHES
+        return {
+            "routing_queue": self._broadcast_queue.qsize(),
+            "routing_queue_capacity": PENDING_BROADCASTS,
+            "publishes_pending": pending,
+            "connections_held_back": held,
+        }
 
     async def push(self, topic: str, data: bytes, qos: int) -> None:
         """Deliver one of the app's messages to the subscribers of `topic` now."""
