@@ -1,4 +1,8 @@
-"""`/fhir/R4/Appointment`: read, search, create (book) and update (status)."""
+"""`/fhir/R4/Appointment`: read, search, create (book) and update (status).
+
+A write answers as `Prefer: return=` asks: the resource (`representation`, the default), no
+body (`minimal`) or an `OperationOutcome`; always with its `ETag` (and a create's `Location`).
+"""
 
 from typing import Any
 
@@ -12,7 +16,10 @@ from hduce.plugins.fhir.errors import BadResource
 from hduce.plugins.fhir.routes._general import check_json_body
 from hduce.plugins.fhir.routes._interactions import read_route, search_route
 from hduce.plugins.fhir.routes._openapi import AppointmentWrite, FhirAppointment, fhir_responses
+from hduce.plugins.fhir.routes._outcome import operation_outcome
+from hduce.plugins.fhir.routes._parameters import preference
 from hduce.plugins.fhir.routes._responses import base_url, fhir_response
+from hduce.plugins.fhir.schemas import entity_tag, if_match
 from hduce.plugins.fhir.services import (
     APPOINTMENT_PARAMS,
     AppointmentService,
@@ -32,7 +39,7 @@ async def create_appointment(
     """Book: the same service as `POST /api/v1/appointments` (a taken slot answers 409)."""
     base = base_url(request)
     created = await enabled(fhir.appointments).create(principal, await _body(request), base)
-    response = fhir_response(created, status_code=201)
+    response = _written(request, created, "created", status_code=201)
     response.headers["Location"] = f"{base}/Appointment/{created['id']}"
     return response
 
@@ -48,10 +55,29 @@ async def update_appointment(
     principal: NamedDependency[Principal],
     fhir: NamedDependency[FhirServices],
 ) -> Response[bytes]:
-    """Change the status: confirm, check in, start, complete, no-show or cancel (see README)."""
+    """Change the status: confirm, check in, start, complete, no-show or cancel (see README).
+
+    With `If-Match: W/"<versionId>"`, only that version is changed (else 412).
+    """
     body = await _body(request)
-    updated = await enabled(fhir.appointments).update(principal, appointment_id, body)
-    return fhir_response(updated)
+    version = if_match(request.headers.get("if-match"))
+    updated = await enabled(fhir.appointments).update(principal, appointment_id, body, version)
+    return _written(request, updated, "updated")
+
+
+def _written(
+    request: Request, resource: dict[str, Any], done: str, status_code: int = 200
+) -> Response[bytes]:
+    """The answer to a write of `resource` as `Prefer: return=` asks (see the module)."""
+    asked = preference(request, "return")
+    if asked not in ("minimal", "operationoutcome"):
+        return fhir_response(resource, status_code)
+    version = resource["meta"]["versionId"]
+    said = f"{resource['resourceType']}/{resource['id']} {done} (version {version})"
+    body = operation_outcome(said, status_code) if asked == "operationoutcome" else None
+    response = fhir_response(body, status_code) if body else Response(b"", status_code=status_code)
+    response.headers["ETag"] = entity_tag(resource) or ""
+    return response
 
 
 async def _body(request: Request) -> Any:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from hduce.contracts.appointments import AppointmentStatus, AppointmentView, BookingRequest
 from hduce.plugins.fhir.errors import BadResource
 from hduce.plugins.fhir.schemas._slot_ids import SlotKey, slot_key
+from hduce.plugins.fhir.schemas._versions import meta
 
 if TYPE_CHECKING:
     from fhir.resources.R4B.appointment import Appointment
@@ -69,7 +70,7 @@ def appointment(view: AppointmentView) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "Appointment",
         "id": str(view.id),
-        "meta": {"lastUpdated": view.updated_at.isoformat()},
+        "meta": meta(view.updated_at),
         "status": TO_FHIR[view.status],
         "serviceType": [
             {

@@ -9,6 +9,7 @@ from hduce.contracts.auth import CLINICAL_ROLES, AccountStatus
 from hduce.contracts.users import Demographics
 from hduce.plugins.fhir.schemas._appointments import TYPE_SYSTEM
 from hduce.plugins.fhir.schemas._slot_ids import SlotKey, slot_id
+from hduce.plugins.fhir.schemas._versions import meta
 
 ROLE_SYSTEM = "urn:hduce:role"
 """The system of a practitioner's clinical role (`doctor`, `nurse`)."""
@@ -37,9 +38,9 @@ def practitioner_role(
             for role in sorted(person.roles & CLINICAL_ROLES)
         ],
     }
-    changed = _last_change(person, hours, listing)
-    if changed:
-        resource["meta"] = {"lastUpdated": changed}
+    changes = _changes(person, hours, listing)
+    if changes:
+        resource["meta"] = _meta(max(changes))
     if types:
         resource["extension"] = [{"url": TYPE_EXTENSION, "valueCoding": _coding(t)} for t in types]
     if person.specialty:
@@ -69,7 +70,7 @@ def schedule(
     resource: dict[str, Any] = {
         "resourceType": "Schedule",
         "id": ident,
-        "meta": {"lastUpdated": _last_change(person, hours, listing)},
+        "meta": _meta(max(_changes(person, hours, listing))),
         "active": bool(hours.weekly) and person.status == AccountStatus.ACTIVE,
         "actor": [
             {"reference": f"PractitionerRole/{ident}"},
@@ -96,13 +97,16 @@ def slot(time: SlotTime, offered: OfferedType) -> dict[str, Any]:
     }
 
 
-def _last_change(
+def _changes(
     person: Demographics, hours: PractitionerHours | None, listing: Sequence[OfferedType]
-) -> str | None:
-    """The latest change of the profile, the hours and the types listing the practitioner."""
+) -> list[datetime]:
+    """When the profile, the hours and each type listing the practitioner last changed."""
     own = (person.updated_at, hours and hours.updated_at)
-    changes = [t for t in own if t] + [t.updated_at for t in listing]
-    return _instant(max(changes)) if changes else None
+    return [t for t in own if t] + [t.updated_at for t in listing]
+
+
+def _meta(changed: datetime) -> dict[str, str]:
+    return meta(changed, _instant(changed))
 
 
 def _coding(offered: OfferedType) -> dict[str, str]:

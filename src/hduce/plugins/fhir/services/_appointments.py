@@ -12,7 +12,7 @@ from hduce.contracts.appointments import (
 from hduce.contracts.auth import STAFF_ROLES
 from hduce.core.errors import InvalidRequest
 from hduce.core.security import Principal
-from hduce.plugins.fhir.errors import BadResource
+from hduce.plugins.fhir.errors import BadResource, VersionConflict
 from hduce.plugins.fhir.schemas import (
     FROM_FHIR,
     LAST_UPDATED,
@@ -108,25 +108,42 @@ class AppointmentService:
         except InvalidRequest as exc:
             raise BadResource(_in_fhir_terms(exc.detail)) from None
 
-    async def update(self, principal: Principal, appointment_id: str, body: Any) -> dict[str, Any]:
+    async def update(
+        self, principal: Principal, appointment_id: str, body: Any, version: str | None = None
+    ) -> dict[str, Any]:
         """Apply the status change the body asks for with the REST API's rules (see README).
 
-        400 when the body's `id` is not the URL's or another element differs from the stored.
+        400 when the body's `id` is not the URL's or another element differs from the stored;
+        412 when `version` (an `If-Match`) is given and not the current `versionId`, also when
+        the appointment changes between this read and the change.
         """
         resource = validated(body)
         check_id(resource, appointment_id)
         current = await self._desk.get(principal, path_id(appointment_id, "Appointment"))
+        read = appointment(current)
+        if version is not None and version != read["meta"]["versionId"]:
+            raise VersionConflict(
+                f"If-Match: version {version} is not the current one ({read['meta']['versionId']})"
+                "; read the Appointment again"
+            )
         status = requested_status(resource, current)
         check_unchanged(body, resource, current, status)
         if status is None:
-            return appointment(current)
+            return read
+        since = current.updated_at if version is not None else None
         if status != AppointmentStatus.CANCELLED:
-            return appointment(await self._desk.change_status(principal, current.id, status))
+            changed = await self._desk.change_status(
+                principal, current.id, status, unchanged_since=since
+            )
+            return appointment(changed)
         reason = resource.cancelationReason.text if resource.cancelationReason else None
         if not reason:
             raise BadResource("cancelling needs cancelationReason.text")
         try:
-            return appointment(await self._desk.cancel(principal, current.id, reason))
+            cancelled = await self._desk.cancel(
+                principal, current.id, reason, unchanged_since=since
+            )
+            return appointment(cancelled)
         except InvalidRequest as exc:
             raise BadResource(_in_fhir_terms(exc.detail, CANCEL_ELEMENTS)) from None
 
