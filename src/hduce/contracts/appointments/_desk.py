@@ -103,9 +103,10 @@ class AppointmentFilter(msgspec.Struct, frozen=True, kw_only=True):
     start: datetime | None = None
     end: datetime | None = None
     updated_from: datetime | None = None
-    """Only appointments last changed at or after this instant."""
+    """Only appointments last changed at or after this instant (they, or their type: its name
+    shows with them)."""
     updated_before: datetime | None = None
-    """Only appointments last changed before this instant."""
+    """Only appointments last changed before this instant (the later of theirs and their type's)."""
     limit: int = 20
     offset: int = 0
 

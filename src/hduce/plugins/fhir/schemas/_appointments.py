@@ -65,12 +65,17 @@ NOT_TAKING_PART = frozenset({Status.CANCELLED, Status.NO_SHOW})
 """Statuses whose patient participant is `declined`: they take no part in the visit."""
 
 
-def appointment(view: AppointmentView) -> dict[str, Any]:
-    """An `Appointment`: status, type, start and end, patient and practitioner, the reason."""
+def appointment(view: AppointmentView, type_changed: datetime | None = None) -> dict[str, Any]:
+    """An `Appointment`: status, type, start and end, patient and practitioner, the reason.
+
+    Its type's name shows in it: its `meta` is the later of its own change and `type_changed`,
+    when its type last changed (None: its own only, for comparing bodies).
+    """
+    changed = max(view.updated_at, type_changed or view.updated_at)
     resource: dict[str, Any] = {
         "resourceType": "Appointment",
         "id": str(view.id),
-        "meta": meta(view.updated_at),
+        "meta": meta(changed),
         "status": TO_FHIR[view.status],
         "serviceType": [
             {

@@ -1,6 +1,8 @@
 """`Appointment` read, search, create (book) and update (status) through `AppointmentDesk`."""
 
 import re
+import uuid
+from datetime import datetime
 from typing import Any
 
 from hduce.contracts.appointments import (
@@ -41,9 +43,7 @@ APPOINTMENT_PARAMS: Filters = {
     "practitioner": Param("reference", "The practitioner: Practitioner/<id> or <id>"),
     "date": instants("When it starts"),
     "status": Param("token", f"The status: {', '.join(sorted(FROM_FHIR))}", ored=True),
-    LAST_UPDATED: instants(
-        "When the appointment itself last changed (not when its type was renamed since)"
-    ),
+    LAST_UPDATED: instants("When the appointment, or its type (its name shows), last changed"),
 }
 ELEMENTS = {
     "reason": "Appointment.description",
@@ -68,7 +68,8 @@ class AppointmentService:
     async def read(self, caller: Caller, appointment_id: str) -> dict[str, Any]:
         """One appointment the caller may see (else 404)."""
         ident = path_id(appointment_id, "Appointment")
-        return appointment(await self._desk.get(caller.principal, ident))
+        view = await self._desk.get(caller.principal, ident)
+        return appointment(view, (await self._type_changes())[view.type_id])
 
     async def search(self, caller: Caller, params: Params) -> Found:
         """Search by `patient`, `practitioner`, `date` (eq/ge/gt/le/lt) and `status`.
@@ -86,7 +87,8 @@ class AppointmentService:
             **search.window(),
         )
         found, total = await self._desk.search(caller.principal, query)
-        return [appointment(view) for view in found], total, search.page
+        changes = await self._type_changes() if found else {}
+        return [appointment(view, changes[view.type_id]) for view in found], total, search.page
 
     async def create(self, principal: Principal, body: Any, base_url: str) -> dict[str, Any]:
         """Book the slot the body describes through the booking service (taken: 409).
@@ -104,9 +106,10 @@ class AppointmentService:
             if request.type_id in lengths:  # else the booking service refuses the type
                 check_length(resource, request.starts_at, lengths[request.type_id])
         try:
-            return appointment(await self._desk.book(principal, request))
+            booked = await self._desk.book(principal, request)
         except InvalidRequest as exc:
             raise BadResource(_in_fhir_terms(exc.detail)) from None
+        return appointment(booked, (await self._type_changes())[booked.type_id])
 
     async def update(
         self, principal: Principal, appointment_id: str, body: Any, version: str | None = None
@@ -120,7 +123,8 @@ class AppointmentService:
         resource = validated(body)
         check_id(resource, appointment_id)
         current = await self._desk.get(principal, path_id(appointment_id, "Appointment"))
-        read = appointment(current)
+        type_changed = (await self._type_changes())[current.type_id]
+        read = appointment(current, type_changed)
         if version is not None and version != read["meta"]["versionId"]:
             raise VersionConflict(
                 f"If-Match: version {version} is not the current one ({read['meta']['versionId']})"
@@ -135,7 +139,7 @@ class AppointmentService:
             changed = await self._desk.change_status(
                 principal, current.id, status, unchanged_since=since
             )
-            return appointment(changed)
+            return appointment(changed, type_changed)
         reason = resource.cancelationReason.text if resource.cancelationReason else None
         if not reason:
             raise BadResource("cancelling needs cancelationReason.text")
@@ -143,9 +147,13 @@ class AppointmentService:
             cancelled = await self._desk.cancel(
                 principal, current.id, reason, unchanged_since=since
             )
-            return appointment(cancelled)
+            return appointment(cancelled, type_changed)
         except InvalidRequest as exc:
             raise BadResource(_in_fhir_terms(exc.detail, CANCEL_ELEMENTS)) from None
+
+    async def _type_changes(self) -> dict[uuid.UUID, datetime]:
+        """When each appointment type last changed (renamed: its appointments show the name)."""
+        return {offered.id: offered.updated_at for offered in await self._board.types()}
 
 
 def _in_fhir_terms(detail: str, elements: dict[str, str] = ELEMENTS) -> str:
