@@ -226,3 +226,23 @@ async def test_renaming_a_type_updates_its_appointments(clinic: Clinic) -> None:
     params = {"patient": str(patient.id), "_lastUpdated": f"ge{mark.isoformat()}"}
     assert await found(clinic, patient, "Appointment", **params) == [booked]
 
+
+async def test_removing_a_practitioner_from_a_type_updates_their_role(clinic: Clinic) -> None:
+    # A type that no longer listed them did not count: their role lost it, lastUpdated stayed.
+    admin = await clinic.member("admin")
+    practice = await open_practice(clinic, admin=admin)
+    doctor = practice.doctor.id
+    await last_changed_long_ago(clinic, practice)
+    mark = datetime.now(UTC)
+    removed = await clinic.client.patch(
+        f"/api/v1/appointments/types/{practice.type_id}",
+        json={"practitioner_ids": []},
+        headers=admin.headers,
+    )
+    assert removed.status_code == 200, removed.text
+    for kind in ("PractitionerRole", "Schedule"):
+        read = (await clinic.client.get(f"{BASE}/{kind}/{doctor}", headers=admin.headers)).json()
+        assert "extension" not in read and "serviceType" not in read, read
+        assert datetime.fromisoformat(read["meta"]["lastUpdated"]) >= mark, kind
+        ge = f"ge{mark.isoformat()}"
+        assert await found(clinic, admin, kind, _id=str(doctor), _lastUpdated=ge) == [str(doctor)]
