@@ -68,15 +68,17 @@ async def update_appointment(
 def _written(
     request: Request, resource: dict[str, Any], done: str, status_code: int = 200
 ) -> Response[bytes]:
-    """The answer to a write of `resource` as `Prefer: return=` asks (see the module)."""
+    """The answer to a write of `resource` (an `Appointment`) as `Prefer: return=` asks."""
     asked = preference(request, "return")
     if asked not in ("minimal", "operationoutcome"):
         return fhir_response(resource, status_code)
-    version = resource["meta"]["versionId"]
-    said = f"{resource['resourceType']}/{resource['id']} {done} (version {version})"
-    body = operation_outcome(said, status_code) if asked == "operationoutcome" else None
-    response = fhir_response(body, status_code) if body else Response(b"", status_code=status_code)
-    response.headers["ETag"] = entity_tag(resource) or ""
+    tag = entity_tag(resource)
+    headers = {"ETag": tag} if tag else {}
+    if asked == "minimal":
+        return Response(b"", status_code=status_code, headers=headers)
+    said = f"{resource['resourceType']}/{resource['id']} {done} (its ETag says the version)"
+    response = fhir_response(operation_outcome(said, status_code), status_code)
+    response.headers.update(headers)
     return response
 
 
