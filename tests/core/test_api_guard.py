@@ -73,8 +73,11 @@ async def test_a_bad_token_is_401_and_options_needs_none(
     rejected = await client.get("/api/v1/appointments/types", headers=forged)
     assert rejected.status_code == 401
     assert "invalid access token" in rejected.json()["detail"]
+    # No WWW-Authenticate (RFC 6750 section 3): clients could not tell a bad token from none.
+    assert rejected.headers["www-authenticate"] == 'Bearer error="invalid_token"'
     basic = await client.get("/api/v1/appointments/types", headers={"Authorization": "Basic eA=="})
     assert basic.status_code == 401
     assert "bearer access token is required" in basic.json()["detail"]
+    assert basic.headers["www-authenticate"] == "Bearer"
     allowed = await client.options("/api/v1/appointments/types")
     assert allowed.status_code == 204, allowed.text

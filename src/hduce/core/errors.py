@@ -100,7 +100,12 @@ def problem_response(
     headers: dict[str, str] | None = None,
     extra: Mapping[str, Any] | None = None,
 ) -> Response[bytes]:
-    """Render one problem+json response."""
+    """Render one problem+json response; a 401's says how to authenticate (`WWW-Authenticate`)."""
+    if status == 401:
+        # Here, not at the top: the security package's guards raise this module's errors.
+        from hduce.core.security.bearer import challenge
+
+        headers = {"WWW-Authenticate": challenge(request.scope), **(headers or {})}
     standard = msgspec.to_builtins(
         Problem(
             type=PROBLEM_TYPE_BASE + slug,

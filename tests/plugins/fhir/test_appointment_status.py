@@ -111,6 +111,18 @@ async def test_no_show_only_by_staff_and_after_the_start(clinic: Clinic) -> None
     assert await rest_status(clinic, appointment_id, patient) == "booked"
 
 
+async def test_a_no_show_patient_participant_did_not_take_part(clinic: Clinic) -> None:
+    # The patient participant of a `noshow` read `accepted`, as if they had come.
+    practice = await open_practice(clinic)
+    patient = await clinic.member("patient")
+    appointment_id = await booked(clinic, practice, patient, 11)
+    await clinic.execute(AS_IF_TODAY, appointment_id)
+    marked = await put(clinic, appointment_id, practice.doctor, status="noshow")
+    assert marked.status_code == 200, marked.text
+    assert (marked.json()["status"], patient_status(marked.json())) == ("noshow", "declined")
+    assert await rest_status(clinic, appointment_id, patient) == "no_show"
+
+
 async def test_statuses_no_one_sets_are_400_and_strangers_get_404(clinic: Clinic) -> None:
     practice = await open_practice(clinic)
     patient, other = await clinic.member("patient"), await clinic.member("patient")

@@ -12,6 +12,7 @@ from tests.plugins.users.clinic import Clinic, Member
 
 OLD = datetime(2020, 5, 5, 10, 0, 0, tzinfo=UTC)
 """When the 'old' rows of these tests last changed (set directly in the database)."""
+TYPE_CHANGED = "UPDATE appointment_type SET updated_at = $1 WHERE id = $2::uuid"
 
 
 async def found(clinic: Clinic, caller: Member, kind: str, **params: Any) -> list[str]:
@@ -45,6 +46,7 @@ async def test_appointments_by_last_updated(
     old = (await book(clinic, practice, patient, two_days_ahead_at(9))).json()["id"]
     new = (await book(clinic, practice, patient, two_days_ahead_at(10))).json()["id"]
     await clinic.execute("UPDATE appointment SET updated_at = $1 WHERE id = $2::uuid", OLD, old)
+    await clinic.execute(TYPE_CHANGED, OLD, practice.type_id)
     expected = [i for i, keep in ((old, old_matches), (new, new_matches)) if keep]
     params = {"patient": str(patient.id), "_lastUpdated": value}
     assert await found(clinic, patient, "Appointment", **params) == expected
@@ -59,9 +61,7 @@ async def last_changed_long_ago(clinic: Clinic, practice: Practice) -> None:
     await clinic.execute(
         "UPDATE practitioner_schedule SET updated_at = $1 WHERE practitioner = $2", OLD, doctor
     )
-    await clinic.execute(
-        "UPDATE appointment_type SET updated_at = $1 WHERE id = $2::uuid", OLD, practice.type_id
-    )
+    await clinic.execute(TYPE_CHANGED, OLD, practice.type_id)
 
 
 async def test_people_roles_and_schedules_by_last_updated(clinic: Clinic) -> None:
@@ -200,3 +200,49 @@ async def test_a_change_to_a_type_a_practitioner_is_listed_on_updates_their_role
             assert await found(clinic, admin, kind, _id=str(doctor), _lastUpdated=ge) == [
                 str(doctor)
             ], (kind, change)
+
+
+async def test_renaming_a_type_updates_its_appointments(clinic: Clinic) -> None:
+    # The new name showed in serviceType.display, but lastUpdated (and the version) stayed.
+    admin = await clinic.member("admin")
+    practice = await open_practice(clinic, admin=admin)
+    patient = await clinic.member("patient")
+    booked = (await book(clinic, practice, patient, two_days_ahead_at(11))).json()["id"]
+    await clinic.execute("UPDATE appointment SET updated_at = $1 WHERE id = $2::uuid", OLD, booked)
+    await clinic.execute(TYPE_CHANGED, OLD, practice.type_id)
+    url = f"{BASE}/Appointment/{booked}"
+    before = (await clinic.client.get(url, headers=patient.headers)).json()
+    mark = datetime.now(UTC)
+    renamed = await clinic.client.patch(
+        f"/api/v1/appointments/types/{practice.type_id}",
+        json={"name": f"Renamed {booked}"},
+        headers=admin.headers,
+    )
+    assert renamed.status_code == 200, renamed.text
+    after = (await clinic.client.get(url, headers=patient.headers)).json()
+    assert after["serviceType"][0]["coding"][0]["display"] == f"Renamed {booked}"
+    assert datetime.fromisoformat(after["meta"]["lastUpdated"]) >= mark
+    assert after["meta"]["versionId"] != before["meta"]["versionId"]
+    params = {"patient": str(patient.id), "_lastUpdated": f"ge{mark.isoformat()}"}
+    assert await found(clinic, patient, "Appointment", **params) == [booked]
+
+
+async def test_removing_a_practitioner_from_a_type_updates_their_role(clinic: Clinic) -> None:
+    # A type that no longer listed them did not count: their role lost it, lastUpdated stayed.
+    admin = await clinic.member("admin")
+    practice = await open_practice(clinic, admin=admin)
+    doctor = practice.doctor.id
+    await last_changed_long_ago(clinic, practice)
+    mark = datetime.now(UTC)
+    removed = await clinic.client.patch(
+        f"/api/v1/appointments/types/{practice.type_id}",
+        json={"practitioner_ids": []},
+        headers=admin.headers,
+    )
+    assert removed.status_code == 200, removed.text
+    for kind in ("PractitionerRole", "Schedule"):
+        read = (await clinic.client.get(f"{BASE}/{kind}/{doctor}", headers=admin.headers)).json()
+        assert "extension" not in read and "serviceType" not in read, read
+        assert datetime.fromisoformat(read["meta"]["lastUpdated"]) >= mark, kind
+        ge = f"ge{mark.isoformat()}"
+        assert await found(clinic, admin, kind, _id=str(doctor), _lastUpdated=ge) == [str(doctor)]

@@ -44,6 +44,16 @@ async def test_metadata_is_a_public_capability_statement(clinic: Clinic) -> None
 async def test_without_a_token_the_answer_is_an_operation_outcome(clinic: Clinic) -> None:
     response = await clinic.client.get(f"{BASE}/Patient")
     assert "bearer" in outcome(response, 401)
+    assert response.headers["www-authenticate"] == "Bearer"
+    expired = {"Authorization": "Bearer not.a.token"}
+    response = await clinic.client.get(f"{BASE}/Patient", headers=expired)
+    outcome(response, 401)
+    assert response.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+    # A 401 of a route that takes no token: wrong credentials, whatever token came along.
+    login = {"login": "nobody@example.test", "password": "not-the-password"}
+    wrong = await clinic.client.post("/api/v1/auth/login", json=login, headers=expired)
+    assert wrong.status_code == 401, wrong.text
+    assert wrong.headers["www-authenticate"] == "Bearer"
 
 
 async def test_a_patient_reads_their_own_patient_resource(clinic: Clinic) -> None:

@@ -103,9 +103,10 @@ class AppointmentFilter(msgspec.Struct, frozen=True, kw_only=True):
     start: datetime | None = None
     end: datetime | None = None
     updated_from: datetime | None = None
-    """Only appointments last changed at or after this instant."""
+    """Only appointments last changed at or after this instant (they, or their type: its name
+    shows with them)."""
     updated_before: datetime | None = None
-    """Only appointments last changed before this instant."""
+    """Only appointments last changed before this instant (the later of theirs and their type's)."""
     limit: int = 20
     offset: int = 0
 
@@ -172,15 +173,29 @@ class AppointmentDesk(Protocol):
         """The caller's visible appointments matching `query`, by start; and the total."""
 
     async def cancel(
-        self, principal: Principal, appointment_id: uuid.UUID, reason: str
+        self,
+        principal: Principal,
+        appointment_id: uuid.UUID,
+        reason: str,
+        *,
+        unchanged_since: datetime | None = None,
     ) -> AppointmentView:
-        """Cancel with a reason (patients until the notice period, staff any time)."""
+        """Cancel with a reason (patients until the notice period, staff any time).
+
+        `unchanged_since`, here and in `change_status`: the `updated_at` the change was made on;
+        412 (`changed-meanwhile`) if the appointment changed since, checked under its lock.
+        """
 
     async def check_in(self, principal: Principal, appointment_id: uuid.UUID) -> AppointmentView:
         """The patient has arrived (staff only, else 403)."""
 
     async def change_status(
-        self, principal: Principal, appointment_id: uuid.UUID, status: AppointmentStatus
+        self,
+        principal: Principal,
+        appointment_id: uuid.UUID,
+        status: AppointmentStatus,
+        *,
+        unchanged_since: datetime | None = None,
     ) -> AppointmentView:
         """Move to `status` as the REST API would, else 403 (role), 409 (from here) or 404.
 

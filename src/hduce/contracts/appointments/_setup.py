@@ -20,6 +20,8 @@ class OfferedType(msgspec.Struct, frozen=True, kw_only=True):
     active: bool
     practitioner_ids: tuple[uuid.UUID, ...]
     updated_at: datetime
+    departures: dict[uuid.UUID, datetime] = msgspec.field(default_factory=dict)
+    """When each practitioner it no longer lists was last taken off it."""
 
 
 class WeeklyWindow(msgspec.Struct, frozen=True):

@@ -26,6 +26,19 @@ def authenticate(scope: Scope, tokens: TokenService) -> None:
     scope["auth"] = token
 
 
+def challenge(scope: Scope) -> str:
+    """The `WWW-Authenticate` challenge every 401 carries (RFC 6750 section 3).
+
+    `Bearer`, with `error="invalid_token"` when the request sent a bearer token that a route
+    needing one refused (forged, expired, revoked); without a token, or on a route that takes
+    none (a login's wrong password), no error code.
+    """
+    scheme, _, token = _authorization(scope).partition(" ")
+    sent = scheme.lower() == "bearer" and bool(token.strip())
+    refused = "route_handler" in scope and needs_token(scope) and not scope.get("auth")
+    return 'Bearer error="invalid_token"' if sent and refused else "Bearer"
+
+
 def _authorization(scope: Scope) -> str:
     """The first `Authorization` header, read from the scope without building `Headers`."""
     for name, value in scope["headers"]:

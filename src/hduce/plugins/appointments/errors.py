@@ -62,9 +62,16 @@ class CalendarBusy(HduceError):
     status_code, slug, title = 503, "calendar-busy", "Calendar busy"
 
 
+class ChangedMeanwhile(HduceError):
+    """The appointment changed since the version the caller's change was made on (412)."""
+
+    status_code, slug, title = 412, "changed-meanwhile", "Changed meanwhile"
+
+
 __all__ = [
     "AlreadyWaiting",
     "CalendarBusy",
+    "ChangedMeanwhile",
     "InvalidConfirmationToken",
     "InvalidRequest",
     "InvalidTransition",

@@ -9,6 +9,7 @@ from hduce.plugins.appointments.tables import (
     AvailabilityException,
     CalendarFeed,
     Schedule,
+    TypeDeparture,
     TypeOffering,
     WaitlistEntry,
     WeeklyHours,
@@ -20,6 +21,7 @@ APP_CONFIG = AppConfig(
     table_classes=[
         AppointmentType,
         TypeOffering,
+        TypeDeparture,
         Schedule,
         WeeklyHours,
         AvailabilityException,

@@ -42,6 +42,15 @@ class TypeOffering(Table, tablename="appointment_type_practitioner"):
     practitioner = account_key(index=True)
 
 
+class TypeDeparture(Table, tablename="appointment_type_departure"):
+    """When a practitioner was last taken off a type's list (a change of what they offer)."""
+
+    id = UUID(primary_key=True)
+    appointment_type = ForeignKey(references=AppointmentType, on_delete=OnDelete.restrict)
+    practitioner = account_key()
+    left_at = Timestamptz(default=TimestamptzNow())
+
+
 class Schedule(Table, tablename="practitioner_schedule"):
     """The time zone a practitioner's weekly hours and exceptions are written in."""
 

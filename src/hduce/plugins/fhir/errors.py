@@ -25,3 +25,9 @@ class UnsupportedBody(HduceError):
     """A request body in another format than the interaction reads (415)."""
 
     status_code, slug, title = 415, "fhir-body-format", "Unsupported media type"
+
+
+class VersionConflict(HduceError):
+    """An update whose `If-Match` names another version than the current one (412)."""
+
+    status_code, slug, title = 412, "fhir-version-conflict", "Precondition failed"

@@ -1,11 +1,13 @@
 """Who may see and change which appointments, schedules and waitlist entries."""
 
 import uuid
+from datetime import datetime
 
 from hduce.contracts.appointments import FRONT_DESK_ROLES
 from hduce.contracts.auth import CLINICAL_ROLES, STAFF_ROLES, Accounts, AccountStatus, Role
 from hduce.core.errors import Forbidden, InvalidRequest, NotFound
 from hduce.core.security import Principal
+from hduce.plugins.appointments.errors import ChangedMeanwhile
 from hduce.plugins.appointments.store import AppointmentRow, AppointmentStore
 
 # Front desk and admins run the whole clinic's calendar.
@@ -38,10 +40,19 @@ def ensure_visible(principal: Principal, row: AppointmentRow | None) -> Appointm
 
 
 async def lock_visible(
-    store: AppointmentStore, principal: Principal, appointment_id: uuid.UUID
+    store: AppointmentStore,
+    principal: Principal,
+    appointment_id: uuid.UUID,
+    unchanged_since: datetime | None = None,
 ) -> AppointmentRow:
-    """The appointment locked for a change if the caller may see it; otherwise 404."""
-    return ensure_visible(principal, await store.get(appointment_id, lock=True))
+    """The appointment locked for a change if the caller may see it; otherwise 404.
+
+    `unchanged_since`: the `updated_at` the caller's change was made on; 412 if it changed since.
+    """
+    row = ensure_visible(principal, await store.get(appointment_id, lock=True))
+    if unchanged_since is not None and row.updated_at != unchanged_since:
+        raise ChangedMeanwhile("the appointment changed since it was read; read it again")
+    return row
 
 
 def acts_as_patient(principal: Principal, row: AppointmentRow) -> bool:

@@ -2,6 +2,7 @@
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -67,11 +68,16 @@ class BookingDesk:
         return [self._view(item) for item in page.items], page.total
 
     async def cancel(
-        self, principal: Principal, appointment_id: uuid.UUID, reason: str
+        self,
+        principal: Principal,
+        appointment_id: uuid.UUID,
+        reason: str,
+        *,
+        unchanged_since: datetime | None = None,
     ) -> AppointmentView:
         """Cancel through `Lifecycle.cancel`, with a reason the REST API would take (else 422)."""
         checked = validated({"reason": reason}, CancelRequest).reason
-        row = await self._lifecycle.cancel(principal, appointment_id, checked)
+        row = await self._lifecycle.cancel(principal, appointment_id, checked, unchanged_since)
         return self._view(to_read(row))
 
     async def check_in(self, principal: Principal, appointment_id: uuid.UUID) -> AppointmentView:
@@ -79,11 +85,18 @@ class BookingDesk:
         return await self.change_status(principal, appointment_id, Status.CHECKED_IN)
 
     async def change_status(
-        self, principal: Principal, appointment_id: uuid.UUID, status: Status
+        self,
+        principal: Principal,
+        appointment_id: uuid.UUID,
+        status: Status,
+        *,
+        unchanged_since: datetime | None = None,
     ) -> AppointmentView:
         """The patient's confirmation, or the `Lifecycle` step to `status` behind its roles."""
         if status == Status.CONFIRMED:
-            row = await self._lifecycle.confirm_as_patient(principal, appointment_id)
+            row = await self._lifecycle.confirm_as_patient(
+                principal, appointment_id, unchanged_since
+            )
             return self._view(to_read(row))
         if status not in STEP_TO:
             raise InvalidTransition(f"no one sets an appointment's status to {status}")
@@ -91,7 +104,8 @@ class BookingDesk:
         if not principal.has_any_role(*STEPS[step].roles):
             roles = ", ".join(STEPS[step].roles)
             raise Forbidden(f"only staff with one of the roles {roles} set it to {status}")
-        return self._view(to_read(await self._lifecycle.advance(principal, appointment_id, step)))
+        row = await self._lifecycle.advance(principal, appointment_id, step, unchanged_since)
+        return self._view(to_read(row))
 
     async def confirmation(self, appointment_id: uuid.UUID, token: str) -> VisitConfirmation:
         """`Lifecycle.confirmable`: what the confirm route would answer, confirming nothing."""

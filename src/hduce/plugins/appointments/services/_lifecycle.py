@@ -85,12 +85,19 @@ class Lifecycle:
     schedules: Schedules
 
     async def advance(
-        self, principal: Principal, appointment_id: uuid.UUID, step_name: str
+        self,
+        principal: Principal,
+        appointment_id: uuid.UUID,
+        step_name: str,
+        unchanged_since: datetime | None = None,
     ) -> AppointmentRow:
-        """Apply one of `STEPS` (the route's guard, built from `Step.roles`, checked the role)."""
+        """Apply one of `STEPS` (the route's guard, built from `Step.roles`, checked the role).
+
+        `unchanged_since`, here and below: as `lock_visible` takes it (412 if it changed).
+        """
         step = STEPS[step_name]
         async with self.db.transaction():
-            row = await lock_visible(self.store, principal, appointment_id)
+            row = await lock_visible(self.store, principal, appointment_id, unchanged_since)
             if row.status not in step.sources:
                 raise InvalidTransition(
                     f"{an_appointment(row.status)} cannot become {worded(step.target)}"
@@ -119,14 +126,18 @@ class Lifecycle:
             )
 
     async def cancel(
-        self, principal: Principal, appointment_id: uuid.UUID, reason: str
+        self,
+        principal: Principal,
+        appointment_id: uuid.UUID,
+        reason: str,
+        unchanged_since: datetime | None = None,
     ) -> AppointmentRow:
         """Cancel (patients until the notice period, staff any time) and offer the slot on."""
 
         async def withdraw() -> AppointmentRow:
             # The freed slot may be offered on: a claim of time like a booking, in the same order.
             await self.store.lock_calendars_of(appointment_id)
-            row = await lock_visible(self.store, principal, appointment_id)
+            row = await lock_visible(self.store, principal, appointment_id, unchanged_since)
             patient = acts_as_patient(principal, row)
             allowed = UPCOMING if patient else (*UPCOMING, Status.CHECKED_IN)
             if row.status not in allowed:
@@ -176,11 +187,14 @@ class Lifecycle:
             return await self._confirmed(row), False
 
     async def confirm_as_patient(
-        self, principal: Principal, appointment_id: uuid.UUID
+        self,
+        principal: Principal,
+        appointment_id: uuid.UUID,
+        unchanged_since: datetime | None = None,
     ) -> AppointmentRow:
         """The signed-in patient confirms, as with the reminder's link (others: 403)."""
         async with self.db.transaction():
-            row = await lock_visible(self.store, principal, appointment_id)
+            row = await lock_visible(self.store, principal, appointment_id, unchanged_since)
             if principal.id != row.patient:
                 raise Forbidden("only the patient confirms an appointment")
             if row.status != Status.BOOKED:

@@ -41,6 +41,7 @@ class AppointmentSlotBoard:
                 active=r["active"],
                 practitioner_ids=tuple(r["practitioner_ids"]),
                 updated_at=r["updated_at"],
+                departures=dict(zip(r["departed_ids"], r["departed_at"], strict=True)),
             )
             for r in records
         ]

@@ -95,8 +95,8 @@ FILTERS = {
     "statuses": "a.status = ANY(?)",
     "start": "a.ends_at > ?",
     "end": "a.starts_at < ?",
-    "updated_from": "a.updated_at >= ?",
-    "updated_before": "a.updated_at < ?",
+    "updated_from": "greatest(a.updated_at, t.updated_at) >= ?",
+    "updated_before": "greatest(a.updated_at, t.updated_at) < ?",
 }
 """Conditions of a page, by `AppointmentFilter` field; `?` is the field's value."""
 # Starts of a type's live bookings with the practitioner (as the slot search counts them busy).

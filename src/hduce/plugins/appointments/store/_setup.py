@@ -14,8 +14,19 @@ SELECT_TYPES = """
 SELECT t.id, t.name, t.duration_minutes, t.buffer_before_minutes, t.buffer_after_minutes, t.mode,
        t.active, t.updated_at,
        coalesce(array_agg(o.practitioner ORDER BY o.practitioner)
-                FILTER (WHERE o.practitioner IS NOT NULL), '{}') AS practitioner_ids
+                FILTER (WHERE o.practitioner IS NOT NULL), '{}') AS practitioner_ids,
+       ARRAY(SELECT d.practitioner FROM appointment_type_departure d
+             WHERE d.appointment_type = t.id ORDER BY d.practitioner) AS departed_ids,
+       ARRAY(SELECT d.left_at FROM appointment_type_departure d
+             WHERE d.appointment_type = t.id ORDER BY d.practitioner) AS departed_at
 FROM appointment_type t LEFT JOIN appointment_type_practitioner o ON o.appointment_type = t.id
+"""
+# Those listed on type $1 but not among $2 leave it now (the latest departure is kept).
+DEPART = """
+INSERT INTO appointment_type_departure (id, appointment_type, practitioner)
+SELECT gen_random_uuid(), appointment_type, practitioner FROM appointment_type_practitioner
+WHERE appointment_type = $1 AND practitioner <> ALL($2::uuid[])
+ON CONFLICT (appointment_type, practitioner) DO UPDATE SET left_at = excluded.left_at
 """
 
 
@@ -116,15 +127,26 @@ class TypeStore(SqlStore):
     async def set_practitioners(
         self, type_id: uuid.UUID, practitioner_ids: Iterable[uuid.UUID], *, replace: bool
     ) -> None:
-        """Record who offers a type (after removing the previous list when `replace`)."""
+        """Record who offers a type (after removing the previous list when `replace`).
+
+        Whoever the new list leaves out is recorded as having left it now (`departed_at`).
+        """
+        listed = sorted(set(practitioner_ids))
         if replace:
+            await self.db.execute(DEPART, type_id, listed)
             await self.db.execute(
                 "DELETE FROM appointment_type_practitioner WHERE appointment_type = $1", type_id
             )
+        await self.db.execute(
+            "DELETE FROM appointment_type_departure "
+            "WHERE appointment_type = $1 AND practitioner = ANY($2::uuid[])",
+            type_id,
+            listed,
+        )
         await self.db.executemany(
             "INSERT INTO appointment_type_practitioner (id, appointment_type, practitioner) "
             "VALUES ($1, $2, $3)",
-            [(uuid.uuid4(), type_id, p) for p in sorted(set(practitioner_ids))],
+            [(uuid.uuid4(), type_id, p) for p in listed],
         )
 
 

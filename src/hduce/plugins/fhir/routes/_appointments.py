@@ -1,4 +1,8 @@
-"""`/fhir/R4/Appointment`: read, search, create (book) and update (status)."""
+"""`/fhir/R4/Appointment`: read, search, create (book) and update (status).
+
+A write answers as `Prefer: return=` asks: the resource (`representation`, the default), no
+body (`minimal`) or an `OperationOutcome`; always with its `ETag` (and a create's `Location`).
+"""
 
 from typing import Any
 
@@ -12,7 +16,10 @@ from hduce.plugins.fhir.errors import BadResource
 from hduce.plugins.fhir.routes._general import check_json_body
 from hduce.plugins.fhir.routes._interactions import read_route, search_route
 from hduce.plugins.fhir.routes._openapi import AppointmentWrite, FhirAppointment, fhir_responses
+from hduce.plugins.fhir.routes._outcome import operation_outcome
+from hduce.plugins.fhir.routes._parameters import preference
 from hduce.plugins.fhir.routes._responses import base_url, fhir_response
+from hduce.plugins.fhir.schemas import entity_tag, if_match
 from hduce.plugins.fhir.services import (
     APPOINTMENT_PARAMS,
     AppointmentService,
@@ -32,7 +39,7 @@ async def create_appointment(
     """Book: the same service as `POST /api/v1/appointments` (a taken slot answers 409)."""
     base = base_url(request)
     created = await enabled(fhir.appointments).create(principal, await _body(request), base)
-    response = fhir_response(created, status_code=201)
+    response = _written(request, created, "created", status_code=201)
     response.headers["Location"] = f"{base}/Appointment/{created['id']}"
     return response
 
@@ -48,10 +55,31 @@ async def update_appointment(
     principal: NamedDependency[Principal],
     fhir: NamedDependency[FhirServices],
 ) -> Response[bytes]:
-    """Change the status: confirm, check in, start, complete, no-show or cancel (see README)."""
+    """Change the status: confirm, check in, start, complete, no-show or cancel (see README).
+
+    With `If-Match: W/"<versionId>"`, only that version is changed (else 412).
+    """
     body = await _body(request)
-    updated = await enabled(fhir.appointments).update(principal, appointment_id, body)
-    return fhir_response(updated)
+    version = if_match(request.headers.get("if-match"))
+    updated = await enabled(fhir.appointments).update(principal, appointment_id, body, version)
+    return _written(request, updated, "updated")
+
+
+def _written(
+    request: Request, resource: dict[str, Any], done: str, status_code: int = 200
+) -> Response[bytes]:
+    """The answer to a write of `resource` (an `Appointment`) as `Prefer: return=` asks."""
+    asked = preference(request, "return")
+    if asked not in ("minimal", "operationoutcome"):
+        return fhir_response(resource, status_code)
+    tag = entity_tag(resource)
+    headers = {"ETag": tag} if tag else {}
+    if asked == "minimal":
+        return Response(b"", status_code=status_code, headers=headers)
+    said = f"{resource['resourceType']}/{resource['id']} {done} (its ETag says the version)"
+    response = fhir_response(operation_outcome(said, status_code), status_code)
+    response.headers.update(headers)
+    return response
 
 
 async def _body(request: Request) -> Any:

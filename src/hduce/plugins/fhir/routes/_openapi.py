@@ -93,6 +93,7 @@ _ERRORS = {
 _PUBLIC_ERRORS = (406, 429)
 _WRITE_ERRORS = {
     409: "The slot is taken, or the status change does not fit the current status",
+    412: "An update's `If-Match` names another version than the current one",
     415: "A body in another format than JSON",
 }
 

@@ -21,17 +21,22 @@ _ISSUE_CODES = {
     406: "not-supported",
     415: "not-supported",
     409: "conflict",
+    412: "conflict",
     422: "invalid",
     429: "throttled",
 }
 
 
 def operation_outcome(diagnostics: str, status: int) -> dict[str, Any]:
-    """An `OperationOutcome` with one error issue."""
-    code = _ISSUE_CODES.get(status, "processing" if status < 500 else "exception")
+    """An `OperationOutcome` with one issue: an error, or information for a success (2xx)."""
+    if status < 300:
+        severity, code = "information", "informational"
+    else:
+        severity = "error"
+        code = _ISSUE_CODES.get(status, "processing" if status < 500 else "exception")
     return {
         "resourceType": "OperationOutcome",
-        "issue": [{"severity": "error", "code": code, "diagnostics": diagnostics}],
+        "issue": [{"severity": severity, "code": code, "diagnostics": diagnostics}],
     }
 
 

@@ -1,4 +1,4 @@
-"""A FHIR request's parameters: its query, a `POST _search`'s form body, `Prefer: handling`.
+"""A FHIR request's parameters: its query, a `POST _search`'s form body, `Prefer`.
 
 A search by POST sends its parameters as a form, possibly some also in the URL: both count.
 Under `Prefer: handling=lenient` a search leaves out the parameters it does not know (its
@@ -31,7 +31,7 @@ async def read_parameters(request: AnyRequest) -> Params:
         for key, value in await _form(request):
             given.setdefault(key, []).append(value)
     filters: Filters | None = request.route_handler.opt.get(FILTERS)
-    if filters is not None and _lenient(request):
+    if filters is not None and preference(request, "handling") == "lenient":
         known = search_parameters(filters).keys() | GENERAL
         given = {key: values for key, values in given.items() if key in known}
     request.state[_PARAMS] = given
@@ -59,15 +59,15 @@ async def _form(request: AnyRequest) -> list[tuple[str, str]]:
         raise BadSearch(f"the {FORM} body is not UTF-8") from None
 
 
-def _lenient(request: AnyRequest) -> bool:
-    """Whether the client prefers `handling=lenient` (RFC 7240 `Prefer`, among others).
+def preference(request: AnyRequest, name: str) -> str | None:
+    """The value the client prefers for `name` (RFC 7240 `Prefer`, among others), lower-cased.
 
     The value may be quoted (`handling="lenient"`); names and values are case-insensitive.
     """
     preferences = {
-        (name.strip().lower(), value.strip().strip('"').lower())
+        key.strip().lower(): value.strip().strip('"').lower()
         for header in request.headers.getall("prefer", [])
-        for preference in header.split(",")
-        for name, _, value in [preference.partition(";")[0].partition("=")]
+        for given in header.split(",")
+        for key, _, value in [given.partition(";")[0].partition("=")]
     }
-    return ("handling", "lenient") in preferences
+    return preferences.get(name)

@@ -9,7 +9,7 @@ from hduce.core.config import ServerSettings
 from hduce.core.config.addresses import listening_url
 from hduce.plugins.fhir.routes._general import FHIR_JSON
 from hduce.plugins.fhir.routes._parameters import parameters
-from hduce.plugins.fhir.schemas import cursor_searchset, paging, searchset
+from hduce.plugins.fhir.schemas import cursor_searchset, entity_tag, paging, searchset
 
 FHIR_BASE = "/fhir/R4"
 PUBLIC_BASE = "fhir_public_base"
@@ -17,8 +17,14 @@ PUBLIC_BASE = "fhir_public_base"
 
 
 def fhir_response(resource: dict[str, Any], status_code: int = 200) -> Response[bytes]:
-    """One FHIR resource as `application/fhir+json`."""
-    return Response(msgspec.json.encode(resource), status_code=status_code, media_type=FHIR_JSON)
+    """One FHIR resource as `application/fhir+json`, with its version as `ETag` if it has one."""
+    tag = entity_tag(resource)
+    return Response(
+        msgspec.json.encode(resource),
+        status_code=status_code,
+        media_type=FHIR_JSON,
+        headers={"ETag": tag} if tag else None,
+    )
 
 
 def public_base(server: ServerSettings) -> str | None:

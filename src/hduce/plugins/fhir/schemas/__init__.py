@@ -51,6 +51,7 @@ from hduce.plugins.fhir.schemas._search_params import (
 )
 from hduce.plugins.fhir.schemas._slot_ids import slot_key
 from hduce.plugins.fhir.schemas._values import Params, single
+from hduce.plugins.fhir.schemas._versions import entity_tag, if_match
 
 Found = tuple[list[dict[str, Any]], int, Paging]
 """One page of a search: the resources, the total, and which page it is."""
@@ -89,6 +90,8 @@ __all__ = [
     "days",
     "device",
     "document_reference",
+    "entity_tag",
+    "if_match",
     "instant_bounds",
     "instant_value",
     "instants",

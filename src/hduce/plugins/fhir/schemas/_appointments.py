@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from hduce.contracts.appointments import AppointmentStatus, AppointmentView, BookingRequest
 from hduce.plugins.fhir.errors import BadResource
 from hduce.plugins.fhir.schemas._slot_ids import SlotKey, slot_key
+from hduce.plugins.fhir.schemas._versions import meta
 
 if TYPE_CHECKING:
     from fhir.resources.R4B.appointment import Appointment
@@ -60,14 +61,21 @@ BOOKED = (KEPT - {"created", "cancelationReason"}) | {"slot", "minutesDuration"}
 """The elements a booking may give: what it keeps, and a slot and a length that must agree."""
 AWAITING_PATIENT = frozenset({Status.HELD, Status.BOOKED})
 """Statuses whose patient participant is `needs-action`: the patient has not confirmed yet."""
+NOT_TAKING_PART = frozenset({Status.CANCELLED, Status.NO_SHOW})
+"""Statuses whose patient participant is `declined`: they take no part in the visit."""
 
 
-def appointment(view: AppointmentView) -> dict[str, Any]:
-    """An `Appointment`: status, type, start and end, patient and practitioner, the reason."""
+def appointment(view: AppointmentView, type_changed: datetime | None = None) -> dict[str, Any]:
+    """An `Appointment`: status, type, start and end, patient and practitioner, the reason.
+
+    Its type's name shows in it: its `meta` is the later of its own change and `type_changed`,
+    when its type last changed (None: its own only, for comparing bodies).
+    """
+    changed = max(view.updated_at, type_changed or view.updated_at)
     resource: dict[str, Any] = {
         "resourceType": "Appointment",
         "id": str(view.id),
-        "meta": {"lastUpdated": view.updated_at.isoformat()},
+        "meta": meta(changed),
         "status": TO_FHIR[view.status],
         "serviceType": [
             {
@@ -249,14 +257,17 @@ def _agrees(what: str, given: list[Any], expected: Any) -> None:
 
 
 def _patient_status(status: AppointmentStatus) -> str:
-    """`needs-action` until the patient confirms, then `accepted`; `declined` once cancelled.
+    """`needs-action` until the patient confirms, then `accepted`; `declined` once they are out.
 
     A cancelled visit is one they take no part in, whoever cancelled it (HDuce keeps no record
-    of an earlier confirmation to show instead).
+    of an earlier confirmation to show instead); nor do they in a no-show. R4's participant
+    statuses have no "did not attend" (`accepted`, `declined`, `tentative`, `needs-action`):
+    `declined` is the one that does not say they took part, `noshow` on the `Appointment`
+    saying why.
     """
     if status in AWAITING_PATIENT:
         return "needs-action"
-    return "declined" if status == Status.CANCELLED else "accepted"
+    return "declined" if status in NOT_TAKING_PART else "accepted"
 
 
 def _participant(kind: str, ident: uuid.UUID, status: str) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from typing import Any
 
 from hduce.contracts.audit import AuditEntry
 from hduce.plugins.fhir.schemas._people import IDENTIFIER_SYSTEM
+from hduce.plugins.fhir.schemas._versions import meta
 
 ACTION_SYSTEM = "urn:hduce:audit-action"
 
@@ -20,7 +21,7 @@ def audit_event(entry: AuditEntry) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "AuditEvent",
         "id": str(entry.id),
-        "meta": {"lastUpdated": entry.occurred_at.isoformat()},
+        "meta": meta(entry.occurred_at),
         "type": {"system": ACTION_SYSTEM, "code": entry.action},
         "recorded": entry.occurred_at.isoformat(),
         "agent": [agent],

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from hduce.plugins.fhir.schemas._dates import LAST_UPDATED
 from hduce.plugins.fhir.schemas._search_params import Filters, search_parameters
 
 FHIR_VERSION = "4.0.1"
@@ -22,7 +23,10 @@ def capability_statement(
 ) -> dict[str, Any]:
     """What this server does: each resource type with its interactions and search parameters.
 
-    `served` maps each type to the filters its search takes (none: it is read only).
+    `served` maps each type to the filters its search takes (none: it is read only). A type
+    that keeps when its resources last changed (searched by `_lastUpdated`) has versions (see
+    `_versions`): `versioned`, and `versioned-update` when writable (`If-Match` is honoured);
+    there is no history to read and no conditional update.
     """
     resources = []
     for resource_type, params in sorted(served.items()):
@@ -34,7 +38,11 @@ def capability_statement(
         resource: dict[str, Any] = {
             "type": resource_type,
             "interaction": [{"code": code} for code in interactions],
+            "versioning": _versioning(resource_type in writable, LAST_UPDATED in params),
+            "readHistory": False,
         }
+        if resource_type in writable:
+            resource |= {"updateCreate": False, "conditionalUpdate": False}
         if params:
             resource["searchParam"] = [
                 {"name": name, "type": param.type, "documentation": param.documentation}
@@ -44,7 +52,7 @@ def capability_statement(
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",
-        "date": "2026-12-03",  # when what this statement lists last changed
+        "date": "2026-12-05",  # when what this statement lists last changed
         "kind": "instance",
         "software": {"name": "HDuce"},
         "implementation": {"description": "HDuce FHIR R4 API", "url": base_url},
@@ -62,6 +70,12 @@ def capability_statement(
             }
         ],
     }
+
+
+def _versioning(writable: bool, versioned: bool) -> str:
+    if not versioned:
+        return "no-version"
+    return "versioned-update" if writable else "versioned"
 
 
 _SECURITY = "http://terminology.hl7.org/CodeSystem/restful-security-service"

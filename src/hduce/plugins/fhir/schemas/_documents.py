@@ -5,6 +5,7 @@ from typing import Any
 
 from hduce.contracts.documents import LOINC_DOCUMENT_TYPES, DocumentView
 from hduce.plugins.fhir.schemas._observations import LOINC
+from hduce.plugins.fhir.schemas._versions import meta
 
 KIND_SYSTEM = "urn:hduce:document-kind"
 
@@ -21,7 +22,7 @@ def document_reference(view: DocumentView, base_url: str) -> dict[str, Any]:
     return {
         "resourceType": "DocumentReference",
         "id": str(view.id),
-        "meta": {"lastUpdated": view.updated_at.isoformat()},
+        "meta": meta(view.updated_at),
         "status": "current",
         "type": _document_type(view),
         "subject": {"reference": f"Patient/{view.patient_id}"},

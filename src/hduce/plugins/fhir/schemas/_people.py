@@ -4,6 +4,7 @@ from typing import Any
 
 from hduce.contracts.auth import AccountStatus
 from hduce.contracts.users import Demographics
+from hduce.plugins.fhir.schemas._versions import meta
 
 IDENTIFIER_SYSTEM = "urn:hduce:account"
 """The system of the identifier every person carries: their HDuce account id."""
@@ -36,7 +37,7 @@ def _person(resource_type: str, person: Demographics) -> dict[str, Any]:
         "active": person.status == AccountStatus.ACTIVE,
     }
     if person.updated_at:
-        resource["meta"] = {"lastUpdated": person.updated_at.isoformat()}
+        resource["meta"] = meta(person.updated_at)
     name = {
         k: v
         for k, v in (("family", person.last_name), ("given", [person.first_name]))

@@ -9,6 +9,7 @@ from hduce.contracts.auth import CLINICAL_ROLES, AccountStatus
 from hduce.contracts.users import Demographics
 from hduce.plugins.fhir.schemas._appointments import TYPE_SYSTEM
 from hduce.plugins.fhir.schemas._slot_ids import SlotKey, slot_id
+from hduce.plugins.fhir.schemas._versions import meta
 
 ROLE_SYSTEM = "urn:hduce:role"
 """The system of a practitioner's clinical role (`doctor`, `nurse`)."""
@@ -18,12 +19,16 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def practitioner_role(
-    person: Demographics, hours: PractitionerHours | None, listing: Sequence[OfferedType]
+    person: Demographics,
+    hours: PractitionerHours | None,
+    listing: Sequence[OfferedType],
+    left: Sequence[datetime] = (),
 ) -> dict[str, Any]:
     """A `PractitionerRole`: role, specialty, weekly hours and the appointment types offered.
 
-    `listing`: the types that list the practitioner; the active ones are offered. The latest
-    change of the profile, the hours or one of those types is its `meta.lastUpdated`.
+    `listing`: the types that list the practitioner; the active ones are offered. `left`: when
+    they were taken off the types that no longer list them. The latest change of the profile,
+    the hours, one of those types or a departure is its `meta.lastUpdated`.
     """
     ident = str(person.id)
     types = [t for t in listing if t.active]
@@ -37,9 +42,9 @@ def practitioner_role(
             for role in sorted(person.roles & CLINICAL_ROLES)
         ],
     }
-    changed = _last_change(person, hours, listing)
-    if changed:
-        resource["meta"] = {"lastUpdated": changed}
+    changes = _changes(person, hours, listing, left)
+    if changes:
+        resource["meta"] = _meta(max(changes))
     if types:
         resource["extension"] = [{"url": TYPE_EXTENSION, "valueCoding": _coding(t)} for t in types]
     if person.specialty:
@@ -58,18 +63,21 @@ def practitioner_role(
 
 
 def schedule(
-    person: Demographics, hours: PractitionerHours, listing: Sequence[OfferedType]
+    person: Demographics,
+    hours: PractitionerHours,
+    listing: Sequence[OfferedType],
+    left: Sequence[datetime] = (),
 ) -> dict[str, Any]:
     """A `Schedule` of a practitioner's role: the types offered, active while it has hours.
 
-    `listing` and `meta.lastUpdated` as for `practitioner_role`.
+    `listing`, `left` and `meta.lastUpdated` as for `practitioner_role`.
     """
     ident = str(person.id)
     types = [t for t in listing if t.active]
     resource: dict[str, Any] = {
         "resourceType": "Schedule",
         "id": ident,
-        "meta": {"lastUpdated": _last_change(person, hours, listing)},
+        "meta": _meta(max(_changes(person, hours, listing, left))),
         "active": bool(hours.weekly) and person.status == AccountStatus.ACTIVE,
         "actor": [
             {"reference": f"PractitionerRole/{ident}"},
@@ -96,13 +104,19 @@ def slot(time: SlotTime, offered: OfferedType) -> dict[str, Any]:
     }
 
 
-def _last_change(
-    person: Demographics, hours: PractitionerHours | None, listing: Sequence[OfferedType]
-) -> str | None:
-    """The latest change of the profile, the hours and the types listing the practitioner."""
+def _changes(
+    person: Demographics,
+    hours: PractitionerHours | None,
+    listing: Sequence[OfferedType],
+    left: Sequence[datetime],
+) -> list[datetime]:
+    """When the profile, the hours, each type listing the practitioner and each departure were."""
     own = (person.updated_at, hours and hours.updated_at)
-    changes = [t for t in own if t] + [t.updated_at for t in listing]
-    return _instant(max(changes)) if changes else None
+    return [t for t in own if t] + [t.updated_at for t in listing] + list(left)
+
+
+def _meta(changed: datetime) -> dict[str, str]:
+    return meta(changed, _instant(changed))
 
 
 def _coding(offered: OfferedType) -> dict[str, str]:

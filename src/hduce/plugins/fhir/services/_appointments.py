@@ -1,6 +1,8 @@
 """`Appointment` read, search, create (book) and update (status) through `AppointmentDesk`."""
 
 import re
+import uuid
+from datetime import datetime
 from typing import Any
 
 from hduce.contracts.appointments import (
@@ -12,7 +14,7 @@ from hduce.contracts.appointments import (
 from hduce.contracts.auth import STAFF_ROLES
 from hduce.core.errors import InvalidRequest
 from hduce.core.security import Principal
-from hduce.plugins.fhir.errors import BadResource
+from hduce.plugins.fhir.errors import BadResource, VersionConflict
 from hduce.plugins.fhir.schemas import (
     FROM_FHIR,
     LAST_UPDATED,
@@ -41,9 +43,7 @@ APPOINTMENT_PARAMS: Filters = {
     "practitioner": Param("reference", "The practitioner: Practitioner/<id> or <id>"),
     "date": instants("When it starts"),
     "status": Param("token", f"The status: {', '.join(sorted(FROM_FHIR))}", ored=True),
-    LAST_UPDATED: instants(
-        "When the appointment itself last changed (not when its type was renamed since)"
-    ),
+    LAST_UPDATED: instants("When the appointment, or its type (its name shows), last changed"),
 }
 ELEMENTS = {
     "reason": "Appointment.description",
@@ -68,7 +68,8 @@ class AppointmentService:
     async def read(self, caller: Caller, appointment_id: str) -> dict[str, Any]:
         """One appointment the caller may see (else 404)."""
         ident = path_id(appointment_id, "Appointment")
-        return appointment(await self._desk.get(caller.principal, ident))
+        view = await self._desk.get(caller.principal, ident)
+        return appointment(view, (await self._type_changes())[view.type_id])
 
     async def search(self, caller: Caller, params: Params) -> Found:
         """Search by `patient`, `practitioner`, `date` (eq/ge/gt/le/lt) and `status`.
@@ -86,7 +87,8 @@ class AppointmentService:
             **search.window(),
         )
         found, total = await self._desk.search(caller.principal, query)
-        return [appointment(view) for view in found], total, search.page
+        changes = await self._type_changes() if found else {}
+        return [appointment(view, changes[view.type_id]) for view in found], total, search.page
 
     async def create(self, principal: Principal, body: Any, base_url: str) -> dict[str, Any]:
         """Book the slot the body describes through the booking service (taken: 409).
@@ -104,31 +106,54 @@ class AppointmentService:
             if request.type_id in lengths:  # else the booking service refuses the type
                 check_length(resource, request.starts_at, lengths[request.type_id])
         try:
-            return appointment(await self._desk.book(principal, request))
+            booked = await self._desk.book(principal, request)
         except InvalidRequest as exc:
             raise BadResource(_in_fhir_terms(exc.detail)) from None
+        return appointment(booked, (await self._type_changes())[booked.type_id])
 
-    async def update(self, principal: Principal, appointment_id: str, body: Any) -> dict[str, Any]:
+    async def update(
+        self, principal: Principal, appointment_id: str, body: Any, version: str | None = None
+    ) -> dict[str, Any]:
         """Apply the status change the body asks for with the REST API's rules (see README).
 
-        400 when the body's `id` is not the URL's or another element differs from the stored.
+        400 when the body's `id` is not the URL's or another element differs from the stored;
+        412 when `version` (an `If-Match`) is given and not the current `versionId`, also when
+        the appointment changes between this read and the change.
         """
         resource = validated(body)
         check_id(resource, appointment_id)
         current = await self._desk.get(principal, path_id(appointment_id, "Appointment"))
+        type_changed = (await self._type_changes())[current.type_id]
+        read = appointment(current, type_changed)
+        if version is not None and version != read["meta"]["versionId"]:
+            raise VersionConflict(
+                f"If-Match: version {version} is not the current one ({read['meta']['versionId']})"
+                "; read the Appointment again"
+            )
         status = requested_status(resource, current)
         check_unchanged(body, resource, current, status)
         if status is None:
-            return appointment(current)
+            return read
+        since = current.updated_at if version is not None else None
         if status != AppointmentStatus.CANCELLED:
-            return appointment(await self._desk.change_status(principal, current.id, status))
+            changed = await self._desk.change_status(
+                principal, current.id, status, unchanged_since=since
+            )
+            return appointment(changed, type_changed)
         reason = resource.cancelationReason.text if resource.cancelationReason else None
         if not reason:
             raise BadResource("cancelling needs cancelationReason.text")
         try:
-            return appointment(await self._desk.cancel(principal, current.id, reason))
+            cancelled = await self._desk.cancel(
+                principal, current.id, reason, unchanged_since=since
+            )
+            return appointment(cancelled, type_changed)
         except InvalidRequest as exc:
             raise BadResource(_in_fhir_terms(exc.detail, CANCEL_ELEMENTS)) from None
+
+    async def _type_changes(self) -> dict[uuid.UUID, datetime]:
+        """When each appointment type last changed (renamed: its appointments show the name)."""
+        return {offered.id: offered.updated_at for offered in await self._board.types()}
 
 
 def _in_fhir_terms(detail: str, elements: dict[str, str] = ELEMENTS) -> str:

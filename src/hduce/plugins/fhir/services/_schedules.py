@@ -49,7 +49,7 @@ SLOT_STATUSES = ("free", "busy")
 _LAST_UPDATED = {
     LAST_UPDATED: instants(
         "When the profile, the weekly hours or an appointment type listing the practitioner "
-        "last changed"
+        "last changed, or they were last taken off one"
     )
 }
 _SERVICE_TYPE = {
@@ -103,13 +103,19 @@ class Clinic:
         """The active types the practitioner offers, by name."""
         return [t for t in self.listing(practitioner_id) if t.active]
 
+    def left(self, practitioner: uuid.UUID) -> list[datetime]:
+        """When the practitioner was taken off each type that no longer lists them."""
+        return [t.departures[practitioner] for t in self.types if practitioner in t.departures]
+
     def role(self, person: Demographics) -> dict[str, Any]:
         """The person's `PractitionerRole`."""
-        return practitioner_role(person, self.hours.get(person.id), self.listing(person.id))
+        ident, hours = person.id, self.hours.get(person.id)
+        return practitioner_role(person, hours, self.listing(ident), self.left(ident))
 
     def schedule(self, person: Demographics) -> dict[str, Any]:
         """The person's `Schedule` (they have hours)."""
-        return schedule(person, self.hours[person.id], self.listing(person.id))
+        ident, hours = person.id, self.hours[person.id]
+        return schedule(person, hours, self.listing(ident), self.left(ident))
 
 
 class ScheduleService:
