@@ -17,6 +17,7 @@ from hduce.core.db import open_database
 from hduce.core.dependencies import resolve_dependencies_in_order
 from hduce.core.errors import exception_handlers
 from hduce.core.home import home
+from hduce.core.json_bodies import StrictJsonRequest
 from hduce.core.lifecycle import background_services, running_broker
 from hduce.core.liveness import health
 from hduce.core.logging import configure_logging
@@ -68,6 +69,7 @@ def create_app(context: AppContext, plugins: list[HducePlugin], *, relay: bool =
         dependencies={"principal": Provide(provide_principal, sync_to_thread=False)},
         middleware=[api_guard(rate_limit, context.tokens)],
         exception_handlers=exception_handlers(),
+        request_class=StrictJsonRequest,
         openapi_config=openapi_config(__version__),
         cors_config=_cors_config(settings.server),
         request_max_body_size=settings.server.request_max_body_size,

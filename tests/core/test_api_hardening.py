@@ -219,3 +219,61 @@ def assert_names_the_input(response: Any, key: str, source: str) -> None:
         {"key": error.get("key"), "source": error.get("source")} for error in body.get("errors", [])
     ], body
     assert len(body["detail"]) < 300, body["detail"][:300]  # never the whole request target
+
+
+# Seen (schemathesis): a JSON body's "30" was taken for an integer, 1 for a boolean, "39.5"
+# for a number, "null" for none; every JSON body is read strictly, each of these a 422 naming the field.
+WAITLIST = {
+    "practitioner_id": str(SOMEONE),
+    "type_id": str(SOMEONE),
+    "from_date": "2026-12-07",
+    "to_date": "2026-12-08",
+}
+
+
+@pytest.mark.parametrize(
+    ("method", "target", "role", "sent", "key"),
+    [
+        (
+            "PATCH",
+            f"/api/v1/appointments/types/{SOMEONE}",
+            "admin",
+            {"duration_minutes": "30"},
+            "duration_minutes",
+        ),
+        ("PATCH", f"/api/v1/appointments/types/{SOMEONE}", "admin", {"active": 1}, "active"),
+        (
+            "PUT",
+            f"/api/v1/devices/thresholds/{SOMEONE}/temperature",
+            "doctor",
+            {"above": "39.5"},
+            "above",
+        ),
+        (
+            "POST",
+            "/api/v1/appointments/waitlist",
+            "patient",
+            {**WAITLIST, "patient_id": "null"},
+            "patient_id",
+        ),
+        (
+            "PUT",
+            "/api/v1/notifications/preferences",
+            "patient",
+            {"channels": {"appointments": {"email": 0}}},
+            "channels[...][...]",
+        ),
+        ("POST", f"/api/v1/appointments/{NO_APPOINTMENT}/confirm", "patient", [], "data"),
+    ],
+)
+async def test_a_json_body_field_of_the_wrong_type_is_a_422_naming_it(
+    client: AsyncTestClient,
+    settings: Settings,
+    method: str,
+    target: str,
+    role: str,
+    sent: Any,
+    key: str,
+) -> None:
+    response = await client.request(method, target, headers=bearer(settings, role), json=sent)
+    assert_names_the_input(response, key, "body")
