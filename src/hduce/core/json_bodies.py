@@ -59,10 +59,10 @@ class StrictJsonRequest(Request[Any, Any, Any]):
 
 
 def body_error(message: str) -> dict[str, str]:
-    """msgspec's message as a 422's invalid input: the field's path, or `data` for the body.
+    """The invalid input msgspec's `message` describes: the field's path, or `data` (the body).
 
-    A struct's own check names its field (`... - at `$.field``), which msgspec follows with
-    where that struct is (`- at `$.items[0]``): the key is the whole path, `items[0].field`.
+    A struct's own check names its field (`... - at $.field`), and msgspec adds where that
+    struct is (`- at $.items[0]`): the key is the whole path, `items[0].field`.
     """
     key = ".".join(reversed([part for part in BODY_PATHS.findall(message) if part]))
     return {"message": message.split(AT, 1)[0], "key": key or "data", "source": "body"}
