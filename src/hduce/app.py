@@ -23,6 +23,7 @@ from hduce.core.liveness import health
 from hduce.core.logging import configure_logging
 from hduce.core.openapi import docs_route_handlers, openapi_config
 from hduce.core.openapi_contract import refine_openapi
+from hduce.core.options_answers import answer_options_fully
 from hduce.core.plugin import HducePlugin
 from hduce.core.request_path import install_request_path
 from hduce.core.security import provide_principal
@@ -77,6 +78,7 @@ def create_app(context: AppContext, plugins: list[HducePlugin], *, relay: bool =
         logging_config=None,
     )
     refine_openapi(app)
+    answer_options_fully(app)
     return install_request_path(app, body_timeout=float(settings.server.body_timeout))
 
 

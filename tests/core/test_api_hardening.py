@@ -1,11 +1,13 @@
 """Answers are uncacheable (static assets aside) and unsniffable; too nested JSON is a 400;
 every 422 names its invalid inputs in `errors`, each with its `key` and `source` (README)."""
 
+import re
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
 
 from hduce.app import create_app
@@ -222,7 +224,7 @@ def assert_names_the_input(response: Any, key: str, source: str) -> None:
 
 
 # Seen (schemathesis): a JSON body's "30" was taken for an integer, 1 for a boolean, "39.5"
-# for a number, "null" for none; every JSON body is read strictly, each of these a 422 naming the field.
+# for a number, "null" for none; every JSON body is read strictly, each a 422 naming the field.
 WAITLIST = {
     "practitioner_id": str(SOMEONE),
     "type_id": str(SOMEONE),
@@ -277,3 +279,29 @@ async def test_a_json_body_field_of_the_wrong_type_is_a_422_naming_it(
 ) -> None:
     response = await client.request(method, target, headers=bearer(settings, role), json=sent)
     assert_names_the_input(response, key, "body")
+
+
+PATH_PARAMETER = re.compile(r"\{\w+:(\w+)\}")
+SAMPLE = {"uuid": str(SOMEONE), "int": "1"}
+"""A value of each path parameter type (any other, `str` or `path`, takes `x`)."""
+
+
+# Seen: OPTIONS on /api/v1/appointments/types answered `Allow: OPTIONS, POST`, without GET: a
+# path served by handlers of several controllers listed only the first one's methods; OPTIONS
+# on /api/v1/analytics was a 401 (its controller's guard, while OPTIONS carries no token).
+async def test_options_allows_every_method_of_every_api_path(
+    client: AsyncTestClient, settings: Settings
+) -> None:
+    routes = [route for route in client.app.routes if isinstance(route, HTTPRoute)]
+    wrong = {}
+    for route in routes:
+        if not route.path.startswith("/api/"):
+            continue
+        target = PATH_PARAMETER.sub(lambda found: SAMPLE.get(found[1], "x"), route.path)
+        response = await client.options(target, headers=bearer(settings, "admin"))
+        served = set(route.methods) | ({"HEAD"} if "GET" in route.methods else set())
+        allowed = set(response.headers.get("allow", "").split(", "))
+        if response.status_code != 204 or allowed != served:
+            wrong[route.path] = (response.status_code, sorted(allowed), sorted(served))
+    assert len(routes) > 50, "the API's routes were not found"
+    assert wrong == {}
