@@ -305,3 +305,27 @@ async def test_options_allows_every_method_of_every_api_path(
             wrong[route.path] = (response.status_code, sorted(allowed), sorted(served))
     assert len(routes) > 50, "the API's routes were not found"
     assert wrong == {}
+
+
+# Seen: `{"first_name": "\ud800"}` was answered "the JSON body does not parse: Input data was
+# truncated"; what is wrong is half a surrogate pair, and the answer says so and where.
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        (b'{"token": "\\ud800"}', "byte 11"),
+        (b'{"token": "ab\\ud800cd"}', "byte 13"),
+        (b'{"token": "\\\\\\udc00"}', "byte 13"),
+        (b'{"token": "\\ud800\\u0041"}', "byte 11"),
+    ],
+)
+async def test_an_unpaired_surrogate_is_a_400_saying_so(
+    client: AsyncTestClient, settings: Settings, body: bytes, where: str
+) -> None:
+    response = await client.post(
+        f"/api/v1/appointments/{NO_APPOINTMENT}/confirm",
+        content=body,
+        headers={"Content-Type": "application/json", **bearer(settings, "patient")},
+    )
+    assert response.status_code == 400, response.text
+    detail = response.json()["detail"]
+    assert "unpaired UTF-16 surrogate" in detail and where in detail, detail
