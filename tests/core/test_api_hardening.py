@@ -213,6 +213,36 @@ async def test_a_threshold_422_names_its_invalid_input_in_errors(
     assert_names_the_input(response, key, "path" if key == "patient_id" else "body")
 
 
+# Seen: naming an account that is no patient's (or, as staff, no patient at all) was a 422 whose
+# `detail` alone said which input.
+@pytest.mark.parametrize(
+    ("target", "role", "sent", "key", "source"),
+    [
+        (
+            "/api/v1/devices",
+            "admin",
+            {"kind": "scale", "name": "Scale", "serial": "S-1", "patient_id": str(SOMEONE)},
+            "patient_id",
+            "body",
+        ),
+        (f"/api/v1/documents?patient_id={SOMEONE}", "doctor", b"%PDF-1.4", "patient_id", "query"),
+        ("/api/v1/documents", "doctor", b"%PDF-1.4", "patient_id", "query"),
+    ],
+)
+async def test_a_422_about_the_patient_named_names_it_in_errors(
+    client: AsyncTestClient,
+    settings: Settings,
+    target: str,
+    role: str,
+    sent: Any,
+    key: str,
+    source: str,
+) -> None:
+    body = {"content": sent} if isinstance(sent, bytes) else {"json": sent}
+    response = await client.post(target, headers=bearer(settings, role), **body)
+    assert_names_the_input(response, key, source)
+
+
 def assert_names_the_input(response: Any, key: str, source: str) -> None:
     """A 422 whose `errors` name `key` in `source`, and whose `detail` stays short."""
     assert response.status_code == 422, response.text
