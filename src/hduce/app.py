@@ -17,11 +17,13 @@ from hduce.core.db import open_database
 from hduce.core.dependencies import resolve_dependencies_in_order
 from hduce.core.errors import exception_handlers
 from hduce.core.home import home
+from hduce.core.json_bodies import StrictJsonRequest
 from hduce.core.lifecycle import background_services, running_broker
 from hduce.core.liveness import health
 from hduce.core.logging import configure_logging
 from hduce.core.openapi import docs_route_handlers, openapi_config
 from hduce.core.openapi_contract import refine_openapi
+from hduce.core.options_answers import answer_options_fully
 from hduce.core.plugin import HducePlugin
 from hduce.core.request_path import install_request_path
 from hduce.core.security import provide_principal
@@ -68,6 +70,7 @@ def create_app(context: AppContext, plugins: list[HducePlugin], *, relay: bool =
         dependencies={"principal": Provide(provide_principal, sync_to_thread=False)},
         middleware=[api_guard(rate_limit, context.tokens)],
         exception_handlers=exception_handlers(),
+        request_class=StrictJsonRequest,
         openapi_config=openapi_config(__version__),
         cors_config=_cors_config(settings.server),
         request_max_body_size=settings.server.request_max_body_size,
@@ -75,6 +78,7 @@ def create_app(context: AppContext, plugins: list[HducePlugin], *, relay: bool =
         logging_config=None,
     )
     refine_openapi(app)
+    answer_options_fully(app)
     return install_request_path(app, body_timeout=float(settings.server.body_timeout))
 
 

@@ -1,11 +1,13 @@
 """Answers are uncacheable (static assets aside) and unsniffable; too nested JSON is a 400;
 every 422 names its invalid inputs in `errors`, each with its `key` and `source` (README)."""
 
+import re
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
 
 from hduce.app import create_app
@@ -211,6 +213,36 @@ async def test_a_threshold_422_names_its_invalid_input_in_errors(
     assert_names_the_input(response, key, "path" if key == "patient_id" else "body")
 
 
+# Seen: naming an account that is no patient's (or, as staff, no patient at all) was a 422 whose
+# `detail` alone said which input.
+@pytest.mark.parametrize(
+    ("target", "role", "sent", "key", "source"),
+    [
+        (
+            "/api/v1/devices",
+            "admin",
+            {"kind": "scale", "name": "Scale", "serial": "S-1", "patient_id": str(SOMEONE)},
+            "patient_id",
+            "body",
+        ),
+        (f"/api/v1/documents?patient_id={SOMEONE}", "doctor", b"%PDF-1.4", "patient_id", "query"),
+        ("/api/v1/documents", "doctor", b"%PDF-1.4", "patient_id", "query"),
+    ],
+)
+async def test_a_422_about_the_patient_named_names_it_in_errors(
+    client: AsyncTestClient,
+    settings: Settings,
+    target: str,
+    role: str,
+    sent: Any,
+    key: str,
+    source: str,
+) -> None:
+    body = {"content": sent} if isinstance(sent, bytes) else {"json": sent}
+    response = await client.post(target, headers=bearer(settings, role), **body)
+    assert_names_the_input(response, key, source)
+
+
 def assert_names_the_input(response: Any, key: str, source: str) -> None:
     """A 422 whose `errors` name `key` in `source`, and whose `detail` stays short."""
     assert response.status_code == 422, response.text
@@ -219,3 +251,111 @@ def assert_names_the_input(response: Any, key: str, source: str) -> None:
         {"key": error.get("key"), "source": error.get("source")} for error in body.get("errors", [])
     ], body
     assert len(body["detail"]) < 300, body["detail"][:300]  # never the whole request target
+
+
+# Seen (schemathesis): a JSON body's "30" was taken for an integer, 1 for a boolean, "39.5"
+# for a number, "null" for none; every JSON body is read strictly, each a 422 naming the field.
+WAITLIST = {
+    "practitioner_id": str(SOMEONE),
+    "type_id": str(SOMEONE),
+    "from_date": "2026-12-07",
+    "to_date": "2026-12-08",
+}
+
+
+@pytest.mark.parametrize(
+    ("method", "target", "role", "sent", "key"),
+    [
+        (
+            "PATCH",
+            f"/api/v1/appointments/types/{SOMEONE}",
+            "admin",
+            {"duration_minutes": "30"},
+            "duration_minutes",
+        ),
+        ("PATCH", f"/api/v1/appointments/types/{SOMEONE}", "admin", {"active": 1}, "active"),
+        (
+            "PUT",
+            f"/api/v1/devices/thresholds/{SOMEONE}/temperature",
+            "doctor",
+            {"above": "39.5"},
+            "above",
+        ),
+        (
+            "POST",
+            "/api/v1/appointments/waitlist",
+            "patient",
+            {**WAITLIST, "patient_id": "null"},
+            "patient_id",
+        ),
+        (
+            "PUT",
+            "/api/v1/notifications/preferences",
+            "patient",
+            {"channels": {"appointments": {"email": 0}}},
+            "channels[...][...]",
+        ),
+        ("POST", f"/api/v1/appointments/{NO_APPOINTMENT}/confirm", "patient", [], "data"),
+    ],
+)
+async def test_a_json_body_field_of_the_wrong_type_is_a_422_naming_it(
+    client: AsyncTestClient,
+    settings: Settings,
+    method: str,
+    target: str,
+    role: str,
+    sent: Any,
+    key: str,
+) -> None:
+    response = await client.request(method, target, headers=bearer(settings, role), json=sent)
+    assert_names_the_input(response, key, "body")
+
+
+PATH_PARAMETER = re.compile(r"\{\w+:(\w+)\}")
+SAMPLE = {"uuid": str(SOMEONE), "int": "1"}
+"""A value of each path parameter type (any other, `str` or `path`, takes `x`)."""
+
+
+# Seen: OPTIONS on /api/v1/appointments/types answered `Allow: OPTIONS, POST`, without GET: a
+# path served by handlers of several controllers listed only the first one's methods; OPTIONS
+# on /api/v1/analytics was a 401 (its controller's guard, while OPTIONS carries no token).
+async def test_options_allows_every_method_of_every_api_path(
+    client: AsyncTestClient, settings: Settings
+) -> None:
+    routes = [route for route in client.app.routes if isinstance(route, HTTPRoute)]
+    wrong = {}
+    for route in routes:
+        if not route.path.startswith("/api/"):
+            continue
+        target = PATH_PARAMETER.sub(lambda found: SAMPLE.get(found[1], "x"), route.path)
+        response = await client.options(target, headers=bearer(settings, "admin"))
+        served = set(route.methods) | ({"HEAD"} if "GET" in route.methods else set())
+        allowed = set(response.headers.get("allow", "").split(", "))
+        if response.status_code != 204 or allowed != served:
+            wrong[route.path] = (response.status_code, sorted(allowed), sorted(served))
+    assert len(routes) > 50, "the API's routes were not found"
+    assert wrong == {}
+
+
+# Seen: `{"first_name": "\ud800"}` was answered "the JSON body does not parse: Input data was
+# truncated"; what is wrong is half a surrogate pair, and the answer says so and where.
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        (b'{"token": "\\ud800"}', "byte 11"),
+        (b'{"token": "ab\\ud800cd"}', "byte 13"),
+        (b'{"token": "\\\\\\udc00"}', "byte 13"),
+        (b'{"token": "\\ud800\\u0041"}', "byte 11"),
+    ],
+)
+async def test_an_unpaired_surrogate_is_a_400_saying_so(
+    client: AsyncTestClient, settings: Settings, body: bytes, where: str
+) -> None:
+    response = await client.post(
+        f"/api/v1/appointments/{NO_APPOINTMENT}/confirm",
+        content=body,
+        headers={"Content-Type": "application/json", **bearer(settings, "patient")},
+    )
+    assert response.status_code == 400, response.text
+    detail = response.json()["detail"]
+    assert "unpaired UTF-16 surrogate" in detail and where in detail, detail

@@ -17,6 +17,7 @@ from litestar.params import Body, FromPath, FromQuery, JSONBody
 from litestar.testing import AsyncTestClient
 
 from hduce.core.errors import PROBLEM_JSON, PROBLEM_TYPE_BASE, Conflict, exception_handlers
+from hduce.core.json_bodies import StrictJsonRequest
 from hduce.core.request_path import install_request_path
 
 BODY_CAP = 100
@@ -29,6 +30,22 @@ class ItemCreate(msgspec.Struct, forbid_unknown_fields=True):
 
     name: Annotated[str, msgspec.Meta(min_length=2, max_length=20)]
     quantity: Annotated[int, msgspec.Meta(ge=1)]
+
+
+class OrderLine(msgspec.Struct):
+    """A part of a body checking itself, as `Input`'s control-character check does."""
+
+    name: str
+
+    def __post_init__(self) -> None:
+        if not self.name.strip():
+            raise ValueError("may not be blank - at `$.name`")
+
+
+class Order(msgspec.Struct):
+    """A body holding bodies."""
+
+    lines: list[OrderLine]
 
 
 @get("/conflict")
@@ -65,6 +82,11 @@ async def days_after(day: FromQuery[date], days: FromQuery[int]) -> str:
 async def create_item(data: JSONBody[ItemCreate]) -> ItemCreate:
     """Accept only POST with a strict body."""
     return data
+
+
+@post("/orders")
+async def create_order(data: JSONBody[Order]) -> None:
+    """Accept an order."""
 
 
 @post("/forms")
@@ -106,12 +128,14 @@ def make_app(*, debug: bool = False, form_parts: int = 1000, body_cap: int = BOD
             litestar_500,
             days_after,
             create_item,
+            create_order,
             post_form,
             read_form,
             thing,
             limited,
         ],
         exception_handlers=exception_handlers(),
+        request_class=StrictJsonRequest,
         request_max_body_size=body_cap,
         multipart_form_part_limit=form_parts,
         debug=debug,
@@ -442,3 +466,13 @@ async def test_a_server_error_litestar_raises_is_logged_with_its_traceback(
     (record,) = [r for r in caplog.records if r.name == "hduce.errors"]
     assert record.levelno == logging.ERROR and "/litestar-500" in record.getMessage()
     assert record.exc_info and isinstance(record.exc_info[1], InternalServerException)
+
+
+async def test_a_check_of_a_body_inside_the_body_names_the_whole_path(
+    client: AsyncTestClient,
+) -> None:
+    response = await client.post("/orders", json={"lines": [{"name": "tea"}, {"name": " "}]})
+    body = assert_problem(response, 422, "/orders")
+    assert body["errors"] == [
+        {"message": "may not be blank", "key": "lines[1].name", "source": "body"}
+    ]

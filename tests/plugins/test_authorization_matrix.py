@@ -65,7 +65,8 @@ FRONT_DESK = row(OK, 404, 404, OK, 404, 401)
 ON_APPOINTMENT = {OWN: ANY_MEMBER, PATIENT: FRONT_DESK}
 STAFF_ON_APPOINTMENT = {OWN: STAFF_ONLY, PATIENT: row(OK, 404, 404, OK, 403, 401)}
 CLINICAL_ON_APPOINTMENT = {OWN: CLINICIANS, PATIENT: row(403, 404, 404, 403, 403, 401)}
-FOR_SELF_OR_PATIENT = {OWN: row(403, 403, 403, 403, OK, 401), PATIENT: STAFF_ONLY}
+# Staff naming no patient leave out an input, as for an upload: 422 naming `patient_id`.
+FOR_SELF_OR_PATIENT = {OWN: row(422, 422, 422, 422, OK, 401), PATIENT: STAFF_ONLY}
 HOURS = {OWN: row(404, OK, OK, 404, 403, 401), STAFF: row(OK, 403, 403, OK, 403, 401)}
 # Care teams: clinicians and admins change a patient's team (a staff account has none: 404).
 CARE_TEAM_CHANGE = {OWN: row(404, 404, 404, 403, 403, 401), PATIENT: row(OK, OK, OK, 403, 403, 401)}

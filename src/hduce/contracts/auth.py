@@ -84,8 +84,13 @@ class Accounts(Protocol):
     async def find_account(self, email_or_username: str) -> DirectoryEntry | None:
         """Look an account up by e-mail or username, or None."""
 
-    async def require(self, account_id: uuid.UUID, role: Role) -> DirectoryEntry:
-        """The account if it holds `role`; else `NotInRole` (422)."""
+    async def require(
+        self, account_id: uuid.UUID, role: Role, *, key: str, source: str = "body"
+    ) -> DirectoryEntry:
+        """The account if it holds `role`; else `NotInRole` (422) naming the input `key`.
+
+        `key` and `source` (`body`, `query`, `path`) say where the request gave `account_id`.
+        """
 
 
 class AccountAdmin(Protocol):

@@ -58,5 +58,5 @@ async def test_a_window_ending_before_it_starts_is_refused_like_the_slot_search(
     refused = await clinic.client.get(API, params=naive, headers=patient.headers)
     assert (refused.status_code, refused.json()["detail"]) == (
         422,
-        "start and end need a UTC offset",
+        "start: a UTC offset is required",
     )

@@ -1,6 +1,7 @@
 """Unknown ids and bad bodies answer problem+json with a 4xx, never a 500."""
 
 import uuid
+from datetime import timedelta
 
 from tests.plugins.appointments.helpers import API, book, iso, open_practice, two_days_ahead_at
 from tests.plugins.users.clinic import Clinic
@@ -146,3 +147,62 @@ async def test_a_token_with_other_digits_is_an_invalid_link(clinic: Clinic) -> N
         assert answer.status_code == 400, (stamp[:9], answer.text)
         assert answer.headers["content-type"].startswith("application/problem+json")
         assert "not valid" in answer.json()["detail"]
+
+
+async def test_every_422_names_its_input_in_errors(clinic: Clinic) -> None:
+    # Seen (schemathesis): these named their input in `detail` only, with no `errors`; staff
+    # booking without naming the patient was a 403 though nothing was forbidden, only missing.
+    practice = await open_practice(clinic)
+    patient, desk = await clinic.member("patient"), await clinic.member("receptionist")
+    c, day = clinic.client, two_days_ahead_at(9)
+    nobody = str(uuid.uuid4())
+    waiting = {"practitioner_id": practice.doctor_id, "type_id": practice.type_id}
+    slots = {**waiting, "start": iso(day), "end": iso(day + timedelta(hours=1))}
+    answers = [
+        (
+            await c.get(API, params={"start": "2030-01-01T00:00:00"}, headers=patient.headers),
+            "start",
+            "query",
+        ),
+        (
+            await c.post(
+                f"{API}/types",
+                json={"name": "x", "duration_minutes": 30, "practitioner_ids": [str(patient.id)]},
+                headers=practice.admin.headers,
+            ),
+            "practitioner_ids",
+            "body",
+        ),
+        (
+            await c.post(
+                f"{API}/waitlist",
+                json={**waiting, "from_date": "2020-01-01", "to_date": "2020-01-02"},
+                headers=patient.headers,
+            ),
+            "to_date",
+            "body",
+        ),
+        (await book(clinic, practice, desk, day), "patient_id", "body"),
+        (await book(clinic, practice, desk, day, patient=practice.doctor), "patient_id", "body"),
+        (
+            await c.post(
+                API,
+                json={**waiting, "practitioner_id": nobody, "starts_at": iso(day)},
+                headers=patient.headers,
+            ),
+            "practitioner_id",
+            "body",
+        ),
+        (
+            await c.get(
+                f"{API}/slots", params={**slots, "practitioner_id": nobody}, headers=patient.headers
+            ),
+            "practitioner_id",
+            "query",
+        ),
+    ]
+    for response, key, source in answers:
+        request = f"{response.request.method} {response.request.url}"
+        assert response.status_code == 422, (request, response.text)
+        named = [(e.get("key"), e.get("source")) for e in response.json().get("errors", [])]
+        assert (key, source) in named, (request, response.text)

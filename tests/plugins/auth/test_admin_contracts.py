@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from hduce.contracts.auth import ACCOUNT_DIRECTORY, AccountAdmin, Accounts, NotInRole, Role
-from hduce.core.errors import Conflict, HduceError, NotFound
+from hduce.core.errors import Conflict, FieldError, HduceError, NotFound
 from tests.plugins.auth.helpers import AuthApp
 
 
@@ -163,12 +163,16 @@ async def test_accounts_require_an_account_with_a_role(app: AuthApp) -> None:
     user = await app.active_user()
     accounts = app.context.registry.get(Accounts)
     user_id = uuid.UUID(user["id"])
-    assert app.run(accounts.require, user_id, Role.PATIENT).id == user_id
+    assert app.run(accounts.require, user_id, Role.PATIENT, key="patient_id").id == user_id
     for account_id, role in ((user_id, Role.DOCTOR), (uuid.uuid4(), Role.PATIENT)):
         with pytest.raises(NotInRole) as refused:
-            app.run(accounts.require, account_id, role)
+            app.run(accounts.require, account_id, role, key="doctor_id", source="query")
         assert refused.value.status_code == 422
-        assert str(refused.value) == f"{account_id} is not a {role}'s account"
+        said = f"{account_id} is not a {role}'s account"
+        assert str(refused.value) == said
+        assert refused.value.extra["errors"] == [
+            FieldError(message=said, key="doctor_id", source="query")
+        ]
 
 
 async def test_the_acting_admin_is_named_by_id_email_or_username(app: AuthApp) -> None:

@@ -64,7 +64,7 @@ def patient_for(principal: Principal, patient_id: uuid.UUID | None) -> uuid.UUID
     """Whom a booking or waitlist entry is for: staff name any patient, patients only self."""
     if is_staff(principal):
         if patient_id is None:
-            raise Forbidden("staff must name the patient (`patient_id`)")
+            raise InvalidRequest.naming("patient_id", "staff must name the patient", "body")
         return patient_id
     if patient_id not in (None, principal.id):
         raise Forbidden("patients book only for themselves")
@@ -80,9 +80,10 @@ async def bookable_patient(
     """
     patient_id = patient_for(principal, patient_id)
     if is_staff(principal):
-        entry = await accounts.require(patient_id, Role.PATIENT)
+        entry = await accounts.require(patient_id, Role.PATIENT, key="patient_id")
         if entry.status != AccountStatus.ACTIVE:
-            raise InvalidRequest(f"the patient's account {patient_id} is {entry.status}")
+            said = f"the patient's account {patient_id} is {entry.status}"
+            raise InvalidRequest.naming("patient_id", said, "body", detail=said)
     return patient_id
 
 

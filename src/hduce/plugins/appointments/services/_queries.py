@@ -69,8 +69,9 @@ class AppointmentQueries:
 
         A `limit` of 0 asks for the default page size.
         """
-        if any(value is not None and value.tzinfo is None for value in (query.start, query.end)):
-            raise InvalidRequest("start and end need a UTC offset")
+        for name, value in (("start", query.start), ("end", query.end)):
+            if value is not None and value.tzinfo is None:
+                raise InvalidRequest.naming(name, "a UTC offset is required")
         limit = query.limit or min(DEFAULT_PAGE_SIZE, self.config.max_page_size)
         if limit > self.config.max_page_size:
             raise InvalidRequest.naming("limit", f"at most {self.config.max_page_size}")

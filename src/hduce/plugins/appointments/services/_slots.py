@@ -60,7 +60,7 @@ class SlotFinder:
             raise InvalidRequest.naming(
                 "end", "the range is longer than the longest search allowed"
             )
-        spec = (await self.types.offered(type_id, practitioner_id)).spec
+        spec = (await self.types.offered(type_id, practitioner_id, "query")).spec
         earliest, latest = self.bookable_window(booker)
         first, last = max(start, earliest), min(end - timedelta(microseconds=1), latest)
         zone_name, starts = await self._free(practitioner_id, spec, first, last)
@@ -90,15 +90,20 @@ class SlotFinder:
         return await self.offered_at(practitioner_id, type_id, start)
 
     async def offered_at(
-        self, practitioner_id: uuid.UUID, type_id: uuid.UUID, start: datetime
+        self,
+        practitioner_id: uuid.UUID,
+        type_id: uuid.UUID,
+        start: datetime,
+        source: str | None = "body",
     ) -> tuple[TypeRow, str]:
         """The type and the practitioner's zone if the practitioner offers `start` as a slot.
 
         Notice and horizon aside, as `ensure_offered`: the type offered, the visit within the
-        hours and exceptions, `start` on its opening's grid; 422 otherwise.
+        hours and exceptions, `start` on its opening's grid; 422 otherwise (`offered_type`, with
+        `source`).
         """
         rules, record = await self.schedules.rules_near(practitioner_id, type_id, start)
-        kind = offered_type(record)
+        kind = offered_type(record, source)
         end = start + kind.spec.duration
         opening = opening_of(open_intervals(rules, start, end), start, end)
         if opening is None:

@@ -50,16 +50,24 @@ class TypeRow(AppointmentTypeRead, frozen=True):
         )
 
 
-def offered_type(record: Mapping[str, Any] | None) -> TypeRow:
+def offered_type(record: Mapping[str, Any] | None, source: str | None = "body") -> TypeRow:
     """The type of a `TypeStore.offered` row.
 
-    422 if there is none (or its id is None), or if the practitioner's account is deactivated.
+    422 if there is none (or its id is None), or if the practitioner's account is deactivated,
+    naming `practitioner_id` in `source`: where the request names the practitioner (None: it
+    names none, as when a patient takes a waitlist offer).
     """
     if record is None or record["id"] is None:
-        raise InvalidRequest("this practitioner does not offer this appointment type")
+        raise _unbookable("this practitioner does not offer this appointment type", source)
     if not record["practitioner_active"]:
-        raise InvalidRequest("this practitioner's account is deactivated: they take no visits")
+        raise _unbookable("this practitioner's account is deactivated: they take no visits", source)
     return TypeRow.from_row(record)
+
+
+def _unbookable(said: str, source: str | None) -> InvalidRequest:
+    if source is None:
+        return InvalidRequest(said)
+    return InvalidRequest.naming("practitioner_id", said, source, detail=said)
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,9 +83,11 @@ class AppointmentTypes:
         """Every type, by name."""
         return TypeRow.from_rows(await self.store.all())
 
-    async def offered(self, type_id: uuid.UUID, practitioner_id: uuid.UUID) -> TypeRow:
-        """An active type the practitioner offers; 422 otherwise."""
-        return offered_type(await self.store.offered(type_id, practitioner_id))
+    async def offered(
+        self, type_id: uuid.UUID, practitioner_id: uuid.UUID, source: str = "body"
+    ) -> TypeRow:
+        """An active type the practitioner offers; 422 otherwise (`offered_type`)."""
+        return offered_type(await self.store.offered(type_id, practitioner_id), source)
 
     async def create(self, data: AppointmentTypeCreate) -> AppointmentTypeRead:
         """Add a type with the practitioners who offer it."""
@@ -122,4 +132,5 @@ class AppointmentTypes:
         for practitioner_id in set(practitioner_ids):
             entry = await self.accounts.get_account(practitioner_id)
             if entry is None or entry.roles.isdisjoint(CLINICAL_ROLES):
-                raise InvalidRequest(f"{practitioner_id} is not a doctor or nurse")
+                said = f"{practitioner_id} is not a doctor or nurse"
+                raise InvalidRequest.naming("practitioner_ids", said, "body", detail=said)

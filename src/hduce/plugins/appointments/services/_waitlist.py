@@ -62,7 +62,8 @@ class Waitlist:
         await self.types.offered(data.type_id, data.practitioner_id)
         zone = ZoneInfo(await self.schedules.timezone(data.practitioner_id))
         if data.to_date < datetime.now(zone).date():
-            raise InvalidRequest(f"the date range has already ended (to_date, in {zone.key})")
+            ended = f"the date range has already ended (to_date, in {zone.key})"
+            raise InvalidRequest.naming("to_date", ended, "body", detail=ended)
         async with self.db.transaction():
             await self.appointments.lock_calendars(patient_id)  # two joins at once: one wins
             if existing := await self.entries.same_wait(patient_id, data):
@@ -90,7 +91,9 @@ class Waitlist:
             if row.hold_until is None or row.hold_until <= datetime.now(UTC):
                 raise InvalidTransition("the offer has expired")
             # As a booking: not from a practitioner since deactivated, nor on a day taken off.
-            await self.slots.offered_at(row.practitioner, row.appointment_type, row.starts_at)
+            await self.slots.offered_at(
+                row.practitioner, row.appointment_type, row.starts_at, source=None
+            )
             await self.followups.cancel(row)
             await self.appointments.set_status(
                 row.id, Status.BOOKED, changed_by=principal.id, hold_until=None

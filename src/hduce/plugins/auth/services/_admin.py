@@ -42,11 +42,14 @@ class AccountDirectory:
         account = await self._accounts.find(email_or_username)
         return account.entry() if account else None
 
-    async def require(self, account_id: uuid.UUID, role: Role) -> DirectoryEntry:
-        """The account if it holds `role`; else `NotInRole` (422)."""
+    async def require(
+        self, account_id: uuid.UUID, role: Role, *, key: str, source: str = "body"
+    ) -> DirectoryEntry:
+        """The account if it holds `role`; else `NotInRole` (422) naming the input `key`."""
         entry = await self.get_account(account_id)
         if entry is None or role not in entry.roles:
-            raise NotInRole(f"{account_id} is not a {role}'s account")
+            said = f"{account_id} is not a {role}'s account"
+            raise NotInRole.naming(key, said, source, detail=said)
         return entry
 
     async def lookup(self, who: str) -> DirectoryEntry:

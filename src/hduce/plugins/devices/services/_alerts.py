@@ -9,7 +9,7 @@ import asyncpg
 import msgspec
 
 from hduce.contracts.audit import AuditLog
-from hduce.contracts.auth import Accounts, NotInRole, Role
+from hduce.contracts.auth import Accounts, Role
 from hduce.core.db import Database
 from hduce.core.errors import FieldError, NotFound
 from hduce.core.schemas import Page
@@ -95,10 +95,7 @@ class AlertService:
 
     async def _patient(self, patient_id: uuid.UUID) -> None:
         """422 naming the path's `patient_id` unless it is a patient's account."""
-        try:
-            await self.accounts.require(patient_id, Role.PATIENT)
-        except NotInRole as exc:
-            raise NotInRole.naming("patient_id", exc.detail, "path") from None
+        await self.accounts.require(patient_id, Role.PATIENT, key="patient_id", source="path")
 
     async def _in_force(self, patient_id: uuid.UUID) -> list[ThresholdRead]:
         overrides = {r["metric"]: r for r in await self.store.thresholds([patient_id])}

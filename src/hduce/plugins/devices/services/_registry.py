@@ -53,7 +53,7 @@ class DeviceRegistry:
         secret, device_id = new_secret(), uuid.uuid4()
         async with self.db.transaction():
             if data.patient_id is not None:
-                await self.accounts.require(data.patient_id, Role.PATIENT)
+                await self.accounts.require(data.patient_id, Role.PATIENT, key="patient_id")
             try:
                 row = await self.store.insert(
                     device_id=device_id,
@@ -126,7 +126,7 @@ class DeviceRegistry:
             if patient_id is not None:
                 if not device["active"]:
                     raise DeviceInactive("a deactivated device is assigned to no patient")
-                await self.accounts.require(patient_id, Role.PATIENT)
+                await self.accounts.require(patient_id, Role.PATIENT, key="patient_id")
             row = await self.store.assign(device_id, patient_id)
             await self._audit("devices.assigned", principal, device_id, ip, patient_id)
         return to_read(row)

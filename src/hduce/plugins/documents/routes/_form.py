@@ -70,6 +70,7 @@ def form_upload_handler(max_upload_size: int) -> HTTPRouteHandler:
             title=data.title,
             kind=data.kind,
             filename=data.file.filename,
+            patient_source="body",
         )
         try:
             return to_read(await documents.uploads.upload(principal, upload, ip=client_ip(request)))

@@ -20,11 +20,15 @@ SEE_ALL = (Role.ADMIN, *CLINICIANS)
 READERS = (*SEE_ALL, Role.PATIENT)
 
 
-def patient_for(principal: Principal, patient_id: uuid.UUID | None) -> uuid.UUID:
-    """Whose document an upload is: staff name any patient, patients upload for themselves."""
+def patient_for(principal: Principal, patient_id: uuid.UUID | None, source: str) -> uuid.UUID:
+    """Whose document an upload is: staff name any patient, patients upload for themselves.
+
+    `source`: where the request gives `patient_id` (`query`, or `body` for a form), which the
+    422 for staff naming no patient names.
+    """
     if principal.has_any_role(*STAFF_ROLES):
         if patient_id is None:
-            raise InvalidDocument("staff must name the patient (`patient_id`)")
+            raise InvalidDocument.naming("patient_id", "staff must name the patient", source)
         return patient_id
     if patient_id not in (None, principal.id):
         raise Forbidden("patients upload only their own documents")

@@ -42,11 +42,14 @@ class UploadRequest:
         title: str | None,
         kind: DocumentKind,
         filename: str | None,
+        patient_source: str = "query",
     ) -> None:
         self.body = body
         self.declared_type = ALIASES.get(_media_type(declared_type), _media_type(declared_type))
         self.content_length = content_length
         self.patient_id = patient_id
+        self.patient_source = patient_source
+        """Where the request gives `patient_id`: `query`, or `body` for a form's field."""
         self.title = clean_title(title)
         self.kind = kind
         self.filename = safe_name(filename)
@@ -79,8 +82,10 @@ class Uploads:
         self, principal: Principal, request: UploadRequest, *, ip: str | None = None
     ) -> DocumentRow:
         """Store the body for a patient, queue its extraction, audit; nothing stays on failure."""
-        patient_id = patient_for(principal, request.patient_id)
-        await self._accounts.require(patient_id, Role.PATIENT)
+        patient_id = patient_for(principal, request.patient_id, request.patient_source)
+        await self._accounts.require(
+            patient_id, Role.PATIENT, key="patient_id", source=request.patient_source
+        )
         cap = self.max_size
         if request.content_length is not None and request.content_length > cap:
             raise UploadTooLarge(self._too_large())
