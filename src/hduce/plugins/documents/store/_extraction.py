@@ -30,6 +30,25 @@ GIVE_BACK = """
 UPDATE document SET attempts = attempts - 1, updated_at = now()
 WHERE id = $1 AND status = 'processing' AND attempts > 0
 """
+# Documents still waiting whose extraction task was dead-lettered after their last change: no
+# task is left to finish them. A task's message carries the event's payload as its second arg.
+# `given_up`: how many of the document's extraction tasks were dead-lettered in all.
+STUCK = """
+SELECT document.id, document.patient, last.error, last.attempts AS tries, last.given_up
+FROM document
+CROSS JOIN LATERAL (
+    SELECT error, attempts, created_at, count(*) OVER () AS given_up FROM dead_letter
+    WHERE task_name = ANY($1::text[])
+      AND message->'args'->1->>'document_id' = document.id::text
+    ORDER BY created_at DESC LIMIT 1
+) AS last
+WHERE document.status IN ('pending', 'processing') AND document.deleted_at IS NULL
+  AND last.created_at > document.updated_at
+ORDER BY document.updated_at LIMIT $2
+FOR UPDATE OF document SKIP LOCKED
+"""
+# The note tells why, should the requeued task's claim find the document out of attempts.
+REQUEUE = "UPDATE document SET error = $2, updated_at = now() WHERE id = $1"
 FINISH = """
 UPDATE document SET status = $2, text = $3, page_count = $4, entities = $5::jsonb, error = $6,
                     note = $7, extracted_at = now(), updated_at = now()
@@ -52,6 +71,14 @@ class ExtractionStore(SqlStore):
     async def give_back(self, document_id: uuid.UUID) -> None:
         """Uncount the claim of an extraction cut short by its worker stopping."""
         await self.db.execute(GIVE_BACK, document_id)
+
+    async def stuck(self, task_names: list[str], limit: int) -> list[asyncpg.Record]:
+        """Lock unfinished documents whose extraction task was dead-lettered since they changed."""
+        return await self.db.fetch(STUCK, task_names, limit)
+
+    async def requeue(self, document_id: uuid.UUID, error: str) -> None:
+        """Note why a document's task was dead-lettered (and when), before it is sent again."""
+        await self.db.execute(REQUEUE, document_id, error)
 
     async def finish(
         self, document_id: uuid.UUID, status: DocumentStatus, result: dict[str, Any], entities: str
