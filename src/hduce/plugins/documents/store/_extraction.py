@@ -32,18 +32,22 @@ WHERE id = $1 AND status = 'processing' AND attempts > 0
 """
 # Documents still waiting whose extraction task was dead-lettered after their last change: no
 # task is left to finish them. A task's message carries the event's payload as its second arg.
+# Read from the dead letters (few), not from the waiting documents (a backlog may be long).
 # `given_up`: how many of the document's extraction tasks were dead-lettered in all.
 STUCK = """
-SELECT document.id, document.patient, last.error, last.attempts AS tries, last.given_up
-FROM document
-CROSS JOIN LATERAL (
-    SELECT error, attempts, created_at, count(*) OVER () AS given_up FROM dead_letter
-    WHERE task_name = ANY($1::text[])
-      AND message->'args'->1->>'document_id' = document.id::text
-    ORDER BY created_at DESC LIMIT 1
-) AS last
-WHERE document.status IN ('pending', 'processing') AND document.deleted_at IS NULL
-  AND last.created_at > document.updated_at
+WITH named AS (
+    SELECT message->'args'->1->>'document_id' AS document, error, attempts, created_at
+    FROM dead_letter WHERE task_name = ANY($1::text[])
+), letter AS (
+    SELECT document::uuid AS document, error, attempts, created_at,
+           count(*) OVER same AS given_up, row_number() OVER (same ORDER BY created_at DESC) AS nth
+    FROM named WHERE document ~ '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$'
+    WINDOW same AS (PARTITION BY document)
+)
+SELECT document.id, document.patient, letter.error, letter.attempts AS tries, letter.given_up
+FROM letter JOIN document ON document.id = letter.document
+WHERE letter.nth = 1 AND letter.created_at > document.updated_at
+  AND document.status IN ('pending', 'processing') AND document.deleted_at IS NULL
 ORDER BY document.updated_at LIMIT $2
 FOR UPDATE OF document SKIP LOCKED
 """
