@@ -3,7 +3,8 @@
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,6 +90,35 @@ class Supervisor:
             except TimeoutError:
                 logger.warning("%s still running after %.0fs; cancelling it", name, grace)
         await cancel_until_done(state.task)
+
+    @asynccontextmanager
+    async def repeating(
+        self,
+        name: str,
+        check: Callable[[], Awaitable[Any]],
+        every: float,
+        *,
+        failure: str,
+        log: logging.Logger,
+    ) -> AsyncIterator[None]:
+        """Run `check()` as `name` at once, then every `every` seconds, while the block runs.
+
+        A failing check is logged on `log` with the line `failure` and run again next time.
+        """
+
+        async def loop(_beat: Beat) -> None:
+            while True:
+                try:
+                    await check()
+                except Exception:
+                    log.exception(failure)
+                await asyncio.sleep(every)
+
+        self.start(name, loop)
+        try:
+            yield
+        finally:
+            await self.stop(name)
 
     def report(self) -> dict[str, dict[str, Any]]:
         """Every task's problem (None when healthy), restarts and last error."""

@@ -10,6 +10,8 @@ from typing import Any
 from fpdf import FPDF
 from PIL import Image, ImageDraw, ImageFont
 
+from tests.plugins.documents.lzw import lzw_encode, lzw_repeat
+
 NEXT_LINE: dict[str, Any] = {"new_x": "LMARGIN", "new_y": "NEXT"}
 LAB_REPORT_PAGE_1 = [
     "Laboratory report - Clinique Saint-Etienne",
@@ -147,20 +149,30 @@ def inflating_pdf(
     window_bits: int = 15,
     layers: int = 1,
     text: bytes = b"",
+    lzw: str = "",
+    early_change: int = 1,
 ) -> bytes:
     """One page whose content stream is `inflated` bytes of blanks, deflated to about 1/200.
 
     `end_of_line` follows the `stream` keyword; `window_bits` is the deflate window; `layers`
-    deflates it that many times (a `/FlateDecode` chain); `text` (`AHx` or `A85`) writes the
-    result as ASCII hex or ASCII85 text, its filter before the Flate ones.
+    deflates it that many times (a `/FlateDecode` chain); `lzw` LZW-encodes the blanks under
+    the Flate layers (`inner`, down to about 1/1,300; `early_change` 0 widens codes one code
+    late) or the deflated bytes over them (`outer`);
+    `text` (`AHx` or `A85`) writes the result as ASCII hex or ASCII85 text, its filter first.
     """
-    deflater = zlib.compressobj(1, zlib.DEFLATED, window_bits)
-    blanks = b" " * (1024 * 1024)
-    stream = b"".join(deflater.compress(blanks) for _ in range(inflated // len(blanks)))
-    stream += deflater.flush()
-    for _ in range(layers - 1):
-        stream = zlib.compress(stream)
-    filters = [b"/FlateDecode"] * layers
+    if lzw == "inner":
+        stream = lzw_repeat(ord(" "), inflated, early_change)
+        filters, flate = [b"/LZWDecode"], layers
+    else:
+        deflater = zlib.compressobj(1, zlib.DEFLATED, window_bits)
+        blanks = b" " * (1024 * 1024)
+        stream = b"".join(deflater.compress(blanks) for _ in range(inflated // len(blanks)))
+        stream, filters, flate = stream + deflater.flush(), [b"/FlateDecode"], layers - 1
+    for _ in range(flate):
+        stream, filters = zlib.compress(stream), [b"/FlateDecode", *filters]
+    if lzw == "outer":
+        stream, filters = lzw_encode(stream), [b"/LZWDecode", *filters]
+    parameters = b"" if early_change else b" /DecodeParms [<< /EarlyChange 0 >>]"
     if text == b"AHx":
         stream, filters = binascii.hexlify(stream) + b">", [b"/ASCIIHexDecode", *filters]
     elif text == b"A85":
@@ -170,8 +182,8 @@ def inflating_pdf(
             b"<< /Type /Catalog /Pages 2 0 R >>",
             b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
-            b"<< /Length %d /Filter [%s] >>\nstream%s%s\nendstream"
-            % (len(stream), b" ".join(filters), end_of_line, stream),
+            b"<< /Length %d /Filter [%s]%s >>\nstream%s%s\nendstream"
+            % (len(stream), b" ".join(filters), parameters, end_of_line, stream),
         ]
     )
 

@@ -2,6 +2,8 @@
 
 import functools
 import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -144,3 +146,29 @@ async def processing(clinic: Clinic, document_id: str) -> None:
         "SELECT 1 FROM document WHERE id = $1 AND status <> 'pending'",
         uuid.UUID(document_id),
     )
+
+
+@asynccontextmanager
+async def slow_writes(
+    execute: Callable[[str], Awaitable[Any]], when: str, times: int
+) -> AsyncIterator[str]:
+    """A title whose document's first `times` updates matching `when` (SQL over `OLD` and
+    `NEW`) take 1.5 s (a trigger), over a 1 s deadline, as when PostgreSQL is frozen or slow."""
+    title = f"slow-{uuid.uuid4().hex}"
+    function = title.replace("-", "_")
+    await execute(f"CREATE SEQUENCE {function}")
+    await execute(
+        f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS "
+        f"$$ BEGIN IF nextval('{function}') <= {times} THEN PERFORM pg_sleep(1.5); END IF; "
+        "RETURN NEW; END $$"
+    )
+    await execute(
+        f"CREATE TRIGGER {function} BEFORE UPDATE ON document FOR EACH ROW "
+        f"WHEN (NEW.title = '{title}' AND {when}) EXECUTE FUNCTION {function}()"
+    )
+    try:
+        yield title
+    finally:
+        await execute(f"DROP TRIGGER {function} ON document")
+        await execute(f"DROP FUNCTION {function}()")
+        await execute(f"DROP SEQUENCE {function}")

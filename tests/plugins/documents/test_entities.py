@@ -129,10 +129,19 @@ def test_context_of_a_finding(text: str, context: tuple[str, ...]) -> None:
         ("Metformin was not prescribed as eGFR is low.", ("negated",)),
         ("Aspirin was started.", ()),
         ("Aspirin not started, clopidogrel started.", ("negated",)),
+        ("Aspirin 75 mg - declined", ("negated",)),
+        ("Simvastatin: declined by the patient.", ("negated",)),
+        ("Warfarin (not taking)", ("negated",)),
+        ("Metformin 500 mg (not taking since May), ramipril 5 mg", ("negated",)),
+        ("Clopidogrel \u2013 refused.", ("negated",)),
     ],
 )
 def test_a_medication_negated_after_its_name(text: str, context: tuple[str, ...]) -> None:
     assert coded(text, "medication")[0][2] == context
+
+
+def test_a_refusal_after_a_diagnosis_does_not_negate_it() -> None:
+    assert coded("Hypertension - declined review.", "diagnosis")[0][2] == ()
 
 
 @pytest.mark.parametrize(
@@ -225,6 +234,16 @@ def test_every_page_of_a_long_text_is_read_alike() -> None:
         ("continue aspirin", [("aspirin", None, None)]),
         ("Metformin and amlodipine 5 mg", [("metformin", None, None), ("amlodipine", 5.0, "mg")]),
         ("Aspirinate is not a drug we know", []),
+        # A range written high to low, with a unit on each end, or across units: the highest.
+        ("Ibuprofen 600-400 mg", [("ibuprofen", 600.0, "mg")]),
+        ("Ibuprofen 400mg-600mg", [("ibuprofen", 600.0, "mg")]),
+        ("Ibuprofen 400 mg to 600 mg", [("ibuprofen", 600.0, "mg")]),
+        ("Paracetamol 500 mg-1 g", [("acetaminophen", 1.0, "g")]),
+        ("Paracetamol 1 g - 500 mg", [("acetaminophen", 1.0, "g")]),
+        # A count of units before the strength: the strength (2 x 500 mg may be twice a day).
+        ("Paracetamol 2 x 500 mg", [("acetaminophen", 500.0, "mg")]),
+        ("Metformin 2x1000 mg daily", [("metformin", 1000.0, "mg")]),
+        ("Metformin 3 \u00d7 500 mg", [("metformin", 500.0, "mg")]),
     ],
 )
 def test_medications_and_doses(text: str, expected: list[object]) -> None:
@@ -395,6 +414,34 @@ def test_allergies() -> None:
         ),
         ("Allergies:\nNKDA\naspirin 75 mg daily", ["none known"], ["aspirin"]),
         ("Allergies:\n- nil known\n- aspirin 75 mg daily", ["none known"], ["aspirin"]),
+        (
+            "1 - Allergies: penicillin\n2 - Medications: metformin 500 mg\n",
+            ["penicillin"],
+            ["metformin"],
+        ),
+        ("1 - Allergies:\n- codeine\n2 - Medications: aspirin\n", ["codeine"], ["aspirin"]),
+        (
+            "Allergies\n- penicillin\n- codeine\n\nPlan: aspirin",
+            ["penicillin", "codeine"],
+            ["aspirin"],
+        ),
+        ("Drug allergies\npenicillin, latex\n", ["penicillin", "latex"], []),
+        (
+            "Allergies: penicillin, codeine; Medications: metformin 500 mg",
+            ["penicillin", "codeine"],
+            ["metformin"],
+        ),
+        (
+            "II. Allergies:\n- penicillin\nIII. Medications: aspirin 75 mg\n",
+            ["penicillin"],
+            ["aspirin"],
+        ),
+        (
+            "B. Allergies:\n- penicillin\nC. Medications: aspirin 75 mg\n",
+            ["penicillin"],
+            ["aspirin"],
+        ),
+        ("IV) Allergies: codeine", ["codeine"], []),
         # Not a heading: a word before it in its sentence.
         ("Seasonal allergies: worse in spring, takes cetirizine.", [], ["cetirizine"]),
     ],

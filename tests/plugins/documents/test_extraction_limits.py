@@ -60,6 +60,20 @@ async def test_a_pdf_inflating_to_a_gigabyte_fails_and_the_letter_beside_it_is_d
     assert_processes_stayed_under_the_limit()
 
 
+async def test_an_lzw_pdf_decoding_to_a_gigabyte_fails_saying_so(
+    clinic: Clinic, doctor: Member, patient: Member
+) -> None:
+    """Regression: LZW (and Flate over LZW) passed the check, and the memory limit stopped the
+    process with a message about memory instead."""
+    for form in ({"layers": 0}, {"layers": 1}):
+        bomb, _ = await extract_beside_a_letter(
+            clinic, doctor, patient, inflating_pdf(GIB, lzw="inner", **form)
+        )
+        assert (bomb["status"], bomb["attempts"]) == ("failed", 1)
+        assert bomb["error"].startswith("the PDF holds a stream that inflates to more than 256")
+    assert_processes_stayed_under_the_limit()
+
+
 async def test_a_10k_by_10k_picture_fails_and_the_letter_beside_it_is_done(
     clinic: Clinic, doctor: Member, patient: Member
 ) -> None:
@@ -113,11 +127,18 @@ def test_a_large_picture_is_only_refused_when_it_would_be_decoded(tmp_path: Path
         {"text": b"AHx", "layers": 3},
         {"layers": 4},
         {"layers": 6},
+        # LZW has no header of its own: it is recognised by its codes decoding.
+        {"lzw": "inner", "layers": 0},
+        {"lzw": "inner"},
+        {"lzw": "outer"},
+        {"lzw": "inner", "text": b"A85"},
+        {"lzw": "inner", "layers": 0, "early_change": 0},
     ],
     ids=[
         *("plain", "cr", "crlf", "twice", "twice-16k-window", "512-byte-window"),
         *("space-lf", "blanks-crlf", "space-cr", "ascii-hex", "ascii85", "ascii-hex-3-flate"),
-        *("4-flate", "6-flate"),
+        *("4-flate", "6-flate", "lzw", "flate-over-lzw", "lzw-over-flate", "ascii85-flate-lzw"),
+        "lzw-late-change",
     ],
 )
 def test_the_inflate_budget_sees_every_form_of_deflated_stream(
@@ -131,8 +152,15 @@ def test_the_inflate_budget_sees_every_form_of_deflated_stream(
 
 @pytest.mark.parametrize(
     "form",
-    [{"end_of_line": b" \n"}, {"text": b"AHx"}, {"text": b"A85", "layers": 4}],
-    ids=["space-lf", "ascii-hex", "ascii85-4-flate"],
+    [
+        {"end_of_line": b" \n"},
+        {"text": b"AHx"},
+        {"text": b"A85", "layers": 4},
+        {"lzw": "inner", "layers": 0},
+        {"lzw": "inner"},
+        {"lzw": "outer"},
+    ],
+    ids=["space-lf", "ascii-hex", "ascii85-4-flate", "lzw", "flate-over-lzw", "lzw-over-flate"],
 )
 def test_a_stream_under_the_budget_is_read_in_every_form(
     tmp_path: Path, form: dict[str, Any]

@@ -2,15 +2,14 @@
 
 import json
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 
 import msgspec
 import pytest
 
 from hduce.core.config import PositiveDuration, Settings
 from tests.plugins.documents.files import long_pdf
-from tests.plugins.documents.helpers import API, extracted, uploaded
+from tests.plugins.documents.helpers import API, extracted, slow_writes, uploaded
 from tests.plugins.users.clinic import Clinic, Member
 
 LINE = b"aspirin 1 mg BP 120/80 \n"
@@ -24,28 +23,9 @@ def settings(settings: Settings) -> Settings:
     return msgspec.structs.replace(settings, database=database)
 
 
-@asynccontextmanager
-async def slow_done_writes(clinic: Clinic, times: int) -> AsyncIterator[str]:
-    """A title whose document's first `times` `done` writes take 1.5 s (a trigger), over the 1 s
-    deadline, as when PostgreSQL is frozen or slow for a moment."""
-    title = f"slow-{uuid.uuid4().hex}"
-    function = title.replace("-", "_")
-    await clinic.execute(f"CREATE SEQUENCE {function}")
-    await clinic.execute(
-        f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS "
-        f"$$ BEGIN IF nextval('{function}') <= {times} THEN PERFORM pg_sleep(1.5); END IF; "
-        "RETURN NEW; END $$"
-    )
-    await clinic.execute(
-        f"CREATE TRIGGER {function} BEFORE UPDATE ON document FOR EACH ROW "
-        f"WHEN (NEW.title = '{title}' AND NEW.status = 'done') EXECUTE FUNCTION {function}()"
-    )
-    try:
-        yield title
-    finally:
-        await clinic.execute(f"DROP TRIGGER {function} ON document")
-        await clinic.execute(f"DROP FUNCTION {function}()")
-        await clinic.execute(f"DROP SEQUENCE {function}")
+def slow_done_writes(clinic: Clinic, times: int) -> AbstractAsyncContextManager[str]:
+    """A title whose document's first `times` `done` writes take 1.5 s, over the 1 s deadline."""
+    return slow_writes(clinic.execute, "NEW.status = 'done'", times)
 
 
 async def test_a_text_with_more_entities_than_kept_keeps_the_first_and_says_so(

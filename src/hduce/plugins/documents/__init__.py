@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hduce.core.plugin import HducePlugin
 from hduce.plugins.documents.config import DocumentsConfig, storage_root
@@ -67,6 +67,12 @@ class DocumentsPlugin(HducePlugin):
 
         assert isinstance(self.config, DocumentsConfig)
         return (DocumentController, form_upload_handler(self.config.max_upload_size))
+
+    def lifespans(self) -> Sequence[Any]:
+        """Requeue documents whose extraction task was dead-lettered, while the web app runs."""
+        from hduce.core.plugin import running_lifespan
+
+        return (running_lifespan(self.services.stuck),)
 
     def dependencies(self) -> dict[str, Provide]:
         """Provide the services as `documents`."""

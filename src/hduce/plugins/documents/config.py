@@ -40,6 +40,10 @@ class DocumentsConfig(Section):
     """Resident memory after a document beyond which the extraction process is replaced."""
     extraction_idle_timeout: PositiveDuration = PositiveDuration(60)
     """An extraction process without work this long exits (a new one starts on demand)."""
+    stuck_check_interval: PositiveDuration = PositiveDuration(60)
+    """How often the web process looks for documents whose extraction task was dead-lettered
+    (every delivery failed, e.g. with PostgreSQL frozen) and extracts them again, or fails them
+    once out of attempts."""
     max_image_pixels: Positive = 50_000_000
     """Largest picture (or TIFF page) read, in pixels; a larger one fails before it is decoded."""
     max_entities: Positive = 10_000

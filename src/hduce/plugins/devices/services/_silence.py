@@ -1,6 +1,5 @@
 """The silent-device rule: an assigned device not heard from for `silent_after` opens an alert."""
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -54,16 +53,8 @@ class SilenceRule:
         if not self.silent_after:
             yield
             return
-        self.supervisor.start(SILENCE_CHECK, lambda _beat: self._loop())
-        try:
+        failure = "looking for silent devices failed"
+        async with self.supervisor.repeating(
+            SILENCE_CHECK, self.check, self.every, failure=failure, log=logger
+        ):
             yield
-        finally:
-            await self.supervisor.stop(SILENCE_CHECK)
-
-    async def _loop(self) -> None:
-        while True:
-            try:
-                await self.check()
-            except Exception:
-                logger.exception("looking for silent devices failed")
-            await asyncio.sleep(self.every)

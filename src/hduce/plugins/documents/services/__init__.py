@@ -12,7 +12,11 @@ from hduce.plugins.documents.services._health import StorageHealth
 from hduce.plugins.documents.services._parts import AccessLog, DocumentParts
 from hduce.plugins.documents.services._shelf import Shelf
 from hduce.plugins.documents.services._uploads import UploadRequest, Uploads
-from hduce.plugins.documents.services.extraction import Extraction, ExtractorPool
+from hduce.plugins.documents.services.extraction import (
+    Extraction,
+    ExtractorPool,
+    StuckExtractions,
+)
 from hduce.plugins.documents.store import Stores
 
 
@@ -23,6 +27,7 @@ class DocumentServices:
     uploads: Uploads
     documents: Documents
     extraction: Extraction
+    stuck: StuckExtractions
     shelf: Shelf
     health: StorageHealth
     pool: ExtractorPool
@@ -50,10 +55,13 @@ class DocumentServices:
             access_log=AccessLog(audit),
         )
         documents, uploads = Documents(parts), Uploads(parts, accounts)
+        extraction = Extraction(env, stores.extraction, files, pool)
+        stuck = StuckExtractions(env, stores.extraction, extraction)
         return cls(
             uploads=uploads,
             documents=documents,
-            extraction=Extraction(env, stores.extraction, files, pool),
+            extraction=extraction,
+            stuck=stuck,
             shelf=Shelf(documents, uploads),
             health=StorageHealth(env.config, files, stores.reports),
             pool=pool,

@@ -30,6 +30,29 @@ GIVE_BACK = """
 UPDATE document SET attempts = attempts - 1, updated_at = now()
 WHERE id = $1 AND status = 'processing' AND attempts > 0
 """
+# Documents still waiting whose extraction task was dead-lettered after their last change: no
+# task is left to finish them. A task's message carries the event's payload as its second arg.
+# Read from the dead letters (few), not from the waiting documents (a backlog may be long).
+# `given_up`: how many of the document's extraction tasks were dead-lettered in all.
+STUCK = """
+WITH named AS (
+    SELECT message->'args'->1->>'document_id' AS document, error, attempts, created_at
+    FROM dead_letter WHERE task_name = ANY($1::text[])
+), letter AS (
+    SELECT document::uuid AS document, error, attempts, created_at,
+           count(*) OVER same AS given_up, row_number() OVER (same ORDER BY created_at DESC) AS nth
+    FROM named WHERE document ~ '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$'
+    WINDOW same AS (PARTITION BY document)
+)
+SELECT document.id, document.patient, letter.error, letter.attempts AS tries, letter.given_up
+FROM letter JOIN document ON document.id = letter.document
+WHERE letter.nth = 1 AND letter.created_at > document.updated_at
+  AND document.status IN ('pending', 'processing') AND document.deleted_at IS NULL
+ORDER BY document.updated_at LIMIT $2
+FOR UPDATE OF document SKIP LOCKED
+"""
+# The note tells why, should the requeued task's claim find the document out of attempts.
+REQUEUE = "UPDATE document SET error = $2, updated_at = now() WHERE id = $1"
 FINISH = """
 UPDATE document SET status = $2, text = $3, page_count = $4, entities = $5::jsonb, error = $6,
                     note = $7, extracted_at = now(), updated_at = now()
@@ -52,6 +75,14 @@ class ExtractionStore(SqlStore):
     async def give_back(self, document_id: uuid.UUID) -> None:
         """Uncount the claim of an extraction cut short by its worker stopping."""
         await self.db.execute(GIVE_BACK, document_id)
+
+    async def stuck(self, task_names: list[str], limit: int) -> list[asyncpg.Record]:
+        """Lock unfinished documents whose extraction task was dead-lettered since they changed."""
+        return await self.db.fetch(STUCK, task_names, limit)
+
+    async def requeue(self, document_id: uuid.UUID, error: str) -> None:
+        """Note why a document's task was dead-lettered (and when), before it is sent again."""
+        await self.db.execute(REQUEUE, document_id, error)
 
     async def finish(
         self, document_id: uuid.UUID, status: DocumentStatus, result: dict[str, Any], entities: str

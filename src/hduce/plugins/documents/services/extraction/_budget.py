@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import chain
 from pathlib import Path
 
+from hduce.plugins.documents.services.extraction._lzw import Lzw
 from hduce.plugins.documents.services.extraction._unreadable import Unreadable
 
 MIB = 1024 * 1024
@@ -65,14 +66,23 @@ def _stream_starts(data: bytes) -> Iterator[int]:
 def _decoded_size(data: memoryview, most: int) -> int:
     """How far the encoded bytes at the start of `data` decode, counted up to just over `most`.
 
-    Each layer (deflated, ASCII hex or ASCII85, in any order) is recognised by its first bytes;
-    bytes of no known encoding count nothing.
+    Each layer (deflated, ASCII hex, ASCII85 or LZW, in any order) is recognised by its first
+    bytes; bytes of no known encoding count nothing. LZW codes that turn invalid part-way may
+    have been written with `/EarlyChange 0`: they are counted again so.
     """
+    lzw = Lzw(early=1)
+    size = _layers_size(data, most, lzw)
+    if lzw.broken:
+        size = max(size, _layers_size(data, most, Lzw(early=0)))
+    return size
+
+
+def _layers_size(data: memoryview, most: int, lzw: Lzw) -> int:
     pieces: Iterator[bytes] = (bytes(data[i : i + _INPUT]) for i in range(0, len(data), _INPUT))
     decoded = False
     for _ in range(_LAYERS):
         head, pieces = _head(pieces)
-        decoder = _decoder(head)
+        decoder = _decoder(head, lzw)
         if decoder is None:
             break
         pieces, decoded = decoder(pieces), True
@@ -96,15 +106,15 @@ def _head(pieces: Iterator[bytes]) -> tuple[bytes, Iterator[bytes]]:
     return b"".join(taken)[:_HEAD], chain(taken, pieces)
 
 
-def _decoder(head: bytes) -> Decoder | None:
-    """The decoder of a layer opening with `head`: deflated, or text encoding a known layer."""
+def _decoder(head: bytes, lzw: Lzw) -> Decoder | None:
+    """The decoder of a layer opening with `head`: deflated, text encoding a known layer, LZW."""
     if _is_zlib_header(head[:2]):
         return _inflate
     for decoder in (_unhex, _un85):
         inner = b"".join(decoder([head]))
-        if len(inner) >= 2 and _decoder(inner) is not None:
+        if len(inner) >= 2 and _decoder(inner, lzw) is not None:
             return decoder
-    return None
+    return lzw.decode if lzw.opens(head) else None
 
 
 def _is_zlib_header(header: bytes) -> bool:

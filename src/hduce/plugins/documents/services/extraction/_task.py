@@ -9,10 +9,10 @@ import msgspec
 
 from hduce.contracts.documents import (
     DocumentExtracted,
+    DocumentFact,
     DocumentKind,
     DocumentProcessed,
     DocumentStatus,
-    DocumentUploaded,
 )
 from hduce.core.events import EventMeta
 from hduce.core.plugin_env import PluginEnv
@@ -31,6 +31,8 @@ from hduce.plugins.documents.store import ExtractionStore
 
 logger = logging.getLogger("hduce.documents")
 
+EXTRACTION_TASKS = ("documents.extract", "documents.extract_again")
+"""The tasks that extract a document: on its upload, and once requeued (see `_stuck`)."""
 MAX_ATTEMPTS = 3
 """Claims of one document before it is marked failed (workers that died or lost the database
 before storing its result; a clean stop gives its claim back), and extraction processes killed
@@ -44,7 +46,7 @@ NOT_STORED = "its result could not be stored: the database took too long to writ
 
 
 class Extraction:
-    """Runs extraction for `document.uploaded`; a redelivery of a finished document does nothing."""
+    """Runs extraction for `document.uploaded` or a requeue; a finished document's does nothing."""
 
     def __init__(
         self,
@@ -62,7 +64,7 @@ class Extraction:
         self._options = ExtractionOptions.from_config(env.config)
         self._memory = memory_limit(env.config.extraction_memory_limit)
 
-    async def handle(self, event: DocumentUploaded, _meta: EventMeta) -> None:
+    async def handle(self, event: DocumentFact, _meta: EventMeta) -> None:
         """Extract the document's text and entities (idempotent)."""
         claimed = await self._store.claim(event.document_id)
         if claimed is None:
@@ -76,6 +78,12 @@ class Extraction:
             # The worker is stopping cleanly: the task is handed back, and this attempt with it.
             await self._store.give_back(claimed["id"])
             raise
+
+    async def give_up(self, document_id: uuid.UUID, error: str) -> None:
+        """Claim an unfinished document one last time and mark it failed with `error`."""
+        claimed = await self._store.claim(document_id)
+        if claimed is not None:
+            await self._finish(claimed, _failure(error))
 
     async def _run(self, claimed: Any) -> None:
         """Extract a claimed document and store the result."""

@@ -9,36 +9,40 @@ NONE_KNOWN = re.compile(
     r"^(?:nkda|nka|none(?:\s+known)?|nil(?:\s+known)?|no\s+known(?:\s+drug)?\s+allerg(?:y|ies))$",
     re.IGNORECASE,
 )
-_NUMBER = r"(?:\d++[.)]|\(\d++\))"
+_NUMBER = r"(?:\d++[.)]|\(\d++\)|\d++[ \t]++[-\u2013](?=[ \t]))"
 _MARK = rf"[-•*·‣]|{_NUMBER}"
-"""A list item's bullet or number."""
+"""A list item's bullet or number ("1.", "1)", "(1)", "1 -")."""
+_SECTION = rf"(?:{_NUMBER}|(?:[IVX]{{1,5}}|[A-Z])[.)](?=[ \t]))"
+"""A section's number: as a list item's, or a roman numeral or a letter ("II.", "B.")."""
 _HEADING_TAIL = (
     r"(?:patient(?:'s)?\s+)?(?:known\s+)?(?:drug\s+)?allerg(?:y|ies)"
     r"(?:[ \t]*(?:[/&]|and)[ \t]*(?:intolerances?|sensitivit(?:y|ies)|(?:adverse\s+)?reactions?))?"
-    r"(?:\s*\([^)\n]*\))?[ \t]*[:\-\u2013\u2014][ \t]*(?P<items>.*)$"
+    r"(?:\s*\([^)\n]*\))?[ \t]*+(?:[:\-\u2013\u2014]|{bare})[ \t]*(?P<items>.*)$"
 )
 _ALLERGY_HEADINGS = tuple(
-    re.compile(lead + _HEADING_TAIL, re.IGNORECASE | re.MULTILINE)
-    for lead in (
-        rf"^[ \t]*+(?:(?:[-•*·‣]|(?P<number>{_NUMBER}))[ \t]*+)?",
-        r"[.;!?][ \t]++",
+    re.compile(lead + _HEADING_TAIL.format(bare=bare), re.IGNORECASE | re.MULTILINE)
+    for lead, bare in (
+        (rf"^[ \t]*+(?:(?:[-•*·‣]|(?P<number>{_SECTION}))[ \t]*+)?", "$"),
+        (r"[.;!?][ \t]++", r"(?!)"),
     )
 )
 """An `Allergies:` heading ("Allergies/intolerances -", "Patient allergies:") and the rest of its
-line. It opens its line, after blanks, a bullet or a number ("1. Allergies:", "(1) Allergies:"),
-or a sentence after another ("PMH: asthma. Allergies:"). Below a numbered one, a numbered line is
-the next section ("2. Medications:"), not an allergen. (Two patterns: one with both leads is five
+line. It opens its line, after blanks, a bullet or a number ("1. Allergies:", "(1) Allergies:",
+"1 - Allergies:", "II. Allergies:", "B. Allergies:"), or a sentence after another ("PMH: asthma.
+Allergies:"); one opening its line may be the whole line, without a colon ("Allergies", its list
+below). Below a numbered one, a numbered line is the next section ("2. Medications:"), not an
+allergen. (Two patterns: one with both leads is five
 times slower, as it cannot skip to where one starts.)"""
-_NUMBERED = re.compile(rf"[ \t]*{_NUMBER}")
+_NUMBERED = re.compile(rf"[ \t]*{_SECTION}")
 _ALLERGIC_TO = re.compile(r"\ballergic\s+to\s+([^\W\d][\w\- ]{1,40}?)(?=\s*[.,;\n(]|$)", re.I)
 _LIST_LINES = 10
 """Lines under an empty `Allergies:` heading read as its list, at most."""
 _BULLET = re.compile(rf"^[ \t]*(?:{_MARK})?[ \t]*")
 _LIST_SEPARATOR = re.compile(r"[,;]|\band\b", re.IGNORECASE)
 _HEADING = re.compile(r"^[ \t]*[A-Za-z][A-Za-z /&]{1,40}:")
-_LISTING_END = re.compile(r"\.(?=\s|$)|(?<=[\w)])[ \t]+[A-Z][a-z]+(?: [a-z]+){0,2}:")
-"""Where a listing stops: its sentence's end, or a heading after a word ("codeine Current
-medications:"; not "latex, Penicillin: rash")."""
+_LISTING_END = re.compile(r"\.(?=\s|$)|(?:(?<=[\w)])|;)[ \t]+[A-Z][a-z]+(?: [a-z]+){0,2}:")
+"""Where a listing stops: its sentence's end, or a heading after a word or a semicolon ("codeine
+Current medications:", "codeine; Medications:"; not "latex, Penicillin: rash")."""
 
 
 def allergies(text: str) -> Iterator[tuple[int, int, str]]:

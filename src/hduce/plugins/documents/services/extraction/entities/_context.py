@@ -113,6 +113,11 @@ _ANSWERED_NO = re.compile(
     r"[ \t]*[:\-\u2013][ \t]*(?:no|none|nil|absent|negative)[ \t]*(?:[.,;\n]|$)", re.I
 )
 """A form's answer after a finding: "Diabetes: no." (not "Chest pain - no radiation")."""
+_REFUSED = re.compile(
+    r"[ \t]*(?:[:\-\u2013][ \t]*|\([ \t]*)(?:declined|refused|not[ \t]+taking)\b", re.I
+)
+"""A medication refused after its name: "Aspirin 75 mg - declined", "Warfarin (not taking)"
+(not a diagnosis: "Diabetes - declined review")."""
 _WORD = re.compile(r"[^\W_]+")
 """A word of a scope: letters and digits. Punctuation separates words as blanks do: with words
 as runs of non-blanks, "no-aspirin-no-aspirin-..." was one word, every trigger of it in reach."""
@@ -194,7 +199,8 @@ def _categories(
     A trigger's scope ends at a terminator or `MAX_SCOPE` words away: from the target, the
     triggers are read nearest first, up to the first terminator or trigger out of reach.
     """
-    categories = {"negated"} if _ANSWERED_NO.match(text, target.end) else set()
+    refused = target.kind == "medication" and _REFUSED.match(text, target.end)
+    categories = {"negated"} if refused or _ANSWERED_NO.match(text, target.end) else set()
     at = bisect.bisect_left(starts, target.start, sentence.start, sentence.stop)
     for index in range(at - 1, sentence.start - 1, -1):
         before = found[index]

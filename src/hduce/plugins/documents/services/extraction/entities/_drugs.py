@@ -32,13 +32,17 @@ _SALTS = (
     r"er|xr|sr|mr|tablets?|tabs?|capsules?|caps?|oral|po|iv"
 )
 _DOSE = re.compile(
-    rf"(?:\s++(?:{_SALTS})\b\.?)*\s*+[:,]?\s*+(?P<amount>{NUMBER})"
+    rf"(?:\s++(?:{_SALTS})\b\.?)*\s*+[:,]?\s*+(?:\d{{1,2}}\s*+[x\u00d7]\s*+)?(?P<amount>{NUMBER})"
+    rf"(?:\s*(?P<first>{_DOSE_UNITS})(?!\w))?"
     rf"(?:\s*+(?:-|\u2013|\bto\b)\s*+(?P<most>{NUMBER}))?\s*(?P<unit>{_DOSE_UNITS})(?!\w)"
     rf"(?:\s*+/\s*+(?P<volume>{NUMBER})\s*(?:mL|ml)(?!\w))?",
     re.IGNORECASE,
 )
-"""A dose after a drug's name: `500 mg`, a range (`400-600 mg`: its highest amount is kept) or a
-strength per volume (`250 mg/5 mL`: unit `mg/5mL`)."""
+"""A dose after a drug's name: `500 mg`, a range (`400-600 mg`, `400mg-600mg`, `500 mg-1 g`: its
+highest amount is kept), a strength per volume (`250 mg/5 mL`: unit `mg/5mL`), or a strength
+after a count (`2 x 500 mg`: 500 mg; it may mean twice a day)."""
+_MASS = {"mcg": 0.001, "mg": 1.0, "g": 1000.0}
+"""Milligrams per unit, to compare the ends of a range written in two units."""
 # Names written the way the dictionary keeps them: letters, digits, spaces, hyphens.
 _PLAIN_NAME = re.compile(r"^[a-z0-9][a-z0-9\- ']*[a-z0-9]$")
 # MeSH trees of organic, inorganic and heterocyclic compounds: the dictionary also holds
@@ -120,7 +124,7 @@ def find_medications(text: str, folded: str, page: PageOf) -> Iterator[Entity]:
         dose = _DOSE.match(text, end)
         amount = unit = None
         if dose is not None:
-            end, amount, unit = dose.end(), number(dose["most"] or dose["amount"]), _unit(dose)
+            end, (amount, unit) = dose.end(), _highest(dose)
         yield Entity(
             kind="medication",
             text=text[start:end],
@@ -132,6 +136,19 @@ def find_medications(text: str, folded: str, page: PageOf) -> Iterator[Entity]:
             start=start,
             end=end,
         )
+
+
+def _highest(dose: re.Match[str]) -> tuple[float, str]:
+    """A dose's amount and unit: of a range, its highest end (written first or last)."""
+    amount, unit = number(dose["amount"]), _unit(dose)
+    if dose["most"] is None:
+        return amount, unit
+    most, first = number(dose["most"]), normalize_unit(dose["first"] or dose["unit"])
+    last = normalize_unit(dose["unit"])
+    comparable = first == last or (first in _MASS and last in _MASS)
+    if comparable and amount * _MASS.get(first, 1.0) > most * _MASS.get(last, 1.0):
+        return amount, first
+    return most, unit
 
 
 def _unit(dose: re.Match[str]) -> str:
