@@ -2,6 +2,7 @@
 
 import asyncio
 import time
+import uuid
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -14,7 +15,7 @@ from tests.plugins.notifications.test_delivery import delivery, notify
 from tests.plugins.users.clinic import Clinic, running_clinic
 from tests.support import sms_provider
 from tests.support.sms_provider import Provider
-from tests.support.smtp import HOST
+from tests.support.smtp import HOST, SmtpServer
 
 provider = sms_provider.provider
 QUEUED = 24
@@ -51,14 +52,13 @@ async def stalled_clinic(
         yield running
 
 
-async def test_e_mail_to_a_hung_relay_holds_up_neither_in_app_nor_sms(
-    stalled_clinic: Clinic, provider: Provider, raw_pool: asyncpg.Pool
-) -> None:
-    clinic = stalled_clinic
+async def alert_behind_stuck_email(clinic: Clinic, prefix: str) -> tuple[float, uuid.UUID]:
+    """`QUEUED` e-mails taken up by the worker (and stuck at the relay), then a security alert
+    to a patient with a phone: when it was sent, and its notification id."""
     for number in range(QUEUED):
         await notify(
             clinic,
-            f"queued{number}@clinic.example",
+            f"{prefix}{number}@clinic.example",
             "test_message",
             {"name": "Q", "text": "stuck"},
             category=Category.GENERAL,
@@ -70,6 +70,14 @@ async def test_e_mail_to_a_hung_relay_holds_up_neither_in_app_nor_sms(
     alert = await notify(
         clinic, member.id, "account_locked", {"until": "soon"}, category=Category.SECURITY
     )
+    return started, alert
+
+
+async def test_e_mail_to_a_hung_relay_holds_up_neither_in_app_nor_sms(
+    stalled_clinic: Clinic, provider: Provider, raw_pool: asyncpg.Pool
+) -> None:
+    clinic = stalled_clinic
+    started, alert = await alert_behind_stuck_email(clinic, "queued")
     await delivery(clinic, alert, "in_app", "status = 'sent'")
     await delivery(clinic, alert, "sms", "status = 'sent'")
     assert time.monotonic() - started < 3
@@ -89,3 +97,33 @@ async def test_e_mail_to_a_hung_relay_holds_up_neither_in_app_nor_sms(
             "SELECT id FROM delivery WHERE id = $1 FOR UPDATE NOWAIT", stuck["id"]
         )
     assert locked == stuck["id"]
+
+
+@pytest.fixture
+async def tarpit_clinic(settings: Settings, provider: Provider) -> AsyncIterator[Clinic]:
+    """E-mail to an aiosmtpd relay that sits 20 s on each mail, allowed as many connections
+    as the process has delivery places; SMS to `provider`."""
+    async with SmtpServer() as tarpit:
+        tarpit.delay = 20.0
+        email = {
+            "url": f"smtp://{HOST}:{tarpit.port}",
+            "from_address": SENDER,
+            "timeout": "30s",
+            "connections": 4,
+        }
+        sms = {"url": provider.url, "sender": "+15559990000"}
+        configured = notifications_settings(
+            settings, tarpit.port, email=email, sms=sms, send_concurrency=4
+        )
+        async with running_clinic(configured) as running:
+            yield running
+
+
+async def test_a_tarpit_relay_takes_at_most_its_channels_share_of_the_places(
+    tarpit_clinic: Clinic, provider: Provider
+) -> None:
+    # Seen: with `email.connections` not below `send_concurrency` (only warned of), a slow
+    # relay held every delivery place of the process and SMS waited for it.
+    started, alert = await alert_behind_stuck_email(tarpit_clinic, "slow")
+    await delivery(tarpit_clinic, alert, "sms", "status = 'sent'")
+    assert time.monotonic() - started < 3

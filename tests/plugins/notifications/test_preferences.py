@@ -54,3 +54,29 @@ async def test_security_email_cannot_be_switched_off(clinic: Clinic) -> None:
         "push": True,
         "in_app": False,
     }
+
+
+async def test_patients_are_not_offered_the_clinical_alerts_switches(clinic: Clinic) -> None:
+    # Seen: a patient's preferences listed `clinical_alerts` and took switches for it, though
+    # clinical alerts go to clinicians only (the portal hid them; the API did not).
+    patient = await clinic.member("patient")
+    read = await clinic.client.get(PREFERENCES, headers=patient.headers)
+    assert "clinical_alerts" not in read.json()["channels"]
+    assert "clinical_alerts" not in (await put(clinic, patient, {}))["channels"]
+
+    body = {"channels": {"clinical_alerts": {"sms": False}, "general": {"sms": True}}}
+    refused = await clinic.client.put(PREFERENCES, json=body, headers=patient.headers)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"] == [
+        {
+            "message": "clinical alerts go to clinicians only",
+            "key": "channels.clinical_alerts",
+            "source": "body",
+        }
+    ]
+    read = await clinic.client.get(PREFERENCES, headers=patient.headers)
+    assert read.json()["channels"]["general"]["sms"] is False  # nothing of it was kept
+
+    nurse = await clinic.member("nurse")
+    offered = await clinic.client.get(PREFERENCES, headers=nurse.headers)
+    assert offered.json()["channels"]["clinical_alerts"]["in_app"] is True

@@ -10,7 +10,6 @@ from hduce.core.config import ConfigError, Finding, Section
 from hduce.core.plugin import HducePlugin, running_lifespan
 from hduce.plugins.notifications.config import (
     NotificationsConfig,
-    crowding_email,
     incomplete_channels,
     logged_email,
     unsafe_email,
@@ -181,13 +180,12 @@ class NotificationsPlugin(HducePlugin):
         return logged_email(self.config.email)
 
     def startup_warnings(self) -> list[str]:
-        """Channels set up only partly, e-mail able to take every place, stray template folders.
+        """Channels set up only partly, stray template folders.
 
         A channel set up partly sends nothing; a clinic's template folder that is no built-in
         template overrides nothing (a misspelt override?).
         """
         return [
             *incomplete_channels(self.config),
-            *crowding_email(self.config),
             *self.renderer.strays(),
         ]

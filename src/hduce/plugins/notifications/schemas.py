@@ -81,6 +81,7 @@ class PreferencesRead(msgspec.Struct, frozen=True, kw_only=True):
     """The caller's effective preferences; `timezone` comes from the profile.
 
     `channels.security.email` is always `true`: security messages always go out by e-mail.
+    `channels.clinical_alerts` is there for clinicians (doctors, nurses) only.
     """
 
     channels: dict[str, dict[str, bool]]

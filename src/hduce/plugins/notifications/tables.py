@@ -3,6 +3,7 @@
 from piccolo.columns import (
     JSONB,
     UUID,
+    BigInt,
     Boolean,
     ForeignKey,
     Integer,
@@ -49,6 +50,10 @@ class Delivery(Table, tablename="delivery"):
     last_error = Text(null=True, default=None)
     next_attempt_at = Timestamptz(null=True, default=None)
     sent_at = Timestamptz(null=True, default=None)
+    sent_xid = BigInt(null=True, default=None)
+    """In-app: the transaction that sent it (an `xid8`), for replaying in commit order."""
+    sent_snapshot = Text(null=True, default=None)
+    """In-app: the transactions committed when it was sent (a `pg_snapshot`)."""
     read_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())

@@ -1,7 +1,6 @@
 """Settings of the notifications plugin (`[plugins.notifications]`) and their checks."""
 
 from hduce.plugins.notifications.config._checks import (
-    crowding_email,
     incomplete_channels,
     logged_email,
     unsafe_email,
@@ -14,7 +13,6 @@ __all__ = [
     "NotificationsConfig",
     "SmsConfig",
     "SmtpSettings",
-    "crowding_email",
     "incomplete_channels",
     "logged_email",
     "smtp_settings",

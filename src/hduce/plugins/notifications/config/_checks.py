@@ -61,16 +61,3 @@ def incomplete_channels(config: NotificationsConfig) -> list[str]:
             "set plugins.notifications.sms.sender (HDUCE_PLUGINS__NOTIFICATIONS__SMS__SENDER)"
         )
     return problems
-
-
-def crowding_email(config: NotificationsConfig) -> list[str]:
-    """E-mail allowed as many sends at once as a process has delivery places: it can take all."""
-    email, places = config.email, config.send_concurrency
-    if not smtp_settings(email).host or email.connections < places:
-        return []
-    return [
-        f"e-mail: `{EMAIL_KEY}.connections` ({email.connections}) can take every one of the "
-        f"`send_concurrency` ({places}) delivery places of a process: a slow relay then holds up "
-        "SMS and push; set plugins.notifications.send_concurrency "
-        "(HDUCE_PLUGINS__NOTIFICATIONS__SEND_CONCURRENCY) above it"
-    ]

@@ -25,7 +25,8 @@ class EmailConfig(Section):
     ca_file: str = ""
     """A PEM file of CA certificates for a relay with a private CA; the system's CAs otherwise."""
     connections: Positive = 4
-    """SMTP connections kept open and used at once; an e-mail finding all busy is put off."""
+    """SMTP connections kept open and used at once (at most half of `send_concurrency` are
+    used); an e-mail finding all busy is put off."""
     log_when_unconfigured: bool = False
     """Without a relay, write each e-mail to the log (development: follow links from there)."""
 
@@ -70,8 +71,9 @@ class NotificationsConfig(Section):
     retry_max: PositiveDuration = PositiveDuration(3600)
     """Longest delay between two attempts of a delivery."""
     send_concurrency: Positive = 8
-    """Deliveries one process sends at once (keep it above `email.connections`, so e-mail never
-    takes every place); one more is put off for a moment, not queued in a task slot."""
+    """Deliveries one process sends at once, at most half of them on one channel (so a slow
+    relay or SMS provider never holds up the others); one more is put off for a moment, not
+    queued in a task slot."""
     stream_max_duration: PositiveDuration = PositiveDuration(300)
     """How long one live stream stays open; clients reconnect (SSE does so by itself)."""
     max_streams_per_user: Positive = 5

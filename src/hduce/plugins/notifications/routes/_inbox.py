@@ -21,9 +21,10 @@ LastEventId = Annotated[
     HeaderParameter(
         name="Last-Event-ID",
         description="The id of the last inbox item the client had (EventSource sends it on "
-        "reconnecting): the items delivered since then are replayed first, at most the newest "
-        "100. A value that is not the id of one of the caller's items is ignored: nothing is "
-        "replayed.",
+        "reconnecting): the items that reached the inbox after it did (in commit order, whatever "
+        "their delivery time) are replayed first, at most the newest 100; one that reached it in "
+        "the same instant may come again. A value that is not the id of one of the caller's "
+        "items is ignored: nothing is replayed.",
     ),
 ]
 

@@ -11,7 +11,10 @@ from hduce.plugins.notifications.services._links import LinkMessages, shown
 from hduce.plugins.notifications.services._live import InboxFeed, LiveInbox
 from hduce.plugins.notifications.services._notifier import BY_EMAIL_ONLY, NotificationService
 from hduce.plugins.notifications.services._own import OwnSettings
-from hduce.plugins.notifications.services._preferences import PreferenceService
+from hduce.plugins.notifications.services._preferences import (
+    PreferenceService,
+    offered_categories,
+)
 from hduce.plugins.notifications.services._sender import DeliverySender
 from hduce.plugins.notifications.store import DeliveryStore, Inbox
 from hduce.plugins.notifications.templates import (
@@ -36,6 +39,7 @@ __all__ = [
     "TemplateError",
     "TemplateRenderer",
     "builtin_template_dir",
+    "offered_categories",
     "shown",
 ]
 

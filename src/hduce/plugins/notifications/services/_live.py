@@ -89,8 +89,9 @@ class LiveInbox:
     """One user's live stream: new inbox items as SSE messages, keep-alives, a time limit.
 
     A stream reconnecting with the id of the last item it had (`Last-Event-ID`, which
-    EventSource sends) first replays the items delivered since (at most `REPLAY_LIMIT`, the
-    newest), so nothing is missed between two streams, on this server or another.
+    EventSource sends) first replays the items committed since (at most `REPLAY_LIMIT`, the
+    newest), so nothing is missed between two streams, on this server or another, even an
+    item whose transaction committed after a later-stamped one was streamed.
 
     The stream ends at `stream_max_duration`, or within a second of its access token expiring
     or being revoked (the session ended, the account deactivated or its roles changed) or of

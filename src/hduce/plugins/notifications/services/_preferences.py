@@ -1,16 +1,30 @@
 """Reading and changing a user's preferences through the API."""
 
 import uuid
+from collections.abc import Collection
 
 from msgspec import UNSET, UnsetType
 
-from hduce.contracts.notifications import ALWAYS_ON
+from hduce.contracts.auth import CLINICAL_ROLES
+from hduce.contracts.notifications import ALWAYS_ON, Category
 from hduce.contracts.users import UserDirectory
 from hduce.core.errors import FieldError
 from hduce.plugins.notifications.errors import InvalidPreferences
 from hduce.plugins.notifications.schemas import PreferencesBody, PreferencesRead, QuietHoursBody
 from hduce.plugins.notifications.services._held import HeldDeliveries
 from hduce.plugins.notifications.store import Preferences, PreferenceStore, QuietHours
+
+EVERY_CATEGORY = frozenset(Category)
+FOR_CLINICIANS = frozenset({Category.CLINICAL_ALERTS})
+"""Categories whose messages go to clinicians only: no one else is offered their switches."""
+
+
+def offered_categories(roles: Collection[str]) -> frozenset[Category]:
+    """The categories whose switches a user holding `roles` sees and may change.
+
+    Clinical alerts (device alerts) go to clinicians (`CLINICAL_ROLES`) only.
+    """
+    return EVERY_CATEGORY if CLINICAL_ROLES.intersection(roles) else EVERY_CATEGORY - FOR_CLINICIANS
 
 
 class PreferenceService:
@@ -23,17 +37,25 @@ class PreferenceService:
         self._directory = directory
         self._held = held
 
-    async def read(self, user_id: uuid.UUID) -> PreferencesRead:
-        """The effective preferences."""
-        return _read(await self._store.get(user_id), await self._zone(user_id))
+    async def read(
+        self, user_id: uuid.UUID, offered: frozenset[Category] = EVERY_CATEGORY
+    ) -> PreferencesRead:
+        """The effective preferences, the switches of the `offered` categories only."""
+        return _read(await self._store.get(user_id), await self._zone(user_id), offered)
 
-    async def update(self, user_id: uuid.UUID, body: PreferencesBody) -> PreferencesRead:
+    async def update(
+        self,
+        user_id: uuid.UUID,
+        body: PreferencesBody,
+        offered: frozenset[Category] = EVERY_CATEGORY,
+    ) -> PreferencesRead:
         """Merge the given switches into the current ones; replace the quiet hours if given.
 
-        422 when a switch of `ALWAYS_ON` is turned off: security messages always go by e-mail,
-        clinical alerts by e-mail and in-app.
+        422 naming a category not `offered` to the user, or a switch of `ALWAYS_ON` turned
+        off: security messages always go by e-mail, clinical alerts by e-mail and in-app.
         Messages held by the quiet hours go at the end of the new window (now, without one).
         """
+        _refuse_not_offered(body, offered)
         _refuse_mandatory_off(body)
         current = await self._store.get(user_id)
         channels = {category: dict(switches) for category, switches in current.channels.items()}
@@ -46,7 +68,7 @@ class PreferenceService:
         async with self._store.db.transaction():
             stored = await self._store.put(user_id, wanted)
             await self._held.replan(user_id, stored.quiet_hours, zone)
-        return _read(stored, zone)
+        return _read(stored, zone, offered)
 
     async def _zone(self, user_id: uuid.UUID) -> str:
         """The time zone of the user's profile (UTC without one)."""
@@ -54,10 +76,14 @@ class PreferenceService:
         return contact.timezone if contact else "UTC"
 
 
-def _read(preferences: Preferences, zone: str) -> PreferencesRead:
+def _read(preferences: Preferences, zone: str, offered: frozenset[Category]) -> PreferencesRead:
     quiet = preferences.quiet_hours
     return PreferencesRead(
-        channels=preferences.channels,
+        channels={
+            category: switches
+            for category, switches in preferences.channels.items()
+            if category in offered
+        },
         quiet_hours=QuietHoursBody.of(quiet.start, quiet.end) if quiet else None,
         timezone=zone,
     )
@@ -70,6 +96,14 @@ def _quiet_hours(
     if given is UNSET:
         return current
     return QuietHours(*given.times()) if given else None
+
+
+def _refuse_not_offered(body: PreferencesBody, offered: frozenset[Category]) -> None:
+    """422 naming the first category of the body the user is not offered."""
+    if not_offered := sorted(body.channels.keys() - offered):
+        category = not_offered[0]
+        message = f"{category.replace('_', ' ')} go to clinicians only"
+        raise InvalidPreferences.naming(f"channels.{category}", message, source="body")
 
 
 def _refuse_mandatory_off(body: PreferencesBody) -> None:

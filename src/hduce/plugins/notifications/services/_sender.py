@@ -1,7 +1,9 @@
 """The `notifications.deliver` task body: claim a due delivery, send it, record the outcome.
 
-Nothing waits in a task slot for a busy channel: the channel's place (an SMTP connection) and
-then one of the process's `send_concurrency` places are taken first, each within `ROOM_WAIT`;
+Nothing waits in a task slot for a busy channel: the channel's place (an SMTP connection), a
+place of its share (`channel_share`: no channel holds more than half of the process's places,
+so a stalled one leaves the rest to the others) and then one of the process's `send_concurrency`
+places are taken first, each within `ROOM_WAIT`;
 when either stays busy the delivery is due again a little later (`DeliveryDue.busy` counts how
 often in a row; the delay doubles). No transaction is open during the send: the delivery is
 claimed (its attempt counted, `next_attempt_at` moved to when the claim expires, a
@@ -32,7 +34,7 @@ from hduce.plugins.notifications.services.channels.base import (
     DeliveryError,
     OutgoingMessage,
 )
-from hduce.plugins.notifications.services.channels.capacity import Limited
+from hduce.plugins.notifications.services.channels.capacity import Limited, channel_share
 from hduce.plugins.notifications.services.channels.email_log import LoggedEmailChannel
 from hduce.plugins.notifications.services.channels.in_app import InAppChannel
 from hduce.plugins.notifications.store import DeliveryStore, Preferences, PreferenceStore
@@ -80,6 +82,8 @@ class DeliverySender:
         self._deliveries = DeliveryStore(env.db)
         self._preferences = PreferenceStore(env.db)
         self._places = Capacity(config.send_concurrency, "deliveries in flight")
+        share = channel_share(config.send_concurrency)
+        self._shares = {name: Capacity(share, f"{name} deliveries in flight") for name in channels}
         self._limits = {
             "email": config.email.timeout + ATTEMPT_GRACE,
             "sms": config.sms.timeout + ATTEMPT_GRACE,
@@ -100,9 +104,8 @@ class DeliverySender:
             return
         async with AsyncExitStack() as places:
             try:
-                if isinstance(sender, Limited):  # its own place first: it may be the busy one
-                    await places.enter_async_context(sender.capacity.hold(ROOM_WAIT))
-                await places.enter_async_context(self._places.hold(ROOM_WAIT))
+                for capacity in self._capacities(name, sender):
+                    await places.enter_async_context(capacity.hold(ROOM_WAIT))
             except Busy:
                 await self._put_off(delivery_id, name, busy)
                 return
@@ -112,6 +115,15 @@ class DeliverySender:
                 await self._settle(
                     claim, name, error, logged=isinstance(sender, LoggedEmailChannel)
                 )
+
+    def _capacities(self, name: str, sender: Channel) -> list[Capacity]:
+        """The places a send on `name` takes, in order.
+
+        The channel's own first (it may be the busy one), then its share of the process's
+        places, then one of those.
+        """
+        own = [sender.capacity] if isinstance(sender, Limited) else []
+        return [*own, self._shares[name], self._places]
 
     async def _put_off(self, delivery_id: uuid.UUID, channel: str, busy: int) -> None:
         """Make the delivery due again a little later, its task slot left for other work."""

@@ -19,10 +19,14 @@ ITEM_COLUMNS = (
 )
 OWN_ITEMS = "d.recipient = $1 AND d.channel = 'in_app' AND d.status = 'sent'"
 # A concurrent attempt on the same row waits for the row lock, then finds it no longer due.
+# The item records its transaction and the statement's snapshot (what had committed): streams
+# hear items in commit order, which `sent_at` (its transaction's start) is not.
 DELIVER_DUE = """
 WITH sent AS (
     UPDATE delivery SET status = 'sent', sent_at = now(), attempts = attempts + 1,
-                        next_attempt_at = NULL, updated_at = now()
+                        next_attempt_at = NULL, updated_at = now(),
+                        sent_xid = pg_current_xact_id()::text::bigint,
+                        sent_snapshot = pg_current_snapshot()::text
     WHERE id = $1 AND channel = 'in_app' AND status = ANY($2::text[])
     RETURNING id, address
 )
@@ -75,14 +79,19 @@ class Inbox(SqlStore):
     async def after(
         self, user_id: uuid.UUID, delivery_id: uuid.UUID, limit: int
     ) -> list[InboxItem]:
-        """The user's items delivered after their item `delivery_id`, oldest first.
+        """The user's items committed after their item `delivery_id` was sent, oldest first.
 
-        At most the newest `limit`; none when `delivery_id` is no item of theirs.
+        After: not yet committed when it was sent (its snapshot did not see them), whatever
+        their `sent_at`, so an item committed late is not lost; one committed in the instant
+        it was being sent may come again. At most the newest `limit`; none when
+        `delivery_id` is no item of theirs.
         """
         rows = await self.db.fetch(
             f"SELECT * FROM (SELECT {ITEM_COLUMNS}, d.sent_at FROM delivery d JOIN notification n "
-            f"ON n.id = d.notification WHERE {OWN_ITEMS} AND (d.sent_at, d.id) > "
-            f"(SELECT d.sent_at, d.id FROM delivery d WHERE {OWN_ITEMS} AND d.id = $2) "
+            f"ON n.id = d.notification JOIN delivery seen ON seen.id = $2 AND seen.id <> d.id "
+            f"AND seen.recipient = $1 AND seen.channel = 'in_app' AND seen.status = 'sent' "
+            f"WHERE {OWN_ITEMS} AND NOT pg_visible_in_snapshot(d.sent_xid::text::xid8, "
+            "seen.sent_snapshot::pg_snapshot) "
             "ORDER BY d.sent_at DESC, d.id DESC LIMIT $3) AS newest ORDER BY sent_at, id",
             user_id,
             delivery_id,

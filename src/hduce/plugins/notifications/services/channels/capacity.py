@@ -1,4 +1,4 @@
-"""A channel whose sends are limited (its places are a `hduce.core.capacity.Capacity`)."""
+"""How many sends of one channel may run at once: its own limit, and its share of a process's."""
 
 from typing import Protocol, runtime_checkable
 
@@ -12,3 +12,11 @@ class Limited(Protocol):
     @property
     def capacity(self) -> Capacity:
         """Its places (for e-mail, the SMTP connections)."""
+
+
+def channel_share(places: int) -> int:
+    """The most of a process's `places` (`send_concurrency`) one channel may hold at once.
+
+    Half (at least one): a stalled channel (a tarpit relay) leaves the other half to the others.
+    """
+    return max(1, places // 2)
