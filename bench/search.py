@@ -49,8 +49,8 @@ from hduce.core.db import open_database
 from hduce.core.migrations import apply_migrations
 from hduce.core.security import Principal
 from hduce.piccolo_conf import DB
-from hduce.plugins.search import ReindexReport, SearchPlugin
-from hduce.plugins.search.services import MODES, SearchService
+from hduce.plugins.search import SearchPlugin
+from hduce.plugins.search.services import MODES, ReindexReport, SearchService
 from hduce.runtime.page_cache import memory_page_cache
 
 FIRST = tuple(
