@@ -193,12 +193,22 @@ def _entries(query: "SearchQuery", scope: "Scope", params: Params) -> str:
     words out of that scan) and the words matched on each.
     """
     if query.filters.patient_id:
-        among = f"e.patient_id = {params.add(query.filters.patient_id)}"
-    elif not scope.every:
-        among = NAMING.format(user=params.add(scope.user_id))
-    else:
+        return _among(f"e.patient_id = {params.add(query.filters.patient_id)}")
+    return entries_of(scope, params)
+
+
+def entries_of(scope: "Scope", params: Params) -> str:
+    """`search_entry e`, or only the entries naming the caller when the scope has no "every" kind.
+
+    Read before any words are matched on them, as `_entries` says.
+    """
+    if scope.every:
         return "search_entry e"
-    return f"(SELECT * FROM search_entry e WHERE {among} OFFSET 0) AS e"
+    return _among(NAMING.format(user=params.add(scope.user_id)))
+
+
+def _among(condition: str) -> str:
+    return f"(SELECT * FROM search_entry e WHERE {condition} OFFSET 0) AS e"
 
 
 def _has_words(query: "SearchQuery") -> bool:
