@@ -46,6 +46,8 @@ async def test_malformed_searches_are_422_problems(
         ("/suggest", {"q": "a" * 300}, "q: at most 200 characters"),
         ("/suggest", {"q": "a " * 100 + "b"}, "q: at most 200 characters"),
         ("/suggest", {"q": "?!"}, "q: give the start of a word"),
+        ("/suggest", {"q": "_"}, "q: give the start of a word"),
+        ("", {"q": "_"}, "q: give at least one letter or digit"),
         ("", {"q": "fever\x00"}, "q: may not contain NUL characters"),
         ("", {"q": "fe\x00ver", "mode": "keyword"}, "q: may not contain NUL characters"),
         ("", {"q": "\x00", "facets": "kind"}, "q: may not contain NUL characters"),
