@@ -89,3 +89,19 @@ async def test_a_rebuild_includes_documents(clinic: Clinic) -> None:
     # `Source.count` may count a few more than a rebuild reads (its docstring says so).
     assert total >= sum(report.written.values()), "the progress total counts every kind"
     assert ids(await search(clinic, doctor, marker)) == [document["id"]]
+
+
+async def test_words_in_angle_brackets_urls_and_paths_are_found(clinic: Clinic) -> None:
+    # PostgreSQL's parser reads `<low>` as a tag and `/path/word` as one token: neither was indexed.
+    tag, flag, path, file = word(), word(), word(), word()
+    patient, doctor = await clinic.member("patient"), await clinic.member("doctor")
+    text = (
+        f"WBC <{tag}> 3.2. Range <hemoglobin {flag}> noted. "
+        f"See http://clinic.example/results/{path} and C:/scans/{file}.pdf here."
+    )
+    document = await text_document(clinic, doctor, patient, text, "Lab report")
+
+    for typed in (tag, flag, path, file, tag[:5], f"<{tag}>", f"results/{path}", f"{file}.pdf"):
+        assert ids(await search(clinic, doctor, typed)) == [document["id"]], typed
+    page = await search(clinic, doctor, flag)
+    assert f"<mark>{flag}</mark>" in page["hits"][0]["snippet"]

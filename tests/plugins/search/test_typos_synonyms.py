@@ -1,6 +1,7 @@
 """Typo correction against the index's words, the synonym lexicon, and as-you-type suggestions."""
 
 import unicodedata
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -10,8 +11,9 @@ import pytest
 from hduce.core.config import Settings
 from hduce.plugins.search.services._lexicon import Lexicon
 from tests.plugins.search.documents_clinic import documents_clinic, text_document
-from tests.plugins.search.helpers import API, register, search, wait_for_entry, word
+from tests.plugins.search.helpers import API, booked, register, search, wait_for_entry, word
 from tests.plugins.users.clinic import Clinic, Member
+from tests.support.context import wait_for_row
 
 SUGGEST = f"{API}/suggest"
 
@@ -194,3 +196,51 @@ async def test_a_prefix_finds_every_word_it_starts_whatever_its_letters(clinic: 
     assert sorted(ids(await search(clinic, doctor, f"{stem[:3]} {marker}"))) == sorted(found)
     assert ids(await search(clinic, doctor, f"{marker} {stem}1")) == [found[1]]
     assert sorted(ids(await search(clinic, doctor, f"{common} {marker}"))) == sorted(many)
+
+
+def near_miss(typed: str) -> str:
+    """`typed` with its last letter changed: one edit away."""
+    return typed[:-1] + ("q" if typed[-1] != "q" else "x")
+
+
+async def test_a_patients_correction_never_depends_on_other_patients_words(
+    clinic: Clinic,
+) -> None:
+    # A patient plants a near miss of a word in their own record, then searches the word: were
+    # it corrected only when nobody's record held it, hit or miss would tell whether one does.
+    alice, bob = await clinic.member("patient"), await clinic.member("patient")
+    doctor, admin = await clinic.member("doctor"), await clinic.member("admin")
+    secret, deleted = word(), word()
+    diary = f"Met {near_miss(secret)} and {near_miss(deleted)} today."
+    planted = await text_document(clinic, doctor, alice, diary, "Diary")
+    assert ids(await search(clinic, alice, secret)) == [planted["id"]]
+
+    await text_document(clinic, doctor, bob, f"Seen by {secret}.", "Letter")
+    gone = await text_document(clinic, doctor, bob, f"Seen by {deleted}.", "Draft")
+    removed = await clinic.client.delete(f"/api/v1/documents/{gone['id']}", headers=admin.headers)
+    assert removed.status_code == 204, removed.text
+    pool = clinic.context.db.shared_pool
+    none_left = "SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM search_entry WHERE ref_id = $1)"
+    await clinic.in_app(wait_for_row, pool, none_left, uuid.UUID(gone["id"]))
+
+    for typed in (secret, deleted):
+        assert ids(await search(clinic, alice, typed)) == [planted["id"]], typed
+    # Where the caller's own entries hold the word, it is not corrected away.
+    assert ids(await search(clinic, doctor, secret)) != [planted["id"]]
+
+
+async def test_a_receptionists_correction_never_depends_on_document_words(
+    clinic: Clinic, raw_pool: asyncpg.Pool
+) -> None:
+    # Receptionists search no documents: a word only a document holds must not stop a correction.
+    patient, doctor = await clinic.member("patient"), await clinic.member("doctor")
+    desk = await clinic.member("receptionist")
+    clinical, free = word(), word()
+    reason = f"{near_miss(clinical)} {near_miss(free)}"
+    appointment_id, _ = await booked(clinic, patient, reason, 11)
+    await wait_for_entry(raw_pool, "appointment", appointment_id)
+    await text_document(clinic, doctor, patient, f"Diagnosed {clinical}.", "Letter")
+
+    for typed in (clinical, free):
+        page = await search(clinic, desk, typed, kind="appointment")
+        assert ids(page) == [appointment_id], typed

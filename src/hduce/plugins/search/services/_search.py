@@ -22,8 +22,9 @@ from hduce.plugins.search.services._lexicon import Lexicon
 from hduce.plugins.search.services.backends import SearchBackend, SearchQuery
 from hduce.plugins.search.services.backends.base import Filters
 
-_WORD = re.compile(r"\w")
-_WORDS = re.compile(r"\w+")
+# Letters and digits: `\w` alone also counts `_`, which the index's parser drops.
+_WORD = re.compile(r"[^\W_]")
+_WORDS = re.compile(r"[^\W_]+")
 # The role a `search.performed` event names: the most privileged one the caller holds.
 _ROLE_ORDER = (Role.DOCTOR, Role.NURSE, Role.ADMIN, Role.RECEPTIONIST, Role.PATIENT)
 MODES = ("keyword", "semantic", "hybrid")

@@ -1,11 +1,12 @@
-"""Typo correction: a word no indexed word starts with becomes the closest indexed word."""
+"""Typo correction: a word no word of the caller's entries starts with becomes the nearest one."""
 
 import re
 from itertools import chain
 
 from rapidfuzz.distance import Levenshtein
-from rapidfuzz.process import extractOne
+from rapidfuzz.process import extract
 
+from hduce.plugins.search.services._access import Scope
 from hduce.plugins.search.services._folding import fold
 from hduce.plugins.search.store import VocabularyStore
 
@@ -38,7 +39,12 @@ _ACCENTED = _accented_forms()
 
 
 class Speller:
-    """Corrects words against `search_vocabulary`, the words of every indexed entry.
+    """Corrects words against the words of the entries the caller may see.
+
+    Only the caller's scope decides whether a word is corrected and to what: were it the whole
+    index (`search_vocabulary`), a patient planting a near miss of a word in their own record
+    would learn from a hit or a miss whether anyone else's record holds the word. The
+    vocabulary proposes the near words; the entries within the scope decide.
 
     Accents aside: an indexed word is as near as its letters without their accents are, so
     "heloise" and "héloise" become "héloïse", and "echographie" "échographie".
@@ -47,23 +53,24 @@ class Speller:
     def __init__(self, vocabulary: VocabularyStore) -> None:
         self._vocabulary = vocabulary
 
-    async def correct(self, text: str) -> str:
-        """`text`, lower-cased, each word no indexed word starts with replaced by a near one.
+    async def correct(self, text: str, scope: Scope) -> str:
+        """`text`, lower-cased, each word no word in `scope` starts with replaced by a near one.
 
         Only the words of tokens typed as words: never part of an address, a phone or an id.
         """
         tokens = _TOKENS.split(text.lower())
         free = [n for n, token in enumerate(tokens) if not _EXACT.search(token)]
         words = list(dict.fromkeys(w for n in free for w in _WORDS.findall(tokens[n])))
-        for unknown in await self._vocabulary.unknown(words) if words else []:
-            if near := await self._nearest(unknown):
+        known = await self._vocabulary.held(words, scope, prefix=True) if words else set()
+        for unknown in (w for w in words if w not in known):
+            if near := await self._nearest(unknown, scope):
                 whole = re.compile(rf"(?<!\w){re.escape(unknown)}(?!\w)")
                 for n in free:
                     tokens[n] = whole.sub(near, tokens[n])
         return "".join(tokens)
 
-    async def _nearest(self, unknown: str) -> str | None:
-        """The indexed word nearest `unknown`, if one is near enough."""
+    async def _nearest(self, unknown: str, scope: Scope) -> str | None:
+        """The word within `scope` nearest `unknown`, if one is near enough (ties: in C order)."""
         allowed = distance_allowed(unknown)
         # The same first letter, with or without an accent.
         first = fold(unknown)[0]
@@ -72,7 +79,14 @@ class Speller:
             len(unknown) - allowed,
             len(unknown) + allowed,
         )
-        best = extractOne(
-            unknown, near, scorer=Levenshtein.distance, processor=fold, score_cutoff=allowed
+        found = extract(
+            unknown,
+            near,
+            scorer=Levenshtein.distance,
+            processor=fold,
+            score_cutoff=allowed,
+            limit=None,
         )
-        return best[0] if best else None
+        ranked = [word for word, _, _ in sorted(found, key=lambda f: (f[1], f[0]))]
+        held = await self._vocabulary.held(ranked, scope, prefix=False) if ranked else set()
+        return next((word for word in ranked if word in held), None)

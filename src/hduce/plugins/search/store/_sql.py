@@ -27,17 +27,22 @@ WORDS_OF_PREFIX = (
     f"ORDER BY word LIMIT {EXPANDED_WORDS + 1}) AS v HAVING count(*) <= {EXPANDED_WORDS}), "
     "quote_literal(lexeme) || ':*')"
 )
+# How indexed text and queries are parsed: `<`, `>` and `/` as blanks, or the parser would drop
+# `<low>` as an XML tag and read `/results/word` as one file path (the generated column
+# `search_entry.document` parses its text the same way).
+PARSED = "to_tsvector('simple', translate({}, '<>/', '   '))"
 # $1 holds the query's parts, each its alternatives separated by tabs (a lexicon term and its
 # synonyms; the rest of the words as one alternative). Every word of an alternative is a prefix
 # ("ali mar" finds "Alice Martin") unless the alternative starts with `=` (a short abbreviation
 # the lexicon added: a whole word), and all must match; any alternative of every part must match.
-# The `simple` config splits the text exactly as it split the indexed text, without stemming.
+# The `simple` config splits the text exactly as it split the indexed text, without stemming
+# (`PARSED`).
 QUERY_OF = (
     "to_tsquery('simple', coalesce((SELECT string_agg('(' || alts || ')', ' & ') FROM ("
     "SELECT (SELECT string_agg('(' || words || ')', ' | ') FROM ("
     f"SELECT (SELECT string_agg(CASE WHEN starts_with(alt, '{WHOLE_WORD}') "
     f"THEN quote_literal(lexeme) ELSE {WORDS_OF_PREFIX} END, ' & ') "
-    "FROM unnest(to_tsvector('simple', alt))) AS words "
+    f"FROM unnest({PARSED.format('alt')})) AS words "
     "FROM unnest(string_to_array(part, E'\\t')) AS alt) AS a) AS alts "
     "FROM unnest({parts}::text[]) AS part) AS p), ''))"
 )
@@ -188,12 +193,22 @@ def _entries(query: "SearchQuery", scope: "Scope", params: Params) -> str:
     words out of that scan) and the words matched on each.
     """
     if query.filters.patient_id:
-        among = f"e.patient_id = {params.add(query.filters.patient_id)}"
-    elif not scope.every:
-        among = NAMING.format(user=params.add(scope.user_id))
-    else:
+        return _among(f"e.patient_id = {params.add(query.filters.patient_id)}")
+    return entries_of(scope, params)
+
+
+def entries_of(scope: "Scope", params: Params) -> str:
+    """`search_entry e`, or only the entries naming the caller when the scope has no "every" kind.
+
+    Read before any words are matched on them, as `_entries` says.
+    """
+    if scope.every:
         return "search_entry e"
-    return f"(SELECT * FROM search_entry e WHERE {among} OFFSET 0) AS e"
+    return _among(NAMING.format(user=params.add(scope.user_id)))
+
+
+def _among(condition: str) -> str:
+    return f"(SELECT * FROM search_entry e WHERE {condition} OFFSET 0) AS e"
 
 
 def _has_words(query: "SearchQuery") -> bool:

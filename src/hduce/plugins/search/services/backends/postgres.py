@@ -71,11 +71,11 @@ class PostgresSearch:
             return await self._keyword(query, scope)
         words = None
         if query.mode == "hybrid":
-            words = KeywordHalf(self._stores.keyword, await self._parts(query.text))
+            words = KeywordHalf(self._stores.keyword, await self._parts(query.text, scope))
         return await self._semantic.search(query, scope, words)
 
     async def _keyword(self, query: SearchQuery, scope: Scope) -> tuple[list[SearchHit], int]:
-        parts = await self._parts(query.text)
+        parts = await self._parts(query.text, scope)
         rows, total = await self._stores.keyword.page(query, scope, parts)
         marks = Highlighter(parts)
         return [_hit(row, marks.snippet(row["snippet"])) for row in rows], total
@@ -89,7 +89,7 @@ class PostgresSearch:
         nearest = None
         if query.vector is not None and query.mode != "keyword":
             nearest = await self._semantic.found(query, scope)
-        parts = [] if query.mode == "semantic" else await self._parts(query.text)
+        parts = [] if query.mode == "semantic" else await self._parts(query.text, scope)
         counted: dict[str, dict[str, int]] = {facet: {} for facet in query.facets}
         for row in await self._stores.keyword.facets(query, scope, parts, nearest):
             counted[row["facet"]][row["value"]] = row["n"]
@@ -112,14 +112,16 @@ class PostgresSearch:
         ranked = sorted(found.values(), key=lambda f: (-f[0], len(f[1]), f[1]))
         return [written for _, written in ranked if written != prefix][:limit]
 
-    async def _parts(self, text: str) -> list[str]:
+    async def _parts(self, text: str, scope: Scope) -> list[str]:
         """The query's parts: its lexicon terms with their synonyms, the other words corrected.
+
+        Corrected against the words of the entries within `scope` only (`Speller`).
 
         Folded (`_folding`): the index holds each accented word's folded copy beside it.
         """
         rest, groups = self._lexicon.expand(text)
         if rest and self._speller:
-            rest = await self._speller.correct(rest)
+            rest = await self._speller.correct(rest, scope)
         # What was typed first: it is scanned first, its synonyms only if it finds too few.
         typed = text.lower()
         ordered = (
