@@ -52,6 +52,14 @@ async def test_list_show_reset_and_deactivate_accounts(
     assert status == "deactivated"
     again = run_hduce(tmp_path, migrated, nats_url, "user", "deactivate", email)
     assert again.returncode == 1 and "already deactivated" in again.stderr
+    # Seen: "reset link queued" (exit 0) and a mailed link the reset page refused.
+    links = "SELECT count(*) FROM one_time_token WHERE account = $1 AND used_at IS NULL"
+    account = await raw_pool.fetchval("SELECT id FROM account WHERE email = $1", email)
+    dead = run_hduce(tmp_path, migrated, nats_url, "user", "reset-password", username)
+    assert dead.returncode == 1, dead.stdout
+    (refusal,) = dead.stderr.strip().splitlines()
+    assert "deactivated" in refusal and "reactivate" in refusal, refusal
+    assert await raw_pool.fetchval(links, account) == 0
     audited = await raw_pool.fetchval(
         "SELECT count(*) FROM audit_event WHERE action = 'auth.account_deactivated' "
         "AND subject_id = (SELECT id FROM account WHERE email = $1)",

@@ -441,3 +441,19 @@ async def test_problems_in_the_file_and_clashes_are_reported_together(
     assert errors[0].startswith("line 3:") and "already exists" in errors[0], errors
     assert errors[1].startswith("line 4:") and "twice" in errors[1], errors
     assert errors[-1] == "hduce: 2 rows cannot be imported; nothing was imported", errors
+
+
+def test_every_bad_field_and_every_duplicate_is_reported_in_one_run(
+    tmp_path: Path, migrated: str, nats_url: str
+) -> None:
+    """Seen: a row's first bad field hid its others, and a bad row hid its duplicates."""
+    twice = f"twice-{uuid.uuid4().hex[:8]}@clinic.example"
+    # A bad phone, then its row's e-mail again; a bad e-mail and a birth in the future.
+    rows = [f"{twice},Ok,One,+1 555,", f"{twice},Dup,Row,,", "bad,Bad,Email,,2999-01-01"]
+    header = "email,first_name,last_name,phone,date_of_birth"
+    errors = refused_dry_run(tmp_path, migrated, nats_url, write_csv(tmp_path, rows, header))
+    assert errors[0].startswith("line 2: `phone`: "), errors
+    assert errors[1] == f"line 3: {twice} appears twice (first on line 2)", errors
+    assert errors[2].startswith("line 4: `email`: "), errors
+    assert errors[3] == "line 4: `date_of_birth`: date of birth is in the future", errors
+    assert errors[4:] == ["hduce: 3 rows cannot be imported; nothing was imported"], errors

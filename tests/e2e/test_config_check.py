@@ -20,6 +20,7 @@ UNSAFE = {
     "SMTP_URL": "smtp://mailer:smtp-pass-456@mail.example:25",
     "HDUCE_PLUGINS__SEARCH__MEILISEARCH_URL": "http://search.example:7700",
     "HDUCE_SERVER__TRUSTED_PROXIES": json.dumps(["0.0.0.0/0"]),
+    "HDUCE_PLUGINS__METRICS__HEALTH_TOKEN": "hc-token-1",
 }
 SAFE = {
     "HDUCE_ENVIRONMENT": "production",
@@ -31,6 +32,7 @@ SAFE = {
     "HDUCE_SERVER__TRUSTED_PROXIES": json.dumps(["10.0.0.5"]),
     "HDUCE_PLUGINS__SEARCH__MEILISEARCH_URL": "https://search.example",
     "MEILISEARCH_API_KEY": "meili-key-0123456789abcdef",
+    "HDUCE_PLUGINS__METRICS__HEALTH_TOKEN": "6f1c9e0b2d8a47f3b5e1c7a9d0f2b4e8",
 }
 
 
@@ -49,9 +51,10 @@ def test_every_unsafe_setting_is_listed_in_one_run(tmp_path: Path) -> None:
         "plugins.devices.host",
         "plugins.notifications.email",
         "plugins.search.meilisearch_api_key",
+        "plugins.metrics.health_token",
     ):
         assert f"`{key}`" in output, (key, output)
-    for secret in ("changeme", "db-pass-123", "smtp-pass-456"):
+    for secret in ("changeme", "db-pass-123", "smtp-pass-456", "hc-token-1"):
         assert secret not in output
 
 
@@ -97,4 +100,18 @@ def test_production_with_the_repository_config_refuses_to_serve(tmp_path: Path) 
         (line,) = output.strip().splitlines()
         assert "hduce.toml" in line and "production" in line
         assert "`plugins.notifications.email.log_when_unconfigured`" in line
+    assert not (tmp_path / "data").exists(), "refused before starting anything"
+
+
+def test_a_weak_health_token_is_a_finding_and_production_refuses_it(tmp_path: Path) -> None:
+    """Seen: `a` passed, and the token opens /metrics and /health/detailed (not rate limited)."""
+    environment = {**SAFE, "HDUCE_PLUGINS__METRICS__HEALTH_TOKEN": "a"}
+    code, output = run(["config", "check"], tmp_path, **environment)
+    assert code == 1, output
+    (line,) = [line for line in output.splitlines() if "`plugins.metrics.health_token`" in line]
+    assert "(HDUCE_PLUGINS__METRICS__HEALTH_TOKEN)" in line and "too short" in line, line
+    code, output = run(["serve"], tmp_path, **environment)
+    assert code == 2, output
+    (line,) = output.strip().splitlines()
+    assert "`plugins.metrics.health_token`" in line and "too short" in line, line
     assert not (tmp_path / "data").exists(), "refused before starting anything"

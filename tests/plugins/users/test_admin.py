@@ -297,3 +297,21 @@ async def test_account_admin_events_record_the_callers_address(clinic: Clinic) -
             "password_reset_forced",
         )
     ]
+
+
+async def test_a_deactivated_account_is_sent_no_reset_link(clinic: Clinic) -> None:
+    """Seen: 204 and a mailed reset link the reset page then refused (400 invalid-token)."""
+    admin = await clinic.member("admin")
+    user = await clinic.member("patient", status="deactivated")
+    response = await clinic.client.post(
+        f"{USERS}/{user.id}/force-password-reset", headers=admin.headers
+    )
+    assert response.status_code == 409, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    assert "deactivated" in response.json()["detail"], response.text
+    (account,) = await clinic.fetch(
+        "SELECT must_reset_password, (SELECT count(*) FROM one_time_token t "
+        "WHERE t.account = a.id) AS links FROM account a WHERE id = $1",
+        user.id,
+    )
+    assert (account["must_reset_password"], account["links"]) == (False, 0)

@@ -20,15 +20,16 @@ class Finding:
     message: str
 
 
-def _variable(key: str, environ: Mapping[str, str]) -> str:
+def _variable(key: str, environ: Mapping[str, str] | None) -> str:
     """The environment variable that sets `key` (the one in use, else the usual one)."""
     path = tuple(key.split("."))
     return environment_name(path, environ)
 
 
-def _secret_finding(
-    key: str, value: str, environ: Mapping[str, str], which: str = ""
+def secret_finding(
+    key: str, value: str, environ: Mapping[str, str] | None = None, which: str = ""
 ) -> Finding | None:
+    """`value` of `key` if it breaks the signing-secret policy (`which`: of several), else None."""
     problem = secret_problem(value)
     if problem is None:
         return None
@@ -39,10 +40,10 @@ def _secret_finding(
 def secret_findings(settings: Settings, environ: Mapping[str, str]) -> list[Finding]:
     """Every signing secret that breaks the policy (tokens, and keys derived from them)."""
     auth = settings.auth
-    found = [_secret_finding("auth.jwt_secret", auth.jwt_secret, environ)]
+    found = [secret_finding("auth.jwt_secret", auth.jwt_secret, environ)]
     for index, previous in enumerate(auth.jwt_previous_secrets):
         which = ORDINALS[index] if index < len(ORDINALS) else f"#{index + 1}"
-        found.append(_secret_finding("auth.jwt_previous_secrets", previous, environ, which))
+        found.append(secret_finding("auth.jwt_previous_secrets", previous, environ, which))
     return [finding for finding in found if finding is not None]
 
 

@@ -7,7 +7,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from hduce.core.plugin import HducePlugin
-from hduce.plugins.metrics.config import MetricsConfig
+from hduce.plugins.metrics.config import MetricsConfig, weak_health_token
 
 if TYPE_CHECKING:
     from litestar.config.app import AppConfig
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from litestar.plugins.prometheus import PrometheusConfig
     from litestar.types import ControllerRouterHandler
 
+    from hduce.core.config import Finding
     from hduce.core.context import AppContext
 
 
@@ -64,6 +65,15 @@ class MetricsPlugin(HducePlugin):
     def dependencies(self) -> dict[str, Provide]:
         """Provide the services bundle as `metrics`."""
         return self.provide_as_name(self.services)
+
+    def unsafe_settings(self) -> list[Finding]:
+        """A health token short or plain enough to guess (`hduce config check`)."""
+        return self.production_refusals()
+
+    def production_refusals(self) -> list[Finding]:
+        """A weak health token: it opens health details and metrics, never rate limited."""
+        assert isinstance(self.config, MetricsConfig)
+        return weak_health_token(self.config)
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         """Also count every HTTP request by route template, outermost: the guard's refusals too."""

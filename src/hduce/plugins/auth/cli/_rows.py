@@ -5,7 +5,7 @@ import csv
 import io
 import re
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -15,7 +15,7 @@ import msgspec
 
 from hduce.core.email_address import check_email
 from hduce.core.schemas import check_birth_date
-from hduce.plugins.auth.schemas import Email, Name, Phone, Username, controls_reason, field_reason
+from hduce.plugins.auth.schemas import Email, Name, Phone, Username, controls_reason
 
 REQUIRED = ("email", "first_name", "last_name")
 OPTIONAL = ("username", "phone", "date_of_birth")
@@ -33,9 +33,13 @@ class PatientRow(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     phone: Phone | None = None
     date_of_birth: date | None = None
 
-    def __post_init__(self) -> None:
-        check_email(self.email)
-        check_birth_date(self.date_of_birth)
+
+FIELDS = msgspec.structs.fields(PatientRow)
+# What the API checks beyond a field's type (each raises `ValueError` ending `- at `$.<field>``).
+FIELD_CHECKS: dict[str, Callable[[Any], None]] = {
+    "email": check_email,
+    "date_of_birth": check_birth_date,
+}
 
 
 def made_username(email: str) -> str:
@@ -102,35 +106,58 @@ def _check_header(header: Sequence[str]) -> None:
 
 
 def _checked_rows(reader: "csv.DictReader[str]") -> tuple[list[Patient], list[str]]:
+    """Every row checked: every bad field of each, and every e-mail or username seen before."""
     patients, problems, seen = [], [], {}
     header = reader.fieldnames or ()
     _check_header(header)
     for raw in reader:
         line = reader.line_num
-        row = _row(raw, len(header))
-        if isinstance(row, str):
-            problems.append(f"line {line}: {row}")
-            continue
-        patient = Patient(line, row, row.username or made_username(row.email))
-        twice = False
-        for key in (row.email.lower(), patient.username.lower()):
+        values = {k: v.strip() for k, v in raw.items() if isinstance(v, str) and v.strip()}
+        row = _row(values) if None not in raw else [_extra_values(raw[None], len(header))]
+        if isinstance(row, PatientRow):
+            patient, reasons = Patient(line, row, row.username or made_username(row.email)), []
+        else:
+            patient, reasons = None, row
+        # A bad row's e-mail and username are compared too: fixing its fields keeps the clash.
+        keys = (values.get("email"), patient.username if patient else values.get("username"))
+        for key in (key.lower() for key in keys if key):
             if key in seen:
-                problems.append(f"line {line}: {key} appears twice (first on line {seen[key]})")
-                twice = True
+                reasons.append(f"{key} appears twice (first on line {seen[key]})")
             seen.setdefault(key, line)
-        if not twice:
+        problems += [f"line {line}: {reason}" for reason in reasons]
+        if patient and not reasons:
             patients.append(patient)
     return patients, problems
 
 
-def _row(raw: Mapping[str | None, Any], columns: int) -> PatientRow | str:
-    """The row, or what is wrong with it: extra values, a value the API or PostgreSQL refuses."""
-    if None in raw:  # DictReader keeps the values beyond the header under None
-        return f"{columns + len(raw[None])} values for {columns} columns"
-    values = {k: v.strip() for k, v in raw.items() if v and v.strip()}
-    if problem := controls_reason(values):
-        return problem
+def _extra_values(extra: list[str], columns: int) -> str:
+    """DictReader keeps the values beyond the header in a list under the key None."""
+    return f"{columns + len(extra)} values for {columns} columns"
+
+
+def _row(values: Mapping[str, str]) -> PatientRow | list[str]:
+    """The row, or what is wrong with it: every value the API or PostgreSQL refuses."""
+    fields, problems = {}, []
+    for field in FIELDS:
+        if field.name in values:
+            try:
+                fields[field.name] = _field(field, values[field.name])
+            except ValueError as exc:
+                problems.append(str(exc))
+        elif field.required:
+            problems.append(f"`{field.name}`: missing (required)")
+    return problems or PatientRow(**fields)
+
+
+def _field(field: msgspec.structs.FieldInfo, value: str) -> Any:
+    """`value` as `field` of a row; `ValueError` saying what is wrong with it, field named."""
+    if problem := controls_reason({field.name: value}):
+        raise ValueError(problem)
     try:
-        return msgspec.convert(values, PatientRow, strict=False)
-    except msgspec.ValidationError as exc:
-        return field_reason(exc)
+        checked = msgspec.convert(value, field.type, strict=False)
+        if check := FIELD_CHECKS.get(field.name):
+            check(checked)
+    except ValueError as exc:  # msgspec's ValidationError is one too
+        why = str(exc).removesuffix(f" - at `$.{field.name}`")
+        raise ValueError(f"`{field.name}`: {why}") from None
+    return checked

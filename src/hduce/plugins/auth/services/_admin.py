@@ -160,11 +160,16 @@ class AccountAdminService:
         return await self._entry(account_id)
 
     async def force_password_reset(self, account_id: uuid.UUID, *, by: uuid.UUID) -> None:
-        """Revoke every session, require a new password and send a reset e-mail (not one's own)."""
+        """Revoke every session, require a new password and send a reset e-mail.
+
+        Not on one's own account, nor on a deactivated one (its reset link would be refused).
+        """
         if account_id == by:
             raise OwnAccountProtected("you cannot force a password reset on your own account")
         async with self._env.transaction():
             account = await self._locked(account_id)
+            if account.status == AccountStatus.DEACTIVATED:
+                raise Conflict("The account is deactivated: reactivate it first.")
             await self._env.accounts.update(account_id, must_reset_password=True)
             await self._env.sessions.revoke_all(account_id)
             await self._passwords.request_reset(account)

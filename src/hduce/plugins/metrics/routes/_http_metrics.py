@@ -14,7 +14,7 @@ SCOPES = frozenset({"http", "websocket"})
 
 
 class HttpMetricsMiddleware:
-    """The same metrics, labels and values as Litestar's middleware, for less work per request.
+    """Litestar's metrics and values, for less work per request (no status while in progress).
 
     Litestar's builds a `Request`, label dicts and four labelled children on every request and
     updates each through `prometheus_client` (a lock per update); this one counts in plain
