@@ -174,8 +174,8 @@ class AccountAdminService:
         `verification_token_ttl`; it spends the account's older reset links.
         """
         async with self._env.transaction():
-            await self._locked(account_id)
-            await self._env.mail_one_time_link(account_id, INVITATION)
+            account = await self._locked(account_id)
+            await self._env.mail_one_time_link(account, INVITATION)
             await self._env.audit("auth.invited", actor_id=by, subject_id=account_id)
 
     async def acting_admin(

@@ -14,6 +14,11 @@ from hduce.plugins.auth.tasks import RESET_LINK, VERIFICATION_LINK, LinkAsked
 
 RESET_ACCEPTED = "If an account uses this address, a password reset e-mail is on its way."
 VERIFICATION_ACCEPTED = "If an unverified account uses this address, a new e-mail is on its way."
+STALE_VERIFICATION = (
+    "This link no longer works: it was used, it expired, or a later registration with this "
+    "address replaced the one it was mailed for. To open your account, register again; do not "
+    "use a link from an e-mail about a registration you did not make."
+)
 
 
 class PasswordService:
@@ -65,11 +70,11 @@ class PasswordService:
                 await self.request_reset(account)
         elif asked.link == VERIFICATION_LINK and account.email_verified_at is None:
             async with env.transaction():
-                await env.mail_one_time_link(account.id, VERIFICATION)
+                await env.mail_one_time_link(account, VERIFICATION)
 
     async def request_reset(self, account: AccountRow) -> None:
         """Issue a reset token and have it mailed, in the current transaction."""
-        await self._env.mail_one_time_link(account.id, RESET)
+        await self._env.mail_one_time_link(account, RESET)
 
     async def reset(self, token: str, new: str, client: ClientInfo) -> None:
         """Set a new password with a reset token; every session ends."""
@@ -95,10 +100,13 @@ class PasswordService:
             )
 
     async def verify_email(self, token: str) -> None:
-        """Mark the token's e-mail address verified."""
+        """Mark the token's e-mail address verified (only the newest registration's link works)."""
         env = self._env
         async with env.transaction():
-            account_id = await env.one_time_tokens.use(token, VERIFY_EMAIL)
+            try:
+                account_id = await env.one_time_tokens.use(token, VERIFY_EMAIL)
+            except InvalidOneTimeToken:
+                raise InvalidOneTimeToken(STALE_VERIFICATION) from None
             await env.accounts.mark_verified(account_id)
 
     async def resend_verification(self, email: str) -> str:

@@ -45,10 +45,11 @@ class RegistrationService:
         """Self-register a patient (active) or a staff member (pending approval); its id.
 
         A taken username is refused (409: the person picks another). A known e-mail address is
-        not told apart from a new one (OWASP: no account enumeration): nothing is opened, its
-        owner is mailed a notice (a new verification link while the address is unverified), the
-        same checks and password hashing run, and None is returned for the caller to answer as
-        it answers a new account.
+        not told apart from a new one (OWASP: no account enumeration), and None is returned for
+        the caller to answer as it answers a new account. While the address is unverified,
+        this registration replaces the one before it (`_register_again`): its password,
+        username, names and role, with a new link; once verified, nothing is opened and its
+        owner is mailed a notice.
         """
         if data.role == Role.ADMIN:
             raise RoleNotAllowed("Admin accounts cannot be self-registered.")
@@ -65,16 +66,52 @@ class RegistrationService:
         owner = await env.accounts.find(new.email)
         if owner is None:
             return (await self._create(new, data.password, profile, client=client)).id
-        await self._hash(new, data.password, profile)  # the same work as for a new account
+        password_hash = await self._hash(new, data.password, profile)
         async with env.transaction():
-            if owner.email_verified_at is None:  # most likely its owner, who lost the first mail
-                await env.mail_one_time_link(owner.id, VERIFICATION)
-            else:
+            replaced = None
+            if owner.email_verified_at is None and owner.status != AccountStatus.DEACTIVATED:
+                replaced = await self._register_again(owner, new, password_hash, profile, client)
+            if replaced is None:
                 await env.events.publish(UserRegistrationAttempted(user_id=owner.id))
-            await env.audit(
-                "auth.registration_attempted", actor_id=None, subject_id=owner.id, client=client
-            )
+                await env.audit(
+                    "auth.registration_attempted",
+                    actor_id=None,
+                    subject_id=owner.id,
+                    client=client,
+                )
         return None
+
+    async def _register_again(
+        self,
+        owner: AccountRow,
+        new: NewAccount,
+        password_hash: str,
+        profile: ProfileFields,
+        client: ClientInfo,
+    ) -> AccountRow | None:
+        """Replace an unverified account's registration with this one; None once verified.
+
+        The address's owner may be the one registering now, a stranger the one before (or the
+        other way round): nothing of the earlier registration is kept (password, username,
+        profile, requested role, second factor, sessions) and its link stops working, so the
+        link that verifies the address confirms the registration it was mailed for.
+        """
+        env = self._env
+        try:
+            account = await env.accounts.register_again(owner.id, new, password_hash)
+        except UniqueViolationError:
+            raise AccountExists.naming(
+                "username", USERNAME_TAKEN, "body", detail=USERNAME_TAKEN
+            ) from None
+        if account is None:
+            return None  # verified meanwhile
+        await env.second_factors.delete_recovery_codes(account.id)
+        await env.sessions.revoke_all(account.id)
+        profiles = self._env.profiles.get()
+        if profiles is not None:
+            await profiles.replace_profile(account.id, profile)
+        await self._registered(account, new, client=client, actor_id=None, replaced=True)
+        return account
 
     async def create_account(
         self,
@@ -129,26 +166,36 @@ class RegistrationService:
             except UniqueViolationError:
                 raise AccountExists(TAKEN) from None
             await self._create_profile(account, profile)
-            pending = new.status == AccountStatus.PENDING_APPROVAL
-            await env.events.publish(
-                UserRegistered(
-                    user_id=account.id, email=new.email, roles=new.roles, pending_approval=pending
-                )
-            )
-            if not new.verified:
-                await env.mail_one_time_link(account.id, VERIFICATION)
-            await env.audit(
-                "auth.registered",
-                actor_id=account.id if client else actor_id,
-                subject_id=account.id,
-                client=client,
-                detail={
-                    "roles": new.roles,
-                    "status": new.status,
-                    "via": "api" if client else "cli",
-                },
-            )
+            await self._registered(account, new, client=client, actor_id=actor_id)
         return account
+
+    async def _registered(
+        self,
+        account: AccountRow,
+        new: NewAccount,
+        *,
+        client: ClientInfo | None,
+        actor_id: uuid.UUID | None,
+        replaced: bool = False,
+    ) -> None:
+        """Publish and audit a registration, and mail its link if the address needs proving."""
+        env = self._env
+        pending = new.status == AccountStatus.PENDING_APPROVAL
+        await env.events.publish(
+            UserRegistered(
+                user_id=account.id, email=new.email, roles=new.roles, pending_approval=pending
+            )
+        )
+        if not new.verified:
+            await env.mail_one_time_link(account, VERIFICATION)
+        detail = {"roles": new.roles, "status": new.status, "via": "api" if client else "cli"}
+        await env.audit(
+            "auth.registered",
+            actor_id=account.id if client else actor_id,
+            subject_id=account.id,
+            client=client,
+            detail={**detail, "replaced_unverified": True} if replaced else detail,
+        )
 
     async def _hash(self, new: NewAccount, password: str, profile: ProfileFields) -> str:
         """The password's hash, once it passes the policy (422 with the reasons otherwise)."""

@@ -21,6 +21,14 @@ INSERT = (
     "VALUES ($1, $2, $3, $4, $5::varchar[], $6, CASE WHEN $7::boolean THEN now() END, "
     f"false, false, now(), now(), now()) RETURNING {ACCOUNT_COLUMNS}"
 )
+# A registration of an address still unverified replaces the one before it, all it set included.
+REGISTER_AGAIN = (
+    "UPDATE account SET username = $2, password_hash = $3, roles = $4::varchar[], status = $5, "
+    "status_changed_at = now(), mfa_secret = NULL, mfa_enabled = false, mfa_last_counter = NULL, "
+    "must_reset_password = false, password_changed_at = now(), last_login_at = NULL, "
+    "created_at = now(), updated_at = now() "
+    f"WHERE id = $1 AND email_verified_at IS NULL RETURNING {ACCOUNT_COLUMNS}"
+)
 OTHER_ACTIVE_ADMINS = (
     "SELECT count(*) FROM account WHERE status = 'active' AND 'admin' = ANY(roles) AND id <> $1"
 )
@@ -131,6 +139,19 @@ class AccountStore(SqlStore):
             new.verified,
         )
         return _account(row)
+
+    async def register_again(
+        self, account_id: uuid.UUID, new: NewAccount, password_hash: str
+    ) -> AccountRow | None:
+        """Replace an unverified account's registration (None once the address is verified).
+
+        Username, password, roles and status become `new`'s, `created_at` the time of this
+        registration; the second factor goes. Raises `UniqueViolationError` on a taken username.
+        """
+        row = await self.db.fetchrow(
+            REGISTER_AGAIN, account_id, new.username, password_hash, new.roles, new.status
+        )
+        return _maybe(row)
 
     async def update(self, account_id: uuid.UUID, **values: Any) -> None:
         """Set columns of one account (and its `updated_at`); the names come from code only."""
