@@ -29,6 +29,9 @@ REGISTER_AGAIN = (
     "created_at = now(), updated_at = now() "
     f"WHERE id = $1 AND email_verified_at IS NULL RETURNING {ACCOUNT_COLUMNS}"
 )
+# Held until the transaction ends by every change that may remove an active admin, so two of
+# them (each admin removing the other) cannot both count the other as the one left.
+LOCK_ADMINS = "SELECT pg_advisory_xact_lock(hashtext('hduce.auth.active_admins'))"
 OTHER_ACTIVE_ADMINS = (
     "SELECT count(*) FROM account WHERE status = 'active' AND 'admin' = ANY(roles) AND id <> $1"
 )
@@ -173,7 +176,12 @@ class AccountStore(SqlStore):
         await self.db.execute(MARK_VERIFIED, account_id)
 
     async def other_active_admins(self, account_id: uuid.UUID) -> int:
-        """How many active admins there are besides `account_id`."""
+        """How many active admins there are besides `account_id`.
+
+        Counted once every other change removing an admin has committed (a lock held until the
+        caller's transaction ends): run it in the transaction that removes one.
+        """
+        await self.db.execute(LOCK_ADMINS)
         return int(await self.db.fetchval(OTHER_ACTIVE_ADMINS, account_id))
 
     async def search(
