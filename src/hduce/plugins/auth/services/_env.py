@@ -12,6 +12,7 @@ from piccolo.engine.postgres import PostgresTransaction
 from hduce.contracts.audit import AuditLog
 from hduce.contracts.auth import (
     LinkMailed,
+    UserLocked,
     UserPasswordResetRequested,
     UserVerificationRequested,
 )
@@ -33,6 +34,7 @@ from hduce.plugins.auth.store import (
     VERIFY_EMAIL,
     AccountRow,
     AccountStore,
+    Attempt,
     Lockout,
     OneTimeTokens,
     RefreshTokens,
@@ -147,6 +149,36 @@ class AuthEnv:
             ip=client.ip if client else None,
             detail=detail,
         )
+
+    async def failed(
+        self, account: AccountRow, attempt: Attempt, client: ClientInfo, action: str, reason: str
+    ) -> None:
+        """Audit a wrong password (or code) counted by the login lock, and the lock it set.
+
+        The attempt that locked publishes `UserLocked` (its owner is mailed) and raises
+        `AccountLocked`.
+        """
+        async with self.transaction():
+            await self.audit(
+                action,
+                actor_id=None,
+                subject_id=account.id,
+                client=client,
+                detail={"reason": reason},
+            )
+            if attempt.locking:
+                assert attempt.locked_until is not None
+                until = attempt.locked_until
+                await self.events.publish(UserLocked(user_id=account.id, until=until))
+                await self.audit(
+                    "auth.locked",
+                    actor_id=None,
+                    subject_id=account.id,
+                    client=client,
+                    detail=attempt.lock_detail(),
+                )
+        if attempt.locking:
+            raise attempt.locked()
 
     async def mail_one_time_link(self, account: AccountRow, kind: LinkKind) -> None:
         """Issue a token of `kind` and have it mailed, in the current transaction.

@@ -30,12 +30,20 @@ class PasswordService:
     async def change(
         self, principal: Principal, current: str, new: str, client: ClientInfo
     ) -> None:
-        """Replace the caller's password and end every other session."""
+        """Replace the caller's password and end every other session.
+
+        A wrong current password counts as a failed login of the account's e-mail address, so
+        guesses meet the login's lock (and its e-mail); it is audited.
+        """
         env = self._env
         account = await env.account(principal)
         await env.limits.login.acquire(str(account.id))
+        attempt = await env.lockout.claim(account.email)
         if not await env.hasher.verify(account.password_hash, current):
+            reason = "wrong_password"
+            await env.failed(account, attempt, client, "auth.password_change_failed", reason)
             raise WrongPassword("The current password is wrong.")
+        await env.lockout.release(account.email, attempt)
         await env.hasher.check_policy(new, user_inputs=await env.user_inputs(account))
         password_hash = await env.hasher.hash(new)
         async with env.transaction():
