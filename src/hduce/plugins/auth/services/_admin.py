@@ -104,6 +104,8 @@ class AccountAdminService:
             raise OwnAccountProtected("you cannot remove your own admin role")
         async with self._env.transaction():
             account = await self._locked(account_id)
+            if set(account.roles) == roles:
+                return account.entry()  # nothing changes: nothing to publish or audit
             if Role.ADMIN in account.roles and Role.ADMIN not in roles:
                 await self._keep_an_admin(account_id)
             await self._env.accounts.update(account_id, roles=sorted(roles))

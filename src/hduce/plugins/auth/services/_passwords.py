@@ -60,7 +60,7 @@ class PasswordService:
         `auth.mail_asked_link` task (`mail_asked_link`), not here.
         """
         await self._env.limits.forgot_password.acquire(normalise(email))
-        await self._env.events.publish(LinkAsked(email=email, link=RESET_LINK))
+        await self._env.events.publish(LinkAsked(email=email, link=RESET_LINK, ip=client.ip))
         return RESET_ACCEPTED
 
     async def mail_asked_link(self, asked: LinkAsked, meta: EventMeta) -> None:
@@ -76,6 +76,12 @@ class PasswordService:
         if asked.link == RESET_LINK and account.status != AccountStatus.DEACTIVATED:
             async with env.transaction():
                 await self.request_reset(account)
+                await env.audit(
+                    "auth.password_reset_requested",
+                    actor_id=None,
+                    subject_id=account.id,
+                    client=ClientInfo(ip=asked.ip),
+                )
         elif asked.link == VERIFICATION_LINK and account.email_verified_at is None:
             async with env.transaction():
                 await env.mail_one_time_link(account, VERIFICATION)
@@ -107,7 +113,7 @@ class PasswordService:
                 "auth.password_reset", actor_id=account.id, subject_id=account.id, client=client
             )
 
-    async def verify_email(self, token: str) -> None:
+    async def verify_email(self, token: str, client: ClientInfo) -> None:
         """Mark the token's e-mail address verified (only the newest registration's link works)."""
         env = self._env
         async with env.transaction():
@@ -116,6 +122,9 @@ class PasswordService:
             except InvalidOneTimeToken:
                 raise InvalidOneTimeToken(STALE_VERIFICATION) from None
             await env.accounts.mark_verified(account_id)
+            await env.audit(
+                "auth.email_verified", actor_id=account_id, subject_id=account_id, client=client
+            )
 
     async def resend_verification(self, email: str) -> str:
         """Have a new verification link mailed to an unverified account; as `forgot`."""
