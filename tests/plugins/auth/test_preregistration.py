@@ -125,3 +125,18 @@ async def test_an_earlier_registration_leaves_no_session_or_second_factor(
         )
         assert (row["mfa_enabled"], row["mfa_secret"]) == (False, None)
         assert (await app.login(owner["email"], OWNER_PASSWORD)).status_code == 200
+
+
+async def test_registrations_of_an_unverified_address_share_the_resends_cap(
+    settings: Settings,
+) -> None:
+    async with running_app(settings, verify_email_per_hour_per_account=5) as app:
+        email = f"fresh{uuid.uuid4().hex[:8]}@example.org"
+        usernames = [f"fresh{uuid.uuid4().hex[:8]}" for _ in range(8)]
+        for username in usernames:
+            await sign_up(app, person(email, username, OWNER_PASSWORD, "Fay"))
+        assert len(await verification_mails(app, email)) == 5
+        kept = await app.pool.fetchval("SELECT username FROM account WHERE email = $1", email)
+        assert kept == usernames[4], "a registration past the cap changes nothing"
+        resend = await app.client.post("/api/v1/auth/verify-email/resend", json={"email": email})
+        assert resend.status_code == 429

@@ -48,8 +48,9 @@ class RegistrationService:
         not told apart from a new one (OWASP: no account enumeration), and None is returned for
         the caller to answer as it answers a new account. While the address is unverified,
         this registration replaces the one before it (`_register_again`): its password,
-        username, names and role, with a new link; once verified, nothing is opened and its
-        owner is mailed a notice.
+        username, names and role, with a new link, unless the address has had
+        `verify_email_per_hour_per_account` links this hour (then nothing changes); once
+        verified, nothing is opened and its owner is mailed a notice.
         """
         if data.role == Role.ADMIN:
             raise RoleNotAllowed("Admin accounts cannot be self-registered.")
@@ -64,21 +65,21 @@ class RegistrationService:
         if await env.accounts.find(new.username) is not None:
             raise AccountExists.naming("username", USERNAME_TAKEN, "body", detail=USERNAME_TAKEN)
         owner = await env.accounts.find(new.email)
+        # A verification link to the address, counted as a resend is (a new account's as well).
+        may_mail = await env.limits.verify_email.allows(new.email)
         if owner is None:
             return (await self._create(new, data.password, profile, client=client)).id
         password_hash = await self._hash(new, data.password, profile)
         async with env.transaction():
-            replaced = None
-            if owner.email_verified_at is None and owner.status != AccountStatus.DEACTIVATED:
-                replaced = await self._register_again(owner, new, password_hash, profile, client)
-            if replaced is None:
+            if owner.email_verified_at is not None or owner.status == AccountStatus.DEACTIVATED:
                 await env.events.publish(UserRegistrationAttempted(user_id=owner.id))
-                await env.audit(
-                    "auth.registration_attempted",
-                    actor_id=None,
-                    subject_id=owner.id,
-                    client=client,
-                )
+            elif may_mail and await self._register_again(
+                owner, new, password_hash, profile, client
+            ):
+                return None
+            await env.audit(
+                "auth.registration_attempted", actor_id=None, subject_id=owner.id, client=client
+            )
         return None
 
     async def _register_again(
@@ -88,8 +89,8 @@ class RegistrationService:
         password_hash: str,
         profile: ProfileFields,
         client: ClientInfo,
-    ) -> AccountRow | None:
-        """Replace an unverified account's registration with this one; None once verified.
+    ) -> bool:
+        """Replace an unverified account's registration with this one; False once verified.
 
         The address's owner may be the one registering now, a stranger the one before (or the
         other way round): nothing of the earlier registration is kept (password, username,
@@ -104,14 +105,14 @@ class RegistrationService:
                 "username", USERNAME_TAKEN, "body", detail=USERNAME_TAKEN
             ) from None
         if account is None:
-            return None  # verified meanwhile
+            return False  # verified meanwhile
         await env.second_factors.delete_recovery_codes(account.id)
         await env.sessions.revoke_all(account.id)
         profiles = self._env.profiles.get()
         if profiles is not None:
             await profiles.replace_profile(account.id, profile)
         await self._registered(account, new, client=client, actor_id=None, replaced=True)
-        return account
+        return True
 
     async def create_account(
         self,
