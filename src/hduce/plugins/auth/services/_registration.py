@@ -14,6 +14,7 @@ from hduce.contracts.auth import (
     UserRegistrationAttempted,
 )
 from hduce.contracts.users import ProfileFields
+from hduce.core.email_address import MAX_LENGTH, REFUSED
 from hduce.plugins.auth.errors import AccountExists, InvalidInput, RoleNotAllowed
 from hduce.plugins.auth.schemas import (
     AccountCreate,
@@ -58,9 +59,9 @@ class RegistrationService:
             AccountStatus.ACTIVE if data.role == Role.PATIENT else AccountStatus.PENDING_APPROVAL
         )
         profile = msgspec.convert(data, ProfileFields, from_attributes=True)
-        new = NewAccount(
-            email=data.email, username=data.username, roles=[data.role], status=status
-        ).normalised()
+        new = _stored(
+            NewAccount(email=data.email, username=data.username, roles=[data.role], status=status)
+        )
         env = self._env
         if await env.accounts.find(new.username) is not None:
             raise AccountExists.naming("username", USERNAME_TAKEN, "body", detail=USERNAME_TAKEN)
@@ -140,9 +141,15 @@ class RegistrationService:
         profile = ProfileFields(
             first_name=first_name, last_name=last_name, phone=phone, date_of_birth=date_of_birth
         )
-        new = NewAccount(
-            email=email, username=username, roles=roles, status=AccountStatus.ACTIVE, verified=True
-        ).normalised()
+        new = _stored(
+            NewAccount(
+                email=email,
+                username=username,
+                roles=roles,
+                status=AccountStatus.ACTIVE,
+                verified=True,
+            )
+        )
         if await self._env.accounts.exists(new.email, new.username):
             raise AccountExists(TAKEN)  # checked before hashing: a taken name costs no argon2
         account = await self._create(new, password, profile, actor_id=by)
@@ -220,3 +227,11 @@ def _check_fields(**fields: str | None) -> None:
         raise InvalidInput(field_reason(exc)) from None
     if problem := controls_reason(fields):
         raise InvalidInput(problem)
+
+
+def _stored(new: NewAccount) -> NewAccount:
+    """`new` as it is stored; 422 if its address grows too long there (NFKC can lengthen it)."""
+    stored = new.normalised()
+    if len(stored.email) > MAX_LENGTH:
+        raise InvalidInput(f"{REFUSED}: longer than {MAX_LENGTH} characters once normalised")
+    return stored

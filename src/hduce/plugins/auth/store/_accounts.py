@@ -1,5 +1,6 @@
 """Reading and writing accounts (every statement joins the caller's transaction)."""
 
+import unicodedata
 import uuid
 from datetime import datetime
 from typing import Any
@@ -67,9 +68,17 @@ class AccountRow(msgspec.Struct, frozen=True, kw_only=True):
 def normalise(identifier: str) -> str:
     """E-mail addresses and usernames are stored and compared lower-cased, in Unicode's NFC.
 
-    NFC: `zoë` typed as one character or as `e` and a combining mark is one address.
+    NFC: `zoë` typed as one character or as `e` and a combining mark is one address. An
+    address's domain is mapped as IDNA (UTS #46) maps it before DNS and mail see it, in NFKC
+    lower-cased: a full-width `x` (U+FF58) in a domain is an `x`, where its mail goes.
     """
-    return nfc(identifier.strip().lower())
+    text = nfc(identifier.strip().lower())
+    name, at, domain = text.rpartition("@")
+    return f"{name}@{_compatible(_compatible(domain).lower())}" if at else text
+
+
+def _compatible(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
 
 
 class NewAccount(msgspec.Struct, frozen=True, kw_only=True):
