@@ -25,7 +25,7 @@ from hduce.plugins.auth.schemas import (
 )
 from hduce.plugins.auth.services._env import VERIFICATION, AuthEnv
 from hduce.plugins.auth.services._hashing import NO_PASSWORD
-from hduce.plugins.auth.store import AccountRow, NewAccount
+from hduce.plugins.auth.store import VERIFY_EMAIL, AccountRow, NewAccount
 
 TAKEN = "An account with this e-mail address or username already exists."
 USERNAME_TAKEN = "This username is taken; choose another."
@@ -99,6 +99,8 @@ class RegistrationService:
         link that verifies the address confirms the registration it was mailed for.
         """
         env = self._env
+        # Its links first: a verification under way holds them, then the account (no deadlock).
+        await env.one_time_tokens.spend(owner.id, VERIFY_EMAIL)
         try:
             account = await env.accounts.register_again(owner.id, new, password_hash)
         except UniqueViolationError:
@@ -109,7 +111,7 @@ class RegistrationService:
             return False  # verified meanwhile
         await env.second_factors.delete_recovery_codes(account.id)
         await env.sessions.revoke_all(account.id)
-        profiles = self._env.profiles.get()
+        profiles = env.profiles.get()
         if profiles is not None:
             await profiles.replace_profile(account.id, profile)
         await self._registered(account, new, client=client, actor_id=None, replaced=True)
