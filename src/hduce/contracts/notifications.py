@@ -110,8 +110,14 @@ class OneTimeLinks(Protocol):
     only in the delivery record and the e-mail: never in an event or a task on the bus.
     """
 
-    async def verification(self, user_id: uuid.UUID, token: str, expires_at: datetime) -> None:
-        """Queue the e-mail whose link verifies the user's address."""
+    async def verification(
+        self, user_id: uuid.UUID, token: str, expires_at: datetime, registered_at: datetime
+    ) -> None:
+        """Queue the e-mail whose link verifies the user's address.
+
+        The link confirms the registration made at `registered_at`, which the e-mail names: its
+        reader ignores it if that registration was not theirs.
+        """
 
     async def password_reset(self, user_id: uuid.UUID, token: str, expires_at: datetime) -> None:
         """Queue the e-mail whose link resets the user's password."""

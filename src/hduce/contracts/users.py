@@ -114,6 +114,12 @@ class Profiles(Protocol):
     async def create_profile(self, account_id: uuid.UUID, fields: ProfileFields) -> None:
         """Create the profile of a new account inside the caller's transaction."""
 
+    async def replace_profile(self, account_id: uuid.UUID, fields: ProfileFields) -> None:
+        """Replace an account's whole profile with a new one's, inside the caller's transaction.
+
+        For a registration that replaces an earlier one of the same unverified address.
+        """
+
 
 class UserDirectory(Protocol):
     """Lookups other plugins make about users (provided by the users plugin)."""

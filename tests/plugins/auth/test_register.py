@@ -183,3 +183,24 @@ async def test_password_policy_explains_what_is_wrong(app: AuthApp) -> None:
     response = await app.client.post("/api/v1/auth/register", json={**body, "password": derived})
     assert response.status_code == 422, response.text
     assert response.json()["type"].endswith("/weak-password")
+
+
+async def test_a_domain_typed_in_compatibility_forms_is_the_same_domain(app: AuthApp) -> None:
+    suffix = uuid.uuid4().hex[:10]
+    ascii_domain = registration(email=f"pat{suffix}@x{suffix}.test")
+    await app.client.post("/api/v1/auth/register", json=ascii_domain)
+    full_width = registration(email=f"pat{suffix}@\uff58{suffix}.test")  # U+FF58, a wide x
+    await app.client.post("/api/v1/auth/register", json=full_width)
+    count = "SELECT count(*) FROM account WHERE email LIKE $1"
+    assert await app.pool.fetchval(count, f"pat{suffix}@%") == 1
+    kept = "SELECT username FROM account WHERE email = $1"
+    assert (
+        await app.pool.fetchval(kept, f"pat{suffix}@x{suffix}.test")
+        == str(full_width["username"]).lower()
+    ), "the registration replaced the unverified one: the same address"
+    login = await app.login(f"PAT{suffix}@\uff38{suffix}.TEST")  # a wide capital X
+    assert login.status_code == 403  # the address is found (not verified yet): not a 401
+    # NFKC lengthens some letters (U+FDFA is 18 characters): too long once mapped is a 422.
+    grown = registration(email=f"pat{suffix}@{chr(0xFDFA) * 20}.test")
+    response = await app.client.post("/api/v1/auth/register", json=grown)
+    assert response.status_code == 422, response.text

@@ -26,7 +26,7 @@ APPOINTMENTS = (
     "waitlist_offer",
 )
 EXPECTED_VARIABLES = {
-    "verify_email": {"verify_url", "token", "expires_at"},
+    "verify_email": {"verify_url", "token", "expires_at", "registered_at"},
     "password_reset": {"reset_url", "token", "expires_at"},
     "invitation": {"reset_url", "token", "expires_at"},
     "new_login": {"when", "ip", "user_agent"},

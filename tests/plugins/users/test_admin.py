@@ -15,7 +15,7 @@ def admin_routes(target: uuid.UUID) -> list[tuple[str, str, dict[str, object] | 
     return [
         ("GET", USERS, None),
         ("POST", f"{USERS}/{target}/approve", None),
-        ("PUT", f"{USERS}/{target}/roles", {"roles": ["doctor"]}),
+        ("PUT", f"{USERS}/{target}/roles", {"roles": ["doctor", "nurse"]}),
         ("POST", f"{USERS}/{target}/deactivate", None),
         ("POST", f"{USERS}/{target}/reactivate", None),
         ("POST", f"{USERS}/{target}/force-password-reset", None),

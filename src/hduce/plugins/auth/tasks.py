@@ -19,3 +19,5 @@ class LinkAsked(Event, frozen=True):
     name = "auth.link_asked"
     email: str
     link: Literal["password_reset", "verification"]
+    ip: str | None = None
+    """The address the request came from, for the audit log."""

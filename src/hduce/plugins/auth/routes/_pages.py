@@ -107,7 +107,7 @@ async def confirm_email(
 ) -> Response[str]:
     """Verify the address; the answer says what happened."""
     try:
-        await auth.passwords.verify_email(data.token)
+        await auth.passwords.verify_email(data.token, client_of(request))
     except HduceError as exc:
         return page("Confirm your e-mail address", _error(exc.detail), exc.status_code)
     return page("E-mail address confirmed", _sign_in(request, "Thank you. You can sign in now."))

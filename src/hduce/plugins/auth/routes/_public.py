@@ -95,10 +95,10 @@ async def reset_password(
 
 @post("/verify-email", opt=PUBLIC, status_code=HTTP_204_NO_CONTENT, responses=problems(400))
 async def verify_email(
-    data: JSONBody[EmailVerification], auth: NamedDependency[AuthServices]
+    data: JSONBody[EmailVerification], request: Request, auth: NamedDependency[AuthServices]
 ) -> None:
     """Verify an e-mail address with the token sent to it (single use, 48 h)."""
-    await auth.passwords.verify_email(data.token)
+    await auth.passwords.verify_email(data.token, client_of(request))
 
 
 @post("/verify-email/resend", opt=PUBLIC, status_code=HTTP_202_ACCEPTED)

@@ -107,6 +107,8 @@ class AccountAdminService:
             raise OwnAccountProtected("you cannot remove your own admin role")
         async with self._env.transaction():
             account = await self._locked(account_id)
+            if set(account.roles) == roles:
+                return account.entry()  # nothing changes: nothing to publish or audit
             if Role.ADMIN in account.roles and Role.ADMIN not in roles:
                 await self._keep_an_admin(account_id)
             await self._env.accounts.update(account_id, roles=sorted(roles))
@@ -182,8 +184,8 @@ class AccountAdminService:
         `verification_token_ttl`; it spends the account's older reset links.
         """
         async with self._env.transaction():
-            await self._locked(account_id)
-            await self._env.mail_one_time_link(account_id, INVITATION)
+            account = await self._locked(account_id)
+            await self._env.mail_one_time_link(account, INVITATION)
             await self._env.audit("auth.invited", actor_id=by, subject_id=account_id)
 
     async def acting_admin(

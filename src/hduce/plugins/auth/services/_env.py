@@ -12,6 +12,7 @@ from piccolo.engine.postgres import PostgresTransaction
 from hduce.contracts.audit import AuditLog
 from hduce.contracts.auth import (
     LinkMailed,
+    UserLocked,
     UserPasswordResetRequested,
     UserVerificationRequested,
 )
@@ -33,6 +34,7 @@ from hduce.plugins.auth.store import (
     VERIFY_EMAIL,
     AccountRow,
     AccountStore,
+    Attempt,
     Lockout,
     OneTimeTokens,
     RefreshTokens,
@@ -42,8 +44,8 @@ from hduce.plugins.auth.store import (
 logger = logging.getLogger("hduce.auth")
 
 
-SendLink = Callable[[uuid.UUID, str, datetime], Awaitable[None]]
-"""A `OneTimeLinks` method: mails (user id, token, expiry)."""
+SendLink = Callable[[OneTimeLinks, AccountRow, str, datetime], Awaitable[None]]
+"""Mails (through these links, to this account) a token valid until a time."""
 
 
 @dataclass(frozen=True)
@@ -53,19 +55,31 @@ class LinkKind:
     purpose: str
     long_lived: bool
     """Valid `verification_token_ttl` (48 h) rather than `reset_token_ttl` (1 h)."""
-    message: Callable[[OneTimeLinks], SendLink]
-    """The `OneTimeLinks` method that mails it."""
+    send: SendLink
+    """Mails it through the `OneTimeLinks` method of its message."""
     fact: type[LinkMailed]
 
 
 VERIFICATION = LinkKind(
-    VERIFY_EMAIL, True, lambda links: links.verification, UserVerificationRequested
+    VERIFY_EMAIL,
+    True,
+    # The account's `created_at` is its registration's: a new one replaces it while unverified.
+    lambda links, account, token, until: links.verification(
+        account.id, token, until, account.created_at
+    ),
+    UserVerificationRequested,
 )
 RESET = LinkKind(
-    RESET_PASSWORD, False, lambda links: links.password_reset, UserPasswordResetRequested
+    RESET_PASSWORD,
+    False,
+    lambda links, account, token, until: links.password_reset(account.id, token, until),
+    UserPasswordResetRequested,
 )
 INVITATION = LinkKind(
-    RESET_PASSWORD, True, lambda links: links.invitation, UserPasswordResetRequested
+    RESET_PASSWORD,
+    True,
+    lambda links, account, token, until: links.invitation(account.id, token, until),
+    UserPasswordResetRequested,
 )
 """The clinic opened the account: a reset token (the reset page works unchanged), kept 48 h."""
 
@@ -136,7 +150,37 @@ class AuthEnv:
             detail=detail,
         )
 
-    async def mail_one_time_link(self, account_id: uuid.UUID, kind: LinkKind) -> None:
+    async def failed(
+        self, account: AccountRow, attempt: Attempt, client: ClientInfo, action: str, reason: str
+    ) -> None:
+        """Audit a wrong password (or code) counted by the login lock, and the lock it set.
+
+        The attempt that locked publishes `UserLocked` (its owner is mailed) and raises
+        `AccountLocked`.
+        """
+        async with self.transaction():
+            await self.audit(
+                action,
+                actor_id=None,
+                subject_id=account.id,
+                client=client,
+                detail={"reason": reason},
+            )
+            if attempt.locking:
+                assert attempt.locked_until is not None
+                until = attempt.locked_until
+                await self.events.publish(UserLocked(user_id=account.id, until=until))
+                await self.audit(
+                    "auth.locked",
+                    actor_id=None,
+                    subject_id=account.id,
+                    client=client,
+                    detail=attempt.lock_detail(),
+                )
+        if attempt.locking:
+            raise attempt.locked()
+
+    async def mail_one_time_link(self, account: AccountRow, kind: LinkKind) -> None:
         """Issue a token of `kind` and have it mailed, in the current transaction.
 
         The token goes straight to the notifications plugin (`OneTimeLinks`); the event that
@@ -144,13 +188,13 @@ class AuthEnv:
         """
         config = self.config
         ttl = config.verification_token_ttl if kind.long_lived else config.reset_token_ttl
-        token, expires_at = await self.one_time_tokens.issue(account_id, kind.purpose, ttl)
+        token, expires_at = await self.one_time_tokens.issue(account.id, kind.purpose, ttl)
         links = self.links.get()
         if links is None:
             logger.warning("no notifications plugin: the %s link is not sent", kind.purpose)
         else:
-            await kind.message(links)(account_id, token, expires_at)
-        await self.events.publish(kind.fact(user_id=account_id, expires_at=expires_at))
+            await kind.send(links, account, token, expires_at)
+        await self.events.publish(kind.fact(user_id=account.id, expires_at=expires_at))
 
     async def account(self, principal: Principal) -> AccountRow:
         """The caller's account, once their session is known to be live."""

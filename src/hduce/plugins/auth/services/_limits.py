@@ -23,6 +23,11 @@ class AccountLimit:
         self.seconds = seconds
         self._windows = SharedWindows(db, f"account:{name}")
 
+    async def allows(self, key: str) -> bool:
+        """Count one attempt for `key`; whether its window had room for it (never raises)."""
+        allowed, _, _ = await self._windows.hit(key, self.limit, self.seconds)
+        return allowed
+
     async def acquire(self, key: str) -> None:
         """Count one attempt for `key`, or raise `RetryLater` when its window is full."""
         allowed, _, reset = await self._windows.hit(key, self.limit, self.seconds)

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from typing import NoReturn
 
-from hduce.contracts.auth import AccountStatus, UserLocked, UserLoggedIn, UserLoggedOut
+from hduce.contracts.auth import AccountStatus, UserLoggedIn, UserLoggedOut
 from hduce.core.errors import HduceError
 from hduce.core.security import Principal
 from hduce.plugins.auth.errors import (
@@ -19,7 +19,7 @@ from hduce.plugins.auth.errors import (
 from hduce.plugins.auth.schemas import ClientInfo, LoginCreate, TokenRead
 from hduce.plugins.auth.services._env import AuthEnv
 from hduce.plugins.auth.services._second_factor import use_second_factor
-from hduce.plugins.auth.store import AccountRow, Attempt, normalise
+from hduce.plugins.auth.store import AccountRow, normalise
 
 BAD_CREDENTIALS = "Wrong e-mail address, username or password."
 
@@ -43,7 +43,7 @@ class LoginService:
         lockout = env.lockout
         attempt = await lockout.claim(identifier)
         if not await env.hasher.verify(account.password_hash, data.password):
-            await self._fail(account, attempt, client, "wrong_password")
+            await env.failed(account, attempt, client, "auth.login_failed", "wrong_password")
             raise InvalidCredentials(BAD_CREDENTIALS)
         await lockout.release(identifier, attempt)
         self._check_state(account)
@@ -61,7 +61,8 @@ class LoginService:
                 method = await use_second_factor(env.second_factors, account, code) or ""
             if method:
                 return await self._succeed(account, identifier, client, method, new_hash)
-        await self._fail(account, await lockout.claim(identifier), client, "invalid_mfa_code")
+        attempt = await lockout.claim(identifier)
+        await env.failed(account, attempt, client, "auth.login_failed", "invalid_mfa_code")
         raise InvalidMfaCode("The TOTP or recovery code is wrong or was used already.")
 
     async def _unknown(self, identifier: str, password: str, client: ClientInfo) -> NoReturn:
@@ -74,7 +75,8 @@ class LoginService:
                 "auth.login_failed", actor_id=None, client=client, detail={"reason": "unknown"}
             )
             if attempt.locking:
-                await env.audit("auth.locked", actor_id=None, client=client, detail=_until(attempt))
+                detail = attempt.lock_detail()
+                await env.audit("auth.locked", actor_id=None, client=client, detail=detail)
         if attempt.locking:
             raise attempt.locked()
         raise InvalidCredentials(BAD_CREDENTIALS)
@@ -166,35 +168,3 @@ class LoginService:
             detail={"method": method, "session_id": str(family), "rehashed": bool(new_hash)},
         )
         return env.token_pair(account, refresh_token, family)
-
-    async def _fail(
-        self, account: AccountRow, attempt: Attempt, client: ClientInfo, reason: str
-    ) -> None:
-        """Record a counted failure; the attempt that locked raises `AccountLocked`."""
-        env = self._env
-        async with env.transaction():
-            await env.audit(
-                "auth.login_failed",
-                actor_id=None,
-                subject_id=account.id,
-                client=client,
-                detail={"reason": reason},
-            )
-            if attempt.locking:
-                assert attempt.locked_until is not None
-                await env.events.publish(UserLocked(user_id=account.id, until=attempt.locked_until))
-                await env.audit(
-                    "auth.locked",
-                    actor_id=None,
-                    subject_id=account.id,
-                    client=client,
-                    detail=_until(attempt),
-                )
-        if attempt.locking:
-            raise attempt.locked()
-
-
-def _until(attempt: Attempt) -> dict[str, object]:
-    """The audit detail of a lock."""
-    assert attempt.locked_until is not None
-    return {"until": attempt.locked_until.isoformat(), "lockouts": attempt.lockouts}

@@ -29,6 +29,9 @@ class MfaService:
         account = await self._env.account(principal)
         if account.mfa_enabled:
             raise Conflict("MFA is already enabled; disable it first to enrol a new device.")
+        if account.email_verified_at is None:
+            # A registration of the address replaces this one until the address is proven.
+            raise Conflict("Verify your e-mail address before turning on MFA.")
         secret = pyotp.random_base32()
         await self._env.accounts.update(account.id, mfa_secret=secret, mfa_last_counter=None)
         uri = pyotp.TOTP(secret).provisioning_uri(

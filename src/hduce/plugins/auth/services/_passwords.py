@@ -14,6 +14,11 @@ from hduce.plugins.auth.tasks import RESET_LINK, VERIFICATION_LINK, LinkAsked
 
 RESET_ACCEPTED = "If an account uses this address, a password reset e-mail is on its way."
 VERIFICATION_ACCEPTED = "If an unverified account uses this address, a new e-mail is on its way."
+STALE_VERIFICATION = (
+    "This link no longer works: it was used, it expired, or a later registration with this "
+    "address replaced the one it was mailed for. To open your account, register again; do not "
+    "use a link from an e-mail about a registration you did not make."
+)
 
 
 class PasswordService:
@@ -25,12 +30,20 @@ class PasswordService:
     async def change(
         self, principal: Principal, current: str, new: str, client: ClientInfo
     ) -> None:
-        """Replace the caller's password and end every other session."""
+        """Replace the caller's password and end every other session.
+
+        A wrong current password counts as a failed login of the account's e-mail address, so
+        guesses meet the login's lock (and its e-mail); it is audited.
+        """
         env = self._env
         account = await env.account(principal)
         await env.limits.login.acquire(str(account.id))
+        attempt = await env.lockout.claim(account.email)
         if not await env.hasher.verify(account.password_hash, current):
+            reason = "wrong_password"
+            await env.failed(account, attempt, client, "auth.password_change_failed", reason)
             raise WrongPassword("The current password is wrong.")
+        await env.lockout.release(account.email, attempt)
         await env.hasher.check_policy(new, user_inputs=await env.user_inputs(account))
         password_hash = await env.hasher.hash(new)
         async with env.transaction():
@@ -47,7 +60,7 @@ class PasswordService:
         `auth.mail_asked_link` task (`mail_asked_link`), not here.
         """
         await self._env.limits.forgot_password.acquire(normalise(email))
-        await self._env.events.publish(LinkAsked(email=email, link=RESET_LINK))
+        await self._env.events.publish(LinkAsked(email=email, link=RESET_LINK, ip=client.ip))
         return RESET_ACCEPTED
 
     async def mail_asked_link(self, asked: LinkAsked, meta: EventMeta) -> None:
@@ -63,13 +76,19 @@ class PasswordService:
         if asked.link == RESET_LINK and account.status != AccountStatus.DEACTIVATED:
             async with env.transaction():
                 await self.request_reset(account)
+                await env.audit(
+                    "auth.password_reset_requested",
+                    actor_id=None,
+                    subject_id=account.id,
+                    client=ClientInfo(ip=asked.ip),
+                )
         elif asked.link == VERIFICATION_LINK and account.email_verified_at is None:
             async with env.transaction():
-                await env.mail_one_time_link(account.id, VERIFICATION)
+                await env.mail_one_time_link(account, VERIFICATION)
 
     async def request_reset(self, account: AccountRow) -> None:
         """Issue a reset token and have it mailed, in the current transaction."""
-        await self._env.mail_one_time_link(account.id, RESET)
+        await self._env.mail_one_time_link(account, RESET)
 
     async def reset(self, token: str, new: str, client: ClientInfo) -> None:
         """Set a new password with a reset token; every session ends."""
@@ -94,12 +113,18 @@ class PasswordService:
                 "auth.password_reset", actor_id=account.id, subject_id=account.id, client=client
             )
 
-    async def verify_email(self, token: str) -> None:
-        """Mark the token's e-mail address verified."""
+    async def verify_email(self, token: str, client: ClientInfo) -> None:
+        """Mark the token's e-mail address verified (only the newest registration's link works)."""
         env = self._env
         async with env.transaction():
-            account_id = await env.one_time_tokens.use(token, VERIFY_EMAIL)
+            try:
+                account_id = await env.one_time_tokens.use(token, VERIFY_EMAIL)
+            except InvalidOneTimeToken:
+                raise InvalidOneTimeToken(STALE_VERIFICATION) from None
             await env.accounts.mark_verified(account_id)
+            await env.audit(
+                "auth.email_verified", actor_id=account_id, subject_id=account_id, client=client
+            )
 
     async def resend_verification(self, email: str) -> str:
         """Have a new verification link mailed to an unverified account; as `forgot`."""

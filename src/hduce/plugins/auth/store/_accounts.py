@@ -1,5 +1,6 @@
 """Reading and writing accounts (every statement joins the caller's transaction)."""
 
+import unicodedata
 import uuid
 from datetime import datetime
 from typing import Any
@@ -21,6 +22,17 @@ INSERT = (
     "VALUES ($1, $2, $3, $4, $5::varchar[], $6, CASE WHEN $7::boolean THEN now() END, "
     f"false, false, now(), now(), now()) RETURNING {ACCOUNT_COLUMNS}"
 )
+# A registration of an address still unverified replaces the one before it, all it set included.
+REGISTER_AGAIN = (
+    "UPDATE account SET username = $2, password_hash = $3, roles = $4::varchar[], status = $5, "
+    "status_changed_at = now(), mfa_secret = NULL, mfa_enabled = false, mfa_last_counter = NULL, "
+    "must_reset_password = false, password_changed_at = now(), last_login_at = NULL, "
+    "created_at = now(), updated_at = now() "
+    f"WHERE id = $1 AND email_verified_at IS NULL RETURNING {ACCOUNT_COLUMNS}"
+)
+# Held until the transaction ends by every change that may remove an active admin, so two of
+# them (each admin removing the other) cannot both count the other as the one left.
+LOCK_ADMINS = "SELECT pg_advisory_xact_lock(hashtext('hduce.auth.active_admins'))"
 OTHER_ACTIVE_ADMINS = (
     "SELECT count(*) FROM account WHERE status = 'active' AND 'admin' = ANY(roles) AND id <> $1"
 )
@@ -56,9 +68,17 @@ class AccountRow(msgspec.Struct, frozen=True, kw_only=True):
 def normalise(identifier: str) -> str:
     """E-mail addresses and usernames are stored and compared lower-cased, in Unicode's NFC.
 
-    NFC: `zoë` typed as one character or as `e` and a combining mark is one address.
+    NFC: `zoë` typed as one character or as `e` and a combining mark is one address. An
+    address's domain is mapped as IDNA (UTS #46) maps it before DNS and mail see it, in NFKC
+    lower-cased: a full-width `x` (U+FF58) in a domain is an `x`, where its mail goes.
     """
-    return nfc(identifier.strip().lower())
+    text = nfc(identifier.strip().lower())
+    name, at, domain = text.rpartition("@")
+    return f"{name}@{_compatible(_compatible(domain).lower())}" if at else text
+
+
+def _compatible(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
 
 
 class NewAccount(msgspec.Struct, frozen=True, kw_only=True):
@@ -132,6 +152,19 @@ class AccountStore(SqlStore):
         )
         return _account(row)
 
+    async def register_again(
+        self, account_id: uuid.UUID, new: NewAccount, password_hash: str
+    ) -> AccountRow | None:
+        """Replace an unverified account's registration (None once the address is verified).
+
+        Username, password, roles and status become `new`'s, `created_at` the time of this
+        registration; the second factor goes. Raises `UniqueViolationError` on a taken username.
+        """
+        row = await self.db.fetchrow(
+            REGISTER_AGAIN, account_id, new.username, password_hash, new.roles, new.status
+        )
+        return _maybe(row)
+
     async def update(self, account_id: uuid.UUID, **values: Any) -> None:
         """Set columns of one account (and its `updated_at`); the names come from code only."""
         columns = ", ".join(f"{name} = ${n}" for n, name in enumerate(values, start=2))
@@ -152,7 +185,12 @@ class AccountStore(SqlStore):
         await self.db.execute(MARK_VERIFIED, account_id)
 
     async def other_active_admins(self, account_id: uuid.UUID) -> int:
-        """How many active admins there are besides `account_id`."""
+        """How many active admins there are besides `account_id`.
+
+        Counted once every other change removing an admin has committed (a lock held until the
+        caller's transaction ends): run it in the transaction that removes one.
+        """
+        await self.db.execute(LOCK_ADMINS)
         return int(await self.db.fetchval(OTHER_ACTIVE_ADMINS, account_id))
 
     async def search(

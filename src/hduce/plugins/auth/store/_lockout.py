@@ -96,6 +96,11 @@ class Attempt:
         """The 429 this attempt answers with once its password proved wrong."""
         return locked_error(self.locked_until)
 
+    def lock_detail(self) -> dict[str, object]:
+        """The audit detail of the lock this attempt set."""
+        assert self.locked_until is not None
+        return {"until": self.locked_until.isoformat(), "lockouts": self.lockouts}
+
 
 def locked_error(until: datetime | None) -> AccountLocked:
     """The 429 problem of a lock lasting until `until`."""

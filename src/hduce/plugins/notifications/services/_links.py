@@ -34,20 +34,26 @@ class LinkMessages:
         expires_at: datetime,
         template: str,
         link: tuple[str, str],
+        **more: str,
     ) -> None:
         """A critical security e-mail (no other channel) carrying a one-time token and its link."""
         data = {
             "token": token,
             "expires_at": shown(expires_at),
             link[0]: link[1].format(public_url=self._public_url, token=token),
+            **more,
         }
         notice = Notice(user_id, template, data, Category.SECURITY, critical=True)
         await self._notifier.send(notice, channels=BY_EMAIL_ONLY)
 
-    async def verification(self, user_id: uuid.UUID, token: str, expires_at: datetime) -> None:
-        """Queue the verification e-mail with its link and token, in the caller's transaction."""
+    async def verification(
+        self, user_id: uuid.UUID, token: str, expires_at: datetime, registered_at: datetime
+    ) -> None:
+        """Queue the verification e-mail with its link, token and the registration's time."""
         link = ("verify_url", self._config.verify_email_url)
-        await self._token_message(user_id, token, expires_at, "verify_email", link)
+        await self._token_message(
+            user_id, token, expires_at, "verify_email", link, registered_at=shown(registered_at)
+        )
 
     async def password_reset(self, user_id: uuid.UUID, token: str, expires_at: datetime) -> None:
         """Queue the password-reset e-mail with its link and token, in the caller's transaction."""

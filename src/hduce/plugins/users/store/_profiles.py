@@ -61,6 +61,11 @@ class ProfileStore:
             Profile(account=account_id, **_precomposed(msgspec.structs.asdict(fields)))
         )
 
+    async def replace_profile(self, account_id: uuid.UUID, fields: ProfileFields) -> None:
+        """Replace the whole profile of an account, as `create_profile` would create it."""
+        await self._db.execute("DELETE FROM profile WHERE account = $1", account_id)
+        await self.create_profile(account_id, fields)
+
     async def get(self, account_id: uuid.UUID) -> ProfileData | None:
         """The profile of one account, or None."""
         row = await self._db.fetchrow(_SELECT_ONE, account_id)
