@@ -9,11 +9,12 @@ from typing import Any, Self
 import asyncpg
 import msgspec
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, MethodNotAllowedException, ValidationException
 from litestar.types import ExceptionHandlersMap
 
 from hduce.core.db import DatabaseUnavailable
 from hduce.core.logging import loggable_path
+from hduce.core.options_answers import allow_header
 from hduce.core.refusals import described, invalid_inputs, refusal_detail
 
 PROBLEM_JSON = "application/problem+json"
@@ -159,6 +160,8 @@ def _handle_validation(request: Request, exc: ValidationException) -> Response[b
 
 def _handle_http(request: Request, exc: HTTPException) -> Response[bytes]:
     status = exc.status_code
+    if isinstance(exc, MethodNotAllowedException) and exc.headers:  # its detail repeats `Allow`
+        exc.headers["allow"] = allow_header(exc.headers.get("allow", ""))
     if status >= 500:  # Litestar's own failure (e.g. a dependency of the wrong type): a bug
         path = loggable_path(request.scope)
         logger.error("server error on %s %s", request.method, path, exc_info=exc)
