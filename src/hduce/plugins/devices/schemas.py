@@ -28,7 +28,7 @@ Serial = Annotated[
     str,
     matching(
         r"^\S(.*\S)?$",
-        "one line, not starting or ending with a space",
+        "one line, not starting or ending with white space",
         min_length=1,
         max_length=100,
     ),

@@ -58,7 +58,8 @@ class DocumentsConfig(Section):
     ocr_languages: Annotated[
         str,
         matching(
-            r"^[A-Za-z_]+(\+[A-Za-z_]+)*$", "Tesseract language names joined by `+` (`eng+fra`)"
+            r"^[A-Za-z_]+(\+[A-Za-z_]+)*$",
+            "Tesseract language names (letters and `_`) joined by `+` (`eng+fra`)",
         ),
     ] = "eng"
     """Tesseract languages joined by `+` (`eng+fra`); each needs its `<lang>.traineddata` file."""
