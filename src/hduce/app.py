@@ -15,7 +15,7 @@ from hduce.core.config import ServerSettings, Settings, load_settings
 from hduce.core.context import AppContext
 from hduce.core.db import open_database
 from hduce.core.dependencies import resolve_dependencies_in_order
-from hduce.core.errors import exception_handlers
+from hduce.core.error_answers import exception_handlers
 from hduce.core.home import home
 from hduce.core.json_bodies import StrictJsonRequest
 from hduce.core.lifecycle import background_services, running_broker

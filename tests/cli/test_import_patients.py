@@ -410,6 +410,20 @@ def test_a_date_of_birth_in_the_future_is_refused_by_line(
     assert errors[-1] == "hduce: 1 row cannot be imported; nothing was imported", errors
 
 
+def test_a_phone_number_refused_by_line_says_what_is_allowed(
+    tmp_path: Path, migrated: str, nats_url: str
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    rows = [
+        f"ok-{tag}@clinic.example,Ann,Lee,+33 1 23 45 67 89",
+        f"ph-{tag}@clinic.example,Bo,Ek,12",
+    ]
+    path = write_csv(tmp_path, rows, header="email,first_name,last_name,phone")
+    errors = refused_dry_run(tmp_path, migrated, nats_url, path)
+    assert errors[0].startswith("line 3: `phone`: "), errors
+    assert "7 to 15 digits" in errors[0] and "regex" not in errors[0], errors
+
+
 def test_an_address_that_cannot_be_delivered_is_refused_by_line(
     tmp_path: Path, migrated: str, nats_url: str
 ) -> None:

@@ -337,6 +337,21 @@ async def test_options_allows_every_method_of_every_api_path(
     assert wrong == {}
 
 
+# Seen: DELETE /health was a 405 with `Allow: GET, OPTIONS`: Litestar's list, without the HEAD
+# every GET path answers (and OPTIONS lists).
+@pytest.mark.parametrize("path", ["/health", "/api/v1/appointments/types"])
+async def test_a_405_allows_what_options_allows(
+    client: AsyncTestClient, settings: Settings, path: str
+) -> None:
+    headers = bearer(settings, "admin")
+    refused = await client.delete(path, headers=headers)
+    options = await client.options(path, headers=headers)
+    assert refused.status_code == 405, refused.text
+    assert "HEAD" in refused.headers["allow"].split(", "), refused.headers
+    assert refused.headers["allow"] == options.headers["allow"]
+    assert refused.json()["detail"].endswith(f"it allows {options.headers['allow']}")
+
+
 # Seen: `{"first_name": "\ud800"}` was answered "the JSON body does not parse: Input data was
 # truncated"; what is wrong is half a surrogate pair, and the answer says so and where.
 @pytest.mark.parametrize(

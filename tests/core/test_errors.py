@@ -16,7 +16,8 @@ from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import Body, FromPath, FromQuery, JSONBody
 from litestar.testing import AsyncTestClient
 
-from hduce.core.errors import PROBLEM_JSON, PROBLEM_TYPE_BASE, Conflict, exception_handlers
+from hduce.core.error_answers import exception_handlers
+from hduce.core.errors import PROBLEM_JSON, PROBLEM_TYPE_BASE, Conflict
 from hduce.core.json_bodies import StrictJsonRequest
 from hduce.core.request_path import install_request_path
 

@@ -116,6 +116,19 @@ def test_every_api_operation_documents_429_with_retry_after(document: dict[str, 
             assert limited["headers"]["Retry-After"]["schema"]["type"] == "integer", (method, path)
 
 
+def test_every_401_documents_its_www_authenticate_challenge(document: dict[str, Any]) -> None:
+    unauthorized = [
+        (method, path, op["responses"]["401"])
+        for method, path, op in operations(document)
+        if "401" in op["responses"]
+    ]
+    assert any(path.startswith("/fhir/") for _, path, _ in unauthorized)  # OperationOutcome too
+    for method, path, answer in unauthorized:
+        challenge = answer.get("headers", {}).get("WWW-Authenticate")
+        assert challenge and challenge["required"], (method, path, answer)
+        assert challenge["schema"]["type"] == "string", (method, path)
+
+
 def test_success_descriptions_are_plain(document: dict[str, Any]) -> None:
     for method, path, op in operations(document):
         responses = op["responses"]

@@ -9,15 +9,18 @@ import msgspec
 
 from hduce.contracts.auth import DirectoryEntry
 from hduce.core.security import Principal
+from hduce.core.text_patterns import matching
 
+PHONE_WORDS = "7 to 15 digits, may start with + and hold spaces, dots, dashes and brackets"
 Phone = Annotated[
     str,
-    msgspec.Meta(
-        max_length=32,
+    matching(
         # 7 to 15 digits (E.164), an optional leading + and common separators; no line break
         # (`$` alone also matches before a final one).
-        pattern=r"^(?!.*\n)(?=(?:\D*\d){7,15}\D*$)\+?[0-9 ().-]+$",
-        description="7-15 digits; an optional leading + and spaces, dots, dashes, brackets",
+        r"^(?!.*\n)(?=(?:\D*\d){7,15}\D*$)\+?[0-9 ().-]+$",
+        PHONE_WORDS,
+        max_length=32,
+        description=PHONE_WORDS,
     ),
 ]
 """A phone number as profiles and registrations take it."""

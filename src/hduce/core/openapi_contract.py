@@ -1,10 +1,10 @@
 """One set of rules that makes the OpenAPI document trustworthy for client generators.
 
 Applied to every operation once the document is built: readable operation ids, `security: []`
-on public operations, the problem+json answers the API really gives (401, 422, 429 with
-`Retry-After`, 400 for a request body that does not parse, and 404 for a path id that does
-not) through the one `Problem` schema
-with real examples, and plain 201/204 texts.
+on public operations, the problem+json answers the API really gives (401 with
+`WWW-Authenticate`, 422, 429 with `Retry-After`, 400 for a request body that does not parse,
+and 404 for a path id that does not) through the one `Problem` schema with real examples, and
+plain 201/204 texts.
 """
 
 from typing import Any
@@ -74,17 +74,24 @@ def problem_examples(status: int) -> dict[str, Example | Reference]:
     return {str(status): Example(summary=status_phrase(status), value=problem_example(status))}
 
 
+RETRY_AFTER = OpenAPIHeader(
+    schema=Schema(type=OpenAPIType.INTEGER, minimum=1),
+    description="Seconds to wait before trying again.",
+    required=True,
+)
+CHALLENGE = OpenAPIHeader(
+    schema=Schema(type=OpenAPIType.STRING, examples=["Bearer", 'Bearer error="invalid_token"']),
+    description='How to authenticate: `Bearer`, with `error="invalid_token"` when the bearer'
+    " token sent was refused (RFC 6750).",
+    required=True,
+)
+
+
 def problem_answer(status: int) -> OpenAPIResponse:
     """The documented problem+json response for `status`."""
     headers: dict[str, OpenAPIHeader | Reference] | None = None
     if status == 429:
-        headers = {
-            "Retry-After": OpenAPIHeader(
-                schema=Schema(type=OpenAPIType.INTEGER, minimum=1),
-                description="Seconds to wait before trying again.",
-                required=True,
-            )
-        }
+        headers = {"Retry-After": RETRY_AFTER}
     content = OpenAPIMediaType(schema=PROBLEM_REF, examples=problem_examples(status))
     return OpenAPIResponse(
         description=status_phrase(status), headers=headers, content={PROBLEM_JSON: content}
@@ -156,6 +163,8 @@ def _refine(operation: Operation, path: str, public: bool) -> None:
             response.description = NO_CONTENT_TEXT
         elif code.startswith(("4", "5")) and response.content and PROBLEM_JSON in response.content:
             response.content[PROBLEM_JSON].examples = problem_examples(int(code))
+        if code == "401":  # problem+json or FHIR's OperationOutcome: both carry the challenge
+            response.headers = {**(response.headers or {}), "WWW-Authenticate": CHALLENGE}
     operation.responses = dict(sorted(responses.items()))
 
 

@@ -1,4 +1,4 @@
-"""OPTIONS answers: `Allow` names every method the path serves, whoever asks.
+"""OPTIONS answers: `Allow` names every method the path serves, whoever asks (405s too).
 
 Litestar makes one OPTIONS handler per path, with the first handlers registered for it, and keeps
 it when handlers from another controller or router join the path: its `Allow` listed only the
@@ -37,6 +37,11 @@ def allowed_methods(served: Iterable[str]) -> list[str]:
     """The methods a path allows: those it serves, HEAD wherever GET is (`core.request_path`)."""
     methods = set(served) | {"OPTIONS"}
     return sorted(methods | {"HEAD"} if "GET" in methods else methods)
+
+
+def allow_header(litestars: str) -> str:
+    """A 405's `Allow` as the path's OPTIONS answer says it, from Litestar's (it names no HEAD)."""
+    return ", ".join(allowed_methods(name.strip() for name in litestars.split(",") if name.strip()))
 
 
 def _answer(allow: str) -> Callable[[Scope], Response[None]]:

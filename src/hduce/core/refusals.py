@@ -16,6 +16,8 @@ from litestar.exceptions import (
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from multipart import ParserError, ParserLimitReached  # type: ignore[import-untyped]
 
+from hduce.core.text_patterns import worded
+
 FORM = "the multipart/form-data body"
 ECHO_LIMIT = 200
 """Characters of a client's text an invalid input's message or key repeats, at most."""
@@ -81,7 +83,8 @@ def invalid_inputs(exc: ValidationException) -> list[Any] | None:
 
     A message repeats what the client sent (an unknown key): 5 MB of it came back twice. A
     required parameter not sent is one too, named without the request target Litestar repeats;
-    a text field sent for a file is said in words, not in Python's.
+    a text field sent for a file is said in words, not in Python's, and a text its pattern
+    refuses in the words kept beside the pattern.
     """
     missing = MISSING_PARAMETER.match(exc.detail)
     if missing:
@@ -99,8 +102,11 @@ def invalid_inputs(exc: ValidationException) -> list[Any] | None:
 
 
 def _worded(error: dict[str, Any]) -> dict[str, Any]:
-    if error.get("message") == UNSUPPORTED_TEXT:
+    message = error.get("message")
+    if message == UNSUPPORTED_TEXT:
         error = {**error, "message": NOT_A_FILE}
+    elif isinstance(message, str):
+        error = {**error, "message": worded(message)}
     return {name: _cut(value) for name, value in error.items()}
 
 

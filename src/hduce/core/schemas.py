@@ -9,13 +9,15 @@ import msgspec
 from msgspec import UNSET
 
 from hduce.core.control_characters import check_controls
+from hduce.core.text_patterns import matching
 
 CLOCK = r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?"
 """How a time of day is written: `HH:MM` or `HH:MM:SS` (no fraction, no offset)."""
 ClockTime = Annotated[
     str,
-    msgspec.Meta(
-        pattern=f"^{CLOCK}$",
+    matching(
+        f"^{CLOCK}$",
+        "a time of day, `HH:MM` or `HH:MM:SS` (00:00 to 23:59)",
         examples=["09:00"],
         description="A time of day, `HH:MM` (`HH:MM:SS` is accepted too)",
     ),

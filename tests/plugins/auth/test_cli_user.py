@@ -93,6 +93,22 @@ async def test_user_create_refuses_an_address_that_cannot_be_delivered(
     assert await raw_pool.fetchval("SELECT count(*) FROM account WHERE email = $1", email) == 0
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "words"),
+    [("--username", "a!", "3 to 64 characters"), ("--phone", "12", "7 to 15 digits")],
+)
+def test_user_create_says_what_a_field_allows_not_its_regex(
+    tmp_path: Path, migrated: str, nats_url: str, option: str, value: str, words: str
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    fields = {"--email": f"pat-{tag}@clinic.example", "--username": f"pat_{tag}", option: value}
+    args = (part for pair in fields.items() for part in pair)
+    result = run_create(tmp_path, migrated, nats_url, *args, "--password-stdin", password=PASSWORD)
+    assert result.returncode == 1, result.stdout
+    (line,) = result.stderr.strip().splitlines()
+    assert f"`{option[2:]}`: " in line and words in line and "regex" not in line, line
+
+
 @pytest.mark.parametrize("option", ["--first-name", "--last-name", "--username"])
 async def test_user_create_refuses_a_line_break_in_a_one_line_field(
     tmp_path: Path, migrated: str, nats_url: str, raw_pool: asyncpg.Pool, option: str

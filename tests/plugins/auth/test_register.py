@@ -163,6 +163,23 @@ async def test_bad_payloads_are_422(app: AuthApp) -> None:
     assert "date of birth is in the future" in response.text, response.text
 
 
+async def test_a_phone_or_username_refused_says_what_is_allowed_not_its_regex(
+    app: AuthApp,
+) -> None:
+    # It said "Expected `str` matching regex '^(?!.*\\n)(?=(?:\\D*\\d){7,15}...'".
+    for field, value, words in [
+        ("phone", "12", "7 to 15 digits"),
+        ("username", "a!", "3 to 64 characters"),
+    ]:
+        response = await app.client.post(
+            "/api/v1/auth/register", json=registration(**{field: value})
+        )
+        assert response.status_code == 422, response.text
+        (error,) = response.json()["errors"]
+        assert error["key"] == field and words in error["message"], error
+        assert "regex" not in response.text, response.text
+
+
 async def test_password_policy_explains_what_is_wrong(app: AuthApp) -> None:
     short = await app.client.post("/api/v1/auth/register", json=registration(password="Xy7!short"))
     assert short.status_code == 422

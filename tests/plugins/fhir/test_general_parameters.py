@@ -153,6 +153,22 @@ async def test_a_body_in_another_format_than_json_is_415(clinic: Clinic, content
     assert "application/fhir+json" in outcome(changed, 415)
 
 
+async def test_a_lone_surrogate_in_a_body_is_said_not_called_truncated(clinic: Clinic) -> None:
+    # It was "the body is not JSON: Input data was truncated", as msgspec calls it.
+    patient = await clinic.member("patient")
+    headers = {**patient.headers, "Content-Type": FHIR_JSON}
+    body = b'{"resourceType": "Appointment", "comment": "\\ud800"}'
+    for answer in (
+        await clinic.client.post(f"{BASE}/Appointment", content=body, headers=headers),
+        await clinic.client.put(
+            f"{BASE}/Appointment/{uuid.uuid4()}", content=body, headers=headers
+        ),
+    ):
+        said = outcome(answer, 400)
+        assert "unpaired UTF-16 surrogate, \\ud800 (byte 44)" in said, said
+        assert "truncated" not in said, said
+
+
 @pytest.mark.parametrize("format_", ["json", "application/json", "application/fhir+json"])
 @pytest.mark.parametrize("accept", ["application/fhir+xml", "text/html,application/xhtml+xml"])
 async def test_a_json_format_overrides_an_accept_header_without_json(

@@ -35,6 +35,7 @@ from hduce.core.config.sources import (
     read_toml,
 )
 from hduce.core.config.words import normalise_words
+from hduce.core.text_patterns import worded
 
 __all__ = [
     "AuthSettings",
@@ -102,7 +103,7 @@ def decode_section(
         raw = normalise_words(raw, kind)
         return msgspec.convert(raw, kind, strict=False, dec_hook=_decode_custom)
     except msgspec.ValidationError as exc:
-        key, reason = _describe(str(exc), prefix)
+        key, reason = _describe(worded(str(exc)), prefix)
         raise ConfigError(f"{origin}: {reason}" if origin else reason, key=key) from None
 
 

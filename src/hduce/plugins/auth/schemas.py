@@ -14,6 +14,7 @@ from hduce.contracts.users import Phone, ProfileFields
 from hduce.core.control_characters import ONE_LINE, why_refused
 from hduce.core.email_address import MAX_LENGTH, check_email
 from hduce.core.schemas import Input, Read, check_birth_date
+from hduce.core.text_patterns import matching, worded
 from hduce.core.unicode_forms import check_nfc_lengths
 
 PROFILE_FIELDS = ProfileFields.__struct_fields__
@@ -21,7 +22,14 @@ PROFILE_FIELDS = ProfileFields.__struct_fields__
 
 Email = Annotated[str, Meta(max_length=MAX_LENGTH, extra_json_schema={"format": "idn-email"})]
 """An account's e-mail address: a struct holding one runs `check_email` on it (post-init)."""
-Username = Annotated[str, Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,63}$")]
+Username = Annotated[
+    str,
+    matching(
+        r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,63}$",
+        "3 to 64 characters: letters A-Z, digits, dots, dashes and underscores, starting with a"
+        " letter or digit",
+    ),
+]
 Password = Annotated[str, Meta(min_length=1, max_length=1024)]
 NewPassword = Annotated[str, Meta(min_length=1, max_length=256)]
 Name = Annotated[str, Meta(min_length=1, max_length=100)]
@@ -30,8 +38,8 @@ Code = Annotated[str, Meta(min_length=1, max_length=32)]
 
 
 def field_reason(error: msgspec.ValidationError) -> str:
-    """A msgspec error with the field named first (`$.email` → `` `email`: ``)."""
-    message = str(error)
+    """A msgspec error with the field named first (`$.email` → `` `email`: ``), in words."""
+    message = worded(str(error))
     if match := re.search(r" - at `\$\.(\w+)`$", message):
         return f"`{match[1]}`: {message[: match.start()]}"
     return message

@@ -8,6 +8,7 @@ import msgspec
 
 from hduce.contracts.devices import AlertView, DeviceView, ReadingView
 from hduce.core.schemas import Input, Read
+from hduce.core.text_patterns import matching
 
 DeviceKind = Literal[
     "blood_pressure", "pulse_oximeter", "thermometer", "scale", "glucose_meter", "other"
@@ -23,7 +24,15 @@ Metric = Literal[
     "respiratory_rate",
 ]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-Serial = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^\S(.*\S)?$")]
+Serial = Annotated[
+    str,
+    matching(
+        r"^\S(.*\S)?$",
+        "one line, not starting or ending with white space",
+        min_length=1,
+        max_length=100,
+    ),
+]
 
 
 class DeviceCreate(Input):

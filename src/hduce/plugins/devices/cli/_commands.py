@@ -10,6 +10,7 @@ from hduce.contracts.auth import AccountAdmin
 from hduce.core.cli import ACTING_ADMIN, fail, run_with_plugin
 from hduce.core.schemas import Page
 from hduce.core.security import Principal
+from hduce.core.text_patterns import worded
 from hduce.plugins.devices import DevicesPlugin
 from hduce.plugins.devices.cli import device
 from hduce.plugins.devices.schemas import (
@@ -54,7 +55,7 @@ def device_add(
             DeviceCreate,
         )
     except msgspec.ValidationError as exc:
-        fail(f"invalid device: {exc}")
+        fail(f"invalid device: {worded(str(exc))}")
 
     async def work(plugin: DevicesPlugin) -> DeviceCreated:
         return await plugin.services.inventory.register(await acting_admin(plugin, acting), data)

@@ -4,15 +4,16 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from msgspec import UNSET, Meta, UnsetType
+from msgspec import UNSET, UnsetType
 
 from hduce.contracts.documents import DocumentKind, DocumentStatus
 from hduce.core.schemas import Input, Read
+from hduce.core.text_patterns import not_blank
 from hduce.plugins.documents.schemas._entity import Entity
 
 __all__ = ["DocumentRead", "DocumentUpdate", "Entity", "Title"]
 
-Title = Annotated[str, Meta(min_length=1, max_length=200, pattern=r"\S")]
+Title = Annotated[str, not_blank(min_length=1, max_length=200)]
 
 
 class DocumentRead(Read, kw_only=True, omit_defaults=True):

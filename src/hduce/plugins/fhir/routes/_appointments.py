@@ -11,6 +11,7 @@ from litestar import Request, Response, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
+from hduce.core.json_bodies import unpaired_surrogate
 from hduce.core.security import Principal
 from hduce.plugins.fhir.errors import BadResource
 from hduce.plugins.fhir.routes._general import check_json_body
@@ -84,10 +85,12 @@ def _written(
 
 async def _body(request: Request) -> Any:
     check_json_body(request)
+    body = await request.body()
     try:
-        return msgspec.json.decode(await request.body())
+        return msgspec.json.decode(body)
     except msgspec.DecodeError as exc:
-        raise BadResource(f"the body is not JSON: {exc}") from None
+        why = unpaired_surrogate(body) or exc  # msgspec calls half a surrogate pair "truncated"
+        raise BadResource(f"the body is not JSON: {why}") from None
 
 
 APPOINTMENT_ROUTES = (

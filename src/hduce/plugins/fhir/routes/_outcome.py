@@ -7,7 +7,7 @@ from litestar import Request, Response
 from litestar.exceptions import MethodNotAllowedException, NotFoundException
 from litestar.types import ExceptionHandlersMap
 
-from hduce.core.errors import exception_handlers, problem_for
+from hduce.core.error_answers import exception_handlers, problem_for
 from hduce.plugins.fhir.routes._general import FHIR_JSON
 from hduce.plugins.fhir.routes._responses import FHIR_BASE
 

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from typing import Any
 
 from hduce.core.errors import FieldError, HduceError
+from hduce.core.text_patterns import WORDS
 from hduce.plugins.web.errors import BadInput
 
 AT_FIELD = re.compile(r" - at `\$\.([A-Za-z_]+)")
@@ -56,7 +57,8 @@ def in_words(status: int, detail: str) -> str:
     if found is None:
         return _named(detail)
     said, field = detail[: found.start()], found[1]
-    if not said.startswith(VALIDATORS):
+    # msgspec's own refusals (a pattern's words among them) give way to the form's rule
+    if not said.startswith(VALIDATORS) and said not in WORDS.values():
         words = _named(said)  # a rule's own words, e.g. "unknown time zone 'Mars/Base'"
         return f"{words[0].upper()}{words[1:]}. {RULES[field]}" if field in EXPLAINED else words
     named = NAMES.get(field, f"the {field.replace('_', ' ')}")

@@ -8,7 +8,8 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, MethodNotAllowedException, NotFoundException
 from litestar.types import ExceptionHandlersMap
 
-from hduce.core.errors import HduceError, exception_handlers, problem_for
+from hduce.core.error_answers import exception_handlers, problem_for
+from hduce.core.errors import HduceError
 from hduce.core.plugin import API_PREFIX
 from hduce.plugins.web.errors import SessionEnded, SignInRequired
 from hduce.plugins.web.routes._csrf import SAFE_METHODS
