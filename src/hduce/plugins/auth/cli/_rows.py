@@ -15,6 +15,7 @@ import msgspec
 
 from hduce.core.email_address import check_email
 from hduce.core.schemas import check_birth_date
+from hduce.core.text_patterns import worded
 from hduce.plugins.auth.schemas import Email, Name, Phone, Username, controls_reason
 
 REQUIRED = ("email", "first_name", "last_name")
@@ -158,6 +159,6 @@ def _field(field: msgspec.structs.FieldInfo, value: str) -> Any:
         if check := FIELD_CHECKS.get(field.name):
             check(checked)
     except ValueError as exc:  # msgspec's ValidationError is one too
-        why = str(exc).removesuffix(f" - at `$.{field.name}`")
+        why = worded(str(exc)).removesuffix(f" - at `$.{field.name}`")
         raise ValueError(f"`{field.name}`: {why}") from None
     return checked
