@@ -24,7 +24,7 @@ from hduce.plugins.appointments.schemas import (
 from hduce.plugins.appointments.services._access import ensure_manages_schedule
 from hduce.plugins.appointments.services._audit import AppointmentAudit
 from hduce.plugins.appointments.services._availability import (
-    Interval,
+    Opening,
     LocalException,
     LocalWindow,
     ScheduleRules,
@@ -93,7 +93,7 @@ class Schedules:
 
     async def openings(
         self, practitioner_id: uuid.UUID, start: datetime, end: datetime
-    ) -> tuple[str, list[Interval]]:
+    ) -> tuple[str, list[Opening]]:
         """The practitioner's time zone and open intervals within `[start, end)`."""
         rules = await self.rules(practitioner_id, (start - MARGIN).date(), (end + MARGIN).date())
         return rules.timezone, open_intervals(rules, start, end)
