@@ -19,14 +19,14 @@ from hduce.plugins.appointments.schemas import (
     AvailabilityUpdate,
     ExceptionCreate,
     ExceptionRead,
-    WeeklyHoursItem,
+    WeeklyHoursRead,
 )
 from hduce.plugins.appointments.services._access import ensure_manages_schedule
 from hduce.plugins.appointments.services._audit import AppointmentAudit
 from hduce.plugins.appointments.services._availability import (
-    Opening,
     LocalException,
     LocalWindow,
+    Opening,
     ScheduleRules,
     open_intervals,
 )
@@ -111,7 +111,7 @@ class Schedules:
             practitioner_id=practitioner_id,
             timezone=zone,
             weekly_hours=[
-                WeeklyHoursItem(
+                WeeklyHoursRead(
                     weekday=r["weekday"],
                     start=format_clock(r["start_time"]),
                     end=format_clock(r["end_time"]),
