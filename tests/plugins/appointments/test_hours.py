@@ -1,4 +1,4 @@
-"""Opening hours as clinics write them: `HH:MM` in and out; seconds optional and kept."""
+"""Opening hours as clinics write them: `HH:MM` in and out, whole minutes (`:00` seconds taken)."""
 
 import asyncio
 import uuid
@@ -137,3 +137,30 @@ async def test_time_off_is_dated_from_the_practitioners_today_to_the_exceptions_
         off = {"on_date": str(on_date), "kind": "time_off"}
         added = await clinic.client.post(hours, json=off, headers=practice.admin.headers)
         assert added.status_code == 201, (on_date, added.text)
+
+
+async def test_hours_are_whole_minutes_and_a_refusal_names_the_time(clinic: Clinic) -> None:
+    # Seen: "09:00:30" gave visits at 09:00:30 whose mail said 09:00; a reversed row's key read
+    # "weekly_hours[].end` - at `$.weekly_hours[0]".
+    practice = await open_practice(clinic)
+    doctor = practice.doctor
+    hours = f"{API}/availability/{doctor.id}"
+    for row, key in (
+        ({"weekday": 1, "start": "09:00:30", "end": "10:00"}, "weekly_hours[1].start"),
+        ({"weekday": 1, "start": "09:00", "end": "10:00:30"}, "weekly_hours[1].end"),
+        ({"weekday": 1, "start": "10:00", "end": "09:00"}, "weekly_hours[1].end"),
+    ):
+        first = {"weekday": 0, "start": "08:00", "end": "12:00"}
+        body = {"timezone": "UTC", "weekly_hours": [first, row]}
+        refused = await clinic.client.put(hours, json=body, headers=doctor.headers)
+        assert refused.status_code == 422, refused.text
+        (error,) = refused.json()["errors"]
+        assert (error["key"], error["source"]) == (key, "body"), error
+        assert "`" not in error["message"] and "regex" not in error["message"], error
+    day = str((two_days_ahead_at(0) + timedelta(days=1)).date())
+    for start, end, key in (("10:07:30", "10:13", "start"), ("10:07", "10:13:30", "end")):
+        body = {"on_date": day, "kind": "time_off", "start": start, "end": end}
+        refused = await clinic.client.post(f"{hours}/exceptions", json=body, headers=doctor.headers)
+        assert refused.status_code == 422, refused.text
+        (error,) = refused.json()["errors"]
+        assert error["key"] == key and "whole minutes" in error["message"], error

@@ -73,7 +73,7 @@ class AppointmentAnalytics:
         _, openings = await self.schedules.openings(practitioner, start, end)
         # Openings come whole (the slot grid is anchored at their beginning): clip them here.
         open_seconds = sum(
-            (min(until, end) - max(since, start)).total_seconds() for since, until in openings
+            (min(until, end) - max(since, start)).total_seconds() for since, until, _ in openings
         )
         open_minutes = round(open_seconds / 60)
         return PractitionerLoad(

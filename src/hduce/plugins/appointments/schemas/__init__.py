@@ -24,6 +24,7 @@ from hduce.plugins.appointments.schemas._setup import (
     ExceptionCreate,
     ExceptionRead,
     WeeklyHoursItem,
+    WeeklyHoursRead,
 )
 
 __all__ = [
@@ -48,4 +49,5 @@ __all__ = [
     "WaitlistCreate",
     "WaitlistRead",
     "WeeklyHoursItem",
+    "WeeklyHoursRead",
 ]

@@ -2,7 +2,7 @@
 
 import re
 import uuid
-from datetime import date
+from datetime import date, time
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -19,6 +19,12 @@ Practitioners = Annotated[list[uuid.UUID], Meta(max_length=500)]
 Timezone = Annotated[str, Meta(max_length=64, description="An IANA time zone, e.g. Europe/Paris")]
 TypeName = Annotated[str, not_blank(min_length=1, max_length=100, description="One line, no tabs")]
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+END_OF_DAY = time(23, 59, 59)
+"""The one time with seconds hours take: as an end, the last second of the day."""
+HoursTime = Annotated[
+    ClockTime,
+    Meta(description="A time of day in whole minutes, `HH:MM` (`23:59:59` ends a day)"),
+]
 
 
 def _ensure_one_line(name: str | UnsetType) -> None:
@@ -84,18 +90,40 @@ class AppointmentTypeRead(Read, kw_only=True):
     practitioner_ids: list[uuid.UUID]
 
 
-class WeeklyHoursItem(Input, kw_only=True):
+def _ensure_window(start: str | None, end: str | None) -> None:
+    """Refuse times with seconds (but `END_OF_DAY`) and a window that does not start first.
+
+    The grid of starts counts from the hours' start: one at 09:00:30 offered 09:00:30, 09:15:30...
+    """
+    for name, clock in (("start", start), ("end", end)):
+        if clock is not None and parse_clock(clock).second and parse_clock(clock) != END_OF_DAY:
+            raise ValueError(
+                "times are whole minutes, such as 09:00 (only 23:59:59 may end a day)"
+                f" - at `$.{name}`"
+            )
+    if start is not None and end is not None and parse_clock(start) >= parse_clock(end):
+        raise ValueError("start must be before end - at `$.end`")
+
+
+class WeeklyHoursRead(Read, kw_only=True):
     """Opening hours on one weekday (0 is Monday), local time."""
 
-    weekday: Annotated[int, Meta(ge=0, le=6)]
+    weekday: int
     start: ClockTime
     end: ClockTime
 
+
+class WeeklyHoursItem(Input, kw_only=True):
+    """Opening hours on one weekday (0 is Monday), local time, in whole minutes."""
+
+    weekday: Annotated[int, Meta(ge=0, le=6)]
+    start: HoursTime
+    end: HoursTime
+
     def __post_init__(self) -> None:
-        """Reject empty or reversed windows."""
+        """Reject times with seconds, and empty or reversed windows."""
         super().__post_init__()
-        if parse_clock(self.start) >= parse_clock(self.end):
-            raise ValueError("start must be before end - at `$.weekly_hours[].end`")
+        _ensure_window(self.start, self.end)
 
 
 class AvailabilityUpdate(Input, kw_only=True):
@@ -116,17 +144,16 @@ class ExceptionCreate(Input, kw_only=True):
 
     on_date: date
     kind: Literal["time_off", "extra_hours"]
-    start: ClockTime | None = None
-    end: ClockTime | None = None
+    start: HoursTime | None = None
+    end: HoursTime | None = None
     reason: Annotated[str, Meta(max_length=200)] | None = None
 
     def __post_init__(self) -> None:
-        """Times come together, in order; extra hours need them."""
+        """Times come together, in whole minutes and in order; extra hours need them."""
         super().__post_init__()
         if (self.start is None) != (self.end is None):
             raise ValueError("give both start and end, or neither - at `$.end`")
-        if self.start and self.end and parse_clock(self.start) >= parse_clock(self.end):
-            raise ValueError("start must be before end - at `$.end`")
+        _ensure_window(self.start, self.end)
         if self.kind == "extra_hours" and self.start is None:
             raise ValueError("extra hours need a start and an end - at `$.start`")
 
@@ -147,5 +174,5 @@ class AvailabilityRead(Read, kw_only=True):
 
     practitioner_id: uuid.UUID
     timezone: str
-    weekly_hours: list[WeeklyHoursItem]
+    weekly_hours: list[WeeklyHoursRead]
     exceptions: list[ExceptionRead]

@@ -1,12 +1,15 @@
 """Free-slot arithmetic: local weekly hours and exceptions to UTC intervals, minus bookings.
 
 Pure functions, no I/O. Local wall-clock times are turned into instants per date with the
-practitioner's time zone, so a 09:00 opening stays 09:00 on both sides of a DST change; the
-grid of candidate starts then steps in absolute time from each opening.
+practitioner's time zone, so a 09:00 opening stays 09:00 on both sides of a DST change: a window
+covers every instant whose wall-clock time on its date falls in it (nothing of a DST gap, both
+passes of a repeated hour). The grid of candidate starts then steps in absolute time from the
+start of each opening of the weekly and extra hours; time off removes starts, never moves it.
 """
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -14,6 +17,17 @@ import msgspec
 TIME_OFF, EXTRA_HOURS = "time_off", "extra_hours"
 
 Interval = tuple[datetime, datetime]
+SECOND = timedelta(seconds=1)
+# UTC offsets run from -12:00 to +14:00: a local day lies within these hours of UTC's.
+EARLIEST_OFFSET, LATEST_OFFSET = timedelta(hours=14), timedelta(hours=12)
+
+
+class Opening(NamedTuple):
+    """Open time `[start, end)` and `grid_from`, the instant its grid of starts counts from."""
+
+    start: datetime
+    end: datetime
+    grid_from: datetime
 
 
 class LocalWindow(msgspec.Struct, frozen=True):
@@ -61,9 +75,38 @@ def local_dates(start: datetime, end: datetime, zone: ZoneInfo) -> Iterator[date
         day += timedelta(days=1)
 
 
-def instant(day: date, moment: time, zone: ZoneInfo) -> datetime:
-    """The UTC instant of a local wall-clock time (a time skipped by DST moves forward)."""
-    return datetime.combine(day, moment, tzinfo=zone).astimezone(UTC)
+def wall_intervals(first: datetime, until: datetime, zone: ZoneInfo) -> list[Interval]:
+    """The UTC intervals of every instant whose wall-clock time in `zone` is in `[first, until)`.
+
+    `first` and `until` are naive local times: a DST gap covers nothing, a repeated hour both
+    of its passes.
+    """
+    first, until = first.replace(tzinfo=UTC), until.replace(tzinfo=UTC)
+    spans = _offset_spans(first - EARLIEST_OFFSET, until + LATEST_OFFSET, zone)
+    return merge((max(a, first - offset), min(b, until - offset)) for a, b, offset in spans)
+
+
+def _offset(moment: datetime, zone: ZoneInfo) -> timedelta | None:
+    return moment.astimezone(zone).utcoffset()
+
+
+def _offset_spans(
+    low: datetime, high: datetime, zone: ZoneInfo
+) -> list[tuple[datetime, datetime, timedelta]]:
+    """`[low, high)` cut where `zone`'s UTC offset changes, each span with its offset."""
+    offset = _offset(low, zone) or timedelta(0)
+    if _offset(high - SECOND, zone) == offset:
+        return [(low, high, offset)]
+    # Offsets change on a whole second: bisect the seconds after `low` for the first changed.
+    before, after = 0, (high - low) // SECOND - 1
+    while after - before > 1:
+        middle = (before + after) // 2
+        if _offset(low + middle * SECOND, zone) == offset:
+            before = middle
+        else:
+            after = middle
+    change = low + after * SECOND
+    return [(low, change, offset), *_offset_spans(change, high, zone)]
 
 
 def merge(intervals: Iterable[Interval]) -> list[Interval]:
@@ -93,47 +136,56 @@ def subtract(intervals: Sequence[Interval], holes: Sequence[Interval]) -> list[I
     return result
 
 
-def open_intervals(rules: ScheduleRules, start: datetime, end: datetime) -> list[Interval]:
-    """The practitioner's openings that overlap `[start, end)`, whole, as merged UTC intervals.
+def open_intervals(rules: ScheduleRules, start: datetime, end: datetime) -> list[Opening]:
+    """The practitioner's openings that overlap `[start, end)`, whole, in UTC.
 
     Time off is taken from the weekly hours, then extra hours are added on top: a day off with
-    an evening clinic instead is open in the evening.
+    an evening clinic instead is open in the evening. Each opening's grid counts from the start
+    of the weekly and extra hours it lies in, so time off takes starts away and moves none.
     """
     zone = ZoneInfo(rules.timezone)
-    opened: list[Interval] = []
+    hours: list[Interval] = []
     extra: list[Interval] = []
     closed: list[Interval] = []
     # One local day of margin on each side: a window may reach across local midnight in UTC.
     for day in local_dates(start - timedelta(days=1), end + timedelta(days=1), zone):
         weekday = day.weekday()
-        opened += [
-            (instant(day, w.start, zone), instant(day, w.end, zone))
-            for w in rules.weekly
-            if w.weekday == weekday
-        ]
+        for w in rules.weekly:
+            if w.weekday == weekday:
+                hours += wall_intervals(_at(day, w.start), _at(day, w.end), zone)
         for exception in rules.exceptions:
             if exception.on_date != day:
                 continue
             if exception.start is None or exception.end is None:
-                next_day = day + timedelta(days=1)
-                closed.append((instant(day, time(0), zone), instant(next_day, time(0), zone)))
+                closed += wall_intervals(_at(day, time(0)), _at(day + timedelta(days=1)), zone)
                 continue
-            window = (instant(day, exception.start, zone), instant(day, exception.end, zone))
-            (extra if exception.kind == EXTRA_HOURS else closed).append(window)
-    openings = merge([*subtract(merge(opened), merge(closed)), *extra])
-    # Whole openings, not clipped: the grid of starts is anchored at each opening's beginning.
-    return [(a, b) for a, b in openings if a < end and start < b]
+            window = wall_intervals(_at(day, exception.start), _at(day, exception.end), zone)
+            (extra if exception.kind == EXTRA_HOURS else closed).extend(window)
+    frames = merge([*hours, *extra])
+    holes = subtract(merge(closed), merge(extra))
+    # Whole openings, not clipped: the grid of starts is anchored at each frame's beginning.
+    return [
+        Opening(a, b, frame_start)
+        for frame_start, frame_end in frames
+        for a, b in subtract([(frame_start, frame_end)], holes)
+        if a < end and start < b
+    ]
+
+
+def _at(day: date, moment: time = time(0)) -> datetime:
+    """The naive local date-time of `moment` on `day`."""
+    return datetime.combine(day, moment)
 
 
 def free_starts(
-    openings: Sequence[Interval],
+    openings: Sequence[Opening],
     busy: Sequence[Interval],
     spec: SlotSpec,
     step: timedelta,
     earliest: datetime,
     latest: datetime,
 ) -> list[datetime]:
-    """Starts on a `step` grid from each opening, free of `busy`, in `[earliest, latest]`.
+    """Starts on each opening's `step` grid, free of `busy`, in `[earliest, latest]`.
 
     A start qualifies when the visit fits in its opening and the time it blocks (visit plus
     buffers) overlaps no busy interval.
@@ -141,8 +193,8 @@ def free_starts(
     busy = sorted(busy)
     starts: list[datetime] = []
     index = 0
-    for open_start, open_end in openings:
-        candidate = open_start
+    for open_start, open_end, grid_from in openings:
+        candidate = grid_from - (grid_from - open_start) // step * step
         while candidate + spec.duration <= open_end and candidate <= latest:
             blocked_start, blocked_end = spec.blocked(candidate)
             while index < len(busy) and busy[index][1] <= blocked_start:
@@ -154,11 +206,11 @@ def free_starts(
     return starts
 
 
-def opening_of(openings: Sequence[Interval], start: datetime, end: datetime) -> Interval | None:
+def opening_of(openings: Sequence[Opening], start: datetime, end: datetime) -> Opening | None:
     """The opening `[start, end)` lies within, if any."""
-    return next(((a, b) for a, b in openings if a <= start and end <= b), None)
+    return next((o for o in openings if o.start <= start and end <= o.end), None)
 
 
-def on_grid(opening: Interval, start: datetime, step: timedelta) -> bool:
-    """Whether `start` is on the `step` grid `free_starts` lays from the opening's beginning."""
-    return (start - opening[0]) % step == timedelta(0)
+def on_grid(opening: Opening, start: datetime, step: timedelta) -> bool:
+    """Whether `start` is on the `step` grid `free_starts` lays in the opening."""
+    return (start - opening.grid_from) % step == timedelta(0)

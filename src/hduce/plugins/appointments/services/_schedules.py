@@ -19,14 +19,14 @@ from hduce.plugins.appointments.schemas import (
     AvailabilityUpdate,
     ExceptionCreate,
     ExceptionRead,
-    WeeklyHoursItem,
+    WeeklyHoursRead,
 )
 from hduce.plugins.appointments.services._access import ensure_manages_schedule
 from hduce.plugins.appointments.services._audit import AppointmentAudit
 from hduce.plugins.appointments.services._availability import (
-    Interval,
     LocalException,
     LocalWindow,
+    Opening,
     ScheduleRules,
     open_intervals,
 )
@@ -93,7 +93,7 @@ class Schedules:
 
     async def openings(
         self, practitioner_id: uuid.UUID, start: datetime, end: datetime
-    ) -> tuple[str, list[Interval]]:
+    ) -> tuple[str, list[Opening]]:
         """The practitioner's time zone and open intervals within `[start, end)`."""
         rules = await self.rules(practitioner_id, (start - MARGIN).date(), (end + MARGIN).date())
         return rules.timezone, open_intervals(rules, start, end)
@@ -111,7 +111,7 @@ class Schedules:
             practitioner_id=practitioner_id,
             timezone=zone,
             weekly_hours=[
-                WeeklyHoursItem(
+                WeeklyHoursRead(
                     weekday=r["weekday"],
                     start=format_clock(r["start_time"]),
                     end=format_clock(r["end_time"]),

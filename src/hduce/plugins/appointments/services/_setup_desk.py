@@ -10,6 +10,7 @@ import msgspec
 from hduce.contracts.appointments import ExceptionSpec, HoursException, TypeSpec, WeeklyHours
 from hduce.contracts.auth import Role
 from hduce.core.errors import Forbidden
+from hduce.core.json_bodies import AT, body_error
 from hduce.core.schemas import format_clock, parse_clock
 from hduce.core.security import Principal
 from hduce.core.text_patterns import worded
@@ -27,11 +28,18 @@ T = TypeVar("T")
 
 
 def _checked(fields: dict[str, Any], kind: type[T]) -> T:
-    """`fields` as the route's body type, with its limits (422 like the route)."""
+    """`fields` as the route's body type, with its limits (422 like the route).
+
+    The message names one path, the whole one the route's key gives (`weekly_hours[0].end`).
+    """
     try:
         return msgspec.convert(fields, kind)
     except (msgspec.ValidationError, ValueError) as exc:
-        raise InvalidRequest(worded(str(exc))) from None
+        message = worded(str(exc))
+        if AT in message:
+            error = body_error(message)
+            message = f"{error['message']}{AT}.{error['key']}`"
+        raise InvalidRequest(message) from None
 
 
 def _clock(moment: time | None) -> str | None:

@@ -110,7 +110,7 @@ class SlotFinder:
             raise SlotNotOffered("the practitioner does not work at that time")
         step = timedelta(seconds=self.config.slot_interval)
         if not on_grid(opening, start, step):
-            local = opening[0].astimezone(ZoneInfo(rules.timezone))
+            local = opening.grid_from.astimezone(ZoneInfo(rules.timezone))
             raise SlotNotOffered(
                 f"starts are offered every {step.total_seconds() / 60:g} minutes from "
                 f"{local:%H:%M} ({rules.timezone}): choose one of the times offered"
