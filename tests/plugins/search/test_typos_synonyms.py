@@ -244,3 +244,29 @@ async def test_a_receptionists_correction_never_depends_on_document_words(
     for typed in (clinical, free):
         page = await search(clinic, desk, typed, kind="appointment")
         assert ids(page) == [appointment_id], typed
+
+
+async def test_a_patients_scores_never_depend_on_other_patients_words(clinic: Clinic) -> None:
+    # A prefix looks up the indexed words it starts; were a hit ranked against all of them, its
+    # score would count the words of other patients' records (and of deleted ones) it starts.
+    alice, bob = await clinic.member("patient"), await clinic.member("patient")
+    doctor, admin = await clinic.member("doctor"), await clinic.member("admin")
+    secret, deleted = word(), word()
+    diary = f"Met {near_miss(secret)} and {near_miss(deleted)} today."
+    await text_document(clinic, doctor, alice, diary, "Diary")
+
+    async def scores() -> list[float]:
+        pages = [await search(clinic, alice, typed[:-1]) for typed in (secret, deleted)]
+        return [hit["score"] for page in pages for hit in page["hits"]]
+
+    before = await scores()
+    await text_document(clinic, doctor, bob, f"Seen by {secret}.", "Letter")
+    gone = await text_document(clinic, doctor, bob, f"Seen by {deleted}.", "Draft")
+    removed = await clinic.client.delete(f"/api/v1/documents/{gone['id']}", headers=admin.headers)
+    assert removed.status_code == 204, removed.text
+    pool = clinic.context.db.shared_pool
+    none_left = "SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM search_entry WHERE ref_id = $1)"
+    await clinic.in_app(wait_for_row, pool, none_left, uuid.UUID(gone["id"]))
+
+    assert len(before) == 2
+    assert await scores() == before

@@ -36,23 +36,30 @@ PARSED = "to_tsvector('simple', translate({}, '<>/', '   '))"
 # ("ali mar" finds "Alice Martin") unless the alternative starts with `=` (a short abbreviation
 # the lexicon added: a whole word), and all must match; any alternative of every part must match.
 # The `simple` config splits the text exactly as it split the indexed text, without stemming
-# (`PARSED`).
-QUERY_OF = (
+# (`PARSED`). `{prefix}` writes a word as a prefix.
+_TSQUERY = (
     "to_tsquery('simple', coalesce((SELECT string_agg('(' || alts || ')', ' & ') FROM ("
     "SELECT (SELECT string_agg('(' || words || ')', ' | ') FROM ("
     f"SELECT (SELECT string_agg(CASE WHEN starts_with(alt, '{WHOLE_WORD}') "
-    f"THEN quote_literal(lexeme) ELSE {WORDS_OF_PREFIX} END, ' & ') "
+    "THEN quote_literal(lexeme) ELSE {prefix} END, ' & ') "
     f"FROM unnest({PARSED.format('alt')})) AS words "
     "FROM unnest(string_to_array(part, E'\\t')) AS alt) AS a) AS alts "
     "FROM unnest({parts}::text[]) AS part) AS p), ''))"
 )
+# What finds the matches: each prefix as the indexed words it starts (`WORDS_OF_PREFIX`).
+QUERY_OF = _TSQUERY.format(prefix=WORDS_OF_PREFIX, parts="{parts}")
+# What ranks them: each prefix as typed (`ali:*`), which `ts_rank` matches against the words of
+# the entry it ranks. Ranked against the index's words, an entry's score would tell how many
+# words the whole index holds (other patients', deleted ones) that start with what was typed.
+RANKED_OF = _TSQUERY.format(prefix="quote_literal(lexeme) || ':*'", parts="{parts}")
 QUERY = QUERY_OF.format(parts="$1")
+RANKED = RANKED_OF.format(parts="$1")
 # Ranking (or even ordering) every match of a common word reads every matching row: only the
 # first `candidates` matches the GIN index yields (the cap plus one, so a capped total shows;
 # no ORDER BY, so the scan stops there) are ranked exactly, as they are read (`{score}`: a
 # second read of each row by id cost more than the ranking). `{found}` is `matching()`.
 CANDIDATES = f"""
-WITH query AS (SELECT {QUERY} AS q),
+WITH query AS (SELECT {QUERY} AS q, {RANKED} AS ranked),
 candidate AS MATERIALIZED (
     SELECT found.id, found.updated_at{{score}} FROM ({{found}}) AS found, query LIMIT {{cap}}
 )
@@ -62,7 +69,7 @@ candidate AS MATERIALIZED (
 # per candidate (8 against 4 µs at 100,000 documents). It ranks a query whose top is an OR by
 # its words' counts only, positions aside: a query that is a lexicon term alone
 # (`(chest & pain) | cp`) is ranked by its best alternative (`score`).
-SCORE = ", ts_rank(found.document, query.q) AS score"
+SCORE = ", ts_rank(found.document, query.ranked) AS score"
 MATCHED = "e.id, e.updated_at, e.document"
 """What `matching()` selects of each entry."""
 # What a snippet is cut from (`services.backends.highlight`): the title and at most `snippet_chars`
@@ -136,7 +143,7 @@ class Params:
     def __init__(self, parts: list[str]) -> None:
         self.values: list[Any] = [parts]
         self.branches: list[str] = []
-        """The tsquery of each alternative of the first lexicon term, once `matching` built them."""
+        """What ranks each alternative of the first lexicon term (`RANKED_OF`), once matched."""
 
     def add(self, value: Any) -> str:
         """The placeholder of one more parameter."""
@@ -160,13 +167,12 @@ def matching(query: "SearchQuery", scope: "Scope", params: Params) -> str:
         return f"SELECT {MATCHED} FROM {entries}, query WHERE {condition}"
     scans, earlier = [], ""
     for alternative in parts[split].split("\t"):
-        branch = QUERY_OF.format(
-            parts=params.add([*parts[:split], alternative, *parts[split + 1 :]])
-        )
+        alone = params.add([*parts[:split], alternative, *parts[split + 1 :]])
+        branch = QUERY_OF.format(parts=alone)
         condition = where(query, scope, params, words=branch)
         scans.append(f"SELECT {MATCHED} FROM {entries} WHERE {condition}{earlier}")
         earlier += f" AND NOT e.document @@ {branch}"
-        params.branches.append(branch)
+        params.branches.append(RANKED_OF.format(parts=alone))
     return "\nUNION ALL\n".join(scans)
 
 
