@@ -131,7 +131,7 @@ async def test_of_two_updates_racing_on_one_version_one_is_412(
 
 
 async def test_prefer_return_minimal_or_outcome_on_create_and_update(clinic: Clinic) -> None:
-    # `Prefer: return=minimal` still answered the whole resource.
+    # `Prefer: return=minimal` answered the whole resource; then its empty body as application/json.
     practice = await open_practice(clinic)
     patient = await clinic.member("patient")
     minimal = {**patient.headers, "Prefer": "return=minimal"}
@@ -139,6 +139,7 @@ async def test_prefer_return_minimal_or_outcome_on_create_and_update(clinic: Cli
     created = await clinic.client.post(f"{BASE}/Appointment", json=body, headers=minimal)
     assert created.status_code == 201, created.text
     assert created.content == b""
+    assert created.headers["content-type"] == "application/fhir+json"
     url = created.headers["location"]
     assert url.startswith("http") and created.headers["etag"].startswith('W/"')
     read = await clinic.client.get(url, headers=patient.headers)
@@ -153,6 +154,7 @@ async def test_prefer_return_minimal_or_outcome_on_create_and_update(clinic: Cli
 
     cancelled = await clinic.client.put(url, json={**read.json(), **CANCEL}, headers=minimal)
     assert cancelled.status_code == 200 and cancelled.content == b"", cancelled.text
+    assert cancelled.headers["content-type"] == "application/fhir+json"
     after = await clinic.client.get(url, headers=patient.headers)
     assert after.json()["status"] == "cancelled"
     assert cancelled.headers["etag"] == f'W/"{version_of(after)}"'

@@ -14,7 +14,7 @@ from litestar.params import FromPath
 from hduce.core.json_bodies import unpaired_surrogate
 from hduce.core.security import Principal
 from hduce.plugins.fhir.errors import BadResource
-from hduce.plugins.fhir.routes._general import check_json_body
+from hduce.plugins.fhir.routes._general import FHIR_JSON, check_json_body
 from hduce.plugins.fhir.routes._interactions import read_route, search_route
 from hduce.plugins.fhir.routes._openapi import AppointmentWrite, FhirAppointment, fhir_responses
 from hduce.plugins.fhir.routes._outcome import operation_outcome
@@ -76,7 +76,7 @@ def _written(
     tag = entity_tag(resource)
     headers = {"ETag": tag} if tag else {}
     if asked == "minimal":
-        return Response(b"", status_code=status_code, headers=headers)
+        return Response(b"", status_code=status_code, headers=headers, media_type=FHIR_JSON)
     said = f"{resource['resourceType']}/{resource['id']} {done} (its ETag says the version)"
     response = fhir_response(operation_outcome(said, status_code), status_code)
     response.headers.update(headers)
