@@ -203,25 +203,31 @@ def near_miss(typed: str) -> str:
     return typed[:-1] + ("q" if typed[-1] != "q" else "x")
 
 
+async def others_words(clinic: Clinic, other: Member, held: str, deleted: str) -> None:
+    """A letter to `other` holding `held`, and a draft that held `deleted`, deleted since."""
+    doctor, admin = await clinic.member("doctor"), await clinic.member("admin")
+    await text_document(clinic, doctor, other, f"Seen by {held}.", "Letter")
+    gone = await text_document(clinic, doctor, other, f"Seen by {deleted}.", "Draft")
+    removed = await clinic.client.delete(f"/api/v1/documents/{gone['id']}", headers=admin.headers)
+    assert removed.status_code == 204, removed.text
+    pool = clinic.context.db.shared_pool
+    none_left = "SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM search_entry WHERE ref_id = $1)"
+    await clinic.in_app(wait_for_row, pool, none_left, uuid.UUID(gone["id"]))
+
+
 async def test_a_patients_correction_never_depends_on_other_patients_words(
     clinic: Clinic,
 ) -> None:
     # A patient plants a near miss of a word in their own record, then searches the word: were
     # it corrected only when nobody's record held it, hit or miss would tell whether one does.
     alice, bob = await clinic.member("patient"), await clinic.member("patient")
-    doctor, admin = await clinic.member("doctor"), await clinic.member("admin")
+    doctor = await clinic.member("doctor")
     secret, deleted = word(), word()
     diary = f"Met {near_miss(secret)} and {near_miss(deleted)} today."
     planted = await text_document(clinic, doctor, alice, diary, "Diary")
     assert ids(await search(clinic, alice, secret)) == [planted["id"]]
 
-    await text_document(clinic, doctor, bob, f"Seen by {secret}.", "Letter")
-    gone = await text_document(clinic, doctor, bob, f"Seen by {deleted}.", "Draft")
-    removed = await clinic.client.delete(f"/api/v1/documents/{gone['id']}", headers=admin.headers)
-    assert removed.status_code == 204, removed.text
-    pool = clinic.context.db.shared_pool
-    none_left = "SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM search_entry WHERE ref_id = $1)"
-    await clinic.in_app(wait_for_row, pool, none_left, uuid.UUID(gone["id"]))
+    await others_words(clinic, bob, secret, deleted)
 
     for typed in (secret, deleted):
         assert ids(await search(clinic, alice, typed)) == [planted["id"]], typed
@@ -250,7 +256,7 @@ async def test_a_patients_scores_never_depend_on_other_patients_words(clinic: Cl
     # A prefix looks up the indexed words it starts; were a hit ranked against all of them, its
     # score would count the words of other patients' records (and of deleted ones) it starts.
     alice, bob = await clinic.member("patient"), await clinic.member("patient")
-    doctor, admin = await clinic.member("doctor"), await clinic.member("admin")
+    doctor = await clinic.member("doctor")
     secret, deleted = word(), word()
     diary = f"Met {near_miss(secret)} and {near_miss(deleted)} today."
     await text_document(clinic, doctor, alice, diary, "Diary")
@@ -260,13 +266,7 @@ async def test_a_patients_scores_never_depend_on_other_patients_words(clinic: Cl
         return [hit["score"] for page in pages for hit in page["hits"]]
 
     before = await scores()
-    await text_document(clinic, doctor, bob, f"Seen by {secret}.", "Letter")
-    gone = await text_document(clinic, doctor, bob, f"Seen by {deleted}.", "Draft")
-    removed = await clinic.client.delete(f"/api/v1/documents/{gone['id']}", headers=admin.headers)
-    assert removed.status_code == 204, removed.text
-    pool = clinic.context.db.shared_pool
-    none_left = "SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM search_entry WHERE ref_id = $1)"
-    await clinic.in_app(wait_for_row, pool, none_left, uuid.UUID(gone["id"]))
+    await others_words(clinic, bob, secret, deleted)
 
     assert len(before) == 2
     assert await scores() == before
