@@ -140,3 +140,41 @@ async def test_registrations_of_an_unverified_address_share_the_resends_cap(
         assert kept == usernames[4], "a registration past the cap changes nothing"
         resend = await app.client.post("/api/v1/auth/verify-email/resend", json={"email": email})
         assert resend.status_code == 429
+
+
+async def test_an_account_the_clinic_opened_is_not_replaced_by_a_strangers_registration(
+    app: AuthApp,
+) -> None:
+    # Seen: the desk registers a patient (an unverified account, then an invitation); a stranger
+    # registering the address as a doctor made it their pending application, the desk's phone
+    # and date of birth gone, and the invitation then verified it.
+    desk = await app.register(first_name="Dora", phone="+33 1 23 45 67 89")
+    app.run(app.context.registry.get(AccountAdmin).invite, uuid.UUID(desk["id"]), by=uuid.uuid4())
+    stranger = person(desk["email"], f"mal{uuid.uuid4().hex[:8]}", ATTACKER_PASSWORD, "Mallory")
+    await sign_up(app, {**stranger, "role": "doctor"})
+
+    row = await app.pool.fetchrow(
+        "SELECT a.username, a.roles, a.status, p.first_name, p.phone FROM account a "
+        "JOIN profile p ON p.account = a.id WHERE a.id = $1",
+        uuid.UUID(desk["id"]),
+    )
+    assert dict(row) == {
+        "username": desk["username"],
+        "roles": ["patient"],
+        "status": "active",
+        "first_name": "Dora",
+        "phone": "+33 1 23 45 67 89",
+    }
+    assert (await app.login(desk["email"], ATTACKER_PASSWORD)).status_code == 401
+
+
+async def test_registering_again_with_ones_own_username_is_not_a_taken_username(
+    app: AuthApp,
+) -> None:
+    # Seen: a link refused with "register again", the owner registered again with the username
+    # they had chosen, and was told it was taken (by their own pending registration).
+    first = await app.register(password=OWNER_PASSWORD)
+    again = person(first["email"], first["username"], OWNER_PASSWORD, "Nora")
+    await sign_up(app, again)
+    await app.verify(first["email"])
+    assert (await app.login(first["username"], OWNER_PASSWORD)).status_code == 200

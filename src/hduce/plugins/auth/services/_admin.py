@@ -185,6 +185,8 @@ class AccountAdminService:
         """
         async with self._env.transaction():
             account = await self._locked(account_id)
+            # Until its owner chooses a password: no registration of its address replaces it.
+            await self._env.accounts.update(account_id, must_reset_password=True)
             await self._env.mail_one_time_link(account, INVITATION)
             await self._env.audit("auth.invited", actor_id=by, subject_id=account_id)
 

@@ -63,16 +63,17 @@ class RegistrationService:
             NewAccount(email=data.email, username=data.username, roles=[data.role], status=status)
         )
         env = self._env
-        if await env.accounts.find(new.username) is not None:
-            raise AccountExists.naming("username", USERNAME_TAKEN, "body", detail=USERNAME_TAKEN)
         owner = await env.accounts.find(new.email)
+        holder = await env.accounts.find(new.username)
+        if holder is not None and (owner is None or holder.id != owner.id):
+            raise AccountExists.naming("username", USERNAME_TAKEN, "body", detail=USERNAME_TAKEN)
         # A verification link to the address, counted as a resend is (a new account's as well).
         may_mail = await env.limits.verify_email.allows(new.email)
         if owner is None:
             return (await self._create(new, data.password, profile, client=client)).id
         password_hash = await self._hash(new, data.password, profile)
         async with env.transaction():
-            if owner.email_verified_at is not None or owner.status == AccountStatus.DEACTIVATED:
+            if not _replaceable(owner):
                 await env.events.publish(UserRegistrationAttempted(user_id=owner.id))
             elif may_mail and await self._register_again(
                 owner, new, password_hash, profile, client
@@ -237,3 +238,16 @@ def _stored(new: NewAccount) -> NewAccount:
     if len(stored.email) > MAX_LENGTH:
         raise InvalidInput(f"{REFUSED}: longer than {MAX_LENGTH} characters once normalised")
     return stored
+
+
+def _replaceable(owner: AccountRow) -> bool:
+    """Whether a registration of `owner`'s address may replace it: an unverified self-registration.
+
+    Not a verified or deactivated account, nor one the clinic opened and invited (its profile is
+    the clinic's record; `must_reset_password` until its owner chooses a password).
+    """
+    return (
+        owner.email_verified_at is None
+        and owner.status != AccountStatus.DEACTIVATED
+        and not owner.must_reset_password
+    )
