@@ -4,15 +4,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
-from litestar.config.cors import CORSConfig
 from litestar.di import Provide
 from litestar.middleware.rate_limit import RateLimitConfig
 
 from hduce import __version__
 from hduce.bootstrap import build_context, load_plugins, setup_plugins
 from hduce.core.api_guard import api_guard
-from hduce.core.config import ServerSettings, Settings, load_settings
+from hduce.core.config import Settings, load_settings
 from hduce.core.context import AppContext
+from hduce.core.cors import cors_config, install_refused_preflights
 from hduce.core.db import open_database
 from hduce.core.dependencies import resolve_dependencies_in_order
 from hduce.core.error_answers import exception_handlers
@@ -72,31 +72,20 @@ def create_app(context: AppContext, plugins: list[HducePlugin], *, relay: bool =
         exception_handlers=exception_handlers(),
         request_class=StrictJsonRequest,
         openapi_config=openapi_config(__version__),
-        cors_config=_cors_config(settings.server),
+        cors_config=cors_config(settings.server),
         request_max_body_size=settings.server.request_max_body_size,
         debug=settings.debug,
         logging_config=None,
     )
     refine_openapi(app)
     answer_options_fully(app)
+    install_refused_preflights(app)
     return install_request_path(app, body_timeout=float(settings.server.body_timeout))
 
 
 def _home(plugins: list[HducePlugin]) -> list[object]:
     """The core's `/` (to the API docs) unless a plugin serves its own."""
     return [] if any(plugin.serves_home for plugin in plugins) else [home]
-
-
-def _cors_config(server: ServerSettings) -> CORSConfig | None:
-    """Cross-origin access for the configured origins only; none when the list is empty."""
-    if not server.cors_allowed_origins:
-        return None
-    return CORSConfig(
-        allow_origins=list(server.cors_allowed_origins),
-        allow_credentials=server.cors_allow_credentials,
-        allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
-        expose_headers=["Location", "Retry-After", "X-Request-ID"],
-    )
 
 
 def build_web_app(settings: Settings, database_url: str, nats_url: str) -> Litestar:

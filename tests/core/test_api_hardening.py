@@ -293,7 +293,46 @@ WAITLIST = {
             "/api/v1/notifications/preferences",
             "patient",
             {"channels": {"appointments": {"email": 0}}},
-            "channels[...][...]",
+            "channels.appointments.email",
+        ),
+        # Seen: a map's value was keyed `channels[...][...]`, and a bad map key `data`
+        # with msgspec's `- at \`key\` in \`$.channels\`` in the words.
+        (
+            "PUT",
+            "/api/v1/notifications/preferences",
+            "patient",
+            {"channels": {"general": "x"}},
+            "channels.general",
+        ),
+        (
+            "PUT",
+            "/api/v1/notifications/preferences",
+            "patient",
+            {"channels": {"nope": {"email": True}}},
+            "channels.nope",
+        ),
+        (
+            "PUT",
+            "/api/v1/notifications/preferences",
+            "patient",
+            {"channels": {"general": {"fax": True}}},
+            "channels.general.fax",
+        ),
+        # Seen: an unknown field named ``zz - at `$.email`` was blamed on `email`.
+        (
+            "POST",
+            "/api/v1/auth/forgot-password",
+            "patient",
+            {"email": "a@x.test", "zz - at `$.email": 1},
+            '["zz - at `$.email"]',
+        ),
+        ("POST", "/api/v1/appointments/types", "admin", {}, "name"),
+        (
+            "PUT",
+            "/api/v1/notifications/preferences",
+            "patient",
+            {"quiet_hours": {"start": "22:00", "end": "07:00", "zz": 1}},
+            "quiet_hours.zz",
         ),
         ("POST", f"/api/v1/appointments/{NO_APPOINTMENT}/confirm", "patient", [], "data"),
     ],
@@ -309,6 +348,8 @@ async def test_a_json_body_field_of_the_wrong_type_is_a_422_naming_it(
 ) -> None:
     response = await client.request(method, target, headers=bearer(settings, role), json=sent)
     assert_names_the_input(response, key, "body")
+    message = response.json()["errors"][0]["message"]
+    assert "[...]" not in message and "` in `$" not in message, message
 
 
 PATH_PARAMETER = re.compile(r"\{\w+:(\w+)\}")

@@ -49,6 +49,47 @@ async def test_preflight_from_another_origin_gets_no_cors_grant(
     assert "access-control-allow-origin" not in response.headers
 
 
+# Seen: Litestar's text/plain 400 "Disallowed CORS Origin", while every error is problem+json.
+@pytest.mark.parametrize(
+    ("origin", "extra", "named"),
+    [
+        ("https://evil.test", {}, "https://evil.test"),
+        (ALLOWED, {"Access-Control-Request-Headers": "X-Secret-Thing"}, "X-Secret-Thing"),
+    ],
+)
+async def test_a_refused_preflight_is_a_problem_saying_why(
+    cors_client: AsyncTestClient, origin: str, extra: dict[str, str], named: str
+) -> None:
+    response = await cors_client.options(
+        "/api/v1/auth/login", headers={"Origin": origin, **PREFLIGHT, **extra}
+    )
+    assert response.status_code == 403, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert named in response.json()["detail"]
+    assert "access-control-allow-origin" not in response.headers
+
+
+# Seen: `ETag` and `WWW-Authenticate` were not exposed, so a cross-origin app could not send
+# FHIR's `If-Match` nor read a 401's challenge; nor was `If-Match` an allowed request header.
+async def test_an_app_can_read_and_send_the_headers_it_needs(
+    cors_client: AsyncTestClient,
+) -> None:
+    response = await cors_client.get("/health", headers={"Origin": ALLOWED})
+    exposed = {
+        name.strip() for name in response.headers["access-control-expose-headers"].split(",")
+    }
+    assert {"ETag", "WWW-Authenticate", "Location", "Retry-After", "X-Request-ID"} <= exposed
+    preflight = await cors_client.options(
+        "/fhir/R4/Appointment/x",
+        headers={
+            "Origin": ALLOWED,
+            "Access-Control-Request-Method": "PUT",
+            "Access-Control-Request-Headers": "authorization, content-type, if-match",
+        },
+    )
+    assert preflight.status_code in (200, 204), preflight.text
+
+
 async def test_simple_request_from_an_allowed_origin_carries_the_header(
     cors_client: AsyncTestClient,
 ) -> None:

@@ -11,9 +11,12 @@ A body msgspec cannot parse because a string holds half a UTF-16 surrogate pair 
 which it calls "truncated") is a 400 saying so.
 """
 
+import json
 import re
+from collections.abc import Callable
 from functools import partial
-from typing import Any
+from types import NoneType, UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import msgspec
 from litestar import Request
@@ -22,8 +25,9 @@ from litestar.serialization import default_deserializer
 from litestar.types import Empty
 
 AT = " - at `$"
-BODY_PATHS = re.compile(r" - at `\$\.?([^`]*)`")
-"""Where msgspec says the invalid value is (`$.field[0]`, `$` for the body), innermost first."""
+OWN_FIELD = re.compile(r" - at `\$\.(\w+)`$")
+"""Where a struct's own check says its invalid field is (`... - at $.end`), at the very end."""
+NAME = re.compile(r"[A-Za-z_]\w*")
 ESCAPES = re.compile(
     rb"\\(?:u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"
     rb"|(u[dD][89a-fA-F][0-9a-fA-F]{2})|.)",
@@ -55,31 +59,95 @@ class StrictJsonRequest(Request[Any, Any, Any]):
         if field is None:
             return found
         decoders = self.route_handler.resolve_type_decoders()
+        convert = partial(
+            msgspec.convert,
+            strict=True,
+            dec_hook=partial(default_deserializer, type_decoders=decoders),
+            str_keys=True,
+        )
         try:
-            data = msgspec.convert(
-                found,
-                field.annotation,
-                strict=True,
-                dec_hook=partial(default_deserializer, type_decoders=decoders),
-                str_keys=True,
-            )
+            data = convert(found, field.annotation)
         except msgspec.ValidationError as exc:
             raise ValidationException(
                 detail=f"Validation failed for {self.method} {self.url.path}",
-                extra=[body_error(str(exc))],
+                extra=[body_error(found, field.annotation, convert)],
             ) from exc
         self._json = self._connection_state.json = data
         return data
 
 
-def body_error(message: str) -> dict[str, str]:
-    """The invalid input msgspec's `message` describes: the field's path, or `data` (the body).
+def body_error(found: Any, kind: Any, convert: Callable[[Any, Any], Any]) -> dict[str, str]:
+    """The invalid input in `found`, which `convert` refuses as `kind`: its message and path.
 
-    A struct's own check names its field (`... - at $.field`), and msgspec adds where that
-    struct is (`- at $.items[0]`): the key is the whole path, `items[0].field`.
+    The path is found by converting `found` part by part, never read from msgspec's message
+    (which quotes a client's field names and map keys): `items[0].field`, a map's value or key
+    as `channels.general.email`, an unknown field by its name (quoted if not a plain name), a
+    missing one by its own; `data` is the body itself.
     """
-    key = ".".join(reversed([part for part in BODY_PATHS.findall(message) if part]))
-    return {"message": message.split(AT, 1)[0], "key": key or "data", "source": "body"}
+    message, path = _first_refused(found, kind, convert, ())
+    return {"message": message, "key": "".join(path).lstrip(".") or "data", "source": "body"}
+
+
+def _step(name: str) -> str:
+    return f".{name}" if NAME.fullmatch(name) else f"[{json.dumps(name, ensure_ascii=False)}]"
+
+
+def _refusal(value: Any, kind: Any, convert: Callable[[Any, Any], Any]) -> str | None:
+    try:
+        convert(value, kind)
+    except (msgspec.ValidationError, ValueError) as exc:
+        return str(exc)
+    return None
+
+
+def _first_refused(
+    value: Any, kind: Any, convert: Callable[[Any, Any], Any], path: tuple[str, ...]
+) -> tuple[str, tuple[str, ...]]:
+    """The first part of `value` that `kind` refuses, in msgspec's order, and its path."""
+    message = _refusal(value, kind, convert) or "invalid"
+    kind = _shape(kind, value)
+    if isinstance(kind, type) and issubclass(kind, msgspec.Struct) and isinstance(value, dict):
+        fields = {field.encode_name: field for field in msgspec.structs.fields(kind)}
+        for name, item in value.items():
+            if name not in fields:
+                return f"Object contains unknown field `{name}`", (*path, _step(name))
+            if _refusal(item, fields[name].type, convert) is not None:
+                return _first_refused(item, fields[name].type, convert, (*path, _step(name)))
+        for name, field in fields.items():
+            if field.required and name not in value:
+                return f"Object missing required field `{name}`", (*path, _step(name))
+        if own := OWN_FIELD.search(message):
+            return message[: own.start()], (*path, _step(own[1]))
+    elif get_origin(kind) is dict and isinstance(value, dict):
+        key_kind, item_kind = get_args(kind) or (Any, Any)
+        for key, item in value.items():
+            if (why := _refusal(key, key_kind, convert)) is not None:
+                return why, (*path, _step(str(key)))
+            if _refusal(item, item_kind, convert) is not None:
+                return _first_refused(item, item_kind, convert, (*path, _step(str(key))))
+    elif get_origin(kind) in (list, tuple, set, frozenset) and isinstance(value, list):
+        item_kind = (get_args(kind) or (Any,))[0]
+        for index, item in enumerate(value):
+            if _refusal(item, item_kind, convert) is not None:
+                return _first_refused(item, item_kind, convert, (*path, f"[{index}]"))
+    return message, path
+
+
+def _shape(kind: Any, value: Any) -> Any:
+    """`kind` without `Annotated`, and of a union the arm `value`'s JSON type goes to."""
+    while get_origin(kind) is Annotated:
+        kind = get_args(kind)[0]
+    if get_origin(kind) not in (Union, UnionType):
+        return kind
+    arms = [_shape(arm, value) for arm in get_args(kind) if arm is not NoneType]
+    wanted = dict if isinstance(value, dict) else list if isinstance(value, list) else None
+    for arm in arms:
+        if wanted is not None and (
+            get_origin(arm) is wanted
+            or (wanted is dict and isinstance(arm, type) and issubclass(arm, msgspec.Struct))
+        ):
+            return arm
+    return kind
 
 
 def unpaired_surrogate(body: bytes) -> SerializationException | None:

@@ -3,8 +3,8 @@
 Applied to every operation once the document is built: readable operation ids, `security: []`
 on public operations, the problem+json answers the API really gives (401 with
 `WWW-Authenticate`, 422, 429 with `Retry-After`, 400 for a request body that does not parse,
-and 404 for a path id that does not) through the one `Problem` schema with real examples, and
-plain 201/204 texts.
+and 404 for a path id that does not) through the one `Problem` schema with real examples,
+plain 201/204 texts, and request bodies as they are read (`openapi_bodies`).
 """
 
 from typing import Any
@@ -28,6 +28,7 @@ from litestar.types import Method
 from litestar.types.internal_types import PathParameterDefinition
 
 from hduce.core.errors import PROBLEM_JSON, PROBLEM_TYPE_BASE, status_phrase
+from hduce.core.openapi_bodies import describe_bodies
 from hduce.core.openapi_generics import name_generic_components
 from hduce.core.security import EXCLUDE_OPT_KEY
 
@@ -120,6 +121,7 @@ def refine_openapi(app: Litestar) -> None:
             if operation is not None:
                 _refine(operation, path, (method.upper(), path) in public)
     _refine_problem_schema(openapi)
+    describe_bodies(app, openapi)
     name_generic_components(openapi)
 
 

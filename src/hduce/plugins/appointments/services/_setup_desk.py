@@ -37,8 +37,8 @@ def _checked(fields: dict[str, Any], kind: type[T]) -> T:
     except (msgspec.ValidationError, ValueError) as exc:
         message = worded(str(exc))
         if AT in message:
-            error = body_error(message)
-            message = f"{error['message']}{AT}.{error['key']}`"
+            error = body_error(fields, kind, msgspec.convert)
+            message = f"{worded(error['message'])}{AT}.{error['key']}`"
         raise InvalidRequest(message) from None
 
 
