@@ -348,6 +348,37 @@ def test_enter_in_a_booking_form_never_puts_the_token_in_the_address(
             page.context.close()
 
 
+def test_phone_inputs_check_their_pattern_in_the_browser(server: str, settings: Settings) -> None:
+    # Their pattern held `(` `)` unescaped in a class: invalid under the `v` flag Chromium
+    # compiles a pattern with, so it logged an error and checked nothing.
+    base, database = server, settings.database.url
+    patient_email = in_thread(add_account(database, "patient", "Pia", "Tel", "active"))
+    desk_email = in_thread(add_account(database, "receptionist", "Dora", "Desk", "active"))
+    pages = ((patient_email, "/portal/account", 2), (desk_email, "/desk/patients/new", 1))
+    with launched() as chromium:
+        for email, url, count in pages:
+            page = signed_in_page(chromium, base, email)
+            errors: list[str] = []
+            page.on("console", lambda message, seen=errors: seen.append(message.text))
+            page.goto(url)
+            phones = page.locator("input[type=tel]")
+            assert phones.count() == count, url
+            for index in range(count):
+                phone = phones.nth(index)
+                for value, wrong in (
+                    ("abc", True),
+                    ("12 34", True),
+                    ("+44 (20) 7946-0958", False),
+                    ("555.123.4567", False),
+                    ("1234567890123456", True),
+                ):
+                    phone.fill(value)
+                    mismatch = phone.evaluate("input => input.validity.patternMismatch")
+                    assert mismatch is wrong, (url, value)
+            assert not [e for e in errors if "pattern" in e], errors
+            page.context.close()
+
+
 @contextmanager
 def launched() -> Iterator[Any]:
     """Debian's Chromium, headless, closed at the end."""

@@ -9,7 +9,7 @@ import msgspec
 
 from hduce.contracts.auth import DirectoryEntry
 from hduce.core.security import Principal
-from hduce.core.text_patterns import matching
+from hduce.core.text_patterns import matching, not_blank
 
 PHONE_WORDS = "7 to 15 digits, may start with + and hold spaces, dots, dashes and brackets"
 Phone = Annotated[
@@ -24,6 +24,8 @@ Phone = Annotated[
     ),
 ]
 """A phone number as profiles and registrations take it."""
+Name = Annotated[str, not_blank(min_length=1, max_length=100)]
+"""A first or last name as profiles and registrations take it: not blank."""
 
 
 class PersonFields(msgspec.Struct, frozen=True, kw_only=True):

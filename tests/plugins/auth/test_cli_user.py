@@ -126,6 +126,22 @@ async def test_user_create_refuses_a_line_break_in_a_one_line_field(
     assert await raw_pool.fetchval("SELECT count(*) FROM account WHERE email = $1", email) == 0
 
 
+@pytest.mark.parametrize("option", ["--first-name", "--last-name"])
+async def test_user_create_refuses_a_blank_name(
+    tmp_path: Path, migrated: str, nats_url: str, raw_pool: asyncpg.Pool, option: str
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    email = f"blank-{tag}@clinic.example"
+    names = {"--first-name": "Eve", "--last-name": "Adams", option: "   "}
+    args = ("--email", email, "--username", f"blank_{tag}")
+    args += tuple(part for pair in names.items() for part in pair)
+    result = run_create(tmp_path, migrated, nats_url, *args, "--password-stdin", password=PASSWORD)
+    assert result.returncode == 1, result.stdout
+    (line,) = result.stderr.strip().splitlines()
+    assert f"`{option[2:].replace('-', '_')}`:" in line and "only spaces" in line, line
+    assert await raw_pool.fetchval("SELECT count(*) FROM account WHERE email = $1", email) == 0
+
+
 def test_user_create_needs_the_auth_plugin(tmp_path: Path) -> None:
     args = ("--email", "a@clinic.example", "--username", "someone", "--password-stdin")
     without_auth = '\n[plugins]\nenabled = ["metrics", "audit"]\n'

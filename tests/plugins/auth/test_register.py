@@ -162,6 +162,17 @@ async def test_bad_payloads_are_422(app: AuthApp) -> None:
     assert "date of birth is in the future" in response.text, response.text
 
 
+async def test_blank_names_are_422_saying_so(app: AuthApp) -> None:
+    # Registration stored "   " and a tab as names (the profile edit and the import refused them).
+    for field, value in [("first_name", "   "), ("last_name", "\t")]:
+        body = registration(**{field: value})
+        response = await app.client.post("/api/v1/auth/register", json=body)
+        assert response.status_code == 422, (body, response.text)
+        assert field in response.text and "only spaces" in response.text, response.text
+        count = "SELECT count(*) FROM account WHERE email = $1"
+        assert await app.pool.fetchval(count, str(body["email"]).lower()) == 0
+
+
 async def test_a_phone_or_username_refused_says_what_is_allowed_not_its_regex(
     app: AuthApp,
 ) -> None:

@@ -178,6 +178,17 @@ async def test_a_put_changing_what_it_cannot_change_is_400_naming_each_element(
     assert patient_status(done.json()) == "declined"
 
 
+async def test_a_put_with_json_values_of_the_wrong_type_is_400(clinic: Clinic) -> None:
+    # The start as Unix seconds read as the same instant, so the cancel went through.
+    practice = await open_practice(clinic)
+    patient = await clinic.member("patient")
+    appointment_id = await booked(clinic, practice, patient, 16)
+    seconds = int(two_days_ahead_at(16).timestamp())
+    cancel = {"status": "cancelled", "cancelationReason": {"text": "Better"}, "start": seconds}
+    assert "start" in outcome(await put(clinic, appointment_id, patient, **cancel), 400)
+    assert await rest_status(clinic, appointment_id, patient) == "booked"
+
+
 async def test_a_put_names_the_appointment_of_its_url(clinic: Clinic) -> None:
     # A body without an id was taken (FHIR: 400 when it is missing or differs from the URL's).
     practice = await open_practice(clinic)

@@ -97,6 +97,24 @@ async def test_invalid_appointment_bodies_are_400_outcomes(clinic: Clinic) -> No
     outcome(await clinic.client.post(post, json=patient_resource, headers=patient.headers), 400)
 
 
+async def test_json_values_of_the_wrong_type_are_400_naming_the_element(clinic: Clinic) -> None:
+    # A number as `start` booked a visit (read as Unix seconds); "30" and true were lengths.
+    practice = await open_practice(clinic)
+    patient = await clinic.member("patient")
+    post, start = f"{BASE}/Appointment", two_days_ahead_at(14)
+    for extra, named in (
+        ({"start": int(start.timestamp())}, "start"),
+        ({"minutesDuration": "30"}, "minutesDuration"),
+        ({"minutesDuration": True}, "minutesDuration"),
+        ({"minutesDuration": 30.0}, "minutesDuration"),
+    ):
+        body = {**booking_body(practice, None, iso(start)), **extra}
+        refused = await clinic.client.post(post, json=body, headers=patient.headers)
+        assert named in outcome(refused, 400), extra
+    mine = await clinic.client.get(f"{BASE}/Appointment", headers=patient.headers)
+    assert ids(mine) == []
+
+
 async def test_a_patient_cannot_book_for_someone_else(clinic: Clinic) -> None:
     practice = await open_practice(clinic)
     patient, other = await clinic.member("patient"), await clinic.member("patient")

@@ -10,7 +10,7 @@ import msgspec
 from msgspec import Meta
 
 from hduce.contracts.auth import Role
-from hduce.contracts.users import Phone, ProfileFields
+from hduce.contracts.users import Name, Phone, ProfileFields
 from hduce.core.control_characters import ONE_LINE, why_refused
 from hduce.core.email_address import MAX_LENGTH, check_email
 from hduce.core.schemas import Input, Read, check_birth_date
@@ -32,7 +32,6 @@ Username = Annotated[
 ]
 Password = Annotated[str, Meta(min_length=1, max_length=1024)]
 NewPassword = Annotated[str, Meta(min_length=1, max_length=256)]
-Name = Annotated[str, Meta(min_length=1, max_length=100)]
 Secret = Annotated[str, Meta(min_length=1, max_length=256)]
 Code = Annotated[str, Meta(min_length=1, max_length=32)]
 
@@ -62,7 +61,7 @@ class AccountFields(msgspec.Struct, kw_only=True):
     email: Email
     username: Username
     first_name: Name
-    last_name: Annotated[str, Meta(max_length=100)]
+    last_name: Name | None = None  # None: the command line's empty default
     phone: Phone | None = None
 
     def __post_init__(self) -> None:

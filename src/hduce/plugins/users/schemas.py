@@ -8,15 +8,13 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from hduce.contracts.auth import Role
-from hduce.contracts.users import Phone
+from hduce.contracts.users import Name, Phone
 from hduce.core.schemas import Input, Read, check_birth_date
-from hduce.core.text_patterns import not_blank
 from hduce.core.time_zones import known_time_zones
 from hduce.core.unicode_forms import check_nfc_lengths
 
 PRACTITIONER_FIELDS = ("specialty", "institution", "licence_number")
 
-Name = Annotated[str, not_blank(min_length=1, max_length=100)]
 Text200 = Annotated[str, Meta(max_length=200)]
 Text100 = Annotated[str, Meta(max_length=100)]
 Address = Annotated[str, Meta(max_length=500)]

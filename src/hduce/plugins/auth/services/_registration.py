@@ -139,7 +139,11 @@ class RegistrationService:
         an invitation or "forgot password".
         """
         _check_fields(
-            email=email, username=username, first_name=first_name, last_name=last_name, phone=phone
+            email=email,
+            username=username,
+            first_name=first_name,
+            last_name=last_name or None,
+            phone=phone,
         )
         profile = ProfileFields(
             first_name=first_name, last_name=last_name, phone=phone, date_of_birth=date_of_birth

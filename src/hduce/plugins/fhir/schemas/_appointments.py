@@ -102,6 +102,8 @@ def appointment(view: AppointmentView, type_changed: datetime | None = None) -> 
 def validated(body: Any, *, booker: uuid.UUID | None = None) -> "Appointment":
     """The body as an R4 `Appointment`; 400 with each issue when it is not one.
 
+    Each value has its FHIR JSON type (`wrong_types`): the model alone reads them loosely.
+
     `booker` (a patient, booking for themselves) is the patient participant of a body that
     books a slot and names no participant, which R4 would refuse.
     """
@@ -109,10 +111,15 @@ def validated(body: Any, *, booker: uuid.UUID | None = None) -> "Appointment":
     import pydantic
     from fhir.resources.R4B.appointment import Appointment
 
+    from hduce.plugins.fhir.schemas._json_types import wrong_types
+
     if not isinstance(body, dict) or body.get("resourceType") != "Appointment":
         raise BadResource("the body must be a JSON Appointment resource")
     if booker is not None and body.get("slot") and not body.get("participant"):
         body = {**body, "participant": [_participant("Patient", booker, "accepted")]}
+    mistyped = wrong_types(Appointment, body, "Appointment")
+    if mistyped:
+        raise BadResource(f"invalid Appointment: {'; '.join(mistyped)}")
     try:
         return Appointment.model_validate(body)
     except pydantic.ValidationError as exc:

@@ -10,6 +10,7 @@ from litestar.types import ExceptionHandlersMap
 
 from hduce.core.error_answers import exception_handlers, problem_for
 from hduce.core.errors import HduceError
+from hduce.core.options_answers import allow_header
 from hduce.core.plugin import API_PREFIX
 from hduce.plugins.web.errors import SessionEnded, SignInRequired
 from hduce.plugins.web.routes._csrf import SAFE_METHODS
@@ -68,7 +69,8 @@ def unknown_address_handler(services: WebServices) -> ExceptionHandlersMap:
             back = _page_at_or_above(request, request.url.path)
             title = "Not available this way"
             response = _error_page(request, services, 405, title, WRONG_WAY, back=back)
-            response.headers.update(exc.headers or {})  # Allow
+            # Litestar's `Allow` (no HEAD, in its own order) said as the path's OPTIONS says it.
+            response.headers["allow"] = allow_header((exc.headers or {}).get("allow", ""))
             return response
         return _as_page(request, services, exc)
 
